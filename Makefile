@@ -1,0 +1,53 @@
+# orbitbench: every target creates .venv and installs the project on first use.
+# `make help` lists the targets.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+# Nightly tier: random seeds per configuration (override: make regress SEEDS=200).
+SEEDS ?= 50
+
+.PHONY: help test rtl check-rtl lint regress bench venv clean
+
+help:
+	@echo "make test       create .venv if missing, install, run the CI test tier"
+	@echo "make rtl        regenerate rtl/ from hdl_gen (the only writer of rtl/)"
+	@echo "make check-rtl  fail if rtl/ differs from what the generators emit now"
+	@echo "make lint       Verilator --lint-only on every design in rtl/, plus ruff"
+	@echo "make regress    nightly tier: the pyuvm GEMM regression with SEEDS=$(SEEDS) seeds"
+	@echo "make bench      performance figures (raw Verilator, cocotb/pyuvm, golden model)"
+	@echo "make clean      remove simulator builds and benchmark output (keeps .venv)"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else \
+		"orbitbench needs Python >= 3.11, found " + sys.version.split()[0] + \
+		"; run make PYTHON=python3.11 ...")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+rtl: $(STAMP)
+	$(PY) -m hdl_gen.emit
+
+check-rtl: $(STAMP)
+	$(PY) -m hdl_gen.emit --check
+
+lint: $(STAMP)
+	$(PY) -m orbitbench.lint
+	$(VENV)/bin/ruff check orbitbench hdl_gen golden_models testbenches tests bench
+
+regress: $(STAMP)
+	ORBITBENCH_SEEDS=$(SEEDS) $(PY) -m pytest -m regress -p no:randomly
+
+bench: $(STAMP)
+	$(PY) -m bench.run
+
+clean:
+	rm -rf sim_build bench/out .pytest_cache

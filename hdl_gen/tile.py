@@ -1,0 +1,368 @@
+"""The int8 GEMM tile: systolic array, scratchpads, requantization, controller, registers."""
+
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from orbitbench.params import TileConfig
+from orbitbench.regmap import ADDR_WIDTH, REGION_SHIFT, TILE_ID, Reg, Region
+
+from .requant import Requantizer
+from .systolic import SystolicArray
+from .wishbone import WishboneSignature
+
+__all__ = ["GemmTile"]
+
+
+def _log2(x: int) -> int:
+    return x.bit_length() - 1
+
+
+class GemmTile(wiring.Component):
+    """``C[MxN] = requant(A[MxK] . B[KxN] + bias)`` on a ``rows`` x ``cols`` systolic array.
+
+    Software loads the scratchpads and the command registers over ``bus`` (address and
+    register map in :mod:`orbitbench.regmap`), writes CTRL.START and waits for STATUS.DONE or
+    ``irq``. The controller tiles the output into ``rows`` x ``cols`` blocks (row blocks
+    outer, column blocks inner); for each block it clears the accumulators, streams all K
+    steps through the array (one step per cycle), waits for the wavefront to drain, then
+    requantizes one array row per cycle into the result scratchpad. Only ``C[i][n]`` with
+    ``i < M`` and ``n < N`` are written; the rest of the result scratchpad keeps its contents.
+
+    Cycles per command (CYCLES register): ``ceil(M/rows) * ceil(N/cols) * (K + rows + cols
+    + 1) + Requantizer.LATENCY + 1``; a command with M, K or N of 0 or above capacity sets
+    STATUS.ERROR and STATUS.DONE in one cycle and writes nothing.
+
+    Parameters
+    ----------
+    config : TileConfig
+
+    Members
+    -------
+    bus : In(WishboneSignature(addr_width=21))
+        Register and scratchpad access; scratchpad transfers stall while busy.
+    irq : Out(1)
+        ``STATUS.DONE & IRQ_ENABLE[0]``, level-sensitive.
+    busy : Out(1)
+        STATUS.BUSY, for observation.
+    """
+
+    def __init__(self, config: TileConfig):
+        if not isinstance(config, TileConfig):
+            raise TypeError(f"config must be a TileConfig, not {config!r}")
+        self.config = config
+        super().__init__({
+            "bus": In(WishboneSignature(addr_width=ADDR_WIDTH)),
+            "irq": Out(1),
+            "busy": Out(1),
+        })
+
+    def elaborate(self, platform):
+        cfg = self.config
+        R, C = cfg.rows, cfg.cols
+        kw = cfg.max_k // 4  # 32-bit words per A row / B column
+        m = Module()
+
+        m.submodules.array = array = SystolicArray(R, C)
+        lanes = [Requantizer() for _ in range(C)]
+        for c, lane in enumerate(lanes):
+            m.submodules[f"requant_{c}"] = lane
+
+        # --- Scratchpads ---------------------------------------------------------------
+        def mem(name, width, depth, granularity=None):
+            mm = Memory(shape=width, depth=depth, init=[])
+            m.submodules[name] = mm
+            return mm, mm.read_port(), mm.write_port(granularity=granularity)
+
+        a_banks = [mem(f"a_bank{r}", 32, (cfg.max_m // R) * kw, 8) for r in range(R)]
+        b_banks = [mem(f"b_bank{c}", 32, (cfg.max_n // C) * kw, 8) for c in range(C)]
+        bias_banks = [mem(f"bias_bank{c}", 32, cfg.max_n // C) for c in range(C)]
+        mult_banks = [mem(f"mult_bank{c}", 32, cfg.max_n // C) for c in range(C)]
+        shift_banks = [mem(f"shift_bank{c}", 6, cfg.max_n // C) for c in range(C)]
+        c_mem, c_rd, c_wr = mem("c_mem", 8 * C, cfg.max_m * cfg.max_n // C, 8)
+
+        # --- Registers -----------------------------------------------------------------
+        busy = Signal()
+        done = Signal()
+        error = Signal()
+        irq_en = Signal()
+        reg_m, reg_k, reg_n = (Signal(16, name=f"reg_{x}") for x in "mkn")
+        a_zp, b_zp, out_zp = (Signal(signed(8), name=n) for n in ("a_zp", "b_zp", "out_zp"))
+        act_min = Signal(signed(8), init=-128)
+        act_max = Signal(signed(8), init=127)
+        per_channel = Signal()
+        qmult = Signal(signed(32), init=1 << 30)
+        qshift = Signal(signed(6))
+        cycles = Signal(32)
+        m.d.comb += [self.irq.eq(done & irq_en), self.busy.eq(busy)]
+
+        # --- Bus decode ----------------------------------------------------------------
+        bus = self.bus
+        region = bus.adr[REGION_SHIFT:]
+        off = bus.adr[:REGION_SHIFT]
+        req = bus.cyc & bus.stb & ~bus.ack
+        is_mem = (region != Region.REGS)
+        served = Signal()  # this cycle's request is answered next cycle
+        m.d.comb += served.eq(req & ~(is_mem & busy))
+        m.d.sync += bus.ack.eq(served)
+        bus_wr = served & bus.we
+        bus_rd = served & ~bus.we
+
+        def decode(off_value, words, banks):
+            """(in range, bank index, address in bank) for A/B, banked by row mod len(banks)."""
+            nb = len(banks)
+            row = off_value >> _log2(kw)
+            bank = row[:_log2(nb)] if nb > 1 else Const(0)
+            addr = Cat(off_value[:_log2(kw)], (row >> _log2(nb)))
+            return off_value < words, bank, addr
+
+        def decode_vec(off_value, banks):
+            nb = len(banks)
+            return (off_value < cfg.max_n, off_value[:_log2(nb)],
+                    off_value >> _log2(nb))
+
+        # Which read data to return in the ack cycle.
+        rd_region = Signal(range(8))
+        rd_bank = Signal(range(max(R, C, 2)))
+        rd_valid = Signal()
+        rd_lane = Signal(range(max(C // 4, 2)))
+        reg_rdata = Signal(32)
+        with m.If(served):
+            m.d.sync += rd_region.eq(region)
+
+        # --- Controller state ----------------------------------------------------------
+        ib = Signal(range(cfg.max_m // R + 1))  # row block
+        jb = Signal(range(cfg.max_n // C + 1))  # column block
+        k = Signal(range(cfg.max_k + 1))
+        wait = Signal(range(R + C + 1))
+        drain = Signal(range(R + 1))
+        feeding = Signal()
+        m_blocks = Signal(range(cfg.max_m // R + 1))
+        n_blocks = Signal(range(cfg.max_n // C + 1))
+        m.d.comb += [
+            m_blocks.eq((reg_m + R - 1) >> _log2(R)),
+            n_blocks.eq((reg_n + C - 1) >> _log2(C)),
+        ]
+
+        # Operand reads: the controller owns the read ports while busy.
+        for banks, words, rgn, blk in ((a_banks, cfg.a_words, Region.A, ib),
+                                       (b_banks, cfg.b_words, Region.B, jb)):
+            in_range, bank, addr = decode(off, words, banks)
+            for idx, (_, rd, wr) in enumerate(banks):
+                hit = (region == rgn) & in_range & (bank == idx)
+                with m.If(busy):
+                    m.d.comb += rd.addr.eq(Cat(k[2:2 + _log2(kw)], blk))
+                with m.Else():
+                    m.d.comb += rd.addr.eq(addr)
+                m.d.comb += [
+                    wr.addr.eq(addr),
+                    wr.data.eq(bus.dat_w),
+                    wr.en.eq(Mux(bus_wr & hit, bus.sel, 0)),
+                ]
+            with m.If(bus_rd & (region == rgn)):
+                m.d.sync += [rd_bank.eq(bank), rd_valid.eq(in_range)]
+
+        # Channel parameters: controller reads block jb while busy.
+        for rgn, banks in ((Region.BIAS, bias_banks), (Region.MULT, mult_banks),
+                           (Region.SHIFT, shift_banks)):
+            in_range, bank, addr = decode_vec(off, banks)
+            for idx, (_, rd, wr) in enumerate(banks):
+                hit = (region == rgn) & in_range & (bank == idx)
+                m.d.comb += [
+                    rd.addr.eq(Mux(busy, jb, addr)),
+                    wr.addr.eq(addr),
+                    wr.data.eq(bus.dat_w),
+                    wr.en.eq(bus_wr & hit),
+                ]
+            with m.If(bus_rd & (region == rgn)):
+                m.d.sync += [rd_bank.eq(bank), rd_valid.eq(in_range)]
+
+        # Result memory: bus side.
+        c_lanes = C // 4
+        c_in_range = off < cfg.c_words
+        c_lane = off[:_log2(c_lanes)] if c_lanes > 1 else Const(0)
+        c_addr = off >> _log2(c_lanes)
+        m.d.comb += c_rd.addr.eq(c_addr)
+        with m.If(bus_rd & (region == Region.C)):
+            m.d.sync += [rd_lane.eq(c_lane), rd_valid.eq(c_in_range)]
+
+        # Read data mux (ack cycle).
+        def pick(banks):
+            value = Signal(32)
+            with m.Switch(rd_bank):
+                for idx, (_, rd, _) in enumerate(banks):
+                    with m.Case(idx):
+                        m.d.comb += value.eq(rd.data.as_signed() if len(rd.data) < 32
+                                             else rd.data)
+            return value
+
+        c_word = Signal(32)
+        with m.Switch(rd_lane):
+            for ln in range(c_lanes):
+                with m.Case(ln):
+                    m.d.comb += c_word.eq(c_rd.data[32 * ln:32 * (ln + 1)])
+        with m.If(bus.ack), m.Switch(rd_region):
+            with m.Case(Region.REGS):
+                m.d.comb += bus.dat_r.eq(reg_rdata)
+            for rgn, banks in ((Region.A, a_banks), (Region.B, b_banks),
+                               (Region.BIAS, bias_banks), (Region.MULT, mult_banks),
+                               (Region.SHIFT, shift_banks)):
+                with m.Case(rgn):
+                    m.d.comb += bus.dat_r.eq(Mux(rd_valid, pick(banks), 0))
+            with m.Case(Region.C):
+                m.d.comb += bus.dat_r.eq(Mux(rd_valid, c_word, 0))
+
+        # --- Register file -------------------------------------------------------------
+        reg_idx = off
+        start = Signal()
+        reg_write = bus_wr & (region == Region.REGS)
+        with m.If(bus_rd & (region == Region.REGS)), m.Switch(reg_idx):
+            for reg, value in (
+                    (Reg.ID, Const(TILE_ID, 32)),
+                    (Reg.GEOMETRY, Const(R | (C << 8), 32)),
+                    (Reg.MAX_M, Const(cfg.max_m, 32)),
+                    (Reg.MAX_K, Const(cfg.max_k, 32)),
+                    (Reg.MAX_N, Const(cfg.max_n, 32)),
+                    (Reg.STATUS, Cat(busy, done, error)),
+                    (Reg.IRQ_ENABLE, irq_en),
+                    (Reg.M, reg_m), (Reg.K, reg_k), (Reg.N, reg_n),
+                    (Reg.A_ZP, a_zp), (Reg.B_ZP, b_zp), (Reg.OUT_ZP, out_zp),
+                    (Reg.ACT_MIN, act_min), (Reg.ACT_MAX, act_max),
+                    (Reg.QMODE, per_channel), (Reg.QMULT, qmult), (Reg.QSHIFT, qshift),
+                    (Reg.CYCLES, cycles)):
+                with m.Case(reg):
+                    # Signed fields read sign-extended.
+                    m.d.sync += reg_rdata.eq(value)
+            with m.Default():
+                m.d.sync += reg_rdata.eq(0)
+        with m.If(reg_write):
+            with m.Switch(reg_idx):
+                with m.Case(Reg.CTRL):
+                    m.d.comb += start.eq(bus.dat_w[0] & ~busy)
+                with m.Case(Reg.STATUS):
+                    with m.If(bus.dat_w[1]):
+                        m.d.sync += done.eq(0)
+                    with m.If(bus.dat_w[2]):
+                        m.d.sync += error.eq(0)
+                with m.Case(Reg.IRQ_ENABLE):
+                    m.d.sync += irq_en.eq(bus.dat_w[0])
+            with m.If(~busy), m.Switch(reg_idx):
+                for reg, sig in ((Reg.M, reg_m), (Reg.K, reg_k), (Reg.N, reg_n),
+                                 (Reg.A_ZP, a_zp), (Reg.B_ZP, b_zp), (Reg.OUT_ZP, out_zp),
+                                 (Reg.ACT_MIN, act_min), (Reg.ACT_MAX, act_max),
+                                 (Reg.QMODE, per_channel), (Reg.QMULT, qmult),
+                                 (Reg.QSHIFT, qshift)):
+                    with m.Case(reg):
+                        m.d.sync += sig.eq(bus.dat_w)
+
+        # --- Operand path into the array -----------------------------------------------
+        # Read data arrives one cycle after the address; the byte select and valid follow.
+        byte_sel = Signal(2)
+        valid = Signal()
+        m.d.sync += [byte_sel.eq(k[:2]), valid.eq(feeding)]
+        for r, (_, rd, _) in enumerate(a_banks):
+            byte = rd.data.word_select(byte_sel, 8).as_signed()
+            m.d.comb += array.a_in[r].eq(Mux(valid, byte - a_zp, 0))
+        for c, (_, rd, _) in enumerate(b_banks):
+            byte = rd.data.word_select(byte_sel, 8).as_signed()
+            m.d.comb += array.b_in[c].eq(Mux(valid, byte - b_zp, 0))
+
+        # --- Drain: one array row per cycle through the requantizers -------------------
+        draining = Signal()
+        row = Signal(range(cfg.max_m + R))
+        m.d.comb += [array.drain_row.eq(drain[:max(_log2(R), 1)] if R > 1 else 0),
+                     row.eq(Cat(drain[:_log2(R)], ib) if R > 1 else ib)]
+        for c, lane in enumerate(lanes):
+            _, bias_rd, _ = bias_banks[c]
+            _, mult_rd, _ = mult_banks[c]
+            _, shift_rd, _ = shift_banks[c]
+            m.d.comb += [
+                lane.i_valid.eq(draining),
+                lane.acc.eq(array.drain_acc[c]),
+                lane.bias.eq(bias_rd.data),
+                lane.mult.eq(Mux(per_channel, mult_rd.data, qmult)),
+                lane.shift.eq(Mux(per_channel, shift_rd.data, qshift)),
+                lane.out_zp.eq(out_zp),
+                lane.act_min.eq(act_min),
+                lane.act_max.eq(act_max),
+            ]
+        # Write address and byte enables travel alongside the requantizer pipeline.
+        wr_addr = Signal.like(c_wr.addr)
+        wr_en = Signal(C)
+        m.d.comb += [
+            wr_addr.eq(Cat(jb[:_log2(cfg.max_n // C)], row)),
+            wr_en.eq(Mux(draining & (row < reg_m),
+                         Cat(*[(jb * C + c) < reg_n for c in range(C)]), 0)),
+        ]
+        for _ in range(Requantizer.LATENCY):
+            nxt_addr, nxt_en = Signal.like(wr_addr), Signal.like(wr_en)
+            m.d.sync += [nxt_addr.eq(wr_addr), nxt_en.eq(wr_en)]
+            wr_addr, wr_en = nxt_addr, nxt_en
+        c_hit = (region == Region.C) & c_in_range
+        lane_en = Signal(C)
+        m.d.comb += lane_en.eq(Mux(bus_wr & c_hit, bus.sel << (4 * c_lane), 0))
+        with m.If(busy):
+            m.d.comb += [
+                c_wr.addr.eq(wr_addr),
+                c_wr.data.eq(Cat(*[lane.out for lane in lanes])),
+                c_wr.en.eq(wr_en),
+            ]
+        with m.Else():
+            m.d.comb += [
+                c_wr.addr.eq(c_addr),
+                c_wr.data.eq(bus.dat_w.replicate(c_lanes)),
+                c_wr.en.eq(lane_en),
+            ]
+
+        # --- Controller FSM ------------------------------------------------------------
+        with m.If(busy):
+            m.d.sync += cycles.eq(cycles + 1)
+        dims_ok = ((reg_m != 0) & (reg_k != 0) & (reg_n != 0) & (reg_m <= cfg.max_m)
+                   & (reg_k <= cfg.max_k) & (reg_n <= cfg.max_n))
+        with m.FSM(name="ctrl"):
+            with m.State("IDLE"), m.If(start):
+                m.d.sync += [done.eq(0), error.eq(0), cycles.eq(0)]
+                with m.If(dims_ok):
+                    m.d.sync += [busy.eq(1), ib.eq(0), jb.eq(0)]
+                    m.next = "CLEAR"
+                with m.Else():
+                    m.d.sync += [done.eq(1), error.eq(1)]
+            with m.State("CLEAR"):
+                m.d.comb += array.clear.eq(1)
+                m.d.sync += k.eq(0)
+                m.next = "FEED"
+            with m.State("FEED"):
+                m.d.comb += feeding.eq(1)
+                m.d.sync += k.eq(k + 1)
+                with m.If(k == reg_k - 1):
+                    m.d.sync += wait.eq(0)
+                    m.next = "WAIT"
+            with m.State("WAIT"):
+                # The last step reaches the array edge one cycle after its read (cycle K) and
+                # PE (r, cols-1) accumulates it at the end of cycle K + r + cols - 1. Row r is
+                # drained r cycles after DRAIN starts, so DRAIN may start at cycle K + cols:
+                # cols cycles of waiting.
+                m.d.sync += wait.eq(wait + 1)
+                with m.If(wait == C - 1):
+                    m.d.sync += drain.eq(0)
+                    m.next = "DRAIN"
+            with m.State("DRAIN"):
+                m.d.comb += draining.eq(1)
+                m.d.sync += drain.eq(drain + 1)
+                with m.If(drain == R - 1):
+                    with m.If(jb + 1 < n_blocks):
+                        m.d.sync += jb.eq(jb + 1)
+                        m.next = "CLEAR"
+                    with m.Elif(ib + 1 < m_blocks):
+                        m.d.sync += [jb.eq(0), ib.eq(ib + 1)]
+                        m.next = "CLEAR"
+                    with m.Else():
+                        m.d.sync += wait.eq(0)
+                        m.next = "FLUSH"
+            with m.State("FLUSH"):
+                m.d.sync += wait.eq(wait + 1)
+                with m.If(wait == Requantizer.LATENCY):
+                    m.d.sync += [busy.eq(0), done.eq(1)]
+                    m.next = "IDLE"
+        return m

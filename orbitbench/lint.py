@@ -1,0 +1,50 @@
+"""Verilator ``--lint-only`` on every design listed in ``rtl/manifest.json``.
+
+``python -m orbitbench.lint [--rtl DIR]``; exits non-zero if any design has a lint error.
+Warnings other than the waivers in :data:`orbitbench.toolchain.LINT_WAIVERS` are errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .toolchain import LINT_WAIVERS, ToolchainError, find_verilator
+
+RTL_DIR = Path(__file__).resolve().parent.parent / "rtl"
+
+
+def lint_design(rtl_dir: Path, design: dict) -> subprocess.CompletedProcess:
+    verilator = find_verilator()
+    cmd = [str(verilator.executable), "--lint-only", *LINT_WAIVERS,
+           "--top-module", design["top"], str(rtl_dir / design["file"])]
+    return subprocess.run(cmd, env=verilator.env(), capture_output=True, text=True, check=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orbitbench.lint", description=__doc__)
+    parser.add_argument("--rtl", type=Path, default=RTL_DIR)
+    args = parser.parse_args(argv)
+    try:
+        verilator = find_verilator()
+    except ToolchainError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    manifest = json.loads((args.rtl / "manifest.json").read_text())
+    failed = 0
+    for design in manifest["designs"]:
+        result = lint_design(args.rtl, design)
+        ok = result.returncode == 0
+        failed += not ok
+        print(f"{'ok  ' if ok else 'FAIL'} {design['file']} (top {design['top']}, "
+              f"Verilator {verilator.version_str} {verilator.source})")
+        if not ok:
+            print(result.stdout + result.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Address map and register map of the GEMM tile.
+
+The bus is Wishbone classic, 32-bit data, byte addresses shown here (the Wishbone ``adr``
+port carries word addresses: byte address >> 2). The map is the same for every
+configuration: each scratchpad has its own 1 MiB region.
+
+Scratchpad layouts (little-endian bytes within a 32-bit word):
+
+=======  ==========  ==============================================================
+region   base        contents
+=======  ==========  ==============================================================
+REGS     0x000000    registers below
+A        0x100000    int8 ``A[i][k]`` at byte ``i * MAX_K + k``
+B        0x200000    int8 ``B[k][n]`` at byte ``n * MAX_K + k`` (B transposed, N x K)
+BIAS     0x300000    int32 ``bias[n]`` at byte ``4 * n``
+MULT     0x400000    int32 per-channel multiplier ``mult[n]`` at byte ``4 * n``
+SHIFT    0x500000    per-channel shift ``shift[n]`` at byte ``4 * n`` (6-bit signed, low bits)
+C        0x600000    int8 result ``C[i][n]`` at byte ``i * MAX_N + n``
+=======  ==========  ==============================================================
+
+Accesses beyond a scratchpad's capacity or to an unmapped register read as 0 and ignore
+writes. Scratchpad accesses while the tile is busy are stalled (``ack`` held low) until the
+command finishes; register accesses are always served.
+"""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = ["Region", "Reg", "Status", "REGION_SHIFT", "ADDR_WIDTH", "TILE_ID",
+           "region_base", "reg_addr"]
+
+# Word-address width of the Wishbone port, and where the region index starts in it.
+REGION_SHIFT = 18  # 2**18 words = 1 MiB per region
+ADDR_WIDTH = 21  # 8 regions
+
+TILE_ID = 0x4F42_5431  # "OBT1"
+
+
+class Region(enum.IntEnum):
+    REGS = 0
+    A = 1
+    B = 2
+    BIAS = 3
+    MULT = 4
+    SHIFT = 5
+    C = 6
+
+
+class Reg(enum.IntEnum):
+    """Register word offsets inside the REGS region (byte offset = 4 * value)."""
+
+    ID = 0x00  # RO  TILE_ID
+    GEOMETRY = 0x01  # RO  rows [7:0], cols [15:8]
+    MAX_M = 0x02  # RO
+    MAX_K = 0x03  # RO
+    MAX_N = 0x04  # RO
+    CTRL = 0x05  # WO  bit 0 START (ignored while busy); reads 0
+    STATUS = 0x06  # RO/W1C  see Status
+    IRQ_ENABLE = 0x07  # RW  bit 0: irq = STATUS.DONE & IRQ_ENABLE[0]
+    M = 0x08  # RW  16 bits
+    K = 0x09  # RW  16 bits
+    N = 0x0A  # RW  16 bits
+    A_ZP = 0x0B  # RW  int8, reads sign-extended
+    B_ZP = 0x0C  # RW  int8
+    OUT_ZP = 0x0D  # RW  int8
+    ACT_MIN = 0x0E  # RW  int8
+    ACT_MAX = 0x0F  # RW  int8
+    QMODE = 0x10  # RW  bit 0 PER_CHANNEL
+    QMULT = 0x11  # RW  int32 per-tensor multiplier
+    QSHIFT = 0x12  # RW  6-bit signed per-tensor shift, reads sign-extended
+    CYCLES = 0x13  # RO  clock cycles of the last command (counts live while busy)
+
+
+# Registers that hold command fields; writes to them are ignored while busy.
+COMMAND_REGS = (Reg.M, Reg.K, Reg.N, Reg.A_ZP, Reg.B_ZP, Reg.OUT_ZP, Reg.ACT_MIN, Reg.ACT_MAX,
+                Reg.QMODE, Reg.QMULT, Reg.QSHIFT)
+
+
+class Status(enum.IntFlag):
+    BUSY = 1 << 0  # a command is running
+    DONE = 1 << 1  # sticky: a command finished (write 1 to clear)
+    ERROR = 1 << 2  # sticky: the last START had M, K or N of 0 or above capacity (W1C)
+
+
+def region_base(region: Region) -> int:
+    """Byte address of a region."""
+    return int(region) << (REGION_SHIFT + 2)
+
+
+def reg_addr(reg: Reg) -> int:
+    """Byte address of a register."""
+    return region_base(Region.REGS) + 4 * int(reg)

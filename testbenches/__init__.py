@@ -1,0 +1,1 @@
+"""cocotb and pyuvm testbenches for the orbitbench RTL."""

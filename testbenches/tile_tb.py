@@ -1,0 +1,285 @@
+"""cocotb testbench for the GEMM tile: driver, backdoor, monitor, model adapter, scoreboard.
+
+:class:`GemmTileTestbench` is what tests use. It reads the tile's geometry from the DUT's
+registers (never from the test), keeps a shadow of every scratchpad as the golden model's
+:class:`~golden_models.tile.TileMemory`, and loads operands either over the bus
+(``frontdoor``, writing only the words that changed) or straight into the memories
+(``backdoor``, zero simulated time). Results are checked word by word over the whole result
+memory against :func:`golden_models.tile.run_tile`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, RisingEdge
+
+from golden_models.tile import TileMemory, run_tile
+from orbitbench.params import GemmCommand, TileConfig
+from orbitbench.regmap import TILE_ID, Reg, Region, Status, reg_addr, region_base
+
+from .wishbone import WishboneMaster
+
+__all__ = ["TileBackdoor", "GemmTileTestbench", "Mismatch", "CommandResult", "REGIONS"]
+
+# Region name in TileMemory -> bus region.
+REGIONS = {"a": Region.A, "b": Region.B, "bias": Region.BIAS, "mult": Region.MULT,
+           "shift": Region.SHIFT, "c": Region.C}
+
+
+class TileBackdoor:
+    """Direct access to the tile's scratchpad arrays, addressed like the bus.
+
+    Maps bus word ``w`` of a region to (memory array, row, bit offset) the same way the RTL's
+    address decode does, so ``peek``/``poke`` see exactly what a bus read/write would.
+    """
+
+    def __init__(self, dut, cfg: TileConfig):
+        self.dut, self.cfg = dut, cfg
+        kw = cfg.max_k // 4
+        R, C = cfg.rows, cfg.cols
+
+        def banked(prefix, nbanks, words_per_row, rows):
+            w = np.arange(rows * words_per_row)
+            row = w // words_per_row
+            return [(f"{prefix}{bank}", addr) for bank, addr in
+                    zip(row % nbanks, (row // nbanks) * words_per_row + w % words_per_row,
+                        strict=True)]
+
+        n = np.arange(cfg.max_n)
+        vec = lambda prefix: [(f"{prefix}{b}", a) for b, a in zip(n % C, n // C, strict=True)]  # noqa: E731
+        self._maps = {
+            "a": banked("a_bank", R, kw, cfg.max_m),
+            "b": banked("b_bank", C, kw, cfg.max_n),
+            "bias": vec("bias_bank"), "mult": vec("mult_bank"), "shift": vec("shift_bank"),
+        }
+        self._lanes = C // 4
+        self._handles: dict[str, object] = {}
+
+    def _mem(self, name: str):
+        handle = self._handles.get(name)
+        if handle is None:
+            handle = self._handles[name] = getattr(self.dut, name)
+        return handle
+
+    def location(self, region: str, word: int) -> tuple[str, int, int, int]:
+        """(memory name, row, bit offset, width) of bus word ``word`` of ``region``."""
+        if region == "c":
+            return "c_mem", word // self._lanes, 32 * (word % self._lanes), 32
+        name, addr = self._maps[region][word]
+        return name, int(addr), 0, 6 if region == "shift" else 32
+
+    def peek(self, region: str) -> np.ndarray:
+        """The whole region as uint32 words (SHIFT as its raw 6 bits, as the golden image)."""
+        if region == "c":
+            mem = self._mem("c_mem")
+            out = np.zeros(self.cfg.c_words, dtype=np.uint32)
+            mask = (1 << 32) - 1
+            for row in range(self.cfg.c_words // self._lanes):
+                value = mem[row].value.to_unsigned()
+                for lane in range(self._lanes):
+                    out[row * self._lanes + lane] = (value >> (32 * lane)) & mask
+            return out
+        out = np.zeros(len(self._maps[region]), dtype=np.uint32)
+        for w, (name, addr) in enumerate(self._maps[region]):
+            out[w] = self._mem(name)[int(addr)].value.to_unsigned()
+        return out
+
+    def poke(self, region: str, words: np.ndarray, only: np.ndarray | None = None) -> None:
+        """Write bus words into a region (all of them, or the indices in ``only``)."""
+        words = np.asarray(words, dtype=np.uint32)
+        indices = range(len(words)) if only is None else only
+        if region == "c":
+            mem = self._mem("c_mem")
+            rows = sorted({int(i) // self._lanes for i in indices})
+            for row in rows:
+                value = 0
+                for lane in range(self._lanes):
+                    value |= int(words[row * self._lanes + lane]) << (32 * lane)
+                mem[row].value = value
+            return
+        for w in indices:
+            name, addr = self._maps[region][int(w)]
+            value = int(words[w])
+            self._mem(name)[int(addr)].value = value & 0x3F if region == "shift" else value
+
+    def peek_image(self) -> TileMemory:
+        return TileMemory(**{region: self.peek(region) for region in REGIONS})
+
+
+class Mismatch(AssertionError):
+    """The RTL's result memory differs from the golden model's."""
+
+
+@dataclass
+class CommandResult:
+    cmd: GemmCommand
+    cycles: int
+    error: bool
+    expected: np.ndarray  # golden C image (uint32 words)
+    observed: np.ndarray  # RTL C image
+    mismatches: list[tuple[int, int, int]] = field(default_factory=list)  # (word, exp, got)
+
+
+def _runs(indices: np.ndarray) -> list[tuple[int, int]]:
+    """Contiguous runs (start, length) of sorted word indices, for bus bursts."""
+    if len(indices) == 0:
+        return []
+    breaks = np.nonzero(np.diff(indices) != 1)[0] + 1
+    starts = np.concatenate(([0], breaks))
+    ends = np.concatenate((breaks, [len(indices)]))
+    return [(int(indices[s]), int(e - s)) for s, e in zip(starts, ends, strict=True)]
+
+
+class GemmTileTestbench:
+    """Owns the clock, the bus driver, the backdoor, the shadow memory and the checks.
+
+    ``reset()`` must be awaited first; it reads the geometry registers and builds
+    ``self.cfg`` from them. ``load`` / ``run`` / ``check`` are the building blocks; ``gemm``
+    does all three.
+    """
+
+    def __init__(self, dut, *, period_ns: int = 10, name: str = "tb"):
+        self.dut = dut
+        self.log = logging.getLogger(f"cocotb.{name}")
+        self.bus = WishboneMaster(dut, timeout=None, log=self.log.getChild("wb"))
+        self.clock = Clock(dut.clk, period_ns, unit="ns")
+        self.cfg: TileConfig | None = None
+        self.backdoor: TileBackdoor | None = None
+        self.shadow: TileMemory | None = None
+        self.cycle = 0
+        self._clock_started = False
+
+    # --- lifecycle ------------------------------------------------------------------
+    async def reset(self, cycles: int = 2) -> None:
+        if not self._clock_started:
+            self.clock.start()
+            self._clock_started = True
+        self.bus.idle()
+        self.dut.rst.value = 1
+        await ClockCycles(self.dut.clk, cycles)
+        self.dut.rst.value = 0
+        await RisingEdge(self.dut.clk)
+        ident = await self.read_reg(Reg.ID)
+        if ident != TILE_ID:
+            raise AssertionError(f"ID register reads 0x{ident:08x}, expected 0x{TILE_ID:08x}")
+        geometry = await self.read_reg(Reg.GEOMETRY)
+        self.cfg = TileConfig(
+            rows=geometry & 0xFF, cols=(geometry >> 8) & 0xFF,
+            max_m=await self.read_reg(Reg.MAX_M), max_k=await self.read_reg(Reg.MAX_K),
+            max_n=await self.read_reg(Reg.MAX_N), name=self.dut._name.removeprefix("obt_tile_"))
+        self.backdoor = TileBackdoor(self.dut, self.cfg)
+        # Memories are not reset; start from what they hold.
+        self.shadow = self.backdoor.peek_image()
+        self.log.info("tile %s: %dx%d PEs, capacity M<=%d K<=%d N<=%d", self.cfg.name,
+                      self.cfg.rows, self.cfg.cols, self.cfg.max_m, self.cfg.max_k,
+                      self.cfg.max_n)
+
+    # --- registers ------------------------------------------------------------------
+    async def write_reg(self, reg: Reg, value: int) -> None:
+        await self.bus.write(reg_addr(reg), value & 0xFFFF_FFFF)
+
+    async def read_reg(self, reg: Reg) -> int:
+        return await self.bus.read(reg_addr(reg))
+
+    async def program(self, cmd: GemmCommand) -> None:
+        """Write the command registers (not START)."""
+        await self.bus.write_burst(reg_addr(Reg.M), [
+            cmd.m, cmd.k, cmd.n, cmd.a_zp, cmd.b_zp, cmd.out_zp, cmd.act_min, cmd.act_max,
+            int(cmd.per_channel), cmd.qmult & 0xFFFF_FFFF, cmd.qshift & 0x3F])
+
+    # --- memories -------------------------------------------------------------------
+    async def load(self, image: TileMemory, *, path: str = "frontdoor") -> int:
+        """Make the tile's scratchpads equal ``image``; returns the words transferred.
+
+        ``frontdoor`` writes every word that differs from the shadow over the bus, in bursts;
+        ``backdoor`` pokes them into the arrays. Either way the shadow becomes ``image``.
+        """
+        if path not in ("frontdoor", "backdoor"):
+            raise ValueError(f"path must be 'frontdoor' or 'backdoor', not {path!r}")
+        moved = 0
+        for region, bus_region in REGIONS.items():
+            new = getattr(image, region)
+            changed = np.nonzero(new != getattr(self.shadow, region))[0]
+            if path == "backdoor":
+                self.backdoor.poke(region, new, only=changed)
+            else:
+                for start, length in _runs(changed):
+                    await self.bus.write_burst(region_base(bus_region) + 4 * start,
+                                               new[start:start + length].tolist())
+            moved += len(changed)
+        self.shadow = TileMemory(**{r: getattr(image, r).copy() for r in REGIONS})
+        return moved
+
+    async def read_result(self, cmd: GemmCommand) -> dict[int, int]:
+        """Read the result words a command wrote (rows < M, words covering n < N) over the bus."""
+        words_per_row = self.cfg.max_n // 4
+        used = (cmd.n + 3) // 4
+        out: dict[int, int] = {}
+        for i in range(min(cmd.m, self.cfg.max_m)):
+            start = i * words_per_row
+            data = await self.bus.read_burst(region_base(Region.C) + 4 * start, used)
+            out.update(zip(range(start, start + used), data, strict=True))
+        return out
+
+    # --- commands -------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.write_reg(Reg.CTRL, 1)
+
+    async def wait_done(self, timeout_cycles: int | None = None) -> int:
+        """Wait for STATUS.DONE (via ``irq`` when enabled); returns the CYCLES register."""
+        if self.dut.irq.value != 1:
+            if timeout_cycles is None:
+                await RisingEdge(self.dut.irq)
+            else:
+                from cocotb.triggers import with_timeout
+                await with_timeout(RisingEdge(self.dut.irq), timeout_cycles * 10, "ns")
+        status = await self.read_reg(Reg.STATUS)
+        if not status & Status.DONE:
+            raise AssertionError(f"irq high but STATUS=0x{status:x} has no DONE")
+        return await self.read_reg(Reg.CYCLES)
+
+    async def run(self, cmd: GemmCommand) -> tuple[int, bool]:
+        """Program, start and wait for one command; returns (CYCLES, STATUS.ERROR)."""
+        await self.program(cmd)
+        await self.write_reg(Reg.IRQ_ENABLE, 1)
+        await self.start()
+        cycles = await self.wait_done()
+        status = await self.read_reg(Reg.STATUS)
+        await self.write_reg(Reg.STATUS, Status.DONE | Status.ERROR)
+        return cycles, bool(status & Status.ERROR)
+
+    def expect(self, cmd: GemmCommand) -> tuple[np.ndarray, bool]:
+        """Golden result image for ``cmd`` on the current shadow (the model adapter)."""
+        result = run_tile(self.cfg, cmd, self.shadow)
+        return result.c, result.error
+
+    async def gemm(self, image: TileMemory, cmd: GemmCommand, *, path: str = "frontdoor",
+                   readback: bool = True) -> CommandResult:
+        """Load, run, and compare the whole result memory with the golden model.
+
+        Raises :class:`Mismatch` listing the first differing words. With ``readback`` the
+        written result words are also read over the bus and must equal the golden ones.
+        """
+        await self.load(image, path=path)
+        expected, exp_error = self.expect(cmd)
+        cycles, error = await self.run(cmd)
+        observed = self.backdoor.peek("c")
+        result = CommandResult(cmd, cycles, error, expected, observed)
+        bad = np.nonzero(expected != observed)[0]
+        result.mismatches = [(int(w), int(expected[w]), int(observed[w])) for w in bad]
+        if readback and not error:
+            for w, value in (await self.read_result(cmd)).items():
+                if value != expected[w]:
+                    result.mismatches.append((w, int(expected[w]), value))
+        self.shadow.c = expected.copy()
+        if error != exp_error:
+            raise Mismatch(f"{cmd}: STATUS.ERROR={error}, golden model says {exp_error}")
+        if result.mismatches:
+            head = ", ".join(f"word {w}: expected 0x{e:08x} got 0x{g:08x}"
+                             for w, e, g in result.mismatches[:8])
+            raise Mismatch(f"{cmd}: {len(result.mismatches)} result words differ ({head})")
+        return result
