@@ -15,3 +15,8 @@ def tile_model(request):
 def test_directed(tile_model):
     result = sim.run(tile_model, "testbenches.tile_directed")
     assert result.passed, result
+
+
+def test_uvm(tile_model):
+    result = sim.run(tile_model, "testbenches.uvm_tile")
+    assert result.passed, result
