@@ -10,6 +10,7 @@ This module is pure Python (no NumPy, no Amaranth) so every layer can import it.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
 __all__ = [
@@ -113,7 +114,9 @@ class TileConfig:
             raise ValueError(
                 f"max_m * max_n must be at most {_REGION_BYTES} bytes (one address region), "
                 f"not {self.max_m * self.max_n}")
-        if not isinstance(self.name, str) or not self.name.isidentifier():
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a string, not {self.name!r}")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.name):
             raise ValueError(f"name must be a Python/Verilog identifier, not {self.name!r}")
 
     # Derived geometry, used by both the RTL generator and the golden tile model.
