@@ -44,7 +44,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check orbitbench hdl_gen golden_models testbenches tests bench
 
 regress: $(STAMP)
-	ORBITBENCH_SEEDS=$(SEEDS) $(PY) -m pytest -m regress -p no:randomly
+	ORBITBENCH_SEEDS=$(SEEDS) $(PY) -m pytest -m regress tests/testbenches
 
 bench: $(STAMP)
 	$(PY) -m bench.run

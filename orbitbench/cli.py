@@ -108,8 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--load", default="frontdoor", choices=("frontdoor", "backdoor"),
                    help="load operands over the bus (default) or straight into the memories")
     p.add_argument("--corrupt", default="none", choices=("none", "model", "dut"),
-                   help="break the golden model or a stored operand on purpose; the check "
-                        "must then fail (exit 1)")
+                   help="on purpose, flip the lowest bit of the golden model's outputs "
+                        "(model) or of a stored result word (dut); the check must then "
+                        "fail (exit 1)")
     p.add_argument("--waves", metavar="FILE.vcd", help="also write a VCD waveform")
     p.add_argument("--json", metavar="FILE", help="write the outcome as JSON")
     p.set_defaults(func=_gemm)

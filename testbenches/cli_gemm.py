@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import cocotb
 import numpy as np
@@ -23,7 +24,7 @@ from .tile_tb import GemmTileTestbench, Mismatch
 
 @cocotb.test()
 async def one_gemm(dut):
-    request = json.loads(open(os.environ["ORBITBENCH_REQUEST"]).read())
+    request = json.loads(Path(os.environ["ORBITBENCH_REQUEST"]).read_text())
     tb = GemmTileTestbench(dut)
     await tb.reset()
     rng = np.random.default_rng(request["seed"])
@@ -34,17 +35,17 @@ async def one_gemm(dut):
     reply = {"cmd": case.cmd.__dict__, "config": tb.cfg.as_dict(), "corrupt": request["corrupt"]}
     real = golden_models.tile.gemm_requant
     if request["corrupt"] == "model":
-        # A golden model whose output zero point is off by one.
-        golden_models.tile.gemm_requant = lambda *a, out_zp=0, **kw: real(
-            *a, out_zp=min(out_zp + 1, 127), **kw)
+        # A golden model whose outputs have their lowest bit flipped.
+        golden_models.tile.gemm_requant = lambda *a, **kw: real(*a, **kw) ^ np.int8(1)
     try:
-        await tb.load(image, path=request["load"])
-        if request["corrupt"] == "dut":
-            # Flip the sign bit of A[0][0] in the scratchpad behind the testbench's back.
-            words = tb.shadow.a.copy()
-            words[0] ^= 0x80
-            tb.backdoor.poke("a", words, only=np.array([0]))
-        result = await tb.gemm(image, case.cmd, path=request["load"])
+        def upset():
+            # Flip the lowest bit of C[0][0] in the result memory, as a radiation upset would.
+            words = tb.backdoor.peek("c")
+            words[0] ^= 1
+            tb.backdoor.poke("c", words, only=np.array([0]))
+
+        result = await tb.gemm(image, case.cmd, path=request["load"],
+                               upset=upset if request["corrupt"] == "dut" else None)
         reply.update(passed=True, cycles=result.cycles, mismatches=[])
         observed = result.observed
     except Mismatch as exc:

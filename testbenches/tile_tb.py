@@ -258,15 +258,19 @@ class GemmTileTestbench:
         return result.c, result.error
 
     async def gemm(self, image: TileMemory, cmd: GemmCommand, *, path: str = "frontdoor",
-                   readback: bool = True) -> CommandResult:
+                   readback: bool = True, upset=None) -> CommandResult:
         """Load, run, and compare the whole result memory with the golden model.
 
         Raises :class:`Mismatch` listing the first differing words. With ``readback`` the
         written result words are also read over the bus and must equal the golden ones.
+        ``upset``, if given, is called after the command finishes and before the checks (to
+        disturb the DUT on purpose).
         """
         await self.load(image, path=path)
         expected, exp_error = self.expect(cmd)
         cycles, error = await self.run(cmd)
+        if upset is not None:
+            upset()
         observed = self.backdoor.peek("c")
         result = CommandResult(cmd, cycles, error, expected, observed)
         bad = np.nonzero(expected != observed)[0]
