@@ -29,7 +29,8 @@ from orbitbench.params import (
     TileConfig,
 )
 
-__all__ = ["TileMemory", "TileResult", "pack_operands", "run_tile", "unpack_result"]
+__all__ = ["TileMemory", "TileResult", "pack_operands", "run_tile", "unpack_result",
+           "gemm_cycles", "DRAIN_TAIL_CYCLES"]
 
 _FIELDS = ("a", "b", "bias", "mult", "shift", "c")
 
@@ -251,3 +252,18 @@ def run_tile(cfg: TileConfig, cmd: GemmCommand, mem: TileMemory) -> TileResult:
     c_img[:m, :n] = out
     return TileResult(c=_to_words(c_img), error=False)
 
+
+
+#: Cycles after the last block drains: the requantizer's pipeline (hdl_gen Requantizer.LATENCY
+#: = 3) plus the cycle that raises DONE.
+DRAIN_TAIL_CYCLES = 4
+
+
+def gemm_cycles(cfg: TileConfig, cmd: GemmCommand) -> int:
+    """CYCLES register value of a command that fits: the tile's timing contract.
+
+    Each ``rows`` x ``cols`` output block costs one clear cycle, K feed cycles, ``cols``
+    cycles for the wavefront to reach the last column and ``rows`` drain cycles.
+    """
+    blocks = -(-cmd.m // cfg.rows) * -(-cmd.n // cfg.cols)
+    return blocks * (cmd.k + cfg.rows + cfg.cols + 1) + DRAIN_TAIL_CYCLES

@@ -142,18 +142,25 @@ def build(design: Design, *, waves: bool = False, quiet: bool = True) -> SimMode
                 sources.append(vlt)
             print(f"orbitbench: verilating {design.top} into {build_dir} (once per design)",
                   file=sys.stderr)
-            flags = [f for f in os.environ.get("MAKEFLAGS", "").split()
-                     if not f.startswith("OPT_FAST=")]
+            saved = os.environ.get("MAKEFLAGS")
+            flags = [f for f in (saved or "").split() if not f.startswith("OPT_FAST=")]
             os.environ["MAKEFLAGS"] = " ".join([*flags, f"OPT_FAST={OPT_FAST}"])
-            runner.build(
-                sources=sources,
-                hdl_toplevel=design.top,
-                build_dir=build_dir,
-                build_args=[*LINT_WAIVERS, "-j", "0", *design.build_args],
-                waves=waves,
-                always=True,
-                log_file=log if quiet else None,
-            )
+            try:
+                runner.build(
+                    sources=sources,
+                    hdl_toplevel=design.top,
+                    build_dir=build_dir,
+                    build_args=[*LINT_WAIVERS, "-j", "0", *design.build_args],
+                    waves=waves,
+                    always=True,
+                    log_file=log if quiet else None,
+                )
+            finally:
+                # The runner reads os.environ; do not leak the override to the caller.
+                if saved is None:
+                    os.environ.pop("MAKEFLAGS", None)
+                else:
+                    os.environ["MAKEFLAGS"] = saved
             stamp.write_text(key)
     return SimModel(design, build_dir, waves)
 

@@ -1,0 +1,493 @@
+"""Raw Verilator speed of the tile: the simulation speed limit of the design on one core.
+
+A native C++ loop (``bench/raw_main.cpp``) drives the verilated tile over its Wishbone port
+with nothing in between: no VPI, no ``--public-flat-rw``, no Python. It replays the same bus
+workload the cocotb testbench runs for one GEMM (load A, B, bias, MULT, SHIFT; program the
+command registers; IRQ_ENABLE, START; wait for ``irq``; read STATUS and CYCLES; clear DONE;
+read the result rows back), repeated until the time budget is spent, and reports simulated
+clock cycles per wall-clock second of that loop. The words it read back in the first repeat
+are compared here with :func:`golden_models.tile.run_tile`, and every later repeat must read
+the same words: a benchmark whose DUT computes garbage is not a benchmark.
+
+``python -m bench.raw`` prints :func:`measure_raw`'s figures as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import fcntl
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from golden_models.tile import TileMemory, gemm_cycles, run_tile
+from orbitbench.params import CONFIGS, INT8_MAX, INT8_MIN, GemmCommand, TileConfig
+from orbitbench.regmap import Reg, Region, Status, reg_addr, region_base
+from orbitbench.toolchain import LINT_WAIVERS, find_verilator
+from testbenches.sim import SIM_BUILD, tile_design
+from testbenches.stimulus import random_case
+
+__all__ = ["OPT_ARGS", "HARNESS", "RawBuild", "Workload", "build_raw", "make_workload",
+           "measure_raw", "main"]
+
+HARNESS = Path(__file__).resolve().with_name("raw_main.cpp")
+
+# Verilator and C++ optimisation of the raw build, chosen by measurement (default tile,
+# 64x64x64 workload, one pinned core, best of 3 x 2 s; Verilator 5.049, g++ 12.2):
+#   Verilator defaults (OPT_FAST=-Os)                            0.45 M cycles/s
+#   -O3 --x-assign fast --x-initial fast, OPT_FAST=-Os            0.45 M
+#   same, OPT_FAST=-O2                                           0.87 M
+#   same, OPT_FAST=-O3                                           1.04 M  <- OPT_ARGS
+#   OPT_FAST=-O3 without Verilator -O3, or without --x-* fast     1.04-1.05 M (no effect)
+#   OPT_FAST=-O3 plus -march=native, or plus -flto                1.05 M (within noise; not
+#                                                                 portable / slower build)
+#   OPT_ARGS plus g++ profile-guided optimisation (pgo=True)     1.28 M  <- default
+# -O3 turns on all of Verilator's own optimisations; --x-assign/--x-initial fast let it pick
+# the cheapest value for X (the design gives every register and memory an initial value, so
+# results cannot depend on it). OPT_FAST/OPT_GLOBAL are the g++ levels of the model's
+# per-cycle code and of the Verilator runtime (the Makefile's default is -Os).
+OPT_ARGS: tuple[str, ...] = (
+    "-O3", "--x-assign", "fast", "--x-initial", "fast",
+    "-MAKEFLAGS", "OPT_FAST=-O3 OPT_GLOBAL=-O3",
+)
+# Profile-guided optimisation: build instrumented, run a training GEMM (same size as the
+# benchmark, different operands: seed _PGO_SEED), rebuild with the profile.
+_PGO_GEN = ("-CFLAGS", "-fprofile-generate -fprofile-update=single",
+            "-LDFLAGS", "-fprofile-generate")
+_PGO_USE = ("-CFLAGS", "-fprofile-use -fprofile-correction")
+_PGO_SEED = 12345
+_PGO_REPEATS = 20
+
+# The base of every raw build: C++ model + our main, built by Verilator's own Makefile.
+_BASE_ARGS = ("--cc", "--exe", "--build", "-j", "0", "--prefix", "Vtop", "-o", "raw_harness")
+
+# Bus script op codes (see raw_main.cpp).
+_MAGIC, _VERSION = 0x5752424F, 1
+_OP_WRITE, _OP_READ, _OP_WAIT_IRQ = 1, 2, 3
+_TAG_CYCLES = 1
+
+
+@dataclass(frozen=True)
+class RawBuild:
+    """A compiled raw harness for one tile."""
+
+    exe: Path
+    build_dir: Path
+    key: str
+    build_seconds: float  # time spent building in this call (about 0 when cached)
+    cached: bool
+
+
+@contextmanager
+def _locked(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _compiler_id() -> str:
+    cxx = os.environ.get("CXX", "g++")
+    try:
+        out = subprocess.run([*shlex.split(cxx), "--version"], capture_output=True, text=True,
+                             check=False, timeout=30)
+        return cxx + " " + out.stdout.splitlines()[0] if out.stdout else cxx
+    except (OSError, subprocess.SubprocessError):
+        return cxx
+
+
+def _build_env() -> dict[str, str]:
+    """Verilator's environment, minus optimisation levels other code put into MAKEFLAGS
+    (ours come from the command line, :data:`OPT_ARGS`)."""
+    env = find_verilator().env()
+    flags = [f for f in env.get("MAKEFLAGS", "").split()
+             if not f.startswith(("OPT_FAST=", "OPT_SLOW=", "OPT_GLOBAL=", "OPT="))]
+    env["MAKEFLAGS"] = " ".join(flags)
+    return env
+
+
+def _build_key(top: str, sources: Sequence[Path], args: Sequence[str]) -> str:
+    verilator = find_verilator()
+    env = _build_env()
+    h = hashlib.sha256()
+    h.update(json.dumps([top, list(args), str(verilator.executable), verilator.version,
+                         _compiler_id(), *(env.get(v, "") for v in (
+                             "CXX", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "MAKEFLAGS"))]).encode())
+    for src in (*sources, HARNESS):
+        h.update(Path(src).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _verilate(cmd: list[str], log: Path) -> None:
+    with open(log, "a") as out:
+        out.write("$ " + shlex.join(cmd) + "\n")
+        out.flush()
+        proc = subprocess.run(cmd, env=_build_env(), stdout=out, stderr=subprocess.STDOUT,
+                              check=False)
+    if proc.returncode != 0:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
+        raise RuntimeError(f"raw harness build failed (exit {proc.returncode}), see {log}:"
+                           f"\n{tail}")
+
+
+def _train(cfg: TileConfig, build_dir: Path, log: Path) -> None:
+    """Run the instrumented harness on a training workload; g++ writes *.gcda profiles."""
+    work = make_workload(cfg, seed=_PGO_SEED)
+    script, out = build_dir / "pgo_train.bin", build_dir / "pgo_train.out"
+    script.write_bytes(work.script)
+    proc = subprocess.run([str(build_dir / "raw_harness"), str(script), str(out), "1e9",
+                           "--max-repeats", str(_PGO_REPEATS)], capture_output=True, text=True,
+                          check=False, timeout=600)
+    with open(log, "a") as f:
+        f.write(f"$ pgo training run ({_PGO_REPEATS} repeats, seed {_PGO_SEED}): "
+                f"{proc.stdout.strip()} {proc.stderr.strip()}\n")
+    if proc.returncode != 0:
+        raise RuntimeError(f"raw harness PGO training run failed: {proc.stderr.strip()}")
+    for stale in ("*.o", "*.a", "*.gch", "raw_harness"):
+        for path in build_dir.glob(stale):
+            path.unlink()
+
+
+def build_raw(cfg: TileConfig, *, opt_args: Sequence[str] = OPT_ARGS, pgo: bool = True,
+              build_dir: Path | None = None) -> RawBuild:
+    """Build the raw harness for ``cfg`` unless an identical build exists.
+
+    The build lives in ``sim_build/raw_<top>/`` (or ``build_dir``) and is keyed by a hash of
+    the Verilog, the harness source, the arguments and the tool versions; a matching build is
+    reused. Deliberately without ``--vpi`` and ``--public-flat-rw``. With ``pgo`` the model is
+    compiled twice: instrumented, then with the profile of a training run.
+
+    Raises
+    ------
+    RuntimeError
+        Verilator or the C++ build failed; the message ends with the tail of the build log.
+    """
+    design = tile_design(cfg)
+    build_dir = Path(build_dir) if build_dir is not None else SIM_BUILD / f"raw_{design.top}"
+    args = [*_BASE_ARGS, "--top-module", design.top, *LINT_WAIVERS, *opt_args]
+    key = _build_key(design.top, design.sources,
+                     [*args, *((*_PGO_GEN, *_PGO_USE, f"seed={_PGO_SEED}",
+                                 f"repeats={_PGO_REPEATS}") if pgo else ())])
+    exe = build_dir / "raw_harness"
+    stamp = build_dir / "orbitbench.stamp"
+    t0 = time.perf_counter()
+    with _locked(build_dir.parent / f"{build_dir.name}.lock"):
+        if stamp.exists() and stamp.read_text() == key and exe.exists():
+            return RawBuild(exe, build_dir, key, time.perf_counter() - t0, cached=True)
+        # Start clean: make would keep objects compiled with other flags. Only ever delete a
+        # directory that holds a raw harness build (or nothing).
+        if build_dir.exists() and any(build_dir.iterdir()):
+            if not ((build_dir / "build.log").exists() or (build_dir / "Vtop.mk").exists()):
+                raise RuntimeError(f"{build_dir} is not empty and not a raw harness build; "
+                                   "refusing to overwrite it")
+            shutil.rmtree(build_dir)
+        build_dir.mkdir(parents=True)
+        print(f"orbitbench: building raw harness for {design.top} in {build_dir}"
+              + (" (profile-guided: two builds)" if pgo else ""), file=sys.stderr)
+        log = build_dir / "build.log"
+        log.write_text("")
+
+        def cmd(extra: Sequence[str]) -> list[str]:
+            return [str(find_verilator().executable), *args, *extra, "-Mdir", str(build_dir),
+                    *(str(src) for src in design.sources), str(HARNESS)]
+
+        if pgo:
+            _verilate(cmd(_PGO_GEN), log)
+            _train(cfg, build_dir, log)
+            _verilate(cmd(_PGO_USE), log)
+        else:
+            _verilate(cmd(()), log)
+        if not exe.exists():
+            raise RuntimeError(f"raw harness build produced no {exe}; see {log}")
+        stamp.write_text(key)
+    return RawBuild(exe, build_dir, key, time.perf_counter() - t0, cached=False)
+
+
+# --- workload -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Workload:
+    """One GEMM as a bus script, with what the reads must return."""
+
+    cmd: GemmCommand
+    script: bytes
+    expected_reads: np.ndarray  # uint32, every word the script reads, in order
+    result_slice: slice  # where the result words sit in the reads
+    status_reads: tuple[int, ...]  # indices of the STATUS reads
+    cycles_read: int  # index of the CYCLES read
+    macs: int
+
+
+def _runs(indices: np.ndarray) -> list[tuple[int, int]]:
+    """Contiguous runs (start, length) of sorted word indices, one bus burst each."""
+    if len(indices) == 0:
+        return []
+    breaks = np.nonzero(np.diff(indices) != 1)[0] + 1
+    starts = np.concatenate(([0], breaks))
+    ends = np.concatenate((breaks, [len(indices)]))
+    return [(int(indices[s]), int(e - s)) for s, e in zip(starts, ends, strict=True)]
+
+
+class _Script:
+    def __init__(self):
+        self.words: list[int] = []
+        self.ops = 0
+        self.reads = 0
+
+    def write(self, addr: int, data: Sequence[int]) -> None:
+        self.words += [_OP_WRITE, addr, len(data), *(int(d) & 0xFFFF_FFFF for d in data)]
+        self.ops += 1
+
+    def read(self, addr: int, count: int, tag: int = 0) -> int:
+        """Append a read burst; returns the index of its first word among all reads."""
+        self.words += [_OP_READ, addr, count, tag]
+        self.ops += 1
+        first, self.reads = self.reads, self.reads + count
+        return first
+
+    def wait_irq(self, timeout: int) -> None:
+        self.words += [_OP_WAIT_IRQ, timeout]
+        self.ops += 1
+
+    def encode(self) -> bytes:
+        words = [_MAGIC, _VERSION, self.ops, *self.words]
+        return struct.pack(f"<{len(words)}I", *words)
+
+
+def _operand_words(cfg: TileConfig, m: int, k: int, n: int) -> dict[str, np.ndarray]:
+    """Word indices per region that hold the operands of an M x K x N GEMM."""
+    kw_used, kw = (k + 3) // 4, cfg.max_k // 4
+    rows = lambda count: (np.arange(count)[:, None] * kw + np.arange(kw_used)).ravel()  # noqa: E731
+    return {"a": rows(m), "b": rows(n), "bias": np.arange(n), "mult": np.arange(n),
+            "shift": np.arange(n)}
+
+
+_REGIONS = {"a": Region.A, "b": Region.B, "bias": Region.BIAS, "mult": Region.MULT,
+            "shift": Region.SHIFT}
+
+
+
+def make_workload(cfg: TileConfig, gemm: tuple[int, int, int] | None = None, seed: int = 1,
+                  corrupt: str | None = None) -> Workload:
+    """The bus script of one GEMM on ``cfg`` and the words its reads must return.
+
+    The operands and quantization parameters come from
+    :func:`testbenches.stimulus.random_case` (per-channel, zero points -20..20, the clamp
+    widened to the full int8 range so that as many outputs as possible carry information).
+    The bus sequence is the testbench's (:meth:`testbenches.tile_tb.GemmTileTestbench.gemm`
+    with ``path="frontdoor"``), except that every operand word is written on every repeat.
+
+    ``corrupt="operand"`` is a negative control: the script writes one A word with its sign
+    bits flipped while the expected words stay those of the true operands.
+    """
+    m, k, n = gemm if gemm is not None else (cfg.max_m, cfg.max_k, cfg.max_n)
+    cmd_dims = GemmCommand(m=m, k=k, n=n)
+    if not cmd_dims.fits(cfg):
+        raise ValueError(f"gemm {m}x{k}x{n} does not fit config {cfg.name!r} "
+                         f"(max {cfg.max_m}x{cfg.max_k}x{cfg.max_n})")
+    if corrupt not in (None, "operand", "result"):
+        raise ValueError(f"corrupt must be None, 'operand' or 'result', not {corrupt!r}")
+    rng = np.random.default_rng(seed)
+    case = random_case(cfg, rng, m=m, k=k, n=n, per_channel=True, extreme_zp=False)
+    case = dataclasses.replace(case, cmd=dataclasses.replace(case.cmd, act_min=INT8_MIN,
+                                                             act_max=INT8_MAX))
+    cmd = case.cmd
+    image = case.image(cfg, TileMemory.zeros(cfg))  # the memories are zero after power-up
+    golden = run_tile(cfg, cmd, image)
+    if golden.error:  # pragma: no cover - fits() was checked above
+        raise RuntimeError(f"golden model rejects {cmd}")
+    expected_cycles = gemm_cycles(cfg, cmd)
+    written = image.copy()
+    if corrupt == "operand":
+        written = _corrupt_operand(cfg, cmd, image, golden.c)
+
+    s = _Script()
+    for region, words in _operand_words(cfg, m, k, n).items():
+        data = getattr(written, region)
+        for start, length in _runs(np.sort(words)):
+            s.write(region_base(_REGIONS[region]) + 4 * start, data[start:start + length])
+    s.write(reg_addr(Reg.M), [cmd.m, cmd.k, cmd.n, cmd.a_zp, cmd.b_zp, cmd.out_zp, cmd.act_min,
+                              cmd.act_max, int(cmd.per_channel), cmd.qmult, cmd.qshift & 0x3F])
+    s.write(reg_addr(Reg.IRQ_ENABLE), [1])
+    s.write(reg_addr(Reg.CTRL), [1])
+    s.wait_irq(timeout=min(4 * expected_cycles + 100_000, 0xFFFF_FFFF))
+    status_1 = s.read(reg_addr(Reg.STATUS), 1)
+    cycles_read = s.read(reg_addr(Reg.CYCLES), 1, tag=_TAG_CYCLES)
+    status_2 = s.read(reg_addr(Reg.STATUS), 1)
+    s.write(reg_addr(Reg.STATUS), [Status.DONE | Status.ERROR])
+    words_per_row, used = cfg.max_n // 4, (n + 3) // 4
+    result_words = []
+    first_result = s.reads
+    for i in range(m):
+        s.read(region_base(Region.C) + 4 * i * words_per_row, used)
+        result_words.extend(range(i * words_per_row, i * words_per_row + used))
+
+    expected = np.zeros(s.reads, dtype=np.uint32)
+    expected[status_1] = expected[status_2] = int(Status.DONE)
+    expected[cycles_read] = expected_cycles
+    expected[first_result:] = golden.c[result_words]
+    return Workload(cmd=cmd, script=s.encode(), expected_reads=expected,
+                    result_slice=slice(first_result, s.reads),
+                    status_reads=(status_1, status_2), cycles_read=cycles_read,
+                    macs=cmd.macs)
+
+
+def _corrupt_operand(cfg: TileConfig, cmd: GemmCommand, image: TileMemory,
+                     golden_c: np.ndarray) -> TileMemory:
+    """``image`` with the first A word whose corruption changes the result corrupted."""
+    for word in _operand_words(cfg, cmd.m, cmd.k, cmd.n)["a"]:
+        bad = image.copy()
+        bad.a[word] ^= np.uint32(0x8080_8080)
+        if not np.array_equal(run_tile(cfg, cmd, bad).c, golden_c):
+            return bad
+    raise RuntimeError("no single corrupted A word changes the result")  # pragma: no cover
+
+
+# --- measurement --------------------------------------------------------------------------
+
+def _default_cpu() -> int | None:
+    try:
+        return max(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return None
+
+
+def measure_raw(cfg: TileConfig = CONFIGS["default"], seconds: float = 2.0, seed: int = 1, *,
+                gemm: tuple[int, int, int] | None = None, corrupt: str | None = None,
+                cpu: int | None = -1, opt_args: Sequence[str] = OPT_ARGS, pgo: bool = True,
+                build_dir: Path | None = None, max_repeats: int | None = None) -> dict:
+    """Build (or reuse) the raw harness for ``cfg``, run it for ``seconds``, check the result.
+
+    Parameters
+    ----------
+    cfg : TileConfig
+    seconds : float
+        Wall-time budget of the simulation loop; whole GEMM workloads are repeated until it
+        is spent (at least one).
+    seed : int
+        Seed of the operands (:func:`make_workload`).
+    gemm : (M, K, N), optional
+        GEMM size; default the tile's capacity (64x64x64 on the default tile).
+    corrupt : None, "operand" or "result"
+        Negative controls for the tests: write one wrong A word to the DUT, or flip a bit of
+        one read-back result word in the harness output; ``bit_exact`` must then be False.
+    cpu : int or None
+        Core to pin the harness to; -1 (default): the highest core this process may use;
+        None: no pinning.
+    opt_args, pgo, build_dir :
+        Build options (see :func:`build_raw`; defaults: :data:`OPT_ARGS` with profile-guided
+        optimisation, in ``sim_build/raw_<top>/``).
+    max_repeats : int, optional
+        Stop after this many repeats even if time is left.
+
+    Returns
+    -------
+    dict
+        ``cycles`` (every simulated clock cycle of the loop), ``seconds`` (wall time of the
+        loop), ``cycles_per_s``, ``gemm_cycles`` (CYCLES register), ``repeats``,
+        ``bit_exact`` (every read word of the first repeat equals the golden model's, and
+        every later repeat read the same words), ``build_seconds``, plus details.
+    """
+    work = make_workload(cfg, gemm, seed, corrupt)
+    build = build_raw(cfg, opt_args=opt_args, pgo=pgo, build_dir=build_dir)
+    if cpu == -1:
+        cpu = _default_cpu()
+    with tempfile.TemporaryDirectory(prefix="obt_raw_") as tmp:
+        script, out = Path(tmp) / "script.bin", Path(tmp) / "reads.bin"
+        script.write_bytes(work.script)
+        argv = [str(build.exe), str(script), str(out), repr(float(seconds))]
+        if cpu is not None:
+            argv += ["--cpu", str(cpu)]
+        if max_repeats is not None:
+            argv += ["--max-repeats", str(max_repeats)]
+        if corrupt == "result":
+            argv += ["--flip-word", str(work.result_slice.start)]
+        load_avg = os.getloadavg()[0]  # context for noisy figures: other work on the machine
+        proc = subprocess.run(argv, capture_output=True, text=True, check=False,
+                              timeout=60 + 20 * seconds)
+        if proc.returncode != 0:
+            raise RuntimeError(f"raw harness failed (exit {proc.returncode}): "
+                               f"{proc.stderr.strip()}")
+        figures = json.loads(proc.stdout)
+        reads = np.fromfile(out, dtype="<u4").astype(np.uint32)
+
+    got_result = reads[work.result_slice] if len(reads) == len(work.expected_reads) else None
+    want_result = work.expected_reads[work.result_slice]
+    result_ok = got_result is not None and np.array_equal(got_result, want_result)
+    status_ok = len(reads) == len(work.expected_reads) and all(
+        int(reads[i]) == Status.DONE for i in work.status_reads)
+    mismatches = (int(np.count_nonzero(got_result != want_result)) if got_result is not None
+                  else len(want_result))
+    gemm_cycles_expected = int(work.expected_reads[work.cycles_read])
+    return {
+        "config": cfg.name,
+        "gemm": [work.cmd.m, work.cmd.k, work.cmd.n],
+        "cycles": figures["cycles"],
+        "seconds": figures["seconds"],
+        "cycles_per_s": figures["cycles_per_s"],
+        "gemm_cycles": figures["gemm_cycles"],
+        "gemm_cycles_expected": gemm_cycles_expected,  # the documented formula
+        "repeats": figures["repeats"],
+        "cycles_per_repeat": figures["cycles_per_repeat"],
+        "gemms_per_s": figures["repeats"] / figures["seconds"],
+        "macs_per_s": work.macs * figures["repeats"] / figures["seconds"],
+        "bit_exact": bool(result_ok and status_ok and figures["repeat_mismatches"] == 0),
+        "result_words": len(want_result),
+        "result_mismatches": mismatches,
+        "repeat_mismatches": figures["repeat_mismatches"],
+        "status_ok": status_ok,
+        "cpu": cpu,
+        "load_avg_1min": load_avg,
+        "pgo": pgo,
+        "build_seconds": build.build_seconds,
+        "build_cached": build.cached,
+        "build_dir": str(build.build_dir),
+        "opt_args": list(opt_args),
+        "verilator": find_verilator().version_str,
+    }
+
+
+def _parse_gemm(text: str) -> tuple[int, int, int]:
+    try:
+        m, k, n = (int(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MxKxN, e.g. 64x64x64, not {text!r}") from None
+    return m, k, n
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.raw", description=__doc__.split(
+        "\n\n")[0])
+    parser.add_argument("--config", default="default", choices=sorted(CONFIGS))
+    parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--gemm", type=_parse_gemm, default=None, help="MxKxN (default: capacity)")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin to one core")
+    parser.add_argument("--no-pgo", action="store_true",
+                        help="build without profile-guided optimisation")
+    args = parser.parse_args(argv)
+    result = measure_raw(CONFIGS[args.config], args.seconds, args.seed, gemm=args.gemm,
+                         cpu=None if args.no_pin else -1, pgo=not args.no_pgo)
+    print(json.dumps(result, indent=2))
+    return 0 if result["bit_exact"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""hdl_gen.emit: deterministic Verilog plus manifest, and the staleness check behind check-rtl.
+
+Everything is written under pytest's ``tmp_path``; the repository's ``rtl/`` is never touched.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from hdl_gen import emit
+from orbitbench.params import CONFIGS
+
+REPO = Path(emit.__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    return emit.render_all()
+
+
+@pytest.fixture
+def cached_render(rendered, monkeypatch):
+    """``check()`` compares against the module's first rendering instead of rendering again
+    (about 2 s each); ``test_render_all_is_deterministic`` is what makes that sound."""
+    monkeypatch.setattr(emit, "render_all", lambda: dict(rendered))
+    return rendered
+
+
+def write(out: Path, files: dict[str, str]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (out / name).write_text(text)
+
+
+def test_render_all_is_deterministic(rendered):
+    again = emit.render_all()
+    assert list(again) == list(rendered)
+    for name, text in rendered.items():
+        assert again[name] == text, name
+
+
+def test_file_set(rendered):
+    expected = {f"{cfg.top_name}.v" for cfg in CONFIGS.values()} | {emit.MANIFEST}
+    assert set(rendered) == expected
+    assert emit.MANIFEST == "manifest.json"
+
+
+def test_manifest_lists_every_config_with_its_params(rendered):
+    text = rendered[emit.MANIFEST]
+    manifest = json.loads(text)
+    assert text == json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    assert manifest["generator"] == "orbitbench.hdl_gen"
+    assert manifest["designs"] == [
+        {
+            "config": name,
+            "top": cfg.top_name,
+            "file": f"{cfg.top_name}.v",
+            "kind": "gemm_tile",
+            "params": {"rows": cfg.rows, "cols": cfg.cols, "max_m": cfg.max_m,
+                       "max_k": cfg.max_k, "max_n": cfg.max_n, "name": cfg.name},
+        }
+        for name, cfg in CONFIGS.items()
+    ]
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_verilog_top_module(rendered, name):
+    cfg = CONFIGS[name]
+    text = rendered[f"{cfg.top_name}.v"]
+    tops = re.findall(r"^\(\* top = +1 +\*\)\n(?:\(\*.*\*\)\n)*module (\S+?)\(", text, re.M)
+    assert tops == [f"obt_tile_{name}"]
+    assert len(re.findall(rf"^module obt_tile_{name}\(", text, re.M)) == 1
+    # No other configuration's tile leaks into this file.
+    for other in CONFIGS.values():
+        if other is not cfg:
+            assert other.top_name + "(" not in text
+            assert other.top_name + "." not in text
+    assert text.rstrip().endswith("endmodule")
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_verilog_has_no_machine_specific_text(rendered, name):
+    text = rendered[f"{CONFIGS[name].top_name}.v"]
+    for path in {str(REPO), str(Path.home()), str(Path.cwd()), "/work/", "site-packages"}:
+        assert path not in text
+    assert "src =" not in text  # emit_src=False: no source locations at all
+    assert not re.search(r"\d{4}-\d\d-\d\d|\d\d:\d\d:\d\d", text)  # no timestamp
+
+
+def test_manifest_has_no_machine_specific_text(rendered):
+    text = rendered[emit.MANIFEST]
+    for path in {str(REPO), str(Path.home()), str(Path.cwd()), "/work/"}:
+        assert path not in text
+
+
+# --- emit_all / check / main --------------------------------------------------------------
+
+
+def test_emit_then_check_end_to_end(tmp_path, capsys):
+    # The one test that renders through the real path twice: main() writes, main --check reads.
+    out = tmp_path / "nested" / "rtl"
+    assert emit.main(["--out", str(out)]) == 0
+    written = sorted(p.name for p in out.iterdir())
+    assert written == sorted([f"{c.top_name}.v" for c in CONFIGS.values()] + [emit.MANIFEST])
+    assert capsys.readouterr().out.count("wrote ") == len(written)
+    assert emit.main(["--check", "--out", str(out)]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_emit_all_writes_what_render_all_returns(tmp_path, cached_render):
+    files = emit.emit_all(tmp_path)
+    assert files == cached_render
+    for name, text in cached_render.items():
+        assert (tmp_path / name).read_text() == text
+
+
+def test_check_fresh_dir_is_up_to_date(tmp_path, cached_render, capsys):
+    write(tmp_path, cached_render)
+    assert emit.check(tmp_path) == 0
+    assert capsys.readouterr().out == f"{tmp_path}: up to date ({len(cached_render)} files)\n"
+
+
+@pytest.mark.parametrize("target", ["verilog", "manifest"])
+def test_check_modified_file_is_stale(tmp_path, cached_render, capsys, target):
+    write(tmp_path, cached_render)
+    name = emit.MANIFEST if target == "manifest" else f"{CONFIGS['small'].top_name}.v"
+    path = tmp_path / name
+    text = path.read_text()
+    edited = text.replace("obt_tile_small", "obt_tile_smal1", 1)
+    assert edited != text
+    path.write_text(edited)
+    assert emit.check(tmp_path) == 1
+    out = capsys.readouterr().out
+    assert f"stale: {path} differs from the generator output" in out
+    assert "run 'make rtl'" in out
+
+
+def test_check_one_byte_change_is_stale(tmp_path, cached_render):
+    write(tmp_path, cached_render)
+    path = tmp_path / emit.MANIFEST
+    path.write_text(path.read_text() + "\n")
+    assert emit.check(tmp_path) == 1
+
+
+def test_check_missing_file_is_stale(tmp_path, cached_render, capsys):
+    write(tmp_path, cached_render)
+    missing = tmp_path / f"{CONFIGS['default'].top_name}.v"
+    missing.unlink()
+    assert emit.check(tmp_path) == 1
+    assert f"stale: {missing} differs from the generator output" in capsys.readouterr().out
+
+
+def test_check_extra_file_is_stale(tmp_path, cached_render, capsys):
+    write(tmp_path, cached_render)
+    (tmp_path / "obt_tile_old.v").write_text("module obt_tile_old; endmodule\n")
+    assert emit.check(tmp_path) == 1
+    out = capsys.readouterr().out
+    assert f"stale: {tmp_path / 'obt_tile_old.v'} is not produced by the generators" in out
+
+
+def test_check_missing_dir_is_stale(tmp_path, cached_render):
+    assert emit.check(tmp_path / "absent") == 1
+    assert not (tmp_path / "absent").exists()
+
+
+def test_check_writes_nothing(tmp_path, cached_render):
+    write(tmp_path, cached_render)
+    (tmp_path / emit.MANIFEST).write_text("{}\n")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert emit.check(tmp_path) == 1
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
