@@ -179,7 +179,7 @@ def build_raw(cfg: TileConfig, *, opt_args: Sequence[str] = OPT_ARGS, pgo: bool 
     RuntimeError
         Verilator or the C++ build failed; the message ends with the tail of the build log.
     """
-    design = tile_design(cfg)
+    design = tile_design(cfg, harness=False)
     build_dir = Path(build_dir) if build_dir is not None else SIM_BUILD / f"raw_{design.top}"
     args = [*_BASE_ARGS, "--top-module", design.top, *LINT_WAIVERS, *opt_args]
     key = _build_key(design.top, design.sources,

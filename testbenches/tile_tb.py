@@ -10,7 +10,9 @@ memory against :func:`golden_models.tile.run_tile`.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,7 +23,8 @@ from golden_models.tile import TileMemory, run_tile
 from orbitbench.params import GemmCommand, TileConfig
 from orbitbench.regmap import TILE_ID, Reg, Region, Status, reg_addr, region_base
 
-from .wishbone import WishboneMaster
+from .harness import PLAYER_DEPTH
+from .wishbone import WishboneMaster, WishbonePlayer
 
 __all__ = ["TileBackdoor", "GemmTileTestbench", "Mismatch", "CommandResult", "REGIONS"]
 
@@ -144,8 +147,12 @@ class GemmTileTestbench:
 
     def __init__(self, dut, *, period_ns: int = 10, name: str = "tb"):
         self.dut = dut
+        # Inside the testbench harness the tile is instance ``tile``; a bare tile is ``dut``.
+        self.tile = getattr(dut, "tile", dut)
         self.log = logging.getLogger(f"cocotb.{name}")
         self.bus = WishboneMaster(dut, timeout=None, log=self.log.getChild("wb"))
+        self.player = (WishbonePlayer(dut, PLAYER_DEPTH) if hasattr(dut, "player_ops")
+                       else None)
         self.clock = Clock(dut.clk, period_ns, unit="ns")
         self.cfg: TileConfig | None = None
         self.backdoor: TileBackdoor | None = None
@@ -170,8 +177,9 @@ class GemmTileTestbench:
         self.cfg = TileConfig(
             rows=geometry & 0xFF, cols=(geometry >> 8) & 0xFF,
             max_m=await self.read_reg(Reg.MAX_M), max_k=await self.read_reg(Reg.MAX_K),
-            max_n=await self.read_reg(Reg.MAX_N), name=self.dut._name.removeprefix("obt_tile_"))
-        self.backdoor = TileBackdoor(self.dut, self.cfg)
+            max_n=await self.read_reg(Reg.MAX_N),
+            name=json.loads(os.environ.get("ORBITBENCH_DESIGN", "{}")).get("name", "tile"))
+        self.backdoor = TileBackdoor(self.tile, self.cfg)
         # Memories are not reset; start from what they hold.
         self.shadow = self.backdoor.peek_image()
         self.log.info("tile %s: %dx%d PEs, capacity M<=%d K<=%d N<=%d", self.cfg.name,
@@ -195,22 +203,29 @@ class GemmTileTestbench:
     async def load(self, image: TileMemory, *, path: str = "frontdoor") -> int:
         """Make the tile's scratchpads equal ``image``; returns the words transferred.
 
-        ``frontdoor`` writes every word that differs from the shadow over the bus, in bursts;
+        ``frontdoor`` writes every word that differs from the shadow over the bus (through
+        the harness's bus player when there is one, else cycle by cycle from Python);
         ``backdoor`` pokes them into the arrays. Either way the shadow becomes ``image``.
         """
         if path not in ("frontdoor", "backdoor"):
             raise ValueError(f"path must be 'frontdoor' or 'backdoor', not {path!r}")
         moved = 0
+        ops = []
         for region, bus_region in REGIONS.items():
             new = getattr(image, region)
             changed = np.nonzero(new != getattr(self.shadow, region))[0]
             if path == "backdoor":
                 self.backdoor.poke(region, new, only=changed)
+            elif self.player is not None:
+                base = region_base(bus_region)
+                ops += [(True, base + 4 * int(w), int(new[w])) for w in changed]
             else:
                 for start, length in _runs(changed):
                     await self.bus.write_burst(region_base(bus_region) + 4 * start,
                                                new[start:start + length].tolist())
             moved += len(changed)
+        if ops:
+            await self.player.play(ops)
         self.shadow = TileMemory(**{r: getattr(image, r).copy() for r in REGIONS})
         return moved
 
@@ -218,12 +233,23 @@ class GemmTileTestbench:
         """Read the result words a command wrote (rows < M, words covering n < N) over the bus."""
         words_per_row = self.cfg.max_n // 4
         used = (cmd.n + 3) // 4
+        words = [i * words_per_row + j for i in range(min(cmd.m, self.cfg.max_m))
+                 for j in range(used)]
+        base = region_base(Region.C)
+        if self.player is not None:
+            data = await self.player.play([(False, base + 4 * w, 0) for w in words])
+            return dict(zip(words, data, strict=True))
         out: dict[int, int] = {}
         for i in range(min(cmd.m, self.cfg.max_m)):
             start = i * words_per_row
-            data = await self.bus.read_burst(region_base(Region.C) + 4 * start, used)
+            data = await self.bus.read_burst(base + 4 * start, used)
             out.update(zip(range(start, start + used), data, strict=True))
         return out
+
+    @property
+    def bus_transfers(self) -> int:
+        """Transfers issued so far by the Python master and the bus player together."""
+        return self.bus.transfers + (self.player.transfers if self.player else 0)
 
     # --- commands -------------------------------------------------------------------
     async def start(self) -> None:

@@ -130,7 +130,7 @@ class GemmMonitor(uvm_monitor):
         while True:
             await RisingEdge(dut.irq)
             tb: GemmTileTestbench = ConfigDB().get(self, "", "TB")
-            self.ap.write((tb.backdoor.peek("c"), bool(dut.error.value)))
+            self.ap.write((tb.backdoor.peek("c"), bool(tb.tile.error.value)))
 
 
 # --- model adapter --------------------------------------------------------------------

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from cocotb.triggers import RisingEdge
+from cocotb.triggers import FallingEdge, RisingEdge
 
-__all__ = ["WishboneMaster", "BusTimeout"]
+__all__ = ["WishboneMaster", "WishbonePlayer", "BusTimeout"]
 
 
 class BusTimeout(RuntimeError):
@@ -98,3 +98,45 @@ class WishboneMaster:
 
     async def read(self, addr: int) -> int:
         return (await self.read_burst(addr, 1))[0]
+
+
+class WishbonePlayer:
+    """Drives the harness's HDL bus player (see :mod:`testbenches.harness`).
+
+    ``play(ops)`` writes the transfers into the player's memory without simulated time, runs
+    them at simulator speed (two cycles per transfer, as :class:`WishboneMaster`) and returns
+    the read data of the read transfers, in order. Batches longer than the player's memory
+    are split.
+    """
+
+    def __init__(self, dut, depth: int):
+        self.clk = dut.clk
+        self.start = dut.player_start
+        self.count = dut.player_count
+        self.busy = dut.player_busy
+        self.ops = dut.player_ops
+        self.rdata = dut.player_rdata
+        self.depth = depth
+        self.transfers = 0
+        self.start.value = 0
+
+    async def play(self, ops: Sequence[tuple[bool, int, int]]) -> list[int]:
+        """``ops``: (write?, byte address, data) per transfer; returns the read data."""
+        from .harness import pack_op
+
+        reads: list[int] = []
+        for base in range(0, len(ops), self.depth):
+            chunk = ops[base:base + self.depth]
+            for i, (we, addr, data) in enumerate(chunk):
+                self.ops[i].value = pack_op(we, addr >> 2, data)
+            self.count.value = len(chunk)
+            self.start.value = 1
+            await RisingEdge(self.clk)
+            self.start.value = 0
+            if not self.busy.value:
+                await RisingEdge(self.busy)
+            await FallingEdge(self.busy)
+            reads += [self.rdata[i].value.to_unsigned()
+                      for i, (we, _, _) in enumerate(chunk) if not we]
+            self.transfers += len(chunk)
+        return reads
