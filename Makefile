@@ -17,6 +17,7 @@ help:
 	@echo "make lint       Verilator --lint-only on every design in rtl/, plus ruff"
 	@echo "make regress    nightly tier: the pyuvm GEMM regression with SEEDS=$(SEEDS) seeds"
 	@echo "make bench      performance figures (raw Verilator, cocotb/pyuvm, golden model)"
+	@echo "make venv       only create .venv and install the project"
 	@echo "make clean      remove simulator builds and benchmark output (keeps .venv)"
 
 $(STAMP): pyproject.toml

@@ -2,6 +2,9 @@
 
 ``orbitbench gemm``     run one GEMM on the RTL under Verilator and check it bit-exactly
 ``orbitbench configs``  list the tile configurations ``make rtl`` emits
+
+Exit status: 0 pass, 1 the RTL and the golden model differ, 2 bad input, toolchain or
+simulation failure.
 """
 
 from __future__ import annotations
@@ -18,7 +21,11 @@ from rich.table import Table
 from .params import CONFIGS, get_config
 from .toolchain import ToolchainError
 
-__all__ = ["main"]
+__all__ = ["main", "UsageError"]
+
+
+class UsageError(Exception):
+    """Bad input: printed as one line, exit status 2."""
 
 console = Console(stderr=False)
 
@@ -30,9 +37,12 @@ def _gemm(args: argparse.Namespace) -> int:
     for dim, value, limit in (("m", args.m, cfg.max_m), ("k", args.k, cfg.max_k),
                               ("n", args.n, cfg.max_n)):
         if not 1 <= value <= limit:
-            raise SystemExit(f"error: --{dim} must be from 1 to {limit} for config "
-                             f"'{cfg.name}', not {value}")
-    design = sim.tile_design(cfg)
+            raise UsageError(f"--{dim} must be from 1 to {limit} for config '{cfg.name}', "
+                             f"not {value}")
+    try:
+        design = sim.tile_design(cfg)
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from None
     with console.status(f"verilating {design.top} (first run of a configuration only)"):
         model = sim.build(design, waves=args.waves is not None)
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except ToolchainError as exc:
+    except (ToolchainError, UsageError) as exc:
         console.print(f"[bold red]error:[/] {exc}")
         return 2
 

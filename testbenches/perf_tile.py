@@ -1,9 +1,10 @@
 """cocotb workload for ``make bench`` figure (b): GEMMs run the way the testbench runs them.
 
-After one untimed warm-up GEMM, each repetition loads fresh operands, programs and runs the command, waits for the
-interrupt, reads the result back and checks the whole result memory against the golden
-model: exactly what :meth:`GemmTileTestbench.gemm` does in the regression. Simulated cycles
-and wall time of that loop (not of start-up) go to the JSON file ``ORBITBENCH_PERF_OUT``.
+After one untimed warm-up GEMM, each repetition loads fresh operands, programs and runs the
+command, waits for the interrupt, reads the result back and checks the whole result memory
+against the golden model: exactly what :meth:`GemmTileTestbench.gemm` does in the regression.
+Simulated cycles and wall time of that loop (not of start-up) go to the JSON file
+``ORBITBENCH_PERF_OUT``.
 
 Knobs: ``ORBITBENCH_PERF_DIMS`` ("64,64,64"), ``ORBITBENCH_PERF_REPEATS`` (3),
 ``ORBITBENCH_LOAD`` ("frontdoor" or "backdoor").
