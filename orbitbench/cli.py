@@ -67,7 +67,7 @@ def _gemm(args: argparse.Namespace) -> int:
     cmd = out["cmd"]
     macs = cmd["m"] * cmd["k"] * cmd["n"]
     util = macs / (out["cycles"] * cfg.rows * cfg.cols) if out["cycles"] else 0.0
-    table = Table(title=f"orbitbench gemm: {design.top}", show_header=False)
+    table = Table(title=f"orbitbench gemm: {cfg.top_name}", show_header=False)
     table.add_row("command", f"M={cmd['m']} K={cmd['k']} N={cmd['n']}  "
                   f"{'per-channel' if cmd['per_channel'] else 'per-tensor'}  "
                   f"zp a/b/out={cmd['a_zp']}/{cmd['b_zp']}/{cmd['out_zp']}  "
