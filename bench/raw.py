@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import fcntl
 import hashlib
 import json
 import os
@@ -28,7 +27,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +36,9 @@ from golden_models.tile import TileMemory, gemm_cycles, run_tile
 from orbitbench.params import CONFIGS, INT8_MAX, INT8_MIN, GemmCommand, TileConfig
 from orbitbench.regmap import Reg, Region, Status, reg_addr, region_base
 from orbitbench.toolchain import LINT_WAIVERS, find_verilator
-from testbenches.sim import SIM_BUILD, tile_design
+from testbenches.sim import SIM_BUILD, locked, tile_design
 from testbenches.stimulus import random_case
+from testbenches.wishbone import contiguous_runs
 
 __all__ = ["OPT_ARGS", "HARNESS", "RawBuild", "Workload", "build_raw", "make_workload",
            "measure_raw", "main"]
@@ -90,17 +89,6 @@ class RawBuild:
     key: str
     build_seconds: float  # time spent building in this call (about 0 when cached)
     cached: bool
-
-
-@contextmanager
-def _locked(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _compiler_id() -> str:
@@ -188,7 +176,7 @@ def build_raw(cfg: TileConfig, *, opt_args: Sequence[str] = OPT_ARGS, pgo: bool 
     exe = build_dir / "raw_harness"
     stamp = build_dir / "orbitbench.stamp"
     t0 = time.perf_counter()
-    with _locked(build_dir.parent / f"{build_dir.name}.lock"):
+    with locked(build_dir.parent / f"{build_dir.name}.lock"):
         if stamp.exists() and stamp.read_text() == key and exe.exists():
             return RawBuild(exe, build_dir, key, time.perf_counter() - t0, cached=True)
         # Start clean: make would keep objects compiled with other flags. Only ever delete a
@@ -233,16 +221,6 @@ class Workload:
     status_reads: tuple[int, ...]  # indices of the STATUS reads
     cycles_read: int  # index of the CYCLES read
     macs: int
-
-
-def _runs(indices: np.ndarray) -> list[tuple[int, int]]:
-    """Contiguous runs (start, length) of sorted word indices, one bus burst each."""
-    if len(indices) == 0:
-        return []
-    breaks = np.nonzero(np.diff(indices) != 1)[0] + 1
-    starts = np.concatenate(([0], breaks))
-    ends = np.concatenate((breaks, [len(indices)]))
-    return [(int(indices[s]), int(e - s)) for s, e in zip(starts, ends, strict=True)]
 
 
 class _Script:
@@ -321,7 +299,7 @@ def make_workload(cfg: TileConfig, gemm: tuple[int, int, int] | None = None, see
     s = _Script()
     for region, words in _operand_words(cfg, m, k, n).items():
         data = getattr(written, region)
-        for start, length in _runs(np.sort(words)):
+        for start, length in contiguous_runs(np.sort(words)):
             s.write(region_base(_REGIONS[region]) + 4 * start, data[start:start + length])
     s.write(reg_addr(Reg.M), [cmd.m, cmd.k, cmd.n, cmd.a_zp, cmd.b_zp, cmd.out_zp, cmd.act_min,
                               cmd.act_max, int(cmd.per_channel), cmd.qmult, cmd.qshift & 0x3F])

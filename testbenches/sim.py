@@ -28,7 +28,7 @@ from orbitbench.params import TileConfig
 from orbitbench.toolchain import LINT_WAIVERS, find_verilator
 
 __all__ = ["REPO", "RTL_DIR", "SIM_BUILD", "Design", "SimModel", "tile_design", "build",
-           "run", "SimResult"]
+           "run", "SimResult", "locked"]
 
 REPO = Path(__file__).resolve().parent.parent
 RTL_DIR = REPO / "rtl"
@@ -129,7 +129,8 @@ def _key(design: Design, waves: bool) -> str:
 
 
 @contextmanager
-def _locked(path: Path):
+def locked(path: Path):
+    """Exclusive lock on ``path`` (created if needed) for the duration of the block."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -145,7 +146,7 @@ def build(design: Design, *, waves: bool = False, quiet: bool = True) -> SimMode
     build_dir = SIM_BUILD / name
     stamp = build_dir / "orbitbench.stamp"
     key = _key(design, waves)
-    with _locked(SIM_BUILD / f"{name}.lock"):
+    with locked(SIM_BUILD / f"{name}.lock"):
         if not (stamp.exists() and stamp.read_text() == key
                 and (build_dir / design.top).exists()):
             runner = _runner(public_all=design.public is None)

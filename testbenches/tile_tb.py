@@ -24,7 +24,7 @@ from orbitbench.params import GemmCommand, TileConfig
 from orbitbench.regmap import TILE_ID, Reg, Region, Status, reg_addr, region_base
 
 from .harness import PLAYER_DEPTH
-from .wishbone import WishboneMaster, WishbonePlayer
+from .wishbone import WishboneMaster, WishbonePlayer, contiguous_runs
 
 __all__ = ["TileBackdoor", "GemmTileTestbench", "Mismatch", "CommandResult", "REGIONS"]
 
@@ -127,16 +127,6 @@ class CommandResult:
     mismatches: list[tuple[int, int, int]] = field(default_factory=list)  # (word, exp, got)
 
 
-def _runs(indices: np.ndarray) -> list[tuple[int, int]]:
-    """Contiguous runs (start, length) of sorted word indices, for bus bursts."""
-    if len(indices) == 0:
-        return []
-    breaks = np.nonzero(np.diff(indices) != 1)[0] + 1
-    starts = np.concatenate(([0], breaks))
-    ends = np.concatenate((breaks, [len(indices)]))
-    return [(int(indices[s]), int(e - s)) for s, e in zip(starts, ends, strict=True)]
-
-
 class GemmTileTestbench:
     """Owns the clock, the bus driver, the backdoor, the shadow memory and the checks.
 
@@ -220,7 +210,7 @@ class GemmTileTestbench:
                 base = region_base(bus_region)
                 ops += [(True, base + 4 * int(w), int(new[w])) for w in changed]
             else:
-                for start, length in _runs(changed):
+                for start, length in contiguous_runs(changed):
                     await self.bus.write_burst(region_base(bus_region) + 4 * start,
                                                new[start:start + length].tolist())
             moved += len(changed)

@@ -5,9 +5,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+import numpy as np
 from cocotb.triggers import FallingEdge, RisingEdge
 
-__all__ = ["WishboneMaster", "WishbonePlayer", "BusTimeout"]
+__all__ = ["WishboneMaster", "WishbonePlayer", "BusTimeout", "contiguous_runs"]
+
+
+def contiguous_runs(indices) -> list[tuple[int, int]]:
+    """Contiguous runs ``(start, length)`` of sorted word indices: one bus burst each."""
+    indices = np.asarray(indices)
+    if len(indices) == 0:
+        return []
+    breaks = np.nonzero(np.diff(indices) != 1)[0] + 1
+    starts = np.concatenate(([0], breaks))
+    ends = np.concatenate((breaks, [len(indices)]))
+    return [(int(indices[s]), int(e - s)) for s, e in zip(starts, ends, strict=True)]
 
 
 class BusTimeout(RuntimeError):
