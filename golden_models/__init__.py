@@ -15,9 +15,12 @@ from golden_models.quant import (
     saturating_rounding_doubling_high_mul,
     wrap_int32,
 )
+from golden_models.secded import DecodeResult, SecdedCode
 from golden_models.tile import TileMemory, TileResult, pack_operands, run_tile, unpack_result
 
 __all__ = [
+    "DecodeResult",
+    "SecdedCode",
     "TileMemory",
     "TileResult",
     "gemm_int32",
