@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # Nightly tier: random seeds per configuration (override: make regress SEEDS=200).
 SEEDS ?= 50
 
-.PHONY: help test rtl check-rtl lint regress bench venv clean
+.PHONY: help test rtl check-rtl lint regress bench area venv clean
 
 help:
 	@echo "make test       create .venv if missing, install, run the CI test tier"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint       Verilator --lint-only on every design in rtl/, plus ruff"
 	@echo "make regress    nightly tier: the pyuvm GEMM regression with SEEDS=$(SEEDS) seeds"
 	@echo "make bench      performance figures (raw Verilator, cocotb/pyuvm, golden model)"
+	@echo "make area       flip-flops, memory bits, Yosys cells per configuration and profile"
 	@echo "make venv       only create .venv and install the project"
 	@echo "make clean      remove simulator builds and benchmark output (keeps .venv)"
 
@@ -49,6 +50,9 @@ regress: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.run
+
+area: $(STAMP)
+	$(PY) -m orbitbench.area
 
 clean:
 	rm -rf sim_build bench/out .pytest_cache

@@ -1,8 +1,11 @@
 """Amaranth generators for the orbitbench accelerator."""
 
 from .requant import Requantizer
+from .secded import SecdedDecoder, SecdedEncoder
 from .systolic import ProcessingElement, SystolicArray
 from .tile import GemmTile
+from .tmr import StateRegisters
 from .wishbone import WishboneSignature
 
-__all__ = ["GemmTile", "ProcessingElement", "Requantizer", "SystolicArray", "WishboneSignature"]
+__all__ = ["GemmTile", "ProcessingElement", "Requantizer", "SecdedDecoder", "SecdedEncoder",
+           "StateRegisters", "SystolicArray", "WishboneSignature"]

@@ -1,18 +1,30 @@
 """The int8 GEMM tile: systolic array, scratchpads, requantization, controller, registers."""
 
 from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
-from amaranth.lib import wiring
+from amaranth.lib import enum, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from orbitbench.params import TileConfig
+from orbitbench.params import HARDENING_PROFILES, TileConfig
 from orbitbench.regmap import ADDR_WIDTH, REGION_SHIFT, TILE_ID, Reg, Region
 
 from .requant import Requantizer
 from .systolic import SystolicArray
+from .tmr import StateRegisters
 from .wishbone import WishboneSignature
 
-__all__ = ["GemmTile"]
+__all__ = ["GemmTile", "Ctrl"]
+
+
+class Ctrl(enum.Enum, shape=3):
+    """Controller states (see the README's FSM diagram)."""
+
+    IDLE = 0
+    CLEAR = 1
+    FEED = 2
+    WAIT = 3
+    DRAIN = 4
+    FLUSH = 5
 
 
 def _log2(x: int) -> int:
@@ -82,20 +94,37 @@ class GemmTile(wiring.Component):
         shift_banks = [mem(f"shift_bank{c}", 6, cfg.max_n // C) for c in range(C)]
         c_mem, c_rd, c_wr = mem("c_mem", 8 * C, cfg.max_m * cfg.max_n // C, 8)
 
-        # --- Registers -----------------------------------------------------------------
-        busy = Signal()
-        done = Signal()
-        error = Signal()
-        irq_en = Signal()
-        reg_m, reg_k, reg_n = (Signal(16, name=f"reg_{x}") for x in "mkn")
-        a_zp, b_zp, out_zp = (Signal(signed(8), name=n) for n in ("a_zp", "b_zp", "out_zp"))
-        act_min = Signal(signed(8), init=-128)
-        act_max = Signal(signed(8), init=127)
-        per_channel = Signal()
-        qmult = Signal(signed(32), init=1 << 30)
-        qshift = Signal(signed(6))
-        cycles = Signal(32)
+        # --- State registers: controller and command (triplicated in the tmr profile) ----
+        regs = StateRegisters(m, tmr=cfg.hardening == "tmr", name="")
+        BUSY, DONE, ERROR, IRQ_EN = (regs.add(1, name=n)
+                                     for n in ("busy", "done", "error", "irq_en"))
+        REG_M, REG_K, REG_N = (regs.add(16, name=f"reg_{x}") for x in "mkn")
+        A_ZP, B_ZP, OUT_ZP = (regs.add(signed(8), name=n) for n in ("a_zp", "b_zp", "out_zp"))
+        ACT_MIN = regs.add(signed(8), init=-128, name="act_min")
+        ACT_MAX = regs.add(signed(8), init=127, name="act_max")
+        PER_CHANNEL = regs.add(1, name="per_channel")
+        QMULT = regs.add(signed(32), init=1 << 30, name="qmult")
+        QSHIFT = regs.add(signed(6), name="qshift")
+        CYCLES = regs.add(32, name="cycles")
+        STATE = regs.add(Ctrl, init=Ctrl.IDLE, name="ctrl_state")
+        IB = regs.add(range(cfg.max_m // R + 1), name="ib")  # row block
+        JB = regs.add(range(cfg.max_n // C + 1), name="jb")  # column block
+        K = regs.add(range(cfg.max_k + 1), name="k")
+        WAIT = regs.add(range(R + C + 1), name="wait")
+        DRAIN = regs.add(range(R + 1), name="drain")
+        busy, done, error, irq_en = BUSY.q, DONE.q, ERROR.q, IRQ_EN.q
+        reg_m, reg_k, reg_n = REG_M.q, REG_K.q, REG_N.q
+        a_zp, b_zp, out_zp = A_ZP.q, B_ZP.q, OUT_ZP.q
+        act_min, act_max, per_channel = ACT_MIN.q, ACT_MAX.q, PER_CHANNEL.q
+        qmult, qshift, cycles = QMULT.q, QSHIFT.q, CYCLES.q
+        ib, jb, k, wait, drain = IB.q, JB.q, K.q, WAIT.q, DRAIN.q
         m.d.comb += [self.irq.eq(done & irq_en), self.busy.eq(busy)]
+        # An out-voted upset: sticky flag and a count of the cycles it was seen in. Plain
+        # registers: diagnostics, not state the computation depends on.
+        tmr_flag = Signal()
+        tmr_errors = Signal(32)
+        with m.If(regs.mismatch):
+            m.d.sync += [tmr_flag.eq(1), tmr_errors.eq(tmr_errors + (tmr_errors != 0xFFFF_FFFF))]
 
         # --- Bus decode ----------------------------------------------------------------
         bus = self.bus
@@ -132,11 +161,6 @@ class GemmTile(wiring.Component):
             m.d.sync += rd_region.eq(region)
 
         # --- Controller state ----------------------------------------------------------
-        ib = Signal(range(cfg.max_m // R + 1))  # row block
-        jb = Signal(range(cfg.max_n // C + 1))  # column block
-        k = Signal(range(cfg.max_k + 1))
-        wait = Signal(range(R + C + 1))
-        drain = Signal(range(R + 1))
         feeding = Signal()
         m_blocks = Signal(range(cfg.max_m // R + 1))
         n_blocks = Signal(range(cfg.max_n // C + 1))
@@ -224,13 +248,14 @@ class GemmTile(wiring.Component):
                     (Reg.MAX_M, Const(cfg.max_m, 32)),
                     (Reg.MAX_K, Const(cfg.max_k, 32)),
                     (Reg.MAX_N, Const(cfg.max_n, 32)),
-                    (Reg.STATUS, Cat(busy, done, error)),
+                    (Reg.STATUS, Cat(busy, done, error, tmr_flag)),
                     (Reg.IRQ_ENABLE, irq_en),
                     (Reg.M, reg_m), (Reg.K, reg_k), (Reg.N, reg_n),
                     (Reg.A_ZP, a_zp), (Reg.B_ZP, b_zp), (Reg.OUT_ZP, out_zp),
                     (Reg.ACT_MIN, act_min), (Reg.ACT_MAX, act_max),
                     (Reg.QMODE, per_channel), (Reg.QMULT, qmult), (Reg.QSHIFT, qshift),
-                    (Reg.CYCLES, cycles)):
+                    (Reg.CYCLES, cycles), (Reg.TMR_ERRORS, tmr_errors),
+                    (Reg.HARDENING, Const(HARDENING_PROFILES.index(cfg.hardening), 32))):
                 with m.Case(reg):
                     # Signed fields read sign-extended.
                     m.d.sync += reg_rdata.eq(value)
@@ -242,19 +267,23 @@ class GemmTile(wiring.Component):
                     m.d.comb += start.eq(bus.dat_w[0] & ~busy)
                 with m.Case(Reg.STATUS):
                     with m.If(bus.dat_w[1]):
-                        m.d.sync += done.eq(0)
+                        m.d.comb += DONE.d.eq(0)
                     with m.If(bus.dat_w[2]):
-                        m.d.sync += error.eq(0)
+                        m.d.comb += ERROR.d.eq(0)
+                    with m.If(bus.dat_w[3] & ~regs.mismatch):
+                        m.d.sync += tmr_flag.eq(0)
                 with m.Case(Reg.IRQ_ENABLE):
-                    m.d.sync += irq_en.eq(bus.dat_w[0])
+                    m.d.comb += IRQ_EN.d.eq(bus.dat_w[0])
+                with m.Case(Reg.TMR_ERRORS), m.If(~regs.mismatch):
+                    m.d.sync += tmr_errors.eq(0)
             with m.If(~busy), m.Switch(reg_idx):
-                for reg, sig in ((Reg.M, reg_m), (Reg.K, reg_k), (Reg.N, reg_n),
-                                 (Reg.A_ZP, a_zp), (Reg.B_ZP, b_zp), (Reg.OUT_ZP, out_zp),
-                                 (Reg.ACT_MIN, act_min), (Reg.ACT_MAX, act_max),
-                                 (Reg.QMODE, per_channel), (Reg.QMULT, qmult),
-                                 (Reg.QSHIFT, qshift)):
+                for reg, sig in ((Reg.M, REG_M), (Reg.K, REG_K), (Reg.N, REG_N),
+                                 (Reg.A_ZP, A_ZP), (Reg.B_ZP, B_ZP), (Reg.OUT_ZP, OUT_ZP),
+                                 (Reg.ACT_MIN, ACT_MIN), (Reg.ACT_MAX, ACT_MAX),
+                                 (Reg.QMODE, PER_CHANNEL), (Reg.QMULT, QMULT),
+                                 (Reg.QSHIFT, QSHIFT)):
                     with m.Case(reg):
-                        m.d.sync += sig.eq(bus.dat_w)
+                        m.d.comb += sig.d.eq(bus.dat_w)
 
         # --- Operand path into the array -----------------------------------------------
         # Read data arrives one cycle after the address; the byte select and valid follow.
@@ -316,53 +345,43 @@ class GemmTile(wiring.Component):
             ]
 
         # --- Controller FSM ------------------------------------------------------------
+        # An explicit state register (not m.FSM) so that the profile can triplicate it.
         with m.If(busy):
-            m.d.sync += cycles.eq(cycles + 1)
+            m.d.comb += CYCLES.d.eq(cycles + 1)
         dims_ok = ((reg_m != 0) & (reg_k != 0) & (reg_n != 0) & (reg_m <= cfg.max_m)
                    & (reg_k <= cfg.max_k) & (reg_n <= cfg.max_n))
-        with m.FSM(name="ctrl"):
-            with m.State("IDLE"), m.If(start):
-                m.d.sync += [done.eq(0), error.eq(0), cycles.eq(0)]
+        with m.Switch(STATE.q):
+            with m.Case(Ctrl.IDLE), m.If(start):
+                m.d.comb += [DONE.d.eq(0), ERROR.d.eq(0), CYCLES.d.eq(0)]
                 with m.If(dims_ok):
-                    m.d.sync += [busy.eq(1), ib.eq(0), jb.eq(0)]
-                    m.next = "CLEAR"
+                    m.d.comb += [BUSY.d.eq(1), IB.d.eq(0), JB.d.eq(0), STATE.d.eq(Ctrl.CLEAR)]
                 with m.Else():
-                    m.d.sync += [done.eq(1), error.eq(1)]
-            with m.State("CLEAR"):
-                m.d.comb += array.clear.eq(1)
-                m.d.sync += k.eq(0)
-                m.next = "FEED"
-            with m.State("FEED"):
-                m.d.comb += feeding.eq(1)
-                m.d.sync += k.eq(k + 1)
+                    m.d.comb += [DONE.d.eq(1), ERROR.d.eq(1)]
+            with m.Case(Ctrl.CLEAR):
+                m.d.comb += [array.clear.eq(1), K.d.eq(0), STATE.d.eq(Ctrl.FEED)]
+            with m.Case(Ctrl.FEED):
+                m.d.comb += [feeding.eq(1), K.d.eq(k + 1)]
                 with m.If(k == reg_k - 1):
-                    m.d.sync += wait.eq(0)
-                    m.next = "WAIT"
-            with m.State("WAIT"):
+                    m.d.comb += [WAIT.d.eq(0), STATE.d.eq(Ctrl.WAIT)]
+            with m.Case(Ctrl.WAIT):
                 # The last step reaches the array edge one cycle after its read (cycle K) and
                 # PE (r, cols-1) accumulates it at the end of cycle K + r + cols - 1. Row r is
                 # drained r cycles after DRAIN starts, so DRAIN may start at cycle K + cols:
                 # cols cycles of waiting.
-                m.d.sync += wait.eq(wait + 1)
+                m.d.comb += WAIT.d.eq(wait + 1)
                 with m.If(wait == C - 1):
-                    m.d.sync += drain.eq(0)
-                    m.next = "DRAIN"
-            with m.State("DRAIN"):
-                m.d.comb += draining.eq(1)
-                m.d.sync += drain.eq(drain + 1)
+                    m.d.comb += [DRAIN.d.eq(0), STATE.d.eq(Ctrl.DRAIN)]
+            with m.Case(Ctrl.DRAIN):
+                m.d.comb += [draining.eq(1), DRAIN.d.eq(drain + 1)]
                 with m.If(drain == R - 1):
                     with m.If(jb + 1 < n_blocks):
-                        m.d.sync += jb.eq(jb + 1)
-                        m.next = "CLEAR"
+                        m.d.comb += [JB.d.eq(jb + 1), STATE.d.eq(Ctrl.CLEAR)]
                     with m.Elif(ib + 1 < m_blocks):
-                        m.d.sync += [jb.eq(0), ib.eq(ib + 1)]
-                        m.next = "CLEAR"
+                        m.d.comb += [JB.d.eq(0), IB.d.eq(ib + 1), STATE.d.eq(Ctrl.CLEAR)]
                     with m.Else():
-                        m.d.sync += wait.eq(0)
-                        m.next = "FLUSH"
-            with m.State("FLUSH"):
-                m.d.sync += wait.eq(wait + 1)
+                        m.d.comb += [WAIT.d.eq(0), STATE.d.eq(Ctrl.FLUSH)]
+            with m.Case(Ctrl.FLUSH):
+                m.d.comb += WAIT.d.eq(wait + 1)
                 with m.If(wait == Requantizer.LATENCY):
-                    m.d.sync += [busy.eq(0), done.eq(1)]
-                    m.next = "IDLE"
+                    m.d.comb += [BUSY.d.eq(0), DONE.d.eq(1), STATE.d.eq(Ctrl.IDLE)]
         return m

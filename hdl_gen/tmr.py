@@ -43,7 +43,8 @@ class StateRegisters:
     domain : str
         Clock domain of the registers.
     name : str
-        Prefix of the generated signal names (``<name>_<reg>_tmr<i>`` for the copies).
+        Prefix of the generated signal names (``<name>_<reg>``, copies ``<name>_<reg>_tmr<i>``);
+        empty for no prefix.
 
     Members
     -------
@@ -61,23 +62,24 @@ class StateRegisters:
         if not isinstance(tmr, bool):
             raise TypeError(f"tmr must be a bool, not {tmr!r}")
         self.m, self.tmr, self.domain, self.name = m, tmr, domain, name
-        self.mismatch = Signal(name=f"{name}_tmr_mismatch")
+        self.prefix = f"{name}_" if name else ""
+        self.mismatch = Signal(name=f"{self.prefix}tmr_mismatch")
         self.registers: list[_Register] = []
         self._disagree: list = []
 
     def add(self, shape=1, *, init=0, name: str) -> _Register:
         """Declare a register; returns an object with ``q`` (current) and ``d`` (next)."""
         m = self.m
-        d = Signal(shape, init=init, name=f"{self.name}_{name}_d")
+        d = Signal(shape, init=init, name=f"{self.prefix}{name}_d")
         if not self.tmr:
-            q = Signal(shape, init=init, name=f"{self.name}_{name}")
+            q = Signal(shape, init=init, name=f"{self.prefix}{name}")
             copies = [q]
         else:
             # keep: identical flip-flops with one D input are otherwise merged by synthesis
             # (Yosys opt_merge), which would silently undo the triplication.
-            copies = [Signal(shape, init=init, name=f"{self.name}_{name}_tmr{i}",
+            copies = [Signal(shape, init=init, name=f"{self.prefix}{name}_tmr{i}",
                              attrs={"keep": 1}) for i in range(3)]
-            q = Signal(shape, init=init, name=f"{self.name}_{name}")
+            q = Signal(shape, init=init, name=f"{self.prefix}{name}")
             bits = [_raw(c) for c in copies]
             m.d.comb += _raw(q).eq(majority(*bits))
             self._disagree.append((bits[0] != bits[1]) | (bits[0] != bits[2]))

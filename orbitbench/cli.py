@@ -93,11 +93,11 @@ def _gemm(args: argparse.Namespace) -> int:
 
 def _configs(args: argparse.Namespace) -> int:
     table = Table(title="tile configurations (make rtl)")
-    for col in ("config", "top module", "array", "max M", "max K", "max N"):
+    for col in ("config", "top module", "array", "max M", "max K", "max N", "hardening"):
         table.add_column(col)
     for name, cfg in CONFIGS.items():
         table.add_row(name, cfg.top_name, f"{cfg.rows}x{cfg.cols}", str(cfg.max_m),
-                      str(cfg.max_k), str(cfg.max_n))
+                      str(cfg.max_k), str(cfg.max_n), cfg.hardening)
     console.print(table)
     return 0
 

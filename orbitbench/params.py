@@ -24,6 +24,7 @@ __all__ = [
     "INT32_MAX",
     "SHIFT_MIN",
     "SHIFT_MAX",
+    "HARDENING_PROFILES",
 ]
 
 INT8_MIN, INT8_MAX = -128, 127
@@ -31,6 +32,8 @@ INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 # Range of the requantization shift field: 6-bit two's complement. TFLite only produces
 # -31..+30; the two remaining codes (-32, +31) follow the same formulas (see README).
 SHIFT_MIN, SHIFT_MAX = -32, 31
+#: Hardening profiles a tile can be generated with (TileConfig.hardening).
+HARDENING_PROFILES = ("none", "tmr")
 # The whole address map must fit 1 MiB regions (see orbitbench.regmap).
 _REGION_BYTES = 1 << 20
 # (a - a_zp) and (b - b_zp) are 9-bit signed (|x| <= 255); K * 255 * 255 must stay below
@@ -72,6 +75,10 @@ class TileConfig:
         16384). Each operand scratchpad must fit its 1 MiB address region.
     name : str
         Name of the configuration; used for generated module and file names.
+    hardening : str
+        Radiation-hardening profile, one of :data:`HARDENING_PROFILES`: ``"none"``, or
+        ``"tmr"`` (controller state and command registers triplicated with majority voting,
+        see :mod:`hdl_gen.tmr`).
 
     Raises
     ------
@@ -87,6 +94,7 @@ class TileConfig:
     max_k: int = 64
     max_n: int = 64
     name: str = "default"
+    hardening: str = "none"
 
     def __post_init__(self) -> None:
         _check_pow2("rows", self.rows, 1, 32)
@@ -114,6 +122,9 @@ class TileConfig:
             raise ValueError(
                 f"max_m * max_n must be at most {_REGION_BYTES} bytes (one address region), "
                 f"not {self.max_m * self.max_n}")
+        if self.hardening not in HARDENING_PROFILES:
+            raise ValueError(f"hardening must be one of {', '.join(HARDENING_PROFILES)}, "
+                             f"not {self.hardening!r}")
         if not isinstance(self.name, str):
             raise TypeError(f"name must be a string, not {self.name!r}")
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.name):
@@ -149,6 +160,11 @@ CONFIGS: dict[str, TileConfig] = {
     "small": TileConfig(rows=4, cols=4, max_m=32, max_k=32, max_n=32, name="small"),
     # The default tile: 8x8 PEs, 64x64x64 GEMM in one command.
     "default": TileConfig(rows=8, cols=8, max_m=64, max_k=64, max_n=64, name="default"),
+    # Hardened variants (same geometry).
+    "small_tmr": TileConfig(rows=4, cols=4, max_m=32, max_k=32, max_n=32, name="small_tmr",
+                            hardening="tmr"),
+    "default_tmr": TileConfig(rows=8, cols=8, max_m=64, max_k=64, max_n=64,
+                              name="default_tmr", hardening="tmr"),
 }
 
 

@@ -70,6 +70,8 @@ class Reg(enum.IntEnum):
     QMULT = 0x11  # RW  int32 per-tensor multiplier
     QSHIFT = 0x12  # RW  6-bit signed per-tensor shift, reads sign-extended
     CYCLES = 0x13  # RO  clock cycles of the last command (counts live while busy)
+    TMR_ERRORS = 0x14  # RW  cycles in which triplicated copies disagreed (write: clear)
+    HARDENING = 0x15  # RO  hardening profile: index into HARDENING_PROFILES (0 = none)
 
 
 # Registers that hold command fields; writes to them are ignored while busy.
@@ -81,6 +83,7 @@ class Status(enum.IntFlag):
     BUSY = 1 << 0  # a command is running
     DONE = 1 << 1  # sticky: a command finished (write 1 to clear)
     ERROR = 1 << 2  # sticky: the last START had M, K or N of 0 or above capacity (W1C)
+    TMR_MISMATCH = 1 << 3  # sticky: triplicated copies disagreed (an upset was out-voted; W1C)
 
 
 def region_base(region: Region) -> int:

@@ -16,31 +16,31 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire \$107 ;
   wire \$108 ;
   wire [17:0] \$109 ;
-  wire [5:0] \$1099 ;
   wire [17:0] \$11 ;
   wire [17:0] \$110 ;
-  wire [5:0] \$1104 ;
-  wire [5:0] \$1109 ;
+  wire [5:0] \$1101 ;
+  wire [5:0] \$1106 ;
   wire [17:0] \$111 ;
-  wire [5:0] \$1114 ;
-  wire [5:0] \$1119 ;
+  wire [5:0] \$1111 ;
+  wire [5:0] \$1116 ;
   wire [17:0] \$112 ;
-  wire [5:0] \$1124 ;
-  wire [5:0] \$1129 ;
+  wire [5:0] \$1121 ;
+  wire [5:0] \$1126 ;
   wire \$113 ;
-  wire [5:0] \$1134 ;
-  wire [5:0] \$1139 ;
+  wire [5:0] \$1131 ;
+  wire [5:0] \$1136 ;
   wire \$114 ;
-  wire [5:0] \$1144 ;
-  wire [5:0] \$1149 ;
+  wire [5:0] \$1141 ;
+  wire [5:0] \$1146 ;
   wire \$115 ;
-  wire [5:0] \$1154 ;
-  wire [5:0] \$1159 ;
+  wire [5:0] \$1151 ;
+  wire [5:0] \$1156 ;
   wire \$116 ;
-  wire [5:0] \$1164 ;
-  wire [5:0] \$1169 ;
+  wire [5:0] \$1161 ;
+  wire [5:0] \$1166 ;
   wire [17:0] \$117 ;
-  wire [5:0] \$1174 ;
+  wire [5:0] \$1171 ;
+  wire [5:0] \$1176 ;
   wire \$118 ;
   wire \$119 ;
   wire [17:0] \$12 ;
@@ -391,100 +391,100 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire \$430 ;
   wire \$431 ;
   wire \$432 ;
-  wire [7:0] \$433 ;
-  wire [8:0] \$434 ;
-  wire [7:0] \$435 ;
-  wire [8:0] \$436 ;
-  wire [7:0] \$437 ;
-  wire [8:0] \$438 ;
-  wire [7:0] \$439 ;
+  wire \$433 ;
+  wire [7:0] \$434 ;
+  wire [8:0] \$435 ;
+  wire [7:0] \$436 ;
+  wire [8:0] \$437 ;
+  wire [7:0] \$438 ;
+  wire [8:0] \$439 ;
   wire \$44 ;
-  wire [8:0] \$440 ;
-  wire [7:0] \$441 ;
-  wire [8:0] \$442 ;
-  wire [7:0] \$443 ;
-  wire [8:0] \$444 ;
-  wire [7:0] \$445 ;
-  wire [8:0] \$446 ;
-  wire [7:0] \$447 ;
-  wire [8:0] \$448 ;
-  wire [7:0] \$449 ;
+  wire [7:0] \$440 ;
+  wire [8:0] \$441 ;
+  wire [7:0] \$442 ;
+  wire [8:0] \$443 ;
+  wire [7:0] \$444 ;
+  wire [8:0] \$445 ;
+  wire [7:0] \$446 ;
+  wire [8:0] \$447 ;
+  wire [7:0] \$448 ;
+  wire [8:0] \$449 ;
   wire [17:0] \$45 ;
-  wire [8:0] \$450 ;
-  wire [7:0] \$451 ;
-  wire [8:0] \$452 ;
-  wire [7:0] \$453 ;
-  wire [8:0] \$454 ;
-  wire [7:0] \$455 ;
-  wire [8:0] \$456 ;
-  wire [7:0] \$457 ;
-  wire [8:0] \$458 ;
-  wire [7:0] \$459 ;
+  wire [7:0] \$450 ;
+  wire [8:0] \$451 ;
+  wire [7:0] \$452 ;
+  wire [8:0] \$453 ;
+  wire [7:0] \$454 ;
+  wire [8:0] \$455 ;
+  wire [7:0] \$456 ;
+  wire [8:0] \$457 ;
+  wire [7:0] \$458 ;
+  wire [8:0] \$459 ;
   wire \$46 ;
-  wire [8:0] \$460 ;
-  wire [7:0] \$461 ;
-  wire [8:0] \$462 ;
-  wire [7:0] \$463 ;
-  wire [8:0] \$464 ;
-  wire [32:0] \$465 ;
-  wire [6:0] \$466 ;
-  wire [32:0] \$467 ;
-  wire [6:0] \$468 ;
-  wire [32:0] \$469 ;
+  wire [7:0] \$460 ;
+  wire [8:0] \$461 ;
+  wire [7:0] \$462 ;
+  wire [8:0] \$463 ;
+  wire [7:0] \$464 ;
+  wire [8:0] \$465 ;
+  wire [32:0] \$466 ;
+  wire [6:0] \$467 ;
+  wire [32:0] \$468 ;
+  wire [6:0] \$469 ;
   wire \$47 ;
-  wire [6:0] \$470 ;
-  wire [32:0] \$471 ;
-  wire [6:0] \$472 ;
-  wire [32:0] \$473 ;
-  wire [6:0] \$474 ;
-  wire [32:0] \$475 ;
-  wire [6:0] \$476 ;
-  wire [32:0] \$477 ;
-  wire [6:0] \$478 ;
-  wire [32:0] \$479 ;
+  wire [32:0] \$470 ;
+  wire [6:0] \$471 ;
+  wire [32:0] \$472 ;
+  wire [6:0] \$473 ;
+  wire [32:0] \$474 ;
+  wire [6:0] \$475 ;
+  wire [32:0] \$476 ;
+  wire [6:0] \$477 ;
+  wire [32:0] \$478 ;
+  wire [6:0] \$479 ;
   wire \$48 ;
-  wire [6:0] \$480 ;
-  wire \$481 ;
+  wire [32:0] \$480 ;
+  wire [6:0] \$481 ;
   wire \$482 ;
-  wire [7:0] \$483 ;
-  wire [8:0] \$484 ;
-  wire \$485 ;
-  wire [7:0] \$486 ;
-  wire [8:0] \$487 ;
-  wire \$488 ;
-  wire [7:0] \$489 ;
+  wire \$483 ;
+  wire [7:0] \$484 ;
+  wire [8:0] \$485 ;
+  wire \$486 ;
+  wire [7:0] \$487 ;
+  wire [8:0] \$488 ;
+  wire \$489 ;
   wire [17:0] \$49 ;
-  wire [8:0] \$490 ;
-  wire \$491 ;
-  wire [7:0] \$492 ;
-  wire [8:0] \$493 ;
-  wire \$494 ;
-  wire [7:0] \$495 ;
-  wire [8:0] \$496 ;
-  wire \$497 ;
-  wire [7:0] \$498 ;
-  wire [8:0] \$499 ;
+  wire [7:0] \$490 ;
+  wire [8:0] \$491 ;
+  wire \$492 ;
+  wire [7:0] \$493 ;
+  wire [8:0] \$494 ;
+  wire \$495 ;
+  wire [7:0] \$496 ;
+  wire [8:0] \$497 ;
+  wire \$498 ;
+  wire [7:0] \$499 ;
   wire \$5 ;
   wire [17:0] \$50 ;
-  wire \$500 ;
-  wire [7:0] \$501 ;
-  wire [8:0] \$502 ;
-  wire \$503 ;
-  wire [7:0] \$504 ;
-  wire [8:0] \$505 ;
-  wire \$506 ;
+  wire [8:0] \$500 ;
+  wire \$501 ;
+  wire [7:0] \$502 ;
+  wire [8:0] \$503 ;
+  wire \$504 ;
+  wire [7:0] \$505 ;
+  wire [8:0] \$506 ;
   wire \$507 ;
   wire \$508 ;
   wire \$509 ;
   wire [17:0] \$51 ;
   wire \$510 ;
   wire \$511 ;
-  wire [3:0] \$512 ;
-  wire [18:0] \$513 ;
+  wire \$512 ;
+  wire [3:0] \$513 ;
   wire [18:0] \$514 ;
-  wire [17:0] \$515 ;
-  wire \$516 ;
-  wire \$517 ;
+  wire [18:0] \$515 ;
+  wire [17:0] \$516 ;
+  wire [32:0] \$517 ;
   wire \$518 ;
   wire \$519 ;
   wire [17:0] \$52 ;
@@ -494,47 +494,47 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire \$523 ;
   wire \$524 ;
   wire \$525 ;
-  wire [17:0] \$526 ;
+  wire \$526 ;
   wire \$527 ;
   wire \$528 ;
-  wire \$529 ;
+  wire [7:0] \$529 ;
   wire \$53 ;
-  wire \$530 ;
+  wire [16:0] \$530 ;
   wire \$531 ;
-  wire [17:0] \$532 ;
+  wire [5:0] \$532 ;
   wire \$533 ;
-  wire \$534 ;
+  wire [4:0] \$534 ;
   wire \$535 ;
-  wire \$536 ;
+  wire [4:0] \$536 ;
   wire \$537 ;
-  wire \$538 ;
+  wire [4:0] \$538 ;
   wire \$539 ;
   wire \$54 ;
-  wire \$540 ;
-  wire \$541 ;
-  wire \$542 ;
+  wire [4:0] \$540 ;
+  wire [4:0] \$541 ;
+  wire [5:0] \$542 ;
   wire \$543 ;
   wire \$544 ;
-  wire \$545 ;
+  wire [32:0] \$545 ;
   wire \$546 ;
   wire \$547 ;
   wire \$548 ;
   wire \$549 ;
   wire \$55 ;
-  wire \$550 ;
+  wire [17:0] \$550 ;
   wire \$551 ;
   wire \$552 ;
   wire \$553 ;
   wire \$554 ;
   wire \$555 ;
-  wire \$556 ;
+  wire [17:0] \$556 ;
   wire \$557 ;
   wire \$558 ;
   wire \$559 ;
   wire \$56 ;
   wire \$560 ;
   wire \$561 ;
-  wire [32:0] \$562 ;
+  wire \$562 ;
   wire \$563 ;
   wire \$564 ;
   wire \$565 ;
@@ -547,63 +547,64 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire \$571 ;
   wire \$572 ;
   wire \$573 ;
-  wire [7:0] \$574 ;
-  wire [16:0] \$575 ;
+  wire \$574 ;
+  wire \$575 ;
   wire \$576 ;
-  wire [5:0] \$577 ;
+  wire \$577 ;
   wire \$578 ;
-  wire [4:0] \$579 ;
+  wire \$579 ;
   wire \$58 ;
   wire \$580 ;
-  wire [4:0] \$581 ;
+  wire \$581 ;
   wire \$582 ;
-  wire [4:0] \$583 ;
+  wire \$583 ;
   wire \$584 ;
-  wire [4:0] \$585 ;
-  wire [4:0] \$586 ;
-  wire [5:0] \$587 ;
-  wire \$588 ;
+  wire \$585 ;
+  wire \$586 ;
+  wire \$587 ;
+  reg \$588 ;
   reg \$589 ;
   wire \$59 ;
-  reg [2:0] \$590 ;
-  reg [2:0] \$591 ;
-  reg \$592 ;
-  reg \$593 ;
-  reg [31:0] \$594 ;
-  reg \$595 ;
-  reg \$596 ;
-  reg \$597 ;
-  reg [15:0] \$598 ;
-  reg [15:0] \$599 ;
+  reg \$590 ;
+  reg \$591 ;
+  reg [15:0] \$592 ;
+  reg [15:0] \$593 ;
+  reg [15:0] \$594 ;
+  reg [7:0] \$595 ;
+  reg [7:0] \$596 ;
+  reg [7:0] \$597 ;
+  reg [7:0] \$598 ;
+  reg [7:0] \$599 ;
   wire \$6 ;
   wire \$60 ;
-  reg [15:0] \$600 ;
-  reg [7:0] \$601 ;
-  reg [7:0] \$602 ;
-  reg [7:0] \$603 ;
-  reg [7:0] \$604 ;
-  reg [7:0] \$605 ;
-  reg \$606 ;
-  reg [31:0] \$607 ;
-  reg [5:0] \$608 ;
-  reg [1:0] \$609 ;
+  reg \$600 ;
+  reg [31:0] \$601 ;
+  reg [5:0] \$602 ;
+  reg [31:0] \$603 ;
+  reg [2:0] \$604 ;
+  reg [3:0] \$605 ;
+  reg [3:0] \$606 ;
+  reg [6:0] \$607 ;
+  reg [4:0] \$608 ;
+  reg [3:0] \$609 ;
   wire [17:0] \$61 ;
   reg \$610 ;
-  reg [8:0] \$611 ;
-  reg [7:0] \$612 ;
-  reg [8:0] \$613 ;
-  reg [7:0] \$614 ;
-  reg [8:0] \$615 ;
-  reg [7:0] \$616 ;
+  reg [31:0] \$611 ;
+  reg \$612 ;
+  reg [2:0] \$613 ;
+  reg [2:0] \$614 ;
+  reg \$615 ;
+  reg \$616 ;
   reg [31:0] \$617 ;
-  reg \$618 ;
-  reg [3:0] \$619 ;
+  reg [1:0] \$618 ;
+  reg \$619 ;
   wire [17:0] \$62 ;
-  reg [3:0] \$620 ;
-  reg [2:0] \$621 ;
-  reg [6:0] \$622 ;
-  reg [4:0] \$623 ;
-  reg [3:0] \$624 ;
+  reg [8:0] \$620 ;
+  reg [7:0] \$621 ;
+  reg [8:0] \$622 ;
+  reg [7:0] \$623 ;
+  reg [8:0] \$624 ;
+  reg [7:0] \$625 ;
   wire [17:0] \$63 ;
   wire [17:0] \$64 ;
   wire \$65 ;
@@ -645,20 +646,20 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire [17:0] \$98 ;
   wire [17:0] \$99 ;
   reg [8:0] \$like  = 9'h000;
-  reg [8:0] \$like$361  = 9'h000;
-  reg [8:0] \$like$363  = 9'h000;
+  reg [8:0] \$like$387  = 9'h000;
+  reg [8:0] \$like$389  = 9'h000;
   reg [6:0] \$signature__addr ;
-  wire [2:0] \$signature__addr$100 ;
-  wire [2:0] \$signature__addr$103 ;
-  wire [2:0] \$signature__addr$104 ;
-  wire [2:0] \$signature__addr$107 ;
-  wire [2:0] \$signature__addr$108 ;
-  wire [2:0] \$signature__addr$111 ;
-  wire [2:0] \$signature__addr$112 ;
-  wire [2:0] \$signature__addr$115 ;
-  wire [2:0] \$signature__addr$116 ;
-  wire [2:0] \$signature__addr$119 ;
-  wire [2:0] \$signature__addr$120 ;
+  wire [6:0] \$signature__addr$100 ;
+  reg [6:0] \$signature__addr$103 ;
+  wire [6:0] \$signature__addr$104 ;
+  reg [6:0] \$signature__addr$107 ;
+  wire [6:0] \$signature__addr$108 ;
+  reg [6:0] \$signature__addr$111 ;
+  wire [6:0] \$signature__addr$112 ;
+  reg [6:0] \$signature__addr$115 ;
+  wire [6:0] \$signature__addr$116 ;
+  reg [6:0] \$signature__addr$119 ;
+  wire [6:0] \$signature__addr$120 ;
   wire [2:0] \$signature__addr$123 ;
   wire [2:0] \$signature__addr$124 ;
   wire [2:0] \$signature__addr$127 ;
@@ -689,26 +690,26 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire [2:0] \$signature__addr$176 ;
   wire [2:0] \$signature__addr$179 ;
   wire [2:0] \$signature__addr$180 ;
-  wire [8:0] \$signature__addr$183 ;
-  wire [6:0] \$signature__addr$23 ;
-  reg [6:0] \$signature__addr$26 ;
-  wire [6:0] \$signature__addr$27 ;
-  reg [6:0] \$signature__addr$30 ;
-  wire [6:0] \$signature__addr$31 ;
-  reg [6:0] \$signature__addr$34 ;
-  reg [8:0] \$signature__addr$342 ;
-  wire [6:0] \$signature__addr$35 ;
-  reg [6:0] \$signature__addr$38 ;
-  wire [6:0] \$signature__addr$39 ;
-  reg [6:0] \$signature__addr$42 ;
-  wire [6:0] \$signature__addr$43 ;
-  reg [6:0] \$signature__addr$46 ;
-  wire [6:0] \$signature__addr$47 ;
-  reg [6:0] \$signature__addr$50 ;
-  wire [6:0] \$signature__addr$51 ;
-  reg [6:0] \$signature__addr$54 ;
-  wire [6:0] \$signature__addr$56 ;
-  reg [6:0] \$signature__addr$59 ;
+  wire [2:0] \$signature__addr$183 ;
+  wire [2:0] \$signature__addr$184 ;
+  wire [2:0] \$signature__addr$187 ;
+  wire [2:0] \$signature__addr$188 ;
+  wire [2:0] \$signature__addr$191 ;
+  wire [2:0] \$signature__addr$192 ;
+  wire [2:0] \$signature__addr$195 ;
+  wire [2:0] \$signature__addr$196 ;
+  wire [2:0] \$signature__addr$199 ;
+  wire [2:0] \$signature__addr$200 ;
+  wire [2:0] \$signature__addr$203 ;
+  wire [2:0] \$signature__addr$204 ;
+  wire [2:0] \$signature__addr$207 ;
+  wire [2:0] \$signature__addr$208 ;
+  wire [2:0] \$signature__addr$211 ;
+  wire [2:0] \$signature__addr$212 ;
+  wire [2:0] \$signature__addr$215 ;
+  wire [2:0] \$signature__addr$216 ;
+  wire [8:0] \$signature__addr$219 ;
+  reg [8:0] \$signature__addr$369 ;
   wire [6:0] \$signature__addr$60 ;
   reg [6:0] \$signature__addr$63 ;
   wire [6:0] \$signature__addr$64 ;
@@ -722,13 +723,13 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire [6:0] \$signature__addr$80 ;
   reg [6:0] \$signature__addr$83 ;
   wire [6:0] \$signature__addr$84 ;
-  wire [2:0] \$signature__addr$87 ;
-  wire [2:0] \$signature__addr$88 ;
-  wire [2:0] \$signature__addr$91 ;
-  wire [2:0] \$signature__addr$92 ;
-  wire [2:0] \$signature__addr$95 ;
-  wire [2:0] \$signature__addr$96 ;
-  wire [2:0] \$signature__addr$99 ;
+  reg [6:0] \$signature__addr$87 ;
+  wire [6:0] \$signature__addr$88 ;
+  reg [6:0] \$signature__addr$91 ;
+  wire [6:0] \$signature__addr$92 ;
+  reg [6:0] \$signature__addr$95 ;
+  wire [6:0] \$signature__addr$96 ;
+  reg [6:0] \$signature__addr$99 ;
   wire [31:0] \$signature__data ;
   wire [31:0] \$signature__data$101 ;
   wire [31:0] \$signature__data$105 ;
@@ -743,65 +744,65 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire [31:0] \$signature__data$141 ;
   wire [31:0] \$signature__data$145 ;
   wire [31:0] \$signature__data$149 ;
-  wire [5:0] \$signature__data$153 ;
-  wire [5:0] \$signature__data$157 ;
-  wire [5:0] \$signature__data$161 ;
-  wire [5:0] \$signature__data$165 ;
-  wire [5:0] \$signature__data$169 ;
-  wire [5:0] \$signature__data$173 ;
-  wire [5:0] \$signature__data$177 ;
-  wire [5:0] \$signature__data$181 ;
-  wire [63:0] \$signature__data$186 ;
-  wire [31:0] \$signature__data$191 ;
-  wire [31:0] \$signature__data$192 ;
-  wire [31:0] \$signature__data$193 ;
-  wire [31:0] \$signature__data$194 ;
-  wire [31:0] \$signature__data$195 ;
-  wire [31:0] \$signature__data$196 ;
-  wire [31:0] \$signature__data$197 ;
-  wire [31:0] \$signature__data$198 ;
-  wire [31:0] \$signature__data$201 ;
-  wire [31:0] \$signature__data$202 ;
-  wire [31:0] \$signature__data$203 ;
-  wire [31:0] \$signature__data$204 ;
-  wire [31:0] \$signature__data$205 ;
-  wire [31:0] \$signature__data$206 ;
-  wire [31:0] \$signature__data$207 ;
-  wire [31:0] \$signature__data$208 ;
-  wire [31:0] \$signature__data$210 ;
-  wire [31:0] \$signature__data$211 ;
-  wire [31:0] \$signature__data$212 ;
-  wire [31:0] \$signature__data$213 ;
-  wire [31:0] \$signature__data$214 ;
-  wire [31:0] \$signature__data$215 ;
-  wire [31:0] \$signature__data$216 ;
-  wire [31:0] \$signature__data$217 ;
-  wire [31:0] \$signature__data$219 ;
-  wire [31:0] \$signature__data$220 ;
-  wire [31:0] \$signature__data$221 ;
-  wire [31:0] \$signature__data$222 ;
-  wire [31:0] \$signature__data$223 ;
-  wire [31:0] \$signature__data$224 ;
-  wire [31:0] \$signature__data$225 ;
-  wire [31:0] \$signature__data$226 ;
-  wire [5:0] \$signature__data$228 ;
-  wire [5:0] \$signature__data$229 ;
-  wire [5:0] \$signature__data$230 ;
-  wire [5:0] \$signature__data$231 ;
-  wire [5:0] \$signature__data$232 ;
-  wire [5:0] \$signature__data$233 ;
-  wire [5:0] \$signature__data$234 ;
-  wire [5:0] \$signature__data$235 ;
-  wire [31:0] \$signature__data$28 ;
-  wire [31:0] \$signature__data$32 ;
-  reg [63:0] \$signature__data$344 ;
-  wire [31:0] \$signature__data$36 ;
-  wire [31:0] \$signature__data$40 ;
-  wire [31:0] \$signature__data$44 ;
-  wire [31:0] \$signature__data$48 ;
-  wire [31:0] \$signature__data$52 ;
-  wire [31:0] \$signature__data$57 ;
-  wire [31:0] \$signature__data$61 ;
+  wire [31:0] \$signature__data$153 ;
+  wire [31:0] \$signature__data$157 ;
+  wire [31:0] \$signature__data$161 ;
+  wire [31:0] \$signature__data$165 ;
+  wire [31:0] \$signature__data$169 ;
+  wire [31:0] \$signature__data$173 ;
+  wire [31:0] \$signature__data$177 ;
+  wire [31:0] \$signature__data$181 ;
+  wire [31:0] \$signature__data$185 ;
+  wire [5:0] \$signature__data$189 ;
+  wire [5:0] \$signature__data$193 ;
+  wire [5:0] \$signature__data$197 ;
+  wire [5:0] \$signature__data$201 ;
+  wire [5:0] \$signature__data$205 ;
+  wire [5:0] \$signature__data$209 ;
+  wire [5:0] \$signature__data$213 ;
+  wire [5:0] \$signature__data$217 ;
+  wire [63:0] \$signature__data$222 ;
+  wire [31:0] \$signature__data$227 ;
+  wire [31:0] \$signature__data$228 ;
+  wire [31:0] \$signature__data$229 ;
+  wire [31:0] \$signature__data$230 ;
+  wire [31:0] \$signature__data$231 ;
+  wire [31:0] \$signature__data$232 ;
+  wire [31:0] \$signature__data$233 ;
+  wire [31:0] \$signature__data$234 ;
+  wire [31:0] \$signature__data$237 ;
+  wire [31:0] \$signature__data$238 ;
+  wire [31:0] \$signature__data$239 ;
+  wire [31:0] \$signature__data$240 ;
+  wire [31:0] \$signature__data$241 ;
+  wire [31:0] \$signature__data$242 ;
+  wire [31:0] \$signature__data$243 ;
+  wire [31:0] \$signature__data$244 ;
+  wire [31:0] \$signature__data$246 ;
+  wire [31:0] \$signature__data$247 ;
+  wire [31:0] \$signature__data$248 ;
+  wire [31:0] \$signature__data$249 ;
+  wire [31:0] \$signature__data$250 ;
+  wire [31:0] \$signature__data$251 ;
+  wire [31:0] \$signature__data$252 ;
+  wire [31:0] \$signature__data$253 ;
+  wire [31:0] \$signature__data$255 ;
+  wire [31:0] \$signature__data$256 ;
+  wire [31:0] \$signature__data$257 ;
+  wire [31:0] \$signature__data$258 ;
+  wire [31:0] \$signature__data$259 ;
+  wire [31:0] \$signature__data$260 ;
+  wire [31:0] \$signature__data$261 ;
+  wire [31:0] \$signature__data$262 ;
+  wire [5:0] \$signature__data$264 ;
+  wire [5:0] \$signature__data$265 ;
+  wire [5:0] \$signature__data$266 ;
+  wire [5:0] \$signature__data$267 ;
+  wire [5:0] \$signature__data$268 ;
+  wire [5:0] \$signature__data$269 ;
+  wire [5:0] \$signature__data$270 ;
+  wire [5:0] \$signature__data$271 ;
+  reg [63:0] \$signature__data$371 ;
   wire [31:0] \$signature__data$65 ;
   wire [31:0] \$signature__data$69 ;
   wire [31:0] \$signature__data$73 ;
@@ -812,12 +813,12 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire [31:0] \$signature__data$93 ;
   wire [31:0] \$signature__data$97 ;
   wire [3:0] \$signature__en ;
-  wire \$signature__en$102 ;
-  wire \$signature__en$106 ;
-  wire \$signature__en$110 ;
-  wire \$signature__en$114 ;
-  wire \$signature__en$118 ;
-  wire \$signature__en$122 ;
+  wire [3:0] \$signature__en$102 ;
+  wire [3:0] \$signature__en$106 ;
+  wire [3:0] \$signature__en$110 ;
+  wire [3:0] \$signature__en$114 ;
+  wire [3:0] \$signature__en$118 ;
+  wire [3:0] \$signature__en$122 ;
   wire \$signature__en$126 ;
   wire \$signature__en$130 ;
   wire \$signature__en$134 ;
@@ -833,25 +834,25 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire \$signature__en$174 ;
   wire \$signature__en$178 ;
   wire \$signature__en$182 ;
-  wire [3:0] \$signature__en$29 ;
-  wire [3:0] \$signature__en$33 ;
-  reg [7:0] \$signature__en$353 ;
-  wire [3:0] \$signature__en$37 ;
-  wire [3:0] \$signature__en$41 ;
-  wire [3:0] \$signature__en$45 ;
-  wire [3:0] \$signature__en$49 ;
-  wire [3:0] \$signature__en$53 ;
-  wire [3:0] \$signature__en$58 ;
-  wire [3:0] \$signature__en$62 ;
+  wire \$signature__en$186 ;
+  wire \$signature__en$190 ;
+  wire \$signature__en$194 ;
+  wire \$signature__en$198 ;
+  wire \$signature__en$202 ;
+  wire \$signature__en$206 ;
+  wire \$signature__en$210 ;
+  wire \$signature__en$214 ;
+  wire \$signature__en$218 ;
+  reg [7:0] \$signature__en$380 ;
   wire [3:0] \$signature__en$66 ;
   wire [3:0] \$signature__en$70 ;
   wire [3:0] \$signature__en$74 ;
   wire [3:0] \$signature__en$78 ;
   wire [3:0] \$signature__en$82 ;
   wire [3:0] \$signature__en$86 ;
-  wire \$signature__en$90 ;
-  wire \$signature__en$94 ;
-  wire \$signature__en$98 ;
+  wire [3:0] \$signature__en$90 ;
+  wire [3:0] \$signature__en$94 ;
+  wire [3:0] \$signature__en$98 ;
   wire [8:0] a_in__0;
   wire [8:0] a_in__1;
   wire [8:0] a_in__2;
@@ -861,21 +862,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire [8:0] a_in__6;
   wire [8:0] a_in__7;
   reg [7:0] a_zp = 8'h00;
+  reg [7:0] a_zp_d;
   wire [31:0] acc;
-  wire [31:0] \acc$277 ;
-  wire [31:0] \acc$286 ;
-  wire [31:0] \acc$295 ;
   wire [31:0] \acc$304 ;
   wire [31:0] \acc$313 ;
   wire [31:0] \acc$322 ;
   wire [31:0] \acc$331 ;
+  wire [31:0] \acc$340 ;
+  wire [31:0] \acc$349 ;
+  wire [31:0] \acc$358 ;
   reg [7:0] act_max = 8'h7f;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$275 ;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$284 ;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$293 ;
   (* init = 8'h7f *)
   wire [7:0] \act_max$302 ;
   (* init = 8'h7f *)
@@ -886,13 +882,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire [7:0] \act_max$329 ;
   (* init = 8'h7f *)
   wire [7:0] \act_max$338 ;
+  (* init = 8'h7f *)
+  wire [7:0] \act_max$347 ;
+  (* init = 8'h7f *)
+  wire [7:0] \act_max$356 ;
+  (* init = 8'h7f *)
+  wire [7:0] \act_max$365 ;
+  reg [7:0] act_max_d;
   reg [7:0] act_min = 8'h80;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$273 ;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$283 ;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$292 ;
   (* init = 8'h80 *)
   wire [7:0] \act_min$301 ;
   (* init = 8'h80 *)
@@ -903,6 +900,13 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire [7:0] \act_min$328 ;
   (* init = 8'h80 *)
   wire [7:0] \act_min$337 ;
+  (* init = 8'h80 *)
+  wire [7:0] \act_min$346 ;
+  (* init = 8'h80 *)
+  wire [7:0] \act_min$355 ;
+  (* init = 8'h80 *)
+  wire [7:0] \act_min$364 ;
+  reg [7:0] act_min_d;
   wire [8:0] b_in__0;
   wire [8:0] b_in__1;
   wire [8:0] b_in__2;
@@ -912,14 +916,15 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire [8:0] b_in__6;
   wire [8:0] b_in__7;
   reg [7:0] b_zp = 8'h00;
+  reg [7:0] b_zp_d;
   wire [31:0] bias;
-  wire [31:0] \bias$279 ;
-  wire [31:0] \bias$288 ;
-  wire [31:0] \bias$297 ;
   wire [31:0] \bias$306 ;
   wire [31:0] \bias$315 ;
   wire [31:0] \bias$324 ;
   wire [31:0] \bias$333 ;
+  wire [31:0] \bias$342 ;
+  wire [31:0] \bias$351 ;
+  wire [31:0] \bias$360 ;
   output bus__ack;
   reg bus__ack = 1'h0;
   input [20:0] bus__adr;
@@ -939,15 +944,33 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   output busy;
   reg busy = 1'h0;
   (* init = 1'h0 *)
-  wire \busy$14 ;
+  wire \busy$13 ;
+  reg busy_d;
   reg [1:0] byte_sel = 2'h0;
   reg [31:0] c_word;
   reg clear;
   input clk;
   wire clk;
+  (* enum_base_type = "Ctrl" *)
+  (* enum_value_000 = "IDLE" *)
+  (* enum_value_001 = "CLEAR" *)
+  (* enum_value_010 = "FEED" *)
+  (* enum_value_011 = "WAIT" *)
+  (* enum_value_100 = "DRAIN" *)
+  (* enum_value_101 = "FLUSH" *)
   reg [2:0] ctrl_state = 3'h0;
+  (* enum_base_type = "Ctrl" *)
+  (* enum_value_000 = "IDLE" *)
+  (* enum_value_001 = "CLEAR" *)
+  (* enum_value_010 = "FEED" *)
+  (* enum_value_011 = "WAIT" *)
+  (* enum_value_100 = "DRAIN" *)
+  (* enum_value_101 = "FLUSH" *)
+  reg [2:0] ctrl_state_d;
   reg [31:0] cycles = 32'd0;
+  reg [31:0] cycles_d;
   reg done = 1'h0;
+  reg done_d;
   reg [3:0] drain = 4'h0;
   wire [31:0] drain_acc__0;
   wire [31:0] drain_acc__1;
@@ -957,53 +980,53 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire [31:0] drain_acc__5;
   wire [31:0] drain_acc__6;
   wire [31:0] drain_acc__7;
+  reg [3:0] drain_d;
   wire [2:0] drain_row;
   wire draining;
   reg error = 1'h0;
+  reg error_d;
   reg feeding;
   reg i_valid;
-  wire \i_valid$276 ;
-  wire \i_valid$285 ;
-  wire \i_valid$294 ;
   wire \i_valid$303 ;
   wire \i_valid$312 ;
   wire \i_valid$321 ;
   wire \i_valid$330 ;
+  wire \i_valid$339 ;
+  wire \i_valid$348 ;
+  wire \i_valid$357 ;
   reg [3:0] ib = 4'h0;
+  reg [3:0] ib_d;
   output irq;
   wire irq;
   reg irq_en = 1'h0;
+  reg irq_en_d;
   reg [3:0] jb = 4'h0;
+  reg [3:0] jb_d;
   reg [6:0] k = 7'h00;
+  reg [6:0] k_d;
   wire [7:0] lane_en;
   wire [3:0] m_blocks;
   wire [31:0] mult;
-  wire [31:0] \mult$280 ;
-  wire [31:0] \mult$289 ;
-  wire [31:0] \mult$298 ;
   wire [31:0] \mult$307 ;
   wire [31:0] \mult$316 ;
   wire [31:0] \mult$325 ;
   wire [31:0] \mult$334 ;
+  wire [31:0] \mult$343 ;
+  wire [31:0] \mult$352 ;
+  wire [31:0] \mult$361 ;
   wire [3:0] n_blocks;
   reg [7:0] nxt_en = 8'h00;
-  reg [7:0] \nxt_en$362  = 8'h00;
-  reg [7:0] \nxt_en$364  = 8'h00;
+  reg [7:0] \nxt_en$388  = 8'h00;
+  reg [7:0] \nxt_en$390  = 8'h00;
   wire [7:0] out;
-  wire [7:0] \out$346 ;
-  wire [7:0] \out$347 ;
-  wire [7:0] \out$348 ;
-  wire [7:0] \out$349 ;
-  wire [7:0] \out$350 ;
-  wire [7:0] \out$351 ;
-  wire [7:0] \out$352 ;
+  wire [7:0] \out$373 ;
+  wire [7:0] \out$374 ;
+  wire [7:0] \out$375 ;
+  wire [7:0] \out$376 ;
+  wire [7:0] \out$377 ;
+  wire [7:0] \out$378 ;
+  wire [7:0] \out$379 ;
   reg [7:0] out_zp = 8'h00;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$271 ;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$282 ;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$291 ;
   (* init = 8'h00 *)
   wire [7:0] \out_zp$300 ;
   (* init = 8'h00 *)
@@ -1014,37 +1037,54 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire [7:0] \out_zp$327 ;
   (* init = 8'h00 *)
   wire [7:0] \out_zp$336 ;
+  (* init = 8'h00 *)
+  wire [7:0] \out_zp$345 ;
+  (* init = 8'h00 *)
+  wire [7:0] \out_zp$354 ;
+  (* init = 8'h00 *)
+  wire [7:0] \out_zp$363 ;
+  reg [7:0] out_zp_d;
   reg per_channel = 1'h0;
+  reg per_channel_d;
   reg [31:0] qmult = 32'd1073741824;
+  reg [31:0] qmult_d;
   reg [5:0] qshift = 6'h00;
+  reg [5:0] qshift_d;
   reg [2:0] rd_bank = 3'h0;
   reg rd_lane = 1'h0;
   reg [2:0] rd_region = 3'h0;
   reg rd_valid = 1'h0;
   reg [15:0] reg_k = 16'h0000;
+  reg [15:0] reg_k_d;
   reg [15:0] reg_m = 16'h0000;
+  reg [15:0] reg_m_d;
   reg [15:0] reg_n = 16'h0000;
+  reg [15:0] reg_n_d;
   reg [31:0] reg_rdata = 32'd0;
   wire [6:0] row;
   input rst;
   wire rst;
   wire served;
   wire [5:0] shift;
-  wire [5:0] \shift$281 ;
-  wire [5:0] \shift$290 ;
-  wire [5:0] \shift$299 ;
   wire [5:0] \shift$308 ;
   wire [5:0] \shift$317 ;
   wire [5:0] \shift$326 ;
   wire [5:0] \shift$335 ;
+  wire [5:0] \shift$344 ;
+  wire [5:0] \shift$353 ;
+  wire [5:0] \shift$362 ;
   reg start;
+  reg [31:0] tmr_errors = 32'd0;
+  reg tmr_flag = 1'h0;
+  wire tmr_mismatch;
   reg valid = 1'h0;
   reg [31:0] value;
-  reg [31:0] \value$200 ;
-  reg [31:0] \value$209 ;
-  reg [31:0] \value$218 ;
-  reg [31:0] \value$227 ;
+  reg [31:0] \value$236 ;
+  reg [31:0] \value$245 ;
+  reg [31:0] \value$254 ;
+  reg [31:0] \value$263 ;
   reg [4:0] \wait  = 5'h00;
+  reg [4:0] wait_d;
   wire [8:0] wr_addr;
   wire [7:0] wr_en;
   reg [31:0] a_bank0 [127:0];
@@ -1192,7 +1232,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   always @(posedge clk) begin
     _0_ <= a_bank0[\$signature__addr ];
   end
-  assign \$signature__data$191  = _0_;
+  assign \$signature__data$227  = _0_;
   reg [31:0] a_bank1 [127:0];
   initial begin
     a_bank1[0] = 32'd0;
@@ -1325,20 +1365,20 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     a_bank1[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$29 [0])
+    if (\$signature__en$66 [0])
       a_bank1[{ \$28 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$29 [1])
+    if (\$signature__en$66 [1])
       a_bank1[{ \$28 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$29 [2])
+    if (\$signature__en$66 [2])
       a_bank1[{ \$28 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$29 [3])
+    if (\$signature__en$66 [3])
       a_bank1[{ \$28 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _1_;
   always @(posedge clk) begin
-    _1_ <= a_bank1[\$signature__addr$26 ];
+    _1_ <= a_bank1[\$signature__addr$63 ];
   end
-  assign \$signature__data$192  = _1_;
+  assign \$signature__data$228  = _1_;
   reg [31:0] a_bank2 [127:0];
   initial begin
     a_bank2[0] = 32'd0;
@@ -1471,20 +1511,20 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     a_bank2[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$33 [0])
+    if (\$signature__en$70 [0])
       a_bank2[{ \$40 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$33 [1])
+    if (\$signature__en$70 [1])
       a_bank2[{ \$40 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$33 [2])
+    if (\$signature__en$70 [2])
       a_bank2[{ \$40 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$33 [3])
+    if (\$signature__en$70 [3])
       a_bank2[{ \$40 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _2_;
   always @(posedge clk) begin
-    _2_ <= a_bank2[\$signature__addr$30 ];
+    _2_ <= a_bank2[\$signature__addr$67 ];
   end
-  assign \$signature__data$193  = _2_;
+  assign \$signature__data$229  = _2_;
   reg [31:0] a_bank3 [127:0];
   initial begin
     a_bank3[0] = 32'd0;
@@ -1617,20 +1657,20 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     a_bank3[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$37 [0])
+    if (\$signature__en$74 [0])
       a_bank3[{ \$52 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$37 [1])
+    if (\$signature__en$74 [1])
       a_bank3[{ \$52 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$37 [2])
+    if (\$signature__en$74 [2])
       a_bank3[{ \$52 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$37 [3])
+    if (\$signature__en$74 [3])
       a_bank3[{ \$52 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _3_;
   always @(posedge clk) begin
-    _3_ <= a_bank3[\$signature__addr$34 ];
+    _3_ <= a_bank3[\$signature__addr$71 ];
   end
-  assign \$signature__data$194  = _3_;
+  assign \$signature__data$230  = _3_;
   reg [31:0] a_bank4 [127:0];
   initial begin
     a_bank4[0] = 32'd0;
@@ -1763,20 +1803,20 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     a_bank4[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$41 [0])
+    if (\$signature__en$78 [0])
       a_bank4[{ \$64 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$41 [1])
+    if (\$signature__en$78 [1])
       a_bank4[{ \$64 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$41 [2])
+    if (\$signature__en$78 [2])
       a_bank4[{ \$64 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$41 [3])
+    if (\$signature__en$78 [3])
       a_bank4[{ \$64 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _4_;
   always @(posedge clk) begin
-    _4_ <= a_bank4[\$signature__addr$38 ];
+    _4_ <= a_bank4[\$signature__addr$75 ];
   end
-  assign \$signature__data$195  = _4_;
+  assign \$signature__data$231  = _4_;
   reg [31:0] a_bank5 [127:0];
   initial begin
     a_bank5[0] = 32'd0;
@@ -1909,20 +1949,20 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     a_bank5[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$45 [0])
+    if (\$signature__en$82 [0])
       a_bank5[{ \$76 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$45 [1])
+    if (\$signature__en$82 [1])
       a_bank5[{ \$76 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$45 [2])
+    if (\$signature__en$82 [2])
       a_bank5[{ \$76 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$45 [3])
+    if (\$signature__en$82 [3])
       a_bank5[{ \$76 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _5_;
   always @(posedge clk) begin
-    _5_ <= a_bank5[\$signature__addr$42 ];
+    _5_ <= a_bank5[\$signature__addr$79 ];
   end
-  assign \$signature__data$196  = _5_;
+  assign \$signature__data$232  = _5_;
   reg [31:0] a_bank6 [127:0];
   initial begin
     a_bank6[0] = 32'd0;
@@ -2055,20 +2095,20 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     a_bank6[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$49 [0])
+    if (\$signature__en$86 [0])
       a_bank6[{ \$88 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$49 [1])
+    if (\$signature__en$86 [1])
       a_bank6[{ \$88 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$49 [2])
+    if (\$signature__en$86 [2])
       a_bank6[{ \$88 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$49 [3])
+    if (\$signature__en$86 [3])
       a_bank6[{ \$88 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _6_;
   always @(posedge clk) begin
-    _6_ <= a_bank6[\$signature__addr$46 ];
+    _6_ <= a_bank6[\$signature__addr$83 ];
   end
-  assign \$signature__data$197  = _6_;
+  assign \$signature__data$233  = _6_;
   reg [31:0] a_bank7 [127:0];
   initial begin
     a_bank7[0] = 32'd0;
@@ -2201,20 +2241,20 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     a_bank7[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$53 [0])
+    if (\$signature__en$90 [0])
       a_bank7[{ \$100 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$53 [1])
+    if (\$signature__en$90 [1])
       a_bank7[{ \$100 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$53 [2])
+    if (\$signature__en$90 [2])
       a_bank7[{ \$100 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$53 [3])
+    if (\$signature__en$90 [3])
       a_bank7[{ \$100 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _7_;
   always @(posedge clk) begin
-    _7_ <= a_bank7[\$signature__addr$50 ];
+    _7_ <= a_bank7[\$signature__addr$87 ];
   end
-  assign \$signature__data$198  = _7_;
+  assign \$signature__data$234  = _7_;
   reg [31:0] b_bank0 [127:0];
   initial begin
     b_bank0[0] = 32'd0;
@@ -2347,20 +2387,20 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     b_bank0[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$58 [0])
+    if (\$signature__en$94 [0])
       b_bank0[{ \$112 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$58 [1])
+    if (\$signature__en$94 [1])
       b_bank0[{ \$112 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$58 [2])
+    if (\$signature__en$94 [2])
       b_bank0[{ \$112 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$58 [3])
+    if (\$signature__en$94 [3])
       b_bank0[{ \$112 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _8_;
   always @(posedge clk) begin
-    _8_ <= b_bank0[\$signature__addr$54 ];
+    _8_ <= b_bank0[\$signature__addr$91 ];
   end
-  assign \$signature__data$201  = _8_;
+  assign \$signature__data$237  = _8_;
   reg [31:0] b_bank1 [127:0];
   initial begin
     b_bank1[0] = 32'd0;
@@ -2493,20 +2533,20 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     b_bank1[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$62 [0])
+    if (\$signature__en$98 [0])
       b_bank1[{ \$124 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$62 [1])
+    if (\$signature__en$98 [1])
       b_bank1[{ \$124 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$62 [2])
+    if (\$signature__en$98 [2])
       b_bank1[{ \$124 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$62 [3])
+    if (\$signature__en$98 [3])
       b_bank1[{ \$124 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _9_;
   always @(posedge clk) begin
-    _9_ <= b_bank1[\$signature__addr$59 ];
+    _9_ <= b_bank1[\$signature__addr$95 ];
   end
-  assign \$signature__data$202  = _9_;
+  assign \$signature__data$238  = _9_;
   reg [31:0] b_bank2 [127:0];
   initial begin
     b_bank2[0] = 32'd0;
@@ -2639,20 +2679,20 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     b_bank2[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$66 [0])
+    if (\$signature__en$102 [0])
       b_bank2[{ \$136 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$66 [1])
+    if (\$signature__en$102 [1])
       b_bank2[{ \$136 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$66 [2])
+    if (\$signature__en$102 [2])
       b_bank2[{ \$136 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$66 [3])
+    if (\$signature__en$102 [3])
       b_bank2[{ \$136 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _10_;
   always @(posedge clk) begin
-    _10_ <= b_bank2[\$signature__addr$63 ];
+    _10_ <= b_bank2[\$signature__addr$99 ];
   end
-  assign \$signature__data$203  = _10_;
+  assign \$signature__data$239  = _10_;
   reg [31:0] b_bank3 [127:0];
   initial begin
     b_bank3[0] = 32'd0;
@@ -2785,20 +2825,20 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     b_bank3[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$70 [0])
+    if (\$signature__en$106 [0])
       b_bank3[{ \$148 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$70 [1])
+    if (\$signature__en$106 [1])
       b_bank3[{ \$148 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$70 [2])
+    if (\$signature__en$106 [2])
       b_bank3[{ \$148 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$70 [3])
+    if (\$signature__en$106 [3])
       b_bank3[{ \$148 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _11_;
   always @(posedge clk) begin
-    _11_ <= b_bank3[\$signature__addr$67 ];
+    _11_ <= b_bank3[\$signature__addr$103 ];
   end
-  assign \$signature__data$204  = _11_;
+  assign \$signature__data$240  = _11_;
   reg [31:0] b_bank4 [127:0];
   initial begin
     b_bank4[0] = 32'd0;
@@ -2931,20 +2971,20 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     b_bank4[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$74 [0])
+    if (\$signature__en$110 [0])
       b_bank4[{ \$160 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$74 [1])
+    if (\$signature__en$110 [1])
       b_bank4[{ \$160 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$74 [2])
+    if (\$signature__en$110 [2])
       b_bank4[{ \$160 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$74 [3])
+    if (\$signature__en$110 [3])
       b_bank4[{ \$160 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _12_;
   always @(posedge clk) begin
-    _12_ <= b_bank4[\$signature__addr$71 ];
+    _12_ <= b_bank4[\$signature__addr$107 ];
   end
-  assign \$signature__data$205  = _12_;
+  assign \$signature__data$241  = _12_;
   reg [31:0] b_bank5 [127:0];
   initial begin
     b_bank5[0] = 32'd0;
@@ -3077,20 +3117,20 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     b_bank5[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$78 [0])
+    if (\$signature__en$114 [0])
       b_bank5[{ \$172 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$78 [1])
+    if (\$signature__en$114 [1])
       b_bank5[{ \$172 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$78 [2])
+    if (\$signature__en$114 [2])
       b_bank5[{ \$172 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$78 [3])
+    if (\$signature__en$114 [3])
       b_bank5[{ \$172 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _13_;
   always @(posedge clk) begin
-    _13_ <= b_bank5[\$signature__addr$75 ];
+    _13_ <= b_bank5[\$signature__addr$111 ];
   end
-  assign \$signature__data$206  = _13_;
+  assign \$signature__data$242  = _13_;
   reg [31:0] b_bank6 [127:0];
   initial begin
     b_bank6[0] = 32'd0;
@@ -3223,20 +3263,20 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     b_bank6[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$82 [0])
+    if (\$signature__en$118 [0])
       b_bank6[{ \$184 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$82 [1])
+    if (\$signature__en$118 [1])
       b_bank6[{ \$184 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$82 [2])
+    if (\$signature__en$118 [2])
       b_bank6[{ \$184 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$82 [3])
+    if (\$signature__en$118 [3])
       b_bank6[{ \$184 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _14_;
   always @(posedge clk) begin
-    _14_ <= b_bank6[\$signature__addr$79 ];
+    _14_ <= b_bank6[\$signature__addr$115 ];
   end
-  assign \$signature__data$207  = _14_;
+  assign \$signature__data$243  = _14_;
   reg [31:0] b_bank7 [127:0];
   initial begin
     b_bank7[0] = 32'd0;
@@ -3369,20 +3409,20 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     b_bank7[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$86 [0])
+    if (\$signature__en$122 [0])
       b_bank7[{ \$196 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$86 [1])
+    if (\$signature__en$122 [1])
       b_bank7[{ \$196 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$86 [2])
+    if (\$signature__en$122 [2])
       b_bank7[{ \$196 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$86 [3])
+    if (\$signature__en$122 [3])
       b_bank7[{ \$196 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _15_;
   always @(posedge clk) begin
-    _15_ <= b_bank7[\$signature__addr$83 ];
+    _15_ <= b_bank7[\$signature__addr$119 ];
   end
-  assign \$signature__data$208  = _15_;
+  assign \$signature__data$244  = _15_;
   reg [31:0] bias_bank0 [7:0];
   initial begin
     bias_bank0[0] = 32'd0;
@@ -3395,14 +3435,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     bias_bank0[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$90 )
+    if (\$signature__en$126 )
       bias_bank0[\$207 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _16_;
   always @(posedge clk) begin
     _16_ <= bias_bank0[\$206 [2:0]];
   end
-  assign \$signature__data$210  = _16_;
+  assign \$signature__data$246  = _16_;
   reg [31:0] bias_bank1 [7:0];
   initial begin
     bias_bank1[0] = 32'd0;
@@ -3415,14 +3455,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     bias_bank1[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$94 )
+    if (\$signature__en$130 )
       bias_bank1[\$216 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _17_;
   always @(posedge clk) begin
     _17_ <= bias_bank1[\$215 [2:0]];
   end
-  assign \$signature__data$211  = _17_;
+  assign \$signature__data$247  = _17_;
   reg [31:0] bias_bank2 [7:0];
   initial begin
     bias_bank2[0] = 32'd0;
@@ -3435,14 +3475,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     bias_bank2[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$98 )
+    if (\$signature__en$134 )
       bias_bank2[\$225 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _18_;
   always @(posedge clk) begin
     _18_ <= bias_bank2[\$224 [2:0]];
   end
-  assign \$signature__data$212  = _18_;
+  assign \$signature__data$248  = _18_;
   reg [31:0] bias_bank3 [7:0];
   initial begin
     bias_bank3[0] = 32'd0;
@@ -3455,14 +3495,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     bias_bank3[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$102 )
+    if (\$signature__en$138 )
       bias_bank3[\$234 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _19_;
   always @(posedge clk) begin
     _19_ <= bias_bank3[\$233 [2:0]];
   end
-  assign \$signature__data$213  = _19_;
+  assign \$signature__data$249  = _19_;
   reg [31:0] bias_bank4 [7:0];
   initial begin
     bias_bank4[0] = 32'd0;
@@ -3475,14 +3515,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     bias_bank4[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$106 )
+    if (\$signature__en$142 )
       bias_bank4[\$243 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _20_;
   always @(posedge clk) begin
     _20_ <= bias_bank4[\$242 [2:0]];
   end
-  assign \$signature__data$214  = _20_;
+  assign \$signature__data$250  = _20_;
   reg [31:0] bias_bank5 [7:0];
   initial begin
     bias_bank5[0] = 32'd0;
@@ -3495,14 +3535,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     bias_bank5[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$110 )
+    if (\$signature__en$146 )
       bias_bank5[\$252 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _21_;
   always @(posedge clk) begin
     _21_ <= bias_bank5[\$251 [2:0]];
   end
-  assign \$signature__data$215  = _21_;
+  assign \$signature__data$251  = _21_;
   reg [31:0] bias_bank6 [7:0];
   initial begin
     bias_bank6[0] = 32'd0;
@@ -3515,14 +3555,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     bias_bank6[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$114 )
+    if (\$signature__en$150 )
       bias_bank6[\$261 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _22_;
   always @(posedge clk) begin
     _22_ <= bias_bank6[\$260 [2:0]];
   end
-  assign \$signature__data$216  = _22_;
+  assign \$signature__data$252  = _22_;
   reg [31:0] bias_bank7 [7:0];
   initial begin
     bias_bank7[0] = 32'd0;
@@ -3535,14 +3575,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     bias_bank7[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$118 )
+    if (\$signature__en$154 )
       bias_bank7[\$270 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _23_;
   always @(posedge clk) begin
     _23_ <= bias_bank7[\$269 [2:0]];
   end
-  assign \$signature__data$217  = _23_;
+  assign \$signature__data$253  = _23_;
   reg [63:0] c_mem [511:0];
   initial begin
     c_mem[0] = 64'h0000000000000000;
@@ -4059,28 +4099,28 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     c_mem[511] = 64'h0000000000000000;
   end
   always @(posedge clk) begin
-    if (\$signature__en$353 [0])
-      c_mem[\$signature__addr$342 ][7:0] <= \$signature__data$344 [7:0];
-    if (\$signature__en$353 [1])
-      c_mem[\$signature__addr$342 ][15:8] <= \$signature__data$344 [15:8];
-    if (\$signature__en$353 [2])
-      c_mem[\$signature__addr$342 ][23:16] <= \$signature__data$344 [23:16];
-    if (\$signature__en$353 [3])
-      c_mem[\$signature__addr$342 ][31:24] <= \$signature__data$344 [31:24];
-    if (\$signature__en$353 [4])
-      c_mem[\$signature__addr$342 ][39:32] <= \$signature__data$344 [39:32];
-    if (\$signature__en$353 [5])
-      c_mem[\$signature__addr$342 ][47:40] <= \$signature__data$344 [47:40];
-    if (\$signature__en$353 [6])
-      c_mem[\$signature__addr$342 ][55:48] <= \$signature__data$344 [55:48];
-    if (\$signature__en$353 [7])
-      c_mem[\$signature__addr$342 ][63:56] <= \$signature__data$344 [63:56];
+    if (\$signature__en$380 [0])
+      c_mem[\$signature__addr$369 ][7:0] <= \$signature__data$371 [7:0];
+    if (\$signature__en$380 [1])
+      c_mem[\$signature__addr$369 ][15:8] <= \$signature__data$371 [15:8];
+    if (\$signature__en$380 [2])
+      c_mem[\$signature__addr$369 ][23:16] <= \$signature__data$371 [23:16];
+    if (\$signature__en$380 [3])
+      c_mem[\$signature__addr$369 ][31:24] <= \$signature__data$371 [31:24];
+    if (\$signature__en$380 [4])
+      c_mem[\$signature__addr$369 ][39:32] <= \$signature__data$371 [39:32];
+    if (\$signature__en$380 [5])
+      c_mem[\$signature__addr$369 ][47:40] <= \$signature__data$371 [47:40];
+    if (\$signature__en$380 [6])
+      c_mem[\$signature__addr$369 ][55:48] <= \$signature__data$371 [55:48];
+    if (\$signature__en$380 [7])
+      c_mem[\$signature__addr$369 ][63:56] <= \$signature__data$371 [63:56];
   end
   reg [63:0] _24_;
   always @(posedge clk) begin
     _24_ <= c_mem[\$421 [8:0]];
   end
-  assign \$signature__data$186  = _24_;
+  assign \$signature__data$222  = _24_;
   reg [31:0] mult_bank0 [7:0];
   initial begin
     mult_bank0[0] = 32'd0;
@@ -4093,14 +4133,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     mult_bank0[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$122 )
+    if (\$signature__en$158 )
       mult_bank0[\$279 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _25_;
   always @(posedge clk) begin
     _25_ <= mult_bank0[\$278 [2:0]];
   end
-  assign \$signature__data$219  = _25_;
+  assign \$signature__data$255  = _25_;
   reg [31:0] mult_bank1 [7:0];
   initial begin
     mult_bank1[0] = 32'd0;
@@ -4113,14 +4153,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     mult_bank1[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$126 )
+    if (\$signature__en$162 )
       mult_bank1[\$288 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _26_;
   always @(posedge clk) begin
     _26_ <= mult_bank1[\$287 [2:0]];
   end
-  assign \$signature__data$220  = _26_;
+  assign \$signature__data$256  = _26_;
   reg [31:0] mult_bank2 [7:0];
   initial begin
     mult_bank2[0] = 32'd0;
@@ -4133,14 +4173,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     mult_bank2[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$130 )
+    if (\$signature__en$166 )
       mult_bank2[\$297 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _27_;
   always @(posedge clk) begin
     _27_ <= mult_bank2[\$296 [2:0]];
   end
-  assign \$signature__data$221  = _27_;
+  assign \$signature__data$257  = _27_;
   reg [31:0] mult_bank3 [7:0];
   initial begin
     mult_bank3[0] = 32'd0;
@@ -4153,14 +4193,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     mult_bank3[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$134 )
+    if (\$signature__en$170 )
       mult_bank3[\$306 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _28_;
   always @(posedge clk) begin
     _28_ <= mult_bank3[\$305 [2:0]];
   end
-  assign \$signature__data$222  = _28_;
+  assign \$signature__data$258  = _28_;
   reg [31:0] mult_bank4 [7:0];
   initial begin
     mult_bank4[0] = 32'd0;
@@ -4173,14 +4213,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     mult_bank4[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$138 )
+    if (\$signature__en$174 )
       mult_bank4[\$315 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _29_;
   always @(posedge clk) begin
     _29_ <= mult_bank4[\$314 [2:0]];
   end
-  assign \$signature__data$223  = _29_;
+  assign \$signature__data$259  = _29_;
   reg [31:0] mult_bank5 [7:0];
   initial begin
     mult_bank5[0] = 32'd0;
@@ -4193,14 +4233,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     mult_bank5[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$142 )
+    if (\$signature__en$178 )
       mult_bank5[\$324 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _30_;
   always @(posedge clk) begin
     _30_ <= mult_bank5[\$323 [2:0]];
   end
-  assign \$signature__data$224  = _30_;
+  assign \$signature__data$260  = _30_;
   reg [31:0] mult_bank6 [7:0];
   initial begin
     mult_bank6[0] = 32'd0;
@@ -4213,14 +4253,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     mult_bank6[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$146 )
+    if (\$signature__en$182 )
       mult_bank6[\$333 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _31_;
   always @(posedge clk) begin
     _31_ <= mult_bank6[\$332 [2:0]];
   end
-  assign \$signature__data$225  = _31_;
+  assign \$signature__data$261  = _31_;
   reg [31:0] mult_bank7 [7:0];
   initial begin
     mult_bank7[0] = 32'd0;
@@ -4233,14 +4273,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     mult_bank7[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$150 )
+    if (\$signature__en$186 )
       mult_bank7[\$342 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _32_;
   always @(posedge clk) begin
     _32_ <= mult_bank7[\$341 [2:0]];
   end
-  assign \$signature__data$226  = _32_;
+  assign \$signature__data$262  = _32_;
   reg [5:0] shift_bank0 [7:0];
   initial begin
     shift_bank0[0] = 6'h00;
@@ -4253,14 +4293,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     shift_bank0[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$154 )
+    if (\$signature__en$190 )
       shift_bank0[\$351 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _33_;
   always @(posedge clk) begin
     _33_ <= shift_bank0[\$350 [2:0]];
   end
-  assign \$signature__data$228  = _33_;
+  assign \$signature__data$264  = _33_;
   reg [5:0] shift_bank1 [7:0];
   initial begin
     shift_bank1[0] = 6'h00;
@@ -4273,14 +4313,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     shift_bank1[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$158 )
+    if (\$signature__en$194 )
       shift_bank1[\$360 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _34_;
   always @(posedge clk) begin
     _34_ <= shift_bank1[\$359 [2:0]];
   end
-  assign \$signature__data$229  = _34_;
+  assign \$signature__data$265  = _34_;
   reg [5:0] shift_bank2 [7:0];
   initial begin
     shift_bank2[0] = 6'h00;
@@ -4293,14 +4333,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     shift_bank2[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$162 )
+    if (\$signature__en$198 )
       shift_bank2[\$369 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _35_;
   always @(posedge clk) begin
     _35_ <= shift_bank2[\$368 [2:0]];
   end
-  assign \$signature__data$230  = _35_;
+  assign \$signature__data$266  = _35_;
   reg [5:0] shift_bank3 [7:0];
   initial begin
     shift_bank3[0] = 6'h00;
@@ -4313,14 +4353,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     shift_bank3[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$166 )
+    if (\$signature__en$202 )
       shift_bank3[\$378 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _36_;
   always @(posedge clk) begin
     _36_ <= shift_bank3[\$377 [2:0]];
   end
-  assign \$signature__data$231  = _36_;
+  assign \$signature__data$267  = _36_;
   reg [5:0] shift_bank4 [7:0];
   initial begin
     shift_bank4[0] = 6'h00;
@@ -4333,14 +4373,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     shift_bank4[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$170 )
+    if (\$signature__en$206 )
       shift_bank4[\$387 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _37_;
   always @(posedge clk) begin
     _37_ <= shift_bank4[\$386 [2:0]];
   end
-  assign \$signature__data$232  = _37_;
+  assign \$signature__data$268  = _37_;
   reg [5:0] shift_bank5 [7:0];
   initial begin
     shift_bank5[0] = 6'h00;
@@ -4353,14 +4393,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     shift_bank5[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$174 )
+    if (\$signature__en$210 )
       shift_bank5[\$396 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _38_;
   always @(posedge clk) begin
     _38_ <= shift_bank5[\$395 [2:0]];
   end
-  assign \$signature__data$233  = _38_;
+  assign \$signature__data$269  = _38_;
   reg [5:0] shift_bank6 [7:0];
   initial begin
     shift_bank6[0] = 6'h00;
@@ -4373,14 +4413,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     shift_bank6[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$178 )
+    if (\$signature__en$214 )
       shift_bank6[\$405 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _39_;
   always @(posedge clk) begin
     _39_ <= shift_bank6[\$404 [2:0]];
   end
-  assign \$signature__data$234  = _39_;
+  assign \$signature__data$270  = _39_;
   reg [5:0] shift_bank7 [7:0];
   initial begin
     shift_bank7[0] = 6'h00;
@@ -4393,21 +4433,21 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     shift_bank7[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$182 )
+    if (\$signature__en$218 )
       shift_bank7[\$414 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _40_;
   always @(posedge clk) begin
     _40_ <= shift_bank7[\$413 [2:0]];
   end
-  assign \$signature__data$235  = _40_;
+  assign \$signature__data$271  = _40_;
   assign \$343  = served & bus__we;
   assign \$344  = bus__adr[20:18] == 3'h4;
   assign \$345  = bus__adr[17:0] < 7'h40;
   assign \$346  = \$344  & \$345 ;
   assign \$347  = bus__adr[2:0] == 3'h7;
   assign \$348  = \$346  & \$347 ;
-  assign \$signature__en$150  = \$343  & \$348 ;
+  assign \$signature__en$186  = \$343  & \$348 ;
   assign \$350  = busy ? { 14'h0000, jb } : \$349 ;
   assign \$352  = served & bus__we;
   assign \$353  = bus__adr[20:18] == 3'h5;
@@ -4415,7 +4455,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$355  = \$353  & \$354 ;
   assign \$356  = ! bus__adr[2:0];
   assign \$357  = \$355  & \$356 ;
-  assign \$signature__en$154  = \$352  & \$357 ;
+  assign \$signature__en$190  = \$352  & \$357 ;
   assign \$359  = busy ? { 14'h0000, jb } : \$358 ;
   assign \$361  = served & bus__we;
   assign \$362  = bus__adr[20:18] == 3'h5;
@@ -4423,7 +4463,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$364  = \$362  & \$363 ;
   assign \$365  = bus__adr[2:0] == 1'h1;
   assign \$366  = \$364  & \$365 ;
-  assign \$signature__en$158  = \$361  & \$366 ;
+  assign \$signature__en$194  = \$361  & \$366 ;
   assign \$368  = busy ? { 14'h0000, jb } : \$367 ;
   assign \$370  = served & bus__we;
   assign \$371  = bus__adr[20:18] == 3'h5;
@@ -4431,7 +4471,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$373  = \$371  & \$372 ;
   assign \$374  = bus__adr[2:0] == 2'h2;
   assign \$375  = \$373  & \$374 ;
-  assign \$signature__en$162  = \$370  & \$375 ;
+  assign \$signature__en$198  = \$370  & \$375 ;
   assign \$377  = busy ? { 14'h0000, jb } : \$376 ;
   assign \$379  = served & bus__we;
   assign \$380  = bus__adr[20:18] == 3'h5;
@@ -4439,7 +4479,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$382  = \$380  & \$381 ;
   assign \$383  = bus__adr[2:0] == 2'h3;
   assign \$384  = \$382  & \$383 ;
-  assign \$signature__en$166  = \$379  & \$384 ;
+  assign \$signature__en$202  = \$379  & \$384 ;
   assign \$386  = busy ? { 14'h0000, jb } : \$385 ;
   assign \$388  = served & bus__we;
   assign \$389  = bus__adr[20:18] == 3'h5;
@@ -4447,7 +4487,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$391  = \$389  & \$390 ;
   assign \$392  = bus__adr[2:0] == 3'h4;
   assign \$393  = \$391  & \$392 ;
-  assign \$signature__en$170  = \$388  & \$393 ;
+  assign \$signature__en$206  = \$388  & \$393 ;
   assign \$395  = busy ? { 14'h0000, jb } : \$394 ;
   assign \$397  = served & bus__we;
   assign \$398  = bus__adr[20:18] == 3'h5;
@@ -4455,7 +4495,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$400  = \$398  & \$399 ;
   assign \$401  = bus__adr[2:0] == 3'h5;
   assign \$402  = \$400  & \$401 ;
-  assign \$signature__en$174  = \$397  & \$402 ;
+  assign \$signature__en$210  = \$397  & \$402 ;
   assign \$404  = busy ? { 14'h0000, jb } : \$403 ;
   assign \$406  = served & bus__we;
   assign \$407  = bus__adr[20:18] == 3'h5;
@@ -4463,7 +4503,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$409  = \$407  & \$408 ;
   assign \$410  = bus__adr[2:0] == 3'h6;
   assign \$411  = \$409  & \$410 ;
-  assign \$signature__en$178  = \$406  & \$411 ;
+  assign \$signature__en$214  = \$406  & \$411 ;
   assign \$413  = busy ? { 14'h0000, jb } : \$412 ;
   assign \$415  = served & bus__we;
   assign \$416  = bus__adr[20:18] == 3'h5;
@@ -4471,276 +4511,276 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$418  = \$416  & \$417 ;
   assign \$419  = bus__adr[2:0] == 3'h7;
   assign \$420  = \$418  & \$419 ;
-  assign \$signature__en$182  = \$415  & \$420 ;
+  assign \$signature__en$218  = \$415  & \$420 ;
   assign \$422  = rd_valid ? value : 32'd0;
-  assign \$423  = rd_valid ? \value$200  : 32'd0;
-  assign \$424  = rd_valid ? \value$209  : 32'd0;
-  assign \$425  = rd_valid ? \value$218  : 32'd0;
-  assign \$426  = rd_valid ? \value$227  : 32'd0;
+  assign \$423  = rd_valid ? \value$236  : 32'd0;
+  assign \$424  = rd_valid ? \value$245  : 32'd0;
+  assign \$425  = rd_valid ? \value$254  : 32'd0;
+  assign \$426  = rd_valid ? \value$263  : 32'd0;
   assign \$427  = rd_valid ? c_word : 32'd0;
   assign \$428  = served & bus__we;
   assign \$429  = ! bus__adr[20:18];
   assign \$430  = \$428  & \$429 ;
   assign \$431  = ~ busy;
   assign \$432  = bus__dat_w[0] & \$431 ;
-  assign \$1099  = byte_sel * 4'h8;
-  assign \$433  = \$signature__data$191  >> \$1099 ;
-  assign \$434  = $signed(\$433 ) - $signed(a_zp);
-  assign a_in__0 = valid ? \$434  : 9'h000;
-  assign \$1104  = byte_sel * 4'h8;
-  assign \$435  = \$signature__data$192  >> \$1104 ;
-  assign \$436  = $signed(\$435 ) - $signed(a_zp);
-  assign a_in__1 = valid ? \$436  : 9'h000;
-  assign \$1109  = byte_sel * 4'h8;
-  assign \$437  = \$signature__data$193  >> \$1109 ;
-  assign \$438  = $signed(\$437 ) - $signed(a_zp);
-  assign a_in__2 = valid ? \$438  : 9'h000;
-  assign \$1114  = byte_sel * 4'h8;
-  assign \$439  = \$signature__data$194  >> \$1114 ;
-  assign \$440  = $signed(\$439 ) - $signed(a_zp);
-  assign a_in__3 = valid ? \$440  : 9'h000;
-  assign \$1119  = byte_sel * 4'h8;
-  assign \$441  = \$signature__data$195  >> \$1119 ;
-  assign \$442  = $signed(\$441 ) - $signed(a_zp);
-  assign a_in__4 = valid ? \$442  : 9'h000;
-  assign \$1124  = byte_sel * 4'h8;
-  assign \$443  = \$signature__data$196  >> \$1124 ;
-  assign \$444  = $signed(\$443 ) - $signed(a_zp);
-  assign a_in__5 = valid ? \$444  : 9'h000;
-  assign \$1129  = byte_sel * 4'h8;
-  assign \$445  = \$signature__data$197  >> \$1129 ;
-  assign \$446  = $signed(\$445 ) - $signed(a_zp);
-  assign a_in__6 = valid ? \$446  : 9'h000;
-  assign \$1134  = byte_sel * 4'h8;
-  assign \$447  = \$signature__data$198  >> \$1134 ;
-  assign \$448  = $signed(\$447 ) - $signed(a_zp);
-  assign a_in__7 = valid ? \$448  : 9'h000;
-  assign \$1139  = byte_sel * 4'h8;
-  assign \$449  = \$signature__data$201  >> \$1139 ;
-  assign \$450  = $signed(\$449 ) - $signed(b_zp);
-  assign b_in__0 = valid ? \$450  : 9'h000;
-  assign \$1144  = byte_sel * 4'h8;
-  assign \$451  = \$signature__data$202  >> \$1144 ;
-  assign \$452  = $signed(\$451 ) - $signed(b_zp);
-  assign b_in__1 = valid ? \$452  : 9'h000;
-  assign \$1149  = byte_sel * 4'h8;
-  assign \$453  = \$signature__data$203  >> \$1149 ;
-  assign \$454  = $signed(\$453 ) - $signed(b_zp);
-  assign b_in__2 = valid ? \$454  : 9'h000;
-  assign \$1154  = byte_sel * 4'h8;
-  assign \$455  = \$signature__data$204  >> \$1154 ;
-  assign \$456  = $signed(\$455 ) - $signed(b_zp);
-  assign b_in__3 = valid ? \$456  : 9'h000;
-  assign \$1159  = byte_sel * 4'h8;
-  assign \$457  = \$signature__data$205  >> \$1159 ;
-  assign \$458  = $signed(\$457 ) - $signed(b_zp);
-  assign b_in__4 = valid ? \$458  : 9'h000;
-  assign \$1164  = byte_sel * 4'h8;
-  assign \$459  = \$signature__data$206  >> \$1164 ;
-  assign \$460  = $signed(\$459 ) - $signed(b_zp);
-  assign b_in__5 = valid ? \$460  : 9'h000;
-  assign \$1169  = byte_sel * 4'h8;
-  assign \$461  = \$signature__data$207  >> \$1169 ;
-  assign \$462  = $signed(\$461 ) - $signed(b_zp);
-  assign b_in__6 = valid ? \$462  : 9'h000;
-  assign \$1174  = byte_sel * 4'h8;
-  assign \$463  = \$signature__data$208  >> \$1174 ;
-  assign \$464  = $signed(\$463 ) - $signed(b_zp);
-  assign b_in__7 = valid ? \$464  : 9'h000;
-  assign \$465  = per_channel ? { 1'h0, \$signature__data$219  } : { qmult[31], qmult };
-  assign \$466  = per_channel ? { 1'h0, \$signature__data$228  } : { qshift[5], qshift };
-  assign \$467  = per_channel ? { 1'h0, \$signature__data$220  } : { qmult[31], qmult };
-  assign \$468  = per_channel ? { 1'h0, \$signature__data$229  } : { qshift[5], qshift };
-  assign \$469  = per_channel ? { 1'h0, \$signature__data$221  } : { qmult[31], qmult };
-  assign \$470  = per_channel ? { 1'h0, \$signature__data$230  } : { qshift[5], qshift };
-  assign \$471  = per_channel ? { 1'h0, \$signature__data$222  } : { qmult[31], qmult };
-  assign \$472  = per_channel ? { 1'h0, \$signature__data$231  } : { qshift[5], qshift };
-  assign \$473  = per_channel ? { 1'h0, \$signature__data$223  } : { qmult[31], qmult };
-  assign \$474  = per_channel ? { 1'h0, \$signature__data$232  } : { qshift[5], qshift };
-  assign \$475  = per_channel ? { 1'h0, \$signature__data$224  } : { qmult[31], qmult };
-  assign \$476  = per_channel ? { 1'h0, \$signature__data$233  } : { qshift[5], qshift };
-  assign \$477  = per_channel ? { 1'h0, \$signature__data$225  } : { qmult[31], qmult };
-  assign \$478  = per_channel ? { 1'h0, \$signature__data$234  } : { qshift[5], qshift };
-  assign \$479  = per_channel ? { 1'h0, \$signature__data$226  } : { qmult[31], qmult };
-  assign \$480  = per_channel ? { 1'h0, \$signature__data$235  } : { qshift[5], qshift };
-  assign \$481  = { ib, drain[2:0] } < reg_m;
-  assign \$482  = i_valid & \$481 ;
-  assign \$483  = jb * 4'h8;
-  assign \$484  = \$483  + 1'h0;
-  assign \$485  = \$484  < reg_n;
-  assign \$486  = jb * 4'h8;
-  assign \$487  = \$486  + 1'h1;
-  assign \$488  = \$487  < reg_n;
-  assign \$489  = jb * 4'h8;
-  assign \$490  = \$489  + 2'h2;
-  assign \$491  = \$490  < reg_n;
-  assign \$492  = jb * 4'h8;
-  assign \$493  = \$492  + 2'h3;
-  assign \$494  = \$493  < reg_n;
-  assign \$495  = jb * 4'h8;
-  assign \$496  = \$495  + 3'h4;
-  assign \$497  = \$496  < reg_n;
-  assign \$498  = jb * 4'h8;
-  assign \$499  = \$498  + 3'h5;
-  assign \$500  = \$499  < reg_n;
-  assign \$501  = jb * 4'h8;
-  assign \$502  = \$501  + 3'h6;
-  assign \$503  = \$502  < reg_n;
-  assign \$504  = jb * 4'h8;
-  assign \$505  = \$504  + 3'h7;
-  assign \$506  = \$505  < reg_n;
-  assign wr_en = \$482  ? { \$506 , \$503 , \$500 , \$497 , \$494 , \$491 , \$488 , \$485  } : 8'h00;
-  assign \$507  = served & bus__we;
-  assign \$508  = bus__adr[20:18] == 3'h6;
-  assign \$509  = bus__adr[17:0] < 11'h400;
-  assign \$510  = \$508  & \$509 ;
-  assign \$511  = \$507  & \$510 ;
-  assign \$512  = 3'h4 * bus__adr[0];
-  assign \$513  = bus__sel << \$512 ;
-  assign \$514  = \$511  ? \$513  : 19'h00000;
-  assign \$516  = ! ctrl_state;
-  assign \$517  = ctrl_state == 1'h1;
-  assign \$518  = ctrl_state == 2'h2;
-  assign \$519  = ctrl_state == 2'h3;
-  assign \$520  = ctrl_state == 3'h4;
-  assign \$521  = ctrl_state == 3'h5;
-  assign \$522  = ~ bus__we;
-  assign \$523  = served & \$522 ;
-  assign \$524  = bus__adr[20:18] == 1'h1;
-  assign \$525  = \$523  & \$524 ;
-  assign \$527  = bus__adr[17:0] < 11'h400;
-  assign \$528  = ~ bus__we;
-  assign \$529  = served & \$528 ;
-  assign \$530  = bus__adr[20:18] == 2'h2;
-  assign \$531  = \$529  & \$530 ;
-  assign \$533  = bus__adr[17:0] < 11'h400;
-  assign \$534  = ~ bus__we;
-  assign \$535  = served & \$534 ;
-  assign \$536  = bus__adr[20:18] == 2'h3;
-  assign \$537  = \$535  & \$536 ;
-  assign \$538  = bus__adr[17:0] < 7'h40;
-  assign \$539  = ~ bus__we;
-  assign \$540  = served & \$539 ;
-  assign \$541  = bus__adr[20:18] == 3'h4;
-  assign \$542  = \$540  & \$541 ;
-  assign \$543  = bus__adr[17:0] < 7'h40;
-  assign \$544  = ~ bus__we;
-  assign \$545  = served & \$544 ;
-  assign \$546  = bus__adr[20:18] == 3'h5;
-  assign \$547  = \$545  & \$546 ;
-  assign \$548  = bus__adr[17:0] < 7'h40;
-  assign \$549  = ~ bus__we;
-  assign \$550  = served & \$549 ;
-  assign \$551  = bus__adr[20:18] == 3'h6;
-  assign \$552  = \$550  & \$551 ;
-  assign \$553  = bus__adr[17:0] < 11'h400;
-  assign \$554  = ~ bus__we;
-  assign \$555  = served & \$554 ;
-  assign \$556  = ! bus__adr[20:18];
-  assign \$557  = \$555  & \$556 ;
-  assign \$558  = served & bus__we;
-  assign \$559  = ! bus__adr[20:18];
-  assign \$560  = \$558  & \$559 ;
-  assign \$561  = ~ busy;
-  assign \$562  = cycles + 1'h1;
-  assign \$563  = | reg_m;
-  assign \$564  = | reg_k;
-  assign \$565  = \$563  & \$564 ;
-  assign \$566  = | reg_n;
-  assign \$567  = \$565  & \$566 ;
-  assign \$568  = reg_m <= 7'h40;
-  assign \$569  = \$567  & \$568 ;
-  assign \$570  = reg_k <= 7'h40;
+  assign \$433  = ~ busy;
+  assign \$1101  = byte_sel * 4'h8;
+  assign \$434  = \$signature__data$227  >> \$1101 ;
+  assign \$435  = $signed(\$434 ) - $signed(a_zp);
+  assign a_in__0 = valid ? \$435  : 9'h000;
+  assign \$1106  = byte_sel * 4'h8;
+  assign \$436  = \$signature__data$228  >> \$1106 ;
+  assign \$437  = $signed(\$436 ) - $signed(a_zp);
+  assign a_in__1 = valid ? \$437  : 9'h000;
+  assign \$1111  = byte_sel * 4'h8;
+  assign \$438  = \$signature__data$229  >> \$1111 ;
+  assign \$439  = $signed(\$438 ) - $signed(a_zp);
+  assign a_in__2 = valid ? \$439  : 9'h000;
+  assign \$1116  = byte_sel * 4'h8;
+  assign \$440  = \$signature__data$230  >> \$1116 ;
+  assign \$441  = $signed(\$440 ) - $signed(a_zp);
+  assign a_in__3 = valid ? \$441  : 9'h000;
+  assign \$1121  = byte_sel * 4'h8;
+  assign \$442  = \$signature__data$231  >> \$1121 ;
+  assign \$443  = $signed(\$442 ) - $signed(a_zp);
+  assign a_in__4 = valid ? \$443  : 9'h000;
+  assign \$1126  = byte_sel * 4'h8;
+  assign \$444  = \$signature__data$232  >> \$1126 ;
+  assign \$445  = $signed(\$444 ) - $signed(a_zp);
+  assign a_in__5 = valid ? \$445  : 9'h000;
+  assign \$1131  = byte_sel * 4'h8;
+  assign \$446  = \$signature__data$233  >> \$1131 ;
+  assign \$447  = $signed(\$446 ) - $signed(a_zp);
+  assign a_in__6 = valid ? \$447  : 9'h000;
+  assign \$1136  = byte_sel * 4'h8;
+  assign \$448  = \$signature__data$234  >> \$1136 ;
+  assign \$449  = $signed(\$448 ) - $signed(a_zp);
+  assign a_in__7 = valid ? \$449  : 9'h000;
+  assign \$1141  = byte_sel * 4'h8;
+  assign \$450  = \$signature__data$237  >> \$1141 ;
+  assign \$451  = $signed(\$450 ) - $signed(b_zp);
+  assign b_in__0 = valid ? \$451  : 9'h000;
+  assign \$1146  = byte_sel * 4'h8;
+  assign \$452  = \$signature__data$238  >> \$1146 ;
+  assign \$453  = $signed(\$452 ) - $signed(b_zp);
+  assign b_in__1 = valid ? \$453  : 9'h000;
+  assign \$1151  = byte_sel * 4'h8;
+  assign \$454  = \$signature__data$239  >> \$1151 ;
+  assign \$455  = $signed(\$454 ) - $signed(b_zp);
+  assign b_in__2 = valid ? \$455  : 9'h000;
+  assign \$1156  = byte_sel * 4'h8;
+  assign \$456  = \$signature__data$240  >> \$1156 ;
+  assign \$457  = $signed(\$456 ) - $signed(b_zp);
+  assign b_in__3 = valid ? \$457  : 9'h000;
+  assign \$1161  = byte_sel * 4'h8;
+  assign \$458  = \$signature__data$241  >> \$1161 ;
+  assign \$459  = $signed(\$458 ) - $signed(b_zp);
+  assign b_in__4 = valid ? \$459  : 9'h000;
+  assign \$1166  = byte_sel * 4'h8;
+  assign \$460  = \$signature__data$242  >> \$1166 ;
+  assign \$461  = $signed(\$460 ) - $signed(b_zp);
+  assign b_in__5 = valid ? \$461  : 9'h000;
+  assign \$1171  = byte_sel * 4'h8;
+  assign \$462  = \$signature__data$243  >> \$1171 ;
+  assign \$463  = $signed(\$462 ) - $signed(b_zp);
+  assign b_in__6 = valid ? \$463  : 9'h000;
+  assign \$1176  = byte_sel * 4'h8;
+  assign \$464  = \$signature__data$244  >> \$1176 ;
+  assign \$465  = $signed(\$464 ) - $signed(b_zp);
+  assign b_in__7 = valid ? \$465  : 9'h000;
+  assign \$466  = per_channel ? { 1'h0, \$signature__data$255  } : { qmult[31], qmult };
+  assign \$467  = per_channel ? { 1'h0, \$signature__data$264  } : { qshift[5], qshift };
+  assign \$468  = per_channel ? { 1'h0, \$signature__data$256  } : { qmult[31], qmult };
+  assign \$469  = per_channel ? { 1'h0, \$signature__data$265  } : { qshift[5], qshift };
+  assign \$470  = per_channel ? { 1'h0, \$signature__data$257  } : { qmult[31], qmult };
+  assign \$471  = per_channel ? { 1'h0, \$signature__data$266  } : { qshift[5], qshift };
+  assign \$472  = per_channel ? { 1'h0, \$signature__data$258  } : { qmult[31], qmult };
+  assign \$473  = per_channel ? { 1'h0, \$signature__data$267  } : { qshift[5], qshift };
+  assign \$474  = per_channel ? { 1'h0, \$signature__data$259  } : { qmult[31], qmult };
+  assign \$475  = per_channel ? { 1'h0, \$signature__data$268  } : { qshift[5], qshift };
+  assign \$476  = per_channel ? { 1'h0, \$signature__data$260  } : { qmult[31], qmult };
+  assign \$477  = per_channel ? { 1'h0, \$signature__data$269  } : { qshift[5], qshift };
+  assign \$478  = per_channel ? { 1'h0, \$signature__data$261  } : { qmult[31], qmult };
+  assign \$479  = per_channel ? { 1'h0, \$signature__data$270  } : { qshift[5], qshift };
+  assign \$480  = per_channel ? { 1'h0, \$signature__data$262  } : { qmult[31], qmult };
+  assign \$481  = per_channel ? { 1'h0, \$signature__data$271  } : { qshift[5], qshift };
+  assign \$482  = { ib, drain[2:0] } < reg_m;
+  assign \$483  = i_valid & \$482 ;
+  assign \$484  = jb * 4'h8;
+  assign \$485  = \$484  + 1'h0;
+  assign \$486  = \$485  < reg_n;
+  assign \$487  = jb * 4'h8;
+  assign \$488  = \$487  + 1'h1;
+  assign \$489  = \$488  < reg_n;
+  assign \$490  = jb * 4'h8;
+  assign \$491  = \$490  + 2'h2;
+  assign \$492  = \$491  < reg_n;
+  assign \$493  = jb * 4'h8;
+  assign \$494  = \$493  + 2'h3;
+  assign \$495  = \$494  < reg_n;
+  assign \$496  = jb * 4'h8;
+  assign \$497  = \$496  + 3'h4;
+  assign \$498  = \$497  < reg_n;
+  assign \$499  = jb * 4'h8;
+  assign \$500  = \$499  + 3'h5;
+  assign \$501  = \$500  < reg_n;
+  assign \$502  = jb * 4'h8;
+  assign \$503  = \$502  + 3'h6;
+  assign \$504  = \$503  < reg_n;
+  assign \$505  = jb * 4'h8;
+  assign \$506  = \$505  + 3'h7;
+  assign \$507  = \$506  < reg_n;
+  assign wr_en = \$483  ? { \$507 , \$504 , \$501 , \$498 , \$495 , \$492 , \$489 , \$486  } : 8'h00;
+  assign \$508  = served & bus__we;
+  assign \$509  = bus__adr[20:18] == 3'h6;
+  assign \$510  = bus__adr[17:0] < 11'h400;
+  assign \$511  = \$509  & \$510 ;
+  assign \$512  = \$508  & \$511 ;
+  assign \$513  = 3'h4 * bus__adr[0];
+  assign \$514  = bus__sel << \$513 ;
+  assign \$515  = \$512  ? \$514  : 19'h00000;
+  assign \$517  = cycles + 1'h1;
+  assign \$518  = | reg_m;
+  assign \$519  = | reg_k;
+  assign \$520  = \$518  & \$519 ;
+  assign \$521  = | reg_n;
+  assign \$522  = \$520  & \$521 ;
+  assign \$523  = reg_m <= 7'h40;
+  assign \$524  = \$522  & \$523 ;
+  assign \$525  = reg_k <= 7'h40;
+  assign \$526  = \$524  & \$525 ;
+  assign \$527  = reg_n <= 7'h40;
+  assign \$528  = \$526  & \$527 ;
+  assign \$529  = k + 1'h1;
+  assign \$530  = reg_k - 1'h1;
+  assign \$531  = k == \$530 ;
+  assign \$532  = \wait  + 1'h1;
+  assign \$533  = \wait  == 3'h7;
+  assign \$534  = drain + 1'h1;
+  assign \$535  = drain == 3'h7;
+  assign \$536  = jb + 1'h1;
+  assign \$537  = \$536  < \$12 [3:0];
+  assign \$538  = ib + 1'h1;
+  assign \$539  = \$538  < \$9 [3:0];
+  assign \$540  = jb + 1'h1;
+  assign \$541  = ib + 1'h1;
+  assign \$542  = \wait  + 1'h1;
+  assign \$543  = \wait  == 2'h3;
+  assign \$544  = tmr_errors != 32'd4294967295;
+  assign \$545  = tmr_errors + \$544 ;
+  assign \$546  = ~ bus__we;
+  assign \$547  = served & \$546 ;
+  assign \$548  = bus__adr[20:18] == 1'h1;
+  assign \$549  = \$547  & \$548 ;
+  assign \$551  = bus__adr[17:0] < 11'h400;
+  assign \$552  = ~ bus__we;
+  assign \$553  = served & \$552 ;
+  assign \$554  = bus__adr[20:18] == 2'h2;
+  assign \$555  = \$553  & \$554 ;
+  assign \$557  = bus__adr[17:0] < 11'h400;
+  assign \$558  = ~ bus__we;
+  assign \$559  = served & \$558 ;
+  assign \$560  = bus__adr[20:18] == 2'h3;
+  assign \$561  = \$559  & \$560 ;
+  assign \$562  = bus__adr[17:0] < 7'h40;
+  assign \$563  = ~ bus__we;
+  assign \$564  = served & \$563 ;
+  assign \$565  = bus__adr[20:18] == 3'h4;
+  assign \$566  = \$564  & \$565 ;
+  assign \$567  = bus__adr[17:0] < 7'h40;
+  assign \$568  = ~ bus__we;
+  assign \$569  = served & \$568 ;
+  assign \$570  = bus__adr[20:18] == 3'h5;
   assign \$571  = \$569  & \$570 ;
-  assign \$572  = reg_n <= 7'h40;
-  assign \$573  = \$571  & \$572 ;
-  assign \$574  = k + 1'h1;
-  assign \$575  = reg_k - 1'h1;
-  assign \$576  = k == \$575 ;
-  assign \$577  = \wait  + 1'h1;
-  assign \$578  = \wait  == 3'h7;
-  assign \$579  = drain + 1'h1;
-  assign \$580  = drain == 3'h7;
-  assign \$581  = jb + 1'h1;
-  assign \$582  = \$581  < \$12 [3:0];
-  assign \$583  = ib + 1'h1;
-  assign \$584  = \$583  < \$9 [3:0];
-  assign \$585  = jb + 1'h1;
-  assign \$586  = ib + 1'h1;
-  assign \$587  = \wait  + 1'h1;
-  assign \$588  = \wait  == 2'h3;
+  assign \$572  = bus__adr[17:0] < 7'h40;
+  assign \$573  = ~ bus__we;
+  assign \$574  = served & \$573 ;
+  assign \$575  = bus__adr[20:18] == 3'h6;
+  assign \$576  = \$574  & \$575 ;
+  assign \$577  = bus__adr[17:0] < 11'h400;
+  assign \$578  = ~ bus__we;
+  assign \$579  = served & \$578 ;
+  assign \$580  = ! bus__adr[20:18];
+  assign \$581  = \$579  & \$580 ;
+  assign \$582  = served & bus__we;
+  assign \$583  = ! bus__adr[20:18];
+  assign \$584  = \$582  & \$583 ;
   always @(posedge clk)
-    bus__ack <= \$589 ;
+    busy <= \$588 ;
   always @(posedge clk)
-    rd_region <= \$590 ;
+    done <= \$589 ;
   always @(posedge clk)
-    rd_bank <= \$591 ;
+    error <= \$590 ;
   always @(posedge clk)
-    rd_valid <= \$592 ;
+    irq_en <= \$591 ;
   always @(posedge clk)
-    rd_lane <= \$593 ;
+    reg_m <= \$592 ;
   always @(posedge clk)
-    reg_rdata <= \$594 ;
+    reg_k <= \$593 ;
   always @(posedge clk)
-    done <= \$595 ;
+    reg_n <= \$594 ;
   always @(posedge clk)
-    error <= \$596 ;
+    a_zp <= \$595 ;
   always @(posedge clk)
-    irq_en <= \$597 ;
+    b_zp <= \$596 ;
   always @(posedge clk)
-    reg_m <= \$598 ;
+    out_zp <= \$597 ;
   always @(posedge clk)
-    reg_k <= \$599 ;
+    act_min <= \$598 ;
   always @(posedge clk)
-    reg_n <= \$600 ;
+    act_max <= \$599 ;
   always @(posedge clk)
-    a_zp <= \$601 ;
+    per_channel <= \$600 ;
   always @(posedge clk)
-    b_zp <= \$602 ;
+    qmult <= \$601 ;
   always @(posedge clk)
-    out_zp <= \$603 ;
+    qshift <= \$602 ;
   always @(posedge clk)
-    act_min <= \$604 ;
+    cycles <= \$603 ;
   always @(posedge clk)
-    act_max <= \$605 ;
+    ctrl_state <= \$604 ;
   always @(posedge clk)
-    per_channel <= \$606 ;
+    ib <= \$605 ;
   always @(posedge clk)
-    qmult <= \$607 ;
+    jb <= \$606 ;
   always @(posedge clk)
-    qshift <= \$608 ;
+    k <= \$607 ;
   always @(posedge clk)
-    byte_sel <= \$609 ;
+    \wait  <= \$608 ;
   always @(posedge clk)
-    valid <= \$610 ;
+    drain <= \$609 ;
   always @(posedge clk)
-    \$like$361  <= \$611 ;
+    tmr_flag <= \$610 ;
   always @(posedge clk)
-    \nxt_en$362  <= \$612 ;
+    tmr_errors <= \$611 ;
   always @(posedge clk)
-    \$like$363  <= \$613 ;
+    bus__ack <= \$612 ;
   always @(posedge clk)
-    \nxt_en$364  <= \$614 ;
+    rd_region <= \$613 ;
   always @(posedge clk)
-    \$like  <= \$615 ;
+    rd_bank <= \$614 ;
   always @(posedge clk)
-    nxt_en <= \$616 ;
+    rd_valid <= \$615 ;
   always @(posedge clk)
-    cycles <= \$617 ;
+    rd_lane <= \$616 ;
   always @(posedge clk)
-    busy <= \$618 ;
+    reg_rdata <= \$617 ;
   always @(posedge clk)
-    ib <= \$619 ;
+    byte_sel <= \$618 ;
   always @(posedge clk)
-    jb <= \$620 ;
+    valid <= \$619 ;
   always @(posedge clk)
-    ctrl_state <= \$621 ;
+    \$like$387  <= \$620 ;
   always @(posedge clk)
-    k <= \$622 ;
+    \nxt_en$388  <= \$621 ;
   always @(posedge clk)
-    \wait  <= \$623 ;
+    \$like$389  <= \$622 ;
   always @(posedge clk)
-    drain <= \$624 ;
+    \nxt_en$390  <= \$623 ;
+  always @(posedge clk)
+    \$like  <= \$624 ;
+  always @(posedge clk)
+    nxt_en <= \$625 ;
   assign irq = done & irq_en;
   assign \$1  = bus__cyc & bus__stb;
   assign \$2  = ~ bus__ack;
@@ -4768,7 +4808,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$34  = \$33 [2:0] == 1'h1;
   assign \$35  = \$32  & \$34 ;
   assign \$36  = \$29  & \$35 ;
-  assign \$signature__en$29  = \$36  ? bus__sel : 4'h0;
+  assign \$signature__en$66  = \$36  ? bus__sel : 4'h0;
   assign \$41  = served & bus__we;
   assign \$42  = bus__adr[20:18] == 1'h1;
   assign \$43  = bus__adr[17:0] < 11'h400;
@@ -4776,7 +4816,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$46  = \$45 [2:0] == 2'h2;
   assign \$47  = \$44  & \$46 ;
   assign \$48  = \$41  & \$47 ;
-  assign \$signature__en$33  = \$48  ? bus__sel : 4'h0;
+  assign \$signature__en$70  = \$48  ? bus__sel : 4'h0;
   assign \$53  = served & bus__we;
   assign \$54  = bus__adr[20:18] == 1'h1;
   assign \$55  = bus__adr[17:0] < 11'h400;
@@ -4784,7 +4824,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$58  = \$57 [2:0] == 2'h3;
   assign \$59  = \$56  & \$58 ;
   assign \$60  = \$53  & \$59 ;
-  assign \$signature__en$37  = \$60  ? bus__sel : 4'h0;
+  assign \$signature__en$74  = \$60  ? bus__sel : 4'h0;
   assign \$65  = served & bus__we;
   assign \$66  = bus__adr[20:18] == 1'h1;
   assign \$67  = bus__adr[17:0] < 11'h400;
@@ -4792,7 +4832,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$70  = \$69 [2:0] == 3'h4;
   assign \$71  = \$68  & \$70 ;
   assign \$72  = \$65  & \$71 ;
-  assign \$signature__en$41  = \$72  ? bus__sel : 4'h0;
+  assign \$signature__en$78  = \$72  ? bus__sel : 4'h0;
   assign \$77  = served & bus__we;
   assign \$78  = bus__adr[20:18] == 1'h1;
   assign \$79  = bus__adr[17:0] < 11'h400;
@@ -4800,7 +4840,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$82  = \$81 [2:0] == 3'h5;
   assign \$83  = \$80  & \$82 ;
   assign \$84  = \$77  & \$83 ;
-  assign \$signature__en$45  = \$84  ? bus__sel : 4'h0;
+  assign \$signature__en$82  = \$84  ? bus__sel : 4'h0;
   assign \$89  = served & bus__we;
   assign \$90  = bus__adr[20:18] == 1'h1;
   assign \$91  = bus__adr[17:0] < 11'h400;
@@ -4808,7 +4848,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$94  = \$93 [2:0] == 3'h6;
   assign \$95  = \$92  & \$94 ;
   assign \$96  = \$89  & \$95 ;
-  assign \$signature__en$49  = \$96  ? bus__sel : 4'h0;
+  assign \$signature__en$86  = \$96  ? bus__sel : 4'h0;
   assign \$101  = served & bus__we;
   assign \$102  = bus__adr[20:18] == 1'h1;
   assign \$103  = bus__adr[17:0] < 11'h400;
@@ -4816,7 +4856,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$106  = \$105 [2:0] == 3'h7;
   assign \$107  = \$104  & \$106 ;
   assign \$108  = \$101  & \$107 ;
-  assign \$signature__en$53  = \$108  ? bus__sel : 4'h0;
+  assign \$signature__en$90  = \$108  ? bus__sel : 4'h0;
   assign \$113  = served & bus__we;
   assign \$114  = bus__adr[20:18] == 2'h2;
   assign \$115  = bus__adr[17:0] < 11'h400;
@@ -4824,7 +4864,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$118  = ! \$117 [2:0];
   assign \$119  = \$116  & \$118 ;
   assign \$120  = \$113  & \$119 ;
-  assign \$signature__en$58  = \$120  ? bus__sel : 4'h0;
+  assign \$signature__en$94  = \$120  ? bus__sel : 4'h0;
   assign \$125  = served & bus__we;
   assign \$126  = bus__adr[20:18] == 2'h2;
   assign \$127  = bus__adr[17:0] < 11'h400;
@@ -4832,7 +4872,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$130  = \$129 [2:0] == 1'h1;
   assign \$131  = \$128  & \$130 ;
   assign \$132  = \$125  & \$131 ;
-  assign \$signature__en$62  = \$132  ? bus__sel : 4'h0;
+  assign \$signature__en$98  = \$132  ? bus__sel : 4'h0;
   assign \$137  = served & bus__we;
   assign \$138  = bus__adr[20:18] == 2'h2;
   assign \$139  = bus__adr[17:0] < 11'h400;
@@ -4840,7 +4880,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$142  = \$141 [2:0] == 2'h2;
   assign \$143  = \$140  & \$142 ;
   assign \$144  = \$137  & \$143 ;
-  assign \$signature__en$66  = \$144  ? bus__sel : 4'h0;
+  assign \$signature__en$102  = \$144  ? bus__sel : 4'h0;
   assign \$149  = served & bus__we;
   assign \$150  = bus__adr[20:18] == 2'h2;
   assign \$151  = bus__adr[17:0] < 11'h400;
@@ -4848,7 +4888,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$154  = \$153 [2:0] == 2'h3;
   assign \$155  = \$152  & \$154 ;
   assign \$156  = \$149  & \$155 ;
-  assign \$signature__en$70  = \$156  ? bus__sel : 4'h0;
+  assign \$signature__en$106  = \$156  ? bus__sel : 4'h0;
   assign \$161  = served & bus__we;
   assign \$162  = bus__adr[20:18] == 2'h2;
   assign \$163  = bus__adr[17:0] < 11'h400;
@@ -4856,7 +4896,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$166  = \$165 [2:0] == 3'h4;
   assign \$167  = \$164  & \$166 ;
   assign \$168  = \$161  & \$167 ;
-  assign \$signature__en$74  = \$168  ? bus__sel : 4'h0;
+  assign \$signature__en$110  = \$168  ? bus__sel : 4'h0;
   assign \$173  = served & bus__we;
   assign \$174  = bus__adr[20:18] == 2'h2;
   assign \$175  = bus__adr[17:0] < 11'h400;
@@ -4864,7 +4904,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$178  = \$177 [2:0] == 3'h5;
   assign \$179  = \$176  & \$178 ;
   assign \$180  = \$173  & \$179 ;
-  assign \$signature__en$78  = \$180  ? bus__sel : 4'h0;
+  assign \$signature__en$114  = \$180  ? bus__sel : 4'h0;
   assign \$185  = served & bus__we;
   assign \$186  = bus__adr[20:18] == 2'h2;
   assign \$187  = bus__adr[17:0] < 11'h400;
@@ -4872,7 +4912,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$190  = \$189 [2:0] == 3'h6;
   assign \$191  = \$188  & \$190 ;
   assign \$192  = \$185  & \$191 ;
-  assign \$signature__en$82  = \$192  ? bus__sel : 4'h0;
+  assign \$signature__en$118  = \$192  ? bus__sel : 4'h0;
   assign \$197  = served & bus__we;
   assign \$198  = bus__adr[20:18] == 2'h2;
   assign \$199  = bus__adr[17:0] < 11'h400;
@@ -4880,7 +4920,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$202  = \$201 [2:0] == 3'h7;
   assign \$203  = \$200  & \$202 ;
   assign \$204  = \$197  & \$203 ;
-  assign \$signature__en$86  = \$204  ? bus__sel : 4'h0;
+  assign \$signature__en$122  = \$204  ? bus__sel : 4'h0;
   assign \$206  = busy ? { 14'h0000, jb } : \$205 ;
   assign \$208  = served & bus__we;
   assign \$209  = bus__adr[20:18] == 2'h3;
@@ -4888,7 +4928,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$211  = \$209  & \$210 ;
   assign \$212  = ! bus__adr[2:0];
   assign \$213  = \$211  & \$212 ;
-  assign \$signature__en$90  = \$208  & \$213 ;
+  assign \$signature__en$126  = \$208  & \$213 ;
   assign \$215  = busy ? { 14'h0000, jb } : \$214 ;
   assign \$217  = served & bus__we;
   assign \$218  = bus__adr[20:18] == 2'h3;
@@ -4896,7 +4936,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$220  = \$218  & \$219 ;
   assign \$221  = bus__adr[2:0] == 1'h1;
   assign \$222  = \$220  & \$221 ;
-  assign \$signature__en$94  = \$217  & \$222 ;
+  assign \$signature__en$130  = \$217  & \$222 ;
   assign \$224  = busy ? { 14'h0000, jb } : \$223 ;
   assign \$226  = served & bus__we;
   assign \$227  = bus__adr[20:18] == 2'h3;
@@ -4904,7 +4944,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$229  = \$227  & \$228 ;
   assign \$230  = bus__adr[2:0] == 2'h2;
   assign \$231  = \$229  & \$230 ;
-  assign \$signature__en$98  = \$226  & \$231 ;
+  assign \$signature__en$134  = \$226  & \$231 ;
   assign \$233  = busy ? { 14'h0000, jb } : \$232 ;
   assign \$235  = served & bus__we;
   assign \$236  = bus__adr[20:18] == 2'h3;
@@ -4912,7 +4952,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$238  = \$236  & \$237 ;
   assign \$239  = bus__adr[2:0] == 2'h3;
   assign \$240  = \$238  & \$239 ;
-  assign \$signature__en$102  = \$235  & \$240 ;
+  assign \$signature__en$138  = \$235  & \$240 ;
   assign \$242  = busy ? { 14'h0000, jb } : \$241 ;
   assign \$244  = served & bus__we;
   assign \$245  = bus__adr[20:18] == 2'h3;
@@ -4920,7 +4960,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$247  = \$245  & \$246 ;
   assign \$248  = bus__adr[2:0] == 3'h4;
   assign \$249  = \$247  & \$248 ;
-  assign \$signature__en$106  = \$244  & \$249 ;
+  assign \$signature__en$142  = \$244  & \$249 ;
   assign \$251  = busy ? { 14'h0000, jb } : \$250 ;
   assign \$253  = served & bus__we;
   assign \$254  = bus__adr[20:18] == 2'h3;
@@ -4928,7 +4968,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$256  = \$254  & \$255 ;
   assign \$257  = bus__adr[2:0] == 3'h5;
   assign \$258  = \$256  & \$257 ;
-  assign \$signature__en$110  = \$253  & \$258 ;
+  assign \$signature__en$146  = \$253  & \$258 ;
   assign \$260  = busy ? { 14'h0000, jb } : \$259 ;
   assign \$262  = served & bus__we;
   assign \$263  = bus__adr[20:18] == 2'h3;
@@ -4936,7 +4976,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$265  = \$263  & \$264 ;
   assign \$266  = bus__adr[2:0] == 3'h6;
   assign \$267  = \$265  & \$266 ;
-  assign \$signature__en$114  = \$262  & \$267 ;
+  assign \$signature__en$150  = \$262  & \$267 ;
   assign \$269  = busy ? { 14'h0000, jb } : \$268 ;
   assign \$271  = served & bus__we;
   assign \$272  = bus__adr[20:18] == 2'h3;
@@ -4944,7 +4984,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$274  = \$272  & \$273 ;
   assign \$275  = bus__adr[2:0] == 3'h7;
   assign \$276  = \$274  & \$275 ;
-  assign \$signature__en$118  = \$271  & \$276 ;
+  assign \$signature__en$154  = \$271  & \$276 ;
   assign \$278  = busy ? { 14'h0000, jb } : \$277 ;
   assign \$280  = served & bus__we;
   assign \$281  = bus__adr[20:18] == 3'h4;
@@ -4952,7 +4992,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$283  = \$281  & \$282 ;
   assign \$284  = ! bus__adr[2:0];
   assign \$285  = \$283  & \$284 ;
-  assign \$signature__en$122  = \$280  & \$285 ;
+  assign \$signature__en$158  = \$280  & \$285 ;
   assign \$287  = busy ? { 14'h0000, jb } : \$286 ;
   assign \$289  = served & bus__we;
   assign \$290  = bus__adr[20:18] == 3'h4;
@@ -4960,7 +5000,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$292  = \$290  & \$291 ;
   assign \$293  = bus__adr[2:0] == 1'h1;
   assign \$294  = \$292  & \$293 ;
-  assign \$signature__en$126  = \$289  & \$294 ;
+  assign \$signature__en$162  = \$289  & \$294 ;
   assign \$296  = busy ? { 14'h0000, jb } : \$295 ;
   assign \$298  = served & bus__we;
   assign \$299  = bus__adr[20:18] == 3'h4;
@@ -4968,7 +5008,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$301  = \$299  & \$300 ;
   assign \$302  = bus__adr[2:0] == 2'h2;
   assign \$303  = \$301  & \$302 ;
-  assign \$signature__en$130  = \$298  & \$303 ;
+  assign \$signature__en$166  = \$298  & \$303 ;
   assign \$305  = busy ? { 14'h0000, jb } : \$304 ;
   assign \$307  = served & bus__we;
   assign \$308  = bus__adr[20:18] == 3'h4;
@@ -4976,7 +5016,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$310  = \$308  & \$309 ;
   assign \$311  = bus__adr[2:0] == 2'h3;
   assign \$312  = \$310  & \$311 ;
-  assign \$signature__en$134  = \$307  & \$312 ;
+  assign \$signature__en$170  = \$307  & \$312 ;
   assign \$314  = busy ? { 14'h0000, jb } : \$313 ;
   assign \$316  = served & bus__we;
   assign \$317  = bus__adr[20:18] == 3'h4;
@@ -4984,7 +5024,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$319  = \$317  & \$318 ;
   assign \$320  = bus__adr[2:0] == 3'h4;
   assign \$321  = \$319  & \$320 ;
-  assign \$signature__en$138  = \$316  & \$321 ;
+  assign \$signature__en$174  = \$316  & \$321 ;
   assign \$323  = busy ? { 14'h0000, jb } : \$322 ;
   assign \$325  = served & bus__we;
   assign \$326  = bus__adr[20:18] == 3'h4;
@@ -4992,7 +5032,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$328  = \$326  & \$327 ;
   assign \$329  = bus__adr[2:0] == 3'h5;
   assign \$330  = \$328  & \$329 ;
-  assign \$signature__en$142  = \$325  & \$330 ;
+  assign \$signature__en$178  = \$325  & \$330 ;
   assign \$332  = busy ? { 14'h0000, jb } : \$331 ;
   assign \$334  = served & bus__we;
   assign \$335  = bus__adr[20:18] == 3'h4;
@@ -5000,7 +5040,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$337  = \$335  & \$336 ;
   assign \$338  = bus__adr[2:0] == 3'h6;
   assign \$339  = \$337  & \$338 ;
-  assign \$signature__en$146  = \$334  & \$339 ;
+  assign \$signature__en$182  = \$334  & \$339 ;
   assign \$341  = busy ? { 14'h0000, jb } : \$340 ;
   \obt_tile_default.array  array (
     .a_in(a_in__0),
@@ -5022,13 +5062,13 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     .clear(clear),
     .clk(clk),
     .drain_acc__0(acc),
-    .drain_acc__1(\acc$277 ),
-    .drain_acc__2(\acc$286 ),
-    .drain_acc__3(\acc$295 ),
-    .drain_acc__4(\acc$304 ),
-    .drain_acc__5(\acc$313 ),
-    .drain_acc__6(\acc$322 ),
-    .drain_acc__7(\acc$331 ),
+    .drain_acc__1(\acc$304 ),
+    .drain_acc__2(\acc$313 ),
+    .drain_acc__3(\acc$322 ),
+    .drain_acc__4(\acc$331 ),
+    .drain_acc__5(\acc$340 ),
+    .drain_acc__6(\acc$349 ),
+    .drain_acc__7(\acc$358 ),
     .drain_row(drain[2:0]),
     .rst(rst)
   );
@@ -5036,106 +5076,606 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     .acc(acc),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$210 ),
+    .bias(\$signature__data$246 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$465 [31:0]),
+    .mult(\$466 [31:0]),
     .out(out),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$466 [5:0])
+    .shift(\$467 [5:0])
   );
   \obt_tile_default.requant_1  requant_1 (
-    .acc(\acc$277 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$211 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$467 [31:0]),
-    .out(\out$346 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$468 [5:0])
-  );
-  \obt_tile_default.requant_2  requant_2 (
-    .acc(\acc$286 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$212 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$469 [31:0]),
-    .out(\out$347 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$470 [5:0])
-  );
-  \obt_tile_default.requant_3  requant_3 (
-    .acc(\acc$295 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$213 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$471 [31:0]),
-    .out(\out$348 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$472 [5:0])
-  );
-  \obt_tile_default.requant_4  requant_4 (
     .acc(\acc$304 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$214 ),
+    .bias(\$signature__data$247 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$473 [31:0]),
-    .out(\out$349 ),
+    .mult(\$468 [31:0]),
+    .out(\out$373 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$474 [5:0])
+    .shift(\$469 [5:0])
   );
-  \obt_tile_default.requant_5  requant_5 (
+  \obt_tile_default.requant_2  requant_2 (
     .acc(\acc$313 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$215 ),
+    .bias(\$signature__data$248 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$475 [31:0]),
-    .out(\out$350 ),
+    .mult(\$470 [31:0]),
+    .out(\out$374 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$476 [5:0])
+    .shift(\$471 [5:0])
   );
-  \obt_tile_default.requant_6  requant_6 (
+  \obt_tile_default.requant_3  requant_3 (
     .acc(\acc$322 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$216 ),
+    .bias(\$signature__data$249 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$477 [31:0]),
-    .out(\out$351 ),
+    .mult(\$472 [31:0]),
+    .out(\out$375 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$478 [5:0])
+    .shift(\$473 [5:0])
   );
-  \obt_tile_default.requant_7  requant_7 (
+  \obt_tile_default.requant_4  requant_4 (
     .acc(\acc$331 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$217 ),
+    .bias(\$signature__data$250 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$479 [31:0]),
-    .out(\out$352 ),
+    .mult(\$474 [31:0]),
+    .out(\out$376 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$480 [5:0])
+    .shift(\$475 [5:0])
   );
+  \obt_tile_default.requant_5  requant_5 (
+    .acc(\acc$340 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\$signature__data$251 ),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$476 [31:0]),
+    .out(\out$377 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$477 [5:0])
+  );
+  \obt_tile_default.requant_6  requant_6 (
+    .acc(\acc$349 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\$signature__data$252 ),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$478 [31:0]),
+    .out(\out$378 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$479 [5:0])
+  );
+  \obt_tile_default.requant_7  requant_7 (
+    .acc(\acc$358 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\$signature__data$253 ),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$480 [31:0]),
+    .out(\out$379 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$481 [5:0])
+  );
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    busy_d = busy;
+    casez (ctrl_state)
+      3'h0:
+          if (start) begin
+            if (\$528 ) begin
+              busy_d = 1'h1;
+            end
+          end
+      3'h1:
+          /* empty */;
+      3'h2:
+          /* empty */;
+      3'h3:
+          /* empty */;
+      3'h4:
+          /* empty */;
+      3'h5:
+          if (\$543 ) begin
+            busy_d = 1'h0;
+          end
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    done_d = done;
+    if (\$430 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (bus__dat_w[1]) begin
+              done_d = 1'h0;
+            end
+      endcase
+    end
+    casez (ctrl_state)
+      3'h0:
+          if (start) begin
+            done_d = 1'h0;
+            (* full_case = 32'd1 *)
+            if (\$528 ) begin
+            end else begin
+              done_d = 1'h1;
+            end
+          end
+      3'h1:
+          /* empty */;
+      3'h2:
+          /* empty */;
+      3'h3:
+          /* empty */;
+      3'h4:
+          /* empty */;
+      3'h5:
+          if (\$543 ) begin
+            done_d = 1'h1;
+          end
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    error_d = error;
+    if (\$430 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (bus__dat_w[2]) begin
+              error_d = 1'h0;
+            end
+      endcase
+    end
+    casez (ctrl_state)
+      3'h0:
+          if (start) begin
+            error_d = 1'h0;
+            (* full_case = 32'd1 *)
+            if (\$528 ) begin
+            end else begin
+              error_d = 1'h1;
+            end
+          end
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    irq_en_d = irq_en;
+    if (\$430 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            /* empty */;
+        18'h00007:
+            irq_en_d = bus__dat_w[0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    reg_m_d = reg_m;
+    if (\$430 ) begin
+      if (\$433 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              reg_m_d = bus__dat_w[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    reg_k_d = reg_k;
+    if (\$430 ) begin
+      if (\$433 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              reg_k_d = bus__dat_w[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    reg_n_d = reg_n;
+    if (\$430 ) begin
+      if (\$433 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              reg_n_d = bus__dat_w[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    a_zp_d = a_zp;
+    if (\$430 ) begin
+      if (\$433 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              a_zp_d = bus__dat_w[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    b_zp_d = b_zp;
+    if (\$430 ) begin
+      if (\$433 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              b_zp_d = bus__dat_w[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    out_zp_d = out_zp;
+    if (\$430 ) begin
+      if (\$433 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              out_zp_d = bus__dat_w[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    act_min_d = act_min;
+    if (\$430 ) begin
+      if (\$433 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              act_min_d = bus__dat_w[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    act_max_d = act_max;
+    if (\$430 ) begin
+      if (\$433 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              act_max_d = bus__dat_w[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    per_channel_d = per_channel;
+    if (\$430 ) begin
+      if (\$433 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              per_channel_d = bus__dat_w[0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    qmult_d = qmult;
+    if (\$430 ) begin
+      if (\$433 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              /* empty */;
+          18'h00011:
+              qmult_d = bus__dat_w;
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    qshift_d = qshift;
+    if (\$430 ) begin
+      if (\$433 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              /* empty */;
+          18'h00011:
+              /* empty */;
+          18'h00012:
+              qshift_d = bus__dat_w[5:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    cycles_d = cycles;
+    if (busy) begin
+      cycles_d = \$517 [31:0];
+    end
+    casez (ctrl_state)
+      3'h0:
+          if (start) begin
+            cycles_d = 32'd0;
+          end
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    ctrl_state_d = ctrl_state;
+    casez (ctrl_state)
+      3'h0:
+          if (start) begin
+            if (\$528 ) begin
+              ctrl_state_d = 3'h1;
+            end
+          end
+      3'h1:
+          ctrl_state_d = 3'h2;
+      3'h2:
+          if (\$531 ) begin
+            ctrl_state_d = 3'h3;
+          end
+      3'h3:
+          if (\$533 ) begin
+            ctrl_state_d = 3'h4;
+          end
+      3'h4:
+          if (\$535 ) begin
+            (* full_case = 32'd1 *)
+            if (\$537 ) begin
+              ctrl_state_d = 3'h1;
+            end else if (\$539 ) begin
+              ctrl_state_d = 3'h1;
+            end else begin
+              ctrl_state_d = 3'h5;
+            end
+          end
+      3'h5:
+          if (\$543 ) begin
+            ctrl_state_d = 3'h0;
+          end
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    ib_d = ib;
+    casez (ctrl_state)
+      3'h0:
+          if (start) begin
+            if (\$528 ) begin
+              ib_d = 4'h0;
+            end
+          end
+      3'h1:
+          /* empty */;
+      3'h2:
+          /* empty */;
+      3'h3:
+          /* empty */;
+      3'h4:
+          if (\$535 ) begin
+            if (\$537 ) begin
+            end else if (\$539 ) begin
+              ib_d = \$541 [3:0];
+            end
+          end
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    jb_d = jb;
+    casez (ctrl_state)
+      3'h0:
+          if (start) begin
+            if (\$528 ) begin
+              jb_d = 4'h0;
+            end
+          end
+      3'h1:
+          /* empty */;
+      3'h2:
+          /* empty */;
+      3'h3:
+          /* empty */;
+      3'h4:
+          if (\$535 ) begin
+            if (\$537 ) begin
+              jb_d = \$540 [3:0];
+            end else if (\$539 ) begin
+              jb_d = 4'h0;
+            end
+          end
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    k_d = k;
+    casez (ctrl_state)
+      3'h0:
+          /* empty */;
+      3'h1:
+          k_d = 7'h00;
+      3'h2:
+          k_d = \$529 [6:0];
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    wait_d = \wait ;
+    casez (ctrl_state)
+      3'h0:
+          /* empty */;
+      3'h1:
+          /* empty */;
+      3'h2:
+          if (\$531 ) begin
+            wait_d = 5'h00;
+          end
+      3'h3:
+          wait_d = \$532 [4:0];
+      3'h4:
+          if (\$535 ) begin
+            (* full_case = 32'd1 *)
+            if (\$537 ) begin
+            end else if (\$539 ) begin
+            end else begin
+              wait_d = 5'h00;
+            end
+          end
+      3'h5:
+          wait_d = \$542 [4:0];
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    drain_d = drain;
+    casez (ctrl_state)
+      3'h0:
+          /* empty */;
+      3'h1:
+          /* empty */;
+      3'h2:
+          /* empty */;
+      3'h3:
+          if (\$533 ) begin
+            drain_d = 4'h0;
+          end
+      3'h4:
+          drain_d = \$534 [3:0];
+    endcase
+  end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
@@ -5149,135 +5689,135 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$26  = { ib[2:0], k[5:2] };
+      \$signature__addr$63  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$26  = { \$26 [2:0], bus__adr[3:0] };
+      \$signature__addr$63  = { \$26 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$30  = { ib[2:0], k[5:2] };
+      \$signature__addr$67  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$30  = { \$38 [2:0], bus__adr[3:0] };
+      \$signature__addr$67  = { \$38 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$34  = { ib[2:0], k[5:2] };
+      \$signature__addr$71  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$34  = { \$50 [2:0], bus__adr[3:0] };
+      \$signature__addr$71  = { \$50 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$38  = { ib[2:0], k[5:2] };
+      \$signature__addr$75  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$38  = { \$62 [2:0], bus__adr[3:0] };
+      \$signature__addr$75  = { \$62 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$42  = { ib[2:0], k[5:2] };
+      \$signature__addr$79  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$42  = { \$74 [2:0], bus__adr[3:0] };
+      \$signature__addr$79  = { \$74 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$46  = { ib[2:0], k[5:2] };
+      \$signature__addr$83  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$46  = { \$86 [2:0], bus__adr[3:0] };
+      \$signature__addr$83  = { \$86 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$50  = { ib[2:0], k[5:2] };
+      \$signature__addr$87  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$50  = { \$98 [2:0], bus__adr[3:0] };
+      \$signature__addr$87  = { \$98 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$54  = { jb[2:0], k[5:2] };
+      \$signature__addr$91  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$54  = { \$110 [2:0], bus__adr[3:0] };
+      \$signature__addr$91  = { \$110 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$59  = { jb[2:0], k[5:2] };
+      \$signature__addr$95  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$59  = { \$122 [2:0], bus__adr[3:0] };
+      \$signature__addr$95  = { \$122 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$63  = { jb[2:0], k[5:2] };
+      \$signature__addr$99  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$63  = { \$134 [2:0], bus__adr[3:0] };
+      \$signature__addr$99  = { \$134 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$67  = { jb[2:0], k[5:2] };
+      \$signature__addr$103  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$67  = { \$146 [2:0], bus__adr[3:0] };
+      \$signature__addr$103  = { \$146 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$71  = { jb[2:0], k[5:2] };
+      \$signature__addr$107  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$71  = { \$158 [2:0], bus__adr[3:0] };
+      \$signature__addr$107  = { \$158 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$75  = { jb[2:0], k[5:2] };
+      \$signature__addr$111  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$75  = { \$170 [2:0], bus__adr[3:0] };
+      \$signature__addr$111  = { \$170 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$79  = { jb[2:0], k[5:2] };
+      \$signature__addr$115  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$79  = { \$182 [2:0], bus__adr[3:0] };
+      \$signature__addr$115  = { \$182 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$83  = { jb[2:0], k[5:2] };
+      \$signature__addr$119  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$83  = { \$194 [2:0], bus__adr[3:0] };
+      \$signature__addr$119  = { \$194 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
@@ -5285,9 +5825,9 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     (* full_case = 32'd1 *)
     casez (rd_lane)
       1'h0:
-          c_word = \$signature__data$186 [31:0];
+          c_word = \$signature__data$222 [31:0];
       1'h1:
-          c_word = \$signature__data$186 [63:32];
+          c_word = \$signature__data$222 [63:32];
     endcase
   end
   always @* begin
@@ -5323,28 +5863,28 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
             (* full_case = 32'd1 *)
             casez (rd_bank)
               3'h0:
-                  value = \$signature__data$191 ;
+                  value = \$signature__data$227 ;
               3'h1:
-                  value = \$signature__data$192 ;
+                  value = \$signature__data$228 ;
               3'h2:
-                  value = \$signature__data$193 ;
+                  value = \$signature__data$229 ;
               3'h3:
-                  value = \$signature__data$194 ;
+                  value = \$signature__data$230 ;
               3'h4:
-                  value = \$signature__data$195 ;
+                  value = \$signature__data$231 ;
               3'h5:
-                  value = \$signature__data$196 ;
+                  value = \$signature__data$232 ;
               3'h6:
-                  value = \$signature__data$197 ;
+                  value = \$signature__data$233 ;
               3'h7:
-                  value = \$signature__data$198 ;
+                  value = \$signature__data$234 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$200  = 32'd0;
+    \value$236  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -5355,28 +5895,28 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
             (* full_case = 32'd1 *)
             casez (rd_bank)
               3'h0:
-                  \value$200  = \$signature__data$201 ;
+                  \value$236  = \$signature__data$237 ;
               3'h1:
-                  \value$200  = \$signature__data$202 ;
+                  \value$236  = \$signature__data$238 ;
               3'h2:
-                  \value$200  = \$signature__data$203 ;
+                  \value$236  = \$signature__data$239 ;
               3'h3:
-                  \value$200  = \$signature__data$204 ;
+                  \value$236  = \$signature__data$240 ;
               3'h4:
-                  \value$200  = \$signature__data$205 ;
+                  \value$236  = \$signature__data$241 ;
               3'h5:
-                  \value$200  = \$signature__data$206 ;
+                  \value$236  = \$signature__data$242 ;
               3'h6:
-                  \value$200  = \$signature__data$207 ;
+                  \value$236  = \$signature__data$243 ;
               3'h7:
-                  \value$200  = \$signature__data$208 ;
+                  \value$236  = \$signature__data$244 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$209  = 32'd0;
+    \value$245  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -5389,28 +5929,28 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
             (* full_case = 32'd1 *)
             casez (rd_bank)
               3'h0:
-                  \value$209  = \$signature__data$210 ;
+                  \value$245  = \$signature__data$246 ;
               3'h1:
-                  \value$209  = \$signature__data$211 ;
+                  \value$245  = \$signature__data$247 ;
               3'h2:
-                  \value$209  = \$signature__data$212 ;
+                  \value$245  = \$signature__data$248 ;
               3'h3:
-                  \value$209  = \$signature__data$213 ;
+                  \value$245  = \$signature__data$249 ;
               3'h4:
-                  \value$209  = \$signature__data$214 ;
+                  \value$245  = \$signature__data$250 ;
               3'h5:
-                  \value$209  = \$signature__data$215 ;
+                  \value$245  = \$signature__data$251 ;
               3'h6:
-                  \value$209  = \$signature__data$216 ;
+                  \value$245  = \$signature__data$252 ;
               3'h7:
-                  \value$209  = \$signature__data$217 ;
+                  \value$245  = \$signature__data$253 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$218  = 32'd0;
+    \value$254  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -5425,28 +5965,28 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
             (* full_case = 32'd1 *)
             casez (rd_bank)
               3'h0:
-                  \value$218  = \$signature__data$219 ;
+                  \value$254  = \$signature__data$255 ;
               3'h1:
-                  \value$218  = \$signature__data$220 ;
+                  \value$254  = \$signature__data$256 ;
               3'h2:
-                  \value$218  = \$signature__data$221 ;
+                  \value$254  = \$signature__data$257 ;
               3'h3:
-                  \value$218  = \$signature__data$222 ;
+                  \value$254  = \$signature__data$258 ;
               3'h4:
-                  \value$218  = \$signature__data$223 ;
+                  \value$254  = \$signature__data$259 ;
               3'h5:
-                  \value$218  = \$signature__data$224 ;
+                  \value$254  = \$signature__data$260 ;
               3'h6:
-                  \value$218  = \$signature__data$225 ;
+                  \value$254  = \$signature__data$261 ;
               3'h7:
-                  \value$218  = \$signature__data$226 ;
+                  \value$254  = \$signature__data$262 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$227  = 32'd0;
+    \value$263  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -5463,21 +6003,21 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
             (* full_case = 32'd1 *)
             casez (rd_bank)
               3'h0:
-                  \value$227  = { \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228 [5], \$signature__data$228  };
+                  \value$263  = { \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264  };
               3'h1:
-                  \value$227  = { \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229 [5], \$signature__data$229  };
+                  \value$263  = { \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265  };
               3'h2:
-                  \value$227  = { \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230 [5], \$signature__data$230  };
+                  \value$263  = { \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266  };
               3'h3:
-                  \value$227  = { \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231 [5], \$signature__data$231  };
+                  \value$263  = { \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267  };
               3'h4:
-                  \value$227  = { \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232 [5], \$signature__data$232  };
+                  \value$263  = { \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268  };
               3'h5:
-                  \value$227  = { \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233 [5], \$signature__data$233  };
+                  \value$263  = { \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269  };
               3'h6:
-                  \value$227  = { \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234 [5], \$signature__data$234  };
+                  \value$263  = { \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270  };
               3'h7:
-                  \value$227  = { \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235  };
+                  \value$263  = { \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271  };
             endcase
       endcase
     end
@@ -5496,27 +6036,27 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$342  = \$like ;
+      \$signature__addr$369  = \$like ;
     end else begin
-      \$signature__addr$342  = \$515 [8:0];
+      \$signature__addr$369  = \$516 [8:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__data$344  = { \out$352 , \out$351 , \out$350 , \out$349 , \out$348 , \out$347 , \out$346 , out };
+      \$signature__data$371  = { \out$379 , \out$378 , \out$377 , \out$376 , \out$375 , \out$374 , \out$373 , out };
     end else begin
-      \$signature__data$344  = { bus__dat_w, bus__dat_w };
+      \$signature__data$371  = { bus__dat_w, bus__dat_w };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__en$353  = nxt_en;
+      \$signature__en$380  = nxt_en;
     end else begin
-      \$signature__en$353  = \$514 [7:0];
+      \$signature__en$380  = \$515 [7:0];
     end
   end
   always @* begin
@@ -5559,928 +6099,559 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$589  = served;
+    \$588  = busy_d;
+    if (rst) begin
+      \$588  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$589  = done_d;
     if (rst) begin
       \$589  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$590  = rd_region;
-    if (served) begin
-      \$590  = bus__adr[20:18];
-    end
+    \$590  = error_d;
     if (rst) begin
-      \$590  = 3'h0;
+      \$590  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$591  = rd_bank;
-    if (\$525 ) begin
-      \$591  = \$526 [2:0];
-    end
-    if (\$531 ) begin
-      \$591  = \$532 [2:0];
-    end
-    if (\$537 ) begin
-      \$591  = bus__adr[2:0];
-    end
-    if (\$542 ) begin
-      \$591  = bus__adr[2:0];
-    end
-    if (\$547 ) begin
-      \$591  = bus__adr[2:0];
-    end
+    \$591  = irq_en_d;
     if (rst) begin
-      \$591  = 3'h0;
+      \$591  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$592  = rd_valid;
-    if (\$525 ) begin
-      \$592  = \$527 ;
-    end
-    if (\$531 ) begin
-      \$592  = \$533 ;
-    end
-    if (\$537 ) begin
-      \$592  = \$538 ;
-    end
-    if (\$542 ) begin
-      \$592  = \$543 ;
-    end
-    if (\$547 ) begin
-      \$592  = \$548 ;
-    end
-    if (\$552 ) begin
-      \$592  = \$553 ;
-    end
+    \$592  = reg_m_d;
     if (rst) begin
-      \$592  = 1'h0;
+      \$592  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$593  = rd_lane;
-    if (\$552 ) begin
-      \$593  = bus__adr[0];
-    end
+    \$593  = reg_k_d;
     if (rst) begin
-      \$593  = 1'h0;
+      \$593  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$594  = reg_rdata;
-    if (\$557 ) begin
-      (* full_case = 32'd1 *)
-      casez (bus__adr[17:0])
-        18'h00000:
-            \$594  = 32'd1329746993;
-        18'h00001:
-            \$594  = 32'd2056;
-        18'h00002:
-            \$594  = 32'd64;
-        18'h00003:
-            \$594  = 32'd64;
-        18'h00004:
-            \$594  = 32'd64;
-        18'h00006:
-            \$594  = { 29'h00000000, error, done, busy };
-        18'h00007:
-            \$594  = { 31'h00000000, irq_en };
-        18'h00008:
-            \$594  = { 16'h0000, reg_m };
-        18'h00009:
-            \$594  = { 16'h0000, reg_k };
-        18'h0000a:
-            \$594  = { 16'h0000, reg_n };
-        18'h0000b:
-            \$594  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
-        18'h0000c:
-            \$594  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
-        18'h0000d:
-            \$594  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
-        18'h0000e:
-            \$594  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
-        18'h0000f:
-            \$594  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
-        18'h00010:
-            \$594  = { 31'h00000000, per_channel };
-        18'h00011:
-            \$594  = qmult;
-        18'h00012:
-            \$594  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
-        18'h00013:
-            \$594  = cycles;
-        default:
-            \$594  = 32'd0;
-      endcase
-    end
+    \$594  = reg_n_d;
     if (rst) begin
-      \$594  = 32'd0;
+      \$594  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$595  = done;
-    if (\$560 ) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (bus__dat_w[1]) begin
-              \$595  = 1'h0;
-            end
-      endcase
-    end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            \$595  = 1'h0;
-            (* full_case = 32'd1 *)
-            if (\$573 ) begin
-            end else begin
-              \$595  = 1'h1;
-            end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          /* empty */;
-      3'h5:
-          if (\$588 ) begin
-            \$595  = 1'h1;
-          end
-    endcase
+    \$595  = a_zp_d;
     if (rst) begin
-      \$595  = 1'h0;
+      \$595  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$596  = error;
-    if (\$560 ) begin
+    \$596  = b_zp_d;
+    if (rst) begin
+      \$596  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$597  = out_zp_d;
+    if (rst) begin
+      \$597  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$598  = act_min_d;
+    if (rst) begin
+      \$598  = 8'h80;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$599  = act_max_d;
+    if (rst) begin
+      \$599  = 8'h7f;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$600  = per_channel_d;
+    if (rst) begin
+      \$600  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$601  = qmult_d;
+    if (rst) begin
+      \$601  = 32'd1073741824;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$602  = qshift_d;
+    if (rst) begin
+      \$602  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$603  = cycles_d;
+    if (rst) begin
+      \$603  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$604  = ctrl_state_d;
+    if (rst) begin
+      \$604  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$605  = ib_d;
+    if (rst) begin
+      \$605  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$606  = jb_d;
+    if (rst) begin
+      \$606  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$607  = k_d;
+    if (rst) begin
+      \$607  = 7'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$608  = wait_d;
+    if (rst) begin
+      \$608  = 5'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$609  = drain_d;
+    if (rst) begin
+      \$609  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$610  = tmr_flag;
+    if (\$584 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
-            if (bus__dat_w[2]) begin
-              \$596  = 1'h0;
+            if (\$586 ) begin
+              \$610  = 1'h0;
             end
       endcase
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            \$596  = 1'h0;
-            (* full_case = 32'd1 *)
-            if (\$573 ) begin
-            end else begin
-              \$596  = 1'h1;
-            end
-          end
-    endcase
-    if (rst) begin
-      \$596  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$597  = irq_en;
-    if (\$560 ) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            /* empty */;
-        18'h00007:
-            \$597  = bus__dat_w[0];
-      endcase
-    end
-    if (rst) begin
-      \$597  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$598  = reg_m;
-    if (\$560 ) begin
-      if (\$561 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              \$598  = bus__dat_w[15:0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$598  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$599  = reg_k;
-    if (\$560 ) begin
-      if (\$561 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              \$599  = bus__dat_w[15:0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$599  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$600  = reg_n;
-    if (\$560 ) begin
-      if (\$561 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              \$600  = bus__dat_w[15:0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$600  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$601  = a_zp;
-    if (\$560 ) begin
-      if (\$561 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              \$601  = bus__dat_w[7:0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$601  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$602  = b_zp;
-    if (\$560 ) begin
-      if (\$561 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              \$602  = bus__dat_w[7:0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$602  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$603  = out_zp;
-    if (\$560 ) begin
-      if (\$561 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              \$603  = bus__dat_w[7:0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$603  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$604  = act_min;
-    if (\$560 ) begin
-      if (\$561 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              \$604  = bus__dat_w[7:0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$604  = 8'h80;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$605  = act_max;
-    if (\$560 ) begin
-      if (\$561 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              \$605  = bus__dat_w[7:0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$605  = 8'h7f;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$606  = per_channel;
-    if (\$560 ) begin
-      if (\$561 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              \$606  = bus__dat_w[0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$606  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$607  = qmult;
-    if (\$560 ) begin
-      if (\$561 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              /* empty */;
-          18'h00011:
-              \$607  = bus__dat_w;
-        endcase
-      end
-    end
-    if (rst) begin
-      \$607  = 32'd1073741824;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$608  = qshift;
-    if (\$560 ) begin
-      if (\$561 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              /* empty */;
-          18'h00011:
-              /* empty */;
-          18'h00012:
-              \$608  = bus__dat_w[5:0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$608  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$609  = k[1:0];
-    if (rst) begin
-      \$609  = 2'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$610  = feeding;
     if (rst) begin
       \$610  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$611  = { ib[2:0], drain[2:0], jb[2:0] };
+    \$611  = tmr_errors;
+    if (\$584 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            /* empty */;
+        18'h00007:
+            /* empty */;
+        18'h00014:
+            if (\$587 ) begin
+              \$611  = 32'd0;
+            end
+      endcase
+    end
     if (rst) begin
-      \$611  = 9'h000;
+      \$611  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$612  = wr_en;
+    \$612  = served;
     if (rst) begin
-      \$612  = 8'h00;
+      \$612  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$613  = \$like$361 ;
+    \$613  = rd_region;
+    if (served) begin
+      \$613  = bus__adr[20:18];
+    end
     if (rst) begin
-      \$613  = 9'h000;
+      \$613  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$614  = \nxt_en$362 ;
+    \$614  = rd_bank;
+    if (\$549 ) begin
+      \$614  = \$550 [2:0];
+    end
+    if (\$555 ) begin
+      \$614  = \$556 [2:0];
+    end
+    if (\$561 ) begin
+      \$614  = bus__adr[2:0];
+    end
+    if (\$566 ) begin
+      \$614  = bus__adr[2:0];
+    end
+    if (\$571 ) begin
+      \$614  = bus__adr[2:0];
+    end
     if (rst) begin
-      \$614  = 8'h00;
+      \$614  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$615  = \$like$363 ;
+    \$615  = rd_valid;
+    if (\$549 ) begin
+      \$615  = \$551 ;
+    end
+    if (\$555 ) begin
+      \$615  = \$557 ;
+    end
+    if (\$561 ) begin
+      \$615  = \$562 ;
+    end
+    if (\$566 ) begin
+      \$615  = \$567 ;
+    end
+    if (\$571 ) begin
+      \$615  = \$572 ;
+    end
+    if (\$576 ) begin
+      \$615  = \$577 ;
+    end
     if (rst) begin
-      \$615  = 9'h000;
+      \$615  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$616  = \nxt_en$364 ;
+    \$616  = rd_lane;
+    if (\$576 ) begin
+      \$616  = bus__adr[0];
+    end
     if (rst) begin
-      \$616  = 8'h00;
+      \$616  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$617  = cycles;
-    if (busy) begin
-      \$617  = \$562 [31:0];
-    end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
+    \$617  = reg_rdata;
+    if (\$581 ) begin
+      (* full_case = 32'd1 *)
+      casez (bus__adr[17:0])
+        18'h00000:
+            \$617  = 32'd1329746993;
+        18'h00001:
+            \$617  = 32'd2056;
+        18'h00002:
+            \$617  = 32'd64;
+        18'h00003:
+            \$617  = 32'd64;
+        18'h00004:
+            \$617  = 32'd64;
+        18'h00006:
+            \$617  = { 28'h0000000, tmr_flag, error, done, busy };
+        18'h00007:
+            \$617  = { 31'h00000000, irq_en };
+        18'h00008:
+            \$617  = { 16'h0000, reg_m };
+        18'h00009:
+            \$617  = { 16'h0000, reg_k };
+        18'h0000a:
+            \$617  = { 16'h0000, reg_n };
+        18'h0000b:
+            \$617  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+        18'h0000c:
+            \$617  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+        18'h0000d:
+            \$617  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+        18'h0000e:
+            \$617  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+        18'h0000f:
+            \$617  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+        18'h00010:
+            \$617  = { 31'h00000000, per_channel };
+        18'h00011:
+            \$617  = qmult;
+        18'h00012:
+            \$617  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+        18'h00013:
+            \$617  = cycles;
+        18'h00014:
+            \$617  = tmr_errors;
+        18'h00015:
             \$617  = 32'd0;
-          end
-    endcase
+        default:
+            \$617  = 32'd0;
+      endcase
+    end
     if (rst) begin
       \$617  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$618  = busy;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$573 ) begin
-              \$618  = 1'h1;
-            end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          /* empty */;
-      3'h5:
-          if (\$588 ) begin
-            \$618  = 1'h0;
-          end
-    endcase
+    \$618  = k[1:0];
     if (rst) begin
-      \$618  = 1'h0;
+      \$618  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$619  = ib;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$573 ) begin
-              \$619  = 4'h0;
-            end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          if (\$580 ) begin
-            if (\$582 ) begin
-            end else if (\$584 ) begin
-              \$619  = \$586 [3:0];
-            end
-          end
-    endcase
+    \$619  = feeding;
     if (rst) begin
-      \$619  = 4'h0;
+      \$619  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$620  = jb;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$573 ) begin
-              \$620  = 4'h0;
-            end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          if (\$580 ) begin
-            if (\$582 ) begin
-              \$620  = \$585 [3:0];
-            end else if (\$584 ) begin
-              \$620  = 4'h0;
-            end
-          end
-    endcase
+    \$620  = { ib[2:0], drain[2:0], jb[2:0] };
     if (rst) begin
-      \$620  = 4'h0;
+      \$620  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$621  = ctrl_state;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$573 ) begin
-              \$621  = 3'h1;
-            end
-          end
-      3'h1:
-          \$621  = 3'h2;
-      3'h2:
-          if (\$576 ) begin
-            \$621  = 3'h3;
-          end
-      3'h3:
-          if (\$578 ) begin
-            \$621  = 3'h4;
-          end
-      3'h4:
-          if (\$580 ) begin
-            (* full_case = 32'd1 *)
-            if (\$582 ) begin
-              \$621  = 3'h1;
-            end else if (\$584 ) begin
-              \$621  = 3'h1;
-            end else begin
-              \$621  = 3'h5;
-            end
-          end
-      3'h5:
-          if (\$588 ) begin
-            \$621  = 3'h0;
-          end
-    endcase
+    \$621  = wr_en;
     if (rst) begin
-      \$621  = 3'h0;
+      \$621  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$622  = k;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          \$622  = 7'h00;
-      3'h2:
-          \$622  = \$574 [6:0];
-    endcase
+    \$622  = \$like$387 ;
     if (rst) begin
-      \$622  = 7'h00;
+      \$622  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$623  = \wait ;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          if (\$576 ) begin
-            \$623  = 5'h00;
-          end
-      3'h3:
-          \$623  = \$577 [4:0];
-      3'h4:
-          if (\$580 ) begin
-            (* full_case = 32'd1 *)
-            if (\$582 ) begin
-            end else if (\$584 ) begin
-            end else begin
-              \$623  = 5'h00;
-            end
-          end
-      3'h5:
-          \$623  = \$587 [4:0];
-    endcase
+    \$623  = \nxt_en$388 ;
     if (rst) begin
-      \$623  = 5'h00;
+      \$623  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$624  = drain;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          if (\$578 ) begin
-            \$624  = 4'h0;
-          end
-      3'h4:
-          \$624  = \$579 [3:0];
-    endcase
+    \$624  = \$like$389 ;
     if (rst) begin
-      \$624  = 4'h0;
+      \$624  = 9'h000;
     end
   end
-  assign \busy$14  = busy;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$625  = \nxt_en$390 ;
+    if (rst) begin
+      \$625  = 8'h00;
+    end
+  end
+  assign \busy$13  = busy;
   assign m_blocks = \$9 [3:0];
   assign n_blocks = \$12 [3:0];
-  assign \$signature__addr$23  = { \$16 [2:0], bus__adr[3:0] };
+  assign \$signature__addr$60  = { \$16 [2:0], bus__adr[3:0] };
   assign \$signature__data  = bus__dat_w;
-  assign \$signature__addr$27  = { \$28 [2:0], bus__adr[3:0] };
-  assign \$signature__data$28  = bus__dat_w;
-  assign \$signature__addr$31  = { \$40 [2:0], bus__adr[3:0] };
-  assign \$signature__data$32  = bus__dat_w;
-  assign \$signature__addr$35  = { \$52 [2:0], bus__adr[3:0] };
-  assign \$signature__data$36  = bus__dat_w;
-  assign \$signature__addr$39  = { \$64 [2:0], bus__adr[3:0] };
-  assign \$signature__data$40  = bus__dat_w;
-  assign \$signature__addr$43  = { \$76 [2:0], bus__adr[3:0] };
-  assign \$signature__data$44  = bus__dat_w;
-  assign \$signature__addr$47  = { \$88 [2:0], bus__adr[3:0] };
-  assign \$signature__data$48  = bus__dat_w;
-  assign \$signature__addr$51  = { \$100 [2:0], bus__adr[3:0] };
-  assign \$signature__data$52  = bus__dat_w;
-  assign \$signature__addr$56  = { \$112 [2:0], bus__adr[3:0] };
-  assign \$signature__data$57  = bus__dat_w;
-  assign \$signature__addr$60  = { \$124 [2:0], bus__adr[3:0] };
-  assign \$signature__data$61  = bus__dat_w;
-  assign \$signature__addr$64  = { \$136 [2:0], bus__adr[3:0] };
+  assign \$signature__addr$64  = { \$28 [2:0], bus__adr[3:0] };
   assign \$signature__data$65  = bus__dat_w;
-  assign \$signature__addr$68  = { \$148 [2:0], bus__adr[3:0] };
+  assign \$signature__addr$68  = { \$40 [2:0], bus__adr[3:0] };
   assign \$signature__data$69  = bus__dat_w;
-  assign \$signature__addr$72  = { \$160 [2:0], bus__adr[3:0] };
+  assign \$signature__addr$72  = { \$52 [2:0], bus__adr[3:0] };
   assign \$signature__data$73  = bus__dat_w;
-  assign \$signature__addr$76  = { \$172 [2:0], bus__adr[3:0] };
+  assign \$signature__addr$76  = { \$64 [2:0], bus__adr[3:0] };
   assign \$signature__data$77  = bus__dat_w;
-  assign \$signature__addr$80  = { \$184 [2:0], bus__adr[3:0] };
+  assign \$signature__addr$80  = { \$76 [2:0], bus__adr[3:0] };
   assign \$signature__data$81  = bus__dat_w;
-  assign \$signature__addr$84  = { \$196 [2:0], bus__adr[3:0] };
+  assign \$signature__addr$84  = { \$88 [2:0], bus__adr[3:0] };
   assign \$signature__data$85  = bus__dat_w;
-  assign \$signature__addr$87  = \$206 [2:0];
-  assign \$signature__addr$88  = \$207 [2:0];
+  assign \$signature__addr$88  = { \$100 [2:0], bus__adr[3:0] };
   assign \$signature__data$89  = bus__dat_w;
-  assign \$signature__addr$91  = \$215 [2:0];
-  assign \$signature__addr$92  = \$216 [2:0];
+  assign \$signature__addr$92  = { \$112 [2:0], bus__adr[3:0] };
   assign \$signature__data$93  = bus__dat_w;
-  assign \$signature__addr$95  = \$224 [2:0];
-  assign \$signature__addr$96  = \$225 [2:0];
+  assign \$signature__addr$96  = { \$124 [2:0], bus__adr[3:0] };
   assign \$signature__data$97  = bus__dat_w;
-  assign \$signature__addr$99  = \$233 [2:0];
-  assign \$signature__addr$100  = \$234 [2:0];
+  assign \$signature__addr$100  = { \$136 [2:0], bus__adr[3:0] };
   assign \$signature__data$101  = bus__dat_w;
-  assign \$signature__addr$103  = \$242 [2:0];
-  assign \$signature__addr$104  = \$243 [2:0];
+  assign \$signature__addr$104  = { \$148 [2:0], bus__adr[3:0] };
   assign \$signature__data$105  = bus__dat_w;
-  assign \$signature__addr$107  = \$251 [2:0];
-  assign \$signature__addr$108  = \$252 [2:0];
+  assign \$signature__addr$108  = { \$160 [2:0], bus__adr[3:0] };
   assign \$signature__data$109  = bus__dat_w;
-  assign \$signature__addr$111  = \$260 [2:0];
-  assign \$signature__addr$112  = \$261 [2:0];
+  assign \$signature__addr$112  = { \$172 [2:0], bus__adr[3:0] };
   assign \$signature__data$113  = bus__dat_w;
-  assign \$signature__addr$115  = \$269 [2:0];
-  assign \$signature__addr$116  = \$270 [2:0];
+  assign \$signature__addr$116  = { \$184 [2:0], bus__adr[3:0] };
   assign \$signature__data$117  = bus__dat_w;
-  assign \$signature__addr$119  = \$278 [2:0];
-  assign \$signature__addr$120  = \$279 [2:0];
+  assign \$signature__addr$120  = { \$196 [2:0], bus__adr[3:0] };
   assign \$signature__data$121  = bus__dat_w;
-  assign \$signature__addr$123  = \$287 [2:0];
-  assign \$signature__addr$124  = \$288 [2:0];
+  assign \$signature__addr$123  = \$206 [2:0];
+  assign \$signature__addr$124  = \$207 [2:0];
   assign \$signature__data$125  = bus__dat_w;
-  assign \$signature__addr$127  = \$296 [2:0];
-  assign \$signature__addr$128  = \$297 [2:0];
+  assign \$signature__addr$127  = \$215 [2:0];
+  assign \$signature__addr$128  = \$216 [2:0];
   assign \$signature__data$129  = bus__dat_w;
-  assign \$signature__addr$131  = \$305 [2:0];
-  assign \$signature__addr$132  = \$306 [2:0];
+  assign \$signature__addr$131  = \$224 [2:0];
+  assign \$signature__addr$132  = \$225 [2:0];
   assign \$signature__data$133  = bus__dat_w;
-  assign \$signature__addr$135  = \$314 [2:0];
-  assign \$signature__addr$136  = \$315 [2:0];
+  assign \$signature__addr$135  = \$233 [2:0];
+  assign \$signature__addr$136  = \$234 [2:0];
   assign \$signature__data$137  = bus__dat_w;
-  assign \$signature__addr$139  = \$323 [2:0];
-  assign \$signature__addr$140  = \$324 [2:0];
+  assign \$signature__addr$139  = \$242 [2:0];
+  assign \$signature__addr$140  = \$243 [2:0];
   assign \$signature__data$141  = bus__dat_w;
-  assign \$signature__addr$143  = \$332 [2:0];
-  assign \$signature__addr$144  = \$333 [2:0];
+  assign \$signature__addr$143  = \$251 [2:0];
+  assign \$signature__addr$144  = \$252 [2:0];
   assign \$signature__data$145  = bus__dat_w;
-  assign \$signature__addr$147  = \$341 [2:0];
-  assign \$signature__addr$148  = \$342 [2:0];
+  assign \$signature__addr$147  = \$260 [2:0];
+  assign \$signature__addr$148  = \$261 [2:0];
   assign \$signature__data$149  = bus__dat_w;
-  assign \$signature__addr$151  = \$350 [2:0];
-  assign \$signature__addr$152  = \$351 [2:0];
-  assign \$signature__data$153  = bus__dat_w[5:0];
-  assign \$signature__addr$155  = \$359 [2:0];
-  assign \$signature__addr$156  = \$360 [2:0];
-  assign \$signature__data$157  = bus__dat_w[5:0];
-  assign \$signature__addr$159  = \$368 [2:0];
-  assign \$signature__addr$160  = \$369 [2:0];
-  assign \$signature__data$161  = bus__dat_w[5:0];
-  assign \$signature__addr$163  = \$377 [2:0];
-  assign \$signature__addr$164  = \$378 [2:0];
-  assign \$signature__data$165  = bus__dat_w[5:0];
-  assign \$signature__addr$167  = \$386 [2:0];
-  assign \$signature__addr$168  = \$387 [2:0];
-  assign \$signature__data$169  = bus__dat_w[5:0];
-  assign \$signature__addr$171  = \$395 [2:0];
-  assign \$signature__addr$172  = \$396 [2:0];
-  assign \$signature__data$173  = bus__dat_w[5:0];
-  assign \$signature__addr$175  = \$404 [2:0];
-  assign \$signature__addr$176  = \$405 [2:0];
-  assign \$signature__data$177  = bus__dat_w[5:0];
-  assign \$signature__addr$179  = \$413 [2:0];
-  assign \$signature__addr$180  = \$414 [2:0];
-  assign \$signature__data$181  = bus__dat_w[5:0];
-  assign \$signature__addr$183  = \$421 [8:0];
+  assign \$signature__addr$151  = \$269 [2:0];
+  assign \$signature__addr$152  = \$270 [2:0];
+  assign \$signature__data$153  = bus__dat_w;
+  assign \$signature__addr$155  = \$278 [2:0];
+  assign \$signature__addr$156  = \$279 [2:0];
+  assign \$signature__data$157  = bus__dat_w;
+  assign \$signature__addr$159  = \$287 [2:0];
+  assign \$signature__addr$160  = \$288 [2:0];
+  assign \$signature__data$161  = bus__dat_w;
+  assign \$signature__addr$163  = \$296 [2:0];
+  assign \$signature__addr$164  = \$297 [2:0];
+  assign \$signature__data$165  = bus__dat_w;
+  assign \$signature__addr$167  = \$305 [2:0];
+  assign \$signature__addr$168  = \$306 [2:0];
+  assign \$signature__data$169  = bus__dat_w;
+  assign \$signature__addr$171  = \$314 [2:0];
+  assign \$signature__addr$172  = \$315 [2:0];
+  assign \$signature__data$173  = bus__dat_w;
+  assign \$signature__addr$175  = \$323 [2:0];
+  assign \$signature__addr$176  = \$324 [2:0];
+  assign \$signature__data$177  = bus__dat_w;
+  assign \$signature__addr$179  = \$332 [2:0];
+  assign \$signature__addr$180  = \$333 [2:0];
+  assign \$signature__data$181  = bus__dat_w;
+  assign \$signature__addr$183  = \$341 [2:0];
+  assign \$signature__addr$184  = \$342 [2:0];
+  assign \$signature__data$185  = bus__dat_w;
+  assign \$signature__addr$187  = \$350 [2:0];
+  assign \$signature__addr$188  = \$351 [2:0];
+  assign \$signature__data$189  = bus__dat_w[5:0];
+  assign \$signature__addr$191  = \$359 [2:0];
+  assign \$signature__addr$192  = \$360 [2:0];
+  assign \$signature__data$193  = bus__dat_w[5:0];
+  assign \$signature__addr$195  = \$368 [2:0];
+  assign \$signature__addr$196  = \$369 [2:0];
+  assign \$signature__data$197  = bus__dat_w[5:0];
+  assign \$signature__addr$199  = \$377 [2:0];
+  assign \$signature__addr$200  = \$378 [2:0];
+  assign \$signature__data$201  = bus__dat_w[5:0];
+  assign \$signature__addr$203  = \$386 [2:0];
+  assign \$signature__addr$204  = \$387 [2:0];
+  assign \$signature__data$205  = bus__dat_w[5:0];
+  assign \$signature__addr$207  = \$395 [2:0];
+  assign \$signature__addr$208  = \$396 [2:0];
+  assign \$signature__data$209  = bus__dat_w[5:0];
+  assign \$signature__addr$211  = \$404 [2:0];
+  assign \$signature__addr$212  = \$405 [2:0];
+  assign \$signature__data$213  = bus__dat_w[5:0];
+  assign \$signature__addr$215  = \$413 [2:0];
+  assign \$signature__addr$216  = \$414 [2:0];
+  assign \$signature__data$217  = bus__dat_w[5:0];
+  assign \$signature__addr$219  = \$421 [8:0];
   assign drain_row = drain[2:0];
   assign row = { ib, drain[2:0] };
   assign draining = i_valid;
   assign drain_acc__0 = acc;
-  assign bias = \$signature__data$210 ;
-  assign mult = \$465 [31:0];
-  assign shift = \$466 [5:0];
-  assign \out_zp$271  = out_zp;
-  assign \act_min$273  = act_min;
-  assign \act_max$275  = act_max;
-  assign \i_valid$276  = i_valid;
-  assign drain_acc__1 = \acc$277 ;
-  assign \bias$279  = \$signature__data$211 ;
-  assign \mult$280  = \$467 [31:0];
-  assign \shift$281  = \$468 [5:0];
-  assign \out_zp$282  = out_zp;
-  assign \act_min$283  = act_min;
-  assign \act_max$284  = act_max;
-  assign \i_valid$285  = i_valid;
-  assign drain_acc__2 = \acc$286 ;
-  assign \bias$288  = \$signature__data$212 ;
-  assign \mult$289  = \$469 [31:0];
-  assign \shift$290  = \$470 [5:0];
-  assign \out_zp$291  = out_zp;
-  assign \act_min$292  = act_min;
-  assign \act_max$293  = act_max;
-  assign \i_valid$294  = i_valid;
-  assign drain_acc__3 = \acc$295 ;
-  assign \bias$297  = \$signature__data$213 ;
-  assign \mult$298  = \$471 [31:0];
-  assign \shift$299  = \$472 [5:0];
+  assign bias = \$signature__data$246 ;
+  assign mult = \$466 [31:0];
+  assign shift = \$467 [5:0];
   assign \out_zp$300  = out_zp;
   assign \act_min$301  = act_min;
   assign \act_max$302  = act_max;
   assign \i_valid$303  = i_valid;
-  assign drain_acc__4 = \acc$304 ;
-  assign \bias$306  = \$signature__data$214 ;
-  assign \mult$307  = \$473 [31:0];
-  assign \shift$308  = \$474 [5:0];
+  assign drain_acc__1 = \acc$304 ;
+  assign \bias$306  = \$signature__data$247 ;
+  assign \mult$307  = \$468 [31:0];
+  assign \shift$308  = \$469 [5:0];
   assign \out_zp$309  = out_zp;
   assign \act_min$310  = act_min;
   assign \act_max$311  = act_max;
   assign \i_valid$312  = i_valid;
-  assign drain_acc__5 = \acc$313 ;
-  assign \bias$315  = \$signature__data$215 ;
-  assign \mult$316  = \$475 [31:0];
-  assign \shift$317  = \$476 [5:0];
+  assign drain_acc__2 = \acc$313 ;
+  assign \bias$315  = \$signature__data$248 ;
+  assign \mult$316  = \$470 [31:0];
+  assign \shift$317  = \$471 [5:0];
   assign \out_zp$318  = out_zp;
   assign \act_min$319  = act_min;
   assign \act_max$320  = act_max;
   assign \i_valid$321  = i_valid;
-  assign drain_acc__6 = \acc$322 ;
-  assign \bias$324  = \$signature__data$216 ;
-  assign \mult$325  = \$477 [31:0];
-  assign \shift$326  = \$478 [5:0];
+  assign drain_acc__3 = \acc$322 ;
+  assign \bias$324  = \$signature__data$249 ;
+  assign \mult$325  = \$472 [31:0];
+  assign \shift$326  = \$473 [5:0];
   assign \out_zp$327  = out_zp;
   assign \act_min$328  = act_min;
   assign \act_max$329  = act_max;
   assign \i_valid$330  = i_valid;
-  assign drain_acc__7 = \acc$331 ;
-  assign \bias$333  = \$signature__data$217 ;
-  assign \mult$334  = \$479 [31:0];
-  assign \shift$335  = \$480 [5:0];
+  assign drain_acc__4 = \acc$331 ;
+  assign \bias$333  = \$signature__data$250 ;
+  assign \mult$334  = \$474 [31:0];
+  assign \shift$335  = \$475 [5:0];
   assign \out_zp$336  = out_zp;
   assign \act_min$337  = act_min;
   assign \act_max$338  = act_max;
+  assign \i_valid$339  = i_valid;
+  assign drain_acc__5 = \acc$340 ;
+  assign \bias$342  = \$signature__data$251 ;
+  assign \mult$343  = \$476 [31:0];
+  assign \shift$344  = \$477 [5:0];
+  assign \out_zp$345  = out_zp;
+  assign \act_min$346  = act_min;
+  assign \act_max$347  = act_max;
+  assign \i_valid$348  = i_valid;
+  assign drain_acc__6 = \acc$349 ;
+  assign \bias$351  = \$signature__data$252 ;
+  assign \mult$352  = \$478 [31:0];
+  assign \shift$353  = \$479 [5:0];
+  assign \out_zp$354  = out_zp;
+  assign \act_min$355  = act_min;
+  assign \act_max$356  = act_max;
+  assign \i_valid$357  = i_valid;
+  assign drain_acc__7 = \acc$358 ;
+  assign \bias$360  = \$signature__data$253 ;
+  assign \mult$361  = \$480 [31:0];
+  assign \shift$362  = \$481 [5:0];
+  assign \out_zp$363  = out_zp;
+  assign \act_min$364  = act_min;
+  assign \act_max$365  = act_max;
   assign wr_addr = { ib[2:0], drain[2:0], jb[2:0] };
-  assign lane_en = \$514 [7:0];
+  assign lane_en = \$515 [7:0];
+  assign tmr_mismatch = 1'h0;
   assign \$9  = { \$8 [17], \$8 [17], \$8 [17], \$8 [17:3] };
   assign \$12  = { \$11 [17], \$11 [17], \$11 [17], \$11 [17:3] };
   assign \$13  = { 4'h0, bus__adr[17:4] };
@@ -6612,9 +6783,12 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$412  = { 3'h0, bus__adr[17:3] };
   assign \$414  = { 3'h0, bus__adr[17:3] };
   assign \$421  = { 1'h0, bus__adr[17:1] };
-  assign \$515  = { 1'h0, bus__adr[17:1] };
-  assign \$526  = { 4'h0, bus__adr[17:4] };
-  assign \$532  = { 4'h0, bus__adr[17:4] };
+  assign \$516  = { 1'h0, bus__adr[17:1] };
+  assign \$550  = { 4'h0, bus__adr[17:4] };
+  assign \$556  = { 4'h0, bus__adr[17:4] };
+  assign \$585  = 1'h1;
+  assign \$586  = bus__dat_w[3];
+  assign \$587  = 1'h1;
 endmodule
 
 (* generator = "Amaranth" *)

@@ -148,60 +148,60 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   wire \$226 ;
   wire \$227 ;
   wire \$228 ;
-  wire [7:0] \$229 ;
+  wire \$229 ;
   wire \$23 ;
-  wire [8:0] \$230 ;
-  wire [7:0] \$231 ;
-  wire [8:0] \$232 ;
-  wire [7:0] \$233 ;
-  wire [8:0] \$234 ;
-  wire [7:0] \$235 ;
-  wire [8:0] \$236 ;
-  wire [7:0] \$237 ;
-  wire [8:0] \$238 ;
-  wire [7:0] \$239 ;
+  wire [7:0] \$230 ;
+  wire [8:0] \$231 ;
+  wire [7:0] \$232 ;
+  wire [8:0] \$233 ;
+  wire [7:0] \$234 ;
+  wire [8:0] \$235 ;
+  wire [7:0] \$236 ;
+  wire [8:0] \$237 ;
+  wire [7:0] \$238 ;
+  wire [8:0] \$239 ;
   wire \$24 ;
-  wire [8:0] \$240 ;
-  wire [7:0] \$241 ;
-  wire [8:0] \$242 ;
-  wire [7:0] \$243 ;
-  wire [8:0] \$244 ;
-  wire [32:0] \$245 ;
-  wire [6:0] \$246 ;
-  wire [32:0] \$247 ;
-  wire [6:0] \$248 ;
-  wire [32:0] \$249 ;
+  wire [7:0] \$240 ;
+  wire [8:0] \$241 ;
+  wire [7:0] \$242 ;
+  wire [8:0] \$243 ;
+  wire [7:0] \$244 ;
+  wire [8:0] \$245 ;
+  wire [32:0] \$246 ;
+  wire [6:0] \$247 ;
+  wire [32:0] \$248 ;
+  wire [6:0] \$249 ;
   wire [17:0] \$25 ;
-  wire [6:0] \$250 ;
-  wire [32:0] \$251 ;
-  wire [6:0] \$252 ;
-  wire \$253 ;
+  wire [32:0] \$250 ;
+  wire [6:0] \$251 ;
+  wire [32:0] \$252 ;
+  wire [6:0] \$253 ;
   wire \$254 ;
-  wire [6:0] \$255 ;
-  wire [7:0] \$256 ;
-  wire \$257 ;
-  wire [6:0] \$258 ;
-  wire [7:0] \$259 ;
+  wire \$255 ;
+  wire [6:0] \$256 ;
+  wire [7:0] \$257 ;
+  wire \$258 ;
+  wire [6:0] \$259 ;
   wire [17:0] \$26 ;
-  wire \$260 ;
-  wire [6:0] \$261 ;
-  wire [7:0] \$262 ;
-  wire \$263 ;
-  wire [6:0] \$264 ;
-  wire [7:0] \$265 ;
-  wire \$266 ;
+  wire [7:0] \$260 ;
+  wire \$261 ;
+  wire [6:0] \$262 ;
+  wire [7:0] \$263 ;
+  wire \$264 ;
+  wire [6:0] \$265 ;
+  wire [7:0] \$266 ;
   wire \$267 ;
   wire \$268 ;
   wire \$269 ;
   wire [17:0] \$27 ;
   wire \$270 ;
   wire \$271 ;
-  wire [3:0] \$272 ;
-  wire [18:0] \$273 ;
+  wire \$272 ;
+  wire [3:0] \$273 ;
   wire [18:0] \$274 ;
-  wire [17:0] \$275 ;
-  wire \$276 ;
-  wire \$277 ;
+  wire [18:0] \$275 ;
+  wire [17:0] \$276 ;
+  wire [32:0] \$277 ;
   wire \$278 ;
   wire \$279 ;
   wire [17:0] \$28 ;
@@ -211,48 +211,48 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   wire \$283 ;
   wire \$284 ;
   wire \$285 ;
-  wire [17:0] \$286 ;
+  wire \$286 ;
   wire \$287 ;
   wire \$288 ;
-  wire \$289 ;
+  wire [6:0] \$289 ;
   wire \$29 ;
-  wire \$290 ;
+  wire [16:0] \$290 ;
   wire \$291 ;
-  wire [17:0] \$292 ;
+  wire [4:0] \$292 ;
   wire \$293 ;
-  wire \$294 ;
+  wire [3:0] \$294 ;
   wire \$295 ;
-  wire \$296 ;
+  wire [4:0] \$296 ;
   wire \$297 ;
-  wire \$298 ;
+  wire [4:0] \$298 ;
   wire \$299 ;
   wire \$3 ;
   wire \$30 ;
-  wire \$300 ;
-  wire \$301 ;
-  wire \$302 ;
+  wire [4:0] \$300 ;
+  wire [4:0] \$301 ;
+  wire [4:0] \$302 ;
   wire \$303 ;
   wire \$304 ;
-  wire \$305 ;
+  wire [32:0] \$305 ;
   wire \$306 ;
   wire \$307 ;
   wire \$308 ;
   wire \$309 ;
   wire \$31 ;
-  wire \$310 ;
+  wire [17:0] \$310 ;
   wire \$311 ;
   wire \$312 ;
   wire \$313 ;
   wire \$314 ;
   wire \$315 ;
-  wire \$316 ;
+  wire [17:0] \$316 ;
   wire \$317 ;
   wire \$318 ;
   wire \$319 ;
   wire \$32 ;
   wire \$320 ;
   wire \$321 ;
-  wire [32:0] \$322 ;
+  wire \$322 ;
   wire \$323 ;
   wire \$324 ;
   wire \$325 ;
@@ -265,62 +265,63 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   wire \$331 ;
   wire \$332 ;
   wire \$333 ;
-  wire [6:0] \$334 ;
-  wire [16:0] \$335 ;
+  wire \$334 ;
+  wire \$335 ;
   wire \$336 ;
-  wire [4:0] \$337 ;
+  wire \$337 ;
   wire \$338 ;
-  wire [3:0] \$339 ;
+  wire \$339 ;
   wire \$34 ;
   wire \$340 ;
-  wire [4:0] \$341 ;
+  wire \$341 ;
   wire \$342 ;
-  wire [4:0] \$343 ;
+  wire \$343 ;
   wire \$344 ;
-  wire [4:0] \$345 ;
-  wire [4:0] \$346 ;
-  wire [4:0] \$347 ;
-  wire \$348 ;
+  wire \$345 ;
+  wire \$346 ;
+  wire \$347 ;
+  reg \$348 ;
   reg \$349 ;
   wire \$35 ;
-  reg [2:0] \$350 ;
-  reg [1:0] \$351 ;
-  reg \$352 ;
-  reg \$353 ;
-  reg [31:0] \$354 ;
-  reg \$355 ;
-  reg \$356 ;
-  reg \$357 ;
-  reg [15:0] \$358 ;
-  reg [15:0] \$359 ;
+  reg \$350 ;
+  reg \$351 ;
+  reg [15:0] \$352 ;
+  reg [15:0] \$353 ;
+  reg [15:0] \$354 ;
+  reg [7:0] \$355 ;
+  reg [7:0] \$356 ;
+  reg [7:0] \$357 ;
+  reg [7:0] \$358 ;
+  reg [7:0] \$359 ;
   wire \$36 ;
-  reg [15:0] \$360 ;
-  reg [7:0] \$361 ;
-  reg [7:0] \$362 ;
-  reg [7:0] \$363 ;
-  reg [7:0] \$364 ;
-  reg [7:0] \$365 ;
-  reg \$366 ;
-  reg [31:0] \$367 ;
-  reg [5:0] \$368 ;
-  reg [1:0] \$369 ;
+  reg \$360 ;
+  reg [31:0] \$361 ;
+  reg [5:0] \$362 ;
+  reg [31:0] \$363 ;
+  reg [2:0] \$364 ;
+  reg [3:0] \$365 ;
+  reg [3:0] \$366 ;
+  reg [5:0] \$367 ;
+  reg [3:0] \$368 ;
+  reg [2:0] \$369 ;
   wire [17:0] \$37 ;
   reg \$370 ;
-  reg [7:0] \$371 ;
-  reg [3:0] \$372 ;
-  reg [7:0] \$373 ;
-  reg [3:0] \$374 ;
-  reg [7:0] \$375 ;
-  reg [3:0] \$376 ;
+  reg [31:0] \$371 ;
+  reg \$372 ;
+  reg [2:0] \$373 ;
+  reg [1:0] \$374 ;
+  reg \$375 ;
+  reg \$376 ;
   reg [31:0] \$377 ;
-  reg \$378 ;
-  reg [3:0] \$379 ;
+  reg [1:0] \$378 ;
+  reg \$379 ;
   wire [17:0] \$38 ;
-  reg [3:0] \$380 ;
-  reg [2:0] \$381 ;
-  reg [5:0] \$382 ;
+  reg [7:0] \$380 ;
+  reg [3:0] \$381 ;
+  reg [7:0] \$382 ;
   reg [3:0] \$383 ;
-  reg [2:0] \$384 ;
+  reg [7:0] \$384 ;
+  reg [3:0] \$385 ;
   wire [17:0] \$39 ;
   wire \$4 ;
   wire [17:0] \$40 ;
@@ -349,18 +350,18 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   wire [17:0] \$61 ;
   wire [17:0] \$62 ;
   wire [17:0] \$63 ;
-  wire [5:0] \$635 ;
+  wire [5:0] \$637 ;
   wire [17:0] \$64 ;
-  wire [5:0] \$640 ;
-  wire [5:0] \$645 ;
+  wire [5:0] \$642 ;
+  wire [5:0] \$647 ;
   wire \$65 ;
-  wire [5:0] \$650 ;
-  wire [5:0] \$655 ;
+  wire [5:0] \$652 ;
+  wire [5:0] \$657 ;
   wire \$66 ;
-  wire [5:0] \$660 ;
-  wire [5:0] \$665 ;
+  wire [5:0] \$662 ;
+  wire [5:0] \$667 ;
   wire \$67 ;
-  wire [5:0] \$670 ;
+  wire [5:0] \$672 ;
   wire \$68 ;
   wire [17:0] \$69 ;
   wire [16:0] \$7 ;
@@ -397,111 +398,111 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   wire [17:0] \$98 ;
   wire [17:0] \$99 ;
   reg [7:0] \$like  = 8'h00;
-  reg [7:0] \$like$213  = 8'h00;
-  reg [7:0] \$like$215  = 8'h00;
+  reg [7:0] \$like$239  = 8'h00;
+  reg [7:0] \$like$241  = 8'h00;
   reg [5:0] \$signature__addr ;
   wire [2:0] \$signature__addr$100 ;
-  wire [7:0] \$signature__addr$103 ;
-  reg [7:0] \$signature__addr$198 ;
-  wire [5:0] \$signature__addr$23 ;
-  reg [5:0] \$signature__addr$26 ;
-  wire [5:0] \$signature__addr$27 ;
-  reg [5:0] \$signature__addr$30 ;
-  wire [5:0] \$signature__addr$31 ;
-  reg [5:0] \$signature__addr$34 ;
-  wire [5:0] \$signature__addr$35 ;
-  reg [5:0] \$signature__addr$38 ;
-  wire [5:0] \$signature__addr$40 ;
-  reg [5:0] \$signature__addr$43 ;
-  wire [5:0] \$signature__addr$44 ;
-  reg [5:0] \$signature__addr$47 ;
-  wire [5:0] \$signature__addr$48 ;
-  reg [5:0] \$signature__addr$51 ;
-  wire [5:0] \$signature__addr$52 ;
-  wire [2:0] \$signature__addr$55 ;
-  wire [2:0] \$signature__addr$56 ;
-  wire [2:0] \$signature__addr$59 ;
-  wire [2:0] \$signature__addr$60 ;
-  wire [2:0] \$signature__addr$63 ;
-  wire [2:0] \$signature__addr$64 ;
-  wire [2:0] \$signature__addr$67 ;
-  wire [2:0] \$signature__addr$68 ;
-  wire [2:0] \$signature__addr$71 ;
-  wire [2:0] \$signature__addr$72 ;
-  wire [2:0] \$signature__addr$75 ;
-  wire [2:0] \$signature__addr$76 ;
-  wire [2:0] \$signature__addr$79 ;
-  wire [2:0] \$signature__addr$80 ;
-  wire [2:0] \$signature__addr$83 ;
-  wire [2:0] \$signature__addr$84 ;
-  wire [2:0] \$signature__addr$87 ;
-  wire [2:0] \$signature__addr$88 ;
+  wire [2:0] \$signature__addr$103 ;
+  wire [2:0] \$signature__addr$104 ;
+  wire [2:0] \$signature__addr$107 ;
+  wire [2:0] \$signature__addr$108 ;
+  wire [2:0] \$signature__addr$111 ;
+  wire [2:0] \$signature__addr$112 ;
+  wire [2:0] \$signature__addr$115 ;
+  wire [2:0] \$signature__addr$116 ;
+  wire [2:0] \$signature__addr$119 ;
+  wire [2:0] \$signature__addr$120 ;
+  wire [2:0] \$signature__addr$123 ;
+  wire [2:0] \$signature__addr$124 ;
+  wire [2:0] \$signature__addr$127 ;
+  wire [2:0] \$signature__addr$128 ;
+  wire [2:0] \$signature__addr$131 ;
+  wire [2:0] \$signature__addr$132 ;
+  wire [2:0] \$signature__addr$135 ;
+  wire [2:0] \$signature__addr$136 ;
+  wire [7:0] \$signature__addr$139 ;
+  reg [7:0] \$signature__addr$225 ;
+  wire [5:0] \$signature__addr$60 ;
+  reg [5:0] \$signature__addr$63 ;
+  wire [5:0] \$signature__addr$64 ;
+  reg [5:0] \$signature__addr$67 ;
+  wire [5:0] \$signature__addr$68 ;
+  reg [5:0] \$signature__addr$71 ;
+  wire [5:0] \$signature__addr$72 ;
+  reg [5:0] \$signature__addr$75 ;
+  wire [5:0] \$signature__addr$76 ;
+  reg [5:0] \$signature__addr$79 ;
+  wire [5:0] \$signature__addr$80 ;
+  reg [5:0] \$signature__addr$83 ;
+  wire [5:0] \$signature__addr$84 ;
+  reg [5:0] \$signature__addr$87 ;
+  wire [5:0] \$signature__addr$88 ;
   wire [2:0] \$signature__addr$91 ;
   wire [2:0] \$signature__addr$92 ;
   wire [2:0] \$signature__addr$95 ;
   wire [2:0] \$signature__addr$96 ;
   wire [2:0] \$signature__addr$99 ;
   wire [31:0] \$signature__data ;
-  wire [5:0] \$signature__data$101 ;
-  wire [31:0] \$signature__data$106 ;
-  wire [31:0] \$signature__data$111 ;
-  wire [31:0] \$signature__data$112 ;
+  wire [31:0] \$signature__data$101 ;
+  wire [31:0] \$signature__data$105 ;
+  wire [31:0] \$signature__data$109 ;
   wire [31:0] \$signature__data$113 ;
-  wire [31:0] \$signature__data$114 ;
   wire [31:0] \$signature__data$117 ;
-  wire [31:0] \$signature__data$118 ;
-  wire [31:0] \$signature__data$119 ;
-  wire [31:0] \$signature__data$120 ;
-  wire [31:0] \$signature__data$122 ;
-  wire [31:0] \$signature__data$123 ;
-  wire [31:0] \$signature__data$124 ;
-  wire [31:0] \$signature__data$125 ;
-  wire [31:0] \$signature__data$127 ;
-  wire [31:0] \$signature__data$128 ;
-  wire [31:0] \$signature__data$129 ;
-  wire [31:0] \$signature__data$130 ;
-  wire [5:0] \$signature__data$132 ;
+  wire [31:0] \$signature__data$121 ;
+  wire [5:0] \$signature__data$125 ;
+  wire [5:0] \$signature__data$129 ;
   wire [5:0] \$signature__data$133 ;
-  wire [5:0] \$signature__data$134 ;
-  wire [5:0] \$signature__data$135 ;
-  reg [31:0] \$signature__data$200 ;
-  wire [31:0] \$signature__data$28 ;
-  wire [31:0] \$signature__data$32 ;
-  wire [31:0] \$signature__data$36 ;
-  wire [31:0] \$signature__data$41 ;
-  wire [31:0] \$signature__data$45 ;
-  wire [31:0] \$signature__data$49 ;
-  wire [31:0] \$signature__data$53 ;
-  wire [31:0] \$signature__data$57 ;
-  wire [31:0] \$signature__data$61 ;
+  wire [5:0] \$signature__data$137 ;
+  wire [31:0] \$signature__data$142 ;
+  wire [31:0] \$signature__data$147 ;
+  wire [31:0] \$signature__data$148 ;
+  wire [31:0] \$signature__data$149 ;
+  wire [31:0] \$signature__data$150 ;
+  wire [31:0] \$signature__data$153 ;
+  wire [31:0] \$signature__data$154 ;
+  wire [31:0] \$signature__data$155 ;
+  wire [31:0] \$signature__data$156 ;
+  wire [31:0] \$signature__data$158 ;
+  wire [31:0] \$signature__data$159 ;
+  wire [31:0] \$signature__data$160 ;
+  wire [31:0] \$signature__data$161 ;
+  wire [31:0] \$signature__data$163 ;
+  wire [31:0] \$signature__data$164 ;
+  wire [31:0] \$signature__data$165 ;
+  wire [31:0] \$signature__data$166 ;
+  wire [5:0] \$signature__data$168 ;
+  wire [5:0] \$signature__data$169 ;
+  wire [5:0] \$signature__data$170 ;
+  wire [5:0] \$signature__data$171 ;
+  reg [31:0] \$signature__data$227 ;
   wire [31:0] \$signature__data$65 ;
   wire [31:0] \$signature__data$69 ;
   wire [31:0] \$signature__data$73 ;
   wire [31:0] \$signature__data$77 ;
   wire [31:0] \$signature__data$81 ;
   wire [31:0] \$signature__data$85 ;
-  wire [5:0] \$signature__data$89 ;
-  wire [5:0] \$signature__data$93 ;
-  wire [5:0] \$signature__data$97 ;
+  wire [31:0] \$signature__data$89 ;
+  wire [31:0] \$signature__data$93 ;
+  wire [31:0] \$signature__data$97 ;
   wire [3:0] \$signature__en ;
   wire \$signature__en$102 ;
-  reg [3:0] \$signature__en$205 ;
-  wire [3:0] \$signature__en$29 ;
-  wire [3:0] \$signature__en$33 ;
-  wire [3:0] \$signature__en$37 ;
-  wire [3:0] \$signature__en$42 ;
-  wire [3:0] \$signature__en$46 ;
-  wire [3:0] \$signature__en$50 ;
-  wire [3:0] \$signature__en$54 ;
-  wire \$signature__en$58 ;
-  wire \$signature__en$62 ;
-  wire \$signature__en$66 ;
-  wire \$signature__en$70 ;
-  wire \$signature__en$74 ;
-  wire \$signature__en$78 ;
-  wire \$signature__en$82 ;
-  wire \$signature__en$86 ;
-  wire \$signature__en$90 ;
+  wire \$signature__en$106 ;
+  wire \$signature__en$110 ;
+  wire \$signature__en$114 ;
+  wire \$signature__en$118 ;
+  wire \$signature__en$122 ;
+  wire \$signature__en$126 ;
+  wire \$signature__en$130 ;
+  wire \$signature__en$134 ;
+  wire \$signature__en$138 ;
+  reg [3:0] \$signature__en$232 ;
+  wire [3:0] \$signature__en$66 ;
+  wire [3:0] \$signature__en$70 ;
+  wire [3:0] \$signature__en$74 ;
+  wire [3:0] \$signature__en$78 ;
+  wire [3:0] \$signature__en$82 ;
+  wire [3:0] \$signature__en$86 ;
+  wire [3:0] \$signature__en$90 ;
   wire \$signature__en$94 ;
   wire \$signature__en$98 ;
   wire [8:0] a_in__0;
@@ -509,37 +510,41 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   wire [8:0] a_in__2;
   wire [8:0] a_in__3;
   reg [7:0] a_zp = 8'h00;
+  reg [7:0] a_zp_d;
   wire [31:0] acc;
-  wire [31:0] \acc$169 ;
-  wire [31:0] \acc$178 ;
-  wire [31:0] \acc$187 ;
+  wire [31:0] \acc$196 ;
+  wire [31:0] \acc$205 ;
+  wire [31:0] \acc$214 ;
   reg [7:0] act_max = 8'h7f;
   (* init = 8'h7f *)
-  wire [7:0] \act_max$167 ;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$176 ;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$185 ;
-  (* init = 8'h7f *)
   wire [7:0] \act_max$194 ;
+  (* init = 8'h7f *)
+  wire [7:0] \act_max$203 ;
+  (* init = 8'h7f *)
+  wire [7:0] \act_max$212 ;
+  (* init = 8'h7f *)
+  wire [7:0] \act_max$221 ;
+  reg [7:0] act_max_d;
   reg [7:0] act_min = 8'h80;
   (* init = 8'h80 *)
-  wire [7:0] \act_min$165 ;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$175 ;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$184 ;
-  (* init = 8'h80 *)
   wire [7:0] \act_min$193 ;
+  (* init = 8'h80 *)
+  wire [7:0] \act_min$202 ;
+  (* init = 8'h80 *)
+  wire [7:0] \act_min$211 ;
+  (* init = 8'h80 *)
+  wire [7:0] \act_min$220 ;
+  reg [7:0] act_min_d;
   wire [8:0] b_in__0;
   wire [8:0] b_in__1;
   wire [8:0] b_in__2;
   wire [8:0] b_in__3;
   reg [7:0] b_zp = 8'h00;
+  reg [7:0] b_zp_d;
   wire [31:0] bias;
-  wire [31:0] \bias$171 ;
-  wire [31:0] \bias$180 ;
-  wire [31:0] \bias$189 ;
+  wire [31:0] \bias$198 ;
+  wire [31:0] \bias$207 ;
+  wire [31:0] \bias$216 ;
   output bus__ack;
   reg bus__ack = 1'h0;
   input [20:0] bus__adr;
@@ -559,84 +564,119 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   output busy;
   reg busy = 1'h0;
   (* init = 1'h0 *)
-  wire \busy$14 ;
+  wire \busy$13 ;
+  reg busy_d;
   reg [1:0] byte_sel = 2'h0;
   reg [31:0] c_word;
   reg clear;
   input clk;
   wire clk;
+  (* enum_base_type = "Ctrl" *)
+  (* enum_value_000 = "IDLE" *)
+  (* enum_value_001 = "CLEAR" *)
+  (* enum_value_010 = "FEED" *)
+  (* enum_value_011 = "WAIT" *)
+  (* enum_value_100 = "DRAIN" *)
+  (* enum_value_101 = "FLUSH" *)
   reg [2:0] ctrl_state = 3'h0;
+  (* enum_base_type = "Ctrl" *)
+  (* enum_value_000 = "IDLE" *)
+  (* enum_value_001 = "CLEAR" *)
+  (* enum_value_010 = "FEED" *)
+  (* enum_value_011 = "WAIT" *)
+  (* enum_value_100 = "DRAIN" *)
+  (* enum_value_101 = "FLUSH" *)
+  reg [2:0] ctrl_state_d;
   reg [31:0] cycles = 32'd0;
+  reg [31:0] cycles_d;
   reg done = 1'h0;
+  reg done_d;
   reg [2:0] drain = 3'h0;
   wire [31:0] drain_acc__0;
   wire [31:0] drain_acc__1;
   wire [31:0] drain_acc__2;
   wire [31:0] drain_acc__3;
+  reg [2:0] drain_d;
   wire [1:0] drain_row;
   wire draining;
   reg error = 1'h0;
+  reg error_d;
   reg feeding;
   reg i_valid;
-  wire \i_valid$168 ;
-  wire \i_valid$177 ;
-  wire \i_valid$186 ;
+  wire \i_valid$195 ;
+  wire \i_valid$204 ;
+  wire \i_valid$213 ;
   reg [3:0] ib = 4'h0;
+  reg [3:0] ib_d;
   output irq;
   wire irq;
   reg irq_en = 1'h0;
+  reg irq_en_d;
   reg [3:0] jb = 4'h0;
+  reg [3:0] jb_d;
   reg [5:0] k = 6'h00;
+  reg [5:0] k_d;
   wire [3:0] lane_en;
   wire [3:0] m_blocks;
   wire [31:0] mult;
-  wire [31:0] \mult$172 ;
-  wire [31:0] \mult$181 ;
-  wire [31:0] \mult$190 ;
+  wire [31:0] \mult$199 ;
+  wire [31:0] \mult$208 ;
+  wire [31:0] \mult$217 ;
   wire [3:0] n_blocks;
   reg [3:0] nxt_en = 4'h0;
-  reg [3:0] \nxt_en$214  = 4'h0;
-  reg [3:0] \nxt_en$216  = 4'h0;
+  reg [3:0] \nxt_en$240  = 4'h0;
+  reg [3:0] \nxt_en$242  = 4'h0;
   wire [7:0] out;
-  wire [7:0] \out$202 ;
-  wire [7:0] \out$203 ;
-  wire [7:0] \out$204 ;
+  wire [7:0] \out$229 ;
+  wire [7:0] \out$230 ;
+  wire [7:0] \out$231 ;
   reg [7:0] out_zp = 8'h00;
   (* init = 8'h00 *)
-  wire [7:0] \out_zp$163 ;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$174 ;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$183 ;
-  (* init = 8'h00 *)
   wire [7:0] \out_zp$192 ;
+  (* init = 8'h00 *)
+  wire [7:0] \out_zp$201 ;
+  (* init = 8'h00 *)
+  wire [7:0] \out_zp$210 ;
+  (* init = 8'h00 *)
+  wire [7:0] \out_zp$219 ;
+  reg [7:0] out_zp_d;
   reg per_channel = 1'h0;
+  reg per_channel_d;
   reg [31:0] qmult = 32'd1073741824;
+  reg [31:0] qmult_d;
   reg [5:0] qshift = 6'h00;
+  reg [5:0] qshift_d;
   reg [1:0] rd_bank = 2'h0;
   reg rd_lane = 1'h0;
   reg [2:0] rd_region = 3'h0;
   reg rd_valid = 1'h0;
   reg [15:0] reg_k = 16'h0000;
+  reg [15:0] reg_k_d;
   reg [15:0] reg_m = 16'h0000;
+  reg [15:0] reg_m_d;
   reg [15:0] reg_n = 16'h0000;
+  reg [15:0] reg_n_d;
   reg [31:0] reg_rdata = 32'd0;
   wire [5:0] row;
   input rst;
   wire rst;
   wire served;
   wire [5:0] shift;
-  wire [5:0] \shift$173 ;
-  wire [5:0] \shift$182 ;
-  wire [5:0] \shift$191 ;
+  wire [5:0] \shift$200 ;
+  wire [5:0] \shift$209 ;
+  wire [5:0] \shift$218 ;
   reg start;
+  reg [31:0] tmr_errors = 32'd0;
+  reg tmr_flag = 1'h0;
+  wire tmr_mismatch;
   reg valid = 1'h0;
   reg [31:0] value;
-  reg [31:0] \value$116 ;
-  reg [31:0] \value$121 ;
-  reg [31:0] \value$126 ;
-  reg [31:0] \value$131 ;
+  reg [31:0] \value$152 ;
+  reg [31:0] \value$157 ;
+  reg [31:0] \value$162 ;
+  reg [31:0] \value$167 ;
   reg [3:0] \wait  = 4'h0;
+  reg [3:0] wait_d;
   wire [7:0] wr_addr;
   wire [3:0] wr_en;
   reg [31:0] a_bank0 [63:0];
@@ -720,7 +760,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   always @(posedge clk) begin
     _0_ <= a_bank0[\$signature__addr ];
   end
-  assign \$signature__data$111  = _0_;
+  assign \$signature__data$147  = _0_;
   reg [31:0] a_bank1 [63:0];
   initial begin
     a_bank1[0] = 32'd0;
@@ -789,20 +829,20 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     a_bank1[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$29 [0])
+    if (\$signature__en$66 [0])
       a_bank1[{ \$28 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$29 [1])
+    if (\$signature__en$66 [1])
       a_bank1[{ \$28 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$29 [2])
+    if (\$signature__en$66 [2])
       a_bank1[{ \$28 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$29 [3])
+    if (\$signature__en$66 [3])
       a_bank1[{ \$28 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _1_;
   always @(posedge clk) begin
-    _1_ <= a_bank1[\$signature__addr$26 ];
+    _1_ <= a_bank1[\$signature__addr$63 ];
   end
-  assign \$signature__data$112  = _1_;
+  assign \$signature__data$148  = _1_;
   reg [31:0] a_bank2 [63:0];
   initial begin
     a_bank2[0] = 32'd0;
@@ -871,20 +911,20 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     a_bank2[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$33 [0])
+    if (\$signature__en$70 [0])
       a_bank2[{ \$40 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$33 [1])
+    if (\$signature__en$70 [1])
       a_bank2[{ \$40 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$33 [2])
+    if (\$signature__en$70 [2])
       a_bank2[{ \$40 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$33 [3])
+    if (\$signature__en$70 [3])
       a_bank2[{ \$40 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _2_;
   always @(posedge clk) begin
-    _2_ <= a_bank2[\$signature__addr$30 ];
+    _2_ <= a_bank2[\$signature__addr$67 ];
   end
-  assign \$signature__data$113  = _2_;
+  assign \$signature__data$149  = _2_;
   reg [31:0] a_bank3 [63:0];
   initial begin
     a_bank3[0] = 32'd0;
@@ -953,20 +993,20 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     a_bank3[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$37 [0])
+    if (\$signature__en$74 [0])
       a_bank3[{ \$52 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$37 [1])
+    if (\$signature__en$74 [1])
       a_bank3[{ \$52 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$37 [2])
+    if (\$signature__en$74 [2])
       a_bank3[{ \$52 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$37 [3])
+    if (\$signature__en$74 [3])
       a_bank3[{ \$52 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _3_;
   always @(posedge clk) begin
-    _3_ <= a_bank3[\$signature__addr$34 ];
+    _3_ <= a_bank3[\$signature__addr$71 ];
   end
-  assign \$signature__data$114  = _3_;
+  assign \$signature__data$150  = _3_;
   reg [31:0] b_bank0 [63:0];
   initial begin
     b_bank0[0] = 32'd0;
@@ -1035,20 +1075,20 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     b_bank0[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$42 [0])
+    if (\$signature__en$78 [0])
       b_bank0[{ \$64 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$42 [1])
+    if (\$signature__en$78 [1])
       b_bank0[{ \$64 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$42 [2])
+    if (\$signature__en$78 [2])
       b_bank0[{ \$64 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$42 [3])
+    if (\$signature__en$78 [3])
       b_bank0[{ \$64 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _4_;
   always @(posedge clk) begin
-    _4_ <= b_bank0[\$signature__addr$38 ];
+    _4_ <= b_bank0[\$signature__addr$75 ];
   end
-  assign \$signature__data$117  = _4_;
+  assign \$signature__data$153  = _4_;
   reg [31:0] b_bank1 [63:0];
   initial begin
     b_bank1[0] = 32'd0;
@@ -1117,20 +1157,20 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     b_bank1[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$46 [0])
+    if (\$signature__en$82 [0])
       b_bank1[{ \$76 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$46 [1])
+    if (\$signature__en$82 [1])
       b_bank1[{ \$76 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$46 [2])
+    if (\$signature__en$82 [2])
       b_bank1[{ \$76 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$46 [3])
+    if (\$signature__en$82 [3])
       b_bank1[{ \$76 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _5_;
   always @(posedge clk) begin
-    _5_ <= b_bank1[\$signature__addr$43 ];
+    _5_ <= b_bank1[\$signature__addr$79 ];
   end
-  assign \$signature__data$118  = _5_;
+  assign \$signature__data$154  = _5_;
   reg [31:0] b_bank2 [63:0];
   initial begin
     b_bank2[0] = 32'd0;
@@ -1199,20 +1239,20 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     b_bank2[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$50 [0])
+    if (\$signature__en$86 [0])
       b_bank2[{ \$88 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$50 [1])
+    if (\$signature__en$86 [1])
       b_bank2[{ \$88 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$50 [2])
+    if (\$signature__en$86 [2])
       b_bank2[{ \$88 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$50 [3])
+    if (\$signature__en$86 [3])
       b_bank2[{ \$88 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _6_;
   always @(posedge clk) begin
-    _6_ <= b_bank2[\$signature__addr$47 ];
+    _6_ <= b_bank2[\$signature__addr$83 ];
   end
-  assign \$signature__data$119  = _6_;
+  assign \$signature__data$155  = _6_;
   reg [31:0] b_bank3 [63:0];
   initial begin
     b_bank3[0] = 32'd0;
@@ -1281,20 +1321,20 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     b_bank3[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$54 [0])
+    if (\$signature__en$90 [0])
       b_bank3[{ \$100 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$54 [1])
+    if (\$signature__en$90 [1])
       b_bank3[{ \$100 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$54 [2])
+    if (\$signature__en$90 [2])
       b_bank3[{ \$100 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$54 [3])
+    if (\$signature__en$90 [3])
       b_bank3[{ \$100 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _7_;
   always @(posedge clk) begin
-    _7_ <= b_bank3[\$signature__addr$51 ];
+    _7_ <= b_bank3[\$signature__addr$87 ];
   end
-  assign \$signature__data$120  = _7_;
+  assign \$signature__data$156  = _7_;
   reg [31:0] bias_bank0 [7:0];
   initial begin
     bias_bank0[0] = 32'd0;
@@ -1307,14 +1347,14 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     bias_bank0[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$58 )
+    if (\$signature__en$94 )
       bias_bank0[\$111 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _8_;
   always @(posedge clk) begin
     _8_ <= bias_bank0[\$110 [2:0]];
   end
-  assign \$signature__data$122  = _8_;
+  assign \$signature__data$158  = _8_;
   reg [31:0] bias_bank1 [7:0];
   initial begin
     bias_bank1[0] = 32'd0;
@@ -1327,14 +1367,14 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     bias_bank1[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$62 )
+    if (\$signature__en$98 )
       bias_bank1[\$120 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _9_;
   always @(posedge clk) begin
     _9_ <= bias_bank1[\$119 [2:0]];
   end
-  assign \$signature__data$123  = _9_;
+  assign \$signature__data$159  = _9_;
   reg [31:0] bias_bank2 [7:0];
   initial begin
     bias_bank2[0] = 32'd0;
@@ -1347,14 +1387,14 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     bias_bank2[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$66 )
+    if (\$signature__en$102 )
       bias_bank2[\$129 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _10_;
   always @(posedge clk) begin
     _10_ <= bias_bank2[\$128 [2:0]];
   end
-  assign \$signature__data$124  = _10_;
+  assign \$signature__data$160  = _10_;
   reg [31:0] bias_bank3 [7:0];
   initial begin
     bias_bank3[0] = 32'd0;
@@ -1367,14 +1407,14 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     bias_bank3[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$70 )
+    if (\$signature__en$106 )
       bias_bank3[\$138 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _11_;
   always @(posedge clk) begin
     _11_ <= bias_bank3[\$137 [2:0]];
   end
-  assign \$signature__data$125  = _11_;
+  assign \$signature__data$161  = _11_;
   reg [31:0] c_mem [255:0];
   initial begin
     c_mem[0] = 32'd0;
@@ -1635,20 +1675,20 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     c_mem[255] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$205 [0])
-      c_mem[\$signature__addr$198 ][7:0] <= \$signature__data$200 [7:0];
-    if (\$signature__en$205 [1])
-      c_mem[\$signature__addr$198 ][15:8] <= \$signature__data$200 [15:8];
-    if (\$signature__en$205 [2])
-      c_mem[\$signature__addr$198 ][23:16] <= \$signature__data$200 [23:16];
-    if (\$signature__en$205 [3])
-      c_mem[\$signature__addr$198 ][31:24] <= \$signature__data$200 [31:24];
+    if (\$signature__en$232 [0])
+      c_mem[\$signature__addr$225 ][7:0] <= \$signature__data$227 [7:0];
+    if (\$signature__en$232 [1])
+      c_mem[\$signature__addr$225 ][15:8] <= \$signature__data$227 [15:8];
+    if (\$signature__en$232 [2])
+      c_mem[\$signature__addr$225 ][23:16] <= \$signature__data$227 [23:16];
+    if (\$signature__en$232 [3])
+      c_mem[\$signature__addr$225 ][31:24] <= \$signature__data$227 [31:24];
   end
   reg [31:0] _12_;
   always @(posedge clk) begin
     _12_ <= c_mem[\$217 [7:0]];
   end
-  assign \$signature__data$106  = _12_;
+  assign \$signature__data$142  = _12_;
   reg [31:0] mult_bank0 [7:0];
   initial begin
     mult_bank0[0] = 32'd0;
@@ -1661,14 +1701,14 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     mult_bank0[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$74 )
+    if (\$signature__en$110 )
       mult_bank0[\$147 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _13_;
   always @(posedge clk) begin
     _13_ <= mult_bank0[\$146 [2:0]];
   end
-  assign \$signature__data$127  = _13_;
+  assign \$signature__data$163  = _13_;
   reg [31:0] mult_bank1 [7:0];
   initial begin
     mult_bank1[0] = 32'd0;
@@ -1681,14 +1721,14 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     mult_bank1[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$78 )
+    if (\$signature__en$114 )
       mult_bank1[\$156 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _14_;
   always @(posedge clk) begin
     _14_ <= mult_bank1[\$155 [2:0]];
   end
-  assign \$signature__data$128  = _14_;
+  assign \$signature__data$164  = _14_;
   reg [31:0] mult_bank2 [7:0];
   initial begin
     mult_bank2[0] = 32'd0;
@@ -1701,14 +1741,14 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     mult_bank2[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$82 )
+    if (\$signature__en$118 )
       mult_bank2[\$165 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _15_;
   always @(posedge clk) begin
     _15_ <= mult_bank2[\$164 [2:0]];
   end
-  assign \$signature__data$129  = _15_;
+  assign \$signature__data$165  = _15_;
   reg [31:0] mult_bank3 [7:0];
   initial begin
     mult_bank3[0] = 32'd0;
@@ -1721,14 +1761,14 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     mult_bank3[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$86 )
+    if (\$signature__en$122 )
       mult_bank3[\$174 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _16_;
   always @(posedge clk) begin
     _16_ <= mult_bank3[\$173 [2:0]];
   end
-  assign \$signature__data$130  = _16_;
+  assign \$signature__data$166  = _16_;
   reg [5:0] shift_bank0 [7:0];
   initial begin
     shift_bank0[0] = 6'h00;
@@ -1741,14 +1781,14 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     shift_bank0[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$90 )
+    if (\$signature__en$126 )
       shift_bank0[\$183 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _17_;
   always @(posedge clk) begin
     _17_ <= shift_bank0[\$182 [2:0]];
   end
-  assign \$signature__data$132  = _17_;
+  assign \$signature__data$168  = _17_;
   reg [5:0] shift_bank1 [7:0];
   initial begin
     shift_bank1[0] = 6'h00;
@@ -1761,14 +1801,14 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     shift_bank1[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$94 )
+    if (\$signature__en$130 )
       shift_bank1[\$192 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _18_;
   always @(posedge clk) begin
     _18_ <= shift_bank1[\$191 [2:0]];
   end
-  assign \$signature__data$133  = _18_;
+  assign \$signature__data$169  = _18_;
   reg [5:0] shift_bank2 [7:0];
   initial begin
     shift_bank2[0] = 6'h00;
@@ -1781,14 +1821,14 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     shift_bank2[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$98 )
+    if (\$signature__en$134 )
       shift_bank2[\$201 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _19_;
   always @(posedge clk) begin
     _19_ <= shift_bank2[\$200 [2:0]];
   end
-  assign \$signature__data$134  = _19_;
+  assign \$signature__data$170  = _19_;
   reg [5:0] shift_bank3 [7:0];
   initial begin
     shift_bank3[0] = 6'h00;
@@ -1801,14 +1841,14 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     shift_bank3[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$102 )
+    if (\$signature__en$138 )
       shift_bank3[\$210 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _20_;
   always @(posedge clk) begin
     _20_ <= shift_bank3[\$209 [2:0]];
   end
-  assign \$signature__data$135  = _20_;
+  assign \$signature__data$171  = _20_;
   assign irq = done & irq_en;
   assign \$1  = bus__cyc & bus__stb;
   assign \$2  = ~ bus__ack;
@@ -1836,7 +1876,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$34  = \$33 [1:0] == 1'h1;
   assign \$35  = \$32  & \$34 ;
   assign \$36  = \$29  & \$35 ;
-  assign \$signature__en$29  = \$36  ? bus__sel : 4'h0;
+  assign \$signature__en$66  = \$36  ? bus__sel : 4'h0;
   assign \$41  = served & bus__we;
   assign \$42  = bus__adr[20:18] == 1'h1;
   assign \$43  = bus__adr[17:0] < 9'h100;
@@ -1844,7 +1884,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$46  = \$45 [1:0] == 2'h2;
   assign \$47  = \$44  & \$46 ;
   assign \$48  = \$41  & \$47 ;
-  assign \$signature__en$33  = \$48  ? bus__sel : 4'h0;
+  assign \$signature__en$70  = \$48  ? bus__sel : 4'h0;
   assign \$53  = served & bus__we;
   assign \$54  = bus__adr[20:18] == 1'h1;
   assign \$55  = bus__adr[17:0] < 9'h100;
@@ -1852,7 +1892,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$58  = \$57 [1:0] == 2'h3;
   assign \$59  = \$56  & \$58 ;
   assign \$60  = \$53  & \$59 ;
-  assign \$signature__en$37  = \$60  ? bus__sel : 4'h0;
+  assign \$signature__en$74  = \$60  ? bus__sel : 4'h0;
   assign \$65  = served & bus__we;
   assign \$66  = bus__adr[20:18] == 2'h2;
   assign \$67  = bus__adr[17:0] < 9'h100;
@@ -1860,7 +1900,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$70  = ! \$69 [1:0];
   assign \$71  = \$68  & \$70 ;
   assign \$72  = \$65  & \$71 ;
-  assign \$signature__en$42  = \$72  ? bus__sel : 4'h0;
+  assign \$signature__en$78  = \$72  ? bus__sel : 4'h0;
   assign \$77  = served & bus__we;
   assign \$78  = bus__adr[20:18] == 2'h2;
   assign \$79  = bus__adr[17:0] < 9'h100;
@@ -1868,7 +1908,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$82  = \$81 [1:0] == 1'h1;
   assign \$83  = \$80  & \$82 ;
   assign \$84  = \$77  & \$83 ;
-  assign \$signature__en$46  = \$84  ? bus__sel : 4'h0;
+  assign \$signature__en$82  = \$84  ? bus__sel : 4'h0;
   assign \$89  = served & bus__we;
   assign \$90  = bus__adr[20:18] == 2'h2;
   assign \$91  = bus__adr[17:0] < 9'h100;
@@ -1876,7 +1916,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$94  = \$93 [1:0] == 2'h2;
   assign \$95  = \$92  & \$94 ;
   assign \$96  = \$89  & \$95 ;
-  assign \$signature__en$50  = \$96  ? bus__sel : 4'h0;
+  assign \$signature__en$86  = \$96  ? bus__sel : 4'h0;
   assign \$101  = served & bus__we;
   assign \$102  = bus__adr[20:18] == 2'h2;
   assign \$103  = bus__adr[17:0] < 9'h100;
@@ -1884,7 +1924,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$106  = \$105 [1:0] == 2'h3;
   assign \$107  = \$104  & \$106 ;
   assign \$108  = \$101  & \$107 ;
-  assign \$signature__en$54  = \$108  ? bus__sel : 4'h0;
+  assign \$signature__en$90  = \$108  ? bus__sel : 4'h0;
   assign \$110  = busy ? { 14'h0000, jb } : \$109 ;
   assign \$112  = served & bus__we;
   assign \$113  = bus__adr[20:18] == 2'h3;
@@ -1892,7 +1932,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$115  = \$113  & \$114 ;
   assign \$116  = ! bus__adr[1:0];
   assign \$117  = \$115  & \$116 ;
-  assign \$signature__en$58  = \$112  & \$117 ;
+  assign \$signature__en$94  = \$112  & \$117 ;
   assign \$119  = busy ? { 14'h0000, jb } : \$118 ;
   assign \$121  = served & bus__we;
   assign \$122  = bus__adr[20:18] == 2'h3;
@@ -1900,7 +1940,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$124  = \$122  & \$123 ;
   assign \$125  = bus__adr[1:0] == 1'h1;
   assign \$126  = \$124  & \$125 ;
-  assign \$signature__en$62  = \$121  & \$126 ;
+  assign \$signature__en$98  = \$121  & \$126 ;
   assign \$128  = busy ? { 14'h0000, jb } : \$127 ;
   assign \$130  = served & bus__we;
   assign \$131  = bus__adr[20:18] == 2'h3;
@@ -1908,7 +1948,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$133  = \$131  & \$132 ;
   assign \$134  = bus__adr[1:0] == 2'h2;
   assign \$135  = \$133  & \$134 ;
-  assign \$signature__en$66  = \$130  & \$135 ;
+  assign \$signature__en$102  = \$130  & \$135 ;
   assign \$137  = busy ? { 14'h0000, jb } : \$136 ;
   assign \$139  = served & bus__we;
   assign \$140  = bus__adr[20:18] == 2'h3;
@@ -1916,7 +1956,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$142  = \$140  & \$141 ;
   assign \$143  = bus__adr[1:0] == 2'h3;
   assign \$144  = \$142  & \$143 ;
-  assign \$signature__en$70  = \$139  & \$144 ;
+  assign \$signature__en$106  = \$139  & \$144 ;
   assign \$146  = busy ? { 14'h0000, jb } : \$145 ;
   assign \$148  = served & bus__we;
   assign \$149  = bus__adr[20:18] == 3'h4;
@@ -1924,7 +1964,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$151  = \$149  & \$150 ;
   assign \$152  = ! bus__adr[1:0];
   assign \$153  = \$151  & \$152 ;
-  assign \$signature__en$74  = \$148  & \$153 ;
+  assign \$signature__en$110  = \$148  & \$153 ;
   assign \$155  = busy ? { 14'h0000, jb } : \$154 ;
   assign \$157  = served & bus__we;
   assign \$158  = bus__adr[20:18] == 3'h4;
@@ -1932,7 +1972,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$160  = \$158  & \$159 ;
   assign \$161  = bus__adr[1:0] == 1'h1;
   assign \$162  = \$160  & \$161 ;
-  assign \$signature__en$78  = \$157  & \$162 ;
+  assign \$signature__en$114  = \$157  & \$162 ;
   assign \$164  = busy ? { 14'h0000, jb } : \$163 ;
   assign \$166  = served & bus__we;
   assign \$167  = bus__adr[20:18] == 3'h4;
@@ -1940,7 +1980,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$169  = \$167  & \$168 ;
   assign \$170  = bus__adr[1:0] == 2'h2;
   assign \$171  = \$169  & \$170 ;
-  assign \$signature__en$82  = \$166  & \$171 ;
+  assign \$signature__en$118  = \$166  & \$171 ;
   assign \$173  = busy ? { 14'h0000, jb } : \$172 ;
   assign \$175  = served & bus__we;
   assign \$176  = bus__adr[20:18] == 3'h4;
@@ -1948,7 +1988,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$178  = \$176  & \$177 ;
   assign \$179  = bus__adr[1:0] == 2'h3;
   assign \$180  = \$178  & \$179 ;
-  assign \$signature__en$86  = \$175  & \$180 ;
+  assign \$signature__en$122  = \$175  & \$180 ;
   assign \$182  = busy ? { 14'h0000, jb } : \$181 ;
   assign \$184  = served & bus__we;
   assign \$185  = bus__adr[20:18] == 3'h5;
@@ -1956,7 +1996,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$187  = \$185  & \$186 ;
   assign \$188  = ! bus__adr[1:0];
   assign \$189  = \$187  & \$188 ;
-  assign \$signature__en$90  = \$184  & \$189 ;
+  assign \$signature__en$126  = \$184  & \$189 ;
   assign \$191  = busy ? { 14'h0000, jb } : \$190 ;
   assign \$193  = served & bus__we;
   assign \$194  = bus__adr[20:18] == 3'h5;
@@ -1964,7 +2004,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$196  = \$194  & \$195 ;
   assign \$197  = bus__adr[1:0] == 1'h1;
   assign \$198  = \$196  & \$197 ;
-  assign \$signature__en$94  = \$193  & \$198 ;
+  assign \$signature__en$130  = \$193  & \$198 ;
   assign \$200  = busy ? { 14'h0000, jb } : \$199 ;
   assign \$202  = served & bus__we;
   assign \$203  = bus__adr[20:18] == 3'h5;
@@ -1972,7 +2012,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$205  = \$203  & \$204 ;
   assign \$206  = bus__adr[1:0] == 2'h2;
   assign \$207  = \$205  & \$206 ;
-  assign \$signature__en$98  = \$202  & \$207 ;
+  assign \$signature__en$134  = \$202  & \$207 ;
   assign \$209  = busy ? { 14'h0000, jb } : \$208 ;
   assign \$211  = served & bus__we;
   assign \$212  = bus__adr[20:18] == 3'h5;
@@ -1980,222 +2020,222 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$214  = \$212  & \$213 ;
   assign \$215  = bus__adr[1:0] == 2'h3;
   assign \$216  = \$214  & \$215 ;
-  assign \$signature__en$102  = \$211  & \$216 ;
+  assign \$signature__en$138  = \$211  & \$216 ;
   assign \$218  = rd_valid ? value : 32'd0;
-  assign \$219  = rd_valid ? \value$116  : 32'd0;
-  assign \$220  = rd_valid ? \value$121  : 32'd0;
-  assign \$221  = rd_valid ? \value$126  : 32'd0;
-  assign \$222  = rd_valid ? \value$131  : 32'd0;
+  assign \$219  = rd_valid ? \value$152  : 32'd0;
+  assign \$220  = rd_valid ? \value$157  : 32'd0;
+  assign \$221  = rd_valid ? \value$162  : 32'd0;
+  assign \$222  = rd_valid ? \value$167  : 32'd0;
   assign \$223  = rd_valid ? c_word : 32'd0;
   assign \$224  = served & bus__we;
   assign \$225  = ! bus__adr[20:18];
   assign \$226  = \$224  & \$225 ;
   assign \$227  = ~ busy;
   assign \$228  = bus__dat_w[0] & \$227 ;
-  assign \$635  = byte_sel * 4'h8;
-  assign \$229  = \$signature__data$111  >> \$635 ;
-  assign \$230  = $signed(\$229 ) - $signed(a_zp);
-  assign a_in__0 = valid ? \$230  : 9'h000;
-  assign \$640  = byte_sel * 4'h8;
-  assign \$231  = \$signature__data$112  >> \$640 ;
-  assign \$232  = $signed(\$231 ) - $signed(a_zp);
-  assign a_in__1 = valid ? \$232  : 9'h000;
-  assign \$645  = byte_sel * 4'h8;
-  assign \$233  = \$signature__data$113  >> \$645 ;
-  assign \$234  = $signed(\$233 ) - $signed(a_zp);
-  assign a_in__2 = valid ? \$234  : 9'h000;
-  assign \$650  = byte_sel * 4'h8;
-  assign \$235  = \$signature__data$114  >> \$650 ;
-  assign \$236  = $signed(\$235 ) - $signed(a_zp);
-  assign a_in__3 = valid ? \$236  : 9'h000;
-  assign \$655  = byte_sel * 4'h8;
-  assign \$237  = \$signature__data$117  >> \$655 ;
-  assign \$238  = $signed(\$237 ) - $signed(b_zp);
-  assign b_in__0 = valid ? \$238  : 9'h000;
-  assign \$660  = byte_sel * 4'h8;
-  assign \$239  = \$signature__data$118  >> \$660 ;
-  assign \$240  = $signed(\$239 ) - $signed(b_zp);
-  assign b_in__1 = valid ? \$240  : 9'h000;
-  assign \$665  = byte_sel * 4'h8;
-  assign \$241  = \$signature__data$119  >> \$665 ;
-  assign \$242  = $signed(\$241 ) - $signed(b_zp);
-  assign b_in__2 = valid ? \$242  : 9'h000;
-  assign \$670  = byte_sel * 4'h8;
-  assign \$243  = \$signature__data$120  >> \$670 ;
-  assign \$244  = $signed(\$243 ) - $signed(b_zp);
-  assign b_in__3 = valid ? \$244  : 9'h000;
-  assign \$245  = per_channel ? { 1'h0, \$signature__data$127  } : { qmult[31], qmult };
-  assign \$246  = per_channel ? { 1'h0, \$signature__data$132  } : { qshift[5], qshift };
-  assign \$247  = per_channel ? { 1'h0, \$signature__data$128  } : { qmult[31], qmult };
-  assign \$248  = per_channel ? { 1'h0, \$signature__data$133  } : { qshift[5], qshift };
-  assign \$249  = per_channel ? { 1'h0, \$signature__data$129  } : { qmult[31], qmult };
-  assign \$250  = per_channel ? { 1'h0, \$signature__data$134  } : { qshift[5], qshift };
-  assign \$251  = per_channel ? { 1'h0, \$signature__data$130  } : { qmult[31], qmult };
-  assign \$252  = per_channel ? { 1'h0, \$signature__data$135  } : { qshift[5], qshift };
-  assign \$253  = { ib, drain[1:0] } < reg_m;
-  assign \$254  = i_valid & \$253 ;
-  assign \$255  = jb * 3'h4;
-  assign \$256  = \$255  + 1'h0;
-  assign \$257  = \$256  < reg_n;
-  assign \$258  = jb * 3'h4;
-  assign \$259  = \$258  + 1'h1;
-  assign \$260  = \$259  < reg_n;
-  assign \$261  = jb * 3'h4;
-  assign \$262  = \$261  + 2'h2;
-  assign \$263  = \$262  < reg_n;
-  assign \$264  = jb * 3'h4;
-  assign \$265  = \$264  + 2'h3;
-  assign \$266  = \$265  < reg_n;
-  assign wr_en = \$254  ? { \$266 , \$263 , \$260 , \$257  } : 4'h0;
-  assign \$267  = served & bus__we;
-  assign \$268  = bus__adr[20:18] == 3'h6;
-  assign \$269  = bus__adr[17:0] < 9'h100;
-  assign \$270  = \$268  & \$269 ;
-  assign \$271  = \$267  & \$270 ;
-  assign \$274  = \$271  ? \$273  : 19'h00000;
-  assign \$276  = ! ctrl_state;
-  assign \$277  = ctrl_state == 1'h1;
-  assign \$278  = ctrl_state == 2'h2;
-  assign \$279  = ctrl_state == 2'h3;
-  assign \$280  = ctrl_state == 3'h4;
-  assign \$281  = ctrl_state == 3'h5;
-  assign \$282  = ~ bus__we;
-  assign \$283  = served & \$282 ;
-  assign \$284  = bus__adr[20:18] == 1'h1;
-  assign \$285  = \$283  & \$284 ;
-  assign \$287  = bus__adr[17:0] < 9'h100;
-  assign \$288  = ~ bus__we;
-  assign \$289  = served & \$288 ;
-  assign \$290  = bus__adr[20:18] == 2'h2;
-  assign \$291  = \$289  & \$290 ;
-  assign \$293  = bus__adr[17:0] < 9'h100;
-  assign \$294  = ~ bus__we;
-  assign \$295  = served & \$294 ;
-  assign \$296  = bus__adr[20:18] == 2'h3;
-  assign \$297  = \$295  & \$296 ;
-  assign \$298  = bus__adr[17:0] < 6'h20;
-  assign \$299  = ~ bus__we;
-  assign \$300  = served & \$299 ;
-  assign \$301  = bus__adr[20:18] == 3'h4;
-  assign \$302  = \$300  & \$301 ;
-  assign \$303  = bus__adr[17:0] < 6'h20;
-  assign \$304  = ~ bus__we;
-  assign \$305  = served & \$304 ;
-  assign \$306  = bus__adr[20:18] == 3'h5;
-  assign \$307  = \$305  & \$306 ;
-  assign \$308  = bus__adr[17:0] < 6'h20;
-  assign \$309  = ~ bus__we;
-  assign \$310  = served & \$309 ;
-  assign \$311  = bus__adr[20:18] == 3'h6;
-  assign \$312  = \$310  & \$311 ;
-  assign \$313  = bus__adr[17:0] < 9'h100;
-  assign \$314  = ~ bus__we;
-  assign \$315  = served & \$314 ;
-  assign \$316  = ! bus__adr[20:18];
-  assign \$317  = \$315  & \$316 ;
-  assign \$318  = served & bus__we;
-  assign \$319  = ! bus__adr[20:18];
-  assign \$320  = \$318  & \$319 ;
-  assign \$321  = ~ busy;
-  assign \$322  = cycles + 1'h1;
-  assign \$323  = | reg_m;
-  assign \$324  = | reg_k;
-  assign \$325  = \$323  & \$324 ;
-  assign \$326  = | reg_n;
-  assign \$327  = \$325  & \$326 ;
-  assign \$328  = reg_m <= 6'h20;
-  assign \$329  = \$327  & \$328 ;
-  assign \$330  = reg_k <= 6'h20;
+  assign \$229  = ~ busy;
+  assign \$637  = byte_sel * 4'h8;
+  assign \$230  = \$signature__data$147  >> \$637 ;
+  assign \$231  = $signed(\$230 ) - $signed(a_zp);
+  assign a_in__0 = valid ? \$231  : 9'h000;
+  assign \$642  = byte_sel * 4'h8;
+  assign \$232  = \$signature__data$148  >> \$642 ;
+  assign \$233  = $signed(\$232 ) - $signed(a_zp);
+  assign a_in__1 = valid ? \$233  : 9'h000;
+  assign \$647  = byte_sel * 4'h8;
+  assign \$234  = \$signature__data$149  >> \$647 ;
+  assign \$235  = $signed(\$234 ) - $signed(a_zp);
+  assign a_in__2 = valid ? \$235  : 9'h000;
+  assign \$652  = byte_sel * 4'h8;
+  assign \$236  = \$signature__data$150  >> \$652 ;
+  assign \$237  = $signed(\$236 ) - $signed(a_zp);
+  assign a_in__3 = valid ? \$237  : 9'h000;
+  assign \$657  = byte_sel * 4'h8;
+  assign \$238  = \$signature__data$153  >> \$657 ;
+  assign \$239  = $signed(\$238 ) - $signed(b_zp);
+  assign b_in__0 = valid ? \$239  : 9'h000;
+  assign \$662  = byte_sel * 4'h8;
+  assign \$240  = \$signature__data$154  >> \$662 ;
+  assign \$241  = $signed(\$240 ) - $signed(b_zp);
+  assign b_in__1 = valid ? \$241  : 9'h000;
+  assign \$667  = byte_sel * 4'h8;
+  assign \$242  = \$signature__data$155  >> \$667 ;
+  assign \$243  = $signed(\$242 ) - $signed(b_zp);
+  assign b_in__2 = valid ? \$243  : 9'h000;
+  assign \$672  = byte_sel * 4'h8;
+  assign \$244  = \$signature__data$156  >> \$672 ;
+  assign \$245  = $signed(\$244 ) - $signed(b_zp);
+  assign b_in__3 = valid ? \$245  : 9'h000;
+  assign \$246  = per_channel ? { 1'h0, \$signature__data$163  } : { qmult[31], qmult };
+  assign \$247  = per_channel ? { 1'h0, \$signature__data$168  } : { qshift[5], qshift };
+  assign \$248  = per_channel ? { 1'h0, \$signature__data$164  } : { qmult[31], qmult };
+  assign \$249  = per_channel ? { 1'h0, \$signature__data$169  } : { qshift[5], qshift };
+  assign \$250  = per_channel ? { 1'h0, \$signature__data$165  } : { qmult[31], qmult };
+  assign \$251  = per_channel ? { 1'h0, \$signature__data$170  } : { qshift[5], qshift };
+  assign \$252  = per_channel ? { 1'h0, \$signature__data$166  } : { qmult[31], qmult };
+  assign \$253  = per_channel ? { 1'h0, \$signature__data$171  } : { qshift[5], qshift };
+  assign \$254  = { ib, drain[1:0] } < reg_m;
+  assign \$255  = i_valid & \$254 ;
+  assign \$256  = jb * 3'h4;
+  assign \$257  = \$256  + 1'h0;
+  assign \$258  = \$257  < reg_n;
+  assign \$259  = jb * 3'h4;
+  assign \$260  = \$259  + 1'h1;
+  assign \$261  = \$260  < reg_n;
+  assign \$262  = jb * 3'h4;
+  assign \$263  = \$262  + 2'h2;
+  assign \$264  = \$263  < reg_n;
+  assign \$265  = jb * 3'h4;
+  assign \$266  = \$265  + 2'h3;
+  assign \$267  = \$266  < reg_n;
+  assign wr_en = \$255  ? { \$267 , \$264 , \$261 , \$258  } : 4'h0;
+  assign \$268  = served & bus__we;
+  assign \$269  = bus__adr[20:18] == 3'h6;
+  assign \$270  = bus__adr[17:0] < 9'h100;
+  assign \$271  = \$269  & \$270 ;
+  assign \$272  = \$268  & \$271 ;
+  assign \$275  = \$272  ? \$274  : 19'h00000;
+  assign \$277  = cycles + 1'h1;
+  assign \$278  = | reg_m;
+  assign \$279  = | reg_k;
+  assign \$280  = \$278  & \$279 ;
+  assign \$281  = | reg_n;
+  assign \$282  = \$280  & \$281 ;
+  assign \$283  = reg_m <= 6'h20;
+  assign \$284  = \$282  & \$283 ;
+  assign \$285  = reg_k <= 6'h20;
+  assign \$286  = \$284  & \$285 ;
+  assign \$287  = reg_n <= 6'h20;
+  assign \$288  = \$286  & \$287 ;
+  assign \$289  = k + 1'h1;
+  assign \$290  = reg_k - 1'h1;
+  assign \$291  = k == \$290 ;
+  assign \$292  = \wait  + 1'h1;
+  assign \$293  = \wait  == 2'h3;
+  assign \$294  = drain + 1'h1;
+  assign \$295  = drain == 2'h3;
+  assign \$296  = jb + 1'h1;
+  assign \$297  = \$296  < \$12 [3:0];
+  assign \$298  = ib + 1'h1;
+  assign \$299  = \$298  < \$9 [3:0];
+  assign \$300  = jb + 1'h1;
+  assign \$301  = ib + 1'h1;
+  assign \$302  = \wait  + 1'h1;
+  assign \$303  = \wait  == 2'h3;
+  assign \$304  = tmr_errors != 32'd4294967295;
+  assign \$305  = tmr_errors + \$304 ;
+  assign \$306  = ~ bus__we;
+  assign \$307  = served & \$306 ;
+  assign \$308  = bus__adr[20:18] == 1'h1;
+  assign \$309  = \$307  & \$308 ;
+  assign \$311  = bus__adr[17:0] < 9'h100;
+  assign \$312  = ~ bus__we;
+  assign \$313  = served & \$312 ;
+  assign \$314  = bus__adr[20:18] == 2'h2;
+  assign \$315  = \$313  & \$314 ;
+  assign \$317  = bus__adr[17:0] < 9'h100;
+  assign \$318  = ~ bus__we;
+  assign \$319  = served & \$318 ;
+  assign \$320  = bus__adr[20:18] == 2'h3;
+  assign \$321  = \$319  & \$320 ;
+  assign \$322  = bus__adr[17:0] < 6'h20;
+  assign \$323  = ~ bus__we;
+  assign \$324  = served & \$323 ;
+  assign \$325  = bus__adr[20:18] == 3'h4;
+  assign \$326  = \$324  & \$325 ;
+  assign \$327  = bus__adr[17:0] < 6'h20;
+  assign \$328  = ~ bus__we;
+  assign \$329  = served & \$328 ;
+  assign \$330  = bus__adr[20:18] == 3'h5;
   assign \$331  = \$329  & \$330 ;
-  assign \$332  = reg_n <= 6'h20;
-  assign \$333  = \$331  & \$332 ;
-  assign \$334  = k + 1'h1;
-  assign \$335  = reg_k - 1'h1;
-  assign \$336  = k == \$335 ;
-  assign \$337  = \wait  + 1'h1;
-  assign \$338  = \wait  == 2'h3;
-  assign \$339  = drain + 1'h1;
-  assign \$340  = drain == 2'h3;
-  assign \$341  = jb + 1'h1;
-  assign \$342  = \$341  < \$12 [3:0];
-  assign \$343  = ib + 1'h1;
-  assign \$344  = \$343  < \$9 [3:0];
-  assign \$345  = jb + 1'h1;
-  assign \$346  = ib + 1'h1;
-  assign \$347  = \wait  + 1'h1;
-  assign \$348  = \wait  == 2'h3;
+  assign \$332  = bus__adr[17:0] < 6'h20;
+  assign \$333  = ~ bus__we;
+  assign \$334  = served & \$333 ;
+  assign \$335  = bus__adr[20:18] == 3'h6;
+  assign \$336  = \$334  & \$335 ;
+  assign \$337  = bus__adr[17:0] < 9'h100;
+  assign \$338  = ~ bus__we;
+  assign \$339  = served & \$338 ;
+  assign \$340  = ! bus__adr[20:18];
+  assign \$341  = \$339  & \$340 ;
+  assign \$342  = served & bus__we;
+  assign \$343  = ! bus__adr[20:18];
+  assign \$344  = \$342  & \$343 ;
   always @(posedge clk)
-    bus__ack <= \$349 ;
+    busy <= \$348 ;
   always @(posedge clk)
-    rd_region <= \$350 ;
+    done <= \$349 ;
   always @(posedge clk)
-    rd_bank <= \$351 ;
+    error <= \$350 ;
   always @(posedge clk)
-    rd_valid <= \$352 ;
+    irq_en <= \$351 ;
   always @(posedge clk)
-    rd_lane <= \$353 ;
+    reg_m <= \$352 ;
   always @(posedge clk)
-    reg_rdata <= \$354 ;
+    reg_k <= \$353 ;
   always @(posedge clk)
-    done <= \$355 ;
+    reg_n <= \$354 ;
   always @(posedge clk)
-    error <= \$356 ;
+    a_zp <= \$355 ;
   always @(posedge clk)
-    irq_en <= \$357 ;
+    b_zp <= \$356 ;
   always @(posedge clk)
-    reg_m <= \$358 ;
+    out_zp <= \$357 ;
   always @(posedge clk)
-    reg_k <= \$359 ;
+    act_min <= \$358 ;
   always @(posedge clk)
-    reg_n <= \$360 ;
+    act_max <= \$359 ;
   always @(posedge clk)
-    a_zp <= \$361 ;
+    per_channel <= \$360 ;
   always @(posedge clk)
-    b_zp <= \$362 ;
+    qmult <= \$361 ;
   always @(posedge clk)
-    out_zp <= \$363 ;
+    qshift <= \$362 ;
   always @(posedge clk)
-    act_min <= \$364 ;
+    cycles <= \$363 ;
   always @(posedge clk)
-    act_max <= \$365 ;
+    ctrl_state <= \$364 ;
   always @(posedge clk)
-    per_channel <= \$366 ;
+    ib <= \$365 ;
   always @(posedge clk)
-    qmult <= \$367 ;
+    jb <= \$366 ;
   always @(posedge clk)
-    qshift <= \$368 ;
+    k <= \$367 ;
   always @(posedge clk)
-    byte_sel <= \$369 ;
+    \wait  <= \$368 ;
   always @(posedge clk)
-    valid <= \$370 ;
+    drain <= \$369 ;
   always @(posedge clk)
-    \$like$213  <= \$371 ;
+    tmr_flag <= \$370 ;
   always @(posedge clk)
-    \nxt_en$214  <= \$372 ;
+    tmr_errors <= \$371 ;
   always @(posedge clk)
-    \$like$215  <= \$373 ;
+    bus__ack <= \$372 ;
   always @(posedge clk)
-    \nxt_en$216  <= \$374 ;
+    rd_region <= \$373 ;
   always @(posedge clk)
-    \$like  <= \$375 ;
+    rd_bank <= \$374 ;
   always @(posedge clk)
-    nxt_en <= \$376 ;
+    rd_valid <= \$375 ;
   always @(posedge clk)
-    cycles <= \$377 ;
+    rd_lane <= \$376 ;
   always @(posedge clk)
-    busy <= \$378 ;
+    reg_rdata <= \$377 ;
   always @(posedge clk)
-    ib <= \$379 ;
+    byte_sel <= \$378 ;
   always @(posedge clk)
-    jb <= \$380 ;
+    valid <= \$379 ;
   always @(posedge clk)
-    ctrl_state <= \$381 ;
+    \$like$239  <= \$380 ;
   always @(posedge clk)
-    k <= \$382 ;
+    \nxt_en$240  <= \$381 ;
   always @(posedge clk)
-    \wait  <= \$383 ;
+    \$like$241  <= \$382 ;
   always @(posedge clk)
-    drain <= \$384 ;
+    \nxt_en$242  <= \$383 ;
+  always @(posedge clk)
+    \$like  <= \$384 ;
+  always @(posedge clk)
+    nxt_en <= \$385 ;
   \obt_tile_small.array  array (
     .a_in(a_in__0),
     .a_in__1(a_in__1),
@@ -2208,9 +2248,9 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     .clear(clear),
     .clk(clk),
     .drain_acc__0(acc),
-    .drain_acc__1(\acc$169 ),
-    .drain_acc__2(\acc$178 ),
-    .drain_acc__3(\acc$187 ),
+    .drain_acc__1(\acc$196 ),
+    .drain_acc__2(\acc$205 ),
+    .drain_acc__3(\acc$214 ),
     .drain_row(drain[1:0]),
     .rst(rst)
   );
@@ -2218,54 +2258,554 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     .acc(acc),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$122 ),
+    .bias(\$signature__data$158 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$245 [31:0]),
+    .mult(\$246 [31:0]),
     .out(out),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$246 [5:0])
+    .shift(\$247 [5:0])
   );
   \obt_tile_small.requant_1  requant_1 (
-    .acc(\acc$169 ),
+    .acc(\acc$196 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$123 ),
+    .bias(\$signature__data$159 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$247 [31:0]),
-    .out(\out$202 ),
+    .mult(\$248 [31:0]),
+    .out(\out$229 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$248 [5:0])
+    .shift(\$249 [5:0])
   );
   \obt_tile_small.requant_2  requant_2 (
-    .acc(\acc$178 ),
+    .acc(\acc$205 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$124 ),
+    .bias(\$signature__data$160 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$249 [31:0]),
-    .out(\out$203 ),
+    .mult(\$250 [31:0]),
+    .out(\out$230 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$250 [5:0])
+    .shift(\$251 [5:0])
   );
   \obt_tile_small.requant_3  requant_3 (
-    .acc(\acc$187 ),
+    .acc(\acc$214 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$125 ),
+    .bias(\$signature__data$161 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$251 [31:0]),
-    .out(\out$204 ),
+    .mult(\$252 [31:0]),
+    .out(\out$231 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$252 [5:0])
+    .shift(\$253 [5:0])
   );
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    busy_d = busy;
+    casez (ctrl_state)
+      3'h0:
+          if (start) begin
+            if (\$288 ) begin
+              busy_d = 1'h1;
+            end
+          end
+      3'h1:
+          /* empty */;
+      3'h2:
+          /* empty */;
+      3'h3:
+          /* empty */;
+      3'h4:
+          /* empty */;
+      3'h5:
+          if (\$303 ) begin
+            busy_d = 1'h0;
+          end
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    done_d = done;
+    if (\$226 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (bus__dat_w[1]) begin
+              done_d = 1'h0;
+            end
+      endcase
+    end
+    casez (ctrl_state)
+      3'h0:
+          if (start) begin
+            done_d = 1'h0;
+            (* full_case = 32'd1 *)
+            if (\$288 ) begin
+            end else begin
+              done_d = 1'h1;
+            end
+          end
+      3'h1:
+          /* empty */;
+      3'h2:
+          /* empty */;
+      3'h3:
+          /* empty */;
+      3'h4:
+          /* empty */;
+      3'h5:
+          if (\$303 ) begin
+            done_d = 1'h1;
+          end
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    error_d = error;
+    if (\$226 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (bus__dat_w[2]) begin
+              error_d = 1'h0;
+            end
+      endcase
+    end
+    casez (ctrl_state)
+      3'h0:
+          if (start) begin
+            error_d = 1'h0;
+            (* full_case = 32'd1 *)
+            if (\$288 ) begin
+            end else begin
+              error_d = 1'h1;
+            end
+          end
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    irq_en_d = irq_en;
+    if (\$226 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            /* empty */;
+        18'h00007:
+            irq_en_d = bus__dat_w[0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    reg_m_d = reg_m;
+    if (\$226 ) begin
+      if (\$229 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              reg_m_d = bus__dat_w[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    reg_k_d = reg_k;
+    if (\$226 ) begin
+      if (\$229 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              reg_k_d = bus__dat_w[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    reg_n_d = reg_n;
+    if (\$226 ) begin
+      if (\$229 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              reg_n_d = bus__dat_w[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    a_zp_d = a_zp;
+    if (\$226 ) begin
+      if (\$229 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              a_zp_d = bus__dat_w[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    b_zp_d = b_zp;
+    if (\$226 ) begin
+      if (\$229 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              b_zp_d = bus__dat_w[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    out_zp_d = out_zp;
+    if (\$226 ) begin
+      if (\$229 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              out_zp_d = bus__dat_w[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    act_min_d = act_min;
+    if (\$226 ) begin
+      if (\$229 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              act_min_d = bus__dat_w[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    act_max_d = act_max;
+    if (\$226 ) begin
+      if (\$229 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              act_max_d = bus__dat_w[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    per_channel_d = per_channel;
+    if (\$226 ) begin
+      if (\$229 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              per_channel_d = bus__dat_w[0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    qmult_d = qmult;
+    if (\$226 ) begin
+      if (\$229 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              /* empty */;
+          18'h00011:
+              qmult_d = bus__dat_w;
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    qshift_d = qshift;
+    if (\$226 ) begin
+      if (\$229 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              /* empty */;
+          18'h00011:
+              /* empty */;
+          18'h00012:
+              qshift_d = bus__dat_w[5:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    cycles_d = cycles;
+    if (busy) begin
+      cycles_d = \$277 [31:0];
+    end
+    casez (ctrl_state)
+      3'h0:
+          if (start) begin
+            cycles_d = 32'd0;
+          end
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    ctrl_state_d = ctrl_state;
+    casez (ctrl_state)
+      3'h0:
+          if (start) begin
+            if (\$288 ) begin
+              ctrl_state_d = 3'h1;
+            end
+          end
+      3'h1:
+          ctrl_state_d = 3'h2;
+      3'h2:
+          if (\$291 ) begin
+            ctrl_state_d = 3'h3;
+          end
+      3'h3:
+          if (\$293 ) begin
+            ctrl_state_d = 3'h4;
+          end
+      3'h4:
+          if (\$295 ) begin
+            (* full_case = 32'd1 *)
+            if (\$297 ) begin
+              ctrl_state_d = 3'h1;
+            end else if (\$299 ) begin
+              ctrl_state_d = 3'h1;
+            end else begin
+              ctrl_state_d = 3'h5;
+            end
+          end
+      3'h5:
+          if (\$303 ) begin
+            ctrl_state_d = 3'h0;
+          end
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    ib_d = ib;
+    casez (ctrl_state)
+      3'h0:
+          if (start) begin
+            if (\$288 ) begin
+              ib_d = 4'h0;
+            end
+          end
+      3'h1:
+          /* empty */;
+      3'h2:
+          /* empty */;
+      3'h3:
+          /* empty */;
+      3'h4:
+          if (\$295 ) begin
+            if (\$297 ) begin
+            end else if (\$299 ) begin
+              ib_d = \$301 [3:0];
+            end
+          end
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    jb_d = jb;
+    casez (ctrl_state)
+      3'h0:
+          if (start) begin
+            if (\$288 ) begin
+              jb_d = 4'h0;
+            end
+          end
+      3'h1:
+          /* empty */;
+      3'h2:
+          /* empty */;
+      3'h3:
+          /* empty */;
+      3'h4:
+          if (\$295 ) begin
+            if (\$297 ) begin
+              jb_d = \$300 [3:0];
+            end else if (\$299 ) begin
+              jb_d = 4'h0;
+            end
+          end
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    k_d = k;
+    casez (ctrl_state)
+      3'h0:
+          /* empty */;
+      3'h1:
+          k_d = 6'h00;
+      3'h2:
+          k_d = \$289 [5:0];
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    wait_d = \wait ;
+    casez (ctrl_state)
+      3'h0:
+          /* empty */;
+      3'h1:
+          /* empty */;
+      3'h2:
+          if (\$291 ) begin
+            wait_d = 4'h0;
+          end
+      3'h3:
+          wait_d = \$292 [3:0];
+      3'h4:
+          if (\$295 ) begin
+            (* full_case = 32'd1 *)
+            if (\$297 ) begin
+            end else if (\$299 ) begin
+            end else begin
+              wait_d = 4'h0;
+            end
+          end
+      3'h5:
+          wait_d = \$302 [3:0];
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    drain_d = drain;
+    casez (ctrl_state)
+      3'h0:
+          /* empty */;
+      3'h1:
+          /* empty */;
+      3'h2:
+          /* empty */;
+      3'h3:
+          if (\$293 ) begin
+            drain_d = 3'h0;
+          end
+      3'h4:
+          drain_d = \$294 [2:0];
+    endcase
+  end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
@@ -2279,63 +2819,63 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$26  = { ib[2:0], k[4:2] };
+      \$signature__addr$63  = { ib[2:0], k[4:2] };
     end else begin
-      \$signature__addr$26  = { \$26 [2:0], bus__adr[2:0] };
+      \$signature__addr$63  = { \$26 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$30  = { ib[2:0], k[4:2] };
+      \$signature__addr$67  = { ib[2:0], k[4:2] };
     end else begin
-      \$signature__addr$30  = { \$38 [2:0], bus__adr[2:0] };
+      \$signature__addr$67  = { \$38 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$34  = { ib[2:0], k[4:2] };
+      \$signature__addr$71  = { ib[2:0], k[4:2] };
     end else begin
-      \$signature__addr$34  = { \$50 [2:0], bus__adr[2:0] };
+      \$signature__addr$71  = { \$50 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$38  = { jb[2:0], k[4:2] };
+      \$signature__addr$75  = { jb[2:0], k[4:2] };
     end else begin
-      \$signature__addr$38  = { \$62 [2:0], bus__adr[2:0] };
+      \$signature__addr$75  = { \$62 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$43  = { jb[2:0], k[4:2] };
+      \$signature__addr$79  = { jb[2:0], k[4:2] };
     end else begin
-      \$signature__addr$43  = { \$74 [2:0], bus__adr[2:0] };
+      \$signature__addr$79  = { \$74 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$47  = { jb[2:0], k[4:2] };
+      \$signature__addr$83  = { jb[2:0], k[4:2] };
     end else begin
-      \$signature__addr$47  = { \$86 [2:0], bus__adr[2:0] };
+      \$signature__addr$83  = { \$86 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$51  = { jb[2:0], k[4:2] };
+      \$signature__addr$87  = { jb[2:0], k[4:2] };
     end else begin
-      \$signature__addr$51  = { \$98 [2:0], bus__adr[2:0] };
+      \$signature__addr$87  = { \$98 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
@@ -2343,7 +2883,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     c_word = 32'd0;
     casez (rd_lane)
       1'h0:
-          c_word = \$signature__data$106 ;
+          c_word = \$signature__data$142 ;
     endcase
   end
   always @* begin
@@ -2379,20 +2919,20 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  value = \$signature__data$111 ;
+                  value = \$signature__data$147 ;
               2'h1:
-                  value = \$signature__data$112 ;
+                  value = \$signature__data$148 ;
               2'h2:
-                  value = \$signature__data$113 ;
+                  value = \$signature__data$149 ;
               2'h3:
-                  value = \$signature__data$114 ;
+                  value = \$signature__data$150 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$116  = 32'd0;
+    \value$152  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -2403,20 +2943,20 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$116  = \$signature__data$117 ;
+                  \value$152  = \$signature__data$153 ;
               2'h1:
-                  \value$116  = \$signature__data$118 ;
+                  \value$152  = \$signature__data$154 ;
               2'h2:
-                  \value$116  = \$signature__data$119 ;
+                  \value$152  = \$signature__data$155 ;
               2'h3:
-                  \value$116  = \$signature__data$120 ;
+                  \value$152  = \$signature__data$156 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$121  = 32'd0;
+    \value$157  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -2429,20 +2969,20 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$121  = \$signature__data$122 ;
+                  \value$157  = \$signature__data$158 ;
               2'h1:
-                  \value$121  = \$signature__data$123 ;
+                  \value$157  = \$signature__data$159 ;
               2'h2:
-                  \value$121  = \$signature__data$124 ;
+                  \value$157  = \$signature__data$160 ;
               2'h3:
-                  \value$121  = \$signature__data$125 ;
+                  \value$157  = \$signature__data$161 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$126  = 32'd0;
+    \value$162  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -2457,20 +2997,20 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$126  = \$signature__data$127 ;
+                  \value$162  = \$signature__data$163 ;
               2'h1:
-                  \value$126  = \$signature__data$128 ;
+                  \value$162  = \$signature__data$164 ;
               2'h2:
-                  \value$126  = \$signature__data$129 ;
+                  \value$162  = \$signature__data$165 ;
               2'h3:
-                  \value$126  = \$signature__data$130 ;
+                  \value$162  = \$signature__data$166 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$131  = 32'd0;
+    \value$167  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -2487,13 +3027,13 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$131  = { \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132 [5], \$signature__data$132  };
+                  \value$167  = { \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168  };
               2'h1:
-                  \value$131  = { \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133 [5], \$signature__data$133  };
+                  \value$167  = { \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169  };
               2'h2:
-                  \value$131  = { \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134 [5], \$signature__data$134  };
+                  \value$167  = { \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170  };
               2'h3:
-                  \value$131  = { \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135 [5], \$signature__data$135  };
+                  \value$167  = { \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171  };
             endcase
       endcase
     end
@@ -2512,27 +3052,27 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$198  = \$like ;
+      \$signature__addr$225  = \$like ;
     end else begin
-      \$signature__addr$198  = \$275 [7:0];
+      \$signature__addr$225  = \$276 [7:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__data$200  = { \out$204 , \out$203 , \out$202 , out };
+      \$signature__data$227  = { \out$231 , \out$230 , \out$229 , out };
     end else begin
-      \$signature__data$200  = bus__dat_w;
+      \$signature__data$227  = bus__dat_w;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__en$205  = nxt_en;
+      \$signature__en$232  = nxt_en;
     end else begin
-      \$signature__en$205  = \$274 [3:0];
+      \$signature__en$232  = \$275 [3:0];
     end
   end
   always @* begin
@@ -2575,844 +3115,475 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$349  = served;
+    \$348  = busy_d;
+    if (rst) begin
+      \$348  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$349  = done_d;
     if (rst) begin
       \$349  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$350  = rd_region;
-    if (served) begin
-      \$350  = bus__adr[20:18];
-    end
+    \$350  = error_d;
     if (rst) begin
-      \$350  = 3'h0;
+      \$350  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$351  = rd_bank;
-    if (\$285 ) begin
-      \$351  = \$286 [1:0];
-    end
-    if (\$291 ) begin
-      \$351  = \$292 [1:0];
-    end
-    if (\$297 ) begin
-      \$351  = bus__adr[1:0];
-    end
-    if (\$302 ) begin
-      \$351  = bus__adr[1:0];
-    end
-    if (\$307 ) begin
-      \$351  = bus__adr[1:0];
-    end
+    \$351  = irq_en_d;
     if (rst) begin
-      \$351  = 2'h0;
+      \$351  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$352  = rd_valid;
-    if (\$285 ) begin
-      \$352  = \$287 ;
-    end
-    if (\$291 ) begin
-      \$352  = \$293 ;
-    end
-    if (\$297 ) begin
-      \$352  = \$298 ;
-    end
-    if (\$302 ) begin
-      \$352  = \$303 ;
-    end
-    if (\$307 ) begin
-      \$352  = \$308 ;
-    end
-    if (\$312 ) begin
-      \$352  = \$313 ;
-    end
+    \$352  = reg_m_d;
     if (rst) begin
-      \$352  = 1'h0;
+      \$352  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$353  = rd_lane;
-    if (\$312 ) begin
-      \$353  = 1'h0;
-    end
+    \$353  = reg_k_d;
     if (rst) begin
-      \$353  = 1'h0;
+      \$353  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$354  = reg_rdata;
-    if (\$317 ) begin
-      (* full_case = 32'd1 *)
-      casez (bus__adr[17:0])
-        18'h00000:
-            \$354  = 32'd1329746993;
-        18'h00001:
-            \$354  = 32'd1028;
-        18'h00002:
-            \$354  = 32'd32;
-        18'h00003:
-            \$354  = 32'd32;
-        18'h00004:
-            \$354  = 32'd32;
-        18'h00006:
-            \$354  = { 29'h00000000, error, done, busy };
-        18'h00007:
-            \$354  = { 31'h00000000, irq_en };
-        18'h00008:
-            \$354  = { 16'h0000, reg_m };
-        18'h00009:
-            \$354  = { 16'h0000, reg_k };
-        18'h0000a:
-            \$354  = { 16'h0000, reg_n };
-        18'h0000b:
-            \$354  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
-        18'h0000c:
-            \$354  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
-        18'h0000d:
-            \$354  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
-        18'h0000e:
-            \$354  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
-        18'h0000f:
-            \$354  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
-        18'h00010:
-            \$354  = { 31'h00000000, per_channel };
-        18'h00011:
-            \$354  = qmult;
-        18'h00012:
-            \$354  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
-        18'h00013:
-            \$354  = cycles;
-        default:
-            \$354  = 32'd0;
-      endcase
-    end
+    \$354  = reg_n_d;
     if (rst) begin
-      \$354  = 32'd0;
+      \$354  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$355  = done;
-    if (\$320 ) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (bus__dat_w[1]) begin
-              \$355  = 1'h0;
-            end
-      endcase
-    end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            \$355  = 1'h0;
-            (* full_case = 32'd1 *)
-            if (\$333 ) begin
-            end else begin
-              \$355  = 1'h1;
-            end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          /* empty */;
-      3'h5:
-          if (\$348 ) begin
-            \$355  = 1'h1;
-          end
-    endcase
+    \$355  = a_zp_d;
     if (rst) begin
-      \$355  = 1'h0;
+      \$355  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$356  = error;
-    if (\$320 ) begin
+    \$356  = b_zp_d;
+    if (rst) begin
+      \$356  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$357  = out_zp_d;
+    if (rst) begin
+      \$357  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$358  = act_min_d;
+    if (rst) begin
+      \$358  = 8'h80;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$359  = act_max_d;
+    if (rst) begin
+      \$359  = 8'h7f;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$360  = per_channel_d;
+    if (rst) begin
+      \$360  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$361  = qmult_d;
+    if (rst) begin
+      \$361  = 32'd1073741824;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$362  = qshift_d;
+    if (rst) begin
+      \$362  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$363  = cycles_d;
+    if (rst) begin
+      \$363  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$364  = ctrl_state_d;
+    if (rst) begin
+      \$364  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$365  = ib_d;
+    if (rst) begin
+      \$365  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$366  = jb_d;
+    if (rst) begin
+      \$366  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$367  = k_d;
+    if (rst) begin
+      \$367  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$368  = wait_d;
+    if (rst) begin
+      \$368  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$369  = drain_d;
+    if (rst) begin
+      \$369  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$370  = tmr_flag;
+    if (\$344 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
-            if (bus__dat_w[2]) begin
-              \$356  = 1'h0;
+            if (\$346 ) begin
+              \$370  = 1'h0;
             end
       endcase
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            \$356  = 1'h0;
-            (* full_case = 32'd1 *)
-            if (\$333 ) begin
-            end else begin
-              \$356  = 1'h1;
-            end
-          end
-    endcase
-    if (rst) begin
-      \$356  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$357  = irq_en;
-    if (\$320 ) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            /* empty */;
-        18'h00007:
-            \$357  = bus__dat_w[0];
-      endcase
-    end
-    if (rst) begin
-      \$357  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$358  = reg_m;
-    if (\$320 ) begin
-      if (\$321 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              \$358  = bus__dat_w[15:0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$358  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$359  = reg_k;
-    if (\$320 ) begin
-      if (\$321 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              \$359  = bus__dat_w[15:0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$359  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$360  = reg_n;
-    if (\$320 ) begin
-      if (\$321 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              \$360  = bus__dat_w[15:0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$360  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$361  = a_zp;
-    if (\$320 ) begin
-      if (\$321 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              \$361  = bus__dat_w[7:0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$361  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$362  = b_zp;
-    if (\$320 ) begin
-      if (\$321 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              \$362  = bus__dat_w[7:0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$362  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$363  = out_zp;
-    if (\$320 ) begin
-      if (\$321 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              \$363  = bus__dat_w[7:0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$363  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$364  = act_min;
-    if (\$320 ) begin
-      if (\$321 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              \$364  = bus__dat_w[7:0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$364  = 8'h80;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$365  = act_max;
-    if (\$320 ) begin
-      if (\$321 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              \$365  = bus__dat_w[7:0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$365  = 8'h7f;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$366  = per_channel;
-    if (\$320 ) begin
-      if (\$321 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              \$366  = bus__dat_w[0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$366  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$367  = qmult;
-    if (\$320 ) begin
-      if (\$321 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              /* empty */;
-          18'h00011:
-              \$367  = bus__dat_w;
-        endcase
-      end
-    end
-    if (rst) begin
-      \$367  = 32'd1073741824;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$368  = qshift;
-    if (\$320 ) begin
-      if (\$321 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              /* empty */;
-          18'h00011:
-              /* empty */;
-          18'h00012:
-              \$368  = bus__dat_w[5:0];
-        endcase
-      end
-    end
-    if (rst) begin
-      \$368  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$369  = k[1:0];
-    if (rst) begin
-      \$369  = 2'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$370  = feeding;
     if (rst) begin
       \$370  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$371  = { ib[2:0], drain[1:0], jb[2:0] };
+    \$371  = tmr_errors;
+    if (\$344 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            /* empty */;
+        18'h00007:
+            /* empty */;
+        18'h00014:
+            if (\$347 ) begin
+              \$371  = 32'd0;
+            end
+      endcase
+    end
     if (rst) begin
-      \$371  = 8'h00;
+      \$371  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$372  = wr_en;
+    \$372  = served;
     if (rst) begin
-      \$372  = 4'h0;
+      \$372  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$373  = \$like$213 ;
+    \$373  = rd_region;
+    if (served) begin
+      \$373  = bus__adr[20:18];
+    end
     if (rst) begin
-      \$373  = 8'h00;
+      \$373  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$374  = \nxt_en$214 ;
+    \$374  = rd_bank;
+    if (\$309 ) begin
+      \$374  = \$310 [1:0];
+    end
+    if (\$315 ) begin
+      \$374  = \$316 [1:0];
+    end
+    if (\$321 ) begin
+      \$374  = bus__adr[1:0];
+    end
+    if (\$326 ) begin
+      \$374  = bus__adr[1:0];
+    end
+    if (\$331 ) begin
+      \$374  = bus__adr[1:0];
+    end
     if (rst) begin
-      \$374  = 4'h0;
+      \$374  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$375  = \$like$215 ;
+    \$375  = rd_valid;
+    if (\$309 ) begin
+      \$375  = \$311 ;
+    end
+    if (\$315 ) begin
+      \$375  = \$317 ;
+    end
+    if (\$321 ) begin
+      \$375  = \$322 ;
+    end
+    if (\$326 ) begin
+      \$375  = \$327 ;
+    end
+    if (\$331 ) begin
+      \$375  = \$332 ;
+    end
+    if (\$336 ) begin
+      \$375  = \$337 ;
+    end
     if (rst) begin
-      \$375  = 8'h00;
+      \$375  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$376  = \nxt_en$216 ;
+    \$376  = rd_lane;
+    if (\$336 ) begin
+      \$376  = 1'h0;
+    end
     if (rst) begin
-      \$376  = 4'h0;
+      \$376  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$377  = cycles;
-    if (busy) begin
-      \$377  = \$322 [31:0];
-    end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
+    \$377  = reg_rdata;
+    if (\$341 ) begin
+      (* full_case = 32'd1 *)
+      casez (bus__adr[17:0])
+        18'h00000:
+            \$377  = 32'd1329746993;
+        18'h00001:
+            \$377  = 32'd1028;
+        18'h00002:
+            \$377  = 32'd32;
+        18'h00003:
+            \$377  = 32'd32;
+        18'h00004:
+            \$377  = 32'd32;
+        18'h00006:
+            \$377  = { 28'h0000000, tmr_flag, error, done, busy };
+        18'h00007:
+            \$377  = { 31'h00000000, irq_en };
+        18'h00008:
+            \$377  = { 16'h0000, reg_m };
+        18'h00009:
+            \$377  = { 16'h0000, reg_k };
+        18'h0000a:
+            \$377  = { 16'h0000, reg_n };
+        18'h0000b:
+            \$377  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+        18'h0000c:
+            \$377  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+        18'h0000d:
+            \$377  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+        18'h0000e:
+            \$377  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+        18'h0000f:
+            \$377  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+        18'h00010:
+            \$377  = { 31'h00000000, per_channel };
+        18'h00011:
+            \$377  = qmult;
+        18'h00012:
+            \$377  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+        18'h00013:
+            \$377  = cycles;
+        18'h00014:
+            \$377  = tmr_errors;
+        18'h00015:
             \$377  = 32'd0;
-          end
-    endcase
+        default:
+            \$377  = 32'd0;
+      endcase
+    end
     if (rst) begin
       \$377  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$378  = busy;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$333 ) begin
-              \$378  = 1'h1;
-            end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          /* empty */;
-      3'h5:
-          if (\$348 ) begin
-            \$378  = 1'h0;
-          end
-    endcase
+    \$378  = k[1:0];
     if (rst) begin
-      \$378  = 1'h0;
+      \$378  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$379  = ib;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$333 ) begin
-              \$379  = 4'h0;
-            end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          if (\$340 ) begin
-            if (\$342 ) begin
-            end else if (\$344 ) begin
-              \$379  = \$346 [3:0];
-            end
-          end
-    endcase
+    \$379  = feeding;
     if (rst) begin
-      \$379  = 4'h0;
+      \$379  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$380  = jb;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$333 ) begin
-              \$380  = 4'h0;
-            end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          if (\$340 ) begin
-            if (\$342 ) begin
-              \$380  = \$345 [3:0];
-            end else if (\$344 ) begin
-              \$380  = 4'h0;
-            end
-          end
-    endcase
+    \$380  = { ib[2:0], drain[1:0], jb[2:0] };
     if (rst) begin
-      \$380  = 4'h0;
+      \$380  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$381  = ctrl_state;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$333 ) begin
-              \$381  = 3'h1;
-            end
-          end
-      3'h1:
-          \$381  = 3'h2;
-      3'h2:
-          if (\$336 ) begin
-            \$381  = 3'h3;
-          end
-      3'h3:
-          if (\$338 ) begin
-            \$381  = 3'h4;
-          end
-      3'h4:
-          if (\$340 ) begin
-            (* full_case = 32'd1 *)
-            if (\$342 ) begin
-              \$381  = 3'h1;
-            end else if (\$344 ) begin
-              \$381  = 3'h1;
-            end else begin
-              \$381  = 3'h5;
-            end
-          end
-      3'h5:
-          if (\$348 ) begin
-            \$381  = 3'h0;
-          end
-    endcase
+    \$381  = wr_en;
     if (rst) begin
-      \$381  = 3'h0;
+      \$381  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$382  = k;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          \$382  = 6'h00;
-      3'h2:
-          \$382  = \$334 [5:0];
-    endcase
+    \$382  = \$like$239 ;
     if (rst) begin
-      \$382  = 6'h00;
+      \$382  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$383  = \wait ;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          if (\$336 ) begin
-            \$383  = 4'h0;
-          end
-      3'h3:
-          \$383  = \$337 [3:0];
-      3'h4:
-          if (\$340 ) begin
-            (* full_case = 32'd1 *)
-            if (\$342 ) begin
-            end else if (\$344 ) begin
-            end else begin
-              \$383  = 4'h0;
-            end
-          end
-      3'h5:
-          \$383  = \$347 [3:0];
-    endcase
+    \$383  = \nxt_en$240 ;
     if (rst) begin
       \$383  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$384  = drain;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          if (\$338 ) begin
-            \$384  = 3'h0;
-          end
-      3'h4:
-          \$384  = \$339 [2:0];
-    endcase
+    \$384  = \$like$241 ;
     if (rst) begin
-      \$384  = 3'h0;
+      \$384  = 8'h00;
     end
   end
-  assign \busy$14  = busy;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$385  = \nxt_en$242 ;
+    if (rst) begin
+      \$385  = 4'h0;
+    end
+  end
+  assign \busy$13  = busy;
   assign m_blocks = \$9 [3:0];
   assign n_blocks = \$12 [3:0];
-  assign \$signature__addr$23  = { \$16 [2:0], bus__adr[2:0] };
+  assign \$signature__addr$60  = { \$16 [2:0], bus__adr[2:0] };
   assign \$signature__data  = bus__dat_w;
-  assign \$signature__addr$27  = { \$28 [2:0], bus__adr[2:0] };
-  assign \$signature__data$28  = bus__dat_w;
-  assign \$signature__addr$31  = { \$40 [2:0], bus__adr[2:0] };
-  assign \$signature__data$32  = bus__dat_w;
-  assign \$signature__addr$35  = { \$52 [2:0], bus__adr[2:0] };
-  assign \$signature__data$36  = bus__dat_w;
-  assign \$signature__addr$40  = { \$64 [2:0], bus__adr[2:0] };
-  assign \$signature__data$41  = bus__dat_w;
-  assign \$signature__addr$44  = { \$76 [2:0], bus__adr[2:0] };
-  assign \$signature__data$45  = bus__dat_w;
-  assign \$signature__addr$48  = { \$88 [2:0], bus__adr[2:0] };
-  assign \$signature__data$49  = bus__dat_w;
-  assign \$signature__addr$52  = { \$100 [2:0], bus__adr[2:0] };
-  assign \$signature__data$53  = bus__dat_w;
-  assign \$signature__addr$55  = \$110 [2:0];
-  assign \$signature__addr$56  = \$111 [2:0];
-  assign \$signature__data$57  = bus__dat_w;
-  assign \$signature__addr$59  = \$119 [2:0];
-  assign \$signature__addr$60  = \$120 [2:0];
-  assign \$signature__data$61  = bus__dat_w;
-  assign \$signature__addr$63  = \$128 [2:0];
-  assign \$signature__addr$64  = \$129 [2:0];
+  assign \$signature__addr$64  = { \$28 [2:0], bus__adr[2:0] };
   assign \$signature__data$65  = bus__dat_w;
-  assign \$signature__addr$67  = \$137 [2:0];
-  assign \$signature__addr$68  = \$138 [2:0];
+  assign \$signature__addr$68  = { \$40 [2:0], bus__adr[2:0] };
   assign \$signature__data$69  = bus__dat_w;
-  assign \$signature__addr$71  = \$146 [2:0];
-  assign \$signature__addr$72  = \$147 [2:0];
+  assign \$signature__addr$72  = { \$52 [2:0], bus__adr[2:0] };
   assign \$signature__data$73  = bus__dat_w;
-  assign \$signature__addr$75  = \$155 [2:0];
-  assign \$signature__addr$76  = \$156 [2:0];
+  assign \$signature__addr$76  = { \$64 [2:0], bus__adr[2:0] };
   assign \$signature__data$77  = bus__dat_w;
-  assign \$signature__addr$79  = \$164 [2:0];
-  assign \$signature__addr$80  = \$165 [2:0];
+  assign \$signature__addr$80  = { \$76 [2:0], bus__adr[2:0] };
   assign \$signature__data$81  = bus__dat_w;
-  assign \$signature__addr$83  = \$173 [2:0];
-  assign \$signature__addr$84  = \$174 [2:0];
+  assign \$signature__addr$84  = { \$88 [2:0], bus__adr[2:0] };
   assign \$signature__data$85  = bus__dat_w;
-  assign \$signature__addr$87  = \$182 [2:0];
-  assign \$signature__addr$88  = \$183 [2:0];
-  assign \$signature__data$89  = bus__dat_w[5:0];
-  assign \$signature__addr$91  = \$191 [2:0];
-  assign \$signature__addr$92  = \$192 [2:0];
-  assign \$signature__data$93  = bus__dat_w[5:0];
-  assign \$signature__addr$95  = \$200 [2:0];
-  assign \$signature__addr$96  = \$201 [2:0];
-  assign \$signature__data$97  = bus__dat_w[5:0];
-  assign \$signature__addr$99  = \$209 [2:0];
-  assign \$signature__addr$100  = \$210 [2:0];
-  assign \$signature__data$101  = bus__dat_w[5:0];
-  assign \$signature__addr$103  = \$217 [7:0];
+  assign \$signature__addr$88  = { \$100 [2:0], bus__adr[2:0] };
+  assign \$signature__data$89  = bus__dat_w;
+  assign \$signature__addr$91  = \$110 [2:0];
+  assign \$signature__addr$92  = \$111 [2:0];
+  assign \$signature__data$93  = bus__dat_w;
+  assign \$signature__addr$95  = \$119 [2:0];
+  assign \$signature__addr$96  = \$120 [2:0];
+  assign \$signature__data$97  = bus__dat_w;
+  assign \$signature__addr$99  = \$128 [2:0];
+  assign \$signature__addr$100  = \$129 [2:0];
+  assign \$signature__data$101  = bus__dat_w;
+  assign \$signature__addr$103  = \$137 [2:0];
+  assign \$signature__addr$104  = \$138 [2:0];
+  assign \$signature__data$105  = bus__dat_w;
+  assign \$signature__addr$107  = \$146 [2:0];
+  assign \$signature__addr$108  = \$147 [2:0];
+  assign \$signature__data$109  = bus__dat_w;
+  assign \$signature__addr$111  = \$155 [2:0];
+  assign \$signature__addr$112  = \$156 [2:0];
+  assign \$signature__data$113  = bus__dat_w;
+  assign \$signature__addr$115  = \$164 [2:0];
+  assign \$signature__addr$116  = \$165 [2:0];
+  assign \$signature__data$117  = bus__dat_w;
+  assign \$signature__addr$119  = \$173 [2:0];
+  assign \$signature__addr$120  = \$174 [2:0];
+  assign \$signature__data$121  = bus__dat_w;
+  assign \$signature__addr$123  = \$182 [2:0];
+  assign \$signature__addr$124  = \$183 [2:0];
+  assign \$signature__data$125  = bus__dat_w[5:0];
+  assign \$signature__addr$127  = \$191 [2:0];
+  assign \$signature__addr$128  = \$192 [2:0];
+  assign \$signature__data$129  = bus__dat_w[5:0];
+  assign \$signature__addr$131  = \$200 [2:0];
+  assign \$signature__addr$132  = \$201 [2:0];
+  assign \$signature__data$133  = bus__dat_w[5:0];
+  assign \$signature__addr$135  = \$209 [2:0];
+  assign \$signature__addr$136  = \$210 [2:0];
+  assign \$signature__data$137  = bus__dat_w[5:0];
+  assign \$signature__addr$139  = \$217 [7:0];
   assign drain_row = drain[1:0];
   assign row = { ib, drain[1:0] };
   assign draining = i_valid;
   assign drain_acc__0 = acc;
-  assign bias = \$signature__data$122 ;
-  assign mult = \$245 [31:0];
-  assign shift = \$246 [5:0];
-  assign \out_zp$163  = out_zp;
-  assign \act_min$165  = act_min;
-  assign \act_max$167  = act_max;
-  assign \i_valid$168  = i_valid;
-  assign drain_acc__1 = \acc$169 ;
-  assign \bias$171  = \$signature__data$123 ;
-  assign \mult$172  = \$247 [31:0];
-  assign \shift$173  = \$248 [5:0];
-  assign \out_zp$174  = out_zp;
-  assign \act_min$175  = act_min;
-  assign \act_max$176  = act_max;
-  assign \i_valid$177  = i_valid;
-  assign drain_acc__2 = \acc$178 ;
-  assign \bias$180  = \$signature__data$124 ;
-  assign \mult$181  = \$249 [31:0];
-  assign \shift$182  = \$250 [5:0];
-  assign \out_zp$183  = out_zp;
-  assign \act_min$184  = act_min;
-  assign \act_max$185  = act_max;
-  assign \i_valid$186  = i_valid;
-  assign drain_acc__3 = \acc$187 ;
-  assign \bias$189  = \$signature__data$125 ;
-  assign \mult$190  = \$251 [31:0];
-  assign \shift$191  = \$252 [5:0];
+  assign bias = \$signature__data$158 ;
+  assign mult = \$246 [31:0];
+  assign shift = \$247 [5:0];
   assign \out_zp$192  = out_zp;
   assign \act_min$193  = act_min;
   assign \act_max$194  = act_max;
+  assign \i_valid$195  = i_valid;
+  assign drain_acc__1 = \acc$196 ;
+  assign \bias$198  = \$signature__data$159 ;
+  assign \mult$199  = \$248 [31:0];
+  assign \shift$200  = \$249 [5:0];
+  assign \out_zp$201  = out_zp;
+  assign \act_min$202  = act_min;
+  assign \act_max$203  = act_max;
+  assign \i_valid$204  = i_valid;
+  assign drain_acc__2 = \acc$205 ;
+  assign \bias$207  = \$signature__data$160 ;
+  assign \mult$208  = \$250 [31:0];
+  assign \shift$209  = \$251 [5:0];
+  assign \out_zp$210  = out_zp;
+  assign \act_min$211  = act_min;
+  assign \act_max$212  = act_max;
+  assign \i_valid$213  = i_valid;
+  assign drain_acc__3 = \acc$214 ;
+  assign \bias$216  = \$signature__data$161 ;
+  assign \mult$217  = \$252 [31:0];
+  assign \shift$218  = \$253 [5:0];
+  assign \out_zp$219  = out_zp;
+  assign \act_min$220  = act_min;
+  assign \act_max$221  = act_max;
   assign wr_addr = { ib[2:0], drain[1:0], jb[2:0] };
-  assign lane_en = \$274 [3:0];
+  assign lane_en = \$275 [3:0];
+  assign tmr_mismatch = 1'h0;
   assign \$9  = { \$8 [17], \$8 [17], \$8 [17:2] };
   assign \$12  = { \$11 [17], \$11 [17], \$11 [17:2] };
   assign \$13  = { 3'h0, bus__adr[17:3] };
@@ -3480,11 +3651,14 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$208  = { 2'h0, bus__adr[17:2] };
   assign \$210  = { 2'h0, bus__adr[17:2] };
   assign \$217  = bus__adr[17:0];
-  assign \$272  = 4'h0;
-  assign \$273  = { 15'h0000, bus__sel };
-  assign \$275  = bus__adr[17:0];
-  assign \$286  = { 3'h0, bus__adr[17:3] };
-  assign \$292  = { 3'h0, bus__adr[17:3] };
+  assign \$273  = 4'h0;
+  assign \$274  = { 15'h0000, bus__sel };
+  assign \$276  = bus__adr[17:0];
+  assign \$310  = { 3'h0, bus__adr[17:3] };
+  assign \$316  = { 3'h0, bus__adr[17:3] };
+  assign \$345  = 1'h1;
+  assign \$346  = bus__dat_w[3];
+  assign \$347  = 1'h1;
 endmodule
 
 (* generator = "Amaranth" *)

@@ -59,7 +59,8 @@ def test_manifest_lists_every_config_with_its_params(rendered):
             "file": f"{cfg.top_name}.v",
             "kind": "gemm_tile",
             "params": {"rows": cfg.rows, "cols": cfg.cols, "max_m": cfg.max_m,
-                       "max_k": cfg.max_k, "max_n": cfg.max_n, "name": cfg.name},
+                       "max_k": cfg.max_k, "max_n": cfg.max_n, "name": cfg.name,
+                       "hardening": cfg.hardening},
         }
         for name, cfg in CONFIGS.items()
     ]

@@ -153,7 +153,8 @@ def test_get_config_unknown_name():
 
 def test_get_config_message_for_shipped_configs():
     # Pin the shipped list too, so that the documented message is visible in the test.
-    with raises_exactly(ValueError, "config must be one of default, small, not 'Small'"):
+    with raises_exactly(ValueError, "config must be one of default, default_tmr, small, "
+                                    "small_tmr, not 'Small'"):
         get_config("Small")
 
 

@@ -38,6 +38,11 @@ def test_uvm(tile_model):
     assert result.passed, _reproduce(tile_model, SEED)
 
 
+def test_upsets(tile_model):
+    result = sim.run(tile_model, "testbenches.tile_upsets", seed=SEED)
+    assert result.passed, _reproduce(tile_model, SEED)
+
+
 def _regress_seeds():
     count = int(os.environ.get("ORBITBENCH_SEEDS", "0"))
     base = int(os.environ.get("ORBITBENCH_REGRESS_BASE", str(int(time.time()) % 1_000_000)))
