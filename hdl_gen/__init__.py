@@ -1,5 +1,6 @@
 """Amaranth generators for the orbitbench accelerator."""
 
+from .ecc_mem import EccMemory
 from .requant import Requantizer
 from .secded import SecdedDecoder, SecdedEncoder
 from .systolic import ProcessingElement, SystolicArray
@@ -7,5 +8,5 @@ from .tile import GemmTile
 from .tmr import StateRegisters
 from .wishbone import WishboneSignature
 
-__all__ = ["GemmTile", "ProcessingElement", "Requantizer", "SecdedDecoder", "SecdedEncoder",
+__all__ = ["EccMemory", "GemmTile", "ProcessingElement", "Requantizer", "SecdedDecoder", "SecdedEncoder",
            "StateRegisters", "SystolicArray", "WishboneSignature"]
