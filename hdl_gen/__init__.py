@@ -8,5 +8,5 @@ from .tile import GemmTile
 from .tmr import StateRegisters
 from .wishbone import WishboneSignature
 
-__all__ = ["EccMemory", "GemmTile", "ProcessingElement", "Requantizer", "SecdedDecoder", "SecdedEncoder",
-           "StateRegisters", "SystolicArray", "WishboneSignature"]
+__all__ = ["EccMemory", "GemmTile", "ProcessingElement", "Requantizer", "SecdedDecoder",
+           "SecdedEncoder", "StateRegisters", "SystolicArray", "WishboneSignature"]
