@@ -43,7 +43,7 @@ check-rtl: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m orbitbench.lint
-	$(VENV)/bin/ruff check orbitbench hdl_gen golden_models testbenches tests bench
+	$(VENV)/bin/ruff check orbitbench hdl_gen golden_models testbenches fault_campaigns tests bench
 
 regress: $(STAMP)
 	ORBITBENCH_SEEDS=$(SEEDS) $(PY) -m pytest -m regress tests/testbenches
