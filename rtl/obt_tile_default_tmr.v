@@ -661,12 +661,12 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1588 ;
   wire \$1589 ;
   wire \$159 ;
-  wire [3:0] \$1590 ;
-  wire [18:0] \$1591 ;
+  wire \$1590 ;
+  wire [3:0] \$1591 ;
   wire [18:0] \$1592 ;
-  wire [17:0] \$1593 ;
-  wire [32:0] \$1594 ;
-  wire \$1595 ;
+  wire [18:0] \$1593 ;
+  wire [17:0] \$1594 ;
+  wire [32:0] \$1595 ;
   wire \$1596 ;
   wire \$1597 ;
   wire \$1598 ;
@@ -679,38 +679,38 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1603 ;
   wire \$1604 ;
   wire \$1605 ;
-  wire [7:0] \$1606 ;
-  wire [16:0] \$1607 ;
-  wire \$1608 ;
-  wire [5:0] \$1609 ;
+  wire \$1606 ;
+  wire [7:0] \$1607 ;
+  wire [16:0] \$1608 ;
+  wire \$1609 ;
   wire \$161 ;
-  wire \$1610 ;
-  wire [4:0] \$1611 ;
-  wire \$1612 ;
-  wire [4:0] \$1613 ;
-  wire \$1614 ;
-  wire [4:0] \$1615 ;
-  wire \$1616 ;
-  wire [4:0] \$1617 ;
+  wire [5:0] \$1610 ;
+  wire \$1611 ;
+  wire [4:0] \$1612 ;
+  wire \$1613 ;
+  wire [4:0] \$1614 ;
+  wire \$1615 ;
+  wire [4:0] \$1616 ;
+  wire \$1617 ;
   wire [4:0] \$1618 ;
-  wire [5:0] \$1619 ;
+  wire [4:0] \$1619 ;
   wire \$162 ;
-  wire \$1620 ;
+  wire [5:0] \$1620 ;
   wire \$1621 ;
-  wire [32:0] \$1622 ;
-  wire \$1623 ;
+  wire \$1622 ;
+  wire [32:0] \$1623 ;
   wire \$1624 ;
   wire \$1625 ;
   wire \$1626 ;
-  wire [17:0] \$1627 ;
-  wire \$1628 ;
+  wire \$1627 ;
+  wire [17:0] \$1628 ;
   wire \$1629 ;
   wire \$163 ;
   wire \$1630 ;
   wire \$1631 ;
   wire \$1632 ;
-  wire [17:0] \$1633 ;
-  wire \$1634 ;
+  wire \$1633 ;
+  wire [17:0] \$1634 ;
   wire \$1635 ;
   wire \$1636 ;
   wire \$1637 ;
@@ -744,7 +744,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1662 ;
   wire \$1663 ;
   wire \$1664 ;
-  reg \$1665 ;
+  wire \$1665 ;
   reg \$1666 ;
   reg \$1667 ;
   reg \$1668 ;
@@ -757,7 +757,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   reg \$1674 ;
   reg \$1675 ;
   reg \$1676 ;
-  reg [15:0] \$1677 ;
+  reg \$1677 ;
   reg [15:0] \$1678 ;
   reg [15:0] \$1679 ;
   wire \$168 ;
@@ -767,7 +767,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   reg [15:0] \$1683 ;
   reg [15:0] \$1684 ;
   reg [15:0] \$1685 ;
-  reg [7:0] \$1686 ;
+  reg [15:0] \$1686 ;
   reg [7:0] \$1687 ;
   reg [7:0] \$1688 ;
   reg [7:0] \$1689 ;
@@ -785,56 +785,58 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$17 ;
   wire [7:0] \$170 ;
   reg [7:0] \$1700 ;
-  reg \$1701 ;
+  reg [7:0] \$1701 ;
   reg \$1702 ;
   reg \$1703 ;
-  reg [31:0] \$1704 ;
+  reg \$1704 ;
   reg [31:0] \$1705 ;
   reg [31:0] \$1706 ;
-  reg [5:0] \$1707 ;
+  reg [31:0] \$1707 ;
   reg [5:0] \$1708 ;
   reg [5:0] \$1709 ;
   wire [7:0] \$171 ;
-  reg [31:0] \$1710 ;
+  reg [5:0] \$1710 ;
   reg [31:0] \$1711 ;
   reg [31:0] \$1712 ;
-  reg [2:0] \$1713 ;
+  reg [31:0] \$1713 ;
   reg [2:0] \$1714 ;
   reg [2:0] \$1715 ;
-  reg [3:0] \$1716 ;
+  reg [2:0] \$1716 ;
   reg [3:0] \$1717 ;
   reg [3:0] \$1718 ;
   reg [3:0] \$1719 ;
   wire [7:0] \$172 ;
   reg [3:0] \$1720 ;
   reg [3:0] \$1721 ;
-  reg [6:0] \$1722 ;
+  reg [3:0] \$1722 ;
   reg [6:0] \$1723 ;
   reg [6:0] \$1724 ;
-  reg [4:0] \$1725 ;
+  reg [6:0] \$1725 ;
   reg [4:0] \$1726 ;
   reg [4:0] \$1727 ;
-  reg [3:0] \$1728 ;
+  reg [4:0] \$1728 ;
   reg [3:0] \$1729 ;
   wire \$173 ;
   reg [3:0] \$1730 ;
-  reg \$1731 ;
-  reg [31:0] \$1732 ;
-  reg \$1733 ;
-  reg [2:0] \$1734 ;
+  reg [3:0] \$1731 ;
+  reg \$1732 ;
+  reg [31:0] \$1733 ;
+  reg \$1734 ;
   reg [2:0] \$1735 ;
-  reg \$1736 ;
+  reg [2:0] \$1736 ;
   reg \$1737 ;
-  reg [31:0] \$1738 ;
-  reg [1:0] \$1739 ;
+  reg \$1738 ;
+  reg [31:0] \$1739 ;
   wire \$174 ;
   reg \$1740 ;
-  reg [8:0] \$1741 ;
-  reg [7:0] \$1742 ;
+  reg [1:0] \$1741 ;
+  reg \$1742 ;
   reg [8:0] \$1743 ;
   reg [7:0] \$1744 ;
   reg [8:0] \$1745 ;
   reg [7:0] \$1746 ;
+  reg [8:0] \$1747 ;
+  reg [7:0] \$1748 ;
   wire \$175 ;
   wire \$176 ;
   wire \$177 ;
@@ -1011,29 +1013,29 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$330 ;
   wire \$331 ;
   wire \$332 ;
-  wire [5:0] \$3322 ;
-  wire [5:0] \$3327 ;
+  wire [5:0] \$3324 ;
+  wire [5:0] \$3329 ;
   wire \$333 ;
-  wire [5:0] \$3332 ;
-  wire [5:0] \$3337 ;
+  wire [5:0] \$3334 ;
+  wire [5:0] \$3339 ;
   wire \$334 ;
-  wire [5:0] \$3342 ;
-  wire [5:0] \$3347 ;
+  wire [5:0] \$3344 ;
+  wire [5:0] \$3349 ;
   wire \$335 ;
-  wire [5:0] \$3352 ;
-  wire [5:0] \$3357 ;
+  wire [5:0] \$3354 ;
+  wire [5:0] \$3359 ;
   wire \$336 ;
-  wire [5:0] \$3362 ;
-  wire [5:0] \$3367 ;
+  wire [5:0] \$3364 ;
+  wire [5:0] \$3369 ;
   wire \$337 ;
-  wire [5:0] \$3372 ;
-  wire [5:0] \$3377 ;
+  wire [5:0] \$3374 ;
+  wire [5:0] \$3379 ;
   wire \$338 ;
-  wire [5:0] \$3382 ;
-  wire [5:0] \$3387 ;
+  wire [5:0] \$3384 ;
+  wire [5:0] \$3389 ;
   wire \$339 ;
-  wire [5:0] \$3392 ;
-  wire [5:0] \$3397 ;
+  wire [5:0] \$3394 ;
+  wire [5:0] \$3399 ;
   wire \$34 ;
   wire \$340 ;
   wire \$341 ;
@@ -1767,8 +1769,8 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$998 ;
   wire \$999 ;
   reg [8:0] \$like  = 9'h000;
-  reg [8:0] \$like$453  = 9'h000;
-  reg [8:0] \$like$455  = 9'h000;
+  reg [8:0] \$like$454  = 9'h000;
+  reg [8:0] \$like$456  = 9'h000;
   reg [6:0] \$signature__addr ;
   wire [6:0] \$signature__addr$127 ;
   reg [6:0] \$signature__addr$130 ;
@@ -2162,6 +2164,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   (* keep = 32'd1 *)
   reg [3:0] drain_tmr2 = 4'h0;
   wire draining;
+  reg ecc_ue = 1'h0;
   wire error;
   reg error_d;
   (* keep = 32'd1 *)
@@ -2225,8 +2228,8 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire [31:0] \mult$428 ;
   wire [3:0] n_blocks;
   reg [7:0] nxt_en = 8'h00;
-  reg [7:0] \nxt_en$454  = 8'h00;
-  reg [7:0] \nxt_en$456  = 8'h00;
+  reg [7:0] \nxt_en$455  = 8'h00;
+  reg [7:0] \nxt_en$457  = 8'h00;
   wire [7:0] out;
   wire [7:0] \out$440 ;
   wire [7:0] \out$441 ;
@@ -7134,68 +7137,68 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   assign \$1508  = ~ busy;
   assign \$1509  = bus__dat_w[0] & \$1508 ;
   assign \$1510  = ~ busy;
-  assign \$3322  = byte_sel * 4'h8;
-  assign \$1511  = \$signature__data$294  >> \$3322 ;
+  assign \$3324  = byte_sel * 4'h8;
+  assign \$1511  = \$signature__data$294  >> \$3324 ;
   assign \$1512  = $signed(\$1511 ) - $signed(a_zp);
   assign a_in__0 = valid ? \$1512  : 9'h000;
-  assign \$3327  = byte_sel * 4'h8;
-  assign \$1513  = \$signature__data$295  >> \$3327 ;
+  assign \$3329  = byte_sel * 4'h8;
+  assign \$1513  = \$signature__data$295  >> \$3329 ;
   assign \$1514  = $signed(\$1513 ) - $signed(a_zp);
   assign a_in__1 = valid ? \$1514  : 9'h000;
-  assign \$3332  = byte_sel * 4'h8;
-  assign \$1515  = \$signature__data$296  >> \$3332 ;
+  assign \$3334  = byte_sel * 4'h8;
+  assign \$1515  = \$signature__data$296  >> \$3334 ;
   assign \$1516  = $signed(\$1515 ) - $signed(a_zp);
   assign a_in__2 = valid ? \$1516  : 9'h000;
-  assign \$3337  = byte_sel * 4'h8;
-  assign \$1517  = \$signature__data$297  >> \$3337 ;
+  assign \$3339  = byte_sel * 4'h8;
+  assign \$1517  = \$signature__data$297  >> \$3339 ;
   assign \$1518  = $signed(\$1517 ) - $signed(a_zp);
   assign a_in__3 = valid ? \$1518  : 9'h000;
-  assign \$3342  = byte_sel * 4'h8;
-  assign \$1519  = \$signature__data$298  >> \$3342 ;
+  assign \$3344  = byte_sel * 4'h8;
+  assign \$1519  = \$signature__data$298  >> \$3344 ;
   assign \$1520  = $signed(\$1519 ) - $signed(a_zp);
   assign a_in__4 = valid ? \$1520  : 9'h000;
-  assign \$3347  = byte_sel * 4'h8;
-  assign \$1521  = \$signature__data$299  >> \$3347 ;
+  assign \$3349  = byte_sel * 4'h8;
+  assign \$1521  = \$signature__data$299  >> \$3349 ;
   assign \$1522  = $signed(\$1521 ) - $signed(a_zp);
   assign a_in__5 = valid ? \$1522  : 9'h000;
-  assign \$3352  = byte_sel * 4'h8;
-  assign \$1523  = \$signature__data$300  >> \$3352 ;
+  assign \$3354  = byte_sel * 4'h8;
+  assign \$1523  = \$signature__data$300  >> \$3354 ;
   assign \$1524  = $signed(\$1523 ) - $signed(a_zp);
   assign a_in__6 = valid ? \$1524  : 9'h000;
-  assign \$3357  = byte_sel * 4'h8;
-  assign \$1525  = \$signature__data$301  >> \$3357 ;
+  assign \$3359  = byte_sel * 4'h8;
+  assign \$1525  = \$signature__data$301  >> \$3359 ;
   assign \$1526  = $signed(\$1525 ) - $signed(a_zp);
   assign a_in__7 = valid ? \$1526  : 9'h000;
-  assign \$3362  = byte_sel * 4'h8;
-  assign \$1527  = \$signature__data$304  >> \$3362 ;
+  assign \$3364  = byte_sel * 4'h8;
+  assign \$1527  = \$signature__data$304  >> \$3364 ;
   assign \$1528  = $signed(\$1527 ) - $signed(b_zp);
   assign b_in__0 = valid ? \$1528  : 9'h000;
-  assign \$3367  = byte_sel * 4'h8;
-  assign \$1529  = \$signature__data$305  >> \$3367 ;
+  assign \$3369  = byte_sel * 4'h8;
+  assign \$1529  = \$signature__data$305  >> \$3369 ;
   assign \$1530  = $signed(\$1529 ) - $signed(b_zp);
   assign b_in__1 = valid ? \$1530  : 9'h000;
-  assign \$3372  = byte_sel * 4'h8;
-  assign \$1531  = \$signature__data$306  >> \$3372 ;
+  assign \$3374  = byte_sel * 4'h8;
+  assign \$1531  = \$signature__data$306  >> \$3374 ;
   assign \$1532  = $signed(\$1531 ) - $signed(b_zp);
   assign b_in__2 = valid ? \$1532  : 9'h000;
-  assign \$3377  = byte_sel * 4'h8;
-  assign \$1533  = \$signature__data$307  >> \$3377 ;
+  assign \$3379  = byte_sel * 4'h8;
+  assign \$1533  = \$signature__data$307  >> \$3379 ;
   assign \$1534  = $signed(\$1533 ) - $signed(b_zp);
   assign b_in__3 = valid ? \$1534  : 9'h000;
-  assign \$3382  = byte_sel * 4'h8;
-  assign \$1535  = \$signature__data$308  >> \$3382 ;
+  assign \$3384  = byte_sel * 4'h8;
+  assign \$1535  = \$signature__data$308  >> \$3384 ;
   assign \$1536  = $signed(\$1535 ) - $signed(b_zp);
   assign b_in__4 = valid ? \$1536  : 9'h000;
-  assign \$3387  = byte_sel * 4'h8;
-  assign \$1537  = \$signature__data$309  >> \$3387 ;
+  assign \$3389  = byte_sel * 4'h8;
+  assign \$1537  = \$signature__data$309  >> \$3389 ;
   assign \$1538  = $signed(\$1537 ) - $signed(b_zp);
   assign b_in__5 = valid ? \$1538  : 9'h000;
-  assign \$3392  = byte_sel * 4'h8;
-  assign \$1539  = \$signature__data$310  >> \$3392 ;
+  assign \$3394  = byte_sel * 4'h8;
+  assign \$1539  = \$signature__data$310  >> \$3394 ;
   assign \$1540  = $signed(\$1539 ) - $signed(b_zp);
   assign b_in__6 = valid ? \$1540  : 9'h000;
-  assign \$3397  = byte_sel * 4'h8;
-  assign \$1541  = \$signature__data$311  >> \$3397 ;
+  assign \$3399  = byte_sel * 4'h8;
+  assign \$1541  = \$signature__data$311  >> \$3399 ;
   assign \$1542  = $signed(\$1541 ) - $signed(b_zp);
   assign b_in__7 = valid ? \$1542  : 9'h000;
   assign \$1543  = per_channel ? { 1'h0, \$signature__data$322  } : { qmult[31], qmult };
@@ -7242,246 +7245,248 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   assign \$1584  = \$1583  < reg_n;
   assign wr_en = \$1560  ? { \$1584 , \$1581 , \$1578 , \$1575 , \$1572 , \$1569 , \$1566 , \$1563  } : 8'h00;
   assign \$1585  = served & bus__we;
-  assign \$1586  = bus__adr[20:18] == 3'h6;
-  assign \$1587  = bus__adr[17:0] < 11'h400;
-  assign \$1588  = \$1586  & \$1587 ;
-  assign \$1589  = \$1585  & \$1588 ;
-  assign \$1590  = 3'h4 * bus__adr[0];
-  assign \$1591  = bus__sel << \$1590 ;
-  assign \$1592  = \$1589  ? \$1591  : 19'h00000;
-  assign \$1594  = cycles + 1'h1;
-  assign \$1595  = | reg_m;
-  assign \$1596  = | reg_k;
-  assign \$1597  = \$1595  & \$1596 ;
-  assign \$1598  = | reg_n;
-  assign \$1599  = \$1597  & \$1598 ;
-  assign \$1600  = reg_m <= 7'h40;
-  assign \$1601  = \$1599  & \$1600 ;
-  assign \$1602  = reg_k <= 7'h40;
-  assign \$1603  = \$1601  & \$1602 ;
-  assign \$1604  = reg_n <= 7'h40;
-  assign \$1605  = \$1603  & \$1604 ;
-  assign \$1606  = k + 1'h1;
-  assign \$1607  = reg_k - 1'h1;
-  assign \$1608  = k == \$1607 ;
-  assign \$1609  = \wait  + 1'h1;
-  assign \$1610  = \wait  == 3'h7;
-  assign \$1611  = drain + 1'h1;
-  assign \$1612  = drain == 3'h7;
-  assign \$1613  = jb + 1'h1;
-  assign \$1614  = \$1613  < \$1089 [3:0];
-  assign \$1615  = ib + 1'h1;
-  assign \$1616  = \$1615  < \$1086 [3:0];
-  assign \$1617  = jb + 1'h1;
-  assign \$1618  = ib + 1'h1;
-  assign \$1619  = \wait  + 1'h1;
-  assign \$1620  = \wait  == 2'h3;
-  assign \$1621  = tmr_errors != 32'd4294967295;
-  assign \$1622  = tmr_errors + \$1621 ;
-  assign \$1623  = ~ bus__we;
-  assign \$1624  = served & \$1623 ;
-  assign \$1625  = bus__adr[20:18] == 1'h1;
-  assign \$1626  = \$1624  & \$1625 ;
-  assign \$1628  = bus__adr[17:0] < 11'h400;
-  assign \$1629  = ~ bus__we;
-  assign \$1630  = served & \$1629 ;
-  assign \$1631  = bus__adr[20:18] == 2'h2;
-  assign \$1632  = \$1630  & \$1631 ;
-  assign \$1634  = bus__adr[17:0] < 11'h400;
-  assign \$1635  = ~ bus__we;
-  assign \$1636  = served & \$1635 ;
-  assign \$1637  = bus__adr[20:18] == 2'h3;
-  assign \$1638  = \$1636  & \$1637 ;
-  assign \$1639  = bus__adr[17:0] < 7'h40;
-  assign \$1640  = ~ bus__we;
-  assign \$1641  = served & \$1640 ;
-  assign \$1642  = bus__adr[20:18] == 3'h4;
-  assign \$1643  = \$1641  & \$1642 ;
-  assign \$1644  = bus__adr[17:0] < 7'h40;
-  assign \$1645  = ~ bus__we;
-  assign \$1646  = served & \$1645 ;
-  assign \$1647  = bus__adr[20:18] == 3'h5;
-  assign \$1648  = \$1646  & \$1647 ;
-  assign \$1649  = bus__adr[17:0] < 7'h40;
-  assign \$1650  = ~ bus__we;
-  assign \$1651  = served & \$1650 ;
-  assign \$1652  = bus__adr[20:18] == 3'h6;
-  assign \$1653  = \$1651  & \$1652 ;
-  assign \$1654  = bus__adr[17:0] < 11'h400;
-  assign \$1655  = ~ bus__we;
-  assign \$1656  = served & \$1655 ;
-  assign \$1657  = ! bus__adr[20:18];
-  assign \$1658  = \$1656  & \$1657 ;
-  assign \$1659  = served & bus__we;
-  assign \$1660  = ! bus__adr[20:18];
-  assign \$1661  = \$1659  & \$1660 ;
-  assign \$1662  = ~ tmr_mismatch;
-  assign \$1663  = bus__dat_w[3] & \$1662 ;
-  assign \$1664  = ~ tmr_mismatch;
+  assign \$1587  = bus__adr[20:18] == 3'h6;
+  assign \$1588  = bus__adr[17:0] < 11'h400;
+  assign \$1589  = \$1587  & \$1588 ;
+  assign \$1590  = \$1586  & \$1589 ;
+  assign \$1591  = 3'h4 * bus__adr[0];
+  assign \$1592  = bus__sel << \$1591 ;
+  assign \$1593  = \$1590  ? \$1592  : 19'h00000;
+  assign \$1595  = cycles + 1'h1;
+  assign \$1596  = | reg_m;
+  assign \$1597  = | reg_k;
+  assign \$1598  = \$1596  & \$1597 ;
+  assign \$1599  = | reg_n;
+  assign \$1600  = \$1598  & \$1599 ;
+  assign \$1601  = reg_m <= 7'h40;
+  assign \$1602  = \$1600  & \$1601 ;
+  assign \$1603  = reg_k <= 7'h40;
+  assign \$1604  = \$1602  & \$1603 ;
+  assign \$1605  = reg_n <= 7'h40;
+  assign \$1606  = \$1604  & \$1605 ;
+  assign \$1607  = k + 1'h1;
+  assign \$1608  = reg_k - 1'h1;
+  assign \$1609  = k == \$1608 ;
+  assign \$1610  = \wait  + 1'h1;
+  assign \$1611  = \wait  == 3'h7;
+  assign \$1612  = drain + 1'h1;
+  assign \$1613  = drain == 3'h7;
+  assign \$1614  = jb + 1'h1;
+  assign \$1615  = \$1614  < \$1089 [3:0];
+  assign \$1616  = ib + 1'h1;
+  assign \$1617  = \$1616  < \$1086 [3:0];
+  assign \$1618  = jb + 1'h1;
+  assign \$1619  = ib + 1'h1;
+  assign \$1620  = \wait  + 1'h1;
+  assign \$1621  = \wait  == 2'h3;
+  assign \$1622  = tmr_errors != 32'd4294967295;
+  assign \$1623  = tmr_errors + \$1622 ;
+  assign \$1624  = ~ bus__we;
+  assign \$1625  = served & \$1624 ;
+  assign \$1626  = bus__adr[20:18] == 1'h1;
+  assign \$1627  = \$1625  & \$1626 ;
+  assign \$1629  = bus__adr[17:0] < 11'h400;
+  assign \$1630  = ~ bus__we;
+  assign \$1631  = served & \$1630 ;
+  assign \$1632  = bus__adr[20:18] == 2'h2;
+  assign \$1633  = \$1631  & \$1632 ;
+  assign \$1635  = bus__adr[17:0] < 11'h400;
+  assign \$1636  = ~ bus__we;
+  assign \$1637  = served & \$1636 ;
+  assign \$1638  = bus__adr[20:18] == 2'h3;
+  assign \$1639  = \$1637  & \$1638 ;
+  assign \$1640  = bus__adr[17:0] < 7'h40;
+  assign \$1641  = ~ bus__we;
+  assign \$1642  = served & \$1641 ;
+  assign \$1643  = bus__adr[20:18] == 3'h4;
+  assign \$1644  = \$1642  & \$1643 ;
+  assign \$1645  = bus__adr[17:0] < 7'h40;
+  assign \$1646  = ~ bus__we;
+  assign \$1647  = served & \$1646 ;
+  assign \$1648  = bus__adr[20:18] == 3'h5;
+  assign \$1649  = \$1647  & \$1648 ;
+  assign \$1650  = bus__adr[17:0] < 7'h40;
+  assign \$1651  = ~ bus__we;
+  assign \$1652  = served & \$1651 ;
+  assign \$1653  = bus__adr[20:18] == 3'h6;
+  assign \$1654  = \$1652  & \$1653 ;
+  assign \$1655  = bus__adr[17:0] < 11'h400;
+  assign \$1656  = ~ bus__we;
+  assign \$1657  = served & \$1656 ;
+  assign \$1658  = ! bus__adr[20:18];
+  assign \$1659  = \$1657  & \$1658 ;
+  assign \$1660  = served & bus__we;
+  assign \$1661  = ! bus__adr[20:18];
+  assign \$1662  = \$1660  & \$1661 ;
+  assign \$1663  = ~ tmr_mismatch;
+  assign \$1664  = bus__dat_w[3] & \$1663 ;
+  assign \$1665  = ~ tmr_mismatch;
   always @(posedge clk)
-    busy_tmr0 <= \$1665 ;
+    busy_tmr0 <= \$1666 ;
   always @(posedge clk)
-    busy_tmr1 <= \$1666 ;
+    busy_tmr1 <= \$1667 ;
   always @(posedge clk)
-    busy_tmr2 <= \$1667 ;
+    busy_tmr2 <= \$1668 ;
   always @(posedge clk)
-    done_tmr0 <= \$1668 ;
+    done_tmr0 <= \$1669 ;
   always @(posedge clk)
-    done_tmr1 <= \$1669 ;
+    done_tmr1 <= \$1670 ;
   always @(posedge clk)
-    done_tmr2 <= \$1670 ;
+    done_tmr2 <= \$1671 ;
   always @(posedge clk)
-    error_tmr0 <= \$1671 ;
+    error_tmr0 <= \$1672 ;
   always @(posedge clk)
-    error_tmr1 <= \$1672 ;
+    error_tmr1 <= \$1673 ;
   always @(posedge clk)
-    error_tmr2 <= \$1673 ;
+    error_tmr2 <= \$1674 ;
   always @(posedge clk)
-    irq_en_tmr0 <= \$1674 ;
+    irq_en_tmr0 <= \$1675 ;
   always @(posedge clk)
-    irq_en_tmr1 <= \$1675 ;
+    irq_en_tmr1 <= \$1676 ;
   always @(posedge clk)
-    irq_en_tmr2 <= \$1676 ;
+    irq_en_tmr2 <= \$1677 ;
   always @(posedge clk)
-    reg_m_tmr0 <= \$1677 ;
+    reg_m_tmr0 <= \$1678 ;
   always @(posedge clk)
-    reg_m_tmr1 <= \$1678 ;
+    reg_m_tmr1 <= \$1679 ;
   always @(posedge clk)
-    reg_m_tmr2 <= \$1679 ;
+    reg_m_tmr2 <= \$1680 ;
   always @(posedge clk)
-    reg_k_tmr0 <= \$1680 ;
+    reg_k_tmr0 <= \$1681 ;
   always @(posedge clk)
-    reg_k_tmr1 <= \$1681 ;
+    reg_k_tmr1 <= \$1682 ;
   always @(posedge clk)
-    reg_k_tmr2 <= \$1682 ;
+    reg_k_tmr2 <= \$1683 ;
   always @(posedge clk)
-    reg_n_tmr0 <= \$1683 ;
+    reg_n_tmr0 <= \$1684 ;
   always @(posedge clk)
-    reg_n_tmr1 <= \$1684 ;
+    reg_n_tmr1 <= \$1685 ;
   always @(posedge clk)
-    reg_n_tmr2 <= \$1685 ;
+    reg_n_tmr2 <= \$1686 ;
   always @(posedge clk)
-    a_zp_tmr0 <= \$1686 ;
+    a_zp_tmr0 <= \$1687 ;
   always @(posedge clk)
-    a_zp_tmr1 <= \$1687 ;
+    a_zp_tmr1 <= \$1688 ;
   always @(posedge clk)
-    a_zp_tmr2 <= \$1688 ;
+    a_zp_tmr2 <= \$1689 ;
   always @(posedge clk)
-    b_zp_tmr0 <= \$1689 ;
+    b_zp_tmr0 <= \$1690 ;
   always @(posedge clk)
-    b_zp_tmr1 <= \$1690 ;
+    b_zp_tmr1 <= \$1691 ;
   always @(posedge clk)
-    b_zp_tmr2 <= \$1691 ;
+    b_zp_tmr2 <= \$1692 ;
   always @(posedge clk)
-    out_zp_tmr0 <= \$1692 ;
+    out_zp_tmr0 <= \$1693 ;
   always @(posedge clk)
-    out_zp_tmr1 <= \$1693 ;
+    out_zp_tmr1 <= \$1694 ;
   always @(posedge clk)
-    out_zp_tmr2 <= \$1694 ;
+    out_zp_tmr2 <= \$1695 ;
   always @(posedge clk)
-    act_min_tmr0 <= \$1695 ;
+    act_min_tmr0 <= \$1696 ;
   always @(posedge clk)
-    act_min_tmr1 <= \$1696 ;
+    act_min_tmr1 <= \$1697 ;
   always @(posedge clk)
-    act_min_tmr2 <= \$1697 ;
+    act_min_tmr2 <= \$1698 ;
   always @(posedge clk)
-    act_max_tmr0 <= \$1698 ;
+    act_max_tmr0 <= \$1699 ;
   always @(posedge clk)
-    act_max_tmr1 <= \$1699 ;
+    act_max_tmr1 <= \$1700 ;
   always @(posedge clk)
-    act_max_tmr2 <= \$1700 ;
+    act_max_tmr2 <= \$1701 ;
   always @(posedge clk)
-    per_channel_tmr0 <= \$1701 ;
+    per_channel_tmr0 <= \$1702 ;
   always @(posedge clk)
-    per_channel_tmr1 <= \$1702 ;
+    per_channel_tmr1 <= \$1703 ;
   always @(posedge clk)
-    per_channel_tmr2 <= \$1703 ;
+    per_channel_tmr2 <= \$1704 ;
   always @(posedge clk)
-    qmult_tmr0 <= \$1704 ;
+    qmult_tmr0 <= \$1705 ;
   always @(posedge clk)
-    qmult_tmr1 <= \$1705 ;
+    qmult_tmr1 <= \$1706 ;
   always @(posedge clk)
-    qmult_tmr2 <= \$1706 ;
+    qmult_tmr2 <= \$1707 ;
   always @(posedge clk)
-    qshift_tmr0 <= \$1707 ;
+    qshift_tmr0 <= \$1708 ;
   always @(posedge clk)
-    qshift_tmr1 <= \$1708 ;
+    qshift_tmr1 <= \$1709 ;
   always @(posedge clk)
-    qshift_tmr2 <= \$1709 ;
+    qshift_tmr2 <= \$1710 ;
   always @(posedge clk)
-    cycles_tmr0 <= \$1710 ;
+    cycles_tmr0 <= \$1711 ;
   always @(posedge clk)
-    cycles_tmr1 <= \$1711 ;
+    cycles_tmr1 <= \$1712 ;
   always @(posedge clk)
-    cycles_tmr2 <= \$1712 ;
+    cycles_tmr2 <= \$1713 ;
   always @(posedge clk)
-    ctrl_state_tmr0 <= \$1713 ;
+    ctrl_state_tmr0 <= \$1714 ;
   always @(posedge clk)
-    ctrl_state_tmr1 <= \$1714 ;
+    ctrl_state_tmr1 <= \$1715 ;
   always @(posedge clk)
-    ctrl_state_tmr2 <= \$1715 ;
+    ctrl_state_tmr2 <= \$1716 ;
   always @(posedge clk)
-    ib_tmr0 <= \$1716 ;
+    ib_tmr0 <= \$1717 ;
   always @(posedge clk)
-    ib_tmr1 <= \$1717 ;
+    ib_tmr1 <= \$1718 ;
   always @(posedge clk)
-    ib_tmr2 <= \$1718 ;
+    ib_tmr2 <= \$1719 ;
   always @(posedge clk)
-    jb_tmr0 <= \$1719 ;
+    jb_tmr0 <= \$1720 ;
   always @(posedge clk)
-    jb_tmr1 <= \$1720 ;
+    jb_tmr1 <= \$1721 ;
   always @(posedge clk)
-    jb_tmr2 <= \$1721 ;
+    jb_tmr2 <= \$1722 ;
   always @(posedge clk)
-    k_tmr0 <= \$1722 ;
+    k_tmr0 <= \$1723 ;
   always @(posedge clk)
-    k_tmr1 <= \$1723 ;
+    k_tmr1 <= \$1724 ;
   always @(posedge clk)
-    k_tmr2 <= \$1724 ;
+    k_tmr2 <= \$1725 ;
   always @(posedge clk)
-    wait_tmr0 <= \$1725 ;
+    wait_tmr0 <= \$1726 ;
   always @(posedge clk)
-    wait_tmr1 <= \$1726 ;
+    wait_tmr1 <= \$1727 ;
   always @(posedge clk)
-    wait_tmr2 <= \$1727 ;
+    wait_tmr2 <= \$1728 ;
   always @(posedge clk)
-    drain_tmr0 <= \$1728 ;
+    drain_tmr0 <= \$1729 ;
   always @(posedge clk)
-    drain_tmr1 <= \$1729 ;
+    drain_tmr1 <= \$1730 ;
   always @(posedge clk)
-    drain_tmr2 <= \$1730 ;
+    drain_tmr2 <= \$1731 ;
   always @(posedge clk)
-    tmr_flag <= \$1731 ;
+    tmr_flag <= \$1732 ;
   always @(posedge clk)
-    tmr_errors <= \$1732 ;
+    tmr_errors <= \$1733 ;
   always @(posedge clk)
-    bus__ack <= \$1733 ;
+    bus__ack <= \$1734 ;
   always @(posedge clk)
-    rd_region <= \$1734 ;
+    rd_region <= \$1735 ;
   always @(posedge clk)
-    rd_bank <= \$1735 ;
+    rd_bank <= \$1736 ;
   always @(posedge clk)
-    rd_valid <= \$1736 ;
+    rd_valid <= \$1737 ;
   always @(posedge clk)
-    rd_lane <= \$1737 ;
+    rd_lane <= \$1738 ;
   always @(posedge clk)
-    reg_rdata <= \$1738 ;
+    reg_rdata <= \$1739 ;
   always @(posedge clk)
-    byte_sel <= \$1739 ;
+    ecc_ue <= \$1740 ;
   always @(posedge clk)
-    valid <= \$1740 ;
+    byte_sel <= \$1741 ;
   always @(posedge clk)
-    \$like$453  <= \$1741 ;
+    valid <= \$1742 ;
   always @(posedge clk)
-    \nxt_en$454  <= \$1742 ;
+    \$like$454  <= \$1743 ;
   always @(posedge clk)
-    \$like$455  <= \$1743 ;
+    \nxt_en$455  <= \$1744 ;
   always @(posedge clk)
-    \nxt_en$456  <= \$1744 ;
+    \$like$456  <= \$1745 ;
   always @(posedge clk)
-    \$like  <= \$1745 ;
+    \nxt_en$457  <= \$1746 ;
   always @(posedge clk)
-    nxt_en <= \$1746 ;
+    \$like  <= \$1747 ;
+  always @(posedge clk)
+    nxt_en <= \$1748 ;
   \obt_tile_default_tmr.array  array (
     .a_in(a_in__0),
     .a_in__1(a_in__1),
@@ -7622,7 +7627,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     casez (ctrl_state)
       3'h0:
           if (start) begin
-            if (\$1605 ) begin
+            if (\$1606 ) begin
               busy_d = 1'h1;
             end
           end
@@ -7635,7 +7640,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
       3'h4:
           /* empty */;
       3'h5:
-          if (\$1620 ) begin
+          if (\$1621 ) begin
             busy_d = 1'h0;
           end
     endcase
@@ -7658,7 +7663,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
           if (start) begin
             done_d = 1'h0;
             (* full_case = 32'd1 *)
-            if (\$1605 ) begin
+            if (\$1606 ) begin
             end else begin
               done_d = 1'h1;
             end
@@ -7672,7 +7677,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
       3'h4:
           /* empty */;
       3'h5:
-          if (\$1620 ) begin
+          if (\$1621 ) begin
             done_d = 1'h1;
           end
     endcase
@@ -7695,7 +7700,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
           if (start) begin
             error_d = 1'h0;
             (* full_case = 32'd1 *)
-            if (\$1605 ) begin
+            if (\$1606 ) begin
             end else begin
               error_d = 1'h1;
             end
@@ -7962,7 +7967,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     cycles_d = cycles;
     if (busy) begin
-      cycles_d = \$1594 [31:0];
+      cycles_d = \$1595 [31:0];
     end
     casez (ctrl_state)
       3'h0:
@@ -7977,33 +7982,33 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     casez (ctrl_state)
       3'h0:
           if (start) begin
-            if (\$1605 ) begin
+            if (\$1606 ) begin
               ctrl_state_d = 3'h1;
             end
           end
       3'h1:
           ctrl_state_d = 3'h2;
       3'h2:
-          if (\$1608 ) begin
+          if (\$1609 ) begin
             ctrl_state_d = 3'h3;
           end
       3'h3:
-          if (\$1610 ) begin
+          if (\$1611 ) begin
             ctrl_state_d = 3'h4;
           end
       3'h4:
-          if (\$1612 ) begin
+          if (\$1613 ) begin
             (* full_case = 32'd1 *)
-            if (\$1614 ) begin
+            if (\$1615 ) begin
               ctrl_state_d = 3'h1;
-            end else if (\$1616 ) begin
+            end else if (\$1617 ) begin
               ctrl_state_d = 3'h1;
             end else begin
               ctrl_state_d = 3'h5;
             end
           end
       3'h5:
-          if (\$1620 ) begin
+          if (\$1621 ) begin
             ctrl_state_d = 3'h0;
           end
     endcase
@@ -8014,7 +8019,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     casez (ctrl_state)
       3'h0:
           if (start) begin
-            if (\$1605 ) begin
+            if (\$1606 ) begin
               ib_d = 4'h0;
             end
           end
@@ -8025,10 +8030,10 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
       3'h3:
           /* empty */;
       3'h4:
-          if (\$1612 ) begin
-            if (\$1614 ) begin
-            end else if (\$1616 ) begin
-              ib_d = \$1618 [3:0];
+          if (\$1613 ) begin
+            if (\$1615 ) begin
+            end else if (\$1617 ) begin
+              ib_d = \$1619 [3:0];
             end
           end
     endcase
@@ -8039,7 +8044,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     casez (ctrl_state)
       3'h0:
           if (start) begin
-            if (\$1605 ) begin
+            if (\$1606 ) begin
               jb_d = 4'h0;
             end
           end
@@ -8050,10 +8055,10 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
       3'h3:
           /* empty */;
       3'h4:
-          if (\$1612 ) begin
-            if (\$1614 ) begin
-              jb_d = \$1617 [3:0];
-            end else if (\$1616 ) begin
+          if (\$1613 ) begin
+            if (\$1615 ) begin
+              jb_d = \$1618 [3:0];
+            end else if (\$1617 ) begin
               jb_d = 4'h0;
             end
           end
@@ -8068,7 +8073,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
       3'h1:
           k_d = 7'h00;
       3'h2:
-          k_d = \$1606 [6:0];
+          k_d = \$1607 [6:0];
     endcase
   end
   always @* begin
@@ -8080,22 +8085,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
       3'h1:
           /* empty */;
       3'h2:
-          if (\$1608 ) begin
+          if (\$1609 ) begin
             wait_d = 5'h00;
           end
       3'h3:
-          wait_d = \$1609 [4:0];
+          wait_d = \$1610 [4:0];
       3'h4:
-          if (\$1612 ) begin
+          if (\$1613 ) begin
             (* full_case = 32'd1 *)
-            if (\$1614 ) begin
-            end else if (\$1616 ) begin
+            if (\$1615 ) begin
+            end else if (\$1617 ) begin
             end else begin
               wait_d = 5'h00;
             end
           end
       3'h5:
-          wait_d = \$1619 [4:0];
+          wait_d = \$1620 [4:0];
     endcase
   end
   always @* begin
@@ -8109,11 +8114,11 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
       3'h2:
           /* empty */;
       3'h3:
-          if (\$1610 ) begin
+          if (\$1611 ) begin
             drain_d = 4'h0;
           end
       3'h4:
-          drain_d = \$1611 [3:0];
+          drain_d = \$1612 [3:0];
     endcase
   end
   always @* begin
@@ -8478,7 +8483,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     if (busy) begin
       \$signature__addr$436  = \$like ;
     end else begin
-      \$signature__addr$436  = \$1593 [8:0];
+      \$signature__addr$436  = \$1594 [8:0];
     end
   end
   always @* begin
@@ -8496,7 +8501,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     if (busy) begin
       \$signature__en$447  = nxt_en;
     end else begin
-      \$signature__en$447  = \$1592 [7:0];
+      \$signature__en$447  = \$1593 [7:0];
     end
   end
   always @* begin
@@ -8539,13 +8544,6 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1665  = busy_d;
-    if (rst) begin
-      \$1665  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     \$1666  = busy_d;
     if (rst) begin
       \$1666  = 1'h0;
@@ -8560,7 +8558,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1668  = done_d;
+    \$1668  = busy_d;
     if (rst) begin
       \$1668  = 1'h0;
     end
@@ -8581,7 +8579,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1671  = error_d;
+    \$1671  = done_d;
     if (rst) begin
       \$1671  = 1'h0;
     end
@@ -8602,7 +8600,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1674  = irq_en_d;
+    \$1674  = error_d;
     if (rst) begin
       \$1674  = 1'h0;
     end
@@ -8623,9 +8621,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1677  = reg_m_d;
+    \$1677  = irq_en_d;
     if (rst) begin
-      \$1677  = 16'h0000;
+      \$1677  = 1'h0;
     end
   end
   always @* begin
@@ -8644,7 +8642,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1680  = reg_k_d;
+    \$1680  = reg_m_d;
     if (rst) begin
       \$1680  = 16'h0000;
     end
@@ -8665,7 +8663,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1683  = reg_n_d;
+    \$1683  = reg_k_d;
     if (rst) begin
       \$1683  = 16'h0000;
     end
@@ -8686,9 +8684,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1686  = a_zp_d;
+    \$1686  = reg_n_d;
     if (rst) begin
-      \$1686  = 8'h00;
+      \$1686  = 16'h0000;
     end
   end
   always @* begin
@@ -8707,7 +8705,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1689  = b_zp_d;
+    \$1689  = a_zp_d;
     if (rst) begin
       \$1689  = 8'h00;
     end
@@ -8728,7 +8726,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1692  = out_zp_d;
+    \$1692  = b_zp_d;
     if (rst) begin
       \$1692  = 8'h00;
     end
@@ -8749,9 +8747,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1695  = act_min_d;
+    \$1695  = out_zp_d;
     if (rst) begin
-      \$1695  = 8'h80;
+      \$1695  = 8'h00;
     end
   end
   always @* begin
@@ -8770,9 +8768,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1698  = act_max_d;
+    \$1698  = act_min_d;
     if (rst) begin
-      \$1698  = 8'h7f;
+      \$1698  = 8'h80;
     end
   end
   always @* begin
@@ -8791,9 +8789,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1701  = per_channel_d;
+    \$1701  = act_max_d;
     if (rst) begin
-      \$1701  = 1'h0;
+      \$1701  = 8'h7f;
     end
   end
   always @* begin
@@ -8812,9 +8810,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1704  = qmult_d;
+    \$1704  = per_channel_d;
     if (rst) begin
-      \$1704  = 32'd1073741824;
+      \$1704  = 1'h0;
     end
   end
   always @* begin
@@ -8833,9 +8831,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1707  = qshift_d;
+    \$1707  = qmult_d;
     if (rst) begin
-      \$1707  = 6'h00;
+      \$1707  = 32'd1073741824;
     end
   end
   always @* begin
@@ -8854,9 +8852,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1710  = cycles_d;
+    \$1710  = qshift_d;
     if (rst) begin
-      \$1710  = 32'd0;
+      \$1710  = 6'h00;
     end
   end
   always @* begin
@@ -8875,9 +8873,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1713  = ctrl_state_d;
+    \$1713  = cycles_d;
     if (rst) begin
-      \$1713  = 3'h0;
+      \$1713  = 32'd0;
     end
   end
   always @* begin
@@ -8896,9 +8894,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1716  = ib_d;
+    \$1716  = ctrl_state_d;
     if (rst) begin
-      \$1716  = 4'h0;
+      \$1716  = 3'h0;
     end
   end
   always @* begin
@@ -8917,7 +8915,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1719  = jb_d;
+    \$1719  = ib_d;
     if (rst) begin
       \$1719  = 4'h0;
     end
@@ -8938,9 +8936,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1722  = k_d;
+    \$1722  = jb_d;
     if (rst) begin
-      \$1722  = 7'h00;
+      \$1722  = 4'h0;
     end
   end
   always @* begin
@@ -8959,9 +8957,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1725  = wait_d;
+    \$1725  = k_d;
     if (rst) begin
-      \$1725  = 5'h00;
+      \$1725  = 7'h00;
     end
   end
   always @* begin
@@ -8980,9 +8978,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1728  = drain_d;
+    \$1728  = wait_d;
     if (rst) begin
-      \$1728  = 4'h0;
+      \$1728  = 5'h00;
     end
   end
   always @* begin
@@ -9001,31 +8999,38 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1731  = tmr_flag;
-    if (tmr_mismatch) begin
-      \$1731  = 1'h1;
-    end
-    if (\$1661 ) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (\$1663 ) begin
-              \$1731  = 1'h0;
-            end
-      endcase
-    end
+    \$1731  = drain_d;
     if (rst) begin
-      \$1731  = 1'h0;
+      \$1731  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1732  = tmr_errors;
+    \$1732  = tmr_flag;
     if (tmr_mismatch) begin
-      \$1732  = \$1622 [31:0];
+      \$1732  = 1'h1;
     end
-    if (\$1661 ) begin
+    if (\$1662 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (\$1664 ) begin
+              \$1732  = 1'h0;
+            end
+      endcase
+    end
+    if (rst) begin
+      \$1732  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1733  = tmr_errors;
+    if (tmr_mismatch) begin
+      \$1733  = \$1623 [31:0];
+    end
+    if (\$1662 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -9034,49 +9039,27 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
         18'h00007:
             /* empty */;
         18'h00014:
-            if (\$1664 ) begin
-              \$1732  = 32'd0;
+            if (\$1665 ) begin
+              \$1733  = 32'd0;
             end
       endcase
     end
     if (rst) begin
-      \$1732  = 32'd0;
+      \$1733  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1733  = served;
+    \$1734  = served;
     if (rst) begin
-      \$1733  = 1'h0;
+      \$1734  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1734  = rd_region;
+    \$1735  = rd_region;
     if (served) begin
-      \$1734  = bus__adr[20:18];
-    end
-    if (rst) begin
-      \$1734  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1735  = rd_bank;
-    if (\$1626 ) begin
-      \$1735  = \$1627 [2:0];
-    end
-    if (\$1632 ) begin
-      \$1735  = \$1633 [2:0];
-    end
-    if (\$1638 ) begin
-      \$1735  = bus__adr[2:0];
-    end
-    if (\$1643 ) begin
-      \$1735  = bus__adr[2:0];
-    end
-    if (\$1648 ) begin
-      \$1735  = bus__adr[2:0];
+      \$1735  = bus__adr[20:18];
     end
     if (rst) begin
       \$1735  = 3'h0;
@@ -9084,34 +9067,46 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1736  = rd_valid;
-    if (\$1626 ) begin
-      \$1736  = \$1628 ;
+    \$1736  = rd_bank;
+    if (\$1627 ) begin
+      \$1736  = \$1628 [2:0];
     end
-    if (\$1632 ) begin
-      \$1736  = \$1634 ;
+    if (\$1633 ) begin
+      \$1736  = \$1634 [2:0];
     end
-    if (\$1638 ) begin
-      \$1736  = \$1639 ;
+    if (\$1639 ) begin
+      \$1736  = bus__adr[2:0];
     end
-    if (\$1643 ) begin
-      \$1736  = \$1644 ;
+    if (\$1644 ) begin
+      \$1736  = bus__adr[2:0];
     end
-    if (\$1648 ) begin
-      \$1736  = \$1649 ;
-    end
-    if (\$1653 ) begin
-      \$1736  = \$1654 ;
+    if (\$1649 ) begin
+      \$1736  = bus__adr[2:0];
     end
     if (rst) begin
-      \$1736  = 1'h0;
+      \$1736  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1737  = rd_lane;
-    if (\$1653 ) begin
-      \$1737  = bus__adr[0];
+    \$1737  = rd_valid;
+    if (\$1627 ) begin
+      \$1737  = \$1629 ;
+    end
+    if (\$1633 ) begin
+      \$1737  = \$1635 ;
+    end
+    if (\$1639 ) begin
+      \$1737  = \$1640 ;
+    end
+    if (\$1644 ) begin
+      \$1737  = \$1645 ;
+    end
+    if (\$1649 ) begin
+      \$1737  = \$1650 ;
+    end
+    if (\$1654 ) begin
+      \$1737  = \$1655 ;
     end
     if (rst) begin
       \$1737  = 1'h0;
@@ -9119,114 +9114,141 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1738  = reg_rdata;
-    if (\$1658 ) begin
+    \$1738  = rd_lane;
+    if (\$1654 ) begin
+      \$1738  = bus__adr[0];
+    end
+    if (rst) begin
+      \$1738  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1739  = reg_rdata;
+    if (\$1659 ) begin
       (* full_case = 32'd1 *)
       casez (bus__adr[17:0])
         18'h00000:
-            \$1738  = 32'd1329746993;
+            \$1739  = 32'd1329746993;
         18'h00001:
-            \$1738  = 32'd2056;
+            \$1739  = 32'd133128;
         18'h00002:
-            \$1738  = 32'd64;
+            \$1739  = 32'd64;
         18'h00003:
-            \$1738  = 32'd64;
+            \$1739  = 32'd64;
         18'h00004:
-            \$1738  = 32'd64;
+            \$1739  = 32'd64;
         18'h00006:
-            \$1738  = { 28'h0000000, tmr_flag, error, done, busy };
+            \$1739  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
         18'h00007:
-            \$1738  = { 31'h00000000, irq_en };
+            \$1739  = { 31'h00000000, irq_en };
         18'h00008:
-            \$1738  = { 16'h0000, reg_m };
+            \$1739  = { 16'h0000, reg_m };
         18'h00009:
-            \$1738  = { 16'h0000, reg_k };
+            \$1739  = { 16'h0000, reg_k };
         18'h0000a:
-            \$1738  = { 16'h0000, reg_n };
+            \$1739  = { 16'h0000, reg_n };
         18'h0000b:
-            \$1738  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+            \$1739  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
         18'h0000c:
-            \$1738  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+            \$1739  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
         18'h0000d:
-            \$1738  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+            \$1739  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
         18'h0000e:
-            \$1738  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+            \$1739  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
         18'h0000f:
-            \$1738  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+            \$1739  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
         18'h00010:
-            \$1738  = { 31'h00000000, per_channel };
+            \$1739  = { 31'h00000000, per_channel };
         18'h00011:
-            \$1738  = qmult;
+            \$1739  = qmult;
         18'h00012:
-            \$1738  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+            \$1739  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
         18'h00013:
-            \$1738  = cycles;
+            \$1739  = cycles;
         18'h00014:
-            \$1738  = tmr_errors;
+            \$1739  = tmr_errors;
         18'h00015:
-            \$1738  = 32'd1;
+            \$1739  = 32'd1;
         default:
-            \$1738  = 32'd0;
+            \$1739  = 32'd0;
       endcase
     end
     if (rst) begin
-      \$1738  = 32'd0;
+      \$1739  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1739  = k[1:0];
-    if (rst) begin
-      \$1739  = 2'h0;
+    \$1740  = ecc_ue;
+    if (\$1662 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (bus__dat_w[4]) begin
+              \$1740  = 1'h0;
+            end
+      endcase
     end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1740  = feeding;
     if (rst) begin
       \$1740  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1741  = { ib[2:0], drain[2:0], jb[2:0] };
+    \$1741  = k[1:0];
     if (rst) begin
-      \$1741  = 9'h000;
+      \$1741  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1742  = wr_en;
+    \$1742  = feeding;
     if (rst) begin
-      \$1742  = 8'h00;
+      \$1742  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1743  = \$like$453 ;
+    \$1743  = { ib[2:0], drain[2:0], jb[2:0] };
     if (rst) begin
       \$1743  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1744  = \nxt_en$454 ;
+    \$1744  = wr_en;
     if (rst) begin
       \$1744  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1745  = \$like$455 ;
+    \$1745  = \$like$454 ;
     if (rst) begin
       \$1745  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1746  = \nxt_en$456 ;
+    \$1746  = \nxt_en$455 ;
     if (rst) begin
       \$1746  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1747  = \$like$456 ;
+    if (rst) begin
+      \$1747  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1748  = \nxt_en$457 ;
+    if (rst) begin
+      \$1748  = 8'h00;
     end
   end
   assign \busy$12  = busy;
@@ -9404,7 +9426,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   assign \act_min$431  = act_min;
   assign \act_max$432  = act_max;
   assign wr_addr = { ib[2:0], drain[2:0], jb[2:0] };
-  assign lane_en = \$1592 [7:0];
+  assign lane_en = \$1593 [7:0];
   assign \$1086  = { \$1085 [17], \$1085 [17], \$1085 [17], \$1085 [17:3] };
   assign \$1089  = { \$1088 [17], \$1088 [17], \$1088 [17], \$1088 [17:3] };
   assign \$1090  = { 4'h0, bus__adr[17:4] };
@@ -9536,9 +9558,10 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   assign \$1489  = { 3'h0, bus__adr[17:3] };
   assign \$1491  = { 3'h0, bus__adr[17:3] };
   assign \$1498  = { 1'h0, bus__adr[17:1] };
-  assign \$1593  = { 1'h0, bus__adr[17:1] };
-  assign \$1627  = { 4'h0, bus__adr[17:4] };
-  assign \$1633  = { 4'h0, bus__adr[17:4] };
+  assign \$1586  = \$1585 ;
+  assign \$1594  = { 1'h0, bus__adr[17:1] };
+  assign \$1628  = { 4'h0, bus__adr[17:4] };
+  assign \$1634  = { 4'h0, bus__adr[17:4] };
 endmodule
 
 (* generator = "Amaranth" *)

@@ -197,12 +197,12 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   wire \$270 ;
   wire \$271 ;
   wire \$272 ;
-  wire [3:0] \$273 ;
-  wire [18:0] \$274 ;
+  wire \$273 ;
+  wire [3:0] \$274 ;
   wire [18:0] \$275 ;
-  wire [17:0] \$276 ;
-  wire [32:0] \$277 ;
-  wire \$278 ;
+  wire [18:0] \$276 ;
+  wire [17:0] \$277 ;
+  wire [32:0] \$278 ;
   wire \$279 ;
   wire [17:0] \$28 ;
   wire \$280 ;
@@ -214,39 +214,39 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   wire \$286 ;
   wire \$287 ;
   wire \$288 ;
-  wire [6:0] \$289 ;
+  wire \$289 ;
   wire \$29 ;
-  wire [16:0] \$290 ;
-  wire \$291 ;
-  wire [4:0] \$292 ;
-  wire \$293 ;
-  wire [3:0] \$294 ;
-  wire \$295 ;
-  wire [4:0] \$296 ;
-  wire \$297 ;
-  wire [4:0] \$298 ;
-  wire \$299 ;
+  wire [6:0] \$290 ;
+  wire [16:0] \$291 ;
+  wire \$292 ;
+  wire [4:0] \$293 ;
+  wire \$294 ;
+  wire [3:0] \$295 ;
+  wire \$296 ;
+  wire [4:0] \$297 ;
+  wire \$298 ;
+  wire [4:0] \$299 ;
   wire \$3 ;
   wire \$30 ;
-  wire [4:0] \$300 ;
+  wire \$300 ;
   wire [4:0] \$301 ;
   wire [4:0] \$302 ;
-  wire \$303 ;
+  wire [4:0] \$303 ;
   wire \$304 ;
-  wire [32:0] \$305 ;
-  wire \$306 ;
+  wire \$305 ;
+  wire [32:0] \$306 ;
   wire \$307 ;
   wire \$308 ;
   wire \$309 ;
   wire \$31 ;
-  wire [17:0] \$310 ;
-  wire \$311 ;
+  wire \$310 ;
+  wire [17:0] \$311 ;
   wire \$312 ;
   wire \$313 ;
   wire \$314 ;
   wire \$315 ;
-  wire [17:0] \$316 ;
-  wire \$317 ;
+  wire \$316 ;
+  wire [17:0] \$317 ;
   wire \$318 ;
   wire \$319 ;
   wire \$32 ;
@@ -280,48 +280,50 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   wire \$345 ;
   wire \$346 ;
   wire \$347 ;
-  reg \$348 ;
+  wire \$348 ;
   reg \$349 ;
   wire \$35 ;
   reg \$350 ;
   reg \$351 ;
-  reg [15:0] \$352 ;
+  reg \$352 ;
   reg [15:0] \$353 ;
   reg [15:0] \$354 ;
-  reg [7:0] \$355 ;
+  reg [15:0] \$355 ;
   reg [7:0] \$356 ;
   reg [7:0] \$357 ;
   reg [7:0] \$358 ;
   reg [7:0] \$359 ;
   wire \$36 ;
-  reg \$360 ;
-  reg [31:0] \$361 ;
-  reg [5:0] \$362 ;
-  reg [31:0] \$363 ;
-  reg [2:0] \$364 ;
-  reg [3:0] \$365 ;
+  reg [7:0] \$360 ;
+  reg \$361 ;
+  reg [31:0] \$362 ;
+  reg [5:0] \$363 ;
+  reg [31:0] \$364 ;
+  reg [2:0] \$365 ;
   reg [3:0] \$366 ;
-  reg [5:0] \$367 ;
-  reg [3:0] \$368 ;
-  reg [2:0] \$369 ;
+  reg [3:0] \$367 ;
+  reg [5:0] \$368 ;
+  reg [3:0] \$369 ;
   wire [17:0] \$37 ;
-  reg \$370 ;
-  reg [31:0] \$371 ;
-  reg \$372 ;
-  reg [2:0] \$373 ;
-  reg [1:0] \$374 ;
-  reg \$375 ;
+  reg [2:0] \$370 ;
+  reg \$371 ;
+  reg [31:0] \$372 ;
+  reg \$373 ;
+  reg [2:0] \$374 ;
+  reg [1:0] \$375 ;
   reg \$376 ;
-  reg [31:0] \$377 ;
-  reg [1:0] \$378 ;
+  reg \$377 ;
+  reg [31:0] \$378 ;
   reg \$379 ;
   wire [17:0] \$38 ;
-  reg [7:0] \$380 ;
-  reg [3:0] \$381 ;
+  reg [1:0] \$380 ;
+  reg \$381 ;
   reg [7:0] \$382 ;
   reg [3:0] \$383 ;
   reg [7:0] \$384 ;
   reg [3:0] \$385 ;
+  reg [7:0] \$386 ;
+  reg [3:0] \$387 ;
   wire [17:0] \$39 ;
   wire \$4 ;
   wire [17:0] \$40 ;
@@ -350,18 +352,18 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   wire [17:0] \$61 ;
   wire [17:0] \$62 ;
   wire [17:0] \$63 ;
-  wire [5:0] \$637 ;
+  wire [5:0] \$639 ;
   wire [17:0] \$64 ;
-  wire [5:0] \$642 ;
-  wire [5:0] \$647 ;
+  wire [5:0] \$644 ;
+  wire [5:0] \$649 ;
   wire \$65 ;
-  wire [5:0] \$652 ;
-  wire [5:0] \$657 ;
+  wire [5:0] \$654 ;
+  wire [5:0] \$659 ;
   wire \$66 ;
-  wire [5:0] \$662 ;
-  wire [5:0] \$667 ;
+  wire [5:0] \$664 ;
+  wire [5:0] \$669 ;
   wire \$67 ;
-  wire [5:0] \$672 ;
+  wire [5:0] \$674 ;
   wire \$68 ;
   wire [17:0] \$69 ;
   wire [16:0] \$7 ;
@@ -398,8 +400,8 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   wire [17:0] \$98 ;
   wire [17:0] \$99 ;
   reg [7:0] \$like  = 8'h00;
-  reg [7:0] \$like$239  = 8'h00;
-  reg [7:0] \$like$241  = 8'h00;
+  reg [7:0] \$like$240  = 8'h00;
+  reg [7:0] \$like$242  = 8'h00;
   reg [5:0] \$signature__addr ;
   wire [2:0] \$signature__addr$100 ;
   wire [2:0] \$signature__addr$103 ;
@@ -599,6 +601,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   reg [2:0] drain_d;
   wire [1:0] drain_row;
   wire draining;
+  reg ecc_ue = 1'h0;
   reg error = 1'h0;
   reg error_d;
   reg feeding;
@@ -624,8 +627,8 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   wire [31:0] \mult$217 ;
   wire [3:0] n_blocks;
   reg [3:0] nxt_en = 4'h0;
-  reg [3:0] \nxt_en$240  = 4'h0;
-  reg [3:0] \nxt_en$242  = 4'h0;
+  reg [3:0] \nxt_en$241  = 4'h0;
+  reg [3:0] \nxt_en$243  = 4'h0;
   wire [7:0] out;
   wire [7:0] \out$229 ;
   wire [7:0] \out$230 ;
@@ -2033,36 +2036,36 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$227  = ~ busy;
   assign \$228  = bus__dat_w[0] & \$227 ;
   assign \$229  = ~ busy;
-  assign \$637  = byte_sel * 4'h8;
-  assign \$230  = \$signature__data$147  >> \$637 ;
+  assign \$639  = byte_sel * 4'h8;
+  assign \$230  = \$signature__data$147  >> \$639 ;
   assign \$231  = $signed(\$230 ) - $signed(a_zp);
   assign a_in__0 = valid ? \$231  : 9'h000;
-  assign \$642  = byte_sel * 4'h8;
-  assign \$232  = \$signature__data$148  >> \$642 ;
+  assign \$644  = byte_sel * 4'h8;
+  assign \$232  = \$signature__data$148  >> \$644 ;
   assign \$233  = $signed(\$232 ) - $signed(a_zp);
   assign a_in__1 = valid ? \$233  : 9'h000;
-  assign \$647  = byte_sel * 4'h8;
-  assign \$234  = \$signature__data$149  >> \$647 ;
+  assign \$649  = byte_sel * 4'h8;
+  assign \$234  = \$signature__data$149  >> \$649 ;
   assign \$235  = $signed(\$234 ) - $signed(a_zp);
   assign a_in__2 = valid ? \$235  : 9'h000;
-  assign \$652  = byte_sel * 4'h8;
-  assign \$236  = \$signature__data$150  >> \$652 ;
+  assign \$654  = byte_sel * 4'h8;
+  assign \$236  = \$signature__data$150  >> \$654 ;
   assign \$237  = $signed(\$236 ) - $signed(a_zp);
   assign a_in__3 = valid ? \$237  : 9'h000;
-  assign \$657  = byte_sel * 4'h8;
-  assign \$238  = \$signature__data$153  >> \$657 ;
+  assign \$659  = byte_sel * 4'h8;
+  assign \$238  = \$signature__data$153  >> \$659 ;
   assign \$239  = $signed(\$238 ) - $signed(b_zp);
   assign b_in__0 = valid ? \$239  : 9'h000;
-  assign \$662  = byte_sel * 4'h8;
-  assign \$240  = \$signature__data$154  >> \$662 ;
+  assign \$664  = byte_sel * 4'h8;
+  assign \$240  = \$signature__data$154  >> \$664 ;
   assign \$241  = $signed(\$240 ) - $signed(b_zp);
   assign b_in__1 = valid ? \$241  : 9'h000;
-  assign \$667  = byte_sel * 4'h8;
-  assign \$242  = \$signature__data$155  >> \$667 ;
+  assign \$669  = byte_sel * 4'h8;
+  assign \$242  = \$signature__data$155  >> \$669 ;
   assign \$243  = $signed(\$242 ) - $signed(b_zp);
   assign b_in__2 = valid ? \$243  : 9'h000;
-  assign \$672  = byte_sel * 4'h8;
-  assign \$244  = \$signature__data$156  >> \$672 ;
+  assign \$674  = byte_sel * 4'h8;
+  assign \$244  = \$signature__data$156  >> \$674 ;
   assign \$245  = $signed(\$244 ) - $signed(b_zp);
   assign b_in__3 = valid ? \$245  : 9'h000;
   assign \$246  = per_channel ? { 1'h0, \$signature__data$163  } : { qmult[31], qmult };
@@ -2089,153 +2092,155 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$267  = \$266  < reg_n;
   assign wr_en = \$255  ? { \$267 , \$264 , \$261 , \$258  } : 4'h0;
   assign \$268  = served & bus__we;
-  assign \$269  = bus__adr[20:18] == 3'h6;
-  assign \$270  = bus__adr[17:0] < 9'h100;
-  assign \$271  = \$269  & \$270 ;
-  assign \$272  = \$268  & \$271 ;
-  assign \$275  = \$272  ? \$274  : 19'h00000;
-  assign \$277  = cycles + 1'h1;
-  assign \$278  = | reg_m;
-  assign \$279  = | reg_k;
-  assign \$280  = \$278  & \$279 ;
-  assign \$281  = | reg_n;
-  assign \$282  = \$280  & \$281 ;
-  assign \$283  = reg_m <= 6'h20;
-  assign \$284  = \$282  & \$283 ;
-  assign \$285  = reg_k <= 6'h20;
-  assign \$286  = \$284  & \$285 ;
-  assign \$287  = reg_n <= 6'h20;
-  assign \$288  = \$286  & \$287 ;
-  assign \$289  = k + 1'h1;
-  assign \$290  = reg_k - 1'h1;
-  assign \$291  = k == \$290 ;
-  assign \$292  = \wait  + 1'h1;
-  assign \$293  = \wait  == 2'h3;
-  assign \$294  = drain + 1'h1;
-  assign \$295  = drain == 2'h3;
-  assign \$296  = jb + 1'h1;
-  assign \$297  = \$296  < \$12 [3:0];
-  assign \$298  = ib + 1'h1;
-  assign \$299  = \$298  < \$9 [3:0];
-  assign \$300  = jb + 1'h1;
-  assign \$301  = ib + 1'h1;
-  assign \$302  = \wait  + 1'h1;
-  assign \$303  = \wait  == 2'h3;
-  assign \$304  = tmr_errors != 32'd4294967295;
-  assign \$305  = tmr_errors + \$304 ;
-  assign \$306  = ~ bus__we;
-  assign \$307  = served & \$306 ;
-  assign \$308  = bus__adr[20:18] == 1'h1;
-  assign \$309  = \$307  & \$308 ;
-  assign \$311  = bus__adr[17:0] < 9'h100;
-  assign \$312  = ~ bus__we;
-  assign \$313  = served & \$312 ;
-  assign \$314  = bus__adr[20:18] == 2'h2;
-  assign \$315  = \$313  & \$314 ;
-  assign \$317  = bus__adr[17:0] < 9'h100;
-  assign \$318  = ~ bus__we;
-  assign \$319  = served & \$318 ;
-  assign \$320  = bus__adr[20:18] == 2'h3;
-  assign \$321  = \$319  & \$320 ;
-  assign \$322  = bus__adr[17:0] < 6'h20;
-  assign \$323  = ~ bus__we;
-  assign \$324  = served & \$323 ;
-  assign \$325  = bus__adr[20:18] == 3'h4;
-  assign \$326  = \$324  & \$325 ;
-  assign \$327  = bus__adr[17:0] < 6'h20;
-  assign \$328  = ~ bus__we;
-  assign \$329  = served & \$328 ;
-  assign \$330  = bus__adr[20:18] == 3'h5;
-  assign \$331  = \$329  & \$330 ;
-  assign \$332  = bus__adr[17:0] < 6'h20;
-  assign \$333  = ~ bus__we;
-  assign \$334  = served & \$333 ;
-  assign \$335  = bus__adr[20:18] == 3'h6;
-  assign \$336  = \$334  & \$335 ;
-  assign \$337  = bus__adr[17:0] < 9'h100;
-  assign \$338  = ~ bus__we;
-  assign \$339  = served & \$338 ;
-  assign \$340  = ! bus__adr[20:18];
-  assign \$341  = \$339  & \$340 ;
-  assign \$342  = served & bus__we;
-  assign \$343  = ! bus__adr[20:18];
-  assign \$344  = \$342  & \$343 ;
+  assign \$270  = bus__adr[20:18] == 3'h6;
+  assign \$271  = bus__adr[17:0] < 9'h100;
+  assign \$272  = \$270  & \$271 ;
+  assign \$273  = \$269  & \$272 ;
+  assign \$276  = \$273  ? \$275  : 19'h00000;
+  assign \$278  = cycles + 1'h1;
+  assign \$279  = | reg_m;
+  assign \$280  = | reg_k;
+  assign \$281  = \$279  & \$280 ;
+  assign \$282  = | reg_n;
+  assign \$283  = \$281  & \$282 ;
+  assign \$284  = reg_m <= 6'h20;
+  assign \$285  = \$283  & \$284 ;
+  assign \$286  = reg_k <= 6'h20;
+  assign \$287  = \$285  & \$286 ;
+  assign \$288  = reg_n <= 6'h20;
+  assign \$289  = \$287  & \$288 ;
+  assign \$290  = k + 1'h1;
+  assign \$291  = reg_k - 1'h1;
+  assign \$292  = k == \$291 ;
+  assign \$293  = \wait  + 1'h1;
+  assign \$294  = \wait  == 2'h3;
+  assign \$295  = drain + 1'h1;
+  assign \$296  = drain == 2'h3;
+  assign \$297  = jb + 1'h1;
+  assign \$298  = \$297  < \$12 [3:0];
+  assign \$299  = ib + 1'h1;
+  assign \$300  = \$299  < \$9 [3:0];
+  assign \$301  = jb + 1'h1;
+  assign \$302  = ib + 1'h1;
+  assign \$303  = \wait  + 1'h1;
+  assign \$304  = \wait  == 2'h3;
+  assign \$305  = tmr_errors != 32'd4294967295;
+  assign \$306  = tmr_errors + \$305 ;
+  assign \$307  = ~ bus__we;
+  assign \$308  = served & \$307 ;
+  assign \$309  = bus__adr[20:18] == 1'h1;
+  assign \$310  = \$308  & \$309 ;
+  assign \$312  = bus__adr[17:0] < 9'h100;
+  assign \$313  = ~ bus__we;
+  assign \$314  = served & \$313 ;
+  assign \$315  = bus__adr[20:18] == 2'h2;
+  assign \$316  = \$314  & \$315 ;
+  assign \$318  = bus__adr[17:0] < 9'h100;
+  assign \$319  = ~ bus__we;
+  assign \$320  = served & \$319 ;
+  assign \$321  = bus__adr[20:18] == 2'h3;
+  assign \$322  = \$320  & \$321 ;
+  assign \$323  = bus__adr[17:0] < 6'h20;
+  assign \$324  = ~ bus__we;
+  assign \$325  = served & \$324 ;
+  assign \$326  = bus__adr[20:18] == 3'h4;
+  assign \$327  = \$325  & \$326 ;
+  assign \$328  = bus__adr[17:0] < 6'h20;
+  assign \$329  = ~ bus__we;
+  assign \$330  = served & \$329 ;
+  assign \$331  = bus__adr[20:18] == 3'h5;
+  assign \$332  = \$330  & \$331 ;
+  assign \$333  = bus__adr[17:0] < 6'h20;
+  assign \$334  = ~ bus__we;
+  assign \$335  = served & \$334 ;
+  assign \$336  = bus__adr[20:18] == 3'h6;
+  assign \$337  = \$335  & \$336 ;
+  assign \$338  = bus__adr[17:0] < 9'h100;
+  assign \$339  = ~ bus__we;
+  assign \$340  = served & \$339 ;
+  assign \$341  = ! bus__adr[20:18];
+  assign \$342  = \$340  & \$341 ;
+  assign \$343  = served & bus__we;
+  assign \$344  = ! bus__adr[20:18];
+  assign \$345  = \$343  & \$344 ;
   always @(posedge clk)
-    busy <= \$348 ;
+    busy <= \$349 ;
   always @(posedge clk)
-    done <= \$349 ;
+    done <= \$350 ;
   always @(posedge clk)
-    error <= \$350 ;
+    error <= \$351 ;
   always @(posedge clk)
-    irq_en <= \$351 ;
+    irq_en <= \$352 ;
   always @(posedge clk)
-    reg_m <= \$352 ;
+    reg_m <= \$353 ;
   always @(posedge clk)
-    reg_k <= \$353 ;
+    reg_k <= \$354 ;
   always @(posedge clk)
-    reg_n <= \$354 ;
+    reg_n <= \$355 ;
   always @(posedge clk)
-    a_zp <= \$355 ;
+    a_zp <= \$356 ;
   always @(posedge clk)
-    b_zp <= \$356 ;
+    b_zp <= \$357 ;
   always @(posedge clk)
-    out_zp <= \$357 ;
+    out_zp <= \$358 ;
   always @(posedge clk)
-    act_min <= \$358 ;
+    act_min <= \$359 ;
   always @(posedge clk)
-    act_max <= \$359 ;
+    act_max <= \$360 ;
   always @(posedge clk)
-    per_channel <= \$360 ;
+    per_channel <= \$361 ;
   always @(posedge clk)
-    qmult <= \$361 ;
+    qmult <= \$362 ;
   always @(posedge clk)
-    qshift <= \$362 ;
+    qshift <= \$363 ;
   always @(posedge clk)
-    cycles <= \$363 ;
+    cycles <= \$364 ;
   always @(posedge clk)
-    ctrl_state <= \$364 ;
+    ctrl_state <= \$365 ;
   always @(posedge clk)
-    ib <= \$365 ;
+    ib <= \$366 ;
   always @(posedge clk)
-    jb <= \$366 ;
+    jb <= \$367 ;
   always @(posedge clk)
-    k <= \$367 ;
+    k <= \$368 ;
   always @(posedge clk)
-    \wait  <= \$368 ;
+    \wait  <= \$369 ;
   always @(posedge clk)
-    drain <= \$369 ;
+    drain <= \$370 ;
   always @(posedge clk)
-    tmr_flag <= \$370 ;
+    tmr_flag <= \$371 ;
   always @(posedge clk)
-    tmr_errors <= \$371 ;
+    tmr_errors <= \$372 ;
   always @(posedge clk)
-    bus__ack <= \$372 ;
+    bus__ack <= \$373 ;
   always @(posedge clk)
-    rd_region <= \$373 ;
+    rd_region <= \$374 ;
   always @(posedge clk)
-    rd_bank <= \$374 ;
+    rd_bank <= \$375 ;
   always @(posedge clk)
-    rd_valid <= \$375 ;
+    rd_valid <= \$376 ;
   always @(posedge clk)
-    rd_lane <= \$376 ;
+    rd_lane <= \$377 ;
   always @(posedge clk)
-    reg_rdata <= \$377 ;
+    reg_rdata <= \$378 ;
   always @(posedge clk)
-    byte_sel <= \$378 ;
+    ecc_ue <= \$379 ;
   always @(posedge clk)
-    valid <= \$379 ;
+    byte_sel <= \$380 ;
   always @(posedge clk)
-    \$like$239  <= \$380 ;
+    valid <= \$381 ;
   always @(posedge clk)
-    \nxt_en$240  <= \$381 ;
+    \$like$240  <= \$382 ;
   always @(posedge clk)
-    \$like$241  <= \$382 ;
+    \nxt_en$241  <= \$383 ;
   always @(posedge clk)
-    \nxt_en$242  <= \$383 ;
+    \$like$242  <= \$384 ;
   always @(posedge clk)
-    \$like  <= \$384 ;
+    \nxt_en$243  <= \$385 ;
   always @(posedge clk)
-    nxt_en <= \$385 ;
+    \$like  <= \$386 ;
+  always @(posedge clk)
+    nxt_en <= \$387 ;
   \obt_tile_small.array  array (
     .a_in(a_in__0),
     .a_in__1(a_in__1),
@@ -2312,7 +2317,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     casez (ctrl_state)
       3'h0:
           if (start) begin
-            if (\$288 ) begin
+            if (\$289 ) begin
               busy_d = 1'h1;
             end
           end
@@ -2325,7 +2330,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
       3'h4:
           /* empty */;
       3'h5:
-          if (\$303 ) begin
+          if (\$304 ) begin
             busy_d = 1'h0;
           end
     endcase
@@ -2348,7 +2353,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
           if (start) begin
             done_d = 1'h0;
             (* full_case = 32'd1 *)
-            if (\$288 ) begin
+            if (\$289 ) begin
             end else begin
               done_d = 1'h1;
             end
@@ -2362,7 +2367,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
       3'h4:
           /* empty */;
       3'h5:
-          if (\$303 ) begin
+          if (\$304 ) begin
             done_d = 1'h1;
           end
     endcase
@@ -2385,7 +2390,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
           if (start) begin
             error_d = 1'h0;
             (* full_case = 32'd1 *)
-            if (\$288 ) begin
+            if (\$289 ) begin
             end else begin
               error_d = 1'h1;
             end
@@ -2652,7 +2657,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     cycles_d = cycles;
     if (busy) begin
-      cycles_d = \$277 [31:0];
+      cycles_d = \$278 [31:0];
     end
     casez (ctrl_state)
       3'h0:
@@ -2667,33 +2672,33 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     casez (ctrl_state)
       3'h0:
           if (start) begin
-            if (\$288 ) begin
+            if (\$289 ) begin
               ctrl_state_d = 3'h1;
             end
           end
       3'h1:
           ctrl_state_d = 3'h2;
       3'h2:
-          if (\$291 ) begin
+          if (\$292 ) begin
             ctrl_state_d = 3'h3;
           end
       3'h3:
-          if (\$293 ) begin
+          if (\$294 ) begin
             ctrl_state_d = 3'h4;
           end
       3'h4:
-          if (\$295 ) begin
+          if (\$296 ) begin
             (* full_case = 32'd1 *)
-            if (\$297 ) begin
+            if (\$298 ) begin
               ctrl_state_d = 3'h1;
-            end else if (\$299 ) begin
+            end else if (\$300 ) begin
               ctrl_state_d = 3'h1;
             end else begin
               ctrl_state_d = 3'h5;
             end
           end
       3'h5:
-          if (\$303 ) begin
+          if (\$304 ) begin
             ctrl_state_d = 3'h0;
           end
     endcase
@@ -2704,7 +2709,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     casez (ctrl_state)
       3'h0:
           if (start) begin
-            if (\$288 ) begin
+            if (\$289 ) begin
               ib_d = 4'h0;
             end
           end
@@ -2715,10 +2720,10 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
       3'h3:
           /* empty */;
       3'h4:
-          if (\$295 ) begin
-            if (\$297 ) begin
-            end else if (\$299 ) begin
-              ib_d = \$301 [3:0];
+          if (\$296 ) begin
+            if (\$298 ) begin
+            end else if (\$300 ) begin
+              ib_d = \$302 [3:0];
             end
           end
     endcase
@@ -2729,7 +2734,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     casez (ctrl_state)
       3'h0:
           if (start) begin
-            if (\$288 ) begin
+            if (\$289 ) begin
               jb_d = 4'h0;
             end
           end
@@ -2740,10 +2745,10 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
       3'h3:
           /* empty */;
       3'h4:
-          if (\$295 ) begin
-            if (\$297 ) begin
-              jb_d = \$300 [3:0];
-            end else if (\$299 ) begin
+          if (\$296 ) begin
+            if (\$298 ) begin
+              jb_d = \$301 [3:0];
+            end else if (\$300 ) begin
               jb_d = 4'h0;
             end
           end
@@ -2758,7 +2763,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
       3'h1:
           k_d = 6'h00;
       3'h2:
-          k_d = \$289 [5:0];
+          k_d = \$290 [5:0];
     endcase
   end
   always @* begin
@@ -2770,22 +2775,22 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
       3'h1:
           /* empty */;
       3'h2:
-          if (\$291 ) begin
+          if (\$292 ) begin
             wait_d = 4'h0;
           end
       3'h3:
-          wait_d = \$292 [3:0];
+          wait_d = \$293 [3:0];
       3'h4:
-          if (\$295 ) begin
+          if (\$296 ) begin
             (* full_case = 32'd1 *)
-            if (\$297 ) begin
-            end else if (\$299 ) begin
+            if (\$298 ) begin
+            end else if (\$300 ) begin
             end else begin
               wait_d = 4'h0;
             end
           end
       3'h5:
-          wait_d = \$302 [3:0];
+          wait_d = \$303 [3:0];
     endcase
   end
   always @* begin
@@ -2799,11 +2804,11 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
       3'h2:
           /* empty */;
       3'h3:
-          if (\$293 ) begin
+          if (\$294 ) begin
             drain_d = 3'h0;
           end
       3'h4:
-          drain_d = \$294 [2:0];
+          drain_d = \$295 [2:0];
     endcase
   end
   always @* begin
@@ -3054,7 +3059,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     if (busy) begin
       \$signature__addr$225  = \$like ;
     end else begin
-      \$signature__addr$225  = \$276 [7:0];
+      \$signature__addr$225  = \$277 [7:0];
     end
   end
   always @* begin
@@ -3072,7 +3077,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     if (busy) begin
       \$signature__en$232  = nxt_en;
     end else begin
-      \$signature__en$232  = \$275 [3:0];
+      \$signature__en$232  = \$276 [3:0];
     end
   end
   always @* begin
@@ -3115,179 +3120,179 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$348  = busy_d;
-    if (rst) begin
-      \$348  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$349  = done_d;
+    \$349  = busy_d;
     if (rst) begin
       \$349  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$350  = error_d;
+    \$350  = done_d;
     if (rst) begin
       \$350  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$351  = irq_en_d;
+    \$351  = error_d;
     if (rst) begin
       \$351  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$352  = reg_m_d;
+    \$352  = irq_en_d;
     if (rst) begin
-      \$352  = 16'h0000;
+      \$352  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$353  = reg_k_d;
+    \$353  = reg_m_d;
     if (rst) begin
       \$353  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$354  = reg_n_d;
+    \$354  = reg_k_d;
     if (rst) begin
       \$354  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$355  = a_zp_d;
+    \$355  = reg_n_d;
     if (rst) begin
-      \$355  = 8'h00;
+      \$355  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$356  = b_zp_d;
+    \$356  = a_zp_d;
     if (rst) begin
       \$356  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$357  = out_zp_d;
+    \$357  = b_zp_d;
     if (rst) begin
       \$357  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$358  = act_min_d;
+    \$358  = out_zp_d;
     if (rst) begin
-      \$358  = 8'h80;
+      \$358  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$359  = act_max_d;
+    \$359  = act_min_d;
     if (rst) begin
-      \$359  = 8'h7f;
+      \$359  = 8'h80;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$360  = per_channel_d;
+    \$360  = act_max_d;
     if (rst) begin
-      \$360  = 1'h0;
+      \$360  = 8'h7f;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$361  = qmult_d;
+    \$361  = per_channel_d;
     if (rst) begin
-      \$361  = 32'd1073741824;
+      \$361  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$362  = qshift_d;
+    \$362  = qmult_d;
     if (rst) begin
-      \$362  = 6'h00;
+      \$362  = 32'd1073741824;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$363  = cycles_d;
+    \$363  = qshift_d;
     if (rst) begin
-      \$363  = 32'd0;
+      \$363  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$364  = ctrl_state_d;
+    \$364  = cycles_d;
     if (rst) begin
-      \$364  = 3'h0;
+      \$364  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$365  = ib_d;
+    \$365  = ctrl_state_d;
     if (rst) begin
-      \$365  = 4'h0;
+      \$365  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$366  = jb_d;
+    \$366  = ib_d;
     if (rst) begin
       \$366  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$367  = k_d;
+    \$367  = jb_d;
     if (rst) begin
-      \$367  = 6'h00;
+      \$367  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$368  = wait_d;
+    \$368  = k_d;
     if (rst) begin
-      \$368  = 4'h0;
+      \$368  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$369  = drain_d;
+    \$369  = wait_d;
     if (rst) begin
-      \$369  = 3'h0;
+      \$369  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$370  = tmr_flag;
-    if (\$344 ) begin
+    \$370  = drain_d;
+    if (rst) begin
+      \$370  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$371  = tmr_flag;
+    if (\$345 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
-            if (\$346 ) begin
-              \$370  = 1'h0;
+            if (\$347 ) begin
+              \$371  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$370  = 1'h0;
+      \$371  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$371  = tmr_errors;
-    if (\$344 ) begin
+    \$372  = tmr_errors;
+    if (\$345 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -3296,84 +3301,74 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
         18'h00007:
             /* empty */;
         18'h00014:
-            if (\$347 ) begin
-              \$371  = 32'd0;
+            if (\$348 ) begin
+              \$372  = 32'd0;
             end
       endcase
     end
     if (rst) begin
-      \$371  = 32'd0;
+      \$372  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$372  = served;
+    \$373  = served;
     if (rst) begin
-      \$372  = 1'h0;
+      \$373  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$373  = rd_region;
+    \$374  = rd_region;
     if (served) begin
-      \$373  = bus__adr[20:18];
+      \$374  = bus__adr[20:18];
     end
     if (rst) begin
-      \$373  = 3'h0;
+      \$374  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$374  = rd_bank;
-    if (\$309 ) begin
-      \$374  = \$310 [1:0];
+    \$375  = rd_bank;
+    if (\$310 ) begin
+      \$375  = \$311 [1:0];
     end
-    if (\$315 ) begin
-      \$374  = \$316 [1:0];
+    if (\$316 ) begin
+      \$375  = \$317 [1:0];
     end
-    if (\$321 ) begin
-      \$374  = bus__adr[1:0];
+    if (\$322 ) begin
+      \$375  = bus__adr[1:0];
     end
-    if (\$326 ) begin
-      \$374  = bus__adr[1:0];
+    if (\$327 ) begin
+      \$375  = bus__adr[1:0];
     end
-    if (\$331 ) begin
-      \$374  = bus__adr[1:0];
+    if (\$332 ) begin
+      \$375  = bus__adr[1:0];
     end
     if (rst) begin
-      \$374  = 2'h0;
+      \$375  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$375  = rd_valid;
-    if (\$309 ) begin
-      \$375  = \$311 ;
+    \$376  = rd_valid;
+    if (\$310 ) begin
+      \$376  = \$312 ;
     end
-    if (\$315 ) begin
-      \$375  = \$317 ;
+    if (\$316 ) begin
+      \$376  = \$318 ;
     end
-    if (\$321 ) begin
-      \$375  = \$322 ;
+    if (\$322 ) begin
+      \$376  = \$323 ;
     end
-    if (\$326 ) begin
-      \$375  = \$327 ;
+    if (\$327 ) begin
+      \$376  = \$328 ;
     end
-    if (\$331 ) begin
-      \$375  = \$332 ;
+    if (\$332 ) begin
+      \$376  = \$333 ;
     end
-    if (\$336 ) begin
-      \$375  = \$337 ;
-    end
-    if (rst) begin
-      \$375  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$376  = rd_lane;
-    if (\$336 ) begin
-      \$376  = 1'h0;
+    if (\$337 ) begin
+      \$376  = \$338 ;
     end
     if (rst) begin
       \$376  = 1'h0;
@@ -3381,114 +3376,141 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$377  = reg_rdata;
-    if (\$341 ) begin
+    \$377  = rd_lane;
+    if (\$337 ) begin
+      \$377  = 1'h0;
+    end
+    if (rst) begin
+      \$377  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$378  = reg_rdata;
+    if (\$342 ) begin
       (* full_case = 32'd1 *)
       casez (bus__adr[17:0])
         18'h00000:
-            \$377  = 32'd1329746993;
+            \$378  = 32'd1329746993;
         18'h00001:
-            \$377  = 32'd1028;
+            \$378  = 32'd132100;
         18'h00002:
-            \$377  = 32'd32;
+            \$378  = 32'd32;
         18'h00003:
-            \$377  = 32'd32;
+            \$378  = 32'd32;
         18'h00004:
-            \$377  = 32'd32;
+            \$378  = 32'd32;
         18'h00006:
-            \$377  = { 28'h0000000, tmr_flag, error, done, busy };
+            \$378  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
         18'h00007:
-            \$377  = { 31'h00000000, irq_en };
+            \$378  = { 31'h00000000, irq_en };
         18'h00008:
-            \$377  = { 16'h0000, reg_m };
+            \$378  = { 16'h0000, reg_m };
         18'h00009:
-            \$377  = { 16'h0000, reg_k };
+            \$378  = { 16'h0000, reg_k };
         18'h0000a:
-            \$377  = { 16'h0000, reg_n };
+            \$378  = { 16'h0000, reg_n };
         18'h0000b:
-            \$377  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+            \$378  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
         18'h0000c:
-            \$377  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+            \$378  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
         18'h0000d:
-            \$377  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+            \$378  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
         18'h0000e:
-            \$377  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+            \$378  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
         18'h0000f:
-            \$377  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+            \$378  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
         18'h00010:
-            \$377  = { 31'h00000000, per_channel };
+            \$378  = { 31'h00000000, per_channel };
         18'h00011:
-            \$377  = qmult;
+            \$378  = qmult;
         18'h00012:
-            \$377  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+            \$378  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
         18'h00013:
-            \$377  = cycles;
+            \$378  = cycles;
         18'h00014:
-            \$377  = tmr_errors;
+            \$378  = tmr_errors;
         18'h00015:
-            \$377  = 32'd0;
+            \$378  = 32'd0;
         default:
-            \$377  = 32'd0;
+            \$378  = 32'd0;
       endcase
     end
     if (rst) begin
-      \$377  = 32'd0;
+      \$378  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$378  = k[1:0];
-    if (rst) begin
-      \$378  = 2'h0;
+    \$379  = ecc_ue;
+    if (\$345 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (bus__dat_w[4]) begin
+              \$379  = 1'h0;
+            end
+      endcase
     end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$379  = feeding;
     if (rst) begin
       \$379  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$380  = { ib[2:0], drain[1:0], jb[2:0] };
+    \$380  = k[1:0];
     if (rst) begin
-      \$380  = 8'h00;
+      \$380  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$381  = wr_en;
+    \$381  = feeding;
     if (rst) begin
-      \$381  = 4'h0;
+      \$381  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$382  = \$like$239 ;
+    \$382  = { ib[2:0], drain[1:0], jb[2:0] };
     if (rst) begin
       \$382  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$383  = \nxt_en$240 ;
+    \$383  = wr_en;
     if (rst) begin
       \$383  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$384  = \$like$241 ;
+    \$384  = \$like$240 ;
     if (rst) begin
       \$384  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$385  = \nxt_en$242 ;
+    \$385  = \nxt_en$241 ;
     if (rst) begin
       \$385  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$386  = \$like$242 ;
+    if (rst) begin
+      \$386  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$387  = \nxt_en$243 ;
+    if (rst) begin
+      \$387  = 4'h0;
     end
   end
   assign \busy$13  = busy;
@@ -3582,7 +3604,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \act_min$220  = act_min;
   assign \act_max$221  = act_max;
   assign wr_addr = { ib[2:0], drain[1:0], jb[2:0] };
-  assign lane_en = \$275 [3:0];
+  assign lane_en = \$276 [3:0];
   assign tmr_mismatch = 1'h0;
   assign \$9  = { \$8 [17], \$8 [17], \$8 [17:2] };
   assign \$12  = { \$11 [17], \$11 [17], \$11 [17:2] };
@@ -3651,14 +3673,15 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   assign \$208  = { 2'h0, bus__adr[17:2] };
   assign \$210  = { 2'h0, bus__adr[17:2] };
   assign \$217  = bus__adr[17:0];
-  assign \$273  = 4'h0;
-  assign \$274  = { 15'h0000, bus__sel };
-  assign \$276  = bus__adr[17:0];
-  assign \$310  = { 3'h0, bus__adr[17:3] };
-  assign \$316  = { 3'h0, bus__adr[17:3] };
-  assign \$345  = 1'h1;
-  assign \$346  = bus__dat_w[3];
-  assign \$347  = 1'h1;
+  assign \$269  = \$268 ;
+  assign \$274  = 4'h0;
+  assign \$275  = { 15'h0000, bus__sel };
+  assign \$277  = bus__adr[17:0];
+  assign \$311  = { 3'h0, bus__adr[17:3] };
+  assign \$317  = { 3'h0, bus__adr[17:3] };
+  assign \$346  = 1'h1;
+  assign \$347  = bus__dat_w[3];
+  assign \$348  = 1'h1;
 endmodule
 
 (* generator = "Amaranth" *)

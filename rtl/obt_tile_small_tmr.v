@@ -395,12 +395,12 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$1348 ;
   wire \$1349 ;
   wire [7:0] \$135 ;
-  wire [3:0] \$1350 ;
-  wire [18:0] \$1351 ;
+  wire \$1350 ;
+  wire [3:0] \$1351 ;
   wire [18:0] \$1352 ;
-  wire [17:0] \$1353 ;
-  wire [32:0] \$1354 ;
-  wire \$1355 ;
+  wire [18:0] \$1353 ;
+  wire [17:0] \$1354 ;
+  wire [32:0] \$1355 ;
   wire \$1356 ;
   wire \$1357 ;
   wire \$1358 ;
@@ -412,38 +412,38 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$1363 ;
   wire \$1364 ;
   wire \$1365 ;
-  wire [6:0] \$1366 ;
-  wire [16:0] \$1367 ;
-  wire \$1368 ;
-  wire [4:0] \$1369 ;
+  wire \$1366 ;
+  wire [6:0] \$1367 ;
+  wire [16:0] \$1368 ;
+  wire \$1369 ;
   wire [7:0] \$137 ;
-  wire \$1370 ;
-  wire [3:0] \$1371 ;
-  wire \$1372 ;
-  wire [4:0] \$1373 ;
-  wire \$1374 ;
-  wire [4:0] \$1375 ;
-  wire \$1376 ;
-  wire [4:0] \$1377 ;
+  wire [4:0] \$1370 ;
+  wire \$1371 ;
+  wire [3:0] \$1372 ;
+  wire \$1373 ;
+  wire [4:0] \$1374 ;
+  wire \$1375 ;
+  wire [4:0] \$1376 ;
+  wire \$1377 ;
   wire [4:0] \$1378 ;
   wire [4:0] \$1379 ;
   wire \$138 ;
-  wire \$1380 ;
+  wire [4:0] \$1380 ;
   wire \$1381 ;
-  wire [32:0] \$1382 ;
-  wire \$1383 ;
+  wire \$1382 ;
+  wire [32:0] \$1383 ;
   wire \$1384 ;
   wire \$1385 ;
   wire \$1386 ;
-  wire [17:0] \$1387 ;
-  wire \$1388 ;
+  wire \$1387 ;
+  wire [17:0] \$1388 ;
   wire \$1389 ;
   wire \$139 ;
   wire \$1390 ;
   wire \$1391 ;
   wire \$1392 ;
-  wire [17:0] \$1393 ;
-  wire \$1394 ;
+  wire \$1393 ;
+  wire [17:0] \$1394 ;
   wire \$1395 ;
   wire \$1396 ;
   wire \$1397 ;
@@ -478,7 +478,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$1422 ;
   wire \$1423 ;
   wire \$1424 ;
-  reg \$1425 ;
+  wire \$1425 ;
   reg \$1426 ;
   reg \$1427 ;
   reg \$1428 ;
@@ -491,7 +491,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   reg \$1434 ;
   reg \$1435 ;
   reg \$1436 ;
-  reg [15:0] \$1437 ;
+  reg \$1437 ;
   reg [15:0] \$1438 ;
   reg [15:0] \$1439 ;
   wire \$144 ;
@@ -501,7 +501,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   reg [15:0] \$1443 ;
   reg [15:0] \$1444 ;
   reg [15:0] \$1445 ;
-  reg [7:0] \$1446 ;
+  reg [15:0] \$1446 ;
   reg [7:0] \$1447 ;
   reg [7:0] \$1448 ;
   reg [7:0] \$1449 ;
@@ -518,57 +518,59 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   reg [7:0] \$1459 ;
   wire \$146 ;
   reg [7:0] \$1460 ;
-  reg \$1461 ;
+  reg [7:0] \$1461 ;
   reg \$1462 ;
   reg \$1463 ;
-  reg [31:0] \$1464 ;
+  reg \$1464 ;
   reg [31:0] \$1465 ;
   reg [31:0] \$1466 ;
-  reg [5:0] \$1467 ;
+  reg [31:0] \$1467 ;
   reg [5:0] \$1468 ;
   reg [5:0] \$1469 ;
   wire \$147 ;
-  reg [31:0] \$1470 ;
+  reg [5:0] \$1470 ;
   reg [31:0] \$1471 ;
   reg [31:0] \$1472 ;
-  reg [2:0] \$1473 ;
+  reg [31:0] \$1473 ;
   reg [2:0] \$1474 ;
   reg [2:0] \$1475 ;
-  reg [3:0] \$1476 ;
+  reg [2:0] \$1476 ;
   reg [3:0] \$1477 ;
   reg [3:0] \$1478 ;
   reg [3:0] \$1479 ;
   wire \$148 ;
   reg [3:0] \$1480 ;
   reg [3:0] \$1481 ;
-  reg [5:0] \$1482 ;
+  reg [3:0] \$1482 ;
   reg [5:0] \$1483 ;
   reg [5:0] \$1484 ;
-  reg [3:0] \$1485 ;
+  reg [5:0] \$1485 ;
   reg [3:0] \$1486 ;
   reg [3:0] \$1487 ;
-  reg [2:0] \$1488 ;
+  reg [3:0] \$1488 ;
   reg [2:0] \$1489 ;
   wire \$149 ;
   reg [2:0] \$1490 ;
-  reg \$1491 ;
-  reg [31:0] \$1492 ;
-  reg \$1493 ;
-  reg [2:0] \$1494 ;
-  reg [1:0] \$1495 ;
-  reg \$1496 ;
+  reg [2:0] \$1491 ;
+  reg \$1492 ;
+  reg [31:0] \$1493 ;
+  reg \$1494 ;
+  reg [2:0] \$1495 ;
+  reg [1:0] \$1496 ;
   reg \$1497 ;
-  reg [31:0] \$1498 ;
-  reg [1:0] \$1499 ;
+  reg \$1498 ;
+  reg [31:0] \$1499 ;
   wire \$15 ;
   wire \$150 ;
   reg \$1500 ;
-  reg [7:0] \$1501 ;
-  reg [3:0] \$1502 ;
+  reg [1:0] \$1501 ;
+  reg \$1502 ;
   reg [7:0] \$1503 ;
   reg [3:0] \$1504 ;
   reg [7:0] \$1505 ;
   reg [3:0] \$1506 ;
+  reg [7:0] \$1507 ;
+  reg [3:0] \$1508 ;
   wire \$151 ;
   wire \$152 ;
   wire \$153 ;
@@ -718,18 +720,18 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$283 ;
   wire \$284 ;
   wire \$285 ;
-  wire [5:0] \$2858 ;
   wire \$286 ;
-  wire [5:0] \$2863 ;
-  wire [5:0] \$2868 ;
+  wire [5:0] \$2860 ;
+  wire [5:0] \$2865 ;
   wire \$287 ;
-  wire [5:0] \$2873 ;
-  wire [5:0] \$2878 ;
+  wire [5:0] \$2870 ;
+  wire [5:0] \$2875 ;
   wire \$288 ;
-  wire [5:0] \$2883 ;
-  wire [5:0] \$2888 ;
+  wire [5:0] \$2880 ;
+  wire [5:0] \$2885 ;
   wire \$289 ;
-  wire [5:0] \$2893 ;
+  wire [5:0] \$2890 ;
+  wire [5:0] \$2895 ;
   wire \$29 ;
   wire \$290 ;
   wire \$291 ;
@@ -1519,8 +1521,8 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$998 ;
   wire \$999 ;
   reg [7:0] \$like  = 8'h00;
-  reg [7:0] \$like$305  = 8'h00;
-  reg [7:0] \$like$307  = 8'h00;
+  reg [7:0] \$like$306  = 8'h00;
+  reg [7:0] \$like$308  = 8'h00;
   reg [5:0] \$signature__addr ;
   wire [5:0] \$signature__addr$127 ;
   reg [5:0] \$signature__addr$130 ;
@@ -1786,6 +1788,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   (* keep = 32'd1 *)
   reg [2:0] drain_tmr2 = 3'h0;
   wire draining;
+  reg ecc_ue = 1'h0;
   wire error;
   reg error_d;
   (* keep = 32'd1 *)
@@ -1841,8 +1844,8 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire [31:0] \mult$284 ;
   wire [3:0] n_blocks;
   reg [3:0] nxt_en = 4'h0;
-  reg [3:0] \nxt_en$306  = 4'h0;
-  reg [3:0] \nxt_en$308  = 4'h0;
+  reg [3:0] \nxt_en$307  = 4'h0;
+  reg [3:0] \nxt_en$309  = 4'h0;
   wire [7:0] out;
   wire [7:0] \out$296 ;
   wire [7:0] \out$297 ;
@@ -4394,36 +4397,36 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   assign \$1304  = ~ busy;
   assign \$1305  = bus__dat_w[0] & \$1304 ;
   assign \$1306  = ~ busy;
-  assign \$2858  = byte_sel * 4'h8;
-  assign \$1307  = \$signature__data$214  >> \$2858 ;
+  assign \$2860  = byte_sel * 4'h8;
+  assign \$1307  = \$signature__data$214  >> \$2860 ;
   assign \$1308  = $signed(\$1307 ) - $signed(a_zp);
   assign a_in__0 = valid ? \$1308  : 9'h000;
-  assign \$2863  = byte_sel * 4'h8;
-  assign \$1309  = \$signature__data$215  >> \$2863 ;
+  assign \$2865  = byte_sel * 4'h8;
+  assign \$1309  = \$signature__data$215  >> \$2865 ;
   assign \$1310  = $signed(\$1309 ) - $signed(a_zp);
   assign a_in__1 = valid ? \$1310  : 9'h000;
-  assign \$2868  = byte_sel * 4'h8;
-  assign \$1311  = \$signature__data$216  >> \$2868 ;
+  assign \$2870  = byte_sel * 4'h8;
+  assign \$1311  = \$signature__data$216  >> \$2870 ;
   assign \$1312  = $signed(\$1311 ) - $signed(a_zp);
   assign a_in__2 = valid ? \$1312  : 9'h000;
-  assign \$2873  = byte_sel * 4'h8;
-  assign \$1313  = \$signature__data$217  >> \$2873 ;
+  assign \$2875  = byte_sel * 4'h8;
+  assign \$1313  = \$signature__data$217  >> \$2875 ;
   assign \$1314  = $signed(\$1313 ) - $signed(a_zp);
   assign a_in__3 = valid ? \$1314  : 9'h000;
-  assign \$2878  = byte_sel * 4'h8;
-  assign \$1315  = \$signature__data$220  >> \$2878 ;
+  assign \$2880  = byte_sel * 4'h8;
+  assign \$1315  = \$signature__data$220  >> \$2880 ;
   assign \$1316  = $signed(\$1315 ) - $signed(b_zp);
   assign b_in__0 = valid ? \$1316  : 9'h000;
-  assign \$2883  = byte_sel * 4'h8;
-  assign \$1317  = \$signature__data$221  >> \$2883 ;
+  assign \$2885  = byte_sel * 4'h8;
+  assign \$1317  = \$signature__data$221  >> \$2885 ;
   assign \$1318  = $signed(\$1317 ) - $signed(b_zp);
   assign b_in__1 = valid ? \$1318  : 9'h000;
-  assign \$2888  = byte_sel * 4'h8;
-  assign \$1319  = \$signature__data$222  >> \$2888 ;
+  assign \$2890  = byte_sel * 4'h8;
+  assign \$1319  = \$signature__data$222  >> \$2890 ;
   assign \$1320  = $signed(\$1319 ) - $signed(b_zp);
   assign b_in__2 = valid ? \$1320  : 9'h000;
-  assign \$2893  = byte_sel * 4'h8;
-  assign \$1321  = \$signature__data$223  >> \$2893 ;
+  assign \$2895  = byte_sel * 4'h8;
+  assign \$1321  = \$signature__data$223  >> \$2895 ;
   assign \$1322  = $signed(\$1321 ) - $signed(b_zp);
   assign b_in__3 = valid ? \$1322  : 9'h000;
   assign \$1323  = per_channel ? { 1'h0, \$signature__data$230  } : { qmult[31], qmult };
@@ -4450,244 +4453,246 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   assign \$1344  = \$1343  < reg_n;
   assign wr_en = \$1332  ? { \$1344 , \$1341 , \$1338 , \$1335  } : 4'h0;
   assign \$1345  = served & bus__we;
-  assign \$1346  = bus__adr[20:18] == 3'h6;
-  assign \$1347  = bus__adr[17:0] < 9'h100;
-  assign \$1348  = \$1346  & \$1347 ;
-  assign \$1349  = \$1345  & \$1348 ;
-  assign \$1352  = \$1349  ? \$1351  : 19'h00000;
-  assign \$1354  = cycles + 1'h1;
-  assign \$1355  = | reg_m;
-  assign \$1356  = | reg_k;
-  assign \$1357  = \$1355  & \$1356 ;
-  assign \$1358  = | reg_n;
-  assign \$1359  = \$1357  & \$1358 ;
-  assign \$1360  = reg_m <= 6'h20;
-  assign \$1361  = \$1359  & \$1360 ;
-  assign \$1362  = reg_k <= 6'h20;
-  assign \$1363  = \$1361  & \$1362 ;
-  assign \$1364  = reg_n <= 6'h20;
-  assign \$1365  = \$1363  & \$1364 ;
-  assign \$1366  = k + 1'h1;
-  assign \$1367  = reg_k - 1'h1;
-  assign \$1368  = k == \$1367 ;
-  assign \$1369  = \wait  + 1'h1;
-  assign \$1370  = \wait  == 2'h3;
-  assign \$1371  = drain + 1'h1;
-  assign \$1372  = drain == 2'h3;
-  assign \$1373  = jb + 1'h1;
-  assign \$1374  = \$1373  < \$1089 [3:0];
-  assign \$1375  = ib + 1'h1;
-  assign \$1376  = \$1375  < \$1086 [3:0];
-  assign \$1377  = jb + 1'h1;
-  assign \$1378  = ib + 1'h1;
-  assign \$1379  = \wait  + 1'h1;
-  assign \$1380  = \wait  == 2'h3;
-  assign \$1381  = tmr_errors != 32'd4294967295;
-  assign \$1382  = tmr_errors + \$1381 ;
-  assign \$1383  = ~ bus__we;
-  assign \$1384  = served & \$1383 ;
-  assign \$1385  = bus__adr[20:18] == 1'h1;
-  assign \$1386  = \$1384  & \$1385 ;
-  assign \$1388  = bus__adr[17:0] < 9'h100;
-  assign \$1389  = ~ bus__we;
-  assign \$1390  = served & \$1389 ;
-  assign \$1391  = bus__adr[20:18] == 2'h2;
-  assign \$1392  = \$1390  & \$1391 ;
-  assign \$1394  = bus__adr[17:0] < 9'h100;
-  assign \$1395  = ~ bus__we;
-  assign \$1396  = served & \$1395 ;
-  assign \$1397  = bus__adr[20:18] == 2'h3;
-  assign \$1398  = \$1396  & \$1397 ;
-  assign \$1399  = bus__adr[17:0] < 6'h20;
-  assign \$1400  = ~ bus__we;
-  assign \$1401  = served & \$1400 ;
-  assign \$1402  = bus__adr[20:18] == 3'h4;
-  assign \$1403  = \$1401  & \$1402 ;
-  assign \$1404  = bus__adr[17:0] < 6'h20;
-  assign \$1405  = ~ bus__we;
-  assign \$1406  = served & \$1405 ;
-  assign \$1407  = bus__adr[20:18] == 3'h5;
-  assign \$1408  = \$1406  & \$1407 ;
-  assign \$1409  = bus__adr[17:0] < 6'h20;
-  assign \$1410  = ~ bus__we;
-  assign \$1411  = served & \$1410 ;
-  assign \$1412  = bus__adr[20:18] == 3'h6;
-  assign \$1413  = \$1411  & \$1412 ;
-  assign \$1414  = bus__adr[17:0] < 9'h100;
-  assign \$1415  = ~ bus__we;
-  assign \$1416  = served & \$1415 ;
-  assign \$1417  = ! bus__adr[20:18];
-  assign \$1418  = \$1416  & \$1417 ;
-  assign \$1419  = served & bus__we;
-  assign \$1420  = ! bus__adr[20:18];
-  assign \$1421  = \$1419  & \$1420 ;
-  assign \$1422  = ~ tmr_mismatch;
-  assign \$1423  = bus__dat_w[3] & \$1422 ;
-  assign \$1424  = ~ tmr_mismatch;
+  assign \$1347  = bus__adr[20:18] == 3'h6;
+  assign \$1348  = bus__adr[17:0] < 9'h100;
+  assign \$1349  = \$1347  & \$1348 ;
+  assign \$1350  = \$1346  & \$1349 ;
+  assign \$1353  = \$1350  ? \$1352  : 19'h00000;
+  assign \$1355  = cycles + 1'h1;
+  assign \$1356  = | reg_m;
+  assign \$1357  = | reg_k;
+  assign \$1358  = \$1356  & \$1357 ;
+  assign \$1359  = | reg_n;
+  assign \$1360  = \$1358  & \$1359 ;
+  assign \$1361  = reg_m <= 6'h20;
+  assign \$1362  = \$1360  & \$1361 ;
+  assign \$1363  = reg_k <= 6'h20;
+  assign \$1364  = \$1362  & \$1363 ;
+  assign \$1365  = reg_n <= 6'h20;
+  assign \$1366  = \$1364  & \$1365 ;
+  assign \$1367  = k + 1'h1;
+  assign \$1368  = reg_k - 1'h1;
+  assign \$1369  = k == \$1368 ;
+  assign \$1370  = \wait  + 1'h1;
+  assign \$1371  = \wait  == 2'h3;
+  assign \$1372  = drain + 1'h1;
+  assign \$1373  = drain == 2'h3;
+  assign \$1374  = jb + 1'h1;
+  assign \$1375  = \$1374  < \$1089 [3:0];
+  assign \$1376  = ib + 1'h1;
+  assign \$1377  = \$1376  < \$1086 [3:0];
+  assign \$1378  = jb + 1'h1;
+  assign \$1379  = ib + 1'h1;
+  assign \$1380  = \wait  + 1'h1;
+  assign \$1381  = \wait  == 2'h3;
+  assign \$1382  = tmr_errors != 32'd4294967295;
+  assign \$1383  = tmr_errors + \$1382 ;
+  assign \$1384  = ~ bus__we;
+  assign \$1385  = served & \$1384 ;
+  assign \$1386  = bus__adr[20:18] == 1'h1;
+  assign \$1387  = \$1385  & \$1386 ;
+  assign \$1389  = bus__adr[17:0] < 9'h100;
+  assign \$1390  = ~ bus__we;
+  assign \$1391  = served & \$1390 ;
+  assign \$1392  = bus__adr[20:18] == 2'h2;
+  assign \$1393  = \$1391  & \$1392 ;
+  assign \$1395  = bus__adr[17:0] < 9'h100;
+  assign \$1396  = ~ bus__we;
+  assign \$1397  = served & \$1396 ;
+  assign \$1398  = bus__adr[20:18] == 2'h3;
+  assign \$1399  = \$1397  & \$1398 ;
+  assign \$1400  = bus__adr[17:0] < 6'h20;
+  assign \$1401  = ~ bus__we;
+  assign \$1402  = served & \$1401 ;
+  assign \$1403  = bus__adr[20:18] == 3'h4;
+  assign \$1404  = \$1402  & \$1403 ;
+  assign \$1405  = bus__adr[17:0] < 6'h20;
+  assign \$1406  = ~ bus__we;
+  assign \$1407  = served & \$1406 ;
+  assign \$1408  = bus__adr[20:18] == 3'h5;
+  assign \$1409  = \$1407  & \$1408 ;
+  assign \$1410  = bus__adr[17:0] < 6'h20;
+  assign \$1411  = ~ bus__we;
+  assign \$1412  = served & \$1411 ;
+  assign \$1413  = bus__adr[20:18] == 3'h6;
+  assign \$1414  = \$1412  & \$1413 ;
+  assign \$1415  = bus__adr[17:0] < 9'h100;
+  assign \$1416  = ~ bus__we;
+  assign \$1417  = served & \$1416 ;
+  assign \$1418  = ! bus__adr[20:18];
+  assign \$1419  = \$1417  & \$1418 ;
+  assign \$1420  = served & bus__we;
+  assign \$1421  = ! bus__adr[20:18];
+  assign \$1422  = \$1420  & \$1421 ;
+  assign \$1423  = ~ tmr_mismatch;
+  assign \$1424  = bus__dat_w[3] & \$1423 ;
+  assign \$1425  = ~ tmr_mismatch;
   always @(posedge clk)
-    busy_tmr0 <= \$1425 ;
+    busy_tmr0 <= \$1426 ;
   always @(posedge clk)
-    busy_tmr1 <= \$1426 ;
+    busy_tmr1 <= \$1427 ;
   always @(posedge clk)
-    busy_tmr2 <= \$1427 ;
+    busy_tmr2 <= \$1428 ;
   always @(posedge clk)
-    done_tmr0 <= \$1428 ;
+    done_tmr0 <= \$1429 ;
   always @(posedge clk)
-    done_tmr1 <= \$1429 ;
+    done_tmr1 <= \$1430 ;
   always @(posedge clk)
-    done_tmr2 <= \$1430 ;
+    done_tmr2 <= \$1431 ;
   always @(posedge clk)
-    error_tmr0 <= \$1431 ;
+    error_tmr0 <= \$1432 ;
   always @(posedge clk)
-    error_tmr1 <= \$1432 ;
+    error_tmr1 <= \$1433 ;
   always @(posedge clk)
-    error_tmr2 <= \$1433 ;
+    error_tmr2 <= \$1434 ;
   always @(posedge clk)
-    irq_en_tmr0 <= \$1434 ;
+    irq_en_tmr0 <= \$1435 ;
   always @(posedge clk)
-    irq_en_tmr1 <= \$1435 ;
+    irq_en_tmr1 <= \$1436 ;
   always @(posedge clk)
-    irq_en_tmr2 <= \$1436 ;
+    irq_en_tmr2 <= \$1437 ;
   always @(posedge clk)
-    reg_m_tmr0 <= \$1437 ;
+    reg_m_tmr0 <= \$1438 ;
   always @(posedge clk)
-    reg_m_tmr1 <= \$1438 ;
+    reg_m_tmr1 <= \$1439 ;
   always @(posedge clk)
-    reg_m_tmr2 <= \$1439 ;
+    reg_m_tmr2 <= \$1440 ;
   always @(posedge clk)
-    reg_k_tmr0 <= \$1440 ;
+    reg_k_tmr0 <= \$1441 ;
   always @(posedge clk)
-    reg_k_tmr1 <= \$1441 ;
+    reg_k_tmr1 <= \$1442 ;
   always @(posedge clk)
-    reg_k_tmr2 <= \$1442 ;
+    reg_k_tmr2 <= \$1443 ;
   always @(posedge clk)
-    reg_n_tmr0 <= \$1443 ;
+    reg_n_tmr0 <= \$1444 ;
   always @(posedge clk)
-    reg_n_tmr1 <= \$1444 ;
+    reg_n_tmr1 <= \$1445 ;
   always @(posedge clk)
-    reg_n_tmr2 <= \$1445 ;
+    reg_n_tmr2 <= \$1446 ;
   always @(posedge clk)
-    a_zp_tmr0 <= \$1446 ;
+    a_zp_tmr0 <= \$1447 ;
   always @(posedge clk)
-    a_zp_tmr1 <= \$1447 ;
+    a_zp_tmr1 <= \$1448 ;
   always @(posedge clk)
-    a_zp_tmr2 <= \$1448 ;
+    a_zp_tmr2 <= \$1449 ;
   always @(posedge clk)
-    b_zp_tmr0 <= \$1449 ;
+    b_zp_tmr0 <= \$1450 ;
   always @(posedge clk)
-    b_zp_tmr1 <= \$1450 ;
+    b_zp_tmr1 <= \$1451 ;
   always @(posedge clk)
-    b_zp_tmr2 <= \$1451 ;
+    b_zp_tmr2 <= \$1452 ;
   always @(posedge clk)
-    out_zp_tmr0 <= \$1452 ;
+    out_zp_tmr0 <= \$1453 ;
   always @(posedge clk)
-    out_zp_tmr1 <= \$1453 ;
+    out_zp_tmr1 <= \$1454 ;
   always @(posedge clk)
-    out_zp_tmr2 <= \$1454 ;
+    out_zp_tmr2 <= \$1455 ;
   always @(posedge clk)
-    act_min_tmr0 <= \$1455 ;
+    act_min_tmr0 <= \$1456 ;
   always @(posedge clk)
-    act_min_tmr1 <= \$1456 ;
+    act_min_tmr1 <= \$1457 ;
   always @(posedge clk)
-    act_min_tmr2 <= \$1457 ;
+    act_min_tmr2 <= \$1458 ;
   always @(posedge clk)
-    act_max_tmr0 <= \$1458 ;
+    act_max_tmr0 <= \$1459 ;
   always @(posedge clk)
-    act_max_tmr1 <= \$1459 ;
+    act_max_tmr1 <= \$1460 ;
   always @(posedge clk)
-    act_max_tmr2 <= \$1460 ;
+    act_max_tmr2 <= \$1461 ;
   always @(posedge clk)
-    per_channel_tmr0 <= \$1461 ;
+    per_channel_tmr0 <= \$1462 ;
   always @(posedge clk)
-    per_channel_tmr1 <= \$1462 ;
+    per_channel_tmr1 <= \$1463 ;
   always @(posedge clk)
-    per_channel_tmr2 <= \$1463 ;
+    per_channel_tmr2 <= \$1464 ;
   always @(posedge clk)
-    qmult_tmr0 <= \$1464 ;
+    qmult_tmr0 <= \$1465 ;
   always @(posedge clk)
-    qmult_tmr1 <= \$1465 ;
+    qmult_tmr1 <= \$1466 ;
   always @(posedge clk)
-    qmult_tmr2 <= \$1466 ;
+    qmult_tmr2 <= \$1467 ;
   always @(posedge clk)
-    qshift_tmr0 <= \$1467 ;
+    qshift_tmr0 <= \$1468 ;
   always @(posedge clk)
-    qshift_tmr1 <= \$1468 ;
+    qshift_tmr1 <= \$1469 ;
   always @(posedge clk)
-    qshift_tmr2 <= \$1469 ;
+    qshift_tmr2 <= \$1470 ;
   always @(posedge clk)
-    cycles_tmr0 <= \$1470 ;
+    cycles_tmr0 <= \$1471 ;
   always @(posedge clk)
-    cycles_tmr1 <= \$1471 ;
+    cycles_tmr1 <= \$1472 ;
   always @(posedge clk)
-    cycles_tmr2 <= \$1472 ;
+    cycles_tmr2 <= \$1473 ;
   always @(posedge clk)
-    ctrl_state_tmr0 <= \$1473 ;
+    ctrl_state_tmr0 <= \$1474 ;
   always @(posedge clk)
-    ctrl_state_tmr1 <= \$1474 ;
+    ctrl_state_tmr1 <= \$1475 ;
   always @(posedge clk)
-    ctrl_state_tmr2 <= \$1475 ;
+    ctrl_state_tmr2 <= \$1476 ;
   always @(posedge clk)
-    ib_tmr0 <= \$1476 ;
+    ib_tmr0 <= \$1477 ;
   always @(posedge clk)
-    ib_tmr1 <= \$1477 ;
+    ib_tmr1 <= \$1478 ;
   always @(posedge clk)
-    ib_tmr2 <= \$1478 ;
+    ib_tmr2 <= \$1479 ;
   always @(posedge clk)
-    jb_tmr0 <= \$1479 ;
+    jb_tmr0 <= \$1480 ;
   always @(posedge clk)
-    jb_tmr1 <= \$1480 ;
+    jb_tmr1 <= \$1481 ;
   always @(posedge clk)
-    jb_tmr2 <= \$1481 ;
+    jb_tmr2 <= \$1482 ;
   always @(posedge clk)
-    k_tmr0 <= \$1482 ;
+    k_tmr0 <= \$1483 ;
   always @(posedge clk)
-    k_tmr1 <= \$1483 ;
+    k_tmr1 <= \$1484 ;
   always @(posedge clk)
-    k_tmr2 <= \$1484 ;
+    k_tmr2 <= \$1485 ;
   always @(posedge clk)
-    wait_tmr0 <= \$1485 ;
+    wait_tmr0 <= \$1486 ;
   always @(posedge clk)
-    wait_tmr1 <= \$1486 ;
+    wait_tmr1 <= \$1487 ;
   always @(posedge clk)
-    wait_tmr2 <= \$1487 ;
+    wait_tmr2 <= \$1488 ;
   always @(posedge clk)
-    drain_tmr0 <= \$1488 ;
+    drain_tmr0 <= \$1489 ;
   always @(posedge clk)
-    drain_tmr1 <= \$1489 ;
+    drain_tmr1 <= \$1490 ;
   always @(posedge clk)
-    drain_tmr2 <= \$1490 ;
+    drain_tmr2 <= \$1491 ;
   always @(posedge clk)
-    tmr_flag <= \$1491 ;
+    tmr_flag <= \$1492 ;
   always @(posedge clk)
-    tmr_errors <= \$1492 ;
+    tmr_errors <= \$1493 ;
   always @(posedge clk)
-    bus__ack <= \$1493 ;
+    bus__ack <= \$1494 ;
   always @(posedge clk)
-    rd_region <= \$1494 ;
+    rd_region <= \$1495 ;
   always @(posedge clk)
-    rd_bank <= \$1495 ;
+    rd_bank <= \$1496 ;
   always @(posedge clk)
-    rd_valid <= \$1496 ;
+    rd_valid <= \$1497 ;
   always @(posedge clk)
-    rd_lane <= \$1497 ;
+    rd_lane <= \$1498 ;
   always @(posedge clk)
-    reg_rdata <= \$1498 ;
+    reg_rdata <= \$1499 ;
   always @(posedge clk)
-    byte_sel <= \$1499 ;
+    ecc_ue <= \$1500 ;
   always @(posedge clk)
-    valid <= \$1500 ;
+    byte_sel <= \$1501 ;
   always @(posedge clk)
-    \$like$305  <= \$1501 ;
+    valid <= \$1502 ;
   always @(posedge clk)
-    \nxt_en$306  <= \$1502 ;
+    \$like$306  <= \$1503 ;
   always @(posedge clk)
-    \$like$307  <= \$1503 ;
+    \nxt_en$307  <= \$1504 ;
   always @(posedge clk)
-    \nxt_en$308  <= \$1504 ;
+    \$like$308  <= \$1505 ;
   always @(posedge clk)
-    \$like  <= \$1505 ;
+    \nxt_en$309  <= \$1506 ;
   always @(posedge clk)
-    nxt_en <= \$1506 ;
+    \$like  <= \$1507 ;
+  always @(posedge clk)
+    nxt_en <= \$1508 ;
   \obt_tile_small_tmr.array  array (
     .a_in(a_in__0),
     .a_in__1(a_in__1),
@@ -4764,7 +4769,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     casez (ctrl_state)
       3'h0:
           if (start) begin
-            if (\$1365 ) begin
+            if (\$1366 ) begin
               busy_d = 1'h1;
             end
           end
@@ -4777,7 +4782,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
       3'h4:
           /* empty */;
       3'h5:
-          if (\$1380 ) begin
+          if (\$1381 ) begin
             busy_d = 1'h0;
           end
     endcase
@@ -4800,7 +4805,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
           if (start) begin
             done_d = 1'h0;
             (* full_case = 32'd1 *)
-            if (\$1365 ) begin
+            if (\$1366 ) begin
             end else begin
               done_d = 1'h1;
             end
@@ -4814,7 +4819,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
       3'h4:
           /* empty */;
       3'h5:
-          if (\$1380 ) begin
+          if (\$1381 ) begin
             done_d = 1'h1;
           end
     endcase
@@ -4837,7 +4842,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
           if (start) begin
             error_d = 1'h0;
             (* full_case = 32'd1 *)
-            if (\$1365 ) begin
+            if (\$1366 ) begin
             end else begin
               error_d = 1'h1;
             end
@@ -5104,7 +5109,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     cycles_d = cycles;
     if (busy) begin
-      cycles_d = \$1354 [31:0];
+      cycles_d = \$1355 [31:0];
     end
     casez (ctrl_state)
       3'h0:
@@ -5119,33 +5124,33 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     casez (ctrl_state)
       3'h0:
           if (start) begin
-            if (\$1365 ) begin
+            if (\$1366 ) begin
               ctrl_state_d = 3'h1;
             end
           end
       3'h1:
           ctrl_state_d = 3'h2;
       3'h2:
-          if (\$1368 ) begin
+          if (\$1369 ) begin
             ctrl_state_d = 3'h3;
           end
       3'h3:
-          if (\$1370 ) begin
+          if (\$1371 ) begin
             ctrl_state_d = 3'h4;
           end
       3'h4:
-          if (\$1372 ) begin
+          if (\$1373 ) begin
             (* full_case = 32'd1 *)
-            if (\$1374 ) begin
+            if (\$1375 ) begin
               ctrl_state_d = 3'h1;
-            end else if (\$1376 ) begin
+            end else if (\$1377 ) begin
               ctrl_state_d = 3'h1;
             end else begin
               ctrl_state_d = 3'h5;
             end
           end
       3'h5:
-          if (\$1380 ) begin
+          if (\$1381 ) begin
             ctrl_state_d = 3'h0;
           end
     endcase
@@ -5156,7 +5161,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     casez (ctrl_state)
       3'h0:
           if (start) begin
-            if (\$1365 ) begin
+            if (\$1366 ) begin
               ib_d = 4'h0;
             end
           end
@@ -5167,10 +5172,10 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
       3'h3:
           /* empty */;
       3'h4:
-          if (\$1372 ) begin
-            if (\$1374 ) begin
-            end else if (\$1376 ) begin
-              ib_d = \$1378 [3:0];
+          if (\$1373 ) begin
+            if (\$1375 ) begin
+            end else if (\$1377 ) begin
+              ib_d = \$1379 [3:0];
             end
           end
     endcase
@@ -5181,7 +5186,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     casez (ctrl_state)
       3'h0:
           if (start) begin
-            if (\$1365 ) begin
+            if (\$1366 ) begin
               jb_d = 4'h0;
             end
           end
@@ -5192,10 +5197,10 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
       3'h3:
           /* empty */;
       3'h4:
-          if (\$1372 ) begin
-            if (\$1374 ) begin
-              jb_d = \$1377 [3:0];
-            end else if (\$1376 ) begin
+          if (\$1373 ) begin
+            if (\$1375 ) begin
+              jb_d = \$1378 [3:0];
+            end else if (\$1377 ) begin
               jb_d = 4'h0;
             end
           end
@@ -5210,7 +5215,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
       3'h1:
           k_d = 6'h00;
       3'h2:
-          k_d = \$1366 [5:0];
+          k_d = \$1367 [5:0];
     endcase
   end
   always @* begin
@@ -5222,22 +5227,22 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
       3'h1:
           /* empty */;
       3'h2:
-          if (\$1368 ) begin
+          if (\$1369 ) begin
             wait_d = 4'h0;
           end
       3'h3:
-          wait_d = \$1369 [3:0];
+          wait_d = \$1370 [3:0];
       3'h4:
-          if (\$1372 ) begin
+          if (\$1373 ) begin
             (* full_case = 32'd1 *)
-            if (\$1374 ) begin
-            end else if (\$1376 ) begin
+            if (\$1375 ) begin
+            end else if (\$1377 ) begin
             end else begin
               wait_d = 4'h0;
             end
           end
       3'h5:
-          wait_d = \$1379 [3:0];
+          wait_d = \$1380 [3:0];
     endcase
   end
   always @* begin
@@ -5251,11 +5256,11 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
       3'h2:
           /* empty */;
       3'h3:
-          if (\$1370 ) begin
+          if (\$1371 ) begin
             drain_d = 3'h0;
           end
       3'h4:
-          drain_d = \$1371 [2:0];
+          drain_d = \$1372 [2:0];
     endcase
   end
   always @* begin
@@ -5506,7 +5511,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     if (busy) begin
       \$signature__addr$292  = \$like ;
     end else begin
-      \$signature__addr$292  = \$1353 [7:0];
+      \$signature__addr$292  = \$1354 [7:0];
     end
   end
   always @* begin
@@ -5524,7 +5529,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     if (busy) begin
       \$signature__en$299  = nxt_en;
     end else begin
-      \$signature__en$299  = \$1352 [3:0];
+      \$signature__en$299  = \$1353 [3:0];
     end
   end
   always @* begin
@@ -5567,13 +5572,6 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1425  = busy_d;
-    if (rst) begin
-      \$1425  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     \$1426  = busy_d;
     if (rst) begin
       \$1426  = 1'h0;
@@ -5588,7 +5586,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1428  = done_d;
+    \$1428  = busy_d;
     if (rst) begin
       \$1428  = 1'h0;
     end
@@ -5609,7 +5607,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1431  = error_d;
+    \$1431  = done_d;
     if (rst) begin
       \$1431  = 1'h0;
     end
@@ -5630,7 +5628,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1434  = irq_en_d;
+    \$1434  = error_d;
     if (rst) begin
       \$1434  = 1'h0;
     end
@@ -5651,9 +5649,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1437  = reg_m_d;
+    \$1437  = irq_en_d;
     if (rst) begin
-      \$1437  = 16'h0000;
+      \$1437  = 1'h0;
     end
   end
   always @* begin
@@ -5672,7 +5670,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1440  = reg_k_d;
+    \$1440  = reg_m_d;
     if (rst) begin
       \$1440  = 16'h0000;
     end
@@ -5693,7 +5691,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1443  = reg_n_d;
+    \$1443  = reg_k_d;
     if (rst) begin
       \$1443  = 16'h0000;
     end
@@ -5714,9 +5712,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1446  = a_zp_d;
+    \$1446  = reg_n_d;
     if (rst) begin
-      \$1446  = 8'h00;
+      \$1446  = 16'h0000;
     end
   end
   always @* begin
@@ -5735,7 +5733,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1449  = b_zp_d;
+    \$1449  = a_zp_d;
     if (rst) begin
       \$1449  = 8'h00;
     end
@@ -5756,7 +5754,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1452  = out_zp_d;
+    \$1452  = b_zp_d;
     if (rst) begin
       \$1452  = 8'h00;
     end
@@ -5777,9 +5775,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1455  = act_min_d;
+    \$1455  = out_zp_d;
     if (rst) begin
-      \$1455  = 8'h80;
+      \$1455  = 8'h00;
     end
   end
   always @* begin
@@ -5798,9 +5796,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1458  = act_max_d;
+    \$1458  = act_min_d;
     if (rst) begin
-      \$1458  = 8'h7f;
+      \$1458  = 8'h80;
     end
   end
   always @* begin
@@ -5819,9 +5817,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1461  = per_channel_d;
+    \$1461  = act_max_d;
     if (rst) begin
-      \$1461  = 1'h0;
+      \$1461  = 8'h7f;
     end
   end
   always @* begin
@@ -5840,9 +5838,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1464  = qmult_d;
+    \$1464  = per_channel_d;
     if (rst) begin
-      \$1464  = 32'd1073741824;
+      \$1464  = 1'h0;
     end
   end
   always @* begin
@@ -5861,9 +5859,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1467  = qshift_d;
+    \$1467  = qmult_d;
     if (rst) begin
-      \$1467  = 6'h00;
+      \$1467  = 32'd1073741824;
     end
   end
   always @* begin
@@ -5882,9 +5880,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1470  = cycles_d;
+    \$1470  = qshift_d;
     if (rst) begin
-      \$1470  = 32'd0;
+      \$1470  = 6'h00;
     end
   end
   always @* begin
@@ -5903,9 +5901,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1473  = ctrl_state_d;
+    \$1473  = cycles_d;
     if (rst) begin
-      \$1473  = 3'h0;
+      \$1473  = 32'd0;
     end
   end
   always @* begin
@@ -5924,9 +5922,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1476  = ib_d;
+    \$1476  = ctrl_state_d;
     if (rst) begin
-      \$1476  = 4'h0;
+      \$1476  = 3'h0;
     end
   end
   always @* begin
@@ -5945,7 +5943,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1479  = jb_d;
+    \$1479  = ib_d;
     if (rst) begin
       \$1479  = 4'h0;
     end
@@ -5966,9 +5964,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1482  = k_d;
+    \$1482  = jb_d;
     if (rst) begin
-      \$1482  = 6'h00;
+      \$1482  = 4'h0;
     end
   end
   always @* begin
@@ -5987,9 +5985,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1485  = wait_d;
+    \$1485  = k_d;
     if (rst) begin
-      \$1485  = 4'h0;
+      \$1485  = 6'h00;
     end
   end
   always @* begin
@@ -6008,9 +6006,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1488  = drain_d;
+    \$1488  = wait_d;
     if (rst) begin
-      \$1488  = 3'h0;
+      \$1488  = 4'h0;
     end
   end
   always @* begin
@@ -6029,31 +6027,38 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1491  = tmr_flag;
-    if (tmr_mismatch) begin
-      \$1491  = 1'h1;
-    end
-    if (\$1421 ) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (\$1423 ) begin
-              \$1491  = 1'h0;
-            end
-      endcase
-    end
+    \$1491  = drain_d;
     if (rst) begin
-      \$1491  = 1'h0;
+      \$1491  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1492  = tmr_errors;
+    \$1492  = tmr_flag;
     if (tmr_mismatch) begin
-      \$1492  = \$1382 [31:0];
+      \$1492  = 1'h1;
     end
-    if (\$1421 ) begin
+    if (\$1422 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (\$1424 ) begin
+              \$1492  = 1'h0;
+            end
+      endcase
+    end
+    if (rst) begin
+      \$1492  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1493  = tmr_errors;
+    if (tmr_mismatch) begin
+      \$1493  = \$1383 [31:0];
+    end
+    if (\$1422 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -6062,84 +6067,74 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
         18'h00007:
             /* empty */;
         18'h00014:
-            if (\$1424 ) begin
-              \$1492  = 32'd0;
+            if (\$1425 ) begin
+              \$1493  = 32'd0;
             end
       endcase
     end
     if (rst) begin
-      \$1492  = 32'd0;
+      \$1493  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1493  = served;
+    \$1494  = served;
     if (rst) begin
-      \$1493  = 1'h0;
+      \$1494  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1494  = rd_region;
+    \$1495  = rd_region;
     if (served) begin
-      \$1494  = bus__adr[20:18];
+      \$1495  = bus__adr[20:18];
     end
     if (rst) begin
-      \$1494  = 3'h0;
+      \$1495  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1495  = rd_bank;
-    if (\$1386 ) begin
-      \$1495  = \$1387 [1:0];
+    \$1496  = rd_bank;
+    if (\$1387 ) begin
+      \$1496  = \$1388 [1:0];
     end
-    if (\$1392 ) begin
-      \$1495  = \$1393 [1:0];
+    if (\$1393 ) begin
+      \$1496  = \$1394 [1:0];
     end
-    if (\$1398 ) begin
-      \$1495  = bus__adr[1:0];
+    if (\$1399 ) begin
+      \$1496  = bus__adr[1:0];
     end
-    if (\$1403 ) begin
-      \$1495  = bus__adr[1:0];
+    if (\$1404 ) begin
+      \$1496  = bus__adr[1:0];
     end
-    if (\$1408 ) begin
-      \$1495  = bus__adr[1:0];
+    if (\$1409 ) begin
+      \$1496  = bus__adr[1:0];
     end
     if (rst) begin
-      \$1495  = 2'h0;
+      \$1496  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1496  = rd_valid;
-    if (\$1386 ) begin
-      \$1496  = \$1388 ;
+    \$1497  = rd_valid;
+    if (\$1387 ) begin
+      \$1497  = \$1389 ;
     end
-    if (\$1392 ) begin
-      \$1496  = \$1394 ;
+    if (\$1393 ) begin
+      \$1497  = \$1395 ;
     end
-    if (\$1398 ) begin
-      \$1496  = \$1399 ;
+    if (\$1399 ) begin
+      \$1497  = \$1400 ;
     end
-    if (\$1403 ) begin
-      \$1496  = \$1404 ;
+    if (\$1404 ) begin
+      \$1497  = \$1405 ;
     end
-    if (\$1408 ) begin
-      \$1496  = \$1409 ;
+    if (\$1409 ) begin
+      \$1497  = \$1410 ;
     end
-    if (\$1413 ) begin
-      \$1496  = \$1414 ;
-    end
-    if (rst) begin
-      \$1496  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1497  = rd_lane;
-    if (\$1413 ) begin
-      \$1497  = 1'h0;
+    if (\$1414 ) begin
+      \$1497  = \$1415 ;
     end
     if (rst) begin
       \$1497  = 1'h0;
@@ -6147,114 +6142,141 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1498  = reg_rdata;
-    if (\$1418 ) begin
+    \$1498  = rd_lane;
+    if (\$1414 ) begin
+      \$1498  = 1'h0;
+    end
+    if (rst) begin
+      \$1498  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1499  = reg_rdata;
+    if (\$1419 ) begin
       (* full_case = 32'd1 *)
       casez (bus__adr[17:0])
         18'h00000:
-            \$1498  = 32'd1329746993;
+            \$1499  = 32'd1329746993;
         18'h00001:
-            \$1498  = 32'd1028;
+            \$1499  = 32'd132100;
         18'h00002:
-            \$1498  = 32'd32;
+            \$1499  = 32'd32;
         18'h00003:
-            \$1498  = 32'd32;
+            \$1499  = 32'd32;
         18'h00004:
-            \$1498  = 32'd32;
+            \$1499  = 32'd32;
         18'h00006:
-            \$1498  = { 28'h0000000, tmr_flag, error, done, busy };
+            \$1499  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
         18'h00007:
-            \$1498  = { 31'h00000000, irq_en };
+            \$1499  = { 31'h00000000, irq_en };
         18'h00008:
-            \$1498  = { 16'h0000, reg_m };
+            \$1499  = { 16'h0000, reg_m };
         18'h00009:
-            \$1498  = { 16'h0000, reg_k };
+            \$1499  = { 16'h0000, reg_k };
         18'h0000a:
-            \$1498  = { 16'h0000, reg_n };
+            \$1499  = { 16'h0000, reg_n };
         18'h0000b:
-            \$1498  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+            \$1499  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
         18'h0000c:
-            \$1498  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+            \$1499  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
         18'h0000d:
-            \$1498  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+            \$1499  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
         18'h0000e:
-            \$1498  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+            \$1499  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
         18'h0000f:
-            \$1498  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+            \$1499  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
         18'h00010:
-            \$1498  = { 31'h00000000, per_channel };
+            \$1499  = { 31'h00000000, per_channel };
         18'h00011:
-            \$1498  = qmult;
+            \$1499  = qmult;
         18'h00012:
-            \$1498  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+            \$1499  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
         18'h00013:
-            \$1498  = cycles;
+            \$1499  = cycles;
         18'h00014:
-            \$1498  = tmr_errors;
+            \$1499  = tmr_errors;
         18'h00015:
-            \$1498  = 32'd1;
+            \$1499  = 32'd1;
         default:
-            \$1498  = 32'd0;
+            \$1499  = 32'd0;
       endcase
     end
     if (rst) begin
-      \$1498  = 32'd0;
+      \$1499  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1499  = k[1:0];
-    if (rst) begin
-      \$1499  = 2'h0;
+    \$1500  = ecc_ue;
+    if (\$1422 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (bus__dat_w[4]) begin
+              \$1500  = 1'h0;
+            end
+      endcase
     end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1500  = feeding;
     if (rst) begin
       \$1500  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1501  = { ib[2:0], drain[1:0], jb[2:0] };
+    \$1501  = k[1:0];
     if (rst) begin
-      \$1501  = 8'h00;
+      \$1501  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1502  = wr_en;
+    \$1502  = feeding;
     if (rst) begin
-      \$1502  = 4'h0;
+      \$1502  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1503  = \$like$305 ;
+    \$1503  = { ib[2:0], drain[1:0], jb[2:0] };
     if (rst) begin
       \$1503  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1504  = \nxt_en$306 ;
+    \$1504  = wr_en;
     if (rst) begin
       \$1504  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1505  = \$like$307 ;
+    \$1505  = \$like$306 ;
     if (rst) begin
       \$1505  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1506  = \nxt_en$308 ;
+    \$1506  = \nxt_en$307 ;
     if (rst) begin
       \$1506  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1507  = \$like$308 ;
+    if (rst) begin
+      \$1507  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1508  = \nxt_en$309 ;
+    if (rst) begin
+      \$1508  = 4'h0;
     end
   end
   assign \busy$12  = busy;
@@ -6348,7 +6370,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   assign \act_min$287  = act_min;
   assign \act_max$288  = act_max;
   assign wr_addr = { ib[2:0], drain[1:0], jb[2:0] };
-  assign lane_en = \$1352 [3:0];
+  assign lane_en = \$1353 [3:0];
   assign \$1086  = { \$1085 [17], \$1085 [17], \$1085 [17:2] };
   assign \$1089  = { \$1088 [17], \$1088 [17], \$1088 [17:2] };
   assign \$1090  = { 3'h0, bus__adr[17:3] };
@@ -6416,11 +6438,12 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   assign \$1285  = { 2'h0, bus__adr[17:2] };
   assign \$1287  = { 2'h0, bus__adr[17:2] };
   assign \$1294  = bus__adr[17:0];
-  assign \$1350  = 4'h0;
-  assign \$1351  = { 15'h0000, bus__sel };
-  assign \$1353  = bus__adr[17:0];
-  assign \$1387  = { 3'h0, bus__adr[17:3] };
-  assign \$1393  = { 3'h0, bus__adr[17:3] };
+  assign \$1346  = \$1345 ;
+  assign \$1351  = 4'h0;
+  assign \$1352  = { 15'h0000, bus__sel };
+  assign \$1354  = bus__adr[17:0];
+  assign \$1388  = { 3'h0, bus__adr[17:3] };
+  assign \$1394  = { 3'h0, bus__adr[17:3] };
 endmodule
 
 (* generator = "Amaranth" *)

@@ -96,8 +96,11 @@ def tile_design(cfg: TileConfig, rtl_dir: Path = RTL_DIR, *, harness: bool = Tru
         harness_v.write_text(text)
     # The tile's top module holds the ports, scratchpads and control state; the array and
     # requantizer internals stay private so Verilator can optimise them.
+    public = [(cfg.top_name, "*"), (harness_top, "*")]
+    if cfg.ecc:  # the storage arrays inside the ECC memories, for the backdoor and upsets
+        public.append((f"{cfg.top_name}.*", "mem"))
     return Design(top=harness_top, sources=(path, harness_v), params=cfg.as_dict(),
-                  public=((cfg.top_name, "*"), (harness_top, "*")))
+                  public=tuple(public))
 
 
 def _runner(public_all: bool = True):

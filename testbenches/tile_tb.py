@@ -20,7 +20,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
 from golden_models.tile import TileMemory, run_tile
-from orbitbench.params import GemmCommand, TileConfig
+from orbitbench.params import HARDENING_PROFILES, GemmCommand, TileConfig
 from orbitbench.regmap import TILE_ID, Reg, Region, Status, reg_addr, region_base
 
 from .harness import PLAYER_DEPTH
@@ -42,6 +42,10 @@ class TileBackdoor:
 
     def __init__(self, dut, cfg: TileConfig):
         self.dut, self.cfg = dut, cfg
+        # ECC profiles: each logical word is a SECDED codeword, bit-interleaved with its
+        # row-mates inside the EccMemory's array ``<name>.mem`` (see hdl_gen.ecc_mem).
+        self.interleave = cfg.ecc_interleave if cfg.ecc else None
+        self._codes = {}
         kw = cfg.max_k // 4
         R, C = cfg.rows, cfg.cols
 
@@ -65,8 +69,58 @@ class TileBackdoor:
     def _mem(self, name: str):
         handle = self._handles.get(name)
         if handle is None:
-            handle = self._handles[name] = getattr(self.dut, name)
+            handle = getattr(self.dut, name)
+            if self.interleave is not None:
+                handle = handle.mem
+            self._handles[name] = handle
         return handle
+
+    def _code(self, width: int):
+        from golden_models.secded import SecdedCode
+
+        if width not in self._codes:
+            self._codes[width] = SecdedCode(width)
+        return self._codes[width]
+
+    def _get(self, name: str, addr: int, width: int) -> int:
+        """Logical word ``addr`` of memory ``name`` (decoded in ECC profiles)."""
+        if self.interleave is None:
+            return self._mem(name)[addr].value.to_unsigned()
+        code, inter = self._code(width), self.interleave
+        row = self._mem(name)[addr // inter].value.to_unsigned()
+        slot = addr % inter
+        codeword = sum(((row >> (j * inter + slot)) & 1) << j for j in range(code.code_width))
+        return code.decode(codeword).data
+
+    def _set(self, name: str, addr: int, width: int, value: int, rows: dict) -> None:
+        """Stage logical word ``addr`` into ``rows`` ((name, row) -> value); ``_flush``
+        writes them. Rows are batched because a write becomes visible only when the
+        simulator applies it, and an interleaved row holds several words."""
+        if self.interleave is None:
+            rows[(name, addr)] = value
+            return
+        code, inter = self._code(width), self.interleave
+        key = (name, addr // inter)
+        if key not in rows:
+            rows[key] = self._mem(name)[key[1]].value.to_unsigned()
+        row, codeword = rows[key], code.encode(value)
+        for j in range(code.code_width):
+            bit = j * inter + addr % inter
+            row = (row & ~(1 << bit)) | (((codeword >> j) & 1) << bit)
+        rows[key] = row
+
+    def _flush(self, rows: dict) -> None:
+        for (name, row), value in rows.items():
+            self._mem(name)[row].value = value
+
+    def physical_bit(self, region: str, word: int, bit: int) -> tuple[str, int, int]:
+        """(memory name, row, bit) of data bit ``bit`` of bus word ``word``: where an upset
+        of that bit lands. In ECC profiles data bit j of a codeword sits at ``j * I + slot``."""
+        name, addr, offset, _ = self.location(region, word)
+        bit += offset
+        if self.interleave is None:
+            return name, addr, bit
+        return name, addr // self.interleave, bit * self.interleave + addr % self.interleave
 
     def location(self, region: str, word: int) -> tuple[str, int, int, int]:
         """(memory name, row, bit offset, width) of bus word ``word`` of ``region``."""
@@ -78,36 +132,36 @@ class TileBackdoor:
     def peek(self, region: str) -> np.ndarray:
         """The whole region as uint32 words (SHIFT as its raw 6 bits, as the golden image)."""
         if region == "c":
-            mem = self._mem("c_mem")
             out = np.zeros(self.cfg.c_words, dtype=np.uint32)
             mask = (1 << 32) - 1
             for row in range(self.cfg.c_words // self._lanes):
-                value = mem[row].value.to_unsigned()
+                value = self._get("c_mem", row, 8 * self.cfg.cols)
                 for lane in range(self._lanes):
                     out[row * self._lanes + lane] = (value >> (32 * lane)) & mask
             return out
         out = np.zeros(len(self._maps[region]), dtype=np.uint32)
         for w, (name, addr) in enumerate(self._maps[region]):
-            out[w] = self._mem(name)[int(addr)].value.to_unsigned()
+            out[w] = self._get(name, int(addr), 6 if region == "shift" else 32)
         return out
 
     def poke(self, region: str, words: np.ndarray, only: np.ndarray | None = None) -> None:
         """Write bus words into a region (all of them, or the indices in ``only``)."""
         words = np.asarray(words, dtype=np.uint32)
         indices = range(len(words)) if only is None else only
+        staged: dict = {}
         if region == "c":
-            mem = self._mem("c_mem")
-            rows = sorted({int(i) // self._lanes for i in indices})
-            for row in rows:
+            for row in sorted({int(i) // self._lanes for i in indices}):
                 value = 0
                 for lane in range(self._lanes):
                     value |= int(words[row * self._lanes + lane]) << (32 * lane)
-                mem[row].value = value
-            return
-        for w in indices:
-            name, addr = self._maps[region][int(w)]
-            value = int(words[w])
-            self._mem(name)[int(addr)].value = value & 0x3F if region == "shift" else value
+                self._set("c_mem", row, 8 * self.cfg.cols, value, staged)
+        else:
+            for w in indices:
+                name, addr = self._maps[region][int(w)]
+                value = int(words[w])
+                self._set(name, int(addr), 6 if region == "shift" else 32,
+                          value & 0x3F if region == "shift" else value, staged)
+        self._flush(staged)
 
     def peek_image(self) -> TileMemory:
         return TileMemory(**{region: self.peek(region) for region in REGIONS})
@@ -164,8 +218,10 @@ class GemmTileTestbench:
         if ident != TILE_ID:
             raise AssertionError(f"ID register reads 0x{ident:08x}, expected 0x{TILE_ID:08x}")
         geometry = await self.read_reg(Reg.GEOMETRY)
+        hardening = HARDENING_PROFILES[await self.read_reg(Reg.HARDENING)]
         self.cfg = TileConfig(
-            rows=geometry & 0xFF, cols=(geometry >> 8) & 0xFF,
+            rows=geometry & 0xFF, cols=(geometry >> 8) & 0xFF, hardening=hardening,
+            ecc_interleave=(geometry >> 16) & 0xF,
             max_m=await self.read_reg(Reg.MAX_M), max_k=await self.read_reg(Reg.MAX_K),
             max_n=await self.read_reg(Reg.MAX_N),
             name=json.loads(os.environ.get("ORBITBENCH_DESIGN", "{}")).get("name", "tile"))

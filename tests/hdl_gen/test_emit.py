@@ -60,7 +60,8 @@ def test_manifest_lists_every_config_with_its_params(rendered):
             "kind": "gemm_tile",
             "params": {"rows": cfg.rows, "cols": cfg.cols, "max_m": cfg.max_m,
                        "max_k": cfg.max_k, "max_n": cfg.max_n, "name": cfg.name,
-                       "hardening": cfg.hardening},
+                       "hardening": cfg.hardening, "ecc_interleave": cfg.ecc_interleave,
+                       "ecc_writeback": cfg.ecc_writeback},
         }
         for name, cfg in CONFIGS.items()
     ]

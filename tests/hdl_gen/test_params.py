@@ -154,7 +154,7 @@ def test_get_config_unknown_name():
 def test_get_config_message_for_shipped_configs():
     # Pin the shipped list too, so that the documented message is visible in the test.
     with raises_exactly(ValueError, "config must be one of default, default_tmr, small, "
-                                    "small_tmr, not 'Small'"):
+                                    "small_ecc, small_ecc_tmr, small_tmr, not 'Small'"):
         get_config("Small")
 
 
@@ -258,3 +258,15 @@ def test_emit_all_into_existing_dir_leaves_it_untouched_on_failure(tmp_path, mon
         emit.emit_all(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
     assert (tmp_path / "keep.txt").read_text() == "old\n"
+
+
+@pytest.mark.parametrize(("kwargs", "exc", "message"), [
+    ({"hardening": "ecc_only"}, ValueError,
+     "hardening must be one of none, tmr, ecc, ecc_tmr, not 'ecc_only'"),
+    ({"ecc_interleave": 3}, ValueError, "ecc_interleave must be 1, 2, 4 or 8, not 3"),
+    ({"ecc_interleave": 2.0}, TypeError, "ecc_interleave must be an integer, not 2.0"),
+    ({"ecc_writeback": 1}, TypeError, "ecc_writeback must be a bool, not 1"),
+])
+def test_hardening_parameters(kwargs, exc, message):
+    with raises_exactly(exc, message):
+        TileConfig(**kwargs)
