@@ -194,6 +194,15 @@ async def scratchpad_single_bit_upset(dut):
     tb.backdoor.poke("a", tb.shadow.a, only=np.array([0]))
     await FallingEdge(dut.clk)
     assert _raw(tb, name, row) == before, "writeback did not restore the stored codeword"
+    # A bus read of a word with a flipped stored bit returns the original word.
+    address = region_base(Region.BIAS) + 4
+    await tb.bus.write(address, 0x1234_5678)
+    await FallingEdge(dut.clk)
+    _flip(tb, "bias", 1, [12])
+    assert await tb.bus.read(address) == 0x1234_5678, "bus read not corrected"
+    assert await tb.read_reg(Reg.ECC_CORRECTED) == 1
+    assert await tb.read_reg(Reg.ECC_LAST_ADDR) == address
+    tb.shadow = tb.backdoor.peek_image()
 
 
 @cocotb.test()
