@@ -13,7 +13,7 @@ import re
 
 import cocotb
 import numpy as np
-from cocotb.triggers import ClockCycles, FallingEdge
+from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 
 from golden_models.tile import gemm_cycles
 from orbitbench.params import HARDENING_PROFILES, GemmCommand
@@ -155,10 +155,10 @@ async def _run_ones(tb, case, flip_bits, word=0):
     await tb.program(case.cmd)
     await tb.write_reg(Reg.IRQ_ENABLE, 0b11)
     await tb.start()
-    while not tb.dut.busy.value:
-        await ClockCycles(tb.dut.clk, 1)
-    while tb.dut.busy.value:
-        await ClockCycles(tb.dut.clk, 1)
+    # Wait for the end of the command on busy, not irq: an uncorrectable read raises irq early.
+    if not tb.dut.busy.value:
+        await RisingEdge(tb.dut.busy)
+    await FallingEdge(tb.dut.busy)
     irq = int(tb.dut.irq.value)
     status = await tb.read_reg(Reg.STATUS)
     counts = [await tb.read_reg(r) for r in (Reg.ECC_CORRECTED, Reg.ECC_UNCORRECTABLE,
