@@ -7,8 +7,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 # Nightly tier: random seeds per configuration (override: make regress SEEDS=200).
 SEEDS ?= 50
+# make campaign: extra options for python -m fault_campaigns.nightly (e.g. --count 2000).
+CAMPAIGN_ARGS ?=
+# make gate: override the checked-in SDC AVF threshold for a trial (e.g. 0.001).
+GATE_THRESHOLD ?=
 
-.PHONY: help test rtl check-rtl lint regress bench area venv clean
+.PHONY: help test rtl check-rtl lint regress bench area venv clean campaign gate \
+	bench-campaign
 
 help:
 	@echo "make test       create .venv if missing, install, run the CI test tier"
@@ -18,6 +23,9 @@ help:
 	@echo "make regress    nightly tier: the pyuvm GEMM regression with SEEDS=$(SEEDS) seeds"
 	@echo "make bench      performance figures (raw Verilator, cocotb/pyuvm, golden model)"
 	@echo "make area       flip-flops, memory bits, Yosys cells per configuration and profile"
+	@echo "make campaign   nightly fault campaign, every hardening profile: campaigns/nightly/"
+	@echo "make gate       CI gate: small campaign; hardened SDC AVF vs threshold and vs none"
+	@echo "make bench-campaign  injection speed vs the raw Verilator bound, levers, scaling"
 	@echo "make venv       only create .venv and install the project"
 	@echo "make clean      remove simulator builds and benchmark output (keeps .venv)"
 
@@ -54,5 +62,14 @@ bench: $(STAMP)
 area: $(STAMP)
 	$(PY) -m orbitbench.area
 
+campaign: $(STAMP)
+	$(PY) -m fault_campaigns.nightly $(CAMPAIGN_ARGS)
+
+gate: $(STAMP)
+	$(PY) -m fault_campaigns.gate $(if $(GATE_THRESHOLD),--threshold $(GATE_THRESHOLD))
+
+bench-campaign: $(STAMP)
+	$(PY) -m bench.campaign
+
 clean:
-	rm -rf sim_build bench/out .pytest_cache
+	rm -rf sim_build bench/out .pytest_cache campaigns/gate

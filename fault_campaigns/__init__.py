@@ -1,7 +1,12 @@
-"""Single-event-upset fault campaigns: the injection engine and its statistics.
+"""Single-event-upset fault campaigns: targets, workloads, the injection engine, statistics.
 
-* :mod:`fault_campaigns.stats`: sample sizes (Leveugle), Wilson intervals, AVF from outcome
-  counts, orbit upset-rate presets and the resulting failure rates in FIT.
-
-Pure Python + NumPy; nothing here imports a simulator.
+* :mod:`.targets`: every flip-flop and memory bit of a design (Verilator's netlist).
+* :mod:`.workload`: what runs during an injection and what counts as correct or protected;
+  :mod:`.tile_workload` / :mod:`.tile_harness`: the tile's GEMM workload.
+* :mod:`.engine` (``engine.cpp``): the native engine, many injections per process.
+* :mod:`.plan`: fault models (``seu``, ``mbu``) and the seeded injection plan.
+* :mod:`.campaign`: run and resume campaigns (local workers, Dask, shards, merge) into
+  :mod:`.db` (SQLite).
+* :mod:`.stats`, :mod:`.summary`, :mod:`.report`: intervals, AVF, FIT; tables and HTML.
+* :mod:`.replay`, :mod:`.nightly`, :mod:`.gate`, :mod:`.cli`: the commands.
 """

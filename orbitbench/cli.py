@@ -1,10 +1,15 @@
 """The ``orbitbench`` command line.
 
-``orbitbench gemm``     run one GEMM on the RTL under Verilator and check it bit-exactly
-``orbitbench configs``  list the tile configurations ``make rtl`` emits
+``orbitbench gemm``      run one GEMM on the RTL under Verilator and check it bit-exactly
+``orbitbench configs``   list the tile configurations ``make rtl`` emits
+``orbitbench campaign``  run (or resume) a single-event-upset fault campaign
+``orbitbench targets``   list a design's fault targets (flip-flop and memory bits per module)
+``orbitbench replay``    re-run one injection of a campaign, with an FST waveform
+``orbitbench merge``     merge shard databases of one campaign
+``orbitbench report``    summarise campaign databases: table, JSON, HTML
 
-Exit status: 0 pass, 1 the RTL and the golden model differ, 2 bad input, toolchain or
-simulation failure.
+Exit status: 0 pass, 1 the RTL and the golden model differ (or a replay disagrees with its
+database), 2 bad input, toolchain or simulation failure.
 """
 
 from __future__ import annotations
@@ -126,11 +131,21 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_gemm)
     p = sub.add_parser("configs", help="list the tile configurations")
     p.set_defaults(func=_configs)
+    from fault_campaigns import cli as campaign_cli
+    from fault_campaigns.db import CampaignDBError
+    from fault_campaigns.engine import EngineError
+    from fault_campaigns.prepare import GoldenMismatch
+    from fault_campaigns.targets import TargetError
+
+    campaign_cli.add_commands(sub)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ToolchainError, UsageError) as exc:
-        console.print(f"[bold red]error:[/] {exc}")
+    except (ToolchainError, UsageError, CampaignDBError, EngineError, GoldenMismatch,
+            TargetError, FileNotFoundError, KeyError, ValueError) as exc:
+        from rich.markup import escape
+
+        console.print(f"[bold red]error:[/] {escape(str(exc))}")
         return 2
 
 

@@ -1,0 +1,339 @@
+"""Run a fault campaign: plan, execute on local workers or Dask, persist, resume, shard, merge.
+
+A campaign is a :class:`CampaignSpec` (workload, sample size, seed, fault model, targets)
+and a database file. :func:`run_campaign` prepares the workload (:mod:`.prepare`), draws the
+plan (:mod:`.plan`), creates the database or checks that the existing one holds this very
+campaign, and runs whatever injections of its shard have no result yet, committing results
+as they arrive. Killed and re-run with the same command, it resumes; the final results do not
+depend on interruptions, on the number of workers, or on the executor, because an
+injection's outcome depends only on its own plan entry (see ``engine.cpp``).
+
+Executors: ``local`` (default) runs one engine process per worker on this machine (all
+cores by default); ``dask`` sends chunks of injections to a Dask ``distributed`` cluster
+(a ``LocalCluster`` unless an address is given). Sharding (``shard=(i, n)``) takes the
+injections whose id is ``i`` modulo ``n``, for job arrays; :func:`merge` joins shard
+databases of the same campaign into one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from testbenches.sim import SIM_BUILD
+
+from .db import CampaignDB, CampaignDBError
+from .engine import Engine, EngineError, EngineResult
+from .plan import DEFAULT_MBU_SIZES, make_plan
+from .prepare import Prepared, prepare
+from .stats import leveugle_sample_size
+from .workload import Workload
+
+__all__ = ["CampaignSpec", "Progress", "run_campaign", "merge", "default_workers",
+           "EXECUTORS"]
+
+EXECUTORS = ("local", "dask")
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    """What to inject. ``count`` fixes the sample size; otherwise it comes from the
+    Leveugle formula for ``margin`` at ``confidence`` over bits x cycles."""
+
+    workload: Workload
+    count: int | None = None
+    margin: float = 0.01
+    confidence: float = 0.95
+    seed: int = 1
+    model: str = "seu"
+    sizes: Mapping[int, float] = field(default_factory=lambda: dict(DEFAULT_MBU_SIZES))
+    include: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] | None = None
+    roms: bool = False
+    #: how to rebuild the workload (:mod:`.recipes`), stored for ``orbitbench replay``
+    recipe: Mapping | None = None
+
+    def __post_init__(self):
+        if self.count is not None and self.count < 1:
+            raise ValueError(f"count must be at least 1, not {self.count}")
+        if not 0 < self.margin < 1:
+            raise ValueError(f"margin must be in (0, 1), not {self.margin}")
+        if not 0 < self.confidence < 1:
+            raise ValueError(f"confidence must be in (0, 1), not {self.confidence}")
+
+
+@dataclass
+class Progress:
+    """Passed to the progress callback after every commit."""
+
+    total: int  # injections of this shard
+    done: int  # with a result (including those found in the database at start)
+    resumed: int  # found in the database at start
+    tallies: Counter
+    started: float
+    sim_cycles: int = 0
+
+    @property
+    def rate(self) -> float:
+        """Injections per second in this run."""
+        return (self.done - self.resumed) / max(time.time() - self.started, 1e-9)
+
+
+def _identity(spec: CampaignSpec, prep: Prepared, count: int) -> dict:
+    targets = [[v.path, v.width, v.depth, v.kind] for v in prep.targets.vars]
+    return {
+        "workload": {"name": spec.workload.name, "digest": spec.workload.digest(),
+                     "params": dict(spec.workload.params)},
+        "targets_digest": hashlib.sha256(json.dumps(targets).encode()).hexdigest()[:16],
+        "golden_cycles": prep.cycles,
+        "golden_digest": hashlib.sha256(json.dumps(prep.golden).encode()).hexdigest()[:16],
+        "count": count, "seed": spec.seed, "model": spec.model,
+        "sizes": {str(k): v for k, v in sorted(spec.sizes.items())} if spec.model == "mbu"
+        else None,
+    }
+
+
+def _sample_size(spec: CampaignSpec, prep: Prepared) -> int:
+    if spec.count is not None:
+        return spec.count
+    return leveugle_sample_size(prep.targets.bits * prep.cycles, spec.margin,
+                                spec.confidence)
+
+
+def open_campaign(spec: CampaignSpec, db_path: Path, *, build_root: Path = SIM_BUILD,
+                  shard: tuple[int, int] = (0, 1)) -> tuple[CampaignDB, Prepared]:
+    """Prepare ``spec`` and open (or create) its database, checking it is this campaign."""
+    index, count = shard
+    if not (isinstance(count, int) and count >= 1 and isinstance(index, int)
+            and 0 <= index < count):
+        raise ValueError(f"shard must be i/N with 0 <= i < N, not {index}/{count}")
+    db_path = Path(db_path)
+    if db_path.exists():  # refuse a foreign or damaged file before any expensive work
+        CampaignDB.open_existing(db_path).close()
+    prep = prepare(spec.workload, spec.include, spec.exclude, roms=spec.roms,
+                   build_root=build_root)
+    n = _sample_size(spec, prep)
+    ident = _identity(spec, prep, n)
+    if db_path.exists():
+        db = CampaignDB.open_existing(db_path)
+        held = db.meta("campaign")
+        if held != ident:
+            db.close()
+            diff = sorted(k for k in ident if held.get(k) != ident[k])
+            raise CampaignDBError(f"{db_path} holds a different campaign (differs in "
+                                  f"{', '.join(diff)}); give another --db, or delete the "
+                                  "file to start over")
+        return db, prep
+    plan = make_plan(prep.targets, prep.cycles, n, spec.seed, spec.model, spec.sizes)
+    targets = [{"path": v.path, "module": v.module or "(top)", "kind": v.kind,
+                "width": v.width, "depth": v.depth} for v in prep.targets.vars]
+    meta = {"campaign": ident, "targets": targets,
+            "design": {"top": spec.workload.top, "state_bits": prep.state_bits,
+                       "target_bits": prep.targets.bits, "ff_bits": prep.targets.ff_bits,
+                       "mem_bits": prep.targets.mem_bits},
+            "spec": {"margin": spec.margin, "confidence": spec.confidence,
+                     "count_given": spec.count is not None, "include": spec.include,
+                     "exclude": spec.exclude, "roms": spec.roms},
+            "recipe": dict(spec.recipe) if spec.recipe is not None else None}
+    return CampaignDB.create(db_path, meta, plan, targets), prep
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _chunk_size(pending: int, workers: int) -> int:
+    # Each chunk costs one pass of the parent model through the workload; 4 chunks per
+    # worker keep the workers balanced near the end.
+    return max(16, min(256, -(-pending // (4 * workers))))
+
+
+def _run_local(prep: Prepared, pending: list, workers: int, sink: Callable) -> None:
+    chunks: queue.Queue = queue.Queue()
+    for chunk in _chunks(pending, _chunk_size(len(pending), workers)):
+        chunks.put(chunk)
+    results: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def worker(k: int) -> None:
+        try:
+            with Engine(prep.build, prep.config) as engine:
+                engine.golden()
+                while not stop.is_set():
+                    try:
+                        chunk = chunks.get_nowait()
+                    except queue.Empty:
+                        break
+                    for r in engine.run(chunk):
+                        results.put((f"local-{k}", r))
+        except BaseException as e:  # surfaced in the main thread
+            results.put((None, e))
+        finally:
+            results.put((None, None))
+
+    threads = [threading.Thread(target=worker, args=(k,), daemon=True)
+               for k in range(min(workers, max(1, chunks.qsize())))]
+    for t in threads:
+        t.start()
+    running, error = len(threads), None
+    try:
+        while running:
+            batch = [results.get()]
+            while True:  # commit whatever has arrived together
+                try:
+                    batch.append(results.get_nowait())
+                except queue.Empty:
+                    break
+            by_worker: dict[str, list[EngineResult]] = {}
+            for who, item in batch:
+                if who is None:
+                    if item is None:
+                        running -= 1
+                    elif error is None:
+                        error = item
+                        stop.set()
+                else:
+                    by_worker.setdefault(who, []).append(item)
+            for who, items in by_worker.items():
+                sink(items, who)
+    finally:
+        stop.set()
+    if error is not None:
+        raise error
+
+
+def _dask_chunk(exe: str, build, config: str, chunk: list) -> list[tuple]:
+    with Engine(build, config) as engine:
+        engine.golden()
+        return [tuple(r.__dict__.values()) for r in engine.run(chunk)]
+
+
+def _run_dask(prep: Prepared, pending: list, workers: int, sink: Callable,
+              address: str | None) -> None:
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if address is None:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=":0", silence_logs=40)
+        address = cluster
+    try:
+        with Client(address) as client:
+            futures = [client.submit(_dask_chunk, str(prep.build.exe), prep.build, prep.config,
+                                     chunk, pure=False)
+                       for chunk in _chunks(pending, _chunk_size(len(pending), workers))]
+            for future in as_completed(futures):
+                who = f"dask-{future.key[-8:]}"
+                sink([EngineResult(*row) for row in future.result()], who)
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def run_campaign(spec: CampaignSpec, db_path: Path, *, workers: int | None = None,
+                 executor: str = "local", address: str | None = None,
+                 shard: tuple[int, int] = (0, 1), build_root: Path = SIM_BUILD,
+                 progress: Callable[[Progress], None] | None = None,
+                 limit: int | None = None) -> Path:
+    """Run (or resume) the campaign into ``db_path``; returns the path.
+
+    ``limit`` stops after that many new results (for tests and quick looks).
+    """
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor must be one of {EXECUTORS}, not {executor!r}")
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    db, prep = open_campaign(spec, db_path, build_root=build_root, shard=shard)
+    try:
+        index, count = shard
+        pending = db.pending(shard)
+        total = len([i for i in range(db.planned()) if i % count == index])
+        state = Progress(total=total, done=total - len(pending), resumed=total - len(pending),
+                         tallies=Counter(r["outcome"] for r in db.results()
+                                         if r["id"] % count == index),
+                         started=time.time())
+        if limit is not None:
+            pending = pending[:limit]
+        if progress:
+            progress(state)
+
+        def sink(items: list[EngineResult], who: str) -> None:
+            db.add(items, who)
+            state.done += len(items)
+            state.tallies.update(r.outcome for r in items)
+            state.sim_cycles += sum(r.sim_cycles for r in items)
+            if progress:
+                progress(state)
+
+        if pending:
+            if executor == "local":
+                _run_local(prep, pending, workers, sink)
+            else:
+                _run_dask(prep, pending, workers, sink, address)
+    finally:
+        db.close()
+    return Path(db_path)
+
+
+def merge(inputs: Sequence[Path], output: Path) -> Path:
+    """Join shard databases of one campaign into ``output`` (which must not exist).
+
+    Raises :class:`CampaignDBError` when the inputs belong to different campaigns or two
+    of them disagree about an injection's result.
+    """
+    if not inputs:
+        raise ValueError("merge needs at least one input database")
+    output = Path(output)
+    if output.exists():
+        raise CampaignDBError(f"{output} exists; refusing to overwrite it")
+    dbs = [CampaignDB.open_existing(p) for p in inputs]
+    try:
+        ident = dbs[0].meta("campaign")
+        for db in dbs[1:]:
+            if db.meta("campaign") != ident:
+                raise CampaignDBError(f"{db.path} belongs to a different campaign than "
+                                      f"{dbs[0].path}")
+        seen: dict[int, tuple] = {}
+        for db in dbs:
+            for row in db.conn.execute("SELECT * FROM results"):
+                key = row[:7]  # id .. early; worker and time may differ
+                if row[0] in seen and seen[row[0]][:7] != key:
+                    raise CampaignDBError(f"injection {row[0]} has different results in "
+                                          f"{db.path} and another input")
+                seen[row[0]] = row
+        tmp = output.with_name(output.name + ".merging")
+        tmp.unlink(missing_ok=True)
+        import sqlite3
+
+        dst = sqlite3.connect(tmp, isolation_level=None)
+        src = dbs[0].conn
+        src.backup(dst)
+        dst.execute("BEGIN")
+        dst.execute("DELETE FROM results")
+        dst.executemany("INSERT INTO results VALUES (?,?,?,?,?,?,?,?,?)", seen.values())
+        dst.execute("COMMIT")
+        dst.close()
+        tmp.rename(output)
+    finally:
+        for db in dbs:
+            db.close()
+    return output
+
+
+__all__ += ["open_campaign", "EngineError"]

@@ -1,0 +1,125 @@
+"""Turn a workload into something the engine runs: targets, a build, a config, a golden run.
+
+:func:`prepare` enumerates the design's state, selects the targets, builds the engine (once
+per design), writes the engine's configuration and runs the golden workload once, checking
+it against :attr:`Workload.expected`. Everything a worker needs afterwards is in the
+returned :class:`Prepared` (plain data, so it pickles to Dask workers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from testbenches.sim import SIM_BUILD
+
+from .engine import Engine, EngineBuild, build_engine, scope_of
+from .targets import StateVar, TargetError, TargetSet, enumerate_state, select
+from .workload import Workload
+
+__all__ = ["Prepared", "GoldenMismatch", "prepare", "engine_config"]
+
+
+class GoldenMismatch(RuntimeError):
+    """The fault-free run disagrees with the workload's expected output."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    workload: Workload
+    targets: TargetSet
+    build: EngineBuild
+    config: str  # engine configuration text
+    cycles: int  # golden workload length, cycles after reset
+    golden: tuple[int, ...]  # golden output words
+    state_bits: int  # every state bit of the design (targets are a subset)
+
+
+def _by_path(state: Sequence[StateVar], path: str, what: str) -> StateVar:
+    for v in state:
+        if v.path == path:
+            return v
+    raise TargetError(f"{what} {path!r} is not a state variable or memory of the design")
+
+
+def engine_config(work: Workload, state: Sequence[StateVar], targets: TargetSet,
+                  checkpoint: int = 64, *, raw: bool = False) -> tuple[str, list[tuple[str, str]]]:
+    """(config text, public (module, variable) pairs). Target ``i`` is engine variable ``i``.
+
+    ``raw``: only the preload variables, for the speed reference (nothing else public).
+    """
+    if raw:
+        targets = TargetSet(())
+        state = [v for v in state if v.path in {p.path for p in work.preload}]
+        work = Workload(**{**work.__dict__, "events": ()})
+    order: list[StateVar] = list(targets.vars)
+    index = {v.path: i for i, v in enumerate(order)}
+
+    def var_id(v: StateVar) -> int:
+        if v.path not in index:
+            index[v.path] = len(order)
+            order.append(v)
+        return index[v.path]
+
+    tracked = [] if raw else [var_id(v) for v in state if not v.rom] + [
+        index[v.path] for v in targets.vars if v.rom]
+    lines: list[str] = []
+    for p in work.preload:
+        v = _by_path(state, p.path, "preload")
+        if len(p.words) > v.depth:
+            raise TargetError(f"preload {p.path!r}: {len(p.words)} words, it holds {v.depth}")
+        vid = var_id(v)
+        lines += [f"preload {vid} {e} {w:x}" for e, w in enumerate(p.words)]
+    for ev in work.events:
+        v = _by_path(state, ev.path, "event")
+        mask = ev.mask if ev.mask >= 0 else (1 << v.width) - 1
+        lines.append(f"event {var_id(v)} {'D' if ev.kind == 'detected' else 'C'} {mask:x}")
+    head = [f"var {i} {' '.join(scope_of(work.top, v))}" for i, v in enumerate(order)]
+    head += [f"state {i}" for i in sorted(set(tracked))]
+    wd = work.word_default
+    tail = [f"word_default {wd.data:x} {wd.corrected:x} {wd.detected:x}"]
+    tail += [f"word {i} {w.data:x} {w.corrected:x} {w.detected:x}"
+             for i, w in sorted(work.words.items())]
+    tail += [f"elem_bits {work.elem_bits}", f"elem_signed {int(work.elem_signed)}",
+             f"reset_cycles {work.reset_cycles}", f"hang_factor {work.hang_factor!r}",
+             f"hang_extra {work.hang_extra}", f"checkpoint {checkpoint}"]
+    public = [(v.module_type, v.name) for v in order]
+    return "\n".join([*head, *lines, *tail]) + "\n", public
+
+
+def prepare(work: Workload, include: Sequence[str] | None = None,
+            exclude: Sequence[str] | None = None, *, roms: bool = False,
+            build_root: Path = SIM_BUILD, checkpoint: int = 64) -> Prepared:
+    """Targets, engine build, config and golden run of ``work``.
+
+    ``include``/``exclude`` default to the workload's own globs.
+
+    Raises
+    ------
+    TargetError
+        The design cannot be analysed or the filters select nothing.
+    GoldenMismatch
+        The fault-free run's output differs from ``work.expected``.
+    """
+    state = enumerate_state(work.sources, work.top, Path(build_root) / "targets",
+                            work.extra_args)
+    targets = select(state, work.include if include is None else include,
+                     work.exclude if exclude is None else exclude, roms=roms)
+    config, public = engine_config(work, state, targets, checkpoint)
+    build = build_engine(work.top, work.sources, public, work.ports,
+                         extra_args=work.extra_args, build_root=build_root)
+    with Engine(build, config) as engine:
+        cycles, golden = engine.golden()
+    if work.expected is not None:
+        bad = [i for i, (g, e) in enumerate(zip(golden, work.expected, strict=False))
+               if e is not None and g != e]
+        if len(golden) != len(work.expected) or bad:
+            where = (f"word {bad[0]}: got {golden[bad[0]]:#x}, expected "
+                     f"{work.expected[bad[0]]:#x}" if bad else
+                     f"{len(golden)} words, expected {len(work.expected)}")
+            raise GoldenMismatch(f"workload {work.name!r}: the fault-free run does not match "
+                                 f"the expected output ({where}); fix the design or the "
+                                 "workload before injecting faults")
+    return Prepared(work, targets, build, config, cycles, tuple(golden),
+                    sum(v.bits for v in state if not v.rom))

@@ -1,0 +1,79 @@
+"""Workloads from a small JSON-able recipe, so a database can name (and rebuild) its workload.
+
+Three kinds, the same the CLI offers:
+
+``{"kind": "tile", "config": "small_ecc", "gemm": [16, 32, 16], "seed": 1}``
+    The tile's GEMM workload (:func:`fault_campaigns.tile_workload.tile_workload`).
+``{"kind": "verilog", "top": "...", "sources": [...], "preload": {"path": "words.hex"},
+  "events": ["path:corrected[:mask]", ...], "elem_bits": 8, "elem_signed": true,
+  "include": [...], "exclude": [...], "args": [...]}``
+    Your own design: a top module with the engine's ports (see
+    :mod:`fault_campaigns.workload`). Preload files hold one hexadecimal word per line.
+``{"kind": "factory", "ref": "package.module:function", "kwargs": {...}}``
+    Any Python function returning a :class:`~fault_campaigns.workload.Workload`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from pathlib import Path
+
+from .workload import Event, Preload, Workload
+
+__all__ = ["from_recipe", "parse_event", "read_words"]
+
+
+def read_words(path: Path) -> tuple[int, ...]:
+    """Hexadecimal words, one per line (``#`` comments and blank lines ignored)."""
+    words = []
+    for n, line in enumerate(Path(path).read_text().splitlines(), 1):
+        text = line.split("#", 1)[0].strip()
+        if text:
+            try:
+                words.append(int(text, 16))
+            except ValueError:
+                raise ValueError(f"{path}:{n}: not a hexadecimal word: {text!r}") from None
+    return tuple(words)
+
+
+def parse_event(text: str) -> Event:
+    """``"tile.ecc_ue:detected"`` or ``"tile.errors:corrected:0xff"``."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3):
+        raise ValueError(f"an event is PATH:corrected|detected[:MASK], not {text!r}")
+    return Event(parts[0], parts[1], int(parts[2], 0) if len(parts) == 3 else -1)
+
+
+def from_recipe(recipe: Mapping) -> Workload:
+    """The workload a recipe describes (its ``recipe`` attribute is the recipe)."""
+    kind = recipe.get("kind")
+    if kind == "tile":
+        from orbitbench.params import get_config
+
+        from .tile_workload import tile_workload
+
+        work = tile_workload(get_config(recipe["config"]), tuple(recipe["gemm"]),
+                             int(recipe["seed"]))
+    elif kind == "verilog":
+        sources = tuple(Path(s).resolve() for s in recipe["sources"])
+        work = Workload(
+            name=recipe.get("name") or recipe["top"], top=recipe["top"], sources=sources,
+            include=tuple(recipe.get("include") or ("*",)),
+            exclude=tuple(recipe.get("exclude") or ()),
+            preload=tuple(Preload(p, read_words(Path(f)))
+                          for p, f in (recipe.get("preload") or {}).items()),
+            events=tuple(parse_event(e) for e in recipe.get("events") or ()),
+            elem_bits=int(recipe.get("elem_bits", 64)),
+            elem_signed=bool(recipe.get("elem_signed", False)),
+            extra_args=tuple(recipe.get("args") or ()))
+    elif kind == "factory":
+        module, _, func = str(recipe["ref"]).partition(":")
+        if not func:
+            raise ValueError(f"factory ref must be 'module:function', not {recipe['ref']!r}")
+        work = getattr(importlib.import_module(module), func)(**(recipe.get("kwargs") or {}))
+        if not isinstance(work, Workload):
+            raise TypeError(f"{recipe['ref']} returned {type(work).__name__}, not a Workload")
+    else:
+        raise ValueError(f"recipe kind must be 'tile', 'verilog' or 'factory', not {kind!r}")
+    return work

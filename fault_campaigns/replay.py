@@ -1,0 +1,70 @@
+"""Re-run one injection of a campaign, optionally writing an FST waveform of the whole run.
+
+The database names its workload by recipe (:mod:`.recipes`); the workload is rebuilt and
+must still have the same digest and targets, else the replay would show something else
+than what was recorded. The replay runs without fork or early stop, from reset to the end
+(or the hang bound), and its outcome is compared with the recorded one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from testbenches.sim import SIM_BUILD
+
+from .db import CampaignDB, CampaignDBError
+from .engine import Engine, build_engine
+from .prepare import engine_config
+from .recipes import from_recipe
+from .targets import enumerate_state, select
+
+__all__ = ["replay"]
+
+
+def replay(db_path: Path, ident: int, *, waves: Path | None = None,
+           build_root: Path = SIM_BUILD) -> dict:
+    with CampaignDB.open_existing(db_path) as db:
+        campaign, spec = db.meta("campaign"), db.meta("spec")
+        try:
+            recipe = db.meta("recipe")
+        except KeyError:
+            recipe = None
+        inj = db.injection(ident)
+        recorded = db.result(ident)
+    if not recipe:
+        raise CampaignDBError(f"{db_path} does not say how to rebuild its workload (no recipe)")
+    work = from_recipe(recipe)
+    if work.digest() != campaign["workload"]["digest"]:
+        raise CampaignDBError(f"the workload {work.name!r} changed since the campaign ran "
+                              "(sources, stimulus or rules differ); cannot replay faithfully")
+    state = enumerate_state(work.sources, work.top, Path(build_root) / "targets",
+                            work.extra_args)
+    targets = select(state, spec["include"] or work.include, spec["exclude"] or work.exclude,
+                     roms=spec["roms"])
+    digest = hashlib.sha256(json.dumps([[v.path, v.width, v.depth, v.kind]
+                                        for v in targets.vars]).encode()).hexdigest()[:16]
+    if digest != campaign["targets_digest"]:
+        raise CampaignDBError("the design's target list changed since the campaign ran")
+    config, public = engine_config(work, state, targets)
+    build = build_engine(work.top, work.sources, public, work.ports, trace=waves is not None,
+                         extra_args=work.extra_args, build_root=build_root)
+    flips = [(inj["var"], inj["elem"], inj["bit"] + j) for j in range(inj["size"])]
+    if waves is not None:
+        Path(waves).parent.mkdir(parents=True, exist_ok=True)
+    with Engine(build, config, waves=Path(waves).resolve() if waves else None) as engine:
+        cycles, _ = engine.golden()
+        (result,) = engine.run([(ident, inj["cycle"], flips)], replay=True)
+    out = {"injection": ident, "target": inj["target"], "element": inj["elem"],
+           "bit": inj["bit"], "bits flipped": inj["size"], "cycle": inj["cycle"],
+           "workload cycles": cycles, "outcome": result.outcome,
+           "wrong elements": result.wrong, "largest error": result.max_err,
+           "recorded outcome": recorded["outcome"] if recorded else None,
+           "matches_database": (recorded["outcome"] == result.outcome
+                                and recorded["wrong"] == result.wrong
+                                and recorded["max_err"] == result.max_err)
+           if recorded else None}
+    if waves is not None:
+        out["waves"] = str(waves)
+    return out
