@@ -163,7 +163,8 @@ def _chunk_size(pending: int, workers: int) -> int:
     return max(16, min(256, -(-pending // (4 * workers))))
 
 
-def _run_local(prep: Prepared, pending: list, workers: int, sink: Callable) -> None:
+def _run_local(prep: Prepared, pending: list, workers: int, sink: Callable,
+               snapshot: str) -> None:
     chunks: queue.Queue = queue.Queue()
     for chunk in _chunks(pending, _chunk_size(len(pending), workers)):
         chunks.put(chunk)
@@ -179,7 +180,7 @@ def _run_local(prep: Prepared, pending: list, workers: int, sink: Callable) -> N
                         chunk = chunks.get_nowait()
                     except queue.Empty:
                         break
-                    for r in engine.run(chunk):
+                    for r in engine.run(chunk, snapshot=snapshot):
                         results.put((f"local-{k}", r))
         except BaseException as e:  # surfaced in the main thread
             results.put((None, e))
@@ -217,14 +218,14 @@ def _run_local(prep: Prepared, pending: list, workers: int, sink: Callable) -> N
         raise error
 
 
-def _dask_chunk(exe: str, build, config: str, chunk: list) -> list[tuple]:
+def _dask_chunk(build, config: str, chunk: list, snapshot: str) -> list[tuple]:
     with Engine(build, config) as engine:
         engine.golden()
-        return [tuple(r.__dict__.values()) for r in engine.run(chunk)]
+        return [tuple(r.__dict__.values()) for r in engine.run(chunk, snapshot=snapshot)]
 
 
 def _run_dask(prep: Prepared, pending: list, workers: int, sink: Callable,
-              address: str | None) -> None:
+              address: str | None, snapshot: str) -> None:
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -234,8 +235,8 @@ def _run_dask(prep: Prepared, pending: list, workers: int, sink: Callable,
         address = cluster
     try:
         with Client(address) as client:
-            futures = [client.submit(_dask_chunk, str(prep.build.exe), prep.build, prep.config,
-                                     chunk, pure=False)
+            futures = [client.submit(_dask_chunk, prep.build, prep.config, chunk, snapshot,
+                                     pure=False)
                        for chunk in _chunks(pending, _chunk_size(len(pending), workers))]
             for future in as_completed(futures):
                 who = f"dask-{future.key[-8:]}"
@@ -249,10 +250,12 @@ def run_campaign(spec: CampaignSpec, db_path: Path, *, workers: int | None = Non
                  executor: str = "local", address: str | None = None,
                  shard: tuple[int, int] = (0, 1), build_root: Path = SIM_BUILD,
                  progress: Callable[[Progress], None] | None = None,
-                 limit: int | None = None) -> Path:
+                 limit: int | None = None, snapshot: str = "copy") -> Path:
     """Run (or resume) the campaign into ``db_path``; returns the path.
 
-    ``limit`` stops after that many new results (for tests and quick looks).
+    ``limit`` stops after that many new results (for tests and quick looks). ``snapshot``
+    is the engine's snapshot method (``"copy"`` or ``"fork"``, same results; see
+    :meth:`fault_campaigns.engine.Engine.run`).
     """
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {EXECUTORS}, not {executor!r}")
@@ -283,9 +286,9 @@ def run_campaign(spec: CampaignSpec, db_path: Path, *, workers: int | None = Non
 
         if pending:
             if executor == "local":
-                _run_local(prep, pending, workers, sink)
+                _run_local(prep, pending, workers, sink, snapshot)
             else:
-                _run_dask(prep, pending, workers, sink, address)
+                _run_dask(prep, pending, workers, sink, address, snapshot)
     finally:
         db.close()
     return Path(db_path)

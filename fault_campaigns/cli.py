@@ -153,7 +153,7 @@ def _campaign(args: argparse.Namespace) -> int:
     with bar:
         run_campaign(spec, db, workers=args.workers, executor=args.executor,
                      address=args.scheduler, shard=args.shard, progress=update,
-                     limit=args.limit)
+                     limit=args.limit, snapshot=args.snapshot)
     summary = summarize(db)
     console.print(summary_table({work.name: summary}))
     if args.json:
@@ -258,6 +258,8 @@ def add_commands(sub) -> None:
                    help="Dask scheduler address (default: a LocalCluster)")
     g.add_argument("--shard", type=_shard, default=(0, 1), metavar="i/N",
                    help="run only injections with id %% N == i (job arrays)")
+    g.add_argument("--snapshot", choices=("copy", "fork"), default="copy",
+                   help="engine snapshots: byte copy (default, checked) or fork (slower)")
     g.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
     g.add_argument("--json", metavar="FILE", help="write the summary as JSON")
     g.add_argument("--html", metavar="FILE", help="write an HTML report")

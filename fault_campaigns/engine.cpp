@@ -519,7 +519,7 @@ void run_batch(std::vector<Injection>& batch, bool early_stop, bool fork_snapsho
             if (s.cycle % g_checkpoint == 0 && !state_equals(g_snap[s.cycle / g_checkpoint]))
                 fail("the model diverged from the golden run at cycle "
                      + std::to_string(s.cycle) + (fork_snapshots ? ""
-                     : "; copy snapshots are not faithful for this design: use fork"));
+                     : "; copy snapshots are not faithful for this design: use --snapshot fork"));
         }
         std::string text;
         if (fork_snapshots) {

@@ -45,8 +45,10 @@ def test_parallel_and_dask_equal_serial(reference, tmp_path):
     spec = CampaignSpec(probe_workload(), count=800, seed=3)
     run_campaign(spec, tmp_path / "two.db", workers=2)
     run_campaign(spec, tmp_path / "dask.db", workers=2, executor="dask")
+    run_campaign(spec, tmp_path / "fork.db", workers=2, snapshot="fork")
     assert len(_rows(reference)) == 800
     assert _rows(tmp_path / "two.db") == _rows(reference)
+    assert _rows(tmp_path / "fork.db") == _rows(reference)
     assert _rows(tmp_path / "dask.db") == _rows(reference)
 
 
