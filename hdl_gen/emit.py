@@ -17,7 +17,7 @@ from orbitbench.params import CONFIGS, TileConfig
 
 from .tile import GemmTile
 
-__all__ = ["emit_tile", "render_all", "emit_all", "check", "main", "MANIFEST"]
+__all__ = ["emit_tile", "designs", "render_all", "emit_all", "check", "main", "MANIFEST"]
 
 MANIFEST = "manifest.json"
 
@@ -29,20 +29,27 @@ def emit_tile(cfg: TileConfig) -> str:
     return verilog.convert(tile, name=cfg.top_name, emit_src=False)
 
 
+def designs() -> list[dict]:
+    """Every design ``rtl/`` holds: manifest entry plus a ``render`` function (Verilog text).
+
+    A generator adds its designs here (one list per kind); ``make rtl`` writes them all.
+    """
+    out = []
+    for name, cfg in CONFIGS.items():
+        out.append({"config": name, "top": cfg.top_name, "kind": "gemm_tile",
+                    "params": cfg.as_dict(), "render": lambda cfg=cfg: emit_tile(cfg)})
+    return out
+
+
 def render_all() -> dict[str, str]:
-    """Every configuration in ``CONFIGS`` plus the manifest, as file name -> contents."""
+    """Every design of :func:`designs` plus the manifest, as file name -> contents."""
     files: dict[str, str] = {}
     manifest = {"generator": "orbitbench.hdl_gen", "designs": []}
-    for name, cfg in CONFIGS.items():
-        filename = f"{cfg.top_name}.v"
-        files[filename] = emit_tile(cfg)
-        manifest["designs"].append({
-            "config": name,
-            "top": cfg.top_name,
-            "file": filename,
-            "kind": "gemm_tile",
-            "params": cfg.as_dict(),
-        })
+    for design in designs():
+        filename = f"{design['top']}.v"
+        files[filename] = design["render"]()
+        entry = {k: v for k, v in design.items() if k != "render"}
+        manifest["designs"].append({**entry, "file": filename})
     files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     return files
 
