@@ -13,7 +13,7 @@ CAMPAIGN_ARGS ?=
 GATE_THRESHOLD ?=
 
 .PHONY: help test rtl check-rtl lint regress bench area venv clean campaign gate \
-	bench-campaign
+	bench-campaign bench-noc campaign-noc thermal
 
 help:
 	@echo "make test       create .venv if missing, install, run the CI test tier"
@@ -26,6 +26,9 @@ help:
 	@echo "make campaign   nightly fault campaign, every hardening profile: campaigns/nightly/"
 	@echo "make gate       CI gate: small campaign; hardened SDC AVF vs threshold and vs none"
 	@echo "make bench-campaign  injection speed vs the raw Verilator bound, levers, scaling"
+	@echo "make bench-noc  NoC accepted throughput vs offered load, saturation, zero-load latency"
+	@echo "make campaign-noc  fault campaigns on the mesh and the multi-tile top, every profile"
+	@echo "make thermal    every orbital thermal scenario with its checks; HTML report"
 	@echo "make venv       only create .venv and install the project"
 	@echo "make clean      remove simulator builds and benchmark output (keeps .venv)"
 
@@ -71,5 +74,14 @@ gate: $(STAMP)
 bench-campaign: $(STAMP)
 	$(PY) -m bench.campaign
 
+bench-noc: $(STAMP)
+	$(PY) -m bench.noc
+
+campaign-noc: $(STAMP)
+	$(PY) -m fault_campaigns.noc_nightly $(CAMPAIGN_ARGS)
+
+thermal: $(STAMP)
+	$(PY) -m orbitbench.cli thermal --all
+
 clean:
-	rm -rf sim_build bench/out .pytest_cache campaigns/gate
+	rm -rf sim_build bench/out .pytest_cache campaigns/gate reports
