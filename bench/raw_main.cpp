@@ -179,6 +179,8 @@ int main(int argc, char** argv) {
     t->BUS(sel) = 0;
     t->BUS(adr) = 0;
     t->BUS(dat_w) = 0;
+    t->therm_code = 0;  // no thermal stimulus: the throttle controller never acts
+    t->therm_sample = 0;
     t->rst = 1;
     tick(t);
     tick(t);

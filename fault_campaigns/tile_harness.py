@@ -76,7 +76,9 @@ class CampaignHarness(wiring.Component):
             i_clk=ClockSignal(), i_rst=ResetSignal(),
             i_bus__cyc=cyc, i_bus__stb=cyc, i_bus__we=we, i_bus__adr=op[32:32 + aw],
             i_bus__dat_w=op[0:32], i_bus__sel=0xF,
-            o_bus__dat_r=dat_r, o_bus__ack=ack, o_irq=irq, o_busy=busy)
+            o_bus__dat_r=dat_r, o_bus__ack=ack, o_irq=irq, o_busy=busy,
+            # No thermal stimulus in campaigns: the controller never acts (level 0).
+            i_therm_code=0, i_therm_sample=0)
         m.d.comb += [rd.addr.eq(index), self.out_data.eq(dat_r)]
         with m.If(~self.done), m.Switch(kind):
             with m.Case(Op.WRITE, Op.READ):

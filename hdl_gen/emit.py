@@ -15,6 +15,8 @@ from amaranth.back import verilog
 
 from orbitbench.params import CONFIGS, TileConfig
 
+from .multitile import multitile_designs
+from .noc import noc_designs
 from .tile import GemmTile
 
 __all__ = ["emit_tile", "designs", "render_all", "emit_all", "check", "main", "MANIFEST"]
@@ -38,6 +40,8 @@ def designs() -> list[dict]:
     for name, cfg in CONFIGS.items():
         out.append({"config": name, "top": cfg.top_name, "kind": "gemm_tile",
                     "params": cfg.as_dict(), "render": lambda cfg=cfg: emit_tile(cfg)})
+    out += noc_designs()
+    out += multitile_designs()
     return out
 
 

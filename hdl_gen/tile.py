@@ -2,17 +2,19 @@
 
 from types import SimpleNamespace
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
+from amaranth.hdl import Cat, Const, EnableInserter, Module, Mux, Signal, signed
 from amaranth.lib import enum, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from golden_models.throttle import ThrottleParams
 from orbitbench.params import HARDENING_PROFILES, TileConfig
-from orbitbench.regmap import ADDR_WIDTH, REGION_SHIFT, TILE_ID, Reg, Region
+from orbitbench.regmap import ADDR_WIDTH, REGION_SHIFT, THERM_REGS, TILE_ID, Reg, Region
 
 from .ecc_mem import EccMemory
 from .requant import Requantizer
 from .systolic import SystolicArray
+from .throttle import TILE_PORTS, sram_accesses, tile_throttle
 from .tmr import StateRegisters
 from .wishbone import WishboneSignature
 
@@ -45,13 +47,21 @@ class GemmTile(wiring.Component):
     requantizes one array row per cycle into the result scratchpad. Only ``C[i][n]`` with
     ``i < M`` and ``n < N`` are written; the rest of the result scratchpad keeps its contents.
 
-    Cycles per command (CYCLES register): ``ceil(M/rows) * ceil(N/cols) * (K + rows + cols
-    + 1) + Requantizer.LATENCY + 1``; a command with M, K or N of 0 or above capacity sets
+    Datapath cycles per command: ``W = ceil(M/rows) * ceil(N/cols) * (K + rows + cols + 1)
+    + Requantizer.LATENCY + 1``; a command with M, K or N of 0 or above capacity sets
     STATUS.ERROR and STATUS.DONE in one cycle and writes nothing.
+
+    Thermal throttling (:mod:`hdl_gen.throttle`, rule in :mod:`golden_models.throttle`): the
+    compute datapath (FSM, counters, operand pipeline, array, requantizers, its scratchpad
+    reads and result writes) advances only in busy cycles ``t`` (0 = the first) with
+    ``t % 4 >= level`` (never at level 4); results are bit-exact whatever the pattern and
+    CYCLES counts wall cycles: the smallest count holding ``W`` advancing cycles.
 
     Parameters
     ----------
     config : TileConfig
+    throttle : ThrottleParams, optional
+        Reset values of the THERM_* registers (default :class:`ThrottleParams()`).
 
     Members
     -------
@@ -61,16 +71,28 @@ class GemmTile(wiring.Component):
         ``STATUS.DONE & IRQ_ENABLE[0]``, level-sensitive.
     busy : Out(1)
         STATUS.BUSY, for observation.
+    therm_code : In(12), therm_sample : In(1)
+        Sensor reading (``degC = code / 8 - 64``), one decision per cycle with ``therm_sample``
+        high; tied low, the tile never throttles.
+    throttle_level : Out(3), dvfs_level : Out(2)
+        0 full speed, 1..3 throttled, 4 critical shutdown; ``min(throttle_level, 3)``.
+    act_feed, act_sram : Out(32)
+        Wrapping counts of operand steps consumed by the array and of scratchpad word
+        accesses (:func:`hdl_gen.throttle.sram_accesses`).
     """
 
-    def __init__(self, config: TileConfig):
+    def __init__(self, config: TileConfig, *, throttle: ThrottleParams | None = None):
         if not isinstance(config, TileConfig):
             raise TypeError(f"config must be a TileConfig, not {config!r}")
-        self.config = config
+        throttle = ThrottleParams() if throttle is None else throttle
+        if not isinstance(throttle, ThrottleParams):
+            raise TypeError(f"throttle must be a ThrottleParams, not {throttle!r}")
+        self.config, self.throttle = config, throttle
         super().__init__({
             "bus": In(WishboneSignature(addr_width=ADDR_WIDTH)),
             "irq": Out(1),
             "busy": Out(1),
+            **TILE_PORTS,
         })
 
     def elaborate(self, platform):
@@ -79,10 +101,19 @@ class GemmTile(wiring.Component):
         kw = cfg.max_k // 4  # 32-bit words per A row / B column
         m = Module()
 
-        m.submodules.array = array = SystolicArray(R, C)
+        # The throttle controller, its state in this module (bank "therm", triplicated in
+        # the tmr profiles); ce is the datapath clock enable it duty-cycles.
+        bus = self.bus
+        reg_idx = bus.adr[:REGION_SHIFT]
+        reg_write = Signal()
+        therm, therm_regs = tile_throttle(m, self, self.throttle, tmr=cfg.tmr, reg_idx=reg_idx,
+                                          reg_write=reg_write, reg_wdata=bus.dat_w)
+        ce = therm.ce
+        array = SystolicArray(R, C)
+        m.submodules.array = EnableInserter(ce)(array)
         lanes = [Requantizer() for _ in range(C)]
         for c, lane in enumerate(lanes):
-            m.submodules[f"requant_{c}"] = lane
+            m.submodules[f"requant_{c}"] = EnableInserter(ce)(lane)
 
         # --- Scratchpads ---------------------------------------------------------------
         # ECC profiles: every scratchpad is an EccMemory (full-word writes only; the bus does
@@ -98,7 +129,12 @@ class GemmTile(wiring.Component):
                            writeback=cfg.ecc_writeback, name=name)
             m.submodules[name] = em
             ecc_mems.append((em, bus_addr))
-            return (em, SimpleNamespace(addr=em.rd_addr, data=em.rd_data, en=em.rd_en),
+            # rd_data is only valid the cycle after a read; a held datapath uses it later.
+            hold = Signal(width, name=f"{name}_rd_hold")
+            with m.If(em.rd_valid):
+                m.d.sync += hold.eq(em.rd_data)
+            data = Mux(em.rd_valid, em.rd_data, hold)
+            return (em, SimpleNamespace(addr=em.rd_addr, data=data, en=em.rd_en),
                     SimpleNamespace(addr=em.wr_addr, data=em.wr_data, en=em.wr_en))
 
         def a_addr(region, nbanks, bank):
@@ -183,7 +219,8 @@ class GemmTile(wiring.Component):
         # registers: diagnostics, not state the computation depends on.
         tmr_flag = Signal()
         tmr_errors = Signal(32)
-        with m.If(regs.mismatch):
+        mismatch = regs.mismatch | therm_regs.mismatch
+        with m.If(mismatch):
             m.d.sync += [tmr_flag.eq(1), tmr_errors.eq(tmr_errors + (tmr_errors != 0xFFFF_FFFF))]
 
         # --- Bus decode ----------------------------------------------------------------
@@ -251,6 +288,8 @@ class GemmTile(wiring.Component):
                     m.d.comb += rd.addr.eq(Cat(k[2:2 + _log2(kw)], blk))
                 with m.Else():
                     m.d.comb += rd.addr.eq(addr)
+                if not cfg.ecc:  # read data must hold while the datapath does
+                    m.d.comb += rd.en.eq(~busy | ce)
                 if cfg.ecc:
                     merged = Cat(*[Mux(bus.sel[i], bus.dat_w.word_select(i, 8),
                                        rd.data.word_select(i, 8)) for i in range(4)])
@@ -279,8 +318,10 @@ class GemmTile(wiring.Component):
                     wr.data.eq(bus.dat_w),
                     wr.en.eq(bus_wr & hit),
                 ]
-                if cfg.ecc:  # read every busy cycle: the drain uses the data combinationally
-                    m.d.comb += rd.en.eq(busy | (bus_rd & hit))
+                if cfg.ecc:  # read every datapath cycle: the drain uses the data directly
+                    m.d.comb += rd.en.eq((busy & ce) | (bus_rd & hit))
+                else:
+                    m.d.comb += rd.en.eq(~busy | ce)
             with m.If(bus_rd & (region == rgn)):
                 m.d.sync += [rd_bank.eq(bank), rd_valid.eq(in_range)]
 
@@ -321,9 +362,8 @@ class GemmTile(wiring.Component):
                 m.d.comb += bus.dat_r.eq(Mux(rd_valid, c_word, 0))
 
         # --- Register file -------------------------------------------------------------
-        reg_idx = off
         start = Signal()
-        reg_write = bus_wr & (region == Region.REGS)
+        m.d.comb += reg_write.eq(bus_wr & (region == Region.REGS))
         with m.If(bus_rd & (region == Region.REGS)), m.Switch(reg_idx):
             for reg, value in (
                     (Reg.ID, Const(TILE_ID, 32)),
@@ -339,7 +379,7 @@ class GemmTile(wiring.Component):
                     (Reg.QMODE, per_channel), (Reg.QMULT, qmult), (Reg.QSHIFT, qshift),
                     (Reg.CYCLES, cycles), (Reg.TMR_ERRORS, tmr_errors),
                     (Reg.HARDENING, Const(HARDENING_PROFILES.index(cfg.hardening), 32)),
-                    *ecc_regs):
+                    *ecc_regs, *[(r, therm.reg_rdata) for r in THERM_REGS]):
                 with m.Case(reg):
                     # Signed fields read sign-extended.
                     m.d.sync += reg_rdata.eq(value)
@@ -354,13 +394,13 @@ class GemmTile(wiring.Component):
                         m.d.comb += DONE.d.eq(0)
                     with m.If(bus.dat_w[2]):
                         m.d.comb += ERROR.d.eq(0)
-                    with m.If(bus.dat_w[3] & ~regs.mismatch):
+                    with m.If(bus.dat_w[3] & ~mismatch):
                         m.d.sync += tmr_flag.eq(0)
                     with m.If(bus.dat_w[4]):
                         m.d.sync += ecc_ue.eq(0)
                 with m.Case(Reg.IRQ_ENABLE):
                     m.d.comb += IRQ_EN.d.eq(bus.dat_w)
-                with m.Case(Reg.TMR_ERRORS), m.If(~regs.mismatch):
+                with m.Case(Reg.TMR_ERRORS), m.If(~mismatch):
                     m.d.sync += tmr_errors.eq(0)
                 if cfg.ecc:
                     with m.Case(Reg.ECC_CORRECTED):
@@ -382,7 +422,8 @@ class GemmTile(wiring.Component):
         # Read data arrives one cycle after the address; the byte select and valid follow.
         byte_sel = Signal(2)
         valid = Signal()
-        m.d.sync += [byte_sel.eq(k[:2]), valid.eq(feeding)]
+        with m.If(ce):
+            m.d.sync += [byte_sel.eq(k[:2]), valid.eq(feeding)]
         for r, (_, rd, _) in enumerate(a_banks):
             byte = rd.data.word_select(byte_sel, 8).as_signed()
             m.d.comb += array.a_in[r].eq(Mux(valid, byte - a_zp, 0))
@@ -420,7 +461,8 @@ class GemmTile(wiring.Component):
         drain_addr = wr_addr
         for _ in range(Requantizer.LATENCY):
             nxt_addr, nxt_en = Signal.like(wr_addr), Signal.like(wr_en)
-            m.d.sync += [nxt_addr.eq(wr_addr), nxt_en.eq(wr_en)]
+            with m.If(ce):
+                m.d.sync += [nxt_addr.eq(wr_addr), nxt_en.eq(wr_en)]
             wr_addr, wr_en = nxt_addr, nxt_en
         c_hit = (region == Region.C) & c_in_range
         lane_en = Signal(C)
@@ -432,7 +474,8 @@ class GemmTile(wiring.Component):
             old = c_rd.data
             for _ in range(Requantizer.LATENCY - 1):
                 nxt = Signal.like(c_rd.data)
-                m.d.sync += nxt.eq(old)
+                with m.If(ce):
+                    m.d.sync += nxt.eq(old)
                 old = nxt
             out_bytes = Cat(*[lane.out for lane in lanes])
             drain_word = Cat(*[Mux(wr_en[i], out_bytes.word_select(i, 8), old.word_select(i, 8))
@@ -445,14 +488,14 @@ class GemmTile(wiring.Component):
                 c_rd.en.eq(Mux(busy, draining, (bus_rd | rmw_issue) & c_hit)),
                 c_wr.addr.eq(Mux(busy, wr_addr, c_addr)),
                 c_wr.data.eq(Mux(busy, drain_word, bus_word)),
-                c_wr.en.eq(Mux(busy, wr_en.any(), bus_wr & c_hit)),
+                c_wr.en.eq(Mux(busy, wr_en.any() & ce, bus_wr & c_hit)),
             ]
         else:
             with m.If(busy):
                 m.d.comb += [
                     c_wr.addr.eq(wr_addr),
                     c_wr.data.eq(Cat(*[lane.out for lane in lanes])),
-                    c_wr.en.eq(wr_en),
+                    c_wr.en.eq(Mux(ce, wr_en, 0)),
                 ]
             with m.Else():
                 m.d.comb += [
@@ -467,7 +510,9 @@ class GemmTile(wiring.Component):
             m.d.comb += CYCLES.d.eq(cycles + 1)
         dims_ok = ((reg_m != 0) & (reg_k != 0) & (reg_n != 0) & (reg_m <= cfg.max_m)
                    & (reg_k <= cfg.max_k) & (reg_n <= cfg.max_n))
-        with m.Switch(STATE.q):
+        # Held cycles (ce low, only while busy): the FSM and its strobes (feeding,
+        # draining, clear) stand still; in IDLE ce is high, so START is never lost.
+        with m.If(ce), m.Switch(STATE.q):
             with m.Case(Ctrl.IDLE), m.If(start):
                 m.d.comb += [DONE.d.eq(0), ERROR.d.eq(0), CYCLES.d.eq(0)]
                 with m.If(dims_ok):
@@ -501,4 +546,16 @@ class GemmTile(wiring.Component):
                 m.d.comb += WAIT.d.eq(wait + 1)
                 with m.If(wait == Requantizer.LATENCY):
                     m.d.comb += [BUSY.d.eq(0), DONE.d.eq(1), STATE.d.eq(Ctrl.IDLE)]
+
+        # --- Throttle controller inputs, activity ------------------------------------------
+        mem_hit = Mux(region == Region.A, off < cfg.a_words, 0) | Mux(
+            region == Region.B, off < cfg.b_words, 0) | Mux(
+            (region >= Region.BIAS) & (region <= Region.SHIFT), off < cfg.max_n, 0) | Mux(
+            region == Region.C, c_in_range, 0)
+        m.d.comb += [
+            therm.busy.eq(busy), therm.start.eq(start), therm.feed_step.eq(valid & ce),
+            therm.sram_access.eq(sram_accesses(
+                R, C, cfg.ecc, feed=feeding, drain=draining, result_write=wr_en.any() & ce,
+                bus_access=served & mem_hit, bus_rmw=rmw_issue & mem_hit)),
+        ]
         return m

@@ -7,6 +7,7 @@
 ``orbitbench replay``    re-run one injection of a campaign, with an FST waveform
 ``orbitbench merge``     merge shard databases of one campaign
 ``orbitbench report``    summarise campaign databases: table, JSON, HTML
+``orbitbench thermal``   closed-loop orbital thermal scenarios on the RTL; checks, HTML report
 
 Exit status: 0 pass, 1 the RTL and the golden model differ (or a replay disagrees with its
 database), 2 bad input, toolchain or simulation failure.
@@ -138,11 +139,15 @@ def main(argv: list[str] | None = None) -> int:
     from fault_campaigns.targets import TargetError
 
     campaign_cli.add_commands(sub)
+    from . import thermal
+
+    thermal.add_commands(sub)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
     except (ToolchainError, UsageError, CampaignDBError, EngineError, GoldenMismatch,
-            TargetError, FileNotFoundError, KeyError, ValueError) as exc:
+            TargetError, thermal.ThermalError, FileNotFoundError, KeyError,
+            ValueError) as exc:
         from rich.markup import escape
 
         console.print(f"[bold red]error:[/] {escape(str(exc))}")

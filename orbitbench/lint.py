@@ -17,10 +17,30 @@ from .toolchain import LINT_WAIVERS, ToolchainError, find_verilator
 RTL_DIR = Path(__file__).resolve().parent.parent / "rtl"
 
 
-def lint_design(rtl_dir: Path, design: dict) -> subprocess.CompletedProcess:
+def design_files(rtl_dir: Path, design: dict, designs: list[dict] | None = None) -> list[Path]:
+    """The design's own file, then the files of the designs it ``requires`` (by top name,
+    looked up in ``designs``, recursively): a multi-tile top instantiates its tile's module."""
+    by_top = {d["top"]: d for d in designs or ()}
+    files, todo, seen = [], [design], set()
+    while todo:
+        d = todo.pop(0)
+        if d["top"] in seen:
+            continue
+        seen.add(d["top"])
+        files.append(rtl_dir / d["file"])
+        for top in d.get("requires", ()):
+            if top not in by_top:
+                raise ValueError(f"design {d['top']!r} requires {top!r}, which the manifest "
+                                 "does not list")
+            todo.append(by_top[top])
+    return files
+
+
+def lint_design(rtl_dir: Path, design: dict,
+                designs: list[dict] | None = None) -> subprocess.CompletedProcess:
     verilator = find_verilator()
     cmd = [str(verilator.executable), "--lint-only", *LINT_WAIVERS,
-           "--top-module", design["top"], str(rtl_dir / design["file"])]
+           "--top-module", design["top"], *map(str, design_files(rtl_dir, design, designs))]
     return subprocess.run(cmd, env=verilator.env(), capture_output=True, text=True, check=False)
 
 
@@ -36,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest = json.loads((args.rtl / "manifest.json").read_text())
     failed = 0
     for design in manifest["designs"]:
-        result = lint_design(args.rtl, design)
+        result = lint_design(args.rtl, design, manifest["designs"])
         ok = result.returncode == 0
         failed += not ok
         print(f"{'ok  ' if ok else 'FAIL'} {design['file']} (top {design['top']}, "

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["Region", "Reg", "Status", "REGION_SHIFT", "ADDR_WIDTH", "TILE_ID",
-           "region_base", "reg_addr"]
+__all__ = ["Region", "Reg", "Status", "ThermStatus", "THERM_REGS", "REGION_SHIFT",
+           "ADDR_WIDTH", "TILE_ID", "region_base", "reg_addr"]
 
 # Word-address width of the Wishbone port, and where the region index starts in it.
 REGION_SHIFT = 18  # 2**18 words = 1 MiB per region
@@ -77,11 +77,42 @@ class Reg(enum.IntEnum):
     ECC_UNCORRECTABLE = 0x17  # RW  scratchpad reads with an uncorrectable error (write: clear)
     ECC_LAST_ADDR = 0x18  # RO  byte address (bus map) of the last word read with an error
     SCRUB_INTERVAL = 0x19  # RW  cycles between scrubber reads of each scratchpad (0: off)
+    # Thermal throttle controller and activity counters (every configuration; decision rule
+    # in golden_models/throttle.py; temperatures are sensor codes, degC = code / 8 - 64):
+    THERM_CTRL = 0x1A  # WO  bit 0 CLEAR: lift a critical shutdown if the last sample was cool
+    THERM_STATUS = 0x1B  # RO/W1C  see ThermStatus (write 1 to bit 6 clears SENSOR_FAULT)
+    THERM_TEMP = 0x1C  # RO  code of the last sample [11:0]
+    THERM_TRIP1 = 0x1D  # RW  [11:0] level-1 trip point (reset 85 degC)
+    THERM_TRIP2 = 0x1E  # RW  [11:0] level-2 trip point (reset 95 degC)
+    THERM_TRIP3 = 0x1F  # RW  [11:0] level-3 trip point (reset 105 degC)
+    THERM_CRIT = 0x20  # RW  [11:0] critical shutdown (reset 115 degC)
+    THERM_HYST = 0x21  # RW  [11:0] hysteresis in codes (reset 32 = 4 degC)
+    THERM_RANGE = 0x22  # RW  plausible range: min [11:0] (reset -40 degC), max [27:16] (150 degC)
+    THERM_STUCK = 0x23  # RW  [7:0] repeats of one reading that make it implausible (0: off; 64)
+    THERM_SAFE_LEVEL = 0x24  # RW  [2:0] level on an implausible reading (reset 2; >4 writes 4)
+    THERM_EVENTS = 0x25  # RW  saturating: raises [15:0], shutdowns [23:16], faults [31:24]
+    THERM_THROTTLED = 0x26  # RW  busy cycles with the datapath held (wrapping; write: clear)
+    ACT_FEED = 0x27  # RO  cycles the array consumed an operand step (free-running, wrapping)
+    ACT_SRAM = 0x28  # RO  scratchpad word accesses (free-running, wrapping; see README)
 
 
 # Registers that hold command fields; writes to them are ignored while busy.
 COMMAND_REGS = (Reg.M, Reg.K, Reg.N, Reg.A_ZP, Reg.B_ZP, Reg.OUT_ZP, Reg.ACT_MIN, Reg.ACT_MAX,
                 Reg.QMODE, Reg.QMULT, Reg.QSHIFT)
+
+
+# The throttle controller's block of registers, in address order (hdl_gen.throttle).
+THERM_REGS = tuple(r for r in Reg if Reg.THERM_CTRL <= r <= Reg.ACT_SRAM)
+
+
+class ThermStatus(enum.IntFlag):
+    """THERM_STATUS bits; the throttle level is the field ``LEVEL`` [2:0], DVFS [4:3]."""
+
+    LEVEL = 0x7  # 0 full speed, 1..3 throttled, 4 critical shutdown
+    DVFS = 0x3 << 3  # reported DVFS operating point, min(level, 3)
+    SHUTDOWN = 1 << 5  # level == 4
+    SENSOR_FAULT = 1 << 6  # sticky: an implausible reading was sampled (W1C)
+    COOL = 1 << 7  # the last sample was plausible and below CRIT - HYST (CLEAR may lift)
 
 
 class Status(enum.IntFlag):

@@ -2,359 +2,359 @@
 
 (* top =  1  *)
 (* generator = "Amaranth" *)
-module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rst, bus__dat_r, bus__ack, irq, busy, bus__cyc);
+module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_code, therm_sample, clk, rst, bus__dat_r, bus__ack, irq, busy, throttle_level, dvfs_level, act_feed, act_sram, bus__cyc);
   reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
   wire \$1 ;
-  wire [16:0] \$10 ;
-  wire [17:0] \$100 ;
+  wire \$10 ;
+  wire \$100 ;
   wire \$101 ;
   wire \$102 ;
   wire \$103 ;
-  wire \$104 ;
-  wire [17:0] \$105 ;
+  wire [7:0] \$104 ;
+  wire [8:0] \$105 ;
   wire \$106 ;
   wire \$107 ;
-  wire \$108 ;
-  wire [17:0] \$109 ;
-  wire [17:0] \$11 ;
-  wire [17:0] \$110 ;
-  wire [5:0] \$1103 ;
-  wire [5:0] \$1108 ;
-  wire [17:0] \$111 ;
-  wire [5:0] \$1113 ;
-  wire [5:0] \$1118 ;
-  wire [17:0] \$112 ;
-  wire [5:0] \$1123 ;
-  wire [5:0] \$1128 ;
+  wire [7:0] \$108 ;
+  wire [8:0] \$109 ;
+  wire \$11 ;
+  wire [2:0] \$110 ;
+  wire [2:0] \$111 ;
+  wire \$112 ;
   wire \$113 ;
-  wire [5:0] \$1133 ;
-  wire [5:0] \$1138 ;
   wire \$114 ;
-  wire [5:0] \$1143 ;
-  wire [5:0] \$1148 ;
   wire \$115 ;
-  wire [5:0] \$1153 ;
-  wire [5:0] \$1158 ;
   wire \$116 ;
-  wire [5:0] \$1163 ;
-  wire [5:0] \$1168 ;
-  wire [17:0] \$117 ;
-  wire [5:0] \$1173 ;
-  wire [5:0] \$1178 ;
+  wire [2:0] \$117 ;
   wire \$118 ;
   wire \$119 ;
-  wire [17:0] \$12 ;
+  wire \$12 ;
   wire \$120 ;
-  wire [17:0] \$121 ;
-  wire [17:0] \$122 ;
-  wire [17:0] \$123 ;
-  wire [17:0] \$124 ;
+  wire \$121 ;
+  wire [18:0] \$122 ;
+  wire \$123 ;
+  wire \$124 ;
   wire \$125 ;
   wire \$126 ;
   wire \$127 ;
   wire \$128 ;
-  wire [17:0] \$129 ;
-  wire [17:0] \$13 ;
-  wire \$130 ;
-  wire \$131 ;
-  wire \$132 ;
+  wire [16:0] \$129 ;
+  wire \$13 ;
+  wire [17:0] \$130 ;
+  wire [17:0] \$131 ;
+  wire [16:0] \$132 ;
   wire [17:0] \$133 ;
   wire [17:0] \$134 ;
   wire [17:0] \$135 ;
   wire [17:0] \$136 ;
   wire \$137 ;
-  wire \$138 ;
-  wire \$139 ;
-  wire [17:0] \$14 ;
+  wire [17:0] \$138 ;
+  wire [17:0] \$139 ;
+  wire \$14 ;
   wire \$140 ;
-  wire [17:0] \$141 ;
+  wire \$141 ;
   wire \$142 ;
   wire \$143 ;
-  wire \$144 ;
-  wire [17:0] \$145 ;
-  wire [17:0] \$146 ;
-  wire [17:0] \$147 ;
+  wire [17:0] \$144 ;
+  wire \$145 ;
+  wire \$146 ;
+  wire \$147 ;
   wire [17:0] \$148 ;
-  wire \$149 ;
-  wire [17:0] \$15 ;
+  wire [17:0] \$149 ;
+  wire \$15 ;
   wire \$150 ;
-  wire \$151 ;
-  wire \$152 ;
-  wire [17:0] \$153 ;
+  wire [17:0] \$151 ;
+  wire [17:0] \$152 ;
+  wire \$153 ;
   wire \$154 ;
+  wire [5:0] \$1547 ;
   wire \$155 ;
+  wire [5:0] \$1552 ;
+  wire [5:0] \$1557 ;
   wire \$156 ;
+  wire [5:0] \$1562 ;
+  wire [5:0] \$1567 ;
   wire [17:0] \$157 ;
-  wire [17:0] \$158 ;
-  wire [17:0] \$159 ;
-  wire [17:0] \$16 ;
-  wire [17:0] \$160 ;
-  wire \$161 ;
-  wire \$162 ;
+  wire [5:0] \$1572 ;
+  wire [5:0] \$1577 ;
+  wire \$158 ;
+  wire [5:0] \$1582 ;
+  wire [5:0] \$1587 ;
+  wire \$159 ;
+  wire [5:0] \$1592 ;
+  wire [5:0] \$1597 ;
+  wire \$16 ;
+  wire \$160 ;
+  wire [5:0] \$1602 ;
+  wire [5:0] \$1607 ;
+  wire [17:0] \$161 ;
+  wire [5:0] \$1612 ;
+  wire [5:0] \$1617 ;
+  wire [17:0] \$162 ;
+  wire [5:0] \$1622 ;
   wire \$163 ;
-  wire \$164 ;
+  wire [17:0] \$164 ;
   wire [17:0] \$165 ;
   wire \$166 ;
   wire \$167 ;
   wire \$168 ;
-  wire [17:0] \$169 ;
+  wire \$169 ;
   wire \$17 ;
   wire [17:0] \$170 ;
-  wire [17:0] \$171 ;
-  wire [17:0] \$172 ;
+  wire \$171 ;
+  wire \$172 ;
   wire \$173 ;
-  wire \$174 ;
-  wire \$175 ;
+  wire [17:0] \$174 ;
+  wire [17:0] \$175 ;
   wire \$176 ;
   wire [17:0] \$177 ;
-  wire \$178 ;
+  wire [17:0] \$178 ;
   wire \$179 ;
-  wire \$18 ;
+  wire [2:0] \$18 ;
   wire \$180 ;
-  wire [17:0] \$181 ;
-  wire [17:0] \$182 ;
+  wire \$181 ;
+  wire \$182 ;
   wire [17:0] \$183 ;
-  wire [17:0] \$184 ;
+  wire \$184 ;
   wire \$185 ;
   wire \$186 ;
-  wire \$187 ;
-  wire \$188 ;
-  wire [17:0] \$189 ;
+  wire [17:0] \$187 ;
+  wire [17:0] \$188 ;
+  wire \$189 ;
   wire \$19 ;
-  wire \$190 ;
-  wire \$191 ;
+  wire [17:0] \$190 ;
+  wire [17:0] \$191 ;
   wire \$192 ;
-  wire [17:0] \$193 ;
-  wire [17:0] \$194 ;
-  wire [17:0] \$195 ;
+  wire \$193 ;
+  wire \$194 ;
+  wire \$195 ;
   wire [17:0] \$196 ;
   wire \$197 ;
   wire \$198 ;
   wire \$199 ;
   wire \$2 ;
   wire \$20 ;
-  wire \$200 ;
+  wire [17:0] \$200 ;
   wire [17:0] \$201 ;
   wire \$202 ;
-  wire \$203 ;
-  wire \$204 ;
-  wire [17:0] \$205 ;
-  wire [17:0] \$206 ;
-  wire [17:0] \$207 ;
+  wire [17:0] \$203 ;
+  wire [17:0] \$204 ;
+  wire \$205 ;
+  wire \$206 ;
+  wire \$207 ;
   wire \$208 ;
-  wire \$209 ;
-  wire [17:0] \$21 ;
+  wire [17:0] \$209 ;
+  wire \$21 ;
   wire \$210 ;
   wire \$211 ;
   wire \$212 ;
-  wire \$213 ;
+  wire [17:0] \$213 ;
   wire [17:0] \$214 ;
-  wire [17:0] \$215 ;
+  wire \$215 ;
   wire [17:0] \$216 ;
-  wire \$217 ;
+  wire [17:0] \$217 ;
   wire \$218 ;
   wire \$219 ;
   wire \$22 ;
   wire \$220 ;
   wire \$221 ;
-  wire \$222 ;
-  wire [17:0] \$223 ;
-  wire [17:0] \$224 ;
-  wire [17:0] \$225 ;
-  wire \$226 ;
-  wire \$227 ;
+  wire [17:0] \$222 ;
+  wire \$223 ;
+  wire \$224 ;
+  wire \$225 ;
+  wire [17:0] \$226 ;
+  wire [17:0] \$227 ;
   wire \$228 ;
-  wire \$229 ;
+  wire [17:0] \$229 ;
   wire \$23 ;
-  wire \$230 ;
+  wire [17:0] \$230 ;
   wire \$231 ;
-  wire [17:0] \$232 ;
-  wire [17:0] \$233 ;
-  wire [17:0] \$234 ;
-  wire \$235 ;
+  wire \$232 ;
+  wire \$233 ;
+  wire \$234 ;
+  wire [17:0] \$235 ;
   wire \$236 ;
   wire \$237 ;
   wire \$238 ;
-  wire \$239 ;
+  wire [17:0] \$239 ;
   wire \$24 ;
-  wire \$240 ;
-  wire [17:0] \$241 ;
+  wire [17:0] \$240 ;
+  wire \$241 ;
   wire [17:0] \$242 ;
   wire [17:0] \$243 ;
   wire \$244 ;
   wire \$245 ;
   wire \$246 ;
   wire \$247 ;
-  wire \$248 ;
+  wire [17:0] \$248 ;
   wire \$249 ;
-  wire [17:0] \$25 ;
-  wire [17:0] \$250 ;
-  wire [17:0] \$251 ;
+  wire \$25 ;
+  wire \$250 ;
+  wire \$251 ;
   wire [17:0] \$252 ;
-  wire \$253 ;
+  wire [17:0] \$253 ;
   wire \$254 ;
-  wire \$255 ;
-  wire \$256 ;
+  wire [17:0] \$255 ;
+  wire [17:0] \$256 ;
   wire \$257 ;
   wire \$258 ;
-  wire [17:0] \$259 ;
-  wire [17:0] \$26 ;
-  wire [17:0] \$260 ;
+  wire \$259 ;
+  wire \$26 ;
+  wire \$260 ;
   wire [17:0] \$261 ;
   wire \$262 ;
   wire \$263 ;
   wire \$264 ;
-  wire \$265 ;
-  wire \$266 ;
+  wire [17:0] \$265 ;
+  wire [17:0] \$266 ;
   wire \$267 ;
   wire [17:0] \$268 ;
   wire [17:0] \$269 ;
-  wire [17:0] \$27 ;
-  wire [17:0] \$270 ;
+  wire [8:0] \$27 ;
+  wire \$270 ;
   wire \$271 ;
   wire \$272 ;
   wire \$273 ;
-  wire \$274 ;
+  wire [17:0] \$274 ;
   wire \$275 ;
   wire \$276 ;
-  wire [17:0] \$277 ;
+  wire \$277 ;
   wire [17:0] \$278 ;
   wire [17:0] \$279 ;
-  wire [17:0] \$28 ;
+  wire [8:0] \$28 ;
   wire \$280 ;
-  wire \$281 ;
-  wire \$282 ;
+  wire [17:0] \$281 ;
+  wire [17:0] \$282 ;
   wire \$283 ;
   wire \$284 ;
   wire \$285 ;
-  wire [17:0] \$286 ;
+  wire \$286 ;
   wire [17:0] \$287 ;
-  wire [17:0] \$288 ;
+  wire \$288 ;
   wire \$289 ;
-  wire \$29 ;
+  wire [8:0] \$29 ;
   wire \$290 ;
-  wire \$291 ;
-  wire \$292 ;
+  wire [17:0] \$291 ;
+  wire [17:0] \$292 ;
   wire \$293 ;
-  wire \$294 ;
+  wire [17:0] \$294 ;
   wire [17:0] \$295 ;
-  wire [17:0] \$296 ;
-  wire [17:0] \$297 ;
+  wire \$296 ;
+  wire \$297 ;
   wire \$298 ;
   wire \$299 ;
   wire \$3 ;
   wire \$30 ;
-  wire \$300 ;
+  wire [17:0] \$300 ;
   wire \$301 ;
   wire \$302 ;
   wire \$303 ;
   wire [17:0] \$304 ;
   wire [17:0] \$305 ;
-  wire [17:0] \$306 ;
-  wire \$307 ;
-  wire \$308 ;
+  wire \$306 ;
+  wire [17:0] \$307 ;
+  wire [17:0] \$308 ;
   wire \$309 ;
   wire \$31 ;
   wire \$310 ;
   wire \$311 ;
   wire \$312 ;
   wire [17:0] \$313 ;
-  wire [17:0] \$314 ;
-  wire [17:0] \$315 ;
+  wire \$314 ;
+  wire \$315 ;
   wire \$316 ;
-  wire \$317 ;
-  wire \$318 ;
+  wire [17:0] \$317 ;
+  wire [17:0] \$318 ;
   wire \$319 ;
   wire \$32 ;
-  wire \$320 ;
-  wire \$321 ;
-  wire [17:0] \$322 ;
-  wire [17:0] \$323 ;
-  wire [17:0] \$324 ;
+  wire [17:0] \$320 ;
+  wire [17:0] \$321 ;
+  wire \$322 ;
+  wire \$323 ;
+  wire \$324 ;
   wire \$325 ;
-  wire \$326 ;
+  wire [17:0] \$326 ;
   wire \$327 ;
   wire \$328 ;
   wire \$329 ;
-  wire [17:0] \$33 ;
-  wire \$330 ;
+  wire \$33 ;
+  wire [17:0] \$330 ;
   wire [17:0] \$331 ;
-  wire [17:0] \$332 ;
+  wire \$332 ;
   wire [17:0] \$333 ;
-  wire \$334 ;
+  wire [17:0] \$334 ;
   wire \$335 ;
   wire \$336 ;
   wire \$337 ;
   wire \$338 ;
-  wire \$339 ;
+  wire [17:0] \$339 ;
   wire \$34 ;
-  wire [17:0] \$340 ;
-  wire [17:0] \$341 ;
-  wire [17:0] \$342 ;
-  wire \$343 ;
-  wire \$344 ;
-  wire \$345 ;
+  wire \$340 ;
+  wire \$341 ;
+  wire \$342 ;
+  wire [17:0] \$343 ;
+  wire [17:0] \$344 ;
+  wire [17:0] \$345 ;
   wire \$346 ;
   wire \$347 ;
   wire \$348 ;
-  wire [17:0] \$349 ;
+  wire \$349 ;
   wire \$35 ;
-  wire [17:0] \$350 ;
-  wire [17:0] \$351 ;
+  wire \$350 ;
+  wire \$351 ;
   wire \$352 ;
-  wire \$353 ;
-  wire \$354 ;
-  wire \$355 ;
+  wire [17:0] \$353 ;
+  wire [17:0] \$354 ;
+  wire [17:0] \$355 ;
   wire \$356 ;
   wire \$357 ;
-  wire [17:0] \$358 ;
-  wire [17:0] \$359 ;
+  wire \$358 ;
+  wire \$359 ;
   wire \$36 ;
-  wire [17:0] \$360 ;
+  wire \$360 ;
   wire \$361 ;
   wire \$362 ;
-  wire \$363 ;
-  wire \$364 ;
-  wire \$365 ;
+  wire [17:0] \$363 ;
+  wire [17:0] \$364 ;
+  wire [17:0] \$365 ;
   wire \$366 ;
-  wire [17:0] \$367 ;
-  wire [17:0] \$368 ;
-  wire [17:0] \$369 ;
-  wire [17:0] \$37 ;
+  wire \$367 ;
+  wire \$368 ;
+  wire \$369 ;
+  wire [1:0] \$37 ;
   wire \$370 ;
   wire \$371 ;
   wire \$372 ;
-  wire \$373 ;
-  wire \$374 ;
-  wire \$375 ;
-  wire [17:0] \$376 ;
-  wire [17:0] \$377 ;
-  wire [17:0] \$378 ;
+  wire [17:0] \$373 ;
+  wire [17:0] \$374 ;
+  wire [17:0] \$375 ;
+  wire \$376 ;
+  wire \$377 ;
+  wire \$378 ;
   wire \$379 ;
-  wire [17:0] \$38 ;
+  wire \$38 ;
   wire \$380 ;
   wire \$381 ;
   wire \$382 ;
-  wire \$383 ;
-  wire \$384 ;
+  wire [17:0] \$383 ;
+  wire [17:0] \$384 ;
   wire [17:0] \$385 ;
-  wire [17:0] \$386 ;
-  wire [17:0] \$387 ;
+  wire \$386 ;
+  wire \$387 ;
   wire \$388 ;
   wire \$389 ;
-  wire [17:0] \$39 ;
+  wire [2:0] \$39 ;
   wire \$390 ;
   wire \$391 ;
   wire \$392 ;
-  wire \$393 ;
+  wire [17:0] \$393 ;
   wire [17:0] \$394 ;
   wire [17:0] \$395 ;
-  wire [17:0] \$396 ;
+  wire \$396 ;
   wire \$397 ;
   wire \$398 ;
   wire \$399 ;
   wire \$4 ;
-  wire [17:0] \$40 ;
+  wire \$40 ;
   wire \$400 ;
   wire \$401 ;
   wire \$402 ;
@@ -365,190 +365,190 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire \$407 ;
   wire \$408 ;
   wire \$409 ;
-  wire \$41 ;
+  wire [3:0] \$41 ;
   wire \$410 ;
   wire \$411 ;
-  wire [17:0] \$412 ;
+  wire \$412 ;
   wire [17:0] \$413 ;
   wire [17:0] \$414 ;
-  wire \$415 ;
+  wire [17:0] \$415 ;
   wire \$416 ;
   wire \$417 ;
   wire \$418 ;
   wire \$419 ;
-  wire \$42 ;
+  wire [12:0] \$42 ;
   wire \$420 ;
-  wire [17:0] \$421 ;
-  wire [31:0] \$422 ;
-  wire [31:0] \$423 ;
-  wire [31:0] \$424 ;
-  wire [31:0] \$425 ;
-  wire [31:0] \$426 ;
-  wire [31:0] \$427 ;
+  wire \$421 ;
+  wire \$422 ;
+  wire [17:0] \$423 ;
+  wire [17:0] \$424 ;
+  wire [17:0] \$425 ;
+  wire \$426 ;
+  wire \$427 ;
   wire \$428 ;
   wire \$429 ;
   wire \$43 ;
   wire \$430 ;
   wire \$431 ;
   wire \$432 ;
-  wire \$433 ;
-  wire [7:0] \$434 ;
-  wire [8:0] \$435 ;
-  wire [7:0] \$436 ;
-  wire [8:0] \$437 ;
-  wire [7:0] \$438 ;
-  wire [8:0] \$439 ;
-  wire \$44 ;
-  wire [7:0] \$440 ;
-  wire [8:0] \$441 ;
-  wire [7:0] \$442 ;
-  wire [8:0] \$443 ;
-  wire [7:0] \$444 ;
-  wire [8:0] \$445 ;
-  wire [7:0] \$446 ;
-  wire [8:0] \$447 ;
-  wire [7:0] \$448 ;
-  wire [8:0] \$449 ;
-  wire [17:0] \$45 ;
-  wire [7:0] \$450 ;
-  wire [8:0] \$451 ;
-  wire [7:0] \$452 ;
-  wire [8:0] \$453 ;
-  wire [7:0] \$454 ;
-  wire [8:0] \$455 ;
-  wire [7:0] \$456 ;
-  wire [8:0] \$457 ;
-  wire [7:0] \$458 ;
-  wire [8:0] \$459 ;
-  wire \$46 ;
-  wire [7:0] \$460 ;
-  wire [8:0] \$461 ;
-  wire [7:0] \$462 ;
-  wire [8:0] \$463 ;
-  wire [7:0] \$464 ;
-  wire [8:0] \$465 ;
-  wire [32:0] \$466 ;
-  wire [6:0] \$467 ;
-  wire [32:0] \$468 ;
-  wire [6:0] \$469 ;
+  wire [17:0] \$433 ;
+  wire [17:0] \$434 ;
+  wire [17:0] \$435 ;
+  wire \$436 ;
+  wire \$437 ;
+  wire \$438 ;
+  wire \$439 ;
+  wire [12:0] \$44 ;
+  wire \$440 ;
+  wire \$441 ;
+  wire \$442 ;
+  wire [17:0] \$443 ;
+  wire [17:0] \$444 ;
+  wire [17:0] \$445 ;
+  wire \$446 ;
+  wire \$447 ;
+  wire \$448 ;
+  wire \$449 ;
+  wire \$45 ;
+  wire \$450 ;
+  wire \$451 ;
+  wire \$452 ;
+  wire [17:0] \$453 ;
+  wire [17:0] \$454 ;
+  wire [17:0] \$455 ;
+  wire \$456 ;
+  wire \$457 ;
+  wire \$458 ;
+  wire \$459 ;
+  wire [12:0] \$46 ;
+  wire \$460 ;
+  wire \$461 ;
+  wire \$462 ;
+  wire [17:0] \$463 ;
+  wire [17:0] \$464 ;
+  wire [17:0] \$465 ;
+  wire \$466 ;
+  wire \$467 ;
+  wire \$468 ;
+  wire \$469 ;
   wire \$47 ;
-  wire [32:0] \$470 ;
-  wire [6:0] \$471 ;
-  wire [32:0] \$472 ;
-  wire [6:0] \$473 ;
-  wire [32:0] \$474 ;
-  wire [6:0] \$475 ;
-  wire [32:0] \$476 ;
-  wire [6:0] \$477 ;
-  wire [32:0] \$478 ;
-  wire [6:0] \$479 ;
+  wire \$470 ;
+  wire \$471 ;
+  wire \$472 ;
+  wire [17:0] \$473 ;
+  wire [17:0] \$474 ;
+  wire [17:0] \$475 ;
+  wire \$476 ;
+  wire \$477 ;
+  wire \$478 ;
+  wire \$479 ;
   wire \$48 ;
-  wire [32:0] \$480 ;
-  wire [6:0] \$481 ;
+  wire \$480 ;
+  wire \$481 ;
   wire \$482 ;
-  wire \$483 ;
-  wire [7:0] \$484 ;
-  wire [8:0] \$485 ;
+  wire [17:0] \$483 ;
+  wire [17:0] \$484 ;
+  wire [17:0] \$485 ;
   wire \$486 ;
-  wire [7:0] \$487 ;
-  wire [8:0] \$488 ;
+  wire \$487 ;
+  wire \$488 ;
   wire \$489 ;
-  wire [17:0] \$49 ;
-  wire [7:0] \$490 ;
-  wire [8:0] \$491 ;
+  wire \$49 ;
+  wire \$490 ;
+  wire \$491 ;
   wire \$492 ;
-  wire [7:0] \$493 ;
-  wire [8:0] \$494 ;
-  wire \$495 ;
-  wire [7:0] \$496 ;
-  wire [8:0] \$497 ;
+  wire [17:0] \$493 ;
+  wire [17:0] \$494 ;
+  wire [17:0] \$495 ;
+  wire \$496 ;
+  wire \$497 ;
   wire \$498 ;
-  wire [7:0] \$499 ;
+  wire \$499 ;
   wire \$5 ;
-  wire [17:0] \$50 ;
-  wire [8:0] \$500 ;
+  wire \$50 ;
+  wire \$500 ;
   wire \$501 ;
-  wire [7:0] \$502 ;
-  wire [8:0] \$503 ;
-  wire \$504 ;
-  wire [7:0] \$505 ;
-  wire [8:0] \$506 ;
+  wire \$502 ;
+  wire [17:0] \$503 ;
+  wire [17:0] \$504 ;
+  wire [17:0] \$505 ;
+  wire \$506 ;
   wire \$507 ;
   wire \$508 ;
   wire \$509 ;
-  wire [17:0] \$51 ;
+  wire \$51 ;
   wire \$510 ;
   wire \$511 ;
   wire \$512 ;
-  wire \$513 ;
-  wire [3:0] \$514 ;
-  wire [18:0] \$515 ;
-  wire [18:0] \$516 ;
-  wire [17:0] \$517 ;
-  wire [32:0] \$518 ;
+  wire [17:0] \$513 ;
+  wire [17:0] \$514 ;
+  wire [17:0] \$515 ;
+  wire \$516 ;
+  wire \$517 ;
+  wire \$518 ;
   wire \$519 ;
-  wire [17:0] \$52 ;
+  wire [2:0] \$52 ;
   wire \$520 ;
   wire \$521 ;
   wire \$522 ;
-  wire \$523 ;
-  wire \$524 ;
-  wire \$525 ;
+  wire [17:0] \$523 ;
+  wire [17:0] \$524 ;
+  wire [17:0] \$525 ;
   wire \$526 ;
   wire \$527 ;
   wire \$528 ;
   wire \$529 ;
-  wire \$53 ;
-  wire [7:0] \$530 ;
-  wire [16:0] \$531 ;
+  wire [3:0] \$53 ;
+  wire \$530 ;
+  wire \$531 ;
   wire \$532 ;
-  wire [5:0] \$533 ;
-  wire \$534 ;
-  wire [4:0] \$535 ;
+  wire [17:0] \$533 ;
+  wire [17:0] \$534 ;
+  wire [17:0] \$535 ;
   wire \$536 ;
-  wire [4:0] \$537 ;
+  wire \$537 ;
   wire \$538 ;
-  wire [4:0] \$539 ;
+  wire \$539 ;
   wire \$54 ;
   wire \$540 ;
-  wire [4:0] \$541 ;
-  wire [4:0] \$542 ;
-  wire [5:0] \$543 ;
-  wire \$544 ;
-  wire \$545 ;
-  wire [32:0] \$546 ;
+  wire \$541 ;
+  wire \$542 ;
+  wire [17:0] \$543 ;
+  wire [17:0] \$544 ;
+  wire [17:0] \$545 ;
+  wire \$546 ;
   wire \$547 ;
   wire \$548 ;
   wire \$549 ;
-  wire \$55 ;
+  wire [12:0] \$55 ;
   wire \$550 ;
-  wire [17:0] \$551 ;
+  wire \$551 ;
   wire \$552 ;
-  wire \$553 ;
-  wire \$554 ;
-  wire \$555 ;
+  wire [17:0] \$553 ;
+  wire [17:0] \$554 ;
+  wire [17:0] \$555 ;
   wire \$556 ;
-  wire [17:0] \$557 ;
+  wire \$557 ;
   wire \$558 ;
   wire \$559 ;
   wire \$56 ;
   wire \$560 ;
   wire \$561 ;
   wire \$562 ;
-  wire \$563 ;
-  wire \$564 ;
-  wire \$565 ;
+  wire [17:0] \$563 ;
+  wire [17:0] \$564 ;
+  wire [17:0] \$565 ;
   wire \$566 ;
   wire \$567 ;
   wire \$568 ;
   wire \$569 ;
-  wire [17:0] \$57 ;
+  wire \$57 ;
   wire \$570 ;
   wire \$571 ;
   wire \$572 ;
-  wire \$573 ;
-  wire \$574 ;
-  wire \$575 ;
+  wire [17:0] \$573 ;
+  wire [17:0] \$574 ;
+  wire [17:0] \$575 ;
   wire \$576 ;
   wire \$577 ;
   wire \$578 ;
@@ -557,304 +557,580 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire \$580 ;
   wire \$581 ;
   wire \$582 ;
-  wire \$583 ;
-  wire \$584 ;
-  wire \$585 ;
-  wire \$586 ;
-  wire \$587 ;
-  wire \$588 ;
-  reg \$589 ;
+  wire [17:0] \$583 ;
+  wire [31:0] \$584 ;
+  wire [31:0] \$585 ;
+  wire [31:0] \$586 ;
+  wire [31:0] \$587 ;
+  wire [31:0] \$588 ;
+  wire [31:0] \$589 ;
   wire \$59 ;
-  reg \$590 ;
-  reg \$591 ;
-  reg \$592 ;
-  reg [15:0] \$593 ;
-  reg [15:0] \$594 ;
-  reg [15:0] \$595 ;
-  reg [7:0] \$596 ;
-  reg [7:0] \$597 ;
-  reg [7:0] \$598 ;
-  reg [7:0] \$599 ;
+  wire \$590 ;
+  wire \$591 ;
+  wire \$592 ;
+  wire \$593 ;
+  wire \$594 ;
+  wire [7:0] \$595 ;
+  wire [8:0] \$596 ;
+  wire [7:0] \$597 ;
+  wire [8:0] \$598 ;
+  wire [7:0] \$599 ;
   wire \$6 ;
   wire \$60 ;
-  reg [7:0] \$600 ;
-  reg \$601 ;
-  reg [31:0] \$602 ;
-  reg [5:0] \$603 ;
-  reg [31:0] \$604 ;
-  reg [2:0] \$605 ;
-  reg [3:0] \$606 ;
-  reg [3:0] \$607 ;
-  reg [6:0] \$608 ;
-  reg [4:0] \$609 ;
-  wire [17:0] \$61 ;
-  reg [3:0] \$610 ;
-  reg \$611 ;
-  reg [31:0] \$612 ;
-  reg \$613 ;
-  reg [2:0] \$614 ;
-  reg [2:0] \$615 ;
-  reg \$616 ;
-  reg \$617 ;
-  reg [31:0] \$618 ;
-  reg \$619 ;
-  wire [17:0] \$62 ;
-  reg [1:0] \$620 ;
-  reg \$621 ;
-  reg [8:0] \$622 ;
-  reg [7:0] \$623 ;
-  reg [8:0] \$624 ;
-  reg [7:0] \$625 ;
-  reg [8:0] \$626 ;
-  reg [7:0] \$627 ;
-  wire [17:0] \$63 ;
-  wire [17:0] \$64 ;
+  wire [8:0] \$600 ;
+  wire [7:0] \$601 ;
+  wire [8:0] \$602 ;
+  wire [7:0] \$603 ;
+  wire [8:0] \$604 ;
+  wire [7:0] \$605 ;
+  wire [8:0] \$606 ;
+  wire [7:0] \$607 ;
+  wire [8:0] \$608 ;
+  wire [7:0] \$609 ;
+  wire \$61 ;
+  wire [8:0] \$610 ;
+  wire [7:0] \$611 ;
+  wire [8:0] \$612 ;
+  wire [7:0] \$613 ;
+  wire [8:0] \$614 ;
+  wire [7:0] \$615 ;
+  wire [8:0] \$616 ;
+  wire [7:0] \$617 ;
+  wire [8:0] \$618 ;
+  wire [7:0] \$619 ;
+  wire \$62 ;
+  wire [8:0] \$620 ;
+  wire [7:0] \$621 ;
+  wire [8:0] \$622 ;
+  wire [7:0] \$623 ;
+  wire [8:0] \$624 ;
+  wire [7:0] \$625 ;
+  wire [8:0] \$626 ;
+  wire [32:0] \$627 ;
+  wire [6:0] \$628 ;
+  wire [32:0] \$629 ;
+  wire \$63 ;
+  wire [6:0] \$630 ;
+  wire [32:0] \$631 ;
+  wire [6:0] \$632 ;
+  wire [32:0] \$633 ;
+  wire [6:0] \$634 ;
+  wire [32:0] \$635 ;
+  wire [6:0] \$636 ;
+  wire [32:0] \$637 ;
+  wire [6:0] \$638 ;
+  wire [32:0] \$639 ;
+  wire \$64 ;
+  wire [6:0] \$640 ;
+  wire [32:0] \$641 ;
+  wire [6:0] \$642 ;
+  wire \$643 ;
+  wire \$644 ;
+  wire [7:0] \$645 ;
+  wire [8:0] \$646 ;
+  wire \$647 ;
+  wire [7:0] \$648 ;
+  wire [8:0] \$649 ;
   wire \$65 ;
+  wire \$650 ;
+  wire [7:0] \$651 ;
+  wire [8:0] \$652 ;
+  wire \$653 ;
+  wire [7:0] \$654 ;
+  wire [8:0] \$655 ;
+  wire \$656 ;
+  wire [7:0] \$657 ;
+  wire [8:0] \$658 ;
+  wire \$659 ;
   wire \$66 ;
+  wire [7:0] \$660 ;
+  wire [8:0] \$661 ;
+  wire \$662 ;
+  wire [7:0] \$663 ;
+  wire [8:0] \$664 ;
+  wire \$665 ;
+  wire [7:0] \$666 ;
+  wire [8:0] \$667 ;
+  wire \$668 ;
+  wire \$669 ;
   wire \$67 ;
-  wire \$68 ;
-  wire [17:0] \$69 ;
-  wire [16:0] \$7 ;
+  wire \$670 ;
+  wire \$671 ;
+  wire \$672 ;
+  wire \$673 ;
+  wire \$674 ;
+  wire [3:0] \$675 ;
+  wire [18:0] \$676 ;
+  wire [18:0] \$677 ;
+  wire [7:0] \$678 ;
+  wire [17:0] \$679 ;
+  wire [15:0] \$68 ;
+  wire [32:0] \$680 ;
+  wire \$681 ;
+  wire \$682 ;
+  wire \$683 ;
+  wire \$684 ;
+  wire \$685 ;
+  wire \$686 ;
+  wire \$687 ;
+  wire \$688 ;
+  wire \$689 ;
+  wire \$69 ;
+  wire \$690 ;
+  wire \$691 ;
+  wire [7:0] \$692 ;
+  wire [16:0] \$693 ;
+  wire \$694 ;
+  wire [5:0] \$695 ;
+  wire \$696 ;
+  wire [4:0] \$697 ;
+  wire \$698 ;
+  wire [4:0] \$699 ;
+  wire \$7 ;
   wire \$70 ;
+  wire \$700 ;
+  wire [4:0] \$701 ;
+  wire \$702 ;
+  wire [4:0] \$703 ;
+  wire [4:0] \$704 ;
+  wire [5:0] \$705 ;
+  wire \$706 ;
+  wire [4:0] \$707 ;
+  wire [4:0] \$708 ;
+  wire [5:0] \$709 ;
   wire \$71 ;
+  wire \$710 ;
+  wire \$711 ;
+  wire [6:0] \$712 ;
+  wire \$713 ;
+  wire \$714 ;
+  wire \$715 ;
+  wire \$716 ;
+  wire \$717 ;
+  wire \$718 ;
+  wire \$719 ;
   wire \$72 ;
-  wire [17:0] \$73 ;
-  wire [17:0] \$74 ;
-  wire [17:0] \$75 ;
-  wire [17:0] \$76 ;
-  wire \$77 ;
-  wire \$78 ;
+  wire \$720 ;
+  wire \$721 ;
+  wire \$722 ;
+  wire \$723 ;
+  wire \$724 ;
+  wire \$725 ;
+  wire \$726 ;
+  wire \$727 ;
+  wire \$728 ;
+  wire \$729 ;
+  wire [15:0] \$73 ;
+  wire \$730 ;
+  wire [7:0] \$731 ;
+  wire \$732 ;
+  wire \$733 ;
+  wire \$734 ;
+  wire \$735 ;
+  wire \$736 ;
+  wire \$737 ;
+  wire \$738 ;
+  wire \$739 ;
+  wire [16:0] \$74 ;
+  wire \$740 ;
+  wire \$741 ;
+  wire \$742 ;
+  wire \$743 ;
+  wire \$744 ;
+  wire \$745 ;
+  wire \$746 ;
+  wire \$747 ;
+  wire \$748 ;
+  wire \$749 ;
+  wire \$75 ;
+  wire [8:0] \$750 ;
+  wire \$751 ;
+  wire \$752 ;
+  wire [31:0] \$753 ;
+  wire \$754 ;
+  wire \$755 ;
+  wire [32:0] \$756 ;
+  wire [32:0] \$757 ;
+  wire [32:0] \$758 ;
+  wire \$759 ;
+  wire \$76 ;
+  wire \$760 ;
+  wire [32:0] \$761 ;
+  wire \$762 ;
+  wire \$763 ;
+  wire \$764 ;
+  wire \$765 ;
+  wire [17:0] \$766 ;
+  wire \$767 ;
+  wire \$768 ;
+  wire \$769 ;
+  wire [15:0] \$77 ;
+  wire \$770 ;
+  wire \$771 ;
+  wire [17:0] \$772 ;
+  wire \$773 ;
+  wire \$774 ;
+  wire \$775 ;
+  wire \$776 ;
+  wire \$777 ;
+  wire \$778 ;
+  wire \$779 ;
+  wire [16:0] \$78 ;
+  wire \$780 ;
+  wire \$781 ;
+  wire \$782 ;
+  wire \$783 ;
+  wire \$784 ;
+  wire \$785 ;
+  wire \$786 ;
+  wire \$787 ;
+  wire \$788 ;
+  wire \$789 ;
   wire \$79 ;
-  wire [17:0] \$8 ;
+  wire \$790 ;
+  wire \$791 ;
+  wire \$792 ;
+  wire \$793 ;
+  wire \$794 ;
+  wire \$795 ;
+  wire \$796 ;
+  wire \$797 ;
+  wire \$798 ;
+  wire \$799 ;
+  wire \$8 ;
   wire \$80 ;
-  wire [17:0] \$81 ;
+  wire \$800 ;
+  wire \$801 ;
+  wire \$802 ;
+  reg [11:0] \$803 ;
+  reg [11:0] \$804 ;
+  reg [11:0] \$805 ;
+  reg [11:0] \$806 ;
+  reg [11:0] \$807 ;
+  reg [11:0] \$808 ;
+  reg [11:0] \$809 ;
+  wire \$81 ;
+  reg [7:0] \$810 ;
+  reg [2:0] \$811 ;
+  reg [2:0] \$812 ;
+  reg [11:0] \$813 ;
+  reg [12:0] \$814 ;
+  reg [7:0] \$815 ;
+  reg \$816 ;
+  reg \$817 ;
+  reg [15:0] \$818 ;
+  reg [7:0] \$819 ;
   wire \$82 ;
+  reg [7:0] \$820 ;
+  reg [1:0] \$821 ;
+  reg [31:0] \$822 ;
+  reg [31:0] \$823 ;
+  reg [31:0] \$824 ;
+  reg \$825 ;
+  reg \$826 ;
+  reg \$827 ;
+  reg \$828 ;
+  reg [15:0] \$829 ;
   wire \$83 ;
+  reg [15:0] \$830 ;
+  reg [15:0] \$831 ;
+  reg [7:0] \$832 ;
+  reg [7:0] \$833 ;
+  reg [7:0] \$834 ;
+  reg [7:0] \$835 ;
+  reg [7:0] \$836 ;
+  reg \$837 ;
+  reg [31:0] \$838 ;
+  reg [5:0] \$839 ;
   wire \$84 ;
-  wire [17:0] \$85 ;
-  wire [17:0] \$86 ;
-  wire [17:0] \$87 ;
-  wire [17:0] \$88 ;
+  reg [31:0] \$840 ;
+  reg [2:0] \$841 ;
+  reg [3:0] \$842 ;
+  reg [3:0] \$843 ;
+  reg [6:0] \$844 ;
+  reg [4:0] \$845 ;
+  reg [3:0] \$846 ;
+  reg \$847 ;
+  reg [31:0] \$848 ;
+  reg \$849 ;
+  wire [7:0] \$85 ;
+  reg [2:0] \$850 ;
+  reg [2:0] \$851 ;
+  reg \$852 ;
+  reg \$853 ;
+  reg [31:0] \$854 ;
+  reg \$855 ;
+  reg [1:0] \$856 ;
+  reg \$857 ;
+  reg [8:0] \$858 ;
+  reg [7:0] \$859 ;
+  wire \$86 ;
+  reg [8:0] \$860 ;
+  reg [7:0] \$861 ;
+  reg [8:0] \$862 ;
+  reg [7:0] \$863 ;
+  wire \$87 ;
+  wire \$88 ;
   wire \$89 ;
-  wire [17:0] \$9 ;
-  wire \$90 ;
-  wire \$91 ;
+  wire \$9 ;
+  wire [7:0] \$90 ;
+  wire [8:0] \$91 ;
   wire \$92 ;
-  wire [17:0] \$93 ;
-  wire \$94 ;
-  wire \$95 ;
+  wire \$93 ;
+  wire [7:0] \$94 ;
+  wire [8:0] \$95 ;
   wire \$96 ;
-  wire [17:0] \$97 ;
-  wire [17:0] \$98 ;
-  wire [17:0] \$99 ;
+  wire \$97 ;
+  wire \$98 ;
+  wire [7:0] \$99 ;
   reg [8:0] \$like  = 9'h000;
-  reg [8:0] \$like$388  = 9'h000;
-  reg [8:0] \$like$390  = 9'h000;
+  reg [8:0] \$like$496  = 9'h000;
+  reg [8:0] \$like$498  = 9'h000;
   reg [6:0] \$signature__addr ;
-  wire [6:0] \$signature__addr$100 ;
-  reg [6:0] \$signature__addr$103 ;
-  wire [6:0] \$signature__addr$104 ;
-  reg [6:0] \$signature__addr$107 ;
-  wire [6:0] \$signature__addr$108 ;
-  reg [6:0] \$signature__addr$111 ;
-  wire [6:0] \$signature__addr$112 ;
-  reg [6:0] \$signature__addr$115 ;
-  wire [6:0] \$signature__addr$116 ;
-  reg [6:0] \$signature__addr$119 ;
-  wire [6:0] \$signature__addr$120 ;
-  wire [2:0] \$signature__addr$123 ;
-  wire [2:0] \$signature__addr$124 ;
-  wire [2:0] \$signature__addr$127 ;
-  wire [2:0] \$signature__addr$128 ;
-  wire [2:0] \$signature__addr$131 ;
-  wire [2:0] \$signature__addr$132 ;
-  wire [2:0] \$signature__addr$135 ;
-  wire [2:0] \$signature__addr$136 ;
-  wire [2:0] \$signature__addr$139 ;
-  wire [2:0] \$signature__addr$140 ;
-  wire [2:0] \$signature__addr$143 ;
-  wire [2:0] \$signature__addr$144 ;
-  wire [2:0] \$signature__addr$147 ;
-  wire [2:0] \$signature__addr$148 ;
-  wire [2:0] \$signature__addr$151 ;
-  wire [2:0] \$signature__addr$152 ;
-  wire [2:0] \$signature__addr$155 ;
-  wire [2:0] \$signature__addr$156 ;
-  wire [2:0] \$signature__addr$159 ;
-  wire [2:0] \$signature__addr$160 ;
-  wire [2:0] \$signature__addr$163 ;
-  wire [2:0] \$signature__addr$164 ;
-  wire [2:0] \$signature__addr$167 ;
-  wire [2:0] \$signature__addr$168 ;
-  wire [2:0] \$signature__addr$171 ;
-  wire [2:0] \$signature__addr$172 ;
-  wire [2:0] \$signature__addr$175 ;
-  wire [2:0] \$signature__addr$176 ;
-  wire [2:0] \$signature__addr$179 ;
-  wire [2:0] \$signature__addr$180 ;
-  wire [2:0] \$signature__addr$183 ;
-  wire [2:0] \$signature__addr$184 ;
-  wire [2:0] \$signature__addr$187 ;
-  wire [2:0] \$signature__addr$188 ;
-  wire [2:0] \$signature__addr$191 ;
-  wire [2:0] \$signature__addr$192 ;
-  wire [2:0] \$signature__addr$195 ;
-  wire [2:0] \$signature__addr$196 ;
-  wire [2:0] \$signature__addr$199 ;
-  wire [2:0] \$signature__addr$200 ;
-  wire [2:0] \$signature__addr$203 ;
+  wire [6:0] \$signature__addr$126 ;
+  reg [6:0] \$signature__addr$129 ;
+  wire [6:0] \$signature__addr$131 ;
+  reg [6:0] \$signature__addr$134 ;
+  wire [6:0] \$signature__addr$136 ;
+  reg [6:0] \$signature__addr$139 ;
+  wire [6:0] \$signature__addr$141 ;
+  reg [6:0] \$signature__addr$144 ;
+  wire [6:0] \$signature__addr$146 ;
+  reg [6:0] \$signature__addr$149 ;
+  wire [6:0] \$signature__addr$151 ;
+  reg [6:0] \$signature__addr$154 ;
+  wire [6:0] \$signature__addr$156 ;
+  reg [6:0] \$signature__addr$159 ;
+  wire [6:0] \$signature__addr$161 ;
+  reg [6:0] \$signature__addr$164 ;
+  wire [6:0] \$signature__addr$166 ;
+  reg [6:0] \$signature__addr$169 ;
+  wire [6:0] \$signature__addr$171 ;
+  reg [6:0] \$signature__addr$174 ;
+  wire [6:0] \$signature__addr$176 ;
+  reg [6:0] \$signature__addr$179 ;
+  wire [6:0] \$signature__addr$181 ;
+  reg [6:0] \$signature__addr$184 ;
+  wire [6:0] \$signature__addr$186 ;
+  reg [6:0] \$signature__addr$189 ;
+  wire [6:0] \$signature__addr$191 ;
+  reg [6:0] \$signature__addr$194 ;
+  wire [6:0] \$signature__addr$196 ;
+  reg [6:0] \$signature__addr$199 ;
+  wire [6:0] \$signature__addr$201 ;
   wire [2:0] \$signature__addr$204 ;
-  wire [2:0] \$signature__addr$207 ;
-  wire [2:0] \$signature__addr$208 ;
-  wire [2:0] \$signature__addr$211 ;
-  wire [2:0] \$signature__addr$212 ;
+  wire [2:0] \$signature__addr$205 ;
+  wire [2:0] \$signature__addr$209 ;
+  wire [2:0] \$signature__addr$210 ;
+  wire [2:0] \$signature__addr$214 ;
   wire [2:0] \$signature__addr$215 ;
-  wire [2:0] \$signature__addr$216 ;
-  wire [8:0] \$signature__addr$219 ;
-  reg [8:0] \$signature__addr$369 ;
-  wire [6:0] \$signature__addr$60 ;
-  reg [6:0] \$signature__addr$63 ;
-  wire [6:0] \$signature__addr$64 ;
-  reg [6:0] \$signature__addr$67 ;
-  wire [6:0] \$signature__addr$68 ;
-  reg [6:0] \$signature__addr$71 ;
-  wire [6:0] \$signature__addr$72 ;
-  reg [6:0] \$signature__addr$75 ;
-  wire [6:0] \$signature__addr$76 ;
-  reg [6:0] \$signature__addr$79 ;
-  wire [6:0] \$signature__addr$80 ;
-  reg [6:0] \$signature__addr$83 ;
-  wire [6:0] \$signature__addr$84 ;
-  reg [6:0] \$signature__addr$87 ;
-  wire [6:0] \$signature__addr$88 ;
-  reg [6:0] \$signature__addr$91 ;
-  wire [6:0] \$signature__addr$92 ;
-  reg [6:0] \$signature__addr$95 ;
-  wire [6:0] \$signature__addr$96 ;
-  reg [6:0] \$signature__addr$99 ;
+  wire [2:0] \$signature__addr$219 ;
+  wire [2:0] \$signature__addr$220 ;
+  wire [2:0] \$signature__addr$224 ;
+  wire [2:0] \$signature__addr$225 ;
+  wire [2:0] \$signature__addr$229 ;
+  wire [2:0] \$signature__addr$230 ;
+  wire [2:0] \$signature__addr$234 ;
+  wire [2:0] \$signature__addr$235 ;
+  wire [2:0] \$signature__addr$239 ;
+  wire [2:0] \$signature__addr$240 ;
+  wire [2:0] \$signature__addr$244 ;
+  wire [2:0] \$signature__addr$245 ;
+  wire [2:0] \$signature__addr$249 ;
+  wire [2:0] \$signature__addr$250 ;
+  wire [2:0] \$signature__addr$254 ;
+  wire [2:0] \$signature__addr$255 ;
+  wire [2:0] \$signature__addr$259 ;
+  wire [2:0] \$signature__addr$260 ;
+  wire [2:0] \$signature__addr$264 ;
+  wire [2:0] \$signature__addr$265 ;
+  wire [2:0] \$signature__addr$269 ;
+  wire [2:0] \$signature__addr$270 ;
+  wire [2:0] \$signature__addr$274 ;
+  wire [2:0] \$signature__addr$275 ;
+  wire [2:0] \$signature__addr$279 ;
+  wire [2:0] \$signature__addr$280 ;
+  wire [2:0] \$signature__addr$284 ;
+  wire [2:0] \$signature__addr$285 ;
+  wire [2:0] \$signature__addr$289 ;
+  wire [2:0] \$signature__addr$290 ;
+  wire [2:0] \$signature__addr$294 ;
+  wire [2:0] \$signature__addr$295 ;
+  wire [2:0] \$signature__addr$299 ;
+  wire [2:0] \$signature__addr$300 ;
+  wire [2:0] \$signature__addr$304 ;
+  wire [2:0] \$signature__addr$305 ;
+  wire [2:0] \$signature__addr$309 ;
+  wire [2:0] \$signature__addr$310 ;
+  wire [2:0] \$signature__addr$314 ;
+  wire [2:0] \$signature__addr$315 ;
+  wire [2:0] \$signature__addr$319 ;
+  wire [2:0] \$signature__addr$320 ;
+  wire [8:0] \$signature__addr$324 ;
+  reg [8:0] \$signature__addr$474 ;
   wire [31:0] \$signature__data ;
-  wire [31:0] \$signature__data$101 ;
-  wire [31:0] \$signature__data$105 ;
-  wire [31:0] \$signature__data$109 ;
-  wire [31:0] \$signature__data$113 ;
-  wire [31:0] \$signature__data$117 ;
-  wire [31:0] \$signature__data$121 ;
-  wire [31:0] \$signature__data$125 ;
-  wire [31:0] \$signature__data$129 ;
-  wire [31:0] \$signature__data$133 ;
+  wire [31:0] \$signature__data$132 ;
   wire [31:0] \$signature__data$137 ;
-  wire [31:0] \$signature__data$141 ;
-  wire [31:0] \$signature__data$145 ;
-  wire [31:0] \$signature__data$149 ;
-  wire [31:0] \$signature__data$153 ;
+  wire [31:0] \$signature__data$142 ;
+  wire [31:0] \$signature__data$147 ;
+  wire [31:0] \$signature__data$152 ;
   wire [31:0] \$signature__data$157 ;
-  wire [31:0] \$signature__data$161 ;
-  wire [31:0] \$signature__data$165 ;
-  wire [31:0] \$signature__data$169 ;
-  wire [31:0] \$signature__data$173 ;
+  wire [31:0] \$signature__data$162 ;
+  wire [31:0] \$signature__data$167 ;
+  wire [31:0] \$signature__data$172 ;
   wire [31:0] \$signature__data$177 ;
-  wire [31:0] \$signature__data$181 ;
-  wire [31:0] \$signature__data$185 ;
-  wire [5:0] \$signature__data$189 ;
-  wire [5:0] \$signature__data$193 ;
-  wire [5:0] \$signature__data$197 ;
-  wire [5:0] \$signature__data$201 ;
-  wire [5:0] \$signature__data$205 ;
-  wire [5:0] \$signature__data$209 ;
-  wire [5:0] \$signature__data$213 ;
-  wire [5:0] \$signature__data$217 ;
-  wire [63:0] \$signature__data$222 ;
-  wire [31:0] \$signature__data$227 ;
-  wire [31:0] \$signature__data$228 ;
-  wire [31:0] \$signature__data$229 ;
-  wire [31:0] \$signature__data$230 ;
+  wire [31:0] \$signature__data$182 ;
+  wire [31:0] \$signature__data$187 ;
+  wire [31:0] \$signature__data$192 ;
+  wire [31:0] \$signature__data$197 ;
+  wire [31:0] \$signature__data$202 ;
+  wire [31:0] \$signature__data$206 ;
+  wire [31:0] \$signature__data$211 ;
+  wire [31:0] \$signature__data$216 ;
+  wire [31:0] \$signature__data$221 ;
+  wire [31:0] \$signature__data$226 ;
   wire [31:0] \$signature__data$231 ;
-  wire [31:0] \$signature__data$232 ;
-  wire [31:0] \$signature__data$233 ;
-  wire [31:0] \$signature__data$234 ;
-  wire [31:0] \$signature__data$237 ;
-  wire [31:0] \$signature__data$238 ;
-  wire [31:0] \$signature__data$239 ;
-  wire [31:0] \$signature__data$240 ;
+  wire [31:0] \$signature__data$236 ;
   wire [31:0] \$signature__data$241 ;
-  wire [31:0] \$signature__data$242 ;
-  wire [31:0] \$signature__data$243 ;
-  wire [31:0] \$signature__data$244 ;
   wire [31:0] \$signature__data$246 ;
-  wire [31:0] \$signature__data$247 ;
-  wire [31:0] \$signature__data$248 ;
-  wire [31:0] \$signature__data$249 ;
-  wire [31:0] \$signature__data$250 ;
   wire [31:0] \$signature__data$251 ;
-  wire [31:0] \$signature__data$252 ;
-  wire [31:0] \$signature__data$253 ;
-  wire [31:0] \$signature__data$255 ;
   wire [31:0] \$signature__data$256 ;
-  wire [31:0] \$signature__data$257 ;
-  wire [31:0] \$signature__data$258 ;
-  wire [31:0] \$signature__data$259 ;
-  wire [31:0] \$signature__data$260 ;
   wire [31:0] \$signature__data$261 ;
-  wire [31:0] \$signature__data$262 ;
-  wire [5:0] \$signature__data$264 ;
-  wire [5:0] \$signature__data$265 ;
-  wire [5:0] \$signature__data$266 ;
-  wire [5:0] \$signature__data$267 ;
-  wire [5:0] \$signature__data$268 ;
-  wire [5:0] \$signature__data$269 ;
-  wire [5:0] \$signature__data$270 ;
-  wire [5:0] \$signature__data$271 ;
-  reg [63:0] \$signature__data$371 ;
-  wire [31:0] \$signature__data$65 ;
-  wire [31:0] \$signature__data$69 ;
-  wire [31:0] \$signature__data$73 ;
-  wire [31:0] \$signature__data$77 ;
-  wire [31:0] \$signature__data$81 ;
-  wire [31:0] \$signature__data$85 ;
-  wire [31:0] \$signature__data$89 ;
-  wire [31:0] \$signature__data$93 ;
-  wire [31:0] \$signature__data$97 ;
-  wire [3:0] \$signature__en ;
-  wire [3:0] \$signature__en$102 ;
-  wire [3:0] \$signature__en$106 ;
-  wire [3:0] \$signature__en$110 ;
-  wire [3:0] \$signature__en$114 ;
-  wire [3:0] \$signature__en$118 ;
-  wire [3:0] \$signature__en$122 ;
-  wire \$signature__en$126 ;
+  wire [31:0] \$signature__data$266 ;
+  wire [31:0] \$signature__data$271 ;
+  wire [31:0] \$signature__data$276 ;
+  wire [31:0] \$signature__data$281 ;
+  wire [5:0] \$signature__data$286 ;
+  wire [5:0] \$signature__data$291 ;
+  wire [5:0] \$signature__data$296 ;
+  wire [5:0] \$signature__data$301 ;
+  wire [5:0] \$signature__data$306 ;
+  wire [5:0] \$signature__data$311 ;
+  wire [5:0] \$signature__data$316 ;
+  wire [5:0] \$signature__data$321 ;
+  wire [63:0] \$signature__data$327 ;
+  wire [31:0] \$signature__data$332 ;
+  wire [31:0] \$signature__data$333 ;
+  wire [31:0] \$signature__data$334 ;
+  wire [31:0] \$signature__data$335 ;
+  wire [31:0] \$signature__data$336 ;
+  wire [31:0] \$signature__data$337 ;
+  wire [31:0] \$signature__data$338 ;
+  wire [31:0] \$signature__data$339 ;
+  wire [31:0] \$signature__data$342 ;
+  wire [31:0] \$signature__data$343 ;
+  wire [31:0] \$signature__data$344 ;
+  wire [31:0] \$signature__data$345 ;
+  wire [31:0] \$signature__data$346 ;
+  wire [31:0] \$signature__data$347 ;
+  wire [31:0] \$signature__data$348 ;
+  wire [31:0] \$signature__data$349 ;
+  wire [31:0] \$signature__data$351 ;
+  wire [31:0] \$signature__data$352 ;
+  wire [31:0] \$signature__data$353 ;
+  wire [31:0] \$signature__data$354 ;
+  wire [31:0] \$signature__data$355 ;
+  wire [31:0] \$signature__data$356 ;
+  wire [31:0] \$signature__data$357 ;
+  wire [31:0] \$signature__data$358 ;
+  wire [31:0] \$signature__data$360 ;
+  wire [31:0] \$signature__data$361 ;
+  wire [31:0] \$signature__data$362 ;
+  wire [31:0] \$signature__data$363 ;
+  wire [31:0] \$signature__data$364 ;
+  wire [31:0] \$signature__data$365 ;
+  wire [31:0] \$signature__data$366 ;
+  wire [31:0] \$signature__data$367 ;
+  wire [5:0] \$signature__data$369 ;
+  wire [5:0] \$signature__data$370 ;
+  wire [5:0] \$signature__data$371 ;
+  wire [5:0] \$signature__data$372 ;
+  wire [5:0] \$signature__data$373 ;
+  wire [5:0] \$signature__data$374 ;
+  wire [5:0] \$signature__data$375 ;
+  wire [5:0] \$signature__data$376 ;
+  reg [63:0] \$signature__data$476 ;
+  wire \$signature__en ;
+  wire [3:0] \$signature__en$128 ;
   wire \$signature__en$130 ;
-  wire \$signature__en$134 ;
-  wire \$signature__en$138 ;
-  wire \$signature__en$142 ;
-  wire \$signature__en$146 ;
+  wire [3:0] \$signature__en$133 ;
+  wire \$signature__en$135 ;
+  wire [3:0] \$signature__en$138 ;
+  wire \$signature__en$140 ;
+  wire [3:0] \$signature__en$143 ;
+  wire \$signature__en$145 ;
+  wire [3:0] \$signature__en$148 ;
   wire \$signature__en$150 ;
-  wire \$signature__en$154 ;
-  wire \$signature__en$158 ;
-  wire \$signature__en$162 ;
-  wire \$signature__en$166 ;
+  wire [3:0] \$signature__en$153 ;
+  wire \$signature__en$155 ;
+  wire [3:0] \$signature__en$158 ;
+  wire \$signature__en$160 ;
+  wire [3:0] \$signature__en$163 ;
+  wire \$signature__en$165 ;
+  wire [3:0] \$signature__en$168 ;
   wire \$signature__en$170 ;
-  wire \$signature__en$174 ;
-  wire \$signature__en$178 ;
-  wire \$signature__en$182 ;
-  wire \$signature__en$186 ;
+  wire [3:0] \$signature__en$173 ;
+  wire \$signature__en$175 ;
+  wire [3:0] \$signature__en$178 ;
+  wire \$signature__en$180 ;
+  wire [3:0] \$signature__en$183 ;
+  wire \$signature__en$185 ;
+  wire [3:0] \$signature__en$188 ;
   wire \$signature__en$190 ;
-  wire \$signature__en$194 ;
-  wire \$signature__en$198 ;
-  wire \$signature__en$202 ;
-  wire \$signature__en$206 ;
-  wire \$signature__en$210 ;
-  wire \$signature__en$214 ;
+  wire [3:0] \$signature__en$193 ;
+  wire \$signature__en$195 ;
+  wire [3:0] \$signature__en$198 ;
+  wire \$signature__en$200 ;
+  wire [3:0] \$signature__en$203 ;
+  wire \$signature__en$207 ;
+  wire \$signature__en$208 ;
+  wire \$signature__en$212 ;
+  wire \$signature__en$213 ;
+  wire \$signature__en$217 ;
   wire \$signature__en$218 ;
-  reg [7:0] \$signature__en$380 ;
-  wire [3:0] \$signature__en$66 ;
-  wire [3:0] \$signature__en$70 ;
-  wire [3:0] \$signature__en$74 ;
-  wire [3:0] \$signature__en$78 ;
-  wire [3:0] \$signature__en$82 ;
-  wire [3:0] \$signature__en$86 ;
-  wire [3:0] \$signature__en$90 ;
-  wire [3:0] \$signature__en$94 ;
-  wire [3:0] \$signature__en$98 ;
+  wire \$signature__en$222 ;
+  wire \$signature__en$223 ;
+  wire \$signature__en$227 ;
+  wire \$signature__en$228 ;
+  wire \$signature__en$232 ;
+  wire \$signature__en$233 ;
+  wire \$signature__en$237 ;
+  wire \$signature__en$238 ;
+  wire \$signature__en$242 ;
+  wire \$signature__en$243 ;
+  wire \$signature__en$247 ;
+  wire \$signature__en$248 ;
+  wire \$signature__en$252 ;
+  wire \$signature__en$253 ;
+  wire \$signature__en$257 ;
+  wire \$signature__en$258 ;
+  wire \$signature__en$262 ;
+  wire \$signature__en$263 ;
+  wire \$signature__en$267 ;
+  wire \$signature__en$268 ;
+  wire \$signature__en$272 ;
+  wire \$signature__en$273 ;
+  wire \$signature__en$277 ;
+  wire \$signature__en$278 ;
+  wire \$signature__en$282 ;
+  wire \$signature__en$283 ;
+  wire \$signature__en$287 ;
+  wire \$signature__en$288 ;
+  wire \$signature__en$292 ;
+  wire \$signature__en$293 ;
+  wire \$signature__en$297 ;
+  wire \$signature__en$298 ;
+  wire \$signature__en$302 ;
+  wire \$signature__en$303 ;
+  wire \$signature__en$307 ;
+  wire \$signature__en$308 ;
+  wire \$signature__en$312 ;
+  wire \$signature__en$313 ;
+  wire \$signature__en$317 ;
+  wire \$signature__en$318 ;
+  wire \$signature__en$322 ;
+  wire \$signature__en$323 ;
+  reg [7:0] \$signature__en$485 ;
   wire [8:0] a_in__0;
   wire [8:0] a_in__1;
   wire [8:0] a_in__2;
@@ -866,49 +1142,53 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   reg [7:0] a_zp = 8'h00;
   reg [7:0] a_zp_d;
   wire [31:0] acc;
-  wire [31:0] \acc$304 ;
-  wire [31:0] \acc$313 ;
-  wire [31:0] \acc$322 ;
-  wire [31:0] \acc$331 ;
-  wire [31:0] \acc$340 ;
-  wire [31:0] \acc$349 ;
-  wire [31:0] \acc$358 ;
+  wire [31:0] \acc$409 ;
+  wire [31:0] \acc$418 ;
+  wire [31:0] \acc$427 ;
+  wire [31:0] \acc$436 ;
+  wire [31:0] \acc$445 ;
+  wire [31:0] \acc$454 ;
+  wire [31:0] \acc$463 ;
+  output [31:0] act_feed;
+  reg [31:0] act_feed = 32'd0;
   reg [7:0] act_max = 8'h7f;
   (* init = 8'h7f *)
-  wire [7:0] \act_max$302 ;
+  wire [7:0] \act_max$407 ;
   (* init = 8'h7f *)
-  wire [7:0] \act_max$311 ;
+  wire [7:0] \act_max$416 ;
   (* init = 8'h7f *)
-  wire [7:0] \act_max$320 ;
+  wire [7:0] \act_max$425 ;
   (* init = 8'h7f *)
-  wire [7:0] \act_max$329 ;
+  wire [7:0] \act_max$434 ;
   (* init = 8'h7f *)
-  wire [7:0] \act_max$338 ;
+  wire [7:0] \act_max$443 ;
   (* init = 8'h7f *)
-  wire [7:0] \act_max$347 ;
+  wire [7:0] \act_max$452 ;
   (* init = 8'h7f *)
-  wire [7:0] \act_max$356 ;
+  wire [7:0] \act_max$461 ;
   (* init = 8'h7f *)
-  wire [7:0] \act_max$365 ;
+  wire [7:0] \act_max$470 ;
   reg [7:0] act_max_d;
   reg [7:0] act_min = 8'h80;
   (* init = 8'h80 *)
-  wire [7:0] \act_min$301 ;
+  wire [7:0] \act_min$406 ;
   (* init = 8'h80 *)
-  wire [7:0] \act_min$310 ;
+  wire [7:0] \act_min$415 ;
   (* init = 8'h80 *)
-  wire [7:0] \act_min$319 ;
+  wire [7:0] \act_min$424 ;
   (* init = 8'h80 *)
-  wire [7:0] \act_min$328 ;
+  wire [7:0] \act_min$433 ;
   (* init = 8'h80 *)
-  wire [7:0] \act_min$337 ;
+  wire [7:0] \act_min$442 ;
   (* init = 8'h80 *)
-  wire [7:0] \act_min$346 ;
+  wire [7:0] \act_min$451 ;
   (* init = 8'h80 *)
-  wire [7:0] \act_min$355 ;
+  wire [7:0] \act_min$460 ;
   (* init = 8'h80 *)
-  wire [7:0] \act_min$364 ;
+  wire [7:0] \act_min$469 ;
   reg [7:0] act_min_d;
+  output [31:0] act_sram;
+  reg [31:0] act_sram = 32'd0;
   wire [8:0] b_in__0;
   wire [8:0] b_in__1;
   wire [8:0] b_in__2;
@@ -919,14 +1199,15 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   wire [8:0] b_in__7;
   reg [7:0] b_zp = 8'h00;
   reg [7:0] b_zp_d;
+  reg below_hyst;
   wire [31:0] bias;
-  wire [31:0] \bias$306 ;
-  wire [31:0] \bias$315 ;
-  wire [31:0] \bias$324 ;
-  wire [31:0] \bias$333 ;
-  wire [31:0] \bias$342 ;
-  wire [31:0] \bias$351 ;
-  wire [31:0] \bias$360 ;
+  wire [31:0] \bias$411 ;
+  wire [31:0] \bias$420 ;
+  wire [31:0] \bias$429 ;
+  wire [31:0] \bias$438 ;
+  wire [31:0] \bias$447 ;
+  wire [31:0] \bias$456 ;
+  wire [31:0] \bias$465 ;
   output bus__ack;
   reg bus__ack = 1'h0;
   input [20:0] bus__adr;
@@ -946,7 +1227,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   output busy;
   reg busy = 1'h0;
   (* init = 1'h0 *)
-  wire \busy$13 ;
+  wire \busy$78 ;
   reg busy_d;
   reg [1:0] byte_sel = 2'h0;
   reg [31:0] c_word;
@@ -985,20 +1266,23 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   reg [3:0] drain_d;
   wire [2:0] drain_row;
   wire draining;
+  output [1:0] dvfs_level;
+  wire [1:0] dvfs_level;
   reg ecc_ue = 1'h0;
   reg error = 1'h0;
   reg error_d;
   reg feeding;
   reg i_valid;
-  wire \i_valid$303 ;
-  wire \i_valid$312 ;
-  wire \i_valid$321 ;
-  wire \i_valid$330 ;
-  wire \i_valid$339 ;
-  wire \i_valid$348 ;
-  wire \i_valid$357 ;
+  wire \i_valid$408 ;
+  wire \i_valid$417 ;
+  wire \i_valid$426 ;
+  wire \i_valid$435 ;
+  wire \i_valid$444 ;
+  wire \i_valid$453 ;
+  wire \i_valid$462 ;
   reg [3:0] ib = 4'h0;
   reg [3:0] ib_d;
+  wire implausible;
   output irq;
   wire irq;
   reg irq_en = 1'h0;
@@ -1008,44 +1292,46 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   reg [6:0] k = 7'h00;
   reg [6:0] k_d;
   wire [7:0] lane_en;
+  wire [2:0] lvl0;
   wire [3:0] m_blocks;
   wire [31:0] mult;
-  wire [31:0] \mult$307 ;
-  wire [31:0] \mult$316 ;
-  wire [31:0] \mult$325 ;
-  wire [31:0] \mult$334 ;
-  wire [31:0] \mult$343 ;
-  wire [31:0] \mult$352 ;
-  wire [31:0] \mult$361 ;
+  wire [31:0] \mult$412 ;
+  wire [31:0] \mult$421 ;
+  wire [31:0] \mult$430 ;
+  wire [31:0] \mult$439 ;
+  wire [31:0] \mult$448 ;
+  wire [31:0] \mult$457 ;
+  wire [31:0] \mult$466 ;
   wire [3:0] n_blocks;
+  reg [2:0] new_level;
   reg [7:0] nxt_en = 8'h00;
-  reg [7:0] \nxt_en$389  = 8'h00;
-  reg [7:0] \nxt_en$391  = 8'h00;
+  reg [7:0] \nxt_en$497  = 8'h00;
+  reg [7:0] \nxt_en$499  = 8'h00;
   wire [7:0] out;
-  wire [7:0] \out$373 ;
-  wire [7:0] \out$374 ;
-  wire [7:0] \out$375 ;
-  wire [7:0] \out$376 ;
-  wire [7:0] \out$377 ;
-  wire [7:0] \out$378 ;
-  wire [7:0] \out$379 ;
+  wire [7:0] \out$478 ;
+  wire [7:0] \out$479 ;
+  wire [7:0] \out$480 ;
+  wire [7:0] \out$481 ;
+  wire [7:0] \out$482 ;
+  wire [7:0] \out$483 ;
+  wire [7:0] \out$484 ;
   reg [7:0] out_zp = 8'h00;
   (* init = 8'h00 *)
-  wire [7:0] \out_zp$300 ;
+  wire [7:0] \out_zp$405 ;
   (* init = 8'h00 *)
-  wire [7:0] \out_zp$309 ;
+  wire [7:0] \out_zp$414 ;
   (* init = 8'h00 *)
-  wire [7:0] \out_zp$318 ;
+  wire [7:0] \out_zp$423 ;
   (* init = 8'h00 *)
-  wire [7:0] \out_zp$327 ;
+  wire [7:0] \out_zp$432 ;
   (* init = 8'h00 *)
-  wire [7:0] \out_zp$336 ;
+  wire [7:0] \out_zp$441 ;
   (* init = 8'h00 *)
-  wire [7:0] \out_zp$345 ;
+  wire [7:0] \out_zp$450 ;
   (* init = 8'h00 *)
-  wire [7:0] \out_zp$354 ;
+  wire [7:0] \out_zp$459 ;
   (* init = 8'h00 *)
-  wire [7:0] \out_zp$363 ;
+  wire [7:0] \out_zp$468 ;
   reg [7:0] out_zp_d;
   reg per_channel = 1'h0;
   reg per_channel_d;
@@ -1064,28 +1350,97 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   reg [15:0] reg_n = 16'h0000;
   reg [15:0] reg_n_d;
   reg [31:0] reg_rdata = 32'd0;
+  wire reg_write;
   wire [6:0] row;
   input rst;
   wire rst;
+  wire [7:0] run_next;
   wire served;
   wire [5:0] shift;
-  wire [5:0] \shift$308 ;
-  wire [5:0] \shift$317 ;
-  wire [5:0] \shift$326 ;
-  wire [5:0] \shift$335 ;
-  wire [5:0] \shift$344 ;
-  wire [5:0] \shift$353 ;
-  wire [5:0] \shift$362 ;
-  reg start;
+  wire [5:0] \shift$413 ;
+  wire [5:0] \shift$422 ;
+  wire [5:0] \shift$431 ;
+  wire [5:0] \shift$440 ;
+  wire [5:0] \shift$449 ;
+  wire [5:0] \shift$458 ;
+  wire [5:0] \shift$467 ;
+  wire start;
+  input [11:0] therm_code;
+  wire [11:0] therm_code;
+  reg therm_cool = 1'h0;
+  reg therm_cool_d;
+  reg [11:0] therm_crit = 12'h598;
+  reg [11:0] therm_crit_d;
+  reg [7:0] therm_faults = 8'h00;
+  wire [7:0] therm_faults_d;
+  reg [11:0] therm_hyst = 12'h020;
+  reg [11:0] therm_hyst_d;
+  (* init = 3'h0 *)
+  wire [2:0] therm_level;
+  wire [2:0] therm_level_d;
+  reg [1:0] therm_phase = 2'h0;
+  wire [1:0] therm_phase_d;
+  reg [12:0] therm_prev = 13'h1000;
+  reg [12:0] therm_prev_d;
+  reg [15:0] therm_raises = 16'h0000;
+  wire [15:0] therm_raises_d;
+  reg [11:0] therm_range_max = 12'h6b0;
+  reg [11:0] therm_range_max_d;
+  reg [11:0] therm_range_min = 12'h0c0;
+  reg [11:0] therm_range_min_d;
+  reg [7:0] therm_run = 8'h00;
+  reg [7:0] therm_run_d;
+  reg [2:0] therm_safe_level = 3'h2;
+  reg [2:0] therm_safe_level_d;
+  input therm_sample;
+  wire therm_sample;
+  reg therm_sensor_fault = 1'h0;
+  wire therm_sensor_fault_d;
+  reg [7:0] therm_shutdowns = 8'h00;
+  wire [7:0] therm_shutdowns_d;
+  reg [7:0] therm_stuck_samples = 8'h40;
+  reg [7:0] therm_stuck_samples_d;
+  reg [11:0] therm_temp = 12'h000;
+  reg [11:0] therm_temp_d;
+  wire therm_tmr_mismatch;
+  reg [11:0] therm_trip1 = 12'h4a8;
+  reg [11:0] therm_trip1_d;
+  reg [11:0] therm_trip2 = 12'h4f8;
+  reg [11:0] therm_trip2_d;
+  reg [11:0] therm_trip3 = 12'h548;
+  reg [11:0] therm_trip3_d;
+  (* init = 32'd0 *)
+  wire [31:0] thr_act_feed;
+  (* init = 32'd0 *)
+  wire [31:0] thr_act_sram;
+  (* init = 1'h0 *)
+  wire thr_busy;
+  wire thr_ce;
+  wire [11:0] thr_code;
+  wire [1:0] thr_dvfs;
+  wire thr_feed_step;
+  (* init = 3'h0 *)
+  wire [2:0] thr_level;
+  wire [3:0] thr_reg_addr;
+  reg [31:0] thr_reg_rdata;
+  wire [31:0] thr_reg_wdata;
+  wire thr_reg_we;
+  wire thr_sample;
+  wire [7:0] thr_sram_access;
+  reg thr_start;
+  output [2:0] throttle_level;
+  reg [2:0] throttle_level = 3'h0;
+  reg [31:0] throttled = 32'd0;
   reg [31:0] tmr_errors = 32'd0;
   reg tmr_flag = 1'h0;
   wire tmr_mismatch;
+  wire [1:0] up;
   reg valid = 1'h0;
   reg [31:0] value;
-  reg [31:0] \value$236 ;
-  reg [31:0] \value$245 ;
-  reg [31:0] \value$254 ;
-  reg [31:0] \value$263 ;
+  reg [31:0] \value$341 ;
+  reg [31:0] \value$350 ;
+  reg [31:0] \value$359 ;
+  reg [31:0] \value$368 ;
   reg [4:0] \wait  = 5'h00;
   reg [4:0] wait_d;
   wire [8:0] wr_addr;
@@ -1222,20 +1577,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     a_bank0[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en [0])
-      a_bank0[{ \$16 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en [1])
-      a_bank0[{ \$16 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en [2])
-      a_bank0[{ \$16 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en [3])
-      a_bank0[{ \$16 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$128 [0])
+      a_bank0[{ \$139 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$128 [1])
+      a_bank0[{ \$139 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$128 [2])
+      a_bank0[{ \$139 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$128 [3])
+      a_bank0[{ \$139 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _0_;
   always @(posedge clk) begin
-    _0_ <= a_bank0[\$signature__addr ];
+    if (\$signature__en ) begin
+      _0_ <= a_bank0[\$signature__addr ];
+    end
   end
-  assign \$signature__data$227  = _0_;
+  assign \$signature__data$332  = _0_;
   reg [31:0] a_bank1 [127:0];
   initial begin
     a_bank1[0] = 32'd0;
@@ -1368,20 +1725,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     a_bank1[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$66 [0])
-      a_bank1[{ \$28 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$66 [1])
-      a_bank1[{ \$28 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$66 [2])
-      a_bank1[{ \$28 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$66 [3])
-      a_bank1[{ \$28 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$133 [0])
+      a_bank1[{ \$152 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$133 [1])
+      a_bank1[{ \$152 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$133 [2])
+      a_bank1[{ \$152 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$133 [3])
+      a_bank1[{ \$152 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _1_;
   always @(posedge clk) begin
-    _1_ <= a_bank1[\$signature__addr$63 ];
+    if (\$signature__en$130 ) begin
+      _1_ <= a_bank1[\$signature__addr$129 ];
+    end
   end
-  assign \$signature__data$228  = _1_;
+  assign \$signature__data$333  = _1_;
   reg [31:0] a_bank2 [127:0];
   initial begin
     a_bank2[0] = 32'd0;
@@ -1514,20 +1873,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     a_bank2[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$70 [0])
-      a_bank2[{ \$40 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$70 [1])
-      a_bank2[{ \$40 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$70 [2])
-      a_bank2[{ \$40 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$70 [3])
-      a_bank2[{ \$40 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$138 [0])
+      a_bank2[{ \$165 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$138 [1])
+      a_bank2[{ \$165 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$138 [2])
+      a_bank2[{ \$165 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$138 [3])
+      a_bank2[{ \$165 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _2_;
   always @(posedge clk) begin
-    _2_ <= a_bank2[\$signature__addr$67 ];
+    if (\$signature__en$135 ) begin
+      _2_ <= a_bank2[\$signature__addr$134 ];
+    end
   end
-  assign \$signature__data$229  = _2_;
+  assign \$signature__data$334  = _2_;
   reg [31:0] a_bank3 [127:0];
   initial begin
     a_bank3[0] = 32'd0;
@@ -1660,20 +2021,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     a_bank3[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$74 [0])
-      a_bank3[{ \$52 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$74 [1])
-      a_bank3[{ \$52 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$74 [2])
-      a_bank3[{ \$52 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$74 [3])
-      a_bank3[{ \$52 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$143 [0])
+      a_bank3[{ \$178 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$143 [1])
+      a_bank3[{ \$178 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$143 [2])
+      a_bank3[{ \$178 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$143 [3])
+      a_bank3[{ \$178 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _3_;
   always @(posedge clk) begin
-    _3_ <= a_bank3[\$signature__addr$71 ];
+    if (\$signature__en$140 ) begin
+      _3_ <= a_bank3[\$signature__addr$139 ];
+    end
   end
-  assign \$signature__data$230  = _3_;
+  assign \$signature__data$335  = _3_;
   reg [31:0] a_bank4 [127:0];
   initial begin
     a_bank4[0] = 32'd0;
@@ -1806,20 +2169,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     a_bank4[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$78 [0])
-      a_bank4[{ \$64 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$78 [1])
-      a_bank4[{ \$64 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$78 [2])
-      a_bank4[{ \$64 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$78 [3])
-      a_bank4[{ \$64 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$148 [0])
+      a_bank4[{ \$191 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$148 [1])
+      a_bank4[{ \$191 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$148 [2])
+      a_bank4[{ \$191 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$148 [3])
+      a_bank4[{ \$191 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _4_;
   always @(posedge clk) begin
-    _4_ <= a_bank4[\$signature__addr$75 ];
+    if (\$signature__en$145 ) begin
+      _4_ <= a_bank4[\$signature__addr$144 ];
+    end
   end
-  assign \$signature__data$231  = _4_;
+  assign \$signature__data$336  = _4_;
   reg [31:0] a_bank5 [127:0];
   initial begin
     a_bank5[0] = 32'd0;
@@ -1952,20 +2317,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     a_bank5[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$82 [0])
-      a_bank5[{ \$76 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$82 [1])
-      a_bank5[{ \$76 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$82 [2])
-      a_bank5[{ \$76 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$82 [3])
-      a_bank5[{ \$76 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$153 [0])
+      a_bank5[{ \$204 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$153 [1])
+      a_bank5[{ \$204 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$153 [2])
+      a_bank5[{ \$204 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$153 [3])
+      a_bank5[{ \$204 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _5_;
   always @(posedge clk) begin
-    _5_ <= a_bank5[\$signature__addr$79 ];
+    if (\$signature__en$150 ) begin
+      _5_ <= a_bank5[\$signature__addr$149 ];
+    end
   end
-  assign \$signature__data$232  = _5_;
+  assign \$signature__data$337  = _5_;
   reg [31:0] a_bank6 [127:0];
   initial begin
     a_bank6[0] = 32'd0;
@@ -2098,20 +2465,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     a_bank6[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$86 [0])
-      a_bank6[{ \$88 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$86 [1])
-      a_bank6[{ \$88 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$86 [2])
-      a_bank6[{ \$88 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$86 [3])
-      a_bank6[{ \$88 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$158 [0])
+      a_bank6[{ \$217 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$158 [1])
+      a_bank6[{ \$217 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$158 [2])
+      a_bank6[{ \$217 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$158 [3])
+      a_bank6[{ \$217 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _6_;
   always @(posedge clk) begin
-    _6_ <= a_bank6[\$signature__addr$83 ];
+    if (\$signature__en$155 ) begin
+      _6_ <= a_bank6[\$signature__addr$154 ];
+    end
   end
-  assign \$signature__data$233  = _6_;
+  assign \$signature__data$338  = _6_;
   reg [31:0] a_bank7 [127:0];
   initial begin
     a_bank7[0] = 32'd0;
@@ -2244,20 +2613,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     a_bank7[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$90 [0])
-      a_bank7[{ \$100 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$90 [1])
-      a_bank7[{ \$100 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$90 [2])
-      a_bank7[{ \$100 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$90 [3])
-      a_bank7[{ \$100 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$163 [0])
+      a_bank7[{ \$230 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$163 [1])
+      a_bank7[{ \$230 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$163 [2])
+      a_bank7[{ \$230 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$163 [3])
+      a_bank7[{ \$230 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _7_;
   always @(posedge clk) begin
-    _7_ <= a_bank7[\$signature__addr$87 ];
+    if (\$signature__en$160 ) begin
+      _7_ <= a_bank7[\$signature__addr$159 ];
+    end
   end
-  assign \$signature__data$234  = _7_;
+  assign \$signature__data$339  = _7_;
   reg [31:0] b_bank0 [127:0];
   initial begin
     b_bank0[0] = 32'd0;
@@ -2390,20 +2761,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     b_bank0[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$94 [0])
-      b_bank0[{ \$112 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$94 [1])
-      b_bank0[{ \$112 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$94 [2])
-      b_bank0[{ \$112 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$94 [3])
-      b_bank0[{ \$112 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$168 [0])
+      b_bank0[{ \$243 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$168 [1])
+      b_bank0[{ \$243 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$168 [2])
+      b_bank0[{ \$243 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$168 [3])
+      b_bank0[{ \$243 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _8_;
   always @(posedge clk) begin
-    _8_ <= b_bank0[\$signature__addr$91 ];
+    if (\$signature__en$165 ) begin
+      _8_ <= b_bank0[\$signature__addr$164 ];
+    end
   end
-  assign \$signature__data$237  = _8_;
+  assign \$signature__data$342  = _8_;
   reg [31:0] b_bank1 [127:0];
   initial begin
     b_bank1[0] = 32'd0;
@@ -2536,20 +2909,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     b_bank1[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$98 [0])
-      b_bank1[{ \$124 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$98 [1])
-      b_bank1[{ \$124 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$98 [2])
-      b_bank1[{ \$124 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$98 [3])
-      b_bank1[{ \$124 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$173 [0])
+      b_bank1[{ \$256 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$173 [1])
+      b_bank1[{ \$256 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$173 [2])
+      b_bank1[{ \$256 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$173 [3])
+      b_bank1[{ \$256 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _9_;
   always @(posedge clk) begin
-    _9_ <= b_bank1[\$signature__addr$95 ];
+    if (\$signature__en$170 ) begin
+      _9_ <= b_bank1[\$signature__addr$169 ];
+    end
   end
-  assign \$signature__data$238  = _9_;
+  assign \$signature__data$343  = _9_;
   reg [31:0] b_bank2 [127:0];
   initial begin
     b_bank2[0] = 32'd0;
@@ -2682,20 +3057,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     b_bank2[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$102 [0])
-      b_bank2[{ \$136 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$102 [1])
-      b_bank2[{ \$136 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$102 [2])
-      b_bank2[{ \$136 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$102 [3])
-      b_bank2[{ \$136 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$178 [0])
+      b_bank2[{ \$269 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$178 [1])
+      b_bank2[{ \$269 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$178 [2])
+      b_bank2[{ \$269 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$178 [3])
+      b_bank2[{ \$269 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _10_;
   always @(posedge clk) begin
-    _10_ <= b_bank2[\$signature__addr$99 ];
+    if (\$signature__en$175 ) begin
+      _10_ <= b_bank2[\$signature__addr$174 ];
+    end
   end
-  assign \$signature__data$239  = _10_;
+  assign \$signature__data$344  = _10_;
   reg [31:0] b_bank3 [127:0];
   initial begin
     b_bank3[0] = 32'd0;
@@ -2828,20 +3205,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     b_bank3[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$106 [0])
-      b_bank3[{ \$148 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$106 [1])
-      b_bank3[{ \$148 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$106 [2])
-      b_bank3[{ \$148 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$106 [3])
-      b_bank3[{ \$148 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$183 [0])
+      b_bank3[{ \$282 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$183 [1])
+      b_bank3[{ \$282 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$183 [2])
+      b_bank3[{ \$282 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$183 [3])
+      b_bank3[{ \$282 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _11_;
   always @(posedge clk) begin
-    _11_ <= b_bank3[\$signature__addr$103 ];
+    if (\$signature__en$180 ) begin
+      _11_ <= b_bank3[\$signature__addr$179 ];
+    end
   end
-  assign \$signature__data$240  = _11_;
+  assign \$signature__data$345  = _11_;
   reg [31:0] b_bank4 [127:0];
   initial begin
     b_bank4[0] = 32'd0;
@@ -2974,20 +3353,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     b_bank4[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$110 [0])
-      b_bank4[{ \$160 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$110 [1])
-      b_bank4[{ \$160 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$110 [2])
-      b_bank4[{ \$160 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$110 [3])
-      b_bank4[{ \$160 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$188 [0])
+      b_bank4[{ \$295 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$188 [1])
+      b_bank4[{ \$295 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$188 [2])
+      b_bank4[{ \$295 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$188 [3])
+      b_bank4[{ \$295 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _12_;
   always @(posedge clk) begin
-    _12_ <= b_bank4[\$signature__addr$107 ];
+    if (\$signature__en$185 ) begin
+      _12_ <= b_bank4[\$signature__addr$184 ];
+    end
   end
-  assign \$signature__data$241  = _12_;
+  assign \$signature__data$346  = _12_;
   reg [31:0] b_bank5 [127:0];
   initial begin
     b_bank5[0] = 32'd0;
@@ -3120,20 +3501,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     b_bank5[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$114 [0])
-      b_bank5[{ \$172 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$114 [1])
-      b_bank5[{ \$172 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$114 [2])
-      b_bank5[{ \$172 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$114 [3])
-      b_bank5[{ \$172 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$193 [0])
+      b_bank5[{ \$308 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$193 [1])
+      b_bank5[{ \$308 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$193 [2])
+      b_bank5[{ \$308 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$193 [3])
+      b_bank5[{ \$308 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _13_;
   always @(posedge clk) begin
-    _13_ <= b_bank5[\$signature__addr$111 ];
+    if (\$signature__en$190 ) begin
+      _13_ <= b_bank5[\$signature__addr$189 ];
+    end
   end
-  assign \$signature__data$242  = _13_;
+  assign \$signature__data$347  = _13_;
   reg [31:0] b_bank6 [127:0];
   initial begin
     b_bank6[0] = 32'd0;
@@ -3266,20 +3649,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     b_bank6[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$118 [0])
-      b_bank6[{ \$184 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$118 [1])
-      b_bank6[{ \$184 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$118 [2])
-      b_bank6[{ \$184 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$118 [3])
-      b_bank6[{ \$184 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$198 [0])
+      b_bank6[{ \$321 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$198 [1])
+      b_bank6[{ \$321 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$198 [2])
+      b_bank6[{ \$321 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$198 [3])
+      b_bank6[{ \$321 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _14_;
   always @(posedge clk) begin
-    _14_ <= b_bank6[\$signature__addr$115 ];
+    if (\$signature__en$195 ) begin
+      _14_ <= b_bank6[\$signature__addr$194 ];
+    end
   end
-  assign \$signature__data$243  = _14_;
+  assign \$signature__data$348  = _14_;
   reg [31:0] b_bank7 [127:0];
   initial begin
     b_bank7[0] = 32'd0;
@@ -3412,20 +3797,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     b_bank7[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$122 [0])
-      b_bank7[{ \$196 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$122 [1])
-      b_bank7[{ \$196 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$122 [2])
-      b_bank7[{ \$196 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$122 [3])
-      b_bank7[{ \$196 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$203 [0])
+      b_bank7[{ \$334 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$203 [1])
+      b_bank7[{ \$334 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$203 [2])
+      b_bank7[{ \$334 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$203 [3])
+      b_bank7[{ \$334 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _15_;
   always @(posedge clk) begin
-    _15_ <= b_bank7[\$signature__addr$119 ];
+    if (\$signature__en$200 ) begin
+      _15_ <= b_bank7[\$signature__addr$199 ];
+    end
   end
-  assign \$signature__data$244  = _15_;
+  assign \$signature__data$349  = _15_;
   reg [31:0] bias_bank0 [7:0];
   initial begin
     bias_bank0[0] = 32'd0;
@@ -3438,14 +3825,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     bias_bank0[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$126 )
-      bias_bank0[\$207 [2:0]] <= bus__dat_w;
+    if (\$signature__en$207 )
+      bias_bank0[\$345 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _16_;
   always @(posedge clk) begin
-    _16_ <= bias_bank0[\$206 [2:0]];
+    if (\$signature__en$208 ) begin
+      _16_ <= bias_bank0[\$344 [2:0]];
+    end
   end
-  assign \$signature__data$246  = _16_;
+  assign \$signature__data$351  = _16_;
   reg [31:0] bias_bank1 [7:0];
   initial begin
     bias_bank1[0] = 32'd0;
@@ -3458,14 +3847,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     bias_bank1[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$130 )
-      bias_bank1[\$216 [2:0]] <= bus__dat_w;
+    if (\$signature__en$212 )
+      bias_bank1[\$355 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _17_;
   always @(posedge clk) begin
-    _17_ <= bias_bank1[\$215 [2:0]];
+    if (\$signature__en$213 ) begin
+      _17_ <= bias_bank1[\$354 [2:0]];
+    end
   end
-  assign \$signature__data$247  = _17_;
+  assign \$signature__data$352  = _17_;
   reg [31:0] bias_bank2 [7:0];
   initial begin
     bias_bank2[0] = 32'd0;
@@ -3478,14 +3869,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     bias_bank2[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$134 )
-      bias_bank2[\$225 [2:0]] <= bus__dat_w;
+    if (\$signature__en$217 )
+      bias_bank2[\$365 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _18_;
   always @(posedge clk) begin
-    _18_ <= bias_bank2[\$224 [2:0]];
+    if (\$signature__en$218 ) begin
+      _18_ <= bias_bank2[\$364 [2:0]];
+    end
   end
-  assign \$signature__data$248  = _18_;
+  assign \$signature__data$353  = _18_;
   reg [31:0] bias_bank3 [7:0];
   initial begin
     bias_bank3[0] = 32'd0;
@@ -3498,14 +3891,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     bias_bank3[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$138 )
-      bias_bank3[\$234 [2:0]] <= bus__dat_w;
+    if (\$signature__en$222 )
+      bias_bank3[\$375 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _19_;
   always @(posedge clk) begin
-    _19_ <= bias_bank3[\$233 [2:0]];
+    if (\$signature__en$223 ) begin
+      _19_ <= bias_bank3[\$374 [2:0]];
+    end
   end
-  assign \$signature__data$249  = _19_;
+  assign \$signature__data$354  = _19_;
   reg [31:0] bias_bank4 [7:0];
   initial begin
     bias_bank4[0] = 32'd0;
@@ -3518,14 +3913,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     bias_bank4[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$142 )
-      bias_bank4[\$243 [2:0]] <= bus__dat_w;
+    if (\$signature__en$227 )
+      bias_bank4[\$385 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _20_;
   always @(posedge clk) begin
-    _20_ <= bias_bank4[\$242 [2:0]];
+    if (\$signature__en$228 ) begin
+      _20_ <= bias_bank4[\$384 [2:0]];
+    end
   end
-  assign \$signature__data$250  = _20_;
+  assign \$signature__data$355  = _20_;
   reg [31:0] bias_bank5 [7:0];
   initial begin
     bias_bank5[0] = 32'd0;
@@ -3538,14 +3935,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     bias_bank5[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$146 )
-      bias_bank5[\$252 [2:0]] <= bus__dat_w;
+    if (\$signature__en$232 )
+      bias_bank5[\$395 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _21_;
   always @(posedge clk) begin
-    _21_ <= bias_bank5[\$251 [2:0]];
+    if (\$signature__en$233 ) begin
+      _21_ <= bias_bank5[\$394 [2:0]];
+    end
   end
-  assign \$signature__data$251  = _21_;
+  assign \$signature__data$356  = _21_;
   reg [31:0] bias_bank6 [7:0];
   initial begin
     bias_bank6[0] = 32'd0;
@@ -3558,14 +3957,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     bias_bank6[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$150 )
-      bias_bank6[\$261 [2:0]] <= bus__dat_w;
+    if (\$signature__en$237 )
+      bias_bank6[\$405 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _22_;
   always @(posedge clk) begin
-    _22_ <= bias_bank6[\$260 [2:0]];
+    if (\$signature__en$238 ) begin
+      _22_ <= bias_bank6[\$404 [2:0]];
+    end
   end
-  assign \$signature__data$252  = _22_;
+  assign \$signature__data$357  = _22_;
   reg [31:0] bias_bank7 [7:0];
   initial begin
     bias_bank7[0] = 32'd0;
@@ -3578,14 +3979,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     bias_bank7[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$154 )
-      bias_bank7[\$270 [2:0]] <= bus__dat_w;
+    if (\$signature__en$242 )
+      bias_bank7[\$415 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _23_;
   always @(posedge clk) begin
-    _23_ <= bias_bank7[\$269 [2:0]];
+    if (\$signature__en$243 ) begin
+      _23_ <= bias_bank7[\$414 [2:0]];
+    end
   end
-  assign \$signature__data$253  = _23_;
+  assign \$signature__data$358  = _23_;
   reg [63:0] c_mem [511:0];
   initial begin
     c_mem[0] = 64'h0000000000000000;
@@ -4102,28 +4505,28 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     c_mem[511] = 64'h0000000000000000;
   end
   always @(posedge clk) begin
-    if (\$signature__en$380 [0])
-      c_mem[\$signature__addr$369 ][7:0] <= \$signature__data$371 [7:0];
-    if (\$signature__en$380 [1])
-      c_mem[\$signature__addr$369 ][15:8] <= \$signature__data$371 [15:8];
-    if (\$signature__en$380 [2])
-      c_mem[\$signature__addr$369 ][23:16] <= \$signature__data$371 [23:16];
-    if (\$signature__en$380 [3])
-      c_mem[\$signature__addr$369 ][31:24] <= \$signature__data$371 [31:24];
-    if (\$signature__en$380 [4])
-      c_mem[\$signature__addr$369 ][39:32] <= \$signature__data$371 [39:32];
-    if (\$signature__en$380 [5])
-      c_mem[\$signature__addr$369 ][47:40] <= \$signature__data$371 [47:40];
-    if (\$signature__en$380 [6])
-      c_mem[\$signature__addr$369 ][55:48] <= \$signature__data$371 [55:48];
-    if (\$signature__en$380 [7])
-      c_mem[\$signature__addr$369 ][63:56] <= \$signature__data$371 [63:56];
+    if (\$signature__en$485 [0])
+      c_mem[\$signature__addr$474 ][7:0] <= \$signature__data$476 [7:0];
+    if (\$signature__en$485 [1])
+      c_mem[\$signature__addr$474 ][15:8] <= \$signature__data$476 [15:8];
+    if (\$signature__en$485 [2])
+      c_mem[\$signature__addr$474 ][23:16] <= \$signature__data$476 [23:16];
+    if (\$signature__en$485 [3])
+      c_mem[\$signature__addr$474 ][31:24] <= \$signature__data$476 [31:24];
+    if (\$signature__en$485 [4])
+      c_mem[\$signature__addr$474 ][39:32] <= \$signature__data$476 [39:32];
+    if (\$signature__en$485 [5])
+      c_mem[\$signature__addr$474 ][47:40] <= \$signature__data$476 [47:40];
+    if (\$signature__en$485 [6])
+      c_mem[\$signature__addr$474 ][55:48] <= \$signature__data$476 [55:48];
+    if (\$signature__en$485 [7])
+      c_mem[\$signature__addr$474 ][63:56] <= \$signature__data$476 [63:56];
   end
   reg [63:0] _24_;
   always @(posedge clk) begin
-    _24_ <= c_mem[\$421 [8:0]];
+    _24_ <= c_mem[\$583 [8:0]];
   end
-  assign \$signature__data$222  = _24_;
+  assign \$signature__data$327  = _24_;
   reg [31:0] mult_bank0 [7:0];
   initial begin
     mult_bank0[0] = 32'd0;
@@ -4136,14 +4539,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     mult_bank0[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$158 )
-      mult_bank0[\$279 [2:0]] <= bus__dat_w;
+    if (\$signature__en$247 )
+      mult_bank0[\$425 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _25_;
   always @(posedge clk) begin
-    _25_ <= mult_bank0[\$278 [2:0]];
+    if (\$signature__en$248 ) begin
+      _25_ <= mult_bank0[\$424 [2:0]];
+    end
   end
-  assign \$signature__data$255  = _25_;
+  assign \$signature__data$360  = _25_;
   reg [31:0] mult_bank1 [7:0];
   initial begin
     mult_bank1[0] = 32'd0;
@@ -4156,14 +4561,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     mult_bank1[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$162 )
-      mult_bank1[\$288 [2:0]] <= bus__dat_w;
+    if (\$signature__en$252 )
+      mult_bank1[\$435 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _26_;
   always @(posedge clk) begin
-    _26_ <= mult_bank1[\$287 [2:0]];
+    if (\$signature__en$253 ) begin
+      _26_ <= mult_bank1[\$434 [2:0]];
+    end
   end
-  assign \$signature__data$256  = _26_;
+  assign \$signature__data$361  = _26_;
   reg [31:0] mult_bank2 [7:0];
   initial begin
     mult_bank2[0] = 32'd0;
@@ -4176,14 +4583,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     mult_bank2[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$166 )
-      mult_bank2[\$297 [2:0]] <= bus__dat_w;
+    if (\$signature__en$257 )
+      mult_bank2[\$445 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _27_;
   always @(posedge clk) begin
-    _27_ <= mult_bank2[\$296 [2:0]];
+    if (\$signature__en$258 ) begin
+      _27_ <= mult_bank2[\$444 [2:0]];
+    end
   end
-  assign \$signature__data$257  = _27_;
+  assign \$signature__data$362  = _27_;
   reg [31:0] mult_bank3 [7:0];
   initial begin
     mult_bank3[0] = 32'd0;
@@ -4196,14 +4605,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     mult_bank3[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$170 )
-      mult_bank3[\$306 [2:0]] <= bus__dat_w;
+    if (\$signature__en$262 )
+      mult_bank3[\$455 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _28_;
   always @(posedge clk) begin
-    _28_ <= mult_bank3[\$305 [2:0]];
+    if (\$signature__en$263 ) begin
+      _28_ <= mult_bank3[\$454 [2:0]];
+    end
   end
-  assign \$signature__data$258  = _28_;
+  assign \$signature__data$363  = _28_;
   reg [31:0] mult_bank4 [7:0];
   initial begin
     mult_bank4[0] = 32'd0;
@@ -4216,14 +4627,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     mult_bank4[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$174 )
-      mult_bank4[\$315 [2:0]] <= bus__dat_w;
+    if (\$signature__en$267 )
+      mult_bank4[\$465 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _29_;
   always @(posedge clk) begin
-    _29_ <= mult_bank4[\$314 [2:0]];
+    if (\$signature__en$268 ) begin
+      _29_ <= mult_bank4[\$464 [2:0]];
+    end
   end
-  assign \$signature__data$259  = _29_;
+  assign \$signature__data$364  = _29_;
   reg [31:0] mult_bank5 [7:0];
   initial begin
     mult_bank5[0] = 32'd0;
@@ -4236,14 +4649,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     mult_bank5[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$178 )
-      mult_bank5[\$324 [2:0]] <= bus__dat_w;
+    if (\$signature__en$272 )
+      mult_bank5[\$475 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _30_;
   always @(posedge clk) begin
-    _30_ <= mult_bank5[\$323 [2:0]];
+    if (\$signature__en$273 ) begin
+      _30_ <= mult_bank5[\$474 [2:0]];
+    end
   end
-  assign \$signature__data$260  = _30_;
+  assign \$signature__data$365  = _30_;
   reg [31:0] mult_bank6 [7:0];
   initial begin
     mult_bank6[0] = 32'd0;
@@ -4256,14 +4671,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     mult_bank6[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$182 )
-      mult_bank6[\$333 [2:0]] <= bus__dat_w;
+    if (\$signature__en$277 )
+      mult_bank6[\$485 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _31_;
   always @(posedge clk) begin
-    _31_ <= mult_bank6[\$332 [2:0]];
+    if (\$signature__en$278 ) begin
+      _31_ <= mult_bank6[\$484 [2:0]];
+    end
   end
-  assign \$signature__data$261  = _31_;
+  assign \$signature__data$366  = _31_;
   reg [31:0] mult_bank7 [7:0];
   initial begin
     mult_bank7[0] = 32'd0;
@@ -4276,14 +4693,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     mult_bank7[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$186 )
-      mult_bank7[\$342 [2:0]] <= bus__dat_w;
+    if (\$signature__en$282 )
+      mult_bank7[\$495 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _32_;
   always @(posedge clk) begin
-    _32_ <= mult_bank7[\$341 [2:0]];
+    if (\$signature__en$283 ) begin
+      _32_ <= mult_bank7[\$494 [2:0]];
+    end
   end
-  assign \$signature__data$262  = _32_;
+  assign \$signature__data$367  = _32_;
   reg [5:0] shift_bank0 [7:0];
   initial begin
     shift_bank0[0] = 6'h00;
@@ -4296,14 +4715,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     shift_bank0[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$190 )
-      shift_bank0[\$351 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$287 )
+      shift_bank0[\$505 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _33_;
   always @(posedge clk) begin
-    _33_ <= shift_bank0[\$350 [2:0]];
+    if (\$signature__en$288 ) begin
+      _33_ <= shift_bank0[\$504 [2:0]];
+    end
   end
-  assign \$signature__data$264  = _33_;
+  assign \$signature__data$369  = _33_;
   reg [5:0] shift_bank1 [7:0];
   initial begin
     shift_bank1[0] = 6'h00;
@@ -4316,14 +4737,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     shift_bank1[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$194 )
-      shift_bank1[\$360 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$292 )
+      shift_bank1[\$515 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _34_;
   always @(posedge clk) begin
-    _34_ <= shift_bank1[\$359 [2:0]];
+    if (\$signature__en$293 ) begin
+      _34_ <= shift_bank1[\$514 [2:0]];
+    end
   end
-  assign \$signature__data$265  = _34_;
+  assign \$signature__data$370  = _34_;
   reg [5:0] shift_bank2 [7:0];
   initial begin
     shift_bank2[0] = 6'h00;
@@ -4336,14 +4759,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     shift_bank2[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$198 )
-      shift_bank2[\$369 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$297 )
+      shift_bank2[\$525 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _35_;
   always @(posedge clk) begin
-    _35_ <= shift_bank2[\$368 [2:0]];
+    if (\$signature__en$298 ) begin
+      _35_ <= shift_bank2[\$524 [2:0]];
+    end
   end
-  assign \$signature__data$266  = _35_;
+  assign \$signature__data$371  = _35_;
   reg [5:0] shift_bank3 [7:0];
   initial begin
     shift_bank3[0] = 6'h00;
@@ -4356,14 +4781,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     shift_bank3[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$202 )
-      shift_bank3[\$378 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$302 )
+      shift_bank3[\$535 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _36_;
   always @(posedge clk) begin
-    _36_ <= shift_bank3[\$377 [2:0]];
+    if (\$signature__en$303 ) begin
+      _36_ <= shift_bank3[\$534 [2:0]];
+    end
   end
-  assign \$signature__data$267  = _36_;
+  assign \$signature__data$372  = _36_;
   reg [5:0] shift_bank4 [7:0];
   initial begin
     shift_bank4[0] = 6'h00;
@@ -4376,14 +4803,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     shift_bank4[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$206 )
-      shift_bank4[\$387 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$307 )
+      shift_bank4[\$545 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _37_;
   always @(posedge clk) begin
-    _37_ <= shift_bank4[\$386 [2:0]];
+    if (\$signature__en$308 ) begin
+      _37_ <= shift_bank4[\$544 [2:0]];
+    end
   end
-  assign \$signature__data$268  = _37_;
+  assign \$signature__data$373  = _37_;
   reg [5:0] shift_bank5 [7:0];
   initial begin
     shift_bank5[0] = 6'h00;
@@ -4396,14 +4825,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     shift_bank5[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$210 )
-      shift_bank5[\$396 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$312 )
+      shift_bank5[\$555 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _38_;
   always @(posedge clk) begin
-    _38_ <= shift_bank5[\$395 [2:0]];
+    if (\$signature__en$313 ) begin
+      _38_ <= shift_bank5[\$554 [2:0]];
+    end
   end
-  assign \$signature__data$269  = _38_;
+  assign \$signature__data$374  = _38_;
   reg [5:0] shift_bank6 [7:0];
   initial begin
     shift_bank6[0] = 6'h00;
@@ -4416,14 +4847,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     shift_bank6[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$214 )
-      shift_bank6[\$405 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$317 )
+      shift_bank6[\$565 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _39_;
   always @(posedge clk) begin
-    _39_ <= shift_bank6[\$404 [2:0]];
+    if (\$signature__en$318 ) begin
+      _39_ <= shift_bank6[\$564 [2:0]];
+    end
   end
-  assign \$signature__data$270  = _39_;
+  assign \$signature__data$375  = _39_;
   reg [5:0] shift_bank7 [7:0];
   initial begin
     shift_bank7[0] = 6'h00;
@@ -4436,617 +4869,921 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     shift_bank7[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$218 )
-      shift_bank7[\$414 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$322 )
+      shift_bank7[\$575 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _40_;
   always @(posedge clk) begin
-    _40_ <= shift_bank7[\$413 [2:0]];
+    if (\$signature__en$323 ) begin
+      _40_ <= shift_bank7[\$574 [2:0]];
+    end
   end
-  assign \$signature__data$271  = _40_;
-  assign \$341  = busy ? { 14'h0000, jb } : \$340 ;
-  assign \$343  = served & bus__we;
-  assign \$344  = bus__adr[20:18] == 3'h4;
-  assign \$345  = bus__adr[17:0] < 7'h40;
-  assign \$346  = \$344  & \$345 ;
-  assign \$347  = bus__adr[2:0] == 3'h7;
-  assign \$348  = \$346  & \$347 ;
-  assign \$signature__en$186  = \$343  & \$348 ;
-  assign \$350  = busy ? { 14'h0000, jb } : \$349 ;
-  assign \$352  = served & bus__we;
-  assign \$353  = bus__adr[20:18] == 3'h5;
-  assign \$354  = bus__adr[17:0] < 7'h40;
-  assign \$355  = \$353  & \$354 ;
-  assign \$356  = ! bus__adr[2:0];
-  assign \$357  = \$355  & \$356 ;
-  assign \$signature__en$190  = \$352  & \$357 ;
-  assign \$359  = busy ? { 14'h0000, jb } : \$358 ;
-  assign \$361  = served & bus__we;
-  assign \$362  = bus__adr[20:18] == 3'h5;
-  assign \$363  = bus__adr[17:0] < 7'h40;
-  assign \$364  = \$362  & \$363 ;
-  assign \$365  = bus__adr[2:0] == 1'h1;
-  assign \$366  = \$364  & \$365 ;
-  assign \$signature__en$194  = \$361  & \$366 ;
-  assign \$368  = busy ? { 14'h0000, jb } : \$367 ;
-  assign \$370  = served & bus__we;
-  assign \$371  = bus__adr[20:18] == 3'h5;
-  assign \$372  = bus__adr[17:0] < 7'h40;
-  assign \$373  = \$371  & \$372 ;
-  assign \$374  = bus__adr[2:0] == 2'h2;
-  assign \$375  = \$373  & \$374 ;
-  assign \$signature__en$198  = \$370  & \$375 ;
-  assign \$377  = busy ? { 14'h0000, jb } : \$376 ;
-  assign \$379  = served & bus__we;
-  assign \$380  = bus__adr[20:18] == 3'h5;
-  assign \$381  = bus__adr[17:0] < 7'h40;
-  assign \$382  = \$380  & \$381 ;
-  assign \$383  = bus__adr[2:0] == 2'h3;
-  assign \$384  = \$382  & \$383 ;
-  assign \$signature__en$202  = \$379  & \$384 ;
-  assign \$386  = busy ? { 14'h0000, jb } : \$385 ;
-  assign \$388  = served & bus__we;
-  assign \$389  = bus__adr[20:18] == 3'h5;
-  assign \$390  = bus__adr[17:0] < 7'h40;
+  assign \$signature__data$376  = _40_;
+  assign \$129  = reg_m + 4'h8;
+  assign \$130  = \$129  - 1'h1;
+  assign \$132  = reg_n + 4'h8;
+  assign \$133  = \$132  - 1'h1;
+  assign \$137  = ~ busy;
+  assign \$signature__en  = \$137  | thr_ce;
+  assign \$140  = served & bus__we;
+  assign \$141  = bus__adr[20:18] == 1'h1;
+  assign \$142  = bus__adr[17:0] < 11'h400;
+  assign \$143  = \$141  & \$142 ;
+  assign \$145  = ! \$144 [2:0];
+  assign \$146  = \$143  & \$145 ;
+  assign \$147  = \$140  & \$146 ;
+  assign \$signature__en$128  = \$147  ? bus__sel : 4'h0;
+  assign \$150  = ~ busy;
+  assign \$signature__en$130  = \$150  | thr_ce;
+  assign \$153  = served & bus__we;
+  assign \$154  = bus__adr[20:18] == 1'h1;
+  assign \$155  = bus__adr[17:0] < 11'h400;
+  assign \$156  = \$154  & \$155 ;
+  assign \$158  = \$157 [2:0] == 1'h1;
+  assign \$159  = \$156  & \$158 ;
+  assign \$160  = \$153  & \$159 ;
+  assign \$signature__en$133  = \$160  ? bus__sel : 4'h0;
+  assign \$163  = ~ busy;
+  assign \$signature__en$135  = \$163  | thr_ce;
+  assign \$166  = served & bus__we;
+  assign \$167  = bus__adr[20:18] == 1'h1;
+  assign \$168  = bus__adr[17:0] < 11'h400;
+  assign \$169  = \$167  & \$168 ;
+  assign \$171  = \$170 [2:0] == 2'h2;
+  assign \$172  = \$169  & \$171 ;
+  assign \$173  = \$166  & \$172 ;
+  assign \$signature__en$138  = \$173  ? bus__sel : 4'h0;
+  assign \$176  = ~ busy;
+  assign \$signature__en$140  = \$176  | thr_ce;
+  assign \$179  = served & bus__we;
+  assign \$180  = bus__adr[20:18] == 1'h1;
+  assign \$181  = bus__adr[17:0] < 11'h400;
+  assign \$182  = \$180  & \$181 ;
+  assign \$184  = \$183 [2:0] == 2'h3;
+  assign \$185  = \$182  & \$184 ;
+  assign \$186  = \$179  & \$185 ;
+  assign \$signature__en$143  = \$186  ? bus__sel : 4'h0;
+  assign \$189  = ~ busy;
+  assign \$signature__en$145  = \$189  | thr_ce;
+  assign \$192  = served & bus__we;
+  assign \$193  = bus__adr[20:18] == 1'h1;
+  assign \$194  = bus__adr[17:0] < 11'h400;
+  assign \$195  = \$193  & \$194 ;
+  assign \$197  = \$196 [2:0] == 3'h4;
+  assign \$198  = \$195  & \$197 ;
+  assign \$199  = \$192  & \$198 ;
+  assign \$signature__en$148  = \$199  ? bus__sel : 4'h0;
+  assign \$202  = ~ busy;
+  assign \$signature__en$150  = \$202  | thr_ce;
+  assign \$205  = served & bus__we;
+  assign \$206  = bus__adr[20:18] == 1'h1;
+  assign \$207  = bus__adr[17:0] < 11'h400;
+  assign \$208  = \$206  & \$207 ;
+  assign \$210  = \$209 [2:0] == 3'h5;
+  assign \$211  = \$208  & \$210 ;
+  assign \$212  = \$205  & \$211 ;
+  assign \$signature__en$153  = \$212  ? bus__sel : 4'h0;
+  assign \$215  = ~ busy;
+  assign \$signature__en$155  = \$215  | thr_ce;
+  assign \$218  = served & bus__we;
+  assign \$219  = bus__adr[20:18] == 1'h1;
+  assign \$220  = bus__adr[17:0] < 11'h400;
+  assign \$221  = \$219  & \$220 ;
+  assign \$223  = \$222 [2:0] == 3'h6;
+  assign \$224  = \$221  & \$223 ;
+  assign \$225  = \$218  & \$224 ;
+  assign \$signature__en$158  = \$225  ? bus__sel : 4'h0;
+  assign \$228  = ~ busy;
+  assign \$signature__en$160  = \$228  | thr_ce;
+  assign \$231  = served & bus__we;
+  assign \$232  = bus__adr[20:18] == 1'h1;
+  assign \$233  = bus__adr[17:0] < 11'h400;
+  assign \$234  = \$232  & \$233 ;
+  assign \$236  = \$235 [2:0] == 3'h7;
+  assign \$237  = \$234  & \$236 ;
+  assign \$238  = \$231  & \$237 ;
+  assign \$signature__en$163  = \$238  ? bus__sel : 4'h0;
+  assign \$241  = ~ busy;
+  assign \$signature__en$165  = \$241  | thr_ce;
+  assign \$244  = served & bus__we;
+  assign \$245  = bus__adr[20:18] == 2'h2;
+  assign \$246  = bus__adr[17:0] < 11'h400;
+  assign \$247  = \$245  & \$246 ;
+  assign \$249  = ! \$248 [2:0];
+  assign \$250  = \$247  & \$249 ;
+  assign \$251  = \$244  & \$250 ;
+  assign \$signature__en$168  = \$251  ? bus__sel : 4'h0;
+  assign \$254  = ~ busy;
+  assign \$signature__en$170  = \$254  | thr_ce;
+  assign \$257  = served & bus__we;
+  assign \$258  = bus__adr[20:18] == 2'h2;
+  assign \$259  = bus__adr[17:0] < 11'h400;
+  assign \$260  = \$258  & \$259 ;
+  assign \$262  = \$261 [2:0] == 1'h1;
+  assign \$263  = \$260  & \$262 ;
+  assign \$264  = \$257  & \$263 ;
+  assign \$signature__en$173  = \$264  ? bus__sel : 4'h0;
+  assign \$267  = ~ busy;
+  assign \$signature__en$175  = \$267  | thr_ce;
+  assign \$270  = served & bus__we;
+  assign \$271  = bus__adr[20:18] == 2'h2;
+  assign \$272  = bus__adr[17:0] < 11'h400;
+  assign \$273  = \$271  & \$272 ;
+  assign \$275  = \$274 [2:0] == 2'h2;
+  assign \$276  = \$273  & \$275 ;
+  assign \$277  = \$270  & \$276 ;
+  assign \$signature__en$178  = \$277  ? bus__sel : 4'h0;
+  assign \$280  = ~ busy;
+  assign \$signature__en$180  = \$280  | thr_ce;
+  assign \$283  = served & bus__we;
+  assign \$284  = bus__adr[20:18] == 2'h2;
+  assign \$285  = bus__adr[17:0] < 11'h400;
+  assign \$286  = \$284  & \$285 ;
+  assign \$288  = \$287 [2:0] == 2'h3;
+  assign \$289  = \$286  & \$288 ;
+  assign \$290  = \$283  & \$289 ;
+  assign \$signature__en$183  = \$290  ? bus__sel : 4'h0;
+  assign \$293  = ~ busy;
+  assign \$signature__en$185  = \$293  | thr_ce;
+  assign \$296  = served & bus__we;
+  assign \$297  = bus__adr[20:18] == 2'h2;
+  assign \$298  = bus__adr[17:0] < 11'h400;
+  assign \$299  = \$297  & \$298 ;
+  assign \$301  = \$300 [2:0] == 3'h4;
+  assign \$302  = \$299  & \$301 ;
+  assign \$303  = \$296  & \$302 ;
+  assign \$signature__en$188  = \$303  ? bus__sel : 4'h0;
+  assign \$306  = ~ busy;
+  assign \$signature__en$190  = \$306  | thr_ce;
+  assign \$309  = served & bus__we;
+  assign \$310  = bus__adr[20:18] == 2'h2;
+  assign \$311  = bus__adr[17:0] < 11'h400;
+  assign \$312  = \$310  & \$311 ;
+  assign \$314  = \$313 [2:0] == 3'h5;
+  assign \$315  = \$312  & \$314 ;
+  assign \$316  = \$309  & \$315 ;
+  assign \$signature__en$193  = \$316  ? bus__sel : 4'h0;
+  assign \$319  = ~ busy;
+  assign \$signature__en$195  = \$319  | thr_ce;
+  assign \$322  = served & bus__we;
+  assign \$323  = bus__adr[20:18] == 2'h2;
+  assign \$324  = bus__adr[17:0] < 11'h400;
+  assign \$325  = \$323  & \$324 ;
+  assign \$327  = \$326 [2:0] == 3'h6;
+  assign \$328  = \$325  & \$327 ;
+  assign \$329  = \$322  & \$328 ;
+  assign \$signature__en$198  = \$329  ? bus__sel : 4'h0;
+  assign \$332  = ~ busy;
+  assign \$signature__en$200  = \$332  | thr_ce;
+  assign \$335  = served & bus__we;
+  assign \$336  = bus__adr[20:18] == 2'h2;
+  assign \$337  = bus__adr[17:0] < 11'h400;
+  assign \$338  = \$336  & \$337 ;
+  assign \$340  = \$339 [2:0] == 3'h7;
+  assign \$341  = \$338  & \$340 ;
+  assign \$342  = \$335  & \$341 ;
+  assign \$signature__en$203  = \$342  ? bus__sel : 4'h0;
+  assign \$344  = busy ? { 14'h0000, jb } : \$343 ;
+  assign \$346  = served & bus__we;
+  assign \$347  = bus__adr[20:18] == 2'h3;
+  assign \$348  = bus__adr[17:0] < 7'h40;
+  assign \$349  = \$347  & \$348 ;
+  assign \$350  = ! bus__adr[2:0];
+  assign \$351  = \$349  & \$350 ;
+  assign \$signature__en$207  = \$346  & \$351 ;
+  assign \$352  = ~ busy;
+  assign \$signature__en$208  = \$352  | thr_ce;
+  assign \$354  = busy ? { 14'h0000, jb } : \$353 ;
+  assign \$356  = served & bus__we;
+  assign \$357  = bus__adr[20:18] == 2'h3;
+  assign \$358  = bus__adr[17:0] < 7'h40;
+  assign \$359  = \$357  & \$358 ;
+  assign \$360  = bus__adr[2:0] == 1'h1;
+  assign \$361  = \$359  & \$360 ;
+  assign \$signature__en$212  = \$356  & \$361 ;
+  assign \$362  = ~ busy;
+  assign \$signature__en$213  = \$362  | thr_ce;
+  assign \$364  = busy ? { 14'h0000, jb } : \$363 ;
+  assign \$366  = served & bus__we;
+  assign \$367  = bus__adr[20:18] == 2'h3;
+  assign \$368  = bus__adr[17:0] < 7'h40;
+  assign \$369  = \$367  & \$368 ;
+  assign \$370  = bus__adr[2:0] == 2'h2;
+  assign \$371  = \$369  & \$370 ;
+  assign \$signature__en$217  = \$366  & \$371 ;
+  assign \$372  = ~ busy;
+  assign \$signature__en$218  = \$372  | thr_ce;
+  assign \$374  = busy ? { 14'h0000, jb } : \$373 ;
+  assign \$376  = served & bus__we;
+  assign \$377  = bus__adr[20:18] == 2'h3;
+  assign \$378  = bus__adr[17:0] < 7'h40;
+  assign \$379  = \$377  & \$378 ;
+  assign \$380  = bus__adr[2:0] == 2'h3;
+  assign \$381  = \$379  & \$380 ;
+  assign \$signature__en$222  = \$376  & \$381 ;
+  assign \$382  = ~ busy;
+  assign \$signature__en$223  = \$382  | thr_ce;
+  assign \$384  = busy ? { 14'h0000, jb } : \$383 ;
+  assign \$386  = served & bus__we;
+  assign \$387  = bus__adr[20:18] == 2'h3;
+  assign \$388  = bus__adr[17:0] < 7'h40;
+  assign \$389  = \$387  & \$388 ;
+  assign \$390  = bus__adr[2:0] == 3'h4;
   assign \$391  = \$389  & \$390 ;
-  assign \$392  = bus__adr[2:0] == 3'h4;
-  assign \$393  = \$391  & \$392 ;
-  assign \$signature__en$206  = \$388  & \$393 ;
-  assign \$395  = busy ? { 14'h0000, jb } : \$394 ;
-  assign \$397  = served & bus__we;
-  assign \$398  = bus__adr[20:18] == 3'h5;
-  assign \$399  = bus__adr[17:0] < 7'h40;
-  assign \$400  = \$398  & \$399 ;
-  assign \$401  = bus__adr[2:0] == 3'h5;
-  assign \$402  = \$400  & \$401 ;
-  assign \$signature__en$210  = \$397  & \$402 ;
+  assign \$signature__en$227  = \$386  & \$391 ;
+  assign \$392  = ~ busy;
+  assign \$signature__en$228  = \$392  | thr_ce;
+  assign \$394  = busy ? { 14'h0000, jb } : \$393 ;
+  assign \$396  = served & bus__we;
+  assign \$397  = bus__adr[20:18] == 2'h3;
+  assign \$398  = bus__adr[17:0] < 7'h40;
+  assign \$399  = \$397  & \$398 ;
+  assign \$400  = bus__adr[2:0] == 3'h5;
+  assign \$401  = \$399  & \$400 ;
+  assign \$signature__en$232  = \$396  & \$401 ;
+  assign \$402  = ~ busy;
+  assign \$signature__en$233  = \$402  | thr_ce;
   assign \$404  = busy ? { 14'h0000, jb } : \$403 ;
   assign \$406  = served & bus__we;
-  assign \$407  = bus__adr[20:18] == 3'h5;
+  assign \$407  = bus__adr[20:18] == 2'h3;
   assign \$408  = bus__adr[17:0] < 7'h40;
   assign \$409  = \$407  & \$408 ;
   assign \$410  = bus__adr[2:0] == 3'h6;
   assign \$411  = \$409  & \$410 ;
-  assign \$signature__en$214  = \$406  & \$411 ;
-  assign \$413  = busy ? { 14'h0000, jb } : \$412 ;
-  assign \$415  = served & bus__we;
-  assign \$416  = bus__adr[20:18] == 3'h5;
-  assign \$417  = bus__adr[17:0] < 7'h40;
-  assign \$418  = \$416  & \$417 ;
-  assign \$419  = bus__adr[2:0] == 3'h7;
-  assign \$420  = \$418  & \$419 ;
-  assign \$signature__en$218  = \$415  & \$420 ;
-  assign \$422  = rd_valid ? value : 32'd0;
-  assign \$423  = rd_valid ? \value$236  : 32'd0;
-  assign \$424  = rd_valid ? \value$245  : 32'd0;
-  assign \$425  = rd_valid ? \value$254  : 32'd0;
-  assign \$426  = rd_valid ? \value$263  : 32'd0;
-  assign \$427  = rd_valid ? c_word : 32'd0;
-  assign \$428  = served & bus__we;
-  assign \$429  = ! bus__adr[20:18];
-  assign \$430  = \$428  & \$429 ;
-  assign \$431  = ~ busy;
-  assign \$432  = bus__dat_w[0] & \$431 ;
-  assign \$433  = ~ busy;
-  assign \$1103  = byte_sel * 4'h8;
-  assign \$434  = \$signature__data$227  >> \$1103 ;
-  assign \$435  = $signed(\$434 ) - $signed(a_zp);
-  assign a_in__0 = valid ? \$435  : 9'h000;
-  assign \$1108  = byte_sel * 4'h8;
-  assign \$436  = \$signature__data$228  >> \$1108 ;
-  assign \$437  = $signed(\$436 ) - $signed(a_zp);
-  assign a_in__1 = valid ? \$437  : 9'h000;
-  assign \$1113  = byte_sel * 4'h8;
-  assign \$438  = \$signature__data$229  >> \$1113 ;
-  assign \$439  = $signed(\$438 ) - $signed(a_zp);
-  assign a_in__2 = valid ? \$439  : 9'h000;
-  assign \$1118  = byte_sel * 4'h8;
-  assign \$440  = \$signature__data$230  >> \$1118 ;
-  assign \$441  = $signed(\$440 ) - $signed(a_zp);
-  assign a_in__3 = valid ? \$441  : 9'h000;
-  assign \$1123  = byte_sel * 4'h8;
-  assign \$442  = \$signature__data$231  >> \$1123 ;
-  assign \$443  = $signed(\$442 ) - $signed(a_zp);
-  assign a_in__4 = valid ? \$443  : 9'h000;
-  assign \$1128  = byte_sel * 4'h8;
-  assign \$444  = \$signature__data$232  >> \$1128 ;
-  assign \$445  = $signed(\$444 ) - $signed(a_zp);
-  assign a_in__5 = valid ? \$445  : 9'h000;
-  assign \$1133  = byte_sel * 4'h8;
-  assign \$446  = \$signature__data$233  >> \$1133 ;
-  assign \$447  = $signed(\$446 ) - $signed(a_zp);
-  assign a_in__6 = valid ? \$447  : 9'h000;
-  assign \$1138  = byte_sel * 4'h8;
-  assign \$448  = \$signature__data$234  >> \$1138 ;
-  assign \$449  = $signed(\$448 ) - $signed(a_zp);
-  assign a_in__7 = valid ? \$449  : 9'h000;
-  assign \$1143  = byte_sel * 4'h8;
-  assign \$450  = \$signature__data$237  >> \$1143 ;
-  assign \$451  = $signed(\$450 ) - $signed(b_zp);
-  assign b_in__0 = valid ? \$451  : 9'h000;
-  assign \$1148  = byte_sel * 4'h8;
-  assign \$452  = \$signature__data$238  >> \$1148 ;
-  assign \$453  = $signed(\$452 ) - $signed(b_zp);
-  assign b_in__1 = valid ? \$453  : 9'h000;
-  assign \$1153  = byte_sel * 4'h8;
-  assign \$454  = \$signature__data$239  >> \$1153 ;
-  assign \$455  = $signed(\$454 ) - $signed(b_zp);
-  assign b_in__2 = valid ? \$455  : 9'h000;
-  assign \$1158  = byte_sel * 4'h8;
-  assign \$456  = \$signature__data$240  >> \$1158 ;
-  assign \$457  = $signed(\$456 ) - $signed(b_zp);
-  assign b_in__3 = valid ? \$457  : 9'h000;
-  assign \$1163  = byte_sel * 4'h8;
-  assign \$458  = \$signature__data$241  >> \$1163 ;
-  assign \$459  = $signed(\$458 ) - $signed(b_zp);
-  assign b_in__4 = valid ? \$459  : 9'h000;
-  assign \$1168  = byte_sel * 4'h8;
-  assign \$460  = \$signature__data$242  >> \$1168 ;
-  assign \$461  = $signed(\$460 ) - $signed(b_zp);
-  assign b_in__5 = valid ? \$461  : 9'h000;
-  assign \$1173  = byte_sel * 4'h8;
-  assign \$462  = \$signature__data$243  >> \$1173 ;
-  assign \$463  = $signed(\$462 ) - $signed(b_zp);
-  assign b_in__6 = valid ? \$463  : 9'h000;
-  assign \$1178  = byte_sel * 4'h8;
-  assign \$464  = \$signature__data$244  >> \$1178 ;
-  assign \$465  = $signed(\$464 ) - $signed(b_zp);
-  assign b_in__7 = valid ? \$465  : 9'h000;
-  assign \$466  = per_channel ? { 1'h0, \$signature__data$255  } : { qmult[31], qmult };
-  assign \$467  = per_channel ? { 1'h0, \$signature__data$264  } : { qshift[5], qshift };
-  assign \$468  = per_channel ? { 1'h0, \$signature__data$256  } : { qmult[31], qmult };
-  assign \$469  = per_channel ? { 1'h0, \$signature__data$265  } : { qshift[5], qshift };
-  assign \$470  = per_channel ? { 1'h0, \$signature__data$257  } : { qmult[31], qmult };
-  assign \$471  = per_channel ? { 1'h0, \$signature__data$266  } : { qshift[5], qshift };
-  assign \$472  = per_channel ? { 1'h0, \$signature__data$258  } : { qmult[31], qmult };
-  assign \$473  = per_channel ? { 1'h0, \$signature__data$267  } : { qshift[5], qshift };
-  assign \$474  = per_channel ? { 1'h0, \$signature__data$259  } : { qmult[31], qmult };
-  assign \$475  = per_channel ? { 1'h0, \$signature__data$268  } : { qshift[5], qshift };
-  assign \$476  = per_channel ? { 1'h0, \$signature__data$260  } : { qmult[31], qmult };
-  assign \$477  = per_channel ? { 1'h0, \$signature__data$269  } : { qshift[5], qshift };
-  assign \$478  = per_channel ? { 1'h0, \$signature__data$261  } : { qmult[31], qmult };
-  assign \$479  = per_channel ? { 1'h0, \$signature__data$270  } : { qshift[5], qshift };
-  assign \$480  = per_channel ? { 1'h0, \$signature__data$262  } : { qmult[31], qmult };
-  assign \$481  = per_channel ? { 1'h0, \$signature__data$271  } : { qshift[5], qshift };
-  assign \$482  = { ib, drain[2:0] } < reg_m;
-  assign \$483  = i_valid & \$482 ;
-  assign \$484  = jb * 4'h8;
-  assign \$485  = \$484  + 1'h0;
-  assign \$486  = \$485  < reg_n;
-  assign \$487  = jb * 4'h8;
-  assign \$488  = \$487  + 1'h1;
-  assign \$489  = \$488  < reg_n;
-  assign \$490  = jb * 4'h8;
-  assign \$491  = \$490  + 2'h2;
-  assign \$492  = \$491  < reg_n;
-  assign \$493  = jb * 4'h8;
-  assign \$494  = \$493  + 2'h3;
-  assign \$495  = \$494  < reg_n;
-  assign \$496  = jb * 4'h8;
-  assign \$497  = \$496  + 3'h4;
-  assign \$498  = \$497  < reg_n;
-  assign \$499  = jb * 4'h8;
-  assign \$500  = \$499  + 3'h5;
-  assign \$501  = \$500  < reg_n;
-  assign \$502  = jb * 4'h8;
-  assign \$503  = \$502  + 3'h6;
-  assign \$504  = \$503  < reg_n;
-  assign \$505  = jb * 4'h8;
-  assign \$506  = \$505  + 3'h7;
-  assign \$507  = \$506  < reg_n;
-  assign wr_en = \$483  ? { \$507 , \$504 , \$501 , \$498 , \$495 , \$492 , \$489 , \$486  } : 8'h00;
-  assign \$508  = served & bus__we;
-  assign \$510  = bus__adr[20:18] == 3'h6;
-  assign \$511  = bus__adr[17:0] < 11'h400;
-  assign \$512  = \$510  & \$511 ;
-  assign \$513  = \$509  & \$512 ;
-  assign \$514  = 3'h4 * bus__adr[0];
-  assign \$515  = bus__sel << \$514 ;
-  assign \$516  = \$513  ? \$515  : 19'h00000;
-  assign \$518  = cycles + 1'h1;
-  assign \$519  = | reg_m;
-  assign \$520  = | reg_k;
+  assign \$signature__en$237  = \$406  & \$411 ;
+  assign \$412  = ~ busy;
+  assign \$signature__en$238  = \$412  | thr_ce;
+  assign \$414  = busy ? { 14'h0000, jb } : \$413 ;
+  assign \$416  = served & bus__we;
+  assign \$417  = bus__adr[20:18] == 2'h3;
+  assign \$418  = bus__adr[17:0] < 7'h40;
+  assign \$419  = \$417  & \$418 ;
+  assign \$420  = bus__adr[2:0] == 3'h7;
+  assign \$421  = \$419  & \$420 ;
+  assign \$signature__en$242  = \$416  & \$421 ;
+  assign \$422  = ~ busy;
+  assign \$signature__en$243  = \$422  | thr_ce;
+  assign \$424  = busy ? { 14'h0000, jb } : \$423 ;
+  assign \$426  = served & bus__we;
+  assign \$427  = bus__adr[20:18] == 3'h4;
+  assign \$428  = bus__adr[17:0] < 7'h40;
+  assign \$429  = \$427  & \$428 ;
+  assign \$430  = ! bus__adr[2:0];
+  assign \$431  = \$429  & \$430 ;
+  assign \$signature__en$247  = \$426  & \$431 ;
+  assign \$432  = ~ busy;
+  assign \$signature__en$248  = \$432  | thr_ce;
+  assign \$434  = busy ? { 14'h0000, jb } : \$433 ;
+  assign \$436  = served & bus__we;
+  assign \$437  = bus__adr[20:18] == 3'h4;
+  assign \$438  = bus__adr[17:0] < 7'h40;
+  assign \$439  = \$437  & \$438 ;
+  assign \$440  = bus__adr[2:0] == 1'h1;
+  assign \$441  = \$439  & \$440 ;
+  assign \$signature__en$252  = \$436  & \$441 ;
+  assign \$442  = ~ busy;
+  assign \$signature__en$253  = \$442  | thr_ce;
+  assign \$444  = busy ? { 14'h0000, jb } : \$443 ;
+  assign \$446  = served & bus__we;
+  assign \$447  = bus__adr[20:18] == 3'h4;
+  assign \$448  = bus__adr[17:0] < 7'h40;
+  assign \$449  = \$447  & \$448 ;
+  assign \$450  = bus__adr[2:0] == 2'h2;
+  assign \$451  = \$449  & \$450 ;
+  assign \$signature__en$257  = \$446  & \$451 ;
+  assign \$452  = ~ busy;
+  assign \$signature__en$258  = \$452  | thr_ce;
+  assign \$454  = busy ? { 14'h0000, jb } : \$453 ;
+  assign \$456  = served & bus__we;
+  assign \$457  = bus__adr[20:18] == 3'h4;
+  assign \$458  = bus__adr[17:0] < 7'h40;
+  assign \$459  = \$457  & \$458 ;
+  assign \$460  = bus__adr[2:0] == 2'h3;
+  assign \$461  = \$459  & \$460 ;
+  assign \$signature__en$262  = \$456  & \$461 ;
+  assign \$462  = ~ busy;
+  assign \$signature__en$263  = \$462  | thr_ce;
+  assign \$464  = busy ? { 14'h0000, jb } : \$463 ;
+  assign \$466  = served & bus__we;
+  assign \$467  = bus__adr[20:18] == 3'h4;
+  assign \$468  = bus__adr[17:0] < 7'h40;
+  assign \$469  = \$467  & \$468 ;
+  assign \$470  = bus__adr[2:0] == 3'h4;
+  assign \$471  = \$469  & \$470 ;
+  assign \$signature__en$267  = \$466  & \$471 ;
+  assign \$472  = ~ busy;
+  assign \$signature__en$268  = \$472  | thr_ce;
+  assign \$474  = busy ? { 14'h0000, jb } : \$473 ;
+  assign \$476  = served & bus__we;
+  assign \$477  = bus__adr[20:18] == 3'h4;
+  assign \$478  = bus__adr[17:0] < 7'h40;
+  assign \$479  = \$477  & \$478 ;
+  assign \$480  = bus__adr[2:0] == 3'h5;
+  assign \$481  = \$479  & \$480 ;
+  assign \$signature__en$272  = \$476  & \$481 ;
+  assign \$482  = ~ busy;
+  assign \$signature__en$273  = \$482  | thr_ce;
+  assign \$484  = busy ? { 14'h0000, jb } : \$483 ;
+  assign \$486  = served & bus__we;
+  assign \$487  = bus__adr[20:18] == 3'h4;
+  assign \$488  = bus__adr[17:0] < 7'h40;
+  assign \$489  = \$487  & \$488 ;
+  assign \$490  = bus__adr[2:0] == 3'h6;
+  assign \$491  = \$489  & \$490 ;
+  assign \$signature__en$277  = \$486  & \$491 ;
+  assign \$492  = ~ busy;
+  assign \$signature__en$278  = \$492  | thr_ce;
+  assign \$494  = busy ? { 14'h0000, jb } : \$493 ;
+  assign \$496  = served & bus__we;
+  assign \$497  = bus__adr[20:18] == 3'h4;
+  assign \$498  = bus__adr[17:0] < 7'h40;
+  assign \$499  = \$497  & \$498 ;
+  assign \$500  = bus__adr[2:0] == 3'h7;
+  assign \$501  = \$499  & \$500 ;
+  assign \$signature__en$282  = \$496  & \$501 ;
+  assign \$502  = ~ busy;
+  assign \$signature__en$283  = \$502  | thr_ce;
+  assign \$504  = busy ? { 14'h0000, jb } : \$503 ;
+  assign \$506  = served & bus__we;
+  assign \$507  = bus__adr[20:18] == 3'h5;
+  assign \$508  = bus__adr[17:0] < 7'h40;
+  assign \$509  = \$507  & \$508 ;
+  assign \$510  = ! bus__adr[2:0];
+  assign \$511  = \$509  & \$510 ;
+  assign \$signature__en$287  = \$506  & \$511 ;
+  assign \$512  = ~ busy;
+  assign \$signature__en$288  = \$512  | thr_ce;
+  assign \$514  = busy ? { 14'h0000, jb } : \$513 ;
+  assign \$516  = served & bus__we;
+  assign \$517  = bus__adr[20:18] == 3'h5;
+  assign \$518  = bus__adr[17:0] < 7'h40;
+  assign \$519  = \$517  & \$518 ;
+  assign \$520  = bus__adr[2:0] == 1'h1;
   assign \$521  = \$519  & \$520 ;
-  assign \$522  = | reg_n;
-  assign \$523  = \$521  & \$522 ;
-  assign \$524  = reg_m <= 7'h40;
-  assign \$525  = \$523  & \$524 ;
-  assign \$526  = reg_k <= 7'h40;
-  assign \$527  = \$525  & \$526 ;
-  assign \$528  = reg_n <= 7'h40;
+  assign \$signature__en$292  = \$516  & \$521 ;
+  assign \$522  = ~ busy;
+  assign \$signature__en$293  = \$522  | thr_ce;
+  assign \$524  = busy ? { 14'h0000, jb } : \$523 ;
+  assign \$526  = served & bus__we;
+  assign \$527  = bus__adr[20:18] == 3'h5;
+  assign \$528  = bus__adr[17:0] < 7'h40;
   assign \$529  = \$527  & \$528 ;
-  assign \$530  = k + 1'h1;
-  assign \$531  = reg_k - 1'h1;
-  assign \$532  = k == \$531 ;
-  assign \$533  = \wait  + 1'h1;
-  assign \$534  = \wait  == 3'h7;
-  assign \$535  = drain + 1'h1;
-  assign \$536  = drain == 3'h7;
-  assign \$537  = jb + 1'h1;
-  assign \$538  = \$537  < \$12 [3:0];
-  assign \$539  = ib + 1'h1;
-  assign \$540  = \$539  < \$9 [3:0];
-  assign \$541  = jb + 1'h1;
-  assign \$542  = ib + 1'h1;
-  assign \$543  = \wait  + 1'h1;
-  assign \$544  = \wait  == 2'h3;
-  assign \$545  = tmr_errors != 32'd4294967295;
-  assign \$546  = tmr_errors + \$545 ;
-  assign \$547  = ~ bus__we;
-  assign \$548  = served & \$547 ;
-  assign \$549  = bus__adr[20:18] == 1'h1;
-  assign \$550  = \$548  & \$549 ;
-  assign \$552  = bus__adr[17:0] < 11'h400;
-  assign \$553  = ~ bus__we;
-  assign \$554  = served & \$553 ;
-  assign \$555  = bus__adr[20:18] == 2'h2;
-  assign \$556  = \$554  & \$555 ;
-  assign \$558  = bus__adr[17:0] < 11'h400;
-  assign \$559  = ~ bus__we;
-  assign \$560  = served & \$559 ;
-  assign \$561  = bus__adr[20:18] == 2'h3;
-  assign \$562  = \$560  & \$561 ;
-  assign \$563  = bus__adr[17:0] < 7'h40;
-  assign \$564  = ~ bus__we;
-  assign \$565  = served & \$564 ;
-  assign \$566  = bus__adr[20:18] == 3'h4;
-  assign \$567  = \$565  & \$566 ;
+  assign \$530  = bus__adr[2:0] == 2'h2;
+  assign \$531  = \$529  & \$530 ;
+  assign \$signature__en$297  = \$526  & \$531 ;
+  assign \$532  = ~ busy;
+  assign \$signature__en$298  = \$532  | thr_ce;
+  assign \$534  = busy ? { 14'h0000, jb } : \$533 ;
+  assign \$536  = served & bus__we;
+  assign \$537  = bus__adr[20:18] == 3'h5;
+  assign \$538  = bus__adr[17:0] < 7'h40;
+  assign \$539  = \$537  & \$538 ;
+  assign \$540  = bus__adr[2:0] == 2'h3;
+  assign \$541  = \$539  & \$540 ;
+  assign \$signature__en$302  = \$536  & \$541 ;
+  assign \$542  = ~ busy;
+  assign \$signature__en$303  = \$542  | thr_ce;
+  assign \$544  = busy ? { 14'h0000, jb } : \$543 ;
+  assign \$546  = served & bus__we;
+  assign \$547  = bus__adr[20:18] == 3'h5;
+  assign \$548  = bus__adr[17:0] < 7'h40;
+  assign \$549  = \$547  & \$548 ;
+  assign \$550  = bus__adr[2:0] == 3'h4;
+  assign \$551  = \$549  & \$550 ;
+  assign \$signature__en$307  = \$546  & \$551 ;
+  assign \$552  = ~ busy;
+  assign \$signature__en$308  = \$552  | thr_ce;
+  assign \$554  = busy ? { 14'h0000, jb } : \$553 ;
+  assign \$556  = served & bus__we;
+  assign \$557  = bus__adr[20:18] == 3'h5;
+  assign \$558  = bus__adr[17:0] < 7'h40;
+  assign \$559  = \$557  & \$558 ;
+  assign \$560  = bus__adr[2:0] == 3'h5;
+  assign \$561  = \$559  & \$560 ;
+  assign \$signature__en$312  = \$556  & \$561 ;
+  assign \$562  = ~ busy;
+  assign \$signature__en$313  = \$562  | thr_ce;
+  assign \$564  = busy ? { 14'h0000, jb } : \$563 ;
+  assign \$566  = served & bus__we;
+  assign \$567  = bus__adr[20:18] == 3'h5;
   assign \$568  = bus__adr[17:0] < 7'h40;
-  assign \$569  = ~ bus__we;
-  assign \$570  = served & \$569 ;
-  assign \$571  = bus__adr[20:18] == 3'h5;
-  assign \$572  = \$570  & \$571 ;
-  assign \$573  = bus__adr[17:0] < 7'h40;
-  assign \$574  = ~ bus__we;
-  assign \$575  = served & \$574 ;
-  assign \$576  = bus__adr[20:18] == 3'h6;
-  assign \$577  = \$575  & \$576 ;
-  assign \$578  = bus__adr[17:0] < 11'h400;
-  assign \$579  = ~ bus__we;
-  assign \$580  = served & \$579 ;
-  assign \$581  = ! bus__adr[20:18];
-  assign \$582  = \$580  & \$581 ;
-  assign \$583  = served & bus__we;
-  assign \$584  = ! bus__adr[20:18];
-  assign \$585  = \$583  & \$584 ;
+  assign \$569  = \$567  & \$568 ;
+  assign \$570  = bus__adr[2:0] == 3'h6;
+  assign \$571  = \$569  & \$570 ;
+  assign \$signature__en$317  = \$566  & \$571 ;
+  assign \$572  = ~ busy;
+  assign \$signature__en$318  = \$572  | thr_ce;
+  assign \$574  = busy ? { 14'h0000, jb } : \$573 ;
+  assign \$576  = served & bus__we;
+  assign \$577  = bus__adr[20:18] == 3'h5;
+  assign \$578  = bus__adr[17:0] < 7'h40;
+  assign \$579  = \$577  & \$578 ;
+  assign \$580  = bus__adr[2:0] == 3'h7;
+  assign \$581  = \$579  & \$580 ;
+  assign \$signature__en$322  = \$576  & \$581 ;
+  assign \$582  = ~ busy;
+  assign \$signature__en$323  = \$582  | thr_ce;
+  assign \$584  = rd_valid ? value : 32'd0;
+  assign \$585  = rd_valid ? \value$341  : 32'd0;
+  assign \$586  = rd_valid ? \value$350  : 32'd0;
+  assign \$587  = rd_valid ? \value$359  : 32'd0;
+  assign \$588  = rd_valid ? \value$368  : 32'd0;
+  assign \$589  = rd_valid ? c_word : 32'd0;
+  assign \$590  = served & bus__we;
+  assign \$591  = ! bus__adr[20:18];
+  assign reg_write = \$590  & \$591 ;
+  assign \$592  = ~ busy;
+  assign \$593  = bus__dat_w[0] & \$592 ;
+  assign \$594  = ~ busy;
+  assign \$1547  = byte_sel * 4'h8;
+  assign \$595  = \$signature__data$332  >> \$1547 ;
+  assign \$596  = $signed(\$595 ) - $signed(a_zp);
+  assign a_in__0 = valid ? \$596  : 9'h000;
+  assign \$1552  = byte_sel * 4'h8;
+  assign \$597  = \$signature__data$333  >> \$1552 ;
+  assign \$598  = $signed(\$597 ) - $signed(a_zp);
+  assign a_in__1 = valid ? \$598  : 9'h000;
+  assign \$1557  = byte_sel * 4'h8;
+  assign \$599  = \$signature__data$334  >> \$1557 ;
+  assign \$600  = $signed(\$599 ) - $signed(a_zp);
+  assign a_in__2 = valid ? \$600  : 9'h000;
+  assign \$1562  = byte_sel * 4'h8;
+  assign \$601  = \$signature__data$335  >> \$1562 ;
+  assign \$602  = $signed(\$601 ) - $signed(a_zp);
+  assign a_in__3 = valid ? \$602  : 9'h000;
+  assign \$1567  = byte_sel * 4'h8;
+  assign \$603  = \$signature__data$336  >> \$1567 ;
+  assign \$604  = $signed(\$603 ) - $signed(a_zp);
+  assign a_in__4 = valid ? \$604  : 9'h000;
+  assign \$1572  = byte_sel * 4'h8;
+  assign \$605  = \$signature__data$337  >> \$1572 ;
+  assign \$606  = $signed(\$605 ) - $signed(a_zp);
+  assign a_in__5 = valid ? \$606  : 9'h000;
+  assign \$1577  = byte_sel * 4'h8;
+  assign \$607  = \$signature__data$338  >> \$1577 ;
+  assign \$608  = $signed(\$607 ) - $signed(a_zp);
+  assign a_in__6 = valid ? \$608  : 9'h000;
+  assign \$1582  = byte_sel * 4'h8;
+  assign \$609  = \$signature__data$339  >> \$1582 ;
+  assign \$610  = $signed(\$609 ) - $signed(a_zp);
+  assign a_in__7 = valid ? \$610  : 9'h000;
+  assign \$1587  = byte_sel * 4'h8;
+  assign \$611  = \$signature__data$342  >> \$1587 ;
+  assign \$612  = $signed(\$611 ) - $signed(b_zp);
+  assign b_in__0 = valid ? \$612  : 9'h000;
+  assign \$1592  = byte_sel * 4'h8;
+  assign \$613  = \$signature__data$343  >> \$1592 ;
+  assign \$614  = $signed(\$613 ) - $signed(b_zp);
+  assign b_in__1 = valid ? \$614  : 9'h000;
+  assign \$1597  = byte_sel * 4'h8;
+  assign \$615  = \$signature__data$344  >> \$1597 ;
+  assign \$616  = $signed(\$615 ) - $signed(b_zp);
+  assign b_in__2 = valid ? \$616  : 9'h000;
+  assign \$1602  = byte_sel * 4'h8;
+  assign \$617  = \$signature__data$345  >> \$1602 ;
+  assign \$618  = $signed(\$617 ) - $signed(b_zp);
+  assign b_in__3 = valid ? \$618  : 9'h000;
+  assign \$1607  = byte_sel * 4'h8;
+  assign \$619  = \$signature__data$346  >> \$1607 ;
+  assign \$620  = $signed(\$619 ) - $signed(b_zp);
+  assign b_in__4 = valid ? \$620  : 9'h000;
+  assign \$1612  = byte_sel * 4'h8;
+  assign \$621  = \$signature__data$347  >> \$1612 ;
+  assign \$622  = $signed(\$621 ) - $signed(b_zp);
+  assign b_in__5 = valid ? \$622  : 9'h000;
+  assign \$1617  = byte_sel * 4'h8;
+  assign \$623  = \$signature__data$348  >> \$1617 ;
+  assign \$624  = $signed(\$623 ) - $signed(b_zp);
+  assign b_in__6 = valid ? \$624  : 9'h000;
+  assign \$1622  = byte_sel * 4'h8;
+  assign \$625  = \$signature__data$349  >> \$1622 ;
+  assign \$626  = $signed(\$625 ) - $signed(b_zp);
+  assign b_in__7 = valid ? \$626  : 9'h000;
+  assign \$627  = per_channel ? { 1'h0, \$signature__data$360  } : { qmult[31], qmult };
+  assign \$628  = per_channel ? { 1'h0, \$signature__data$369  } : { qshift[5], qshift };
+  assign \$629  = per_channel ? { 1'h0, \$signature__data$361  } : { qmult[31], qmult };
+  assign \$630  = per_channel ? { 1'h0, \$signature__data$370  } : { qshift[5], qshift };
+  assign \$631  = per_channel ? { 1'h0, \$signature__data$362  } : { qmult[31], qmult };
+  assign \$632  = per_channel ? { 1'h0, \$signature__data$371  } : { qshift[5], qshift };
+  assign \$633  = per_channel ? { 1'h0, \$signature__data$363  } : { qmult[31], qmult };
+  assign \$634  = per_channel ? { 1'h0, \$signature__data$372  } : { qshift[5], qshift };
+  assign \$635  = per_channel ? { 1'h0, \$signature__data$364  } : { qmult[31], qmult };
+  assign \$636  = per_channel ? { 1'h0, \$signature__data$373  } : { qshift[5], qshift };
+  assign \$637  = per_channel ? { 1'h0, \$signature__data$365  } : { qmult[31], qmult };
+  assign \$638  = per_channel ? { 1'h0, \$signature__data$374  } : { qshift[5], qshift };
+  assign \$639  = per_channel ? { 1'h0, \$signature__data$366  } : { qmult[31], qmult };
+  assign \$640  = per_channel ? { 1'h0, \$signature__data$375  } : { qshift[5], qshift };
+  assign \$641  = per_channel ? { 1'h0, \$signature__data$367  } : { qmult[31], qmult };
+  assign \$642  = per_channel ? { 1'h0, \$signature__data$376  } : { qshift[5], qshift };
+  assign \$643  = { ib, drain[2:0] } < reg_m;
+  assign \$644  = i_valid & \$643 ;
+  assign \$645  = jb * 4'h8;
+  assign \$646  = \$645  + 1'h0;
+  assign \$647  = \$646  < reg_n;
+  assign \$648  = jb * 4'h8;
+  assign \$649  = \$648  + 1'h1;
+  assign \$650  = \$649  < reg_n;
+  assign \$651  = jb * 4'h8;
+  assign \$652  = \$651  + 2'h2;
+  assign \$653  = \$652  < reg_n;
+  assign \$654  = jb * 4'h8;
+  assign \$655  = \$654  + 2'h3;
+  assign \$656  = \$655  < reg_n;
+  assign \$657  = jb * 4'h8;
+  assign \$658  = \$657  + 3'h4;
+  assign \$659  = \$658  < reg_n;
+  assign \$660  = jb * 4'h8;
+  assign \$661  = \$660  + 3'h5;
+  assign \$662  = \$661  < reg_n;
+  assign \$663  = jb * 4'h8;
+  assign \$664  = \$663  + 3'h6;
+  assign \$665  = \$664  < reg_n;
+  assign \$666  = jb * 4'h8;
+  assign \$667  = \$666  + 3'h7;
+  assign \$668  = \$667  < reg_n;
+  assign wr_en = \$644  ? { \$668 , \$665 , \$662 , \$659 , \$656 , \$653 , \$650 , \$647  } : 8'h00;
+  assign \$669  = served & bus__we;
+  assign \$671  = bus__adr[20:18] == 3'h6;
+  assign \$672  = bus__adr[17:0] < 11'h400;
+  assign \$673  = \$671  & \$672 ;
+  assign \$674  = \$670  & \$673 ;
+  assign \$675  = 3'h4 * bus__adr[0];
+  assign \$676  = bus__sel << \$675 ;
+  assign \$677  = \$674  ? \$676  : 19'h00000;
+  assign \$678  = thr_ce ? nxt_en : 8'h00;
+  assign \$680  = cycles + 1'h1;
+  assign \$681  = | reg_m;
+  assign \$682  = | reg_k;
+  assign \$683  = \$681  & \$682 ;
+  assign \$684  = | reg_n;
+  assign \$685  = \$683  & \$684 ;
+  assign \$686  = reg_m <= 7'h40;
+  assign \$687  = \$685  & \$686 ;
+  assign \$688  = reg_k <= 7'h40;
+  assign \$689  = \$687  & \$688 ;
+  assign \$690  = reg_n <= 7'h40;
+  assign \$691  = \$689  & \$690 ;
+  assign \$692  = k + 1'h1;
+  assign \$693  = reg_k - 1'h1;
+  assign \$694  = k == \$693 ;
+  assign \$695  = \wait  + 1'h1;
+  assign \$696  = \wait  == 3'h7;
+  assign \$697  = drain + 1'h1;
+  assign \$698  = drain == 3'h7;
+  assign \$699  = jb + 1'h1;
+  assign \$700  = \$699  < \$134 [3:0];
+  assign \$701  = ib + 1'h1;
+  assign \$702  = \$701  < \$131 [3:0];
+  assign \$703  = jb + 1'h1;
+  assign \$704  = ib + 1'h1;
+  assign \$705  = \wait  + 1'h1;
+  assign \$706  = \wait  == 2'h3;
+  assign thr_feed_step = valid & thr_ce;
+  assign \$707  = feeding ? 5'h10 : 5'h00;
+  assign \$708  = i_valid ? 5'h18 : 5'h00;
+  assign \$709  = \$707  + \$708 ;
+  assign \$710  = | nxt_en;
+  assign \$711  = \$710  & thr_ce;
+  assign \$712  = \$709  + \$711 ;
+  assign \$713  = bus__adr[20:18] == 1'h1;
+  assign \$714  = bus__adr[17:0] < 11'h400;
+  assign \$715  = \$713  ? \$714  : 1'h0;
+  assign \$716  = bus__adr[20:18] == 2'h2;
+  assign \$717  = bus__adr[17:0] < 11'h400;
+  assign \$718  = \$716  ? \$717  : 1'h0;
+  assign \$719  = \$715  | \$718 ;
+  assign \$720  = bus__adr[20:18] >= 2'h3;
+  assign \$721  = bus__adr[20:18] <= 3'h5;
+  assign \$722  = \$720  & \$721 ;
+  assign \$723  = bus__adr[17:0] < 7'h40;
+  assign \$724  = \$722  ? \$723  : 1'h0;
+  assign \$725  = \$719  | \$724 ;
+  assign \$726  = bus__adr[20:18] == 3'h6;
+  assign \$727  = bus__adr[17:0] < 11'h400;
+  assign \$728  = \$726  ? \$727  : 1'h0;
+  assign \$729  = \$725  | \$728 ;
+  assign \$730  = served & \$729 ;
+  assign \$731  = \$712  + \$730 ;
+  assign \$732  = bus__adr[20:18] == 1'h1;
+  assign \$733  = bus__adr[17:0] < 11'h400;
+  assign \$734  = \$732  ? \$733  : 1'h0;
+  assign \$735  = bus__adr[20:18] == 2'h2;
+  assign \$736  = bus__adr[17:0] < 11'h400;
+  assign \$737  = \$735  ? \$736  : 1'h0;
+  assign \$738  = \$734  | \$737 ;
+  assign \$739  = bus__adr[20:18] >= 2'h3;
+  assign \$740  = bus__adr[20:18] <= 3'h5;
+  assign \$741  = \$739  & \$740 ;
+  assign \$742  = bus__adr[17:0] < 7'h40;
+  assign \$743  = \$741  ? \$742  : 1'h0;
+  assign \$744  = \$738  | \$743 ;
+  assign \$745  = bus__adr[20:18] == 3'h6;
+  assign \$746  = bus__adr[17:0] < 11'h400;
+  assign \$747  = \$745  ? \$746  : 1'h0;
+  assign \$748  = \$744  | \$747 ;
+  assign \$750  = \$731  + 1'h0;
+  assign \$751  = \$122 [3:0] == 4'hc;
+  assign \$752  = thr_reg_we & \$751 ;
+  assign \$753  = \$752  ? 32'd0 : throttled;
+  assign \$754  = ~ thr_ce;
+  assign \$755  = busy & \$754 ;
+  assign \$756  = \$753  + \$755 ;
+  assign \$757  = act_feed + thr_feed_step;
+  assign \$758  = act_sram + \$750 [7:0];
+  assign \$760  = tmr_errors != 32'd4294967295;
+  assign \$761  = tmr_errors + \$760 ;
+  assign \$762  = ~ bus__we;
+  assign \$763  = served & \$762 ;
+  assign \$764  = bus__adr[20:18] == 1'h1;
+  assign \$765  = \$763  & \$764 ;
+  assign \$767  = bus__adr[17:0] < 11'h400;
+  assign \$768  = ~ bus__we;
+  assign \$769  = served & \$768 ;
+  assign \$770  = bus__adr[20:18] == 2'h2;
+  assign \$771  = \$769  & \$770 ;
+  assign \$773  = bus__adr[17:0] < 11'h400;
+  assign \$774  = ~ bus__we;
+  assign \$775  = served & \$774 ;
+  assign \$776  = bus__adr[20:18] == 2'h3;
+  assign \$777  = \$775  & \$776 ;
+  assign \$778  = bus__adr[17:0] < 7'h40;
+  assign \$779  = ~ bus__we;
+  assign \$780  = served & \$779 ;
+  assign \$781  = bus__adr[20:18] == 3'h4;
+  assign \$782  = \$780  & \$781 ;
+  assign \$783  = bus__adr[17:0] < 7'h40;
+  assign \$784  = ~ bus__we;
+  assign \$785  = served & \$784 ;
+  assign \$786  = bus__adr[20:18] == 3'h5;
+  assign \$787  = \$785  & \$786 ;
+  assign \$788  = bus__adr[17:0] < 7'h40;
+  assign \$789  = ~ bus__we;
+  assign \$790  = served & \$789 ;
+  assign \$791  = bus__adr[20:18] == 3'h6;
+  assign \$792  = \$790  & \$791 ;
+  assign \$793  = bus__adr[17:0] < 11'h400;
+  assign \$794  = ~ bus__we;
+  assign \$795  = served & \$794 ;
+  assign \$796  = ! bus__adr[20:18];
+  assign \$797  = \$795  & \$796 ;
   always @(posedge clk)
-    busy <= \$589 ;
+    therm_trip1 <= \$803 ;
   always @(posedge clk)
-    done <= \$590 ;
+    therm_trip2 <= \$804 ;
   always @(posedge clk)
-    error <= \$591 ;
+    therm_trip3 <= \$805 ;
   always @(posedge clk)
-    irq_en <= \$592 ;
+    therm_crit <= \$806 ;
   always @(posedge clk)
-    reg_m <= \$593 ;
+    therm_hyst <= \$807 ;
   always @(posedge clk)
-    reg_k <= \$594 ;
+    therm_range_min <= \$808 ;
   always @(posedge clk)
-    reg_n <= \$595 ;
+    therm_range_max <= \$809 ;
   always @(posedge clk)
-    a_zp <= \$596 ;
+    therm_stuck_samples <= \$810 ;
   always @(posedge clk)
-    b_zp <= \$597 ;
+    therm_safe_level <= \$811 ;
   always @(posedge clk)
-    out_zp <= \$598 ;
+    throttle_level <= \$812 ;
   always @(posedge clk)
-    act_min <= \$599 ;
+    therm_temp <= \$813 ;
   always @(posedge clk)
-    act_max <= \$600 ;
+    therm_prev <= \$814 ;
   always @(posedge clk)
-    per_channel <= \$601 ;
+    therm_run <= \$815 ;
   always @(posedge clk)
-    qmult <= \$602 ;
+    therm_sensor_fault <= \$816 ;
   always @(posedge clk)
-    qshift <= \$603 ;
+    therm_cool <= \$817 ;
   always @(posedge clk)
-    cycles <= \$604 ;
+    therm_raises <= \$818 ;
   always @(posedge clk)
-    ctrl_state <= \$605 ;
+    therm_shutdowns <= \$819 ;
   always @(posedge clk)
-    ib <= \$606 ;
+    therm_faults <= \$820 ;
   always @(posedge clk)
-    jb <= \$607 ;
+    therm_phase <= \$821 ;
   always @(posedge clk)
-    k <= \$608 ;
+    throttled <= \$822 ;
   always @(posedge clk)
-    \wait  <= \$609 ;
+    act_feed <= \$823 ;
   always @(posedge clk)
-    drain <= \$610 ;
+    act_sram <= \$824 ;
   always @(posedge clk)
-    tmr_flag <= \$611 ;
+    busy <= \$825 ;
   always @(posedge clk)
-    tmr_errors <= \$612 ;
+    done <= \$826 ;
   always @(posedge clk)
-    bus__ack <= \$613 ;
+    error <= \$827 ;
   always @(posedge clk)
-    rd_region <= \$614 ;
+    irq_en <= \$828 ;
   always @(posedge clk)
-    rd_bank <= \$615 ;
+    reg_m <= \$829 ;
   always @(posedge clk)
-    rd_valid <= \$616 ;
+    reg_k <= \$830 ;
   always @(posedge clk)
-    rd_lane <= \$617 ;
+    reg_n <= \$831 ;
   always @(posedge clk)
-    reg_rdata <= \$618 ;
+    a_zp <= \$832 ;
   always @(posedge clk)
-    ecc_ue <= \$619 ;
+    b_zp <= \$833 ;
   always @(posedge clk)
-    byte_sel <= \$620 ;
+    out_zp <= \$834 ;
   always @(posedge clk)
-    valid <= \$621 ;
+    act_min <= \$835 ;
   always @(posedge clk)
-    \$like$388  <= \$622 ;
+    act_max <= \$836 ;
   always @(posedge clk)
-    \nxt_en$389  <= \$623 ;
+    per_channel <= \$837 ;
   always @(posedge clk)
-    \$like$390  <= \$624 ;
+    qmult <= \$838 ;
   always @(posedge clk)
-    \nxt_en$391  <= \$625 ;
+    qshift <= \$839 ;
   always @(posedge clk)
-    \$like  <= \$626 ;
+    cycles <= \$840 ;
   always @(posedge clk)
-    nxt_en <= \$627 ;
+    ctrl_state <= \$841 ;
+  always @(posedge clk)
+    ib <= \$842 ;
+  always @(posedge clk)
+    jb <= \$843 ;
+  always @(posedge clk)
+    k <= \$844 ;
+  always @(posedge clk)
+    \wait  <= \$845 ;
+  always @(posedge clk)
+    drain <= \$846 ;
+  always @(posedge clk)
+    tmr_flag <= \$847 ;
+  always @(posedge clk)
+    tmr_errors <= \$848 ;
+  always @(posedge clk)
+    bus__ack <= \$849 ;
+  always @(posedge clk)
+    rd_region <= \$850 ;
+  always @(posedge clk)
+    rd_bank <= \$851 ;
+  always @(posedge clk)
+    rd_valid <= \$852 ;
+  always @(posedge clk)
+    rd_lane <= \$853 ;
+  always @(posedge clk)
+    reg_rdata <= \$854 ;
+  always @(posedge clk)
+    ecc_ue <= \$855 ;
+  always @(posedge clk)
+    byte_sel <= \$856 ;
+  always @(posedge clk)
+    valid <= \$857 ;
+  always @(posedge clk)
+    \$like$496  <= \$858 ;
+  always @(posedge clk)
+    \nxt_en$497  <= \$859 ;
+  always @(posedge clk)
+    \$like$498  <= \$860 ;
+  always @(posedge clk)
+    \nxt_en$499  <= \$861 ;
+  always @(posedge clk)
+    \$like  <= \$862 ;
+  always @(posedge clk)
+    nxt_en <= \$863 ;
+  assign \$1  = \$122 [3:0] == 2'h3;
+  assign \$2  = thr_reg_we & \$1 ;
+  assign \$3  = \$122 [3:0] == 3'h4;
+  assign \$4  = thr_reg_we & \$3 ;
+  assign \$5  = \$122 [3:0] == 3'h5;
+  assign \$6  = thr_reg_we & \$5 ;
+  assign \$7  = \$122 [3:0] == 3'h6;
+  assign \$8  = thr_reg_we & \$7 ;
+  assign \$9  = \$122 [3:0] == 3'h7;
+  assign \$10  = thr_reg_we & \$9 ;
+  assign \$11  = \$122 [3:0] == 4'h8;
+  assign \$12  = thr_reg_we & \$11 ;
+  assign \$13  = \$122 [3:0] == 4'h9;
+  assign \$14  = thr_reg_we & \$13 ;
+  assign \$15  = \$122 [3:0] == 4'ha;
+  assign \$16  = thr_reg_we & \$15 ;
+  assign \$17  = bus__dat_w[2:0] > 3'h4;
+  assign \$18  = \$17  ? 3'h4 : bus__dat_w[2:0];
+  assign \$19  = ! \$122 [3:0];
+  assign \$20  = thr_reg_we & \$19 ;
+  assign \$21  = \$20  & bus__dat_w[0];
+  assign \$22  = throttle_level == 3'h4;
+  assign \$23  = \$21  & \$22 ;
+  assign \$24  = \$23  & therm_cool;
+  assign lvl0 = \$24  ? 3'h3 : throttle_level;
+  assign \$25  = therm_prev == therm_code;
+  assign \$26  = therm_run == 8'hff;
+  assign \$27  = therm_run + 1'h1;
+  assign \$28  = \$26  ? { 1'h0, therm_run } : \$27 ;
+  assign \$29  = \$25  ? \$28  : 9'h000;
+  assign \$30  = therm_code < therm_range_min;
+  assign \$31  = therm_code > therm_range_max;
+  assign \$32  = \$30  | \$31 ;
+  assign \$33  = | therm_stuck_samples;
+  assign \$34  = \$29 [7:0] >= therm_stuck_samples;
+  assign \$35  = \$33  & \$34 ;
+  assign implausible = \$32  | \$35 ;
+  assign \$36  = therm_code >= therm_trip1;
+  assign \$37  = 1'h0 + \$36 ;
+  assign \$38  = therm_code >= therm_trip2;
+  assign \$39  = \$37  + \$38 ;
+  assign \$40  = therm_code >= therm_trip3;
+  assign \$41  = \$39  + \$40 ;
+  assign \$42  = therm_code + therm_hyst;
+  assign \$43  = \$42  < therm_trip1;
+  assign \$44  = therm_code + therm_hyst;
+  assign \$45  = \$44  < therm_trip2;
+  assign \$46  = therm_code + therm_hyst;
+  assign \$47  = \$46  < therm_trip3;
+  assign \$48  = therm_code >= therm_crit;
+  assign \$49  = lvl0 == 3'h4;
+  assign \$50  = \$41 [1:0] > lvl0;
+  assign \$51  = lvl0 == 3'h4;
+  assign \$52  = \$51  ? 3'h4 : therm_safe_level;
+  assign \$53  = lvl0 - 1'h1;
+  assign therm_level_d = therm_sample ? new_level : lvl0;
+  assign \$54  = ~ implausible;
+  assign \$55  = therm_code + therm_hyst;
+  assign \$56  = \$55  < therm_crit;
+  assign \$57  = \$54  & \$56 ;
+  assign \$58  = \$122 [3:0] == 1'h1;
+  assign \$59  = thr_reg_we & \$58 ;
+  assign \$60  = \$59  & bus__dat_w[6];
+  assign \$61  = ~ \$60 ;
+  assign \$62  = therm_sensor_fault & \$61 ;
+  assign \$63  = therm_sample & implausible;
+  assign therm_sensor_fault_d = \$62  | \$63 ;
+  assign \$64  = new_level > lvl0;
+  assign \$65  = therm_sample & \$64 ;
+  assign \$66  = \$122 [3:0] == 4'hb;
+  assign \$67  = thr_reg_we & \$66 ;
+  assign \$68  = \$67  ? 16'h0000 : therm_raises;
+  assign \$69  = \$68  != 16'hffff;
+  assign \$70  = \$65  & \$69 ;
+  assign \$71  = \$122 [3:0] == 4'hb;
+  assign \$72  = thr_reg_we & \$71 ;
+  assign \$73  = \$72  ? 16'h0000 : therm_raises;
+  assign \$74  = \$73  + 1'h1;
+  assign \$75  = \$122 [3:0] == 4'hb;
+  assign \$76  = thr_reg_we & \$75 ;
+  assign \$77  = \$76  ? 16'h0000 : therm_raises;
+  assign \$78  = \$70  ? \$74  : { 1'h0, \$77  };
+  assign \$79  = new_level == 3'h4;
+  assign \$80  = therm_sample & \$79 ;
+  assign \$81  = lvl0 != 3'h4;
+  assign \$82  = \$80  & \$81 ;
+  assign \$83  = \$122 [3:0] == 4'hb;
+  assign \$84  = thr_reg_we & \$83 ;
+  assign \$85  = \$84  ? 8'h00 : therm_shutdowns;
+  assign \$86  = \$85  != 8'hff;
+  assign \$87  = \$82  & \$86 ;
+  assign \$88  = \$122 [3:0] == 4'hb;
+  assign \$89  = thr_reg_we & \$88 ;
+  assign \$90  = \$89  ? 8'h00 : therm_shutdowns;
+  assign \$91  = \$90  + 1'h1;
+  assign \$92  = \$122 [3:0] == 4'hb;
+  assign \$93  = thr_reg_we & \$92 ;
+  assign \$94  = \$93  ? 8'h00 : therm_shutdowns;
+  assign \$95  = \$87  ? \$91  : { 1'h0, \$94  };
+  assign \$96  = therm_sample & implausible;
+  assign \$97  = \$122 [3:0] == 4'hb;
+  assign \$98  = thr_reg_we & \$97 ;
+  assign \$99  = \$98  ? 8'h00 : therm_faults;
+  assign \$100  = \$99  != 8'hff;
+  assign \$101  = \$96  & \$100 ;
+  assign \$102  = \$122 [3:0] == 4'hb;
+  assign \$103  = thr_reg_we & \$102 ;
+  assign \$104  = \$103  ? 8'h00 : therm_faults;
+  assign \$105  = \$104  + 1'h1;
+  assign \$106  = \$122 [3:0] == 4'hb;
+  assign \$107  = thr_reg_we & \$106 ;
+  assign \$108  = \$107  ? 8'h00 : therm_faults;
+  assign \$109  = \$101  ? \$105  : { 1'h0, \$108  };
+  assign \$110  = therm_phase + 1'h1;
+  assign \$111  = thr_start ? 3'h0 : \$110 ;
+  assign \$112  = ~ busy;
+  assign \$113  = throttle_level < 3'h4;
+  assign \$114  = therm_phase >= throttle_level;
+  assign \$115  = \$113  & \$114 ;
+  assign thr_ce = \$112  | \$115 ;
+  assign \$116  = throttle_level >= 2'h3;
+  assign \$117  = \$116  ? 3'h3 : throttle_level;
+  assign \$118  = throttle_level == 3'h4;
+  assign \$119  = bus__adr[17:0] >= 5'h1a;
+  assign \$120  = reg_write & \$119 ;
+  assign \$121  = bus__adr[17:0] <= 6'h28;
+  assign thr_reg_we = \$120  & \$121 ;
+  assign \$122  = bus__adr[17:0] - 5'h1a;
   assign irq = done & irq_en;
-  assign \$1  = bus__cyc & bus__stb;
-  assign \$2  = ~ bus__ack;
-  assign \$3  = \$1  & \$2 ;
-  assign \$4  = | bus__adr[20:18];
-  assign \$5  = \$4  & busy;
-  assign \$6  = ~ \$5 ;
-  assign served = \$3  & \$6 ;
-  assign \$7  = reg_m + 4'h8;
-  assign \$8  = \$7  - 1'h1;
-  assign \$10  = reg_n + 4'h8;
-  assign \$11  = \$10  - 1'h1;
-  assign \$17  = served & bus__we;
-  assign \$18  = bus__adr[20:18] == 1'h1;
-  assign \$19  = bus__adr[17:0] < 11'h400;
-  assign \$20  = \$18  & \$19 ;
-  assign \$22  = ! \$21 [2:0];
-  assign \$23  = \$20  & \$22 ;
-  assign \$24  = \$17  & \$23 ;
-  assign \$signature__en  = \$24  ? bus__sel : 4'h0;
-  assign \$29  = served & bus__we;
-  assign \$30  = bus__adr[20:18] == 1'h1;
-  assign \$31  = bus__adr[17:0] < 11'h400;
-  assign \$32  = \$30  & \$31 ;
-  assign \$34  = \$33 [2:0] == 1'h1;
-  assign \$35  = \$32  & \$34 ;
-  assign \$36  = \$29  & \$35 ;
-  assign \$signature__en$66  = \$36  ? bus__sel : 4'h0;
-  assign \$41  = served & bus__we;
-  assign \$42  = bus__adr[20:18] == 1'h1;
-  assign \$43  = bus__adr[17:0] < 11'h400;
-  assign \$44  = \$42  & \$43 ;
-  assign \$46  = \$45 [2:0] == 2'h2;
-  assign \$47  = \$44  & \$46 ;
-  assign \$48  = \$41  & \$47 ;
-  assign \$signature__en$70  = \$48  ? bus__sel : 4'h0;
-  assign \$53  = served & bus__we;
-  assign \$54  = bus__adr[20:18] == 1'h1;
-  assign \$55  = bus__adr[17:0] < 11'h400;
-  assign \$56  = \$54  & \$55 ;
-  assign \$58  = \$57 [2:0] == 2'h3;
-  assign \$59  = \$56  & \$58 ;
-  assign \$60  = \$53  & \$59 ;
-  assign \$signature__en$74  = \$60  ? bus__sel : 4'h0;
-  assign \$65  = served & bus__we;
-  assign \$66  = bus__adr[20:18] == 1'h1;
-  assign \$67  = bus__adr[17:0] < 11'h400;
-  assign \$68  = \$66  & \$67 ;
-  assign \$70  = \$69 [2:0] == 3'h4;
-  assign \$71  = \$68  & \$70 ;
-  assign \$72  = \$65  & \$71 ;
-  assign \$signature__en$78  = \$72  ? bus__sel : 4'h0;
-  assign \$77  = served & bus__we;
-  assign \$78  = bus__adr[20:18] == 1'h1;
-  assign \$79  = bus__adr[17:0] < 11'h400;
-  assign \$80  = \$78  & \$79 ;
-  assign \$82  = \$81 [2:0] == 3'h5;
-  assign \$83  = \$80  & \$82 ;
-  assign \$84  = \$77  & \$83 ;
-  assign \$signature__en$82  = \$84  ? bus__sel : 4'h0;
-  assign \$89  = served & bus__we;
-  assign \$90  = bus__adr[20:18] == 1'h1;
-  assign \$91  = bus__adr[17:0] < 11'h400;
-  assign \$92  = \$90  & \$91 ;
-  assign \$94  = \$93 [2:0] == 3'h6;
-  assign \$95  = \$92  & \$94 ;
-  assign \$96  = \$89  & \$95 ;
-  assign \$signature__en$86  = \$96  ? bus__sel : 4'h0;
-  assign \$101  = served & bus__we;
-  assign \$102  = bus__adr[20:18] == 1'h1;
-  assign \$103  = bus__adr[17:0] < 11'h400;
-  assign \$104  = \$102  & \$103 ;
-  assign \$106  = \$105 [2:0] == 3'h7;
-  assign \$107  = \$104  & \$106 ;
-  assign \$108  = \$101  & \$107 ;
-  assign \$signature__en$90  = \$108  ? bus__sel : 4'h0;
-  assign \$113  = served & bus__we;
-  assign \$114  = bus__adr[20:18] == 2'h2;
-  assign \$115  = bus__adr[17:0] < 11'h400;
-  assign \$116  = \$114  & \$115 ;
-  assign \$118  = ! \$117 [2:0];
-  assign \$119  = \$116  & \$118 ;
-  assign \$120  = \$113  & \$119 ;
-  assign \$signature__en$94  = \$120  ? bus__sel : 4'h0;
-  assign \$125  = served & bus__we;
-  assign \$126  = bus__adr[20:18] == 2'h2;
-  assign \$127  = bus__adr[17:0] < 11'h400;
-  assign \$128  = \$126  & \$127 ;
-  assign \$130  = \$129 [2:0] == 1'h1;
-  assign \$131  = \$128  & \$130 ;
-  assign \$132  = \$125  & \$131 ;
-  assign \$signature__en$98  = \$132  ? bus__sel : 4'h0;
-  assign \$137  = served & bus__we;
-  assign \$138  = bus__adr[20:18] == 2'h2;
-  assign \$139  = bus__adr[17:0] < 11'h400;
-  assign \$140  = \$138  & \$139 ;
-  assign \$142  = \$141 [2:0] == 2'h2;
-  assign \$143  = \$140  & \$142 ;
-  assign \$144  = \$137  & \$143 ;
-  assign \$signature__en$102  = \$144  ? bus__sel : 4'h0;
-  assign \$149  = served & bus__we;
-  assign \$150  = bus__adr[20:18] == 2'h2;
-  assign \$151  = bus__adr[17:0] < 11'h400;
-  assign \$152  = \$150  & \$151 ;
-  assign \$154  = \$153 [2:0] == 2'h3;
-  assign \$155  = \$152  & \$154 ;
-  assign \$156  = \$149  & \$155 ;
-  assign \$signature__en$106  = \$156  ? bus__sel : 4'h0;
-  assign \$161  = served & bus__we;
-  assign \$162  = bus__adr[20:18] == 2'h2;
-  assign \$163  = bus__adr[17:0] < 11'h400;
-  assign \$164  = \$162  & \$163 ;
-  assign \$166  = \$165 [2:0] == 3'h4;
-  assign \$167  = \$164  & \$166 ;
-  assign \$168  = \$161  & \$167 ;
-  assign \$signature__en$110  = \$168  ? bus__sel : 4'h0;
-  assign \$173  = served & bus__we;
-  assign \$174  = bus__adr[20:18] == 2'h2;
-  assign \$175  = bus__adr[17:0] < 11'h400;
-  assign \$176  = \$174  & \$175 ;
-  assign \$178  = \$177 [2:0] == 3'h5;
-  assign \$179  = \$176  & \$178 ;
-  assign \$180  = \$173  & \$179 ;
-  assign \$signature__en$114  = \$180  ? bus__sel : 4'h0;
-  assign \$185  = served & bus__we;
-  assign \$186  = bus__adr[20:18] == 2'h2;
-  assign \$187  = bus__adr[17:0] < 11'h400;
-  assign \$188  = \$186  & \$187 ;
-  assign \$190  = \$189 [2:0] == 3'h6;
-  assign \$191  = \$188  & \$190 ;
-  assign \$192  = \$185  & \$191 ;
-  assign \$signature__en$118  = \$192  ? bus__sel : 4'h0;
-  assign \$197  = served & bus__we;
-  assign \$198  = bus__adr[20:18] == 2'h2;
-  assign \$199  = bus__adr[17:0] < 11'h400;
-  assign \$200  = \$198  & \$199 ;
-  assign \$202  = \$201 [2:0] == 3'h7;
-  assign \$203  = \$200  & \$202 ;
-  assign \$204  = \$197  & \$203 ;
-  assign \$signature__en$122  = \$204  ? bus__sel : 4'h0;
-  assign \$206  = busy ? { 14'h0000, jb } : \$205 ;
-  assign \$208  = served & bus__we;
-  assign \$209  = bus__adr[20:18] == 2'h3;
-  assign \$210  = bus__adr[17:0] < 7'h40;
-  assign \$211  = \$209  & \$210 ;
-  assign \$212  = ! bus__adr[2:0];
-  assign \$213  = \$211  & \$212 ;
-  assign \$signature__en$126  = \$208  & \$213 ;
-  assign \$215  = busy ? { 14'h0000, jb } : \$214 ;
-  assign \$217  = served & bus__we;
-  assign \$218  = bus__adr[20:18] == 2'h3;
-  assign \$219  = bus__adr[17:0] < 7'h40;
-  assign \$220  = \$218  & \$219 ;
-  assign \$221  = bus__adr[2:0] == 1'h1;
-  assign \$222  = \$220  & \$221 ;
-  assign \$signature__en$130  = \$217  & \$222 ;
-  assign \$224  = busy ? { 14'h0000, jb } : \$223 ;
-  assign \$226  = served & bus__we;
-  assign \$227  = bus__adr[20:18] == 2'h3;
-  assign \$228  = bus__adr[17:0] < 7'h40;
-  assign \$229  = \$227  & \$228 ;
-  assign \$230  = bus__adr[2:0] == 2'h2;
-  assign \$231  = \$229  & \$230 ;
-  assign \$signature__en$134  = \$226  & \$231 ;
-  assign \$233  = busy ? { 14'h0000, jb } : \$232 ;
-  assign \$235  = served & bus__we;
-  assign \$236  = bus__adr[20:18] == 2'h3;
-  assign \$237  = bus__adr[17:0] < 7'h40;
-  assign \$238  = \$236  & \$237 ;
-  assign \$239  = bus__adr[2:0] == 2'h3;
-  assign \$240  = \$238  & \$239 ;
-  assign \$signature__en$138  = \$235  & \$240 ;
-  assign \$242  = busy ? { 14'h0000, jb } : \$241 ;
-  assign \$244  = served & bus__we;
-  assign \$245  = bus__adr[20:18] == 2'h3;
-  assign \$246  = bus__adr[17:0] < 7'h40;
-  assign \$247  = \$245  & \$246 ;
-  assign \$248  = bus__adr[2:0] == 3'h4;
-  assign \$249  = \$247  & \$248 ;
-  assign \$signature__en$142  = \$244  & \$249 ;
-  assign \$251  = busy ? { 14'h0000, jb } : \$250 ;
-  assign \$253  = served & bus__we;
-  assign \$254  = bus__adr[20:18] == 2'h3;
-  assign \$255  = bus__adr[17:0] < 7'h40;
-  assign \$256  = \$254  & \$255 ;
-  assign \$257  = bus__adr[2:0] == 3'h5;
-  assign \$258  = \$256  & \$257 ;
-  assign \$signature__en$146  = \$253  & \$258 ;
-  assign \$260  = busy ? { 14'h0000, jb } : \$259 ;
-  assign \$262  = served & bus__we;
-  assign \$263  = bus__adr[20:18] == 2'h3;
-  assign \$264  = bus__adr[17:0] < 7'h40;
-  assign \$265  = \$263  & \$264 ;
-  assign \$266  = bus__adr[2:0] == 3'h6;
-  assign \$267  = \$265  & \$266 ;
-  assign \$signature__en$150  = \$262  & \$267 ;
-  assign \$269  = busy ? { 14'h0000, jb } : \$268 ;
-  assign \$271  = served & bus__we;
-  assign \$272  = bus__adr[20:18] == 2'h3;
-  assign \$273  = bus__adr[17:0] < 7'h40;
-  assign \$274  = \$272  & \$273 ;
-  assign \$275  = bus__adr[2:0] == 3'h7;
-  assign \$276  = \$274  & \$275 ;
-  assign \$signature__en$154  = \$271  & \$276 ;
-  assign \$278  = busy ? { 14'h0000, jb } : \$277 ;
-  assign \$280  = served & bus__we;
-  assign \$281  = bus__adr[20:18] == 3'h4;
-  assign \$282  = bus__adr[17:0] < 7'h40;
-  assign \$283  = \$281  & \$282 ;
-  assign \$284  = ! bus__adr[2:0];
-  assign \$285  = \$283  & \$284 ;
-  assign \$signature__en$158  = \$280  & \$285 ;
-  assign \$287  = busy ? { 14'h0000, jb } : \$286 ;
-  assign \$289  = served & bus__we;
-  assign \$290  = bus__adr[20:18] == 3'h4;
-  assign \$291  = bus__adr[17:0] < 7'h40;
-  assign \$292  = \$290  & \$291 ;
-  assign \$293  = bus__adr[2:0] == 1'h1;
-  assign \$294  = \$292  & \$293 ;
-  assign \$signature__en$162  = \$289  & \$294 ;
-  assign \$296  = busy ? { 14'h0000, jb } : \$295 ;
-  assign \$298  = served & bus__we;
-  assign \$299  = bus__adr[20:18] == 3'h4;
-  assign \$300  = bus__adr[17:0] < 7'h40;
-  assign \$301  = \$299  & \$300 ;
-  assign \$302  = bus__adr[2:0] == 2'h2;
-  assign \$303  = \$301  & \$302 ;
-  assign \$signature__en$166  = \$298  & \$303 ;
-  assign \$305  = busy ? { 14'h0000, jb } : \$304 ;
-  assign \$307  = served & bus__we;
-  assign \$308  = bus__adr[20:18] == 3'h4;
-  assign \$309  = bus__adr[17:0] < 7'h40;
-  assign \$310  = \$308  & \$309 ;
-  assign \$311  = bus__adr[2:0] == 2'h3;
-  assign \$312  = \$310  & \$311 ;
-  assign \$signature__en$170  = \$307  & \$312 ;
-  assign \$314  = busy ? { 14'h0000, jb } : \$313 ;
-  assign \$316  = served & bus__we;
-  assign \$317  = bus__adr[20:18] == 3'h4;
-  assign \$318  = bus__adr[17:0] < 7'h40;
-  assign \$319  = \$317  & \$318 ;
-  assign \$320  = bus__adr[2:0] == 3'h4;
-  assign \$321  = \$319  & \$320 ;
-  assign \$signature__en$174  = \$316  & \$321 ;
-  assign \$323  = busy ? { 14'h0000, jb } : \$322 ;
-  assign \$325  = served & bus__we;
-  assign \$326  = bus__adr[20:18] == 3'h4;
-  assign \$327  = bus__adr[17:0] < 7'h40;
-  assign \$328  = \$326  & \$327 ;
-  assign \$329  = bus__adr[2:0] == 3'h5;
-  assign \$330  = \$328  & \$329 ;
-  assign \$signature__en$178  = \$325  & \$330 ;
-  assign \$332  = busy ? { 14'h0000, jb } : \$331 ;
-  assign \$334  = served & bus__we;
-  assign \$335  = bus__adr[20:18] == 3'h4;
-  assign \$336  = bus__adr[17:0] < 7'h40;
-  assign \$337  = \$335  & \$336 ;
-  assign \$338  = bus__adr[2:0] == 3'h6;
-  assign \$339  = \$337  & \$338 ;
-  assign \$signature__en$182  = \$334  & \$339 ;
+  assign \$123  = bus__cyc & bus__stb;
+  assign \$124  = ~ bus__ack;
+  assign \$125  = \$123  & \$124 ;
+  assign \$126  = | bus__adr[20:18];
+  assign \$127  = \$126  & busy;
+  assign \$128  = ~ \$127 ;
+  assign served = \$125  & \$128 ;
   \obt_tile_default.array  array (
     .a_in(a_in__0),
     .a_in__1(a_in__1),
@@ -5067,148 +5804,313 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     .clear(clear),
     .clk(clk),
     .drain_acc__0(acc),
-    .drain_acc__1(\acc$304 ),
-    .drain_acc__2(\acc$313 ),
-    .drain_acc__3(\acc$322 ),
-    .drain_acc__4(\acc$331 ),
-    .drain_acc__5(\acc$340 ),
-    .drain_acc__6(\acc$349 ),
-    .drain_acc__7(\acc$358 ),
+    .drain_acc__1(\acc$409 ),
+    .drain_acc__2(\acc$418 ),
+    .drain_acc__3(\acc$427 ),
+    .drain_acc__4(\acc$436 ),
+    .drain_acc__5(\acc$445 ),
+    .drain_acc__6(\acc$454 ),
+    .drain_acc__7(\acc$463 ),
     .drain_row(drain[2:0]),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.requant_0  requant_0 (
     .acc(acc),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$246 ),
+    .bias(\$signature__data$351 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$466 [31:0]),
+    .mult(\$627 [31:0]),
     .out(out),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$467 [5:0])
+    .shift(\$628 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.requant_1  requant_1 (
-    .acc(\acc$304 ),
+    .acc(\acc$409 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$247 ),
+    .bias(\$signature__data$352 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$468 [31:0]),
-    .out(\out$373 ),
+    .mult(\$629 [31:0]),
+    .out(\out$478 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$469 [5:0])
+    .shift(\$630 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.requant_2  requant_2 (
-    .acc(\acc$313 ),
+    .acc(\acc$418 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$248 ),
+    .bias(\$signature__data$353 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$470 [31:0]),
-    .out(\out$374 ),
+    .mult(\$631 [31:0]),
+    .out(\out$479 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$471 [5:0])
+    .shift(\$632 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.requant_3  requant_3 (
-    .acc(\acc$322 ),
+    .acc(\acc$427 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$249 ),
+    .bias(\$signature__data$354 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$472 [31:0]),
-    .out(\out$375 ),
+    .mult(\$633 [31:0]),
+    .out(\out$480 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$473 [5:0])
+    .shift(\$634 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.requant_4  requant_4 (
-    .acc(\acc$331 ),
+    .acc(\acc$436 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$250 ),
+    .bias(\$signature__data$355 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$474 [31:0]),
-    .out(\out$376 ),
+    .mult(\$635 [31:0]),
+    .out(\out$481 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$475 [5:0])
+    .shift(\$636 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.requant_5  requant_5 (
-    .acc(\acc$340 ),
+    .acc(\acc$445 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$251 ),
+    .bias(\$signature__data$356 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$476 [31:0]),
-    .out(\out$377 ),
+    .mult(\$637 [31:0]),
+    .out(\out$482 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$477 [5:0])
+    .shift(\$638 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.requant_6  requant_6 (
-    .acc(\acc$349 ),
+    .acc(\acc$454 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$252 ),
+    .bias(\$signature__data$357 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$478 [31:0]),
-    .out(\out$378 ),
+    .mult(\$639 [31:0]),
+    .out(\out$483 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$479 [5:0])
+    .shift(\$640 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.requant_7  requant_7 (
-    .acc(\acc$358 ),
+    .acc(\acc$463 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$253 ),
+    .bias(\$signature__data$358 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$480 [31:0]),
-    .out(\out$379 ),
+    .mult(\$641 [31:0]),
+    .out(\out$484 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$481 [5:0])
+    .shift(\$642 [5:0]),
+    .thr_ce(thr_ce)
   );
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    busy_d = busy;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$529 ) begin
-              busy_d = 1'h1;
-            end
-          end
+    therm_trip1_d = therm_trip1;
+    if (\$2 ) begin
+      therm_trip1_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_trip2_d = therm_trip2;
+    if (\$4 ) begin
+      therm_trip2_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_trip3_d = therm_trip3;
+    if (\$6 ) begin
+      therm_trip3_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_crit_d = therm_crit;
+    if (\$8 ) begin
+      therm_crit_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_hyst_d = therm_hyst;
+    if (\$10 ) begin
+      therm_hyst_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_range_min_d = therm_range_min;
+    if (\$12 ) begin
+      therm_range_min_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_range_max_d = therm_range_max;
+    if (\$12 ) begin
+      therm_range_max_d = bus__dat_w[27:16];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_stuck_samples_d = therm_stuck_samples;
+    if (\$14 ) begin
+      therm_stuck_samples_d = bus__dat_w[7:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_safe_level_d = therm_safe_level;
+    if (\$16 ) begin
+      therm_safe_level_d = \$18 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_temp_d = therm_temp;
+    if (therm_sample) begin
+      therm_temp_d = therm_code;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_prev_d = therm_prev;
+    if (therm_sample) begin
+      therm_prev_d = { 1'h0, therm_code };
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_run_d = therm_run;
+    if (therm_sample) begin
+      therm_run_d = \$29 [7:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_cool_d = therm_cool;
+    if (therm_sample) begin
+      therm_cool_d = \$57 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    below_hyst = 1'h0;
+    casez (lvl0)
       3'h1:
-          /* empty */;
+          below_hyst = \$43 ;
       3'h2:
-          /* empty */;
+          below_hyst = \$45 ;
       3'h3:
-          /* empty */;
-      3'h4:
-          /* empty */;
-      3'h5:
-          if (\$544 ) begin
-            busy_d = 1'h0;
-          end
+          below_hyst = \$47 ;
     endcase
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    (* full_case = 32'd1 *)
+    if (implausible) begin
+      new_level = \$52 ;
+    end else if (\$48 ) begin
+      new_level = 3'h4;
+    end else if (\$49 ) begin
+      new_level = 3'h4;
+    end else if (\$50 ) begin
+      new_level = { 1'h0, \$41 [1:0] };
+    end else if (below_hyst) begin
+      new_level = \$53 [2:0];
+    end else begin
+      new_level = lvl0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    thr_reg_rdata = 32'd0;
+    casez (\$122 [3:0])
+      4'h1:
+          thr_reg_rdata = { 24'h000000, therm_cool, therm_sensor_fault, \$118 , \$117 [1:0], throttle_level };
+      4'h2:
+          thr_reg_rdata = { 20'h00000, therm_temp };
+      4'h3:
+          thr_reg_rdata = { 20'h00000, therm_trip1 };
+      4'h4:
+          thr_reg_rdata = { 20'h00000, therm_trip2 };
+      4'h5:
+          thr_reg_rdata = { 20'h00000, therm_trip3 };
+      4'h6:
+          thr_reg_rdata = { 20'h00000, therm_crit };
+      4'h7:
+          thr_reg_rdata = { 20'h00000, therm_hyst };
+      4'h8:
+          thr_reg_rdata = { 4'h0, therm_range_max, 4'h0, therm_range_min };
+      4'h9:
+          thr_reg_rdata = { 24'h000000, therm_stuck_samples };
+      4'ha:
+          thr_reg_rdata = { 29'h00000000, therm_safe_level };
+      4'hb:
+          thr_reg_rdata = { therm_faults, therm_shutdowns, therm_raises };
+      4'hc:
+          thr_reg_rdata = throttled;
+      4'hd:
+          thr_reg_rdata = act_feed;
+      4'he:
+          thr_reg_rdata = act_sram;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    busy_d = busy;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$691 ) begin
+                busy_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$706 ) begin
+              busy_d = 1'h0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     done_d = done;
-    if (\$430 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -5218,34 +6120,36 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
             end
       endcase
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            done_d = 1'h0;
-            (* full_case = 32'd1 *)
-            if (\$529 ) begin
-            end else begin
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              done_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$691 ) begin
+              end else begin
+                done_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$706 ) begin
               done_d = 1'h1;
             end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          /* empty */;
-      3'h5:
-          if (\$544 ) begin
-            done_d = 1'h1;
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     error_d = error;
-    if (\$430 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -5255,22 +6159,24 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
             end
       endcase
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            error_d = 1'h0;
-            (* full_case = 32'd1 *)
-            if (\$529 ) begin
-            end else begin
-              error_d = 1'h1;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              error_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$691 ) begin
+              end else begin
+                error_d = 1'h1;
+              end
             end
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     irq_en_d = irq_en;
-    if (\$430 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -5284,8 +6190,8 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     reg_m_d = reg_m;
-    if (\$430 ) begin
-      if (\$433 ) begin
+    if (reg_write) begin
+      if (\$594 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               reg_m_d = bus__dat_w[15:0];
@@ -5296,8 +6202,8 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     reg_k_d = reg_k;
-    if (\$430 ) begin
-      if (\$433 ) begin
+    if (reg_write) begin
+      if (\$594 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5310,8 +6216,8 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     reg_n_d = reg_n;
-    if (\$430 ) begin
-      if (\$433 ) begin
+    if (reg_write) begin
+      if (\$594 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5326,8 +6232,8 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     a_zp_d = a_zp;
-    if (\$430 ) begin
-      if (\$433 ) begin
+    if (reg_write) begin
+      if (\$594 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5344,8 +6250,8 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     b_zp_d = b_zp;
-    if (\$430 ) begin
-      if (\$433 ) begin
+    if (reg_write) begin
+      if (\$594 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5364,8 +6270,8 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     out_zp_d = out_zp;
-    if (\$430 ) begin
-      if (\$433 ) begin
+    if (reg_write) begin
+      if (\$594 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5386,8 +6292,8 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     act_min_d = act_min;
-    if (\$430 ) begin
-      if (\$433 ) begin
+    if (reg_write) begin
+      if (\$594 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5410,8 +6316,8 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     act_max_d = act_max;
-    if (\$430 ) begin
-      if (\$433 ) begin
+    if (reg_write) begin
+      if (\$594 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5436,8 +6342,8 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     per_channel_d = per_channel;
-    if (\$430 ) begin
-      if (\$433 ) begin
+    if (reg_write) begin
+      if (\$594 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5464,8 +6370,8 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     qmult_d = qmult;
-    if (\$430 ) begin
-      if (\$433 ) begin
+    if (reg_write) begin
+      if (\$594 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5494,8 +6400,8 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     qshift_d = qshift;
-    if (\$430 ) begin
-      if (\$433 ) begin
+    if (reg_write) begin
+      if (\$594 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5527,159 +6433,173 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     cycles_d = cycles;
     if (busy) begin
-      cycles_d = \$518 [31:0];
+      cycles_d = \$680 [31:0];
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            cycles_d = 32'd0;
-          end
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              cycles_d = 32'd0;
+            end
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     ctrl_state_d = ctrl_state;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$529 ) begin
-              ctrl_state_d = 3'h1;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$691 ) begin
+                ctrl_state_d = 3'h1;
+              end
             end
-          end
-      3'h1:
-          ctrl_state_d = 3'h2;
-      3'h2:
-          if (\$532 ) begin
-            ctrl_state_d = 3'h3;
-          end
-      3'h3:
-          if (\$534 ) begin
-            ctrl_state_d = 3'h4;
-          end
-      3'h4:
-          if (\$536 ) begin
-            (* full_case = 32'd1 *)
-            if (\$538 ) begin
-              ctrl_state_d = 3'h1;
-            end else if (\$540 ) begin
-              ctrl_state_d = 3'h1;
-            end else begin
-              ctrl_state_d = 3'h5;
+        3'h1:
+            ctrl_state_d = 3'h2;
+        3'h2:
+            if (\$694 ) begin
+              ctrl_state_d = 3'h3;
             end
-          end
-      3'h5:
-          if (\$544 ) begin
-            ctrl_state_d = 3'h0;
-          end
-    endcase
+        3'h3:
+            if (\$696 ) begin
+              ctrl_state_d = 3'h4;
+            end
+        3'h4:
+            if (\$698 ) begin
+              (* full_case = 32'd1 *)
+              if (\$700 ) begin
+                ctrl_state_d = 3'h1;
+              end else if (\$702 ) begin
+                ctrl_state_d = 3'h1;
+              end else begin
+                ctrl_state_d = 3'h5;
+              end
+            end
+        3'h5:
+            if (\$706 ) begin
+              ctrl_state_d = 3'h0;
+            end
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     ib_d = ib;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$529 ) begin
-              ib_d = 4'h0;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$691 ) begin
+                ib_d = 4'h0;
+              end
             end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          if (\$536 ) begin
-            if (\$538 ) begin
-            end else if (\$540 ) begin
-              ib_d = \$542 [3:0];
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$698 ) begin
+              if (\$700 ) begin
+              end else if (\$702 ) begin
+                ib_d = \$704 [3:0];
+              end
             end
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     jb_d = jb;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$529 ) begin
-              jb_d = 4'h0;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$691 ) begin
+                jb_d = 4'h0;
+              end
             end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          if (\$536 ) begin
-            if (\$538 ) begin
-              jb_d = \$541 [3:0];
-            end else if (\$540 ) begin
-              jb_d = 4'h0;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$698 ) begin
+              if (\$700 ) begin
+                jb_d = \$703 [3:0];
+              end else if (\$702 ) begin
+                jb_d = 4'h0;
+              end
             end
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     k_d = k;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          k_d = 7'h00;
-      3'h2:
-          k_d = \$530 [6:0];
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            k_d = 7'h00;
+        3'h2:
+            k_d = \$692 [6:0];
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     wait_d = \wait ;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          if (\$532 ) begin
-            wait_d = 5'h00;
-          end
-      3'h3:
-          wait_d = \$533 [4:0];
-      3'h4:
-          if (\$536 ) begin
-            (* full_case = 32'd1 *)
-            if (\$538 ) begin
-            end else if (\$540 ) begin
-            end else begin
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            if (\$694 ) begin
               wait_d = 5'h00;
             end
-          end
-      3'h5:
-          wait_d = \$543 [4:0];
-    endcase
+        3'h3:
+            wait_d = \$695 [4:0];
+        3'h4:
+            if (\$698 ) begin
+              (* full_case = 32'd1 *)
+              if (\$700 ) begin
+              end else if (\$702 ) begin
+              end else begin
+                wait_d = 5'h00;
+              end
+            end
+        3'h5:
+            wait_d = \$705 [4:0];
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     drain_d = drain;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          if (\$534 ) begin
-            drain_d = 4'h0;
-          end
-      3'h4:
-          drain_d = \$535 [3:0];
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            if (\$696 ) begin
+              drain_d = 4'h0;
+            end
+        3'h4:
+            drain_d = \$697 [3:0];
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
@@ -5687,142 +6607,142 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     if (busy) begin
       \$signature__addr  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr  = { \$14 [2:0], bus__adr[3:0] };
+      \$signature__addr  = { \$136 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$63  = { ib[2:0], k[5:2] };
+      \$signature__addr$129  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$63  = { \$26 [2:0], bus__adr[3:0] };
+      \$signature__addr$129  = { \$149 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$67  = { ib[2:0], k[5:2] };
+      \$signature__addr$134  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$67  = { \$38 [2:0], bus__adr[3:0] };
+      \$signature__addr$134  = { \$162 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$71  = { ib[2:0], k[5:2] };
+      \$signature__addr$139  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$71  = { \$50 [2:0], bus__adr[3:0] };
+      \$signature__addr$139  = { \$175 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$75  = { ib[2:0], k[5:2] };
+      \$signature__addr$144  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$75  = { \$62 [2:0], bus__adr[3:0] };
+      \$signature__addr$144  = { \$188 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$79  = { ib[2:0], k[5:2] };
+      \$signature__addr$149  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$79  = { \$74 [2:0], bus__adr[3:0] };
+      \$signature__addr$149  = { \$201 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$83  = { ib[2:0], k[5:2] };
+      \$signature__addr$154  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$83  = { \$86 [2:0], bus__adr[3:0] };
+      \$signature__addr$154  = { \$214 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$87  = { ib[2:0], k[5:2] };
+      \$signature__addr$159  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$87  = { \$98 [2:0], bus__adr[3:0] };
+      \$signature__addr$159  = { \$227 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$91  = { jb[2:0], k[5:2] };
+      \$signature__addr$164  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$91  = { \$110 [2:0], bus__adr[3:0] };
+      \$signature__addr$164  = { \$240 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$95  = { jb[2:0], k[5:2] };
+      \$signature__addr$169  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$95  = { \$122 [2:0], bus__adr[3:0] };
+      \$signature__addr$169  = { \$253 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$99  = { jb[2:0], k[5:2] };
+      \$signature__addr$174  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$99  = { \$134 [2:0], bus__adr[3:0] };
+      \$signature__addr$174  = { \$266 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$103  = { jb[2:0], k[5:2] };
+      \$signature__addr$179  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$103  = { \$146 [2:0], bus__adr[3:0] };
+      \$signature__addr$179  = { \$279 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$107  = { jb[2:0], k[5:2] };
+      \$signature__addr$184  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$107  = { \$158 [2:0], bus__adr[3:0] };
+      \$signature__addr$184  = { \$292 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$111  = { jb[2:0], k[5:2] };
+      \$signature__addr$189  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$111  = { \$170 [2:0], bus__adr[3:0] };
+      \$signature__addr$189  = { \$305 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$115  = { jb[2:0], k[5:2] };
+      \$signature__addr$194  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$115  = { \$182 [2:0], bus__adr[3:0] };
+      \$signature__addr$194  = { \$318 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$119  = { jb[2:0], k[5:2] };
+      \$signature__addr$199  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$119  = { \$194 [2:0], bus__adr[3:0] };
+      \$signature__addr$199  = { \$331 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
@@ -5830,9 +6750,9 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     (* full_case = 32'd1 *)
     casez (rd_lane)
       1'h0:
-          c_word = \$signature__data$222 [31:0];
+          c_word = \$signature__data$327 [31:0];
       1'h1:
-          c_word = \$signature__data$222 [63:32];
+          c_word = \$signature__data$327 [63:32];
     endcase
   end
   always @* begin
@@ -5843,17 +6763,17 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
         3'h0:
             bus__dat_r = reg_rdata;
         3'h1:
-            bus__dat_r = \$422 ;
+            bus__dat_r = \$584 ;
         3'h2:
-            bus__dat_r = \$423 ;
+            bus__dat_r = \$585 ;
         3'h3:
-            bus__dat_r = \$424 ;
+            bus__dat_r = \$586 ;
         3'h4:
-            bus__dat_r = \$425 ;
+            bus__dat_r = \$587 ;
         3'h5:
-            bus__dat_r = \$426 ;
+            bus__dat_r = \$588 ;
         3'h6:
-            bus__dat_r = \$427 ;
+            bus__dat_r = \$589 ;
       endcase
     end
   end
@@ -5868,28 +6788,28 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
             (* full_case = 32'd1 *)
             casez (rd_bank)
               3'h0:
-                  value = \$signature__data$227 ;
+                  value = \$signature__data$332 ;
               3'h1:
-                  value = \$signature__data$228 ;
+                  value = \$signature__data$333 ;
               3'h2:
-                  value = \$signature__data$229 ;
+                  value = \$signature__data$334 ;
               3'h3:
-                  value = \$signature__data$230 ;
+                  value = \$signature__data$335 ;
               3'h4:
-                  value = \$signature__data$231 ;
+                  value = \$signature__data$336 ;
               3'h5:
-                  value = \$signature__data$232 ;
+                  value = \$signature__data$337 ;
               3'h6:
-                  value = \$signature__data$233 ;
+                  value = \$signature__data$338 ;
               3'h7:
-                  value = \$signature__data$234 ;
+                  value = \$signature__data$339 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$236  = 32'd0;
+    \value$341  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -5900,28 +6820,28 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
             (* full_case = 32'd1 *)
             casez (rd_bank)
               3'h0:
-                  \value$236  = \$signature__data$237 ;
+                  \value$341  = \$signature__data$342 ;
               3'h1:
-                  \value$236  = \$signature__data$238 ;
+                  \value$341  = \$signature__data$343 ;
               3'h2:
-                  \value$236  = \$signature__data$239 ;
+                  \value$341  = \$signature__data$344 ;
               3'h3:
-                  \value$236  = \$signature__data$240 ;
+                  \value$341  = \$signature__data$345 ;
               3'h4:
-                  \value$236  = \$signature__data$241 ;
+                  \value$341  = \$signature__data$346 ;
               3'h5:
-                  \value$236  = \$signature__data$242 ;
+                  \value$341  = \$signature__data$347 ;
               3'h6:
-                  \value$236  = \$signature__data$243 ;
+                  \value$341  = \$signature__data$348 ;
               3'h7:
-                  \value$236  = \$signature__data$244 ;
+                  \value$341  = \$signature__data$349 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$245  = 32'd0;
+    \value$350  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -5934,28 +6854,28 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
             (* full_case = 32'd1 *)
             casez (rd_bank)
               3'h0:
-                  \value$245  = \$signature__data$246 ;
+                  \value$350  = \$signature__data$351 ;
               3'h1:
-                  \value$245  = \$signature__data$247 ;
+                  \value$350  = \$signature__data$352 ;
               3'h2:
-                  \value$245  = \$signature__data$248 ;
+                  \value$350  = \$signature__data$353 ;
               3'h3:
-                  \value$245  = \$signature__data$249 ;
+                  \value$350  = \$signature__data$354 ;
               3'h4:
-                  \value$245  = \$signature__data$250 ;
+                  \value$350  = \$signature__data$355 ;
               3'h5:
-                  \value$245  = \$signature__data$251 ;
+                  \value$350  = \$signature__data$356 ;
               3'h6:
-                  \value$245  = \$signature__data$252 ;
+                  \value$350  = \$signature__data$357 ;
               3'h7:
-                  \value$245  = \$signature__data$253 ;
+                  \value$350  = \$signature__data$358 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$254  = 32'd0;
+    \value$359  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -5970,28 +6890,28 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
             (* full_case = 32'd1 *)
             casez (rd_bank)
               3'h0:
-                  \value$254  = \$signature__data$255 ;
+                  \value$359  = \$signature__data$360 ;
               3'h1:
-                  \value$254  = \$signature__data$256 ;
+                  \value$359  = \$signature__data$361 ;
               3'h2:
-                  \value$254  = \$signature__data$257 ;
+                  \value$359  = \$signature__data$362 ;
               3'h3:
-                  \value$254  = \$signature__data$258 ;
+                  \value$359  = \$signature__data$363 ;
               3'h4:
-                  \value$254  = \$signature__data$259 ;
+                  \value$359  = \$signature__data$364 ;
               3'h5:
-                  \value$254  = \$signature__data$260 ;
+                  \value$359  = \$signature__data$365 ;
               3'h6:
-                  \value$254  = \$signature__data$261 ;
+                  \value$359  = \$signature__data$366 ;
               3'h7:
-                  \value$254  = \$signature__data$262 ;
+                  \value$359  = \$signature__data$367 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$263  = 32'd0;
+    \value$368  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -6008,32 +6928,32 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
             (* full_case = 32'd1 *)
             casez (rd_bank)
               3'h0:
-                  \value$263  = { \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264 [5], \$signature__data$264  };
+                  \value$368  = { \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369  };
               3'h1:
-                  \value$263  = { \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265 [5], \$signature__data$265  };
+                  \value$368  = { \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370  };
               3'h2:
-                  \value$263  = { \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266 [5], \$signature__data$266  };
+                  \value$368  = { \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371  };
               3'h3:
-                  \value$263  = { \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267 [5], \$signature__data$267  };
+                  \value$368  = { \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372  };
               3'h4:
-                  \value$263  = { \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268 [5], \$signature__data$268  };
+                  \value$368  = { \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373  };
               3'h5:
-                  \value$263  = { \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269 [5], \$signature__data$269  };
+                  \value$368  = { \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374  };
               3'h6:
-                  \value$263  = { \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270 [5], \$signature__data$270  };
+                  \value$368  = { \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375  };
               3'h7:
-                  \value$263  = { \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271 [5], \$signature__data$271  };
+                  \value$368  = { \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376  };
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    start = 1'h0;
-    if (\$430 ) begin
+    thr_start = 1'h0;
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
-            start = \$432 ;
+            thr_start = \$593 ;
       endcase
     end
   end
@@ -6041,242 +6961,408 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$369  = \$like ;
+      \$signature__addr$474  = \$like ;
     end else begin
-      \$signature__addr$369  = \$517 [8:0];
+      \$signature__addr$474  = \$679 [8:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__data$371  = { \out$379 , \out$378 , \out$377 , \out$376 , \out$375 , \out$374 , \out$373 , out };
+      \$signature__data$476  = { \out$484 , \out$483 , \out$482 , \out$481 , \out$480 , \out$479 , \out$478 , out };
     end else begin
-      \$signature__data$371  = { bus__dat_w, bus__dat_w };
+      \$signature__data$476  = { bus__dat_w, bus__dat_w };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__en$380  = nxt_en;
+      \$signature__en$485  = \$678 ;
     end else begin
-      \$signature__en$380  = \$516 [7:0];
+      \$signature__en$485  = \$677 [7:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     clear = 1'h0;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          clear = 1'h1;
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            clear = 1'h1;
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     feeding = 1'h0;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          feeding = 1'h1;
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            feeding = 1'h1;
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     i_valid = 1'h0;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          i_valid = 1'h1;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$589  = busy_d;
-    if (rst) begin
-      \$589  = 1'h0;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            i_valid = 1'h1;
+      endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$590  = done_d;
+    \$803  = therm_trip1_d;
     if (rst) begin
-      \$590  = 1'h0;
+      \$803  = 12'h4a8;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$591  = error_d;
+    \$804  = therm_trip2_d;
     if (rst) begin
-      \$591  = 1'h0;
+      \$804  = 12'h4f8;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$592  = irq_en_d;
+    \$805  = therm_trip3_d;
     if (rst) begin
-      \$592  = 1'h0;
+      \$805  = 12'h548;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$593  = reg_m_d;
+    \$806  = therm_crit_d;
     if (rst) begin
-      \$593  = 16'h0000;
+      \$806  = 12'h598;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$594  = reg_k_d;
+    \$807  = therm_hyst_d;
     if (rst) begin
-      \$594  = 16'h0000;
+      \$807  = 12'h020;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$595  = reg_n_d;
+    \$808  = therm_range_min_d;
     if (rst) begin
-      \$595  = 16'h0000;
+      \$808  = 12'h0c0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$596  = a_zp_d;
+    \$809  = therm_range_max_d;
     if (rst) begin
-      \$596  = 8'h00;
+      \$809  = 12'h6b0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$597  = b_zp_d;
+    \$810  = therm_stuck_samples_d;
     if (rst) begin
-      \$597  = 8'h00;
+      \$810  = 8'h40;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$598  = out_zp_d;
+    \$811  = therm_safe_level_d;
     if (rst) begin
-      \$598  = 8'h00;
+      \$811  = 3'h2;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$599  = act_min_d;
+    \$812  = therm_level_d;
     if (rst) begin
-      \$599  = 8'h80;
+      \$812  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$600  = act_max_d;
+    \$813  = therm_temp_d;
     if (rst) begin
-      \$600  = 8'h7f;
+      \$813  = 12'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$601  = per_channel_d;
+    \$814  = therm_prev_d;
     if (rst) begin
-      \$601  = 1'h0;
+      \$814  = 13'h1000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$602  = qmult_d;
+    \$815  = therm_run_d;
     if (rst) begin
-      \$602  = 32'd1073741824;
+      \$815  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$603  = qshift_d;
+    \$816  = therm_sensor_fault_d;
     if (rst) begin
-      \$603  = 6'h00;
+      \$816  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$604  = cycles_d;
+    \$817  = therm_cool_d;
     if (rst) begin
-      \$604  = 32'd0;
+      \$817  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$605  = ctrl_state_d;
+    \$818  = \$78 [15:0];
     if (rst) begin
-      \$605  = 3'h0;
+      \$818  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$606  = ib_d;
+    \$819  = \$95 [7:0];
     if (rst) begin
-      \$606  = 4'h0;
+      \$819  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$607  = jb_d;
+    \$820  = \$109 [7:0];
     if (rst) begin
-      \$607  = 4'h0;
+      \$820  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$608  = k_d;
+    \$821  = \$111 [1:0];
     if (rst) begin
-      \$608  = 7'h00;
+      \$821  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$609  = wait_d;
+    \$822  = \$756 [31:0];
     if (rst) begin
-      \$609  = 5'h00;
+      \$822  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$610  = drain_d;
+    \$823  = \$757 [31:0];
     if (rst) begin
-      \$610  = 4'h0;
+      \$823  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$611  = tmr_flag;
-    if (\$585 ) begin
+    \$824  = \$758 [31:0];
+    if (rst) begin
+      \$824  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$825  = busy_d;
+    if (rst) begin
+      \$825  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$826  = done_d;
+    if (rst) begin
+      \$826  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$827  = error_d;
+    if (rst) begin
+      \$827  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$828  = irq_en_d;
+    if (rst) begin
+      \$828  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$829  = reg_m_d;
+    if (rst) begin
+      \$829  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$830  = reg_k_d;
+    if (rst) begin
+      \$830  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$831  = reg_n_d;
+    if (rst) begin
+      \$831  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$832  = a_zp_d;
+    if (rst) begin
+      \$832  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$833  = b_zp_d;
+    if (rst) begin
+      \$833  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$834  = out_zp_d;
+    if (rst) begin
+      \$834  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$835  = act_min_d;
+    if (rst) begin
+      \$835  = 8'h80;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$836  = act_max_d;
+    if (rst) begin
+      \$836  = 8'h7f;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$837  = per_channel_d;
+    if (rst) begin
+      \$837  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$838  = qmult_d;
+    if (rst) begin
+      \$838  = 32'd1073741824;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$839  = qshift_d;
+    if (rst) begin
+      \$839  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$840  = cycles_d;
+    if (rst) begin
+      \$840  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$841  = ctrl_state_d;
+    if (rst) begin
+      \$841  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$842  = ib_d;
+    if (rst) begin
+      \$842  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$843  = jb_d;
+    if (rst) begin
+      \$843  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$844  = k_d;
+    if (rst) begin
+      \$844  = 7'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$845  = wait_d;
+    if (rst) begin
+      \$845  = 5'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$846  = drain_d;
+    if (rst) begin
+      \$846  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$847  = tmr_flag;
+    if (\$759 ) begin
+      \$847  = 1'h1;
+    end
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
-            if (\$587 ) begin
-              \$611  = 1'h0;
+            if (\$800 ) begin
+              \$847  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$611  = 1'h0;
+      \$847  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$612  = tmr_errors;
-    if (\$585 ) begin
+    \$848  = tmr_errors;
+    if (\$759 ) begin
+      \$848  = \$761 [31:0];
+    end
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -6285,538 +7371,616 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, 
         18'h00007:
             /* empty */;
         18'h00014:
-            if (\$588 ) begin
-              \$612  = 32'd0;
+            if (\$802 ) begin
+              \$848  = 32'd0;
             end
       endcase
     end
     if (rst) begin
-      \$612  = 32'd0;
+      \$848  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$613  = served;
+    \$849  = served;
     if (rst) begin
-      \$613  = 1'h0;
+      \$849  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$614  = rd_region;
+    \$850  = rd_region;
     if (served) begin
-      \$614  = bus__adr[20:18];
+      \$850  = bus__adr[20:18];
     end
     if (rst) begin
-      \$614  = 3'h0;
+      \$850  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$615  = rd_bank;
-    if (\$550 ) begin
-      \$615  = \$551 [2:0];
+    \$851  = rd_bank;
+    if (\$765 ) begin
+      \$851  = \$766 [2:0];
     end
-    if (\$556 ) begin
-      \$615  = \$557 [2:0];
+    if (\$771 ) begin
+      \$851  = \$772 [2:0];
     end
-    if (\$562 ) begin
-      \$615  = bus__adr[2:0];
+    if (\$777 ) begin
+      \$851  = bus__adr[2:0];
     end
-    if (\$567 ) begin
-      \$615  = bus__adr[2:0];
+    if (\$782 ) begin
+      \$851  = bus__adr[2:0];
     end
-    if (\$572 ) begin
-      \$615  = bus__adr[2:0];
+    if (\$787 ) begin
+      \$851  = bus__adr[2:0];
     end
     if (rst) begin
-      \$615  = 3'h0;
+      \$851  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$616  = rd_valid;
-    if (\$550 ) begin
-      \$616  = \$552 ;
+    \$852  = rd_valid;
+    if (\$765 ) begin
+      \$852  = \$767 ;
     end
-    if (\$556 ) begin
-      \$616  = \$558 ;
+    if (\$771 ) begin
+      \$852  = \$773 ;
     end
-    if (\$562 ) begin
-      \$616  = \$563 ;
+    if (\$777 ) begin
+      \$852  = \$778 ;
     end
-    if (\$567 ) begin
-      \$616  = \$568 ;
+    if (\$782 ) begin
+      \$852  = \$783 ;
     end
-    if (\$572 ) begin
-      \$616  = \$573 ;
+    if (\$787 ) begin
+      \$852  = \$788 ;
     end
-    if (\$577 ) begin
-      \$616  = \$578 ;
+    if (\$792 ) begin
+      \$852  = \$793 ;
     end
     if (rst) begin
-      \$616  = 1'h0;
+      \$852  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$617  = rd_lane;
-    if (\$577 ) begin
-      \$617  = bus__adr[0];
+    \$853  = rd_lane;
+    if (\$792 ) begin
+      \$853  = bus__adr[0];
     end
     if (rst) begin
-      \$617  = 1'h0;
+      \$853  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$618  = reg_rdata;
-    if (\$582 ) begin
+    \$854  = reg_rdata;
+    if (\$797 ) begin
       (* full_case = 32'd1 *)
       casez (bus__adr[17:0])
         18'h00000:
-            \$618  = 32'd1329746993;
+            \$854  = 32'd1329746993;
         18'h00001:
-            \$618  = 32'd133128;
+            \$854  = 32'd133128;
         18'h00002:
-            \$618  = 32'd64;
+            \$854  = 32'd64;
         18'h00003:
-            \$618  = 32'd64;
+            \$854  = 32'd64;
         18'h00004:
-            \$618  = 32'd64;
+            \$854  = 32'd64;
         18'h00006:
-            \$618  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
+            \$854  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
         18'h00007:
-            \$618  = { 31'h00000000, irq_en };
+            \$854  = { 31'h00000000, irq_en };
         18'h00008:
-            \$618  = { 16'h0000, reg_m };
+            \$854  = { 16'h0000, reg_m };
         18'h00009:
-            \$618  = { 16'h0000, reg_k };
+            \$854  = { 16'h0000, reg_k };
         18'h0000a:
-            \$618  = { 16'h0000, reg_n };
+            \$854  = { 16'h0000, reg_n };
         18'h0000b:
-            \$618  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+            \$854  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
         18'h0000c:
-            \$618  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+            \$854  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
         18'h0000d:
-            \$618  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+            \$854  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
         18'h0000e:
-            \$618  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+            \$854  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
         18'h0000f:
-            \$618  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+            \$854  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
         18'h00010:
-            \$618  = { 31'h00000000, per_channel };
+            \$854  = { 31'h00000000, per_channel };
         18'h00011:
-            \$618  = qmult;
+            \$854  = qmult;
         18'h00012:
-            \$618  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+            \$854  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
         18'h00013:
-            \$618  = cycles;
+            \$854  = cycles;
         18'h00014:
-            \$618  = tmr_errors;
+            \$854  = tmr_errors;
         18'h00015:
-            \$618  = 32'd0;
+            \$854  = 32'd0;
+        18'h0001a:
+            \$854  = thr_reg_rdata;
+        18'h0001b:
+            \$854  = thr_reg_rdata;
+        18'h0001c:
+            \$854  = thr_reg_rdata;
+        18'h0001d:
+            \$854  = thr_reg_rdata;
+        18'h0001e:
+            \$854  = thr_reg_rdata;
+        18'h0001f:
+            \$854  = thr_reg_rdata;
+        18'h00020:
+            \$854  = thr_reg_rdata;
+        18'h00021:
+            \$854  = thr_reg_rdata;
+        18'h00022:
+            \$854  = thr_reg_rdata;
+        18'h00023:
+            \$854  = thr_reg_rdata;
+        18'h00024:
+            \$854  = thr_reg_rdata;
+        18'h00025:
+            \$854  = thr_reg_rdata;
+        18'h00026:
+            \$854  = thr_reg_rdata;
+        18'h00027:
+            \$854  = thr_reg_rdata;
+        18'h00028:
+            \$854  = thr_reg_rdata;
         default:
-            \$618  = 32'd0;
+            \$854  = 32'd0;
       endcase
     end
     if (rst) begin
-      \$618  = 32'd0;
+      \$854  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$619  = ecc_ue;
-    if (\$585 ) begin
+    \$855  = ecc_ue;
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
             if (bus__dat_w[4]) begin
-              \$619  = 1'h0;
+              \$855  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$619  = 1'h0;
+      \$855  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$620  = k[1:0];
+    \$856  = byte_sel;
+    if (thr_ce) begin
+      \$856  = k[1:0];
+    end
     if (rst) begin
-      \$620  = 2'h0;
+      \$856  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$621  = feeding;
+    \$857  = valid;
+    if (thr_ce) begin
+      \$857  = feeding;
+    end
     if (rst) begin
-      \$621  = 1'h0;
+      \$857  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$622  = { ib[2:0], drain[2:0], jb[2:0] };
+    \$858  = \$like$496 ;
+    if (thr_ce) begin
+      \$858  = { ib[2:0], drain[2:0], jb[2:0] };
+    end
     if (rst) begin
-      \$622  = 9'h000;
+      \$858  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$623  = wr_en;
+    \$859  = \nxt_en$497 ;
+    if (thr_ce) begin
+      \$859  = wr_en;
+    end
     if (rst) begin
-      \$623  = 8'h00;
+      \$859  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$624  = \$like$388 ;
+    \$860  = \$like$498 ;
+    if (thr_ce) begin
+      \$860  = \$like$496 ;
+    end
     if (rst) begin
-      \$624  = 9'h000;
+      \$860  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$625  = \nxt_en$389 ;
+    \$861  = \nxt_en$499 ;
+    if (thr_ce) begin
+      \$861  = \nxt_en$497 ;
+    end
     if (rst) begin
-      \$625  = 8'h00;
+      \$861  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$626  = \$like$390 ;
+    \$862  = \$like ;
+    if (thr_ce) begin
+      \$862  = \$like$498 ;
+    end
     if (rst) begin
-      \$626  = 9'h000;
+      \$862  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$627  = \nxt_en$391 ;
+    \$863  = nxt_en;
+    if (thr_ce) begin
+      \$863  = \nxt_en$499 ;
+    end
     if (rst) begin
-      \$627  = 8'h00;
+      \$863  = 8'h00;
     end
   end
-  assign \busy$13  = busy;
-  assign m_blocks = \$9 [3:0];
-  assign n_blocks = \$12 [3:0];
-  assign \$signature__addr$60  = { \$16 [2:0], bus__adr[3:0] };
+  assign therm_level = throttle_level;
+  assign therm_raises_d = \$78 [15:0];
+  assign therm_shutdowns_d = \$95 [7:0];
+  assign therm_faults_d = \$109 [7:0];
+  assign therm_phase_d = \$111 [1:0];
+  assign thr_reg_addr = \$122 [3:0];
+  assign thr_reg_wdata = bus__dat_w;
+  assign run_next = \$29 [7:0];
+  assign thr_code = therm_code;
+  assign up = \$41 [1:0];
+  assign thr_sample = therm_sample;
+  assign thr_busy = busy;
+  assign thr_level = throttle_level;
+  assign thr_dvfs = \$117 [1:0];
+  assign thr_act_feed = act_feed;
+  assign thr_act_sram = act_sram;
+  assign \busy$78  = busy;
+  assign m_blocks = \$131 [3:0];
+  assign n_blocks = \$134 [3:0];
+  assign \$signature__addr$126  = { \$139 [2:0], bus__adr[3:0] };
   assign \$signature__data  = bus__dat_w;
-  assign \$signature__addr$64  = { \$28 [2:0], bus__adr[3:0] };
-  assign \$signature__data$65  = bus__dat_w;
-  assign \$signature__addr$68  = { \$40 [2:0], bus__adr[3:0] };
-  assign \$signature__data$69  = bus__dat_w;
-  assign \$signature__addr$72  = { \$52 [2:0], bus__adr[3:0] };
-  assign \$signature__data$73  = bus__dat_w;
-  assign \$signature__addr$76  = { \$64 [2:0], bus__adr[3:0] };
-  assign \$signature__data$77  = bus__dat_w;
-  assign \$signature__addr$80  = { \$76 [2:0], bus__adr[3:0] };
-  assign \$signature__data$81  = bus__dat_w;
-  assign \$signature__addr$84  = { \$88 [2:0], bus__adr[3:0] };
-  assign \$signature__data$85  = bus__dat_w;
-  assign \$signature__addr$88  = { \$100 [2:0], bus__adr[3:0] };
-  assign \$signature__data$89  = bus__dat_w;
-  assign \$signature__addr$92  = { \$112 [2:0], bus__adr[3:0] };
-  assign \$signature__data$93  = bus__dat_w;
-  assign \$signature__addr$96  = { \$124 [2:0], bus__adr[3:0] };
-  assign \$signature__data$97  = bus__dat_w;
-  assign \$signature__addr$100  = { \$136 [2:0], bus__adr[3:0] };
-  assign \$signature__data$101  = bus__dat_w;
-  assign \$signature__addr$104  = { \$148 [2:0], bus__adr[3:0] };
-  assign \$signature__data$105  = bus__dat_w;
-  assign \$signature__addr$108  = { \$160 [2:0], bus__adr[3:0] };
-  assign \$signature__data$109  = bus__dat_w;
-  assign \$signature__addr$112  = { \$172 [2:0], bus__adr[3:0] };
-  assign \$signature__data$113  = bus__dat_w;
-  assign \$signature__addr$116  = { \$184 [2:0], bus__adr[3:0] };
-  assign \$signature__data$117  = bus__dat_w;
-  assign \$signature__addr$120  = { \$196 [2:0], bus__adr[3:0] };
-  assign \$signature__data$121  = bus__dat_w;
-  assign \$signature__addr$123  = \$206 [2:0];
-  assign \$signature__addr$124  = \$207 [2:0];
-  assign \$signature__data$125  = bus__dat_w;
-  assign \$signature__addr$127  = \$215 [2:0];
-  assign \$signature__addr$128  = \$216 [2:0];
-  assign \$signature__data$129  = bus__dat_w;
-  assign \$signature__addr$131  = \$224 [2:0];
-  assign \$signature__addr$132  = \$225 [2:0];
-  assign \$signature__data$133  = bus__dat_w;
-  assign \$signature__addr$135  = \$233 [2:0];
-  assign \$signature__addr$136  = \$234 [2:0];
+  assign \$signature__addr$131  = { \$152 [2:0], bus__adr[3:0] };
+  assign \$signature__data$132  = bus__dat_w;
+  assign \$signature__addr$136  = { \$165 [2:0], bus__adr[3:0] };
   assign \$signature__data$137  = bus__dat_w;
-  assign \$signature__addr$139  = \$242 [2:0];
-  assign \$signature__addr$140  = \$243 [2:0];
-  assign \$signature__data$141  = bus__dat_w;
-  assign \$signature__addr$143  = \$251 [2:0];
-  assign \$signature__addr$144  = \$252 [2:0];
-  assign \$signature__data$145  = bus__dat_w;
-  assign \$signature__addr$147  = \$260 [2:0];
-  assign \$signature__addr$148  = \$261 [2:0];
-  assign \$signature__data$149  = bus__dat_w;
-  assign \$signature__addr$151  = \$269 [2:0];
-  assign \$signature__addr$152  = \$270 [2:0];
-  assign \$signature__data$153  = bus__dat_w;
-  assign \$signature__addr$155  = \$278 [2:0];
-  assign \$signature__addr$156  = \$279 [2:0];
+  assign \$signature__addr$141  = { \$178 [2:0], bus__adr[3:0] };
+  assign \$signature__data$142  = bus__dat_w;
+  assign \$signature__addr$146  = { \$191 [2:0], bus__adr[3:0] };
+  assign \$signature__data$147  = bus__dat_w;
+  assign \$signature__addr$151  = { \$204 [2:0], bus__adr[3:0] };
+  assign \$signature__data$152  = bus__dat_w;
+  assign \$signature__addr$156  = { \$217 [2:0], bus__adr[3:0] };
   assign \$signature__data$157  = bus__dat_w;
-  assign \$signature__addr$159  = \$287 [2:0];
-  assign \$signature__addr$160  = \$288 [2:0];
-  assign \$signature__data$161  = bus__dat_w;
-  assign \$signature__addr$163  = \$296 [2:0];
-  assign \$signature__addr$164  = \$297 [2:0];
-  assign \$signature__data$165  = bus__dat_w;
-  assign \$signature__addr$167  = \$305 [2:0];
-  assign \$signature__addr$168  = \$306 [2:0];
-  assign \$signature__data$169  = bus__dat_w;
-  assign \$signature__addr$171  = \$314 [2:0];
-  assign \$signature__addr$172  = \$315 [2:0];
-  assign \$signature__data$173  = bus__dat_w;
-  assign \$signature__addr$175  = \$323 [2:0];
-  assign \$signature__addr$176  = \$324 [2:0];
+  assign \$signature__addr$161  = { \$230 [2:0], bus__adr[3:0] };
+  assign \$signature__data$162  = bus__dat_w;
+  assign \$signature__addr$166  = { \$243 [2:0], bus__adr[3:0] };
+  assign \$signature__data$167  = bus__dat_w;
+  assign \$signature__addr$171  = { \$256 [2:0], bus__adr[3:0] };
+  assign \$signature__data$172  = bus__dat_w;
+  assign \$signature__addr$176  = { \$269 [2:0], bus__adr[3:0] };
   assign \$signature__data$177  = bus__dat_w;
-  assign \$signature__addr$179  = \$332 [2:0];
-  assign \$signature__addr$180  = \$333 [2:0];
-  assign \$signature__data$181  = bus__dat_w;
-  assign \$signature__addr$183  = \$341 [2:0];
-  assign \$signature__addr$184  = \$342 [2:0];
-  assign \$signature__data$185  = bus__dat_w;
-  assign \$signature__addr$187  = \$350 [2:0];
-  assign \$signature__addr$188  = \$351 [2:0];
-  assign \$signature__data$189  = bus__dat_w[5:0];
-  assign \$signature__addr$191  = \$359 [2:0];
-  assign \$signature__addr$192  = \$360 [2:0];
-  assign \$signature__data$193  = bus__dat_w[5:0];
-  assign \$signature__addr$195  = \$368 [2:0];
-  assign \$signature__addr$196  = \$369 [2:0];
-  assign \$signature__data$197  = bus__dat_w[5:0];
-  assign \$signature__addr$199  = \$377 [2:0];
-  assign \$signature__addr$200  = \$378 [2:0];
-  assign \$signature__data$201  = bus__dat_w[5:0];
-  assign \$signature__addr$203  = \$386 [2:0];
-  assign \$signature__addr$204  = \$387 [2:0];
-  assign \$signature__data$205  = bus__dat_w[5:0];
-  assign \$signature__addr$207  = \$395 [2:0];
-  assign \$signature__addr$208  = \$396 [2:0];
-  assign \$signature__data$209  = bus__dat_w[5:0];
-  assign \$signature__addr$211  = \$404 [2:0];
-  assign \$signature__addr$212  = \$405 [2:0];
-  assign \$signature__data$213  = bus__dat_w[5:0];
-  assign \$signature__addr$215  = \$413 [2:0];
-  assign \$signature__addr$216  = \$414 [2:0];
-  assign \$signature__data$217  = bus__dat_w[5:0];
-  assign \$signature__addr$219  = \$421 [8:0];
+  assign \$signature__addr$181  = { \$282 [2:0], bus__adr[3:0] };
+  assign \$signature__data$182  = bus__dat_w;
+  assign \$signature__addr$186  = { \$295 [2:0], bus__adr[3:0] };
+  assign \$signature__data$187  = bus__dat_w;
+  assign \$signature__addr$191  = { \$308 [2:0], bus__adr[3:0] };
+  assign \$signature__data$192  = bus__dat_w;
+  assign \$signature__addr$196  = { \$321 [2:0], bus__adr[3:0] };
+  assign \$signature__data$197  = bus__dat_w;
+  assign \$signature__addr$201  = { \$334 [2:0], bus__adr[3:0] };
+  assign \$signature__data$202  = bus__dat_w;
+  assign \$signature__addr$204  = \$344 [2:0];
+  assign \$signature__addr$205  = \$345 [2:0];
+  assign \$signature__data$206  = bus__dat_w;
+  assign \$signature__addr$209  = \$354 [2:0];
+  assign \$signature__addr$210  = \$355 [2:0];
+  assign \$signature__data$211  = bus__dat_w;
+  assign \$signature__addr$214  = \$364 [2:0];
+  assign \$signature__addr$215  = \$365 [2:0];
+  assign \$signature__data$216  = bus__dat_w;
+  assign \$signature__addr$219  = \$374 [2:0];
+  assign \$signature__addr$220  = \$375 [2:0];
+  assign \$signature__data$221  = bus__dat_w;
+  assign \$signature__addr$224  = \$384 [2:0];
+  assign \$signature__addr$225  = \$385 [2:0];
+  assign \$signature__data$226  = bus__dat_w;
+  assign \$signature__addr$229  = \$394 [2:0];
+  assign \$signature__addr$230  = \$395 [2:0];
+  assign \$signature__data$231  = bus__dat_w;
+  assign \$signature__addr$234  = \$404 [2:0];
+  assign \$signature__addr$235  = \$405 [2:0];
+  assign \$signature__data$236  = bus__dat_w;
+  assign \$signature__addr$239  = \$414 [2:0];
+  assign \$signature__addr$240  = \$415 [2:0];
+  assign \$signature__data$241  = bus__dat_w;
+  assign \$signature__addr$244  = \$424 [2:0];
+  assign \$signature__addr$245  = \$425 [2:0];
+  assign \$signature__data$246  = bus__dat_w;
+  assign \$signature__addr$249  = \$434 [2:0];
+  assign \$signature__addr$250  = \$435 [2:0];
+  assign \$signature__data$251  = bus__dat_w;
+  assign \$signature__addr$254  = \$444 [2:0];
+  assign \$signature__addr$255  = \$445 [2:0];
+  assign \$signature__data$256  = bus__dat_w;
+  assign \$signature__addr$259  = \$454 [2:0];
+  assign \$signature__addr$260  = \$455 [2:0];
+  assign \$signature__data$261  = bus__dat_w;
+  assign \$signature__addr$264  = \$464 [2:0];
+  assign \$signature__addr$265  = \$465 [2:0];
+  assign \$signature__data$266  = bus__dat_w;
+  assign \$signature__addr$269  = \$474 [2:0];
+  assign \$signature__addr$270  = \$475 [2:0];
+  assign \$signature__data$271  = bus__dat_w;
+  assign \$signature__addr$274  = \$484 [2:0];
+  assign \$signature__addr$275  = \$485 [2:0];
+  assign \$signature__data$276  = bus__dat_w;
+  assign \$signature__addr$279  = \$494 [2:0];
+  assign \$signature__addr$280  = \$495 [2:0];
+  assign \$signature__data$281  = bus__dat_w;
+  assign \$signature__addr$284  = \$504 [2:0];
+  assign \$signature__addr$285  = \$505 [2:0];
+  assign \$signature__data$286  = bus__dat_w[5:0];
+  assign \$signature__addr$289  = \$514 [2:0];
+  assign \$signature__addr$290  = \$515 [2:0];
+  assign \$signature__data$291  = bus__dat_w[5:0];
+  assign \$signature__addr$294  = \$524 [2:0];
+  assign \$signature__addr$295  = \$525 [2:0];
+  assign \$signature__data$296  = bus__dat_w[5:0];
+  assign \$signature__addr$299  = \$534 [2:0];
+  assign \$signature__addr$300  = \$535 [2:0];
+  assign \$signature__data$301  = bus__dat_w[5:0];
+  assign \$signature__addr$304  = \$544 [2:0];
+  assign \$signature__addr$305  = \$545 [2:0];
+  assign \$signature__data$306  = bus__dat_w[5:0];
+  assign \$signature__addr$309  = \$554 [2:0];
+  assign \$signature__addr$310  = \$555 [2:0];
+  assign \$signature__data$311  = bus__dat_w[5:0];
+  assign \$signature__addr$314  = \$564 [2:0];
+  assign \$signature__addr$315  = \$565 [2:0];
+  assign \$signature__data$316  = bus__dat_w[5:0];
+  assign \$signature__addr$319  = \$574 [2:0];
+  assign \$signature__addr$320  = \$575 [2:0];
+  assign \$signature__data$321  = bus__dat_w[5:0];
+  assign \$signature__addr$324  = \$583 [8:0];
+  assign start = thr_start;
   assign drain_row = drain[2:0];
   assign row = { ib, drain[2:0] };
   assign draining = i_valid;
   assign drain_acc__0 = acc;
-  assign bias = \$signature__data$246 ;
-  assign mult = \$466 [31:0];
-  assign shift = \$467 [5:0];
-  assign \out_zp$300  = out_zp;
-  assign \act_min$301  = act_min;
-  assign \act_max$302  = act_max;
-  assign \i_valid$303  = i_valid;
-  assign drain_acc__1 = \acc$304 ;
-  assign \bias$306  = \$signature__data$247 ;
-  assign \mult$307  = \$468 [31:0];
-  assign \shift$308  = \$469 [5:0];
-  assign \out_zp$309  = out_zp;
-  assign \act_min$310  = act_min;
-  assign \act_max$311  = act_max;
-  assign \i_valid$312  = i_valid;
-  assign drain_acc__2 = \acc$313 ;
-  assign \bias$315  = \$signature__data$248 ;
-  assign \mult$316  = \$470 [31:0];
-  assign \shift$317  = \$471 [5:0];
-  assign \out_zp$318  = out_zp;
-  assign \act_min$319  = act_min;
-  assign \act_max$320  = act_max;
-  assign \i_valid$321  = i_valid;
-  assign drain_acc__3 = \acc$322 ;
-  assign \bias$324  = \$signature__data$249 ;
-  assign \mult$325  = \$472 [31:0];
-  assign \shift$326  = \$473 [5:0];
-  assign \out_zp$327  = out_zp;
-  assign \act_min$328  = act_min;
-  assign \act_max$329  = act_max;
-  assign \i_valid$330  = i_valid;
-  assign drain_acc__4 = \acc$331 ;
-  assign \bias$333  = \$signature__data$250 ;
-  assign \mult$334  = \$474 [31:0];
-  assign \shift$335  = \$475 [5:0];
-  assign \out_zp$336  = out_zp;
-  assign \act_min$337  = act_min;
-  assign \act_max$338  = act_max;
-  assign \i_valid$339  = i_valid;
-  assign drain_acc__5 = \acc$340 ;
-  assign \bias$342  = \$signature__data$251 ;
-  assign \mult$343  = \$476 [31:0];
-  assign \shift$344  = \$477 [5:0];
-  assign \out_zp$345  = out_zp;
-  assign \act_min$346  = act_min;
-  assign \act_max$347  = act_max;
-  assign \i_valid$348  = i_valid;
-  assign drain_acc__6 = \acc$349 ;
-  assign \bias$351  = \$signature__data$252 ;
-  assign \mult$352  = \$478 [31:0];
-  assign \shift$353  = \$479 [5:0];
-  assign \out_zp$354  = out_zp;
-  assign \act_min$355  = act_min;
-  assign \act_max$356  = act_max;
-  assign \i_valid$357  = i_valid;
-  assign drain_acc__7 = \acc$358 ;
-  assign \bias$360  = \$signature__data$253 ;
-  assign \mult$361  = \$480 [31:0];
-  assign \shift$362  = \$481 [5:0];
-  assign \out_zp$363  = out_zp;
-  assign \act_min$364  = act_min;
-  assign \act_max$365  = act_max;
+  assign bias = \$signature__data$351 ;
+  assign mult = \$627 [31:0];
+  assign shift = \$628 [5:0];
+  assign \out_zp$405  = out_zp;
+  assign \act_min$406  = act_min;
+  assign \act_max$407  = act_max;
+  assign \i_valid$408  = i_valid;
+  assign drain_acc__1 = \acc$409 ;
+  assign \bias$411  = \$signature__data$352 ;
+  assign \mult$412  = \$629 [31:0];
+  assign \shift$413  = \$630 [5:0];
+  assign \out_zp$414  = out_zp;
+  assign \act_min$415  = act_min;
+  assign \act_max$416  = act_max;
+  assign \i_valid$417  = i_valid;
+  assign drain_acc__2 = \acc$418 ;
+  assign \bias$420  = \$signature__data$353 ;
+  assign \mult$421  = \$631 [31:0];
+  assign \shift$422  = \$632 [5:0];
+  assign \out_zp$423  = out_zp;
+  assign \act_min$424  = act_min;
+  assign \act_max$425  = act_max;
+  assign \i_valid$426  = i_valid;
+  assign drain_acc__3 = \acc$427 ;
+  assign \bias$429  = \$signature__data$354 ;
+  assign \mult$430  = \$633 [31:0];
+  assign \shift$431  = \$634 [5:0];
+  assign \out_zp$432  = out_zp;
+  assign \act_min$433  = act_min;
+  assign \act_max$434  = act_max;
+  assign \i_valid$435  = i_valid;
+  assign drain_acc__4 = \acc$436 ;
+  assign \bias$438  = \$signature__data$355 ;
+  assign \mult$439  = \$635 [31:0];
+  assign \shift$440  = \$636 [5:0];
+  assign \out_zp$441  = out_zp;
+  assign \act_min$442  = act_min;
+  assign \act_max$443  = act_max;
+  assign \i_valid$444  = i_valid;
+  assign drain_acc__5 = \acc$445 ;
+  assign \bias$447  = \$signature__data$356 ;
+  assign \mult$448  = \$637 [31:0];
+  assign \shift$449  = \$638 [5:0];
+  assign \out_zp$450  = out_zp;
+  assign \act_min$451  = act_min;
+  assign \act_max$452  = act_max;
+  assign \i_valid$453  = i_valid;
+  assign drain_acc__6 = \acc$454 ;
+  assign \bias$456  = \$signature__data$357 ;
+  assign \mult$457  = \$639 [31:0];
+  assign \shift$458  = \$640 [5:0];
+  assign \out_zp$459  = out_zp;
+  assign \act_min$460  = act_min;
+  assign \act_max$461  = act_max;
+  assign \i_valid$462  = i_valid;
+  assign drain_acc__7 = \acc$463 ;
+  assign \bias$465  = \$signature__data$358 ;
+  assign \mult$466  = \$641 [31:0];
+  assign \shift$467  = \$642 [5:0];
+  assign \out_zp$468  = out_zp;
+  assign \act_min$469  = act_min;
+  assign \act_max$470  = act_max;
   assign wr_addr = { ib[2:0], drain[2:0], jb[2:0] };
-  assign lane_en = \$516 [7:0];
+  assign lane_en = \$677 [7:0];
+  assign thr_sram_access = \$750 [7:0];
   assign tmr_mismatch = 1'h0;
-  assign \$9  = { \$8 [17], \$8 [17], \$8 [17], \$8 [17:3] };
-  assign \$12  = { \$11 [17], \$11 [17], \$11 [17], \$11 [17:3] };
-  assign \$13  = { 4'h0, bus__adr[17:4] };
-  assign \$14  = { 3'h0, \$13 [17:3] };
-  assign \$15  = { 4'h0, bus__adr[17:4] };
-  assign \$16  = { 3'h0, \$15 [17:3] };
-  assign \$21  = { 4'h0, bus__adr[17:4] };
-  assign \$25  = { 4'h0, bus__adr[17:4] };
-  assign \$26  = { 3'h0, \$25 [17:3] };
-  assign \$27  = { 4'h0, bus__adr[17:4] };
-  assign \$28  = { 3'h0, \$27 [17:3] };
-  assign \$33  = { 4'h0, bus__adr[17:4] };
-  assign \$37  = { 4'h0, bus__adr[17:4] };
-  assign \$38  = { 3'h0, \$37 [17:3] };
-  assign \$39  = { 4'h0, bus__adr[17:4] };
-  assign \$40  = { 3'h0, \$39 [17:3] };
-  assign \$45  = { 4'h0, bus__adr[17:4] };
-  assign \$49  = { 4'h0, bus__adr[17:4] };
-  assign \$50  = { 3'h0, \$49 [17:3] };
-  assign \$51  = { 4'h0, bus__adr[17:4] };
-  assign \$52  = { 3'h0, \$51 [17:3] };
-  assign \$57  = { 4'h0, bus__adr[17:4] };
-  assign \$61  = { 4'h0, bus__adr[17:4] };
-  assign \$62  = { 3'h0, \$61 [17:3] };
-  assign \$63  = { 4'h0, bus__adr[17:4] };
-  assign \$64  = { 3'h0, \$63 [17:3] };
-  assign \$69  = { 4'h0, bus__adr[17:4] };
-  assign \$73  = { 4'h0, bus__adr[17:4] };
-  assign \$74  = { 3'h0, \$73 [17:3] };
-  assign \$75  = { 4'h0, bus__adr[17:4] };
-  assign \$76  = { 3'h0, \$75 [17:3] };
-  assign \$81  = { 4'h0, bus__adr[17:4] };
-  assign \$85  = { 4'h0, bus__adr[17:4] };
-  assign \$86  = { 3'h0, \$85 [17:3] };
-  assign \$87  = { 4'h0, bus__adr[17:4] };
-  assign \$88  = { 3'h0, \$87 [17:3] };
-  assign \$93  = { 4'h0, bus__adr[17:4] };
-  assign \$97  = { 4'h0, bus__adr[17:4] };
-  assign \$98  = { 3'h0, \$97 [17:3] };
-  assign \$99  = { 4'h0, bus__adr[17:4] };
-  assign \$100  = { 3'h0, \$99 [17:3] };
-  assign \$105  = { 4'h0, bus__adr[17:4] };
-  assign \$109  = { 4'h0, bus__adr[17:4] };
-  assign \$110  = { 3'h0, \$109 [17:3] };
-  assign \$111  = { 4'h0, bus__adr[17:4] };
-  assign \$112  = { 3'h0, \$111 [17:3] };
-  assign \$117  = { 4'h0, bus__adr[17:4] };
-  assign \$121  = { 4'h0, bus__adr[17:4] };
-  assign \$122  = { 3'h0, \$121 [17:3] };
-  assign \$123  = { 4'h0, bus__adr[17:4] };
-  assign \$124  = { 3'h0, \$123 [17:3] };
-  assign \$129  = { 4'h0, bus__adr[17:4] };
-  assign \$133  = { 4'h0, bus__adr[17:4] };
-  assign \$134  = { 3'h0, \$133 [17:3] };
+  assign therm_tmr_mismatch = 1'h0;
+  assign dvfs_level = \$117 [1:0];
+  assign \$131  = { \$130 [17], \$130 [17], \$130 [17], \$130 [17:3] };
+  assign \$134  = { \$133 [17], \$133 [17], \$133 [17], \$133 [17:3] };
   assign \$135  = { 4'h0, bus__adr[17:4] };
   assign \$136  = { 3'h0, \$135 [17:3] };
-  assign \$141  = { 4'h0, bus__adr[17:4] };
-  assign \$145  = { 4'h0, bus__adr[17:4] };
-  assign \$146  = { 3'h0, \$145 [17:3] };
-  assign \$147  = { 4'h0, bus__adr[17:4] };
-  assign \$148  = { 3'h0, \$147 [17:3] };
-  assign \$153  = { 4'h0, bus__adr[17:4] };
+  assign \$138  = { 4'h0, bus__adr[17:4] };
+  assign \$139  = { 3'h0, \$138 [17:3] };
+  assign \$144  = { 4'h0, bus__adr[17:4] };
+  assign \$148  = { 4'h0, bus__adr[17:4] };
+  assign \$149  = { 3'h0, \$148 [17:3] };
+  assign \$151  = { 4'h0, bus__adr[17:4] };
+  assign \$152  = { 3'h0, \$151 [17:3] };
   assign \$157  = { 4'h0, bus__adr[17:4] };
-  assign \$158  = { 3'h0, \$157 [17:3] };
-  assign \$159  = { 4'h0, bus__adr[17:4] };
-  assign \$160  = { 3'h0, \$159 [17:3] };
-  assign \$165  = { 4'h0, bus__adr[17:4] };
-  assign \$169  = { 4'h0, bus__adr[17:4] };
-  assign \$170  = { 3'h0, \$169 [17:3] };
-  assign \$171  = { 4'h0, bus__adr[17:4] };
-  assign \$172  = { 3'h0, \$171 [17:3] };
+  assign \$161  = { 4'h0, bus__adr[17:4] };
+  assign \$162  = { 3'h0, \$161 [17:3] };
+  assign \$164  = { 4'h0, bus__adr[17:4] };
+  assign \$165  = { 3'h0, \$164 [17:3] };
+  assign \$170  = { 4'h0, bus__adr[17:4] };
+  assign \$174  = { 4'h0, bus__adr[17:4] };
+  assign \$175  = { 3'h0, \$174 [17:3] };
   assign \$177  = { 4'h0, bus__adr[17:4] };
-  assign \$181  = { 4'h0, bus__adr[17:4] };
-  assign \$182  = { 3'h0, \$181 [17:3] };
+  assign \$178  = { 3'h0, \$177 [17:3] };
   assign \$183  = { 4'h0, bus__adr[17:4] };
-  assign \$184  = { 3'h0, \$183 [17:3] };
-  assign \$189  = { 4'h0, bus__adr[17:4] };
-  assign \$193  = { 4'h0, bus__adr[17:4] };
-  assign \$194  = { 3'h0, \$193 [17:3] };
-  assign \$195  = { 4'h0, bus__adr[17:4] };
-  assign \$196  = { 3'h0, \$195 [17:3] };
-  assign \$201  = { 4'h0, bus__adr[17:4] };
-  assign \$205  = { 3'h0, bus__adr[17:3] };
-  assign \$207  = { 3'h0, bus__adr[17:3] };
-  assign \$214  = { 3'h0, bus__adr[17:3] };
-  assign \$216  = { 3'h0, bus__adr[17:3] };
-  assign \$223  = { 3'h0, bus__adr[17:3] };
-  assign \$225  = { 3'h0, bus__adr[17:3] };
-  assign \$232  = { 3'h0, bus__adr[17:3] };
-  assign \$234  = { 3'h0, bus__adr[17:3] };
-  assign \$241  = { 3'h0, bus__adr[17:3] };
-  assign \$243  = { 3'h0, bus__adr[17:3] };
-  assign \$250  = { 3'h0, bus__adr[17:3] };
-  assign \$252  = { 3'h0, bus__adr[17:3] };
-  assign \$259  = { 3'h0, bus__adr[17:3] };
-  assign \$261  = { 3'h0, bus__adr[17:3] };
-  assign \$268  = { 3'h0, bus__adr[17:3] };
-  assign \$270  = { 3'h0, bus__adr[17:3] };
-  assign \$277  = { 3'h0, bus__adr[17:3] };
-  assign \$279  = { 3'h0, bus__adr[17:3] };
-  assign \$286  = { 3'h0, bus__adr[17:3] };
-  assign \$288  = { 3'h0, bus__adr[17:3] };
-  assign \$295  = { 3'h0, bus__adr[17:3] };
-  assign \$297  = { 3'h0, bus__adr[17:3] };
-  assign \$304  = { 3'h0, bus__adr[17:3] };
-  assign \$306  = { 3'h0, bus__adr[17:3] };
-  assign \$313  = { 3'h0, bus__adr[17:3] };
-  assign \$315  = { 3'h0, bus__adr[17:3] };
-  assign \$322  = { 3'h0, bus__adr[17:3] };
-  assign \$324  = { 3'h0, bus__adr[17:3] };
-  assign \$331  = { 3'h0, bus__adr[17:3] };
-  assign \$333  = { 3'h0, bus__adr[17:3] };
-  assign \$340  = { 3'h0, bus__adr[17:3] };
-  assign \$342  = { 3'h0, bus__adr[17:3] };
-  assign \$349  = { 3'h0, bus__adr[17:3] };
-  assign \$351  = { 3'h0, bus__adr[17:3] };
-  assign \$358  = { 3'h0, bus__adr[17:3] };
-  assign \$360  = { 3'h0, bus__adr[17:3] };
-  assign \$367  = { 3'h0, bus__adr[17:3] };
-  assign \$369  = { 3'h0, bus__adr[17:3] };
-  assign \$376  = { 3'h0, bus__adr[17:3] };
-  assign \$378  = { 3'h0, bus__adr[17:3] };
+  assign \$187  = { 4'h0, bus__adr[17:4] };
+  assign \$188  = { 3'h0, \$187 [17:3] };
+  assign \$190  = { 4'h0, bus__adr[17:4] };
+  assign \$191  = { 3'h0, \$190 [17:3] };
+  assign \$196  = { 4'h0, bus__adr[17:4] };
+  assign \$200  = { 4'h0, bus__adr[17:4] };
+  assign \$201  = { 3'h0, \$200 [17:3] };
+  assign \$203  = { 4'h0, bus__adr[17:4] };
+  assign \$204  = { 3'h0, \$203 [17:3] };
+  assign \$209  = { 4'h0, bus__adr[17:4] };
+  assign \$213  = { 4'h0, bus__adr[17:4] };
+  assign \$214  = { 3'h0, \$213 [17:3] };
+  assign \$216  = { 4'h0, bus__adr[17:4] };
+  assign \$217  = { 3'h0, \$216 [17:3] };
+  assign \$222  = { 4'h0, bus__adr[17:4] };
+  assign \$226  = { 4'h0, bus__adr[17:4] };
+  assign \$227  = { 3'h0, \$226 [17:3] };
+  assign \$229  = { 4'h0, bus__adr[17:4] };
+  assign \$230  = { 3'h0, \$229 [17:3] };
+  assign \$235  = { 4'h0, bus__adr[17:4] };
+  assign \$239  = { 4'h0, bus__adr[17:4] };
+  assign \$240  = { 3'h0, \$239 [17:3] };
+  assign \$242  = { 4'h0, bus__adr[17:4] };
+  assign \$243  = { 3'h0, \$242 [17:3] };
+  assign \$248  = { 4'h0, bus__adr[17:4] };
+  assign \$252  = { 4'h0, bus__adr[17:4] };
+  assign \$253  = { 3'h0, \$252 [17:3] };
+  assign \$255  = { 4'h0, bus__adr[17:4] };
+  assign \$256  = { 3'h0, \$255 [17:3] };
+  assign \$261  = { 4'h0, bus__adr[17:4] };
+  assign \$265  = { 4'h0, bus__adr[17:4] };
+  assign \$266  = { 3'h0, \$265 [17:3] };
+  assign \$268  = { 4'h0, bus__adr[17:4] };
+  assign \$269  = { 3'h0, \$268 [17:3] };
+  assign \$274  = { 4'h0, bus__adr[17:4] };
+  assign \$278  = { 4'h0, bus__adr[17:4] };
+  assign \$279  = { 3'h0, \$278 [17:3] };
+  assign \$281  = { 4'h0, bus__adr[17:4] };
+  assign \$282  = { 3'h0, \$281 [17:3] };
+  assign \$287  = { 4'h0, bus__adr[17:4] };
+  assign \$291  = { 4'h0, bus__adr[17:4] };
+  assign \$292  = { 3'h0, \$291 [17:3] };
+  assign \$294  = { 4'h0, bus__adr[17:4] };
+  assign \$295  = { 3'h0, \$294 [17:3] };
+  assign \$300  = { 4'h0, bus__adr[17:4] };
+  assign \$304  = { 4'h0, bus__adr[17:4] };
+  assign \$305  = { 3'h0, \$304 [17:3] };
+  assign \$307  = { 4'h0, bus__adr[17:4] };
+  assign \$308  = { 3'h0, \$307 [17:3] };
+  assign \$313  = { 4'h0, bus__adr[17:4] };
+  assign \$317  = { 4'h0, bus__adr[17:4] };
+  assign \$318  = { 3'h0, \$317 [17:3] };
+  assign \$320  = { 4'h0, bus__adr[17:4] };
+  assign \$321  = { 3'h0, \$320 [17:3] };
+  assign \$326  = { 4'h0, bus__adr[17:4] };
+  assign \$330  = { 4'h0, bus__adr[17:4] };
+  assign \$331  = { 3'h0, \$330 [17:3] };
+  assign \$333  = { 4'h0, bus__adr[17:4] };
+  assign \$334  = { 3'h0, \$333 [17:3] };
+  assign \$339  = { 4'h0, bus__adr[17:4] };
+  assign \$343  = { 3'h0, bus__adr[17:3] };
+  assign \$345  = { 3'h0, bus__adr[17:3] };
+  assign \$353  = { 3'h0, bus__adr[17:3] };
+  assign \$355  = { 3'h0, bus__adr[17:3] };
+  assign \$363  = { 3'h0, bus__adr[17:3] };
+  assign \$365  = { 3'h0, bus__adr[17:3] };
+  assign \$373  = { 3'h0, bus__adr[17:3] };
+  assign \$375  = { 3'h0, bus__adr[17:3] };
+  assign \$383  = { 3'h0, bus__adr[17:3] };
   assign \$385  = { 3'h0, bus__adr[17:3] };
-  assign \$387  = { 3'h0, bus__adr[17:3] };
-  assign \$394  = { 3'h0, bus__adr[17:3] };
-  assign \$396  = { 3'h0, bus__adr[17:3] };
+  assign \$393  = { 3'h0, bus__adr[17:3] };
+  assign \$395  = { 3'h0, bus__adr[17:3] };
   assign \$403  = { 3'h0, bus__adr[17:3] };
   assign \$405  = { 3'h0, bus__adr[17:3] };
-  assign \$412  = { 3'h0, bus__adr[17:3] };
-  assign \$414  = { 3'h0, bus__adr[17:3] };
-  assign \$421  = { 1'h0, bus__adr[17:1] };
-  assign \$509  = \$508 ;
-  assign \$517  = { 1'h0, bus__adr[17:1] };
-  assign \$551  = { 4'h0, bus__adr[17:4] };
-  assign \$557  = { 4'h0, bus__adr[17:4] };
-  assign \$586  = 1'h1;
-  assign \$587  = bus__dat_w[3];
-  assign \$588  = 1'h1;
+  assign \$413  = { 3'h0, bus__adr[17:3] };
+  assign \$415  = { 3'h0, bus__adr[17:3] };
+  assign \$423  = { 3'h0, bus__adr[17:3] };
+  assign \$425  = { 3'h0, bus__adr[17:3] };
+  assign \$433  = { 3'h0, bus__adr[17:3] };
+  assign \$435  = { 3'h0, bus__adr[17:3] };
+  assign \$443  = { 3'h0, bus__adr[17:3] };
+  assign \$445  = { 3'h0, bus__adr[17:3] };
+  assign \$453  = { 3'h0, bus__adr[17:3] };
+  assign \$455  = { 3'h0, bus__adr[17:3] };
+  assign \$463  = { 3'h0, bus__adr[17:3] };
+  assign \$465  = { 3'h0, bus__adr[17:3] };
+  assign \$473  = { 3'h0, bus__adr[17:3] };
+  assign \$475  = { 3'h0, bus__adr[17:3] };
+  assign \$483  = { 3'h0, bus__adr[17:3] };
+  assign \$485  = { 3'h0, bus__adr[17:3] };
+  assign \$493  = { 3'h0, bus__adr[17:3] };
+  assign \$495  = { 3'h0, bus__adr[17:3] };
+  assign \$503  = { 3'h0, bus__adr[17:3] };
+  assign \$505  = { 3'h0, bus__adr[17:3] };
+  assign \$513  = { 3'h0, bus__adr[17:3] };
+  assign \$515  = { 3'h0, bus__adr[17:3] };
+  assign \$523  = { 3'h0, bus__adr[17:3] };
+  assign \$525  = { 3'h0, bus__adr[17:3] };
+  assign \$533  = { 3'h0, bus__adr[17:3] };
+  assign \$535  = { 3'h0, bus__adr[17:3] };
+  assign \$543  = { 3'h0, bus__adr[17:3] };
+  assign \$545  = { 3'h0, bus__adr[17:3] };
+  assign \$553  = { 3'h0, bus__adr[17:3] };
+  assign \$555  = { 3'h0, bus__adr[17:3] };
+  assign \$563  = { 3'h0, bus__adr[17:3] };
+  assign \$565  = { 3'h0, bus__adr[17:3] };
+  assign \$573  = { 3'h0, bus__adr[17:3] };
+  assign \$575  = { 3'h0, bus__adr[17:3] };
+  assign \$583  = { 1'h0, bus__adr[17:1] };
+  assign \$670  = \$669 ;
+  assign \$679  = { 1'h0, bus__adr[17:1] };
+  assign \$749  = 1'h0;
+  assign \$759  = 1'h0;
+  assign \$766  = { 4'h0, bus__adr[17:4] };
+  assign \$772  = { 4'h0, bus__adr[17:4] };
+  assign \$798  = 1'h0;
+  assign \$799  = 1'h1;
+  assign \$800  = bus__dat_w[3];
+  assign \$801  = 1'h0;
+  assign \$802  = 1'h1;
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a_in__5, a_in__6, a_in__7, b_in, b_in__1, b_in__2, b_in__3, b_in__4, b_in__5, b_in__6, b_in__7, clear, drain_row, drain_acc__0, drain_acc__1
-, drain_acc__2, drain_acc__3, drain_acc__4, drain_acc__5, drain_acc__6, drain_acc__7, clk);
+module \obt_tile_default.array (rst, thr_ce, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a_in__5, a_in__6, a_in__7, b_in, b_in__1, b_in__2, b_in__3, b_in__4, b_in__5, b_in__6, b_in__7, clear, drain_row, drain_acc__0
+, drain_acc__1, drain_acc__2, drain_acc__3, drain_acc__4, drain_acc__5, drain_acc__6, drain_acc__7, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$2  = 0;
   reg [8:0] \$1 ;
   reg [8:0] \$10 ;
@@ -7368,6 +8532,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
   wire [2:0] drain_row;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     a6_skew2 <= \$18 ;
   always @(posedge clk)
@@ -7488,7 +8654,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$195 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_0_1  pe_0_1 (
     .a_in(\a_in$67 ),
@@ -7498,7 +8665,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$211 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_0_2  pe_0_2 (
     .a_in(\a_in$69 ),
@@ -7508,7 +8676,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$227 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_0_3  pe_0_3 (
     .a_in(\a_in$71 ),
@@ -7518,7 +8687,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$243 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_0_4  pe_0_4 (
     .a_in(\a_in$73 ),
@@ -7528,7 +8698,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$259 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_0_5  pe_0_5 (
     .a_in(\a_in$75 ),
@@ -7538,7 +8709,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$275 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_0_6  pe_0_6 (
     .a_in(\a_in$77 ),
@@ -7548,7 +8720,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$291 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_0_7  pe_0_7 (
     .a_in(\a_in$79 ),
@@ -7557,7 +8730,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$307 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_1_0  pe_1_0 (
     .a_in(\a_in$81 ),
@@ -7567,7 +8741,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$197 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_1_1  pe_1_1 (
     .a_in(\a_in$83 ),
@@ -7577,7 +8752,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$213 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_1_2  pe_1_2 (
     .a_in(\a_in$85 ),
@@ -7587,7 +8763,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$229 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_1_3  pe_1_3 (
     .a_in(\a_in$87 ),
@@ -7597,7 +8774,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$245 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_1_4  pe_1_4 (
     .a_in(\a_in$89 ),
@@ -7607,7 +8785,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$261 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_1_5  pe_1_5 (
     .a_in(\a_in$91 ),
@@ -7617,7 +8796,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$277 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_1_6  pe_1_6 (
     .a_in(\a_in$93 ),
@@ -7627,7 +8807,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$293 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_1_7  pe_1_7 (
     .a_in(\a_in$95 ),
@@ -7636,7 +8817,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$309 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_2_0  pe_2_0 (
     .a_in(\a_in$97 ),
@@ -7646,7 +8828,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$199 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_2_1  pe_2_1 (
     .a_in(\a_in$99 ),
@@ -7656,7 +8839,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$215 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_2_2  pe_2_2 (
     .a_in(\a_in$101 ),
@@ -7666,7 +8850,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$231 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_2_3  pe_2_3 (
     .a_in(\a_in$103 ),
@@ -7676,7 +8861,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$247 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_2_4  pe_2_4 (
     .a_in(\a_in$105 ),
@@ -7686,7 +8872,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$263 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_2_5  pe_2_5 (
     .a_in(\a_in$107 ),
@@ -7696,7 +8883,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$279 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_2_6  pe_2_6 (
     .a_in(\a_in$109 ),
@@ -7706,7 +8894,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$295 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_2_7  pe_2_7 (
     .a_in(\a_in$111 ),
@@ -7715,7 +8904,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$311 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_3_0  pe_3_0 (
     .a_in(\a_in$113 ),
@@ -7725,7 +8915,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$201 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_3_1  pe_3_1 (
     .a_in(\a_in$115 ),
@@ -7735,7 +8926,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$217 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_3_2  pe_3_2 (
     .a_in(\a_in$117 ),
@@ -7745,7 +8937,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$233 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_3_3  pe_3_3 (
     .a_in(\a_in$119 ),
@@ -7755,7 +8948,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$249 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_3_4  pe_3_4 (
     .a_in(\a_in$121 ),
@@ -7765,7 +8959,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$265 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_3_5  pe_3_5 (
     .a_in(\a_in$123 ),
@@ -7775,7 +8970,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$281 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_3_6  pe_3_6 (
     .a_in(\a_in$125 ),
@@ -7785,7 +8981,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$297 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_3_7  pe_3_7 (
     .a_in(\a_in$127 ),
@@ -7794,7 +8991,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$313 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_4_0  pe_4_0 (
     .a_in(\a_in$129 ),
@@ -7804,7 +9002,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$203 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_4_1  pe_4_1 (
     .a_in(\a_in$131 ),
@@ -7814,7 +9013,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$219 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_4_2  pe_4_2 (
     .a_in(\a_in$133 ),
@@ -7824,7 +9024,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$235 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_4_3  pe_4_3 (
     .a_in(\a_in$135 ),
@@ -7834,7 +9035,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$251 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_4_4  pe_4_4 (
     .a_in(\a_in$137 ),
@@ -7844,7 +9046,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$267 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_4_5  pe_4_5 (
     .a_in(\a_in$139 ),
@@ -7854,7 +9057,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$283 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_4_6  pe_4_6 (
     .a_in(\a_in$141 ),
@@ -7864,7 +9068,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$299 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_4_7  pe_4_7 (
     .a_in(\a_in$143 ),
@@ -7873,7 +9078,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$315 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_5_0  pe_5_0 (
     .a_in(\a_in$145 ),
@@ -7883,7 +9089,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$205 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_5_1  pe_5_1 (
     .a_in(\a_in$147 ),
@@ -7893,7 +9100,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$221 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_5_2  pe_5_2 (
     .a_in(\a_in$149 ),
@@ -7903,7 +9111,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$237 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_5_3  pe_5_3 (
     .a_in(\a_in$151 ),
@@ -7913,7 +9122,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$253 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_5_4  pe_5_4 (
     .a_in(\a_in$153 ),
@@ -7923,7 +9133,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$269 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_5_5  pe_5_5 (
     .a_in(\a_in$155 ),
@@ -7933,7 +9144,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$285 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_5_6  pe_5_6 (
     .a_in(\a_in$157 ),
@@ -7943,7 +9155,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$301 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_5_7  pe_5_7 (
     .a_in(\a_in$159 ),
@@ -7952,7 +9165,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$317 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_6_0  pe_6_0 (
     .a_in(\a_in$161 ),
@@ -7962,7 +9176,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$207 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_6_1  pe_6_1 (
     .a_in(\a_in$163 ),
@@ -7972,7 +9187,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$223 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_6_2  pe_6_2 (
     .a_in(\a_in$165 ),
@@ -7982,7 +9198,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$239 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_6_3  pe_6_3 (
     .a_in(\a_in$167 ),
@@ -7992,7 +9209,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$255 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_6_4  pe_6_4 (
     .a_in(\a_in$169 ),
@@ -8002,7 +9220,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$271 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_6_5  pe_6_5 (
     .a_in(\a_in$171 ),
@@ -8012,7 +9231,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$287 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_6_6  pe_6_6 (
     .a_in(\a_in$173 ),
@@ -8022,7 +9242,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$303 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_6_7  pe_6_7 (
     .a_in(\a_in$175 ),
@@ -8031,7 +9252,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_out(\b_in$319 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_7_0  pe_7_0 (
     .a_in(\a_in$177 ),
@@ -8040,7 +9262,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_in(\b_in$207 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_7_1  pe_7_1 (
     .a_in(\a_in$179 ),
@@ -8049,7 +9272,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_in(\b_in$223 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_7_2  pe_7_2 (
     .a_in(\a_in$181 ),
@@ -8058,7 +9282,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_in(\b_in$239 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_7_3  pe_7_3 (
     .a_in(\a_in$183 ),
@@ -8067,7 +9292,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_in(\b_in$255 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_7_4  pe_7_4 (
     .a_in(\a_in$185 ),
@@ -8076,7 +9302,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_in(\b_in$271 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_7_5  pe_7_5 (
     .a_in(\a_in$187 ),
@@ -8085,7 +9312,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_in(\b_in$287 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_7_6  pe_7_6 (
     .a_in(\a_in$189 ),
@@ -8094,7 +9322,8 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_in(\b_in$303 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default.array.pe_7_7  pe_7_7 (
     .a_in(\a_in$191 ),
@@ -8102,270 +9331,385 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
     .b_in(\b_in$319 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$19  = a6_skew2;
+    \$19  = a6_skew3;
+    if (thr_ce) begin
+      \$19  = a6_skew2;
+    end
     if (rst) begin
       \$19  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$20  = a6_skew3;
+    \$20  = a6_skew4;
+    if (thr_ce) begin
+      \$20  = a6_skew3;
+    end
     if (rst) begin
       \$20  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$21  = a6_skew4;
+    \$21  = \a_in$161 ;
+    if (thr_ce) begin
+      \$21  = a6_skew4;
+    end
     if (rst) begin
       \$21  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$22  = a_in__7;
+    \$22  = a7_skew0;
+    if (thr_ce) begin
+      \$22  = a_in__7;
+    end
     if (rst) begin
       \$22  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$23  = a7_skew0;
+    \$23  = a7_skew1;
+    if (thr_ce) begin
+      \$23  = a7_skew0;
+    end
     if (rst) begin
       \$23  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$24  = a7_skew1;
+    \$24  = a7_skew2;
+    if (thr_ce) begin
+      \$24  = a7_skew1;
+    end
     if (rst) begin
       \$24  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$25  = a7_skew2;
+    \$25  = a7_skew3;
+    if (thr_ce) begin
+      \$25  = a7_skew2;
+    end
     if (rst) begin
       \$25  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$26  = a7_skew3;
+    \$26  = a7_skew4;
+    if (thr_ce) begin
+      \$26  = a7_skew3;
+    end
     if (rst) begin
       \$26  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$27  = a7_skew4;
+    \$27  = a7_skew5;
+    if (thr_ce) begin
+      \$27  = a7_skew4;
+    end
     if (rst) begin
       \$27  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$28  = a7_skew5;
+    \$28  = \a_in$177 ;
+    if (thr_ce) begin
+      \$28  = a7_skew5;
+    end
     if (rst) begin
       \$28  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$29  = b_in__1;
+    \$29  = \b_in$209 ;
+    if (thr_ce) begin
+      \$29  = b_in__1;
+    end
     if (rst) begin
       \$29  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$30  = b_in__2;
+    \$30  = b2_skew0;
+    if (thr_ce) begin
+      \$30  = b_in__2;
+    end
     if (rst) begin
       \$30  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$31  = b2_skew0;
+    \$31  = \b_in$225 ;
+    if (thr_ce) begin
+      \$31  = b2_skew0;
+    end
     if (rst) begin
       \$31  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$32  = b_in__3;
+    \$32  = b3_skew0;
+    if (thr_ce) begin
+      \$32  = b_in__3;
+    end
     if (rst) begin
       \$32  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$33  = b3_skew0;
+    \$33  = b3_skew1;
+    if (thr_ce) begin
+      \$33  = b3_skew0;
+    end
     if (rst) begin
       \$33  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$34  = b3_skew1;
+    \$34  = \b_in$241 ;
+    if (thr_ce) begin
+      \$34  = b3_skew1;
+    end
     if (rst) begin
       \$34  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$35  = b_in__4;
+    \$35  = b4_skew0;
+    if (thr_ce) begin
+      \$35  = b_in__4;
+    end
     if (rst) begin
       \$35  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$36  = b4_skew0;
+    \$36  = b4_skew1;
+    if (thr_ce) begin
+      \$36  = b4_skew0;
+    end
     if (rst) begin
       \$36  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$37  = b4_skew1;
+    \$37  = b4_skew2;
+    if (thr_ce) begin
+      \$37  = b4_skew1;
+    end
     if (rst) begin
       \$37  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$38  = b4_skew2;
+    \$38  = \b_in$257 ;
+    if (thr_ce) begin
+      \$38  = b4_skew2;
+    end
     if (rst) begin
       \$38  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$39  = b_in__5;
+    \$39  = b5_skew0;
+    if (thr_ce) begin
+      \$39  = b_in__5;
+    end
     if (rst) begin
       \$39  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$40  = b5_skew0;
+    \$40  = b5_skew1;
+    if (thr_ce) begin
+      \$40  = b5_skew0;
+    end
     if (rst) begin
       \$40  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$41  = b5_skew1;
+    \$41  = b5_skew2;
+    if (thr_ce) begin
+      \$41  = b5_skew1;
+    end
     if (rst) begin
       \$41  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$42  = b5_skew2;
+    \$42  = b5_skew3;
+    if (thr_ce) begin
+      \$42  = b5_skew2;
+    end
     if (rst) begin
       \$42  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$43  = b5_skew3;
+    \$43  = \b_in$273 ;
+    if (thr_ce) begin
+      \$43  = b5_skew3;
+    end
     if (rst) begin
       \$43  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$44  = b_in__6;
+    \$44  = b6_skew0;
+    if (thr_ce) begin
+      \$44  = b_in__6;
+    end
     if (rst) begin
       \$44  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$45  = b6_skew0;
+    \$45  = b6_skew1;
+    if (thr_ce) begin
+      \$45  = b6_skew0;
+    end
     if (rst) begin
       \$45  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$46  = b6_skew1;
+    \$46  = b6_skew2;
+    if (thr_ce) begin
+      \$46  = b6_skew1;
+    end
     if (rst) begin
       \$46  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$47  = b6_skew2;
+    \$47  = b6_skew3;
+    if (thr_ce) begin
+      \$47  = b6_skew2;
+    end
     if (rst) begin
       \$47  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$48  = b6_skew3;
+    \$48  = b6_skew4;
+    if (thr_ce) begin
+      \$48  = b6_skew3;
+    end
     if (rst) begin
       \$48  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$49  = b6_skew4;
+    \$49  = \b_in$289 ;
+    if (thr_ce) begin
+      \$49  = b6_skew4;
+    end
     if (rst) begin
       \$49  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$50  = b_in__7;
+    \$50  = b7_skew0;
+    if (thr_ce) begin
+      \$50  = b_in__7;
+    end
     if (rst) begin
       \$50  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$51  = b7_skew0;
+    \$51  = b7_skew1;
+    if (thr_ce) begin
+      \$51  = b7_skew0;
+    end
     if (rst) begin
       \$51  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$52  = b7_skew1;
+    \$52  = b7_skew2;
+    if (thr_ce) begin
+      \$52  = b7_skew1;
+    end
     if (rst) begin
       \$52  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$53  = b7_skew2;
+    \$53  = b7_skew3;
+    if (thr_ce) begin
+      \$53  = b7_skew2;
+    end
     if (rst) begin
       \$53  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$54  = b7_skew3;
+    \$54  = b7_skew4;
+    if (thr_ce) begin
+      \$54  = b7_skew3;
+    end
     if (rst) begin
       \$54  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$55  = b7_skew4;
+    \$55  = b7_skew5;
+    if (thr_ce) begin
+      \$55  = b7_skew4;
+    end
     if (rst) begin
       \$55  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$56  = b7_skew5;
+    \$56  = \b_in$305 ;
+    if (thr_ce) begin
+      \$56  = b7_skew5;
+    end
     if (rst) begin
       \$56  = 9'h000;
     end
@@ -8548,126 +9892,180 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$1  = a_in__1;
+    \$1  = \a_in$81 ;
+    if (thr_ce) begin
+      \$1  = a_in__1;
+    end
     if (rst) begin
       \$1  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$2  = a_in__2;
+    \$2  = a2_skew0;
+    if (thr_ce) begin
+      \$2  = a_in__2;
+    end
     if (rst) begin
       \$2  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$3  = a2_skew0;
+    \$3  = \a_in$97 ;
+    if (thr_ce) begin
+      \$3  = a2_skew0;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$4  = a_in__3;
+    \$4  = a3_skew0;
+    if (thr_ce) begin
+      \$4  = a_in__3;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$5  = a3_skew0;
+    \$5  = a3_skew1;
+    if (thr_ce) begin
+      \$5  = a3_skew0;
+    end
     if (rst) begin
       \$5  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$6  = a3_skew1;
+    \$6  = \a_in$113 ;
+    if (thr_ce) begin
+      \$6  = a3_skew1;
+    end
     if (rst) begin
       \$6  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$7  = a_in__4;
+    \$7  = a4_skew0;
+    if (thr_ce) begin
+      \$7  = a_in__4;
+    end
     if (rst) begin
       \$7  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$8  = a4_skew0;
+    \$8  = a4_skew1;
+    if (thr_ce) begin
+      \$8  = a4_skew0;
+    end
     if (rst) begin
       \$8  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$9  = a4_skew1;
+    \$9  = a4_skew2;
+    if (thr_ce) begin
+      \$9  = a4_skew1;
+    end
     if (rst) begin
       \$9  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$10  = a4_skew2;
+    \$10  = \a_in$129 ;
+    if (thr_ce) begin
+      \$10  = a4_skew2;
+    end
     if (rst) begin
       \$10  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$11  = a_in__5;
+    \$11  = a5_skew0;
+    if (thr_ce) begin
+      \$11  = a_in__5;
+    end
     if (rst) begin
       \$11  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$12  = a5_skew0;
+    \$12  = a5_skew1;
+    if (thr_ce) begin
+      \$12  = a5_skew0;
+    end
     if (rst) begin
       \$12  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$13  = a5_skew1;
+    \$13  = a5_skew2;
+    if (thr_ce) begin
+      \$13  = a5_skew1;
+    end
     if (rst) begin
       \$13  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$14  = a5_skew2;
+    \$14  = a5_skew3;
+    if (thr_ce) begin
+      \$14  = a5_skew2;
+    end
     if (rst) begin
       \$14  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$15  = a5_skew3;
+    \$15  = \a_in$145 ;
+    if (thr_ce) begin
+      \$15  = a5_skew3;
+    end
     if (rst) begin
       \$15  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$16  = a_in__6;
+    \$16  = a6_skew0;
+    if (thr_ce) begin
+      \$16  = a_in__6;
+    end
     if (rst) begin
       \$16  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$17  = a6_skew0;
+    \$17  = a6_skew1;
+    if (thr_ce) begin
+      \$17  = a6_skew0;
+    end
     if (rst) begin
       \$17  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$18  = a6_skew1;
+    \$18  = a6_skew2;
+    if (thr_ce) begin
+      \$18  = a6_skew1;
+    end
     if (rst) begin
       \$18  = 9'h000;
     end
@@ -8867,7 +10265,7 @@ module \obt_tile_default.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_0_0 (rst, thr_ce, a_in, b_in, clear, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$3  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -8890,6 +10288,8 @@ module \obt_tile_default.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -8900,18 +10300,24 @@ module \obt_tile_default.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -8919,7 +10325,10 @@ module \obt_tile_default.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -8927,7 +10336,7 @@ module \obt_tile_default.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_0_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$4  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -8950,6 +10359,8 @@ module \obt_tile_default.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -8960,18 +10371,24 @@ module \obt_tile_default.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -8979,7 +10396,10 @@ module \obt_tile_default.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -8987,7 +10407,7 @@ module \obt_tile_default.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_0_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$5  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -9010,6 +10430,8 @@ module \obt_tile_default.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -9020,18 +10442,24 @@ module \obt_tile_default.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -9039,7 +10467,10 @@ module \obt_tile_default.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -9047,7 +10478,7 @@ module \obt_tile_default.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_0_3 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_0_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$6  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -9070,6 +10501,8 @@ module \obt_tile_default.array.pe_0_3 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -9080,18 +10513,24 @@ module \obt_tile_default.array.pe_0_3 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -9099,7 +10538,10 @@ module \obt_tile_default.array.pe_0_3 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -9107,7 +10549,7 @@ module \obt_tile_default.array.pe_0_3 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_0_4 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_0_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$7  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -9130,6 +10572,8 @@ module \obt_tile_default.array.pe_0_4 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -9140,18 +10584,24 @@ module \obt_tile_default.array.pe_0_4 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -9159,7 +10609,10 @@ module \obt_tile_default.array.pe_0_4 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -9167,7 +10620,7 @@ module \obt_tile_default.array.pe_0_4 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_0_5 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_0_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$8  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -9190,6 +10643,8 @@ module \obt_tile_default.array.pe_0_5 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -9200,18 +10655,24 @@ module \obt_tile_default.array.pe_0_5 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -9219,7 +10680,10 @@ module \obt_tile_default.array.pe_0_5 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -9227,7 +10691,7 @@ module \obt_tile_default.array.pe_0_5 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_0_6 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_0_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$9  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -9250,6 +10714,8 @@ module \obt_tile_default.array.pe_0_6 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -9260,18 +10726,24 @@ module \obt_tile_default.array.pe_0_6 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -9279,7 +10751,10 @@ module \obt_tile_default.array.pe_0_6 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -9287,7 +10762,7 @@ module \obt_tile_default.array.pe_0_6 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_0_7 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_default.array.pe_0_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$10  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -9309,6 +10784,8 @@ module \obt_tile_default.array.pe_0_7 (rst, clear, b_in, a_in, b_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -9319,18 +10796,24 @@ module \obt_tile_default.array.pe_0_7 (rst, clear, b_in, a_in, b_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -9338,7 +10821,10 @@ module \obt_tile_default.array.pe_0_7 (rst, clear, b_in, a_in, b_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -9346,7 +10832,7 @@ module \obt_tile_default.array.pe_0_7 (rst, clear, b_in, a_in, b_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_1_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$11  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -9369,6 +10855,8 @@ module \obt_tile_default.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -9379,18 +10867,24 @@ module \obt_tile_default.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -9398,7 +10892,10 @@ module \obt_tile_default.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -9406,7 +10903,7 @@ module \obt_tile_default.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_1_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$12  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -9429,6 +10926,8 @@ module \obt_tile_default.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -9439,18 +10938,24 @@ module \obt_tile_default.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -9458,7 +10963,10 @@ module \obt_tile_default.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -9466,7 +10974,7 @@ module \obt_tile_default.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_1_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$13  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -9489,6 +10997,8 @@ module \obt_tile_default.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -9499,18 +11009,24 @@ module \obt_tile_default.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -9518,7 +11034,10 @@ module \obt_tile_default.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -9526,7 +11045,7 @@ module \obt_tile_default.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_1_3 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_1_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$14  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -9549,6 +11068,8 @@ module \obt_tile_default.array.pe_1_3 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -9559,18 +11080,24 @@ module \obt_tile_default.array.pe_1_3 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -9578,7 +11105,10 @@ module \obt_tile_default.array.pe_1_3 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -9586,7 +11116,7 @@ module \obt_tile_default.array.pe_1_3 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_1_4 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_1_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$15  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -9609,6 +11139,8 @@ module \obt_tile_default.array.pe_1_4 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -9619,18 +11151,24 @@ module \obt_tile_default.array.pe_1_4 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -9638,7 +11176,10 @@ module \obt_tile_default.array.pe_1_4 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -9646,7 +11187,7 @@ module \obt_tile_default.array.pe_1_4 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_1_5 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_1_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$16  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -9669,6 +11210,8 @@ module \obt_tile_default.array.pe_1_5 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -9679,18 +11222,24 @@ module \obt_tile_default.array.pe_1_5 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -9698,7 +11247,10 @@ module \obt_tile_default.array.pe_1_5 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -9706,7 +11258,7 @@ module \obt_tile_default.array.pe_1_5 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_1_6 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_1_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$17  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -9729,6 +11281,8 @@ module \obt_tile_default.array.pe_1_6 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -9739,18 +11293,24 @@ module \obt_tile_default.array.pe_1_6 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -9758,7 +11318,10 @@ module \obt_tile_default.array.pe_1_6 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -9766,7 +11329,7 @@ module \obt_tile_default.array.pe_1_6 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_1_7 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_default.array.pe_1_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$18  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -9788,6 +11351,8 @@ module \obt_tile_default.array.pe_1_7 (rst, clear, b_in, a_in, b_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -9798,18 +11363,24 @@ module \obt_tile_default.array.pe_1_7 (rst, clear, b_in, a_in, b_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -9817,7 +11388,10 @@ module \obt_tile_default.array.pe_1_7 (rst, clear, b_in, a_in, b_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -9825,7 +11399,7 @@ module \obt_tile_default.array.pe_1_7 (rst, clear, b_in, a_in, b_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_2_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$19  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -9848,6 +11422,8 @@ module \obt_tile_default.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -9858,18 +11434,24 @@ module \obt_tile_default.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -9877,7 +11459,10 @@ module \obt_tile_default.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -9885,7 +11470,7 @@ module \obt_tile_default.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_2_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$20  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -9908,6 +11493,8 @@ module \obt_tile_default.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -9918,18 +11505,24 @@ module \obt_tile_default.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -9937,7 +11530,10 @@ module \obt_tile_default.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -9945,7 +11541,7 @@ module \obt_tile_default.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_2_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$21  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -9968,6 +11564,8 @@ module \obt_tile_default.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -9978,18 +11576,24 @@ module \obt_tile_default.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -9997,7 +11601,10 @@ module \obt_tile_default.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -10005,7 +11612,7 @@ module \obt_tile_default.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_2_3 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_2_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$22  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -10028,6 +11635,8 @@ module \obt_tile_default.array.pe_2_3 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -10038,18 +11647,24 @@ module \obt_tile_default.array.pe_2_3 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -10057,7 +11672,10 @@ module \obt_tile_default.array.pe_2_3 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -10065,7 +11683,7 @@ module \obt_tile_default.array.pe_2_3 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_2_4 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_2_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$23  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -10088,6 +11706,8 @@ module \obt_tile_default.array.pe_2_4 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -10098,18 +11718,24 @@ module \obt_tile_default.array.pe_2_4 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -10117,7 +11743,10 @@ module \obt_tile_default.array.pe_2_4 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -10125,7 +11754,7 @@ module \obt_tile_default.array.pe_2_4 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_2_5 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_2_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$24  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -10148,6 +11777,8 @@ module \obt_tile_default.array.pe_2_5 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -10158,18 +11789,24 @@ module \obt_tile_default.array.pe_2_5 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -10177,7 +11814,10 @@ module \obt_tile_default.array.pe_2_5 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -10185,7 +11825,7 @@ module \obt_tile_default.array.pe_2_5 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_2_6 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_2_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$25  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -10208,6 +11848,8 @@ module \obt_tile_default.array.pe_2_6 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -10218,18 +11860,24 @@ module \obt_tile_default.array.pe_2_6 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -10237,7 +11885,10 @@ module \obt_tile_default.array.pe_2_6 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -10245,7 +11896,7 @@ module \obt_tile_default.array.pe_2_6 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_2_7 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_default.array.pe_2_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$26  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -10267,6 +11918,8 @@ module \obt_tile_default.array.pe_2_7 (rst, clear, b_in, a_in, b_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -10277,18 +11930,24 @@ module \obt_tile_default.array.pe_2_7 (rst, clear, b_in, a_in, b_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -10296,7 +11955,10 @@ module \obt_tile_default.array.pe_2_7 (rst, clear, b_in, a_in, b_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -10304,7 +11966,7 @@ module \obt_tile_default.array.pe_2_7 (rst, clear, b_in, a_in, b_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_3_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_3_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$27  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -10327,6 +11989,8 @@ module \obt_tile_default.array.pe_3_0 (rst, clear, a_in, b_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -10337,18 +12001,24 @@ module \obt_tile_default.array.pe_3_0 (rst, clear, a_in, b_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -10356,7 +12026,10 @@ module \obt_tile_default.array.pe_3_0 (rst, clear, a_in, b_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -10364,7 +12037,7 @@ module \obt_tile_default.array.pe_3_0 (rst, clear, a_in, b_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_3_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_3_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$28  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -10387,6 +12060,8 @@ module \obt_tile_default.array.pe_3_1 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -10397,18 +12072,24 @@ module \obt_tile_default.array.pe_3_1 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -10416,7 +12097,10 @@ module \obt_tile_default.array.pe_3_1 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -10424,7 +12108,7 @@ module \obt_tile_default.array.pe_3_1 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_3_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_3_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$29  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -10447,6 +12131,8 @@ module \obt_tile_default.array.pe_3_2 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -10457,18 +12143,24 @@ module \obt_tile_default.array.pe_3_2 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -10476,7 +12168,10 @@ module \obt_tile_default.array.pe_3_2 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -10484,7 +12179,7 @@ module \obt_tile_default.array.pe_3_2 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_3_3 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_3_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$30  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -10507,6 +12202,8 @@ module \obt_tile_default.array.pe_3_3 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -10517,18 +12214,24 @@ module \obt_tile_default.array.pe_3_3 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -10536,7 +12239,10 @@ module \obt_tile_default.array.pe_3_3 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -10544,7 +12250,7 @@ module \obt_tile_default.array.pe_3_3 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_3_4 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_3_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$31  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -10567,6 +12273,8 @@ module \obt_tile_default.array.pe_3_4 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -10577,18 +12285,24 @@ module \obt_tile_default.array.pe_3_4 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -10596,7 +12310,10 @@ module \obt_tile_default.array.pe_3_4 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -10604,7 +12321,7 @@ module \obt_tile_default.array.pe_3_4 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_3_5 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_3_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$32  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -10627,6 +12344,8 @@ module \obt_tile_default.array.pe_3_5 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -10637,18 +12356,24 @@ module \obt_tile_default.array.pe_3_5 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -10656,7 +12381,10 @@ module \obt_tile_default.array.pe_3_5 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -10664,7 +12392,7 @@ module \obt_tile_default.array.pe_3_5 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_3_6 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_3_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$33  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -10687,6 +12415,8 @@ module \obt_tile_default.array.pe_3_6 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -10697,18 +12427,24 @@ module \obt_tile_default.array.pe_3_6 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -10716,7 +12452,10 @@ module \obt_tile_default.array.pe_3_6 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -10724,7 +12463,7 @@ module \obt_tile_default.array.pe_3_6 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_3_7 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_default.array.pe_3_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$34  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -10746,6 +12485,8 @@ module \obt_tile_default.array.pe_3_7 (rst, clear, b_in, a_in, b_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -10756,18 +12497,24 @@ module \obt_tile_default.array.pe_3_7 (rst, clear, b_in, a_in, b_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -10775,7 +12522,10 @@ module \obt_tile_default.array.pe_3_7 (rst, clear, b_in, a_in, b_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -10783,7 +12533,7 @@ module \obt_tile_default.array.pe_3_7 (rst, clear, b_in, a_in, b_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_4_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_4_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$35  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -10806,6 +12556,8 @@ module \obt_tile_default.array.pe_4_0 (rst, clear, a_in, b_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -10816,18 +12568,24 @@ module \obt_tile_default.array.pe_4_0 (rst, clear, a_in, b_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -10835,7 +12593,10 @@ module \obt_tile_default.array.pe_4_0 (rst, clear, a_in, b_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -10843,7 +12604,7 @@ module \obt_tile_default.array.pe_4_0 (rst, clear, a_in, b_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_4_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_4_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$36  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -10866,6 +12627,8 @@ module \obt_tile_default.array.pe_4_1 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -10876,18 +12639,24 @@ module \obt_tile_default.array.pe_4_1 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -10895,7 +12664,10 @@ module \obt_tile_default.array.pe_4_1 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -10903,7 +12675,7 @@ module \obt_tile_default.array.pe_4_1 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_4_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_4_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$37  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -10926,6 +12698,8 @@ module \obt_tile_default.array.pe_4_2 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -10936,18 +12710,24 @@ module \obt_tile_default.array.pe_4_2 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -10955,7 +12735,10 @@ module \obt_tile_default.array.pe_4_2 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -10963,7 +12746,7 @@ module \obt_tile_default.array.pe_4_2 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_4_3 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_4_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$38  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -10986,6 +12769,8 @@ module \obt_tile_default.array.pe_4_3 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -10996,18 +12781,24 @@ module \obt_tile_default.array.pe_4_3 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11015,7 +12806,10 @@ module \obt_tile_default.array.pe_4_3 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11023,7 +12817,7 @@ module \obt_tile_default.array.pe_4_3 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_4_4 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_4_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$39  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11046,6 +12840,8 @@ module \obt_tile_default.array.pe_4_4 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11056,18 +12852,24 @@ module \obt_tile_default.array.pe_4_4 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11075,7 +12877,10 @@ module \obt_tile_default.array.pe_4_4 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11083,7 +12888,7 @@ module \obt_tile_default.array.pe_4_4 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_4_5 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_4_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$40  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11106,6 +12911,8 @@ module \obt_tile_default.array.pe_4_5 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11116,18 +12923,24 @@ module \obt_tile_default.array.pe_4_5 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11135,7 +12948,10 @@ module \obt_tile_default.array.pe_4_5 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11143,7 +12959,7 @@ module \obt_tile_default.array.pe_4_5 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_4_6 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_4_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$41  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11166,6 +12982,8 @@ module \obt_tile_default.array.pe_4_6 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11176,18 +12994,24 @@ module \obt_tile_default.array.pe_4_6 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11195,7 +13019,10 @@ module \obt_tile_default.array.pe_4_6 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11203,7 +13030,7 @@ module \obt_tile_default.array.pe_4_6 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_4_7 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_default.array.pe_4_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$42  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11225,6 +13052,8 @@ module \obt_tile_default.array.pe_4_7 (rst, clear, b_in, a_in, b_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11235,18 +13064,24 @@ module \obt_tile_default.array.pe_4_7 (rst, clear, b_in, a_in, b_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11254,7 +13089,10 @@ module \obt_tile_default.array.pe_4_7 (rst, clear, b_in, a_in, b_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11262,7 +13100,7 @@ module \obt_tile_default.array.pe_4_7 (rst, clear, b_in, a_in, b_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_5_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_5_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$43  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11285,6 +13123,8 @@ module \obt_tile_default.array.pe_5_0 (rst, clear, a_in, b_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11295,18 +13135,24 @@ module \obt_tile_default.array.pe_5_0 (rst, clear, a_in, b_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11314,7 +13160,10 @@ module \obt_tile_default.array.pe_5_0 (rst, clear, a_in, b_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11322,7 +13171,7 @@ module \obt_tile_default.array.pe_5_0 (rst, clear, a_in, b_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_5_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_5_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$44  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11345,6 +13194,8 @@ module \obt_tile_default.array.pe_5_1 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11355,18 +13206,24 @@ module \obt_tile_default.array.pe_5_1 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11374,7 +13231,10 @@ module \obt_tile_default.array.pe_5_1 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11382,7 +13242,7 @@ module \obt_tile_default.array.pe_5_1 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_5_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_5_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$45  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11405,6 +13265,8 @@ module \obt_tile_default.array.pe_5_2 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11415,18 +13277,24 @@ module \obt_tile_default.array.pe_5_2 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11434,7 +13302,10 @@ module \obt_tile_default.array.pe_5_2 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11442,7 +13313,7 @@ module \obt_tile_default.array.pe_5_2 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_5_3 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_5_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$46  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11465,6 +13336,8 @@ module \obt_tile_default.array.pe_5_3 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11475,18 +13348,24 @@ module \obt_tile_default.array.pe_5_3 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11494,7 +13373,10 @@ module \obt_tile_default.array.pe_5_3 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11502,7 +13384,7 @@ module \obt_tile_default.array.pe_5_3 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_5_4 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_5_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$47  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11525,6 +13407,8 @@ module \obt_tile_default.array.pe_5_4 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11535,18 +13419,24 @@ module \obt_tile_default.array.pe_5_4 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11554,7 +13444,10 @@ module \obt_tile_default.array.pe_5_4 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11562,7 +13455,7 @@ module \obt_tile_default.array.pe_5_4 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_5_5 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_5_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$48  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11585,6 +13478,8 @@ module \obt_tile_default.array.pe_5_5 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11595,18 +13490,24 @@ module \obt_tile_default.array.pe_5_5 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$48 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$48 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11614,7 +13515,10 @@ module \obt_tile_default.array.pe_5_5 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$48 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11622,7 +13526,7 @@ module \obt_tile_default.array.pe_5_5 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_5_6 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_5_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$49  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11645,6 +13549,8 @@ module \obt_tile_default.array.pe_5_6 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11655,18 +13561,24 @@ module \obt_tile_default.array.pe_5_6 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$49 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$49 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11674,7 +13586,10 @@ module \obt_tile_default.array.pe_5_6 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$49 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11682,7 +13597,7 @@ module \obt_tile_default.array.pe_5_6 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_5_7 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_default.array.pe_5_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$50  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11704,6 +13619,8 @@ module \obt_tile_default.array.pe_5_7 (rst, clear, b_in, a_in, b_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11714,18 +13631,24 @@ module \obt_tile_default.array.pe_5_7 (rst, clear, b_in, a_in, b_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$50 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$50 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11733,7 +13656,10 @@ module \obt_tile_default.array.pe_5_7 (rst, clear, b_in, a_in, b_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$50 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11741,7 +13667,7 @@ module \obt_tile_default.array.pe_5_7 (rst, clear, b_in, a_in, b_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_6_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_6_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$51  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11764,6 +13690,8 @@ module \obt_tile_default.array.pe_6_0 (rst, clear, a_in, b_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11774,18 +13702,24 @@ module \obt_tile_default.array.pe_6_0 (rst, clear, a_in, b_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$51 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$51 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11793,7 +13727,10 @@ module \obt_tile_default.array.pe_6_0 (rst, clear, a_in, b_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$51 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11801,7 +13738,7 @@ module \obt_tile_default.array.pe_6_0 (rst, clear, a_in, b_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_6_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_6_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$52  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11824,6 +13761,8 @@ module \obt_tile_default.array.pe_6_1 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11834,18 +13773,24 @@ module \obt_tile_default.array.pe_6_1 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$52 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$52 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11853,7 +13798,10 @@ module \obt_tile_default.array.pe_6_1 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$52 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11861,7 +13809,7 @@ module \obt_tile_default.array.pe_6_1 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_6_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_6_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$53  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11884,6 +13832,8 @@ module \obt_tile_default.array.pe_6_2 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11894,18 +13844,24 @@ module \obt_tile_default.array.pe_6_2 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$53 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$53 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11913,7 +13869,10 @@ module \obt_tile_default.array.pe_6_2 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$53 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11921,7 +13880,7 @@ module \obt_tile_default.array.pe_6_2 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_6_3 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_6_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$54  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11944,6 +13903,8 @@ module \obt_tile_default.array.pe_6_3 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11954,18 +13915,24 @@ module \obt_tile_default.array.pe_6_3 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$54 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$54 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11973,7 +13940,10 @@ module \obt_tile_default.array.pe_6_3 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$54 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11981,7 +13951,7 @@ module \obt_tile_default.array.pe_6_3 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_6_4 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_6_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$55  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12004,6 +13974,8 @@ module \obt_tile_default.array.pe_6_4 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12014,18 +13986,24 @@ module \obt_tile_default.array.pe_6_4 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$55 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$55 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12033,7 +14011,10 @@ module \obt_tile_default.array.pe_6_4 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$55 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12041,7 +14022,7 @@ module \obt_tile_default.array.pe_6_4 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_6_5 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_6_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$56  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12064,6 +14045,8 @@ module \obt_tile_default.array.pe_6_5 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12074,18 +14057,24 @@ module \obt_tile_default.array.pe_6_5 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$56 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$56 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12093,7 +14082,10 @@ module \obt_tile_default.array.pe_6_5 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$56 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12101,7 +14093,7 @@ module \obt_tile_default.array.pe_6_5 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_6_6 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default.array.pe_6_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$57  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12124,6 +14116,8 @@ module \obt_tile_default.array.pe_6_6 (rst, clear, b_in, a_in, a_out, b_out, acc
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12134,18 +14128,24 @@ module \obt_tile_default.array.pe_6_6 (rst, clear, b_in, a_in, a_out, b_out, acc
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$57 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$57 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12153,7 +14153,10 @@ module \obt_tile_default.array.pe_6_6 (rst, clear, b_in, a_in, a_out, b_out, acc
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$57 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12161,7 +14164,7 @@ module \obt_tile_default.array.pe_6_6 (rst, clear, b_in, a_in, a_out, b_out, acc
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_6_7 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_default.array.pe_6_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$58  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12183,6 +14186,8 @@ module \obt_tile_default.array.pe_6_7 (rst, clear, b_in, a_in, b_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12193,18 +14198,24 @@ module \obt_tile_default.array.pe_6_7 (rst, clear, b_in, a_in, b_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$58 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$58 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12212,7 +14223,10 @@ module \obt_tile_default.array.pe_6_7 (rst, clear, b_in, a_in, b_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$58 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12220,7 +14234,7 @@ module \obt_tile_default.array.pe_6_7 (rst, clear, b_in, a_in, b_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_7_0 (rst, clear, a_in, b_in, a_out, acc, clk);
+module \obt_tile_default.array.pe_7_0 (rst, thr_ce, clear, a_in, b_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$59  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12242,6 +14256,8 @@ module \obt_tile_default.array.pe_7_0 (rst, clear, a_in, b_in, a_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12252,18 +14268,24 @@ module \obt_tile_default.array.pe_7_0 (rst, clear, a_in, b_in, a_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$59 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$59 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12271,7 +14293,10 @@ module \obt_tile_default.array.pe_7_0 (rst, clear, a_in, b_in, a_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$59 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12279,7 +14304,7 @@ module \obt_tile_default.array.pe_7_0 (rst, clear, a_in, b_in, a_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_7_1 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_default.array.pe_7_1 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$60  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12301,6 +14326,8 @@ module \obt_tile_default.array.pe_7_1 (rst, clear, b_in, a_in, a_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12311,18 +14338,24 @@ module \obt_tile_default.array.pe_7_1 (rst, clear, b_in, a_in, a_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$60 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$60 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12330,7 +14363,10 @@ module \obt_tile_default.array.pe_7_1 (rst, clear, b_in, a_in, a_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$60 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12338,7 +14374,7 @@ module \obt_tile_default.array.pe_7_1 (rst, clear, b_in, a_in, a_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_7_2 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_default.array.pe_7_2 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$61  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12360,6 +14396,8 @@ module \obt_tile_default.array.pe_7_2 (rst, clear, b_in, a_in, a_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12370,18 +14408,24 @@ module \obt_tile_default.array.pe_7_2 (rst, clear, b_in, a_in, a_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$61 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$61 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12389,7 +14433,10 @@ module \obt_tile_default.array.pe_7_2 (rst, clear, b_in, a_in, a_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$61 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12397,7 +14444,7 @@ module \obt_tile_default.array.pe_7_2 (rst, clear, b_in, a_in, a_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_7_3 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_default.array.pe_7_3 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$62  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12419,6 +14466,8 @@ module \obt_tile_default.array.pe_7_3 (rst, clear, b_in, a_in, a_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12429,18 +14478,24 @@ module \obt_tile_default.array.pe_7_3 (rst, clear, b_in, a_in, a_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$62 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$62 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12448,7 +14503,10 @@ module \obt_tile_default.array.pe_7_3 (rst, clear, b_in, a_in, a_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$62 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12456,7 +14514,7 @@ module \obt_tile_default.array.pe_7_3 (rst, clear, b_in, a_in, a_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_7_4 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_default.array.pe_7_4 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$63  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12478,6 +14536,8 @@ module \obt_tile_default.array.pe_7_4 (rst, clear, b_in, a_in, a_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12488,18 +14548,24 @@ module \obt_tile_default.array.pe_7_4 (rst, clear, b_in, a_in, a_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$63 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$63 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12507,7 +14573,10 @@ module \obt_tile_default.array.pe_7_4 (rst, clear, b_in, a_in, a_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$63 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12515,7 +14584,7 @@ module \obt_tile_default.array.pe_7_4 (rst, clear, b_in, a_in, a_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_7_5 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_default.array.pe_7_5 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$64  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12537,6 +14606,8 @@ module \obt_tile_default.array.pe_7_5 (rst, clear, b_in, a_in, a_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12547,18 +14618,24 @@ module \obt_tile_default.array.pe_7_5 (rst, clear, b_in, a_in, a_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$64 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$64 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12566,7 +14643,10 @@ module \obt_tile_default.array.pe_7_5 (rst, clear, b_in, a_in, a_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$64 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12574,7 +14654,7 @@ module \obt_tile_default.array.pe_7_5 (rst, clear, b_in, a_in, a_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_7_6 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_default.array.pe_7_6 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$65  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12596,6 +14676,8 @@ module \obt_tile_default.array.pe_7_6 (rst, clear, b_in, a_in, a_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12606,18 +14688,24 @@ module \obt_tile_default.array.pe_7_6 (rst, clear, b_in, a_in, a_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$65 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$65 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12625,7 +14713,10 @@ module \obt_tile_default.array.pe_7_6 (rst, clear, b_in, a_in, a_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$65 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12633,7 +14724,7 @@ module \obt_tile_default.array.pe_7_6 (rst, clear, b_in, a_in, a_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_7_7 (rst, clear, b_in, a_in, acc, clk);
+module \obt_tile_default.array.pe_7_7 (rst, thr_ce, clear, b_in, a_in, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$66  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12654,6 +14745,8 @@ module \obt_tile_default.array.pe_7_7 (rst, clear, b_in, a_in, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12664,18 +14757,24 @@ module \obt_tile_default.array.pe_7_7 (rst, clear, b_in, a_in, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$66 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$66 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12683,7 +14782,10 @@ module \obt_tile_default.array.pe_7_7 (rst, clear, b_in, a_in, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$66 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12691,7 +14793,7 @@ module \obt_tile_default.array.pe_7_7 (rst, clear, b_in, a_in, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.requant_0 (rst, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
+module \obt_tile_default.requant_0 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$67  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -12785,6 +14887,8 @@ module \obt_tile_default.requant_0 (rst, mult, shift, bias, i_valid, out_zp, act
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -12856,119 +14960,170 @@ module \obt_tile_default.requant_0 (rst, mult, shift, bias, i_valid, out_zp, act
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -12986,7 +15141,7 @@ module \obt_tile_default.requant_0 (rst, mult, shift, bias, i_valid, out_zp, act
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.requant_1 (rst, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
+module \obt_tile_default.requant_1 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$68  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -13080,6 +15235,8 @@ module \obt_tile_default.requant_1 (rst, mult, shift, bias, i_valid, out_zp, act
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -13151,119 +15308,170 @@ module \obt_tile_default.requant_1 (rst, mult, shift, bias, i_valid, out_zp, act
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -13281,7 +15489,7 @@ module \obt_tile_default.requant_1 (rst, mult, shift, bias, i_valid, out_zp, act
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.requant_2 (rst, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
+module \obt_tile_default.requant_2 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$69  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -13375,6 +15583,8 @@ module \obt_tile_default.requant_2 (rst, mult, shift, bias, i_valid, out_zp, act
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -13446,119 +15656,170 @@ module \obt_tile_default.requant_2 (rst, mult, shift, bias, i_valid, out_zp, act
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -13576,7 +15837,7 @@ module \obt_tile_default.requant_2 (rst, mult, shift, bias, i_valid, out_zp, act
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.requant_3 (rst, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
+module \obt_tile_default.requant_3 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$70  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -13670,6 +15931,8 @@ module \obt_tile_default.requant_3 (rst, mult, shift, bias, i_valid, out_zp, act
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -13741,119 +16004,170 @@ module \obt_tile_default.requant_3 (rst, mult, shift, bias, i_valid, out_zp, act
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -13871,7 +16185,7 @@ module \obt_tile_default.requant_3 (rst, mult, shift, bias, i_valid, out_zp, act
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.requant_4 (rst, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
+module \obt_tile_default.requant_4 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$71  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -13965,6 +16279,8 @@ module \obt_tile_default.requant_4 (rst, mult, shift, bias, i_valid, out_zp, act
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -14036,119 +16352,170 @@ module \obt_tile_default.requant_4 (rst, mult, shift, bias, i_valid, out_zp, act
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -14166,7 +16533,7 @@ module \obt_tile_default.requant_4 (rst, mult, shift, bias, i_valid, out_zp, act
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.requant_5 (rst, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
+module \obt_tile_default.requant_5 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$72  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -14260,6 +16627,8 @@ module \obt_tile_default.requant_5 (rst, mult, shift, bias, i_valid, out_zp, act
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -14331,119 +16700,170 @@ module \obt_tile_default.requant_5 (rst, mult, shift, bias, i_valid, out_zp, act
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -14461,7 +16881,7 @@ module \obt_tile_default.requant_5 (rst, mult, shift, bias, i_valid, out_zp, act
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.requant_6 (rst, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
+module \obt_tile_default.requant_6 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$73  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -14555,6 +16975,8 @@ module \obt_tile_default.requant_6 (rst, mult, shift, bias, i_valid, out_zp, act
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -14626,119 +17048,170 @@ module \obt_tile_default.requant_6 (rst, mult, shift, bias, i_valid, out_zp, act
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -14756,7 +17229,7 @@ module \obt_tile_default.requant_6 (rst, mult, shift, bias, i_valid, out_zp, act
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.requant_7 (rst, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
+module \obt_tile_default.requant_7 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$74  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -14850,6 +17323,8 @@ module \obt_tile_default.requant_7 (rst, mult, shift, bias, i_valid, out_zp, act
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -14921,119 +17396,170 @@ module \obt_tile_default.requant_7 (rst, mult, shift, bias, i_valid, out_zp, act
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end

@@ -2,10 +2,10 @@
 
 (* top =  1  *)
 (* generator = "Amaranth" *)
-module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rst, bus__dat_r, bus__ack, irq, busy, bus__cyc);
+module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_code, therm_sample, clk, rst, bus__dat_r, bus__ack, irq, busy, throttle_level, dvfs_level, act_feed, act_sram, bus__cyc);
   reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
-  wire \$1 ;
-  wire \$10 ;
+  wire [11:0] \$1 ;
+  wire [11:0] \$10 ;
   wire \$100 ;
   wire \$1000 ;
   wire \$1001 ;
@@ -22,10 +22,10 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1011 ;
   wire \$1012 ;
   wire \$1013 ;
-  wire \$1014 ;
-  wire \$1015 ;
-  wire \$1016 ;
-  wire \$1017 ;
+  wire [15:0] \$1014 ;
+  wire [15:0] \$1015 ;
+  wire [15:0] \$1016 ;
+  wire [15:0] \$1017 ;
   wire \$1018 ;
   wire \$1019 ;
   wire \$102 ;
@@ -39,7 +39,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1027 ;
   wire \$1028 ;
   wire \$1029 ;
-  wire [15:0] \$103 ;
+  wire [11:0] \$103 ;
   wire \$1030 ;
   wire \$1031 ;
   wire \$1032 ;
@@ -50,18 +50,18 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1037 ;
   wire \$1038 ;
   wire \$1039 ;
-  wire [15:0] \$104 ;
+  wire [11:0] \$104 ;
   wire \$1040 ;
-  wire \$1041 ;
-  wire \$1042 ;
-  wire \$1043 ;
-  wire \$1044 ;
+  wire [15:0] \$1041 ;
+  wire [15:0] \$1042 ;
+  wire [15:0] \$1043 ;
+  wire [15:0] \$1044 ;
   wire \$1045 ;
   wire \$1046 ;
   wire \$1047 ;
   wire \$1048 ;
   wire \$1049 ;
-  wire [15:0] \$105 ;
+  wire [11:0] \$105 ;
   wire \$1050 ;
   wire \$1051 ;
   wire \$1052 ;
@@ -72,7 +72,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1057 ;
   wire \$1058 ;
   wire \$1059 ;
-  wire [15:0] \$106 ;
+  wire [11:0] \$106 ;
   wire \$1060 ;
   wire \$1061 ;
   wire \$1062 ;
@@ -86,10 +86,10 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$107 ;
   wire \$1070 ;
   wire \$1071 ;
-  wire \$1072 ;
-  wire \$1073 ;
-  wire \$1074 ;
-  wire \$1075 ;
+  wire [7:0] \$1072 ;
+  wire [7:0] \$1073 ;
+  wire [7:0] \$1074 ;
+  wire [7:0] \$1075 ;
   wire \$1076 ;
   wire \$1077 ;
   wire \$1078 ;
@@ -99,229 +99,229 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1081 ;
   wire \$1082 ;
   wire \$1083 ;
-  wire [16:0] \$1084 ;
-  wire [17:0] \$1085 ;
-  wire [17:0] \$1086 ;
-  wire [16:0] \$1087 ;
-  wire [17:0] \$1088 ;
-  wire [17:0] \$1089 ;
+  wire \$1084 ;
+  wire \$1085 ;
+  wire \$1086 ;
+  wire \$1087 ;
+  wire \$1088 ;
+  wire \$1089 ;
   wire \$109 ;
-  wire [17:0] \$1090 ;
-  wire [17:0] \$1091 ;
-  wire [17:0] \$1092 ;
-  wire [17:0] \$1093 ;
+  wire \$1090 ;
+  wire \$1091 ;
+  wire \$1092 ;
+  wire \$1093 ;
   wire \$1094 ;
   wire \$1095 ;
   wire \$1096 ;
   wire \$1097 ;
-  wire [17:0] \$1098 ;
+  wire \$1098 ;
   wire \$1099 ;
-  wire \$11 ;
+  wire [11:0] \$11 ;
   wire \$110 ;
   wire \$1100 ;
   wire \$1101 ;
-  wire [17:0] \$1102 ;
-  wire [17:0] \$1103 ;
-  wire [17:0] \$1104 ;
-  wire [17:0] \$1105 ;
+  wire \$1102 ;
+  wire \$1103 ;
+  wire \$1104 ;
+  wire \$1105 ;
   wire \$1106 ;
-  wire \$1107 ;
-  wire \$1108 ;
-  wire \$1109 ;
+  wire [7:0] \$1107 ;
+  wire [7:0] \$1108 ;
+  wire [7:0] \$1109 ;
   wire \$111 ;
-  wire [17:0] \$1110 ;
+  wire [7:0] \$1110 ;
   wire \$1111 ;
   wire \$1112 ;
   wire \$1113 ;
-  wire [17:0] \$1114 ;
-  wire [17:0] \$1115 ;
-  wire [17:0] \$1116 ;
-  wire [17:0] \$1117 ;
+  wire \$1114 ;
+  wire \$1115 ;
+  wire \$1116 ;
+  wire \$1117 ;
   wire \$1118 ;
   wire \$1119 ;
   wire \$112 ;
   wire \$1120 ;
   wire \$1121 ;
-  wire [17:0] \$1122 ;
+  wire \$1122 ;
   wire \$1123 ;
   wire \$1124 ;
   wire \$1125 ;
-  wire [17:0] \$1126 ;
-  wire [17:0] \$1127 ;
-  wire [17:0] \$1128 ;
-  wire [17:0] \$1129 ;
+  wire \$1126 ;
+  wire \$1127 ;
+  wire \$1128 ;
+  wire \$1129 ;
   wire \$113 ;
   wire \$1130 ;
   wire \$1131 ;
   wire \$1132 ;
   wire \$1133 ;
-  wire [17:0] \$1134 ;
+  wire \$1134 ;
   wire \$1135 ;
   wire \$1136 ;
   wire \$1137 ;
-  wire [17:0] \$1138 ;
-  wire [17:0] \$1139 ;
+  wire \$1138 ;
+  wire \$1139 ;
   wire \$114 ;
-  wire [17:0] \$1140 ;
-  wire [17:0] \$1141 ;
+  wire \$1140 ;
+  wire \$1141 ;
   wire \$1142 ;
   wire \$1143 ;
   wire \$1144 ;
   wire \$1145 ;
-  wire [17:0] \$1146 ;
-  wire \$1147 ;
-  wire \$1148 ;
-  wire \$1149 ;
+  wire [7:0] \$1146 ;
+  wire [7:0] \$1147 ;
+  wire [7:0] \$1148 ;
+  wire [7:0] \$1149 ;
   wire \$115 ;
-  wire [17:0] \$1150 ;
-  wire [17:0] \$1151 ;
-  wire [17:0] \$1152 ;
-  wire [17:0] \$1153 ;
+  wire \$1150 ;
+  wire \$1151 ;
+  wire \$1152 ;
+  wire \$1153 ;
   wire \$1154 ;
   wire \$1155 ;
   wire \$1156 ;
   wire \$1157 ;
-  wire [17:0] \$1158 ;
+  wire \$1158 ;
   wire \$1159 ;
   wire \$116 ;
   wire \$1160 ;
   wire \$1161 ;
-  wire [17:0] \$1162 ;
-  wire [17:0] \$1163 ;
-  wire [17:0] \$1164 ;
-  wire [17:0] \$1165 ;
+  wire \$1162 ;
+  wire \$1163 ;
+  wire \$1164 ;
+  wire \$1165 ;
   wire \$1166 ;
   wire \$1167 ;
   wire \$1168 ;
   wire \$1169 ;
   wire \$117 ;
-  wire [17:0] \$1170 ;
+  wire \$1170 ;
   wire \$1171 ;
   wire \$1172 ;
   wire \$1173 ;
-  wire [17:0] \$1174 ;
-  wire [17:0] \$1175 ;
-  wire [17:0] \$1176 ;
-  wire [17:0] \$1177 ;
+  wire \$1174 ;
+  wire \$1175 ;
+  wire \$1176 ;
+  wire \$1177 ;
   wire \$1178 ;
   wire \$1179 ;
   wire \$118 ;
   wire \$1180 ;
   wire \$1181 ;
-  wire [17:0] \$1182 ;
+  wire \$1182 ;
   wire \$1183 ;
   wire \$1184 ;
   wire \$1185 ;
-  wire [17:0] \$1186 ;
-  wire [17:0] \$1187 ;
-  wire [17:0] \$1188 ;
-  wire [17:0] \$1189 ;
+  wire \$1186 ;
+  wire \$1187 ;
+  wire \$1188 ;
+  wire [7:0] \$1189 ;
   wire \$119 ;
-  wire \$1190 ;
-  wire \$1191 ;
-  wire \$1192 ;
+  wire [7:0] \$1190 ;
+  wire [7:0] \$1191 ;
+  wire [7:0] \$1192 ;
   wire \$1193 ;
-  wire [17:0] \$1194 ;
+  wire \$1194 ;
   wire \$1195 ;
   wire \$1196 ;
   wire \$1197 ;
-  wire [17:0] \$1198 ;
-  wire [17:0] \$1199 ;
+  wire \$1198 ;
+  wire \$1199 ;
   wire \$12 ;
   wire \$120 ;
-  wire [17:0] \$1200 ;
-  wire [17:0] \$1201 ;
+  wire \$1200 ;
+  wire \$1201 ;
   wire \$1202 ;
   wire \$1203 ;
   wire \$1204 ;
   wire \$1205 ;
-  wire [17:0] \$1206 ;
+  wire \$1206 ;
   wire \$1207 ;
   wire \$1208 ;
   wire \$1209 ;
   wire \$121 ;
-  wire [17:0] \$1210 ;
-  wire [17:0] \$1211 ;
-  wire [17:0] \$1212 ;
-  wire [17:0] \$1213 ;
+  wire \$1210 ;
+  wire \$1211 ;
+  wire \$1212 ;
+  wire \$1213 ;
   wire \$1214 ;
   wire \$1215 ;
   wire \$1216 ;
   wire \$1217 ;
-  wire [17:0] \$1218 ;
+  wire \$1218 ;
   wire \$1219 ;
   wire \$122 ;
   wire \$1220 ;
   wire \$1221 ;
-  wire [17:0] \$1222 ;
-  wire [17:0] \$1223 ;
-  wire [17:0] \$1224 ;
-  wire [17:0] \$1225 ;
+  wire \$1222 ;
+  wire \$1223 ;
+  wire \$1224 ;
+  wire \$1225 ;
   wire \$1226 ;
   wire \$1227 ;
   wire \$1228 ;
   wire \$1229 ;
   wire \$123 ;
-  wire [17:0] \$1230 ;
+  wire \$1230 ;
   wire \$1231 ;
   wire \$1232 ;
   wire \$1233 ;
-  wire [17:0] \$1234 ;
-  wire [17:0] \$1235 ;
-  wire [17:0] \$1236 ;
-  wire [17:0] \$1237 ;
-  wire \$1238 ;
-  wire \$1239 ;
+  wire \$1234 ;
+  wire \$1235 ;
+  wire [7:0] \$1236 ;
+  wire [7:0] \$1237 ;
+  wire [7:0] \$1238 ;
+  wire [7:0] \$1239 ;
   wire \$124 ;
   wire \$1240 ;
   wire \$1241 ;
-  wire [17:0] \$1242 ;
+  wire \$1242 ;
   wire \$1243 ;
   wire \$1244 ;
   wire \$1245 ;
-  wire [17:0] \$1246 ;
-  wire [17:0] \$1247 ;
-  wire [17:0] \$1248 ;
-  wire [17:0] \$1249 ;
+  wire \$1246 ;
+  wire \$1247 ;
+  wire \$1248 ;
+  wire \$1249 ;
   wire \$125 ;
   wire \$1250 ;
   wire \$1251 ;
   wire \$1252 ;
   wire \$1253 ;
-  wire [17:0] \$1254 ;
+  wire \$1254 ;
   wire \$1255 ;
   wire \$1256 ;
   wire \$1257 ;
-  wire [17:0] \$1258 ;
-  wire [17:0] \$1259 ;
+  wire \$1258 ;
+  wire \$1259 ;
   wire \$126 ;
-  wire [17:0] \$1260 ;
-  wire [17:0] \$1261 ;
+  wire \$1260 ;
+  wire \$1261 ;
   wire \$1262 ;
   wire \$1263 ;
   wire \$1264 ;
   wire \$1265 ;
-  wire [17:0] \$1266 ;
+  wire \$1266 ;
   wire \$1267 ;
   wire \$1268 ;
   wire \$1269 ;
   wire \$127 ;
-  wire [17:0] \$1270 ;
-  wire [17:0] \$1271 ;
-  wire [17:0] \$1272 ;
-  wire [17:0] \$1273 ;
+  wire \$1270 ;
+  wire \$1271 ;
+  wire \$1272 ;
+  wire \$1273 ;
   wire \$1274 ;
   wire \$1275 ;
   wire \$1276 ;
   wire \$1277 ;
-  wire [17:0] \$1278 ;
+  wire \$1278 ;
   wire \$1279 ;
   wire \$128 ;
   wire \$1280 ;
   wire \$1281 ;
-  wire [17:0] \$1282 ;
-  wire [17:0] \$1283 ;
-  wire [17:0] \$1284 ;
+  wire \$1282 ;
+  wire \$1283 ;
+  wire \$1284 ;
   wire \$1285 ;
   wire \$1286 ;
   wire \$1287 ;
@@ -329,9 +329,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1289 ;
   wire \$129 ;
   wire \$1290 ;
-  wire [17:0] \$1291 ;
-  wire [17:0] \$1292 ;
-  wire [17:0] \$1293 ;
+  wire \$1291 ;
+  wire \$1292 ;
+  wire \$1293 ;
   wire \$1294 ;
   wire \$1295 ;
   wire \$1296 ;
@@ -340,38 +340,38 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1299 ;
   wire \$13 ;
   wire \$130 ;
-  wire [17:0] \$1300 ;
-  wire [17:0] \$1301 ;
-  wire [17:0] \$1302 ;
+  wire \$1300 ;
+  wire \$1301 ;
+  wire \$1302 ;
   wire \$1303 ;
   wire \$1304 ;
   wire \$1305 ;
   wire \$1306 ;
   wire \$1307 ;
   wire \$1308 ;
-  wire [17:0] \$1309 ;
+  wire \$1309 ;
   wire \$131 ;
-  wire [17:0] \$1310 ;
-  wire [17:0] \$1311 ;
+  wire \$1310 ;
+  wire \$1311 ;
   wire \$1312 ;
   wire \$1313 ;
   wire \$1314 ;
   wire \$1315 ;
   wire \$1316 ;
   wire \$1317 ;
-  wire [17:0] \$1318 ;
-  wire [17:0] \$1319 ;
+  wire \$1318 ;
+  wire \$1319 ;
   wire \$132 ;
-  wire [17:0] \$1320 ;
+  wire \$1320 ;
   wire \$1321 ;
   wire \$1322 ;
   wire \$1323 ;
   wire \$1324 ;
   wire \$1325 ;
   wire \$1326 ;
-  wire [17:0] \$1327 ;
-  wire [17:0] \$1328 ;
-  wire [17:0] \$1329 ;
+  wire \$1327 ;
+  wire \$1328 ;
+  wire \$1329 ;
   wire \$133 ;
   wire \$1330 ;
   wire \$1331 ;
@@ -379,19 +379,19 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1333 ;
   wire \$1334 ;
   wire \$1335 ;
-  wire [17:0] \$1336 ;
-  wire [17:0] \$1337 ;
-  wire [17:0] \$1338 ;
+  wire \$1336 ;
+  wire \$1337 ;
+  wire \$1338 ;
   wire \$1339 ;
   wire [7:0] \$134 ;
   wire \$1340 ;
   wire \$1341 ;
-  wire \$1342 ;
-  wire \$1343 ;
-  wire \$1344 ;
-  wire [17:0] \$1345 ;
-  wire [17:0] \$1346 ;
-  wire [17:0] \$1347 ;
+  wire [31:0] \$1342 ;
+  wire [31:0] \$1343 ;
+  wire [31:0] \$1344 ;
+  wire [31:0] \$1345 ;
+  wire \$1346 ;
+  wire \$1347 ;
   wire \$1348 ;
   wire \$1349 ;
   wire [7:0] \$135 ;
@@ -399,9 +399,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1351 ;
   wire \$1352 ;
   wire \$1353 ;
-  wire [17:0] \$1354 ;
-  wire [17:0] \$1355 ;
-  wire [17:0] \$1356 ;
+  wire \$1354 ;
+  wire \$1355 ;
+  wire \$1356 ;
   wire \$1357 ;
   wire \$1358 ;
   wire \$1359 ;
@@ -409,9 +409,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1360 ;
   wire \$1361 ;
   wire \$1362 ;
-  wire [17:0] \$1363 ;
-  wire [17:0] \$1364 ;
-  wire [17:0] \$1365 ;
+  wire \$1363 ;
+  wire \$1364 ;
+  wire \$1365 ;
   wire \$1366 ;
   wire \$1367 ;
   wire \$1368 ;
@@ -419,9 +419,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire [7:0] \$137 ;
   wire \$1370 ;
   wire \$1371 ;
-  wire [17:0] \$1372 ;
-  wire [17:0] \$1373 ;
-  wire [17:0] \$1374 ;
+  wire \$1372 ;
+  wire \$1373 ;
+  wire \$1374 ;
   wire \$1375 ;
   wire \$1376 ;
   wire \$1377 ;
@@ -429,9 +429,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1379 ;
   wire \$138 ;
   wire \$1380 ;
-  wire [17:0] \$1381 ;
-  wire [17:0] \$1382 ;
-  wire [17:0] \$1383 ;
+  wire \$1381 ;
+  wire \$1382 ;
+  wire \$1383 ;
   wire \$1384 ;
   wire \$1385 ;
   wire \$1386 ;
@@ -439,39 +439,39 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1388 ;
   wire \$1389 ;
   wire \$139 ;
-  wire [17:0] \$1390 ;
-  wire [17:0] \$1391 ;
-  wire [17:0] \$1392 ;
+  wire \$1390 ;
+  wire \$1391 ;
+  wire \$1392 ;
   wire \$1393 ;
   wire \$1394 ;
   wire \$1395 ;
   wire \$1396 ;
   wire \$1397 ;
   wire \$1398 ;
-  wire [17:0] \$1399 ;
+  wire \$1399 ;
   wire \$14 ;
   wire \$140 ;
-  wire [17:0] \$1400 ;
-  wire [17:0] \$1401 ;
-  wire \$1402 ;
-  wire \$1403 ;
-  wire \$1404 ;
+  wire \$1400 ;
+  wire [5:0] \$1401 ;
+  wire [5:0] \$1402 ;
+  wire [5:0] \$1403 ;
+  wire [5:0] \$1404 ;
   wire \$1405 ;
   wire \$1406 ;
   wire \$1407 ;
-  wire [17:0] \$1408 ;
-  wire [17:0] \$1409 ;
+  wire \$1408 ;
+  wire \$1409 ;
   wire \$141 ;
-  wire [17:0] \$1410 ;
+  wire \$1410 ;
   wire \$1411 ;
   wire \$1412 ;
   wire \$1413 ;
   wire \$1414 ;
   wire \$1415 ;
   wire \$1416 ;
-  wire [17:0] \$1417 ;
-  wire [17:0] \$1418 ;
-  wire [17:0] \$1419 ;
+  wire \$1417 ;
+  wire \$1418 ;
+  wire \$1419 ;
   wire \$142 ;
   wire \$1420 ;
   wire \$1421 ;
@@ -479,9 +479,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1423 ;
   wire \$1424 ;
   wire \$1425 ;
-  wire [17:0] \$1426 ;
-  wire [17:0] \$1427 ;
-  wire [17:0] \$1428 ;
+  wire \$1426 ;
+  wire \$1427 ;
+  wire \$1428 ;
   wire \$1429 ;
   wire \$143 ;
   wire \$1430 ;
@@ -489,9 +489,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1432 ;
   wire \$1433 ;
   wire \$1434 ;
-  wire [17:0] \$1435 ;
-  wire [17:0] \$1436 ;
-  wire [17:0] \$1437 ;
+  wire \$1435 ;
+  wire \$1436 ;
+  wire \$1437 ;
   wire \$1438 ;
   wire \$1439 ;
   wire \$144 ;
@@ -499,9 +499,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1441 ;
   wire \$1442 ;
   wire \$1443 ;
-  wire [17:0] \$1444 ;
-  wire [17:0] \$1445 ;
-  wire [17:0] \$1446 ;
+  wire \$1444 ;
+  wire \$1445 ;
+  wire \$1446 ;
   wire \$1447 ;
   wire \$1448 ;
   wire \$1449 ;
@@ -509,9 +509,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1450 ;
   wire \$1451 ;
   wire \$1452 ;
-  wire [17:0] \$1453 ;
-  wire [17:0] \$1454 ;
-  wire [17:0] \$1455 ;
+  wire \$1453 ;
+  wire \$1454 ;
+  wire \$1455 ;
   wire \$1456 ;
   wire \$1457 ;
   wire \$1458 ;
@@ -519,19 +519,19 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$146 ;
   wire \$1460 ;
   wire \$1461 ;
-  wire [17:0] \$1462 ;
-  wire [17:0] \$1463 ;
-  wire [17:0] \$1464 ;
-  wire \$1465 ;
-  wire \$1466 ;
-  wire \$1467 ;
+  wire \$1462 ;
+  wire \$1463 ;
+  wire [31:0] \$1464 ;
+  wire [31:0] \$1465 ;
+  wire [31:0] \$1466 ;
+  wire [31:0] \$1467 ;
   wire \$1468 ;
   wire \$1469 ;
   wire \$147 ;
   wire \$1470 ;
-  wire [17:0] \$1471 ;
-  wire [17:0] \$1472 ;
-  wire [17:0] \$1473 ;
+  wire \$1471 ;
+  wire \$1472 ;
+  wire \$1473 ;
   wire \$1474 ;
   wire \$1475 ;
   wire \$1476 ;
@@ -539,34 +539,34 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1478 ;
   wire \$1479 ;
   wire \$148 ;
-  wire [17:0] \$1480 ;
-  wire [17:0] \$1481 ;
-  wire [17:0] \$1482 ;
+  wire \$1480 ;
+  wire \$1481 ;
+  wire \$1482 ;
   wire \$1483 ;
   wire \$1484 ;
   wire \$1485 ;
   wire \$1486 ;
   wire \$1487 ;
   wire \$1488 ;
-  wire [17:0] \$1489 ;
+  wire \$1489 ;
   wire \$149 ;
-  wire [17:0] \$1490 ;
-  wire [17:0] \$1491 ;
+  wire \$1490 ;
+  wire \$1491 ;
   wire \$1492 ;
   wire \$1493 ;
   wire \$1494 ;
   wire \$1495 ;
   wire \$1496 ;
   wire \$1497 ;
-  wire [17:0] \$1498 ;
-  wire [31:0] \$1499 ;
+  wire \$1498 ;
+  wire \$1499 ;
   wire \$15 ;
   wire \$150 ;
-  wire [31:0] \$1500 ;
-  wire [31:0] \$1501 ;
-  wire [31:0] \$1502 ;
-  wire [31:0] \$1503 ;
-  wire [31:0] \$1504 ;
+  wire \$1500 ;
+  wire \$1501 ;
+  wire \$1502 ;
+  wire \$1503 ;
+  wire \$1504 ;
   wire \$1505 ;
   wire \$1506 ;
   wire \$1507 ;
@@ -574,86 +574,86 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1509 ;
   wire \$151 ;
   wire \$1510 ;
-  wire [7:0] \$1511 ;
-  wire [8:0] \$1512 ;
-  wire [7:0] \$1513 ;
-  wire [8:0] \$1514 ;
-  wire [7:0] \$1515 ;
-  wire [8:0] \$1516 ;
-  wire [7:0] \$1517 ;
-  wire [8:0] \$1518 ;
-  wire [7:0] \$1519 ;
+  wire \$1511 ;
+  wire \$1512 ;
+  wire \$1513 ;
+  wire \$1514 ;
+  wire \$1515 ;
+  wire \$1516 ;
+  wire \$1517 ;
+  wire \$1518 ;
+  wire \$1519 ;
   wire \$152 ;
-  wire [8:0] \$1520 ;
-  wire [7:0] \$1521 ;
-  wire [8:0] \$1522 ;
-  wire [7:0] \$1523 ;
-  wire [8:0] \$1524 ;
-  wire [7:0] \$1525 ;
-  wire [8:0] \$1526 ;
-  wire [7:0] \$1527 ;
-  wire [8:0] \$1528 ;
-  wire [7:0] \$1529 ;
+  wire \$1520 ;
+  wire \$1521 ;
+  wire \$1522 ;
+  wire \$1523 ;
+  wire \$1524 ;
+  wire \$1525 ;
+  wire \$1526 ;
+  wire \$1527 ;
+  wire \$1528 ;
+  wire \$1529 ;
   wire \$153 ;
-  wire [8:0] \$1530 ;
-  wire [7:0] \$1531 ;
-  wire [8:0] \$1532 ;
-  wire [7:0] \$1533 ;
-  wire [8:0] \$1534 ;
-  wire [7:0] \$1535 ;
-  wire [8:0] \$1536 ;
-  wire [7:0] \$1537 ;
-  wire [8:0] \$1538 ;
-  wire [7:0] \$1539 ;
+  wire \$1530 ;
+  wire [2:0] \$1531 ;
+  wire [2:0] \$1532 ;
+  wire [2:0] \$1533 ;
+  wire [2:0] \$1534 ;
+  wire \$1535 ;
+  wire \$1536 ;
+  wire \$1537 ;
+  wire \$1538 ;
+  wire \$1539 ;
   wire \$154 ;
-  wire [8:0] \$1540 ;
-  wire [7:0] \$1541 ;
-  wire [8:0] \$1542 ;
-  wire [32:0] \$1543 ;
-  wire [6:0] \$1544 ;
-  wire [32:0] \$1545 ;
-  wire [6:0] \$1546 ;
-  wire [32:0] \$1547 ;
-  wire [6:0] \$1548 ;
-  wire [32:0] \$1549 ;
+  wire \$1540 ;
+  wire \$1541 ;
+  wire \$1542 ;
+  wire \$1543 ;
+  wire \$1544 ;
+  wire \$1545 ;
+  wire \$1546 ;
+  wire \$1547 ;
+  wire \$1548 ;
+  wire \$1549 ;
   wire \$155 ;
-  wire [6:0] \$1550 ;
-  wire [32:0] \$1551 ;
-  wire [6:0] \$1552 ;
-  wire [32:0] \$1553 ;
-  wire [6:0] \$1554 ;
-  wire [32:0] \$1555 ;
-  wire [6:0] \$1556 ;
-  wire [32:0] \$1557 ;
-  wire [6:0] \$1558 ;
+  wire \$1550 ;
+  wire \$1551 ;
+  wire \$1552 ;
+  wire \$1553 ;
+  wire \$1554 ;
+  wire \$1555 ;
+  wire \$1556 ;
+  wire \$1557 ;
+  wire \$1558 ;
   wire \$1559 ;
   wire \$156 ;
   wire \$1560 ;
-  wire [7:0] \$1561 ;
-  wire [8:0] \$1562 ;
+  wire \$1561 ;
+  wire \$1562 ;
   wire \$1563 ;
-  wire [7:0] \$1564 ;
-  wire [8:0] \$1565 ;
+  wire \$1564 ;
+  wire \$1565 ;
   wire \$1566 ;
-  wire [7:0] \$1567 ;
-  wire [8:0] \$1568 ;
+  wire \$1567 ;
+  wire \$1568 ;
   wire \$1569 ;
   wire \$157 ;
-  wire [7:0] \$1570 ;
-  wire [8:0] \$1571 ;
+  wire \$1570 ;
+  wire \$1571 ;
   wire \$1572 ;
-  wire [7:0] \$1573 ;
-  wire [8:0] \$1574 ;
+  wire \$1573 ;
+  wire \$1574 ;
   wire \$1575 ;
-  wire [7:0] \$1576 ;
-  wire [8:0] \$1577 ;
+  wire \$1576 ;
+  wire \$1577 ;
   wire \$1578 ;
-  wire [7:0] \$1579 ;
+  wire \$1579 ;
   wire \$158 ;
-  wire [8:0] \$1580 ;
+  wire \$1580 ;
   wire \$1581 ;
-  wire [7:0] \$1582 ;
-  wire [8:0] \$1583 ;
+  wire \$1582 ;
+  wire \$1583 ;
   wire \$1584 ;
   wire \$1585 ;
   wire \$1586 ;
@@ -662,11 +662,11 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1589 ;
   wire \$159 ;
   wire \$1590 ;
-  wire [3:0] \$1591 ;
-  wire [18:0] \$1592 ;
-  wire [18:0] \$1593 ;
-  wire [17:0] \$1594 ;
-  wire [32:0] \$1595 ;
+  wire \$1591 ;
+  wire \$1592 ;
+  wire \$1593 ;
+  wire \$1594 ;
+  wire \$1595 ;
   wire \$1596 ;
   wire \$1597 ;
   wire \$1598 ;
@@ -675,42 +675,42 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$160 ;
   wire \$1600 ;
   wire \$1601 ;
-  wire \$1602 ;
-  wire \$1603 ;
-  wire \$1604 ;
-  wire \$1605 ;
+  wire [3:0] \$1602 ;
+  wire [3:0] \$1603 ;
+  wire [3:0] \$1604 ;
+  wire [3:0] \$1605 ;
   wire \$1606 ;
-  wire [7:0] \$1607 ;
-  wire [16:0] \$1608 ;
+  wire \$1607 ;
+  wire \$1608 ;
   wire \$1609 ;
   wire \$161 ;
-  wire [5:0] \$1610 ;
+  wire \$1610 ;
   wire \$1611 ;
-  wire [4:0] \$1612 ;
+  wire \$1612 ;
   wire \$1613 ;
-  wire [4:0] \$1614 ;
+  wire \$1614 ;
   wire \$1615 ;
-  wire [4:0] \$1616 ;
+  wire \$1616 ;
   wire \$1617 ;
-  wire [4:0] \$1618 ;
-  wire [4:0] \$1619 ;
+  wire \$1618 ;
+  wire \$1619 ;
   wire \$162 ;
-  wire [5:0] \$1620 ;
+  wire \$1620 ;
   wire \$1621 ;
   wire \$1622 ;
-  wire [32:0] \$1623 ;
+  wire \$1623 ;
   wire \$1624 ;
   wire \$1625 ;
   wire \$1626 ;
   wire \$1627 ;
-  wire [17:0] \$1628 ;
+  wire \$1628 ;
   wire \$1629 ;
   wire \$163 ;
   wire \$1630 ;
   wire \$1631 ;
   wire \$1632 ;
   wire \$1633 ;
-  wire [17:0] \$1634 ;
+  wire \$1634 ;
   wire \$1635 ;
   wire \$1636 ;
   wire \$1637 ;
@@ -745,219 +745,1309 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$1663 ;
   wire \$1664 ;
   wire \$1665 ;
-  reg \$1666 ;
-  reg \$1667 ;
-  reg \$1668 ;
-  reg \$1669 ;
+  wire \$1666 ;
+  wire \$1667 ;
+  wire \$1668 ;
+  wire \$1669 ;
   wire \$167 ;
-  reg \$1670 ;
-  reg \$1671 ;
-  reg \$1672 ;
-  reg \$1673 ;
-  reg \$1674 ;
-  reg \$1675 ;
-  reg \$1676 ;
-  reg \$1677 ;
-  reg [15:0] \$1678 ;
-  reg [15:0] \$1679 ;
+  wire \$1670 ;
+  wire \$1671 ;
+  wire \$1672 ;
+  wire \$1673 ;
+  wire \$1674 ;
+  wire \$1675 ;
+  wire \$1676 ;
+  wire [3:0] \$1677 ;
+  wire [3:0] \$1678 ;
+  wire [3:0] \$1679 ;
   wire \$168 ;
-  reg [15:0] \$1680 ;
-  reg [15:0] \$1681 ;
-  reg [15:0] \$1682 ;
-  reg [15:0] \$1683 ;
-  reg [15:0] \$1684 ;
-  reg [15:0] \$1685 ;
-  reg [15:0] \$1686 ;
-  reg [7:0] \$1687 ;
-  reg [7:0] \$1688 ;
-  reg [7:0] \$1689 ;
-  wire [7:0] \$169 ;
-  reg [7:0] \$1690 ;
-  reg [7:0] \$1691 ;
-  reg [7:0] \$1692 ;
-  reg [7:0] \$1693 ;
-  reg [7:0] \$1694 ;
-  reg [7:0] \$1695 ;
-  reg [7:0] \$1696 ;
-  reg [7:0] \$1697 ;
-  reg [7:0] \$1698 ;
-  reg [7:0] \$1699 ;
+  wire [3:0] \$1680 ;
+  wire \$1681 ;
+  wire \$1682 ;
+  wire \$1683 ;
+  wire \$1684 ;
+  wire \$1685 ;
+  wire \$1686 ;
+  wire \$1687 ;
+  wire \$1688 ;
+  wire \$1689 ;
+  wire [2:0] \$169 ;
+  wire \$1690 ;
+  wire \$1691 ;
+  wire \$1692 ;
+  wire \$1693 ;
+  wire \$1694 ;
+  wire \$1695 ;
+  wire \$1696 ;
+  wire \$1697 ;
+  wire \$1698 ;
+  wire \$1699 ;
   wire \$17 ;
-  wire [7:0] \$170 ;
-  reg [7:0] \$1700 ;
-  reg [7:0] \$1701 ;
-  reg \$1702 ;
-  reg \$1703 ;
-  reg \$1704 ;
-  reg [31:0] \$1705 ;
-  reg [31:0] \$1706 ;
-  reg [31:0] \$1707 ;
-  reg [5:0] \$1708 ;
-  reg [5:0] \$1709 ;
-  wire [7:0] \$171 ;
-  reg [5:0] \$1710 ;
-  reg [31:0] \$1711 ;
-  reg [31:0] \$1712 ;
-  reg [31:0] \$1713 ;
-  reg [2:0] \$1714 ;
-  reg [2:0] \$1715 ;
-  reg [2:0] \$1716 ;
-  reg [3:0] \$1717 ;
-  reg [3:0] \$1718 ;
-  reg [3:0] \$1719 ;
-  wire [7:0] \$172 ;
-  reg [3:0] \$1720 ;
-  reg [3:0] \$1721 ;
-  reg [3:0] \$1722 ;
-  reg [6:0] \$1723 ;
-  reg [6:0] \$1724 ;
-  reg [6:0] \$1725 ;
-  reg [4:0] \$1726 ;
-  reg [4:0] \$1727 ;
-  reg [4:0] \$1728 ;
-  reg [3:0] \$1729 ;
+  wire [2:0] \$170 ;
+  wire \$1700 ;
+  wire \$1701 ;
+  wire \$1702 ;
+  wire \$1703 ;
+  wire \$1704 ;
+  wire \$1705 ;
+  wire \$1706 ;
+  wire \$1707 ;
+  wire \$1708 ;
+  wire \$1709 ;
+  wire [2:0] \$171 ;
+  wire \$1710 ;
+  wire \$1711 ;
+  wire \$1712 ;
+  wire \$1713 ;
+  wire \$1714 ;
+  wire \$1715 ;
+  wire \$1716 ;
+  wire \$1717 ;
+  wire \$1718 ;
+  wire \$1719 ;
+  wire [2:0] \$172 ;
+  wire \$1720 ;
+  wire \$1721 ;
+  wire \$1722 ;
+  wire \$1723 ;
+  wire \$1724 ;
+  wire \$1725 ;
+  wire \$1726 ;
+  wire \$1727 ;
+  wire \$1728 ;
+  wire \$1729 ;
   wire \$173 ;
-  reg [3:0] \$1730 ;
-  reg [3:0] \$1731 ;
-  reg \$1732 ;
-  reg [31:0] \$1733 ;
-  reg \$1734 ;
-  reg [2:0] \$1735 ;
-  reg [2:0] \$1736 ;
-  reg \$1737 ;
-  reg \$1738 ;
-  reg [31:0] \$1739 ;
+  wire \$1730 ;
+  wire \$1731 ;
+  wire \$1732 ;
+  wire \$1733 ;
+  wire \$1734 ;
+  wire \$1735 ;
+  wire \$1736 ;
+  wire \$1737 ;
+  wire \$1738 ;
+  wire \$1739 ;
   wire \$174 ;
-  reg \$1740 ;
-  reg [1:0] \$1741 ;
-  reg \$1742 ;
-  reg [8:0] \$1743 ;
-  reg [7:0] \$1744 ;
-  reg [8:0] \$1745 ;
-  reg [7:0] \$1746 ;
-  reg [8:0] \$1747 ;
-  reg [7:0] \$1748 ;
+  wire \$1740 ;
+  wire \$1741 ;
+  wire \$1742 ;
+  wire \$1743 ;
+  wire \$1744 ;
+  wire \$1745 ;
+  wire \$1746 ;
+  wire \$1747 ;
+  wire \$1748 ;
+  wire \$1749 ;
   wire \$175 ;
+  wire \$1750 ;
+  wire \$1751 ;
+  wire \$1752 ;
+  wire \$1753 ;
+  wire \$1754 ;
+  wire \$1755 ;
+  wire [6:0] \$1756 ;
+  wire [6:0] \$1757 ;
+  wire [6:0] \$1758 ;
+  wire [6:0] \$1759 ;
   wire \$176 ;
+  wire \$1760 ;
+  wire \$1761 ;
+  wire \$1762 ;
+  wire \$1763 ;
+  wire \$1764 ;
+  wire \$1765 ;
+  wire \$1766 ;
+  wire \$1767 ;
+  wire \$1768 ;
+  wire \$1769 ;
   wire \$177 ;
+  wire \$1770 ;
+  wire \$1771 ;
+  wire \$1772 ;
+  wire \$1773 ;
+  wire \$1774 ;
+  wire \$1775 ;
+  wire \$1776 ;
+  wire \$1777 ;
+  wire \$1778 ;
+  wire \$1779 ;
   wire \$178 ;
+  wire \$1780 ;
+  wire \$1781 ;
+  wire \$1782 ;
+  wire \$1783 ;
+  wire \$1784 ;
+  wire \$1785 ;
+  wire \$1786 ;
+  wire \$1787 ;
+  wire \$1788 ;
+  wire \$1789 ;
   wire \$179 ;
+  wire \$1790 ;
+  wire \$1791 ;
+  wire \$1792 ;
+  wire \$1793 ;
+  wire \$1794 ;
+  wire \$1795 ;
+  wire \$1796 ;
+  wire \$1797 ;
+  wire \$1798 ;
+  wire \$1799 ;
   wire \$18 ;
   wire \$180 ;
+  wire \$1800 ;
+  wire \$1801 ;
+  wire \$1802 ;
+  wire \$1803 ;
+  wire \$1804 ;
+  wire \$1805 ;
+  wire \$1806 ;
+  wire \$1807 ;
+  wire \$1808 ;
+  wire \$1809 ;
   wire \$181 ;
+  wire \$1810 ;
+  wire \$1811 ;
+  wire \$1812 ;
+  wire \$1813 ;
+  wire \$1814 ;
+  wire \$1815 ;
+  wire \$1816 ;
+  wire \$1817 ;
+  wire \$1818 ;
+  wire \$1819 ;
   wire \$182 ;
+  wire \$1820 ;
+  wire \$1821 ;
+  wire \$1822 ;
+  wire \$1823 ;
+  wire \$1824 ;
+  wire \$1825 ;
+  wire \$1826 ;
+  wire \$1827 ;
+  wire \$1828 ;
+  wire \$1829 ;
   wire \$183 ;
+  wire \$1830 ;
+  wire \$1831 ;
+  wire \$1832 ;
+  wire \$1833 ;
+  wire \$1834 ;
+  wire \$1835 ;
+  wire \$1836 ;
+  wire \$1837 ;
+  wire \$1838 ;
+  wire [4:0] \$1839 ;
   wire \$184 ;
+  wire [4:0] \$1840 ;
+  wire [4:0] \$1841 ;
+  wire [4:0] \$1842 ;
+  wire \$1843 ;
+  wire \$1844 ;
+  wire \$1845 ;
+  wire \$1846 ;
+  wire \$1847 ;
+  wire \$1848 ;
+  wire \$1849 ;
   wire \$185 ;
+  wire \$1850 ;
+  wire \$1851 ;
+  wire \$1852 ;
+  wire \$1853 ;
+  wire \$1854 ;
+  wire \$1855 ;
+  wire \$1856 ;
+  wire \$1857 ;
+  wire \$1858 ;
+  wire \$1859 ;
   wire \$186 ;
+  wire \$1860 ;
+  wire \$1861 ;
+  wire \$1862 ;
+  wire \$1863 ;
+  wire \$1864 ;
+  wire \$1865 ;
+  wire \$1866 ;
+  wire \$1867 ;
+  wire \$1868 ;
+  wire \$1869 ;
   wire \$187 ;
+  wire \$1870 ;
+  wire \$1871 ;
+  wire \$1872 ;
+  wire \$1873 ;
+  wire \$1874 ;
+  wire \$1875 ;
+  wire \$1876 ;
+  wire \$1877 ;
+  wire \$1878 ;
+  wire \$1879 ;
   wire \$188 ;
+  wire \$1880 ;
+  wire \$1881 ;
+  wire \$1882 ;
+  wire \$1883 ;
+  wire \$1884 ;
+  wire \$1885 ;
+  wire \$1886 ;
+  wire \$1887 ;
+  wire \$1888 ;
+  wire \$1889 ;
   wire \$189 ;
-  wire \$19 ;
+  wire \$1890 ;
+  wire \$1891 ;
+  wire \$1892 ;
+  wire \$1893 ;
+  wire \$1894 ;
+  wire \$1895 ;
+  wire \$1896 ;
+  wire \$1897 ;
+  wire \$1898 ;
+  wire \$1899 ;
+  wire [11:0] \$19 ;
   wire \$190 ;
+  wire \$1900 ;
+  wire \$1901 ;
+  wire \$1902 ;
+  wire \$1903 ;
+  wire \$1904 ;
+  wire \$1905 ;
+  wire \$1906 ;
+  wire \$1907 ;
+  wire \$1908 ;
+  wire \$1909 ;
   wire \$191 ;
+  wire \$1910 ;
+  wire \$1911 ;
+  wire \$1912 ;
+  wire \$1913 ;
+  wire \$1914 ;
+  wire \$1915 ;
+  wire \$1916 ;
+  wire \$1917 ;
+  wire \$1918 ;
+  wire \$1919 ;
   wire \$192 ;
+  wire \$1920 ;
+  wire \$1921 ;
+  wire \$1922 ;
+  wire \$1923 ;
+  wire \$1924 ;
+  wire \$1925 ;
+  wire [3:0] \$1926 ;
+  wire [3:0] \$1927 ;
+  wire [3:0] \$1928 ;
+  wire [3:0] \$1929 ;
   wire \$193 ;
+  wire \$1930 ;
+  wire \$1931 ;
+  wire \$1932 ;
+  wire \$1933 ;
+  wire \$1934 ;
+  wire \$1935 ;
+  wire \$1936 ;
+  wire \$1937 ;
+  wire \$1938 ;
+  wire \$1939 ;
   wire \$194 ;
+  wire \$1940 ;
+  wire \$1941 ;
+  wire \$1942 ;
+  wire \$1943 ;
+  wire \$1944 ;
+  wire \$1945 ;
+  wire \$1946 ;
+  wire \$1947 ;
+  wire \$1948 ;
+  wire \$1949 ;
   wire \$195 ;
+  wire \$1950 ;
+  wire \$1951 ;
+  wire \$1952 ;
+  wire \$1953 ;
+  wire \$1954 ;
+  wire \$1955 ;
+  wire \$1956 ;
+  wire \$1957 ;
+  wire \$1958 ;
+  wire \$1959 ;
   wire \$196 ;
+  wire \$1960 ;
+  wire \$1961 ;
+  wire \$1962 ;
+  wire \$1963 ;
+  wire \$1964 ;
+  wire \$1965 ;
+  wire \$1966 ;
+  wire \$1967 ;
+  wire \$1968 ;
+  wire \$1969 ;
   wire \$197 ;
+  wire \$1970 ;
+  wire \$1971 ;
+  wire \$1972 ;
+  wire \$1973 ;
+  wire \$1974 ;
+  wire \$1975 ;
+  wire \$1976 ;
+  wire \$1977 ;
+  wire \$1978 ;
+  wire \$1979 ;
   wire \$198 ;
+  wire \$1980 ;
+  wire \$1981 ;
+  wire \$1982 ;
+  wire \$1983 ;
+  wire \$1984 ;
+  wire \$1985 ;
+  wire \$1986 ;
+  wire \$1987 ;
+  wire \$1988 ;
+  wire \$1989 ;
   wire \$199 ;
-  wire \$2 ;
-  wire \$20 ;
+  wire \$1990 ;
+  wire \$1991 ;
+  wire \$1992 ;
+  wire \$1993 ;
+  wire \$1994 ;
+  wire \$1995 ;
+  wire \$1996 ;
+  wire \$1997 ;
+  wire \$1998 ;
+  wire \$1999 ;
+  wire [11:0] \$2 ;
+  wire [11:0] \$20 ;
   wire \$200 ;
+  wire \$2000 ;
+  wire \$2001 ;
+  wire \$2002 ;
+  wire \$2003 ;
+  wire \$2004 ;
+  wire \$2005 ;
+  wire \$2006 ;
+  wire \$2007 ;
+  wire \$2008 ;
+  wire \$2009 ;
   wire \$201 ;
+  wire \$2010 ;
+  wire \$2011 ;
+  wire \$2012 ;
+  wire \$2013 ;
+  wire \$2014 ;
+  wire \$2015 ;
+  wire \$2016 ;
+  wire \$2017 ;
+  wire \$2018 ;
+  wire \$2019 ;
   wire \$202 ;
+  wire \$2020 ;
+  wire \$2021 ;
+  wire [16:0] \$2022 ;
+  wire [17:0] \$2023 ;
+  wire [17:0] \$2024 ;
+  wire [16:0] \$2025 ;
+  wire [17:0] \$2026 ;
+  wire [17:0] \$2027 ;
+  wire [17:0] \$2028 ;
+  wire [17:0] \$2029 ;
   wire \$203 ;
+  wire \$2030 ;
+  wire [17:0] \$2031 ;
+  wire [17:0] \$2032 ;
+  wire \$2033 ;
+  wire \$2034 ;
+  wire \$2035 ;
+  wire \$2036 ;
+  wire [17:0] \$2037 ;
+  wire \$2038 ;
+  wire \$2039 ;
   wire \$204 ;
+  wire \$2040 ;
+  wire [17:0] \$2041 ;
+  wire [17:0] \$2042 ;
+  wire \$2043 ;
+  wire [17:0] \$2044 ;
+  wire [17:0] \$2045 ;
+  wire \$2046 ;
+  wire \$2047 ;
+  wire \$2048 ;
+  wire \$2049 ;
   wire \$205 ;
+  wire [17:0] \$2050 ;
+  wire \$2051 ;
+  wire \$2052 ;
+  wire \$2053 ;
+  wire [17:0] \$2054 ;
+  wire [17:0] \$2055 ;
+  wire \$2056 ;
+  wire [17:0] \$2057 ;
+  wire [17:0] \$2058 ;
+  wire \$2059 ;
   wire \$206 ;
+  wire \$2060 ;
+  wire \$2061 ;
+  wire \$2062 ;
+  wire [17:0] \$2063 ;
+  wire \$2064 ;
+  wire \$2065 ;
+  wire \$2066 ;
+  wire [17:0] \$2067 ;
+  wire [17:0] \$2068 ;
+  wire \$2069 ;
   wire \$207 ;
-  wire [7:0] \$208 ;
-  wire [7:0] \$209 ;
-  wire \$21 ;
-  wire [7:0] \$210 ;
-  wire [7:0] \$211 ;
+  wire [17:0] \$2070 ;
+  wire [17:0] \$2071 ;
+  wire \$2072 ;
+  wire \$2073 ;
+  wire \$2074 ;
+  wire \$2075 ;
+  wire [17:0] \$2076 ;
+  wire \$2077 ;
+  wire \$2078 ;
+  wire \$2079 ;
+  wire [2:0] \$208 ;
+  wire [17:0] \$2080 ;
+  wire [17:0] \$2081 ;
+  wire \$2082 ;
+  wire [17:0] \$2083 ;
+  wire [17:0] \$2084 ;
+  wire \$2085 ;
+  wire \$2086 ;
+  wire \$2087 ;
+  wire \$2088 ;
+  wire [17:0] \$2089 ;
+  wire [2:0] \$209 ;
+  wire \$2090 ;
+  wire \$2091 ;
+  wire \$2092 ;
+  wire [17:0] \$2093 ;
+  wire [17:0] \$2094 ;
+  wire \$2095 ;
+  wire [17:0] \$2096 ;
+  wire [17:0] \$2097 ;
+  wire \$2098 ;
+  wire \$2099 ;
+  wire [11:0] \$21 ;
+  wire [2:0] \$210 ;
+  wire \$2100 ;
+  wire \$2101 ;
+  wire [17:0] \$2102 ;
+  wire \$2103 ;
+  wire \$2104 ;
+  wire \$2105 ;
+  wire [17:0] \$2106 ;
+  wire [17:0] \$2107 ;
+  wire \$2108 ;
+  wire [17:0] \$2109 ;
+  wire [2:0] \$211 ;
+  wire [17:0] \$2110 ;
+  wire \$2111 ;
+  wire \$2112 ;
+  wire \$2113 ;
+  wire \$2114 ;
+  wire [17:0] \$2115 ;
+  wire \$2116 ;
+  wire \$2117 ;
+  wire \$2118 ;
+  wire [17:0] \$2119 ;
   wire \$212 ;
+  wire [17:0] \$2120 ;
+  wire \$2121 ;
+  wire [17:0] \$2122 ;
+  wire [17:0] \$2123 ;
+  wire \$2124 ;
+  wire \$2125 ;
+  wire \$2126 ;
+  wire \$2127 ;
+  wire [17:0] \$2128 ;
+  wire \$2129 ;
   wire \$213 ;
+  wire \$2130 ;
+  wire \$2131 ;
+  wire [17:0] \$2132 ;
+  wire [17:0] \$2133 ;
+  wire \$2134 ;
+  wire [17:0] \$2135 ;
+  wire [17:0] \$2136 ;
+  wire \$2137 ;
+  wire \$2138 ;
+  wire \$2139 ;
   wire \$214 ;
+  wire \$2140 ;
+  wire [17:0] \$2141 ;
+  wire \$2142 ;
+  wire \$2143 ;
+  wire \$2144 ;
+  wire [17:0] \$2145 ;
+  wire [17:0] \$2146 ;
+  wire \$2147 ;
+  wire [17:0] \$2148 ;
+  wire [17:0] \$2149 ;
   wire \$215 ;
+  wire \$2150 ;
+  wire \$2151 ;
+  wire \$2152 ;
+  wire \$2153 ;
+  wire [17:0] \$2154 ;
+  wire \$2155 ;
+  wire \$2156 ;
+  wire \$2157 ;
+  wire [17:0] \$2158 ;
+  wire [17:0] \$2159 ;
   wire \$216 ;
+  wire \$2160 ;
+  wire [17:0] \$2161 ;
+  wire [17:0] \$2162 ;
+  wire \$2163 ;
+  wire \$2164 ;
+  wire \$2165 ;
+  wire \$2166 ;
+  wire [17:0] \$2167 ;
+  wire \$2168 ;
+  wire \$2169 ;
   wire \$217 ;
+  wire \$2170 ;
+  wire [17:0] \$2171 ;
+  wire [17:0] \$2172 ;
+  wire \$2173 ;
+  wire [17:0] \$2174 ;
+  wire [17:0] \$2175 ;
+  wire \$2176 ;
+  wire \$2177 ;
+  wire \$2178 ;
+  wire \$2179 ;
   wire \$218 ;
+  wire [17:0] \$2180 ;
+  wire \$2181 ;
+  wire \$2182 ;
+  wire \$2183 ;
+  wire [17:0] \$2184 ;
+  wire [17:0] \$2185 ;
+  wire \$2186 ;
+  wire [17:0] \$2187 ;
+  wire [17:0] \$2188 ;
+  wire \$2189 ;
   wire \$219 ;
-  wire \$22 ;
+  wire \$2190 ;
+  wire \$2191 ;
+  wire \$2192 ;
+  wire [17:0] \$2193 ;
+  wire \$2194 ;
+  wire \$2195 ;
+  wire \$2196 ;
+  wire [17:0] \$2197 ;
+  wire [17:0] \$2198 ;
+  wire \$2199 ;
+  wire [11:0] \$22 ;
   wire \$220 ;
+  wire [17:0] \$2200 ;
+  wire [17:0] \$2201 ;
+  wire \$2202 ;
+  wire \$2203 ;
+  wire \$2204 ;
+  wire \$2205 ;
+  wire [17:0] \$2206 ;
+  wire \$2207 ;
+  wire \$2208 ;
+  wire \$2209 ;
   wire \$221 ;
+  wire [17:0] \$2210 ;
+  wire [17:0] \$2211 ;
+  wire \$2212 ;
+  wire [17:0] \$2213 ;
+  wire [17:0] \$2214 ;
+  wire \$2215 ;
+  wire \$2216 ;
+  wire \$2217 ;
+  wire \$2218 ;
+  wire [17:0] \$2219 ;
   wire \$222 ;
+  wire \$2220 ;
+  wire \$2221 ;
+  wire \$2222 ;
+  wire [17:0] \$2223 ;
+  wire [17:0] \$2224 ;
+  wire \$2225 ;
+  wire [17:0] \$2226 ;
+  wire [17:0] \$2227 ;
+  wire \$2228 ;
+  wire \$2229 ;
   wire \$223 ;
+  wire \$2230 ;
+  wire \$2231 ;
+  wire [17:0] \$2232 ;
+  wire \$2233 ;
+  wire \$2234 ;
+  wire \$2235 ;
+  wire [17:0] \$2236 ;
+  wire [17:0] \$2237 ;
+  wire [17:0] \$2238 ;
+  wire \$2239 ;
   wire \$224 ;
+  wire \$2240 ;
+  wire \$2241 ;
+  wire \$2242 ;
+  wire \$2243 ;
+  wire \$2244 ;
+  wire \$2245 ;
+  wire [17:0] \$2246 ;
+  wire [17:0] \$2247 ;
+  wire [17:0] \$2248 ;
+  wire \$2249 ;
   wire \$225 ;
+  wire \$2250 ;
+  wire \$2251 ;
+  wire \$2252 ;
+  wire \$2253 ;
+  wire \$2254 ;
+  wire \$2255 ;
+  wire [17:0] \$2256 ;
+  wire [17:0] \$2257 ;
+  wire [17:0] \$2258 ;
+  wire \$2259 ;
   wire \$226 ;
+  wire \$2260 ;
+  wire \$2261 ;
+  wire \$2262 ;
+  wire \$2263 ;
+  wire \$2264 ;
+  wire \$2265 ;
+  wire [17:0] \$2266 ;
+  wire [17:0] \$2267 ;
+  wire [17:0] \$2268 ;
+  wire \$2269 ;
   wire \$227 ;
+  wire \$2270 ;
+  wire \$2271 ;
+  wire \$2272 ;
+  wire \$2273 ;
+  wire \$2274 ;
+  wire \$2275 ;
+  wire [17:0] \$2276 ;
+  wire [17:0] \$2277 ;
+  wire [17:0] \$2278 ;
+  wire \$2279 ;
   wire \$228 ;
+  wire \$2280 ;
+  wire \$2281 ;
+  wire \$2282 ;
+  wire \$2283 ;
+  wire \$2284 ;
+  wire \$2285 ;
+  wire [17:0] \$2286 ;
+  wire [17:0] \$2287 ;
+  wire [17:0] \$2288 ;
+  wire \$2289 ;
   wire \$229 ;
+  wire \$2290 ;
+  wire \$2291 ;
+  wire \$2292 ;
+  wire \$2293 ;
+  wire \$2294 ;
+  wire \$2295 ;
+  wire [17:0] \$2296 ;
+  wire [17:0] \$2297 ;
+  wire [17:0] \$2298 ;
+  wire \$2299 ;
   wire \$23 ;
   wire \$230 ;
+  wire \$2300 ;
+  wire \$2301 ;
+  wire \$2302 ;
+  wire \$2303 ;
+  wire \$2304 ;
+  wire \$2305 ;
+  wire [17:0] \$2306 ;
+  wire [17:0] \$2307 ;
+  wire [17:0] \$2308 ;
+  wire \$2309 ;
   wire \$231 ;
+  wire \$2310 ;
+  wire \$2311 ;
+  wire \$2312 ;
+  wire \$2313 ;
+  wire \$2314 ;
+  wire \$2315 ;
+  wire [17:0] \$2316 ;
+  wire [17:0] \$2317 ;
+  wire [17:0] \$2318 ;
+  wire \$2319 ;
   wire \$232 ;
+  wire \$2320 ;
+  wire \$2321 ;
+  wire \$2322 ;
+  wire \$2323 ;
+  wire \$2324 ;
+  wire \$2325 ;
+  wire [17:0] \$2326 ;
+  wire [17:0] \$2327 ;
+  wire [17:0] \$2328 ;
+  wire \$2329 ;
   wire \$233 ;
+  wire \$2330 ;
+  wire \$2331 ;
+  wire \$2332 ;
+  wire \$2333 ;
+  wire \$2334 ;
+  wire \$2335 ;
+  wire [17:0] \$2336 ;
+  wire [17:0] \$2337 ;
+  wire [17:0] \$2338 ;
+  wire \$2339 ;
   wire \$234 ;
+  wire \$2340 ;
+  wire \$2341 ;
+  wire \$2342 ;
+  wire \$2343 ;
+  wire \$2344 ;
+  wire \$2345 ;
+  wire [17:0] \$2346 ;
+  wire [17:0] \$2347 ;
+  wire [17:0] \$2348 ;
+  wire \$2349 ;
   wire \$235 ;
+  wire \$2350 ;
+  wire \$2351 ;
+  wire \$2352 ;
+  wire \$2353 ;
+  wire \$2354 ;
+  wire \$2355 ;
+  wire [17:0] \$2356 ;
+  wire [17:0] \$2357 ;
+  wire [17:0] \$2358 ;
+  wire \$2359 ;
   wire \$236 ;
+  wire \$2360 ;
+  wire \$2361 ;
+  wire \$2362 ;
+  wire \$2363 ;
+  wire \$2364 ;
+  wire \$2365 ;
+  wire [17:0] \$2366 ;
+  wire [17:0] \$2367 ;
+  wire [17:0] \$2368 ;
+  wire \$2369 ;
   wire \$237 ;
+  wire \$2370 ;
+  wire \$2371 ;
+  wire \$2372 ;
+  wire \$2373 ;
+  wire \$2374 ;
+  wire \$2375 ;
+  wire [17:0] \$2376 ;
+  wire [17:0] \$2377 ;
+  wire [17:0] \$2378 ;
+  wire \$2379 ;
   wire \$238 ;
+  wire \$2380 ;
+  wire \$2381 ;
+  wire \$2382 ;
+  wire \$2383 ;
+  wire \$2384 ;
+  wire \$2385 ;
+  wire [17:0] \$2386 ;
+  wire [17:0] \$2387 ;
+  wire [17:0] \$2388 ;
+  wire \$2389 ;
   wire \$239 ;
+  wire \$2390 ;
+  wire \$2391 ;
+  wire \$2392 ;
+  wire \$2393 ;
+  wire \$2394 ;
+  wire \$2395 ;
+  wire [17:0] \$2396 ;
+  wire [17:0] \$2397 ;
+  wire [17:0] \$2398 ;
+  wire \$2399 ;
   wire \$24 ;
   wire \$240 ;
+  wire \$2400 ;
+  wire \$2401 ;
+  wire \$2402 ;
+  wire \$2403 ;
+  wire \$2404 ;
+  wire \$2405 ;
+  wire [17:0] \$2406 ;
+  wire [17:0] \$2407 ;
+  wire [17:0] \$2408 ;
+  wire \$2409 ;
   wire \$241 ;
+  wire \$2410 ;
+  wire \$2411 ;
+  wire \$2412 ;
+  wire \$2413 ;
+  wire \$2414 ;
+  wire \$2415 ;
+  wire [17:0] \$2416 ;
+  wire [17:0] \$2417 ;
+  wire [17:0] \$2418 ;
+  wire \$2419 ;
   wire \$242 ;
+  wire \$2420 ;
+  wire \$2421 ;
+  wire \$2422 ;
+  wire \$2423 ;
+  wire \$2424 ;
+  wire \$2425 ;
+  wire [17:0] \$2426 ;
+  wire [17:0] \$2427 ;
+  wire [17:0] \$2428 ;
+  wire \$2429 ;
   wire \$243 ;
+  wire \$2430 ;
+  wire \$2431 ;
+  wire \$2432 ;
+  wire \$2433 ;
+  wire \$2434 ;
+  wire \$2435 ;
+  wire [17:0] \$2436 ;
+  wire [17:0] \$2437 ;
+  wire [17:0] \$2438 ;
+  wire \$2439 ;
   wire \$244 ;
+  wire \$2440 ;
+  wire \$2441 ;
+  wire \$2442 ;
+  wire \$2443 ;
+  wire \$2444 ;
+  wire \$2445 ;
+  wire [17:0] \$2446 ;
+  wire [17:0] \$2447 ;
+  wire [17:0] \$2448 ;
+  wire \$2449 ;
   wire \$245 ;
+  wire \$2450 ;
+  wire \$2451 ;
+  wire \$2452 ;
+  wire \$2453 ;
+  wire \$2454 ;
+  wire \$2455 ;
+  wire [17:0] \$2456 ;
+  wire [17:0] \$2457 ;
+  wire [17:0] \$2458 ;
+  wire \$2459 ;
   wire \$246 ;
+  wire \$2460 ;
+  wire \$2461 ;
+  wire \$2462 ;
+  wire \$2463 ;
+  wire \$2464 ;
+  wire \$2465 ;
+  wire [17:0] \$2466 ;
+  wire [17:0] \$2467 ;
+  wire [17:0] \$2468 ;
+  wire \$2469 ;
   wire \$247 ;
+  wire \$2470 ;
+  wire \$2471 ;
+  wire \$2472 ;
+  wire \$2473 ;
+  wire \$2474 ;
+  wire \$2475 ;
+  wire [17:0] \$2476 ;
+  wire [31:0] \$2477 ;
+  wire [31:0] \$2478 ;
+  wire [31:0] \$2479 ;
   wire \$248 ;
+  wire [31:0] \$2480 ;
+  wire [31:0] \$2481 ;
+  wire [31:0] \$2482 ;
+  wire \$2483 ;
+  wire \$2484 ;
+  wire \$2485 ;
+  wire \$2486 ;
+  wire \$2487 ;
+  wire [7:0] \$2488 ;
+  wire [8:0] \$2489 ;
   wire \$249 ;
+  wire [7:0] \$2490 ;
+  wire [8:0] \$2491 ;
+  wire [7:0] \$2492 ;
+  wire [8:0] \$2493 ;
+  wire [7:0] \$2494 ;
+  wire [8:0] \$2495 ;
+  wire [7:0] \$2496 ;
+  wire [8:0] \$2497 ;
+  wire [7:0] \$2498 ;
+  wire [8:0] \$2499 ;
   wire \$25 ;
   wire \$250 ;
-  wire [7:0] \$251 ;
-  wire [7:0] \$252 ;
-  wire [7:0] \$253 ;
-  wire [7:0] \$254 ;
+  wire [7:0] \$2500 ;
+  wire [8:0] \$2501 ;
+  wire [7:0] \$2502 ;
+  wire [8:0] \$2503 ;
+  wire [7:0] \$2504 ;
+  wire [8:0] \$2505 ;
+  wire [7:0] \$2506 ;
+  wire [8:0] \$2507 ;
+  wire [7:0] \$2508 ;
+  wire [8:0] \$2509 ;
+  wire [11:0] \$251 ;
+  wire [7:0] \$2510 ;
+  wire [8:0] \$2511 ;
+  wire [7:0] \$2512 ;
+  wire [8:0] \$2513 ;
+  wire [7:0] \$2514 ;
+  wire [8:0] \$2515 ;
+  wire [7:0] \$2516 ;
+  wire [8:0] \$2517 ;
+  wire [7:0] \$2518 ;
+  wire [8:0] \$2519 ;
+  wire [11:0] \$252 ;
+  wire [32:0] \$2520 ;
+  wire [6:0] \$2521 ;
+  wire [32:0] \$2522 ;
+  wire [6:0] \$2523 ;
+  wire [32:0] \$2524 ;
+  wire [6:0] \$2525 ;
+  wire [32:0] \$2526 ;
+  wire [6:0] \$2527 ;
+  wire [32:0] \$2528 ;
+  wire [6:0] \$2529 ;
+  wire [11:0] \$253 ;
+  wire [32:0] \$2530 ;
+  wire [6:0] \$2531 ;
+  wire [32:0] \$2532 ;
+  wire [6:0] \$2533 ;
+  wire [32:0] \$2534 ;
+  wire [6:0] \$2535 ;
+  wire \$2536 ;
+  wire \$2537 ;
+  wire [7:0] \$2538 ;
+  wire [8:0] \$2539 ;
+  wire [11:0] \$254 ;
+  wire \$2540 ;
+  wire [7:0] \$2541 ;
+  wire [8:0] \$2542 ;
+  wire \$2543 ;
+  wire [7:0] \$2544 ;
+  wire [8:0] \$2545 ;
+  wire \$2546 ;
+  wire [7:0] \$2547 ;
+  wire [8:0] \$2548 ;
+  wire \$2549 ;
   wire \$255 ;
+  wire [7:0] \$2550 ;
+  wire [8:0] \$2551 ;
+  wire \$2552 ;
+  wire [7:0] \$2553 ;
+  wire [8:0] \$2554 ;
+  wire \$2555 ;
+  wire [7:0] \$2556 ;
+  wire [8:0] \$2557 ;
+  wire \$2558 ;
+  wire [7:0] \$2559 ;
   wire \$256 ;
+  wire [8:0] \$2560 ;
+  wire \$2561 ;
+  wire \$2562 ;
+  wire \$2563 ;
+  wire \$2564 ;
+  wire \$2565 ;
+  wire \$2566 ;
+  wire \$2567 ;
+  wire [3:0] \$2568 ;
+  wire [18:0] \$2569 ;
   wire \$257 ;
+  wire [18:0] \$2570 ;
+  wire [7:0] \$2571 ;
+  wire [17:0] \$2572 ;
+  wire [32:0] \$2573 ;
+  wire \$2574 ;
+  wire \$2575 ;
+  wire \$2576 ;
+  wire \$2577 ;
+  wire \$2578 ;
+  wire \$2579 ;
   wire \$258 ;
+  wire \$2580 ;
+  wire \$2581 ;
+  wire \$2582 ;
+  wire \$2583 ;
+  wire \$2584 ;
+  wire [7:0] \$2585 ;
+  wire [16:0] \$2586 ;
+  wire \$2587 ;
+  wire [5:0] \$2588 ;
+  wire \$2589 ;
   wire \$259 ;
+  wire [4:0] \$2590 ;
+  wire \$2591 ;
+  wire [4:0] \$2592 ;
+  wire \$2593 ;
+  wire [4:0] \$2594 ;
+  wire \$2595 ;
+  wire [4:0] \$2596 ;
+  wire [4:0] \$2597 ;
+  wire [5:0] \$2598 ;
+  wire \$2599 ;
   wire \$26 ;
   wire \$260 ;
+  wire [4:0] \$2600 ;
+  wire [4:0] \$2601 ;
+  wire [5:0] \$2602 ;
+  wire \$2603 ;
+  wire \$2604 ;
+  wire [6:0] \$2605 ;
+  wire \$2606 ;
+  wire \$2607 ;
+  wire \$2608 ;
+  wire \$2609 ;
   wire \$261 ;
+  wire \$2610 ;
+  wire \$2611 ;
+  wire \$2612 ;
+  wire \$2613 ;
+  wire \$2614 ;
+  wire \$2615 ;
+  wire \$2616 ;
+  wire \$2617 ;
+  wire \$2618 ;
+  wire \$2619 ;
   wire \$262 ;
+  wire \$2620 ;
+  wire \$2621 ;
+  wire \$2622 ;
+  wire \$2623 ;
+  wire [7:0] \$2624 ;
+  wire \$2625 ;
+  wire \$2626 ;
+  wire \$2627 ;
+  wire \$2628 ;
+  wire \$2629 ;
   wire \$263 ;
+  wire \$2630 ;
+  wire \$2631 ;
+  wire \$2632 ;
+  wire \$2633 ;
+  wire \$2634 ;
+  wire \$2635 ;
+  wire \$2636 ;
+  wire \$2637 ;
+  wire \$2638 ;
+  wire \$2639 ;
   wire \$264 ;
+  wire \$2640 ;
+  wire \$2641 ;
+  wire \$2642 ;
+  wire [8:0] \$2643 ;
+  wire \$2644 ;
+  wire \$2645 ;
+  wire [31:0] \$2646 ;
+  wire \$2647 ;
+  wire \$2648 ;
+  wire [32:0] \$2649 ;
   wire \$265 ;
+  wire [32:0] \$2650 ;
+  wire [32:0] \$2651 ;
+  wire \$2652 ;
+  wire \$2653 ;
+  wire [32:0] \$2654 ;
+  wire \$2655 ;
+  wire \$2656 ;
+  wire \$2657 ;
+  wire \$2658 ;
+  wire [17:0] \$2659 ;
   wire \$266 ;
+  wire \$2660 ;
+  wire \$2661 ;
+  wire \$2662 ;
+  wire \$2663 ;
+  wire \$2664 ;
+  wire [17:0] \$2665 ;
+  wire \$2666 ;
+  wire \$2667 ;
+  wire \$2668 ;
+  wire \$2669 ;
   wire \$267 ;
+  wire \$2670 ;
+  wire \$2671 ;
+  wire \$2672 ;
+  wire \$2673 ;
+  wire \$2674 ;
+  wire \$2675 ;
+  wire \$2676 ;
+  wire \$2677 ;
+  wire \$2678 ;
+  wire \$2679 ;
   wire \$268 ;
+  wire \$2680 ;
+  wire \$2681 ;
+  wire \$2682 ;
+  wire \$2683 ;
+  wire \$2684 ;
+  wire \$2685 ;
+  wire \$2686 ;
+  wire \$2687 ;
+  wire \$2688 ;
+  wire \$2689 ;
   wire \$269 ;
+  wire \$2690 ;
+  wire \$2691 ;
+  wire \$2692 ;
+  wire \$2693 ;
+  wire \$2694 ;
+  wire \$2695 ;
+  reg [11:0] \$2696 ;
+  reg [11:0] \$2697 ;
+  reg [11:0] \$2698 ;
+  reg [11:0] \$2699 ;
   wire \$27 ;
   wire \$270 ;
+  reg [11:0] \$2700 ;
+  reg [11:0] \$2701 ;
+  reg [11:0] \$2702 ;
+  reg [11:0] \$2703 ;
+  reg [11:0] \$2704 ;
+  reg [11:0] \$2705 ;
+  reg [11:0] \$2706 ;
+  reg [11:0] \$2707 ;
+  reg [11:0] \$2708 ;
+  reg [11:0] \$2709 ;
   wire \$271 ;
+  reg [11:0] \$2710 ;
+  reg [11:0] \$2711 ;
+  reg [11:0] \$2712 ;
+  reg [11:0] \$2713 ;
+  reg [11:0] \$2714 ;
+  reg [11:0] \$2715 ;
+  reg [11:0] \$2716 ;
+  reg [7:0] \$2717 ;
+  reg [7:0] \$2718 ;
+  reg [7:0] \$2719 ;
   wire \$272 ;
+  reg [2:0] \$2720 ;
+  reg [2:0] \$2721 ;
+  reg [2:0] \$2722 ;
+  reg [2:0] \$2723 ;
+  reg [2:0] \$2724 ;
+  reg [2:0] \$2725 ;
+  reg [11:0] \$2726 ;
+  reg [11:0] \$2727 ;
+  reg [11:0] \$2728 ;
+  reg [12:0] \$2729 ;
   wire \$273 ;
+  reg [12:0] \$2730 ;
+  reg [12:0] \$2731 ;
+  reg [7:0] \$2732 ;
+  reg [7:0] \$2733 ;
+  reg [7:0] \$2734 ;
+  reg \$2735 ;
+  reg \$2736 ;
+  reg \$2737 ;
+  reg \$2738 ;
+  reg \$2739 ;
   wire \$274 ;
+  reg \$2740 ;
+  reg [15:0] \$2741 ;
+  reg [15:0] \$2742 ;
+  reg [15:0] \$2743 ;
+  reg [7:0] \$2744 ;
+  reg [7:0] \$2745 ;
+  reg [7:0] \$2746 ;
+  reg [7:0] \$2747 ;
+  reg [7:0] \$2748 ;
+  reg [7:0] \$2749 ;
   wire \$275 ;
+  reg [1:0] \$2750 ;
+  reg [1:0] \$2751 ;
+  reg [1:0] \$2752 ;
+  reg [31:0] \$2753 ;
+  reg [31:0] \$2754 ;
+  reg [31:0] \$2755 ;
+  reg \$2756 ;
+  reg \$2757 ;
+  reg \$2758 ;
+  reg \$2759 ;
   wire \$276 ;
+  reg \$2760 ;
+  reg \$2761 ;
+  reg \$2762 ;
+  reg \$2763 ;
+  reg \$2764 ;
+  reg \$2765 ;
+  reg \$2766 ;
+  reg \$2767 ;
+  reg [15:0] \$2768 ;
+  reg [15:0] \$2769 ;
   wire \$277 ;
+  reg [15:0] \$2770 ;
+  reg [15:0] \$2771 ;
+  reg [15:0] \$2772 ;
+  reg [15:0] \$2773 ;
+  reg [15:0] \$2774 ;
+  reg [15:0] \$2775 ;
+  reg [15:0] \$2776 ;
+  reg [7:0] \$2777 ;
+  reg [7:0] \$2778 ;
+  reg [7:0] \$2779 ;
   wire \$278 ;
+  reg [7:0] \$2780 ;
+  reg [7:0] \$2781 ;
+  reg [7:0] \$2782 ;
+  reg [7:0] \$2783 ;
+  reg [7:0] \$2784 ;
+  reg [7:0] \$2785 ;
+  reg [7:0] \$2786 ;
+  reg [7:0] \$2787 ;
+  reg [7:0] \$2788 ;
+  reg [7:0] \$2789 ;
   wire \$279 ;
+  reg [7:0] \$2790 ;
+  reg [7:0] \$2791 ;
+  reg \$2792 ;
+  reg \$2793 ;
+  reg \$2794 ;
+  reg [31:0] \$2795 ;
+  reg [31:0] \$2796 ;
+  reg [31:0] \$2797 ;
+  reg [5:0] \$2798 ;
+  reg [5:0] \$2799 ;
   wire \$28 ;
   wire \$280 ;
+  reg [5:0] \$2800 ;
+  reg [31:0] \$2801 ;
+  reg [31:0] \$2802 ;
+  reg [31:0] \$2803 ;
+  reg [2:0] \$2804 ;
+  reg [2:0] \$2805 ;
+  reg [2:0] \$2806 ;
+  reg [3:0] \$2807 ;
+  reg [3:0] \$2808 ;
+  reg [3:0] \$2809 ;
   wire \$281 ;
+  reg [3:0] \$2810 ;
+  reg [3:0] \$2811 ;
+  reg [3:0] \$2812 ;
+  reg [6:0] \$2813 ;
+  reg [6:0] \$2814 ;
+  reg [6:0] \$2815 ;
+  reg [4:0] \$2816 ;
+  reg [4:0] \$2817 ;
+  reg [4:0] \$2818 ;
+  reg [3:0] \$2819 ;
   wire \$282 ;
+  reg [3:0] \$2820 ;
+  reg [3:0] \$2821 ;
+  reg \$2822 ;
+  reg [31:0] \$2823 ;
+  reg \$2824 ;
+  reg [2:0] \$2825 ;
+  reg [2:0] \$2826 ;
+  reg \$2827 ;
+  reg \$2828 ;
+  reg [31:0] \$2829 ;
   wire \$283 ;
+  reg \$2830 ;
+  reg [1:0] \$2831 ;
+  reg \$2832 ;
+  reg [8:0] \$2833 ;
+  reg [7:0] \$2834 ;
+  reg [8:0] \$2835 ;
+  reg [7:0] \$2836 ;
+  reg [8:0] \$2837 ;
+  reg [7:0] \$2838 ;
   wire \$284 ;
   wire \$285 ;
   wire \$286 ;
@@ -973,12 +2063,12 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$295 ;
   wire \$296 ;
   wire \$297 ;
-  wire [7:0] \$298 ;
-  wire [7:0] \$299 ;
-  wire \$3 ;
+  wire [12:0] \$298 ;
+  wire [12:0] \$299 ;
+  wire [11:0] \$3 ;
   wire \$30 ;
-  wire [7:0] \$300 ;
-  wire [7:0] \$301 ;
+  wire [12:0] \$300 ;
+  wire [12:0] \$301 ;
   wire \$302 ;
   wire \$303 ;
   wire \$304 ;
@@ -1013,30 +2103,14 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$330 ;
   wire \$331 ;
   wire \$332 ;
-  wire [5:0] \$3324 ;
-  wire [5:0] \$3329 ;
   wire \$333 ;
-  wire [5:0] \$3334 ;
-  wire [5:0] \$3339 ;
   wire \$334 ;
-  wire [5:0] \$3344 ;
-  wire [5:0] \$3349 ;
   wire \$335 ;
-  wire [5:0] \$3354 ;
-  wire [5:0] \$3359 ;
   wire \$336 ;
-  wire [5:0] \$3364 ;
-  wire [5:0] \$3369 ;
   wire \$337 ;
-  wire [5:0] \$3374 ;
-  wire [5:0] \$3379 ;
   wire \$338 ;
-  wire [5:0] \$3384 ;
-  wire [5:0] \$3389 ;
   wire \$339 ;
-  wire [5:0] \$3394 ;
-  wire [5:0] \$3399 ;
-  wire \$34 ;
+  wire [11:0] \$34 ;
   wire \$340 ;
   wire \$341 ;
   wire \$342 ;
@@ -1046,11 +2120,11 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$346 ;
   wire \$347 ;
   wire \$348 ;
-  wire \$349 ;
-  wire \$35 ;
-  wire \$350 ;
-  wire \$351 ;
-  wire \$352 ;
+  wire [7:0] \$349 ;
+  wire [11:0] \$35 ;
+  wire [7:0] \$350 ;
+  wire [7:0] \$351 ;
+  wire [7:0] \$352 ;
   wire \$353 ;
   wire \$354 ;
   wire \$355 ;
@@ -1058,7 +2132,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$357 ;
   wire \$358 ;
   wire \$359 ;
-  wire \$36 ;
+  wire [11:0] \$36 ;
   wire \$360 ;
   wire \$361 ;
   wire \$362 ;
@@ -1069,7 +2143,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$367 ;
   wire \$368 ;
   wire \$369 ;
-  wire \$37 ;
+  wire [11:0] \$37 ;
   wire \$370 ;
   wire \$371 ;
   wire \$372 ;
@@ -1102,16 +2176,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$397 ;
   wire \$398 ;
   wire \$399 ;
-  wire \$4 ;
+  wire [11:0] \$4 ;
   wire \$40 ;
   wire \$400 ;
   wire \$401 ;
   wire \$402 ;
   wire \$403 ;
-  wire [31:0] \$404 ;
-  wire [31:0] \$405 ;
-  wire [31:0] \$406 ;
-  wire [31:0] \$407 ;
+  wire \$404 ;
+  wire \$405 ;
+  wire \$406 ;
+  wire \$407 ;
   wire \$408 ;
   wire \$409 ;
   wire \$41 ;
@@ -1173,10 +2247,10 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$460 ;
   wire \$461 ;
   wire \$462 ;
-  wire [5:0] \$463 ;
-  wire [5:0] \$464 ;
-  wire [5:0] \$465 ;
-  wire [5:0] \$466 ;
+  wire \$463 ;
+  wire \$464 ;
+  wire \$465 ;
+  wire \$466 ;
   wire \$467 ;
   wire \$468 ;
   wire \$469 ;
@@ -1243,11 +2317,11 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$523 ;
   wire \$524 ;
   wire \$525 ;
-  wire [31:0] \$526 ;
-  wire [31:0] \$527 ;
-  wire [31:0] \$528 ;
-  wire [31:0] \$529 ;
-  wire [15:0] \$53 ;
+  wire [15:0] \$526 ;
+  wire [15:0] \$527 ;
+  wire [15:0] \$528 ;
+  wire [15:0] \$529 ;
+  wire [11:0] \$53 ;
   wire \$530 ;
   wire \$531 ;
   wire \$532 ;
@@ -1258,29 +2332,45 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$537 ;
   wire \$538 ;
   wire \$539 ;
-  wire [15:0] \$54 ;
+  wire [11:0] \$54 ;
   wire \$540 ;
   wire \$541 ;
   wire \$542 ;
   wire \$543 ;
   wire \$544 ;
   wire \$545 ;
+  wire [5:0] \$5458 ;
   wire \$546 ;
+  wire [5:0] \$5463 ;
+  wire [5:0] \$5468 ;
   wire \$547 ;
+  wire [5:0] \$5473 ;
+  wire [5:0] \$5478 ;
   wire \$548 ;
+  wire [5:0] \$5483 ;
+  wire [5:0] \$5488 ;
   wire \$549 ;
-  wire [15:0] \$55 ;
+  wire [5:0] \$5493 ;
+  wire [5:0] \$5498 ;
+  wire [11:0] \$55 ;
   wire \$550 ;
+  wire [5:0] \$5503 ;
+  wire [5:0] \$5508 ;
   wire \$551 ;
+  wire [5:0] \$5513 ;
+  wire [5:0] \$5518 ;
   wire \$552 ;
+  wire [5:0] \$5523 ;
+  wire [5:0] \$5528 ;
   wire \$553 ;
+  wire [5:0] \$5533 ;
   wire \$554 ;
   wire \$555 ;
   wire \$556 ;
   wire \$557 ;
   wire \$558 ;
   wire \$559 ;
-  wire [15:0] \$56 ;
+  wire [11:0] \$56 ;
   wire \$560 ;
   wire \$561 ;
   wire \$562 ;
@@ -1317,10 +2407,10 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$590 ;
   wire \$591 ;
   wire \$592 ;
-  wire [2:0] \$593 ;
-  wire [2:0] \$594 ;
-  wire [2:0] \$595 ;
-  wire [2:0] \$596 ;
+  wire [7:0] \$593 ;
+  wire [7:0] \$594 ;
+  wire [7:0] \$595 ;
+  wire [7:0] \$596 ;
   wire \$597 ;
   wire \$598 ;
   wire \$599 ;
@@ -1396,10 +2486,10 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$661 ;
   wire \$662 ;
   wire \$663 ;
-  wire [3:0] \$664 ;
-  wire [3:0] \$665 ;
-  wire [3:0] \$666 ;
-  wire [3:0] \$667 ;
+  wire [7:0] \$664 ;
+  wire [7:0] \$665 ;
+  wire [7:0] \$666 ;
+  wire [7:0] \$667 ;
   wire \$668 ;
   wire \$669 ;
   wire \$67 ;
@@ -1479,11 +2569,11 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$736 ;
   wire \$737 ;
   wire \$738 ;
-  wire [3:0] \$739 ;
+  wire [1:0] \$739 ;
   wire \$74 ;
-  wire [3:0] \$740 ;
-  wire [3:0] \$741 ;
-  wire [3:0] \$742 ;
+  wire [1:0] \$740 ;
+  wire [1:0] \$741 ;
+  wire [1:0] \$742 ;
   wire \$743 ;
   wire \$744 ;
   wire \$745 ;
@@ -1502,7 +2592,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$757 ;
   wire \$758 ;
   wire \$759 ;
-  wire [15:0] \$76 ;
+  wire [11:0] \$76 ;
   wire \$760 ;
   wire \$761 ;
   wire \$762 ;
@@ -1513,7 +2603,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$767 ;
   wire \$768 ;
   wire \$769 ;
-  wire [15:0] \$77 ;
+  wire [11:0] \$77 ;
   wire \$770 ;
   wire \$771 ;
   wire \$772 ;
@@ -1524,7 +2614,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$777 ;
   wire \$778 ;
   wire \$779 ;
-  wire [15:0] \$78 ;
+  wire [11:0] \$78 ;
   wire \$780 ;
   wire \$781 ;
   wire \$782 ;
@@ -1535,7 +2625,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$787 ;
   wire \$788 ;
   wire \$789 ;
-  wire [15:0] \$79 ;
+  wire [11:0] \$79 ;
   wire \$790 ;
   wire \$791 ;
   wire \$792 ;
@@ -1546,7 +2636,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$797 ;
   wire \$798 ;
   wire \$799 ;
-  wire \$8 ;
+  wire [11:0] \$8 ;
   wire \$80 ;
   wire \$800 ;
   wire \$801 ;
@@ -1567,11 +2657,11 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$815 ;
   wire \$816 ;
   wire \$817 ;
-  wire [6:0] \$818 ;
-  wire [6:0] \$819 ;
+  wire \$818 ;
+  wire \$819 ;
   wire \$82 ;
-  wire [6:0] \$820 ;
-  wire [6:0] \$821 ;
+  wire \$820 ;
+  wire \$821 ;
   wire \$822 ;
   wire \$823 ;
   wire \$824 ;
@@ -1585,7 +2675,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$831 ;
   wire \$832 ;
   wire \$833 ;
-  wire \$834 ;
+  wire [2:0] \$834 ;
   wire \$835 ;
   wire \$836 ;
   wire \$837 ;
@@ -1595,9 +2685,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$840 ;
   wire \$841 ;
   wire \$842 ;
-  wire \$843 ;
-  wire \$844 ;
-  wire \$845 ;
+  wire [8:0] \$843 ;
+  wire [8:0] \$844 ;
+  wire [8:0] \$845 ;
   wire \$846 ;
   wire \$847 ;
   wire \$848 ;
@@ -1606,27 +2696,27 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$850 ;
   wire \$851 ;
   wire \$852 ;
-  wire \$853 ;
+  wire [1:0] \$853 ;
   wire \$854 ;
-  wire \$855 ;
+  wire [2:0] \$855 ;
   wire \$856 ;
-  wire \$857 ;
-  wire \$858 ;
+  wire [3:0] \$857 ;
+  wire [12:0] \$858 ;
   wire \$859 ;
   wire \$86 ;
-  wire \$860 ;
+  wire [12:0] \$860 ;
   wire \$861 ;
-  wire \$862 ;
+  wire [12:0] \$862 ;
   wire \$863 ;
   wire \$864 ;
   wire \$865 ;
   wire \$866 ;
   wire \$867 ;
-  wire \$868 ;
-  wire \$869 ;
+  wire [2:0] \$868 ;
+  wire [3:0] \$869 ;
   wire \$87 ;
   wire \$870 ;
-  wire \$871 ;
+  wire [12:0] \$871 ;
   wire \$872 ;
   wire \$873 ;
   wire \$874 ;
@@ -1640,67 +2730,67 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$881 ;
   wire \$882 ;
   wire \$883 ;
-  wire \$884 ;
+  wire [15:0] \$884 ;
   wire \$885 ;
   wire \$886 ;
   wire \$887 ;
   wire \$888 ;
-  wire \$889 ;
+  wire [15:0] \$889 ;
   wire \$89 ;
-  wire \$890 ;
+  wire [16:0] \$890 ;
   wire \$891 ;
   wire \$892 ;
-  wire \$893 ;
-  wire \$894 ;
+  wire [15:0] \$893 ;
+  wire [16:0] \$894 ;
   wire \$895 ;
   wire \$896 ;
   wire \$897 ;
   wire \$898 ;
   wire \$899 ;
-  wire \$9 ;
+  wire [11:0] \$9 ;
   wire \$90 ;
   wire \$900 ;
-  wire [4:0] \$901 ;
-  wire [4:0] \$902 ;
-  wire [4:0] \$903 ;
-  wire [4:0] \$904 ;
+  wire [7:0] \$901 ;
+  wire \$902 ;
+  wire \$903 ;
+  wire \$904 ;
   wire \$905 ;
-  wire \$906 ;
-  wire \$907 ;
+  wire [7:0] \$906 ;
+  wire [8:0] \$907 ;
   wire \$908 ;
   wire \$909 ;
   wire \$91 ;
-  wire \$910 ;
-  wire \$911 ;
+  wire [7:0] \$910 ;
+  wire [8:0] \$911 ;
   wire \$912 ;
   wire \$913 ;
   wire \$914 ;
-  wire \$915 ;
+  wire [7:0] \$915 ;
   wire \$916 ;
   wire \$917 ;
   wire \$918 ;
   wire \$919 ;
   wire \$92 ;
-  wire \$920 ;
-  wire \$921 ;
+  wire [7:0] \$920 ;
+  wire [8:0] \$921 ;
   wire \$922 ;
   wire \$923 ;
-  wire \$924 ;
-  wire \$925 ;
-  wire \$926 ;
-  wire \$927 ;
+  wire [7:0] \$924 ;
+  wire [8:0] \$925 ;
+  wire [2:0] \$926 ;
+  wire [2:0] \$927 ;
   wire \$928 ;
   wire \$929 ;
   wire \$93 ;
   wire \$930 ;
   wire \$931 ;
   wire \$932 ;
-  wire \$933 ;
+  wire [2:0] \$933 ;
   wire \$934 ;
   wire \$935 ;
   wire \$936 ;
   wire \$937 ;
-  wire \$938 ;
+  wire [18:0] \$938 ;
   wire \$939 ;
   wire \$94 ;
   wire \$940 ;
@@ -1755,227 +2845,267 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire \$985 ;
   wire \$986 ;
   wire \$987 ;
-  wire [3:0] \$988 ;
-  wire [3:0] \$989 ;
+  wire \$988 ;
+  wire \$989 ;
   wire \$99 ;
-  wire [3:0] \$990 ;
-  wire [3:0] \$991 ;
-  wire \$992 ;
-  wire \$993 ;
-  wire \$994 ;
+  wire \$990 ;
+  wire [15:0] \$991 ;
+  wire [15:0] \$992 ;
+  wire [15:0] \$993 ;
+  wire [15:0] \$994 ;
   wire \$995 ;
   wire \$996 ;
   wire \$997 ;
   wire \$998 ;
   wire \$999 ;
   reg [8:0] \$like  = 9'h000;
-  reg [8:0] \$like$454  = 9'h000;
-  reg [8:0] \$like$456  = 9'h000;
+  reg [8:0] \$like$619  = 9'h000;
+  reg [8:0] \$like$621  = 9'h000;
   reg [6:0] \$signature__addr ;
-  wire [6:0] \$signature__addr$127 ;
-  reg [6:0] \$signature__addr$130 ;
-  wire [6:0] \$signature__addr$131 ;
-  reg [6:0] \$signature__addr$134 ;
-  wire [6:0] \$signature__addr$135 ;
-  reg [6:0] \$signature__addr$138 ;
-  wire [6:0] \$signature__addr$139 ;
-  reg [6:0] \$signature__addr$142 ;
-  wire [6:0] \$signature__addr$143 ;
-  reg [6:0] \$signature__addr$146 ;
-  wire [6:0] \$signature__addr$147 ;
-  reg [6:0] \$signature__addr$150 ;
-  wire [6:0] \$signature__addr$151 ;
-  reg [6:0] \$signature__addr$154 ;
-  wire [6:0] \$signature__addr$155 ;
-  reg [6:0] \$signature__addr$158 ;
-  wire [6:0] \$signature__addr$159 ;
-  reg [6:0] \$signature__addr$162 ;
-  wire [6:0] \$signature__addr$163 ;
-  reg [6:0] \$signature__addr$166 ;
-  wire [6:0] \$signature__addr$167 ;
-  reg [6:0] \$signature__addr$170 ;
-  wire [6:0] \$signature__addr$171 ;
-  reg [6:0] \$signature__addr$174 ;
-  wire [6:0] \$signature__addr$175 ;
-  reg [6:0] \$signature__addr$178 ;
-  wire [6:0] \$signature__addr$179 ;
-  reg [6:0] \$signature__addr$182 ;
-  wire [6:0] \$signature__addr$183 ;
-  reg [6:0] \$signature__addr$186 ;
-  wire [6:0] \$signature__addr$187 ;
-  wire [2:0] \$signature__addr$190 ;
-  wire [2:0] \$signature__addr$191 ;
-  wire [2:0] \$signature__addr$194 ;
-  wire [2:0] \$signature__addr$195 ;
-  wire [2:0] \$signature__addr$198 ;
-  wire [2:0] \$signature__addr$199 ;
-  wire [2:0] \$signature__addr$202 ;
-  wire [2:0] \$signature__addr$203 ;
-  wire [2:0] \$signature__addr$206 ;
-  wire [2:0] \$signature__addr$207 ;
-  wire [2:0] \$signature__addr$210 ;
-  wire [2:0] \$signature__addr$211 ;
-  wire [2:0] \$signature__addr$214 ;
-  wire [2:0] \$signature__addr$215 ;
-  wire [2:0] \$signature__addr$218 ;
-  wire [2:0] \$signature__addr$219 ;
-  wire [2:0] \$signature__addr$222 ;
-  wire [2:0] \$signature__addr$223 ;
-  wire [2:0] \$signature__addr$226 ;
-  wire [2:0] \$signature__addr$227 ;
-  wire [2:0] \$signature__addr$230 ;
-  wire [2:0] \$signature__addr$231 ;
-  wire [2:0] \$signature__addr$234 ;
-  wire [2:0] \$signature__addr$235 ;
-  wire [2:0] \$signature__addr$238 ;
-  wire [2:0] \$signature__addr$239 ;
-  wire [2:0] \$signature__addr$242 ;
-  wire [2:0] \$signature__addr$243 ;
-  wire [2:0] \$signature__addr$246 ;
-  wire [2:0] \$signature__addr$247 ;
-  wire [2:0] \$signature__addr$250 ;
-  wire [2:0] \$signature__addr$251 ;
-  wire [2:0] \$signature__addr$254 ;
-  wire [2:0] \$signature__addr$255 ;
-  wire [2:0] \$signature__addr$258 ;
-  wire [2:0] \$signature__addr$259 ;
-  wire [2:0] \$signature__addr$262 ;
-  wire [2:0] \$signature__addr$263 ;
-  wire [2:0] \$signature__addr$266 ;
-  wire [2:0] \$signature__addr$267 ;
-  wire [2:0] \$signature__addr$270 ;
-  wire [2:0] \$signature__addr$271 ;
-  wire [2:0] \$signature__addr$274 ;
-  wire [2:0] \$signature__addr$275 ;
-  wire [2:0] \$signature__addr$278 ;
-  wire [2:0] \$signature__addr$279 ;
-  wire [2:0] \$signature__addr$282 ;
-  wire [2:0] \$signature__addr$283 ;
-  wire [8:0] \$signature__addr$286 ;
-  reg [8:0] \$signature__addr$436 ;
+  wire [6:0] \$signature__addr$251 ;
+  reg [6:0] \$signature__addr$254 ;
+  wire [6:0] \$signature__addr$256 ;
+  reg [6:0] \$signature__addr$259 ;
+  wire [6:0] \$signature__addr$261 ;
+  reg [6:0] \$signature__addr$264 ;
+  wire [6:0] \$signature__addr$266 ;
+  reg [6:0] \$signature__addr$269 ;
+  wire [6:0] \$signature__addr$271 ;
+  reg [6:0] \$signature__addr$274 ;
+  wire [6:0] \$signature__addr$276 ;
+  reg [6:0] \$signature__addr$279 ;
+  wire [6:0] \$signature__addr$281 ;
+  reg [6:0] \$signature__addr$284 ;
+  wire [6:0] \$signature__addr$286 ;
+  reg [6:0] \$signature__addr$289 ;
+  wire [6:0] \$signature__addr$291 ;
+  reg [6:0] \$signature__addr$294 ;
+  wire [6:0] \$signature__addr$296 ;
+  reg [6:0] \$signature__addr$299 ;
+  wire [6:0] \$signature__addr$301 ;
+  reg [6:0] \$signature__addr$304 ;
+  wire [6:0] \$signature__addr$306 ;
+  reg [6:0] \$signature__addr$309 ;
+  wire [6:0] \$signature__addr$311 ;
+  reg [6:0] \$signature__addr$314 ;
+  wire [6:0] \$signature__addr$316 ;
+  reg [6:0] \$signature__addr$319 ;
+  wire [6:0] \$signature__addr$321 ;
+  reg [6:0] \$signature__addr$324 ;
+  wire [6:0] \$signature__addr$326 ;
+  wire [2:0] \$signature__addr$329 ;
+  wire [2:0] \$signature__addr$330 ;
+  wire [2:0] \$signature__addr$334 ;
+  wire [2:0] \$signature__addr$335 ;
+  wire [2:0] \$signature__addr$339 ;
+  wire [2:0] \$signature__addr$340 ;
+  wire [2:0] \$signature__addr$344 ;
+  wire [2:0] \$signature__addr$345 ;
+  wire [2:0] \$signature__addr$349 ;
+  wire [2:0] \$signature__addr$350 ;
+  wire [2:0] \$signature__addr$354 ;
+  wire [2:0] \$signature__addr$355 ;
+  wire [2:0] \$signature__addr$359 ;
+  wire [2:0] \$signature__addr$360 ;
+  wire [2:0] \$signature__addr$364 ;
+  wire [2:0] \$signature__addr$365 ;
+  wire [2:0] \$signature__addr$369 ;
+  wire [2:0] \$signature__addr$370 ;
+  wire [2:0] \$signature__addr$374 ;
+  wire [2:0] \$signature__addr$375 ;
+  wire [2:0] \$signature__addr$379 ;
+  wire [2:0] \$signature__addr$380 ;
+  wire [2:0] \$signature__addr$384 ;
+  wire [2:0] \$signature__addr$385 ;
+  wire [2:0] \$signature__addr$389 ;
+  wire [2:0] \$signature__addr$390 ;
+  wire [2:0] \$signature__addr$394 ;
+  wire [2:0] \$signature__addr$395 ;
+  wire [2:0] \$signature__addr$399 ;
+  wire [2:0] \$signature__addr$400 ;
+  wire [2:0] \$signature__addr$404 ;
+  wire [2:0] \$signature__addr$405 ;
+  wire [2:0] \$signature__addr$409 ;
+  wire [2:0] \$signature__addr$410 ;
+  wire [2:0] \$signature__addr$414 ;
+  wire [2:0] \$signature__addr$415 ;
+  wire [2:0] \$signature__addr$419 ;
+  wire [2:0] \$signature__addr$420 ;
+  wire [2:0] \$signature__addr$424 ;
+  wire [2:0] \$signature__addr$425 ;
+  wire [2:0] \$signature__addr$429 ;
+  wire [2:0] \$signature__addr$430 ;
+  wire [2:0] \$signature__addr$434 ;
+  wire [2:0] \$signature__addr$435 ;
+  wire [2:0] \$signature__addr$439 ;
+  wire [2:0] \$signature__addr$440 ;
+  wire [2:0] \$signature__addr$444 ;
+  wire [2:0] \$signature__addr$445 ;
+  wire [8:0] \$signature__addr$449 ;
+  reg [8:0] \$signature__addr$599 ;
   wire [31:0] \$signature__data ;
-  wire [31:0] \$signature__data$132 ;
-  wire [31:0] \$signature__data$136 ;
-  wire [31:0] \$signature__data$140 ;
-  wire [31:0] \$signature__data$144 ;
-  wire [31:0] \$signature__data$148 ;
-  wire [31:0] \$signature__data$152 ;
-  wire [31:0] \$signature__data$156 ;
-  wire [31:0] \$signature__data$160 ;
-  wire [31:0] \$signature__data$164 ;
-  wire [31:0] \$signature__data$168 ;
-  wire [31:0] \$signature__data$172 ;
-  wire [31:0] \$signature__data$176 ;
-  wire [31:0] \$signature__data$180 ;
-  wire [31:0] \$signature__data$184 ;
-  wire [31:0] \$signature__data$188 ;
-  wire [31:0] \$signature__data$192 ;
-  wire [31:0] \$signature__data$196 ;
-  wire [31:0] \$signature__data$200 ;
-  wire [31:0] \$signature__data$204 ;
-  wire [31:0] \$signature__data$208 ;
-  wire [31:0] \$signature__data$212 ;
-  wire [31:0] \$signature__data$216 ;
-  wire [31:0] \$signature__data$220 ;
-  wire [31:0] \$signature__data$224 ;
-  wire [31:0] \$signature__data$228 ;
-  wire [31:0] \$signature__data$232 ;
-  wire [31:0] \$signature__data$236 ;
-  wire [31:0] \$signature__data$240 ;
-  wire [31:0] \$signature__data$244 ;
-  wire [31:0] \$signature__data$248 ;
-  wire [31:0] \$signature__data$252 ;
-  wire [5:0] \$signature__data$256 ;
-  wire [5:0] \$signature__data$260 ;
-  wire [5:0] \$signature__data$264 ;
-  wire [5:0] \$signature__data$268 ;
-  wire [5:0] \$signature__data$272 ;
-  wire [5:0] \$signature__data$276 ;
-  wire [5:0] \$signature__data$280 ;
-  wire [5:0] \$signature__data$284 ;
-  wire [63:0] \$signature__data$289 ;
-  wire [31:0] \$signature__data$294 ;
-  wire [31:0] \$signature__data$295 ;
-  wire [31:0] \$signature__data$296 ;
+  wire [31:0] \$signature__data$257 ;
+  wire [31:0] \$signature__data$262 ;
+  wire [31:0] \$signature__data$267 ;
+  wire [31:0] \$signature__data$272 ;
+  wire [31:0] \$signature__data$277 ;
+  wire [31:0] \$signature__data$282 ;
+  wire [31:0] \$signature__data$287 ;
+  wire [31:0] \$signature__data$292 ;
   wire [31:0] \$signature__data$297 ;
-  wire [31:0] \$signature__data$298 ;
-  wire [31:0] \$signature__data$299 ;
-  wire [31:0] \$signature__data$300 ;
-  wire [31:0] \$signature__data$301 ;
-  wire [31:0] \$signature__data$304 ;
-  wire [31:0] \$signature__data$305 ;
-  wire [31:0] \$signature__data$306 ;
+  wire [31:0] \$signature__data$302 ;
   wire [31:0] \$signature__data$307 ;
-  wire [31:0] \$signature__data$308 ;
-  wire [31:0] \$signature__data$309 ;
-  wire [31:0] \$signature__data$310 ;
-  wire [31:0] \$signature__data$311 ;
-  wire [31:0] \$signature__data$313 ;
-  wire [31:0] \$signature__data$314 ;
-  wire [31:0] \$signature__data$315 ;
-  wire [31:0] \$signature__data$316 ;
+  wire [31:0] \$signature__data$312 ;
   wire [31:0] \$signature__data$317 ;
-  wire [31:0] \$signature__data$318 ;
-  wire [31:0] \$signature__data$319 ;
-  wire [31:0] \$signature__data$320 ;
   wire [31:0] \$signature__data$322 ;
-  wire [31:0] \$signature__data$323 ;
-  wire [31:0] \$signature__data$324 ;
-  wire [31:0] \$signature__data$325 ;
-  wire [31:0] \$signature__data$326 ;
   wire [31:0] \$signature__data$327 ;
-  wire [31:0] \$signature__data$328 ;
-  wire [31:0] \$signature__data$329 ;
-  wire [5:0] \$signature__data$331 ;
-  wire [5:0] \$signature__data$332 ;
-  wire [5:0] \$signature__data$333 ;
-  wire [5:0] \$signature__data$334 ;
-  wire [5:0] \$signature__data$335 ;
-  wire [5:0] \$signature__data$336 ;
-  wire [5:0] \$signature__data$337 ;
-  wire [5:0] \$signature__data$338 ;
-  reg [63:0] \$signature__data$438 ;
-  wire [3:0] \$signature__en ;
-  wire [3:0] \$signature__en$133 ;
-  wire [3:0] \$signature__en$137 ;
-  wire [3:0] \$signature__en$141 ;
-  wire [3:0] \$signature__en$145 ;
-  wire [3:0] \$signature__en$149 ;
-  wire [3:0] \$signature__en$153 ;
-  wire [3:0] \$signature__en$157 ;
-  wire [3:0] \$signature__en$161 ;
-  wire [3:0] \$signature__en$165 ;
-  wire [3:0] \$signature__en$169 ;
-  wire [3:0] \$signature__en$173 ;
-  wire [3:0] \$signature__en$177 ;
-  wire [3:0] \$signature__en$181 ;
-  wire [3:0] \$signature__en$185 ;
-  wire [3:0] \$signature__en$189 ;
-  wire \$signature__en$193 ;
-  wire \$signature__en$197 ;
-  wire \$signature__en$201 ;
-  wire \$signature__en$205 ;
-  wire \$signature__en$209 ;
-  wire \$signature__en$213 ;
-  wire \$signature__en$217 ;
-  wire \$signature__en$221 ;
-  wire \$signature__en$225 ;
-  wire \$signature__en$229 ;
-  wire \$signature__en$233 ;
-  wire \$signature__en$237 ;
-  wire \$signature__en$241 ;
-  wire \$signature__en$245 ;
-  wire \$signature__en$249 ;
-  wire \$signature__en$253 ;
-  wire \$signature__en$257 ;
-  wire \$signature__en$261 ;
+  wire [31:0] \$signature__data$331 ;
+  wire [31:0] \$signature__data$336 ;
+  wire [31:0] \$signature__data$341 ;
+  wire [31:0] \$signature__data$346 ;
+  wire [31:0] \$signature__data$351 ;
+  wire [31:0] \$signature__data$356 ;
+  wire [31:0] \$signature__data$361 ;
+  wire [31:0] \$signature__data$366 ;
+  wire [31:0] \$signature__data$371 ;
+  wire [31:0] \$signature__data$376 ;
+  wire [31:0] \$signature__data$381 ;
+  wire [31:0] \$signature__data$386 ;
+  wire [31:0] \$signature__data$391 ;
+  wire [31:0] \$signature__data$396 ;
+  wire [31:0] \$signature__data$401 ;
+  wire [31:0] \$signature__data$406 ;
+  wire [5:0] \$signature__data$411 ;
+  wire [5:0] \$signature__data$416 ;
+  wire [5:0] \$signature__data$421 ;
+  wire [5:0] \$signature__data$426 ;
+  wire [5:0] \$signature__data$431 ;
+  wire [5:0] \$signature__data$436 ;
+  wire [5:0] \$signature__data$441 ;
+  wire [5:0] \$signature__data$446 ;
+  wire [63:0] \$signature__data$452 ;
+  wire [31:0] \$signature__data$457 ;
+  wire [31:0] \$signature__data$458 ;
+  wire [31:0] \$signature__data$459 ;
+  wire [31:0] \$signature__data$460 ;
+  wire [31:0] \$signature__data$461 ;
+  wire [31:0] \$signature__data$462 ;
+  wire [31:0] \$signature__data$463 ;
+  wire [31:0] \$signature__data$464 ;
+  wire [31:0] \$signature__data$467 ;
+  wire [31:0] \$signature__data$468 ;
+  wire [31:0] \$signature__data$469 ;
+  wire [31:0] \$signature__data$470 ;
+  wire [31:0] \$signature__data$471 ;
+  wire [31:0] \$signature__data$472 ;
+  wire [31:0] \$signature__data$473 ;
+  wire [31:0] \$signature__data$474 ;
+  wire [31:0] \$signature__data$476 ;
+  wire [31:0] \$signature__data$477 ;
+  wire [31:0] \$signature__data$478 ;
+  wire [31:0] \$signature__data$479 ;
+  wire [31:0] \$signature__data$480 ;
+  wire [31:0] \$signature__data$481 ;
+  wire [31:0] \$signature__data$482 ;
+  wire [31:0] \$signature__data$483 ;
+  wire [31:0] \$signature__data$485 ;
+  wire [31:0] \$signature__data$486 ;
+  wire [31:0] \$signature__data$487 ;
+  wire [31:0] \$signature__data$488 ;
+  wire [31:0] \$signature__data$489 ;
+  wire [31:0] \$signature__data$490 ;
+  wire [31:0] \$signature__data$491 ;
+  wire [31:0] \$signature__data$492 ;
+  wire [5:0] \$signature__data$494 ;
+  wire [5:0] \$signature__data$495 ;
+  wire [5:0] \$signature__data$496 ;
+  wire [5:0] \$signature__data$497 ;
+  wire [5:0] \$signature__data$498 ;
+  wire [5:0] \$signature__data$499 ;
+  wire [5:0] \$signature__data$500 ;
+  wire [5:0] \$signature__data$501 ;
+  reg [63:0] \$signature__data$601 ;
+  wire \$signature__en ;
+  wire [3:0] \$signature__en$253 ;
+  wire \$signature__en$255 ;
+  wire [3:0] \$signature__en$258 ;
+  wire \$signature__en$260 ;
+  wire [3:0] \$signature__en$263 ;
   wire \$signature__en$265 ;
-  wire \$signature__en$269 ;
-  wire \$signature__en$273 ;
-  wire \$signature__en$277 ;
-  wire \$signature__en$281 ;
+  wire [3:0] \$signature__en$268 ;
+  wire \$signature__en$270 ;
+  wire [3:0] \$signature__en$273 ;
+  wire \$signature__en$275 ;
+  wire [3:0] \$signature__en$278 ;
+  wire \$signature__en$280 ;
+  wire [3:0] \$signature__en$283 ;
   wire \$signature__en$285 ;
-  reg [7:0] \$signature__en$447 ;
+  wire [3:0] \$signature__en$288 ;
+  wire \$signature__en$290 ;
+  wire [3:0] \$signature__en$293 ;
+  wire \$signature__en$295 ;
+  wire [3:0] \$signature__en$298 ;
+  wire \$signature__en$300 ;
+  wire [3:0] \$signature__en$303 ;
+  wire \$signature__en$305 ;
+  wire [3:0] \$signature__en$308 ;
+  wire \$signature__en$310 ;
+  wire [3:0] \$signature__en$313 ;
+  wire \$signature__en$315 ;
+  wire [3:0] \$signature__en$318 ;
+  wire \$signature__en$320 ;
+  wire [3:0] \$signature__en$323 ;
+  wire \$signature__en$325 ;
+  wire [3:0] \$signature__en$328 ;
+  wire \$signature__en$332 ;
+  wire \$signature__en$333 ;
+  wire \$signature__en$337 ;
+  wire \$signature__en$338 ;
+  wire \$signature__en$342 ;
+  wire \$signature__en$343 ;
+  wire \$signature__en$347 ;
+  wire \$signature__en$348 ;
+  wire \$signature__en$352 ;
+  wire \$signature__en$353 ;
+  wire \$signature__en$357 ;
+  wire \$signature__en$358 ;
+  wire \$signature__en$362 ;
+  wire \$signature__en$363 ;
+  wire \$signature__en$367 ;
+  wire \$signature__en$368 ;
+  wire \$signature__en$372 ;
+  wire \$signature__en$373 ;
+  wire \$signature__en$377 ;
+  wire \$signature__en$378 ;
+  wire \$signature__en$382 ;
+  wire \$signature__en$383 ;
+  wire \$signature__en$387 ;
+  wire \$signature__en$388 ;
+  wire \$signature__en$392 ;
+  wire \$signature__en$393 ;
+  wire \$signature__en$397 ;
+  wire \$signature__en$398 ;
+  wire \$signature__en$402 ;
+  wire \$signature__en$403 ;
+  wire \$signature__en$407 ;
+  wire \$signature__en$408 ;
+  wire \$signature__en$412 ;
+  wire \$signature__en$413 ;
+  wire \$signature__en$417 ;
+  wire \$signature__en$418 ;
+  wire \$signature__en$422 ;
+  wire \$signature__en$423 ;
+  wire \$signature__en$427 ;
+  wire \$signature__en$428 ;
+  wire \$signature__en$432 ;
+  wire \$signature__en$433 ;
+  wire \$signature__en$437 ;
+  wire \$signature__en$438 ;
+  wire \$signature__en$442 ;
+  wire \$signature__en$443 ;
+  wire \$signature__en$447 ;
+  wire \$signature__en$448 ;
+  reg [7:0] \$signature__en$610 ;
   wire [8:0] a_in__0;
   wire [8:0] a_in__1;
   wire [8:0] a_in__2;
@@ -1993,22 +3123,24 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   (* keep = 32'd1 *)
   reg [7:0] a_zp_tmr2 = 8'h00;
   wire [31:0] acc;
-  wire [31:0] \acc$371 ;
-  wire [31:0] \acc$380 ;
-  wire [31:0] \acc$389 ;
-  wire [31:0] \acc$398 ;
-  wire [31:0] \acc$407 ;
-  wire [31:0] \acc$416 ;
-  wire [31:0] \acc$425 ;
+  wire [31:0] \acc$534 ;
+  wire [31:0] \acc$543 ;
+  wire [31:0] \acc$552 ;
+  wire [31:0] \acc$561 ;
+  wire [31:0] \acc$570 ;
+  wire [31:0] \acc$579 ;
+  wire [31:0] \acc$588 ;
+  output [31:0] act_feed;
+  reg [31:0] act_feed = 32'd0;
   wire [7:0] act_max;
-  wire [7:0] \act_max$369 ;
-  wire [7:0] \act_max$378 ;
-  wire [7:0] \act_max$387 ;
-  wire [7:0] \act_max$396 ;
-  wire [7:0] \act_max$405 ;
-  wire [7:0] \act_max$414 ;
-  wire [7:0] \act_max$423 ;
-  wire [7:0] \act_max$432 ;
+  wire [7:0] \act_max$532 ;
+  wire [7:0] \act_max$541 ;
+  wire [7:0] \act_max$550 ;
+  wire [7:0] \act_max$559 ;
+  wire [7:0] \act_max$568 ;
+  wire [7:0] \act_max$577 ;
+  wire [7:0] \act_max$586 ;
+  wire [7:0] \act_max$595 ;
   reg [7:0] act_max_d;
   (* keep = 32'd1 *)
   reg [7:0] act_max_tmr0 = 8'h7f;
@@ -2017,14 +3149,14 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   (* keep = 32'd1 *)
   reg [7:0] act_max_tmr2 = 8'h7f;
   wire [7:0] act_min;
-  wire [7:0] \act_min$368 ;
-  wire [7:0] \act_min$377 ;
-  wire [7:0] \act_min$386 ;
-  wire [7:0] \act_min$395 ;
-  wire [7:0] \act_min$404 ;
-  wire [7:0] \act_min$413 ;
-  wire [7:0] \act_min$422 ;
-  wire [7:0] \act_min$431 ;
+  wire [7:0] \act_min$531 ;
+  wire [7:0] \act_min$540 ;
+  wire [7:0] \act_min$549 ;
+  wire [7:0] \act_min$558 ;
+  wire [7:0] \act_min$567 ;
+  wire [7:0] \act_min$576 ;
+  wire [7:0] \act_min$585 ;
+  wire [7:0] \act_min$594 ;
   reg [7:0] act_min_d;
   (* keep = 32'd1 *)
   reg [7:0] act_min_tmr0 = 8'h80;
@@ -2032,6 +3164,8 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   reg [7:0] act_min_tmr1 = 8'h80;
   (* keep = 32'd1 *)
   reg [7:0] act_min_tmr2 = 8'h80;
+  output [31:0] act_sram;
+  reg [31:0] act_sram = 32'd0;
   wire [8:0] b_in__0;
   wire [8:0] b_in__1;
   wire [8:0] b_in__2;
@@ -2048,14 +3182,15 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   reg [7:0] b_zp_tmr1 = 8'h00;
   (* keep = 32'd1 *)
   reg [7:0] b_zp_tmr2 = 8'h00;
+  reg below_hyst;
   wire [31:0] bias;
-  wire [31:0] \bias$373 ;
-  wire [31:0] \bias$382 ;
-  wire [31:0] \bias$391 ;
-  wire [31:0] \bias$400 ;
-  wire [31:0] \bias$409 ;
-  wire [31:0] \bias$418 ;
-  wire [31:0] \bias$427 ;
+  wire [31:0] \bias$536 ;
+  wire [31:0] \bias$545 ;
+  wire [31:0] \bias$554 ;
+  wire [31:0] \bias$563 ;
+  wire [31:0] \bias$572 ;
+  wire [31:0] \bias$581 ;
+  wire [31:0] \bias$590 ;
   output bus__ack;
   reg bus__ack = 1'h0;
   input [20:0] bus__adr;
@@ -2074,7 +3209,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   wire bus__we;
   output busy;
   wire busy;
-  wire \busy$12 ;
+  wire \busy$135 ;
   reg busy_d;
   (* keep = 32'd1 *)
   reg busy_tmr0 = 1'h0;
@@ -2164,6 +3299,8 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   (* keep = 32'd1 *)
   reg [3:0] drain_tmr2 = 4'h0;
   wire draining;
+  output [1:0] dvfs_level;
+  wire [1:0] dvfs_level;
   reg ecc_ue = 1'h0;
   wire error;
   reg error_d;
@@ -2175,13 +3312,13 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   reg error_tmr2 = 1'h0;
   reg feeding;
   reg i_valid;
-  wire \i_valid$370 ;
-  wire \i_valid$379 ;
-  wire \i_valid$388 ;
-  wire \i_valid$397 ;
-  wire \i_valid$406 ;
-  wire \i_valid$415 ;
-  wire \i_valid$424 ;
+  wire \i_valid$533 ;
+  wire \i_valid$542 ;
+  wire \i_valid$551 ;
+  wire \i_valid$560 ;
+  wire \i_valid$569 ;
+  wire \i_valid$578 ;
+  wire \i_valid$587 ;
   wire [3:0] ib;
   reg [3:0] ib_d;
   (* keep = 32'd1 *)
@@ -2190,6 +3327,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   reg [3:0] ib_tmr1 = 4'h0;
   (* keep = 32'd1 *)
   reg [3:0] ib_tmr2 = 4'h0;
+  wire implausible;
   output irq;
   wire irq;
   wire irq_en;
@@ -2217,36 +3355,38 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   (* keep = 32'd1 *)
   reg [6:0] k_tmr2 = 7'h00;
   wire [7:0] lane_en;
+  wire [2:0] lvl0;
   wire [3:0] m_blocks;
   wire [31:0] mult;
-  wire [31:0] \mult$374 ;
-  wire [31:0] \mult$383 ;
-  wire [31:0] \mult$392 ;
-  wire [31:0] \mult$401 ;
-  wire [31:0] \mult$410 ;
-  wire [31:0] \mult$419 ;
-  wire [31:0] \mult$428 ;
+  wire [31:0] \mult$537 ;
+  wire [31:0] \mult$546 ;
+  wire [31:0] \mult$555 ;
+  wire [31:0] \mult$564 ;
+  wire [31:0] \mult$573 ;
+  wire [31:0] \mult$582 ;
+  wire [31:0] \mult$591 ;
   wire [3:0] n_blocks;
+  reg [2:0] new_level;
   reg [7:0] nxt_en = 8'h00;
-  reg [7:0] \nxt_en$455  = 8'h00;
-  reg [7:0] \nxt_en$457  = 8'h00;
+  reg [7:0] \nxt_en$620  = 8'h00;
+  reg [7:0] \nxt_en$622  = 8'h00;
   wire [7:0] out;
-  wire [7:0] \out$440 ;
-  wire [7:0] \out$441 ;
-  wire [7:0] \out$442 ;
-  wire [7:0] \out$443 ;
-  wire [7:0] \out$444 ;
-  wire [7:0] \out$445 ;
-  wire [7:0] \out$446 ;
+  wire [7:0] \out$603 ;
+  wire [7:0] \out$604 ;
+  wire [7:0] \out$605 ;
+  wire [7:0] \out$606 ;
+  wire [7:0] \out$607 ;
+  wire [7:0] \out$608 ;
+  wire [7:0] \out$609 ;
   wire [7:0] out_zp;
-  wire [7:0] \out_zp$367 ;
-  wire [7:0] \out_zp$376 ;
-  wire [7:0] \out_zp$385 ;
-  wire [7:0] \out_zp$394 ;
-  wire [7:0] \out_zp$403 ;
-  wire [7:0] \out_zp$412 ;
-  wire [7:0] \out_zp$421 ;
-  wire [7:0] \out_zp$430 ;
+  wire [7:0] \out_zp$530 ;
+  wire [7:0] \out_zp$539 ;
+  wire [7:0] \out_zp$548 ;
+  wire [7:0] \out_zp$557 ;
+  wire [7:0] \out_zp$566 ;
+  wire [7:0] \out_zp$575 ;
+  wire [7:0] \out_zp$584 ;
+  wire [7:0] \out_zp$593 ;
   reg [7:0] out_zp_d;
   (* keep = 32'd1 *)
   reg [7:0] out_zp_tmr0 = 8'h00;
@@ -2307,28 +3447,208 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   (* keep = 32'd1 *)
   reg [15:0] reg_n_tmr2 = 16'h0000;
   reg [31:0] reg_rdata = 32'd0;
+  wire reg_write;
   wire [6:0] row;
   input rst;
   wire rst;
+  wire [7:0] run_next;
   wire served;
   wire [5:0] shift;
-  wire [5:0] \shift$375 ;
-  wire [5:0] \shift$384 ;
-  wire [5:0] \shift$393 ;
-  wire [5:0] \shift$402 ;
-  wire [5:0] \shift$411 ;
-  wire [5:0] \shift$420 ;
-  wire [5:0] \shift$429 ;
-  reg start;
+  wire [5:0] \shift$538 ;
+  wire [5:0] \shift$547 ;
+  wire [5:0] \shift$556 ;
+  wire [5:0] \shift$565 ;
+  wire [5:0] \shift$574 ;
+  wire [5:0] \shift$583 ;
+  wire [5:0] \shift$592 ;
+  wire start;
+  input [11:0] therm_code;
+  wire [11:0] therm_code;
+  wire therm_cool;
+  reg therm_cool_d;
+  (* keep = 32'd1 *)
+  reg therm_cool_tmr0 = 1'h0;
+  (* keep = 32'd1 *)
+  reg therm_cool_tmr1 = 1'h0;
+  (* keep = 32'd1 *)
+  reg therm_cool_tmr2 = 1'h0;
+  wire [11:0] therm_crit;
+  reg [11:0] therm_crit_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_crit_tmr0 = 12'h598;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_crit_tmr1 = 12'h598;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_crit_tmr2 = 12'h598;
+  wire [7:0] therm_faults;
+  wire [7:0] therm_faults_d;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_faults_tmr0 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_faults_tmr1 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_faults_tmr2 = 8'h00;
+  wire [11:0] therm_hyst;
+  reg [11:0] therm_hyst_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_hyst_tmr0 = 12'h020;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_hyst_tmr1 = 12'h020;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_hyst_tmr2 = 12'h020;
+  wire [2:0] therm_level;
+  wire [2:0] therm_level_d;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_level_tmr0 = 3'h0;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_level_tmr1 = 3'h0;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_level_tmr2 = 3'h0;
+  wire [1:0] therm_phase;
+  wire [1:0] therm_phase_d;
+  (* keep = 32'd1 *)
+  reg [1:0] therm_phase_tmr0 = 2'h0;
+  (* keep = 32'd1 *)
+  reg [1:0] therm_phase_tmr1 = 2'h0;
+  (* keep = 32'd1 *)
+  reg [1:0] therm_phase_tmr2 = 2'h0;
+  wire [12:0] therm_prev;
+  reg [12:0] therm_prev_d;
+  (* keep = 32'd1 *)
+  reg [12:0] therm_prev_tmr0 = 13'h1000;
+  (* keep = 32'd1 *)
+  reg [12:0] therm_prev_tmr1 = 13'h1000;
+  (* keep = 32'd1 *)
+  reg [12:0] therm_prev_tmr2 = 13'h1000;
+  wire [15:0] therm_raises;
+  wire [15:0] therm_raises_d;
+  (* keep = 32'd1 *)
+  reg [15:0] therm_raises_tmr0 = 16'h0000;
+  (* keep = 32'd1 *)
+  reg [15:0] therm_raises_tmr1 = 16'h0000;
+  (* keep = 32'd1 *)
+  reg [15:0] therm_raises_tmr2 = 16'h0000;
+  wire [11:0] therm_range_max;
+  reg [11:0] therm_range_max_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_max_tmr0 = 12'h6b0;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_max_tmr1 = 12'h6b0;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_max_tmr2 = 12'h6b0;
+  wire [11:0] therm_range_min;
+  reg [11:0] therm_range_min_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_min_tmr0 = 12'h0c0;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_min_tmr1 = 12'h0c0;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_min_tmr2 = 12'h0c0;
+  wire [7:0] therm_run;
+  reg [7:0] therm_run_d;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_run_tmr0 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_run_tmr1 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_run_tmr2 = 8'h00;
+  wire [2:0] therm_safe_level;
+  reg [2:0] therm_safe_level_d;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_safe_level_tmr0 = 3'h2;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_safe_level_tmr1 = 3'h2;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_safe_level_tmr2 = 3'h2;
+  input therm_sample;
+  wire therm_sample;
+  wire therm_sensor_fault;
+  wire therm_sensor_fault_d;
+  (* keep = 32'd1 *)
+  reg therm_sensor_fault_tmr0 = 1'h0;
+  (* keep = 32'd1 *)
+  reg therm_sensor_fault_tmr1 = 1'h0;
+  (* keep = 32'd1 *)
+  reg therm_sensor_fault_tmr2 = 1'h0;
+  wire [7:0] therm_shutdowns;
+  wire [7:0] therm_shutdowns_d;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_shutdowns_tmr0 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_shutdowns_tmr1 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_shutdowns_tmr2 = 8'h00;
+  wire [7:0] therm_stuck_samples;
+  reg [7:0] therm_stuck_samples_d;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_stuck_samples_tmr0 = 8'h40;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_stuck_samples_tmr1 = 8'h40;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_stuck_samples_tmr2 = 8'h40;
+  wire [11:0] therm_temp;
+  reg [11:0] therm_temp_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_temp_tmr0 = 12'h000;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_temp_tmr1 = 12'h000;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_temp_tmr2 = 12'h000;
+  wire therm_tmr_mismatch;
+  wire [11:0] therm_trip1;
+  reg [11:0] therm_trip1_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip1_tmr0 = 12'h4a8;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip1_tmr1 = 12'h4a8;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip1_tmr2 = 12'h4a8;
+  wire [11:0] therm_trip2;
+  reg [11:0] therm_trip2_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip2_tmr0 = 12'h4f8;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip2_tmr1 = 12'h4f8;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip2_tmr2 = 12'h4f8;
+  wire [11:0] therm_trip3;
+  reg [11:0] therm_trip3_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip3_tmr0 = 12'h548;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip3_tmr1 = 12'h548;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip3_tmr2 = 12'h548;
+  (* init = 32'd0 *)
+  wire [31:0] thr_act_feed;
+  (* init = 32'd0 *)
+  wire [31:0] thr_act_sram;
+  wire thr_busy;
+  wire thr_ce;
+  wire [11:0] thr_code;
+  wire [1:0] thr_dvfs;
+  wire thr_feed_step;
+  wire [2:0] thr_level;
+  wire [3:0] thr_reg_addr;
+  reg [31:0] thr_reg_rdata;
+  wire [31:0] thr_reg_wdata;
+  wire thr_reg_we;
+  wire thr_sample;
+  wire [7:0] thr_sram_access;
+  reg thr_start;
+  output [2:0] throttle_level;
+  wire [2:0] throttle_level;
+  reg [31:0] throttled = 32'd0;
   reg [31:0] tmr_errors = 32'd0;
   reg tmr_flag = 1'h0;
   wire tmr_mismatch;
+  wire [1:0] up;
   reg valid = 1'h0;
   reg [31:0] value;
-  reg [31:0] \value$303 ;
-  reg [31:0] \value$312 ;
-  reg [31:0] \value$321 ;
-  reg [31:0] \value$330 ;
+  reg [31:0] \value$466 ;
+  reg [31:0] \value$475 ;
+  reg [31:0] \value$484 ;
+  reg [31:0] \value$493 ;
   wire [4:0] \wait ;
   reg [4:0] wait_d;
   (* keep = 32'd1 *)
@@ -2471,20 +3791,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     a_bank0[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en [0])
-      a_bank0[{ \$1093 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en [1])
-      a_bank0[{ \$1093 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en [2])
-      a_bank0[{ \$1093 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en [3])
-      a_bank0[{ \$1093 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$253 [0])
+      a_bank0[{ \$2032 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$253 [1])
+      a_bank0[{ \$2032 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$253 [2])
+      a_bank0[{ \$2032 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$253 [3])
+      a_bank0[{ \$2032 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _0_;
   always @(posedge clk) begin
-    _0_ <= a_bank0[\$signature__addr ];
+    if (\$signature__en ) begin
+      _0_ <= a_bank0[\$signature__addr ];
+    end
   end
-  assign \$signature__data$294  = _0_;
+  assign \$signature__data$457  = _0_;
   reg [31:0] a_bank1 [127:0];
   initial begin
     a_bank1[0] = 32'd0;
@@ -2617,20 +3939,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     a_bank1[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$133 [0])
-      a_bank1[{ \$1105 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$133 [1])
-      a_bank1[{ \$1105 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$133 [2])
-      a_bank1[{ \$1105 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$133 [3])
-      a_bank1[{ \$1105 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$258 [0])
+      a_bank1[{ \$2045 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$258 [1])
+      a_bank1[{ \$2045 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$258 [2])
+      a_bank1[{ \$2045 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$258 [3])
+      a_bank1[{ \$2045 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _1_;
   always @(posedge clk) begin
-    _1_ <= a_bank1[\$signature__addr$130 ];
+    if (\$signature__en$255 ) begin
+      _1_ <= a_bank1[\$signature__addr$254 ];
+    end
   end
-  assign \$signature__data$295  = _1_;
+  assign \$signature__data$458  = _1_;
   reg [31:0] a_bank2 [127:0];
   initial begin
     a_bank2[0] = 32'd0;
@@ -2763,20 +4087,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     a_bank2[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$137 [0])
-      a_bank2[{ \$1117 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$137 [1])
-      a_bank2[{ \$1117 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$137 [2])
-      a_bank2[{ \$1117 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$137 [3])
-      a_bank2[{ \$1117 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$263 [0])
+      a_bank2[{ \$2058 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$263 [1])
+      a_bank2[{ \$2058 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$263 [2])
+      a_bank2[{ \$2058 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$263 [3])
+      a_bank2[{ \$2058 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _2_;
   always @(posedge clk) begin
-    _2_ <= a_bank2[\$signature__addr$134 ];
+    if (\$signature__en$260 ) begin
+      _2_ <= a_bank2[\$signature__addr$259 ];
+    end
   end
-  assign \$signature__data$296  = _2_;
+  assign \$signature__data$459  = _2_;
   reg [31:0] a_bank3 [127:0];
   initial begin
     a_bank3[0] = 32'd0;
@@ -2909,20 +4235,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     a_bank3[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$141 [0])
-      a_bank3[{ \$1129 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$141 [1])
-      a_bank3[{ \$1129 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$141 [2])
-      a_bank3[{ \$1129 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$141 [3])
-      a_bank3[{ \$1129 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$268 [0])
+      a_bank3[{ \$2071 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$268 [1])
+      a_bank3[{ \$2071 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$268 [2])
+      a_bank3[{ \$2071 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$268 [3])
+      a_bank3[{ \$2071 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _3_;
   always @(posedge clk) begin
-    _3_ <= a_bank3[\$signature__addr$138 ];
+    if (\$signature__en$265 ) begin
+      _3_ <= a_bank3[\$signature__addr$264 ];
+    end
   end
-  assign \$signature__data$297  = _3_;
+  assign \$signature__data$460  = _3_;
   reg [31:0] a_bank4 [127:0];
   initial begin
     a_bank4[0] = 32'd0;
@@ -3055,20 +4383,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     a_bank4[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$145 [0])
-      a_bank4[{ \$1141 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$145 [1])
-      a_bank4[{ \$1141 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$145 [2])
-      a_bank4[{ \$1141 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$145 [3])
-      a_bank4[{ \$1141 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$273 [0])
+      a_bank4[{ \$2084 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$273 [1])
+      a_bank4[{ \$2084 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$273 [2])
+      a_bank4[{ \$2084 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$273 [3])
+      a_bank4[{ \$2084 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _4_;
   always @(posedge clk) begin
-    _4_ <= a_bank4[\$signature__addr$142 ];
+    if (\$signature__en$270 ) begin
+      _4_ <= a_bank4[\$signature__addr$269 ];
+    end
   end
-  assign \$signature__data$298  = _4_;
+  assign \$signature__data$461  = _4_;
   reg [31:0] a_bank5 [127:0];
   initial begin
     a_bank5[0] = 32'd0;
@@ -3201,20 +4531,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     a_bank5[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$149 [0])
-      a_bank5[{ \$1153 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$149 [1])
-      a_bank5[{ \$1153 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$149 [2])
-      a_bank5[{ \$1153 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$149 [3])
-      a_bank5[{ \$1153 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$278 [0])
+      a_bank5[{ \$2097 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$278 [1])
+      a_bank5[{ \$2097 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$278 [2])
+      a_bank5[{ \$2097 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$278 [3])
+      a_bank5[{ \$2097 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _5_;
   always @(posedge clk) begin
-    _5_ <= a_bank5[\$signature__addr$146 ];
+    if (\$signature__en$275 ) begin
+      _5_ <= a_bank5[\$signature__addr$274 ];
+    end
   end
-  assign \$signature__data$299  = _5_;
+  assign \$signature__data$462  = _5_;
   reg [31:0] a_bank6 [127:0];
   initial begin
     a_bank6[0] = 32'd0;
@@ -3347,20 +4679,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     a_bank6[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$153 [0])
-      a_bank6[{ \$1165 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$153 [1])
-      a_bank6[{ \$1165 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$153 [2])
-      a_bank6[{ \$1165 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$153 [3])
-      a_bank6[{ \$1165 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$283 [0])
+      a_bank6[{ \$2110 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$283 [1])
+      a_bank6[{ \$2110 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$283 [2])
+      a_bank6[{ \$2110 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$283 [3])
+      a_bank6[{ \$2110 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _6_;
   always @(posedge clk) begin
-    _6_ <= a_bank6[\$signature__addr$150 ];
+    if (\$signature__en$280 ) begin
+      _6_ <= a_bank6[\$signature__addr$279 ];
+    end
   end
-  assign \$signature__data$300  = _6_;
+  assign \$signature__data$463  = _6_;
   reg [31:0] a_bank7 [127:0];
   initial begin
     a_bank7[0] = 32'd0;
@@ -3493,20 +4827,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     a_bank7[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$157 [0])
-      a_bank7[{ \$1177 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$157 [1])
-      a_bank7[{ \$1177 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$157 [2])
-      a_bank7[{ \$1177 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$157 [3])
-      a_bank7[{ \$1177 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$288 [0])
+      a_bank7[{ \$2123 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$288 [1])
+      a_bank7[{ \$2123 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$288 [2])
+      a_bank7[{ \$2123 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$288 [3])
+      a_bank7[{ \$2123 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _7_;
   always @(posedge clk) begin
-    _7_ <= a_bank7[\$signature__addr$154 ];
+    if (\$signature__en$285 ) begin
+      _7_ <= a_bank7[\$signature__addr$284 ];
+    end
   end
-  assign \$signature__data$301  = _7_;
+  assign \$signature__data$464  = _7_;
   reg [31:0] b_bank0 [127:0];
   initial begin
     b_bank0[0] = 32'd0;
@@ -3639,20 +4975,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     b_bank0[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$161 [0])
-      b_bank0[{ \$1189 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$161 [1])
-      b_bank0[{ \$1189 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$161 [2])
-      b_bank0[{ \$1189 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$161 [3])
-      b_bank0[{ \$1189 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$293 [0])
+      b_bank0[{ \$2136 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$293 [1])
+      b_bank0[{ \$2136 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$293 [2])
+      b_bank0[{ \$2136 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$293 [3])
+      b_bank0[{ \$2136 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _8_;
   always @(posedge clk) begin
-    _8_ <= b_bank0[\$signature__addr$158 ];
+    if (\$signature__en$290 ) begin
+      _8_ <= b_bank0[\$signature__addr$289 ];
+    end
   end
-  assign \$signature__data$304  = _8_;
+  assign \$signature__data$467  = _8_;
   reg [31:0] b_bank1 [127:0];
   initial begin
     b_bank1[0] = 32'd0;
@@ -3785,20 +5123,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     b_bank1[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$165 [0])
-      b_bank1[{ \$1201 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$165 [1])
-      b_bank1[{ \$1201 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$165 [2])
-      b_bank1[{ \$1201 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$165 [3])
-      b_bank1[{ \$1201 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$298 [0])
+      b_bank1[{ \$2149 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$298 [1])
+      b_bank1[{ \$2149 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$298 [2])
+      b_bank1[{ \$2149 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$298 [3])
+      b_bank1[{ \$2149 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _9_;
   always @(posedge clk) begin
-    _9_ <= b_bank1[\$signature__addr$162 ];
+    if (\$signature__en$295 ) begin
+      _9_ <= b_bank1[\$signature__addr$294 ];
+    end
   end
-  assign \$signature__data$305  = _9_;
+  assign \$signature__data$468  = _9_;
   reg [31:0] b_bank2 [127:0];
   initial begin
     b_bank2[0] = 32'd0;
@@ -3931,20 +5271,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     b_bank2[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$169 [0])
-      b_bank2[{ \$1213 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$169 [1])
-      b_bank2[{ \$1213 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$169 [2])
-      b_bank2[{ \$1213 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$169 [3])
-      b_bank2[{ \$1213 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$303 [0])
+      b_bank2[{ \$2162 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$303 [1])
+      b_bank2[{ \$2162 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$303 [2])
+      b_bank2[{ \$2162 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$303 [3])
+      b_bank2[{ \$2162 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _10_;
   always @(posedge clk) begin
-    _10_ <= b_bank2[\$signature__addr$166 ];
+    if (\$signature__en$300 ) begin
+      _10_ <= b_bank2[\$signature__addr$299 ];
+    end
   end
-  assign \$signature__data$306  = _10_;
+  assign \$signature__data$469  = _10_;
   reg [31:0] b_bank3 [127:0];
   initial begin
     b_bank3[0] = 32'd0;
@@ -4077,20 +5419,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     b_bank3[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$173 [0])
-      b_bank3[{ \$1225 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$173 [1])
-      b_bank3[{ \$1225 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$173 [2])
-      b_bank3[{ \$1225 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$173 [3])
-      b_bank3[{ \$1225 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$308 [0])
+      b_bank3[{ \$2175 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$308 [1])
+      b_bank3[{ \$2175 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$308 [2])
+      b_bank3[{ \$2175 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$308 [3])
+      b_bank3[{ \$2175 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _11_;
   always @(posedge clk) begin
-    _11_ <= b_bank3[\$signature__addr$170 ];
+    if (\$signature__en$305 ) begin
+      _11_ <= b_bank3[\$signature__addr$304 ];
+    end
   end
-  assign \$signature__data$307  = _11_;
+  assign \$signature__data$470  = _11_;
   reg [31:0] b_bank4 [127:0];
   initial begin
     b_bank4[0] = 32'd0;
@@ -4223,20 +5567,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     b_bank4[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$177 [0])
-      b_bank4[{ \$1237 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$177 [1])
-      b_bank4[{ \$1237 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$177 [2])
-      b_bank4[{ \$1237 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$177 [3])
-      b_bank4[{ \$1237 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$313 [0])
+      b_bank4[{ \$2188 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$313 [1])
+      b_bank4[{ \$2188 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$313 [2])
+      b_bank4[{ \$2188 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$313 [3])
+      b_bank4[{ \$2188 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _12_;
   always @(posedge clk) begin
-    _12_ <= b_bank4[\$signature__addr$174 ];
+    if (\$signature__en$310 ) begin
+      _12_ <= b_bank4[\$signature__addr$309 ];
+    end
   end
-  assign \$signature__data$308  = _12_;
+  assign \$signature__data$471  = _12_;
   reg [31:0] b_bank5 [127:0];
   initial begin
     b_bank5[0] = 32'd0;
@@ -4369,20 +5715,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     b_bank5[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$181 [0])
-      b_bank5[{ \$1249 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$181 [1])
-      b_bank5[{ \$1249 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$181 [2])
-      b_bank5[{ \$1249 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$181 [3])
-      b_bank5[{ \$1249 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$318 [0])
+      b_bank5[{ \$2201 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$318 [1])
+      b_bank5[{ \$2201 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$318 [2])
+      b_bank5[{ \$2201 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$318 [3])
+      b_bank5[{ \$2201 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _13_;
   always @(posedge clk) begin
-    _13_ <= b_bank5[\$signature__addr$178 ];
+    if (\$signature__en$315 ) begin
+      _13_ <= b_bank5[\$signature__addr$314 ];
+    end
   end
-  assign \$signature__data$309  = _13_;
+  assign \$signature__data$472  = _13_;
   reg [31:0] b_bank6 [127:0];
   initial begin
     b_bank6[0] = 32'd0;
@@ -4515,20 +5863,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     b_bank6[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$185 [0])
-      b_bank6[{ \$1261 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$185 [1])
-      b_bank6[{ \$1261 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$185 [2])
-      b_bank6[{ \$1261 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$185 [3])
-      b_bank6[{ \$1261 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$323 [0])
+      b_bank6[{ \$2214 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$323 [1])
+      b_bank6[{ \$2214 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$323 [2])
+      b_bank6[{ \$2214 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$323 [3])
+      b_bank6[{ \$2214 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _14_;
   always @(posedge clk) begin
-    _14_ <= b_bank6[\$signature__addr$182 ];
+    if (\$signature__en$320 ) begin
+      _14_ <= b_bank6[\$signature__addr$319 ];
+    end
   end
-  assign \$signature__data$310  = _14_;
+  assign \$signature__data$473  = _14_;
   reg [31:0] b_bank7 [127:0];
   initial begin
     b_bank7[0] = 32'd0;
@@ -4661,20 +6011,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     b_bank7[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$189 [0])
-      b_bank7[{ \$1273 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$189 [1])
-      b_bank7[{ \$1273 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$189 [2])
-      b_bank7[{ \$1273 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$189 [3])
-      b_bank7[{ \$1273 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$328 [0])
+      b_bank7[{ \$2227 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$328 [1])
+      b_bank7[{ \$2227 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$328 [2])
+      b_bank7[{ \$2227 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$328 [3])
+      b_bank7[{ \$2227 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _15_;
   always @(posedge clk) begin
-    _15_ <= b_bank7[\$signature__addr$186 ];
+    if (\$signature__en$325 ) begin
+      _15_ <= b_bank7[\$signature__addr$324 ];
+    end
   end
-  assign \$signature__data$311  = _15_;
+  assign \$signature__data$474  = _15_;
   reg [31:0] bias_bank0 [7:0];
   initial begin
     bias_bank0[0] = 32'd0;
@@ -4687,14 +6039,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     bias_bank0[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$193 )
-      bias_bank0[\$1284 [2:0]] <= bus__dat_w;
+    if (\$signature__en$332 )
+      bias_bank0[\$2238 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _16_;
   always @(posedge clk) begin
-    _16_ <= bias_bank0[\$1283 [2:0]];
+    if (\$signature__en$333 ) begin
+      _16_ <= bias_bank0[\$2237 [2:0]];
+    end
   end
-  assign \$signature__data$313  = _16_;
+  assign \$signature__data$476  = _16_;
   reg [31:0] bias_bank1 [7:0];
   initial begin
     bias_bank1[0] = 32'd0;
@@ -4707,14 +6061,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     bias_bank1[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$197 )
-      bias_bank1[\$1293 [2:0]] <= bus__dat_w;
+    if (\$signature__en$337 )
+      bias_bank1[\$2248 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _17_;
   always @(posedge clk) begin
-    _17_ <= bias_bank1[\$1292 [2:0]];
+    if (\$signature__en$338 ) begin
+      _17_ <= bias_bank1[\$2247 [2:0]];
+    end
   end
-  assign \$signature__data$314  = _17_;
+  assign \$signature__data$477  = _17_;
   reg [31:0] bias_bank2 [7:0];
   initial begin
     bias_bank2[0] = 32'd0;
@@ -4727,14 +6083,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     bias_bank2[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$201 )
-      bias_bank2[\$1302 [2:0]] <= bus__dat_w;
+    if (\$signature__en$342 )
+      bias_bank2[\$2258 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _18_;
   always @(posedge clk) begin
-    _18_ <= bias_bank2[\$1301 [2:0]];
+    if (\$signature__en$343 ) begin
+      _18_ <= bias_bank2[\$2257 [2:0]];
+    end
   end
-  assign \$signature__data$315  = _18_;
+  assign \$signature__data$478  = _18_;
   reg [31:0] bias_bank3 [7:0];
   initial begin
     bias_bank3[0] = 32'd0;
@@ -4747,14 +6105,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     bias_bank3[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$205 )
-      bias_bank3[\$1311 [2:0]] <= bus__dat_w;
+    if (\$signature__en$347 )
+      bias_bank3[\$2268 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _19_;
   always @(posedge clk) begin
-    _19_ <= bias_bank3[\$1310 [2:0]];
+    if (\$signature__en$348 ) begin
+      _19_ <= bias_bank3[\$2267 [2:0]];
+    end
   end
-  assign \$signature__data$316  = _19_;
+  assign \$signature__data$479  = _19_;
   reg [31:0] bias_bank4 [7:0];
   initial begin
     bias_bank4[0] = 32'd0;
@@ -4767,14 +6127,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     bias_bank4[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$209 )
-      bias_bank4[\$1320 [2:0]] <= bus__dat_w;
+    if (\$signature__en$352 )
+      bias_bank4[\$2278 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _20_;
   always @(posedge clk) begin
-    _20_ <= bias_bank4[\$1319 [2:0]];
+    if (\$signature__en$353 ) begin
+      _20_ <= bias_bank4[\$2277 [2:0]];
+    end
   end
-  assign \$signature__data$317  = _20_;
+  assign \$signature__data$480  = _20_;
   reg [31:0] bias_bank5 [7:0];
   initial begin
     bias_bank5[0] = 32'd0;
@@ -4787,14 +6149,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     bias_bank5[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$213 )
-      bias_bank5[\$1329 [2:0]] <= bus__dat_w;
+    if (\$signature__en$357 )
+      bias_bank5[\$2288 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _21_;
   always @(posedge clk) begin
-    _21_ <= bias_bank5[\$1328 [2:0]];
+    if (\$signature__en$358 ) begin
+      _21_ <= bias_bank5[\$2287 [2:0]];
+    end
   end
-  assign \$signature__data$318  = _21_;
+  assign \$signature__data$481  = _21_;
   reg [31:0] bias_bank6 [7:0];
   initial begin
     bias_bank6[0] = 32'd0;
@@ -4807,14 +6171,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     bias_bank6[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$217 )
-      bias_bank6[\$1338 [2:0]] <= bus__dat_w;
+    if (\$signature__en$362 )
+      bias_bank6[\$2298 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _22_;
   always @(posedge clk) begin
-    _22_ <= bias_bank6[\$1337 [2:0]];
+    if (\$signature__en$363 ) begin
+      _22_ <= bias_bank6[\$2297 [2:0]];
+    end
   end
-  assign \$signature__data$319  = _22_;
+  assign \$signature__data$482  = _22_;
   reg [31:0] bias_bank7 [7:0];
   initial begin
     bias_bank7[0] = 32'd0;
@@ -4827,14 +6193,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     bias_bank7[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$221 )
-      bias_bank7[\$1347 [2:0]] <= bus__dat_w;
+    if (\$signature__en$367 )
+      bias_bank7[\$2308 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _23_;
   always @(posedge clk) begin
-    _23_ <= bias_bank7[\$1346 [2:0]];
+    if (\$signature__en$368 ) begin
+      _23_ <= bias_bank7[\$2307 [2:0]];
+    end
   end
-  assign \$signature__data$320  = _23_;
+  assign \$signature__data$483  = _23_;
   reg [63:0] c_mem [511:0];
   initial begin
     c_mem[0] = 64'h0000000000000000;
@@ -5351,28 +6719,28 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     c_mem[511] = 64'h0000000000000000;
   end
   always @(posedge clk) begin
-    if (\$signature__en$447 [0])
-      c_mem[\$signature__addr$436 ][7:0] <= \$signature__data$438 [7:0];
-    if (\$signature__en$447 [1])
-      c_mem[\$signature__addr$436 ][15:8] <= \$signature__data$438 [15:8];
-    if (\$signature__en$447 [2])
-      c_mem[\$signature__addr$436 ][23:16] <= \$signature__data$438 [23:16];
-    if (\$signature__en$447 [3])
-      c_mem[\$signature__addr$436 ][31:24] <= \$signature__data$438 [31:24];
-    if (\$signature__en$447 [4])
-      c_mem[\$signature__addr$436 ][39:32] <= \$signature__data$438 [39:32];
-    if (\$signature__en$447 [5])
-      c_mem[\$signature__addr$436 ][47:40] <= \$signature__data$438 [47:40];
-    if (\$signature__en$447 [6])
-      c_mem[\$signature__addr$436 ][55:48] <= \$signature__data$438 [55:48];
-    if (\$signature__en$447 [7])
-      c_mem[\$signature__addr$436 ][63:56] <= \$signature__data$438 [63:56];
+    if (\$signature__en$610 [0])
+      c_mem[\$signature__addr$599 ][7:0] <= \$signature__data$601 [7:0];
+    if (\$signature__en$610 [1])
+      c_mem[\$signature__addr$599 ][15:8] <= \$signature__data$601 [15:8];
+    if (\$signature__en$610 [2])
+      c_mem[\$signature__addr$599 ][23:16] <= \$signature__data$601 [23:16];
+    if (\$signature__en$610 [3])
+      c_mem[\$signature__addr$599 ][31:24] <= \$signature__data$601 [31:24];
+    if (\$signature__en$610 [4])
+      c_mem[\$signature__addr$599 ][39:32] <= \$signature__data$601 [39:32];
+    if (\$signature__en$610 [5])
+      c_mem[\$signature__addr$599 ][47:40] <= \$signature__data$601 [47:40];
+    if (\$signature__en$610 [6])
+      c_mem[\$signature__addr$599 ][55:48] <= \$signature__data$601 [55:48];
+    if (\$signature__en$610 [7])
+      c_mem[\$signature__addr$599 ][63:56] <= \$signature__data$601 [63:56];
   end
   reg [63:0] _24_;
   always @(posedge clk) begin
-    _24_ <= c_mem[\$1498 [8:0]];
+    _24_ <= c_mem[\$2476 [8:0]];
   end
-  assign \$signature__data$289  = _24_;
+  assign \$signature__data$452  = _24_;
   reg [31:0] mult_bank0 [7:0];
   initial begin
     mult_bank0[0] = 32'd0;
@@ -5385,14 +6753,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     mult_bank0[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$225 )
-      mult_bank0[\$1356 [2:0]] <= bus__dat_w;
+    if (\$signature__en$372 )
+      mult_bank0[\$2318 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _25_;
   always @(posedge clk) begin
-    _25_ <= mult_bank0[\$1355 [2:0]];
+    if (\$signature__en$373 ) begin
+      _25_ <= mult_bank0[\$2317 [2:0]];
+    end
   end
-  assign \$signature__data$322  = _25_;
+  assign \$signature__data$485  = _25_;
   reg [31:0] mult_bank1 [7:0];
   initial begin
     mult_bank1[0] = 32'd0;
@@ -5405,14 +6775,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     mult_bank1[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$229 )
-      mult_bank1[\$1365 [2:0]] <= bus__dat_w;
+    if (\$signature__en$377 )
+      mult_bank1[\$2328 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _26_;
   always @(posedge clk) begin
-    _26_ <= mult_bank1[\$1364 [2:0]];
+    if (\$signature__en$378 ) begin
+      _26_ <= mult_bank1[\$2327 [2:0]];
+    end
   end
-  assign \$signature__data$323  = _26_;
+  assign \$signature__data$486  = _26_;
   reg [31:0] mult_bank2 [7:0];
   initial begin
     mult_bank2[0] = 32'd0;
@@ -5425,14 +6797,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     mult_bank2[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$233 )
-      mult_bank2[\$1374 [2:0]] <= bus__dat_w;
+    if (\$signature__en$382 )
+      mult_bank2[\$2338 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _27_;
   always @(posedge clk) begin
-    _27_ <= mult_bank2[\$1373 [2:0]];
+    if (\$signature__en$383 ) begin
+      _27_ <= mult_bank2[\$2337 [2:0]];
+    end
   end
-  assign \$signature__data$324  = _27_;
+  assign \$signature__data$487  = _27_;
   reg [31:0] mult_bank3 [7:0];
   initial begin
     mult_bank3[0] = 32'd0;
@@ -5445,14 +6819,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     mult_bank3[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$237 )
-      mult_bank3[\$1383 [2:0]] <= bus__dat_w;
+    if (\$signature__en$387 )
+      mult_bank3[\$2348 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _28_;
   always @(posedge clk) begin
-    _28_ <= mult_bank3[\$1382 [2:0]];
+    if (\$signature__en$388 ) begin
+      _28_ <= mult_bank3[\$2347 [2:0]];
+    end
   end
-  assign \$signature__data$325  = _28_;
+  assign \$signature__data$488  = _28_;
   reg [31:0] mult_bank4 [7:0];
   initial begin
     mult_bank4[0] = 32'd0;
@@ -5465,14 +6841,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     mult_bank4[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$241 )
-      mult_bank4[\$1392 [2:0]] <= bus__dat_w;
+    if (\$signature__en$392 )
+      mult_bank4[\$2358 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _29_;
   always @(posedge clk) begin
-    _29_ <= mult_bank4[\$1391 [2:0]];
+    if (\$signature__en$393 ) begin
+      _29_ <= mult_bank4[\$2357 [2:0]];
+    end
   end
-  assign \$signature__data$326  = _29_;
+  assign \$signature__data$489  = _29_;
   reg [31:0] mult_bank5 [7:0];
   initial begin
     mult_bank5[0] = 32'd0;
@@ -5485,14 +6863,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     mult_bank5[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$245 )
-      mult_bank5[\$1401 [2:0]] <= bus__dat_w;
+    if (\$signature__en$397 )
+      mult_bank5[\$2368 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _30_;
   always @(posedge clk) begin
-    _30_ <= mult_bank5[\$1400 [2:0]];
+    if (\$signature__en$398 ) begin
+      _30_ <= mult_bank5[\$2367 [2:0]];
+    end
   end
-  assign \$signature__data$327  = _30_;
+  assign \$signature__data$490  = _30_;
   reg [31:0] mult_bank6 [7:0];
   initial begin
     mult_bank6[0] = 32'd0;
@@ -5505,14 +6885,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     mult_bank6[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$249 )
-      mult_bank6[\$1410 [2:0]] <= bus__dat_w;
+    if (\$signature__en$402 )
+      mult_bank6[\$2378 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _31_;
   always @(posedge clk) begin
-    _31_ <= mult_bank6[\$1409 [2:0]];
+    if (\$signature__en$403 ) begin
+      _31_ <= mult_bank6[\$2377 [2:0]];
+    end
   end
-  assign \$signature__data$328  = _31_;
+  assign \$signature__data$491  = _31_;
   reg [31:0] mult_bank7 [7:0];
   initial begin
     mult_bank7[0] = 32'd0;
@@ -5525,14 +6907,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     mult_bank7[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$253 )
-      mult_bank7[\$1419 [2:0]] <= bus__dat_w;
+    if (\$signature__en$407 )
+      mult_bank7[\$2388 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _32_;
   always @(posedge clk) begin
-    _32_ <= mult_bank7[\$1418 [2:0]];
+    if (\$signature__en$408 ) begin
+      _32_ <= mult_bank7[\$2387 [2:0]];
+    end
   end
-  assign \$signature__data$329  = _32_;
+  assign \$signature__data$492  = _32_;
   reg [5:0] shift_bank0 [7:0];
   initial begin
     shift_bank0[0] = 6'h00;
@@ -5545,14 +6929,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     shift_bank0[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$257 )
-      shift_bank0[\$1428 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$412 )
+      shift_bank0[\$2398 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _33_;
   always @(posedge clk) begin
-    _33_ <= shift_bank0[\$1427 [2:0]];
+    if (\$signature__en$413 ) begin
+      _33_ <= shift_bank0[\$2397 [2:0]];
+    end
   end
-  assign \$signature__data$331  = _33_;
+  assign \$signature__data$494  = _33_;
   reg [5:0] shift_bank1 [7:0];
   initial begin
     shift_bank1[0] = 6'h00;
@@ -5565,14 +6951,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     shift_bank1[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$261 )
-      shift_bank1[\$1437 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$417 )
+      shift_bank1[\$2408 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _34_;
   always @(posedge clk) begin
-    _34_ <= shift_bank1[\$1436 [2:0]];
+    if (\$signature__en$418 ) begin
+      _34_ <= shift_bank1[\$2407 [2:0]];
+    end
   end
-  assign \$signature__data$332  = _34_;
+  assign \$signature__data$495  = _34_;
   reg [5:0] shift_bank2 [7:0];
   initial begin
     shift_bank2[0] = 6'h00;
@@ -5585,14 +6973,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     shift_bank2[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$265 )
-      shift_bank2[\$1446 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$422 )
+      shift_bank2[\$2418 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _35_;
   always @(posedge clk) begin
-    _35_ <= shift_bank2[\$1445 [2:0]];
+    if (\$signature__en$423 ) begin
+      _35_ <= shift_bank2[\$2417 [2:0]];
+    end
   end
-  assign \$signature__data$333  = _35_;
+  assign \$signature__data$496  = _35_;
   reg [5:0] shift_bank3 [7:0];
   initial begin
     shift_bank3[0] = 6'h00;
@@ -5605,14 +6995,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     shift_bank3[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$269 )
-      shift_bank3[\$1455 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$427 )
+      shift_bank3[\$2428 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _36_;
   always @(posedge clk) begin
-    _36_ <= shift_bank3[\$1454 [2:0]];
+    if (\$signature__en$428 ) begin
+      _36_ <= shift_bank3[\$2427 [2:0]];
+    end
   end
-  assign \$signature__data$334  = _36_;
+  assign \$signature__data$497  = _36_;
   reg [5:0] shift_bank4 [7:0];
   initial begin
     shift_bank4[0] = 6'h00;
@@ -5625,14 +7017,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     shift_bank4[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$273 )
-      shift_bank4[\$1464 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$432 )
+      shift_bank4[\$2438 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _37_;
   always @(posedge clk) begin
-    _37_ <= shift_bank4[\$1463 [2:0]];
+    if (\$signature__en$433 ) begin
+      _37_ <= shift_bank4[\$2437 [2:0]];
+    end
   end
-  assign \$signature__data$335  = _37_;
+  assign \$signature__data$498  = _37_;
   reg [5:0] shift_bank5 [7:0];
   initial begin
     shift_bank5[0] = 6'h00;
@@ -5645,14 +7039,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     shift_bank5[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$277 )
-      shift_bank5[\$1473 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$437 )
+      shift_bank5[\$2448 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _38_;
   always @(posedge clk) begin
-    _38_ <= shift_bank5[\$1472 [2:0]];
+    if (\$signature__en$438 ) begin
+      _38_ <= shift_bank5[\$2447 [2:0]];
+    end
   end
-  assign \$signature__data$336  = _38_;
+  assign \$signature__data$499  = _38_;
   reg [5:0] shift_bank6 [7:0];
   initial begin
     shift_bank6[0] = 6'h00;
@@ -5665,14 +7061,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     shift_bank6[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$281 )
-      shift_bank6[\$1482 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$442 )
+      shift_bank6[\$2458 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _39_;
   always @(posedge clk) begin
-    _39_ <= shift_bank6[\$1481 [2:0]];
+    if (\$signature__en$443 ) begin
+      _39_ <= shift_bank6[\$2457 [2:0]];
+    end
   end
-  assign \$signature__data$337  = _39_;
+  assign \$signature__data$500  = _39_;
   reg [5:0] shift_bank7 [7:0];
   initial begin
     shift_bank7[0] = 6'h00;
@@ -5685,1808 +7083,3027 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     shift_bank7[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$285 )
-      shift_bank7[\$1491 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$447 )
+      shift_bank7[\$2468 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _40_;
   always @(posedge clk) begin
-    _40_ <= shift_bank7[\$1490 [2:0]];
+    if (\$signature__en$448 ) begin
+      _40_ <= shift_bank7[\$2467 [2:0]];
+    end
   end
-  assign \$signature__data$338  = _40_;
-  assign \$1  = busy_tmr0 & busy_tmr1;
-  assign \$2  = busy_tmr0 & busy_tmr2;
+  assign \$signature__data$501  = _40_;
+  assign \$1  = therm_trip1_tmr0 & therm_trip1_tmr1;
+  assign \$2  = therm_trip1_tmr0 & therm_trip1_tmr2;
   assign \$3  = \$1  | \$2 ;
-  assign \$4  = busy_tmr1 & busy_tmr2;
-  assign busy = \$3  | \$4 ;
-  assign \$5  = busy_tmr0 != busy_tmr1;
-  assign \$6  = busy_tmr0 != busy_tmr2;
+  assign \$4  = therm_trip1_tmr1 & therm_trip1_tmr2;
+  assign therm_trip1 = \$3  | \$4 ;
+  assign \$5  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$6  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$7  = \$5  | \$6 ;
-  assign \$8  = done_tmr0 & done_tmr1;
-  assign \$9  = done_tmr0 & done_tmr2;
+  assign \$8  = therm_trip2_tmr0 & therm_trip2_tmr1;
+  assign \$9  = therm_trip2_tmr0 & therm_trip2_tmr2;
   assign \$10  = \$8  | \$9 ;
-  assign \$11  = done_tmr1 & done_tmr2;
-  assign done = \$10  | \$11 ;
-  assign \$12  = busy_tmr0 != busy_tmr1;
-  assign \$13  = busy_tmr0 != busy_tmr2;
+  assign \$11  = therm_trip2_tmr1 & therm_trip2_tmr2;
+  assign therm_trip2 = \$10  | \$11 ;
+  assign \$12  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$13  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$14  = \$12  | \$13 ;
-  assign \$15  = done_tmr0 != done_tmr1;
-  assign \$16  = done_tmr0 != done_tmr2;
+  assign \$15  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$16  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$17  = \$15  | \$16 ;
   assign \$18  = \$14  | \$17 ;
-  assign \$19  = error_tmr0 & error_tmr1;
-  assign \$20  = error_tmr0 & error_tmr2;
+  assign \$19  = therm_trip3_tmr0 & therm_trip3_tmr1;
+  assign \$20  = therm_trip3_tmr0 & therm_trip3_tmr2;
   assign \$21  = \$19  | \$20 ;
-  assign \$22  = error_tmr1 & error_tmr2;
-  assign error = \$21  | \$22 ;
-  assign \$23  = busy_tmr0 != busy_tmr1;
-  assign \$24  = busy_tmr0 != busy_tmr2;
+  assign \$22  = therm_trip3_tmr1 & therm_trip3_tmr2;
+  assign therm_trip3 = \$21  | \$22 ;
+  assign \$23  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$24  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$25  = \$23  | \$24 ;
-  assign \$26  = done_tmr0 != done_tmr1;
-  assign \$27  = done_tmr0 != done_tmr2;
+  assign \$26  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$27  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$28  = \$26  | \$27 ;
   assign \$29  = \$25  | \$28 ;
-  assign \$30  = error_tmr0 != error_tmr1;
-  assign \$31  = error_tmr0 != error_tmr2;
+  assign \$30  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$31  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$32  = \$30  | \$31 ;
   assign \$33  = \$29  | \$32 ;
-  assign \$34  = irq_en_tmr0 & irq_en_tmr1;
-  assign \$35  = irq_en_tmr0 & irq_en_tmr2;
+  assign \$34  = therm_crit_tmr0 & therm_crit_tmr1;
+  assign \$35  = therm_crit_tmr0 & therm_crit_tmr2;
   assign \$36  = \$34  | \$35 ;
-  assign \$37  = irq_en_tmr1 & irq_en_tmr2;
-  assign irq_en = \$36  | \$37 ;
-  assign \$38  = busy_tmr0 != busy_tmr1;
-  assign \$39  = busy_tmr0 != busy_tmr2;
+  assign \$37  = therm_crit_tmr1 & therm_crit_tmr2;
+  assign therm_crit = \$36  | \$37 ;
+  assign \$38  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$39  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$40  = \$38  | \$39 ;
-  assign \$41  = done_tmr0 != done_tmr1;
-  assign \$42  = done_tmr0 != done_tmr2;
+  assign \$41  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$42  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$43  = \$41  | \$42 ;
   assign \$44  = \$40  | \$43 ;
-  assign \$45  = error_tmr0 != error_tmr1;
-  assign \$46  = error_tmr0 != error_tmr2;
+  assign \$45  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$46  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$47  = \$45  | \$46 ;
   assign \$48  = \$44  | \$47 ;
-  assign \$49  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$50  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$49  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$50  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$51  = \$49  | \$50 ;
   assign \$52  = \$48  | \$51 ;
-  assign \$53  = reg_m_tmr0 & reg_m_tmr1;
-  assign \$54  = reg_m_tmr0 & reg_m_tmr2;
+  assign \$53  = therm_hyst_tmr0 & therm_hyst_tmr1;
+  assign \$54  = therm_hyst_tmr0 & therm_hyst_tmr2;
   assign \$55  = \$53  | \$54 ;
-  assign \$56  = reg_m_tmr1 & reg_m_tmr2;
-  assign reg_m = \$55  | \$56 ;
-  assign \$57  = busy_tmr0 != busy_tmr1;
-  assign \$58  = busy_tmr0 != busy_tmr2;
+  assign \$56  = therm_hyst_tmr1 & therm_hyst_tmr2;
+  assign therm_hyst = \$55  | \$56 ;
+  assign \$57  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$58  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$59  = \$57  | \$58 ;
-  assign \$60  = done_tmr0 != done_tmr1;
-  assign \$61  = done_tmr0 != done_tmr2;
+  assign \$60  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$61  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$62  = \$60  | \$61 ;
   assign \$63  = \$59  | \$62 ;
-  assign \$64  = error_tmr0 != error_tmr1;
-  assign \$65  = error_tmr0 != error_tmr2;
+  assign \$64  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$65  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$66  = \$64  | \$65 ;
   assign \$67  = \$63  | \$66 ;
-  assign \$68  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$69  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$68  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$69  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$70  = \$68  | \$69 ;
   assign \$71  = \$67  | \$70 ;
-  assign \$72  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$73  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$72  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$73  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$74  = \$72  | \$73 ;
   assign \$75  = \$71  | \$74 ;
-  assign \$76  = reg_k_tmr0 & reg_k_tmr1;
-  assign \$77  = reg_k_tmr0 & reg_k_tmr2;
+  assign \$76  = therm_range_min_tmr0 & therm_range_min_tmr1;
+  assign \$77  = therm_range_min_tmr0 & therm_range_min_tmr2;
   assign \$78  = \$76  | \$77 ;
-  assign \$79  = reg_k_tmr1 & reg_k_tmr2;
-  assign reg_k = \$78  | \$79 ;
-  assign \$80  = busy_tmr0 != busy_tmr1;
-  assign \$81  = busy_tmr0 != busy_tmr2;
+  assign \$79  = therm_range_min_tmr1 & therm_range_min_tmr2;
+  assign therm_range_min = \$78  | \$79 ;
+  assign \$80  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$81  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$82  = \$80  | \$81 ;
-  assign \$83  = done_tmr0 != done_tmr1;
-  assign \$84  = done_tmr0 != done_tmr2;
+  assign \$83  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$84  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$85  = \$83  | \$84 ;
   assign \$86  = \$82  | \$85 ;
-  assign \$87  = error_tmr0 != error_tmr1;
-  assign \$88  = error_tmr0 != error_tmr2;
+  assign \$87  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$88  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$89  = \$87  | \$88 ;
   assign \$90  = \$86  | \$89 ;
-  assign \$91  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$92  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$91  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$92  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$93  = \$91  | \$92 ;
   assign \$94  = \$90  | \$93 ;
-  assign \$95  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$96  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$95  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$96  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$97  = \$95  | \$96 ;
   assign \$98  = \$94  | \$97 ;
-  assign \$99  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$100  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$99  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$100  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$101  = \$99  | \$100 ;
   assign \$102  = \$98  | \$101 ;
-  assign \$103  = reg_n_tmr0 & reg_n_tmr1;
-  assign \$104  = reg_n_tmr0 & reg_n_tmr2;
+  assign \$103  = therm_range_max_tmr0 & therm_range_max_tmr1;
+  assign \$104  = therm_range_max_tmr0 & therm_range_max_tmr2;
   assign \$105  = \$103  | \$104 ;
-  assign \$106  = reg_n_tmr1 & reg_n_tmr2;
-  assign reg_n = \$105  | \$106 ;
-  assign \$107  = busy_tmr0 != busy_tmr1;
-  assign \$108  = busy_tmr0 != busy_tmr2;
+  assign \$106  = therm_range_max_tmr1 & therm_range_max_tmr2;
+  assign therm_range_max = \$105  | \$106 ;
+  assign \$107  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$108  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$109  = \$107  | \$108 ;
-  assign \$110  = done_tmr0 != done_tmr1;
-  assign \$111  = done_tmr0 != done_tmr2;
+  assign \$110  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$111  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$112  = \$110  | \$111 ;
   assign \$113  = \$109  | \$112 ;
-  assign \$114  = error_tmr0 != error_tmr1;
-  assign \$115  = error_tmr0 != error_tmr2;
+  assign \$114  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$115  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$116  = \$114  | \$115 ;
   assign \$117  = \$113  | \$116 ;
-  assign \$118  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$119  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$118  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$119  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$120  = \$118  | \$119 ;
   assign \$121  = \$117  | \$120 ;
-  assign \$122  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$123  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$122  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$123  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$124  = \$122  | \$123 ;
   assign \$125  = \$121  | \$124 ;
-  assign \$126  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$127  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$126  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$127  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$128  = \$126  | \$127 ;
   assign \$129  = \$125  | \$128 ;
-  assign \$130  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$131  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$130  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$131  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$132  = \$130  | \$131 ;
   assign \$133  = \$129  | \$132 ;
-  assign \$134  = a_zp_tmr0 & a_zp_tmr1;
-  assign \$135  = a_zp_tmr0 & a_zp_tmr2;
+  assign \$134  = therm_stuck_samples_tmr0 & therm_stuck_samples_tmr1;
+  assign \$135  = therm_stuck_samples_tmr0 & therm_stuck_samples_tmr2;
   assign \$136  = \$134  | \$135 ;
-  assign \$137  = a_zp_tmr1 & a_zp_tmr2;
-  assign a_zp = \$136  | \$137 ;
-  assign \$138  = busy_tmr0 != busy_tmr1;
-  assign \$139  = busy_tmr0 != busy_tmr2;
+  assign \$137  = therm_stuck_samples_tmr1 & therm_stuck_samples_tmr2;
+  assign therm_stuck_samples = \$136  | \$137 ;
+  assign \$138  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$139  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$140  = \$138  | \$139 ;
-  assign \$141  = done_tmr0 != done_tmr1;
-  assign \$142  = done_tmr0 != done_tmr2;
+  assign \$141  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$142  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$143  = \$141  | \$142 ;
   assign \$144  = \$140  | \$143 ;
-  assign \$145  = error_tmr0 != error_tmr1;
-  assign \$146  = error_tmr0 != error_tmr2;
+  assign \$145  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$146  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$147  = \$145  | \$146 ;
   assign \$148  = \$144  | \$147 ;
-  assign \$149  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$150  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$149  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$150  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$151  = \$149  | \$150 ;
   assign \$152  = \$148  | \$151 ;
-  assign \$153  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$154  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$153  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$154  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$155  = \$153  | \$154 ;
   assign \$156  = \$152  | \$155 ;
-  assign \$157  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$158  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$157  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$158  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$159  = \$157  | \$158 ;
   assign \$160  = \$156  | \$159 ;
-  assign \$161  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$162  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$161  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$162  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$163  = \$161  | \$162 ;
   assign \$164  = \$160  | \$163 ;
-  assign \$165  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$166  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$165  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$166  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$167  = \$165  | \$166 ;
   assign \$168  = \$164  | \$167 ;
-  assign \$169  = b_zp_tmr0 & b_zp_tmr1;
-  assign \$170  = b_zp_tmr0 & b_zp_tmr2;
+  assign \$169  = therm_safe_level_tmr0 & therm_safe_level_tmr1;
+  assign \$170  = therm_safe_level_tmr0 & therm_safe_level_tmr2;
   assign \$171  = \$169  | \$170 ;
-  assign \$172  = b_zp_tmr1 & b_zp_tmr2;
-  assign b_zp = \$171  | \$172 ;
-  assign \$173  = busy_tmr0 != busy_tmr1;
-  assign \$174  = busy_tmr0 != busy_tmr2;
+  assign \$172  = therm_safe_level_tmr1 & therm_safe_level_tmr2;
+  assign therm_safe_level = \$171  | \$172 ;
+  assign \$173  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$174  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$175  = \$173  | \$174 ;
-  assign \$176  = done_tmr0 != done_tmr1;
-  assign \$177  = done_tmr0 != done_tmr2;
+  assign \$176  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$177  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$178  = \$176  | \$177 ;
   assign \$179  = \$175  | \$178 ;
-  assign \$180  = error_tmr0 != error_tmr1;
-  assign \$181  = error_tmr0 != error_tmr2;
+  assign \$180  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$181  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$182  = \$180  | \$181 ;
   assign \$183  = \$179  | \$182 ;
-  assign \$184  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$185  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$184  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$185  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$186  = \$184  | \$185 ;
   assign \$187  = \$183  | \$186 ;
-  assign \$188  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$189  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$188  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$189  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$190  = \$188  | \$189 ;
   assign \$191  = \$187  | \$190 ;
-  assign \$192  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$193  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$192  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$193  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$194  = \$192  | \$193 ;
   assign \$195  = \$191  | \$194 ;
-  assign \$196  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$197  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$196  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$197  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$198  = \$196  | \$197 ;
   assign \$199  = \$195  | \$198 ;
-  assign \$200  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$201  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$200  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$201  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$202  = \$200  | \$201 ;
   assign \$203  = \$199  | \$202 ;
-  assign \$204  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$205  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$204  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$205  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$206  = \$204  | \$205 ;
   assign \$207  = \$203  | \$206 ;
-  assign \$208  = out_zp_tmr0 & out_zp_tmr1;
-  assign \$209  = out_zp_tmr0 & out_zp_tmr2;
+  assign \$208  = therm_level_tmr0 & therm_level_tmr1;
+  assign \$209  = therm_level_tmr0 & therm_level_tmr2;
   assign \$210  = \$208  | \$209 ;
-  assign \$211  = out_zp_tmr1 & out_zp_tmr2;
-  assign out_zp = \$210  | \$211 ;
-  assign \$212  = busy_tmr0 != busy_tmr1;
-  assign \$213  = busy_tmr0 != busy_tmr2;
+  assign \$211  = therm_level_tmr1 & therm_level_tmr2;
+  assign throttle_level = \$210  | \$211 ;
+  assign \$212  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$213  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$214  = \$212  | \$213 ;
-  assign \$215  = done_tmr0 != done_tmr1;
-  assign \$216  = done_tmr0 != done_tmr2;
+  assign \$215  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$216  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$217  = \$215  | \$216 ;
   assign \$218  = \$214  | \$217 ;
-  assign \$219  = error_tmr0 != error_tmr1;
-  assign \$220  = error_tmr0 != error_tmr2;
+  assign \$219  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$220  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$221  = \$219  | \$220 ;
   assign \$222  = \$218  | \$221 ;
-  assign \$223  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$224  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$223  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$224  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$225  = \$223  | \$224 ;
   assign \$226  = \$222  | \$225 ;
-  assign \$227  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$228  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$227  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$228  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$229  = \$227  | \$228 ;
   assign \$230  = \$226  | \$229 ;
-  assign \$231  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$232  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$231  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$232  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$233  = \$231  | \$232 ;
   assign \$234  = \$230  | \$233 ;
-  assign \$235  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$236  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$235  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$236  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$237  = \$235  | \$236 ;
   assign \$238  = \$234  | \$237 ;
-  assign \$239  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$240  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$239  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$240  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$241  = \$239  | \$240 ;
   assign \$242  = \$238  | \$241 ;
-  assign \$243  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$244  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$243  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$244  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$245  = \$243  | \$244 ;
   assign \$246  = \$242  | \$245 ;
-  assign \$247  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$248  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$247  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$248  = therm_level_tmr0 != therm_level_tmr2;
   assign \$249  = \$247  | \$248 ;
   assign \$250  = \$246  | \$249 ;
-  assign \$251  = act_min_tmr0 & act_min_tmr1;
-  assign \$252  = act_min_tmr0 & act_min_tmr2;
+  assign \$251  = therm_temp_tmr0 & therm_temp_tmr1;
+  assign \$252  = therm_temp_tmr0 & therm_temp_tmr2;
   assign \$253  = \$251  | \$252 ;
-  assign \$254  = act_min_tmr1 & act_min_tmr2;
-  assign act_min = \$253  | \$254 ;
-  assign \$255  = busy_tmr0 != busy_tmr1;
-  assign \$256  = busy_tmr0 != busy_tmr2;
+  assign \$254  = therm_temp_tmr1 & therm_temp_tmr2;
+  assign therm_temp = \$253  | \$254 ;
+  assign \$255  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$256  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$257  = \$255  | \$256 ;
-  assign \$258  = done_tmr0 != done_tmr1;
-  assign \$259  = done_tmr0 != done_tmr2;
+  assign \$258  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$259  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$260  = \$258  | \$259 ;
   assign \$261  = \$257  | \$260 ;
-  assign \$262  = error_tmr0 != error_tmr1;
-  assign \$263  = error_tmr0 != error_tmr2;
+  assign \$262  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$263  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$264  = \$262  | \$263 ;
   assign \$265  = \$261  | \$264 ;
-  assign \$266  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$267  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$266  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$267  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$268  = \$266  | \$267 ;
   assign \$269  = \$265  | \$268 ;
-  assign \$270  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$271  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$270  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$271  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$272  = \$270  | \$271 ;
   assign \$273  = \$269  | \$272 ;
-  assign \$274  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$275  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$274  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$275  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$276  = \$274  | \$275 ;
   assign \$277  = \$273  | \$276 ;
-  assign \$278  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$279  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$278  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$279  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$280  = \$278  | \$279 ;
   assign \$281  = \$277  | \$280 ;
-  assign \$282  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$283  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$282  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$283  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$284  = \$282  | \$283 ;
   assign \$285  = \$281  | \$284 ;
-  assign \$286  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$287  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$286  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$287  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$288  = \$286  | \$287 ;
   assign \$289  = \$285  | \$288 ;
-  assign \$290  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$291  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$290  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$291  = therm_level_tmr0 != therm_level_tmr2;
   assign \$292  = \$290  | \$291 ;
   assign \$293  = \$289  | \$292 ;
-  assign \$294  = act_min_tmr0 != act_min_tmr1;
-  assign \$295  = act_min_tmr0 != act_min_tmr2;
+  assign \$294  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$295  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$296  = \$294  | \$295 ;
   assign \$297  = \$293  | \$296 ;
-  assign \$298  = act_max_tmr0 & act_max_tmr1;
-  assign \$299  = act_max_tmr0 & act_max_tmr2;
+  assign \$298  = therm_prev_tmr0 & therm_prev_tmr1;
+  assign \$299  = therm_prev_tmr0 & therm_prev_tmr2;
   assign \$300  = \$298  | \$299 ;
-  assign \$301  = act_max_tmr1 & act_max_tmr2;
-  assign act_max = \$300  | \$301 ;
-  assign \$302  = busy_tmr0 != busy_tmr1;
-  assign \$303  = busy_tmr0 != busy_tmr2;
+  assign \$301  = therm_prev_tmr1 & therm_prev_tmr2;
+  assign therm_prev = \$300  | \$301 ;
+  assign \$302  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$303  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$304  = \$302  | \$303 ;
-  assign \$305  = done_tmr0 != done_tmr1;
-  assign \$306  = done_tmr0 != done_tmr2;
+  assign \$305  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$306  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$307  = \$305  | \$306 ;
   assign \$308  = \$304  | \$307 ;
-  assign \$309  = error_tmr0 != error_tmr1;
-  assign \$310  = error_tmr0 != error_tmr2;
+  assign \$309  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$310  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$311  = \$309  | \$310 ;
   assign \$312  = \$308  | \$311 ;
-  assign \$313  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$314  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$313  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$314  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$315  = \$313  | \$314 ;
   assign \$316  = \$312  | \$315 ;
-  assign \$317  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$318  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$317  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$318  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$319  = \$317  | \$318 ;
   assign \$320  = \$316  | \$319 ;
-  assign \$321  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$322  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$321  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$322  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$323  = \$321  | \$322 ;
   assign \$324  = \$320  | \$323 ;
-  assign \$325  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$326  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$325  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$326  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$327  = \$325  | \$326 ;
   assign \$328  = \$324  | \$327 ;
-  assign \$329  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$330  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$329  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$330  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$331  = \$329  | \$330 ;
   assign \$332  = \$328  | \$331 ;
-  assign \$333  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$334  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$333  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$334  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$335  = \$333  | \$334 ;
   assign \$336  = \$332  | \$335 ;
-  assign \$337  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$338  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$337  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$338  = therm_level_tmr0 != therm_level_tmr2;
   assign \$339  = \$337  | \$338 ;
   assign \$340  = \$336  | \$339 ;
-  assign \$341  = act_min_tmr0 != act_min_tmr1;
-  assign \$342  = act_min_tmr0 != act_min_tmr2;
+  assign \$341  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$342  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$343  = \$341  | \$342 ;
   assign \$344  = \$340  | \$343 ;
-  assign \$345  = act_max_tmr0 != act_max_tmr1;
-  assign \$346  = act_max_tmr0 != act_max_tmr2;
+  assign \$345  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$346  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$347  = \$345  | \$346 ;
   assign \$348  = \$344  | \$347 ;
-  assign \$349  = per_channel_tmr0 & per_channel_tmr1;
-  assign \$350  = per_channel_tmr0 & per_channel_tmr2;
+  assign \$349  = therm_run_tmr0 & therm_run_tmr1;
+  assign \$350  = therm_run_tmr0 & therm_run_tmr2;
   assign \$351  = \$349  | \$350 ;
-  assign \$352  = per_channel_tmr1 & per_channel_tmr2;
-  assign per_channel = \$351  | \$352 ;
-  assign \$353  = busy_tmr0 != busy_tmr1;
-  assign \$354  = busy_tmr0 != busy_tmr2;
+  assign \$352  = therm_run_tmr1 & therm_run_tmr2;
+  assign therm_run = \$351  | \$352 ;
+  assign \$353  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$354  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$355  = \$353  | \$354 ;
-  assign \$356  = done_tmr0 != done_tmr1;
-  assign \$357  = done_tmr0 != done_tmr2;
+  assign \$356  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$357  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$358  = \$356  | \$357 ;
   assign \$359  = \$355  | \$358 ;
-  assign \$360  = error_tmr0 != error_tmr1;
-  assign \$361  = error_tmr0 != error_tmr2;
+  assign \$360  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$361  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$362  = \$360  | \$361 ;
   assign \$363  = \$359  | \$362 ;
-  assign \$364  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$365  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$364  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$365  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$366  = \$364  | \$365 ;
   assign \$367  = \$363  | \$366 ;
-  assign \$368  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$369  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$368  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$369  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$370  = \$368  | \$369 ;
   assign \$371  = \$367  | \$370 ;
-  assign \$372  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$373  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$372  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$373  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$374  = \$372  | \$373 ;
   assign \$375  = \$371  | \$374 ;
-  assign \$376  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$377  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$376  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$377  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$378  = \$376  | \$377 ;
   assign \$379  = \$375  | \$378 ;
-  assign \$380  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$381  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$380  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$381  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$382  = \$380  | \$381 ;
   assign \$383  = \$379  | \$382 ;
-  assign \$384  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$385  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$384  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$385  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$386  = \$384  | \$385 ;
   assign \$387  = \$383  | \$386 ;
-  assign \$388  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$389  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$388  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$389  = therm_level_tmr0 != therm_level_tmr2;
   assign \$390  = \$388  | \$389 ;
   assign \$391  = \$387  | \$390 ;
-  assign \$392  = act_min_tmr0 != act_min_tmr1;
-  assign \$393  = act_min_tmr0 != act_min_tmr2;
+  assign \$392  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$393  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$394  = \$392  | \$393 ;
   assign \$395  = \$391  | \$394 ;
-  assign \$396  = act_max_tmr0 != act_max_tmr1;
-  assign \$397  = act_max_tmr0 != act_max_tmr2;
+  assign \$396  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$397  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$398  = \$396  | \$397 ;
   assign \$399  = \$395  | \$398 ;
-  assign \$400  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$401  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$400  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$401  = therm_run_tmr0 != therm_run_tmr2;
   assign \$402  = \$400  | \$401 ;
   assign \$403  = \$399  | \$402 ;
-  assign \$404  = qmult_tmr0 & qmult_tmr1;
-  assign \$405  = qmult_tmr0 & qmult_tmr2;
+  assign \$404  = therm_sensor_fault_tmr0 & therm_sensor_fault_tmr1;
+  assign \$405  = therm_sensor_fault_tmr0 & therm_sensor_fault_tmr2;
   assign \$406  = \$404  | \$405 ;
-  assign \$407  = qmult_tmr1 & qmult_tmr2;
-  assign qmult = \$406  | \$407 ;
-  assign \$408  = busy_tmr0 != busy_tmr1;
-  assign \$409  = busy_tmr0 != busy_tmr2;
+  assign \$407  = therm_sensor_fault_tmr1 & therm_sensor_fault_tmr2;
+  assign therm_sensor_fault = \$406  | \$407 ;
+  assign \$408  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$409  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$410  = \$408  | \$409 ;
-  assign \$411  = done_tmr0 != done_tmr1;
-  assign \$412  = done_tmr0 != done_tmr2;
+  assign \$411  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$412  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$413  = \$411  | \$412 ;
   assign \$414  = \$410  | \$413 ;
-  assign \$415  = error_tmr0 != error_tmr1;
-  assign \$416  = error_tmr0 != error_tmr2;
+  assign \$415  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$416  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$417  = \$415  | \$416 ;
   assign \$418  = \$414  | \$417 ;
-  assign \$419  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$420  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$419  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$420  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$421  = \$419  | \$420 ;
   assign \$422  = \$418  | \$421 ;
-  assign \$423  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$424  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$423  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$424  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$425  = \$423  | \$424 ;
   assign \$426  = \$422  | \$425 ;
-  assign \$427  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$428  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$427  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$428  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$429  = \$427  | \$428 ;
   assign \$430  = \$426  | \$429 ;
-  assign \$431  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$432  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$431  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$432  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$433  = \$431  | \$432 ;
   assign \$434  = \$430  | \$433 ;
-  assign \$435  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$436  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$435  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$436  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$437  = \$435  | \$436 ;
   assign \$438  = \$434  | \$437 ;
-  assign \$439  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$440  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$439  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$440  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$441  = \$439  | \$440 ;
   assign \$442  = \$438  | \$441 ;
-  assign \$443  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$444  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$443  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$444  = therm_level_tmr0 != therm_level_tmr2;
   assign \$445  = \$443  | \$444 ;
   assign \$446  = \$442  | \$445 ;
-  assign \$447  = act_min_tmr0 != act_min_tmr1;
-  assign \$448  = act_min_tmr0 != act_min_tmr2;
+  assign \$447  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$448  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$449  = \$447  | \$448 ;
   assign \$450  = \$446  | \$449 ;
-  assign \$451  = act_max_tmr0 != act_max_tmr1;
-  assign \$452  = act_max_tmr0 != act_max_tmr2;
+  assign \$451  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$452  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$453  = \$451  | \$452 ;
   assign \$454  = \$450  | \$453 ;
-  assign \$455  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$456  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$455  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$456  = therm_run_tmr0 != therm_run_tmr2;
   assign \$457  = \$455  | \$456 ;
   assign \$458  = \$454  | \$457 ;
-  assign \$459  = qmult_tmr0 != qmult_tmr1;
-  assign \$460  = qmult_tmr0 != qmult_tmr2;
+  assign \$459  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr1;
+  assign \$460  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr2;
   assign \$461  = \$459  | \$460 ;
   assign \$462  = \$458  | \$461 ;
-  assign \$463  = qshift_tmr0 & qshift_tmr1;
-  assign \$464  = qshift_tmr0 & qshift_tmr2;
+  assign \$463  = therm_cool_tmr0 & therm_cool_tmr1;
+  assign \$464  = therm_cool_tmr0 & therm_cool_tmr2;
   assign \$465  = \$463  | \$464 ;
-  assign \$466  = qshift_tmr1 & qshift_tmr2;
-  assign qshift = \$465  | \$466 ;
-  assign \$467  = busy_tmr0 != busy_tmr1;
-  assign \$468  = busy_tmr0 != busy_tmr2;
+  assign \$466  = therm_cool_tmr1 & therm_cool_tmr2;
+  assign therm_cool = \$465  | \$466 ;
+  assign \$467  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$468  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$469  = \$467  | \$468 ;
-  assign \$470  = done_tmr0 != done_tmr1;
-  assign \$471  = done_tmr0 != done_tmr2;
+  assign \$470  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$471  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$472  = \$470  | \$471 ;
   assign \$473  = \$469  | \$472 ;
-  assign \$474  = error_tmr0 != error_tmr1;
-  assign \$475  = error_tmr0 != error_tmr2;
+  assign \$474  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$475  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$476  = \$474  | \$475 ;
   assign \$477  = \$473  | \$476 ;
-  assign \$478  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$479  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$478  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$479  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$480  = \$478  | \$479 ;
   assign \$481  = \$477  | \$480 ;
-  assign \$482  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$483  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$482  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$483  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$484  = \$482  | \$483 ;
   assign \$485  = \$481  | \$484 ;
-  assign \$486  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$487  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$486  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$487  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$488  = \$486  | \$487 ;
   assign \$489  = \$485  | \$488 ;
-  assign \$490  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$491  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$490  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$491  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$492  = \$490  | \$491 ;
   assign \$493  = \$489  | \$492 ;
-  assign \$494  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$495  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$494  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$495  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$496  = \$494  | \$495 ;
   assign \$497  = \$493  | \$496 ;
-  assign \$498  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$499  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$498  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$499  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$500  = \$498  | \$499 ;
   assign \$501  = \$497  | \$500 ;
-  assign \$502  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$503  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$502  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$503  = therm_level_tmr0 != therm_level_tmr2;
   assign \$504  = \$502  | \$503 ;
   assign \$505  = \$501  | \$504 ;
-  assign \$506  = act_min_tmr0 != act_min_tmr1;
-  assign \$507  = act_min_tmr0 != act_min_tmr2;
+  assign \$506  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$507  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$508  = \$506  | \$507 ;
   assign \$509  = \$505  | \$508 ;
-  assign \$510  = act_max_tmr0 != act_max_tmr1;
-  assign \$511  = act_max_tmr0 != act_max_tmr2;
+  assign \$510  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$511  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$512  = \$510  | \$511 ;
   assign \$513  = \$509  | \$512 ;
-  assign \$514  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$515  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$514  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$515  = therm_run_tmr0 != therm_run_tmr2;
   assign \$516  = \$514  | \$515 ;
   assign \$517  = \$513  | \$516 ;
-  assign \$518  = qmult_tmr0 != qmult_tmr1;
-  assign \$519  = qmult_tmr0 != qmult_tmr2;
+  assign \$518  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr1;
+  assign \$519  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr2;
   assign \$520  = \$518  | \$519 ;
   assign \$521  = \$517  | \$520 ;
-  assign \$522  = qshift_tmr0 != qshift_tmr1;
-  assign \$523  = qshift_tmr0 != qshift_tmr2;
+  assign \$522  = therm_cool_tmr0 != therm_cool_tmr1;
+  assign \$523  = therm_cool_tmr0 != therm_cool_tmr2;
   assign \$524  = \$522  | \$523 ;
   assign \$525  = \$521  | \$524 ;
-  assign \$526  = cycles_tmr0 & cycles_tmr1;
-  assign \$527  = cycles_tmr0 & cycles_tmr2;
+  assign \$526  = therm_raises_tmr0 & therm_raises_tmr1;
+  assign \$527  = therm_raises_tmr0 & therm_raises_tmr2;
   assign \$528  = \$526  | \$527 ;
-  assign \$529  = cycles_tmr1 & cycles_tmr2;
-  assign cycles = \$528  | \$529 ;
-  assign \$530  = busy_tmr0 != busy_tmr1;
-  assign \$531  = busy_tmr0 != busy_tmr2;
+  assign \$529  = therm_raises_tmr1 & therm_raises_tmr2;
+  assign therm_raises = \$528  | \$529 ;
+  assign \$530  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$531  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$532  = \$530  | \$531 ;
-  assign \$533  = done_tmr0 != done_tmr1;
-  assign \$534  = done_tmr0 != done_tmr2;
+  assign \$533  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$534  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$535  = \$533  | \$534 ;
   assign \$536  = \$532  | \$535 ;
-  assign \$537  = error_tmr0 != error_tmr1;
-  assign \$538  = error_tmr0 != error_tmr2;
+  assign \$537  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$538  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$539  = \$537  | \$538 ;
   assign \$540  = \$536  | \$539 ;
-  assign \$541  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$542  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$541  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$542  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$543  = \$541  | \$542 ;
   assign \$544  = \$540  | \$543 ;
-  assign \$545  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$546  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$545  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$546  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$547  = \$545  | \$546 ;
   assign \$548  = \$544  | \$547 ;
-  assign \$549  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$550  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$549  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$550  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$551  = \$549  | \$550 ;
   assign \$552  = \$548  | \$551 ;
-  assign \$553  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$554  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$553  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$554  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$555  = \$553  | \$554 ;
   assign \$556  = \$552  | \$555 ;
-  assign \$557  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$558  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$557  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$558  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$559  = \$557  | \$558 ;
   assign \$560  = \$556  | \$559 ;
-  assign \$561  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$562  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$561  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$562  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$563  = \$561  | \$562 ;
   assign \$564  = \$560  | \$563 ;
-  assign \$565  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$566  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$565  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$566  = therm_level_tmr0 != therm_level_tmr2;
   assign \$567  = \$565  | \$566 ;
   assign \$568  = \$564  | \$567 ;
-  assign \$569  = act_min_tmr0 != act_min_tmr1;
-  assign \$570  = act_min_tmr0 != act_min_tmr2;
+  assign \$569  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$570  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$571  = \$569  | \$570 ;
   assign \$572  = \$568  | \$571 ;
-  assign \$573  = act_max_tmr0 != act_max_tmr1;
-  assign \$574  = act_max_tmr0 != act_max_tmr2;
+  assign \$573  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$574  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$575  = \$573  | \$574 ;
   assign \$576  = \$572  | \$575 ;
-  assign \$577  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$578  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$577  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$578  = therm_run_tmr0 != therm_run_tmr2;
   assign \$579  = \$577  | \$578 ;
   assign \$580  = \$576  | \$579 ;
-  assign \$581  = qmult_tmr0 != qmult_tmr1;
-  assign \$582  = qmult_tmr0 != qmult_tmr2;
+  assign \$581  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr1;
+  assign \$582  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr2;
   assign \$583  = \$581  | \$582 ;
   assign \$584  = \$580  | \$583 ;
-  assign \$585  = qshift_tmr0 != qshift_tmr1;
-  assign \$586  = qshift_tmr0 != qshift_tmr2;
+  assign \$585  = therm_cool_tmr0 != therm_cool_tmr1;
+  assign \$586  = therm_cool_tmr0 != therm_cool_tmr2;
   assign \$587  = \$585  | \$586 ;
   assign \$588  = \$584  | \$587 ;
-  assign \$589  = cycles_tmr0 != cycles_tmr1;
-  assign \$590  = cycles_tmr0 != cycles_tmr2;
+  assign \$589  = therm_raises_tmr0 != therm_raises_tmr1;
+  assign \$590  = therm_raises_tmr0 != therm_raises_tmr2;
   assign \$591  = \$589  | \$590 ;
   assign \$592  = \$588  | \$591 ;
-  assign \$593  = ctrl_state_tmr0 & ctrl_state_tmr1;
-  assign \$594  = ctrl_state_tmr0 & ctrl_state_tmr2;
+  assign \$593  = therm_shutdowns_tmr0 & therm_shutdowns_tmr1;
+  assign \$594  = therm_shutdowns_tmr0 & therm_shutdowns_tmr2;
   assign \$595  = \$593  | \$594 ;
-  assign \$596  = ctrl_state_tmr1 & ctrl_state_tmr2;
-  assign ctrl_state = \$595  | \$596 ;
-  assign \$597  = busy_tmr0 != busy_tmr1;
-  assign \$598  = busy_tmr0 != busy_tmr2;
+  assign \$596  = therm_shutdowns_tmr1 & therm_shutdowns_tmr2;
+  assign therm_shutdowns = \$595  | \$596 ;
+  assign \$597  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$598  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$599  = \$597  | \$598 ;
-  assign \$600  = done_tmr0 != done_tmr1;
-  assign \$601  = done_tmr0 != done_tmr2;
+  assign \$600  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$601  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$602  = \$600  | \$601 ;
   assign \$603  = \$599  | \$602 ;
-  assign \$604  = error_tmr0 != error_tmr1;
-  assign \$605  = error_tmr0 != error_tmr2;
+  assign \$604  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$605  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$606  = \$604  | \$605 ;
   assign \$607  = \$603  | \$606 ;
-  assign \$608  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$609  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$608  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$609  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$610  = \$608  | \$609 ;
   assign \$611  = \$607  | \$610 ;
-  assign \$612  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$613  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$612  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$613  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$614  = \$612  | \$613 ;
   assign \$615  = \$611  | \$614 ;
-  assign \$616  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$617  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$616  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$617  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$618  = \$616  | \$617 ;
   assign \$619  = \$615  | \$618 ;
-  assign \$620  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$621  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$620  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$621  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$622  = \$620  | \$621 ;
   assign \$623  = \$619  | \$622 ;
-  assign \$624  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$625  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$624  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$625  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$626  = \$624  | \$625 ;
   assign \$627  = \$623  | \$626 ;
-  assign \$628  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$629  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$628  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$629  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$630  = \$628  | \$629 ;
   assign \$631  = \$627  | \$630 ;
-  assign \$632  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$633  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$632  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$633  = therm_level_tmr0 != therm_level_tmr2;
   assign \$634  = \$632  | \$633 ;
   assign \$635  = \$631  | \$634 ;
-  assign \$636  = act_min_tmr0 != act_min_tmr1;
-  assign \$637  = act_min_tmr0 != act_min_tmr2;
+  assign \$636  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$637  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$638  = \$636  | \$637 ;
   assign \$639  = \$635  | \$638 ;
-  assign \$640  = act_max_tmr0 != act_max_tmr1;
-  assign \$641  = act_max_tmr0 != act_max_tmr2;
+  assign \$640  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$641  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$642  = \$640  | \$641 ;
   assign \$643  = \$639  | \$642 ;
-  assign \$644  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$645  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$644  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$645  = therm_run_tmr0 != therm_run_tmr2;
   assign \$646  = \$644  | \$645 ;
   assign \$647  = \$643  | \$646 ;
-  assign \$648  = qmult_tmr0 != qmult_tmr1;
-  assign \$649  = qmult_tmr0 != qmult_tmr2;
+  assign \$648  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr1;
+  assign \$649  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr2;
   assign \$650  = \$648  | \$649 ;
   assign \$651  = \$647  | \$650 ;
-  assign \$652  = qshift_tmr0 != qshift_tmr1;
-  assign \$653  = qshift_tmr0 != qshift_tmr2;
+  assign \$652  = therm_cool_tmr0 != therm_cool_tmr1;
+  assign \$653  = therm_cool_tmr0 != therm_cool_tmr2;
   assign \$654  = \$652  | \$653 ;
   assign \$655  = \$651  | \$654 ;
-  assign \$656  = cycles_tmr0 != cycles_tmr1;
-  assign \$657  = cycles_tmr0 != cycles_tmr2;
+  assign \$656  = therm_raises_tmr0 != therm_raises_tmr1;
+  assign \$657  = therm_raises_tmr0 != therm_raises_tmr2;
   assign \$658  = \$656  | \$657 ;
   assign \$659  = \$655  | \$658 ;
-  assign \$660  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$661  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$660  = therm_shutdowns_tmr0 != therm_shutdowns_tmr1;
+  assign \$661  = therm_shutdowns_tmr0 != therm_shutdowns_tmr2;
   assign \$662  = \$660  | \$661 ;
   assign \$663  = \$659  | \$662 ;
-  assign \$664  = ib_tmr0 & ib_tmr1;
-  assign \$665  = ib_tmr0 & ib_tmr2;
+  assign \$664  = therm_faults_tmr0 & therm_faults_tmr1;
+  assign \$665  = therm_faults_tmr0 & therm_faults_tmr2;
   assign \$666  = \$664  | \$665 ;
-  assign \$667  = ib_tmr1 & ib_tmr2;
-  assign ib = \$666  | \$667 ;
-  assign \$668  = busy_tmr0 != busy_tmr1;
-  assign \$669  = busy_tmr0 != busy_tmr2;
+  assign \$667  = therm_faults_tmr1 & therm_faults_tmr2;
+  assign therm_faults = \$666  | \$667 ;
+  assign \$668  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$669  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$670  = \$668  | \$669 ;
-  assign \$671  = done_tmr0 != done_tmr1;
-  assign \$672  = done_tmr0 != done_tmr2;
+  assign \$671  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$672  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$673  = \$671  | \$672 ;
   assign \$674  = \$670  | \$673 ;
-  assign \$675  = error_tmr0 != error_tmr1;
-  assign \$676  = error_tmr0 != error_tmr2;
+  assign \$675  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$676  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$677  = \$675  | \$676 ;
   assign \$678  = \$674  | \$677 ;
-  assign \$679  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$680  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$679  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$680  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$681  = \$679  | \$680 ;
   assign \$682  = \$678  | \$681 ;
-  assign \$683  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$684  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$683  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$684  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$685  = \$683  | \$684 ;
   assign \$686  = \$682  | \$685 ;
-  assign \$687  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$688  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$687  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$688  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$689  = \$687  | \$688 ;
   assign \$690  = \$686  | \$689 ;
-  assign \$691  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$692  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$691  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$692  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$693  = \$691  | \$692 ;
   assign \$694  = \$690  | \$693 ;
-  assign \$695  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$696  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$695  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$696  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$697  = \$695  | \$696 ;
   assign \$698  = \$694  | \$697 ;
-  assign \$699  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$700  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$699  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$700  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$701  = \$699  | \$700 ;
   assign \$702  = \$698  | \$701 ;
-  assign \$703  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$704  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$703  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$704  = therm_level_tmr0 != therm_level_tmr2;
   assign \$705  = \$703  | \$704 ;
   assign \$706  = \$702  | \$705 ;
-  assign \$707  = act_min_tmr0 != act_min_tmr1;
-  assign \$708  = act_min_tmr0 != act_min_tmr2;
+  assign \$707  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$708  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$709  = \$707  | \$708 ;
   assign \$710  = \$706  | \$709 ;
-  assign \$711  = act_max_tmr0 != act_max_tmr1;
-  assign \$712  = act_max_tmr0 != act_max_tmr2;
+  assign \$711  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$712  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$713  = \$711  | \$712 ;
   assign \$714  = \$710  | \$713 ;
-  assign \$715  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$716  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$715  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$716  = therm_run_tmr0 != therm_run_tmr2;
   assign \$717  = \$715  | \$716 ;
   assign \$718  = \$714  | \$717 ;
-  assign \$719  = qmult_tmr0 != qmult_tmr1;
-  assign \$720  = qmult_tmr0 != qmult_tmr2;
+  assign \$719  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr1;
+  assign \$720  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr2;
   assign \$721  = \$719  | \$720 ;
   assign \$722  = \$718  | \$721 ;
-  assign \$723  = qshift_tmr0 != qshift_tmr1;
-  assign \$724  = qshift_tmr0 != qshift_tmr2;
+  assign \$723  = therm_cool_tmr0 != therm_cool_tmr1;
+  assign \$724  = therm_cool_tmr0 != therm_cool_tmr2;
   assign \$725  = \$723  | \$724 ;
   assign \$726  = \$722  | \$725 ;
-  assign \$727  = cycles_tmr0 != cycles_tmr1;
-  assign \$728  = cycles_tmr0 != cycles_tmr2;
+  assign \$727  = therm_raises_tmr0 != therm_raises_tmr1;
+  assign \$728  = therm_raises_tmr0 != therm_raises_tmr2;
   assign \$729  = \$727  | \$728 ;
   assign \$730  = \$726  | \$729 ;
-  assign \$731  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$732  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$731  = therm_shutdowns_tmr0 != therm_shutdowns_tmr1;
+  assign \$732  = therm_shutdowns_tmr0 != therm_shutdowns_tmr2;
   assign \$733  = \$731  | \$732 ;
   assign \$734  = \$730  | \$733 ;
-  assign \$735  = ib_tmr0 != ib_tmr1;
-  assign \$736  = ib_tmr0 != ib_tmr2;
+  assign \$735  = therm_faults_tmr0 != therm_faults_tmr1;
+  assign \$736  = therm_faults_tmr0 != therm_faults_tmr2;
   assign \$737  = \$735  | \$736 ;
   assign \$738  = \$734  | \$737 ;
-  assign \$739  = jb_tmr0 & jb_tmr1;
-  assign \$740  = jb_tmr0 & jb_tmr2;
+  assign \$739  = therm_phase_tmr0 & therm_phase_tmr1;
+  assign \$740  = therm_phase_tmr0 & therm_phase_tmr2;
   assign \$741  = \$739  | \$740 ;
-  assign \$742  = jb_tmr1 & jb_tmr2;
-  assign jb = \$741  | \$742 ;
-  assign \$743  = busy_tmr0 != busy_tmr1;
-  assign \$744  = busy_tmr0 != busy_tmr2;
+  assign \$742  = therm_phase_tmr1 & therm_phase_tmr2;
+  assign therm_phase = \$741  | \$742 ;
+  assign \$743  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$744  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$745  = \$743  | \$744 ;
-  assign \$746  = done_tmr0 != done_tmr1;
-  assign \$747  = done_tmr0 != done_tmr2;
+  assign \$746  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$747  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$748  = \$746  | \$747 ;
   assign \$749  = \$745  | \$748 ;
-  assign \$750  = error_tmr0 != error_tmr1;
-  assign \$751  = error_tmr0 != error_tmr2;
+  assign \$750  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$751  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$752  = \$750  | \$751 ;
   assign \$753  = \$749  | \$752 ;
-  assign \$754  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$755  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$754  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$755  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$756  = \$754  | \$755 ;
   assign \$757  = \$753  | \$756 ;
-  assign \$758  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$759  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$758  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$759  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$760  = \$758  | \$759 ;
   assign \$761  = \$757  | \$760 ;
-  assign \$762  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$763  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$762  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$763  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$764  = \$762  | \$763 ;
   assign \$765  = \$761  | \$764 ;
-  assign \$766  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$767  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$766  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$767  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$768  = \$766  | \$767 ;
   assign \$769  = \$765  | \$768 ;
-  assign \$770  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$771  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$770  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$771  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$772  = \$770  | \$771 ;
   assign \$773  = \$769  | \$772 ;
-  assign \$774  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$775  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$774  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$775  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$776  = \$774  | \$775 ;
   assign \$777  = \$773  | \$776 ;
-  assign \$778  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$779  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$778  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$779  = therm_level_tmr0 != therm_level_tmr2;
   assign \$780  = \$778  | \$779 ;
   assign \$781  = \$777  | \$780 ;
-  assign \$782  = act_min_tmr0 != act_min_tmr1;
-  assign \$783  = act_min_tmr0 != act_min_tmr2;
+  assign \$782  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$783  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$784  = \$782  | \$783 ;
   assign \$785  = \$781  | \$784 ;
-  assign \$786  = act_max_tmr0 != act_max_tmr1;
-  assign \$787  = act_max_tmr0 != act_max_tmr2;
+  assign \$786  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$787  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$788  = \$786  | \$787 ;
   assign \$789  = \$785  | \$788 ;
-  assign \$790  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$791  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$790  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$791  = therm_run_tmr0 != therm_run_tmr2;
   assign \$792  = \$790  | \$791 ;
   assign \$793  = \$789  | \$792 ;
-  assign \$794  = qmult_tmr0 != qmult_tmr1;
-  assign \$795  = qmult_tmr0 != qmult_tmr2;
+  assign \$794  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr1;
+  assign \$795  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr2;
   assign \$796  = \$794  | \$795 ;
   assign \$797  = \$793  | \$796 ;
-  assign \$798  = qshift_tmr0 != qshift_tmr1;
-  assign \$799  = qshift_tmr0 != qshift_tmr2;
+  assign \$798  = therm_cool_tmr0 != therm_cool_tmr1;
+  assign \$799  = therm_cool_tmr0 != therm_cool_tmr2;
   assign \$800  = \$798  | \$799 ;
   assign \$801  = \$797  | \$800 ;
-  assign \$802  = cycles_tmr0 != cycles_tmr1;
-  assign \$803  = cycles_tmr0 != cycles_tmr2;
+  assign \$802  = therm_raises_tmr0 != therm_raises_tmr1;
+  assign \$803  = therm_raises_tmr0 != therm_raises_tmr2;
   assign \$804  = \$802  | \$803 ;
   assign \$805  = \$801  | \$804 ;
-  assign \$806  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$807  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$806  = therm_shutdowns_tmr0 != therm_shutdowns_tmr1;
+  assign \$807  = therm_shutdowns_tmr0 != therm_shutdowns_tmr2;
   assign \$808  = \$806  | \$807 ;
   assign \$809  = \$805  | \$808 ;
-  assign \$810  = ib_tmr0 != ib_tmr1;
-  assign \$811  = ib_tmr0 != ib_tmr2;
+  assign \$810  = therm_faults_tmr0 != therm_faults_tmr1;
+  assign \$811  = therm_faults_tmr0 != therm_faults_tmr2;
   assign \$812  = \$810  | \$811 ;
   assign \$813  = \$809  | \$812 ;
-  assign \$814  = jb_tmr0 != jb_tmr1;
-  assign \$815  = jb_tmr0 != jb_tmr2;
+  assign \$814  = therm_phase_tmr0 != therm_phase_tmr1;
+  assign \$815  = therm_phase_tmr0 != therm_phase_tmr2;
   assign \$816  = \$814  | \$815 ;
-  assign \$817  = \$813  | \$816 ;
-  assign \$818  = k_tmr0 & k_tmr1;
-  assign \$819  = k_tmr0 & k_tmr2;
-  assign \$820  = \$818  | \$819 ;
-  assign \$821  = k_tmr1 & k_tmr2;
-  assign k = \$820  | \$821 ;
-  assign \$822  = busy_tmr0 != busy_tmr1;
-  assign \$823  = busy_tmr0 != busy_tmr2;
-  assign \$824  = \$822  | \$823 ;
-  assign \$825  = done_tmr0 != done_tmr1;
-  assign \$826  = done_tmr0 != done_tmr2;
-  assign \$827  = \$825  | \$826 ;
-  assign \$828  = \$824  | \$827 ;
-  assign \$829  = error_tmr0 != error_tmr1;
-  assign \$830  = error_tmr0 != error_tmr2;
-  assign \$831  = \$829  | \$830 ;
-  assign \$832  = \$828  | \$831 ;
-  assign \$833  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$834  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$835  = \$833  | \$834 ;
-  assign \$836  = \$832  | \$835 ;
-  assign \$837  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$838  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$839  = \$837  | \$838 ;
-  assign \$840  = \$836  | \$839 ;
-  assign \$841  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$842  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$843  = \$841  | \$842 ;
-  assign \$844  = \$840  | \$843 ;
-  assign \$845  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$846  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$847  = \$845  | \$846 ;
-  assign \$848  = \$844  | \$847 ;
-  assign \$849  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$850  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$851  = \$849  | \$850 ;
-  assign \$852  = \$848  | \$851 ;
-  assign \$853  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$854  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$855  = \$853  | \$854 ;
-  assign \$856  = \$852  | \$855 ;
-  assign \$857  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$858  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$859  = \$857  | \$858 ;
-  assign \$860  = \$856  | \$859 ;
-  assign \$861  = act_min_tmr0 != act_min_tmr1;
-  assign \$862  = act_min_tmr0 != act_min_tmr2;
-  assign \$863  = \$861  | \$862 ;
-  assign \$864  = \$860  | \$863 ;
-  assign \$865  = act_max_tmr0 != act_max_tmr1;
-  assign \$866  = act_max_tmr0 != act_max_tmr2;
-  assign \$867  = \$865  | \$866 ;
-  assign \$868  = \$864  | \$867 ;
-  assign \$869  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$870  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$871  = \$869  | \$870 ;
-  assign \$872  = \$868  | \$871 ;
-  assign \$873  = qmult_tmr0 != qmult_tmr1;
-  assign \$874  = qmult_tmr0 != qmult_tmr2;
-  assign \$875  = \$873  | \$874 ;
-  assign \$876  = \$872  | \$875 ;
-  assign \$877  = qshift_tmr0 != qshift_tmr1;
-  assign \$878  = qshift_tmr0 != qshift_tmr2;
-  assign \$879  = \$877  | \$878 ;
-  assign \$880  = \$876  | \$879 ;
-  assign \$881  = cycles_tmr0 != cycles_tmr1;
-  assign \$882  = cycles_tmr0 != cycles_tmr2;
-  assign \$883  = \$881  | \$882 ;
-  assign \$884  = \$880  | \$883 ;
-  assign \$885  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$886  = ctrl_state_tmr0 != ctrl_state_tmr2;
-  assign \$887  = \$885  | \$886 ;
-  assign \$888  = \$884  | \$887 ;
-  assign \$889  = ib_tmr0 != ib_tmr1;
-  assign \$890  = ib_tmr0 != ib_tmr2;
-  assign \$891  = \$889  | \$890 ;
-  assign \$892  = \$888  | \$891 ;
-  assign \$893  = jb_tmr0 != jb_tmr1;
-  assign \$894  = jb_tmr0 != jb_tmr2;
-  assign \$895  = \$893  | \$894 ;
-  assign \$896  = \$892  | \$895 ;
-  assign \$897  = k_tmr0 != k_tmr1;
-  assign \$898  = k_tmr0 != k_tmr2;
-  assign \$899  = \$897  | \$898 ;
-  assign \$900  = \$896  | \$899 ;
-  assign \$901  = wait_tmr0 & wait_tmr1;
-  assign \$902  = wait_tmr0 & wait_tmr2;
-  assign \$903  = \$901  | \$902 ;
-  assign \$904  = wait_tmr1 & wait_tmr2;
-  assign \wait  = \$903  | \$904 ;
-  assign \$905  = busy_tmr0 != busy_tmr1;
-  assign \$906  = busy_tmr0 != busy_tmr2;
-  assign \$907  = \$905  | \$906 ;
-  assign \$908  = done_tmr0 != done_tmr1;
-  assign \$909  = done_tmr0 != done_tmr2;
-  assign \$910  = \$908  | \$909 ;
-  assign \$911  = \$907  | \$910 ;
-  assign \$912  = error_tmr0 != error_tmr1;
-  assign \$913  = error_tmr0 != error_tmr2;
-  assign \$914  = \$912  | \$913 ;
-  assign \$915  = \$911  | \$914 ;
-  assign \$916  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$917  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$918  = \$916  | \$917 ;
-  assign \$919  = \$915  | \$918 ;
-  assign \$920  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$921  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$922  = \$920  | \$921 ;
-  assign \$923  = \$919  | \$922 ;
-  assign \$924  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$925  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$926  = \$924  | \$925 ;
-  assign \$927  = \$923  | \$926 ;
-  assign \$928  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$929  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$930  = \$928  | \$929 ;
-  assign \$931  = \$927  | \$930 ;
-  assign \$932  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$933  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$934  = \$932  | \$933 ;
-  assign \$935  = \$931  | \$934 ;
-  assign \$936  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$937  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$938  = \$936  | \$937 ;
-  assign \$939  = \$935  | \$938 ;
-  assign \$940  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$941  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$942  = \$940  | \$941 ;
-  assign \$943  = \$939  | \$942 ;
-  assign \$944  = act_min_tmr0 != act_min_tmr1;
-  assign \$945  = act_min_tmr0 != act_min_tmr2;
-  assign \$946  = \$944  | \$945 ;
-  assign \$947  = \$943  | \$946 ;
-  assign \$948  = act_max_tmr0 != act_max_tmr1;
-  assign \$949  = act_max_tmr0 != act_max_tmr2;
-  assign \$950  = \$948  | \$949 ;
-  assign \$951  = \$947  | \$950 ;
-  assign \$952  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$953  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$954  = \$952  | \$953 ;
-  assign \$955  = \$951  | \$954 ;
-  assign \$956  = qmult_tmr0 != qmult_tmr1;
-  assign \$957  = qmult_tmr0 != qmult_tmr2;
-  assign \$958  = \$956  | \$957 ;
-  assign \$959  = \$955  | \$958 ;
-  assign \$960  = qshift_tmr0 != qshift_tmr1;
-  assign \$961  = qshift_tmr0 != qshift_tmr2;
-  assign \$962  = \$960  | \$961 ;
-  assign \$963  = \$959  | \$962 ;
-  assign \$964  = cycles_tmr0 != cycles_tmr1;
-  assign \$965  = cycles_tmr0 != cycles_tmr2;
+  assign therm_tmr_mismatch = \$813  | \$816 ;
+  assign \$817  = \$938 [3:0] == 2'h3;
+  assign \$818  = thr_reg_we & \$817 ;
+  assign \$819  = \$938 [3:0] == 3'h4;
+  assign \$820  = thr_reg_we & \$819 ;
+  assign \$821  = \$938 [3:0] == 3'h5;
+  assign \$822  = thr_reg_we & \$821 ;
+  assign \$823  = \$938 [3:0] == 3'h6;
+  assign \$824  = thr_reg_we & \$823 ;
+  assign \$825  = \$938 [3:0] == 3'h7;
+  assign \$826  = thr_reg_we & \$825 ;
+  assign \$827  = \$938 [3:0] == 4'h8;
+  assign \$828  = thr_reg_we & \$827 ;
+  assign \$829  = \$938 [3:0] == 4'h9;
+  assign \$830  = thr_reg_we & \$829 ;
+  assign \$831  = \$938 [3:0] == 4'ha;
+  assign \$832  = thr_reg_we & \$831 ;
+  assign \$833  = bus__dat_w[2:0] > 3'h4;
+  assign \$834  = \$833  ? 3'h4 : bus__dat_w[2:0];
+  assign \$835  = ! \$938 [3:0];
+  assign \$836  = thr_reg_we & \$835 ;
+  assign \$837  = \$836  & bus__dat_w[0];
+  assign \$838  = throttle_level == 3'h4;
+  assign \$839  = \$837  & \$838 ;
+  assign \$840  = \$839  & therm_cool;
+  assign lvl0 = \$840  ? 3'h3 : throttle_level;
+  assign \$841  = therm_prev == therm_code;
+  assign \$842  = therm_run == 8'hff;
+  assign \$843  = therm_run + 1'h1;
+  assign \$844  = \$842  ? { 1'h0, therm_run } : \$843 ;
+  assign \$845  = \$841  ? \$844  : 9'h000;
+  assign \$846  = therm_code < therm_range_min;
+  assign \$847  = therm_code > therm_range_max;
+  assign \$848  = \$846  | \$847 ;
+  assign \$849  = | therm_stuck_samples;
+  assign \$850  = \$845 [7:0] >= therm_stuck_samples;
+  assign \$851  = \$849  & \$850 ;
+  assign implausible = \$848  | \$851 ;
+  assign \$852  = therm_code >= therm_trip1;
+  assign \$853  = 1'h0 + \$852 ;
+  assign \$854  = therm_code >= therm_trip2;
+  assign \$855  = \$853  + \$854 ;
+  assign \$856  = therm_code >= therm_trip3;
+  assign \$857  = \$855  + \$856 ;
+  assign \$858  = therm_code + therm_hyst;
+  assign \$859  = \$858  < therm_trip1;
+  assign \$860  = therm_code + therm_hyst;
+  assign \$861  = \$860  < therm_trip2;
+  assign \$862  = therm_code + therm_hyst;
+  assign \$863  = \$862  < therm_trip3;
+  assign \$864  = therm_code >= therm_crit;
+  assign \$865  = lvl0 == 3'h4;
+  assign \$866  = \$857 [1:0] > lvl0;
+  assign \$867  = lvl0 == 3'h4;
+  assign \$868  = \$867  ? 3'h4 : therm_safe_level;
+  assign \$869  = lvl0 - 1'h1;
+  assign therm_level_d = therm_sample ? new_level : lvl0;
+  assign \$870  = ~ implausible;
+  assign \$871  = therm_code + therm_hyst;
+  assign \$872  = \$871  < therm_crit;
+  assign \$873  = \$870  & \$872 ;
+  assign \$874  = \$938 [3:0] == 1'h1;
+  assign \$875  = thr_reg_we & \$874 ;
+  assign \$876  = \$875  & bus__dat_w[6];
+  assign \$877  = ~ \$876 ;
+  assign \$878  = therm_sensor_fault & \$877 ;
+  assign \$879  = therm_sample & implausible;
+  assign therm_sensor_fault_d = \$878  | \$879 ;
+  assign \$880  = new_level > lvl0;
+  assign \$881  = therm_sample & \$880 ;
+  assign \$882  = \$938 [3:0] == 4'hb;
+  assign \$883  = thr_reg_we & \$882 ;
+  assign \$884  = \$883  ? 16'h0000 : therm_raises;
+  assign \$885  = \$884  != 16'hffff;
+  assign \$886  = \$881  & \$885 ;
+  assign \$887  = \$938 [3:0] == 4'hb;
+  assign \$888  = thr_reg_we & \$887 ;
+  assign \$889  = \$888  ? 16'h0000 : therm_raises;
+  assign \$890  = \$889  + 1'h1;
+  assign \$891  = \$938 [3:0] == 4'hb;
+  assign \$892  = thr_reg_we & \$891 ;
+  assign \$893  = \$892  ? 16'h0000 : therm_raises;
+  assign \$894  = \$886  ? \$890  : { 1'h0, \$893  };
+  assign \$895  = new_level == 3'h4;
+  assign \$896  = therm_sample & \$895 ;
+  assign \$897  = lvl0 != 3'h4;
+  assign \$898  = \$896  & \$897 ;
+  assign \$899  = \$938 [3:0] == 4'hb;
+  assign \$900  = thr_reg_we & \$899 ;
+  assign \$901  = \$900  ? 8'h00 : therm_shutdowns;
+  assign \$902  = \$901  != 8'hff;
+  assign \$903  = \$898  & \$902 ;
+  assign \$904  = \$938 [3:0] == 4'hb;
+  assign \$905  = thr_reg_we & \$904 ;
+  assign \$906  = \$905  ? 8'h00 : therm_shutdowns;
+  assign \$907  = \$906  + 1'h1;
+  assign \$908  = \$938 [3:0] == 4'hb;
+  assign \$909  = thr_reg_we & \$908 ;
+  assign \$910  = \$909  ? 8'h00 : therm_shutdowns;
+  assign \$911  = \$903  ? \$907  : { 1'h0, \$910  };
+  assign \$912  = therm_sample & implausible;
+  assign \$913  = \$938 [3:0] == 4'hb;
+  assign \$914  = thr_reg_we & \$913 ;
+  assign \$915  = \$914  ? 8'h00 : therm_faults;
+  assign \$916  = \$915  != 8'hff;
+  assign \$917  = \$912  & \$916 ;
+  assign \$918  = \$938 [3:0] == 4'hb;
+  assign \$919  = thr_reg_we & \$918 ;
+  assign \$920  = \$919  ? 8'h00 : therm_faults;
+  assign \$921  = \$920  + 1'h1;
+  assign \$922  = \$938 [3:0] == 4'hb;
+  assign \$923  = thr_reg_we & \$922 ;
+  assign \$924  = \$923  ? 8'h00 : therm_faults;
+  assign \$925  = \$917  ? \$921  : { 1'h0, \$924  };
+  assign \$926  = therm_phase + 1'h1;
+  assign \$927  = thr_start ? 3'h0 : \$926 ;
+  assign \$928  = ~ busy;
+  assign \$929  = throttle_level < 3'h4;
+  assign \$930  = therm_phase >= throttle_level;
+  assign \$931  = \$929  & \$930 ;
+  assign thr_ce = \$928  | \$931 ;
+  assign \$932  = throttle_level >= 2'h3;
+  assign \$933  = \$932  ? 3'h3 : throttle_level;
+  assign \$934  = throttle_level == 3'h4;
+  assign \$935  = bus__adr[17:0] >= 5'h1a;
+  assign \$936  = reg_write & \$935 ;
+  assign \$937  = bus__adr[17:0] <= 6'h28;
+  assign thr_reg_we = \$936  & \$937 ;
+  assign \$938  = bus__adr[17:0] - 5'h1a;
+  assign \$939  = busy_tmr0 & busy_tmr1;
+  assign \$940  = busy_tmr0 & busy_tmr2;
+  assign \$941  = \$939  | \$940 ;
+  assign \$942  = busy_tmr1 & busy_tmr2;
+  assign busy = \$941  | \$942 ;
+  assign \$943  = busy_tmr0 != busy_tmr1;
+  assign \$944  = busy_tmr0 != busy_tmr2;
+  assign \$945  = \$943  | \$944 ;
+  assign \$946  = done_tmr0 & done_tmr1;
+  assign \$947  = done_tmr0 & done_tmr2;
+  assign \$948  = \$946  | \$947 ;
+  assign \$949  = done_tmr1 & done_tmr2;
+  assign done = \$948  | \$949 ;
+  assign \$950  = busy_tmr0 != busy_tmr1;
+  assign \$951  = busy_tmr0 != busy_tmr2;
+  assign \$952  = \$950  | \$951 ;
+  assign \$953  = done_tmr0 != done_tmr1;
+  assign \$954  = done_tmr0 != done_tmr2;
+  assign \$955  = \$953  | \$954 ;
+  assign \$956  = \$952  | \$955 ;
+  assign \$957  = error_tmr0 & error_tmr1;
+  assign \$958  = error_tmr0 & error_tmr2;
+  assign \$959  = \$957  | \$958 ;
+  assign \$960  = error_tmr1 & error_tmr2;
+  assign error = \$959  | \$960 ;
+  assign \$961  = busy_tmr0 != busy_tmr1;
+  assign \$962  = busy_tmr0 != busy_tmr2;
+  assign \$963  = \$961  | \$962 ;
+  assign \$964  = done_tmr0 != done_tmr1;
+  assign \$965  = done_tmr0 != done_tmr2;
   assign \$966  = \$964  | \$965 ;
   assign \$967  = \$963  | \$966 ;
-  assign \$968  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$969  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$968  = error_tmr0 != error_tmr1;
+  assign \$969  = error_tmr0 != error_tmr2;
   assign \$970  = \$968  | \$969 ;
   assign \$971  = \$967  | \$970 ;
-  assign \$972  = ib_tmr0 != ib_tmr1;
-  assign \$973  = ib_tmr0 != ib_tmr2;
+  assign \$972  = irq_en_tmr0 & irq_en_tmr1;
+  assign \$973  = irq_en_tmr0 & irq_en_tmr2;
   assign \$974  = \$972  | \$973 ;
-  assign \$975  = \$971  | \$974 ;
-  assign \$976  = jb_tmr0 != jb_tmr1;
-  assign \$977  = jb_tmr0 != jb_tmr2;
+  assign \$975  = irq_en_tmr1 & irq_en_tmr2;
+  assign irq_en = \$974  | \$975 ;
+  assign \$976  = busy_tmr0 != busy_tmr1;
+  assign \$977  = busy_tmr0 != busy_tmr2;
   assign \$978  = \$976  | \$977 ;
-  assign \$979  = \$975  | \$978 ;
-  assign \$980  = k_tmr0 != k_tmr1;
-  assign \$981  = k_tmr0 != k_tmr2;
-  assign \$982  = \$980  | \$981 ;
-  assign \$983  = \$979  | \$982 ;
-  assign \$984  = wait_tmr0 != wait_tmr1;
-  assign \$985  = wait_tmr0 != wait_tmr2;
-  assign \$986  = \$984  | \$985 ;
-  assign \$987  = \$983  | \$986 ;
-  assign \$988  = drain_tmr0 & drain_tmr1;
-  assign \$989  = drain_tmr0 & drain_tmr2;
-  assign \$990  = \$988  | \$989 ;
-  assign \$991  = drain_tmr1 & drain_tmr2;
-  assign drain = \$990  | \$991 ;
-  assign \$992  = busy_tmr0 != busy_tmr1;
-  assign \$993  = busy_tmr0 != busy_tmr2;
-  assign \$994  = \$992  | \$993 ;
-  assign \$995  = done_tmr0 != done_tmr1;
-  assign \$996  = done_tmr0 != done_tmr2;
+  assign \$979  = done_tmr0 != done_tmr1;
+  assign \$980  = done_tmr0 != done_tmr2;
+  assign \$981  = \$979  | \$980 ;
+  assign \$982  = \$978  | \$981 ;
+  assign \$983  = error_tmr0 != error_tmr1;
+  assign \$984  = error_tmr0 != error_tmr2;
+  assign \$985  = \$983  | \$984 ;
+  assign \$986  = \$982  | \$985 ;
+  assign \$987  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$988  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$989  = \$987  | \$988 ;
+  assign \$990  = \$986  | \$989 ;
+  assign \$991  = reg_m_tmr0 & reg_m_tmr1;
+  assign \$992  = reg_m_tmr0 & reg_m_tmr2;
+  assign \$993  = \$991  | \$992 ;
+  assign \$994  = reg_m_tmr1 & reg_m_tmr2;
+  assign reg_m = \$993  | \$994 ;
+  assign \$995  = busy_tmr0 != busy_tmr1;
+  assign \$996  = busy_tmr0 != busy_tmr2;
   assign \$997  = \$995  | \$996 ;
-  assign \$998  = \$994  | \$997 ;
-  assign \$999  = error_tmr0 != error_tmr1;
-  assign \$1000  = error_tmr0 != error_tmr2;
-  assign \$1001  = \$999  | \$1000 ;
-  assign \$1002  = \$998  | \$1001 ;
-  assign \$1003  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1004  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1005  = \$1003  | \$1004 ;
-  assign \$1006  = \$1002  | \$1005 ;
-  assign \$1007  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1008  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1009  = \$1007  | \$1008 ;
-  assign \$1010  = \$1006  | \$1009 ;
-  assign \$1011  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1012  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1013  = \$1011  | \$1012 ;
-  assign \$1014  = \$1010  | \$1013 ;
-  assign \$1015  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1016  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1017  = \$1015  | \$1016 ;
-  assign \$1018  = \$1014  | \$1017 ;
-  assign \$1019  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1020  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1021  = \$1019  | \$1020 ;
-  assign \$1022  = \$1018  | \$1021 ;
-  assign \$1023  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1024  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1025  = \$1023  | \$1024 ;
-  assign \$1026  = \$1022  | \$1025 ;
-  assign \$1027  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1028  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1029  = \$1027  | \$1028 ;
-  assign \$1030  = \$1026  | \$1029 ;
-  assign \$1031  = act_min_tmr0 != act_min_tmr1;
-  assign \$1032  = act_min_tmr0 != act_min_tmr2;
-  assign \$1033  = \$1031  | \$1032 ;
-  assign \$1034  = \$1030  | \$1033 ;
-  assign \$1035  = act_max_tmr0 != act_max_tmr1;
-  assign \$1036  = act_max_tmr0 != act_max_tmr2;
-  assign \$1037  = \$1035  | \$1036 ;
-  assign \$1038  = \$1034  | \$1037 ;
-  assign \$1039  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1040  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1041  = \$1039  | \$1040 ;
-  assign \$1042  = \$1038  | \$1041 ;
-  assign \$1043  = qmult_tmr0 != qmult_tmr1;
-  assign \$1044  = qmult_tmr0 != qmult_tmr2;
-  assign \$1045  = \$1043  | \$1044 ;
-  assign \$1046  = \$1042  | \$1045 ;
-  assign \$1047  = qshift_tmr0 != qshift_tmr1;
-  assign \$1048  = qshift_tmr0 != qshift_tmr2;
-  assign \$1049  = \$1047  | \$1048 ;
-  assign \$1050  = \$1046  | \$1049 ;
-  assign \$1051  = cycles_tmr0 != cycles_tmr1;
-  assign \$1052  = cycles_tmr0 != cycles_tmr2;
-  assign \$1053  = \$1051  | \$1052 ;
-  assign \$1054  = \$1050  | \$1053 ;
-  assign \$1055  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$1056  = ctrl_state_tmr0 != ctrl_state_tmr2;
-  assign \$1057  = \$1055  | \$1056 ;
-  assign \$1058  = \$1054  | \$1057 ;
-  assign \$1059  = ib_tmr0 != ib_tmr1;
-  assign \$1060  = ib_tmr0 != ib_tmr2;
-  assign \$1061  = \$1059  | \$1060 ;
-  assign \$1062  = \$1058  | \$1061 ;
-  assign \$1063  = jb_tmr0 != jb_tmr1;
-  assign \$1064  = jb_tmr0 != jb_tmr2;
-  assign \$1065  = \$1063  | \$1064 ;
-  assign \$1066  = \$1062  | \$1065 ;
-  assign \$1067  = k_tmr0 != k_tmr1;
-  assign \$1068  = k_tmr0 != k_tmr2;
-  assign \$1069  = \$1067  | \$1068 ;
-  assign \$1070  = \$1066  | \$1069 ;
-  assign \$1071  = wait_tmr0 != wait_tmr1;
-  assign \$1072  = wait_tmr0 != wait_tmr2;
-  assign \$1073  = \$1071  | \$1072 ;
-  assign \$1074  = \$1070  | \$1073 ;
-  assign \$1075  = drain_tmr0 != drain_tmr1;
-  assign \$1076  = drain_tmr0 != drain_tmr2;
-  assign \$1077  = \$1075  | \$1076 ;
-  assign tmr_mismatch = \$1074  | \$1077 ;
+  assign \$998  = done_tmr0 != done_tmr1;
+  assign \$999  = done_tmr0 != done_tmr2;
+  assign \$1000  = \$998  | \$999 ;
+  assign \$1001  = \$997  | \$1000 ;
+  assign \$1002  = error_tmr0 != error_tmr1;
+  assign \$1003  = error_tmr0 != error_tmr2;
+  assign \$1004  = \$1002  | \$1003 ;
+  assign \$1005  = \$1001  | \$1004 ;
+  assign \$1006  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1007  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1008  = \$1006  | \$1007 ;
+  assign \$1009  = \$1005  | \$1008 ;
+  assign \$1010  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1011  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1012  = \$1010  | \$1011 ;
+  assign \$1013  = \$1009  | \$1012 ;
+  assign \$1014  = reg_k_tmr0 & reg_k_tmr1;
+  assign \$1015  = reg_k_tmr0 & reg_k_tmr2;
+  assign \$1016  = \$1014  | \$1015 ;
+  assign \$1017  = reg_k_tmr1 & reg_k_tmr2;
+  assign reg_k = \$1016  | \$1017 ;
+  assign \$1018  = busy_tmr0 != busy_tmr1;
+  assign \$1019  = busy_tmr0 != busy_tmr2;
+  assign \$1020  = \$1018  | \$1019 ;
+  assign \$1021  = done_tmr0 != done_tmr1;
+  assign \$1022  = done_tmr0 != done_tmr2;
+  assign \$1023  = \$1021  | \$1022 ;
+  assign \$1024  = \$1020  | \$1023 ;
+  assign \$1025  = error_tmr0 != error_tmr1;
+  assign \$1026  = error_tmr0 != error_tmr2;
+  assign \$1027  = \$1025  | \$1026 ;
+  assign \$1028  = \$1024  | \$1027 ;
+  assign \$1029  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1030  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1031  = \$1029  | \$1030 ;
+  assign \$1032  = \$1028  | \$1031 ;
+  assign \$1033  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1034  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1035  = \$1033  | \$1034 ;
+  assign \$1036  = \$1032  | \$1035 ;
+  assign \$1037  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1038  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1039  = \$1037  | \$1038 ;
+  assign \$1040  = \$1036  | \$1039 ;
+  assign \$1041  = reg_n_tmr0 & reg_n_tmr1;
+  assign \$1042  = reg_n_tmr0 & reg_n_tmr2;
+  assign \$1043  = \$1041  | \$1042 ;
+  assign \$1044  = reg_n_tmr1 & reg_n_tmr2;
+  assign reg_n = \$1043  | \$1044 ;
+  assign \$1045  = busy_tmr0 != busy_tmr1;
+  assign \$1046  = busy_tmr0 != busy_tmr2;
+  assign \$1047  = \$1045  | \$1046 ;
+  assign \$1048  = done_tmr0 != done_tmr1;
+  assign \$1049  = done_tmr0 != done_tmr2;
+  assign \$1050  = \$1048  | \$1049 ;
+  assign \$1051  = \$1047  | \$1050 ;
+  assign \$1052  = error_tmr0 != error_tmr1;
+  assign \$1053  = error_tmr0 != error_tmr2;
+  assign \$1054  = \$1052  | \$1053 ;
+  assign \$1055  = \$1051  | \$1054 ;
+  assign \$1056  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1057  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1058  = \$1056  | \$1057 ;
+  assign \$1059  = \$1055  | \$1058 ;
+  assign \$1060  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1061  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1062  = \$1060  | \$1061 ;
+  assign \$1063  = \$1059  | \$1062 ;
+  assign \$1064  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1065  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1066  = \$1064  | \$1065 ;
+  assign \$1067  = \$1063  | \$1066 ;
+  assign \$1068  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1069  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1070  = \$1068  | \$1069 ;
+  assign \$1071  = \$1067  | \$1070 ;
+  assign \$1072  = a_zp_tmr0 & a_zp_tmr1;
+  assign \$1073  = a_zp_tmr0 & a_zp_tmr2;
+  assign \$1074  = \$1072  | \$1073 ;
+  assign \$1075  = a_zp_tmr1 & a_zp_tmr2;
+  assign a_zp = \$1074  | \$1075 ;
+  assign \$1076  = busy_tmr0 != busy_tmr1;
+  assign \$1077  = busy_tmr0 != busy_tmr2;
+  assign \$1078  = \$1076  | \$1077 ;
+  assign \$1079  = done_tmr0 != done_tmr1;
+  assign \$1080  = done_tmr0 != done_tmr2;
+  assign \$1081  = \$1079  | \$1080 ;
+  assign \$1082  = \$1078  | \$1081 ;
+  assign \$1083  = error_tmr0 != error_tmr1;
+  assign \$1084  = error_tmr0 != error_tmr2;
+  assign \$1085  = \$1083  | \$1084 ;
+  assign \$1086  = \$1082  | \$1085 ;
+  assign \$1087  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1088  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1089  = \$1087  | \$1088 ;
+  assign \$1090  = \$1086  | \$1089 ;
+  assign \$1091  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1092  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1093  = \$1091  | \$1092 ;
+  assign \$1094  = \$1090  | \$1093 ;
+  assign \$1095  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1096  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1097  = \$1095  | \$1096 ;
+  assign \$1098  = \$1094  | \$1097 ;
+  assign \$1099  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1100  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1101  = \$1099  | \$1100 ;
+  assign \$1102  = \$1098  | \$1101 ;
+  assign \$1103  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1104  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1105  = \$1103  | \$1104 ;
+  assign \$1106  = \$1102  | \$1105 ;
+  assign \$1107  = b_zp_tmr0 & b_zp_tmr1;
+  assign \$1108  = b_zp_tmr0 & b_zp_tmr2;
+  assign \$1109  = \$1107  | \$1108 ;
+  assign \$1110  = b_zp_tmr1 & b_zp_tmr2;
+  assign b_zp = \$1109  | \$1110 ;
+  assign \$1111  = busy_tmr0 != busy_tmr1;
+  assign \$1112  = busy_tmr0 != busy_tmr2;
+  assign \$1113  = \$1111  | \$1112 ;
+  assign \$1114  = done_tmr0 != done_tmr1;
+  assign \$1115  = done_tmr0 != done_tmr2;
+  assign \$1116  = \$1114  | \$1115 ;
+  assign \$1117  = \$1113  | \$1116 ;
+  assign \$1118  = error_tmr0 != error_tmr1;
+  assign \$1119  = error_tmr0 != error_tmr2;
+  assign \$1120  = \$1118  | \$1119 ;
+  assign \$1121  = \$1117  | \$1120 ;
+  assign \$1122  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1123  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1124  = \$1122  | \$1123 ;
+  assign \$1125  = \$1121  | \$1124 ;
+  assign \$1126  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1127  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1128  = \$1126  | \$1127 ;
+  assign \$1129  = \$1125  | \$1128 ;
+  assign \$1130  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1131  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1132  = \$1130  | \$1131 ;
+  assign \$1133  = \$1129  | \$1132 ;
+  assign \$1134  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1135  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1136  = \$1134  | \$1135 ;
+  assign \$1137  = \$1133  | \$1136 ;
+  assign \$1138  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1139  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1140  = \$1138  | \$1139 ;
+  assign \$1141  = \$1137  | \$1140 ;
+  assign \$1142  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1143  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1144  = \$1142  | \$1143 ;
+  assign \$1145  = \$1141  | \$1144 ;
+  assign \$1146  = out_zp_tmr0 & out_zp_tmr1;
+  assign \$1147  = out_zp_tmr0 & out_zp_tmr2;
+  assign \$1148  = \$1146  | \$1147 ;
+  assign \$1149  = out_zp_tmr1 & out_zp_tmr2;
+  assign out_zp = \$1148  | \$1149 ;
+  assign \$1150  = busy_tmr0 != busy_tmr1;
+  assign \$1151  = busy_tmr0 != busy_tmr2;
+  assign \$1152  = \$1150  | \$1151 ;
+  assign \$1153  = done_tmr0 != done_tmr1;
+  assign \$1154  = done_tmr0 != done_tmr2;
+  assign \$1155  = \$1153  | \$1154 ;
+  assign \$1156  = \$1152  | \$1155 ;
+  assign \$1157  = error_tmr0 != error_tmr1;
+  assign \$1158  = error_tmr0 != error_tmr2;
+  assign \$1159  = \$1157  | \$1158 ;
+  assign \$1160  = \$1156  | \$1159 ;
+  assign \$1161  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1162  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1163  = \$1161  | \$1162 ;
+  assign \$1164  = \$1160  | \$1163 ;
+  assign \$1165  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1166  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1167  = \$1165  | \$1166 ;
+  assign \$1168  = \$1164  | \$1167 ;
+  assign \$1169  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1170  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1171  = \$1169  | \$1170 ;
+  assign \$1172  = \$1168  | \$1171 ;
+  assign \$1173  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1174  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1175  = \$1173  | \$1174 ;
+  assign \$1176  = \$1172  | \$1175 ;
+  assign \$1177  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1178  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1179  = \$1177  | \$1178 ;
+  assign \$1180  = \$1176  | \$1179 ;
+  assign \$1181  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1182  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1183  = \$1181  | \$1182 ;
+  assign \$1184  = \$1180  | \$1183 ;
+  assign \$1185  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1186  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1187  = \$1185  | \$1186 ;
+  assign \$1188  = \$1184  | \$1187 ;
+  assign \$1189  = act_min_tmr0 & act_min_tmr1;
+  assign \$1190  = act_min_tmr0 & act_min_tmr2;
+  assign \$1191  = \$1189  | \$1190 ;
+  assign \$1192  = act_min_tmr1 & act_min_tmr2;
+  assign act_min = \$1191  | \$1192 ;
+  assign \$1193  = busy_tmr0 != busy_tmr1;
+  assign \$1194  = busy_tmr0 != busy_tmr2;
+  assign \$1195  = \$1193  | \$1194 ;
+  assign \$1196  = done_tmr0 != done_tmr1;
+  assign \$1197  = done_tmr0 != done_tmr2;
+  assign \$1198  = \$1196  | \$1197 ;
+  assign \$1199  = \$1195  | \$1198 ;
+  assign \$1200  = error_tmr0 != error_tmr1;
+  assign \$1201  = error_tmr0 != error_tmr2;
+  assign \$1202  = \$1200  | \$1201 ;
+  assign \$1203  = \$1199  | \$1202 ;
+  assign \$1204  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1205  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1206  = \$1204  | \$1205 ;
+  assign \$1207  = \$1203  | \$1206 ;
+  assign \$1208  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1209  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1210  = \$1208  | \$1209 ;
+  assign \$1211  = \$1207  | \$1210 ;
+  assign \$1212  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1213  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1214  = \$1212  | \$1213 ;
+  assign \$1215  = \$1211  | \$1214 ;
+  assign \$1216  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1217  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1218  = \$1216  | \$1217 ;
+  assign \$1219  = \$1215  | \$1218 ;
+  assign \$1220  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1221  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1222  = \$1220  | \$1221 ;
+  assign \$1223  = \$1219  | \$1222 ;
+  assign \$1224  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1225  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1226  = \$1224  | \$1225 ;
+  assign \$1227  = \$1223  | \$1226 ;
+  assign \$1228  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1229  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1230  = \$1228  | \$1229 ;
+  assign \$1231  = \$1227  | \$1230 ;
+  assign \$1232  = act_min_tmr0 != act_min_tmr1;
+  assign \$1233  = act_min_tmr0 != act_min_tmr2;
+  assign \$1234  = \$1232  | \$1233 ;
+  assign \$1235  = \$1231  | \$1234 ;
+  assign \$1236  = act_max_tmr0 & act_max_tmr1;
+  assign \$1237  = act_max_tmr0 & act_max_tmr2;
+  assign \$1238  = \$1236  | \$1237 ;
+  assign \$1239  = act_max_tmr1 & act_max_tmr2;
+  assign act_max = \$1238  | \$1239 ;
+  assign \$1240  = busy_tmr0 != busy_tmr1;
+  assign \$1241  = busy_tmr0 != busy_tmr2;
+  assign \$1242  = \$1240  | \$1241 ;
+  assign \$1243  = done_tmr0 != done_tmr1;
+  assign \$1244  = done_tmr0 != done_tmr2;
+  assign \$1245  = \$1243  | \$1244 ;
+  assign \$1246  = \$1242  | \$1245 ;
+  assign \$1247  = error_tmr0 != error_tmr1;
+  assign \$1248  = error_tmr0 != error_tmr2;
+  assign \$1249  = \$1247  | \$1248 ;
+  assign \$1250  = \$1246  | \$1249 ;
+  assign \$1251  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1252  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1253  = \$1251  | \$1252 ;
+  assign \$1254  = \$1250  | \$1253 ;
+  assign \$1255  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1256  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1257  = \$1255  | \$1256 ;
+  assign \$1258  = \$1254  | \$1257 ;
+  assign \$1259  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1260  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1261  = \$1259  | \$1260 ;
+  assign \$1262  = \$1258  | \$1261 ;
+  assign \$1263  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1264  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1265  = \$1263  | \$1264 ;
+  assign \$1266  = \$1262  | \$1265 ;
+  assign \$1267  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1268  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1269  = \$1267  | \$1268 ;
+  assign \$1270  = \$1266  | \$1269 ;
+  assign \$1271  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1272  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1273  = \$1271  | \$1272 ;
+  assign \$1274  = \$1270  | \$1273 ;
+  assign \$1275  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1276  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1277  = \$1275  | \$1276 ;
+  assign \$1278  = \$1274  | \$1277 ;
+  assign \$1279  = act_min_tmr0 != act_min_tmr1;
+  assign \$1280  = act_min_tmr0 != act_min_tmr2;
+  assign \$1281  = \$1279  | \$1280 ;
+  assign \$1282  = \$1278  | \$1281 ;
+  assign \$1283  = act_max_tmr0 != act_max_tmr1;
+  assign \$1284  = act_max_tmr0 != act_max_tmr2;
+  assign \$1285  = \$1283  | \$1284 ;
+  assign \$1286  = \$1282  | \$1285 ;
+  assign \$1287  = per_channel_tmr0 & per_channel_tmr1;
+  assign \$1288  = per_channel_tmr0 & per_channel_tmr2;
+  assign \$1289  = \$1287  | \$1288 ;
+  assign \$1290  = per_channel_tmr1 & per_channel_tmr2;
+  assign per_channel = \$1289  | \$1290 ;
+  assign \$1291  = busy_tmr0 != busy_tmr1;
+  assign \$1292  = busy_tmr0 != busy_tmr2;
+  assign \$1293  = \$1291  | \$1292 ;
+  assign \$1294  = done_tmr0 != done_tmr1;
+  assign \$1295  = done_tmr0 != done_tmr2;
+  assign \$1296  = \$1294  | \$1295 ;
+  assign \$1297  = \$1293  | \$1296 ;
+  assign \$1298  = error_tmr0 != error_tmr1;
+  assign \$1299  = error_tmr0 != error_tmr2;
+  assign \$1300  = \$1298  | \$1299 ;
+  assign \$1301  = \$1297  | \$1300 ;
+  assign \$1302  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1303  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1304  = \$1302  | \$1303 ;
+  assign \$1305  = \$1301  | \$1304 ;
+  assign \$1306  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1307  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1308  = \$1306  | \$1307 ;
+  assign \$1309  = \$1305  | \$1308 ;
+  assign \$1310  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1311  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1312  = \$1310  | \$1311 ;
+  assign \$1313  = \$1309  | \$1312 ;
+  assign \$1314  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1315  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1316  = \$1314  | \$1315 ;
+  assign \$1317  = \$1313  | \$1316 ;
+  assign \$1318  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1319  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1320  = \$1318  | \$1319 ;
+  assign \$1321  = \$1317  | \$1320 ;
+  assign \$1322  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1323  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1324  = \$1322  | \$1323 ;
+  assign \$1325  = \$1321  | \$1324 ;
+  assign \$1326  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1327  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1328  = \$1326  | \$1327 ;
+  assign \$1329  = \$1325  | \$1328 ;
+  assign \$1330  = act_min_tmr0 != act_min_tmr1;
+  assign \$1331  = act_min_tmr0 != act_min_tmr2;
+  assign \$1332  = \$1330  | \$1331 ;
+  assign \$1333  = \$1329  | \$1332 ;
+  assign \$1334  = act_max_tmr0 != act_max_tmr1;
+  assign \$1335  = act_max_tmr0 != act_max_tmr2;
+  assign \$1336  = \$1334  | \$1335 ;
+  assign \$1337  = \$1333  | \$1336 ;
+  assign \$1338  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1339  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1340  = \$1338  | \$1339 ;
+  assign \$1341  = \$1337  | \$1340 ;
+  assign \$1342  = qmult_tmr0 & qmult_tmr1;
+  assign \$1343  = qmult_tmr0 & qmult_tmr2;
+  assign \$1344  = \$1342  | \$1343 ;
+  assign \$1345  = qmult_tmr1 & qmult_tmr2;
+  assign qmult = \$1344  | \$1345 ;
+  assign \$1346  = busy_tmr0 != busy_tmr1;
+  assign \$1347  = busy_tmr0 != busy_tmr2;
+  assign \$1348  = \$1346  | \$1347 ;
+  assign \$1349  = done_tmr0 != done_tmr1;
+  assign \$1350  = done_tmr0 != done_tmr2;
+  assign \$1351  = \$1349  | \$1350 ;
+  assign \$1352  = \$1348  | \$1351 ;
+  assign \$1353  = error_tmr0 != error_tmr1;
+  assign \$1354  = error_tmr0 != error_tmr2;
+  assign \$1355  = \$1353  | \$1354 ;
+  assign \$1356  = \$1352  | \$1355 ;
+  assign \$1357  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1358  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1359  = \$1357  | \$1358 ;
+  assign \$1360  = \$1356  | \$1359 ;
+  assign \$1361  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1362  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1363  = \$1361  | \$1362 ;
+  assign \$1364  = \$1360  | \$1363 ;
+  assign \$1365  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1366  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1367  = \$1365  | \$1366 ;
+  assign \$1368  = \$1364  | \$1367 ;
+  assign \$1369  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1370  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1371  = \$1369  | \$1370 ;
+  assign \$1372  = \$1368  | \$1371 ;
+  assign \$1373  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1374  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1375  = \$1373  | \$1374 ;
+  assign \$1376  = \$1372  | \$1375 ;
+  assign \$1377  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1378  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1379  = \$1377  | \$1378 ;
+  assign \$1380  = \$1376  | \$1379 ;
+  assign \$1381  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1382  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1383  = \$1381  | \$1382 ;
+  assign \$1384  = \$1380  | \$1383 ;
+  assign \$1385  = act_min_tmr0 != act_min_tmr1;
+  assign \$1386  = act_min_tmr0 != act_min_tmr2;
+  assign \$1387  = \$1385  | \$1386 ;
+  assign \$1388  = \$1384  | \$1387 ;
+  assign \$1389  = act_max_tmr0 != act_max_tmr1;
+  assign \$1390  = act_max_tmr0 != act_max_tmr2;
+  assign \$1391  = \$1389  | \$1390 ;
+  assign \$1392  = \$1388  | \$1391 ;
+  assign \$1393  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1394  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1395  = \$1393  | \$1394 ;
+  assign \$1396  = \$1392  | \$1395 ;
+  assign \$1397  = qmult_tmr0 != qmult_tmr1;
+  assign \$1398  = qmult_tmr0 != qmult_tmr2;
+  assign \$1399  = \$1397  | \$1398 ;
+  assign \$1400  = \$1396  | \$1399 ;
+  assign \$1401  = qshift_tmr0 & qshift_tmr1;
+  assign \$1402  = qshift_tmr0 & qshift_tmr2;
+  assign \$1403  = \$1401  | \$1402 ;
+  assign \$1404  = qshift_tmr1 & qshift_tmr2;
+  assign qshift = \$1403  | \$1404 ;
+  assign \$1405  = busy_tmr0 != busy_tmr1;
+  assign \$1406  = busy_tmr0 != busy_tmr2;
+  assign \$1407  = \$1405  | \$1406 ;
+  assign \$1408  = done_tmr0 != done_tmr1;
+  assign \$1409  = done_tmr0 != done_tmr2;
+  assign \$1410  = \$1408  | \$1409 ;
+  assign \$1411  = \$1407  | \$1410 ;
+  assign \$1412  = error_tmr0 != error_tmr1;
+  assign \$1413  = error_tmr0 != error_tmr2;
+  assign \$1414  = \$1412  | \$1413 ;
+  assign \$1415  = \$1411  | \$1414 ;
+  assign \$1416  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1417  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1418  = \$1416  | \$1417 ;
+  assign \$1419  = \$1415  | \$1418 ;
+  assign \$1420  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1421  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1422  = \$1420  | \$1421 ;
+  assign \$1423  = \$1419  | \$1422 ;
+  assign \$1424  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1425  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1426  = \$1424  | \$1425 ;
+  assign \$1427  = \$1423  | \$1426 ;
+  assign \$1428  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1429  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1430  = \$1428  | \$1429 ;
+  assign \$1431  = \$1427  | \$1430 ;
+  assign \$1432  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1433  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1434  = \$1432  | \$1433 ;
+  assign \$1435  = \$1431  | \$1434 ;
+  assign \$1436  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1437  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1438  = \$1436  | \$1437 ;
+  assign \$1439  = \$1435  | \$1438 ;
+  assign \$1440  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1441  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1442  = \$1440  | \$1441 ;
+  assign \$1443  = \$1439  | \$1442 ;
+  assign \$1444  = act_min_tmr0 != act_min_tmr1;
+  assign \$1445  = act_min_tmr0 != act_min_tmr2;
+  assign \$1446  = \$1444  | \$1445 ;
+  assign \$1447  = \$1443  | \$1446 ;
+  assign \$1448  = act_max_tmr0 != act_max_tmr1;
+  assign \$1449  = act_max_tmr0 != act_max_tmr2;
+  assign \$1450  = \$1448  | \$1449 ;
+  assign \$1451  = \$1447  | \$1450 ;
+  assign \$1452  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1453  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1454  = \$1452  | \$1453 ;
+  assign \$1455  = \$1451  | \$1454 ;
+  assign \$1456  = qmult_tmr0 != qmult_tmr1;
+  assign \$1457  = qmult_tmr0 != qmult_tmr2;
+  assign \$1458  = \$1456  | \$1457 ;
+  assign \$1459  = \$1455  | \$1458 ;
+  assign \$1460  = qshift_tmr0 != qshift_tmr1;
+  assign \$1461  = qshift_tmr0 != qshift_tmr2;
+  assign \$1462  = \$1460  | \$1461 ;
+  assign \$1463  = \$1459  | \$1462 ;
+  assign \$1464  = cycles_tmr0 & cycles_tmr1;
+  assign \$1465  = cycles_tmr0 & cycles_tmr2;
+  assign \$1466  = \$1464  | \$1465 ;
+  assign \$1467  = cycles_tmr1 & cycles_tmr2;
+  assign cycles = \$1466  | \$1467 ;
+  assign \$1468  = busy_tmr0 != busy_tmr1;
+  assign \$1469  = busy_tmr0 != busy_tmr2;
+  assign \$1470  = \$1468  | \$1469 ;
+  assign \$1471  = done_tmr0 != done_tmr1;
+  assign \$1472  = done_tmr0 != done_tmr2;
+  assign \$1473  = \$1471  | \$1472 ;
+  assign \$1474  = \$1470  | \$1473 ;
+  assign \$1475  = error_tmr0 != error_tmr1;
+  assign \$1476  = error_tmr0 != error_tmr2;
+  assign \$1477  = \$1475  | \$1476 ;
+  assign \$1478  = \$1474  | \$1477 ;
+  assign \$1479  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1480  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1481  = \$1479  | \$1480 ;
+  assign \$1482  = \$1478  | \$1481 ;
+  assign \$1483  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1484  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1485  = \$1483  | \$1484 ;
+  assign \$1486  = \$1482  | \$1485 ;
+  assign \$1487  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1488  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1489  = \$1487  | \$1488 ;
+  assign \$1490  = \$1486  | \$1489 ;
+  assign \$1491  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1492  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1493  = \$1491  | \$1492 ;
+  assign \$1494  = \$1490  | \$1493 ;
+  assign \$1495  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1496  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1497  = \$1495  | \$1496 ;
+  assign \$1498  = \$1494  | \$1497 ;
+  assign \$1499  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1500  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1501  = \$1499  | \$1500 ;
+  assign \$1502  = \$1498  | \$1501 ;
+  assign \$1503  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1504  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1505  = \$1503  | \$1504 ;
+  assign \$1506  = \$1502  | \$1505 ;
+  assign \$1507  = act_min_tmr0 != act_min_tmr1;
+  assign \$1508  = act_min_tmr0 != act_min_tmr2;
+  assign \$1509  = \$1507  | \$1508 ;
+  assign \$1510  = \$1506  | \$1509 ;
+  assign \$1511  = act_max_tmr0 != act_max_tmr1;
+  assign \$1512  = act_max_tmr0 != act_max_tmr2;
+  assign \$1513  = \$1511  | \$1512 ;
+  assign \$1514  = \$1510  | \$1513 ;
+  assign \$1515  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1516  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1517  = \$1515  | \$1516 ;
+  assign \$1518  = \$1514  | \$1517 ;
+  assign \$1519  = qmult_tmr0 != qmult_tmr1;
+  assign \$1520  = qmult_tmr0 != qmult_tmr2;
+  assign \$1521  = \$1519  | \$1520 ;
+  assign \$1522  = \$1518  | \$1521 ;
+  assign \$1523  = qshift_tmr0 != qshift_tmr1;
+  assign \$1524  = qshift_tmr0 != qshift_tmr2;
+  assign \$1525  = \$1523  | \$1524 ;
+  assign \$1526  = \$1522  | \$1525 ;
+  assign \$1527  = cycles_tmr0 != cycles_tmr1;
+  assign \$1528  = cycles_tmr0 != cycles_tmr2;
+  assign \$1529  = \$1527  | \$1528 ;
+  assign \$1530  = \$1526  | \$1529 ;
+  assign \$1531  = ctrl_state_tmr0 & ctrl_state_tmr1;
+  assign \$1532  = ctrl_state_tmr0 & ctrl_state_tmr2;
+  assign \$1533  = \$1531  | \$1532 ;
+  assign \$1534  = ctrl_state_tmr1 & ctrl_state_tmr2;
+  assign ctrl_state = \$1533  | \$1534 ;
+  assign \$1535  = busy_tmr0 != busy_tmr1;
+  assign \$1536  = busy_tmr0 != busy_tmr2;
+  assign \$1537  = \$1535  | \$1536 ;
+  assign \$1538  = done_tmr0 != done_tmr1;
+  assign \$1539  = done_tmr0 != done_tmr2;
+  assign \$1540  = \$1538  | \$1539 ;
+  assign \$1541  = \$1537  | \$1540 ;
+  assign \$1542  = error_tmr0 != error_tmr1;
+  assign \$1543  = error_tmr0 != error_tmr2;
+  assign \$1544  = \$1542  | \$1543 ;
+  assign \$1545  = \$1541  | \$1544 ;
+  assign \$1546  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1547  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1548  = \$1546  | \$1547 ;
+  assign \$1549  = \$1545  | \$1548 ;
+  assign \$1550  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1551  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1552  = \$1550  | \$1551 ;
+  assign \$1553  = \$1549  | \$1552 ;
+  assign \$1554  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1555  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1556  = \$1554  | \$1555 ;
+  assign \$1557  = \$1553  | \$1556 ;
+  assign \$1558  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1559  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1560  = \$1558  | \$1559 ;
+  assign \$1561  = \$1557  | \$1560 ;
+  assign \$1562  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1563  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1564  = \$1562  | \$1563 ;
+  assign \$1565  = \$1561  | \$1564 ;
+  assign \$1566  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1567  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1568  = \$1566  | \$1567 ;
+  assign \$1569  = \$1565  | \$1568 ;
+  assign \$1570  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1571  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1572  = \$1570  | \$1571 ;
+  assign \$1573  = \$1569  | \$1572 ;
+  assign \$1574  = act_min_tmr0 != act_min_tmr1;
+  assign \$1575  = act_min_tmr0 != act_min_tmr2;
+  assign \$1576  = \$1574  | \$1575 ;
+  assign \$1577  = \$1573  | \$1576 ;
+  assign \$1578  = act_max_tmr0 != act_max_tmr1;
+  assign \$1579  = act_max_tmr0 != act_max_tmr2;
+  assign \$1580  = \$1578  | \$1579 ;
+  assign \$1581  = \$1577  | \$1580 ;
+  assign \$1582  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1583  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1584  = \$1582  | \$1583 ;
+  assign \$1585  = \$1581  | \$1584 ;
+  assign \$1586  = qmult_tmr0 != qmult_tmr1;
+  assign \$1587  = qmult_tmr0 != qmult_tmr2;
+  assign \$1588  = \$1586  | \$1587 ;
+  assign \$1589  = \$1585  | \$1588 ;
+  assign \$1590  = qshift_tmr0 != qshift_tmr1;
+  assign \$1591  = qshift_tmr0 != qshift_tmr2;
+  assign \$1592  = \$1590  | \$1591 ;
+  assign \$1593  = \$1589  | \$1592 ;
+  assign \$1594  = cycles_tmr0 != cycles_tmr1;
+  assign \$1595  = cycles_tmr0 != cycles_tmr2;
+  assign \$1596  = \$1594  | \$1595 ;
+  assign \$1597  = \$1593  | \$1596 ;
+  assign \$1598  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$1599  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$1600  = \$1598  | \$1599 ;
+  assign \$1601  = \$1597  | \$1600 ;
+  assign \$1602  = ib_tmr0 & ib_tmr1;
+  assign \$1603  = ib_tmr0 & ib_tmr2;
+  assign \$1604  = \$1602  | \$1603 ;
+  assign \$1605  = ib_tmr1 & ib_tmr2;
+  assign ib = \$1604  | \$1605 ;
+  assign \$1606  = busy_tmr0 != busy_tmr1;
+  assign \$1607  = busy_tmr0 != busy_tmr2;
+  assign \$1608  = \$1606  | \$1607 ;
+  assign \$1609  = done_tmr0 != done_tmr1;
+  assign \$1610  = done_tmr0 != done_tmr2;
+  assign \$1611  = \$1609  | \$1610 ;
+  assign \$1612  = \$1608  | \$1611 ;
+  assign \$1613  = error_tmr0 != error_tmr1;
+  assign \$1614  = error_tmr0 != error_tmr2;
+  assign \$1615  = \$1613  | \$1614 ;
+  assign \$1616  = \$1612  | \$1615 ;
+  assign \$1617  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1618  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1619  = \$1617  | \$1618 ;
+  assign \$1620  = \$1616  | \$1619 ;
+  assign \$1621  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1622  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1623  = \$1621  | \$1622 ;
+  assign \$1624  = \$1620  | \$1623 ;
+  assign \$1625  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1626  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1627  = \$1625  | \$1626 ;
+  assign \$1628  = \$1624  | \$1627 ;
+  assign \$1629  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1630  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1631  = \$1629  | \$1630 ;
+  assign \$1632  = \$1628  | \$1631 ;
+  assign \$1633  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1634  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1635  = \$1633  | \$1634 ;
+  assign \$1636  = \$1632  | \$1635 ;
+  assign \$1637  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1638  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1639  = \$1637  | \$1638 ;
+  assign \$1640  = \$1636  | \$1639 ;
+  assign \$1641  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1642  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1643  = \$1641  | \$1642 ;
+  assign \$1644  = \$1640  | \$1643 ;
+  assign \$1645  = act_min_tmr0 != act_min_tmr1;
+  assign \$1646  = act_min_tmr0 != act_min_tmr2;
+  assign \$1647  = \$1645  | \$1646 ;
+  assign \$1648  = \$1644  | \$1647 ;
+  assign \$1649  = act_max_tmr0 != act_max_tmr1;
+  assign \$1650  = act_max_tmr0 != act_max_tmr2;
+  assign \$1651  = \$1649  | \$1650 ;
+  assign \$1652  = \$1648  | \$1651 ;
+  assign \$1653  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1654  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1655  = \$1653  | \$1654 ;
+  assign \$1656  = \$1652  | \$1655 ;
+  assign \$1657  = qmult_tmr0 != qmult_tmr1;
+  assign \$1658  = qmult_tmr0 != qmult_tmr2;
+  assign \$1659  = \$1657  | \$1658 ;
+  assign \$1660  = \$1656  | \$1659 ;
+  assign \$1661  = qshift_tmr0 != qshift_tmr1;
+  assign \$1662  = qshift_tmr0 != qshift_tmr2;
+  assign \$1663  = \$1661  | \$1662 ;
+  assign \$1664  = \$1660  | \$1663 ;
+  assign \$1665  = cycles_tmr0 != cycles_tmr1;
+  assign \$1666  = cycles_tmr0 != cycles_tmr2;
+  assign \$1667  = \$1665  | \$1666 ;
+  assign \$1668  = \$1664  | \$1667 ;
+  assign \$1669  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$1670  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$1671  = \$1669  | \$1670 ;
+  assign \$1672  = \$1668  | \$1671 ;
+  assign \$1673  = ib_tmr0 != ib_tmr1;
+  assign \$1674  = ib_tmr0 != ib_tmr2;
+  assign \$1675  = \$1673  | \$1674 ;
+  assign \$1676  = \$1672  | \$1675 ;
+  assign \$1677  = jb_tmr0 & jb_tmr1;
+  assign \$1678  = jb_tmr0 & jb_tmr2;
+  assign \$1679  = \$1677  | \$1678 ;
+  assign \$1680  = jb_tmr1 & jb_tmr2;
+  assign jb = \$1679  | \$1680 ;
+  assign \$1681  = busy_tmr0 != busy_tmr1;
+  assign \$1682  = busy_tmr0 != busy_tmr2;
+  assign \$1683  = \$1681  | \$1682 ;
+  assign \$1684  = done_tmr0 != done_tmr1;
+  assign \$1685  = done_tmr0 != done_tmr2;
+  assign \$1686  = \$1684  | \$1685 ;
+  assign \$1687  = \$1683  | \$1686 ;
+  assign \$1688  = error_tmr0 != error_tmr1;
+  assign \$1689  = error_tmr0 != error_tmr2;
+  assign \$1690  = \$1688  | \$1689 ;
+  assign \$1691  = \$1687  | \$1690 ;
+  assign \$1692  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1693  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1694  = \$1692  | \$1693 ;
+  assign \$1695  = \$1691  | \$1694 ;
+  assign \$1696  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1697  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1698  = \$1696  | \$1697 ;
+  assign \$1699  = \$1695  | \$1698 ;
+  assign \$1700  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1701  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1702  = \$1700  | \$1701 ;
+  assign \$1703  = \$1699  | \$1702 ;
+  assign \$1704  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1705  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1706  = \$1704  | \$1705 ;
+  assign \$1707  = \$1703  | \$1706 ;
+  assign \$1708  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1709  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1710  = \$1708  | \$1709 ;
+  assign \$1711  = \$1707  | \$1710 ;
+  assign \$1712  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1713  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1714  = \$1712  | \$1713 ;
+  assign \$1715  = \$1711  | \$1714 ;
+  assign \$1716  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1717  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1718  = \$1716  | \$1717 ;
+  assign \$1719  = \$1715  | \$1718 ;
+  assign \$1720  = act_min_tmr0 != act_min_tmr1;
+  assign \$1721  = act_min_tmr0 != act_min_tmr2;
+  assign \$1722  = \$1720  | \$1721 ;
+  assign \$1723  = \$1719  | \$1722 ;
+  assign \$1724  = act_max_tmr0 != act_max_tmr1;
+  assign \$1725  = act_max_tmr0 != act_max_tmr2;
+  assign \$1726  = \$1724  | \$1725 ;
+  assign \$1727  = \$1723  | \$1726 ;
+  assign \$1728  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1729  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1730  = \$1728  | \$1729 ;
+  assign \$1731  = \$1727  | \$1730 ;
+  assign \$1732  = qmult_tmr0 != qmult_tmr1;
+  assign \$1733  = qmult_tmr0 != qmult_tmr2;
+  assign \$1734  = \$1732  | \$1733 ;
+  assign \$1735  = \$1731  | \$1734 ;
+  assign \$1736  = qshift_tmr0 != qshift_tmr1;
+  assign \$1737  = qshift_tmr0 != qshift_tmr2;
+  assign \$1738  = \$1736  | \$1737 ;
+  assign \$1739  = \$1735  | \$1738 ;
+  assign \$1740  = cycles_tmr0 != cycles_tmr1;
+  assign \$1741  = cycles_tmr0 != cycles_tmr2;
+  assign \$1742  = \$1740  | \$1741 ;
+  assign \$1743  = \$1739  | \$1742 ;
+  assign \$1744  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$1745  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$1746  = \$1744  | \$1745 ;
+  assign \$1747  = \$1743  | \$1746 ;
+  assign \$1748  = ib_tmr0 != ib_tmr1;
+  assign \$1749  = ib_tmr0 != ib_tmr2;
+  assign \$1750  = \$1748  | \$1749 ;
+  assign \$1751  = \$1747  | \$1750 ;
+  assign \$1752  = jb_tmr0 != jb_tmr1;
+  assign \$1753  = jb_tmr0 != jb_tmr2;
+  assign \$1754  = \$1752  | \$1753 ;
+  assign \$1755  = \$1751  | \$1754 ;
+  assign \$1756  = k_tmr0 & k_tmr1;
+  assign \$1757  = k_tmr0 & k_tmr2;
+  assign \$1758  = \$1756  | \$1757 ;
+  assign \$1759  = k_tmr1 & k_tmr2;
+  assign k = \$1758  | \$1759 ;
+  assign \$1760  = busy_tmr0 != busy_tmr1;
+  assign \$1761  = busy_tmr0 != busy_tmr2;
+  assign \$1762  = \$1760  | \$1761 ;
+  assign \$1763  = done_tmr0 != done_tmr1;
+  assign \$1764  = done_tmr0 != done_tmr2;
+  assign \$1765  = \$1763  | \$1764 ;
+  assign \$1766  = \$1762  | \$1765 ;
+  assign \$1767  = error_tmr0 != error_tmr1;
+  assign \$1768  = error_tmr0 != error_tmr2;
+  assign \$1769  = \$1767  | \$1768 ;
+  assign \$1770  = \$1766  | \$1769 ;
+  assign \$1771  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1772  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1773  = \$1771  | \$1772 ;
+  assign \$1774  = \$1770  | \$1773 ;
+  assign \$1775  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1776  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1777  = \$1775  | \$1776 ;
+  assign \$1778  = \$1774  | \$1777 ;
+  assign \$1779  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1780  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1781  = \$1779  | \$1780 ;
+  assign \$1782  = \$1778  | \$1781 ;
+  assign \$1783  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1784  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1785  = \$1783  | \$1784 ;
+  assign \$1786  = \$1782  | \$1785 ;
+  assign \$1787  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1788  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1789  = \$1787  | \$1788 ;
+  assign \$1790  = \$1786  | \$1789 ;
+  assign \$1791  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1792  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1793  = \$1791  | \$1792 ;
+  assign \$1794  = \$1790  | \$1793 ;
+  assign \$1795  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1796  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1797  = \$1795  | \$1796 ;
+  assign \$1798  = \$1794  | \$1797 ;
+  assign \$1799  = act_min_tmr0 != act_min_tmr1;
+  assign \$1800  = act_min_tmr0 != act_min_tmr2;
+  assign \$1801  = \$1799  | \$1800 ;
+  assign \$1802  = \$1798  | \$1801 ;
+  assign \$1803  = act_max_tmr0 != act_max_tmr1;
+  assign \$1804  = act_max_tmr0 != act_max_tmr2;
+  assign \$1805  = \$1803  | \$1804 ;
+  assign \$1806  = \$1802  | \$1805 ;
+  assign \$1807  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1808  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1809  = \$1807  | \$1808 ;
+  assign \$1810  = \$1806  | \$1809 ;
+  assign \$1811  = qmult_tmr0 != qmult_tmr1;
+  assign \$1812  = qmult_tmr0 != qmult_tmr2;
+  assign \$1813  = \$1811  | \$1812 ;
+  assign \$1814  = \$1810  | \$1813 ;
+  assign \$1815  = qshift_tmr0 != qshift_tmr1;
+  assign \$1816  = qshift_tmr0 != qshift_tmr2;
+  assign \$1817  = \$1815  | \$1816 ;
+  assign \$1818  = \$1814  | \$1817 ;
+  assign \$1819  = cycles_tmr0 != cycles_tmr1;
+  assign \$1820  = cycles_tmr0 != cycles_tmr2;
+  assign \$1821  = \$1819  | \$1820 ;
+  assign \$1822  = \$1818  | \$1821 ;
+  assign \$1823  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$1824  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$1825  = \$1823  | \$1824 ;
+  assign \$1826  = \$1822  | \$1825 ;
+  assign \$1827  = ib_tmr0 != ib_tmr1;
+  assign \$1828  = ib_tmr0 != ib_tmr2;
+  assign \$1829  = \$1827  | \$1828 ;
+  assign \$1830  = \$1826  | \$1829 ;
+  assign \$1831  = jb_tmr0 != jb_tmr1;
+  assign \$1832  = jb_tmr0 != jb_tmr2;
+  assign \$1833  = \$1831  | \$1832 ;
+  assign \$1834  = \$1830  | \$1833 ;
+  assign \$1835  = k_tmr0 != k_tmr1;
+  assign \$1836  = k_tmr0 != k_tmr2;
+  assign \$1837  = \$1835  | \$1836 ;
+  assign \$1838  = \$1834  | \$1837 ;
+  assign \$1839  = wait_tmr0 & wait_tmr1;
+  assign \$1840  = wait_tmr0 & wait_tmr2;
+  assign \$1841  = \$1839  | \$1840 ;
+  assign \$1842  = wait_tmr1 & wait_tmr2;
+  assign \wait  = \$1841  | \$1842 ;
+  assign \$1843  = busy_tmr0 != busy_tmr1;
+  assign \$1844  = busy_tmr0 != busy_tmr2;
+  assign \$1845  = \$1843  | \$1844 ;
+  assign \$1846  = done_tmr0 != done_tmr1;
+  assign \$1847  = done_tmr0 != done_tmr2;
+  assign \$1848  = \$1846  | \$1847 ;
+  assign \$1849  = \$1845  | \$1848 ;
+  assign \$1850  = error_tmr0 != error_tmr1;
+  assign \$1851  = error_tmr0 != error_tmr2;
+  assign \$1852  = \$1850  | \$1851 ;
+  assign \$1853  = \$1849  | \$1852 ;
+  assign \$1854  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1855  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1856  = \$1854  | \$1855 ;
+  assign \$1857  = \$1853  | \$1856 ;
+  assign \$1858  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1859  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1860  = \$1858  | \$1859 ;
+  assign \$1861  = \$1857  | \$1860 ;
+  assign \$1862  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1863  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1864  = \$1862  | \$1863 ;
+  assign \$1865  = \$1861  | \$1864 ;
+  assign \$1866  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1867  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1868  = \$1866  | \$1867 ;
+  assign \$1869  = \$1865  | \$1868 ;
+  assign \$1870  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1871  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1872  = \$1870  | \$1871 ;
+  assign \$1873  = \$1869  | \$1872 ;
+  assign \$1874  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1875  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1876  = \$1874  | \$1875 ;
+  assign \$1877  = \$1873  | \$1876 ;
+  assign \$1878  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1879  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1880  = \$1878  | \$1879 ;
+  assign \$1881  = \$1877  | \$1880 ;
+  assign \$1882  = act_min_tmr0 != act_min_tmr1;
+  assign \$1883  = act_min_tmr0 != act_min_tmr2;
+  assign \$1884  = \$1882  | \$1883 ;
+  assign \$1885  = \$1881  | \$1884 ;
+  assign \$1886  = act_max_tmr0 != act_max_tmr1;
+  assign \$1887  = act_max_tmr0 != act_max_tmr2;
+  assign \$1888  = \$1886  | \$1887 ;
+  assign \$1889  = \$1885  | \$1888 ;
+  assign \$1890  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1891  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1892  = \$1890  | \$1891 ;
+  assign \$1893  = \$1889  | \$1892 ;
+  assign \$1894  = qmult_tmr0 != qmult_tmr1;
+  assign \$1895  = qmult_tmr0 != qmult_tmr2;
+  assign \$1896  = \$1894  | \$1895 ;
+  assign \$1897  = \$1893  | \$1896 ;
+  assign \$1898  = qshift_tmr0 != qshift_tmr1;
+  assign \$1899  = qshift_tmr0 != qshift_tmr2;
+  assign \$1900  = \$1898  | \$1899 ;
+  assign \$1901  = \$1897  | \$1900 ;
+  assign \$1902  = cycles_tmr0 != cycles_tmr1;
+  assign \$1903  = cycles_tmr0 != cycles_tmr2;
+  assign \$1904  = \$1902  | \$1903 ;
+  assign \$1905  = \$1901  | \$1904 ;
+  assign \$1906  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$1907  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$1908  = \$1906  | \$1907 ;
+  assign \$1909  = \$1905  | \$1908 ;
+  assign \$1910  = ib_tmr0 != ib_tmr1;
+  assign \$1911  = ib_tmr0 != ib_tmr2;
+  assign \$1912  = \$1910  | \$1911 ;
+  assign \$1913  = \$1909  | \$1912 ;
+  assign \$1914  = jb_tmr0 != jb_tmr1;
+  assign \$1915  = jb_tmr0 != jb_tmr2;
+  assign \$1916  = \$1914  | \$1915 ;
+  assign \$1917  = \$1913  | \$1916 ;
+  assign \$1918  = k_tmr0 != k_tmr1;
+  assign \$1919  = k_tmr0 != k_tmr2;
+  assign \$1920  = \$1918  | \$1919 ;
+  assign \$1921  = \$1917  | \$1920 ;
+  assign \$1922  = wait_tmr0 != wait_tmr1;
+  assign \$1923  = wait_tmr0 != wait_tmr2;
+  assign \$1924  = \$1922  | \$1923 ;
+  assign \$1925  = \$1921  | \$1924 ;
+  assign \$1926  = drain_tmr0 & drain_tmr1;
+  assign \$1927  = drain_tmr0 & drain_tmr2;
+  assign \$1928  = \$1926  | \$1927 ;
+  assign \$1929  = drain_tmr1 & drain_tmr2;
+  assign drain = \$1928  | \$1929 ;
+  assign \$1930  = busy_tmr0 != busy_tmr1;
+  assign \$1931  = busy_tmr0 != busy_tmr2;
+  assign \$1932  = \$1930  | \$1931 ;
+  assign \$1933  = done_tmr0 != done_tmr1;
+  assign \$1934  = done_tmr0 != done_tmr2;
+  assign \$1935  = \$1933  | \$1934 ;
+  assign \$1936  = \$1932  | \$1935 ;
+  assign \$1937  = error_tmr0 != error_tmr1;
+  assign \$1938  = error_tmr0 != error_tmr2;
+  assign \$1939  = \$1937  | \$1938 ;
+  assign \$1940  = \$1936  | \$1939 ;
+  assign \$1941  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1942  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1943  = \$1941  | \$1942 ;
+  assign \$1944  = \$1940  | \$1943 ;
+  assign \$1945  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1946  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1947  = \$1945  | \$1946 ;
+  assign \$1948  = \$1944  | \$1947 ;
+  assign \$1949  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1950  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1951  = \$1949  | \$1950 ;
+  assign \$1952  = \$1948  | \$1951 ;
+  assign \$1953  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1954  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1955  = \$1953  | \$1954 ;
+  assign \$1956  = \$1952  | \$1955 ;
+  assign \$1957  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1958  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1959  = \$1957  | \$1958 ;
+  assign \$1960  = \$1956  | \$1959 ;
+  assign \$1961  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1962  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1963  = \$1961  | \$1962 ;
+  assign \$1964  = \$1960  | \$1963 ;
+  assign \$1965  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1966  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1967  = \$1965  | \$1966 ;
+  assign \$1968  = \$1964  | \$1967 ;
+  assign \$1969  = act_min_tmr0 != act_min_tmr1;
+  assign \$1970  = act_min_tmr0 != act_min_tmr2;
+  assign \$1971  = \$1969  | \$1970 ;
+  assign \$1972  = \$1968  | \$1971 ;
+  assign \$1973  = act_max_tmr0 != act_max_tmr1;
+  assign \$1974  = act_max_tmr0 != act_max_tmr2;
+  assign \$1975  = \$1973  | \$1974 ;
+  assign \$1976  = \$1972  | \$1975 ;
+  assign \$1977  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1978  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1979  = \$1977  | \$1978 ;
+  assign \$1980  = \$1976  | \$1979 ;
+  assign \$1981  = qmult_tmr0 != qmult_tmr1;
+  assign \$1982  = qmult_tmr0 != qmult_tmr2;
+  assign \$1983  = \$1981  | \$1982 ;
+  assign \$1984  = \$1980  | \$1983 ;
+  assign \$1985  = qshift_tmr0 != qshift_tmr1;
+  assign \$1986  = qshift_tmr0 != qshift_tmr2;
+  assign \$1987  = \$1985  | \$1986 ;
+  assign \$1988  = \$1984  | \$1987 ;
+  assign \$1989  = cycles_tmr0 != cycles_tmr1;
+  assign \$1990  = cycles_tmr0 != cycles_tmr2;
+  assign \$1991  = \$1989  | \$1990 ;
+  assign \$1992  = \$1988  | \$1991 ;
+  assign \$1993  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$1994  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$1995  = \$1993  | \$1994 ;
+  assign \$1996  = \$1992  | \$1995 ;
+  assign \$1997  = ib_tmr0 != ib_tmr1;
+  assign \$1998  = ib_tmr0 != ib_tmr2;
+  assign \$1999  = \$1997  | \$1998 ;
+  assign \$2000  = \$1996  | \$1999 ;
+  assign \$2001  = jb_tmr0 != jb_tmr1;
+  assign \$2002  = jb_tmr0 != jb_tmr2;
+  assign \$2003  = \$2001  | \$2002 ;
+  assign \$2004  = \$2000  | \$2003 ;
+  assign \$2005  = k_tmr0 != k_tmr1;
+  assign \$2006  = k_tmr0 != k_tmr2;
+  assign \$2007  = \$2005  | \$2006 ;
+  assign \$2008  = \$2004  | \$2007 ;
+  assign \$2009  = wait_tmr0 != wait_tmr1;
+  assign \$2010  = wait_tmr0 != wait_tmr2;
+  assign \$2011  = \$2009  | \$2010 ;
+  assign \$2012  = \$2008  | \$2011 ;
+  assign \$2013  = drain_tmr0 != drain_tmr1;
+  assign \$2014  = drain_tmr0 != drain_tmr2;
+  assign \$2015  = \$2013  | \$2014 ;
+  assign tmr_mismatch = \$2012  | \$2015 ;
   assign irq = done & irq_en;
-  assign \$1078  = bus__cyc & bus__stb;
-  assign \$1079  = ~ bus__ack;
-  assign \$1080  = \$1078  & \$1079 ;
-  assign \$1081  = | bus__adr[20:18];
-  assign \$1082  = \$1081  & busy;
-  assign \$1083  = ~ \$1082 ;
-  assign served = \$1080  & \$1083 ;
-  assign \$1084  = reg_m + 4'h8;
-  assign \$1085  = \$1084  - 1'h1;
-  assign \$1087  = reg_n + 4'h8;
-  assign \$1088  = \$1087  - 1'h1;
-  assign \$1094  = served & bus__we;
-  assign \$1095  = bus__adr[20:18] == 1'h1;
-  assign \$1096  = bus__adr[17:0] < 11'h400;
-  assign \$1097  = \$1095  & \$1096 ;
-  assign \$1099  = ! \$1098 [2:0];
-  assign \$1100  = \$1097  & \$1099 ;
-  assign \$1101  = \$1094  & \$1100 ;
-  assign \$signature__en  = \$1101  ? bus__sel : 4'h0;
-  assign \$1106  = served & bus__we;
-  assign \$1107  = bus__adr[20:18] == 1'h1;
-  assign \$1108  = bus__adr[17:0] < 11'h400;
-  assign \$1109  = \$1107  & \$1108 ;
-  assign \$1111  = \$1110 [2:0] == 1'h1;
-  assign \$1112  = \$1109  & \$1111 ;
-  assign \$1113  = \$1106  & \$1112 ;
-  assign \$signature__en$133  = \$1113  ? bus__sel : 4'h0;
-  assign \$1118  = served & bus__we;
-  assign \$1119  = bus__adr[20:18] == 1'h1;
-  assign \$1120  = bus__adr[17:0] < 11'h400;
-  assign \$1121  = \$1119  & \$1120 ;
-  assign \$1123  = \$1122 [2:0] == 2'h2;
-  assign \$1124  = \$1121  & \$1123 ;
-  assign \$1125  = \$1118  & \$1124 ;
-  assign \$signature__en$137  = \$1125  ? bus__sel : 4'h0;
-  assign \$1130  = served & bus__we;
-  assign \$1131  = bus__adr[20:18] == 1'h1;
-  assign \$1132  = bus__adr[17:0] < 11'h400;
-  assign \$1133  = \$1131  & \$1132 ;
-  assign \$1135  = \$1134 [2:0] == 2'h3;
-  assign \$1136  = \$1133  & \$1135 ;
-  assign \$1137  = \$1130  & \$1136 ;
-  assign \$signature__en$141  = \$1137  ? bus__sel : 4'h0;
-  assign \$1142  = served & bus__we;
-  assign \$1143  = bus__adr[20:18] == 1'h1;
-  assign \$1144  = bus__adr[17:0] < 11'h400;
-  assign \$1145  = \$1143  & \$1144 ;
-  assign \$1147  = \$1146 [2:0] == 3'h4;
-  assign \$1148  = \$1145  & \$1147 ;
-  assign \$1149  = \$1142  & \$1148 ;
-  assign \$signature__en$145  = \$1149  ? bus__sel : 4'h0;
-  assign \$1154  = served & bus__we;
-  assign \$1155  = bus__adr[20:18] == 1'h1;
-  assign \$1156  = bus__adr[17:0] < 11'h400;
-  assign \$1157  = \$1155  & \$1156 ;
-  assign \$1159  = \$1158 [2:0] == 3'h5;
-  assign \$1160  = \$1157  & \$1159 ;
-  assign \$1161  = \$1154  & \$1160 ;
-  assign \$signature__en$149  = \$1161  ? bus__sel : 4'h0;
-  assign \$1166  = served & bus__we;
-  assign \$1167  = bus__adr[20:18] == 1'h1;
-  assign \$1168  = bus__adr[17:0] < 11'h400;
-  assign \$1169  = \$1167  & \$1168 ;
-  assign \$1171  = \$1170 [2:0] == 3'h6;
-  assign \$1172  = \$1169  & \$1171 ;
-  assign \$1173  = \$1166  & \$1172 ;
-  assign \$signature__en$153  = \$1173  ? bus__sel : 4'h0;
-  assign \$1178  = served & bus__we;
-  assign \$1179  = bus__adr[20:18] == 1'h1;
-  assign \$1180  = bus__adr[17:0] < 11'h400;
-  assign \$1181  = \$1179  & \$1180 ;
-  assign \$1183  = \$1182 [2:0] == 3'h7;
-  assign \$1184  = \$1181  & \$1183 ;
-  assign \$1185  = \$1178  & \$1184 ;
-  assign \$signature__en$157  = \$1185  ? bus__sel : 4'h0;
-  assign \$1190  = served & bus__we;
-  assign \$1191  = bus__adr[20:18] == 2'h2;
-  assign \$1192  = bus__adr[17:0] < 11'h400;
-  assign \$1193  = \$1191  & \$1192 ;
-  assign \$1195  = ! \$1194 [2:0];
-  assign \$1196  = \$1193  & \$1195 ;
-  assign \$1197  = \$1190  & \$1196 ;
-  assign \$signature__en$161  = \$1197  ? bus__sel : 4'h0;
-  assign \$1202  = served & bus__we;
-  assign \$1203  = bus__adr[20:18] == 2'h2;
-  assign \$1204  = bus__adr[17:0] < 11'h400;
-  assign \$1205  = \$1203  & \$1204 ;
-  assign \$1207  = \$1206 [2:0] == 1'h1;
-  assign \$1208  = \$1205  & \$1207 ;
-  assign \$1209  = \$1202  & \$1208 ;
-  assign \$signature__en$165  = \$1209  ? bus__sel : 4'h0;
-  assign \$1214  = served & bus__we;
-  assign \$1215  = bus__adr[20:18] == 2'h2;
-  assign \$1216  = bus__adr[17:0] < 11'h400;
-  assign \$1217  = \$1215  & \$1216 ;
-  assign \$1219  = \$1218 [2:0] == 2'h2;
-  assign \$1220  = \$1217  & \$1219 ;
-  assign \$1221  = \$1214  & \$1220 ;
-  assign \$signature__en$169  = \$1221  ? bus__sel : 4'h0;
-  assign \$1226  = served & bus__we;
-  assign \$1227  = bus__adr[20:18] == 2'h2;
-  assign \$1228  = bus__adr[17:0] < 11'h400;
-  assign \$1229  = \$1227  & \$1228 ;
-  assign \$1231  = \$1230 [2:0] == 2'h3;
-  assign \$1232  = \$1229  & \$1231 ;
-  assign \$1233  = \$1226  & \$1232 ;
-  assign \$signature__en$173  = \$1233  ? bus__sel : 4'h0;
-  assign \$1238  = served & bus__we;
-  assign \$1239  = bus__adr[20:18] == 2'h2;
-  assign \$1240  = bus__adr[17:0] < 11'h400;
-  assign \$1241  = \$1239  & \$1240 ;
-  assign \$1243  = \$1242 [2:0] == 3'h4;
-  assign \$1244  = \$1241  & \$1243 ;
-  assign \$1245  = \$1238  & \$1244 ;
-  assign \$signature__en$177  = \$1245  ? bus__sel : 4'h0;
-  assign \$1250  = served & bus__we;
-  assign \$1251  = bus__adr[20:18] == 2'h2;
-  assign \$1252  = bus__adr[17:0] < 11'h400;
-  assign \$1253  = \$1251  & \$1252 ;
-  assign \$1255  = \$1254 [2:0] == 3'h5;
-  assign \$1256  = \$1253  & \$1255 ;
-  assign \$1257  = \$1250  & \$1256 ;
-  assign \$signature__en$181  = \$1257  ? bus__sel : 4'h0;
-  assign \$1262  = served & bus__we;
-  assign \$1263  = bus__adr[20:18] == 2'h2;
-  assign \$1264  = bus__adr[17:0] < 11'h400;
-  assign \$1265  = \$1263  & \$1264 ;
-  assign \$1267  = \$1266 [2:0] == 3'h6;
-  assign \$1268  = \$1265  & \$1267 ;
-  assign \$1269  = \$1262  & \$1268 ;
-  assign \$signature__en$185  = \$1269  ? bus__sel : 4'h0;
-  assign \$1274  = served & bus__we;
-  assign \$1275  = bus__adr[20:18] == 2'h2;
-  assign \$1276  = bus__adr[17:0] < 11'h400;
-  assign \$1277  = \$1275  & \$1276 ;
-  assign \$1279  = \$1278 [2:0] == 3'h7;
-  assign \$1280  = \$1277  & \$1279 ;
-  assign \$1281  = \$1274  & \$1280 ;
-  assign \$signature__en$189  = \$1281  ? bus__sel : 4'h0;
-  assign \$1283  = busy ? { 14'h0000, jb } : \$1282 ;
-  assign \$1285  = served & bus__we;
-  assign \$1286  = bus__adr[20:18] == 2'h3;
-  assign \$1287  = bus__adr[17:0] < 7'h40;
-  assign \$1288  = \$1286  & \$1287 ;
-  assign \$1289  = ! bus__adr[2:0];
-  assign \$1290  = \$1288  & \$1289 ;
-  assign \$signature__en$193  = \$1285  & \$1290 ;
-  assign \$1292  = busy ? { 14'h0000, jb } : \$1291 ;
-  assign \$1294  = served & bus__we;
-  assign \$1295  = bus__adr[20:18] == 2'h3;
-  assign \$1296  = bus__adr[17:0] < 7'h40;
-  assign \$1297  = \$1295  & \$1296 ;
-  assign \$1298  = bus__adr[2:0] == 1'h1;
-  assign \$1299  = \$1297  & \$1298 ;
-  assign \$signature__en$197  = \$1294  & \$1299 ;
-  assign \$1301  = busy ? { 14'h0000, jb } : \$1300 ;
-  assign \$1303  = served & bus__we;
-  assign \$1304  = bus__adr[20:18] == 2'h3;
-  assign \$1305  = bus__adr[17:0] < 7'h40;
-  assign \$1306  = \$1304  & \$1305 ;
-  assign \$1307  = bus__adr[2:0] == 2'h2;
-  assign \$1308  = \$1306  & \$1307 ;
-  assign \$signature__en$201  = \$1303  & \$1308 ;
-  assign \$1310  = busy ? { 14'h0000, jb } : \$1309 ;
-  assign \$1312  = served & bus__we;
-  assign \$1313  = bus__adr[20:18] == 2'h3;
-  assign \$1314  = bus__adr[17:0] < 7'h40;
-  assign \$1315  = \$1313  & \$1314 ;
-  assign \$1316  = bus__adr[2:0] == 2'h3;
-  assign \$1317  = \$1315  & \$1316 ;
-  assign \$signature__en$205  = \$1312  & \$1317 ;
-  assign \$1319  = busy ? { 14'h0000, jb } : \$1318 ;
-  assign \$1321  = served & bus__we;
-  assign \$1322  = bus__adr[20:18] == 2'h3;
-  assign \$1323  = bus__adr[17:0] < 7'h40;
-  assign \$1324  = \$1322  & \$1323 ;
-  assign \$1325  = bus__adr[2:0] == 3'h4;
-  assign \$1326  = \$1324  & \$1325 ;
-  assign \$signature__en$209  = \$1321  & \$1326 ;
-  assign \$1328  = busy ? { 14'h0000, jb } : \$1327 ;
-  assign \$1330  = served & bus__we;
-  assign \$1331  = bus__adr[20:18] == 2'h3;
-  assign \$1332  = bus__adr[17:0] < 7'h40;
-  assign \$1333  = \$1331  & \$1332 ;
-  assign \$1334  = bus__adr[2:0] == 3'h5;
-  assign \$1335  = \$1333  & \$1334 ;
-  assign \$signature__en$213  = \$1330  & \$1335 ;
-  assign \$1337  = busy ? { 14'h0000, jb } : \$1336 ;
-  assign \$1339  = served & bus__we;
-  assign \$1340  = bus__adr[20:18] == 2'h3;
-  assign \$1341  = bus__adr[17:0] < 7'h40;
-  assign \$1342  = \$1340  & \$1341 ;
-  assign \$1343  = bus__adr[2:0] == 3'h6;
-  assign \$1344  = \$1342  & \$1343 ;
-  assign \$signature__en$217  = \$1339  & \$1344 ;
-  assign \$1346  = busy ? { 14'h0000, jb } : \$1345 ;
-  assign \$1348  = served & bus__we;
-  assign \$1349  = bus__adr[20:18] == 2'h3;
-  assign \$1350  = bus__adr[17:0] < 7'h40;
-  assign \$1351  = \$1349  & \$1350 ;
-  assign \$1352  = bus__adr[2:0] == 3'h7;
-  assign \$1353  = \$1351  & \$1352 ;
-  assign \$signature__en$221  = \$1348  & \$1353 ;
-  assign \$1355  = busy ? { 14'h0000, jb } : \$1354 ;
-  assign \$1357  = served & bus__we;
-  assign \$1358  = bus__adr[20:18] == 3'h4;
-  assign \$1359  = bus__adr[17:0] < 7'h40;
-  assign \$1360  = \$1358  & \$1359 ;
-  assign \$1361  = ! bus__adr[2:0];
-  assign \$1362  = \$1360  & \$1361 ;
-  assign \$signature__en$225  = \$1357  & \$1362 ;
-  assign \$1364  = busy ? { 14'h0000, jb } : \$1363 ;
-  assign \$1366  = served & bus__we;
-  assign \$1367  = bus__adr[20:18] == 3'h4;
-  assign \$1368  = bus__adr[17:0] < 7'h40;
-  assign \$1369  = \$1367  & \$1368 ;
-  assign \$1370  = bus__adr[2:0] == 1'h1;
-  assign \$1371  = \$1369  & \$1370 ;
-  assign \$signature__en$229  = \$1366  & \$1371 ;
-  assign \$1373  = busy ? { 14'h0000, jb } : \$1372 ;
-  assign \$1375  = served & bus__we;
-  assign \$1376  = bus__adr[20:18] == 3'h4;
-  assign \$1377  = bus__adr[17:0] < 7'h40;
-  assign \$1378  = \$1376  & \$1377 ;
-  assign \$1379  = bus__adr[2:0] == 2'h2;
-  assign \$1380  = \$1378  & \$1379 ;
-  assign \$signature__en$233  = \$1375  & \$1380 ;
-  assign \$1382  = busy ? { 14'h0000, jb } : \$1381 ;
-  assign \$1384  = served & bus__we;
-  assign \$1385  = bus__adr[20:18] == 3'h4;
-  assign \$1386  = bus__adr[17:0] < 7'h40;
-  assign \$1387  = \$1385  & \$1386 ;
-  assign \$1388  = bus__adr[2:0] == 2'h3;
-  assign \$1389  = \$1387  & \$1388 ;
-  assign \$signature__en$237  = \$1384  & \$1389 ;
-  assign \$1391  = busy ? { 14'h0000, jb } : \$1390 ;
-  assign \$1393  = served & bus__we;
-  assign \$1394  = bus__adr[20:18] == 3'h4;
-  assign \$1395  = bus__adr[17:0] < 7'h40;
-  assign \$1396  = \$1394  & \$1395 ;
-  assign \$1397  = bus__adr[2:0] == 3'h4;
-  assign \$1398  = \$1396  & \$1397 ;
-  assign \$signature__en$241  = \$1393  & \$1398 ;
-  assign \$1400  = busy ? { 14'h0000, jb } : \$1399 ;
-  assign \$1402  = served & bus__we;
-  assign \$1403  = bus__adr[20:18] == 3'h4;
-  assign \$1404  = bus__adr[17:0] < 7'h40;
-  assign \$1405  = \$1403  & \$1404 ;
-  assign \$1406  = bus__adr[2:0] == 3'h5;
-  assign \$1407  = \$1405  & \$1406 ;
-  assign \$signature__en$245  = \$1402  & \$1407 ;
-  assign \$1409  = busy ? { 14'h0000, jb } : \$1408 ;
-  assign \$1411  = served & bus__we;
-  assign \$1412  = bus__adr[20:18] == 3'h4;
-  assign \$1413  = bus__adr[17:0] < 7'h40;
-  assign \$1414  = \$1412  & \$1413 ;
-  assign \$1415  = bus__adr[2:0] == 3'h6;
-  assign \$1416  = \$1414  & \$1415 ;
-  assign \$signature__en$249  = \$1411  & \$1416 ;
-  assign \$1418  = busy ? { 14'h0000, jb } : \$1417 ;
-  assign \$1420  = served & bus__we;
-  assign \$1421  = bus__adr[20:18] == 3'h4;
-  assign \$1422  = bus__adr[17:0] < 7'h40;
-  assign \$1423  = \$1421  & \$1422 ;
-  assign \$1424  = bus__adr[2:0] == 3'h7;
-  assign \$1425  = \$1423  & \$1424 ;
-  assign \$signature__en$253  = \$1420  & \$1425 ;
-  assign \$1427  = busy ? { 14'h0000, jb } : \$1426 ;
-  assign \$1429  = served & bus__we;
-  assign \$1430  = bus__adr[20:18] == 3'h5;
-  assign \$1431  = bus__adr[17:0] < 7'h40;
-  assign \$1432  = \$1430  & \$1431 ;
-  assign \$1433  = ! bus__adr[2:0];
-  assign \$1434  = \$1432  & \$1433 ;
-  assign \$signature__en$257  = \$1429  & \$1434 ;
-  assign \$1436  = busy ? { 14'h0000, jb } : \$1435 ;
-  assign \$1438  = served & bus__we;
-  assign \$1439  = bus__adr[20:18] == 3'h5;
-  assign \$1440  = bus__adr[17:0] < 7'h40;
-  assign \$1441  = \$1439  & \$1440 ;
-  assign \$1442  = bus__adr[2:0] == 1'h1;
-  assign \$1443  = \$1441  & \$1442 ;
-  assign \$signature__en$261  = \$1438  & \$1443 ;
-  assign \$1445  = busy ? { 14'h0000, jb } : \$1444 ;
-  assign \$1447  = served & bus__we;
-  assign \$1448  = bus__adr[20:18] == 3'h5;
-  assign \$1449  = bus__adr[17:0] < 7'h40;
-  assign \$1450  = \$1448  & \$1449 ;
-  assign \$1451  = bus__adr[2:0] == 2'h2;
-  assign \$1452  = \$1450  & \$1451 ;
-  assign \$signature__en$265  = \$1447  & \$1452 ;
-  assign \$1454  = busy ? { 14'h0000, jb } : \$1453 ;
-  assign \$1456  = served & bus__we;
-  assign \$1457  = bus__adr[20:18] == 3'h5;
-  assign \$1458  = bus__adr[17:0] < 7'h40;
-  assign \$1459  = \$1457  & \$1458 ;
-  assign \$1460  = bus__adr[2:0] == 2'h3;
-  assign \$1461  = \$1459  & \$1460 ;
-  assign \$signature__en$269  = \$1456  & \$1461 ;
-  assign \$1463  = busy ? { 14'h0000, jb } : \$1462 ;
-  assign \$1465  = served & bus__we;
-  assign \$1466  = bus__adr[20:18] == 3'h5;
-  assign \$1467  = bus__adr[17:0] < 7'h40;
-  assign \$1468  = \$1466  & \$1467 ;
-  assign \$1469  = bus__adr[2:0] == 3'h4;
-  assign \$1470  = \$1468  & \$1469 ;
-  assign \$signature__en$273  = \$1465  & \$1470 ;
-  assign \$1472  = busy ? { 14'h0000, jb } : \$1471 ;
-  assign \$1474  = served & bus__we;
-  assign \$1475  = bus__adr[20:18] == 3'h5;
-  assign \$1476  = bus__adr[17:0] < 7'h40;
-  assign \$1477  = \$1475  & \$1476 ;
-  assign \$1478  = bus__adr[2:0] == 3'h5;
-  assign \$1479  = \$1477  & \$1478 ;
-  assign \$signature__en$277  = \$1474  & \$1479 ;
-  assign \$1481  = busy ? { 14'h0000, jb } : \$1480 ;
-  assign \$1483  = served & bus__we;
-  assign \$1484  = bus__adr[20:18] == 3'h5;
-  assign \$1485  = bus__adr[17:0] < 7'h40;
-  assign \$1486  = \$1484  & \$1485 ;
-  assign \$1487  = bus__adr[2:0] == 3'h6;
-  assign \$1488  = \$1486  & \$1487 ;
-  assign \$signature__en$281  = \$1483  & \$1488 ;
-  assign \$1490  = busy ? { 14'h0000, jb } : \$1489 ;
-  assign \$1492  = served & bus__we;
-  assign \$1493  = bus__adr[20:18] == 3'h5;
-  assign \$1494  = bus__adr[17:0] < 7'h40;
-  assign \$1495  = \$1493  & \$1494 ;
-  assign \$1496  = bus__adr[2:0] == 3'h7;
-  assign \$1497  = \$1495  & \$1496 ;
-  assign \$signature__en$285  = \$1492  & \$1497 ;
-  assign \$1499  = rd_valid ? value : 32'd0;
-  assign \$1500  = rd_valid ? \value$303  : 32'd0;
-  assign \$1501  = rd_valid ? \value$312  : 32'd0;
-  assign \$1502  = rd_valid ? \value$321  : 32'd0;
-  assign \$1503  = rd_valid ? \value$330  : 32'd0;
-  assign \$1504  = rd_valid ? c_word : 32'd0;
-  assign \$1505  = served & bus__we;
-  assign \$1506  = ! bus__adr[20:18];
-  assign \$1507  = \$1505  & \$1506 ;
-  assign \$1508  = ~ busy;
-  assign \$1509  = bus__dat_w[0] & \$1508 ;
-  assign \$1510  = ~ busy;
-  assign \$3324  = byte_sel * 4'h8;
-  assign \$1511  = \$signature__data$294  >> \$3324 ;
-  assign \$1512  = $signed(\$1511 ) - $signed(a_zp);
-  assign a_in__0 = valid ? \$1512  : 9'h000;
-  assign \$3329  = byte_sel * 4'h8;
-  assign \$1513  = \$signature__data$295  >> \$3329 ;
-  assign \$1514  = $signed(\$1513 ) - $signed(a_zp);
-  assign a_in__1 = valid ? \$1514  : 9'h000;
-  assign \$3334  = byte_sel * 4'h8;
-  assign \$1515  = \$signature__data$296  >> \$3334 ;
-  assign \$1516  = $signed(\$1515 ) - $signed(a_zp);
-  assign a_in__2 = valid ? \$1516  : 9'h000;
-  assign \$3339  = byte_sel * 4'h8;
-  assign \$1517  = \$signature__data$297  >> \$3339 ;
-  assign \$1518  = $signed(\$1517 ) - $signed(a_zp);
-  assign a_in__3 = valid ? \$1518  : 9'h000;
-  assign \$3344  = byte_sel * 4'h8;
-  assign \$1519  = \$signature__data$298  >> \$3344 ;
-  assign \$1520  = $signed(\$1519 ) - $signed(a_zp);
-  assign a_in__4 = valid ? \$1520  : 9'h000;
-  assign \$3349  = byte_sel * 4'h8;
-  assign \$1521  = \$signature__data$299  >> \$3349 ;
-  assign \$1522  = $signed(\$1521 ) - $signed(a_zp);
-  assign a_in__5 = valid ? \$1522  : 9'h000;
-  assign \$3354  = byte_sel * 4'h8;
-  assign \$1523  = \$signature__data$300  >> \$3354 ;
-  assign \$1524  = $signed(\$1523 ) - $signed(a_zp);
-  assign a_in__6 = valid ? \$1524  : 9'h000;
-  assign \$3359  = byte_sel * 4'h8;
-  assign \$1525  = \$signature__data$301  >> \$3359 ;
-  assign \$1526  = $signed(\$1525 ) - $signed(a_zp);
-  assign a_in__7 = valid ? \$1526  : 9'h000;
-  assign \$3364  = byte_sel * 4'h8;
-  assign \$1527  = \$signature__data$304  >> \$3364 ;
-  assign \$1528  = $signed(\$1527 ) - $signed(b_zp);
-  assign b_in__0 = valid ? \$1528  : 9'h000;
-  assign \$3369  = byte_sel * 4'h8;
-  assign \$1529  = \$signature__data$305  >> \$3369 ;
-  assign \$1530  = $signed(\$1529 ) - $signed(b_zp);
-  assign b_in__1 = valid ? \$1530  : 9'h000;
-  assign \$3374  = byte_sel * 4'h8;
-  assign \$1531  = \$signature__data$306  >> \$3374 ;
-  assign \$1532  = $signed(\$1531 ) - $signed(b_zp);
-  assign b_in__2 = valid ? \$1532  : 9'h000;
-  assign \$3379  = byte_sel * 4'h8;
-  assign \$1533  = \$signature__data$307  >> \$3379 ;
-  assign \$1534  = $signed(\$1533 ) - $signed(b_zp);
-  assign b_in__3 = valid ? \$1534  : 9'h000;
-  assign \$3384  = byte_sel * 4'h8;
-  assign \$1535  = \$signature__data$308  >> \$3384 ;
-  assign \$1536  = $signed(\$1535 ) - $signed(b_zp);
-  assign b_in__4 = valid ? \$1536  : 9'h000;
-  assign \$3389  = byte_sel * 4'h8;
-  assign \$1537  = \$signature__data$309  >> \$3389 ;
-  assign \$1538  = $signed(\$1537 ) - $signed(b_zp);
-  assign b_in__5 = valid ? \$1538  : 9'h000;
-  assign \$3394  = byte_sel * 4'h8;
-  assign \$1539  = \$signature__data$310  >> \$3394 ;
-  assign \$1540  = $signed(\$1539 ) - $signed(b_zp);
-  assign b_in__6 = valid ? \$1540  : 9'h000;
-  assign \$3399  = byte_sel * 4'h8;
-  assign \$1541  = \$signature__data$311  >> \$3399 ;
-  assign \$1542  = $signed(\$1541 ) - $signed(b_zp);
-  assign b_in__7 = valid ? \$1542  : 9'h000;
-  assign \$1543  = per_channel ? { 1'h0, \$signature__data$322  } : { qmult[31], qmult };
-  assign \$1544  = per_channel ? { 1'h0, \$signature__data$331  } : { qshift[5], qshift };
-  assign \$1545  = per_channel ? { 1'h0, \$signature__data$323  } : { qmult[31], qmult };
-  assign \$1546  = per_channel ? { 1'h0, \$signature__data$332  } : { qshift[5], qshift };
-  assign \$1547  = per_channel ? { 1'h0, \$signature__data$324  } : { qmult[31], qmult };
-  assign \$1548  = per_channel ? { 1'h0, \$signature__data$333  } : { qshift[5], qshift };
-  assign \$1549  = per_channel ? { 1'h0, \$signature__data$325  } : { qmult[31], qmult };
-  assign \$1550  = per_channel ? { 1'h0, \$signature__data$334  } : { qshift[5], qshift };
-  assign \$1551  = per_channel ? { 1'h0, \$signature__data$326  } : { qmult[31], qmult };
-  assign \$1552  = per_channel ? { 1'h0, \$signature__data$335  } : { qshift[5], qshift };
-  assign \$1553  = per_channel ? { 1'h0, \$signature__data$327  } : { qmult[31], qmult };
-  assign \$1554  = per_channel ? { 1'h0, \$signature__data$336  } : { qshift[5], qshift };
-  assign \$1555  = per_channel ? { 1'h0, \$signature__data$328  } : { qmult[31], qmult };
-  assign \$1556  = per_channel ? { 1'h0, \$signature__data$337  } : { qshift[5], qshift };
-  assign \$1557  = per_channel ? { 1'h0, \$signature__data$329  } : { qmult[31], qmult };
-  assign \$1558  = per_channel ? { 1'h0, \$signature__data$338  } : { qshift[5], qshift };
-  assign \$1559  = { ib, drain[2:0] } < reg_m;
-  assign \$1560  = i_valid & \$1559 ;
-  assign \$1561  = jb * 4'h8;
-  assign \$1562  = \$1561  + 1'h0;
-  assign \$1563  = \$1562  < reg_n;
-  assign \$1564  = jb * 4'h8;
-  assign \$1565  = \$1564  + 1'h1;
-  assign \$1566  = \$1565  < reg_n;
-  assign \$1567  = jb * 4'h8;
-  assign \$1568  = \$1567  + 2'h2;
-  assign \$1569  = \$1568  < reg_n;
-  assign \$1570  = jb * 4'h8;
-  assign \$1571  = \$1570  + 2'h3;
-  assign \$1572  = \$1571  < reg_n;
-  assign \$1573  = jb * 4'h8;
-  assign \$1574  = \$1573  + 3'h4;
-  assign \$1575  = \$1574  < reg_n;
-  assign \$1576  = jb * 4'h8;
-  assign \$1577  = \$1576  + 3'h5;
-  assign \$1578  = \$1577  < reg_n;
-  assign \$1579  = jb * 4'h8;
-  assign \$1580  = \$1579  + 3'h6;
-  assign \$1581  = \$1580  < reg_n;
-  assign \$1582  = jb * 4'h8;
-  assign \$1583  = \$1582  + 3'h7;
-  assign \$1584  = \$1583  < reg_n;
-  assign wr_en = \$1560  ? { \$1584 , \$1581 , \$1578 , \$1575 , \$1572 , \$1569 , \$1566 , \$1563  } : 8'h00;
-  assign \$1585  = served & bus__we;
-  assign \$1587  = bus__adr[20:18] == 3'h6;
-  assign \$1588  = bus__adr[17:0] < 11'h400;
-  assign \$1589  = \$1587  & \$1588 ;
-  assign \$1590  = \$1586  & \$1589 ;
-  assign \$1591  = 3'h4 * bus__adr[0];
-  assign \$1592  = bus__sel << \$1591 ;
-  assign \$1593  = \$1590  ? \$1592  : 19'h00000;
-  assign \$1595  = cycles + 1'h1;
-  assign \$1596  = | reg_m;
-  assign \$1597  = | reg_k;
-  assign \$1598  = \$1596  & \$1597 ;
-  assign \$1599  = | reg_n;
-  assign \$1600  = \$1598  & \$1599 ;
-  assign \$1601  = reg_m <= 7'h40;
-  assign \$1602  = \$1600  & \$1601 ;
-  assign \$1603  = reg_k <= 7'h40;
-  assign \$1604  = \$1602  & \$1603 ;
-  assign \$1605  = reg_n <= 7'h40;
-  assign \$1606  = \$1604  & \$1605 ;
-  assign \$1607  = k + 1'h1;
-  assign \$1608  = reg_k - 1'h1;
-  assign \$1609  = k == \$1608 ;
-  assign \$1610  = \wait  + 1'h1;
-  assign \$1611  = \wait  == 3'h7;
-  assign \$1612  = drain + 1'h1;
-  assign \$1613  = drain == 3'h7;
-  assign \$1614  = jb + 1'h1;
-  assign \$1615  = \$1614  < \$1089 [3:0];
-  assign \$1616  = ib + 1'h1;
-  assign \$1617  = \$1616  < \$1086 [3:0];
-  assign \$1618  = jb + 1'h1;
-  assign \$1619  = ib + 1'h1;
-  assign \$1620  = \wait  + 1'h1;
-  assign \$1621  = \wait  == 2'h3;
-  assign \$1622  = tmr_errors != 32'd4294967295;
-  assign \$1623  = tmr_errors + \$1622 ;
-  assign \$1624  = ~ bus__we;
-  assign \$1625  = served & \$1624 ;
-  assign \$1626  = bus__adr[20:18] == 1'h1;
-  assign \$1627  = \$1625  & \$1626 ;
-  assign \$1629  = bus__adr[17:0] < 11'h400;
-  assign \$1630  = ~ bus__we;
-  assign \$1631  = served & \$1630 ;
-  assign \$1632  = bus__adr[20:18] == 2'h2;
-  assign \$1633  = \$1631  & \$1632 ;
-  assign \$1635  = bus__adr[17:0] < 11'h400;
-  assign \$1636  = ~ bus__we;
-  assign \$1637  = served & \$1636 ;
-  assign \$1638  = bus__adr[20:18] == 2'h3;
-  assign \$1639  = \$1637  & \$1638 ;
-  assign \$1640  = bus__adr[17:0] < 7'h40;
-  assign \$1641  = ~ bus__we;
-  assign \$1642  = served & \$1641 ;
-  assign \$1643  = bus__adr[20:18] == 3'h4;
-  assign \$1644  = \$1642  & \$1643 ;
-  assign \$1645  = bus__adr[17:0] < 7'h40;
-  assign \$1646  = ~ bus__we;
-  assign \$1647  = served & \$1646 ;
-  assign \$1648  = bus__adr[20:18] == 3'h5;
-  assign \$1649  = \$1647  & \$1648 ;
-  assign \$1650  = bus__adr[17:0] < 7'h40;
-  assign \$1651  = ~ bus__we;
-  assign \$1652  = served & \$1651 ;
-  assign \$1653  = bus__adr[20:18] == 3'h6;
-  assign \$1654  = \$1652  & \$1653 ;
-  assign \$1655  = bus__adr[17:0] < 11'h400;
-  assign \$1656  = ~ bus__we;
-  assign \$1657  = served & \$1656 ;
-  assign \$1658  = ! bus__adr[20:18];
-  assign \$1659  = \$1657  & \$1658 ;
-  assign \$1660  = served & bus__we;
-  assign \$1661  = ! bus__adr[20:18];
-  assign \$1662  = \$1660  & \$1661 ;
-  assign \$1663  = ~ tmr_mismatch;
-  assign \$1664  = bus__dat_w[3] & \$1663 ;
-  assign \$1665  = ~ tmr_mismatch;
-  always @(posedge clk)
-    busy_tmr0 <= \$1666 ;
-  always @(posedge clk)
-    busy_tmr1 <= \$1667 ;
-  always @(posedge clk)
-    busy_tmr2 <= \$1668 ;
-  always @(posedge clk)
-    done_tmr0 <= \$1669 ;
-  always @(posedge clk)
-    done_tmr1 <= \$1670 ;
-  always @(posedge clk)
-    done_tmr2 <= \$1671 ;
-  always @(posedge clk)
-    error_tmr0 <= \$1672 ;
-  always @(posedge clk)
-    error_tmr1 <= \$1673 ;
-  always @(posedge clk)
-    error_tmr2 <= \$1674 ;
-  always @(posedge clk)
-    irq_en_tmr0 <= \$1675 ;
-  always @(posedge clk)
-    irq_en_tmr1 <= \$1676 ;
-  always @(posedge clk)
-    irq_en_tmr2 <= \$1677 ;
-  always @(posedge clk)
-    reg_m_tmr0 <= \$1678 ;
-  always @(posedge clk)
-    reg_m_tmr1 <= \$1679 ;
-  always @(posedge clk)
-    reg_m_tmr2 <= \$1680 ;
-  always @(posedge clk)
-    reg_k_tmr0 <= \$1681 ;
-  always @(posedge clk)
-    reg_k_tmr1 <= \$1682 ;
-  always @(posedge clk)
-    reg_k_tmr2 <= \$1683 ;
-  always @(posedge clk)
-    reg_n_tmr0 <= \$1684 ;
-  always @(posedge clk)
-    reg_n_tmr1 <= \$1685 ;
-  always @(posedge clk)
-    reg_n_tmr2 <= \$1686 ;
-  always @(posedge clk)
-    a_zp_tmr0 <= \$1687 ;
-  always @(posedge clk)
-    a_zp_tmr1 <= \$1688 ;
-  always @(posedge clk)
-    a_zp_tmr2 <= \$1689 ;
-  always @(posedge clk)
-    b_zp_tmr0 <= \$1690 ;
-  always @(posedge clk)
-    b_zp_tmr1 <= \$1691 ;
-  always @(posedge clk)
-    b_zp_tmr2 <= \$1692 ;
-  always @(posedge clk)
-    out_zp_tmr0 <= \$1693 ;
-  always @(posedge clk)
-    out_zp_tmr1 <= \$1694 ;
-  always @(posedge clk)
-    out_zp_tmr2 <= \$1695 ;
-  always @(posedge clk)
-    act_min_tmr0 <= \$1696 ;
-  always @(posedge clk)
-    act_min_tmr1 <= \$1697 ;
-  always @(posedge clk)
-    act_min_tmr2 <= \$1698 ;
-  always @(posedge clk)
-    act_max_tmr0 <= \$1699 ;
-  always @(posedge clk)
-    act_max_tmr1 <= \$1700 ;
-  always @(posedge clk)
-    act_max_tmr2 <= \$1701 ;
-  always @(posedge clk)
-    per_channel_tmr0 <= \$1702 ;
-  always @(posedge clk)
-    per_channel_tmr1 <= \$1703 ;
-  always @(posedge clk)
-    per_channel_tmr2 <= \$1704 ;
-  always @(posedge clk)
-    qmult_tmr0 <= \$1705 ;
-  always @(posedge clk)
-    qmult_tmr1 <= \$1706 ;
-  always @(posedge clk)
-    qmult_tmr2 <= \$1707 ;
-  always @(posedge clk)
-    qshift_tmr0 <= \$1708 ;
-  always @(posedge clk)
-    qshift_tmr1 <= \$1709 ;
-  always @(posedge clk)
-    qshift_tmr2 <= \$1710 ;
-  always @(posedge clk)
-    cycles_tmr0 <= \$1711 ;
-  always @(posedge clk)
-    cycles_tmr1 <= \$1712 ;
-  always @(posedge clk)
-    cycles_tmr2 <= \$1713 ;
-  always @(posedge clk)
-    ctrl_state_tmr0 <= \$1714 ;
-  always @(posedge clk)
-    ctrl_state_tmr1 <= \$1715 ;
-  always @(posedge clk)
-    ctrl_state_tmr2 <= \$1716 ;
-  always @(posedge clk)
-    ib_tmr0 <= \$1717 ;
-  always @(posedge clk)
-    ib_tmr1 <= \$1718 ;
-  always @(posedge clk)
-    ib_tmr2 <= \$1719 ;
-  always @(posedge clk)
-    jb_tmr0 <= \$1720 ;
-  always @(posedge clk)
-    jb_tmr1 <= \$1721 ;
-  always @(posedge clk)
-    jb_tmr2 <= \$1722 ;
-  always @(posedge clk)
-    k_tmr0 <= \$1723 ;
-  always @(posedge clk)
-    k_tmr1 <= \$1724 ;
-  always @(posedge clk)
-    k_tmr2 <= \$1725 ;
-  always @(posedge clk)
-    wait_tmr0 <= \$1726 ;
-  always @(posedge clk)
-    wait_tmr1 <= \$1727 ;
-  always @(posedge clk)
-    wait_tmr2 <= \$1728 ;
-  always @(posedge clk)
-    drain_tmr0 <= \$1729 ;
-  always @(posedge clk)
-    drain_tmr1 <= \$1730 ;
-  always @(posedge clk)
-    drain_tmr2 <= \$1731 ;
-  always @(posedge clk)
-    tmr_flag <= \$1732 ;
-  always @(posedge clk)
-    tmr_errors <= \$1733 ;
-  always @(posedge clk)
-    bus__ack <= \$1734 ;
-  always @(posedge clk)
-    rd_region <= \$1735 ;
-  always @(posedge clk)
-    rd_bank <= \$1736 ;
-  always @(posedge clk)
-    rd_valid <= \$1737 ;
-  always @(posedge clk)
-    rd_lane <= \$1738 ;
-  always @(posedge clk)
-    reg_rdata <= \$1739 ;
-  always @(posedge clk)
-    ecc_ue <= \$1740 ;
-  always @(posedge clk)
-    byte_sel <= \$1741 ;
-  always @(posedge clk)
-    valid <= \$1742 ;
-  always @(posedge clk)
-    \$like$454  <= \$1743 ;
-  always @(posedge clk)
-    \nxt_en$455  <= \$1744 ;
-  always @(posedge clk)
-    \$like$456  <= \$1745 ;
-  always @(posedge clk)
-    \nxt_en$457  <= \$1746 ;
-  always @(posedge clk)
-    \$like  <= \$1747 ;
-  always @(posedge clk)
-    nxt_en <= \$1748 ;
+  assign \$2016  = bus__cyc & bus__stb;
+  assign \$2017  = ~ bus__ack;
+  assign \$2018  = \$2016  & \$2017 ;
+  assign \$2019  = | bus__adr[20:18];
+  assign \$2020  = \$2019  & busy;
+  assign \$2021  = ~ \$2020 ;
+  assign served = \$2018  & \$2021 ;
+  assign \$2022  = reg_m + 4'h8;
+  assign \$2023  = \$2022  - 1'h1;
+  assign \$2025  = reg_n + 4'h8;
+  assign \$2026  = \$2025  - 1'h1;
+  assign \$2030  = ~ busy;
+  assign \$signature__en  = \$2030  | thr_ce;
+  assign \$2033  = served & bus__we;
+  assign \$2034  = bus__adr[20:18] == 1'h1;
+  assign \$2035  = bus__adr[17:0] < 11'h400;
+  assign \$2036  = \$2034  & \$2035 ;
+  assign \$2038  = ! \$2037 [2:0];
+  assign \$2039  = \$2036  & \$2038 ;
+  assign \$2040  = \$2033  & \$2039 ;
+  assign \$signature__en$253  = \$2040  ? bus__sel : 4'h0;
+  assign \$2043  = ~ busy;
+  assign \$signature__en$255  = \$2043  | thr_ce;
+  assign \$2046  = served & bus__we;
+  assign \$2047  = bus__adr[20:18] == 1'h1;
+  assign \$2048  = bus__adr[17:0] < 11'h400;
+  assign \$2049  = \$2047  & \$2048 ;
+  assign \$2051  = \$2050 [2:0] == 1'h1;
+  assign \$2052  = \$2049  & \$2051 ;
+  assign \$2053  = \$2046  & \$2052 ;
+  assign \$signature__en$258  = \$2053  ? bus__sel : 4'h0;
+  assign \$2056  = ~ busy;
+  assign \$signature__en$260  = \$2056  | thr_ce;
+  assign \$2059  = served & bus__we;
+  assign \$2060  = bus__adr[20:18] == 1'h1;
+  assign \$2061  = bus__adr[17:0] < 11'h400;
+  assign \$2062  = \$2060  & \$2061 ;
+  assign \$2064  = \$2063 [2:0] == 2'h2;
+  assign \$2065  = \$2062  & \$2064 ;
+  assign \$2066  = \$2059  & \$2065 ;
+  assign \$signature__en$263  = \$2066  ? bus__sel : 4'h0;
+  assign \$2069  = ~ busy;
+  assign \$signature__en$265  = \$2069  | thr_ce;
+  assign \$2072  = served & bus__we;
+  assign \$2073  = bus__adr[20:18] == 1'h1;
+  assign \$2074  = bus__adr[17:0] < 11'h400;
+  assign \$2075  = \$2073  & \$2074 ;
+  assign \$2077  = \$2076 [2:0] == 2'h3;
+  assign \$2078  = \$2075  & \$2077 ;
+  assign \$2079  = \$2072  & \$2078 ;
+  assign \$signature__en$268  = \$2079  ? bus__sel : 4'h0;
+  assign \$2082  = ~ busy;
+  assign \$signature__en$270  = \$2082  | thr_ce;
+  assign \$2085  = served & bus__we;
+  assign \$2086  = bus__adr[20:18] == 1'h1;
+  assign \$2087  = bus__adr[17:0] < 11'h400;
+  assign \$2088  = \$2086  & \$2087 ;
+  assign \$2090  = \$2089 [2:0] == 3'h4;
+  assign \$2091  = \$2088  & \$2090 ;
+  assign \$2092  = \$2085  & \$2091 ;
+  assign \$signature__en$273  = \$2092  ? bus__sel : 4'h0;
+  assign \$2095  = ~ busy;
+  assign \$signature__en$275  = \$2095  | thr_ce;
+  assign \$2098  = served & bus__we;
+  assign \$2099  = bus__adr[20:18] == 1'h1;
+  assign \$2100  = bus__adr[17:0] < 11'h400;
+  assign \$2101  = \$2099  & \$2100 ;
+  assign \$2103  = \$2102 [2:0] == 3'h5;
+  assign \$2104  = \$2101  & \$2103 ;
+  assign \$2105  = \$2098  & \$2104 ;
+  assign \$signature__en$278  = \$2105  ? bus__sel : 4'h0;
+  assign \$2108  = ~ busy;
+  assign \$signature__en$280  = \$2108  | thr_ce;
+  assign \$2111  = served & bus__we;
+  assign \$2112  = bus__adr[20:18] == 1'h1;
+  assign \$2113  = bus__adr[17:0] < 11'h400;
+  assign \$2114  = \$2112  & \$2113 ;
+  assign \$2116  = \$2115 [2:0] == 3'h6;
+  assign \$2117  = \$2114  & \$2116 ;
+  assign \$2118  = \$2111  & \$2117 ;
+  assign \$signature__en$283  = \$2118  ? bus__sel : 4'h0;
+  assign \$2121  = ~ busy;
+  assign \$signature__en$285  = \$2121  | thr_ce;
+  assign \$2124  = served & bus__we;
+  assign \$2125  = bus__adr[20:18] == 1'h1;
+  assign \$2126  = bus__adr[17:0] < 11'h400;
+  assign \$2127  = \$2125  & \$2126 ;
+  assign \$2129  = \$2128 [2:0] == 3'h7;
+  assign \$2130  = \$2127  & \$2129 ;
+  assign \$2131  = \$2124  & \$2130 ;
+  assign \$signature__en$288  = \$2131  ? bus__sel : 4'h0;
+  assign \$2134  = ~ busy;
+  assign \$signature__en$290  = \$2134  | thr_ce;
+  assign \$2137  = served & bus__we;
+  assign \$2138  = bus__adr[20:18] == 2'h2;
+  assign \$2139  = bus__adr[17:0] < 11'h400;
+  assign \$2140  = \$2138  & \$2139 ;
+  assign \$2142  = ! \$2141 [2:0];
+  assign \$2143  = \$2140  & \$2142 ;
+  assign \$2144  = \$2137  & \$2143 ;
+  assign \$signature__en$293  = \$2144  ? bus__sel : 4'h0;
+  assign \$2147  = ~ busy;
+  assign \$signature__en$295  = \$2147  | thr_ce;
+  assign \$2150  = served & bus__we;
+  assign \$2151  = bus__adr[20:18] == 2'h2;
+  assign \$2152  = bus__adr[17:0] < 11'h400;
+  assign \$2153  = \$2151  & \$2152 ;
+  assign \$2155  = \$2154 [2:0] == 1'h1;
+  assign \$2156  = \$2153  & \$2155 ;
+  assign \$2157  = \$2150  & \$2156 ;
+  assign \$signature__en$298  = \$2157  ? bus__sel : 4'h0;
+  assign \$2160  = ~ busy;
+  assign \$signature__en$300  = \$2160  | thr_ce;
+  assign \$2163  = served & bus__we;
+  assign \$2164  = bus__adr[20:18] == 2'h2;
+  assign \$2165  = bus__adr[17:0] < 11'h400;
+  assign \$2166  = \$2164  & \$2165 ;
+  assign \$2168  = \$2167 [2:0] == 2'h2;
+  assign \$2169  = \$2166  & \$2168 ;
+  assign \$2170  = \$2163  & \$2169 ;
+  assign \$signature__en$303  = \$2170  ? bus__sel : 4'h0;
+  assign \$2173  = ~ busy;
+  assign \$signature__en$305  = \$2173  | thr_ce;
+  assign \$2176  = served & bus__we;
+  assign \$2177  = bus__adr[20:18] == 2'h2;
+  assign \$2178  = bus__adr[17:0] < 11'h400;
+  assign \$2179  = \$2177  & \$2178 ;
+  assign \$2181  = \$2180 [2:0] == 2'h3;
+  assign \$2182  = \$2179  & \$2181 ;
+  assign \$2183  = \$2176  & \$2182 ;
+  assign \$signature__en$308  = \$2183  ? bus__sel : 4'h0;
+  assign \$2186  = ~ busy;
+  assign \$signature__en$310  = \$2186  | thr_ce;
+  assign \$2189  = served & bus__we;
+  assign \$2190  = bus__adr[20:18] == 2'h2;
+  assign \$2191  = bus__adr[17:0] < 11'h400;
+  assign \$2192  = \$2190  & \$2191 ;
+  assign \$2194  = \$2193 [2:0] == 3'h4;
+  assign \$2195  = \$2192  & \$2194 ;
+  assign \$2196  = \$2189  & \$2195 ;
+  assign \$signature__en$313  = \$2196  ? bus__sel : 4'h0;
+  assign \$2199  = ~ busy;
+  assign \$signature__en$315  = \$2199  | thr_ce;
+  assign \$2202  = served & bus__we;
+  assign \$2203  = bus__adr[20:18] == 2'h2;
+  assign \$2204  = bus__adr[17:0] < 11'h400;
+  assign \$2205  = \$2203  & \$2204 ;
+  assign \$2207  = \$2206 [2:0] == 3'h5;
+  assign \$2208  = \$2205  & \$2207 ;
+  assign \$2209  = \$2202  & \$2208 ;
+  assign \$signature__en$318  = \$2209  ? bus__sel : 4'h0;
+  assign \$2212  = ~ busy;
+  assign \$signature__en$320  = \$2212  | thr_ce;
+  assign \$2215  = served & bus__we;
+  assign \$2216  = bus__adr[20:18] == 2'h2;
+  assign \$2217  = bus__adr[17:0] < 11'h400;
+  assign \$2218  = \$2216  & \$2217 ;
+  assign \$2220  = \$2219 [2:0] == 3'h6;
+  assign \$2221  = \$2218  & \$2220 ;
+  assign \$2222  = \$2215  & \$2221 ;
+  assign \$signature__en$323  = \$2222  ? bus__sel : 4'h0;
+  assign \$2225  = ~ busy;
+  assign \$signature__en$325  = \$2225  | thr_ce;
+  assign \$2228  = served & bus__we;
+  assign \$2229  = bus__adr[20:18] == 2'h2;
+  assign \$2230  = bus__adr[17:0] < 11'h400;
+  assign \$2231  = \$2229  & \$2230 ;
+  assign \$2233  = \$2232 [2:0] == 3'h7;
+  assign \$2234  = \$2231  & \$2233 ;
+  assign \$2235  = \$2228  & \$2234 ;
+  assign \$signature__en$328  = \$2235  ? bus__sel : 4'h0;
+  assign \$2237  = busy ? { 14'h0000, jb } : \$2236 ;
+  assign \$2239  = served & bus__we;
+  assign \$2240  = bus__adr[20:18] == 2'h3;
+  assign \$2241  = bus__adr[17:0] < 7'h40;
+  assign \$2242  = \$2240  & \$2241 ;
+  assign \$2243  = ! bus__adr[2:0];
+  assign \$2244  = \$2242  & \$2243 ;
+  assign \$signature__en$332  = \$2239  & \$2244 ;
+  assign \$2245  = ~ busy;
+  assign \$signature__en$333  = \$2245  | thr_ce;
+  assign \$2247  = busy ? { 14'h0000, jb } : \$2246 ;
+  assign \$2249  = served & bus__we;
+  assign \$2250  = bus__adr[20:18] == 2'h3;
+  assign \$2251  = bus__adr[17:0] < 7'h40;
+  assign \$2252  = \$2250  & \$2251 ;
+  assign \$2253  = bus__adr[2:0] == 1'h1;
+  assign \$2254  = \$2252  & \$2253 ;
+  assign \$signature__en$337  = \$2249  & \$2254 ;
+  assign \$2255  = ~ busy;
+  assign \$signature__en$338  = \$2255  | thr_ce;
+  assign \$2257  = busy ? { 14'h0000, jb } : \$2256 ;
+  assign \$2259  = served & bus__we;
+  assign \$2260  = bus__adr[20:18] == 2'h3;
+  assign \$2261  = bus__adr[17:0] < 7'h40;
+  assign \$2262  = \$2260  & \$2261 ;
+  assign \$2263  = bus__adr[2:0] == 2'h2;
+  assign \$2264  = \$2262  & \$2263 ;
+  assign \$signature__en$342  = \$2259  & \$2264 ;
+  assign \$2265  = ~ busy;
+  assign \$signature__en$343  = \$2265  | thr_ce;
+  assign \$2267  = busy ? { 14'h0000, jb } : \$2266 ;
+  assign \$2269  = served & bus__we;
+  assign \$2270  = bus__adr[20:18] == 2'h3;
+  assign \$2271  = bus__adr[17:0] < 7'h40;
+  assign \$2272  = \$2270  & \$2271 ;
+  assign \$2273  = bus__adr[2:0] == 2'h3;
+  assign \$2274  = \$2272  & \$2273 ;
+  assign \$signature__en$347  = \$2269  & \$2274 ;
+  assign \$2275  = ~ busy;
+  assign \$signature__en$348  = \$2275  | thr_ce;
+  assign \$2277  = busy ? { 14'h0000, jb } : \$2276 ;
+  assign \$2279  = served & bus__we;
+  assign \$2280  = bus__adr[20:18] == 2'h3;
+  assign \$2281  = bus__adr[17:0] < 7'h40;
+  assign \$2282  = \$2280  & \$2281 ;
+  assign \$2283  = bus__adr[2:0] == 3'h4;
+  assign \$2284  = \$2282  & \$2283 ;
+  assign \$signature__en$352  = \$2279  & \$2284 ;
+  assign \$2285  = ~ busy;
+  assign \$signature__en$353  = \$2285  | thr_ce;
+  assign \$2287  = busy ? { 14'h0000, jb } : \$2286 ;
+  assign \$2289  = served & bus__we;
+  assign \$2290  = bus__adr[20:18] == 2'h3;
+  assign \$2291  = bus__adr[17:0] < 7'h40;
+  assign \$2292  = \$2290  & \$2291 ;
+  assign \$2293  = bus__adr[2:0] == 3'h5;
+  assign \$2294  = \$2292  & \$2293 ;
+  assign \$signature__en$357  = \$2289  & \$2294 ;
+  assign \$2295  = ~ busy;
+  assign \$signature__en$358  = \$2295  | thr_ce;
+  assign \$2297  = busy ? { 14'h0000, jb } : \$2296 ;
+  assign \$2299  = served & bus__we;
+  assign \$2300  = bus__adr[20:18] == 2'h3;
+  assign \$2301  = bus__adr[17:0] < 7'h40;
+  assign \$2302  = \$2300  & \$2301 ;
+  assign \$2303  = bus__adr[2:0] == 3'h6;
+  assign \$2304  = \$2302  & \$2303 ;
+  assign \$signature__en$362  = \$2299  & \$2304 ;
+  assign \$2305  = ~ busy;
+  assign \$signature__en$363  = \$2305  | thr_ce;
+  assign \$2307  = busy ? { 14'h0000, jb } : \$2306 ;
+  assign \$2309  = served & bus__we;
+  assign \$2310  = bus__adr[20:18] == 2'h3;
+  assign \$2311  = bus__adr[17:0] < 7'h40;
+  assign \$2312  = \$2310  & \$2311 ;
+  assign \$2313  = bus__adr[2:0] == 3'h7;
+  assign \$2314  = \$2312  & \$2313 ;
+  assign \$signature__en$367  = \$2309  & \$2314 ;
+  assign \$2315  = ~ busy;
+  assign \$signature__en$368  = \$2315  | thr_ce;
+  assign \$2317  = busy ? { 14'h0000, jb } : \$2316 ;
+  assign \$2319  = served & bus__we;
+  assign \$2320  = bus__adr[20:18] == 3'h4;
+  assign \$2321  = bus__adr[17:0] < 7'h40;
+  assign \$2322  = \$2320  & \$2321 ;
+  assign \$2323  = ! bus__adr[2:0];
+  assign \$2324  = \$2322  & \$2323 ;
+  assign \$signature__en$372  = \$2319  & \$2324 ;
+  assign \$2325  = ~ busy;
+  assign \$signature__en$373  = \$2325  | thr_ce;
+  assign \$2327  = busy ? { 14'h0000, jb } : \$2326 ;
+  assign \$2329  = served & bus__we;
+  assign \$2330  = bus__adr[20:18] == 3'h4;
+  assign \$2331  = bus__adr[17:0] < 7'h40;
+  assign \$2332  = \$2330  & \$2331 ;
+  assign \$2333  = bus__adr[2:0] == 1'h1;
+  assign \$2334  = \$2332  & \$2333 ;
+  assign \$signature__en$377  = \$2329  & \$2334 ;
+  assign \$2335  = ~ busy;
+  assign \$signature__en$378  = \$2335  | thr_ce;
+  assign \$2337  = busy ? { 14'h0000, jb } : \$2336 ;
+  assign \$2339  = served & bus__we;
+  assign \$2340  = bus__adr[20:18] == 3'h4;
+  assign \$2341  = bus__adr[17:0] < 7'h40;
+  assign \$2342  = \$2340  & \$2341 ;
+  assign \$2343  = bus__adr[2:0] == 2'h2;
+  assign \$2344  = \$2342  & \$2343 ;
+  assign \$signature__en$382  = \$2339  & \$2344 ;
+  assign \$2345  = ~ busy;
+  assign \$signature__en$383  = \$2345  | thr_ce;
+  assign \$2347  = busy ? { 14'h0000, jb } : \$2346 ;
+  assign \$2349  = served & bus__we;
+  assign \$2350  = bus__adr[20:18] == 3'h4;
+  assign \$2351  = bus__adr[17:0] < 7'h40;
+  assign \$2352  = \$2350  & \$2351 ;
+  assign \$2353  = bus__adr[2:0] == 2'h3;
+  assign \$2354  = \$2352  & \$2353 ;
+  assign \$signature__en$387  = \$2349  & \$2354 ;
+  assign \$2355  = ~ busy;
+  assign \$signature__en$388  = \$2355  | thr_ce;
+  assign \$2357  = busy ? { 14'h0000, jb } : \$2356 ;
+  assign \$2359  = served & bus__we;
+  assign \$2360  = bus__adr[20:18] == 3'h4;
+  assign \$2361  = bus__adr[17:0] < 7'h40;
+  assign \$2362  = \$2360  & \$2361 ;
+  assign \$2363  = bus__adr[2:0] == 3'h4;
+  assign \$2364  = \$2362  & \$2363 ;
+  assign \$signature__en$392  = \$2359  & \$2364 ;
+  assign \$2365  = ~ busy;
+  assign \$signature__en$393  = \$2365  | thr_ce;
+  assign \$2367  = busy ? { 14'h0000, jb } : \$2366 ;
+  assign \$2369  = served & bus__we;
+  assign \$2370  = bus__adr[20:18] == 3'h4;
+  assign \$2371  = bus__adr[17:0] < 7'h40;
+  assign \$2372  = \$2370  & \$2371 ;
+  assign \$2373  = bus__adr[2:0] == 3'h5;
+  assign \$2374  = \$2372  & \$2373 ;
+  assign \$signature__en$397  = \$2369  & \$2374 ;
+  assign \$2375  = ~ busy;
+  assign \$signature__en$398  = \$2375  | thr_ce;
+  assign \$2377  = busy ? { 14'h0000, jb } : \$2376 ;
+  assign \$2379  = served & bus__we;
+  assign \$2380  = bus__adr[20:18] == 3'h4;
+  assign \$2381  = bus__adr[17:0] < 7'h40;
+  assign \$2382  = \$2380  & \$2381 ;
+  assign \$2383  = bus__adr[2:0] == 3'h6;
+  assign \$2384  = \$2382  & \$2383 ;
+  assign \$signature__en$402  = \$2379  & \$2384 ;
+  assign \$2385  = ~ busy;
+  assign \$signature__en$403  = \$2385  | thr_ce;
+  assign \$2387  = busy ? { 14'h0000, jb } : \$2386 ;
+  assign \$2389  = served & bus__we;
+  assign \$2390  = bus__adr[20:18] == 3'h4;
+  assign \$2391  = bus__adr[17:0] < 7'h40;
+  assign \$2392  = \$2390  & \$2391 ;
+  assign \$2393  = bus__adr[2:0] == 3'h7;
+  assign \$2394  = \$2392  & \$2393 ;
+  assign \$signature__en$407  = \$2389  & \$2394 ;
+  assign \$2395  = ~ busy;
+  assign \$signature__en$408  = \$2395  | thr_ce;
+  assign \$2397  = busy ? { 14'h0000, jb } : \$2396 ;
+  assign \$2399  = served & bus__we;
+  assign \$2400  = bus__adr[20:18] == 3'h5;
+  assign \$2401  = bus__adr[17:0] < 7'h40;
+  assign \$2402  = \$2400  & \$2401 ;
+  assign \$2403  = ! bus__adr[2:0];
+  assign \$2404  = \$2402  & \$2403 ;
+  assign \$signature__en$412  = \$2399  & \$2404 ;
+  assign \$2405  = ~ busy;
+  assign \$signature__en$413  = \$2405  | thr_ce;
+  assign \$2407  = busy ? { 14'h0000, jb } : \$2406 ;
+  assign \$2409  = served & bus__we;
+  assign \$2410  = bus__adr[20:18] == 3'h5;
+  assign \$2411  = bus__adr[17:0] < 7'h40;
+  assign \$2412  = \$2410  & \$2411 ;
+  assign \$2413  = bus__adr[2:0] == 1'h1;
+  assign \$2414  = \$2412  & \$2413 ;
+  assign \$signature__en$417  = \$2409  & \$2414 ;
+  assign \$2415  = ~ busy;
+  assign \$signature__en$418  = \$2415  | thr_ce;
+  assign \$2417  = busy ? { 14'h0000, jb } : \$2416 ;
+  assign \$2419  = served & bus__we;
+  assign \$2420  = bus__adr[20:18] == 3'h5;
+  assign \$2421  = bus__adr[17:0] < 7'h40;
+  assign \$2422  = \$2420  & \$2421 ;
+  assign \$2423  = bus__adr[2:0] == 2'h2;
+  assign \$2424  = \$2422  & \$2423 ;
+  assign \$signature__en$422  = \$2419  & \$2424 ;
+  assign \$2425  = ~ busy;
+  assign \$signature__en$423  = \$2425  | thr_ce;
+  assign \$2427  = busy ? { 14'h0000, jb } : \$2426 ;
+  assign \$2429  = served & bus__we;
+  assign \$2430  = bus__adr[20:18] == 3'h5;
+  assign \$2431  = bus__adr[17:0] < 7'h40;
+  assign \$2432  = \$2430  & \$2431 ;
+  assign \$2433  = bus__adr[2:0] == 2'h3;
+  assign \$2434  = \$2432  & \$2433 ;
+  assign \$signature__en$427  = \$2429  & \$2434 ;
+  assign \$2435  = ~ busy;
+  assign \$signature__en$428  = \$2435  | thr_ce;
+  assign \$2437  = busy ? { 14'h0000, jb } : \$2436 ;
+  assign \$2439  = served & bus__we;
+  assign \$2440  = bus__adr[20:18] == 3'h5;
+  assign \$2441  = bus__adr[17:0] < 7'h40;
+  assign \$2442  = \$2440  & \$2441 ;
+  assign \$2443  = bus__adr[2:0] == 3'h4;
+  assign \$2444  = \$2442  & \$2443 ;
+  assign \$signature__en$432  = \$2439  & \$2444 ;
+  assign \$2445  = ~ busy;
+  assign \$signature__en$433  = \$2445  | thr_ce;
+  assign \$2447  = busy ? { 14'h0000, jb } : \$2446 ;
+  assign \$2449  = served & bus__we;
+  assign \$2450  = bus__adr[20:18] == 3'h5;
+  assign \$2451  = bus__adr[17:0] < 7'h40;
+  assign \$2452  = \$2450  & \$2451 ;
+  assign \$2453  = bus__adr[2:0] == 3'h5;
+  assign \$2454  = \$2452  & \$2453 ;
+  assign \$signature__en$437  = \$2449  & \$2454 ;
+  assign \$2455  = ~ busy;
+  assign \$signature__en$438  = \$2455  | thr_ce;
+  assign \$2457  = busy ? { 14'h0000, jb } : \$2456 ;
+  assign \$2459  = served & bus__we;
+  assign \$2460  = bus__adr[20:18] == 3'h5;
+  assign \$2461  = bus__adr[17:0] < 7'h40;
+  assign \$2462  = \$2460  & \$2461 ;
+  assign \$2463  = bus__adr[2:0] == 3'h6;
+  assign \$2464  = \$2462  & \$2463 ;
+  assign \$signature__en$442  = \$2459  & \$2464 ;
+  assign \$2465  = ~ busy;
+  assign \$signature__en$443  = \$2465  | thr_ce;
+  assign \$2467  = busy ? { 14'h0000, jb } : \$2466 ;
+  assign \$2469  = served & bus__we;
+  assign \$2470  = bus__adr[20:18] == 3'h5;
+  assign \$2471  = bus__adr[17:0] < 7'h40;
+  assign \$2472  = \$2470  & \$2471 ;
+  assign \$2473  = bus__adr[2:0] == 3'h7;
+  assign \$2474  = \$2472  & \$2473 ;
+  assign \$signature__en$447  = \$2469  & \$2474 ;
+  assign \$2475  = ~ busy;
+  assign \$signature__en$448  = \$2475  | thr_ce;
+  assign \$2477  = rd_valid ? value : 32'd0;
+  assign \$2478  = rd_valid ? \value$466  : 32'd0;
+  assign \$2479  = rd_valid ? \value$475  : 32'd0;
+  assign \$2480  = rd_valid ? \value$484  : 32'd0;
+  assign \$2481  = rd_valid ? \value$493  : 32'd0;
+  assign \$2482  = rd_valid ? c_word : 32'd0;
+  assign \$2483  = served & bus__we;
+  assign \$2484  = ! bus__adr[20:18];
+  assign reg_write = \$2483  & \$2484 ;
+  assign \$2485  = ~ busy;
+  assign \$2486  = bus__dat_w[0] & \$2485 ;
+  assign \$2487  = ~ busy;
+  assign \$5458  = byte_sel * 4'h8;
+  assign \$2488  = \$signature__data$457  >> \$5458 ;
+  assign \$2489  = $signed(\$2488 ) - $signed(a_zp);
+  assign a_in__0 = valid ? \$2489  : 9'h000;
+  assign \$5463  = byte_sel * 4'h8;
+  assign \$2490  = \$signature__data$458  >> \$5463 ;
+  assign \$2491  = $signed(\$2490 ) - $signed(a_zp);
+  assign a_in__1 = valid ? \$2491  : 9'h000;
+  assign \$5468  = byte_sel * 4'h8;
+  assign \$2492  = \$signature__data$459  >> \$5468 ;
+  assign \$2493  = $signed(\$2492 ) - $signed(a_zp);
+  assign a_in__2 = valid ? \$2493  : 9'h000;
+  assign \$5473  = byte_sel * 4'h8;
+  assign \$2494  = \$signature__data$460  >> \$5473 ;
+  assign \$2495  = $signed(\$2494 ) - $signed(a_zp);
+  assign a_in__3 = valid ? \$2495  : 9'h000;
+  assign \$5478  = byte_sel * 4'h8;
+  assign \$2496  = \$signature__data$461  >> \$5478 ;
+  assign \$2497  = $signed(\$2496 ) - $signed(a_zp);
+  assign a_in__4 = valid ? \$2497  : 9'h000;
+  assign \$5483  = byte_sel * 4'h8;
+  assign \$2498  = \$signature__data$462  >> \$5483 ;
+  assign \$2499  = $signed(\$2498 ) - $signed(a_zp);
+  assign a_in__5 = valid ? \$2499  : 9'h000;
+  assign \$5488  = byte_sel * 4'h8;
+  assign \$2500  = \$signature__data$463  >> \$5488 ;
+  assign \$2501  = $signed(\$2500 ) - $signed(a_zp);
+  assign a_in__6 = valid ? \$2501  : 9'h000;
+  assign \$5493  = byte_sel * 4'h8;
+  assign \$2502  = \$signature__data$464  >> \$5493 ;
+  assign \$2503  = $signed(\$2502 ) - $signed(a_zp);
+  assign a_in__7 = valid ? \$2503  : 9'h000;
+  assign \$5498  = byte_sel * 4'h8;
+  assign \$2504  = \$signature__data$467  >> \$5498 ;
+  assign \$2505  = $signed(\$2504 ) - $signed(b_zp);
+  assign b_in__0 = valid ? \$2505  : 9'h000;
+  assign \$5503  = byte_sel * 4'h8;
+  assign \$2506  = \$signature__data$468  >> \$5503 ;
+  assign \$2507  = $signed(\$2506 ) - $signed(b_zp);
+  assign b_in__1 = valid ? \$2507  : 9'h000;
+  assign \$5508  = byte_sel * 4'h8;
+  assign \$2508  = \$signature__data$469  >> \$5508 ;
+  assign \$2509  = $signed(\$2508 ) - $signed(b_zp);
+  assign b_in__2 = valid ? \$2509  : 9'h000;
+  assign \$5513  = byte_sel * 4'h8;
+  assign \$2510  = \$signature__data$470  >> \$5513 ;
+  assign \$2511  = $signed(\$2510 ) - $signed(b_zp);
+  assign b_in__3 = valid ? \$2511  : 9'h000;
+  assign \$5518  = byte_sel * 4'h8;
+  assign \$2512  = \$signature__data$471  >> \$5518 ;
+  assign \$2513  = $signed(\$2512 ) - $signed(b_zp);
+  assign b_in__4 = valid ? \$2513  : 9'h000;
+  assign \$5523  = byte_sel * 4'h8;
+  assign \$2514  = \$signature__data$472  >> \$5523 ;
+  assign \$2515  = $signed(\$2514 ) - $signed(b_zp);
+  assign b_in__5 = valid ? \$2515  : 9'h000;
+  assign \$5528  = byte_sel * 4'h8;
+  assign \$2516  = \$signature__data$473  >> \$5528 ;
+  assign \$2517  = $signed(\$2516 ) - $signed(b_zp);
+  assign b_in__6 = valid ? \$2517  : 9'h000;
+  assign \$5533  = byte_sel * 4'h8;
+  assign \$2518  = \$signature__data$474  >> \$5533 ;
+  assign \$2519  = $signed(\$2518 ) - $signed(b_zp);
+  assign b_in__7 = valid ? \$2519  : 9'h000;
+  assign \$2520  = per_channel ? { 1'h0, \$signature__data$485  } : { qmult[31], qmult };
+  assign \$2521  = per_channel ? { 1'h0, \$signature__data$494  } : { qshift[5], qshift };
+  assign \$2522  = per_channel ? { 1'h0, \$signature__data$486  } : { qmult[31], qmult };
+  assign \$2523  = per_channel ? { 1'h0, \$signature__data$495  } : { qshift[5], qshift };
+  assign \$2524  = per_channel ? { 1'h0, \$signature__data$487  } : { qmult[31], qmult };
+  assign \$2525  = per_channel ? { 1'h0, \$signature__data$496  } : { qshift[5], qshift };
+  assign \$2526  = per_channel ? { 1'h0, \$signature__data$488  } : { qmult[31], qmult };
+  assign \$2527  = per_channel ? { 1'h0, \$signature__data$497  } : { qshift[5], qshift };
+  assign \$2528  = per_channel ? { 1'h0, \$signature__data$489  } : { qmult[31], qmult };
+  assign \$2529  = per_channel ? { 1'h0, \$signature__data$498  } : { qshift[5], qshift };
+  assign \$2530  = per_channel ? { 1'h0, \$signature__data$490  } : { qmult[31], qmult };
+  assign \$2531  = per_channel ? { 1'h0, \$signature__data$499  } : { qshift[5], qshift };
+  assign \$2532  = per_channel ? { 1'h0, \$signature__data$491  } : { qmult[31], qmult };
+  assign \$2533  = per_channel ? { 1'h0, \$signature__data$500  } : { qshift[5], qshift };
+  assign \$2534  = per_channel ? { 1'h0, \$signature__data$492  } : { qmult[31], qmult };
+  assign \$2535  = per_channel ? { 1'h0, \$signature__data$501  } : { qshift[5], qshift };
+  assign \$2536  = { ib, drain[2:0] } < reg_m;
+  assign \$2537  = i_valid & \$2536 ;
+  assign \$2538  = jb * 4'h8;
+  assign \$2539  = \$2538  + 1'h0;
+  assign \$2540  = \$2539  < reg_n;
+  assign \$2541  = jb * 4'h8;
+  assign \$2542  = \$2541  + 1'h1;
+  assign \$2543  = \$2542  < reg_n;
+  assign \$2544  = jb * 4'h8;
+  assign \$2545  = \$2544  + 2'h2;
+  assign \$2546  = \$2545  < reg_n;
+  assign \$2547  = jb * 4'h8;
+  assign \$2548  = \$2547  + 2'h3;
+  assign \$2549  = \$2548  < reg_n;
+  assign \$2550  = jb * 4'h8;
+  assign \$2551  = \$2550  + 3'h4;
+  assign \$2552  = \$2551  < reg_n;
+  assign \$2553  = jb * 4'h8;
+  assign \$2554  = \$2553  + 3'h5;
+  assign \$2555  = \$2554  < reg_n;
+  assign \$2556  = jb * 4'h8;
+  assign \$2557  = \$2556  + 3'h6;
+  assign \$2558  = \$2557  < reg_n;
+  assign \$2559  = jb * 4'h8;
+  assign \$2560  = \$2559  + 3'h7;
+  assign \$2561  = \$2560  < reg_n;
+  assign wr_en = \$2537  ? { \$2561 , \$2558 , \$2555 , \$2552 , \$2549 , \$2546 , \$2543 , \$2540  } : 8'h00;
+  assign \$2562  = served & bus__we;
+  assign \$2564  = bus__adr[20:18] == 3'h6;
+  assign \$2565  = bus__adr[17:0] < 11'h400;
+  assign \$2566  = \$2564  & \$2565 ;
+  assign \$2567  = \$2563  & \$2566 ;
+  assign \$2568  = 3'h4 * bus__adr[0];
+  assign \$2569  = bus__sel << \$2568 ;
+  assign \$2570  = \$2567  ? \$2569  : 19'h00000;
+  assign \$2571  = thr_ce ? nxt_en : 8'h00;
+  assign \$2573  = cycles + 1'h1;
+  assign \$2574  = | reg_m;
+  assign \$2575  = | reg_k;
+  assign \$2576  = \$2574  & \$2575 ;
+  assign \$2577  = | reg_n;
+  assign \$2578  = \$2576  & \$2577 ;
+  assign \$2579  = reg_m <= 7'h40;
+  assign \$2580  = \$2578  & \$2579 ;
+  assign \$2581  = reg_k <= 7'h40;
+  assign \$2582  = \$2580  & \$2581 ;
+  assign \$2583  = reg_n <= 7'h40;
+  assign \$2584  = \$2582  & \$2583 ;
+  assign \$2585  = k + 1'h1;
+  assign \$2586  = reg_k - 1'h1;
+  assign \$2587  = k == \$2586 ;
+  assign \$2588  = \wait  + 1'h1;
+  assign \$2589  = \wait  == 3'h7;
+  assign \$2590  = drain + 1'h1;
+  assign \$2591  = drain == 3'h7;
+  assign \$2592  = jb + 1'h1;
+  assign \$2593  = \$2592  < \$2027 [3:0];
+  assign \$2594  = ib + 1'h1;
+  assign \$2595  = \$2594  < \$2024 [3:0];
+  assign \$2596  = jb + 1'h1;
+  assign \$2597  = ib + 1'h1;
+  assign \$2598  = \wait  + 1'h1;
+  assign \$2599  = \wait  == 2'h3;
+  assign thr_feed_step = valid & thr_ce;
+  assign \$2600  = feeding ? 5'h10 : 5'h00;
+  assign \$2601  = i_valid ? 5'h18 : 5'h00;
+  assign \$2602  = \$2600  + \$2601 ;
+  assign \$2603  = | nxt_en;
+  assign \$2604  = \$2603  & thr_ce;
+  assign \$2605  = \$2602  + \$2604 ;
+  assign \$2606  = bus__adr[20:18] == 1'h1;
+  assign \$2607  = bus__adr[17:0] < 11'h400;
+  assign \$2608  = \$2606  ? \$2607  : 1'h0;
+  assign \$2609  = bus__adr[20:18] == 2'h2;
+  assign \$2610  = bus__adr[17:0] < 11'h400;
+  assign \$2611  = \$2609  ? \$2610  : 1'h0;
+  assign \$2612  = \$2608  | \$2611 ;
+  assign \$2613  = bus__adr[20:18] >= 2'h3;
+  assign \$2614  = bus__adr[20:18] <= 3'h5;
+  assign \$2615  = \$2613  & \$2614 ;
+  assign \$2616  = bus__adr[17:0] < 7'h40;
+  assign \$2617  = \$2615  ? \$2616  : 1'h0;
+  assign \$2618  = \$2612  | \$2617 ;
+  assign \$2619  = bus__adr[20:18] == 3'h6;
+  assign \$2620  = bus__adr[17:0] < 11'h400;
+  assign \$2621  = \$2619  ? \$2620  : 1'h0;
+  assign \$2622  = \$2618  | \$2621 ;
+  assign \$2623  = served & \$2622 ;
+  assign \$2624  = \$2605  + \$2623 ;
+  assign \$2625  = bus__adr[20:18] == 1'h1;
+  assign \$2626  = bus__adr[17:0] < 11'h400;
+  assign \$2627  = \$2625  ? \$2626  : 1'h0;
+  assign \$2628  = bus__adr[20:18] == 2'h2;
+  assign \$2629  = bus__adr[17:0] < 11'h400;
+  assign \$2630  = \$2628  ? \$2629  : 1'h0;
+  assign \$2631  = \$2627  | \$2630 ;
+  assign \$2632  = bus__adr[20:18] >= 2'h3;
+  assign \$2633  = bus__adr[20:18] <= 3'h5;
+  assign \$2634  = \$2632  & \$2633 ;
+  assign \$2635  = bus__adr[17:0] < 7'h40;
+  assign \$2636  = \$2634  ? \$2635  : 1'h0;
+  assign \$2637  = \$2631  | \$2636 ;
+  assign \$2638  = bus__adr[20:18] == 3'h6;
+  assign \$2639  = bus__adr[17:0] < 11'h400;
+  assign \$2640  = \$2638  ? \$2639  : 1'h0;
+  assign \$2641  = \$2637  | \$2640 ;
+  assign \$2643  = \$2624  + 1'h0;
+  assign \$2644  = \$938 [3:0] == 4'hc;
+  assign \$2645  = thr_reg_we & \$2644 ;
+  assign \$2646  = \$2645  ? 32'd0 : throttled;
+  assign \$2647  = ~ thr_ce;
+  assign \$2648  = busy & \$2647 ;
+  assign \$2649  = \$2646  + \$2648 ;
+  assign \$2650  = act_feed + thr_feed_step;
+  assign \$2651  = act_sram + \$2643 [7:0];
+  assign \$2652  = tmr_mismatch | therm_tmr_mismatch;
+  assign \$2653  = tmr_errors != 32'd4294967295;
+  assign \$2654  = tmr_errors + \$2653 ;
+  assign \$2655  = ~ bus__we;
+  assign \$2656  = served & \$2655 ;
+  assign \$2657  = bus__adr[20:18] == 1'h1;
+  assign \$2658  = \$2656  & \$2657 ;
+  assign \$2660  = bus__adr[17:0] < 11'h400;
+  assign \$2661  = ~ bus__we;
+  assign \$2662  = served & \$2661 ;
+  assign \$2663  = bus__adr[20:18] == 2'h2;
+  assign \$2664  = \$2662  & \$2663 ;
+  assign \$2666  = bus__adr[17:0] < 11'h400;
+  assign \$2667  = ~ bus__we;
+  assign \$2668  = served & \$2667 ;
+  assign \$2669  = bus__adr[20:18] == 2'h3;
+  assign \$2670  = \$2668  & \$2669 ;
+  assign \$2671  = bus__adr[17:0] < 7'h40;
+  assign \$2672  = ~ bus__we;
+  assign \$2673  = served & \$2672 ;
+  assign \$2674  = bus__adr[20:18] == 3'h4;
+  assign \$2675  = \$2673  & \$2674 ;
+  assign \$2676  = bus__adr[17:0] < 7'h40;
+  assign \$2677  = ~ bus__we;
+  assign \$2678  = served & \$2677 ;
+  assign \$2679  = bus__adr[20:18] == 3'h5;
+  assign \$2680  = \$2678  & \$2679 ;
+  assign \$2681  = bus__adr[17:0] < 7'h40;
+  assign \$2682  = ~ bus__we;
+  assign \$2683  = served & \$2682 ;
+  assign \$2684  = bus__adr[20:18] == 3'h6;
+  assign \$2685  = \$2683  & \$2684 ;
+  assign \$2686  = bus__adr[17:0] < 11'h400;
+  assign \$2687  = ~ bus__we;
+  assign \$2688  = served & \$2687 ;
+  assign \$2689  = ! bus__adr[20:18];
+  assign \$2690  = \$2688  & \$2689 ;
+  assign \$2691  = tmr_mismatch | therm_tmr_mismatch;
+  assign \$2692  = ~ \$2691 ;
+  assign \$2693  = bus__dat_w[3] & \$2692 ;
+  assign \$2694  = tmr_mismatch | therm_tmr_mismatch;
+  assign \$2695  = ~ \$2694 ;
+  always @(posedge clk)
+    therm_trip1_tmr0 <= \$2696 ;
+  always @(posedge clk)
+    therm_trip1_tmr1 <= \$2697 ;
+  always @(posedge clk)
+    therm_trip1_tmr2 <= \$2698 ;
+  always @(posedge clk)
+    therm_trip2_tmr0 <= \$2699 ;
+  always @(posedge clk)
+    therm_trip2_tmr1 <= \$2700 ;
+  always @(posedge clk)
+    therm_trip2_tmr2 <= \$2701 ;
+  always @(posedge clk)
+    therm_trip3_tmr0 <= \$2702 ;
+  always @(posedge clk)
+    therm_trip3_tmr1 <= \$2703 ;
+  always @(posedge clk)
+    therm_trip3_tmr2 <= \$2704 ;
+  always @(posedge clk)
+    therm_crit_tmr0 <= \$2705 ;
+  always @(posedge clk)
+    therm_crit_tmr1 <= \$2706 ;
+  always @(posedge clk)
+    therm_crit_tmr2 <= \$2707 ;
+  always @(posedge clk)
+    therm_hyst_tmr0 <= \$2708 ;
+  always @(posedge clk)
+    therm_hyst_tmr1 <= \$2709 ;
+  always @(posedge clk)
+    therm_hyst_tmr2 <= \$2710 ;
+  always @(posedge clk)
+    therm_range_min_tmr0 <= \$2711 ;
+  always @(posedge clk)
+    therm_range_min_tmr1 <= \$2712 ;
+  always @(posedge clk)
+    therm_range_min_tmr2 <= \$2713 ;
+  always @(posedge clk)
+    therm_range_max_tmr0 <= \$2714 ;
+  always @(posedge clk)
+    therm_range_max_tmr1 <= \$2715 ;
+  always @(posedge clk)
+    therm_range_max_tmr2 <= \$2716 ;
+  always @(posedge clk)
+    therm_stuck_samples_tmr0 <= \$2717 ;
+  always @(posedge clk)
+    therm_stuck_samples_tmr1 <= \$2718 ;
+  always @(posedge clk)
+    therm_stuck_samples_tmr2 <= \$2719 ;
+  always @(posedge clk)
+    therm_safe_level_tmr0 <= \$2720 ;
+  always @(posedge clk)
+    therm_safe_level_tmr1 <= \$2721 ;
+  always @(posedge clk)
+    therm_safe_level_tmr2 <= \$2722 ;
+  always @(posedge clk)
+    therm_level_tmr0 <= \$2723 ;
+  always @(posedge clk)
+    therm_level_tmr1 <= \$2724 ;
+  always @(posedge clk)
+    therm_level_tmr2 <= \$2725 ;
+  always @(posedge clk)
+    therm_temp_tmr0 <= \$2726 ;
+  always @(posedge clk)
+    therm_temp_tmr1 <= \$2727 ;
+  always @(posedge clk)
+    therm_temp_tmr2 <= \$2728 ;
+  always @(posedge clk)
+    therm_prev_tmr0 <= \$2729 ;
+  always @(posedge clk)
+    therm_prev_tmr1 <= \$2730 ;
+  always @(posedge clk)
+    therm_prev_tmr2 <= \$2731 ;
+  always @(posedge clk)
+    therm_run_tmr0 <= \$2732 ;
+  always @(posedge clk)
+    therm_run_tmr1 <= \$2733 ;
+  always @(posedge clk)
+    therm_run_tmr2 <= \$2734 ;
+  always @(posedge clk)
+    therm_sensor_fault_tmr0 <= \$2735 ;
+  always @(posedge clk)
+    therm_sensor_fault_tmr1 <= \$2736 ;
+  always @(posedge clk)
+    therm_sensor_fault_tmr2 <= \$2737 ;
+  always @(posedge clk)
+    therm_cool_tmr0 <= \$2738 ;
+  always @(posedge clk)
+    therm_cool_tmr1 <= \$2739 ;
+  always @(posedge clk)
+    therm_cool_tmr2 <= \$2740 ;
+  always @(posedge clk)
+    therm_raises_tmr0 <= \$2741 ;
+  always @(posedge clk)
+    therm_raises_tmr1 <= \$2742 ;
+  always @(posedge clk)
+    therm_raises_tmr2 <= \$2743 ;
+  always @(posedge clk)
+    therm_shutdowns_tmr0 <= \$2744 ;
+  always @(posedge clk)
+    therm_shutdowns_tmr1 <= \$2745 ;
+  always @(posedge clk)
+    therm_shutdowns_tmr2 <= \$2746 ;
+  always @(posedge clk)
+    therm_faults_tmr0 <= \$2747 ;
+  always @(posedge clk)
+    therm_faults_tmr1 <= \$2748 ;
+  always @(posedge clk)
+    therm_faults_tmr2 <= \$2749 ;
+  always @(posedge clk)
+    therm_phase_tmr0 <= \$2750 ;
+  always @(posedge clk)
+    therm_phase_tmr1 <= \$2751 ;
+  always @(posedge clk)
+    therm_phase_tmr2 <= \$2752 ;
+  always @(posedge clk)
+    throttled <= \$2753 ;
+  always @(posedge clk)
+    act_feed <= \$2754 ;
+  always @(posedge clk)
+    act_sram <= \$2755 ;
+  always @(posedge clk)
+    busy_tmr0 <= \$2756 ;
+  always @(posedge clk)
+    busy_tmr1 <= \$2757 ;
+  always @(posedge clk)
+    busy_tmr2 <= \$2758 ;
+  always @(posedge clk)
+    done_tmr0 <= \$2759 ;
+  always @(posedge clk)
+    done_tmr1 <= \$2760 ;
+  always @(posedge clk)
+    done_tmr2 <= \$2761 ;
+  always @(posedge clk)
+    error_tmr0 <= \$2762 ;
+  always @(posedge clk)
+    error_tmr1 <= \$2763 ;
+  always @(posedge clk)
+    error_tmr2 <= \$2764 ;
+  always @(posedge clk)
+    irq_en_tmr0 <= \$2765 ;
+  always @(posedge clk)
+    irq_en_tmr1 <= \$2766 ;
+  always @(posedge clk)
+    irq_en_tmr2 <= \$2767 ;
+  always @(posedge clk)
+    reg_m_tmr0 <= \$2768 ;
+  always @(posedge clk)
+    reg_m_tmr1 <= \$2769 ;
+  always @(posedge clk)
+    reg_m_tmr2 <= \$2770 ;
+  always @(posedge clk)
+    reg_k_tmr0 <= \$2771 ;
+  always @(posedge clk)
+    reg_k_tmr1 <= \$2772 ;
+  always @(posedge clk)
+    reg_k_tmr2 <= \$2773 ;
+  always @(posedge clk)
+    reg_n_tmr0 <= \$2774 ;
+  always @(posedge clk)
+    reg_n_tmr1 <= \$2775 ;
+  always @(posedge clk)
+    reg_n_tmr2 <= \$2776 ;
+  always @(posedge clk)
+    a_zp_tmr0 <= \$2777 ;
+  always @(posedge clk)
+    a_zp_tmr1 <= \$2778 ;
+  always @(posedge clk)
+    a_zp_tmr2 <= \$2779 ;
+  always @(posedge clk)
+    b_zp_tmr0 <= \$2780 ;
+  always @(posedge clk)
+    b_zp_tmr1 <= \$2781 ;
+  always @(posedge clk)
+    b_zp_tmr2 <= \$2782 ;
+  always @(posedge clk)
+    out_zp_tmr0 <= \$2783 ;
+  always @(posedge clk)
+    out_zp_tmr1 <= \$2784 ;
+  always @(posedge clk)
+    out_zp_tmr2 <= \$2785 ;
+  always @(posedge clk)
+    act_min_tmr0 <= \$2786 ;
+  always @(posedge clk)
+    act_min_tmr1 <= \$2787 ;
+  always @(posedge clk)
+    act_min_tmr2 <= \$2788 ;
+  always @(posedge clk)
+    act_max_tmr0 <= \$2789 ;
+  always @(posedge clk)
+    act_max_tmr1 <= \$2790 ;
+  always @(posedge clk)
+    act_max_tmr2 <= \$2791 ;
+  always @(posedge clk)
+    per_channel_tmr0 <= \$2792 ;
+  always @(posedge clk)
+    per_channel_tmr1 <= \$2793 ;
+  always @(posedge clk)
+    per_channel_tmr2 <= \$2794 ;
+  always @(posedge clk)
+    qmult_tmr0 <= \$2795 ;
+  always @(posedge clk)
+    qmult_tmr1 <= \$2796 ;
+  always @(posedge clk)
+    qmult_tmr2 <= \$2797 ;
+  always @(posedge clk)
+    qshift_tmr0 <= \$2798 ;
+  always @(posedge clk)
+    qshift_tmr1 <= \$2799 ;
+  always @(posedge clk)
+    qshift_tmr2 <= \$2800 ;
+  always @(posedge clk)
+    cycles_tmr0 <= \$2801 ;
+  always @(posedge clk)
+    cycles_tmr1 <= \$2802 ;
+  always @(posedge clk)
+    cycles_tmr2 <= \$2803 ;
+  always @(posedge clk)
+    ctrl_state_tmr0 <= \$2804 ;
+  always @(posedge clk)
+    ctrl_state_tmr1 <= \$2805 ;
+  always @(posedge clk)
+    ctrl_state_tmr2 <= \$2806 ;
+  always @(posedge clk)
+    ib_tmr0 <= \$2807 ;
+  always @(posedge clk)
+    ib_tmr1 <= \$2808 ;
+  always @(posedge clk)
+    ib_tmr2 <= \$2809 ;
+  always @(posedge clk)
+    jb_tmr0 <= \$2810 ;
+  always @(posedge clk)
+    jb_tmr1 <= \$2811 ;
+  always @(posedge clk)
+    jb_tmr2 <= \$2812 ;
+  always @(posedge clk)
+    k_tmr0 <= \$2813 ;
+  always @(posedge clk)
+    k_tmr1 <= \$2814 ;
+  always @(posedge clk)
+    k_tmr2 <= \$2815 ;
+  always @(posedge clk)
+    wait_tmr0 <= \$2816 ;
+  always @(posedge clk)
+    wait_tmr1 <= \$2817 ;
+  always @(posedge clk)
+    wait_tmr2 <= \$2818 ;
+  always @(posedge clk)
+    drain_tmr0 <= \$2819 ;
+  always @(posedge clk)
+    drain_tmr1 <= \$2820 ;
+  always @(posedge clk)
+    drain_tmr2 <= \$2821 ;
+  always @(posedge clk)
+    tmr_flag <= \$2822 ;
+  always @(posedge clk)
+    tmr_errors <= \$2823 ;
+  always @(posedge clk)
+    bus__ack <= \$2824 ;
+  always @(posedge clk)
+    rd_region <= \$2825 ;
+  always @(posedge clk)
+    rd_bank <= \$2826 ;
+  always @(posedge clk)
+    rd_valid <= \$2827 ;
+  always @(posedge clk)
+    rd_lane <= \$2828 ;
+  always @(posedge clk)
+    reg_rdata <= \$2829 ;
+  always @(posedge clk)
+    ecc_ue <= \$2830 ;
+  always @(posedge clk)
+    byte_sel <= \$2831 ;
+  always @(posedge clk)
+    valid <= \$2832 ;
+  always @(posedge clk)
+    \$like$619  <= \$2833 ;
+  always @(posedge clk)
+    \nxt_en$620  <= \$2834 ;
+  always @(posedge clk)
+    \$like$621  <= \$2835 ;
+  always @(posedge clk)
+    \nxt_en$622  <= \$2836 ;
+  always @(posedge clk)
+    \$like  <= \$2837 ;
+  always @(posedge clk)
+    nxt_en <= \$2838 ;
   \obt_tile_default_tmr.array  array (
     .a_in(a_in__0),
     .a_in__1(a_in__1),
@@ -7507,148 +10124,313 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     .clear(clear),
     .clk(clk),
     .drain_acc__0(acc),
-    .drain_acc__1(\acc$371 ),
-    .drain_acc__2(\acc$380 ),
-    .drain_acc__3(\acc$389 ),
-    .drain_acc__4(\acc$398 ),
-    .drain_acc__5(\acc$407 ),
-    .drain_acc__6(\acc$416 ),
-    .drain_acc__7(\acc$425 ),
+    .drain_acc__1(\acc$534 ),
+    .drain_acc__2(\acc$543 ),
+    .drain_acc__3(\acc$552 ),
+    .drain_acc__4(\acc$561 ),
+    .drain_acc__5(\acc$570 ),
+    .drain_acc__6(\acc$579 ),
+    .drain_acc__7(\acc$588 ),
     .drain_row(drain[2:0]),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.requant_0  requant_0 (
     .acc(acc),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$313 ),
+    .bias(\$signature__data$476 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$1543 [31:0]),
+    .mult(\$2520 [31:0]),
     .out(out),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$1544 [5:0])
+    .shift(\$2521 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.requant_1  requant_1 (
-    .acc(\acc$371 ),
+    .acc(\acc$534 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$314 ),
+    .bias(\$signature__data$477 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$1545 [31:0]),
-    .out(\out$440 ),
+    .mult(\$2522 [31:0]),
+    .out(\out$603 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$1546 [5:0])
+    .shift(\$2523 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.requant_2  requant_2 (
-    .acc(\acc$380 ),
+    .acc(\acc$543 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$315 ),
+    .bias(\$signature__data$478 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$1547 [31:0]),
-    .out(\out$441 ),
+    .mult(\$2524 [31:0]),
+    .out(\out$604 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$1548 [5:0])
+    .shift(\$2525 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.requant_3  requant_3 (
-    .acc(\acc$389 ),
+    .acc(\acc$552 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$316 ),
+    .bias(\$signature__data$479 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$1549 [31:0]),
-    .out(\out$442 ),
+    .mult(\$2526 [31:0]),
+    .out(\out$605 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$1550 [5:0])
+    .shift(\$2527 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.requant_4  requant_4 (
-    .acc(\acc$398 ),
+    .acc(\acc$561 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$317 ),
+    .bias(\$signature__data$480 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$1551 [31:0]),
-    .out(\out$443 ),
+    .mult(\$2528 [31:0]),
+    .out(\out$606 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$1552 [5:0])
+    .shift(\$2529 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.requant_5  requant_5 (
-    .acc(\acc$407 ),
+    .acc(\acc$570 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$318 ),
+    .bias(\$signature__data$481 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$1553 [31:0]),
-    .out(\out$444 ),
+    .mult(\$2530 [31:0]),
+    .out(\out$607 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$1554 [5:0])
+    .shift(\$2531 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.requant_6  requant_6 (
-    .acc(\acc$416 ),
+    .acc(\acc$579 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$319 ),
+    .bias(\$signature__data$482 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$1555 [31:0]),
-    .out(\out$445 ),
+    .mult(\$2532 [31:0]),
+    .out(\out$608 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$1556 [5:0])
+    .shift(\$2533 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.requant_7  requant_7 (
-    .acc(\acc$425 ),
+    .acc(\acc$588 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$320 ),
+    .bias(\$signature__data$483 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$1557 [31:0]),
-    .out(\out$446 ),
+    .mult(\$2534 [31:0]),
+    .out(\out$609 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$1558 [5:0])
+    .shift(\$2535 [5:0]),
+    .thr_ce(thr_ce)
   );
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    busy_d = busy;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$1606 ) begin
-              busy_d = 1'h1;
-            end
-          end
+    therm_trip1_d = therm_trip1;
+    if (\$818 ) begin
+      therm_trip1_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_trip2_d = therm_trip2;
+    if (\$820 ) begin
+      therm_trip2_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_trip3_d = therm_trip3;
+    if (\$822 ) begin
+      therm_trip3_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_crit_d = therm_crit;
+    if (\$824 ) begin
+      therm_crit_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_hyst_d = therm_hyst;
+    if (\$826 ) begin
+      therm_hyst_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_range_min_d = therm_range_min;
+    if (\$828 ) begin
+      therm_range_min_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_range_max_d = therm_range_max;
+    if (\$828 ) begin
+      therm_range_max_d = bus__dat_w[27:16];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_stuck_samples_d = therm_stuck_samples;
+    if (\$830 ) begin
+      therm_stuck_samples_d = bus__dat_w[7:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_safe_level_d = therm_safe_level;
+    if (\$832 ) begin
+      therm_safe_level_d = \$834 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_temp_d = therm_temp;
+    if (therm_sample) begin
+      therm_temp_d = therm_code;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_prev_d = therm_prev;
+    if (therm_sample) begin
+      therm_prev_d = { 1'h0, therm_code };
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_run_d = therm_run;
+    if (therm_sample) begin
+      therm_run_d = \$845 [7:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_cool_d = therm_cool;
+    if (therm_sample) begin
+      therm_cool_d = \$873 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    below_hyst = 1'h0;
+    casez (lvl0)
       3'h1:
-          /* empty */;
+          below_hyst = \$859 ;
       3'h2:
-          /* empty */;
+          below_hyst = \$861 ;
       3'h3:
-          /* empty */;
-      3'h4:
-          /* empty */;
-      3'h5:
-          if (\$1621 ) begin
-            busy_d = 1'h0;
-          end
+          below_hyst = \$863 ;
     endcase
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    (* full_case = 32'd1 *)
+    if (implausible) begin
+      new_level = \$868 ;
+    end else if (\$864 ) begin
+      new_level = 3'h4;
+    end else if (\$865 ) begin
+      new_level = 3'h4;
+    end else if (\$866 ) begin
+      new_level = { 1'h0, \$857 [1:0] };
+    end else if (below_hyst) begin
+      new_level = \$869 [2:0];
+    end else begin
+      new_level = lvl0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    thr_reg_rdata = 32'd0;
+    casez (\$938 [3:0])
+      4'h1:
+          thr_reg_rdata = { 24'h000000, therm_cool, therm_sensor_fault, \$934 , \$933 [1:0], throttle_level };
+      4'h2:
+          thr_reg_rdata = { 20'h00000, therm_temp };
+      4'h3:
+          thr_reg_rdata = { 20'h00000, therm_trip1 };
+      4'h4:
+          thr_reg_rdata = { 20'h00000, therm_trip2 };
+      4'h5:
+          thr_reg_rdata = { 20'h00000, therm_trip3 };
+      4'h6:
+          thr_reg_rdata = { 20'h00000, therm_crit };
+      4'h7:
+          thr_reg_rdata = { 20'h00000, therm_hyst };
+      4'h8:
+          thr_reg_rdata = { 4'h0, therm_range_max, 4'h0, therm_range_min };
+      4'h9:
+          thr_reg_rdata = { 24'h000000, therm_stuck_samples };
+      4'ha:
+          thr_reg_rdata = { 29'h00000000, therm_safe_level };
+      4'hb:
+          thr_reg_rdata = { therm_faults, therm_shutdowns, therm_raises };
+      4'hc:
+          thr_reg_rdata = throttled;
+      4'hd:
+          thr_reg_rdata = act_feed;
+      4'he:
+          thr_reg_rdata = act_sram;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    busy_d = busy;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$2584 ) begin
+                busy_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$2599 ) begin
+              busy_d = 1'h0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     done_d = done;
-    if (\$1507 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -7658,34 +10440,36 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
             end
       endcase
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            done_d = 1'h0;
-            (* full_case = 32'd1 *)
-            if (\$1606 ) begin
-            end else begin
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              done_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$2584 ) begin
+              end else begin
+                done_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$2599 ) begin
               done_d = 1'h1;
             end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          /* empty */;
-      3'h5:
-          if (\$1621 ) begin
-            done_d = 1'h1;
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     error_d = error;
-    if (\$1507 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -7695,22 +10479,24 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
             end
       endcase
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            error_d = 1'h0;
-            (* full_case = 32'd1 *)
-            if (\$1606 ) begin
-            end else begin
-              error_d = 1'h1;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              error_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$2584 ) begin
+              end else begin
+                error_d = 1'h1;
+              end
             end
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     irq_en_d = irq_en;
-    if (\$1507 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -7724,8 +10510,8 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     reg_m_d = reg_m;
-    if (\$1507 ) begin
-      if (\$1510 ) begin
+    if (reg_write) begin
+      if (\$2487 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               reg_m_d = bus__dat_w[15:0];
@@ -7736,8 +10522,8 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     reg_k_d = reg_k;
-    if (\$1507 ) begin
-      if (\$1510 ) begin
+    if (reg_write) begin
+      if (\$2487 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -7750,8 +10536,8 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     reg_n_d = reg_n;
-    if (\$1507 ) begin
-      if (\$1510 ) begin
+    if (reg_write) begin
+      if (\$2487 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -7766,8 +10552,8 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     a_zp_d = a_zp;
-    if (\$1507 ) begin
-      if (\$1510 ) begin
+    if (reg_write) begin
+      if (\$2487 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -7784,8 +10570,8 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     b_zp_d = b_zp;
-    if (\$1507 ) begin
-      if (\$1510 ) begin
+    if (reg_write) begin
+      if (\$2487 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -7804,8 +10590,8 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     out_zp_d = out_zp;
-    if (\$1507 ) begin
-      if (\$1510 ) begin
+    if (reg_write) begin
+      if (\$2487 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -7826,8 +10612,8 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     act_min_d = act_min;
-    if (\$1507 ) begin
-      if (\$1510 ) begin
+    if (reg_write) begin
+      if (\$2487 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -7850,8 +10636,8 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     act_max_d = act_max;
-    if (\$1507 ) begin
-      if (\$1510 ) begin
+    if (reg_write) begin
+      if (\$2487 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -7876,8 +10662,8 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     per_channel_d = per_channel;
-    if (\$1507 ) begin
-      if (\$1510 ) begin
+    if (reg_write) begin
+      if (\$2487 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -7904,8 +10690,8 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     qmult_d = qmult;
-    if (\$1507 ) begin
-      if (\$1510 ) begin
+    if (reg_write) begin
+      if (\$2487 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -7934,8 +10720,8 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     qshift_d = qshift;
-    if (\$1507 ) begin
-      if (\$1510 ) begin
+    if (reg_write) begin
+      if (\$2487 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -7967,159 +10753,173 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     cycles_d = cycles;
     if (busy) begin
-      cycles_d = \$1595 [31:0];
+      cycles_d = \$2573 [31:0];
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            cycles_d = 32'd0;
-          end
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              cycles_d = 32'd0;
+            end
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     ctrl_state_d = ctrl_state;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$1606 ) begin
-              ctrl_state_d = 3'h1;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$2584 ) begin
+                ctrl_state_d = 3'h1;
+              end
             end
-          end
-      3'h1:
-          ctrl_state_d = 3'h2;
-      3'h2:
-          if (\$1609 ) begin
-            ctrl_state_d = 3'h3;
-          end
-      3'h3:
-          if (\$1611 ) begin
-            ctrl_state_d = 3'h4;
-          end
-      3'h4:
-          if (\$1613 ) begin
-            (* full_case = 32'd1 *)
-            if (\$1615 ) begin
-              ctrl_state_d = 3'h1;
-            end else if (\$1617 ) begin
-              ctrl_state_d = 3'h1;
-            end else begin
-              ctrl_state_d = 3'h5;
+        3'h1:
+            ctrl_state_d = 3'h2;
+        3'h2:
+            if (\$2587 ) begin
+              ctrl_state_d = 3'h3;
             end
-          end
-      3'h5:
-          if (\$1621 ) begin
-            ctrl_state_d = 3'h0;
-          end
-    endcase
+        3'h3:
+            if (\$2589 ) begin
+              ctrl_state_d = 3'h4;
+            end
+        3'h4:
+            if (\$2591 ) begin
+              (* full_case = 32'd1 *)
+              if (\$2593 ) begin
+                ctrl_state_d = 3'h1;
+              end else if (\$2595 ) begin
+                ctrl_state_d = 3'h1;
+              end else begin
+                ctrl_state_d = 3'h5;
+              end
+            end
+        3'h5:
+            if (\$2599 ) begin
+              ctrl_state_d = 3'h0;
+            end
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     ib_d = ib;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$1606 ) begin
-              ib_d = 4'h0;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$2584 ) begin
+                ib_d = 4'h0;
+              end
             end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          if (\$1613 ) begin
-            if (\$1615 ) begin
-            end else if (\$1617 ) begin
-              ib_d = \$1619 [3:0];
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$2591 ) begin
+              if (\$2593 ) begin
+              end else if (\$2595 ) begin
+                ib_d = \$2597 [3:0];
+              end
             end
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     jb_d = jb;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$1606 ) begin
-              jb_d = 4'h0;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$2584 ) begin
+                jb_d = 4'h0;
+              end
             end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          if (\$1613 ) begin
-            if (\$1615 ) begin
-              jb_d = \$1618 [3:0];
-            end else if (\$1617 ) begin
-              jb_d = 4'h0;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$2591 ) begin
+              if (\$2593 ) begin
+                jb_d = \$2596 [3:0];
+              end else if (\$2595 ) begin
+                jb_d = 4'h0;
+              end
             end
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     k_d = k;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          k_d = 7'h00;
-      3'h2:
-          k_d = \$1607 [6:0];
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            k_d = 7'h00;
+        3'h2:
+            k_d = \$2585 [6:0];
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     wait_d = \wait ;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          if (\$1609 ) begin
-            wait_d = 5'h00;
-          end
-      3'h3:
-          wait_d = \$1610 [4:0];
-      3'h4:
-          if (\$1613 ) begin
-            (* full_case = 32'd1 *)
-            if (\$1615 ) begin
-            end else if (\$1617 ) begin
-            end else begin
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            if (\$2587 ) begin
               wait_d = 5'h00;
             end
-          end
-      3'h5:
-          wait_d = \$1620 [4:0];
-    endcase
+        3'h3:
+            wait_d = \$2588 [4:0];
+        3'h4:
+            if (\$2591 ) begin
+              (* full_case = 32'd1 *)
+              if (\$2593 ) begin
+              end else if (\$2595 ) begin
+              end else begin
+                wait_d = 5'h00;
+              end
+            end
+        3'h5:
+            wait_d = \$2598 [4:0];
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     drain_d = drain;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          if (\$1611 ) begin
-            drain_d = 4'h0;
-          end
-      3'h4:
-          drain_d = \$1612 [3:0];
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            if (\$2589 ) begin
+              drain_d = 4'h0;
+            end
+        3'h4:
+            drain_d = \$2590 [3:0];
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
@@ -8127,142 +10927,142 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     if (busy) begin
       \$signature__addr  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr  = { \$1091 [2:0], bus__adr[3:0] };
+      \$signature__addr  = { \$2029 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$130  = { ib[2:0], k[5:2] };
+      \$signature__addr$254  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$130  = { \$1103 [2:0], bus__adr[3:0] };
+      \$signature__addr$254  = { \$2042 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$134  = { ib[2:0], k[5:2] };
+      \$signature__addr$259  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$134  = { \$1115 [2:0], bus__adr[3:0] };
+      \$signature__addr$259  = { \$2055 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$138  = { ib[2:0], k[5:2] };
+      \$signature__addr$264  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$138  = { \$1127 [2:0], bus__adr[3:0] };
+      \$signature__addr$264  = { \$2068 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$142  = { ib[2:0], k[5:2] };
+      \$signature__addr$269  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$142  = { \$1139 [2:0], bus__adr[3:0] };
+      \$signature__addr$269  = { \$2081 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$146  = { ib[2:0], k[5:2] };
+      \$signature__addr$274  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$146  = { \$1151 [2:0], bus__adr[3:0] };
+      \$signature__addr$274  = { \$2094 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$150  = { ib[2:0], k[5:2] };
+      \$signature__addr$279  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$150  = { \$1163 [2:0], bus__adr[3:0] };
+      \$signature__addr$279  = { \$2107 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$154  = { ib[2:0], k[5:2] };
+      \$signature__addr$284  = { ib[2:0], k[5:2] };
     end else begin
-      \$signature__addr$154  = { \$1175 [2:0], bus__adr[3:0] };
+      \$signature__addr$284  = { \$2120 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$158  = { jb[2:0], k[5:2] };
+      \$signature__addr$289  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$158  = { \$1187 [2:0], bus__adr[3:0] };
+      \$signature__addr$289  = { \$2133 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$162  = { jb[2:0], k[5:2] };
+      \$signature__addr$294  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$162  = { \$1199 [2:0], bus__adr[3:0] };
+      \$signature__addr$294  = { \$2146 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$166  = { jb[2:0], k[5:2] };
+      \$signature__addr$299  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$166  = { \$1211 [2:0], bus__adr[3:0] };
+      \$signature__addr$299  = { \$2159 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$170  = { jb[2:0], k[5:2] };
+      \$signature__addr$304  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$170  = { \$1223 [2:0], bus__adr[3:0] };
+      \$signature__addr$304  = { \$2172 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$174  = { jb[2:0], k[5:2] };
+      \$signature__addr$309  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$174  = { \$1235 [2:0], bus__adr[3:0] };
+      \$signature__addr$309  = { \$2185 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$178  = { jb[2:0], k[5:2] };
+      \$signature__addr$314  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$178  = { \$1247 [2:0], bus__adr[3:0] };
+      \$signature__addr$314  = { \$2198 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$182  = { jb[2:0], k[5:2] };
+      \$signature__addr$319  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$182  = { \$1259 [2:0], bus__adr[3:0] };
+      \$signature__addr$319  = { \$2211 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$186  = { jb[2:0], k[5:2] };
+      \$signature__addr$324  = { jb[2:0], k[5:2] };
     end else begin
-      \$signature__addr$186  = { \$1271 [2:0], bus__adr[3:0] };
+      \$signature__addr$324  = { \$2224 [2:0], bus__adr[3:0] };
     end
   end
   always @* begin
@@ -8270,9 +11070,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     (* full_case = 32'd1 *)
     casez (rd_lane)
       1'h0:
-          c_word = \$signature__data$289 [31:0];
+          c_word = \$signature__data$452 [31:0];
       1'h1:
-          c_word = \$signature__data$289 [63:32];
+          c_word = \$signature__data$452 [63:32];
     endcase
   end
   always @* begin
@@ -8283,17 +11083,17 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
         3'h0:
             bus__dat_r = reg_rdata;
         3'h1:
-            bus__dat_r = \$1499 ;
+            bus__dat_r = \$2477 ;
         3'h2:
-            bus__dat_r = \$1500 ;
+            bus__dat_r = \$2478 ;
         3'h3:
-            bus__dat_r = \$1501 ;
+            bus__dat_r = \$2479 ;
         3'h4:
-            bus__dat_r = \$1502 ;
+            bus__dat_r = \$2480 ;
         3'h5:
-            bus__dat_r = \$1503 ;
+            bus__dat_r = \$2481 ;
         3'h6:
-            bus__dat_r = \$1504 ;
+            bus__dat_r = \$2482 ;
       endcase
     end
   end
@@ -8308,28 +11108,28 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
             (* full_case = 32'd1 *)
             casez (rd_bank)
               3'h0:
-                  value = \$signature__data$294 ;
+                  value = \$signature__data$457 ;
               3'h1:
-                  value = \$signature__data$295 ;
+                  value = \$signature__data$458 ;
               3'h2:
-                  value = \$signature__data$296 ;
+                  value = \$signature__data$459 ;
               3'h3:
-                  value = \$signature__data$297 ;
+                  value = \$signature__data$460 ;
               3'h4:
-                  value = \$signature__data$298 ;
+                  value = \$signature__data$461 ;
               3'h5:
-                  value = \$signature__data$299 ;
+                  value = \$signature__data$462 ;
               3'h6:
-                  value = \$signature__data$300 ;
+                  value = \$signature__data$463 ;
               3'h7:
-                  value = \$signature__data$301 ;
+                  value = \$signature__data$464 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$303  = 32'd0;
+    \value$466  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -8340,28 +11140,28 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
             (* full_case = 32'd1 *)
             casez (rd_bank)
               3'h0:
-                  \value$303  = \$signature__data$304 ;
+                  \value$466  = \$signature__data$467 ;
               3'h1:
-                  \value$303  = \$signature__data$305 ;
+                  \value$466  = \$signature__data$468 ;
               3'h2:
-                  \value$303  = \$signature__data$306 ;
+                  \value$466  = \$signature__data$469 ;
               3'h3:
-                  \value$303  = \$signature__data$307 ;
+                  \value$466  = \$signature__data$470 ;
               3'h4:
-                  \value$303  = \$signature__data$308 ;
+                  \value$466  = \$signature__data$471 ;
               3'h5:
-                  \value$303  = \$signature__data$309 ;
+                  \value$466  = \$signature__data$472 ;
               3'h6:
-                  \value$303  = \$signature__data$310 ;
+                  \value$466  = \$signature__data$473 ;
               3'h7:
-                  \value$303  = \$signature__data$311 ;
+                  \value$466  = \$signature__data$474 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$312  = 32'd0;
+    \value$475  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -8374,28 +11174,28 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
             (* full_case = 32'd1 *)
             casez (rd_bank)
               3'h0:
-                  \value$312  = \$signature__data$313 ;
+                  \value$475  = \$signature__data$476 ;
               3'h1:
-                  \value$312  = \$signature__data$314 ;
+                  \value$475  = \$signature__data$477 ;
               3'h2:
-                  \value$312  = \$signature__data$315 ;
+                  \value$475  = \$signature__data$478 ;
               3'h3:
-                  \value$312  = \$signature__data$316 ;
+                  \value$475  = \$signature__data$479 ;
               3'h4:
-                  \value$312  = \$signature__data$317 ;
+                  \value$475  = \$signature__data$480 ;
               3'h5:
-                  \value$312  = \$signature__data$318 ;
+                  \value$475  = \$signature__data$481 ;
               3'h6:
-                  \value$312  = \$signature__data$319 ;
+                  \value$475  = \$signature__data$482 ;
               3'h7:
-                  \value$312  = \$signature__data$320 ;
+                  \value$475  = \$signature__data$483 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$321  = 32'd0;
+    \value$484  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -8410,28 +11210,28 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
             (* full_case = 32'd1 *)
             casez (rd_bank)
               3'h0:
-                  \value$321  = \$signature__data$322 ;
+                  \value$484  = \$signature__data$485 ;
               3'h1:
-                  \value$321  = \$signature__data$323 ;
+                  \value$484  = \$signature__data$486 ;
               3'h2:
-                  \value$321  = \$signature__data$324 ;
+                  \value$484  = \$signature__data$487 ;
               3'h3:
-                  \value$321  = \$signature__data$325 ;
+                  \value$484  = \$signature__data$488 ;
               3'h4:
-                  \value$321  = \$signature__data$326 ;
+                  \value$484  = \$signature__data$489 ;
               3'h5:
-                  \value$321  = \$signature__data$327 ;
+                  \value$484  = \$signature__data$490 ;
               3'h6:
-                  \value$321  = \$signature__data$328 ;
+                  \value$484  = \$signature__data$491 ;
               3'h7:
-                  \value$321  = \$signature__data$329 ;
+                  \value$484  = \$signature__data$492 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$330  = 32'd0;
+    \value$493  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -8448,32 +11248,32 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
             (* full_case = 32'd1 *)
             casez (rd_bank)
               3'h0:
-                  \value$330  = { \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331 [5], \$signature__data$331  };
+                  \value$493  = { \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494  };
               3'h1:
-                  \value$330  = { \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332 [5], \$signature__data$332  };
+                  \value$493  = { \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495  };
               3'h2:
-                  \value$330  = { \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333 [5], \$signature__data$333  };
+                  \value$493  = { \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496  };
               3'h3:
-                  \value$330  = { \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334 [5], \$signature__data$334  };
+                  \value$493  = { \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497  };
               3'h4:
-                  \value$330  = { \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335 [5], \$signature__data$335  };
+                  \value$493  = { \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498  };
               3'h5:
-                  \value$330  = { \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336 [5], \$signature__data$336  };
+                  \value$493  = { \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499  };
               3'h6:
-                  \value$330  = { \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337 [5], \$signature__data$337  };
+                  \value$493  = { \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500  };
               3'h7:
-                  \value$330  = { \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338 [5], \$signature__data$338  };
+                  \value$493  = { \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501  };
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    start = 1'h0;
-    if (\$1507 ) begin
+    thr_start = 1'h0;
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
-            start = \$1509 ;
+            thr_start = \$2486 ;
       endcase
     end
   end
@@ -8481,556 +11281,982 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$436  = \$like ;
+      \$signature__addr$599  = \$like ;
     end else begin
-      \$signature__addr$436  = \$1594 [8:0];
+      \$signature__addr$599  = \$2572 [8:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__data$438  = { \out$446 , \out$445 , \out$444 , \out$443 , \out$442 , \out$441 , \out$440 , out };
+      \$signature__data$601  = { \out$609 , \out$608 , \out$607 , \out$606 , \out$605 , \out$604 , \out$603 , out };
     end else begin
-      \$signature__data$438  = { bus__dat_w, bus__dat_w };
+      \$signature__data$601  = { bus__dat_w, bus__dat_w };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__en$447  = nxt_en;
+      \$signature__en$610  = \$2571 ;
     end else begin
-      \$signature__en$447  = \$1593 [7:0];
+      \$signature__en$610  = \$2570 [7:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     clear = 1'h0;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          clear = 1'h1;
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            clear = 1'h1;
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     feeding = 1'h0;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          feeding = 1'h1;
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            feeding = 1'h1;
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     i_valid = 1'h0;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          i_valid = 1'h1;
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            i_valid = 1'h1;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2696  = therm_trip1_d;
+    if (rst) begin
+      \$2696  = 12'h4a8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2697  = therm_trip1_d;
+    if (rst) begin
+      \$2697  = 12'h4a8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2698  = therm_trip1_d;
+    if (rst) begin
+      \$2698  = 12'h4a8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2699  = therm_trip2_d;
+    if (rst) begin
+      \$2699  = 12'h4f8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2700  = therm_trip2_d;
+    if (rst) begin
+      \$2700  = 12'h4f8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2701  = therm_trip2_d;
+    if (rst) begin
+      \$2701  = 12'h4f8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2702  = therm_trip3_d;
+    if (rst) begin
+      \$2702  = 12'h548;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2703  = therm_trip3_d;
+    if (rst) begin
+      \$2703  = 12'h548;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2704  = therm_trip3_d;
+    if (rst) begin
+      \$2704  = 12'h548;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2705  = therm_crit_d;
+    if (rst) begin
+      \$2705  = 12'h598;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2706  = therm_crit_d;
+    if (rst) begin
+      \$2706  = 12'h598;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2707  = therm_crit_d;
+    if (rst) begin
+      \$2707  = 12'h598;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2708  = therm_hyst_d;
+    if (rst) begin
+      \$2708  = 12'h020;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2709  = therm_hyst_d;
+    if (rst) begin
+      \$2709  = 12'h020;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2710  = therm_hyst_d;
+    if (rst) begin
+      \$2710  = 12'h020;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2711  = therm_range_min_d;
+    if (rst) begin
+      \$2711  = 12'h0c0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2712  = therm_range_min_d;
+    if (rst) begin
+      \$2712  = 12'h0c0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2713  = therm_range_min_d;
+    if (rst) begin
+      \$2713  = 12'h0c0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2714  = therm_range_max_d;
+    if (rst) begin
+      \$2714  = 12'h6b0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2715  = therm_range_max_d;
+    if (rst) begin
+      \$2715  = 12'h6b0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2716  = therm_range_max_d;
+    if (rst) begin
+      \$2716  = 12'h6b0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2717  = therm_stuck_samples_d;
+    if (rst) begin
+      \$2717  = 8'h40;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2718  = therm_stuck_samples_d;
+    if (rst) begin
+      \$2718  = 8'h40;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2719  = therm_stuck_samples_d;
+    if (rst) begin
+      \$2719  = 8'h40;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2720  = therm_safe_level_d;
+    if (rst) begin
+      \$2720  = 3'h2;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2721  = therm_safe_level_d;
+    if (rst) begin
+      \$2721  = 3'h2;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2722  = therm_safe_level_d;
+    if (rst) begin
+      \$2722  = 3'h2;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2723  = therm_level_d;
+    if (rst) begin
+      \$2723  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2724  = therm_level_d;
+    if (rst) begin
+      \$2724  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2725  = therm_level_d;
+    if (rst) begin
+      \$2725  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2726  = therm_temp_d;
+    if (rst) begin
+      \$2726  = 12'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2727  = therm_temp_d;
+    if (rst) begin
+      \$2727  = 12'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2728  = therm_temp_d;
+    if (rst) begin
+      \$2728  = 12'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2729  = therm_prev_d;
+    if (rst) begin
+      \$2729  = 13'h1000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2730  = therm_prev_d;
+    if (rst) begin
+      \$2730  = 13'h1000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2731  = therm_prev_d;
+    if (rst) begin
+      \$2731  = 13'h1000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2732  = therm_run_d;
+    if (rst) begin
+      \$2732  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2733  = therm_run_d;
+    if (rst) begin
+      \$2733  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2734  = therm_run_d;
+    if (rst) begin
+      \$2734  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2735  = therm_sensor_fault_d;
+    if (rst) begin
+      \$2735  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2736  = therm_sensor_fault_d;
+    if (rst) begin
+      \$2736  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2737  = therm_sensor_fault_d;
+    if (rst) begin
+      \$2737  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2738  = therm_cool_d;
+    if (rst) begin
+      \$2738  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2739  = therm_cool_d;
+    if (rst) begin
+      \$2739  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2740  = therm_cool_d;
+    if (rst) begin
+      \$2740  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2741  = \$894 [15:0];
+    if (rst) begin
+      \$2741  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2742  = \$894 [15:0];
+    if (rst) begin
+      \$2742  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2743  = \$894 [15:0];
+    if (rst) begin
+      \$2743  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2744  = \$911 [7:0];
+    if (rst) begin
+      \$2744  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2745  = \$911 [7:0];
+    if (rst) begin
+      \$2745  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2746  = \$911 [7:0];
+    if (rst) begin
+      \$2746  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2747  = \$925 [7:0];
+    if (rst) begin
+      \$2747  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2748  = \$925 [7:0];
+    if (rst) begin
+      \$2748  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2749  = \$925 [7:0];
+    if (rst) begin
+      \$2749  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2750  = \$927 [1:0];
+    if (rst) begin
+      \$2750  = 2'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2751  = \$927 [1:0];
+    if (rst) begin
+      \$2751  = 2'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2752  = \$927 [1:0];
+    if (rst) begin
+      \$2752  = 2'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2753  = \$2649 [31:0];
+    if (rst) begin
+      \$2753  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2754  = \$2650 [31:0];
+    if (rst) begin
+      \$2754  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2755  = \$2651 [31:0];
+    if (rst) begin
+      \$2755  = 32'd0;
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1666  = busy_d;
+    \$2756  = busy_d;
     if (rst) begin
-      \$1666  = 1'h0;
+      \$2756  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1667  = busy_d;
+    \$2757  = busy_d;
     if (rst) begin
-      \$1667  = 1'h0;
+      \$2757  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1668  = busy_d;
+    \$2758  = busy_d;
     if (rst) begin
-      \$1668  = 1'h0;
+      \$2758  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1669  = done_d;
+    \$2759  = done_d;
     if (rst) begin
-      \$1669  = 1'h0;
+      \$2759  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1670  = done_d;
+    \$2760  = done_d;
     if (rst) begin
-      \$1670  = 1'h0;
+      \$2760  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1671  = done_d;
+    \$2761  = done_d;
     if (rst) begin
-      \$1671  = 1'h0;
+      \$2761  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1672  = error_d;
+    \$2762  = error_d;
     if (rst) begin
-      \$1672  = 1'h0;
+      \$2762  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1673  = error_d;
+    \$2763  = error_d;
     if (rst) begin
-      \$1673  = 1'h0;
+      \$2763  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1674  = error_d;
+    \$2764  = error_d;
     if (rst) begin
-      \$1674  = 1'h0;
+      \$2764  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1675  = irq_en_d;
+    \$2765  = irq_en_d;
     if (rst) begin
-      \$1675  = 1'h0;
+      \$2765  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1676  = irq_en_d;
+    \$2766  = irq_en_d;
     if (rst) begin
-      \$1676  = 1'h0;
+      \$2766  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1677  = irq_en_d;
+    \$2767  = irq_en_d;
     if (rst) begin
-      \$1677  = 1'h0;
+      \$2767  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1678  = reg_m_d;
+    \$2768  = reg_m_d;
     if (rst) begin
-      \$1678  = 16'h0000;
+      \$2768  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1679  = reg_m_d;
+    \$2769  = reg_m_d;
     if (rst) begin
-      \$1679  = 16'h0000;
+      \$2769  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1680  = reg_m_d;
+    \$2770  = reg_m_d;
     if (rst) begin
-      \$1680  = 16'h0000;
+      \$2770  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1681  = reg_k_d;
+    \$2771  = reg_k_d;
     if (rst) begin
-      \$1681  = 16'h0000;
+      \$2771  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1682  = reg_k_d;
+    \$2772  = reg_k_d;
     if (rst) begin
-      \$1682  = 16'h0000;
+      \$2772  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1683  = reg_k_d;
+    \$2773  = reg_k_d;
     if (rst) begin
-      \$1683  = 16'h0000;
+      \$2773  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1684  = reg_n_d;
+    \$2774  = reg_n_d;
     if (rst) begin
-      \$1684  = 16'h0000;
+      \$2774  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1685  = reg_n_d;
+    \$2775  = reg_n_d;
     if (rst) begin
-      \$1685  = 16'h0000;
+      \$2775  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1686  = reg_n_d;
+    \$2776  = reg_n_d;
     if (rst) begin
-      \$1686  = 16'h0000;
+      \$2776  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1687  = a_zp_d;
+    \$2777  = a_zp_d;
     if (rst) begin
-      \$1687  = 8'h00;
+      \$2777  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1688  = a_zp_d;
+    \$2778  = a_zp_d;
     if (rst) begin
-      \$1688  = 8'h00;
+      \$2778  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1689  = a_zp_d;
+    \$2779  = a_zp_d;
     if (rst) begin
-      \$1689  = 8'h00;
+      \$2779  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1690  = b_zp_d;
+    \$2780  = b_zp_d;
     if (rst) begin
-      \$1690  = 8'h00;
+      \$2780  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1691  = b_zp_d;
+    \$2781  = b_zp_d;
     if (rst) begin
-      \$1691  = 8'h00;
+      \$2781  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1692  = b_zp_d;
+    \$2782  = b_zp_d;
     if (rst) begin
-      \$1692  = 8'h00;
+      \$2782  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1693  = out_zp_d;
+    \$2783  = out_zp_d;
     if (rst) begin
-      \$1693  = 8'h00;
+      \$2783  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1694  = out_zp_d;
+    \$2784  = out_zp_d;
     if (rst) begin
-      \$1694  = 8'h00;
+      \$2784  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1695  = out_zp_d;
+    \$2785  = out_zp_d;
     if (rst) begin
-      \$1695  = 8'h00;
+      \$2785  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1696  = act_min_d;
+    \$2786  = act_min_d;
     if (rst) begin
-      \$1696  = 8'h80;
+      \$2786  = 8'h80;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1697  = act_min_d;
+    \$2787  = act_min_d;
     if (rst) begin
-      \$1697  = 8'h80;
+      \$2787  = 8'h80;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1698  = act_min_d;
+    \$2788  = act_min_d;
     if (rst) begin
-      \$1698  = 8'h80;
+      \$2788  = 8'h80;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1699  = act_max_d;
+    \$2789  = act_max_d;
     if (rst) begin
-      \$1699  = 8'h7f;
+      \$2789  = 8'h7f;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1700  = act_max_d;
+    \$2790  = act_max_d;
     if (rst) begin
-      \$1700  = 8'h7f;
+      \$2790  = 8'h7f;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1701  = act_max_d;
+    \$2791  = act_max_d;
     if (rst) begin
-      \$1701  = 8'h7f;
+      \$2791  = 8'h7f;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1702  = per_channel_d;
+    \$2792  = per_channel_d;
     if (rst) begin
-      \$1702  = 1'h0;
+      \$2792  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1703  = per_channel_d;
+    \$2793  = per_channel_d;
     if (rst) begin
-      \$1703  = 1'h0;
+      \$2793  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1704  = per_channel_d;
+    \$2794  = per_channel_d;
     if (rst) begin
-      \$1704  = 1'h0;
+      \$2794  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1705  = qmult_d;
+    \$2795  = qmult_d;
     if (rst) begin
-      \$1705  = 32'd1073741824;
+      \$2795  = 32'd1073741824;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1706  = qmult_d;
+    \$2796  = qmult_d;
     if (rst) begin
-      \$1706  = 32'd1073741824;
+      \$2796  = 32'd1073741824;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1707  = qmult_d;
+    \$2797  = qmult_d;
     if (rst) begin
-      \$1707  = 32'd1073741824;
+      \$2797  = 32'd1073741824;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1708  = qshift_d;
+    \$2798  = qshift_d;
     if (rst) begin
-      \$1708  = 6'h00;
+      \$2798  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1709  = qshift_d;
+    \$2799  = qshift_d;
     if (rst) begin
-      \$1709  = 6'h00;
+      \$2799  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1710  = qshift_d;
+    \$2800  = qshift_d;
     if (rst) begin
-      \$1710  = 6'h00;
+      \$2800  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1711  = cycles_d;
+    \$2801  = cycles_d;
     if (rst) begin
-      \$1711  = 32'd0;
+      \$2801  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1712  = cycles_d;
+    \$2802  = cycles_d;
     if (rst) begin
-      \$1712  = 32'd0;
+      \$2802  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1713  = cycles_d;
+    \$2803  = cycles_d;
     if (rst) begin
-      \$1713  = 32'd0;
+      \$2803  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1714  = ctrl_state_d;
+    \$2804  = ctrl_state_d;
     if (rst) begin
-      \$1714  = 3'h0;
+      \$2804  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1715  = ctrl_state_d;
+    \$2805  = ctrl_state_d;
     if (rst) begin
-      \$1715  = 3'h0;
+      \$2805  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1716  = ctrl_state_d;
+    \$2806  = ctrl_state_d;
     if (rst) begin
-      \$1716  = 3'h0;
+      \$2806  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1717  = ib_d;
+    \$2807  = ib_d;
     if (rst) begin
-      \$1717  = 4'h0;
+      \$2807  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1718  = ib_d;
+    \$2808  = ib_d;
     if (rst) begin
-      \$1718  = 4'h0;
+      \$2808  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1719  = ib_d;
+    \$2809  = ib_d;
     if (rst) begin
-      \$1719  = 4'h0;
+      \$2809  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1720  = jb_d;
+    \$2810  = jb_d;
     if (rst) begin
-      \$1720  = 4'h0;
+      \$2810  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1721  = jb_d;
+    \$2811  = jb_d;
     if (rst) begin
-      \$1721  = 4'h0;
+      \$2811  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1722  = jb_d;
+    \$2812  = jb_d;
     if (rst) begin
-      \$1722  = 4'h0;
+      \$2812  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1723  = k_d;
+    \$2813  = k_d;
     if (rst) begin
-      \$1723  = 7'h00;
+      \$2813  = 7'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1724  = k_d;
+    \$2814  = k_d;
     if (rst) begin
-      \$1724  = 7'h00;
+      \$2814  = 7'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1725  = k_d;
+    \$2815  = k_d;
     if (rst) begin
-      \$1725  = 7'h00;
+      \$2815  = 7'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1726  = wait_d;
+    \$2816  = wait_d;
     if (rst) begin
-      \$1726  = 5'h00;
+      \$2816  = 5'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1727  = wait_d;
+    \$2817  = wait_d;
     if (rst) begin
-      \$1727  = 5'h00;
+      \$2817  = 5'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1728  = wait_d;
+    \$2818  = wait_d;
     if (rst) begin
-      \$1728  = 5'h00;
+      \$2818  = 5'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1729  = drain_d;
+    \$2819  = drain_d;
     if (rst) begin
-      \$1729  = 4'h0;
+      \$2819  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1730  = drain_d;
+    \$2820  = drain_d;
     if (rst) begin
-      \$1730  = 4'h0;
+      \$2820  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1731  = drain_d;
+    \$2821  = drain_d;
     if (rst) begin
-      \$1731  = 4'h0;
+      \$2821  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1732  = tmr_flag;
-    if (tmr_mismatch) begin
-      \$1732  = 1'h1;
+    \$2822  = tmr_flag;
+    if (\$2652 ) begin
+      \$2822  = 1'h1;
     end
-    if (\$1662 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
-            if (\$1664 ) begin
-              \$1732  = 1'h0;
+            if (\$2693 ) begin
+              \$2822  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$1732  = 1'h0;
+      \$2822  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1733  = tmr_errors;
-    if (tmr_mismatch) begin
-      \$1733  = \$1623 [31:0];
+    \$2823  = tmr_errors;
+    if (\$2652 ) begin
+      \$2823  = \$2654 [31:0];
     end
-    if (\$1662 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -9039,534 +12265,608 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, c
         18'h00007:
             /* empty */;
         18'h00014:
-            if (\$1665 ) begin
-              \$1733  = 32'd0;
+            if (\$2695 ) begin
+              \$2823  = 32'd0;
             end
       endcase
     end
     if (rst) begin
-      \$1733  = 32'd0;
+      \$2823  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1734  = served;
+    \$2824  = served;
     if (rst) begin
-      \$1734  = 1'h0;
+      \$2824  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1735  = rd_region;
+    \$2825  = rd_region;
     if (served) begin
-      \$1735  = bus__adr[20:18];
+      \$2825  = bus__adr[20:18];
     end
     if (rst) begin
-      \$1735  = 3'h0;
+      \$2825  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1736  = rd_bank;
-    if (\$1627 ) begin
-      \$1736  = \$1628 [2:0];
+    \$2826  = rd_bank;
+    if (\$2658 ) begin
+      \$2826  = \$2659 [2:0];
     end
-    if (\$1633 ) begin
-      \$1736  = \$1634 [2:0];
+    if (\$2664 ) begin
+      \$2826  = \$2665 [2:0];
     end
-    if (\$1639 ) begin
-      \$1736  = bus__adr[2:0];
+    if (\$2670 ) begin
+      \$2826  = bus__adr[2:0];
     end
-    if (\$1644 ) begin
-      \$1736  = bus__adr[2:0];
+    if (\$2675 ) begin
+      \$2826  = bus__adr[2:0];
     end
-    if (\$1649 ) begin
-      \$1736  = bus__adr[2:0];
+    if (\$2680 ) begin
+      \$2826  = bus__adr[2:0];
     end
     if (rst) begin
-      \$1736  = 3'h0;
+      \$2826  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1737  = rd_valid;
-    if (\$1627 ) begin
-      \$1737  = \$1629 ;
+    \$2827  = rd_valid;
+    if (\$2658 ) begin
+      \$2827  = \$2660 ;
     end
-    if (\$1633 ) begin
-      \$1737  = \$1635 ;
+    if (\$2664 ) begin
+      \$2827  = \$2666 ;
     end
-    if (\$1639 ) begin
-      \$1737  = \$1640 ;
+    if (\$2670 ) begin
+      \$2827  = \$2671 ;
     end
-    if (\$1644 ) begin
-      \$1737  = \$1645 ;
+    if (\$2675 ) begin
+      \$2827  = \$2676 ;
     end
-    if (\$1649 ) begin
-      \$1737  = \$1650 ;
+    if (\$2680 ) begin
+      \$2827  = \$2681 ;
     end
-    if (\$1654 ) begin
-      \$1737  = \$1655 ;
+    if (\$2685 ) begin
+      \$2827  = \$2686 ;
     end
     if (rst) begin
-      \$1737  = 1'h0;
+      \$2827  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1738  = rd_lane;
-    if (\$1654 ) begin
-      \$1738  = bus__adr[0];
+    \$2828  = rd_lane;
+    if (\$2685 ) begin
+      \$2828  = bus__adr[0];
     end
     if (rst) begin
-      \$1738  = 1'h0;
+      \$2828  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1739  = reg_rdata;
-    if (\$1659 ) begin
+    \$2829  = reg_rdata;
+    if (\$2690 ) begin
       (* full_case = 32'd1 *)
       casez (bus__adr[17:0])
         18'h00000:
-            \$1739  = 32'd1329746993;
+            \$2829  = 32'd1329746993;
         18'h00001:
-            \$1739  = 32'd133128;
+            \$2829  = 32'd133128;
         18'h00002:
-            \$1739  = 32'd64;
+            \$2829  = 32'd64;
         18'h00003:
-            \$1739  = 32'd64;
+            \$2829  = 32'd64;
         18'h00004:
-            \$1739  = 32'd64;
+            \$2829  = 32'd64;
         18'h00006:
-            \$1739  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
+            \$2829  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
         18'h00007:
-            \$1739  = { 31'h00000000, irq_en };
+            \$2829  = { 31'h00000000, irq_en };
         18'h00008:
-            \$1739  = { 16'h0000, reg_m };
+            \$2829  = { 16'h0000, reg_m };
         18'h00009:
-            \$1739  = { 16'h0000, reg_k };
+            \$2829  = { 16'h0000, reg_k };
         18'h0000a:
-            \$1739  = { 16'h0000, reg_n };
+            \$2829  = { 16'h0000, reg_n };
         18'h0000b:
-            \$1739  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+            \$2829  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
         18'h0000c:
-            \$1739  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+            \$2829  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
         18'h0000d:
-            \$1739  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+            \$2829  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
         18'h0000e:
-            \$1739  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+            \$2829  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
         18'h0000f:
-            \$1739  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+            \$2829  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
         18'h00010:
-            \$1739  = { 31'h00000000, per_channel };
+            \$2829  = { 31'h00000000, per_channel };
         18'h00011:
-            \$1739  = qmult;
+            \$2829  = qmult;
         18'h00012:
-            \$1739  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+            \$2829  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
         18'h00013:
-            \$1739  = cycles;
+            \$2829  = cycles;
         18'h00014:
-            \$1739  = tmr_errors;
+            \$2829  = tmr_errors;
         18'h00015:
-            \$1739  = 32'd1;
+            \$2829  = 32'd1;
+        18'h0001a:
+            \$2829  = thr_reg_rdata;
+        18'h0001b:
+            \$2829  = thr_reg_rdata;
+        18'h0001c:
+            \$2829  = thr_reg_rdata;
+        18'h0001d:
+            \$2829  = thr_reg_rdata;
+        18'h0001e:
+            \$2829  = thr_reg_rdata;
+        18'h0001f:
+            \$2829  = thr_reg_rdata;
+        18'h00020:
+            \$2829  = thr_reg_rdata;
+        18'h00021:
+            \$2829  = thr_reg_rdata;
+        18'h00022:
+            \$2829  = thr_reg_rdata;
+        18'h00023:
+            \$2829  = thr_reg_rdata;
+        18'h00024:
+            \$2829  = thr_reg_rdata;
+        18'h00025:
+            \$2829  = thr_reg_rdata;
+        18'h00026:
+            \$2829  = thr_reg_rdata;
+        18'h00027:
+            \$2829  = thr_reg_rdata;
+        18'h00028:
+            \$2829  = thr_reg_rdata;
         default:
-            \$1739  = 32'd0;
+            \$2829  = 32'd0;
       endcase
     end
     if (rst) begin
-      \$1739  = 32'd0;
+      \$2829  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1740  = ecc_ue;
-    if (\$1662 ) begin
+    \$2830  = ecc_ue;
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
             if (bus__dat_w[4]) begin
-              \$1740  = 1'h0;
+              \$2830  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$1740  = 1'h0;
+      \$2830  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1741  = k[1:0];
+    \$2831  = byte_sel;
+    if (thr_ce) begin
+      \$2831  = k[1:0];
+    end
     if (rst) begin
-      \$1741  = 2'h0;
+      \$2831  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1742  = feeding;
+    \$2832  = valid;
+    if (thr_ce) begin
+      \$2832  = feeding;
+    end
     if (rst) begin
-      \$1742  = 1'h0;
+      \$2832  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1743  = { ib[2:0], drain[2:0], jb[2:0] };
+    \$2833  = \$like$619 ;
+    if (thr_ce) begin
+      \$2833  = { ib[2:0], drain[2:0], jb[2:0] };
+    end
     if (rst) begin
-      \$1743  = 9'h000;
+      \$2833  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1744  = wr_en;
+    \$2834  = \nxt_en$620 ;
+    if (thr_ce) begin
+      \$2834  = wr_en;
+    end
     if (rst) begin
-      \$1744  = 8'h00;
+      \$2834  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1745  = \$like$454 ;
+    \$2835  = \$like$621 ;
+    if (thr_ce) begin
+      \$2835  = \$like$619 ;
+    end
     if (rst) begin
-      \$1745  = 9'h000;
+      \$2835  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1746  = \nxt_en$455 ;
+    \$2836  = \nxt_en$622 ;
+    if (thr_ce) begin
+      \$2836  = \nxt_en$620 ;
+    end
     if (rst) begin
-      \$1746  = 8'h00;
+      \$2836  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1747  = \$like$456 ;
+    \$2837  = \$like ;
+    if (thr_ce) begin
+      \$2837  = \$like$621 ;
+    end
     if (rst) begin
-      \$1747  = 9'h000;
+      \$2837  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1748  = \nxt_en$457 ;
+    \$2838  = nxt_en;
+    if (thr_ce) begin
+      \$2838  = \nxt_en$622 ;
+    end
     if (rst) begin
-      \$1748  = 8'h00;
+      \$2838  = 8'h00;
     end
   end
-  assign \busy$12  = busy;
-  assign m_blocks = \$1086 [3:0];
-  assign n_blocks = \$1089 [3:0];
-  assign \$signature__addr$127  = { \$1093 [2:0], bus__adr[3:0] };
+  assign therm_level = throttle_level;
+  assign therm_raises_d = \$894 [15:0];
+  assign therm_shutdowns_d = \$911 [7:0];
+  assign therm_faults_d = \$925 [7:0];
+  assign therm_phase_d = \$927 [1:0];
+  assign thr_reg_addr = \$938 [3:0];
+  assign thr_reg_wdata = bus__dat_w;
+  assign run_next = \$845 [7:0];
+  assign thr_code = therm_code;
+  assign up = \$857 [1:0];
+  assign thr_sample = therm_sample;
+  assign thr_busy = busy;
+  assign thr_level = throttle_level;
+  assign thr_dvfs = \$933 [1:0];
+  assign thr_act_feed = act_feed;
+  assign thr_act_sram = act_sram;
+  assign \busy$135  = busy;
+  assign m_blocks = \$2024 [3:0];
+  assign n_blocks = \$2027 [3:0];
+  assign \$signature__addr$251  = { \$2032 [2:0], bus__adr[3:0] };
   assign \$signature__data  = bus__dat_w;
-  assign \$signature__addr$131  = { \$1105 [2:0], bus__adr[3:0] };
-  assign \$signature__data$132  = bus__dat_w;
-  assign \$signature__addr$135  = { \$1117 [2:0], bus__adr[3:0] };
-  assign \$signature__data$136  = bus__dat_w;
-  assign \$signature__addr$139  = { \$1129 [2:0], bus__adr[3:0] };
-  assign \$signature__data$140  = bus__dat_w;
-  assign \$signature__addr$143  = { \$1141 [2:0], bus__adr[3:0] };
-  assign \$signature__data$144  = bus__dat_w;
-  assign \$signature__addr$147  = { \$1153 [2:0], bus__adr[3:0] };
-  assign \$signature__data$148  = bus__dat_w;
-  assign \$signature__addr$151  = { \$1165 [2:0], bus__adr[3:0] };
-  assign \$signature__data$152  = bus__dat_w;
-  assign \$signature__addr$155  = { \$1177 [2:0], bus__adr[3:0] };
-  assign \$signature__data$156  = bus__dat_w;
-  assign \$signature__addr$159  = { \$1189 [2:0], bus__adr[3:0] };
-  assign \$signature__data$160  = bus__dat_w;
-  assign \$signature__addr$163  = { \$1201 [2:0], bus__adr[3:0] };
-  assign \$signature__data$164  = bus__dat_w;
-  assign \$signature__addr$167  = { \$1213 [2:0], bus__adr[3:0] };
-  assign \$signature__data$168  = bus__dat_w;
-  assign \$signature__addr$171  = { \$1225 [2:0], bus__adr[3:0] };
-  assign \$signature__data$172  = bus__dat_w;
-  assign \$signature__addr$175  = { \$1237 [2:0], bus__adr[3:0] };
-  assign \$signature__data$176  = bus__dat_w;
-  assign \$signature__addr$179  = { \$1249 [2:0], bus__adr[3:0] };
-  assign \$signature__data$180  = bus__dat_w;
-  assign \$signature__addr$183  = { \$1261 [2:0], bus__adr[3:0] };
-  assign \$signature__data$184  = bus__dat_w;
-  assign \$signature__addr$187  = { \$1273 [2:0], bus__adr[3:0] };
-  assign \$signature__data$188  = bus__dat_w;
-  assign \$signature__addr$190  = \$1283 [2:0];
-  assign \$signature__addr$191  = \$1284 [2:0];
-  assign \$signature__data$192  = bus__dat_w;
-  assign \$signature__addr$194  = \$1292 [2:0];
-  assign \$signature__addr$195  = \$1293 [2:0];
-  assign \$signature__data$196  = bus__dat_w;
-  assign \$signature__addr$198  = \$1301 [2:0];
-  assign \$signature__addr$199  = \$1302 [2:0];
-  assign \$signature__data$200  = bus__dat_w;
-  assign \$signature__addr$202  = \$1310 [2:0];
-  assign \$signature__addr$203  = \$1311 [2:0];
-  assign \$signature__data$204  = bus__dat_w;
-  assign \$signature__addr$206  = \$1319 [2:0];
-  assign \$signature__addr$207  = \$1320 [2:0];
-  assign \$signature__data$208  = bus__dat_w;
-  assign \$signature__addr$210  = \$1328 [2:0];
-  assign \$signature__addr$211  = \$1329 [2:0];
-  assign \$signature__data$212  = bus__dat_w;
-  assign \$signature__addr$214  = \$1337 [2:0];
-  assign \$signature__addr$215  = \$1338 [2:0];
-  assign \$signature__data$216  = bus__dat_w;
-  assign \$signature__addr$218  = \$1346 [2:0];
-  assign \$signature__addr$219  = \$1347 [2:0];
-  assign \$signature__data$220  = bus__dat_w;
-  assign \$signature__addr$222  = \$1355 [2:0];
-  assign \$signature__addr$223  = \$1356 [2:0];
-  assign \$signature__data$224  = bus__dat_w;
-  assign \$signature__addr$226  = \$1364 [2:0];
-  assign \$signature__addr$227  = \$1365 [2:0];
-  assign \$signature__data$228  = bus__dat_w;
-  assign \$signature__addr$230  = \$1373 [2:0];
-  assign \$signature__addr$231  = \$1374 [2:0];
-  assign \$signature__data$232  = bus__dat_w;
-  assign \$signature__addr$234  = \$1382 [2:0];
-  assign \$signature__addr$235  = \$1383 [2:0];
-  assign \$signature__data$236  = bus__dat_w;
-  assign \$signature__addr$238  = \$1391 [2:0];
-  assign \$signature__addr$239  = \$1392 [2:0];
-  assign \$signature__data$240  = bus__dat_w;
-  assign \$signature__addr$242  = \$1400 [2:0];
-  assign \$signature__addr$243  = \$1401 [2:0];
-  assign \$signature__data$244  = bus__dat_w;
-  assign \$signature__addr$246  = \$1409 [2:0];
-  assign \$signature__addr$247  = \$1410 [2:0];
-  assign \$signature__data$248  = bus__dat_w;
-  assign \$signature__addr$250  = \$1418 [2:0];
-  assign \$signature__addr$251  = \$1419 [2:0];
-  assign \$signature__data$252  = bus__dat_w;
-  assign \$signature__addr$254  = \$1427 [2:0];
-  assign \$signature__addr$255  = \$1428 [2:0];
-  assign \$signature__data$256  = bus__dat_w[5:0];
-  assign \$signature__addr$258  = \$1436 [2:0];
-  assign \$signature__addr$259  = \$1437 [2:0];
-  assign \$signature__data$260  = bus__dat_w[5:0];
-  assign \$signature__addr$262  = \$1445 [2:0];
-  assign \$signature__addr$263  = \$1446 [2:0];
-  assign \$signature__data$264  = bus__dat_w[5:0];
-  assign \$signature__addr$266  = \$1454 [2:0];
-  assign \$signature__addr$267  = \$1455 [2:0];
-  assign \$signature__data$268  = bus__dat_w[5:0];
-  assign \$signature__addr$270  = \$1463 [2:0];
-  assign \$signature__addr$271  = \$1464 [2:0];
-  assign \$signature__data$272  = bus__dat_w[5:0];
-  assign \$signature__addr$274  = \$1472 [2:0];
-  assign \$signature__addr$275  = \$1473 [2:0];
-  assign \$signature__data$276  = bus__dat_w[5:0];
-  assign \$signature__addr$278  = \$1481 [2:0];
-  assign \$signature__addr$279  = \$1482 [2:0];
-  assign \$signature__data$280  = bus__dat_w[5:0];
-  assign \$signature__addr$282  = \$1490 [2:0];
-  assign \$signature__addr$283  = \$1491 [2:0];
-  assign \$signature__data$284  = bus__dat_w[5:0];
-  assign \$signature__addr$286  = \$1498 [8:0];
+  assign \$signature__addr$256  = { \$2045 [2:0], bus__adr[3:0] };
+  assign \$signature__data$257  = bus__dat_w;
+  assign \$signature__addr$261  = { \$2058 [2:0], bus__adr[3:0] };
+  assign \$signature__data$262  = bus__dat_w;
+  assign \$signature__addr$266  = { \$2071 [2:0], bus__adr[3:0] };
+  assign \$signature__data$267  = bus__dat_w;
+  assign \$signature__addr$271  = { \$2084 [2:0], bus__adr[3:0] };
+  assign \$signature__data$272  = bus__dat_w;
+  assign \$signature__addr$276  = { \$2097 [2:0], bus__adr[3:0] };
+  assign \$signature__data$277  = bus__dat_w;
+  assign \$signature__addr$281  = { \$2110 [2:0], bus__adr[3:0] };
+  assign \$signature__data$282  = bus__dat_w;
+  assign \$signature__addr$286  = { \$2123 [2:0], bus__adr[3:0] };
+  assign \$signature__data$287  = bus__dat_w;
+  assign \$signature__addr$291  = { \$2136 [2:0], bus__adr[3:0] };
+  assign \$signature__data$292  = bus__dat_w;
+  assign \$signature__addr$296  = { \$2149 [2:0], bus__adr[3:0] };
+  assign \$signature__data$297  = bus__dat_w;
+  assign \$signature__addr$301  = { \$2162 [2:0], bus__adr[3:0] };
+  assign \$signature__data$302  = bus__dat_w;
+  assign \$signature__addr$306  = { \$2175 [2:0], bus__adr[3:0] };
+  assign \$signature__data$307  = bus__dat_w;
+  assign \$signature__addr$311  = { \$2188 [2:0], bus__adr[3:0] };
+  assign \$signature__data$312  = bus__dat_w;
+  assign \$signature__addr$316  = { \$2201 [2:0], bus__adr[3:0] };
+  assign \$signature__data$317  = bus__dat_w;
+  assign \$signature__addr$321  = { \$2214 [2:0], bus__adr[3:0] };
+  assign \$signature__data$322  = bus__dat_w;
+  assign \$signature__addr$326  = { \$2227 [2:0], bus__adr[3:0] };
+  assign \$signature__data$327  = bus__dat_w;
+  assign \$signature__addr$329  = \$2237 [2:0];
+  assign \$signature__addr$330  = \$2238 [2:0];
+  assign \$signature__data$331  = bus__dat_w;
+  assign \$signature__addr$334  = \$2247 [2:0];
+  assign \$signature__addr$335  = \$2248 [2:0];
+  assign \$signature__data$336  = bus__dat_w;
+  assign \$signature__addr$339  = \$2257 [2:0];
+  assign \$signature__addr$340  = \$2258 [2:0];
+  assign \$signature__data$341  = bus__dat_w;
+  assign \$signature__addr$344  = \$2267 [2:0];
+  assign \$signature__addr$345  = \$2268 [2:0];
+  assign \$signature__data$346  = bus__dat_w;
+  assign \$signature__addr$349  = \$2277 [2:0];
+  assign \$signature__addr$350  = \$2278 [2:0];
+  assign \$signature__data$351  = bus__dat_w;
+  assign \$signature__addr$354  = \$2287 [2:0];
+  assign \$signature__addr$355  = \$2288 [2:0];
+  assign \$signature__data$356  = bus__dat_w;
+  assign \$signature__addr$359  = \$2297 [2:0];
+  assign \$signature__addr$360  = \$2298 [2:0];
+  assign \$signature__data$361  = bus__dat_w;
+  assign \$signature__addr$364  = \$2307 [2:0];
+  assign \$signature__addr$365  = \$2308 [2:0];
+  assign \$signature__data$366  = bus__dat_w;
+  assign \$signature__addr$369  = \$2317 [2:0];
+  assign \$signature__addr$370  = \$2318 [2:0];
+  assign \$signature__data$371  = bus__dat_w;
+  assign \$signature__addr$374  = \$2327 [2:0];
+  assign \$signature__addr$375  = \$2328 [2:0];
+  assign \$signature__data$376  = bus__dat_w;
+  assign \$signature__addr$379  = \$2337 [2:0];
+  assign \$signature__addr$380  = \$2338 [2:0];
+  assign \$signature__data$381  = bus__dat_w;
+  assign \$signature__addr$384  = \$2347 [2:0];
+  assign \$signature__addr$385  = \$2348 [2:0];
+  assign \$signature__data$386  = bus__dat_w;
+  assign \$signature__addr$389  = \$2357 [2:0];
+  assign \$signature__addr$390  = \$2358 [2:0];
+  assign \$signature__data$391  = bus__dat_w;
+  assign \$signature__addr$394  = \$2367 [2:0];
+  assign \$signature__addr$395  = \$2368 [2:0];
+  assign \$signature__data$396  = bus__dat_w;
+  assign \$signature__addr$399  = \$2377 [2:0];
+  assign \$signature__addr$400  = \$2378 [2:0];
+  assign \$signature__data$401  = bus__dat_w;
+  assign \$signature__addr$404  = \$2387 [2:0];
+  assign \$signature__addr$405  = \$2388 [2:0];
+  assign \$signature__data$406  = bus__dat_w;
+  assign \$signature__addr$409  = \$2397 [2:0];
+  assign \$signature__addr$410  = \$2398 [2:0];
+  assign \$signature__data$411  = bus__dat_w[5:0];
+  assign \$signature__addr$414  = \$2407 [2:0];
+  assign \$signature__addr$415  = \$2408 [2:0];
+  assign \$signature__data$416  = bus__dat_w[5:0];
+  assign \$signature__addr$419  = \$2417 [2:0];
+  assign \$signature__addr$420  = \$2418 [2:0];
+  assign \$signature__data$421  = bus__dat_w[5:0];
+  assign \$signature__addr$424  = \$2427 [2:0];
+  assign \$signature__addr$425  = \$2428 [2:0];
+  assign \$signature__data$426  = bus__dat_w[5:0];
+  assign \$signature__addr$429  = \$2437 [2:0];
+  assign \$signature__addr$430  = \$2438 [2:0];
+  assign \$signature__data$431  = bus__dat_w[5:0];
+  assign \$signature__addr$434  = \$2447 [2:0];
+  assign \$signature__addr$435  = \$2448 [2:0];
+  assign \$signature__data$436  = bus__dat_w[5:0];
+  assign \$signature__addr$439  = \$2457 [2:0];
+  assign \$signature__addr$440  = \$2458 [2:0];
+  assign \$signature__data$441  = bus__dat_w[5:0];
+  assign \$signature__addr$444  = \$2467 [2:0];
+  assign \$signature__addr$445  = \$2468 [2:0];
+  assign \$signature__data$446  = bus__dat_w[5:0];
+  assign \$signature__addr$449  = \$2476 [8:0];
+  assign start = thr_start;
   assign drain_row = drain[2:0];
   assign row = { ib, drain[2:0] };
   assign draining = i_valid;
   assign drain_acc__0 = acc;
-  assign bias = \$signature__data$313 ;
-  assign mult = \$1543 [31:0];
-  assign shift = \$1544 [5:0];
-  assign \out_zp$367  = out_zp;
-  assign \act_min$368  = act_min;
-  assign \act_max$369  = act_max;
-  assign \i_valid$370  = i_valid;
-  assign drain_acc__1 = \acc$371 ;
-  assign \bias$373  = \$signature__data$314 ;
-  assign \mult$374  = \$1545 [31:0];
-  assign \shift$375  = \$1546 [5:0];
-  assign \out_zp$376  = out_zp;
-  assign \act_min$377  = act_min;
-  assign \act_max$378  = act_max;
-  assign \i_valid$379  = i_valid;
-  assign drain_acc__2 = \acc$380 ;
-  assign \bias$382  = \$signature__data$315 ;
-  assign \mult$383  = \$1547 [31:0];
-  assign \shift$384  = \$1548 [5:0];
-  assign \out_zp$385  = out_zp;
-  assign \act_min$386  = act_min;
-  assign \act_max$387  = act_max;
-  assign \i_valid$388  = i_valid;
-  assign drain_acc__3 = \acc$389 ;
-  assign \bias$391  = \$signature__data$316 ;
-  assign \mult$392  = \$1549 [31:0];
-  assign \shift$393  = \$1550 [5:0];
-  assign \out_zp$394  = out_zp;
-  assign \act_min$395  = act_min;
-  assign \act_max$396  = act_max;
-  assign \i_valid$397  = i_valid;
-  assign drain_acc__4 = \acc$398 ;
-  assign \bias$400  = \$signature__data$317 ;
-  assign \mult$401  = \$1551 [31:0];
-  assign \shift$402  = \$1552 [5:0];
-  assign \out_zp$403  = out_zp;
-  assign \act_min$404  = act_min;
-  assign \act_max$405  = act_max;
-  assign \i_valid$406  = i_valid;
-  assign drain_acc__5 = \acc$407 ;
-  assign \bias$409  = \$signature__data$318 ;
-  assign \mult$410  = \$1553 [31:0];
-  assign \shift$411  = \$1554 [5:0];
-  assign \out_zp$412  = out_zp;
-  assign \act_min$413  = act_min;
-  assign \act_max$414  = act_max;
-  assign \i_valid$415  = i_valid;
-  assign drain_acc__6 = \acc$416 ;
-  assign \bias$418  = \$signature__data$319 ;
-  assign \mult$419  = \$1555 [31:0];
-  assign \shift$420  = \$1556 [5:0];
-  assign \out_zp$421  = out_zp;
-  assign \act_min$422  = act_min;
-  assign \act_max$423  = act_max;
-  assign \i_valid$424  = i_valid;
-  assign drain_acc__7 = \acc$425 ;
-  assign \bias$427  = \$signature__data$320 ;
-  assign \mult$428  = \$1557 [31:0];
-  assign \shift$429  = \$1558 [5:0];
-  assign \out_zp$430  = out_zp;
-  assign \act_min$431  = act_min;
-  assign \act_max$432  = act_max;
+  assign bias = \$signature__data$476 ;
+  assign mult = \$2520 [31:0];
+  assign shift = \$2521 [5:0];
+  assign \out_zp$530  = out_zp;
+  assign \act_min$531  = act_min;
+  assign \act_max$532  = act_max;
+  assign \i_valid$533  = i_valid;
+  assign drain_acc__1 = \acc$534 ;
+  assign \bias$536  = \$signature__data$477 ;
+  assign \mult$537  = \$2522 [31:0];
+  assign \shift$538  = \$2523 [5:0];
+  assign \out_zp$539  = out_zp;
+  assign \act_min$540  = act_min;
+  assign \act_max$541  = act_max;
+  assign \i_valid$542  = i_valid;
+  assign drain_acc__2 = \acc$543 ;
+  assign \bias$545  = \$signature__data$478 ;
+  assign \mult$546  = \$2524 [31:0];
+  assign \shift$547  = \$2525 [5:0];
+  assign \out_zp$548  = out_zp;
+  assign \act_min$549  = act_min;
+  assign \act_max$550  = act_max;
+  assign \i_valid$551  = i_valid;
+  assign drain_acc__3 = \acc$552 ;
+  assign \bias$554  = \$signature__data$479 ;
+  assign \mult$555  = \$2526 [31:0];
+  assign \shift$556  = \$2527 [5:0];
+  assign \out_zp$557  = out_zp;
+  assign \act_min$558  = act_min;
+  assign \act_max$559  = act_max;
+  assign \i_valid$560  = i_valid;
+  assign drain_acc__4 = \acc$561 ;
+  assign \bias$563  = \$signature__data$480 ;
+  assign \mult$564  = \$2528 [31:0];
+  assign \shift$565  = \$2529 [5:0];
+  assign \out_zp$566  = out_zp;
+  assign \act_min$567  = act_min;
+  assign \act_max$568  = act_max;
+  assign \i_valid$569  = i_valid;
+  assign drain_acc__5 = \acc$570 ;
+  assign \bias$572  = \$signature__data$481 ;
+  assign \mult$573  = \$2530 [31:0];
+  assign \shift$574  = \$2531 [5:0];
+  assign \out_zp$575  = out_zp;
+  assign \act_min$576  = act_min;
+  assign \act_max$577  = act_max;
+  assign \i_valid$578  = i_valid;
+  assign drain_acc__6 = \acc$579 ;
+  assign \bias$581  = \$signature__data$482 ;
+  assign \mult$582  = \$2532 [31:0];
+  assign \shift$583  = \$2533 [5:0];
+  assign \out_zp$584  = out_zp;
+  assign \act_min$585  = act_min;
+  assign \act_max$586  = act_max;
+  assign \i_valid$587  = i_valid;
+  assign drain_acc__7 = \acc$588 ;
+  assign \bias$590  = \$signature__data$483 ;
+  assign \mult$591  = \$2534 [31:0];
+  assign \shift$592  = \$2535 [5:0];
+  assign \out_zp$593  = out_zp;
+  assign \act_min$594  = act_min;
+  assign \act_max$595  = act_max;
   assign wr_addr = { ib[2:0], drain[2:0], jb[2:0] };
-  assign lane_en = \$1593 [7:0];
-  assign \$1086  = { \$1085 [17], \$1085 [17], \$1085 [17], \$1085 [17:3] };
-  assign \$1089  = { \$1088 [17], \$1088 [17], \$1088 [17], \$1088 [17:3] };
-  assign \$1090  = { 4'h0, bus__adr[17:4] };
-  assign \$1091  = { 3'h0, \$1090 [17:3] };
-  assign \$1092  = { 4'h0, bus__adr[17:4] };
-  assign \$1093  = { 3'h0, \$1092 [17:3] };
-  assign \$1098  = { 4'h0, bus__adr[17:4] };
-  assign \$1102  = { 4'h0, bus__adr[17:4] };
-  assign \$1103  = { 3'h0, \$1102 [17:3] };
-  assign \$1104  = { 4'h0, bus__adr[17:4] };
-  assign \$1105  = { 3'h0, \$1104 [17:3] };
-  assign \$1110  = { 4'h0, bus__adr[17:4] };
-  assign \$1114  = { 4'h0, bus__adr[17:4] };
-  assign \$1115  = { 3'h0, \$1114 [17:3] };
-  assign \$1116  = { 4'h0, bus__adr[17:4] };
-  assign \$1117  = { 3'h0, \$1116 [17:3] };
-  assign \$1122  = { 4'h0, bus__adr[17:4] };
-  assign \$1126  = { 4'h0, bus__adr[17:4] };
-  assign \$1127  = { 3'h0, \$1126 [17:3] };
-  assign \$1128  = { 4'h0, bus__adr[17:4] };
-  assign \$1129  = { 3'h0, \$1128 [17:3] };
-  assign \$1134  = { 4'h0, bus__adr[17:4] };
-  assign \$1138  = { 4'h0, bus__adr[17:4] };
-  assign \$1139  = { 3'h0, \$1138 [17:3] };
-  assign \$1140  = { 4'h0, bus__adr[17:4] };
-  assign \$1141  = { 3'h0, \$1140 [17:3] };
-  assign \$1146  = { 4'h0, bus__adr[17:4] };
-  assign \$1150  = { 4'h0, bus__adr[17:4] };
-  assign \$1151  = { 3'h0, \$1150 [17:3] };
-  assign \$1152  = { 4'h0, bus__adr[17:4] };
-  assign \$1153  = { 3'h0, \$1152 [17:3] };
-  assign \$1158  = { 4'h0, bus__adr[17:4] };
-  assign \$1162  = { 4'h0, bus__adr[17:4] };
-  assign \$1163  = { 3'h0, \$1162 [17:3] };
-  assign \$1164  = { 4'h0, bus__adr[17:4] };
-  assign \$1165  = { 3'h0, \$1164 [17:3] };
-  assign \$1170  = { 4'h0, bus__adr[17:4] };
-  assign \$1174  = { 4'h0, bus__adr[17:4] };
-  assign \$1175  = { 3'h0, \$1174 [17:3] };
-  assign \$1176  = { 4'h0, bus__adr[17:4] };
-  assign \$1177  = { 3'h0, \$1176 [17:3] };
-  assign \$1182  = { 4'h0, bus__adr[17:4] };
-  assign \$1186  = { 4'h0, bus__adr[17:4] };
-  assign \$1187  = { 3'h0, \$1186 [17:3] };
-  assign \$1188  = { 4'h0, bus__adr[17:4] };
-  assign \$1189  = { 3'h0, \$1188 [17:3] };
-  assign \$1194  = { 4'h0, bus__adr[17:4] };
-  assign \$1198  = { 4'h0, bus__adr[17:4] };
-  assign \$1199  = { 3'h0, \$1198 [17:3] };
-  assign \$1200  = { 4'h0, bus__adr[17:4] };
-  assign \$1201  = { 3'h0, \$1200 [17:3] };
-  assign \$1206  = { 4'h0, bus__adr[17:4] };
-  assign \$1210  = { 4'h0, bus__adr[17:4] };
-  assign \$1211  = { 3'h0, \$1210 [17:3] };
-  assign \$1212  = { 4'h0, bus__adr[17:4] };
-  assign \$1213  = { 3'h0, \$1212 [17:3] };
-  assign \$1218  = { 4'h0, bus__adr[17:4] };
-  assign \$1222  = { 4'h0, bus__adr[17:4] };
-  assign \$1223  = { 3'h0, \$1222 [17:3] };
-  assign \$1224  = { 4'h0, bus__adr[17:4] };
-  assign \$1225  = { 3'h0, \$1224 [17:3] };
-  assign \$1230  = { 4'h0, bus__adr[17:4] };
-  assign \$1234  = { 4'h0, bus__adr[17:4] };
-  assign \$1235  = { 3'h0, \$1234 [17:3] };
-  assign \$1236  = { 4'h0, bus__adr[17:4] };
-  assign \$1237  = { 3'h0, \$1236 [17:3] };
-  assign \$1242  = { 4'h0, bus__adr[17:4] };
-  assign \$1246  = { 4'h0, bus__adr[17:4] };
-  assign \$1247  = { 3'h0, \$1246 [17:3] };
-  assign \$1248  = { 4'h0, bus__adr[17:4] };
-  assign \$1249  = { 3'h0, \$1248 [17:3] };
-  assign \$1254  = { 4'h0, bus__adr[17:4] };
-  assign \$1258  = { 4'h0, bus__adr[17:4] };
-  assign \$1259  = { 3'h0, \$1258 [17:3] };
-  assign \$1260  = { 4'h0, bus__adr[17:4] };
-  assign \$1261  = { 3'h0, \$1260 [17:3] };
-  assign \$1266  = { 4'h0, bus__adr[17:4] };
-  assign \$1270  = { 4'h0, bus__adr[17:4] };
-  assign \$1271  = { 3'h0, \$1270 [17:3] };
-  assign \$1272  = { 4'h0, bus__adr[17:4] };
-  assign \$1273  = { 3'h0, \$1272 [17:3] };
-  assign \$1278  = { 4'h0, bus__adr[17:4] };
-  assign \$1282  = { 3'h0, bus__adr[17:3] };
-  assign \$1284  = { 3'h0, bus__adr[17:3] };
-  assign \$1291  = { 3'h0, bus__adr[17:3] };
-  assign \$1293  = { 3'h0, bus__adr[17:3] };
-  assign \$1300  = { 3'h0, bus__adr[17:3] };
-  assign \$1302  = { 3'h0, bus__adr[17:3] };
-  assign \$1309  = { 3'h0, bus__adr[17:3] };
-  assign \$1311  = { 3'h0, bus__adr[17:3] };
-  assign \$1318  = { 3'h0, bus__adr[17:3] };
-  assign \$1320  = { 3'h0, bus__adr[17:3] };
-  assign \$1327  = { 3'h0, bus__adr[17:3] };
-  assign \$1329  = { 3'h0, bus__adr[17:3] };
-  assign \$1336  = { 3'h0, bus__adr[17:3] };
-  assign \$1338  = { 3'h0, bus__adr[17:3] };
-  assign \$1345  = { 3'h0, bus__adr[17:3] };
-  assign \$1347  = { 3'h0, bus__adr[17:3] };
-  assign \$1354  = { 3'h0, bus__adr[17:3] };
-  assign \$1356  = { 3'h0, bus__adr[17:3] };
-  assign \$1363  = { 3'h0, bus__adr[17:3] };
-  assign \$1365  = { 3'h0, bus__adr[17:3] };
-  assign \$1372  = { 3'h0, bus__adr[17:3] };
-  assign \$1374  = { 3'h0, bus__adr[17:3] };
-  assign \$1381  = { 3'h0, bus__adr[17:3] };
-  assign \$1383  = { 3'h0, bus__adr[17:3] };
-  assign \$1390  = { 3'h0, bus__adr[17:3] };
-  assign \$1392  = { 3'h0, bus__adr[17:3] };
-  assign \$1399  = { 3'h0, bus__adr[17:3] };
-  assign \$1401  = { 3'h0, bus__adr[17:3] };
-  assign \$1408  = { 3'h0, bus__adr[17:3] };
-  assign \$1410  = { 3'h0, bus__adr[17:3] };
-  assign \$1417  = { 3'h0, bus__adr[17:3] };
-  assign \$1419  = { 3'h0, bus__adr[17:3] };
-  assign \$1426  = { 3'h0, bus__adr[17:3] };
-  assign \$1428  = { 3'h0, bus__adr[17:3] };
-  assign \$1435  = { 3'h0, bus__adr[17:3] };
-  assign \$1437  = { 3'h0, bus__adr[17:3] };
-  assign \$1444  = { 3'h0, bus__adr[17:3] };
-  assign \$1446  = { 3'h0, bus__adr[17:3] };
-  assign \$1453  = { 3'h0, bus__adr[17:3] };
-  assign \$1455  = { 3'h0, bus__adr[17:3] };
-  assign \$1462  = { 3'h0, bus__adr[17:3] };
-  assign \$1464  = { 3'h0, bus__adr[17:3] };
-  assign \$1471  = { 3'h0, bus__adr[17:3] };
-  assign \$1473  = { 3'h0, bus__adr[17:3] };
-  assign \$1480  = { 3'h0, bus__adr[17:3] };
-  assign \$1482  = { 3'h0, bus__adr[17:3] };
-  assign \$1489  = { 3'h0, bus__adr[17:3] };
-  assign \$1491  = { 3'h0, bus__adr[17:3] };
-  assign \$1498  = { 1'h0, bus__adr[17:1] };
-  assign \$1586  = \$1585 ;
-  assign \$1594  = { 1'h0, bus__adr[17:1] };
-  assign \$1628  = { 4'h0, bus__adr[17:4] };
-  assign \$1634  = { 4'h0, bus__adr[17:4] };
+  assign lane_en = \$2570 [7:0];
+  assign thr_sram_access = \$2643 [7:0];
+  assign dvfs_level = \$933 [1:0];
+  assign \$2024  = { \$2023 [17], \$2023 [17], \$2023 [17], \$2023 [17:3] };
+  assign \$2027  = { \$2026 [17], \$2026 [17], \$2026 [17], \$2026 [17:3] };
+  assign \$2028  = { 4'h0, bus__adr[17:4] };
+  assign \$2029  = { 3'h0, \$2028 [17:3] };
+  assign \$2031  = { 4'h0, bus__adr[17:4] };
+  assign \$2032  = { 3'h0, \$2031 [17:3] };
+  assign \$2037  = { 4'h0, bus__adr[17:4] };
+  assign \$2041  = { 4'h0, bus__adr[17:4] };
+  assign \$2042  = { 3'h0, \$2041 [17:3] };
+  assign \$2044  = { 4'h0, bus__adr[17:4] };
+  assign \$2045  = { 3'h0, \$2044 [17:3] };
+  assign \$2050  = { 4'h0, bus__adr[17:4] };
+  assign \$2054  = { 4'h0, bus__adr[17:4] };
+  assign \$2055  = { 3'h0, \$2054 [17:3] };
+  assign \$2057  = { 4'h0, bus__adr[17:4] };
+  assign \$2058  = { 3'h0, \$2057 [17:3] };
+  assign \$2063  = { 4'h0, bus__adr[17:4] };
+  assign \$2067  = { 4'h0, bus__adr[17:4] };
+  assign \$2068  = { 3'h0, \$2067 [17:3] };
+  assign \$2070  = { 4'h0, bus__adr[17:4] };
+  assign \$2071  = { 3'h0, \$2070 [17:3] };
+  assign \$2076  = { 4'h0, bus__adr[17:4] };
+  assign \$2080  = { 4'h0, bus__adr[17:4] };
+  assign \$2081  = { 3'h0, \$2080 [17:3] };
+  assign \$2083  = { 4'h0, bus__adr[17:4] };
+  assign \$2084  = { 3'h0, \$2083 [17:3] };
+  assign \$2089  = { 4'h0, bus__adr[17:4] };
+  assign \$2093  = { 4'h0, bus__adr[17:4] };
+  assign \$2094  = { 3'h0, \$2093 [17:3] };
+  assign \$2096  = { 4'h0, bus__adr[17:4] };
+  assign \$2097  = { 3'h0, \$2096 [17:3] };
+  assign \$2102  = { 4'h0, bus__adr[17:4] };
+  assign \$2106  = { 4'h0, bus__adr[17:4] };
+  assign \$2107  = { 3'h0, \$2106 [17:3] };
+  assign \$2109  = { 4'h0, bus__adr[17:4] };
+  assign \$2110  = { 3'h0, \$2109 [17:3] };
+  assign \$2115  = { 4'h0, bus__adr[17:4] };
+  assign \$2119  = { 4'h0, bus__adr[17:4] };
+  assign \$2120  = { 3'h0, \$2119 [17:3] };
+  assign \$2122  = { 4'h0, bus__adr[17:4] };
+  assign \$2123  = { 3'h0, \$2122 [17:3] };
+  assign \$2128  = { 4'h0, bus__adr[17:4] };
+  assign \$2132  = { 4'h0, bus__adr[17:4] };
+  assign \$2133  = { 3'h0, \$2132 [17:3] };
+  assign \$2135  = { 4'h0, bus__adr[17:4] };
+  assign \$2136  = { 3'h0, \$2135 [17:3] };
+  assign \$2141  = { 4'h0, bus__adr[17:4] };
+  assign \$2145  = { 4'h0, bus__adr[17:4] };
+  assign \$2146  = { 3'h0, \$2145 [17:3] };
+  assign \$2148  = { 4'h0, bus__adr[17:4] };
+  assign \$2149  = { 3'h0, \$2148 [17:3] };
+  assign \$2154  = { 4'h0, bus__adr[17:4] };
+  assign \$2158  = { 4'h0, bus__adr[17:4] };
+  assign \$2159  = { 3'h0, \$2158 [17:3] };
+  assign \$2161  = { 4'h0, bus__adr[17:4] };
+  assign \$2162  = { 3'h0, \$2161 [17:3] };
+  assign \$2167  = { 4'h0, bus__adr[17:4] };
+  assign \$2171  = { 4'h0, bus__adr[17:4] };
+  assign \$2172  = { 3'h0, \$2171 [17:3] };
+  assign \$2174  = { 4'h0, bus__adr[17:4] };
+  assign \$2175  = { 3'h0, \$2174 [17:3] };
+  assign \$2180  = { 4'h0, bus__adr[17:4] };
+  assign \$2184  = { 4'h0, bus__adr[17:4] };
+  assign \$2185  = { 3'h0, \$2184 [17:3] };
+  assign \$2187  = { 4'h0, bus__adr[17:4] };
+  assign \$2188  = { 3'h0, \$2187 [17:3] };
+  assign \$2193  = { 4'h0, bus__adr[17:4] };
+  assign \$2197  = { 4'h0, bus__adr[17:4] };
+  assign \$2198  = { 3'h0, \$2197 [17:3] };
+  assign \$2200  = { 4'h0, bus__adr[17:4] };
+  assign \$2201  = { 3'h0, \$2200 [17:3] };
+  assign \$2206  = { 4'h0, bus__adr[17:4] };
+  assign \$2210  = { 4'h0, bus__adr[17:4] };
+  assign \$2211  = { 3'h0, \$2210 [17:3] };
+  assign \$2213  = { 4'h0, bus__adr[17:4] };
+  assign \$2214  = { 3'h0, \$2213 [17:3] };
+  assign \$2219  = { 4'h0, bus__adr[17:4] };
+  assign \$2223  = { 4'h0, bus__adr[17:4] };
+  assign \$2224  = { 3'h0, \$2223 [17:3] };
+  assign \$2226  = { 4'h0, bus__adr[17:4] };
+  assign \$2227  = { 3'h0, \$2226 [17:3] };
+  assign \$2232  = { 4'h0, bus__adr[17:4] };
+  assign \$2236  = { 3'h0, bus__adr[17:3] };
+  assign \$2238  = { 3'h0, bus__adr[17:3] };
+  assign \$2246  = { 3'h0, bus__adr[17:3] };
+  assign \$2248  = { 3'h0, bus__adr[17:3] };
+  assign \$2256  = { 3'h0, bus__adr[17:3] };
+  assign \$2258  = { 3'h0, bus__adr[17:3] };
+  assign \$2266  = { 3'h0, bus__adr[17:3] };
+  assign \$2268  = { 3'h0, bus__adr[17:3] };
+  assign \$2276  = { 3'h0, bus__adr[17:3] };
+  assign \$2278  = { 3'h0, bus__adr[17:3] };
+  assign \$2286  = { 3'h0, bus__adr[17:3] };
+  assign \$2288  = { 3'h0, bus__adr[17:3] };
+  assign \$2296  = { 3'h0, bus__adr[17:3] };
+  assign \$2298  = { 3'h0, bus__adr[17:3] };
+  assign \$2306  = { 3'h0, bus__adr[17:3] };
+  assign \$2308  = { 3'h0, bus__adr[17:3] };
+  assign \$2316  = { 3'h0, bus__adr[17:3] };
+  assign \$2318  = { 3'h0, bus__adr[17:3] };
+  assign \$2326  = { 3'h0, bus__adr[17:3] };
+  assign \$2328  = { 3'h0, bus__adr[17:3] };
+  assign \$2336  = { 3'h0, bus__adr[17:3] };
+  assign \$2338  = { 3'h0, bus__adr[17:3] };
+  assign \$2346  = { 3'h0, bus__adr[17:3] };
+  assign \$2348  = { 3'h0, bus__adr[17:3] };
+  assign \$2356  = { 3'h0, bus__adr[17:3] };
+  assign \$2358  = { 3'h0, bus__adr[17:3] };
+  assign \$2366  = { 3'h0, bus__adr[17:3] };
+  assign \$2368  = { 3'h0, bus__adr[17:3] };
+  assign \$2376  = { 3'h0, bus__adr[17:3] };
+  assign \$2378  = { 3'h0, bus__adr[17:3] };
+  assign \$2386  = { 3'h0, bus__adr[17:3] };
+  assign \$2388  = { 3'h0, bus__adr[17:3] };
+  assign \$2396  = { 3'h0, bus__adr[17:3] };
+  assign \$2398  = { 3'h0, bus__adr[17:3] };
+  assign \$2406  = { 3'h0, bus__adr[17:3] };
+  assign \$2408  = { 3'h0, bus__adr[17:3] };
+  assign \$2416  = { 3'h0, bus__adr[17:3] };
+  assign \$2418  = { 3'h0, bus__adr[17:3] };
+  assign \$2426  = { 3'h0, bus__adr[17:3] };
+  assign \$2428  = { 3'h0, bus__adr[17:3] };
+  assign \$2436  = { 3'h0, bus__adr[17:3] };
+  assign \$2438  = { 3'h0, bus__adr[17:3] };
+  assign \$2446  = { 3'h0, bus__adr[17:3] };
+  assign \$2448  = { 3'h0, bus__adr[17:3] };
+  assign \$2456  = { 3'h0, bus__adr[17:3] };
+  assign \$2458  = { 3'h0, bus__adr[17:3] };
+  assign \$2466  = { 3'h0, bus__adr[17:3] };
+  assign \$2468  = { 3'h0, bus__adr[17:3] };
+  assign \$2476  = { 1'h0, bus__adr[17:1] };
+  assign \$2563  = \$2562 ;
+  assign \$2572  = { 1'h0, bus__adr[17:1] };
+  assign \$2642  = 1'h0;
+  assign \$2659  = { 4'h0, bus__adr[17:4] };
+  assign \$2665  = { 4'h0, bus__adr[17:4] };
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a_in__5, a_in__6, a_in__7, b_in, b_in__1, b_in__2, b_in__3, b_in__4, b_in__5, b_in__6, b_in__7, clear, drain_acc__0, drain_acc__1
-, drain_acc__2, drain_acc__3, drain_acc__4, drain_acc__5, drain_acc__6, drain_acc__7, clk);
+module \obt_tile_default_tmr.array (rst, thr_ce, drain_row, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a_in__5, a_in__6, a_in__7, b_in, b_in__1, b_in__2, b_in__3, b_in__4, b_in__5, b_in__6, b_in__7, clear, drain_acc__0
+, drain_acc__1, drain_acc__2, drain_acc__3, drain_acc__4, drain_acc__5, drain_acc__6, drain_acc__7, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$2  = 0;
   reg [8:0] \$1 ;
   reg [8:0] \$10 ;
@@ -10118,6 +13418,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
   wire [2:0] drain_row;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     a6_skew2 <= \$18 ;
   always @(posedge clk)
@@ -10238,7 +13540,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$195 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_0_1  pe_0_1 (
     .a_in(\a_in$67 ),
@@ -10248,7 +13551,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$211 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_0_2  pe_0_2 (
     .a_in(\a_in$69 ),
@@ -10258,7 +13562,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$227 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_0_3  pe_0_3 (
     .a_in(\a_in$71 ),
@@ -10268,7 +13573,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$243 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_0_4  pe_0_4 (
     .a_in(\a_in$73 ),
@@ -10278,7 +13584,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$259 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_0_5  pe_0_5 (
     .a_in(\a_in$75 ),
@@ -10288,7 +13595,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$275 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_0_6  pe_0_6 (
     .a_in(\a_in$77 ),
@@ -10298,7 +13606,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$291 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_0_7  pe_0_7 (
     .a_in(\a_in$79 ),
@@ -10307,7 +13616,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$307 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_1_0  pe_1_0 (
     .a_in(\a_in$81 ),
@@ -10317,7 +13627,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$197 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_1_1  pe_1_1 (
     .a_in(\a_in$83 ),
@@ -10327,7 +13638,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$213 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_1_2  pe_1_2 (
     .a_in(\a_in$85 ),
@@ -10337,7 +13649,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$229 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_1_3  pe_1_3 (
     .a_in(\a_in$87 ),
@@ -10347,7 +13660,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$245 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_1_4  pe_1_4 (
     .a_in(\a_in$89 ),
@@ -10357,7 +13671,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$261 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_1_5  pe_1_5 (
     .a_in(\a_in$91 ),
@@ -10367,7 +13682,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$277 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_1_6  pe_1_6 (
     .a_in(\a_in$93 ),
@@ -10377,7 +13693,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$293 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_1_7  pe_1_7 (
     .a_in(\a_in$95 ),
@@ -10386,7 +13703,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$309 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_2_0  pe_2_0 (
     .a_in(\a_in$97 ),
@@ -10396,7 +13714,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$199 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_2_1  pe_2_1 (
     .a_in(\a_in$99 ),
@@ -10406,7 +13725,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$215 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_2_2  pe_2_2 (
     .a_in(\a_in$101 ),
@@ -10416,7 +13736,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$231 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_2_3  pe_2_3 (
     .a_in(\a_in$103 ),
@@ -10426,7 +13747,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$247 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_2_4  pe_2_4 (
     .a_in(\a_in$105 ),
@@ -10436,7 +13758,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$263 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_2_5  pe_2_5 (
     .a_in(\a_in$107 ),
@@ -10446,7 +13769,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$279 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_2_6  pe_2_6 (
     .a_in(\a_in$109 ),
@@ -10456,7 +13780,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$295 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_2_7  pe_2_7 (
     .a_in(\a_in$111 ),
@@ -10465,7 +13790,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$311 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_3_0  pe_3_0 (
     .a_in(\a_in$113 ),
@@ -10475,7 +13801,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$201 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_3_1  pe_3_1 (
     .a_in(\a_in$115 ),
@@ -10485,7 +13812,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$217 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_3_2  pe_3_2 (
     .a_in(\a_in$117 ),
@@ -10495,7 +13823,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$233 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_3_3  pe_3_3 (
     .a_in(\a_in$119 ),
@@ -10505,7 +13834,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$249 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_3_4  pe_3_4 (
     .a_in(\a_in$121 ),
@@ -10515,7 +13845,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$265 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_3_5  pe_3_5 (
     .a_in(\a_in$123 ),
@@ -10525,7 +13856,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$281 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_3_6  pe_3_6 (
     .a_in(\a_in$125 ),
@@ -10535,7 +13867,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$297 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_3_7  pe_3_7 (
     .a_in(\a_in$127 ),
@@ -10544,7 +13877,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$313 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_4_0  pe_4_0 (
     .a_in(\a_in$129 ),
@@ -10554,7 +13888,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$203 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_4_1  pe_4_1 (
     .a_in(\a_in$131 ),
@@ -10564,7 +13899,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$219 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_4_2  pe_4_2 (
     .a_in(\a_in$133 ),
@@ -10574,7 +13910,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$235 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_4_3  pe_4_3 (
     .a_in(\a_in$135 ),
@@ -10584,7 +13921,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$251 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_4_4  pe_4_4 (
     .a_in(\a_in$137 ),
@@ -10594,7 +13932,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$267 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_4_5  pe_4_5 (
     .a_in(\a_in$139 ),
@@ -10604,7 +13943,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$283 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_4_6  pe_4_6 (
     .a_in(\a_in$141 ),
@@ -10614,7 +13954,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$299 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_4_7  pe_4_7 (
     .a_in(\a_in$143 ),
@@ -10623,7 +13964,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$315 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_5_0  pe_5_0 (
     .a_in(\a_in$145 ),
@@ -10633,7 +13975,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$205 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_5_1  pe_5_1 (
     .a_in(\a_in$147 ),
@@ -10643,7 +13986,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$221 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_5_2  pe_5_2 (
     .a_in(\a_in$149 ),
@@ -10653,7 +13997,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$237 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_5_3  pe_5_3 (
     .a_in(\a_in$151 ),
@@ -10663,7 +14008,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$253 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_5_4  pe_5_4 (
     .a_in(\a_in$153 ),
@@ -10673,7 +14019,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$269 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_5_5  pe_5_5 (
     .a_in(\a_in$155 ),
@@ -10683,7 +14030,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$285 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_5_6  pe_5_6 (
     .a_in(\a_in$157 ),
@@ -10693,7 +14041,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$301 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_5_7  pe_5_7 (
     .a_in(\a_in$159 ),
@@ -10702,7 +14051,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$317 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_6_0  pe_6_0 (
     .a_in(\a_in$161 ),
@@ -10712,7 +14062,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$207 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_6_1  pe_6_1 (
     .a_in(\a_in$163 ),
@@ -10722,7 +14073,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$223 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_6_2  pe_6_2 (
     .a_in(\a_in$165 ),
@@ -10732,7 +14084,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$239 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_6_3  pe_6_3 (
     .a_in(\a_in$167 ),
@@ -10742,7 +14095,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$255 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_6_4  pe_6_4 (
     .a_in(\a_in$169 ),
@@ -10752,7 +14106,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$271 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_6_5  pe_6_5 (
     .a_in(\a_in$171 ),
@@ -10762,7 +14117,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$287 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_6_6  pe_6_6 (
     .a_in(\a_in$173 ),
@@ -10772,7 +14128,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$303 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_6_7  pe_6_7 (
     .a_in(\a_in$175 ),
@@ -10781,7 +14138,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_out(\b_in$319 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_7_0  pe_7_0 (
     .a_in(\a_in$177 ),
@@ -10790,7 +14148,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_in(\b_in$207 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_7_1  pe_7_1 (
     .a_in(\a_in$179 ),
@@ -10799,7 +14158,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_in(\b_in$223 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_7_2  pe_7_2 (
     .a_in(\a_in$181 ),
@@ -10808,7 +14168,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_in(\b_in$239 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_7_3  pe_7_3 (
     .a_in(\a_in$183 ),
@@ -10817,7 +14178,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_in(\b_in$255 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_7_4  pe_7_4 (
     .a_in(\a_in$185 ),
@@ -10826,7 +14188,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_in(\b_in$271 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_7_5  pe_7_5 (
     .a_in(\a_in$187 ),
@@ -10835,7 +14198,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_in(\b_in$287 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_7_6  pe_7_6 (
     .a_in(\a_in$189 ),
@@ -10844,7 +14208,8 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_in(\b_in$303 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_default_tmr.array.pe_7_7  pe_7_7 (
     .a_in(\a_in$191 ),
@@ -10852,270 +14217,385 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
     .b_in(\b_in$319 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$19  = a6_skew2;
+    \$19  = a6_skew3;
+    if (thr_ce) begin
+      \$19  = a6_skew2;
+    end
     if (rst) begin
       \$19  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$20  = a6_skew3;
+    \$20  = a6_skew4;
+    if (thr_ce) begin
+      \$20  = a6_skew3;
+    end
     if (rst) begin
       \$20  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$21  = a6_skew4;
+    \$21  = \a_in$161 ;
+    if (thr_ce) begin
+      \$21  = a6_skew4;
+    end
     if (rst) begin
       \$21  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$22  = a_in__7;
+    \$22  = a7_skew0;
+    if (thr_ce) begin
+      \$22  = a_in__7;
+    end
     if (rst) begin
       \$22  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$23  = a7_skew0;
+    \$23  = a7_skew1;
+    if (thr_ce) begin
+      \$23  = a7_skew0;
+    end
     if (rst) begin
       \$23  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$24  = a7_skew1;
+    \$24  = a7_skew2;
+    if (thr_ce) begin
+      \$24  = a7_skew1;
+    end
     if (rst) begin
       \$24  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$25  = a7_skew2;
+    \$25  = a7_skew3;
+    if (thr_ce) begin
+      \$25  = a7_skew2;
+    end
     if (rst) begin
       \$25  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$26  = a7_skew3;
+    \$26  = a7_skew4;
+    if (thr_ce) begin
+      \$26  = a7_skew3;
+    end
     if (rst) begin
       \$26  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$27  = a7_skew4;
+    \$27  = a7_skew5;
+    if (thr_ce) begin
+      \$27  = a7_skew4;
+    end
     if (rst) begin
       \$27  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$28  = a7_skew5;
+    \$28  = \a_in$177 ;
+    if (thr_ce) begin
+      \$28  = a7_skew5;
+    end
     if (rst) begin
       \$28  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$29  = b_in__1;
+    \$29  = \b_in$209 ;
+    if (thr_ce) begin
+      \$29  = b_in__1;
+    end
     if (rst) begin
       \$29  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$30  = b_in__2;
+    \$30  = b2_skew0;
+    if (thr_ce) begin
+      \$30  = b_in__2;
+    end
     if (rst) begin
       \$30  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$31  = b2_skew0;
+    \$31  = \b_in$225 ;
+    if (thr_ce) begin
+      \$31  = b2_skew0;
+    end
     if (rst) begin
       \$31  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$32  = b_in__3;
+    \$32  = b3_skew0;
+    if (thr_ce) begin
+      \$32  = b_in__3;
+    end
     if (rst) begin
       \$32  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$33  = b3_skew0;
+    \$33  = b3_skew1;
+    if (thr_ce) begin
+      \$33  = b3_skew0;
+    end
     if (rst) begin
       \$33  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$34  = b3_skew1;
+    \$34  = \b_in$241 ;
+    if (thr_ce) begin
+      \$34  = b3_skew1;
+    end
     if (rst) begin
       \$34  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$35  = b_in__4;
+    \$35  = b4_skew0;
+    if (thr_ce) begin
+      \$35  = b_in__4;
+    end
     if (rst) begin
       \$35  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$36  = b4_skew0;
+    \$36  = b4_skew1;
+    if (thr_ce) begin
+      \$36  = b4_skew0;
+    end
     if (rst) begin
       \$36  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$37  = b4_skew1;
+    \$37  = b4_skew2;
+    if (thr_ce) begin
+      \$37  = b4_skew1;
+    end
     if (rst) begin
       \$37  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$38  = b4_skew2;
+    \$38  = \b_in$257 ;
+    if (thr_ce) begin
+      \$38  = b4_skew2;
+    end
     if (rst) begin
       \$38  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$39  = b_in__5;
+    \$39  = b5_skew0;
+    if (thr_ce) begin
+      \$39  = b_in__5;
+    end
     if (rst) begin
       \$39  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$40  = b5_skew0;
+    \$40  = b5_skew1;
+    if (thr_ce) begin
+      \$40  = b5_skew0;
+    end
     if (rst) begin
       \$40  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$41  = b5_skew1;
+    \$41  = b5_skew2;
+    if (thr_ce) begin
+      \$41  = b5_skew1;
+    end
     if (rst) begin
       \$41  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$42  = b5_skew2;
+    \$42  = b5_skew3;
+    if (thr_ce) begin
+      \$42  = b5_skew2;
+    end
     if (rst) begin
       \$42  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$43  = b5_skew3;
+    \$43  = \b_in$273 ;
+    if (thr_ce) begin
+      \$43  = b5_skew3;
+    end
     if (rst) begin
       \$43  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$44  = b_in__6;
+    \$44  = b6_skew0;
+    if (thr_ce) begin
+      \$44  = b_in__6;
+    end
     if (rst) begin
       \$44  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$45  = b6_skew0;
+    \$45  = b6_skew1;
+    if (thr_ce) begin
+      \$45  = b6_skew0;
+    end
     if (rst) begin
       \$45  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$46  = b6_skew1;
+    \$46  = b6_skew2;
+    if (thr_ce) begin
+      \$46  = b6_skew1;
+    end
     if (rst) begin
       \$46  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$47  = b6_skew2;
+    \$47  = b6_skew3;
+    if (thr_ce) begin
+      \$47  = b6_skew2;
+    end
     if (rst) begin
       \$47  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$48  = b6_skew3;
+    \$48  = b6_skew4;
+    if (thr_ce) begin
+      \$48  = b6_skew3;
+    end
     if (rst) begin
       \$48  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$49  = b6_skew4;
+    \$49  = \b_in$289 ;
+    if (thr_ce) begin
+      \$49  = b6_skew4;
+    end
     if (rst) begin
       \$49  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$50  = b_in__7;
+    \$50  = b7_skew0;
+    if (thr_ce) begin
+      \$50  = b_in__7;
+    end
     if (rst) begin
       \$50  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$51  = b7_skew0;
+    \$51  = b7_skew1;
+    if (thr_ce) begin
+      \$51  = b7_skew0;
+    end
     if (rst) begin
       \$51  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$52  = b7_skew1;
+    \$52  = b7_skew2;
+    if (thr_ce) begin
+      \$52  = b7_skew1;
+    end
     if (rst) begin
       \$52  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$53  = b7_skew2;
+    \$53  = b7_skew3;
+    if (thr_ce) begin
+      \$53  = b7_skew2;
+    end
     if (rst) begin
       \$53  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$54  = b7_skew3;
+    \$54  = b7_skew4;
+    if (thr_ce) begin
+      \$54  = b7_skew3;
+    end
     if (rst) begin
       \$54  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$55  = b7_skew4;
+    \$55  = b7_skew5;
+    if (thr_ce) begin
+      \$55  = b7_skew4;
+    end
     if (rst) begin
       \$55  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$56  = b7_skew5;
+    \$56  = \b_in$305 ;
+    if (thr_ce) begin
+      \$56  = b7_skew5;
+    end
     if (rst) begin
       \$56  = 9'h000;
     end
@@ -11298,126 +14778,180 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$1  = a_in__1;
+    \$1  = \a_in$81 ;
+    if (thr_ce) begin
+      \$1  = a_in__1;
+    end
     if (rst) begin
       \$1  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$2  = a_in__2;
+    \$2  = a2_skew0;
+    if (thr_ce) begin
+      \$2  = a_in__2;
+    end
     if (rst) begin
       \$2  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$3  = a2_skew0;
+    \$3  = \a_in$97 ;
+    if (thr_ce) begin
+      \$3  = a2_skew0;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$4  = a_in__3;
+    \$4  = a3_skew0;
+    if (thr_ce) begin
+      \$4  = a_in__3;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$5  = a3_skew0;
+    \$5  = a3_skew1;
+    if (thr_ce) begin
+      \$5  = a3_skew0;
+    end
     if (rst) begin
       \$5  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$6  = a3_skew1;
+    \$6  = \a_in$113 ;
+    if (thr_ce) begin
+      \$6  = a3_skew1;
+    end
     if (rst) begin
       \$6  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$7  = a_in__4;
+    \$7  = a4_skew0;
+    if (thr_ce) begin
+      \$7  = a_in__4;
+    end
     if (rst) begin
       \$7  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$8  = a4_skew0;
+    \$8  = a4_skew1;
+    if (thr_ce) begin
+      \$8  = a4_skew0;
+    end
     if (rst) begin
       \$8  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$9  = a4_skew1;
+    \$9  = a4_skew2;
+    if (thr_ce) begin
+      \$9  = a4_skew1;
+    end
     if (rst) begin
       \$9  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$10  = a4_skew2;
+    \$10  = \a_in$129 ;
+    if (thr_ce) begin
+      \$10  = a4_skew2;
+    end
     if (rst) begin
       \$10  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$11  = a_in__5;
+    \$11  = a5_skew0;
+    if (thr_ce) begin
+      \$11  = a_in__5;
+    end
     if (rst) begin
       \$11  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$12  = a5_skew0;
+    \$12  = a5_skew1;
+    if (thr_ce) begin
+      \$12  = a5_skew0;
+    end
     if (rst) begin
       \$12  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$13  = a5_skew1;
+    \$13  = a5_skew2;
+    if (thr_ce) begin
+      \$13  = a5_skew1;
+    end
     if (rst) begin
       \$13  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$14  = a5_skew2;
+    \$14  = a5_skew3;
+    if (thr_ce) begin
+      \$14  = a5_skew2;
+    end
     if (rst) begin
       \$14  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$15  = a5_skew3;
+    \$15  = \a_in$145 ;
+    if (thr_ce) begin
+      \$15  = a5_skew3;
+    end
     if (rst) begin
       \$15  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$16  = a_in__6;
+    \$16  = a6_skew0;
+    if (thr_ce) begin
+      \$16  = a_in__6;
+    end
     if (rst) begin
       \$16  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$17  = a6_skew0;
+    \$17  = a6_skew1;
+    if (thr_ce) begin
+      \$17  = a6_skew0;
+    end
     if (rst) begin
       \$17  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$18  = a6_skew1;
+    \$18  = a6_skew2;
+    if (thr_ce) begin
+      \$18  = a6_skew1;
+    end
     if (rst) begin
       \$18  = 9'h000;
     end
@@ -11617,7 +15151,7 @@ module \obt_tile_default_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_0_0 (rst, thr_ce, a_in, b_in, clear, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$3  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11640,6 +15174,8 @@ module \obt_tile_default_tmr.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11650,18 +15186,24 @@ module \obt_tile_default_tmr.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11669,7 +15211,10 @@ module \obt_tile_default_tmr.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11677,7 +15222,7 @@ module \obt_tile_default_tmr.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_0_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$4  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11700,6 +15245,8 @@ module \obt_tile_default_tmr.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11710,18 +15257,24 @@ module \obt_tile_default_tmr.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11729,7 +15282,10 @@ module \obt_tile_default_tmr.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11737,7 +15293,7 @@ module \obt_tile_default_tmr.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_0_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$5  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11760,6 +15316,8 @@ module \obt_tile_default_tmr.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11770,18 +15328,24 @@ module \obt_tile_default_tmr.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11789,7 +15353,10 @@ module \obt_tile_default_tmr.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11797,7 +15364,7 @@ module \obt_tile_default_tmr.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_0_3 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_0_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$6  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11820,6 +15387,8 @@ module \obt_tile_default_tmr.array.pe_0_3 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11830,18 +15399,24 @@ module \obt_tile_default_tmr.array.pe_0_3 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11849,7 +15424,10 @@ module \obt_tile_default_tmr.array.pe_0_3 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11857,7 +15435,7 @@ module \obt_tile_default_tmr.array.pe_0_3 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_0_4 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_0_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$7  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11880,6 +15458,8 @@ module \obt_tile_default_tmr.array.pe_0_4 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11890,18 +15470,24 @@ module \obt_tile_default_tmr.array.pe_0_4 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11909,7 +15495,10 @@ module \obt_tile_default_tmr.array.pe_0_4 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11917,7 +15506,7 @@ module \obt_tile_default_tmr.array.pe_0_4 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_0_5 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_0_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$8  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11940,6 +15529,8 @@ module \obt_tile_default_tmr.array.pe_0_5 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11950,18 +15541,24 @@ module \obt_tile_default_tmr.array.pe_0_5 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11969,7 +15566,10 @@ module \obt_tile_default_tmr.array.pe_0_5 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11977,7 +15577,7 @@ module \obt_tile_default_tmr.array.pe_0_5 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_0_6 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_0_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$9  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12000,6 +15600,8 @@ module \obt_tile_default_tmr.array.pe_0_6 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12010,18 +15612,24 @@ module \obt_tile_default_tmr.array.pe_0_6 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12029,7 +15637,10 @@ module \obt_tile_default_tmr.array.pe_0_6 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12037,7 +15648,7 @@ module \obt_tile_default_tmr.array.pe_0_6 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_0_7 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_0_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$10  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12059,6 +15670,8 @@ module \obt_tile_default_tmr.array.pe_0_7 (rst, clear, b_in, a_in, b_out, acc, c
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12069,18 +15682,24 @@ module \obt_tile_default_tmr.array.pe_0_7 (rst, clear, b_in, a_in, b_out, acc, c
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12088,7 +15707,10 @@ module \obt_tile_default_tmr.array.pe_0_7 (rst, clear, b_in, a_in, b_out, acc, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12096,7 +15718,7 @@ module \obt_tile_default_tmr.array.pe_0_7 (rst, clear, b_in, a_in, b_out, acc, c
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_1_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$11  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12119,6 +15741,8 @@ module \obt_tile_default_tmr.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12129,18 +15753,24 @@ module \obt_tile_default_tmr.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12148,7 +15778,10 @@ module \obt_tile_default_tmr.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12156,7 +15789,7 @@ module \obt_tile_default_tmr.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_1_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$12  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12179,6 +15812,8 @@ module \obt_tile_default_tmr.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12189,18 +15824,24 @@ module \obt_tile_default_tmr.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12208,7 +15849,10 @@ module \obt_tile_default_tmr.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12216,7 +15860,7 @@ module \obt_tile_default_tmr.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_1_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$13  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12239,6 +15883,8 @@ module \obt_tile_default_tmr.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12249,18 +15895,24 @@ module \obt_tile_default_tmr.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12268,7 +15920,10 @@ module \obt_tile_default_tmr.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12276,7 +15931,7 @@ module \obt_tile_default_tmr.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_1_3 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_1_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$14  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12299,6 +15954,8 @@ module \obt_tile_default_tmr.array.pe_1_3 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12309,18 +15966,24 @@ module \obt_tile_default_tmr.array.pe_1_3 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12328,7 +15991,10 @@ module \obt_tile_default_tmr.array.pe_1_3 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12336,7 +16002,7 @@ module \obt_tile_default_tmr.array.pe_1_3 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_1_4 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_1_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$15  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12359,6 +16025,8 @@ module \obt_tile_default_tmr.array.pe_1_4 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12369,18 +16037,24 @@ module \obt_tile_default_tmr.array.pe_1_4 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12388,7 +16062,10 @@ module \obt_tile_default_tmr.array.pe_1_4 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12396,7 +16073,7 @@ module \obt_tile_default_tmr.array.pe_1_4 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_1_5 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_1_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$16  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12419,6 +16096,8 @@ module \obt_tile_default_tmr.array.pe_1_5 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12429,18 +16108,24 @@ module \obt_tile_default_tmr.array.pe_1_5 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12448,7 +16133,10 @@ module \obt_tile_default_tmr.array.pe_1_5 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12456,7 +16144,7 @@ module \obt_tile_default_tmr.array.pe_1_5 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_1_6 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_1_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$17  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12479,6 +16167,8 @@ module \obt_tile_default_tmr.array.pe_1_6 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12489,18 +16179,24 @@ module \obt_tile_default_tmr.array.pe_1_6 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12508,7 +16204,10 @@ module \obt_tile_default_tmr.array.pe_1_6 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12516,7 +16215,7 @@ module \obt_tile_default_tmr.array.pe_1_6 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_1_7 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_1_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$18  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12538,6 +16237,8 @@ module \obt_tile_default_tmr.array.pe_1_7 (rst, clear, b_in, a_in, b_out, acc, c
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12548,18 +16249,24 @@ module \obt_tile_default_tmr.array.pe_1_7 (rst, clear, b_in, a_in, b_out, acc, c
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12567,7 +16274,10 @@ module \obt_tile_default_tmr.array.pe_1_7 (rst, clear, b_in, a_in, b_out, acc, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12575,7 +16285,7 @@ module \obt_tile_default_tmr.array.pe_1_7 (rst, clear, b_in, a_in, b_out, acc, c
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_2_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$19  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12598,6 +16308,8 @@ module \obt_tile_default_tmr.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12608,18 +16320,24 @@ module \obt_tile_default_tmr.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12627,7 +16345,10 @@ module \obt_tile_default_tmr.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12635,7 +16356,7 @@ module \obt_tile_default_tmr.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_2_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$20  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12658,6 +16379,8 @@ module \obt_tile_default_tmr.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12668,18 +16391,24 @@ module \obt_tile_default_tmr.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12687,7 +16416,10 @@ module \obt_tile_default_tmr.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12695,7 +16427,7 @@ module \obt_tile_default_tmr.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_2_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$21  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12718,6 +16450,8 @@ module \obt_tile_default_tmr.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12728,18 +16462,24 @@ module \obt_tile_default_tmr.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12747,7 +16487,10 @@ module \obt_tile_default_tmr.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12755,7 +16498,7 @@ module \obt_tile_default_tmr.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_2_3 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_2_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$22  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12778,6 +16521,8 @@ module \obt_tile_default_tmr.array.pe_2_3 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12788,18 +16533,24 @@ module \obt_tile_default_tmr.array.pe_2_3 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12807,7 +16558,10 @@ module \obt_tile_default_tmr.array.pe_2_3 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12815,7 +16569,7 @@ module \obt_tile_default_tmr.array.pe_2_3 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_2_4 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_2_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$23  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12838,6 +16592,8 @@ module \obt_tile_default_tmr.array.pe_2_4 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12848,18 +16604,24 @@ module \obt_tile_default_tmr.array.pe_2_4 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12867,7 +16629,10 @@ module \obt_tile_default_tmr.array.pe_2_4 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12875,7 +16640,7 @@ module \obt_tile_default_tmr.array.pe_2_4 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_2_5 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_2_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$24  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12898,6 +16663,8 @@ module \obt_tile_default_tmr.array.pe_2_5 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12908,18 +16675,24 @@ module \obt_tile_default_tmr.array.pe_2_5 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12927,7 +16700,10 @@ module \obt_tile_default_tmr.array.pe_2_5 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12935,7 +16711,7 @@ module \obt_tile_default_tmr.array.pe_2_5 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_2_6 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_2_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$25  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12958,6 +16734,8 @@ module \obt_tile_default_tmr.array.pe_2_6 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12968,18 +16746,24 @@ module \obt_tile_default_tmr.array.pe_2_6 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12987,7 +16771,10 @@ module \obt_tile_default_tmr.array.pe_2_6 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12995,7 +16782,7 @@ module \obt_tile_default_tmr.array.pe_2_6 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_2_7 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_2_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$26  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -13017,6 +16804,8 @@ module \obt_tile_default_tmr.array.pe_2_7 (rst, clear, b_in, a_in, b_out, acc, c
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -13027,18 +16816,24 @@ module \obt_tile_default_tmr.array.pe_2_7 (rst, clear, b_in, a_in, b_out, acc, c
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -13046,7 +16841,10 @@ module \obt_tile_default_tmr.array.pe_2_7 (rst, clear, b_in, a_in, b_out, acc, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -13054,7 +16852,7 @@ module \obt_tile_default_tmr.array.pe_2_7 (rst, clear, b_in, a_in, b_out, acc, c
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_3_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_3_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$27  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -13077,6 +16875,8 @@ module \obt_tile_default_tmr.array.pe_3_0 (rst, clear, a_in, b_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -13087,18 +16887,24 @@ module \obt_tile_default_tmr.array.pe_3_0 (rst, clear, a_in, b_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -13106,7 +16912,10 @@ module \obt_tile_default_tmr.array.pe_3_0 (rst, clear, a_in, b_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -13114,7 +16923,7 @@ module \obt_tile_default_tmr.array.pe_3_0 (rst, clear, a_in, b_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_3_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_3_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$28  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -13137,6 +16946,8 @@ module \obt_tile_default_tmr.array.pe_3_1 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -13147,18 +16958,24 @@ module \obt_tile_default_tmr.array.pe_3_1 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -13166,7 +16983,10 @@ module \obt_tile_default_tmr.array.pe_3_1 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -13174,7 +16994,7 @@ module \obt_tile_default_tmr.array.pe_3_1 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_3_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_3_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$29  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -13197,6 +17017,8 @@ module \obt_tile_default_tmr.array.pe_3_2 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -13207,18 +17029,24 @@ module \obt_tile_default_tmr.array.pe_3_2 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -13226,7 +17054,10 @@ module \obt_tile_default_tmr.array.pe_3_2 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -13234,7 +17065,7 @@ module \obt_tile_default_tmr.array.pe_3_2 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_3_3 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_3_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$30  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -13257,6 +17088,8 @@ module \obt_tile_default_tmr.array.pe_3_3 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -13267,18 +17100,24 @@ module \obt_tile_default_tmr.array.pe_3_3 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -13286,7 +17125,10 @@ module \obt_tile_default_tmr.array.pe_3_3 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -13294,7 +17136,7 @@ module \obt_tile_default_tmr.array.pe_3_3 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_3_4 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_3_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$31  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -13317,6 +17159,8 @@ module \obt_tile_default_tmr.array.pe_3_4 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -13327,18 +17171,24 @@ module \obt_tile_default_tmr.array.pe_3_4 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -13346,7 +17196,10 @@ module \obt_tile_default_tmr.array.pe_3_4 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -13354,7 +17207,7 @@ module \obt_tile_default_tmr.array.pe_3_4 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_3_5 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_3_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$32  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -13377,6 +17230,8 @@ module \obt_tile_default_tmr.array.pe_3_5 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -13387,18 +17242,24 @@ module \obt_tile_default_tmr.array.pe_3_5 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -13406,7 +17267,10 @@ module \obt_tile_default_tmr.array.pe_3_5 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -13414,7 +17278,7 @@ module \obt_tile_default_tmr.array.pe_3_5 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_3_6 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_3_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$33  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -13437,6 +17301,8 @@ module \obt_tile_default_tmr.array.pe_3_6 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -13447,18 +17313,24 @@ module \obt_tile_default_tmr.array.pe_3_6 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -13466,7 +17338,10 @@ module \obt_tile_default_tmr.array.pe_3_6 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -13474,7 +17349,7 @@ module \obt_tile_default_tmr.array.pe_3_6 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_3_7 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_3_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$34  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -13496,6 +17371,8 @@ module \obt_tile_default_tmr.array.pe_3_7 (rst, clear, b_in, a_in, b_out, acc, c
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -13506,18 +17383,24 @@ module \obt_tile_default_tmr.array.pe_3_7 (rst, clear, b_in, a_in, b_out, acc, c
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -13525,7 +17408,10 @@ module \obt_tile_default_tmr.array.pe_3_7 (rst, clear, b_in, a_in, b_out, acc, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -13533,7 +17419,7 @@ module \obt_tile_default_tmr.array.pe_3_7 (rst, clear, b_in, a_in, b_out, acc, c
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_4_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_4_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$35  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -13556,6 +17442,8 @@ module \obt_tile_default_tmr.array.pe_4_0 (rst, clear, a_in, b_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -13566,18 +17454,24 @@ module \obt_tile_default_tmr.array.pe_4_0 (rst, clear, a_in, b_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -13585,7 +17479,10 @@ module \obt_tile_default_tmr.array.pe_4_0 (rst, clear, a_in, b_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -13593,7 +17490,7 @@ module \obt_tile_default_tmr.array.pe_4_0 (rst, clear, a_in, b_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_4_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_4_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$36  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -13616,6 +17513,8 @@ module \obt_tile_default_tmr.array.pe_4_1 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -13626,18 +17525,24 @@ module \obt_tile_default_tmr.array.pe_4_1 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -13645,7 +17550,10 @@ module \obt_tile_default_tmr.array.pe_4_1 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -13653,7 +17561,7 @@ module \obt_tile_default_tmr.array.pe_4_1 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_4_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_4_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$37  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -13676,6 +17584,8 @@ module \obt_tile_default_tmr.array.pe_4_2 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -13686,18 +17596,24 @@ module \obt_tile_default_tmr.array.pe_4_2 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -13705,7 +17621,10 @@ module \obt_tile_default_tmr.array.pe_4_2 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -13713,7 +17632,7 @@ module \obt_tile_default_tmr.array.pe_4_2 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_4_3 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_4_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$38  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -13736,6 +17655,8 @@ module \obt_tile_default_tmr.array.pe_4_3 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -13746,18 +17667,24 @@ module \obt_tile_default_tmr.array.pe_4_3 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -13765,7 +17692,10 @@ module \obt_tile_default_tmr.array.pe_4_3 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -13773,7 +17703,7 @@ module \obt_tile_default_tmr.array.pe_4_3 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_4_4 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_4_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$39  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -13796,6 +17726,8 @@ module \obt_tile_default_tmr.array.pe_4_4 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -13806,18 +17738,24 @@ module \obt_tile_default_tmr.array.pe_4_4 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -13825,7 +17763,10 @@ module \obt_tile_default_tmr.array.pe_4_4 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -13833,7 +17774,7 @@ module \obt_tile_default_tmr.array.pe_4_4 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_4_5 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_4_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$40  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -13856,6 +17797,8 @@ module \obt_tile_default_tmr.array.pe_4_5 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -13866,18 +17809,24 @@ module \obt_tile_default_tmr.array.pe_4_5 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -13885,7 +17834,10 @@ module \obt_tile_default_tmr.array.pe_4_5 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -13893,7 +17845,7 @@ module \obt_tile_default_tmr.array.pe_4_5 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_4_6 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_4_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$41  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -13916,6 +17868,8 @@ module \obt_tile_default_tmr.array.pe_4_6 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -13926,18 +17880,24 @@ module \obt_tile_default_tmr.array.pe_4_6 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -13945,7 +17905,10 @@ module \obt_tile_default_tmr.array.pe_4_6 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -13953,7 +17916,7 @@ module \obt_tile_default_tmr.array.pe_4_6 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_4_7 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_4_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$42  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -13975,6 +17938,8 @@ module \obt_tile_default_tmr.array.pe_4_7 (rst, clear, b_in, a_in, b_out, acc, c
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -13985,18 +17950,24 @@ module \obt_tile_default_tmr.array.pe_4_7 (rst, clear, b_in, a_in, b_out, acc, c
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14004,7 +17975,10 @@ module \obt_tile_default_tmr.array.pe_4_7 (rst, clear, b_in, a_in, b_out, acc, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14012,7 +17986,7 @@ module \obt_tile_default_tmr.array.pe_4_7 (rst, clear, b_in, a_in, b_out, acc, c
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_5_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_5_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$43  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14035,6 +18009,8 @@ module \obt_tile_default_tmr.array.pe_5_0 (rst, clear, a_in, b_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14045,18 +18021,24 @@ module \obt_tile_default_tmr.array.pe_5_0 (rst, clear, a_in, b_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14064,7 +18046,10 @@ module \obt_tile_default_tmr.array.pe_5_0 (rst, clear, a_in, b_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14072,7 +18057,7 @@ module \obt_tile_default_tmr.array.pe_5_0 (rst, clear, a_in, b_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_5_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_5_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$44  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14095,6 +18080,8 @@ module \obt_tile_default_tmr.array.pe_5_1 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14105,18 +18092,24 @@ module \obt_tile_default_tmr.array.pe_5_1 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14124,7 +18117,10 @@ module \obt_tile_default_tmr.array.pe_5_1 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14132,7 +18128,7 @@ module \obt_tile_default_tmr.array.pe_5_1 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_5_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_5_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$45  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14155,6 +18151,8 @@ module \obt_tile_default_tmr.array.pe_5_2 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14165,18 +18163,24 @@ module \obt_tile_default_tmr.array.pe_5_2 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14184,7 +18188,10 @@ module \obt_tile_default_tmr.array.pe_5_2 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14192,7 +18199,7 @@ module \obt_tile_default_tmr.array.pe_5_2 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_5_3 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_5_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$46  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14215,6 +18222,8 @@ module \obt_tile_default_tmr.array.pe_5_3 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14225,18 +18234,24 @@ module \obt_tile_default_tmr.array.pe_5_3 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14244,7 +18259,10 @@ module \obt_tile_default_tmr.array.pe_5_3 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14252,7 +18270,7 @@ module \obt_tile_default_tmr.array.pe_5_3 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_5_4 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_5_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$47  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14275,6 +18293,8 @@ module \obt_tile_default_tmr.array.pe_5_4 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14285,18 +18305,24 @@ module \obt_tile_default_tmr.array.pe_5_4 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14304,7 +18330,10 @@ module \obt_tile_default_tmr.array.pe_5_4 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14312,7 +18341,7 @@ module \obt_tile_default_tmr.array.pe_5_4 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_5_5 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_5_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$48  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14335,6 +18364,8 @@ module \obt_tile_default_tmr.array.pe_5_5 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14345,18 +18376,24 @@ module \obt_tile_default_tmr.array.pe_5_5 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$48 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$48 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14364,7 +18401,10 @@ module \obt_tile_default_tmr.array.pe_5_5 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$48 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14372,7 +18412,7 @@ module \obt_tile_default_tmr.array.pe_5_5 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_5_6 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_5_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$49  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14395,6 +18435,8 @@ module \obt_tile_default_tmr.array.pe_5_6 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14405,18 +18447,24 @@ module \obt_tile_default_tmr.array.pe_5_6 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$49 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$49 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14424,7 +18472,10 @@ module \obt_tile_default_tmr.array.pe_5_6 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$49 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14432,7 +18483,7 @@ module \obt_tile_default_tmr.array.pe_5_6 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_5_7 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_5_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$50  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14454,6 +18505,8 @@ module \obt_tile_default_tmr.array.pe_5_7 (rst, clear, b_in, a_in, b_out, acc, c
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14464,18 +18517,24 @@ module \obt_tile_default_tmr.array.pe_5_7 (rst, clear, b_in, a_in, b_out, acc, c
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$50 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$50 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14483,7 +18542,10 @@ module \obt_tile_default_tmr.array.pe_5_7 (rst, clear, b_in, a_in, b_out, acc, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$50 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14491,7 +18553,7 @@ module \obt_tile_default_tmr.array.pe_5_7 (rst, clear, b_in, a_in, b_out, acc, c
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_6_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_6_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$51  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14514,6 +18576,8 @@ module \obt_tile_default_tmr.array.pe_6_0 (rst, clear, a_in, b_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14524,18 +18588,24 @@ module \obt_tile_default_tmr.array.pe_6_0 (rst, clear, a_in, b_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$51 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$51 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14543,7 +18613,10 @@ module \obt_tile_default_tmr.array.pe_6_0 (rst, clear, a_in, b_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$51 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14551,7 +18624,7 @@ module \obt_tile_default_tmr.array.pe_6_0 (rst, clear, a_in, b_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_6_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_6_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$52  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14574,6 +18647,8 @@ module \obt_tile_default_tmr.array.pe_6_1 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14584,18 +18659,24 @@ module \obt_tile_default_tmr.array.pe_6_1 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$52 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$52 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14603,7 +18684,10 @@ module \obt_tile_default_tmr.array.pe_6_1 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$52 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14611,7 +18695,7 @@ module \obt_tile_default_tmr.array.pe_6_1 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_6_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_6_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$53  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14634,6 +18718,8 @@ module \obt_tile_default_tmr.array.pe_6_2 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14644,18 +18730,24 @@ module \obt_tile_default_tmr.array.pe_6_2 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$53 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$53 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14663,7 +18755,10 @@ module \obt_tile_default_tmr.array.pe_6_2 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$53 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14671,7 +18766,7 @@ module \obt_tile_default_tmr.array.pe_6_2 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_6_3 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_6_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$54  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14694,6 +18789,8 @@ module \obt_tile_default_tmr.array.pe_6_3 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14704,18 +18801,24 @@ module \obt_tile_default_tmr.array.pe_6_3 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$54 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$54 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14723,7 +18826,10 @@ module \obt_tile_default_tmr.array.pe_6_3 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$54 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14731,7 +18837,7 @@ module \obt_tile_default_tmr.array.pe_6_3 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_6_4 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_6_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$55  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14754,6 +18860,8 @@ module \obt_tile_default_tmr.array.pe_6_4 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14764,18 +18872,24 @@ module \obt_tile_default_tmr.array.pe_6_4 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$55 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$55 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14783,7 +18897,10 @@ module \obt_tile_default_tmr.array.pe_6_4 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$55 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14791,7 +18908,7 @@ module \obt_tile_default_tmr.array.pe_6_4 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_6_5 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_6_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$56  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14814,6 +18931,8 @@ module \obt_tile_default_tmr.array.pe_6_5 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14824,18 +18943,24 @@ module \obt_tile_default_tmr.array.pe_6_5 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$56 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$56 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14843,7 +18968,10 @@ module \obt_tile_default_tmr.array.pe_6_5 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$56 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14851,7 +18979,7 @@ module \obt_tile_default_tmr.array.pe_6_5 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_6_6 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_6_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$57  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14874,6 +19002,8 @@ module \obt_tile_default_tmr.array.pe_6_6 (rst, clear, b_in, a_in, a_out, b_out,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14884,18 +19014,24 @@ module \obt_tile_default_tmr.array.pe_6_6 (rst, clear, b_in, a_in, a_out, b_out,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$57 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$57 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14903,7 +19039,10 @@ module \obt_tile_default_tmr.array.pe_6_6 (rst, clear, b_in, a_in, a_out, b_out,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$57 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14911,7 +19050,7 @@ module \obt_tile_default_tmr.array.pe_6_6 (rst, clear, b_in, a_in, a_out, b_out,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_6_7 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_6_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$58  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14933,6 +19072,8 @@ module \obt_tile_default_tmr.array.pe_6_7 (rst, clear, b_in, a_in, b_out, acc, c
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14943,18 +19084,24 @@ module \obt_tile_default_tmr.array.pe_6_7 (rst, clear, b_in, a_in, b_out, acc, c
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$58 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$58 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14962,7 +19109,10 @@ module \obt_tile_default_tmr.array.pe_6_7 (rst, clear, b_in, a_in, b_out, acc, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$58 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14970,7 +19120,7 @@ module \obt_tile_default_tmr.array.pe_6_7 (rst, clear, b_in, a_in, b_out, acc, c
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_7_0 (rst, clear, a_in, b_in, a_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_7_0 (rst, thr_ce, clear, a_in, b_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$59  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14992,6 +19142,8 @@ module \obt_tile_default_tmr.array.pe_7_0 (rst, clear, a_in, b_in, a_out, acc, c
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -15002,18 +19154,24 @@ module \obt_tile_default_tmr.array.pe_7_0 (rst, clear, a_in, b_in, a_out, acc, c
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$59 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$59 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -15021,7 +19179,10 @@ module \obt_tile_default_tmr.array.pe_7_0 (rst, clear, a_in, b_in, a_out, acc, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$59 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -15029,7 +19190,7 @@ module \obt_tile_default_tmr.array.pe_7_0 (rst, clear, a_in, b_in, a_out, acc, c
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_7_1 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_7_1 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$60  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -15051,6 +19212,8 @@ module \obt_tile_default_tmr.array.pe_7_1 (rst, clear, b_in, a_in, a_out, acc, c
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -15061,18 +19224,24 @@ module \obt_tile_default_tmr.array.pe_7_1 (rst, clear, b_in, a_in, a_out, acc, c
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$60 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$60 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -15080,7 +19249,10 @@ module \obt_tile_default_tmr.array.pe_7_1 (rst, clear, b_in, a_in, a_out, acc, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$60 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -15088,7 +19260,7 @@ module \obt_tile_default_tmr.array.pe_7_1 (rst, clear, b_in, a_in, a_out, acc, c
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_7_2 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_7_2 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$61  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -15110,6 +19282,8 @@ module \obt_tile_default_tmr.array.pe_7_2 (rst, clear, b_in, a_in, a_out, acc, c
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -15120,18 +19294,24 @@ module \obt_tile_default_tmr.array.pe_7_2 (rst, clear, b_in, a_in, a_out, acc, c
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$61 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$61 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -15139,7 +19319,10 @@ module \obt_tile_default_tmr.array.pe_7_2 (rst, clear, b_in, a_in, a_out, acc, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$61 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -15147,7 +19330,7 @@ module \obt_tile_default_tmr.array.pe_7_2 (rst, clear, b_in, a_in, a_out, acc, c
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_7_3 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_7_3 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$62  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -15169,6 +19352,8 @@ module \obt_tile_default_tmr.array.pe_7_3 (rst, clear, b_in, a_in, a_out, acc, c
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -15179,18 +19364,24 @@ module \obt_tile_default_tmr.array.pe_7_3 (rst, clear, b_in, a_in, a_out, acc, c
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$62 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$62 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -15198,7 +19389,10 @@ module \obt_tile_default_tmr.array.pe_7_3 (rst, clear, b_in, a_in, a_out, acc, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$62 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -15206,7 +19400,7 @@ module \obt_tile_default_tmr.array.pe_7_3 (rst, clear, b_in, a_in, a_out, acc, c
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_7_4 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_7_4 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$63  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -15228,6 +19422,8 @@ module \obt_tile_default_tmr.array.pe_7_4 (rst, clear, b_in, a_in, a_out, acc, c
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -15238,18 +19434,24 @@ module \obt_tile_default_tmr.array.pe_7_4 (rst, clear, b_in, a_in, a_out, acc, c
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$63 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$63 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -15257,7 +19459,10 @@ module \obt_tile_default_tmr.array.pe_7_4 (rst, clear, b_in, a_in, a_out, acc, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$63 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -15265,7 +19470,7 @@ module \obt_tile_default_tmr.array.pe_7_4 (rst, clear, b_in, a_in, a_out, acc, c
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_7_5 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_7_5 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$64  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -15287,6 +19492,8 @@ module \obt_tile_default_tmr.array.pe_7_5 (rst, clear, b_in, a_in, a_out, acc, c
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -15297,18 +19504,24 @@ module \obt_tile_default_tmr.array.pe_7_5 (rst, clear, b_in, a_in, a_out, acc, c
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$64 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$64 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -15316,7 +19529,10 @@ module \obt_tile_default_tmr.array.pe_7_5 (rst, clear, b_in, a_in, a_out, acc, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$64 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -15324,7 +19540,7 @@ module \obt_tile_default_tmr.array.pe_7_5 (rst, clear, b_in, a_in, a_out, acc, c
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_7_6 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_default_tmr.array.pe_7_6 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$65  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -15346,6 +19562,8 @@ module \obt_tile_default_tmr.array.pe_7_6 (rst, clear, b_in, a_in, a_out, acc, c
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -15356,18 +19574,24 @@ module \obt_tile_default_tmr.array.pe_7_6 (rst, clear, b_in, a_in, a_out, acc, c
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$65 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$65 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -15375,7 +19599,10 @@ module \obt_tile_default_tmr.array.pe_7_6 (rst, clear, b_in, a_in, a_out, acc, c
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$65 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -15383,7 +19610,7 @@ module \obt_tile_default_tmr.array.pe_7_6 (rst, clear, b_in, a_in, a_out, acc, c
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_7_7 (rst, clear, b_in, a_in, acc, clk);
+module \obt_tile_default_tmr.array.pe_7_7 (rst, thr_ce, clear, b_in, a_in, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$66  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -15404,6 +19631,8 @@ module \obt_tile_default_tmr.array.pe_7_7 (rst, clear, b_in, a_in, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -15414,18 +19643,24 @@ module \obt_tile_default_tmr.array.pe_7_7 (rst, clear, b_in, a_in, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$66 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$66 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -15433,7 +19668,10 @@ module \obt_tile_default_tmr.array.pe_7_7 (rst, clear, b_in, a_in, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$66 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -15441,7 +19679,7 @@ module \obt_tile_default_tmr.array.pe_7_7 (rst, clear, b_in, a_in, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.requant_0 (rst, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
+module \obt_tile_default_tmr.requant_0 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$67  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -15535,6 +19773,8 @@ module \obt_tile_default_tmr.requant_0 (rst, out_zp, act_min, act_max, mult, shi
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -15606,119 +19846,170 @@ module \obt_tile_default_tmr.requant_0 (rst, out_zp, act_min, act_max, mult, shi
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -15736,7 +20027,7 @@ module \obt_tile_default_tmr.requant_0 (rst, out_zp, act_min, act_max, mult, shi
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.requant_1 (rst, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
+module \obt_tile_default_tmr.requant_1 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$68  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -15830,6 +20121,8 @@ module \obt_tile_default_tmr.requant_1 (rst, out_zp, act_min, act_max, mult, shi
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -15901,119 +20194,170 @@ module \obt_tile_default_tmr.requant_1 (rst, out_zp, act_min, act_max, mult, shi
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -16031,7 +20375,7 @@ module \obt_tile_default_tmr.requant_1 (rst, out_zp, act_min, act_max, mult, shi
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.requant_2 (rst, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
+module \obt_tile_default_tmr.requant_2 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$69  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -16125,6 +20469,8 @@ module \obt_tile_default_tmr.requant_2 (rst, out_zp, act_min, act_max, mult, shi
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -16196,119 +20542,170 @@ module \obt_tile_default_tmr.requant_2 (rst, out_zp, act_min, act_max, mult, shi
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -16326,7 +20723,7 @@ module \obt_tile_default_tmr.requant_2 (rst, out_zp, act_min, act_max, mult, shi
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.requant_3 (rst, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
+module \obt_tile_default_tmr.requant_3 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$70  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -16420,6 +20817,8 @@ module \obt_tile_default_tmr.requant_3 (rst, out_zp, act_min, act_max, mult, shi
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -16491,119 +20890,170 @@ module \obt_tile_default_tmr.requant_3 (rst, out_zp, act_min, act_max, mult, shi
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -16621,7 +21071,7 @@ module \obt_tile_default_tmr.requant_3 (rst, out_zp, act_min, act_max, mult, shi
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.requant_4 (rst, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
+module \obt_tile_default_tmr.requant_4 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$71  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -16715,6 +21165,8 @@ module \obt_tile_default_tmr.requant_4 (rst, out_zp, act_min, act_max, mult, shi
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -16786,119 +21238,170 @@ module \obt_tile_default_tmr.requant_4 (rst, out_zp, act_min, act_max, mult, shi
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -16916,7 +21419,7 @@ module \obt_tile_default_tmr.requant_4 (rst, out_zp, act_min, act_max, mult, shi
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.requant_5 (rst, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
+module \obt_tile_default_tmr.requant_5 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$72  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -17010,6 +21513,8 @@ module \obt_tile_default_tmr.requant_5 (rst, out_zp, act_min, act_max, mult, shi
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -17081,119 +21586,170 @@ module \obt_tile_default_tmr.requant_5 (rst, out_zp, act_min, act_max, mult, shi
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -17211,7 +21767,7 @@ module \obt_tile_default_tmr.requant_5 (rst, out_zp, act_min, act_max, mult, shi
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.requant_6 (rst, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
+module \obt_tile_default_tmr.requant_6 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$73  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -17305,6 +21861,8 @@ module \obt_tile_default_tmr.requant_6 (rst, out_zp, act_min, act_max, mult, shi
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -17376,119 +21934,170 @@ module \obt_tile_default_tmr.requant_6 (rst, out_zp, act_min, act_max, mult, shi
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -17506,7 +22115,7 @@ module \obt_tile_default_tmr.requant_6 (rst, out_zp, act_min, act_max, mult, shi
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default_tmr.requant_7 (rst, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
+module \obt_tile_default_tmr.requant_7 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$74  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -17600,6 +22209,8 @@ module \obt_tile_default_tmr.requant_7 (rst, out_zp, act_min, act_max, mult, shi
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -17671,119 +22282,170 @@ module \obt_tile_default_tmr.requant_7 (rst, out_zp, act_min, act_max, mult, shi
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end

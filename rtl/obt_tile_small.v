@@ -2,80 +2,88 @@
 
 (* top =  1  *)
 (* generator = "Amaranth" *)
-module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rst, bus__dat_r, bus__ack, irq, busy, bus__cyc);
+module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_code, therm_sample, clk, rst, bus__dat_r, bus__ack, irq, busy, throttle_level, dvfs_level, act_feed, act_sram, bus__cyc);
   reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
   wire \$1 ;
-  wire [16:0] \$10 ;
-  wire [17:0] \$100 ;
+  wire \$10 ;
+  wire \$100 ;
   wire \$101 ;
   wire \$102 ;
+  wire [5:0] \$1022 ;
+  wire [5:0] \$1027 ;
   wire \$103 ;
-  wire \$104 ;
-  wire [17:0] \$105 ;
+  wire [5:0] \$1032 ;
+  wire [5:0] \$1037 ;
+  wire [7:0] \$104 ;
+  wire [5:0] \$1042 ;
+  wire [5:0] \$1047 ;
+  wire [8:0] \$105 ;
+  wire [5:0] \$1052 ;
+  wire [5:0] \$1057 ;
   wire \$106 ;
   wire \$107 ;
-  wire \$108 ;
-  wire [17:0] \$109 ;
-  wire [17:0] \$11 ;
-  wire [17:0] \$110 ;
-  wire [17:0] \$111 ;
+  wire [7:0] \$108 ;
+  wire [8:0] \$109 ;
+  wire \$11 ;
+  wire [2:0] \$110 ;
+  wire [2:0] \$111 ;
   wire \$112 ;
   wire \$113 ;
   wire \$114 ;
   wire \$115 ;
   wire \$116 ;
-  wire \$117 ;
-  wire [17:0] \$118 ;
-  wire [17:0] \$119 ;
-  wire [17:0] \$12 ;
-  wire [17:0] \$120 ;
+  wire [2:0] \$117 ;
+  wire \$118 ;
+  wire \$119 ;
+  wire \$12 ;
+  wire \$120 ;
   wire \$121 ;
-  wire \$122 ;
+  wire [18:0] \$122 ;
   wire \$123 ;
   wire \$124 ;
   wire \$125 ;
   wire \$126 ;
-  wire [17:0] \$127 ;
-  wire [17:0] \$128 ;
-  wire [17:0] \$129 ;
-  wire [17:0] \$13 ;
-  wire \$130 ;
-  wire \$131 ;
-  wire \$132 ;
-  wire \$133 ;
-  wire \$134 ;
-  wire \$135 ;
+  wire \$127 ;
+  wire \$128 ;
+  wire [16:0] \$129 ;
+  wire \$13 ;
+  wire [17:0] \$130 ;
+  wire [17:0] \$131 ;
+  wire [16:0] \$132 ;
+  wire [17:0] \$133 ;
+  wire [17:0] \$134 ;
+  wire [17:0] \$135 ;
   wire [17:0] \$136 ;
-  wire [17:0] \$137 ;
+  wire \$137 ;
   wire [17:0] \$138 ;
-  wire \$139 ;
-  wire [17:0] \$14 ;
+  wire [17:0] \$139 ;
+  wire \$14 ;
   wire \$140 ;
   wire \$141 ;
   wire \$142 ;
   wire \$143 ;
-  wire \$144 ;
-  wire [17:0] \$145 ;
-  wire [17:0] \$146 ;
-  wire [17:0] \$147 ;
-  wire \$148 ;
-  wire \$149 ;
-  wire [17:0] \$15 ;
+  wire [17:0] \$144 ;
+  wire \$145 ;
+  wire \$146 ;
+  wire \$147 ;
+  wire [17:0] \$148 ;
+  wire [17:0] \$149 ;
+  wire \$15 ;
   wire \$150 ;
-  wire \$151 ;
-  wire \$152 ;
+  wire [17:0] \$151 ;
+  wire [17:0] \$152 ;
   wire \$153 ;
-  wire [17:0] \$154 ;
-  wire [17:0] \$155 ;
-  wire [17:0] \$156 ;
-  wire \$157 ;
+  wire \$154 ;
+  wire \$155 ;
+  wire \$156 ;
+  wire [17:0] \$157 ;
   wire \$158 ;
   wire \$159 ;
-  wire [17:0] \$16 ;
+  wire \$16 ;
   wire \$160 ;
-  wire \$161 ;
-  wire \$162 ;
-  wire [17:0] \$163 ;
+  wire [17:0] \$161 ;
+  wire [17:0] \$162 ;
+  wire \$163 ;
   wire [17:0] \$164 ;
   wire [17:0] \$165 ;
   wire \$166 ;
@@ -83,130 +91,130 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   wire \$168 ;
   wire \$169 ;
   wire \$17 ;
-  wire \$170 ;
+  wire [17:0] \$170 ;
   wire \$171 ;
-  wire [17:0] \$172 ;
-  wire [17:0] \$173 ;
+  wire \$172 ;
+  wire \$173 ;
   wire [17:0] \$174 ;
-  wire \$175 ;
+  wire [17:0] \$175 ;
   wire \$176 ;
-  wire \$177 ;
-  wire \$178 ;
+  wire [17:0] \$177 ;
+  wire [17:0] \$178 ;
   wire \$179 ;
-  wire \$18 ;
+  wire [2:0] \$18 ;
   wire \$180 ;
-  wire [17:0] \$181 ;
-  wire [17:0] \$182 ;
+  wire \$181 ;
+  wire \$182 ;
   wire [17:0] \$183 ;
   wire \$184 ;
   wire \$185 ;
   wire \$186 ;
-  wire \$187 ;
-  wire \$188 ;
+  wire [17:0] \$187 ;
+  wire [17:0] \$188 ;
   wire \$189 ;
   wire \$19 ;
   wire [17:0] \$190 ;
   wire [17:0] \$191 ;
-  wire [17:0] \$192 ;
+  wire \$192 ;
   wire \$193 ;
   wire \$194 ;
   wire \$195 ;
-  wire \$196 ;
+  wire [17:0] \$196 ;
   wire \$197 ;
   wire \$198 ;
-  wire [17:0] \$199 ;
+  wire \$199 ;
   wire \$2 ;
   wire \$20 ;
   wire [17:0] \$200 ;
   wire [17:0] \$201 ;
   wire \$202 ;
-  wire \$203 ;
-  wire \$204 ;
+  wire [17:0] \$203 ;
+  wire [17:0] \$204 ;
   wire \$205 ;
   wire \$206 ;
   wire \$207 ;
-  wire [17:0] \$208 ;
+  wire \$208 ;
   wire [17:0] \$209 ;
-  wire [17:0] \$21 ;
-  wire [17:0] \$210 ;
+  wire \$21 ;
+  wire \$210 ;
   wire \$211 ;
   wire \$212 ;
-  wire \$213 ;
-  wire \$214 ;
+  wire [17:0] \$213 ;
+  wire [17:0] \$214 ;
   wire \$215 ;
-  wire \$216 ;
+  wire [17:0] \$216 ;
   wire [17:0] \$217 ;
-  wire [31:0] \$218 ;
-  wire [31:0] \$219 ;
+  wire \$218 ;
+  wire \$219 ;
   wire \$22 ;
-  wire [31:0] \$220 ;
-  wire [31:0] \$221 ;
-  wire [31:0] \$222 ;
-  wire [31:0] \$223 ;
+  wire \$220 ;
+  wire \$221 ;
+  wire [17:0] \$222 ;
+  wire \$223 ;
   wire \$224 ;
   wire \$225 ;
-  wire \$226 ;
-  wire \$227 ;
+  wire [17:0] \$226 ;
+  wire [17:0] \$227 ;
   wire \$228 ;
-  wire \$229 ;
+  wire [17:0] \$229 ;
   wire \$23 ;
-  wire [7:0] \$230 ;
-  wire [8:0] \$231 ;
-  wire [7:0] \$232 ;
-  wire [8:0] \$233 ;
-  wire [7:0] \$234 ;
-  wire [8:0] \$235 ;
-  wire [7:0] \$236 ;
-  wire [8:0] \$237 ;
-  wire [7:0] \$238 ;
-  wire [8:0] \$239 ;
+  wire [17:0] \$230 ;
+  wire \$231 ;
+  wire \$232 ;
+  wire \$233 ;
+  wire \$234 ;
+  wire [17:0] \$235 ;
+  wire \$236 ;
+  wire \$237 ;
+  wire \$238 ;
+  wire [17:0] \$239 ;
   wire \$24 ;
-  wire [7:0] \$240 ;
-  wire [8:0] \$241 ;
-  wire [7:0] \$242 ;
-  wire [8:0] \$243 ;
-  wire [7:0] \$244 ;
-  wire [8:0] \$245 ;
-  wire [32:0] \$246 ;
-  wire [6:0] \$247 ;
-  wire [32:0] \$248 ;
-  wire [6:0] \$249 ;
-  wire [17:0] \$25 ;
-  wire [32:0] \$250 ;
-  wire [6:0] \$251 ;
-  wire [32:0] \$252 ;
-  wire [6:0] \$253 ;
+  wire [17:0] \$240 ;
+  wire [17:0] \$241 ;
+  wire \$242 ;
+  wire \$243 ;
+  wire \$244 ;
+  wire \$245 ;
+  wire \$246 ;
+  wire \$247 ;
+  wire \$248 ;
+  wire [17:0] \$249 ;
+  wire \$25 ;
+  wire [17:0] \$250 ;
+  wire [17:0] \$251 ;
+  wire \$252 ;
+  wire \$253 ;
   wire \$254 ;
   wire \$255 ;
-  wire [6:0] \$256 ;
-  wire [7:0] \$257 ;
+  wire \$256 ;
+  wire \$257 ;
   wire \$258 ;
-  wire [6:0] \$259 ;
-  wire [17:0] \$26 ;
-  wire [7:0] \$260 ;
-  wire \$261 ;
-  wire [6:0] \$262 ;
-  wire [7:0] \$263 ;
+  wire [17:0] \$259 ;
+  wire \$26 ;
+  wire [17:0] \$260 ;
+  wire [17:0] \$261 ;
+  wire \$262 ;
+  wire \$263 ;
   wire \$264 ;
-  wire [6:0] \$265 ;
-  wire [7:0] \$266 ;
+  wire \$265 ;
+  wire \$266 ;
   wire \$267 ;
   wire \$268 ;
-  wire \$269 ;
-  wire [17:0] \$27 ;
-  wire \$270 ;
-  wire \$271 ;
+  wire [17:0] \$269 ;
+  wire [8:0] \$27 ;
+  wire [17:0] \$270 ;
+  wire [17:0] \$271 ;
   wire \$272 ;
   wire \$273 ;
-  wire [3:0] \$274 ;
-  wire [18:0] \$275 ;
-  wire [18:0] \$276 ;
-  wire [17:0] \$277 ;
-  wire [32:0] \$278 ;
-  wire \$279 ;
-  wire [17:0] \$28 ;
-  wire \$280 ;
-  wire \$281 ;
+  wire \$274 ;
+  wire \$275 ;
+  wire \$276 ;
+  wire \$277 ;
+  wire \$278 ;
+  wire [17:0] \$279 ;
+  wire [8:0] \$28 ;
+  wire [17:0] \$280 ;
+  wire [17:0] \$281 ;
   wire \$282 ;
   wire \$283 ;
   wire \$284 ;
@@ -214,44 +222,44 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   wire \$286 ;
   wire \$287 ;
   wire \$288 ;
-  wire \$289 ;
-  wire \$29 ;
-  wire [6:0] \$290 ;
-  wire [16:0] \$291 ;
+  wire [17:0] \$289 ;
+  wire [8:0] \$29 ;
+  wire [17:0] \$290 ;
+  wire [17:0] \$291 ;
   wire \$292 ;
-  wire [4:0] \$293 ;
+  wire \$293 ;
   wire \$294 ;
-  wire [3:0] \$295 ;
+  wire \$295 ;
   wire \$296 ;
-  wire [4:0] \$297 ;
+  wire \$297 ;
   wire \$298 ;
-  wire [4:0] \$299 ;
+  wire [17:0] \$299 ;
   wire \$3 ;
   wire \$30 ;
-  wire \$300 ;
-  wire [4:0] \$301 ;
-  wire [4:0] \$302 ;
-  wire [4:0] \$303 ;
+  wire [17:0] \$300 ;
+  wire [17:0] \$301 ;
+  wire \$302 ;
+  wire \$303 ;
   wire \$304 ;
   wire \$305 ;
-  wire [32:0] \$306 ;
+  wire \$306 ;
   wire \$307 ;
   wire \$308 ;
-  wire \$309 ;
+  wire [17:0] \$309 ;
   wire \$31 ;
-  wire \$310 ;
+  wire [17:0] \$310 ;
   wire [17:0] \$311 ;
   wire \$312 ;
   wire \$313 ;
   wire \$314 ;
   wire \$315 ;
   wire \$316 ;
-  wire [17:0] \$317 ;
+  wire \$317 ;
   wire \$318 ;
-  wire \$319 ;
+  wire [17:0] \$319 ;
   wire \$32 ;
-  wire \$320 ;
-  wire \$321 ;
+  wire [17:0] \$320 ;
+  wire [17:0] \$321 ;
   wire \$322 ;
   wire \$323 ;
   wire \$324 ;
@@ -259,10 +267,10 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   wire \$326 ;
   wire \$327 ;
   wire \$328 ;
-  wire \$329 ;
-  wire [17:0] \$33 ;
-  wire \$330 ;
-  wire \$331 ;
+  wire [17:0] \$329 ;
+  wire \$33 ;
+  wire [17:0] \$330 ;
+  wire [17:0] \$331 ;
   wire \$332 ;
   wire \$333 ;
   wire \$334 ;
@@ -270,10 +278,10 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   wire \$336 ;
   wire \$337 ;
   wire \$338 ;
-  wire \$339 ;
+  wire [17:0] \$339 ;
   wire \$34 ;
-  wire \$340 ;
-  wire \$341 ;
+  wire [17:0] \$340 ;
+  wire [17:0] \$341 ;
   wire \$342 ;
   wire \$343 ;
   wire \$344 ;
@@ -281,232 +289,459 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   wire \$346 ;
   wire \$347 ;
   wire \$348 ;
-  reg \$349 ;
+  wire [17:0] \$349 ;
   wire \$35 ;
-  reg \$350 ;
-  reg \$351 ;
-  reg \$352 ;
-  reg [15:0] \$353 ;
-  reg [15:0] \$354 ;
-  reg [15:0] \$355 ;
-  reg [7:0] \$356 ;
-  reg [7:0] \$357 ;
-  reg [7:0] \$358 ;
-  reg [7:0] \$359 ;
+  wire [17:0] \$350 ;
+  wire [17:0] \$351 ;
+  wire \$352 ;
+  wire \$353 ;
+  wire \$354 ;
+  wire \$355 ;
+  wire \$356 ;
+  wire \$357 ;
+  wire \$358 ;
+  wire [17:0] \$359 ;
   wire \$36 ;
-  reg [7:0] \$360 ;
-  reg \$361 ;
-  reg [31:0] \$362 ;
-  reg [5:0] \$363 ;
-  reg [31:0] \$364 ;
-  reg [2:0] \$365 ;
-  reg [3:0] \$366 ;
-  reg [3:0] \$367 ;
-  reg [5:0] \$368 ;
-  reg [3:0] \$369 ;
-  wire [17:0] \$37 ;
-  reg [2:0] \$370 ;
-  reg \$371 ;
-  reg [31:0] \$372 ;
-  reg \$373 ;
-  reg [2:0] \$374 ;
-  reg [1:0] \$375 ;
-  reg \$376 ;
-  reg \$377 ;
-  reg [31:0] \$378 ;
-  reg \$379 ;
-  wire [17:0] \$38 ;
-  reg [1:0] \$380 ;
-  reg \$381 ;
-  reg [7:0] \$382 ;
-  reg [3:0] \$383 ;
-  reg [7:0] \$384 ;
-  reg [3:0] \$385 ;
-  reg [7:0] \$386 ;
-  reg [3:0] \$387 ;
-  wire [17:0] \$39 ;
+  wire [31:0] \$360 ;
+  wire [31:0] \$361 ;
+  wire [31:0] \$362 ;
+  wire [31:0] \$363 ;
+  wire [31:0] \$364 ;
+  wire [31:0] \$365 ;
+  wire \$366 ;
+  wire \$367 ;
+  wire \$368 ;
+  wire \$369 ;
+  wire [1:0] \$37 ;
+  wire \$370 ;
+  wire [7:0] \$371 ;
+  wire [8:0] \$372 ;
+  wire [7:0] \$373 ;
+  wire [8:0] \$374 ;
+  wire [7:0] \$375 ;
+  wire [8:0] \$376 ;
+  wire [7:0] \$377 ;
+  wire [8:0] \$378 ;
+  wire [7:0] \$379 ;
+  wire \$38 ;
+  wire [8:0] \$380 ;
+  wire [7:0] \$381 ;
+  wire [8:0] \$382 ;
+  wire [7:0] \$383 ;
+  wire [8:0] \$384 ;
+  wire [7:0] \$385 ;
+  wire [8:0] \$386 ;
+  wire [32:0] \$387 ;
+  wire [6:0] \$388 ;
+  wire [32:0] \$389 ;
+  wire [2:0] \$39 ;
+  wire [6:0] \$390 ;
+  wire [32:0] \$391 ;
+  wire [6:0] \$392 ;
+  wire [32:0] \$393 ;
+  wire [6:0] \$394 ;
+  wire \$395 ;
+  wire \$396 ;
+  wire [6:0] \$397 ;
+  wire [7:0] \$398 ;
+  wire \$399 ;
   wire \$4 ;
-  wire [17:0] \$40 ;
-  wire \$41 ;
-  wire \$42 ;
+  wire \$40 ;
+  wire [6:0] \$400 ;
+  wire [7:0] \$401 ;
+  wire \$402 ;
+  wire [6:0] \$403 ;
+  wire [7:0] \$404 ;
+  wire \$405 ;
+  wire [6:0] \$406 ;
+  wire [7:0] \$407 ;
+  wire \$408 ;
+  wire \$409 ;
+  wire [3:0] \$41 ;
+  wire \$410 ;
+  wire \$411 ;
+  wire \$412 ;
+  wire \$413 ;
+  wire \$414 ;
+  wire [3:0] \$415 ;
+  wire [18:0] \$416 ;
+  wire [18:0] \$417 ;
+  wire [3:0] \$418 ;
+  wire [17:0] \$419 ;
+  wire [12:0] \$42 ;
+  wire [32:0] \$420 ;
+  wire \$421 ;
+  wire \$422 ;
+  wire \$423 ;
+  wire \$424 ;
+  wire \$425 ;
+  wire \$426 ;
+  wire \$427 ;
+  wire \$428 ;
+  wire \$429 ;
   wire \$43 ;
-  wire \$44 ;
-  wire [17:0] \$45 ;
-  wire \$46 ;
+  wire \$430 ;
+  wire \$431 ;
+  wire [6:0] \$432 ;
+  wire [16:0] \$433 ;
+  wire \$434 ;
+  wire [4:0] \$435 ;
+  wire \$436 ;
+  wire [3:0] \$437 ;
+  wire \$438 ;
+  wire [4:0] \$439 ;
+  wire [12:0] \$44 ;
+  wire \$440 ;
+  wire [4:0] \$441 ;
+  wire \$442 ;
+  wire [4:0] \$443 ;
+  wire [4:0] \$444 ;
+  wire [4:0] \$445 ;
+  wire \$446 ;
+  wire [3:0] \$447 ;
+  wire [3:0] \$448 ;
+  wire [4:0] \$449 ;
+  wire \$45 ;
+  wire \$450 ;
+  wire \$451 ;
+  wire [5:0] \$452 ;
+  wire \$453 ;
+  wire \$454 ;
+  wire \$455 ;
+  wire \$456 ;
+  wire \$457 ;
+  wire \$458 ;
+  wire \$459 ;
+  wire [12:0] \$46 ;
+  wire \$460 ;
+  wire \$461 ;
+  wire \$462 ;
+  wire \$463 ;
+  wire \$464 ;
+  wire \$465 ;
+  wire \$466 ;
+  wire \$467 ;
+  wire \$468 ;
+  wire \$469 ;
   wire \$47 ;
+  wire \$470 ;
+  wire [6:0] \$471 ;
+  wire \$472 ;
+  wire \$473 ;
+  wire \$474 ;
+  wire \$475 ;
+  wire \$476 ;
+  wire \$477 ;
+  wire \$478 ;
+  wire \$479 ;
   wire \$48 ;
-  wire [17:0] \$49 ;
+  wire \$480 ;
+  wire \$481 ;
+  wire \$482 ;
+  wire \$483 ;
+  wire \$484 ;
+  wire \$485 ;
+  wire \$486 ;
+  wire \$487 ;
+  wire \$488 ;
+  wire \$489 ;
+  wire \$49 ;
+  wire \$490 ;
+  wire \$491 ;
+  wire [31:0] \$492 ;
+  wire \$493 ;
+  wire \$494 ;
+  wire [32:0] \$495 ;
+  wire [32:0] \$496 ;
+  wire [32:0] \$497 ;
+  wire \$498 ;
+  wire \$499 ;
   wire \$5 ;
-  wire [17:0] \$50 ;
-  wire [17:0] \$51 ;
-  wire [17:0] \$52 ;
-  wire \$53 ;
+  wire \$50 ;
+  wire [32:0] \$500 ;
+  wire \$501 ;
+  wire \$502 ;
+  wire \$503 ;
+  wire \$504 ;
+  wire [17:0] \$505 ;
+  wire \$506 ;
+  wire \$507 ;
+  wire \$508 ;
+  wire \$509 ;
+  wire \$51 ;
+  wire \$510 ;
+  wire [17:0] \$511 ;
+  wire \$512 ;
+  wire \$513 ;
+  wire \$514 ;
+  wire \$515 ;
+  wire \$516 ;
+  wire \$517 ;
+  wire \$518 ;
+  wire \$519 ;
+  wire [2:0] \$52 ;
+  wire \$520 ;
+  wire \$521 ;
+  wire \$522 ;
+  wire \$523 ;
+  wire \$524 ;
+  wire \$525 ;
+  wire \$526 ;
+  wire \$527 ;
+  wire \$528 ;
+  wire \$529 ;
+  wire [3:0] \$53 ;
+  wire \$530 ;
+  wire \$531 ;
+  wire \$532 ;
+  wire \$533 ;
+  wire \$534 ;
+  wire \$535 ;
+  wire \$536 ;
+  wire \$537 ;
+  wire \$538 ;
+  wire \$539 ;
   wire \$54 ;
-  wire \$55 ;
+  wire \$540 ;
+  wire \$541 ;
+  reg [11:0] \$542 ;
+  reg [11:0] \$543 ;
+  reg [11:0] \$544 ;
+  reg [11:0] \$545 ;
+  reg [11:0] \$546 ;
+  reg [11:0] \$547 ;
+  reg [11:0] \$548 ;
+  reg [7:0] \$549 ;
+  wire [12:0] \$55 ;
+  reg [2:0] \$550 ;
+  reg [2:0] \$551 ;
+  reg [11:0] \$552 ;
+  reg [12:0] \$553 ;
+  reg [7:0] \$554 ;
+  reg \$555 ;
+  reg \$556 ;
+  reg [15:0] \$557 ;
+  reg [7:0] \$558 ;
+  reg [7:0] \$559 ;
   wire \$56 ;
-  wire [17:0] \$57 ;
+  reg [1:0] \$560 ;
+  reg [31:0] \$561 ;
+  reg [31:0] \$562 ;
+  reg [31:0] \$563 ;
+  reg \$564 ;
+  reg \$565 ;
+  reg \$566 ;
+  reg \$567 ;
+  reg [15:0] \$568 ;
+  reg [15:0] \$569 ;
+  wire \$57 ;
+  reg [15:0] \$570 ;
+  reg [7:0] \$571 ;
+  reg [7:0] \$572 ;
+  reg [7:0] \$573 ;
+  reg [7:0] \$574 ;
+  reg [7:0] \$575 ;
+  reg \$576 ;
+  reg [31:0] \$577 ;
+  reg [5:0] \$578 ;
+  reg [31:0] \$579 ;
   wire \$58 ;
+  reg [2:0] \$580 ;
+  reg [3:0] \$581 ;
+  reg [3:0] \$582 ;
+  reg [5:0] \$583 ;
+  reg [3:0] \$584 ;
+  reg [2:0] \$585 ;
+  reg \$586 ;
+  reg [31:0] \$587 ;
+  reg \$588 ;
+  reg [2:0] \$589 ;
   wire \$59 ;
+  reg [1:0] \$590 ;
+  reg \$591 ;
+  reg \$592 ;
+  reg [31:0] \$593 ;
+  reg \$594 ;
+  reg [1:0] \$595 ;
+  reg \$596 ;
+  reg [7:0] \$597 ;
+  reg [3:0] \$598 ;
+  reg [7:0] \$599 ;
   wire \$6 ;
   wire \$60 ;
-  wire [17:0] \$61 ;
-  wire [17:0] \$62 ;
-  wire [17:0] \$63 ;
-  wire [5:0] \$639 ;
-  wire [17:0] \$64 ;
-  wire [5:0] \$644 ;
-  wire [5:0] \$649 ;
+  reg [3:0] \$600 ;
+  reg [7:0] \$601 ;
+  reg [3:0] \$602 ;
+  wire \$61 ;
+  wire \$62 ;
+  wire \$63 ;
+  wire \$64 ;
   wire \$65 ;
-  wire [5:0] \$654 ;
-  wire [5:0] \$659 ;
   wire \$66 ;
-  wire [5:0] \$664 ;
-  wire [5:0] \$669 ;
   wire \$67 ;
-  wire [5:0] \$674 ;
-  wire \$68 ;
-  wire [17:0] \$69 ;
-  wire [16:0] \$7 ;
+  wire [15:0] \$68 ;
+  wire \$69 ;
+  wire \$7 ;
   wire \$70 ;
   wire \$71 ;
   wire \$72 ;
-  wire [17:0] \$73 ;
-  wire [17:0] \$74 ;
-  wire [17:0] \$75 ;
-  wire [17:0] \$76 ;
-  wire \$77 ;
-  wire \$78 ;
+  wire [15:0] \$73 ;
+  wire [16:0] \$74 ;
+  wire \$75 ;
+  wire \$76 ;
+  wire [15:0] \$77 ;
+  wire [16:0] \$78 ;
   wire \$79 ;
-  wire [17:0] \$8 ;
+  wire \$8 ;
   wire \$80 ;
-  wire [17:0] \$81 ;
+  wire \$81 ;
   wire \$82 ;
   wire \$83 ;
   wire \$84 ;
-  wire [17:0] \$85 ;
-  wire [17:0] \$86 ;
-  wire [17:0] \$87 ;
-  wire [17:0] \$88 ;
+  wire [7:0] \$85 ;
+  wire \$86 ;
+  wire \$87 ;
+  wire \$88 ;
   wire \$89 ;
-  wire [17:0] \$9 ;
-  wire \$90 ;
-  wire \$91 ;
+  wire \$9 ;
+  wire [7:0] \$90 ;
+  wire [8:0] \$91 ;
   wire \$92 ;
-  wire [17:0] \$93 ;
-  wire \$94 ;
-  wire \$95 ;
+  wire \$93 ;
+  wire [7:0] \$94 ;
+  wire [8:0] \$95 ;
   wire \$96 ;
-  wire [17:0] \$97 ;
-  wire [17:0] \$98 ;
-  wire [17:0] \$99 ;
+  wire \$97 ;
+  wire \$98 ;
+  wire [7:0] \$99 ;
   reg [7:0] \$like  = 8'h00;
-  reg [7:0] \$like$240  = 8'h00;
-  reg [7:0] \$like$242  = 8'h00;
+  reg [7:0] \$like$328  = 8'h00;
+  reg [7:0] \$like$330  = 8'h00;
   reg [5:0] \$signature__addr ;
-  wire [2:0] \$signature__addr$100 ;
-  wire [2:0] \$signature__addr$103 ;
-  wire [2:0] \$signature__addr$104 ;
-  wire [2:0] \$signature__addr$107 ;
-  wire [2:0] \$signature__addr$108 ;
-  wire [2:0] \$signature__addr$111 ;
-  wire [2:0] \$signature__addr$112 ;
-  wire [2:0] \$signature__addr$115 ;
-  wire [2:0] \$signature__addr$116 ;
-  wire [2:0] \$signature__addr$119 ;
-  wire [2:0] \$signature__addr$120 ;
-  wire [2:0] \$signature__addr$123 ;
-  wire [2:0] \$signature__addr$124 ;
-  wire [2:0] \$signature__addr$127 ;
-  wire [2:0] \$signature__addr$128 ;
-  wire [2:0] \$signature__addr$131 ;
-  wire [2:0] \$signature__addr$132 ;
-  wire [2:0] \$signature__addr$135 ;
-  wire [2:0] \$signature__addr$136 ;
-  wire [7:0] \$signature__addr$139 ;
-  reg [7:0] \$signature__addr$225 ;
-  wire [5:0] \$signature__addr$60 ;
-  reg [5:0] \$signature__addr$63 ;
-  wire [5:0] \$signature__addr$64 ;
-  reg [5:0] \$signature__addr$67 ;
-  wire [5:0] \$signature__addr$68 ;
-  reg [5:0] \$signature__addr$71 ;
-  wire [5:0] \$signature__addr$72 ;
-  reg [5:0] \$signature__addr$75 ;
-  wire [5:0] \$signature__addr$76 ;
-  reg [5:0] \$signature__addr$79 ;
-  wire [5:0] \$signature__addr$80 ;
-  reg [5:0] \$signature__addr$83 ;
-  wire [5:0] \$signature__addr$84 ;
-  reg [5:0] \$signature__addr$87 ;
-  wire [5:0] \$signature__addr$88 ;
-  wire [2:0] \$signature__addr$91 ;
-  wire [2:0] \$signature__addr$92 ;
-  wire [2:0] \$signature__addr$95 ;
-  wire [2:0] \$signature__addr$96 ;
-  wire [2:0] \$signature__addr$99 ;
+  wire [5:0] \$signature__addr$126 ;
+  reg [5:0] \$signature__addr$129 ;
+  wire [5:0] \$signature__addr$131 ;
+  reg [5:0] \$signature__addr$134 ;
+  wire [5:0] \$signature__addr$136 ;
+  reg [5:0] \$signature__addr$139 ;
+  wire [5:0] \$signature__addr$141 ;
+  reg [5:0] \$signature__addr$144 ;
+  wire [5:0] \$signature__addr$146 ;
+  reg [5:0] \$signature__addr$149 ;
+  wire [5:0] \$signature__addr$151 ;
+  reg [5:0] \$signature__addr$154 ;
+  wire [5:0] \$signature__addr$156 ;
+  reg [5:0] \$signature__addr$159 ;
+  wire [5:0] \$signature__addr$161 ;
+  wire [2:0] \$signature__addr$164 ;
+  wire [2:0] \$signature__addr$165 ;
+  wire [2:0] \$signature__addr$169 ;
+  wire [2:0] \$signature__addr$170 ;
+  wire [2:0] \$signature__addr$174 ;
+  wire [2:0] \$signature__addr$175 ;
+  wire [2:0] \$signature__addr$179 ;
+  wire [2:0] \$signature__addr$180 ;
+  wire [2:0] \$signature__addr$184 ;
+  wire [2:0] \$signature__addr$185 ;
+  wire [2:0] \$signature__addr$189 ;
+  wire [2:0] \$signature__addr$190 ;
+  wire [2:0] \$signature__addr$194 ;
+  wire [2:0] \$signature__addr$195 ;
+  wire [2:0] \$signature__addr$199 ;
+  wire [2:0] \$signature__addr$200 ;
+  wire [2:0] \$signature__addr$204 ;
+  wire [2:0] \$signature__addr$205 ;
+  wire [2:0] \$signature__addr$209 ;
+  wire [2:0] \$signature__addr$210 ;
+  wire [2:0] \$signature__addr$214 ;
+  wire [2:0] \$signature__addr$215 ;
+  wire [2:0] \$signature__addr$219 ;
+  wire [2:0] \$signature__addr$220 ;
+  wire [7:0] \$signature__addr$224 ;
+  reg [7:0] \$signature__addr$310 ;
   wire [31:0] \$signature__data ;
-  wire [31:0] \$signature__data$101 ;
-  wire [31:0] \$signature__data$105 ;
-  wire [31:0] \$signature__data$109 ;
-  wire [31:0] \$signature__data$113 ;
-  wire [31:0] \$signature__data$117 ;
-  wire [31:0] \$signature__data$121 ;
-  wire [5:0] \$signature__data$125 ;
-  wire [5:0] \$signature__data$129 ;
-  wire [5:0] \$signature__data$133 ;
-  wire [5:0] \$signature__data$137 ;
+  wire [31:0] \$signature__data$132 ;
+  wire [31:0] \$signature__data$137 ;
   wire [31:0] \$signature__data$142 ;
   wire [31:0] \$signature__data$147 ;
-  wire [31:0] \$signature__data$148 ;
-  wire [31:0] \$signature__data$149 ;
-  wire [31:0] \$signature__data$150 ;
-  wire [31:0] \$signature__data$153 ;
-  wire [31:0] \$signature__data$154 ;
-  wire [31:0] \$signature__data$155 ;
-  wire [31:0] \$signature__data$156 ;
-  wire [31:0] \$signature__data$158 ;
-  wire [31:0] \$signature__data$159 ;
-  wire [31:0] \$signature__data$160 ;
-  wire [31:0] \$signature__data$161 ;
-  wire [31:0] \$signature__data$163 ;
-  wire [31:0] \$signature__data$164 ;
-  wire [31:0] \$signature__data$165 ;
+  wire [31:0] \$signature__data$152 ;
+  wire [31:0] \$signature__data$157 ;
+  wire [31:0] \$signature__data$162 ;
   wire [31:0] \$signature__data$166 ;
-  wire [5:0] \$signature__data$168 ;
-  wire [5:0] \$signature__data$169 ;
-  wire [5:0] \$signature__data$170 ;
-  wire [5:0] \$signature__data$171 ;
-  reg [31:0] \$signature__data$227 ;
-  wire [31:0] \$signature__data$65 ;
-  wire [31:0] \$signature__data$69 ;
-  wire [31:0] \$signature__data$73 ;
-  wire [31:0] \$signature__data$77 ;
-  wire [31:0] \$signature__data$81 ;
-  wire [31:0] \$signature__data$85 ;
-  wire [31:0] \$signature__data$89 ;
-  wire [31:0] \$signature__data$93 ;
-  wire [31:0] \$signature__data$97 ;
-  wire [3:0] \$signature__en ;
-  wire \$signature__en$102 ;
-  wire \$signature__en$106 ;
-  wire \$signature__en$110 ;
-  wire \$signature__en$114 ;
-  wire \$signature__en$118 ;
-  wire \$signature__en$122 ;
-  wire \$signature__en$126 ;
+  wire [31:0] \$signature__data$171 ;
+  wire [31:0] \$signature__data$176 ;
+  wire [31:0] \$signature__data$181 ;
+  wire [31:0] \$signature__data$186 ;
+  wire [31:0] \$signature__data$191 ;
+  wire [31:0] \$signature__data$196 ;
+  wire [31:0] \$signature__data$201 ;
+  wire [5:0] \$signature__data$206 ;
+  wire [5:0] \$signature__data$211 ;
+  wire [5:0] \$signature__data$216 ;
+  wire [5:0] \$signature__data$221 ;
+  wire [31:0] \$signature__data$227 ;
+  wire [31:0] \$signature__data$232 ;
+  wire [31:0] \$signature__data$233 ;
+  wire [31:0] \$signature__data$234 ;
+  wire [31:0] \$signature__data$235 ;
+  wire [31:0] \$signature__data$238 ;
+  wire [31:0] \$signature__data$239 ;
+  wire [31:0] \$signature__data$240 ;
+  wire [31:0] \$signature__data$241 ;
+  wire [31:0] \$signature__data$243 ;
+  wire [31:0] \$signature__data$244 ;
+  wire [31:0] \$signature__data$245 ;
+  wire [31:0] \$signature__data$246 ;
+  wire [31:0] \$signature__data$248 ;
+  wire [31:0] \$signature__data$249 ;
+  wire [31:0] \$signature__data$250 ;
+  wire [31:0] \$signature__data$251 ;
+  wire [5:0] \$signature__data$253 ;
+  wire [5:0] \$signature__data$254 ;
+  wire [5:0] \$signature__data$255 ;
+  wire [5:0] \$signature__data$256 ;
+  reg [31:0] \$signature__data$312 ;
+  wire \$signature__en ;
+  wire [3:0] \$signature__en$128 ;
   wire \$signature__en$130 ;
-  wire \$signature__en$134 ;
-  wire \$signature__en$138 ;
-  reg [3:0] \$signature__en$232 ;
-  wire [3:0] \$signature__en$66 ;
-  wire [3:0] \$signature__en$70 ;
-  wire [3:0] \$signature__en$74 ;
-  wire [3:0] \$signature__en$78 ;
-  wire [3:0] \$signature__en$82 ;
-  wire [3:0] \$signature__en$86 ;
-  wire [3:0] \$signature__en$90 ;
-  wire \$signature__en$94 ;
-  wire \$signature__en$98 ;
+  wire [3:0] \$signature__en$133 ;
+  wire \$signature__en$135 ;
+  wire [3:0] \$signature__en$138 ;
+  wire \$signature__en$140 ;
+  wire [3:0] \$signature__en$143 ;
+  wire \$signature__en$145 ;
+  wire [3:0] \$signature__en$148 ;
+  wire \$signature__en$150 ;
+  wire [3:0] \$signature__en$153 ;
+  wire \$signature__en$155 ;
+  wire [3:0] \$signature__en$158 ;
+  wire \$signature__en$160 ;
+  wire [3:0] \$signature__en$163 ;
+  wire \$signature__en$167 ;
+  wire \$signature__en$168 ;
+  wire \$signature__en$172 ;
+  wire \$signature__en$173 ;
+  wire \$signature__en$177 ;
+  wire \$signature__en$178 ;
+  wire \$signature__en$182 ;
+  wire \$signature__en$183 ;
+  wire \$signature__en$187 ;
+  wire \$signature__en$188 ;
+  wire \$signature__en$192 ;
+  wire \$signature__en$193 ;
+  wire \$signature__en$197 ;
+  wire \$signature__en$198 ;
+  wire \$signature__en$202 ;
+  wire \$signature__en$203 ;
+  wire \$signature__en$207 ;
+  wire \$signature__en$208 ;
+  wire \$signature__en$212 ;
+  wire \$signature__en$213 ;
+  wire \$signature__en$217 ;
+  wire \$signature__en$218 ;
+  wire \$signature__en$222 ;
+  wire \$signature__en$223 ;
+  reg [3:0] \$signature__en$317 ;
   wire [8:0] a_in__0;
   wire [8:0] a_in__1;
   wire [8:0] a_in__2;
@@ -514,39 +749,44 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   reg [7:0] a_zp = 8'h00;
   reg [7:0] a_zp_d;
   wire [31:0] acc;
-  wire [31:0] \acc$196 ;
-  wire [31:0] \acc$205 ;
-  wire [31:0] \acc$214 ;
+  wire [31:0] \acc$281 ;
+  wire [31:0] \acc$290 ;
+  wire [31:0] \acc$299 ;
+  output [31:0] act_feed;
+  reg [31:0] act_feed = 32'd0;
   reg [7:0] act_max = 8'h7f;
   (* init = 8'h7f *)
-  wire [7:0] \act_max$194 ;
+  wire [7:0] \act_max$279 ;
   (* init = 8'h7f *)
-  wire [7:0] \act_max$203 ;
+  wire [7:0] \act_max$288 ;
   (* init = 8'h7f *)
-  wire [7:0] \act_max$212 ;
+  wire [7:0] \act_max$297 ;
   (* init = 8'h7f *)
-  wire [7:0] \act_max$221 ;
+  wire [7:0] \act_max$306 ;
   reg [7:0] act_max_d;
   reg [7:0] act_min = 8'h80;
   (* init = 8'h80 *)
-  wire [7:0] \act_min$193 ;
+  wire [7:0] \act_min$278 ;
   (* init = 8'h80 *)
-  wire [7:0] \act_min$202 ;
+  wire [7:0] \act_min$287 ;
   (* init = 8'h80 *)
-  wire [7:0] \act_min$211 ;
+  wire [7:0] \act_min$296 ;
   (* init = 8'h80 *)
-  wire [7:0] \act_min$220 ;
+  wire [7:0] \act_min$305 ;
   reg [7:0] act_min_d;
+  output [31:0] act_sram;
+  reg [31:0] act_sram = 32'd0;
   wire [8:0] b_in__0;
   wire [8:0] b_in__1;
   wire [8:0] b_in__2;
   wire [8:0] b_in__3;
   reg [7:0] b_zp = 8'h00;
   reg [7:0] b_zp_d;
+  reg below_hyst;
   wire [31:0] bias;
-  wire [31:0] \bias$198 ;
-  wire [31:0] \bias$207 ;
-  wire [31:0] \bias$216 ;
+  wire [31:0] \bias$283 ;
+  wire [31:0] \bias$292 ;
+  wire [31:0] \bias$301 ;
   output bus__ack;
   reg bus__ack = 1'h0;
   input [20:0] bus__adr;
@@ -566,7 +806,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   output busy;
   reg busy = 1'h0;
   (* init = 1'h0 *)
-  wire \busy$13 ;
+  wire \busy$78 ;
   reg busy_d;
   reg [1:0] byte_sel = 2'h0;
   reg [31:0] c_word;
@@ -601,16 +841,19 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   reg [2:0] drain_d;
   wire [1:0] drain_row;
   wire draining;
+  output [1:0] dvfs_level;
+  wire [1:0] dvfs_level;
   reg ecc_ue = 1'h0;
   reg error = 1'h0;
   reg error_d;
   reg feeding;
   reg i_valid;
-  wire \i_valid$195 ;
-  wire \i_valid$204 ;
-  wire \i_valid$213 ;
+  wire \i_valid$280 ;
+  wire \i_valid$289 ;
+  wire \i_valid$298 ;
   reg [3:0] ib = 4'h0;
   reg [3:0] ib_d;
+  wire implausible;
   output irq;
   wire irq;
   reg irq_en = 1'h0;
@@ -620,28 +863,30 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   reg [5:0] k = 6'h00;
   reg [5:0] k_d;
   wire [3:0] lane_en;
+  wire [2:0] lvl0;
   wire [3:0] m_blocks;
   wire [31:0] mult;
-  wire [31:0] \mult$199 ;
-  wire [31:0] \mult$208 ;
-  wire [31:0] \mult$217 ;
+  wire [31:0] \mult$284 ;
+  wire [31:0] \mult$293 ;
+  wire [31:0] \mult$302 ;
   wire [3:0] n_blocks;
+  reg [2:0] new_level;
   reg [3:0] nxt_en = 4'h0;
-  reg [3:0] \nxt_en$241  = 4'h0;
-  reg [3:0] \nxt_en$243  = 4'h0;
+  reg [3:0] \nxt_en$329  = 4'h0;
+  reg [3:0] \nxt_en$331  = 4'h0;
   wire [7:0] out;
-  wire [7:0] \out$229 ;
-  wire [7:0] \out$230 ;
-  wire [7:0] \out$231 ;
+  wire [7:0] \out$314 ;
+  wire [7:0] \out$315 ;
+  wire [7:0] \out$316 ;
   reg [7:0] out_zp = 8'h00;
   (* init = 8'h00 *)
-  wire [7:0] \out_zp$192 ;
+  wire [7:0] \out_zp$277 ;
   (* init = 8'h00 *)
-  wire [7:0] \out_zp$201 ;
+  wire [7:0] \out_zp$286 ;
   (* init = 8'h00 *)
-  wire [7:0] \out_zp$210 ;
+  wire [7:0] \out_zp$295 ;
   (* init = 8'h00 *)
-  wire [7:0] \out_zp$219 ;
+  wire [7:0] \out_zp$304 ;
   reg [7:0] out_zp_d;
   reg per_channel = 1'h0;
   reg per_channel_d;
@@ -660,24 +905,93 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   reg [15:0] reg_n = 16'h0000;
   reg [15:0] reg_n_d;
   reg [31:0] reg_rdata = 32'd0;
+  wire reg_write;
   wire [5:0] row;
   input rst;
   wire rst;
+  wire [7:0] run_next;
   wire served;
   wire [5:0] shift;
-  wire [5:0] \shift$200 ;
-  wire [5:0] \shift$209 ;
-  wire [5:0] \shift$218 ;
-  reg start;
+  wire [5:0] \shift$285 ;
+  wire [5:0] \shift$294 ;
+  wire [5:0] \shift$303 ;
+  wire start;
+  input [11:0] therm_code;
+  wire [11:0] therm_code;
+  reg therm_cool = 1'h0;
+  reg therm_cool_d;
+  reg [11:0] therm_crit = 12'h598;
+  reg [11:0] therm_crit_d;
+  reg [7:0] therm_faults = 8'h00;
+  wire [7:0] therm_faults_d;
+  reg [11:0] therm_hyst = 12'h020;
+  reg [11:0] therm_hyst_d;
+  (* init = 3'h0 *)
+  wire [2:0] therm_level;
+  wire [2:0] therm_level_d;
+  reg [1:0] therm_phase = 2'h0;
+  wire [1:0] therm_phase_d;
+  reg [12:0] therm_prev = 13'h1000;
+  reg [12:0] therm_prev_d;
+  reg [15:0] therm_raises = 16'h0000;
+  wire [15:0] therm_raises_d;
+  reg [11:0] therm_range_max = 12'h6b0;
+  reg [11:0] therm_range_max_d;
+  reg [11:0] therm_range_min = 12'h0c0;
+  reg [11:0] therm_range_min_d;
+  reg [7:0] therm_run = 8'h00;
+  reg [7:0] therm_run_d;
+  reg [2:0] therm_safe_level = 3'h2;
+  reg [2:0] therm_safe_level_d;
+  input therm_sample;
+  wire therm_sample;
+  reg therm_sensor_fault = 1'h0;
+  wire therm_sensor_fault_d;
+  reg [7:0] therm_shutdowns = 8'h00;
+  wire [7:0] therm_shutdowns_d;
+  reg [7:0] therm_stuck_samples = 8'h40;
+  reg [7:0] therm_stuck_samples_d;
+  reg [11:0] therm_temp = 12'h000;
+  reg [11:0] therm_temp_d;
+  wire therm_tmr_mismatch;
+  reg [11:0] therm_trip1 = 12'h4a8;
+  reg [11:0] therm_trip1_d;
+  reg [11:0] therm_trip2 = 12'h4f8;
+  reg [11:0] therm_trip2_d;
+  reg [11:0] therm_trip3 = 12'h548;
+  reg [11:0] therm_trip3_d;
+  (* init = 32'd0 *)
+  wire [31:0] thr_act_feed;
+  (* init = 32'd0 *)
+  wire [31:0] thr_act_sram;
+  (* init = 1'h0 *)
+  wire thr_busy;
+  wire thr_ce;
+  wire [11:0] thr_code;
+  wire [1:0] thr_dvfs;
+  wire thr_feed_step;
+  (* init = 3'h0 *)
+  wire [2:0] thr_level;
+  wire [3:0] thr_reg_addr;
+  reg [31:0] thr_reg_rdata;
+  wire [31:0] thr_reg_wdata;
+  wire thr_reg_we;
+  wire thr_sample;
+  wire [7:0] thr_sram_access;
+  reg thr_start;
+  output [2:0] throttle_level;
+  reg [2:0] throttle_level = 3'h0;
+  reg [31:0] throttled = 32'd0;
   reg [31:0] tmr_errors = 32'd0;
   reg tmr_flag = 1'h0;
   wire tmr_mismatch;
+  wire [1:0] up;
   reg valid = 1'h0;
   reg [31:0] value;
-  reg [31:0] \value$152 ;
-  reg [31:0] \value$157 ;
-  reg [31:0] \value$162 ;
-  reg [31:0] \value$167 ;
+  reg [31:0] \value$237 ;
+  reg [31:0] \value$242 ;
+  reg [31:0] \value$247 ;
+  reg [31:0] \value$252 ;
   reg [3:0] \wait  = 4'h0;
   reg [3:0] wait_d;
   wire [7:0] wr_addr;
@@ -750,20 +1064,22 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     a_bank0[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en [0])
-      a_bank0[{ \$16 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en [1])
-      a_bank0[{ \$16 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en [2])
-      a_bank0[{ \$16 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en [3])
-      a_bank0[{ \$16 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$128 [0])
+      a_bank0[{ \$139 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$128 [1])
+      a_bank0[{ \$139 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$128 [2])
+      a_bank0[{ \$139 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$128 [3])
+      a_bank0[{ \$139 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _0_;
   always @(posedge clk) begin
-    _0_ <= a_bank0[\$signature__addr ];
+    if (\$signature__en ) begin
+      _0_ <= a_bank0[\$signature__addr ];
+    end
   end
-  assign \$signature__data$147  = _0_;
+  assign \$signature__data$232  = _0_;
   reg [31:0] a_bank1 [63:0];
   initial begin
     a_bank1[0] = 32'd0;
@@ -832,20 +1148,22 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     a_bank1[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$66 [0])
-      a_bank1[{ \$28 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$66 [1])
-      a_bank1[{ \$28 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$66 [2])
-      a_bank1[{ \$28 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$66 [3])
-      a_bank1[{ \$28 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$133 [0])
+      a_bank1[{ \$152 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$133 [1])
+      a_bank1[{ \$152 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$133 [2])
+      a_bank1[{ \$152 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$133 [3])
+      a_bank1[{ \$152 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _1_;
   always @(posedge clk) begin
-    _1_ <= a_bank1[\$signature__addr$63 ];
+    if (\$signature__en$130 ) begin
+      _1_ <= a_bank1[\$signature__addr$129 ];
+    end
   end
-  assign \$signature__data$148  = _1_;
+  assign \$signature__data$233  = _1_;
   reg [31:0] a_bank2 [63:0];
   initial begin
     a_bank2[0] = 32'd0;
@@ -914,20 +1232,22 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     a_bank2[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$70 [0])
-      a_bank2[{ \$40 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$70 [1])
-      a_bank2[{ \$40 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$70 [2])
-      a_bank2[{ \$40 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$70 [3])
-      a_bank2[{ \$40 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$138 [0])
+      a_bank2[{ \$165 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$138 [1])
+      a_bank2[{ \$165 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$138 [2])
+      a_bank2[{ \$165 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$138 [3])
+      a_bank2[{ \$165 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _2_;
   always @(posedge clk) begin
-    _2_ <= a_bank2[\$signature__addr$67 ];
+    if (\$signature__en$135 ) begin
+      _2_ <= a_bank2[\$signature__addr$134 ];
+    end
   end
-  assign \$signature__data$149  = _2_;
+  assign \$signature__data$234  = _2_;
   reg [31:0] a_bank3 [63:0];
   initial begin
     a_bank3[0] = 32'd0;
@@ -996,20 +1316,22 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     a_bank3[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$74 [0])
-      a_bank3[{ \$52 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$74 [1])
-      a_bank3[{ \$52 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$74 [2])
-      a_bank3[{ \$52 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$74 [3])
-      a_bank3[{ \$52 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$143 [0])
+      a_bank3[{ \$178 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$143 [1])
+      a_bank3[{ \$178 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$143 [2])
+      a_bank3[{ \$178 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$143 [3])
+      a_bank3[{ \$178 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _3_;
   always @(posedge clk) begin
-    _3_ <= a_bank3[\$signature__addr$71 ];
+    if (\$signature__en$140 ) begin
+      _3_ <= a_bank3[\$signature__addr$139 ];
+    end
   end
-  assign \$signature__data$150  = _3_;
+  assign \$signature__data$235  = _3_;
   reg [31:0] b_bank0 [63:0];
   initial begin
     b_bank0[0] = 32'd0;
@@ -1078,20 +1400,22 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     b_bank0[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$78 [0])
-      b_bank0[{ \$64 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$78 [1])
-      b_bank0[{ \$64 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$78 [2])
-      b_bank0[{ \$64 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$78 [3])
-      b_bank0[{ \$64 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$148 [0])
+      b_bank0[{ \$191 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$148 [1])
+      b_bank0[{ \$191 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$148 [2])
+      b_bank0[{ \$191 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$148 [3])
+      b_bank0[{ \$191 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _4_;
   always @(posedge clk) begin
-    _4_ <= b_bank0[\$signature__addr$75 ];
+    if (\$signature__en$145 ) begin
+      _4_ <= b_bank0[\$signature__addr$144 ];
+    end
   end
-  assign \$signature__data$153  = _4_;
+  assign \$signature__data$238  = _4_;
   reg [31:0] b_bank1 [63:0];
   initial begin
     b_bank1[0] = 32'd0;
@@ -1160,20 +1484,22 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     b_bank1[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$82 [0])
-      b_bank1[{ \$76 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$82 [1])
-      b_bank1[{ \$76 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$82 [2])
-      b_bank1[{ \$76 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$82 [3])
-      b_bank1[{ \$76 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$153 [0])
+      b_bank1[{ \$204 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$153 [1])
+      b_bank1[{ \$204 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$153 [2])
+      b_bank1[{ \$204 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$153 [3])
+      b_bank1[{ \$204 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _5_;
   always @(posedge clk) begin
-    _5_ <= b_bank1[\$signature__addr$79 ];
+    if (\$signature__en$150 ) begin
+      _5_ <= b_bank1[\$signature__addr$149 ];
+    end
   end
-  assign \$signature__data$154  = _5_;
+  assign \$signature__data$239  = _5_;
   reg [31:0] b_bank2 [63:0];
   initial begin
     b_bank2[0] = 32'd0;
@@ -1242,20 +1568,22 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     b_bank2[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$86 [0])
-      b_bank2[{ \$88 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$86 [1])
-      b_bank2[{ \$88 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$86 [2])
-      b_bank2[{ \$88 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$86 [3])
-      b_bank2[{ \$88 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$158 [0])
+      b_bank2[{ \$217 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$158 [1])
+      b_bank2[{ \$217 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$158 [2])
+      b_bank2[{ \$217 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$158 [3])
+      b_bank2[{ \$217 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _6_;
   always @(posedge clk) begin
-    _6_ <= b_bank2[\$signature__addr$83 ];
+    if (\$signature__en$155 ) begin
+      _6_ <= b_bank2[\$signature__addr$154 ];
+    end
   end
-  assign \$signature__data$155  = _6_;
+  assign \$signature__data$240  = _6_;
   reg [31:0] b_bank3 [63:0];
   initial begin
     b_bank3[0] = 32'd0;
@@ -1324,20 +1652,22 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     b_bank3[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$90 [0])
-      b_bank3[{ \$100 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$90 [1])
-      b_bank3[{ \$100 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$90 [2])
-      b_bank3[{ \$100 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$90 [3])
-      b_bank3[{ \$100 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$163 [0])
+      b_bank3[{ \$230 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$163 [1])
+      b_bank3[{ \$230 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$163 [2])
+      b_bank3[{ \$230 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$163 [3])
+      b_bank3[{ \$230 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _7_;
   always @(posedge clk) begin
-    _7_ <= b_bank3[\$signature__addr$87 ];
+    if (\$signature__en$160 ) begin
+      _7_ <= b_bank3[\$signature__addr$159 ];
+    end
   end
-  assign \$signature__data$156  = _7_;
+  assign \$signature__data$241  = _7_;
   reg [31:0] bias_bank0 [7:0];
   initial begin
     bias_bank0[0] = 32'd0;
@@ -1350,14 +1680,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     bias_bank0[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$94 )
-      bias_bank0[\$111 [2:0]] <= bus__dat_w;
+    if (\$signature__en$167 )
+      bias_bank0[\$241 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _8_;
   always @(posedge clk) begin
-    _8_ <= bias_bank0[\$110 [2:0]];
+    if (\$signature__en$168 ) begin
+      _8_ <= bias_bank0[\$240 [2:0]];
+    end
   end
-  assign \$signature__data$158  = _8_;
+  assign \$signature__data$243  = _8_;
   reg [31:0] bias_bank1 [7:0];
   initial begin
     bias_bank1[0] = 32'd0;
@@ -1370,14 +1702,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     bias_bank1[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$98 )
-      bias_bank1[\$120 [2:0]] <= bus__dat_w;
+    if (\$signature__en$172 )
+      bias_bank1[\$251 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _9_;
   always @(posedge clk) begin
-    _9_ <= bias_bank1[\$119 [2:0]];
+    if (\$signature__en$173 ) begin
+      _9_ <= bias_bank1[\$250 [2:0]];
+    end
   end
-  assign \$signature__data$159  = _9_;
+  assign \$signature__data$244  = _9_;
   reg [31:0] bias_bank2 [7:0];
   initial begin
     bias_bank2[0] = 32'd0;
@@ -1390,14 +1724,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     bias_bank2[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$102 )
-      bias_bank2[\$129 [2:0]] <= bus__dat_w;
+    if (\$signature__en$177 )
+      bias_bank2[\$261 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _10_;
   always @(posedge clk) begin
-    _10_ <= bias_bank2[\$128 [2:0]];
+    if (\$signature__en$178 ) begin
+      _10_ <= bias_bank2[\$260 [2:0]];
+    end
   end
-  assign \$signature__data$160  = _10_;
+  assign \$signature__data$245  = _10_;
   reg [31:0] bias_bank3 [7:0];
   initial begin
     bias_bank3[0] = 32'd0;
@@ -1410,14 +1746,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     bias_bank3[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$106 )
-      bias_bank3[\$138 [2:0]] <= bus__dat_w;
+    if (\$signature__en$182 )
+      bias_bank3[\$271 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _11_;
   always @(posedge clk) begin
-    _11_ <= bias_bank3[\$137 [2:0]];
+    if (\$signature__en$183 ) begin
+      _11_ <= bias_bank3[\$270 [2:0]];
+    end
   end
-  assign \$signature__data$161  = _11_;
+  assign \$signature__data$246  = _11_;
   reg [31:0] c_mem [255:0];
   initial begin
     c_mem[0] = 32'd0;
@@ -1678,20 +2016,20 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     c_mem[255] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$232 [0])
-      c_mem[\$signature__addr$225 ][7:0] <= \$signature__data$227 [7:0];
-    if (\$signature__en$232 [1])
-      c_mem[\$signature__addr$225 ][15:8] <= \$signature__data$227 [15:8];
-    if (\$signature__en$232 [2])
-      c_mem[\$signature__addr$225 ][23:16] <= \$signature__data$227 [23:16];
-    if (\$signature__en$232 [3])
-      c_mem[\$signature__addr$225 ][31:24] <= \$signature__data$227 [31:24];
+    if (\$signature__en$317 [0])
+      c_mem[\$signature__addr$310 ][7:0] <= \$signature__data$312 [7:0];
+    if (\$signature__en$317 [1])
+      c_mem[\$signature__addr$310 ][15:8] <= \$signature__data$312 [15:8];
+    if (\$signature__en$317 [2])
+      c_mem[\$signature__addr$310 ][23:16] <= \$signature__data$312 [23:16];
+    if (\$signature__en$317 [3])
+      c_mem[\$signature__addr$310 ][31:24] <= \$signature__data$312 [31:24];
   end
   reg [31:0] _12_;
   always @(posedge clk) begin
-    _12_ <= c_mem[\$217 [7:0]];
+    _12_ <= c_mem[\$359 [7:0]];
   end
-  assign \$signature__data$142  = _12_;
+  assign \$signature__data$227  = _12_;
   reg [31:0] mult_bank0 [7:0];
   initial begin
     mult_bank0[0] = 32'd0;
@@ -1704,14 +2042,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     mult_bank0[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$110 )
-      mult_bank0[\$147 [2:0]] <= bus__dat_w;
+    if (\$signature__en$187 )
+      mult_bank0[\$281 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _13_;
   always @(posedge clk) begin
-    _13_ <= mult_bank0[\$146 [2:0]];
+    if (\$signature__en$188 ) begin
+      _13_ <= mult_bank0[\$280 [2:0]];
+    end
   end
-  assign \$signature__data$163  = _13_;
+  assign \$signature__data$248  = _13_;
   reg [31:0] mult_bank1 [7:0];
   initial begin
     mult_bank1[0] = 32'd0;
@@ -1724,14 +2064,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     mult_bank1[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$114 )
-      mult_bank1[\$156 [2:0]] <= bus__dat_w;
+    if (\$signature__en$192 )
+      mult_bank1[\$291 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _14_;
   always @(posedge clk) begin
-    _14_ <= mult_bank1[\$155 [2:0]];
+    if (\$signature__en$193 ) begin
+      _14_ <= mult_bank1[\$290 [2:0]];
+    end
   end
-  assign \$signature__data$164  = _14_;
+  assign \$signature__data$249  = _14_;
   reg [31:0] mult_bank2 [7:0];
   initial begin
     mult_bank2[0] = 32'd0;
@@ -1744,14 +2086,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     mult_bank2[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$118 )
-      mult_bank2[\$165 [2:0]] <= bus__dat_w;
+    if (\$signature__en$197 )
+      mult_bank2[\$301 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _15_;
   always @(posedge clk) begin
-    _15_ <= mult_bank2[\$164 [2:0]];
+    if (\$signature__en$198 ) begin
+      _15_ <= mult_bank2[\$300 [2:0]];
+    end
   end
-  assign \$signature__data$165  = _15_;
+  assign \$signature__data$250  = _15_;
   reg [31:0] mult_bank3 [7:0];
   initial begin
     mult_bank3[0] = 32'd0;
@@ -1764,14 +2108,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     mult_bank3[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$122 )
-      mult_bank3[\$174 [2:0]] <= bus__dat_w;
+    if (\$signature__en$202 )
+      mult_bank3[\$311 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _16_;
   always @(posedge clk) begin
-    _16_ <= mult_bank3[\$173 [2:0]];
+    if (\$signature__en$203 ) begin
+      _16_ <= mult_bank3[\$310 [2:0]];
+    end
   end
-  assign \$signature__data$166  = _16_;
+  assign \$signature__data$251  = _16_;
   reg [5:0] shift_bank0 [7:0];
   initial begin
     shift_bank0[0] = 6'h00;
@@ -1784,14 +2130,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     shift_bank0[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$126 )
-      shift_bank0[\$183 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$207 )
+      shift_bank0[\$321 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _17_;
   always @(posedge clk) begin
-    _17_ <= shift_bank0[\$182 [2:0]];
+    if (\$signature__en$208 ) begin
+      _17_ <= shift_bank0[\$320 [2:0]];
+    end
   end
-  assign \$signature__data$168  = _17_;
+  assign \$signature__data$253  = _17_;
   reg [5:0] shift_bank1 [7:0];
   initial begin
     shift_bank1[0] = 6'h00;
@@ -1804,14 +2152,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     shift_bank1[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$130 )
-      shift_bank1[\$192 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$212 )
+      shift_bank1[\$331 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _18_;
   always @(posedge clk) begin
-    _18_ <= shift_bank1[\$191 [2:0]];
+    if (\$signature__en$213 ) begin
+      _18_ <= shift_bank1[\$330 [2:0]];
+    end
   end
-  assign \$signature__data$169  = _18_;
+  assign \$signature__data$254  = _18_;
   reg [5:0] shift_bank2 [7:0];
   initial begin
     shift_bank2[0] = 6'h00;
@@ -1824,14 +2174,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     shift_bank2[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$134 )
-      shift_bank2[\$201 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$217 )
+      shift_bank2[\$341 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _19_;
   always @(posedge clk) begin
-    _19_ <= shift_bank2[\$200 [2:0]];
+    if (\$signature__en$218 ) begin
+      _19_ <= shift_bank2[\$340 [2:0]];
+    end
   end
-  assign \$signature__data$170  = _19_;
+  assign \$signature__data$255  = _19_;
   reg [5:0] shift_bank3 [7:0];
   initial begin
     shift_bank3[0] = 6'h00;
@@ -1844,403 +2196,667 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     shift_bank3[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$138 )
-      shift_bank3[\$210 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$222 )
+      shift_bank3[\$351 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _20_;
   always @(posedge clk) begin
-    _20_ <= shift_bank3[\$209 [2:0]];
+    if (\$signature__en$223 ) begin
+      _20_ <= shift_bank3[\$350 [2:0]];
+    end
   end
-  assign \$signature__data$171  = _20_;
-  assign irq = done & irq_en;
-  assign \$1  = bus__cyc & bus__stb;
-  assign \$2  = ~ bus__ack;
-  assign \$3  = \$1  & \$2 ;
-  assign \$4  = | bus__adr[20:18];
-  assign \$5  = \$4  & busy;
-  assign \$6  = ~ \$5 ;
-  assign served = \$3  & \$6 ;
-  assign \$7  = reg_m + 3'h4;
-  assign \$8  = \$7  - 1'h1;
-  assign \$10  = reg_n + 3'h4;
-  assign \$11  = \$10  - 1'h1;
-  assign \$17  = served & bus__we;
-  assign \$18  = bus__adr[20:18] == 1'h1;
-  assign \$19  = bus__adr[17:0] < 9'h100;
-  assign \$20  = \$18  & \$19 ;
-  assign \$22  = ! \$21 [1:0];
-  assign \$23  = \$20  & \$22 ;
-  assign \$24  = \$17  & \$23 ;
-  assign \$signature__en  = \$24  ? bus__sel : 4'h0;
-  assign \$29  = served & bus__we;
-  assign \$30  = bus__adr[20:18] == 1'h1;
-  assign \$31  = bus__adr[17:0] < 9'h100;
-  assign \$32  = \$30  & \$31 ;
-  assign \$34  = \$33 [1:0] == 1'h1;
-  assign \$35  = \$32  & \$34 ;
-  assign \$36  = \$29  & \$35 ;
-  assign \$signature__en$66  = \$36  ? bus__sel : 4'h0;
-  assign \$41  = served & bus__we;
-  assign \$42  = bus__adr[20:18] == 1'h1;
-  assign \$43  = bus__adr[17:0] < 9'h100;
-  assign \$44  = \$42  & \$43 ;
-  assign \$46  = \$45 [1:0] == 2'h2;
-  assign \$47  = \$44  & \$46 ;
-  assign \$48  = \$41  & \$47 ;
-  assign \$signature__en$70  = \$48  ? bus__sel : 4'h0;
-  assign \$53  = served & bus__we;
-  assign \$54  = bus__adr[20:18] == 1'h1;
-  assign \$55  = bus__adr[17:0] < 9'h100;
-  assign \$56  = \$54  & \$55 ;
-  assign \$58  = \$57 [1:0] == 2'h3;
-  assign \$59  = \$56  & \$58 ;
-  assign \$60  = \$53  & \$59 ;
-  assign \$signature__en$74  = \$60  ? bus__sel : 4'h0;
-  assign \$65  = served & bus__we;
-  assign \$66  = bus__adr[20:18] == 2'h2;
-  assign \$67  = bus__adr[17:0] < 9'h100;
-  assign \$68  = \$66  & \$67 ;
-  assign \$70  = ! \$69 [1:0];
-  assign \$71  = \$68  & \$70 ;
-  assign \$72  = \$65  & \$71 ;
-  assign \$signature__en$78  = \$72  ? bus__sel : 4'h0;
-  assign \$77  = served & bus__we;
-  assign \$78  = bus__adr[20:18] == 2'h2;
-  assign \$79  = bus__adr[17:0] < 9'h100;
-  assign \$80  = \$78  & \$79 ;
-  assign \$82  = \$81 [1:0] == 1'h1;
-  assign \$83  = \$80  & \$82 ;
-  assign \$84  = \$77  & \$83 ;
-  assign \$signature__en$82  = \$84  ? bus__sel : 4'h0;
-  assign \$89  = served & bus__we;
-  assign \$90  = bus__adr[20:18] == 2'h2;
-  assign \$91  = bus__adr[17:0] < 9'h100;
-  assign \$92  = \$90  & \$91 ;
-  assign \$94  = \$93 [1:0] == 2'h2;
-  assign \$95  = \$92  & \$94 ;
-  assign \$96  = \$89  & \$95 ;
-  assign \$signature__en$86  = \$96  ? bus__sel : 4'h0;
-  assign \$101  = served & bus__we;
-  assign \$102  = bus__adr[20:18] == 2'h2;
-  assign \$103  = bus__adr[17:0] < 9'h100;
-  assign \$104  = \$102  & \$103 ;
-  assign \$106  = \$105 [1:0] == 2'h3;
-  assign \$107  = \$104  & \$106 ;
-  assign \$108  = \$101  & \$107 ;
-  assign \$signature__en$90  = \$108  ? bus__sel : 4'h0;
-  assign \$110  = busy ? { 14'h0000, jb } : \$109 ;
-  assign \$112  = served & bus__we;
-  assign \$113  = bus__adr[20:18] == 2'h3;
-  assign \$114  = bus__adr[17:0] < 6'h20;
+  assign \$signature__data$256  = _20_;
+  assign \$352  = served & bus__we;
+  assign \$353  = bus__adr[20:18] == 3'h5;
+  assign \$354  = bus__adr[17:0] < 6'h20;
+  assign \$355  = \$353  & \$354 ;
+  assign \$356  = bus__adr[1:0] == 2'h3;
+  assign \$357  = \$355  & \$356 ;
+  assign \$signature__en$222  = \$352  & \$357 ;
+  assign \$358  = ~ busy;
+  assign \$signature__en$223  = \$358  | thr_ce;
+  assign \$360  = rd_valid ? value : 32'd0;
+  assign \$361  = rd_valid ? \value$237  : 32'd0;
+  assign \$362  = rd_valid ? \value$242  : 32'd0;
+  assign \$363  = rd_valid ? \value$247  : 32'd0;
+  assign \$364  = rd_valid ? \value$252  : 32'd0;
+  assign \$365  = rd_valid ? c_word : 32'd0;
+  assign \$366  = served & bus__we;
+  assign \$367  = ! bus__adr[20:18];
+  assign reg_write = \$366  & \$367 ;
+  assign \$368  = ~ busy;
+  assign \$369  = bus__dat_w[0] & \$368 ;
+  assign \$370  = ~ busy;
+  assign \$1022  = byte_sel * 4'h8;
+  assign \$371  = \$signature__data$232  >> \$1022 ;
+  assign \$372  = $signed(\$371 ) - $signed(a_zp);
+  assign a_in__0 = valid ? \$372  : 9'h000;
+  assign \$1027  = byte_sel * 4'h8;
+  assign \$373  = \$signature__data$233  >> \$1027 ;
+  assign \$374  = $signed(\$373 ) - $signed(a_zp);
+  assign a_in__1 = valid ? \$374  : 9'h000;
+  assign \$1032  = byte_sel * 4'h8;
+  assign \$375  = \$signature__data$234  >> \$1032 ;
+  assign \$376  = $signed(\$375 ) - $signed(a_zp);
+  assign a_in__2 = valid ? \$376  : 9'h000;
+  assign \$1037  = byte_sel * 4'h8;
+  assign \$377  = \$signature__data$235  >> \$1037 ;
+  assign \$378  = $signed(\$377 ) - $signed(a_zp);
+  assign a_in__3 = valid ? \$378  : 9'h000;
+  assign \$1042  = byte_sel * 4'h8;
+  assign \$379  = \$signature__data$238  >> \$1042 ;
+  assign \$380  = $signed(\$379 ) - $signed(b_zp);
+  assign b_in__0 = valid ? \$380  : 9'h000;
+  assign \$1047  = byte_sel * 4'h8;
+  assign \$381  = \$signature__data$239  >> \$1047 ;
+  assign \$382  = $signed(\$381 ) - $signed(b_zp);
+  assign b_in__1 = valid ? \$382  : 9'h000;
+  assign \$1052  = byte_sel * 4'h8;
+  assign \$383  = \$signature__data$240  >> \$1052 ;
+  assign \$384  = $signed(\$383 ) - $signed(b_zp);
+  assign b_in__2 = valid ? \$384  : 9'h000;
+  assign \$1057  = byte_sel * 4'h8;
+  assign \$385  = \$signature__data$241  >> \$1057 ;
+  assign \$386  = $signed(\$385 ) - $signed(b_zp);
+  assign b_in__3 = valid ? \$386  : 9'h000;
+  assign \$387  = per_channel ? { 1'h0, \$signature__data$248  } : { qmult[31], qmult };
+  assign \$388  = per_channel ? { 1'h0, \$signature__data$253  } : { qshift[5], qshift };
+  assign \$389  = per_channel ? { 1'h0, \$signature__data$249  } : { qmult[31], qmult };
+  assign \$390  = per_channel ? { 1'h0, \$signature__data$254  } : { qshift[5], qshift };
+  assign \$391  = per_channel ? { 1'h0, \$signature__data$250  } : { qmult[31], qmult };
+  assign \$392  = per_channel ? { 1'h0, \$signature__data$255  } : { qshift[5], qshift };
+  assign \$393  = per_channel ? { 1'h0, \$signature__data$251  } : { qmult[31], qmult };
+  assign \$394  = per_channel ? { 1'h0, \$signature__data$256  } : { qshift[5], qshift };
+  assign \$395  = { ib, drain[1:0] } < reg_m;
+  assign \$396  = i_valid & \$395 ;
+  assign \$397  = jb * 3'h4;
+  assign \$398  = \$397  + 1'h0;
+  assign \$399  = \$398  < reg_n;
+  assign \$400  = jb * 3'h4;
+  assign \$401  = \$400  + 1'h1;
+  assign \$402  = \$401  < reg_n;
+  assign \$403  = jb * 3'h4;
+  assign \$404  = \$403  + 2'h2;
+  assign \$405  = \$404  < reg_n;
+  assign \$406  = jb * 3'h4;
+  assign \$407  = \$406  + 2'h3;
+  assign \$408  = \$407  < reg_n;
+  assign wr_en = \$396  ? { \$408 , \$405 , \$402 , \$399  } : 4'h0;
+  assign \$409  = served & bus__we;
+  assign \$411  = bus__adr[20:18] == 3'h6;
+  assign \$412  = bus__adr[17:0] < 9'h100;
+  assign \$413  = \$411  & \$412 ;
+  assign \$414  = \$410  & \$413 ;
+  assign \$417  = \$414  ? \$416  : 19'h00000;
+  assign \$418  = thr_ce ? nxt_en : 4'h0;
+  assign \$420  = cycles + 1'h1;
+  assign \$421  = | reg_m;
+  assign \$422  = | reg_k;
+  assign \$423  = \$421  & \$422 ;
+  assign \$424  = | reg_n;
+  assign \$425  = \$423  & \$424 ;
+  assign \$426  = reg_m <= 6'h20;
+  assign \$427  = \$425  & \$426 ;
+  assign \$428  = reg_k <= 6'h20;
+  assign \$429  = \$427  & \$428 ;
+  assign \$430  = reg_n <= 6'h20;
+  assign \$431  = \$429  & \$430 ;
+  assign \$432  = k + 1'h1;
+  assign \$433  = reg_k - 1'h1;
+  assign \$434  = k == \$433 ;
+  assign \$435  = \wait  + 1'h1;
+  assign \$436  = \wait  == 2'h3;
+  assign \$437  = drain + 1'h1;
+  assign \$438  = drain == 2'h3;
+  assign \$439  = jb + 1'h1;
+  assign \$440  = \$439  < \$134 [3:0];
+  assign \$441  = ib + 1'h1;
+  assign \$442  = \$441  < \$131 [3:0];
+  assign \$443  = jb + 1'h1;
+  assign \$444  = ib + 1'h1;
+  assign \$445  = \wait  + 1'h1;
+  assign \$446  = \wait  == 2'h3;
+  assign thr_feed_step = valid & thr_ce;
+  assign \$447  = feeding ? 4'h8 : 4'h0;
+  assign \$448  = i_valid ? 4'hc : 4'h0;
+  assign \$449  = \$447  + \$448 ;
+  assign \$450  = | nxt_en;
+  assign \$451  = \$450  & thr_ce;
+  assign \$452  = \$449  + \$451 ;
+  assign \$453  = bus__adr[20:18] == 1'h1;
+  assign \$454  = bus__adr[17:0] < 9'h100;
+  assign \$455  = \$453  ? \$454  : 1'h0;
+  assign \$456  = bus__adr[20:18] == 2'h2;
+  assign \$457  = bus__adr[17:0] < 9'h100;
+  assign \$458  = \$456  ? \$457  : 1'h0;
+  assign \$459  = \$455  | \$458 ;
+  assign \$460  = bus__adr[20:18] >= 2'h3;
+  assign \$461  = bus__adr[20:18] <= 3'h5;
+  assign \$462  = \$460  & \$461 ;
+  assign \$463  = bus__adr[17:0] < 6'h20;
+  assign \$464  = \$462  ? \$463  : 1'h0;
+  assign \$465  = \$459  | \$464 ;
+  assign \$466  = bus__adr[20:18] == 3'h6;
+  assign \$467  = bus__adr[17:0] < 9'h100;
+  assign \$468  = \$466  ? \$467  : 1'h0;
+  assign \$469  = \$465  | \$468 ;
+  assign \$470  = served & \$469 ;
+  assign \$471  = \$452  + \$470 ;
+  assign \$472  = bus__adr[20:18] == 1'h1;
+  assign \$473  = bus__adr[17:0] < 9'h100;
+  assign \$474  = \$472  ? \$473  : 1'h0;
+  assign \$475  = bus__adr[20:18] == 2'h2;
+  assign \$476  = bus__adr[17:0] < 9'h100;
+  assign \$477  = \$475  ? \$476  : 1'h0;
+  assign \$478  = \$474  | \$477 ;
+  assign \$479  = bus__adr[20:18] >= 2'h3;
+  assign \$480  = bus__adr[20:18] <= 3'h5;
+  assign \$481  = \$479  & \$480 ;
+  assign \$482  = bus__adr[17:0] < 6'h20;
+  assign \$483  = \$481  ? \$482  : 1'h0;
+  assign \$484  = \$478  | \$483 ;
+  assign \$485  = bus__adr[20:18] == 3'h6;
+  assign \$486  = bus__adr[17:0] < 9'h100;
+  assign \$487  = \$485  ? \$486  : 1'h0;
+  assign \$488  = \$484  | \$487 ;
+  assign thr_sram_access = \$471  + 1'h0;
+  assign \$490  = \$122 [3:0] == 4'hc;
+  assign \$491  = thr_reg_we & \$490 ;
+  assign \$492  = \$491  ? 32'd0 : throttled;
+  assign \$493  = ~ thr_ce;
+  assign \$494  = busy & \$493 ;
+  assign \$495  = \$492  + \$494 ;
+  assign \$496  = act_feed + thr_feed_step;
+  assign \$497  = act_sram + thr_sram_access;
+  assign \$499  = tmr_errors != 32'd4294967295;
+  assign \$500  = tmr_errors + \$499 ;
+  assign \$501  = ~ bus__we;
+  assign \$502  = served & \$501 ;
+  assign \$503  = bus__adr[20:18] == 1'h1;
+  assign \$504  = \$502  & \$503 ;
+  assign \$506  = bus__adr[17:0] < 9'h100;
+  assign \$507  = ~ bus__we;
+  assign \$508  = served & \$507 ;
+  assign \$509  = bus__adr[20:18] == 2'h2;
+  assign \$510  = \$508  & \$509 ;
+  assign \$512  = bus__adr[17:0] < 9'h100;
+  assign \$513  = ~ bus__we;
+  assign \$514  = served & \$513 ;
+  assign \$515  = bus__adr[20:18] == 2'h3;
+  assign \$516  = \$514  & \$515 ;
+  assign \$517  = bus__adr[17:0] < 6'h20;
+  assign \$518  = ~ bus__we;
+  assign \$519  = served & \$518 ;
+  assign \$520  = bus__adr[20:18] == 3'h4;
+  assign \$521  = \$519  & \$520 ;
+  assign \$522  = bus__adr[17:0] < 6'h20;
+  assign \$523  = ~ bus__we;
+  assign \$524  = served & \$523 ;
+  assign \$525  = bus__adr[20:18] == 3'h5;
+  assign \$526  = \$524  & \$525 ;
+  assign \$527  = bus__adr[17:0] < 6'h20;
+  assign \$528  = ~ bus__we;
+  assign \$529  = served & \$528 ;
+  assign \$530  = bus__adr[20:18] == 3'h6;
+  assign \$531  = \$529  & \$530 ;
+  assign \$532  = bus__adr[17:0] < 9'h100;
+  assign \$533  = ~ bus__we;
+  assign \$534  = served & \$533 ;
+  assign \$535  = ! bus__adr[20:18];
+  assign \$536  = \$534  & \$535 ;
+  always @(posedge clk)
+    therm_trip1 <= \$542 ;
+  always @(posedge clk)
+    therm_trip2 <= \$543 ;
+  always @(posedge clk)
+    therm_trip3 <= \$544 ;
+  always @(posedge clk)
+    therm_crit <= \$545 ;
+  always @(posedge clk)
+    therm_hyst <= \$546 ;
+  always @(posedge clk)
+    therm_range_min <= \$547 ;
+  always @(posedge clk)
+    therm_range_max <= \$548 ;
+  always @(posedge clk)
+    therm_stuck_samples <= \$549 ;
+  always @(posedge clk)
+    therm_safe_level <= \$550 ;
+  always @(posedge clk)
+    throttle_level <= \$551 ;
+  always @(posedge clk)
+    therm_temp <= \$552 ;
+  always @(posedge clk)
+    therm_prev <= \$553 ;
+  always @(posedge clk)
+    therm_run <= \$554 ;
+  always @(posedge clk)
+    therm_sensor_fault <= \$555 ;
+  always @(posedge clk)
+    therm_cool <= \$556 ;
+  always @(posedge clk)
+    therm_raises <= \$557 ;
+  always @(posedge clk)
+    therm_shutdowns <= \$558 ;
+  always @(posedge clk)
+    therm_faults <= \$559 ;
+  always @(posedge clk)
+    therm_phase <= \$560 ;
+  always @(posedge clk)
+    throttled <= \$561 ;
+  always @(posedge clk)
+    act_feed <= \$562 ;
+  always @(posedge clk)
+    act_sram <= \$563 ;
+  always @(posedge clk)
+    busy <= \$564 ;
+  always @(posedge clk)
+    done <= \$565 ;
+  always @(posedge clk)
+    error <= \$566 ;
+  always @(posedge clk)
+    irq_en <= \$567 ;
+  always @(posedge clk)
+    reg_m <= \$568 ;
+  always @(posedge clk)
+    reg_k <= \$569 ;
+  always @(posedge clk)
+    reg_n <= \$570 ;
+  always @(posedge clk)
+    a_zp <= \$571 ;
+  always @(posedge clk)
+    b_zp <= \$572 ;
+  always @(posedge clk)
+    out_zp <= \$573 ;
+  always @(posedge clk)
+    act_min <= \$574 ;
+  always @(posedge clk)
+    act_max <= \$575 ;
+  always @(posedge clk)
+    per_channel <= \$576 ;
+  always @(posedge clk)
+    qmult <= \$577 ;
+  always @(posedge clk)
+    qshift <= \$578 ;
+  always @(posedge clk)
+    cycles <= \$579 ;
+  always @(posedge clk)
+    ctrl_state <= \$580 ;
+  always @(posedge clk)
+    ib <= \$581 ;
+  always @(posedge clk)
+    jb <= \$582 ;
+  always @(posedge clk)
+    k <= \$583 ;
+  always @(posedge clk)
+    \wait  <= \$584 ;
+  always @(posedge clk)
+    drain <= \$585 ;
+  always @(posedge clk)
+    tmr_flag <= \$586 ;
+  always @(posedge clk)
+    tmr_errors <= \$587 ;
+  always @(posedge clk)
+    bus__ack <= \$588 ;
+  always @(posedge clk)
+    rd_region <= \$589 ;
+  always @(posedge clk)
+    rd_bank <= \$590 ;
+  always @(posedge clk)
+    rd_valid <= \$591 ;
+  always @(posedge clk)
+    rd_lane <= \$592 ;
+  always @(posedge clk)
+    reg_rdata <= \$593 ;
+  always @(posedge clk)
+    ecc_ue <= \$594 ;
+  always @(posedge clk)
+    byte_sel <= \$595 ;
+  always @(posedge clk)
+    valid <= \$596 ;
+  always @(posedge clk)
+    \$like$328  <= \$597 ;
+  always @(posedge clk)
+    \nxt_en$329  <= \$598 ;
+  always @(posedge clk)
+    \$like$330  <= \$599 ;
+  always @(posedge clk)
+    \nxt_en$331  <= \$600 ;
+  always @(posedge clk)
+    \$like  <= \$601 ;
+  always @(posedge clk)
+    nxt_en <= \$602 ;
+  assign \$1  = \$122 [3:0] == 2'h3;
+  assign \$2  = thr_reg_we & \$1 ;
+  assign \$3  = \$122 [3:0] == 3'h4;
+  assign \$4  = thr_reg_we & \$3 ;
+  assign \$5  = \$122 [3:0] == 3'h5;
+  assign \$6  = thr_reg_we & \$5 ;
+  assign \$7  = \$122 [3:0] == 3'h6;
+  assign \$8  = thr_reg_we & \$7 ;
+  assign \$9  = \$122 [3:0] == 3'h7;
+  assign \$10  = thr_reg_we & \$9 ;
+  assign \$11  = \$122 [3:0] == 4'h8;
+  assign \$12  = thr_reg_we & \$11 ;
+  assign \$13  = \$122 [3:0] == 4'h9;
+  assign \$14  = thr_reg_we & \$13 ;
+  assign \$15  = \$122 [3:0] == 4'ha;
+  assign \$16  = thr_reg_we & \$15 ;
+  assign \$17  = bus__dat_w[2:0] > 3'h4;
+  assign \$18  = \$17  ? 3'h4 : bus__dat_w[2:0];
+  assign \$19  = ! \$122 [3:0];
+  assign \$20  = thr_reg_we & \$19 ;
+  assign \$21  = \$20  & bus__dat_w[0];
+  assign \$22  = throttle_level == 3'h4;
+  assign \$23  = \$21  & \$22 ;
+  assign \$24  = \$23  & therm_cool;
+  assign lvl0 = \$24  ? 3'h3 : throttle_level;
+  assign \$25  = therm_prev == therm_code;
+  assign \$26  = therm_run == 8'hff;
+  assign \$27  = therm_run + 1'h1;
+  assign \$28  = \$26  ? { 1'h0, therm_run } : \$27 ;
+  assign \$29  = \$25  ? \$28  : 9'h000;
+  assign \$30  = therm_code < therm_range_min;
+  assign \$31  = therm_code > therm_range_max;
+  assign \$32  = \$30  | \$31 ;
+  assign \$33  = | therm_stuck_samples;
+  assign \$34  = \$29 [7:0] >= therm_stuck_samples;
+  assign \$35  = \$33  & \$34 ;
+  assign implausible = \$32  | \$35 ;
+  assign \$36  = therm_code >= therm_trip1;
+  assign \$37  = 1'h0 + \$36 ;
+  assign \$38  = therm_code >= therm_trip2;
+  assign \$39  = \$37  + \$38 ;
+  assign \$40  = therm_code >= therm_trip3;
+  assign \$41  = \$39  + \$40 ;
+  assign \$42  = therm_code + therm_hyst;
+  assign \$43  = \$42  < therm_trip1;
+  assign \$44  = therm_code + therm_hyst;
+  assign \$45  = \$44  < therm_trip2;
+  assign \$46  = therm_code + therm_hyst;
+  assign \$47  = \$46  < therm_trip3;
+  assign \$48  = therm_code >= therm_crit;
+  assign \$49  = lvl0 == 3'h4;
+  assign \$50  = \$41 [1:0] > lvl0;
+  assign \$51  = lvl0 == 3'h4;
+  assign \$52  = \$51  ? 3'h4 : therm_safe_level;
+  assign \$53  = lvl0 - 1'h1;
+  assign therm_level_d = therm_sample ? new_level : lvl0;
+  assign \$54  = ~ implausible;
+  assign \$55  = therm_code + therm_hyst;
+  assign \$56  = \$55  < therm_crit;
+  assign \$57  = \$54  & \$56 ;
+  assign \$58  = \$122 [3:0] == 1'h1;
+  assign \$59  = thr_reg_we & \$58 ;
+  assign \$60  = \$59  & bus__dat_w[6];
+  assign \$61  = ~ \$60 ;
+  assign \$62  = therm_sensor_fault & \$61 ;
+  assign \$63  = therm_sample & implausible;
+  assign therm_sensor_fault_d = \$62  | \$63 ;
+  assign \$64  = new_level > lvl0;
+  assign \$65  = therm_sample & \$64 ;
+  assign \$66  = \$122 [3:0] == 4'hb;
+  assign \$67  = thr_reg_we & \$66 ;
+  assign \$68  = \$67  ? 16'h0000 : therm_raises;
+  assign \$69  = \$68  != 16'hffff;
+  assign \$70  = \$65  & \$69 ;
+  assign \$71  = \$122 [3:0] == 4'hb;
+  assign \$72  = thr_reg_we & \$71 ;
+  assign \$73  = \$72  ? 16'h0000 : therm_raises;
+  assign \$74  = \$73  + 1'h1;
+  assign \$75  = \$122 [3:0] == 4'hb;
+  assign \$76  = thr_reg_we & \$75 ;
+  assign \$77  = \$76  ? 16'h0000 : therm_raises;
+  assign \$78  = \$70  ? \$74  : { 1'h0, \$77  };
+  assign \$79  = new_level == 3'h4;
+  assign \$80  = therm_sample & \$79 ;
+  assign \$81  = lvl0 != 3'h4;
+  assign \$82  = \$80  & \$81 ;
+  assign \$83  = \$122 [3:0] == 4'hb;
+  assign \$84  = thr_reg_we & \$83 ;
+  assign \$85  = \$84  ? 8'h00 : therm_shutdowns;
+  assign \$86  = \$85  != 8'hff;
+  assign \$87  = \$82  & \$86 ;
+  assign \$88  = \$122 [3:0] == 4'hb;
+  assign \$89  = thr_reg_we & \$88 ;
+  assign \$90  = \$89  ? 8'h00 : therm_shutdowns;
+  assign \$91  = \$90  + 1'h1;
+  assign \$92  = \$122 [3:0] == 4'hb;
+  assign \$93  = thr_reg_we & \$92 ;
+  assign \$94  = \$93  ? 8'h00 : therm_shutdowns;
+  assign \$95  = \$87  ? \$91  : { 1'h0, \$94  };
+  assign \$96  = therm_sample & implausible;
+  assign \$97  = \$122 [3:0] == 4'hb;
+  assign \$98  = thr_reg_we & \$97 ;
+  assign \$99  = \$98  ? 8'h00 : therm_faults;
+  assign \$100  = \$99  != 8'hff;
+  assign \$101  = \$96  & \$100 ;
+  assign \$102  = \$122 [3:0] == 4'hb;
+  assign \$103  = thr_reg_we & \$102 ;
+  assign \$104  = \$103  ? 8'h00 : therm_faults;
+  assign \$105  = \$104  + 1'h1;
+  assign \$106  = \$122 [3:0] == 4'hb;
+  assign \$107  = thr_reg_we & \$106 ;
+  assign \$108  = \$107  ? 8'h00 : therm_faults;
+  assign \$109  = \$101  ? \$105  : { 1'h0, \$108  };
+  assign \$110  = therm_phase + 1'h1;
+  assign \$111  = thr_start ? 3'h0 : \$110 ;
+  assign \$112  = ~ busy;
+  assign \$113  = throttle_level < 3'h4;
+  assign \$114  = therm_phase >= throttle_level;
   assign \$115  = \$113  & \$114 ;
-  assign \$116  = ! bus__adr[1:0];
-  assign \$117  = \$115  & \$116 ;
-  assign \$signature__en$94  = \$112  & \$117 ;
-  assign \$119  = busy ? { 14'h0000, jb } : \$118 ;
-  assign \$121  = served & bus__we;
-  assign \$122  = bus__adr[20:18] == 2'h3;
-  assign \$123  = bus__adr[17:0] < 6'h20;
-  assign \$124  = \$122  & \$123 ;
-  assign \$125  = bus__adr[1:0] == 1'h1;
-  assign \$126  = \$124  & \$125 ;
-  assign \$signature__en$98  = \$121  & \$126 ;
-  assign \$128  = busy ? { 14'h0000, jb } : \$127 ;
-  assign \$130  = served & bus__we;
-  assign \$131  = bus__adr[20:18] == 2'h3;
-  assign \$132  = bus__adr[17:0] < 6'h20;
-  assign \$133  = \$131  & \$132 ;
-  assign \$134  = bus__adr[1:0] == 2'h2;
-  assign \$135  = \$133  & \$134 ;
-  assign \$signature__en$102  = \$130  & \$135 ;
-  assign \$137  = busy ? { 14'h0000, jb } : \$136 ;
-  assign \$139  = served & bus__we;
-  assign \$140  = bus__adr[20:18] == 2'h3;
-  assign \$141  = bus__adr[17:0] < 6'h20;
-  assign \$142  = \$140  & \$141 ;
-  assign \$143  = bus__adr[1:0] == 2'h3;
-  assign \$144  = \$142  & \$143 ;
-  assign \$signature__en$106  = \$139  & \$144 ;
-  assign \$146  = busy ? { 14'h0000, jb } : \$145 ;
-  assign \$148  = served & bus__we;
-  assign \$149  = bus__adr[20:18] == 3'h4;
-  assign \$150  = bus__adr[17:0] < 6'h20;
-  assign \$151  = \$149  & \$150 ;
-  assign \$152  = ! bus__adr[1:0];
-  assign \$153  = \$151  & \$152 ;
-  assign \$signature__en$110  = \$148  & \$153 ;
-  assign \$155  = busy ? { 14'h0000, jb } : \$154 ;
-  assign \$157  = served & bus__we;
-  assign \$158  = bus__adr[20:18] == 3'h4;
-  assign \$159  = bus__adr[17:0] < 6'h20;
-  assign \$160  = \$158  & \$159 ;
-  assign \$161  = bus__adr[1:0] == 1'h1;
-  assign \$162  = \$160  & \$161 ;
-  assign \$signature__en$114  = \$157  & \$162 ;
-  assign \$164  = busy ? { 14'h0000, jb } : \$163 ;
+  assign thr_ce = \$112  | \$115 ;
+  assign \$116  = throttle_level >= 2'h3;
+  assign \$117  = \$116  ? 3'h3 : throttle_level;
+  assign \$118  = throttle_level == 3'h4;
+  assign \$119  = bus__adr[17:0] >= 5'h1a;
+  assign \$120  = reg_write & \$119 ;
+  assign \$121  = bus__adr[17:0] <= 6'h28;
+  assign thr_reg_we = \$120  & \$121 ;
+  assign \$122  = bus__adr[17:0] - 5'h1a;
+  assign irq = done & irq_en;
+  assign \$123  = bus__cyc & bus__stb;
+  assign \$124  = ~ bus__ack;
+  assign \$125  = \$123  & \$124 ;
+  assign \$126  = | bus__adr[20:18];
+  assign \$127  = \$126  & busy;
+  assign \$128  = ~ \$127 ;
+  assign served = \$125  & \$128 ;
+  assign \$129  = reg_m + 3'h4;
+  assign \$130  = \$129  - 1'h1;
+  assign \$132  = reg_n + 3'h4;
+  assign \$133  = \$132  - 1'h1;
+  assign \$137  = ~ busy;
+  assign \$signature__en  = \$137  | thr_ce;
+  assign \$140  = served & bus__we;
+  assign \$141  = bus__adr[20:18] == 1'h1;
+  assign \$142  = bus__adr[17:0] < 9'h100;
+  assign \$143  = \$141  & \$142 ;
+  assign \$145  = ! \$144 [1:0];
+  assign \$146  = \$143  & \$145 ;
+  assign \$147  = \$140  & \$146 ;
+  assign \$signature__en$128  = \$147  ? bus__sel : 4'h0;
+  assign \$150  = ~ busy;
+  assign \$signature__en$130  = \$150  | thr_ce;
+  assign \$153  = served & bus__we;
+  assign \$154  = bus__adr[20:18] == 1'h1;
+  assign \$155  = bus__adr[17:0] < 9'h100;
+  assign \$156  = \$154  & \$155 ;
+  assign \$158  = \$157 [1:0] == 1'h1;
+  assign \$159  = \$156  & \$158 ;
+  assign \$160  = \$153  & \$159 ;
+  assign \$signature__en$133  = \$160  ? bus__sel : 4'h0;
+  assign \$163  = ~ busy;
+  assign \$signature__en$135  = \$163  | thr_ce;
   assign \$166  = served & bus__we;
-  assign \$167  = bus__adr[20:18] == 3'h4;
-  assign \$168  = bus__adr[17:0] < 6'h20;
+  assign \$167  = bus__adr[20:18] == 1'h1;
+  assign \$168  = bus__adr[17:0] < 9'h100;
   assign \$169  = \$167  & \$168 ;
-  assign \$170  = bus__adr[1:0] == 2'h2;
-  assign \$171  = \$169  & \$170 ;
-  assign \$signature__en$118  = \$166  & \$171 ;
-  assign \$173  = busy ? { 14'h0000, jb } : \$172 ;
-  assign \$175  = served & bus__we;
-  assign \$176  = bus__adr[20:18] == 3'h4;
-  assign \$177  = bus__adr[17:0] < 6'h20;
-  assign \$178  = \$176  & \$177 ;
-  assign \$179  = bus__adr[1:0] == 2'h3;
-  assign \$180  = \$178  & \$179 ;
-  assign \$signature__en$122  = \$175  & \$180 ;
-  assign \$182  = busy ? { 14'h0000, jb } : \$181 ;
-  assign \$184  = served & bus__we;
-  assign \$185  = bus__adr[20:18] == 3'h5;
-  assign \$186  = bus__adr[17:0] < 6'h20;
-  assign \$187  = \$185  & \$186 ;
-  assign \$188  = ! bus__adr[1:0];
-  assign \$189  = \$187  & \$188 ;
-  assign \$signature__en$126  = \$184  & \$189 ;
-  assign \$191  = busy ? { 14'h0000, jb } : \$190 ;
-  assign \$193  = served & bus__we;
-  assign \$194  = bus__adr[20:18] == 3'h5;
-  assign \$195  = bus__adr[17:0] < 6'h20;
-  assign \$196  = \$194  & \$195 ;
-  assign \$197  = bus__adr[1:0] == 1'h1;
-  assign \$198  = \$196  & \$197 ;
-  assign \$signature__en$130  = \$193  & \$198 ;
-  assign \$200  = busy ? { 14'h0000, jb } : \$199 ;
-  assign \$202  = served & bus__we;
-  assign \$203  = bus__adr[20:18] == 3'h5;
-  assign \$204  = bus__adr[17:0] < 6'h20;
-  assign \$205  = \$203  & \$204 ;
-  assign \$206  = bus__adr[1:0] == 2'h2;
-  assign \$207  = \$205  & \$206 ;
-  assign \$signature__en$134  = \$202  & \$207 ;
-  assign \$209  = busy ? { 14'h0000, jb } : \$208 ;
-  assign \$211  = served & bus__we;
-  assign \$212  = bus__adr[20:18] == 3'h5;
-  assign \$213  = bus__adr[17:0] < 6'h20;
-  assign \$214  = \$212  & \$213 ;
-  assign \$215  = bus__adr[1:0] == 2'h3;
-  assign \$216  = \$214  & \$215 ;
-  assign \$signature__en$138  = \$211  & \$216 ;
-  assign \$218  = rd_valid ? value : 32'd0;
-  assign \$219  = rd_valid ? \value$152  : 32'd0;
-  assign \$220  = rd_valid ? \value$157  : 32'd0;
-  assign \$221  = rd_valid ? \value$162  : 32'd0;
-  assign \$222  = rd_valid ? \value$167  : 32'd0;
-  assign \$223  = rd_valid ? c_word : 32'd0;
-  assign \$224  = served & bus__we;
-  assign \$225  = ! bus__adr[20:18];
-  assign \$226  = \$224  & \$225 ;
-  assign \$227  = ~ busy;
-  assign \$228  = bus__dat_w[0] & \$227 ;
-  assign \$229  = ~ busy;
-  assign \$639  = byte_sel * 4'h8;
-  assign \$230  = \$signature__data$147  >> \$639 ;
-  assign \$231  = $signed(\$230 ) - $signed(a_zp);
-  assign a_in__0 = valid ? \$231  : 9'h000;
-  assign \$644  = byte_sel * 4'h8;
-  assign \$232  = \$signature__data$148  >> \$644 ;
-  assign \$233  = $signed(\$232 ) - $signed(a_zp);
-  assign a_in__1 = valid ? \$233  : 9'h000;
-  assign \$649  = byte_sel * 4'h8;
-  assign \$234  = \$signature__data$149  >> \$649 ;
-  assign \$235  = $signed(\$234 ) - $signed(a_zp);
-  assign a_in__2 = valid ? \$235  : 9'h000;
-  assign \$654  = byte_sel * 4'h8;
-  assign \$236  = \$signature__data$150  >> \$654 ;
-  assign \$237  = $signed(\$236 ) - $signed(a_zp);
-  assign a_in__3 = valid ? \$237  : 9'h000;
-  assign \$659  = byte_sel * 4'h8;
-  assign \$238  = \$signature__data$153  >> \$659 ;
-  assign \$239  = $signed(\$238 ) - $signed(b_zp);
-  assign b_in__0 = valid ? \$239  : 9'h000;
-  assign \$664  = byte_sel * 4'h8;
-  assign \$240  = \$signature__data$154  >> \$664 ;
-  assign \$241  = $signed(\$240 ) - $signed(b_zp);
-  assign b_in__1 = valid ? \$241  : 9'h000;
-  assign \$669  = byte_sel * 4'h8;
-  assign \$242  = \$signature__data$155  >> \$669 ;
-  assign \$243  = $signed(\$242 ) - $signed(b_zp);
-  assign b_in__2 = valid ? \$243  : 9'h000;
-  assign \$674  = byte_sel * 4'h8;
-  assign \$244  = \$signature__data$156  >> \$674 ;
-  assign \$245  = $signed(\$244 ) - $signed(b_zp);
-  assign b_in__3 = valid ? \$245  : 9'h000;
-  assign \$246  = per_channel ? { 1'h0, \$signature__data$163  } : { qmult[31], qmult };
-  assign \$247  = per_channel ? { 1'h0, \$signature__data$168  } : { qshift[5], qshift };
-  assign \$248  = per_channel ? { 1'h0, \$signature__data$164  } : { qmult[31], qmult };
-  assign \$249  = per_channel ? { 1'h0, \$signature__data$169  } : { qshift[5], qshift };
-  assign \$250  = per_channel ? { 1'h0, \$signature__data$165  } : { qmult[31], qmult };
-  assign \$251  = per_channel ? { 1'h0, \$signature__data$170  } : { qshift[5], qshift };
-  assign \$252  = per_channel ? { 1'h0, \$signature__data$166  } : { qmult[31], qmult };
-  assign \$253  = per_channel ? { 1'h0, \$signature__data$171  } : { qshift[5], qshift };
-  assign \$254  = { ib, drain[1:0] } < reg_m;
-  assign \$255  = i_valid & \$254 ;
-  assign \$256  = jb * 3'h4;
-  assign \$257  = \$256  + 1'h0;
-  assign \$258  = \$257  < reg_n;
-  assign \$259  = jb * 3'h4;
-  assign \$260  = \$259  + 1'h1;
-  assign \$261  = \$260  < reg_n;
-  assign \$262  = jb * 3'h4;
-  assign \$263  = \$262  + 2'h2;
-  assign \$264  = \$263  < reg_n;
-  assign \$265  = jb * 3'h4;
-  assign \$266  = \$265  + 2'h3;
-  assign \$267  = \$266  < reg_n;
-  assign wr_en = \$255  ? { \$267 , \$264 , \$261 , \$258  } : 4'h0;
-  assign \$268  = served & bus__we;
-  assign \$270  = bus__adr[20:18] == 3'h6;
-  assign \$271  = bus__adr[17:0] < 9'h100;
-  assign \$272  = \$270  & \$271 ;
-  assign \$273  = \$269  & \$272 ;
-  assign \$276  = \$273  ? \$275  : 19'h00000;
-  assign \$278  = cycles + 1'h1;
-  assign \$279  = | reg_m;
-  assign \$280  = | reg_k;
-  assign \$281  = \$279  & \$280 ;
-  assign \$282  = | reg_n;
-  assign \$283  = \$281  & \$282 ;
-  assign \$284  = reg_m <= 6'h20;
+  assign \$171  = \$170 [1:0] == 2'h2;
+  assign \$172  = \$169  & \$171 ;
+  assign \$173  = \$166  & \$172 ;
+  assign \$signature__en$138  = \$173  ? bus__sel : 4'h0;
+  assign \$176  = ~ busy;
+  assign \$signature__en$140  = \$176  | thr_ce;
+  assign \$179  = served & bus__we;
+  assign \$180  = bus__adr[20:18] == 1'h1;
+  assign \$181  = bus__adr[17:0] < 9'h100;
+  assign \$182  = \$180  & \$181 ;
+  assign \$184  = \$183 [1:0] == 2'h3;
+  assign \$185  = \$182  & \$184 ;
+  assign \$186  = \$179  & \$185 ;
+  assign \$signature__en$143  = \$186  ? bus__sel : 4'h0;
+  assign \$189  = ~ busy;
+  assign \$signature__en$145  = \$189  | thr_ce;
+  assign \$192  = served & bus__we;
+  assign \$193  = bus__adr[20:18] == 2'h2;
+  assign \$194  = bus__adr[17:0] < 9'h100;
+  assign \$195  = \$193  & \$194 ;
+  assign \$197  = ! \$196 [1:0];
+  assign \$198  = \$195  & \$197 ;
+  assign \$199  = \$192  & \$198 ;
+  assign \$signature__en$148  = \$199  ? bus__sel : 4'h0;
+  assign \$202  = ~ busy;
+  assign \$signature__en$150  = \$202  | thr_ce;
+  assign \$205  = served & bus__we;
+  assign \$206  = bus__adr[20:18] == 2'h2;
+  assign \$207  = bus__adr[17:0] < 9'h100;
+  assign \$208  = \$206  & \$207 ;
+  assign \$210  = \$209 [1:0] == 1'h1;
+  assign \$211  = \$208  & \$210 ;
+  assign \$212  = \$205  & \$211 ;
+  assign \$signature__en$153  = \$212  ? bus__sel : 4'h0;
+  assign \$215  = ~ busy;
+  assign \$signature__en$155  = \$215  | thr_ce;
+  assign \$218  = served & bus__we;
+  assign \$219  = bus__adr[20:18] == 2'h2;
+  assign \$220  = bus__adr[17:0] < 9'h100;
+  assign \$221  = \$219  & \$220 ;
+  assign \$223  = \$222 [1:0] == 2'h2;
+  assign \$224  = \$221  & \$223 ;
+  assign \$225  = \$218  & \$224 ;
+  assign \$signature__en$158  = \$225  ? bus__sel : 4'h0;
+  assign \$228  = ~ busy;
+  assign \$signature__en$160  = \$228  | thr_ce;
+  assign \$231  = served & bus__we;
+  assign \$232  = bus__adr[20:18] == 2'h2;
+  assign \$233  = bus__adr[17:0] < 9'h100;
+  assign \$234  = \$232  & \$233 ;
+  assign \$236  = \$235 [1:0] == 2'h3;
+  assign \$237  = \$234  & \$236 ;
+  assign \$238  = \$231  & \$237 ;
+  assign \$signature__en$163  = \$238  ? bus__sel : 4'h0;
+  assign \$240  = busy ? { 14'h0000, jb } : \$239 ;
+  assign \$242  = served & bus__we;
+  assign \$243  = bus__adr[20:18] == 2'h3;
+  assign \$244  = bus__adr[17:0] < 6'h20;
+  assign \$245  = \$243  & \$244 ;
+  assign \$246  = ! bus__adr[1:0];
+  assign \$247  = \$245  & \$246 ;
+  assign \$signature__en$167  = \$242  & \$247 ;
+  assign \$248  = ~ busy;
+  assign \$signature__en$168  = \$248  | thr_ce;
+  assign \$250  = busy ? { 14'h0000, jb } : \$249 ;
+  assign \$252  = served & bus__we;
+  assign \$253  = bus__adr[20:18] == 2'h3;
+  assign \$254  = bus__adr[17:0] < 6'h20;
+  assign \$255  = \$253  & \$254 ;
+  assign \$256  = bus__adr[1:0] == 1'h1;
+  assign \$257  = \$255  & \$256 ;
+  assign \$signature__en$172  = \$252  & \$257 ;
+  assign \$258  = ~ busy;
+  assign \$signature__en$173  = \$258  | thr_ce;
+  assign \$260  = busy ? { 14'h0000, jb } : \$259 ;
+  assign \$262  = served & bus__we;
+  assign \$263  = bus__adr[20:18] == 2'h3;
+  assign \$264  = bus__adr[17:0] < 6'h20;
+  assign \$265  = \$263  & \$264 ;
+  assign \$266  = bus__adr[1:0] == 2'h2;
+  assign \$267  = \$265  & \$266 ;
+  assign \$signature__en$177  = \$262  & \$267 ;
+  assign \$268  = ~ busy;
+  assign \$signature__en$178  = \$268  | thr_ce;
+  assign \$270  = busy ? { 14'h0000, jb } : \$269 ;
+  assign \$272  = served & bus__we;
+  assign \$273  = bus__adr[20:18] == 2'h3;
+  assign \$274  = bus__adr[17:0] < 6'h20;
+  assign \$275  = \$273  & \$274 ;
+  assign \$276  = bus__adr[1:0] == 2'h3;
+  assign \$277  = \$275  & \$276 ;
+  assign \$signature__en$182  = \$272  & \$277 ;
+  assign \$278  = ~ busy;
+  assign \$signature__en$183  = \$278  | thr_ce;
+  assign \$280  = busy ? { 14'h0000, jb } : \$279 ;
+  assign \$282  = served & bus__we;
+  assign \$283  = bus__adr[20:18] == 3'h4;
+  assign \$284  = bus__adr[17:0] < 6'h20;
   assign \$285  = \$283  & \$284 ;
-  assign \$286  = reg_k <= 6'h20;
+  assign \$286  = ! bus__adr[1:0];
   assign \$287  = \$285  & \$286 ;
-  assign \$288  = reg_n <= 6'h20;
-  assign \$289  = \$287  & \$288 ;
-  assign \$290  = k + 1'h1;
-  assign \$291  = reg_k - 1'h1;
-  assign \$292  = k == \$291 ;
-  assign \$293  = \wait  + 1'h1;
-  assign \$294  = \wait  == 2'h3;
-  assign \$295  = drain + 1'h1;
-  assign \$296  = drain == 2'h3;
-  assign \$297  = jb + 1'h1;
-  assign \$298  = \$297  < \$12 [3:0];
-  assign \$299  = ib + 1'h1;
-  assign \$300  = \$299  < \$9 [3:0];
-  assign \$301  = jb + 1'h1;
-  assign \$302  = ib + 1'h1;
-  assign \$303  = \wait  + 1'h1;
-  assign \$304  = \wait  == 2'h3;
-  assign \$305  = tmr_errors != 32'd4294967295;
-  assign \$306  = tmr_errors + \$305 ;
-  assign \$307  = ~ bus__we;
-  assign \$308  = served & \$307 ;
-  assign \$309  = bus__adr[20:18] == 1'h1;
-  assign \$310  = \$308  & \$309 ;
-  assign \$312  = bus__adr[17:0] < 9'h100;
-  assign \$313  = ~ bus__we;
-  assign \$314  = served & \$313 ;
-  assign \$315  = bus__adr[20:18] == 2'h2;
-  assign \$316  = \$314  & \$315 ;
-  assign \$318  = bus__adr[17:0] < 9'h100;
-  assign \$319  = ~ bus__we;
-  assign \$320  = served & \$319 ;
-  assign \$321  = bus__adr[20:18] == 2'h3;
-  assign \$322  = \$320  & \$321 ;
-  assign \$323  = bus__adr[17:0] < 6'h20;
-  assign \$324  = ~ bus__we;
-  assign \$325  = served & \$324 ;
-  assign \$326  = bus__adr[20:18] == 3'h4;
+  assign \$signature__en$187  = \$282  & \$287 ;
+  assign \$288  = ~ busy;
+  assign \$signature__en$188  = \$288  | thr_ce;
+  assign \$290  = busy ? { 14'h0000, jb } : \$289 ;
+  assign \$292  = served & bus__we;
+  assign \$293  = bus__adr[20:18] == 3'h4;
+  assign \$294  = bus__adr[17:0] < 6'h20;
+  assign \$295  = \$293  & \$294 ;
+  assign \$296  = bus__adr[1:0] == 1'h1;
+  assign \$297  = \$295  & \$296 ;
+  assign \$signature__en$192  = \$292  & \$297 ;
+  assign \$298  = ~ busy;
+  assign \$signature__en$193  = \$298  | thr_ce;
+  assign \$300  = busy ? { 14'h0000, jb } : \$299 ;
+  assign \$302  = served & bus__we;
+  assign \$303  = bus__adr[20:18] == 3'h4;
+  assign \$304  = bus__adr[17:0] < 6'h20;
+  assign \$305  = \$303  & \$304 ;
+  assign \$306  = bus__adr[1:0] == 2'h2;
+  assign \$307  = \$305  & \$306 ;
+  assign \$signature__en$197  = \$302  & \$307 ;
+  assign \$308  = ~ busy;
+  assign \$signature__en$198  = \$308  | thr_ce;
+  assign \$310  = busy ? { 14'h0000, jb } : \$309 ;
+  assign \$312  = served & bus__we;
+  assign \$313  = bus__adr[20:18] == 3'h4;
+  assign \$314  = bus__adr[17:0] < 6'h20;
+  assign \$315  = \$313  & \$314 ;
+  assign \$316  = bus__adr[1:0] == 2'h3;
+  assign \$317  = \$315  & \$316 ;
+  assign \$signature__en$202  = \$312  & \$317 ;
+  assign \$318  = ~ busy;
+  assign \$signature__en$203  = \$318  | thr_ce;
+  assign \$320  = busy ? { 14'h0000, jb } : \$319 ;
+  assign \$322  = served & bus__we;
+  assign \$323  = bus__adr[20:18] == 3'h5;
+  assign \$324  = bus__adr[17:0] < 6'h20;
+  assign \$325  = \$323  & \$324 ;
+  assign \$326  = ! bus__adr[1:0];
   assign \$327  = \$325  & \$326 ;
-  assign \$328  = bus__adr[17:0] < 6'h20;
-  assign \$329  = ~ bus__we;
-  assign \$330  = served & \$329 ;
-  assign \$331  = bus__adr[20:18] == 3'h5;
-  assign \$332  = \$330  & \$331 ;
-  assign \$333  = bus__adr[17:0] < 6'h20;
-  assign \$334  = ~ bus__we;
-  assign \$335  = served & \$334 ;
-  assign \$336  = bus__adr[20:18] == 3'h6;
+  assign \$signature__en$207  = \$322  & \$327 ;
+  assign \$328  = ~ busy;
+  assign \$signature__en$208  = \$328  | thr_ce;
+  assign \$330  = busy ? { 14'h0000, jb } : \$329 ;
+  assign \$332  = served & bus__we;
+  assign \$333  = bus__adr[20:18] == 3'h5;
+  assign \$334  = bus__adr[17:0] < 6'h20;
+  assign \$335  = \$333  & \$334 ;
+  assign \$336  = bus__adr[1:0] == 1'h1;
   assign \$337  = \$335  & \$336 ;
-  assign \$338  = bus__adr[17:0] < 9'h100;
-  assign \$339  = ~ bus__we;
-  assign \$340  = served & \$339 ;
-  assign \$341  = ! bus__adr[20:18];
-  assign \$342  = \$340  & \$341 ;
-  assign \$343  = served & bus__we;
-  assign \$344  = ! bus__adr[20:18];
+  assign \$signature__en$212  = \$332  & \$337 ;
+  assign \$338  = ~ busy;
+  assign \$signature__en$213  = \$338  | thr_ce;
+  assign \$340  = busy ? { 14'h0000, jb } : \$339 ;
+  assign \$342  = served & bus__we;
+  assign \$343  = bus__adr[20:18] == 3'h5;
+  assign \$344  = bus__adr[17:0] < 6'h20;
   assign \$345  = \$343  & \$344 ;
-  always @(posedge clk)
-    busy <= \$349 ;
-  always @(posedge clk)
-    done <= \$350 ;
-  always @(posedge clk)
-    error <= \$351 ;
-  always @(posedge clk)
-    irq_en <= \$352 ;
-  always @(posedge clk)
-    reg_m <= \$353 ;
-  always @(posedge clk)
-    reg_k <= \$354 ;
-  always @(posedge clk)
-    reg_n <= \$355 ;
-  always @(posedge clk)
-    a_zp <= \$356 ;
-  always @(posedge clk)
-    b_zp <= \$357 ;
-  always @(posedge clk)
-    out_zp <= \$358 ;
-  always @(posedge clk)
-    act_min <= \$359 ;
-  always @(posedge clk)
-    act_max <= \$360 ;
-  always @(posedge clk)
-    per_channel <= \$361 ;
-  always @(posedge clk)
-    qmult <= \$362 ;
-  always @(posedge clk)
-    qshift <= \$363 ;
-  always @(posedge clk)
-    cycles <= \$364 ;
-  always @(posedge clk)
-    ctrl_state <= \$365 ;
-  always @(posedge clk)
-    ib <= \$366 ;
-  always @(posedge clk)
-    jb <= \$367 ;
-  always @(posedge clk)
-    k <= \$368 ;
-  always @(posedge clk)
-    \wait  <= \$369 ;
-  always @(posedge clk)
-    drain <= \$370 ;
-  always @(posedge clk)
-    tmr_flag <= \$371 ;
-  always @(posedge clk)
-    tmr_errors <= \$372 ;
-  always @(posedge clk)
-    bus__ack <= \$373 ;
-  always @(posedge clk)
-    rd_region <= \$374 ;
-  always @(posedge clk)
-    rd_bank <= \$375 ;
-  always @(posedge clk)
-    rd_valid <= \$376 ;
-  always @(posedge clk)
-    rd_lane <= \$377 ;
-  always @(posedge clk)
-    reg_rdata <= \$378 ;
-  always @(posedge clk)
-    ecc_ue <= \$379 ;
-  always @(posedge clk)
-    byte_sel <= \$380 ;
-  always @(posedge clk)
-    valid <= \$381 ;
-  always @(posedge clk)
-    \$like$240  <= \$382 ;
-  always @(posedge clk)
-    \nxt_en$241  <= \$383 ;
-  always @(posedge clk)
-    \$like$242  <= \$384 ;
-  always @(posedge clk)
-    \nxt_en$243  <= \$385 ;
-  always @(posedge clk)
-    \$like  <= \$386 ;
-  always @(posedge clk)
-    nxt_en <= \$387 ;
+  assign \$346  = bus__adr[1:0] == 2'h2;
+  assign \$347  = \$345  & \$346 ;
+  assign \$signature__en$217  = \$342  & \$347 ;
+  assign \$348  = ~ busy;
+  assign \$signature__en$218  = \$348  | thr_ce;
+  assign \$350  = busy ? { 14'h0000, jb } : \$349 ;
   \obt_tile_small.array  array (
     .a_in(a_in__0),
     .a_in__1(a_in__1),
@@ -2253,92 +2869,253 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     .clear(clear),
     .clk(clk),
     .drain_acc__0(acc),
-    .drain_acc__1(\acc$196 ),
-    .drain_acc__2(\acc$205 ),
-    .drain_acc__3(\acc$214 ),
+    .drain_acc__1(\acc$281 ),
+    .drain_acc__2(\acc$290 ),
+    .drain_acc__3(\acc$299 ),
     .drain_row(drain[1:0]),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small.requant_0  requant_0 (
     .acc(acc),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$158 ),
+    .bias(\$signature__data$243 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$246 [31:0]),
+    .mult(\$387 [31:0]),
     .out(out),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$247 [5:0])
+    .shift(\$388 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small.requant_1  requant_1 (
-    .acc(\acc$196 ),
+    .acc(\acc$281 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$159 ),
+    .bias(\$signature__data$244 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$248 [31:0]),
-    .out(\out$229 ),
+    .mult(\$389 [31:0]),
+    .out(\out$314 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$249 [5:0])
+    .shift(\$390 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small.requant_2  requant_2 (
-    .acc(\acc$205 ),
+    .acc(\acc$290 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$160 ),
+    .bias(\$signature__data$245 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$250 [31:0]),
-    .out(\out$230 ),
+    .mult(\$391 [31:0]),
+    .out(\out$315 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$251 [5:0])
+    .shift(\$392 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small.requant_3  requant_3 (
-    .acc(\acc$214 ),
+    .acc(\acc$299 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$161 ),
+    .bias(\$signature__data$246 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$252 [31:0]),
-    .out(\out$231 ),
+    .mult(\$393 [31:0]),
+    .out(\out$316 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$253 [5:0])
+    .shift(\$394 [5:0]),
+    .thr_ce(thr_ce)
   );
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    busy_d = busy;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$289 ) begin
-              busy_d = 1'h1;
-            end
-          end
+    therm_trip1_d = therm_trip1;
+    if (\$2 ) begin
+      therm_trip1_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_trip2_d = therm_trip2;
+    if (\$4 ) begin
+      therm_trip2_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_trip3_d = therm_trip3;
+    if (\$6 ) begin
+      therm_trip3_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_crit_d = therm_crit;
+    if (\$8 ) begin
+      therm_crit_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_hyst_d = therm_hyst;
+    if (\$10 ) begin
+      therm_hyst_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_range_min_d = therm_range_min;
+    if (\$12 ) begin
+      therm_range_min_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_range_max_d = therm_range_max;
+    if (\$12 ) begin
+      therm_range_max_d = bus__dat_w[27:16];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_stuck_samples_d = therm_stuck_samples;
+    if (\$14 ) begin
+      therm_stuck_samples_d = bus__dat_w[7:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_safe_level_d = therm_safe_level;
+    if (\$16 ) begin
+      therm_safe_level_d = \$18 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_temp_d = therm_temp;
+    if (therm_sample) begin
+      therm_temp_d = therm_code;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_prev_d = therm_prev;
+    if (therm_sample) begin
+      therm_prev_d = { 1'h0, therm_code };
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_run_d = therm_run;
+    if (therm_sample) begin
+      therm_run_d = \$29 [7:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_cool_d = therm_cool;
+    if (therm_sample) begin
+      therm_cool_d = \$57 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    below_hyst = 1'h0;
+    casez (lvl0)
       3'h1:
-          /* empty */;
+          below_hyst = \$43 ;
       3'h2:
-          /* empty */;
+          below_hyst = \$45 ;
       3'h3:
-          /* empty */;
-      3'h4:
-          /* empty */;
-      3'h5:
-          if (\$304 ) begin
-            busy_d = 1'h0;
-          end
+          below_hyst = \$47 ;
     endcase
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    (* full_case = 32'd1 *)
+    if (implausible) begin
+      new_level = \$52 ;
+    end else if (\$48 ) begin
+      new_level = 3'h4;
+    end else if (\$49 ) begin
+      new_level = 3'h4;
+    end else if (\$50 ) begin
+      new_level = { 1'h0, \$41 [1:0] };
+    end else if (below_hyst) begin
+      new_level = \$53 [2:0];
+    end else begin
+      new_level = lvl0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    thr_reg_rdata = 32'd0;
+    casez (\$122 [3:0])
+      4'h1:
+          thr_reg_rdata = { 24'h000000, therm_cool, therm_sensor_fault, \$118 , \$117 [1:0], throttle_level };
+      4'h2:
+          thr_reg_rdata = { 20'h00000, therm_temp };
+      4'h3:
+          thr_reg_rdata = { 20'h00000, therm_trip1 };
+      4'h4:
+          thr_reg_rdata = { 20'h00000, therm_trip2 };
+      4'h5:
+          thr_reg_rdata = { 20'h00000, therm_trip3 };
+      4'h6:
+          thr_reg_rdata = { 20'h00000, therm_crit };
+      4'h7:
+          thr_reg_rdata = { 20'h00000, therm_hyst };
+      4'h8:
+          thr_reg_rdata = { 4'h0, therm_range_max, 4'h0, therm_range_min };
+      4'h9:
+          thr_reg_rdata = { 24'h000000, therm_stuck_samples };
+      4'ha:
+          thr_reg_rdata = { 29'h00000000, therm_safe_level };
+      4'hb:
+          thr_reg_rdata = { therm_faults, therm_shutdowns, therm_raises };
+      4'hc:
+          thr_reg_rdata = throttled;
+      4'hd:
+          thr_reg_rdata = act_feed;
+      4'he:
+          thr_reg_rdata = act_sram;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    busy_d = busy;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$431 ) begin
+                busy_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$446 ) begin
+              busy_d = 1'h0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     done_d = done;
-    if (\$226 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -2348,34 +3125,36 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
             end
       endcase
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            done_d = 1'h0;
-            (* full_case = 32'd1 *)
-            if (\$289 ) begin
-            end else begin
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              done_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$431 ) begin
+              end else begin
+                done_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$446 ) begin
               done_d = 1'h1;
             end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          /* empty */;
-      3'h5:
-          if (\$304 ) begin
-            done_d = 1'h1;
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     error_d = error;
-    if (\$226 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -2385,22 +3164,24 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
             end
       endcase
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            error_d = 1'h0;
-            (* full_case = 32'd1 *)
-            if (\$289 ) begin
-            end else begin
-              error_d = 1'h1;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              error_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$431 ) begin
+              end else begin
+                error_d = 1'h1;
+              end
             end
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     irq_en_d = irq_en;
-    if (\$226 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -2414,8 +3195,8 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     reg_m_d = reg_m;
-    if (\$226 ) begin
-      if (\$229 ) begin
+    if (reg_write) begin
+      if (\$370 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               reg_m_d = bus__dat_w[15:0];
@@ -2426,8 +3207,8 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     reg_k_d = reg_k;
-    if (\$226 ) begin
-      if (\$229 ) begin
+    if (reg_write) begin
+      if (\$370 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -2440,8 +3221,8 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     reg_n_d = reg_n;
-    if (\$226 ) begin
-      if (\$229 ) begin
+    if (reg_write) begin
+      if (\$370 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -2456,8 +3237,8 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     a_zp_d = a_zp;
-    if (\$226 ) begin
-      if (\$229 ) begin
+    if (reg_write) begin
+      if (\$370 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -2474,8 +3255,8 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     b_zp_d = b_zp;
-    if (\$226 ) begin
-      if (\$229 ) begin
+    if (reg_write) begin
+      if (\$370 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -2494,8 +3275,8 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     out_zp_d = out_zp;
-    if (\$226 ) begin
-      if (\$229 ) begin
+    if (reg_write) begin
+      if (\$370 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -2516,8 +3297,8 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     act_min_d = act_min;
-    if (\$226 ) begin
-      if (\$229 ) begin
+    if (reg_write) begin
+      if (\$370 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -2540,8 +3321,8 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     act_max_d = act_max;
-    if (\$226 ) begin
-      if (\$229 ) begin
+    if (reg_write) begin
+      if (\$370 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -2566,8 +3347,8 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     per_channel_d = per_channel;
-    if (\$226 ) begin
-      if (\$229 ) begin
+    if (reg_write) begin
+      if (\$370 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -2594,8 +3375,8 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     qmult_d = qmult;
-    if (\$226 ) begin
-      if (\$229 ) begin
+    if (reg_write) begin
+      if (\$370 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -2624,8 +3405,8 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     qshift_d = qshift;
-    if (\$226 ) begin
-      if (\$229 ) begin
+    if (reg_write) begin
+      if (\$370 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -2657,159 +3438,173 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     cycles_d = cycles;
     if (busy) begin
-      cycles_d = \$278 [31:0];
+      cycles_d = \$420 [31:0];
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            cycles_d = 32'd0;
-          end
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              cycles_d = 32'd0;
+            end
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     ctrl_state_d = ctrl_state;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$289 ) begin
-              ctrl_state_d = 3'h1;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$431 ) begin
+                ctrl_state_d = 3'h1;
+              end
             end
-          end
-      3'h1:
-          ctrl_state_d = 3'h2;
-      3'h2:
-          if (\$292 ) begin
-            ctrl_state_d = 3'h3;
-          end
-      3'h3:
-          if (\$294 ) begin
-            ctrl_state_d = 3'h4;
-          end
-      3'h4:
-          if (\$296 ) begin
-            (* full_case = 32'd1 *)
-            if (\$298 ) begin
-              ctrl_state_d = 3'h1;
-            end else if (\$300 ) begin
-              ctrl_state_d = 3'h1;
-            end else begin
-              ctrl_state_d = 3'h5;
+        3'h1:
+            ctrl_state_d = 3'h2;
+        3'h2:
+            if (\$434 ) begin
+              ctrl_state_d = 3'h3;
             end
-          end
-      3'h5:
-          if (\$304 ) begin
-            ctrl_state_d = 3'h0;
-          end
-    endcase
+        3'h3:
+            if (\$436 ) begin
+              ctrl_state_d = 3'h4;
+            end
+        3'h4:
+            if (\$438 ) begin
+              (* full_case = 32'd1 *)
+              if (\$440 ) begin
+                ctrl_state_d = 3'h1;
+              end else if (\$442 ) begin
+                ctrl_state_d = 3'h1;
+              end else begin
+                ctrl_state_d = 3'h5;
+              end
+            end
+        3'h5:
+            if (\$446 ) begin
+              ctrl_state_d = 3'h0;
+            end
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     ib_d = ib;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$289 ) begin
-              ib_d = 4'h0;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$431 ) begin
+                ib_d = 4'h0;
+              end
             end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          if (\$296 ) begin
-            if (\$298 ) begin
-            end else if (\$300 ) begin
-              ib_d = \$302 [3:0];
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$438 ) begin
+              if (\$440 ) begin
+              end else if (\$442 ) begin
+                ib_d = \$444 [3:0];
+              end
             end
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     jb_d = jb;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$289 ) begin
-              jb_d = 4'h0;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$431 ) begin
+                jb_d = 4'h0;
+              end
             end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          if (\$296 ) begin
-            if (\$298 ) begin
-              jb_d = \$301 [3:0];
-            end else if (\$300 ) begin
-              jb_d = 4'h0;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$438 ) begin
+              if (\$440 ) begin
+                jb_d = \$443 [3:0];
+              end else if (\$442 ) begin
+                jb_d = 4'h0;
+              end
             end
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     k_d = k;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          k_d = 6'h00;
-      3'h2:
-          k_d = \$290 [5:0];
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            k_d = 6'h00;
+        3'h2:
+            k_d = \$432 [5:0];
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     wait_d = \wait ;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          if (\$292 ) begin
-            wait_d = 4'h0;
-          end
-      3'h3:
-          wait_d = \$293 [3:0];
-      3'h4:
-          if (\$296 ) begin
-            (* full_case = 32'd1 *)
-            if (\$298 ) begin
-            end else if (\$300 ) begin
-            end else begin
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            if (\$434 ) begin
               wait_d = 4'h0;
             end
-          end
-      3'h5:
-          wait_d = \$303 [3:0];
-    endcase
+        3'h3:
+            wait_d = \$435 [3:0];
+        3'h4:
+            if (\$438 ) begin
+              (* full_case = 32'd1 *)
+              if (\$440 ) begin
+              end else if (\$442 ) begin
+              end else begin
+                wait_d = 4'h0;
+              end
+            end
+        3'h5:
+            wait_d = \$445 [3:0];
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     drain_d = drain;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          if (\$294 ) begin
-            drain_d = 3'h0;
-          end
-      3'h4:
-          drain_d = \$295 [2:0];
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            if (\$436 ) begin
+              drain_d = 3'h0;
+            end
+        3'h4:
+            drain_d = \$437 [2:0];
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
@@ -2817,70 +3612,70 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     if (busy) begin
       \$signature__addr  = { ib[2:0], k[4:2] };
     end else begin
-      \$signature__addr  = { \$14 [2:0], bus__adr[2:0] };
+      \$signature__addr  = { \$136 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$63  = { ib[2:0], k[4:2] };
+      \$signature__addr$129  = { ib[2:0], k[4:2] };
     end else begin
-      \$signature__addr$63  = { \$26 [2:0], bus__adr[2:0] };
+      \$signature__addr$129  = { \$149 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$67  = { ib[2:0], k[4:2] };
+      \$signature__addr$134  = { ib[2:0], k[4:2] };
     end else begin
-      \$signature__addr$67  = { \$38 [2:0], bus__adr[2:0] };
+      \$signature__addr$134  = { \$162 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$71  = { ib[2:0], k[4:2] };
+      \$signature__addr$139  = { ib[2:0], k[4:2] };
     end else begin
-      \$signature__addr$71  = { \$50 [2:0], bus__adr[2:0] };
+      \$signature__addr$139  = { \$175 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$75  = { jb[2:0], k[4:2] };
+      \$signature__addr$144  = { jb[2:0], k[4:2] };
     end else begin
-      \$signature__addr$75  = { \$62 [2:0], bus__adr[2:0] };
+      \$signature__addr$144  = { \$188 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$79  = { jb[2:0], k[4:2] };
+      \$signature__addr$149  = { jb[2:0], k[4:2] };
     end else begin
-      \$signature__addr$79  = { \$74 [2:0], bus__adr[2:0] };
+      \$signature__addr$149  = { \$201 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$83  = { jb[2:0], k[4:2] };
+      \$signature__addr$154  = { jb[2:0], k[4:2] };
     end else begin
-      \$signature__addr$83  = { \$86 [2:0], bus__adr[2:0] };
+      \$signature__addr$154  = { \$214 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$87  = { jb[2:0], k[4:2] };
+      \$signature__addr$159  = { jb[2:0], k[4:2] };
     end else begin
-      \$signature__addr$87  = { \$98 [2:0], bus__adr[2:0] };
+      \$signature__addr$159  = { \$227 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
@@ -2888,7 +3683,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     c_word = 32'd0;
     casez (rd_lane)
       1'h0:
-          c_word = \$signature__data$142 ;
+          c_word = \$signature__data$227 ;
     endcase
   end
   always @* begin
@@ -2899,17 +3694,17 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
         3'h0:
             bus__dat_r = reg_rdata;
         3'h1:
-            bus__dat_r = \$218 ;
+            bus__dat_r = \$360 ;
         3'h2:
-            bus__dat_r = \$219 ;
+            bus__dat_r = \$361 ;
         3'h3:
-            bus__dat_r = \$220 ;
+            bus__dat_r = \$362 ;
         3'h4:
-            bus__dat_r = \$221 ;
+            bus__dat_r = \$363 ;
         3'h5:
-            bus__dat_r = \$222 ;
+            bus__dat_r = \$364 ;
         3'h6:
-            bus__dat_r = \$223 ;
+            bus__dat_r = \$365 ;
       endcase
     end
   end
@@ -2924,20 +3719,20 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  value = \$signature__data$147 ;
+                  value = \$signature__data$232 ;
               2'h1:
-                  value = \$signature__data$148 ;
+                  value = \$signature__data$233 ;
               2'h2:
-                  value = \$signature__data$149 ;
+                  value = \$signature__data$234 ;
               2'h3:
-                  value = \$signature__data$150 ;
+                  value = \$signature__data$235 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$152  = 32'd0;
+    \value$237  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -2948,20 +3743,20 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$152  = \$signature__data$153 ;
+                  \value$237  = \$signature__data$238 ;
               2'h1:
-                  \value$152  = \$signature__data$154 ;
+                  \value$237  = \$signature__data$239 ;
               2'h2:
-                  \value$152  = \$signature__data$155 ;
+                  \value$237  = \$signature__data$240 ;
               2'h3:
-                  \value$152  = \$signature__data$156 ;
+                  \value$237  = \$signature__data$241 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$157  = 32'd0;
+    \value$242  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -2974,20 +3769,20 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$157  = \$signature__data$158 ;
+                  \value$242  = \$signature__data$243 ;
               2'h1:
-                  \value$157  = \$signature__data$159 ;
+                  \value$242  = \$signature__data$244 ;
               2'h2:
-                  \value$157  = \$signature__data$160 ;
+                  \value$242  = \$signature__data$245 ;
               2'h3:
-                  \value$157  = \$signature__data$161 ;
+                  \value$242  = \$signature__data$246 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$162  = 32'd0;
+    \value$247  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -3002,20 +3797,20 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$162  = \$signature__data$163 ;
+                  \value$247  = \$signature__data$248 ;
               2'h1:
-                  \value$162  = \$signature__data$164 ;
+                  \value$247  = \$signature__data$249 ;
               2'h2:
-                  \value$162  = \$signature__data$165 ;
+                  \value$247  = \$signature__data$250 ;
               2'h3:
-                  \value$162  = \$signature__data$166 ;
+                  \value$247  = \$signature__data$251 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$167  = 32'd0;
+    \value$252  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -3032,24 +3827,24 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$167  = { \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168 [5], \$signature__data$168  };
+                  \value$252  = { \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253  };
               2'h1:
-                  \value$167  = { \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169 [5], \$signature__data$169  };
+                  \value$252  = { \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254  };
               2'h2:
-                  \value$167  = { \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170 [5], \$signature__data$170  };
+                  \value$252  = { \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255  };
               2'h3:
-                  \value$167  = { \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171 [5], \$signature__data$171  };
+                  \value$252  = { \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256  };
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    start = 1'h0;
-    if (\$226 ) begin
+    thr_start = 1'h0;
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
-            start = \$228 ;
+            thr_start = \$369 ;
       endcase
     end
   end
@@ -3057,242 +3852,408 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$225  = \$like ;
+      \$signature__addr$310  = \$like ;
     end else begin
-      \$signature__addr$225  = \$277 [7:0];
+      \$signature__addr$310  = \$419 [7:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__data$227  = { \out$231 , \out$230 , \out$229 , out };
+      \$signature__data$312  = { \out$316 , \out$315 , \out$314 , out };
     end else begin
-      \$signature__data$227  = bus__dat_w;
+      \$signature__data$312  = bus__dat_w;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__en$232  = nxt_en;
+      \$signature__en$317  = \$418 ;
     end else begin
-      \$signature__en$232  = \$276 [3:0];
+      \$signature__en$317  = \$417 [3:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     clear = 1'h0;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          clear = 1'h1;
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            clear = 1'h1;
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     feeding = 1'h0;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          feeding = 1'h1;
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            feeding = 1'h1;
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     i_valid = 1'h0;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          i_valid = 1'h1;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$349  = busy_d;
-    if (rst) begin
-      \$349  = 1'h0;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            i_valid = 1'h1;
+      endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$350  = done_d;
+    \$542  = therm_trip1_d;
     if (rst) begin
-      \$350  = 1'h0;
+      \$542  = 12'h4a8;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$351  = error_d;
+    \$543  = therm_trip2_d;
     if (rst) begin
-      \$351  = 1'h0;
+      \$543  = 12'h4f8;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$352  = irq_en_d;
+    \$544  = therm_trip3_d;
     if (rst) begin
-      \$352  = 1'h0;
+      \$544  = 12'h548;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$353  = reg_m_d;
+    \$545  = therm_crit_d;
     if (rst) begin
-      \$353  = 16'h0000;
+      \$545  = 12'h598;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$354  = reg_k_d;
+    \$546  = therm_hyst_d;
     if (rst) begin
-      \$354  = 16'h0000;
+      \$546  = 12'h020;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$355  = reg_n_d;
+    \$547  = therm_range_min_d;
     if (rst) begin
-      \$355  = 16'h0000;
+      \$547  = 12'h0c0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$356  = a_zp_d;
+    \$548  = therm_range_max_d;
     if (rst) begin
-      \$356  = 8'h00;
+      \$548  = 12'h6b0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$357  = b_zp_d;
+    \$549  = therm_stuck_samples_d;
     if (rst) begin
-      \$357  = 8'h00;
+      \$549  = 8'h40;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$358  = out_zp_d;
+    \$550  = therm_safe_level_d;
     if (rst) begin
-      \$358  = 8'h00;
+      \$550  = 3'h2;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$359  = act_min_d;
+    \$551  = therm_level_d;
     if (rst) begin
-      \$359  = 8'h80;
+      \$551  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$360  = act_max_d;
+    \$552  = therm_temp_d;
     if (rst) begin
-      \$360  = 8'h7f;
+      \$552  = 12'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$361  = per_channel_d;
+    \$553  = therm_prev_d;
     if (rst) begin
-      \$361  = 1'h0;
+      \$553  = 13'h1000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$362  = qmult_d;
+    \$554  = therm_run_d;
     if (rst) begin
-      \$362  = 32'd1073741824;
+      \$554  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$363  = qshift_d;
+    \$555  = therm_sensor_fault_d;
     if (rst) begin
-      \$363  = 6'h00;
+      \$555  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$364  = cycles_d;
+    \$556  = therm_cool_d;
     if (rst) begin
-      \$364  = 32'd0;
+      \$556  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$365  = ctrl_state_d;
+    \$557  = \$78 [15:0];
     if (rst) begin
-      \$365  = 3'h0;
+      \$557  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$366  = ib_d;
+    \$558  = \$95 [7:0];
     if (rst) begin
-      \$366  = 4'h0;
+      \$558  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$367  = jb_d;
+    \$559  = \$109 [7:0];
     if (rst) begin
-      \$367  = 4'h0;
+      \$559  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$368  = k_d;
+    \$560  = \$111 [1:0];
     if (rst) begin
-      \$368  = 6'h00;
+      \$560  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$369  = wait_d;
+    \$561  = \$495 [31:0];
     if (rst) begin
-      \$369  = 4'h0;
+      \$561  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$370  = drain_d;
+    \$562  = \$496 [31:0];
     if (rst) begin
-      \$370  = 3'h0;
+      \$562  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$371  = tmr_flag;
-    if (\$345 ) begin
+    \$563  = \$497 [31:0];
+    if (rst) begin
+      \$563  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$564  = busy_d;
+    if (rst) begin
+      \$564  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$565  = done_d;
+    if (rst) begin
+      \$565  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$566  = error_d;
+    if (rst) begin
+      \$566  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$567  = irq_en_d;
+    if (rst) begin
+      \$567  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$568  = reg_m_d;
+    if (rst) begin
+      \$568  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$569  = reg_k_d;
+    if (rst) begin
+      \$569  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$570  = reg_n_d;
+    if (rst) begin
+      \$570  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$571  = a_zp_d;
+    if (rst) begin
+      \$571  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$572  = b_zp_d;
+    if (rst) begin
+      \$572  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$573  = out_zp_d;
+    if (rst) begin
+      \$573  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$574  = act_min_d;
+    if (rst) begin
+      \$574  = 8'h80;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$575  = act_max_d;
+    if (rst) begin
+      \$575  = 8'h7f;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$576  = per_channel_d;
+    if (rst) begin
+      \$576  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$577  = qmult_d;
+    if (rst) begin
+      \$577  = 32'd1073741824;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$578  = qshift_d;
+    if (rst) begin
+      \$578  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$579  = cycles_d;
+    if (rst) begin
+      \$579  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$580  = ctrl_state_d;
+    if (rst) begin
+      \$580  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$581  = ib_d;
+    if (rst) begin
+      \$581  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$582  = jb_d;
+    if (rst) begin
+      \$582  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$583  = k_d;
+    if (rst) begin
+      \$583  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$584  = wait_d;
+    if (rst) begin
+      \$584  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$585  = drain_d;
+    if (rst) begin
+      \$585  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$586  = tmr_flag;
+    if (\$498 ) begin
+      \$586  = 1'h1;
+    end
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
-            if (\$347 ) begin
-              \$371  = 1'h0;
+            if (\$539 ) begin
+              \$586  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$371  = 1'h0;
+      \$586  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$372  = tmr_errors;
-    if (\$345 ) begin
+    \$587  = tmr_errors;
+    if (\$498 ) begin
+      \$587  = \$500 [31:0];
+    end
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -3301,391 +4262,468 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rs
         18'h00007:
             /* empty */;
         18'h00014:
-            if (\$348 ) begin
-              \$372  = 32'd0;
+            if (\$541 ) begin
+              \$587  = 32'd0;
             end
       endcase
     end
     if (rst) begin
-      \$372  = 32'd0;
+      \$587  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$373  = served;
+    \$588  = served;
     if (rst) begin
-      \$373  = 1'h0;
+      \$588  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$374  = rd_region;
+    \$589  = rd_region;
     if (served) begin
-      \$374  = bus__adr[20:18];
+      \$589  = bus__adr[20:18];
     end
     if (rst) begin
-      \$374  = 3'h0;
+      \$589  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$375  = rd_bank;
-    if (\$310 ) begin
-      \$375  = \$311 [1:0];
+    \$590  = rd_bank;
+    if (\$504 ) begin
+      \$590  = \$505 [1:0];
     end
-    if (\$316 ) begin
-      \$375  = \$317 [1:0];
+    if (\$510 ) begin
+      \$590  = \$511 [1:0];
     end
-    if (\$322 ) begin
-      \$375  = bus__adr[1:0];
+    if (\$516 ) begin
+      \$590  = bus__adr[1:0];
     end
-    if (\$327 ) begin
-      \$375  = bus__adr[1:0];
+    if (\$521 ) begin
+      \$590  = bus__adr[1:0];
     end
-    if (\$332 ) begin
-      \$375  = bus__adr[1:0];
+    if (\$526 ) begin
+      \$590  = bus__adr[1:0];
     end
     if (rst) begin
-      \$375  = 2'h0;
+      \$590  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$376  = rd_valid;
-    if (\$310 ) begin
-      \$376  = \$312 ;
+    \$591  = rd_valid;
+    if (\$504 ) begin
+      \$591  = \$506 ;
     end
-    if (\$316 ) begin
-      \$376  = \$318 ;
+    if (\$510 ) begin
+      \$591  = \$512 ;
     end
-    if (\$322 ) begin
-      \$376  = \$323 ;
+    if (\$516 ) begin
+      \$591  = \$517 ;
     end
-    if (\$327 ) begin
-      \$376  = \$328 ;
+    if (\$521 ) begin
+      \$591  = \$522 ;
     end
-    if (\$332 ) begin
-      \$376  = \$333 ;
+    if (\$526 ) begin
+      \$591  = \$527 ;
     end
-    if (\$337 ) begin
-      \$376  = \$338 ;
+    if (\$531 ) begin
+      \$591  = \$532 ;
     end
     if (rst) begin
-      \$376  = 1'h0;
+      \$591  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$377  = rd_lane;
-    if (\$337 ) begin
-      \$377  = 1'h0;
+    \$592  = rd_lane;
+    if (\$531 ) begin
+      \$592  = 1'h0;
     end
     if (rst) begin
-      \$377  = 1'h0;
+      \$592  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$378  = reg_rdata;
-    if (\$342 ) begin
+    \$593  = reg_rdata;
+    if (\$536 ) begin
       (* full_case = 32'd1 *)
       casez (bus__adr[17:0])
         18'h00000:
-            \$378  = 32'd1329746993;
+            \$593  = 32'd1329746993;
         18'h00001:
-            \$378  = 32'd132100;
+            \$593  = 32'd132100;
         18'h00002:
-            \$378  = 32'd32;
+            \$593  = 32'd32;
         18'h00003:
-            \$378  = 32'd32;
+            \$593  = 32'd32;
         18'h00004:
-            \$378  = 32'd32;
+            \$593  = 32'd32;
         18'h00006:
-            \$378  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
+            \$593  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
         18'h00007:
-            \$378  = { 31'h00000000, irq_en };
+            \$593  = { 31'h00000000, irq_en };
         18'h00008:
-            \$378  = { 16'h0000, reg_m };
+            \$593  = { 16'h0000, reg_m };
         18'h00009:
-            \$378  = { 16'h0000, reg_k };
+            \$593  = { 16'h0000, reg_k };
         18'h0000a:
-            \$378  = { 16'h0000, reg_n };
+            \$593  = { 16'h0000, reg_n };
         18'h0000b:
-            \$378  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+            \$593  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
         18'h0000c:
-            \$378  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+            \$593  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
         18'h0000d:
-            \$378  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+            \$593  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
         18'h0000e:
-            \$378  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+            \$593  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
         18'h0000f:
-            \$378  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+            \$593  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
         18'h00010:
-            \$378  = { 31'h00000000, per_channel };
+            \$593  = { 31'h00000000, per_channel };
         18'h00011:
-            \$378  = qmult;
+            \$593  = qmult;
         18'h00012:
-            \$378  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+            \$593  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
         18'h00013:
-            \$378  = cycles;
+            \$593  = cycles;
         18'h00014:
-            \$378  = tmr_errors;
+            \$593  = tmr_errors;
         18'h00015:
-            \$378  = 32'd0;
+            \$593  = 32'd0;
+        18'h0001a:
+            \$593  = thr_reg_rdata;
+        18'h0001b:
+            \$593  = thr_reg_rdata;
+        18'h0001c:
+            \$593  = thr_reg_rdata;
+        18'h0001d:
+            \$593  = thr_reg_rdata;
+        18'h0001e:
+            \$593  = thr_reg_rdata;
+        18'h0001f:
+            \$593  = thr_reg_rdata;
+        18'h00020:
+            \$593  = thr_reg_rdata;
+        18'h00021:
+            \$593  = thr_reg_rdata;
+        18'h00022:
+            \$593  = thr_reg_rdata;
+        18'h00023:
+            \$593  = thr_reg_rdata;
+        18'h00024:
+            \$593  = thr_reg_rdata;
+        18'h00025:
+            \$593  = thr_reg_rdata;
+        18'h00026:
+            \$593  = thr_reg_rdata;
+        18'h00027:
+            \$593  = thr_reg_rdata;
+        18'h00028:
+            \$593  = thr_reg_rdata;
         default:
-            \$378  = 32'd0;
+            \$593  = 32'd0;
       endcase
     end
     if (rst) begin
-      \$378  = 32'd0;
+      \$593  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$379  = ecc_ue;
-    if (\$345 ) begin
+    \$594  = ecc_ue;
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
             if (bus__dat_w[4]) begin
-              \$379  = 1'h0;
+              \$594  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$379  = 1'h0;
+      \$594  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$380  = k[1:0];
+    \$595  = byte_sel;
+    if (thr_ce) begin
+      \$595  = k[1:0];
+    end
     if (rst) begin
-      \$380  = 2'h0;
+      \$595  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$381  = feeding;
+    \$596  = valid;
+    if (thr_ce) begin
+      \$596  = feeding;
+    end
     if (rst) begin
-      \$381  = 1'h0;
+      \$596  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$382  = { ib[2:0], drain[1:0], jb[2:0] };
+    \$597  = \$like$328 ;
+    if (thr_ce) begin
+      \$597  = { ib[2:0], drain[1:0], jb[2:0] };
+    end
     if (rst) begin
-      \$382  = 8'h00;
+      \$597  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$383  = wr_en;
+    \$598  = \nxt_en$329 ;
+    if (thr_ce) begin
+      \$598  = wr_en;
+    end
     if (rst) begin
-      \$383  = 4'h0;
+      \$598  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$384  = \$like$240 ;
+    \$599  = \$like$330 ;
+    if (thr_ce) begin
+      \$599  = \$like$328 ;
+    end
     if (rst) begin
-      \$384  = 8'h00;
+      \$599  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$385  = \nxt_en$241 ;
+    \$600  = \nxt_en$331 ;
+    if (thr_ce) begin
+      \$600  = \nxt_en$329 ;
+    end
     if (rst) begin
-      \$385  = 4'h0;
+      \$600  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$386  = \$like$242 ;
+    \$601  = \$like ;
+    if (thr_ce) begin
+      \$601  = \$like$330 ;
+    end
     if (rst) begin
-      \$386  = 8'h00;
+      \$601  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$387  = \nxt_en$243 ;
+    \$602  = nxt_en;
+    if (thr_ce) begin
+      \$602  = \nxt_en$331 ;
+    end
     if (rst) begin
-      \$387  = 4'h0;
+      \$602  = 4'h0;
     end
   end
-  assign \busy$13  = busy;
-  assign m_blocks = \$9 [3:0];
-  assign n_blocks = \$12 [3:0];
-  assign \$signature__addr$60  = { \$16 [2:0], bus__adr[2:0] };
+  assign therm_level = throttle_level;
+  assign therm_raises_d = \$78 [15:0];
+  assign therm_shutdowns_d = \$95 [7:0];
+  assign therm_faults_d = \$109 [7:0];
+  assign therm_phase_d = \$111 [1:0];
+  assign thr_reg_addr = \$122 [3:0];
+  assign thr_reg_wdata = bus__dat_w;
+  assign run_next = \$29 [7:0];
+  assign thr_code = therm_code;
+  assign up = \$41 [1:0];
+  assign thr_sample = therm_sample;
+  assign thr_busy = busy;
+  assign thr_level = throttle_level;
+  assign thr_dvfs = \$117 [1:0];
+  assign thr_act_feed = act_feed;
+  assign thr_act_sram = act_sram;
+  assign \busy$78  = busy;
+  assign m_blocks = \$131 [3:0];
+  assign n_blocks = \$134 [3:0];
+  assign \$signature__addr$126  = { \$139 [2:0], bus__adr[2:0] };
   assign \$signature__data  = bus__dat_w;
-  assign \$signature__addr$64  = { \$28 [2:0], bus__adr[2:0] };
-  assign \$signature__data$65  = bus__dat_w;
-  assign \$signature__addr$68  = { \$40 [2:0], bus__adr[2:0] };
-  assign \$signature__data$69  = bus__dat_w;
-  assign \$signature__addr$72  = { \$52 [2:0], bus__adr[2:0] };
-  assign \$signature__data$73  = bus__dat_w;
-  assign \$signature__addr$76  = { \$64 [2:0], bus__adr[2:0] };
-  assign \$signature__data$77  = bus__dat_w;
-  assign \$signature__addr$80  = { \$76 [2:0], bus__adr[2:0] };
-  assign \$signature__data$81  = bus__dat_w;
-  assign \$signature__addr$84  = { \$88 [2:0], bus__adr[2:0] };
-  assign \$signature__data$85  = bus__dat_w;
-  assign \$signature__addr$88  = { \$100 [2:0], bus__adr[2:0] };
-  assign \$signature__data$89  = bus__dat_w;
-  assign \$signature__addr$91  = \$110 [2:0];
-  assign \$signature__addr$92  = \$111 [2:0];
-  assign \$signature__data$93  = bus__dat_w;
-  assign \$signature__addr$95  = \$119 [2:0];
-  assign \$signature__addr$96  = \$120 [2:0];
-  assign \$signature__data$97  = bus__dat_w;
-  assign \$signature__addr$99  = \$128 [2:0];
-  assign \$signature__addr$100  = \$129 [2:0];
-  assign \$signature__data$101  = bus__dat_w;
-  assign \$signature__addr$103  = \$137 [2:0];
-  assign \$signature__addr$104  = \$138 [2:0];
-  assign \$signature__data$105  = bus__dat_w;
-  assign \$signature__addr$107  = \$146 [2:0];
-  assign \$signature__addr$108  = \$147 [2:0];
-  assign \$signature__data$109  = bus__dat_w;
-  assign \$signature__addr$111  = \$155 [2:0];
-  assign \$signature__addr$112  = \$156 [2:0];
-  assign \$signature__data$113  = bus__dat_w;
-  assign \$signature__addr$115  = \$164 [2:0];
-  assign \$signature__addr$116  = \$165 [2:0];
-  assign \$signature__data$117  = bus__dat_w;
-  assign \$signature__addr$119  = \$173 [2:0];
-  assign \$signature__addr$120  = \$174 [2:0];
-  assign \$signature__data$121  = bus__dat_w;
-  assign \$signature__addr$123  = \$182 [2:0];
-  assign \$signature__addr$124  = \$183 [2:0];
-  assign \$signature__data$125  = bus__dat_w[5:0];
-  assign \$signature__addr$127  = \$191 [2:0];
-  assign \$signature__addr$128  = \$192 [2:0];
-  assign \$signature__data$129  = bus__dat_w[5:0];
-  assign \$signature__addr$131  = \$200 [2:0];
-  assign \$signature__addr$132  = \$201 [2:0];
-  assign \$signature__data$133  = bus__dat_w[5:0];
-  assign \$signature__addr$135  = \$209 [2:0];
-  assign \$signature__addr$136  = \$210 [2:0];
-  assign \$signature__data$137  = bus__dat_w[5:0];
-  assign \$signature__addr$139  = \$217 [7:0];
+  assign \$signature__addr$131  = { \$152 [2:0], bus__adr[2:0] };
+  assign \$signature__data$132  = bus__dat_w;
+  assign \$signature__addr$136  = { \$165 [2:0], bus__adr[2:0] };
+  assign \$signature__data$137  = bus__dat_w;
+  assign \$signature__addr$141  = { \$178 [2:0], bus__adr[2:0] };
+  assign \$signature__data$142  = bus__dat_w;
+  assign \$signature__addr$146  = { \$191 [2:0], bus__adr[2:0] };
+  assign \$signature__data$147  = bus__dat_w;
+  assign \$signature__addr$151  = { \$204 [2:0], bus__adr[2:0] };
+  assign \$signature__data$152  = bus__dat_w;
+  assign \$signature__addr$156  = { \$217 [2:0], bus__adr[2:0] };
+  assign \$signature__data$157  = bus__dat_w;
+  assign \$signature__addr$161  = { \$230 [2:0], bus__adr[2:0] };
+  assign \$signature__data$162  = bus__dat_w;
+  assign \$signature__addr$164  = \$240 [2:0];
+  assign \$signature__addr$165  = \$241 [2:0];
+  assign \$signature__data$166  = bus__dat_w;
+  assign \$signature__addr$169  = \$250 [2:0];
+  assign \$signature__addr$170  = \$251 [2:0];
+  assign \$signature__data$171  = bus__dat_w;
+  assign \$signature__addr$174  = \$260 [2:0];
+  assign \$signature__addr$175  = \$261 [2:0];
+  assign \$signature__data$176  = bus__dat_w;
+  assign \$signature__addr$179  = \$270 [2:0];
+  assign \$signature__addr$180  = \$271 [2:0];
+  assign \$signature__data$181  = bus__dat_w;
+  assign \$signature__addr$184  = \$280 [2:0];
+  assign \$signature__addr$185  = \$281 [2:0];
+  assign \$signature__data$186  = bus__dat_w;
+  assign \$signature__addr$189  = \$290 [2:0];
+  assign \$signature__addr$190  = \$291 [2:0];
+  assign \$signature__data$191  = bus__dat_w;
+  assign \$signature__addr$194  = \$300 [2:0];
+  assign \$signature__addr$195  = \$301 [2:0];
+  assign \$signature__data$196  = bus__dat_w;
+  assign \$signature__addr$199  = \$310 [2:0];
+  assign \$signature__addr$200  = \$311 [2:0];
+  assign \$signature__data$201  = bus__dat_w;
+  assign \$signature__addr$204  = \$320 [2:0];
+  assign \$signature__addr$205  = \$321 [2:0];
+  assign \$signature__data$206  = bus__dat_w[5:0];
+  assign \$signature__addr$209  = \$330 [2:0];
+  assign \$signature__addr$210  = \$331 [2:0];
+  assign \$signature__data$211  = bus__dat_w[5:0];
+  assign \$signature__addr$214  = \$340 [2:0];
+  assign \$signature__addr$215  = \$341 [2:0];
+  assign \$signature__data$216  = bus__dat_w[5:0];
+  assign \$signature__addr$219  = \$350 [2:0];
+  assign \$signature__addr$220  = \$351 [2:0];
+  assign \$signature__data$221  = bus__dat_w[5:0];
+  assign \$signature__addr$224  = \$359 [7:0];
+  assign start = thr_start;
   assign drain_row = drain[1:0];
   assign row = { ib, drain[1:0] };
   assign draining = i_valid;
   assign drain_acc__0 = acc;
-  assign bias = \$signature__data$158 ;
-  assign mult = \$246 [31:0];
-  assign shift = \$247 [5:0];
-  assign \out_zp$192  = out_zp;
-  assign \act_min$193  = act_min;
-  assign \act_max$194  = act_max;
-  assign \i_valid$195  = i_valid;
-  assign drain_acc__1 = \acc$196 ;
-  assign \bias$198  = \$signature__data$159 ;
-  assign \mult$199  = \$248 [31:0];
-  assign \shift$200  = \$249 [5:0];
-  assign \out_zp$201  = out_zp;
-  assign \act_min$202  = act_min;
-  assign \act_max$203  = act_max;
-  assign \i_valid$204  = i_valid;
-  assign drain_acc__2 = \acc$205 ;
-  assign \bias$207  = \$signature__data$160 ;
-  assign \mult$208  = \$250 [31:0];
-  assign \shift$209  = \$251 [5:0];
-  assign \out_zp$210  = out_zp;
-  assign \act_min$211  = act_min;
-  assign \act_max$212  = act_max;
-  assign \i_valid$213  = i_valid;
-  assign drain_acc__3 = \acc$214 ;
-  assign \bias$216  = \$signature__data$161 ;
-  assign \mult$217  = \$252 [31:0];
-  assign \shift$218  = \$253 [5:0];
-  assign \out_zp$219  = out_zp;
-  assign \act_min$220  = act_min;
-  assign \act_max$221  = act_max;
+  assign bias = \$signature__data$243 ;
+  assign mult = \$387 [31:0];
+  assign shift = \$388 [5:0];
+  assign \out_zp$277  = out_zp;
+  assign \act_min$278  = act_min;
+  assign \act_max$279  = act_max;
+  assign \i_valid$280  = i_valid;
+  assign drain_acc__1 = \acc$281 ;
+  assign \bias$283  = \$signature__data$244 ;
+  assign \mult$284  = \$389 [31:0];
+  assign \shift$285  = \$390 [5:0];
+  assign \out_zp$286  = out_zp;
+  assign \act_min$287  = act_min;
+  assign \act_max$288  = act_max;
+  assign \i_valid$289  = i_valid;
+  assign drain_acc__2 = \acc$290 ;
+  assign \bias$292  = \$signature__data$245 ;
+  assign \mult$293  = \$391 [31:0];
+  assign \shift$294  = \$392 [5:0];
+  assign \out_zp$295  = out_zp;
+  assign \act_min$296  = act_min;
+  assign \act_max$297  = act_max;
+  assign \i_valid$298  = i_valid;
+  assign drain_acc__3 = \acc$299 ;
+  assign \bias$301  = \$signature__data$246 ;
+  assign \mult$302  = \$393 [31:0];
+  assign \shift$303  = \$394 [5:0];
+  assign \out_zp$304  = out_zp;
+  assign \act_min$305  = act_min;
+  assign \act_max$306  = act_max;
   assign wr_addr = { ib[2:0], drain[1:0], jb[2:0] };
-  assign lane_en = \$276 [3:0];
+  assign lane_en = \$417 [3:0];
   assign tmr_mismatch = 1'h0;
-  assign \$9  = { \$8 [17], \$8 [17], \$8 [17:2] };
-  assign \$12  = { \$11 [17], \$11 [17], \$11 [17:2] };
-  assign \$13  = { 3'h0, bus__adr[17:3] };
-  assign \$14  = { 2'h0, \$13 [17:2] };
-  assign \$15  = { 3'h0, bus__adr[17:3] };
-  assign \$16  = { 2'h0, \$15 [17:2] };
-  assign \$21  = { 3'h0, bus__adr[17:3] };
-  assign \$25  = { 3'h0, bus__adr[17:3] };
-  assign \$26  = { 2'h0, \$25 [17:2] };
-  assign \$27  = { 3'h0, bus__adr[17:3] };
-  assign \$28  = { 2'h0, \$27 [17:2] };
-  assign \$33  = { 3'h0, bus__adr[17:3] };
-  assign \$37  = { 3'h0, bus__adr[17:3] };
-  assign \$38  = { 2'h0, \$37 [17:2] };
-  assign \$39  = { 3'h0, bus__adr[17:3] };
-  assign \$40  = { 2'h0, \$39 [17:2] };
-  assign \$45  = { 3'h0, bus__adr[17:3] };
-  assign \$49  = { 3'h0, bus__adr[17:3] };
-  assign \$50  = { 2'h0, \$49 [17:2] };
-  assign \$51  = { 3'h0, bus__adr[17:3] };
-  assign \$52  = { 2'h0, \$51 [17:2] };
-  assign \$57  = { 3'h0, bus__adr[17:3] };
-  assign \$61  = { 3'h0, bus__adr[17:3] };
-  assign \$62  = { 2'h0, \$61 [17:2] };
-  assign \$63  = { 3'h0, bus__adr[17:3] };
-  assign \$64  = { 2'h0, \$63 [17:2] };
-  assign \$69  = { 3'h0, bus__adr[17:3] };
-  assign \$73  = { 3'h0, bus__adr[17:3] };
-  assign \$74  = { 2'h0, \$73 [17:2] };
-  assign \$75  = { 3'h0, bus__adr[17:3] };
-  assign \$76  = { 2'h0, \$75 [17:2] };
-  assign \$81  = { 3'h0, bus__adr[17:3] };
-  assign \$85  = { 3'h0, bus__adr[17:3] };
-  assign \$86  = { 2'h0, \$85 [17:2] };
-  assign \$87  = { 3'h0, bus__adr[17:3] };
-  assign \$88  = { 2'h0, \$87 [17:2] };
-  assign \$93  = { 3'h0, bus__adr[17:3] };
-  assign \$97  = { 3'h0, bus__adr[17:3] };
-  assign \$98  = { 2'h0, \$97 [17:2] };
-  assign \$99  = { 3'h0, bus__adr[17:3] };
-  assign \$100  = { 2'h0, \$99 [17:2] };
-  assign \$105  = { 3'h0, bus__adr[17:3] };
-  assign \$109  = { 2'h0, bus__adr[17:2] };
-  assign \$111  = { 2'h0, bus__adr[17:2] };
-  assign \$118  = { 2'h0, bus__adr[17:2] };
-  assign \$120  = { 2'h0, bus__adr[17:2] };
-  assign \$127  = { 2'h0, bus__adr[17:2] };
-  assign \$129  = { 2'h0, bus__adr[17:2] };
-  assign \$136  = { 2'h0, bus__adr[17:2] };
-  assign \$138  = { 2'h0, bus__adr[17:2] };
-  assign \$145  = { 2'h0, bus__adr[17:2] };
-  assign \$147  = { 2'h0, bus__adr[17:2] };
-  assign \$154  = { 2'h0, bus__adr[17:2] };
-  assign \$156  = { 2'h0, bus__adr[17:2] };
-  assign \$163  = { 2'h0, bus__adr[17:2] };
-  assign \$165  = { 2'h0, bus__adr[17:2] };
-  assign \$172  = { 2'h0, bus__adr[17:2] };
-  assign \$174  = { 2'h0, bus__adr[17:2] };
-  assign \$181  = { 2'h0, bus__adr[17:2] };
-  assign \$183  = { 2'h0, bus__adr[17:2] };
-  assign \$190  = { 2'h0, bus__adr[17:2] };
-  assign \$192  = { 2'h0, bus__adr[17:2] };
-  assign \$199  = { 2'h0, bus__adr[17:2] };
-  assign \$201  = { 2'h0, bus__adr[17:2] };
-  assign \$208  = { 2'h0, bus__adr[17:2] };
-  assign \$210  = { 2'h0, bus__adr[17:2] };
-  assign \$217  = bus__adr[17:0];
-  assign \$269  = \$268 ;
-  assign \$274  = 4'h0;
-  assign \$275  = { 15'h0000, bus__sel };
-  assign \$277  = bus__adr[17:0];
-  assign \$311  = { 3'h0, bus__adr[17:3] };
-  assign \$317  = { 3'h0, bus__adr[17:3] };
-  assign \$346  = 1'h1;
-  assign \$347  = bus__dat_w[3];
-  assign \$348  = 1'h1;
+  assign therm_tmr_mismatch = 1'h0;
+  assign dvfs_level = \$117 [1:0];
+  assign \$131  = { \$130 [17], \$130 [17], \$130 [17:2] };
+  assign \$134  = { \$133 [17], \$133 [17], \$133 [17:2] };
+  assign \$135  = { 3'h0, bus__adr[17:3] };
+  assign \$136  = { 2'h0, \$135 [17:2] };
+  assign \$138  = { 3'h0, bus__adr[17:3] };
+  assign \$139  = { 2'h0, \$138 [17:2] };
+  assign \$144  = { 3'h0, bus__adr[17:3] };
+  assign \$148  = { 3'h0, bus__adr[17:3] };
+  assign \$149  = { 2'h0, \$148 [17:2] };
+  assign \$151  = { 3'h0, bus__adr[17:3] };
+  assign \$152  = { 2'h0, \$151 [17:2] };
+  assign \$157  = { 3'h0, bus__adr[17:3] };
+  assign \$161  = { 3'h0, bus__adr[17:3] };
+  assign \$162  = { 2'h0, \$161 [17:2] };
+  assign \$164  = { 3'h0, bus__adr[17:3] };
+  assign \$165  = { 2'h0, \$164 [17:2] };
+  assign \$170  = { 3'h0, bus__adr[17:3] };
+  assign \$174  = { 3'h0, bus__adr[17:3] };
+  assign \$175  = { 2'h0, \$174 [17:2] };
+  assign \$177  = { 3'h0, bus__adr[17:3] };
+  assign \$178  = { 2'h0, \$177 [17:2] };
+  assign \$183  = { 3'h0, bus__adr[17:3] };
+  assign \$187  = { 3'h0, bus__adr[17:3] };
+  assign \$188  = { 2'h0, \$187 [17:2] };
+  assign \$190  = { 3'h0, bus__adr[17:3] };
+  assign \$191  = { 2'h0, \$190 [17:2] };
+  assign \$196  = { 3'h0, bus__adr[17:3] };
+  assign \$200  = { 3'h0, bus__adr[17:3] };
+  assign \$201  = { 2'h0, \$200 [17:2] };
+  assign \$203  = { 3'h0, bus__adr[17:3] };
+  assign \$204  = { 2'h0, \$203 [17:2] };
+  assign \$209  = { 3'h0, bus__adr[17:3] };
+  assign \$213  = { 3'h0, bus__adr[17:3] };
+  assign \$214  = { 2'h0, \$213 [17:2] };
+  assign \$216  = { 3'h0, bus__adr[17:3] };
+  assign \$217  = { 2'h0, \$216 [17:2] };
+  assign \$222  = { 3'h0, bus__adr[17:3] };
+  assign \$226  = { 3'h0, bus__adr[17:3] };
+  assign \$227  = { 2'h0, \$226 [17:2] };
+  assign \$229  = { 3'h0, bus__adr[17:3] };
+  assign \$230  = { 2'h0, \$229 [17:2] };
+  assign \$235  = { 3'h0, bus__adr[17:3] };
+  assign \$239  = { 2'h0, bus__adr[17:2] };
+  assign \$241  = { 2'h0, bus__adr[17:2] };
+  assign \$249  = { 2'h0, bus__adr[17:2] };
+  assign \$251  = { 2'h0, bus__adr[17:2] };
+  assign \$259  = { 2'h0, bus__adr[17:2] };
+  assign \$261  = { 2'h0, bus__adr[17:2] };
+  assign \$269  = { 2'h0, bus__adr[17:2] };
+  assign \$271  = { 2'h0, bus__adr[17:2] };
+  assign \$279  = { 2'h0, bus__adr[17:2] };
+  assign \$281  = { 2'h0, bus__adr[17:2] };
+  assign \$289  = { 2'h0, bus__adr[17:2] };
+  assign \$291  = { 2'h0, bus__adr[17:2] };
+  assign \$299  = { 2'h0, bus__adr[17:2] };
+  assign \$301  = { 2'h0, bus__adr[17:2] };
+  assign \$309  = { 2'h0, bus__adr[17:2] };
+  assign \$311  = { 2'h0, bus__adr[17:2] };
+  assign \$319  = { 2'h0, bus__adr[17:2] };
+  assign \$321  = { 2'h0, bus__adr[17:2] };
+  assign \$329  = { 2'h0, bus__adr[17:2] };
+  assign \$331  = { 2'h0, bus__adr[17:2] };
+  assign \$339  = { 2'h0, bus__adr[17:2] };
+  assign \$341  = { 2'h0, bus__adr[17:2] };
+  assign \$349  = { 2'h0, bus__adr[17:2] };
+  assign \$351  = { 2'h0, bus__adr[17:2] };
+  assign \$359  = bus__adr[17:0];
+  assign \$410  = \$409 ;
+  assign \$415  = 4'h0;
+  assign \$416  = { 15'h0000, bus__sel };
+  assign \$419  = bus__adr[17:0];
+  assign \$489  = 1'h0;
+  assign \$498  = 1'h0;
+  assign \$505  = { 3'h0, bus__adr[17:3] };
+  assign \$511  = { 3'h0, bus__adr[17:3] };
+  assign \$537  = 1'h0;
+  assign \$538  = 1'h1;
+  assign \$539  = bus__dat_w[3];
+  assign \$540  = 1'h0;
+  assign \$541  = 1'h1;
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__1, b_in__2, b_in__3, clear, drain_row, drain_acc__0, drain_acc__1, drain_acc__2, drain_acc__3, clk);
+module \obt_tile_small.array (rst, thr_ce, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__1, b_in__2, b_in__3, clear, drain_row, drain_acc__0, drain_acc__1, drain_acc__2, drain_acc__3, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$2  = 0;
   reg [8:0] \$1 ;
   reg [8:0] \$10 ;
@@ -3837,6 +4875,8 @@ module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__
   wire [1:0] drain_row;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     \a_in$25  <= \$1 ;
   always @(posedge clk)
@@ -3869,7 +4909,8 @@ module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__
     .b_out(\b_in$51 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small.array.pe_0_1  pe_0_1 (
     .a_in(\a_in$19 ),
@@ -3879,7 +4920,8 @@ module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__
     .b_out(\b_in$59 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small.array.pe_0_2  pe_0_2 (
     .a_in(\a_in$21 ),
@@ -3889,7 +4931,8 @@ module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__
     .b_out(\b_in$67 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small.array.pe_0_3  pe_0_3 (
     .a_in(\a_in$23 ),
@@ -3898,7 +4941,8 @@ module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__
     .b_out(\b_in$75 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small.array.pe_1_0  pe_1_0 (
     .a_in(\a_in$25 ),
@@ -3908,7 +4952,8 @@ module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__
     .b_out(\b_in$53 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small.array.pe_1_1  pe_1_1 (
     .a_in(\a_in$27 ),
@@ -3918,7 +4963,8 @@ module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__
     .b_out(\b_in$61 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small.array.pe_1_2  pe_1_2 (
     .a_in(\a_in$29 ),
@@ -3928,7 +4974,8 @@ module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__
     .b_out(\b_in$69 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small.array.pe_1_3  pe_1_3 (
     .a_in(\a_in$31 ),
@@ -3937,7 +4984,8 @@ module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__
     .b_out(\b_in$77 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small.array.pe_2_0  pe_2_0 (
     .a_in(\a_in$33 ),
@@ -3947,7 +4995,8 @@ module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__
     .b_out(\b_in$55 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small.array.pe_2_1  pe_2_1 (
     .a_in(\a_in$35 ),
@@ -3957,7 +5006,8 @@ module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__
     .b_out(\b_in$63 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small.array.pe_2_2  pe_2_2 (
     .a_in(\a_in$37 ),
@@ -3967,7 +5017,8 @@ module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__
     .b_out(\b_in$71 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small.array.pe_2_3  pe_2_3 (
     .a_in(\a_in$39 ),
@@ -3976,7 +5027,8 @@ module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__
     .b_out(\b_in$79 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small.array.pe_3_0  pe_3_0 (
     .a_in(\a_in$41 ),
@@ -3985,7 +5037,8 @@ module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__
     .b_in(\b_in$55 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small.array.pe_3_1  pe_3_1 (
     .a_in(\a_in$43 ),
@@ -3994,7 +5047,8 @@ module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__
     .b_in(\b_in$63 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small.array.pe_3_2  pe_3_2 (
     .a_in(\a_in$45 ),
@@ -4003,7 +5057,8 @@ module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__
     .b_in(\b_in$71 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small.array.pe_3_3  pe_3_3 (
     .a_in(\a_in$47 ),
@@ -4011,7 +5066,8 @@ module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__
     .b_in(\b_in$79 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
@@ -4071,84 +5127,120 @@ module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$1  = a_in__1;
+    \$1  = \a_in$25 ;
+    if (thr_ce) begin
+      \$1  = a_in__1;
+    end
     if (rst) begin
       \$1  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$2  = a_in__2;
+    \$2  = a2_skew0;
+    if (thr_ce) begin
+      \$2  = a_in__2;
+    end
     if (rst) begin
       \$2  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$3  = a2_skew0;
+    \$3  = \a_in$33 ;
+    if (thr_ce) begin
+      \$3  = a2_skew0;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$4  = a_in__3;
+    \$4  = a3_skew0;
+    if (thr_ce) begin
+      \$4  = a_in__3;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$5  = a3_skew0;
+    \$5  = a3_skew1;
+    if (thr_ce) begin
+      \$5  = a3_skew0;
+    end
     if (rst) begin
       \$5  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$6  = a3_skew1;
+    \$6  = \a_in$41 ;
+    if (thr_ce) begin
+      \$6  = a3_skew1;
+    end
     if (rst) begin
       \$6  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$7  = b_in__1;
+    \$7  = \b_in$57 ;
+    if (thr_ce) begin
+      \$7  = b_in__1;
+    end
     if (rst) begin
       \$7  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$8  = b_in__2;
+    \$8  = b2_skew0;
+    if (thr_ce) begin
+      \$8  = b_in__2;
+    end
     if (rst) begin
       \$8  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$9  = b2_skew0;
+    \$9  = \b_in$65 ;
+    if (thr_ce) begin
+      \$9  = b2_skew0;
+    end
     if (rst) begin
       \$9  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$10  = b_in__3;
+    \$10  = b3_skew0;
+    if (thr_ce) begin
+      \$10  = b_in__3;
+    end
     if (rst) begin
       \$10  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$11  = b3_skew0;
+    \$11  = b3_skew1;
+    if (thr_ce) begin
+      \$11  = b3_skew0;
+    end
     if (rst) begin
       \$11  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$12  = b3_skew1;
+    \$12  = \b_in$73 ;
+    if (thr_ce) begin
+      \$12  = b3_skew1;
+    end
     if (rst) begin
       \$12  = 9'h000;
     end
@@ -4204,7 +5296,7 @@ module \obt_tile_small.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, acc, clk);
+module \obt_tile_small.array.pe_0_0 (rst, thr_ce, a_in, b_in, clear, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$3  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -4227,6 +5319,8 @@ module \obt_tile_small.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, acc, 
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -4237,18 +5331,24 @@ module \obt_tile_small.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, acc, 
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -4256,7 +5356,10 @@ module \obt_tile_small.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, acc, 
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -4264,7 +5367,7 @@ module \obt_tile_small.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, acc, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small.array.pe_0_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$4  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -4287,6 +5390,8 @@ module \obt_tile_small.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, acc, 
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -4297,18 +5402,24 @@ module \obt_tile_small.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, acc, 
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -4316,7 +5427,10 @@ module \obt_tile_small.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, acc, 
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -4324,7 +5438,7 @@ module \obt_tile_small.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, acc, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small.array.pe_0_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$5  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -4347,6 +5461,8 @@ module \obt_tile_small.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, acc, 
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -4357,18 +5473,24 @@ module \obt_tile_small.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, acc, 
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -4376,7 +5498,10 @@ module \obt_tile_small.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, acc, 
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -4384,7 +5509,7 @@ module \obt_tile_small.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, acc, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_small.array.pe_0_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$6  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -4406,6 +5531,8 @@ module \obt_tile_small.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -4416,18 +5543,24 @@ module \obt_tile_small.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -4435,7 +5568,10 @@ module \obt_tile_small.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -4443,7 +5579,7 @@ module \obt_tile_small.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_small.array.pe_1_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$7  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -4466,6 +5602,8 @@ module \obt_tile_small.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, acc, 
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -4476,18 +5614,24 @@ module \obt_tile_small.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, acc, 
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -4495,7 +5639,10 @@ module \obt_tile_small.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, acc, 
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -4503,7 +5650,7 @@ module \obt_tile_small.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, acc, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small.array.pe_1_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$8  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -4526,6 +5673,8 @@ module \obt_tile_small.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, acc, 
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -4536,18 +5685,24 @@ module \obt_tile_small.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, acc, 
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -4555,7 +5710,10 @@ module \obt_tile_small.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, acc, 
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -4563,7 +5721,7 @@ module \obt_tile_small.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, acc, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small.array.pe_1_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$9  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -4586,6 +5744,8 @@ module \obt_tile_small.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, acc, 
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -4596,18 +5756,24 @@ module \obt_tile_small.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, acc, 
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -4615,7 +5781,10 @@ module \obt_tile_small.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, acc, 
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -4623,7 +5792,7 @@ module \obt_tile_small.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, acc, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_small.array.pe_1_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$10  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -4645,6 +5814,8 @@ module \obt_tile_small.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -4655,18 +5826,24 @@ module \obt_tile_small.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -4674,7 +5851,10 @@ module \obt_tile_small.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -4682,7 +5862,7 @@ module \obt_tile_small.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_small.array.pe_2_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$11  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -4705,6 +5885,8 @@ module \obt_tile_small.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, acc, 
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -4715,18 +5897,24 @@ module \obt_tile_small.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, acc, 
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -4734,7 +5922,10 @@ module \obt_tile_small.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, acc, 
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -4742,7 +5933,7 @@ module \obt_tile_small.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, acc, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small.array.pe_2_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$12  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -4765,6 +5956,8 @@ module \obt_tile_small.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, acc, 
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -4775,18 +5968,24 @@ module \obt_tile_small.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, acc, 
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -4794,7 +5993,10 @@ module \obt_tile_small.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, acc, 
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -4802,7 +6004,7 @@ module \obt_tile_small.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, acc, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small.array.pe_2_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$13  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -4825,6 +6027,8 @@ module \obt_tile_small.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, acc, 
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -4835,18 +6039,24 @@ module \obt_tile_small.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, acc, 
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -4854,7 +6064,10 @@ module \obt_tile_small.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, acc, 
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -4862,7 +6075,7 @@ module \obt_tile_small.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, acc, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_small.array.pe_2_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$14  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -4884,6 +6097,8 @@ module \obt_tile_small.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -4894,18 +6109,24 @@ module \obt_tile_small.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -4913,7 +6134,10 @@ module \obt_tile_small.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -4921,7 +6145,7 @@ module \obt_tile_small.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc, clk);
+module \obt_tile_small.array.pe_3_0 (rst, thr_ce, clear, a_in, b_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$15  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -4943,6 +6167,8 @@ module \obt_tile_small.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -4953,18 +6179,24 @@ module \obt_tile_small.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -4972,7 +6204,10 @@ module \obt_tile_small.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -4980,7 +6215,7 @@ module \obt_tile_small.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_small.array.pe_3_1 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$16  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -5002,6 +6237,8 @@ module \obt_tile_small.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -5012,18 +6249,24 @@ module \obt_tile_small.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -5031,7 +6274,10 @@ module \obt_tile_small.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -5039,7 +6285,7 @@ module \obt_tile_small.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_small.array.pe_3_2 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$17  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -5061,6 +6307,8 @@ module \obt_tile_small.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -5071,18 +6319,24 @@ module \obt_tile_small.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -5090,7 +6344,10 @@ module \obt_tile_small.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -5098,7 +6355,7 @@ module \obt_tile_small.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
+module \obt_tile_small.array.pe_3_3 (rst, thr_ce, clear, b_in, a_in, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$18  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -5119,6 +6376,8 @@ module \obt_tile_small.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -5129,18 +6388,24 @@ module \obt_tile_small.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -5148,7 +6413,10 @@ module \obt_tile_small.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -5156,7 +6424,7 @@ module \obt_tile_small.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.requant_0 (rst, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
+module \obt_tile_small.requant_0 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$19  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -5250,6 +6518,8 @@ module \obt_tile_small.requant_0 (rst, mult, shift, bias, i_valid, out_zp, act_m
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -5321,119 +6591,170 @@ module \obt_tile_small.requant_0 (rst, mult, shift, bias, i_valid, out_zp, act_m
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -5451,7 +6772,7 @@ module \obt_tile_small.requant_0 (rst, mult, shift, bias, i_valid, out_zp, act_m
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.requant_1 (rst, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
+module \obt_tile_small.requant_1 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$20  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -5545,6 +6866,8 @@ module \obt_tile_small.requant_1 (rst, mult, shift, bias, i_valid, out_zp, act_m
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -5616,119 +6939,170 @@ module \obt_tile_small.requant_1 (rst, mult, shift, bias, i_valid, out_zp, act_m
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -5746,7 +7120,7 @@ module \obt_tile_small.requant_1 (rst, mult, shift, bias, i_valid, out_zp, act_m
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.requant_2 (rst, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
+module \obt_tile_small.requant_2 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$21  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -5840,6 +7214,8 @@ module \obt_tile_small.requant_2 (rst, mult, shift, bias, i_valid, out_zp, act_m
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -5911,119 +7287,170 @@ module \obt_tile_small.requant_2 (rst, mult, shift, bias, i_valid, out_zp, act_m
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -6041,7 +7468,7 @@ module \obt_tile_small.requant_2 (rst, mult, shift, bias, i_valid, out_zp, act_m
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small.requant_3 (rst, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
+module \obt_tile_small.requant_3 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$22  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -6135,6 +7562,8 @@ module \obt_tile_small.requant_3 (rst, mult, shift, bias, i_valid, out_zp, act_m
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -6206,119 +7635,170 @@ module \obt_tile_small.requant_3 (rst, mult, shift, bias, i_valid, out_zp, act_m
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end

@@ -2,7 +2,7 @@
 
 (* top =  1  *)
 (* generator = "Amaranth" *)
-module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rst, bus__dat_r, bus__ack, irq, busy, bus__cyc);
+module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_code, therm_sample, clk, rst, bus__dat_r, bus__ack, irq, busy, throttle_level, dvfs_level, act_feed, act_sram, bus__cyc);
   reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
   wire \$1 ;
   wire \$10 ;
@@ -18,91 +18,415 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$1008 ;
   wire \$1009 ;
   wire \$101 ;
-  reg \$1010 ;
-  reg \$1011 ;
-  reg \$1012 ;
-  reg [1:0] \$1013 ;
-  reg [15:0] \$1014 ;
-  reg [15:0] \$1015 ;
-  reg [15:0] \$1016 ;
-  reg [7:0] \$1017 ;
-  reg [7:0] \$1018 ;
-  reg [7:0] \$1019 ;
+  wire \$1010 ;
+  wire \$1011 ;
+  wire \$1012 ;
+  wire \$1013 ;
+  wire \$1014 ;
+  wire \$1015 ;
+  wire \$1016 ;
+  wire \$1017 ;
+  wire \$1018 ;
+  wire \$1019 ;
   wire \$102 ;
-  reg [7:0] \$1020 ;
-  reg [7:0] \$1021 ;
-  reg \$1022 ;
-  reg [31:0] \$1023 ;
-  reg [5:0] \$1024 ;
-  reg [31:0] \$1025 ;
-  reg [2:0] \$1026 ;
-  reg [3:0] \$1027 ;
-  reg [3:0] \$1028 ;
-  reg [5:0] \$1029 ;
+  wire \$1020 ;
+  wire \$1021 ;
+  wire \$1022 ;
+  wire \$1023 ;
+  wire \$1024 ;
+  wire \$1025 ;
+  wire \$1026 ;
+  wire \$1027 ;
+  wire \$1028 ;
+  wire \$1029 ;
   wire \$103 ;
-  reg [3:0] \$1030 ;
-  reg [2:0] \$1031 ;
-  reg [31:0] \$1032 ;
-  reg [31:0] \$1033 ;
-  reg [31:0] \$1034 ;
-  reg [31:0] \$1035 ;
-  reg \$1036 ;
-  reg \$1037 ;
-  reg [31:0] \$1038 ;
-  reg \$1039 ;
-  wire \$104 ;
-  reg \$1040 ;
-  reg [2:0] \$1041 ;
-  reg [1:0] \$1042 ;
-  reg \$1043 ;
-  reg \$1044 ;
-  reg [31:0] \$1045 ;
-  reg [1:0] \$1046 ;
-  reg \$1047 ;
-  reg [7:0] \$1048 ;
-  reg [3:0] \$1049 ;
-  wire \$105 ;
-  reg [7:0] \$1050 ;
-  reg [3:0] \$1051 ;
-  reg [7:0] \$1052 ;
-  reg [3:0] \$1053 ;
-  reg [31:0] \$1054 ;
-  reg [31:0] \$1055 ;
+  wire \$1030 ;
+  wire \$1031 ;
+  wire \$1032 ;
+  wire \$1033 ;
+  wire \$1034 ;
+  wire \$1035 ;
+  wire \$1036 ;
+  wire \$1037 ;
+  wire \$1038 ;
+  wire [31:0] \$1039 ;
+  wire [7:0] \$104 ;
+  wire \$1040 ;
+  wire \$1041 ;
+  wire [32:0] \$1042 ;
+  wire [32:0] \$1043 ;
+  wire [32:0] \$1044 ;
+  wire [1:0] \$1045 ;
+  wire [2:0] \$1046 ;
+  wire [3:0] \$1047 ;
+  wire [4:0] \$1048 ;
+  wire [5:0] \$1049 ;
+  wire [8:0] \$105 ;
+  wire [6:0] \$1050 ;
+  wire [7:0] \$1051 ;
+  wire [8:0] \$1052 ;
+  wire [9:0] \$1053 ;
+  wire [10:0] \$1054 ;
+  wire [11:0] \$1055 ;
+  wire [12:0] \$1056 ;
+  wire [13:0] \$1057 ;
+  wire [14:0] \$1058 ;
+  wire [15:0] \$1059 ;
   wire \$106 ;
-  wire [17:0] \$107 ;
-  wire \$108 ;
-  wire \$109 ;
+  wire [16:0] \$1060 ;
+  wire [17:0] \$1061 ;
+  wire [18:0] \$1062 ;
+  wire [19:0] \$1063 ;
+  wire [20:0] \$1064 ;
+  wire [21:0] \$1065 ;
+  wire [32:0] \$1066 ;
+  wire \$1067 ;
+  wire [1:0] \$1068 ;
+  wire [2:0] \$1069 ;
+  wire \$107 ;
+  wire [3:0] \$1070 ;
+  wire [4:0] \$1071 ;
+  wire [5:0] \$1072 ;
+  wire [6:0] \$1073 ;
+  wire [7:0] \$1074 ;
+  wire [8:0] \$1075 ;
+  wire [9:0] \$1076 ;
+  wire [10:0] \$1077 ;
+  wire [11:0] \$1078 ;
+  wire [12:0] \$1079 ;
+  wire [7:0] \$108 ;
+  wire [13:0] \$1080 ;
+  wire [14:0] \$1081 ;
+  wire [15:0] \$1082 ;
+  wire [16:0] \$1083 ;
+  wire [17:0] \$1084 ;
+  wire [18:0] \$1085 ;
+  wire [19:0] \$1086 ;
+  wire [20:0] \$1087 ;
+  wire [21:0] \$1088 ;
+  wire [32:0] \$1089 ;
+  wire [8:0] \$109 ;
+  wire [32:0] \$1090 ;
+  wire [1:0] \$1091 ;
+  wire [2:0] \$1092 ;
+  wire [3:0] \$1093 ;
+  wire [4:0] \$1094 ;
+  wire [5:0] \$1095 ;
+  wire [6:0] \$1096 ;
+  wire [7:0] \$1097 ;
+  wire [8:0] \$1098 ;
+  wire [9:0] \$1099 ;
   wire \$11 ;
-  wire \$110 ;
-  wire [17:0] \$111 ;
-  wire [17:0] \$112 ;
-  wire [7:0] \$113 ;
-  wire [7:0] \$114 ;
-  wire [7:0] \$115 ;
-  wire [7:0] \$116 ;
-  wire \$117 ;
+  wire [2:0] \$110 ;
+  wire [10:0] \$1100 ;
+  wire [11:0] \$1101 ;
+  wire [12:0] \$1102 ;
+  wire [13:0] \$1103 ;
+  wire [14:0] \$1104 ;
+  wire [15:0] \$1105 ;
+  wire [16:0] \$1106 ;
+  wire [17:0] \$1107 ;
+  wire [18:0] \$1108 ;
+  wire [19:0] \$1109 ;
+  wire [2:0] \$111 ;
+  wire [20:0] \$1110 ;
+  wire [21:0] \$1111 ;
+  wire [32:0] \$1112 ;
+  wire \$1113 ;
+  wire [1:0] \$1114 ;
+  wire [2:0] \$1115 ;
+  wire [3:0] \$1116 ;
+  wire [4:0] \$1117 ;
+  wire [5:0] \$1118 ;
+  wire [6:0] \$1119 ;
+  wire \$112 ;
+  wire [7:0] \$1120 ;
+  wire [8:0] \$1121 ;
+  wire [9:0] \$1122 ;
+  wire [10:0] \$1123 ;
+  wire [11:0] \$1124 ;
+  wire [12:0] \$1125 ;
+  wire [13:0] \$1126 ;
+  wire [14:0] \$1127 ;
+  wire [15:0] \$1128 ;
+  wire [16:0] \$1129 ;
+  wire \$113 ;
+  wire [17:0] \$1130 ;
+  wire [18:0] \$1131 ;
+  wire [19:0] \$1132 ;
+  wire [20:0] \$1133 ;
+  wire [21:0] \$1134 ;
+  wire [32:0] \$1135 ;
+  wire [32:0] \$1136 ;
+  wire \$1137 ;
+  wire [5:0] \$1138 ;
+  wire [8:0] \$1139 ;
+  wire \$114 ;
+  wire [8:0] \$1140 ;
+  wire [14:0] \$1141 ;
+  wire [21:0] \$1142 ;
+  wire \$1143 ;
+  wire [5:0] \$1144 ;
+  wire [8:0] \$1145 ;
+  wire [8:0] \$1146 ;
+  wire [14:0] \$1147 ;
+  wire [21:0] \$1148 ;
+  wire \$1149 ;
+  wire \$115 ;
+  wire [5:0] \$1150 ;
+  wire [8:0] \$1151 ;
+  wire [8:0] \$1152 ;
+  wire [14:0] \$1153 ;
+  wire [21:0] \$1154 ;
+  wire \$1155 ;
+  wire [5:0] \$1156 ;
+  wire [8:0] \$1157 ;
+  wire [8:0] \$1158 ;
+  wire [14:0] \$1159 ;
+  wire \$116 ;
+  wire [21:0] \$1160 ;
+  wire \$1161 ;
+  wire [5:0] \$1162 ;
+  wire [8:0] \$1163 ;
+  wire [8:0] \$1164 ;
+  wire [14:0] \$1165 ;
+  wire [22:0] \$1166 ;
+  wire \$1167 ;
+  wire [5:0] \$1168 ;
+  wire [8:0] \$1169 ;
+  wire [2:0] \$117 ;
+  wire [8:0] \$1170 ;
+  wire [14:0] \$1171 ;
+  wire [22:0] \$1172 ;
+  wire \$1173 ;
+  wire [5:0] \$1174 ;
+  wire [8:0] \$1175 ;
+  wire [8:0] \$1176 ;
+  wire [14:0] \$1177 ;
+  wire [22:0] \$1178 ;
+  wire \$1179 ;
   wire \$118 ;
+  wire [5:0] \$1180 ;
+  wire [8:0] \$1181 ;
+  wire [8:0] \$1182 ;
+  wire [14:0] \$1183 ;
+  wire [22:0] \$1184 ;
+  wire \$1185 ;
+  wire [7:0] \$1186 ;
+  wire [22:0] \$1187 ;
+  wire \$1188 ;
+  wire [7:0] \$1189 ;
   wire \$119 ;
+  wire [22:0] \$1190 ;
+  wire \$1191 ;
+  wire [7:0] \$1192 ;
+  wire [22:0] \$1193 ;
+  wire \$1194 ;
+  wire [7:0] \$1195 ;
+  wire [22:0] \$1196 ;
+  wire \$1197 ;
+  wire [7:0] \$1198 ;
+  wire [23:0] \$1199 ;
   wire \$12 ;
   wire \$120 ;
-  wire [17:0] \$121 ;
-  wire \$122 ;
+  wire \$1200 ;
+  wire [7:0] \$1201 ;
+  wire [23:0] \$1202 ;
+  wire \$1203 ;
+  wire [7:0] \$1204 ;
+  wire [23:0] \$1205 ;
+  wire \$1206 ;
+  wire [7:0] \$1207 ;
+  wire [23:0] \$1208 ;
+  wire \$1209 ;
+  wire \$121 ;
+  wire [7:0] \$1210 ;
+  wire [23:0] \$1211 ;
+  wire \$1212 ;
+  wire [7:0] \$1213 ;
+  wire [23:0] \$1214 ;
+  wire \$1215 ;
+  wire [7:0] \$1216 ;
+  wire [23:0] \$1217 ;
+  wire \$1218 ;
+  wire [7:0] \$1219 ;
+  wire [18:0] \$122 ;
+  wire [23:0] \$1220 ;
+  wire \$1221 ;
+  wire [10:0] \$1222 ;
+  wire [23:0] \$1223 ;
+  wire \$1224 ;
+  wire \$1225 ;
+  wire [32:0] \$1226 ;
+  wire \$1227 ;
+  wire \$1228 ;
+  wire \$1229 ;
   wire \$123 ;
-  wire [17:0] \$124 ;
-  wire [17:0] \$125 ;
+  wire \$1230 ;
+  wire \$1231 ;
+  wire \$1232 ;
+  wire \$1233 ;
+  wire \$1234 ;
+  wire \$1235 ;
+  wire \$1236 ;
+  wire \$1237 ;
+  wire \$1238 ;
+  wire \$1239 ;
+  wire \$124 ;
+  wire \$1240 ;
+  wire \$1241 ;
+  wire \$1242 ;
+  wire \$1243 ;
+  wire \$1244 ;
+  wire \$1245 ;
+  wire \$1246 ;
+  wire \$1247 ;
+  wire \$1248 ;
+  wire \$1249 ;
+  wire \$125 ;
+  wire \$1250 ;
+  wire \$1251 ;
+  wire \$1252 ;
+  wire [17:0] \$1253 ;
+  wire \$1254 ;
+  wire \$1255 ;
+  wire \$1256 ;
+  wire \$1257 ;
+  wire \$1258 ;
+  wire [17:0] \$1259 ;
   wire \$126 ;
+  wire \$1260 ;
+  wire \$1261 ;
+  wire \$1262 ;
+  wire \$1263 ;
+  wire \$1264 ;
+  wire \$1265 ;
+  wire \$1266 ;
+  wire \$1267 ;
+  wire \$1268 ;
+  wire \$1269 ;
   wire \$127 ;
+  wire \$1270 ;
+  wire \$1271 ;
+  wire \$1272 ;
+  wire \$1273 ;
+  wire \$1274 ;
+  wire \$1275 ;
+  wire \$1276 ;
+  wire \$1277 ;
+  wire \$1278 ;
+  wire \$1279 ;
   wire \$128 ;
+  wire \$1280 ;
+  wire \$1281 ;
+  wire \$1282 ;
+  wire \$1283 ;
+  wire \$1284 ;
+  wire \$1285 ;
+  wire \$1286 ;
+  wire \$1287 ;
+  wire \$1288 ;
+  wire \$1289 ;
   wire \$129 ;
+  wire [31:0] \$1290 ;
+  reg [11:0] \$1291 ;
+  reg [11:0] \$1292 ;
+  reg [11:0] \$1293 ;
+  reg [11:0] \$1294 ;
+  reg [11:0] \$1295 ;
+  reg [11:0] \$1296 ;
+  reg [11:0] \$1297 ;
+  reg [7:0] \$1298 ;
+  reg [2:0] \$1299 ;
   wire \$13 ;
   wire \$130 ;
+  reg [2:0] \$1300 ;
+  reg [11:0] \$1301 ;
+  reg [12:0] \$1302 ;
+  reg [7:0] \$1303 ;
+  reg \$1304 ;
+  reg \$1305 ;
+  reg [15:0] \$1306 ;
+  reg [7:0] \$1307 ;
+  reg [7:0] \$1308 ;
+  reg [1:0] \$1309 ;
   wire \$131 ;
+  reg [31:0] \$1310 ;
+  reg [31:0] \$1311 ;
+  reg [31:0] \$1312 ;
+  reg [31:0] \$1313 ;
+  reg [31:0] \$1314 ;
+  reg [31:0] \$1315 ;
+  reg [31:0] \$1316 ;
+  reg [31:0] \$1317 ;
+  reg [31:0] \$1318 ;
+  reg [31:0] \$1319 ;
   wire \$132 ;
+  reg [31:0] \$1320 ;
+  reg [31:0] \$1321 ;
+  reg [31:0] \$1322 ;
+  reg [31:0] \$1323 ;
+  reg [31:0] \$1324 ;
+  reg [31:0] \$1325 ;
+  reg [31:0] \$1326 ;
+  reg [31:0] \$1327 ;
+  reg [31:0] \$1328 ;
+  reg [5:0] \$1329 ;
   wire \$133 ;
+  reg [5:0] \$1330 ;
+  reg [5:0] \$1331 ;
+  reg [5:0] \$1332 ;
+  reg [31:0] \$1333 ;
+  reg \$1334 ;
+  reg \$1335 ;
+  reg \$1336 ;
+  reg [1:0] \$1337 ;
+  reg [15:0] \$1338 ;
+  reg [15:0] \$1339 ;
   wire \$134 ;
+  reg [15:0] \$1340 ;
+  reg [7:0] \$1341 ;
+  reg [7:0] \$1342 ;
+  reg [7:0] \$1343 ;
+  reg [7:0] \$1344 ;
+  reg [7:0] \$1345 ;
+  reg \$1346 ;
+  reg [31:0] \$1347 ;
+  reg [5:0] \$1348 ;
+  reg [31:0] \$1349 ;
   wire \$135 ;
+  reg [2:0] \$1350 ;
+  reg [3:0] \$1351 ;
+  reg [3:0] \$1352 ;
+  reg [5:0] \$1353 ;
+  reg [3:0] \$1354 ;
+  reg [2:0] \$1355 ;
+  reg [31:0] \$1356 ;
+  reg [31:0] \$1357 ;
+  reg [31:0] \$1358 ;
+  reg [31:0] \$1359 ;
   wire \$136 ;
+  reg \$1360 ;
+  reg \$1361 ;
+  reg [31:0] \$1362 ;
+  reg \$1363 ;
+  reg \$1364 ;
+  reg [2:0] \$1365 ;
+  reg [1:0] \$1366 ;
+  reg \$1367 ;
+  reg \$1368 ;
+  reg [31:0] \$1369 ;
   wire \$137 ;
+  reg [1:0] \$1370 ;
+  reg \$1371 ;
+  reg [7:0] \$1372 ;
+  reg [3:0] \$1373 ;
+  reg [7:0] \$1374 ;
+  reg [3:0] \$1375 ;
+  reg [7:0] \$1376 ;
+  reg [3:0] \$1377 ;
+  reg [31:0] \$1378 ;
+  reg [31:0] \$1379 ;
   wire \$138 ;
   wire \$139 ;
   wire \$14 ;
@@ -112,152 +436,152 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$143 ;
   wire \$144 ;
   wire \$145 ;
-  wire \$146 ;
-  wire \$147 ;
-  wire \$148 ;
-  wire \$149 ;
+  wire [16:0] \$146 ;
+  wire [17:0] \$147 ;
+  wire [17:0] \$148 ;
+  wire [16:0] \$149 ;
   wire \$15 ;
-  wire \$150 ;
-  wire \$151 ;
-  wire \$152 ;
-  wire \$153 ;
-  wire [17:0] \$154 ;
+  wire [17:0] \$150 ;
+  wire [17:0] \$151 ;
+  wire [17:0] \$152 ;
+  wire [17:0] \$153 ;
+  wire \$154 ;
   wire \$155 ;
   wire \$156 ;
   wire \$157 ;
-  wire [17:0] \$158 ;
-  wire [17:0] \$159 ;
+  wire \$158 ;
+  wire \$159 ;
   wire \$16 ;
-  wire [7:0] \$160 ;
-  wire [7:0] \$161 ;
-  wire [7:0] \$162 ;
-  wire [7:0] \$163 ;
+  wire \$160 ;
+  wire \$161 ;
+  wire \$162 ;
+  wire \$163 ;
   wire \$164 ;
   wire \$165 ;
   wire \$166 ;
   wire \$167 ;
-  wire [17:0] \$168 ;
+  wire \$168 ;
   wire \$169 ;
   wire \$17 ;
   wire \$170 ;
-  wire [17:0] \$171 ;
-  wire [5:0] \$1719 ;
-  wire [17:0] \$172 ;
-  wire [5:0] \$1724 ;
-  wire [5:0] \$1729 ;
+  wire \$171 ;
+  wire \$172 ;
   wire \$173 ;
-  wire [5:0] \$1734 ;
-  wire [5:0] \$1739 ;
   wire \$174 ;
-  wire [5:0] \$1744 ;
-  wire [5:0] \$1749 ;
   wire \$175 ;
-  wire [5:0] \$1754 ;
   wire \$176 ;
   wire \$177 ;
   wire \$178 ;
   wire \$179 ;
-  wire \$18 ;
+  wire [2:0] \$18 ;
   wire \$180 ;
   wire \$181 ;
-  wire \$182 ;
+  wire [17:0] \$182 ;
   wire \$183 ;
   wire \$184 ;
   wire \$185 ;
-  wire \$186 ;
-  wire \$187 ;
-  wire \$188 ;
-  wire \$189 ;
+  wire [17:0] \$186 ;
+  wire [17:0] \$187 ;
+  wire [31:0] \$188 ;
+  wire [7:0] \$189 ;
   wire \$19 ;
-  wire \$190 ;
-  wire \$191 ;
-  wire \$192 ;
-  wire \$193 ;
-  wire \$194 ;
-  wire \$195 ;
+  wire [31:0] \$190 ;
+  wire [7:0] \$191 ;
+  wire [31:0] \$192 ;
+  wire [7:0] \$193 ;
+  wire [31:0] \$194 ;
+  wire [7:0] \$195 ;
   wire \$196 ;
   wire \$197 ;
   wire \$198 ;
   wire \$199 ;
   wire \$2 ;
   wire \$20 ;
-  wire \$200 ;
-  wire [17:0] \$201 ;
+  wire [17:0] \$200 ;
+  wire \$201 ;
   wire \$202 ;
-  wire \$203 ;
-  wire \$204 ;
-  wire [17:0] \$205 ;
-  wire [17:0] \$206 ;
-  wire [7:0] \$207 ;
-  wire [7:0] \$208 ;
-  wire [7:0] \$209 ;
+  wire [17:0] \$203 ;
+  wire [17:0] \$204 ;
+  wire \$205 ;
+  wire \$206 ;
+  wire \$207 ;
+  wire \$208 ;
+  wire \$209 ;
   wire \$21 ;
-  wire [7:0] \$210 ;
+  wire \$210 ;
   wire \$211 ;
   wire \$212 ;
   wire \$213 ;
   wire \$214 ;
-  wire [17:0] \$215 ;
+  wire \$215 ;
   wire \$216 ;
   wire \$217 ;
-  wire [17:0] \$218 ;
-  wire [17:0] \$219 ;
+  wire \$218 ;
+  wire \$219 ;
   wire \$22 ;
   wire \$220 ;
   wire \$221 ;
   wire \$222 ;
   wire \$223 ;
+  wire [5:0] \$2237 ;
   wire \$224 ;
+  wire [5:0] \$2243 ;
+  wire [5:0] \$2249 ;
   wire \$225 ;
+  wire [5:0] \$2255 ;
   wire \$226 ;
+  wire [5:0] \$2261 ;
+  wire [5:0] \$2267 ;
   wire \$227 ;
+  wire [5:0] \$2273 ;
+  wire [5:0] \$2279 ;
   wire \$228 ;
   wire \$229 ;
   wire \$23 ;
   wire \$230 ;
   wire \$231 ;
   wire \$232 ;
-  wire \$233 ;
+  wire [17:0] \$233 ;
   wire \$234 ;
   wire \$235 ;
   wire \$236 ;
-  wire \$237 ;
-  wire \$238 ;
-  wire \$239 ;
-  wire [16:0] \$24 ;
-  wire \$240 ;
-  wire \$241 ;
-  wire \$242 ;
-  wire \$243 ;
-  wire \$244 ;
-  wire \$245 ;
-  wire \$246 ;
+  wire [17:0] \$237 ;
+  wire [17:0] \$238 ;
+  wire [31:0] \$239 ;
+  wire \$24 ;
+  wire [7:0] \$240 ;
+  wire [31:0] \$241 ;
+  wire [7:0] \$242 ;
+  wire [31:0] \$243 ;
+  wire [7:0] \$244 ;
+  wire [31:0] \$245 ;
+  wire [7:0] \$246 ;
   wire \$247 ;
-  wire [17:0] \$248 ;
+  wire \$248 ;
   wire \$249 ;
-  wire [17:0] \$25 ;
+  wire \$25 ;
   wire \$250 ;
-  wire \$251 ;
-  wire [17:0] \$252 ;
-  wire [17:0] \$253 ;
-  wire [7:0] \$254 ;
-  wire [7:0] \$255 ;
-  wire [7:0] \$256 ;
-  wire [7:0] \$257 ;
+  wire [17:0] \$251 ;
+  wire \$252 ;
+  wire \$253 ;
+  wire [17:0] \$254 ;
+  wire [17:0] \$255 ;
+  wire \$256 ;
+  wire \$257 ;
   wire \$258 ;
   wire \$259 ;
-  wire [17:0] \$26 ;
+  wire \$26 ;
   wire \$260 ;
   wire \$261 ;
-  wire [17:0] \$262 ;
+  wire \$262 ;
   wire \$263 ;
   wire \$264 ;
-  wire [17:0] \$265 ;
-  wire [17:0] \$266 ;
+  wire \$265 ;
+  wire \$266 ;
   wire \$267 ;
   wire \$268 ;
   wire \$269 ;
-  wire [16:0] \$27 ;
+  wire [8:0] \$27 ;
   wire \$270 ;
   wire \$271 ;
   wire \$272 ;
@@ -268,45 +592,45 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$277 ;
   wire \$278 ;
   wire \$279 ;
-  wire [17:0] \$28 ;
+  wire [8:0] \$28 ;
   wire \$280 ;
   wire \$281 ;
   wire \$282 ;
   wire \$283 ;
-  wire \$284 ;
+  wire [17:0] \$284 ;
   wire \$285 ;
   wire \$286 ;
   wire \$287 ;
-  wire \$288 ;
-  wire \$289 ;
-  wire [17:0] \$29 ;
-  wire \$290 ;
-  wire \$291 ;
-  wire \$292 ;
-  wire \$293 ;
-  wire \$294 ;
-  wire [17:0] \$295 ;
-  wire \$296 ;
-  wire \$297 ;
+  wire [17:0] \$288 ;
+  wire [17:0] \$289 ;
+  wire [8:0] \$29 ;
+  wire [31:0] \$290 ;
+  wire [7:0] \$291 ;
+  wire [31:0] \$292 ;
+  wire [7:0] \$293 ;
+  wire [31:0] \$294 ;
+  wire [7:0] \$295 ;
+  wire [31:0] \$296 ;
+  wire [7:0] \$297 ;
   wire \$298 ;
-  wire [17:0] \$299 ;
+  wire \$299 ;
   wire \$3 ;
-  wire [17:0] \$30 ;
-  wire [17:0] \$300 ;
-  wire [7:0] \$301 ;
-  wire [7:0] \$302 ;
-  wire [7:0] \$303 ;
-  wire [7:0] \$304 ;
-  wire \$305 ;
-  wire \$306 ;
+  wire \$30 ;
+  wire \$300 ;
+  wire \$301 ;
+  wire [17:0] \$302 ;
+  wire \$303 ;
+  wire \$304 ;
+  wire [17:0] \$305 ;
+  wire [17:0] \$306 ;
   wire \$307 ;
   wire \$308 ;
-  wire [17:0] \$309 ;
-  wire [17:0] \$31 ;
+  wire \$309 ;
+  wire \$31 ;
   wire \$310 ;
   wire \$311 ;
-  wire [17:0] \$312 ;
-  wire [17:0] \$313 ;
+  wire \$312 ;
+  wire \$313 ;
   wire \$314 ;
   wire \$315 ;
   wire \$316 ;
@@ -330,35 +654,35 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$332 ;
   wire \$333 ;
   wire \$334 ;
-  wire \$335 ;
+  wire [17:0] \$335 ;
   wire \$336 ;
   wire \$337 ;
   wire \$338 ;
-  wire \$339 ;
+  wire [17:0] \$339 ;
   wire \$34 ;
-  wire \$340 ;
-  wire \$341 ;
-  wire [17:0] \$342 ;
-  wire \$343 ;
-  wire \$344 ;
-  wire \$345 ;
-  wire [17:0] \$346 ;
-  wire [17:0] \$347 ;
+  wire [17:0] \$340 ;
+  wire [31:0] \$341 ;
+  wire [7:0] \$342 ;
+  wire [31:0] \$343 ;
+  wire [7:0] \$344 ;
+  wire [31:0] \$345 ;
+  wire [7:0] \$346 ;
+  wire [31:0] \$347 ;
   wire [7:0] \$348 ;
-  wire [7:0] \$349 ;
+  wire \$349 ;
   wire \$35 ;
-  wire [7:0] \$350 ;
-  wire [7:0] \$351 ;
+  wire \$350 ;
+  wire \$351 ;
   wire \$352 ;
-  wire \$353 ;
+  wire [17:0] \$353 ;
   wire \$354 ;
   wire \$355 ;
   wire [17:0] \$356 ;
-  wire \$357 ;
+  wire [17:0] \$357 ;
   wire \$358 ;
-  wire [17:0] \$359 ;
+  wire \$359 ;
   wire \$36 ;
-  wire [17:0] \$360 ;
+  wire \$360 ;
   wire \$361 ;
   wire \$362 ;
   wire \$363 ;
@@ -368,7 +692,7 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$367 ;
   wire \$368 ;
   wire \$369 ;
-  wire \$37 ;
+  wire [1:0] \$37 ;
   wire \$370 ;
   wire \$371 ;
   wire \$372 ;
@@ -386,34 +710,34 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$383 ;
   wire \$384 ;
   wire \$385 ;
-  wire \$386 ;
+  wire [17:0] \$386 ;
   wire \$387 ;
   wire \$388 ;
-  wire [17:0] \$389 ;
-  wire \$39 ;
-  wire \$390 ;
-  wire \$391 ;
-  wire \$392 ;
-  wire [17:0] \$393 ;
-  wire [17:0] \$394 ;
+  wire \$389 ;
+  wire [2:0] \$39 ;
+  wire [17:0] \$390 ;
+  wire [17:0] \$391 ;
+  wire [31:0] \$392 ;
+  wire [7:0] \$393 ;
+  wire [31:0] \$394 ;
   wire [7:0] \$395 ;
-  wire [7:0] \$396 ;
+  wire [31:0] \$396 ;
   wire [7:0] \$397 ;
-  wire [7:0] \$398 ;
-  wire \$399 ;
+  wire [31:0] \$398 ;
+  wire [7:0] \$399 ;
   wire \$4 ;
   wire \$40 ;
   wire \$400 ;
   wire \$401 ;
   wire \$402 ;
-  wire [17:0] \$403 ;
-  wire \$404 ;
+  wire \$403 ;
+  wire [17:0] \$404 ;
   wire \$405 ;
-  wire [17:0] \$406 ;
+  wire \$406 ;
   wire [17:0] \$407 ;
   wire [17:0] \$408 ;
   wire \$409 ;
-  wire \$41 ;
+  wire [3:0] \$41 ;
   wire \$410 ;
   wire \$411 ;
   wire \$412 ;
@@ -424,13 +748,13 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$417 ;
   wire \$418 ;
   wire \$419 ;
-  wire \$42 ;
+  wire [12:0] \$42 ;
   wire \$420 ;
   wire \$421 ;
   wire \$422 ;
-  wire [17:0] \$423 ;
-  wire [17:0] \$424 ;
-  wire [17:0] \$425 ;
+  wire \$423 ;
+  wire \$424 ;
+  wire \$425 ;
   wire \$426 ;
   wire \$427 ;
   wire \$428 ;
@@ -443,32 +767,32 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$434 ;
   wire \$435 ;
   wire \$436 ;
-  wire \$437 ;
+  wire [17:0] \$437 ;
   wire \$438 ;
   wire \$439 ;
-  wire \$44 ;
-  wire [17:0] \$440 ;
+  wire [12:0] \$44 ;
+  wire \$440 ;
   wire [17:0] \$441 ;
   wire [17:0] \$442 ;
-  wire \$443 ;
-  wire \$444 ;
-  wire \$445 ;
-  wire \$446 ;
-  wire \$447 ;
-  wire \$448 ;
-  wire \$449 ;
+  wire [31:0] \$443 ;
+  wire [7:0] \$444 ;
+  wire [31:0] \$445 ;
+  wire [7:0] \$446 ;
+  wire [31:0] \$447 ;
+  wire [7:0] \$448 ;
+  wire [31:0] \$449 ;
   wire \$45 ;
-  wire \$450 ;
+  wire [7:0] \$450 ;
   wire \$451 ;
   wire \$452 ;
   wire \$453 ;
   wire \$454 ;
-  wire \$455 ;
+  wire [17:0] \$455 ;
   wire \$456 ;
-  wire [17:0] \$457 ;
+  wire \$457 ;
   wire [17:0] \$458 ;
   wire [17:0] \$459 ;
-  wire \$46 ;
+  wire [12:0] \$46 ;
   wire \$460 ;
   wire \$461 ;
   wire \$462 ;
@@ -484,9 +808,9 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$471 ;
   wire \$472 ;
   wire \$473 ;
-  wire [17:0] \$474 ;
-  wire [17:0] \$475 ;
-  wire [17:0] \$476 ;
+  wire \$474 ;
+  wire \$475 ;
+  wire \$476 ;
   wire \$477 ;
   wire \$478 ;
   wire \$479 ;
@@ -499,30 +823,30 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$485 ;
   wire \$486 ;
   wire \$487 ;
-  wire \$488 ;
+  wire [17:0] \$488 ;
   wire \$489 ;
   wire \$49 ;
   wire \$490 ;
-  wire [17:0] \$491 ;
+  wire \$491 ;
   wire [17:0] \$492 ;
   wire [17:0] \$493 ;
-  wire \$494 ;
-  wire \$495 ;
-  wire \$496 ;
-  wire \$497 ;
-  wire \$498 ;
-  wire \$499 ;
+  wire [31:0] \$494 ;
+  wire [7:0] \$495 ;
+  wire [31:0] \$496 ;
+  wire [7:0] \$497 ;
+  wire [31:0] \$498 ;
+  wire [7:0] \$499 ;
   wire \$5 ;
   wire \$50 ;
-  wire \$500 ;
-  wire \$501 ;
+  wire [31:0] \$500 ;
+  wire [7:0] \$501 ;
   wire \$502 ;
   wire \$503 ;
   wire \$504 ;
   wire \$505 ;
-  wire \$506 ;
+  wire [17:0] \$506 ;
   wire \$507 ;
-  wire [17:0] \$508 ;
+  wire \$508 ;
   wire [17:0] \$509 ;
   wire \$51 ;
   wire [17:0] \$510 ;
@@ -535,18 +859,18 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$517 ;
   wire \$518 ;
   wire \$519 ;
-  wire \$52 ;
+  wire [2:0] \$52 ;
   wire \$520 ;
   wire \$521 ;
   wire \$522 ;
   wire \$523 ;
   wire \$524 ;
-  wire [17:0] \$525 ;
-  wire [17:0] \$526 ;
-  wire [17:0] \$527 ;
+  wire \$525 ;
+  wire \$526 ;
+  wire \$527 ;
   wire \$528 ;
   wire \$529 ;
-  wire \$53 ;
+  wire [3:0] \$53 ;
   wire \$530 ;
   wire \$531 ;
   wire \$532 ;
@@ -556,33 +880,33 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$536 ;
   wire \$537 ;
   wire \$538 ;
-  wire \$539 ;
+  wire [17:0] \$539 ;
   wire \$54 ;
   wire \$540 ;
   wire \$541 ;
-  wire [17:0] \$542 ;
+  wire \$542 ;
   wire [17:0] \$543 ;
   wire [17:0] \$544 ;
-  wire \$545 ;
-  wire \$546 ;
-  wire \$547 ;
-  wire \$548 ;
-  wire \$549 ;
-  wire \$55 ;
-  wire \$550 ;
-  wire \$551 ;
-  wire \$552 ;
+  wire [31:0] \$545 ;
+  wire [7:0] \$546 ;
+  wire [31:0] \$547 ;
+  wire [7:0] \$548 ;
+  wire [31:0] \$549 ;
+  wire [12:0] \$55 ;
+  wire [7:0] \$550 ;
+  wire [31:0] \$551 ;
+  wire [7:0] \$552 ;
   wire \$553 ;
   wire \$554 ;
   wire \$555 ;
   wire \$556 ;
-  wire \$557 ;
+  wire [17:0] \$557 ;
   wire \$558 ;
-  wire [17:0] \$559 ;
+  wire \$559 ;
   wire \$56 ;
   wire [17:0] \$560 ;
   wire [17:0] \$561 ;
-  wire \$562 ;
+  wire [17:0] \$562 ;
   wire \$563 ;
   wire \$564 ;
   wire \$565 ;
@@ -597,12 +921,12 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$573 ;
   wire \$574 ;
   wire \$575 ;
-  wire [17:0] \$576 ;
-  wire [17:0] \$577 ;
+  wire \$576 ;
+  wire \$577 ;
   wire [17:0] \$578 ;
-  wire \$579 ;
+  wire [17:0] \$579 ;
   wire \$58 ;
-  wire \$580 ;
+  wire [17:0] \$580 ;
   wire \$581 ;
   wire \$582 ;
   wire \$583 ;
@@ -616,15 +940,15 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$590 ;
   wire \$591 ;
   wire \$592 ;
-  wire [17:0] \$593 ;
-  wire [17:0] \$594 ;
-  wire [17:0] \$595 ;
-  wire \$596 ;
-  wire \$597 ;
-  wire \$598 ;
+  wire \$593 ;
+  wire \$594 ;
+  wire \$595 ;
+  wire [17:0] \$596 ;
+  wire [17:0] \$597 ;
+  wire [17:0] \$598 ;
   wire \$599 ;
   wire \$6 ;
-  wire [17:0] \$60 ;
+  wire \$60 ;
   wire \$600 ;
   wire \$601 ;
   wire \$602 ;
@@ -636,61 +960,61 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$608 ;
   wire \$609 ;
   wire \$61 ;
-  wire [31:0] \$610 ;
-  wire [31:0] \$611 ;
-  wire [31:0] \$612 ;
-  wire [31:0] \$613 ;
-  wire [31:0] \$614 ;
-  wire [31:0] \$615 ;
-  wire \$616 ;
+  wire \$610 ;
+  wire \$611 ;
+  wire \$612 ;
+  wire \$613 ;
+  wire [17:0] \$614 ;
+  wire [17:0] \$615 ;
+  wire [17:0] \$616 ;
   wire \$617 ;
   wire \$618 ;
   wire \$619 ;
   wire \$62 ;
   wire \$620 ;
   wire \$621 ;
-  wire [7:0] \$622 ;
-  wire [8:0] \$623 ;
-  wire [7:0] \$624 ;
-  wire [8:0] \$625 ;
-  wire [7:0] \$626 ;
-  wire [8:0] \$627 ;
-  wire [7:0] \$628 ;
-  wire [8:0] \$629 ;
+  wire \$622 ;
+  wire \$623 ;
+  wire \$624 ;
+  wire \$625 ;
+  wire \$626 ;
+  wire \$627 ;
+  wire \$628 ;
+  wire \$629 ;
   wire \$63 ;
-  wire [7:0] \$630 ;
-  wire [8:0] \$631 ;
-  wire [7:0] \$632 ;
-  wire [8:0] \$633 ;
-  wire [7:0] \$634 ;
-  wire [8:0] \$635 ;
-  wire [7:0] \$636 ;
-  wire [8:0] \$637 ;
-  wire [32:0] \$638 ;
-  wire [6:0] \$639 ;
-  wire [17:0] \$64 ;
-  wire [32:0] \$640 ;
-  wire [6:0] \$641 ;
-  wire [32:0] \$642 ;
-  wire [6:0] \$643 ;
-  wire [32:0] \$644 ;
-  wire [6:0] \$645 ;
+  wire \$630 ;
+  wire \$631 ;
+  wire [17:0] \$632 ;
+  wire [17:0] \$633 ;
+  wire [17:0] \$634 ;
+  wire \$635 ;
+  wire \$636 ;
+  wire \$637 ;
+  wire \$638 ;
+  wire \$639 ;
+  wire \$64 ;
+  wire \$640 ;
+  wire \$641 ;
+  wire \$642 ;
+  wire \$643 ;
+  wire \$644 ;
+  wire \$645 ;
   wire \$646 ;
   wire \$647 ;
-  wire [6:0] \$648 ;
-  wire [7:0] \$649 ;
-  wire [17:0] \$65 ;
-  wire \$650 ;
-  wire [6:0] \$651 ;
-  wire [7:0] \$652 ;
+  wire \$648 ;
+  wire \$649 ;
+  wire \$65 ;
+  wire [17:0] \$650 ;
+  wire [17:0] \$651 ;
+  wire [17:0] \$652 ;
   wire \$653 ;
-  wire [6:0] \$654 ;
-  wire [7:0] \$655 ;
+  wire \$654 ;
+  wire \$655 ;
   wire \$656 ;
-  wire [6:0] \$657 ;
-  wire [7:0] \$658 ;
+  wire \$657 ;
+  wire \$658 ;
   wire \$659 ;
-  wire [7:0] \$66 ;
+  wire \$66 ;
   wire \$660 ;
   wire \$661 ;
   wire \$662 ;
@@ -699,10 +1023,10 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$665 ;
   wire \$666 ;
   wire \$667 ;
-  wire \$668 ;
-  wire \$669 ;
-  wire [7:0] \$67 ;
-  wire \$670 ;
+  wire [17:0] \$668 ;
+  wire [17:0] \$669 ;
+  wire \$67 ;
+  wire [17:0] \$670 ;
   wire \$671 ;
   wire \$672 ;
   wire \$673 ;
@@ -712,21 +1036,21 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$677 ;
   wire \$678 ;
   wire \$679 ;
-  wire [7:0] \$68 ;
+  wire [15:0] \$68 ;
   wire \$680 ;
   wire \$681 ;
   wire \$682 ;
   wire \$683 ;
   wire \$684 ;
   wire \$685 ;
-  wire \$686 ;
-  wire \$687 ;
-  wire [3:0] \$688 ;
-  wire [18:0] \$689 ;
-  wire [7:0] \$69 ;
-  wire [18:0] \$690 ;
-  wire [17:0] \$691 ;
-  wire [17:0] \$692 ;
+  wire [17:0] \$686 ;
+  wire [17:0] \$687 ;
+  wire [17:0] \$688 ;
+  wire \$689 ;
+  wire \$69 ;
+  wire \$690 ;
+  wire \$691 ;
+  wire \$692 ;
   wire \$693 ;
   wire \$694 ;
   wire \$695 ;
@@ -740,9 +1064,9 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$701 ;
   wire \$702 ;
   wire \$703 ;
-  wire \$704 ;
-  wire \$705 ;
-  wire \$706 ;
+  wire [17:0] \$704 ;
+  wire [17:0] \$705 ;
+  wire [17:0] \$706 ;
   wire \$707 ;
   wire \$708 ;
   wire \$709 ;
@@ -762,27 +1086,27 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$721 ;
   wire [17:0] \$722 ;
   wire [17:0] \$723 ;
-  wire [7:0] \$724 ;
-  wire [7:0] \$725 ;
-  wire [7:0] \$726 ;
-  wire [7:0] \$727 ;
-  wire [7:0] \$728 ;
-  wire [7:0] \$729 ;
-  wire \$73 ;
-  wire [7:0] \$730 ;
-  wire [7:0] \$731 ;
+  wire [17:0] \$724 ;
+  wire \$725 ;
+  wire \$726 ;
+  wire \$727 ;
+  wire \$728 ;
+  wire \$729 ;
+  wire [15:0] \$73 ;
+  wire \$730 ;
+  wire \$731 ;
   wire \$732 ;
   wire \$733 ;
   wire \$734 ;
   wire \$735 ;
   wire \$736 ;
   wire \$737 ;
-  wire [32:0] \$738 ;
+  wire \$738 ;
   wire \$739 ;
-  wire [17:0] \$74 ;
-  wire \$740 ;
-  wire \$741 ;
-  wire \$742 ;
+  wire [16:0] \$74 ;
+  wire [17:0] \$740 ;
+  wire [17:0] \$741 ;
+  wire [17:0] \$742 ;
   wire \$743 ;
   wire \$744 ;
   wire \$745 ;
@@ -791,228 +1115,228 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$748 ;
   wire \$749 ;
   wire \$75 ;
-  wire [6:0] \$750 ;
-  wire [16:0] \$751 ;
+  wire \$750 ;
+  wire \$751 ;
   wire \$752 ;
-  wire [4:0] \$753 ;
+  wire \$753 ;
   wire \$754 ;
-  wire [3:0] \$755 ;
+  wire \$755 ;
   wire \$756 ;
-  wire [4:0] \$757 ;
-  wire \$758 ;
-  wire [4:0] \$759 ;
+  wire \$757 ;
+  wire [17:0] \$758 ;
+  wire [17:0] \$759 ;
   wire \$76 ;
-  wire \$760 ;
-  wire [4:0] \$761 ;
-  wire [4:0] \$762 ;
-  wire [4:0] \$763 ;
+  wire [17:0] \$760 ;
+  wire \$761 ;
+  wire \$762 ;
+  wire \$763 ;
   wire \$764 ;
-  wire [1:0] \$765 ;
-  wire [2:0] \$766 ;
-  wire [3:0] \$767 ;
-  wire [4:0] \$768 ;
-  wire [5:0] \$769 ;
-  wire [17:0] \$77 ;
-  wire [6:0] \$770 ;
-  wire [7:0] \$771 ;
-  wire [8:0] \$772 ;
-  wire [9:0] \$773 ;
-  wire [10:0] \$774 ;
-  wire [11:0] \$775 ;
-  wire [12:0] \$776 ;
-  wire [13:0] \$777 ;
-  wire [14:0] \$778 ;
-  wire [15:0] \$779 ;
-  wire [17:0] \$78 ;
-  wire [16:0] \$780 ;
-  wire [17:0] \$781 ;
-  wire [18:0] \$782 ;
-  wire [19:0] \$783 ;
-  wire [20:0] \$784 ;
-  wire [21:0] \$785 ;
-  wire [32:0] \$786 ;
-  wire \$787 ;
-  wire [1:0] \$788 ;
-  wire [2:0] \$789 ;
+  wire \$765 ;
+  wire \$766 ;
+  wire \$767 ;
+  wire \$768 ;
+  wire \$769 ;
+  wire [15:0] \$77 ;
+  wire \$770 ;
+  wire \$771 ;
+  wire \$772 ;
+  wire \$773 ;
+  wire \$774 ;
+  wire \$775 ;
+  wire [31:0] \$776 ;
+  wire [31:0] \$777 ;
+  wire [31:0] \$778 ;
+  wire [31:0] \$779 ;
+  wire [16:0] \$78 ;
+  wire [31:0] \$780 ;
+  wire [31:0] \$781 ;
+  wire [31:0] \$782 ;
+  wire [31:0] \$783 ;
+  wire [31:0] \$784 ;
+  wire [31:0] \$785 ;
+  wire [31:0] \$786 ;
+  wire [31:0] \$787 ;
+  wire [31:0] \$788 ;
+  wire [31:0] \$789 ;
   wire \$79 ;
-  wire [3:0] \$790 ;
-  wire [4:0] \$791 ;
-  wire [5:0] \$792 ;
-  wire [6:0] \$793 ;
-  wire [7:0] \$794 ;
-  wire [8:0] \$795 ;
-  wire [9:0] \$796 ;
-  wire [10:0] \$797 ;
-  wire [11:0] \$798 ;
-  wire [12:0] \$799 ;
+  wire [31:0] \$790 ;
+  wire [31:0] \$791 ;
+  wire [31:0] \$792 ;
+  wire [31:0] \$793 ;
+  wire [31:0] \$794 ;
+  wire [31:0] \$795 ;
+  wire [31:0] \$796 ;
+  wire [5:0] \$797 ;
+  wire [5:0] \$798 ;
+  wire [5:0] \$799 ;
   wire \$8 ;
   wire \$80 ;
-  wire [13:0] \$800 ;
-  wire [14:0] \$801 ;
-  wire [15:0] \$802 ;
-  wire [16:0] \$803 ;
-  wire [17:0] \$804 ;
-  wire [18:0] \$805 ;
-  wire [19:0] \$806 ;
-  wire [20:0] \$807 ;
-  wire [21:0] \$808 ;
-  wire [32:0] \$809 ;
+  wire [5:0] \$800 ;
+  wire [31:0] \$801 ;
+  wire [31:0] \$802 ;
+  wire \$803 ;
+  wire \$804 ;
+  wire \$805 ;
+  wire \$806 ;
+  wire \$807 ;
+  wire [31:0] \$808 ;
+  wire [7:0] \$809 ;
   wire \$81 ;
-  wire [32:0] \$810 ;
-  wire [1:0] \$811 ;
-  wire [2:0] \$812 ;
-  wire [3:0] \$813 ;
-  wire [4:0] \$814 ;
-  wire [5:0] \$815 ;
-  wire [6:0] \$816 ;
-  wire [7:0] \$817 ;
-  wire [8:0] \$818 ;
-  wire [9:0] \$819 ;
+  wire [8:0] \$810 ;
+  wire [31:0] \$811 ;
+  wire [7:0] \$812 ;
+  wire [8:0] \$813 ;
+  wire [31:0] \$814 ;
+  wire [7:0] \$815 ;
+  wire [8:0] \$816 ;
+  wire [31:0] \$817 ;
+  wire [7:0] \$818 ;
+  wire [8:0] \$819 ;
   wire \$82 ;
-  wire [10:0] \$820 ;
-  wire [11:0] \$821 ;
-  wire [12:0] \$822 ;
-  wire [13:0] \$823 ;
-  wire [14:0] \$824 ;
-  wire [15:0] \$825 ;
-  wire [16:0] \$826 ;
-  wire [17:0] \$827 ;
-  wire [18:0] \$828 ;
-  wire [19:0] \$829 ;
+  wire [31:0] \$820 ;
+  wire [7:0] \$821 ;
+  wire [8:0] \$822 ;
+  wire [31:0] \$823 ;
+  wire [7:0] \$824 ;
+  wire [8:0] \$825 ;
+  wire [31:0] \$826 ;
+  wire [7:0] \$827 ;
+  wire [8:0] \$828 ;
+  wire [31:0] \$829 ;
   wire \$83 ;
-  wire [20:0] \$830 ;
-  wire [21:0] \$831 ;
-  wire [32:0] \$832 ;
-  wire \$833 ;
-  wire [1:0] \$834 ;
-  wire [2:0] \$835 ;
-  wire [3:0] \$836 ;
-  wire [4:0] \$837 ;
+  wire [7:0] \$830 ;
+  wire [8:0] \$831 ;
+  wire [31:0] \$832 ;
+  wire [32:0] \$833 ;
+  wire [5:0] \$834 ;
+  wire [6:0] \$835 ;
+  wire [31:0] \$836 ;
+  wire [32:0] \$837 ;
   wire [5:0] \$838 ;
   wire [6:0] \$839 ;
   wire \$84 ;
-  wire [7:0] \$840 ;
-  wire [8:0] \$841 ;
-  wire [9:0] \$842 ;
-  wire [10:0] \$843 ;
-  wire [11:0] \$844 ;
-  wire [12:0] \$845 ;
-  wire [13:0] \$846 ;
-  wire [14:0] \$847 ;
-  wire [15:0] \$848 ;
-  wire [16:0] \$849 ;
-  wire \$85 ;
-  wire [17:0] \$850 ;
-  wire [18:0] \$851 ;
-  wire [19:0] \$852 ;
-  wire [20:0] \$853 ;
-  wire [21:0] \$854 ;
-  wire [32:0] \$855 ;
-  wire [32:0] \$856 ;
-  wire \$857 ;
-  wire [5:0] \$858 ;
-  wire [8:0] \$859 ;
+  wire [31:0] \$840 ;
+  wire [32:0] \$841 ;
+  wire [5:0] \$842 ;
+  wire [6:0] \$843 ;
+  wire [31:0] \$844 ;
+  wire [32:0] \$845 ;
+  wire [5:0] \$846 ;
+  wire [6:0] \$847 ;
+  wire \$848 ;
+  wire \$849 ;
+  wire [7:0] \$85 ;
+  wire [6:0] \$850 ;
+  wire [7:0] \$851 ;
+  wire \$852 ;
+  wire [6:0] \$853 ;
+  wire [7:0] \$854 ;
+  wire \$855 ;
+  wire [6:0] \$856 ;
+  wire [7:0] \$857 ;
+  wire \$858 ;
+  wire [6:0] \$859 ;
   wire \$86 ;
-  wire [8:0] \$860 ;
-  wire [14:0] \$861 ;
-  wire [21:0] \$862 ;
+  wire [7:0] \$860 ;
+  wire \$861 ;
+  wire \$862 ;
   wire \$863 ;
-  wire [5:0] \$864 ;
-  wire [8:0] \$865 ;
-  wire [8:0] \$866 ;
-  wire [14:0] \$867 ;
-  wire [21:0] \$868 ;
+  wire \$864 ;
+  wire \$865 ;
+  wire \$866 ;
+  wire \$867 ;
+  wire \$868 ;
   wire \$869 ;
   wire \$87 ;
-  wire [5:0] \$870 ;
-  wire [8:0] \$871 ;
-  wire [8:0] \$872 ;
-  wire [14:0] \$873 ;
-  wire [21:0] \$874 ;
+  wire \$870 ;
+  wire \$871 ;
+  wire \$872 ;
+  wire \$873 ;
+  wire \$874 ;
   wire \$875 ;
-  wire [5:0] \$876 ;
-  wire [8:0] \$877 ;
-  wire [8:0] \$878 ;
-  wire [14:0] \$879 ;
+  wire \$876 ;
+  wire \$877 ;
+  wire \$878 ;
+  wire \$879 ;
   wire \$88 ;
-  wire [21:0] \$880 ;
+  wire \$880 ;
   wire \$881 ;
-  wire [5:0] \$882 ;
-  wire [8:0] \$883 ;
-  wire [8:0] \$884 ;
-  wire [14:0] \$885 ;
-  wire [22:0] \$886 ;
+  wire \$882 ;
+  wire \$883 ;
+  wire \$884 ;
+  wire \$885 ;
+  wire \$886 ;
   wire \$887 ;
-  wire [5:0] \$888 ;
-  wire [8:0] \$889 ;
+  wire \$888 ;
+  wire \$889 ;
   wire \$89 ;
-  wire [8:0] \$890 ;
-  wire [14:0] \$891 ;
-  wire [22:0] \$892 ;
-  wire \$893 ;
-  wire [5:0] \$894 ;
-  wire [8:0] \$895 ;
-  wire [8:0] \$896 ;
-  wire [14:0] \$897 ;
-  wire [22:0] \$898 ;
+  wire [3:0] \$890 ;
+  wire [18:0] \$891 ;
+  wire [18:0] \$892 ;
+  wire [17:0] \$893 ;
+  wire [17:0] \$894 ;
+  wire \$895 ;
+  wire \$896 ;
+  wire \$897 ;
+  wire \$898 ;
   wire \$899 ;
   wire \$9 ;
-  wire \$90 ;
-  wire [5:0] \$900 ;
-  wire [8:0] \$901 ;
-  wire [8:0] \$902 ;
-  wire [14:0] \$903 ;
-  wire [22:0] \$904 ;
+  wire [7:0] \$90 ;
+  wire \$900 ;
+  wire \$901 ;
+  wire \$902 ;
+  wire \$903 ;
+  wire \$904 ;
   wire \$905 ;
-  wire [7:0] \$906 ;
-  wire [22:0] \$907 ;
+  wire \$906 ;
+  wire \$907 ;
   wire \$908 ;
-  wire [7:0] \$909 ;
-  wire \$91 ;
-  wire [22:0] \$910 ;
+  wire \$909 ;
+  wire [8:0] \$91 ;
+  wire \$910 ;
   wire \$911 ;
-  wire [7:0] \$912 ;
-  wire [22:0] \$913 ;
+  wire \$912 ;
+  wire \$913 ;
   wire \$914 ;
-  wire [7:0] \$915 ;
-  wire [22:0] \$916 ;
+  wire \$915 ;
+  wire \$916 ;
   wire \$917 ;
-  wire [7:0] \$918 ;
-  wire [23:0] \$919 ;
+  wire \$918 ;
+  wire \$919 ;
   wire \$92 ;
   wire \$920 ;
-  wire [7:0] \$921 ;
-  wire [23:0] \$922 ;
+  wire \$921 ;
+  wire \$922 ;
   wire \$923 ;
-  wire [7:0] \$924 ;
-  wire [23:0] \$925 ;
-  wire \$926 ;
+  wire [17:0] \$924 ;
+  wire [17:0] \$925 ;
+  wire [7:0] \$926 ;
   wire [7:0] \$927 ;
-  wire [23:0] \$928 ;
-  wire \$929 ;
+  wire [7:0] \$928 ;
+  wire [7:0] \$929 ;
   wire \$93 ;
-  wire [7:0] \$930 ;
-  wire [23:0] \$931 ;
-  wire \$932 ;
+  wire [31:0] \$930 ;
+  wire [7:0] \$931 ;
+  wire [31:0] \$932 ;
   wire [7:0] \$933 ;
-  wire [23:0] \$934 ;
-  wire \$935 ;
-  wire [7:0] \$936 ;
-  wire [23:0] \$937 ;
+  wire [31:0] \$934 ;
+  wire [7:0] \$935 ;
+  wire [31:0] \$936 ;
+  wire [7:0] \$937 ;
   wire \$938 ;
-  wire [7:0] \$939 ;
-  wire \$94 ;
-  wire [23:0] \$940 ;
+  wire \$939 ;
+  wire [7:0] \$94 ;
+  wire \$940 ;
   wire \$941 ;
-  wire [10:0] \$942 ;
-  wire [23:0] \$943 ;
+  wire \$942 ;
+  wire \$943 ;
   wire \$944 ;
   wire [32:0] \$945 ;
   wire \$946 ;
   wire \$947 ;
   wire \$948 ;
   wire \$949 ;
-  wire \$95 ;
+  wire [8:0] \$95 ;
   wire \$950 ;
   wire \$951 ;
   wire \$952 ;
@@ -1020,30 +1344,30 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$954 ;
   wire \$955 ;
   wire \$956 ;
-  wire \$957 ;
-  wire \$958 ;
+  wire [6:0] \$957 ;
+  wire [16:0] \$958 ;
   wire \$959 ;
   wire \$96 ;
-  wire \$960 ;
+  wire [4:0] \$960 ;
   wire \$961 ;
-  wire \$962 ;
+  wire [3:0] \$962 ;
   wire \$963 ;
-  wire \$964 ;
+  wire [4:0] \$964 ;
   wire \$965 ;
-  wire \$966 ;
+  wire [4:0] \$966 ;
   wire \$967 ;
-  wire \$968 ;
-  wire \$969 ;
+  wire [4:0] \$968 ;
+  wire [4:0] \$969 ;
   wire \$97 ;
-  wire \$970 ;
+  wire [4:0] \$970 ;
   wire \$971 ;
-  wire [17:0] \$972 ;
-  wire \$973 ;
-  wire \$974 ;
+  wire [3:0] \$972 ;
+  wire [3:0] \$973 ;
+  wire [4:0] \$974 ;
   wire \$975 ;
   wire \$976 ;
-  wire \$977 ;
-  wire [17:0] \$978 ;
+  wire [5:0] \$977 ;
+  wire \$978 ;
   wire \$979 ;
   wire \$98 ;
   wire \$980 ;
@@ -1056,21 +1380,25 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$987 ;
   wire \$988 ;
   wire \$989 ;
-  wire \$99 ;
+  wire [7:0] \$99 ;
   wire \$990 ;
   wire \$991 ;
   wire \$992 ;
   wire \$993 ;
   wire \$994 ;
   wire \$995 ;
-  wire \$996 ;
+  wire [6:0] \$996 ;
   wire \$997 ;
   wire \$998 ;
   wire \$999 ;
   reg [7:0] \$like  = 8'h00;
-  reg [7:0] \$like$352  = 8'h00;
-  reg [7:0] \$like$354  = 8'h00;
+  reg [7:0] \$like$462  = 8'h00;
+  reg [7:0] \$like$464  = 8'h00;
   reg [31:0] \$signal  = 32'd0;
+  reg [31:0] a_bank0_rd_hold = 32'd0;
+  reg [31:0] a_bank1_rd_hold = 32'd0;
+  reg [31:0] a_bank2_rd_hold = 32'd0;
+  reg [31:0] a_bank3_rd_hold = 32'd0;
   wire [8:0] a_in__0;
   wire [8:0] a_in__1;
   wire [8:0] a_in__2;
@@ -1078,39 +1406,52 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   reg [7:0] a_zp = 8'h00;
   reg [7:0] a_zp_d;
   wire [31:0] acc;
-  wire [31:0] \acc$241 ;
-  wire [31:0] \acc$250 ;
-  wire [31:0] \acc$259 ;
+  wire [31:0] \acc$348 ;
+  wire [31:0] \acc$357 ;
+  wire [31:0] \acc$366 ;
+  output [31:0] act_feed;
+  reg [31:0] act_feed = 32'd0;
   reg [7:0] act_max = 8'h7f;
   (* init = 8'h7f *)
-  wire [7:0] \act_max$239 ;
+  wire [7:0] \act_max$346 ;
   (* init = 8'h7f *)
-  wire [7:0] \act_max$248 ;
+  wire [7:0] \act_max$355 ;
   (* init = 8'h7f *)
-  wire [7:0] \act_max$257 ;
+  wire [7:0] \act_max$364 ;
   (* init = 8'h7f *)
-  wire [7:0] \act_max$266 ;
+  wire [7:0] \act_max$373 ;
   reg [7:0] act_max_d;
   reg [7:0] act_min = 8'h80;
   (* init = 8'h80 *)
-  wire [7:0] \act_min$238 ;
+  wire [7:0] \act_min$345 ;
   (* init = 8'h80 *)
-  wire [7:0] \act_min$247 ;
+  wire [7:0] \act_min$354 ;
   (* init = 8'h80 *)
-  wire [7:0] \act_min$256 ;
+  wire [7:0] \act_min$363 ;
   (* init = 8'h80 *)
-  wire [7:0] \act_min$265 ;
+  wire [7:0] \act_min$372 ;
   reg [7:0] act_min_d;
+  output [31:0] act_sram;
+  reg [31:0] act_sram = 32'd0;
+  reg [31:0] b_bank0_rd_hold = 32'd0;
+  reg [31:0] b_bank1_rd_hold = 32'd0;
+  reg [31:0] b_bank2_rd_hold = 32'd0;
+  reg [31:0] b_bank3_rd_hold = 32'd0;
   wire [8:0] b_in__0;
   wire [8:0] b_in__1;
   wire [8:0] b_in__2;
   wire [8:0] b_in__3;
   reg [7:0] b_zp = 8'h00;
   reg [7:0] b_zp_d;
+  reg below_hyst;
   wire [31:0] bias;
-  wire [31:0] \bias$243 ;
-  wire [31:0] \bias$252 ;
-  wire [31:0] \bias$261 ;
+  wire [31:0] \bias$350 ;
+  wire [31:0] \bias$359 ;
+  wire [31:0] \bias$368 ;
+  reg [31:0] bias_bank0_rd_hold = 32'd0;
+  reg [31:0] bias_bank1_rd_hold = 32'd0;
+  reg [31:0] bias_bank2_rd_hold = 32'd0;
+  reg [31:0] bias_bank3_rd_hold = 32'd0;
   output bus__ack;
   reg bus__ack = 1'h0;
   input [20:0] bus__adr;
@@ -1130,9 +1471,10 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   output busy;
   reg busy = 1'h0;
   (* init = 1'h0 *)
-  wire \busy$13 ;
+  wire \busy$78 ;
   reg busy_d;
   reg [1:0] byte_sel = 2'h0;
+  reg [31:0] c_mem_rd_hold = 32'd0;
   reg [31:0] c_word;
   reg clear;
   input clk;
@@ -1165,81 +1507,84 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   reg [2:0] drain_d;
   wire [1:0] drain_row;
   wire draining;
+  output [1:0] dvfs_level;
+  wire [1:0] dvfs_level;
   reg [31:0] ecc_last = 32'd0;
   reg ecc_ue = 1'h0;
   reg [31:0] ecc_uncorrectable = 32'd0;
   reg error = 1'h0;
   reg error_d;
   wire [5:0] ev_addr;
-  wire [5:0] \ev_addr$329 ;
-  wire [5:0] \ev_addr$330 ;
-  wire [5:0] \ev_addr$331 ;
-  wire [5:0] \ev_addr$332 ;
-  wire [5:0] \ev_addr$333 ;
-  wire [5:0] \ev_addr$334 ;
-  wire [5:0] \ev_addr$335 ;
-  wire [2:0] \ev_addr$336 ;
-  wire [2:0] \ev_addr$337 ;
-  wire [2:0] \ev_addr$338 ;
-  wire [2:0] \ev_addr$339 ;
-  wire [2:0] \ev_addr$340 ;
-  wire [2:0] \ev_addr$341 ;
-  wire [2:0] \ev_addr$342 ;
-  wire [2:0] \ev_addr$343 ;
-  wire [2:0] \ev_addr$344 ;
-  wire [2:0] \ev_addr$345 ;
-  wire [2:0] \ev_addr$346 ;
-  wire [2:0] \ev_addr$347 ;
-  wire [7:0] \ev_addr$348 ;
+  wire [5:0] \ev_addr$438 ;
+  wire [5:0] \ev_addr$439 ;
+  wire [5:0] \ev_addr$440 ;
+  wire [5:0] \ev_addr$441 ;
+  wire [5:0] \ev_addr$442 ;
+  wire [5:0] \ev_addr$443 ;
+  wire [5:0] \ev_addr$444 ;
+  wire [2:0] \ev_addr$445 ;
+  wire [2:0] \ev_addr$446 ;
+  wire [2:0] \ev_addr$447 ;
+  wire [2:0] \ev_addr$448 ;
+  wire [2:0] \ev_addr$449 ;
+  wire [2:0] \ev_addr$450 ;
+  wire [2:0] \ev_addr$451 ;
+  wire [2:0] \ev_addr$452 ;
+  wire [2:0] \ev_addr$453 ;
+  wire [2:0] \ev_addr$454 ;
+  wire [2:0] \ev_addr$455 ;
+  wire [2:0] \ev_addr$456 ;
+  wire [7:0] \ev_addr$457 ;
   wire ev_corrected;
-  wire \ev_corrected$285 ;
-  wire \ev_corrected$286 ;
-  wire \ev_corrected$287 ;
-  wire \ev_corrected$288 ;
-  wire \ev_corrected$289 ;
-  wire \ev_corrected$290 ;
-  wire \ev_corrected$291 ;
-  wire \ev_corrected$292 ;
-  wire \ev_corrected$293 ;
-  wire \ev_corrected$294 ;
-  wire \ev_corrected$295 ;
-  wire \ev_corrected$296 ;
-  wire \ev_corrected$297 ;
-  wire \ev_corrected$298 ;
-  wire \ev_corrected$299 ;
-  wire \ev_corrected$300 ;
-  wire \ev_corrected$301 ;
-  wire \ev_corrected$302 ;
-  wire \ev_corrected$303 ;
-  wire \ev_corrected$304 ;
+  wire \ev_corrected$394 ;
+  wire \ev_corrected$395 ;
+  wire \ev_corrected$396 ;
+  wire \ev_corrected$397 ;
+  wire \ev_corrected$398 ;
+  wire \ev_corrected$399 ;
+  wire \ev_corrected$400 ;
+  wire \ev_corrected$401 ;
+  wire \ev_corrected$402 ;
+  wire \ev_corrected$403 ;
+  wire \ev_corrected$404 ;
+  wire \ev_corrected$405 ;
+  wire \ev_corrected$406 ;
+  wire \ev_corrected$407 ;
+  wire \ev_corrected$408 ;
+  wire \ev_corrected$409 ;
+  wire \ev_corrected$410 ;
+  wire \ev_corrected$411 ;
+  wire \ev_corrected$412 ;
+  wire \ev_corrected$413 ;
   wire ev_uncorrectable;
-  wire \ev_uncorrectable$307 ;
-  wire \ev_uncorrectable$308 ;
-  wire \ev_uncorrectable$309 ;
-  wire \ev_uncorrectable$310 ;
-  wire \ev_uncorrectable$311 ;
-  wire \ev_uncorrectable$312 ;
-  wire \ev_uncorrectable$313 ;
-  wire \ev_uncorrectable$314 ;
-  wire \ev_uncorrectable$315 ;
-  wire \ev_uncorrectable$316 ;
-  wire \ev_uncorrectable$317 ;
-  wire \ev_uncorrectable$318 ;
-  wire \ev_uncorrectable$319 ;
-  wire \ev_uncorrectable$320 ;
-  wire \ev_uncorrectable$321 ;
-  wire \ev_uncorrectable$322 ;
-  wire \ev_uncorrectable$323 ;
-  wire \ev_uncorrectable$324 ;
-  wire \ev_uncorrectable$325 ;
-  wire \ev_uncorrectable$326 ;
+  wire \ev_uncorrectable$416 ;
+  wire \ev_uncorrectable$417 ;
+  wire \ev_uncorrectable$418 ;
+  wire \ev_uncorrectable$419 ;
+  wire \ev_uncorrectable$420 ;
+  wire \ev_uncorrectable$421 ;
+  wire \ev_uncorrectable$422 ;
+  wire \ev_uncorrectable$423 ;
+  wire \ev_uncorrectable$424 ;
+  wire \ev_uncorrectable$425 ;
+  wire \ev_uncorrectable$426 ;
+  wire \ev_uncorrectable$427 ;
+  wire \ev_uncorrectable$428 ;
+  wire \ev_uncorrectable$429 ;
+  wire \ev_uncorrectable$430 ;
+  wire \ev_uncorrectable$431 ;
+  wire \ev_uncorrectable$432 ;
+  wire \ev_uncorrectable$433 ;
+  wire \ev_uncorrectable$434 ;
+  wire \ev_uncorrectable$435 ;
   reg feeding;
   reg i_valid;
-  wire \i_valid$240 ;
-  wire \i_valid$249 ;
-  wire \i_valid$258 ;
+  wire \i_valid$347 ;
+  wire \i_valid$356 ;
+  wire \i_valid$365 ;
   reg [3:0] ib = 4'h0;
   reg [3:0] ib_d;
+  wire implausible;
   output irq;
   wire irq;
   reg [1:0] irq_en = 2'h0;
@@ -1249,30 +1594,36 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   reg [5:0] k = 6'h00;
   reg [5:0] k_d;
   wire [3:0] lane_en;
+  wire [2:0] lvl0;
   wire [3:0] m_blocks;
   wire [31:0] mult;
-  wire [31:0] \mult$244 ;
-  wire [31:0] \mult$253 ;
-  wire [31:0] \mult$262 ;
+  wire [31:0] \mult$351 ;
+  wire [31:0] \mult$360 ;
+  wire [31:0] \mult$369 ;
+  reg [31:0] mult_bank0_rd_hold = 32'd0;
+  reg [31:0] mult_bank1_rd_hold = 32'd0;
+  reg [31:0] mult_bank2_rd_hold = 32'd0;
+  reg [31:0] mult_bank3_rd_hold = 32'd0;
   wire [3:0] n_blocks;
+  reg [2:0] new_level;
   reg [31:0] nxt = 32'd0;
-  reg [31:0] \nxt$356  = 32'd0;
+  reg [31:0] \nxt$466  = 32'd0;
   reg [3:0] nxt_en = 4'h0;
-  reg [3:0] \nxt_en$353  = 4'h0;
-  reg [3:0] \nxt_en$355  = 4'h0;
+  reg [3:0] \nxt_en$463  = 4'h0;
+  reg [3:0] \nxt_en$465  = 4'h0;
   wire [7:0] out;
-  wire [7:0] \out$278 ;
-  wire [7:0] \out$279 ;
-  wire [7:0] \out$280 ;
+  wire [7:0] \out$385 ;
+  wire [7:0] \out$386 ;
+  wire [7:0] \out$387 ;
   reg [7:0] out_zp = 8'h00;
   (* init = 8'h00 *)
-  wire [7:0] \out_zp$237 ;
+  wire [7:0] \out_zp$344 ;
   (* init = 8'h00 *)
-  wire [7:0] \out_zp$246 ;
+  wire [7:0] \out_zp$353 ;
   (* init = 8'h00 *)
-  wire [7:0] \out_zp$255 ;
+  wire [7:0] \out_zp$362 ;
   (* init = 8'h00 *)
-  wire [7:0] \out_zp$264 ;
+  wire [7:0] \out_zp$371 ;
   reg [7:0] out_zp_d;
   reg per_channel = 1'h0;
   reg per_channel_d;
@@ -1281,72 +1632,93 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   reg [5:0] qshift = 6'h00;
   reg [5:0] qshift_d;
   reg [5:0] rd_addr;
-  reg [5:0] \rd_addr$103 ;
-  reg [5:0] \rd_addr$109 ;
-  reg [5:0] \rd_addr$115 ;
-  reg [5:0] \rd_addr$121 ;
-  reg [5:0] \rd_addr$127 ;
-  wire [2:0] \rd_addr$133 ;
-  wire [2:0] \rd_addr$138 ;
-  wire [2:0] \rd_addr$143 ;
-  wire [2:0] \rd_addr$148 ;
-  wire [2:0] \rd_addr$153 ;
-  wire [2:0] \rd_addr$158 ;
-  wire [2:0] \rd_addr$163 ;
-  wire [2:0] \rd_addr$168 ;
-  wire [2:0] \rd_addr$173 ;
-  wire [2:0] \rd_addr$178 ;
-  wire [2:0] \rd_addr$183 ;
-  wire [2:0] \rd_addr$188 ;
-  wire [7:0] \rd_addr$270 ;
-  reg [5:0] \rd_addr$91 ;
-  reg [5:0] \rd_addr$97 ;
+  reg [5:0] \rd_addr$158 ;
+  reg [5:0] \rd_addr$166 ;
+  reg [5:0] \rd_addr$174 ;
+  reg [5:0] \rd_addr$182 ;
+  reg [5:0] \rd_addr$190 ;
+  reg [5:0] \rd_addr$198 ;
+  reg [5:0] \rd_addr$206 ;
+  wire [2:0] \rd_addr$214 ;
+  wire [2:0] \rd_addr$219 ;
+  wire [2:0] \rd_addr$224 ;
+  wire [2:0] \rd_addr$229 ;
+  wire [2:0] \rd_addr$234 ;
+  wire [2:0] \rd_addr$239 ;
+  wire [2:0] \rd_addr$244 ;
+  wire [2:0] \rd_addr$249 ;
+  wire [2:0] \rd_addr$254 ;
+  wire [2:0] \rd_addr$259 ;
+  wire [2:0] \rd_addr$264 ;
+  wire [2:0] \rd_addr$269 ;
+  wire [7:0] \rd_addr$377 ;
   reg [1:0] rd_bank = 2'h0;
   wire [31:0] rd_data;
-  wire [31:0] \rd_data$101 ;
-  wire [31:0] \rd_data$107 ;
-  wire [31:0] \rd_data$113 ;
-  wire [31:0] \rd_data$119 ;
-  wire [31:0] \rd_data$125 ;
-  wire [31:0] \rd_data$131 ;
-  wire [31:0] \rd_data$195 ;
-  wire [31:0] \rd_data$203 ;
+  wire [31:0] \rd_data$164 ;
+  wire [31:0] \rd_data$172 ;
+  wire [31:0] \rd_data$180 ;
+  wire [31:0] \rd_data$188 ;
+  wire [31:0] \rd_data$196 ;
   wire [31:0] \rd_data$204 ;
-  wire [31:0] \rd_data$205 ;
-  wire [31:0] \rd_data$206 ;
-  wire [31:0] \rd_data$208 ;
-  wire [31:0] \rd_data$209 ;
-  wire [31:0] \rd_data$210 ;
-  wire [31:0] \rd_data$211 ;
-  wire [5:0] \rd_data$213 ;
-  wire [5:0] \rd_data$214 ;
-  wire [5:0] \rd_data$215 ;
-  wire [5:0] \rd_data$216 ;
-  wire [31:0] \rd_data$95 ;
+  wire [31:0] \rd_data$212 ;
+  wire [31:0] \rd_data$278 ;
+  wire [31:0] \rd_data$288 ;
+  wire [31:0] \rd_data$291 ;
+  wire [31:0] \rd_data$294 ;
+  wire [31:0] \rd_data$297 ;
+  wire [31:0] \rd_data$301 ;
+  wire [31:0] \rd_data$304 ;
+  wire [31:0] \rd_data$307 ;
+  wire [31:0] \rd_data$310 ;
+  wire [5:0] \rd_data$314 ;
+  wire [5:0] \rd_data$317 ;
+  wire [5:0] \rd_data$320 ;
+  wire [5:0] \rd_data$323 ;
   wire rd_en;
-  wire \rd_en$104 ;
-  wire \rd_en$110 ;
-  wire \rd_en$116 ;
-  wire \rd_en$122 ;
-  wire \rd_en$128 ;
-  wire \rd_en$137 ;
-  wire \rd_en$142 ;
-  wire \rd_en$147 ;
-  wire \rd_en$152 ;
-  wire \rd_en$157 ;
-  wire \rd_en$162 ;
+  wire \rd_en$159 ;
   wire \rd_en$167 ;
-  wire \rd_en$172 ;
-  wire \rd_en$177 ;
-  wire \rd_en$182 ;
-  wire \rd_en$187 ;
-  wire \rd_en$192 ;
-  wire \rd_en$271 ;
-  wire \rd_en$92 ;
-  wire \rd_en$98 ;
+  wire \rd_en$175 ;
+  wire \rd_en$183 ;
+  wire \rd_en$191 ;
+  wire \rd_en$199 ;
+  wire \rd_en$207 ;
+  wire \rd_en$218 ;
+  wire \rd_en$223 ;
+  wire \rd_en$228 ;
+  wire \rd_en$233 ;
+  wire \rd_en$238 ;
+  wire \rd_en$243 ;
+  wire \rd_en$248 ;
+  wire \rd_en$253 ;
+  wire \rd_en$258 ;
+  wire \rd_en$263 ;
+  wire \rd_en$268 ;
+  wire \rd_en$273 ;
+  wire \rd_en$378 ;
   reg rd_lane = 1'h0;
   reg [2:0] rd_region = 3'h0;
-  reg rd_valid = 1'h0;
+  wire rd_valid;
+  wire \rd_valid$162 ;
+  wire \rd_valid$170 ;
+  wire \rd_valid$178 ;
+  wire \rd_valid$186 ;
+  wire \rd_valid$194 ;
+  wire \rd_valid$202 ;
+  wire \rd_valid$210 ;
+  wire \rd_valid$276 ;
+  reg \rd_valid$283  = 1'h0;
+  wire \rd_valid$286 ;
+  wire \rd_valid$289 ;
+  wire \rd_valid$292 ;
+  wire \rd_valid$295 ;
+  wire \rd_valid$299 ;
+  wire \rd_valid$302 ;
+  wire \rd_valid$305 ;
+  wire \rd_valid$308 ;
+  wire \rd_valid$312 ;
+  wire \rd_valid$315 ;
+  wire \rd_valid$318 ;
+  wire \rd_valid$321 ;
   reg [15:0] reg_k = 16'h0000;
   reg [15:0] reg_k_d;
   reg [15:0] reg_m = 16'h0000;
@@ -1354,1263 +1726,1717 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   reg [15:0] reg_n = 16'h0000;
   reg [15:0] reg_n_d;
   reg [31:0] reg_rdata = 32'd0;
+  wire reg_write;
   reg rmw = 1'h0;
   wire [5:0] row;
   input rst;
   wire rst;
+  wire [7:0] run_next;
   reg [31:0] scrub_interval = 32'd0;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$58 ;
+  wire [31:0] \scrub_interval$123 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$59 ;
+  wire [31:0] \scrub_interval$124 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$60 ;
+  wire [31:0] \scrub_interval$125 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$61 ;
+  wire [31:0] \scrub_interval$126 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$62 ;
+  wire [31:0] \scrub_interval$127 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$63 ;
+  wire [31:0] \scrub_interval$128 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$64 ;
+  wire [31:0] \scrub_interval$129 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$65 ;
+  wire [31:0] \scrub_interval$130 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$66 ;
+  wire [31:0] \scrub_interval$131 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$67 ;
+  wire [31:0] \scrub_interval$132 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$68 ;
+  wire [31:0] \scrub_interval$133 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$69 ;
+  wire [31:0] \scrub_interval$134 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$70 ;
+  wire [31:0] \scrub_interval$135 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$71 ;
+  wire [31:0] \scrub_interval$136 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$72 ;
+  wire [31:0] \scrub_interval$137 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$73 ;
+  wire [31:0] \scrub_interval$138 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$74 ;
+  wire [31:0] \scrub_interval$139 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$75 ;
+  wire [31:0] \scrub_interval$140 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$76 ;
+  wire [31:0] \scrub_interval$141 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$77 ;
+  wire [31:0] \scrub_interval$142 ;
   (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$78 ;
+  wire [31:0] \scrub_interval$143 ;
   reg [31:0] scrub_interval_d;
   wire served;
   wire [5:0] shift;
-  wire [5:0] \shift$245 ;
-  wire [5:0] \shift$254 ;
-  wire [5:0] \shift$263 ;
-  reg start;
+  wire [5:0] \shift$352 ;
+  wire [5:0] \shift$361 ;
+  wire [5:0] \shift$370 ;
+  reg [5:0] shift_bank0_rd_hold = 6'h00;
+  reg [5:0] shift_bank1_rd_hold = 6'h00;
+  reg [5:0] shift_bank2_rd_hold = 6'h00;
+  reg [5:0] shift_bank3_rd_hold = 6'h00;
+  wire start;
+  input [11:0] therm_code;
+  wire [11:0] therm_code;
+  reg therm_cool = 1'h0;
+  reg therm_cool_d;
+  reg [11:0] therm_crit = 12'h598;
+  reg [11:0] therm_crit_d;
+  reg [7:0] therm_faults = 8'h00;
+  wire [7:0] therm_faults_d;
+  reg [11:0] therm_hyst = 12'h020;
+  reg [11:0] therm_hyst_d;
+  (* init = 3'h0 *)
+  wire [2:0] therm_level;
+  wire [2:0] therm_level_d;
+  reg [1:0] therm_phase = 2'h0;
+  wire [1:0] therm_phase_d;
+  reg [12:0] therm_prev = 13'h1000;
+  reg [12:0] therm_prev_d;
+  reg [15:0] therm_raises = 16'h0000;
+  wire [15:0] therm_raises_d;
+  reg [11:0] therm_range_max = 12'h6b0;
+  reg [11:0] therm_range_max_d;
+  reg [11:0] therm_range_min = 12'h0c0;
+  reg [11:0] therm_range_min_d;
+  reg [7:0] therm_run = 8'h00;
+  reg [7:0] therm_run_d;
+  reg [2:0] therm_safe_level = 3'h2;
+  reg [2:0] therm_safe_level_d;
+  input therm_sample;
+  wire therm_sample;
+  reg therm_sensor_fault = 1'h0;
+  wire therm_sensor_fault_d;
+  reg [7:0] therm_shutdowns = 8'h00;
+  wire [7:0] therm_shutdowns_d;
+  reg [7:0] therm_stuck_samples = 8'h40;
+  reg [7:0] therm_stuck_samples_d;
+  reg [11:0] therm_temp = 12'h000;
+  reg [11:0] therm_temp_d;
+  wire therm_tmr_mismatch;
+  reg [11:0] therm_trip1 = 12'h4a8;
+  reg [11:0] therm_trip1_d;
+  reg [11:0] therm_trip2 = 12'h4f8;
+  reg [11:0] therm_trip2_d;
+  reg [11:0] therm_trip3 = 12'h548;
+  reg [11:0] therm_trip3_d;
+  (* init = 32'd0 *)
+  wire [31:0] thr_act_feed;
+  (* init = 32'd0 *)
+  wire [31:0] thr_act_sram;
+  (* init = 1'h0 *)
+  wire thr_busy;
+  wire thr_ce;
+  wire [11:0] thr_code;
+  wire [1:0] thr_dvfs;
+  wire thr_feed_step;
+  (* init = 3'h0 *)
+  wire [2:0] thr_level;
+  wire [3:0] thr_reg_addr;
+  reg [31:0] thr_reg_rdata;
+  wire [31:0] thr_reg_wdata;
+  wire thr_reg_we;
+  wire thr_sample;
+  wire [7:0] thr_sram_access;
+  reg thr_start;
+  output [2:0] throttle_level;
+  reg [2:0] throttle_level = 3'h0;
+  reg [31:0] throttled = 32'd0;
   reg [31:0] tmr_errors = 32'd0;
   reg tmr_flag = 1'h0;
   wire tmr_mismatch;
+  wire [1:0] up;
   reg valid = 1'h0;
   reg [31:0] value;
-  reg [31:0] \value$201 ;
-  reg [31:0] \value$202 ;
-  reg [31:0] \value$207 ;
-  reg [31:0] \value$212 ;
+  reg [31:0] \value$284 ;
+  reg [31:0] \value$285 ;
+  reg [31:0] \value$298 ;
+  reg [31:0] \value$311 ;
   reg [3:0] \wait  = 4'h0;
   reg [3:0] wait_d;
   wire [5:0] wr_addr;
-  wire [5:0] \wr_addr$105 ;
-  wire [5:0] \wr_addr$111 ;
-  wire [5:0] \wr_addr$117 ;
-  wire [5:0] \wr_addr$123 ;
-  wire [5:0] \wr_addr$129 ;
-  wire [2:0] \wr_addr$134 ;
-  wire [2:0] \wr_addr$139 ;
-  wire [2:0] \wr_addr$144 ;
-  wire [2:0] \wr_addr$149 ;
-  wire [2:0] \wr_addr$154 ;
-  wire [2:0] \wr_addr$159 ;
-  wire [2:0] \wr_addr$164 ;
-  wire [2:0] \wr_addr$169 ;
-  wire [2:0] \wr_addr$174 ;
-  wire [2:0] \wr_addr$179 ;
-  wire [2:0] \wr_addr$184 ;
-  wire [2:0] \wr_addr$189 ;
-  wire [7:0] \wr_addr$267 ;
-  wire [7:0] \wr_addr$272 ;
-  wire [5:0] \wr_addr$93 ;
-  wire [5:0] \wr_addr$99 ;
+  wire [5:0] \wr_addr$160 ;
+  wire [5:0] \wr_addr$168 ;
+  wire [5:0] \wr_addr$176 ;
+  wire [5:0] \wr_addr$184 ;
+  wire [5:0] \wr_addr$192 ;
+  wire [5:0] \wr_addr$200 ;
+  wire [5:0] \wr_addr$208 ;
+  wire [2:0] \wr_addr$215 ;
+  wire [2:0] \wr_addr$220 ;
+  wire [2:0] \wr_addr$225 ;
+  wire [2:0] \wr_addr$230 ;
+  wire [2:0] \wr_addr$235 ;
+  wire [2:0] \wr_addr$240 ;
+  wire [2:0] \wr_addr$245 ;
+  wire [2:0] \wr_addr$250 ;
+  wire [2:0] \wr_addr$255 ;
+  wire [2:0] \wr_addr$260 ;
+  wire [2:0] \wr_addr$265 ;
+  wire [2:0] \wr_addr$270 ;
+  wire [7:0] \wr_addr$374 ;
+  wire [7:0] \wr_addr$379 ;
   wire [31:0] wr_data;
-  wire [31:0] \wr_data$100 ;
-  wire [31:0] \wr_data$106 ;
-  wire [31:0] \wr_data$112 ;
-  wire [31:0] \wr_data$118 ;
-  wire [31:0] \wr_data$124 ;
-  wire [31:0] \wr_data$130 ;
-  wire [31:0] \wr_data$135 ;
-  wire [31:0] \wr_data$140 ;
-  wire [31:0] \wr_data$145 ;
-  wire [31:0] \wr_data$150 ;
-  wire [31:0] \wr_data$155 ;
-  wire [31:0] \wr_data$160 ;
-  wire [31:0] \wr_data$165 ;
-  wire [31:0] \wr_data$170 ;
-  wire [5:0] \wr_data$175 ;
-  wire [5:0] \wr_data$180 ;
-  wire [5:0] \wr_data$185 ;
-  wire [5:0] \wr_data$190 ;
-  wire [31:0] \wr_data$274 ;
-  wire [31:0] \wr_data$94 ;
+  wire [31:0] \wr_data$161 ;
+  wire [31:0] \wr_data$169 ;
+  wire [31:0] \wr_data$177 ;
+  wire [31:0] \wr_data$185 ;
+  wire [31:0] \wr_data$193 ;
+  wire [31:0] \wr_data$201 ;
+  wire [31:0] \wr_data$209 ;
+  wire [31:0] \wr_data$216 ;
+  wire [31:0] \wr_data$221 ;
+  wire [31:0] \wr_data$226 ;
+  wire [31:0] \wr_data$231 ;
+  wire [31:0] \wr_data$236 ;
+  wire [31:0] \wr_data$241 ;
+  wire [31:0] \wr_data$246 ;
+  wire [31:0] \wr_data$251 ;
+  wire [5:0] \wr_data$256 ;
+  wire [5:0] \wr_data$261 ;
+  wire [5:0] \wr_data$266 ;
+  wire [5:0] \wr_data$271 ;
+  wire [31:0] \wr_data$381 ;
   wire wr_en;
-  wire \wr_en$102 ;
-  wire \wr_en$108 ;
-  wire \wr_en$114 ;
-  wire \wr_en$120 ;
-  wire \wr_en$126 ;
-  wire \wr_en$132 ;
-  wire \wr_en$136 ;
-  wire \wr_en$141 ;
-  wire \wr_en$146 ;
-  wire \wr_en$151 ;
-  wire \wr_en$156 ;
-  wire \wr_en$161 ;
-  wire \wr_en$166 ;
-  wire \wr_en$171 ;
-  wire \wr_en$176 ;
+  wire \wr_en$165 ;
+  wire \wr_en$173 ;
   wire \wr_en$181 ;
-  wire \wr_en$186 ;
-  wire \wr_en$191 ;
-  wire [3:0] \wr_en$268 ;
-  wire \wr_en$281 ;
-  wire \wr_en$96 ;
-  assign \$1  = done & irq_en[0];
-  assign \$2  = ecc_ue & irq_en[1];
-  assign irq = \$1  | \$2 ;
-  assign \$3  = bus__cyc & bus__stb;
-  assign \$4  = ~ bus__ack;
-  assign \$5  = \$3  & \$4 ;
-  assign \$6  = | bus__adr[20:18];
-  assign \$7  = \$6  & busy;
-  assign \$8  = ~ \$7 ;
-  assign \$9  = \$5  & \$8 ;
-  assign \$10  = bus__adr[20:18] == 1'h1;
-  assign \$11  = bus__adr[20:18] == 2'h2;
-  assign \$12  = \$10  | \$11 ;
-  assign \$13  = bus__we & \$12 ;
-  assign \$14  = bus__sel != 4'hf;
-  assign \$15  = \$13  & \$14 ;
-  assign \$16  = bus__adr[20:18] == 3'h6;
-  assign \$17  = bus__we & \$16 ;
-  assign \$18  = bus__sel == 4'hf;
-  assign \$19  = ~ \$18 ;
-  assign \$20  = \$17  & \$19 ;
-  assign \$21  = \$15  | \$20 ;
-  assign \$22  = ~ \$21 ;
-  assign \$23  = \$22  | rmw;
-  assign served = \$9  & \$23 ;
-  assign \$24  = reg_m + 3'h4;
-  assign \$25  = \$24  - 1'h1;
-  assign \$27  = reg_n + 3'h4;
-  assign \$28  = \$27  - 1'h1;
-  assign \$32  = ~ bus__we;
-  assign \$33  = served & \$32 ;
-  assign \$34  = bus__cyc & bus__stb;
-  assign \$35  = ~ bus__ack;
-  assign \$36  = \$34  & \$35 ;
-  assign \$37  = | bus__adr[20:18];
-  assign \$38  = \$37  & busy;
-  assign \$39  = ~ \$38 ;
-  assign \$40  = \$36  & \$39 ;
-  assign \$41  = bus__adr[20:18] == 1'h1;
-  assign \$42  = bus__adr[20:18] == 2'h2;
-  assign \$43  = \$41  | \$42 ;
-  assign \$44  = bus__we & \$43 ;
-  assign \$45  = bus__sel != 4'hf;
-  assign \$46  = \$44  & \$45 ;
-  assign \$47  = bus__adr[20:18] == 3'h6;
-  assign \$48  = bus__we & \$47 ;
-  assign \$49  = bus__sel == 4'hf;
-  assign \$50  = ~ \$49 ;
-  assign \$51  = \$48  & \$50 ;
-  assign \$52  = \$46  | \$51 ;
-  assign \$53  = \$40  & \$52 ;
-  assign \$54  = ~ rmw;
-  assign \$55  = \$53  & \$54 ;
-  assign \$56  = \$33  | \$55 ;
-  assign \$57  = bus__adr[20:18] == 1'h1;
-  assign \$58  = bus__adr[17:0] < 9'h100;
-  assign \$59  = \$57  & \$58 ;
-  assign \$61  = ! \$60 [1:0];
-  assign \$62  = \$59  & \$61 ;
-  assign \$63  = \$56  & \$62 ;
-  assign rd_en = busy ? feeding : \$63 ;
-  assign \$66  = bus__sel[0] ? bus__dat_w[7:0] : rd_data[7:0];
-  assign \$67  = bus__sel[1] ? bus__dat_w[15:8] : rd_data[15:8];
-  assign \$68  = bus__sel[2] ? bus__dat_w[23:16] : rd_data[23:16];
-  assign \$69  = bus__sel[3] ? bus__dat_w[31:24] : rd_data[31:24];
-  assign \$70  = served & bus__we;
-  assign \$71  = bus__adr[20:18] == 1'h1;
-  assign \$72  = bus__adr[17:0] < 9'h100;
-  assign \$73  = \$71  & \$72 ;
-  assign \$75  = ! \$74 [1:0];
-  assign \$76  = \$73  & \$75 ;
-  assign wr_en = \$70  & \$76 ;
-  assign \$79  = ~ bus__we;
-  assign \$80  = served & \$79 ;
-  assign \$81  = bus__cyc & bus__stb;
-  assign \$82  = ~ bus__ack;
-  assign \$83  = \$81  & \$82 ;
-  assign \$84  = | bus__adr[20:18];
-  assign \$85  = \$84  & busy;
-  assign \$86  = ~ \$85 ;
-  assign \$87  = \$83  & \$86 ;
-  assign \$88  = bus__adr[20:18] == 1'h1;
-  assign \$89  = bus__adr[20:18] == 2'h2;
-  assign \$90  = \$88  | \$89 ;
-  assign \$91  = bus__we & \$90 ;
-  assign \$92  = bus__sel != 4'hf;
-  assign \$93  = \$91  & \$92 ;
-  assign \$94  = bus__adr[20:18] == 3'h6;
-  assign \$95  = bus__we & \$94 ;
-  assign \$96  = bus__sel == 4'hf;
-  assign \$97  = ~ \$96 ;
-  assign \$98  = \$95  & \$97 ;
-  assign \$99  = \$93  | \$98 ;
-  assign \$100  = \$87  & \$99 ;
-  assign \$101  = ~ rmw;
-  assign \$102  = \$100  & \$101 ;
-  assign \$103  = \$80  | \$102 ;
-  assign \$104  = bus__adr[20:18] == 1'h1;
-  assign \$105  = bus__adr[17:0] < 9'h100;
-  assign \$106  = \$104  & \$105 ;
-  assign \$108  = \$107 [1:0] == 1'h1;
-  assign \$109  = \$106  & \$108 ;
-  assign \$110  = \$103  & \$109 ;
-  assign \rd_en$92  = busy ? feeding : \$110 ;
-  assign \$113  = bus__sel[0] ? bus__dat_w[7:0] : \rd_data$95 [7:0];
-  assign \$114  = bus__sel[1] ? bus__dat_w[15:8] : \rd_data$95 [15:8];
-  assign \$115  = bus__sel[2] ? bus__dat_w[23:16] : \rd_data$95 [23:16];
-  assign \$116  = bus__sel[3] ? bus__dat_w[31:24] : \rd_data$95 [31:24];
-  assign \$117  = served & bus__we;
-  assign \$118  = bus__adr[20:18] == 1'h1;
-  assign \$119  = bus__adr[17:0] < 9'h100;
-  assign \$120  = \$118  & \$119 ;
-  assign \$122  = \$121 [1:0] == 1'h1;
-  assign \$123  = \$120  & \$122 ;
-  assign \wr_en$96  = \$117  & \$123 ;
-  assign \$126  = ~ bus__we;
-  assign \$127  = served & \$126 ;
-  assign \$128  = bus__cyc & bus__stb;
-  assign \$129  = ~ bus__ack;
-  assign \$130  = \$128  & \$129 ;
-  assign \$131  = | bus__adr[20:18];
-  assign \$132  = \$131  & busy;
-  assign \$133  = ~ \$132 ;
-  assign \$134  = \$130  & \$133 ;
-  assign \$135  = bus__adr[20:18] == 1'h1;
-  assign \$136  = bus__adr[20:18] == 2'h2;
-  assign \$137  = \$135  | \$136 ;
-  assign \$138  = bus__we & \$137 ;
-  assign \$139  = bus__sel != 4'hf;
-  assign \$140  = \$138  & \$139 ;
-  assign \$141  = bus__adr[20:18] == 3'h6;
-  assign \$142  = bus__we & \$141 ;
-  assign \$143  = bus__sel == 4'hf;
+  wire \wr_en$189 ;
+  wire \wr_en$197 ;
+  wire \wr_en$205 ;
+  wire \wr_en$213 ;
+  wire \wr_en$217 ;
+  wire \wr_en$222 ;
+  wire \wr_en$227 ;
+  wire \wr_en$232 ;
+  wire \wr_en$237 ;
+  wire \wr_en$242 ;
+  wire \wr_en$247 ;
+  wire \wr_en$252 ;
+  wire \wr_en$257 ;
+  wire \wr_en$262 ;
+  wire \wr_en$267 ;
+  wire \wr_en$272 ;
+  wire [3:0] \wr_en$375 ;
+  wire \wr_en$388 ;
+  assign \$1  = \$122 [3:0] == 2'h3;
+  assign \$2  = thr_reg_we & \$1 ;
+  assign \$3  = \$122 [3:0] == 3'h4;
+  assign \$4  = thr_reg_we & \$3 ;
+  assign \$5  = \$122 [3:0] == 3'h5;
+  assign \$6  = thr_reg_we & \$5 ;
+  assign \$7  = \$122 [3:0] == 3'h6;
+  assign \$8  = thr_reg_we & \$7 ;
+  assign \$9  = \$122 [3:0] == 3'h7;
+  assign \$10  = thr_reg_we & \$9 ;
+  assign \$11  = \$122 [3:0] == 4'h8;
+  assign \$12  = thr_reg_we & \$11 ;
+  assign \$13  = \$122 [3:0] == 4'h9;
+  assign \$14  = thr_reg_we & \$13 ;
+  assign \$15  = \$122 [3:0] == 4'ha;
+  assign \$16  = thr_reg_we & \$15 ;
+  assign \$17  = bus__dat_w[2:0] > 3'h4;
+  assign \$18  = \$17  ? 3'h4 : bus__dat_w[2:0];
+  assign \$19  = ! \$122 [3:0];
+  assign \$20  = thr_reg_we & \$19 ;
+  assign \$21  = \$20  & bus__dat_w[0];
+  assign \$22  = throttle_level == 3'h4;
+  assign \$23  = \$21  & \$22 ;
+  assign \$24  = \$23  & therm_cool;
+  assign lvl0 = \$24  ? 3'h3 : throttle_level;
+  assign \$25  = therm_prev == therm_code;
+  assign \$26  = therm_run == 8'hff;
+  assign \$27  = therm_run + 1'h1;
+  assign \$28  = \$26  ? { 1'h0, therm_run } : \$27 ;
+  assign \$29  = \$25  ? \$28  : 9'h000;
+  assign \$30  = therm_code < therm_range_min;
+  assign \$31  = therm_code > therm_range_max;
+  assign \$32  = \$30  | \$31 ;
+  assign \$33  = | therm_stuck_samples;
+  assign \$34  = \$29 [7:0] >= therm_stuck_samples;
+  assign \$35  = \$33  & \$34 ;
+  assign implausible = \$32  | \$35 ;
+  assign \$36  = therm_code >= therm_trip1;
+  assign \$37  = 1'h0 + \$36 ;
+  assign \$38  = therm_code >= therm_trip2;
+  assign \$39  = \$37  + \$38 ;
+  assign \$40  = therm_code >= therm_trip3;
+  assign \$41  = \$39  + \$40 ;
+  assign \$42  = therm_code + therm_hyst;
+  assign \$43  = \$42  < therm_trip1;
+  assign \$44  = therm_code + therm_hyst;
+  assign \$45  = \$44  < therm_trip2;
+  assign \$46  = therm_code + therm_hyst;
+  assign \$47  = \$46  < therm_trip3;
+  assign \$48  = therm_code >= therm_crit;
+  assign \$49  = lvl0 == 3'h4;
+  assign \$50  = \$41 [1:0] > lvl0;
+  assign \$51  = lvl0 == 3'h4;
+  assign \$52  = \$51  ? 3'h4 : therm_safe_level;
+  assign \$53  = lvl0 - 1'h1;
+  assign therm_level_d = therm_sample ? new_level : lvl0;
+  assign \$54  = ~ implausible;
+  assign \$55  = therm_code + therm_hyst;
+  assign \$56  = \$55  < therm_crit;
+  assign \$57  = \$54  & \$56 ;
+  assign \$58  = \$122 [3:0] == 1'h1;
+  assign \$59  = thr_reg_we & \$58 ;
+  assign \$60  = \$59  & bus__dat_w[6];
+  assign \$61  = ~ \$60 ;
+  assign \$62  = therm_sensor_fault & \$61 ;
+  assign \$63  = therm_sample & implausible;
+  assign therm_sensor_fault_d = \$62  | \$63 ;
+  assign \$64  = new_level > lvl0;
+  assign \$65  = therm_sample & \$64 ;
+  assign \$66  = \$122 [3:0] == 4'hb;
+  assign \$67  = thr_reg_we & \$66 ;
+  assign \$68  = \$67  ? 16'h0000 : therm_raises;
+  assign \$69  = \$68  != 16'hffff;
+  assign \$70  = \$65  & \$69 ;
+  assign \$71  = \$122 [3:0] == 4'hb;
+  assign \$72  = thr_reg_we & \$71 ;
+  assign \$73  = \$72  ? 16'h0000 : therm_raises;
+  assign \$74  = \$73  + 1'h1;
+  assign \$75  = \$122 [3:0] == 4'hb;
+  assign \$76  = thr_reg_we & \$75 ;
+  assign \$77  = \$76  ? 16'h0000 : therm_raises;
+  assign \$78  = \$70  ? \$74  : { 1'h0, \$77  };
+  assign \$79  = new_level == 3'h4;
+  assign \$80  = therm_sample & \$79 ;
+  assign \$81  = lvl0 != 3'h4;
+  assign \$82  = \$80  & \$81 ;
+  assign \$83  = \$122 [3:0] == 4'hb;
+  assign \$84  = thr_reg_we & \$83 ;
+  assign \$85  = \$84  ? 8'h00 : therm_shutdowns;
+  assign \$86  = \$85  != 8'hff;
+  assign \$87  = \$82  & \$86 ;
+  assign \$88  = \$122 [3:0] == 4'hb;
+  assign \$89  = thr_reg_we & \$88 ;
+  assign \$90  = \$89  ? 8'h00 : therm_shutdowns;
+  assign \$91  = \$90  + 1'h1;
+  assign \$92  = \$122 [3:0] == 4'hb;
+  assign \$93  = thr_reg_we & \$92 ;
+  assign \$94  = \$93  ? 8'h00 : therm_shutdowns;
+  assign \$95  = \$87  ? \$91  : { 1'h0, \$94  };
+  assign \$96  = therm_sample & implausible;
+  assign \$97  = \$122 [3:0] == 4'hb;
+  assign \$98  = thr_reg_we & \$97 ;
+  assign \$99  = \$98  ? 8'h00 : therm_faults;
+  assign \$100  = \$99  != 8'hff;
+  assign \$101  = \$96  & \$100 ;
+  assign \$102  = \$122 [3:0] == 4'hb;
+  assign \$103  = thr_reg_we & \$102 ;
+  assign \$104  = \$103  ? 8'h00 : therm_faults;
+  assign \$105  = \$104  + 1'h1;
+  assign \$106  = \$122 [3:0] == 4'hb;
+  assign \$107  = thr_reg_we & \$106 ;
+  assign \$108  = \$107  ? 8'h00 : therm_faults;
+  assign \$109  = \$101  ? \$105  : { 1'h0, \$108  };
+  assign \$110  = therm_phase + 1'h1;
+  assign \$111  = thr_start ? 3'h0 : \$110 ;
+  assign \$112  = ~ busy;
+  assign \$113  = throttle_level < 3'h4;
+  assign \$114  = therm_phase >= throttle_level;
+  assign \$115  = \$113  & \$114 ;
+  assign thr_ce = \$112  | \$115 ;
+  assign \$116  = throttle_level >= 2'h3;
+  assign \$117  = \$116  ? 3'h3 : throttle_level;
+  assign \$118  = throttle_level == 3'h4;
+  assign \$119  = bus__adr[17:0] >= 5'h1a;
+  assign \$120  = reg_write & \$119 ;
+  assign \$121  = bus__adr[17:0] <= 6'h28;
+  assign thr_reg_we = \$120  & \$121 ;
+  assign \$122  = bus__adr[17:0] - 5'h1a;
+  assign \$123  = done & irq_en[0];
+  assign \$124  = ecc_ue & irq_en[1];
+  assign irq = \$123  | \$124 ;
+  assign \$125  = bus__cyc & bus__stb;
+  assign \$126  = ~ bus__ack;
+  assign \$127  = \$125  & \$126 ;
+  assign \$128  = | bus__adr[20:18];
+  assign \$129  = \$128  & busy;
+  assign \$130  = ~ \$129 ;
+  assign \$131  = \$127  & \$130 ;
+  assign \$132  = bus__adr[20:18] == 1'h1;
+  assign \$133  = bus__adr[20:18] == 2'h2;
+  assign \$134  = \$132  | \$133 ;
+  assign \$135  = bus__we & \$134 ;
+  assign \$136  = bus__sel != 4'hf;
+  assign \$137  = \$135  & \$136 ;
+  assign \$138  = bus__adr[20:18] == 3'h6;
+  assign \$139  = bus__we & \$138 ;
+  assign \$140  = bus__sel == 4'hf;
+  assign \$141  = ~ \$140 ;
+  assign \$142  = \$139  & \$141 ;
+  assign \$143  = \$137  | \$142 ;
   assign \$144  = ~ \$143 ;
-  assign \$145  = \$142  & \$144 ;
-  assign \$146  = \$140  | \$145 ;
-  assign \$147  = \$134  & \$146 ;
-  assign \$148  = ~ rmw;
-  assign \$149  = \$147  & \$148 ;
-  assign \$150  = \$127  | \$149 ;
-  assign \$151  = bus__adr[20:18] == 1'h1;
-  assign \$152  = bus__adr[17:0] < 9'h100;
-  assign \$153  = \$151  & \$152 ;
-  assign \$155  = \$154 [1:0] == 2'h2;
-  assign \$156  = \$153  & \$155 ;
-  assign \$157  = \$150  & \$156 ;
-  assign \rd_en$98  = busy ? feeding : \$157 ;
-  assign \$160  = bus__sel[0] ? bus__dat_w[7:0] : \rd_data$101 [7:0];
-  assign \$161  = bus__sel[1] ? bus__dat_w[15:8] : \rd_data$101 [15:8];
-  assign \$162  = bus__sel[2] ? bus__dat_w[23:16] : \rd_data$101 [23:16];
-  assign \$163  = bus__sel[3] ? bus__dat_w[31:24] : \rd_data$101 [31:24];
-  assign \$164  = served & bus__we;
-  assign \$165  = bus__adr[20:18] == 1'h1;
-  assign \$166  = bus__adr[17:0] < 9'h100;
-  assign \$167  = \$165  & \$166 ;
-  assign \$169  = \$168 [1:0] == 2'h2;
-  assign \$170  = \$167  & \$169 ;
-  assign \wr_en$102  = \$164  & \$170 ;
-  assign \$173  = ~ bus__we;
-  assign \$174  = served & \$173 ;
-  assign \$175  = bus__cyc & bus__stb;
-  assign \$176  = ~ bus__ack;
+  assign \$145  = \$144  | rmw;
+  assign served = \$131  & \$145 ;
+  assign \$146  = reg_m + 3'h4;
+  assign \$147  = \$146  - 1'h1;
+  assign \$149  = reg_n + 3'h4;
+  assign \$150  = \$149  - 1'h1;
+  assign \$154  = ~ bus__we;
+  assign \$155  = served & \$154 ;
+  assign \$156  = bus__cyc & bus__stb;
+  assign \$157  = ~ bus__ack;
+  assign \$158  = \$156  & \$157 ;
+  assign \$159  = | bus__adr[20:18];
+  assign \$160  = \$159  & busy;
+  assign \$161  = ~ \$160 ;
+  assign \$162  = \$158  & \$161 ;
+  assign \$163  = bus__adr[20:18] == 1'h1;
+  assign \$164  = bus__adr[20:18] == 2'h2;
+  assign \$165  = \$163  | \$164 ;
+  assign \$166  = bus__we & \$165 ;
+  assign \$167  = bus__sel != 4'hf;
+  assign \$168  = \$166  & \$167 ;
+  assign \$169  = bus__adr[20:18] == 3'h6;
+  assign \$170  = bus__we & \$169 ;
+  assign \$171  = bus__sel == 4'hf;
+  assign \$172  = ~ \$171 ;
+  assign \$173  = \$170  & \$172 ;
+  assign \$174  = \$168  | \$173 ;
+  assign \$175  = \$162  & \$174 ;
+  assign \$176  = ~ rmw;
   assign \$177  = \$175  & \$176 ;
-  assign \$178  = | bus__adr[20:18];
-  assign \$179  = \$178  & busy;
-  assign \$180  = ~ \$179 ;
-  assign \$181  = \$177  & \$180 ;
-  assign \$182  = bus__adr[20:18] == 1'h1;
-  assign \$183  = bus__adr[20:18] == 2'h2;
-  assign \$184  = \$182  | \$183 ;
-  assign \$185  = bus__we & \$184 ;
-  assign \$186  = bus__sel != 4'hf;
-  assign \$187  = \$185  & \$186 ;
-  assign \$188  = bus__adr[20:18] == 3'h6;
-  assign \$189  = bus__we & \$188 ;
-  assign \$190  = bus__sel == 4'hf;
-  assign \$191  = ~ \$190 ;
-  assign \$192  = \$189  & \$191 ;
-  assign \$193  = \$187  | \$192 ;
-  assign \$194  = \$181  & \$193 ;
-  assign \$195  = ~ rmw;
-  assign \$196  = \$194  & \$195 ;
-  assign \$197  = \$174  | \$196 ;
-  assign \$198  = bus__adr[20:18] == 1'h1;
-  assign \$199  = bus__adr[17:0] < 9'h100;
-  assign \$200  = \$198  & \$199 ;
-  assign \$202  = \$201 [1:0] == 2'h3;
-  assign \$203  = \$200  & \$202 ;
-  assign \$204  = \$197  & \$203 ;
-  assign \rd_en$104  = busy ? feeding : \$204 ;
-  assign \$207  = bus__sel[0] ? bus__dat_w[7:0] : \rd_data$107 [7:0];
-  assign \$208  = bus__sel[1] ? bus__dat_w[15:8] : \rd_data$107 [15:8];
-  assign \$209  = bus__sel[2] ? bus__dat_w[23:16] : \rd_data$107 [23:16];
-  assign \$210  = bus__sel[3] ? bus__dat_w[31:24] : \rd_data$107 [31:24];
-  assign \$211  = served & bus__we;
-  assign \$212  = bus__adr[20:18] == 1'h1;
-  assign \$213  = bus__adr[17:0] < 9'h100;
-  assign \$214  = \$212  & \$213 ;
-  assign \$216  = \$215 [1:0] == 2'h3;
-  assign \$217  = \$214  & \$216 ;
-  assign \wr_en$108  = \$211  & \$217 ;
-  assign \$220  = ~ bus__we;
-  assign \$221  = served & \$220 ;
-  assign \$222  = bus__cyc & bus__stb;
-  assign \$223  = ~ bus__ack;
-  assign \$224  = \$222  & \$223 ;
-  assign \$225  = | bus__adr[20:18];
-  assign \$226  = \$225  & busy;
-  assign \$227  = ~ \$226 ;
-  assign \$228  = \$224  & \$227 ;
-  assign \$229  = bus__adr[20:18] == 1'h1;
-  assign \$230  = bus__adr[20:18] == 2'h2;
-  assign \$231  = \$229  | \$230 ;
-  assign \$232  = bus__we & \$231 ;
-  assign \$233  = bus__sel != 4'hf;
-  assign \$234  = \$232  & \$233 ;
-  assign \$235  = bus__adr[20:18] == 3'h6;
-  assign \$236  = bus__we & \$235 ;
-  assign \$237  = bus__sel == 4'hf;
-  assign \$238  = ~ \$237 ;
-  assign \$239  = \$236  & \$238 ;
-  assign \$240  = \$234  | \$239 ;
-  assign \$241  = \$228  & \$240 ;
-  assign \$242  = ~ rmw;
-  assign \$243  = \$241  & \$242 ;
-  assign \$244  = \$221  | \$243 ;
-  assign \$245  = bus__adr[20:18] == 2'h2;
-  assign \$246  = bus__adr[17:0] < 9'h100;
-  assign \$247  = \$245  & \$246 ;
-  assign \$249  = ! \$248 [1:0];
-  assign \$250  = \$247  & \$249 ;
-  assign \$251  = \$244  & \$250 ;
-  assign \rd_en$110  = busy ? feeding : \$251 ;
-  assign \$254  = bus__sel[0] ? bus__dat_w[7:0] : \rd_data$113 [7:0];
-  assign \$255  = bus__sel[1] ? bus__dat_w[15:8] : \rd_data$113 [15:8];
-  assign \$256  = bus__sel[2] ? bus__dat_w[23:16] : \rd_data$113 [23:16];
-  assign \$257  = bus__sel[3] ? bus__dat_w[31:24] : \rd_data$113 [31:24];
-  assign \$258  = served & bus__we;
-  assign \$259  = bus__adr[20:18] == 2'h2;
-  assign \$260  = bus__adr[17:0] < 9'h100;
-  assign \$261  = \$259  & \$260 ;
-  assign \$263  = ! \$262 [1:0];
-  assign \$264  = \$261  & \$263 ;
-  assign \wr_en$114  = \$258  & \$264 ;
-  assign \$267  = ~ bus__we;
-  assign \$268  = served & \$267 ;
-  assign \$269  = bus__cyc & bus__stb;
-  assign \$270  = ~ bus__ack;
-  assign \$271  = \$269  & \$270 ;
-  assign \$272  = | bus__adr[20:18];
-  assign \$273  = \$272  & busy;
+  assign \$178  = \$155  | \$177 ;
+  assign \$179  = bus__adr[20:18] == 1'h1;
+  assign \$180  = bus__adr[17:0] < 9'h100;
+  assign \$181  = \$179  & \$180 ;
+  assign \$183  = ! \$182 [1:0];
+  assign \$184  = \$181  & \$183 ;
+  assign \$185  = \$178  & \$184 ;
+  assign rd_en = busy ? feeding : \$185 ;
+  assign \$188  = rd_valid ? rd_data : a_bank0_rd_hold;
+  assign \$189  = bus__sel[0] ? bus__dat_w[7:0] : \$188 [7:0];
+  assign \$190  = rd_valid ? rd_data : a_bank0_rd_hold;
+  assign \$191  = bus__sel[1] ? bus__dat_w[15:8] : \$190 [15:8];
+  assign \$192  = rd_valid ? rd_data : a_bank0_rd_hold;
+  assign \$193  = bus__sel[2] ? bus__dat_w[23:16] : \$192 [23:16];
+  assign \$194  = rd_valid ? rd_data : a_bank0_rd_hold;
+  assign \$195  = bus__sel[3] ? bus__dat_w[31:24] : \$194 [31:24];
+  assign \$196  = served & bus__we;
+  assign \$197  = bus__adr[20:18] == 1'h1;
+  assign \$198  = bus__adr[17:0] < 9'h100;
+  assign \$199  = \$197  & \$198 ;
+  assign \$201  = ! \$200 [1:0];
+  assign \$202  = \$199  & \$201 ;
+  assign wr_en = \$196  & \$202 ;
+  assign \$205  = ~ bus__we;
+  assign \$206  = served & \$205 ;
+  assign \$207  = bus__cyc & bus__stb;
+  assign \$208  = ~ bus__ack;
+  assign \$209  = \$207  & \$208 ;
+  assign \$210  = | bus__adr[20:18];
+  assign \$211  = \$210  & busy;
+  assign \$212  = ~ \$211 ;
+  assign \$213  = \$209  & \$212 ;
+  assign \$214  = bus__adr[20:18] == 1'h1;
+  assign \$215  = bus__adr[20:18] == 2'h2;
+  assign \$216  = \$214  | \$215 ;
+  assign \$217  = bus__we & \$216 ;
+  assign \$218  = bus__sel != 4'hf;
+  assign \$219  = \$217  & \$218 ;
+  assign \$220  = bus__adr[20:18] == 3'h6;
+  assign \$221  = bus__we & \$220 ;
+  assign \$222  = bus__sel == 4'hf;
+  assign \$223  = ~ \$222 ;
+  assign \$224  = \$221  & \$223 ;
+  assign \$225  = \$219  | \$224 ;
+  assign \$226  = \$213  & \$225 ;
+  assign \$227  = ~ rmw;
+  assign \$228  = \$226  & \$227 ;
+  assign \$229  = \$206  | \$228 ;
+  assign \$230  = bus__adr[20:18] == 1'h1;
+  assign \$231  = bus__adr[17:0] < 9'h100;
+  assign \$232  = \$230  & \$231 ;
+  assign \$234  = \$233 [1:0] == 1'h1;
+  assign \$235  = \$232  & \$234 ;
+  assign \$236  = \$229  & \$235 ;
+  assign \rd_en$159  = busy ? feeding : \$236 ;
+  assign \$239  = \rd_valid$162  ? \rd_data$164  : a_bank1_rd_hold;
+  assign \$240  = bus__sel[0] ? bus__dat_w[7:0] : \$239 [7:0];
+  assign \$241  = \rd_valid$162  ? \rd_data$164  : a_bank1_rd_hold;
+  assign \$242  = bus__sel[1] ? bus__dat_w[15:8] : \$241 [15:8];
+  assign \$243  = \rd_valid$162  ? \rd_data$164  : a_bank1_rd_hold;
+  assign \$244  = bus__sel[2] ? bus__dat_w[23:16] : \$243 [23:16];
+  assign \$245  = \rd_valid$162  ? \rd_data$164  : a_bank1_rd_hold;
+  assign \$246  = bus__sel[3] ? bus__dat_w[31:24] : \$245 [31:24];
+  assign \$247  = served & bus__we;
+  assign \$248  = bus__adr[20:18] == 1'h1;
+  assign \$249  = bus__adr[17:0] < 9'h100;
+  assign \$250  = \$248  & \$249 ;
+  assign \$252  = \$251 [1:0] == 1'h1;
+  assign \$253  = \$250  & \$252 ;
+  assign \wr_en$165  = \$247  & \$253 ;
+  assign \$256  = ~ bus__we;
+  assign \$257  = served & \$256 ;
+  assign \$258  = bus__cyc & bus__stb;
+  assign \$259  = ~ bus__ack;
+  assign \$260  = \$258  & \$259 ;
+  assign \$261  = | bus__adr[20:18];
+  assign \$262  = \$261  & busy;
+  assign \$263  = ~ \$262 ;
+  assign \$264  = \$260  & \$263 ;
+  assign \$265  = bus__adr[20:18] == 1'h1;
+  assign \$266  = bus__adr[20:18] == 2'h2;
+  assign \$267  = \$265  | \$266 ;
+  assign \$268  = bus__we & \$267 ;
+  assign \$269  = bus__sel != 4'hf;
+  assign \$270  = \$268  & \$269 ;
+  assign \$271  = bus__adr[20:18] == 3'h6;
+  assign \$272  = bus__we & \$271 ;
+  assign \$273  = bus__sel == 4'hf;
   assign \$274  = ~ \$273 ;
-  assign \$275  = \$271  & \$274 ;
-  assign \$276  = bus__adr[20:18] == 1'h1;
-  assign \$277  = bus__adr[20:18] == 2'h2;
-  assign \$278  = \$276  | \$277 ;
-  assign \$279  = bus__we & \$278 ;
-  assign \$280  = bus__sel != 4'hf;
-  assign \$281  = \$279  & \$280 ;
-  assign \$282  = bus__adr[20:18] == 3'h6;
-  assign \$283  = bus__we & \$282 ;
-  assign \$284  = bus__sel == 4'hf;
-  assign \$285  = ~ \$284 ;
+  assign \$275  = \$272  & \$274 ;
+  assign \$276  = \$270  | \$275 ;
+  assign \$277  = \$264  & \$276 ;
+  assign \$278  = ~ rmw;
+  assign \$279  = \$277  & \$278 ;
+  assign \$280  = \$257  | \$279 ;
+  assign \$281  = bus__adr[20:18] == 1'h1;
+  assign \$282  = bus__adr[17:0] < 9'h100;
+  assign \$283  = \$281  & \$282 ;
+  assign \$285  = \$284 [1:0] == 2'h2;
   assign \$286  = \$283  & \$285 ;
-  assign \$287  = \$281  | \$286 ;
-  assign \$288  = \$275  & \$287 ;
-  assign \$289  = ~ rmw;
-  assign \$290  = \$288  & \$289 ;
-  assign \$291  = \$268  | \$290 ;
-  assign \$292  = bus__adr[20:18] == 2'h2;
-  assign \$293  = bus__adr[17:0] < 9'h100;
-  assign \$294  = \$292  & \$293 ;
-  assign \$296  = \$295 [1:0] == 1'h1;
-  assign \$297  = \$294  & \$296 ;
-  assign \$298  = \$291  & \$297 ;
-  assign \rd_en$116  = busy ? feeding : \$298 ;
-  assign \$301  = bus__sel[0] ? bus__dat_w[7:0] : \rd_data$119 [7:0];
-  assign \$302  = bus__sel[1] ? bus__dat_w[15:8] : \rd_data$119 [15:8];
-  assign \$303  = bus__sel[2] ? bus__dat_w[23:16] : \rd_data$119 [23:16];
-  assign \$304  = bus__sel[3] ? bus__dat_w[31:24] : \rd_data$119 [31:24];
-  assign \$305  = served & bus__we;
-  assign \$306  = bus__adr[20:18] == 2'h2;
-  assign \$307  = bus__adr[17:0] < 9'h100;
-  assign \$308  = \$306  & \$307 ;
-  assign \$310  = \$309 [1:0] == 1'h1;
-  assign \$311  = \$308  & \$310 ;
-  assign \wr_en$120  = \$305  & \$311 ;
-  assign \$314  = ~ bus__we;
-  assign \$315  = served & \$314 ;
-  assign \$316  = bus__cyc & bus__stb;
-  assign \$317  = ~ bus__ack;
-  assign \$318  = \$316  & \$317 ;
-  assign \$319  = | bus__adr[20:18];
-  assign \$320  = \$319  & busy;
-  assign \$321  = ~ \$320 ;
-  assign \$322  = \$318  & \$321 ;
-  assign \$323  = bus__adr[20:18] == 1'h1;
-  assign \$324  = bus__adr[20:18] == 2'h2;
-  assign \$325  = \$323  | \$324 ;
-  assign \$326  = bus__we & \$325 ;
-  assign \$327  = bus__sel != 4'hf;
-  assign \$328  = \$326  & \$327 ;
-  assign \$329  = bus__adr[20:18] == 3'h6;
-  assign \$330  = bus__we & \$329 ;
-  assign \$331  = bus__sel == 4'hf;
-  assign \$332  = ~ \$331 ;
-  assign \$333  = \$330  & \$332 ;
-  assign \$334  = \$328  | \$333 ;
-  assign \$335  = \$322  & \$334 ;
-  assign \$336  = ~ rmw;
-  assign \$337  = \$335  & \$336 ;
-  assign \$338  = \$315  | \$337 ;
-  assign \$339  = bus__adr[20:18] == 2'h2;
-  assign \$340  = bus__adr[17:0] < 9'h100;
-  assign \$341  = \$339  & \$340 ;
-  assign \$343  = \$342 [1:0] == 2'h2;
-  assign \$344  = \$341  & \$343 ;
-  assign \$345  = \$338  & \$344 ;
-  assign \rd_en$122  = busy ? feeding : \$345 ;
-  assign \$348  = bus__sel[0] ? bus__dat_w[7:0] : \rd_data$125 [7:0];
-  assign \$349  = bus__sel[1] ? bus__dat_w[15:8] : \rd_data$125 [15:8];
-  assign \$350  = bus__sel[2] ? bus__dat_w[23:16] : \rd_data$125 [23:16];
-  assign \$351  = bus__sel[3] ? bus__dat_w[31:24] : \rd_data$125 [31:24];
-  assign \$352  = served & bus__we;
-  assign \$353  = bus__adr[20:18] == 2'h2;
-  assign \$354  = bus__adr[17:0] < 9'h100;
-  assign \$355  = \$353  & \$354 ;
-  assign \$357  = \$356 [1:0] == 2'h2;
-  assign \$358  = \$355  & \$357 ;
-  assign \wr_en$126  = \$352  & \$358 ;
-  assign \$361  = ~ bus__we;
-  assign \$362  = served & \$361 ;
-  assign \$363  = bus__cyc & bus__stb;
-  assign \$364  = ~ bus__ack;
-  assign \$365  = \$363  & \$364 ;
-  assign \$366  = | bus__adr[20:18];
-  assign \$367  = \$366  & busy;
-  assign \$368  = ~ \$367 ;
-  assign \$369  = \$365  & \$368 ;
-  assign \$370  = bus__adr[20:18] == 1'h1;
-  assign \$371  = bus__adr[20:18] == 2'h2;
-  assign \$372  = \$370  | \$371 ;
-  assign \$373  = bus__we & \$372 ;
-  assign \$374  = bus__sel != 4'hf;
-  assign \$375  = \$373  & \$374 ;
-  assign \$376  = bus__adr[20:18] == 3'h6;
-  assign \$377  = bus__we & \$376 ;
-  assign \$378  = bus__sel == 4'hf;
-  assign \$379  = ~ \$378 ;
-  assign \$380  = \$377  & \$379 ;
-  assign \$381  = \$375  | \$380 ;
-  assign \$382  = \$369  & \$381 ;
-  assign \$383  = ~ rmw;
-  assign \$384  = \$382  & \$383 ;
-  assign \$385  = \$362  | \$384 ;
-  assign \$386  = bus__adr[20:18] == 2'h2;
-  assign \$387  = bus__adr[17:0] < 9'h100;
-  assign \$388  = \$386  & \$387 ;
-  assign \$390  = \$389 [1:0] == 2'h3;
-  assign \$391  = \$388  & \$390 ;
-  assign \$392  = \$385  & \$391 ;
-  assign \rd_en$128  = busy ? feeding : \$392 ;
-  assign \$395  = bus__sel[0] ? bus__dat_w[7:0] : \rd_data$131 [7:0];
-  assign \$396  = bus__sel[1] ? bus__dat_w[15:8] : \rd_data$131 [15:8];
-  assign \$397  = bus__sel[2] ? bus__dat_w[23:16] : \rd_data$131 [23:16];
-  assign \$398  = bus__sel[3] ? bus__dat_w[31:24] : \rd_data$131 [31:24];
-  assign \$399  = served & bus__we;
-  assign \$400  = bus__adr[20:18] == 2'h2;
-  assign \$401  = bus__adr[17:0] < 9'h100;
-  assign \$402  = \$400  & \$401 ;
-  assign \$404  = \$403 [1:0] == 2'h3;
-  assign \$405  = \$402  & \$404 ;
-  assign \wr_en$132  = \$399  & \$405 ;
-  assign \$407  = busy ? { 14'h0000, jb } : \$406 ;
-  assign \$409  = served & bus__we;
-  assign \$410  = bus__adr[20:18] == 2'h3;
-  assign \$411  = bus__adr[17:0] < 6'h20;
-  assign \$412  = \$410  & \$411 ;
-  assign \$413  = ! bus__adr[1:0];
-  assign \$414  = \$412  & \$413 ;
-  assign \wr_en$136  = \$409  & \$414 ;
-  assign \$415  = ~ bus__we;
-  assign \$416  = served & \$415 ;
-  assign \$417  = bus__adr[20:18] == 2'h3;
-  assign \$418  = bus__adr[17:0] < 6'h20;
-  assign \$419  = \$417  & \$418 ;
-  assign \$420  = ! bus__adr[1:0];
-  assign \$421  = \$419  & \$420 ;
-  assign \$422  = \$416  & \$421 ;
-  assign \rd_en$137  = busy | \$422 ;
-  assign \$424  = busy ? { 14'h0000, jb } : \$423 ;
-  assign \$426  = served & bus__we;
-  assign \$427  = bus__adr[20:18] == 2'h3;
-  assign \$428  = bus__adr[17:0] < 6'h20;
-  assign \$429  = \$427  & \$428 ;
-  assign \$430  = bus__adr[1:0] == 1'h1;
-  assign \$431  = \$429  & \$430 ;
-  assign \wr_en$141  = \$426  & \$431 ;
-  assign \$432  = ~ bus__we;
-  assign \$433  = served & \$432 ;
-  assign \$434  = bus__adr[20:18] == 2'h3;
-  assign \$435  = bus__adr[17:0] < 6'h20;
+  assign \$287  = \$280  & \$286 ;
+  assign \rd_en$167  = busy ? feeding : \$287 ;
+  assign \$290  = \rd_valid$170  ? \rd_data$172  : a_bank2_rd_hold;
+  assign \$291  = bus__sel[0] ? bus__dat_w[7:0] : \$290 [7:0];
+  assign \$292  = \rd_valid$170  ? \rd_data$172  : a_bank2_rd_hold;
+  assign \$293  = bus__sel[1] ? bus__dat_w[15:8] : \$292 [15:8];
+  assign \$294  = \rd_valid$170  ? \rd_data$172  : a_bank2_rd_hold;
+  assign \$295  = bus__sel[2] ? bus__dat_w[23:16] : \$294 [23:16];
+  assign \$296  = \rd_valid$170  ? \rd_data$172  : a_bank2_rd_hold;
+  assign \$297  = bus__sel[3] ? bus__dat_w[31:24] : \$296 [31:24];
+  assign \$298  = served & bus__we;
+  assign \$299  = bus__adr[20:18] == 1'h1;
+  assign \$300  = bus__adr[17:0] < 9'h100;
+  assign \$301  = \$299  & \$300 ;
+  assign \$303  = \$302 [1:0] == 2'h2;
+  assign \$304  = \$301  & \$303 ;
+  assign \wr_en$173  = \$298  & \$304 ;
+  assign \$307  = ~ bus__we;
+  assign \$308  = served & \$307 ;
+  assign \$309  = bus__cyc & bus__stb;
+  assign \$310  = ~ bus__ack;
+  assign \$311  = \$309  & \$310 ;
+  assign \$312  = | bus__adr[20:18];
+  assign \$313  = \$312  & busy;
+  assign \$314  = ~ \$313 ;
+  assign \$315  = \$311  & \$314 ;
+  assign \$316  = bus__adr[20:18] == 1'h1;
+  assign \$317  = bus__adr[20:18] == 2'h2;
+  assign \$318  = \$316  | \$317 ;
+  assign \$319  = bus__we & \$318 ;
+  assign \$320  = bus__sel != 4'hf;
+  assign \$321  = \$319  & \$320 ;
+  assign \$322  = bus__adr[20:18] == 3'h6;
+  assign \$323  = bus__we & \$322 ;
+  assign \$324  = bus__sel == 4'hf;
+  assign \$325  = ~ \$324 ;
+  assign \$326  = \$323  & \$325 ;
+  assign \$327  = \$321  | \$326 ;
+  assign \$328  = \$315  & \$327 ;
+  assign \$329  = ~ rmw;
+  assign \$330  = \$328  & \$329 ;
+  assign \$331  = \$308  | \$330 ;
+  assign \$332  = bus__adr[20:18] == 1'h1;
+  assign \$333  = bus__adr[17:0] < 9'h100;
+  assign \$334  = \$332  & \$333 ;
+  assign \$336  = \$335 [1:0] == 2'h3;
+  assign \$337  = \$334  & \$336 ;
+  assign \$338  = \$331  & \$337 ;
+  assign \rd_en$175  = busy ? feeding : \$338 ;
+  assign \$341  = \rd_valid$178  ? \rd_data$180  : a_bank3_rd_hold;
+  assign \$342  = bus__sel[0] ? bus__dat_w[7:0] : \$341 [7:0];
+  assign \$343  = \rd_valid$178  ? \rd_data$180  : a_bank3_rd_hold;
+  assign \$344  = bus__sel[1] ? bus__dat_w[15:8] : \$343 [15:8];
+  assign \$345  = \rd_valid$178  ? \rd_data$180  : a_bank3_rd_hold;
+  assign \$346  = bus__sel[2] ? bus__dat_w[23:16] : \$345 [23:16];
+  assign \$347  = \rd_valid$178  ? \rd_data$180  : a_bank3_rd_hold;
+  assign \$348  = bus__sel[3] ? bus__dat_w[31:24] : \$347 [31:24];
+  assign \$349  = served & bus__we;
+  assign \$350  = bus__adr[20:18] == 1'h1;
+  assign \$351  = bus__adr[17:0] < 9'h100;
+  assign \$352  = \$350  & \$351 ;
+  assign \$354  = \$353 [1:0] == 2'h3;
+  assign \$355  = \$352  & \$354 ;
+  assign \wr_en$181  = \$349  & \$355 ;
+  assign \$358  = ~ bus__we;
+  assign \$359  = served & \$358 ;
+  assign \$360  = bus__cyc & bus__stb;
+  assign \$361  = ~ bus__ack;
+  assign \$362  = \$360  & \$361 ;
+  assign \$363  = | bus__adr[20:18];
+  assign \$364  = \$363  & busy;
+  assign \$365  = ~ \$364 ;
+  assign \$366  = \$362  & \$365 ;
+  assign \$367  = bus__adr[20:18] == 1'h1;
+  assign \$368  = bus__adr[20:18] == 2'h2;
+  assign \$369  = \$367  | \$368 ;
+  assign \$370  = bus__we & \$369 ;
+  assign \$371  = bus__sel != 4'hf;
+  assign \$372  = \$370  & \$371 ;
+  assign \$373  = bus__adr[20:18] == 3'h6;
+  assign \$374  = bus__we & \$373 ;
+  assign \$375  = bus__sel == 4'hf;
+  assign \$376  = ~ \$375 ;
+  assign \$377  = \$374  & \$376 ;
+  assign \$378  = \$372  | \$377 ;
+  assign \$379  = \$366  & \$378 ;
+  assign \$380  = ~ rmw;
+  assign \$381  = \$379  & \$380 ;
+  assign \$382  = \$359  | \$381 ;
+  assign \$383  = bus__adr[20:18] == 2'h2;
+  assign \$384  = bus__adr[17:0] < 9'h100;
+  assign \$385  = \$383  & \$384 ;
+  assign \$387  = ! \$386 [1:0];
+  assign \$388  = \$385  & \$387 ;
+  assign \$389  = \$382  & \$388 ;
+  assign \rd_en$183  = busy ? feeding : \$389 ;
+  assign \$392  = \rd_valid$186  ? \rd_data$188  : b_bank0_rd_hold;
+  assign \$393  = bus__sel[0] ? bus__dat_w[7:0] : \$392 [7:0];
+  assign \$394  = \rd_valid$186  ? \rd_data$188  : b_bank0_rd_hold;
+  assign \$395  = bus__sel[1] ? bus__dat_w[15:8] : \$394 [15:8];
+  assign \$396  = \rd_valid$186  ? \rd_data$188  : b_bank0_rd_hold;
+  assign \$397  = bus__sel[2] ? bus__dat_w[23:16] : \$396 [23:16];
+  assign \$398  = \rd_valid$186  ? \rd_data$188  : b_bank0_rd_hold;
+  assign \$399  = bus__sel[3] ? bus__dat_w[31:24] : \$398 [31:24];
+  assign \$400  = served & bus__we;
+  assign \$401  = bus__adr[20:18] == 2'h2;
+  assign \$402  = bus__adr[17:0] < 9'h100;
+  assign \$403  = \$401  & \$402 ;
+  assign \$405  = ! \$404 [1:0];
+  assign \$406  = \$403  & \$405 ;
+  assign \wr_en$189  = \$400  & \$406 ;
+  assign \$409  = ~ bus__we;
+  assign \$410  = served & \$409 ;
+  assign \$411  = bus__cyc & bus__stb;
+  assign \$412  = ~ bus__ack;
+  assign \$413  = \$411  & \$412 ;
+  assign \$414  = | bus__adr[20:18];
+  assign \$415  = \$414  & busy;
+  assign \$416  = ~ \$415 ;
+  assign \$417  = \$413  & \$416 ;
+  assign \$418  = bus__adr[20:18] == 1'h1;
+  assign \$419  = bus__adr[20:18] == 2'h2;
+  assign \$420  = \$418  | \$419 ;
+  assign \$421  = bus__we & \$420 ;
+  assign \$422  = bus__sel != 4'hf;
+  assign \$423  = \$421  & \$422 ;
+  assign \$424  = bus__adr[20:18] == 3'h6;
+  assign \$425  = bus__we & \$424 ;
+  assign \$426  = bus__sel == 4'hf;
+  assign \$427  = ~ \$426 ;
+  assign \$428  = \$425  & \$427 ;
+  assign \$429  = \$423  | \$428 ;
+  assign \$430  = \$417  & \$429 ;
+  assign \$431  = ~ rmw;
+  assign \$432  = \$430  & \$431 ;
+  assign \$433  = \$410  | \$432 ;
+  assign \$434  = bus__adr[20:18] == 2'h2;
+  assign \$435  = bus__adr[17:0] < 9'h100;
   assign \$436  = \$434  & \$435 ;
-  assign \$437  = bus__adr[1:0] == 1'h1;
-  assign \$438  = \$436  & \$437 ;
-  assign \$439  = \$433  & \$438 ;
-  assign \rd_en$142  = busy | \$439 ;
-  assign \$441  = busy ? { 14'h0000, jb } : \$440 ;
-  assign \$443  = served & bus__we;
-  assign \$444  = bus__adr[20:18] == 2'h3;
-  assign \$445  = bus__adr[17:0] < 6'h20;
-  assign \$446  = \$444  & \$445 ;
-  assign \$447  = bus__adr[1:0] == 2'h2;
-  assign \$448  = \$446  & \$447 ;
-  assign \wr_en$146  = \$443  & \$448 ;
-  assign \$449  = ~ bus__we;
-  assign \$450  = served & \$449 ;
-  assign \$451  = bus__adr[20:18] == 2'h3;
-  assign \$452  = bus__adr[17:0] < 6'h20;
-  assign \$453  = \$451  & \$452 ;
-  assign \$454  = bus__adr[1:0] == 2'h2;
-  assign \$455  = \$453  & \$454 ;
-  assign \$456  = \$450  & \$455 ;
-  assign \rd_en$147  = busy | \$456 ;
-  assign \$458  = busy ? { 14'h0000, jb } : \$457 ;
-  assign \$460  = served & bus__we;
-  assign \$461  = bus__adr[20:18] == 2'h3;
-  assign \$462  = bus__adr[17:0] < 6'h20;
-  assign \$463  = \$461  & \$462 ;
-  assign \$464  = bus__adr[1:0] == 2'h3;
-  assign \$465  = \$463  & \$464 ;
-  assign \wr_en$151  = \$460  & \$465 ;
-  assign \$466  = ~ bus__we;
-  assign \$467  = served & \$466 ;
-  assign \$468  = bus__adr[20:18] == 2'h3;
-  assign \$469  = bus__adr[17:0] < 6'h20;
-  assign \$470  = \$468  & \$469 ;
-  assign \$471  = bus__adr[1:0] == 2'h3;
-  assign \$472  = \$470  & \$471 ;
-  assign \$473  = \$467  & \$472 ;
-  assign \rd_en$152  = busy | \$473 ;
-  assign \$475  = busy ? { 14'h0000, jb } : \$474 ;
-  assign \$477  = served & bus__we;
-  assign \$478  = bus__adr[20:18] == 3'h4;
-  assign \$479  = bus__adr[17:0] < 6'h20;
-  assign \$480  = \$478  & \$479 ;
-  assign \$481  = ! bus__adr[1:0];
-  assign \$482  = \$480  & \$481 ;
-  assign \wr_en$156  = \$477  & \$482 ;
-  assign \$483  = ~ bus__we;
-  assign \$484  = served & \$483 ;
-  assign \$485  = bus__adr[20:18] == 3'h4;
-  assign \$486  = bus__adr[17:0] < 6'h20;
+  assign \$438  = \$437 [1:0] == 1'h1;
+  assign \$439  = \$436  & \$438 ;
+  assign \$440  = \$433  & \$439 ;
+  assign \rd_en$191  = busy ? feeding : \$440 ;
+  assign \$443  = \rd_valid$194  ? \rd_data$196  : b_bank1_rd_hold;
+  assign \$444  = bus__sel[0] ? bus__dat_w[7:0] : \$443 [7:0];
+  assign \$445  = \rd_valid$194  ? \rd_data$196  : b_bank1_rd_hold;
+  assign \$446  = bus__sel[1] ? bus__dat_w[15:8] : \$445 [15:8];
+  assign \$447  = \rd_valid$194  ? \rd_data$196  : b_bank1_rd_hold;
+  assign \$448  = bus__sel[2] ? bus__dat_w[23:16] : \$447 [23:16];
+  assign \$449  = \rd_valid$194  ? \rd_data$196  : b_bank1_rd_hold;
+  assign \$450  = bus__sel[3] ? bus__dat_w[31:24] : \$449 [31:24];
+  assign \$451  = served & bus__we;
+  assign \$452  = bus__adr[20:18] == 2'h2;
+  assign \$453  = bus__adr[17:0] < 9'h100;
+  assign \$454  = \$452  & \$453 ;
+  assign \$456  = \$455 [1:0] == 1'h1;
+  assign \$457  = \$454  & \$456 ;
+  assign \wr_en$197  = \$451  & \$457 ;
+  assign \$460  = ~ bus__we;
+  assign \$461  = served & \$460 ;
+  assign \$462  = bus__cyc & bus__stb;
+  assign \$463  = ~ bus__ack;
+  assign \$464  = \$462  & \$463 ;
+  assign \$465  = | bus__adr[20:18];
+  assign \$466  = \$465  & busy;
+  assign \$467  = ~ \$466 ;
+  assign \$468  = \$464  & \$467 ;
+  assign \$469  = bus__adr[20:18] == 1'h1;
+  assign \$470  = bus__adr[20:18] == 2'h2;
+  assign \$471  = \$469  | \$470 ;
+  assign \$472  = bus__we & \$471 ;
+  assign \$473  = bus__sel != 4'hf;
+  assign \$474  = \$472  & \$473 ;
+  assign \$475  = bus__adr[20:18] == 3'h6;
+  assign \$476  = bus__we & \$475 ;
+  assign \$477  = bus__sel == 4'hf;
+  assign \$478  = ~ \$477 ;
+  assign \$479  = \$476  & \$478 ;
+  assign \$480  = \$474  | \$479 ;
+  assign \$481  = \$468  & \$480 ;
+  assign \$482  = ~ rmw;
+  assign \$483  = \$481  & \$482 ;
+  assign \$484  = \$461  | \$483 ;
+  assign \$485  = bus__adr[20:18] == 2'h2;
+  assign \$486  = bus__adr[17:0] < 9'h100;
   assign \$487  = \$485  & \$486 ;
-  assign \$488  = ! bus__adr[1:0];
-  assign \$489  = \$487  & \$488 ;
-  assign \$490  = \$484  & \$489 ;
-  assign \rd_en$157  = busy | \$490 ;
-  assign \$492  = busy ? { 14'h0000, jb } : \$491 ;
-  assign \$494  = served & bus__we;
-  assign \$495  = bus__adr[20:18] == 3'h4;
-  assign \$496  = bus__adr[17:0] < 6'h20;
-  assign \$497  = \$495  & \$496 ;
-  assign \$498  = bus__adr[1:0] == 1'h1;
-  assign \$499  = \$497  & \$498 ;
-  assign \wr_en$161  = \$494  & \$499 ;
-  assign \$500  = ~ bus__we;
-  assign \$501  = served & \$500 ;
-  assign \$502  = bus__adr[20:18] == 3'h4;
-  assign \$503  = bus__adr[17:0] < 6'h20;
-  assign \$504  = \$502  & \$503 ;
-  assign \$505  = bus__adr[1:0] == 1'h1;
-  assign \$506  = \$504  & \$505 ;
-  assign \$507  = \$501  & \$506 ;
-  assign \rd_en$162  = busy | \$507 ;
-  assign \$509  = busy ? { 14'h0000, jb } : \$508 ;
-  assign \$511  = served & bus__we;
-  assign \$512  = bus__adr[20:18] == 3'h4;
-  assign \$513  = bus__adr[17:0] < 6'h20;
-  assign \$514  = \$512  & \$513 ;
-  assign \$515  = bus__adr[1:0] == 2'h2;
-  assign \$516  = \$514  & \$515 ;
-  assign \wr_en$166  = \$511  & \$516 ;
-  assign \$517  = ~ bus__we;
-  assign \$518  = served & \$517 ;
-  assign \$519  = bus__adr[20:18] == 3'h4;
-  assign \$520  = bus__adr[17:0] < 6'h20;
-  assign \$521  = \$519  & \$520 ;
-  assign \$522  = bus__adr[1:0] == 2'h2;
-  assign \$523  = \$521  & \$522 ;
-  assign \$524  = \$518  & \$523 ;
-  assign \rd_en$167  = busy | \$524 ;
-  assign \$526  = busy ? { 14'h0000, jb } : \$525 ;
-  assign \$528  = served & bus__we;
-  assign \$529  = bus__adr[20:18] == 3'h4;
-  assign \$530  = bus__adr[17:0] < 6'h20;
-  assign \$531  = \$529  & \$530 ;
-  assign \$532  = bus__adr[1:0] == 2'h3;
-  assign \$533  = \$531  & \$532 ;
-  assign \wr_en$171  = \$528  & \$533 ;
-  assign \$534  = ~ bus__we;
-  assign \$535  = served & \$534 ;
-  assign \$536  = bus__adr[20:18] == 3'h4;
-  assign \$537  = bus__adr[17:0] < 6'h20;
+  assign \$489  = \$488 [1:0] == 2'h2;
+  assign \$490  = \$487  & \$489 ;
+  assign \$491  = \$484  & \$490 ;
+  assign \rd_en$199  = busy ? feeding : \$491 ;
+  assign \$494  = \rd_valid$202  ? \rd_data$204  : b_bank2_rd_hold;
+  assign \$495  = bus__sel[0] ? bus__dat_w[7:0] : \$494 [7:0];
+  assign \$496  = \rd_valid$202  ? \rd_data$204  : b_bank2_rd_hold;
+  assign \$497  = bus__sel[1] ? bus__dat_w[15:8] : \$496 [15:8];
+  assign \$498  = \rd_valid$202  ? \rd_data$204  : b_bank2_rd_hold;
+  assign \$499  = bus__sel[2] ? bus__dat_w[23:16] : \$498 [23:16];
+  assign \$500  = \rd_valid$202  ? \rd_data$204  : b_bank2_rd_hold;
+  assign \$501  = bus__sel[3] ? bus__dat_w[31:24] : \$500 [31:24];
+  assign \$502  = served & bus__we;
+  assign \$503  = bus__adr[20:18] == 2'h2;
+  assign \$504  = bus__adr[17:0] < 9'h100;
+  assign \$505  = \$503  & \$504 ;
+  assign \$507  = \$506 [1:0] == 2'h2;
+  assign \$508  = \$505  & \$507 ;
+  assign \wr_en$205  = \$502  & \$508 ;
+  assign \$511  = ~ bus__we;
+  assign \$512  = served & \$511 ;
+  assign \$513  = bus__cyc & bus__stb;
+  assign \$514  = ~ bus__ack;
+  assign \$515  = \$513  & \$514 ;
+  assign \$516  = | bus__adr[20:18];
+  assign \$517  = \$516  & busy;
+  assign \$518  = ~ \$517 ;
+  assign \$519  = \$515  & \$518 ;
+  assign \$520  = bus__adr[20:18] == 1'h1;
+  assign \$521  = bus__adr[20:18] == 2'h2;
+  assign \$522  = \$520  | \$521 ;
+  assign \$523  = bus__we & \$522 ;
+  assign \$524  = bus__sel != 4'hf;
+  assign \$525  = \$523  & \$524 ;
+  assign \$526  = bus__adr[20:18] == 3'h6;
+  assign \$527  = bus__we & \$526 ;
+  assign \$528  = bus__sel == 4'hf;
+  assign \$529  = ~ \$528 ;
+  assign \$530  = \$527  & \$529 ;
+  assign \$531  = \$525  | \$530 ;
+  assign \$532  = \$519  & \$531 ;
+  assign \$533  = ~ rmw;
+  assign \$534  = \$532  & \$533 ;
+  assign \$535  = \$512  | \$534 ;
+  assign \$536  = bus__adr[20:18] == 2'h2;
+  assign \$537  = bus__adr[17:0] < 9'h100;
   assign \$538  = \$536  & \$537 ;
-  assign \$539  = bus__adr[1:0] == 2'h3;
-  assign \$540  = \$538  & \$539 ;
-  assign \$541  = \$535  & \$540 ;
-  assign \rd_en$172  = busy | \$541 ;
-  assign \$543  = busy ? { 14'h0000, jb } : \$542 ;
-  assign \$545  = served & bus__we;
-  assign \$546  = bus__adr[20:18] == 3'h5;
-  assign \$547  = bus__adr[17:0] < 6'h20;
-  assign \$548  = \$546  & \$547 ;
-  assign \$549  = ! bus__adr[1:0];
-  assign \$550  = \$548  & \$549 ;
-  assign \wr_en$176  = \$545  & \$550 ;
-  assign \$551  = ~ bus__we;
-  assign \$552  = served & \$551 ;
-  assign \$553  = bus__adr[20:18] == 3'h5;
-  assign \$554  = bus__adr[17:0] < 6'h20;
-  assign \$555  = \$553  & \$554 ;
-  assign \$556  = ! bus__adr[1:0];
-  assign \$557  = \$555  & \$556 ;
-  assign \$558  = \$552  & \$557 ;
-  assign \rd_en$177  = busy | \$558 ;
-  assign \$560  = busy ? { 14'h0000, jb } : \$559 ;
-  assign \$562  = served & bus__we;
-  assign \$563  = bus__adr[20:18] == 3'h5;
-  assign \$564  = bus__adr[17:0] < 6'h20;
-  assign \$565  = \$563  & \$564 ;
-  assign \$566  = bus__adr[1:0] == 1'h1;
-  assign \$567  = \$565  & \$566 ;
-  assign \wr_en$181  = \$562  & \$567 ;
-  assign \$568  = ~ bus__we;
-  assign \$569  = served & \$568 ;
-  assign \$570  = bus__adr[20:18] == 3'h5;
-  assign \$571  = bus__adr[17:0] < 6'h20;
-  assign \$572  = \$570  & \$571 ;
-  assign \$573  = bus__adr[1:0] == 1'h1;
+  assign \$540  = \$539 [1:0] == 2'h3;
+  assign \$541  = \$538  & \$540 ;
+  assign \$542  = \$535  & \$541 ;
+  assign \rd_en$207  = busy ? feeding : \$542 ;
+  assign \$545  = \rd_valid$210  ? \rd_data$212  : b_bank3_rd_hold;
+  assign \$546  = bus__sel[0] ? bus__dat_w[7:0] : \$545 [7:0];
+  assign \$547  = \rd_valid$210  ? \rd_data$212  : b_bank3_rd_hold;
+  assign \$548  = bus__sel[1] ? bus__dat_w[15:8] : \$547 [15:8];
+  assign \$549  = \rd_valid$210  ? \rd_data$212  : b_bank3_rd_hold;
+  assign \$550  = bus__sel[2] ? bus__dat_w[23:16] : \$549 [23:16];
+  assign \$551  = \rd_valid$210  ? \rd_data$212  : b_bank3_rd_hold;
+  assign \$552  = bus__sel[3] ? bus__dat_w[31:24] : \$551 [31:24];
+  assign \$553  = served & bus__we;
+  assign \$554  = bus__adr[20:18] == 2'h2;
+  assign \$555  = bus__adr[17:0] < 9'h100;
+  assign \$556  = \$554  & \$555 ;
+  assign \$558  = \$557 [1:0] == 2'h3;
+  assign \$559  = \$556  & \$558 ;
+  assign \wr_en$213  = \$553  & \$559 ;
+  assign \$561  = busy ? { 14'h0000, jb } : \$560 ;
+  assign \$563  = served & bus__we;
+  assign \$564  = bus__adr[20:18] == 2'h3;
+  assign \$565  = bus__adr[17:0] < 6'h20;
+  assign \$566  = \$564  & \$565 ;
+  assign \$567  = ! bus__adr[1:0];
+  assign \$568  = \$566  & \$567 ;
+  assign \wr_en$217  = \$563  & \$568 ;
+  assign \$569  = busy & thr_ce;
+  assign \$570  = ~ bus__we;
+  assign \$571  = served & \$570 ;
+  assign \$572  = bus__adr[20:18] == 2'h3;
+  assign \$573  = bus__adr[17:0] < 6'h20;
   assign \$574  = \$572  & \$573 ;
-  assign \$575  = \$569  & \$574 ;
-  assign \rd_en$182  = busy | \$575 ;
-  assign \$577  = busy ? { 14'h0000, jb } : \$576 ;
-  assign \$579  = served & bus__we;
-  assign \$580  = bus__adr[20:18] == 3'h5;
-  assign \$581  = bus__adr[17:0] < 6'h20;
-  assign \$582  = \$580  & \$581 ;
-  assign \$583  = bus__adr[1:0] == 2'h2;
+  assign \$575  = ! bus__adr[1:0];
+  assign \$576  = \$574  & \$575 ;
+  assign \$577  = \$571  & \$576 ;
+  assign \rd_en$218  = \$569  | \$577 ;
+  assign \$579  = busy ? { 14'h0000, jb } : \$578 ;
+  assign \$581  = served & bus__we;
+  assign \$582  = bus__adr[20:18] == 2'h3;
+  assign \$583  = bus__adr[17:0] < 6'h20;
   assign \$584  = \$582  & \$583 ;
-  assign \wr_en$186  = \$579  & \$584 ;
-  assign \$585  = ~ bus__we;
-  assign \$586  = served & \$585 ;
-  assign \$587  = bus__adr[20:18] == 3'h5;
-  assign \$588  = bus__adr[17:0] < 6'h20;
-  assign \$589  = \$587  & \$588 ;
-  assign \$590  = bus__adr[1:0] == 2'h2;
-  assign \$591  = \$589  & \$590 ;
-  assign \$592  = \$586  & \$591 ;
-  assign \rd_en$187  = busy | \$592 ;
-  assign \$594  = busy ? { 14'h0000, jb } : \$593 ;
-  assign \$596  = served & bus__we;
-  assign \$597  = bus__adr[20:18] == 3'h5;
-  assign \$598  = bus__adr[17:0] < 6'h20;
-  assign \$599  = \$597  & \$598 ;
-  assign \$600  = bus__adr[1:0] == 2'h3;
-  assign \$601  = \$599  & \$600 ;
-  assign \wr_en$191  = \$596  & \$601 ;
-  assign \$602  = ~ bus__we;
-  assign \$603  = served & \$602 ;
-  assign \$604  = bus__adr[20:18] == 3'h5;
-  assign \$605  = bus__adr[17:0] < 6'h20;
-  assign \$606  = \$604  & \$605 ;
-  assign \$607  = bus__adr[1:0] == 2'h3;
-  assign \$608  = \$606  & \$607 ;
-  assign \$609  = \$603  & \$608 ;
-  assign \rd_en$192  = busy | \$609 ;
-  assign \$610  = rd_valid ? value : 32'd0;
-  assign \$611  = rd_valid ? \value$201  : 32'd0;
-  assign \$612  = rd_valid ? \value$202  : 32'd0;
-  assign \$613  = rd_valid ? \value$207  : 32'd0;
-  assign \$614  = rd_valid ? \value$212  : 32'd0;
-  assign \$615  = rd_valid ? c_word : 32'd0;
-  assign \$616  = served & bus__we;
-  assign \$617  = ! bus__adr[20:18];
-  assign \$618  = \$616  & \$617 ;
-  assign \$619  = ~ busy;
-  assign \$620  = bus__dat_w[0] & \$619 ;
-  assign \$621  = ~ busy;
-  assign \$1719  = byte_sel * 4'h8;
-  assign \$622  = rd_data >> \$1719 ;
-  assign \$623  = $signed(\$622 ) - $signed(a_zp);
-  assign a_in__0 = valid ? \$623  : 9'h000;
-  assign \$1724  = byte_sel * 4'h8;
-  assign \$624  = \rd_data$95  >> \$1724 ;
-  assign \$625  = $signed(\$624 ) - $signed(a_zp);
-  assign a_in__1 = valid ? \$625  : 9'h000;
-  assign \$1729  = byte_sel * 4'h8;
-  assign \$626  = \rd_data$101  >> \$1729 ;
-  assign \$627  = $signed(\$626 ) - $signed(a_zp);
-  assign a_in__2 = valid ? \$627  : 9'h000;
-  assign \$1734  = byte_sel * 4'h8;
-  assign \$628  = \rd_data$107  >> \$1734 ;
-  assign \$629  = $signed(\$628 ) - $signed(a_zp);
-  assign a_in__3 = valid ? \$629  : 9'h000;
-  assign \$1739  = byte_sel * 4'h8;
-  assign \$630  = \rd_data$113  >> \$1739 ;
-  assign \$631  = $signed(\$630 ) - $signed(b_zp);
-  assign b_in__0 = valid ? \$631  : 9'h000;
-  assign \$1744  = byte_sel * 4'h8;
-  assign \$632  = \rd_data$119  >> \$1744 ;
-  assign \$633  = $signed(\$632 ) - $signed(b_zp);
-  assign b_in__1 = valid ? \$633  : 9'h000;
-  assign \$1749  = byte_sel * 4'h8;
-  assign \$634  = \rd_data$125  >> \$1749 ;
-  assign \$635  = $signed(\$634 ) - $signed(b_zp);
-  assign b_in__2 = valid ? \$635  : 9'h000;
-  assign \$1754  = byte_sel * 4'h8;
-  assign \$636  = \rd_data$131  >> \$1754 ;
-  assign \$637  = $signed(\$636 ) - $signed(b_zp);
-  assign b_in__3 = valid ? \$637  : 9'h000;
-  assign \$638  = per_channel ? { 1'h0, \rd_data$208  } : { qmult[31], qmult };
-  assign \$639  = per_channel ? { 1'h0, \rd_data$213  } : { qshift[5], qshift };
-  assign \$640  = per_channel ? { 1'h0, \rd_data$209  } : { qmult[31], qmult };
-  assign \$641  = per_channel ? { 1'h0, \rd_data$214  } : { qshift[5], qshift };
-  assign \$642  = per_channel ? { 1'h0, \rd_data$210  } : { qmult[31], qmult };
-  assign \$643  = per_channel ? { 1'h0, \rd_data$215  } : { qshift[5], qshift };
-  assign \$644  = per_channel ? { 1'h0, \rd_data$211  } : { qmult[31], qmult };
-  assign \$645  = per_channel ? { 1'h0, \rd_data$216  } : { qshift[5], qshift };
-  assign \$646  = { ib, drain[1:0] } < reg_m;
-  assign \$647  = i_valid & \$646 ;
-  assign \$648  = jb * 3'h4;
-  assign \$649  = \$648  + 1'h0;
-  assign \$650  = \$649  < reg_n;
-  assign \$651  = jb * 3'h4;
-  assign \$652  = \$651  + 1'h1;
-  assign \$653  = \$652  < reg_n;
-  assign \$654  = jb * 3'h4;
-  assign \$655  = \$654  + 2'h2;
-  assign \$656  = \$655  < reg_n;
-  assign \$657  = jb * 3'h4;
-  assign \$658  = \$657  + 2'h3;
-  assign \$659  = \$658  < reg_n;
-  assign \wr_en$268  = \$647  ? { \$659 , \$656 , \$653 , \$650  } : 4'h0;
-  assign \$660  = served & bus__we;
-  assign \$661  = bus__cyc & bus__stb;
-  assign \$662  = ~ bus__ack;
-  assign \$663  = \$661  & \$662 ;
-  assign \$664  = | bus__adr[20:18];
-  assign \$665  = \$664  & busy;
-  assign \$666  = ~ \$665 ;
-  assign \$667  = \$663  & \$666 ;
-  assign \$668  = bus__adr[20:18] == 1'h1;
-  assign \$669  = bus__adr[20:18] == 2'h2;
-  assign \$670  = \$668  | \$669 ;
-  assign \$671  = bus__we & \$670 ;
-  assign \$672  = bus__sel != 4'hf;
-  assign \$673  = \$671  & \$672 ;
-  assign \$674  = bus__adr[20:18] == 3'h6;
-  assign \$675  = bus__we & \$674 ;
-  assign \$676  = bus__sel == 4'hf;
-  assign \$677  = ~ \$676 ;
-  assign \$678  = \$675  & \$677 ;
-  assign \$679  = \$673  | \$678 ;
-  assign \$680  = \$667  & \$679 ;
-  assign \$681  = ~ rmw;
+  assign \$585  = bus__adr[1:0] == 1'h1;
+  assign \$586  = \$584  & \$585 ;
+  assign \wr_en$222  = \$581  & \$586 ;
+  assign \$587  = busy & thr_ce;
+  assign \$588  = ~ bus__we;
+  assign \$589  = served & \$588 ;
+  assign \$590  = bus__adr[20:18] == 2'h3;
+  assign \$591  = bus__adr[17:0] < 6'h20;
+  assign \$592  = \$590  & \$591 ;
+  assign \$593  = bus__adr[1:0] == 1'h1;
+  assign \$594  = \$592  & \$593 ;
+  assign \$595  = \$589  & \$594 ;
+  assign \rd_en$223  = \$587  | \$595 ;
+  assign \$597  = busy ? { 14'h0000, jb } : \$596 ;
+  assign \$599  = served & bus__we;
+  assign \$600  = bus__adr[20:18] == 2'h3;
+  assign \$601  = bus__adr[17:0] < 6'h20;
+  assign \$602  = \$600  & \$601 ;
+  assign \$603  = bus__adr[1:0] == 2'h2;
+  assign \$604  = \$602  & \$603 ;
+  assign \wr_en$227  = \$599  & \$604 ;
+  assign \$605  = busy & thr_ce;
+  assign \$606  = ~ bus__we;
+  assign \$607  = served & \$606 ;
+  assign \$608  = bus__adr[20:18] == 2'h3;
+  assign \$609  = bus__adr[17:0] < 6'h20;
+  assign \$610  = \$608  & \$609 ;
+  assign \$611  = bus__adr[1:0] == 2'h2;
+  assign \$612  = \$610  & \$611 ;
+  assign \$613  = \$607  & \$612 ;
+  assign \rd_en$228  = \$605  | \$613 ;
+  assign \$615  = busy ? { 14'h0000, jb } : \$614 ;
+  assign \$617  = served & bus__we;
+  assign \$618  = bus__adr[20:18] == 2'h3;
+  assign \$619  = bus__adr[17:0] < 6'h20;
+  assign \$620  = \$618  & \$619 ;
+  assign \$621  = bus__adr[1:0] == 2'h3;
+  assign \$622  = \$620  & \$621 ;
+  assign \wr_en$232  = \$617  & \$622 ;
+  assign \$623  = busy & thr_ce;
+  assign \$624  = ~ bus__we;
+  assign \$625  = served & \$624 ;
+  assign \$626  = bus__adr[20:18] == 2'h3;
+  assign \$627  = bus__adr[17:0] < 6'h20;
+  assign \$628  = \$626  & \$627 ;
+  assign \$629  = bus__adr[1:0] == 2'h3;
+  assign \$630  = \$628  & \$629 ;
+  assign \$631  = \$625  & \$630 ;
+  assign \rd_en$233  = \$623  | \$631 ;
+  assign \$633  = busy ? { 14'h0000, jb } : \$632 ;
+  assign \$635  = served & bus__we;
+  assign \$636  = bus__adr[20:18] == 3'h4;
+  assign \$637  = bus__adr[17:0] < 6'h20;
+  assign \$638  = \$636  & \$637 ;
+  assign \$639  = ! bus__adr[1:0];
+  assign \$640  = \$638  & \$639 ;
+  assign \wr_en$237  = \$635  & \$640 ;
+  assign \$641  = busy & thr_ce;
+  assign \$642  = ~ bus__we;
+  assign \$643  = served & \$642 ;
+  assign \$644  = bus__adr[20:18] == 3'h4;
+  assign \$645  = bus__adr[17:0] < 6'h20;
+  assign \$646  = \$644  & \$645 ;
+  assign \$647  = ! bus__adr[1:0];
+  assign \$648  = \$646  & \$647 ;
+  assign \$649  = \$643  & \$648 ;
+  assign \rd_en$238  = \$641  | \$649 ;
+  assign \$651  = busy ? { 14'h0000, jb } : \$650 ;
+  assign \$653  = served & bus__we;
+  assign \$654  = bus__adr[20:18] == 3'h4;
+  assign \$655  = bus__adr[17:0] < 6'h20;
+  assign \$656  = \$654  & \$655 ;
+  assign \$657  = bus__adr[1:0] == 1'h1;
+  assign \$658  = \$656  & \$657 ;
+  assign \wr_en$242  = \$653  & \$658 ;
+  assign \$659  = busy & thr_ce;
+  assign \$660  = ~ bus__we;
+  assign \$661  = served & \$660 ;
+  assign \$662  = bus__adr[20:18] == 3'h4;
+  assign \$663  = bus__adr[17:0] < 6'h20;
+  assign \$664  = \$662  & \$663 ;
+  assign \$665  = bus__adr[1:0] == 1'h1;
+  assign \$666  = \$664  & \$665 ;
+  assign \$667  = \$661  & \$666 ;
+  assign \rd_en$243  = \$659  | \$667 ;
+  assign \$669  = busy ? { 14'h0000, jb } : \$668 ;
+  assign \$671  = served & bus__we;
+  assign \$672  = bus__adr[20:18] == 3'h4;
+  assign \$673  = bus__adr[17:0] < 6'h20;
+  assign \$674  = \$672  & \$673 ;
+  assign \$675  = bus__adr[1:0] == 2'h2;
+  assign \$676  = \$674  & \$675 ;
+  assign \wr_en$247  = \$671  & \$676 ;
+  assign \$677  = busy & thr_ce;
+  assign \$678  = ~ bus__we;
+  assign \$679  = served & \$678 ;
+  assign \$680  = bus__adr[20:18] == 3'h4;
+  assign \$681  = bus__adr[17:0] < 6'h20;
   assign \$682  = \$680  & \$681 ;
-  assign \$683  = \$660  | \$682 ;
-  assign \$684  = bus__adr[20:18] == 3'h6;
-  assign \$685  = bus__adr[17:0] < 9'h100;
-  assign \$686  = \$684  & \$685 ;
-  assign \$687  = \$683  & \$686 ;
-  assign \$690  = \$687  ? \$689  : 19'h00000;
-  assign \$692  = busy ? { 10'h000, ib[2:0], drain[1:0], jb[2:0] } : \$691 ;
-  assign \$693  = ~ bus__we;
-  assign \$694  = served & \$693 ;
-  assign \$695  = bus__cyc & bus__stb;
-  assign \$696  = ~ bus__ack;
-  assign \$697  = \$695  & \$696 ;
-  assign \$698  = | bus__adr[20:18];
-  assign \$699  = \$698  & busy;
-  assign \$700  = ~ \$699 ;
-  assign \$701  = \$697  & \$700 ;
-  assign \$702  = bus__adr[20:18] == 1'h1;
-  assign \$703  = bus__adr[20:18] == 2'h2;
-  assign \$704  = \$702  | \$703 ;
-  assign \$705  = bus__we & \$704 ;
-  assign \$706  = bus__sel != 4'hf;
-  assign \$707  = \$705  & \$706 ;
-  assign \$708  = bus__adr[20:18] == 3'h6;
-  assign \$709  = bus__we & \$708 ;
-  assign \$710  = bus__sel == 4'hf;
-  assign \$711  = ~ \$710 ;
-  assign \$712  = \$709  & \$711 ;
-  assign \$713  = \$707  | \$712 ;
-  assign \$714  = \$701  & \$713 ;
-  assign \$715  = ~ rmw;
-  assign \$716  = \$714  & \$715 ;
-  assign \$717  = \$694  | \$716 ;
-  assign \$718  = bus__adr[20:18] == 3'h6;
-  assign \$719  = bus__adr[17:0] < 9'h100;
+  assign \$683  = bus__adr[1:0] == 2'h2;
+  assign \$684  = \$682  & \$683 ;
+  assign \$685  = \$679  & \$684 ;
+  assign \rd_en$248  = \$677  | \$685 ;
+  assign \$687  = busy ? { 14'h0000, jb } : \$686 ;
+  assign \$689  = served & bus__we;
+  assign \$690  = bus__adr[20:18] == 3'h4;
+  assign \$691  = bus__adr[17:0] < 6'h20;
+  assign \$692  = \$690  & \$691 ;
+  assign \$693  = bus__adr[1:0] == 2'h3;
+  assign \$694  = \$692  & \$693 ;
+  assign \wr_en$252  = \$689  & \$694 ;
+  assign \$695  = busy & thr_ce;
+  assign \$696  = ~ bus__we;
+  assign \$697  = served & \$696 ;
+  assign \$698  = bus__adr[20:18] == 3'h4;
+  assign \$699  = bus__adr[17:0] < 6'h20;
+  assign \$700  = \$698  & \$699 ;
+  assign \$701  = bus__adr[1:0] == 2'h3;
+  assign \$702  = \$700  & \$701 ;
+  assign \$703  = \$697  & \$702 ;
+  assign \rd_en$253  = \$695  | \$703 ;
+  assign \$705  = busy ? { 14'h0000, jb } : \$704 ;
+  assign \$707  = served & bus__we;
+  assign \$708  = bus__adr[20:18] == 3'h5;
+  assign \$709  = bus__adr[17:0] < 6'h20;
+  assign \$710  = \$708  & \$709 ;
+  assign \$711  = ! bus__adr[1:0];
+  assign \$712  = \$710  & \$711 ;
+  assign \wr_en$257  = \$707  & \$712 ;
+  assign \$713  = busy & thr_ce;
+  assign \$714  = ~ bus__we;
+  assign \$715  = served & \$714 ;
+  assign \$716  = bus__adr[20:18] == 3'h5;
+  assign \$717  = bus__adr[17:0] < 6'h20;
+  assign \$718  = \$716  & \$717 ;
+  assign \$719  = ! bus__adr[1:0];
   assign \$720  = \$718  & \$719 ;
-  assign \$721  = \$717  & \$720 ;
-  assign \rd_en$271  = busy ? i_valid : \$721 ;
-  assign \$723  = busy ? { 10'h000, \$like  } : \$722 ;
-  assign \$724  = nxt_en[0] ? out : nxt[7:0];
-  assign \$725  = nxt_en[1] ? \out$278  : nxt[15:8];
-  assign \$726  = nxt_en[2] ? \out$279  : nxt[23:16];
-  assign \$727  = nxt_en[3] ? \out$280  : nxt[31:24];
-  assign \$728  = \$690 [0] ? bus__dat_w[7:0] : \rd_data$195 [7:0];
-  assign \$729  = \$690 [1] ? bus__dat_w[15:8] : \rd_data$195 [15:8];
-  assign \$730  = \$690 [2] ? bus__dat_w[23:16] : \rd_data$195 [23:16];
-  assign \$731  = \$690 [3] ? bus__dat_w[31:24] : \rd_data$195 [31:24];
-  assign \wr_data$274  = busy ? { \$727 , \$726 , \$725 , \$724  } : { \$731 , \$730 , \$729 , \$728  };
-  assign \$732  = | nxt_en;
-  assign \$733  = served & bus__we;
-  assign \$734  = bus__adr[20:18] == 3'h6;
-  assign \$735  = bus__adr[17:0] < 9'h100;
+  assign \$721  = \$715  & \$720 ;
+  assign \rd_en$258  = \$713  | \$721 ;
+  assign \$723  = busy ? { 14'h0000, jb } : \$722 ;
+  assign \$725  = served & bus__we;
+  assign \$726  = bus__adr[20:18] == 3'h5;
+  assign \$727  = bus__adr[17:0] < 6'h20;
+  assign \$728  = \$726  & \$727 ;
+  assign \$729  = bus__adr[1:0] == 1'h1;
+  assign \$730  = \$728  & \$729 ;
+  assign \wr_en$262  = \$725  & \$730 ;
+  assign \$731  = busy & thr_ce;
+  assign \$732  = ~ bus__we;
+  assign \$733  = served & \$732 ;
+  assign \$734  = bus__adr[20:18] == 3'h5;
+  assign \$735  = bus__adr[17:0] < 6'h20;
   assign \$736  = \$734  & \$735 ;
-  assign \$737  = \$733  & \$736 ;
-  assign \wr_en$281  = busy ? \$732  : \$737 ;
-  assign \$738  = cycles + 1'h1;
-  assign \$739  = | reg_m;
-  assign \$740  = | reg_k;
-  assign \$741  = \$739  & \$740 ;
-  assign \$742  = | reg_n;
-  assign \$743  = \$741  & \$742 ;
-  assign \$744  = reg_m <= 6'h20;
-  assign \$745  = \$743  & \$744 ;
-  assign \$746  = reg_k <= 6'h20;
-  assign \$747  = \$745  & \$746 ;
-  assign \$748  = reg_n <= 6'h20;
-  assign \$749  = \$747  & \$748 ;
-  assign \$750  = k + 1'h1;
-  assign \$751  = reg_k - 1'h1;
-  assign \$752  = k == \$751 ;
-  assign \$753  = \wait  + 1'h1;
-  assign \$754  = \wait  == 2'h3;
-  assign \$755  = drain + 1'h1;
-  assign \$756  = drain == 2'h3;
-  assign \$757  = jb + 1'h1;
-  assign \$758  = \$757  < \$29 [3:0];
-  assign \$759  = ib + 1'h1;
-  assign \$760  = \$759  < \$26 [3:0];
-  assign \$761  = jb + 1'h1;
-  assign \$762  = ib + 1'h1;
-  assign \$763  = \wait  + 1'h1;
-  assign \$764  = \wait  == 2'h3;
-  assign \$765  = 1'h0 + ev_corrected;
-  assign \$766  = \$765  + \ev_corrected$285 ;
-  assign \$767  = \$766  + \ev_corrected$286 ;
-  assign \$768  = \$767  + \ev_corrected$287 ;
-  assign \$769  = \$768  + \ev_corrected$288 ;
-  assign \$770  = \$769  + \ev_corrected$289 ;
-  assign \$771  = \$770  + \ev_corrected$290 ;
-  assign \$772  = \$771  + \ev_corrected$291 ;
-  assign \$773  = \$772  + \ev_corrected$292 ;
-  assign \$774  = \$773  + \ev_corrected$293 ;
-  assign \$775  = \$774  + \ev_corrected$294 ;
-  assign \$776  = \$775  + \ev_corrected$295 ;
-  assign \$777  = \$776  + \ev_corrected$296 ;
-  assign \$778  = \$777  + \ev_corrected$297 ;
-  assign \$779  = \$778  + \ev_corrected$298 ;
-  assign \$780  = \$779  + \ev_corrected$299 ;
-  assign \$781  = \$780  + \ev_corrected$300 ;
-  assign \$782  = \$781  + \ev_corrected$301 ;
-  assign \$783  = \$782  + \ev_corrected$302 ;
-  assign \$784  = \$783  + \ev_corrected$303 ;
-  assign \$785  = \$784  + \ev_corrected$304 ;
-  assign \$786  = \$signal  + \$785 ;
-  assign \$787  = \$786  > 32'd4294967295;
-  assign \$788  = 1'h0 + ev_corrected;
-  assign \$789  = \$788  + \ev_corrected$285 ;
-  assign \$790  = \$789  + \ev_corrected$286 ;
-  assign \$791  = \$790  + \ev_corrected$287 ;
-  assign \$792  = \$791  + \ev_corrected$288 ;
-  assign \$793  = \$792  + \ev_corrected$289 ;
-  assign \$794  = \$793  + \ev_corrected$290 ;
-  assign \$795  = \$794  + \ev_corrected$291 ;
-  assign \$796  = \$795  + \ev_corrected$292 ;
-  assign \$797  = \$796  + \ev_corrected$293 ;
-  assign \$798  = \$797  + \ev_corrected$294 ;
-  assign \$799  = \$798  + \ev_corrected$295 ;
-  assign \$800  = \$799  + \ev_corrected$296 ;
-  assign \$801  = \$800  + \ev_corrected$297 ;
-  assign \$802  = \$801  + \ev_corrected$298 ;
-  assign \$803  = \$802  + \ev_corrected$299 ;
-  assign \$804  = \$803  + \ev_corrected$300 ;
-  assign \$805  = \$804  + \ev_corrected$301 ;
-  assign \$806  = \$805  + \ev_corrected$302 ;
-  assign \$807  = \$806  + \ev_corrected$303 ;
-  assign \$808  = \$807  + \ev_corrected$304 ;
-  assign \$809  = \$signal  + \$808 ;
-  assign \$810  = \$787  ? 33'h0ffffffff : \$809 ;
-  assign \$811  = 1'h0 + ev_uncorrectable;
-  assign \$812  = \$811  + \ev_uncorrectable$307 ;
-  assign \$813  = \$812  + \ev_uncorrectable$308 ;
-  assign \$814  = \$813  + \ev_uncorrectable$309 ;
-  assign \$815  = \$814  + \ev_uncorrectable$310 ;
-  assign \$816  = \$815  + \ev_uncorrectable$311 ;
-  assign \$817  = \$816  + \ev_uncorrectable$312 ;
-  assign \$818  = \$817  + \ev_uncorrectable$313 ;
-  assign \$819  = \$818  + \ev_uncorrectable$314 ;
-  assign \$820  = \$819  + \ev_uncorrectable$315 ;
-  assign \$821  = \$820  + \ev_uncorrectable$316 ;
-  assign \$822  = \$821  + \ev_uncorrectable$317 ;
-  assign \$823  = \$822  + \ev_uncorrectable$318 ;
-  assign \$824  = \$823  + \ev_uncorrectable$319 ;
-  assign \$825  = \$824  + \ev_uncorrectable$320 ;
-  assign \$826  = \$825  + \ev_uncorrectable$321 ;
-  assign \$827  = \$826  + \ev_uncorrectable$322 ;
-  assign \$828  = \$827  + \ev_uncorrectable$323 ;
-  assign \$829  = \$828  + \ev_uncorrectable$324 ;
-  assign \$830  = \$829  + \ev_uncorrectable$325 ;
-  assign \$831  = \$830  + \ev_uncorrectable$326 ;
-  assign \$832  = ecc_uncorrectable + \$831 ;
-  assign \$833  = \$832  > 32'd4294967295;
-  assign \$834  = 1'h0 + ev_uncorrectable;
-  assign \$835  = \$834  + \ev_uncorrectable$307 ;
-  assign \$836  = \$835  + \ev_uncorrectable$308 ;
-  assign \$837  = \$836  + \ev_uncorrectable$309 ;
-  assign \$838  = \$837  + \ev_uncorrectable$310 ;
-  assign \$839  = \$838  + \ev_uncorrectable$311 ;
-  assign \$840  = \$839  + \ev_uncorrectable$312 ;
-  assign \$841  = \$840  + \ev_uncorrectable$313 ;
-  assign \$842  = \$841  + \ev_uncorrectable$314 ;
-  assign \$843  = \$842  + \ev_uncorrectable$315 ;
-  assign \$844  = \$843  + \ev_uncorrectable$316 ;
-  assign \$845  = \$844  + \ev_uncorrectable$317 ;
-  assign \$846  = \$845  + \ev_uncorrectable$318 ;
-  assign \$847  = \$846  + \ev_uncorrectable$319 ;
-  assign \$848  = \$847  + \ev_uncorrectable$320 ;
-  assign \$849  = \$848  + \ev_uncorrectable$321 ;
-  assign \$850  = \$849  + \ev_uncorrectable$322 ;
-  assign \$851  = \$850  + \ev_uncorrectable$323 ;
-  assign \$852  = \$851  + \ev_uncorrectable$324 ;
-  assign \$853  = \$852  + \ev_uncorrectable$325 ;
-  assign \$854  = \$853  + \ev_uncorrectable$326 ;
-  assign \$855  = ecc_uncorrectable + \$854 ;
-  assign \$856  = \$833  ? 33'h0ffffffff : \$855 ;
-  assign \$857  = ev_corrected | ev_uncorrectable;
-  assign \$861  = 3'h4 * { \$860 , ev_addr[2:0] };
-  assign \$862  = 21'h100000 + \$861 ;
-  assign \$863  = \ev_corrected$285  | \ev_uncorrectable$307 ;
-  assign \$867  = 3'h4 * { \$866 , \ev_addr$329 [2:0] };
-  assign \$868  = 21'h100000 + \$867 ;
-  assign \$869  = \ev_corrected$286  | \ev_uncorrectable$308 ;
-  assign \$873  = 3'h4 * { \$872 , \ev_addr$330 [2:0] };
-  assign \$874  = 21'h100000 + \$873 ;
-  assign \$875  = \ev_corrected$287  | \ev_uncorrectable$309 ;
-  assign \$879  = 3'h4 * { \$878 , \ev_addr$331 [2:0] };
-  assign \$880  = 21'h100000 + \$879 ;
-  assign \$881  = \ev_corrected$288  | \ev_uncorrectable$310 ;
-  assign \$885  = 3'h4 * { \$884 , \ev_addr$332 [2:0] };
-  assign \$886  = 22'h200000 + \$885 ;
-  assign \$887  = \ev_corrected$289  | \ev_uncorrectable$311 ;
-  assign \$891  = 3'h4 * { \$890 , \ev_addr$333 [2:0] };
-  assign \$892  = 22'h200000 + \$891 ;
-  assign \$893  = \ev_corrected$290  | \ev_uncorrectable$312 ;
-  assign \$897  = 3'h4 * { \$896 , \ev_addr$334 [2:0] };
-  assign \$898  = 22'h200000 + \$897 ;
-  assign \$899  = \ev_corrected$291  | \ev_uncorrectable$313 ;
-  assign \$903  = 3'h4 * { \$902 , \ev_addr$335 [2:0] };
-  assign \$904  = 22'h200000 + \$903 ;
-  assign \$905  = \ev_corrected$292  | \ev_uncorrectable$314 ;
-  assign \$906  = 3'h4 * { \ev_addr$336 , 2'h0 };
-  assign \$907  = 22'h300000 + \$906 ;
-  assign \$908  = \ev_corrected$293  | \ev_uncorrectable$315 ;
-  assign \$909  = 3'h4 * { \ev_addr$337 , 2'h1 };
-  assign \$910  = 22'h300000 + \$909 ;
-  assign \$911  = \ev_corrected$294  | \ev_uncorrectable$316 ;
-  assign \$912  = 3'h4 * { \ev_addr$338 , 2'h2 };
-  assign \$913  = 22'h300000 + \$912 ;
-  assign \$914  = \ev_corrected$295  | \ev_uncorrectable$317 ;
-  assign \$915  = 3'h4 * { \ev_addr$339 , 2'h3 };
-  assign \$916  = 22'h300000 + \$915 ;
-  assign \$917  = \ev_corrected$296  | \ev_uncorrectable$318 ;
-  assign \$918  = 3'h4 * { \ev_addr$340 , 2'h0 };
-  assign \$919  = 23'h400000 + \$918 ;
-  assign \$920  = \ev_corrected$297  | \ev_uncorrectable$319 ;
-  assign \$921  = 3'h4 * { \ev_addr$341 , 2'h1 };
-  assign \$922  = 23'h400000 + \$921 ;
-  assign \$923  = \ev_corrected$298  | \ev_uncorrectable$320 ;
-  assign \$924  = 3'h4 * { \ev_addr$342 , 2'h2 };
-  assign \$925  = 23'h400000 + \$924 ;
-  assign \$926  = \ev_corrected$299  | \ev_uncorrectable$321 ;
-  assign \$927  = 3'h4 * { \ev_addr$343 , 2'h3 };
-  assign \$928  = 23'h400000 + \$927 ;
-  assign \$929  = \ev_corrected$300  | \ev_uncorrectable$322 ;
-  assign \$930  = 3'h4 * { \ev_addr$344 , 2'h0 };
-  assign \$931  = 23'h500000 + \$930 ;
-  assign \$932  = \ev_corrected$301  | \ev_uncorrectable$323 ;
-  assign \$933  = 3'h4 * { \ev_addr$345 , 2'h1 };
-  assign \$934  = 23'h500000 + \$933 ;
-  assign \$935  = \ev_corrected$302  | \ev_uncorrectable$324 ;
-  assign \$936  = 3'h4 * { \ev_addr$346 , 2'h2 };
-  assign \$937  = 23'h500000 + \$936 ;
-  assign \$938  = \ev_corrected$303  | \ev_uncorrectable$325 ;
-  assign \$939  = 3'h4 * { \ev_addr$347 , 2'h3 };
-  assign \$940  = 23'h500000 + \$939 ;
-  assign \$941  = \ev_corrected$304  | \ev_uncorrectable$326 ;
-  assign \$942  = 3'h4 * \ev_addr$348 ;
-  assign \$943  = 23'h600000 + \$942 ;
-  assign \$944  = tmr_errors != 32'd4294967295;
-  assign \$945  = tmr_errors + \$944 ;
-  assign \$946  = bus__cyc & bus__stb;
-  assign \$947  = ~ bus__ack;
+  assign \$737  = bus__adr[1:0] == 1'h1;
+  assign \$738  = \$736  & \$737 ;
+  assign \$739  = \$733  & \$738 ;
+  assign \rd_en$263  = \$731  | \$739 ;
+  assign \$741  = busy ? { 14'h0000, jb } : \$740 ;
+  assign \$743  = served & bus__we;
+  assign \$744  = bus__adr[20:18] == 3'h5;
+  assign \$745  = bus__adr[17:0] < 6'h20;
+  assign \$746  = \$744  & \$745 ;
+  assign \$747  = bus__adr[1:0] == 2'h2;
+  assign \$748  = \$746  & \$747 ;
+  assign \wr_en$267  = \$743  & \$748 ;
+  assign \$749  = busy & thr_ce;
+  assign \$750  = ~ bus__we;
+  assign \$751  = served & \$750 ;
+  assign \$752  = bus__adr[20:18] == 3'h5;
+  assign \$753  = bus__adr[17:0] < 6'h20;
+  assign \$754  = \$752  & \$753 ;
+  assign \$755  = bus__adr[1:0] == 2'h2;
+  assign \$756  = \$754  & \$755 ;
+  assign \$757  = \$751  & \$756 ;
+  assign \rd_en$268  = \$749  | \$757 ;
+  assign \$759  = busy ? { 14'h0000, jb } : \$758 ;
+  assign \$761  = served & bus__we;
+  assign \$762  = bus__adr[20:18] == 3'h5;
+  assign \$763  = bus__adr[17:0] < 6'h20;
+  assign \$764  = \$762  & \$763 ;
+  assign \$765  = bus__adr[1:0] == 2'h3;
+  assign \$766  = \$764  & \$765 ;
+  assign \wr_en$272  = \$761  & \$766 ;
+  assign \$767  = busy & thr_ce;
+  assign \$768  = ~ bus__we;
+  assign \$769  = served & \$768 ;
+  assign \$770  = bus__adr[20:18] == 3'h5;
+  assign \$771  = bus__adr[17:0] < 6'h20;
+  assign \$772  = \$770  & \$771 ;
+  assign \$773  = bus__adr[1:0] == 2'h3;
+  assign \$774  = \$772  & \$773 ;
+  assign \$775  = \$769  & \$774 ;
+  assign \rd_en$273  = \$767  | \$775 ;
+  assign \$776  = \rd_valid$276  ? \rd_data$278  : c_mem_rd_hold;
+  assign \$777  = rd_valid ? rd_data : a_bank0_rd_hold;
+  assign \$778  = \rd_valid$162  ? \rd_data$164  : a_bank1_rd_hold;
+  assign \$779  = \rd_valid$170  ? \rd_data$172  : a_bank2_rd_hold;
+  assign \$780  = \rd_valid$178  ? \rd_data$180  : a_bank3_rd_hold;
+  assign \$781  = \rd_valid$283  ? value : 32'd0;
+  assign \$782  = \rd_valid$186  ? \rd_data$188  : b_bank0_rd_hold;
+  assign \$783  = \rd_valid$194  ? \rd_data$196  : b_bank1_rd_hold;
+  assign \$784  = \rd_valid$202  ? \rd_data$204  : b_bank2_rd_hold;
+  assign \$785  = \rd_valid$210  ? \rd_data$212  : b_bank3_rd_hold;
+  assign \$786  = \rd_valid$283  ? \value$284  : 32'd0;
+  assign \$787  = \rd_valid$286  ? \rd_data$288  : bias_bank0_rd_hold;
+  assign \$788  = \rd_valid$289  ? \rd_data$291  : bias_bank1_rd_hold;
+  assign \$789  = \rd_valid$292  ? \rd_data$294  : bias_bank2_rd_hold;
+  assign \$790  = \rd_valid$295  ? \rd_data$297  : bias_bank3_rd_hold;
+  assign \$791  = \rd_valid$283  ? \value$285  : 32'd0;
+  assign \$792  = \rd_valid$299  ? \rd_data$301  : mult_bank0_rd_hold;
+  assign \$793  = \rd_valid$302  ? \rd_data$304  : mult_bank1_rd_hold;
+  assign \$794  = \rd_valid$305  ? \rd_data$307  : mult_bank2_rd_hold;
+  assign \$795  = \rd_valid$308  ? \rd_data$310  : mult_bank3_rd_hold;
+  assign \$796  = \rd_valid$283  ? \value$298  : 32'd0;
+  assign \$797  = \rd_valid$312  ? \rd_data$314  : shift_bank0_rd_hold;
+  assign \$798  = \rd_valid$315  ? \rd_data$317  : shift_bank1_rd_hold;
+  assign \$799  = \rd_valid$318  ? \rd_data$320  : shift_bank2_rd_hold;
+  assign \$800  = \rd_valid$321  ? \rd_data$323  : shift_bank3_rd_hold;
+  assign \$801  = \rd_valid$283  ? \value$311  : 32'd0;
+  assign \$802  = \rd_valid$283  ? c_word : 32'd0;
+  assign \$803  = served & bus__we;
+  assign \$804  = ! bus__adr[20:18];
+  assign reg_write = \$803  & \$804 ;
+  assign \$805  = ~ busy;
+  assign \$806  = bus__dat_w[0] & \$805 ;
+  assign \$807  = ~ busy;
+  assign \$808  = rd_valid ? rd_data : a_bank0_rd_hold;
+  assign \$2237  = byte_sel * 4'h8;
+  assign \$809  = \$808  >> \$2237 ;
+  assign \$810  = $signed(\$809 ) - $signed(a_zp);
+  assign a_in__0 = valid ? \$810  : 9'h000;
+  assign \$811  = \rd_valid$162  ? \rd_data$164  : a_bank1_rd_hold;
+  assign \$2243  = byte_sel * 4'h8;
+  assign \$812  = \$811  >> \$2243 ;
+  assign \$813  = $signed(\$812 ) - $signed(a_zp);
+  assign a_in__1 = valid ? \$813  : 9'h000;
+  assign \$814  = \rd_valid$170  ? \rd_data$172  : a_bank2_rd_hold;
+  assign \$2249  = byte_sel * 4'h8;
+  assign \$815  = \$814  >> \$2249 ;
+  assign \$816  = $signed(\$815 ) - $signed(a_zp);
+  assign a_in__2 = valid ? \$816  : 9'h000;
+  assign \$817  = \rd_valid$178  ? \rd_data$180  : a_bank3_rd_hold;
+  assign \$2255  = byte_sel * 4'h8;
+  assign \$818  = \$817  >> \$2255 ;
+  assign \$819  = $signed(\$818 ) - $signed(a_zp);
+  assign a_in__3 = valid ? \$819  : 9'h000;
+  assign \$820  = \rd_valid$186  ? \rd_data$188  : b_bank0_rd_hold;
+  assign \$2261  = byte_sel * 4'h8;
+  assign \$821  = \$820  >> \$2261 ;
+  assign \$822  = $signed(\$821 ) - $signed(b_zp);
+  assign b_in__0 = valid ? \$822  : 9'h000;
+  assign \$823  = \rd_valid$194  ? \rd_data$196  : b_bank1_rd_hold;
+  assign \$2267  = byte_sel * 4'h8;
+  assign \$824  = \$823  >> \$2267 ;
+  assign \$825  = $signed(\$824 ) - $signed(b_zp);
+  assign b_in__1 = valid ? \$825  : 9'h000;
+  assign \$826  = \rd_valid$202  ? \rd_data$204  : b_bank2_rd_hold;
+  assign \$2273  = byte_sel * 4'h8;
+  assign \$827  = \$826  >> \$2273 ;
+  assign \$828  = $signed(\$827 ) - $signed(b_zp);
+  assign b_in__2 = valid ? \$828  : 9'h000;
+  assign \$829  = \rd_valid$210  ? \rd_data$212  : b_bank3_rd_hold;
+  assign \$2279  = byte_sel * 4'h8;
+  assign \$830  = \$829  >> \$2279 ;
+  assign \$831  = $signed(\$830 ) - $signed(b_zp);
+  assign b_in__3 = valid ? \$831  : 9'h000;
+  assign bias = \rd_valid$286  ? \rd_data$288  : bias_bank0_rd_hold;
+  assign \$832  = \rd_valid$299  ? \rd_data$301  : mult_bank0_rd_hold;
+  assign \$833  = per_channel ? { 1'h0, \$832  } : { qmult[31], qmult };
+  assign \$834  = \rd_valid$312  ? \rd_data$314  : shift_bank0_rd_hold;
+  assign \$835  = per_channel ? { 1'h0, \$834  } : { qshift[5], qshift };
+  assign \bias$350  = \rd_valid$289  ? \rd_data$291  : bias_bank1_rd_hold;
+  assign \$836  = \rd_valid$302  ? \rd_data$304  : mult_bank1_rd_hold;
+  assign \$837  = per_channel ? { 1'h0, \$836  } : { qmult[31], qmult };
+  assign \$838  = \rd_valid$315  ? \rd_data$317  : shift_bank1_rd_hold;
+  assign \$839  = per_channel ? { 1'h0, \$838  } : { qshift[5], qshift };
+  assign \bias$359  = \rd_valid$292  ? \rd_data$294  : bias_bank2_rd_hold;
+  assign \$840  = \rd_valid$305  ? \rd_data$307  : mult_bank2_rd_hold;
+  assign \$841  = per_channel ? { 1'h0, \$840  } : { qmult[31], qmult };
+  assign \$842  = \rd_valid$318  ? \rd_data$320  : shift_bank2_rd_hold;
+  assign \$843  = per_channel ? { 1'h0, \$842  } : { qshift[5], qshift };
+  assign \bias$368  = \rd_valid$295  ? \rd_data$297  : bias_bank3_rd_hold;
+  assign \$844  = \rd_valid$308  ? \rd_data$310  : mult_bank3_rd_hold;
+  assign \$845  = per_channel ? { 1'h0, \$844  } : { qmult[31], qmult };
+  assign \$846  = \rd_valid$321  ? \rd_data$323  : shift_bank3_rd_hold;
+  assign \$847  = per_channel ? { 1'h0, \$846  } : { qshift[5], qshift };
+  assign \$848  = { ib, drain[1:0] } < reg_m;
+  assign \$849  = i_valid & \$848 ;
+  assign \$850  = jb * 3'h4;
+  assign \$851  = \$850  + 1'h0;
+  assign \$852  = \$851  < reg_n;
+  assign \$853  = jb * 3'h4;
+  assign \$854  = \$853  + 1'h1;
+  assign \$855  = \$854  < reg_n;
+  assign \$856  = jb * 3'h4;
+  assign \$857  = \$856  + 2'h2;
+  assign \$858  = \$857  < reg_n;
+  assign \$859  = jb * 3'h4;
+  assign \$860  = \$859  + 2'h3;
+  assign \$861  = \$860  < reg_n;
+  assign \wr_en$375  = \$849  ? { \$861 , \$858 , \$855 , \$852  } : 4'h0;
+  assign \$862  = served & bus__we;
+  assign \$863  = bus__cyc & bus__stb;
+  assign \$864  = ~ bus__ack;
+  assign \$865  = \$863  & \$864 ;
+  assign \$866  = | bus__adr[20:18];
+  assign \$867  = \$866  & busy;
+  assign \$868  = ~ \$867 ;
+  assign \$869  = \$865  & \$868 ;
+  assign \$870  = bus__adr[20:18] == 1'h1;
+  assign \$871  = bus__adr[20:18] == 2'h2;
+  assign \$872  = \$870  | \$871 ;
+  assign \$873  = bus__we & \$872 ;
+  assign \$874  = bus__sel != 4'hf;
+  assign \$875  = \$873  & \$874 ;
+  assign \$876  = bus__adr[20:18] == 3'h6;
+  assign \$877  = bus__we & \$876 ;
+  assign \$878  = bus__sel == 4'hf;
+  assign \$879  = ~ \$878 ;
+  assign \$880  = \$877  & \$879 ;
+  assign \$881  = \$875  | \$880 ;
+  assign \$882  = \$869  & \$881 ;
+  assign \$883  = ~ rmw;
+  assign \$884  = \$882  & \$883 ;
+  assign \$885  = \$862  | \$884 ;
+  assign \$886  = bus__adr[20:18] == 3'h6;
+  assign \$887  = bus__adr[17:0] < 9'h100;
+  assign \$888  = \$886  & \$887 ;
+  assign \$889  = \$885  & \$888 ;
+  assign \$892  = \$889  ? \$891  : 19'h00000;
+  assign \$894  = busy ? { 10'h000, ib[2:0], drain[1:0], jb[2:0] } : \$893 ;
+  assign \$895  = ~ bus__we;
+  assign \$896  = served & \$895 ;
+  assign \$897  = bus__cyc & bus__stb;
+  assign \$898  = ~ bus__ack;
+  assign \$899  = \$897  & \$898 ;
+  assign \$900  = | bus__adr[20:18];
+  assign \$901  = \$900  & busy;
+  assign \$902  = ~ \$901 ;
+  assign \$903  = \$899  & \$902 ;
+  assign \$904  = bus__adr[20:18] == 1'h1;
+  assign \$905  = bus__adr[20:18] == 2'h2;
+  assign \$906  = \$904  | \$905 ;
+  assign \$907  = bus__we & \$906 ;
+  assign \$908  = bus__sel != 4'hf;
+  assign \$909  = \$907  & \$908 ;
+  assign \$910  = bus__adr[20:18] == 3'h6;
+  assign \$911  = bus__we & \$910 ;
+  assign \$912  = bus__sel == 4'hf;
+  assign \$913  = ~ \$912 ;
+  assign \$914  = \$911  & \$913 ;
+  assign \$915  = \$909  | \$914 ;
+  assign \$916  = \$903  & \$915 ;
+  assign \$917  = ~ rmw;
+  assign \$918  = \$916  & \$917 ;
+  assign \$919  = \$896  | \$918 ;
+  assign \$920  = bus__adr[20:18] == 3'h6;
+  assign \$921  = bus__adr[17:0] < 9'h100;
+  assign \$922  = \$920  & \$921 ;
+  assign \$923  = \$919  & \$922 ;
+  assign \rd_en$378  = busy ? i_valid : \$923 ;
+  assign \$925  = busy ? { 10'h000, \$like  } : \$924 ;
+  assign \$926  = nxt_en[0] ? out : nxt[7:0];
+  assign \$927  = nxt_en[1] ? \out$385  : nxt[15:8];
+  assign \$928  = nxt_en[2] ? \out$386  : nxt[23:16];
+  assign \$929  = nxt_en[3] ? \out$387  : nxt[31:24];
+  assign \$930  = \rd_valid$276  ? \rd_data$278  : c_mem_rd_hold;
+  assign \$931  = \$892 [0] ? bus__dat_w[7:0] : \$930 [7:0];
+  assign \$932  = \rd_valid$276  ? \rd_data$278  : c_mem_rd_hold;
+  assign \$933  = \$892 [1] ? bus__dat_w[15:8] : \$932 [15:8];
+  assign \$934  = \rd_valid$276  ? \rd_data$278  : c_mem_rd_hold;
+  assign \$935  = \$892 [2] ? bus__dat_w[23:16] : \$934 [23:16];
+  assign \$936  = \rd_valid$276  ? \rd_data$278  : c_mem_rd_hold;
+  assign \$937  = \$892 [3] ? bus__dat_w[31:24] : \$936 [31:24];
+  assign \wr_data$381  = busy ? { \$929 , \$928 , \$927 , \$926  } : { \$937 , \$935 , \$933 , \$931  };
+  assign \$938  = | nxt_en;
+  assign \$939  = \$938  & thr_ce;
+  assign \$940  = served & bus__we;
+  assign \$941  = bus__adr[20:18] == 3'h6;
+  assign \$942  = bus__adr[17:0] < 9'h100;
+  assign \$943  = \$941  & \$942 ;
+  assign \$944  = \$940  & \$943 ;
+  assign \wr_en$388  = busy ? \$939  : \$944 ;
+  assign \$945  = cycles + 1'h1;
+  assign \$946  = | reg_m;
+  assign \$947  = | reg_k;
   assign \$948  = \$946  & \$947 ;
-  assign \$949  = | bus__adr[20:18];
-  assign \$950  = \$949  & busy;
-  assign \$951  = ~ \$950 ;
-  assign \$952  = \$948  & \$951 ;
-  assign \$953  = bus__adr[20:18] == 1'h1;
-  assign \$954  = bus__adr[20:18] == 2'h2;
-  assign \$955  = \$953  | \$954 ;
-  assign \$956  = bus__we & \$955 ;
-  assign \$957  = bus__sel != 4'hf;
-  assign \$958  = \$956  & \$957 ;
-  assign \$959  = bus__adr[20:18] == 3'h6;
-  assign \$960  = bus__we & \$959 ;
-  assign \$961  = bus__sel == 4'hf;
-  assign \$962  = ~ \$961 ;
-  assign \$963  = \$960  & \$962 ;
-  assign \$964  = \$958  | \$963 ;
-  assign \$965  = \$952  & \$964 ;
-  assign \$966  = ~ rmw;
-  assign \$967  = \$965  & \$966 ;
-  assign \$968  = ~ bus__we;
-  assign \$969  = served & \$968 ;
-  assign \$970  = bus__adr[20:18] == 1'h1;
-  assign \$971  = \$969  & \$970 ;
-  assign \$973  = bus__adr[17:0] < 9'h100;
-  assign \$974  = ~ bus__we;
-  assign \$975  = served & \$974 ;
-  assign \$976  = bus__adr[20:18] == 2'h2;
-  assign \$977  = \$975  & \$976 ;
+  assign \$949  = | reg_n;
+  assign \$950  = \$948  & \$949 ;
+  assign \$951  = reg_m <= 6'h20;
+  assign \$952  = \$950  & \$951 ;
+  assign \$953  = reg_k <= 6'h20;
+  assign \$954  = \$952  & \$953 ;
+  assign \$955  = reg_n <= 6'h20;
+  assign \$956  = \$954  & \$955 ;
+  assign \$957  = k + 1'h1;
+  assign \$958  = reg_k - 1'h1;
+  assign \$959  = k == \$958 ;
+  assign \$960  = \wait  + 1'h1;
+  assign \$961  = \wait  == 2'h3;
+  assign \$962  = drain + 1'h1;
+  assign \$963  = drain == 2'h3;
+  assign \$964  = jb + 1'h1;
+  assign \$965  = \$964  < \$151 [3:0];
+  assign \$966  = ib + 1'h1;
+  assign \$967  = \$966  < \$148 [3:0];
+  assign \$968  = jb + 1'h1;
+  assign \$969  = ib + 1'h1;
+  assign \$970  = \wait  + 1'h1;
+  assign \$971  = \wait  == 2'h3;
+  assign thr_feed_step = valid & thr_ce;
+  assign \$972  = feeding ? 4'h8 : 4'h0;
+  assign \$973  = i_valid ? 4'hd : 4'h0;
+  assign \$974  = \$972  + \$973 ;
+  assign \$975  = | nxt_en;
+  assign \$976  = \$975  & thr_ce;
+  assign \$977  = \$974  + \$976 ;
+  assign \$978  = bus__adr[20:18] == 1'h1;
   assign \$979  = bus__adr[17:0] < 9'h100;
-  assign \$980  = ~ bus__we;
-  assign \$981  = served & \$980 ;
-  assign \$982  = bus__adr[20:18] == 2'h3;
-  assign \$983  = \$981  & \$982 ;
-  assign \$984  = bus__adr[17:0] < 6'h20;
-  assign \$985  = ~ bus__we;
-  assign \$986  = served & \$985 ;
-  assign \$987  = bus__adr[20:18] == 3'h4;
-  assign \$988  = \$986  & \$987 ;
-  assign \$989  = bus__adr[17:0] < 6'h20;
-  assign \$990  = ~ bus__we;
-  assign \$991  = served & \$990 ;
-  assign \$992  = bus__adr[20:18] == 3'h5;
-  assign \$993  = \$991  & \$992 ;
-  assign \$994  = bus__adr[17:0] < 6'h20;
-  assign \$995  = ~ bus__we;
-  assign \$996  = served & \$995 ;
-  assign \$997  = bus__adr[20:18] == 3'h6;
-  assign \$998  = \$996  & \$997 ;
-  assign \$999  = bus__adr[17:0] < 9'h100;
-  assign \$1000  = ~ bus__we;
-  assign \$1001  = served & \$1000 ;
-  assign \$1002  = ! bus__adr[20:18];
-  assign \$1003  = \$1001  & \$1002 ;
-  assign \$1004  = served & bus__we;
-  assign \$1005  = ! bus__adr[20:18];
-  assign \$1006  = \$1004  & \$1005 ;
+  assign \$980  = \$978  ? \$979  : 1'h0;
+  assign \$981  = bus__adr[20:18] == 2'h2;
+  assign \$982  = bus__adr[17:0] < 9'h100;
+  assign \$983  = \$981  ? \$982  : 1'h0;
+  assign \$984  = \$980  | \$983 ;
+  assign \$985  = bus__adr[20:18] >= 2'h3;
+  assign \$986  = bus__adr[20:18] <= 3'h5;
+  assign \$987  = \$985  & \$986 ;
+  assign \$988  = bus__adr[17:0] < 6'h20;
+  assign \$989  = \$987  ? \$988  : 1'h0;
+  assign \$990  = \$984  | \$989 ;
+  assign \$991  = bus__adr[20:18] == 3'h6;
+  assign \$992  = bus__adr[17:0] < 9'h100;
+  assign \$993  = \$991  ? \$992  : 1'h0;
+  assign \$994  = \$990  | \$993 ;
+  assign \$995  = served & \$994 ;
+  assign \$996  = \$977  + \$995 ;
+  assign \$997  = bus__cyc & bus__stb;
+  assign \$998  = ~ bus__ack;
+  assign \$999  = \$997  & \$998 ;
+  assign \$1000  = | bus__adr[20:18];
+  assign \$1001  = \$1000  & busy;
+  assign \$1002  = ~ \$1001 ;
+  assign \$1003  = \$999  & \$1002 ;
+  assign \$1004  = bus__adr[20:18] == 1'h1;
+  assign \$1005  = bus__adr[20:18] == 2'h2;
+  assign \$1006  = \$1004  | \$1005 ;
+  assign \$1007  = bus__we & \$1006 ;
+  assign \$1008  = bus__sel != 4'hf;
+  assign \$1009  = \$1007  & \$1008 ;
+  assign \$1010  = bus__adr[20:18] == 3'h6;
+  assign \$1011  = bus__we & \$1010 ;
+  assign \$1012  = bus__sel == 4'hf;
+  assign \$1013  = ~ \$1012 ;
+  assign \$1014  = \$1011  & \$1013 ;
+  assign \$1015  = \$1009  | \$1014 ;
+  assign \$1016  = \$1003  & \$1015 ;
+  assign \$1017  = ~ rmw;
+  assign \$1018  = \$1016  & \$1017 ;
+  assign \$1019  = bus__adr[20:18] == 1'h1;
+  assign \$1020  = bus__adr[17:0] < 9'h100;
+  assign \$1021  = \$1019  ? \$1020  : 1'h0;
+  assign \$1022  = bus__adr[20:18] == 2'h2;
+  assign \$1023  = bus__adr[17:0] < 9'h100;
+  assign \$1024  = \$1022  ? \$1023  : 1'h0;
+  assign \$1025  = \$1021  | \$1024 ;
+  assign \$1026  = bus__adr[20:18] >= 2'h3;
+  assign \$1027  = bus__adr[20:18] <= 3'h5;
+  assign \$1028  = \$1026  & \$1027 ;
+  assign \$1029  = bus__adr[17:0] < 6'h20;
+  assign \$1030  = \$1028  ? \$1029  : 1'h0;
+  assign \$1031  = \$1025  | \$1030 ;
+  assign \$1032  = bus__adr[20:18] == 3'h6;
+  assign \$1033  = bus__adr[17:0] < 9'h100;
+  assign \$1034  = \$1032  ? \$1033  : 1'h0;
+  assign \$1035  = \$1031  | \$1034 ;
+  assign \$1036  = \$1018  & \$1035 ;
+  assign thr_sram_access = \$996  + \$1036 ;
+  assign \$1037  = \$122 [3:0] == 4'hc;
+  assign \$1038  = thr_reg_we & \$1037 ;
+  assign \$1039  = \$1038  ? 32'd0 : throttled;
+  assign \$1040  = ~ thr_ce;
+  assign \$1041  = busy & \$1040 ;
+  assign \$1042  = \$1039  + \$1041 ;
+  assign \$1043  = act_feed + thr_feed_step;
+  assign \$1044  = act_sram + thr_sram_access;
+  assign \$1045  = 1'h0 + ev_corrected;
+  assign \$1046  = \$1045  + \ev_corrected$394 ;
+  assign \$1047  = \$1046  + \ev_corrected$395 ;
+  assign \$1048  = \$1047  + \ev_corrected$396 ;
+  assign \$1049  = \$1048  + \ev_corrected$397 ;
+  assign \$1050  = \$1049  + \ev_corrected$398 ;
+  assign \$1051  = \$1050  + \ev_corrected$399 ;
+  assign \$1052  = \$1051  + \ev_corrected$400 ;
+  assign \$1053  = \$1052  + \ev_corrected$401 ;
+  assign \$1054  = \$1053  + \ev_corrected$402 ;
+  assign \$1055  = \$1054  + \ev_corrected$403 ;
+  assign \$1056  = \$1055  + \ev_corrected$404 ;
+  assign \$1057  = \$1056  + \ev_corrected$405 ;
+  assign \$1058  = \$1057  + \ev_corrected$406 ;
+  assign \$1059  = \$1058  + \ev_corrected$407 ;
+  assign \$1060  = \$1059  + \ev_corrected$408 ;
+  assign \$1061  = \$1060  + \ev_corrected$409 ;
+  assign \$1062  = \$1061  + \ev_corrected$410 ;
+  assign \$1063  = \$1062  + \ev_corrected$411 ;
+  assign \$1064  = \$1063  + \ev_corrected$412 ;
+  assign \$1065  = \$1064  + \ev_corrected$413 ;
+  assign \$1066  = \$signal  + \$1065 ;
+  assign \$1067  = \$1066  > 32'd4294967295;
+  assign \$1068  = 1'h0 + ev_corrected;
+  assign \$1069  = \$1068  + \ev_corrected$394 ;
+  assign \$1070  = \$1069  + \ev_corrected$395 ;
+  assign \$1071  = \$1070  + \ev_corrected$396 ;
+  assign \$1072  = \$1071  + \ev_corrected$397 ;
+  assign \$1073  = \$1072  + \ev_corrected$398 ;
+  assign \$1074  = \$1073  + \ev_corrected$399 ;
+  assign \$1075  = \$1074  + \ev_corrected$400 ;
+  assign \$1076  = \$1075  + \ev_corrected$401 ;
+  assign \$1077  = \$1076  + \ev_corrected$402 ;
+  assign \$1078  = \$1077  + \ev_corrected$403 ;
+  assign \$1079  = \$1078  + \ev_corrected$404 ;
+  assign \$1080  = \$1079  + \ev_corrected$405 ;
+  assign \$1081  = \$1080  + \ev_corrected$406 ;
+  assign \$1082  = \$1081  + \ev_corrected$407 ;
+  assign \$1083  = \$1082  + \ev_corrected$408 ;
+  assign \$1084  = \$1083  + \ev_corrected$409 ;
+  assign \$1085  = \$1084  + \ev_corrected$410 ;
+  assign \$1086  = \$1085  + \ev_corrected$411 ;
+  assign \$1087  = \$1086  + \ev_corrected$412 ;
+  assign \$1088  = \$1087  + \ev_corrected$413 ;
+  assign \$1089  = \$signal  + \$1088 ;
+  assign \$1090  = \$1067  ? 33'h0ffffffff : \$1089 ;
+  assign \$1091  = 1'h0 + ev_uncorrectable;
+  assign \$1092  = \$1091  + \ev_uncorrectable$416 ;
+  assign \$1093  = \$1092  + \ev_uncorrectable$417 ;
+  assign \$1094  = \$1093  + \ev_uncorrectable$418 ;
+  assign \$1095  = \$1094  + \ev_uncorrectable$419 ;
+  assign \$1096  = \$1095  + \ev_uncorrectable$420 ;
+  assign \$1097  = \$1096  + \ev_uncorrectable$421 ;
+  assign \$1098  = \$1097  + \ev_uncorrectable$422 ;
+  assign \$1099  = \$1098  + \ev_uncorrectable$423 ;
+  assign \$1100  = \$1099  + \ev_uncorrectable$424 ;
+  assign \$1101  = \$1100  + \ev_uncorrectable$425 ;
+  assign \$1102  = \$1101  + \ev_uncorrectable$426 ;
+  assign \$1103  = \$1102  + \ev_uncorrectable$427 ;
+  assign \$1104  = \$1103  + \ev_uncorrectable$428 ;
+  assign \$1105  = \$1104  + \ev_uncorrectable$429 ;
+  assign \$1106  = \$1105  + \ev_uncorrectable$430 ;
+  assign \$1107  = \$1106  + \ev_uncorrectable$431 ;
+  assign \$1108  = \$1107  + \ev_uncorrectable$432 ;
+  assign \$1109  = \$1108  + \ev_uncorrectable$433 ;
+  assign \$1110  = \$1109  + \ev_uncorrectable$434 ;
+  assign \$1111  = \$1110  + \ev_uncorrectable$435 ;
+  assign \$1112  = ecc_uncorrectable + \$1111 ;
+  assign \$1113  = \$1112  > 32'd4294967295;
+  assign \$1114  = 1'h0 + ev_uncorrectable;
+  assign \$1115  = \$1114  + \ev_uncorrectable$416 ;
+  assign \$1116  = \$1115  + \ev_uncorrectable$417 ;
+  assign \$1117  = \$1116  + \ev_uncorrectable$418 ;
+  assign \$1118  = \$1117  + \ev_uncorrectable$419 ;
+  assign \$1119  = \$1118  + \ev_uncorrectable$420 ;
+  assign \$1120  = \$1119  + \ev_uncorrectable$421 ;
+  assign \$1121  = \$1120  + \ev_uncorrectable$422 ;
+  assign \$1122  = \$1121  + \ev_uncorrectable$423 ;
+  assign \$1123  = \$1122  + \ev_uncorrectable$424 ;
+  assign \$1124  = \$1123  + \ev_uncorrectable$425 ;
+  assign \$1125  = \$1124  + \ev_uncorrectable$426 ;
+  assign \$1126  = \$1125  + \ev_uncorrectable$427 ;
+  assign \$1127  = \$1126  + \ev_uncorrectable$428 ;
+  assign \$1128  = \$1127  + \ev_uncorrectable$429 ;
+  assign \$1129  = \$1128  + \ev_uncorrectable$430 ;
+  assign \$1130  = \$1129  + \ev_uncorrectable$431 ;
+  assign \$1131  = \$1130  + \ev_uncorrectable$432 ;
+  assign \$1132  = \$1131  + \ev_uncorrectable$433 ;
+  assign \$1133  = \$1132  + \ev_uncorrectable$434 ;
+  assign \$1134  = \$1133  + \ev_uncorrectable$435 ;
+  assign \$1135  = ecc_uncorrectable + \$1134 ;
+  assign \$1136  = \$1113  ? 33'h0ffffffff : \$1135 ;
+  assign \$1137  = ev_corrected | ev_uncorrectable;
+  assign \$1141  = 3'h4 * { \$1140 , ev_addr[2:0] };
+  assign \$1142  = 21'h100000 + \$1141 ;
+  assign \$1143  = \ev_corrected$394  | \ev_uncorrectable$416 ;
+  assign \$1147  = 3'h4 * { \$1146 , \ev_addr$438 [2:0] };
+  assign \$1148  = 21'h100000 + \$1147 ;
+  assign \$1149  = \ev_corrected$395  | \ev_uncorrectable$417 ;
+  assign \$1153  = 3'h4 * { \$1152 , \ev_addr$439 [2:0] };
+  assign \$1154  = 21'h100000 + \$1153 ;
+  assign \$1155  = \ev_corrected$396  | \ev_uncorrectable$418 ;
+  assign \$1159  = 3'h4 * { \$1158 , \ev_addr$440 [2:0] };
+  assign \$1160  = 21'h100000 + \$1159 ;
+  assign \$1161  = \ev_corrected$397  | \ev_uncorrectable$419 ;
+  assign \$1165  = 3'h4 * { \$1164 , \ev_addr$441 [2:0] };
+  assign \$1166  = 22'h200000 + \$1165 ;
+  assign \$1167  = \ev_corrected$398  | \ev_uncorrectable$420 ;
+  assign \$1171  = 3'h4 * { \$1170 , \ev_addr$442 [2:0] };
+  assign \$1172  = 22'h200000 + \$1171 ;
+  assign \$1173  = \ev_corrected$399  | \ev_uncorrectable$421 ;
+  assign \$1177  = 3'h4 * { \$1176 , \ev_addr$443 [2:0] };
+  assign \$1178  = 22'h200000 + \$1177 ;
+  assign \$1179  = \ev_corrected$400  | \ev_uncorrectable$422 ;
+  assign \$1183  = 3'h4 * { \$1182 , \ev_addr$444 [2:0] };
+  assign \$1184  = 22'h200000 + \$1183 ;
+  assign \$1185  = \ev_corrected$401  | \ev_uncorrectable$423 ;
+  assign \$1186  = 3'h4 * { \ev_addr$445 , 2'h0 };
+  assign \$1187  = 22'h300000 + \$1186 ;
+  assign \$1188  = \ev_corrected$402  | \ev_uncorrectable$424 ;
+  assign \$1189  = 3'h4 * { \ev_addr$446 , 2'h1 };
+  assign \$1190  = 22'h300000 + \$1189 ;
+  assign \$1191  = \ev_corrected$403  | \ev_uncorrectable$425 ;
+  assign \$1192  = 3'h4 * { \ev_addr$447 , 2'h2 };
+  assign \$1193  = 22'h300000 + \$1192 ;
+  assign \$1194  = \ev_corrected$404  | \ev_uncorrectable$426 ;
+  assign \$1195  = 3'h4 * { \ev_addr$448 , 2'h3 };
+  assign \$1196  = 22'h300000 + \$1195 ;
+  assign \$1197  = \ev_corrected$405  | \ev_uncorrectable$427 ;
+  assign \$1198  = 3'h4 * { \ev_addr$449 , 2'h0 };
+  assign \$1199  = 23'h400000 + \$1198 ;
+  assign \$1200  = \ev_corrected$406  | \ev_uncorrectable$428 ;
+  assign \$1201  = 3'h4 * { \ev_addr$450 , 2'h1 };
+  assign \$1202  = 23'h400000 + \$1201 ;
+  assign \$1203  = \ev_corrected$407  | \ev_uncorrectable$429 ;
+  assign \$1204  = 3'h4 * { \ev_addr$451 , 2'h2 };
+  assign \$1205  = 23'h400000 + \$1204 ;
+  assign \$1206  = \ev_corrected$408  | \ev_uncorrectable$430 ;
+  assign \$1207  = 3'h4 * { \ev_addr$452 , 2'h3 };
+  assign \$1208  = 23'h400000 + \$1207 ;
+  assign \$1209  = \ev_corrected$409  | \ev_uncorrectable$431 ;
+  assign \$1210  = 3'h4 * { \ev_addr$453 , 2'h0 };
+  assign \$1211  = 23'h500000 + \$1210 ;
+  assign \$1212  = \ev_corrected$410  | \ev_uncorrectable$432 ;
+  assign \$1213  = 3'h4 * { \ev_addr$454 , 2'h1 };
+  assign \$1214  = 23'h500000 + \$1213 ;
+  assign \$1215  = \ev_corrected$411  | \ev_uncorrectable$433 ;
+  assign \$1216  = 3'h4 * { \ev_addr$455 , 2'h2 };
+  assign \$1217  = 23'h500000 + \$1216 ;
+  assign \$1218  = \ev_corrected$412  | \ev_uncorrectable$434 ;
+  assign \$1219  = 3'h4 * { \ev_addr$456 , 2'h3 };
+  assign \$1220  = 23'h500000 + \$1219 ;
+  assign \$1221  = \ev_corrected$413  | \ev_uncorrectable$435 ;
+  assign \$1222  = 3'h4 * \ev_addr$457 ;
+  assign \$1223  = 23'h600000 + \$1222 ;
+  assign \$1225  = tmr_errors != 32'd4294967295;
+  assign \$1226  = tmr_errors + \$1225 ;
+  assign \$1227  = bus__cyc & bus__stb;
+  assign \$1228  = ~ bus__ack;
+  assign \$1229  = \$1227  & \$1228 ;
+  assign \$1230  = | bus__adr[20:18];
+  assign \$1231  = \$1230  & busy;
+  assign \$1232  = ~ \$1231 ;
+  assign \$1233  = \$1229  & \$1232 ;
+  assign \$1234  = bus__adr[20:18] == 1'h1;
+  assign \$1235  = bus__adr[20:18] == 2'h2;
+  assign \$1236  = \$1234  | \$1235 ;
+  assign \$1237  = bus__we & \$1236 ;
+  assign \$1238  = bus__sel != 4'hf;
+  assign \$1239  = \$1237  & \$1238 ;
+  assign \$1240  = bus__adr[20:18] == 3'h6;
+  assign \$1241  = bus__we & \$1240 ;
+  assign \$1242  = bus__sel == 4'hf;
+  assign \$1243  = ~ \$1242 ;
+  assign \$1244  = \$1241  & \$1243 ;
+  assign \$1245  = \$1239  | \$1244 ;
+  assign \$1246  = \$1233  & \$1245 ;
+  assign \$1247  = ~ rmw;
+  assign \$1248  = \$1246  & \$1247 ;
+  assign \$1249  = ~ bus__we;
+  assign \$1250  = served & \$1249 ;
+  assign \$1251  = bus__adr[20:18] == 1'h1;
+  assign \$1252  = \$1250  & \$1251 ;
+  assign \$1254  = bus__adr[17:0] < 9'h100;
+  assign \$1255  = ~ bus__we;
+  assign \$1256  = served & \$1255 ;
+  assign \$1257  = bus__adr[20:18] == 2'h2;
+  assign \$1258  = \$1256  & \$1257 ;
+  assign \$1260  = bus__adr[17:0] < 9'h100;
+  assign \$1261  = ~ bus__we;
+  assign \$1262  = served & \$1261 ;
+  assign \$1263  = bus__adr[20:18] == 2'h3;
+  assign \$1264  = \$1262  & \$1263 ;
+  assign \$1265  = bus__adr[17:0] < 6'h20;
+  assign \$1266  = ~ bus__we;
+  assign \$1267  = served & \$1266 ;
+  assign \$1268  = bus__adr[20:18] == 3'h4;
+  assign \$1269  = \$1267  & \$1268 ;
+  assign \$1270  = bus__adr[17:0] < 6'h20;
+  assign \$1271  = ~ bus__we;
+  assign \$1272  = served & \$1271 ;
+  assign \$1273  = bus__adr[20:18] == 3'h5;
+  assign \$1274  = \$1272  & \$1273 ;
+  assign \$1275  = bus__adr[17:0] < 6'h20;
+  assign \$1276  = ~ bus__we;
+  assign \$1277  = served & \$1276 ;
+  assign \$1278  = bus__adr[20:18] == 3'h6;
+  assign \$1279  = \$1277  & \$1278 ;
+  assign \$1280  = bus__adr[17:0] < 9'h100;
+  assign \$1281  = ~ bus__we;
+  assign \$1282  = served & \$1281 ;
+  assign \$1283  = ! bus__adr[20:18];
+  assign \$1284  = \$1282  & \$1283 ;
+  assign \$1290  = \rd_valid$276  ? \rd_data$278  : c_mem_rd_hold;
   always @(posedge clk)
-    busy <= \$1010 ;
+    therm_trip1 <= \$1291 ;
   always @(posedge clk)
-    done <= \$1011 ;
+    therm_trip2 <= \$1292 ;
   always @(posedge clk)
-    error <= \$1012 ;
+    therm_trip3 <= \$1293 ;
   always @(posedge clk)
-    irq_en <= \$1013 ;
+    therm_crit <= \$1294 ;
   always @(posedge clk)
-    reg_m <= \$1014 ;
+    therm_hyst <= \$1295 ;
   always @(posedge clk)
-    reg_k <= \$1015 ;
+    therm_range_min <= \$1296 ;
   always @(posedge clk)
-    reg_n <= \$1016 ;
+    therm_range_max <= \$1297 ;
   always @(posedge clk)
-    a_zp <= \$1017 ;
+    therm_stuck_samples <= \$1298 ;
   always @(posedge clk)
-    b_zp <= \$1018 ;
+    therm_safe_level <= \$1299 ;
   always @(posedge clk)
-    out_zp <= \$1019 ;
+    throttle_level <= \$1300 ;
   always @(posedge clk)
-    act_min <= \$1020 ;
+    therm_temp <= \$1301 ;
   always @(posedge clk)
-    act_max <= \$1021 ;
+    therm_prev <= \$1302 ;
   always @(posedge clk)
-    per_channel <= \$1022 ;
+    therm_run <= \$1303 ;
   always @(posedge clk)
-    qmult <= \$1023 ;
+    therm_sensor_fault <= \$1304 ;
   always @(posedge clk)
-    qshift <= \$1024 ;
+    therm_cool <= \$1305 ;
   always @(posedge clk)
-    cycles <= \$1025 ;
+    therm_raises <= \$1306 ;
   always @(posedge clk)
-    ctrl_state <= \$1026 ;
+    therm_shutdowns <= \$1307 ;
   always @(posedge clk)
-    ib <= \$1027 ;
+    therm_faults <= \$1308 ;
   always @(posedge clk)
-    jb <= \$1028 ;
+    therm_phase <= \$1309 ;
   always @(posedge clk)
-    k <= \$1029 ;
+    throttled <= \$1310 ;
   always @(posedge clk)
-    \wait  <= \$1030 ;
+    act_feed <= \$1311 ;
   always @(posedge clk)
-    drain <= \$1031 ;
+    act_sram <= \$1312 ;
   always @(posedge clk)
-    scrub_interval <= \$1032 ;
+    a_bank0_rd_hold <= \$1313 ;
   always @(posedge clk)
-    \$signal  <= \$1033 ;
+    a_bank1_rd_hold <= \$1314 ;
   always @(posedge clk)
-    ecc_uncorrectable <= \$1034 ;
+    a_bank2_rd_hold <= \$1315 ;
   always @(posedge clk)
-    ecc_last <= \$1035 ;
+    a_bank3_rd_hold <= \$1316 ;
   always @(posedge clk)
-    ecc_ue <= \$1036 ;
+    b_bank0_rd_hold <= \$1317 ;
   always @(posedge clk)
-    tmr_flag <= \$1037 ;
+    b_bank1_rd_hold <= \$1318 ;
   always @(posedge clk)
-    tmr_errors <= \$1038 ;
+    b_bank2_rd_hold <= \$1319 ;
   always @(posedge clk)
-    rmw <= \$1039 ;
+    b_bank3_rd_hold <= \$1320 ;
   always @(posedge clk)
-    bus__ack <= \$1040 ;
+    bias_bank0_rd_hold <= \$1321 ;
   always @(posedge clk)
-    rd_region <= \$1041 ;
+    bias_bank1_rd_hold <= \$1322 ;
   always @(posedge clk)
-    rd_bank <= \$1042 ;
+    bias_bank2_rd_hold <= \$1323 ;
   always @(posedge clk)
-    rd_valid <= \$1043 ;
+    bias_bank3_rd_hold <= \$1324 ;
   always @(posedge clk)
-    rd_lane <= \$1044 ;
+    mult_bank0_rd_hold <= \$1325 ;
   always @(posedge clk)
-    reg_rdata <= \$1045 ;
+    mult_bank1_rd_hold <= \$1326 ;
   always @(posedge clk)
-    byte_sel <= \$1046 ;
+    mult_bank2_rd_hold <= \$1327 ;
   always @(posedge clk)
-    valid <= \$1047 ;
+    mult_bank3_rd_hold <= \$1328 ;
   always @(posedge clk)
-    \$like$352  <= \$1048 ;
+    shift_bank0_rd_hold <= \$1329 ;
   always @(posedge clk)
-    \nxt_en$353  <= \$1049 ;
+    shift_bank1_rd_hold <= \$1330 ;
   always @(posedge clk)
-    \$like$354  <= \$1050 ;
+    shift_bank2_rd_hold <= \$1331 ;
   always @(posedge clk)
-    \nxt_en$355  <= \$1051 ;
+    shift_bank3_rd_hold <= \$1332 ;
   always @(posedge clk)
-    \$like  <= \$1052 ;
+    c_mem_rd_hold <= \$1333 ;
   always @(posedge clk)
-    nxt_en <= \$1053 ;
+    busy <= \$1334 ;
   always @(posedge clk)
-    \nxt$356  <= \$1054 ;
+    done <= \$1335 ;
   always @(posedge clk)
-    nxt <= \$1055 ;
+    error <= \$1336 ;
+  always @(posedge clk)
+    irq_en <= \$1337 ;
+  always @(posedge clk)
+    reg_m <= \$1338 ;
+  always @(posedge clk)
+    reg_k <= \$1339 ;
+  always @(posedge clk)
+    reg_n <= \$1340 ;
+  always @(posedge clk)
+    a_zp <= \$1341 ;
+  always @(posedge clk)
+    b_zp <= \$1342 ;
+  always @(posedge clk)
+    out_zp <= \$1343 ;
+  always @(posedge clk)
+    act_min <= \$1344 ;
+  always @(posedge clk)
+    act_max <= \$1345 ;
+  always @(posedge clk)
+    per_channel <= \$1346 ;
+  always @(posedge clk)
+    qmult <= \$1347 ;
+  always @(posedge clk)
+    qshift <= \$1348 ;
+  always @(posedge clk)
+    cycles <= \$1349 ;
+  always @(posedge clk)
+    ctrl_state <= \$1350 ;
+  always @(posedge clk)
+    ib <= \$1351 ;
+  always @(posedge clk)
+    jb <= \$1352 ;
+  always @(posedge clk)
+    k <= \$1353 ;
+  always @(posedge clk)
+    \wait  <= \$1354 ;
+  always @(posedge clk)
+    drain <= \$1355 ;
+  always @(posedge clk)
+    scrub_interval <= \$1356 ;
+  always @(posedge clk)
+    \$signal  <= \$1357 ;
+  always @(posedge clk)
+    ecc_uncorrectable <= \$1358 ;
+  always @(posedge clk)
+    ecc_last <= \$1359 ;
+  always @(posedge clk)
+    ecc_ue <= \$1360 ;
+  always @(posedge clk)
+    tmr_flag <= \$1361 ;
+  always @(posedge clk)
+    tmr_errors <= \$1362 ;
+  always @(posedge clk)
+    rmw <= \$1363 ;
+  always @(posedge clk)
+    bus__ack <= \$1364 ;
+  always @(posedge clk)
+    rd_region <= \$1365 ;
+  always @(posedge clk)
+    rd_bank <= \$1366 ;
+  always @(posedge clk)
+    \rd_valid$283  <= \$1367 ;
+  always @(posedge clk)
+    rd_lane <= \$1368 ;
+  always @(posedge clk)
+    reg_rdata <= \$1369 ;
+  always @(posedge clk)
+    byte_sel <= \$1370 ;
+  always @(posedge clk)
+    valid <= \$1371 ;
+  always @(posedge clk)
+    \$like$462  <= \$1372 ;
+  always @(posedge clk)
+    \nxt_en$463  <= \$1373 ;
+  always @(posedge clk)
+    \$like$464  <= \$1374 ;
+  always @(posedge clk)
+    \nxt_en$465  <= \$1375 ;
+  always @(posedge clk)
+    \$like  <= \$1376 ;
+  always @(posedge clk)
+    nxt_en <= \$1377 ;
+  always @(posedge clk)
+    \nxt$466  <= \$1378 ;
+  always @(posedge clk)
+    nxt <= \$1379 ;
   \obt_tile_small_ecc.a_bank0  a_bank0 (
     .a_bank0_r_addr(ev_addr),
     .clk(clk),
     .ev_corrected(ev_corrected),
     .ev_uncorrectable(ev_uncorrectable),
     .\port$0$5 (bus__adr[2:0]),
-    .\port$70$0 (\$65 [2:0]),
-    .\port$71$0 (\$66 ),
-    .\port$72$0 (\$67 ),
-    .\port$73$0 (\$68 ),
-    .\port$74$0 (\$69 ),
+    .\port$241$0 (\$187 [2:0]),
+    .\port$243$0 (\$189 ),
+    .\port$245$0 (\$191 ),
+    .\port$247$0 (\$193 ),
+    .\port$249$0 (\$195 ),
     .rd_addr(rd_addr),
     .rd_data(rd_data),
     .rd_en(rd_en),
+    .rd_valid(rd_valid),
     .rst(rst),
     .scrub_interval(scrub_interval),
     .wr_en(wr_en)
   );
   \obt_tile_small_ecc.a_bank1  a_bank1 (
-    .a_bank1_r_addr(\ev_addr$329 ),
+    .a_bank1_r_addr(\ev_addr$438 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$285 ),
-    .ev_uncorrectable(\ev_uncorrectable$307 ),
+    .ev_corrected(\ev_corrected$394 ),
+    .ev_uncorrectable(\ev_uncorrectable$416 ),
     .\port$0$5 (bus__adr[2:0]),
-    .\port$119$0 (\$112 [2:0]),
-    .\port$120$0 (\$113 ),
-    .\port$121$0 (\$114 ),
-    .\port$122$0 (\$115 ),
-    .\port$123$0 (\$116 ),
-    .rd_addr(\rd_addr$91 ),
-    .rd_data(\rd_data$95 ),
-    .rd_en(\rd_en$92 ),
+    .\port$294$0 (\$238 [2:0]),
+    .\port$296$0 (\$240 ),
+    .\port$298$0 (\$242 ),
+    .\port$300$0 (\$244 ),
+    .\port$302$0 (\$246 ),
+    .rd_addr(\rd_addr$158 ),
+    .rd_data(\rd_data$164 ),
+    .rd_en(\rd_en$159 ),
+    .rd_valid(\rd_valid$162 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$96 )
+    .wr_en(\wr_en$165 )
   );
   \obt_tile_small_ecc.a_bank2  a_bank2 (
-    .a_bank2_r_addr(\ev_addr$330 ),
+    .a_bank2_r_addr(\ev_addr$439 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$286 ),
-    .ev_uncorrectable(\ev_uncorrectable$308 ),
+    .ev_corrected(\ev_corrected$395 ),
+    .ev_uncorrectable(\ev_uncorrectable$417 ),
     .\port$0$5 (bus__adr[2:0]),
-    .\port$168$0 (\$159 [2:0]),
-    .\port$169$0 (\$160 ),
-    .\port$170$0 (\$161 ),
-    .\port$171$0 (\$162 ),
-    .\port$172$0 (\$163 ),
-    .rd_addr(\rd_addr$97 ),
-    .rd_data(\rd_data$101 ),
-    .rd_en(\rd_en$98 ),
+    .\port$347$0 (\$289 [2:0]),
+    .\port$349$0 (\$291 ),
+    .\port$351$0 (\$293 ),
+    .\port$353$0 (\$295 ),
+    .\port$355$0 (\$297 ),
+    .rd_addr(\rd_addr$166 ),
+    .rd_data(\rd_data$172 ),
+    .rd_en(\rd_en$167 ),
+    .rd_valid(\rd_valid$170 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$102 )
+    .wr_en(\wr_en$173 )
   );
   \obt_tile_small_ecc.a_bank3  a_bank3 (
-    .a_bank3_r_addr(\ev_addr$331 ),
+    .a_bank3_r_addr(\ev_addr$440 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$287 ),
-    .ev_uncorrectable(\ev_uncorrectable$309 ),
+    .ev_corrected(\ev_corrected$396 ),
+    .ev_uncorrectable(\ev_uncorrectable$418 ),
     .\port$0$5 (bus__adr[2:0]),
-    .\port$217$0 (\$206 [2:0]),
-    .\port$218$0 (\$207 ),
-    .\port$219$0 (\$208 ),
-    .\port$220$0 (\$209 ),
-    .\port$221$0 (\$210 ),
-    .rd_addr(\rd_addr$103 ),
-    .rd_data(\rd_data$107 ),
-    .rd_en(\rd_en$104 ),
+    .\port$400$0 (\$340 [2:0]),
+    .\port$402$0 (\$342 ),
+    .\port$404$0 (\$344 ),
+    .\port$406$0 (\$346 ),
+    .\port$408$0 (\$348 ),
+    .rd_addr(\rd_addr$174 ),
+    .rd_data(\rd_data$180 ),
+    .rd_en(\rd_en$175 ),
+    .rd_valid(\rd_valid$178 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$108 )
+    .wr_en(\wr_en$181 )
   );
   \obt_tile_small_ecc.array  array (
     .a_in(a_in__0),
@@ -2624,346 +3450,524 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     .clear(clear),
     .clk(clk),
     .drain_acc__0(acc),
-    .drain_acc__1(\acc$241 ),
-    .drain_acc__2(\acc$250 ),
-    .drain_acc__3(\acc$259 ),
+    .drain_acc__1(\acc$348 ),
+    .drain_acc__2(\acc$357 ),
+    .drain_acc__3(\acc$366 ),
     .drain_row(drain[1:0]),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.b_bank0  b_bank0 (
-    .b_bank0_r_addr(\ev_addr$332 ),
+    .b_bank0_r_addr(\ev_addr$441 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$288 ),
-    .ev_uncorrectable(\ev_uncorrectable$310 ),
+    .ev_corrected(\ev_corrected$397 ),
+    .ev_uncorrectable(\ev_uncorrectable$419 ),
     .\port$0$5 (bus__adr[2:0]),
-    .\port$266$0 (\$253 [2:0]),
-    .\port$267$0 (\$254 ),
-    .\port$268$0 (\$255 ),
-    .\port$269$0 (\$256 ),
-    .\port$270$0 (\$257 ),
-    .rd_addr(\rd_addr$109 ),
-    .rd_data(\rd_data$113 ),
-    .rd_en(\rd_en$110 ),
+    .\port$453$0 (\$391 [2:0]),
+    .\port$455$0 (\$393 ),
+    .\port$457$0 (\$395 ),
+    .\port$459$0 (\$397 ),
+    .\port$461$0 (\$399 ),
+    .rd_addr(\rd_addr$182 ),
+    .rd_data(\rd_data$188 ),
+    .rd_en(\rd_en$183 ),
+    .rd_valid(\rd_valid$186 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$114 )
+    .wr_en(\wr_en$189 )
   );
   \obt_tile_small_ecc.b_bank1  b_bank1 (
-    .b_bank1_r_addr(\ev_addr$333 ),
+    .b_bank1_r_addr(\ev_addr$442 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$289 ),
-    .ev_uncorrectable(\ev_uncorrectable$311 ),
+    .ev_corrected(\ev_corrected$398 ),
+    .ev_uncorrectable(\ev_uncorrectable$420 ),
     .\port$0$5 (bus__adr[2:0]),
-    .\port$315$0 (\$300 [2:0]),
-    .\port$316$0 (\$301 ),
-    .\port$317$0 (\$302 ),
-    .\port$318$0 (\$303 ),
-    .\port$319$0 (\$304 ),
-    .rd_addr(\rd_addr$115 ),
-    .rd_data(\rd_data$119 ),
-    .rd_en(\rd_en$116 ),
+    .\port$506$0 (\$442 [2:0]),
+    .\port$508$0 (\$444 ),
+    .\port$510$0 (\$446 ),
+    .\port$512$0 (\$448 ),
+    .\port$514$0 (\$450 ),
+    .rd_addr(\rd_addr$190 ),
+    .rd_data(\rd_data$196 ),
+    .rd_en(\rd_en$191 ),
+    .rd_valid(\rd_valid$194 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$120 )
+    .wr_en(\wr_en$197 )
   );
   \obt_tile_small_ecc.b_bank2  b_bank2 (
-    .b_bank2_r_addr(\ev_addr$334 ),
+    .b_bank2_r_addr(\ev_addr$443 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$290 ),
-    .ev_uncorrectable(\ev_uncorrectable$312 ),
+    .ev_corrected(\ev_corrected$399 ),
+    .ev_uncorrectable(\ev_uncorrectable$421 ),
     .\port$0$5 (bus__adr[2:0]),
-    .\port$364$0 (\$347 [2:0]),
-    .\port$365$0 (\$348 ),
-    .\port$366$0 (\$349 ),
-    .\port$367$0 (\$350 ),
-    .\port$368$0 (\$351 ),
-    .rd_addr(\rd_addr$121 ),
-    .rd_data(\rd_data$125 ),
-    .rd_en(\rd_en$122 ),
+    .\port$559$0 (\$493 [2:0]),
+    .\port$561$0 (\$495 ),
+    .\port$563$0 (\$497 ),
+    .\port$565$0 (\$499 ),
+    .\port$567$0 (\$501 ),
+    .rd_addr(\rd_addr$198 ),
+    .rd_data(\rd_data$204 ),
+    .rd_en(\rd_en$199 ),
+    .rd_valid(\rd_valid$202 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$126 )
+    .wr_en(\wr_en$205 )
   );
   \obt_tile_small_ecc.b_bank3  b_bank3 (
-    .b_bank3_r_addr(\ev_addr$335 ),
+    .b_bank3_r_addr(\ev_addr$444 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$291 ),
-    .ev_uncorrectable(\ev_uncorrectable$313 ),
+    .ev_corrected(\ev_corrected$400 ),
+    .ev_uncorrectable(\ev_uncorrectable$422 ),
     .\port$0$5 (bus__adr[2:0]),
-    .\port$413$0 (\$394 [2:0]),
-    .\port$414$0 (\$395 ),
-    .\port$415$0 (\$396 ),
-    .\port$416$0 (\$397 ),
-    .\port$417$0 (\$398 ),
-    .rd_addr(\rd_addr$127 ),
-    .rd_data(\rd_data$131 ),
-    .rd_en(\rd_en$128 ),
+    .\port$612$0 (\$544 [2:0]),
+    .\port$614$0 (\$546 ),
+    .\port$616$0 (\$548 ),
+    .\port$618$0 (\$550 ),
+    .\port$620$0 (\$552 ),
+    .rd_addr(\rd_addr$206 ),
+    .rd_data(\rd_data$212 ),
+    .rd_en(\rd_en$207 ),
+    .rd_valid(\rd_valid$210 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$132 )
+    .wr_en(\wr_en$213 )
   );
   \obt_tile_small_ecc.bias_bank0  bias_bank0 (
-    .bias_bank0_r_addr(\ev_addr$336 ),
+    .bias_bank0_r_addr(\ev_addr$445 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$292 ),
-    .ev_uncorrectable(\ev_uncorrectable$314 ),
-    .rd_addr(\$407 [2:0]),
-    .rd_data(\rd_data$203 ),
-    .rd_en(\rd_en$137 ),
+    .ev_corrected(\ev_corrected$401 ),
+    .ev_uncorrectable(\ev_uncorrectable$423 ),
+    .rd_addr(\$561 [2:0]),
+    .rd_data(\rd_data$288 ),
+    .rd_en(\rd_en$218 ),
+    .rd_valid(\rd_valid$286 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$408 [2:0]),
+    .wr_addr(\$562 [2:0]),
     .wr_data(bus__dat_w),
-    .wr_en(\wr_en$136 )
+    .wr_en(\wr_en$217 )
   );
   \obt_tile_small_ecc.bias_bank1  bias_bank1 (
-    .bias_bank1_r_addr(\ev_addr$337 ),
+    .bias_bank1_r_addr(\ev_addr$446 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$293 ),
-    .ev_uncorrectable(\ev_uncorrectable$315 ),
-    .rd_addr(\$424 [2:0]),
-    .rd_data(\rd_data$204 ),
-    .rd_en(\rd_en$142 ),
+    .ev_corrected(\ev_corrected$402 ),
+    .ev_uncorrectable(\ev_uncorrectable$424 ),
+    .rd_addr(\$579 [2:0]),
+    .rd_data(\rd_data$291 ),
+    .rd_en(\rd_en$223 ),
+    .rd_valid(\rd_valid$289 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$425 [2:0]),
+    .wr_addr(\$580 [2:0]),
     .wr_data(bus__dat_w),
-    .wr_en(\wr_en$141 )
+    .wr_en(\wr_en$222 )
   );
   \obt_tile_small_ecc.bias_bank2  bias_bank2 (
-    .bias_bank2_r_addr(\ev_addr$338 ),
+    .bias_bank2_r_addr(\ev_addr$447 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$294 ),
-    .ev_uncorrectable(\ev_uncorrectable$316 ),
-    .rd_addr(\$441 [2:0]),
-    .rd_data(\rd_data$205 ),
-    .rd_en(\rd_en$147 ),
+    .ev_corrected(\ev_corrected$403 ),
+    .ev_uncorrectable(\ev_uncorrectable$425 ),
+    .rd_addr(\$597 [2:0]),
+    .rd_data(\rd_data$294 ),
+    .rd_en(\rd_en$228 ),
+    .rd_valid(\rd_valid$292 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$442 [2:0]),
+    .wr_addr(\$598 [2:0]),
     .wr_data(bus__dat_w),
-    .wr_en(\wr_en$146 )
+    .wr_en(\wr_en$227 )
   );
   \obt_tile_small_ecc.bias_bank3  bias_bank3 (
-    .bias_bank3_r_addr(\ev_addr$339 ),
+    .bias_bank3_r_addr(\ev_addr$448 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$295 ),
-    .ev_uncorrectable(\ev_uncorrectable$317 ),
-    .rd_addr(\$458 [2:0]),
-    .rd_data(\rd_data$206 ),
-    .rd_en(\rd_en$152 ),
+    .ev_corrected(\ev_corrected$404 ),
+    .ev_uncorrectable(\ev_uncorrectable$426 ),
+    .rd_addr(\$615 [2:0]),
+    .rd_data(\rd_data$297 ),
+    .rd_en(\rd_en$233 ),
+    .rd_valid(\rd_valid$295 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$459 [2:0]),
+    .wr_addr(\$616 [2:0]),
     .wr_data(bus__dat_w),
-    .wr_en(\wr_en$151 )
+    .wr_en(\wr_en$232 )
   );
   \obt_tile_small_ecc.c_mem  c_mem (
-    .c_mem_r_addr(\ev_addr$348 ),
+    .c_mem_r_addr(\ev_addr$457 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$304 ),
-    .ev_uncorrectable(\ev_uncorrectable$326 ),
-    .rd_addr(\$692 [7:0]),
-    .rd_data(\rd_data$195 ),
-    .rd_en(\rd_en$271 ),
+    .ev_corrected(\ev_corrected$413 ),
+    .ev_uncorrectable(\ev_uncorrectable$435 ),
+    .rd_addr(\$894 [7:0]),
+    .rd_data(\rd_data$278 ),
+    .rd_en(\rd_en$378 ),
+    .rd_valid(\rd_valid$276 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$723 [7:0]),
-    .wr_data(\wr_data$274 ),
-    .wr_en(\wr_en$281 )
+    .wr_addr(\$925 [7:0]),
+    .wr_data(\wr_data$381 ),
+    .wr_en(\wr_en$388 )
   );
   \obt_tile_small_ecc.mult_bank0  mult_bank0 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$296 ),
-    .ev_uncorrectable(\ev_uncorrectable$318 ),
-    .mult_bank0_r_addr(\ev_addr$340 ),
-    .rd_addr(\$475 [2:0]),
-    .rd_data(\rd_data$208 ),
-    .rd_en(\rd_en$157 ),
+    .ev_corrected(\ev_corrected$405 ),
+    .ev_uncorrectable(\ev_uncorrectable$427 ),
+    .mult_bank0_r_addr(\ev_addr$449 ),
+    .rd_addr(\$633 [2:0]),
+    .rd_data(\rd_data$301 ),
+    .rd_en(\rd_en$238 ),
+    .rd_valid(\rd_valid$299 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$476 [2:0]),
+    .wr_addr(\$634 [2:0]),
     .wr_data(bus__dat_w),
-    .wr_en(\wr_en$156 )
+    .wr_en(\wr_en$237 )
   );
   \obt_tile_small_ecc.mult_bank1  mult_bank1 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$297 ),
-    .ev_uncorrectable(\ev_uncorrectable$319 ),
-    .mult_bank1_r_addr(\ev_addr$341 ),
-    .rd_addr(\$492 [2:0]),
-    .rd_data(\rd_data$209 ),
-    .rd_en(\rd_en$162 ),
+    .ev_corrected(\ev_corrected$406 ),
+    .ev_uncorrectable(\ev_uncorrectable$428 ),
+    .mult_bank1_r_addr(\ev_addr$450 ),
+    .rd_addr(\$651 [2:0]),
+    .rd_data(\rd_data$304 ),
+    .rd_en(\rd_en$243 ),
+    .rd_valid(\rd_valid$302 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$493 [2:0]),
+    .wr_addr(\$652 [2:0]),
     .wr_data(bus__dat_w),
-    .wr_en(\wr_en$161 )
+    .wr_en(\wr_en$242 )
   );
   \obt_tile_small_ecc.mult_bank2  mult_bank2 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$298 ),
-    .ev_uncorrectable(\ev_uncorrectable$320 ),
-    .mult_bank2_r_addr(\ev_addr$342 ),
-    .rd_addr(\$509 [2:0]),
-    .rd_data(\rd_data$210 ),
-    .rd_en(\rd_en$167 ),
+    .ev_corrected(\ev_corrected$407 ),
+    .ev_uncorrectable(\ev_uncorrectable$429 ),
+    .mult_bank2_r_addr(\ev_addr$451 ),
+    .rd_addr(\$669 [2:0]),
+    .rd_data(\rd_data$307 ),
+    .rd_en(\rd_en$248 ),
+    .rd_valid(\rd_valid$305 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$510 [2:0]),
+    .wr_addr(\$670 [2:0]),
     .wr_data(bus__dat_w),
-    .wr_en(\wr_en$166 )
+    .wr_en(\wr_en$247 )
   );
   \obt_tile_small_ecc.mult_bank3  mult_bank3 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$299 ),
-    .ev_uncorrectable(\ev_uncorrectable$321 ),
-    .mult_bank3_r_addr(\ev_addr$343 ),
-    .rd_addr(\$526 [2:0]),
-    .rd_data(\rd_data$211 ),
-    .rd_en(\rd_en$172 ),
+    .ev_corrected(\ev_corrected$408 ),
+    .ev_uncorrectable(\ev_uncorrectable$430 ),
+    .mult_bank3_r_addr(\ev_addr$452 ),
+    .rd_addr(\$687 [2:0]),
+    .rd_data(\rd_data$310 ),
+    .rd_en(\rd_en$253 ),
+    .rd_valid(\rd_valid$308 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$527 [2:0]),
+    .wr_addr(\$688 [2:0]),
     .wr_data(bus__dat_w),
-    .wr_en(\wr_en$171 )
+    .wr_en(\wr_en$252 )
   );
   \obt_tile_small_ecc.requant_0  requant_0 (
     .acc(acc),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\rd_data$203 ),
+    .bias(bias),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$638 [31:0]),
+    .mult(\$833 [31:0]),
     .out(out),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$639 [5:0])
+    .shift(\$835 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.requant_1  requant_1 (
-    .acc(\acc$241 ),
+    .acc(\acc$348 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\rd_data$204 ),
+    .bias(\bias$350 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$640 [31:0]),
-    .out(\out$278 ),
+    .mult(\$837 [31:0]),
+    .out(\out$385 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$641 [5:0])
+    .shift(\$839 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.requant_2  requant_2 (
-    .acc(\acc$250 ),
+    .acc(\acc$357 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\rd_data$205 ),
+    .bias(\bias$359 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$642 [31:0]),
-    .out(\out$279 ),
+    .mult(\$841 [31:0]),
+    .out(\out$386 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$643 [5:0])
+    .shift(\$843 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.requant_3  requant_3 (
-    .acc(\acc$259 ),
+    .acc(\acc$366 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\rd_data$206 ),
+    .bias(\bias$368 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$644 [31:0]),
-    .out(\out$280 ),
+    .mult(\$845 [31:0]),
+    .out(\out$387 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$645 [5:0])
+    .shift(\$847 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.shift_bank0  shift_bank0 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$300 ),
-    .ev_uncorrectable(\ev_uncorrectable$322 ),
-    .rd_addr(\$543 [2:0]),
-    .rd_data(\rd_data$213 ),
-    .rd_en(\rd_en$177 ),
+    .ev_corrected(\ev_corrected$409 ),
+    .ev_uncorrectable(\ev_uncorrectable$431 ),
+    .rd_addr(\$705 [2:0]),
+    .rd_data(\rd_data$314 ),
+    .rd_en(\rd_en$258 ),
+    .rd_valid(\rd_valid$312 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .shift_bank0_r_addr(\ev_addr$344 ),
-    .wr_addr(\$544 [2:0]),
+    .shift_bank0_r_addr(\ev_addr$453 ),
+    .wr_addr(\$706 [2:0]),
     .wr_data(bus__dat_w[5:0]),
-    .wr_en(\wr_en$176 )
+    .wr_en(\wr_en$257 )
   );
   \obt_tile_small_ecc.shift_bank1  shift_bank1 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$301 ),
-    .ev_uncorrectable(\ev_uncorrectable$323 ),
-    .rd_addr(\$560 [2:0]),
-    .rd_data(\rd_data$214 ),
-    .rd_en(\rd_en$182 ),
+    .ev_corrected(\ev_corrected$410 ),
+    .ev_uncorrectable(\ev_uncorrectable$432 ),
+    .rd_addr(\$723 [2:0]),
+    .rd_data(\rd_data$317 ),
+    .rd_en(\rd_en$263 ),
+    .rd_valid(\rd_valid$315 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .shift_bank1_r_addr(\ev_addr$345 ),
-    .wr_addr(\$561 [2:0]),
+    .shift_bank1_r_addr(\ev_addr$454 ),
+    .wr_addr(\$724 [2:0]),
     .wr_data(bus__dat_w[5:0]),
-    .wr_en(\wr_en$181 )
+    .wr_en(\wr_en$262 )
   );
   \obt_tile_small_ecc.shift_bank2  shift_bank2 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$302 ),
-    .ev_uncorrectable(\ev_uncorrectable$324 ),
-    .rd_addr(\$577 [2:0]),
-    .rd_data(\rd_data$215 ),
-    .rd_en(\rd_en$187 ),
+    .ev_corrected(\ev_corrected$411 ),
+    .ev_uncorrectable(\ev_uncorrectable$433 ),
+    .rd_addr(\$741 [2:0]),
+    .rd_data(\rd_data$320 ),
+    .rd_en(\rd_en$268 ),
+    .rd_valid(\rd_valid$318 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .shift_bank2_r_addr(\ev_addr$346 ),
-    .wr_addr(\$578 [2:0]),
+    .shift_bank2_r_addr(\ev_addr$455 ),
+    .wr_addr(\$742 [2:0]),
     .wr_data(bus__dat_w[5:0]),
-    .wr_en(\wr_en$186 )
+    .wr_en(\wr_en$267 )
   );
   \obt_tile_small_ecc.shift_bank3  shift_bank3 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$303 ),
-    .ev_uncorrectable(\ev_uncorrectable$325 ),
-    .rd_addr(\$594 [2:0]),
-    .rd_data(\rd_data$216 ),
-    .rd_en(\rd_en$192 ),
+    .ev_corrected(\ev_corrected$412 ),
+    .ev_uncorrectable(\ev_uncorrectable$434 ),
+    .rd_addr(\$759 [2:0]),
+    .rd_data(\rd_data$323 ),
+    .rd_en(\rd_en$273 ),
+    .rd_valid(\rd_valid$321 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .shift_bank3_r_addr(\ev_addr$347 ),
-    .wr_addr(\$595 [2:0]),
+    .shift_bank3_r_addr(\ev_addr$456 ),
+    .wr_addr(\$760 [2:0]),
     .wr_data(bus__dat_w[5:0]),
-    .wr_en(\wr_en$191 )
+    .wr_en(\wr_en$272 )
   );
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    busy_d = busy;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$749 ) begin
-              busy_d = 1'h1;
-            end
-          end
+    therm_trip1_d = therm_trip1;
+    if (\$2 ) begin
+      therm_trip1_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_trip2_d = therm_trip2;
+    if (\$4 ) begin
+      therm_trip2_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_trip3_d = therm_trip3;
+    if (\$6 ) begin
+      therm_trip3_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_crit_d = therm_crit;
+    if (\$8 ) begin
+      therm_crit_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_hyst_d = therm_hyst;
+    if (\$10 ) begin
+      therm_hyst_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_range_min_d = therm_range_min;
+    if (\$12 ) begin
+      therm_range_min_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_range_max_d = therm_range_max;
+    if (\$12 ) begin
+      therm_range_max_d = bus__dat_w[27:16];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_stuck_samples_d = therm_stuck_samples;
+    if (\$14 ) begin
+      therm_stuck_samples_d = bus__dat_w[7:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_safe_level_d = therm_safe_level;
+    if (\$16 ) begin
+      therm_safe_level_d = \$18 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_temp_d = therm_temp;
+    if (therm_sample) begin
+      therm_temp_d = therm_code;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_prev_d = therm_prev;
+    if (therm_sample) begin
+      therm_prev_d = { 1'h0, therm_code };
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_run_d = therm_run;
+    if (therm_sample) begin
+      therm_run_d = \$29 [7:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_cool_d = therm_cool;
+    if (therm_sample) begin
+      therm_cool_d = \$57 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    below_hyst = 1'h0;
+    casez (lvl0)
       3'h1:
-          /* empty */;
+          below_hyst = \$43 ;
       3'h2:
-          /* empty */;
+          below_hyst = \$45 ;
       3'h3:
-          /* empty */;
-      3'h4:
-          /* empty */;
-      3'h5:
-          if (\$764 ) begin
-            busy_d = 1'h0;
-          end
+          below_hyst = \$47 ;
     endcase
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    (* full_case = 32'd1 *)
+    if (implausible) begin
+      new_level = \$52 ;
+    end else if (\$48 ) begin
+      new_level = 3'h4;
+    end else if (\$49 ) begin
+      new_level = 3'h4;
+    end else if (\$50 ) begin
+      new_level = { 1'h0, \$41 [1:0] };
+    end else if (below_hyst) begin
+      new_level = \$53 [2:0];
+    end else begin
+      new_level = lvl0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    thr_reg_rdata = 32'd0;
+    casez (\$122 [3:0])
+      4'h1:
+          thr_reg_rdata = { 24'h000000, therm_cool, therm_sensor_fault, \$118 , \$117 [1:0], throttle_level };
+      4'h2:
+          thr_reg_rdata = { 20'h00000, therm_temp };
+      4'h3:
+          thr_reg_rdata = { 20'h00000, therm_trip1 };
+      4'h4:
+          thr_reg_rdata = { 20'h00000, therm_trip2 };
+      4'h5:
+          thr_reg_rdata = { 20'h00000, therm_trip3 };
+      4'h6:
+          thr_reg_rdata = { 20'h00000, therm_crit };
+      4'h7:
+          thr_reg_rdata = { 20'h00000, therm_hyst };
+      4'h8:
+          thr_reg_rdata = { 4'h0, therm_range_max, 4'h0, therm_range_min };
+      4'h9:
+          thr_reg_rdata = { 24'h000000, therm_stuck_samples };
+      4'ha:
+          thr_reg_rdata = { 29'h00000000, therm_safe_level };
+      4'hb:
+          thr_reg_rdata = { therm_faults, therm_shutdowns, therm_raises };
+      4'hc:
+          thr_reg_rdata = throttled;
+      4'hd:
+          thr_reg_rdata = act_feed;
+      4'he:
+          thr_reg_rdata = act_sram;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    busy_d = busy;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$956 ) begin
+                busy_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$971 ) begin
+              busy_d = 1'h0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     done_d = done;
-    if (\$618 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -2973,34 +3977,36 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
             end
       endcase
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            done_d = 1'h0;
-            (* full_case = 32'd1 *)
-            if (\$749 ) begin
-            end else begin
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              done_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$956 ) begin
+              end else begin
+                done_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$971 ) begin
               done_d = 1'h1;
             end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          /* empty */;
-      3'h5:
-          if (\$764 ) begin
-            done_d = 1'h1;
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     error_d = error;
-    if (\$618 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -3010,22 +4016,24 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
             end
       endcase
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            error_d = 1'h0;
-            (* full_case = 32'd1 *)
-            if (\$749 ) begin
-            end else begin
-              error_d = 1'h1;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              error_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$956 ) begin
+              end else begin
+                error_d = 1'h1;
+              end
             end
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     irq_en_d = irq_en;
-    if (\$618 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -3039,8 +4047,8 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     reg_m_d = reg_m;
-    if (\$618 ) begin
-      if (\$621 ) begin
+    if (reg_write) begin
+      if (\$807 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               reg_m_d = bus__dat_w[15:0];
@@ -3051,8 +4059,8 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     reg_k_d = reg_k;
-    if (\$618 ) begin
-      if (\$621 ) begin
+    if (reg_write) begin
+      if (\$807 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -3065,8 +4073,8 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     reg_n_d = reg_n;
-    if (\$618 ) begin
-      if (\$621 ) begin
+    if (reg_write) begin
+      if (\$807 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -3081,8 +4089,8 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     a_zp_d = a_zp;
-    if (\$618 ) begin
-      if (\$621 ) begin
+    if (reg_write) begin
+      if (\$807 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -3099,8 +4107,8 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     b_zp_d = b_zp;
-    if (\$618 ) begin
-      if (\$621 ) begin
+    if (reg_write) begin
+      if (\$807 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -3119,8 +4127,8 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     out_zp_d = out_zp;
-    if (\$618 ) begin
-      if (\$621 ) begin
+    if (reg_write) begin
+      if (\$807 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -3141,8 +4149,8 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     act_min_d = act_min;
-    if (\$618 ) begin
-      if (\$621 ) begin
+    if (reg_write) begin
+      if (\$807 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -3165,8 +4173,8 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     act_max_d = act_max;
-    if (\$618 ) begin
-      if (\$621 ) begin
+    if (reg_write) begin
+      if (\$807 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -3191,8 +4199,8 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     per_channel_d = per_channel;
-    if (\$618 ) begin
-      if (\$621 ) begin
+    if (reg_write) begin
+      if (\$807 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -3219,8 +4227,8 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     qmult_d = qmult;
-    if (\$618 ) begin
-      if (\$621 ) begin
+    if (reg_write) begin
+      if (\$807 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -3249,8 +4257,8 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     qshift_d = qshift;
-    if (\$618 ) begin
-      if (\$621 ) begin
+    if (reg_write) begin
+      if (\$807 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -3282,164 +4290,178 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     cycles_d = cycles;
     if (busy) begin
-      cycles_d = \$738 [31:0];
+      cycles_d = \$945 [31:0];
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            cycles_d = 32'd0;
-          end
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              cycles_d = 32'd0;
+            end
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     ctrl_state_d = ctrl_state;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$749 ) begin
-              ctrl_state_d = 3'h1;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$956 ) begin
+                ctrl_state_d = 3'h1;
+              end
             end
-          end
-      3'h1:
-          ctrl_state_d = 3'h2;
-      3'h2:
-          if (\$752 ) begin
-            ctrl_state_d = 3'h3;
-          end
-      3'h3:
-          if (\$754 ) begin
-            ctrl_state_d = 3'h4;
-          end
-      3'h4:
-          if (\$756 ) begin
-            (* full_case = 32'd1 *)
-            if (\$758 ) begin
-              ctrl_state_d = 3'h1;
-            end else if (\$760 ) begin
-              ctrl_state_d = 3'h1;
-            end else begin
-              ctrl_state_d = 3'h5;
+        3'h1:
+            ctrl_state_d = 3'h2;
+        3'h2:
+            if (\$959 ) begin
+              ctrl_state_d = 3'h3;
             end
-          end
-      3'h5:
-          if (\$764 ) begin
-            ctrl_state_d = 3'h0;
-          end
-    endcase
+        3'h3:
+            if (\$961 ) begin
+              ctrl_state_d = 3'h4;
+            end
+        3'h4:
+            if (\$963 ) begin
+              (* full_case = 32'd1 *)
+              if (\$965 ) begin
+                ctrl_state_d = 3'h1;
+              end else if (\$967 ) begin
+                ctrl_state_d = 3'h1;
+              end else begin
+                ctrl_state_d = 3'h5;
+              end
+            end
+        3'h5:
+            if (\$971 ) begin
+              ctrl_state_d = 3'h0;
+            end
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     ib_d = ib;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$749 ) begin
-              ib_d = 4'h0;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$956 ) begin
+                ib_d = 4'h0;
+              end
             end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          if (\$756 ) begin
-            if (\$758 ) begin
-            end else if (\$760 ) begin
-              ib_d = \$762 [3:0];
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$963 ) begin
+              if (\$965 ) begin
+              end else if (\$967 ) begin
+                ib_d = \$969 [3:0];
+              end
             end
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     jb_d = jb;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$749 ) begin
-              jb_d = 4'h0;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$956 ) begin
+                jb_d = 4'h0;
+              end
             end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          if (\$756 ) begin
-            if (\$758 ) begin
-              jb_d = \$761 [3:0];
-            end else if (\$760 ) begin
-              jb_d = 4'h0;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$963 ) begin
+              if (\$965 ) begin
+                jb_d = \$968 [3:0];
+              end else if (\$967 ) begin
+                jb_d = 4'h0;
+              end
             end
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     k_d = k;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          k_d = 6'h00;
-      3'h2:
-          k_d = \$750 [5:0];
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            k_d = 6'h00;
+        3'h2:
+            k_d = \$957 [5:0];
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     wait_d = \wait ;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          if (\$752 ) begin
-            wait_d = 4'h0;
-          end
-      3'h3:
-          wait_d = \$753 [3:0];
-      3'h4:
-          if (\$756 ) begin
-            (* full_case = 32'd1 *)
-            if (\$758 ) begin
-            end else if (\$760 ) begin
-            end else begin
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            if (\$959 ) begin
               wait_d = 4'h0;
             end
-          end
-      3'h5:
-          wait_d = \$763 [3:0];
-    endcase
+        3'h3:
+            wait_d = \$960 [3:0];
+        3'h4:
+            if (\$963 ) begin
+              (* full_case = 32'd1 *)
+              if (\$965 ) begin
+              end else if (\$967 ) begin
+              end else begin
+                wait_d = 4'h0;
+              end
+            end
+        3'h5:
+            wait_d = \$970 [3:0];
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     drain_d = drain;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          if (\$754 ) begin
-            drain_d = 3'h0;
-          end
-      3'h4:
-          drain_d = \$755 [2:0];
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            if (\$961 ) begin
+              drain_d = 3'h0;
+            end
+        3'h4:
+            drain_d = \$962 [2:0];
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     scrub_interval_d = scrub_interval;
-    if (\$618 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -3464,70 +4486,70 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     if (busy) begin
       rd_addr = { ib[2:0], k[4:2] };
     end else begin
-      rd_addr = { \$31 [2:0], bus__adr[2:0] };
+      rd_addr = { \$153 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \rd_addr$91  = { ib[2:0], k[4:2] };
+      \rd_addr$158  = { ib[2:0], k[4:2] };
     end else begin
-      \rd_addr$91  = { \$78 [2:0], bus__adr[2:0] };
+      \rd_addr$158  = { \$204 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \rd_addr$97  = { ib[2:0], k[4:2] };
+      \rd_addr$166  = { ib[2:0], k[4:2] };
     end else begin
-      \rd_addr$97  = { \$125 [2:0], bus__adr[2:0] };
+      \rd_addr$166  = { \$255 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \rd_addr$103  = { ib[2:0], k[4:2] };
+      \rd_addr$174  = { ib[2:0], k[4:2] };
     end else begin
-      \rd_addr$103  = { \$172 [2:0], bus__adr[2:0] };
+      \rd_addr$174  = { \$306 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \rd_addr$109  = { jb[2:0], k[4:2] };
+      \rd_addr$182  = { jb[2:0], k[4:2] };
     end else begin
-      \rd_addr$109  = { \$219 [2:0], bus__adr[2:0] };
+      \rd_addr$182  = { \$357 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \rd_addr$115  = { jb[2:0], k[4:2] };
+      \rd_addr$190  = { jb[2:0], k[4:2] };
     end else begin
-      \rd_addr$115  = { \$266 [2:0], bus__adr[2:0] };
+      \rd_addr$190  = { \$408 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \rd_addr$121  = { jb[2:0], k[4:2] };
+      \rd_addr$198  = { jb[2:0], k[4:2] };
     end else begin
-      \rd_addr$121  = { \$313 [2:0], bus__adr[2:0] };
+      \rd_addr$198  = { \$459 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \rd_addr$127  = { jb[2:0], k[4:2] };
+      \rd_addr$206  = { jb[2:0], k[4:2] };
     end else begin
-      \rd_addr$127  = { \$360 [2:0], bus__adr[2:0] };
+      \rd_addr$206  = { \$510 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
@@ -3535,7 +4557,7 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     c_word = 32'd0;
     casez (rd_lane)
       1'h0:
-          c_word = \rd_data$195 ;
+          c_word = \$776 ;
     endcase
   end
   always @* begin
@@ -3546,17 +4568,17 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
         3'h0:
             bus__dat_r = reg_rdata;
         3'h1:
-            bus__dat_r = \$610 ;
+            bus__dat_r = \$781 ;
         3'h2:
-            bus__dat_r = \$611 ;
+            bus__dat_r = \$786 ;
         3'h3:
-            bus__dat_r = \$612 ;
+            bus__dat_r = \$791 ;
         3'h4:
-            bus__dat_r = \$613 ;
+            bus__dat_r = \$796 ;
         3'h5:
-            bus__dat_r = \$614 ;
+            bus__dat_r = \$801 ;
         3'h6:
-            bus__dat_r = \$615 ;
+            bus__dat_r = \$802 ;
       endcase
     end
   end
@@ -3571,20 +4593,20 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  value = rd_data;
+                  value = \$777 ;
               2'h1:
-                  value = \rd_data$95 ;
+                  value = \$778 ;
               2'h2:
-                  value = \rd_data$101 ;
+                  value = \$779 ;
               2'h3:
-                  value = \rd_data$107 ;
+                  value = \$780 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$201  = 32'd0;
+    \value$284  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -3595,20 +4617,20 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$201  = \rd_data$113 ;
+                  \value$284  = \$782 ;
               2'h1:
-                  \value$201  = \rd_data$119 ;
+                  \value$284  = \$783 ;
               2'h2:
-                  \value$201  = \rd_data$125 ;
+                  \value$284  = \$784 ;
               2'h3:
-                  \value$201  = \rd_data$131 ;
+                  \value$284  = \$785 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$202  = 32'd0;
+    \value$285  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -3621,20 +4643,20 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$202  = \rd_data$203 ;
+                  \value$285  = \$787 ;
               2'h1:
-                  \value$202  = \rd_data$204 ;
+                  \value$285  = \$788 ;
               2'h2:
-                  \value$202  = \rd_data$205 ;
+                  \value$285  = \$789 ;
               2'h3:
-                  \value$202  = \rd_data$206 ;
+                  \value$285  = \$790 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$207  = 32'd0;
+    \value$298  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -3649,20 +4671,20 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$207  = \rd_data$208 ;
+                  \value$298  = \$792 ;
               2'h1:
-                  \value$207  = \rd_data$209 ;
+                  \value$298  = \$793 ;
               2'h2:
-                  \value$207  = \rd_data$210 ;
+                  \value$298  = \$794 ;
               2'h3:
-                  \value$207  = \rd_data$211 ;
+                  \value$298  = \$795 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$212  = 32'd0;
+    \value$311  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -3679,230 +4701,600 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$212  = { \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213 [5], \rd_data$213  };
+                  \value$311  = { \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797  };
               2'h1:
-                  \value$212  = { \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214 [5], \rd_data$214  };
+                  \value$311  = { \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798  };
               2'h2:
-                  \value$212  = { \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215 [5], \rd_data$215  };
+                  \value$311  = { \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799  };
               2'h3:
-                  \value$212  = { \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216 [5], \rd_data$216  };
+                  \value$311  = { \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800  };
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    start = 1'h0;
-    if (\$618 ) begin
+    thr_start = 1'h0;
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
-            start = \$620 ;
+            thr_start = \$806 ;
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     clear = 1'h0;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          clear = 1'h1;
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            clear = 1'h1;
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     feeding = 1'h0;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          feeding = 1'h1;
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            feeding = 1'h1;
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     i_valid = 1'h0;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          i_valid = 1'h1;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1010  = busy_d;
-    if (rst) begin
-      \$1010  = 1'h0;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            i_valid = 1'h1;
+      endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1011  = done_d;
+    \$1291  = therm_trip1_d;
     if (rst) begin
-      \$1011  = 1'h0;
+      \$1291  = 12'h4a8;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1012  = error_d;
+    \$1292  = therm_trip2_d;
     if (rst) begin
-      \$1012  = 1'h0;
+      \$1292  = 12'h4f8;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1013  = irq_en_d;
+    \$1293  = therm_trip3_d;
     if (rst) begin
-      \$1013  = 2'h0;
+      \$1293  = 12'h548;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1014  = reg_m_d;
+    \$1294  = therm_crit_d;
     if (rst) begin
-      \$1014  = 16'h0000;
+      \$1294  = 12'h598;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1015  = reg_k_d;
+    \$1295  = therm_hyst_d;
     if (rst) begin
-      \$1015  = 16'h0000;
+      \$1295  = 12'h020;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1016  = reg_n_d;
+    \$1296  = therm_range_min_d;
     if (rst) begin
-      \$1016  = 16'h0000;
+      \$1296  = 12'h0c0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1017  = a_zp_d;
+    \$1297  = therm_range_max_d;
     if (rst) begin
-      \$1017  = 8'h00;
+      \$1297  = 12'h6b0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1018  = b_zp_d;
+    \$1298  = therm_stuck_samples_d;
     if (rst) begin
-      \$1018  = 8'h00;
+      \$1298  = 8'h40;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1019  = out_zp_d;
+    \$1299  = therm_safe_level_d;
     if (rst) begin
-      \$1019  = 8'h00;
+      \$1299  = 3'h2;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1020  = act_min_d;
+    \$1300  = therm_level_d;
     if (rst) begin
-      \$1020  = 8'h80;
+      \$1300  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1021  = act_max_d;
+    \$1301  = therm_temp_d;
     if (rst) begin
-      \$1021  = 8'h7f;
+      \$1301  = 12'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1022  = per_channel_d;
+    \$1302  = therm_prev_d;
     if (rst) begin
-      \$1022  = 1'h0;
+      \$1302  = 13'h1000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1023  = qmult_d;
+    \$1303  = therm_run_d;
     if (rst) begin
-      \$1023  = 32'd1073741824;
+      \$1303  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1024  = qshift_d;
+    \$1304  = therm_sensor_fault_d;
     if (rst) begin
-      \$1024  = 6'h00;
+      \$1304  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1025  = cycles_d;
+    \$1305  = therm_cool_d;
     if (rst) begin
-      \$1025  = 32'd0;
+      \$1305  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1026  = ctrl_state_d;
+    \$1306  = \$78 [15:0];
     if (rst) begin
-      \$1026  = 3'h0;
+      \$1306  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1027  = ib_d;
+    \$1307  = \$95 [7:0];
     if (rst) begin
-      \$1027  = 4'h0;
+      \$1307  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1028  = jb_d;
+    \$1308  = \$109 [7:0];
     if (rst) begin
-      \$1028  = 4'h0;
+      \$1308  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1029  = k_d;
+    \$1309  = \$111 [1:0];
     if (rst) begin
-      \$1029  = 6'h00;
+      \$1309  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1030  = wait_d;
+    \$1310  = \$1042 [31:0];
     if (rst) begin
-      \$1030  = 4'h0;
+      \$1310  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1031  = drain_d;
+    \$1311  = \$1043 [31:0];
     if (rst) begin
-      \$1031  = 3'h0;
+      \$1311  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1032  = scrub_interval_d;
+    \$1312  = \$1044 [31:0];
     if (rst) begin
-      \$1032  = 32'd0;
+      \$1312  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1033  = \$810 [31:0];
-    if (\$1006 ) begin
+    \$1313  = a_bank0_rd_hold;
+    if (rd_valid) begin
+      \$1313  = rd_data;
+    end
+    if (rst) begin
+      \$1313  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1314  = a_bank1_rd_hold;
+    if (\rd_valid$162 ) begin
+      \$1314  = \rd_data$164 ;
+    end
+    if (rst) begin
+      \$1314  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1315  = a_bank2_rd_hold;
+    if (\rd_valid$170 ) begin
+      \$1315  = \rd_data$172 ;
+    end
+    if (rst) begin
+      \$1315  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1316  = a_bank3_rd_hold;
+    if (\rd_valid$178 ) begin
+      \$1316  = \rd_data$180 ;
+    end
+    if (rst) begin
+      \$1316  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1317  = b_bank0_rd_hold;
+    if (\rd_valid$186 ) begin
+      \$1317  = \rd_data$188 ;
+    end
+    if (rst) begin
+      \$1317  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1318  = b_bank1_rd_hold;
+    if (\rd_valid$194 ) begin
+      \$1318  = \rd_data$196 ;
+    end
+    if (rst) begin
+      \$1318  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1319  = b_bank2_rd_hold;
+    if (\rd_valid$202 ) begin
+      \$1319  = \rd_data$204 ;
+    end
+    if (rst) begin
+      \$1319  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1320  = b_bank3_rd_hold;
+    if (\rd_valid$210 ) begin
+      \$1320  = \rd_data$212 ;
+    end
+    if (rst) begin
+      \$1320  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1321  = bias_bank0_rd_hold;
+    if (\rd_valid$286 ) begin
+      \$1321  = \rd_data$288 ;
+    end
+    if (rst) begin
+      \$1321  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1322  = bias_bank1_rd_hold;
+    if (\rd_valid$289 ) begin
+      \$1322  = \rd_data$291 ;
+    end
+    if (rst) begin
+      \$1322  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1323  = bias_bank2_rd_hold;
+    if (\rd_valid$292 ) begin
+      \$1323  = \rd_data$294 ;
+    end
+    if (rst) begin
+      \$1323  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1324  = bias_bank3_rd_hold;
+    if (\rd_valid$295 ) begin
+      \$1324  = \rd_data$297 ;
+    end
+    if (rst) begin
+      \$1324  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1325  = mult_bank0_rd_hold;
+    if (\rd_valid$299 ) begin
+      \$1325  = \rd_data$301 ;
+    end
+    if (rst) begin
+      \$1325  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1326  = mult_bank1_rd_hold;
+    if (\rd_valid$302 ) begin
+      \$1326  = \rd_data$304 ;
+    end
+    if (rst) begin
+      \$1326  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1327  = mult_bank2_rd_hold;
+    if (\rd_valid$305 ) begin
+      \$1327  = \rd_data$307 ;
+    end
+    if (rst) begin
+      \$1327  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1328  = mult_bank3_rd_hold;
+    if (\rd_valid$308 ) begin
+      \$1328  = \rd_data$310 ;
+    end
+    if (rst) begin
+      \$1328  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1329  = shift_bank0_rd_hold;
+    if (\rd_valid$312 ) begin
+      \$1329  = \rd_data$314 ;
+    end
+    if (rst) begin
+      \$1329  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1330  = shift_bank1_rd_hold;
+    if (\rd_valid$315 ) begin
+      \$1330  = \rd_data$317 ;
+    end
+    if (rst) begin
+      \$1330  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1331  = shift_bank2_rd_hold;
+    if (\rd_valid$318 ) begin
+      \$1331  = \rd_data$320 ;
+    end
+    if (rst) begin
+      \$1331  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1332  = shift_bank3_rd_hold;
+    if (\rd_valid$321 ) begin
+      \$1332  = \rd_data$323 ;
+    end
+    if (rst) begin
+      \$1332  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1333  = c_mem_rd_hold;
+    if (\rd_valid$276 ) begin
+      \$1333  = \rd_data$278 ;
+    end
+    if (rst) begin
+      \$1333  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1334  = busy_d;
+    if (rst) begin
+      \$1334  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1335  = done_d;
+    if (rst) begin
+      \$1335  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1336  = error_d;
+    if (rst) begin
+      \$1336  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1337  = irq_en_d;
+    if (rst) begin
+      \$1337  = 2'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1338  = reg_m_d;
+    if (rst) begin
+      \$1338  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1339  = reg_k_d;
+    if (rst) begin
+      \$1339  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1340  = reg_n_d;
+    if (rst) begin
+      \$1340  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1341  = a_zp_d;
+    if (rst) begin
+      \$1341  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1342  = b_zp_d;
+    if (rst) begin
+      \$1342  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1343  = out_zp_d;
+    if (rst) begin
+      \$1343  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1344  = act_min_d;
+    if (rst) begin
+      \$1344  = 8'h80;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1345  = act_max_d;
+    if (rst) begin
+      \$1345  = 8'h7f;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1346  = per_channel_d;
+    if (rst) begin
+      \$1346  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1347  = qmult_d;
+    if (rst) begin
+      \$1347  = 32'd1073741824;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1348  = qshift_d;
+    if (rst) begin
+      \$1348  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1349  = cycles_d;
+    if (rst) begin
+      \$1349  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1350  = ctrl_state_d;
+    if (rst) begin
+      \$1350  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1351  = ib_d;
+    if (rst) begin
+      \$1351  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1352  = jb_d;
+    if (rst) begin
+      \$1352  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1353  = k_d;
+    if (rst) begin
+      \$1353  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1354  = wait_d;
+    if (rst) begin
+      \$1354  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1355  = drain_d;
+    if (rst) begin
+      \$1355  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1356  = scrub_interval_d;
+    if (rst) begin
+      \$1356  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$1357  = \$1090 [31:0];
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -3913,17 +5305,17 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
         18'h00014:
             /* empty */;
         18'h00016:
-            \$1033  = 32'd0;
+            \$1357  = 32'd0;
       endcase
     end
     if (rst) begin
-      \$1033  = 32'd0;
+      \$1357  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1034  = \$856 [31:0];
-    if (\$1006 ) begin
+    \$1358  = \$1136 [31:0];
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -3936,184 +5328,190 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
         18'h00016:
             /* empty */;
         18'h00017:
-            \$1034  = 32'd0;
+            \$1358  = 32'd0;
       endcase
     end
     if (rst) begin
-      \$1034  = 32'd0;
+      \$1358  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1035  = ecc_last;
-    if (\$857 ) begin
-      \$1035  = { 10'h000, \$862  };
+    \$1359  = ecc_last;
+    if (\$1137 ) begin
+      \$1359  = { 10'h000, \$1142  };
     end
-    if (\$863 ) begin
-      \$1035  = { 10'h000, \$868  };
+    if (\$1143 ) begin
+      \$1359  = { 10'h000, \$1148  };
     end
-    if (\$869 ) begin
-      \$1035  = { 10'h000, \$874  };
+    if (\$1149 ) begin
+      \$1359  = { 10'h000, \$1154  };
     end
-    if (\$875 ) begin
-      \$1035  = { 10'h000, \$880  };
+    if (\$1155 ) begin
+      \$1359  = { 10'h000, \$1160  };
     end
-    if (\$881 ) begin
-      \$1035  = { 9'h000, \$886  };
+    if (\$1161 ) begin
+      \$1359  = { 9'h000, \$1166  };
     end
-    if (\$887 ) begin
-      \$1035  = { 9'h000, \$892  };
+    if (\$1167 ) begin
+      \$1359  = { 9'h000, \$1172  };
     end
-    if (\$893 ) begin
-      \$1035  = { 9'h000, \$898  };
+    if (\$1173 ) begin
+      \$1359  = { 9'h000, \$1178  };
     end
-    if (\$899 ) begin
-      \$1035  = { 9'h000, \$904  };
+    if (\$1179 ) begin
+      \$1359  = { 9'h000, \$1184  };
     end
-    if (\$905 ) begin
-      \$1035  = { 9'h000, \$907  };
+    if (\$1185 ) begin
+      \$1359  = { 9'h000, \$1187  };
     end
-    if (\$908 ) begin
-      \$1035  = { 9'h000, \$910  };
+    if (\$1188 ) begin
+      \$1359  = { 9'h000, \$1190  };
     end
-    if (\$911 ) begin
-      \$1035  = { 9'h000, \$913  };
+    if (\$1191 ) begin
+      \$1359  = { 9'h000, \$1193  };
     end
-    if (\$914 ) begin
-      \$1035  = { 9'h000, \$916  };
+    if (\$1194 ) begin
+      \$1359  = { 9'h000, \$1196  };
     end
-    if (\$917 ) begin
-      \$1035  = { 8'h00, \$919  };
+    if (\$1197 ) begin
+      \$1359  = { 8'h00, \$1199  };
     end
-    if (\$920 ) begin
-      \$1035  = { 8'h00, \$922  };
+    if (\$1200 ) begin
+      \$1359  = { 8'h00, \$1202  };
     end
-    if (\$923 ) begin
-      \$1035  = { 8'h00, \$925  };
+    if (\$1203 ) begin
+      \$1359  = { 8'h00, \$1205  };
     end
-    if (\$926 ) begin
-      \$1035  = { 8'h00, \$928  };
+    if (\$1206 ) begin
+      \$1359  = { 8'h00, \$1208  };
     end
-    if (\$929 ) begin
-      \$1035  = { 8'h00, \$931  };
+    if (\$1209 ) begin
+      \$1359  = { 8'h00, \$1211  };
     end
-    if (\$932 ) begin
-      \$1035  = { 8'h00, \$934  };
+    if (\$1212 ) begin
+      \$1359  = { 8'h00, \$1214  };
     end
-    if (\$935 ) begin
-      \$1035  = { 8'h00, \$937  };
+    if (\$1215 ) begin
+      \$1359  = { 8'h00, \$1217  };
     end
-    if (\$938 ) begin
-      \$1035  = { 8'h00, \$940  };
+    if (\$1218 ) begin
+      \$1359  = { 8'h00, \$1220  };
     end
-    if (\$941 ) begin
-      \$1035  = { 8'h00, \$943  };
+    if (\$1221 ) begin
+      \$1359  = { 8'h00, \$1223  };
     end
     if (rst) begin
-      \$1035  = 32'd0;
+      \$1359  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1036  = ecc_ue;
+    \$1360  = ecc_ue;
     if (ev_uncorrectable) begin
-      \$1036  = 1'h1;
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$307 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$416 ) begin
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$308 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$417 ) begin
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$309 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$418 ) begin
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$310 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$419 ) begin
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$311 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$420 ) begin
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$312 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$421 ) begin
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$313 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$422 ) begin
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$314 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$423 ) begin
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$315 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$424 ) begin
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$316 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$425 ) begin
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$317 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$426 ) begin
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$318 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$427 ) begin
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$319 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$428 ) begin
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$320 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$429 ) begin
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$321 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$430 ) begin
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$322 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$431 ) begin
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$323 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$432 ) begin
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$324 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$433 ) begin
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$325 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$434 ) begin
+      \$1360  = 1'h1;
     end
-    if (\ev_uncorrectable$326 ) begin
-      \$1036  = 1'h1;
+    if (\ev_uncorrectable$435 ) begin
+      \$1360  = 1'h1;
     end
-    if (\$1006 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
             if (bus__dat_w[4]) begin
-              \$1036  = 1'h0;
+              \$1360  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$1036  = 1'h0;
+      \$1360  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1037  = tmr_flag;
-    if (\$1006 ) begin
+    \$1361  = tmr_flag;
+    if (\$1224 ) begin
+      \$1361  = 1'h1;
+    end
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
-            if (\$1008 ) begin
-              \$1037  = 1'h0;
+            if (\$1287 ) begin
+              \$1361  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$1037  = 1'h0;
+      \$1361  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1038  = tmr_errors;
-    if (\$1006 ) begin
+    \$1362  = tmr_errors;
+    if (\$1224 ) begin
+      \$1362  = \$1226 [31:0];
+    end
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -4122,462 +5520,540 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
         18'h00007:
             /* empty */;
         18'h00014:
-            if (\$1009 ) begin
-              \$1038  = 32'd0;
+            if (\$1289 ) begin
+              \$1362  = 32'd0;
             end
       endcase
     end
     if (rst) begin
-      \$1038  = 32'd0;
+      \$1362  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1039  = \$967 ;
+    \$1363  = \$1248 ;
     if (rst) begin
-      \$1039  = 1'h0;
+      \$1363  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1040  = served;
+    \$1364  = served;
     if (rst) begin
-      \$1040  = 1'h0;
+      \$1364  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1041  = rd_region;
+    \$1365  = rd_region;
     if (served) begin
-      \$1041  = bus__adr[20:18];
+      \$1365  = bus__adr[20:18];
     end
     if (rst) begin
-      \$1041  = 3'h0;
+      \$1365  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1042  = rd_bank;
-    if (\$971 ) begin
-      \$1042  = \$972 [1:0];
+    \$1366  = rd_bank;
+    if (\$1252 ) begin
+      \$1366  = \$1253 [1:0];
     end
-    if (\$977 ) begin
-      \$1042  = \$978 [1:0];
+    if (\$1258 ) begin
+      \$1366  = \$1259 [1:0];
     end
-    if (\$983 ) begin
-      \$1042  = bus__adr[1:0];
+    if (\$1264 ) begin
+      \$1366  = bus__adr[1:0];
     end
-    if (\$988 ) begin
-      \$1042  = bus__adr[1:0];
+    if (\$1269 ) begin
+      \$1366  = bus__adr[1:0];
     end
-    if (\$993 ) begin
-      \$1042  = bus__adr[1:0];
+    if (\$1274 ) begin
+      \$1366  = bus__adr[1:0];
     end
     if (rst) begin
-      \$1042  = 2'h0;
+      \$1366  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1043  = rd_valid;
-    if (\$971 ) begin
-      \$1043  = \$973 ;
+    \$1367  = \rd_valid$283 ;
+    if (\$1252 ) begin
+      \$1367  = \$1254 ;
     end
-    if (\$977 ) begin
-      \$1043  = \$979 ;
+    if (\$1258 ) begin
+      \$1367  = \$1260 ;
     end
-    if (\$983 ) begin
-      \$1043  = \$984 ;
+    if (\$1264 ) begin
+      \$1367  = \$1265 ;
     end
-    if (\$988 ) begin
-      \$1043  = \$989 ;
+    if (\$1269 ) begin
+      \$1367  = \$1270 ;
     end
-    if (\$993 ) begin
-      \$1043  = \$994 ;
+    if (\$1274 ) begin
+      \$1367  = \$1275 ;
     end
-    if (\$998 ) begin
-      \$1043  = \$999 ;
+    if (\$1279 ) begin
+      \$1367  = \$1280 ;
     end
     if (rst) begin
-      \$1043  = 1'h0;
+      \$1367  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1044  = rd_lane;
-    if (\$998 ) begin
-      \$1044  = 1'h0;
+    \$1368  = rd_lane;
+    if (\$1279 ) begin
+      \$1368  = 1'h0;
     end
     if (rst) begin
-      \$1044  = 1'h0;
+      \$1368  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1045  = reg_rdata;
-    if (\$1003 ) begin
+    \$1369  = reg_rdata;
+    if (\$1284 ) begin
       (* full_case = 32'd1 *)
       casez (bus__adr[17:0])
         18'h00000:
-            \$1045  = 32'd1329746993;
+            \$1369  = 32'd1329746993;
         18'h00001:
-            \$1045  = 32'd132100;
+            \$1369  = 32'd132100;
         18'h00002:
-            \$1045  = 32'd32;
+            \$1369  = 32'd32;
         18'h00003:
-            \$1045  = 32'd32;
+            \$1369  = 32'd32;
         18'h00004:
-            \$1045  = 32'd32;
+            \$1369  = 32'd32;
         18'h00006:
-            \$1045  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
+            \$1369  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
         18'h00007:
-            \$1045  = { 30'h00000000, irq_en };
+            \$1369  = { 30'h00000000, irq_en };
         18'h00008:
-            \$1045  = { 16'h0000, reg_m };
+            \$1369  = { 16'h0000, reg_m };
         18'h00009:
-            \$1045  = { 16'h0000, reg_k };
+            \$1369  = { 16'h0000, reg_k };
         18'h0000a:
-            \$1045  = { 16'h0000, reg_n };
+            \$1369  = { 16'h0000, reg_n };
         18'h0000b:
-            \$1045  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+            \$1369  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
         18'h0000c:
-            \$1045  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+            \$1369  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
         18'h0000d:
-            \$1045  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+            \$1369  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
         18'h0000e:
-            \$1045  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+            \$1369  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
         18'h0000f:
-            \$1045  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+            \$1369  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
         18'h00010:
-            \$1045  = { 31'h00000000, per_channel };
+            \$1369  = { 31'h00000000, per_channel };
         18'h00011:
-            \$1045  = qmult;
+            \$1369  = qmult;
         18'h00012:
-            \$1045  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+            \$1369  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
         18'h00013:
-            \$1045  = cycles;
+            \$1369  = cycles;
         18'h00014:
-            \$1045  = tmr_errors;
+            \$1369  = tmr_errors;
         18'h00015:
-            \$1045  = 32'd2;
+            \$1369  = 32'd2;
         18'h00016:
-            \$1045  = \$signal ;
+            \$1369  = \$signal ;
         18'h00017:
-            \$1045  = ecc_uncorrectable;
+            \$1369  = ecc_uncorrectable;
         18'h00018:
-            \$1045  = ecc_last;
+            \$1369  = ecc_last;
         18'h00019:
-            \$1045  = scrub_interval;
+            \$1369  = scrub_interval;
+        18'h0001a:
+            \$1369  = thr_reg_rdata;
+        18'h0001b:
+            \$1369  = thr_reg_rdata;
+        18'h0001c:
+            \$1369  = thr_reg_rdata;
+        18'h0001d:
+            \$1369  = thr_reg_rdata;
+        18'h0001e:
+            \$1369  = thr_reg_rdata;
+        18'h0001f:
+            \$1369  = thr_reg_rdata;
+        18'h00020:
+            \$1369  = thr_reg_rdata;
+        18'h00021:
+            \$1369  = thr_reg_rdata;
+        18'h00022:
+            \$1369  = thr_reg_rdata;
+        18'h00023:
+            \$1369  = thr_reg_rdata;
+        18'h00024:
+            \$1369  = thr_reg_rdata;
+        18'h00025:
+            \$1369  = thr_reg_rdata;
+        18'h00026:
+            \$1369  = thr_reg_rdata;
+        18'h00027:
+            \$1369  = thr_reg_rdata;
+        18'h00028:
+            \$1369  = thr_reg_rdata;
         default:
-            \$1045  = 32'd0;
+            \$1369  = 32'd0;
       endcase
     end
     if (rst) begin
-      \$1045  = 32'd0;
+      \$1369  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1046  = k[1:0];
+    \$1370  = byte_sel;
+    if (thr_ce) begin
+      \$1370  = k[1:0];
+    end
     if (rst) begin
-      \$1046  = 2'h0;
+      \$1370  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1047  = feeding;
+    \$1371  = valid;
+    if (thr_ce) begin
+      \$1371  = feeding;
+    end
     if (rst) begin
-      \$1047  = 1'h0;
+      \$1371  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1048  = { ib[2:0], drain[1:0], jb[2:0] };
+    \$1372  = \$like$462 ;
+    if (thr_ce) begin
+      \$1372  = { ib[2:0], drain[1:0], jb[2:0] };
+    end
     if (rst) begin
-      \$1048  = 8'h00;
+      \$1372  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1049  = \wr_en$268 ;
+    \$1373  = \nxt_en$463 ;
+    if (thr_ce) begin
+      \$1373  = \wr_en$375 ;
+    end
     if (rst) begin
-      \$1049  = 4'h0;
+      \$1373  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1050  = \$like$352 ;
+    \$1374  = \$like$464 ;
+    if (thr_ce) begin
+      \$1374  = \$like$462 ;
+    end
     if (rst) begin
-      \$1050  = 8'h00;
+      \$1374  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1051  = \nxt_en$353 ;
+    \$1375  = \nxt_en$465 ;
+    if (thr_ce) begin
+      \$1375  = \nxt_en$463 ;
+    end
     if (rst) begin
-      \$1051  = 4'h0;
+      \$1375  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1052  = \$like$354 ;
+    \$1376  = \$like ;
+    if (thr_ce) begin
+      \$1376  = \$like$464 ;
+    end
     if (rst) begin
-      \$1052  = 8'h00;
+      \$1376  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1053  = \nxt_en$355 ;
+    \$1377  = nxt_en;
+    if (thr_ce) begin
+      \$1377  = \nxt_en$465 ;
+    end
     if (rst) begin
-      \$1053  = 4'h0;
+      \$1377  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1054  = \rd_data$195 ;
+    \$1378  = \nxt$466 ;
+    if (thr_ce) begin
+      \$1378  = \$1290 ;
+    end
     if (rst) begin
-      \$1054  = 32'd0;
+      \$1378  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1055  = \nxt$356 ;
+    \$1379  = nxt;
+    if (thr_ce) begin
+      \$1379  = \nxt$466 ;
+    end
     if (rst) begin
-      \$1055  = 32'd0;
+      \$1379  = 32'd0;
     end
   end
-  assign \busy$13  = busy;
-  assign \scrub_interval$58  = scrub_interval;
-  assign \scrub_interval$59  = scrub_interval;
-  assign \scrub_interval$60  = scrub_interval;
-  assign \scrub_interval$61  = scrub_interval;
-  assign \scrub_interval$62  = scrub_interval;
-  assign \scrub_interval$63  = scrub_interval;
-  assign \scrub_interval$64  = scrub_interval;
-  assign \scrub_interval$65  = scrub_interval;
-  assign \scrub_interval$66  = scrub_interval;
-  assign \scrub_interval$67  = scrub_interval;
-  assign \scrub_interval$68  = scrub_interval;
-  assign \scrub_interval$69  = scrub_interval;
-  assign \scrub_interval$70  = scrub_interval;
-  assign \scrub_interval$71  = scrub_interval;
-  assign \scrub_interval$72  = scrub_interval;
-  assign \scrub_interval$73  = scrub_interval;
-  assign \scrub_interval$74  = scrub_interval;
-  assign \scrub_interval$75  = scrub_interval;
-  assign \scrub_interval$76  = scrub_interval;
-  assign \scrub_interval$77  = scrub_interval;
-  assign \scrub_interval$78  = scrub_interval;
-  assign m_blocks = \$26 [3:0];
-  assign n_blocks = \$29 [3:0];
-  assign wr_addr = { \$65 [2:0], bus__adr[2:0] };
-  assign wr_data = { \$69 , \$68 , \$67 , \$66  };
-  assign \wr_addr$93  = { \$112 [2:0], bus__adr[2:0] };
-  assign \wr_data$94  = { \$116 , \$115 , \$114 , \$113  };
-  assign \wr_addr$99  = { \$159 [2:0], bus__adr[2:0] };
-  assign \wr_data$100  = { \$163 , \$162 , \$161 , \$160  };
-  assign \wr_addr$105  = { \$206 [2:0], bus__adr[2:0] };
-  assign \wr_data$106  = { \$210 , \$209 , \$208 , \$207  };
-  assign \wr_addr$111  = { \$253 [2:0], bus__adr[2:0] };
-  assign \wr_data$112  = { \$257 , \$256 , \$255 , \$254  };
-  assign \wr_addr$117  = { \$300 [2:0], bus__adr[2:0] };
-  assign \wr_data$118  = { \$304 , \$303 , \$302 , \$301  };
-  assign \wr_addr$123  = { \$347 [2:0], bus__adr[2:0] };
-  assign \wr_data$124  = { \$351 , \$350 , \$349 , \$348  };
-  assign \wr_addr$129  = { \$394 [2:0], bus__adr[2:0] };
-  assign \wr_data$130  = { \$398 , \$397 , \$396 , \$395  };
-  assign \rd_addr$133  = \$407 [2:0];
-  assign \wr_addr$134  = \$408 [2:0];
-  assign \wr_data$135  = bus__dat_w;
-  assign \rd_addr$138  = \$424 [2:0];
-  assign \wr_addr$139  = \$425 [2:0];
-  assign \wr_data$140  = bus__dat_w;
-  assign \rd_addr$143  = \$441 [2:0];
-  assign \wr_addr$144  = \$442 [2:0];
-  assign \wr_data$145  = bus__dat_w;
-  assign \rd_addr$148  = \$458 [2:0];
-  assign \wr_addr$149  = \$459 [2:0];
-  assign \wr_data$150  = bus__dat_w;
-  assign \rd_addr$153  = \$475 [2:0];
-  assign \wr_addr$154  = \$476 [2:0];
-  assign \wr_data$155  = bus__dat_w;
-  assign \rd_addr$158  = \$492 [2:0];
-  assign \wr_addr$159  = \$493 [2:0];
-  assign \wr_data$160  = bus__dat_w;
-  assign \rd_addr$163  = \$509 [2:0];
-  assign \wr_addr$164  = \$510 [2:0];
-  assign \wr_data$165  = bus__dat_w;
-  assign \rd_addr$168  = \$526 [2:0];
-  assign \wr_addr$169  = \$527 [2:0];
-  assign \wr_data$170  = bus__dat_w;
-  assign \rd_addr$173  = \$543 [2:0];
-  assign \wr_addr$174  = \$544 [2:0];
-  assign \wr_data$175  = bus__dat_w[5:0];
-  assign \rd_addr$178  = \$560 [2:0];
-  assign \wr_addr$179  = \$561 [2:0];
-  assign \wr_data$180  = bus__dat_w[5:0];
-  assign \rd_addr$183  = \$577 [2:0];
-  assign \wr_addr$184  = \$578 [2:0];
-  assign \wr_data$185  = bus__dat_w[5:0];
-  assign \rd_addr$188  = \$594 [2:0];
-  assign \wr_addr$189  = \$595 [2:0];
-  assign \wr_data$190  = bus__dat_w[5:0];
+  assign therm_level = throttle_level;
+  assign therm_raises_d = \$78 [15:0];
+  assign therm_shutdowns_d = \$95 [7:0];
+  assign therm_faults_d = \$109 [7:0];
+  assign therm_phase_d = \$111 [1:0];
+  assign thr_reg_addr = \$122 [3:0];
+  assign thr_reg_wdata = bus__dat_w;
+  assign run_next = \$29 [7:0];
+  assign thr_code = therm_code;
+  assign up = \$41 [1:0];
+  assign thr_sample = therm_sample;
+  assign thr_busy = busy;
+  assign thr_level = throttle_level;
+  assign thr_dvfs = \$117 [1:0];
+  assign thr_act_feed = act_feed;
+  assign thr_act_sram = act_sram;
+  assign \busy$78  = busy;
+  assign \scrub_interval$123  = scrub_interval;
+  assign \scrub_interval$124  = scrub_interval;
+  assign \scrub_interval$125  = scrub_interval;
+  assign \scrub_interval$126  = scrub_interval;
+  assign \scrub_interval$127  = scrub_interval;
+  assign \scrub_interval$128  = scrub_interval;
+  assign \scrub_interval$129  = scrub_interval;
+  assign \scrub_interval$130  = scrub_interval;
+  assign \scrub_interval$131  = scrub_interval;
+  assign \scrub_interval$132  = scrub_interval;
+  assign \scrub_interval$133  = scrub_interval;
+  assign \scrub_interval$134  = scrub_interval;
+  assign \scrub_interval$135  = scrub_interval;
+  assign \scrub_interval$136  = scrub_interval;
+  assign \scrub_interval$137  = scrub_interval;
+  assign \scrub_interval$138  = scrub_interval;
+  assign \scrub_interval$139  = scrub_interval;
+  assign \scrub_interval$140  = scrub_interval;
+  assign \scrub_interval$141  = scrub_interval;
+  assign \scrub_interval$142  = scrub_interval;
+  assign \scrub_interval$143  = scrub_interval;
+  assign m_blocks = \$148 [3:0];
+  assign n_blocks = \$151 [3:0];
+  assign wr_addr = { \$187 [2:0], bus__adr[2:0] };
+  assign wr_data = { \$195 , \$193 , \$191 , \$189  };
+  assign \wr_addr$160  = { \$238 [2:0], bus__adr[2:0] };
+  assign \wr_data$161  = { \$246 , \$244 , \$242 , \$240  };
+  assign \wr_addr$168  = { \$289 [2:0], bus__adr[2:0] };
+  assign \wr_data$169  = { \$297 , \$295 , \$293 , \$291  };
+  assign \wr_addr$176  = { \$340 [2:0], bus__adr[2:0] };
+  assign \wr_data$177  = { \$348 , \$346 , \$344 , \$342  };
+  assign \wr_addr$184  = { \$391 [2:0], bus__adr[2:0] };
+  assign \wr_data$185  = { \$399 , \$397 , \$395 , \$393  };
+  assign \wr_addr$192  = { \$442 [2:0], bus__adr[2:0] };
+  assign \wr_data$193  = { \$450 , \$448 , \$446 , \$444  };
+  assign \wr_addr$200  = { \$493 [2:0], bus__adr[2:0] };
+  assign \wr_data$201  = { \$501 , \$499 , \$497 , \$495  };
+  assign \wr_addr$208  = { \$544 [2:0], bus__adr[2:0] };
+  assign \wr_data$209  = { \$552 , \$550 , \$548 , \$546  };
+  assign \rd_addr$214  = \$561 [2:0];
+  assign \wr_addr$215  = \$562 [2:0];
+  assign \wr_data$216  = bus__dat_w;
+  assign \rd_addr$219  = \$579 [2:0];
+  assign \wr_addr$220  = \$580 [2:0];
+  assign \wr_data$221  = bus__dat_w;
+  assign \rd_addr$224  = \$597 [2:0];
+  assign \wr_addr$225  = \$598 [2:0];
+  assign \wr_data$226  = bus__dat_w;
+  assign \rd_addr$229  = \$615 [2:0];
+  assign \wr_addr$230  = \$616 [2:0];
+  assign \wr_data$231  = bus__dat_w;
+  assign \rd_addr$234  = \$633 [2:0];
+  assign \wr_addr$235  = \$634 [2:0];
+  assign \wr_data$236  = bus__dat_w;
+  assign \rd_addr$239  = \$651 [2:0];
+  assign \wr_addr$240  = \$652 [2:0];
+  assign \wr_data$241  = bus__dat_w;
+  assign \rd_addr$244  = \$669 [2:0];
+  assign \wr_addr$245  = \$670 [2:0];
+  assign \wr_data$246  = bus__dat_w;
+  assign \rd_addr$249  = \$687 [2:0];
+  assign \wr_addr$250  = \$688 [2:0];
+  assign \wr_data$251  = bus__dat_w;
+  assign \rd_addr$254  = \$705 [2:0];
+  assign \wr_addr$255  = \$706 [2:0];
+  assign \wr_data$256  = bus__dat_w[5:0];
+  assign \rd_addr$259  = \$723 [2:0];
+  assign \wr_addr$260  = \$724 [2:0];
+  assign \wr_data$261  = bus__dat_w[5:0];
+  assign \rd_addr$264  = \$741 [2:0];
+  assign \wr_addr$265  = \$742 [2:0];
+  assign \wr_data$266  = bus__dat_w[5:0];
+  assign \rd_addr$269  = \$759 [2:0];
+  assign \wr_addr$270  = \$760 [2:0];
+  assign \wr_data$271  = bus__dat_w[5:0];
+  assign start = thr_start;
   assign drain_row = drain[1:0];
   assign row = { ib, drain[1:0] };
   assign draining = i_valid;
   assign drain_acc__0 = acc;
-  assign bias = \rd_data$203 ;
-  assign mult = \$638 [31:0];
-  assign shift = \$639 [5:0];
-  assign \out_zp$237  = out_zp;
-  assign \act_min$238  = act_min;
-  assign \act_max$239  = act_max;
-  assign \i_valid$240  = i_valid;
-  assign drain_acc__1 = \acc$241 ;
-  assign \bias$243  = \rd_data$204 ;
-  assign \mult$244  = \$640 [31:0];
-  assign \shift$245  = \$641 [5:0];
-  assign \out_zp$246  = out_zp;
-  assign \act_min$247  = act_min;
-  assign \act_max$248  = act_max;
-  assign \i_valid$249  = i_valid;
-  assign drain_acc__2 = \acc$250 ;
-  assign \bias$252  = \rd_data$205 ;
-  assign \mult$253  = \$642 [31:0];
-  assign \shift$254  = \$643 [5:0];
-  assign \out_zp$255  = out_zp;
-  assign \act_min$256  = act_min;
-  assign \act_max$257  = act_max;
-  assign \i_valid$258  = i_valid;
-  assign drain_acc__3 = \acc$259 ;
-  assign \bias$261  = \rd_data$206 ;
-  assign \mult$262  = \$644 [31:0];
-  assign \shift$263  = \$645 [5:0];
-  assign \out_zp$264  = out_zp;
-  assign \act_min$265  = act_min;
-  assign \act_max$266  = act_max;
-  assign \wr_addr$267  = { ib[2:0], drain[1:0], jb[2:0] };
-  assign lane_en = \$690 [3:0];
-  assign \rd_addr$270  = \$692 [7:0];
-  assign \wr_addr$272  = \$723 [7:0];
+  assign mult = \$833 [31:0];
+  assign shift = \$835 [5:0];
+  assign \out_zp$344  = out_zp;
+  assign \act_min$345  = act_min;
+  assign \act_max$346  = act_max;
+  assign \i_valid$347  = i_valid;
+  assign drain_acc__1 = \acc$348 ;
+  assign \mult$351  = \$837 [31:0];
+  assign \shift$352  = \$839 [5:0];
+  assign \out_zp$353  = out_zp;
+  assign \act_min$354  = act_min;
+  assign \act_max$355  = act_max;
+  assign \i_valid$356  = i_valid;
+  assign drain_acc__2 = \acc$357 ;
+  assign \mult$360  = \$841 [31:0];
+  assign \shift$361  = \$843 [5:0];
+  assign \out_zp$362  = out_zp;
+  assign \act_min$363  = act_min;
+  assign \act_max$364  = act_max;
+  assign \i_valid$365  = i_valid;
+  assign drain_acc__3 = \acc$366 ;
+  assign \mult$369  = \$845 [31:0];
+  assign \shift$370  = \$847 [5:0];
+  assign \out_zp$371  = out_zp;
+  assign \act_min$372  = act_min;
+  assign \act_max$373  = act_max;
+  assign \wr_addr$374  = { ib[2:0], drain[1:0], jb[2:0] };
+  assign lane_en = \$892 [3:0];
+  assign \rd_addr$377  = \$894 [7:0];
+  assign \wr_addr$379  = \$925 [7:0];
   assign tmr_mismatch = 1'h0;
-  assign \$26  = { \$25 [17], \$25 [17], \$25 [17:2] };
-  assign \$29  = { \$28 [17], \$28 [17], \$28 [17:2] };
-  assign \$30  = { 3'h0, bus__adr[17:3] };
-  assign \$31  = { 2'h0, \$30 [17:2] };
-  assign \$60  = { 3'h0, bus__adr[17:3] };
-  assign \$64  = { 3'h0, bus__adr[17:3] };
-  assign \$65  = { 2'h0, \$64 [17:2] };
-  assign \$74  = { 3'h0, bus__adr[17:3] };
-  assign \$77  = { 3'h0, bus__adr[17:3] };
-  assign \$78  = { 2'h0, \$77 [17:2] };
-  assign \$107  = { 3'h0, bus__adr[17:3] };
-  assign \$111  = { 3'h0, bus__adr[17:3] };
-  assign \$112  = { 2'h0, \$111 [17:2] };
-  assign \$121  = { 3'h0, bus__adr[17:3] };
-  assign \$124  = { 3'h0, bus__adr[17:3] };
-  assign \$125  = { 2'h0, \$124 [17:2] };
-  assign \$154  = { 3'h0, bus__adr[17:3] };
-  assign \$158  = { 3'h0, bus__adr[17:3] };
-  assign \$159  = { 2'h0, \$158 [17:2] };
-  assign \$168  = { 3'h0, bus__adr[17:3] };
-  assign \$171  = { 3'h0, bus__adr[17:3] };
-  assign \$172  = { 2'h0, \$171 [17:2] };
-  assign \$201  = { 3'h0, bus__adr[17:3] };
-  assign \$205  = { 3'h0, bus__adr[17:3] };
-  assign \$206  = { 2'h0, \$205 [17:2] };
-  assign \$215  = { 3'h0, bus__adr[17:3] };
-  assign \$218  = { 3'h0, bus__adr[17:3] };
-  assign \$219  = { 2'h0, \$218 [17:2] };
-  assign \$248  = { 3'h0, bus__adr[17:3] };
-  assign \$252  = { 3'h0, bus__adr[17:3] };
-  assign \$253  = { 2'h0, \$252 [17:2] };
-  assign \$262  = { 3'h0, bus__adr[17:3] };
-  assign \$265  = { 3'h0, bus__adr[17:3] };
-  assign \$266  = { 2'h0, \$265 [17:2] };
-  assign \$295  = { 3'h0, bus__adr[17:3] };
-  assign \$299  = { 3'h0, bus__adr[17:3] };
-  assign \$300  = { 2'h0, \$299 [17:2] };
-  assign \$309  = { 3'h0, bus__adr[17:3] };
-  assign \$312  = { 3'h0, bus__adr[17:3] };
-  assign \$313  = { 2'h0, \$312 [17:2] };
-  assign \$342  = { 3'h0, bus__adr[17:3] };
-  assign \$346  = { 3'h0, bus__adr[17:3] };
-  assign \$347  = { 2'h0, \$346 [17:2] };
+  assign therm_tmr_mismatch = 1'h0;
+  assign dvfs_level = \$117 [1:0];
+  assign \$148  = { \$147 [17], \$147 [17], \$147 [17:2] };
+  assign \$151  = { \$150 [17], \$150 [17], \$150 [17:2] };
+  assign \$152  = { 3'h0, bus__adr[17:3] };
+  assign \$153  = { 2'h0, \$152 [17:2] };
+  assign \$182  = { 3'h0, bus__adr[17:3] };
+  assign \$186  = { 3'h0, bus__adr[17:3] };
+  assign \$187  = { 2'h0, \$186 [17:2] };
+  assign \$200  = { 3'h0, bus__adr[17:3] };
+  assign \$203  = { 3'h0, bus__adr[17:3] };
+  assign \$204  = { 2'h0, \$203 [17:2] };
+  assign \$233  = { 3'h0, bus__adr[17:3] };
+  assign \$237  = { 3'h0, bus__adr[17:3] };
+  assign \$238  = { 2'h0, \$237 [17:2] };
+  assign \$251  = { 3'h0, bus__adr[17:3] };
+  assign \$254  = { 3'h0, bus__adr[17:3] };
+  assign \$255  = { 2'h0, \$254 [17:2] };
+  assign \$284  = { 3'h0, bus__adr[17:3] };
+  assign \$288  = { 3'h0, bus__adr[17:3] };
+  assign \$289  = { 2'h0, \$288 [17:2] };
+  assign \$302  = { 3'h0, bus__adr[17:3] };
+  assign \$305  = { 3'h0, bus__adr[17:3] };
+  assign \$306  = { 2'h0, \$305 [17:2] };
+  assign \$335  = { 3'h0, bus__adr[17:3] };
+  assign \$339  = { 3'h0, bus__adr[17:3] };
+  assign \$340  = { 2'h0, \$339 [17:2] };
+  assign \$353  = { 3'h0, bus__adr[17:3] };
   assign \$356  = { 3'h0, bus__adr[17:3] };
-  assign \$359  = { 3'h0, bus__adr[17:3] };
-  assign \$360  = { 2'h0, \$359 [17:2] };
-  assign \$389  = { 3'h0, bus__adr[17:3] };
-  assign \$393  = { 3'h0, bus__adr[17:3] };
-  assign \$394  = { 2'h0, \$393 [17:2] };
-  assign \$403  = { 3'h0, bus__adr[17:3] };
-  assign \$406  = { 2'h0, bus__adr[17:2] };
-  assign \$408  = { 2'h0, bus__adr[17:2] };
-  assign \$423  = { 2'h0, bus__adr[17:2] };
-  assign \$425  = { 2'h0, bus__adr[17:2] };
-  assign \$440  = { 2'h0, bus__adr[17:2] };
-  assign \$442  = { 2'h0, bus__adr[17:2] };
-  assign \$457  = { 2'h0, bus__adr[17:2] };
-  assign \$459  = { 2'h0, bus__adr[17:2] };
-  assign \$474  = { 2'h0, bus__adr[17:2] };
-  assign \$476  = { 2'h0, bus__adr[17:2] };
-  assign \$491  = { 2'h0, bus__adr[17:2] };
-  assign \$493  = { 2'h0, bus__adr[17:2] };
-  assign \$508  = { 2'h0, bus__adr[17:2] };
-  assign \$510  = { 2'h0, bus__adr[17:2] };
-  assign \$525  = { 2'h0, bus__adr[17:2] };
-  assign \$527  = { 2'h0, bus__adr[17:2] };
-  assign \$542  = { 2'h0, bus__adr[17:2] };
-  assign \$544  = { 2'h0, bus__adr[17:2] };
-  assign \$559  = { 2'h0, bus__adr[17:2] };
-  assign \$561  = { 2'h0, bus__adr[17:2] };
-  assign \$576  = { 2'h0, bus__adr[17:2] };
+  assign \$357  = { 2'h0, \$356 [17:2] };
+  assign \$386  = { 3'h0, bus__adr[17:3] };
+  assign \$390  = { 3'h0, bus__adr[17:3] };
+  assign \$391  = { 2'h0, \$390 [17:2] };
+  assign \$404  = { 3'h0, bus__adr[17:3] };
+  assign \$407  = { 3'h0, bus__adr[17:3] };
+  assign \$408  = { 2'h0, \$407 [17:2] };
+  assign \$437  = { 3'h0, bus__adr[17:3] };
+  assign \$441  = { 3'h0, bus__adr[17:3] };
+  assign \$442  = { 2'h0, \$441 [17:2] };
+  assign \$455  = { 3'h0, bus__adr[17:3] };
+  assign \$458  = { 3'h0, bus__adr[17:3] };
+  assign \$459  = { 2'h0, \$458 [17:2] };
+  assign \$488  = { 3'h0, bus__adr[17:3] };
+  assign \$492  = { 3'h0, bus__adr[17:3] };
+  assign \$493  = { 2'h0, \$492 [17:2] };
+  assign \$506  = { 3'h0, bus__adr[17:3] };
+  assign \$509  = { 3'h0, bus__adr[17:3] };
+  assign \$510  = { 2'h0, \$509 [17:2] };
+  assign \$539  = { 3'h0, bus__adr[17:3] };
+  assign \$543  = { 3'h0, bus__adr[17:3] };
+  assign \$544  = { 2'h0, \$543 [17:2] };
+  assign \$557  = { 3'h0, bus__adr[17:3] };
+  assign \$560  = { 2'h0, bus__adr[17:2] };
+  assign \$562  = { 2'h0, bus__adr[17:2] };
   assign \$578  = { 2'h0, bus__adr[17:2] };
-  assign \$593  = { 2'h0, bus__adr[17:2] };
-  assign \$595  = { 2'h0, bus__adr[17:2] };
-  assign \$688  = 4'h0;
-  assign \$689  = { 15'h0000, bus__sel };
-  assign \$691  = bus__adr[17:0];
-  assign \$722  = bus__adr[17:0];
-  assign \$858  = { 3'h0, ev_addr[5:3] };
-  assign \$859  = { 1'h0, \$858 , 2'h0 };
-  assign \$860  = \$859 ;
-  assign \$864  = { 3'h0, \ev_addr$329 [5:3] };
-  assign \$865  = { 1'h0, \$864 , 2'h0 };
-  assign \$866 [8:1] = \$865 [8:1];
-  assign \$866 [0] = 1'h1;
-  assign \$870  = { 3'h0, \ev_addr$330 [5:3] };
-  assign \$871  = { 1'h0, \$870 , 2'h0 };
-  assign { \$872 [8:2], \$872 [0] } = { \$871 [8:2], \$871 [0] };
-  assign \$872 [1] = 1'h1;
-  assign \$876  = { 3'h0, \ev_addr$331 [5:3] };
-  assign \$877  = { 1'h0, \$876 , 2'h0 };
-  assign \$878 [8:2] = \$877 [8:2];
-  assign \$878 [1:0] = 2'h3;
-  assign \$882  = { 3'h0, \ev_addr$332 [5:3] };
-  assign \$883  = { 1'h0, \$882 , 2'h0 };
-  assign \$884  = \$883 ;
-  assign \$888  = { 3'h0, \ev_addr$333 [5:3] };
-  assign \$889  = { 1'h0, \$888 , 2'h0 };
-  assign \$890 [8:1] = \$889 [8:1];
-  assign \$890 [0] = 1'h1;
-  assign \$894  = { 3'h0, \ev_addr$334 [5:3] };
-  assign \$895  = { 1'h0, \$894 , 2'h0 };
-  assign { \$896 [8:2], \$896 [0] } = { \$895 [8:2], \$895 [0] };
-  assign \$896 [1] = 1'h1;
-  assign \$900  = { 3'h0, \ev_addr$335 [5:3] };
-  assign \$901  = { 1'h0, \$900 , 2'h0 };
-  assign \$902 [8:2] = \$901 [8:2];
-  assign \$902 [1:0] = 2'h3;
-  assign \$972  = { 3'h0, bus__adr[17:3] };
-  assign \$978  = { 3'h0, bus__adr[17:3] };
-  assign \$1007  = 1'h1;
-  assign \$1008  = bus__dat_w[3];
-  assign \$1009  = 1'h1;
+  assign \$580  = { 2'h0, bus__adr[17:2] };
+  assign \$596  = { 2'h0, bus__adr[17:2] };
+  assign \$598  = { 2'h0, bus__adr[17:2] };
+  assign \$614  = { 2'h0, bus__adr[17:2] };
+  assign \$616  = { 2'h0, bus__adr[17:2] };
+  assign \$632  = { 2'h0, bus__adr[17:2] };
+  assign \$634  = { 2'h0, bus__adr[17:2] };
+  assign \$650  = { 2'h0, bus__adr[17:2] };
+  assign \$652  = { 2'h0, bus__adr[17:2] };
+  assign \$668  = { 2'h0, bus__adr[17:2] };
+  assign \$670  = { 2'h0, bus__adr[17:2] };
+  assign \$686  = { 2'h0, bus__adr[17:2] };
+  assign \$688  = { 2'h0, bus__adr[17:2] };
+  assign \$704  = { 2'h0, bus__adr[17:2] };
+  assign \$706  = { 2'h0, bus__adr[17:2] };
+  assign \$722  = { 2'h0, bus__adr[17:2] };
+  assign \$724  = { 2'h0, bus__adr[17:2] };
+  assign \$740  = { 2'h0, bus__adr[17:2] };
+  assign \$742  = { 2'h0, bus__adr[17:2] };
+  assign \$758  = { 2'h0, bus__adr[17:2] };
+  assign \$760  = { 2'h0, bus__adr[17:2] };
+  assign \$890  = 4'h0;
+  assign \$891  = { 15'h0000, bus__sel };
+  assign \$893  = bus__adr[17:0];
+  assign \$924  = bus__adr[17:0];
+  assign \$1138  = { 3'h0, ev_addr[5:3] };
+  assign \$1139  = { 1'h0, \$1138 , 2'h0 };
+  assign \$1140  = \$1139 ;
+  assign \$1144  = { 3'h0, \ev_addr$438 [5:3] };
+  assign \$1145  = { 1'h0, \$1144 , 2'h0 };
+  assign \$1146 [8:1] = \$1145 [8:1];
+  assign \$1146 [0] = 1'h1;
+  assign \$1150  = { 3'h0, \ev_addr$439 [5:3] };
+  assign \$1151  = { 1'h0, \$1150 , 2'h0 };
+  assign { \$1152 [8:2], \$1152 [0] } = { \$1151 [8:2], \$1151 [0] };
+  assign \$1152 [1] = 1'h1;
+  assign \$1156  = { 3'h0, \ev_addr$440 [5:3] };
+  assign \$1157  = { 1'h0, \$1156 , 2'h0 };
+  assign \$1158 [8:2] = \$1157 [8:2];
+  assign \$1158 [1:0] = 2'h3;
+  assign \$1162  = { 3'h0, \ev_addr$441 [5:3] };
+  assign \$1163  = { 1'h0, \$1162 , 2'h0 };
+  assign \$1164  = \$1163 ;
+  assign \$1168  = { 3'h0, \ev_addr$442 [5:3] };
+  assign \$1169  = { 1'h0, \$1168 , 2'h0 };
+  assign \$1170 [8:1] = \$1169 [8:1];
+  assign \$1170 [0] = 1'h1;
+  assign \$1174  = { 3'h0, \ev_addr$443 [5:3] };
+  assign \$1175  = { 1'h0, \$1174 , 2'h0 };
+  assign { \$1176 [8:2], \$1176 [0] } = { \$1175 [8:2], \$1175 [0] };
+  assign \$1176 [1] = 1'h1;
+  assign \$1180  = { 3'h0, \ev_addr$444 [5:3] };
+  assign \$1181  = { 1'h0, \$1180 , 2'h0 };
+  assign \$1182 [8:2] = \$1181 [8:2];
+  assign \$1182 [1:0] = 2'h3;
+  assign \$1224  = 1'h0;
+  assign \$1253  = { 3'h0, bus__adr[17:3] };
+  assign \$1259  = { 3'h0, bus__adr[17:3] };
+  assign \$1285  = 1'h0;
+  assign \$1286  = 1'h1;
+  assign \$1287  = bus__dat_w[3];
+  assign \$1288  = 1'h0;
+  assign \$1289  = 1'h1;
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$70$0 , \port$71$0 , \port$72$0 , \port$73$0 , \port$74$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, a_bank0_r_addr, \port$0$5 );
+module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$241$0 , \port$243$0 , \port$245$0 , \port$247$0 , \port$249$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, rd_valid, a_bank0_r_addr, \port$0$5 );
   reg \$auto$verilog_backend.cc:2355:dump_module$2  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
@@ -4991,16 +6467,16 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$70$0 , \port$71$0 , \
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$70$0 ;
-  wire [2:0] \port$70$0 ;
-  input [7:0] \port$71$0 ;
-  wire [7:0] \port$71$0 ;
-  input [7:0] \port$72$0 ;
-  wire [7:0] \port$72$0 ;
-  input [7:0] \port$73$0 ;
-  wire [7:0] \port$73$0 ;
-  input [7:0] \port$74$0 ;
-  wire [7:0] \port$74$0 ;
+  input [2:0] \port$241$0 ;
+  wire [2:0] \port$241$0 ;
+  input [7:0] \port$243$0 ;
+  wire [7:0] \port$243$0 ;
+  input [7:0] \port$245$0 ;
+  wire [7:0] \port$245$0 ;
+  input [7:0] \port$247$0 ;
+  wire [7:0] \port$247$0 ;
+  input [7:0] \port$249$0 ;
+  wire [7:0] \port$249$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -5009,6 +6485,7 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$70$0 , \port$71$0 , \
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -5393,280 +6870,280 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$70$0 , \port$71$0 , \
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | a_bank0_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$74$0 , \port$73$0 , \port$72$0 , \port$71$0  } : a_bank0_wb_data;
-  assign \$13  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \data$24  = wr_en ? { \port$249$0 , \port$247$0 , \port$245$0 , \port$243$0  } : a_bank0_wb_data;
+  assign \$13  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$15  = wr_en | a_bank0_wb_pending;
-  assign \$16  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$16  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | a_bank0_wb_pending;
-  assign \$20  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$20  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | a_bank0_wb_pending;
-  assign \$24  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$24  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | a_bank0_wb_pending;
-  assign \$28  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$28  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | a_bank0_wb_pending;
-  assign \$32  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$32  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | a_bank0_wb_pending;
-  assign \$36  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$36  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | a_bank0_wb_pending;
-  assign \$40  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$40  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | a_bank0_wb_pending;
-  assign \$44  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$44  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | a_bank0_wb_pending;
-  assign \$48  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$48  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | a_bank0_wb_pending;
-  assign \$52  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$52  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | a_bank0_wb_pending;
-  assign \$56  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$56  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | a_bank0_wb_pending;
-  assign \$60  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$60  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | a_bank0_wb_pending;
-  assign \$64  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$64  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | a_bank0_wb_pending;
-  assign \$68  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$68  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | a_bank0_wb_pending;
-  assign \$72  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$72  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | a_bank0_wb_pending;
-  assign \$76  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$76  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | a_bank0_wb_pending;
-  assign \$80  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$80  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | a_bank0_wb_pending;
-  assign \$84  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$84  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | a_bank0_wb_pending;
-  assign \$88  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$88  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | a_bank0_wb_pending;
-  assign \$92  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$92  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | a_bank0_wb_pending;
-  assign \$96  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$96  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | a_bank0_wb_pending;
-  assign \$100  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$100  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | a_bank0_wb_pending;
-  assign \$104  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$104  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | a_bank0_wb_pending;
-  assign \$108  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$108  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | a_bank0_wb_pending;
-  assign \$112  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$112  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | a_bank0_wb_pending;
-  assign \$116  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$116  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | a_bank0_wb_pending;
-  assign \$120  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$120  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | a_bank0_wb_pending;
-  assign \$124  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$124  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | a_bank0_wb_pending;
-  assign \$128  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$128  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | a_bank0_wb_pending;
-  assign \$132  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$132  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | a_bank0_wb_pending;
-  assign \$136  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$136  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | a_bank0_wb_pending;
-  assign \$140  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$140  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | a_bank0_wb_pending;
-  assign \$144  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$144  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | a_bank0_wb_pending;
-  assign \$148  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$148  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | a_bank0_wb_pending;
-  assign \$152  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$152  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | a_bank0_wb_pending;
-  assign \$156  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$156  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | a_bank0_wb_pending;
-  assign \$160  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$160  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | a_bank0_wb_pending;
-  assign \$164  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$164  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | a_bank0_wb_pending;
-  assign \$168  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$168  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | a_bank0_wb_pending;
-  assign \$172  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$172  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | a_bank0_wb_pending;
-  assign \$176  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$176  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | a_bank0_wb_pending;
-  assign \$180  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$180  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | a_bank0_wb_pending;
-  assign \$184  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$184  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | a_bank0_wb_pending;
-  assign \$188  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$188  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | a_bank0_wb_pending;
-  assign \$192  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$192  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | a_bank0_wb_pending;
-  assign \$196  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$196  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | a_bank0_wb_pending;
-  assign \$200  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$200  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | a_bank0_wb_pending;
-  assign \$204  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$204  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | a_bank0_wb_pending;
-  assign \$208  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$208  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | a_bank0_wb_pending;
-  assign \$212  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$212  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | a_bank0_wb_pending;
-  assign \$216  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$216  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | a_bank0_wb_pending;
-  assign \$220  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$220  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | a_bank0_wb_pending;
-  assign \$224  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$224  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | a_bank0_wb_pending;
-  assign \$228  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$228  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | a_bank0_wb_pending;
-  assign \$232  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$232  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | a_bank0_wb_pending;
-  assign \$236  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$236  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | a_bank0_wb_pending;
-  assign \$240  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$240  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | a_bank0_wb_pending;
-  assign \$244  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$244  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | a_bank0_wb_pending;
-  assign \$248  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$248  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | a_bank0_wb_pending;
-  assign \$252  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$252  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | a_bank0_wb_pending;
-  assign \$256  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$256  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | a_bank0_wb_pending;
-  assign \$260  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$260  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | a_bank0_wb_pending;
-  assign \$264  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$264  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | a_bank0_wb_pending;
-  assign \$268  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$268  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | a_bank0_wb_pending;
-  assign \$272  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$272  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | a_bank0_wb_pending;
-  assign \$276  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$276  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | a_bank0_wb_pending;
-  assign \$280  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$280  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | a_bank0_wb_pending;
-  assign \$284  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$284  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | a_bank0_wb_pending;
-  assign \$288  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$288  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | a_bank0_wb_pending;
-  assign \$292  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$292  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | a_bank0_wb_pending;
-  assign \$296  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$296  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | a_bank0_wb_pending;
-  assign \$300  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$300  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | a_bank0_wb_pending;
-  assign \$304  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$304  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | a_bank0_wb_pending;
-  assign \$308  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$308  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | a_bank0_wb_pending;
-  assign \$312  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$312  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | a_bank0_wb_pending;
-  assign \$316  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$316  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | a_bank0_wb_pending;
-  assign \$320  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$320  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | a_bank0_wb_pending;
-  assign \$324  = wr_en ? { \port$70$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$324  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -5681,7 +7158,7 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$70$0 , \port$71$0 , \
   assign \$337  = rd_en ? rd_addr : a_bank0_scrub_addr;
   assign \$338  = a_bank0_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$70$0 , \port$0$5  } == a_bank0_r_addr;
+  assign \$340  = { \port$241$0 , \port$0$5  } == a_bank0_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -5690,14 +7167,14 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$70$0 , \port$71$0 , \
   assign \$346  = a_bank0_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = a_bank0_wb_pending & wr_en;
-  assign \$349  = { \port$70$0 , \port$0$5  } == a_bank0_wb_addr;
+  assign \$349  = { \port$241$0 , \port$0$5  } == a_bank0_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = a_bank0_wb_pending & \$353 ;
   assign \$355  = a_bank0_wb_pending & wr_en;
-  assign \$356  = { \port$70$0 , \port$0$5  } == a_bank0_wb_addr;
+  assign \$356  = { \port$241$0 , \port$0$5  } == a_bank0_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -5862,9 +7339,9 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$70$0 , \port$71$0 , \
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = a_bank0_r_addr;
-  assign wr_data = { \port$74$0 , \port$73$0 , \port$72$0 , \port$71$0  };
+  assign wr_data = { \port$249$0 , \port$247$0 , \port$245$0 , \port$243$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$70$0 , \port$0$5  };
+  assign wr_addr = { \port$241$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -6091,7 +7568,7 @@ module \obt_tile_small_ecc.a_bank0.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$119$0 , \port$120$0 , \port$121$0 , \port$122$0 , \port$123$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, a_bank1_r_addr, \port$0$5 );
+module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$294$0 , \port$296$0 , \port$298$0 , \port$300$0 , \port$302$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, rd_valid, a_bank1_r_addr, \port$0$5 );
   reg \$auto$verilog_backend.cc:2355:dump_module$3  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
@@ -6505,16 +7982,16 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$119$0 , \port$120$0 ,
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$119$0 ;
-  wire [2:0] \port$119$0 ;
-  input [7:0] \port$120$0 ;
-  wire [7:0] \port$120$0 ;
-  input [7:0] \port$121$0 ;
-  wire [7:0] \port$121$0 ;
-  input [7:0] \port$122$0 ;
-  wire [7:0] \port$122$0 ;
-  input [7:0] \port$123$0 ;
-  wire [7:0] \port$123$0 ;
+  input [2:0] \port$294$0 ;
+  wire [2:0] \port$294$0 ;
+  input [7:0] \port$296$0 ;
+  wire [7:0] \port$296$0 ;
+  input [7:0] \port$298$0 ;
+  wire [7:0] \port$298$0 ;
+  input [7:0] \port$300$0 ;
+  wire [7:0] \port$300$0 ;
+  input [7:0] \port$302$0 ;
+  wire [7:0] \port$302$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -6523,6 +8000,7 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$119$0 , \port$120$0 ,
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -6907,280 +8385,280 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$119$0 , \port$120$0 ,
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | a_bank1_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$123$0 , \port$122$0 , \port$121$0 , \port$120$0  } : a_bank1_wb_data;
-  assign \$13  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \data$24  = wr_en ? { \port$302$0 , \port$300$0 , \port$298$0 , \port$296$0  } : a_bank1_wb_data;
+  assign \$13  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$15  = wr_en | a_bank1_wb_pending;
-  assign \$16  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$16  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | a_bank1_wb_pending;
-  assign \$20  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$20  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | a_bank1_wb_pending;
-  assign \$24  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$24  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | a_bank1_wb_pending;
-  assign \$28  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$28  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | a_bank1_wb_pending;
-  assign \$32  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$32  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | a_bank1_wb_pending;
-  assign \$36  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$36  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | a_bank1_wb_pending;
-  assign \$40  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$40  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | a_bank1_wb_pending;
-  assign \$44  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$44  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | a_bank1_wb_pending;
-  assign \$48  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$48  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | a_bank1_wb_pending;
-  assign \$52  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$52  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | a_bank1_wb_pending;
-  assign \$56  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$56  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | a_bank1_wb_pending;
-  assign \$60  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$60  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | a_bank1_wb_pending;
-  assign \$64  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$64  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | a_bank1_wb_pending;
-  assign \$68  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$68  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | a_bank1_wb_pending;
-  assign \$72  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$72  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | a_bank1_wb_pending;
-  assign \$76  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$76  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | a_bank1_wb_pending;
-  assign \$80  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$80  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | a_bank1_wb_pending;
-  assign \$84  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$84  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | a_bank1_wb_pending;
-  assign \$88  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$88  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | a_bank1_wb_pending;
-  assign \$92  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$92  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | a_bank1_wb_pending;
-  assign \$96  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$96  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | a_bank1_wb_pending;
-  assign \$100  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$100  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | a_bank1_wb_pending;
-  assign \$104  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$104  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | a_bank1_wb_pending;
-  assign \$108  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$108  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | a_bank1_wb_pending;
-  assign \$112  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$112  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | a_bank1_wb_pending;
-  assign \$116  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$116  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | a_bank1_wb_pending;
-  assign \$120  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$120  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | a_bank1_wb_pending;
-  assign \$124  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$124  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | a_bank1_wb_pending;
-  assign \$128  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$128  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | a_bank1_wb_pending;
-  assign \$132  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$132  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | a_bank1_wb_pending;
-  assign \$136  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$136  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | a_bank1_wb_pending;
-  assign \$140  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$140  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | a_bank1_wb_pending;
-  assign \$144  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$144  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | a_bank1_wb_pending;
-  assign \$148  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$148  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | a_bank1_wb_pending;
-  assign \$152  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$152  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | a_bank1_wb_pending;
-  assign \$156  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$156  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | a_bank1_wb_pending;
-  assign \$160  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$160  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | a_bank1_wb_pending;
-  assign \$164  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$164  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | a_bank1_wb_pending;
-  assign \$168  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$168  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | a_bank1_wb_pending;
-  assign \$172  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$172  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | a_bank1_wb_pending;
-  assign \$176  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$176  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | a_bank1_wb_pending;
-  assign \$180  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$180  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | a_bank1_wb_pending;
-  assign \$184  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$184  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | a_bank1_wb_pending;
-  assign \$188  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$188  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | a_bank1_wb_pending;
-  assign \$192  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$192  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | a_bank1_wb_pending;
-  assign \$196  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$196  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | a_bank1_wb_pending;
-  assign \$200  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$200  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | a_bank1_wb_pending;
-  assign \$204  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$204  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | a_bank1_wb_pending;
-  assign \$208  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$208  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | a_bank1_wb_pending;
-  assign \$212  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$212  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | a_bank1_wb_pending;
-  assign \$216  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$216  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | a_bank1_wb_pending;
-  assign \$220  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$220  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | a_bank1_wb_pending;
-  assign \$224  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$224  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | a_bank1_wb_pending;
-  assign \$228  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$228  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | a_bank1_wb_pending;
-  assign \$232  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$232  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | a_bank1_wb_pending;
-  assign \$236  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$236  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | a_bank1_wb_pending;
-  assign \$240  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$240  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | a_bank1_wb_pending;
-  assign \$244  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$244  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | a_bank1_wb_pending;
-  assign \$248  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$248  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | a_bank1_wb_pending;
-  assign \$252  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$252  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | a_bank1_wb_pending;
-  assign \$256  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$256  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | a_bank1_wb_pending;
-  assign \$260  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$260  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | a_bank1_wb_pending;
-  assign \$264  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$264  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | a_bank1_wb_pending;
-  assign \$268  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$268  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | a_bank1_wb_pending;
-  assign \$272  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$272  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | a_bank1_wb_pending;
-  assign \$276  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$276  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | a_bank1_wb_pending;
-  assign \$280  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$280  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | a_bank1_wb_pending;
-  assign \$284  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$284  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | a_bank1_wb_pending;
-  assign \$288  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$288  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | a_bank1_wb_pending;
-  assign \$292  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$292  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | a_bank1_wb_pending;
-  assign \$296  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$296  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | a_bank1_wb_pending;
-  assign \$300  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$300  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | a_bank1_wb_pending;
-  assign \$304  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$304  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | a_bank1_wb_pending;
-  assign \$308  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$308  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | a_bank1_wb_pending;
-  assign \$312  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$312  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | a_bank1_wb_pending;
-  assign \$316  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$316  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | a_bank1_wb_pending;
-  assign \$320  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$320  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | a_bank1_wb_pending;
-  assign \$324  = wr_en ? { \port$119$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$324  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -7195,7 +8673,7 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$119$0 , \port$120$0 ,
   assign \$337  = rd_en ? rd_addr : a_bank1_scrub_addr;
   assign \$338  = a_bank1_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$119$0 , \port$0$5  } == a_bank1_r_addr;
+  assign \$340  = { \port$294$0 , \port$0$5  } == a_bank1_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -7204,14 +8682,14 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$119$0 , \port$120$0 ,
   assign \$346  = a_bank1_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = a_bank1_wb_pending & wr_en;
-  assign \$349  = { \port$119$0 , \port$0$5  } == a_bank1_wb_addr;
+  assign \$349  = { \port$294$0 , \port$0$5  } == a_bank1_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = a_bank1_wb_pending & \$353 ;
   assign \$355  = a_bank1_wb_pending & wr_en;
-  assign \$356  = { \port$119$0 , \port$0$5  } == a_bank1_wb_addr;
+  assign \$356  = { \port$294$0 , \port$0$5  } == a_bank1_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -7376,9 +8854,9 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$119$0 , \port$120$0 ,
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = a_bank1_r_addr;
-  assign wr_data = { \port$123$0 , \port$122$0 , \port$121$0 , \port$120$0  };
+  assign wr_data = { \port$302$0 , \port$300$0 , \port$298$0 , \port$296$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$119$0 , \port$0$5  };
+  assign wr_addr = { \port$294$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -7605,7 +9083,7 @@ module \obt_tile_small_ecc.a_bank1.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$168$0 , \port$169$0 , \port$170$0 , \port$171$0 , \port$172$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, a_bank2_r_addr, \port$0$5 );
+module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$347$0 , \port$349$0 , \port$351$0 , \port$353$0 , \port$355$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, rd_valid, a_bank2_r_addr, \port$0$5 );
   reg \$auto$verilog_backend.cc:2355:dump_module$4  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
@@ -8019,16 +9497,16 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$168$0 , \port$169$0 ,
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$168$0 ;
-  wire [2:0] \port$168$0 ;
-  input [7:0] \port$169$0 ;
-  wire [7:0] \port$169$0 ;
-  input [7:0] \port$170$0 ;
-  wire [7:0] \port$170$0 ;
-  input [7:0] \port$171$0 ;
-  wire [7:0] \port$171$0 ;
-  input [7:0] \port$172$0 ;
-  wire [7:0] \port$172$0 ;
+  input [2:0] \port$347$0 ;
+  wire [2:0] \port$347$0 ;
+  input [7:0] \port$349$0 ;
+  wire [7:0] \port$349$0 ;
+  input [7:0] \port$351$0 ;
+  wire [7:0] \port$351$0 ;
+  input [7:0] \port$353$0 ;
+  wire [7:0] \port$353$0 ;
+  input [7:0] \port$355$0 ;
+  wire [7:0] \port$355$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -8037,6 +9515,7 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$168$0 , \port$169$0 ,
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -8421,280 +9900,280 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$168$0 , \port$169$0 ,
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | a_bank2_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$172$0 , \port$171$0 , \port$170$0 , \port$169$0  } : a_bank2_wb_data;
-  assign \$13  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \data$24  = wr_en ? { \port$355$0 , \port$353$0 , \port$351$0 , \port$349$0  } : a_bank2_wb_data;
+  assign \$13  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$15  = wr_en | a_bank2_wb_pending;
-  assign \$16  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$16  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | a_bank2_wb_pending;
-  assign \$20  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$20  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | a_bank2_wb_pending;
-  assign \$24  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$24  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | a_bank2_wb_pending;
-  assign \$28  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$28  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | a_bank2_wb_pending;
-  assign \$32  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$32  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | a_bank2_wb_pending;
-  assign \$36  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$36  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | a_bank2_wb_pending;
-  assign \$40  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$40  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | a_bank2_wb_pending;
-  assign \$44  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$44  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | a_bank2_wb_pending;
-  assign \$48  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$48  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | a_bank2_wb_pending;
-  assign \$52  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$52  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | a_bank2_wb_pending;
-  assign \$56  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$56  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | a_bank2_wb_pending;
-  assign \$60  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$60  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | a_bank2_wb_pending;
-  assign \$64  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$64  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | a_bank2_wb_pending;
-  assign \$68  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$68  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | a_bank2_wb_pending;
-  assign \$72  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$72  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | a_bank2_wb_pending;
-  assign \$76  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$76  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | a_bank2_wb_pending;
-  assign \$80  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$80  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | a_bank2_wb_pending;
-  assign \$84  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$84  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | a_bank2_wb_pending;
-  assign \$88  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$88  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | a_bank2_wb_pending;
-  assign \$92  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$92  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | a_bank2_wb_pending;
-  assign \$96  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$96  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | a_bank2_wb_pending;
-  assign \$100  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$100  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | a_bank2_wb_pending;
-  assign \$104  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$104  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | a_bank2_wb_pending;
-  assign \$108  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$108  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | a_bank2_wb_pending;
-  assign \$112  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$112  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | a_bank2_wb_pending;
-  assign \$116  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$116  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | a_bank2_wb_pending;
-  assign \$120  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$120  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | a_bank2_wb_pending;
-  assign \$124  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$124  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | a_bank2_wb_pending;
-  assign \$128  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$128  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | a_bank2_wb_pending;
-  assign \$132  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$132  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | a_bank2_wb_pending;
-  assign \$136  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$136  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | a_bank2_wb_pending;
-  assign \$140  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$140  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | a_bank2_wb_pending;
-  assign \$144  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$144  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | a_bank2_wb_pending;
-  assign \$148  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$148  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | a_bank2_wb_pending;
-  assign \$152  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$152  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | a_bank2_wb_pending;
-  assign \$156  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$156  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | a_bank2_wb_pending;
-  assign \$160  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$160  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | a_bank2_wb_pending;
-  assign \$164  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$164  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | a_bank2_wb_pending;
-  assign \$168  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$168  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | a_bank2_wb_pending;
-  assign \$172  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$172  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | a_bank2_wb_pending;
-  assign \$176  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$176  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | a_bank2_wb_pending;
-  assign \$180  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$180  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | a_bank2_wb_pending;
-  assign \$184  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$184  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | a_bank2_wb_pending;
-  assign \$188  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$188  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | a_bank2_wb_pending;
-  assign \$192  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$192  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | a_bank2_wb_pending;
-  assign \$196  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$196  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | a_bank2_wb_pending;
-  assign \$200  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$200  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | a_bank2_wb_pending;
-  assign \$204  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$204  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | a_bank2_wb_pending;
-  assign \$208  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$208  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | a_bank2_wb_pending;
-  assign \$212  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$212  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | a_bank2_wb_pending;
-  assign \$216  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$216  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | a_bank2_wb_pending;
-  assign \$220  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$220  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | a_bank2_wb_pending;
-  assign \$224  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$224  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | a_bank2_wb_pending;
-  assign \$228  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$228  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | a_bank2_wb_pending;
-  assign \$232  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$232  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | a_bank2_wb_pending;
-  assign \$236  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$236  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | a_bank2_wb_pending;
-  assign \$240  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$240  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | a_bank2_wb_pending;
-  assign \$244  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$244  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | a_bank2_wb_pending;
-  assign \$248  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$248  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | a_bank2_wb_pending;
-  assign \$252  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$252  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | a_bank2_wb_pending;
-  assign \$256  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$256  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | a_bank2_wb_pending;
-  assign \$260  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$260  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | a_bank2_wb_pending;
-  assign \$264  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$264  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | a_bank2_wb_pending;
-  assign \$268  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$268  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | a_bank2_wb_pending;
-  assign \$272  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$272  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | a_bank2_wb_pending;
-  assign \$276  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$276  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | a_bank2_wb_pending;
-  assign \$280  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$280  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | a_bank2_wb_pending;
-  assign \$284  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$284  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | a_bank2_wb_pending;
-  assign \$288  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$288  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | a_bank2_wb_pending;
-  assign \$292  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$292  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | a_bank2_wb_pending;
-  assign \$296  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$296  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | a_bank2_wb_pending;
-  assign \$300  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$300  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | a_bank2_wb_pending;
-  assign \$304  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$304  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | a_bank2_wb_pending;
-  assign \$308  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$308  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | a_bank2_wb_pending;
-  assign \$312  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$312  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | a_bank2_wb_pending;
-  assign \$316  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$316  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | a_bank2_wb_pending;
-  assign \$320  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$320  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | a_bank2_wb_pending;
-  assign \$324  = wr_en ? { \port$168$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$324  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -8709,7 +10188,7 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$168$0 , \port$169$0 ,
   assign \$337  = rd_en ? rd_addr : a_bank2_scrub_addr;
   assign \$338  = a_bank2_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$168$0 , \port$0$5  } == a_bank2_r_addr;
+  assign \$340  = { \port$347$0 , \port$0$5  } == a_bank2_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -8718,14 +10197,14 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$168$0 , \port$169$0 ,
   assign \$346  = a_bank2_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = a_bank2_wb_pending & wr_en;
-  assign \$349  = { \port$168$0 , \port$0$5  } == a_bank2_wb_addr;
+  assign \$349  = { \port$347$0 , \port$0$5  } == a_bank2_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = a_bank2_wb_pending & \$353 ;
   assign \$355  = a_bank2_wb_pending & wr_en;
-  assign \$356  = { \port$168$0 , \port$0$5  } == a_bank2_wb_addr;
+  assign \$356  = { \port$347$0 , \port$0$5  } == a_bank2_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -8890,9 +10369,9 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$168$0 , \port$169$0 ,
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = a_bank2_r_addr;
-  assign wr_data = { \port$172$0 , \port$171$0 , \port$170$0 , \port$169$0  };
+  assign wr_data = { \port$355$0 , \port$353$0 , \port$351$0 , \port$349$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$168$0 , \port$0$5  };
+  assign wr_addr = { \port$347$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -9119,7 +10598,7 @@ module \obt_tile_small_ecc.a_bank2.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$217$0 , \port$218$0 , \port$219$0 , \port$220$0 , \port$221$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, a_bank3_r_addr, \port$0$5 );
+module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$400$0 , \port$402$0 , \port$404$0 , \port$406$0 , \port$408$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, rd_valid, a_bank3_r_addr, \port$0$5 );
   reg \$auto$verilog_backend.cc:2355:dump_module$5  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
@@ -9533,16 +11012,16 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$217$0 , \port$218$0 ,
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$217$0 ;
-  wire [2:0] \port$217$0 ;
-  input [7:0] \port$218$0 ;
-  wire [7:0] \port$218$0 ;
-  input [7:0] \port$219$0 ;
-  wire [7:0] \port$219$0 ;
-  input [7:0] \port$220$0 ;
-  wire [7:0] \port$220$0 ;
-  input [7:0] \port$221$0 ;
-  wire [7:0] \port$221$0 ;
+  input [2:0] \port$400$0 ;
+  wire [2:0] \port$400$0 ;
+  input [7:0] \port$402$0 ;
+  wire [7:0] \port$402$0 ;
+  input [7:0] \port$404$0 ;
+  wire [7:0] \port$404$0 ;
+  input [7:0] \port$406$0 ;
+  wire [7:0] \port$406$0 ;
+  input [7:0] \port$408$0 ;
+  wire [7:0] \port$408$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -9551,6 +11030,7 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$217$0 , \port$218$0 ,
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -9935,280 +11415,280 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$217$0 , \port$218$0 ,
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | a_bank3_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$221$0 , \port$220$0 , \port$219$0 , \port$218$0  } : a_bank3_wb_data;
-  assign \$13  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \data$24  = wr_en ? { \port$408$0 , \port$406$0 , \port$404$0 , \port$402$0  } : a_bank3_wb_data;
+  assign \$13  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$15  = wr_en | a_bank3_wb_pending;
-  assign \$16  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$16  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | a_bank3_wb_pending;
-  assign \$20  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$20  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | a_bank3_wb_pending;
-  assign \$24  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$24  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | a_bank3_wb_pending;
-  assign \$28  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$28  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | a_bank3_wb_pending;
-  assign \$32  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$32  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | a_bank3_wb_pending;
-  assign \$36  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$36  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | a_bank3_wb_pending;
-  assign \$40  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$40  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | a_bank3_wb_pending;
-  assign \$44  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$44  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | a_bank3_wb_pending;
-  assign \$48  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$48  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | a_bank3_wb_pending;
-  assign \$52  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$52  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | a_bank3_wb_pending;
-  assign \$56  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$56  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | a_bank3_wb_pending;
-  assign \$60  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$60  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | a_bank3_wb_pending;
-  assign \$64  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$64  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | a_bank3_wb_pending;
-  assign \$68  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$68  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | a_bank3_wb_pending;
-  assign \$72  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$72  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | a_bank3_wb_pending;
-  assign \$76  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$76  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | a_bank3_wb_pending;
-  assign \$80  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$80  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | a_bank3_wb_pending;
-  assign \$84  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$84  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | a_bank3_wb_pending;
-  assign \$88  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$88  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | a_bank3_wb_pending;
-  assign \$92  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$92  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | a_bank3_wb_pending;
-  assign \$96  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$96  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | a_bank3_wb_pending;
-  assign \$100  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$100  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | a_bank3_wb_pending;
-  assign \$104  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$104  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | a_bank3_wb_pending;
-  assign \$108  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$108  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | a_bank3_wb_pending;
-  assign \$112  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$112  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | a_bank3_wb_pending;
-  assign \$116  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$116  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | a_bank3_wb_pending;
-  assign \$120  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$120  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | a_bank3_wb_pending;
-  assign \$124  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$124  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | a_bank3_wb_pending;
-  assign \$128  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$128  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | a_bank3_wb_pending;
-  assign \$132  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$132  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | a_bank3_wb_pending;
-  assign \$136  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$136  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | a_bank3_wb_pending;
-  assign \$140  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$140  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | a_bank3_wb_pending;
-  assign \$144  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$144  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | a_bank3_wb_pending;
-  assign \$148  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$148  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | a_bank3_wb_pending;
-  assign \$152  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$152  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | a_bank3_wb_pending;
-  assign \$156  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$156  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | a_bank3_wb_pending;
-  assign \$160  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$160  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | a_bank3_wb_pending;
-  assign \$164  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$164  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | a_bank3_wb_pending;
-  assign \$168  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$168  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | a_bank3_wb_pending;
-  assign \$172  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$172  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | a_bank3_wb_pending;
-  assign \$176  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$176  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | a_bank3_wb_pending;
-  assign \$180  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$180  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | a_bank3_wb_pending;
-  assign \$184  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$184  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | a_bank3_wb_pending;
-  assign \$188  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$188  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | a_bank3_wb_pending;
-  assign \$192  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$192  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | a_bank3_wb_pending;
-  assign \$196  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$196  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | a_bank3_wb_pending;
-  assign \$200  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$200  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | a_bank3_wb_pending;
-  assign \$204  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$204  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | a_bank3_wb_pending;
-  assign \$208  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$208  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | a_bank3_wb_pending;
-  assign \$212  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$212  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | a_bank3_wb_pending;
-  assign \$216  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$216  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | a_bank3_wb_pending;
-  assign \$220  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$220  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | a_bank3_wb_pending;
-  assign \$224  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$224  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | a_bank3_wb_pending;
-  assign \$228  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$228  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | a_bank3_wb_pending;
-  assign \$232  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$232  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | a_bank3_wb_pending;
-  assign \$236  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$236  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | a_bank3_wb_pending;
-  assign \$240  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$240  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | a_bank3_wb_pending;
-  assign \$244  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$244  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | a_bank3_wb_pending;
-  assign \$248  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$248  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | a_bank3_wb_pending;
-  assign \$252  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$252  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | a_bank3_wb_pending;
-  assign \$256  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$256  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | a_bank3_wb_pending;
-  assign \$260  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$260  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | a_bank3_wb_pending;
-  assign \$264  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$264  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | a_bank3_wb_pending;
-  assign \$268  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$268  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | a_bank3_wb_pending;
-  assign \$272  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$272  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | a_bank3_wb_pending;
-  assign \$276  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$276  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | a_bank3_wb_pending;
-  assign \$280  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$280  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | a_bank3_wb_pending;
-  assign \$284  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$284  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | a_bank3_wb_pending;
-  assign \$288  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$288  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | a_bank3_wb_pending;
-  assign \$292  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$292  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | a_bank3_wb_pending;
-  assign \$296  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$296  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | a_bank3_wb_pending;
-  assign \$300  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$300  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | a_bank3_wb_pending;
-  assign \$304  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$304  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | a_bank3_wb_pending;
-  assign \$308  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$308  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | a_bank3_wb_pending;
-  assign \$312  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$312  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | a_bank3_wb_pending;
-  assign \$316  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$316  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | a_bank3_wb_pending;
-  assign \$320  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$320  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | a_bank3_wb_pending;
-  assign \$324  = wr_en ? { \port$217$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$324  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -10223,7 +11703,7 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$217$0 , \port$218$0 ,
   assign \$337  = rd_en ? rd_addr : a_bank3_scrub_addr;
   assign \$338  = a_bank3_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$217$0 , \port$0$5  } == a_bank3_r_addr;
+  assign \$340  = { \port$400$0 , \port$0$5  } == a_bank3_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -10232,14 +11712,14 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$217$0 , \port$218$0 ,
   assign \$346  = a_bank3_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = a_bank3_wb_pending & wr_en;
-  assign \$349  = { \port$217$0 , \port$0$5  } == a_bank3_wb_addr;
+  assign \$349  = { \port$400$0 , \port$0$5  } == a_bank3_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = a_bank3_wb_pending & \$353 ;
   assign \$355  = a_bank3_wb_pending & wr_en;
-  assign \$356  = { \port$217$0 , \port$0$5  } == a_bank3_wb_addr;
+  assign \$356  = { \port$400$0 , \port$0$5  } == a_bank3_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -10404,9 +11884,9 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$217$0 , \port$218$0 ,
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = a_bank3_r_addr;
-  assign wr_data = { \port$221$0 , \port$220$0 , \port$219$0 , \port$218$0  };
+  assign wr_data = { \port$408$0 , \port$406$0 , \port$404$0 , \port$402$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$217$0 , \port$0$5  };
+  assign wr_addr = { \port$400$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -10633,7 +12113,7 @@ module \obt_tile_small_ecc.a_bank3.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__1, b_in__2, b_in__3, clear, drain_row, drain_acc__0, drain_acc__1, drain_acc__2, drain_acc__3, clk);
+module \obt_tile_small_ecc.array (rst, thr_ce, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__1, b_in__2, b_in__3, clear, drain_row, drain_acc__0, drain_acc__1, drain_acc__2, drain_acc__3, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$6  = 0;
   reg [8:0] \$1 ;
   reg [8:0] \$10 ;
@@ -10785,6 +12265,8 @@ module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_
   wire [1:0] drain_row;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     \a_in$25  <= \$1 ;
   always @(posedge clk)
@@ -10817,7 +12299,8 @@ module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_
     .b_out(\b_in$51 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.array.pe_0_1  pe_0_1 (
     .a_in(\a_in$19 ),
@@ -10827,7 +12310,8 @@ module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_
     .b_out(\b_in$59 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.array.pe_0_2  pe_0_2 (
     .a_in(\a_in$21 ),
@@ -10837,7 +12321,8 @@ module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_
     .b_out(\b_in$67 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.array.pe_0_3  pe_0_3 (
     .a_in(\a_in$23 ),
@@ -10846,7 +12331,8 @@ module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_
     .b_out(\b_in$75 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.array.pe_1_0  pe_1_0 (
     .a_in(\a_in$25 ),
@@ -10856,7 +12342,8 @@ module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_
     .b_out(\b_in$53 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.array.pe_1_1  pe_1_1 (
     .a_in(\a_in$27 ),
@@ -10866,7 +12353,8 @@ module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_
     .b_out(\b_in$61 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.array.pe_1_2  pe_1_2 (
     .a_in(\a_in$29 ),
@@ -10876,7 +12364,8 @@ module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_
     .b_out(\b_in$69 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.array.pe_1_3  pe_1_3 (
     .a_in(\a_in$31 ),
@@ -10885,7 +12374,8 @@ module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_
     .b_out(\b_in$77 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.array.pe_2_0  pe_2_0 (
     .a_in(\a_in$33 ),
@@ -10895,7 +12385,8 @@ module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_
     .b_out(\b_in$55 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.array.pe_2_1  pe_2_1 (
     .a_in(\a_in$35 ),
@@ -10905,7 +12396,8 @@ module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_
     .b_out(\b_in$63 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.array.pe_2_2  pe_2_2 (
     .a_in(\a_in$37 ),
@@ -10915,7 +12407,8 @@ module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_
     .b_out(\b_in$71 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.array.pe_2_3  pe_2_3 (
     .a_in(\a_in$39 ),
@@ -10924,7 +12417,8 @@ module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_
     .b_out(\b_in$79 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.array.pe_3_0  pe_3_0 (
     .a_in(\a_in$41 ),
@@ -10933,7 +12427,8 @@ module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_
     .b_in(\b_in$55 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.array.pe_3_1  pe_3_1 (
     .a_in(\a_in$43 ),
@@ -10942,7 +12437,8 @@ module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_
     .b_in(\b_in$63 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.array.pe_3_2  pe_3_2 (
     .a_in(\a_in$45 ),
@@ -10951,7 +12447,8 @@ module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_
     .b_in(\b_in$71 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc.array.pe_3_3  pe_3_3 (
     .a_in(\a_in$47 ),
@@ -10959,7 +12456,8 @@ module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_
     .b_in(\b_in$79 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
@@ -11019,84 +12517,120 @@ module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$1  = a_in__1;
+    \$1  = \a_in$25 ;
+    if (thr_ce) begin
+      \$1  = a_in__1;
+    end
     if (rst) begin
       \$1  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$2  = a_in__2;
+    \$2  = a2_skew0;
+    if (thr_ce) begin
+      \$2  = a_in__2;
+    end
     if (rst) begin
       \$2  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$3  = a2_skew0;
+    \$3  = \a_in$33 ;
+    if (thr_ce) begin
+      \$3  = a2_skew0;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$4  = a_in__3;
+    \$4  = a3_skew0;
+    if (thr_ce) begin
+      \$4  = a_in__3;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$5  = a3_skew0;
+    \$5  = a3_skew1;
+    if (thr_ce) begin
+      \$5  = a3_skew0;
+    end
     if (rst) begin
       \$5  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$6  = a3_skew1;
+    \$6  = \a_in$41 ;
+    if (thr_ce) begin
+      \$6  = a3_skew1;
+    end
     if (rst) begin
       \$6  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$7  = b_in__1;
+    \$7  = \b_in$57 ;
+    if (thr_ce) begin
+      \$7  = b_in__1;
+    end
     if (rst) begin
       \$7  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$8  = b_in__2;
+    \$8  = b2_skew0;
+    if (thr_ce) begin
+      \$8  = b_in__2;
+    end
     if (rst) begin
       \$8  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$9  = b2_skew0;
+    \$9  = \b_in$65 ;
+    if (thr_ce) begin
+      \$9  = b2_skew0;
+    end
     if (rst) begin
       \$9  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$10  = b_in__3;
+    \$10  = b3_skew0;
+    if (thr_ce) begin
+      \$10  = b_in__3;
+    end
     if (rst) begin
       \$10  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$11  = b3_skew0;
+    \$11  = b3_skew1;
+    if (thr_ce) begin
+      \$11  = b3_skew0;
+    end
     if (rst) begin
       \$11  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$12  = b3_skew1;
+    \$12  = \b_in$73 ;
+    if (thr_ce) begin
+      \$12  = b3_skew1;
+    end
     if (rst) begin
       \$12  = 9'h000;
     end
@@ -11152,7 +12686,7 @@ module \obt_tile_small_ecc.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, acc, clk);
+module \obt_tile_small_ecc.array.pe_0_0 (rst, thr_ce, a_in, b_in, clear, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$7  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11175,6 +12709,8 @@ module \obt_tile_small_ecc.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, a
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11185,18 +12721,24 @@ module \obt_tile_small_ecc.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, a
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11204,7 +12746,10 @@ module \obt_tile_small_ecc.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, a
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11212,7 +12757,7 @@ module \obt_tile_small_ecc.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small_ecc.array.pe_0_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$8  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11235,6 +12780,8 @@ module \obt_tile_small_ecc.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, a
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11245,18 +12792,24 @@ module \obt_tile_small_ecc.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, a
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11264,7 +12817,10 @@ module \obt_tile_small_ecc.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, a
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11272,7 +12828,7 @@ module \obt_tile_small_ecc.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small_ecc.array.pe_0_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$9  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11295,6 +12851,8 @@ module \obt_tile_small_ecc.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, a
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11305,18 +12863,24 @@ module \obt_tile_small_ecc.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, a
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11324,7 +12888,10 @@ module \obt_tile_small_ecc.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, a
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11332,7 +12899,7 @@ module \obt_tile_small_ecc.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_small_ecc.array.pe_0_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$10  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11354,6 +12921,8 @@ module \obt_tile_small_ecc.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc, clk
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11364,18 +12933,24 @@ module \obt_tile_small_ecc.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc, clk
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11383,7 +12958,10 @@ module \obt_tile_small_ecc.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11391,7 +12969,7 @@ module \obt_tile_small_ecc.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc, clk
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_small_ecc.array.pe_1_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$11  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11414,6 +12992,8 @@ module \obt_tile_small_ecc.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, a
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11424,18 +13004,24 @@ module \obt_tile_small_ecc.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, a
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11443,7 +13029,10 @@ module \obt_tile_small_ecc.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, a
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11451,7 +13040,7 @@ module \obt_tile_small_ecc.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small_ecc.array.pe_1_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$12  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11474,6 +13063,8 @@ module \obt_tile_small_ecc.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, a
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11484,18 +13075,24 @@ module \obt_tile_small_ecc.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, a
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11503,7 +13100,10 @@ module \obt_tile_small_ecc.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, a
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11511,7 +13111,7 @@ module \obt_tile_small_ecc.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small_ecc.array.pe_1_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$13  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11534,6 +13134,8 @@ module \obt_tile_small_ecc.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, a
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11544,18 +13146,24 @@ module \obt_tile_small_ecc.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, a
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11563,7 +13171,10 @@ module \obt_tile_small_ecc.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, a
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11571,7 +13182,7 @@ module \obt_tile_small_ecc.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_small_ecc.array.pe_1_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$14  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11593,6 +13204,8 @@ module \obt_tile_small_ecc.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc, clk
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11603,18 +13216,24 @@ module \obt_tile_small_ecc.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc, clk
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11622,7 +13241,10 @@ module \obt_tile_small_ecc.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11630,7 +13252,7 @@ module \obt_tile_small_ecc.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc, clk
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_small_ecc.array.pe_2_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$15  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11653,6 +13275,8 @@ module \obt_tile_small_ecc.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, a
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11663,18 +13287,24 @@ module \obt_tile_small_ecc.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, a
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11682,7 +13312,10 @@ module \obt_tile_small_ecc.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, a
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11690,7 +13323,7 @@ module \obt_tile_small_ecc.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small_ecc.array.pe_2_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$16  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11713,6 +13346,8 @@ module \obt_tile_small_ecc.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, a
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11723,18 +13358,24 @@ module \obt_tile_small_ecc.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, a
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11742,7 +13383,10 @@ module \obt_tile_small_ecc.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, a
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11750,7 +13394,7 @@ module \obt_tile_small_ecc.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small_ecc.array.pe_2_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$17  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11773,6 +13417,8 @@ module \obt_tile_small_ecc.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, a
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11783,18 +13429,24 @@ module \obt_tile_small_ecc.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, a
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11802,7 +13454,10 @@ module \obt_tile_small_ecc.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, a
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11810,7 +13465,7 @@ module \obt_tile_small_ecc.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_small_ecc.array.pe_2_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$18  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11832,6 +13487,8 @@ module \obt_tile_small_ecc.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc, clk
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11842,18 +13499,24 @@ module \obt_tile_small_ecc.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc, clk
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11861,7 +13524,10 @@ module \obt_tile_small_ecc.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11869,7 +13535,7 @@ module \obt_tile_small_ecc.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc, clk
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc, clk);
+module \obt_tile_small_ecc.array.pe_3_0 (rst, thr_ce, clear, a_in, b_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$19  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11891,6 +13557,8 @@ module \obt_tile_small_ecc.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc, clk
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11901,18 +13569,24 @@ module \obt_tile_small_ecc.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc, clk
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11920,7 +13594,10 @@ module \obt_tile_small_ecc.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11928,7 +13605,7 @@ module \obt_tile_small_ecc.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc, clk
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_small_ecc.array.pe_3_1 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$20  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -11950,6 +13627,8 @@ module \obt_tile_small_ecc.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc, clk
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -11960,18 +13639,24 @@ module \obt_tile_small_ecc.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc, clk
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -11979,7 +13664,10 @@ module \obt_tile_small_ecc.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -11987,7 +13675,7 @@ module \obt_tile_small_ecc.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc, clk
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_small_ecc.array.pe_3_2 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$21  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12009,6 +13697,8 @@ module \obt_tile_small_ecc.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc, clk
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12019,18 +13709,24 @@ module \obt_tile_small_ecc.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc, clk
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12038,7 +13734,10 @@ module \obt_tile_small_ecc.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12046,7 +13745,7 @@ module \obt_tile_small_ecc.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc, clk
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
+module \obt_tile_small_ecc.array.pe_3_3 (rst, thr_ce, clear, b_in, a_in, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$22  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -12067,6 +13766,8 @@ module \obt_tile_small_ecc.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -12077,18 +13778,24 @@ module \obt_tile_small_ecc.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -12096,7 +13803,10 @@ module \obt_tile_small_ecc.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -12104,7 +13814,7 @@ module \obt_tile_small_ecc.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$266$0 , \port$267$0 , \port$268$0 , \port$269$0 , \port$270$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, b_bank0_r_addr, \port$0$5 );
+module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$453$0 , \port$455$0 , \port$457$0 , \port$459$0 , \port$461$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, rd_valid, b_bank0_r_addr, \port$0$5 );
   reg \$auto$verilog_backend.cc:2355:dump_module$23  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
@@ -12518,16 +14228,16 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$266$0 , \port$267$0 ,
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$266$0 ;
-  wire [2:0] \port$266$0 ;
-  input [7:0] \port$267$0 ;
-  wire [7:0] \port$267$0 ;
-  input [7:0] \port$268$0 ;
-  wire [7:0] \port$268$0 ;
-  input [7:0] \port$269$0 ;
-  wire [7:0] \port$269$0 ;
-  input [7:0] \port$270$0 ;
-  wire [7:0] \port$270$0 ;
+  input [2:0] \port$453$0 ;
+  wire [2:0] \port$453$0 ;
+  input [7:0] \port$455$0 ;
+  wire [7:0] \port$455$0 ;
+  input [7:0] \port$457$0 ;
+  wire [7:0] \port$457$0 ;
+  input [7:0] \port$459$0 ;
+  wire [7:0] \port$459$0 ;
+  input [7:0] \port$461$0 ;
+  wire [7:0] \port$461$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -12536,6 +14246,7 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$266$0 , \port$267$0 ,
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -12920,280 +14631,280 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$266$0 , \port$267$0 ,
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | b_bank0_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$270$0 , \port$269$0 , \port$268$0 , \port$267$0  } : b_bank0_wb_data;
-  assign \$13  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \data$24  = wr_en ? { \port$461$0 , \port$459$0 , \port$457$0 , \port$455$0  } : b_bank0_wb_data;
+  assign \$13  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$15  = wr_en | b_bank0_wb_pending;
-  assign \$16  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$16  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | b_bank0_wb_pending;
-  assign \$20  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$20  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | b_bank0_wb_pending;
-  assign \$24  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$24  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | b_bank0_wb_pending;
-  assign \$28  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$28  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | b_bank0_wb_pending;
-  assign \$32  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$32  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | b_bank0_wb_pending;
-  assign \$36  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$36  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | b_bank0_wb_pending;
-  assign \$40  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$40  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | b_bank0_wb_pending;
-  assign \$44  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$44  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | b_bank0_wb_pending;
-  assign \$48  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$48  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | b_bank0_wb_pending;
-  assign \$52  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$52  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | b_bank0_wb_pending;
-  assign \$56  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$56  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | b_bank0_wb_pending;
-  assign \$60  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$60  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | b_bank0_wb_pending;
-  assign \$64  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$64  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | b_bank0_wb_pending;
-  assign \$68  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$68  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | b_bank0_wb_pending;
-  assign \$72  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$72  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | b_bank0_wb_pending;
-  assign \$76  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$76  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | b_bank0_wb_pending;
-  assign \$80  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$80  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | b_bank0_wb_pending;
-  assign \$84  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$84  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | b_bank0_wb_pending;
-  assign \$88  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$88  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | b_bank0_wb_pending;
-  assign \$92  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$92  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | b_bank0_wb_pending;
-  assign \$96  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$96  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | b_bank0_wb_pending;
-  assign \$100  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$100  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | b_bank0_wb_pending;
-  assign \$104  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$104  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | b_bank0_wb_pending;
-  assign \$108  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$108  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | b_bank0_wb_pending;
-  assign \$112  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$112  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | b_bank0_wb_pending;
-  assign \$116  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$116  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | b_bank0_wb_pending;
-  assign \$120  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$120  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | b_bank0_wb_pending;
-  assign \$124  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$124  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | b_bank0_wb_pending;
-  assign \$128  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$128  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | b_bank0_wb_pending;
-  assign \$132  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$132  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | b_bank0_wb_pending;
-  assign \$136  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$136  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | b_bank0_wb_pending;
-  assign \$140  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$140  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | b_bank0_wb_pending;
-  assign \$144  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$144  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | b_bank0_wb_pending;
-  assign \$148  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$148  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | b_bank0_wb_pending;
-  assign \$152  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$152  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | b_bank0_wb_pending;
-  assign \$156  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$156  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | b_bank0_wb_pending;
-  assign \$160  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$160  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | b_bank0_wb_pending;
-  assign \$164  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$164  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | b_bank0_wb_pending;
-  assign \$168  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$168  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | b_bank0_wb_pending;
-  assign \$172  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$172  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | b_bank0_wb_pending;
-  assign \$176  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$176  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | b_bank0_wb_pending;
-  assign \$180  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$180  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | b_bank0_wb_pending;
-  assign \$184  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$184  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | b_bank0_wb_pending;
-  assign \$188  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$188  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | b_bank0_wb_pending;
-  assign \$192  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$192  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | b_bank0_wb_pending;
-  assign \$196  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$196  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | b_bank0_wb_pending;
-  assign \$200  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$200  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | b_bank0_wb_pending;
-  assign \$204  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$204  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | b_bank0_wb_pending;
-  assign \$208  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$208  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | b_bank0_wb_pending;
-  assign \$212  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$212  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | b_bank0_wb_pending;
-  assign \$216  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$216  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | b_bank0_wb_pending;
-  assign \$220  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$220  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | b_bank0_wb_pending;
-  assign \$224  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$224  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | b_bank0_wb_pending;
-  assign \$228  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$228  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | b_bank0_wb_pending;
-  assign \$232  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$232  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | b_bank0_wb_pending;
-  assign \$236  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$236  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | b_bank0_wb_pending;
-  assign \$240  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$240  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | b_bank0_wb_pending;
-  assign \$244  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$244  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | b_bank0_wb_pending;
-  assign \$248  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$248  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | b_bank0_wb_pending;
-  assign \$252  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$252  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | b_bank0_wb_pending;
-  assign \$256  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$256  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | b_bank0_wb_pending;
-  assign \$260  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$260  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | b_bank0_wb_pending;
-  assign \$264  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$264  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | b_bank0_wb_pending;
-  assign \$268  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$268  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | b_bank0_wb_pending;
-  assign \$272  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$272  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | b_bank0_wb_pending;
-  assign \$276  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$276  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | b_bank0_wb_pending;
-  assign \$280  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$280  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | b_bank0_wb_pending;
-  assign \$284  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$284  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | b_bank0_wb_pending;
-  assign \$288  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$288  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | b_bank0_wb_pending;
-  assign \$292  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$292  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | b_bank0_wb_pending;
-  assign \$296  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$296  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | b_bank0_wb_pending;
-  assign \$300  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$300  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | b_bank0_wb_pending;
-  assign \$304  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$304  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | b_bank0_wb_pending;
-  assign \$308  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$308  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | b_bank0_wb_pending;
-  assign \$312  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$312  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | b_bank0_wb_pending;
-  assign \$316  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$316  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | b_bank0_wb_pending;
-  assign \$320  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$320  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | b_bank0_wb_pending;
-  assign \$324  = wr_en ? { \port$266$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$324  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -13208,7 +14919,7 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$266$0 , \port$267$0 ,
   assign \$337  = rd_en ? rd_addr : b_bank0_scrub_addr;
   assign \$338  = b_bank0_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$266$0 , \port$0$5  } == b_bank0_r_addr;
+  assign \$340  = { \port$453$0 , \port$0$5  } == b_bank0_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -13217,14 +14928,14 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$266$0 , \port$267$0 ,
   assign \$346  = b_bank0_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = b_bank0_wb_pending & wr_en;
-  assign \$349  = { \port$266$0 , \port$0$5  } == b_bank0_wb_addr;
+  assign \$349  = { \port$453$0 , \port$0$5  } == b_bank0_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = b_bank0_wb_pending & \$353 ;
   assign \$355  = b_bank0_wb_pending & wr_en;
-  assign \$356  = { \port$266$0 , \port$0$5  } == b_bank0_wb_addr;
+  assign \$356  = { \port$453$0 , \port$0$5  } == b_bank0_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -13389,9 +15100,9 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$266$0 , \port$267$0 ,
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = b_bank0_r_addr;
-  assign wr_data = { \port$270$0 , \port$269$0 , \port$268$0 , \port$267$0  };
+  assign wr_data = { \port$461$0 , \port$459$0 , \port$457$0 , \port$455$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$266$0 , \port$0$5  };
+  assign wr_addr = { \port$453$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -13618,7 +15329,7 @@ module \obt_tile_small_ecc.b_bank0.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$315$0 , \port$316$0 , \port$317$0 , \port$318$0 , \port$319$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, b_bank1_r_addr, \port$0$5 );
+module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$506$0 , \port$508$0 , \port$510$0 , \port$512$0 , \port$514$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, rd_valid, b_bank1_r_addr, \port$0$5 );
   reg \$auto$verilog_backend.cc:2355:dump_module$24  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
@@ -14032,16 +15743,16 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$315$0 , \port$316$0 ,
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$315$0 ;
-  wire [2:0] \port$315$0 ;
-  input [7:0] \port$316$0 ;
-  wire [7:0] \port$316$0 ;
-  input [7:0] \port$317$0 ;
-  wire [7:0] \port$317$0 ;
-  input [7:0] \port$318$0 ;
-  wire [7:0] \port$318$0 ;
-  input [7:0] \port$319$0 ;
-  wire [7:0] \port$319$0 ;
+  input [2:0] \port$506$0 ;
+  wire [2:0] \port$506$0 ;
+  input [7:0] \port$508$0 ;
+  wire [7:0] \port$508$0 ;
+  input [7:0] \port$510$0 ;
+  wire [7:0] \port$510$0 ;
+  input [7:0] \port$512$0 ;
+  wire [7:0] \port$512$0 ;
+  input [7:0] \port$514$0 ;
+  wire [7:0] \port$514$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -14050,6 +15761,7 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$315$0 , \port$316$0 ,
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -14434,280 +16146,280 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$315$0 , \port$316$0 ,
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | b_bank1_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$319$0 , \port$318$0 , \port$317$0 , \port$316$0  } : b_bank1_wb_data;
-  assign \$13  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \data$24  = wr_en ? { \port$514$0 , \port$512$0 , \port$510$0 , \port$508$0  } : b_bank1_wb_data;
+  assign \$13  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$15  = wr_en | b_bank1_wb_pending;
-  assign \$16  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$16  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | b_bank1_wb_pending;
-  assign \$20  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$20  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | b_bank1_wb_pending;
-  assign \$24  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$24  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | b_bank1_wb_pending;
-  assign \$28  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$28  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | b_bank1_wb_pending;
-  assign \$32  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$32  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | b_bank1_wb_pending;
-  assign \$36  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$36  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | b_bank1_wb_pending;
-  assign \$40  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$40  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | b_bank1_wb_pending;
-  assign \$44  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$44  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | b_bank1_wb_pending;
-  assign \$48  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$48  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | b_bank1_wb_pending;
-  assign \$52  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$52  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | b_bank1_wb_pending;
-  assign \$56  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$56  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | b_bank1_wb_pending;
-  assign \$60  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$60  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | b_bank1_wb_pending;
-  assign \$64  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$64  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | b_bank1_wb_pending;
-  assign \$68  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$68  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | b_bank1_wb_pending;
-  assign \$72  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$72  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | b_bank1_wb_pending;
-  assign \$76  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$76  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | b_bank1_wb_pending;
-  assign \$80  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$80  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | b_bank1_wb_pending;
-  assign \$84  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$84  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | b_bank1_wb_pending;
-  assign \$88  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$88  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | b_bank1_wb_pending;
-  assign \$92  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$92  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | b_bank1_wb_pending;
-  assign \$96  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$96  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | b_bank1_wb_pending;
-  assign \$100  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$100  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | b_bank1_wb_pending;
-  assign \$104  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$104  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | b_bank1_wb_pending;
-  assign \$108  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$108  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | b_bank1_wb_pending;
-  assign \$112  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$112  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | b_bank1_wb_pending;
-  assign \$116  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$116  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | b_bank1_wb_pending;
-  assign \$120  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$120  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | b_bank1_wb_pending;
-  assign \$124  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$124  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | b_bank1_wb_pending;
-  assign \$128  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$128  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | b_bank1_wb_pending;
-  assign \$132  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$132  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | b_bank1_wb_pending;
-  assign \$136  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$136  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | b_bank1_wb_pending;
-  assign \$140  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$140  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | b_bank1_wb_pending;
-  assign \$144  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$144  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | b_bank1_wb_pending;
-  assign \$148  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$148  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | b_bank1_wb_pending;
-  assign \$152  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$152  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | b_bank1_wb_pending;
-  assign \$156  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$156  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | b_bank1_wb_pending;
-  assign \$160  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$160  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | b_bank1_wb_pending;
-  assign \$164  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$164  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | b_bank1_wb_pending;
-  assign \$168  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$168  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | b_bank1_wb_pending;
-  assign \$172  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$172  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | b_bank1_wb_pending;
-  assign \$176  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$176  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | b_bank1_wb_pending;
-  assign \$180  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$180  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | b_bank1_wb_pending;
-  assign \$184  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$184  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | b_bank1_wb_pending;
-  assign \$188  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$188  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | b_bank1_wb_pending;
-  assign \$192  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$192  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | b_bank1_wb_pending;
-  assign \$196  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$196  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | b_bank1_wb_pending;
-  assign \$200  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$200  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | b_bank1_wb_pending;
-  assign \$204  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$204  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | b_bank1_wb_pending;
-  assign \$208  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$208  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | b_bank1_wb_pending;
-  assign \$212  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$212  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | b_bank1_wb_pending;
-  assign \$216  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$216  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | b_bank1_wb_pending;
-  assign \$220  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$220  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | b_bank1_wb_pending;
-  assign \$224  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$224  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | b_bank1_wb_pending;
-  assign \$228  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$228  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | b_bank1_wb_pending;
-  assign \$232  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$232  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | b_bank1_wb_pending;
-  assign \$236  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$236  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | b_bank1_wb_pending;
-  assign \$240  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$240  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | b_bank1_wb_pending;
-  assign \$244  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$244  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | b_bank1_wb_pending;
-  assign \$248  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$248  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | b_bank1_wb_pending;
-  assign \$252  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$252  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | b_bank1_wb_pending;
-  assign \$256  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$256  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | b_bank1_wb_pending;
-  assign \$260  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$260  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | b_bank1_wb_pending;
-  assign \$264  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$264  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | b_bank1_wb_pending;
-  assign \$268  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$268  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | b_bank1_wb_pending;
-  assign \$272  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$272  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | b_bank1_wb_pending;
-  assign \$276  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$276  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | b_bank1_wb_pending;
-  assign \$280  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$280  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | b_bank1_wb_pending;
-  assign \$284  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$284  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | b_bank1_wb_pending;
-  assign \$288  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$288  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | b_bank1_wb_pending;
-  assign \$292  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$292  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | b_bank1_wb_pending;
-  assign \$296  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$296  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | b_bank1_wb_pending;
-  assign \$300  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$300  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | b_bank1_wb_pending;
-  assign \$304  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$304  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | b_bank1_wb_pending;
-  assign \$308  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$308  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | b_bank1_wb_pending;
-  assign \$312  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$312  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | b_bank1_wb_pending;
-  assign \$316  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$316  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | b_bank1_wb_pending;
-  assign \$320  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$320  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | b_bank1_wb_pending;
-  assign \$324  = wr_en ? { \port$315$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$324  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -14722,7 +16434,7 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$315$0 , \port$316$0 ,
   assign \$337  = rd_en ? rd_addr : b_bank1_scrub_addr;
   assign \$338  = b_bank1_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$315$0 , \port$0$5  } == b_bank1_r_addr;
+  assign \$340  = { \port$506$0 , \port$0$5  } == b_bank1_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -14731,14 +16443,14 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$315$0 , \port$316$0 ,
   assign \$346  = b_bank1_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = b_bank1_wb_pending & wr_en;
-  assign \$349  = { \port$315$0 , \port$0$5  } == b_bank1_wb_addr;
+  assign \$349  = { \port$506$0 , \port$0$5  } == b_bank1_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = b_bank1_wb_pending & \$353 ;
   assign \$355  = b_bank1_wb_pending & wr_en;
-  assign \$356  = { \port$315$0 , \port$0$5  } == b_bank1_wb_addr;
+  assign \$356  = { \port$506$0 , \port$0$5  } == b_bank1_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -14903,9 +16615,9 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$315$0 , \port$316$0 ,
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = b_bank1_r_addr;
-  assign wr_data = { \port$319$0 , \port$318$0 , \port$317$0 , \port$316$0  };
+  assign wr_data = { \port$514$0 , \port$512$0 , \port$510$0 , \port$508$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$315$0 , \port$0$5  };
+  assign wr_addr = { \port$506$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -15132,7 +16844,7 @@ module \obt_tile_small_ecc.b_bank1.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$364$0 , \port$365$0 , \port$366$0 , \port$367$0 , \port$368$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, b_bank2_r_addr, \port$0$5 );
+module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$559$0 , \port$561$0 , \port$563$0 , \port$565$0 , \port$567$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, rd_valid, b_bank2_r_addr, \port$0$5 );
   reg \$auto$verilog_backend.cc:2355:dump_module$25  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
@@ -15546,16 +17258,16 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$364$0 , \port$365$0 ,
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$364$0 ;
-  wire [2:0] \port$364$0 ;
-  input [7:0] \port$365$0 ;
-  wire [7:0] \port$365$0 ;
-  input [7:0] \port$366$0 ;
-  wire [7:0] \port$366$0 ;
-  input [7:0] \port$367$0 ;
-  wire [7:0] \port$367$0 ;
-  input [7:0] \port$368$0 ;
-  wire [7:0] \port$368$0 ;
+  input [2:0] \port$559$0 ;
+  wire [2:0] \port$559$0 ;
+  input [7:0] \port$561$0 ;
+  wire [7:0] \port$561$0 ;
+  input [7:0] \port$563$0 ;
+  wire [7:0] \port$563$0 ;
+  input [7:0] \port$565$0 ;
+  wire [7:0] \port$565$0 ;
+  input [7:0] \port$567$0 ;
+  wire [7:0] \port$567$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -15564,6 +17276,7 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$364$0 , \port$365$0 ,
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -15948,280 +17661,280 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$364$0 , \port$365$0 ,
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | b_bank2_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$368$0 , \port$367$0 , \port$366$0 , \port$365$0  } : b_bank2_wb_data;
-  assign \$13  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \data$24  = wr_en ? { \port$567$0 , \port$565$0 , \port$563$0 , \port$561$0  } : b_bank2_wb_data;
+  assign \$13  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$15  = wr_en | b_bank2_wb_pending;
-  assign \$16  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$16  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | b_bank2_wb_pending;
-  assign \$20  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$20  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | b_bank2_wb_pending;
-  assign \$24  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$24  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | b_bank2_wb_pending;
-  assign \$28  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$28  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | b_bank2_wb_pending;
-  assign \$32  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$32  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | b_bank2_wb_pending;
-  assign \$36  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$36  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | b_bank2_wb_pending;
-  assign \$40  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$40  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | b_bank2_wb_pending;
-  assign \$44  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$44  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | b_bank2_wb_pending;
-  assign \$48  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$48  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | b_bank2_wb_pending;
-  assign \$52  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$52  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | b_bank2_wb_pending;
-  assign \$56  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$56  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | b_bank2_wb_pending;
-  assign \$60  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$60  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | b_bank2_wb_pending;
-  assign \$64  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$64  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | b_bank2_wb_pending;
-  assign \$68  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$68  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | b_bank2_wb_pending;
-  assign \$72  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$72  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | b_bank2_wb_pending;
-  assign \$76  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$76  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | b_bank2_wb_pending;
-  assign \$80  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$80  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | b_bank2_wb_pending;
-  assign \$84  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$84  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | b_bank2_wb_pending;
-  assign \$88  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$88  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | b_bank2_wb_pending;
-  assign \$92  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$92  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | b_bank2_wb_pending;
-  assign \$96  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$96  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | b_bank2_wb_pending;
-  assign \$100  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$100  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | b_bank2_wb_pending;
-  assign \$104  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$104  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | b_bank2_wb_pending;
-  assign \$108  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$108  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | b_bank2_wb_pending;
-  assign \$112  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$112  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | b_bank2_wb_pending;
-  assign \$116  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$116  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | b_bank2_wb_pending;
-  assign \$120  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$120  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | b_bank2_wb_pending;
-  assign \$124  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$124  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | b_bank2_wb_pending;
-  assign \$128  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$128  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | b_bank2_wb_pending;
-  assign \$132  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$132  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | b_bank2_wb_pending;
-  assign \$136  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$136  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | b_bank2_wb_pending;
-  assign \$140  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$140  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | b_bank2_wb_pending;
-  assign \$144  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$144  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | b_bank2_wb_pending;
-  assign \$148  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$148  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | b_bank2_wb_pending;
-  assign \$152  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$152  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | b_bank2_wb_pending;
-  assign \$156  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$156  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | b_bank2_wb_pending;
-  assign \$160  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$160  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | b_bank2_wb_pending;
-  assign \$164  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$164  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | b_bank2_wb_pending;
-  assign \$168  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$168  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | b_bank2_wb_pending;
-  assign \$172  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$172  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | b_bank2_wb_pending;
-  assign \$176  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$176  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | b_bank2_wb_pending;
-  assign \$180  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$180  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | b_bank2_wb_pending;
-  assign \$184  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$184  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | b_bank2_wb_pending;
-  assign \$188  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$188  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | b_bank2_wb_pending;
-  assign \$192  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$192  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | b_bank2_wb_pending;
-  assign \$196  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$196  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | b_bank2_wb_pending;
-  assign \$200  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$200  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | b_bank2_wb_pending;
-  assign \$204  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$204  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | b_bank2_wb_pending;
-  assign \$208  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$208  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | b_bank2_wb_pending;
-  assign \$212  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$212  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | b_bank2_wb_pending;
-  assign \$216  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$216  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | b_bank2_wb_pending;
-  assign \$220  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$220  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | b_bank2_wb_pending;
-  assign \$224  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$224  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | b_bank2_wb_pending;
-  assign \$228  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$228  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | b_bank2_wb_pending;
-  assign \$232  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$232  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | b_bank2_wb_pending;
-  assign \$236  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$236  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | b_bank2_wb_pending;
-  assign \$240  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$240  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | b_bank2_wb_pending;
-  assign \$244  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$244  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | b_bank2_wb_pending;
-  assign \$248  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$248  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | b_bank2_wb_pending;
-  assign \$252  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$252  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | b_bank2_wb_pending;
-  assign \$256  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$256  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | b_bank2_wb_pending;
-  assign \$260  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$260  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | b_bank2_wb_pending;
-  assign \$264  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$264  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | b_bank2_wb_pending;
-  assign \$268  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$268  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | b_bank2_wb_pending;
-  assign \$272  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$272  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | b_bank2_wb_pending;
-  assign \$276  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$276  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | b_bank2_wb_pending;
-  assign \$280  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$280  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | b_bank2_wb_pending;
-  assign \$284  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$284  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | b_bank2_wb_pending;
-  assign \$288  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$288  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | b_bank2_wb_pending;
-  assign \$292  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$292  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | b_bank2_wb_pending;
-  assign \$296  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$296  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | b_bank2_wb_pending;
-  assign \$300  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$300  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | b_bank2_wb_pending;
-  assign \$304  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$304  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | b_bank2_wb_pending;
-  assign \$308  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$308  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | b_bank2_wb_pending;
-  assign \$312  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$312  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | b_bank2_wb_pending;
-  assign \$316  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$316  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | b_bank2_wb_pending;
-  assign \$320  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$320  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | b_bank2_wb_pending;
-  assign \$324  = wr_en ? { \port$364$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$324  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -16236,7 +17949,7 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$364$0 , \port$365$0 ,
   assign \$337  = rd_en ? rd_addr : b_bank2_scrub_addr;
   assign \$338  = b_bank2_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$364$0 , \port$0$5  } == b_bank2_r_addr;
+  assign \$340  = { \port$559$0 , \port$0$5  } == b_bank2_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -16245,14 +17958,14 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$364$0 , \port$365$0 ,
   assign \$346  = b_bank2_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = b_bank2_wb_pending & wr_en;
-  assign \$349  = { \port$364$0 , \port$0$5  } == b_bank2_wb_addr;
+  assign \$349  = { \port$559$0 , \port$0$5  } == b_bank2_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = b_bank2_wb_pending & \$353 ;
   assign \$355  = b_bank2_wb_pending & wr_en;
-  assign \$356  = { \port$364$0 , \port$0$5  } == b_bank2_wb_addr;
+  assign \$356  = { \port$559$0 , \port$0$5  } == b_bank2_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -16417,9 +18130,9 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$364$0 , \port$365$0 ,
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = b_bank2_r_addr;
-  assign wr_data = { \port$368$0 , \port$367$0 , \port$366$0 , \port$365$0  };
+  assign wr_data = { \port$567$0 , \port$565$0 , \port$563$0 , \port$561$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$364$0 , \port$0$5  };
+  assign wr_addr = { \port$559$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -16646,7 +18359,7 @@ module \obt_tile_small_ecc.b_bank2.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$413$0 , \port$414$0 , \port$415$0 , \port$416$0 , \port$417$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, b_bank3_r_addr, \port$0$5 );
+module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$612$0 , \port$614$0 , \port$616$0 , \port$618$0 , \port$620$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, rd_valid, b_bank3_r_addr, \port$0$5 );
   reg \$auto$verilog_backend.cc:2355:dump_module$26  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
@@ -17060,16 +18773,16 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$413$0 , \port$414$0 ,
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$413$0 ;
-  wire [2:0] \port$413$0 ;
-  input [7:0] \port$414$0 ;
-  wire [7:0] \port$414$0 ;
-  input [7:0] \port$415$0 ;
-  wire [7:0] \port$415$0 ;
-  input [7:0] \port$416$0 ;
-  wire [7:0] \port$416$0 ;
-  input [7:0] \port$417$0 ;
-  wire [7:0] \port$417$0 ;
+  input [2:0] \port$612$0 ;
+  wire [2:0] \port$612$0 ;
+  input [7:0] \port$614$0 ;
+  wire [7:0] \port$614$0 ;
+  input [7:0] \port$616$0 ;
+  wire [7:0] \port$616$0 ;
+  input [7:0] \port$618$0 ;
+  wire [7:0] \port$618$0 ;
+  input [7:0] \port$620$0 ;
+  wire [7:0] \port$620$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -17078,6 +18791,7 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$413$0 , \port$414$0 ,
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -17462,280 +19176,280 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$413$0 , \port$414$0 ,
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | b_bank3_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$417$0 , \port$416$0 , \port$415$0 , \port$414$0  } : b_bank3_wb_data;
-  assign \$13  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \data$24  = wr_en ? { \port$620$0 , \port$618$0 , \port$616$0 , \port$614$0  } : b_bank3_wb_data;
+  assign \$13  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$15  = wr_en | b_bank3_wb_pending;
-  assign \$16  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$16  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | b_bank3_wb_pending;
-  assign \$20  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$20  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | b_bank3_wb_pending;
-  assign \$24  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$24  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | b_bank3_wb_pending;
-  assign \$28  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$28  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | b_bank3_wb_pending;
-  assign \$32  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$32  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | b_bank3_wb_pending;
-  assign \$36  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$36  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | b_bank3_wb_pending;
-  assign \$40  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$40  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | b_bank3_wb_pending;
-  assign \$44  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$44  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | b_bank3_wb_pending;
-  assign \$48  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$48  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | b_bank3_wb_pending;
-  assign \$52  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$52  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | b_bank3_wb_pending;
-  assign \$56  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$56  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | b_bank3_wb_pending;
-  assign \$60  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$60  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | b_bank3_wb_pending;
-  assign \$64  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$64  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | b_bank3_wb_pending;
-  assign \$68  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$68  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | b_bank3_wb_pending;
-  assign \$72  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$72  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | b_bank3_wb_pending;
-  assign \$76  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$76  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | b_bank3_wb_pending;
-  assign \$80  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$80  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | b_bank3_wb_pending;
-  assign \$84  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$84  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | b_bank3_wb_pending;
-  assign \$88  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$88  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | b_bank3_wb_pending;
-  assign \$92  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$92  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | b_bank3_wb_pending;
-  assign \$96  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$96  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | b_bank3_wb_pending;
-  assign \$100  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$100  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | b_bank3_wb_pending;
-  assign \$104  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$104  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | b_bank3_wb_pending;
-  assign \$108  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$108  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | b_bank3_wb_pending;
-  assign \$112  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$112  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | b_bank3_wb_pending;
-  assign \$116  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$116  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | b_bank3_wb_pending;
-  assign \$120  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$120  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | b_bank3_wb_pending;
-  assign \$124  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$124  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | b_bank3_wb_pending;
-  assign \$128  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$128  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | b_bank3_wb_pending;
-  assign \$132  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$132  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | b_bank3_wb_pending;
-  assign \$136  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$136  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | b_bank3_wb_pending;
-  assign \$140  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$140  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | b_bank3_wb_pending;
-  assign \$144  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$144  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | b_bank3_wb_pending;
-  assign \$148  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$148  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | b_bank3_wb_pending;
-  assign \$152  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$152  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | b_bank3_wb_pending;
-  assign \$156  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$156  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | b_bank3_wb_pending;
-  assign \$160  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$160  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | b_bank3_wb_pending;
-  assign \$164  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$164  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | b_bank3_wb_pending;
-  assign \$168  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$168  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | b_bank3_wb_pending;
-  assign \$172  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$172  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | b_bank3_wb_pending;
-  assign \$176  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$176  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | b_bank3_wb_pending;
-  assign \$180  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$180  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | b_bank3_wb_pending;
-  assign \$184  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$184  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | b_bank3_wb_pending;
-  assign \$188  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$188  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | b_bank3_wb_pending;
-  assign \$192  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$192  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | b_bank3_wb_pending;
-  assign \$196  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$196  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | b_bank3_wb_pending;
-  assign \$200  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$200  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | b_bank3_wb_pending;
-  assign \$204  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$204  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | b_bank3_wb_pending;
-  assign \$208  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$208  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | b_bank3_wb_pending;
-  assign \$212  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$212  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | b_bank3_wb_pending;
-  assign \$216  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$216  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | b_bank3_wb_pending;
-  assign \$220  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$220  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | b_bank3_wb_pending;
-  assign \$224  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$224  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | b_bank3_wb_pending;
-  assign \$228  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$228  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | b_bank3_wb_pending;
-  assign \$232  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$232  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | b_bank3_wb_pending;
-  assign \$236  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$236  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | b_bank3_wb_pending;
-  assign \$240  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$240  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | b_bank3_wb_pending;
-  assign \$244  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$244  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | b_bank3_wb_pending;
-  assign \$248  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$248  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | b_bank3_wb_pending;
-  assign \$252  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$252  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | b_bank3_wb_pending;
-  assign \$256  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$256  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | b_bank3_wb_pending;
-  assign \$260  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$260  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | b_bank3_wb_pending;
-  assign \$264  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$264  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | b_bank3_wb_pending;
-  assign \$268  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$268  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | b_bank3_wb_pending;
-  assign \$272  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$272  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | b_bank3_wb_pending;
-  assign \$276  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$276  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | b_bank3_wb_pending;
-  assign \$280  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$280  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | b_bank3_wb_pending;
-  assign \$284  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$284  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | b_bank3_wb_pending;
-  assign \$288  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$288  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | b_bank3_wb_pending;
-  assign \$292  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$292  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | b_bank3_wb_pending;
-  assign \$296  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$296  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | b_bank3_wb_pending;
-  assign \$300  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$300  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | b_bank3_wb_pending;
-  assign \$304  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$304  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | b_bank3_wb_pending;
-  assign \$308  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$308  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | b_bank3_wb_pending;
-  assign \$312  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$312  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | b_bank3_wb_pending;
-  assign \$316  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$316  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | b_bank3_wb_pending;
-  assign \$320  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$320  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | b_bank3_wb_pending;
-  assign \$324  = wr_en ? { \port$413$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$324  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -17750,7 +19464,7 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$413$0 , \port$414$0 ,
   assign \$337  = rd_en ? rd_addr : b_bank3_scrub_addr;
   assign \$338  = b_bank3_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$413$0 , \port$0$5  } == b_bank3_r_addr;
+  assign \$340  = { \port$612$0 , \port$0$5  } == b_bank3_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -17759,14 +19473,14 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$413$0 , \port$414$0 ,
   assign \$346  = b_bank3_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = b_bank3_wb_pending & wr_en;
-  assign \$349  = { \port$413$0 , \port$0$5  } == b_bank3_wb_addr;
+  assign \$349  = { \port$612$0 , \port$0$5  } == b_bank3_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = b_bank3_wb_pending & \$353 ;
   assign \$355  = b_bank3_wb_pending & wr_en;
-  assign \$356  = { \port$413$0 , \port$0$5  } == b_bank3_wb_addr;
+  assign \$356  = { \port$612$0 , \port$0$5  } == b_bank3_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -17931,9 +19645,9 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$413$0 , \port$414$0 ,
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = b_bank3_r_addr;
-  assign wr_data = { \port$417$0 , \port$416$0 , \port$415$0 , \port$414$0  };
+  assign wr_data = { \port$620$0 , \port$618$0 , \port$616$0 , \port$614$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$413$0 , \port$0$5  };
+  assign wr_addr = { \port$612$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -18160,7 +19874,7 @@ module \obt_tile_small_ecc.b_bank3.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.bias_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, bias_bank0_r_addr, wr_data);
+module \obt_tile_small_ecc.bias_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, bias_bank0_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$27  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -18580,6 +20294,7 @@ module \obt_tile_small_ecc.bias_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -19634,7 +21349,7 @@ module \obt_tile_small_ecc.bias_bank0.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.bias_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, bias_bank1_r_addr, wr_data);
+module \obt_tile_small_ecc.bias_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, bias_bank1_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$28  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -20054,6 +21769,7 @@ module \obt_tile_small_ecc.bias_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -21108,7 +22824,7 @@ module \obt_tile_small_ecc.bias_bank1.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.bias_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, bias_bank2_r_addr, wr_data);
+module \obt_tile_small_ecc.bias_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, bias_bank2_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$29  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -21528,6 +23244,7 @@ module \obt_tile_small_ecc.bias_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -22582,7 +24299,7 @@ module \obt_tile_small_ecc.bias_bank2.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.bias_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, bias_bank3_r_addr, wr_data);
+module \obt_tile_small_ecc.bias_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, bias_bank3_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$30  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -23002,6 +24719,7 @@ module \obt_tile_small_ecc.bias_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -24056,7 +25774,7 @@ module \obt_tile_small_ecc.bias_bank3.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.c_mem (rst, rd_addr, rd_en, wr_addr, wr_data, wr_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, c_mem_r_addr, clk);
+module \obt_tile_small_ecc.c_mem (rst, rd_addr, rd_en, wr_addr, wr_data, wr_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, c_mem_r_addr, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$31  = 0;
   wire \$1 ;
   wire [7:0] \$10 ;
@@ -24476,6 +26194,7 @@ module \obt_tile_small_ecc.c_mem (rst, rd_addr, rd_en, wr_addr, wr_data, wr_en, 
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -25654,7 +27373,7 @@ module \obt_tile_small_ecc.c_mem.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.mult_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, mult_bank0_r_addr, wr_data);
+module \obt_tile_small_ecc.mult_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, mult_bank0_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$32  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -26074,6 +27793,7 @@ module \obt_tile_small_ecc.mult_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -27128,7 +28848,7 @@ module \obt_tile_small_ecc.mult_bank0.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.mult_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, mult_bank1_r_addr, wr_data);
+module \obt_tile_small_ecc.mult_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, mult_bank1_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$33  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -27548,6 +29268,7 @@ module \obt_tile_small_ecc.mult_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -28602,7 +30323,7 @@ module \obt_tile_small_ecc.mult_bank1.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.mult_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, mult_bank2_r_addr, wr_data);
+module \obt_tile_small_ecc.mult_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, mult_bank2_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$34  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -29022,6 +30743,7 @@ module \obt_tile_small_ecc.mult_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -30076,7 +31798,7 @@ module \obt_tile_small_ecc.mult_bank2.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.mult_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, mult_bank3_r_addr, wr_data);
+module \obt_tile_small_ecc.mult_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, mult_bank3_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$35  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -30496,6 +32218,7 @@ module \obt_tile_small_ecc.mult_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -31550,7 +33273,7 @@ module \obt_tile_small_ecc.mult_bank3.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.requant_0 (rst, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
+module \obt_tile_small_ecc.requant_0 (rst, thr_ce, bias, mult, shift, i_valid, out_zp, act_min, act_max, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$36  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -31644,6 +33367,8 @@ module \obt_tile_small_ecc.requant_0 (rst, mult, shift, bias, i_valid, out_zp, a
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -31715,119 +33440,170 @@ module \obt_tile_small_ecc.requant_0 (rst, mult, shift, bias, i_valid, out_zp, a
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -31845,7 +33621,7 @@ module \obt_tile_small_ecc.requant_0 (rst, mult, shift, bias, i_valid, out_zp, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.requant_1 (rst, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
+module \obt_tile_small_ecc.requant_1 (rst, thr_ce, bias, mult, shift, i_valid, out_zp, act_min, act_max, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$37  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -31939,6 +33715,8 @@ module \obt_tile_small_ecc.requant_1 (rst, mult, shift, bias, i_valid, out_zp, a
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -32010,119 +33788,170 @@ module \obt_tile_small_ecc.requant_1 (rst, mult, shift, bias, i_valid, out_zp, a
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -32140,7 +33969,7 @@ module \obt_tile_small_ecc.requant_1 (rst, mult, shift, bias, i_valid, out_zp, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.requant_2 (rst, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
+module \obt_tile_small_ecc.requant_2 (rst, thr_ce, bias, mult, shift, i_valid, out_zp, act_min, act_max, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$38  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -32234,6 +34063,8 @@ module \obt_tile_small_ecc.requant_2 (rst, mult, shift, bias, i_valid, out_zp, a
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -32305,119 +34136,170 @@ module \obt_tile_small_ecc.requant_2 (rst, mult, shift, bias, i_valid, out_zp, a
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -32435,7 +34317,7 @@ module \obt_tile_small_ecc.requant_2 (rst, mult, shift, bias, i_valid, out_zp, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.requant_3 (rst, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
+module \obt_tile_small_ecc.requant_3 (rst, thr_ce, bias, mult, shift, i_valid, out_zp, act_min, act_max, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$39  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -32529,6 +34411,8 @@ module \obt_tile_small_ecc.requant_3 (rst, mult, shift, bias, i_valid, out_zp, a
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -32600,119 +34484,170 @@ module \obt_tile_small_ecc.requant_3 (rst, mult, shift, bias, i_valid, out_zp, a
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -32730,7 +34665,7 @@ module \obt_tile_small_ecc.requant_3 (rst, mult, shift, bias, i_valid, out_zp, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.shift_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, shift_bank0_r_addr, wr_data);
+module \obt_tile_small_ecc.shift_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, shift_bank0_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$40  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -32917,6 +34852,7 @@ module \obt_tile_small_ecc.shift_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -33460,7 +35396,7 @@ module \obt_tile_small_ecc.shift_bank0.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.shift_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, shift_bank1_r_addr, wr_data);
+module \obt_tile_small_ecc.shift_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, shift_bank1_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$41  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -33647,6 +35583,7 @@ module \obt_tile_small_ecc.shift_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -34190,7 +36127,7 @@ module \obt_tile_small_ecc.shift_bank1.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.shift_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, shift_bank2_r_addr, wr_data);
+module \obt_tile_small_ecc.shift_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, shift_bank2_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$42  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -34377,6 +36314,7 @@ module \obt_tile_small_ecc.shift_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -34920,7 +36858,7 @@ module \obt_tile_small_ecc.shift_bank2.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.shift_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, shift_bank3_r_addr, wr_data);
+module \obt_tile_small_ecc.shift_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, shift_bank3_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$43  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -35107,6 +37045,7 @@ module \obt_tile_small_ecc.shift_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;

@@ -2,10 +2,10 @@
 
 (* top =  1  *)
 (* generator = "Amaranth" *)
-module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rst, bus__dat_r, bus__ack, irq, busy, bus__cyc);
+module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_code, therm_sample, clk, rst, bus__dat_r, bus__ack, irq, busy, throttle_level, dvfs_level, act_feed, act_sram, bus__cyc);
   reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
-  wire \$1 ;
-  wire \$10 ;
+  wire [11:0] \$1 ;
+  wire [11:0] \$10 ;
   wire \$100 ;
   wire \$1000 ;
   wire \$1001 ;
@@ -22,10 +22,10 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1011 ;
   wire \$1012 ;
   wire \$1013 ;
-  wire \$1014 ;
-  wire \$1015 ;
-  wire \$1016 ;
-  wire \$1017 ;
+  wire [15:0] \$1014 ;
+  wire [15:0] \$1015 ;
+  wire [15:0] \$1016 ;
+  wire [15:0] \$1017 ;
   wire \$1018 ;
   wire \$1019 ;
   wire \$102 ;
@@ -39,7 +39,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1027 ;
   wire \$1028 ;
   wire \$1029 ;
-  wire [15:0] \$103 ;
+  wire [11:0] \$103 ;
   wire \$1030 ;
   wire \$1031 ;
   wire \$1032 ;
@@ -50,18 +50,18 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1037 ;
   wire \$1038 ;
   wire \$1039 ;
-  wire [15:0] \$104 ;
+  wire [11:0] \$104 ;
   wire \$1040 ;
-  wire \$1041 ;
-  wire \$1042 ;
-  wire \$1043 ;
-  wire \$1044 ;
+  wire [15:0] \$1041 ;
+  wire [15:0] \$1042 ;
+  wire [15:0] \$1043 ;
+  wire [15:0] \$1044 ;
   wire \$1045 ;
   wire \$1046 ;
   wire \$1047 ;
   wire \$1048 ;
   wire \$1049 ;
-  wire [15:0] \$105 ;
+  wire [11:0] \$105 ;
   wire \$1050 ;
   wire \$1051 ;
   wire \$1052 ;
@@ -72,7 +72,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1057 ;
   wire \$1058 ;
   wire \$1059 ;
-  wire [15:0] \$106 ;
+  wire [11:0] \$106 ;
   wire \$1060 ;
   wire \$1061 ;
   wire \$1062 ;
@@ -86,18 +86,18 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$107 ;
   wire \$1070 ;
   wire \$1071 ;
-  wire \$1072 ;
-  wire \$1073 ;
-  wire \$1074 ;
-  wire \$1075 ;
+  wire [7:0] \$1072 ;
+  wire [7:0] \$1073 ;
+  wire [7:0] \$1074 ;
+  wire [7:0] \$1075 ;
   wire \$1076 ;
   wire \$1077 ;
   wire \$1078 ;
-  wire [31:0] \$1079 ;
+  wire \$1079 ;
   wire \$108 ;
-  wire [31:0] \$1080 ;
-  wire [31:0] \$1081 ;
-  wire [31:0] \$1082 ;
+  wire \$1080 ;
+  wire \$1081 ;
+  wire \$1082 ;
   wire \$1083 ;
   wire \$1084 ;
   wire \$1085 ;
@@ -116,7 +116,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1097 ;
   wire \$1098 ;
   wire \$1099 ;
-  wire \$11 ;
+  wire [11:0] \$11 ;
   wire \$110 ;
   wire \$1100 ;
   wire \$1101 ;
@@ -125,11 +125,11 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1104 ;
   wire \$1105 ;
   wire \$1106 ;
-  wire \$1107 ;
-  wire \$1108 ;
-  wire \$1109 ;
+  wire [7:0] \$1107 ;
+  wire [7:0] \$1108 ;
+  wire [7:0] \$1109 ;
   wire \$111 ;
-  wire \$1110 ;
+  wire [7:0] \$1110 ;
   wire \$1111 ;
   wire \$1112 ;
   wire \$1113 ;
@@ -168,10 +168,10 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1143 ;
   wire \$1144 ;
   wire \$1145 ;
-  wire \$1146 ;
-  wire \$1147 ;
-  wire \$1148 ;
-  wire \$1149 ;
+  wire [7:0] \$1146 ;
+  wire [7:0] \$1147 ;
+  wire [7:0] \$1148 ;
+  wire [7:0] \$1149 ;
   wire \$115 ;
   wire \$1150 ;
   wire \$1151 ;
@@ -215,24 +215,24 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1186 ;
   wire \$1187 ;
   wire \$1188 ;
-  wire \$1189 ;
+  wire [7:0] \$1189 ;
   wire \$119 ;
-  wire \$1190 ;
-  wire \$1191 ;
-  wire \$1192 ;
+  wire [7:0] \$1190 ;
+  wire [7:0] \$1191 ;
+  wire [7:0] \$1192 ;
   wire \$1193 ;
   wire \$1194 ;
   wire \$1195 ;
-  wire [16:0] \$1196 ;
-  wire [17:0] \$1197 ;
-  wire [17:0] \$1198 ;
-  wire [16:0] \$1199 ;
+  wire \$1196 ;
+  wire \$1197 ;
+  wire \$1198 ;
+  wire \$1199 ;
   wire \$12 ;
   wire \$120 ;
-  wire [17:0] \$1200 ;
-  wire [17:0] \$1201 ;
-  wire [17:0] \$1202 ;
-  wire [17:0] \$1203 ;
+  wire \$1200 ;
+  wire \$1201 ;
+  wire \$1202 ;
+  wire \$1203 ;
   wire \$1204 ;
   wire \$1205 ;
   wire \$1206 ;
@@ -264,27 +264,27 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$123 ;
   wire \$1230 ;
   wire \$1231 ;
-  wire [17:0] \$1232 ;
+  wire \$1232 ;
   wire \$1233 ;
   wire \$1234 ;
   wire \$1235 ;
-  wire [17:0] \$1236 ;
-  wire [17:0] \$1237 ;
+  wire [7:0] \$1236 ;
+  wire [7:0] \$1237 ;
   wire [7:0] \$1238 ;
   wire [7:0] \$1239 ;
   wire \$124 ;
-  wire [7:0] \$1240 ;
-  wire [7:0] \$1241 ;
+  wire \$1240 ;
+  wire \$1241 ;
   wire \$1242 ;
   wire \$1243 ;
   wire \$1244 ;
   wire \$1245 ;
-  wire [17:0] \$1246 ;
+  wire \$1246 ;
   wire \$1247 ;
   wire \$1248 ;
-  wire [17:0] \$1249 ;
+  wire \$1249 ;
   wire \$125 ;
-  wire [17:0] \$1250 ;
+  wire \$1250 ;
   wire \$1251 ;
   wire \$1252 ;
   wire \$1253 ;
@@ -315,27 +315,27 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1276 ;
   wire \$1277 ;
   wire \$1278 ;
-  wire [17:0] \$1279 ;
+  wire \$1279 ;
   wire \$128 ;
   wire \$1280 ;
   wire \$1281 ;
   wire \$1282 ;
-  wire [17:0] \$1283 ;
-  wire [17:0] \$1284 ;
-  wire [7:0] \$1285 ;
-  wire [7:0] \$1286 ;
-  wire [7:0] \$1287 ;
-  wire [7:0] \$1288 ;
+  wire \$1283 ;
+  wire \$1284 ;
+  wire \$1285 ;
+  wire \$1286 ;
+  wire \$1287 ;
+  wire \$1288 ;
   wire \$1289 ;
   wire \$129 ;
   wire \$1290 ;
   wire \$1291 ;
   wire \$1292 ;
-  wire [17:0] \$1293 ;
+  wire \$1293 ;
   wire \$1294 ;
   wire \$1295 ;
-  wire [17:0] \$1296 ;
-  wire [17:0] \$1297 ;
+  wire \$1296 ;
+  wire \$1297 ;
   wire \$1298 ;
   wire \$1299 ;
   wire \$13 ;
@@ -368,28 +368,28 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1323 ;
   wire \$1324 ;
   wire \$1325 ;
-  wire [17:0] \$1326 ;
+  wire \$1326 ;
   wire \$1327 ;
   wire \$1328 ;
   wire \$1329 ;
   wire \$133 ;
-  wire [17:0] \$1330 ;
-  wire [17:0] \$1331 ;
-  wire [7:0] \$1332 ;
-  wire [7:0] \$1333 ;
-  wire [7:0] \$1334 ;
-  wire [7:0] \$1335 ;
+  wire \$1330 ;
+  wire \$1331 ;
+  wire \$1332 ;
+  wire \$1333 ;
+  wire \$1334 ;
+  wire \$1335 ;
   wire \$1336 ;
   wire \$1337 ;
   wire \$1338 ;
   wire \$1339 ;
   wire [7:0] \$134 ;
-  wire [17:0] \$1340 ;
+  wire \$1340 ;
   wire \$1341 ;
-  wire \$1342 ;
-  wire [17:0] \$1343 ;
-  wire [17:0] \$1344 ;
-  wire \$1345 ;
+  wire [31:0] \$1342 ;
+  wire [31:0] \$1343 ;
+  wire [31:0] \$1344 ;
+  wire [31:0] \$1345 ;
   wire \$1346 ;
   wire \$1347 ;
   wire \$1348 ;
@@ -420,27 +420,27 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1370 ;
   wire \$1371 ;
   wire \$1372 ;
-  wire [17:0] \$1373 ;
+  wire \$1373 ;
   wire \$1374 ;
   wire \$1375 ;
   wire \$1376 ;
-  wire [17:0] \$1377 ;
-  wire [17:0] \$1378 ;
-  wire [7:0] \$1379 ;
+  wire \$1377 ;
+  wire \$1378 ;
+  wire \$1379 ;
   wire \$138 ;
-  wire [7:0] \$1380 ;
-  wire [7:0] \$1381 ;
-  wire [7:0] \$1382 ;
+  wire \$1380 ;
+  wire \$1381 ;
+  wire \$1382 ;
   wire \$1383 ;
   wire \$1384 ;
   wire \$1385 ;
   wire \$1386 ;
-  wire [17:0] \$1387 ;
+  wire \$1387 ;
   wire \$1388 ;
   wire \$1389 ;
   wire \$139 ;
-  wire [17:0] \$1390 ;
-  wire [17:0] \$1391 ;
+  wire \$1390 ;
+  wire \$1391 ;
   wire \$1392 ;
   wire \$1393 ;
   wire \$1394 ;
@@ -452,10 +452,10 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$14 ;
   wire \$140 ;
   wire \$1400 ;
-  wire \$1401 ;
-  wire \$1402 ;
-  wire \$1403 ;
-  wire \$1404 ;
+  wire [5:0] \$1401 ;
+  wire [5:0] \$1402 ;
+  wire [5:0] \$1403 ;
+  wire [5:0] \$1404 ;
   wire \$1405 ;
   wire \$1406 ;
   wire \$1407 ;
@@ -473,26 +473,26 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1418 ;
   wire \$1419 ;
   wire \$142 ;
-  wire [17:0] \$1420 ;
+  wire \$1420 ;
   wire \$1421 ;
   wire \$1422 ;
   wire \$1423 ;
-  wire [17:0] \$1424 ;
-  wire [17:0] \$1425 ;
-  wire [7:0] \$1426 ;
-  wire [7:0] \$1427 ;
-  wire [7:0] \$1428 ;
-  wire [7:0] \$1429 ;
+  wire \$1424 ;
+  wire \$1425 ;
+  wire \$1426 ;
+  wire \$1427 ;
+  wire \$1428 ;
+  wire \$1429 ;
   wire \$143 ;
   wire \$1430 ;
   wire \$1431 ;
   wire \$1432 ;
   wire \$1433 ;
-  wire [17:0] \$1434 ;
+  wire \$1434 ;
   wire \$1435 ;
   wire \$1436 ;
-  wire [17:0] \$1437 ;
-  wire [17:0] \$1438 ;
+  wire \$1437 ;
+  wire \$1438 ;
   wire \$1439 ;
   wire \$144 ;
   wire \$1440 ;
@@ -521,30 +521,30 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1461 ;
   wire \$1462 ;
   wire \$1463 ;
-  wire \$1464 ;
-  wire \$1465 ;
-  wire \$1466 ;
-  wire [17:0] \$1467 ;
+  wire [31:0] \$1464 ;
+  wire [31:0] \$1465 ;
+  wire [31:0] \$1466 ;
+  wire [31:0] \$1467 ;
   wire \$1468 ;
   wire \$1469 ;
   wire \$147 ;
   wire \$1470 ;
-  wire [17:0] \$1471 ;
-  wire [17:0] \$1472 ;
-  wire [7:0] \$1473 ;
-  wire [7:0] \$1474 ;
-  wire [7:0] \$1475 ;
-  wire [7:0] \$1476 ;
+  wire \$1471 ;
+  wire \$1472 ;
+  wire \$1473 ;
+  wire \$1474 ;
+  wire \$1475 ;
+  wire \$1476 ;
   wire \$1477 ;
   wire \$1478 ;
   wire \$1479 ;
   wire \$148 ;
   wire \$1480 ;
-  wire [17:0] \$1481 ;
+  wire \$1481 ;
   wire \$1482 ;
   wire \$1483 ;
-  wire [17:0] \$1484 ;
-  wire [17:0] \$1485 ;
+  wire \$1484 ;
+  wire \$1485 ;
   wire \$1486 ;
   wire \$1487 ;
   wire \$1488 ;
@@ -577,29 +577,29 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1511 ;
   wire \$1512 ;
   wire \$1513 ;
-  wire [17:0] \$1514 ;
+  wire \$1514 ;
   wire \$1515 ;
   wire \$1516 ;
   wire \$1517 ;
-  wire [17:0] \$1518 ;
-  wire [17:0] \$1519 ;
+  wire \$1518 ;
+  wire \$1519 ;
   wire \$152 ;
-  wire [7:0] \$1520 ;
-  wire [7:0] \$1521 ;
-  wire [7:0] \$1522 ;
-  wire [7:0] \$1523 ;
+  wire \$1520 ;
+  wire \$1521 ;
+  wire \$1522 ;
+  wire \$1523 ;
   wire \$1524 ;
   wire \$1525 ;
   wire \$1526 ;
   wire \$1527 ;
-  wire [17:0] \$1528 ;
+  wire \$1528 ;
   wire \$1529 ;
   wire \$153 ;
   wire \$1530 ;
-  wire [17:0] \$1531 ;
-  wire [17:0] \$1532 ;
-  wire \$1533 ;
-  wire \$1534 ;
+  wire [2:0] \$1531 ;
+  wire [2:0] \$1532 ;
+  wire [2:0] \$1533 ;
+  wire [2:0] \$1534 ;
   wire \$1535 ;
   wire \$1536 ;
   wire \$1537 ;
@@ -629,28 +629,28 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1559 ;
   wire \$156 ;
   wire \$1560 ;
-  wire [17:0] \$1561 ;
+  wire \$1561 ;
   wire \$1562 ;
   wire \$1563 ;
   wire \$1564 ;
-  wire [17:0] \$1565 ;
-  wire [17:0] \$1566 ;
-  wire [7:0] \$1567 ;
-  wire [7:0] \$1568 ;
-  wire [7:0] \$1569 ;
+  wire \$1565 ;
+  wire \$1566 ;
+  wire \$1567 ;
+  wire \$1568 ;
+  wire \$1569 ;
   wire \$157 ;
-  wire [7:0] \$1570 ;
+  wire \$1570 ;
   wire \$1571 ;
   wire \$1572 ;
   wire \$1573 ;
   wire \$1574 ;
-  wire [17:0] \$1575 ;
+  wire \$1575 ;
   wire \$1576 ;
   wire \$1577 ;
-  wire [17:0] \$1578 ;
-  wire [17:0] \$1579 ;
+  wire \$1578 ;
+  wire \$1579 ;
   wire \$158 ;
-  wire [17:0] \$1580 ;
+  wire \$1580 ;
   wire \$1581 ;
   wire \$1582 ;
   wire \$1583 ;
@@ -666,19 +666,19 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1592 ;
   wire \$1593 ;
   wire \$1594 ;
-  wire [17:0] \$1595 ;
-  wire [17:0] \$1596 ;
-  wire [17:0] \$1597 ;
+  wire \$1595 ;
+  wire \$1596 ;
+  wire \$1597 ;
   wire \$1598 ;
   wire \$1599 ;
   wire \$16 ;
   wire \$160 ;
   wire \$1600 ;
   wire \$1601 ;
-  wire \$1602 ;
-  wire \$1603 ;
-  wire \$1604 ;
-  wire \$1605 ;
+  wire [3:0] \$1602 ;
+  wire [3:0] \$1603 ;
+  wire [3:0] \$1604 ;
+  wire [3:0] \$1605 ;
   wire \$1606 ;
   wire \$1607 ;
   wire \$1608 ;
@@ -686,9 +686,9 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$161 ;
   wire \$1610 ;
   wire \$1611 ;
-  wire [17:0] \$1612 ;
-  wire [17:0] \$1613 ;
-  wire [17:0] \$1614 ;
+  wire \$1612 ;
+  wire \$1613 ;
+  wire \$1614 ;
   wire \$1615 ;
   wire \$1616 ;
   wire \$1617 ;
@@ -704,10 +704,10 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1626 ;
   wire \$1627 ;
   wire \$1628 ;
-  wire [17:0] \$1629 ;
+  wire \$1629 ;
   wire \$163 ;
-  wire [17:0] \$1630 ;
-  wire [17:0] \$1631 ;
+  wire \$1630 ;
+  wire \$1631 ;
   wire \$1632 ;
   wire \$1633 ;
   wire \$1634 ;
@@ -723,9 +723,9 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1643 ;
   wire \$1644 ;
   wire \$1645 ;
-  wire [17:0] \$1646 ;
-  wire [17:0] \$1647 ;
-  wire [17:0] \$1648 ;
+  wire \$1646 ;
+  wire \$1647 ;
+  wire \$1648 ;
   wire \$1649 ;
   wire \$165 ;
   wire \$1650 ;
@@ -742,9 +742,9 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1660 ;
   wire \$1661 ;
   wire \$1662 ;
-  wire [17:0] \$1663 ;
-  wire [17:0] \$1664 ;
-  wire [17:0] \$1665 ;
+  wire \$1663 ;
+  wire \$1664 ;
+  wire \$1665 ;
   wire \$1666 ;
   wire \$1667 ;
   wire \$1668 ;
@@ -757,13 +757,13 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1674 ;
   wire \$1675 ;
   wire \$1676 ;
-  wire \$1677 ;
-  wire \$1678 ;
-  wire \$1679 ;
+  wire [3:0] \$1677 ;
+  wire [3:0] \$1678 ;
+  wire [3:0] \$1679 ;
   wire \$168 ;
-  wire [17:0] \$1680 ;
-  wire [17:0] \$1681 ;
-  wire [17:0] \$1682 ;
+  wire [3:0] \$1680 ;
+  wire \$1681 ;
+  wire \$1682 ;
   wire \$1683 ;
   wire \$1684 ;
   wire \$1685 ;
@@ -771,7 +771,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1687 ;
   wire \$1688 ;
   wire \$1689 ;
-  wire [7:0] \$169 ;
+  wire [2:0] \$169 ;
   wire \$1690 ;
   wire \$1691 ;
   wire \$1692 ;
@@ -779,11 +779,11 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1694 ;
   wire \$1695 ;
   wire \$1696 ;
-  wire [17:0] \$1697 ;
-  wire [17:0] \$1698 ;
-  wire [17:0] \$1699 ;
+  wire \$1697 ;
+  wire \$1698 ;
+  wire \$1699 ;
   wire \$17 ;
-  wire [7:0] \$170 ;
+  wire [2:0] \$170 ;
   wire \$1700 ;
   wire \$1701 ;
   wire \$1702 ;
@@ -794,18 +794,18 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1707 ;
   wire \$1708 ;
   wire \$1709 ;
-  wire [7:0] \$171 ;
+  wire [2:0] \$171 ;
   wire \$1710 ;
   wire \$1711 ;
   wire \$1712 ;
   wire \$1713 ;
-  wire [17:0] \$1714 ;
-  wire [17:0] \$1715 ;
-  wire [17:0] \$1716 ;
+  wire \$1714 ;
+  wire \$1715 ;
+  wire \$1716 ;
   wire \$1717 ;
   wire \$1718 ;
   wire \$1719 ;
-  wire [7:0] \$172 ;
+  wire [2:0] \$172 ;
   wire \$1720 ;
   wire \$1721 ;
   wire \$1722 ;
@@ -818,9 +818,9 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1729 ;
   wire \$173 ;
   wire \$1730 ;
-  wire [17:0] \$1731 ;
-  wire [17:0] \$1732 ;
-  wire [17:0] \$1733 ;
+  wire \$1731 ;
+  wire \$1732 ;
+  wire \$1733 ;
   wire \$1734 ;
   wire \$1735 ;
   wire \$1736 ;
@@ -836,28 +836,28 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1745 ;
   wire \$1746 ;
   wire \$1747 ;
-  wire [17:0] \$1748 ;
-  wire [17:0] \$1749 ;
+  wire \$1748 ;
+  wire \$1749 ;
   wire \$175 ;
-  wire [17:0] \$1750 ;
+  wire \$1750 ;
   wire \$1751 ;
   wire \$1752 ;
   wire \$1753 ;
   wire \$1754 ;
   wire \$1755 ;
-  wire \$1756 ;
-  wire \$1757 ;
-  wire \$1758 ;
-  wire \$1759 ;
+  wire [5:0] \$1756 ;
+  wire [5:0] \$1757 ;
+  wire [5:0] \$1758 ;
+  wire [5:0] \$1759 ;
   wire \$176 ;
   wire \$1760 ;
   wire \$1761 ;
   wire \$1762 ;
   wire \$1763 ;
   wire \$1764 ;
-  wire [17:0] \$1765 ;
-  wire [17:0] \$1766 ;
-  wire [17:0] \$1767 ;
+  wire \$1765 ;
+  wire \$1766 ;
+  wire \$1767 ;
   wire \$1768 ;
   wire \$1769 ;
   wire \$177 ;
@@ -874,12 +874,12 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$178 ;
   wire \$1780 ;
   wire \$1781 ;
-  wire [31:0] \$1782 ;
-  wire [31:0] \$1783 ;
-  wire [31:0] \$1784 ;
-  wire [31:0] \$1785 ;
-  wire [31:0] \$1786 ;
-  wire [31:0] \$1787 ;
+  wire \$1782 ;
+  wire \$1783 ;
+  wire \$1784 ;
+  wire \$1785 ;
+  wire \$1786 ;
+  wire \$1787 ;
   wire \$1788 ;
   wire \$1789 ;
   wire \$179 ;
@@ -887,48 +887,48 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1791 ;
   wire \$1792 ;
   wire \$1793 ;
-  wire [7:0] \$1794 ;
-  wire [8:0] \$1795 ;
-  wire [7:0] \$1796 ;
-  wire [8:0] \$1797 ;
-  wire [7:0] \$1798 ;
-  wire [8:0] \$1799 ;
+  wire \$1794 ;
+  wire \$1795 ;
+  wire \$1796 ;
+  wire \$1797 ;
+  wire \$1798 ;
+  wire \$1799 ;
   wire \$18 ;
   wire \$180 ;
-  wire [7:0] \$1800 ;
-  wire [8:0] \$1801 ;
-  wire [7:0] \$1802 ;
-  wire [8:0] \$1803 ;
-  wire [7:0] \$1804 ;
-  wire [8:0] \$1805 ;
-  wire [7:0] \$1806 ;
-  wire [8:0] \$1807 ;
-  wire [7:0] \$1808 ;
-  wire [8:0] \$1809 ;
+  wire \$1800 ;
+  wire \$1801 ;
+  wire \$1802 ;
+  wire \$1803 ;
+  wire \$1804 ;
+  wire \$1805 ;
+  wire \$1806 ;
+  wire \$1807 ;
+  wire \$1808 ;
+  wire \$1809 ;
   wire \$181 ;
-  wire [32:0] \$1810 ;
-  wire [6:0] \$1811 ;
-  wire [32:0] \$1812 ;
-  wire [6:0] \$1813 ;
-  wire [32:0] \$1814 ;
-  wire [6:0] \$1815 ;
-  wire [32:0] \$1816 ;
-  wire [6:0] \$1817 ;
+  wire \$1810 ;
+  wire \$1811 ;
+  wire \$1812 ;
+  wire \$1813 ;
+  wire \$1814 ;
+  wire \$1815 ;
+  wire \$1816 ;
+  wire \$1817 ;
   wire \$1818 ;
   wire \$1819 ;
   wire \$182 ;
-  wire [6:0] \$1820 ;
-  wire [7:0] \$1821 ;
+  wire \$1820 ;
+  wire \$1821 ;
   wire \$1822 ;
-  wire [6:0] \$1823 ;
-  wire [7:0] \$1824 ;
+  wire \$1823 ;
+  wire \$1824 ;
   wire \$1825 ;
-  wire [6:0] \$1826 ;
-  wire [7:0] \$1827 ;
+  wire \$1826 ;
+  wire \$1827 ;
   wire \$1828 ;
-  wire [6:0] \$1829 ;
+  wire \$1829 ;
   wire \$183 ;
-  wire [7:0] \$1830 ;
+  wire \$1830 ;
   wire \$1831 ;
   wire \$1832 ;
   wire \$1833 ;
@@ -937,11 +937,11 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1836 ;
   wire \$1837 ;
   wire \$1838 ;
-  wire \$1839 ;
+  wire [3:0] \$1839 ;
   wire \$184 ;
-  wire \$1840 ;
-  wire \$1841 ;
-  wire \$1842 ;
+  wire [3:0] \$1840 ;
+  wire [3:0] \$1841 ;
+  wire [3:0] \$1842 ;
   wire \$1843 ;
   wire \$1844 ;
   wire \$1845 ;
@@ -961,11 +961,11 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1858 ;
   wire \$1859 ;
   wire \$186 ;
-  wire [3:0] \$1860 ;
-  wire [18:0] \$1861 ;
-  wire [18:0] \$1862 ;
-  wire [17:0] \$1863 ;
-  wire [17:0] \$1864 ;
+  wire \$1860 ;
+  wire \$1861 ;
+  wire \$1862 ;
+  wire \$1863 ;
+  wire \$1864 ;
   wire \$1865 ;
   wire \$1866 ;
   wire \$1867 ;
@@ -998,18 +998,18 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1891 ;
   wire \$1892 ;
   wire \$1893 ;
-  wire [17:0] \$1894 ;
-  wire [17:0] \$1895 ;
-  wire [7:0] \$1896 ;
-  wire [7:0] \$1897 ;
-  wire [7:0] \$1898 ;
-  wire [7:0] \$1899 ;
-  wire \$19 ;
+  wire \$1894 ;
+  wire \$1895 ;
+  wire \$1896 ;
+  wire \$1897 ;
+  wire \$1898 ;
+  wire \$1899 ;
+  wire [11:0] \$19 ;
   wire \$190 ;
-  wire [7:0] \$1900 ;
-  wire [7:0] \$1901 ;
-  wire [7:0] \$1902 ;
-  wire [7:0] \$1903 ;
+  wire \$1900 ;
+  wire \$1901 ;
+  wire \$1902 ;
+  wire \$1903 ;
   wire \$1904 ;
   wire \$1905 ;
   wire \$1906 ;
@@ -1017,7 +1017,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$1908 ;
   wire \$1909 ;
   wire \$191 ;
-  wire [32:0] \$1910 ;
+  wire \$1910 ;
   wire \$1911 ;
   wire \$1912 ;
   wire \$1913 ;
@@ -1030,224 +1030,224 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$192 ;
   wire \$1920 ;
   wire \$1921 ;
-  wire [6:0] \$1922 ;
-  wire [16:0] \$1923 ;
+  wire \$1922 ;
+  wire \$1923 ;
   wire \$1924 ;
-  wire [4:0] \$1925 ;
-  wire \$1926 ;
-  wire [3:0] \$1927 ;
-  wire \$1928 ;
-  wire [4:0] \$1929 ;
+  wire \$1925 ;
+  wire [2:0] \$1926 ;
+  wire [2:0] \$1927 ;
+  wire [2:0] \$1928 ;
+  wire [2:0] \$1929 ;
   wire \$193 ;
   wire \$1930 ;
-  wire [4:0] \$1931 ;
+  wire \$1931 ;
   wire \$1932 ;
-  wire [4:0] \$1933 ;
-  wire [4:0] \$1934 ;
-  wire [4:0] \$1935 ;
+  wire \$1933 ;
+  wire \$1934 ;
+  wire \$1935 ;
   wire \$1936 ;
-  wire [1:0] \$1937 ;
-  wire [2:0] \$1938 ;
-  wire [3:0] \$1939 ;
+  wire \$1937 ;
+  wire \$1938 ;
+  wire \$1939 ;
   wire \$194 ;
-  wire [4:0] \$1940 ;
-  wire [5:0] \$1941 ;
-  wire [6:0] \$1942 ;
-  wire [7:0] \$1943 ;
-  wire [8:0] \$1944 ;
-  wire [9:0] \$1945 ;
-  wire [10:0] \$1946 ;
-  wire [11:0] \$1947 ;
-  wire [12:0] \$1948 ;
-  wire [13:0] \$1949 ;
+  wire \$1940 ;
+  wire \$1941 ;
+  wire \$1942 ;
+  wire \$1943 ;
+  wire \$1944 ;
+  wire \$1945 ;
+  wire \$1946 ;
+  wire \$1947 ;
+  wire \$1948 ;
+  wire \$1949 ;
   wire \$195 ;
-  wire [14:0] \$1950 ;
-  wire [15:0] \$1951 ;
-  wire [16:0] \$1952 ;
-  wire [17:0] \$1953 ;
-  wire [18:0] \$1954 ;
-  wire [19:0] \$1955 ;
-  wire [20:0] \$1956 ;
-  wire [21:0] \$1957 ;
-  wire [32:0] \$1958 ;
+  wire \$1950 ;
+  wire \$1951 ;
+  wire \$1952 ;
+  wire \$1953 ;
+  wire \$1954 ;
+  wire \$1955 ;
+  wire \$1956 ;
+  wire \$1957 ;
+  wire \$1958 ;
   wire \$1959 ;
   wire \$196 ;
-  wire [1:0] \$1960 ;
-  wire [2:0] \$1961 ;
-  wire [3:0] \$1962 ;
-  wire [4:0] \$1963 ;
-  wire [5:0] \$1964 ;
-  wire [6:0] \$1965 ;
-  wire [7:0] \$1966 ;
-  wire [8:0] \$1967 ;
-  wire [9:0] \$1968 ;
-  wire [10:0] \$1969 ;
+  wire \$1960 ;
+  wire \$1961 ;
+  wire \$1962 ;
+  wire \$1963 ;
+  wire \$1964 ;
+  wire \$1965 ;
+  wire \$1966 ;
+  wire \$1967 ;
+  wire \$1968 ;
+  wire \$1969 ;
   wire \$197 ;
-  wire [11:0] \$1970 ;
-  wire [12:0] \$1971 ;
-  wire [13:0] \$1972 ;
-  wire [14:0] \$1973 ;
-  wire [15:0] \$1974 ;
-  wire [16:0] \$1975 ;
-  wire [17:0] \$1976 ;
-  wire [18:0] \$1977 ;
-  wire [19:0] \$1978 ;
-  wire [20:0] \$1979 ;
+  wire \$1970 ;
+  wire \$1971 ;
+  wire \$1972 ;
+  wire \$1973 ;
+  wire \$1974 ;
+  wire \$1975 ;
+  wire \$1976 ;
+  wire \$1977 ;
+  wire \$1978 ;
+  wire \$1979 ;
   wire \$198 ;
-  wire [21:0] \$1980 ;
-  wire [32:0] \$1981 ;
-  wire [32:0] \$1982 ;
-  wire [1:0] \$1983 ;
-  wire [2:0] \$1984 ;
-  wire [3:0] \$1985 ;
-  wire [4:0] \$1986 ;
-  wire [5:0] \$1987 ;
-  wire [6:0] \$1988 ;
-  wire [7:0] \$1989 ;
+  wire \$1980 ;
+  wire \$1981 ;
+  wire \$1982 ;
+  wire \$1983 ;
+  wire \$1984 ;
+  wire \$1985 ;
+  wire \$1986 ;
+  wire \$1987 ;
+  wire \$1988 ;
+  wire \$1989 ;
   wire \$199 ;
-  wire [8:0] \$1990 ;
-  wire [9:0] \$1991 ;
-  wire [10:0] \$1992 ;
-  wire [11:0] \$1993 ;
-  wire [12:0] \$1994 ;
-  wire [13:0] \$1995 ;
-  wire [14:0] \$1996 ;
-  wire [15:0] \$1997 ;
-  wire [16:0] \$1998 ;
-  wire [17:0] \$1999 ;
-  wire \$2 ;
-  wire \$20 ;
+  wire \$1990 ;
+  wire \$1991 ;
+  wire \$1992 ;
+  wire \$1993 ;
+  wire \$1994 ;
+  wire \$1995 ;
+  wire \$1996 ;
+  wire \$1997 ;
+  wire \$1998 ;
+  wire \$1999 ;
+  wire [11:0] \$2 ;
+  wire [11:0] \$20 ;
   wire \$200 ;
-  wire [18:0] \$2000 ;
-  wire [19:0] \$2001 ;
-  wire [20:0] \$2002 ;
-  wire [21:0] \$2003 ;
-  wire [32:0] \$2004 ;
+  wire \$2000 ;
+  wire \$2001 ;
+  wire \$2002 ;
+  wire \$2003 ;
+  wire \$2004 ;
   wire \$2005 ;
-  wire [1:0] \$2006 ;
-  wire [2:0] \$2007 ;
-  wire [3:0] \$2008 ;
-  wire [4:0] \$2009 ;
+  wire \$2006 ;
+  wire \$2007 ;
+  wire \$2008 ;
+  wire \$2009 ;
   wire \$201 ;
-  wire [5:0] \$2010 ;
-  wire [6:0] \$2011 ;
-  wire [7:0] \$2012 ;
-  wire [8:0] \$2013 ;
-  wire [9:0] \$2014 ;
-  wire [10:0] \$2015 ;
-  wire [11:0] \$2016 ;
-  wire [12:0] \$2017 ;
-  wire [13:0] \$2018 ;
-  wire [14:0] \$2019 ;
+  wire \$2010 ;
+  wire \$2011 ;
+  wire \$2012 ;
+  wire \$2013 ;
+  wire \$2014 ;
+  wire \$2015 ;
+  wire \$2016 ;
+  wire [31:0] \$2017 ;
+  wire [31:0] \$2018 ;
+  wire [31:0] \$2019 ;
   wire \$202 ;
-  wire [15:0] \$2020 ;
-  wire [16:0] \$2021 ;
-  wire [17:0] \$2022 ;
-  wire [18:0] \$2023 ;
-  wire [19:0] \$2024 ;
-  wire [20:0] \$2025 ;
-  wire [21:0] \$2026 ;
-  wire [32:0] \$2027 ;
-  wire [32:0] \$2028 ;
+  wire [31:0] \$2020 ;
+  wire \$2021 ;
+  wire \$2022 ;
+  wire \$2023 ;
+  wire \$2024 ;
+  wire \$2025 ;
+  wire \$2026 ;
+  wire \$2027 ;
+  wire \$2028 ;
   wire \$2029 ;
   wire \$203 ;
-  wire [5:0] \$2030 ;
-  wire [8:0] \$2031 ;
-  wire [8:0] \$2032 ;
-  wire [14:0] \$2033 ;
-  wire [21:0] \$2034 ;
+  wire \$2030 ;
+  wire \$2031 ;
+  wire \$2032 ;
+  wire \$2033 ;
+  wire \$2034 ;
   wire \$2035 ;
-  wire [5:0] \$2036 ;
-  wire [8:0] \$2037 ;
-  wire [8:0] \$2038 ;
-  wire [14:0] \$2039 ;
+  wire \$2036 ;
+  wire \$2037 ;
+  wire \$2038 ;
+  wire \$2039 ;
   wire \$204 ;
-  wire [21:0] \$2040 ;
+  wire \$2040 ;
   wire \$2041 ;
-  wire [5:0] \$2042 ;
-  wire [8:0] \$2043 ;
-  wire [8:0] \$2044 ;
-  wire [14:0] \$2045 ;
-  wire [21:0] \$2046 ;
+  wire \$2042 ;
+  wire \$2043 ;
+  wire \$2044 ;
+  wire \$2045 ;
+  wire \$2046 ;
   wire \$2047 ;
-  wire [5:0] \$2048 ;
-  wire [8:0] \$2049 ;
+  wire \$2048 ;
+  wire \$2049 ;
   wire \$205 ;
-  wire [8:0] \$2050 ;
-  wire [14:0] \$2051 ;
-  wire [21:0] \$2052 ;
+  wire \$2050 ;
+  wire \$2051 ;
+  wire \$2052 ;
   wire \$2053 ;
-  wire [5:0] \$2054 ;
-  wire [8:0] \$2055 ;
-  wire [8:0] \$2056 ;
-  wire [14:0] \$2057 ;
-  wire [22:0] \$2058 ;
+  wire \$2054 ;
+  wire \$2055 ;
+  wire \$2056 ;
+  wire \$2057 ;
+  wire \$2058 ;
   wire \$2059 ;
   wire \$206 ;
-  wire [5:0] \$2060 ;
-  wire [8:0] \$2061 ;
-  wire [8:0] \$2062 ;
-  wire [14:0] \$2063 ;
-  wire [22:0] \$2064 ;
+  wire \$2060 ;
+  wire \$2061 ;
+  wire \$2062 ;
+  wire \$2063 ;
+  wire \$2064 ;
   wire \$2065 ;
-  wire [5:0] \$2066 ;
-  wire [8:0] \$2067 ;
-  wire [8:0] \$2068 ;
-  wire [14:0] \$2069 ;
+  wire \$2066 ;
+  wire \$2067 ;
+  wire \$2068 ;
+  wire \$2069 ;
   wire \$207 ;
-  wire [22:0] \$2070 ;
+  wire \$2070 ;
   wire \$2071 ;
-  wire [5:0] \$2072 ;
-  wire [8:0] \$2073 ;
-  wire [8:0] \$2074 ;
-  wire [14:0] \$2075 ;
-  wire [22:0] \$2076 ;
+  wire \$2072 ;
+  wire \$2073 ;
+  wire \$2074 ;
+  wire \$2075 ;
+  wire \$2076 ;
   wire \$2077 ;
-  wire [7:0] \$2078 ;
-  wire [22:0] \$2079 ;
-  wire [7:0] \$208 ;
+  wire \$2078 ;
+  wire \$2079 ;
+  wire [2:0] \$208 ;
   wire \$2080 ;
-  wire [7:0] \$2081 ;
-  wire [22:0] \$2082 ;
+  wire \$2081 ;
+  wire \$2082 ;
   wire \$2083 ;
-  wire [7:0] \$2084 ;
-  wire [22:0] \$2085 ;
+  wire \$2084 ;
+  wire \$2085 ;
   wire \$2086 ;
-  wire [7:0] \$2087 ;
-  wire [22:0] \$2088 ;
+  wire \$2087 ;
+  wire \$2088 ;
   wire \$2089 ;
-  wire [7:0] \$209 ;
-  wire [7:0] \$2090 ;
-  wire [23:0] \$2091 ;
+  wire [2:0] \$209 ;
+  wire \$2090 ;
+  wire \$2091 ;
   wire \$2092 ;
-  wire [7:0] \$2093 ;
-  wire [23:0] \$2094 ;
+  wire \$2093 ;
+  wire \$2094 ;
   wire \$2095 ;
-  wire [7:0] \$2096 ;
-  wire [23:0] \$2097 ;
+  wire \$2096 ;
+  wire \$2097 ;
   wire \$2098 ;
-  wire [7:0] \$2099 ;
-  wire \$21 ;
-  wire [7:0] \$210 ;
-  wire [23:0] \$2100 ;
+  wire \$2099 ;
+  wire [11:0] \$21 ;
+  wire [2:0] \$210 ;
+  wire \$2100 ;
   wire \$2101 ;
-  wire [7:0] \$2102 ;
-  wire [23:0] \$2103 ;
+  wire \$2102 ;
+  wire \$2103 ;
   wire \$2104 ;
-  wire [7:0] \$2105 ;
-  wire [23:0] \$2106 ;
+  wire \$2105 ;
+  wire \$2106 ;
   wire \$2107 ;
-  wire [7:0] \$2108 ;
-  wire [23:0] \$2109 ;
-  wire [7:0] \$211 ;
+  wire \$2108 ;
+  wire \$2109 ;
+  wire [2:0] \$211 ;
   wire \$2110 ;
-  wire [7:0] \$2111 ;
-  wire [23:0] \$2112 ;
+  wire \$2111 ;
+  wire \$2112 ;
   wire \$2113 ;
-  wire [10:0] \$2114 ;
-  wire [23:0] \$2115 ;
+  wire \$2114 ;
+  wire \$2115 ;
   wire \$2116 ;
-  wire [32:0] \$2117 ;
+  wire \$2117 ;
   wire \$2118 ;
   wire \$2119 ;
   wire \$212 ;
@@ -1266,25 +1266,25 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$2131 ;
   wire \$2132 ;
   wire \$2133 ;
-  wire \$2134 ;
-  wire \$2135 ;
-  wire \$2136 ;
-  wire \$2137 ;
-  wire \$2138 ;
-  wire \$2139 ;
+  wire [16:0] \$2134 ;
+  wire [17:0] \$2135 ;
+  wire [17:0] \$2136 ;
+  wire [16:0] \$2137 ;
+  wire [17:0] \$2138 ;
+  wire [17:0] \$2139 ;
   wire \$214 ;
-  wire \$2140 ;
-  wire \$2141 ;
+  wire [17:0] \$2140 ;
+  wire [17:0] \$2141 ;
   wire \$2142 ;
   wire \$2143 ;
-  wire [17:0] \$2144 ;
+  wire \$2144 ;
   wire \$2145 ;
   wire \$2146 ;
   wire \$2147 ;
   wire \$2148 ;
   wire \$2149 ;
   wire \$215 ;
-  wire [17:0] \$2150 ;
+  wire \$2150 ;
   wire \$2151 ;
   wire \$2152 ;
   wire \$2153 ;
@@ -1306,260 +1306,1438 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$2168 ;
   wire \$2169 ;
   wire \$217 ;
-  wire \$2170 ;
+  wire [17:0] \$2170 ;
   wire \$2171 ;
   wire \$2172 ;
   wire \$2173 ;
-  wire \$2174 ;
-  wire \$2175 ;
-  wire \$2176 ;
-  wire \$2177 ;
-  wire \$2178 ;
-  wire \$2179 ;
+  wire [17:0] \$2174 ;
+  wire [17:0] \$2175 ;
+  wire [31:0] \$2176 ;
+  wire [7:0] \$2177 ;
+  wire [31:0] \$2178 ;
+  wire [7:0] \$2179 ;
   wire \$218 ;
-  wire \$2180 ;
-  wire \$2181 ;
-  reg \$2182 ;
-  reg \$2183 ;
-  reg \$2184 ;
-  reg \$2185 ;
-  reg \$2186 ;
-  reg \$2187 ;
-  reg \$2188 ;
-  reg \$2189 ;
+  wire [31:0] \$2180 ;
+  wire [7:0] \$2181 ;
+  wire [31:0] \$2182 ;
+  wire [7:0] \$2183 ;
+  wire \$2184 ;
+  wire \$2185 ;
+  wire \$2186 ;
+  wire \$2187 ;
+  wire [17:0] \$2188 ;
+  wire \$2189 ;
   wire \$219 ;
-  reg \$2190 ;
-  reg [1:0] \$2191 ;
-  reg [1:0] \$2192 ;
-  reg [1:0] \$2193 ;
-  reg [15:0] \$2194 ;
-  reg [15:0] \$2195 ;
-  reg [15:0] \$2196 ;
-  reg [15:0] \$2197 ;
-  reg [15:0] \$2198 ;
-  reg [15:0] \$2199 ;
-  wire \$22 ;
+  wire \$2190 ;
+  wire [17:0] \$2191 ;
+  wire [17:0] \$2192 ;
+  wire \$2193 ;
+  wire \$2194 ;
+  wire \$2195 ;
+  wire \$2196 ;
+  wire \$2197 ;
+  wire \$2198 ;
+  wire \$2199 ;
+  wire [11:0] \$22 ;
   wire \$220 ;
-  reg [15:0] \$2200 ;
-  reg [15:0] \$2201 ;
-  reg [15:0] \$2202 ;
-  reg [7:0] \$2203 ;
-  reg [7:0] \$2204 ;
-  reg [7:0] \$2205 ;
-  reg [7:0] \$2206 ;
-  reg [7:0] \$2207 ;
-  reg [7:0] \$2208 ;
-  reg [7:0] \$2209 ;
+  wire \$2200 ;
+  wire \$2201 ;
+  wire \$2202 ;
+  wire \$2203 ;
+  wire \$2204 ;
+  wire \$2205 ;
+  wire \$2206 ;
+  wire \$2207 ;
+  wire \$2208 ;
+  wire \$2209 ;
   wire \$221 ;
-  reg [7:0] \$2210 ;
-  reg [7:0] \$2211 ;
-  reg [7:0] \$2212 ;
-  reg [7:0] \$2213 ;
-  reg [7:0] \$2214 ;
-  reg [7:0] \$2215 ;
-  reg [7:0] \$2216 ;
-  reg [7:0] \$2217 ;
-  reg \$2218 ;
-  reg \$2219 ;
+  wire \$2210 ;
+  wire \$2211 ;
+  wire \$2212 ;
+  wire \$2213 ;
+  wire \$2214 ;
+  wire \$2215 ;
+  wire \$2216 ;
+  wire \$2217 ;
+  wire \$2218 ;
+  wire \$2219 ;
   wire \$222 ;
-  reg \$2220 ;
-  reg [31:0] \$2221 ;
-  reg [31:0] \$2222 ;
-  reg [31:0] \$2223 ;
-  reg [5:0] \$2224 ;
-  reg [5:0] \$2225 ;
-  reg [5:0] \$2226 ;
-  reg [31:0] \$2227 ;
-  reg [31:0] \$2228 ;
-  reg [31:0] \$2229 ;
+  wire \$2220 ;
+  wire [17:0] \$2221 ;
+  wire \$2222 ;
+  wire \$2223 ;
+  wire \$2224 ;
+  wire [17:0] \$2225 ;
+  wire [17:0] \$2226 ;
+  wire [31:0] \$2227 ;
+  wire [7:0] \$2228 ;
+  wire [31:0] \$2229 ;
   wire \$223 ;
-  reg [2:0] \$2230 ;
-  reg [2:0] \$2231 ;
-  reg [2:0] \$2232 ;
-  reg [3:0] \$2233 ;
-  reg [3:0] \$2234 ;
-  reg [3:0] \$2235 ;
-  reg [3:0] \$2236 ;
-  reg [3:0] \$2237 ;
-  reg [3:0] \$2238 ;
-  reg [5:0] \$2239 ;
+  wire [7:0] \$2230 ;
+  wire [31:0] \$2231 ;
+  wire [7:0] \$2232 ;
+  wire [31:0] \$2233 ;
+  wire [7:0] \$2234 ;
+  wire \$2235 ;
+  wire \$2236 ;
+  wire \$2237 ;
+  wire \$2238 ;
+  wire [17:0] \$2239 ;
   wire \$224 ;
-  reg [5:0] \$2240 ;
-  reg [5:0] \$2241 ;
-  reg [3:0] \$2242 ;
-  reg [3:0] \$2243 ;
-  reg [3:0] \$2244 ;
-  reg [2:0] \$2245 ;
-  reg [2:0] \$2246 ;
-  reg [2:0] \$2247 ;
-  reg [31:0] \$2248 ;
-  reg [31:0] \$2249 ;
+  wire \$2240 ;
+  wire \$2241 ;
+  wire [17:0] \$2242 ;
+  wire [17:0] \$2243 ;
+  wire \$2244 ;
+  wire \$2245 ;
+  wire \$2246 ;
+  wire \$2247 ;
+  wire \$2248 ;
+  wire \$2249 ;
   wire \$225 ;
-  reg [31:0] \$2250 ;
-  reg [31:0] \$2251 ;
-  reg [31:0] \$2252 ;
-  reg [31:0] \$2253 ;
-  reg \$2254 ;
-  reg \$2255 ;
-  reg [31:0] \$2256 ;
-  reg \$2257 ;
-  reg \$2258 ;
-  reg [2:0] \$2259 ;
+  wire \$2250 ;
+  wire \$2251 ;
+  wire \$2252 ;
+  wire \$2253 ;
+  wire \$2254 ;
+  wire \$2255 ;
+  wire \$2256 ;
+  wire \$2257 ;
+  wire \$2258 ;
+  wire \$2259 ;
   wire \$226 ;
-  reg [1:0] \$2260 ;
-  reg \$2261 ;
-  reg \$2262 ;
-  reg [31:0] \$2263 ;
-  reg [1:0] \$2264 ;
-  reg \$2265 ;
-  reg [7:0] \$2266 ;
-  reg [3:0] \$2267 ;
-  reg [7:0] \$2268 ;
-  reg [3:0] \$2269 ;
+  wire \$2260 ;
+  wire \$2261 ;
+  wire \$2262 ;
+  wire \$2263 ;
+  wire \$2264 ;
+  wire \$2265 ;
+  wire \$2266 ;
+  wire \$2267 ;
+  wire \$2268 ;
+  wire \$2269 ;
   wire \$227 ;
-  reg [7:0] \$2270 ;
-  reg [3:0] \$2271 ;
-  reg [31:0] \$2272 ;
-  reg [31:0] \$2273 ;
+  wire \$2270 ;
+  wire \$2271 ;
+  wire [17:0] \$2272 ;
+  wire \$2273 ;
+  wire \$2274 ;
+  wire \$2275 ;
+  wire [17:0] \$2276 ;
+  wire [17:0] \$2277 ;
+  wire [31:0] \$2278 ;
+  wire [7:0] \$2279 ;
   wire \$228 ;
+  wire [31:0] \$2280 ;
+  wire [7:0] \$2281 ;
+  wire [31:0] \$2282 ;
+  wire [7:0] \$2283 ;
+  wire [31:0] \$2284 ;
+  wire [7:0] \$2285 ;
+  wire \$2286 ;
+  wire \$2287 ;
+  wire \$2288 ;
+  wire \$2289 ;
   wire \$229 ;
+  wire [17:0] \$2290 ;
+  wire \$2291 ;
+  wire \$2292 ;
+  wire [17:0] \$2293 ;
+  wire [17:0] \$2294 ;
+  wire \$2295 ;
+  wire \$2296 ;
+  wire \$2297 ;
+  wire \$2298 ;
+  wire \$2299 ;
   wire \$23 ;
   wire \$230 ;
+  wire \$2300 ;
+  wire \$2301 ;
+  wire \$2302 ;
+  wire \$2303 ;
+  wire \$2304 ;
+  wire \$2305 ;
+  wire \$2306 ;
+  wire \$2307 ;
+  wire \$2308 ;
+  wire \$2309 ;
   wire \$231 ;
+  wire \$2310 ;
+  wire \$2311 ;
+  wire \$2312 ;
+  wire \$2313 ;
+  wire \$2314 ;
+  wire \$2315 ;
+  wire \$2316 ;
+  wire \$2317 ;
+  wire \$2318 ;
+  wire \$2319 ;
   wire \$232 ;
+  wire \$2320 ;
+  wire \$2321 ;
+  wire \$2322 ;
+  wire [17:0] \$2323 ;
+  wire \$2324 ;
+  wire \$2325 ;
+  wire \$2326 ;
+  wire [17:0] \$2327 ;
+  wire [17:0] \$2328 ;
+  wire [31:0] \$2329 ;
   wire \$233 ;
+  wire [7:0] \$2330 ;
+  wire [31:0] \$2331 ;
+  wire [7:0] \$2332 ;
+  wire [31:0] \$2333 ;
+  wire [7:0] \$2334 ;
+  wire [31:0] \$2335 ;
+  wire [7:0] \$2336 ;
+  wire \$2337 ;
+  wire \$2338 ;
+  wire \$2339 ;
   wire \$234 ;
+  wire \$2340 ;
+  wire [17:0] \$2341 ;
+  wire \$2342 ;
+  wire \$2343 ;
+  wire [17:0] \$2344 ;
+  wire [17:0] \$2345 ;
+  wire \$2346 ;
+  wire \$2347 ;
+  wire \$2348 ;
+  wire \$2349 ;
   wire \$235 ;
+  wire \$2350 ;
+  wire \$2351 ;
+  wire \$2352 ;
+  wire \$2353 ;
+  wire \$2354 ;
+  wire \$2355 ;
+  wire \$2356 ;
+  wire \$2357 ;
+  wire \$2358 ;
+  wire \$2359 ;
   wire \$236 ;
+  wire \$2360 ;
+  wire \$2361 ;
+  wire \$2362 ;
+  wire \$2363 ;
+  wire \$2364 ;
+  wire \$2365 ;
+  wire \$2366 ;
+  wire \$2367 ;
+  wire \$2368 ;
+  wire \$2369 ;
   wire \$237 ;
+  wire \$2370 ;
+  wire \$2371 ;
+  wire \$2372 ;
+  wire \$2373 ;
+  wire [17:0] \$2374 ;
+  wire \$2375 ;
+  wire \$2376 ;
+  wire \$2377 ;
+  wire [17:0] \$2378 ;
+  wire [17:0] \$2379 ;
   wire \$238 ;
+  wire [31:0] \$2380 ;
+  wire [7:0] \$2381 ;
+  wire [31:0] \$2382 ;
+  wire [7:0] \$2383 ;
+  wire [31:0] \$2384 ;
+  wire [7:0] \$2385 ;
+  wire [31:0] \$2386 ;
+  wire [7:0] \$2387 ;
+  wire \$2388 ;
+  wire \$2389 ;
   wire \$239 ;
+  wire \$2390 ;
+  wire \$2391 ;
+  wire [17:0] \$2392 ;
+  wire \$2393 ;
+  wire \$2394 ;
+  wire [17:0] \$2395 ;
+  wire [17:0] \$2396 ;
+  wire \$2397 ;
+  wire \$2398 ;
+  wire \$2399 ;
   wire \$24 ;
   wire \$240 ;
+  wire \$2400 ;
+  wire \$2401 ;
+  wire \$2402 ;
+  wire \$2403 ;
+  wire \$2404 ;
+  wire \$2405 ;
+  wire \$2406 ;
+  wire \$2407 ;
+  wire \$2408 ;
+  wire \$2409 ;
   wire \$241 ;
+  wire \$2410 ;
+  wire \$2411 ;
+  wire \$2412 ;
+  wire \$2413 ;
+  wire \$2414 ;
+  wire \$2415 ;
+  wire \$2416 ;
+  wire \$2417 ;
+  wire \$2418 ;
+  wire \$2419 ;
   wire \$242 ;
+  wire \$2420 ;
+  wire \$2421 ;
+  wire \$2422 ;
+  wire \$2423 ;
+  wire \$2424 ;
+  wire [17:0] \$2425 ;
+  wire \$2426 ;
+  wire \$2427 ;
+  wire \$2428 ;
+  wire [17:0] \$2429 ;
   wire \$243 ;
+  wire [17:0] \$2430 ;
+  wire [31:0] \$2431 ;
+  wire [7:0] \$2432 ;
+  wire [31:0] \$2433 ;
+  wire [7:0] \$2434 ;
+  wire [31:0] \$2435 ;
+  wire [7:0] \$2436 ;
+  wire [31:0] \$2437 ;
+  wire [7:0] \$2438 ;
+  wire \$2439 ;
   wire \$244 ;
+  wire \$2440 ;
+  wire \$2441 ;
+  wire \$2442 ;
+  wire [17:0] \$2443 ;
+  wire \$2444 ;
+  wire \$2445 ;
+  wire [17:0] \$2446 ;
+  wire [17:0] \$2447 ;
+  wire \$2448 ;
+  wire \$2449 ;
   wire \$245 ;
+  wire \$2450 ;
+  wire \$2451 ;
+  wire \$2452 ;
+  wire \$2453 ;
+  wire \$2454 ;
+  wire \$2455 ;
+  wire \$2456 ;
+  wire \$2457 ;
+  wire \$2458 ;
+  wire \$2459 ;
   wire \$246 ;
+  wire \$2460 ;
+  wire \$2461 ;
+  wire \$2462 ;
+  wire \$2463 ;
+  wire \$2464 ;
+  wire \$2465 ;
+  wire \$2466 ;
+  wire \$2467 ;
+  wire \$2468 ;
+  wire \$2469 ;
   wire \$247 ;
+  wire \$2470 ;
+  wire \$2471 ;
+  wire \$2472 ;
+  wire \$2473 ;
+  wire \$2474 ;
+  wire \$2475 ;
+  wire [17:0] \$2476 ;
+  wire \$2477 ;
+  wire \$2478 ;
+  wire \$2479 ;
   wire \$248 ;
+  wire [17:0] \$2480 ;
+  wire [17:0] \$2481 ;
+  wire [31:0] \$2482 ;
+  wire [7:0] \$2483 ;
+  wire [31:0] \$2484 ;
+  wire [7:0] \$2485 ;
+  wire [31:0] \$2486 ;
+  wire [7:0] \$2487 ;
+  wire [31:0] \$2488 ;
+  wire [7:0] \$2489 ;
   wire \$249 ;
+  wire \$2490 ;
+  wire \$2491 ;
+  wire \$2492 ;
+  wire \$2493 ;
+  wire [17:0] \$2494 ;
+  wire \$2495 ;
+  wire \$2496 ;
+  wire [17:0] \$2497 ;
+  wire [17:0] \$2498 ;
+  wire \$2499 ;
   wire \$25 ;
   wire \$250 ;
-  wire [7:0] \$251 ;
-  wire [7:0] \$252 ;
-  wire [7:0] \$253 ;
-  wire [7:0] \$254 ;
+  wire \$2500 ;
+  wire \$2501 ;
+  wire \$2502 ;
+  wire \$2503 ;
+  wire \$2504 ;
+  wire \$2505 ;
+  wire \$2506 ;
+  wire \$2507 ;
+  wire \$2508 ;
+  wire \$2509 ;
+  wire [11:0] \$251 ;
+  wire \$2510 ;
+  wire \$2511 ;
+  wire \$2512 ;
+  wire \$2513 ;
+  wire \$2514 ;
+  wire \$2515 ;
+  wire \$2516 ;
+  wire \$2517 ;
+  wire \$2518 ;
+  wire \$2519 ;
+  wire [11:0] \$252 ;
+  wire \$2520 ;
+  wire \$2521 ;
+  wire \$2522 ;
+  wire \$2523 ;
+  wire \$2524 ;
+  wire \$2525 ;
+  wire \$2526 ;
+  wire [17:0] \$2527 ;
+  wire \$2528 ;
+  wire \$2529 ;
+  wire [11:0] \$253 ;
+  wire \$2530 ;
+  wire [17:0] \$2531 ;
+  wire [17:0] \$2532 ;
+  wire [31:0] \$2533 ;
+  wire [7:0] \$2534 ;
+  wire [31:0] \$2535 ;
+  wire [7:0] \$2536 ;
+  wire [31:0] \$2537 ;
+  wire [7:0] \$2538 ;
+  wire [31:0] \$2539 ;
+  wire [11:0] \$254 ;
+  wire [7:0] \$2540 ;
+  wire \$2541 ;
+  wire \$2542 ;
+  wire \$2543 ;
+  wire \$2544 ;
+  wire [17:0] \$2545 ;
+  wire \$2546 ;
+  wire \$2547 ;
+  wire [17:0] \$2548 ;
+  wire [17:0] \$2549 ;
   wire \$255 ;
+  wire [17:0] \$2550 ;
+  wire \$2551 ;
+  wire \$2552 ;
+  wire \$2553 ;
+  wire \$2554 ;
+  wire \$2555 ;
+  wire \$2556 ;
+  wire \$2557 ;
+  wire \$2558 ;
+  wire \$2559 ;
   wire \$256 ;
+  wire \$2560 ;
+  wire \$2561 ;
+  wire \$2562 ;
+  wire \$2563 ;
+  wire \$2564 ;
+  wire \$2565 ;
+  wire [17:0] \$2566 ;
+  wire [17:0] \$2567 ;
+  wire [17:0] \$2568 ;
+  wire \$2569 ;
   wire \$257 ;
+  wire \$2570 ;
+  wire \$2571 ;
+  wire \$2572 ;
+  wire \$2573 ;
+  wire \$2574 ;
+  wire \$2575 ;
+  wire \$2576 ;
+  wire \$2577 ;
+  wire \$2578 ;
+  wire \$2579 ;
   wire \$258 ;
+  wire \$2580 ;
+  wire \$2581 ;
+  wire \$2582 ;
+  wire \$2583 ;
+  wire [17:0] \$2584 ;
+  wire [17:0] \$2585 ;
+  wire [17:0] \$2586 ;
+  wire \$2587 ;
+  wire \$2588 ;
+  wire \$2589 ;
   wire \$259 ;
+  wire \$2590 ;
+  wire \$2591 ;
+  wire \$2592 ;
+  wire \$2593 ;
+  wire \$2594 ;
+  wire \$2595 ;
+  wire \$2596 ;
+  wire \$2597 ;
+  wire \$2598 ;
+  wire \$2599 ;
   wire \$26 ;
   wire \$260 ;
+  wire \$2600 ;
+  wire \$2601 ;
+  wire [17:0] \$2602 ;
+  wire [17:0] \$2603 ;
+  wire [17:0] \$2604 ;
+  wire \$2605 ;
+  wire \$2606 ;
+  wire \$2607 ;
+  wire \$2608 ;
+  wire \$2609 ;
   wire \$261 ;
+  wire \$2610 ;
+  wire \$2611 ;
+  wire \$2612 ;
+  wire \$2613 ;
+  wire \$2614 ;
+  wire \$2615 ;
+  wire \$2616 ;
+  wire \$2617 ;
+  wire \$2618 ;
+  wire \$2619 ;
   wire \$262 ;
+  wire [17:0] \$2620 ;
+  wire [17:0] \$2621 ;
+  wire [17:0] \$2622 ;
+  wire \$2623 ;
+  wire \$2624 ;
+  wire \$2625 ;
+  wire \$2626 ;
+  wire \$2627 ;
+  wire \$2628 ;
+  wire \$2629 ;
   wire \$263 ;
+  wire \$2630 ;
+  wire \$2631 ;
+  wire \$2632 ;
+  wire \$2633 ;
+  wire \$2634 ;
+  wire \$2635 ;
+  wire \$2636 ;
+  wire \$2637 ;
+  wire [17:0] \$2638 ;
+  wire [17:0] \$2639 ;
   wire \$264 ;
+  wire [17:0] \$2640 ;
+  wire \$2641 ;
+  wire \$2642 ;
+  wire \$2643 ;
+  wire \$2644 ;
+  wire \$2645 ;
+  wire \$2646 ;
+  wire \$2647 ;
+  wire \$2648 ;
+  wire \$2649 ;
   wire \$265 ;
+  wire \$2650 ;
+  wire \$2651 ;
+  wire \$2652 ;
+  wire \$2653 ;
+  wire \$2654 ;
+  wire \$2655 ;
+  wire [17:0] \$2656 ;
+  wire [17:0] \$2657 ;
+  wire [17:0] \$2658 ;
+  wire \$2659 ;
   wire \$266 ;
+  wire \$2660 ;
+  wire \$2661 ;
+  wire \$2662 ;
+  wire \$2663 ;
+  wire \$2664 ;
+  wire \$2665 ;
+  wire \$2666 ;
+  wire \$2667 ;
+  wire \$2668 ;
+  wire \$2669 ;
   wire \$267 ;
+  wire \$2670 ;
+  wire \$2671 ;
+  wire \$2672 ;
+  wire \$2673 ;
+  wire [17:0] \$2674 ;
+  wire [17:0] \$2675 ;
+  wire [17:0] \$2676 ;
+  wire \$2677 ;
+  wire \$2678 ;
+  wire \$2679 ;
   wire \$268 ;
+  wire \$2680 ;
+  wire \$2681 ;
+  wire \$2682 ;
+  wire \$2683 ;
+  wire \$2684 ;
+  wire \$2685 ;
+  wire \$2686 ;
+  wire \$2687 ;
+  wire \$2688 ;
+  wire \$2689 ;
   wire \$269 ;
+  wire \$2690 ;
+  wire \$2691 ;
+  wire [17:0] \$2692 ;
+  wire [17:0] \$2693 ;
+  wire [17:0] \$2694 ;
+  wire \$2695 ;
+  wire \$2696 ;
+  wire \$2697 ;
+  wire \$2698 ;
+  wire \$2699 ;
   wire \$27 ;
   wire \$270 ;
+  wire \$2700 ;
+  wire \$2701 ;
+  wire \$2702 ;
+  wire \$2703 ;
+  wire \$2704 ;
+  wire \$2705 ;
+  wire \$2706 ;
+  wire \$2707 ;
+  wire \$2708 ;
+  wire \$2709 ;
   wire \$271 ;
+  wire [17:0] \$2710 ;
+  wire [17:0] \$2711 ;
+  wire [17:0] \$2712 ;
+  wire \$2713 ;
+  wire \$2714 ;
+  wire \$2715 ;
+  wire \$2716 ;
+  wire \$2717 ;
+  wire \$2718 ;
+  wire \$2719 ;
   wire \$272 ;
+  wire \$2720 ;
+  wire \$2721 ;
+  wire \$2722 ;
+  wire \$2723 ;
+  wire \$2724 ;
+  wire \$2725 ;
+  wire \$2726 ;
+  wire \$2727 ;
+  wire [17:0] \$2728 ;
+  wire [17:0] \$2729 ;
   wire \$273 ;
+  wire [17:0] \$2730 ;
+  wire \$2731 ;
+  wire \$2732 ;
+  wire \$2733 ;
+  wire \$2734 ;
+  wire \$2735 ;
+  wire \$2736 ;
+  wire \$2737 ;
+  wire \$2738 ;
+  wire \$2739 ;
   wire \$274 ;
+  wire \$2740 ;
+  wire \$2741 ;
+  wire \$2742 ;
+  wire \$2743 ;
+  wire \$2744 ;
+  wire \$2745 ;
+  wire [17:0] \$2746 ;
+  wire [17:0] \$2747 ;
+  wire [17:0] \$2748 ;
+  wire \$2749 ;
   wire \$275 ;
+  wire \$2750 ;
+  wire \$2751 ;
+  wire \$2752 ;
+  wire \$2753 ;
+  wire \$2754 ;
+  wire \$2755 ;
+  wire \$2756 ;
+  wire \$2757 ;
+  wire \$2758 ;
+  wire \$2759 ;
   wire \$276 ;
+  wire \$2760 ;
+  wire \$2761 ;
+  wire \$2762 ;
+  wire \$2763 ;
+  wire [31:0] \$2764 ;
+  wire [31:0] \$2765 ;
+  wire [31:0] \$2766 ;
+  wire [31:0] \$2767 ;
+  wire [31:0] \$2768 ;
+  wire [31:0] \$2769 ;
   wire \$277 ;
+  wire [31:0] \$2770 ;
+  wire [31:0] \$2771 ;
+  wire [31:0] \$2772 ;
+  wire [31:0] \$2773 ;
+  wire [31:0] \$2774 ;
+  wire [31:0] \$2775 ;
+  wire [31:0] \$2776 ;
+  wire [31:0] \$2777 ;
+  wire [31:0] \$2778 ;
+  wire [31:0] \$2779 ;
   wire \$278 ;
+  wire [31:0] \$2780 ;
+  wire [31:0] \$2781 ;
+  wire [31:0] \$2782 ;
+  wire [31:0] \$2783 ;
+  wire [31:0] \$2784 ;
+  wire [5:0] \$2785 ;
+  wire [5:0] \$2786 ;
+  wire [5:0] \$2787 ;
+  wire [5:0] \$2788 ;
+  wire [31:0] \$2789 ;
   wire \$279 ;
+  wire [31:0] \$2790 ;
+  wire \$2791 ;
+  wire \$2792 ;
+  wire \$2793 ;
+  wire \$2794 ;
+  wire \$2795 ;
+  wire [31:0] \$2796 ;
+  wire [7:0] \$2797 ;
+  wire [8:0] \$2798 ;
+  wire [31:0] \$2799 ;
   wire \$28 ;
   wire \$280 ;
+  wire [7:0] \$2800 ;
+  wire [8:0] \$2801 ;
+  wire [31:0] \$2802 ;
+  wire [7:0] \$2803 ;
+  wire [8:0] \$2804 ;
+  wire [31:0] \$2805 ;
+  wire [7:0] \$2806 ;
+  wire [8:0] \$2807 ;
+  wire [31:0] \$2808 ;
+  wire [7:0] \$2809 ;
   wire \$281 ;
+  wire [8:0] \$2810 ;
+  wire [31:0] \$2811 ;
+  wire [7:0] \$2812 ;
+  wire [8:0] \$2813 ;
+  wire [31:0] \$2814 ;
+  wire [7:0] \$2815 ;
+  wire [8:0] \$2816 ;
+  wire [31:0] \$2817 ;
+  wire [7:0] \$2818 ;
+  wire [8:0] \$2819 ;
   wire \$282 ;
+  wire [31:0] \$2820 ;
+  wire [32:0] \$2821 ;
+  wire [5:0] \$2822 ;
+  wire [6:0] \$2823 ;
+  wire [31:0] \$2824 ;
+  wire [32:0] \$2825 ;
+  wire [5:0] \$2826 ;
+  wire [6:0] \$2827 ;
+  wire [31:0] \$2828 ;
+  wire [32:0] \$2829 ;
   wire \$283 ;
+  wire [5:0] \$2830 ;
+  wire [6:0] \$2831 ;
+  wire [31:0] \$2832 ;
+  wire [32:0] \$2833 ;
+  wire [5:0] \$2834 ;
+  wire [6:0] \$2835 ;
+  wire \$2836 ;
+  wire \$2837 ;
+  wire [6:0] \$2838 ;
+  wire [7:0] \$2839 ;
   wire \$284 ;
+  wire \$2840 ;
+  wire [6:0] \$2841 ;
+  wire [7:0] \$2842 ;
+  wire \$2843 ;
+  wire [6:0] \$2844 ;
+  wire [7:0] \$2845 ;
+  wire \$2846 ;
+  wire [6:0] \$2847 ;
+  wire [7:0] \$2848 ;
+  wire \$2849 ;
   wire \$285 ;
+  wire \$2850 ;
+  wire \$2851 ;
+  wire \$2852 ;
+  wire \$2853 ;
+  wire \$2854 ;
+  wire \$2855 ;
+  wire \$2856 ;
+  wire \$2857 ;
+  wire \$2858 ;
+  wire \$2859 ;
   wire \$286 ;
+  wire \$2860 ;
+  wire \$2861 ;
+  wire \$2862 ;
+  wire \$2863 ;
+  wire \$2864 ;
+  wire \$2865 ;
+  wire \$2866 ;
+  wire \$2867 ;
+  wire \$2868 ;
+  wire \$2869 ;
   wire \$287 ;
+  wire \$2870 ;
+  wire \$2871 ;
+  wire \$2872 ;
+  wire \$2873 ;
+  wire \$2874 ;
+  wire \$2875 ;
+  wire \$2876 ;
+  wire \$2877 ;
+  wire [3:0] \$2878 ;
+  wire [18:0] \$2879 ;
   wire \$288 ;
+  wire [18:0] \$2880 ;
+  wire [17:0] \$2881 ;
+  wire [17:0] \$2882 ;
+  wire \$2883 ;
+  wire \$2884 ;
+  wire \$2885 ;
+  wire \$2886 ;
+  wire \$2887 ;
+  wire \$2888 ;
+  wire \$2889 ;
   wire \$289 ;
+  wire \$2890 ;
+  wire \$2891 ;
+  wire \$2892 ;
+  wire \$2893 ;
+  wire \$2894 ;
+  wire \$2895 ;
+  wire \$2896 ;
+  wire \$2897 ;
+  wire \$2898 ;
+  wire \$2899 ;
   wire \$29 ;
   wire \$290 ;
+  wire \$2900 ;
+  wire \$2901 ;
+  wire \$2902 ;
+  wire \$2903 ;
+  wire \$2904 ;
+  wire \$2905 ;
+  wire \$2906 ;
+  wire \$2907 ;
+  wire \$2908 ;
+  wire \$2909 ;
   wire \$291 ;
+  wire \$2910 ;
+  wire \$2911 ;
+  wire [17:0] \$2912 ;
+  wire [17:0] \$2913 ;
+  wire [7:0] \$2914 ;
+  wire [7:0] \$2915 ;
+  wire [7:0] \$2916 ;
+  wire [7:0] \$2917 ;
+  wire [31:0] \$2918 ;
+  wire [7:0] \$2919 ;
   wire \$292 ;
+  wire [31:0] \$2920 ;
+  wire [7:0] \$2921 ;
+  wire [31:0] \$2922 ;
+  wire [7:0] \$2923 ;
+  wire [31:0] \$2924 ;
+  wire [7:0] \$2925 ;
+  wire \$2926 ;
+  wire \$2927 ;
+  wire \$2928 ;
+  wire \$2929 ;
   wire \$293 ;
+  wire \$2930 ;
+  wire \$2931 ;
+  wire \$2932 ;
+  wire [32:0] \$2933 ;
+  wire \$2934 ;
+  wire \$2935 ;
+  wire \$2936 ;
+  wire \$2937 ;
+  wire \$2938 ;
+  wire \$2939 ;
   wire \$294 ;
+  wire \$2940 ;
+  wire \$2941 ;
+  wire \$2942 ;
+  wire \$2943 ;
+  wire \$2944 ;
+  wire [6:0] \$2945 ;
+  wire [16:0] \$2946 ;
+  wire \$2947 ;
+  wire [4:0] \$2948 ;
+  wire \$2949 ;
   wire \$295 ;
+  wire [3:0] \$2950 ;
+  wire \$2951 ;
+  wire [4:0] \$2952 ;
+  wire \$2953 ;
+  wire [4:0] \$2954 ;
+  wire \$2955 ;
+  wire [4:0] \$2956 ;
+  wire [4:0] \$2957 ;
+  wire [4:0] \$2958 ;
+  wire \$2959 ;
   wire \$296 ;
+  wire [3:0] \$2960 ;
+  wire [3:0] \$2961 ;
+  wire [4:0] \$2962 ;
+  wire \$2963 ;
+  wire \$2964 ;
+  wire [5:0] \$2965 ;
+  wire \$2966 ;
+  wire \$2967 ;
+  wire \$2968 ;
+  wire \$2969 ;
   wire \$297 ;
-  wire [7:0] \$298 ;
-  wire [7:0] \$299 ;
-  wire \$3 ;
+  wire \$2970 ;
+  wire \$2971 ;
+  wire \$2972 ;
+  wire \$2973 ;
+  wire \$2974 ;
+  wire \$2975 ;
+  wire \$2976 ;
+  wire \$2977 ;
+  wire \$2978 ;
+  wire \$2979 ;
+  wire [12:0] \$298 ;
+  wire \$2980 ;
+  wire \$2981 ;
+  wire \$2982 ;
+  wire \$2983 ;
+  wire [6:0] \$2984 ;
+  wire \$2985 ;
+  wire \$2986 ;
+  wire \$2987 ;
+  wire \$2988 ;
+  wire \$2989 ;
+  wire [12:0] \$299 ;
+  wire \$2990 ;
+  wire \$2991 ;
+  wire \$2992 ;
+  wire \$2993 ;
+  wire \$2994 ;
+  wire \$2995 ;
+  wire \$2996 ;
+  wire \$2997 ;
+  wire \$2998 ;
+  wire \$2999 ;
+  wire [11:0] \$3 ;
   wire \$30 ;
-  wire [7:0] \$300 ;
-  wire [7:0] \$301 ;
+  wire [12:0] \$300 ;
+  wire \$3000 ;
+  wire \$3001 ;
+  wire \$3002 ;
+  wire \$3003 ;
+  wire \$3004 ;
+  wire \$3005 ;
+  wire \$3006 ;
+  wire \$3007 ;
+  wire \$3008 ;
+  wire \$3009 ;
+  wire [12:0] \$301 ;
+  wire \$3010 ;
+  wire \$3011 ;
+  wire \$3012 ;
+  wire \$3013 ;
+  wire \$3014 ;
+  wire \$3015 ;
+  wire \$3016 ;
+  wire \$3017 ;
+  wire \$3018 ;
+  wire \$3019 ;
   wire \$302 ;
+  wire \$3020 ;
+  wire \$3021 ;
+  wire \$3022 ;
+  wire \$3023 ;
+  wire \$3024 ;
+  wire \$3025 ;
+  wire \$3026 ;
+  wire [31:0] \$3027 ;
+  wire \$3028 ;
+  wire \$3029 ;
   wire \$303 ;
+  wire [32:0] \$3030 ;
+  wire [32:0] \$3031 ;
+  wire [32:0] \$3032 ;
+  wire [1:0] \$3033 ;
+  wire [2:0] \$3034 ;
+  wire [3:0] \$3035 ;
+  wire [4:0] \$3036 ;
+  wire [5:0] \$3037 ;
+  wire [6:0] \$3038 ;
+  wire [7:0] \$3039 ;
   wire \$304 ;
+  wire [8:0] \$3040 ;
+  wire [9:0] \$3041 ;
+  wire [10:0] \$3042 ;
+  wire [11:0] \$3043 ;
+  wire [12:0] \$3044 ;
+  wire [13:0] \$3045 ;
+  wire [14:0] \$3046 ;
+  wire [15:0] \$3047 ;
+  wire [16:0] \$3048 ;
+  wire [17:0] \$3049 ;
   wire \$305 ;
+  wire [18:0] \$3050 ;
+  wire [19:0] \$3051 ;
+  wire [20:0] \$3052 ;
+  wire [21:0] \$3053 ;
+  wire [32:0] \$3054 ;
+  wire \$3055 ;
+  wire [1:0] \$3056 ;
+  wire [2:0] \$3057 ;
+  wire [3:0] \$3058 ;
+  wire [4:0] \$3059 ;
   wire \$306 ;
+  wire [5:0] \$3060 ;
+  wire [6:0] \$3061 ;
+  wire [7:0] \$3062 ;
+  wire [8:0] \$3063 ;
+  wire [9:0] \$3064 ;
+  wire [10:0] \$3065 ;
+  wire [11:0] \$3066 ;
+  wire [12:0] \$3067 ;
+  wire [13:0] \$3068 ;
+  wire [14:0] \$3069 ;
   wire \$307 ;
+  wire [15:0] \$3070 ;
+  wire [16:0] \$3071 ;
+  wire [17:0] \$3072 ;
+  wire [18:0] \$3073 ;
+  wire [19:0] \$3074 ;
+  wire [20:0] \$3075 ;
+  wire [21:0] \$3076 ;
+  wire [32:0] \$3077 ;
+  wire [32:0] \$3078 ;
+  wire [1:0] \$3079 ;
   wire \$308 ;
+  wire [2:0] \$3080 ;
+  wire [3:0] \$3081 ;
+  wire [4:0] \$3082 ;
+  wire [5:0] \$3083 ;
+  wire [6:0] \$3084 ;
+  wire [7:0] \$3085 ;
+  wire [8:0] \$3086 ;
+  wire [9:0] \$3087 ;
+  wire [10:0] \$3088 ;
+  wire [11:0] \$3089 ;
   wire \$309 ;
+  wire [12:0] \$3090 ;
+  wire [13:0] \$3091 ;
+  wire [14:0] \$3092 ;
+  wire [15:0] \$3093 ;
+  wire [16:0] \$3094 ;
+  wire [17:0] \$3095 ;
+  wire [18:0] \$3096 ;
+  wire [19:0] \$3097 ;
+  wire [20:0] \$3098 ;
+  wire [21:0] \$3099 ;
   wire \$31 ;
   wire \$310 ;
+  wire [32:0] \$3100 ;
+  wire \$3101 ;
+  wire [1:0] \$3102 ;
+  wire [2:0] \$3103 ;
+  wire [3:0] \$3104 ;
+  wire [4:0] \$3105 ;
+  wire [5:0] \$3106 ;
+  wire [6:0] \$3107 ;
+  wire [7:0] \$3108 ;
+  wire [8:0] \$3109 ;
   wire \$311 ;
+  wire [9:0] \$3110 ;
+  wire [10:0] \$3111 ;
+  wire [11:0] \$3112 ;
+  wire [12:0] \$3113 ;
+  wire [13:0] \$3114 ;
+  wire [14:0] \$3115 ;
+  wire [15:0] \$3116 ;
+  wire [16:0] \$3117 ;
+  wire [17:0] \$3118 ;
+  wire [18:0] \$3119 ;
   wire \$312 ;
+  wire [19:0] \$3120 ;
+  wire [20:0] \$3121 ;
+  wire [21:0] \$3122 ;
+  wire [32:0] \$3123 ;
+  wire [32:0] \$3124 ;
+  wire \$3125 ;
+  wire [5:0] \$3126 ;
+  wire [8:0] \$3127 ;
+  wire [8:0] \$3128 ;
+  wire [14:0] \$3129 ;
   wire \$313 ;
+  wire [21:0] \$3130 ;
+  wire \$3131 ;
+  wire [5:0] \$3132 ;
+  wire [8:0] \$3133 ;
+  wire [8:0] \$3134 ;
+  wire [14:0] \$3135 ;
+  wire [21:0] \$3136 ;
+  wire \$3137 ;
+  wire [5:0] \$3138 ;
+  wire [8:0] \$3139 ;
   wire \$314 ;
+  wire [8:0] \$3140 ;
+  wire [14:0] \$3141 ;
+  wire [21:0] \$3142 ;
+  wire \$3143 ;
+  wire [5:0] \$3144 ;
+  wire [8:0] \$3145 ;
+  wire [8:0] \$3146 ;
+  wire [14:0] \$3147 ;
+  wire [21:0] \$3148 ;
+  wire \$3149 ;
   wire \$315 ;
+  wire [5:0] \$3150 ;
+  wire [8:0] \$3151 ;
+  wire [8:0] \$3152 ;
+  wire [14:0] \$3153 ;
+  wire [22:0] \$3154 ;
+  wire \$3155 ;
+  wire [5:0] \$3156 ;
+  wire [8:0] \$3157 ;
+  wire [8:0] \$3158 ;
+  wire [14:0] \$3159 ;
   wire \$316 ;
+  wire [22:0] \$3160 ;
+  wire \$3161 ;
+  wire [5:0] \$3162 ;
+  wire [8:0] \$3163 ;
+  wire [8:0] \$3164 ;
+  wire [14:0] \$3165 ;
+  wire [22:0] \$3166 ;
+  wire \$3167 ;
+  wire [5:0] \$3168 ;
+  wire [8:0] \$3169 ;
   wire \$317 ;
+  wire [8:0] \$3170 ;
+  wire [14:0] \$3171 ;
+  wire [22:0] \$3172 ;
+  wire \$3173 ;
+  wire [7:0] \$3174 ;
+  wire [22:0] \$3175 ;
+  wire \$3176 ;
+  wire [7:0] \$3177 ;
+  wire [22:0] \$3178 ;
+  wire \$3179 ;
   wire \$318 ;
+  wire [7:0] \$3180 ;
+  wire [22:0] \$3181 ;
+  wire \$3182 ;
+  wire [7:0] \$3183 ;
+  wire [22:0] \$3184 ;
+  wire \$3185 ;
+  wire [7:0] \$3186 ;
+  wire [23:0] \$3187 ;
+  wire \$3188 ;
+  wire [7:0] \$3189 ;
   wire \$319 ;
+  wire [23:0] \$3190 ;
+  wire \$3191 ;
+  wire [7:0] \$3192 ;
+  wire [23:0] \$3193 ;
+  wire \$3194 ;
+  wire [7:0] \$3195 ;
+  wire [23:0] \$3196 ;
+  wire \$3197 ;
+  wire [7:0] \$3198 ;
+  wire [23:0] \$3199 ;
   wire \$32 ;
   wire \$320 ;
+  wire \$3200 ;
+  wire [7:0] \$3201 ;
+  wire [23:0] \$3202 ;
+  wire \$3203 ;
+  wire [7:0] \$3204 ;
+  wire [23:0] \$3205 ;
+  wire \$3206 ;
+  wire [7:0] \$3207 ;
+  wire [23:0] \$3208 ;
+  wire \$3209 ;
   wire \$321 ;
+  wire [10:0] \$3210 ;
+  wire [23:0] \$3211 ;
+  wire \$3212 ;
+  wire \$3213 ;
+  wire [32:0] \$3214 ;
+  wire \$3215 ;
+  wire \$3216 ;
+  wire \$3217 ;
+  wire \$3218 ;
+  wire \$3219 ;
   wire \$322 ;
+  wire \$3220 ;
+  wire \$3221 ;
+  wire \$3222 ;
+  wire \$3223 ;
+  wire \$3224 ;
+  wire \$3225 ;
+  wire \$3226 ;
+  wire \$3227 ;
+  wire \$3228 ;
+  wire \$3229 ;
   wire \$323 ;
+  wire \$3230 ;
+  wire \$3231 ;
+  wire \$3232 ;
+  wire \$3233 ;
+  wire \$3234 ;
+  wire \$3235 ;
+  wire \$3236 ;
+  wire \$3237 ;
+  wire \$3238 ;
+  wire \$3239 ;
   wire \$324 ;
+  wire \$3240 ;
+  wire [17:0] \$3241 ;
+  wire \$3242 ;
+  wire \$3243 ;
+  wire \$3244 ;
+  wire \$3245 ;
+  wire \$3246 ;
+  wire [17:0] \$3247 ;
+  wire \$3248 ;
+  wire \$3249 ;
   wire \$325 ;
+  wire \$3250 ;
+  wire \$3251 ;
+  wire \$3252 ;
+  wire \$3253 ;
+  wire \$3254 ;
+  wire \$3255 ;
+  wire \$3256 ;
+  wire \$3257 ;
+  wire \$3258 ;
+  wire \$3259 ;
   wire \$326 ;
+  wire \$3260 ;
+  wire \$3261 ;
+  wire \$3262 ;
+  wire \$3263 ;
+  wire \$3264 ;
+  wire \$3265 ;
+  wire \$3266 ;
+  wire \$3267 ;
+  wire \$3268 ;
+  wire \$3269 ;
   wire \$327 ;
+  wire \$3270 ;
+  wire \$3271 ;
+  wire \$3272 ;
+  wire \$3273 ;
+  wire \$3274 ;
+  wire \$3275 ;
+  wire \$3276 ;
+  wire \$3277 ;
+  wire [31:0] \$3278 ;
+  reg [11:0] \$3279 ;
   wire \$328 ;
+  reg [11:0] \$3280 ;
+  reg [11:0] \$3281 ;
+  reg [11:0] \$3282 ;
+  reg [11:0] \$3283 ;
+  reg [11:0] \$3284 ;
+  reg [11:0] \$3285 ;
+  reg [11:0] \$3286 ;
+  reg [11:0] \$3287 ;
+  reg [11:0] \$3288 ;
+  reg [11:0] \$3289 ;
   wire \$329 ;
+  reg [11:0] \$3290 ;
+  reg [11:0] \$3291 ;
+  reg [11:0] \$3292 ;
+  reg [11:0] \$3293 ;
+  reg [11:0] \$3294 ;
+  reg [11:0] \$3295 ;
+  reg [11:0] \$3296 ;
+  reg [11:0] \$3297 ;
+  reg [11:0] \$3298 ;
+  reg [11:0] \$3299 ;
   wire \$33 ;
   wire \$330 ;
+  reg [7:0] \$3300 ;
+  reg [7:0] \$3301 ;
+  reg [7:0] \$3302 ;
+  reg [2:0] \$3303 ;
+  reg [2:0] \$3304 ;
+  reg [2:0] \$3305 ;
+  reg [2:0] \$3306 ;
+  reg [2:0] \$3307 ;
+  reg [2:0] \$3308 ;
+  reg [11:0] \$3309 ;
   wire \$331 ;
+  reg [11:0] \$3310 ;
+  reg [11:0] \$3311 ;
+  reg [12:0] \$3312 ;
+  reg [12:0] \$3313 ;
+  reg [12:0] \$3314 ;
+  reg [7:0] \$3315 ;
+  reg [7:0] \$3316 ;
+  reg [7:0] \$3317 ;
+  reg \$3318 ;
+  reg \$3319 ;
   wire \$332 ;
+  reg \$3320 ;
+  reg \$3321 ;
+  reg \$3322 ;
+  reg \$3323 ;
+  reg [15:0] \$3324 ;
+  reg [15:0] \$3325 ;
+  reg [15:0] \$3326 ;
+  reg [7:0] \$3327 ;
+  reg [7:0] \$3328 ;
+  reg [7:0] \$3329 ;
   wire \$333 ;
+  reg [7:0] \$3330 ;
+  reg [7:0] \$3331 ;
+  reg [7:0] \$3332 ;
+  reg [1:0] \$3333 ;
+  reg [1:0] \$3334 ;
+  reg [1:0] \$3335 ;
+  reg [31:0] \$3336 ;
+  reg [31:0] \$3337 ;
+  reg [31:0] \$3338 ;
+  reg [31:0] \$3339 ;
   wire \$334 ;
+  reg [31:0] \$3340 ;
+  reg [31:0] \$3341 ;
+  reg [31:0] \$3342 ;
+  reg [31:0] \$3343 ;
+  reg [31:0] \$3344 ;
+  reg [31:0] \$3345 ;
+  reg [31:0] \$3346 ;
+  reg [31:0] \$3347 ;
+  reg [31:0] \$3348 ;
+  reg [31:0] \$3349 ;
   wire \$335 ;
+  reg [31:0] \$3350 ;
+  reg [31:0] \$3351 ;
+  reg [31:0] \$3352 ;
+  reg [31:0] \$3353 ;
+  reg [31:0] \$3354 ;
+  reg [5:0] \$3355 ;
+  reg [5:0] \$3356 ;
+  reg [5:0] \$3357 ;
+  reg [5:0] \$3358 ;
+  reg [31:0] \$3359 ;
   wire \$336 ;
+  reg \$3360 ;
+  reg \$3361 ;
+  reg \$3362 ;
+  reg \$3363 ;
+  reg \$3364 ;
+  reg \$3365 ;
+  reg \$3366 ;
+  reg \$3367 ;
+  reg \$3368 ;
+  reg [1:0] \$3369 ;
   wire \$337 ;
+  reg [1:0] \$3370 ;
+  reg [1:0] \$3371 ;
+  reg [15:0] \$3372 ;
+  reg [15:0] \$3373 ;
+  reg [15:0] \$3374 ;
+  reg [15:0] \$3375 ;
+  reg [15:0] \$3376 ;
+  reg [15:0] \$3377 ;
+  reg [15:0] \$3378 ;
+  reg [15:0] \$3379 ;
   wire \$338 ;
+  reg [15:0] \$3380 ;
+  reg [7:0] \$3381 ;
+  reg [7:0] \$3382 ;
+  reg [7:0] \$3383 ;
+  reg [7:0] \$3384 ;
+  reg [7:0] \$3385 ;
+  reg [7:0] \$3386 ;
+  reg [7:0] \$3387 ;
+  reg [7:0] \$3388 ;
+  reg [7:0] \$3389 ;
   wire \$339 ;
-  wire [1:0] \$34 ;
+  reg [7:0] \$3390 ;
+  reg [7:0] \$3391 ;
+  reg [7:0] \$3392 ;
+  reg [7:0] \$3393 ;
+  reg [7:0] \$3394 ;
+  reg [7:0] \$3395 ;
+  reg \$3396 ;
+  reg \$3397 ;
+  reg \$3398 ;
+  reg [31:0] \$3399 ;
+  wire [11:0] \$34 ;
   wire \$340 ;
+  reg [31:0] \$3400 ;
+  reg [31:0] \$3401 ;
+  reg [5:0] \$3402 ;
+  reg [5:0] \$3403 ;
+  reg [5:0] \$3404 ;
+  reg [31:0] \$3405 ;
+  reg [31:0] \$3406 ;
+  reg [31:0] \$3407 ;
+  reg [2:0] \$3408 ;
+  reg [2:0] \$3409 ;
   wire \$341 ;
+  reg [2:0] \$3410 ;
+  reg [3:0] \$3411 ;
+  reg [3:0] \$3412 ;
+  reg [3:0] \$3413 ;
+  reg [3:0] \$3414 ;
+  reg [3:0] \$3415 ;
+  reg [3:0] \$3416 ;
+  reg [5:0] \$3417 ;
+  reg [5:0] \$3418 ;
+  reg [5:0] \$3419 ;
   wire \$342 ;
+  reg [3:0] \$3420 ;
+  reg [3:0] \$3421 ;
+  reg [3:0] \$3422 ;
+  reg [2:0] \$3423 ;
+  reg [2:0] \$3424 ;
+  reg [2:0] \$3425 ;
+  reg [31:0] \$3426 ;
+  reg [31:0] \$3427 ;
+  reg [31:0] \$3428 ;
+  reg [31:0] \$3429 ;
   wire \$343 ;
+  reg [31:0] \$3430 ;
+  reg [31:0] \$3431 ;
+  reg \$3432 ;
+  reg \$3433 ;
+  reg [31:0] \$3434 ;
+  reg \$3435 ;
+  reg \$3436 ;
+  reg [2:0] \$3437 ;
+  reg [1:0] \$3438 ;
+  reg \$3439 ;
   wire \$344 ;
+  reg \$3440 ;
+  reg [31:0] \$3441 ;
+  reg [1:0] \$3442 ;
+  reg \$3443 ;
+  reg [7:0] \$3444 ;
+  reg [3:0] \$3445 ;
+  reg [7:0] \$3446 ;
+  reg [3:0] \$3447 ;
+  reg [7:0] \$3448 ;
+  reg [3:0] \$3449 ;
   wire \$345 ;
+  reg [31:0] \$3450 ;
+  reg [31:0] \$3451 ;
   wire \$346 ;
   wire \$347 ;
   wire \$348 ;
-  wire \$349 ;
-  wire [1:0] \$35 ;
-  wire \$350 ;
-  wire \$351 ;
-  wire \$352 ;
+  wire [7:0] \$349 ;
+  wire [11:0] \$35 ;
+  wire [7:0] \$350 ;
+  wire [7:0] \$351 ;
+  wire [7:0] \$352 ;
   wire \$353 ;
   wire \$354 ;
   wire \$355 ;
@@ -1567,7 +2745,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$357 ;
   wire \$358 ;
   wire \$359 ;
-  wire [1:0] \$36 ;
+  wire [11:0] \$36 ;
   wire \$360 ;
   wire \$361 ;
   wire \$362 ;
@@ -1578,7 +2756,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$367 ;
   wire \$368 ;
   wire \$369 ;
-  wire [1:0] \$37 ;
+  wire [11:0] \$37 ;
   wire \$370 ;
   wire \$371 ;
   wire \$372 ;
@@ -1611,16 +2789,16 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$397 ;
   wire \$398 ;
   wire \$399 ;
-  wire \$4 ;
+  wire [11:0] \$4 ;
   wire \$40 ;
   wire \$400 ;
   wire \$401 ;
   wire \$402 ;
   wire \$403 ;
-  wire [31:0] \$404 ;
-  wire [31:0] \$405 ;
-  wire [31:0] \$406 ;
-  wire [31:0] \$407 ;
+  wire \$404 ;
+  wire \$405 ;
+  wire \$406 ;
+  wire \$407 ;
   wire \$408 ;
   wire \$409 ;
   wire \$41 ;
@@ -1628,17 +2806,9 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$411 ;
   wire \$412 ;
   wire \$413 ;
-  wire [5:0] \$4133 ;
-  wire [5:0] \$4138 ;
   wire \$414 ;
-  wire [5:0] \$4143 ;
-  wire [5:0] \$4148 ;
   wire \$415 ;
-  wire [5:0] \$4153 ;
-  wire [5:0] \$4158 ;
   wire \$416 ;
-  wire [5:0] \$4163 ;
-  wire [5:0] \$4168 ;
   wire \$417 ;
   wire \$418 ;
   wire \$419 ;
@@ -1690,10 +2860,10 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$460 ;
   wire \$461 ;
   wire \$462 ;
-  wire [5:0] \$463 ;
-  wire [5:0] \$464 ;
-  wire [5:0] \$465 ;
-  wire [5:0] \$466 ;
+  wire \$463 ;
+  wire \$464 ;
+  wire \$465 ;
+  wire \$466 ;
   wire \$467 ;
   wire \$468 ;
   wire \$469 ;
@@ -1760,11 +2930,11 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$523 ;
   wire \$524 ;
   wire \$525 ;
-  wire [31:0] \$526 ;
-  wire [31:0] \$527 ;
-  wire [31:0] \$528 ;
-  wire [31:0] \$529 ;
-  wire [15:0] \$53 ;
+  wire [15:0] \$526 ;
+  wire [15:0] \$527 ;
+  wire [15:0] \$528 ;
+  wire [15:0] \$529 ;
+  wire [11:0] \$53 ;
   wire \$530 ;
   wire \$531 ;
   wire \$532 ;
@@ -1775,7 +2945,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$537 ;
   wire \$538 ;
   wire \$539 ;
-  wire [15:0] \$54 ;
+  wire [11:0] \$54 ;
   wire \$540 ;
   wire \$541 ;
   wire \$542 ;
@@ -1786,7 +2956,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$547 ;
   wire \$548 ;
   wire \$549 ;
-  wire [15:0] \$55 ;
+  wire [11:0] \$55 ;
   wire \$550 ;
   wire \$551 ;
   wire \$552 ;
@@ -1797,7 +2967,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$557 ;
   wire \$558 ;
   wire \$559 ;
-  wire [15:0] \$56 ;
+  wire [11:0] \$56 ;
   wire \$560 ;
   wire \$561 ;
   wire \$562 ;
@@ -1834,10 +3004,10 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$590 ;
   wire \$591 ;
   wire \$592 ;
-  wire [2:0] \$593 ;
-  wire [2:0] \$594 ;
-  wire [2:0] \$595 ;
-  wire [2:0] \$596 ;
+  wire [7:0] \$593 ;
+  wire [7:0] \$594 ;
+  wire [7:0] \$595 ;
+  wire [7:0] \$596 ;
   wire \$597 ;
   wire \$598 ;
   wire \$599 ;
@@ -1881,10 +3051,18 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$632 ;
   wire \$633 ;
   wire \$634 ;
+  wire [5:0] \$6341 ;
+  wire [5:0] \$6347 ;
   wire \$635 ;
+  wire [5:0] \$6353 ;
+  wire [5:0] \$6359 ;
   wire \$636 ;
+  wire [5:0] \$6365 ;
   wire \$637 ;
+  wire [5:0] \$6371 ;
+  wire [5:0] \$6377 ;
   wire \$638 ;
+  wire [5:0] \$6383 ;
   wire \$639 ;
   wire \$64 ;
   wire \$640 ;
@@ -1913,10 +3091,10 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$661 ;
   wire \$662 ;
   wire \$663 ;
-  wire [3:0] \$664 ;
-  wire [3:0] \$665 ;
-  wire [3:0] \$666 ;
-  wire [3:0] \$667 ;
+  wire [7:0] \$664 ;
+  wire [7:0] \$665 ;
+  wire [7:0] \$666 ;
+  wire [7:0] \$667 ;
   wire \$668 ;
   wire \$669 ;
   wire \$67 ;
@@ -1996,11 +3174,11 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$736 ;
   wire \$737 ;
   wire \$738 ;
-  wire [3:0] \$739 ;
+  wire [1:0] \$739 ;
   wire \$74 ;
-  wire [3:0] \$740 ;
-  wire [3:0] \$741 ;
-  wire [3:0] \$742 ;
+  wire [1:0] \$740 ;
+  wire [1:0] \$741 ;
+  wire [1:0] \$742 ;
   wire \$743 ;
   wire \$744 ;
   wire \$745 ;
@@ -2019,7 +3197,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$757 ;
   wire \$758 ;
   wire \$759 ;
-  wire [15:0] \$76 ;
+  wire [11:0] \$76 ;
   wire \$760 ;
   wire \$761 ;
   wire \$762 ;
@@ -2030,7 +3208,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$767 ;
   wire \$768 ;
   wire \$769 ;
-  wire [15:0] \$77 ;
+  wire [11:0] \$77 ;
   wire \$770 ;
   wire \$771 ;
   wire \$772 ;
@@ -2041,7 +3219,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$777 ;
   wire \$778 ;
   wire \$779 ;
-  wire [15:0] \$78 ;
+  wire [11:0] \$78 ;
   wire \$780 ;
   wire \$781 ;
   wire \$782 ;
@@ -2052,7 +3230,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$787 ;
   wire \$788 ;
   wire \$789 ;
-  wire [15:0] \$79 ;
+  wire [11:0] \$79 ;
   wire \$790 ;
   wire \$791 ;
   wire \$792 ;
@@ -2063,7 +3241,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$797 ;
   wire \$798 ;
   wire \$799 ;
-  wire \$8 ;
+  wire [11:0] \$8 ;
   wire \$80 ;
   wire \$800 ;
   wire \$801 ;
@@ -2084,11 +3262,11 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$815 ;
   wire \$816 ;
   wire \$817 ;
-  wire [5:0] \$818 ;
-  wire [5:0] \$819 ;
+  wire \$818 ;
+  wire \$819 ;
   wire \$82 ;
-  wire [5:0] \$820 ;
-  wire [5:0] \$821 ;
+  wire \$820 ;
+  wire \$821 ;
   wire \$822 ;
   wire \$823 ;
   wire \$824 ;
@@ -2102,7 +3280,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$831 ;
   wire \$832 ;
   wire \$833 ;
-  wire \$834 ;
+  wire [2:0] \$834 ;
   wire \$835 ;
   wire \$836 ;
   wire \$837 ;
@@ -2112,9 +3290,9 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$840 ;
   wire \$841 ;
   wire \$842 ;
-  wire \$843 ;
-  wire \$844 ;
-  wire \$845 ;
+  wire [8:0] \$843 ;
+  wire [8:0] \$844 ;
+  wire [8:0] \$845 ;
   wire \$846 ;
   wire \$847 ;
   wire \$848 ;
@@ -2123,27 +3301,27 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$850 ;
   wire \$851 ;
   wire \$852 ;
-  wire \$853 ;
+  wire [1:0] \$853 ;
   wire \$854 ;
-  wire \$855 ;
+  wire [2:0] \$855 ;
   wire \$856 ;
-  wire \$857 ;
-  wire \$858 ;
+  wire [3:0] \$857 ;
+  wire [12:0] \$858 ;
   wire \$859 ;
   wire \$86 ;
-  wire \$860 ;
+  wire [12:0] \$860 ;
   wire \$861 ;
-  wire \$862 ;
+  wire [12:0] \$862 ;
   wire \$863 ;
   wire \$864 ;
   wire \$865 ;
   wire \$866 ;
   wire \$867 ;
-  wire \$868 ;
-  wire \$869 ;
+  wire [2:0] \$868 ;
+  wire [3:0] \$869 ;
   wire \$87 ;
   wire \$870 ;
-  wire \$871 ;
+  wire [12:0] \$871 ;
   wire \$872 ;
   wire \$873 ;
   wire \$874 ;
@@ -2157,67 +3335,67 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$881 ;
   wire \$882 ;
   wire \$883 ;
-  wire \$884 ;
+  wire [15:0] \$884 ;
   wire \$885 ;
   wire \$886 ;
   wire \$887 ;
   wire \$888 ;
-  wire \$889 ;
+  wire [15:0] \$889 ;
   wire \$89 ;
-  wire \$890 ;
+  wire [16:0] \$890 ;
   wire \$891 ;
   wire \$892 ;
-  wire \$893 ;
-  wire \$894 ;
+  wire [15:0] \$893 ;
+  wire [16:0] \$894 ;
   wire \$895 ;
   wire \$896 ;
   wire \$897 ;
   wire \$898 ;
   wire \$899 ;
-  wire \$9 ;
+  wire [11:0] \$9 ;
   wire \$90 ;
   wire \$900 ;
-  wire [3:0] \$901 ;
-  wire [3:0] \$902 ;
-  wire [3:0] \$903 ;
-  wire [3:0] \$904 ;
+  wire [7:0] \$901 ;
+  wire \$902 ;
+  wire \$903 ;
+  wire \$904 ;
   wire \$905 ;
-  wire \$906 ;
-  wire \$907 ;
+  wire [7:0] \$906 ;
+  wire [8:0] \$907 ;
   wire \$908 ;
   wire \$909 ;
   wire \$91 ;
-  wire \$910 ;
-  wire \$911 ;
+  wire [7:0] \$910 ;
+  wire [8:0] \$911 ;
   wire \$912 ;
   wire \$913 ;
   wire \$914 ;
-  wire \$915 ;
+  wire [7:0] \$915 ;
   wire \$916 ;
   wire \$917 ;
   wire \$918 ;
   wire \$919 ;
   wire \$92 ;
-  wire \$920 ;
-  wire \$921 ;
+  wire [7:0] \$920 ;
+  wire [8:0] \$921 ;
   wire \$922 ;
   wire \$923 ;
-  wire \$924 ;
-  wire \$925 ;
-  wire \$926 ;
-  wire \$927 ;
+  wire [7:0] \$924 ;
+  wire [8:0] \$925 ;
+  wire [2:0] \$926 ;
+  wire [2:0] \$927 ;
   wire \$928 ;
   wire \$929 ;
   wire \$93 ;
   wire \$930 ;
   wire \$931 ;
   wire \$932 ;
-  wire \$933 ;
+  wire [2:0] \$933 ;
   wire \$934 ;
   wire \$935 ;
   wire \$936 ;
   wire \$937 ;
-  wire \$938 ;
+  wire [18:0] \$938 ;
   wire \$939 ;
   wire \$94 ;
   wire \$940 ;
@@ -2255,10 +3433,10 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$97 ;
   wire \$970 ;
   wire \$971 ;
-  wire \$972 ;
-  wire \$973 ;
-  wire \$974 ;
-  wire \$975 ;
+  wire [1:0] \$972 ;
+  wire [1:0] \$973 ;
+  wire [1:0] \$974 ;
+  wire [1:0] \$975 ;
   wire \$976 ;
   wire \$977 ;
   wire \$978 ;
@@ -2272,23 +3450,27 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire \$985 ;
   wire \$986 ;
   wire \$987 ;
-  wire [2:0] \$988 ;
-  wire [2:0] \$989 ;
+  wire \$988 ;
+  wire \$989 ;
   wire \$99 ;
-  wire [2:0] \$990 ;
-  wire [2:0] \$991 ;
-  wire \$992 ;
-  wire \$993 ;
-  wire \$994 ;
+  wire \$990 ;
+  wire [15:0] \$991 ;
+  wire [15:0] \$992 ;
+  wire [15:0] \$993 ;
+  wire [15:0] \$994 ;
   wire \$995 ;
   wire \$996 ;
   wire \$997 ;
   wire \$998 ;
   wire \$999 ;
   reg [7:0] \$like  = 8'h00;
-  reg [7:0] \$like$421  = 8'h00;
-  reg [7:0] \$like$423  = 8'h00;
+  reg [7:0] \$like$588  = 8'h00;
+  reg [7:0] \$like$590  = 8'h00;
   reg [31:0] \$signal  = 32'd0;
+  reg [31:0] a_bank0_rd_hold = 32'd0;
+  reg [31:0] a_bank1_rd_hold = 32'd0;
+  reg [31:0] a_bank2_rd_hold = 32'd0;
+  reg [31:0] a_bank3_rd_hold = 32'd0;
   wire [8:0] a_in__0;
   wire [8:0] a_in__1;
   wire [8:0] a_in__2;
@@ -2302,14 +3484,16 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   (* keep = 32'd1 *)
   reg [7:0] a_zp_tmr2 = 8'h00;
   wire [31:0] acc;
-  wire [31:0] \acc$311 ;
-  wire [31:0] \acc$320 ;
-  wire [31:0] \acc$329 ;
+  wire [31:0] \acc$476 ;
+  wire [31:0] \acc$485 ;
+  wire [31:0] \acc$494 ;
+  output [31:0] act_feed;
+  reg [31:0] act_feed = 32'd0;
   wire [7:0] act_max;
-  wire [7:0] \act_max$309 ;
-  wire [7:0] \act_max$318 ;
-  wire [7:0] \act_max$327 ;
-  wire [7:0] \act_max$336 ;
+  wire [7:0] \act_max$474 ;
+  wire [7:0] \act_max$483 ;
+  wire [7:0] \act_max$492 ;
+  wire [7:0] \act_max$501 ;
   reg [7:0] act_max_d;
   (* keep = 32'd1 *)
   reg [7:0] act_max_tmr0 = 8'h7f;
@@ -2318,10 +3502,10 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   (* keep = 32'd1 *)
   reg [7:0] act_max_tmr2 = 8'h7f;
   wire [7:0] act_min;
-  wire [7:0] \act_min$308 ;
-  wire [7:0] \act_min$317 ;
-  wire [7:0] \act_min$326 ;
-  wire [7:0] \act_min$335 ;
+  wire [7:0] \act_min$473 ;
+  wire [7:0] \act_min$482 ;
+  wire [7:0] \act_min$491 ;
+  wire [7:0] \act_min$500 ;
   reg [7:0] act_min_d;
   (* keep = 32'd1 *)
   reg [7:0] act_min_tmr0 = 8'h80;
@@ -2329,6 +3513,12 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   reg [7:0] act_min_tmr1 = 8'h80;
   (* keep = 32'd1 *)
   reg [7:0] act_min_tmr2 = 8'h80;
+  output [31:0] act_sram;
+  reg [31:0] act_sram = 32'd0;
+  reg [31:0] b_bank0_rd_hold = 32'd0;
+  reg [31:0] b_bank1_rd_hold = 32'd0;
+  reg [31:0] b_bank2_rd_hold = 32'd0;
+  reg [31:0] b_bank3_rd_hold = 32'd0;
   wire [8:0] b_in__0;
   wire [8:0] b_in__1;
   wire [8:0] b_in__2;
@@ -2341,10 +3531,15 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   reg [7:0] b_zp_tmr1 = 8'h00;
   (* keep = 32'd1 *)
   reg [7:0] b_zp_tmr2 = 8'h00;
+  reg below_hyst;
   wire [31:0] bias;
-  wire [31:0] \bias$313 ;
-  wire [31:0] \bias$322 ;
-  wire [31:0] \bias$331 ;
+  wire [31:0] \bias$478 ;
+  wire [31:0] \bias$487 ;
+  wire [31:0] \bias$496 ;
+  reg [31:0] bias_bank0_rd_hold = 32'd0;
+  reg [31:0] bias_bank1_rd_hold = 32'd0;
+  reg [31:0] bias_bank2_rd_hold = 32'd0;
+  reg [31:0] bias_bank3_rd_hold = 32'd0;
   output bus__ack;
   reg bus__ack = 1'h0;
   input [20:0] bus__adr;
@@ -2363,7 +3558,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   wire bus__we;
   output busy;
   wire busy;
-  wire \busy$12 ;
+  wire \busy$135 ;
   reg busy_d;
   (* keep = 32'd1 *)
   reg busy_tmr0 = 1'h0;
@@ -2372,6 +3567,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   (* keep = 32'd1 *)
   reg busy_tmr2 = 1'h0;
   reg [1:0] byte_sel = 2'h0;
+  reg [31:0] c_mem_rd_hold = 32'd0;
   reg [31:0] c_word;
   reg clear;
   input clk;
@@ -2449,6 +3645,8 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   (* keep = 32'd1 *)
   reg [2:0] drain_tmr2 = 3'h0;
   wire draining;
+  output [1:0] dvfs_level;
+  wire [1:0] dvfs_level;
   reg [31:0] ecc_last = 32'd0;
   reg ecc_ue = 1'h0;
   reg [31:0] ecc_uncorrectable = 32'd0;
@@ -2461,73 +3659,73 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   (* keep = 32'd1 *)
   reg error_tmr2 = 1'h0;
   wire [5:0] ev_addr;
-  wire [5:0] \ev_addr$399 ;
-  wire [5:0] \ev_addr$400 ;
-  wire [5:0] \ev_addr$401 ;
-  wire [5:0] \ev_addr$402 ;
-  wire [5:0] \ev_addr$403 ;
-  wire [5:0] \ev_addr$404 ;
-  wire [5:0] \ev_addr$405 ;
-  wire [2:0] \ev_addr$406 ;
-  wire [2:0] \ev_addr$407 ;
-  wire [2:0] \ev_addr$408 ;
-  wire [2:0] \ev_addr$409 ;
-  wire [2:0] \ev_addr$410 ;
-  wire [2:0] \ev_addr$411 ;
-  wire [2:0] \ev_addr$412 ;
-  wire [2:0] \ev_addr$413 ;
-  wire [2:0] \ev_addr$414 ;
-  wire [2:0] \ev_addr$415 ;
-  wire [2:0] \ev_addr$416 ;
-  wire [2:0] \ev_addr$417 ;
-  wire [7:0] \ev_addr$418 ;
+  wire [5:0] \ev_addr$566 ;
+  wire [5:0] \ev_addr$567 ;
+  wire [5:0] \ev_addr$568 ;
+  wire [5:0] \ev_addr$569 ;
+  wire [5:0] \ev_addr$570 ;
+  wire [5:0] \ev_addr$571 ;
+  wire [5:0] \ev_addr$572 ;
+  wire [2:0] \ev_addr$573 ;
+  wire [2:0] \ev_addr$574 ;
+  wire [2:0] \ev_addr$575 ;
+  wire [2:0] \ev_addr$576 ;
+  wire [2:0] \ev_addr$577 ;
+  wire [2:0] \ev_addr$578 ;
+  wire [2:0] \ev_addr$579 ;
+  wire [2:0] \ev_addr$580 ;
+  wire [2:0] \ev_addr$581 ;
+  wire [2:0] \ev_addr$582 ;
+  wire [2:0] \ev_addr$583 ;
+  wire [2:0] \ev_addr$584 ;
+  wire [7:0] \ev_addr$585 ;
   wire ev_corrected;
-  wire \ev_corrected$355 ;
-  wire \ev_corrected$356 ;
-  wire \ev_corrected$357 ;
-  wire \ev_corrected$358 ;
-  wire \ev_corrected$359 ;
-  wire \ev_corrected$360 ;
-  wire \ev_corrected$361 ;
-  wire \ev_corrected$362 ;
-  wire \ev_corrected$363 ;
-  wire \ev_corrected$364 ;
-  wire \ev_corrected$365 ;
-  wire \ev_corrected$366 ;
-  wire \ev_corrected$367 ;
-  wire \ev_corrected$368 ;
-  wire \ev_corrected$369 ;
-  wire \ev_corrected$370 ;
-  wire \ev_corrected$371 ;
-  wire \ev_corrected$372 ;
-  wire \ev_corrected$373 ;
-  wire \ev_corrected$374 ;
+  wire \ev_corrected$522 ;
+  wire \ev_corrected$523 ;
+  wire \ev_corrected$524 ;
+  wire \ev_corrected$525 ;
+  wire \ev_corrected$526 ;
+  wire \ev_corrected$527 ;
+  wire \ev_corrected$528 ;
+  wire \ev_corrected$529 ;
+  wire \ev_corrected$530 ;
+  wire \ev_corrected$531 ;
+  wire \ev_corrected$532 ;
+  wire \ev_corrected$533 ;
+  wire \ev_corrected$534 ;
+  wire \ev_corrected$535 ;
+  wire \ev_corrected$536 ;
+  wire \ev_corrected$537 ;
+  wire \ev_corrected$538 ;
+  wire \ev_corrected$539 ;
+  wire \ev_corrected$540 ;
+  wire \ev_corrected$541 ;
   wire ev_uncorrectable;
-  wire \ev_uncorrectable$377 ;
-  wire \ev_uncorrectable$378 ;
-  wire \ev_uncorrectable$379 ;
-  wire \ev_uncorrectable$380 ;
-  wire \ev_uncorrectable$381 ;
-  wire \ev_uncorrectable$382 ;
-  wire \ev_uncorrectable$383 ;
-  wire \ev_uncorrectable$384 ;
-  wire \ev_uncorrectable$385 ;
-  wire \ev_uncorrectable$386 ;
-  wire \ev_uncorrectable$387 ;
-  wire \ev_uncorrectable$388 ;
-  wire \ev_uncorrectable$389 ;
-  wire \ev_uncorrectable$390 ;
-  wire \ev_uncorrectable$391 ;
-  wire \ev_uncorrectable$392 ;
-  wire \ev_uncorrectable$393 ;
-  wire \ev_uncorrectable$394 ;
-  wire \ev_uncorrectable$395 ;
-  wire \ev_uncorrectable$396 ;
+  wire \ev_uncorrectable$544 ;
+  wire \ev_uncorrectable$545 ;
+  wire \ev_uncorrectable$546 ;
+  wire \ev_uncorrectable$547 ;
+  wire \ev_uncorrectable$548 ;
+  wire \ev_uncorrectable$549 ;
+  wire \ev_uncorrectable$550 ;
+  wire \ev_uncorrectable$551 ;
+  wire \ev_uncorrectable$552 ;
+  wire \ev_uncorrectable$553 ;
+  wire \ev_uncorrectable$554 ;
+  wire \ev_uncorrectable$555 ;
+  wire \ev_uncorrectable$556 ;
+  wire \ev_uncorrectable$557 ;
+  wire \ev_uncorrectable$558 ;
+  wire \ev_uncorrectable$559 ;
+  wire \ev_uncorrectable$560 ;
+  wire \ev_uncorrectable$561 ;
+  wire \ev_uncorrectable$562 ;
+  wire \ev_uncorrectable$563 ;
   reg feeding;
   reg i_valid;
-  wire \i_valid$310 ;
-  wire \i_valid$319 ;
-  wire \i_valid$328 ;
+  wire \i_valid$475 ;
+  wire \i_valid$484 ;
+  wire \i_valid$493 ;
   wire [3:0] ib;
   reg [3:0] ib_d;
   (* keep = 32'd1 *)
@@ -2536,6 +3734,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   reg [3:0] ib_tmr1 = 4'h0;
   (* keep = 32'd1 *)
   reg [3:0] ib_tmr2 = 4'h0;
+  wire implausible;
   output irq;
   wire irq;
   wire [1:0] irq_en;
@@ -2563,26 +3762,32 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   (* keep = 32'd1 *)
   reg [5:0] k_tmr2 = 6'h00;
   wire [3:0] lane_en;
+  wire [2:0] lvl0;
   wire [3:0] m_blocks;
   wire [31:0] mult;
-  wire [31:0] \mult$314 ;
-  wire [31:0] \mult$323 ;
-  wire [31:0] \mult$332 ;
+  wire [31:0] \mult$479 ;
+  wire [31:0] \mult$488 ;
+  wire [31:0] \mult$497 ;
+  reg [31:0] mult_bank0_rd_hold = 32'd0;
+  reg [31:0] mult_bank1_rd_hold = 32'd0;
+  reg [31:0] mult_bank2_rd_hold = 32'd0;
+  reg [31:0] mult_bank3_rd_hold = 32'd0;
   wire [3:0] n_blocks;
+  reg [2:0] new_level;
   reg [31:0] nxt = 32'd0;
-  reg [31:0] \nxt$425  = 32'd0;
+  reg [31:0] \nxt$592  = 32'd0;
   reg [3:0] nxt_en = 4'h0;
-  reg [3:0] \nxt_en$422  = 4'h0;
-  reg [3:0] \nxt_en$424  = 4'h0;
+  reg [3:0] \nxt_en$589  = 4'h0;
+  reg [3:0] \nxt_en$591  = 4'h0;
   wire [7:0] out;
-  wire [7:0] \out$348 ;
-  wire [7:0] \out$349 ;
-  wire [7:0] \out$350 ;
+  wire [7:0] \out$513 ;
+  wire [7:0] \out$514 ;
+  wire [7:0] \out$515 ;
   wire [7:0] out_zp;
-  wire [7:0] \out_zp$307 ;
-  wire [7:0] \out_zp$316 ;
-  wire [7:0] \out_zp$325 ;
-  wire [7:0] \out_zp$334 ;
+  wire [7:0] \out_zp$472 ;
+  wire [7:0] \out_zp$481 ;
+  wire [7:0] \out_zp$490 ;
+  wire [7:0] \out_zp$499 ;
   reg [7:0] out_zp_d;
   (* keep = 32'd1 *)
   reg [7:0] out_zp_tmr0 = 8'h00;
@@ -2615,72 +3820,93 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   (* keep = 32'd1 *)
   reg [5:0] qshift_tmr2 = 6'h00;
   reg [5:0] rd_addr;
-  reg [5:0] \rd_addr$161 ;
-  reg [5:0] \rd_addr$167 ;
-  reg [5:0] \rd_addr$173 ;
-  reg [5:0] \rd_addr$179 ;
-  reg [5:0] \rd_addr$185 ;
-  reg [5:0] \rd_addr$191 ;
-  reg [5:0] \rd_addr$197 ;
-  wire [2:0] \rd_addr$203 ;
-  wire [2:0] \rd_addr$208 ;
-  wire [2:0] \rd_addr$213 ;
-  wire [2:0] \rd_addr$218 ;
-  wire [2:0] \rd_addr$223 ;
-  wire [2:0] \rd_addr$228 ;
-  wire [2:0] \rd_addr$233 ;
-  wire [2:0] \rd_addr$238 ;
-  wire [2:0] \rd_addr$243 ;
-  wire [2:0] \rd_addr$248 ;
-  wire [2:0] \rd_addr$253 ;
-  wire [2:0] \rd_addr$258 ;
-  wire [7:0] \rd_addr$340 ;
+  reg [5:0] \rd_addr$286 ;
+  reg [5:0] \rd_addr$294 ;
+  reg [5:0] \rd_addr$302 ;
+  reg [5:0] \rd_addr$310 ;
+  reg [5:0] \rd_addr$318 ;
+  reg [5:0] \rd_addr$326 ;
+  reg [5:0] \rd_addr$334 ;
+  wire [2:0] \rd_addr$342 ;
+  wire [2:0] \rd_addr$347 ;
+  wire [2:0] \rd_addr$352 ;
+  wire [2:0] \rd_addr$357 ;
+  wire [2:0] \rd_addr$362 ;
+  wire [2:0] \rd_addr$367 ;
+  wire [2:0] \rd_addr$372 ;
+  wire [2:0] \rd_addr$377 ;
+  wire [2:0] \rd_addr$382 ;
+  wire [2:0] \rd_addr$387 ;
+  wire [2:0] \rd_addr$392 ;
+  wire [2:0] \rd_addr$397 ;
+  wire [7:0] \rd_addr$505 ;
   reg [1:0] rd_bank = 2'h0;
   wire [31:0] rd_data;
-  wire [31:0] \rd_data$165 ;
-  wire [31:0] \rd_data$171 ;
-  wire [31:0] \rd_data$177 ;
-  wire [31:0] \rd_data$183 ;
-  wire [31:0] \rd_data$189 ;
-  wire [31:0] \rd_data$195 ;
-  wire [31:0] \rd_data$201 ;
-  wire [31:0] \rd_data$265 ;
-  wire [31:0] \rd_data$273 ;
-  wire [31:0] \rd_data$274 ;
-  wire [31:0] \rd_data$275 ;
-  wire [31:0] \rd_data$276 ;
-  wire [31:0] \rd_data$278 ;
-  wire [31:0] \rd_data$279 ;
-  wire [31:0] \rd_data$280 ;
-  wire [31:0] \rd_data$281 ;
-  wire [5:0] \rd_data$283 ;
-  wire [5:0] \rd_data$284 ;
-  wire [5:0] \rd_data$285 ;
-  wire [5:0] \rd_data$286 ;
+  wire [31:0] \rd_data$292 ;
+  wire [31:0] \rd_data$300 ;
+  wire [31:0] \rd_data$308 ;
+  wire [31:0] \rd_data$316 ;
+  wire [31:0] \rd_data$324 ;
+  wire [31:0] \rd_data$332 ;
+  wire [31:0] \rd_data$340 ;
+  wire [31:0] \rd_data$406 ;
+  wire [31:0] \rd_data$416 ;
+  wire [31:0] \rd_data$419 ;
+  wire [31:0] \rd_data$422 ;
+  wire [31:0] \rd_data$425 ;
+  wire [31:0] \rd_data$429 ;
+  wire [31:0] \rd_data$432 ;
+  wire [31:0] \rd_data$435 ;
+  wire [31:0] \rd_data$438 ;
+  wire [5:0] \rd_data$442 ;
+  wire [5:0] \rd_data$445 ;
+  wire [5:0] \rd_data$448 ;
+  wire [5:0] \rd_data$451 ;
   wire rd_en;
-  wire \rd_en$162 ;
-  wire \rd_en$168 ;
-  wire \rd_en$174 ;
-  wire \rd_en$180 ;
-  wire \rd_en$186 ;
-  wire \rd_en$192 ;
-  wire \rd_en$198 ;
-  wire \rd_en$207 ;
-  wire \rd_en$212 ;
-  wire \rd_en$217 ;
-  wire \rd_en$222 ;
-  wire \rd_en$227 ;
-  wire \rd_en$232 ;
-  wire \rd_en$237 ;
-  wire \rd_en$242 ;
-  wire \rd_en$247 ;
-  wire \rd_en$252 ;
-  wire \rd_en$257 ;
-  wire \rd_en$262 ;
-  wire \rd_en$341 ;
+  wire \rd_en$287 ;
+  wire \rd_en$295 ;
+  wire \rd_en$303 ;
+  wire \rd_en$311 ;
+  wire \rd_en$319 ;
+  wire \rd_en$327 ;
+  wire \rd_en$335 ;
+  wire \rd_en$346 ;
+  wire \rd_en$351 ;
+  wire \rd_en$356 ;
+  wire \rd_en$361 ;
+  wire \rd_en$366 ;
+  wire \rd_en$371 ;
+  wire \rd_en$376 ;
+  wire \rd_en$381 ;
+  wire \rd_en$386 ;
+  wire \rd_en$391 ;
+  wire \rd_en$396 ;
+  wire \rd_en$401 ;
+  wire \rd_en$506 ;
   reg rd_lane = 1'h0;
   reg [2:0] rd_region = 3'h0;
-  reg rd_valid = 1'h0;
+  wire rd_valid;
+  wire \rd_valid$290 ;
+  wire \rd_valid$298 ;
+  wire \rd_valid$306 ;
+  wire \rd_valid$314 ;
+  wire \rd_valid$322 ;
+  wire \rd_valid$330 ;
+  wire \rd_valid$338 ;
+  wire \rd_valid$404 ;
+  reg \rd_valid$411  = 1'h0;
+  wire \rd_valid$414 ;
+  wire \rd_valid$417 ;
+  wire \rd_valid$420 ;
+  wire \rd_valid$423 ;
+  wire \rd_valid$427 ;
+  wire \rd_valid$430 ;
+  wire \rd_valid$433 ;
+  wire \rd_valid$436 ;
+  wire \rd_valid$440 ;
+  wire \rd_valid$443 ;
+  wire \rd_valid$446 ;
+  wire \rd_valid$449 ;
   wire [15:0] reg_k;
   reg [15:0] reg_k_d;
   (* keep = 32'd1 *)
@@ -2706,32 +3932,34 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   (* keep = 32'd1 *)
   reg [15:0] reg_n_tmr2 = 16'h0000;
   reg [31:0] reg_rdata = 32'd0;
+  wire reg_write;
   reg rmw = 1'h0;
   wire [5:0] row;
   input rst;
   wire rst;
+  wire [7:0] run_next;
   wire [31:0] scrub_interval;
-  wire [31:0] \scrub_interval$128 ;
-  wire [31:0] \scrub_interval$129 ;
-  wire [31:0] \scrub_interval$130 ;
-  wire [31:0] \scrub_interval$131 ;
-  wire [31:0] \scrub_interval$132 ;
-  wire [31:0] \scrub_interval$133 ;
-  wire [31:0] \scrub_interval$134 ;
-  wire [31:0] \scrub_interval$135 ;
-  wire [31:0] \scrub_interval$136 ;
-  wire [31:0] \scrub_interval$137 ;
-  wire [31:0] \scrub_interval$138 ;
-  wire [31:0] \scrub_interval$139 ;
-  wire [31:0] \scrub_interval$140 ;
-  wire [31:0] \scrub_interval$141 ;
-  wire [31:0] \scrub_interval$142 ;
-  wire [31:0] \scrub_interval$143 ;
-  wire [31:0] \scrub_interval$144 ;
-  wire [31:0] \scrub_interval$145 ;
-  wire [31:0] \scrub_interval$146 ;
-  wire [31:0] \scrub_interval$147 ;
-  wire [31:0] \scrub_interval$148 ;
+  wire [31:0] \scrub_interval$251 ;
+  wire [31:0] \scrub_interval$252 ;
+  wire [31:0] \scrub_interval$253 ;
+  wire [31:0] \scrub_interval$254 ;
+  wire [31:0] \scrub_interval$255 ;
+  wire [31:0] \scrub_interval$256 ;
+  wire [31:0] \scrub_interval$257 ;
+  wire [31:0] \scrub_interval$258 ;
+  wire [31:0] \scrub_interval$259 ;
+  wire [31:0] \scrub_interval$260 ;
+  wire [31:0] \scrub_interval$261 ;
+  wire [31:0] \scrub_interval$262 ;
+  wire [31:0] \scrub_interval$263 ;
+  wire [31:0] \scrub_interval$264 ;
+  wire [31:0] \scrub_interval$265 ;
+  wire [31:0] \scrub_interval$266 ;
+  wire [31:0] \scrub_interval$267 ;
+  wire [31:0] \scrub_interval$268 ;
+  wire [31:0] \scrub_interval$269 ;
+  wire [31:0] \scrub_interval$270 ;
+  wire [31:0] \scrub_interval$271 ;
   reg [31:0] scrub_interval_d;
   (* keep = 32'd1 *)
   reg [31:0] scrub_interval_tmr0 = 32'd0;
@@ -2741,19 +3969,201 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   reg [31:0] scrub_interval_tmr2 = 32'd0;
   wire served;
   wire [5:0] shift;
-  wire [5:0] \shift$315 ;
-  wire [5:0] \shift$324 ;
-  wire [5:0] \shift$333 ;
-  reg start;
+  wire [5:0] \shift$480 ;
+  wire [5:0] \shift$489 ;
+  wire [5:0] \shift$498 ;
+  reg [5:0] shift_bank0_rd_hold = 6'h00;
+  reg [5:0] shift_bank1_rd_hold = 6'h00;
+  reg [5:0] shift_bank2_rd_hold = 6'h00;
+  reg [5:0] shift_bank3_rd_hold = 6'h00;
+  wire start;
+  input [11:0] therm_code;
+  wire [11:0] therm_code;
+  wire therm_cool;
+  reg therm_cool_d;
+  (* keep = 32'd1 *)
+  reg therm_cool_tmr0 = 1'h0;
+  (* keep = 32'd1 *)
+  reg therm_cool_tmr1 = 1'h0;
+  (* keep = 32'd1 *)
+  reg therm_cool_tmr2 = 1'h0;
+  wire [11:0] therm_crit;
+  reg [11:0] therm_crit_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_crit_tmr0 = 12'h598;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_crit_tmr1 = 12'h598;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_crit_tmr2 = 12'h598;
+  wire [7:0] therm_faults;
+  wire [7:0] therm_faults_d;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_faults_tmr0 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_faults_tmr1 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_faults_tmr2 = 8'h00;
+  wire [11:0] therm_hyst;
+  reg [11:0] therm_hyst_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_hyst_tmr0 = 12'h020;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_hyst_tmr1 = 12'h020;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_hyst_tmr2 = 12'h020;
+  wire [2:0] therm_level;
+  wire [2:0] therm_level_d;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_level_tmr0 = 3'h0;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_level_tmr1 = 3'h0;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_level_tmr2 = 3'h0;
+  wire [1:0] therm_phase;
+  wire [1:0] therm_phase_d;
+  (* keep = 32'd1 *)
+  reg [1:0] therm_phase_tmr0 = 2'h0;
+  (* keep = 32'd1 *)
+  reg [1:0] therm_phase_tmr1 = 2'h0;
+  (* keep = 32'd1 *)
+  reg [1:0] therm_phase_tmr2 = 2'h0;
+  wire [12:0] therm_prev;
+  reg [12:0] therm_prev_d;
+  (* keep = 32'd1 *)
+  reg [12:0] therm_prev_tmr0 = 13'h1000;
+  (* keep = 32'd1 *)
+  reg [12:0] therm_prev_tmr1 = 13'h1000;
+  (* keep = 32'd1 *)
+  reg [12:0] therm_prev_tmr2 = 13'h1000;
+  wire [15:0] therm_raises;
+  wire [15:0] therm_raises_d;
+  (* keep = 32'd1 *)
+  reg [15:0] therm_raises_tmr0 = 16'h0000;
+  (* keep = 32'd1 *)
+  reg [15:0] therm_raises_tmr1 = 16'h0000;
+  (* keep = 32'd1 *)
+  reg [15:0] therm_raises_tmr2 = 16'h0000;
+  wire [11:0] therm_range_max;
+  reg [11:0] therm_range_max_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_max_tmr0 = 12'h6b0;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_max_tmr1 = 12'h6b0;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_max_tmr2 = 12'h6b0;
+  wire [11:0] therm_range_min;
+  reg [11:0] therm_range_min_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_min_tmr0 = 12'h0c0;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_min_tmr1 = 12'h0c0;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_min_tmr2 = 12'h0c0;
+  wire [7:0] therm_run;
+  reg [7:0] therm_run_d;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_run_tmr0 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_run_tmr1 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_run_tmr2 = 8'h00;
+  wire [2:0] therm_safe_level;
+  reg [2:0] therm_safe_level_d;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_safe_level_tmr0 = 3'h2;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_safe_level_tmr1 = 3'h2;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_safe_level_tmr2 = 3'h2;
+  input therm_sample;
+  wire therm_sample;
+  wire therm_sensor_fault;
+  wire therm_sensor_fault_d;
+  (* keep = 32'd1 *)
+  reg therm_sensor_fault_tmr0 = 1'h0;
+  (* keep = 32'd1 *)
+  reg therm_sensor_fault_tmr1 = 1'h0;
+  (* keep = 32'd1 *)
+  reg therm_sensor_fault_tmr2 = 1'h0;
+  wire [7:0] therm_shutdowns;
+  wire [7:0] therm_shutdowns_d;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_shutdowns_tmr0 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_shutdowns_tmr1 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_shutdowns_tmr2 = 8'h00;
+  wire [7:0] therm_stuck_samples;
+  reg [7:0] therm_stuck_samples_d;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_stuck_samples_tmr0 = 8'h40;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_stuck_samples_tmr1 = 8'h40;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_stuck_samples_tmr2 = 8'h40;
+  wire [11:0] therm_temp;
+  reg [11:0] therm_temp_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_temp_tmr0 = 12'h000;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_temp_tmr1 = 12'h000;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_temp_tmr2 = 12'h000;
+  wire therm_tmr_mismatch;
+  wire [11:0] therm_trip1;
+  reg [11:0] therm_trip1_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip1_tmr0 = 12'h4a8;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip1_tmr1 = 12'h4a8;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip1_tmr2 = 12'h4a8;
+  wire [11:0] therm_trip2;
+  reg [11:0] therm_trip2_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip2_tmr0 = 12'h4f8;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip2_tmr1 = 12'h4f8;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip2_tmr2 = 12'h4f8;
+  wire [11:0] therm_trip3;
+  reg [11:0] therm_trip3_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip3_tmr0 = 12'h548;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip3_tmr1 = 12'h548;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip3_tmr2 = 12'h548;
+  (* init = 32'd0 *)
+  wire [31:0] thr_act_feed;
+  (* init = 32'd0 *)
+  wire [31:0] thr_act_sram;
+  wire thr_busy;
+  wire thr_ce;
+  wire [11:0] thr_code;
+  wire [1:0] thr_dvfs;
+  wire thr_feed_step;
+  wire [2:0] thr_level;
+  wire [3:0] thr_reg_addr;
+  reg [31:0] thr_reg_rdata;
+  wire [31:0] thr_reg_wdata;
+  wire thr_reg_we;
+  wire thr_sample;
+  wire [7:0] thr_sram_access;
+  reg thr_start;
+  output [2:0] throttle_level;
+  wire [2:0] throttle_level;
+  reg [31:0] throttled = 32'd0;
   reg [31:0] tmr_errors = 32'd0;
   reg tmr_flag = 1'h0;
   wire tmr_mismatch;
+  wire [1:0] up;
   reg valid = 1'h0;
   reg [31:0] value;
-  reg [31:0] \value$271 ;
-  reg [31:0] \value$272 ;
-  reg [31:0] \value$277 ;
-  reg [31:0] \value$282 ;
+  reg [31:0] \value$412 ;
+  reg [31:0] \value$413 ;
+  reg [31:0] \value$426 ;
+  reg [31:0] \value$439 ;
   wire [3:0] \wait ;
   reg [3:0] wait_d;
   (* keep = 32'd1 *)
@@ -2763,2488 +4173,3784 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   (* keep = 32'd1 *)
   reg [3:0] wait_tmr2 = 4'h0;
   wire [5:0] wr_addr;
-  wire [5:0] \wr_addr$163 ;
-  wire [5:0] \wr_addr$169 ;
-  wire [5:0] \wr_addr$175 ;
-  wire [5:0] \wr_addr$181 ;
-  wire [5:0] \wr_addr$187 ;
-  wire [5:0] \wr_addr$193 ;
-  wire [5:0] \wr_addr$199 ;
-  wire [2:0] \wr_addr$204 ;
-  wire [2:0] \wr_addr$209 ;
-  wire [2:0] \wr_addr$214 ;
-  wire [2:0] \wr_addr$219 ;
-  wire [2:0] \wr_addr$224 ;
-  wire [2:0] \wr_addr$229 ;
-  wire [2:0] \wr_addr$234 ;
-  wire [2:0] \wr_addr$239 ;
-  wire [2:0] \wr_addr$244 ;
-  wire [2:0] \wr_addr$249 ;
-  wire [2:0] \wr_addr$254 ;
-  wire [2:0] \wr_addr$259 ;
-  wire [7:0] \wr_addr$337 ;
-  wire [7:0] \wr_addr$342 ;
+  wire [5:0] \wr_addr$288 ;
+  wire [5:0] \wr_addr$296 ;
+  wire [5:0] \wr_addr$304 ;
+  wire [5:0] \wr_addr$312 ;
+  wire [5:0] \wr_addr$320 ;
+  wire [5:0] \wr_addr$328 ;
+  wire [5:0] \wr_addr$336 ;
+  wire [2:0] \wr_addr$343 ;
+  wire [2:0] \wr_addr$348 ;
+  wire [2:0] \wr_addr$353 ;
+  wire [2:0] \wr_addr$358 ;
+  wire [2:0] \wr_addr$363 ;
+  wire [2:0] \wr_addr$368 ;
+  wire [2:0] \wr_addr$373 ;
+  wire [2:0] \wr_addr$378 ;
+  wire [2:0] \wr_addr$383 ;
+  wire [2:0] \wr_addr$388 ;
+  wire [2:0] \wr_addr$393 ;
+  wire [2:0] \wr_addr$398 ;
+  wire [7:0] \wr_addr$502 ;
+  wire [7:0] \wr_addr$507 ;
   wire [31:0] wr_data;
-  wire [31:0] \wr_data$164 ;
-  wire [31:0] \wr_data$170 ;
-  wire [31:0] \wr_data$176 ;
-  wire [31:0] \wr_data$182 ;
-  wire [31:0] \wr_data$188 ;
-  wire [31:0] \wr_data$194 ;
-  wire [31:0] \wr_data$200 ;
-  wire [31:0] \wr_data$205 ;
-  wire [31:0] \wr_data$210 ;
-  wire [31:0] \wr_data$215 ;
-  wire [31:0] \wr_data$220 ;
-  wire [31:0] \wr_data$225 ;
-  wire [31:0] \wr_data$230 ;
-  wire [31:0] \wr_data$235 ;
-  wire [31:0] \wr_data$240 ;
-  wire [5:0] \wr_data$245 ;
-  wire [5:0] \wr_data$250 ;
-  wire [5:0] \wr_data$255 ;
-  wire [5:0] \wr_data$260 ;
+  wire [31:0] \wr_data$289 ;
+  wire [31:0] \wr_data$297 ;
+  wire [31:0] \wr_data$305 ;
+  wire [31:0] \wr_data$313 ;
+  wire [31:0] \wr_data$321 ;
+  wire [31:0] \wr_data$329 ;
+  wire [31:0] \wr_data$337 ;
   wire [31:0] \wr_data$344 ;
+  wire [31:0] \wr_data$349 ;
+  wire [31:0] \wr_data$354 ;
+  wire [31:0] \wr_data$359 ;
+  wire [31:0] \wr_data$364 ;
+  wire [31:0] \wr_data$369 ;
+  wire [31:0] \wr_data$374 ;
+  wire [31:0] \wr_data$379 ;
+  wire [5:0] \wr_data$384 ;
+  wire [5:0] \wr_data$389 ;
+  wire [5:0] \wr_data$394 ;
+  wire [5:0] \wr_data$399 ;
+  wire [31:0] \wr_data$509 ;
   wire wr_en;
-  wire \wr_en$166 ;
-  wire \wr_en$172 ;
-  wire \wr_en$178 ;
-  wire \wr_en$184 ;
-  wire \wr_en$190 ;
-  wire \wr_en$196 ;
-  wire \wr_en$202 ;
-  wire \wr_en$206 ;
-  wire \wr_en$211 ;
-  wire \wr_en$216 ;
-  wire \wr_en$221 ;
-  wire \wr_en$226 ;
-  wire \wr_en$231 ;
-  wire \wr_en$236 ;
-  wire \wr_en$241 ;
-  wire \wr_en$246 ;
-  wire \wr_en$251 ;
-  wire \wr_en$256 ;
-  wire \wr_en$261 ;
-  wire [3:0] \wr_en$338 ;
-  wire \wr_en$351 ;
-  assign \$1  = busy_tmr0 & busy_tmr1;
-  assign \$2  = busy_tmr0 & busy_tmr2;
+  wire \wr_en$293 ;
+  wire \wr_en$301 ;
+  wire \wr_en$309 ;
+  wire \wr_en$317 ;
+  wire \wr_en$325 ;
+  wire \wr_en$333 ;
+  wire \wr_en$341 ;
+  wire \wr_en$345 ;
+  wire \wr_en$350 ;
+  wire \wr_en$355 ;
+  wire \wr_en$360 ;
+  wire \wr_en$365 ;
+  wire \wr_en$370 ;
+  wire \wr_en$375 ;
+  wire \wr_en$380 ;
+  wire \wr_en$385 ;
+  wire \wr_en$390 ;
+  wire \wr_en$395 ;
+  wire \wr_en$400 ;
+  wire [3:0] \wr_en$503 ;
+  wire \wr_en$516 ;
+  assign \$1  = therm_trip1_tmr0 & therm_trip1_tmr1;
+  assign \$2  = therm_trip1_tmr0 & therm_trip1_tmr2;
   assign \$3  = \$1  | \$2 ;
-  assign \$4  = busy_tmr1 & busy_tmr2;
-  assign busy = \$3  | \$4 ;
-  assign \$5  = busy_tmr0 != busy_tmr1;
-  assign \$6  = busy_tmr0 != busy_tmr2;
+  assign \$4  = therm_trip1_tmr1 & therm_trip1_tmr2;
+  assign therm_trip1 = \$3  | \$4 ;
+  assign \$5  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$6  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$7  = \$5  | \$6 ;
-  assign \$8  = done_tmr0 & done_tmr1;
-  assign \$9  = done_tmr0 & done_tmr2;
+  assign \$8  = therm_trip2_tmr0 & therm_trip2_tmr1;
+  assign \$9  = therm_trip2_tmr0 & therm_trip2_tmr2;
   assign \$10  = \$8  | \$9 ;
-  assign \$11  = done_tmr1 & done_tmr2;
-  assign done = \$10  | \$11 ;
-  assign \$12  = busy_tmr0 != busy_tmr1;
-  assign \$13  = busy_tmr0 != busy_tmr2;
+  assign \$11  = therm_trip2_tmr1 & therm_trip2_tmr2;
+  assign therm_trip2 = \$10  | \$11 ;
+  assign \$12  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$13  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$14  = \$12  | \$13 ;
-  assign \$15  = done_tmr0 != done_tmr1;
-  assign \$16  = done_tmr0 != done_tmr2;
+  assign \$15  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$16  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$17  = \$15  | \$16 ;
   assign \$18  = \$14  | \$17 ;
-  assign \$19  = error_tmr0 & error_tmr1;
-  assign \$20  = error_tmr0 & error_tmr2;
+  assign \$19  = therm_trip3_tmr0 & therm_trip3_tmr1;
+  assign \$20  = therm_trip3_tmr0 & therm_trip3_tmr2;
   assign \$21  = \$19  | \$20 ;
-  assign \$22  = error_tmr1 & error_tmr2;
-  assign error = \$21  | \$22 ;
-  assign \$23  = busy_tmr0 != busy_tmr1;
-  assign \$24  = busy_tmr0 != busy_tmr2;
+  assign \$22  = therm_trip3_tmr1 & therm_trip3_tmr2;
+  assign therm_trip3 = \$21  | \$22 ;
+  assign \$23  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$24  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$25  = \$23  | \$24 ;
-  assign \$26  = done_tmr0 != done_tmr1;
-  assign \$27  = done_tmr0 != done_tmr2;
+  assign \$26  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$27  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$28  = \$26  | \$27 ;
   assign \$29  = \$25  | \$28 ;
-  assign \$30  = error_tmr0 != error_tmr1;
-  assign \$31  = error_tmr0 != error_tmr2;
+  assign \$30  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$31  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$32  = \$30  | \$31 ;
   assign \$33  = \$29  | \$32 ;
-  assign \$34  = irq_en_tmr0 & irq_en_tmr1;
-  assign \$35  = irq_en_tmr0 & irq_en_tmr2;
+  assign \$34  = therm_crit_tmr0 & therm_crit_tmr1;
+  assign \$35  = therm_crit_tmr0 & therm_crit_tmr2;
   assign \$36  = \$34  | \$35 ;
-  assign \$37  = irq_en_tmr1 & irq_en_tmr2;
-  assign irq_en = \$36  | \$37 ;
-  assign \$38  = busy_tmr0 != busy_tmr1;
-  assign \$39  = busy_tmr0 != busy_tmr2;
+  assign \$37  = therm_crit_tmr1 & therm_crit_tmr2;
+  assign therm_crit = \$36  | \$37 ;
+  assign \$38  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$39  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$40  = \$38  | \$39 ;
-  assign \$41  = done_tmr0 != done_tmr1;
-  assign \$42  = done_tmr0 != done_tmr2;
+  assign \$41  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$42  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$43  = \$41  | \$42 ;
   assign \$44  = \$40  | \$43 ;
-  assign \$45  = error_tmr0 != error_tmr1;
-  assign \$46  = error_tmr0 != error_tmr2;
+  assign \$45  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$46  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$47  = \$45  | \$46 ;
   assign \$48  = \$44  | \$47 ;
-  assign \$49  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$50  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$49  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$50  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$51  = \$49  | \$50 ;
   assign \$52  = \$48  | \$51 ;
-  assign \$53  = reg_m_tmr0 & reg_m_tmr1;
-  assign \$54  = reg_m_tmr0 & reg_m_tmr2;
+  assign \$53  = therm_hyst_tmr0 & therm_hyst_tmr1;
+  assign \$54  = therm_hyst_tmr0 & therm_hyst_tmr2;
   assign \$55  = \$53  | \$54 ;
-  assign \$56  = reg_m_tmr1 & reg_m_tmr2;
-  assign reg_m = \$55  | \$56 ;
-  assign \$57  = busy_tmr0 != busy_tmr1;
-  assign \$58  = busy_tmr0 != busy_tmr2;
+  assign \$56  = therm_hyst_tmr1 & therm_hyst_tmr2;
+  assign therm_hyst = \$55  | \$56 ;
+  assign \$57  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$58  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$59  = \$57  | \$58 ;
-  assign \$60  = done_tmr0 != done_tmr1;
-  assign \$61  = done_tmr0 != done_tmr2;
+  assign \$60  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$61  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$62  = \$60  | \$61 ;
   assign \$63  = \$59  | \$62 ;
-  assign \$64  = error_tmr0 != error_tmr1;
-  assign \$65  = error_tmr0 != error_tmr2;
+  assign \$64  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$65  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$66  = \$64  | \$65 ;
   assign \$67  = \$63  | \$66 ;
-  assign \$68  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$69  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$68  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$69  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$70  = \$68  | \$69 ;
   assign \$71  = \$67  | \$70 ;
-  assign \$72  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$73  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$72  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$73  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$74  = \$72  | \$73 ;
   assign \$75  = \$71  | \$74 ;
-  assign \$76  = reg_k_tmr0 & reg_k_tmr1;
-  assign \$77  = reg_k_tmr0 & reg_k_tmr2;
+  assign \$76  = therm_range_min_tmr0 & therm_range_min_tmr1;
+  assign \$77  = therm_range_min_tmr0 & therm_range_min_tmr2;
   assign \$78  = \$76  | \$77 ;
-  assign \$79  = reg_k_tmr1 & reg_k_tmr2;
-  assign reg_k = \$78  | \$79 ;
-  assign \$80  = busy_tmr0 != busy_tmr1;
-  assign \$81  = busy_tmr0 != busy_tmr2;
+  assign \$79  = therm_range_min_tmr1 & therm_range_min_tmr2;
+  assign therm_range_min = \$78  | \$79 ;
+  assign \$80  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$81  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$82  = \$80  | \$81 ;
-  assign \$83  = done_tmr0 != done_tmr1;
-  assign \$84  = done_tmr0 != done_tmr2;
+  assign \$83  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$84  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$85  = \$83  | \$84 ;
   assign \$86  = \$82  | \$85 ;
-  assign \$87  = error_tmr0 != error_tmr1;
-  assign \$88  = error_tmr0 != error_tmr2;
+  assign \$87  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$88  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$89  = \$87  | \$88 ;
   assign \$90  = \$86  | \$89 ;
-  assign \$91  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$92  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$91  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$92  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$93  = \$91  | \$92 ;
   assign \$94  = \$90  | \$93 ;
-  assign \$95  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$96  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$95  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$96  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$97  = \$95  | \$96 ;
   assign \$98  = \$94  | \$97 ;
-  assign \$99  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$100  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$99  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$100  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$101  = \$99  | \$100 ;
   assign \$102  = \$98  | \$101 ;
-  assign \$103  = reg_n_tmr0 & reg_n_tmr1;
-  assign \$104  = reg_n_tmr0 & reg_n_tmr2;
+  assign \$103  = therm_range_max_tmr0 & therm_range_max_tmr1;
+  assign \$104  = therm_range_max_tmr0 & therm_range_max_tmr2;
   assign \$105  = \$103  | \$104 ;
-  assign \$106  = reg_n_tmr1 & reg_n_tmr2;
-  assign reg_n = \$105  | \$106 ;
-  assign \$107  = busy_tmr0 != busy_tmr1;
-  assign \$108  = busy_tmr0 != busy_tmr2;
+  assign \$106  = therm_range_max_tmr1 & therm_range_max_tmr2;
+  assign therm_range_max = \$105  | \$106 ;
+  assign \$107  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$108  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$109  = \$107  | \$108 ;
-  assign \$110  = done_tmr0 != done_tmr1;
-  assign \$111  = done_tmr0 != done_tmr2;
+  assign \$110  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$111  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$112  = \$110  | \$111 ;
   assign \$113  = \$109  | \$112 ;
-  assign \$114  = error_tmr0 != error_tmr1;
-  assign \$115  = error_tmr0 != error_tmr2;
+  assign \$114  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$115  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$116  = \$114  | \$115 ;
   assign \$117  = \$113  | \$116 ;
-  assign \$118  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$119  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$118  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$119  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$120  = \$118  | \$119 ;
   assign \$121  = \$117  | \$120 ;
-  assign \$122  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$123  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$122  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$123  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$124  = \$122  | \$123 ;
   assign \$125  = \$121  | \$124 ;
-  assign \$126  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$127  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$126  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$127  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$128  = \$126  | \$127 ;
   assign \$129  = \$125  | \$128 ;
-  assign \$130  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$131  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$130  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$131  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$132  = \$130  | \$131 ;
   assign \$133  = \$129  | \$132 ;
-  assign \$134  = a_zp_tmr0 & a_zp_tmr1;
-  assign \$135  = a_zp_tmr0 & a_zp_tmr2;
+  assign \$134  = therm_stuck_samples_tmr0 & therm_stuck_samples_tmr1;
+  assign \$135  = therm_stuck_samples_tmr0 & therm_stuck_samples_tmr2;
   assign \$136  = \$134  | \$135 ;
-  assign \$137  = a_zp_tmr1 & a_zp_tmr2;
-  assign a_zp = \$136  | \$137 ;
-  assign \$138  = busy_tmr0 != busy_tmr1;
-  assign \$139  = busy_tmr0 != busy_tmr2;
+  assign \$137  = therm_stuck_samples_tmr1 & therm_stuck_samples_tmr2;
+  assign therm_stuck_samples = \$136  | \$137 ;
+  assign \$138  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$139  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$140  = \$138  | \$139 ;
-  assign \$141  = done_tmr0 != done_tmr1;
-  assign \$142  = done_tmr0 != done_tmr2;
+  assign \$141  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$142  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$143  = \$141  | \$142 ;
   assign \$144  = \$140  | \$143 ;
-  assign \$145  = error_tmr0 != error_tmr1;
-  assign \$146  = error_tmr0 != error_tmr2;
+  assign \$145  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$146  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$147  = \$145  | \$146 ;
   assign \$148  = \$144  | \$147 ;
-  assign \$149  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$150  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$149  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$150  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$151  = \$149  | \$150 ;
   assign \$152  = \$148  | \$151 ;
-  assign \$153  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$154  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$153  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$154  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$155  = \$153  | \$154 ;
   assign \$156  = \$152  | \$155 ;
-  assign \$157  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$158  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$157  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$158  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$159  = \$157  | \$158 ;
   assign \$160  = \$156  | \$159 ;
-  assign \$161  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$162  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$161  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$162  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$163  = \$161  | \$162 ;
   assign \$164  = \$160  | \$163 ;
-  assign \$165  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$166  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$165  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$166  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$167  = \$165  | \$166 ;
   assign \$168  = \$164  | \$167 ;
-  assign \$169  = b_zp_tmr0 & b_zp_tmr1;
-  assign \$170  = b_zp_tmr0 & b_zp_tmr2;
+  assign \$169  = therm_safe_level_tmr0 & therm_safe_level_tmr1;
+  assign \$170  = therm_safe_level_tmr0 & therm_safe_level_tmr2;
   assign \$171  = \$169  | \$170 ;
-  assign \$172  = b_zp_tmr1 & b_zp_tmr2;
-  assign b_zp = \$171  | \$172 ;
-  assign \$173  = busy_tmr0 != busy_tmr1;
-  assign \$174  = busy_tmr0 != busy_tmr2;
+  assign \$172  = therm_safe_level_tmr1 & therm_safe_level_tmr2;
+  assign therm_safe_level = \$171  | \$172 ;
+  assign \$173  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$174  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$175  = \$173  | \$174 ;
-  assign \$176  = done_tmr0 != done_tmr1;
-  assign \$177  = done_tmr0 != done_tmr2;
+  assign \$176  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$177  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$178  = \$176  | \$177 ;
   assign \$179  = \$175  | \$178 ;
-  assign \$180  = error_tmr0 != error_tmr1;
-  assign \$181  = error_tmr0 != error_tmr2;
+  assign \$180  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$181  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$182  = \$180  | \$181 ;
   assign \$183  = \$179  | \$182 ;
-  assign \$184  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$185  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$184  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$185  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$186  = \$184  | \$185 ;
   assign \$187  = \$183  | \$186 ;
-  assign \$188  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$189  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$188  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$189  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$190  = \$188  | \$189 ;
   assign \$191  = \$187  | \$190 ;
-  assign \$192  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$193  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$192  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$193  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$194  = \$192  | \$193 ;
   assign \$195  = \$191  | \$194 ;
-  assign \$196  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$197  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$196  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$197  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$198  = \$196  | \$197 ;
   assign \$199  = \$195  | \$198 ;
-  assign \$200  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$201  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$200  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$201  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$202  = \$200  | \$201 ;
   assign \$203  = \$199  | \$202 ;
-  assign \$204  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$205  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$204  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$205  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$206  = \$204  | \$205 ;
   assign \$207  = \$203  | \$206 ;
-  assign \$208  = out_zp_tmr0 & out_zp_tmr1;
-  assign \$209  = out_zp_tmr0 & out_zp_tmr2;
+  assign \$208  = therm_level_tmr0 & therm_level_tmr1;
+  assign \$209  = therm_level_tmr0 & therm_level_tmr2;
   assign \$210  = \$208  | \$209 ;
-  assign \$211  = out_zp_tmr1 & out_zp_tmr2;
-  assign out_zp = \$210  | \$211 ;
-  assign \$212  = busy_tmr0 != busy_tmr1;
-  assign \$213  = busy_tmr0 != busy_tmr2;
+  assign \$211  = therm_level_tmr1 & therm_level_tmr2;
+  assign throttle_level = \$210  | \$211 ;
+  assign \$212  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$213  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$214  = \$212  | \$213 ;
-  assign \$215  = done_tmr0 != done_tmr1;
-  assign \$216  = done_tmr0 != done_tmr2;
+  assign \$215  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$216  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$217  = \$215  | \$216 ;
   assign \$218  = \$214  | \$217 ;
-  assign \$219  = error_tmr0 != error_tmr1;
-  assign \$220  = error_tmr0 != error_tmr2;
+  assign \$219  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$220  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$221  = \$219  | \$220 ;
   assign \$222  = \$218  | \$221 ;
-  assign \$223  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$224  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$223  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$224  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$225  = \$223  | \$224 ;
   assign \$226  = \$222  | \$225 ;
-  assign \$227  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$228  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$227  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$228  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$229  = \$227  | \$228 ;
   assign \$230  = \$226  | \$229 ;
-  assign \$231  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$232  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$231  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$232  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$233  = \$231  | \$232 ;
   assign \$234  = \$230  | \$233 ;
-  assign \$235  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$236  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$235  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$236  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$237  = \$235  | \$236 ;
   assign \$238  = \$234  | \$237 ;
-  assign \$239  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$240  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$239  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$240  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$241  = \$239  | \$240 ;
   assign \$242  = \$238  | \$241 ;
-  assign \$243  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$244  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$243  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$244  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$245  = \$243  | \$244 ;
   assign \$246  = \$242  | \$245 ;
-  assign \$247  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$248  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$247  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$248  = therm_level_tmr0 != therm_level_tmr2;
   assign \$249  = \$247  | \$248 ;
   assign \$250  = \$246  | \$249 ;
-  assign \$251  = act_min_tmr0 & act_min_tmr1;
-  assign \$252  = act_min_tmr0 & act_min_tmr2;
+  assign \$251  = therm_temp_tmr0 & therm_temp_tmr1;
+  assign \$252  = therm_temp_tmr0 & therm_temp_tmr2;
   assign \$253  = \$251  | \$252 ;
-  assign \$254  = act_min_tmr1 & act_min_tmr2;
-  assign act_min = \$253  | \$254 ;
-  assign \$255  = busy_tmr0 != busy_tmr1;
-  assign \$256  = busy_tmr0 != busy_tmr2;
+  assign \$254  = therm_temp_tmr1 & therm_temp_tmr2;
+  assign therm_temp = \$253  | \$254 ;
+  assign \$255  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$256  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$257  = \$255  | \$256 ;
-  assign \$258  = done_tmr0 != done_tmr1;
-  assign \$259  = done_tmr0 != done_tmr2;
+  assign \$258  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$259  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$260  = \$258  | \$259 ;
   assign \$261  = \$257  | \$260 ;
-  assign \$262  = error_tmr0 != error_tmr1;
-  assign \$263  = error_tmr0 != error_tmr2;
+  assign \$262  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$263  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$264  = \$262  | \$263 ;
   assign \$265  = \$261  | \$264 ;
-  assign \$266  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$267  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$266  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$267  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$268  = \$266  | \$267 ;
   assign \$269  = \$265  | \$268 ;
-  assign \$270  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$271  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$270  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$271  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$272  = \$270  | \$271 ;
   assign \$273  = \$269  | \$272 ;
-  assign \$274  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$275  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$274  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$275  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$276  = \$274  | \$275 ;
   assign \$277  = \$273  | \$276 ;
-  assign \$278  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$279  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$278  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$279  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$280  = \$278  | \$279 ;
   assign \$281  = \$277  | \$280 ;
-  assign \$282  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$283  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$282  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$283  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$284  = \$282  | \$283 ;
   assign \$285  = \$281  | \$284 ;
-  assign \$286  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$287  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$286  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$287  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$288  = \$286  | \$287 ;
   assign \$289  = \$285  | \$288 ;
-  assign \$290  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$291  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$290  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$291  = therm_level_tmr0 != therm_level_tmr2;
   assign \$292  = \$290  | \$291 ;
   assign \$293  = \$289  | \$292 ;
-  assign \$294  = act_min_tmr0 != act_min_tmr1;
-  assign \$295  = act_min_tmr0 != act_min_tmr2;
+  assign \$294  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$295  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$296  = \$294  | \$295 ;
   assign \$297  = \$293  | \$296 ;
-  assign \$298  = act_max_tmr0 & act_max_tmr1;
-  assign \$299  = act_max_tmr0 & act_max_tmr2;
+  assign \$298  = therm_prev_tmr0 & therm_prev_tmr1;
+  assign \$299  = therm_prev_tmr0 & therm_prev_tmr2;
   assign \$300  = \$298  | \$299 ;
-  assign \$301  = act_max_tmr1 & act_max_tmr2;
-  assign act_max = \$300  | \$301 ;
-  assign \$302  = busy_tmr0 != busy_tmr1;
-  assign \$303  = busy_tmr0 != busy_tmr2;
+  assign \$301  = therm_prev_tmr1 & therm_prev_tmr2;
+  assign therm_prev = \$300  | \$301 ;
+  assign \$302  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$303  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$304  = \$302  | \$303 ;
-  assign \$305  = done_tmr0 != done_tmr1;
-  assign \$306  = done_tmr0 != done_tmr2;
+  assign \$305  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$306  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$307  = \$305  | \$306 ;
   assign \$308  = \$304  | \$307 ;
-  assign \$309  = error_tmr0 != error_tmr1;
-  assign \$310  = error_tmr0 != error_tmr2;
+  assign \$309  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$310  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$311  = \$309  | \$310 ;
   assign \$312  = \$308  | \$311 ;
-  assign \$313  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$314  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$313  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$314  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$315  = \$313  | \$314 ;
   assign \$316  = \$312  | \$315 ;
-  assign \$317  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$318  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$317  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$318  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$319  = \$317  | \$318 ;
   assign \$320  = \$316  | \$319 ;
-  assign \$321  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$322  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$321  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$322  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$323  = \$321  | \$322 ;
   assign \$324  = \$320  | \$323 ;
-  assign \$325  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$326  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$325  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$326  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$327  = \$325  | \$326 ;
   assign \$328  = \$324  | \$327 ;
-  assign \$329  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$330  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$329  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$330  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$331  = \$329  | \$330 ;
   assign \$332  = \$328  | \$331 ;
-  assign \$333  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$334  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$333  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$334  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$335  = \$333  | \$334 ;
   assign \$336  = \$332  | \$335 ;
-  assign \$337  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$338  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$337  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$338  = therm_level_tmr0 != therm_level_tmr2;
   assign \$339  = \$337  | \$338 ;
   assign \$340  = \$336  | \$339 ;
-  assign \$341  = act_min_tmr0 != act_min_tmr1;
-  assign \$342  = act_min_tmr0 != act_min_tmr2;
+  assign \$341  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$342  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$343  = \$341  | \$342 ;
   assign \$344  = \$340  | \$343 ;
-  assign \$345  = act_max_tmr0 != act_max_tmr1;
-  assign \$346  = act_max_tmr0 != act_max_tmr2;
+  assign \$345  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$346  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$347  = \$345  | \$346 ;
   assign \$348  = \$344  | \$347 ;
-  assign \$349  = per_channel_tmr0 & per_channel_tmr1;
-  assign \$350  = per_channel_tmr0 & per_channel_tmr2;
+  assign \$349  = therm_run_tmr0 & therm_run_tmr1;
+  assign \$350  = therm_run_tmr0 & therm_run_tmr2;
   assign \$351  = \$349  | \$350 ;
-  assign \$352  = per_channel_tmr1 & per_channel_tmr2;
-  assign per_channel = \$351  | \$352 ;
-  assign \$353  = busy_tmr0 != busy_tmr1;
-  assign \$354  = busy_tmr0 != busy_tmr2;
+  assign \$352  = therm_run_tmr1 & therm_run_tmr2;
+  assign therm_run = \$351  | \$352 ;
+  assign \$353  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$354  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$355  = \$353  | \$354 ;
-  assign \$356  = done_tmr0 != done_tmr1;
-  assign \$357  = done_tmr0 != done_tmr2;
+  assign \$356  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$357  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$358  = \$356  | \$357 ;
   assign \$359  = \$355  | \$358 ;
-  assign \$360  = error_tmr0 != error_tmr1;
-  assign \$361  = error_tmr0 != error_tmr2;
+  assign \$360  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$361  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$362  = \$360  | \$361 ;
   assign \$363  = \$359  | \$362 ;
-  assign \$364  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$365  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$364  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$365  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$366  = \$364  | \$365 ;
   assign \$367  = \$363  | \$366 ;
-  assign \$368  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$369  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$368  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$369  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$370  = \$368  | \$369 ;
   assign \$371  = \$367  | \$370 ;
-  assign \$372  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$373  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$372  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$373  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$374  = \$372  | \$373 ;
   assign \$375  = \$371  | \$374 ;
-  assign \$376  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$377  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$376  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$377  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$378  = \$376  | \$377 ;
   assign \$379  = \$375  | \$378 ;
-  assign \$380  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$381  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$380  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$381  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$382  = \$380  | \$381 ;
   assign \$383  = \$379  | \$382 ;
-  assign \$384  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$385  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$384  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$385  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$386  = \$384  | \$385 ;
   assign \$387  = \$383  | \$386 ;
-  assign \$388  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$389  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$388  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$389  = therm_level_tmr0 != therm_level_tmr2;
   assign \$390  = \$388  | \$389 ;
   assign \$391  = \$387  | \$390 ;
-  assign \$392  = act_min_tmr0 != act_min_tmr1;
-  assign \$393  = act_min_tmr0 != act_min_tmr2;
+  assign \$392  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$393  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$394  = \$392  | \$393 ;
   assign \$395  = \$391  | \$394 ;
-  assign \$396  = act_max_tmr0 != act_max_tmr1;
-  assign \$397  = act_max_tmr0 != act_max_tmr2;
+  assign \$396  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$397  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$398  = \$396  | \$397 ;
   assign \$399  = \$395  | \$398 ;
-  assign \$400  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$401  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$400  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$401  = therm_run_tmr0 != therm_run_tmr2;
   assign \$402  = \$400  | \$401 ;
   assign \$403  = \$399  | \$402 ;
-  assign \$404  = qmult_tmr0 & qmult_tmr1;
-  assign \$405  = qmult_tmr0 & qmult_tmr2;
+  assign \$404  = therm_sensor_fault_tmr0 & therm_sensor_fault_tmr1;
+  assign \$405  = therm_sensor_fault_tmr0 & therm_sensor_fault_tmr2;
   assign \$406  = \$404  | \$405 ;
-  assign \$407  = qmult_tmr1 & qmult_tmr2;
-  assign qmult = \$406  | \$407 ;
-  assign \$408  = busy_tmr0 != busy_tmr1;
-  assign \$409  = busy_tmr0 != busy_tmr2;
+  assign \$407  = therm_sensor_fault_tmr1 & therm_sensor_fault_tmr2;
+  assign therm_sensor_fault = \$406  | \$407 ;
+  assign \$408  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$409  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$410  = \$408  | \$409 ;
-  assign \$411  = done_tmr0 != done_tmr1;
-  assign \$412  = done_tmr0 != done_tmr2;
+  assign \$411  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$412  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$413  = \$411  | \$412 ;
   assign \$414  = \$410  | \$413 ;
-  assign \$415  = error_tmr0 != error_tmr1;
-  assign \$416  = error_tmr0 != error_tmr2;
+  assign \$415  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$416  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$417  = \$415  | \$416 ;
   assign \$418  = \$414  | \$417 ;
-  assign \$419  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$420  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$419  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$420  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$421  = \$419  | \$420 ;
   assign \$422  = \$418  | \$421 ;
-  assign \$423  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$424  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$423  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$424  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$425  = \$423  | \$424 ;
   assign \$426  = \$422  | \$425 ;
-  assign \$427  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$428  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$427  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$428  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$429  = \$427  | \$428 ;
   assign \$430  = \$426  | \$429 ;
-  assign \$431  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$432  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$431  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$432  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$433  = \$431  | \$432 ;
   assign \$434  = \$430  | \$433 ;
-  assign \$435  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$436  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$435  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$436  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$437  = \$435  | \$436 ;
   assign \$438  = \$434  | \$437 ;
-  assign \$439  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$440  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$439  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$440  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$441  = \$439  | \$440 ;
   assign \$442  = \$438  | \$441 ;
-  assign \$443  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$444  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$443  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$444  = therm_level_tmr0 != therm_level_tmr2;
   assign \$445  = \$443  | \$444 ;
   assign \$446  = \$442  | \$445 ;
-  assign \$447  = act_min_tmr0 != act_min_tmr1;
-  assign \$448  = act_min_tmr0 != act_min_tmr2;
+  assign \$447  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$448  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$449  = \$447  | \$448 ;
   assign \$450  = \$446  | \$449 ;
-  assign \$451  = act_max_tmr0 != act_max_tmr1;
-  assign \$452  = act_max_tmr0 != act_max_tmr2;
+  assign \$451  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$452  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$453  = \$451  | \$452 ;
   assign \$454  = \$450  | \$453 ;
-  assign \$455  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$456  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$455  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$456  = therm_run_tmr0 != therm_run_tmr2;
   assign \$457  = \$455  | \$456 ;
   assign \$458  = \$454  | \$457 ;
-  assign \$459  = qmult_tmr0 != qmult_tmr1;
-  assign \$460  = qmult_tmr0 != qmult_tmr2;
+  assign \$459  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr1;
+  assign \$460  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr2;
   assign \$461  = \$459  | \$460 ;
   assign \$462  = \$458  | \$461 ;
-  assign \$463  = qshift_tmr0 & qshift_tmr1;
-  assign \$464  = qshift_tmr0 & qshift_tmr2;
+  assign \$463  = therm_cool_tmr0 & therm_cool_tmr1;
+  assign \$464  = therm_cool_tmr0 & therm_cool_tmr2;
   assign \$465  = \$463  | \$464 ;
-  assign \$466  = qshift_tmr1 & qshift_tmr2;
-  assign qshift = \$465  | \$466 ;
-  assign \$467  = busy_tmr0 != busy_tmr1;
-  assign \$468  = busy_tmr0 != busy_tmr2;
+  assign \$466  = therm_cool_tmr1 & therm_cool_tmr2;
+  assign therm_cool = \$465  | \$466 ;
+  assign \$467  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$468  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$469  = \$467  | \$468 ;
-  assign \$470  = done_tmr0 != done_tmr1;
-  assign \$471  = done_tmr0 != done_tmr2;
+  assign \$470  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$471  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$472  = \$470  | \$471 ;
   assign \$473  = \$469  | \$472 ;
-  assign \$474  = error_tmr0 != error_tmr1;
-  assign \$475  = error_tmr0 != error_tmr2;
+  assign \$474  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$475  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$476  = \$474  | \$475 ;
   assign \$477  = \$473  | \$476 ;
-  assign \$478  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$479  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$478  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$479  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$480  = \$478  | \$479 ;
   assign \$481  = \$477  | \$480 ;
-  assign \$482  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$483  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$482  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$483  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$484  = \$482  | \$483 ;
   assign \$485  = \$481  | \$484 ;
-  assign \$486  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$487  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$486  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$487  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$488  = \$486  | \$487 ;
   assign \$489  = \$485  | \$488 ;
-  assign \$490  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$491  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$490  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$491  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$492  = \$490  | \$491 ;
   assign \$493  = \$489  | \$492 ;
-  assign \$494  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$495  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$494  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$495  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$496  = \$494  | \$495 ;
   assign \$497  = \$493  | \$496 ;
-  assign \$498  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$499  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$498  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$499  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$500  = \$498  | \$499 ;
   assign \$501  = \$497  | \$500 ;
-  assign \$502  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$503  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$502  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$503  = therm_level_tmr0 != therm_level_tmr2;
   assign \$504  = \$502  | \$503 ;
   assign \$505  = \$501  | \$504 ;
-  assign \$506  = act_min_tmr0 != act_min_tmr1;
-  assign \$507  = act_min_tmr0 != act_min_tmr2;
+  assign \$506  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$507  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$508  = \$506  | \$507 ;
   assign \$509  = \$505  | \$508 ;
-  assign \$510  = act_max_tmr0 != act_max_tmr1;
-  assign \$511  = act_max_tmr0 != act_max_tmr2;
+  assign \$510  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$511  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$512  = \$510  | \$511 ;
   assign \$513  = \$509  | \$512 ;
-  assign \$514  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$515  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$514  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$515  = therm_run_tmr0 != therm_run_tmr2;
   assign \$516  = \$514  | \$515 ;
   assign \$517  = \$513  | \$516 ;
-  assign \$518  = qmult_tmr0 != qmult_tmr1;
-  assign \$519  = qmult_tmr0 != qmult_tmr2;
+  assign \$518  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr1;
+  assign \$519  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr2;
   assign \$520  = \$518  | \$519 ;
   assign \$521  = \$517  | \$520 ;
-  assign \$522  = qshift_tmr0 != qshift_tmr1;
-  assign \$523  = qshift_tmr0 != qshift_tmr2;
+  assign \$522  = therm_cool_tmr0 != therm_cool_tmr1;
+  assign \$523  = therm_cool_tmr0 != therm_cool_tmr2;
   assign \$524  = \$522  | \$523 ;
   assign \$525  = \$521  | \$524 ;
-  assign \$526  = cycles_tmr0 & cycles_tmr1;
-  assign \$527  = cycles_tmr0 & cycles_tmr2;
+  assign \$526  = therm_raises_tmr0 & therm_raises_tmr1;
+  assign \$527  = therm_raises_tmr0 & therm_raises_tmr2;
   assign \$528  = \$526  | \$527 ;
-  assign \$529  = cycles_tmr1 & cycles_tmr2;
-  assign cycles = \$528  | \$529 ;
-  assign \$530  = busy_tmr0 != busy_tmr1;
-  assign \$531  = busy_tmr0 != busy_tmr2;
+  assign \$529  = therm_raises_tmr1 & therm_raises_tmr2;
+  assign therm_raises = \$528  | \$529 ;
+  assign \$530  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$531  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$532  = \$530  | \$531 ;
-  assign \$533  = done_tmr0 != done_tmr1;
-  assign \$534  = done_tmr0 != done_tmr2;
+  assign \$533  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$534  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$535  = \$533  | \$534 ;
   assign \$536  = \$532  | \$535 ;
-  assign \$537  = error_tmr0 != error_tmr1;
-  assign \$538  = error_tmr0 != error_tmr2;
+  assign \$537  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$538  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$539  = \$537  | \$538 ;
   assign \$540  = \$536  | \$539 ;
-  assign \$541  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$542  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$541  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$542  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$543  = \$541  | \$542 ;
   assign \$544  = \$540  | \$543 ;
-  assign \$545  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$546  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$545  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$546  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$547  = \$545  | \$546 ;
   assign \$548  = \$544  | \$547 ;
-  assign \$549  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$550  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$549  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$550  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$551  = \$549  | \$550 ;
   assign \$552  = \$548  | \$551 ;
-  assign \$553  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$554  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$553  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$554  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$555  = \$553  | \$554 ;
   assign \$556  = \$552  | \$555 ;
-  assign \$557  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$558  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$557  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$558  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$559  = \$557  | \$558 ;
   assign \$560  = \$556  | \$559 ;
-  assign \$561  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$562  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$561  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$562  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$563  = \$561  | \$562 ;
   assign \$564  = \$560  | \$563 ;
-  assign \$565  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$566  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$565  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$566  = therm_level_tmr0 != therm_level_tmr2;
   assign \$567  = \$565  | \$566 ;
   assign \$568  = \$564  | \$567 ;
-  assign \$569  = act_min_tmr0 != act_min_tmr1;
-  assign \$570  = act_min_tmr0 != act_min_tmr2;
+  assign \$569  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$570  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$571  = \$569  | \$570 ;
   assign \$572  = \$568  | \$571 ;
-  assign \$573  = act_max_tmr0 != act_max_tmr1;
-  assign \$574  = act_max_tmr0 != act_max_tmr2;
+  assign \$573  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$574  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$575  = \$573  | \$574 ;
   assign \$576  = \$572  | \$575 ;
-  assign \$577  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$578  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$577  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$578  = therm_run_tmr0 != therm_run_tmr2;
   assign \$579  = \$577  | \$578 ;
   assign \$580  = \$576  | \$579 ;
-  assign \$581  = qmult_tmr0 != qmult_tmr1;
-  assign \$582  = qmult_tmr0 != qmult_tmr2;
+  assign \$581  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr1;
+  assign \$582  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr2;
   assign \$583  = \$581  | \$582 ;
   assign \$584  = \$580  | \$583 ;
-  assign \$585  = qshift_tmr0 != qshift_tmr1;
-  assign \$586  = qshift_tmr0 != qshift_tmr2;
+  assign \$585  = therm_cool_tmr0 != therm_cool_tmr1;
+  assign \$586  = therm_cool_tmr0 != therm_cool_tmr2;
   assign \$587  = \$585  | \$586 ;
   assign \$588  = \$584  | \$587 ;
-  assign \$589  = cycles_tmr0 != cycles_tmr1;
-  assign \$590  = cycles_tmr0 != cycles_tmr2;
+  assign \$589  = therm_raises_tmr0 != therm_raises_tmr1;
+  assign \$590  = therm_raises_tmr0 != therm_raises_tmr2;
   assign \$591  = \$589  | \$590 ;
   assign \$592  = \$588  | \$591 ;
-  assign \$593  = ctrl_state_tmr0 & ctrl_state_tmr1;
-  assign \$594  = ctrl_state_tmr0 & ctrl_state_tmr2;
+  assign \$593  = therm_shutdowns_tmr0 & therm_shutdowns_tmr1;
+  assign \$594  = therm_shutdowns_tmr0 & therm_shutdowns_tmr2;
   assign \$595  = \$593  | \$594 ;
-  assign \$596  = ctrl_state_tmr1 & ctrl_state_tmr2;
-  assign ctrl_state = \$595  | \$596 ;
-  assign \$597  = busy_tmr0 != busy_tmr1;
-  assign \$598  = busy_tmr0 != busy_tmr2;
+  assign \$596  = therm_shutdowns_tmr1 & therm_shutdowns_tmr2;
+  assign therm_shutdowns = \$595  | \$596 ;
+  assign \$597  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$598  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$599  = \$597  | \$598 ;
-  assign \$600  = done_tmr0 != done_tmr1;
-  assign \$601  = done_tmr0 != done_tmr2;
+  assign \$600  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$601  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$602  = \$600  | \$601 ;
   assign \$603  = \$599  | \$602 ;
-  assign \$604  = error_tmr0 != error_tmr1;
-  assign \$605  = error_tmr0 != error_tmr2;
+  assign \$604  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$605  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$606  = \$604  | \$605 ;
   assign \$607  = \$603  | \$606 ;
-  assign \$608  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$609  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$608  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$609  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$610  = \$608  | \$609 ;
   assign \$611  = \$607  | \$610 ;
-  assign \$612  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$613  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$612  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$613  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$614  = \$612  | \$613 ;
   assign \$615  = \$611  | \$614 ;
-  assign \$616  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$617  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$616  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$617  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$618  = \$616  | \$617 ;
   assign \$619  = \$615  | \$618 ;
-  assign \$620  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$621  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$620  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$621  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$622  = \$620  | \$621 ;
   assign \$623  = \$619  | \$622 ;
-  assign \$624  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$625  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$624  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$625  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$626  = \$624  | \$625 ;
   assign \$627  = \$623  | \$626 ;
-  assign \$628  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$629  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$628  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$629  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$630  = \$628  | \$629 ;
   assign \$631  = \$627  | \$630 ;
-  assign \$632  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$633  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$632  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$633  = therm_level_tmr0 != therm_level_tmr2;
   assign \$634  = \$632  | \$633 ;
   assign \$635  = \$631  | \$634 ;
-  assign \$636  = act_min_tmr0 != act_min_tmr1;
-  assign \$637  = act_min_tmr0 != act_min_tmr2;
+  assign \$636  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$637  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$638  = \$636  | \$637 ;
   assign \$639  = \$635  | \$638 ;
-  assign \$640  = act_max_tmr0 != act_max_tmr1;
-  assign \$641  = act_max_tmr0 != act_max_tmr2;
+  assign \$640  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$641  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$642  = \$640  | \$641 ;
   assign \$643  = \$639  | \$642 ;
-  assign \$644  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$645  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$644  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$645  = therm_run_tmr0 != therm_run_tmr2;
   assign \$646  = \$644  | \$645 ;
   assign \$647  = \$643  | \$646 ;
-  assign \$648  = qmult_tmr0 != qmult_tmr1;
-  assign \$649  = qmult_tmr0 != qmult_tmr2;
+  assign \$648  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr1;
+  assign \$649  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr2;
   assign \$650  = \$648  | \$649 ;
   assign \$651  = \$647  | \$650 ;
-  assign \$652  = qshift_tmr0 != qshift_tmr1;
-  assign \$653  = qshift_tmr0 != qshift_tmr2;
+  assign \$652  = therm_cool_tmr0 != therm_cool_tmr1;
+  assign \$653  = therm_cool_tmr0 != therm_cool_tmr2;
   assign \$654  = \$652  | \$653 ;
   assign \$655  = \$651  | \$654 ;
-  assign \$656  = cycles_tmr0 != cycles_tmr1;
-  assign \$657  = cycles_tmr0 != cycles_tmr2;
+  assign \$656  = therm_raises_tmr0 != therm_raises_tmr1;
+  assign \$657  = therm_raises_tmr0 != therm_raises_tmr2;
   assign \$658  = \$656  | \$657 ;
   assign \$659  = \$655  | \$658 ;
-  assign \$660  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$661  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$660  = therm_shutdowns_tmr0 != therm_shutdowns_tmr1;
+  assign \$661  = therm_shutdowns_tmr0 != therm_shutdowns_tmr2;
   assign \$662  = \$660  | \$661 ;
   assign \$663  = \$659  | \$662 ;
-  assign \$664  = ib_tmr0 & ib_tmr1;
-  assign \$665  = ib_tmr0 & ib_tmr2;
+  assign \$664  = therm_faults_tmr0 & therm_faults_tmr1;
+  assign \$665  = therm_faults_tmr0 & therm_faults_tmr2;
   assign \$666  = \$664  | \$665 ;
-  assign \$667  = ib_tmr1 & ib_tmr2;
-  assign ib = \$666  | \$667 ;
-  assign \$668  = busy_tmr0 != busy_tmr1;
-  assign \$669  = busy_tmr0 != busy_tmr2;
+  assign \$667  = therm_faults_tmr1 & therm_faults_tmr2;
+  assign therm_faults = \$666  | \$667 ;
+  assign \$668  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$669  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$670  = \$668  | \$669 ;
-  assign \$671  = done_tmr0 != done_tmr1;
-  assign \$672  = done_tmr0 != done_tmr2;
+  assign \$671  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$672  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$673  = \$671  | \$672 ;
   assign \$674  = \$670  | \$673 ;
-  assign \$675  = error_tmr0 != error_tmr1;
-  assign \$676  = error_tmr0 != error_tmr2;
+  assign \$675  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$676  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$677  = \$675  | \$676 ;
   assign \$678  = \$674  | \$677 ;
-  assign \$679  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$680  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$679  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$680  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$681  = \$679  | \$680 ;
   assign \$682  = \$678  | \$681 ;
-  assign \$683  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$684  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$683  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$684  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$685  = \$683  | \$684 ;
   assign \$686  = \$682  | \$685 ;
-  assign \$687  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$688  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$687  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$688  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$689  = \$687  | \$688 ;
   assign \$690  = \$686  | \$689 ;
-  assign \$691  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$692  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$691  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$692  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$693  = \$691  | \$692 ;
   assign \$694  = \$690  | \$693 ;
-  assign \$695  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$696  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$695  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$696  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$697  = \$695  | \$696 ;
   assign \$698  = \$694  | \$697 ;
-  assign \$699  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$700  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$699  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$700  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$701  = \$699  | \$700 ;
   assign \$702  = \$698  | \$701 ;
-  assign \$703  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$704  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$703  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$704  = therm_level_tmr0 != therm_level_tmr2;
   assign \$705  = \$703  | \$704 ;
   assign \$706  = \$702  | \$705 ;
-  assign \$707  = act_min_tmr0 != act_min_tmr1;
-  assign \$708  = act_min_tmr0 != act_min_tmr2;
+  assign \$707  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$708  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$709  = \$707  | \$708 ;
   assign \$710  = \$706  | \$709 ;
-  assign \$711  = act_max_tmr0 != act_max_tmr1;
-  assign \$712  = act_max_tmr0 != act_max_tmr2;
+  assign \$711  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$712  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$713  = \$711  | \$712 ;
   assign \$714  = \$710  | \$713 ;
-  assign \$715  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$716  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$715  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$716  = therm_run_tmr0 != therm_run_tmr2;
   assign \$717  = \$715  | \$716 ;
   assign \$718  = \$714  | \$717 ;
-  assign \$719  = qmult_tmr0 != qmult_tmr1;
-  assign \$720  = qmult_tmr0 != qmult_tmr2;
+  assign \$719  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr1;
+  assign \$720  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr2;
   assign \$721  = \$719  | \$720 ;
   assign \$722  = \$718  | \$721 ;
-  assign \$723  = qshift_tmr0 != qshift_tmr1;
-  assign \$724  = qshift_tmr0 != qshift_tmr2;
+  assign \$723  = therm_cool_tmr0 != therm_cool_tmr1;
+  assign \$724  = therm_cool_tmr0 != therm_cool_tmr2;
   assign \$725  = \$723  | \$724 ;
   assign \$726  = \$722  | \$725 ;
-  assign \$727  = cycles_tmr0 != cycles_tmr1;
-  assign \$728  = cycles_tmr0 != cycles_tmr2;
+  assign \$727  = therm_raises_tmr0 != therm_raises_tmr1;
+  assign \$728  = therm_raises_tmr0 != therm_raises_tmr2;
   assign \$729  = \$727  | \$728 ;
   assign \$730  = \$726  | \$729 ;
-  assign \$731  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$732  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$731  = therm_shutdowns_tmr0 != therm_shutdowns_tmr1;
+  assign \$732  = therm_shutdowns_tmr0 != therm_shutdowns_tmr2;
   assign \$733  = \$731  | \$732 ;
   assign \$734  = \$730  | \$733 ;
-  assign \$735  = ib_tmr0 != ib_tmr1;
-  assign \$736  = ib_tmr0 != ib_tmr2;
+  assign \$735  = therm_faults_tmr0 != therm_faults_tmr1;
+  assign \$736  = therm_faults_tmr0 != therm_faults_tmr2;
   assign \$737  = \$735  | \$736 ;
   assign \$738  = \$734  | \$737 ;
-  assign \$739  = jb_tmr0 & jb_tmr1;
-  assign \$740  = jb_tmr0 & jb_tmr2;
+  assign \$739  = therm_phase_tmr0 & therm_phase_tmr1;
+  assign \$740  = therm_phase_tmr0 & therm_phase_tmr2;
   assign \$741  = \$739  | \$740 ;
-  assign \$742  = jb_tmr1 & jb_tmr2;
-  assign jb = \$741  | \$742 ;
-  assign \$743  = busy_tmr0 != busy_tmr1;
-  assign \$744  = busy_tmr0 != busy_tmr2;
+  assign \$742  = therm_phase_tmr1 & therm_phase_tmr2;
+  assign therm_phase = \$741  | \$742 ;
+  assign \$743  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$744  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$745  = \$743  | \$744 ;
-  assign \$746  = done_tmr0 != done_tmr1;
-  assign \$747  = done_tmr0 != done_tmr2;
+  assign \$746  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$747  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$748  = \$746  | \$747 ;
   assign \$749  = \$745  | \$748 ;
-  assign \$750  = error_tmr0 != error_tmr1;
-  assign \$751  = error_tmr0 != error_tmr2;
+  assign \$750  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$751  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$752  = \$750  | \$751 ;
   assign \$753  = \$749  | \$752 ;
-  assign \$754  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$755  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$754  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$755  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$756  = \$754  | \$755 ;
   assign \$757  = \$753  | \$756 ;
-  assign \$758  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$759  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$758  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$759  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$760  = \$758  | \$759 ;
   assign \$761  = \$757  | \$760 ;
-  assign \$762  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$763  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$762  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$763  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$764  = \$762  | \$763 ;
   assign \$765  = \$761  | \$764 ;
-  assign \$766  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$767  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$766  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$767  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$768  = \$766  | \$767 ;
   assign \$769  = \$765  | \$768 ;
-  assign \$770  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$771  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$770  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$771  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$772  = \$770  | \$771 ;
   assign \$773  = \$769  | \$772 ;
-  assign \$774  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$775  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$774  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$775  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$776  = \$774  | \$775 ;
   assign \$777  = \$773  | \$776 ;
-  assign \$778  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$779  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$778  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$779  = therm_level_tmr0 != therm_level_tmr2;
   assign \$780  = \$778  | \$779 ;
   assign \$781  = \$777  | \$780 ;
-  assign \$782  = act_min_tmr0 != act_min_tmr1;
-  assign \$783  = act_min_tmr0 != act_min_tmr2;
+  assign \$782  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$783  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$784  = \$782  | \$783 ;
   assign \$785  = \$781  | \$784 ;
-  assign \$786  = act_max_tmr0 != act_max_tmr1;
-  assign \$787  = act_max_tmr0 != act_max_tmr2;
+  assign \$786  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$787  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$788  = \$786  | \$787 ;
   assign \$789  = \$785  | \$788 ;
-  assign \$790  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$791  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$790  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$791  = therm_run_tmr0 != therm_run_tmr2;
   assign \$792  = \$790  | \$791 ;
   assign \$793  = \$789  | \$792 ;
-  assign \$794  = qmult_tmr0 != qmult_tmr1;
-  assign \$795  = qmult_tmr0 != qmult_tmr2;
+  assign \$794  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr1;
+  assign \$795  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr2;
   assign \$796  = \$794  | \$795 ;
   assign \$797  = \$793  | \$796 ;
-  assign \$798  = qshift_tmr0 != qshift_tmr1;
-  assign \$799  = qshift_tmr0 != qshift_tmr2;
+  assign \$798  = therm_cool_tmr0 != therm_cool_tmr1;
+  assign \$799  = therm_cool_tmr0 != therm_cool_tmr2;
   assign \$800  = \$798  | \$799 ;
   assign \$801  = \$797  | \$800 ;
-  assign \$802  = cycles_tmr0 != cycles_tmr1;
-  assign \$803  = cycles_tmr0 != cycles_tmr2;
+  assign \$802  = therm_raises_tmr0 != therm_raises_tmr1;
+  assign \$803  = therm_raises_tmr0 != therm_raises_tmr2;
   assign \$804  = \$802  | \$803 ;
   assign \$805  = \$801  | \$804 ;
-  assign \$806  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$807  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$806  = therm_shutdowns_tmr0 != therm_shutdowns_tmr1;
+  assign \$807  = therm_shutdowns_tmr0 != therm_shutdowns_tmr2;
   assign \$808  = \$806  | \$807 ;
   assign \$809  = \$805  | \$808 ;
-  assign \$810  = ib_tmr0 != ib_tmr1;
-  assign \$811  = ib_tmr0 != ib_tmr2;
+  assign \$810  = therm_faults_tmr0 != therm_faults_tmr1;
+  assign \$811  = therm_faults_tmr0 != therm_faults_tmr2;
   assign \$812  = \$810  | \$811 ;
   assign \$813  = \$809  | \$812 ;
-  assign \$814  = jb_tmr0 != jb_tmr1;
-  assign \$815  = jb_tmr0 != jb_tmr2;
+  assign \$814  = therm_phase_tmr0 != therm_phase_tmr1;
+  assign \$815  = therm_phase_tmr0 != therm_phase_tmr2;
   assign \$816  = \$814  | \$815 ;
-  assign \$817  = \$813  | \$816 ;
-  assign \$818  = k_tmr0 & k_tmr1;
-  assign \$819  = k_tmr0 & k_tmr2;
-  assign \$820  = \$818  | \$819 ;
-  assign \$821  = k_tmr1 & k_tmr2;
-  assign k = \$820  | \$821 ;
-  assign \$822  = busy_tmr0 != busy_tmr1;
-  assign \$823  = busy_tmr0 != busy_tmr2;
-  assign \$824  = \$822  | \$823 ;
-  assign \$825  = done_tmr0 != done_tmr1;
-  assign \$826  = done_tmr0 != done_tmr2;
-  assign \$827  = \$825  | \$826 ;
-  assign \$828  = \$824  | \$827 ;
-  assign \$829  = error_tmr0 != error_tmr1;
-  assign \$830  = error_tmr0 != error_tmr2;
-  assign \$831  = \$829  | \$830 ;
-  assign \$832  = \$828  | \$831 ;
-  assign \$833  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$834  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$835  = \$833  | \$834 ;
-  assign \$836  = \$832  | \$835 ;
-  assign \$837  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$838  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$839  = \$837  | \$838 ;
-  assign \$840  = \$836  | \$839 ;
-  assign \$841  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$842  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$843  = \$841  | \$842 ;
-  assign \$844  = \$840  | \$843 ;
-  assign \$845  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$846  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$847  = \$845  | \$846 ;
-  assign \$848  = \$844  | \$847 ;
-  assign \$849  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$850  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$851  = \$849  | \$850 ;
-  assign \$852  = \$848  | \$851 ;
-  assign \$853  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$854  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$855  = \$853  | \$854 ;
-  assign \$856  = \$852  | \$855 ;
-  assign \$857  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$858  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$859  = \$857  | \$858 ;
-  assign \$860  = \$856  | \$859 ;
-  assign \$861  = act_min_tmr0 != act_min_tmr1;
-  assign \$862  = act_min_tmr0 != act_min_tmr2;
-  assign \$863  = \$861  | \$862 ;
-  assign \$864  = \$860  | \$863 ;
-  assign \$865  = act_max_tmr0 != act_max_tmr1;
-  assign \$866  = act_max_tmr0 != act_max_tmr2;
-  assign \$867  = \$865  | \$866 ;
-  assign \$868  = \$864  | \$867 ;
-  assign \$869  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$870  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$871  = \$869  | \$870 ;
-  assign \$872  = \$868  | \$871 ;
-  assign \$873  = qmult_tmr0 != qmult_tmr1;
-  assign \$874  = qmult_tmr0 != qmult_tmr2;
-  assign \$875  = \$873  | \$874 ;
-  assign \$876  = \$872  | \$875 ;
-  assign \$877  = qshift_tmr0 != qshift_tmr1;
-  assign \$878  = qshift_tmr0 != qshift_tmr2;
-  assign \$879  = \$877  | \$878 ;
-  assign \$880  = \$876  | \$879 ;
-  assign \$881  = cycles_tmr0 != cycles_tmr1;
-  assign \$882  = cycles_tmr0 != cycles_tmr2;
-  assign \$883  = \$881  | \$882 ;
-  assign \$884  = \$880  | \$883 ;
-  assign \$885  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$886  = ctrl_state_tmr0 != ctrl_state_tmr2;
-  assign \$887  = \$885  | \$886 ;
-  assign \$888  = \$884  | \$887 ;
-  assign \$889  = ib_tmr0 != ib_tmr1;
-  assign \$890  = ib_tmr0 != ib_tmr2;
-  assign \$891  = \$889  | \$890 ;
-  assign \$892  = \$888  | \$891 ;
-  assign \$893  = jb_tmr0 != jb_tmr1;
-  assign \$894  = jb_tmr0 != jb_tmr2;
-  assign \$895  = \$893  | \$894 ;
-  assign \$896  = \$892  | \$895 ;
-  assign \$897  = k_tmr0 != k_tmr1;
-  assign \$898  = k_tmr0 != k_tmr2;
-  assign \$899  = \$897  | \$898 ;
-  assign \$900  = \$896  | \$899 ;
-  assign \$901  = wait_tmr0 & wait_tmr1;
-  assign \$902  = wait_tmr0 & wait_tmr2;
-  assign \$903  = \$901  | \$902 ;
-  assign \$904  = wait_tmr1 & wait_tmr2;
-  assign \wait  = \$903  | \$904 ;
-  assign \$905  = busy_tmr0 != busy_tmr1;
-  assign \$906  = busy_tmr0 != busy_tmr2;
-  assign \$907  = \$905  | \$906 ;
-  assign \$908  = done_tmr0 != done_tmr1;
-  assign \$909  = done_tmr0 != done_tmr2;
-  assign \$910  = \$908  | \$909 ;
-  assign \$911  = \$907  | \$910 ;
-  assign \$912  = error_tmr0 != error_tmr1;
-  assign \$913  = error_tmr0 != error_tmr2;
-  assign \$914  = \$912  | \$913 ;
-  assign \$915  = \$911  | \$914 ;
-  assign \$916  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$917  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$918  = \$916  | \$917 ;
-  assign \$919  = \$915  | \$918 ;
-  assign \$920  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$921  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$922  = \$920  | \$921 ;
-  assign \$923  = \$919  | \$922 ;
-  assign \$924  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$925  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$926  = \$924  | \$925 ;
-  assign \$927  = \$923  | \$926 ;
-  assign \$928  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$929  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$930  = \$928  | \$929 ;
-  assign \$931  = \$927  | \$930 ;
-  assign \$932  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$933  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$934  = \$932  | \$933 ;
-  assign \$935  = \$931  | \$934 ;
-  assign \$936  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$937  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$938  = \$936  | \$937 ;
-  assign \$939  = \$935  | \$938 ;
-  assign \$940  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$941  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$942  = \$940  | \$941 ;
-  assign \$943  = \$939  | \$942 ;
-  assign \$944  = act_min_tmr0 != act_min_tmr1;
-  assign \$945  = act_min_tmr0 != act_min_tmr2;
-  assign \$946  = \$944  | \$945 ;
-  assign \$947  = \$943  | \$946 ;
-  assign \$948  = act_max_tmr0 != act_max_tmr1;
-  assign \$949  = act_max_tmr0 != act_max_tmr2;
-  assign \$950  = \$948  | \$949 ;
-  assign \$951  = \$947  | \$950 ;
-  assign \$952  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$953  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$954  = \$952  | \$953 ;
-  assign \$955  = \$951  | \$954 ;
-  assign \$956  = qmult_tmr0 != qmult_tmr1;
-  assign \$957  = qmult_tmr0 != qmult_tmr2;
-  assign \$958  = \$956  | \$957 ;
-  assign \$959  = \$955  | \$958 ;
-  assign \$960  = qshift_tmr0 != qshift_tmr1;
-  assign \$961  = qshift_tmr0 != qshift_tmr2;
-  assign \$962  = \$960  | \$961 ;
-  assign \$963  = \$959  | \$962 ;
-  assign \$964  = cycles_tmr0 != cycles_tmr1;
-  assign \$965  = cycles_tmr0 != cycles_tmr2;
+  assign therm_tmr_mismatch = \$813  | \$816 ;
+  assign \$817  = \$938 [3:0] == 2'h3;
+  assign \$818  = thr_reg_we & \$817 ;
+  assign \$819  = \$938 [3:0] == 3'h4;
+  assign \$820  = thr_reg_we & \$819 ;
+  assign \$821  = \$938 [3:0] == 3'h5;
+  assign \$822  = thr_reg_we & \$821 ;
+  assign \$823  = \$938 [3:0] == 3'h6;
+  assign \$824  = thr_reg_we & \$823 ;
+  assign \$825  = \$938 [3:0] == 3'h7;
+  assign \$826  = thr_reg_we & \$825 ;
+  assign \$827  = \$938 [3:0] == 4'h8;
+  assign \$828  = thr_reg_we & \$827 ;
+  assign \$829  = \$938 [3:0] == 4'h9;
+  assign \$830  = thr_reg_we & \$829 ;
+  assign \$831  = \$938 [3:0] == 4'ha;
+  assign \$832  = thr_reg_we & \$831 ;
+  assign \$833  = bus__dat_w[2:0] > 3'h4;
+  assign \$834  = \$833  ? 3'h4 : bus__dat_w[2:0];
+  assign \$835  = ! \$938 [3:0];
+  assign \$836  = thr_reg_we & \$835 ;
+  assign \$837  = \$836  & bus__dat_w[0];
+  assign \$838  = throttle_level == 3'h4;
+  assign \$839  = \$837  & \$838 ;
+  assign \$840  = \$839  & therm_cool;
+  assign lvl0 = \$840  ? 3'h3 : throttle_level;
+  assign \$841  = therm_prev == therm_code;
+  assign \$842  = therm_run == 8'hff;
+  assign \$843  = therm_run + 1'h1;
+  assign \$844  = \$842  ? { 1'h0, therm_run } : \$843 ;
+  assign \$845  = \$841  ? \$844  : 9'h000;
+  assign \$846  = therm_code < therm_range_min;
+  assign \$847  = therm_code > therm_range_max;
+  assign \$848  = \$846  | \$847 ;
+  assign \$849  = | therm_stuck_samples;
+  assign \$850  = \$845 [7:0] >= therm_stuck_samples;
+  assign \$851  = \$849  & \$850 ;
+  assign implausible = \$848  | \$851 ;
+  assign \$852  = therm_code >= therm_trip1;
+  assign \$853  = 1'h0 + \$852 ;
+  assign \$854  = therm_code >= therm_trip2;
+  assign \$855  = \$853  + \$854 ;
+  assign \$856  = therm_code >= therm_trip3;
+  assign \$857  = \$855  + \$856 ;
+  assign \$858  = therm_code + therm_hyst;
+  assign \$859  = \$858  < therm_trip1;
+  assign \$860  = therm_code + therm_hyst;
+  assign \$861  = \$860  < therm_trip2;
+  assign \$862  = therm_code + therm_hyst;
+  assign \$863  = \$862  < therm_trip3;
+  assign \$864  = therm_code >= therm_crit;
+  assign \$865  = lvl0 == 3'h4;
+  assign \$866  = \$857 [1:0] > lvl0;
+  assign \$867  = lvl0 == 3'h4;
+  assign \$868  = \$867  ? 3'h4 : therm_safe_level;
+  assign \$869  = lvl0 - 1'h1;
+  assign therm_level_d = therm_sample ? new_level : lvl0;
+  assign \$870  = ~ implausible;
+  assign \$871  = therm_code + therm_hyst;
+  assign \$872  = \$871  < therm_crit;
+  assign \$873  = \$870  & \$872 ;
+  assign \$874  = \$938 [3:0] == 1'h1;
+  assign \$875  = thr_reg_we & \$874 ;
+  assign \$876  = \$875  & bus__dat_w[6];
+  assign \$877  = ~ \$876 ;
+  assign \$878  = therm_sensor_fault & \$877 ;
+  assign \$879  = therm_sample & implausible;
+  assign therm_sensor_fault_d = \$878  | \$879 ;
+  assign \$880  = new_level > lvl0;
+  assign \$881  = therm_sample & \$880 ;
+  assign \$882  = \$938 [3:0] == 4'hb;
+  assign \$883  = thr_reg_we & \$882 ;
+  assign \$884  = \$883  ? 16'h0000 : therm_raises;
+  assign \$885  = \$884  != 16'hffff;
+  assign \$886  = \$881  & \$885 ;
+  assign \$887  = \$938 [3:0] == 4'hb;
+  assign \$888  = thr_reg_we & \$887 ;
+  assign \$889  = \$888  ? 16'h0000 : therm_raises;
+  assign \$890  = \$889  + 1'h1;
+  assign \$891  = \$938 [3:0] == 4'hb;
+  assign \$892  = thr_reg_we & \$891 ;
+  assign \$893  = \$892  ? 16'h0000 : therm_raises;
+  assign \$894  = \$886  ? \$890  : { 1'h0, \$893  };
+  assign \$895  = new_level == 3'h4;
+  assign \$896  = therm_sample & \$895 ;
+  assign \$897  = lvl0 != 3'h4;
+  assign \$898  = \$896  & \$897 ;
+  assign \$899  = \$938 [3:0] == 4'hb;
+  assign \$900  = thr_reg_we & \$899 ;
+  assign \$901  = \$900  ? 8'h00 : therm_shutdowns;
+  assign \$902  = \$901  != 8'hff;
+  assign \$903  = \$898  & \$902 ;
+  assign \$904  = \$938 [3:0] == 4'hb;
+  assign \$905  = thr_reg_we & \$904 ;
+  assign \$906  = \$905  ? 8'h00 : therm_shutdowns;
+  assign \$907  = \$906  + 1'h1;
+  assign \$908  = \$938 [3:0] == 4'hb;
+  assign \$909  = thr_reg_we & \$908 ;
+  assign \$910  = \$909  ? 8'h00 : therm_shutdowns;
+  assign \$911  = \$903  ? \$907  : { 1'h0, \$910  };
+  assign \$912  = therm_sample & implausible;
+  assign \$913  = \$938 [3:0] == 4'hb;
+  assign \$914  = thr_reg_we & \$913 ;
+  assign \$915  = \$914  ? 8'h00 : therm_faults;
+  assign \$916  = \$915  != 8'hff;
+  assign \$917  = \$912  & \$916 ;
+  assign \$918  = \$938 [3:0] == 4'hb;
+  assign \$919  = thr_reg_we & \$918 ;
+  assign \$920  = \$919  ? 8'h00 : therm_faults;
+  assign \$921  = \$920  + 1'h1;
+  assign \$922  = \$938 [3:0] == 4'hb;
+  assign \$923  = thr_reg_we & \$922 ;
+  assign \$924  = \$923  ? 8'h00 : therm_faults;
+  assign \$925  = \$917  ? \$921  : { 1'h0, \$924  };
+  assign \$926  = therm_phase + 1'h1;
+  assign \$927  = thr_start ? 3'h0 : \$926 ;
+  assign \$928  = ~ busy;
+  assign \$929  = throttle_level < 3'h4;
+  assign \$930  = therm_phase >= throttle_level;
+  assign \$931  = \$929  & \$930 ;
+  assign thr_ce = \$928  | \$931 ;
+  assign \$932  = throttle_level >= 2'h3;
+  assign \$933  = \$932  ? 3'h3 : throttle_level;
+  assign \$934  = throttle_level == 3'h4;
+  assign \$935  = bus__adr[17:0] >= 5'h1a;
+  assign \$936  = reg_write & \$935 ;
+  assign \$937  = bus__adr[17:0] <= 6'h28;
+  assign thr_reg_we = \$936  & \$937 ;
+  assign \$938  = bus__adr[17:0] - 5'h1a;
+  assign \$939  = busy_tmr0 & busy_tmr1;
+  assign \$940  = busy_tmr0 & busy_tmr2;
+  assign \$941  = \$939  | \$940 ;
+  assign \$942  = busy_tmr1 & busy_tmr2;
+  assign busy = \$941  | \$942 ;
+  assign \$943  = busy_tmr0 != busy_tmr1;
+  assign \$944  = busy_tmr0 != busy_tmr2;
+  assign \$945  = \$943  | \$944 ;
+  assign \$946  = done_tmr0 & done_tmr1;
+  assign \$947  = done_tmr0 & done_tmr2;
+  assign \$948  = \$946  | \$947 ;
+  assign \$949  = done_tmr1 & done_tmr2;
+  assign done = \$948  | \$949 ;
+  assign \$950  = busy_tmr0 != busy_tmr1;
+  assign \$951  = busy_tmr0 != busy_tmr2;
+  assign \$952  = \$950  | \$951 ;
+  assign \$953  = done_tmr0 != done_tmr1;
+  assign \$954  = done_tmr0 != done_tmr2;
+  assign \$955  = \$953  | \$954 ;
+  assign \$956  = \$952  | \$955 ;
+  assign \$957  = error_tmr0 & error_tmr1;
+  assign \$958  = error_tmr0 & error_tmr2;
+  assign \$959  = \$957  | \$958 ;
+  assign \$960  = error_tmr1 & error_tmr2;
+  assign error = \$959  | \$960 ;
+  assign \$961  = busy_tmr0 != busy_tmr1;
+  assign \$962  = busy_tmr0 != busy_tmr2;
+  assign \$963  = \$961  | \$962 ;
+  assign \$964  = done_tmr0 != done_tmr1;
+  assign \$965  = done_tmr0 != done_tmr2;
   assign \$966  = \$964  | \$965 ;
   assign \$967  = \$963  | \$966 ;
-  assign \$968  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$969  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$968  = error_tmr0 != error_tmr1;
+  assign \$969  = error_tmr0 != error_tmr2;
   assign \$970  = \$968  | \$969 ;
   assign \$971  = \$967  | \$970 ;
-  assign \$972  = ib_tmr0 != ib_tmr1;
-  assign \$973  = ib_tmr0 != ib_tmr2;
+  assign \$972  = irq_en_tmr0 & irq_en_tmr1;
+  assign \$973  = irq_en_tmr0 & irq_en_tmr2;
   assign \$974  = \$972  | \$973 ;
-  assign \$975  = \$971  | \$974 ;
-  assign \$976  = jb_tmr0 != jb_tmr1;
-  assign \$977  = jb_tmr0 != jb_tmr2;
+  assign \$975  = irq_en_tmr1 & irq_en_tmr2;
+  assign irq_en = \$974  | \$975 ;
+  assign \$976  = busy_tmr0 != busy_tmr1;
+  assign \$977  = busy_tmr0 != busy_tmr2;
   assign \$978  = \$976  | \$977 ;
-  assign \$979  = \$975  | \$978 ;
-  assign \$980  = k_tmr0 != k_tmr1;
-  assign \$981  = k_tmr0 != k_tmr2;
-  assign \$982  = \$980  | \$981 ;
-  assign \$983  = \$979  | \$982 ;
-  assign \$984  = wait_tmr0 != wait_tmr1;
-  assign \$985  = wait_tmr0 != wait_tmr2;
-  assign \$986  = \$984  | \$985 ;
-  assign \$987  = \$983  | \$986 ;
-  assign \$988  = drain_tmr0 & drain_tmr1;
-  assign \$989  = drain_tmr0 & drain_tmr2;
-  assign \$990  = \$988  | \$989 ;
-  assign \$991  = drain_tmr1 & drain_tmr2;
-  assign drain = \$990  | \$991 ;
-  assign \$992  = busy_tmr0 != busy_tmr1;
-  assign \$993  = busy_tmr0 != busy_tmr2;
-  assign \$994  = \$992  | \$993 ;
-  assign \$995  = done_tmr0 != done_tmr1;
-  assign \$996  = done_tmr0 != done_tmr2;
+  assign \$979  = done_tmr0 != done_tmr1;
+  assign \$980  = done_tmr0 != done_tmr2;
+  assign \$981  = \$979  | \$980 ;
+  assign \$982  = \$978  | \$981 ;
+  assign \$983  = error_tmr0 != error_tmr1;
+  assign \$984  = error_tmr0 != error_tmr2;
+  assign \$985  = \$983  | \$984 ;
+  assign \$986  = \$982  | \$985 ;
+  assign \$987  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$988  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$989  = \$987  | \$988 ;
+  assign \$990  = \$986  | \$989 ;
+  assign \$991  = reg_m_tmr0 & reg_m_tmr1;
+  assign \$992  = reg_m_tmr0 & reg_m_tmr2;
+  assign \$993  = \$991  | \$992 ;
+  assign \$994  = reg_m_tmr1 & reg_m_tmr2;
+  assign reg_m = \$993  | \$994 ;
+  assign \$995  = busy_tmr0 != busy_tmr1;
+  assign \$996  = busy_tmr0 != busy_tmr2;
   assign \$997  = \$995  | \$996 ;
-  assign \$998  = \$994  | \$997 ;
-  assign \$999  = error_tmr0 != error_tmr1;
-  assign \$1000  = error_tmr0 != error_tmr2;
-  assign \$1001  = \$999  | \$1000 ;
-  assign \$1002  = \$998  | \$1001 ;
-  assign \$1003  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1004  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1005  = \$1003  | \$1004 ;
-  assign \$1006  = \$1002  | \$1005 ;
-  assign \$1007  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1008  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1009  = \$1007  | \$1008 ;
-  assign \$1010  = \$1006  | \$1009 ;
-  assign \$1011  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1012  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1013  = \$1011  | \$1012 ;
-  assign \$1014  = \$1010  | \$1013 ;
-  assign \$1015  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1016  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1017  = \$1015  | \$1016 ;
-  assign \$1018  = \$1014  | \$1017 ;
-  assign \$1019  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1020  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1021  = \$1019  | \$1020 ;
-  assign \$1022  = \$1018  | \$1021 ;
-  assign \$1023  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1024  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1025  = \$1023  | \$1024 ;
-  assign \$1026  = \$1022  | \$1025 ;
-  assign \$1027  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1028  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1029  = \$1027  | \$1028 ;
-  assign \$1030  = \$1026  | \$1029 ;
-  assign \$1031  = act_min_tmr0 != act_min_tmr1;
-  assign \$1032  = act_min_tmr0 != act_min_tmr2;
-  assign \$1033  = \$1031  | \$1032 ;
-  assign \$1034  = \$1030  | \$1033 ;
-  assign \$1035  = act_max_tmr0 != act_max_tmr1;
-  assign \$1036  = act_max_tmr0 != act_max_tmr2;
-  assign \$1037  = \$1035  | \$1036 ;
-  assign \$1038  = \$1034  | \$1037 ;
-  assign \$1039  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1040  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1041  = \$1039  | \$1040 ;
-  assign \$1042  = \$1038  | \$1041 ;
-  assign \$1043  = qmult_tmr0 != qmult_tmr1;
-  assign \$1044  = qmult_tmr0 != qmult_tmr2;
-  assign \$1045  = \$1043  | \$1044 ;
-  assign \$1046  = \$1042  | \$1045 ;
-  assign \$1047  = qshift_tmr0 != qshift_tmr1;
-  assign \$1048  = qshift_tmr0 != qshift_tmr2;
-  assign \$1049  = \$1047  | \$1048 ;
-  assign \$1050  = \$1046  | \$1049 ;
-  assign \$1051  = cycles_tmr0 != cycles_tmr1;
-  assign \$1052  = cycles_tmr0 != cycles_tmr2;
-  assign \$1053  = \$1051  | \$1052 ;
-  assign \$1054  = \$1050  | \$1053 ;
-  assign \$1055  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$1056  = ctrl_state_tmr0 != ctrl_state_tmr2;
-  assign \$1057  = \$1055  | \$1056 ;
-  assign \$1058  = \$1054  | \$1057 ;
-  assign \$1059  = ib_tmr0 != ib_tmr1;
-  assign \$1060  = ib_tmr0 != ib_tmr2;
-  assign \$1061  = \$1059  | \$1060 ;
-  assign \$1062  = \$1058  | \$1061 ;
-  assign \$1063  = jb_tmr0 != jb_tmr1;
-  assign \$1064  = jb_tmr0 != jb_tmr2;
-  assign \$1065  = \$1063  | \$1064 ;
-  assign \$1066  = \$1062  | \$1065 ;
-  assign \$1067  = k_tmr0 != k_tmr1;
-  assign \$1068  = k_tmr0 != k_tmr2;
-  assign \$1069  = \$1067  | \$1068 ;
-  assign \$1070  = \$1066  | \$1069 ;
-  assign \$1071  = wait_tmr0 != wait_tmr1;
-  assign \$1072  = wait_tmr0 != wait_tmr2;
-  assign \$1073  = \$1071  | \$1072 ;
-  assign \$1074  = \$1070  | \$1073 ;
-  assign \$1075  = drain_tmr0 != drain_tmr1;
-  assign \$1076  = drain_tmr0 != drain_tmr2;
-  assign \$1077  = \$1075  | \$1076 ;
-  assign \$1078  = \$1074  | \$1077 ;
-  assign \$1079  = scrub_interval_tmr0 & scrub_interval_tmr1;
-  assign \$1080  = scrub_interval_tmr0 & scrub_interval_tmr2;
+  assign \$998  = done_tmr0 != done_tmr1;
+  assign \$999  = done_tmr0 != done_tmr2;
+  assign \$1000  = \$998  | \$999 ;
+  assign \$1001  = \$997  | \$1000 ;
+  assign \$1002  = error_tmr0 != error_tmr1;
+  assign \$1003  = error_tmr0 != error_tmr2;
+  assign \$1004  = \$1002  | \$1003 ;
+  assign \$1005  = \$1001  | \$1004 ;
+  assign \$1006  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1007  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1008  = \$1006  | \$1007 ;
+  assign \$1009  = \$1005  | \$1008 ;
+  assign \$1010  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1011  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1012  = \$1010  | \$1011 ;
+  assign \$1013  = \$1009  | \$1012 ;
+  assign \$1014  = reg_k_tmr0 & reg_k_tmr1;
+  assign \$1015  = reg_k_tmr0 & reg_k_tmr2;
+  assign \$1016  = \$1014  | \$1015 ;
+  assign \$1017  = reg_k_tmr1 & reg_k_tmr2;
+  assign reg_k = \$1016  | \$1017 ;
+  assign \$1018  = busy_tmr0 != busy_tmr1;
+  assign \$1019  = busy_tmr0 != busy_tmr2;
+  assign \$1020  = \$1018  | \$1019 ;
+  assign \$1021  = done_tmr0 != done_tmr1;
+  assign \$1022  = done_tmr0 != done_tmr2;
+  assign \$1023  = \$1021  | \$1022 ;
+  assign \$1024  = \$1020  | \$1023 ;
+  assign \$1025  = error_tmr0 != error_tmr1;
+  assign \$1026  = error_tmr0 != error_tmr2;
+  assign \$1027  = \$1025  | \$1026 ;
+  assign \$1028  = \$1024  | \$1027 ;
+  assign \$1029  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1030  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1031  = \$1029  | \$1030 ;
+  assign \$1032  = \$1028  | \$1031 ;
+  assign \$1033  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1034  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1035  = \$1033  | \$1034 ;
+  assign \$1036  = \$1032  | \$1035 ;
+  assign \$1037  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1038  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1039  = \$1037  | \$1038 ;
+  assign \$1040  = \$1036  | \$1039 ;
+  assign \$1041  = reg_n_tmr0 & reg_n_tmr1;
+  assign \$1042  = reg_n_tmr0 & reg_n_tmr2;
+  assign \$1043  = \$1041  | \$1042 ;
+  assign \$1044  = reg_n_tmr1 & reg_n_tmr2;
+  assign reg_n = \$1043  | \$1044 ;
+  assign \$1045  = busy_tmr0 != busy_tmr1;
+  assign \$1046  = busy_tmr0 != busy_tmr2;
+  assign \$1047  = \$1045  | \$1046 ;
+  assign \$1048  = done_tmr0 != done_tmr1;
+  assign \$1049  = done_tmr0 != done_tmr2;
+  assign \$1050  = \$1048  | \$1049 ;
+  assign \$1051  = \$1047  | \$1050 ;
+  assign \$1052  = error_tmr0 != error_tmr1;
+  assign \$1053  = error_tmr0 != error_tmr2;
+  assign \$1054  = \$1052  | \$1053 ;
+  assign \$1055  = \$1051  | \$1054 ;
+  assign \$1056  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1057  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1058  = \$1056  | \$1057 ;
+  assign \$1059  = \$1055  | \$1058 ;
+  assign \$1060  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1061  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1062  = \$1060  | \$1061 ;
+  assign \$1063  = \$1059  | \$1062 ;
+  assign \$1064  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1065  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1066  = \$1064  | \$1065 ;
+  assign \$1067  = \$1063  | \$1066 ;
+  assign \$1068  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1069  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1070  = \$1068  | \$1069 ;
+  assign \$1071  = \$1067  | \$1070 ;
+  assign \$1072  = a_zp_tmr0 & a_zp_tmr1;
+  assign \$1073  = a_zp_tmr0 & a_zp_tmr2;
+  assign \$1074  = \$1072  | \$1073 ;
+  assign \$1075  = a_zp_tmr1 & a_zp_tmr2;
+  assign a_zp = \$1074  | \$1075 ;
+  assign \$1076  = busy_tmr0 != busy_tmr1;
+  assign \$1077  = busy_tmr0 != busy_tmr2;
+  assign \$1078  = \$1076  | \$1077 ;
+  assign \$1079  = done_tmr0 != done_tmr1;
+  assign \$1080  = done_tmr0 != done_tmr2;
   assign \$1081  = \$1079  | \$1080 ;
-  assign \$1082  = scrub_interval_tmr1 & scrub_interval_tmr2;
-  assign scrub_interval = \$1081  | \$1082 ;
-  assign \$1083  = busy_tmr0 != busy_tmr1;
-  assign \$1084  = busy_tmr0 != busy_tmr2;
+  assign \$1082  = \$1078  | \$1081 ;
+  assign \$1083  = error_tmr0 != error_tmr1;
+  assign \$1084  = error_tmr0 != error_tmr2;
   assign \$1085  = \$1083  | \$1084 ;
-  assign \$1086  = done_tmr0 != done_tmr1;
-  assign \$1087  = done_tmr0 != done_tmr2;
-  assign \$1088  = \$1086  | \$1087 ;
-  assign \$1089  = \$1085  | \$1088 ;
-  assign \$1090  = error_tmr0 != error_tmr1;
-  assign \$1091  = error_tmr0 != error_tmr2;
-  assign \$1092  = \$1090  | \$1091 ;
-  assign \$1093  = \$1089  | \$1092 ;
-  assign \$1094  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1095  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1096  = \$1094  | \$1095 ;
-  assign \$1097  = \$1093  | \$1096 ;
-  assign \$1098  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1099  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1100  = \$1098  | \$1099 ;
-  assign \$1101  = \$1097  | \$1100 ;
-  assign \$1102  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1103  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1104  = \$1102  | \$1103 ;
-  assign \$1105  = \$1101  | \$1104 ;
-  assign \$1106  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1107  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1108  = \$1106  | \$1107 ;
-  assign \$1109  = \$1105  | \$1108 ;
-  assign \$1110  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1111  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1112  = \$1110  | \$1111 ;
-  assign \$1113  = \$1109  | \$1112 ;
-  assign \$1114  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1115  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1086  = \$1082  | \$1085 ;
+  assign \$1087  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1088  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1089  = \$1087  | \$1088 ;
+  assign \$1090  = \$1086  | \$1089 ;
+  assign \$1091  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1092  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1093  = \$1091  | \$1092 ;
+  assign \$1094  = \$1090  | \$1093 ;
+  assign \$1095  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1096  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1097  = \$1095  | \$1096 ;
+  assign \$1098  = \$1094  | \$1097 ;
+  assign \$1099  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1100  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1101  = \$1099  | \$1100 ;
+  assign \$1102  = \$1098  | \$1101 ;
+  assign \$1103  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1104  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1105  = \$1103  | \$1104 ;
+  assign \$1106  = \$1102  | \$1105 ;
+  assign \$1107  = b_zp_tmr0 & b_zp_tmr1;
+  assign \$1108  = b_zp_tmr0 & b_zp_tmr2;
+  assign \$1109  = \$1107  | \$1108 ;
+  assign \$1110  = b_zp_tmr1 & b_zp_tmr2;
+  assign b_zp = \$1109  | \$1110 ;
+  assign \$1111  = busy_tmr0 != busy_tmr1;
+  assign \$1112  = busy_tmr0 != busy_tmr2;
+  assign \$1113  = \$1111  | \$1112 ;
+  assign \$1114  = done_tmr0 != done_tmr1;
+  assign \$1115  = done_tmr0 != done_tmr2;
   assign \$1116  = \$1114  | \$1115 ;
   assign \$1117  = \$1113  | \$1116 ;
-  assign \$1118  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1119  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1118  = error_tmr0 != error_tmr1;
+  assign \$1119  = error_tmr0 != error_tmr2;
   assign \$1120  = \$1118  | \$1119 ;
   assign \$1121  = \$1117  | \$1120 ;
-  assign \$1122  = act_min_tmr0 != act_min_tmr1;
-  assign \$1123  = act_min_tmr0 != act_min_tmr2;
+  assign \$1122  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1123  = irq_en_tmr0 != irq_en_tmr2;
   assign \$1124  = \$1122  | \$1123 ;
   assign \$1125  = \$1121  | \$1124 ;
-  assign \$1126  = act_max_tmr0 != act_max_tmr1;
-  assign \$1127  = act_max_tmr0 != act_max_tmr2;
+  assign \$1126  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1127  = reg_m_tmr0 != reg_m_tmr2;
   assign \$1128  = \$1126  | \$1127 ;
   assign \$1129  = \$1125  | \$1128 ;
-  assign \$1130  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1131  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1130  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1131  = reg_k_tmr0 != reg_k_tmr2;
   assign \$1132  = \$1130  | \$1131 ;
   assign \$1133  = \$1129  | \$1132 ;
-  assign \$1134  = qmult_tmr0 != qmult_tmr1;
-  assign \$1135  = qmult_tmr0 != qmult_tmr2;
+  assign \$1134  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1135  = reg_n_tmr0 != reg_n_tmr2;
   assign \$1136  = \$1134  | \$1135 ;
   assign \$1137  = \$1133  | \$1136 ;
-  assign \$1138  = qshift_tmr0 != qshift_tmr1;
-  assign \$1139  = qshift_tmr0 != qshift_tmr2;
+  assign \$1138  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1139  = a_zp_tmr0 != a_zp_tmr2;
   assign \$1140  = \$1138  | \$1139 ;
   assign \$1141  = \$1137  | \$1140 ;
-  assign \$1142  = cycles_tmr0 != cycles_tmr1;
-  assign \$1143  = cycles_tmr0 != cycles_tmr2;
+  assign \$1142  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1143  = b_zp_tmr0 != b_zp_tmr2;
   assign \$1144  = \$1142  | \$1143 ;
   assign \$1145  = \$1141  | \$1144 ;
-  assign \$1146  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$1147  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$1146  = out_zp_tmr0 & out_zp_tmr1;
+  assign \$1147  = out_zp_tmr0 & out_zp_tmr2;
   assign \$1148  = \$1146  | \$1147 ;
-  assign \$1149  = \$1145  | \$1148 ;
-  assign \$1150  = ib_tmr0 != ib_tmr1;
-  assign \$1151  = ib_tmr0 != ib_tmr2;
+  assign \$1149  = out_zp_tmr1 & out_zp_tmr2;
+  assign out_zp = \$1148  | \$1149 ;
+  assign \$1150  = busy_tmr0 != busy_tmr1;
+  assign \$1151  = busy_tmr0 != busy_tmr2;
   assign \$1152  = \$1150  | \$1151 ;
-  assign \$1153  = \$1149  | \$1152 ;
-  assign \$1154  = jb_tmr0 != jb_tmr1;
-  assign \$1155  = jb_tmr0 != jb_tmr2;
-  assign \$1156  = \$1154  | \$1155 ;
-  assign \$1157  = \$1153  | \$1156 ;
-  assign \$1158  = k_tmr0 != k_tmr1;
-  assign \$1159  = k_tmr0 != k_tmr2;
-  assign \$1160  = \$1158  | \$1159 ;
-  assign \$1161  = \$1157  | \$1160 ;
-  assign \$1162  = wait_tmr0 != wait_tmr1;
-  assign \$1163  = wait_tmr0 != wait_tmr2;
-  assign \$1164  = \$1162  | \$1163 ;
-  assign \$1165  = \$1161  | \$1164 ;
-  assign \$1166  = drain_tmr0 != drain_tmr1;
-  assign \$1167  = drain_tmr0 != drain_tmr2;
-  assign \$1168  = \$1166  | \$1167 ;
-  assign \$1169  = \$1165  | \$1168 ;
-  assign \$1170  = scrub_interval_tmr0 != scrub_interval_tmr1;
-  assign \$1171  = scrub_interval_tmr0 != scrub_interval_tmr2;
-  assign \$1172  = \$1170  | \$1171 ;
-  assign tmr_mismatch = \$1169  | \$1172 ;
-  assign \$1173  = done & irq_en[0];
-  assign \$1174  = ecc_ue & irq_en[1];
-  assign irq = \$1173  | \$1174 ;
-  assign \$1175  = bus__cyc & bus__stb;
-  assign \$1176  = ~ bus__ack;
-  assign \$1177  = \$1175  & \$1176 ;
-  assign \$1178  = | bus__adr[20:18];
-  assign \$1179  = \$1178  & busy;
-  assign \$1180  = ~ \$1179 ;
-  assign \$1181  = \$1177  & \$1180 ;
-  assign \$1182  = bus__adr[20:18] == 1'h1;
-  assign \$1183  = bus__adr[20:18] == 2'h2;
-  assign \$1184  = \$1182  | \$1183 ;
-  assign \$1185  = bus__we & \$1184 ;
-  assign \$1186  = bus__sel != 4'hf;
-  assign \$1187  = \$1185  & \$1186 ;
-  assign \$1188  = bus__adr[20:18] == 3'h6;
-  assign \$1189  = bus__we & \$1188 ;
-  assign \$1190  = bus__sel == 4'hf;
-  assign \$1191  = ~ \$1190 ;
-  assign \$1192  = \$1189  & \$1191 ;
-  assign \$1193  = \$1187  | \$1192 ;
-  assign \$1194  = ~ \$1193 ;
-  assign \$1195  = \$1194  | rmw;
-  assign served = \$1181  & \$1195 ;
-  assign \$1196  = reg_m + 3'h4;
-  assign \$1197  = \$1196  - 1'h1;
-  assign \$1199  = reg_n + 3'h4;
-  assign \$1200  = \$1199  - 1'h1;
-  assign \$1204  = ~ bus__we;
-  assign \$1205  = served & \$1204 ;
-  assign \$1206  = bus__cyc & bus__stb;
-  assign \$1207  = ~ bus__ack;
-  assign \$1208  = \$1206  & \$1207 ;
-  assign \$1209  = | bus__adr[20:18];
-  assign \$1210  = \$1209  & busy;
-  assign \$1211  = ~ \$1210 ;
-  assign \$1212  = \$1208  & \$1211 ;
-  assign \$1213  = bus__adr[20:18] == 1'h1;
-  assign \$1214  = bus__adr[20:18] == 2'h2;
-  assign \$1215  = \$1213  | \$1214 ;
-  assign \$1216  = bus__we & \$1215 ;
-  assign \$1217  = bus__sel != 4'hf;
-  assign \$1218  = \$1216  & \$1217 ;
-  assign \$1219  = bus__adr[20:18] == 3'h6;
-  assign \$1220  = bus__we & \$1219 ;
-  assign \$1221  = bus__sel == 4'hf;
-  assign \$1222  = ~ \$1221 ;
-  assign \$1223  = \$1220  & \$1222 ;
-  assign \$1224  = \$1218  | \$1223 ;
-  assign \$1225  = \$1212  & \$1224 ;
-  assign \$1226  = ~ rmw;
-  assign \$1227  = \$1225  & \$1226 ;
-  assign \$1228  = \$1205  | \$1227 ;
-  assign \$1229  = bus__adr[20:18] == 1'h1;
-  assign \$1230  = bus__adr[17:0] < 9'h100;
-  assign \$1231  = \$1229  & \$1230 ;
-  assign \$1233  = ! \$1232 [1:0];
-  assign \$1234  = \$1231  & \$1233 ;
-  assign \$1235  = \$1228  & \$1234 ;
-  assign rd_en = busy ? feeding : \$1235 ;
-  assign \$1238  = bus__sel[0] ? bus__dat_w[7:0] : rd_data[7:0];
-  assign \$1239  = bus__sel[1] ? bus__dat_w[15:8] : rd_data[15:8];
-  assign \$1240  = bus__sel[2] ? bus__dat_w[23:16] : rd_data[23:16];
-  assign \$1241  = bus__sel[3] ? bus__dat_w[31:24] : rd_data[31:24];
-  assign \$1242  = served & bus__we;
-  assign \$1243  = bus__adr[20:18] == 1'h1;
-  assign \$1244  = bus__adr[17:0] < 9'h100;
-  assign \$1245  = \$1243  & \$1244 ;
-  assign \$1247  = ! \$1246 [1:0];
-  assign \$1248  = \$1245  & \$1247 ;
-  assign wr_en = \$1242  & \$1248 ;
-  assign \$1251  = ~ bus__we;
-  assign \$1252  = served & \$1251 ;
-  assign \$1253  = bus__cyc & bus__stb;
-  assign \$1254  = ~ bus__ack;
-  assign \$1255  = \$1253  & \$1254 ;
-  assign \$1256  = | bus__adr[20:18];
-  assign \$1257  = \$1256  & busy;
-  assign \$1258  = ~ \$1257 ;
-  assign \$1259  = \$1255  & \$1258 ;
-  assign \$1260  = bus__adr[20:18] == 1'h1;
-  assign \$1261  = bus__adr[20:18] == 2'h2;
-  assign \$1262  = \$1260  | \$1261 ;
-  assign \$1263  = bus__we & \$1262 ;
-  assign \$1264  = bus__sel != 4'hf;
-  assign \$1265  = \$1263  & \$1264 ;
-  assign \$1266  = bus__adr[20:18] == 3'h6;
-  assign \$1267  = bus__we & \$1266 ;
-  assign \$1268  = bus__sel == 4'hf;
-  assign \$1269  = ~ \$1268 ;
-  assign \$1270  = \$1267  & \$1269 ;
-  assign \$1271  = \$1265  | \$1270 ;
-  assign \$1272  = \$1259  & \$1271 ;
-  assign \$1273  = ~ rmw;
-  assign \$1274  = \$1272  & \$1273 ;
-  assign \$1275  = \$1252  | \$1274 ;
-  assign \$1276  = bus__adr[20:18] == 1'h1;
-  assign \$1277  = bus__adr[17:0] < 9'h100;
-  assign \$1278  = \$1276  & \$1277 ;
-  assign \$1280  = \$1279 [1:0] == 1'h1;
-  assign \$1281  = \$1278  & \$1280 ;
-  assign \$1282  = \$1275  & \$1281 ;
-  assign \rd_en$162  = busy ? feeding : \$1282 ;
-  assign \$1285  = bus__sel[0] ? bus__dat_w[7:0] : \rd_data$165 [7:0];
-  assign \$1286  = bus__sel[1] ? bus__dat_w[15:8] : \rd_data$165 [15:8];
-  assign \$1287  = bus__sel[2] ? bus__dat_w[23:16] : \rd_data$165 [23:16];
-  assign \$1288  = bus__sel[3] ? bus__dat_w[31:24] : \rd_data$165 [31:24];
-  assign \$1289  = served & bus__we;
-  assign \$1290  = bus__adr[20:18] == 1'h1;
-  assign \$1291  = bus__adr[17:0] < 9'h100;
-  assign \$1292  = \$1290  & \$1291 ;
-  assign \$1294  = \$1293 [1:0] == 1'h1;
-  assign \$1295  = \$1292  & \$1294 ;
-  assign \wr_en$166  = \$1289  & \$1295 ;
-  assign \$1298  = ~ bus__we;
-  assign \$1299  = served & \$1298 ;
-  assign \$1300  = bus__cyc & bus__stb;
-  assign \$1301  = ~ bus__ack;
-  assign \$1302  = \$1300  & \$1301 ;
-  assign \$1303  = | bus__adr[20:18];
-  assign \$1304  = \$1303  & busy;
-  assign \$1305  = ~ \$1304 ;
-  assign \$1306  = \$1302  & \$1305 ;
-  assign \$1307  = bus__adr[20:18] == 1'h1;
-  assign \$1308  = bus__adr[20:18] == 2'h2;
-  assign \$1309  = \$1307  | \$1308 ;
-  assign \$1310  = bus__we & \$1309 ;
-  assign \$1311  = bus__sel != 4'hf;
-  assign \$1312  = \$1310  & \$1311 ;
-  assign \$1313  = bus__adr[20:18] == 3'h6;
-  assign \$1314  = bus__we & \$1313 ;
-  assign \$1315  = bus__sel == 4'hf;
-  assign \$1316  = ~ \$1315 ;
-  assign \$1317  = \$1314  & \$1316 ;
-  assign \$1318  = \$1312  | \$1317 ;
-  assign \$1319  = \$1306  & \$1318 ;
-  assign \$1320  = ~ rmw;
-  assign \$1321  = \$1319  & \$1320 ;
-  assign \$1322  = \$1299  | \$1321 ;
-  assign \$1323  = bus__adr[20:18] == 1'h1;
-  assign \$1324  = bus__adr[17:0] < 9'h100;
-  assign \$1325  = \$1323  & \$1324 ;
-  assign \$1327  = \$1326 [1:0] == 2'h2;
-  assign \$1328  = \$1325  & \$1327 ;
-  assign \$1329  = \$1322  & \$1328 ;
-  assign \rd_en$168  = busy ? feeding : \$1329 ;
-  assign \$1332  = bus__sel[0] ? bus__dat_w[7:0] : \rd_data$171 [7:0];
-  assign \$1333  = bus__sel[1] ? bus__dat_w[15:8] : \rd_data$171 [15:8];
-  assign \$1334  = bus__sel[2] ? bus__dat_w[23:16] : \rd_data$171 [23:16];
-  assign \$1335  = bus__sel[3] ? bus__dat_w[31:24] : \rd_data$171 [31:24];
-  assign \$1336  = served & bus__we;
-  assign \$1337  = bus__adr[20:18] == 1'h1;
-  assign \$1338  = bus__adr[17:0] < 9'h100;
-  assign \$1339  = \$1337  & \$1338 ;
-  assign \$1341  = \$1340 [1:0] == 2'h2;
-  assign \$1342  = \$1339  & \$1341 ;
-  assign \wr_en$172  = \$1336  & \$1342 ;
-  assign \$1345  = ~ bus__we;
-  assign \$1346  = served & \$1345 ;
-  assign \$1347  = bus__cyc & bus__stb;
-  assign \$1348  = ~ bus__ack;
-  assign \$1349  = \$1347  & \$1348 ;
-  assign \$1350  = | bus__adr[20:18];
-  assign \$1351  = \$1350  & busy;
-  assign \$1352  = ~ \$1351 ;
-  assign \$1353  = \$1349  & \$1352 ;
-  assign \$1354  = bus__adr[20:18] == 1'h1;
-  assign \$1355  = bus__adr[20:18] == 2'h2;
-  assign \$1356  = \$1354  | \$1355 ;
-  assign \$1357  = bus__we & \$1356 ;
-  assign \$1358  = bus__sel != 4'hf;
-  assign \$1359  = \$1357  & \$1358 ;
-  assign \$1360  = bus__adr[20:18] == 3'h6;
-  assign \$1361  = bus__we & \$1360 ;
-  assign \$1362  = bus__sel == 4'hf;
-  assign \$1363  = ~ \$1362 ;
-  assign \$1364  = \$1361  & \$1363 ;
-  assign \$1365  = \$1359  | \$1364 ;
-  assign \$1366  = \$1353  & \$1365 ;
-  assign \$1367  = ~ rmw;
-  assign \$1368  = \$1366  & \$1367 ;
-  assign \$1369  = \$1346  | \$1368 ;
-  assign \$1370  = bus__adr[20:18] == 1'h1;
-  assign \$1371  = bus__adr[17:0] < 9'h100;
-  assign \$1372  = \$1370  & \$1371 ;
-  assign \$1374  = \$1373 [1:0] == 2'h3;
-  assign \$1375  = \$1372  & \$1374 ;
-  assign \$1376  = \$1369  & \$1375 ;
-  assign \rd_en$174  = busy ? feeding : \$1376 ;
-  assign \$1379  = bus__sel[0] ? bus__dat_w[7:0] : \rd_data$177 [7:0];
-  assign \$1380  = bus__sel[1] ? bus__dat_w[15:8] : \rd_data$177 [15:8];
-  assign \$1381  = bus__sel[2] ? bus__dat_w[23:16] : \rd_data$177 [23:16];
-  assign \$1382  = bus__sel[3] ? bus__dat_w[31:24] : \rd_data$177 [31:24];
-  assign \$1383  = served & bus__we;
-  assign \$1384  = bus__adr[20:18] == 1'h1;
-  assign \$1385  = bus__adr[17:0] < 9'h100;
-  assign \$1386  = \$1384  & \$1385 ;
-  assign \$1388  = \$1387 [1:0] == 2'h3;
-  assign \$1389  = \$1386  & \$1388 ;
-  assign \wr_en$178  = \$1383  & \$1389 ;
-  assign \$1392  = ~ bus__we;
-  assign \$1393  = served & \$1392 ;
-  assign \$1394  = bus__cyc & bus__stb;
-  assign \$1395  = ~ bus__ack;
-  assign \$1396  = \$1394  & \$1395 ;
-  assign \$1397  = | bus__adr[20:18];
-  assign \$1398  = \$1397  & busy;
-  assign \$1399  = ~ \$1398 ;
-  assign \$1400  = \$1396  & \$1399 ;
-  assign \$1401  = bus__adr[20:18] == 1'h1;
-  assign \$1402  = bus__adr[20:18] == 2'h2;
+  assign \$1153  = done_tmr0 != done_tmr1;
+  assign \$1154  = done_tmr0 != done_tmr2;
+  assign \$1155  = \$1153  | \$1154 ;
+  assign \$1156  = \$1152  | \$1155 ;
+  assign \$1157  = error_tmr0 != error_tmr1;
+  assign \$1158  = error_tmr0 != error_tmr2;
+  assign \$1159  = \$1157  | \$1158 ;
+  assign \$1160  = \$1156  | \$1159 ;
+  assign \$1161  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1162  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1163  = \$1161  | \$1162 ;
+  assign \$1164  = \$1160  | \$1163 ;
+  assign \$1165  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1166  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1167  = \$1165  | \$1166 ;
+  assign \$1168  = \$1164  | \$1167 ;
+  assign \$1169  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1170  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1171  = \$1169  | \$1170 ;
+  assign \$1172  = \$1168  | \$1171 ;
+  assign \$1173  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1174  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1175  = \$1173  | \$1174 ;
+  assign \$1176  = \$1172  | \$1175 ;
+  assign \$1177  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1178  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1179  = \$1177  | \$1178 ;
+  assign \$1180  = \$1176  | \$1179 ;
+  assign \$1181  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1182  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1183  = \$1181  | \$1182 ;
+  assign \$1184  = \$1180  | \$1183 ;
+  assign \$1185  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1186  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1187  = \$1185  | \$1186 ;
+  assign \$1188  = \$1184  | \$1187 ;
+  assign \$1189  = act_min_tmr0 & act_min_tmr1;
+  assign \$1190  = act_min_tmr0 & act_min_tmr2;
+  assign \$1191  = \$1189  | \$1190 ;
+  assign \$1192  = act_min_tmr1 & act_min_tmr2;
+  assign act_min = \$1191  | \$1192 ;
+  assign \$1193  = busy_tmr0 != busy_tmr1;
+  assign \$1194  = busy_tmr0 != busy_tmr2;
+  assign \$1195  = \$1193  | \$1194 ;
+  assign \$1196  = done_tmr0 != done_tmr1;
+  assign \$1197  = done_tmr0 != done_tmr2;
+  assign \$1198  = \$1196  | \$1197 ;
+  assign \$1199  = \$1195  | \$1198 ;
+  assign \$1200  = error_tmr0 != error_tmr1;
+  assign \$1201  = error_tmr0 != error_tmr2;
+  assign \$1202  = \$1200  | \$1201 ;
+  assign \$1203  = \$1199  | \$1202 ;
+  assign \$1204  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1205  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1206  = \$1204  | \$1205 ;
+  assign \$1207  = \$1203  | \$1206 ;
+  assign \$1208  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1209  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1210  = \$1208  | \$1209 ;
+  assign \$1211  = \$1207  | \$1210 ;
+  assign \$1212  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1213  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1214  = \$1212  | \$1213 ;
+  assign \$1215  = \$1211  | \$1214 ;
+  assign \$1216  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1217  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1218  = \$1216  | \$1217 ;
+  assign \$1219  = \$1215  | \$1218 ;
+  assign \$1220  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1221  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1222  = \$1220  | \$1221 ;
+  assign \$1223  = \$1219  | \$1222 ;
+  assign \$1224  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1225  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1226  = \$1224  | \$1225 ;
+  assign \$1227  = \$1223  | \$1226 ;
+  assign \$1228  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1229  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1230  = \$1228  | \$1229 ;
+  assign \$1231  = \$1227  | \$1230 ;
+  assign \$1232  = act_min_tmr0 != act_min_tmr1;
+  assign \$1233  = act_min_tmr0 != act_min_tmr2;
+  assign \$1234  = \$1232  | \$1233 ;
+  assign \$1235  = \$1231  | \$1234 ;
+  assign \$1236  = act_max_tmr0 & act_max_tmr1;
+  assign \$1237  = act_max_tmr0 & act_max_tmr2;
+  assign \$1238  = \$1236  | \$1237 ;
+  assign \$1239  = act_max_tmr1 & act_max_tmr2;
+  assign act_max = \$1238  | \$1239 ;
+  assign \$1240  = busy_tmr0 != busy_tmr1;
+  assign \$1241  = busy_tmr0 != busy_tmr2;
+  assign \$1242  = \$1240  | \$1241 ;
+  assign \$1243  = done_tmr0 != done_tmr1;
+  assign \$1244  = done_tmr0 != done_tmr2;
+  assign \$1245  = \$1243  | \$1244 ;
+  assign \$1246  = \$1242  | \$1245 ;
+  assign \$1247  = error_tmr0 != error_tmr1;
+  assign \$1248  = error_tmr0 != error_tmr2;
+  assign \$1249  = \$1247  | \$1248 ;
+  assign \$1250  = \$1246  | \$1249 ;
+  assign \$1251  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1252  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1253  = \$1251  | \$1252 ;
+  assign \$1254  = \$1250  | \$1253 ;
+  assign \$1255  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1256  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1257  = \$1255  | \$1256 ;
+  assign \$1258  = \$1254  | \$1257 ;
+  assign \$1259  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1260  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1261  = \$1259  | \$1260 ;
+  assign \$1262  = \$1258  | \$1261 ;
+  assign \$1263  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1264  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1265  = \$1263  | \$1264 ;
+  assign \$1266  = \$1262  | \$1265 ;
+  assign \$1267  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1268  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1269  = \$1267  | \$1268 ;
+  assign \$1270  = \$1266  | \$1269 ;
+  assign \$1271  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1272  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1273  = \$1271  | \$1272 ;
+  assign \$1274  = \$1270  | \$1273 ;
+  assign \$1275  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1276  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1277  = \$1275  | \$1276 ;
+  assign \$1278  = \$1274  | \$1277 ;
+  assign \$1279  = act_min_tmr0 != act_min_tmr1;
+  assign \$1280  = act_min_tmr0 != act_min_tmr2;
+  assign \$1281  = \$1279  | \$1280 ;
+  assign \$1282  = \$1278  | \$1281 ;
+  assign \$1283  = act_max_tmr0 != act_max_tmr1;
+  assign \$1284  = act_max_tmr0 != act_max_tmr2;
+  assign \$1285  = \$1283  | \$1284 ;
+  assign \$1286  = \$1282  | \$1285 ;
+  assign \$1287  = per_channel_tmr0 & per_channel_tmr1;
+  assign \$1288  = per_channel_tmr0 & per_channel_tmr2;
+  assign \$1289  = \$1287  | \$1288 ;
+  assign \$1290  = per_channel_tmr1 & per_channel_tmr2;
+  assign per_channel = \$1289  | \$1290 ;
+  assign \$1291  = busy_tmr0 != busy_tmr1;
+  assign \$1292  = busy_tmr0 != busy_tmr2;
+  assign \$1293  = \$1291  | \$1292 ;
+  assign \$1294  = done_tmr0 != done_tmr1;
+  assign \$1295  = done_tmr0 != done_tmr2;
+  assign \$1296  = \$1294  | \$1295 ;
+  assign \$1297  = \$1293  | \$1296 ;
+  assign \$1298  = error_tmr0 != error_tmr1;
+  assign \$1299  = error_tmr0 != error_tmr2;
+  assign \$1300  = \$1298  | \$1299 ;
+  assign \$1301  = \$1297  | \$1300 ;
+  assign \$1302  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1303  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1304  = \$1302  | \$1303 ;
+  assign \$1305  = \$1301  | \$1304 ;
+  assign \$1306  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1307  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1308  = \$1306  | \$1307 ;
+  assign \$1309  = \$1305  | \$1308 ;
+  assign \$1310  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1311  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1312  = \$1310  | \$1311 ;
+  assign \$1313  = \$1309  | \$1312 ;
+  assign \$1314  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1315  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1316  = \$1314  | \$1315 ;
+  assign \$1317  = \$1313  | \$1316 ;
+  assign \$1318  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1319  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1320  = \$1318  | \$1319 ;
+  assign \$1321  = \$1317  | \$1320 ;
+  assign \$1322  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1323  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1324  = \$1322  | \$1323 ;
+  assign \$1325  = \$1321  | \$1324 ;
+  assign \$1326  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1327  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1328  = \$1326  | \$1327 ;
+  assign \$1329  = \$1325  | \$1328 ;
+  assign \$1330  = act_min_tmr0 != act_min_tmr1;
+  assign \$1331  = act_min_tmr0 != act_min_tmr2;
+  assign \$1332  = \$1330  | \$1331 ;
+  assign \$1333  = \$1329  | \$1332 ;
+  assign \$1334  = act_max_tmr0 != act_max_tmr1;
+  assign \$1335  = act_max_tmr0 != act_max_tmr2;
+  assign \$1336  = \$1334  | \$1335 ;
+  assign \$1337  = \$1333  | \$1336 ;
+  assign \$1338  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1339  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1340  = \$1338  | \$1339 ;
+  assign \$1341  = \$1337  | \$1340 ;
+  assign \$1342  = qmult_tmr0 & qmult_tmr1;
+  assign \$1343  = qmult_tmr0 & qmult_tmr2;
+  assign \$1344  = \$1342  | \$1343 ;
+  assign \$1345  = qmult_tmr1 & qmult_tmr2;
+  assign qmult = \$1344  | \$1345 ;
+  assign \$1346  = busy_tmr0 != busy_tmr1;
+  assign \$1347  = busy_tmr0 != busy_tmr2;
+  assign \$1348  = \$1346  | \$1347 ;
+  assign \$1349  = done_tmr0 != done_tmr1;
+  assign \$1350  = done_tmr0 != done_tmr2;
+  assign \$1351  = \$1349  | \$1350 ;
+  assign \$1352  = \$1348  | \$1351 ;
+  assign \$1353  = error_tmr0 != error_tmr1;
+  assign \$1354  = error_tmr0 != error_tmr2;
+  assign \$1355  = \$1353  | \$1354 ;
+  assign \$1356  = \$1352  | \$1355 ;
+  assign \$1357  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1358  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1359  = \$1357  | \$1358 ;
+  assign \$1360  = \$1356  | \$1359 ;
+  assign \$1361  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1362  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1363  = \$1361  | \$1362 ;
+  assign \$1364  = \$1360  | \$1363 ;
+  assign \$1365  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1366  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1367  = \$1365  | \$1366 ;
+  assign \$1368  = \$1364  | \$1367 ;
+  assign \$1369  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1370  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1371  = \$1369  | \$1370 ;
+  assign \$1372  = \$1368  | \$1371 ;
+  assign \$1373  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1374  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1375  = \$1373  | \$1374 ;
+  assign \$1376  = \$1372  | \$1375 ;
+  assign \$1377  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1378  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1379  = \$1377  | \$1378 ;
+  assign \$1380  = \$1376  | \$1379 ;
+  assign \$1381  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1382  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1383  = \$1381  | \$1382 ;
+  assign \$1384  = \$1380  | \$1383 ;
+  assign \$1385  = act_min_tmr0 != act_min_tmr1;
+  assign \$1386  = act_min_tmr0 != act_min_tmr2;
+  assign \$1387  = \$1385  | \$1386 ;
+  assign \$1388  = \$1384  | \$1387 ;
+  assign \$1389  = act_max_tmr0 != act_max_tmr1;
+  assign \$1390  = act_max_tmr0 != act_max_tmr2;
+  assign \$1391  = \$1389  | \$1390 ;
+  assign \$1392  = \$1388  | \$1391 ;
+  assign \$1393  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1394  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1395  = \$1393  | \$1394 ;
+  assign \$1396  = \$1392  | \$1395 ;
+  assign \$1397  = qmult_tmr0 != qmult_tmr1;
+  assign \$1398  = qmult_tmr0 != qmult_tmr2;
+  assign \$1399  = \$1397  | \$1398 ;
+  assign \$1400  = \$1396  | \$1399 ;
+  assign \$1401  = qshift_tmr0 & qshift_tmr1;
+  assign \$1402  = qshift_tmr0 & qshift_tmr2;
   assign \$1403  = \$1401  | \$1402 ;
-  assign \$1404  = bus__we & \$1403 ;
-  assign \$1405  = bus__sel != 4'hf;
-  assign \$1406  = \$1404  & \$1405 ;
-  assign \$1407  = bus__adr[20:18] == 3'h6;
-  assign \$1408  = bus__we & \$1407 ;
-  assign \$1409  = bus__sel == 4'hf;
-  assign \$1410  = ~ \$1409 ;
-  assign \$1411  = \$1408  & \$1410 ;
-  assign \$1412  = \$1406  | \$1411 ;
-  assign \$1413  = \$1400  & \$1412 ;
-  assign \$1414  = ~ rmw;
-  assign \$1415  = \$1413  & \$1414 ;
-  assign \$1416  = \$1393  | \$1415 ;
-  assign \$1417  = bus__adr[20:18] == 2'h2;
-  assign \$1418  = bus__adr[17:0] < 9'h100;
-  assign \$1419  = \$1417  & \$1418 ;
-  assign \$1421  = ! \$1420 [1:0];
-  assign \$1422  = \$1419  & \$1421 ;
-  assign \$1423  = \$1416  & \$1422 ;
-  assign \rd_en$180  = busy ? feeding : \$1423 ;
-  assign \$1426  = bus__sel[0] ? bus__dat_w[7:0] : \rd_data$183 [7:0];
-  assign \$1427  = bus__sel[1] ? bus__dat_w[15:8] : \rd_data$183 [15:8];
-  assign \$1428  = bus__sel[2] ? bus__dat_w[23:16] : \rd_data$183 [23:16];
-  assign \$1429  = bus__sel[3] ? bus__dat_w[31:24] : \rd_data$183 [31:24];
-  assign \$1430  = served & bus__we;
-  assign \$1431  = bus__adr[20:18] == 2'h2;
-  assign \$1432  = bus__adr[17:0] < 9'h100;
-  assign \$1433  = \$1431  & \$1432 ;
-  assign \$1435  = ! \$1434 [1:0];
-  assign \$1436  = \$1433  & \$1435 ;
-  assign \wr_en$184  = \$1430  & \$1436 ;
-  assign \$1439  = ~ bus__we;
-  assign \$1440  = served & \$1439 ;
-  assign \$1441  = bus__cyc & bus__stb;
-  assign \$1442  = ~ bus__ack;
-  assign \$1443  = \$1441  & \$1442 ;
-  assign \$1444  = | bus__adr[20:18];
-  assign \$1445  = \$1444  & busy;
-  assign \$1446  = ~ \$1445 ;
-  assign \$1447  = \$1443  & \$1446 ;
-  assign \$1448  = bus__adr[20:18] == 1'h1;
-  assign \$1449  = bus__adr[20:18] == 2'h2;
+  assign \$1404  = qshift_tmr1 & qshift_tmr2;
+  assign qshift = \$1403  | \$1404 ;
+  assign \$1405  = busy_tmr0 != busy_tmr1;
+  assign \$1406  = busy_tmr0 != busy_tmr2;
+  assign \$1407  = \$1405  | \$1406 ;
+  assign \$1408  = done_tmr0 != done_tmr1;
+  assign \$1409  = done_tmr0 != done_tmr2;
+  assign \$1410  = \$1408  | \$1409 ;
+  assign \$1411  = \$1407  | \$1410 ;
+  assign \$1412  = error_tmr0 != error_tmr1;
+  assign \$1413  = error_tmr0 != error_tmr2;
+  assign \$1414  = \$1412  | \$1413 ;
+  assign \$1415  = \$1411  | \$1414 ;
+  assign \$1416  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1417  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1418  = \$1416  | \$1417 ;
+  assign \$1419  = \$1415  | \$1418 ;
+  assign \$1420  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1421  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1422  = \$1420  | \$1421 ;
+  assign \$1423  = \$1419  | \$1422 ;
+  assign \$1424  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1425  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1426  = \$1424  | \$1425 ;
+  assign \$1427  = \$1423  | \$1426 ;
+  assign \$1428  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1429  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1430  = \$1428  | \$1429 ;
+  assign \$1431  = \$1427  | \$1430 ;
+  assign \$1432  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1433  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1434  = \$1432  | \$1433 ;
+  assign \$1435  = \$1431  | \$1434 ;
+  assign \$1436  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1437  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1438  = \$1436  | \$1437 ;
+  assign \$1439  = \$1435  | \$1438 ;
+  assign \$1440  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1441  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1442  = \$1440  | \$1441 ;
+  assign \$1443  = \$1439  | \$1442 ;
+  assign \$1444  = act_min_tmr0 != act_min_tmr1;
+  assign \$1445  = act_min_tmr0 != act_min_tmr2;
+  assign \$1446  = \$1444  | \$1445 ;
+  assign \$1447  = \$1443  | \$1446 ;
+  assign \$1448  = act_max_tmr0 != act_max_tmr1;
+  assign \$1449  = act_max_tmr0 != act_max_tmr2;
   assign \$1450  = \$1448  | \$1449 ;
-  assign \$1451  = bus__we & \$1450 ;
-  assign \$1452  = bus__sel != 4'hf;
-  assign \$1453  = \$1451  & \$1452 ;
-  assign \$1454  = bus__adr[20:18] == 3'h6;
-  assign \$1455  = bus__we & \$1454 ;
-  assign \$1456  = bus__sel == 4'hf;
-  assign \$1457  = ~ \$1456 ;
-  assign \$1458  = \$1455  & \$1457 ;
-  assign \$1459  = \$1453  | \$1458 ;
-  assign \$1460  = \$1447  & \$1459 ;
-  assign \$1461  = ~ rmw;
-  assign \$1462  = \$1460  & \$1461 ;
-  assign \$1463  = \$1440  | \$1462 ;
-  assign \$1464  = bus__adr[20:18] == 2'h2;
-  assign \$1465  = bus__adr[17:0] < 9'h100;
-  assign \$1466  = \$1464  & \$1465 ;
-  assign \$1468  = \$1467 [1:0] == 1'h1;
-  assign \$1469  = \$1466  & \$1468 ;
-  assign \$1470  = \$1463  & \$1469 ;
-  assign \rd_en$186  = busy ? feeding : \$1470 ;
-  assign \$1473  = bus__sel[0] ? bus__dat_w[7:0] : \rd_data$189 [7:0];
-  assign \$1474  = bus__sel[1] ? bus__dat_w[15:8] : \rd_data$189 [15:8];
-  assign \$1475  = bus__sel[2] ? bus__dat_w[23:16] : \rd_data$189 [23:16];
-  assign \$1476  = bus__sel[3] ? bus__dat_w[31:24] : \rd_data$189 [31:24];
-  assign \$1477  = served & bus__we;
-  assign \$1478  = bus__adr[20:18] == 2'h2;
-  assign \$1479  = bus__adr[17:0] < 9'h100;
-  assign \$1480  = \$1478  & \$1479 ;
-  assign \$1482  = \$1481 [1:0] == 1'h1;
-  assign \$1483  = \$1480  & \$1482 ;
-  assign \wr_en$190  = \$1477  & \$1483 ;
-  assign \$1486  = ~ bus__we;
-  assign \$1487  = served & \$1486 ;
-  assign \$1488  = bus__cyc & bus__stb;
-  assign \$1489  = ~ bus__ack;
-  assign \$1490  = \$1488  & \$1489 ;
-  assign \$1491  = | bus__adr[20:18];
-  assign \$1492  = \$1491  & busy;
-  assign \$1493  = ~ \$1492 ;
-  assign \$1494  = \$1490  & \$1493 ;
-  assign \$1495  = bus__adr[20:18] == 1'h1;
-  assign \$1496  = bus__adr[20:18] == 2'h2;
+  assign \$1451  = \$1447  | \$1450 ;
+  assign \$1452  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1453  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1454  = \$1452  | \$1453 ;
+  assign \$1455  = \$1451  | \$1454 ;
+  assign \$1456  = qmult_tmr0 != qmult_tmr1;
+  assign \$1457  = qmult_tmr0 != qmult_tmr2;
+  assign \$1458  = \$1456  | \$1457 ;
+  assign \$1459  = \$1455  | \$1458 ;
+  assign \$1460  = qshift_tmr0 != qshift_tmr1;
+  assign \$1461  = qshift_tmr0 != qshift_tmr2;
+  assign \$1462  = \$1460  | \$1461 ;
+  assign \$1463  = \$1459  | \$1462 ;
+  assign \$1464  = cycles_tmr0 & cycles_tmr1;
+  assign \$1465  = cycles_tmr0 & cycles_tmr2;
+  assign \$1466  = \$1464  | \$1465 ;
+  assign \$1467  = cycles_tmr1 & cycles_tmr2;
+  assign cycles = \$1466  | \$1467 ;
+  assign \$1468  = busy_tmr0 != busy_tmr1;
+  assign \$1469  = busy_tmr0 != busy_tmr2;
+  assign \$1470  = \$1468  | \$1469 ;
+  assign \$1471  = done_tmr0 != done_tmr1;
+  assign \$1472  = done_tmr0 != done_tmr2;
+  assign \$1473  = \$1471  | \$1472 ;
+  assign \$1474  = \$1470  | \$1473 ;
+  assign \$1475  = error_tmr0 != error_tmr1;
+  assign \$1476  = error_tmr0 != error_tmr2;
+  assign \$1477  = \$1475  | \$1476 ;
+  assign \$1478  = \$1474  | \$1477 ;
+  assign \$1479  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1480  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1481  = \$1479  | \$1480 ;
+  assign \$1482  = \$1478  | \$1481 ;
+  assign \$1483  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1484  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1485  = \$1483  | \$1484 ;
+  assign \$1486  = \$1482  | \$1485 ;
+  assign \$1487  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1488  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1489  = \$1487  | \$1488 ;
+  assign \$1490  = \$1486  | \$1489 ;
+  assign \$1491  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1492  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1493  = \$1491  | \$1492 ;
+  assign \$1494  = \$1490  | \$1493 ;
+  assign \$1495  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1496  = a_zp_tmr0 != a_zp_tmr2;
   assign \$1497  = \$1495  | \$1496 ;
-  assign \$1498  = bus__we & \$1497 ;
-  assign \$1499  = bus__sel != 4'hf;
-  assign \$1500  = \$1498  & \$1499 ;
-  assign \$1501  = bus__adr[20:18] == 3'h6;
-  assign \$1502  = bus__we & \$1501 ;
-  assign \$1503  = bus__sel == 4'hf;
-  assign \$1504  = ~ \$1503 ;
-  assign \$1505  = \$1502  & \$1504 ;
-  assign \$1506  = \$1500  | \$1505 ;
-  assign \$1507  = \$1494  & \$1506 ;
-  assign \$1508  = ~ rmw;
-  assign \$1509  = \$1507  & \$1508 ;
-  assign \$1510  = \$1487  | \$1509 ;
-  assign \$1511  = bus__adr[20:18] == 2'h2;
-  assign \$1512  = bus__adr[17:0] < 9'h100;
-  assign \$1513  = \$1511  & \$1512 ;
-  assign \$1515  = \$1514 [1:0] == 2'h2;
-  assign \$1516  = \$1513  & \$1515 ;
-  assign \$1517  = \$1510  & \$1516 ;
-  assign \rd_en$192  = busy ? feeding : \$1517 ;
-  assign \$1520  = bus__sel[0] ? bus__dat_w[7:0] : \rd_data$195 [7:0];
-  assign \$1521  = bus__sel[1] ? bus__dat_w[15:8] : \rd_data$195 [15:8];
-  assign \$1522  = bus__sel[2] ? bus__dat_w[23:16] : \rd_data$195 [23:16];
-  assign \$1523  = bus__sel[3] ? bus__dat_w[31:24] : \rd_data$195 [31:24];
-  assign \$1524  = served & bus__we;
-  assign \$1525  = bus__adr[20:18] == 2'h2;
-  assign \$1526  = bus__adr[17:0] < 9'h100;
-  assign \$1527  = \$1525  & \$1526 ;
-  assign \$1529  = \$1528 [1:0] == 2'h2;
-  assign \$1530  = \$1527  & \$1529 ;
-  assign \wr_en$196  = \$1524  & \$1530 ;
-  assign \$1533  = ~ bus__we;
-  assign \$1534  = served & \$1533 ;
-  assign \$1535  = bus__cyc & bus__stb;
-  assign \$1536  = ~ bus__ack;
-  assign \$1537  = \$1535  & \$1536 ;
-  assign \$1538  = | bus__adr[20:18];
-  assign \$1539  = \$1538  & busy;
-  assign \$1540  = ~ \$1539 ;
-  assign \$1541  = \$1537  & \$1540 ;
-  assign \$1542  = bus__adr[20:18] == 1'h1;
-  assign \$1543  = bus__adr[20:18] == 2'h2;
+  assign \$1498  = \$1494  | \$1497 ;
+  assign \$1499  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1500  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1501  = \$1499  | \$1500 ;
+  assign \$1502  = \$1498  | \$1501 ;
+  assign \$1503  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1504  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1505  = \$1503  | \$1504 ;
+  assign \$1506  = \$1502  | \$1505 ;
+  assign \$1507  = act_min_tmr0 != act_min_tmr1;
+  assign \$1508  = act_min_tmr0 != act_min_tmr2;
+  assign \$1509  = \$1507  | \$1508 ;
+  assign \$1510  = \$1506  | \$1509 ;
+  assign \$1511  = act_max_tmr0 != act_max_tmr1;
+  assign \$1512  = act_max_tmr0 != act_max_tmr2;
+  assign \$1513  = \$1511  | \$1512 ;
+  assign \$1514  = \$1510  | \$1513 ;
+  assign \$1515  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1516  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1517  = \$1515  | \$1516 ;
+  assign \$1518  = \$1514  | \$1517 ;
+  assign \$1519  = qmult_tmr0 != qmult_tmr1;
+  assign \$1520  = qmult_tmr0 != qmult_tmr2;
+  assign \$1521  = \$1519  | \$1520 ;
+  assign \$1522  = \$1518  | \$1521 ;
+  assign \$1523  = qshift_tmr0 != qshift_tmr1;
+  assign \$1524  = qshift_tmr0 != qshift_tmr2;
+  assign \$1525  = \$1523  | \$1524 ;
+  assign \$1526  = \$1522  | \$1525 ;
+  assign \$1527  = cycles_tmr0 != cycles_tmr1;
+  assign \$1528  = cycles_tmr0 != cycles_tmr2;
+  assign \$1529  = \$1527  | \$1528 ;
+  assign \$1530  = \$1526  | \$1529 ;
+  assign \$1531  = ctrl_state_tmr0 & ctrl_state_tmr1;
+  assign \$1532  = ctrl_state_tmr0 & ctrl_state_tmr2;
+  assign \$1533  = \$1531  | \$1532 ;
+  assign \$1534  = ctrl_state_tmr1 & ctrl_state_tmr2;
+  assign ctrl_state = \$1533  | \$1534 ;
+  assign \$1535  = busy_tmr0 != busy_tmr1;
+  assign \$1536  = busy_tmr0 != busy_tmr2;
+  assign \$1537  = \$1535  | \$1536 ;
+  assign \$1538  = done_tmr0 != done_tmr1;
+  assign \$1539  = done_tmr0 != done_tmr2;
+  assign \$1540  = \$1538  | \$1539 ;
+  assign \$1541  = \$1537  | \$1540 ;
+  assign \$1542  = error_tmr0 != error_tmr1;
+  assign \$1543  = error_tmr0 != error_tmr2;
   assign \$1544  = \$1542  | \$1543 ;
-  assign \$1545  = bus__we & \$1544 ;
-  assign \$1546  = bus__sel != 4'hf;
-  assign \$1547  = \$1545  & \$1546 ;
-  assign \$1548  = bus__adr[20:18] == 3'h6;
-  assign \$1549  = bus__we & \$1548 ;
-  assign \$1550  = bus__sel == 4'hf;
-  assign \$1551  = ~ \$1550 ;
-  assign \$1552  = \$1549  & \$1551 ;
-  assign \$1553  = \$1547  | \$1552 ;
-  assign \$1554  = \$1541  & \$1553 ;
-  assign \$1555  = ~ rmw;
-  assign \$1556  = \$1554  & \$1555 ;
-  assign \$1557  = \$1534  | \$1556 ;
-  assign \$1558  = bus__adr[20:18] == 2'h2;
-  assign \$1559  = bus__adr[17:0] < 9'h100;
-  assign \$1560  = \$1558  & \$1559 ;
-  assign \$1562  = \$1561 [1:0] == 2'h3;
-  assign \$1563  = \$1560  & \$1562 ;
-  assign \$1564  = \$1557  & \$1563 ;
-  assign \rd_en$198  = busy ? feeding : \$1564 ;
-  assign \$1567  = bus__sel[0] ? bus__dat_w[7:0] : \rd_data$201 [7:0];
-  assign \$1568  = bus__sel[1] ? bus__dat_w[15:8] : \rd_data$201 [15:8];
-  assign \$1569  = bus__sel[2] ? bus__dat_w[23:16] : \rd_data$201 [23:16];
-  assign \$1570  = bus__sel[3] ? bus__dat_w[31:24] : \rd_data$201 [31:24];
-  assign \$1571  = served & bus__we;
-  assign \$1572  = bus__adr[20:18] == 2'h2;
-  assign \$1573  = bus__adr[17:0] < 9'h100;
-  assign \$1574  = \$1572  & \$1573 ;
-  assign \$1576  = \$1575 [1:0] == 2'h3;
-  assign \$1577  = \$1574  & \$1576 ;
-  assign \wr_en$202  = \$1571  & \$1577 ;
-  assign \$1579  = busy ? { 14'h0000, jb } : \$1578 ;
-  assign \$1581  = served & bus__we;
-  assign \$1582  = bus__adr[20:18] == 2'h3;
-  assign \$1583  = bus__adr[17:0] < 6'h20;
-  assign \$1584  = \$1582  & \$1583 ;
-  assign \$1585  = ! bus__adr[1:0];
-  assign \$1586  = \$1584  & \$1585 ;
-  assign \wr_en$206  = \$1581  & \$1586 ;
-  assign \$1587  = ~ bus__we;
-  assign \$1588  = served & \$1587 ;
-  assign \$1589  = bus__adr[20:18] == 2'h3;
-  assign \$1590  = bus__adr[17:0] < 6'h20;
-  assign \$1591  = \$1589  & \$1590 ;
-  assign \$1592  = ! bus__adr[1:0];
-  assign \$1593  = \$1591  & \$1592 ;
-  assign \$1594  = \$1588  & \$1593 ;
-  assign \rd_en$207  = busy | \$1594 ;
-  assign \$1596  = busy ? { 14'h0000, jb } : \$1595 ;
-  assign \$1598  = served & bus__we;
-  assign \$1599  = bus__adr[20:18] == 2'h3;
-  assign \$1600  = bus__adr[17:0] < 6'h20;
-  assign \$1601  = \$1599  & \$1600 ;
-  assign \$1602  = bus__adr[1:0] == 1'h1;
-  assign \$1603  = \$1601  & \$1602 ;
-  assign \wr_en$211  = \$1598  & \$1603 ;
-  assign \$1604  = ~ bus__we;
-  assign \$1605  = served & \$1604 ;
-  assign \$1606  = bus__adr[20:18] == 2'h3;
-  assign \$1607  = bus__adr[17:0] < 6'h20;
-  assign \$1608  = \$1606  & \$1607 ;
-  assign \$1609  = bus__adr[1:0] == 1'h1;
-  assign \$1610  = \$1608  & \$1609 ;
-  assign \$1611  = \$1605  & \$1610 ;
-  assign \rd_en$212  = busy | \$1611 ;
-  assign \$1613  = busy ? { 14'h0000, jb } : \$1612 ;
-  assign \$1615  = served & bus__we;
-  assign \$1616  = bus__adr[20:18] == 2'h3;
-  assign \$1617  = bus__adr[17:0] < 6'h20;
-  assign \$1618  = \$1616  & \$1617 ;
-  assign \$1619  = bus__adr[1:0] == 2'h2;
-  assign \$1620  = \$1618  & \$1619 ;
-  assign \wr_en$216  = \$1615  & \$1620 ;
-  assign \$1621  = ~ bus__we;
-  assign \$1622  = served & \$1621 ;
-  assign \$1623  = bus__adr[20:18] == 2'h3;
-  assign \$1624  = bus__adr[17:0] < 6'h20;
-  assign \$1625  = \$1623  & \$1624 ;
-  assign \$1626  = bus__adr[1:0] == 2'h2;
-  assign \$1627  = \$1625  & \$1626 ;
-  assign \$1628  = \$1622  & \$1627 ;
-  assign \rd_en$217  = busy | \$1628 ;
-  assign \$1630  = busy ? { 14'h0000, jb } : \$1629 ;
-  assign \$1632  = served & bus__we;
-  assign \$1633  = bus__adr[20:18] == 2'h3;
-  assign \$1634  = bus__adr[17:0] < 6'h20;
-  assign \$1635  = \$1633  & \$1634 ;
-  assign \$1636  = bus__adr[1:0] == 2'h3;
-  assign \$1637  = \$1635  & \$1636 ;
-  assign \wr_en$221  = \$1632  & \$1637 ;
-  assign \$1638  = ~ bus__we;
-  assign \$1639  = served & \$1638 ;
-  assign \$1640  = bus__adr[20:18] == 2'h3;
-  assign \$1641  = bus__adr[17:0] < 6'h20;
-  assign \$1642  = \$1640  & \$1641 ;
-  assign \$1643  = bus__adr[1:0] == 2'h3;
-  assign \$1644  = \$1642  & \$1643 ;
-  assign \$1645  = \$1639  & \$1644 ;
-  assign \rd_en$222  = busy | \$1645 ;
-  assign \$1647  = busy ? { 14'h0000, jb } : \$1646 ;
-  assign \$1649  = served & bus__we;
-  assign \$1650  = bus__adr[20:18] == 3'h4;
-  assign \$1651  = bus__adr[17:0] < 6'h20;
-  assign \$1652  = \$1650  & \$1651 ;
-  assign \$1653  = ! bus__adr[1:0];
-  assign \$1654  = \$1652  & \$1653 ;
-  assign \wr_en$226  = \$1649  & \$1654 ;
-  assign \$1655  = ~ bus__we;
-  assign \$1656  = served & \$1655 ;
-  assign \$1657  = bus__adr[20:18] == 3'h4;
-  assign \$1658  = bus__adr[17:0] < 6'h20;
-  assign \$1659  = \$1657  & \$1658 ;
-  assign \$1660  = ! bus__adr[1:0];
-  assign \$1661  = \$1659  & \$1660 ;
-  assign \$1662  = \$1656  & \$1661 ;
-  assign \rd_en$227  = busy | \$1662 ;
-  assign \$1664  = busy ? { 14'h0000, jb } : \$1663 ;
-  assign \$1666  = served & bus__we;
-  assign \$1667  = bus__adr[20:18] == 3'h4;
-  assign \$1668  = bus__adr[17:0] < 6'h20;
-  assign \$1669  = \$1667  & \$1668 ;
-  assign \$1670  = bus__adr[1:0] == 1'h1;
-  assign \$1671  = \$1669  & \$1670 ;
-  assign \wr_en$231  = \$1666  & \$1671 ;
-  assign \$1672  = ~ bus__we;
-  assign \$1673  = served & \$1672 ;
-  assign \$1674  = bus__adr[20:18] == 3'h4;
-  assign \$1675  = bus__adr[17:0] < 6'h20;
-  assign \$1676  = \$1674  & \$1675 ;
-  assign \$1677  = bus__adr[1:0] == 1'h1;
-  assign \$1678  = \$1676  & \$1677 ;
-  assign \$1679  = \$1673  & \$1678 ;
-  assign \rd_en$232  = busy | \$1679 ;
-  assign \$1681  = busy ? { 14'h0000, jb } : \$1680 ;
-  assign \$1683  = served & bus__we;
-  assign \$1684  = bus__adr[20:18] == 3'h4;
-  assign \$1685  = bus__adr[17:0] < 6'h20;
-  assign \$1686  = \$1684  & \$1685 ;
-  assign \$1687  = bus__adr[1:0] == 2'h2;
-  assign \$1688  = \$1686  & \$1687 ;
-  assign \wr_en$236  = \$1683  & \$1688 ;
-  assign \$1689  = ~ bus__we;
-  assign \$1690  = served & \$1689 ;
-  assign \$1691  = bus__adr[20:18] == 3'h4;
-  assign \$1692  = bus__adr[17:0] < 6'h20;
-  assign \$1693  = \$1691  & \$1692 ;
-  assign \$1694  = bus__adr[1:0] == 2'h2;
-  assign \$1695  = \$1693  & \$1694 ;
-  assign \$1696  = \$1690  & \$1695 ;
-  assign \rd_en$237  = busy | \$1696 ;
-  assign \$1698  = busy ? { 14'h0000, jb } : \$1697 ;
-  assign \$1700  = served & bus__we;
-  assign \$1701  = bus__adr[20:18] == 3'h4;
-  assign \$1702  = bus__adr[17:0] < 6'h20;
-  assign \$1703  = \$1701  & \$1702 ;
-  assign \$1704  = bus__adr[1:0] == 2'h3;
-  assign \$1705  = \$1703  & \$1704 ;
-  assign \wr_en$241  = \$1700  & \$1705 ;
-  assign \$1706  = ~ bus__we;
-  assign \$1707  = served & \$1706 ;
-  assign \$1708  = bus__adr[20:18] == 3'h4;
-  assign \$1709  = bus__adr[17:0] < 6'h20;
-  assign \$1710  = \$1708  & \$1709 ;
-  assign \$1711  = bus__adr[1:0] == 2'h3;
-  assign \$1712  = \$1710  & \$1711 ;
-  assign \$1713  = \$1707  & \$1712 ;
-  assign \rd_en$242  = busy | \$1713 ;
-  assign \$1715  = busy ? { 14'h0000, jb } : \$1714 ;
-  assign \$1717  = served & bus__we;
-  assign \$1718  = bus__adr[20:18] == 3'h5;
-  assign \$1719  = bus__adr[17:0] < 6'h20;
-  assign \$1720  = \$1718  & \$1719 ;
-  assign \$1721  = ! bus__adr[1:0];
-  assign \$1722  = \$1720  & \$1721 ;
-  assign \wr_en$246  = \$1717  & \$1722 ;
-  assign \$1723  = ~ bus__we;
-  assign \$1724  = served & \$1723 ;
-  assign \$1725  = bus__adr[20:18] == 3'h5;
-  assign \$1726  = bus__adr[17:0] < 6'h20;
-  assign \$1727  = \$1725  & \$1726 ;
-  assign \$1728  = ! bus__adr[1:0];
-  assign \$1729  = \$1727  & \$1728 ;
-  assign \$1730  = \$1724  & \$1729 ;
-  assign \rd_en$247  = busy | \$1730 ;
-  assign \$1732  = busy ? { 14'h0000, jb } : \$1731 ;
-  assign \$1734  = served & bus__we;
-  assign \$1735  = bus__adr[20:18] == 3'h5;
-  assign \$1736  = bus__adr[17:0] < 6'h20;
-  assign \$1737  = \$1735  & \$1736 ;
-  assign \$1738  = bus__adr[1:0] == 1'h1;
-  assign \$1739  = \$1737  & \$1738 ;
-  assign \wr_en$251  = \$1734  & \$1739 ;
-  assign \$1740  = ~ bus__we;
-  assign \$1741  = served & \$1740 ;
-  assign \$1742  = bus__adr[20:18] == 3'h5;
-  assign \$1743  = bus__adr[17:0] < 6'h20;
-  assign \$1744  = \$1742  & \$1743 ;
-  assign \$1745  = bus__adr[1:0] == 1'h1;
-  assign \$1746  = \$1744  & \$1745 ;
-  assign \$1747  = \$1741  & \$1746 ;
-  assign \rd_en$252  = busy | \$1747 ;
-  assign \$1749  = busy ? { 14'h0000, jb } : \$1748 ;
-  assign \$1751  = served & bus__we;
-  assign \$1752  = bus__adr[20:18] == 3'h5;
-  assign \$1753  = bus__adr[17:0] < 6'h20;
-  assign \$1754  = \$1752  & \$1753 ;
-  assign \$1755  = bus__adr[1:0] == 2'h2;
-  assign \$1756  = \$1754  & \$1755 ;
-  assign \wr_en$256  = \$1751  & \$1756 ;
-  assign \$1757  = ~ bus__we;
-  assign \$1758  = served & \$1757 ;
-  assign \$1759  = bus__adr[20:18] == 3'h5;
-  assign \$1760  = bus__adr[17:0] < 6'h20;
-  assign \$1761  = \$1759  & \$1760 ;
-  assign \$1762  = bus__adr[1:0] == 2'h2;
-  assign \$1763  = \$1761  & \$1762 ;
-  assign \$1764  = \$1758  & \$1763 ;
-  assign \rd_en$257  = busy | \$1764 ;
-  assign \$1766  = busy ? { 14'h0000, jb } : \$1765 ;
-  assign \$1768  = served & bus__we;
-  assign \$1769  = bus__adr[20:18] == 3'h5;
-  assign \$1770  = bus__adr[17:0] < 6'h20;
-  assign \$1771  = \$1769  & \$1770 ;
-  assign \$1772  = bus__adr[1:0] == 2'h3;
-  assign \$1773  = \$1771  & \$1772 ;
-  assign \wr_en$261  = \$1768  & \$1773 ;
-  assign \$1774  = ~ bus__we;
-  assign \$1775  = served & \$1774 ;
-  assign \$1776  = bus__adr[20:18] == 3'h5;
-  assign \$1777  = bus__adr[17:0] < 6'h20;
-  assign \$1778  = \$1776  & \$1777 ;
-  assign \$1779  = bus__adr[1:0] == 2'h3;
-  assign \$1780  = \$1778  & \$1779 ;
-  assign \$1781  = \$1775  & \$1780 ;
-  assign \rd_en$262  = busy | \$1781 ;
-  assign \$1782  = rd_valid ? value : 32'd0;
-  assign \$1783  = rd_valid ? \value$271  : 32'd0;
-  assign \$1784  = rd_valid ? \value$272  : 32'd0;
-  assign \$1785  = rd_valid ? \value$277  : 32'd0;
-  assign \$1786  = rd_valid ? \value$282  : 32'd0;
-  assign \$1787  = rd_valid ? c_word : 32'd0;
-  assign \$1788  = served & bus__we;
-  assign \$1789  = ! bus__adr[20:18];
-  assign \$1790  = \$1788  & \$1789 ;
-  assign \$1791  = ~ busy;
-  assign \$1792  = bus__dat_w[0] & \$1791 ;
-  assign \$1793  = ~ busy;
-  assign \$4133  = byte_sel * 4'h8;
-  assign \$1794  = rd_data >> \$4133 ;
-  assign \$1795  = $signed(\$1794 ) - $signed(a_zp);
-  assign a_in__0 = valid ? \$1795  : 9'h000;
-  assign \$4138  = byte_sel * 4'h8;
-  assign \$1796  = \rd_data$165  >> \$4138 ;
-  assign \$1797  = $signed(\$1796 ) - $signed(a_zp);
-  assign a_in__1 = valid ? \$1797  : 9'h000;
-  assign \$4143  = byte_sel * 4'h8;
-  assign \$1798  = \rd_data$171  >> \$4143 ;
-  assign \$1799  = $signed(\$1798 ) - $signed(a_zp);
-  assign a_in__2 = valid ? \$1799  : 9'h000;
-  assign \$4148  = byte_sel * 4'h8;
-  assign \$1800  = \rd_data$177  >> \$4148 ;
-  assign \$1801  = $signed(\$1800 ) - $signed(a_zp);
-  assign a_in__3 = valid ? \$1801  : 9'h000;
-  assign \$4153  = byte_sel * 4'h8;
-  assign \$1802  = \rd_data$183  >> \$4153 ;
-  assign \$1803  = $signed(\$1802 ) - $signed(b_zp);
-  assign b_in__0 = valid ? \$1803  : 9'h000;
-  assign \$4158  = byte_sel * 4'h8;
-  assign \$1804  = \rd_data$189  >> \$4158 ;
-  assign \$1805  = $signed(\$1804 ) - $signed(b_zp);
-  assign b_in__1 = valid ? \$1805  : 9'h000;
-  assign \$4163  = byte_sel * 4'h8;
-  assign \$1806  = \rd_data$195  >> \$4163 ;
-  assign \$1807  = $signed(\$1806 ) - $signed(b_zp);
-  assign b_in__2 = valid ? \$1807  : 9'h000;
-  assign \$4168  = byte_sel * 4'h8;
-  assign \$1808  = \rd_data$201  >> \$4168 ;
-  assign \$1809  = $signed(\$1808 ) - $signed(b_zp);
-  assign b_in__3 = valid ? \$1809  : 9'h000;
-  assign \$1810  = per_channel ? { 1'h0, \rd_data$278  } : { qmult[31], qmult };
-  assign \$1811  = per_channel ? { 1'h0, \rd_data$283  } : { qshift[5], qshift };
-  assign \$1812  = per_channel ? { 1'h0, \rd_data$279  } : { qmult[31], qmult };
-  assign \$1813  = per_channel ? { 1'h0, \rd_data$284  } : { qshift[5], qshift };
-  assign \$1814  = per_channel ? { 1'h0, \rd_data$280  } : { qmult[31], qmult };
-  assign \$1815  = per_channel ? { 1'h0, \rd_data$285  } : { qshift[5], qshift };
-  assign \$1816  = per_channel ? { 1'h0, \rd_data$281  } : { qmult[31], qmult };
-  assign \$1817  = per_channel ? { 1'h0, \rd_data$286  } : { qshift[5], qshift };
-  assign \$1818  = { ib, drain[1:0] } < reg_m;
-  assign \$1819  = i_valid & \$1818 ;
-  assign \$1820  = jb * 3'h4;
-  assign \$1821  = \$1820  + 1'h0;
-  assign \$1822  = \$1821  < reg_n;
-  assign \$1823  = jb * 3'h4;
-  assign \$1824  = \$1823  + 1'h1;
-  assign \$1825  = \$1824  < reg_n;
-  assign \$1826  = jb * 3'h4;
-  assign \$1827  = \$1826  + 2'h2;
-  assign \$1828  = \$1827  < reg_n;
-  assign \$1829  = jb * 3'h4;
-  assign \$1830  = \$1829  + 2'h3;
-  assign \$1831  = \$1830  < reg_n;
-  assign \wr_en$338  = \$1819  ? { \$1831 , \$1828 , \$1825 , \$1822  } : 4'h0;
-  assign \$1832  = served & bus__we;
-  assign \$1833  = bus__cyc & bus__stb;
-  assign \$1834  = ~ bus__ack;
-  assign \$1835  = \$1833  & \$1834 ;
-  assign \$1836  = | bus__adr[20:18];
-  assign \$1837  = \$1836  & busy;
-  assign \$1838  = ~ \$1837 ;
-  assign \$1839  = \$1835  & \$1838 ;
-  assign \$1840  = bus__adr[20:18] == 1'h1;
-  assign \$1841  = bus__adr[20:18] == 2'h2;
-  assign \$1842  = \$1840  | \$1841 ;
-  assign \$1843  = bus__we & \$1842 ;
-  assign \$1844  = bus__sel != 4'hf;
-  assign \$1845  = \$1843  & \$1844 ;
-  assign \$1846  = bus__adr[20:18] == 3'h6;
-  assign \$1847  = bus__we & \$1846 ;
-  assign \$1848  = bus__sel == 4'hf;
-  assign \$1849  = ~ \$1848 ;
-  assign \$1850  = \$1847  & \$1849 ;
-  assign \$1851  = \$1845  | \$1850 ;
-  assign \$1852  = \$1839  & \$1851 ;
-  assign \$1853  = ~ rmw;
-  assign \$1854  = \$1852  & \$1853 ;
-  assign \$1855  = \$1832  | \$1854 ;
-  assign \$1856  = bus__adr[20:18] == 3'h6;
-  assign \$1857  = bus__adr[17:0] < 9'h100;
-  assign \$1858  = \$1856  & \$1857 ;
-  assign \$1859  = \$1855  & \$1858 ;
-  assign \$1862  = \$1859  ? \$1861  : 19'h00000;
-  assign \$1864  = busy ? { 10'h000, ib[2:0], drain[1:0], jb[2:0] } : \$1863 ;
-  assign \$1865  = ~ bus__we;
-  assign \$1866  = served & \$1865 ;
-  assign \$1867  = bus__cyc & bus__stb;
-  assign \$1868  = ~ bus__ack;
-  assign \$1869  = \$1867  & \$1868 ;
-  assign \$1870  = | bus__adr[20:18];
-  assign \$1871  = \$1870  & busy;
-  assign \$1872  = ~ \$1871 ;
-  assign \$1873  = \$1869  & \$1872 ;
-  assign \$1874  = bus__adr[20:18] == 1'h1;
-  assign \$1875  = bus__adr[20:18] == 2'h2;
+  assign \$1545  = \$1541  | \$1544 ;
+  assign \$1546  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1547  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1548  = \$1546  | \$1547 ;
+  assign \$1549  = \$1545  | \$1548 ;
+  assign \$1550  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1551  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1552  = \$1550  | \$1551 ;
+  assign \$1553  = \$1549  | \$1552 ;
+  assign \$1554  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1555  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1556  = \$1554  | \$1555 ;
+  assign \$1557  = \$1553  | \$1556 ;
+  assign \$1558  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1559  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1560  = \$1558  | \$1559 ;
+  assign \$1561  = \$1557  | \$1560 ;
+  assign \$1562  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1563  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1564  = \$1562  | \$1563 ;
+  assign \$1565  = \$1561  | \$1564 ;
+  assign \$1566  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1567  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1568  = \$1566  | \$1567 ;
+  assign \$1569  = \$1565  | \$1568 ;
+  assign \$1570  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1571  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1572  = \$1570  | \$1571 ;
+  assign \$1573  = \$1569  | \$1572 ;
+  assign \$1574  = act_min_tmr0 != act_min_tmr1;
+  assign \$1575  = act_min_tmr0 != act_min_tmr2;
+  assign \$1576  = \$1574  | \$1575 ;
+  assign \$1577  = \$1573  | \$1576 ;
+  assign \$1578  = act_max_tmr0 != act_max_tmr1;
+  assign \$1579  = act_max_tmr0 != act_max_tmr2;
+  assign \$1580  = \$1578  | \$1579 ;
+  assign \$1581  = \$1577  | \$1580 ;
+  assign \$1582  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1583  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1584  = \$1582  | \$1583 ;
+  assign \$1585  = \$1581  | \$1584 ;
+  assign \$1586  = qmult_tmr0 != qmult_tmr1;
+  assign \$1587  = qmult_tmr0 != qmult_tmr2;
+  assign \$1588  = \$1586  | \$1587 ;
+  assign \$1589  = \$1585  | \$1588 ;
+  assign \$1590  = qshift_tmr0 != qshift_tmr1;
+  assign \$1591  = qshift_tmr0 != qshift_tmr2;
+  assign \$1592  = \$1590  | \$1591 ;
+  assign \$1593  = \$1589  | \$1592 ;
+  assign \$1594  = cycles_tmr0 != cycles_tmr1;
+  assign \$1595  = cycles_tmr0 != cycles_tmr2;
+  assign \$1596  = \$1594  | \$1595 ;
+  assign \$1597  = \$1593  | \$1596 ;
+  assign \$1598  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$1599  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$1600  = \$1598  | \$1599 ;
+  assign \$1601  = \$1597  | \$1600 ;
+  assign \$1602  = ib_tmr0 & ib_tmr1;
+  assign \$1603  = ib_tmr0 & ib_tmr2;
+  assign \$1604  = \$1602  | \$1603 ;
+  assign \$1605  = ib_tmr1 & ib_tmr2;
+  assign ib = \$1604  | \$1605 ;
+  assign \$1606  = busy_tmr0 != busy_tmr1;
+  assign \$1607  = busy_tmr0 != busy_tmr2;
+  assign \$1608  = \$1606  | \$1607 ;
+  assign \$1609  = done_tmr0 != done_tmr1;
+  assign \$1610  = done_tmr0 != done_tmr2;
+  assign \$1611  = \$1609  | \$1610 ;
+  assign \$1612  = \$1608  | \$1611 ;
+  assign \$1613  = error_tmr0 != error_tmr1;
+  assign \$1614  = error_tmr0 != error_tmr2;
+  assign \$1615  = \$1613  | \$1614 ;
+  assign \$1616  = \$1612  | \$1615 ;
+  assign \$1617  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1618  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1619  = \$1617  | \$1618 ;
+  assign \$1620  = \$1616  | \$1619 ;
+  assign \$1621  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1622  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1623  = \$1621  | \$1622 ;
+  assign \$1624  = \$1620  | \$1623 ;
+  assign \$1625  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1626  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1627  = \$1625  | \$1626 ;
+  assign \$1628  = \$1624  | \$1627 ;
+  assign \$1629  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1630  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1631  = \$1629  | \$1630 ;
+  assign \$1632  = \$1628  | \$1631 ;
+  assign \$1633  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1634  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1635  = \$1633  | \$1634 ;
+  assign \$1636  = \$1632  | \$1635 ;
+  assign \$1637  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1638  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1639  = \$1637  | \$1638 ;
+  assign \$1640  = \$1636  | \$1639 ;
+  assign \$1641  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1642  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1643  = \$1641  | \$1642 ;
+  assign \$1644  = \$1640  | \$1643 ;
+  assign \$1645  = act_min_tmr0 != act_min_tmr1;
+  assign \$1646  = act_min_tmr0 != act_min_tmr2;
+  assign \$1647  = \$1645  | \$1646 ;
+  assign \$1648  = \$1644  | \$1647 ;
+  assign \$1649  = act_max_tmr0 != act_max_tmr1;
+  assign \$1650  = act_max_tmr0 != act_max_tmr2;
+  assign \$1651  = \$1649  | \$1650 ;
+  assign \$1652  = \$1648  | \$1651 ;
+  assign \$1653  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1654  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1655  = \$1653  | \$1654 ;
+  assign \$1656  = \$1652  | \$1655 ;
+  assign \$1657  = qmult_tmr0 != qmult_tmr1;
+  assign \$1658  = qmult_tmr0 != qmult_tmr2;
+  assign \$1659  = \$1657  | \$1658 ;
+  assign \$1660  = \$1656  | \$1659 ;
+  assign \$1661  = qshift_tmr0 != qshift_tmr1;
+  assign \$1662  = qshift_tmr0 != qshift_tmr2;
+  assign \$1663  = \$1661  | \$1662 ;
+  assign \$1664  = \$1660  | \$1663 ;
+  assign \$1665  = cycles_tmr0 != cycles_tmr1;
+  assign \$1666  = cycles_tmr0 != cycles_tmr2;
+  assign \$1667  = \$1665  | \$1666 ;
+  assign \$1668  = \$1664  | \$1667 ;
+  assign \$1669  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$1670  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$1671  = \$1669  | \$1670 ;
+  assign \$1672  = \$1668  | \$1671 ;
+  assign \$1673  = ib_tmr0 != ib_tmr1;
+  assign \$1674  = ib_tmr0 != ib_tmr2;
+  assign \$1675  = \$1673  | \$1674 ;
+  assign \$1676  = \$1672  | \$1675 ;
+  assign \$1677  = jb_tmr0 & jb_tmr1;
+  assign \$1678  = jb_tmr0 & jb_tmr2;
+  assign \$1679  = \$1677  | \$1678 ;
+  assign \$1680  = jb_tmr1 & jb_tmr2;
+  assign jb = \$1679  | \$1680 ;
+  assign \$1681  = busy_tmr0 != busy_tmr1;
+  assign \$1682  = busy_tmr0 != busy_tmr2;
+  assign \$1683  = \$1681  | \$1682 ;
+  assign \$1684  = done_tmr0 != done_tmr1;
+  assign \$1685  = done_tmr0 != done_tmr2;
+  assign \$1686  = \$1684  | \$1685 ;
+  assign \$1687  = \$1683  | \$1686 ;
+  assign \$1688  = error_tmr0 != error_tmr1;
+  assign \$1689  = error_tmr0 != error_tmr2;
+  assign \$1690  = \$1688  | \$1689 ;
+  assign \$1691  = \$1687  | \$1690 ;
+  assign \$1692  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1693  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1694  = \$1692  | \$1693 ;
+  assign \$1695  = \$1691  | \$1694 ;
+  assign \$1696  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1697  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1698  = \$1696  | \$1697 ;
+  assign \$1699  = \$1695  | \$1698 ;
+  assign \$1700  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1701  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1702  = \$1700  | \$1701 ;
+  assign \$1703  = \$1699  | \$1702 ;
+  assign \$1704  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1705  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1706  = \$1704  | \$1705 ;
+  assign \$1707  = \$1703  | \$1706 ;
+  assign \$1708  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1709  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1710  = \$1708  | \$1709 ;
+  assign \$1711  = \$1707  | \$1710 ;
+  assign \$1712  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1713  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1714  = \$1712  | \$1713 ;
+  assign \$1715  = \$1711  | \$1714 ;
+  assign \$1716  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1717  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1718  = \$1716  | \$1717 ;
+  assign \$1719  = \$1715  | \$1718 ;
+  assign \$1720  = act_min_tmr0 != act_min_tmr1;
+  assign \$1721  = act_min_tmr0 != act_min_tmr2;
+  assign \$1722  = \$1720  | \$1721 ;
+  assign \$1723  = \$1719  | \$1722 ;
+  assign \$1724  = act_max_tmr0 != act_max_tmr1;
+  assign \$1725  = act_max_tmr0 != act_max_tmr2;
+  assign \$1726  = \$1724  | \$1725 ;
+  assign \$1727  = \$1723  | \$1726 ;
+  assign \$1728  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1729  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1730  = \$1728  | \$1729 ;
+  assign \$1731  = \$1727  | \$1730 ;
+  assign \$1732  = qmult_tmr0 != qmult_tmr1;
+  assign \$1733  = qmult_tmr0 != qmult_tmr2;
+  assign \$1734  = \$1732  | \$1733 ;
+  assign \$1735  = \$1731  | \$1734 ;
+  assign \$1736  = qshift_tmr0 != qshift_tmr1;
+  assign \$1737  = qshift_tmr0 != qshift_tmr2;
+  assign \$1738  = \$1736  | \$1737 ;
+  assign \$1739  = \$1735  | \$1738 ;
+  assign \$1740  = cycles_tmr0 != cycles_tmr1;
+  assign \$1741  = cycles_tmr0 != cycles_tmr2;
+  assign \$1742  = \$1740  | \$1741 ;
+  assign \$1743  = \$1739  | \$1742 ;
+  assign \$1744  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$1745  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$1746  = \$1744  | \$1745 ;
+  assign \$1747  = \$1743  | \$1746 ;
+  assign \$1748  = ib_tmr0 != ib_tmr1;
+  assign \$1749  = ib_tmr0 != ib_tmr2;
+  assign \$1750  = \$1748  | \$1749 ;
+  assign \$1751  = \$1747  | \$1750 ;
+  assign \$1752  = jb_tmr0 != jb_tmr1;
+  assign \$1753  = jb_tmr0 != jb_tmr2;
+  assign \$1754  = \$1752  | \$1753 ;
+  assign \$1755  = \$1751  | \$1754 ;
+  assign \$1756  = k_tmr0 & k_tmr1;
+  assign \$1757  = k_tmr0 & k_tmr2;
+  assign \$1758  = \$1756  | \$1757 ;
+  assign \$1759  = k_tmr1 & k_tmr2;
+  assign k = \$1758  | \$1759 ;
+  assign \$1760  = busy_tmr0 != busy_tmr1;
+  assign \$1761  = busy_tmr0 != busy_tmr2;
+  assign \$1762  = \$1760  | \$1761 ;
+  assign \$1763  = done_tmr0 != done_tmr1;
+  assign \$1764  = done_tmr0 != done_tmr2;
+  assign \$1765  = \$1763  | \$1764 ;
+  assign \$1766  = \$1762  | \$1765 ;
+  assign \$1767  = error_tmr0 != error_tmr1;
+  assign \$1768  = error_tmr0 != error_tmr2;
+  assign \$1769  = \$1767  | \$1768 ;
+  assign \$1770  = \$1766  | \$1769 ;
+  assign \$1771  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1772  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1773  = \$1771  | \$1772 ;
+  assign \$1774  = \$1770  | \$1773 ;
+  assign \$1775  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1776  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1777  = \$1775  | \$1776 ;
+  assign \$1778  = \$1774  | \$1777 ;
+  assign \$1779  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1780  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1781  = \$1779  | \$1780 ;
+  assign \$1782  = \$1778  | \$1781 ;
+  assign \$1783  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1784  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1785  = \$1783  | \$1784 ;
+  assign \$1786  = \$1782  | \$1785 ;
+  assign \$1787  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1788  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1789  = \$1787  | \$1788 ;
+  assign \$1790  = \$1786  | \$1789 ;
+  assign \$1791  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1792  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1793  = \$1791  | \$1792 ;
+  assign \$1794  = \$1790  | \$1793 ;
+  assign \$1795  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1796  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1797  = \$1795  | \$1796 ;
+  assign \$1798  = \$1794  | \$1797 ;
+  assign \$1799  = act_min_tmr0 != act_min_tmr1;
+  assign \$1800  = act_min_tmr0 != act_min_tmr2;
+  assign \$1801  = \$1799  | \$1800 ;
+  assign \$1802  = \$1798  | \$1801 ;
+  assign \$1803  = act_max_tmr0 != act_max_tmr1;
+  assign \$1804  = act_max_tmr0 != act_max_tmr2;
+  assign \$1805  = \$1803  | \$1804 ;
+  assign \$1806  = \$1802  | \$1805 ;
+  assign \$1807  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1808  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1809  = \$1807  | \$1808 ;
+  assign \$1810  = \$1806  | \$1809 ;
+  assign \$1811  = qmult_tmr0 != qmult_tmr1;
+  assign \$1812  = qmult_tmr0 != qmult_tmr2;
+  assign \$1813  = \$1811  | \$1812 ;
+  assign \$1814  = \$1810  | \$1813 ;
+  assign \$1815  = qshift_tmr0 != qshift_tmr1;
+  assign \$1816  = qshift_tmr0 != qshift_tmr2;
+  assign \$1817  = \$1815  | \$1816 ;
+  assign \$1818  = \$1814  | \$1817 ;
+  assign \$1819  = cycles_tmr0 != cycles_tmr1;
+  assign \$1820  = cycles_tmr0 != cycles_tmr2;
+  assign \$1821  = \$1819  | \$1820 ;
+  assign \$1822  = \$1818  | \$1821 ;
+  assign \$1823  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$1824  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$1825  = \$1823  | \$1824 ;
+  assign \$1826  = \$1822  | \$1825 ;
+  assign \$1827  = ib_tmr0 != ib_tmr1;
+  assign \$1828  = ib_tmr0 != ib_tmr2;
+  assign \$1829  = \$1827  | \$1828 ;
+  assign \$1830  = \$1826  | \$1829 ;
+  assign \$1831  = jb_tmr0 != jb_tmr1;
+  assign \$1832  = jb_tmr0 != jb_tmr2;
+  assign \$1833  = \$1831  | \$1832 ;
+  assign \$1834  = \$1830  | \$1833 ;
+  assign \$1835  = k_tmr0 != k_tmr1;
+  assign \$1836  = k_tmr0 != k_tmr2;
+  assign \$1837  = \$1835  | \$1836 ;
+  assign \$1838  = \$1834  | \$1837 ;
+  assign \$1839  = wait_tmr0 & wait_tmr1;
+  assign \$1840  = wait_tmr0 & wait_tmr2;
+  assign \$1841  = \$1839  | \$1840 ;
+  assign \$1842  = wait_tmr1 & wait_tmr2;
+  assign \wait  = \$1841  | \$1842 ;
+  assign \$1843  = busy_tmr0 != busy_tmr1;
+  assign \$1844  = busy_tmr0 != busy_tmr2;
+  assign \$1845  = \$1843  | \$1844 ;
+  assign \$1846  = done_tmr0 != done_tmr1;
+  assign \$1847  = done_tmr0 != done_tmr2;
+  assign \$1848  = \$1846  | \$1847 ;
+  assign \$1849  = \$1845  | \$1848 ;
+  assign \$1850  = error_tmr0 != error_tmr1;
+  assign \$1851  = error_tmr0 != error_tmr2;
+  assign \$1852  = \$1850  | \$1851 ;
+  assign \$1853  = \$1849  | \$1852 ;
+  assign \$1854  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1855  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1856  = \$1854  | \$1855 ;
+  assign \$1857  = \$1853  | \$1856 ;
+  assign \$1858  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1859  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1860  = \$1858  | \$1859 ;
+  assign \$1861  = \$1857  | \$1860 ;
+  assign \$1862  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1863  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1864  = \$1862  | \$1863 ;
+  assign \$1865  = \$1861  | \$1864 ;
+  assign \$1866  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1867  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1868  = \$1866  | \$1867 ;
+  assign \$1869  = \$1865  | \$1868 ;
+  assign \$1870  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1871  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1872  = \$1870  | \$1871 ;
+  assign \$1873  = \$1869  | \$1872 ;
+  assign \$1874  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1875  = b_zp_tmr0 != b_zp_tmr2;
   assign \$1876  = \$1874  | \$1875 ;
-  assign \$1877  = bus__we & \$1876 ;
-  assign \$1878  = bus__sel != 4'hf;
-  assign \$1879  = \$1877  & \$1878 ;
-  assign \$1880  = bus__adr[20:18] == 3'h6;
-  assign \$1881  = bus__we & \$1880 ;
-  assign \$1882  = bus__sel == 4'hf;
-  assign \$1883  = ~ \$1882 ;
-  assign \$1884  = \$1881  & \$1883 ;
-  assign \$1885  = \$1879  | \$1884 ;
-  assign \$1886  = \$1873  & \$1885 ;
-  assign \$1887  = ~ rmw;
-  assign \$1888  = \$1886  & \$1887 ;
-  assign \$1889  = \$1866  | \$1888 ;
-  assign \$1890  = bus__adr[20:18] == 3'h6;
-  assign \$1891  = bus__adr[17:0] < 9'h100;
-  assign \$1892  = \$1890  & \$1891 ;
-  assign \$1893  = \$1889  & \$1892 ;
-  assign \rd_en$341  = busy ? i_valid : \$1893 ;
-  assign \$1895  = busy ? { 10'h000, \$like  } : \$1894 ;
-  assign \$1896  = nxt_en[0] ? out : nxt[7:0];
-  assign \$1897  = nxt_en[1] ? \out$348  : nxt[15:8];
-  assign \$1898  = nxt_en[2] ? \out$349  : nxt[23:16];
-  assign \$1899  = nxt_en[3] ? \out$350  : nxt[31:24];
-  assign \$1900  = \$1862 [0] ? bus__dat_w[7:0] : \rd_data$265 [7:0];
-  assign \$1901  = \$1862 [1] ? bus__dat_w[15:8] : \rd_data$265 [15:8];
-  assign \$1902  = \$1862 [2] ? bus__dat_w[23:16] : \rd_data$265 [23:16];
-  assign \$1903  = \$1862 [3] ? bus__dat_w[31:24] : \rd_data$265 [31:24];
-  assign \wr_data$344  = busy ? { \$1899 , \$1898 , \$1897 , \$1896  } : { \$1903 , \$1902 , \$1901 , \$1900  };
-  assign \$1904  = | nxt_en;
-  assign \$1905  = served & bus__we;
-  assign \$1906  = bus__adr[20:18] == 3'h6;
-  assign \$1907  = bus__adr[17:0] < 9'h100;
-  assign \$1908  = \$1906  & \$1907 ;
-  assign \$1909  = \$1905  & \$1908 ;
-  assign \wr_en$351  = busy ? \$1904  : \$1909 ;
-  assign \$1910  = cycles + 1'h1;
-  assign \$1911  = | reg_m;
-  assign \$1912  = | reg_k;
-  assign \$1913  = \$1911  & \$1912 ;
-  assign \$1914  = | reg_n;
-  assign \$1915  = \$1913  & \$1914 ;
-  assign \$1916  = reg_m <= 6'h20;
-  assign \$1917  = \$1915  & \$1916 ;
-  assign \$1918  = reg_k <= 6'h20;
-  assign \$1919  = \$1917  & \$1918 ;
-  assign \$1920  = reg_n <= 6'h20;
-  assign \$1921  = \$1919  & \$1920 ;
-  assign \$1922  = k + 1'h1;
-  assign \$1923  = reg_k - 1'h1;
-  assign \$1924  = k == \$1923 ;
-  assign \$1925  = \wait  + 1'h1;
-  assign \$1926  = \wait  == 2'h3;
-  assign \$1927  = drain + 1'h1;
-  assign \$1928  = drain == 2'h3;
-  assign \$1929  = jb + 1'h1;
-  assign \$1930  = \$1929  < \$1201 [3:0];
-  assign \$1931  = ib + 1'h1;
-  assign \$1932  = \$1931  < \$1198 [3:0];
-  assign \$1933  = jb + 1'h1;
-  assign \$1934  = ib + 1'h1;
-  assign \$1935  = \wait  + 1'h1;
-  assign \$1936  = \wait  == 2'h3;
-  assign \$1937  = 1'h0 + ev_corrected;
-  assign \$1938  = \$1937  + \ev_corrected$355 ;
-  assign \$1939  = \$1938  + \ev_corrected$356 ;
-  assign \$1940  = \$1939  + \ev_corrected$357 ;
-  assign \$1941  = \$1940  + \ev_corrected$358 ;
-  assign \$1942  = \$1941  + \ev_corrected$359 ;
-  assign \$1943  = \$1942  + \ev_corrected$360 ;
-  assign \$1944  = \$1943  + \ev_corrected$361 ;
-  assign \$1945  = \$1944  + \ev_corrected$362 ;
-  assign \$1946  = \$1945  + \ev_corrected$363 ;
-  assign \$1947  = \$1946  + \ev_corrected$364 ;
-  assign \$1948  = \$1947  + \ev_corrected$365 ;
-  assign \$1949  = \$1948  + \ev_corrected$366 ;
-  assign \$1950  = \$1949  + \ev_corrected$367 ;
-  assign \$1951  = \$1950  + \ev_corrected$368 ;
-  assign \$1952  = \$1951  + \ev_corrected$369 ;
-  assign \$1953  = \$1952  + \ev_corrected$370 ;
-  assign \$1954  = \$1953  + \ev_corrected$371 ;
-  assign \$1955  = \$1954  + \ev_corrected$372 ;
-  assign \$1956  = \$1955  + \ev_corrected$373 ;
-  assign \$1957  = \$1956  + \ev_corrected$374 ;
-  assign \$1958  = \$signal  + \$1957 ;
-  assign \$1959  = \$1958  > 32'd4294967295;
-  assign \$1960  = 1'h0 + ev_corrected;
-  assign \$1961  = \$1960  + \ev_corrected$355 ;
-  assign \$1962  = \$1961  + \ev_corrected$356 ;
-  assign \$1963  = \$1962  + \ev_corrected$357 ;
-  assign \$1964  = \$1963  + \ev_corrected$358 ;
-  assign \$1965  = \$1964  + \ev_corrected$359 ;
-  assign \$1966  = \$1965  + \ev_corrected$360 ;
-  assign \$1967  = \$1966  + \ev_corrected$361 ;
-  assign \$1968  = \$1967  + \ev_corrected$362 ;
-  assign \$1969  = \$1968  + \ev_corrected$363 ;
-  assign \$1970  = \$1969  + \ev_corrected$364 ;
-  assign \$1971  = \$1970  + \ev_corrected$365 ;
-  assign \$1972  = \$1971  + \ev_corrected$366 ;
-  assign \$1973  = \$1972  + \ev_corrected$367 ;
-  assign \$1974  = \$1973  + \ev_corrected$368 ;
-  assign \$1975  = \$1974  + \ev_corrected$369 ;
-  assign \$1976  = \$1975  + \ev_corrected$370 ;
-  assign \$1977  = \$1976  + \ev_corrected$371 ;
-  assign \$1978  = \$1977  + \ev_corrected$372 ;
-  assign \$1979  = \$1978  + \ev_corrected$373 ;
-  assign \$1980  = \$1979  + \ev_corrected$374 ;
-  assign \$1981  = \$signal  + \$1980 ;
-  assign \$1982  = \$1959  ? 33'h0ffffffff : \$1981 ;
-  assign \$1983  = 1'h0 + ev_uncorrectable;
-  assign \$1984  = \$1983  + \ev_uncorrectable$377 ;
-  assign \$1985  = \$1984  + \ev_uncorrectable$378 ;
-  assign \$1986  = \$1985  + \ev_uncorrectable$379 ;
-  assign \$1987  = \$1986  + \ev_uncorrectable$380 ;
-  assign \$1988  = \$1987  + \ev_uncorrectable$381 ;
-  assign \$1989  = \$1988  + \ev_uncorrectable$382 ;
-  assign \$1990  = \$1989  + \ev_uncorrectable$383 ;
-  assign \$1991  = \$1990  + \ev_uncorrectable$384 ;
-  assign \$1992  = \$1991  + \ev_uncorrectable$385 ;
-  assign \$1993  = \$1992  + \ev_uncorrectable$386 ;
-  assign \$1994  = \$1993  + \ev_uncorrectable$387 ;
-  assign \$1995  = \$1994  + \ev_uncorrectable$388 ;
-  assign \$1996  = \$1995  + \ev_uncorrectable$389 ;
-  assign \$1997  = \$1996  + \ev_uncorrectable$390 ;
-  assign \$1998  = \$1997  + \ev_uncorrectable$391 ;
-  assign \$1999  = \$1998  + \ev_uncorrectable$392 ;
-  assign \$2000  = \$1999  + \ev_uncorrectable$393 ;
-  assign \$2001  = \$2000  + \ev_uncorrectable$394 ;
-  assign \$2002  = \$2001  + \ev_uncorrectable$395 ;
-  assign \$2003  = \$2002  + \ev_uncorrectable$396 ;
-  assign \$2004  = ecc_uncorrectable + \$2003 ;
-  assign \$2005  = \$2004  > 32'd4294967295;
-  assign \$2006  = 1'h0 + ev_uncorrectable;
-  assign \$2007  = \$2006  + \ev_uncorrectable$377 ;
-  assign \$2008  = \$2007  + \ev_uncorrectable$378 ;
-  assign \$2009  = \$2008  + \ev_uncorrectable$379 ;
-  assign \$2010  = \$2009  + \ev_uncorrectable$380 ;
-  assign \$2011  = \$2010  + \ev_uncorrectable$381 ;
-  assign \$2012  = \$2011  + \ev_uncorrectable$382 ;
-  assign \$2013  = \$2012  + \ev_uncorrectable$383 ;
-  assign \$2014  = \$2013  + \ev_uncorrectable$384 ;
-  assign \$2015  = \$2014  + \ev_uncorrectable$385 ;
-  assign \$2016  = \$2015  + \ev_uncorrectable$386 ;
-  assign \$2017  = \$2016  + \ev_uncorrectable$387 ;
-  assign \$2018  = \$2017  + \ev_uncorrectable$388 ;
-  assign \$2019  = \$2018  + \ev_uncorrectable$389 ;
-  assign \$2020  = \$2019  + \ev_uncorrectable$390 ;
-  assign \$2021  = \$2020  + \ev_uncorrectable$391 ;
-  assign \$2022  = \$2021  + \ev_uncorrectable$392 ;
-  assign \$2023  = \$2022  + \ev_uncorrectable$393 ;
-  assign \$2024  = \$2023  + \ev_uncorrectable$394 ;
-  assign \$2025  = \$2024  + \ev_uncorrectable$395 ;
-  assign \$2026  = \$2025  + \ev_uncorrectable$396 ;
-  assign \$2027  = ecc_uncorrectable + \$2026 ;
-  assign \$2028  = \$2005  ? 33'h0ffffffff : \$2027 ;
-  assign \$2029  = ev_corrected | ev_uncorrectable;
-  assign \$2033  = 3'h4 * { \$2032 , ev_addr[2:0] };
-  assign \$2034  = 21'h100000 + \$2033 ;
-  assign \$2035  = \ev_corrected$355  | \ev_uncorrectable$377 ;
-  assign \$2039  = 3'h4 * { \$2038 , \ev_addr$399 [2:0] };
-  assign \$2040  = 21'h100000 + \$2039 ;
-  assign \$2041  = \ev_corrected$356  | \ev_uncorrectable$378 ;
-  assign \$2045  = 3'h4 * { \$2044 , \ev_addr$400 [2:0] };
-  assign \$2046  = 21'h100000 + \$2045 ;
-  assign \$2047  = \ev_corrected$357  | \ev_uncorrectable$379 ;
-  assign \$2051  = 3'h4 * { \$2050 , \ev_addr$401 [2:0] };
-  assign \$2052  = 21'h100000 + \$2051 ;
-  assign \$2053  = \ev_corrected$358  | \ev_uncorrectable$380 ;
-  assign \$2057  = 3'h4 * { \$2056 , \ev_addr$402 [2:0] };
-  assign \$2058  = 22'h200000 + \$2057 ;
-  assign \$2059  = \ev_corrected$359  | \ev_uncorrectable$381 ;
-  assign \$2063  = 3'h4 * { \$2062 , \ev_addr$403 [2:0] };
-  assign \$2064  = 22'h200000 + \$2063 ;
-  assign \$2065  = \ev_corrected$360  | \ev_uncorrectable$382 ;
-  assign \$2069  = 3'h4 * { \$2068 , \ev_addr$404 [2:0] };
-  assign \$2070  = 22'h200000 + \$2069 ;
-  assign \$2071  = \ev_corrected$361  | \ev_uncorrectable$383 ;
-  assign \$2075  = 3'h4 * { \$2074 , \ev_addr$405 [2:0] };
-  assign \$2076  = 22'h200000 + \$2075 ;
-  assign \$2077  = \ev_corrected$362  | \ev_uncorrectable$384 ;
-  assign \$2078  = 3'h4 * { \ev_addr$406 , 2'h0 };
-  assign \$2079  = 22'h300000 + \$2078 ;
-  assign \$2080  = \ev_corrected$363  | \ev_uncorrectable$385 ;
-  assign \$2081  = 3'h4 * { \ev_addr$407 , 2'h1 };
-  assign \$2082  = 22'h300000 + \$2081 ;
-  assign \$2083  = \ev_corrected$364  | \ev_uncorrectable$386 ;
-  assign \$2084  = 3'h4 * { \ev_addr$408 , 2'h2 };
-  assign \$2085  = 22'h300000 + \$2084 ;
-  assign \$2086  = \ev_corrected$365  | \ev_uncorrectable$387 ;
-  assign \$2087  = 3'h4 * { \ev_addr$409 , 2'h3 };
-  assign \$2088  = 22'h300000 + \$2087 ;
-  assign \$2089  = \ev_corrected$366  | \ev_uncorrectable$388 ;
-  assign \$2090  = 3'h4 * { \ev_addr$410 , 2'h0 };
-  assign \$2091  = 23'h400000 + \$2090 ;
-  assign \$2092  = \ev_corrected$367  | \ev_uncorrectable$389 ;
-  assign \$2093  = 3'h4 * { \ev_addr$411 , 2'h1 };
-  assign \$2094  = 23'h400000 + \$2093 ;
-  assign \$2095  = \ev_corrected$368  | \ev_uncorrectable$390 ;
-  assign \$2096  = 3'h4 * { \ev_addr$412 , 2'h2 };
-  assign \$2097  = 23'h400000 + \$2096 ;
-  assign \$2098  = \ev_corrected$369  | \ev_uncorrectable$391 ;
-  assign \$2099  = 3'h4 * { \ev_addr$413 , 2'h3 };
-  assign \$2100  = 23'h400000 + \$2099 ;
-  assign \$2101  = \ev_corrected$370  | \ev_uncorrectable$392 ;
-  assign \$2102  = 3'h4 * { \ev_addr$414 , 2'h0 };
-  assign \$2103  = 23'h500000 + \$2102 ;
-  assign \$2104  = \ev_corrected$371  | \ev_uncorrectable$393 ;
-  assign \$2105  = 3'h4 * { \ev_addr$415 , 2'h1 };
-  assign \$2106  = 23'h500000 + \$2105 ;
-  assign \$2107  = \ev_corrected$372  | \ev_uncorrectable$394 ;
-  assign \$2108  = 3'h4 * { \ev_addr$416 , 2'h2 };
-  assign \$2109  = 23'h500000 + \$2108 ;
-  assign \$2110  = \ev_corrected$373  | \ev_uncorrectable$395 ;
-  assign \$2111  = 3'h4 * { \ev_addr$417 , 2'h3 };
-  assign \$2112  = 23'h500000 + \$2111 ;
-  assign \$2113  = \ev_corrected$374  | \ev_uncorrectable$396 ;
-  assign \$2114  = 3'h4 * \ev_addr$418 ;
-  assign \$2115  = 23'h600000 + \$2114 ;
-  assign \$2116  = tmr_errors != 32'd4294967295;
-  assign \$2117  = tmr_errors + \$2116 ;
-  assign \$2118  = bus__cyc & bus__stb;
-  assign \$2119  = ~ bus__ack;
-  assign \$2120  = \$2118  & \$2119 ;
-  assign \$2121  = | bus__adr[20:18];
-  assign \$2122  = \$2121  & busy;
-  assign \$2123  = ~ \$2122 ;
-  assign \$2124  = \$2120  & \$2123 ;
-  assign \$2125  = bus__adr[20:18] == 1'h1;
-  assign \$2126  = bus__adr[20:18] == 2'h2;
-  assign \$2127  = \$2125  | \$2126 ;
-  assign \$2128  = bus__we & \$2127 ;
-  assign \$2129  = bus__sel != 4'hf;
-  assign \$2130  = \$2128  & \$2129 ;
-  assign \$2131  = bus__adr[20:18] == 3'h6;
-  assign \$2132  = bus__we & \$2131 ;
-  assign \$2133  = bus__sel == 4'hf;
-  assign \$2134  = ~ \$2133 ;
-  assign \$2135  = \$2132  & \$2134 ;
-  assign \$2136  = \$2130  | \$2135 ;
-  assign \$2137  = \$2124  & \$2136 ;
-  assign \$2138  = ~ rmw;
-  assign \$2139  = \$2137  & \$2138 ;
-  assign \$2140  = ~ bus__we;
-  assign \$2141  = served & \$2140 ;
-  assign \$2142  = bus__adr[20:18] == 1'h1;
-  assign \$2143  = \$2141  & \$2142 ;
-  assign \$2145  = bus__adr[17:0] < 9'h100;
-  assign \$2146  = ~ bus__we;
-  assign \$2147  = served & \$2146 ;
-  assign \$2148  = bus__adr[20:18] == 2'h2;
-  assign \$2149  = \$2147  & \$2148 ;
-  assign \$2151  = bus__adr[17:0] < 9'h100;
-  assign \$2152  = ~ bus__we;
-  assign \$2153  = served & \$2152 ;
-  assign \$2154  = bus__adr[20:18] == 2'h3;
-  assign \$2155  = \$2153  & \$2154 ;
-  assign \$2156  = bus__adr[17:0] < 6'h20;
-  assign \$2157  = ~ bus__we;
-  assign \$2158  = served & \$2157 ;
-  assign \$2159  = bus__adr[20:18] == 3'h4;
-  assign \$2160  = \$2158  & \$2159 ;
-  assign \$2161  = bus__adr[17:0] < 6'h20;
-  assign \$2162  = ~ bus__we;
-  assign \$2163  = served & \$2162 ;
-  assign \$2164  = bus__adr[20:18] == 3'h5;
+  assign \$1877  = \$1873  | \$1876 ;
+  assign \$1878  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1879  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1880  = \$1878  | \$1879 ;
+  assign \$1881  = \$1877  | \$1880 ;
+  assign \$1882  = act_min_tmr0 != act_min_tmr1;
+  assign \$1883  = act_min_tmr0 != act_min_tmr2;
+  assign \$1884  = \$1882  | \$1883 ;
+  assign \$1885  = \$1881  | \$1884 ;
+  assign \$1886  = act_max_tmr0 != act_max_tmr1;
+  assign \$1887  = act_max_tmr0 != act_max_tmr2;
+  assign \$1888  = \$1886  | \$1887 ;
+  assign \$1889  = \$1885  | \$1888 ;
+  assign \$1890  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1891  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1892  = \$1890  | \$1891 ;
+  assign \$1893  = \$1889  | \$1892 ;
+  assign \$1894  = qmult_tmr0 != qmult_tmr1;
+  assign \$1895  = qmult_tmr0 != qmult_tmr2;
+  assign \$1896  = \$1894  | \$1895 ;
+  assign \$1897  = \$1893  | \$1896 ;
+  assign \$1898  = qshift_tmr0 != qshift_tmr1;
+  assign \$1899  = qshift_tmr0 != qshift_tmr2;
+  assign \$1900  = \$1898  | \$1899 ;
+  assign \$1901  = \$1897  | \$1900 ;
+  assign \$1902  = cycles_tmr0 != cycles_tmr1;
+  assign \$1903  = cycles_tmr0 != cycles_tmr2;
+  assign \$1904  = \$1902  | \$1903 ;
+  assign \$1905  = \$1901  | \$1904 ;
+  assign \$1906  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$1907  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$1908  = \$1906  | \$1907 ;
+  assign \$1909  = \$1905  | \$1908 ;
+  assign \$1910  = ib_tmr0 != ib_tmr1;
+  assign \$1911  = ib_tmr0 != ib_tmr2;
+  assign \$1912  = \$1910  | \$1911 ;
+  assign \$1913  = \$1909  | \$1912 ;
+  assign \$1914  = jb_tmr0 != jb_tmr1;
+  assign \$1915  = jb_tmr0 != jb_tmr2;
+  assign \$1916  = \$1914  | \$1915 ;
+  assign \$1917  = \$1913  | \$1916 ;
+  assign \$1918  = k_tmr0 != k_tmr1;
+  assign \$1919  = k_tmr0 != k_tmr2;
+  assign \$1920  = \$1918  | \$1919 ;
+  assign \$1921  = \$1917  | \$1920 ;
+  assign \$1922  = wait_tmr0 != wait_tmr1;
+  assign \$1923  = wait_tmr0 != wait_tmr2;
+  assign \$1924  = \$1922  | \$1923 ;
+  assign \$1925  = \$1921  | \$1924 ;
+  assign \$1926  = drain_tmr0 & drain_tmr1;
+  assign \$1927  = drain_tmr0 & drain_tmr2;
+  assign \$1928  = \$1926  | \$1927 ;
+  assign \$1929  = drain_tmr1 & drain_tmr2;
+  assign drain = \$1928  | \$1929 ;
+  assign \$1930  = busy_tmr0 != busy_tmr1;
+  assign \$1931  = busy_tmr0 != busy_tmr2;
+  assign \$1932  = \$1930  | \$1931 ;
+  assign \$1933  = done_tmr0 != done_tmr1;
+  assign \$1934  = done_tmr0 != done_tmr2;
+  assign \$1935  = \$1933  | \$1934 ;
+  assign \$1936  = \$1932  | \$1935 ;
+  assign \$1937  = error_tmr0 != error_tmr1;
+  assign \$1938  = error_tmr0 != error_tmr2;
+  assign \$1939  = \$1937  | \$1938 ;
+  assign \$1940  = \$1936  | \$1939 ;
+  assign \$1941  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1942  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1943  = \$1941  | \$1942 ;
+  assign \$1944  = \$1940  | \$1943 ;
+  assign \$1945  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1946  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1947  = \$1945  | \$1946 ;
+  assign \$1948  = \$1944  | \$1947 ;
+  assign \$1949  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1950  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1951  = \$1949  | \$1950 ;
+  assign \$1952  = \$1948  | \$1951 ;
+  assign \$1953  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1954  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1955  = \$1953  | \$1954 ;
+  assign \$1956  = \$1952  | \$1955 ;
+  assign \$1957  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1958  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1959  = \$1957  | \$1958 ;
+  assign \$1960  = \$1956  | \$1959 ;
+  assign \$1961  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1962  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1963  = \$1961  | \$1962 ;
+  assign \$1964  = \$1960  | \$1963 ;
+  assign \$1965  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1966  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1967  = \$1965  | \$1966 ;
+  assign \$1968  = \$1964  | \$1967 ;
+  assign \$1969  = act_min_tmr0 != act_min_tmr1;
+  assign \$1970  = act_min_tmr0 != act_min_tmr2;
+  assign \$1971  = \$1969  | \$1970 ;
+  assign \$1972  = \$1968  | \$1971 ;
+  assign \$1973  = act_max_tmr0 != act_max_tmr1;
+  assign \$1974  = act_max_tmr0 != act_max_tmr2;
+  assign \$1975  = \$1973  | \$1974 ;
+  assign \$1976  = \$1972  | \$1975 ;
+  assign \$1977  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1978  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1979  = \$1977  | \$1978 ;
+  assign \$1980  = \$1976  | \$1979 ;
+  assign \$1981  = qmult_tmr0 != qmult_tmr1;
+  assign \$1982  = qmult_tmr0 != qmult_tmr2;
+  assign \$1983  = \$1981  | \$1982 ;
+  assign \$1984  = \$1980  | \$1983 ;
+  assign \$1985  = qshift_tmr0 != qshift_tmr1;
+  assign \$1986  = qshift_tmr0 != qshift_tmr2;
+  assign \$1987  = \$1985  | \$1986 ;
+  assign \$1988  = \$1984  | \$1987 ;
+  assign \$1989  = cycles_tmr0 != cycles_tmr1;
+  assign \$1990  = cycles_tmr0 != cycles_tmr2;
+  assign \$1991  = \$1989  | \$1990 ;
+  assign \$1992  = \$1988  | \$1991 ;
+  assign \$1993  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$1994  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$1995  = \$1993  | \$1994 ;
+  assign \$1996  = \$1992  | \$1995 ;
+  assign \$1997  = ib_tmr0 != ib_tmr1;
+  assign \$1998  = ib_tmr0 != ib_tmr2;
+  assign \$1999  = \$1997  | \$1998 ;
+  assign \$2000  = \$1996  | \$1999 ;
+  assign \$2001  = jb_tmr0 != jb_tmr1;
+  assign \$2002  = jb_tmr0 != jb_tmr2;
+  assign \$2003  = \$2001  | \$2002 ;
+  assign \$2004  = \$2000  | \$2003 ;
+  assign \$2005  = k_tmr0 != k_tmr1;
+  assign \$2006  = k_tmr0 != k_tmr2;
+  assign \$2007  = \$2005  | \$2006 ;
+  assign \$2008  = \$2004  | \$2007 ;
+  assign \$2009  = wait_tmr0 != wait_tmr1;
+  assign \$2010  = wait_tmr0 != wait_tmr2;
+  assign \$2011  = \$2009  | \$2010 ;
+  assign \$2012  = \$2008  | \$2011 ;
+  assign \$2013  = drain_tmr0 != drain_tmr1;
+  assign \$2014  = drain_tmr0 != drain_tmr2;
+  assign \$2015  = \$2013  | \$2014 ;
+  assign \$2016  = \$2012  | \$2015 ;
+  assign \$2017  = scrub_interval_tmr0 & scrub_interval_tmr1;
+  assign \$2018  = scrub_interval_tmr0 & scrub_interval_tmr2;
+  assign \$2019  = \$2017  | \$2018 ;
+  assign \$2020  = scrub_interval_tmr1 & scrub_interval_tmr2;
+  assign scrub_interval = \$2019  | \$2020 ;
+  assign \$2021  = busy_tmr0 != busy_tmr1;
+  assign \$2022  = busy_tmr0 != busy_tmr2;
+  assign \$2023  = \$2021  | \$2022 ;
+  assign \$2024  = done_tmr0 != done_tmr1;
+  assign \$2025  = done_tmr0 != done_tmr2;
+  assign \$2026  = \$2024  | \$2025 ;
+  assign \$2027  = \$2023  | \$2026 ;
+  assign \$2028  = error_tmr0 != error_tmr1;
+  assign \$2029  = error_tmr0 != error_tmr2;
+  assign \$2030  = \$2028  | \$2029 ;
+  assign \$2031  = \$2027  | \$2030 ;
+  assign \$2032  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$2033  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$2034  = \$2032  | \$2033 ;
+  assign \$2035  = \$2031  | \$2034 ;
+  assign \$2036  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$2037  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$2038  = \$2036  | \$2037 ;
+  assign \$2039  = \$2035  | \$2038 ;
+  assign \$2040  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$2041  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$2042  = \$2040  | \$2041 ;
+  assign \$2043  = \$2039  | \$2042 ;
+  assign \$2044  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$2045  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$2046  = \$2044  | \$2045 ;
+  assign \$2047  = \$2043  | \$2046 ;
+  assign \$2048  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$2049  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$2050  = \$2048  | \$2049 ;
+  assign \$2051  = \$2047  | \$2050 ;
+  assign \$2052  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$2053  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$2054  = \$2052  | \$2053 ;
+  assign \$2055  = \$2051  | \$2054 ;
+  assign \$2056  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$2057  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$2058  = \$2056  | \$2057 ;
+  assign \$2059  = \$2055  | \$2058 ;
+  assign \$2060  = act_min_tmr0 != act_min_tmr1;
+  assign \$2061  = act_min_tmr0 != act_min_tmr2;
+  assign \$2062  = \$2060  | \$2061 ;
+  assign \$2063  = \$2059  | \$2062 ;
+  assign \$2064  = act_max_tmr0 != act_max_tmr1;
+  assign \$2065  = act_max_tmr0 != act_max_tmr2;
+  assign \$2066  = \$2064  | \$2065 ;
+  assign \$2067  = \$2063  | \$2066 ;
+  assign \$2068  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$2069  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$2070  = \$2068  | \$2069 ;
+  assign \$2071  = \$2067  | \$2070 ;
+  assign \$2072  = qmult_tmr0 != qmult_tmr1;
+  assign \$2073  = qmult_tmr0 != qmult_tmr2;
+  assign \$2074  = \$2072  | \$2073 ;
+  assign \$2075  = \$2071  | \$2074 ;
+  assign \$2076  = qshift_tmr0 != qshift_tmr1;
+  assign \$2077  = qshift_tmr0 != qshift_tmr2;
+  assign \$2078  = \$2076  | \$2077 ;
+  assign \$2079  = \$2075  | \$2078 ;
+  assign \$2080  = cycles_tmr0 != cycles_tmr1;
+  assign \$2081  = cycles_tmr0 != cycles_tmr2;
+  assign \$2082  = \$2080  | \$2081 ;
+  assign \$2083  = \$2079  | \$2082 ;
+  assign \$2084  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$2085  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$2086  = \$2084  | \$2085 ;
+  assign \$2087  = \$2083  | \$2086 ;
+  assign \$2088  = ib_tmr0 != ib_tmr1;
+  assign \$2089  = ib_tmr0 != ib_tmr2;
+  assign \$2090  = \$2088  | \$2089 ;
+  assign \$2091  = \$2087  | \$2090 ;
+  assign \$2092  = jb_tmr0 != jb_tmr1;
+  assign \$2093  = jb_tmr0 != jb_tmr2;
+  assign \$2094  = \$2092  | \$2093 ;
+  assign \$2095  = \$2091  | \$2094 ;
+  assign \$2096  = k_tmr0 != k_tmr1;
+  assign \$2097  = k_tmr0 != k_tmr2;
+  assign \$2098  = \$2096  | \$2097 ;
+  assign \$2099  = \$2095  | \$2098 ;
+  assign \$2100  = wait_tmr0 != wait_tmr1;
+  assign \$2101  = wait_tmr0 != wait_tmr2;
+  assign \$2102  = \$2100  | \$2101 ;
+  assign \$2103  = \$2099  | \$2102 ;
+  assign \$2104  = drain_tmr0 != drain_tmr1;
+  assign \$2105  = drain_tmr0 != drain_tmr2;
+  assign \$2106  = \$2104  | \$2105 ;
+  assign \$2107  = \$2103  | \$2106 ;
+  assign \$2108  = scrub_interval_tmr0 != scrub_interval_tmr1;
+  assign \$2109  = scrub_interval_tmr0 != scrub_interval_tmr2;
+  assign \$2110  = \$2108  | \$2109 ;
+  assign tmr_mismatch = \$2107  | \$2110 ;
+  assign \$2111  = done & irq_en[0];
+  assign \$2112  = ecc_ue & irq_en[1];
+  assign irq = \$2111  | \$2112 ;
+  assign \$2113  = bus__cyc & bus__stb;
+  assign \$2114  = ~ bus__ack;
+  assign \$2115  = \$2113  & \$2114 ;
+  assign \$2116  = | bus__adr[20:18];
+  assign \$2117  = \$2116  & busy;
+  assign \$2118  = ~ \$2117 ;
+  assign \$2119  = \$2115  & \$2118 ;
+  assign \$2120  = bus__adr[20:18] == 1'h1;
+  assign \$2121  = bus__adr[20:18] == 2'h2;
+  assign \$2122  = \$2120  | \$2121 ;
+  assign \$2123  = bus__we & \$2122 ;
+  assign \$2124  = bus__sel != 4'hf;
+  assign \$2125  = \$2123  & \$2124 ;
+  assign \$2126  = bus__adr[20:18] == 3'h6;
+  assign \$2127  = bus__we & \$2126 ;
+  assign \$2128  = bus__sel == 4'hf;
+  assign \$2129  = ~ \$2128 ;
+  assign \$2130  = \$2127  & \$2129 ;
+  assign \$2131  = \$2125  | \$2130 ;
+  assign \$2132  = ~ \$2131 ;
+  assign \$2133  = \$2132  | rmw;
+  assign served = \$2119  & \$2133 ;
+  assign \$2134  = reg_m + 3'h4;
+  assign \$2135  = \$2134  - 1'h1;
+  assign \$2137  = reg_n + 3'h4;
+  assign \$2138  = \$2137  - 1'h1;
+  assign \$2142  = ~ bus__we;
+  assign \$2143  = served & \$2142 ;
+  assign \$2144  = bus__cyc & bus__stb;
+  assign \$2145  = ~ bus__ack;
+  assign \$2146  = \$2144  & \$2145 ;
+  assign \$2147  = | bus__adr[20:18];
+  assign \$2148  = \$2147  & busy;
+  assign \$2149  = ~ \$2148 ;
+  assign \$2150  = \$2146  & \$2149 ;
+  assign \$2151  = bus__adr[20:18] == 1'h1;
+  assign \$2152  = bus__adr[20:18] == 2'h2;
+  assign \$2153  = \$2151  | \$2152 ;
+  assign \$2154  = bus__we & \$2153 ;
+  assign \$2155  = bus__sel != 4'hf;
+  assign \$2156  = \$2154  & \$2155 ;
+  assign \$2157  = bus__adr[20:18] == 3'h6;
+  assign \$2158  = bus__we & \$2157 ;
+  assign \$2159  = bus__sel == 4'hf;
+  assign \$2160  = ~ \$2159 ;
+  assign \$2161  = \$2158  & \$2160 ;
+  assign \$2162  = \$2156  | \$2161 ;
+  assign \$2163  = \$2150  & \$2162 ;
+  assign \$2164  = ~ rmw;
   assign \$2165  = \$2163  & \$2164 ;
-  assign \$2166  = bus__adr[17:0] < 6'h20;
-  assign \$2167  = ~ bus__we;
-  assign \$2168  = served & \$2167 ;
-  assign \$2169  = bus__adr[20:18] == 3'h6;
-  assign \$2170  = \$2168  & \$2169 ;
-  assign \$2171  = bus__adr[17:0] < 9'h100;
-  assign \$2172  = ~ bus__we;
-  assign \$2173  = served & \$2172 ;
-  assign \$2174  = ! bus__adr[20:18];
-  assign \$2175  = \$2173  & \$2174 ;
-  assign \$2176  = served & bus__we;
-  assign \$2177  = ! bus__adr[20:18];
-  assign \$2178  = \$2176  & \$2177 ;
-  assign \$2179  = ~ tmr_mismatch;
-  assign \$2180  = bus__dat_w[3] & \$2179 ;
-  assign \$2181  = ~ tmr_mismatch;
-  always @(posedge clk)
-    busy_tmr0 <= \$2182 ;
-  always @(posedge clk)
-    busy_tmr1 <= \$2183 ;
-  always @(posedge clk)
-    busy_tmr2 <= \$2184 ;
-  always @(posedge clk)
-    done_tmr0 <= \$2185 ;
-  always @(posedge clk)
-    done_tmr1 <= \$2186 ;
-  always @(posedge clk)
-    done_tmr2 <= \$2187 ;
-  always @(posedge clk)
-    error_tmr0 <= \$2188 ;
-  always @(posedge clk)
-    error_tmr1 <= \$2189 ;
-  always @(posedge clk)
-    error_tmr2 <= \$2190 ;
-  always @(posedge clk)
-    irq_en_tmr0 <= \$2191 ;
-  always @(posedge clk)
-    irq_en_tmr1 <= \$2192 ;
-  always @(posedge clk)
-    irq_en_tmr2 <= \$2193 ;
-  always @(posedge clk)
-    reg_m_tmr0 <= \$2194 ;
-  always @(posedge clk)
-    reg_m_tmr1 <= \$2195 ;
-  always @(posedge clk)
-    reg_m_tmr2 <= \$2196 ;
-  always @(posedge clk)
-    reg_k_tmr0 <= \$2197 ;
-  always @(posedge clk)
-    reg_k_tmr1 <= \$2198 ;
-  always @(posedge clk)
-    reg_k_tmr2 <= \$2199 ;
-  always @(posedge clk)
-    reg_n_tmr0 <= \$2200 ;
-  always @(posedge clk)
-    reg_n_tmr1 <= \$2201 ;
-  always @(posedge clk)
-    reg_n_tmr2 <= \$2202 ;
-  always @(posedge clk)
-    a_zp_tmr0 <= \$2203 ;
-  always @(posedge clk)
-    a_zp_tmr1 <= \$2204 ;
-  always @(posedge clk)
-    a_zp_tmr2 <= \$2205 ;
-  always @(posedge clk)
-    b_zp_tmr0 <= \$2206 ;
-  always @(posedge clk)
-    b_zp_tmr1 <= \$2207 ;
-  always @(posedge clk)
-    b_zp_tmr2 <= \$2208 ;
-  always @(posedge clk)
-    out_zp_tmr0 <= \$2209 ;
-  always @(posedge clk)
-    out_zp_tmr1 <= \$2210 ;
-  always @(posedge clk)
-    out_zp_tmr2 <= \$2211 ;
-  always @(posedge clk)
-    act_min_tmr0 <= \$2212 ;
-  always @(posedge clk)
-    act_min_tmr1 <= \$2213 ;
-  always @(posedge clk)
-    act_min_tmr2 <= \$2214 ;
-  always @(posedge clk)
-    act_max_tmr0 <= \$2215 ;
-  always @(posedge clk)
-    act_max_tmr1 <= \$2216 ;
-  always @(posedge clk)
-    act_max_tmr2 <= \$2217 ;
-  always @(posedge clk)
-    per_channel_tmr0 <= \$2218 ;
-  always @(posedge clk)
-    per_channel_tmr1 <= \$2219 ;
-  always @(posedge clk)
-    per_channel_tmr2 <= \$2220 ;
-  always @(posedge clk)
-    qmult_tmr0 <= \$2221 ;
-  always @(posedge clk)
-    qmult_tmr1 <= \$2222 ;
-  always @(posedge clk)
-    qmult_tmr2 <= \$2223 ;
-  always @(posedge clk)
-    qshift_tmr0 <= \$2224 ;
-  always @(posedge clk)
-    qshift_tmr1 <= \$2225 ;
-  always @(posedge clk)
-    qshift_tmr2 <= \$2226 ;
-  always @(posedge clk)
-    cycles_tmr0 <= \$2227 ;
-  always @(posedge clk)
-    cycles_tmr1 <= \$2228 ;
-  always @(posedge clk)
-    cycles_tmr2 <= \$2229 ;
-  always @(posedge clk)
-    ctrl_state_tmr0 <= \$2230 ;
-  always @(posedge clk)
-    ctrl_state_tmr1 <= \$2231 ;
-  always @(posedge clk)
-    ctrl_state_tmr2 <= \$2232 ;
-  always @(posedge clk)
-    ib_tmr0 <= \$2233 ;
-  always @(posedge clk)
-    ib_tmr1 <= \$2234 ;
-  always @(posedge clk)
-    ib_tmr2 <= \$2235 ;
-  always @(posedge clk)
-    jb_tmr0 <= \$2236 ;
-  always @(posedge clk)
-    jb_tmr1 <= \$2237 ;
-  always @(posedge clk)
-    jb_tmr2 <= \$2238 ;
-  always @(posedge clk)
-    k_tmr0 <= \$2239 ;
-  always @(posedge clk)
-    k_tmr1 <= \$2240 ;
-  always @(posedge clk)
-    k_tmr2 <= \$2241 ;
-  always @(posedge clk)
-    wait_tmr0 <= \$2242 ;
-  always @(posedge clk)
-    wait_tmr1 <= \$2243 ;
-  always @(posedge clk)
-    wait_tmr2 <= \$2244 ;
-  always @(posedge clk)
-    drain_tmr0 <= \$2245 ;
-  always @(posedge clk)
-    drain_tmr1 <= \$2246 ;
-  always @(posedge clk)
-    drain_tmr2 <= \$2247 ;
-  always @(posedge clk)
-    scrub_interval_tmr0 <= \$2248 ;
-  always @(posedge clk)
-    scrub_interval_tmr1 <= \$2249 ;
-  always @(posedge clk)
-    scrub_interval_tmr2 <= \$2250 ;
-  always @(posedge clk)
-    \$signal  <= \$2251 ;
-  always @(posedge clk)
-    ecc_uncorrectable <= \$2252 ;
-  always @(posedge clk)
-    ecc_last <= \$2253 ;
-  always @(posedge clk)
-    ecc_ue <= \$2254 ;
-  always @(posedge clk)
-    tmr_flag <= \$2255 ;
-  always @(posedge clk)
-    tmr_errors <= \$2256 ;
-  always @(posedge clk)
-    rmw <= \$2257 ;
-  always @(posedge clk)
-    bus__ack <= \$2258 ;
-  always @(posedge clk)
-    rd_region <= \$2259 ;
-  always @(posedge clk)
-    rd_bank <= \$2260 ;
-  always @(posedge clk)
-    rd_valid <= \$2261 ;
-  always @(posedge clk)
-    rd_lane <= \$2262 ;
-  always @(posedge clk)
-    reg_rdata <= \$2263 ;
-  always @(posedge clk)
-    byte_sel <= \$2264 ;
-  always @(posedge clk)
-    valid <= \$2265 ;
-  always @(posedge clk)
-    \$like$421  <= \$2266 ;
-  always @(posedge clk)
-    \nxt_en$422  <= \$2267 ;
-  always @(posedge clk)
-    \$like$423  <= \$2268 ;
-  always @(posedge clk)
-    \nxt_en$424  <= \$2269 ;
-  always @(posedge clk)
-    \$like  <= \$2270 ;
-  always @(posedge clk)
-    nxt_en <= \$2271 ;
-  always @(posedge clk)
-    \nxt$425  <= \$2272 ;
-  always @(posedge clk)
-    nxt <= \$2273 ;
+  assign \$2166  = \$2143  | \$2165 ;
+  assign \$2167  = bus__adr[20:18] == 1'h1;
+  assign \$2168  = bus__adr[17:0] < 9'h100;
+  assign \$2169  = \$2167  & \$2168 ;
+  assign \$2171  = ! \$2170 [1:0];
+  assign \$2172  = \$2169  & \$2171 ;
+  assign \$2173  = \$2166  & \$2172 ;
+  assign rd_en = busy ? feeding : \$2173 ;
+  assign \$2176  = rd_valid ? rd_data : a_bank0_rd_hold;
+  assign \$2177  = bus__sel[0] ? bus__dat_w[7:0] : \$2176 [7:0];
+  assign \$2178  = rd_valid ? rd_data : a_bank0_rd_hold;
+  assign \$2179  = bus__sel[1] ? bus__dat_w[15:8] : \$2178 [15:8];
+  assign \$2180  = rd_valid ? rd_data : a_bank0_rd_hold;
+  assign \$2181  = bus__sel[2] ? bus__dat_w[23:16] : \$2180 [23:16];
+  assign \$2182  = rd_valid ? rd_data : a_bank0_rd_hold;
+  assign \$2183  = bus__sel[3] ? bus__dat_w[31:24] : \$2182 [31:24];
+  assign \$2184  = served & bus__we;
+  assign \$2185  = bus__adr[20:18] == 1'h1;
+  assign \$2186  = bus__adr[17:0] < 9'h100;
+  assign \$2187  = \$2185  & \$2186 ;
+  assign \$2189  = ! \$2188 [1:0];
+  assign \$2190  = \$2187  & \$2189 ;
+  assign wr_en = \$2184  & \$2190 ;
+  assign \$2193  = ~ bus__we;
+  assign \$2194  = served & \$2193 ;
+  assign \$2195  = bus__cyc & bus__stb;
+  assign \$2196  = ~ bus__ack;
+  assign \$2197  = \$2195  & \$2196 ;
+  assign \$2198  = | bus__adr[20:18];
+  assign \$2199  = \$2198  & busy;
+  assign \$2200  = ~ \$2199 ;
+  assign \$2201  = \$2197  & \$2200 ;
+  assign \$2202  = bus__adr[20:18] == 1'h1;
+  assign \$2203  = bus__adr[20:18] == 2'h2;
+  assign \$2204  = \$2202  | \$2203 ;
+  assign \$2205  = bus__we & \$2204 ;
+  assign \$2206  = bus__sel != 4'hf;
+  assign \$2207  = \$2205  & \$2206 ;
+  assign \$2208  = bus__adr[20:18] == 3'h6;
+  assign \$2209  = bus__we & \$2208 ;
+  assign \$2210  = bus__sel == 4'hf;
+  assign \$2211  = ~ \$2210 ;
+  assign \$2212  = \$2209  & \$2211 ;
+  assign \$2213  = \$2207  | \$2212 ;
+  assign \$2214  = \$2201  & \$2213 ;
+  assign \$2215  = ~ rmw;
+  assign \$2216  = \$2214  & \$2215 ;
+  assign \$2217  = \$2194  | \$2216 ;
+  assign \$2218  = bus__adr[20:18] == 1'h1;
+  assign \$2219  = bus__adr[17:0] < 9'h100;
+  assign \$2220  = \$2218  & \$2219 ;
+  assign \$2222  = \$2221 [1:0] == 1'h1;
+  assign \$2223  = \$2220  & \$2222 ;
+  assign \$2224  = \$2217  & \$2223 ;
+  assign \rd_en$287  = busy ? feeding : \$2224 ;
+  assign \$2227  = \rd_valid$290  ? \rd_data$292  : a_bank1_rd_hold;
+  assign \$2228  = bus__sel[0] ? bus__dat_w[7:0] : \$2227 [7:0];
+  assign \$2229  = \rd_valid$290  ? \rd_data$292  : a_bank1_rd_hold;
+  assign \$2230  = bus__sel[1] ? bus__dat_w[15:8] : \$2229 [15:8];
+  assign \$2231  = \rd_valid$290  ? \rd_data$292  : a_bank1_rd_hold;
+  assign \$2232  = bus__sel[2] ? bus__dat_w[23:16] : \$2231 [23:16];
+  assign \$2233  = \rd_valid$290  ? \rd_data$292  : a_bank1_rd_hold;
+  assign \$2234  = bus__sel[3] ? bus__dat_w[31:24] : \$2233 [31:24];
+  assign \$2235  = served & bus__we;
+  assign \$2236  = bus__adr[20:18] == 1'h1;
+  assign \$2237  = bus__adr[17:0] < 9'h100;
+  assign \$2238  = \$2236  & \$2237 ;
+  assign \$2240  = \$2239 [1:0] == 1'h1;
+  assign \$2241  = \$2238  & \$2240 ;
+  assign \wr_en$293  = \$2235  & \$2241 ;
+  assign \$2244  = ~ bus__we;
+  assign \$2245  = served & \$2244 ;
+  assign \$2246  = bus__cyc & bus__stb;
+  assign \$2247  = ~ bus__ack;
+  assign \$2248  = \$2246  & \$2247 ;
+  assign \$2249  = | bus__adr[20:18];
+  assign \$2250  = \$2249  & busy;
+  assign \$2251  = ~ \$2250 ;
+  assign \$2252  = \$2248  & \$2251 ;
+  assign \$2253  = bus__adr[20:18] == 1'h1;
+  assign \$2254  = bus__adr[20:18] == 2'h2;
+  assign \$2255  = \$2253  | \$2254 ;
+  assign \$2256  = bus__we & \$2255 ;
+  assign \$2257  = bus__sel != 4'hf;
+  assign \$2258  = \$2256  & \$2257 ;
+  assign \$2259  = bus__adr[20:18] == 3'h6;
+  assign \$2260  = bus__we & \$2259 ;
+  assign \$2261  = bus__sel == 4'hf;
+  assign \$2262  = ~ \$2261 ;
+  assign \$2263  = \$2260  & \$2262 ;
+  assign \$2264  = \$2258  | \$2263 ;
+  assign \$2265  = \$2252  & \$2264 ;
+  assign \$2266  = ~ rmw;
+  assign \$2267  = \$2265  & \$2266 ;
+  assign \$2268  = \$2245  | \$2267 ;
+  assign \$2269  = bus__adr[20:18] == 1'h1;
+  assign \$2270  = bus__adr[17:0] < 9'h100;
+  assign \$2271  = \$2269  & \$2270 ;
+  assign \$2273  = \$2272 [1:0] == 2'h2;
+  assign \$2274  = \$2271  & \$2273 ;
+  assign \$2275  = \$2268  & \$2274 ;
+  assign \rd_en$295  = busy ? feeding : \$2275 ;
+  assign \$2278  = \rd_valid$298  ? \rd_data$300  : a_bank2_rd_hold;
+  assign \$2279  = bus__sel[0] ? bus__dat_w[7:0] : \$2278 [7:0];
+  assign \$2280  = \rd_valid$298  ? \rd_data$300  : a_bank2_rd_hold;
+  assign \$2281  = bus__sel[1] ? bus__dat_w[15:8] : \$2280 [15:8];
+  assign \$2282  = \rd_valid$298  ? \rd_data$300  : a_bank2_rd_hold;
+  assign \$2283  = bus__sel[2] ? bus__dat_w[23:16] : \$2282 [23:16];
+  assign \$2284  = \rd_valid$298  ? \rd_data$300  : a_bank2_rd_hold;
+  assign \$2285  = bus__sel[3] ? bus__dat_w[31:24] : \$2284 [31:24];
+  assign \$2286  = served & bus__we;
+  assign \$2287  = bus__adr[20:18] == 1'h1;
+  assign \$2288  = bus__adr[17:0] < 9'h100;
+  assign \$2289  = \$2287  & \$2288 ;
+  assign \$2291  = \$2290 [1:0] == 2'h2;
+  assign \$2292  = \$2289  & \$2291 ;
+  assign \wr_en$301  = \$2286  & \$2292 ;
+  assign \$2295  = ~ bus__we;
+  assign \$2296  = served & \$2295 ;
+  assign \$2297  = bus__cyc & bus__stb;
+  assign \$2298  = ~ bus__ack;
+  assign \$2299  = \$2297  & \$2298 ;
+  assign \$2300  = | bus__adr[20:18];
+  assign \$2301  = \$2300  & busy;
+  assign \$2302  = ~ \$2301 ;
+  assign \$2303  = \$2299  & \$2302 ;
+  assign \$2304  = bus__adr[20:18] == 1'h1;
+  assign \$2305  = bus__adr[20:18] == 2'h2;
+  assign \$2306  = \$2304  | \$2305 ;
+  assign \$2307  = bus__we & \$2306 ;
+  assign \$2308  = bus__sel != 4'hf;
+  assign \$2309  = \$2307  & \$2308 ;
+  assign \$2310  = bus__adr[20:18] == 3'h6;
+  assign \$2311  = bus__we & \$2310 ;
+  assign \$2312  = bus__sel == 4'hf;
+  assign \$2313  = ~ \$2312 ;
+  assign \$2314  = \$2311  & \$2313 ;
+  assign \$2315  = \$2309  | \$2314 ;
+  assign \$2316  = \$2303  & \$2315 ;
+  assign \$2317  = ~ rmw;
+  assign \$2318  = \$2316  & \$2317 ;
+  assign \$2319  = \$2296  | \$2318 ;
+  assign \$2320  = bus__adr[20:18] == 1'h1;
+  assign \$2321  = bus__adr[17:0] < 9'h100;
+  assign \$2322  = \$2320  & \$2321 ;
+  assign \$2324  = \$2323 [1:0] == 2'h3;
+  assign \$2325  = \$2322  & \$2324 ;
+  assign \$2326  = \$2319  & \$2325 ;
+  assign \rd_en$303  = busy ? feeding : \$2326 ;
+  assign \$2329  = \rd_valid$306  ? \rd_data$308  : a_bank3_rd_hold;
+  assign \$2330  = bus__sel[0] ? bus__dat_w[7:0] : \$2329 [7:0];
+  assign \$2331  = \rd_valid$306  ? \rd_data$308  : a_bank3_rd_hold;
+  assign \$2332  = bus__sel[1] ? bus__dat_w[15:8] : \$2331 [15:8];
+  assign \$2333  = \rd_valid$306  ? \rd_data$308  : a_bank3_rd_hold;
+  assign \$2334  = bus__sel[2] ? bus__dat_w[23:16] : \$2333 [23:16];
+  assign \$2335  = \rd_valid$306  ? \rd_data$308  : a_bank3_rd_hold;
+  assign \$2336  = bus__sel[3] ? bus__dat_w[31:24] : \$2335 [31:24];
+  assign \$2337  = served & bus__we;
+  assign \$2338  = bus__adr[20:18] == 1'h1;
+  assign \$2339  = bus__adr[17:0] < 9'h100;
+  assign \$2340  = \$2338  & \$2339 ;
+  assign \$2342  = \$2341 [1:0] == 2'h3;
+  assign \$2343  = \$2340  & \$2342 ;
+  assign \wr_en$309  = \$2337  & \$2343 ;
+  assign \$2346  = ~ bus__we;
+  assign \$2347  = served & \$2346 ;
+  assign \$2348  = bus__cyc & bus__stb;
+  assign \$2349  = ~ bus__ack;
+  assign \$2350  = \$2348  & \$2349 ;
+  assign \$2351  = | bus__adr[20:18];
+  assign \$2352  = \$2351  & busy;
+  assign \$2353  = ~ \$2352 ;
+  assign \$2354  = \$2350  & \$2353 ;
+  assign \$2355  = bus__adr[20:18] == 1'h1;
+  assign \$2356  = bus__adr[20:18] == 2'h2;
+  assign \$2357  = \$2355  | \$2356 ;
+  assign \$2358  = bus__we & \$2357 ;
+  assign \$2359  = bus__sel != 4'hf;
+  assign \$2360  = \$2358  & \$2359 ;
+  assign \$2361  = bus__adr[20:18] == 3'h6;
+  assign \$2362  = bus__we & \$2361 ;
+  assign \$2363  = bus__sel == 4'hf;
+  assign \$2364  = ~ \$2363 ;
+  assign \$2365  = \$2362  & \$2364 ;
+  assign \$2366  = \$2360  | \$2365 ;
+  assign \$2367  = \$2354  & \$2366 ;
+  assign \$2368  = ~ rmw;
+  assign \$2369  = \$2367  & \$2368 ;
+  assign \$2370  = \$2347  | \$2369 ;
+  assign \$2371  = bus__adr[20:18] == 2'h2;
+  assign \$2372  = bus__adr[17:0] < 9'h100;
+  assign \$2373  = \$2371  & \$2372 ;
+  assign \$2375  = ! \$2374 [1:0];
+  assign \$2376  = \$2373  & \$2375 ;
+  assign \$2377  = \$2370  & \$2376 ;
+  assign \rd_en$311  = busy ? feeding : \$2377 ;
+  assign \$2380  = \rd_valid$314  ? \rd_data$316  : b_bank0_rd_hold;
+  assign \$2381  = bus__sel[0] ? bus__dat_w[7:0] : \$2380 [7:0];
+  assign \$2382  = \rd_valid$314  ? \rd_data$316  : b_bank0_rd_hold;
+  assign \$2383  = bus__sel[1] ? bus__dat_w[15:8] : \$2382 [15:8];
+  assign \$2384  = \rd_valid$314  ? \rd_data$316  : b_bank0_rd_hold;
+  assign \$2385  = bus__sel[2] ? bus__dat_w[23:16] : \$2384 [23:16];
+  assign \$2386  = \rd_valid$314  ? \rd_data$316  : b_bank0_rd_hold;
+  assign \$2387  = bus__sel[3] ? bus__dat_w[31:24] : \$2386 [31:24];
+  assign \$2388  = served & bus__we;
+  assign \$2389  = bus__adr[20:18] == 2'h2;
+  assign \$2390  = bus__adr[17:0] < 9'h100;
+  assign \$2391  = \$2389  & \$2390 ;
+  assign \$2393  = ! \$2392 [1:0];
+  assign \$2394  = \$2391  & \$2393 ;
+  assign \wr_en$317  = \$2388  & \$2394 ;
+  assign \$2397  = ~ bus__we;
+  assign \$2398  = served & \$2397 ;
+  assign \$2399  = bus__cyc & bus__stb;
+  assign \$2400  = ~ bus__ack;
+  assign \$2401  = \$2399  & \$2400 ;
+  assign \$2402  = | bus__adr[20:18];
+  assign \$2403  = \$2402  & busy;
+  assign \$2404  = ~ \$2403 ;
+  assign \$2405  = \$2401  & \$2404 ;
+  assign \$2406  = bus__adr[20:18] == 1'h1;
+  assign \$2407  = bus__adr[20:18] == 2'h2;
+  assign \$2408  = \$2406  | \$2407 ;
+  assign \$2409  = bus__we & \$2408 ;
+  assign \$2410  = bus__sel != 4'hf;
+  assign \$2411  = \$2409  & \$2410 ;
+  assign \$2412  = bus__adr[20:18] == 3'h6;
+  assign \$2413  = bus__we & \$2412 ;
+  assign \$2414  = bus__sel == 4'hf;
+  assign \$2415  = ~ \$2414 ;
+  assign \$2416  = \$2413  & \$2415 ;
+  assign \$2417  = \$2411  | \$2416 ;
+  assign \$2418  = \$2405  & \$2417 ;
+  assign \$2419  = ~ rmw;
+  assign \$2420  = \$2418  & \$2419 ;
+  assign \$2421  = \$2398  | \$2420 ;
+  assign \$2422  = bus__adr[20:18] == 2'h2;
+  assign \$2423  = bus__adr[17:0] < 9'h100;
+  assign \$2424  = \$2422  & \$2423 ;
+  assign \$2426  = \$2425 [1:0] == 1'h1;
+  assign \$2427  = \$2424  & \$2426 ;
+  assign \$2428  = \$2421  & \$2427 ;
+  assign \rd_en$319  = busy ? feeding : \$2428 ;
+  assign \$2431  = \rd_valid$322  ? \rd_data$324  : b_bank1_rd_hold;
+  assign \$2432  = bus__sel[0] ? bus__dat_w[7:0] : \$2431 [7:0];
+  assign \$2433  = \rd_valid$322  ? \rd_data$324  : b_bank1_rd_hold;
+  assign \$2434  = bus__sel[1] ? bus__dat_w[15:8] : \$2433 [15:8];
+  assign \$2435  = \rd_valid$322  ? \rd_data$324  : b_bank1_rd_hold;
+  assign \$2436  = bus__sel[2] ? bus__dat_w[23:16] : \$2435 [23:16];
+  assign \$2437  = \rd_valid$322  ? \rd_data$324  : b_bank1_rd_hold;
+  assign \$2438  = bus__sel[3] ? bus__dat_w[31:24] : \$2437 [31:24];
+  assign \$2439  = served & bus__we;
+  assign \$2440  = bus__adr[20:18] == 2'h2;
+  assign \$2441  = bus__adr[17:0] < 9'h100;
+  assign \$2442  = \$2440  & \$2441 ;
+  assign \$2444  = \$2443 [1:0] == 1'h1;
+  assign \$2445  = \$2442  & \$2444 ;
+  assign \wr_en$325  = \$2439  & \$2445 ;
+  assign \$2448  = ~ bus__we;
+  assign \$2449  = served & \$2448 ;
+  assign \$2450  = bus__cyc & bus__stb;
+  assign \$2451  = ~ bus__ack;
+  assign \$2452  = \$2450  & \$2451 ;
+  assign \$2453  = | bus__adr[20:18];
+  assign \$2454  = \$2453  & busy;
+  assign \$2455  = ~ \$2454 ;
+  assign \$2456  = \$2452  & \$2455 ;
+  assign \$2457  = bus__adr[20:18] == 1'h1;
+  assign \$2458  = bus__adr[20:18] == 2'h2;
+  assign \$2459  = \$2457  | \$2458 ;
+  assign \$2460  = bus__we & \$2459 ;
+  assign \$2461  = bus__sel != 4'hf;
+  assign \$2462  = \$2460  & \$2461 ;
+  assign \$2463  = bus__adr[20:18] == 3'h6;
+  assign \$2464  = bus__we & \$2463 ;
+  assign \$2465  = bus__sel == 4'hf;
+  assign \$2466  = ~ \$2465 ;
+  assign \$2467  = \$2464  & \$2466 ;
+  assign \$2468  = \$2462  | \$2467 ;
+  assign \$2469  = \$2456  & \$2468 ;
+  assign \$2470  = ~ rmw;
+  assign \$2471  = \$2469  & \$2470 ;
+  assign \$2472  = \$2449  | \$2471 ;
+  assign \$2473  = bus__adr[20:18] == 2'h2;
+  assign \$2474  = bus__adr[17:0] < 9'h100;
+  assign \$2475  = \$2473  & \$2474 ;
+  assign \$2477  = \$2476 [1:0] == 2'h2;
+  assign \$2478  = \$2475  & \$2477 ;
+  assign \$2479  = \$2472  & \$2478 ;
+  assign \rd_en$327  = busy ? feeding : \$2479 ;
+  assign \$2482  = \rd_valid$330  ? \rd_data$332  : b_bank2_rd_hold;
+  assign \$2483  = bus__sel[0] ? bus__dat_w[7:0] : \$2482 [7:0];
+  assign \$2484  = \rd_valid$330  ? \rd_data$332  : b_bank2_rd_hold;
+  assign \$2485  = bus__sel[1] ? bus__dat_w[15:8] : \$2484 [15:8];
+  assign \$2486  = \rd_valid$330  ? \rd_data$332  : b_bank2_rd_hold;
+  assign \$2487  = bus__sel[2] ? bus__dat_w[23:16] : \$2486 [23:16];
+  assign \$2488  = \rd_valid$330  ? \rd_data$332  : b_bank2_rd_hold;
+  assign \$2489  = bus__sel[3] ? bus__dat_w[31:24] : \$2488 [31:24];
+  assign \$2490  = served & bus__we;
+  assign \$2491  = bus__adr[20:18] == 2'h2;
+  assign \$2492  = bus__adr[17:0] < 9'h100;
+  assign \$2493  = \$2491  & \$2492 ;
+  assign \$2495  = \$2494 [1:0] == 2'h2;
+  assign \$2496  = \$2493  & \$2495 ;
+  assign \wr_en$333  = \$2490  & \$2496 ;
+  assign \$2499  = ~ bus__we;
+  assign \$2500  = served & \$2499 ;
+  assign \$2501  = bus__cyc & bus__stb;
+  assign \$2502  = ~ bus__ack;
+  assign \$2503  = \$2501  & \$2502 ;
+  assign \$2504  = | bus__adr[20:18];
+  assign \$2505  = \$2504  & busy;
+  assign \$2506  = ~ \$2505 ;
+  assign \$2507  = \$2503  & \$2506 ;
+  assign \$2508  = bus__adr[20:18] == 1'h1;
+  assign \$2509  = bus__adr[20:18] == 2'h2;
+  assign \$2510  = \$2508  | \$2509 ;
+  assign \$2511  = bus__we & \$2510 ;
+  assign \$2512  = bus__sel != 4'hf;
+  assign \$2513  = \$2511  & \$2512 ;
+  assign \$2514  = bus__adr[20:18] == 3'h6;
+  assign \$2515  = bus__we & \$2514 ;
+  assign \$2516  = bus__sel == 4'hf;
+  assign \$2517  = ~ \$2516 ;
+  assign \$2518  = \$2515  & \$2517 ;
+  assign \$2519  = \$2513  | \$2518 ;
+  assign \$2520  = \$2507  & \$2519 ;
+  assign \$2521  = ~ rmw;
+  assign \$2522  = \$2520  & \$2521 ;
+  assign \$2523  = \$2500  | \$2522 ;
+  assign \$2524  = bus__adr[20:18] == 2'h2;
+  assign \$2525  = bus__adr[17:0] < 9'h100;
+  assign \$2526  = \$2524  & \$2525 ;
+  assign \$2528  = \$2527 [1:0] == 2'h3;
+  assign \$2529  = \$2526  & \$2528 ;
+  assign \$2530  = \$2523  & \$2529 ;
+  assign \rd_en$335  = busy ? feeding : \$2530 ;
+  assign \$2533  = \rd_valid$338  ? \rd_data$340  : b_bank3_rd_hold;
+  assign \$2534  = bus__sel[0] ? bus__dat_w[7:0] : \$2533 [7:0];
+  assign \$2535  = \rd_valid$338  ? \rd_data$340  : b_bank3_rd_hold;
+  assign \$2536  = bus__sel[1] ? bus__dat_w[15:8] : \$2535 [15:8];
+  assign \$2537  = \rd_valid$338  ? \rd_data$340  : b_bank3_rd_hold;
+  assign \$2538  = bus__sel[2] ? bus__dat_w[23:16] : \$2537 [23:16];
+  assign \$2539  = \rd_valid$338  ? \rd_data$340  : b_bank3_rd_hold;
+  assign \$2540  = bus__sel[3] ? bus__dat_w[31:24] : \$2539 [31:24];
+  assign \$2541  = served & bus__we;
+  assign \$2542  = bus__adr[20:18] == 2'h2;
+  assign \$2543  = bus__adr[17:0] < 9'h100;
+  assign \$2544  = \$2542  & \$2543 ;
+  assign \$2546  = \$2545 [1:0] == 2'h3;
+  assign \$2547  = \$2544  & \$2546 ;
+  assign \wr_en$341  = \$2541  & \$2547 ;
+  assign \$2549  = busy ? { 14'h0000, jb } : \$2548 ;
+  assign \$2551  = served & bus__we;
+  assign \$2552  = bus__adr[20:18] == 2'h3;
+  assign \$2553  = bus__adr[17:0] < 6'h20;
+  assign \$2554  = \$2552  & \$2553 ;
+  assign \$2555  = ! bus__adr[1:0];
+  assign \$2556  = \$2554  & \$2555 ;
+  assign \wr_en$345  = \$2551  & \$2556 ;
+  assign \$2557  = busy & thr_ce;
+  assign \$2558  = ~ bus__we;
+  assign \$2559  = served & \$2558 ;
+  assign \$2560  = bus__adr[20:18] == 2'h3;
+  assign \$2561  = bus__adr[17:0] < 6'h20;
+  assign \$2562  = \$2560  & \$2561 ;
+  assign \$2563  = ! bus__adr[1:0];
+  assign \$2564  = \$2562  & \$2563 ;
+  assign \$2565  = \$2559  & \$2564 ;
+  assign \rd_en$346  = \$2557  | \$2565 ;
+  assign \$2567  = busy ? { 14'h0000, jb } : \$2566 ;
+  assign \$2569  = served & bus__we;
+  assign \$2570  = bus__adr[20:18] == 2'h3;
+  assign \$2571  = bus__adr[17:0] < 6'h20;
+  assign \$2572  = \$2570  & \$2571 ;
+  assign \$2573  = bus__adr[1:0] == 1'h1;
+  assign \$2574  = \$2572  & \$2573 ;
+  assign \wr_en$350  = \$2569  & \$2574 ;
+  assign \$2575  = busy & thr_ce;
+  assign \$2576  = ~ bus__we;
+  assign \$2577  = served & \$2576 ;
+  assign \$2578  = bus__adr[20:18] == 2'h3;
+  assign \$2579  = bus__adr[17:0] < 6'h20;
+  assign \$2580  = \$2578  & \$2579 ;
+  assign \$2581  = bus__adr[1:0] == 1'h1;
+  assign \$2582  = \$2580  & \$2581 ;
+  assign \$2583  = \$2577  & \$2582 ;
+  assign \rd_en$351  = \$2575  | \$2583 ;
+  assign \$2585  = busy ? { 14'h0000, jb } : \$2584 ;
+  assign \$2587  = served & bus__we;
+  assign \$2588  = bus__adr[20:18] == 2'h3;
+  assign \$2589  = bus__adr[17:0] < 6'h20;
+  assign \$2590  = \$2588  & \$2589 ;
+  assign \$2591  = bus__adr[1:0] == 2'h2;
+  assign \$2592  = \$2590  & \$2591 ;
+  assign \wr_en$355  = \$2587  & \$2592 ;
+  assign \$2593  = busy & thr_ce;
+  assign \$2594  = ~ bus__we;
+  assign \$2595  = served & \$2594 ;
+  assign \$2596  = bus__adr[20:18] == 2'h3;
+  assign \$2597  = bus__adr[17:0] < 6'h20;
+  assign \$2598  = \$2596  & \$2597 ;
+  assign \$2599  = bus__adr[1:0] == 2'h2;
+  assign \$2600  = \$2598  & \$2599 ;
+  assign \$2601  = \$2595  & \$2600 ;
+  assign \rd_en$356  = \$2593  | \$2601 ;
+  assign \$2603  = busy ? { 14'h0000, jb } : \$2602 ;
+  assign \$2605  = served & bus__we;
+  assign \$2606  = bus__adr[20:18] == 2'h3;
+  assign \$2607  = bus__adr[17:0] < 6'h20;
+  assign \$2608  = \$2606  & \$2607 ;
+  assign \$2609  = bus__adr[1:0] == 2'h3;
+  assign \$2610  = \$2608  & \$2609 ;
+  assign \wr_en$360  = \$2605  & \$2610 ;
+  assign \$2611  = busy & thr_ce;
+  assign \$2612  = ~ bus__we;
+  assign \$2613  = served & \$2612 ;
+  assign \$2614  = bus__adr[20:18] == 2'h3;
+  assign \$2615  = bus__adr[17:0] < 6'h20;
+  assign \$2616  = \$2614  & \$2615 ;
+  assign \$2617  = bus__adr[1:0] == 2'h3;
+  assign \$2618  = \$2616  & \$2617 ;
+  assign \$2619  = \$2613  & \$2618 ;
+  assign \rd_en$361  = \$2611  | \$2619 ;
+  assign \$2621  = busy ? { 14'h0000, jb } : \$2620 ;
+  assign \$2623  = served & bus__we;
+  assign \$2624  = bus__adr[20:18] == 3'h4;
+  assign \$2625  = bus__adr[17:0] < 6'h20;
+  assign \$2626  = \$2624  & \$2625 ;
+  assign \$2627  = ! bus__adr[1:0];
+  assign \$2628  = \$2626  & \$2627 ;
+  assign \wr_en$365  = \$2623  & \$2628 ;
+  assign \$2629  = busy & thr_ce;
+  assign \$2630  = ~ bus__we;
+  assign \$2631  = served & \$2630 ;
+  assign \$2632  = bus__adr[20:18] == 3'h4;
+  assign \$2633  = bus__adr[17:0] < 6'h20;
+  assign \$2634  = \$2632  & \$2633 ;
+  assign \$2635  = ! bus__adr[1:0];
+  assign \$2636  = \$2634  & \$2635 ;
+  assign \$2637  = \$2631  & \$2636 ;
+  assign \rd_en$366  = \$2629  | \$2637 ;
+  assign \$2639  = busy ? { 14'h0000, jb } : \$2638 ;
+  assign \$2641  = served & bus__we;
+  assign \$2642  = bus__adr[20:18] == 3'h4;
+  assign \$2643  = bus__adr[17:0] < 6'h20;
+  assign \$2644  = \$2642  & \$2643 ;
+  assign \$2645  = bus__adr[1:0] == 1'h1;
+  assign \$2646  = \$2644  & \$2645 ;
+  assign \wr_en$370  = \$2641  & \$2646 ;
+  assign \$2647  = busy & thr_ce;
+  assign \$2648  = ~ bus__we;
+  assign \$2649  = served & \$2648 ;
+  assign \$2650  = bus__adr[20:18] == 3'h4;
+  assign \$2651  = bus__adr[17:0] < 6'h20;
+  assign \$2652  = \$2650  & \$2651 ;
+  assign \$2653  = bus__adr[1:0] == 1'h1;
+  assign \$2654  = \$2652  & \$2653 ;
+  assign \$2655  = \$2649  & \$2654 ;
+  assign \rd_en$371  = \$2647  | \$2655 ;
+  assign \$2657  = busy ? { 14'h0000, jb } : \$2656 ;
+  assign \$2659  = served & bus__we;
+  assign \$2660  = bus__adr[20:18] == 3'h4;
+  assign \$2661  = bus__adr[17:0] < 6'h20;
+  assign \$2662  = \$2660  & \$2661 ;
+  assign \$2663  = bus__adr[1:0] == 2'h2;
+  assign \$2664  = \$2662  & \$2663 ;
+  assign \wr_en$375  = \$2659  & \$2664 ;
+  assign \$2665  = busy & thr_ce;
+  assign \$2666  = ~ bus__we;
+  assign \$2667  = served & \$2666 ;
+  assign \$2668  = bus__adr[20:18] == 3'h4;
+  assign \$2669  = bus__adr[17:0] < 6'h20;
+  assign \$2670  = \$2668  & \$2669 ;
+  assign \$2671  = bus__adr[1:0] == 2'h2;
+  assign \$2672  = \$2670  & \$2671 ;
+  assign \$2673  = \$2667  & \$2672 ;
+  assign \rd_en$376  = \$2665  | \$2673 ;
+  assign \$2675  = busy ? { 14'h0000, jb } : \$2674 ;
+  assign \$2677  = served & bus__we;
+  assign \$2678  = bus__adr[20:18] == 3'h4;
+  assign \$2679  = bus__adr[17:0] < 6'h20;
+  assign \$2680  = \$2678  & \$2679 ;
+  assign \$2681  = bus__adr[1:0] == 2'h3;
+  assign \$2682  = \$2680  & \$2681 ;
+  assign \wr_en$380  = \$2677  & \$2682 ;
+  assign \$2683  = busy & thr_ce;
+  assign \$2684  = ~ bus__we;
+  assign \$2685  = served & \$2684 ;
+  assign \$2686  = bus__adr[20:18] == 3'h4;
+  assign \$2687  = bus__adr[17:0] < 6'h20;
+  assign \$2688  = \$2686  & \$2687 ;
+  assign \$2689  = bus__adr[1:0] == 2'h3;
+  assign \$2690  = \$2688  & \$2689 ;
+  assign \$2691  = \$2685  & \$2690 ;
+  assign \rd_en$381  = \$2683  | \$2691 ;
+  assign \$2693  = busy ? { 14'h0000, jb } : \$2692 ;
+  assign \$2695  = served & bus__we;
+  assign \$2696  = bus__adr[20:18] == 3'h5;
+  assign \$2697  = bus__adr[17:0] < 6'h20;
+  assign \$2698  = \$2696  & \$2697 ;
+  assign \$2699  = ! bus__adr[1:0];
+  assign \$2700  = \$2698  & \$2699 ;
+  assign \wr_en$385  = \$2695  & \$2700 ;
+  assign \$2701  = busy & thr_ce;
+  assign \$2702  = ~ bus__we;
+  assign \$2703  = served & \$2702 ;
+  assign \$2704  = bus__adr[20:18] == 3'h5;
+  assign \$2705  = bus__adr[17:0] < 6'h20;
+  assign \$2706  = \$2704  & \$2705 ;
+  assign \$2707  = ! bus__adr[1:0];
+  assign \$2708  = \$2706  & \$2707 ;
+  assign \$2709  = \$2703  & \$2708 ;
+  assign \rd_en$386  = \$2701  | \$2709 ;
+  assign \$2711  = busy ? { 14'h0000, jb } : \$2710 ;
+  assign \$2713  = served & bus__we;
+  assign \$2714  = bus__adr[20:18] == 3'h5;
+  assign \$2715  = bus__adr[17:0] < 6'h20;
+  assign \$2716  = \$2714  & \$2715 ;
+  assign \$2717  = bus__adr[1:0] == 1'h1;
+  assign \$2718  = \$2716  & \$2717 ;
+  assign \wr_en$390  = \$2713  & \$2718 ;
+  assign \$2719  = busy & thr_ce;
+  assign \$2720  = ~ bus__we;
+  assign \$2721  = served & \$2720 ;
+  assign \$2722  = bus__adr[20:18] == 3'h5;
+  assign \$2723  = bus__adr[17:0] < 6'h20;
+  assign \$2724  = \$2722  & \$2723 ;
+  assign \$2725  = bus__adr[1:0] == 1'h1;
+  assign \$2726  = \$2724  & \$2725 ;
+  assign \$2727  = \$2721  & \$2726 ;
+  assign \rd_en$391  = \$2719  | \$2727 ;
+  assign \$2729  = busy ? { 14'h0000, jb } : \$2728 ;
+  assign \$2731  = served & bus__we;
+  assign \$2732  = bus__adr[20:18] == 3'h5;
+  assign \$2733  = bus__adr[17:0] < 6'h20;
+  assign \$2734  = \$2732  & \$2733 ;
+  assign \$2735  = bus__adr[1:0] == 2'h2;
+  assign \$2736  = \$2734  & \$2735 ;
+  assign \wr_en$395  = \$2731  & \$2736 ;
+  assign \$2737  = busy & thr_ce;
+  assign \$2738  = ~ bus__we;
+  assign \$2739  = served & \$2738 ;
+  assign \$2740  = bus__adr[20:18] == 3'h5;
+  assign \$2741  = bus__adr[17:0] < 6'h20;
+  assign \$2742  = \$2740  & \$2741 ;
+  assign \$2743  = bus__adr[1:0] == 2'h2;
+  assign \$2744  = \$2742  & \$2743 ;
+  assign \$2745  = \$2739  & \$2744 ;
+  assign \rd_en$396  = \$2737  | \$2745 ;
+  assign \$2747  = busy ? { 14'h0000, jb } : \$2746 ;
+  assign \$2749  = served & bus__we;
+  assign \$2750  = bus__adr[20:18] == 3'h5;
+  assign \$2751  = bus__adr[17:0] < 6'h20;
+  assign \$2752  = \$2750  & \$2751 ;
+  assign \$2753  = bus__adr[1:0] == 2'h3;
+  assign \$2754  = \$2752  & \$2753 ;
+  assign \wr_en$400  = \$2749  & \$2754 ;
+  assign \$2755  = busy & thr_ce;
+  assign \$2756  = ~ bus__we;
+  assign \$2757  = served & \$2756 ;
+  assign \$2758  = bus__adr[20:18] == 3'h5;
+  assign \$2759  = bus__adr[17:0] < 6'h20;
+  assign \$2760  = \$2758  & \$2759 ;
+  assign \$2761  = bus__adr[1:0] == 2'h3;
+  assign \$2762  = \$2760  & \$2761 ;
+  assign \$2763  = \$2757  & \$2762 ;
+  assign \rd_en$401  = \$2755  | \$2763 ;
+  assign \$2764  = \rd_valid$404  ? \rd_data$406  : c_mem_rd_hold;
+  assign \$2765  = rd_valid ? rd_data : a_bank0_rd_hold;
+  assign \$2766  = \rd_valid$290  ? \rd_data$292  : a_bank1_rd_hold;
+  assign \$2767  = \rd_valid$298  ? \rd_data$300  : a_bank2_rd_hold;
+  assign \$2768  = \rd_valid$306  ? \rd_data$308  : a_bank3_rd_hold;
+  assign \$2769  = \rd_valid$411  ? value : 32'd0;
+  assign \$2770  = \rd_valid$314  ? \rd_data$316  : b_bank0_rd_hold;
+  assign \$2771  = \rd_valid$322  ? \rd_data$324  : b_bank1_rd_hold;
+  assign \$2772  = \rd_valid$330  ? \rd_data$332  : b_bank2_rd_hold;
+  assign \$2773  = \rd_valid$338  ? \rd_data$340  : b_bank3_rd_hold;
+  assign \$2774  = \rd_valid$411  ? \value$412  : 32'd0;
+  assign \$2775  = \rd_valid$414  ? \rd_data$416  : bias_bank0_rd_hold;
+  assign \$2776  = \rd_valid$417  ? \rd_data$419  : bias_bank1_rd_hold;
+  assign \$2777  = \rd_valid$420  ? \rd_data$422  : bias_bank2_rd_hold;
+  assign \$2778  = \rd_valid$423  ? \rd_data$425  : bias_bank3_rd_hold;
+  assign \$2779  = \rd_valid$411  ? \value$413  : 32'd0;
+  assign \$2780  = \rd_valid$427  ? \rd_data$429  : mult_bank0_rd_hold;
+  assign \$2781  = \rd_valid$430  ? \rd_data$432  : mult_bank1_rd_hold;
+  assign \$2782  = \rd_valid$433  ? \rd_data$435  : mult_bank2_rd_hold;
+  assign \$2783  = \rd_valid$436  ? \rd_data$438  : mult_bank3_rd_hold;
+  assign \$2784  = \rd_valid$411  ? \value$426  : 32'd0;
+  assign \$2785  = \rd_valid$440  ? \rd_data$442  : shift_bank0_rd_hold;
+  assign \$2786  = \rd_valid$443  ? \rd_data$445  : shift_bank1_rd_hold;
+  assign \$2787  = \rd_valid$446  ? \rd_data$448  : shift_bank2_rd_hold;
+  assign \$2788  = \rd_valid$449  ? \rd_data$451  : shift_bank3_rd_hold;
+  assign \$2789  = \rd_valid$411  ? \value$439  : 32'd0;
+  assign \$2790  = \rd_valid$411  ? c_word : 32'd0;
+  assign \$2791  = served & bus__we;
+  assign \$2792  = ! bus__adr[20:18];
+  assign reg_write = \$2791  & \$2792 ;
+  assign \$2793  = ~ busy;
+  assign \$2794  = bus__dat_w[0] & \$2793 ;
+  assign \$2795  = ~ busy;
+  assign \$2796  = rd_valid ? rd_data : a_bank0_rd_hold;
+  assign \$6341  = byte_sel * 4'h8;
+  assign \$2797  = \$2796  >> \$6341 ;
+  assign \$2798  = $signed(\$2797 ) - $signed(a_zp);
+  assign a_in__0 = valid ? \$2798  : 9'h000;
+  assign \$2799  = \rd_valid$290  ? \rd_data$292  : a_bank1_rd_hold;
+  assign \$6347  = byte_sel * 4'h8;
+  assign \$2800  = \$2799  >> \$6347 ;
+  assign \$2801  = $signed(\$2800 ) - $signed(a_zp);
+  assign a_in__1 = valid ? \$2801  : 9'h000;
+  assign \$2802  = \rd_valid$298  ? \rd_data$300  : a_bank2_rd_hold;
+  assign \$6353  = byte_sel * 4'h8;
+  assign \$2803  = \$2802  >> \$6353 ;
+  assign \$2804  = $signed(\$2803 ) - $signed(a_zp);
+  assign a_in__2 = valid ? \$2804  : 9'h000;
+  assign \$2805  = \rd_valid$306  ? \rd_data$308  : a_bank3_rd_hold;
+  assign \$6359  = byte_sel * 4'h8;
+  assign \$2806  = \$2805  >> \$6359 ;
+  assign \$2807  = $signed(\$2806 ) - $signed(a_zp);
+  assign a_in__3 = valid ? \$2807  : 9'h000;
+  assign \$2808  = \rd_valid$314  ? \rd_data$316  : b_bank0_rd_hold;
+  assign \$6365  = byte_sel * 4'h8;
+  assign \$2809  = \$2808  >> \$6365 ;
+  assign \$2810  = $signed(\$2809 ) - $signed(b_zp);
+  assign b_in__0 = valid ? \$2810  : 9'h000;
+  assign \$2811  = \rd_valid$322  ? \rd_data$324  : b_bank1_rd_hold;
+  assign \$6371  = byte_sel * 4'h8;
+  assign \$2812  = \$2811  >> \$6371 ;
+  assign \$2813  = $signed(\$2812 ) - $signed(b_zp);
+  assign b_in__1 = valid ? \$2813  : 9'h000;
+  assign \$2814  = \rd_valid$330  ? \rd_data$332  : b_bank2_rd_hold;
+  assign \$6377  = byte_sel * 4'h8;
+  assign \$2815  = \$2814  >> \$6377 ;
+  assign \$2816  = $signed(\$2815 ) - $signed(b_zp);
+  assign b_in__2 = valid ? \$2816  : 9'h000;
+  assign \$2817  = \rd_valid$338  ? \rd_data$340  : b_bank3_rd_hold;
+  assign \$6383  = byte_sel * 4'h8;
+  assign \$2818  = \$2817  >> \$6383 ;
+  assign \$2819  = $signed(\$2818 ) - $signed(b_zp);
+  assign b_in__3 = valid ? \$2819  : 9'h000;
+  assign bias = \rd_valid$414  ? \rd_data$416  : bias_bank0_rd_hold;
+  assign \$2820  = \rd_valid$427  ? \rd_data$429  : mult_bank0_rd_hold;
+  assign \$2821  = per_channel ? { 1'h0, \$2820  } : { qmult[31], qmult };
+  assign \$2822  = \rd_valid$440  ? \rd_data$442  : shift_bank0_rd_hold;
+  assign \$2823  = per_channel ? { 1'h0, \$2822  } : { qshift[5], qshift };
+  assign \bias$478  = \rd_valid$417  ? \rd_data$419  : bias_bank1_rd_hold;
+  assign \$2824  = \rd_valid$430  ? \rd_data$432  : mult_bank1_rd_hold;
+  assign \$2825  = per_channel ? { 1'h0, \$2824  } : { qmult[31], qmult };
+  assign \$2826  = \rd_valid$443  ? \rd_data$445  : shift_bank1_rd_hold;
+  assign \$2827  = per_channel ? { 1'h0, \$2826  } : { qshift[5], qshift };
+  assign \bias$487  = \rd_valid$420  ? \rd_data$422  : bias_bank2_rd_hold;
+  assign \$2828  = \rd_valid$433  ? \rd_data$435  : mult_bank2_rd_hold;
+  assign \$2829  = per_channel ? { 1'h0, \$2828  } : { qmult[31], qmult };
+  assign \$2830  = \rd_valid$446  ? \rd_data$448  : shift_bank2_rd_hold;
+  assign \$2831  = per_channel ? { 1'h0, \$2830  } : { qshift[5], qshift };
+  assign \bias$496  = \rd_valid$423  ? \rd_data$425  : bias_bank3_rd_hold;
+  assign \$2832  = \rd_valid$436  ? \rd_data$438  : mult_bank3_rd_hold;
+  assign \$2833  = per_channel ? { 1'h0, \$2832  } : { qmult[31], qmult };
+  assign \$2834  = \rd_valid$449  ? \rd_data$451  : shift_bank3_rd_hold;
+  assign \$2835  = per_channel ? { 1'h0, \$2834  } : { qshift[5], qshift };
+  assign \$2836  = { ib, drain[1:0] } < reg_m;
+  assign \$2837  = i_valid & \$2836 ;
+  assign \$2838  = jb * 3'h4;
+  assign \$2839  = \$2838  + 1'h0;
+  assign \$2840  = \$2839  < reg_n;
+  assign \$2841  = jb * 3'h4;
+  assign \$2842  = \$2841  + 1'h1;
+  assign \$2843  = \$2842  < reg_n;
+  assign \$2844  = jb * 3'h4;
+  assign \$2845  = \$2844  + 2'h2;
+  assign \$2846  = \$2845  < reg_n;
+  assign \$2847  = jb * 3'h4;
+  assign \$2848  = \$2847  + 2'h3;
+  assign \$2849  = \$2848  < reg_n;
+  assign \wr_en$503  = \$2837  ? { \$2849 , \$2846 , \$2843 , \$2840  } : 4'h0;
+  assign \$2850  = served & bus__we;
+  assign \$2851  = bus__cyc & bus__stb;
+  assign \$2852  = ~ bus__ack;
+  assign \$2853  = \$2851  & \$2852 ;
+  assign \$2854  = | bus__adr[20:18];
+  assign \$2855  = \$2854  & busy;
+  assign \$2856  = ~ \$2855 ;
+  assign \$2857  = \$2853  & \$2856 ;
+  assign \$2858  = bus__adr[20:18] == 1'h1;
+  assign \$2859  = bus__adr[20:18] == 2'h2;
+  assign \$2860  = \$2858  | \$2859 ;
+  assign \$2861  = bus__we & \$2860 ;
+  assign \$2862  = bus__sel != 4'hf;
+  assign \$2863  = \$2861  & \$2862 ;
+  assign \$2864  = bus__adr[20:18] == 3'h6;
+  assign \$2865  = bus__we & \$2864 ;
+  assign \$2866  = bus__sel == 4'hf;
+  assign \$2867  = ~ \$2866 ;
+  assign \$2868  = \$2865  & \$2867 ;
+  assign \$2869  = \$2863  | \$2868 ;
+  assign \$2870  = \$2857  & \$2869 ;
+  assign \$2871  = ~ rmw;
+  assign \$2872  = \$2870  & \$2871 ;
+  assign \$2873  = \$2850  | \$2872 ;
+  assign \$2874  = bus__adr[20:18] == 3'h6;
+  assign \$2875  = bus__adr[17:0] < 9'h100;
+  assign \$2876  = \$2874  & \$2875 ;
+  assign \$2877  = \$2873  & \$2876 ;
+  assign \$2880  = \$2877  ? \$2879  : 19'h00000;
+  assign \$2882  = busy ? { 10'h000, ib[2:0], drain[1:0], jb[2:0] } : \$2881 ;
+  assign \$2883  = ~ bus__we;
+  assign \$2884  = served & \$2883 ;
+  assign \$2885  = bus__cyc & bus__stb;
+  assign \$2886  = ~ bus__ack;
+  assign \$2887  = \$2885  & \$2886 ;
+  assign \$2888  = | bus__adr[20:18];
+  assign \$2889  = \$2888  & busy;
+  assign \$2890  = ~ \$2889 ;
+  assign \$2891  = \$2887  & \$2890 ;
+  assign \$2892  = bus__adr[20:18] == 1'h1;
+  assign \$2893  = bus__adr[20:18] == 2'h2;
+  assign \$2894  = \$2892  | \$2893 ;
+  assign \$2895  = bus__we & \$2894 ;
+  assign \$2896  = bus__sel != 4'hf;
+  assign \$2897  = \$2895  & \$2896 ;
+  assign \$2898  = bus__adr[20:18] == 3'h6;
+  assign \$2899  = bus__we & \$2898 ;
+  assign \$2900  = bus__sel == 4'hf;
+  assign \$2901  = ~ \$2900 ;
+  assign \$2902  = \$2899  & \$2901 ;
+  assign \$2903  = \$2897  | \$2902 ;
+  assign \$2904  = \$2891  & \$2903 ;
+  assign \$2905  = ~ rmw;
+  assign \$2906  = \$2904  & \$2905 ;
+  assign \$2907  = \$2884  | \$2906 ;
+  assign \$2908  = bus__adr[20:18] == 3'h6;
+  assign \$2909  = bus__adr[17:0] < 9'h100;
+  assign \$2910  = \$2908  & \$2909 ;
+  assign \$2911  = \$2907  & \$2910 ;
+  assign \rd_en$506  = busy ? i_valid : \$2911 ;
+  assign \$2913  = busy ? { 10'h000, \$like  } : \$2912 ;
+  assign \$2914  = nxt_en[0] ? out : nxt[7:0];
+  assign \$2915  = nxt_en[1] ? \out$513  : nxt[15:8];
+  assign \$2916  = nxt_en[2] ? \out$514  : nxt[23:16];
+  assign \$2917  = nxt_en[3] ? \out$515  : nxt[31:24];
+  assign \$2918  = \rd_valid$404  ? \rd_data$406  : c_mem_rd_hold;
+  assign \$2919  = \$2880 [0] ? bus__dat_w[7:0] : \$2918 [7:0];
+  assign \$2920  = \rd_valid$404  ? \rd_data$406  : c_mem_rd_hold;
+  assign \$2921  = \$2880 [1] ? bus__dat_w[15:8] : \$2920 [15:8];
+  assign \$2922  = \rd_valid$404  ? \rd_data$406  : c_mem_rd_hold;
+  assign \$2923  = \$2880 [2] ? bus__dat_w[23:16] : \$2922 [23:16];
+  assign \$2924  = \rd_valid$404  ? \rd_data$406  : c_mem_rd_hold;
+  assign \$2925  = \$2880 [3] ? bus__dat_w[31:24] : \$2924 [31:24];
+  assign \wr_data$509  = busy ? { \$2917 , \$2916 , \$2915 , \$2914  } : { \$2925 , \$2923 , \$2921 , \$2919  };
+  assign \$2926  = | nxt_en;
+  assign \$2927  = \$2926  & thr_ce;
+  assign \$2928  = served & bus__we;
+  assign \$2929  = bus__adr[20:18] == 3'h6;
+  assign \$2930  = bus__adr[17:0] < 9'h100;
+  assign \$2931  = \$2929  & \$2930 ;
+  assign \$2932  = \$2928  & \$2931 ;
+  assign \wr_en$516  = busy ? \$2927  : \$2932 ;
+  assign \$2933  = cycles + 1'h1;
+  assign \$2934  = | reg_m;
+  assign \$2935  = | reg_k;
+  assign \$2936  = \$2934  & \$2935 ;
+  assign \$2937  = | reg_n;
+  assign \$2938  = \$2936  & \$2937 ;
+  assign \$2939  = reg_m <= 6'h20;
+  assign \$2940  = \$2938  & \$2939 ;
+  assign \$2941  = reg_k <= 6'h20;
+  assign \$2942  = \$2940  & \$2941 ;
+  assign \$2943  = reg_n <= 6'h20;
+  assign \$2944  = \$2942  & \$2943 ;
+  assign \$2945  = k + 1'h1;
+  assign \$2946  = reg_k - 1'h1;
+  assign \$2947  = k == \$2946 ;
+  assign \$2948  = \wait  + 1'h1;
+  assign \$2949  = \wait  == 2'h3;
+  assign \$2950  = drain + 1'h1;
+  assign \$2951  = drain == 2'h3;
+  assign \$2952  = jb + 1'h1;
+  assign \$2953  = \$2952  < \$2139 [3:0];
+  assign \$2954  = ib + 1'h1;
+  assign \$2955  = \$2954  < \$2136 [3:0];
+  assign \$2956  = jb + 1'h1;
+  assign \$2957  = ib + 1'h1;
+  assign \$2958  = \wait  + 1'h1;
+  assign \$2959  = \wait  == 2'h3;
+  assign thr_feed_step = valid & thr_ce;
+  assign \$2960  = feeding ? 4'h8 : 4'h0;
+  assign \$2961  = i_valid ? 4'hd : 4'h0;
+  assign \$2962  = \$2960  + \$2961 ;
+  assign \$2963  = | nxt_en;
+  assign \$2964  = \$2963  & thr_ce;
+  assign \$2965  = \$2962  + \$2964 ;
+  assign \$2966  = bus__adr[20:18] == 1'h1;
+  assign \$2967  = bus__adr[17:0] < 9'h100;
+  assign \$2968  = \$2966  ? \$2967  : 1'h0;
+  assign \$2969  = bus__adr[20:18] == 2'h2;
+  assign \$2970  = bus__adr[17:0] < 9'h100;
+  assign \$2971  = \$2969  ? \$2970  : 1'h0;
+  assign \$2972  = \$2968  | \$2971 ;
+  assign \$2973  = bus__adr[20:18] >= 2'h3;
+  assign \$2974  = bus__adr[20:18] <= 3'h5;
+  assign \$2975  = \$2973  & \$2974 ;
+  assign \$2976  = bus__adr[17:0] < 6'h20;
+  assign \$2977  = \$2975  ? \$2976  : 1'h0;
+  assign \$2978  = \$2972  | \$2977 ;
+  assign \$2979  = bus__adr[20:18] == 3'h6;
+  assign \$2980  = bus__adr[17:0] < 9'h100;
+  assign \$2981  = \$2979  ? \$2980  : 1'h0;
+  assign \$2982  = \$2978  | \$2981 ;
+  assign \$2983  = served & \$2982 ;
+  assign \$2984  = \$2965  + \$2983 ;
+  assign \$2985  = bus__cyc & bus__stb;
+  assign \$2986  = ~ bus__ack;
+  assign \$2987  = \$2985  & \$2986 ;
+  assign \$2988  = | bus__adr[20:18];
+  assign \$2989  = \$2988  & busy;
+  assign \$2990  = ~ \$2989 ;
+  assign \$2991  = \$2987  & \$2990 ;
+  assign \$2992  = bus__adr[20:18] == 1'h1;
+  assign \$2993  = bus__adr[20:18] == 2'h2;
+  assign \$2994  = \$2992  | \$2993 ;
+  assign \$2995  = bus__we & \$2994 ;
+  assign \$2996  = bus__sel != 4'hf;
+  assign \$2997  = \$2995  & \$2996 ;
+  assign \$2998  = bus__adr[20:18] == 3'h6;
+  assign \$2999  = bus__we & \$2998 ;
+  assign \$3000  = bus__sel == 4'hf;
+  assign \$3001  = ~ \$3000 ;
+  assign \$3002  = \$2999  & \$3001 ;
+  assign \$3003  = \$2997  | \$3002 ;
+  assign \$3004  = \$2991  & \$3003 ;
+  assign \$3005  = ~ rmw;
+  assign \$3006  = \$3004  & \$3005 ;
+  assign \$3007  = bus__adr[20:18] == 1'h1;
+  assign \$3008  = bus__adr[17:0] < 9'h100;
+  assign \$3009  = \$3007  ? \$3008  : 1'h0;
+  assign \$3010  = bus__adr[20:18] == 2'h2;
+  assign \$3011  = bus__adr[17:0] < 9'h100;
+  assign \$3012  = \$3010  ? \$3011  : 1'h0;
+  assign \$3013  = \$3009  | \$3012 ;
+  assign \$3014  = bus__adr[20:18] >= 2'h3;
+  assign \$3015  = bus__adr[20:18] <= 3'h5;
+  assign \$3016  = \$3014  & \$3015 ;
+  assign \$3017  = bus__adr[17:0] < 6'h20;
+  assign \$3018  = \$3016  ? \$3017  : 1'h0;
+  assign \$3019  = \$3013  | \$3018 ;
+  assign \$3020  = bus__adr[20:18] == 3'h6;
+  assign \$3021  = bus__adr[17:0] < 9'h100;
+  assign \$3022  = \$3020  ? \$3021  : 1'h0;
+  assign \$3023  = \$3019  | \$3022 ;
+  assign \$3024  = \$3006  & \$3023 ;
+  assign thr_sram_access = \$2984  + \$3024 ;
+  assign \$3025  = \$938 [3:0] == 4'hc;
+  assign \$3026  = thr_reg_we & \$3025 ;
+  assign \$3027  = \$3026  ? 32'd0 : throttled;
+  assign \$3028  = ~ thr_ce;
+  assign \$3029  = busy & \$3028 ;
+  assign \$3030  = \$3027  + \$3029 ;
+  assign \$3031  = act_feed + thr_feed_step;
+  assign \$3032  = act_sram + thr_sram_access;
+  assign \$3033  = 1'h0 + ev_corrected;
+  assign \$3034  = \$3033  + \ev_corrected$522 ;
+  assign \$3035  = \$3034  + \ev_corrected$523 ;
+  assign \$3036  = \$3035  + \ev_corrected$524 ;
+  assign \$3037  = \$3036  + \ev_corrected$525 ;
+  assign \$3038  = \$3037  + \ev_corrected$526 ;
+  assign \$3039  = \$3038  + \ev_corrected$527 ;
+  assign \$3040  = \$3039  + \ev_corrected$528 ;
+  assign \$3041  = \$3040  + \ev_corrected$529 ;
+  assign \$3042  = \$3041  + \ev_corrected$530 ;
+  assign \$3043  = \$3042  + \ev_corrected$531 ;
+  assign \$3044  = \$3043  + \ev_corrected$532 ;
+  assign \$3045  = \$3044  + \ev_corrected$533 ;
+  assign \$3046  = \$3045  + \ev_corrected$534 ;
+  assign \$3047  = \$3046  + \ev_corrected$535 ;
+  assign \$3048  = \$3047  + \ev_corrected$536 ;
+  assign \$3049  = \$3048  + \ev_corrected$537 ;
+  assign \$3050  = \$3049  + \ev_corrected$538 ;
+  assign \$3051  = \$3050  + \ev_corrected$539 ;
+  assign \$3052  = \$3051  + \ev_corrected$540 ;
+  assign \$3053  = \$3052  + \ev_corrected$541 ;
+  assign \$3054  = \$signal  + \$3053 ;
+  assign \$3055  = \$3054  > 32'd4294967295;
+  assign \$3056  = 1'h0 + ev_corrected;
+  assign \$3057  = \$3056  + \ev_corrected$522 ;
+  assign \$3058  = \$3057  + \ev_corrected$523 ;
+  assign \$3059  = \$3058  + \ev_corrected$524 ;
+  assign \$3060  = \$3059  + \ev_corrected$525 ;
+  assign \$3061  = \$3060  + \ev_corrected$526 ;
+  assign \$3062  = \$3061  + \ev_corrected$527 ;
+  assign \$3063  = \$3062  + \ev_corrected$528 ;
+  assign \$3064  = \$3063  + \ev_corrected$529 ;
+  assign \$3065  = \$3064  + \ev_corrected$530 ;
+  assign \$3066  = \$3065  + \ev_corrected$531 ;
+  assign \$3067  = \$3066  + \ev_corrected$532 ;
+  assign \$3068  = \$3067  + \ev_corrected$533 ;
+  assign \$3069  = \$3068  + \ev_corrected$534 ;
+  assign \$3070  = \$3069  + \ev_corrected$535 ;
+  assign \$3071  = \$3070  + \ev_corrected$536 ;
+  assign \$3072  = \$3071  + \ev_corrected$537 ;
+  assign \$3073  = \$3072  + \ev_corrected$538 ;
+  assign \$3074  = \$3073  + \ev_corrected$539 ;
+  assign \$3075  = \$3074  + \ev_corrected$540 ;
+  assign \$3076  = \$3075  + \ev_corrected$541 ;
+  assign \$3077  = \$signal  + \$3076 ;
+  assign \$3078  = \$3055  ? 33'h0ffffffff : \$3077 ;
+  assign \$3079  = 1'h0 + ev_uncorrectable;
+  assign \$3080  = \$3079  + \ev_uncorrectable$544 ;
+  assign \$3081  = \$3080  + \ev_uncorrectable$545 ;
+  assign \$3082  = \$3081  + \ev_uncorrectable$546 ;
+  assign \$3083  = \$3082  + \ev_uncorrectable$547 ;
+  assign \$3084  = \$3083  + \ev_uncorrectable$548 ;
+  assign \$3085  = \$3084  + \ev_uncorrectable$549 ;
+  assign \$3086  = \$3085  + \ev_uncorrectable$550 ;
+  assign \$3087  = \$3086  + \ev_uncorrectable$551 ;
+  assign \$3088  = \$3087  + \ev_uncorrectable$552 ;
+  assign \$3089  = \$3088  + \ev_uncorrectable$553 ;
+  assign \$3090  = \$3089  + \ev_uncorrectable$554 ;
+  assign \$3091  = \$3090  + \ev_uncorrectable$555 ;
+  assign \$3092  = \$3091  + \ev_uncorrectable$556 ;
+  assign \$3093  = \$3092  + \ev_uncorrectable$557 ;
+  assign \$3094  = \$3093  + \ev_uncorrectable$558 ;
+  assign \$3095  = \$3094  + \ev_uncorrectable$559 ;
+  assign \$3096  = \$3095  + \ev_uncorrectable$560 ;
+  assign \$3097  = \$3096  + \ev_uncorrectable$561 ;
+  assign \$3098  = \$3097  + \ev_uncorrectable$562 ;
+  assign \$3099  = \$3098  + \ev_uncorrectable$563 ;
+  assign \$3100  = ecc_uncorrectable + \$3099 ;
+  assign \$3101  = \$3100  > 32'd4294967295;
+  assign \$3102  = 1'h0 + ev_uncorrectable;
+  assign \$3103  = \$3102  + \ev_uncorrectable$544 ;
+  assign \$3104  = \$3103  + \ev_uncorrectable$545 ;
+  assign \$3105  = \$3104  + \ev_uncorrectable$546 ;
+  assign \$3106  = \$3105  + \ev_uncorrectable$547 ;
+  assign \$3107  = \$3106  + \ev_uncorrectable$548 ;
+  assign \$3108  = \$3107  + \ev_uncorrectable$549 ;
+  assign \$3109  = \$3108  + \ev_uncorrectable$550 ;
+  assign \$3110  = \$3109  + \ev_uncorrectable$551 ;
+  assign \$3111  = \$3110  + \ev_uncorrectable$552 ;
+  assign \$3112  = \$3111  + \ev_uncorrectable$553 ;
+  assign \$3113  = \$3112  + \ev_uncorrectable$554 ;
+  assign \$3114  = \$3113  + \ev_uncorrectable$555 ;
+  assign \$3115  = \$3114  + \ev_uncorrectable$556 ;
+  assign \$3116  = \$3115  + \ev_uncorrectable$557 ;
+  assign \$3117  = \$3116  + \ev_uncorrectable$558 ;
+  assign \$3118  = \$3117  + \ev_uncorrectable$559 ;
+  assign \$3119  = \$3118  + \ev_uncorrectable$560 ;
+  assign \$3120  = \$3119  + \ev_uncorrectable$561 ;
+  assign \$3121  = \$3120  + \ev_uncorrectable$562 ;
+  assign \$3122  = \$3121  + \ev_uncorrectable$563 ;
+  assign \$3123  = ecc_uncorrectable + \$3122 ;
+  assign \$3124  = \$3101  ? 33'h0ffffffff : \$3123 ;
+  assign \$3125  = ev_corrected | ev_uncorrectable;
+  assign \$3129  = 3'h4 * { \$3128 , ev_addr[2:0] };
+  assign \$3130  = 21'h100000 + \$3129 ;
+  assign \$3131  = \ev_corrected$522  | \ev_uncorrectable$544 ;
+  assign \$3135  = 3'h4 * { \$3134 , \ev_addr$566 [2:0] };
+  assign \$3136  = 21'h100000 + \$3135 ;
+  assign \$3137  = \ev_corrected$523  | \ev_uncorrectable$545 ;
+  assign \$3141  = 3'h4 * { \$3140 , \ev_addr$567 [2:0] };
+  assign \$3142  = 21'h100000 + \$3141 ;
+  assign \$3143  = \ev_corrected$524  | \ev_uncorrectable$546 ;
+  assign \$3147  = 3'h4 * { \$3146 , \ev_addr$568 [2:0] };
+  assign \$3148  = 21'h100000 + \$3147 ;
+  assign \$3149  = \ev_corrected$525  | \ev_uncorrectable$547 ;
+  assign \$3153  = 3'h4 * { \$3152 , \ev_addr$569 [2:0] };
+  assign \$3154  = 22'h200000 + \$3153 ;
+  assign \$3155  = \ev_corrected$526  | \ev_uncorrectable$548 ;
+  assign \$3159  = 3'h4 * { \$3158 , \ev_addr$570 [2:0] };
+  assign \$3160  = 22'h200000 + \$3159 ;
+  assign \$3161  = \ev_corrected$527  | \ev_uncorrectable$549 ;
+  assign \$3165  = 3'h4 * { \$3164 , \ev_addr$571 [2:0] };
+  assign \$3166  = 22'h200000 + \$3165 ;
+  assign \$3167  = \ev_corrected$528  | \ev_uncorrectable$550 ;
+  assign \$3171  = 3'h4 * { \$3170 , \ev_addr$572 [2:0] };
+  assign \$3172  = 22'h200000 + \$3171 ;
+  assign \$3173  = \ev_corrected$529  | \ev_uncorrectable$551 ;
+  assign \$3174  = 3'h4 * { \ev_addr$573 , 2'h0 };
+  assign \$3175  = 22'h300000 + \$3174 ;
+  assign \$3176  = \ev_corrected$530  | \ev_uncorrectable$552 ;
+  assign \$3177  = 3'h4 * { \ev_addr$574 , 2'h1 };
+  assign \$3178  = 22'h300000 + \$3177 ;
+  assign \$3179  = \ev_corrected$531  | \ev_uncorrectable$553 ;
+  assign \$3180  = 3'h4 * { \ev_addr$575 , 2'h2 };
+  assign \$3181  = 22'h300000 + \$3180 ;
+  assign \$3182  = \ev_corrected$532  | \ev_uncorrectable$554 ;
+  assign \$3183  = 3'h4 * { \ev_addr$576 , 2'h3 };
+  assign \$3184  = 22'h300000 + \$3183 ;
+  assign \$3185  = \ev_corrected$533  | \ev_uncorrectable$555 ;
+  assign \$3186  = 3'h4 * { \ev_addr$577 , 2'h0 };
+  assign \$3187  = 23'h400000 + \$3186 ;
+  assign \$3188  = \ev_corrected$534  | \ev_uncorrectable$556 ;
+  assign \$3189  = 3'h4 * { \ev_addr$578 , 2'h1 };
+  assign \$3190  = 23'h400000 + \$3189 ;
+  assign \$3191  = \ev_corrected$535  | \ev_uncorrectable$557 ;
+  assign \$3192  = 3'h4 * { \ev_addr$579 , 2'h2 };
+  assign \$3193  = 23'h400000 + \$3192 ;
+  assign \$3194  = \ev_corrected$536  | \ev_uncorrectable$558 ;
+  assign \$3195  = 3'h4 * { \ev_addr$580 , 2'h3 };
+  assign \$3196  = 23'h400000 + \$3195 ;
+  assign \$3197  = \ev_corrected$537  | \ev_uncorrectable$559 ;
+  assign \$3198  = 3'h4 * { \ev_addr$581 , 2'h0 };
+  assign \$3199  = 23'h500000 + \$3198 ;
+  assign \$3200  = \ev_corrected$538  | \ev_uncorrectable$560 ;
+  assign \$3201  = 3'h4 * { \ev_addr$582 , 2'h1 };
+  assign \$3202  = 23'h500000 + \$3201 ;
+  assign \$3203  = \ev_corrected$539  | \ev_uncorrectable$561 ;
+  assign \$3204  = 3'h4 * { \ev_addr$583 , 2'h2 };
+  assign \$3205  = 23'h500000 + \$3204 ;
+  assign \$3206  = \ev_corrected$540  | \ev_uncorrectable$562 ;
+  assign \$3207  = 3'h4 * { \ev_addr$584 , 2'h3 };
+  assign \$3208  = 23'h500000 + \$3207 ;
+  assign \$3209  = \ev_corrected$541  | \ev_uncorrectable$563 ;
+  assign \$3210  = 3'h4 * \ev_addr$585 ;
+  assign \$3211  = 23'h600000 + \$3210 ;
+  assign \$3212  = tmr_mismatch | therm_tmr_mismatch;
+  assign \$3213  = tmr_errors != 32'd4294967295;
+  assign \$3214  = tmr_errors + \$3213 ;
+  assign \$3215  = bus__cyc & bus__stb;
+  assign \$3216  = ~ bus__ack;
+  assign \$3217  = \$3215  & \$3216 ;
+  assign \$3218  = | bus__adr[20:18];
+  assign \$3219  = \$3218  & busy;
+  assign \$3220  = ~ \$3219 ;
+  assign \$3221  = \$3217  & \$3220 ;
+  assign \$3222  = bus__adr[20:18] == 1'h1;
+  assign \$3223  = bus__adr[20:18] == 2'h2;
+  assign \$3224  = \$3222  | \$3223 ;
+  assign \$3225  = bus__we & \$3224 ;
+  assign \$3226  = bus__sel != 4'hf;
+  assign \$3227  = \$3225  & \$3226 ;
+  assign \$3228  = bus__adr[20:18] == 3'h6;
+  assign \$3229  = bus__we & \$3228 ;
+  assign \$3230  = bus__sel == 4'hf;
+  assign \$3231  = ~ \$3230 ;
+  assign \$3232  = \$3229  & \$3231 ;
+  assign \$3233  = \$3227  | \$3232 ;
+  assign \$3234  = \$3221  & \$3233 ;
+  assign \$3235  = ~ rmw;
+  assign \$3236  = \$3234  & \$3235 ;
+  assign \$3237  = ~ bus__we;
+  assign \$3238  = served & \$3237 ;
+  assign \$3239  = bus__adr[20:18] == 1'h1;
+  assign \$3240  = \$3238  & \$3239 ;
+  assign \$3242  = bus__adr[17:0] < 9'h100;
+  assign \$3243  = ~ bus__we;
+  assign \$3244  = served & \$3243 ;
+  assign \$3245  = bus__adr[20:18] == 2'h2;
+  assign \$3246  = \$3244  & \$3245 ;
+  assign \$3248  = bus__adr[17:0] < 9'h100;
+  assign \$3249  = ~ bus__we;
+  assign \$3250  = served & \$3249 ;
+  assign \$3251  = bus__adr[20:18] == 2'h3;
+  assign \$3252  = \$3250  & \$3251 ;
+  assign \$3253  = bus__adr[17:0] < 6'h20;
+  assign \$3254  = ~ bus__we;
+  assign \$3255  = served & \$3254 ;
+  assign \$3256  = bus__adr[20:18] == 3'h4;
+  assign \$3257  = \$3255  & \$3256 ;
+  assign \$3258  = bus__adr[17:0] < 6'h20;
+  assign \$3259  = ~ bus__we;
+  assign \$3260  = served & \$3259 ;
+  assign \$3261  = bus__adr[20:18] == 3'h5;
+  assign \$3262  = \$3260  & \$3261 ;
+  assign \$3263  = bus__adr[17:0] < 6'h20;
+  assign \$3264  = ~ bus__we;
+  assign \$3265  = served & \$3264 ;
+  assign \$3266  = bus__adr[20:18] == 3'h6;
+  assign \$3267  = \$3265  & \$3266 ;
+  assign \$3268  = bus__adr[17:0] < 9'h100;
+  assign \$3269  = ~ bus__we;
+  assign \$3270  = served & \$3269 ;
+  assign \$3271  = ! bus__adr[20:18];
+  assign \$3272  = \$3270  & \$3271 ;
+  assign \$3273  = tmr_mismatch | therm_tmr_mismatch;
+  assign \$3274  = ~ \$3273 ;
+  assign \$3275  = bus__dat_w[3] & \$3274 ;
+  assign \$3276  = tmr_mismatch | therm_tmr_mismatch;
+  assign \$3277  = ~ \$3276 ;
+  assign \$3278  = \rd_valid$404  ? \rd_data$406  : c_mem_rd_hold;
+  always @(posedge clk)
+    therm_trip1_tmr0 <= \$3279 ;
+  always @(posedge clk)
+    therm_trip1_tmr1 <= \$3280 ;
+  always @(posedge clk)
+    therm_trip1_tmr2 <= \$3281 ;
+  always @(posedge clk)
+    therm_trip2_tmr0 <= \$3282 ;
+  always @(posedge clk)
+    therm_trip2_tmr1 <= \$3283 ;
+  always @(posedge clk)
+    therm_trip2_tmr2 <= \$3284 ;
+  always @(posedge clk)
+    therm_trip3_tmr0 <= \$3285 ;
+  always @(posedge clk)
+    therm_trip3_tmr1 <= \$3286 ;
+  always @(posedge clk)
+    therm_trip3_tmr2 <= \$3287 ;
+  always @(posedge clk)
+    therm_crit_tmr0 <= \$3288 ;
+  always @(posedge clk)
+    therm_crit_tmr1 <= \$3289 ;
+  always @(posedge clk)
+    therm_crit_tmr2 <= \$3290 ;
+  always @(posedge clk)
+    therm_hyst_tmr0 <= \$3291 ;
+  always @(posedge clk)
+    therm_hyst_tmr1 <= \$3292 ;
+  always @(posedge clk)
+    therm_hyst_tmr2 <= \$3293 ;
+  always @(posedge clk)
+    therm_range_min_tmr0 <= \$3294 ;
+  always @(posedge clk)
+    therm_range_min_tmr1 <= \$3295 ;
+  always @(posedge clk)
+    therm_range_min_tmr2 <= \$3296 ;
+  always @(posedge clk)
+    therm_range_max_tmr0 <= \$3297 ;
+  always @(posedge clk)
+    therm_range_max_tmr1 <= \$3298 ;
+  always @(posedge clk)
+    therm_range_max_tmr2 <= \$3299 ;
+  always @(posedge clk)
+    therm_stuck_samples_tmr0 <= \$3300 ;
+  always @(posedge clk)
+    therm_stuck_samples_tmr1 <= \$3301 ;
+  always @(posedge clk)
+    therm_stuck_samples_tmr2 <= \$3302 ;
+  always @(posedge clk)
+    therm_safe_level_tmr0 <= \$3303 ;
+  always @(posedge clk)
+    therm_safe_level_tmr1 <= \$3304 ;
+  always @(posedge clk)
+    therm_safe_level_tmr2 <= \$3305 ;
+  always @(posedge clk)
+    therm_level_tmr0 <= \$3306 ;
+  always @(posedge clk)
+    therm_level_tmr1 <= \$3307 ;
+  always @(posedge clk)
+    therm_level_tmr2 <= \$3308 ;
+  always @(posedge clk)
+    therm_temp_tmr0 <= \$3309 ;
+  always @(posedge clk)
+    therm_temp_tmr1 <= \$3310 ;
+  always @(posedge clk)
+    therm_temp_tmr2 <= \$3311 ;
+  always @(posedge clk)
+    therm_prev_tmr0 <= \$3312 ;
+  always @(posedge clk)
+    therm_prev_tmr1 <= \$3313 ;
+  always @(posedge clk)
+    therm_prev_tmr2 <= \$3314 ;
+  always @(posedge clk)
+    therm_run_tmr0 <= \$3315 ;
+  always @(posedge clk)
+    therm_run_tmr1 <= \$3316 ;
+  always @(posedge clk)
+    therm_run_tmr2 <= \$3317 ;
+  always @(posedge clk)
+    therm_sensor_fault_tmr0 <= \$3318 ;
+  always @(posedge clk)
+    therm_sensor_fault_tmr1 <= \$3319 ;
+  always @(posedge clk)
+    therm_sensor_fault_tmr2 <= \$3320 ;
+  always @(posedge clk)
+    therm_cool_tmr0 <= \$3321 ;
+  always @(posedge clk)
+    therm_cool_tmr1 <= \$3322 ;
+  always @(posedge clk)
+    therm_cool_tmr2 <= \$3323 ;
+  always @(posedge clk)
+    therm_raises_tmr0 <= \$3324 ;
+  always @(posedge clk)
+    therm_raises_tmr1 <= \$3325 ;
+  always @(posedge clk)
+    therm_raises_tmr2 <= \$3326 ;
+  always @(posedge clk)
+    therm_shutdowns_tmr0 <= \$3327 ;
+  always @(posedge clk)
+    therm_shutdowns_tmr1 <= \$3328 ;
+  always @(posedge clk)
+    therm_shutdowns_tmr2 <= \$3329 ;
+  always @(posedge clk)
+    therm_faults_tmr0 <= \$3330 ;
+  always @(posedge clk)
+    therm_faults_tmr1 <= \$3331 ;
+  always @(posedge clk)
+    therm_faults_tmr2 <= \$3332 ;
+  always @(posedge clk)
+    therm_phase_tmr0 <= \$3333 ;
+  always @(posedge clk)
+    therm_phase_tmr1 <= \$3334 ;
+  always @(posedge clk)
+    therm_phase_tmr2 <= \$3335 ;
+  always @(posedge clk)
+    throttled <= \$3336 ;
+  always @(posedge clk)
+    act_feed <= \$3337 ;
+  always @(posedge clk)
+    act_sram <= \$3338 ;
+  always @(posedge clk)
+    a_bank0_rd_hold <= \$3339 ;
+  always @(posedge clk)
+    a_bank1_rd_hold <= \$3340 ;
+  always @(posedge clk)
+    a_bank2_rd_hold <= \$3341 ;
+  always @(posedge clk)
+    a_bank3_rd_hold <= \$3342 ;
+  always @(posedge clk)
+    b_bank0_rd_hold <= \$3343 ;
+  always @(posedge clk)
+    b_bank1_rd_hold <= \$3344 ;
+  always @(posedge clk)
+    b_bank2_rd_hold <= \$3345 ;
+  always @(posedge clk)
+    b_bank3_rd_hold <= \$3346 ;
+  always @(posedge clk)
+    bias_bank0_rd_hold <= \$3347 ;
+  always @(posedge clk)
+    bias_bank1_rd_hold <= \$3348 ;
+  always @(posedge clk)
+    bias_bank2_rd_hold <= \$3349 ;
+  always @(posedge clk)
+    bias_bank3_rd_hold <= \$3350 ;
+  always @(posedge clk)
+    mult_bank0_rd_hold <= \$3351 ;
+  always @(posedge clk)
+    mult_bank1_rd_hold <= \$3352 ;
+  always @(posedge clk)
+    mult_bank2_rd_hold <= \$3353 ;
+  always @(posedge clk)
+    mult_bank3_rd_hold <= \$3354 ;
+  always @(posedge clk)
+    shift_bank0_rd_hold <= \$3355 ;
+  always @(posedge clk)
+    shift_bank1_rd_hold <= \$3356 ;
+  always @(posedge clk)
+    shift_bank2_rd_hold <= \$3357 ;
+  always @(posedge clk)
+    shift_bank3_rd_hold <= \$3358 ;
+  always @(posedge clk)
+    c_mem_rd_hold <= \$3359 ;
+  always @(posedge clk)
+    busy_tmr0 <= \$3360 ;
+  always @(posedge clk)
+    busy_tmr1 <= \$3361 ;
+  always @(posedge clk)
+    busy_tmr2 <= \$3362 ;
+  always @(posedge clk)
+    done_tmr0 <= \$3363 ;
+  always @(posedge clk)
+    done_tmr1 <= \$3364 ;
+  always @(posedge clk)
+    done_tmr2 <= \$3365 ;
+  always @(posedge clk)
+    error_tmr0 <= \$3366 ;
+  always @(posedge clk)
+    error_tmr1 <= \$3367 ;
+  always @(posedge clk)
+    error_tmr2 <= \$3368 ;
+  always @(posedge clk)
+    irq_en_tmr0 <= \$3369 ;
+  always @(posedge clk)
+    irq_en_tmr1 <= \$3370 ;
+  always @(posedge clk)
+    irq_en_tmr2 <= \$3371 ;
+  always @(posedge clk)
+    reg_m_tmr0 <= \$3372 ;
+  always @(posedge clk)
+    reg_m_tmr1 <= \$3373 ;
+  always @(posedge clk)
+    reg_m_tmr2 <= \$3374 ;
+  always @(posedge clk)
+    reg_k_tmr0 <= \$3375 ;
+  always @(posedge clk)
+    reg_k_tmr1 <= \$3376 ;
+  always @(posedge clk)
+    reg_k_tmr2 <= \$3377 ;
+  always @(posedge clk)
+    reg_n_tmr0 <= \$3378 ;
+  always @(posedge clk)
+    reg_n_tmr1 <= \$3379 ;
+  always @(posedge clk)
+    reg_n_tmr2 <= \$3380 ;
+  always @(posedge clk)
+    a_zp_tmr0 <= \$3381 ;
+  always @(posedge clk)
+    a_zp_tmr1 <= \$3382 ;
+  always @(posedge clk)
+    a_zp_tmr2 <= \$3383 ;
+  always @(posedge clk)
+    b_zp_tmr0 <= \$3384 ;
+  always @(posedge clk)
+    b_zp_tmr1 <= \$3385 ;
+  always @(posedge clk)
+    b_zp_tmr2 <= \$3386 ;
+  always @(posedge clk)
+    out_zp_tmr0 <= \$3387 ;
+  always @(posedge clk)
+    out_zp_tmr1 <= \$3388 ;
+  always @(posedge clk)
+    out_zp_tmr2 <= \$3389 ;
+  always @(posedge clk)
+    act_min_tmr0 <= \$3390 ;
+  always @(posedge clk)
+    act_min_tmr1 <= \$3391 ;
+  always @(posedge clk)
+    act_min_tmr2 <= \$3392 ;
+  always @(posedge clk)
+    act_max_tmr0 <= \$3393 ;
+  always @(posedge clk)
+    act_max_tmr1 <= \$3394 ;
+  always @(posedge clk)
+    act_max_tmr2 <= \$3395 ;
+  always @(posedge clk)
+    per_channel_tmr0 <= \$3396 ;
+  always @(posedge clk)
+    per_channel_tmr1 <= \$3397 ;
+  always @(posedge clk)
+    per_channel_tmr2 <= \$3398 ;
+  always @(posedge clk)
+    qmult_tmr0 <= \$3399 ;
+  always @(posedge clk)
+    qmult_tmr1 <= \$3400 ;
+  always @(posedge clk)
+    qmult_tmr2 <= \$3401 ;
+  always @(posedge clk)
+    qshift_tmr0 <= \$3402 ;
+  always @(posedge clk)
+    qshift_tmr1 <= \$3403 ;
+  always @(posedge clk)
+    qshift_tmr2 <= \$3404 ;
+  always @(posedge clk)
+    cycles_tmr0 <= \$3405 ;
+  always @(posedge clk)
+    cycles_tmr1 <= \$3406 ;
+  always @(posedge clk)
+    cycles_tmr2 <= \$3407 ;
+  always @(posedge clk)
+    ctrl_state_tmr0 <= \$3408 ;
+  always @(posedge clk)
+    ctrl_state_tmr1 <= \$3409 ;
+  always @(posedge clk)
+    ctrl_state_tmr2 <= \$3410 ;
+  always @(posedge clk)
+    ib_tmr0 <= \$3411 ;
+  always @(posedge clk)
+    ib_tmr1 <= \$3412 ;
+  always @(posedge clk)
+    ib_tmr2 <= \$3413 ;
+  always @(posedge clk)
+    jb_tmr0 <= \$3414 ;
+  always @(posedge clk)
+    jb_tmr1 <= \$3415 ;
+  always @(posedge clk)
+    jb_tmr2 <= \$3416 ;
+  always @(posedge clk)
+    k_tmr0 <= \$3417 ;
+  always @(posedge clk)
+    k_tmr1 <= \$3418 ;
+  always @(posedge clk)
+    k_tmr2 <= \$3419 ;
+  always @(posedge clk)
+    wait_tmr0 <= \$3420 ;
+  always @(posedge clk)
+    wait_tmr1 <= \$3421 ;
+  always @(posedge clk)
+    wait_tmr2 <= \$3422 ;
+  always @(posedge clk)
+    drain_tmr0 <= \$3423 ;
+  always @(posedge clk)
+    drain_tmr1 <= \$3424 ;
+  always @(posedge clk)
+    drain_tmr2 <= \$3425 ;
+  always @(posedge clk)
+    scrub_interval_tmr0 <= \$3426 ;
+  always @(posedge clk)
+    scrub_interval_tmr1 <= \$3427 ;
+  always @(posedge clk)
+    scrub_interval_tmr2 <= \$3428 ;
+  always @(posedge clk)
+    \$signal  <= \$3429 ;
+  always @(posedge clk)
+    ecc_uncorrectable <= \$3430 ;
+  always @(posedge clk)
+    ecc_last <= \$3431 ;
+  always @(posedge clk)
+    ecc_ue <= \$3432 ;
+  always @(posedge clk)
+    tmr_flag <= \$3433 ;
+  always @(posedge clk)
+    tmr_errors <= \$3434 ;
+  always @(posedge clk)
+    rmw <= \$3435 ;
+  always @(posedge clk)
+    bus__ack <= \$3436 ;
+  always @(posedge clk)
+    rd_region <= \$3437 ;
+  always @(posedge clk)
+    rd_bank <= \$3438 ;
+  always @(posedge clk)
+    \rd_valid$411  <= \$3439 ;
+  always @(posedge clk)
+    rd_lane <= \$3440 ;
+  always @(posedge clk)
+    reg_rdata <= \$3441 ;
+  always @(posedge clk)
+    byte_sel <= \$3442 ;
+  always @(posedge clk)
+    valid <= \$3443 ;
+  always @(posedge clk)
+    \$like$588  <= \$3444 ;
+  always @(posedge clk)
+    \nxt_en$589  <= \$3445 ;
+  always @(posedge clk)
+    \$like$590  <= \$3446 ;
+  always @(posedge clk)
+    \nxt_en$591  <= \$3447 ;
+  always @(posedge clk)
+    \$like  <= \$3448 ;
+  always @(posedge clk)
+    nxt_en <= \$3449 ;
+  always @(posedge clk)
+    \nxt$592  <= \$3450 ;
+  always @(posedge clk)
+    nxt <= \$3451 ;
   \obt_tile_small_ecc_tmr.a_bank0  a_bank0 (
     .a_bank0_r_addr(ev_addr),
     .clk(clk),
     .ev_corrected(ev_corrected),
     .ev_uncorrectable(ev_uncorrectable),
     .\port$0$5 (bus__adr[2:0]),
-    .\port$1266$0 (\$1237 [2:0]),
-    .\port$1267$0 (\$1238 ),
-    .\port$1268$0 (\$1239 ),
-    .\port$1269$0 (\$1240 ),
-    .\port$1270$0 (\$1241 ),
+    .\port$2273$0 (\$2175 [2:0]),
+    .\port$2275$0 (\$2177 ),
+    .\port$2277$0 (\$2179 ),
+    .\port$2279$0 (\$2181 ),
+    .\port$2281$0 (\$2183 ),
     .rd_addr(rd_addr),
     .rd_data(rd_data),
     .rd_en(rd_en),
+    .rd_valid(rd_valid),
     .rst(rst),
     .scrub_interval(scrub_interval),
     .wr_en(wr_en)
   );
   \obt_tile_small_ecc_tmr.a_bank1  a_bank1 (
-    .a_bank1_r_addr(\ev_addr$399 ),
+    .a_bank1_r_addr(\ev_addr$566 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$355 ),
-    .ev_uncorrectable(\ev_uncorrectable$377 ),
+    .ev_corrected(\ev_corrected$522 ),
+    .ev_uncorrectable(\ev_uncorrectable$544 ),
     .\port$0$5 (bus__adr[2:0]),
-    .\port$1315$0 (\$1284 [2:0]),
-    .\port$1316$0 (\$1285 ),
-    .\port$1317$0 (\$1286 ),
-    .\port$1318$0 (\$1287 ),
-    .\port$1319$0 (\$1288 ),
-    .rd_addr(\rd_addr$161 ),
-    .rd_data(\rd_data$165 ),
-    .rd_en(\rd_en$162 ),
+    .\port$2326$0 (\$2226 [2:0]),
+    .\port$2328$0 (\$2228 ),
+    .\port$2330$0 (\$2230 ),
+    .\port$2332$0 (\$2232 ),
+    .\port$2334$0 (\$2234 ),
+    .rd_addr(\rd_addr$286 ),
+    .rd_data(\rd_data$292 ),
+    .rd_en(\rd_en$287 ),
+    .rd_valid(\rd_valid$290 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$166 )
+    .wr_en(\wr_en$293 )
   );
   \obt_tile_small_ecc_tmr.a_bank2  a_bank2 (
-    .a_bank2_r_addr(\ev_addr$400 ),
+    .a_bank2_r_addr(\ev_addr$567 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$356 ),
-    .ev_uncorrectable(\ev_uncorrectable$378 ),
+    .ev_corrected(\ev_corrected$523 ),
+    .ev_uncorrectable(\ev_uncorrectable$545 ),
     .\port$0$5 (bus__adr[2:0]),
-    .\port$1364$0 (\$1331 [2:0]),
-    .\port$1365$0 (\$1332 ),
-    .\port$1366$0 (\$1333 ),
-    .\port$1367$0 (\$1334 ),
-    .\port$1368$0 (\$1335 ),
-    .rd_addr(\rd_addr$167 ),
-    .rd_data(\rd_data$171 ),
-    .rd_en(\rd_en$168 ),
+    .\port$2379$0 (\$2277 [2:0]),
+    .\port$2381$0 (\$2279 ),
+    .\port$2383$0 (\$2281 ),
+    .\port$2385$0 (\$2283 ),
+    .\port$2387$0 (\$2285 ),
+    .rd_addr(\rd_addr$294 ),
+    .rd_data(\rd_data$300 ),
+    .rd_en(\rd_en$295 ),
+    .rd_valid(\rd_valid$298 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$172 )
+    .wr_en(\wr_en$301 )
   );
   \obt_tile_small_ecc_tmr.a_bank3  a_bank3 (
-    .a_bank3_r_addr(\ev_addr$401 ),
+    .a_bank3_r_addr(\ev_addr$568 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$357 ),
-    .ev_uncorrectable(\ev_uncorrectable$379 ),
+    .ev_corrected(\ev_corrected$524 ),
+    .ev_uncorrectable(\ev_uncorrectable$546 ),
     .\port$0$5 (bus__adr[2:0]),
-    .\port$1413$0 (\$1378 [2:0]),
-    .\port$1414$0 (\$1379 ),
-    .\port$1415$0 (\$1380 ),
-    .\port$1416$0 (\$1381 ),
-    .\port$1417$0 (\$1382 ),
-    .rd_addr(\rd_addr$173 ),
-    .rd_data(\rd_data$177 ),
-    .rd_en(\rd_en$174 ),
+    .\port$2432$0 (\$2328 [2:0]),
+    .\port$2434$0 (\$2330 ),
+    .\port$2436$0 (\$2332 ),
+    .\port$2438$0 (\$2334 ),
+    .\port$2440$0 (\$2336 ),
+    .rd_addr(\rd_addr$302 ),
+    .rd_data(\rd_data$308 ),
+    .rd_en(\rd_en$303 ),
+    .rd_valid(\rd_valid$306 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$178 )
+    .wr_en(\wr_en$309 )
   );
   \obt_tile_small_ecc_tmr.array  array (
     .a_in(a_in__0),
@@ -5258,346 +7964,524 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
     .clear(clear),
     .clk(clk),
     .drain_acc__0(acc),
-    .drain_acc__1(\acc$311 ),
-    .drain_acc__2(\acc$320 ),
-    .drain_acc__3(\acc$329 ),
+    .drain_acc__1(\acc$476 ),
+    .drain_acc__2(\acc$485 ),
+    .drain_acc__3(\acc$494 ),
     .drain_row(drain[1:0]),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.b_bank0  b_bank0 (
-    .b_bank0_r_addr(\ev_addr$402 ),
+    .b_bank0_r_addr(\ev_addr$569 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$358 ),
-    .ev_uncorrectable(\ev_uncorrectable$380 ),
+    .ev_corrected(\ev_corrected$525 ),
+    .ev_uncorrectable(\ev_uncorrectable$547 ),
     .\port$0$5 (bus__adr[2:0]),
-    .\port$1462$0 (\$1425 [2:0]),
-    .\port$1463$0 (\$1426 ),
-    .\port$1464$0 (\$1427 ),
-    .\port$1465$0 (\$1428 ),
-    .\port$1466$0 (\$1429 ),
-    .rd_addr(\rd_addr$179 ),
-    .rd_data(\rd_data$183 ),
-    .rd_en(\rd_en$180 ),
+    .\port$2485$0 (\$2379 [2:0]),
+    .\port$2487$0 (\$2381 ),
+    .\port$2489$0 (\$2383 ),
+    .\port$2491$0 (\$2385 ),
+    .\port$2493$0 (\$2387 ),
+    .rd_addr(\rd_addr$310 ),
+    .rd_data(\rd_data$316 ),
+    .rd_en(\rd_en$311 ),
+    .rd_valid(\rd_valid$314 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$184 )
+    .wr_en(\wr_en$317 )
   );
   \obt_tile_small_ecc_tmr.b_bank1  b_bank1 (
-    .b_bank1_r_addr(\ev_addr$403 ),
+    .b_bank1_r_addr(\ev_addr$570 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$359 ),
-    .ev_uncorrectable(\ev_uncorrectable$381 ),
+    .ev_corrected(\ev_corrected$526 ),
+    .ev_uncorrectable(\ev_uncorrectable$548 ),
     .\port$0$5 (bus__adr[2:0]),
-    .\port$1511$0 (\$1472 [2:0]),
-    .\port$1512$0 (\$1473 ),
-    .\port$1513$0 (\$1474 ),
-    .\port$1514$0 (\$1475 ),
-    .\port$1515$0 (\$1476 ),
-    .rd_addr(\rd_addr$185 ),
-    .rd_data(\rd_data$189 ),
-    .rd_en(\rd_en$186 ),
+    .\port$2538$0 (\$2430 [2:0]),
+    .\port$2540$0 (\$2432 ),
+    .\port$2542$0 (\$2434 ),
+    .\port$2544$0 (\$2436 ),
+    .\port$2546$0 (\$2438 ),
+    .rd_addr(\rd_addr$318 ),
+    .rd_data(\rd_data$324 ),
+    .rd_en(\rd_en$319 ),
+    .rd_valid(\rd_valid$322 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$190 )
+    .wr_en(\wr_en$325 )
   );
   \obt_tile_small_ecc_tmr.b_bank2  b_bank2 (
-    .b_bank2_r_addr(\ev_addr$404 ),
+    .b_bank2_r_addr(\ev_addr$571 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$360 ),
-    .ev_uncorrectable(\ev_uncorrectable$382 ),
+    .ev_corrected(\ev_corrected$527 ),
+    .ev_uncorrectable(\ev_uncorrectable$549 ),
     .\port$0$5 (bus__adr[2:0]),
-    .\port$1560$0 (\$1519 [2:0]),
-    .\port$1561$0 (\$1520 ),
-    .\port$1562$0 (\$1521 ),
-    .\port$1563$0 (\$1522 ),
-    .\port$1564$0 (\$1523 ),
-    .rd_addr(\rd_addr$191 ),
-    .rd_data(\rd_data$195 ),
-    .rd_en(\rd_en$192 ),
+    .\port$2591$0 (\$2481 [2:0]),
+    .\port$2593$0 (\$2483 ),
+    .\port$2595$0 (\$2485 ),
+    .\port$2597$0 (\$2487 ),
+    .\port$2599$0 (\$2489 ),
+    .rd_addr(\rd_addr$326 ),
+    .rd_data(\rd_data$332 ),
+    .rd_en(\rd_en$327 ),
+    .rd_valid(\rd_valid$330 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$196 )
+    .wr_en(\wr_en$333 )
   );
   \obt_tile_small_ecc_tmr.b_bank3  b_bank3 (
-    .b_bank3_r_addr(\ev_addr$405 ),
+    .b_bank3_r_addr(\ev_addr$572 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$361 ),
-    .ev_uncorrectable(\ev_uncorrectable$383 ),
+    .ev_corrected(\ev_corrected$528 ),
+    .ev_uncorrectable(\ev_uncorrectable$550 ),
     .\port$0$5 (bus__adr[2:0]),
-    .\port$1609$0 (\$1566 [2:0]),
-    .\port$1610$0 (\$1567 ),
-    .\port$1611$0 (\$1568 ),
-    .\port$1612$0 (\$1569 ),
-    .\port$1613$0 (\$1570 ),
-    .rd_addr(\rd_addr$197 ),
-    .rd_data(\rd_data$201 ),
-    .rd_en(\rd_en$198 ),
+    .\port$2644$0 (\$2532 [2:0]),
+    .\port$2646$0 (\$2534 ),
+    .\port$2648$0 (\$2536 ),
+    .\port$2650$0 (\$2538 ),
+    .\port$2652$0 (\$2540 ),
+    .rd_addr(\rd_addr$334 ),
+    .rd_data(\rd_data$340 ),
+    .rd_en(\rd_en$335 ),
+    .rd_valid(\rd_valid$338 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$202 )
+    .wr_en(\wr_en$341 )
   );
   \obt_tile_small_ecc_tmr.bias_bank0  bias_bank0 (
-    .bias_bank0_r_addr(\ev_addr$406 ),
+    .bias_bank0_r_addr(\ev_addr$573 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$362 ),
-    .ev_uncorrectable(\ev_uncorrectable$384 ),
-    .rd_addr(\$1579 [2:0]),
-    .rd_data(\rd_data$273 ),
-    .rd_en(\rd_en$207 ),
+    .ev_corrected(\ev_corrected$529 ),
+    .ev_uncorrectable(\ev_uncorrectable$551 ),
+    .rd_addr(\$2549 [2:0]),
+    .rd_data(\rd_data$416 ),
+    .rd_en(\rd_en$346 ),
+    .rd_valid(\rd_valid$414 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$1580 [2:0]),
+    .wr_addr(\$2550 [2:0]),
     .wr_data(bus__dat_w),
-    .wr_en(\wr_en$206 )
+    .wr_en(\wr_en$345 )
   );
   \obt_tile_small_ecc_tmr.bias_bank1  bias_bank1 (
-    .bias_bank1_r_addr(\ev_addr$407 ),
+    .bias_bank1_r_addr(\ev_addr$574 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$363 ),
-    .ev_uncorrectable(\ev_uncorrectable$385 ),
-    .rd_addr(\$1596 [2:0]),
-    .rd_data(\rd_data$274 ),
-    .rd_en(\rd_en$212 ),
+    .ev_corrected(\ev_corrected$530 ),
+    .ev_uncorrectable(\ev_uncorrectable$552 ),
+    .rd_addr(\$2567 [2:0]),
+    .rd_data(\rd_data$419 ),
+    .rd_en(\rd_en$351 ),
+    .rd_valid(\rd_valid$417 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$1597 [2:0]),
+    .wr_addr(\$2568 [2:0]),
     .wr_data(bus__dat_w),
-    .wr_en(\wr_en$211 )
+    .wr_en(\wr_en$350 )
   );
   \obt_tile_small_ecc_tmr.bias_bank2  bias_bank2 (
-    .bias_bank2_r_addr(\ev_addr$408 ),
+    .bias_bank2_r_addr(\ev_addr$575 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$364 ),
-    .ev_uncorrectable(\ev_uncorrectable$386 ),
-    .rd_addr(\$1613 [2:0]),
-    .rd_data(\rd_data$275 ),
-    .rd_en(\rd_en$217 ),
+    .ev_corrected(\ev_corrected$531 ),
+    .ev_uncorrectable(\ev_uncorrectable$553 ),
+    .rd_addr(\$2585 [2:0]),
+    .rd_data(\rd_data$422 ),
+    .rd_en(\rd_en$356 ),
+    .rd_valid(\rd_valid$420 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$1614 [2:0]),
+    .wr_addr(\$2586 [2:0]),
     .wr_data(bus__dat_w),
-    .wr_en(\wr_en$216 )
+    .wr_en(\wr_en$355 )
   );
   \obt_tile_small_ecc_tmr.bias_bank3  bias_bank3 (
-    .bias_bank3_r_addr(\ev_addr$409 ),
+    .bias_bank3_r_addr(\ev_addr$576 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$365 ),
-    .ev_uncorrectable(\ev_uncorrectable$387 ),
-    .rd_addr(\$1630 [2:0]),
-    .rd_data(\rd_data$276 ),
-    .rd_en(\rd_en$222 ),
+    .ev_corrected(\ev_corrected$532 ),
+    .ev_uncorrectable(\ev_uncorrectable$554 ),
+    .rd_addr(\$2603 [2:0]),
+    .rd_data(\rd_data$425 ),
+    .rd_en(\rd_en$361 ),
+    .rd_valid(\rd_valid$423 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$1631 [2:0]),
+    .wr_addr(\$2604 [2:0]),
     .wr_data(bus__dat_w),
-    .wr_en(\wr_en$221 )
+    .wr_en(\wr_en$360 )
   );
   \obt_tile_small_ecc_tmr.c_mem  c_mem (
-    .c_mem_r_addr(\ev_addr$418 ),
+    .c_mem_r_addr(\ev_addr$585 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$374 ),
-    .ev_uncorrectable(\ev_uncorrectable$396 ),
-    .rd_addr(\$1864 [7:0]),
-    .rd_data(\rd_data$265 ),
-    .rd_en(\rd_en$341 ),
+    .ev_corrected(\ev_corrected$541 ),
+    .ev_uncorrectable(\ev_uncorrectable$563 ),
+    .rd_addr(\$2882 [7:0]),
+    .rd_data(\rd_data$406 ),
+    .rd_en(\rd_en$506 ),
+    .rd_valid(\rd_valid$404 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$1895 [7:0]),
-    .wr_data(\wr_data$344 ),
-    .wr_en(\wr_en$351 )
+    .wr_addr(\$2913 [7:0]),
+    .wr_data(\wr_data$509 ),
+    .wr_en(\wr_en$516 )
   );
   \obt_tile_small_ecc_tmr.mult_bank0  mult_bank0 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$366 ),
-    .ev_uncorrectable(\ev_uncorrectable$388 ),
-    .mult_bank0_r_addr(\ev_addr$410 ),
-    .rd_addr(\$1647 [2:0]),
-    .rd_data(\rd_data$278 ),
-    .rd_en(\rd_en$227 ),
+    .ev_corrected(\ev_corrected$533 ),
+    .ev_uncorrectable(\ev_uncorrectable$555 ),
+    .mult_bank0_r_addr(\ev_addr$577 ),
+    .rd_addr(\$2621 [2:0]),
+    .rd_data(\rd_data$429 ),
+    .rd_en(\rd_en$366 ),
+    .rd_valid(\rd_valid$427 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$1648 [2:0]),
+    .wr_addr(\$2622 [2:0]),
     .wr_data(bus__dat_w),
-    .wr_en(\wr_en$226 )
+    .wr_en(\wr_en$365 )
   );
   \obt_tile_small_ecc_tmr.mult_bank1  mult_bank1 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$367 ),
-    .ev_uncorrectable(\ev_uncorrectable$389 ),
-    .mult_bank1_r_addr(\ev_addr$411 ),
-    .rd_addr(\$1664 [2:0]),
-    .rd_data(\rd_data$279 ),
-    .rd_en(\rd_en$232 ),
+    .ev_corrected(\ev_corrected$534 ),
+    .ev_uncorrectable(\ev_uncorrectable$556 ),
+    .mult_bank1_r_addr(\ev_addr$578 ),
+    .rd_addr(\$2639 [2:0]),
+    .rd_data(\rd_data$432 ),
+    .rd_en(\rd_en$371 ),
+    .rd_valid(\rd_valid$430 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$1665 [2:0]),
+    .wr_addr(\$2640 [2:0]),
     .wr_data(bus__dat_w),
-    .wr_en(\wr_en$231 )
+    .wr_en(\wr_en$370 )
   );
   \obt_tile_small_ecc_tmr.mult_bank2  mult_bank2 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$368 ),
-    .ev_uncorrectable(\ev_uncorrectable$390 ),
-    .mult_bank2_r_addr(\ev_addr$412 ),
-    .rd_addr(\$1681 [2:0]),
-    .rd_data(\rd_data$280 ),
-    .rd_en(\rd_en$237 ),
+    .ev_corrected(\ev_corrected$535 ),
+    .ev_uncorrectable(\ev_uncorrectable$557 ),
+    .mult_bank2_r_addr(\ev_addr$579 ),
+    .rd_addr(\$2657 [2:0]),
+    .rd_data(\rd_data$435 ),
+    .rd_en(\rd_en$376 ),
+    .rd_valid(\rd_valid$433 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$1682 [2:0]),
+    .wr_addr(\$2658 [2:0]),
     .wr_data(bus__dat_w),
-    .wr_en(\wr_en$236 )
+    .wr_en(\wr_en$375 )
   );
   \obt_tile_small_ecc_tmr.mult_bank3  mult_bank3 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$369 ),
-    .ev_uncorrectable(\ev_uncorrectable$391 ),
-    .mult_bank3_r_addr(\ev_addr$413 ),
-    .rd_addr(\$1698 [2:0]),
-    .rd_data(\rd_data$281 ),
-    .rd_en(\rd_en$242 ),
+    .ev_corrected(\ev_corrected$536 ),
+    .ev_uncorrectable(\ev_uncorrectable$558 ),
+    .mult_bank3_r_addr(\ev_addr$580 ),
+    .rd_addr(\$2675 [2:0]),
+    .rd_data(\rd_data$438 ),
+    .rd_en(\rd_en$381 ),
+    .rd_valid(\rd_valid$436 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$1699 [2:0]),
+    .wr_addr(\$2676 [2:0]),
     .wr_data(bus__dat_w),
-    .wr_en(\wr_en$241 )
+    .wr_en(\wr_en$380 )
   );
   \obt_tile_small_ecc_tmr.requant_0  requant_0 (
     .acc(acc),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\rd_data$273 ),
+    .bias(bias),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$1810 [31:0]),
+    .mult(\$2821 [31:0]),
     .out(out),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$1811 [5:0])
+    .shift(\$2823 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.requant_1  requant_1 (
-    .acc(\acc$311 ),
+    .acc(\acc$476 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\rd_data$274 ),
+    .bias(\bias$478 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$1812 [31:0]),
-    .out(\out$348 ),
+    .mult(\$2825 [31:0]),
+    .out(\out$513 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$1813 [5:0])
+    .shift(\$2827 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.requant_2  requant_2 (
-    .acc(\acc$320 ),
+    .acc(\acc$485 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\rd_data$275 ),
+    .bias(\bias$487 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$1814 [31:0]),
-    .out(\out$349 ),
+    .mult(\$2829 [31:0]),
+    .out(\out$514 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$1815 [5:0])
+    .shift(\$2831 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.requant_3  requant_3 (
-    .acc(\acc$329 ),
+    .acc(\acc$494 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\rd_data$276 ),
+    .bias(\bias$496 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$1816 [31:0]),
-    .out(\out$350 ),
+    .mult(\$2833 [31:0]),
+    .out(\out$515 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$1817 [5:0])
+    .shift(\$2835 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.shift_bank0  shift_bank0 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$370 ),
-    .ev_uncorrectable(\ev_uncorrectable$392 ),
-    .rd_addr(\$1715 [2:0]),
-    .rd_data(\rd_data$283 ),
-    .rd_en(\rd_en$247 ),
+    .ev_corrected(\ev_corrected$537 ),
+    .ev_uncorrectable(\ev_uncorrectable$559 ),
+    .rd_addr(\$2693 [2:0]),
+    .rd_data(\rd_data$442 ),
+    .rd_en(\rd_en$386 ),
+    .rd_valid(\rd_valid$440 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .shift_bank0_r_addr(\ev_addr$414 ),
-    .wr_addr(\$1716 [2:0]),
+    .shift_bank0_r_addr(\ev_addr$581 ),
+    .wr_addr(\$2694 [2:0]),
     .wr_data(bus__dat_w[5:0]),
-    .wr_en(\wr_en$246 )
+    .wr_en(\wr_en$385 )
   );
   \obt_tile_small_ecc_tmr.shift_bank1  shift_bank1 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$371 ),
-    .ev_uncorrectable(\ev_uncorrectable$393 ),
-    .rd_addr(\$1732 [2:0]),
-    .rd_data(\rd_data$284 ),
-    .rd_en(\rd_en$252 ),
+    .ev_corrected(\ev_corrected$538 ),
+    .ev_uncorrectable(\ev_uncorrectable$560 ),
+    .rd_addr(\$2711 [2:0]),
+    .rd_data(\rd_data$445 ),
+    .rd_en(\rd_en$391 ),
+    .rd_valid(\rd_valid$443 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .shift_bank1_r_addr(\ev_addr$415 ),
-    .wr_addr(\$1733 [2:0]),
+    .shift_bank1_r_addr(\ev_addr$582 ),
+    .wr_addr(\$2712 [2:0]),
     .wr_data(bus__dat_w[5:0]),
-    .wr_en(\wr_en$251 )
+    .wr_en(\wr_en$390 )
   );
   \obt_tile_small_ecc_tmr.shift_bank2  shift_bank2 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$372 ),
-    .ev_uncorrectable(\ev_uncorrectable$394 ),
-    .rd_addr(\$1749 [2:0]),
-    .rd_data(\rd_data$285 ),
-    .rd_en(\rd_en$257 ),
+    .ev_corrected(\ev_corrected$539 ),
+    .ev_uncorrectable(\ev_uncorrectable$561 ),
+    .rd_addr(\$2729 [2:0]),
+    .rd_data(\rd_data$448 ),
+    .rd_en(\rd_en$396 ),
+    .rd_valid(\rd_valid$446 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .shift_bank2_r_addr(\ev_addr$416 ),
-    .wr_addr(\$1750 [2:0]),
+    .shift_bank2_r_addr(\ev_addr$583 ),
+    .wr_addr(\$2730 [2:0]),
     .wr_data(bus__dat_w[5:0]),
-    .wr_en(\wr_en$256 )
+    .wr_en(\wr_en$395 )
   );
   \obt_tile_small_ecc_tmr.shift_bank3  shift_bank3 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$373 ),
-    .ev_uncorrectable(\ev_uncorrectable$395 ),
-    .rd_addr(\$1766 [2:0]),
-    .rd_data(\rd_data$286 ),
-    .rd_en(\rd_en$262 ),
+    .ev_corrected(\ev_corrected$540 ),
+    .ev_uncorrectable(\ev_uncorrectable$562 ),
+    .rd_addr(\$2747 [2:0]),
+    .rd_data(\rd_data$451 ),
+    .rd_en(\rd_en$401 ),
+    .rd_valid(\rd_valid$449 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .shift_bank3_r_addr(\ev_addr$417 ),
-    .wr_addr(\$1767 [2:0]),
+    .shift_bank3_r_addr(\ev_addr$584 ),
+    .wr_addr(\$2748 [2:0]),
     .wr_data(bus__dat_w[5:0]),
-    .wr_en(\wr_en$261 )
+    .wr_en(\wr_en$400 )
   );
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    busy_d = busy;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$1921 ) begin
-              busy_d = 1'h1;
-            end
-          end
+    therm_trip1_d = therm_trip1;
+    if (\$818 ) begin
+      therm_trip1_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_trip2_d = therm_trip2;
+    if (\$820 ) begin
+      therm_trip2_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_trip3_d = therm_trip3;
+    if (\$822 ) begin
+      therm_trip3_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_crit_d = therm_crit;
+    if (\$824 ) begin
+      therm_crit_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_hyst_d = therm_hyst;
+    if (\$826 ) begin
+      therm_hyst_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_range_min_d = therm_range_min;
+    if (\$828 ) begin
+      therm_range_min_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_range_max_d = therm_range_max;
+    if (\$828 ) begin
+      therm_range_max_d = bus__dat_w[27:16];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_stuck_samples_d = therm_stuck_samples;
+    if (\$830 ) begin
+      therm_stuck_samples_d = bus__dat_w[7:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_safe_level_d = therm_safe_level;
+    if (\$832 ) begin
+      therm_safe_level_d = \$834 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_temp_d = therm_temp;
+    if (therm_sample) begin
+      therm_temp_d = therm_code;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_prev_d = therm_prev;
+    if (therm_sample) begin
+      therm_prev_d = { 1'h0, therm_code };
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_run_d = therm_run;
+    if (therm_sample) begin
+      therm_run_d = \$845 [7:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_cool_d = therm_cool;
+    if (therm_sample) begin
+      therm_cool_d = \$873 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    below_hyst = 1'h0;
+    casez (lvl0)
       3'h1:
-          /* empty */;
+          below_hyst = \$859 ;
       3'h2:
-          /* empty */;
+          below_hyst = \$861 ;
       3'h3:
-          /* empty */;
-      3'h4:
-          /* empty */;
-      3'h5:
-          if (\$1936 ) begin
-            busy_d = 1'h0;
-          end
+          below_hyst = \$863 ;
     endcase
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    (* full_case = 32'd1 *)
+    if (implausible) begin
+      new_level = \$868 ;
+    end else if (\$864 ) begin
+      new_level = 3'h4;
+    end else if (\$865 ) begin
+      new_level = 3'h4;
+    end else if (\$866 ) begin
+      new_level = { 1'h0, \$857 [1:0] };
+    end else if (below_hyst) begin
+      new_level = \$869 [2:0];
+    end else begin
+      new_level = lvl0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    thr_reg_rdata = 32'd0;
+    casez (\$938 [3:0])
+      4'h1:
+          thr_reg_rdata = { 24'h000000, therm_cool, therm_sensor_fault, \$934 , \$933 [1:0], throttle_level };
+      4'h2:
+          thr_reg_rdata = { 20'h00000, therm_temp };
+      4'h3:
+          thr_reg_rdata = { 20'h00000, therm_trip1 };
+      4'h4:
+          thr_reg_rdata = { 20'h00000, therm_trip2 };
+      4'h5:
+          thr_reg_rdata = { 20'h00000, therm_trip3 };
+      4'h6:
+          thr_reg_rdata = { 20'h00000, therm_crit };
+      4'h7:
+          thr_reg_rdata = { 20'h00000, therm_hyst };
+      4'h8:
+          thr_reg_rdata = { 4'h0, therm_range_max, 4'h0, therm_range_min };
+      4'h9:
+          thr_reg_rdata = { 24'h000000, therm_stuck_samples };
+      4'ha:
+          thr_reg_rdata = { 29'h00000000, therm_safe_level };
+      4'hb:
+          thr_reg_rdata = { therm_faults, therm_shutdowns, therm_raises };
+      4'hc:
+          thr_reg_rdata = throttled;
+      4'hd:
+          thr_reg_rdata = act_feed;
+      4'he:
+          thr_reg_rdata = act_sram;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    busy_d = busy;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$2944 ) begin
+                busy_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$2959 ) begin
+              busy_d = 1'h0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     done_d = done;
-    if (\$1790 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -5607,34 +8491,36 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
             end
       endcase
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            done_d = 1'h0;
-            (* full_case = 32'd1 *)
-            if (\$1921 ) begin
-            end else begin
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              done_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$2944 ) begin
+              end else begin
+                done_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$2959 ) begin
               done_d = 1'h1;
             end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          /* empty */;
-      3'h5:
-          if (\$1936 ) begin
-            done_d = 1'h1;
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     error_d = error;
-    if (\$1790 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -5644,22 +8530,24 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
             end
       endcase
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            error_d = 1'h0;
-            (* full_case = 32'd1 *)
-            if (\$1921 ) begin
-            end else begin
-              error_d = 1'h1;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              error_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$2944 ) begin
+              end else begin
+                error_d = 1'h1;
+              end
             end
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     irq_en_d = irq_en;
-    if (\$1790 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -5673,8 +8561,8 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     reg_m_d = reg_m;
-    if (\$1790 ) begin
-      if (\$1793 ) begin
+    if (reg_write) begin
+      if (\$2795 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               reg_m_d = bus__dat_w[15:0];
@@ -5685,8 +8573,8 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     reg_k_d = reg_k;
-    if (\$1790 ) begin
-      if (\$1793 ) begin
+    if (reg_write) begin
+      if (\$2795 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5699,8 +8587,8 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     reg_n_d = reg_n;
-    if (\$1790 ) begin
-      if (\$1793 ) begin
+    if (reg_write) begin
+      if (\$2795 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5715,8 +8603,8 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     a_zp_d = a_zp;
-    if (\$1790 ) begin
-      if (\$1793 ) begin
+    if (reg_write) begin
+      if (\$2795 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5733,8 +8621,8 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     b_zp_d = b_zp;
-    if (\$1790 ) begin
-      if (\$1793 ) begin
+    if (reg_write) begin
+      if (\$2795 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5753,8 +8641,8 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     out_zp_d = out_zp;
-    if (\$1790 ) begin
-      if (\$1793 ) begin
+    if (reg_write) begin
+      if (\$2795 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5775,8 +8663,8 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     act_min_d = act_min;
-    if (\$1790 ) begin
-      if (\$1793 ) begin
+    if (reg_write) begin
+      if (\$2795 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5799,8 +8687,8 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     act_max_d = act_max;
-    if (\$1790 ) begin
-      if (\$1793 ) begin
+    if (reg_write) begin
+      if (\$2795 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5825,8 +8713,8 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     per_channel_d = per_channel;
-    if (\$1790 ) begin
-      if (\$1793 ) begin
+    if (reg_write) begin
+      if (\$2795 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5853,8 +8741,8 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     qmult_d = qmult;
-    if (\$1790 ) begin
-      if (\$1793 ) begin
+    if (reg_write) begin
+      if (\$2795 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5883,8 +8771,8 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     qshift_d = qshift;
-    if (\$1790 ) begin
-      if (\$1793 ) begin
+    if (reg_write) begin
+      if (\$2795 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5916,164 +8804,178 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     cycles_d = cycles;
     if (busy) begin
-      cycles_d = \$1910 [31:0];
+      cycles_d = \$2933 [31:0];
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            cycles_d = 32'd0;
-          end
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              cycles_d = 32'd0;
+            end
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     ctrl_state_d = ctrl_state;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$1921 ) begin
-              ctrl_state_d = 3'h1;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$2944 ) begin
+                ctrl_state_d = 3'h1;
+              end
             end
-          end
-      3'h1:
-          ctrl_state_d = 3'h2;
-      3'h2:
-          if (\$1924 ) begin
-            ctrl_state_d = 3'h3;
-          end
-      3'h3:
-          if (\$1926 ) begin
-            ctrl_state_d = 3'h4;
-          end
-      3'h4:
-          if (\$1928 ) begin
-            (* full_case = 32'd1 *)
-            if (\$1930 ) begin
-              ctrl_state_d = 3'h1;
-            end else if (\$1932 ) begin
-              ctrl_state_d = 3'h1;
-            end else begin
-              ctrl_state_d = 3'h5;
+        3'h1:
+            ctrl_state_d = 3'h2;
+        3'h2:
+            if (\$2947 ) begin
+              ctrl_state_d = 3'h3;
             end
-          end
-      3'h5:
-          if (\$1936 ) begin
-            ctrl_state_d = 3'h0;
-          end
-    endcase
+        3'h3:
+            if (\$2949 ) begin
+              ctrl_state_d = 3'h4;
+            end
+        3'h4:
+            if (\$2951 ) begin
+              (* full_case = 32'd1 *)
+              if (\$2953 ) begin
+                ctrl_state_d = 3'h1;
+              end else if (\$2955 ) begin
+                ctrl_state_d = 3'h1;
+              end else begin
+                ctrl_state_d = 3'h5;
+              end
+            end
+        3'h5:
+            if (\$2959 ) begin
+              ctrl_state_d = 3'h0;
+            end
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     ib_d = ib;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$1921 ) begin
-              ib_d = 4'h0;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$2944 ) begin
+                ib_d = 4'h0;
+              end
             end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          if (\$1928 ) begin
-            if (\$1930 ) begin
-            end else if (\$1932 ) begin
-              ib_d = \$1934 [3:0];
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$2951 ) begin
+              if (\$2953 ) begin
+              end else if (\$2955 ) begin
+                ib_d = \$2957 [3:0];
+              end
             end
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     jb_d = jb;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$1921 ) begin
-              jb_d = 4'h0;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$2944 ) begin
+                jb_d = 4'h0;
+              end
             end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          if (\$1928 ) begin
-            if (\$1930 ) begin
-              jb_d = \$1933 [3:0];
-            end else if (\$1932 ) begin
-              jb_d = 4'h0;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$2951 ) begin
+              if (\$2953 ) begin
+                jb_d = \$2956 [3:0];
+              end else if (\$2955 ) begin
+                jb_d = 4'h0;
+              end
             end
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     k_d = k;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          k_d = 6'h00;
-      3'h2:
-          k_d = \$1922 [5:0];
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            k_d = 6'h00;
+        3'h2:
+            k_d = \$2945 [5:0];
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     wait_d = \wait ;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          if (\$1924 ) begin
-            wait_d = 4'h0;
-          end
-      3'h3:
-          wait_d = \$1925 [3:0];
-      3'h4:
-          if (\$1928 ) begin
-            (* full_case = 32'd1 *)
-            if (\$1930 ) begin
-            end else if (\$1932 ) begin
-            end else begin
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            if (\$2947 ) begin
               wait_d = 4'h0;
             end
-          end
-      3'h5:
-          wait_d = \$1935 [3:0];
-    endcase
+        3'h3:
+            wait_d = \$2948 [3:0];
+        3'h4:
+            if (\$2951 ) begin
+              (* full_case = 32'd1 *)
+              if (\$2953 ) begin
+              end else if (\$2955 ) begin
+              end else begin
+                wait_d = 4'h0;
+              end
+            end
+        3'h5:
+            wait_d = \$2958 [3:0];
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     drain_d = drain;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          if (\$1926 ) begin
-            drain_d = 3'h0;
-          end
-      3'h4:
-          drain_d = \$1927 [2:0];
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            if (\$2949 ) begin
+              drain_d = 3'h0;
+            end
+        3'h4:
+            drain_d = \$2950 [2:0];
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     scrub_interval_d = scrub_interval;
-    if (\$1790 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -6098,70 +9000,70 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
     if (busy) begin
       rd_addr = { ib[2:0], k[4:2] };
     end else begin
-      rd_addr = { \$1203 [2:0], bus__adr[2:0] };
+      rd_addr = { \$2141 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \rd_addr$161  = { ib[2:0], k[4:2] };
+      \rd_addr$286  = { ib[2:0], k[4:2] };
     end else begin
-      \rd_addr$161  = { \$1250 [2:0], bus__adr[2:0] };
+      \rd_addr$286  = { \$2192 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \rd_addr$167  = { ib[2:0], k[4:2] };
+      \rd_addr$294  = { ib[2:0], k[4:2] };
     end else begin
-      \rd_addr$167  = { \$1297 [2:0], bus__adr[2:0] };
+      \rd_addr$294  = { \$2243 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \rd_addr$173  = { ib[2:0], k[4:2] };
+      \rd_addr$302  = { ib[2:0], k[4:2] };
     end else begin
-      \rd_addr$173  = { \$1344 [2:0], bus__adr[2:0] };
+      \rd_addr$302  = { \$2294 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \rd_addr$179  = { jb[2:0], k[4:2] };
+      \rd_addr$310  = { jb[2:0], k[4:2] };
     end else begin
-      \rd_addr$179  = { \$1391 [2:0], bus__adr[2:0] };
+      \rd_addr$310  = { \$2345 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \rd_addr$185  = { jb[2:0], k[4:2] };
+      \rd_addr$318  = { jb[2:0], k[4:2] };
     end else begin
-      \rd_addr$185  = { \$1438 [2:0], bus__adr[2:0] };
+      \rd_addr$318  = { \$2396 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \rd_addr$191  = { jb[2:0], k[4:2] };
+      \rd_addr$326  = { jb[2:0], k[4:2] };
     end else begin
-      \rd_addr$191  = { \$1485 [2:0], bus__adr[2:0] };
+      \rd_addr$326  = { \$2447 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \rd_addr$197  = { jb[2:0], k[4:2] };
+      \rd_addr$334  = { jb[2:0], k[4:2] };
     end else begin
-      \rd_addr$197  = { \$1532 [2:0], bus__adr[2:0] };
+      \rd_addr$334  = { \$2498 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
@@ -6169,7 +9071,7 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
     c_word = 32'd0;
     casez (rd_lane)
       1'h0:
-          c_word = \rd_data$265 ;
+          c_word = \$2764 ;
     endcase
   end
   always @* begin
@@ -6180,17 +9082,17 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
         3'h0:
             bus__dat_r = reg_rdata;
         3'h1:
-            bus__dat_r = \$1782 ;
+            bus__dat_r = \$2769 ;
         3'h2:
-            bus__dat_r = \$1783 ;
+            bus__dat_r = \$2774 ;
         3'h3:
-            bus__dat_r = \$1784 ;
+            bus__dat_r = \$2779 ;
         3'h4:
-            bus__dat_r = \$1785 ;
+            bus__dat_r = \$2784 ;
         3'h5:
-            bus__dat_r = \$1786 ;
+            bus__dat_r = \$2789 ;
         3'h6:
-            bus__dat_r = \$1787 ;
+            bus__dat_r = \$2790 ;
       endcase
     end
   end
@@ -6205,20 +9107,20 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  value = rd_data;
+                  value = \$2765 ;
               2'h1:
-                  value = \rd_data$165 ;
+                  value = \$2766 ;
               2'h2:
-                  value = \rd_data$171 ;
+                  value = \$2767 ;
               2'h3:
-                  value = \rd_data$177 ;
+                  value = \$2768 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$271  = 32'd0;
+    \value$412  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -6229,20 +9131,20 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$271  = \rd_data$183 ;
+                  \value$412  = \$2770 ;
               2'h1:
-                  \value$271  = \rd_data$189 ;
+                  \value$412  = \$2771 ;
               2'h2:
-                  \value$271  = \rd_data$195 ;
+                  \value$412  = \$2772 ;
               2'h3:
-                  \value$271  = \rd_data$201 ;
+                  \value$412  = \$2773 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$272  = 32'd0;
+    \value$413  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -6255,20 +9157,20 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$272  = \rd_data$273 ;
+                  \value$413  = \$2775 ;
               2'h1:
-                  \value$272  = \rd_data$274 ;
+                  \value$413  = \$2776 ;
               2'h2:
-                  \value$272  = \rd_data$275 ;
+                  \value$413  = \$2777 ;
               2'h3:
-                  \value$272  = \rd_data$276 ;
+                  \value$413  = \$2778 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$277  = 32'd0;
+    \value$426  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -6283,20 +9185,20 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$277  = \rd_data$278 ;
+                  \value$426  = \$2780 ;
               2'h1:
-                  \value$277  = \rd_data$279 ;
+                  \value$426  = \$2781 ;
               2'h2:
-                  \value$277  = \rd_data$280 ;
+                  \value$426  = \$2782 ;
               2'h3:
-                  \value$277  = \rd_data$281 ;
+                  \value$426  = \$2783 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$282  = 32'd0;
+    \value$439  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -6313,552 +9215,1188 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$282  = { \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283 [5], \rd_data$283  };
+                  \value$439  = { \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785 [5], \$2785  };
               2'h1:
-                  \value$282  = { \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284 [5], \rd_data$284  };
+                  \value$439  = { \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786 [5], \$2786  };
               2'h2:
-                  \value$282  = { \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285 [5], \rd_data$285  };
+                  \value$439  = { \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787 [5], \$2787  };
               2'h3:
-                  \value$282  = { \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286 [5], \rd_data$286  };
+                  \value$439  = { \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788 [5], \$2788  };
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    start = 1'h0;
-    if (\$1790 ) begin
+    thr_start = 1'h0;
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
-            start = \$1792 ;
+            thr_start = \$2794 ;
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     clear = 1'h0;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          clear = 1'h1;
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            clear = 1'h1;
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     feeding = 1'h0;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          feeding = 1'h1;
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            feeding = 1'h1;
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     i_valid = 1'h0;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          i_valid = 1'h1;
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            i_valid = 1'h1;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3279  = therm_trip1_d;
+    if (rst) begin
+      \$3279  = 12'h4a8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3280  = therm_trip1_d;
+    if (rst) begin
+      \$3280  = 12'h4a8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3281  = therm_trip1_d;
+    if (rst) begin
+      \$3281  = 12'h4a8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3282  = therm_trip2_d;
+    if (rst) begin
+      \$3282  = 12'h4f8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3283  = therm_trip2_d;
+    if (rst) begin
+      \$3283  = 12'h4f8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3284  = therm_trip2_d;
+    if (rst) begin
+      \$3284  = 12'h4f8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3285  = therm_trip3_d;
+    if (rst) begin
+      \$3285  = 12'h548;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3286  = therm_trip3_d;
+    if (rst) begin
+      \$3286  = 12'h548;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3287  = therm_trip3_d;
+    if (rst) begin
+      \$3287  = 12'h548;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3288  = therm_crit_d;
+    if (rst) begin
+      \$3288  = 12'h598;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3289  = therm_crit_d;
+    if (rst) begin
+      \$3289  = 12'h598;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3290  = therm_crit_d;
+    if (rst) begin
+      \$3290  = 12'h598;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3291  = therm_hyst_d;
+    if (rst) begin
+      \$3291  = 12'h020;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3292  = therm_hyst_d;
+    if (rst) begin
+      \$3292  = 12'h020;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3293  = therm_hyst_d;
+    if (rst) begin
+      \$3293  = 12'h020;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3294  = therm_range_min_d;
+    if (rst) begin
+      \$3294  = 12'h0c0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3295  = therm_range_min_d;
+    if (rst) begin
+      \$3295  = 12'h0c0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3296  = therm_range_min_d;
+    if (rst) begin
+      \$3296  = 12'h0c0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3297  = therm_range_max_d;
+    if (rst) begin
+      \$3297  = 12'h6b0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3298  = therm_range_max_d;
+    if (rst) begin
+      \$3298  = 12'h6b0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3299  = therm_range_max_d;
+    if (rst) begin
+      \$3299  = 12'h6b0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3300  = therm_stuck_samples_d;
+    if (rst) begin
+      \$3300  = 8'h40;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3301  = therm_stuck_samples_d;
+    if (rst) begin
+      \$3301  = 8'h40;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3302  = therm_stuck_samples_d;
+    if (rst) begin
+      \$3302  = 8'h40;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3303  = therm_safe_level_d;
+    if (rst) begin
+      \$3303  = 3'h2;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3304  = therm_safe_level_d;
+    if (rst) begin
+      \$3304  = 3'h2;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3305  = therm_safe_level_d;
+    if (rst) begin
+      \$3305  = 3'h2;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3306  = therm_level_d;
+    if (rst) begin
+      \$3306  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3307  = therm_level_d;
+    if (rst) begin
+      \$3307  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3308  = therm_level_d;
+    if (rst) begin
+      \$3308  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3309  = therm_temp_d;
+    if (rst) begin
+      \$3309  = 12'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3310  = therm_temp_d;
+    if (rst) begin
+      \$3310  = 12'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3311  = therm_temp_d;
+    if (rst) begin
+      \$3311  = 12'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3312  = therm_prev_d;
+    if (rst) begin
+      \$3312  = 13'h1000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3313  = therm_prev_d;
+    if (rst) begin
+      \$3313  = 13'h1000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3314  = therm_prev_d;
+    if (rst) begin
+      \$3314  = 13'h1000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3315  = therm_run_d;
+    if (rst) begin
+      \$3315  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3316  = therm_run_d;
+    if (rst) begin
+      \$3316  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3317  = therm_run_d;
+    if (rst) begin
+      \$3317  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3318  = therm_sensor_fault_d;
+    if (rst) begin
+      \$3318  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3319  = therm_sensor_fault_d;
+    if (rst) begin
+      \$3319  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3320  = therm_sensor_fault_d;
+    if (rst) begin
+      \$3320  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3321  = therm_cool_d;
+    if (rst) begin
+      \$3321  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3322  = therm_cool_d;
+    if (rst) begin
+      \$3322  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3323  = therm_cool_d;
+    if (rst) begin
+      \$3323  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3324  = \$894 [15:0];
+    if (rst) begin
+      \$3324  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3325  = \$894 [15:0];
+    if (rst) begin
+      \$3325  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3326  = \$894 [15:0];
+    if (rst) begin
+      \$3326  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3327  = \$911 [7:0];
+    if (rst) begin
+      \$3327  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3328  = \$911 [7:0];
+    if (rst) begin
+      \$3328  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3329  = \$911 [7:0];
+    if (rst) begin
+      \$3329  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3330  = \$925 [7:0];
+    if (rst) begin
+      \$3330  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3331  = \$925 [7:0];
+    if (rst) begin
+      \$3331  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3332  = \$925 [7:0];
+    if (rst) begin
+      \$3332  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3333  = \$927 [1:0];
+    if (rst) begin
+      \$3333  = 2'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3334  = \$927 [1:0];
+    if (rst) begin
+      \$3334  = 2'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3335  = \$927 [1:0];
+    if (rst) begin
+      \$3335  = 2'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3336  = \$3030 [31:0];
+    if (rst) begin
+      \$3336  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3337  = \$3031 [31:0];
+    if (rst) begin
+      \$3337  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3338  = \$3032 [31:0];
+    if (rst) begin
+      \$3338  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3339  = a_bank0_rd_hold;
+    if (rd_valid) begin
+      \$3339  = rd_data;
+    end
+    if (rst) begin
+      \$3339  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3340  = a_bank1_rd_hold;
+    if (\rd_valid$290 ) begin
+      \$3340  = \rd_data$292 ;
+    end
+    if (rst) begin
+      \$3340  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3341  = a_bank2_rd_hold;
+    if (\rd_valid$298 ) begin
+      \$3341  = \rd_data$300 ;
+    end
+    if (rst) begin
+      \$3341  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3342  = a_bank3_rd_hold;
+    if (\rd_valid$306 ) begin
+      \$3342  = \rd_data$308 ;
+    end
+    if (rst) begin
+      \$3342  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3343  = b_bank0_rd_hold;
+    if (\rd_valid$314 ) begin
+      \$3343  = \rd_data$316 ;
+    end
+    if (rst) begin
+      \$3343  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3344  = b_bank1_rd_hold;
+    if (\rd_valid$322 ) begin
+      \$3344  = \rd_data$324 ;
+    end
+    if (rst) begin
+      \$3344  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3345  = b_bank2_rd_hold;
+    if (\rd_valid$330 ) begin
+      \$3345  = \rd_data$332 ;
+    end
+    if (rst) begin
+      \$3345  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3346  = b_bank3_rd_hold;
+    if (\rd_valid$338 ) begin
+      \$3346  = \rd_data$340 ;
+    end
+    if (rst) begin
+      \$3346  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3347  = bias_bank0_rd_hold;
+    if (\rd_valid$414 ) begin
+      \$3347  = \rd_data$416 ;
+    end
+    if (rst) begin
+      \$3347  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3348  = bias_bank1_rd_hold;
+    if (\rd_valid$417 ) begin
+      \$3348  = \rd_data$419 ;
+    end
+    if (rst) begin
+      \$3348  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3349  = bias_bank2_rd_hold;
+    if (\rd_valid$420 ) begin
+      \$3349  = \rd_data$422 ;
+    end
+    if (rst) begin
+      \$3349  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3350  = bias_bank3_rd_hold;
+    if (\rd_valid$423 ) begin
+      \$3350  = \rd_data$425 ;
+    end
+    if (rst) begin
+      \$3350  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3351  = mult_bank0_rd_hold;
+    if (\rd_valid$427 ) begin
+      \$3351  = \rd_data$429 ;
+    end
+    if (rst) begin
+      \$3351  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3352  = mult_bank1_rd_hold;
+    if (\rd_valid$430 ) begin
+      \$3352  = \rd_data$432 ;
+    end
+    if (rst) begin
+      \$3352  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3353  = mult_bank2_rd_hold;
+    if (\rd_valid$433 ) begin
+      \$3353  = \rd_data$435 ;
+    end
+    if (rst) begin
+      \$3353  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3354  = mult_bank3_rd_hold;
+    if (\rd_valid$436 ) begin
+      \$3354  = \rd_data$438 ;
+    end
+    if (rst) begin
+      \$3354  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3355  = shift_bank0_rd_hold;
+    if (\rd_valid$440 ) begin
+      \$3355  = \rd_data$442 ;
+    end
+    if (rst) begin
+      \$3355  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3356  = shift_bank1_rd_hold;
+    if (\rd_valid$443 ) begin
+      \$3356  = \rd_data$445 ;
+    end
+    if (rst) begin
+      \$3356  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3357  = shift_bank2_rd_hold;
+    if (\rd_valid$446 ) begin
+      \$3357  = \rd_data$448 ;
+    end
+    if (rst) begin
+      \$3357  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3358  = shift_bank3_rd_hold;
+    if (\rd_valid$449 ) begin
+      \$3358  = \rd_data$451 ;
+    end
+    if (rst) begin
+      \$3358  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$3359  = c_mem_rd_hold;
+    if (\rd_valid$404 ) begin
+      \$3359  = \rd_data$406 ;
+    end
+    if (rst) begin
+      \$3359  = 32'd0;
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2182  = busy_d;
+    \$3360  = busy_d;
     if (rst) begin
-      \$2182  = 1'h0;
+      \$3360  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2183  = busy_d;
+    \$3361  = busy_d;
     if (rst) begin
-      \$2183  = 1'h0;
+      \$3361  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2184  = busy_d;
+    \$3362  = busy_d;
     if (rst) begin
-      \$2184  = 1'h0;
+      \$3362  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2185  = done_d;
+    \$3363  = done_d;
     if (rst) begin
-      \$2185  = 1'h0;
+      \$3363  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2186  = done_d;
+    \$3364  = done_d;
     if (rst) begin
-      \$2186  = 1'h0;
+      \$3364  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2187  = done_d;
+    \$3365  = done_d;
     if (rst) begin
-      \$2187  = 1'h0;
+      \$3365  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2188  = error_d;
+    \$3366  = error_d;
     if (rst) begin
-      \$2188  = 1'h0;
+      \$3366  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2189  = error_d;
+    \$3367  = error_d;
     if (rst) begin
-      \$2189  = 1'h0;
+      \$3367  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2190  = error_d;
+    \$3368  = error_d;
     if (rst) begin
-      \$2190  = 1'h0;
+      \$3368  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2191  = irq_en_d;
+    \$3369  = irq_en_d;
     if (rst) begin
-      \$2191  = 2'h0;
+      \$3369  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2192  = irq_en_d;
+    \$3370  = irq_en_d;
     if (rst) begin
-      \$2192  = 2'h0;
+      \$3370  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2193  = irq_en_d;
+    \$3371  = irq_en_d;
     if (rst) begin
-      \$2193  = 2'h0;
+      \$3371  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2194  = reg_m_d;
+    \$3372  = reg_m_d;
     if (rst) begin
-      \$2194  = 16'h0000;
+      \$3372  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2195  = reg_m_d;
+    \$3373  = reg_m_d;
     if (rst) begin
-      \$2195  = 16'h0000;
+      \$3373  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2196  = reg_m_d;
+    \$3374  = reg_m_d;
     if (rst) begin
-      \$2196  = 16'h0000;
+      \$3374  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2197  = reg_k_d;
+    \$3375  = reg_k_d;
     if (rst) begin
-      \$2197  = 16'h0000;
+      \$3375  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2198  = reg_k_d;
+    \$3376  = reg_k_d;
     if (rst) begin
-      \$2198  = 16'h0000;
+      \$3376  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2199  = reg_k_d;
+    \$3377  = reg_k_d;
     if (rst) begin
-      \$2199  = 16'h0000;
+      \$3377  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2200  = reg_n_d;
+    \$3378  = reg_n_d;
     if (rst) begin
-      \$2200  = 16'h0000;
+      \$3378  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2201  = reg_n_d;
+    \$3379  = reg_n_d;
     if (rst) begin
-      \$2201  = 16'h0000;
+      \$3379  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2202  = reg_n_d;
+    \$3380  = reg_n_d;
     if (rst) begin
-      \$2202  = 16'h0000;
+      \$3380  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2203  = a_zp_d;
+    \$3381  = a_zp_d;
     if (rst) begin
-      \$2203  = 8'h00;
+      \$3381  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2204  = a_zp_d;
+    \$3382  = a_zp_d;
     if (rst) begin
-      \$2204  = 8'h00;
+      \$3382  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2205  = a_zp_d;
+    \$3383  = a_zp_d;
     if (rst) begin
-      \$2205  = 8'h00;
+      \$3383  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2206  = b_zp_d;
+    \$3384  = b_zp_d;
     if (rst) begin
-      \$2206  = 8'h00;
+      \$3384  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2207  = b_zp_d;
+    \$3385  = b_zp_d;
     if (rst) begin
-      \$2207  = 8'h00;
+      \$3385  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2208  = b_zp_d;
+    \$3386  = b_zp_d;
     if (rst) begin
-      \$2208  = 8'h00;
+      \$3386  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2209  = out_zp_d;
+    \$3387  = out_zp_d;
     if (rst) begin
-      \$2209  = 8'h00;
+      \$3387  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2210  = out_zp_d;
+    \$3388  = out_zp_d;
     if (rst) begin
-      \$2210  = 8'h00;
+      \$3388  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2211  = out_zp_d;
+    \$3389  = out_zp_d;
     if (rst) begin
-      \$2211  = 8'h00;
+      \$3389  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2212  = act_min_d;
+    \$3390  = act_min_d;
     if (rst) begin
-      \$2212  = 8'h80;
+      \$3390  = 8'h80;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2213  = act_min_d;
+    \$3391  = act_min_d;
     if (rst) begin
-      \$2213  = 8'h80;
+      \$3391  = 8'h80;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2214  = act_min_d;
+    \$3392  = act_min_d;
     if (rst) begin
-      \$2214  = 8'h80;
+      \$3392  = 8'h80;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2215  = act_max_d;
+    \$3393  = act_max_d;
     if (rst) begin
-      \$2215  = 8'h7f;
+      \$3393  = 8'h7f;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2216  = act_max_d;
+    \$3394  = act_max_d;
     if (rst) begin
-      \$2216  = 8'h7f;
+      \$3394  = 8'h7f;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2217  = act_max_d;
+    \$3395  = act_max_d;
     if (rst) begin
-      \$2217  = 8'h7f;
+      \$3395  = 8'h7f;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2218  = per_channel_d;
+    \$3396  = per_channel_d;
     if (rst) begin
-      \$2218  = 1'h0;
+      \$3396  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2219  = per_channel_d;
+    \$3397  = per_channel_d;
     if (rst) begin
-      \$2219  = 1'h0;
+      \$3397  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2220  = per_channel_d;
+    \$3398  = per_channel_d;
     if (rst) begin
-      \$2220  = 1'h0;
+      \$3398  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2221  = qmult_d;
+    \$3399  = qmult_d;
     if (rst) begin
-      \$2221  = 32'd1073741824;
+      \$3399  = 32'd1073741824;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2222  = qmult_d;
+    \$3400  = qmult_d;
     if (rst) begin
-      \$2222  = 32'd1073741824;
+      \$3400  = 32'd1073741824;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2223  = qmult_d;
+    \$3401  = qmult_d;
     if (rst) begin
-      \$2223  = 32'd1073741824;
+      \$3401  = 32'd1073741824;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2224  = qshift_d;
+    \$3402  = qshift_d;
     if (rst) begin
-      \$2224  = 6'h00;
+      \$3402  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2225  = qshift_d;
+    \$3403  = qshift_d;
     if (rst) begin
-      \$2225  = 6'h00;
+      \$3403  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2226  = qshift_d;
+    \$3404  = qshift_d;
     if (rst) begin
-      \$2226  = 6'h00;
+      \$3404  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2227  = cycles_d;
+    \$3405  = cycles_d;
     if (rst) begin
-      \$2227  = 32'd0;
+      \$3405  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2228  = cycles_d;
+    \$3406  = cycles_d;
     if (rst) begin
-      \$2228  = 32'd0;
+      \$3406  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2229  = cycles_d;
+    \$3407  = cycles_d;
     if (rst) begin
-      \$2229  = 32'd0;
+      \$3407  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2230  = ctrl_state_d;
+    \$3408  = ctrl_state_d;
     if (rst) begin
-      \$2230  = 3'h0;
+      \$3408  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2231  = ctrl_state_d;
+    \$3409  = ctrl_state_d;
     if (rst) begin
-      \$2231  = 3'h0;
+      \$3409  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2232  = ctrl_state_d;
+    \$3410  = ctrl_state_d;
     if (rst) begin
-      \$2232  = 3'h0;
+      \$3410  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2233  = ib_d;
+    \$3411  = ib_d;
     if (rst) begin
-      \$2233  = 4'h0;
+      \$3411  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2234  = ib_d;
+    \$3412  = ib_d;
     if (rst) begin
-      \$2234  = 4'h0;
+      \$3412  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2235  = ib_d;
+    \$3413  = ib_d;
     if (rst) begin
-      \$2235  = 4'h0;
+      \$3413  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2236  = jb_d;
+    \$3414  = jb_d;
     if (rst) begin
-      \$2236  = 4'h0;
+      \$3414  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2237  = jb_d;
+    \$3415  = jb_d;
     if (rst) begin
-      \$2237  = 4'h0;
+      \$3415  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2238  = jb_d;
+    \$3416  = jb_d;
     if (rst) begin
-      \$2238  = 4'h0;
+      \$3416  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2239  = k_d;
+    \$3417  = k_d;
     if (rst) begin
-      \$2239  = 6'h00;
+      \$3417  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2240  = k_d;
+    \$3418  = k_d;
     if (rst) begin
-      \$2240  = 6'h00;
+      \$3418  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2241  = k_d;
+    \$3419  = k_d;
     if (rst) begin
-      \$2241  = 6'h00;
+      \$3419  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2242  = wait_d;
+    \$3420  = wait_d;
     if (rst) begin
-      \$2242  = 4'h0;
+      \$3420  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2243  = wait_d;
+    \$3421  = wait_d;
     if (rst) begin
-      \$2243  = 4'h0;
+      \$3421  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2244  = wait_d;
+    \$3422  = wait_d;
     if (rst) begin
-      \$2244  = 4'h0;
+      \$3422  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2245  = drain_d;
+    \$3423  = drain_d;
     if (rst) begin
-      \$2245  = 3'h0;
+      \$3423  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2246  = drain_d;
+    \$3424  = drain_d;
     if (rst) begin
-      \$2246  = 3'h0;
+      \$3424  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2247  = drain_d;
+    \$3425  = drain_d;
     if (rst) begin
-      \$2247  = 3'h0;
+      \$3425  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2248  = scrub_interval_d;
+    \$3426  = scrub_interval_d;
     if (rst) begin
-      \$2248  = 32'd0;
+      \$3426  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2249  = scrub_interval_d;
+    \$3427  = scrub_interval_d;
     if (rst) begin
-      \$2249  = 32'd0;
+      \$3427  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2250  = scrub_interval_d;
+    \$3428  = scrub_interval_d;
     if (rst) begin
-      \$2250  = 32'd0;
+      \$3428  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2251  = \$1982 [31:0];
-    if (\$2178 ) begin
+    \$3429  = \$3078 [31:0];
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -6869,17 +10407,17 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
         18'h00014:
             /* empty */;
         18'h00016:
-            \$2251  = 32'd0;
+            \$3429  = 32'd0;
       endcase
     end
     if (rst) begin
-      \$2251  = 32'd0;
+      \$3429  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2252  = \$2028 [31:0];
-    if (\$2178 ) begin
+    \$3430  = \$3124 [31:0];
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -6892,190 +10430,190 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
         18'h00016:
             /* empty */;
         18'h00017:
-            \$2252  = 32'd0;
+            \$3430  = 32'd0;
       endcase
     end
     if (rst) begin
-      \$2252  = 32'd0;
+      \$3430  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2253  = ecc_last;
-    if (\$2029 ) begin
-      \$2253  = { 10'h000, \$2034  };
+    \$3431  = ecc_last;
+    if (\$3125 ) begin
+      \$3431  = { 10'h000, \$3130  };
     end
-    if (\$2035 ) begin
-      \$2253  = { 10'h000, \$2040  };
+    if (\$3131 ) begin
+      \$3431  = { 10'h000, \$3136  };
     end
-    if (\$2041 ) begin
-      \$2253  = { 10'h000, \$2046  };
+    if (\$3137 ) begin
+      \$3431  = { 10'h000, \$3142  };
     end
-    if (\$2047 ) begin
-      \$2253  = { 10'h000, \$2052  };
+    if (\$3143 ) begin
+      \$3431  = { 10'h000, \$3148  };
     end
-    if (\$2053 ) begin
-      \$2253  = { 9'h000, \$2058  };
+    if (\$3149 ) begin
+      \$3431  = { 9'h000, \$3154  };
     end
-    if (\$2059 ) begin
-      \$2253  = { 9'h000, \$2064  };
+    if (\$3155 ) begin
+      \$3431  = { 9'h000, \$3160  };
     end
-    if (\$2065 ) begin
-      \$2253  = { 9'h000, \$2070  };
+    if (\$3161 ) begin
+      \$3431  = { 9'h000, \$3166  };
     end
-    if (\$2071 ) begin
-      \$2253  = { 9'h000, \$2076  };
+    if (\$3167 ) begin
+      \$3431  = { 9'h000, \$3172  };
     end
-    if (\$2077 ) begin
-      \$2253  = { 9'h000, \$2079  };
+    if (\$3173 ) begin
+      \$3431  = { 9'h000, \$3175  };
     end
-    if (\$2080 ) begin
-      \$2253  = { 9'h000, \$2082  };
+    if (\$3176 ) begin
+      \$3431  = { 9'h000, \$3178  };
     end
-    if (\$2083 ) begin
-      \$2253  = { 9'h000, \$2085  };
+    if (\$3179 ) begin
+      \$3431  = { 9'h000, \$3181  };
     end
-    if (\$2086 ) begin
-      \$2253  = { 9'h000, \$2088  };
+    if (\$3182 ) begin
+      \$3431  = { 9'h000, \$3184  };
     end
-    if (\$2089 ) begin
-      \$2253  = { 8'h00, \$2091  };
+    if (\$3185 ) begin
+      \$3431  = { 8'h00, \$3187  };
     end
-    if (\$2092 ) begin
-      \$2253  = { 8'h00, \$2094  };
+    if (\$3188 ) begin
+      \$3431  = { 8'h00, \$3190  };
     end
-    if (\$2095 ) begin
-      \$2253  = { 8'h00, \$2097  };
+    if (\$3191 ) begin
+      \$3431  = { 8'h00, \$3193  };
     end
-    if (\$2098 ) begin
-      \$2253  = { 8'h00, \$2100  };
+    if (\$3194 ) begin
+      \$3431  = { 8'h00, \$3196  };
     end
-    if (\$2101 ) begin
-      \$2253  = { 8'h00, \$2103  };
+    if (\$3197 ) begin
+      \$3431  = { 8'h00, \$3199  };
     end
-    if (\$2104 ) begin
-      \$2253  = { 8'h00, \$2106  };
+    if (\$3200 ) begin
+      \$3431  = { 8'h00, \$3202  };
     end
-    if (\$2107 ) begin
-      \$2253  = { 8'h00, \$2109  };
+    if (\$3203 ) begin
+      \$3431  = { 8'h00, \$3205  };
     end
-    if (\$2110 ) begin
-      \$2253  = { 8'h00, \$2112  };
+    if (\$3206 ) begin
+      \$3431  = { 8'h00, \$3208  };
     end
-    if (\$2113 ) begin
-      \$2253  = { 8'h00, \$2115  };
+    if (\$3209 ) begin
+      \$3431  = { 8'h00, \$3211  };
     end
     if (rst) begin
-      \$2253  = 32'd0;
+      \$3431  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2254  = ecc_ue;
+    \$3432  = ecc_ue;
     if (ev_uncorrectable) begin
-      \$2254  = 1'h1;
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$377 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$544 ) begin
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$378 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$545 ) begin
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$379 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$546 ) begin
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$380 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$547 ) begin
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$381 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$548 ) begin
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$382 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$549 ) begin
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$383 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$550 ) begin
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$384 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$551 ) begin
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$385 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$552 ) begin
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$386 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$553 ) begin
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$387 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$554 ) begin
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$388 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$555 ) begin
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$389 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$556 ) begin
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$390 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$557 ) begin
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$391 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$558 ) begin
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$392 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$559 ) begin
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$393 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$560 ) begin
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$394 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$561 ) begin
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$395 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$562 ) begin
+      \$3432  = 1'h1;
     end
-    if (\ev_uncorrectable$396 ) begin
-      \$2254  = 1'h1;
+    if (\ev_uncorrectable$563 ) begin
+      \$3432  = 1'h1;
     end
-    if (\$2178 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
             if (bus__dat_w[4]) begin
-              \$2254  = 1'h0;
+              \$3432  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$2254  = 1'h0;
+      \$3432  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2255  = tmr_flag;
-    if (tmr_mismatch) begin
-      \$2255  = 1'h1;
+    \$3433  = tmr_flag;
+    if (\$3212 ) begin
+      \$3433  = 1'h1;
     end
-    if (\$2178 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
-            if (\$2180 ) begin
-              \$2255  = 1'h0;
+            if (\$3275 ) begin
+              \$3433  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$2255  = 1'h0;
+      \$3433  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2256  = tmr_errors;
-    if (tmr_mismatch) begin
-      \$2256  = \$2117 [31:0];
+    \$3434  = tmr_errors;
+    if (\$3212 ) begin
+      \$3434  = \$3214 [31:0];
     end
-    if (\$2178 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -7084,458 +10622,532 @@ module obt_tile_small_ecc_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel,
         18'h00007:
             /* empty */;
         18'h00014:
-            if (\$2181 ) begin
-              \$2256  = 32'd0;
+            if (\$3277 ) begin
+              \$3434  = 32'd0;
             end
       endcase
     end
     if (rst) begin
-      \$2256  = 32'd0;
+      \$3434  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2257  = \$2139 ;
+    \$3435  = \$3236 ;
     if (rst) begin
-      \$2257  = 1'h0;
+      \$3435  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2258  = served;
+    \$3436  = served;
     if (rst) begin
-      \$2258  = 1'h0;
+      \$3436  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2259  = rd_region;
+    \$3437  = rd_region;
     if (served) begin
-      \$2259  = bus__adr[20:18];
+      \$3437  = bus__adr[20:18];
     end
     if (rst) begin
-      \$2259  = 3'h0;
+      \$3437  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2260  = rd_bank;
-    if (\$2143 ) begin
-      \$2260  = \$2144 [1:0];
+    \$3438  = rd_bank;
+    if (\$3240 ) begin
+      \$3438  = \$3241 [1:0];
     end
-    if (\$2149 ) begin
-      \$2260  = \$2150 [1:0];
+    if (\$3246 ) begin
+      \$3438  = \$3247 [1:0];
     end
-    if (\$2155 ) begin
-      \$2260  = bus__adr[1:0];
+    if (\$3252 ) begin
+      \$3438  = bus__adr[1:0];
     end
-    if (\$2160 ) begin
-      \$2260  = bus__adr[1:0];
+    if (\$3257 ) begin
+      \$3438  = bus__adr[1:0];
     end
-    if (\$2165 ) begin
-      \$2260  = bus__adr[1:0];
+    if (\$3262 ) begin
+      \$3438  = bus__adr[1:0];
     end
     if (rst) begin
-      \$2260  = 2'h0;
+      \$3438  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2261  = rd_valid;
-    if (\$2143 ) begin
-      \$2261  = \$2145 ;
+    \$3439  = \rd_valid$411 ;
+    if (\$3240 ) begin
+      \$3439  = \$3242 ;
     end
-    if (\$2149 ) begin
-      \$2261  = \$2151 ;
+    if (\$3246 ) begin
+      \$3439  = \$3248 ;
     end
-    if (\$2155 ) begin
-      \$2261  = \$2156 ;
+    if (\$3252 ) begin
+      \$3439  = \$3253 ;
     end
-    if (\$2160 ) begin
-      \$2261  = \$2161 ;
+    if (\$3257 ) begin
+      \$3439  = \$3258 ;
     end
-    if (\$2165 ) begin
-      \$2261  = \$2166 ;
+    if (\$3262 ) begin
+      \$3439  = \$3263 ;
     end
-    if (\$2170 ) begin
-      \$2261  = \$2171 ;
+    if (\$3267 ) begin
+      \$3439  = \$3268 ;
     end
     if (rst) begin
-      \$2261  = 1'h0;
+      \$3439  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2262  = rd_lane;
-    if (\$2170 ) begin
-      \$2262  = 1'h0;
+    \$3440  = rd_lane;
+    if (\$3267 ) begin
+      \$3440  = 1'h0;
     end
     if (rst) begin
-      \$2262  = 1'h0;
+      \$3440  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2263  = reg_rdata;
-    if (\$2175 ) begin
+    \$3441  = reg_rdata;
+    if (\$3272 ) begin
       (* full_case = 32'd1 *)
       casez (bus__adr[17:0])
         18'h00000:
-            \$2263  = 32'd1329746993;
+            \$3441  = 32'd1329746993;
         18'h00001:
-            \$2263  = 32'd132100;
+            \$3441  = 32'd132100;
         18'h00002:
-            \$2263  = 32'd32;
+            \$3441  = 32'd32;
         18'h00003:
-            \$2263  = 32'd32;
+            \$3441  = 32'd32;
         18'h00004:
-            \$2263  = 32'd32;
+            \$3441  = 32'd32;
         18'h00006:
-            \$2263  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
+            \$3441  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
         18'h00007:
-            \$2263  = { 30'h00000000, irq_en };
+            \$3441  = { 30'h00000000, irq_en };
         18'h00008:
-            \$2263  = { 16'h0000, reg_m };
+            \$3441  = { 16'h0000, reg_m };
         18'h00009:
-            \$2263  = { 16'h0000, reg_k };
+            \$3441  = { 16'h0000, reg_k };
         18'h0000a:
-            \$2263  = { 16'h0000, reg_n };
+            \$3441  = { 16'h0000, reg_n };
         18'h0000b:
-            \$2263  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+            \$3441  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
         18'h0000c:
-            \$2263  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+            \$3441  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
         18'h0000d:
-            \$2263  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+            \$3441  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
         18'h0000e:
-            \$2263  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+            \$3441  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
         18'h0000f:
-            \$2263  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+            \$3441  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
         18'h00010:
-            \$2263  = { 31'h00000000, per_channel };
+            \$3441  = { 31'h00000000, per_channel };
         18'h00011:
-            \$2263  = qmult;
+            \$3441  = qmult;
         18'h00012:
-            \$2263  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+            \$3441  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
         18'h00013:
-            \$2263  = cycles;
+            \$3441  = cycles;
         18'h00014:
-            \$2263  = tmr_errors;
+            \$3441  = tmr_errors;
         18'h00015:
-            \$2263  = 32'd3;
+            \$3441  = 32'd3;
         18'h00016:
-            \$2263  = \$signal ;
+            \$3441  = \$signal ;
         18'h00017:
-            \$2263  = ecc_uncorrectable;
+            \$3441  = ecc_uncorrectable;
         18'h00018:
-            \$2263  = ecc_last;
+            \$3441  = ecc_last;
         18'h00019:
-            \$2263  = scrub_interval;
+            \$3441  = scrub_interval;
+        18'h0001a:
+            \$3441  = thr_reg_rdata;
+        18'h0001b:
+            \$3441  = thr_reg_rdata;
+        18'h0001c:
+            \$3441  = thr_reg_rdata;
+        18'h0001d:
+            \$3441  = thr_reg_rdata;
+        18'h0001e:
+            \$3441  = thr_reg_rdata;
+        18'h0001f:
+            \$3441  = thr_reg_rdata;
+        18'h00020:
+            \$3441  = thr_reg_rdata;
+        18'h00021:
+            \$3441  = thr_reg_rdata;
+        18'h00022:
+            \$3441  = thr_reg_rdata;
+        18'h00023:
+            \$3441  = thr_reg_rdata;
+        18'h00024:
+            \$3441  = thr_reg_rdata;
+        18'h00025:
+            \$3441  = thr_reg_rdata;
+        18'h00026:
+            \$3441  = thr_reg_rdata;
+        18'h00027:
+            \$3441  = thr_reg_rdata;
+        18'h00028:
+            \$3441  = thr_reg_rdata;
         default:
-            \$2263  = 32'd0;
+            \$3441  = 32'd0;
       endcase
     end
     if (rst) begin
-      \$2263  = 32'd0;
+      \$3441  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2264  = k[1:0];
+    \$3442  = byte_sel;
+    if (thr_ce) begin
+      \$3442  = k[1:0];
+    end
     if (rst) begin
-      \$2264  = 2'h0;
+      \$3442  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2265  = feeding;
+    \$3443  = valid;
+    if (thr_ce) begin
+      \$3443  = feeding;
+    end
     if (rst) begin
-      \$2265  = 1'h0;
+      \$3443  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2266  = { ib[2:0], drain[1:0], jb[2:0] };
+    \$3444  = \$like$588 ;
+    if (thr_ce) begin
+      \$3444  = { ib[2:0], drain[1:0], jb[2:0] };
+    end
     if (rst) begin
-      \$2266  = 8'h00;
+      \$3444  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2267  = \wr_en$338 ;
+    \$3445  = \nxt_en$589 ;
+    if (thr_ce) begin
+      \$3445  = \wr_en$503 ;
+    end
     if (rst) begin
-      \$2267  = 4'h0;
+      \$3445  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2268  = \$like$421 ;
+    \$3446  = \$like$590 ;
+    if (thr_ce) begin
+      \$3446  = \$like$588 ;
+    end
     if (rst) begin
-      \$2268  = 8'h00;
+      \$3446  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2269  = \nxt_en$422 ;
+    \$3447  = \nxt_en$591 ;
+    if (thr_ce) begin
+      \$3447  = \nxt_en$589 ;
+    end
     if (rst) begin
-      \$2269  = 4'h0;
+      \$3447  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2270  = \$like$423 ;
+    \$3448  = \$like ;
+    if (thr_ce) begin
+      \$3448  = \$like$590 ;
+    end
     if (rst) begin
-      \$2270  = 8'h00;
+      \$3448  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2271  = \nxt_en$424 ;
+    \$3449  = nxt_en;
+    if (thr_ce) begin
+      \$3449  = \nxt_en$591 ;
+    end
     if (rst) begin
-      \$2271  = 4'h0;
+      \$3449  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2272  = \rd_data$265 ;
+    \$3450  = \nxt$592 ;
+    if (thr_ce) begin
+      \$3450  = \$3278 ;
+    end
     if (rst) begin
-      \$2272  = 32'd0;
+      \$3450  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2273  = \nxt$425 ;
+    \$3451  = nxt;
+    if (thr_ce) begin
+      \$3451  = \nxt$592 ;
+    end
     if (rst) begin
-      \$2273  = 32'd0;
+      \$3451  = 32'd0;
     end
   end
-  assign \busy$12  = busy;
-  assign \scrub_interval$128  = scrub_interval;
-  assign \scrub_interval$129  = scrub_interval;
-  assign \scrub_interval$130  = scrub_interval;
-  assign \scrub_interval$131  = scrub_interval;
-  assign \scrub_interval$132  = scrub_interval;
-  assign \scrub_interval$133  = scrub_interval;
-  assign \scrub_interval$134  = scrub_interval;
-  assign \scrub_interval$135  = scrub_interval;
-  assign \scrub_interval$136  = scrub_interval;
-  assign \scrub_interval$137  = scrub_interval;
-  assign \scrub_interval$138  = scrub_interval;
-  assign \scrub_interval$139  = scrub_interval;
-  assign \scrub_interval$140  = scrub_interval;
-  assign \scrub_interval$141  = scrub_interval;
-  assign \scrub_interval$142  = scrub_interval;
-  assign \scrub_interval$143  = scrub_interval;
-  assign \scrub_interval$144  = scrub_interval;
-  assign \scrub_interval$145  = scrub_interval;
-  assign \scrub_interval$146  = scrub_interval;
-  assign \scrub_interval$147  = scrub_interval;
-  assign \scrub_interval$148  = scrub_interval;
-  assign m_blocks = \$1198 [3:0];
-  assign n_blocks = \$1201 [3:0];
-  assign wr_addr = { \$1237 [2:0], bus__adr[2:0] };
-  assign wr_data = { \$1241 , \$1240 , \$1239 , \$1238  };
-  assign \wr_addr$163  = { \$1284 [2:0], bus__adr[2:0] };
-  assign \wr_data$164  = { \$1288 , \$1287 , \$1286 , \$1285  };
-  assign \wr_addr$169  = { \$1331 [2:0], bus__adr[2:0] };
-  assign \wr_data$170  = { \$1335 , \$1334 , \$1333 , \$1332  };
-  assign \wr_addr$175  = { \$1378 [2:0], bus__adr[2:0] };
-  assign \wr_data$176  = { \$1382 , \$1381 , \$1380 , \$1379  };
-  assign \wr_addr$181  = { \$1425 [2:0], bus__adr[2:0] };
-  assign \wr_data$182  = { \$1429 , \$1428 , \$1427 , \$1426  };
-  assign \wr_addr$187  = { \$1472 [2:0], bus__adr[2:0] };
-  assign \wr_data$188  = { \$1476 , \$1475 , \$1474 , \$1473  };
-  assign \wr_addr$193  = { \$1519 [2:0], bus__adr[2:0] };
-  assign \wr_data$194  = { \$1523 , \$1522 , \$1521 , \$1520  };
-  assign \wr_addr$199  = { \$1566 [2:0], bus__adr[2:0] };
-  assign \wr_data$200  = { \$1570 , \$1569 , \$1568 , \$1567  };
-  assign \rd_addr$203  = \$1579 [2:0];
-  assign \wr_addr$204  = \$1580 [2:0];
-  assign \wr_data$205  = bus__dat_w;
-  assign \rd_addr$208  = \$1596 [2:0];
-  assign \wr_addr$209  = \$1597 [2:0];
-  assign \wr_data$210  = bus__dat_w;
-  assign \rd_addr$213  = \$1613 [2:0];
-  assign \wr_addr$214  = \$1614 [2:0];
-  assign \wr_data$215  = bus__dat_w;
-  assign \rd_addr$218  = \$1630 [2:0];
-  assign \wr_addr$219  = \$1631 [2:0];
-  assign \wr_data$220  = bus__dat_w;
-  assign \rd_addr$223  = \$1647 [2:0];
-  assign \wr_addr$224  = \$1648 [2:0];
-  assign \wr_data$225  = bus__dat_w;
-  assign \rd_addr$228  = \$1664 [2:0];
-  assign \wr_addr$229  = \$1665 [2:0];
-  assign \wr_data$230  = bus__dat_w;
-  assign \rd_addr$233  = \$1681 [2:0];
-  assign \wr_addr$234  = \$1682 [2:0];
-  assign \wr_data$235  = bus__dat_w;
-  assign \rd_addr$238  = \$1698 [2:0];
-  assign \wr_addr$239  = \$1699 [2:0];
-  assign \wr_data$240  = bus__dat_w;
-  assign \rd_addr$243  = \$1715 [2:0];
-  assign \wr_addr$244  = \$1716 [2:0];
-  assign \wr_data$245  = bus__dat_w[5:0];
-  assign \rd_addr$248  = \$1732 [2:0];
-  assign \wr_addr$249  = \$1733 [2:0];
-  assign \wr_data$250  = bus__dat_w[5:0];
-  assign \rd_addr$253  = \$1749 [2:0];
-  assign \wr_addr$254  = \$1750 [2:0];
-  assign \wr_data$255  = bus__dat_w[5:0];
-  assign \rd_addr$258  = \$1766 [2:0];
-  assign \wr_addr$259  = \$1767 [2:0];
-  assign \wr_data$260  = bus__dat_w[5:0];
+  assign therm_level = throttle_level;
+  assign therm_raises_d = \$894 [15:0];
+  assign therm_shutdowns_d = \$911 [7:0];
+  assign therm_faults_d = \$925 [7:0];
+  assign therm_phase_d = \$927 [1:0];
+  assign thr_reg_addr = \$938 [3:0];
+  assign thr_reg_wdata = bus__dat_w;
+  assign run_next = \$845 [7:0];
+  assign thr_code = therm_code;
+  assign up = \$857 [1:0];
+  assign thr_sample = therm_sample;
+  assign thr_busy = busy;
+  assign thr_level = throttle_level;
+  assign thr_dvfs = \$933 [1:0];
+  assign thr_act_feed = act_feed;
+  assign thr_act_sram = act_sram;
+  assign \busy$135  = busy;
+  assign \scrub_interval$251  = scrub_interval;
+  assign \scrub_interval$252  = scrub_interval;
+  assign \scrub_interval$253  = scrub_interval;
+  assign \scrub_interval$254  = scrub_interval;
+  assign \scrub_interval$255  = scrub_interval;
+  assign \scrub_interval$256  = scrub_interval;
+  assign \scrub_interval$257  = scrub_interval;
+  assign \scrub_interval$258  = scrub_interval;
+  assign \scrub_interval$259  = scrub_interval;
+  assign \scrub_interval$260  = scrub_interval;
+  assign \scrub_interval$261  = scrub_interval;
+  assign \scrub_interval$262  = scrub_interval;
+  assign \scrub_interval$263  = scrub_interval;
+  assign \scrub_interval$264  = scrub_interval;
+  assign \scrub_interval$265  = scrub_interval;
+  assign \scrub_interval$266  = scrub_interval;
+  assign \scrub_interval$267  = scrub_interval;
+  assign \scrub_interval$268  = scrub_interval;
+  assign \scrub_interval$269  = scrub_interval;
+  assign \scrub_interval$270  = scrub_interval;
+  assign \scrub_interval$271  = scrub_interval;
+  assign m_blocks = \$2136 [3:0];
+  assign n_blocks = \$2139 [3:0];
+  assign wr_addr = { \$2175 [2:0], bus__adr[2:0] };
+  assign wr_data = { \$2183 , \$2181 , \$2179 , \$2177  };
+  assign \wr_addr$288  = { \$2226 [2:0], bus__adr[2:0] };
+  assign \wr_data$289  = { \$2234 , \$2232 , \$2230 , \$2228  };
+  assign \wr_addr$296  = { \$2277 [2:0], bus__adr[2:0] };
+  assign \wr_data$297  = { \$2285 , \$2283 , \$2281 , \$2279  };
+  assign \wr_addr$304  = { \$2328 [2:0], bus__adr[2:0] };
+  assign \wr_data$305  = { \$2336 , \$2334 , \$2332 , \$2330  };
+  assign \wr_addr$312  = { \$2379 [2:0], bus__adr[2:0] };
+  assign \wr_data$313  = { \$2387 , \$2385 , \$2383 , \$2381  };
+  assign \wr_addr$320  = { \$2430 [2:0], bus__adr[2:0] };
+  assign \wr_data$321  = { \$2438 , \$2436 , \$2434 , \$2432  };
+  assign \wr_addr$328  = { \$2481 [2:0], bus__adr[2:0] };
+  assign \wr_data$329  = { \$2489 , \$2487 , \$2485 , \$2483  };
+  assign \wr_addr$336  = { \$2532 [2:0], bus__adr[2:0] };
+  assign \wr_data$337  = { \$2540 , \$2538 , \$2536 , \$2534  };
+  assign \rd_addr$342  = \$2549 [2:0];
+  assign \wr_addr$343  = \$2550 [2:0];
+  assign \wr_data$344  = bus__dat_w;
+  assign \rd_addr$347  = \$2567 [2:0];
+  assign \wr_addr$348  = \$2568 [2:0];
+  assign \wr_data$349  = bus__dat_w;
+  assign \rd_addr$352  = \$2585 [2:0];
+  assign \wr_addr$353  = \$2586 [2:0];
+  assign \wr_data$354  = bus__dat_w;
+  assign \rd_addr$357  = \$2603 [2:0];
+  assign \wr_addr$358  = \$2604 [2:0];
+  assign \wr_data$359  = bus__dat_w;
+  assign \rd_addr$362  = \$2621 [2:0];
+  assign \wr_addr$363  = \$2622 [2:0];
+  assign \wr_data$364  = bus__dat_w;
+  assign \rd_addr$367  = \$2639 [2:0];
+  assign \wr_addr$368  = \$2640 [2:0];
+  assign \wr_data$369  = bus__dat_w;
+  assign \rd_addr$372  = \$2657 [2:0];
+  assign \wr_addr$373  = \$2658 [2:0];
+  assign \wr_data$374  = bus__dat_w;
+  assign \rd_addr$377  = \$2675 [2:0];
+  assign \wr_addr$378  = \$2676 [2:0];
+  assign \wr_data$379  = bus__dat_w;
+  assign \rd_addr$382  = \$2693 [2:0];
+  assign \wr_addr$383  = \$2694 [2:0];
+  assign \wr_data$384  = bus__dat_w[5:0];
+  assign \rd_addr$387  = \$2711 [2:0];
+  assign \wr_addr$388  = \$2712 [2:0];
+  assign \wr_data$389  = bus__dat_w[5:0];
+  assign \rd_addr$392  = \$2729 [2:0];
+  assign \wr_addr$393  = \$2730 [2:0];
+  assign \wr_data$394  = bus__dat_w[5:0];
+  assign \rd_addr$397  = \$2747 [2:0];
+  assign \wr_addr$398  = \$2748 [2:0];
+  assign \wr_data$399  = bus__dat_w[5:0];
+  assign start = thr_start;
   assign drain_row = drain[1:0];
   assign row = { ib, drain[1:0] };
   assign draining = i_valid;
   assign drain_acc__0 = acc;
-  assign bias = \rd_data$273 ;
-  assign mult = \$1810 [31:0];
-  assign shift = \$1811 [5:0];
-  assign \out_zp$307  = out_zp;
-  assign \act_min$308  = act_min;
-  assign \act_max$309  = act_max;
-  assign \i_valid$310  = i_valid;
-  assign drain_acc__1 = \acc$311 ;
-  assign \bias$313  = \rd_data$274 ;
-  assign \mult$314  = \$1812 [31:0];
-  assign \shift$315  = \$1813 [5:0];
-  assign \out_zp$316  = out_zp;
-  assign \act_min$317  = act_min;
-  assign \act_max$318  = act_max;
-  assign \i_valid$319  = i_valid;
-  assign drain_acc__2 = \acc$320 ;
-  assign \bias$322  = \rd_data$275 ;
-  assign \mult$323  = \$1814 [31:0];
-  assign \shift$324  = \$1815 [5:0];
-  assign \out_zp$325  = out_zp;
-  assign \act_min$326  = act_min;
-  assign \act_max$327  = act_max;
-  assign \i_valid$328  = i_valid;
-  assign drain_acc__3 = \acc$329 ;
-  assign \bias$331  = \rd_data$276 ;
-  assign \mult$332  = \$1816 [31:0];
-  assign \shift$333  = \$1817 [5:0];
-  assign \out_zp$334  = out_zp;
-  assign \act_min$335  = act_min;
-  assign \act_max$336  = act_max;
-  assign \wr_addr$337  = { ib[2:0], drain[1:0], jb[2:0] };
-  assign lane_en = \$1862 [3:0];
-  assign \rd_addr$340  = \$1864 [7:0];
-  assign \wr_addr$342  = \$1895 [7:0];
-  assign \$1198  = { \$1197 [17], \$1197 [17], \$1197 [17:2] };
-  assign \$1201  = { \$1200 [17], \$1200 [17], \$1200 [17:2] };
-  assign \$1202  = { 3'h0, bus__adr[17:3] };
-  assign \$1203  = { 2'h0, \$1202 [17:2] };
-  assign \$1232  = { 3'h0, bus__adr[17:3] };
-  assign \$1236  = { 3'h0, bus__adr[17:3] };
-  assign \$1237  = { 2'h0, \$1236 [17:2] };
-  assign \$1246  = { 3'h0, bus__adr[17:3] };
-  assign \$1249  = { 3'h0, bus__adr[17:3] };
-  assign \$1250  = { 2'h0, \$1249 [17:2] };
-  assign \$1279  = { 3'h0, bus__adr[17:3] };
-  assign \$1283  = { 3'h0, bus__adr[17:3] };
-  assign \$1284  = { 2'h0, \$1283 [17:2] };
-  assign \$1293  = { 3'h0, bus__adr[17:3] };
-  assign \$1296  = { 3'h0, bus__adr[17:3] };
-  assign \$1297  = { 2'h0, \$1296 [17:2] };
-  assign \$1326  = { 3'h0, bus__adr[17:3] };
-  assign \$1330  = { 3'h0, bus__adr[17:3] };
-  assign \$1331  = { 2'h0, \$1330 [17:2] };
-  assign \$1340  = { 3'h0, bus__adr[17:3] };
-  assign \$1343  = { 3'h0, bus__adr[17:3] };
-  assign \$1344  = { 2'h0, \$1343 [17:2] };
-  assign \$1373  = { 3'h0, bus__adr[17:3] };
-  assign \$1377  = { 3'h0, bus__adr[17:3] };
-  assign \$1378  = { 2'h0, \$1377 [17:2] };
-  assign \$1387  = { 3'h0, bus__adr[17:3] };
-  assign \$1390  = { 3'h0, bus__adr[17:3] };
-  assign \$1391  = { 2'h0, \$1390 [17:2] };
-  assign \$1420  = { 3'h0, bus__adr[17:3] };
-  assign \$1424  = { 3'h0, bus__adr[17:3] };
-  assign \$1425  = { 2'h0, \$1424 [17:2] };
-  assign \$1434  = { 3'h0, bus__adr[17:3] };
-  assign \$1437  = { 3'h0, bus__adr[17:3] };
-  assign \$1438  = { 2'h0, \$1437 [17:2] };
-  assign \$1467  = { 3'h0, bus__adr[17:3] };
-  assign \$1471  = { 3'h0, bus__adr[17:3] };
-  assign \$1472  = { 2'h0, \$1471 [17:2] };
-  assign \$1481  = { 3'h0, bus__adr[17:3] };
-  assign \$1484  = { 3'h0, bus__adr[17:3] };
-  assign \$1485  = { 2'h0, \$1484 [17:2] };
-  assign \$1514  = { 3'h0, bus__adr[17:3] };
-  assign \$1518  = { 3'h0, bus__adr[17:3] };
-  assign \$1519  = { 2'h0, \$1518 [17:2] };
-  assign \$1528  = { 3'h0, bus__adr[17:3] };
-  assign \$1531  = { 3'h0, bus__adr[17:3] };
-  assign \$1532  = { 2'h0, \$1531 [17:2] };
-  assign \$1561  = { 3'h0, bus__adr[17:3] };
-  assign \$1565  = { 3'h0, bus__adr[17:3] };
-  assign \$1566  = { 2'h0, \$1565 [17:2] };
-  assign \$1575  = { 3'h0, bus__adr[17:3] };
-  assign \$1578  = { 2'h0, bus__adr[17:2] };
-  assign \$1580  = { 2'h0, bus__adr[17:2] };
-  assign \$1595  = { 2'h0, bus__adr[17:2] };
-  assign \$1597  = { 2'h0, bus__adr[17:2] };
-  assign \$1612  = { 2'h0, bus__adr[17:2] };
-  assign \$1614  = { 2'h0, bus__adr[17:2] };
-  assign \$1629  = { 2'h0, bus__adr[17:2] };
-  assign \$1631  = { 2'h0, bus__adr[17:2] };
-  assign \$1646  = { 2'h0, bus__adr[17:2] };
-  assign \$1648  = { 2'h0, bus__adr[17:2] };
-  assign \$1663  = { 2'h0, bus__adr[17:2] };
-  assign \$1665  = { 2'h0, bus__adr[17:2] };
-  assign \$1680  = { 2'h0, bus__adr[17:2] };
-  assign \$1682  = { 2'h0, bus__adr[17:2] };
-  assign \$1697  = { 2'h0, bus__adr[17:2] };
-  assign \$1699  = { 2'h0, bus__adr[17:2] };
-  assign \$1714  = { 2'h0, bus__adr[17:2] };
-  assign \$1716  = { 2'h0, bus__adr[17:2] };
-  assign \$1731  = { 2'h0, bus__adr[17:2] };
-  assign \$1733  = { 2'h0, bus__adr[17:2] };
-  assign \$1748  = { 2'h0, bus__adr[17:2] };
-  assign \$1750  = { 2'h0, bus__adr[17:2] };
-  assign \$1765  = { 2'h0, bus__adr[17:2] };
-  assign \$1767  = { 2'h0, bus__adr[17:2] };
-  assign \$1860  = 4'h0;
-  assign \$1861  = { 15'h0000, bus__sel };
-  assign \$1863  = bus__adr[17:0];
-  assign \$1894  = bus__adr[17:0];
-  assign \$2030  = { 3'h0, ev_addr[5:3] };
-  assign \$2031  = { 1'h0, \$2030 , 2'h0 };
-  assign \$2032  = \$2031 ;
-  assign \$2036  = { 3'h0, \ev_addr$399 [5:3] };
-  assign \$2037  = { 1'h0, \$2036 , 2'h0 };
-  assign \$2038 [8:1] = \$2037 [8:1];
-  assign \$2038 [0] = 1'h1;
-  assign \$2042  = { 3'h0, \ev_addr$400 [5:3] };
-  assign \$2043  = { 1'h0, \$2042 , 2'h0 };
-  assign { \$2044 [8:2], \$2044 [0] } = { \$2043 [8:2], \$2043 [0] };
-  assign \$2044 [1] = 1'h1;
-  assign \$2048  = { 3'h0, \ev_addr$401 [5:3] };
-  assign \$2049  = { 1'h0, \$2048 , 2'h0 };
-  assign \$2050 [8:2] = \$2049 [8:2];
-  assign \$2050 [1:0] = 2'h3;
-  assign \$2054  = { 3'h0, \ev_addr$402 [5:3] };
-  assign \$2055  = { 1'h0, \$2054 , 2'h0 };
-  assign \$2056  = \$2055 ;
-  assign \$2060  = { 3'h0, \ev_addr$403 [5:3] };
-  assign \$2061  = { 1'h0, \$2060 , 2'h0 };
-  assign \$2062 [8:1] = \$2061 [8:1];
-  assign \$2062 [0] = 1'h1;
-  assign \$2066  = { 3'h0, \ev_addr$404 [5:3] };
-  assign \$2067  = { 1'h0, \$2066 , 2'h0 };
-  assign { \$2068 [8:2], \$2068 [0] } = { \$2067 [8:2], \$2067 [0] };
-  assign \$2068 [1] = 1'h1;
-  assign \$2072  = { 3'h0, \ev_addr$405 [5:3] };
-  assign \$2073  = { 1'h0, \$2072 , 2'h0 };
-  assign \$2074 [8:2] = \$2073 [8:2];
-  assign \$2074 [1:0] = 2'h3;
-  assign \$2144  = { 3'h0, bus__adr[17:3] };
-  assign \$2150  = { 3'h0, bus__adr[17:3] };
+  assign mult = \$2821 [31:0];
+  assign shift = \$2823 [5:0];
+  assign \out_zp$472  = out_zp;
+  assign \act_min$473  = act_min;
+  assign \act_max$474  = act_max;
+  assign \i_valid$475  = i_valid;
+  assign drain_acc__1 = \acc$476 ;
+  assign \mult$479  = \$2825 [31:0];
+  assign \shift$480  = \$2827 [5:0];
+  assign \out_zp$481  = out_zp;
+  assign \act_min$482  = act_min;
+  assign \act_max$483  = act_max;
+  assign \i_valid$484  = i_valid;
+  assign drain_acc__2 = \acc$485 ;
+  assign \mult$488  = \$2829 [31:0];
+  assign \shift$489  = \$2831 [5:0];
+  assign \out_zp$490  = out_zp;
+  assign \act_min$491  = act_min;
+  assign \act_max$492  = act_max;
+  assign \i_valid$493  = i_valid;
+  assign drain_acc__3 = \acc$494 ;
+  assign \mult$497  = \$2833 [31:0];
+  assign \shift$498  = \$2835 [5:0];
+  assign \out_zp$499  = out_zp;
+  assign \act_min$500  = act_min;
+  assign \act_max$501  = act_max;
+  assign \wr_addr$502  = { ib[2:0], drain[1:0], jb[2:0] };
+  assign lane_en = \$2880 [3:0];
+  assign \rd_addr$505  = \$2882 [7:0];
+  assign \wr_addr$507  = \$2913 [7:0];
+  assign dvfs_level = \$933 [1:0];
+  assign \$2136  = { \$2135 [17], \$2135 [17], \$2135 [17:2] };
+  assign \$2139  = { \$2138 [17], \$2138 [17], \$2138 [17:2] };
+  assign \$2140  = { 3'h0, bus__adr[17:3] };
+  assign \$2141  = { 2'h0, \$2140 [17:2] };
+  assign \$2170  = { 3'h0, bus__adr[17:3] };
+  assign \$2174  = { 3'h0, bus__adr[17:3] };
+  assign \$2175  = { 2'h0, \$2174 [17:2] };
+  assign \$2188  = { 3'h0, bus__adr[17:3] };
+  assign \$2191  = { 3'h0, bus__adr[17:3] };
+  assign \$2192  = { 2'h0, \$2191 [17:2] };
+  assign \$2221  = { 3'h0, bus__adr[17:3] };
+  assign \$2225  = { 3'h0, bus__adr[17:3] };
+  assign \$2226  = { 2'h0, \$2225 [17:2] };
+  assign \$2239  = { 3'h0, bus__adr[17:3] };
+  assign \$2242  = { 3'h0, bus__adr[17:3] };
+  assign \$2243  = { 2'h0, \$2242 [17:2] };
+  assign \$2272  = { 3'h0, bus__adr[17:3] };
+  assign \$2276  = { 3'h0, bus__adr[17:3] };
+  assign \$2277  = { 2'h0, \$2276 [17:2] };
+  assign \$2290  = { 3'h0, bus__adr[17:3] };
+  assign \$2293  = { 3'h0, bus__adr[17:3] };
+  assign \$2294  = { 2'h0, \$2293 [17:2] };
+  assign \$2323  = { 3'h0, bus__adr[17:3] };
+  assign \$2327  = { 3'h0, bus__adr[17:3] };
+  assign \$2328  = { 2'h0, \$2327 [17:2] };
+  assign \$2341  = { 3'h0, bus__adr[17:3] };
+  assign \$2344  = { 3'h0, bus__adr[17:3] };
+  assign \$2345  = { 2'h0, \$2344 [17:2] };
+  assign \$2374  = { 3'h0, bus__adr[17:3] };
+  assign \$2378  = { 3'h0, bus__adr[17:3] };
+  assign \$2379  = { 2'h0, \$2378 [17:2] };
+  assign \$2392  = { 3'h0, bus__adr[17:3] };
+  assign \$2395  = { 3'h0, bus__adr[17:3] };
+  assign \$2396  = { 2'h0, \$2395 [17:2] };
+  assign \$2425  = { 3'h0, bus__adr[17:3] };
+  assign \$2429  = { 3'h0, bus__adr[17:3] };
+  assign \$2430  = { 2'h0, \$2429 [17:2] };
+  assign \$2443  = { 3'h0, bus__adr[17:3] };
+  assign \$2446  = { 3'h0, bus__adr[17:3] };
+  assign \$2447  = { 2'h0, \$2446 [17:2] };
+  assign \$2476  = { 3'h0, bus__adr[17:3] };
+  assign \$2480  = { 3'h0, bus__adr[17:3] };
+  assign \$2481  = { 2'h0, \$2480 [17:2] };
+  assign \$2494  = { 3'h0, bus__adr[17:3] };
+  assign \$2497  = { 3'h0, bus__adr[17:3] };
+  assign \$2498  = { 2'h0, \$2497 [17:2] };
+  assign \$2527  = { 3'h0, bus__adr[17:3] };
+  assign \$2531  = { 3'h0, bus__adr[17:3] };
+  assign \$2532  = { 2'h0, \$2531 [17:2] };
+  assign \$2545  = { 3'h0, bus__adr[17:3] };
+  assign \$2548  = { 2'h0, bus__adr[17:2] };
+  assign \$2550  = { 2'h0, bus__adr[17:2] };
+  assign \$2566  = { 2'h0, bus__adr[17:2] };
+  assign \$2568  = { 2'h0, bus__adr[17:2] };
+  assign \$2584  = { 2'h0, bus__adr[17:2] };
+  assign \$2586  = { 2'h0, bus__adr[17:2] };
+  assign \$2602  = { 2'h0, bus__adr[17:2] };
+  assign \$2604  = { 2'h0, bus__adr[17:2] };
+  assign \$2620  = { 2'h0, bus__adr[17:2] };
+  assign \$2622  = { 2'h0, bus__adr[17:2] };
+  assign \$2638  = { 2'h0, bus__adr[17:2] };
+  assign \$2640  = { 2'h0, bus__adr[17:2] };
+  assign \$2656  = { 2'h0, bus__adr[17:2] };
+  assign \$2658  = { 2'h0, bus__adr[17:2] };
+  assign \$2674  = { 2'h0, bus__adr[17:2] };
+  assign \$2676  = { 2'h0, bus__adr[17:2] };
+  assign \$2692  = { 2'h0, bus__adr[17:2] };
+  assign \$2694  = { 2'h0, bus__adr[17:2] };
+  assign \$2710  = { 2'h0, bus__adr[17:2] };
+  assign \$2712  = { 2'h0, bus__adr[17:2] };
+  assign \$2728  = { 2'h0, bus__adr[17:2] };
+  assign \$2730  = { 2'h0, bus__adr[17:2] };
+  assign \$2746  = { 2'h0, bus__adr[17:2] };
+  assign \$2748  = { 2'h0, bus__adr[17:2] };
+  assign \$2878  = 4'h0;
+  assign \$2879  = { 15'h0000, bus__sel };
+  assign \$2881  = bus__adr[17:0];
+  assign \$2912  = bus__adr[17:0];
+  assign \$3126  = { 3'h0, ev_addr[5:3] };
+  assign \$3127  = { 1'h0, \$3126 , 2'h0 };
+  assign \$3128  = \$3127 ;
+  assign \$3132  = { 3'h0, \ev_addr$566 [5:3] };
+  assign \$3133  = { 1'h0, \$3132 , 2'h0 };
+  assign \$3134 [8:1] = \$3133 [8:1];
+  assign \$3134 [0] = 1'h1;
+  assign \$3138  = { 3'h0, \ev_addr$567 [5:3] };
+  assign \$3139  = { 1'h0, \$3138 , 2'h0 };
+  assign { \$3140 [8:2], \$3140 [0] } = { \$3139 [8:2], \$3139 [0] };
+  assign \$3140 [1] = 1'h1;
+  assign \$3144  = { 3'h0, \ev_addr$568 [5:3] };
+  assign \$3145  = { 1'h0, \$3144 , 2'h0 };
+  assign \$3146 [8:2] = \$3145 [8:2];
+  assign \$3146 [1:0] = 2'h3;
+  assign \$3150  = { 3'h0, \ev_addr$569 [5:3] };
+  assign \$3151  = { 1'h0, \$3150 , 2'h0 };
+  assign \$3152  = \$3151 ;
+  assign \$3156  = { 3'h0, \ev_addr$570 [5:3] };
+  assign \$3157  = { 1'h0, \$3156 , 2'h0 };
+  assign \$3158 [8:1] = \$3157 [8:1];
+  assign \$3158 [0] = 1'h1;
+  assign \$3162  = { 3'h0, \ev_addr$571 [5:3] };
+  assign \$3163  = { 1'h0, \$3162 , 2'h0 };
+  assign { \$3164 [8:2], \$3164 [0] } = { \$3163 [8:2], \$3163 [0] };
+  assign \$3164 [1] = 1'h1;
+  assign \$3168  = { 3'h0, \ev_addr$572 [5:3] };
+  assign \$3169  = { 1'h0, \$3168 , 2'h0 };
+  assign \$3170 [8:2] = \$3169 [8:2];
+  assign \$3170 [1:0] = 2'h3;
+  assign \$3241  = { 3'h0, bus__adr[17:3] };
+  assign \$3247  = { 3'h0, bus__adr[17:3] };
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.a_bank0 (clk, rst, scrub_interval, rd_en, \port$1266$0 , \port$1267$0 , \port$1268$0 , \port$1269$0 , \port$1270$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, a_bank0_r_addr, \port$0$5 );
+module \obt_tile_small_ecc_tmr.a_bank0 (clk, rst, scrub_interval, rd_en, \port$2273$0 , \port$2275$0 , \port$2277$0 , \port$2279$0 , \port$2281$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, rd_valid, a_bank0_r_addr, \port$0$5 );
   reg \$auto$verilog_backend.cc:2355:dump_module$2  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
@@ -7949,16 +11561,16 @@ module \obt_tile_small_ecc_tmr.a_bank0 (clk, rst, scrub_interval, rd_en, \port$1
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$1266$0 ;
-  wire [2:0] \port$1266$0 ;
-  input [7:0] \port$1267$0 ;
-  wire [7:0] \port$1267$0 ;
-  input [7:0] \port$1268$0 ;
-  wire [7:0] \port$1268$0 ;
-  input [7:0] \port$1269$0 ;
-  wire [7:0] \port$1269$0 ;
-  input [7:0] \port$1270$0 ;
-  wire [7:0] \port$1270$0 ;
+  input [2:0] \port$2273$0 ;
+  wire [2:0] \port$2273$0 ;
+  input [7:0] \port$2275$0 ;
+  wire [7:0] \port$2275$0 ;
+  input [7:0] \port$2277$0 ;
+  wire [7:0] \port$2277$0 ;
+  input [7:0] \port$2279$0 ;
+  wire [7:0] \port$2279$0 ;
+  input [7:0] \port$2281$0 ;
+  wire [7:0] \port$2281$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -7967,6 +11579,7 @@ module \obt_tile_small_ecc_tmr.a_bank0 (clk, rst, scrub_interval, rd_en, \port$1
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -8351,280 +11964,280 @@ module \obt_tile_small_ecc_tmr.a_bank0 (clk, rst, scrub_interval, rd_en, \port$1
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | a_bank0_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$1270$0 , \port$1269$0 , \port$1268$0 , \port$1267$0  } : a_bank0_wb_data;
-  assign \$13  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \data$24  = wr_en ? { \port$2281$0 , \port$2279$0 , \port$2277$0 , \port$2275$0  } : a_bank0_wb_data;
+  assign \$13  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$15  = wr_en | a_bank0_wb_pending;
-  assign \$16  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$16  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | a_bank0_wb_pending;
-  assign \$20  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$20  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | a_bank0_wb_pending;
-  assign \$24  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$24  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | a_bank0_wb_pending;
-  assign \$28  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$28  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | a_bank0_wb_pending;
-  assign \$32  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$32  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | a_bank0_wb_pending;
-  assign \$36  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$36  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | a_bank0_wb_pending;
-  assign \$40  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$40  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | a_bank0_wb_pending;
-  assign \$44  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$44  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | a_bank0_wb_pending;
-  assign \$48  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$48  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | a_bank0_wb_pending;
-  assign \$52  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$52  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | a_bank0_wb_pending;
-  assign \$56  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$56  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | a_bank0_wb_pending;
-  assign \$60  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$60  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | a_bank0_wb_pending;
-  assign \$64  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$64  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | a_bank0_wb_pending;
-  assign \$68  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$68  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | a_bank0_wb_pending;
-  assign \$72  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$72  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | a_bank0_wb_pending;
-  assign \$76  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$76  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | a_bank0_wb_pending;
-  assign \$80  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$80  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | a_bank0_wb_pending;
-  assign \$84  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$84  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | a_bank0_wb_pending;
-  assign \$88  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$88  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | a_bank0_wb_pending;
-  assign \$92  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$92  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | a_bank0_wb_pending;
-  assign \$96  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$96  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | a_bank0_wb_pending;
-  assign \$100  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$100  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | a_bank0_wb_pending;
-  assign \$104  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$104  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | a_bank0_wb_pending;
-  assign \$108  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$108  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | a_bank0_wb_pending;
-  assign \$112  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$112  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | a_bank0_wb_pending;
-  assign \$116  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$116  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | a_bank0_wb_pending;
-  assign \$120  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$120  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | a_bank0_wb_pending;
-  assign \$124  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$124  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | a_bank0_wb_pending;
-  assign \$128  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$128  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | a_bank0_wb_pending;
-  assign \$132  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$132  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | a_bank0_wb_pending;
-  assign \$136  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$136  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | a_bank0_wb_pending;
-  assign \$140  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$140  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | a_bank0_wb_pending;
-  assign \$144  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$144  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | a_bank0_wb_pending;
-  assign \$148  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$148  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | a_bank0_wb_pending;
-  assign \$152  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$152  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | a_bank0_wb_pending;
-  assign \$156  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$156  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | a_bank0_wb_pending;
-  assign \$160  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$160  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | a_bank0_wb_pending;
-  assign \$164  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$164  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | a_bank0_wb_pending;
-  assign \$168  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$168  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | a_bank0_wb_pending;
-  assign \$172  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$172  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | a_bank0_wb_pending;
-  assign \$176  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$176  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | a_bank0_wb_pending;
-  assign \$180  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$180  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | a_bank0_wb_pending;
-  assign \$184  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$184  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | a_bank0_wb_pending;
-  assign \$188  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$188  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | a_bank0_wb_pending;
-  assign \$192  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$192  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | a_bank0_wb_pending;
-  assign \$196  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$196  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | a_bank0_wb_pending;
-  assign \$200  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$200  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | a_bank0_wb_pending;
-  assign \$204  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$204  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | a_bank0_wb_pending;
-  assign \$208  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$208  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | a_bank0_wb_pending;
-  assign \$212  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$212  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | a_bank0_wb_pending;
-  assign \$216  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$216  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | a_bank0_wb_pending;
-  assign \$220  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$220  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | a_bank0_wb_pending;
-  assign \$224  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$224  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | a_bank0_wb_pending;
-  assign \$228  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$228  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | a_bank0_wb_pending;
-  assign \$232  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$232  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | a_bank0_wb_pending;
-  assign \$236  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$236  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | a_bank0_wb_pending;
-  assign \$240  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$240  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | a_bank0_wb_pending;
-  assign \$244  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$244  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | a_bank0_wb_pending;
-  assign \$248  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$248  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | a_bank0_wb_pending;
-  assign \$252  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$252  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | a_bank0_wb_pending;
-  assign \$256  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$256  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | a_bank0_wb_pending;
-  assign \$260  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$260  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | a_bank0_wb_pending;
-  assign \$264  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$264  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | a_bank0_wb_pending;
-  assign \$268  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$268  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | a_bank0_wb_pending;
-  assign \$272  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$272  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | a_bank0_wb_pending;
-  assign \$276  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$276  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | a_bank0_wb_pending;
-  assign \$280  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$280  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | a_bank0_wb_pending;
-  assign \$284  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$284  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | a_bank0_wb_pending;
-  assign \$288  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$288  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | a_bank0_wb_pending;
-  assign \$292  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$292  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | a_bank0_wb_pending;
-  assign \$296  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$296  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | a_bank0_wb_pending;
-  assign \$300  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$300  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | a_bank0_wb_pending;
-  assign \$304  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$304  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | a_bank0_wb_pending;
-  assign \$308  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$308  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | a_bank0_wb_pending;
-  assign \$312  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$312  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | a_bank0_wb_pending;
-  assign \$316  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$316  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | a_bank0_wb_pending;
-  assign \$320  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$320  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | a_bank0_wb_pending;
-  assign \$324  = wr_en ? { \port$1266$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$324  = wr_en ? { \port$2273$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -8639,7 +12252,7 @@ module \obt_tile_small_ecc_tmr.a_bank0 (clk, rst, scrub_interval, rd_en, \port$1
   assign \$337  = rd_en ? rd_addr : a_bank0_scrub_addr;
   assign \$338  = a_bank0_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$1266$0 , \port$0$5  } == a_bank0_r_addr;
+  assign \$340  = { \port$2273$0 , \port$0$5  } == a_bank0_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -8648,14 +12261,14 @@ module \obt_tile_small_ecc_tmr.a_bank0 (clk, rst, scrub_interval, rd_en, \port$1
   assign \$346  = a_bank0_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = a_bank0_wb_pending & wr_en;
-  assign \$349  = { \port$1266$0 , \port$0$5  } == a_bank0_wb_addr;
+  assign \$349  = { \port$2273$0 , \port$0$5  } == a_bank0_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = a_bank0_wb_pending & \$353 ;
   assign \$355  = a_bank0_wb_pending & wr_en;
-  assign \$356  = { \port$1266$0 , \port$0$5  } == a_bank0_wb_addr;
+  assign \$356  = { \port$2273$0 , \port$0$5  } == a_bank0_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -8820,9 +12433,9 @@ module \obt_tile_small_ecc_tmr.a_bank0 (clk, rst, scrub_interval, rd_en, \port$1
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = a_bank0_r_addr;
-  assign wr_data = { \port$1270$0 , \port$1269$0 , \port$1268$0 , \port$1267$0  };
+  assign wr_data = { \port$2281$0 , \port$2279$0 , \port$2277$0 , \port$2275$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$1266$0 , \port$0$5  };
+  assign wr_addr = { \port$2273$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -9049,7 +12662,7 @@ module \obt_tile_small_ecc_tmr.a_bank0.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.a_bank1 (clk, rst, scrub_interval, rd_en, \port$1315$0 , \port$1316$0 , \port$1317$0 , \port$1318$0 , \port$1319$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, a_bank1_r_addr, \port$0$5 );
+module \obt_tile_small_ecc_tmr.a_bank1 (clk, rst, scrub_interval, rd_en, \port$2326$0 , \port$2328$0 , \port$2330$0 , \port$2332$0 , \port$2334$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, rd_valid, a_bank1_r_addr, \port$0$5 );
   reg \$auto$verilog_backend.cc:2355:dump_module$3  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
@@ -9463,16 +13076,16 @@ module \obt_tile_small_ecc_tmr.a_bank1 (clk, rst, scrub_interval, rd_en, \port$1
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$1315$0 ;
-  wire [2:0] \port$1315$0 ;
-  input [7:0] \port$1316$0 ;
-  wire [7:0] \port$1316$0 ;
-  input [7:0] \port$1317$0 ;
-  wire [7:0] \port$1317$0 ;
-  input [7:0] \port$1318$0 ;
-  wire [7:0] \port$1318$0 ;
-  input [7:0] \port$1319$0 ;
-  wire [7:0] \port$1319$0 ;
+  input [2:0] \port$2326$0 ;
+  wire [2:0] \port$2326$0 ;
+  input [7:0] \port$2328$0 ;
+  wire [7:0] \port$2328$0 ;
+  input [7:0] \port$2330$0 ;
+  wire [7:0] \port$2330$0 ;
+  input [7:0] \port$2332$0 ;
+  wire [7:0] \port$2332$0 ;
+  input [7:0] \port$2334$0 ;
+  wire [7:0] \port$2334$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -9481,6 +13094,7 @@ module \obt_tile_small_ecc_tmr.a_bank1 (clk, rst, scrub_interval, rd_en, \port$1
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -9865,280 +13479,280 @@ module \obt_tile_small_ecc_tmr.a_bank1 (clk, rst, scrub_interval, rd_en, \port$1
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | a_bank1_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$1319$0 , \port$1318$0 , \port$1317$0 , \port$1316$0  } : a_bank1_wb_data;
-  assign \$13  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \data$24  = wr_en ? { \port$2334$0 , \port$2332$0 , \port$2330$0 , \port$2328$0  } : a_bank1_wb_data;
+  assign \$13  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$15  = wr_en | a_bank1_wb_pending;
-  assign \$16  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$16  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | a_bank1_wb_pending;
-  assign \$20  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$20  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | a_bank1_wb_pending;
-  assign \$24  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$24  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | a_bank1_wb_pending;
-  assign \$28  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$28  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | a_bank1_wb_pending;
-  assign \$32  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$32  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | a_bank1_wb_pending;
-  assign \$36  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$36  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | a_bank1_wb_pending;
-  assign \$40  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$40  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | a_bank1_wb_pending;
-  assign \$44  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$44  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | a_bank1_wb_pending;
-  assign \$48  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$48  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | a_bank1_wb_pending;
-  assign \$52  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$52  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | a_bank1_wb_pending;
-  assign \$56  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$56  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | a_bank1_wb_pending;
-  assign \$60  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$60  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | a_bank1_wb_pending;
-  assign \$64  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$64  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | a_bank1_wb_pending;
-  assign \$68  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$68  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | a_bank1_wb_pending;
-  assign \$72  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$72  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | a_bank1_wb_pending;
-  assign \$76  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$76  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | a_bank1_wb_pending;
-  assign \$80  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$80  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | a_bank1_wb_pending;
-  assign \$84  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$84  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | a_bank1_wb_pending;
-  assign \$88  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$88  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | a_bank1_wb_pending;
-  assign \$92  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$92  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | a_bank1_wb_pending;
-  assign \$96  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$96  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | a_bank1_wb_pending;
-  assign \$100  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$100  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | a_bank1_wb_pending;
-  assign \$104  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$104  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | a_bank1_wb_pending;
-  assign \$108  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$108  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | a_bank1_wb_pending;
-  assign \$112  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$112  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | a_bank1_wb_pending;
-  assign \$116  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$116  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | a_bank1_wb_pending;
-  assign \$120  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$120  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | a_bank1_wb_pending;
-  assign \$124  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$124  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | a_bank1_wb_pending;
-  assign \$128  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$128  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | a_bank1_wb_pending;
-  assign \$132  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$132  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | a_bank1_wb_pending;
-  assign \$136  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$136  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | a_bank1_wb_pending;
-  assign \$140  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$140  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | a_bank1_wb_pending;
-  assign \$144  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$144  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | a_bank1_wb_pending;
-  assign \$148  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$148  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | a_bank1_wb_pending;
-  assign \$152  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$152  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | a_bank1_wb_pending;
-  assign \$156  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$156  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | a_bank1_wb_pending;
-  assign \$160  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$160  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | a_bank1_wb_pending;
-  assign \$164  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$164  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | a_bank1_wb_pending;
-  assign \$168  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$168  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | a_bank1_wb_pending;
-  assign \$172  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$172  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | a_bank1_wb_pending;
-  assign \$176  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$176  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | a_bank1_wb_pending;
-  assign \$180  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$180  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | a_bank1_wb_pending;
-  assign \$184  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$184  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | a_bank1_wb_pending;
-  assign \$188  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$188  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | a_bank1_wb_pending;
-  assign \$192  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$192  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | a_bank1_wb_pending;
-  assign \$196  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$196  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | a_bank1_wb_pending;
-  assign \$200  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$200  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | a_bank1_wb_pending;
-  assign \$204  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$204  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | a_bank1_wb_pending;
-  assign \$208  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$208  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | a_bank1_wb_pending;
-  assign \$212  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$212  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | a_bank1_wb_pending;
-  assign \$216  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$216  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | a_bank1_wb_pending;
-  assign \$220  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$220  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | a_bank1_wb_pending;
-  assign \$224  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$224  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | a_bank1_wb_pending;
-  assign \$228  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$228  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | a_bank1_wb_pending;
-  assign \$232  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$232  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | a_bank1_wb_pending;
-  assign \$236  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$236  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | a_bank1_wb_pending;
-  assign \$240  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$240  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | a_bank1_wb_pending;
-  assign \$244  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$244  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | a_bank1_wb_pending;
-  assign \$248  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$248  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | a_bank1_wb_pending;
-  assign \$252  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$252  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | a_bank1_wb_pending;
-  assign \$256  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$256  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | a_bank1_wb_pending;
-  assign \$260  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$260  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | a_bank1_wb_pending;
-  assign \$264  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$264  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | a_bank1_wb_pending;
-  assign \$268  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$268  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | a_bank1_wb_pending;
-  assign \$272  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$272  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | a_bank1_wb_pending;
-  assign \$276  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$276  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | a_bank1_wb_pending;
-  assign \$280  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$280  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | a_bank1_wb_pending;
-  assign \$284  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$284  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | a_bank1_wb_pending;
-  assign \$288  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$288  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | a_bank1_wb_pending;
-  assign \$292  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$292  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | a_bank1_wb_pending;
-  assign \$296  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$296  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | a_bank1_wb_pending;
-  assign \$300  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$300  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | a_bank1_wb_pending;
-  assign \$304  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$304  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | a_bank1_wb_pending;
-  assign \$308  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$308  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | a_bank1_wb_pending;
-  assign \$312  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$312  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | a_bank1_wb_pending;
-  assign \$316  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$316  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | a_bank1_wb_pending;
-  assign \$320  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$320  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | a_bank1_wb_pending;
-  assign \$324  = wr_en ? { \port$1315$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$324  = wr_en ? { \port$2326$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -10153,7 +13767,7 @@ module \obt_tile_small_ecc_tmr.a_bank1 (clk, rst, scrub_interval, rd_en, \port$1
   assign \$337  = rd_en ? rd_addr : a_bank1_scrub_addr;
   assign \$338  = a_bank1_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$1315$0 , \port$0$5  } == a_bank1_r_addr;
+  assign \$340  = { \port$2326$0 , \port$0$5  } == a_bank1_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -10162,14 +13776,14 @@ module \obt_tile_small_ecc_tmr.a_bank1 (clk, rst, scrub_interval, rd_en, \port$1
   assign \$346  = a_bank1_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = a_bank1_wb_pending & wr_en;
-  assign \$349  = { \port$1315$0 , \port$0$5  } == a_bank1_wb_addr;
+  assign \$349  = { \port$2326$0 , \port$0$5  } == a_bank1_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = a_bank1_wb_pending & \$353 ;
   assign \$355  = a_bank1_wb_pending & wr_en;
-  assign \$356  = { \port$1315$0 , \port$0$5  } == a_bank1_wb_addr;
+  assign \$356  = { \port$2326$0 , \port$0$5  } == a_bank1_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -10334,9 +13948,9 @@ module \obt_tile_small_ecc_tmr.a_bank1 (clk, rst, scrub_interval, rd_en, \port$1
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = a_bank1_r_addr;
-  assign wr_data = { \port$1319$0 , \port$1318$0 , \port$1317$0 , \port$1316$0  };
+  assign wr_data = { \port$2334$0 , \port$2332$0 , \port$2330$0 , \port$2328$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$1315$0 , \port$0$5  };
+  assign wr_addr = { \port$2326$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -10563,7 +14177,7 @@ module \obt_tile_small_ecc_tmr.a_bank1.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.a_bank2 (clk, rst, scrub_interval, rd_en, \port$1364$0 , \port$1365$0 , \port$1366$0 , \port$1367$0 , \port$1368$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, a_bank2_r_addr, \port$0$5 );
+module \obt_tile_small_ecc_tmr.a_bank2 (clk, rst, scrub_interval, rd_en, \port$2379$0 , \port$2381$0 , \port$2383$0 , \port$2385$0 , \port$2387$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, rd_valid, a_bank2_r_addr, \port$0$5 );
   reg \$auto$verilog_backend.cc:2355:dump_module$4  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
@@ -10977,16 +14591,16 @@ module \obt_tile_small_ecc_tmr.a_bank2 (clk, rst, scrub_interval, rd_en, \port$1
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$1364$0 ;
-  wire [2:0] \port$1364$0 ;
-  input [7:0] \port$1365$0 ;
-  wire [7:0] \port$1365$0 ;
-  input [7:0] \port$1366$0 ;
-  wire [7:0] \port$1366$0 ;
-  input [7:0] \port$1367$0 ;
-  wire [7:0] \port$1367$0 ;
-  input [7:0] \port$1368$0 ;
-  wire [7:0] \port$1368$0 ;
+  input [2:0] \port$2379$0 ;
+  wire [2:0] \port$2379$0 ;
+  input [7:0] \port$2381$0 ;
+  wire [7:0] \port$2381$0 ;
+  input [7:0] \port$2383$0 ;
+  wire [7:0] \port$2383$0 ;
+  input [7:0] \port$2385$0 ;
+  wire [7:0] \port$2385$0 ;
+  input [7:0] \port$2387$0 ;
+  wire [7:0] \port$2387$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -10995,6 +14609,7 @@ module \obt_tile_small_ecc_tmr.a_bank2 (clk, rst, scrub_interval, rd_en, \port$1
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -11379,280 +14994,280 @@ module \obt_tile_small_ecc_tmr.a_bank2 (clk, rst, scrub_interval, rd_en, \port$1
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | a_bank2_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$1368$0 , \port$1367$0 , \port$1366$0 , \port$1365$0  } : a_bank2_wb_data;
-  assign \$13  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \data$24  = wr_en ? { \port$2387$0 , \port$2385$0 , \port$2383$0 , \port$2381$0  } : a_bank2_wb_data;
+  assign \$13  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$15  = wr_en | a_bank2_wb_pending;
-  assign \$16  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$16  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | a_bank2_wb_pending;
-  assign \$20  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$20  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | a_bank2_wb_pending;
-  assign \$24  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$24  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | a_bank2_wb_pending;
-  assign \$28  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$28  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | a_bank2_wb_pending;
-  assign \$32  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$32  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | a_bank2_wb_pending;
-  assign \$36  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$36  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | a_bank2_wb_pending;
-  assign \$40  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$40  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | a_bank2_wb_pending;
-  assign \$44  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$44  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | a_bank2_wb_pending;
-  assign \$48  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$48  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | a_bank2_wb_pending;
-  assign \$52  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$52  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | a_bank2_wb_pending;
-  assign \$56  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$56  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | a_bank2_wb_pending;
-  assign \$60  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$60  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | a_bank2_wb_pending;
-  assign \$64  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$64  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | a_bank2_wb_pending;
-  assign \$68  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$68  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | a_bank2_wb_pending;
-  assign \$72  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$72  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | a_bank2_wb_pending;
-  assign \$76  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$76  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | a_bank2_wb_pending;
-  assign \$80  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$80  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | a_bank2_wb_pending;
-  assign \$84  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$84  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | a_bank2_wb_pending;
-  assign \$88  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$88  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | a_bank2_wb_pending;
-  assign \$92  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$92  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | a_bank2_wb_pending;
-  assign \$96  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$96  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | a_bank2_wb_pending;
-  assign \$100  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$100  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | a_bank2_wb_pending;
-  assign \$104  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$104  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | a_bank2_wb_pending;
-  assign \$108  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$108  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | a_bank2_wb_pending;
-  assign \$112  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$112  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | a_bank2_wb_pending;
-  assign \$116  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$116  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | a_bank2_wb_pending;
-  assign \$120  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$120  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | a_bank2_wb_pending;
-  assign \$124  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$124  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | a_bank2_wb_pending;
-  assign \$128  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$128  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | a_bank2_wb_pending;
-  assign \$132  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$132  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | a_bank2_wb_pending;
-  assign \$136  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$136  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | a_bank2_wb_pending;
-  assign \$140  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$140  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | a_bank2_wb_pending;
-  assign \$144  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$144  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | a_bank2_wb_pending;
-  assign \$148  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$148  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | a_bank2_wb_pending;
-  assign \$152  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$152  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | a_bank2_wb_pending;
-  assign \$156  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$156  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | a_bank2_wb_pending;
-  assign \$160  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$160  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | a_bank2_wb_pending;
-  assign \$164  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$164  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | a_bank2_wb_pending;
-  assign \$168  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$168  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | a_bank2_wb_pending;
-  assign \$172  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$172  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | a_bank2_wb_pending;
-  assign \$176  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$176  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | a_bank2_wb_pending;
-  assign \$180  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$180  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | a_bank2_wb_pending;
-  assign \$184  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$184  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | a_bank2_wb_pending;
-  assign \$188  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$188  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | a_bank2_wb_pending;
-  assign \$192  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$192  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | a_bank2_wb_pending;
-  assign \$196  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$196  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | a_bank2_wb_pending;
-  assign \$200  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$200  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | a_bank2_wb_pending;
-  assign \$204  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$204  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | a_bank2_wb_pending;
-  assign \$208  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$208  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | a_bank2_wb_pending;
-  assign \$212  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$212  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | a_bank2_wb_pending;
-  assign \$216  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$216  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | a_bank2_wb_pending;
-  assign \$220  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$220  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | a_bank2_wb_pending;
-  assign \$224  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$224  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | a_bank2_wb_pending;
-  assign \$228  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$228  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | a_bank2_wb_pending;
-  assign \$232  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$232  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | a_bank2_wb_pending;
-  assign \$236  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$236  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | a_bank2_wb_pending;
-  assign \$240  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$240  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | a_bank2_wb_pending;
-  assign \$244  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$244  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | a_bank2_wb_pending;
-  assign \$248  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$248  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | a_bank2_wb_pending;
-  assign \$252  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$252  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | a_bank2_wb_pending;
-  assign \$256  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$256  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | a_bank2_wb_pending;
-  assign \$260  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$260  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | a_bank2_wb_pending;
-  assign \$264  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$264  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | a_bank2_wb_pending;
-  assign \$268  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$268  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | a_bank2_wb_pending;
-  assign \$272  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$272  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | a_bank2_wb_pending;
-  assign \$276  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$276  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | a_bank2_wb_pending;
-  assign \$280  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$280  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | a_bank2_wb_pending;
-  assign \$284  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$284  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | a_bank2_wb_pending;
-  assign \$288  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$288  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | a_bank2_wb_pending;
-  assign \$292  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$292  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | a_bank2_wb_pending;
-  assign \$296  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$296  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | a_bank2_wb_pending;
-  assign \$300  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$300  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | a_bank2_wb_pending;
-  assign \$304  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$304  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | a_bank2_wb_pending;
-  assign \$308  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$308  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | a_bank2_wb_pending;
-  assign \$312  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$312  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | a_bank2_wb_pending;
-  assign \$316  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$316  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | a_bank2_wb_pending;
-  assign \$320  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$320  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | a_bank2_wb_pending;
-  assign \$324  = wr_en ? { \port$1364$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$324  = wr_en ? { \port$2379$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -11667,7 +15282,7 @@ module \obt_tile_small_ecc_tmr.a_bank2 (clk, rst, scrub_interval, rd_en, \port$1
   assign \$337  = rd_en ? rd_addr : a_bank2_scrub_addr;
   assign \$338  = a_bank2_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$1364$0 , \port$0$5  } == a_bank2_r_addr;
+  assign \$340  = { \port$2379$0 , \port$0$5  } == a_bank2_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -11676,14 +15291,14 @@ module \obt_tile_small_ecc_tmr.a_bank2 (clk, rst, scrub_interval, rd_en, \port$1
   assign \$346  = a_bank2_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = a_bank2_wb_pending & wr_en;
-  assign \$349  = { \port$1364$0 , \port$0$5  } == a_bank2_wb_addr;
+  assign \$349  = { \port$2379$0 , \port$0$5  } == a_bank2_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = a_bank2_wb_pending & \$353 ;
   assign \$355  = a_bank2_wb_pending & wr_en;
-  assign \$356  = { \port$1364$0 , \port$0$5  } == a_bank2_wb_addr;
+  assign \$356  = { \port$2379$0 , \port$0$5  } == a_bank2_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -11848,9 +15463,9 @@ module \obt_tile_small_ecc_tmr.a_bank2 (clk, rst, scrub_interval, rd_en, \port$1
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = a_bank2_r_addr;
-  assign wr_data = { \port$1368$0 , \port$1367$0 , \port$1366$0 , \port$1365$0  };
+  assign wr_data = { \port$2387$0 , \port$2385$0 , \port$2383$0 , \port$2381$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$1364$0 , \port$0$5  };
+  assign wr_addr = { \port$2379$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -12077,7 +15692,7 @@ module \obt_tile_small_ecc_tmr.a_bank2.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.a_bank3 (clk, rst, scrub_interval, rd_en, \port$1413$0 , \port$1414$0 , \port$1415$0 , \port$1416$0 , \port$1417$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, a_bank3_r_addr, \port$0$5 );
+module \obt_tile_small_ecc_tmr.a_bank3 (clk, rst, scrub_interval, rd_en, \port$2432$0 , \port$2434$0 , \port$2436$0 , \port$2438$0 , \port$2440$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, rd_valid, a_bank3_r_addr, \port$0$5 );
   reg \$auto$verilog_backend.cc:2355:dump_module$5  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
@@ -12491,16 +16106,16 @@ module \obt_tile_small_ecc_tmr.a_bank3 (clk, rst, scrub_interval, rd_en, \port$1
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$1413$0 ;
-  wire [2:0] \port$1413$0 ;
-  input [7:0] \port$1414$0 ;
-  wire [7:0] \port$1414$0 ;
-  input [7:0] \port$1415$0 ;
-  wire [7:0] \port$1415$0 ;
-  input [7:0] \port$1416$0 ;
-  wire [7:0] \port$1416$0 ;
-  input [7:0] \port$1417$0 ;
-  wire [7:0] \port$1417$0 ;
+  input [2:0] \port$2432$0 ;
+  wire [2:0] \port$2432$0 ;
+  input [7:0] \port$2434$0 ;
+  wire [7:0] \port$2434$0 ;
+  input [7:0] \port$2436$0 ;
+  wire [7:0] \port$2436$0 ;
+  input [7:0] \port$2438$0 ;
+  wire [7:0] \port$2438$0 ;
+  input [7:0] \port$2440$0 ;
+  wire [7:0] \port$2440$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -12509,6 +16124,7 @@ module \obt_tile_small_ecc_tmr.a_bank3 (clk, rst, scrub_interval, rd_en, \port$1
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -12893,280 +16509,280 @@ module \obt_tile_small_ecc_tmr.a_bank3 (clk, rst, scrub_interval, rd_en, \port$1
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | a_bank3_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$1417$0 , \port$1416$0 , \port$1415$0 , \port$1414$0  } : a_bank3_wb_data;
-  assign \$13  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \data$24  = wr_en ? { \port$2440$0 , \port$2438$0 , \port$2436$0 , \port$2434$0  } : a_bank3_wb_data;
+  assign \$13  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$15  = wr_en | a_bank3_wb_pending;
-  assign \$16  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$16  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | a_bank3_wb_pending;
-  assign \$20  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$20  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | a_bank3_wb_pending;
-  assign \$24  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$24  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | a_bank3_wb_pending;
-  assign \$28  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$28  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | a_bank3_wb_pending;
-  assign \$32  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$32  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | a_bank3_wb_pending;
-  assign \$36  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$36  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | a_bank3_wb_pending;
-  assign \$40  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$40  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | a_bank3_wb_pending;
-  assign \$44  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$44  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | a_bank3_wb_pending;
-  assign \$48  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$48  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | a_bank3_wb_pending;
-  assign \$52  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$52  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | a_bank3_wb_pending;
-  assign \$56  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$56  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | a_bank3_wb_pending;
-  assign \$60  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$60  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | a_bank3_wb_pending;
-  assign \$64  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$64  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | a_bank3_wb_pending;
-  assign \$68  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$68  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | a_bank3_wb_pending;
-  assign \$72  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$72  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | a_bank3_wb_pending;
-  assign \$76  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$76  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | a_bank3_wb_pending;
-  assign \$80  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$80  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | a_bank3_wb_pending;
-  assign \$84  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$84  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | a_bank3_wb_pending;
-  assign \$88  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$88  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | a_bank3_wb_pending;
-  assign \$92  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$92  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | a_bank3_wb_pending;
-  assign \$96  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$96  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | a_bank3_wb_pending;
-  assign \$100  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$100  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | a_bank3_wb_pending;
-  assign \$104  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$104  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | a_bank3_wb_pending;
-  assign \$108  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$108  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | a_bank3_wb_pending;
-  assign \$112  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$112  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | a_bank3_wb_pending;
-  assign \$116  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$116  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | a_bank3_wb_pending;
-  assign \$120  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$120  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | a_bank3_wb_pending;
-  assign \$124  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$124  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | a_bank3_wb_pending;
-  assign \$128  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$128  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | a_bank3_wb_pending;
-  assign \$132  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$132  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | a_bank3_wb_pending;
-  assign \$136  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$136  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | a_bank3_wb_pending;
-  assign \$140  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$140  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | a_bank3_wb_pending;
-  assign \$144  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$144  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | a_bank3_wb_pending;
-  assign \$148  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$148  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | a_bank3_wb_pending;
-  assign \$152  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$152  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | a_bank3_wb_pending;
-  assign \$156  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$156  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | a_bank3_wb_pending;
-  assign \$160  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$160  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | a_bank3_wb_pending;
-  assign \$164  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$164  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | a_bank3_wb_pending;
-  assign \$168  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$168  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | a_bank3_wb_pending;
-  assign \$172  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$172  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | a_bank3_wb_pending;
-  assign \$176  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$176  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | a_bank3_wb_pending;
-  assign \$180  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$180  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | a_bank3_wb_pending;
-  assign \$184  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$184  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | a_bank3_wb_pending;
-  assign \$188  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$188  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | a_bank3_wb_pending;
-  assign \$192  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$192  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | a_bank3_wb_pending;
-  assign \$196  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$196  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | a_bank3_wb_pending;
-  assign \$200  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$200  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | a_bank3_wb_pending;
-  assign \$204  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$204  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | a_bank3_wb_pending;
-  assign \$208  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$208  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | a_bank3_wb_pending;
-  assign \$212  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$212  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | a_bank3_wb_pending;
-  assign \$216  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$216  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | a_bank3_wb_pending;
-  assign \$220  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$220  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | a_bank3_wb_pending;
-  assign \$224  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$224  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | a_bank3_wb_pending;
-  assign \$228  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$228  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | a_bank3_wb_pending;
-  assign \$232  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$232  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | a_bank3_wb_pending;
-  assign \$236  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$236  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | a_bank3_wb_pending;
-  assign \$240  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$240  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | a_bank3_wb_pending;
-  assign \$244  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$244  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | a_bank3_wb_pending;
-  assign \$248  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$248  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | a_bank3_wb_pending;
-  assign \$252  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$252  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | a_bank3_wb_pending;
-  assign \$256  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$256  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | a_bank3_wb_pending;
-  assign \$260  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$260  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | a_bank3_wb_pending;
-  assign \$264  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$264  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | a_bank3_wb_pending;
-  assign \$268  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$268  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | a_bank3_wb_pending;
-  assign \$272  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$272  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | a_bank3_wb_pending;
-  assign \$276  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$276  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | a_bank3_wb_pending;
-  assign \$280  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$280  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | a_bank3_wb_pending;
-  assign \$284  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$284  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | a_bank3_wb_pending;
-  assign \$288  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$288  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | a_bank3_wb_pending;
-  assign \$292  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$292  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | a_bank3_wb_pending;
-  assign \$296  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$296  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | a_bank3_wb_pending;
-  assign \$300  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$300  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | a_bank3_wb_pending;
-  assign \$304  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$304  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | a_bank3_wb_pending;
-  assign \$308  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$308  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | a_bank3_wb_pending;
-  assign \$312  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$312  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | a_bank3_wb_pending;
-  assign \$316  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$316  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | a_bank3_wb_pending;
-  assign \$320  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$320  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | a_bank3_wb_pending;
-  assign \$324  = wr_en ? { \port$1413$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$324  = wr_en ? { \port$2432$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -13181,7 +16797,7 @@ module \obt_tile_small_ecc_tmr.a_bank3 (clk, rst, scrub_interval, rd_en, \port$1
   assign \$337  = rd_en ? rd_addr : a_bank3_scrub_addr;
   assign \$338  = a_bank3_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$1413$0 , \port$0$5  } == a_bank3_r_addr;
+  assign \$340  = { \port$2432$0 , \port$0$5  } == a_bank3_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -13190,14 +16806,14 @@ module \obt_tile_small_ecc_tmr.a_bank3 (clk, rst, scrub_interval, rd_en, \port$1
   assign \$346  = a_bank3_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = a_bank3_wb_pending & wr_en;
-  assign \$349  = { \port$1413$0 , \port$0$5  } == a_bank3_wb_addr;
+  assign \$349  = { \port$2432$0 , \port$0$5  } == a_bank3_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = a_bank3_wb_pending & \$353 ;
   assign \$355  = a_bank3_wb_pending & wr_en;
-  assign \$356  = { \port$1413$0 , \port$0$5  } == a_bank3_wb_addr;
+  assign \$356  = { \port$2432$0 , \port$0$5  } == a_bank3_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -13362,9 +16978,9 @@ module \obt_tile_small_ecc_tmr.a_bank3 (clk, rst, scrub_interval, rd_en, \port$1
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = a_bank3_r_addr;
-  assign wr_data = { \port$1417$0 , \port$1416$0 , \port$1415$0 , \port$1414$0  };
+  assign wr_data = { \port$2440$0 , \port$2438$0 , \port$2436$0 , \port$2434$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$1413$0 , \port$0$5  };
+  assign wr_addr = { \port$2432$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -13591,7 +17207,7 @@ module \obt_tile_small_ecc_tmr.a_bank3.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__1, b_in__2, b_in__3, clear, drain_acc__0, drain_acc__1, drain_acc__2, drain_acc__3, clk);
+module \obt_tile_small_ecc_tmr.array (rst, thr_ce, drain_row, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__1, b_in__2, b_in__3, clear, drain_acc__0, drain_acc__1, drain_acc__2, drain_acc__3, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$6  = 0;
   reg [8:0] \$1 ;
   reg [8:0] \$10 ;
@@ -13743,6 +17359,8 @@ module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_
   wire [1:0] drain_row;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     \a_in$25  <= \$1 ;
   always @(posedge clk)
@@ -13775,7 +17393,8 @@ module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_
     .b_out(\b_in$51 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.array.pe_0_1  pe_0_1 (
     .a_in(\a_in$19 ),
@@ -13785,7 +17404,8 @@ module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_
     .b_out(\b_in$59 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.array.pe_0_2  pe_0_2 (
     .a_in(\a_in$21 ),
@@ -13795,7 +17415,8 @@ module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_
     .b_out(\b_in$67 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.array.pe_0_3  pe_0_3 (
     .a_in(\a_in$23 ),
@@ -13804,7 +17425,8 @@ module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_
     .b_out(\b_in$75 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.array.pe_1_0  pe_1_0 (
     .a_in(\a_in$25 ),
@@ -13814,7 +17436,8 @@ module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_
     .b_out(\b_in$53 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.array.pe_1_1  pe_1_1 (
     .a_in(\a_in$27 ),
@@ -13824,7 +17447,8 @@ module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_
     .b_out(\b_in$61 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.array.pe_1_2  pe_1_2 (
     .a_in(\a_in$29 ),
@@ -13834,7 +17458,8 @@ module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_
     .b_out(\b_in$69 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.array.pe_1_3  pe_1_3 (
     .a_in(\a_in$31 ),
@@ -13843,7 +17468,8 @@ module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_
     .b_out(\b_in$77 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.array.pe_2_0  pe_2_0 (
     .a_in(\a_in$33 ),
@@ -13853,7 +17479,8 @@ module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_
     .b_out(\b_in$55 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.array.pe_2_1  pe_2_1 (
     .a_in(\a_in$35 ),
@@ -13863,7 +17490,8 @@ module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_
     .b_out(\b_in$63 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.array.pe_2_2  pe_2_2 (
     .a_in(\a_in$37 ),
@@ -13873,7 +17501,8 @@ module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_
     .b_out(\b_in$71 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.array.pe_2_3  pe_2_3 (
     .a_in(\a_in$39 ),
@@ -13882,7 +17511,8 @@ module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_
     .b_out(\b_in$79 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.array.pe_3_0  pe_3_0 (
     .a_in(\a_in$41 ),
@@ -13891,7 +17521,8 @@ module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_
     .b_in(\b_in$55 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.array.pe_3_1  pe_3_1 (
     .a_in(\a_in$43 ),
@@ -13900,7 +17531,8 @@ module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_
     .b_in(\b_in$63 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.array.pe_3_2  pe_3_2 (
     .a_in(\a_in$45 ),
@@ -13909,7 +17541,8 @@ module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_
     .b_in(\b_in$71 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_ecc_tmr.array.pe_3_3  pe_3_3 (
     .a_in(\a_in$47 ),
@@ -13917,7 +17550,8 @@ module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_
     .b_in(\b_in$79 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
@@ -13977,84 +17611,120 @@ module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$1  = a_in__1;
+    \$1  = \a_in$25 ;
+    if (thr_ce) begin
+      \$1  = a_in__1;
+    end
     if (rst) begin
       \$1  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$2  = a_in__2;
+    \$2  = a2_skew0;
+    if (thr_ce) begin
+      \$2  = a_in__2;
+    end
     if (rst) begin
       \$2  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$3  = a2_skew0;
+    \$3  = \a_in$33 ;
+    if (thr_ce) begin
+      \$3  = a2_skew0;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$4  = a_in__3;
+    \$4  = a3_skew0;
+    if (thr_ce) begin
+      \$4  = a_in__3;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$5  = a3_skew0;
+    \$5  = a3_skew1;
+    if (thr_ce) begin
+      \$5  = a3_skew0;
+    end
     if (rst) begin
       \$5  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$6  = a3_skew1;
+    \$6  = \a_in$41 ;
+    if (thr_ce) begin
+      \$6  = a3_skew1;
+    end
     if (rst) begin
       \$6  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$7  = b_in__1;
+    \$7  = \b_in$57 ;
+    if (thr_ce) begin
+      \$7  = b_in__1;
+    end
     if (rst) begin
       \$7  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$8  = b_in__2;
+    \$8  = b2_skew0;
+    if (thr_ce) begin
+      \$8  = b_in__2;
+    end
     if (rst) begin
       \$8  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$9  = b2_skew0;
+    \$9  = \b_in$65 ;
+    if (thr_ce) begin
+      \$9  = b2_skew0;
+    end
     if (rst) begin
       \$9  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$10  = b_in__3;
+    \$10  = b3_skew0;
+    if (thr_ce) begin
+      \$10  = b_in__3;
+    end
     if (rst) begin
       \$10  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$11  = b3_skew0;
+    \$11  = b3_skew1;
+    if (thr_ce) begin
+      \$11  = b3_skew0;
+    end
     if (rst) begin
       \$11  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$12  = b3_skew1;
+    \$12  = \b_in$73 ;
+    if (thr_ce) begin
+      \$12  = b3_skew1;
+    end
     if (rst) begin
       \$12  = 9'h000;
     end
@@ -14110,7 +17780,7 @@ module \obt_tile_small_ecc_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, acc, clk);
+module \obt_tile_small_ecc_tmr.array.pe_0_0 (rst, thr_ce, a_in, b_in, clear, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$7  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14133,6 +17803,8 @@ module \obt_tile_small_ecc_tmr.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_ou
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14143,18 +17815,24 @@ module \obt_tile_small_ecc_tmr.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_ou
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14162,7 +17840,10 @@ module \obt_tile_small_ecc_tmr.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_ou
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14170,7 +17851,7 @@ module \obt_tile_small_ecc_tmr.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_ou
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small_ecc_tmr.array.pe_0_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$8  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14193,6 +17874,8 @@ module \obt_tile_small_ecc_tmr.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_ou
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14203,18 +17886,24 @@ module \obt_tile_small_ecc_tmr.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_ou
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14222,7 +17911,10 @@ module \obt_tile_small_ecc_tmr.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_ou
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14230,7 +17922,7 @@ module \obt_tile_small_ecc_tmr.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_ou
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small_ecc_tmr.array.pe_0_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$9  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14253,6 +17945,8 @@ module \obt_tile_small_ecc_tmr.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_ou
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14263,18 +17957,24 @@ module \obt_tile_small_ecc_tmr.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_ou
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14282,7 +17982,10 @@ module \obt_tile_small_ecc_tmr.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_ou
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14290,7 +17993,7 @@ module \obt_tile_small_ecc_tmr.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_ou
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_small_ecc_tmr.array.pe_0_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$10  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14312,6 +18015,8 @@ module \obt_tile_small_ecc_tmr.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14322,18 +18027,24 @@ module \obt_tile_small_ecc_tmr.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14341,7 +18052,10 @@ module \obt_tile_small_ecc_tmr.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14349,7 +18063,7 @@ module \obt_tile_small_ecc_tmr.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_small_ecc_tmr.array.pe_1_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$11  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14372,6 +18086,8 @@ module \obt_tile_small_ecc_tmr.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_ou
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14382,18 +18098,24 @@ module \obt_tile_small_ecc_tmr.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_ou
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14401,7 +18123,10 @@ module \obt_tile_small_ecc_tmr.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_ou
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14409,7 +18134,7 @@ module \obt_tile_small_ecc_tmr.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_ou
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small_ecc_tmr.array.pe_1_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$12  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14432,6 +18157,8 @@ module \obt_tile_small_ecc_tmr.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_ou
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14442,18 +18169,24 @@ module \obt_tile_small_ecc_tmr.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_ou
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14461,7 +18194,10 @@ module \obt_tile_small_ecc_tmr.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_ou
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14469,7 +18205,7 @@ module \obt_tile_small_ecc_tmr.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_ou
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small_ecc_tmr.array.pe_1_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$13  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14492,6 +18228,8 @@ module \obt_tile_small_ecc_tmr.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_ou
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14502,18 +18240,24 @@ module \obt_tile_small_ecc_tmr.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_ou
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14521,7 +18265,10 @@ module \obt_tile_small_ecc_tmr.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_ou
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14529,7 +18276,7 @@ module \obt_tile_small_ecc_tmr.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_ou
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_small_ecc_tmr.array.pe_1_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$14  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14551,6 +18298,8 @@ module \obt_tile_small_ecc_tmr.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14561,18 +18310,24 @@ module \obt_tile_small_ecc_tmr.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14580,7 +18335,10 @@ module \obt_tile_small_ecc_tmr.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14588,7 +18346,7 @@ module \obt_tile_small_ecc_tmr.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_small_ecc_tmr.array.pe_2_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$15  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14611,6 +18369,8 @@ module \obt_tile_small_ecc_tmr.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_ou
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14621,18 +18381,24 @@ module \obt_tile_small_ecc_tmr.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_ou
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14640,7 +18406,10 @@ module \obt_tile_small_ecc_tmr.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_ou
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14648,7 +18417,7 @@ module \obt_tile_small_ecc_tmr.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_ou
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small_ecc_tmr.array.pe_2_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$16  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14671,6 +18440,8 @@ module \obt_tile_small_ecc_tmr.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_ou
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14681,18 +18452,24 @@ module \obt_tile_small_ecc_tmr.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_ou
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14700,7 +18477,10 @@ module \obt_tile_small_ecc_tmr.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_ou
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14708,7 +18488,7 @@ module \obt_tile_small_ecc_tmr.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_ou
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small_ecc_tmr.array.pe_2_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$17  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14731,6 +18511,8 @@ module \obt_tile_small_ecc_tmr.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_ou
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14741,18 +18523,24 @@ module \obt_tile_small_ecc_tmr.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_ou
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14760,7 +18548,10 @@ module \obt_tile_small_ecc_tmr.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_ou
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14768,7 +18559,7 @@ module \obt_tile_small_ecc_tmr.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_ou
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_small_ecc_tmr.array.pe_2_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$18  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14790,6 +18581,8 @@ module \obt_tile_small_ecc_tmr.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14800,18 +18593,24 @@ module \obt_tile_small_ecc_tmr.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14819,7 +18618,10 @@ module \obt_tile_small_ecc_tmr.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14827,7 +18629,7 @@ module \obt_tile_small_ecc_tmr.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc, clk);
+module \obt_tile_small_ecc_tmr.array.pe_3_0 (rst, thr_ce, clear, a_in, b_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$19  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14849,6 +18651,8 @@ module \obt_tile_small_ecc_tmr.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14859,18 +18663,24 @@ module \obt_tile_small_ecc_tmr.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14878,7 +18688,10 @@ module \obt_tile_small_ecc_tmr.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14886,7 +18699,7 @@ module \obt_tile_small_ecc_tmr.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_small_ecc_tmr.array.pe_3_1 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$20  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14908,6 +18721,8 @@ module \obt_tile_small_ecc_tmr.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14918,18 +18733,24 @@ module \obt_tile_small_ecc_tmr.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14937,7 +18758,10 @@ module \obt_tile_small_ecc_tmr.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -14945,7 +18769,7 @@ module \obt_tile_small_ecc_tmr.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_small_ecc_tmr.array.pe_3_2 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$21  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -14967,6 +18791,8 @@ module \obt_tile_small_ecc_tmr.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc,
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -14977,18 +18803,24 @@ module \obt_tile_small_ecc_tmr.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc,
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -14996,7 +18828,10 @@ module \obt_tile_small_ecc_tmr.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc,
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -15004,7 +18839,7 @@ module \obt_tile_small_ecc_tmr.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
+module \obt_tile_small_ecc_tmr.array.pe_3_3 (rst, thr_ce, clear, b_in, a_in, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$22  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -15025,6 +18860,8 @@ module \obt_tile_small_ecc_tmr.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -15035,18 +18872,24 @@ module \obt_tile_small_ecc_tmr.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -15054,7 +18897,10 @@ module \obt_tile_small_ecc_tmr.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -15062,7 +18908,7 @@ module \obt_tile_small_ecc_tmr.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.b_bank0 (clk, rst, scrub_interval, rd_en, \port$1462$0 , \port$1463$0 , \port$1464$0 , \port$1465$0 , \port$1466$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, b_bank0_r_addr, \port$0$5 );
+module \obt_tile_small_ecc_tmr.b_bank0 (clk, rst, scrub_interval, rd_en, \port$2485$0 , \port$2487$0 , \port$2489$0 , \port$2491$0 , \port$2493$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, rd_valid, b_bank0_r_addr, \port$0$5 );
   reg \$auto$verilog_backend.cc:2355:dump_module$23  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
@@ -15476,16 +19322,16 @@ module \obt_tile_small_ecc_tmr.b_bank0 (clk, rst, scrub_interval, rd_en, \port$1
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$1462$0 ;
-  wire [2:0] \port$1462$0 ;
-  input [7:0] \port$1463$0 ;
-  wire [7:0] \port$1463$0 ;
-  input [7:0] \port$1464$0 ;
-  wire [7:0] \port$1464$0 ;
-  input [7:0] \port$1465$0 ;
-  wire [7:0] \port$1465$0 ;
-  input [7:0] \port$1466$0 ;
-  wire [7:0] \port$1466$0 ;
+  input [2:0] \port$2485$0 ;
+  wire [2:0] \port$2485$0 ;
+  input [7:0] \port$2487$0 ;
+  wire [7:0] \port$2487$0 ;
+  input [7:0] \port$2489$0 ;
+  wire [7:0] \port$2489$0 ;
+  input [7:0] \port$2491$0 ;
+  wire [7:0] \port$2491$0 ;
+  input [7:0] \port$2493$0 ;
+  wire [7:0] \port$2493$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -15494,6 +19340,7 @@ module \obt_tile_small_ecc_tmr.b_bank0 (clk, rst, scrub_interval, rd_en, \port$1
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -15878,280 +19725,280 @@ module \obt_tile_small_ecc_tmr.b_bank0 (clk, rst, scrub_interval, rd_en, \port$1
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | b_bank0_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$1466$0 , \port$1465$0 , \port$1464$0 , \port$1463$0  } : b_bank0_wb_data;
-  assign \$13  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \data$24  = wr_en ? { \port$2493$0 , \port$2491$0 , \port$2489$0 , \port$2487$0  } : b_bank0_wb_data;
+  assign \$13  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$15  = wr_en | b_bank0_wb_pending;
-  assign \$16  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$16  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | b_bank0_wb_pending;
-  assign \$20  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$20  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | b_bank0_wb_pending;
-  assign \$24  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$24  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | b_bank0_wb_pending;
-  assign \$28  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$28  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | b_bank0_wb_pending;
-  assign \$32  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$32  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | b_bank0_wb_pending;
-  assign \$36  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$36  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | b_bank0_wb_pending;
-  assign \$40  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$40  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | b_bank0_wb_pending;
-  assign \$44  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$44  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | b_bank0_wb_pending;
-  assign \$48  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$48  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | b_bank0_wb_pending;
-  assign \$52  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$52  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | b_bank0_wb_pending;
-  assign \$56  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$56  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | b_bank0_wb_pending;
-  assign \$60  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$60  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | b_bank0_wb_pending;
-  assign \$64  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$64  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | b_bank0_wb_pending;
-  assign \$68  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$68  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | b_bank0_wb_pending;
-  assign \$72  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$72  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | b_bank0_wb_pending;
-  assign \$76  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$76  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | b_bank0_wb_pending;
-  assign \$80  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$80  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | b_bank0_wb_pending;
-  assign \$84  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$84  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | b_bank0_wb_pending;
-  assign \$88  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$88  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | b_bank0_wb_pending;
-  assign \$92  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$92  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | b_bank0_wb_pending;
-  assign \$96  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$96  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | b_bank0_wb_pending;
-  assign \$100  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$100  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | b_bank0_wb_pending;
-  assign \$104  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$104  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | b_bank0_wb_pending;
-  assign \$108  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$108  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | b_bank0_wb_pending;
-  assign \$112  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$112  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | b_bank0_wb_pending;
-  assign \$116  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$116  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | b_bank0_wb_pending;
-  assign \$120  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$120  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | b_bank0_wb_pending;
-  assign \$124  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$124  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | b_bank0_wb_pending;
-  assign \$128  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$128  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | b_bank0_wb_pending;
-  assign \$132  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$132  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | b_bank0_wb_pending;
-  assign \$136  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$136  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | b_bank0_wb_pending;
-  assign \$140  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$140  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | b_bank0_wb_pending;
-  assign \$144  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$144  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | b_bank0_wb_pending;
-  assign \$148  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$148  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | b_bank0_wb_pending;
-  assign \$152  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$152  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | b_bank0_wb_pending;
-  assign \$156  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$156  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | b_bank0_wb_pending;
-  assign \$160  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$160  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | b_bank0_wb_pending;
-  assign \$164  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$164  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | b_bank0_wb_pending;
-  assign \$168  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$168  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | b_bank0_wb_pending;
-  assign \$172  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$172  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | b_bank0_wb_pending;
-  assign \$176  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$176  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | b_bank0_wb_pending;
-  assign \$180  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$180  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | b_bank0_wb_pending;
-  assign \$184  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$184  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | b_bank0_wb_pending;
-  assign \$188  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$188  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | b_bank0_wb_pending;
-  assign \$192  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$192  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | b_bank0_wb_pending;
-  assign \$196  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$196  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | b_bank0_wb_pending;
-  assign \$200  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$200  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | b_bank0_wb_pending;
-  assign \$204  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$204  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | b_bank0_wb_pending;
-  assign \$208  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$208  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | b_bank0_wb_pending;
-  assign \$212  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$212  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | b_bank0_wb_pending;
-  assign \$216  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$216  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | b_bank0_wb_pending;
-  assign \$220  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$220  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | b_bank0_wb_pending;
-  assign \$224  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$224  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | b_bank0_wb_pending;
-  assign \$228  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$228  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | b_bank0_wb_pending;
-  assign \$232  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$232  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | b_bank0_wb_pending;
-  assign \$236  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$236  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | b_bank0_wb_pending;
-  assign \$240  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$240  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | b_bank0_wb_pending;
-  assign \$244  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$244  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | b_bank0_wb_pending;
-  assign \$248  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$248  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | b_bank0_wb_pending;
-  assign \$252  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$252  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | b_bank0_wb_pending;
-  assign \$256  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$256  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | b_bank0_wb_pending;
-  assign \$260  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$260  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | b_bank0_wb_pending;
-  assign \$264  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$264  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | b_bank0_wb_pending;
-  assign \$268  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$268  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | b_bank0_wb_pending;
-  assign \$272  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$272  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | b_bank0_wb_pending;
-  assign \$276  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$276  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | b_bank0_wb_pending;
-  assign \$280  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$280  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | b_bank0_wb_pending;
-  assign \$284  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$284  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | b_bank0_wb_pending;
-  assign \$288  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$288  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | b_bank0_wb_pending;
-  assign \$292  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$292  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | b_bank0_wb_pending;
-  assign \$296  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$296  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | b_bank0_wb_pending;
-  assign \$300  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$300  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | b_bank0_wb_pending;
-  assign \$304  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$304  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | b_bank0_wb_pending;
-  assign \$308  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$308  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | b_bank0_wb_pending;
-  assign \$312  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$312  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | b_bank0_wb_pending;
-  assign \$316  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$316  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | b_bank0_wb_pending;
-  assign \$320  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$320  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | b_bank0_wb_pending;
-  assign \$324  = wr_en ? { \port$1462$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$324  = wr_en ? { \port$2485$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -16166,7 +20013,7 @@ module \obt_tile_small_ecc_tmr.b_bank0 (clk, rst, scrub_interval, rd_en, \port$1
   assign \$337  = rd_en ? rd_addr : b_bank0_scrub_addr;
   assign \$338  = b_bank0_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$1462$0 , \port$0$5  } == b_bank0_r_addr;
+  assign \$340  = { \port$2485$0 , \port$0$5  } == b_bank0_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -16175,14 +20022,14 @@ module \obt_tile_small_ecc_tmr.b_bank0 (clk, rst, scrub_interval, rd_en, \port$1
   assign \$346  = b_bank0_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = b_bank0_wb_pending & wr_en;
-  assign \$349  = { \port$1462$0 , \port$0$5  } == b_bank0_wb_addr;
+  assign \$349  = { \port$2485$0 , \port$0$5  } == b_bank0_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = b_bank0_wb_pending & \$353 ;
   assign \$355  = b_bank0_wb_pending & wr_en;
-  assign \$356  = { \port$1462$0 , \port$0$5  } == b_bank0_wb_addr;
+  assign \$356  = { \port$2485$0 , \port$0$5  } == b_bank0_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -16347,9 +20194,9 @@ module \obt_tile_small_ecc_tmr.b_bank0 (clk, rst, scrub_interval, rd_en, \port$1
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = b_bank0_r_addr;
-  assign wr_data = { \port$1466$0 , \port$1465$0 , \port$1464$0 , \port$1463$0  };
+  assign wr_data = { \port$2493$0 , \port$2491$0 , \port$2489$0 , \port$2487$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$1462$0 , \port$0$5  };
+  assign wr_addr = { \port$2485$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -16576,7 +20423,7 @@ module \obt_tile_small_ecc_tmr.b_bank0.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.b_bank1 (clk, rst, scrub_interval, rd_en, \port$1511$0 , \port$1512$0 , \port$1513$0 , \port$1514$0 , \port$1515$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, b_bank1_r_addr, \port$0$5 );
+module \obt_tile_small_ecc_tmr.b_bank1 (clk, rst, scrub_interval, rd_en, \port$2538$0 , \port$2540$0 , \port$2542$0 , \port$2544$0 , \port$2546$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, rd_valid, b_bank1_r_addr, \port$0$5 );
   reg \$auto$verilog_backend.cc:2355:dump_module$24  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
@@ -16990,16 +20837,16 @@ module \obt_tile_small_ecc_tmr.b_bank1 (clk, rst, scrub_interval, rd_en, \port$1
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$1511$0 ;
-  wire [2:0] \port$1511$0 ;
-  input [7:0] \port$1512$0 ;
-  wire [7:0] \port$1512$0 ;
-  input [7:0] \port$1513$0 ;
-  wire [7:0] \port$1513$0 ;
-  input [7:0] \port$1514$0 ;
-  wire [7:0] \port$1514$0 ;
-  input [7:0] \port$1515$0 ;
-  wire [7:0] \port$1515$0 ;
+  input [2:0] \port$2538$0 ;
+  wire [2:0] \port$2538$0 ;
+  input [7:0] \port$2540$0 ;
+  wire [7:0] \port$2540$0 ;
+  input [7:0] \port$2542$0 ;
+  wire [7:0] \port$2542$0 ;
+  input [7:0] \port$2544$0 ;
+  wire [7:0] \port$2544$0 ;
+  input [7:0] \port$2546$0 ;
+  wire [7:0] \port$2546$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -17008,6 +20855,7 @@ module \obt_tile_small_ecc_tmr.b_bank1 (clk, rst, scrub_interval, rd_en, \port$1
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -17392,280 +21240,280 @@ module \obt_tile_small_ecc_tmr.b_bank1 (clk, rst, scrub_interval, rd_en, \port$1
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | b_bank1_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$1515$0 , \port$1514$0 , \port$1513$0 , \port$1512$0  } : b_bank1_wb_data;
-  assign \$13  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \data$24  = wr_en ? { \port$2546$0 , \port$2544$0 , \port$2542$0 , \port$2540$0  } : b_bank1_wb_data;
+  assign \$13  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$15  = wr_en | b_bank1_wb_pending;
-  assign \$16  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$16  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | b_bank1_wb_pending;
-  assign \$20  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$20  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | b_bank1_wb_pending;
-  assign \$24  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$24  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | b_bank1_wb_pending;
-  assign \$28  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$28  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | b_bank1_wb_pending;
-  assign \$32  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$32  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | b_bank1_wb_pending;
-  assign \$36  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$36  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | b_bank1_wb_pending;
-  assign \$40  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$40  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | b_bank1_wb_pending;
-  assign \$44  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$44  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | b_bank1_wb_pending;
-  assign \$48  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$48  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | b_bank1_wb_pending;
-  assign \$52  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$52  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | b_bank1_wb_pending;
-  assign \$56  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$56  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | b_bank1_wb_pending;
-  assign \$60  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$60  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | b_bank1_wb_pending;
-  assign \$64  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$64  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | b_bank1_wb_pending;
-  assign \$68  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$68  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | b_bank1_wb_pending;
-  assign \$72  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$72  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | b_bank1_wb_pending;
-  assign \$76  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$76  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | b_bank1_wb_pending;
-  assign \$80  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$80  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | b_bank1_wb_pending;
-  assign \$84  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$84  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | b_bank1_wb_pending;
-  assign \$88  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$88  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | b_bank1_wb_pending;
-  assign \$92  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$92  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | b_bank1_wb_pending;
-  assign \$96  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$96  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | b_bank1_wb_pending;
-  assign \$100  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$100  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | b_bank1_wb_pending;
-  assign \$104  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$104  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | b_bank1_wb_pending;
-  assign \$108  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$108  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | b_bank1_wb_pending;
-  assign \$112  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$112  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | b_bank1_wb_pending;
-  assign \$116  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$116  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | b_bank1_wb_pending;
-  assign \$120  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$120  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | b_bank1_wb_pending;
-  assign \$124  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$124  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | b_bank1_wb_pending;
-  assign \$128  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$128  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | b_bank1_wb_pending;
-  assign \$132  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$132  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | b_bank1_wb_pending;
-  assign \$136  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$136  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | b_bank1_wb_pending;
-  assign \$140  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$140  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | b_bank1_wb_pending;
-  assign \$144  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$144  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | b_bank1_wb_pending;
-  assign \$148  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$148  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | b_bank1_wb_pending;
-  assign \$152  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$152  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | b_bank1_wb_pending;
-  assign \$156  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$156  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | b_bank1_wb_pending;
-  assign \$160  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$160  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | b_bank1_wb_pending;
-  assign \$164  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$164  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | b_bank1_wb_pending;
-  assign \$168  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$168  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | b_bank1_wb_pending;
-  assign \$172  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$172  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | b_bank1_wb_pending;
-  assign \$176  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$176  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | b_bank1_wb_pending;
-  assign \$180  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$180  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | b_bank1_wb_pending;
-  assign \$184  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$184  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | b_bank1_wb_pending;
-  assign \$188  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$188  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | b_bank1_wb_pending;
-  assign \$192  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$192  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | b_bank1_wb_pending;
-  assign \$196  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$196  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | b_bank1_wb_pending;
-  assign \$200  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$200  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | b_bank1_wb_pending;
-  assign \$204  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$204  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | b_bank1_wb_pending;
-  assign \$208  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$208  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | b_bank1_wb_pending;
-  assign \$212  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$212  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | b_bank1_wb_pending;
-  assign \$216  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$216  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | b_bank1_wb_pending;
-  assign \$220  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$220  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | b_bank1_wb_pending;
-  assign \$224  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$224  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | b_bank1_wb_pending;
-  assign \$228  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$228  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | b_bank1_wb_pending;
-  assign \$232  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$232  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | b_bank1_wb_pending;
-  assign \$236  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$236  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | b_bank1_wb_pending;
-  assign \$240  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$240  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | b_bank1_wb_pending;
-  assign \$244  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$244  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | b_bank1_wb_pending;
-  assign \$248  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$248  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | b_bank1_wb_pending;
-  assign \$252  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$252  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | b_bank1_wb_pending;
-  assign \$256  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$256  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | b_bank1_wb_pending;
-  assign \$260  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$260  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | b_bank1_wb_pending;
-  assign \$264  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$264  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | b_bank1_wb_pending;
-  assign \$268  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$268  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | b_bank1_wb_pending;
-  assign \$272  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$272  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | b_bank1_wb_pending;
-  assign \$276  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$276  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | b_bank1_wb_pending;
-  assign \$280  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$280  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | b_bank1_wb_pending;
-  assign \$284  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$284  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | b_bank1_wb_pending;
-  assign \$288  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$288  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | b_bank1_wb_pending;
-  assign \$292  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$292  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | b_bank1_wb_pending;
-  assign \$296  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$296  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | b_bank1_wb_pending;
-  assign \$300  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$300  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | b_bank1_wb_pending;
-  assign \$304  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$304  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | b_bank1_wb_pending;
-  assign \$308  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$308  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | b_bank1_wb_pending;
-  assign \$312  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$312  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | b_bank1_wb_pending;
-  assign \$316  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$316  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | b_bank1_wb_pending;
-  assign \$320  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$320  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | b_bank1_wb_pending;
-  assign \$324  = wr_en ? { \port$1511$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$324  = wr_en ? { \port$2538$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -17680,7 +21528,7 @@ module \obt_tile_small_ecc_tmr.b_bank1 (clk, rst, scrub_interval, rd_en, \port$1
   assign \$337  = rd_en ? rd_addr : b_bank1_scrub_addr;
   assign \$338  = b_bank1_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$1511$0 , \port$0$5  } == b_bank1_r_addr;
+  assign \$340  = { \port$2538$0 , \port$0$5  } == b_bank1_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -17689,14 +21537,14 @@ module \obt_tile_small_ecc_tmr.b_bank1 (clk, rst, scrub_interval, rd_en, \port$1
   assign \$346  = b_bank1_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = b_bank1_wb_pending & wr_en;
-  assign \$349  = { \port$1511$0 , \port$0$5  } == b_bank1_wb_addr;
+  assign \$349  = { \port$2538$0 , \port$0$5  } == b_bank1_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = b_bank1_wb_pending & \$353 ;
   assign \$355  = b_bank1_wb_pending & wr_en;
-  assign \$356  = { \port$1511$0 , \port$0$5  } == b_bank1_wb_addr;
+  assign \$356  = { \port$2538$0 , \port$0$5  } == b_bank1_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -17861,9 +21709,9 @@ module \obt_tile_small_ecc_tmr.b_bank1 (clk, rst, scrub_interval, rd_en, \port$1
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = b_bank1_r_addr;
-  assign wr_data = { \port$1515$0 , \port$1514$0 , \port$1513$0 , \port$1512$0  };
+  assign wr_data = { \port$2546$0 , \port$2544$0 , \port$2542$0 , \port$2540$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$1511$0 , \port$0$5  };
+  assign wr_addr = { \port$2538$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -18090,7 +21938,7 @@ module \obt_tile_small_ecc_tmr.b_bank1.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.b_bank2 (clk, rst, scrub_interval, rd_en, \port$1560$0 , \port$1561$0 , \port$1562$0 , \port$1563$0 , \port$1564$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, b_bank2_r_addr, \port$0$5 );
+module \obt_tile_small_ecc_tmr.b_bank2 (clk, rst, scrub_interval, rd_en, \port$2591$0 , \port$2593$0 , \port$2595$0 , \port$2597$0 , \port$2599$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, rd_valid, b_bank2_r_addr, \port$0$5 );
   reg \$auto$verilog_backend.cc:2355:dump_module$25  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
@@ -18504,16 +22352,16 @@ module \obt_tile_small_ecc_tmr.b_bank2 (clk, rst, scrub_interval, rd_en, \port$1
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$1560$0 ;
-  wire [2:0] \port$1560$0 ;
-  input [7:0] \port$1561$0 ;
-  wire [7:0] \port$1561$0 ;
-  input [7:0] \port$1562$0 ;
-  wire [7:0] \port$1562$0 ;
-  input [7:0] \port$1563$0 ;
-  wire [7:0] \port$1563$0 ;
-  input [7:0] \port$1564$0 ;
-  wire [7:0] \port$1564$0 ;
+  input [2:0] \port$2591$0 ;
+  wire [2:0] \port$2591$0 ;
+  input [7:0] \port$2593$0 ;
+  wire [7:0] \port$2593$0 ;
+  input [7:0] \port$2595$0 ;
+  wire [7:0] \port$2595$0 ;
+  input [7:0] \port$2597$0 ;
+  wire [7:0] \port$2597$0 ;
+  input [7:0] \port$2599$0 ;
+  wire [7:0] \port$2599$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -18522,6 +22370,7 @@ module \obt_tile_small_ecc_tmr.b_bank2 (clk, rst, scrub_interval, rd_en, \port$1
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -18906,280 +22755,280 @@ module \obt_tile_small_ecc_tmr.b_bank2 (clk, rst, scrub_interval, rd_en, \port$1
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | b_bank2_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$1564$0 , \port$1563$0 , \port$1562$0 , \port$1561$0  } : b_bank2_wb_data;
-  assign \$13  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \data$24  = wr_en ? { \port$2599$0 , \port$2597$0 , \port$2595$0 , \port$2593$0  } : b_bank2_wb_data;
+  assign \$13  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$15  = wr_en | b_bank2_wb_pending;
-  assign \$16  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$16  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | b_bank2_wb_pending;
-  assign \$20  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$20  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | b_bank2_wb_pending;
-  assign \$24  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$24  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | b_bank2_wb_pending;
-  assign \$28  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$28  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | b_bank2_wb_pending;
-  assign \$32  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$32  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | b_bank2_wb_pending;
-  assign \$36  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$36  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | b_bank2_wb_pending;
-  assign \$40  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$40  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | b_bank2_wb_pending;
-  assign \$44  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$44  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | b_bank2_wb_pending;
-  assign \$48  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$48  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | b_bank2_wb_pending;
-  assign \$52  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$52  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | b_bank2_wb_pending;
-  assign \$56  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$56  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | b_bank2_wb_pending;
-  assign \$60  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$60  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | b_bank2_wb_pending;
-  assign \$64  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$64  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | b_bank2_wb_pending;
-  assign \$68  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$68  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | b_bank2_wb_pending;
-  assign \$72  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$72  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | b_bank2_wb_pending;
-  assign \$76  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$76  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | b_bank2_wb_pending;
-  assign \$80  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$80  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | b_bank2_wb_pending;
-  assign \$84  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$84  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | b_bank2_wb_pending;
-  assign \$88  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$88  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | b_bank2_wb_pending;
-  assign \$92  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$92  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | b_bank2_wb_pending;
-  assign \$96  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$96  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | b_bank2_wb_pending;
-  assign \$100  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$100  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | b_bank2_wb_pending;
-  assign \$104  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$104  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | b_bank2_wb_pending;
-  assign \$108  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$108  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | b_bank2_wb_pending;
-  assign \$112  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$112  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | b_bank2_wb_pending;
-  assign \$116  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$116  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | b_bank2_wb_pending;
-  assign \$120  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$120  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | b_bank2_wb_pending;
-  assign \$124  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$124  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | b_bank2_wb_pending;
-  assign \$128  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$128  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | b_bank2_wb_pending;
-  assign \$132  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$132  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | b_bank2_wb_pending;
-  assign \$136  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$136  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | b_bank2_wb_pending;
-  assign \$140  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$140  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | b_bank2_wb_pending;
-  assign \$144  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$144  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | b_bank2_wb_pending;
-  assign \$148  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$148  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | b_bank2_wb_pending;
-  assign \$152  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$152  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | b_bank2_wb_pending;
-  assign \$156  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$156  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | b_bank2_wb_pending;
-  assign \$160  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$160  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | b_bank2_wb_pending;
-  assign \$164  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$164  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | b_bank2_wb_pending;
-  assign \$168  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$168  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | b_bank2_wb_pending;
-  assign \$172  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$172  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | b_bank2_wb_pending;
-  assign \$176  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$176  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | b_bank2_wb_pending;
-  assign \$180  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$180  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | b_bank2_wb_pending;
-  assign \$184  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$184  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | b_bank2_wb_pending;
-  assign \$188  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$188  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | b_bank2_wb_pending;
-  assign \$192  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$192  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | b_bank2_wb_pending;
-  assign \$196  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$196  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | b_bank2_wb_pending;
-  assign \$200  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$200  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | b_bank2_wb_pending;
-  assign \$204  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$204  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | b_bank2_wb_pending;
-  assign \$208  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$208  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | b_bank2_wb_pending;
-  assign \$212  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$212  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | b_bank2_wb_pending;
-  assign \$216  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$216  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | b_bank2_wb_pending;
-  assign \$220  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$220  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | b_bank2_wb_pending;
-  assign \$224  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$224  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | b_bank2_wb_pending;
-  assign \$228  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$228  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | b_bank2_wb_pending;
-  assign \$232  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$232  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | b_bank2_wb_pending;
-  assign \$236  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$236  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | b_bank2_wb_pending;
-  assign \$240  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$240  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | b_bank2_wb_pending;
-  assign \$244  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$244  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | b_bank2_wb_pending;
-  assign \$248  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$248  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | b_bank2_wb_pending;
-  assign \$252  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$252  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | b_bank2_wb_pending;
-  assign \$256  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$256  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | b_bank2_wb_pending;
-  assign \$260  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$260  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | b_bank2_wb_pending;
-  assign \$264  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$264  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | b_bank2_wb_pending;
-  assign \$268  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$268  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | b_bank2_wb_pending;
-  assign \$272  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$272  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | b_bank2_wb_pending;
-  assign \$276  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$276  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | b_bank2_wb_pending;
-  assign \$280  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$280  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | b_bank2_wb_pending;
-  assign \$284  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$284  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | b_bank2_wb_pending;
-  assign \$288  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$288  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | b_bank2_wb_pending;
-  assign \$292  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$292  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | b_bank2_wb_pending;
-  assign \$296  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$296  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | b_bank2_wb_pending;
-  assign \$300  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$300  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | b_bank2_wb_pending;
-  assign \$304  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$304  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | b_bank2_wb_pending;
-  assign \$308  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$308  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | b_bank2_wb_pending;
-  assign \$312  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$312  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | b_bank2_wb_pending;
-  assign \$316  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$316  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | b_bank2_wb_pending;
-  assign \$320  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$320  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | b_bank2_wb_pending;
-  assign \$324  = wr_en ? { \port$1560$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$324  = wr_en ? { \port$2591$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -19194,7 +23043,7 @@ module \obt_tile_small_ecc_tmr.b_bank2 (clk, rst, scrub_interval, rd_en, \port$1
   assign \$337  = rd_en ? rd_addr : b_bank2_scrub_addr;
   assign \$338  = b_bank2_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$1560$0 , \port$0$5  } == b_bank2_r_addr;
+  assign \$340  = { \port$2591$0 , \port$0$5  } == b_bank2_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -19203,14 +23052,14 @@ module \obt_tile_small_ecc_tmr.b_bank2 (clk, rst, scrub_interval, rd_en, \port$1
   assign \$346  = b_bank2_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = b_bank2_wb_pending & wr_en;
-  assign \$349  = { \port$1560$0 , \port$0$5  } == b_bank2_wb_addr;
+  assign \$349  = { \port$2591$0 , \port$0$5  } == b_bank2_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = b_bank2_wb_pending & \$353 ;
   assign \$355  = b_bank2_wb_pending & wr_en;
-  assign \$356  = { \port$1560$0 , \port$0$5  } == b_bank2_wb_addr;
+  assign \$356  = { \port$2591$0 , \port$0$5  } == b_bank2_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -19375,9 +23224,9 @@ module \obt_tile_small_ecc_tmr.b_bank2 (clk, rst, scrub_interval, rd_en, \port$1
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = b_bank2_r_addr;
-  assign wr_data = { \port$1564$0 , \port$1563$0 , \port$1562$0 , \port$1561$0  };
+  assign wr_data = { \port$2599$0 , \port$2597$0 , \port$2595$0 , \port$2593$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$1560$0 , \port$0$5  };
+  assign wr_addr = { \port$2591$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -19604,7 +23453,7 @@ module \obt_tile_small_ecc_tmr.b_bank2.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.b_bank3 (clk, rst, scrub_interval, rd_en, \port$1609$0 , \port$1610$0 , \port$1611$0 , \port$1612$0 , \port$1613$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, b_bank3_r_addr, \port$0$5 );
+module \obt_tile_small_ecc_tmr.b_bank3 (clk, rst, scrub_interval, rd_en, \port$2644$0 , \port$2646$0 , \port$2648$0 , \port$2650$0 , \port$2652$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, rd_valid, b_bank3_r_addr, \port$0$5 );
   reg \$auto$verilog_backend.cc:2355:dump_module$26  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
@@ -20018,16 +23867,16 @@ module \obt_tile_small_ecc_tmr.b_bank3 (clk, rst, scrub_interval, rd_en, \port$1
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$1609$0 ;
-  wire [2:0] \port$1609$0 ;
-  input [7:0] \port$1610$0 ;
-  wire [7:0] \port$1610$0 ;
-  input [7:0] \port$1611$0 ;
-  wire [7:0] \port$1611$0 ;
-  input [7:0] \port$1612$0 ;
-  wire [7:0] \port$1612$0 ;
-  input [7:0] \port$1613$0 ;
-  wire [7:0] \port$1613$0 ;
+  input [2:0] \port$2644$0 ;
+  wire [2:0] \port$2644$0 ;
+  input [7:0] \port$2646$0 ;
+  wire [7:0] \port$2646$0 ;
+  input [7:0] \port$2648$0 ;
+  wire [7:0] \port$2648$0 ;
+  input [7:0] \port$2650$0 ;
+  wire [7:0] \port$2650$0 ;
+  input [7:0] \port$2652$0 ;
+  wire [7:0] \port$2652$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -20036,6 +23885,7 @@ module \obt_tile_small_ecc_tmr.b_bank3 (clk, rst, scrub_interval, rd_en, \port$1
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -20420,280 +24270,280 @@ module \obt_tile_small_ecc_tmr.b_bank3 (clk, rst, scrub_interval, rd_en, \port$1
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | b_bank3_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$1613$0 , \port$1612$0 , \port$1611$0 , \port$1610$0  } : b_bank3_wb_data;
-  assign \$13  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \data$24  = wr_en ? { \port$2652$0 , \port$2650$0 , \port$2648$0 , \port$2646$0  } : b_bank3_wb_data;
+  assign \$13  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$15  = wr_en | b_bank3_wb_pending;
-  assign \$16  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$16  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | b_bank3_wb_pending;
-  assign \$20  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$20  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | b_bank3_wb_pending;
-  assign \$24  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$24  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | b_bank3_wb_pending;
-  assign \$28  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$28  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | b_bank3_wb_pending;
-  assign \$32  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$32  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | b_bank3_wb_pending;
-  assign \$36  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$36  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | b_bank3_wb_pending;
-  assign \$40  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$40  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | b_bank3_wb_pending;
-  assign \$44  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$44  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | b_bank3_wb_pending;
-  assign \$48  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$48  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | b_bank3_wb_pending;
-  assign \$52  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$52  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | b_bank3_wb_pending;
-  assign \$56  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$56  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | b_bank3_wb_pending;
-  assign \$60  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$60  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | b_bank3_wb_pending;
-  assign \$64  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$64  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | b_bank3_wb_pending;
-  assign \$68  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$68  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | b_bank3_wb_pending;
-  assign \$72  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$72  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | b_bank3_wb_pending;
-  assign \$76  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$76  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | b_bank3_wb_pending;
-  assign \$80  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$80  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | b_bank3_wb_pending;
-  assign \$84  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$84  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | b_bank3_wb_pending;
-  assign \$88  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$88  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | b_bank3_wb_pending;
-  assign \$92  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$92  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | b_bank3_wb_pending;
-  assign \$96  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$96  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | b_bank3_wb_pending;
-  assign \$100  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$100  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | b_bank3_wb_pending;
-  assign \$104  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$104  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | b_bank3_wb_pending;
-  assign \$108  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$108  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | b_bank3_wb_pending;
-  assign \$112  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$112  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | b_bank3_wb_pending;
-  assign \$116  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$116  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | b_bank3_wb_pending;
-  assign \$120  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$120  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | b_bank3_wb_pending;
-  assign \$124  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$124  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | b_bank3_wb_pending;
-  assign \$128  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$128  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | b_bank3_wb_pending;
-  assign \$132  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$132  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | b_bank3_wb_pending;
-  assign \$136  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$136  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | b_bank3_wb_pending;
-  assign \$140  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$140  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | b_bank3_wb_pending;
-  assign \$144  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$144  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | b_bank3_wb_pending;
-  assign \$148  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$148  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | b_bank3_wb_pending;
-  assign \$152  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$152  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | b_bank3_wb_pending;
-  assign \$156  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$156  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | b_bank3_wb_pending;
-  assign \$160  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$160  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | b_bank3_wb_pending;
-  assign \$164  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$164  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | b_bank3_wb_pending;
-  assign \$168  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$168  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | b_bank3_wb_pending;
-  assign \$172  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$172  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | b_bank3_wb_pending;
-  assign \$176  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$176  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | b_bank3_wb_pending;
-  assign \$180  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$180  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | b_bank3_wb_pending;
-  assign \$184  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$184  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | b_bank3_wb_pending;
-  assign \$188  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$188  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | b_bank3_wb_pending;
-  assign \$192  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$192  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | b_bank3_wb_pending;
-  assign \$196  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$196  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | b_bank3_wb_pending;
-  assign \$200  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$200  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | b_bank3_wb_pending;
-  assign \$204  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$204  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | b_bank3_wb_pending;
-  assign \$208  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$208  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | b_bank3_wb_pending;
-  assign \$212  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$212  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | b_bank3_wb_pending;
-  assign \$216  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$216  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | b_bank3_wb_pending;
-  assign \$220  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$220  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | b_bank3_wb_pending;
-  assign \$224  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$224  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | b_bank3_wb_pending;
-  assign \$228  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$228  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | b_bank3_wb_pending;
-  assign \$232  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$232  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | b_bank3_wb_pending;
-  assign \$236  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$236  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | b_bank3_wb_pending;
-  assign \$240  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$240  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | b_bank3_wb_pending;
-  assign \$244  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$244  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | b_bank3_wb_pending;
-  assign \$248  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$248  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | b_bank3_wb_pending;
-  assign \$252  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$252  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | b_bank3_wb_pending;
-  assign \$256  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$256  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | b_bank3_wb_pending;
-  assign \$260  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$260  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | b_bank3_wb_pending;
-  assign \$264  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$264  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | b_bank3_wb_pending;
-  assign \$268  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$268  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | b_bank3_wb_pending;
-  assign \$272  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$272  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | b_bank3_wb_pending;
-  assign \$276  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$276  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | b_bank3_wb_pending;
-  assign \$280  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$280  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | b_bank3_wb_pending;
-  assign \$284  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$284  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | b_bank3_wb_pending;
-  assign \$288  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$288  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | b_bank3_wb_pending;
-  assign \$292  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$292  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | b_bank3_wb_pending;
-  assign \$296  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$296  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | b_bank3_wb_pending;
-  assign \$300  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$300  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | b_bank3_wb_pending;
-  assign \$304  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$304  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | b_bank3_wb_pending;
-  assign \$308  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$308  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | b_bank3_wb_pending;
-  assign \$312  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$312  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | b_bank3_wb_pending;
-  assign \$316  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$316  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | b_bank3_wb_pending;
-  assign \$320  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$320  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | b_bank3_wb_pending;
-  assign \$324  = wr_en ? { \port$1609$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$324  = wr_en ? { \port$2644$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -20708,7 +24558,7 @@ module \obt_tile_small_ecc_tmr.b_bank3 (clk, rst, scrub_interval, rd_en, \port$1
   assign \$337  = rd_en ? rd_addr : b_bank3_scrub_addr;
   assign \$338  = b_bank3_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$1609$0 , \port$0$5  } == b_bank3_r_addr;
+  assign \$340  = { \port$2644$0 , \port$0$5  } == b_bank3_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -20717,14 +24567,14 @@ module \obt_tile_small_ecc_tmr.b_bank3 (clk, rst, scrub_interval, rd_en, \port$1
   assign \$346  = b_bank3_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = b_bank3_wb_pending & wr_en;
-  assign \$349  = { \port$1609$0 , \port$0$5  } == b_bank3_wb_addr;
+  assign \$349  = { \port$2644$0 , \port$0$5  } == b_bank3_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = b_bank3_wb_pending & \$353 ;
   assign \$355  = b_bank3_wb_pending & wr_en;
-  assign \$356  = { \port$1609$0 , \port$0$5  } == b_bank3_wb_addr;
+  assign \$356  = { \port$2644$0 , \port$0$5  } == b_bank3_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -20889,9 +24739,9 @@ module \obt_tile_small_ecc_tmr.b_bank3 (clk, rst, scrub_interval, rd_en, \port$1
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = b_bank3_r_addr;
-  assign wr_data = { \port$1613$0 , \port$1612$0 , \port$1611$0 , \port$1610$0  };
+  assign wr_data = { \port$2652$0 , \port$2650$0 , \port$2648$0 , \port$2646$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$1609$0 , \port$0$5  };
+  assign wr_addr = { \port$2644$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -21118,7 +24968,7 @@ module \obt_tile_small_ecc_tmr.b_bank3.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.bias_bank0 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, bias_bank0_r_addr, wr_data);
+module \obt_tile_small_ecc_tmr.bias_bank0 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, rd_valid, bias_bank0_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$27  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -21538,6 +25388,7 @@ module \obt_tile_small_ecc_tmr.bias_bank0 (clk, rst, scrub_interval, rd_addr, wr
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -22592,7 +26443,7 @@ module \obt_tile_small_ecc_tmr.bias_bank0.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.bias_bank1 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, bias_bank1_r_addr, wr_data);
+module \obt_tile_small_ecc_tmr.bias_bank1 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, rd_valid, bias_bank1_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$28  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -23012,6 +26863,7 @@ module \obt_tile_small_ecc_tmr.bias_bank1 (clk, rst, scrub_interval, rd_addr, wr
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -24066,7 +27918,7 @@ module \obt_tile_small_ecc_tmr.bias_bank1.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.bias_bank2 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, bias_bank2_r_addr, wr_data);
+module \obt_tile_small_ecc_tmr.bias_bank2 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, rd_valid, bias_bank2_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$29  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -24486,6 +28338,7 @@ module \obt_tile_small_ecc_tmr.bias_bank2 (clk, rst, scrub_interval, rd_addr, wr
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -25540,7 +29393,7 @@ module \obt_tile_small_ecc_tmr.bias_bank2.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.bias_bank3 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, bias_bank3_r_addr, wr_data);
+module \obt_tile_small_ecc_tmr.bias_bank3 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, rd_valid, bias_bank3_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$30  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -25960,6 +29813,7 @@ module \obt_tile_small_ecc_tmr.bias_bank3 (clk, rst, scrub_interval, rd_addr, wr
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -27014,7 +30868,7 @@ module \obt_tile_small_ecc_tmr.bias_bank3.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.c_mem (rst, scrub_interval, rd_addr, rd_en, wr_addr, wr_data, wr_en, ev_corrected, ev_uncorrectable, rd_data, c_mem_r_addr, clk);
+module \obt_tile_small_ecc_tmr.c_mem (rst, scrub_interval, rd_addr, rd_en, wr_addr, wr_data, wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_valid, c_mem_r_addr, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$31  = 0;
   wire \$1 ;
   wire [7:0] \$10 ;
@@ -27434,6 +31288,7 @@ module \obt_tile_small_ecc_tmr.c_mem (rst, scrub_interval, rd_addr, rd_en, wr_ad
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -28612,7 +32467,7 @@ module \obt_tile_small_ecc_tmr.c_mem.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.mult_bank0 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, mult_bank0_r_addr, wr_data);
+module \obt_tile_small_ecc_tmr.mult_bank0 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, rd_valid, mult_bank0_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$32  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -29032,6 +32887,7 @@ module \obt_tile_small_ecc_tmr.mult_bank0 (clk, rst, scrub_interval, rd_addr, wr
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -30086,7 +33942,7 @@ module \obt_tile_small_ecc_tmr.mult_bank0.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.mult_bank1 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, mult_bank1_r_addr, wr_data);
+module \obt_tile_small_ecc_tmr.mult_bank1 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, rd_valid, mult_bank1_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$33  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -30506,6 +34362,7 @@ module \obt_tile_small_ecc_tmr.mult_bank1 (clk, rst, scrub_interval, rd_addr, wr
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -31560,7 +35417,7 @@ module \obt_tile_small_ecc_tmr.mult_bank1.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.mult_bank2 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, mult_bank2_r_addr, wr_data);
+module \obt_tile_small_ecc_tmr.mult_bank2 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, rd_valid, mult_bank2_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$34  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -31980,6 +35837,7 @@ module \obt_tile_small_ecc_tmr.mult_bank2 (clk, rst, scrub_interval, rd_addr, wr
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -33034,7 +36892,7 @@ module \obt_tile_small_ecc_tmr.mult_bank2.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.mult_bank3 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, mult_bank3_r_addr, wr_data);
+module \obt_tile_small_ecc_tmr.mult_bank3 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, rd_valid, mult_bank3_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$35  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -33454,6 +37312,7 @@ module \obt_tile_small_ecc_tmr.mult_bank3 (clk, rst, scrub_interval, rd_addr, wr
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -34508,7 +38367,7 @@ module \obt_tile_small_ecc_tmr.mult_bank3.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.requant_0 (rst, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
+module \obt_tile_small_ecc_tmr.requant_0 (rst, thr_ce, out_zp, act_min, act_max, bias, mult, shift, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$36  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -34602,6 +38461,8 @@ module \obt_tile_small_ecc_tmr.requant_0 (rst, out_zp, act_min, act_max, mult, s
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -34673,119 +38534,170 @@ module \obt_tile_small_ecc_tmr.requant_0 (rst, out_zp, act_min, act_max, mult, s
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -34803,7 +38715,7 @@ module \obt_tile_small_ecc_tmr.requant_0 (rst, out_zp, act_min, act_max, mult, s
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.requant_1 (rst, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
+module \obt_tile_small_ecc_tmr.requant_1 (rst, thr_ce, out_zp, act_min, act_max, bias, mult, shift, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$37  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -34897,6 +38809,8 @@ module \obt_tile_small_ecc_tmr.requant_1 (rst, out_zp, act_min, act_max, mult, s
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -34968,119 +38882,170 @@ module \obt_tile_small_ecc_tmr.requant_1 (rst, out_zp, act_min, act_max, mult, s
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -35098,7 +39063,7 @@ module \obt_tile_small_ecc_tmr.requant_1 (rst, out_zp, act_min, act_max, mult, s
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.requant_2 (rst, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
+module \obt_tile_small_ecc_tmr.requant_2 (rst, thr_ce, out_zp, act_min, act_max, bias, mult, shift, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$38  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -35192,6 +39157,8 @@ module \obt_tile_small_ecc_tmr.requant_2 (rst, out_zp, act_min, act_max, mult, s
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -35263,119 +39230,170 @@ module \obt_tile_small_ecc_tmr.requant_2 (rst, out_zp, act_min, act_max, mult, s
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -35393,7 +39411,7 @@ module \obt_tile_small_ecc_tmr.requant_2 (rst, out_zp, act_min, act_max, mult, s
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.requant_3 (rst, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
+module \obt_tile_small_ecc_tmr.requant_3 (rst, thr_ce, out_zp, act_min, act_max, bias, mult, shift, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$39  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -35487,6 +39505,8 @@ module \obt_tile_small_ecc_tmr.requant_3 (rst, out_zp, act_min, act_max, mult, s
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -35558,119 +39578,170 @@ module \obt_tile_small_ecc_tmr.requant_3 (rst, out_zp, act_min, act_max, mult, s
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -35688,7 +39759,7 @@ module \obt_tile_small_ecc_tmr.requant_3 (rst, out_zp, act_min, act_max, mult, s
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.shift_bank0 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, shift_bank0_r_addr, wr_data);
+module \obt_tile_small_ecc_tmr.shift_bank0 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, rd_valid, shift_bank0_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$40  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -35875,6 +39946,7 @@ module \obt_tile_small_ecc_tmr.shift_bank0 (clk, rst, scrub_interval, rd_addr, w
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -36418,7 +40490,7 @@ module \obt_tile_small_ecc_tmr.shift_bank0.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.shift_bank1 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, shift_bank1_r_addr, wr_data);
+module \obt_tile_small_ecc_tmr.shift_bank1 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, rd_valid, shift_bank1_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$41  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -36605,6 +40677,7 @@ module \obt_tile_small_ecc_tmr.shift_bank1 (clk, rst, scrub_interval, rd_addr, w
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -37148,7 +41221,7 @@ module \obt_tile_small_ecc_tmr.shift_bank1.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.shift_bank2 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, shift_bank2_r_addr, wr_data);
+module \obt_tile_small_ecc_tmr.shift_bank2 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, rd_valid, shift_bank2_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$42  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -37335,6 +41408,7 @@ module \obt_tile_small_ecc_tmr.shift_bank2 (clk, rst, scrub_interval, rd_addr, w
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;
@@ -37878,7 +41952,7 @@ module \obt_tile_small_ecc_tmr.shift_bank2.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc_tmr.shift_bank3 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, shift_bank3_r_addr, wr_data);
+module \obt_tile_small_ecc_tmr.shift_bank3 (clk, rst, scrub_interval, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, rd_valid, shift_bank3_r_addr, wr_data);
   reg \$auto$verilog_backend.cc:2355:dump_module$43  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
@@ -38065,6 +42139,7 @@ module \obt_tile_small_ecc_tmr.shift_bank3 (clk, rst, scrub_interval, rd_addr, w
   input rd_en;
   wire rd_en;
   wire rd_uncorrectable;
+  output rd_valid;
   reg rd_valid = 1'h0;
   input rst;
   wire rst;

@@ -2,10 +2,10 @@
 
 (* top =  1  *)
 (* generator = "Amaranth" *)
-module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk, rst, bus__dat_r, bus__ack, irq, busy, bus__cyc);
+module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_code, therm_sample, clk, rst, bus__dat_r, bus__ack, irq, busy, throttle_level, dvfs_level, act_feed, act_sram, bus__cyc);
   reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
-  wire \$1 ;
-  wire \$10 ;
+  wire [11:0] \$1 ;
+  wire [11:0] \$10 ;
   wire \$100 ;
   wire \$1000 ;
   wire \$1001 ;
@@ -22,10 +22,10 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$1011 ;
   wire \$1012 ;
   wire \$1013 ;
-  wire \$1014 ;
-  wire \$1015 ;
-  wire \$1016 ;
-  wire \$1017 ;
+  wire [15:0] \$1014 ;
+  wire [15:0] \$1015 ;
+  wire [15:0] \$1016 ;
+  wire [15:0] \$1017 ;
   wire \$1018 ;
   wire \$1019 ;
   wire \$102 ;
@@ -39,7 +39,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$1027 ;
   wire \$1028 ;
   wire \$1029 ;
-  wire [15:0] \$103 ;
+  wire [11:0] \$103 ;
   wire \$1030 ;
   wire \$1031 ;
   wire \$1032 ;
@@ -50,18 +50,18 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$1037 ;
   wire \$1038 ;
   wire \$1039 ;
-  wire [15:0] \$104 ;
+  wire [11:0] \$104 ;
   wire \$1040 ;
-  wire \$1041 ;
-  wire \$1042 ;
-  wire \$1043 ;
-  wire \$1044 ;
+  wire [15:0] \$1041 ;
+  wire [15:0] \$1042 ;
+  wire [15:0] \$1043 ;
+  wire [15:0] \$1044 ;
   wire \$1045 ;
   wire \$1046 ;
   wire \$1047 ;
   wire \$1048 ;
   wire \$1049 ;
-  wire [15:0] \$105 ;
+  wire [11:0] \$105 ;
   wire \$1050 ;
   wire \$1051 ;
   wire \$1052 ;
@@ -72,7 +72,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$1057 ;
   wire \$1058 ;
   wire \$1059 ;
-  wire [15:0] \$106 ;
+  wire [11:0] \$106 ;
   wire \$1060 ;
   wire \$1061 ;
   wire \$1062 ;
@@ -86,10 +86,10 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$107 ;
   wire \$1070 ;
   wire \$1071 ;
-  wire \$1072 ;
-  wire \$1073 ;
-  wire \$1074 ;
-  wire \$1075 ;
+  wire [7:0] \$1072 ;
+  wire [7:0] \$1073 ;
+  wire [7:0] \$1074 ;
+  wire [7:0] \$1075 ;
   wire \$1076 ;
   wire \$1077 ;
   wire \$1078 ;
@@ -99,132 +99,132 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$1081 ;
   wire \$1082 ;
   wire \$1083 ;
-  wire [16:0] \$1084 ;
-  wire [17:0] \$1085 ;
-  wire [17:0] \$1086 ;
-  wire [16:0] \$1087 ;
-  wire [17:0] \$1088 ;
-  wire [17:0] \$1089 ;
+  wire \$1084 ;
+  wire \$1085 ;
+  wire \$1086 ;
+  wire \$1087 ;
+  wire \$1088 ;
+  wire \$1089 ;
   wire \$109 ;
-  wire [17:0] \$1090 ;
-  wire [17:0] \$1091 ;
-  wire [17:0] \$1092 ;
-  wire [17:0] \$1093 ;
+  wire \$1090 ;
+  wire \$1091 ;
+  wire \$1092 ;
+  wire \$1093 ;
   wire \$1094 ;
   wire \$1095 ;
   wire \$1096 ;
   wire \$1097 ;
-  wire [17:0] \$1098 ;
+  wire \$1098 ;
   wire \$1099 ;
-  wire \$11 ;
+  wire [11:0] \$11 ;
   wire \$110 ;
   wire \$1100 ;
   wire \$1101 ;
-  wire [17:0] \$1102 ;
-  wire [17:0] \$1103 ;
-  wire [17:0] \$1104 ;
-  wire [17:0] \$1105 ;
+  wire \$1102 ;
+  wire \$1103 ;
+  wire \$1104 ;
+  wire \$1105 ;
   wire \$1106 ;
-  wire \$1107 ;
-  wire \$1108 ;
-  wire \$1109 ;
+  wire [7:0] \$1107 ;
+  wire [7:0] \$1108 ;
+  wire [7:0] \$1109 ;
   wire \$111 ;
-  wire [17:0] \$1110 ;
+  wire [7:0] \$1110 ;
   wire \$1111 ;
   wire \$1112 ;
   wire \$1113 ;
-  wire [17:0] \$1114 ;
-  wire [17:0] \$1115 ;
-  wire [17:0] \$1116 ;
-  wire [17:0] \$1117 ;
+  wire \$1114 ;
+  wire \$1115 ;
+  wire \$1116 ;
+  wire \$1117 ;
   wire \$1118 ;
   wire \$1119 ;
   wire \$112 ;
   wire \$1120 ;
   wire \$1121 ;
-  wire [17:0] \$1122 ;
+  wire \$1122 ;
   wire \$1123 ;
   wire \$1124 ;
   wire \$1125 ;
-  wire [17:0] \$1126 ;
-  wire [17:0] \$1127 ;
-  wire [17:0] \$1128 ;
-  wire [17:0] \$1129 ;
+  wire \$1126 ;
+  wire \$1127 ;
+  wire \$1128 ;
+  wire \$1129 ;
   wire \$113 ;
   wire \$1130 ;
   wire \$1131 ;
   wire \$1132 ;
   wire \$1133 ;
-  wire [17:0] \$1134 ;
+  wire \$1134 ;
   wire \$1135 ;
   wire \$1136 ;
   wire \$1137 ;
-  wire [17:0] \$1138 ;
-  wire [17:0] \$1139 ;
+  wire \$1138 ;
+  wire \$1139 ;
   wire \$114 ;
-  wire [17:0] \$1140 ;
-  wire [17:0] \$1141 ;
+  wire \$1140 ;
+  wire \$1141 ;
   wire \$1142 ;
   wire \$1143 ;
   wire \$1144 ;
   wire \$1145 ;
-  wire [17:0] \$1146 ;
-  wire \$1147 ;
-  wire \$1148 ;
-  wire \$1149 ;
+  wire [7:0] \$1146 ;
+  wire [7:0] \$1147 ;
+  wire [7:0] \$1148 ;
+  wire [7:0] \$1149 ;
   wire \$115 ;
-  wire [17:0] \$1150 ;
-  wire [17:0] \$1151 ;
-  wire [17:0] \$1152 ;
-  wire [17:0] \$1153 ;
+  wire \$1150 ;
+  wire \$1151 ;
+  wire \$1152 ;
+  wire \$1153 ;
   wire \$1154 ;
   wire \$1155 ;
   wire \$1156 ;
   wire \$1157 ;
-  wire [17:0] \$1158 ;
+  wire \$1158 ;
   wire \$1159 ;
   wire \$116 ;
   wire \$1160 ;
   wire \$1161 ;
-  wire [17:0] \$1162 ;
-  wire [17:0] \$1163 ;
-  wire [17:0] \$1164 ;
-  wire [17:0] \$1165 ;
+  wire \$1162 ;
+  wire \$1163 ;
+  wire \$1164 ;
+  wire \$1165 ;
   wire \$1166 ;
   wire \$1167 ;
   wire \$1168 ;
   wire \$1169 ;
   wire \$117 ;
-  wire [17:0] \$1170 ;
+  wire \$1170 ;
   wire \$1171 ;
   wire \$1172 ;
   wire \$1173 ;
-  wire [17:0] \$1174 ;
-  wire [17:0] \$1175 ;
-  wire [17:0] \$1176 ;
-  wire [17:0] \$1177 ;
+  wire \$1174 ;
+  wire \$1175 ;
+  wire \$1176 ;
+  wire \$1177 ;
   wire \$1178 ;
   wire \$1179 ;
   wire \$118 ;
   wire \$1180 ;
   wire \$1181 ;
-  wire [17:0] \$1182 ;
+  wire \$1182 ;
   wire \$1183 ;
   wire \$1184 ;
   wire \$1185 ;
-  wire [17:0] \$1186 ;
-  wire [17:0] \$1187 ;
-  wire [17:0] \$1188 ;
-  wire \$1189 ;
+  wire \$1186 ;
+  wire \$1187 ;
+  wire \$1188 ;
+  wire [7:0] \$1189 ;
   wire \$119 ;
-  wire \$1190 ;
-  wire \$1191 ;
-  wire \$1192 ;
+  wire [7:0] \$1190 ;
+  wire [7:0] \$1191 ;
+  wire [7:0] \$1192 ;
   wire \$1193 ;
   wire \$1194 ;
-  wire [17:0] \$1195 ;
-  wire [17:0] \$1196 ;
-  wire [17:0] \$1197 ;
+  wire \$1195 ;
+  wire \$1196 ;
+  wire \$1197 ;
   wire \$1198 ;
   wire \$1199 ;
   wire \$12 ;
@@ -233,9 +233,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$1201 ;
   wire \$1202 ;
   wire \$1203 ;
-  wire [17:0] \$1204 ;
-  wire [17:0] \$1205 ;
-  wire [17:0] \$1206 ;
+  wire \$1204 ;
+  wire \$1205 ;
+  wire \$1206 ;
   wire \$1207 ;
   wire \$1208 ;
   wire \$1209 ;
@@ -243,9 +243,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$1210 ;
   wire \$1211 ;
   wire \$1212 ;
-  wire [17:0] \$1213 ;
-  wire [17:0] \$1214 ;
-  wire [17:0] \$1215 ;
+  wire \$1213 ;
+  wire \$1214 ;
+  wire \$1215 ;
   wire \$1216 ;
   wire \$1217 ;
   wire \$1218 ;
@@ -253,9 +253,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$122 ;
   wire \$1220 ;
   wire \$1221 ;
-  wire [17:0] \$1222 ;
-  wire [17:0] \$1223 ;
-  wire [17:0] \$1224 ;
+  wire \$1222 ;
+  wire \$1223 ;
+  wire \$1224 ;
   wire \$1225 ;
   wire \$1226 ;
   wire \$1227 ;
@@ -263,48 +263,48 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$1229 ;
   wire \$123 ;
   wire \$1230 ;
-  wire [17:0] \$1231 ;
-  wire [17:0] \$1232 ;
-  wire [17:0] \$1233 ;
+  wire \$1231 ;
+  wire \$1232 ;
+  wire \$1233 ;
   wire \$1234 ;
   wire \$1235 ;
-  wire \$1236 ;
-  wire \$1237 ;
-  wire \$1238 ;
-  wire \$1239 ;
+  wire [7:0] \$1236 ;
+  wire [7:0] \$1237 ;
+  wire [7:0] \$1238 ;
+  wire [7:0] \$1239 ;
   wire \$124 ;
-  wire [17:0] \$1240 ;
-  wire [17:0] \$1241 ;
-  wire [17:0] \$1242 ;
+  wire \$1240 ;
+  wire \$1241 ;
+  wire \$1242 ;
   wire \$1243 ;
   wire \$1244 ;
   wire \$1245 ;
   wire \$1246 ;
   wire \$1247 ;
   wire \$1248 ;
-  wire [17:0] \$1249 ;
+  wire \$1249 ;
   wire \$125 ;
-  wire [17:0] \$1250 ;
-  wire [17:0] \$1251 ;
+  wire \$1250 ;
+  wire \$1251 ;
   wire \$1252 ;
   wire \$1253 ;
   wire \$1254 ;
   wire \$1255 ;
   wire \$1256 ;
   wire \$1257 ;
-  wire [17:0] \$1258 ;
-  wire [17:0] \$1259 ;
+  wire \$1258 ;
+  wire \$1259 ;
   wire \$126 ;
-  wire [17:0] \$1260 ;
+  wire \$1260 ;
   wire \$1261 ;
   wire \$1262 ;
   wire \$1263 ;
   wire \$1264 ;
   wire \$1265 ;
   wire \$1266 ;
-  wire [17:0] \$1267 ;
-  wire [17:0] \$1268 ;
-  wire [17:0] \$1269 ;
+  wire \$1267 ;
+  wire \$1268 ;
+  wire \$1269 ;
   wire \$127 ;
   wire \$1270 ;
   wire \$1271 ;
@@ -312,9 +312,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$1273 ;
   wire \$1274 ;
   wire \$1275 ;
-  wire [17:0] \$1276 ;
-  wire [17:0] \$1277 ;
-  wire [17:0] \$1278 ;
+  wire \$1276 ;
+  wire \$1277 ;
+  wire \$1278 ;
   wire \$1279 ;
   wire \$128 ;
   wire \$1280 ;
@@ -322,9 +322,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$1282 ;
   wire \$1283 ;
   wire \$1284 ;
-  wire [17:0] \$1285 ;
-  wire [17:0] \$1286 ;
-  wire [17:0] \$1287 ;
+  wire \$1285 ;
+  wire \$1286 ;
+  wire \$1287 ;
   wire \$1288 ;
   wire \$1289 ;
   wire \$129 ;
@@ -332,75 +332,75 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$1291 ;
   wire \$1292 ;
   wire \$1293 ;
-  wire [17:0] \$1294 ;
-  wire [31:0] \$1295 ;
-  wire [31:0] \$1296 ;
-  wire [31:0] \$1297 ;
-  wire [31:0] \$1298 ;
-  wire [31:0] \$1299 ;
+  wire \$1294 ;
+  wire \$1295 ;
+  wire \$1296 ;
+  wire \$1297 ;
+  wire \$1298 ;
+  wire \$1299 ;
   wire \$13 ;
   wire \$130 ;
-  wire [31:0] \$1300 ;
+  wire \$1300 ;
   wire \$1301 ;
   wire \$1302 ;
   wire \$1303 ;
   wire \$1304 ;
   wire \$1305 ;
   wire \$1306 ;
-  wire [7:0] \$1307 ;
-  wire [8:0] \$1308 ;
-  wire [7:0] \$1309 ;
+  wire \$1307 ;
+  wire \$1308 ;
+  wire \$1309 ;
   wire \$131 ;
-  wire [8:0] \$1310 ;
-  wire [7:0] \$1311 ;
-  wire [8:0] \$1312 ;
-  wire [7:0] \$1313 ;
-  wire [8:0] \$1314 ;
-  wire [7:0] \$1315 ;
-  wire [8:0] \$1316 ;
-  wire [7:0] \$1317 ;
-  wire [8:0] \$1318 ;
-  wire [7:0] \$1319 ;
+  wire \$1310 ;
+  wire \$1311 ;
+  wire \$1312 ;
+  wire \$1313 ;
+  wire \$1314 ;
+  wire \$1315 ;
+  wire \$1316 ;
+  wire \$1317 ;
+  wire \$1318 ;
+  wire \$1319 ;
   wire \$132 ;
-  wire [8:0] \$1320 ;
-  wire [7:0] \$1321 ;
-  wire [8:0] \$1322 ;
-  wire [32:0] \$1323 ;
-  wire [6:0] \$1324 ;
-  wire [32:0] \$1325 ;
-  wire [6:0] \$1326 ;
-  wire [32:0] \$1327 ;
-  wire [6:0] \$1328 ;
-  wire [32:0] \$1329 ;
+  wire \$1320 ;
+  wire \$1321 ;
+  wire \$1322 ;
+  wire \$1323 ;
+  wire \$1324 ;
+  wire \$1325 ;
+  wire \$1326 ;
+  wire \$1327 ;
+  wire \$1328 ;
+  wire \$1329 ;
   wire \$133 ;
-  wire [6:0] \$1330 ;
+  wire \$1330 ;
   wire \$1331 ;
   wire \$1332 ;
-  wire [6:0] \$1333 ;
-  wire [7:0] \$1334 ;
+  wire \$1333 ;
+  wire \$1334 ;
   wire \$1335 ;
-  wire [6:0] \$1336 ;
-  wire [7:0] \$1337 ;
+  wire \$1336 ;
+  wire \$1337 ;
   wire \$1338 ;
-  wire [6:0] \$1339 ;
+  wire \$1339 ;
   wire [7:0] \$134 ;
-  wire [7:0] \$1340 ;
+  wire \$1340 ;
   wire \$1341 ;
-  wire [6:0] \$1342 ;
-  wire [7:0] \$1343 ;
-  wire \$1344 ;
-  wire \$1345 ;
+  wire [31:0] \$1342 ;
+  wire [31:0] \$1343 ;
+  wire [31:0] \$1344 ;
+  wire [31:0] \$1345 ;
   wire \$1346 ;
   wire \$1347 ;
   wire \$1348 ;
   wire \$1349 ;
   wire [7:0] \$135 ;
   wire \$1350 ;
-  wire [3:0] \$1351 ;
-  wire [18:0] \$1352 ;
-  wire [18:0] \$1353 ;
-  wire [17:0] \$1354 ;
-  wire [32:0] \$1355 ;
+  wire \$1351 ;
+  wire \$1352 ;
+  wire \$1353 ;
+  wire \$1354 ;
+  wire \$1355 ;
   wire \$1356 ;
   wire \$1357 ;
   wire \$1358 ;
@@ -413,37 +413,37 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$1364 ;
   wire \$1365 ;
   wire \$1366 ;
-  wire [6:0] \$1367 ;
-  wire [16:0] \$1368 ;
+  wire \$1367 ;
+  wire \$1368 ;
   wire \$1369 ;
   wire [7:0] \$137 ;
-  wire [4:0] \$1370 ;
+  wire \$1370 ;
   wire \$1371 ;
-  wire [3:0] \$1372 ;
+  wire \$1372 ;
   wire \$1373 ;
-  wire [4:0] \$1374 ;
+  wire \$1374 ;
   wire \$1375 ;
-  wire [4:0] \$1376 ;
+  wire \$1376 ;
   wire \$1377 ;
-  wire [4:0] \$1378 ;
-  wire [4:0] \$1379 ;
+  wire \$1378 ;
+  wire \$1379 ;
   wire \$138 ;
-  wire [4:0] \$1380 ;
+  wire \$1380 ;
   wire \$1381 ;
   wire \$1382 ;
-  wire [32:0] \$1383 ;
+  wire \$1383 ;
   wire \$1384 ;
   wire \$1385 ;
   wire \$1386 ;
   wire \$1387 ;
-  wire [17:0] \$1388 ;
+  wire \$1388 ;
   wire \$1389 ;
   wire \$139 ;
   wire \$1390 ;
   wire \$1391 ;
   wire \$1392 ;
   wire \$1393 ;
-  wire [17:0] \$1394 ;
+  wire \$1394 ;
   wire \$1395 ;
   wire \$1396 ;
   wire \$1397 ;
@@ -452,10 +452,10 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$14 ;
   wire \$140 ;
   wire \$1400 ;
-  wire \$1401 ;
-  wire \$1402 ;
-  wire \$1403 ;
-  wire \$1404 ;
+  wire [5:0] \$1401 ;
+  wire [5:0] \$1402 ;
+  wire [5:0] \$1403 ;
+  wire [5:0] \$1404 ;
   wire \$1405 ;
   wire \$1406 ;
   wire \$1407 ;
@@ -479,216 +479,1285 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$1423 ;
   wire \$1424 ;
   wire \$1425 ;
-  reg \$1426 ;
-  reg \$1427 ;
-  reg \$1428 ;
-  reg \$1429 ;
+  wire \$1426 ;
+  wire \$1427 ;
+  wire \$1428 ;
+  wire \$1429 ;
   wire \$143 ;
-  reg \$1430 ;
-  reg \$1431 ;
-  reg \$1432 ;
-  reg \$1433 ;
-  reg \$1434 ;
-  reg \$1435 ;
-  reg \$1436 ;
-  reg \$1437 ;
-  reg [15:0] \$1438 ;
-  reg [15:0] \$1439 ;
+  wire \$1430 ;
+  wire \$1431 ;
+  wire \$1432 ;
+  wire \$1433 ;
+  wire \$1434 ;
+  wire \$1435 ;
+  wire \$1436 ;
+  wire \$1437 ;
+  wire \$1438 ;
+  wire \$1439 ;
   wire \$144 ;
-  reg [15:0] \$1440 ;
-  reg [15:0] \$1441 ;
-  reg [15:0] \$1442 ;
-  reg [15:0] \$1443 ;
-  reg [15:0] \$1444 ;
-  reg [15:0] \$1445 ;
-  reg [15:0] \$1446 ;
-  reg [7:0] \$1447 ;
-  reg [7:0] \$1448 ;
-  reg [7:0] \$1449 ;
+  wire \$1440 ;
+  wire \$1441 ;
+  wire \$1442 ;
+  wire \$1443 ;
+  wire \$1444 ;
+  wire \$1445 ;
+  wire \$1446 ;
+  wire \$1447 ;
+  wire \$1448 ;
+  wire \$1449 ;
   wire \$145 ;
-  reg [7:0] \$1450 ;
-  reg [7:0] \$1451 ;
-  reg [7:0] \$1452 ;
-  reg [7:0] \$1453 ;
-  reg [7:0] \$1454 ;
-  reg [7:0] \$1455 ;
-  reg [7:0] \$1456 ;
-  reg [7:0] \$1457 ;
-  reg [7:0] \$1458 ;
-  reg [7:0] \$1459 ;
+  wire \$1450 ;
+  wire \$1451 ;
+  wire \$1452 ;
+  wire \$1453 ;
+  wire \$1454 ;
+  wire \$1455 ;
+  wire \$1456 ;
+  wire \$1457 ;
+  wire \$1458 ;
+  wire \$1459 ;
   wire \$146 ;
-  reg [7:0] \$1460 ;
-  reg [7:0] \$1461 ;
-  reg \$1462 ;
-  reg \$1463 ;
-  reg \$1464 ;
-  reg [31:0] \$1465 ;
-  reg [31:0] \$1466 ;
-  reg [31:0] \$1467 ;
-  reg [5:0] \$1468 ;
-  reg [5:0] \$1469 ;
+  wire \$1460 ;
+  wire \$1461 ;
+  wire \$1462 ;
+  wire \$1463 ;
+  wire [31:0] \$1464 ;
+  wire [31:0] \$1465 ;
+  wire [31:0] \$1466 ;
+  wire [31:0] \$1467 ;
+  wire \$1468 ;
+  wire \$1469 ;
   wire \$147 ;
-  reg [5:0] \$1470 ;
-  reg [31:0] \$1471 ;
-  reg [31:0] \$1472 ;
-  reg [31:0] \$1473 ;
-  reg [2:0] \$1474 ;
-  reg [2:0] \$1475 ;
-  reg [2:0] \$1476 ;
-  reg [3:0] \$1477 ;
-  reg [3:0] \$1478 ;
-  reg [3:0] \$1479 ;
+  wire \$1470 ;
+  wire \$1471 ;
+  wire \$1472 ;
+  wire \$1473 ;
+  wire \$1474 ;
+  wire \$1475 ;
+  wire \$1476 ;
+  wire \$1477 ;
+  wire \$1478 ;
+  wire \$1479 ;
   wire \$148 ;
-  reg [3:0] \$1480 ;
-  reg [3:0] \$1481 ;
-  reg [3:0] \$1482 ;
-  reg [5:0] \$1483 ;
-  reg [5:0] \$1484 ;
-  reg [5:0] \$1485 ;
-  reg [3:0] \$1486 ;
-  reg [3:0] \$1487 ;
-  reg [3:0] \$1488 ;
-  reg [2:0] \$1489 ;
+  wire \$1480 ;
+  wire \$1481 ;
+  wire \$1482 ;
+  wire \$1483 ;
+  wire \$1484 ;
+  wire \$1485 ;
+  wire \$1486 ;
+  wire \$1487 ;
+  wire \$1488 ;
+  wire \$1489 ;
   wire \$149 ;
-  reg [2:0] \$1490 ;
-  reg [2:0] \$1491 ;
-  reg \$1492 ;
-  reg [31:0] \$1493 ;
-  reg \$1494 ;
-  reg [2:0] \$1495 ;
-  reg [1:0] \$1496 ;
-  reg \$1497 ;
-  reg \$1498 ;
-  reg [31:0] \$1499 ;
+  wire \$1490 ;
+  wire \$1491 ;
+  wire \$1492 ;
+  wire \$1493 ;
+  wire \$1494 ;
+  wire \$1495 ;
+  wire \$1496 ;
+  wire \$1497 ;
+  wire \$1498 ;
+  wire \$1499 ;
   wire \$15 ;
   wire \$150 ;
-  reg \$1500 ;
-  reg [1:0] \$1501 ;
-  reg \$1502 ;
-  reg [7:0] \$1503 ;
-  reg [3:0] \$1504 ;
-  reg [7:0] \$1505 ;
-  reg [3:0] \$1506 ;
-  reg [7:0] \$1507 ;
-  reg [3:0] \$1508 ;
+  wire \$1500 ;
+  wire \$1501 ;
+  wire \$1502 ;
+  wire \$1503 ;
+  wire \$1504 ;
+  wire \$1505 ;
+  wire \$1506 ;
+  wire \$1507 ;
+  wire \$1508 ;
+  wire \$1509 ;
   wire \$151 ;
+  wire \$1510 ;
+  wire \$1511 ;
+  wire \$1512 ;
+  wire \$1513 ;
+  wire \$1514 ;
+  wire \$1515 ;
+  wire \$1516 ;
+  wire \$1517 ;
+  wire \$1518 ;
+  wire \$1519 ;
   wire \$152 ;
+  wire \$1520 ;
+  wire \$1521 ;
+  wire \$1522 ;
+  wire \$1523 ;
+  wire \$1524 ;
+  wire \$1525 ;
+  wire \$1526 ;
+  wire \$1527 ;
+  wire \$1528 ;
+  wire \$1529 ;
   wire \$153 ;
+  wire \$1530 ;
+  wire [2:0] \$1531 ;
+  wire [2:0] \$1532 ;
+  wire [2:0] \$1533 ;
+  wire [2:0] \$1534 ;
+  wire \$1535 ;
+  wire \$1536 ;
+  wire \$1537 ;
+  wire \$1538 ;
+  wire \$1539 ;
   wire \$154 ;
+  wire \$1540 ;
+  wire \$1541 ;
+  wire \$1542 ;
+  wire \$1543 ;
+  wire \$1544 ;
+  wire \$1545 ;
+  wire \$1546 ;
+  wire \$1547 ;
+  wire \$1548 ;
+  wire \$1549 ;
   wire \$155 ;
+  wire \$1550 ;
+  wire \$1551 ;
+  wire \$1552 ;
+  wire \$1553 ;
+  wire \$1554 ;
+  wire \$1555 ;
+  wire \$1556 ;
+  wire \$1557 ;
+  wire \$1558 ;
+  wire \$1559 ;
   wire \$156 ;
+  wire \$1560 ;
+  wire \$1561 ;
+  wire \$1562 ;
+  wire \$1563 ;
+  wire \$1564 ;
+  wire \$1565 ;
+  wire \$1566 ;
+  wire \$1567 ;
+  wire \$1568 ;
+  wire \$1569 ;
   wire \$157 ;
+  wire \$1570 ;
+  wire \$1571 ;
+  wire \$1572 ;
+  wire \$1573 ;
+  wire \$1574 ;
+  wire \$1575 ;
+  wire \$1576 ;
+  wire \$1577 ;
+  wire \$1578 ;
+  wire \$1579 ;
   wire \$158 ;
+  wire \$1580 ;
+  wire \$1581 ;
+  wire \$1582 ;
+  wire \$1583 ;
+  wire \$1584 ;
+  wire \$1585 ;
+  wire \$1586 ;
+  wire \$1587 ;
+  wire \$1588 ;
+  wire \$1589 ;
   wire \$159 ;
+  wire \$1590 ;
+  wire \$1591 ;
+  wire \$1592 ;
+  wire \$1593 ;
+  wire \$1594 ;
+  wire \$1595 ;
+  wire \$1596 ;
+  wire \$1597 ;
+  wire \$1598 ;
+  wire \$1599 ;
   wire \$16 ;
   wire \$160 ;
+  wire \$1600 ;
+  wire \$1601 ;
+  wire [3:0] \$1602 ;
+  wire [3:0] \$1603 ;
+  wire [3:0] \$1604 ;
+  wire [3:0] \$1605 ;
+  wire \$1606 ;
+  wire \$1607 ;
+  wire \$1608 ;
+  wire \$1609 ;
   wire \$161 ;
+  wire \$1610 ;
+  wire \$1611 ;
+  wire \$1612 ;
+  wire \$1613 ;
+  wire \$1614 ;
+  wire \$1615 ;
+  wire \$1616 ;
+  wire \$1617 ;
+  wire \$1618 ;
+  wire \$1619 ;
   wire \$162 ;
+  wire \$1620 ;
+  wire \$1621 ;
+  wire \$1622 ;
+  wire \$1623 ;
+  wire \$1624 ;
+  wire \$1625 ;
+  wire \$1626 ;
+  wire \$1627 ;
+  wire \$1628 ;
+  wire \$1629 ;
   wire \$163 ;
+  wire \$1630 ;
+  wire \$1631 ;
+  wire \$1632 ;
+  wire \$1633 ;
+  wire \$1634 ;
+  wire \$1635 ;
+  wire \$1636 ;
+  wire \$1637 ;
+  wire \$1638 ;
+  wire \$1639 ;
   wire \$164 ;
+  wire \$1640 ;
+  wire \$1641 ;
+  wire \$1642 ;
+  wire \$1643 ;
+  wire \$1644 ;
+  wire \$1645 ;
+  wire \$1646 ;
+  wire \$1647 ;
+  wire \$1648 ;
+  wire \$1649 ;
   wire \$165 ;
+  wire \$1650 ;
+  wire \$1651 ;
+  wire \$1652 ;
+  wire \$1653 ;
+  wire \$1654 ;
+  wire \$1655 ;
+  wire \$1656 ;
+  wire \$1657 ;
+  wire \$1658 ;
+  wire \$1659 ;
   wire \$166 ;
+  wire \$1660 ;
+  wire \$1661 ;
+  wire \$1662 ;
+  wire \$1663 ;
+  wire \$1664 ;
+  wire \$1665 ;
+  wire \$1666 ;
+  wire \$1667 ;
+  wire \$1668 ;
+  wire \$1669 ;
   wire \$167 ;
+  wire \$1670 ;
+  wire \$1671 ;
+  wire \$1672 ;
+  wire \$1673 ;
+  wire \$1674 ;
+  wire \$1675 ;
+  wire \$1676 ;
+  wire [3:0] \$1677 ;
+  wire [3:0] \$1678 ;
+  wire [3:0] \$1679 ;
   wire \$168 ;
-  wire [7:0] \$169 ;
+  wire [3:0] \$1680 ;
+  wire \$1681 ;
+  wire \$1682 ;
+  wire \$1683 ;
+  wire \$1684 ;
+  wire \$1685 ;
+  wire \$1686 ;
+  wire \$1687 ;
+  wire \$1688 ;
+  wire \$1689 ;
+  wire [2:0] \$169 ;
+  wire \$1690 ;
+  wire \$1691 ;
+  wire \$1692 ;
+  wire \$1693 ;
+  wire \$1694 ;
+  wire \$1695 ;
+  wire \$1696 ;
+  wire \$1697 ;
+  wire \$1698 ;
+  wire \$1699 ;
   wire \$17 ;
-  wire [7:0] \$170 ;
-  wire [7:0] \$171 ;
-  wire [7:0] \$172 ;
+  wire [2:0] \$170 ;
+  wire \$1700 ;
+  wire \$1701 ;
+  wire \$1702 ;
+  wire \$1703 ;
+  wire \$1704 ;
+  wire \$1705 ;
+  wire \$1706 ;
+  wire \$1707 ;
+  wire \$1708 ;
+  wire \$1709 ;
+  wire [2:0] \$171 ;
+  wire \$1710 ;
+  wire \$1711 ;
+  wire \$1712 ;
+  wire \$1713 ;
+  wire \$1714 ;
+  wire \$1715 ;
+  wire \$1716 ;
+  wire \$1717 ;
+  wire \$1718 ;
+  wire \$1719 ;
+  wire [2:0] \$172 ;
+  wire \$1720 ;
+  wire \$1721 ;
+  wire \$1722 ;
+  wire \$1723 ;
+  wire \$1724 ;
+  wire \$1725 ;
+  wire \$1726 ;
+  wire \$1727 ;
+  wire \$1728 ;
+  wire \$1729 ;
   wire \$173 ;
+  wire \$1730 ;
+  wire \$1731 ;
+  wire \$1732 ;
+  wire \$1733 ;
+  wire \$1734 ;
+  wire \$1735 ;
+  wire \$1736 ;
+  wire \$1737 ;
+  wire \$1738 ;
+  wire \$1739 ;
   wire \$174 ;
+  wire \$1740 ;
+  wire \$1741 ;
+  wire \$1742 ;
+  wire \$1743 ;
+  wire \$1744 ;
+  wire \$1745 ;
+  wire \$1746 ;
+  wire \$1747 ;
+  wire \$1748 ;
+  wire \$1749 ;
   wire \$175 ;
+  wire \$1750 ;
+  wire \$1751 ;
+  wire \$1752 ;
+  wire \$1753 ;
+  wire \$1754 ;
+  wire \$1755 ;
+  wire [5:0] \$1756 ;
+  wire [5:0] \$1757 ;
+  wire [5:0] \$1758 ;
+  wire [5:0] \$1759 ;
   wire \$176 ;
+  wire \$1760 ;
+  wire \$1761 ;
+  wire \$1762 ;
+  wire \$1763 ;
+  wire \$1764 ;
+  wire \$1765 ;
+  wire \$1766 ;
+  wire \$1767 ;
+  wire \$1768 ;
+  wire \$1769 ;
   wire \$177 ;
+  wire \$1770 ;
+  wire \$1771 ;
+  wire \$1772 ;
+  wire \$1773 ;
+  wire \$1774 ;
+  wire \$1775 ;
+  wire \$1776 ;
+  wire \$1777 ;
+  wire \$1778 ;
+  wire \$1779 ;
   wire \$178 ;
+  wire \$1780 ;
+  wire \$1781 ;
+  wire \$1782 ;
+  wire \$1783 ;
+  wire \$1784 ;
+  wire \$1785 ;
+  wire \$1786 ;
+  wire \$1787 ;
+  wire \$1788 ;
+  wire \$1789 ;
   wire \$179 ;
+  wire \$1790 ;
+  wire \$1791 ;
+  wire \$1792 ;
+  wire \$1793 ;
+  wire \$1794 ;
+  wire \$1795 ;
+  wire \$1796 ;
+  wire \$1797 ;
+  wire \$1798 ;
+  wire \$1799 ;
   wire \$18 ;
   wire \$180 ;
+  wire \$1800 ;
+  wire \$1801 ;
+  wire \$1802 ;
+  wire \$1803 ;
+  wire \$1804 ;
+  wire \$1805 ;
+  wire \$1806 ;
+  wire \$1807 ;
+  wire \$1808 ;
+  wire \$1809 ;
   wire \$181 ;
+  wire \$1810 ;
+  wire \$1811 ;
+  wire \$1812 ;
+  wire \$1813 ;
+  wire \$1814 ;
+  wire \$1815 ;
+  wire \$1816 ;
+  wire \$1817 ;
+  wire \$1818 ;
+  wire \$1819 ;
   wire \$182 ;
+  wire \$1820 ;
+  wire \$1821 ;
+  wire \$1822 ;
+  wire \$1823 ;
+  wire \$1824 ;
+  wire \$1825 ;
+  wire \$1826 ;
+  wire \$1827 ;
+  wire \$1828 ;
+  wire \$1829 ;
   wire \$183 ;
+  wire \$1830 ;
+  wire \$1831 ;
+  wire \$1832 ;
+  wire \$1833 ;
+  wire \$1834 ;
+  wire \$1835 ;
+  wire \$1836 ;
+  wire \$1837 ;
+  wire \$1838 ;
+  wire [3:0] \$1839 ;
   wire \$184 ;
+  wire [3:0] \$1840 ;
+  wire [3:0] \$1841 ;
+  wire [3:0] \$1842 ;
+  wire \$1843 ;
+  wire \$1844 ;
+  wire \$1845 ;
+  wire \$1846 ;
+  wire \$1847 ;
+  wire \$1848 ;
+  wire \$1849 ;
   wire \$185 ;
+  wire \$1850 ;
+  wire \$1851 ;
+  wire \$1852 ;
+  wire \$1853 ;
+  wire \$1854 ;
+  wire \$1855 ;
+  wire \$1856 ;
+  wire \$1857 ;
+  wire \$1858 ;
+  wire \$1859 ;
   wire \$186 ;
+  wire \$1860 ;
+  wire \$1861 ;
+  wire \$1862 ;
+  wire \$1863 ;
+  wire \$1864 ;
+  wire \$1865 ;
+  wire \$1866 ;
+  wire \$1867 ;
+  wire \$1868 ;
+  wire \$1869 ;
   wire \$187 ;
+  wire \$1870 ;
+  wire \$1871 ;
+  wire \$1872 ;
+  wire \$1873 ;
+  wire \$1874 ;
+  wire \$1875 ;
+  wire \$1876 ;
+  wire \$1877 ;
+  wire \$1878 ;
+  wire \$1879 ;
   wire \$188 ;
+  wire \$1880 ;
+  wire \$1881 ;
+  wire \$1882 ;
+  wire \$1883 ;
+  wire \$1884 ;
+  wire \$1885 ;
+  wire \$1886 ;
+  wire \$1887 ;
+  wire \$1888 ;
+  wire \$1889 ;
   wire \$189 ;
-  wire \$19 ;
+  wire \$1890 ;
+  wire \$1891 ;
+  wire \$1892 ;
+  wire \$1893 ;
+  wire \$1894 ;
+  wire \$1895 ;
+  wire \$1896 ;
+  wire \$1897 ;
+  wire \$1898 ;
+  wire \$1899 ;
+  wire [11:0] \$19 ;
   wire \$190 ;
+  wire \$1900 ;
+  wire \$1901 ;
+  wire \$1902 ;
+  wire \$1903 ;
+  wire \$1904 ;
+  wire \$1905 ;
+  wire \$1906 ;
+  wire \$1907 ;
+  wire \$1908 ;
+  wire \$1909 ;
   wire \$191 ;
+  wire \$1910 ;
+  wire \$1911 ;
+  wire \$1912 ;
+  wire \$1913 ;
+  wire \$1914 ;
+  wire \$1915 ;
+  wire \$1916 ;
+  wire \$1917 ;
+  wire \$1918 ;
+  wire \$1919 ;
   wire \$192 ;
+  wire \$1920 ;
+  wire \$1921 ;
+  wire \$1922 ;
+  wire \$1923 ;
+  wire \$1924 ;
+  wire \$1925 ;
+  wire [2:0] \$1926 ;
+  wire [2:0] \$1927 ;
+  wire [2:0] \$1928 ;
+  wire [2:0] \$1929 ;
   wire \$193 ;
+  wire \$1930 ;
+  wire \$1931 ;
+  wire \$1932 ;
+  wire \$1933 ;
+  wire \$1934 ;
+  wire \$1935 ;
+  wire \$1936 ;
+  wire \$1937 ;
+  wire \$1938 ;
+  wire \$1939 ;
   wire \$194 ;
+  wire \$1940 ;
+  wire \$1941 ;
+  wire \$1942 ;
+  wire \$1943 ;
+  wire \$1944 ;
+  wire \$1945 ;
+  wire \$1946 ;
+  wire \$1947 ;
+  wire \$1948 ;
+  wire \$1949 ;
   wire \$195 ;
+  wire \$1950 ;
+  wire \$1951 ;
+  wire \$1952 ;
+  wire \$1953 ;
+  wire \$1954 ;
+  wire \$1955 ;
+  wire \$1956 ;
+  wire \$1957 ;
+  wire \$1958 ;
+  wire \$1959 ;
   wire \$196 ;
+  wire \$1960 ;
+  wire \$1961 ;
+  wire \$1962 ;
+  wire \$1963 ;
+  wire \$1964 ;
+  wire \$1965 ;
+  wire \$1966 ;
+  wire \$1967 ;
+  wire \$1968 ;
+  wire \$1969 ;
   wire \$197 ;
+  wire \$1970 ;
+  wire \$1971 ;
+  wire \$1972 ;
+  wire \$1973 ;
+  wire \$1974 ;
+  wire \$1975 ;
+  wire \$1976 ;
+  wire \$1977 ;
+  wire \$1978 ;
+  wire \$1979 ;
   wire \$198 ;
+  wire \$1980 ;
+  wire \$1981 ;
+  wire \$1982 ;
+  wire \$1983 ;
+  wire \$1984 ;
+  wire \$1985 ;
+  wire \$1986 ;
+  wire \$1987 ;
+  wire \$1988 ;
+  wire \$1989 ;
   wire \$199 ;
-  wire \$2 ;
-  wire \$20 ;
+  wire \$1990 ;
+  wire \$1991 ;
+  wire \$1992 ;
+  wire \$1993 ;
+  wire \$1994 ;
+  wire \$1995 ;
+  wire \$1996 ;
+  wire \$1997 ;
+  wire \$1998 ;
+  wire \$1999 ;
+  wire [11:0] \$2 ;
+  wire [11:0] \$20 ;
   wire \$200 ;
+  wire \$2000 ;
+  wire \$2001 ;
+  wire \$2002 ;
+  wire \$2003 ;
+  wire \$2004 ;
+  wire \$2005 ;
+  wire \$2006 ;
+  wire \$2007 ;
+  wire \$2008 ;
+  wire \$2009 ;
   wire \$201 ;
+  wire \$2010 ;
+  wire \$2011 ;
+  wire \$2012 ;
+  wire \$2013 ;
+  wire \$2014 ;
+  wire \$2015 ;
+  wire \$2016 ;
+  wire \$2017 ;
+  wire \$2018 ;
+  wire \$2019 ;
   wire \$202 ;
+  wire \$2020 ;
+  wire \$2021 ;
+  wire [16:0] \$2022 ;
+  wire [17:0] \$2023 ;
+  wire [17:0] \$2024 ;
+  wire [16:0] \$2025 ;
+  wire [17:0] \$2026 ;
+  wire [17:0] \$2027 ;
+  wire [17:0] \$2028 ;
+  wire [17:0] \$2029 ;
   wire \$203 ;
+  wire \$2030 ;
+  wire [17:0] \$2031 ;
+  wire [17:0] \$2032 ;
+  wire \$2033 ;
+  wire \$2034 ;
+  wire \$2035 ;
+  wire \$2036 ;
+  wire [17:0] \$2037 ;
+  wire \$2038 ;
+  wire \$2039 ;
   wire \$204 ;
+  wire \$2040 ;
+  wire [17:0] \$2041 ;
+  wire [17:0] \$2042 ;
+  wire \$2043 ;
+  wire [17:0] \$2044 ;
+  wire [17:0] \$2045 ;
+  wire \$2046 ;
+  wire \$2047 ;
+  wire \$2048 ;
+  wire \$2049 ;
   wire \$205 ;
+  wire [17:0] \$2050 ;
+  wire \$2051 ;
+  wire \$2052 ;
+  wire \$2053 ;
+  wire [17:0] \$2054 ;
+  wire [17:0] \$2055 ;
+  wire \$2056 ;
+  wire [17:0] \$2057 ;
+  wire [17:0] \$2058 ;
+  wire \$2059 ;
   wire \$206 ;
+  wire \$2060 ;
+  wire \$2061 ;
+  wire \$2062 ;
+  wire [17:0] \$2063 ;
+  wire \$2064 ;
+  wire \$2065 ;
+  wire \$2066 ;
+  wire [17:0] \$2067 ;
+  wire [17:0] \$2068 ;
+  wire \$2069 ;
   wire \$207 ;
-  wire [7:0] \$208 ;
-  wire [7:0] \$209 ;
-  wire \$21 ;
-  wire [7:0] \$210 ;
-  wire [7:0] \$211 ;
+  wire [17:0] \$2070 ;
+  wire [17:0] \$2071 ;
+  wire \$2072 ;
+  wire \$2073 ;
+  wire \$2074 ;
+  wire \$2075 ;
+  wire [17:0] \$2076 ;
+  wire \$2077 ;
+  wire \$2078 ;
+  wire \$2079 ;
+  wire [2:0] \$208 ;
+  wire [17:0] \$2080 ;
+  wire [17:0] \$2081 ;
+  wire \$2082 ;
+  wire [17:0] \$2083 ;
+  wire [17:0] \$2084 ;
+  wire \$2085 ;
+  wire \$2086 ;
+  wire \$2087 ;
+  wire \$2088 ;
+  wire [17:0] \$2089 ;
+  wire [2:0] \$209 ;
+  wire \$2090 ;
+  wire \$2091 ;
+  wire \$2092 ;
+  wire [17:0] \$2093 ;
+  wire [17:0] \$2094 ;
+  wire \$2095 ;
+  wire [17:0] \$2096 ;
+  wire [17:0] \$2097 ;
+  wire \$2098 ;
+  wire \$2099 ;
+  wire [11:0] \$21 ;
+  wire [2:0] \$210 ;
+  wire \$2100 ;
+  wire \$2101 ;
+  wire [17:0] \$2102 ;
+  wire \$2103 ;
+  wire \$2104 ;
+  wire \$2105 ;
+  wire [17:0] \$2106 ;
+  wire [17:0] \$2107 ;
+  wire \$2108 ;
+  wire [17:0] \$2109 ;
+  wire [2:0] \$211 ;
+  wire [17:0] \$2110 ;
+  wire \$2111 ;
+  wire \$2112 ;
+  wire \$2113 ;
+  wire \$2114 ;
+  wire [17:0] \$2115 ;
+  wire \$2116 ;
+  wire \$2117 ;
+  wire \$2118 ;
+  wire [17:0] \$2119 ;
   wire \$212 ;
+  wire [17:0] \$2120 ;
+  wire \$2121 ;
+  wire [17:0] \$2122 ;
+  wire [17:0] \$2123 ;
+  wire \$2124 ;
+  wire \$2125 ;
+  wire \$2126 ;
+  wire \$2127 ;
+  wire [17:0] \$2128 ;
+  wire \$2129 ;
   wire \$213 ;
+  wire \$2130 ;
+  wire \$2131 ;
+  wire [17:0] \$2132 ;
+  wire [17:0] \$2133 ;
+  wire [17:0] \$2134 ;
+  wire \$2135 ;
+  wire \$2136 ;
+  wire \$2137 ;
+  wire \$2138 ;
+  wire \$2139 ;
   wire \$214 ;
+  wire \$2140 ;
+  wire \$2141 ;
+  wire [17:0] \$2142 ;
+  wire [17:0] \$2143 ;
+  wire [17:0] \$2144 ;
+  wire \$2145 ;
+  wire \$2146 ;
+  wire \$2147 ;
+  wire \$2148 ;
+  wire \$2149 ;
   wire \$215 ;
+  wire \$2150 ;
+  wire \$2151 ;
+  wire [17:0] \$2152 ;
+  wire [17:0] \$2153 ;
+  wire [17:0] \$2154 ;
+  wire \$2155 ;
+  wire \$2156 ;
+  wire \$2157 ;
+  wire \$2158 ;
+  wire \$2159 ;
   wire \$216 ;
+  wire \$2160 ;
+  wire \$2161 ;
+  wire [17:0] \$2162 ;
+  wire [17:0] \$2163 ;
+  wire [17:0] \$2164 ;
+  wire \$2165 ;
+  wire \$2166 ;
+  wire \$2167 ;
+  wire \$2168 ;
+  wire \$2169 ;
   wire \$217 ;
+  wire \$2170 ;
+  wire \$2171 ;
+  wire [17:0] \$2172 ;
+  wire [17:0] \$2173 ;
+  wire [17:0] \$2174 ;
+  wire \$2175 ;
+  wire \$2176 ;
+  wire \$2177 ;
+  wire \$2178 ;
+  wire \$2179 ;
   wire \$218 ;
+  wire \$2180 ;
+  wire \$2181 ;
+  wire [17:0] \$2182 ;
+  wire [17:0] \$2183 ;
+  wire [17:0] \$2184 ;
+  wire \$2185 ;
+  wire \$2186 ;
+  wire \$2187 ;
+  wire \$2188 ;
+  wire \$2189 ;
   wire \$219 ;
-  wire \$22 ;
+  wire \$2190 ;
+  wire \$2191 ;
+  wire [17:0] \$2192 ;
+  wire [17:0] \$2193 ;
+  wire [17:0] \$2194 ;
+  wire \$2195 ;
+  wire \$2196 ;
+  wire \$2197 ;
+  wire \$2198 ;
+  wire \$2199 ;
+  wire [11:0] \$22 ;
   wire \$220 ;
+  wire \$2200 ;
+  wire \$2201 ;
+  wire [17:0] \$2202 ;
+  wire [17:0] \$2203 ;
+  wire [17:0] \$2204 ;
+  wire \$2205 ;
+  wire \$2206 ;
+  wire \$2207 ;
+  wire \$2208 ;
+  wire \$2209 ;
   wire \$221 ;
+  wire \$2210 ;
+  wire \$2211 ;
+  wire [17:0] \$2212 ;
+  wire [17:0] \$2213 ;
+  wire [17:0] \$2214 ;
+  wire \$2215 ;
+  wire \$2216 ;
+  wire \$2217 ;
+  wire \$2218 ;
+  wire \$2219 ;
   wire \$222 ;
+  wire \$2220 ;
+  wire \$2221 ;
+  wire [17:0] \$2222 ;
+  wire [17:0] \$2223 ;
+  wire [17:0] \$2224 ;
+  wire \$2225 ;
+  wire \$2226 ;
+  wire \$2227 ;
+  wire \$2228 ;
+  wire \$2229 ;
   wire \$223 ;
+  wire \$2230 ;
+  wire \$2231 ;
+  wire [17:0] \$2232 ;
+  wire [17:0] \$2233 ;
+  wire [17:0] \$2234 ;
+  wire \$2235 ;
+  wire \$2236 ;
+  wire \$2237 ;
+  wire \$2238 ;
+  wire \$2239 ;
   wire \$224 ;
+  wire \$2240 ;
+  wire \$2241 ;
+  wire [17:0] \$2242 ;
+  wire [17:0] \$2243 ;
+  wire [17:0] \$2244 ;
+  wire \$2245 ;
+  wire \$2246 ;
+  wire \$2247 ;
+  wire \$2248 ;
+  wire \$2249 ;
   wire \$225 ;
+  wire \$2250 ;
+  wire \$2251 ;
+  wire [17:0] \$2252 ;
+  wire [31:0] \$2253 ;
+  wire [31:0] \$2254 ;
+  wire [31:0] \$2255 ;
+  wire [31:0] \$2256 ;
+  wire [31:0] \$2257 ;
+  wire [31:0] \$2258 ;
+  wire \$2259 ;
   wire \$226 ;
+  wire \$2260 ;
+  wire \$2261 ;
+  wire \$2262 ;
+  wire \$2263 ;
+  wire [7:0] \$2264 ;
+  wire [8:0] \$2265 ;
+  wire [7:0] \$2266 ;
+  wire [8:0] \$2267 ;
+  wire [7:0] \$2268 ;
+  wire [8:0] \$2269 ;
   wire \$227 ;
+  wire [7:0] \$2270 ;
+  wire [8:0] \$2271 ;
+  wire [7:0] \$2272 ;
+  wire [8:0] \$2273 ;
+  wire [7:0] \$2274 ;
+  wire [8:0] \$2275 ;
+  wire [7:0] \$2276 ;
+  wire [8:0] \$2277 ;
+  wire [7:0] \$2278 ;
+  wire [8:0] \$2279 ;
   wire \$228 ;
+  wire [32:0] \$2280 ;
+  wire [6:0] \$2281 ;
+  wire [32:0] \$2282 ;
+  wire [6:0] \$2283 ;
+  wire [32:0] \$2284 ;
+  wire [6:0] \$2285 ;
+  wire [32:0] \$2286 ;
+  wire [6:0] \$2287 ;
+  wire \$2288 ;
+  wire \$2289 ;
   wire \$229 ;
+  wire [6:0] \$2290 ;
+  wire [7:0] \$2291 ;
+  wire \$2292 ;
+  wire [6:0] \$2293 ;
+  wire [7:0] \$2294 ;
+  wire \$2295 ;
+  wire [6:0] \$2296 ;
+  wire [7:0] \$2297 ;
+  wire \$2298 ;
+  wire [6:0] \$2299 ;
   wire \$23 ;
   wire \$230 ;
+  wire [7:0] \$2300 ;
+  wire \$2301 ;
+  wire \$2302 ;
+  wire \$2303 ;
+  wire \$2304 ;
+  wire \$2305 ;
+  wire \$2306 ;
+  wire \$2307 ;
+  wire [3:0] \$2308 ;
+  wire [18:0] \$2309 ;
   wire \$231 ;
+  wire [18:0] \$2310 ;
+  wire [3:0] \$2311 ;
+  wire [17:0] \$2312 ;
+  wire [32:0] \$2313 ;
+  wire \$2314 ;
+  wire \$2315 ;
+  wire \$2316 ;
+  wire \$2317 ;
+  wire \$2318 ;
+  wire \$2319 ;
   wire \$232 ;
+  wire \$2320 ;
+  wire \$2321 ;
+  wire \$2322 ;
+  wire \$2323 ;
+  wire \$2324 ;
+  wire [6:0] \$2325 ;
+  wire [16:0] \$2326 ;
+  wire \$2327 ;
+  wire [4:0] \$2328 ;
+  wire \$2329 ;
   wire \$233 ;
+  wire [3:0] \$2330 ;
+  wire \$2331 ;
+  wire [4:0] \$2332 ;
+  wire \$2333 ;
+  wire [4:0] \$2334 ;
+  wire \$2335 ;
+  wire [4:0] \$2336 ;
+  wire [4:0] \$2337 ;
+  wire [4:0] \$2338 ;
+  wire \$2339 ;
   wire \$234 ;
+  wire [3:0] \$2340 ;
+  wire [3:0] \$2341 ;
+  wire [4:0] \$2342 ;
+  wire \$2343 ;
+  wire \$2344 ;
+  wire [5:0] \$2345 ;
+  wire \$2346 ;
+  wire \$2347 ;
+  wire \$2348 ;
+  wire \$2349 ;
   wire \$235 ;
+  wire \$2350 ;
+  wire \$2351 ;
+  wire \$2352 ;
+  wire \$2353 ;
+  wire \$2354 ;
+  wire \$2355 ;
+  wire \$2356 ;
+  wire \$2357 ;
+  wire \$2358 ;
+  wire \$2359 ;
   wire \$236 ;
+  wire \$2360 ;
+  wire \$2361 ;
+  wire \$2362 ;
+  wire \$2363 ;
+  wire [6:0] \$2364 ;
+  wire \$2365 ;
+  wire \$2366 ;
+  wire \$2367 ;
+  wire \$2368 ;
+  wire \$2369 ;
   wire \$237 ;
+  wire \$2370 ;
+  wire \$2371 ;
+  wire \$2372 ;
+  wire \$2373 ;
+  wire \$2374 ;
+  wire \$2375 ;
+  wire \$2376 ;
+  wire \$2377 ;
+  wire \$2378 ;
+  wire \$2379 ;
   wire \$238 ;
+  wire \$2380 ;
+  wire \$2381 ;
+  wire \$2382 ;
+  wire \$2383 ;
+  wire \$2384 ;
+  wire [31:0] \$2385 ;
+  wire \$2386 ;
+  wire \$2387 ;
+  wire [32:0] \$2388 ;
+  wire [32:0] \$2389 ;
   wire \$239 ;
+  wire [32:0] \$2390 ;
+  wire \$2391 ;
+  wire \$2392 ;
+  wire [32:0] \$2393 ;
+  wire \$2394 ;
+  wire \$2395 ;
+  wire \$2396 ;
+  wire \$2397 ;
+  wire [17:0] \$2398 ;
+  wire \$2399 ;
   wire \$24 ;
   wire \$240 ;
+  wire \$2400 ;
+  wire \$2401 ;
+  wire \$2402 ;
+  wire \$2403 ;
+  wire [17:0] \$2404 ;
+  wire \$2405 ;
+  wire \$2406 ;
+  wire \$2407 ;
+  wire \$2408 ;
+  wire \$2409 ;
   wire \$241 ;
+  wire \$2410 ;
+  wire \$2411 ;
+  wire \$2412 ;
+  wire \$2413 ;
+  wire \$2414 ;
+  wire \$2415 ;
+  wire \$2416 ;
+  wire \$2417 ;
+  wire \$2418 ;
+  wire \$2419 ;
   wire \$242 ;
+  wire \$2420 ;
+  wire \$2421 ;
+  wire \$2422 ;
+  wire \$2423 ;
+  wire \$2424 ;
+  wire \$2425 ;
+  wire \$2426 ;
+  wire \$2427 ;
+  wire \$2428 ;
+  wire \$2429 ;
   wire \$243 ;
+  wire \$2430 ;
+  wire \$2431 ;
+  wire \$2432 ;
+  wire \$2433 ;
+  wire \$2434 ;
+  reg [11:0] \$2435 ;
+  reg [11:0] \$2436 ;
+  reg [11:0] \$2437 ;
+  reg [11:0] \$2438 ;
+  reg [11:0] \$2439 ;
   wire \$244 ;
+  reg [11:0] \$2440 ;
+  reg [11:0] \$2441 ;
+  reg [11:0] \$2442 ;
+  reg [11:0] \$2443 ;
+  reg [11:0] \$2444 ;
+  reg [11:0] \$2445 ;
+  reg [11:0] \$2446 ;
+  reg [11:0] \$2447 ;
+  reg [11:0] \$2448 ;
+  reg [11:0] \$2449 ;
   wire \$245 ;
+  reg [11:0] \$2450 ;
+  reg [11:0] \$2451 ;
+  reg [11:0] \$2452 ;
+  reg [11:0] \$2453 ;
+  reg [11:0] \$2454 ;
+  reg [11:0] \$2455 ;
+  reg [7:0] \$2456 ;
+  reg [7:0] \$2457 ;
+  reg [7:0] \$2458 ;
+  reg [2:0] \$2459 ;
   wire \$246 ;
+  reg [2:0] \$2460 ;
+  reg [2:0] \$2461 ;
+  reg [2:0] \$2462 ;
+  reg [2:0] \$2463 ;
+  reg [2:0] \$2464 ;
+  reg [11:0] \$2465 ;
+  reg [11:0] \$2466 ;
+  reg [11:0] \$2467 ;
+  reg [12:0] \$2468 ;
+  reg [12:0] \$2469 ;
   wire \$247 ;
+  reg [12:0] \$2470 ;
+  reg [7:0] \$2471 ;
+  reg [7:0] \$2472 ;
+  reg [7:0] \$2473 ;
+  reg \$2474 ;
+  reg \$2475 ;
+  reg \$2476 ;
+  reg \$2477 ;
+  reg \$2478 ;
+  reg \$2479 ;
   wire \$248 ;
+  reg [15:0] \$2480 ;
+  reg [15:0] \$2481 ;
+  reg [15:0] \$2482 ;
+  reg [7:0] \$2483 ;
+  reg [7:0] \$2484 ;
+  reg [7:0] \$2485 ;
+  reg [7:0] \$2486 ;
+  reg [7:0] \$2487 ;
+  reg [7:0] \$2488 ;
+  reg [1:0] \$2489 ;
   wire \$249 ;
+  reg [1:0] \$2490 ;
+  reg [1:0] \$2491 ;
+  reg [31:0] \$2492 ;
+  reg [31:0] \$2493 ;
+  reg [31:0] \$2494 ;
+  reg \$2495 ;
+  reg \$2496 ;
+  reg \$2497 ;
+  reg \$2498 ;
+  reg \$2499 ;
   wire \$25 ;
   wire \$250 ;
-  wire [7:0] \$251 ;
-  wire [7:0] \$252 ;
-  wire [7:0] \$253 ;
-  wire [7:0] \$254 ;
+  reg \$2500 ;
+  reg \$2501 ;
+  reg \$2502 ;
+  reg \$2503 ;
+  reg \$2504 ;
+  reg \$2505 ;
+  reg \$2506 ;
+  reg [15:0] \$2507 ;
+  reg [15:0] \$2508 ;
+  reg [15:0] \$2509 ;
+  wire [11:0] \$251 ;
+  reg [15:0] \$2510 ;
+  reg [15:0] \$2511 ;
+  reg [15:0] \$2512 ;
+  reg [15:0] \$2513 ;
+  reg [15:0] \$2514 ;
+  reg [15:0] \$2515 ;
+  reg [7:0] \$2516 ;
+  reg [7:0] \$2517 ;
+  reg [7:0] \$2518 ;
+  reg [7:0] \$2519 ;
+  wire [11:0] \$252 ;
+  reg [7:0] \$2520 ;
+  reg [7:0] \$2521 ;
+  reg [7:0] \$2522 ;
+  reg [7:0] \$2523 ;
+  reg [7:0] \$2524 ;
+  reg [7:0] \$2525 ;
+  reg [7:0] \$2526 ;
+  reg [7:0] \$2527 ;
+  reg [7:0] \$2528 ;
+  reg [7:0] \$2529 ;
+  wire [11:0] \$253 ;
+  reg [7:0] \$2530 ;
+  reg \$2531 ;
+  reg \$2532 ;
+  reg \$2533 ;
+  reg [31:0] \$2534 ;
+  reg [31:0] \$2535 ;
+  reg [31:0] \$2536 ;
+  reg [5:0] \$2537 ;
+  reg [5:0] \$2538 ;
+  reg [5:0] \$2539 ;
+  wire [11:0] \$254 ;
+  reg [31:0] \$2540 ;
+  reg [31:0] \$2541 ;
+  reg [31:0] \$2542 ;
+  reg [2:0] \$2543 ;
+  reg [2:0] \$2544 ;
+  reg [2:0] \$2545 ;
+  reg [3:0] \$2546 ;
+  reg [3:0] \$2547 ;
+  reg [3:0] \$2548 ;
+  reg [3:0] \$2549 ;
   wire \$255 ;
+  reg [3:0] \$2550 ;
+  reg [3:0] \$2551 ;
+  reg [5:0] \$2552 ;
+  reg [5:0] \$2553 ;
+  reg [5:0] \$2554 ;
+  reg [3:0] \$2555 ;
+  reg [3:0] \$2556 ;
+  reg [3:0] \$2557 ;
+  reg [2:0] \$2558 ;
+  reg [2:0] \$2559 ;
   wire \$256 ;
+  reg [2:0] \$2560 ;
+  reg \$2561 ;
+  reg [31:0] \$2562 ;
+  reg \$2563 ;
+  reg [2:0] \$2564 ;
+  reg [1:0] \$2565 ;
+  reg \$2566 ;
+  reg \$2567 ;
+  reg [31:0] \$2568 ;
+  reg \$2569 ;
   wire \$257 ;
+  reg [1:0] \$2570 ;
+  reg \$2571 ;
+  reg [7:0] \$2572 ;
+  reg [3:0] \$2573 ;
+  reg [7:0] \$2574 ;
+  reg [3:0] \$2575 ;
+  reg [7:0] \$2576 ;
+  reg [3:0] \$2577 ;
   wire \$258 ;
   wire \$259 ;
   wire \$26 ;
@@ -721,17 +1790,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$284 ;
   wire \$285 ;
   wire \$286 ;
-  wire [5:0] \$2860 ;
-  wire [5:0] \$2865 ;
   wire \$287 ;
-  wire [5:0] \$2870 ;
-  wire [5:0] \$2875 ;
   wire \$288 ;
-  wire [5:0] \$2880 ;
-  wire [5:0] \$2885 ;
   wire \$289 ;
-  wire [5:0] \$2890 ;
-  wire [5:0] \$2895 ;
   wire \$29 ;
   wire \$290 ;
   wire \$291 ;
@@ -741,12 +1802,12 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$295 ;
   wire \$296 ;
   wire \$297 ;
-  wire [7:0] \$298 ;
-  wire [7:0] \$299 ;
-  wire \$3 ;
+  wire [12:0] \$298 ;
+  wire [12:0] \$299 ;
+  wire [11:0] \$3 ;
   wire \$30 ;
-  wire [7:0] \$300 ;
-  wire [7:0] \$301 ;
+  wire [12:0] \$300 ;
+  wire [12:0] \$301 ;
   wire \$302 ;
   wire \$303 ;
   wire \$304 ;
@@ -788,7 +1849,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$337 ;
   wire \$338 ;
   wire \$339 ;
-  wire \$34 ;
+  wire [11:0] \$34 ;
   wire \$340 ;
   wire \$341 ;
   wire \$342 ;
@@ -798,11 +1859,11 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$346 ;
   wire \$347 ;
   wire \$348 ;
-  wire \$349 ;
-  wire \$35 ;
-  wire \$350 ;
-  wire \$351 ;
-  wire \$352 ;
+  wire [7:0] \$349 ;
+  wire [11:0] \$35 ;
+  wire [7:0] \$350 ;
+  wire [7:0] \$351 ;
+  wire [7:0] \$352 ;
   wire \$353 ;
   wire \$354 ;
   wire \$355 ;
@@ -810,7 +1871,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$357 ;
   wire \$358 ;
   wire \$359 ;
-  wire \$36 ;
+  wire [11:0] \$36 ;
   wire \$360 ;
   wire \$361 ;
   wire \$362 ;
@@ -821,7 +1882,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$367 ;
   wire \$368 ;
   wire \$369 ;
-  wire \$37 ;
+  wire [11:0] \$37 ;
   wire \$370 ;
   wire \$371 ;
   wire \$372 ;
@@ -854,16 +1915,16 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$397 ;
   wire \$398 ;
   wire \$399 ;
-  wire \$4 ;
+  wire [11:0] \$4 ;
   wire \$40 ;
   wire \$400 ;
   wire \$401 ;
   wire \$402 ;
   wire \$403 ;
-  wire [31:0] \$404 ;
-  wire [31:0] \$405 ;
-  wire [31:0] \$406 ;
-  wire [31:0] \$407 ;
+  wire \$404 ;
+  wire \$405 ;
+  wire \$406 ;
+  wire \$407 ;
   wire \$408 ;
   wire \$409 ;
   wire \$41 ;
@@ -925,10 +1986,10 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$460 ;
   wire \$461 ;
   wire \$462 ;
-  wire [5:0] \$463 ;
-  wire [5:0] \$464 ;
-  wire [5:0] \$465 ;
-  wire [5:0] \$466 ;
+  wire \$463 ;
+  wire \$464 ;
+  wire \$465 ;
+  wire \$466 ;
   wire \$467 ;
   wire \$468 ;
   wire \$469 ;
@@ -959,9 +2020,17 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$491 ;
   wire \$492 ;
   wire \$493 ;
+  wire [5:0] \$4933 ;
+  wire [5:0] \$4938 ;
   wire \$494 ;
+  wire [5:0] \$4943 ;
+  wire [5:0] \$4948 ;
   wire \$495 ;
+  wire [5:0] \$4953 ;
+  wire [5:0] \$4958 ;
   wire \$496 ;
+  wire [5:0] \$4963 ;
+  wire [5:0] \$4968 ;
   wire \$497 ;
   wire \$498 ;
   wire \$499 ;
@@ -995,11 +2064,11 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$523 ;
   wire \$524 ;
   wire \$525 ;
-  wire [31:0] \$526 ;
-  wire [31:0] \$527 ;
-  wire [31:0] \$528 ;
-  wire [31:0] \$529 ;
-  wire [15:0] \$53 ;
+  wire [15:0] \$526 ;
+  wire [15:0] \$527 ;
+  wire [15:0] \$528 ;
+  wire [15:0] \$529 ;
+  wire [11:0] \$53 ;
   wire \$530 ;
   wire \$531 ;
   wire \$532 ;
@@ -1010,7 +2079,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$537 ;
   wire \$538 ;
   wire \$539 ;
-  wire [15:0] \$54 ;
+  wire [11:0] \$54 ;
   wire \$540 ;
   wire \$541 ;
   wire \$542 ;
@@ -1021,7 +2090,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$547 ;
   wire \$548 ;
   wire \$549 ;
-  wire [15:0] \$55 ;
+  wire [11:0] \$55 ;
   wire \$550 ;
   wire \$551 ;
   wire \$552 ;
@@ -1032,7 +2101,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$557 ;
   wire \$558 ;
   wire \$559 ;
-  wire [15:0] \$56 ;
+  wire [11:0] \$56 ;
   wire \$560 ;
   wire \$561 ;
   wire \$562 ;
@@ -1069,10 +2138,10 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$590 ;
   wire \$591 ;
   wire \$592 ;
-  wire [2:0] \$593 ;
-  wire [2:0] \$594 ;
-  wire [2:0] \$595 ;
-  wire [2:0] \$596 ;
+  wire [7:0] \$593 ;
+  wire [7:0] \$594 ;
+  wire [7:0] \$595 ;
+  wire [7:0] \$596 ;
   wire \$597 ;
   wire \$598 ;
   wire \$599 ;
@@ -1148,10 +2217,10 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$661 ;
   wire \$662 ;
   wire \$663 ;
-  wire [3:0] \$664 ;
-  wire [3:0] \$665 ;
-  wire [3:0] \$666 ;
-  wire [3:0] \$667 ;
+  wire [7:0] \$664 ;
+  wire [7:0] \$665 ;
+  wire [7:0] \$666 ;
+  wire [7:0] \$667 ;
   wire \$668 ;
   wire \$669 ;
   wire \$67 ;
@@ -1231,11 +2300,11 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$736 ;
   wire \$737 ;
   wire \$738 ;
-  wire [3:0] \$739 ;
+  wire [1:0] \$739 ;
   wire \$74 ;
-  wire [3:0] \$740 ;
-  wire [3:0] \$741 ;
-  wire [3:0] \$742 ;
+  wire [1:0] \$740 ;
+  wire [1:0] \$741 ;
+  wire [1:0] \$742 ;
   wire \$743 ;
   wire \$744 ;
   wire \$745 ;
@@ -1254,7 +2323,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$757 ;
   wire \$758 ;
   wire \$759 ;
-  wire [15:0] \$76 ;
+  wire [11:0] \$76 ;
   wire \$760 ;
   wire \$761 ;
   wire \$762 ;
@@ -1265,7 +2334,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$767 ;
   wire \$768 ;
   wire \$769 ;
-  wire [15:0] \$77 ;
+  wire [11:0] \$77 ;
   wire \$770 ;
   wire \$771 ;
   wire \$772 ;
@@ -1276,7 +2345,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$777 ;
   wire \$778 ;
   wire \$779 ;
-  wire [15:0] \$78 ;
+  wire [11:0] \$78 ;
   wire \$780 ;
   wire \$781 ;
   wire \$782 ;
@@ -1287,7 +2356,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$787 ;
   wire \$788 ;
   wire \$789 ;
-  wire [15:0] \$79 ;
+  wire [11:0] \$79 ;
   wire \$790 ;
   wire \$791 ;
   wire \$792 ;
@@ -1298,7 +2367,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$797 ;
   wire \$798 ;
   wire \$799 ;
-  wire \$8 ;
+  wire [11:0] \$8 ;
   wire \$80 ;
   wire \$800 ;
   wire \$801 ;
@@ -1319,11 +2388,11 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$815 ;
   wire \$816 ;
   wire \$817 ;
-  wire [5:0] \$818 ;
-  wire [5:0] \$819 ;
+  wire \$818 ;
+  wire \$819 ;
   wire \$82 ;
-  wire [5:0] \$820 ;
-  wire [5:0] \$821 ;
+  wire \$820 ;
+  wire \$821 ;
   wire \$822 ;
   wire \$823 ;
   wire \$824 ;
@@ -1337,7 +2406,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$831 ;
   wire \$832 ;
   wire \$833 ;
-  wire \$834 ;
+  wire [2:0] \$834 ;
   wire \$835 ;
   wire \$836 ;
   wire \$837 ;
@@ -1347,9 +2416,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$840 ;
   wire \$841 ;
   wire \$842 ;
-  wire \$843 ;
-  wire \$844 ;
-  wire \$845 ;
+  wire [8:0] \$843 ;
+  wire [8:0] \$844 ;
+  wire [8:0] \$845 ;
   wire \$846 ;
   wire \$847 ;
   wire \$848 ;
@@ -1358,27 +2427,27 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$850 ;
   wire \$851 ;
   wire \$852 ;
-  wire \$853 ;
+  wire [1:0] \$853 ;
   wire \$854 ;
-  wire \$855 ;
+  wire [2:0] \$855 ;
   wire \$856 ;
-  wire \$857 ;
-  wire \$858 ;
+  wire [3:0] \$857 ;
+  wire [12:0] \$858 ;
   wire \$859 ;
   wire \$86 ;
-  wire \$860 ;
+  wire [12:0] \$860 ;
   wire \$861 ;
-  wire \$862 ;
+  wire [12:0] \$862 ;
   wire \$863 ;
   wire \$864 ;
   wire \$865 ;
   wire \$866 ;
   wire \$867 ;
-  wire \$868 ;
-  wire \$869 ;
+  wire [2:0] \$868 ;
+  wire [3:0] \$869 ;
   wire \$87 ;
   wire \$870 ;
-  wire \$871 ;
+  wire [12:0] \$871 ;
   wire \$872 ;
   wire \$873 ;
   wire \$874 ;
@@ -1392,67 +2461,67 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$881 ;
   wire \$882 ;
   wire \$883 ;
-  wire \$884 ;
+  wire [15:0] \$884 ;
   wire \$885 ;
   wire \$886 ;
   wire \$887 ;
   wire \$888 ;
-  wire \$889 ;
+  wire [15:0] \$889 ;
   wire \$89 ;
-  wire \$890 ;
+  wire [16:0] \$890 ;
   wire \$891 ;
   wire \$892 ;
-  wire \$893 ;
-  wire \$894 ;
+  wire [15:0] \$893 ;
+  wire [16:0] \$894 ;
   wire \$895 ;
   wire \$896 ;
   wire \$897 ;
   wire \$898 ;
   wire \$899 ;
-  wire \$9 ;
+  wire [11:0] \$9 ;
   wire \$90 ;
   wire \$900 ;
-  wire [3:0] \$901 ;
-  wire [3:0] \$902 ;
-  wire [3:0] \$903 ;
-  wire [3:0] \$904 ;
+  wire [7:0] \$901 ;
+  wire \$902 ;
+  wire \$903 ;
+  wire \$904 ;
   wire \$905 ;
-  wire \$906 ;
-  wire \$907 ;
+  wire [7:0] \$906 ;
+  wire [8:0] \$907 ;
   wire \$908 ;
   wire \$909 ;
   wire \$91 ;
-  wire \$910 ;
-  wire \$911 ;
+  wire [7:0] \$910 ;
+  wire [8:0] \$911 ;
   wire \$912 ;
   wire \$913 ;
   wire \$914 ;
-  wire \$915 ;
+  wire [7:0] \$915 ;
   wire \$916 ;
   wire \$917 ;
   wire \$918 ;
   wire \$919 ;
   wire \$92 ;
-  wire \$920 ;
-  wire \$921 ;
+  wire [7:0] \$920 ;
+  wire [8:0] \$921 ;
   wire \$922 ;
   wire \$923 ;
-  wire \$924 ;
-  wire \$925 ;
-  wire \$926 ;
-  wire \$927 ;
+  wire [7:0] \$924 ;
+  wire [8:0] \$925 ;
+  wire [2:0] \$926 ;
+  wire [2:0] \$927 ;
   wire \$928 ;
   wire \$929 ;
   wire \$93 ;
   wire \$930 ;
   wire \$931 ;
   wire \$932 ;
-  wire \$933 ;
+  wire [2:0] \$933 ;
   wire \$934 ;
   wire \$935 ;
   wire \$936 ;
   wire \$937 ;
-  wire \$938 ;
+  wire [18:0] \$938 ;
   wire \$939 ;
   wire \$94 ;
   wire \$940 ;
@@ -1507,127 +2576,147 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire \$985 ;
   wire \$986 ;
   wire \$987 ;
-  wire [2:0] \$988 ;
-  wire [2:0] \$989 ;
+  wire \$988 ;
+  wire \$989 ;
   wire \$99 ;
-  wire [2:0] \$990 ;
-  wire [2:0] \$991 ;
-  wire \$992 ;
-  wire \$993 ;
-  wire \$994 ;
+  wire \$990 ;
+  wire [15:0] \$991 ;
+  wire [15:0] \$992 ;
+  wire [15:0] \$993 ;
+  wire [15:0] \$994 ;
   wire \$995 ;
   wire \$996 ;
   wire \$997 ;
   wire \$998 ;
   wire \$999 ;
   reg [7:0] \$like  = 8'h00;
-  reg [7:0] \$like$306  = 8'h00;
-  reg [7:0] \$like$308  = 8'h00;
+  reg [7:0] \$like$451  = 8'h00;
+  reg [7:0] \$like$453  = 8'h00;
   reg [5:0] \$signature__addr ;
-  wire [5:0] \$signature__addr$127 ;
-  reg [5:0] \$signature__addr$130 ;
-  wire [5:0] \$signature__addr$131 ;
-  reg [5:0] \$signature__addr$134 ;
-  wire [5:0] \$signature__addr$135 ;
-  reg [5:0] \$signature__addr$138 ;
-  wire [5:0] \$signature__addr$139 ;
-  reg [5:0] \$signature__addr$142 ;
-  wire [5:0] \$signature__addr$143 ;
-  reg [5:0] \$signature__addr$146 ;
-  wire [5:0] \$signature__addr$147 ;
-  reg [5:0] \$signature__addr$150 ;
-  wire [5:0] \$signature__addr$151 ;
-  reg [5:0] \$signature__addr$154 ;
-  wire [5:0] \$signature__addr$155 ;
-  wire [2:0] \$signature__addr$158 ;
-  wire [2:0] \$signature__addr$159 ;
-  wire [2:0] \$signature__addr$162 ;
-  wire [2:0] \$signature__addr$163 ;
-  wire [2:0] \$signature__addr$166 ;
-  wire [2:0] \$signature__addr$167 ;
-  wire [2:0] \$signature__addr$170 ;
-  wire [2:0] \$signature__addr$171 ;
-  wire [2:0] \$signature__addr$174 ;
-  wire [2:0] \$signature__addr$175 ;
-  wire [2:0] \$signature__addr$178 ;
-  wire [2:0] \$signature__addr$179 ;
-  wire [2:0] \$signature__addr$182 ;
-  wire [2:0] \$signature__addr$183 ;
-  wire [2:0] \$signature__addr$186 ;
-  wire [2:0] \$signature__addr$187 ;
-  wire [2:0] \$signature__addr$190 ;
-  wire [2:0] \$signature__addr$191 ;
-  wire [2:0] \$signature__addr$194 ;
-  wire [2:0] \$signature__addr$195 ;
-  wire [2:0] \$signature__addr$198 ;
-  wire [2:0] \$signature__addr$199 ;
-  wire [2:0] \$signature__addr$202 ;
-  wire [2:0] \$signature__addr$203 ;
-  wire [7:0] \$signature__addr$206 ;
-  reg [7:0] \$signature__addr$292 ;
+  wire [5:0] \$signature__addr$251 ;
+  reg [5:0] \$signature__addr$254 ;
+  wire [5:0] \$signature__addr$256 ;
+  reg [5:0] \$signature__addr$259 ;
+  wire [5:0] \$signature__addr$261 ;
+  reg [5:0] \$signature__addr$264 ;
+  wire [5:0] \$signature__addr$266 ;
+  reg [5:0] \$signature__addr$269 ;
+  wire [5:0] \$signature__addr$271 ;
+  reg [5:0] \$signature__addr$274 ;
+  wire [5:0] \$signature__addr$276 ;
+  reg [5:0] \$signature__addr$279 ;
+  wire [5:0] \$signature__addr$281 ;
+  reg [5:0] \$signature__addr$284 ;
+  wire [5:0] \$signature__addr$286 ;
+  wire [2:0] \$signature__addr$289 ;
+  wire [2:0] \$signature__addr$290 ;
+  wire [2:0] \$signature__addr$294 ;
+  wire [2:0] \$signature__addr$295 ;
+  wire [2:0] \$signature__addr$299 ;
+  wire [2:0] \$signature__addr$300 ;
+  wire [2:0] \$signature__addr$304 ;
+  wire [2:0] \$signature__addr$305 ;
+  wire [2:0] \$signature__addr$309 ;
+  wire [2:0] \$signature__addr$310 ;
+  wire [2:0] \$signature__addr$314 ;
+  wire [2:0] \$signature__addr$315 ;
+  wire [2:0] \$signature__addr$319 ;
+  wire [2:0] \$signature__addr$320 ;
+  wire [2:0] \$signature__addr$324 ;
+  wire [2:0] \$signature__addr$325 ;
+  wire [2:0] \$signature__addr$329 ;
+  wire [2:0] \$signature__addr$330 ;
+  wire [2:0] \$signature__addr$334 ;
+  wire [2:0] \$signature__addr$335 ;
+  wire [2:0] \$signature__addr$339 ;
+  wire [2:0] \$signature__addr$340 ;
+  wire [2:0] \$signature__addr$344 ;
+  wire [2:0] \$signature__addr$345 ;
+  wire [7:0] \$signature__addr$349 ;
+  reg [7:0] \$signature__addr$435 ;
   wire [31:0] \$signature__data ;
-  wire [31:0] \$signature__data$132 ;
-  wire [31:0] \$signature__data$136 ;
-  wire [31:0] \$signature__data$140 ;
-  wire [31:0] \$signature__data$144 ;
-  wire [31:0] \$signature__data$148 ;
-  wire [31:0] \$signature__data$152 ;
-  wire [31:0] \$signature__data$156 ;
-  wire [31:0] \$signature__data$160 ;
-  wire [31:0] \$signature__data$164 ;
-  wire [31:0] \$signature__data$168 ;
-  wire [31:0] \$signature__data$172 ;
-  wire [31:0] \$signature__data$176 ;
-  wire [31:0] \$signature__data$180 ;
-  wire [31:0] \$signature__data$184 ;
-  wire [31:0] \$signature__data$188 ;
-  wire [5:0] \$signature__data$192 ;
-  wire [5:0] \$signature__data$196 ;
-  wire [5:0] \$signature__data$200 ;
-  wire [5:0] \$signature__data$204 ;
-  wire [31:0] \$signature__data$209 ;
-  wire [31:0] \$signature__data$214 ;
-  wire [31:0] \$signature__data$215 ;
-  wire [31:0] \$signature__data$216 ;
-  wire [31:0] \$signature__data$217 ;
-  wire [31:0] \$signature__data$220 ;
-  wire [31:0] \$signature__data$221 ;
-  wire [31:0] \$signature__data$222 ;
-  wire [31:0] \$signature__data$223 ;
-  wire [31:0] \$signature__data$225 ;
-  wire [31:0] \$signature__data$226 ;
-  wire [31:0] \$signature__data$227 ;
-  wire [31:0] \$signature__data$228 ;
-  wire [31:0] \$signature__data$230 ;
-  wire [31:0] \$signature__data$231 ;
-  wire [31:0] \$signature__data$232 ;
-  wire [31:0] \$signature__data$233 ;
-  wire [5:0] \$signature__data$235 ;
-  wire [5:0] \$signature__data$236 ;
-  wire [5:0] \$signature__data$237 ;
-  wire [5:0] \$signature__data$238 ;
-  reg [31:0] \$signature__data$294 ;
-  wire [3:0] \$signature__en ;
-  wire [3:0] \$signature__en$133 ;
-  wire [3:0] \$signature__en$137 ;
-  wire [3:0] \$signature__en$141 ;
-  wire [3:0] \$signature__en$145 ;
-  wire [3:0] \$signature__en$149 ;
-  wire [3:0] \$signature__en$153 ;
-  wire [3:0] \$signature__en$157 ;
-  wire \$signature__en$161 ;
-  wire \$signature__en$165 ;
-  wire \$signature__en$169 ;
-  wire \$signature__en$173 ;
-  wire \$signature__en$177 ;
-  wire \$signature__en$181 ;
-  wire \$signature__en$185 ;
-  wire \$signature__en$189 ;
-  wire \$signature__en$193 ;
-  wire \$signature__en$197 ;
-  wire \$signature__en$201 ;
-  wire \$signature__en$205 ;
-  reg [3:0] \$signature__en$299 ;
+  wire [31:0] \$signature__data$257 ;
+  wire [31:0] \$signature__data$262 ;
+  wire [31:0] \$signature__data$267 ;
+  wire [31:0] \$signature__data$272 ;
+  wire [31:0] \$signature__data$277 ;
+  wire [31:0] \$signature__data$282 ;
+  wire [31:0] \$signature__data$287 ;
+  wire [31:0] \$signature__data$291 ;
+  wire [31:0] \$signature__data$296 ;
+  wire [31:0] \$signature__data$301 ;
+  wire [31:0] \$signature__data$306 ;
+  wire [31:0] \$signature__data$311 ;
+  wire [31:0] \$signature__data$316 ;
+  wire [31:0] \$signature__data$321 ;
+  wire [31:0] \$signature__data$326 ;
+  wire [5:0] \$signature__data$331 ;
+  wire [5:0] \$signature__data$336 ;
+  wire [5:0] \$signature__data$341 ;
+  wire [5:0] \$signature__data$346 ;
+  wire [31:0] \$signature__data$352 ;
+  wire [31:0] \$signature__data$357 ;
+  wire [31:0] \$signature__data$358 ;
+  wire [31:0] \$signature__data$359 ;
+  wire [31:0] \$signature__data$360 ;
+  wire [31:0] \$signature__data$363 ;
+  wire [31:0] \$signature__data$364 ;
+  wire [31:0] \$signature__data$365 ;
+  wire [31:0] \$signature__data$366 ;
+  wire [31:0] \$signature__data$368 ;
+  wire [31:0] \$signature__data$369 ;
+  wire [31:0] \$signature__data$370 ;
+  wire [31:0] \$signature__data$371 ;
+  wire [31:0] \$signature__data$373 ;
+  wire [31:0] \$signature__data$374 ;
+  wire [31:0] \$signature__data$375 ;
+  wire [31:0] \$signature__data$376 ;
+  wire [5:0] \$signature__data$378 ;
+  wire [5:0] \$signature__data$379 ;
+  wire [5:0] \$signature__data$380 ;
+  wire [5:0] \$signature__data$381 ;
+  reg [31:0] \$signature__data$437 ;
+  wire \$signature__en ;
+  wire [3:0] \$signature__en$253 ;
+  wire \$signature__en$255 ;
+  wire [3:0] \$signature__en$258 ;
+  wire \$signature__en$260 ;
+  wire [3:0] \$signature__en$263 ;
+  wire \$signature__en$265 ;
+  wire [3:0] \$signature__en$268 ;
+  wire \$signature__en$270 ;
+  wire [3:0] \$signature__en$273 ;
+  wire \$signature__en$275 ;
+  wire [3:0] \$signature__en$278 ;
+  wire \$signature__en$280 ;
+  wire [3:0] \$signature__en$283 ;
+  wire \$signature__en$285 ;
+  wire [3:0] \$signature__en$288 ;
+  wire \$signature__en$292 ;
+  wire \$signature__en$293 ;
+  wire \$signature__en$297 ;
+  wire \$signature__en$298 ;
+  wire \$signature__en$302 ;
+  wire \$signature__en$303 ;
+  wire \$signature__en$307 ;
+  wire \$signature__en$308 ;
+  wire \$signature__en$312 ;
+  wire \$signature__en$313 ;
+  wire \$signature__en$317 ;
+  wire \$signature__en$318 ;
+  wire \$signature__en$322 ;
+  wire \$signature__en$323 ;
+  wire \$signature__en$327 ;
+  wire \$signature__en$328 ;
+  wire \$signature__en$332 ;
+  wire \$signature__en$333 ;
+  wire \$signature__en$337 ;
+  wire \$signature__en$338 ;
+  wire \$signature__en$342 ;
+  wire \$signature__en$343 ;
+  wire \$signature__en$347 ;
+  wire \$signature__en$348 ;
+  reg [3:0] \$signature__en$442 ;
   wire [8:0] a_in__0;
   wire [8:0] a_in__1;
   wire [8:0] a_in__2;
@@ -1641,14 +2730,16 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   (* keep = 32'd1 *)
   reg [7:0] a_zp_tmr2 = 8'h00;
   wire [31:0] acc;
-  wire [31:0] \acc$263 ;
-  wire [31:0] \acc$272 ;
-  wire [31:0] \acc$281 ;
+  wire [31:0] \acc$406 ;
+  wire [31:0] \acc$415 ;
+  wire [31:0] \acc$424 ;
+  output [31:0] act_feed;
+  reg [31:0] act_feed = 32'd0;
   wire [7:0] act_max;
-  wire [7:0] \act_max$261 ;
-  wire [7:0] \act_max$270 ;
-  wire [7:0] \act_max$279 ;
-  wire [7:0] \act_max$288 ;
+  wire [7:0] \act_max$404 ;
+  wire [7:0] \act_max$413 ;
+  wire [7:0] \act_max$422 ;
+  wire [7:0] \act_max$431 ;
   reg [7:0] act_max_d;
   (* keep = 32'd1 *)
   reg [7:0] act_max_tmr0 = 8'h7f;
@@ -1657,10 +2748,10 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   (* keep = 32'd1 *)
   reg [7:0] act_max_tmr2 = 8'h7f;
   wire [7:0] act_min;
-  wire [7:0] \act_min$260 ;
-  wire [7:0] \act_min$269 ;
-  wire [7:0] \act_min$278 ;
-  wire [7:0] \act_min$287 ;
+  wire [7:0] \act_min$403 ;
+  wire [7:0] \act_min$412 ;
+  wire [7:0] \act_min$421 ;
+  wire [7:0] \act_min$430 ;
   reg [7:0] act_min_d;
   (* keep = 32'd1 *)
   reg [7:0] act_min_tmr0 = 8'h80;
@@ -1668,6 +2759,8 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   reg [7:0] act_min_tmr1 = 8'h80;
   (* keep = 32'd1 *)
   reg [7:0] act_min_tmr2 = 8'h80;
+  output [31:0] act_sram;
+  reg [31:0] act_sram = 32'd0;
   wire [8:0] b_in__0;
   wire [8:0] b_in__1;
   wire [8:0] b_in__2;
@@ -1680,10 +2773,11 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   reg [7:0] b_zp_tmr1 = 8'h00;
   (* keep = 32'd1 *)
   reg [7:0] b_zp_tmr2 = 8'h00;
+  reg below_hyst;
   wire [31:0] bias;
-  wire [31:0] \bias$265 ;
-  wire [31:0] \bias$274 ;
-  wire [31:0] \bias$283 ;
+  wire [31:0] \bias$408 ;
+  wire [31:0] \bias$417 ;
+  wire [31:0] \bias$426 ;
   output bus__ack;
   reg bus__ack = 1'h0;
   input [20:0] bus__adr;
@@ -1702,7 +2796,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   wire bus__we;
   output busy;
   wire busy;
-  wire \busy$12 ;
+  wire \busy$135 ;
   reg busy_d;
   (* keep = 32'd1 *)
   reg busy_tmr0 = 1'h0;
@@ -1788,6 +2882,8 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   (* keep = 32'd1 *)
   reg [2:0] drain_tmr2 = 3'h0;
   wire draining;
+  output [1:0] dvfs_level;
+  wire [1:0] dvfs_level;
   reg ecc_ue = 1'h0;
   wire error;
   reg error_d;
@@ -1799,9 +2895,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   reg error_tmr2 = 1'h0;
   reg feeding;
   reg i_valid;
-  wire \i_valid$262 ;
-  wire \i_valid$271 ;
-  wire \i_valid$280 ;
+  wire \i_valid$405 ;
+  wire \i_valid$414 ;
+  wire \i_valid$423 ;
   wire [3:0] ib;
   reg [3:0] ib_d;
   (* keep = 32'd1 *)
@@ -1810,6 +2906,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   reg [3:0] ib_tmr1 = 4'h0;
   (* keep = 32'd1 *)
   reg [3:0] ib_tmr2 = 4'h0;
+  wire implausible;
   output irq;
   wire irq;
   wire irq_en;
@@ -1837,24 +2934,26 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   (* keep = 32'd1 *)
   reg [5:0] k_tmr2 = 6'h00;
   wire [3:0] lane_en;
+  wire [2:0] lvl0;
   wire [3:0] m_blocks;
   wire [31:0] mult;
-  wire [31:0] \mult$266 ;
-  wire [31:0] \mult$275 ;
-  wire [31:0] \mult$284 ;
+  wire [31:0] \mult$409 ;
+  wire [31:0] \mult$418 ;
+  wire [31:0] \mult$427 ;
   wire [3:0] n_blocks;
+  reg [2:0] new_level;
   reg [3:0] nxt_en = 4'h0;
-  reg [3:0] \nxt_en$307  = 4'h0;
-  reg [3:0] \nxt_en$309  = 4'h0;
+  reg [3:0] \nxt_en$452  = 4'h0;
+  reg [3:0] \nxt_en$454  = 4'h0;
   wire [7:0] out;
-  wire [7:0] \out$296 ;
-  wire [7:0] \out$297 ;
-  wire [7:0] \out$298 ;
+  wire [7:0] \out$439 ;
+  wire [7:0] \out$440 ;
+  wire [7:0] \out$441 ;
   wire [7:0] out_zp;
-  wire [7:0] \out_zp$259 ;
-  wire [7:0] \out_zp$268 ;
-  wire [7:0] \out_zp$277 ;
-  wire [7:0] \out_zp$286 ;
+  wire [7:0] \out_zp$402 ;
+  wire [7:0] \out_zp$411 ;
+  wire [7:0] \out_zp$420 ;
+  wire [7:0] \out_zp$429 ;
   reg [7:0] out_zp_d;
   (* keep = 32'd1 *)
   reg [7:0] out_zp_tmr0 = 8'h00;
@@ -1915,24 +3014,204 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   (* keep = 32'd1 *)
   reg [15:0] reg_n_tmr2 = 16'h0000;
   reg [31:0] reg_rdata = 32'd0;
+  wire reg_write;
   wire [5:0] row;
   input rst;
   wire rst;
+  wire [7:0] run_next;
   wire served;
   wire [5:0] shift;
-  wire [5:0] \shift$267 ;
-  wire [5:0] \shift$276 ;
-  wire [5:0] \shift$285 ;
-  reg start;
+  wire [5:0] \shift$410 ;
+  wire [5:0] \shift$419 ;
+  wire [5:0] \shift$428 ;
+  wire start;
+  input [11:0] therm_code;
+  wire [11:0] therm_code;
+  wire therm_cool;
+  reg therm_cool_d;
+  (* keep = 32'd1 *)
+  reg therm_cool_tmr0 = 1'h0;
+  (* keep = 32'd1 *)
+  reg therm_cool_tmr1 = 1'h0;
+  (* keep = 32'd1 *)
+  reg therm_cool_tmr2 = 1'h0;
+  wire [11:0] therm_crit;
+  reg [11:0] therm_crit_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_crit_tmr0 = 12'h598;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_crit_tmr1 = 12'h598;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_crit_tmr2 = 12'h598;
+  wire [7:0] therm_faults;
+  wire [7:0] therm_faults_d;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_faults_tmr0 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_faults_tmr1 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_faults_tmr2 = 8'h00;
+  wire [11:0] therm_hyst;
+  reg [11:0] therm_hyst_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_hyst_tmr0 = 12'h020;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_hyst_tmr1 = 12'h020;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_hyst_tmr2 = 12'h020;
+  wire [2:0] therm_level;
+  wire [2:0] therm_level_d;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_level_tmr0 = 3'h0;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_level_tmr1 = 3'h0;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_level_tmr2 = 3'h0;
+  wire [1:0] therm_phase;
+  wire [1:0] therm_phase_d;
+  (* keep = 32'd1 *)
+  reg [1:0] therm_phase_tmr0 = 2'h0;
+  (* keep = 32'd1 *)
+  reg [1:0] therm_phase_tmr1 = 2'h0;
+  (* keep = 32'd1 *)
+  reg [1:0] therm_phase_tmr2 = 2'h0;
+  wire [12:0] therm_prev;
+  reg [12:0] therm_prev_d;
+  (* keep = 32'd1 *)
+  reg [12:0] therm_prev_tmr0 = 13'h1000;
+  (* keep = 32'd1 *)
+  reg [12:0] therm_prev_tmr1 = 13'h1000;
+  (* keep = 32'd1 *)
+  reg [12:0] therm_prev_tmr2 = 13'h1000;
+  wire [15:0] therm_raises;
+  wire [15:0] therm_raises_d;
+  (* keep = 32'd1 *)
+  reg [15:0] therm_raises_tmr0 = 16'h0000;
+  (* keep = 32'd1 *)
+  reg [15:0] therm_raises_tmr1 = 16'h0000;
+  (* keep = 32'd1 *)
+  reg [15:0] therm_raises_tmr2 = 16'h0000;
+  wire [11:0] therm_range_max;
+  reg [11:0] therm_range_max_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_max_tmr0 = 12'h6b0;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_max_tmr1 = 12'h6b0;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_max_tmr2 = 12'h6b0;
+  wire [11:0] therm_range_min;
+  reg [11:0] therm_range_min_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_min_tmr0 = 12'h0c0;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_min_tmr1 = 12'h0c0;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_min_tmr2 = 12'h0c0;
+  wire [7:0] therm_run;
+  reg [7:0] therm_run_d;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_run_tmr0 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_run_tmr1 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_run_tmr2 = 8'h00;
+  wire [2:0] therm_safe_level;
+  reg [2:0] therm_safe_level_d;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_safe_level_tmr0 = 3'h2;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_safe_level_tmr1 = 3'h2;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_safe_level_tmr2 = 3'h2;
+  input therm_sample;
+  wire therm_sample;
+  wire therm_sensor_fault;
+  wire therm_sensor_fault_d;
+  (* keep = 32'd1 *)
+  reg therm_sensor_fault_tmr0 = 1'h0;
+  (* keep = 32'd1 *)
+  reg therm_sensor_fault_tmr1 = 1'h0;
+  (* keep = 32'd1 *)
+  reg therm_sensor_fault_tmr2 = 1'h0;
+  wire [7:0] therm_shutdowns;
+  wire [7:0] therm_shutdowns_d;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_shutdowns_tmr0 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_shutdowns_tmr1 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_shutdowns_tmr2 = 8'h00;
+  wire [7:0] therm_stuck_samples;
+  reg [7:0] therm_stuck_samples_d;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_stuck_samples_tmr0 = 8'h40;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_stuck_samples_tmr1 = 8'h40;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_stuck_samples_tmr2 = 8'h40;
+  wire [11:0] therm_temp;
+  reg [11:0] therm_temp_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_temp_tmr0 = 12'h000;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_temp_tmr1 = 12'h000;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_temp_tmr2 = 12'h000;
+  wire therm_tmr_mismatch;
+  wire [11:0] therm_trip1;
+  reg [11:0] therm_trip1_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip1_tmr0 = 12'h4a8;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip1_tmr1 = 12'h4a8;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip1_tmr2 = 12'h4a8;
+  wire [11:0] therm_trip2;
+  reg [11:0] therm_trip2_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip2_tmr0 = 12'h4f8;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip2_tmr1 = 12'h4f8;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip2_tmr2 = 12'h4f8;
+  wire [11:0] therm_trip3;
+  reg [11:0] therm_trip3_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip3_tmr0 = 12'h548;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip3_tmr1 = 12'h548;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip3_tmr2 = 12'h548;
+  (* init = 32'd0 *)
+  wire [31:0] thr_act_feed;
+  (* init = 32'd0 *)
+  wire [31:0] thr_act_sram;
+  wire thr_busy;
+  wire thr_ce;
+  wire [11:0] thr_code;
+  wire [1:0] thr_dvfs;
+  wire thr_feed_step;
+  wire [2:0] thr_level;
+  wire [3:0] thr_reg_addr;
+  reg [31:0] thr_reg_rdata;
+  wire [31:0] thr_reg_wdata;
+  wire thr_reg_we;
+  wire thr_sample;
+  wire [7:0] thr_sram_access;
+  reg thr_start;
+  output [2:0] throttle_level;
+  wire [2:0] throttle_level;
+  reg [31:0] throttled = 32'd0;
   reg [31:0] tmr_errors = 32'd0;
   reg tmr_flag = 1'h0;
   wire tmr_mismatch;
+  wire [1:0] up;
   reg valid = 1'h0;
   reg [31:0] value;
-  reg [31:0] \value$219 ;
-  reg [31:0] \value$224 ;
-  reg [31:0] \value$229 ;
-  reg [31:0] \value$234 ;
+  reg [31:0] \value$362 ;
+  reg [31:0] \value$367 ;
+  reg [31:0] \value$372 ;
+  reg [31:0] \value$377 ;
   wire [3:0] \wait ;
   reg [3:0] wait_d;
   (* keep = 32'd1 *)
@@ -2011,20 +3290,22 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     a_bank0[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en [0])
-      a_bank0[{ \$1093 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en [1])
-      a_bank0[{ \$1093 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en [2])
-      a_bank0[{ \$1093 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en [3])
-      a_bank0[{ \$1093 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$253 [0])
+      a_bank0[{ \$2032 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$253 [1])
+      a_bank0[{ \$2032 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$253 [2])
+      a_bank0[{ \$2032 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$253 [3])
+      a_bank0[{ \$2032 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _0_;
   always @(posedge clk) begin
-    _0_ <= a_bank0[\$signature__addr ];
+    if (\$signature__en ) begin
+      _0_ <= a_bank0[\$signature__addr ];
+    end
   end
-  assign \$signature__data$214  = _0_;
+  assign \$signature__data$357  = _0_;
   reg [31:0] a_bank1 [63:0];
   initial begin
     a_bank1[0] = 32'd0;
@@ -2093,20 +3374,22 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     a_bank1[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$133 [0])
-      a_bank1[{ \$1105 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$133 [1])
-      a_bank1[{ \$1105 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$133 [2])
-      a_bank1[{ \$1105 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$133 [3])
-      a_bank1[{ \$1105 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$258 [0])
+      a_bank1[{ \$2045 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$258 [1])
+      a_bank1[{ \$2045 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$258 [2])
+      a_bank1[{ \$2045 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$258 [3])
+      a_bank1[{ \$2045 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _1_;
   always @(posedge clk) begin
-    _1_ <= a_bank1[\$signature__addr$130 ];
+    if (\$signature__en$255 ) begin
+      _1_ <= a_bank1[\$signature__addr$254 ];
+    end
   end
-  assign \$signature__data$215  = _1_;
+  assign \$signature__data$358  = _1_;
   reg [31:0] a_bank2 [63:0];
   initial begin
     a_bank2[0] = 32'd0;
@@ -2175,20 +3458,22 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     a_bank2[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$137 [0])
-      a_bank2[{ \$1117 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$137 [1])
-      a_bank2[{ \$1117 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$137 [2])
-      a_bank2[{ \$1117 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$137 [3])
-      a_bank2[{ \$1117 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$263 [0])
+      a_bank2[{ \$2058 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$263 [1])
+      a_bank2[{ \$2058 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$263 [2])
+      a_bank2[{ \$2058 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$263 [3])
+      a_bank2[{ \$2058 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _2_;
   always @(posedge clk) begin
-    _2_ <= a_bank2[\$signature__addr$134 ];
+    if (\$signature__en$260 ) begin
+      _2_ <= a_bank2[\$signature__addr$259 ];
+    end
   end
-  assign \$signature__data$216  = _2_;
+  assign \$signature__data$359  = _2_;
   reg [31:0] a_bank3 [63:0];
   initial begin
     a_bank3[0] = 32'd0;
@@ -2257,20 +3542,22 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     a_bank3[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$141 [0])
-      a_bank3[{ \$1129 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$141 [1])
-      a_bank3[{ \$1129 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$141 [2])
-      a_bank3[{ \$1129 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$141 [3])
-      a_bank3[{ \$1129 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$268 [0])
+      a_bank3[{ \$2071 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$268 [1])
+      a_bank3[{ \$2071 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$268 [2])
+      a_bank3[{ \$2071 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$268 [3])
+      a_bank3[{ \$2071 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _3_;
   always @(posedge clk) begin
-    _3_ <= a_bank3[\$signature__addr$138 ];
+    if (\$signature__en$265 ) begin
+      _3_ <= a_bank3[\$signature__addr$264 ];
+    end
   end
-  assign \$signature__data$217  = _3_;
+  assign \$signature__data$360  = _3_;
   reg [31:0] b_bank0 [63:0];
   initial begin
     b_bank0[0] = 32'd0;
@@ -2339,20 +3626,22 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     b_bank0[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$145 [0])
-      b_bank0[{ \$1141 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$145 [1])
-      b_bank0[{ \$1141 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$145 [2])
-      b_bank0[{ \$1141 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$145 [3])
-      b_bank0[{ \$1141 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$273 [0])
+      b_bank0[{ \$2084 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$273 [1])
+      b_bank0[{ \$2084 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$273 [2])
+      b_bank0[{ \$2084 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$273 [3])
+      b_bank0[{ \$2084 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _4_;
   always @(posedge clk) begin
-    _4_ <= b_bank0[\$signature__addr$142 ];
+    if (\$signature__en$270 ) begin
+      _4_ <= b_bank0[\$signature__addr$269 ];
+    end
   end
-  assign \$signature__data$220  = _4_;
+  assign \$signature__data$363  = _4_;
   reg [31:0] b_bank1 [63:0];
   initial begin
     b_bank1[0] = 32'd0;
@@ -2421,20 +3710,22 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     b_bank1[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$149 [0])
-      b_bank1[{ \$1153 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$149 [1])
-      b_bank1[{ \$1153 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$149 [2])
-      b_bank1[{ \$1153 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$149 [3])
-      b_bank1[{ \$1153 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$278 [0])
+      b_bank1[{ \$2097 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$278 [1])
+      b_bank1[{ \$2097 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$278 [2])
+      b_bank1[{ \$2097 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$278 [3])
+      b_bank1[{ \$2097 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _5_;
   always @(posedge clk) begin
-    _5_ <= b_bank1[\$signature__addr$146 ];
+    if (\$signature__en$275 ) begin
+      _5_ <= b_bank1[\$signature__addr$274 ];
+    end
   end
-  assign \$signature__data$221  = _5_;
+  assign \$signature__data$364  = _5_;
   reg [31:0] b_bank2 [63:0];
   initial begin
     b_bank2[0] = 32'd0;
@@ -2503,20 +3794,22 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     b_bank2[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$153 [0])
-      b_bank2[{ \$1165 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$153 [1])
-      b_bank2[{ \$1165 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$153 [2])
-      b_bank2[{ \$1165 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$153 [3])
-      b_bank2[{ \$1165 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$283 [0])
+      b_bank2[{ \$2110 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$283 [1])
+      b_bank2[{ \$2110 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$283 [2])
+      b_bank2[{ \$2110 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$283 [3])
+      b_bank2[{ \$2110 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _6_;
   always @(posedge clk) begin
-    _6_ <= b_bank2[\$signature__addr$150 ];
+    if (\$signature__en$280 ) begin
+      _6_ <= b_bank2[\$signature__addr$279 ];
+    end
   end
-  assign \$signature__data$222  = _6_;
+  assign \$signature__data$365  = _6_;
   reg [31:0] b_bank3 [63:0];
   initial begin
     b_bank3[0] = 32'd0;
@@ -2585,20 +3878,22 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     b_bank3[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$157 [0])
-      b_bank3[{ \$1177 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$157 [1])
-      b_bank3[{ \$1177 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$157 [2])
-      b_bank3[{ \$1177 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$157 [3])
-      b_bank3[{ \$1177 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$288 [0])
+      b_bank3[{ \$2123 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
+    if (\$signature__en$288 [1])
+      b_bank3[{ \$2123 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
+    if (\$signature__en$288 [2])
+      b_bank3[{ \$2123 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
+    if (\$signature__en$288 [3])
+      b_bank3[{ \$2123 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
   end
   reg [31:0] _7_;
   always @(posedge clk) begin
-    _7_ <= b_bank3[\$signature__addr$154 ];
+    if (\$signature__en$285 ) begin
+      _7_ <= b_bank3[\$signature__addr$284 ];
+    end
   end
-  assign \$signature__data$223  = _7_;
+  assign \$signature__data$366  = _7_;
   reg [31:0] bias_bank0 [7:0];
   initial begin
     bias_bank0[0] = 32'd0;
@@ -2611,14 +3906,16 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     bias_bank0[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$161 )
-      bias_bank0[\$1188 [2:0]] <= bus__dat_w;
+    if (\$signature__en$292 )
+      bias_bank0[\$2134 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _8_;
   always @(posedge clk) begin
-    _8_ <= bias_bank0[\$1187 [2:0]];
+    if (\$signature__en$293 ) begin
+      _8_ <= bias_bank0[\$2133 [2:0]];
+    end
   end
-  assign \$signature__data$225  = _8_;
+  assign \$signature__data$368  = _8_;
   reg [31:0] bias_bank1 [7:0];
   initial begin
     bias_bank1[0] = 32'd0;
@@ -2631,14 +3928,16 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     bias_bank1[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$165 )
-      bias_bank1[\$1197 [2:0]] <= bus__dat_w;
+    if (\$signature__en$297 )
+      bias_bank1[\$2144 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _9_;
   always @(posedge clk) begin
-    _9_ <= bias_bank1[\$1196 [2:0]];
+    if (\$signature__en$298 ) begin
+      _9_ <= bias_bank1[\$2143 [2:0]];
+    end
   end
-  assign \$signature__data$226  = _9_;
+  assign \$signature__data$369  = _9_;
   reg [31:0] bias_bank2 [7:0];
   initial begin
     bias_bank2[0] = 32'd0;
@@ -2651,14 +3950,16 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     bias_bank2[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$169 )
-      bias_bank2[\$1206 [2:0]] <= bus__dat_w;
+    if (\$signature__en$302 )
+      bias_bank2[\$2154 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _10_;
   always @(posedge clk) begin
-    _10_ <= bias_bank2[\$1205 [2:0]];
+    if (\$signature__en$303 ) begin
+      _10_ <= bias_bank2[\$2153 [2:0]];
+    end
   end
-  assign \$signature__data$227  = _10_;
+  assign \$signature__data$370  = _10_;
   reg [31:0] bias_bank3 [7:0];
   initial begin
     bias_bank3[0] = 32'd0;
@@ -2671,14 +3972,16 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     bias_bank3[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$173 )
-      bias_bank3[\$1215 [2:0]] <= bus__dat_w;
+    if (\$signature__en$307 )
+      bias_bank3[\$2164 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _11_;
   always @(posedge clk) begin
-    _11_ <= bias_bank3[\$1214 [2:0]];
+    if (\$signature__en$308 ) begin
+      _11_ <= bias_bank3[\$2163 [2:0]];
+    end
   end
-  assign \$signature__data$228  = _11_;
+  assign \$signature__data$371  = _11_;
   reg [31:0] c_mem [255:0];
   initial begin
     c_mem[0] = 32'd0;
@@ -2939,20 +4242,20 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     c_mem[255] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$299 [0])
-      c_mem[\$signature__addr$292 ][7:0] <= \$signature__data$294 [7:0];
-    if (\$signature__en$299 [1])
-      c_mem[\$signature__addr$292 ][15:8] <= \$signature__data$294 [15:8];
-    if (\$signature__en$299 [2])
-      c_mem[\$signature__addr$292 ][23:16] <= \$signature__data$294 [23:16];
-    if (\$signature__en$299 [3])
-      c_mem[\$signature__addr$292 ][31:24] <= \$signature__data$294 [31:24];
+    if (\$signature__en$442 [0])
+      c_mem[\$signature__addr$435 ][7:0] <= \$signature__data$437 [7:0];
+    if (\$signature__en$442 [1])
+      c_mem[\$signature__addr$435 ][15:8] <= \$signature__data$437 [15:8];
+    if (\$signature__en$442 [2])
+      c_mem[\$signature__addr$435 ][23:16] <= \$signature__data$437 [23:16];
+    if (\$signature__en$442 [3])
+      c_mem[\$signature__addr$435 ][31:24] <= \$signature__data$437 [31:24];
   end
   reg [31:0] _12_;
   always @(posedge clk) begin
-    _12_ <= c_mem[\$1294 [7:0]];
+    _12_ <= c_mem[\$2252 [7:0]];
   end
-  assign \$signature__data$209  = _12_;
+  assign \$signature__data$352  = _12_;
   reg [31:0] mult_bank0 [7:0];
   initial begin
     mult_bank0[0] = 32'd0;
@@ -2965,14 +4268,16 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     mult_bank0[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$177 )
-      mult_bank0[\$1224 [2:0]] <= bus__dat_w;
+    if (\$signature__en$312 )
+      mult_bank0[\$2174 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _13_;
   always @(posedge clk) begin
-    _13_ <= mult_bank0[\$1223 [2:0]];
+    if (\$signature__en$313 ) begin
+      _13_ <= mult_bank0[\$2173 [2:0]];
+    end
   end
-  assign \$signature__data$230  = _13_;
+  assign \$signature__data$373  = _13_;
   reg [31:0] mult_bank1 [7:0];
   initial begin
     mult_bank1[0] = 32'd0;
@@ -2985,14 +4290,16 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     mult_bank1[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$181 )
-      mult_bank1[\$1233 [2:0]] <= bus__dat_w;
+    if (\$signature__en$317 )
+      mult_bank1[\$2184 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _14_;
   always @(posedge clk) begin
-    _14_ <= mult_bank1[\$1232 [2:0]];
+    if (\$signature__en$318 ) begin
+      _14_ <= mult_bank1[\$2183 [2:0]];
+    end
   end
-  assign \$signature__data$231  = _14_;
+  assign \$signature__data$374  = _14_;
   reg [31:0] mult_bank2 [7:0];
   initial begin
     mult_bank2[0] = 32'd0;
@@ -3005,14 +4312,16 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     mult_bank2[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$185 )
-      mult_bank2[\$1242 [2:0]] <= bus__dat_w;
+    if (\$signature__en$322 )
+      mult_bank2[\$2194 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _15_;
   always @(posedge clk) begin
-    _15_ <= mult_bank2[\$1241 [2:0]];
+    if (\$signature__en$323 ) begin
+      _15_ <= mult_bank2[\$2193 [2:0]];
+    end
   end
-  assign \$signature__data$232  = _15_;
+  assign \$signature__data$375  = _15_;
   reg [31:0] mult_bank3 [7:0];
   initial begin
     mult_bank3[0] = 32'd0;
@@ -3025,14 +4334,16 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     mult_bank3[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$189 )
-      mult_bank3[\$1251 [2:0]] <= bus__dat_w;
+    if (\$signature__en$327 )
+      mult_bank3[\$2204 [2:0]] <= bus__dat_w;
   end
   reg [31:0] _16_;
   always @(posedge clk) begin
-    _16_ <= mult_bank3[\$1250 [2:0]];
+    if (\$signature__en$328 ) begin
+      _16_ <= mult_bank3[\$2203 [2:0]];
+    end
   end
-  assign \$signature__data$233  = _16_;
+  assign \$signature__data$376  = _16_;
   reg [5:0] shift_bank0 [7:0];
   initial begin
     shift_bank0[0] = 6'h00;
@@ -3045,14 +4356,16 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     shift_bank0[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$193 )
-      shift_bank0[\$1260 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$332 )
+      shift_bank0[\$2214 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _17_;
   always @(posedge clk) begin
-    _17_ <= shift_bank0[\$1259 [2:0]];
+    if (\$signature__en$333 ) begin
+      _17_ <= shift_bank0[\$2213 [2:0]];
+    end
   end
-  assign \$signature__data$235  = _17_;
+  assign \$signature__data$378  = _17_;
   reg [5:0] shift_bank1 [7:0];
   initial begin
     shift_bank1[0] = 6'h00;
@@ -3065,14 +4378,16 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     shift_bank1[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$197 )
-      shift_bank1[\$1269 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$337 )
+      shift_bank1[\$2224 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _18_;
   always @(posedge clk) begin
-    _18_ <= shift_bank1[\$1268 [2:0]];
+    if (\$signature__en$338 ) begin
+      _18_ <= shift_bank1[\$2223 [2:0]];
+    end
   end
-  assign \$signature__data$236  = _18_;
+  assign \$signature__data$379  = _18_;
   reg [5:0] shift_bank2 [7:0];
   initial begin
     shift_bank2[0] = 6'h00;
@@ -3085,14 +4400,16 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     shift_bank2[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$201 )
-      shift_bank2[\$1278 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$342 )
+      shift_bank2[\$2234 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _19_;
   always @(posedge clk) begin
-    _19_ <= shift_bank2[\$1277 [2:0]];
+    if (\$signature__en$343 ) begin
+      _19_ <= shift_bank2[\$2233 [2:0]];
+    end
   end
-  assign \$signature__data$237  = _19_;
+  assign \$signature__data$380  = _19_;
   reg [5:0] shift_bank3 [7:0];
   initial begin
     shift_bank3[0] = 6'h00;
@@ -3105,1594 +4422,2773 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     shift_bank3[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$205 )
-      shift_bank3[\$1287 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$347 )
+      shift_bank3[\$2244 [2:0]] <= bus__dat_w[5:0];
   end
   reg [5:0] _20_;
   always @(posedge clk) begin
-    _20_ <= shift_bank3[\$1286 [2:0]];
+    if (\$signature__en$348 ) begin
+      _20_ <= shift_bank3[\$2243 [2:0]];
+    end
   end
-  assign \$signature__data$238  = _20_;
-  assign \$1  = busy_tmr0 & busy_tmr1;
-  assign \$2  = busy_tmr0 & busy_tmr2;
+  assign \$signature__data$381  = _20_;
+  assign \$1  = therm_trip1_tmr0 & therm_trip1_tmr1;
+  assign \$2  = therm_trip1_tmr0 & therm_trip1_tmr2;
   assign \$3  = \$1  | \$2 ;
-  assign \$4  = busy_tmr1 & busy_tmr2;
-  assign busy = \$3  | \$4 ;
-  assign \$5  = busy_tmr0 != busy_tmr1;
-  assign \$6  = busy_tmr0 != busy_tmr2;
+  assign \$4  = therm_trip1_tmr1 & therm_trip1_tmr2;
+  assign therm_trip1 = \$3  | \$4 ;
+  assign \$5  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$6  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$7  = \$5  | \$6 ;
-  assign \$8  = done_tmr0 & done_tmr1;
-  assign \$9  = done_tmr0 & done_tmr2;
+  assign \$8  = therm_trip2_tmr0 & therm_trip2_tmr1;
+  assign \$9  = therm_trip2_tmr0 & therm_trip2_tmr2;
   assign \$10  = \$8  | \$9 ;
-  assign \$11  = done_tmr1 & done_tmr2;
-  assign done = \$10  | \$11 ;
-  assign \$12  = busy_tmr0 != busy_tmr1;
-  assign \$13  = busy_tmr0 != busy_tmr2;
+  assign \$11  = therm_trip2_tmr1 & therm_trip2_tmr2;
+  assign therm_trip2 = \$10  | \$11 ;
+  assign \$12  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$13  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$14  = \$12  | \$13 ;
-  assign \$15  = done_tmr0 != done_tmr1;
-  assign \$16  = done_tmr0 != done_tmr2;
+  assign \$15  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$16  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$17  = \$15  | \$16 ;
   assign \$18  = \$14  | \$17 ;
-  assign \$19  = error_tmr0 & error_tmr1;
-  assign \$20  = error_tmr0 & error_tmr2;
+  assign \$19  = therm_trip3_tmr0 & therm_trip3_tmr1;
+  assign \$20  = therm_trip3_tmr0 & therm_trip3_tmr2;
   assign \$21  = \$19  | \$20 ;
-  assign \$22  = error_tmr1 & error_tmr2;
-  assign error = \$21  | \$22 ;
-  assign \$23  = busy_tmr0 != busy_tmr1;
-  assign \$24  = busy_tmr0 != busy_tmr2;
+  assign \$22  = therm_trip3_tmr1 & therm_trip3_tmr2;
+  assign therm_trip3 = \$21  | \$22 ;
+  assign \$23  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$24  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$25  = \$23  | \$24 ;
-  assign \$26  = done_tmr0 != done_tmr1;
-  assign \$27  = done_tmr0 != done_tmr2;
+  assign \$26  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$27  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$28  = \$26  | \$27 ;
   assign \$29  = \$25  | \$28 ;
-  assign \$30  = error_tmr0 != error_tmr1;
-  assign \$31  = error_tmr0 != error_tmr2;
+  assign \$30  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$31  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$32  = \$30  | \$31 ;
   assign \$33  = \$29  | \$32 ;
-  assign \$34  = irq_en_tmr0 & irq_en_tmr1;
-  assign \$35  = irq_en_tmr0 & irq_en_tmr2;
+  assign \$34  = therm_crit_tmr0 & therm_crit_tmr1;
+  assign \$35  = therm_crit_tmr0 & therm_crit_tmr2;
   assign \$36  = \$34  | \$35 ;
-  assign \$37  = irq_en_tmr1 & irq_en_tmr2;
-  assign irq_en = \$36  | \$37 ;
-  assign \$38  = busy_tmr0 != busy_tmr1;
-  assign \$39  = busy_tmr0 != busy_tmr2;
+  assign \$37  = therm_crit_tmr1 & therm_crit_tmr2;
+  assign therm_crit = \$36  | \$37 ;
+  assign \$38  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$39  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$40  = \$38  | \$39 ;
-  assign \$41  = done_tmr0 != done_tmr1;
-  assign \$42  = done_tmr0 != done_tmr2;
+  assign \$41  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$42  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$43  = \$41  | \$42 ;
   assign \$44  = \$40  | \$43 ;
-  assign \$45  = error_tmr0 != error_tmr1;
-  assign \$46  = error_tmr0 != error_tmr2;
+  assign \$45  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$46  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$47  = \$45  | \$46 ;
   assign \$48  = \$44  | \$47 ;
-  assign \$49  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$50  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$49  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$50  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$51  = \$49  | \$50 ;
   assign \$52  = \$48  | \$51 ;
-  assign \$53  = reg_m_tmr0 & reg_m_tmr1;
-  assign \$54  = reg_m_tmr0 & reg_m_tmr2;
+  assign \$53  = therm_hyst_tmr0 & therm_hyst_tmr1;
+  assign \$54  = therm_hyst_tmr0 & therm_hyst_tmr2;
   assign \$55  = \$53  | \$54 ;
-  assign \$56  = reg_m_tmr1 & reg_m_tmr2;
-  assign reg_m = \$55  | \$56 ;
-  assign \$57  = busy_tmr0 != busy_tmr1;
-  assign \$58  = busy_tmr0 != busy_tmr2;
+  assign \$56  = therm_hyst_tmr1 & therm_hyst_tmr2;
+  assign therm_hyst = \$55  | \$56 ;
+  assign \$57  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$58  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$59  = \$57  | \$58 ;
-  assign \$60  = done_tmr0 != done_tmr1;
-  assign \$61  = done_tmr0 != done_tmr2;
+  assign \$60  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$61  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$62  = \$60  | \$61 ;
   assign \$63  = \$59  | \$62 ;
-  assign \$64  = error_tmr0 != error_tmr1;
-  assign \$65  = error_tmr0 != error_tmr2;
+  assign \$64  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$65  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$66  = \$64  | \$65 ;
   assign \$67  = \$63  | \$66 ;
-  assign \$68  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$69  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$68  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$69  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$70  = \$68  | \$69 ;
   assign \$71  = \$67  | \$70 ;
-  assign \$72  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$73  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$72  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$73  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$74  = \$72  | \$73 ;
   assign \$75  = \$71  | \$74 ;
-  assign \$76  = reg_k_tmr0 & reg_k_tmr1;
-  assign \$77  = reg_k_tmr0 & reg_k_tmr2;
+  assign \$76  = therm_range_min_tmr0 & therm_range_min_tmr1;
+  assign \$77  = therm_range_min_tmr0 & therm_range_min_tmr2;
   assign \$78  = \$76  | \$77 ;
-  assign \$79  = reg_k_tmr1 & reg_k_tmr2;
-  assign reg_k = \$78  | \$79 ;
-  assign \$80  = busy_tmr0 != busy_tmr1;
-  assign \$81  = busy_tmr0 != busy_tmr2;
+  assign \$79  = therm_range_min_tmr1 & therm_range_min_tmr2;
+  assign therm_range_min = \$78  | \$79 ;
+  assign \$80  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$81  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$82  = \$80  | \$81 ;
-  assign \$83  = done_tmr0 != done_tmr1;
-  assign \$84  = done_tmr0 != done_tmr2;
+  assign \$83  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$84  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$85  = \$83  | \$84 ;
   assign \$86  = \$82  | \$85 ;
-  assign \$87  = error_tmr0 != error_tmr1;
-  assign \$88  = error_tmr0 != error_tmr2;
+  assign \$87  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$88  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$89  = \$87  | \$88 ;
   assign \$90  = \$86  | \$89 ;
-  assign \$91  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$92  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$91  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$92  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$93  = \$91  | \$92 ;
   assign \$94  = \$90  | \$93 ;
-  assign \$95  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$96  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$95  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$96  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$97  = \$95  | \$96 ;
   assign \$98  = \$94  | \$97 ;
-  assign \$99  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$100  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$99  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$100  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$101  = \$99  | \$100 ;
   assign \$102  = \$98  | \$101 ;
-  assign \$103  = reg_n_tmr0 & reg_n_tmr1;
-  assign \$104  = reg_n_tmr0 & reg_n_tmr2;
+  assign \$103  = therm_range_max_tmr0 & therm_range_max_tmr1;
+  assign \$104  = therm_range_max_tmr0 & therm_range_max_tmr2;
   assign \$105  = \$103  | \$104 ;
-  assign \$106  = reg_n_tmr1 & reg_n_tmr2;
-  assign reg_n = \$105  | \$106 ;
-  assign \$107  = busy_tmr0 != busy_tmr1;
-  assign \$108  = busy_tmr0 != busy_tmr2;
+  assign \$106  = therm_range_max_tmr1 & therm_range_max_tmr2;
+  assign therm_range_max = \$105  | \$106 ;
+  assign \$107  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$108  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$109  = \$107  | \$108 ;
-  assign \$110  = done_tmr0 != done_tmr1;
-  assign \$111  = done_tmr0 != done_tmr2;
+  assign \$110  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$111  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$112  = \$110  | \$111 ;
   assign \$113  = \$109  | \$112 ;
-  assign \$114  = error_tmr0 != error_tmr1;
-  assign \$115  = error_tmr0 != error_tmr2;
+  assign \$114  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$115  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$116  = \$114  | \$115 ;
   assign \$117  = \$113  | \$116 ;
-  assign \$118  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$119  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$118  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$119  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$120  = \$118  | \$119 ;
   assign \$121  = \$117  | \$120 ;
-  assign \$122  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$123  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$122  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$123  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$124  = \$122  | \$123 ;
   assign \$125  = \$121  | \$124 ;
-  assign \$126  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$127  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$126  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$127  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$128  = \$126  | \$127 ;
   assign \$129  = \$125  | \$128 ;
-  assign \$130  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$131  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$130  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$131  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$132  = \$130  | \$131 ;
   assign \$133  = \$129  | \$132 ;
-  assign \$134  = a_zp_tmr0 & a_zp_tmr1;
-  assign \$135  = a_zp_tmr0 & a_zp_tmr2;
+  assign \$134  = therm_stuck_samples_tmr0 & therm_stuck_samples_tmr1;
+  assign \$135  = therm_stuck_samples_tmr0 & therm_stuck_samples_tmr2;
   assign \$136  = \$134  | \$135 ;
-  assign \$137  = a_zp_tmr1 & a_zp_tmr2;
-  assign a_zp = \$136  | \$137 ;
-  assign \$138  = busy_tmr0 != busy_tmr1;
-  assign \$139  = busy_tmr0 != busy_tmr2;
+  assign \$137  = therm_stuck_samples_tmr1 & therm_stuck_samples_tmr2;
+  assign therm_stuck_samples = \$136  | \$137 ;
+  assign \$138  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$139  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$140  = \$138  | \$139 ;
-  assign \$141  = done_tmr0 != done_tmr1;
-  assign \$142  = done_tmr0 != done_tmr2;
+  assign \$141  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$142  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$143  = \$141  | \$142 ;
   assign \$144  = \$140  | \$143 ;
-  assign \$145  = error_tmr0 != error_tmr1;
-  assign \$146  = error_tmr0 != error_tmr2;
+  assign \$145  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$146  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$147  = \$145  | \$146 ;
   assign \$148  = \$144  | \$147 ;
-  assign \$149  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$150  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$149  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$150  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$151  = \$149  | \$150 ;
   assign \$152  = \$148  | \$151 ;
-  assign \$153  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$154  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$153  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$154  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$155  = \$153  | \$154 ;
   assign \$156  = \$152  | \$155 ;
-  assign \$157  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$158  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$157  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$158  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$159  = \$157  | \$158 ;
   assign \$160  = \$156  | \$159 ;
-  assign \$161  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$162  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$161  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$162  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$163  = \$161  | \$162 ;
   assign \$164  = \$160  | \$163 ;
-  assign \$165  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$166  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$165  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$166  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$167  = \$165  | \$166 ;
   assign \$168  = \$164  | \$167 ;
-  assign \$169  = b_zp_tmr0 & b_zp_tmr1;
-  assign \$170  = b_zp_tmr0 & b_zp_tmr2;
+  assign \$169  = therm_safe_level_tmr0 & therm_safe_level_tmr1;
+  assign \$170  = therm_safe_level_tmr0 & therm_safe_level_tmr2;
   assign \$171  = \$169  | \$170 ;
-  assign \$172  = b_zp_tmr1 & b_zp_tmr2;
-  assign b_zp = \$171  | \$172 ;
-  assign \$173  = busy_tmr0 != busy_tmr1;
-  assign \$174  = busy_tmr0 != busy_tmr2;
+  assign \$172  = therm_safe_level_tmr1 & therm_safe_level_tmr2;
+  assign therm_safe_level = \$171  | \$172 ;
+  assign \$173  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$174  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$175  = \$173  | \$174 ;
-  assign \$176  = done_tmr0 != done_tmr1;
-  assign \$177  = done_tmr0 != done_tmr2;
+  assign \$176  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$177  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$178  = \$176  | \$177 ;
   assign \$179  = \$175  | \$178 ;
-  assign \$180  = error_tmr0 != error_tmr1;
-  assign \$181  = error_tmr0 != error_tmr2;
+  assign \$180  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$181  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$182  = \$180  | \$181 ;
   assign \$183  = \$179  | \$182 ;
-  assign \$184  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$185  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$184  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$185  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$186  = \$184  | \$185 ;
   assign \$187  = \$183  | \$186 ;
-  assign \$188  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$189  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$188  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$189  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$190  = \$188  | \$189 ;
   assign \$191  = \$187  | \$190 ;
-  assign \$192  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$193  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$192  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$193  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$194  = \$192  | \$193 ;
   assign \$195  = \$191  | \$194 ;
-  assign \$196  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$197  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$196  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$197  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$198  = \$196  | \$197 ;
   assign \$199  = \$195  | \$198 ;
-  assign \$200  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$201  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$200  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$201  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$202  = \$200  | \$201 ;
   assign \$203  = \$199  | \$202 ;
-  assign \$204  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$205  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$204  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$205  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$206  = \$204  | \$205 ;
   assign \$207  = \$203  | \$206 ;
-  assign \$208  = out_zp_tmr0 & out_zp_tmr1;
-  assign \$209  = out_zp_tmr0 & out_zp_tmr2;
+  assign \$208  = therm_level_tmr0 & therm_level_tmr1;
+  assign \$209  = therm_level_tmr0 & therm_level_tmr2;
   assign \$210  = \$208  | \$209 ;
-  assign \$211  = out_zp_tmr1 & out_zp_tmr2;
-  assign out_zp = \$210  | \$211 ;
-  assign \$212  = busy_tmr0 != busy_tmr1;
-  assign \$213  = busy_tmr0 != busy_tmr2;
+  assign \$211  = therm_level_tmr1 & therm_level_tmr2;
+  assign throttle_level = \$210  | \$211 ;
+  assign \$212  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$213  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$214  = \$212  | \$213 ;
-  assign \$215  = done_tmr0 != done_tmr1;
-  assign \$216  = done_tmr0 != done_tmr2;
+  assign \$215  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$216  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$217  = \$215  | \$216 ;
   assign \$218  = \$214  | \$217 ;
-  assign \$219  = error_tmr0 != error_tmr1;
-  assign \$220  = error_tmr0 != error_tmr2;
+  assign \$219  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$220  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$221  = \$219  | \$220 ;
   assign \$222  = \$218  | \$221 ;
-  assign \$223  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$224  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$223  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$224  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$225  = \$223  | \$224 ;
   assign \$226  = \$222  | \$225 ;
-  assign \$227  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$228  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$227  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$228  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$229  = \$227  | \$228 ;
   assign \$230  = \$226  | \$229 ;
-  assign \$231  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$232  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$231  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$232  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$233  = \$231  | \$232 ;
   assign \$234  = \$230  | \$233 ;
-  assign \$235  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$236  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$235  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$236  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$237  = \$235  | \$236 ;
   assign \$238  = \$234  | \$237 ;
-  assign \$239  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$240  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$239  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$240  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$241  = \$239  | \$240 ;
   assign \$242  = \$238  | \$241 ;
-  assign \$243  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$244  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$243  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$244  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$245  = \$243  | \$244 ;
   assign \$246  = \$242  | \$245 ;
-  assign \$247  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$248  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$247  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$248  = therm_level_tmr0 != therm_level_tmr2;
   assign \$249  = \$247  | \$248 ;
   assign \$250  = \$246  | \$249 ;
-  assign \$251  = act_min_tmr0 & act_min_tmr1;
-  assign \$252  = act_min_tmr0 & act_min_tmr2;
+  assign \$251  = therm_temp_tmr0 & therm_temp_tmr1;
+  assign \$252  = therm_temp_tmr0 & therm_temp_tmr2;
   assign \$253  = \$251  | \$252 ;
-  assign \$254  = act_min_tmr1 & act_min_tmr2;
-  assign act_min = \$253  | \$254 ;
-  assign \$255  = busy_tmr0 != busy_tmr1;
-  assign \$256  = busy_tmr0 != busy_tmr2;
+  assign \$254  = therm_temp_tmr1 & therm_temp_tmr2;
+  assign therm_temp = \$253  | \$254 ;
+  assign \$255  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$256  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$257  = \$255  | \$256 ;
-  assign \$258  = done_tmr0 != done_tmr1;
-  assign \$259  = done_tmr0 != done_tmr2;
+  assign \$258  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$259  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$260  = \$258  | \$259 ;
   assign \$261  = \$257  | \$260 ;
-  assign \$262  = error_tmr0 != error_tmr1;
-  assign \$263  = error_tmr0 != error_tmr2;
+  assign \$262  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$263  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$264  = \$262  | \$263 ;
   assign \$265  = \$261  | \$264 ;
-  assign \$266  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$267  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$266  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$267  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$268  = \$266  | \$267 ;
   assign \$269  = \$265  | \$268 ;
-  assign \$270  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$271  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$270  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$271  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$272  = \$270  | \$271 ;
   assign \$273  = \$269  | \$272 ;
-  assign \$274  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$275  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$274  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$275  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$276  = \$274  | \$275 ;
   assign \$277  = \$273  | \$276 ;
-  assign \$278  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$279  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$278  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$279  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$280  = \$278  | \$279 ;
   assign \$281  = \$277  | \$280 ;
-  assign \$282  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$283  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$282  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$283  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$284  = \$282  | \$283 ;
   assign \$285  = \$281  | \$284 ;
-  assign \$286  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$287  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$286  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$287  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$288  = \$286  | \$287 ;
   assign \$289  = \$285  | \$288 ;
-  assign \$290  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$291  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$290  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$291  = therm_level_tmr0 != therm_level_tmr2;
   assign \$292  = \$290  | \$291 ;
   assign \$293  = \$289  | \$292 ;
-  assign \$294  = act_min_tmr0 != act_min_tmr1;
-  assign \$295  = act_min_tmr0 != act_min_tmr2;
+  assign \$294  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$295  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$296  = \$294  | \$295 ;
   assign \$297  = \$293  | \$296 ;
-  assign \$298  = act_max_tmr0 & act_max_tmr1;
-  assign \$299  = act_max_tmr0 & act_max_tmr2;
+  assign \$298  = therm_prev_tmr0 & therm_prev_tmr1;
+  assign \$299  = therm_prev_tmr0 & therm_prev_tmr2;
   assign \$300  = \$298  | \$299 ;
-  assign \$301  = act_max_tmr1 & act_max_tmr2;
-  assign act_max = \$300  | \$301 ;
-  assign \$302  = busy_tmr0 != busy_tmr1;
-  assign \$303  = busy_tmr0 != busy_tmr2;
+  assign \$301  = therm_prev_tmr1 & therm_prev_tmr2;
+  assign therm_prev = \$300  | \$301 ;
+  assign \$302  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$303  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$304  = \$302  | \$303 ;
-  assign \$305  = done_tmr0 != done_tmr1;
-  assign \$306  = done_tmr0 != done_tmr2;
+  assign \$305  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$306  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$307  = \$305  | \$306 ;
   assign \$308  = \$304  | \$307 ;
-  assign \$309  = error_tmr0 != error_tmr1;
-  assign \$310  = error_tmr0 != error_tmr2;
+  assign \$309  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$310  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$311  = \$309  | \$310 ;
   assign \$312  = \$308  | \$311 ;
-  assign \$313  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$314  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$313  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$314  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$315  = \$313  | \$314 ;
   assign \$316  = \$312  | \$315 ;
-  assign \$317  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$318  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$317  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$318  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$319  = \$317  | \$318 ;
   assign \$320  = \$316  | \$319 ;
-  assign \$321  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$322  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$321  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$322  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$323  = \$321  | \$322 ;
   assign \$324  = \$320  | \$323 ;
-  assign \$325  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$326  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$325  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$326  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$327  = \$325  | \$326 ;
   assign \$328  = \$324  | \$327 ;
-  assign \$329  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$330  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$329  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$330  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$331  = \$329  | \$330 ;
   assign \$332  = \$328  | \$331 ;
-  assign \$333  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$334  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$333  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$334  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$335  = \$333  | \$334 ;
   assign \$336  = \$332  | \$335 ;
-  assign \$337  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$338  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$337  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$338  = therm_level_tmr0 != therm_level_tmr2;
   assign \$339  = \$337  | \$338 ;
   assign \$340  = \$336  | \$339 ;
-  assign \$341  = act_min_tmr0 != act_min_tmr1;
-  assign \$342  = act_min_tmr0 != act_min_tmr2;
+  assign \$341  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$342  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$343  = \$341  | \$342 ;
   assign \$344  = \$340  | \$343 ;
-  assign \$345  = act_max_tmr0 != act_max_tmr1;
-  assign \$346  = act_max_tmr0 != act_max_tmr2;
+  assign \$345  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$346  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$347  = \$345  | \$346 ;
   assign \$348  = \$344  | \$347 ;
-  assign \$349  = per_channel_tmr0 & per_channel_tmr1;
-  assign \$350  = per_channel_tmr0 & per_channel_tmr2;
+  assign \$349  = therm_run_tmr0 & therm_run_tmr1;
+  assign \$350  = therm_run_tmr0 & therm_run_tmr2;
   assign \$351  = \$349  | \$350 ;
-  assign \$352  = per_channel_tmr1 & per_channel_tmr2;
-  assign per_channel = \$351  | \$352 ;
-  assign \$353  = busy_tmr0 != busy_tmr1;
-  assign \$354  = busy_tmr0 != busy_tmr2;
+  assign \$352  = therm_run_tmr1 & therm_run_tmr2;
+  assign therm_run = \$351  | \$352 ;
+  assign \$353  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$354  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$355  = \$353  | \$354 ;
-  assign \$356  = done_tmr0 != done_tmr1;
-  assign \$357  = done_tmr0 != done_tmr2;
+  assign \$356  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$357  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$358  = \$356  | \$357 ;
   assign \$359  = \$355  | \$358 ;
-  assign \$360  = error_tmr0 != error_tmr1;
-  assign \$361  = error_tmr0 != error_tmr2;
+  assign \$360  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$361  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$362  = \$360  | \$361 ;
   assign \$363  = \$359  | \$362 ;
-  assign \$364  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$365  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$364  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$365  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$366  = \$364  | \$365 ;
   assign \$367  = \$363  | \$366 ;
-  assign \$368  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$369  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$368  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$369  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$370  = \$368  | \$369 ;
   assign \$371  = \$367  | \$370 ;
-  assign \$372  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$373  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$372  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$373  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$374  = \$372  | \$373 ;
   assign \$375  = \$371  | \$374 ;
-  assign \$376  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$377  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$376  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$377  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$378  = \$376  | \$377 ;
   assign \$379  = \$375  | \$378 ;
-  assign \$380  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$381  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$380  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$381  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$382  = \$380  | \$381 ;
   assign \$383  = \$379  | \$382 ;
-  assign \$384  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$385  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$384  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$385  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$386  = \$384  | \$385 ;
   assign \$387  = \$383  | \$386 ;
-  assign \$388  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$389  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$388  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$389  = therm_level_tmr0 != therm_level_tmr2;
   assign \$390  = \$388  | \$389 ;
   assign \$391  = \$387  | \$390 ;
-  assign \$392  = act_min_tmr0 != act_min_tmr1;
-  assign \$393  = act_min_tmr0 != act_min_tmr2;
+  assign \$392  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$393  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$394  = \$392  | \$393 ;
   assign \$395  = \$391  | \$394 ;
-  assign \$396  = act_max_tmr0 != act_max_tmr1;
-  assign \$397  = act_max_tmr0 != act_max_tmr2;
+  assign \$396  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$397  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$398  = \$396  | \$397 ;
   assign \$399  = \$395  | \$398 ;
-  assign \$400  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$401  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$400  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$401  = therm_run_tmr0 != therm_run_tmr2;
   assign \$402  = \$400  | \$401 ;
   assign \$403  = \$399  | \$402 ;
-  assign \$404  = qmult_tmr0 & qmult_tmr1;
-  assign \$405  = qmult_tmr0 & qmult_tmr2;
+  assign \$404  = therm_sensor_fault_tmr0 & therm_sensor_fault_tmr1;
+  assign \$405  = therm_sensor_fault_tmr0 & therm_sensor_fault_tmr2;
   assign \$406  = \$404  | \$405 ;
-  assign \$407  = qmult_tmr1 & qmult_tmr2;
-  assign qmult = \$406  | \$407 ;
-  assign \$408  = busy_tmr0 != busy_tmr1;
-  assign \$409  = busy_tmr0 != busy_tmr2;
+  assign \$407  = therm_sensor_fault_tmr1 & therm_sensor_fault_tmr2;
+  assign therm_sensor_fault = \$406  | \$407 ;
+  assign \$408  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$409  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$410  = \$408  | \$409 ;
-  assign \$411  = done_tmr0 != done_tmr1;
-  assign \$412  = done_tmr0 != done_tmr2;
+  assign \$411  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$412  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$413  = \$411  | \$412 ;
   assign \$414  = \$410  | \$413 ;
-  assign \$415  = error_tmr0 != error_tmr1;
-  assign \$416  = error_tmr0 != error_tmr2;
+  assign \$415  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$416  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$417  = \$415  | \$416 ;
   assign \$418  = \$414  | \$417 ;
-  assign \$419  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$420  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$419  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$420  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$421  = \$419  | \$420 ;
   assign \$422  = \$418  | \$421 ;
-  assign \$423  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$424  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$423  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$424  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$425  = \$423  | \$424 ;
   assign \$426  = \$422  | \$425 ;
-  assign \$427  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$428  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$427  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$428  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$429  = \$427  | \$428 ;
   assign \$430  = \$426  | \$429 ;
-  assign \$431  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$432  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$431  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$432  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$433  = \$431  | \$432 ;
   assign \$434  = \$430  | \$433 ;
-  assign \$435  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$436  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$435  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$436  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$437  = \$435  | \$436 ;
   assign \$438  = \$434  | \$437 ;
-  assign \$439  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$440  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$439  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$440  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$441  = \$439  | \$440 ;
   assign \$442  = \$438  | \$441 ;
-  assign \$443  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$444  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$443  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$444  = therm_level_tmr0 != therm_level_tmr2;
   assign \$445  = \$443  | \$444 ;
   assign \$446  = \$442  | \$445 ;
-  assign \$447  = act_min_tmr0 != act_min_tmr1;
-  assign \$448  = act_min_tmr0 != act_min_tmr2;
+  assign \$447  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$448  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$449  = \$447  | \$448 ;
   assign \$450  = \$446  | \$449 ;
-  assign \$451  = act_max_tmr0 != act_max_tmr1;
-  assign \$452  = act_max_tmr0 != act_max_tmr2;
+  assign \$451  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$452  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$453  = \$451  | \$452 ;
   assign \$454  = \$450  | \$453 ;
-  assign \$455  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$456  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$455  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$456  = therm_run_tmr0 != therm_run_tmr2;
   assign \$457  = \$455  | \$456 ;
   assign \$458  = \$454  | \$457 ;
-  assign \$459  = qmult_tmr0 != qmult_tmr1;
-  assign \$460  = qmult_tmr0 != qmult_tmr2;
+  assign \$459  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr1;
+  assign \$460  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr2;
   assign \$461  = \$459  | \$460 ;
   assign \$462  = \$458  | \$461 ;
-  assign \$463  = qshift_tmr0 & qshift_tmr1;
-  assign \$464  = qshift_tmr0 & qshift_tmr2;
+  assign \$463  = therm_cool_tmr0 & therm_cool_tmr1;
+  assign \$464  = therm_cool_tmr0 & therm_cool_tmr2;
   assign \$465  = \$463  | \$464 ;
-  assign \$466  = qshift_tmr1 & qshift_tmr2;
-  assign qshift = \$465  | \$466 ;
-  assign \$467  = busy_tmr0 != busy_tmr1;
-  assign \$468  = busy_tmr0 != busy_tmr2;
+  assign \$466  = therm_cool_tmr1 & therm_cool_tmr2;
+  assign therm_cool = \$465  | \$466 ;
+  assign \$467  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$468  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$469  = \$467  | \$468 ;
-  assign \$470  = done_tmr0 != done_tmr1;
-  assign \$471  = done_tmr0 != done_tmr2;
+  assign \$470  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$471  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$472  = \$470  | \$471 ;
   assign \$473  = \$469  | \$472 ;
-  assign \$474  = error_tmr0 != error_tmr1;
-  assign \$475  = error_tmr0 != error_tmr2;
+  assign \$474  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$475  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$476  = \$474  | \$475 ;
   assign \$477  = \$473  | \$476 ;
-  assign \$478  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$479  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$478  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$479  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$480  = \$478  | \$479 ;
   assign \$481  = \$477  | \$480 ;
-  assign \$482  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$483  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$482  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$483  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$484  = \$482  | \$483 ;
   assign \$485  = \$481  | \$484 ;
-  assign \$486  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$487  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$486  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$487  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$488  = \$486  | \$487 ;
   assign \$489  = \$485  | \$488 ;
-  assign \$490  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$491  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$490  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$491  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$492  = \$490  | \$491 ;
   assign \$493  = \$489  | \$492 ;
-  assign \$494  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$495  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$494  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$495  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$496  = \$494  | \$495 ;
   assign \$497  = \$493  | \$496 ;
-  assign \$498  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$499  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$498  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$499  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$500  = \$498  | \$499 ;
   assign \$501  = \$497  | \$500 ;
-  assign \$502  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$503  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$502  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$503  = therm_level_tmr0 != therm_level_tmr2;
   assign \$504  = \$502  | \$503 ;
   assign \$505  = \$501  | \$504 ;
-  assign \$506  = act_min_tmr0 != act_min_tmr1;
-  assign \$507  = act_min_tmr0 != act_min_tmr2;
+  assign \$506  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$507  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$508  = \$506  | \$507 ;
   assign \$509  = \$505  | \$508 ;
-  assign \$510  = act_max_tmr0 != act_max_tmr1;
-  assign \$511  = act_max_tmr0 != act_max_tmr2;
+  assign \$510  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$511  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$512  = \$510  | \$511 ;
   assign \$513  = \$509  | \$512 ;
-  assign \$514  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$515  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$514  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$515  = therm_run_tmr0 != therm_run_tmr2;
   assign \$516  = \$514  | \$515 ;
   assign \$517  = \$513  | \$516 ;
-  assign \$518  = qmult_tmr0 != qmult_tmr1;
-  assign \$519  = qmult_tmr0 != qmult_tmr2;
+  assign \$518  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr1;
+  assign \$519  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr2;
   assign \$520  = \$518  | \$519 ;
   assign \$521  = \$517  | \$520 ;
-  assign \$522  = qshift_tmr0 != qshift_tmr1;
-  assign \$523  = qshift_tmr0 != qshift_tmr2;
+  assign \$522  = therm_cool_tmr0 != therm_cool_tmr1;
+  assign \$523  = therm_cool_tmr0 != therm_cool_tmr2;
   assign \$524  = \$522  | \$523 ;
   assign \$525  = \$521  | \$524 ;
-  assign \$526  = cycles_tmr0 & cycles_tmr1;
-  assign \$527  = cycles_tmr0 & cycles_tmr2;
+  assign \$526  = therm_raises_tmr0 & therm_raises_tmr1;
+  assign \$527  = therm_raises_tmr0 & therm_raises_tmr2;
   assign \$528  = \$526  | \$527 ;
-  assign \$529  = cycles_tmr1 & cycles_tmr2;
-  assign cycles = \$528  | \$529 ;
-  assign \$530  = busy_tmr0 != busy_tmr1;
-  assign \$531  = busy_tmr0 != busy_tmr2;
+  assign \$529  = therm_raises_tmr1 & therm_raises_tmr2;
+  assign therm_raises = \$528  | \$529 ;
+  assign \$530  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$531  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$532  = \$530  | \$531 ;
-  assign \$533  = done_tmr0 != done_tmr1;
-  assign \$534  = done_tmr0 != done_tmr2;
+  assign \$533  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$534  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$535  = \$533  | \$534 ;
   assign \$536  = \$532  | \$535 ;
-  assign \$537  = error_tmr0 != error_tmr1;
-  assign \$538  = error_tmr0 != error_tmr2;
+  assign \$537  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$538  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$539  = \$537  | \$538 ;
   assign \$540  = \$536  | \$539 ;
-  assign \$541  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$542  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$541  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$542  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$543  = \$541  | \$542 ;
   assign \$544  = \$540  | \$543 ;
-  assign \$545  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$546  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$545  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$546  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$547  = \$545  | \$546 ;
   assign \$548  = \$544  | \$547 ;
-  assign \$549  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$550  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$549  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$550  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$551  = \$549  | \$550 ;
   assign \$552  = \$548  | \$551 ;
-  assign \$553  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$554  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$553  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$554  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$555  = \$553  | \$554 ;
   assign \$556  = \$552  | \$555 ;
-  assign \$557  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$558  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$557  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$558  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$559  = \$557  | \$558 ;
   assign \$560  = \$556  | \$559 ;
-  assign \$561  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$562  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$561  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$562  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$563  = \$561  | \$562 ;
   assign \$564  = \$560  | \$563 ;
-  assign \$565  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$566  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$565  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$566  = therm_level_tmr0 != therm_level_tmr2;
   assign \$567  = \$565  | \$566 ;
   assign \$568  = \$564  | \$567 ;
-  assign \$569  = act_min_tmr0 != act_min_tmr1;
-  assign \$570  = act_min_tmr0 != act_min_tmr2;
+  assign \$569  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$570  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$571  = \$569  | \$570 ;
   assign \$572  = \$568  | \$571 ;
-  assign \$573  = act_max_tmr0 != act_max_tmr1;
-  assign \$574  = act_max_tmr0 != act_max_tmr2;
+  assign \$573  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$574  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$575  = \$573  | \$574 ;
   assign \$576  = \$572  | \$575 ;
-  assign \$577  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$578  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$577  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$578  = therm_run_tmr0 != therm_run_tmr2;
   assign \$579  = \$577  | \$578 ;
   assign \$580  = \$576  | \$579 ;
-  assign \$581  = qmult_tmr0 != qmult_tmr1;
-  assign \$582  = qmult_tmr0 != qmult_tmr2;
+  assign \$581  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr1;
+  assign \$582  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr2;
   assign \$583  = \$581  | \$582 ;
   assign \$584  = \$580  | \$583 ;
-  assign \$585  = qshift_tmr0 != qshift_tmr1;
-  assign \$586  = qshift_tmr0 != qshift_tmr2;
+  assign \$585  = therm_cool_tmr0 != therm_cool_tmr1;
+  assign \$586  = therm_cool_tmr0 != therm_cool_tmr2;
   assign \$587  = \$585  | \$586 ;
   assign \$588  = \$584  | \$587 ;
-  assign \$589  = cycles_tmr0 != cycles_tmr1;
-  assign \$590  = cycles_tmr0 != cycles_tmr2;
+  assign \$589  = therm_raises_tmr0 != therm_raises_tmr1;
+  assign \$590  = therm_raises_tmr0 != therm_raises_tmr2;
   assign \$591  = \$589  | \$590 ;
   assign \$592  = \$588  | \$591 ;
-  assign \$593  = ctrl_state_tmr0 & ctrl_state_tmr1;
-  assign \$594  = ctrl_state_tmr0 & ctrl_state_tmr2;
+  assign \$593  = therm_shutdowns_tmr0 & therm_shutdowns_tmr1;
+  assign \$594  = therm_shutdowns_tmr0 & therm_shutdowns_tmr2;
   assign \$595  = \$593  | \$594 ;
-  assign \$596  = ctrl_state_tmr1 & ctrl_state_tmr2;
-  assign ctrl_state = \$595  | \$596 ;
-  assign \$597  = busy_tmr0 != busy_tmr1;
-  assign \$598  = busy_tmr0 != busy_tmr2;
+  assign \$596  = therm_shutdowns_tmr1 & therm_shutdowns_tmr2;
+  assign therm_shutdowns = \$595  | \$596 ;
+  assign \$597  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$598  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$599  = \$597  | \$598 ;
-  assign \$600  = done_tmr0 != done_tmr1;
-  assign \$601  = done_tmr0 != done_tmr2;
+  assign \$600  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$601  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$602  = \$600  | \$601 ;
   assign \$603  = \$599  | \$602 ;
-  assign \$604  = error_tmr0 != error_tmr1;
-  assign \$605  = error_tmr0 != error_tmr2;
+  assign \$604  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$605  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$606  = \$604  | \$605 ;
   assign \$607  = \$603  | \$606 ;
-  assign \$608  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$609  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$608  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$609  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$610  = \$608  | \$609 ;
   assign \$611  = \$607  | \$610 ;
-  assign \$612  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$613  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$612  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$613  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$614  = \$612  | \$613 ;
   assign \$615  = \$611  | \$614 ;
-  assign \$616  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$617  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$616  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$617  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$618  = \$616  | \$617 ;
   assign \$619  = \$615  | \$618 ;
-  assign \$620  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$621  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$620  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$621  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$622  = \$620  | \$621 ;
   assign \$623  = \$619  | \$622 ;
-  assign \$624  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$625  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$624  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$625  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$626  = \$624  | \$625 ;
   assign \$627  = \$623  | \$626 ;
-  assign \$628  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$629  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$628  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$629  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$630  = \$628  | \$629 ;
   assign \$631  = \$627  | \$630 ;
-  assign \$632  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$633  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$632  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$633  = therm_level_tmr0 != therm_level_tmr2;
   assign \$634  = \$632  | \$633 ;
   assign \$635  = \$631  | \$634 ;
-  assign \$636  = act_min_tmr0 != act_min_tmr1;
-  assign \$637  = act_min_tmr0 != act_min_tmr2;
+  assign \$636  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$637  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$638  = \$636  | \$637 ;
   assign \$639  = \$635  | \$638 ;
-  assign \$640  = act_max_tmr0 != act_max_tmr1;
-  assign \$641  = act_max_tmr0 != act_max_tmr2;
+  assign \$640  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$641  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$642  = \$640  | \$641 ;
   assign \$643  = \$639  | \$642 ;
-  assign \$644  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$645  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$644  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$645  = therm_run_tmr0 != therm_run_tmr2;
   assign \$646  = \$644  | \$645 ;
   assign \$647  = \$643  | \$646 ;
-  assign \$648  = qmult_tmr0 != qmult_tmr1;
-  assign \$649  = qmult_tmr0 != qmult_tmr2;
+  assign \$648  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr1;
+  assign \$649  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr2;
   assign \$650  = \$648  | \$649 ;
   assign \$651  = \$647  | \$650 ;
-  assign \$652  = qshift_tmr0 != qshift_tmr1;
-  assign \$653  = qshift_tmr0 != qshift_tmr2;
+  assign \$652  = therm_cool_tmr0 != therm_cool_tmr1;
+  assign \$653  = therm_cool_tmr0 != therm_cool_tmr2;
   assign \$654  = \$652  | \$653 ;
   assign \$655  = \$651  | \$654 ;
-  assign \$656  = cycles_tmr0 != cycles_tmr1;
-  assign \$657  = cycles_tmr0 != cycles_tmr2;
+  assign \$656  = therm_raises_tmr0 != therm_raises_tmr1;
+  assign \$657  = therm_raises_tmr0 != therm_raises_tmr2;
   assign \$658  = \$656  | \$657 ;
   assign \$659  = \$655  | \$658 ;
-  assign \$660  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$661  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$660  = therm_shutdowns_tmr0 != therm_shutdowns_tmr1;
+  assign \$661  = therm_shutdowns_tmr0 != therm_shutdowns_tmr2;
   assign \$662  = \$660  | \$661 ;
   assign \$663  = \$659  | \$662 ;
-  assign \$664  = ib_tmr0 & ib_tmr1;
-  assign \$665  = ib_tmr0 & ib_tmr2;
+  assign \$664  = therm_faults_tmr0 & therm_faults_tmr1;
+  assign \$665  = therm_faults_tmr0 & therm_faults_tmr2;
   assign \$666  = \$664  | \$665 ;
-  assign \$667  = ib_tmr1 & ib_tmr2;
-  assign ib = \$666  | \$667 ;
-  assign \$668  = busy_tmr0 != busy_tmr1;
-  assign \$669  = busy_tmr0 != busy_tmr2;
+  assign \$667  = therm_faults_tmr1 & therm_faults_tmr2;
+  assign therm_faults = \$666  | \$667 ;
+  assign \$668  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$669  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$670  = \$668  | \$669 ;
-  assign \$671  = done_tmr0 != done_tmr1;
-  assign \$672  = done_tmr0 != done_tmr2;
+  assign \$671  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$672  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$673  = \$671  | \$672 ;
   assign \$674  = \$670  | \$673 ;
-  assign \$675  = error_tmr0 != error_tmr1;
-  assign \$676  = error_tmr0 != error_tmr2;
+  assign \$675  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$676  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$677  = \$675  | \$676 ;
   assign \$678  = \$674  | \$677 ;
-  assign \$679  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$680  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$679  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$680  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$681  = \$679  | \$680 ;
   assign \$682  = \$678  | \$681 ;
-  assign \$683  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$684  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$683  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$684  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$685  = \$683  | \$684 ;
   assign \$686  = \$682  | \$685 ;
-  assign \$687  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$688  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$687  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$688  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$689  = \$687  | \$688 ;
   assign \$690  = \$686  | \$689 ;
-  assign \$691  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$692  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$691  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$692  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$693  = \$691  | \$692 ;
   assign \$694  = \$690  | \$693 ;
-  assign \$695  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$696  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$695  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$696  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$697  = \$695  | \$696 ;
   assign \$698  = \$694  | \$697 ;
-  assign \$699  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$700  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$699  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$700  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$701  = \$699  | \$700 ;
   assign \$702  = \$698  | \$701 ;
-  assign \$703  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$704  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$703  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$704  = therm_level_tmr0 != therm_level_tmr2;
   assign \$705  = \$703  | \$704 ;
   assign \$706  = \$702  | \$705 ;
-  assign \$707  = act_min_tmr0 != act_min_tmr1;
-  assign \$708  = act_min_tmr0 != act_min_tmr2;
+  assign \$707  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$708  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$709  = \$707  | \$708 ;
   assign \$710  = \$706  | \$709 ;
-  assign \$711  = act_max_tmr0 != act_max_tmr1;
-  assign \$712  = act_max_tmr0 != act_max_tmr2;
+  assign \$711  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$712  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$713  = \$711  | \$712 ;
   assign \$714  = \$710  | \$713 ;
-  assign \$715  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$716  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$715  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$716  = therm_run_tmr0 != therm_run_tmr2;
   assign \$717  = \$715  | \$716 ;
   assign \$718  = \$714  | \$717 ;
-  assign \$719  = qmult_tmr0 != qmult_tmr1;
-  assign \$720  = qmult_tmr0 != qmult_tmr2;
+  assign \$719  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr1;
+  assign \$720  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr2;
   assign \$721  = \$719  | \$720 ;
   assign \$722  = \$718  | \$721 ;
-  assign \$723  = qshift_tmr0 != qshift_tmr1;
-  assign \$724  = qshift_tmr0 != qshift_tmr2;
+  assign \$723  = therm_cool_tmr0 != therm_cool_tmr1;
+  assign \$724  = therm_cool_tmr0 != therm_cool_tmr2;
   assign \$725  = \$723  | \$724 ;
   assign \$726  = \$722  | \$725 ;
-  assign \$727  = cycles_tmr0 != cycles_tmr1;
-  assign \$728  = cycles_tmr0 != cycles_tmr2;
+  assign \$727  = therm_raises_tmr0 != therm_raises_tmr1;
+  assign \$728  = therm_raises_tmr0 != therm_raises_tmr2;
   assign \$729  = \$727  | \$728 ;
   assign \$730  = \$726  | \$729 ;
-  assign \$731  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$732  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$731  = therm_shutdowns_tmr0 != therm_shutdowns_tmr1;
+  assign \$732  = therm_shutdowns_tmr0 != therm_shutdowns_tmr2;
   assign \$733  = \$731  | \$732 ;
   assign \$734  = \$730  | \$733 ;
-  assign \$735  = ib_tmr0 != ib_tmr1;
-  assign \$736  = ib_tmr0 != ib_tmr2;
+  assign \$735  = therm_faults_tmr0 != therm_faults_tmr1;
+  assign \$736  = therm_faults_tmr0 != therm_faults_tmr2;
   assign \$737  = \$735  | \$736 ;
   assign \$738  = \$734  | \$737 ;
-  assign \$739  = jb_tmr0 & jb_tmr1;
-  assign \$740  = jb_tmr0 & jb_tmr2;
+  assign \$739  = therm_phase_tmr0 & therm_phase_tmr1;
+  assign \$740  = therm_phase_tmr0 & therm_phase_tmr2;
   assign \$741  = \$739  | \$740 ;
-  assign \$742  = jb_tmr1 & jb_tmr2;
-  assign jb = \$741  | \$742 ;
-  assign \$743  = busy_tmr0 != busy_tmr1;
-  assign \$744  = busy_tmr0 != busy_tmr2;
+  assign \$742  = therm_phase_tmr1 & therm_phase_tmr2;
+  assign therm_phase = \$741  | \$742 ;
+  assign \$743  = therm_trip1_tmr0 != therm_trip1_tmr1;
+  assign \$744  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$745  = \$743  | \$744 ;
-  assign \$746  = done_tmr0 != done_tmr1;
-  assign \$747  = done_tmr0 != done_tmr2;
+  assign \$746  = therm_trip2_tmr0 != therm_trip2_tmr1;
+  assign \$747  = therm_trip2_tmr0 != therm_trip2_tmr2;
   assign \$748  = \$746  | \$747 ;
   assign \$749  = \$745  | \$748 ;
-  assign \$750  = error_tmr0 != error_tmr1;
-  assign \$751  = error_tmr0 != error_tmr2;
+  assign \$750  = therm_trip3_tmr0 != therm_trip3_tmr1;
+  assign \$751  = therm_trip3_tmr0 != therm_trip3_tmr2;
   assign \$752  = \$750  | \$751 ;
   assign \$753  = \$749  | \$752 ;
-  assign \$754  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$755  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$754  = therm_crit_tmr0 != therm_crit_tmr1;
+  assign \$755  = therm_crit_tmr0 != therm_crit_tmr2;
   assign \$756  = \$754  | \$755 ;
   assign \$757  = \$753  | \$756 ;
-  assign \$758  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$759  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$758  = therm_hyst_tmr0 != therm_hyst_tmr1;
+  assign \$759  = therm_hyst_tmr0 != therm_hyst_tmr2;
   assign \$760  = \$758  | \$759 ;
   assign \$761  = \$757  | \$760 ;
-  assign \$762  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$763  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$762  = therm_range_min_tmr0 != therm_range_min_tmr1;
+  assign \$763  = therm_range_min_tmr0 != therm_range_min_tmr2;
   assign \$764  = \$762  | \$763 ;
   assign \$765  = \$761  | \$764 ;
-  assign \$766  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$767  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$766  = therm_range_max_tmr0 != therm_range_max_tmr1;
+  assign \$767  = therm_range_max_tmr0 != therm_range_max_tmr2;
   assign \$768  = \$766  | \$767 ;
   assign \$769  = \$765  | \$768 ;
-  assign \$770  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$771  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$770  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr1;
+  assign \$771  = therm_stuck_samples_tmr0 != therm_stuck_samples_tmr2;
   assign \$772  = \$770  | \$771 ;
   assign \$773  = \$769  | \$772 ;
-  assign \$774  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$775  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$774  = therm_safe_level_tmr0 != therm_safe_level_tmr1;
+  assign \$775  = therm_safe_level_tmr0 != therm_safe_level_tmr2;
   assign \$776  = \$774  | \$775 ;
   assign \$777  = \$773  | \$776 ;
-  assign \$778  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$779  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$778  = therm_level_tmr0 != therm_level_tmr1;
+  assign \$779  = therm_level_tmr0 != therm_level_tmr2;
   assign \$780  = \$778  | \$779 ;
   assign \$781  = \$777  | \$780 ;
-  assign \$782  = act_min_tmr0 != act_min_tmr1;
-  assign \$783  = act_min_tmr0 != act_min_tmr2;
+  assign \$782  = therm_temp_tmr0 != therm_temp_tmr1;
+  assign \$783  = therm_temp_tmr0 != therm_temp_tmr2;
   assign \$784  = \$782  | \$783 ;
   assign \$785  = \$781  | \$784 ;
-  assign \$786  = act_max_tmr0 != act_max_tmr1;
-  assign \$787  = act_max_tmr0 != act_max_tmr2;
+  assign \$786  = therm_prev_tmr0 != therm_prev_tmr1;
+  assign \$787  = therm_prev_tmr0 != therm_prev_tmr2;
   assign \$788  = \$786  | \$787 ;
   assign \$789  = \$785  | \$788 ;
-  assign \$790  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$791  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$790  = therm_run_tmr0 != therm_run_tmr1;
+  assign \$791  = therm_run_tmr0 != therm_run_tmr2;
   assign \$792  = \$790  | \$791 ;
   assign \$793  = \$789  | \$792 ;
-  assign \$794  = qmult_tmr0 != qmult_tmr1;
-  assign \$795  = qmult_tmr0 != qmult_tmr2;
+  assign \$794  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr1;
+  assign \$795  = therm_sensor_fault_tmr0 != therm_sensor_fault_tmr2;
   assign \$796  = \$794  | \$795 ;
   assign \$797  = \$793  | \$796 ;
-  assign \$798  = qshift_tmr0 != qshift_tmr1;
-  assign \$799  = qshift_tmr0 != qshift_tmr2;
+  assign \$798  = therm_cool_tmr0 != therm_cool_tmr1;
+  assign \$799  = therm_cool_tmr0 != therm_cool_tmr2;
   assign \$800  = \$798  | \$799 ;
   assign \$801  = \$797  | \$800 ;
-  assign \$802  = cycles_tmr0 != cycles_tmr1;
-  assign \$803  = cycles_tmr0 != cycles_tmr2;
+  assign \$802  = therm_raises_tmr0 != therm_raises_tmr1;
+  assign \$803  = therm_raises_tmr0 != therm_raises_tmr2;
   assign \$804  = \$802  | \$803 ;
   assign \$805  = \$801  | \$804 ;
-  assign \$806  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$807  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$806  = therm_shutdowns_tmr0 != therm_shutdowns_tmr1;
+  assign \$807  = therm_shutdowns_tmr0 != therm_shutdowns_tmr2;
   assign \$808  = \$806  | \$807 ;
   assign \$809  = \$805  | \$808 ;
-  assign \$810  = ib_tmr0 != ib_tmr1;
-  assign \$811  = ib_tmr0 != ib_tmr2;
+  assign \$810  = therm_faults_tmr0 != therm_faults_tmr1;
+  assign \$811  = therm_faults_tmr0 != therm_faults_tmr2;
   assign \$812  = \$810  | \$811 ;
   assign \$813  = \$809  | \$812 ;
-  assign \$814  = jb_tmr0 != jb_tmr1;
-  assign \$815  = jb_tmr0 != jb_tmr2;
+  assign \$814  = therm_phase_tmr0 != therm_phase_tmr1;
+  assign \$815  = therm_phase_tmr0 != therm_phase_tmr2;
   assign \$816  = \$814  | \$815 ;
-  assign \$817  = \$813  | \$816 ;
-  assign \$818  = k_tmr0 & k_tmr1;
-  assign \$819  = k_tmr0 & k_tmr2;
-  assign \$820  = \$818  | \$819 ;
-  assign \$821  = k_tmr1 & k_tmr2;
-  assign k = \$820  | \$821 ;
-  assign \$822  = busy_tmr0 != busy_tmr1;
-  assign \$823  = busy_tmr0 != busy_tmr2;
-  assign \$824  = \$822  | \$823 ;
-  assign \$825  = done_tmr0 != done_tmr1;
-  assign \$826  = done_tmr0 != done_tmr2;
-  assign \$827  = \$825  | \$826 ;
-  assign \$828  = \$824  | \$827 ;
-  assign \$829  = error_tmr0 != error_tmr1;
-  assign \$830  = error_tmr0 != error_tmr2;
-  assign \$831  = \$829  | \$830 ;
-  assign \$832  = \$828  | \$831 ;
-  assign \$833  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$834  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$835  = \$833  | \$834 ;
-  assign \$836  = \$832  | \$835 ;
-  assign \$837  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$838  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$839  = \$837  | \$838 ;
-  assign \$840  = \$836  | \$839 ;
-  assign \$841  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$842  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$843  = \$841  | \$842 ;
-  assign \$844  = \$840  | \$843 ;
-  assign \$845  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$846  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$847  = \$845  | \$846 ;
-  assign \$848  = \$844  | \$847 ;
-  assign \$849  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$850  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$851  = \$849  | \$850 ;
-  assign \$852  = \$848  | \$851 ;
-  assign \$853  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$854  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$855  = \$853  | \$854 ;
-  assign \$856  = \$852  | \$855 ;
-  assign \$857  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$858  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$859  = \$857  | \$858 ;
-  assign \$860  = \$856  | \$859 ;
-  assign \$861  = act_min_tmr0 != act_min_tmr1;
-  assign \$862  = act_min_tmr0 != act_min_tmr2;
-  assign \$863  = \$861  | \$862 ;
-  assign \$864  = \$860  | \$863 ;
-  assign \$865  = act_max_tmr0 != act_max_tmr1;
-  assign \$866  = act_max_tmr0 != act_max_tmr2;
-  assign \$867  = \$865  | \$866 ;
-  assign \$868  = \$864  | \$867 ;
-  assign \$869  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$870  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$871  = \$869  | \$870 ;
-  assign \$872  = \$868  | \$871 ;
-  assign \$873  = qmult_tmr0 != qmult_tmr1;
-  assign \$874  = qmult_tmr0 != qmult_tmr2;
-  assign \$875  = \$873  | \$874 ;
-  assign \$876  = \$872  | \$875 ;
-  assign \$877  = qshift_tmr0 != qshift_tmr1;
-  assign \$878  = qshift_tmr0 != qshift_tmr2;
-  assign \$879  = \$877  | \$878 ;
-  assign \$880  = \$876  | \$879 ;
-  assign \$881  = cycles_tmr0 != cycles_tmr1;
-  assign \$882  = cycles_tmr0 != cycles_tmr2;
-  assign \$883  = \$881  | \$882 ;
-  assign \$884  = \$880  | \$883 ;
-  assign \$885  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$886  = ctrl_state_tmr0 != ctrl_state_tmr2;
-  assign \$887  = \$885  | \$886 ;
-  assign \$888  = \$884  | \$887 ;
-  assign \$889  = ib_tmr0 != ib_tmr1;
-  assign \$890  = ib_tmr0 != ib_tmr2;
-  assign \$891  = \$889  | \$890 ;
-  assign \$892  = \$888  | \$891 ;
-  assign \$893  = jb_tmr0 != jb_tmr1;
-  assign \$894  = jb_tmr0 != jb_tmr2;
-  assign \$895  = \$893  | \$894 ;
-  assign \$896  = \$892  | \$895 ;
-  assign \$897  = k_tmr0 != k_tmr1;
-  assign \$898  = k_tmr0 != k_tmr2;
-  assign \$899  = \$897  | \$898 ;
-  assign \$900  = \$896  | \$899 ;
-  assign \$901  = wait_tmr0 & wait_tmr1;
-  assign \$902  = wait_tmr0 & wait_tmr2;
-  assign \$903  = \$901  | \$902 ;
-  assign \$904  = wait_tmr1 & wait_tmr2;
-  assign \wait  = \$903  | \$904 ;
-  assign \$905  = busy_tmr0 != busy_tmr1;
-  assign \$906  = busy_tmr0 != busy_tmr2;
-  assign \$907  = \$905  | \$906 ;
-  assign \$908  = done_tmr0 != done_tmr1;
-  assign \$909  = done_tmr0 != done_tmr2;
-  assign \$910  = \$908  | \$909 ;
-  assign \$911  = \$907  | \$910 ;
-  assign \$912  = error_tmr0 != error_tmr1;
-  assign \$913  = error_tmr0 != error_tmr2;
-  assign \$914  = \$912  | \$913 ;
-  assign \$915  = \$911  | \$914 ;
-  assign \$916  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$917  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$918  = \$916  | \$917 ;
-  assign \$919  = \$915  | \$918 ;
-  assign \$920  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$921  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$922  = \$920  | \$921 ;
-  assign \$923  = \$919  | \$922 ;
-  assign \$924  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$925  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$926  = \$924  | \$925 ;
-  assign \$927  = \$923  | \$926 ;
-  assign \$928  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$929  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$930  = \$928  | \$929 ;
-  assign \$931  = \$927  | \$930 ;
-  assign \$932  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$933  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$934  = \$932  | \$933 ;
-  assign \$935  = \$931  | \$934 ;
-  assign \$936  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$937  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$938  = \$936  | \$937 ;
-  assign \$939  = \$935  | \$938 ;
-  assign \$940  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$941  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$942  = \$940  | \$941 ;
-  assign \$943  = \$939  | \$942 ;
-  assign \$944  = act_min_tmr0 != act_min_tmr1;
-  assign \$945  = act_min_tmr0 != act_min_tmr2;
-  assign \$946  = \$944  | \$945 ;
-  assign \$947  = \$943  | \$946 ;
-  assign \$948  = act_max_tmr0 != act_max_tmr1;
-  assign \$949  = act_max_tmr0 != act_max_tmr2;
-  assign \$950  = \$948  | \$949 ;
-  assign \$951  = \$947  | \$950 ;
-  assign \$952  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$953  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$954  = \$952  | \$953 ;
-  assign \$955  = \$951  | \$954 ;
-  assign \$956  = qmult_tmr0 != qmult_tmr1;
-  assign \$957  = qmult_tmr0 != qmult_tmr2;
-  assign \$958  = \$956  | \$957 ;
-  assign \$959  = \$955  | \$958 ;
-  assign \$960  = qshift_tmr0 != qshift_tmr1;
-  assign \$961  = qshift_tmr0 != qshift_tmr2;
-  assign \$962  = \$960  | \$961 ;
-  assign \$963  = \$959  | \$962 ;
-  assign \$964  = cycles_tmr0 != cycles_tmr1;
-  assign \$965  = cycles_tmr0 != cycles_tmr2;
+  assign therm_tmr_mismatch = \$813  | \$816 ;
+  assign \$817  = \$938 [3:0] == 2'h3;
+  assign \$818  = thr_reg_we & \$817 ;
+  assign \$819  = \$938 [3:0] == 3'h4;
+  assign \$820  = thr_reg_we & \$819 ;
+  assign \$821  = \$938 [3:0] == 3'h5;
+  assign \$822  = thr_reg_we & \$821 ;
+  assign \$823  = \$938 [3:0] == 3'h6;
+  assign \$824  = thr_reg_we & \$823 ;
+  assign \$825  = \$938 [3:0] == 3'h7;
+  assign \$826  = thr_reg_we & \$825 ;
+  assign \$827  = \$938 [3:0] == 4'h8;
+  assign \$828  = thr_reg_we & \$827 ;
+  assign \$829  = \$938 [3:0] == 4'h9;
+  assign \$830  = thr_reg_we & \$829 ;
+  assign \$831  = \$938 [3:0] == 4'ha;
+  assign \$832  = thr_reg_we & \$831 ;
+  assign \$833  = bus__dat_w[2:0] > 3'h4;
+  assign \$834  = \$833  ? 3'h4 : bus__dat_w[2:0];
+  assign \$835  = ! \$938 [3:0];
+  assign \$836  = thr_reg_we & \$835 ;
+  assign \$837  = \$836  & bus__dat_w[0];
+  assign \$838  = throttle_level == 3'h4;
+  assign \$839  = \$837  & \$838 ;
+  assign \$840  = \$839  & therm_cool;
+  assign lvl0 = \$840  ? 3'h3 : throttle_level;
+  assign \$841  = therm_prev == therm_code;
+  assign \$842  = therm_run == 8'hff;
+  assign \$843  = therm_run + 1'h1;
+  assign \$844  = \$842  ? { 1'h0, therm_run } : \$843 ;
+  assign \$845  = \$841  ? \$844  : 9'h000;
+  assign \$846  = therm_code < therm_range_min;
+  assign \$847  = therm_code > therm_range_max;
+  assign \$848  = \$846  | \$847 ;
+  assign \$849  = | therm_stuck_samples;
+  assign \$850  = \$845 [7:0] >= therm_stuck_samples;
+  assign \$851  = \$849  & \$850 ;
+  assign implausible = \$848  | \$851 ;
+  assign \$852  = therm_code >= therm_trip1;
+  assign \$853  = 1'h0 + \$852 ;
+  assign \$854  = therm_code >= therm_trip2;
+  assign \$855  = \$853  + \$854 ;
+  assign \$856  = therm_code >= therm_trip3;
+  assign \$857  = \$855  + \$856 ;
+  assign \$858  = therm_code + therm_hyst;
+  assign \$859  = \$858  < therm_trip1;
+  assign \$860  = therm_code + therm_hyst;
+  assign \$861  = \$860  < therm_trip2;
+  assign \$862  = therm_code + therm_hyst;
+  assign \$863  = \$862  < therm_trip3;
+  assign \$864  = therm_code >= therm_crit;
+  assign \$865  = lvl0 == 3'h4;
+  assign \$866  = \$857 [1:0] > lvl0;
+  assign \$867  = lvl0 == 3'h4;
+  assign \$868  = \$867  ? 3'h4 : therm_safe_level;
+  assign \$869  = lvl0 - 1'h1;
+  assign therm_level_d = therm_sample ? new_level : lvl0;
+  assign \$870  = ~ implausible;
+  assign \$871  = therm_code + therm_hyst;
+  assign \$872  = \$871  < therm_crit;
+  assign \$873  = \$870  & \$872 ;
+  assign \$874  = \$938 [3:0] == 1'h1;
+  assign \$875  = thr_reg_we & \$874 ;
+  assign \$876  = \$875  & bus__dat_w[6];
+  assign \$877  = ~ \$876 ;
+  assign \$878  = therm_sensor_fault & \$877 ;
+  assign \$879  = therm_sample & implausible;
+  assign therm_sensor_fault_d = \$878  | \$879 ;
+  assign \$880  = new_level > lvl0;
+  assign \$881  = therm_sample & \$880 ;
+  assign \$882  = \$938 [3:0] == 4'hb;
+  assign \$883  = thr_reg_we & \$882 ;
+  assign \$884  = \$883  ? 16'h0000 : therm_raises;
+  assign \$885  = \$884  != 16'hffff;
+  assign \$886  = \$881  & \$885 ;
+  assign \$887  = \$938 [3:0] == 4'hb;
+  assign \$888  = thr_reg_we & \$887 ;
+  assign \$889  = \$888  ? 16'h0000 : therm_raises;
+  assign \$890  = \$889  + 1'h1;
+  assign \$891  = \$938 [3:0] == 4'hb;
+  assign \$892  = thr_reg_we & \$891 ;
+  assign \$893  = \$892  ? 16'h0000 : therm_raises;
+  assign \$894  = \$886  ? \$890  : { 1'h0, \$893  };
+  assign \$895  = new_level == 3'h4;
+  assign \$896  = therm_sample & \$895 ;
+  assign \$897  = lvl0 != 3'h4;
+  assign \$898  = \$896  & \$897 ;
+  assign \$899  = \$938 [3:0] == 4'hb;
+  assign \$900  = thr_reg_we & \$899 ;
+  assign \$901  = \$900  ? 8'h00 : therm_shutdowns;
+  assign \$902  = \$901  != 8'hff;
+  assign \$903  = \$898  & \$902 ;
+  assign \$904  = \$938 [3:0] == 4'hb;
+  assign \$905  = thr_reg_we & \$904 ;
+  assign \$906  = \$905  ? 8'h00 : therm_shutdowns;
+  assign \$907  = \$906  + 1'h1;
+  assign \$908  = \$938 [3:0] == 4'hb;
+  assign \$909  = thr_reg_we & \$908 ;
+  assign \$910  = \$909  ? 8'h00 : therm_shutdowns;
+  assign \$911  = \$903  ? \$907  : { 1'h0, \$910  };
+  assign \$912  = therm_sample & implausible;
+  assign \$913  = \$938 [3:0] == 4'hb;
+  assign \$914  = thr_reg_we & \$913 ;
+  assign \$915  = \$914  ? 8'h00 : therm_faults;
+  assign \$916  = \$915  != 8'hff;
+  assign \$917  = \$912  & \$916 ;
+  assign \$918  = \$938 [3:0] == 4'hb;
+  assign \$919  = thr_reg_we & \$918 ;
+  assign \$920  = \$919  ? 8'h00 : therm_faults;
+  assign \$921  = \$920  + 1'h1;
+  assign \$922  = \$938 [3:0] == 4'hb;
+  assign \$923  = thr_reg_we & \$922 ;
+  assign \$924  = \$923  ? 8'h00 : therm_faults;
+  assign \$925  = \$917  ? \$921  : { 1'h0, \$924  };
+  assign \$926  = therm_phase + 1'h1;
+  assign \$927  = thr_start ? 3'h0 : \$926 ;
+  assign \$928  = ~ busy;
+  assign \$929  = throttle_level < 3'h4;
+  assign \$930  = therm_phase >= throttle_level;
+  assign \$931  = \$929  & \$930 ;
+  assign thr_ce = \$928  | \$931 ;
+  assign \$932  = throttle_level >= 2'h3;
+  assign \$933  = \$932  ? 3'h3 : throttle_level;
+  assign \$934  = throttle_level == 3'h4;
+  assign \$935  = bus__adr[17:0] >= 5'h1a;
+  assign \$936  = reg_write & \$935 ;
+  assign \$937  = bus__adr[17:0] <= 6'h28;
+  assign thr_reg_we = \$936  & \$937 ;
+  assign \$938  = bus__adr[17:0] - 5'h1a;
+  assign \$939  = busy_tmr0 & busy_tmr1;
+  assign \$940  = busy_tmr0 & busy_tmr2;
+  assign \$941  = \$939  | \$940 ;
+  assign \$942  = busy_tmr1 & busy_tmr2;
+  assign busy = \$941  | \$942 ;
+  assign \$943  = busy_tmr0 != busy_tmr1;
+  assign \$944  = busy_tmr0 != busy_tmr2;
+  assign \$945  = \$943  | \$944 ;
+  assign \$946  = done_tmr0 & done_tmr1;
+  assign \$947  = done_tmr0 & done_tmr2;
+  assign \$948  = \$946  | \$947 ;
+  assign \$949  = done_tmr1 & done_tmr2;
+  assign done = \$948  | \$949 ;
+  assign \$950  = busy_tmr0 != busy_tmr1;
+  assign \$951  = busy_tmr0 != busy_tmr2;
+  assign \$952  = \$950  | \$951 ;
+  assign \$953  = done_tmr0 != done_tmr1;
+  assign \$954  = done_tmr0 != done_tmr2;
+  assign \$955  = \$953  | \$954 ;
+  assign \$956  = \$952  | \$955 ;
+  assign \$957  = error_tmr0 & error_tmr1;
+  assign \$958  = error_tmr0 & error_tmr2;
+  assign \$959  = \$957  | \$958 ;
+  assign \$960  = error_tmr1 & error_tmr2;
+  assign error = \$959  | \$960 ;
+  assign \$961  = busy_tmr0 != busy_tmr1;
+  assign \$962  = busy_tmr0 != busy_tmr2;
+  assign \$963  = \$961  | \$962 ;
+  assign \$964  = done_tmr0 != done_tmr1;
+  assign \$965  = done_tmr0 != done_tmr2;
   assign \$966  = \$964  | \$965 ;
   assign \$967  = \$963  | \$966 ;
-  assign \$968  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$969  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$968  = error_tmr0 != error_tmr1;
+  assign \$969  = error_tmr0 != error_tmr2;
   assign \$970  = \$968  | \$969 ;
   assign \$971  = \$967  | \$970 ;
-  assign \$972  = ib_tmr0 != ib_tmr1;
-  assign \$973  = ib_tmr0 != ib_tmr2;
+  assign \$972  = irq_en_tmr0 & irq_en_tmr1;
+  assign \$973  = irq_en_tmr0 & irq_en_tmr2;
   assign \$974  = \$972  | \$973 ;
-  assign \$975  = \$971  | \$974 ;
-  assign \$976  = jb_tmr0 != jb_tmr1;
-  assign \$977  = jb_tmr0 != jb_tmr2;
+  assign \$975  = irq_en_tmr1 & irq_en_tmr2;
+  assign irq_en = \$974  | \$975 ;
+  assign \$976  = busy_tmr0 != busy_tmr1;
+  assign \$977  = busy_tmr0 != busy_tmr2;
   assign \$978  = \$976  | \$977 ;
-  assign \$979  = \$975  | \$978 ;
-  assign \$980  = k_tmr0 != k_tmr1;
-  assign \$981  = k_tmr0 != k_tmr2;
-  assign \$982  = \$980  | \$981 ;
-  assign \$983  = \$979  | \$982 ;
-  assign \$984  = wait_tmr0 != wait_tmr1;
-  assign \$985  = wait_tmr0 != wait_tmr2;
-  assign \$986  = \$984  | \$985 ;
-  assign \$987  = \$983  | \$986 ;
-  assign \$988  = drain_tmr0 & drain_tmr1;
-  assign \$989  = drain_tmr0 & drain_tmr2;
-  assign \$990  = \$988  | \$989 ;
-  assign \$991  = drain_tmr1 & drain_tmr2;
-  assign drain = \$990  | \$991 ;
-  assign \$992  = busy_tmr0 != busy_tmr1;
-  assign \$993  = busy_tmr0 != busy_tmr2;
-  assign \$994  = \$992  | \$993 ;
-  assign \$995  = done_tmr0 != done_tmr1;
-  assign \$996  = done_tmr0 != done_tmr2;
+  assign \$979  = done_tmr0 != done_tmr1;
+  assign \$980  = done_tmr0 != done_tmr2;
+  assign \$981  = \$979  | \$980 ;
+  assign \$982  = \$978  | \$981 ;
+  assign \$983  = error_tmr0 != error_tmr1;
+  assign \$984  = error_tmr0 != error_tmr2;
+  assign \$985  = \$983  | \$984 ;
+  assign \$986  = \$982  | \$985 ;
+  assign \$987  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$988  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$989  = \$987  | \$988 ;
+  assign \$990  = \$986  | \$989 ;
+  assign \$991  = reg_m_tmr0 & reg_m_tmr1;
+  assign \$992  = reg_m_tmr0 & reg_m_tmr2;
+  assign \$993  = \$991  | \$992 ;
+  assign \$994  = reg_m_tmr1 & reg_m_tmr2;
+  assign reg_m = \$993  | \$994 ;
+  assign \$995  = busy_tmr0 != busy_tmr1;
+  assign \$996  = busy_tmr0 != busy_tmr2;
   assign \$997  = \$995  | \$996 ;
-  assign \$998  = \$994  | \$997 ;
-  assign \$999  = error_tmr0 != error_tmr1;
-  assign \$1000  = error_tmr0 != error_tmr2;
-  assign \$1001  = \$999  | \$1000 ;
-  assign \$1002  = \$998  | \$1001 ;
-  assign \$1003  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1004  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1005  = \$1003  | \$1004 ;
-  assign \$1006  = \$1002  | \$1005 ;
-  assign \$1007  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1008  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1009  = \$1007  | \$1008 ;
-  assign \$1010  = \$1006  | \$1009 ;
-  assign \$1011  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1012  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1013  = \$1011  | \$1012 ;
-  assign \$1014  = \$1010  | \$1013 ;
-  assign \$1015  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1016  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1017  = \$1015  | \$1016 ;
-  assign \$1018  = \$1014  | \$1017 ;
-  assign \$1019  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1020  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1021  = \$1019  | \$1020 ;
-  assign \$1022  = \$1018  | \$1021 ;
-  assign \$1023  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1024  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1025  = \$1023  | \$1024 ;
-  assign \$1026  = \$1022  | \$1025 ;
-  assign \$1027  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1028  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1029  = \$1027  | \$1028 ;
-  assign \$1030  = \$1026  | \$1029 ;
-  assign \$1031  = act_min_tmr0 != act_min_tmr1;
-  assign \$1032  = act_min_tmr0 != act_min_tmr2;
-  assign \$1033  = \$1031  | \$1032 ;
-  assign \$1034  = \$1030  | \$1033 ;
-  assign \$1035  = act_max_tmr0 != act_max_tmr1;
-  assign \$1036  = act_max_tmr0 != act_max_tmr2;
-  assign \$1037  = \$1035  | \$1036 ;
-  assign \$1038  = \$1034  | \$1037 ;
-  assign \$1039  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1040  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1041  = \$1039  | \$1040 ;
-  assign \$1042  = \$1038  | \$1041 ;
-  assign \$1043  = qmult_tmr0 != qmult_tmr1;
-  assign \$1044  = qmult_tmr0 != qmult_tmr2;
-  assign \$1045  = \$1043  | \$1044 ;
-  assign \$1046  = \$1042  | \$1045 ;
-  assign \$1047  = qshift_tmr0 != qshift_tmr1;
-  assign \$1048  = qshift_tmr0 != qshift_tmr2;
-  assign \$1049  = \$1047  | \$1048 ;
-  assign \$1050  = \$1046  | \$1049 ;
-  assign \$1051  = cycles_tmr0 != cycles_tmr1;
-  assign \$1052  = cycles_tmr0 != cycles_tmr2;
-  assign \$1053  = \$1051  | \$1052 ;
-  assign \$1054  = \$1050  | \$1053 ;
-  assign \$1055  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$1056  = ctrl_state_tmr0 != ctrl_state_tmr2;
-  assign \$1057  = \$1055  | \$1056 ;
-  assign \$1058  = \$1054  | \$1057 ;
-  assign \$1059  = ib_tmr0 != ib_tmr1;
-  assign \$1060  = ib_tmr0 != ib_tmr2;
-  assign \$1061  = \$1059  | \$1060 ;
-  assign \$1062  = \$1058  | \$1061 ;
-  assign \$1063  = jb_tmr0 != jb_tmr1;
-  assign \$1064  = jb_tmr0 != jb_tmr2;
-  assign \$1065  = \$1063  | \$1064 ;
-  assign \$1066  = \$1062  | \$1065 ;
-  assign \$1067  = k_tmr0 != k_tmr1;
-  assign \$1068  = k_tmr0 != k_tmr2;
-  assign \$1069  = \$1067  | \$1068 ;
-  assign \$1070  = \$1066  | \$1069 ;
-  assign \$1071  = wait_tmr0 != wait_tmr1;
-  assign \$1072  = wait_tmr0 != wait_tmr2;
-  assign \$1073  = \$1071  | \$1072 ;
-  assign \$1074  = \$1070  | \$1073 ;
-  assign \$1075  = drain_tmr0 != drain_tmr1;
-  assign \$1076  = drain_tmr0 != drain_tmr2;
-  assign \$1077  = \$1075  | \$1076 ;
-  assign tmr_mismatch = \$1074  | \$1077 ;
+  assign \$998  = done_tmr0 != done_tmr1;
+  assign \$999  = done_tmr0 != done_tmr2;
+  assign \$1000  = \$998  | \$999 ;
+  assign \$1001  = \$997  | \$1000 ;
+  assign \$1002  = error_tmr0 != error_tmr1;
+  assign \$1003  = error_tmr0 != error_tmr2;
+  assign \$1004  = \$1002  | \$1003 ;
+  assign \$1005  = \$1001  | \$1004 ;
+  assign \$1006  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1007  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1008  = \$1006  | \$1007 ;
+  assign \$1009  = \$1005  | \$1008 ;
+  assign \$1010  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1011  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1012  = \$1010  | \$1011 ;
+  assign \$1013  = \$1009  | \$1012 ;
+  assign \$1014  = reg_k_tmr0 & reg_k_tmr1;
+  assign \$1015  = reg_k_tmr0 & reg_k_tmr2;
+  assign \$1016  = \$1014  | \$1015 ;
+  assign \$1017  = reg_k_tmr1 & reg_k_tmr2;
+  assign reg_k = \$1016  | \$1017 ;
+  assign \$1018  = busy_tmr0 != busy_tmr1;
+  assign \$1019  = busy_tmr0 != busy_tmr2;
+  assign \$1020  = \$1018  | \$1019 ;
+  assign \$1021  = done_tmr0 != done_tmr1;
+  assign \$1022  = done_tmr0 != done_tmr2;
+  assign \$1023  = \$1021  | \$1022 ;
+  assign \$1024  = \$1020  | \$1023 ;
+  assign \$1025  = error_tmr0 != error_tmr1;
+  assign \$1026  = error_tmr0 != error_tmr2;
+  assign \$1027  = \$1025  | \$1026 ;
+  assign \$1028  = \$1024  | \$1027 ;
+  assign \$1029  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1030  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1031  = \$1029  | \$1030 ;
+  assign \$1032  = \$1028  | \$1031 ;
+  assign \$1033  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1034  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1035  = \$1033  | \$1034 ;
+  assign \$1036  = \$1032  | \$1035 ;
+  assign \$1037  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1038  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1039  = \$1037  | \$1038 ;
+  assign \$1040  = \$1036  | \$1039 ;
+  assign \$1041  = reg_n_tmr0 & reg_n_tmr1;
+  assign \$1042  = reg_n_tmr0 & reg_n_tmr2;
+  assign \$1043  = \$1041  | \$1042 ;
+  assign \$1044  = reg_n_tmr1 & reg_n_tmr2;
+  assign reg_n = \$1043  | \$1044 ;
+  assign \$1045  = busy_tmr0 != busy_tmr1;
+  assign \$1046  = busy_tmr0 != busy_tmr2;
+  assign \$1047  = \$1045  | \$1046 ;
+  assign \$1048  = done_tmr0 != done_tmr1;
+  assign \$1049  = done_tmr0 != done_tmr2;
+  assign \$1050  = \$1048  | \$1049 ;
+  assign \$1051  = \$1047  | \$1050 ;
+  assign \$1052  = error_tmr0 != error_tmr1;
+  assign \$1053  = error_tmr0 != error_tmr2;
+  assign \$1054  = \$1052  | \$1053 ;
+  assign \$1055  = \$1051  | \$1054 ;
+  assign \$1056  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1057  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1058  = \$1056  | \$1057 ;
+  assign \$1059  = \$1055  | \$1058 ;
+  assign \$1060  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1061  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1062  = \$1060  | \$1061 ;
+  assign \$1063  = \$1059  | \$1062 ;
+  assign \$1064  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1065  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1066  = \$1064  | \$1065 ;
+  assign \$1067  = \$1063  | \$1066 ;
+  assign \$1068  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1069  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1070  = \$1068  | \$1069 ;
+  assign \$1071  = \$1067  | \$1070 ;
+  assign \$1072  = a_zp_tmr0 & a_zp_tmr1;
+  assign \$1073  = a_zp_tmr0 & a_zp_tmr2;
+  assign \$1074  = \$1072  | \$1073 ;
+  assign \$1075  = a_zp_tmr1 & a_zp_tmr2;
+  assign a_zp = \$1074  | \$1075 ;
+  assign \$1076  = busy_tmr0 != busy_tmr1;
+  assign \$1077  = busy_tmr0 != busy_tmr2;
+  assign \$1078  = \$1076  | \$1077 ;
+  assign \$1079  = done_tmr0 != done_tmr1;
+  assign \$1080  = done_tmr0 != done_tmr2;
+  assign \$1081  = \$1079  | \$1080 ;
+  assign \$1082  = \$1078  | \$1081 ;
+  assign \$1083  = error_tmr0 != error_tmr1;
+  assign \$1084  = error_tmr0 != error_tmr2;
+  assign \$1085  = \$1083  | \$1084 ;
+  assign \$1086  = \$1082  | \$1085 ;
+  assign \$1087  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1088  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1089  = \$1087  | \$1088 ;
+  assign \$1090  = \$1086  | \$1089 ;
+  assign \$1091  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1092  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1093  = \$1091  | \$1092 ;
+  assign \$1094  = \$1090  | \$1093 ;
+  assign \$1095  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1096  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1097  = \$1095  | \$1096 ;
+  assign \$1098  = \$1094  | \$1097 ;
+  assign \$1099  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1100  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1101  = \$1099  | \$1100 ;
+  assign \$1102  = \$1098  | \$1101 ;
+  assign \$1103  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1104  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1105  = \$1103  | \$1104 ;
+  assign \$1106  = \$1102  | \$1105 ;
+  assign \$1107  = b_zp_tmr0 & b_zp_tmr1;
+  assign \$1108  = b_zp_tmr0 & b_zp_tmr2;
+  assign \$1109  = \$1107  | \$1108 ;
+  assign \$1110  = b_zp_tmr1 & b_zp_tmr2;
+  assign b_zp = \$1109  | \$1110 ;
+  assign \$1111  = busy_tmr0 != busy_tmr1;
+  assign \$1112  = busy_tmr0 != busy_tmr2;
+  assign \$1113  = \$1111  | \$1112 ;
+  assign \$1114  = done_tmr0 != done_tmr1;
+  assign \$1115  = done_tmr0 != done_tmr2;
+  assign \$1116  = \$1114  | \$1115 ;
+  assign \$1117  = \$1113  | \$1116 ;
+  assign \$1118  = error_tmr0 != error_tmr1;
+  assign \$1119  = error_tmr0 != error_tmr2;
+  assign \$1120  = \$1118  | \$1119 ;
+  assign \$1121  = \$1117  | \$1120 ;
+  assign \$1122  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1123  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1124  = \$1122  | \$1123 ;
+  assign \$1125  = \$1121  | \$1124 ;
+  assign \$1126  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1127  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1128  = \$1126  | \$1127 ;
+  assign \$1129  = \$1125  | \$1128 ;
+  assign \$1130  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1131  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1132  = \$1130  | \$1131 ;
+  assign \$1133  = \$1129  | \$1132 ;
+  assign \$1134  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1135  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1136  = \$1134  | \$1135 ;
+  assign \$1137  = \$1133  | \$1136 ;
+  assign \$1138  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1139  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1140  = \$1138  | \$1139 ;
+  assign \$1141  = \$1137  | \$1140 ;
+  assign \$1142  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1143  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1144  = \$1142  | \$1143 ;
+  assign \$1145  = \$1141  | \$1144 ;
+  assign \$1146  = out_zp_tmr0 & out_zp_tmr1;
+  assign \$1147  = out_zp_tmr0 & out_zp_tmr2;
+  assign \$1148  = \$1146  | \$1147 ;
+  assign \$1149  = out_zp_tmr1 & out_zp_tmr2;
+  assign out_zp = \$1148  | \$1149 ;
+  assign \$1150  = busy_tmr0 != busy_tmr1;
+  assign \$1151  = busy_tmr0 != busy_tmr2;
+  assign \$1152  = \$1150  | \$1151 ;
+  assign \$1153  = done_tmr0 != done_tmr1;
+  assign \$1154  = done_tmr0 != done_tmr2;
+  assign \$1155  = \$1153  | \$1154 ;
+  assign \$1156  = \$1152  | \$1155 ;
+  assign \$1157  = error_tmr0 != error_tmr1;
+  assign \$1158  = error_tmr0 != error_tmr2;
+  assign \$1159  = \$1157  | \$1158 ;
+  assign \$1160  = \$1156  | \$1159 ;
+  assign \$1161  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1162  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1163  = \$1161  | \$1162 ;
+  assign \$1164  = \$1160  | \$1163 ;
+  assign \$1165  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1166  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1167  = \$1165  | \$1166 ;
+  assign \$1168  = \$1164  | \$1167 ;
+  assign \$1169  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1170  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1171  = \$1169  | \$1170 ;
+  assign \$1172  = \$1168  | \$1171 ;
+  assign \$1173  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1174  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1175  = \$1173  | \$1174 ;
+  assign \$1176  = \$1172  | \$1175 ;
+  assign \$1177  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1178  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1179  = \$1177  | \$1178 ;
+  assign \$1180  = \$1176  | \$1179 ;
+  assign \$1181  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1182  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1183  = \$1181  | \$1182 ;
+  assign \$1184  = \$1180  | \$1183 ;
+  assign \$1185  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1186  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1187  = \$1185  | \$1186 ;
+  assign \$1188  = \$1184  | \$1187 ;
+  assign \$1189  = act_min_tmr0 & act_min_tmr1;
+  assign \$1190  = act_min_tmr0 & act_min_tmr2;
+  assign \$1191  = \$1189  | \$1190 ;
+  assign \$1192  = act_min_tmr1 & act_min_tmr2;
+  assign act_min = \$1191  | \$1192 ;
+  assign \$1193  = busy_tmr0 != busy_tmr1;
+  assign \$1194  = busy_tmr0 != busy_tmr2;
+  assign \$1195  = \$1193  | \$1194 ;
+  assign \$1196  = done_tmr0 != done_tmr1;
+  assign \$1197  = done_tmr0 != done_tmr2;
+  assign \$1198  = \$1196  | \$1197 ;
+  assign \$1199  = \$1195  | \$1198 ;
+  assign \$1200  = error_tmr0 != error_tmr1;
+  assign \$1201  = error_tmr0 != error_tmr2;
+  assign \$1202  = \$1200  | \$1201 ;
+  assign \$1203  = \$1199  | \$1202 ;
+  assign \$1204  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1205  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1206  = \$1204  | \$1205 ;
+  assign \$1207  = \$1203  | \$1206 ;
+  assign \$1208  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1209  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1210  = \$1208  | \$1209 ;
+  assign \$1211  = \$1207  | \$1210 ;
+  assign \$1212  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1213  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1214  = \$1212  | \$1213 ;
+  assign \$1215  = \$1211  | \$1214 ;
+  assign \$1216  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1217  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1218  = \$1216  | \$1217 ;
+  assign \$1219  = \$1215  | \$1218 ;
+  assign \$1220  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1221  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1222  = \$1220  | \$1221 ;
+  assign \$1223  = \$1219  | \$1222 ;
+  assign \$1224  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1225  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1226  = \$1224  | \$1225 ;
+  assign \$1227  = \$1223  | \$1226 ;
+  assign \$1228  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1229  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1230  = \$1228  | \$1229 ;
+  assign \$1231  = \$1227  | \$1230 ;
+  assign \$1232  = act_min_tmr0 != act_min_tmr1;
+  assign \$1233  = act_min_tmr0 != act_min_tmr2;
+  assign \$1234  = \$1232  | \$1233 ;
+  assign \$1235  = \$1231  | \$1234 ;
+  assign \$1236  = act_max_tmr0 & act_max_tmr1;
+  assign \$1237  = act_max_tmr0 & act_max_tmr2;
+  assign \$1238  = \$1236  | \$1237 ;
+  assign \$1239  = act_max_tmr1 & act_max_tmr2;
+  assign act_max = \$1238  | \$1239 ;
+  assign \$1240  = busy_tmr0 != busy_tmr1;
+  assign \$1241  = busy_tmr0 != busy_tmr2;
+  assign \$1242  = \$1240  | \$1241 ;
+  assign \$1243  = done_tmr0 != done_tmr1;
+  assign \$1244  = done_tmr0 != done_tmr2;
+  assign \$1245  = \$1243  | \$1244 ;
+  assign \$1246  = \$1242  | \$1245 ;
+  assign \$1247  = error_tmr0 != error_tmr1;
+  assign \$1248  = error_tmr0 != error_tmr2;
+  assign \$1249  = \$1247  | \$1248 ;
+  assign \$1250  = \$1246  | \$1249 ;
+  assign \$1251  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1252  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1253  = \$1251  | \$1252 ;
+  assign \$1254  = \$1250  | \$1253 ;
+  assign \$1255  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1256  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1257  = \$1255  | \$1256 ;
+  assign \$1258  = \$1254  | \$1257 ;
+  assign \$1259  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1260  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1261  = \$1259  | \$1260 ;
+  assign \$1262  = \$1258  | \$1261 ;
+  assign \$1263  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1264  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1265  = \$1263  | \$1264 ;
+  assign \$1266  = \$1262  | \$1265 ;
+  assign \$1267  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1268  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1269  = \$1267  | \$1268 ;
+  assign \$1270  = \$1266  | \$1269 ;
+  assign \$1271  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1272  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1273  = \$1271  | \$1272 ;
+  assign \$1274  = \$1270  | \$1273 ;
+  assign \$1275  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1276  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1277  = \$1275  | \$1276 ;
+  assign \$1278  = \$1274  | \$1277 ;
+  assign \$1279  = act_min_tmr0 != act_min_tmr1;
+  assign \$1280  = act_min_tmr0 != act_min_tmr2;
+  assign \$1281  = \$1279  | \$1280 ;
+  assign \$1282  = \$1278  | \$1281 ;
+  assign \$1283  = act_max_tmr0 != act_max_tmr1;
+  assign \$1284  = act_max_tmr0 != act_max_tmr2;
+  assign \$1285  = \$1283  | \$1284 ;
+  assign \$1286  = \$1282  | \$1285 ;
+  assign \$1287  = per_channel_tmr0 & per_channel_tmr1;
+  assign \$1288  = per_channel_tmr0 & per_channel_tmr2;
+  assign \$1289  = \$1287  | \$1288 ;
+  assign \$1290  = per_channel_tmr1 & per_channel_tmr2;
+  assign per_channel = \$1289  | \$1290 ;
+  assign \$1291  = busy_tmr0 != busy_tmr1;
+  assign \$1292  = busy_tmr0 != busy_tmr2;
+  assign \$1293  = \$1291  | \$1292 ;
+  assign \$1294  = done_tmr0 != done_tmr1;
+  assign \$1295  = done_tmr0 != done_tmr2;
+  assign \$1296  = \$1294  | \$1295 ;
+  assign \$1297  = \$1293  | \$1296 ;
+  assign \$1298  = error_tmr0 != error_tmr1;
+  assign \$1299  = error_tmr0 != error_tmr2;
+  assign \$1300  = \$1298  | \$1299 ;
+  assign \$1301  = \$1297  | \$1300 ;
+  assign \$1302  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1303  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1304  = \$1302  | \$1303 ;
+  assign \$1305  = \$1301  | \$1304 ;
+  assign \$1306  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1307  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1308  = \$1306  | \$1307 ;
+  assign \$1309  = \$1305  | \$1308 ;
+  assign \$1310  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1311  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1312  = \$1310  | \$1311 ;
+  assign \$1313  = \$1309  | \$1312 ;
+  assign \$1314  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1315  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1316  = \$1314  | \$1315 ;
+  assign \$1317  = \$1313  | \$1316 ;
+  assign \$1318  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1319  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1320  = \$1318  | \$1319 ;
+  assign \$1321  = \$1317  | \$1320 ;
+  assign \$1322  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1323  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1324  = \$1322  | \$1323 ;
+  assign \$1325  = \$1321  | \$1324 ;
+  assign \$1326  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1327  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1328  = \$1326  | \$1327 ;
+  assign \$1329  = \$1325  | \$1328 ;
+  assign \$1330  = act_min_tmr0 != act_min_tmr1;
+  assign \$1331  = act_min_tmr0 != act_min_tmr2;
+  assign \$1332  = \$1330  | \$1331 ;
+  assign \$1333  = \$1329  | \$1332 ;
+  assign \$1334  = act_max_tmr0 != act_max_tmr1;
+  assign \$1335  = act_max_tmr0 != act_max_tmr2;
+  assign \$1336  = \$1334  | \$1335 ;
+  assign \$1337  = \$1333  | \$1336 ;
+  assign \$1338  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1339  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1340  = \$1338  | \$1339 ;
+  assign \$1341  = \$1337  | \$1340 ;
+  assign \$1342  = qmult_tmr0 & qmult_tmr1;
+  assign \$1343  = qmult_tmr0 & qmult_tmr2;
+  assign \$1344  = \$1342  | \$1343 ;
+  assign \$1345  = qmult_tmr1 & qmult_tmr2;
+  assign qmult = \$1344  | \$1345 ;
+  assign \$1346  = busy_tmr0 != busy_tmr1;
+  assign \$1347  = busy_tmr0 != busy_tmr2;
+  assign \$1348  = \$1346  | \$1347 ;
+  assign \$1349  = done_tmr0 != done_tmr1;
+  assign \$1350  = done_tmr0 != done_tmr2;
+  assign \$1351  = \$1349  | \$1350 ;
+  assign \$1352  = \$1348  | \$1351 ;
+  assign \$1353  = error_tmr0 != error_tmr1;
+  assign \$1354  = error_tmr0 != error_tmr2;
+  assign \$1355  = \$1353  | \$1354 ;
+  assign \$1356  = \$1352  | \$1355 ;
+  assign \$1357  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1358  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1359  = \$1357  | \$1358 ;
+  assign \$1360  = \$1356  | \$1359 ;
+  assign \$1361  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1362  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1363  = \$1361  | \$1362 ;
+  assign \$1364  = \$1360  | \$1363 ;
+  assign \$1365  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1366  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1367  = \$1365  | \$1366 ;
+  assign \$1368  = \$1364  | \$1367 ;
+  assign \$1369  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1370  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1371  = \$1369  | \$1370 ;
+  assign \$1372  = \$1368  | \$1371 ;
+  assign \$1373  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1374  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1375  = \$1373  | \$1374 ;
+  assign \$1376  = \$1372  | \$1375 ;
+  assign \$1377  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1378  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1379  = \$1377  | \$1378 ;
+  assign \$1380  = \$1376  | \$1379 ;
+  assign \$1381  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1382  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1383  = \$1381  | \$1382 ;
+  assign \$1384  = \$1380  | \$1383 ;
+  assign \$1385  = act_min_tmr0 != act_min_tmr1;
+  assign \$1386  = act_min_tmr0 != act_min_tmr2;
+  assign \$1387  = \$1385  | \$1386 ;
+  assign \$1388  = \$1384  | \$1387 ;
+  assign \$1389  = act_max_tmr0 != act_max_tmr1;
+  assign \$1390  = act_max_tmr0 != act_max_tmr2;
+  assign \$1391  = \$1389  | \$1390 ;
+  assign \$1392  = \$1388  | \$1391 ;
+  assign \$1393  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1394  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1395  = \$1393  | \$1394 ;
+  assign \$1396  = \$1392  | \$1395 ;
+  assign \$1397  = qmult_tmr0 != qmult_tmr1;
+  assign \$1398  = qmult_tmr0 != qmult_tmr2;
+  assign \$1399  = \$1397  | \$1398 ;
+  assign \$1400  = \$1396  | \$1399 ;
+  assign \$1401  = qshift_tmr0 & qshift_tmr1;
+  assign \$1402  = qshift_tmr0 & qshift_tmr2;
+  assign \$1403  = \$1401  | \$1402 ;
+  assign \$1404  = qshift_tmr1 & qshift_tmr2;
+  assign qshift = \$1403  | \$1404 ;
+  assign \$1405  = busy_tmr0 != busy_tmr1;
+  assign \$1406  = busy_tmr0 != busy_tmr2;
+  assign \$1407  = \$1405  | \$1406 ;
+  assign \$1408  = done_tmr0 != done_tmr1;
+  assign \$1409  = done_tmr0 != done_tmr2;
+  assign \$1410  = \$1408  | \$1409 ;
+  assign \$1411  = \$1407  | \$1410 ;
+  assign \$1412  = error_tmr0 != error_tmr1;
+  assign \$1413  = error_tmr0 != error_tmr2;
+  assign \$1414  = \$1412  | \$1413 ;
+  assign \$1415  = \$1411  | \$1414 ;
+  assign \$1416  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1417  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1418  = \$1416  | \$1417 ;
+  assign \$1419  = \$1415  | \$1418 ;
+  assign \$1420  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1421  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1422  = \$1420  | \$1421 ;
+  assign \$1423  = \$1419  | \$1422 ;
+  assign \$1424  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1425  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1426  = \$1424  | \$1425 ;
+  assign \$1427  = \$1423  | \$1426 ;
+  assign \$1428  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1429  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1430  = \$1428  | \$1429 ;
+  assign \$1431  = \$1427  | \$1430 ;
+  assign \$1432  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1433  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1434  = \$1432  | \$1433 ;
+  assign \$1435  = \$1431  | \$1434 ;
+  assign \$1436  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1437  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1438  = \$1436  | \$1437 ;
+  assign \$1439  = \$1435  | \$1438 ;
+  assign \$1440  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1441  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1442  = \$1440  | \$1441 ;
+  assign \$1443  = \$1439  | \$1442 ;
+  assign \$1444  = act_min_tmr0 != act_min_tmr1;
+  assign \$1445  = act_min_tmr0 != act_min_tmr2;
+  assign \$1446  = \$1444  | \$1445 ;
+  assign \$1447  = \$1443  | \$1446 ;
+  assign \$1448  = act_max_tmr0 != act_max_tmr1;
+  assign \$1449  = act_max_tmr0 != act_max_tmr2;
+  assign \$1450  = \$1448  | \$1449 ;
+  assign \$1451  = \$1447  | \$1450 ;
+  assign \$1452  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1453  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1454  = \$1452  | \$1453 ;
+  assign \$1455  = \$1451  | \$1454 ;
+  assign \$1456  = qmult_tmr0 != qmult_tmr1;
+  assign \$1457  = qmult_tmr0 != qmult_tmr2;
+  assign \$1458  = \$1456  | \$1457 ;
+  assign \$1459  = \$1455  | \$1458 ;
+  assign \$1460  = qshift_tmr0 != qshift_tmr1;
+  assign \$1461  = qshift_tmr0 != qshift_tmr2;
+  assign \$1462  = \$1460  | \$1461 ;
+  assign \$1463  = \$1459  | \$1462 ;
+  assign \$1464  = cycles_tmr0 & cycles_tmr1;
+  assign \$1465  = cycles_tmr0 & cycles_tmr2;
+  assign \$1466  = \$1464  | \$1465 ;
+  assign \$1467  = cycles_tmr1 & cycles_tmr2;
+  assign cycles = \$1466  | \$1467 ;
+  assign \$1468  = busy_tmr0 != busy_tmr1;
+  assign \$1469  = busy_tmr0 != busy_tmr2;
+  assign \$1470  = \$1468  | \$1469 ;
+  assign \$1471  = done_tmr0 != done_tmr1;
+  assign \$1472  = done_tmr0 != done_tmr2;
+  assign \$1473  = \$1471  | \$1472 ;
+  assign \$1474  = \$1470  | \$1473 ;
+  assign \$1475  = error_tmr0 != error_tmr1;
+  assign \$1476  = error_tmr0 != error_tmr2;
+  assign \$1477  = \$1475  | \$1476 ;
+  assign \$1478  = \$1474  | \$1477 ;
+  assign \$1479  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1480  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1481  = \$1479  | \$1480 ;
+  assign \$1482  = \$1478  | \$1481 ;
+  assign \$1483  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1484  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1485  = \$1483  | \$1484 ;
+  assign \$1486  = \$1482  | \$1485 ;
+  assign \$1487  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1488  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1489  = \$1487  | \$1488 ;
+  assign \$1490  = \$1486  | \$1489 ;
+  assign \$1491  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1492  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1493  = \$1491  | \$1492 ;
+  assign \$1494  = \$1490  | \$1493 ;
+  assign \$1495  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1496  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1497  = \$1495  | \$1496 ;
+  assign \$1498  = \$1494  | \$1497 ;
+  assign \$1499  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1500  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1501  = \$1499  | \$1500 ;
+  assign \$1502  = \$1498  | \$1501 ;
+  assign \$1503  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1504  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1505  = \$1503  | \$1504 ;
+  assign \$1506  = \$1502  | \$1505 ;
+  assign \$1507  = act_min_tmr0 != act_min_tmr1;
+  assign \$1508  = act_min_tmr0 != act_min_tmr2;
+  assign \$1509  = \$1507  | \$1508 ;
+  assign \$1510  = \$1506  | \$1509 ;
+  assign \$1511  = act_max_tmr0 != act_max_tmr1;
+  assign \$1512  = act_max_tmr0 != act_max_tmr2;
+  assign \$1513  = \$1511  | \$1512 ;
+  assign \$1514  = \$1510  | \$1513 ;
+  assign \$1515  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1516  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1517  = \$1515  | \$1516 ;
+  assign \$1518  = \$1514  | \$1517 ;
+  assign \$1519  = qmult_tmr0 != qmult_tmr1;
+  assign \$1520  = qmult_tmr0 != qmult_tmr2;
+  assign \$1521  = \$1519  | \$1520 ;
+  assign \$1522  = \$1518  | \$1521 ;
+  assign \$1523  = qshift_tmr0 != qshift_tmr1;
+  assign \$1524  = qshift_tmr0 != qshift_tmr2;
+  assign \$1525  = \$1523  | \$1524 ;
+  assign \$1526  = \$1522  | \$1525 ;
+  assign \$1527  = cycles_tmr0 != cycles_tmr1;
+  assign \$1528  = cycles_tmr0 != cycles_tmr2;
+  assign \$1529  = \$1527  | \$1528 ;
+  assign \$1530  = \$1526  | \$1529 ;
+  assign \$1531  = ctrl_state_tmr0 & ctrl_state_tmr1;
+  assign \$1532  = ctrl_state_tmr0 & ctrl_state_tmr2;
+  assign \$1533  = \$1531  | \$1532 ;
+  assign \$1534  = ctrl_state_tmr1 & ctrl_state_tmr2;
+  assign ctrl_state = \$1533  | \$1534 ;
+  assign \$1535  = busy_tmr0 != busy_tmr1;
+  assign \$1536  = busy_tmr0 != busy_tmr2;
+  assign \$1537  = \$1535  | \$1536 ;
+  assign \$1538  = done_tmr0 != done_tmr1;
+  assign \$1539  = done_tmr0 != done_tmr2;
+  assign \$1540  = \$1538  | \$1539 ;
+  assign \$1541  = \$1537  | \$1540 ;
+  assign \$1542  = error_tmr0 != error_tmr1;
+  assign \$1543  = error_tmr0 != error_tmr2;
+  assign \$1544  = \$1542  | \$1543 ;
+  assign \$1545  = \$1541  | \$1544 ;
+  assign \$1546  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1547  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1548  = \$1546  | \$1547 ;
+  assign \$1549  = \$1545  | \$1548 ;
+  assign \$1550  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1551  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1552  = \$1550  | \$1551 ;
+  assign \$1553  = \$1549  | \$1552 ;
+  assign \$1554  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1555  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1556  = \$1554  | \$1555 ;
+  assign \$1557  = \$1553  | \$1556 ;
+  assign \$1558  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1559  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1560  = \$1558  | \$1559 ;
+  assign \$1561  = \$1557  | \$1560 ;
+  assign \$1562  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1563  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1564  = \$1562  | \$1563 ;
+  assign \$1565  = \$1561  | \$1564 ;
+  assign \$1566  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1567  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1568  = \$1566  | \$1567 ;
+  assign \$1569  = \$1565  | \$1568 ;
+  assign \$1570  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1571  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1572  = \$1570  | \$1571 ;
+  assign \$1573  = \$1569  | \$1572 ;
+  assign \$1574  = act_min_tmr0 != act_min_tmr1;
+  assign \$1575  = act_min_tmr0 != act_min_tmr2;
+  assign \$1576  = \$1574  | \$1575 ;
+  assign \$1577  = \$1573  | \$1576 ;
+  assign \$1578  = act_max_tmr0 != act_max_tmr1;
+  assign \$1579  = act_max_tmr0 != act_max_tmr2;
+  assign \$1580  = \$1578  | \$1579 ;
+  assign \$1581  = \$1577  | \$1580 ;
+  assign \$1582  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1583  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1584  = \$1582  | \$1583 ;
+  assign \$1585  = \$1581  | \$1584 ;
+  assign \$1586  = qmult_tmr0 != qmult_tmr1;
+  assign \$1587  = qmult_tmr0 != qmult_tmr2;
+  assign \$1588  = \$1586  | \$1587 ;
+  assign \$1589  = \$1585  | \$1588 ;
+  assign \$1590  = qshift_tmr0 != qshift_tmr1;
+  assign \$1591  = qshift_tmr0 != qshift_tmr2;
+  assign \$1592  = \$1590  | \$1591 ;
+  assign \$1593  = \$1589  | \$1592 ;
+  assign \$1594  = cycles_tmr0 != cycles_tmr1;
+  assign \$1595  = cycles_tmr0 != cycles_tmr2;
+  assign \$1596  = \$1594  | \$1595 ;
+  assign \$1597  = \$1593  | \$1596 ;
+  assign \$1598  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$1599  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$1600  = \$1598  | \$1599 ;
+  assign \$1601  = \$1597  | \$1600 ;
+  assign \$1602  = ib_tmr0 & ib_tmr1;
+  assign \$1603  = ib_tmr0 & ib_tmr2;
+  assign \$1604  = \$1602  | \$1603 ;
+  assign \$1605  = ib_tmr1 & ib_tmr2;
+  assign ib = \$1604  | \$1605 ;
+  assign \$1606  = busy_tmr0 != busy_tmr1;
+  assign \$1607  = busy_tmr0 != busy_tmr2;
+  assign \$1608  = \$1606  | \$1607 ;
+  assign \$1609  = done_tmr0 != done_tmr1;
+  assign \$1610  = done_tmr0 != done_tmr2;
+  assign \$1611  = \$1609  | \$1610 ;
+  assign \$1612  = \$1608  | \$1611 ;
+  assign \$1613  = error_tmr0 != error_tmr1;
+  assign \$1614  = error_tmr0 != error_tmr2;
+  assign \$1615  = \$1613  | \$1614 ;
+  assign \$1616  = \$1612  | \$1615 ;
+  assign \$1617  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1618  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1619  = \$1617  | \$1618 ;
+  assign \$1620  = \$1616  | \$1619 ;
+  assign \$1621  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1622  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1623  = \$1621  | \$1622 ;
+  assign \$1624  = \$1620  | \$1623 ;
+  assign \$1625  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1626  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1627  = \$1625  | \$1626 ;
+  assign \$1628  = \$1624  | \$1627 ;
+  assign \$1629  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1630  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1631  = \$1629  | \$1630 ;
+  assign \$1632  = \$1628  | \$1631 ;
+  assign \$1633  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1634  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1635  = \$1633  | \$1634 ;
+  assign \$1636  = \$1632  | \$1635 ;
+  assign \$1637  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1638  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1639  = \$1637  | \$1638 ;
+  assign \$1640  = \$1636  | \$1639 ;
+  assign \$1641  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1642  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1643  = \$1641  | \$1642 ;
+  assign \$1644  = \$1640  | \$1643 ;
+  assign \$1645  = act_min_tmr0 != act_min_tmr1;
+  assign \$1646  = act_min_tmr0 != act_min_tmr2;
+  assign \$1647  = \$1645  | \$1646 ;
+  assign \$1648  = \$1644  | \$1647 ;
+  assign \$1649  = act_max_tmr0 != act_max_tmr1;
+  assign \$1650  = act_max_tmr0 != act_max_tmr2;
+  assign \$1651  = \$1649  | \$1650 ;
+  assign \$1652  = \$1648  | \$1651 ;
+  assign \$1653  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1654  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1655  = \$1653  | \$1654 ;
+  assign \$1656  = \$1652  | \$1655 ;
+  assign \$1657  = qmult_tmr0 != qmult_tmr1;
+  assign \$1658  = qmult_tmr0 != qmult_tmr2;
+  assign \$1659  = \$1657  | \$1658 ;
+  assign \$1660  = \$1656  | \$1659 ;
+  assign \$1661  = qshift_tmr0 != qshift_tmr1;
+  assign \$1662  = qshift_tmr0 != qshift_tmr2;
+  assign \$1663  = \$1661  | \$1662 ;
+  assign \$1664  = \$1660  | \$1663 ;
+  assign \$1665  = cycles_tmr0 != cycles_tmr1;
+  assign \$1666  = cycles_tmr0 != cycles_tmr2;
+  assign \$1667  = \$1665  | \$1666 ;
+  assign \$1668  = \$1664  | \$1667 ;
+  assign \$1669  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$1670  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$1671  = \$1669  | \$1670 ;
+  assign \$1672  = \$1668  | \$1671 ;
+  assign \$1673  = ib_tmr0 != ib_tmr1;
+  assign \$1674  = ib_tmr0 != ib_tmr2;
+  assign \$1675  = \$1673  | \$1674 ;
+  assign \$1676  = \$1672  | \$1675 ;
+  assign \$1677  = jb_tmr0 & jb_tmr1;
+  assign \$1678  = jb_tmr0 & jb_tmr2;
+  assign \$1679  = \$1677  | \$1678 ;
+  assign \$1680  = jb_tmr1 & jb_tmr2;
+  assign jb = \$1679  | \$1680 ;
+  assign \$1681  = busy_tmr0 != busy_tmr1;
+  assign \$1682  = busy_tmr0 != busy_tmr2;
+  assign \$1683  = \$1681  | \$1682 ;
+  assign \$1684  = done_tmr0 != done_tmr1;
+  assign \$1685  = done_tmr0 != done_tmr2;
+  assign \$1686  = \$1684  | \$1685 ;
+  assign \$1687  = \$1683  | \$1686 ;
+  assign \$1688  = error_tmr0 != error_tmr1;
+  assign \$1689  = error_tmr0 != error_tmr2;
+  assign \$1690  = \$1688  | \$1689 ;
+  assign \$1691  = \$1687  | \$1690 ;
+  assign \$1692  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1693  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1694  = \$1692  | \$1693 ;
+  assign \$1695  = \$1691  | \$1694 ;
+  assign \$1696  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1697  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1698  = \$1696  | \$1697 ;
+  assign \$1699  = \$1695  | \$1698 ;
+  assign \$1700  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1701  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1702  = \$1700  | \$1701 ;
+  assign \$1703  = \$1699  | \$1702 ;
+  assign \$1704  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1705  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1706  = \$1704  | \$1705 ;
+  assign \$1707  = \$1703  | \$1706 ;
+  assign \$1708  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1709  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1710  = \$1708  | \$1709 ;
+  assign \$1711  = \$1707  | \$1710 ;
+  assign \$1712  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1713  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1714  = \$1712  | \$1713 ;
+  assign \$1715  = \$1711  | \$1714 ;
+  assign \$1716  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1717  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1718  = \$1716  | \$1717 ;
+  assign \$1719  = \$1715  | \$1718 ;
+  assign \$1720  = act_min_tmr0 != act_min_tmr1;
+  assign \$1721  = act_min_tmr0 != act_min_tmr2;
+  assign \$1722  = \$1720  | \$1721 ;
+  assign \$1723  = \$1719  | \$1722 ;
+  assign \$1724  = act_max_tmr0 != act_max_tmr1;
+  assign \$1725  = act_max_tmr0 != act_max_tmr2;
+  assign \$1726  = \$1724  | \$1725 ;
+  assign \$1727  = \$1723  | \$1726 ;
+  assign \$1728  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1729  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1730  = \$1728  | \$1729 ;
+  assign \$1731  = \$1727  | \$1730 ;
+  assign \$1732  = qmult_tmr0 != qmult_tmr1;
+  assign \$1733  = qmult_tmr0 != qmult_tmr2;
+  assign \$1734  = \$1732  | \$1733 ;
+  assign \$1735  = \$1731  | \$1734 ;
+  assign \$1736  = qshift_tmr0 != qshift_tmr1;
+  assign \$1737  = qshift_tmr0 != qshift_tmr2;
+  assign \$1738  = \$1736  | \$1737 ;
+  assign \$1739  = \$1735  | \$1738 ;
+  assign \$1740  = cycles_tmr0 != cycles_tmr1;
+  assign \$1741  = cycles_tmr0 != cycles_tmr2;
+  assign \$1742  = \$1740  | \$1741 ;
+  assign \$1743  = \$1739  | \$1742 ;
+  assign \$1744  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$1745  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$1746  = \$1744  | \$1745 ;
+  assign \$1747  = \$1743  | \$1746 ;
+  assign \$1748  = ib_tmr0 != ib_tmr1;
+  assign \$1749  = ib_tmr0 != ib_tmr2;
+  assign \$1750  = \$1748  | \$1749 ;
+  assign \$1751  = \$1747  | \$1750 ;
+  assign \$1752  = jb_tmr0 != jb_tmr1;
+  assign \$1753  = jb_tmr0 != jb_tmr2;
+  assign \$1754  = \$1752  | \$1753 ;
+  assign \$1755  = \$1751  | \$1754 ;
+  assign \$1756  = k_tmr0 & k_tmr1;
+  assign \$1757  = k_tmr0 & k_tmr2;
+  assign \$1758  = \$1756  | \$1757 ;
+  assign \$1759  = k_tmr1 & k_tmr2;
+  assign k = \$1758  | \$1759 ;
+  assign \$1760  = busy_tmr0 != busy_tmr1;
+  assign \$1761  = busy_tmr0 != busy_tmr2;
+  assign \$1762  = \$1760  | \$1761 ;
+  assign \$1763  = done_tmr0 != done_tmr1;
+  assign \$1764  = done_tmr0 != done_tmr2;
+  assign \$1765  = \$1763  | \$1764 ;
+  assign \$1766  = \$1762  | \$1765 ;
+  assign \$1767  = error_tmr0 != error_tmr1;
+  assign \$1768  = error_tmr0 != error_tmr2;
+  assign \$1769  = \$1767  | \$1768 ;
+  assign \$1770  = \$1766  | \$1769 ;
+  assign \$1771  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1772  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1773  = \$1771  | \$1772 ;
+  assign \$1774  = \$1770  | \$1773 ;
+  assign \$1775  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1776  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1777  = \$1775  | \$1776 ;
+  assign \$1778  = \$1774  | \$1777 ;
+  assign \$1779  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1780  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1781  = \$1779  | \$1780 ;
+  assign \$1782  = \$1778  | \$1781 ;
+  assign \$1783  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1784  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1785  = \$1783  | \$1784 ;
+  assign \$1786  = \$1782  | \$1785 ;
+  assign \$1787  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1788  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1789  = \$1787  | \$1788 ;
+  assign \$1790  = \$1786  | \$1789 ;
+  assign \$1791  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1792  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1793  = \$1791  | \$1792 ;
+  assign \$1794  = \$1790  | \$1793 ;
+  assign \$1795  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1796  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1797  = \$1795  | \$1796 ;
+  assign \$1798  = \$1794  | \$1797 ;
+  assign \$1799  = act_min_tmr0 != act_min_tmr1;
+  assign \$1800  = act_min_tmr0 != act_min_tmr2;
+  assign \$1801  = \$1799  | \$1800 ;
+  assign \$1802  = \$1798  | \$1801 ;
+  assign \$1803  = act_max_tmr0 != act_max_tmr1;
+  assign \$1804  = act_max_tmr0 != act_max_tmr2;
+  assign \$1805  = \$1803  | \$1804 ;
+  assign \$1806  = \$1802  | \$1805 ;
+  assign \$1807  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1808  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1809  = \$1807  | \$1808 ;
+  assign \$1810  = \$1806  | \$1809 ;
+  assign \$1811  = qmult_tmr0 != qmult_tmr1;
+  assign \$1812  = qmult_tmr0 != qmult_tmr2;
+  assign \$1813  = \$1811  | \$1812 ;
+  assign \$1814  = \$1810  | \$1813 ;
+  assign \$1815  = qshift_tmr0 != qshift_tmr1;
+  assign \$1816  = qshift_tmr0 != qshift_tmr2;
+  assign \$1817  = \$1815  | \$1816 ;
+  assign \$1818  = \$1814  | \$1817 ;
+  assign \$1819  = cycles_tmr0 != cycles_tmr1;
+  assign \$1820  = cycles_tmr0 != cycles_tmr2;
+  assign \$1821  = \$1819  | \$1820 ;
+  assign \$1822  = \$1818  | \$1821 ;
+  assign \$1823  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$1824  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$1825  = \$1823  | \$1824 ;
+  assign \$1826  = \$1822  | \$1825 ;
+  assign \$1827  = ib_tmr0 != ib_tmr1;
+  assign \$1828  = ib_tmr0 != ib_tmr2;
+  assign \$1829  = \$1827  | \$1828 ;
+  assign \$1830  = \$1826  | \$1829 ;
+  assign \$1831  = jb_tmr0 != jb_tmr1;
+  assign \$1832  = jb_tmr0 != jb_tmr2;
+  assign \$1833  = \$1831  | \$1832 ;
+  assign \$1834  = \$1830  | \$1833 ;
+  assign \$1835  = k_tmr0 != k_tmr1;
+  assign \$1836  = k_tmr0 != k_tmr2;
+  assign \$1837  = \$1835  | \$1836 ;
+  assign \$1838  = \$1834  | \$1837 ;
+  assign \$1839  = wait_tmr0 & wait_tmr1;
+  assign \$1840  = wait_tmr0 & wait_tmr2;
+  assign \$1841  = \$1839  | \$1840 ;
+  assign \$1842  = wait_tmr1 & wait_tmr2;
+  assign \wait  = \$1841  | \$1842 ;
+  assign \$1843  = busy_tmr0 != busy_tmr1;
+  assign \$1844  = busy_tmr0 != busy_tmr2;
+  assign \$1845  = \$1843  | \$1844 ;
+  assign \$1846  = done_tmr0 != done_tmr1;
+  assign \$1847  = done_tmr0 != done_tmr2;
+  assign \$1848  = \$1846  | \$1847 ;
+  assign \$1849  = \$1845  | \$1848 ;
+  assign \$1850  = error_tmr0 != error_tmr1;
+  assign \$1851  = error_tmr0 != error_tmr2;
+  assign \$1852  = \$1850  | \$1851 ;
+  assign \$1853  = \$1849  | \$1852 ;
+  assign \$1854  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1855  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1856  = \$1854  | \$1855 ;
+  assign \$1857  = \$1853  | \$1856 ;
+  assign \$1858  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1859  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1860  = \$1858  | \$1859 ;
+  assign \$1861  = \$1857  | \$1860 ;
+  assign \$1862  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1863  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1864  = \$1862  | \$1863 ;
+  assign \$1865  = \$1861  | \$1864 ;
+  assign \$1866  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1867  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1868  = \$1866  | \$1867 ;
+  assign \$1869  = \$1865  | \$1868 ;
+  assign \$1870  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1871  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1872  = \$1870  | \$1871 ;
+  assign \$1873  = \$1869  | \$1872 ;
+  assign \$1874  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1875  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1876  = \$1874  | \$1875 ;
+  assign \$1877  = \$1873  | \$1876 ;
+  assign \$1878  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1879  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1880  = \$1878  | \$1879 ;
+  assign \$1881  = \$1877  | \$1880 ;
+  assign \$1882  = act_min_tmr0 != act_min_tmr1;
+  assign \$1883  = act_min_tmr0 != act_min_tmr2;
+  assign \$1884  = \$1882  | \$1883 ;
+  assign \$1885  = \$1881  | \$1884 ;
+  assign \$1886  = act_max_tmr0 != act_max_tmr1;
+  assign \$1887  = act_max_tmr0 != act_max_tmr2;
+  assign \$1888  = \$1886  | \$1887 ;
+  assign \$1889  = \$1885  | \$1888 ;
+  assign \$1890  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1891  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1892  = \$1890  | \$1891 ;
+  assign \$1893  = \$1889  | \$1892 ;
+  assign \$1894  = qmult_tmr0 != qmult_tmr1;
+  assign \$1895  = qmult_tmr0 != qmult_tmr2;
+  assign \$1896  = \$1894  | \$1895 ;
+  assign \$1897  = \$1893  | \$1896 ;
+  assign \$1898  = qshift_tmr0 != qshift_tmr1;
+  assign \$1899  = qshift_tmr0 != qshift_tmr2;
+  assign \$1900  = \$1898  | \$1899 ;
+  assign \$1901  = \$1897  | \$1900 ;
+  assign \$1902  = cycles_tmr0 != cycles_tmr1;
+  assign \$1903  = cycles_tmr0 != cycles_tmr2;
+  assign \$1904  = \$1902  | \$1903 ;
+  assign \$1905  = \$1901  | \$1904 ;
+  assign \$1906  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$1907  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$1908  = \$1906  | \$1907 ;
+  assign \$1909  = \$1905  | \$1908 ;
+  assign \$1910  = ib_tmr0 != ib_tmr1;
+  assign \$1911  = ib_tmr0 != ib_tmr2;
+  assign \$1912  = \$1910  | \$1911 ;
+  assign \$1913  = \$1909  | \$1912 ;
+  assign \$1914  = jb_tmr0 != jb_tmr1;
+  assign \$1915  = jb_tmr0 != jb_tmr2;
+  assign \$1916  = \$1914  | \$1915 ;
+  assign \$1917  = \$1913  | \$1916 ;
+  assign \$1918  = k_tmr0 != k_tmr1;
+  assign \$1919  = k_tmr0 != k_tmr2;
+  assign \$1920  = \$1918  | \$1919 ;
+  assign \$1921  = \$1917  | \$1920 ;
+  assign \$1922  = wait_tmr0 != wait_tmr1;
+  assign \$1923  = wait_tmr0 != wait_tmr2;
+  assign \$1924  = \$1922  | \$1923 ;
+  assign \$1925  = \$1921  | \$1924 ;
+  assign \$1926  = drain_tmr0 & drain_tmr1;
+  assign \$1927  = drain_tmr0 & drain_tmr2;
+  assign \$1928  = \$1926  | \$1927 ;
+  assign \$1929  = drain_tmr1 & drain_tmr2;
+  assign drain = \$1928  | \$1929 ;
+  assign \$1930  = busy_tmr0 != busy_tmr1;
+  assign \$1931  = busy_tmr0 != busy_tmr2;
+  assign \$1932  = \$1930  | \$1931 ;
+  assign \$1933  = done_tmr0 != done_tmr1;
+  assign \$1934  = done_tmr0 != done_tmr2;
+  assign \$1935  = \$1933  | \$1934 ;
+  assign \$1936  = \$1932  | \$1935 ;
+  assign \$1937  = error_tmr0 != error_tmr1;
+  assign \$1938  = error_tmr0 != error_tmr2;
+  assign \$1939  = \$1937  | \$1938 ;
+  assign \$1940  = \$1936  | \$1939 ;
+  assign \$1941  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$1942  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$1943  = \$1941  | \$1942 ;
+  assign \$1944  = \$1940  | \$1943 ;
+  assign \$1945  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$1946  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$1947  = \$1945  | \$1946 ;
+  assign \$1948  = \$1944  | \$1947 ;
+  assign \$1949  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$1950  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$1951  = \$1949  | \$1950 ;
+  assign \$1952  = \$1948  | \$1951 ;
+  assign \$1953  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$1954  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$1955  = \$1953  | \$1954 ;
+  assign \$1956  = \$1952  | \$1955 ;
+  assign \$1957  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$1958  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$1959  = \$1957  | \$1958 ;
+  assign \$1960  = \$1956  | \$1959 ;
+  assign \$1961  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$1962  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$1963  = \$1961  | \$1962 ;
+  assign \$1964  = \$1960  | \$1963 ;
+  assign \$1965  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$1966  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$1967  = \$1965  | \$1966 ;
+  assign \$1968  = \$1964  | \$1967 ;
+  assign \$1969  = act_min_tmr0 != act_min_tmr1;
+  assign \$1970  = act_min_tmr0 != act_min_tmr2;
+  assign \$1971  = \$1969  | \$1970 ;
+  assign \$1972  = \$1968  | \$1971 ;
+  assign \$1973  = act_max_tmr0 != act_max_tmr1;
+  assign \$1974  = act_max_tmr0 != act_max_tmr2;
+  assign \$1975  = \$1973  | \$1974 ;
+  assign \$1976  = \$1972  | \$1975 ;
+  assign \$1977  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$1978  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$1979  = \$1977  | \$1978 ;
+  assign \$1980  = \$1976  | \$1979 ;
+  assign \$1981  = qmult_tmr0 != qmult_tmr1;
+  assign \$1982  = qmult_tmr0 != qmult_tmr2;
+  assign \$1983  = \$1981  | \$1982 ;
+  assign \$1984  = \$1980  | \$1983 ;
+  assign \$1985  = qshift_tmr0 != qshift_tmr1;
+  assign \$1986  = qshift_tmr0 != qshift_tmr2;
+  assign \$1987  = \$1985  | \$1986 ;
+  assign \$1988  = \$1984  | \$1987 ;
+  assign \$1989  = cycles_tmr0 != cycles_tmr1;
+  assign \$1990  = cycles_tmr0 != cycles_tmr2;
+  assign \$1991  = \$1989  | \$1990 ;
+  assign \$1992  = \$1988  | \$1991 ;
+  assign \$1993  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$1994  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$1995  = \$1993  | \$1994 ;
+  assign \$1996  = \$1992  | \$1995 ;
+  assign \$1997  = ib_tmr0 != ib_tmr1;
+  assign \$1998  = ib_tmr0 != ib_tmr2;
+  assign \$1999  = \$1997  | \$1998 ;
+  assign \$2000  = \$1996  | \$1999 ;
+  assign \$2001  = jb_tmr0 != jb_tmr1;
+  assign \$2002  = jb_tmr0 != jb_tmr2;
+  assign \$2003  = \$2001  | \$2002 ;
+  assign \$2004  = \$2000  | \$2003 ;
+  assign \$2005  = k_tmr0 != k_tmr1;
+  assign \$2006  = k_tmr0 != k_tmr2;
+  assign \$2007  = \$2005  | \$2006 ;
+  assign \$2008  = \$2004  | \$2007 ;
+  assign \$2009  = wait_tmr0 != wait_tmr1;
+  assign \$2010  = wait_tmr0 != wait_tmr2;
+  assign \$2011  = \$2009  | \$2010 ;
+  assign \$2012  = \$2008  | \$2011 ;
+  assign \$2013  = drain_tmr0 != drain_tmr1;
+  assign \$2014  = drain_tmr0 != drain_tmr2;
+  assign \$2015  = \$2013  | \$2014 ;
+  assign tmr_mismatch = \$2012  | \$2015 ;
   assign irq = done & irq_en;
-  assign \$1078  = bus__cyc & bus__stb;
-  assign \$1079  = ~ bus__ack;
-  assign \$1080  = \$1078  & \$1079 ;
-  assign \$1081  = | bus__adr[20:18];
-  assign \$1082  = \$1081  & busy;
-  assign \$1083  = ~ \$1082 ;
-  assign served = \$1080  & \$1083 ;
-  assign \$1084  = reg_m + 3'h4;
-  assign \$1085  = \$1084  - 1'h1;
-  assign \$1087  = reg_n + 3'h4;
-  assign \$1088  = \$1087  - 1'h1;
-  assign \$1094  = served & bus__we;
-  assign \$1095  = bus__adr[20:18] == 1'h1;
-  assign \$1096  = bus__adr[17:0] < 9'h100;
-  assign \$1097  = \$1095  & \$1096 ;
-  assign \$1099  = ! \$1098 [1:0];
-  assign \$1100  = \$1097  & \$1099 ;
-  assign \$1101  = \$1094  & \$1100 ;
-  assign \$signature__en  = \$1101  ? bus__sel : 4'h0;
-  assign \$1106  = served & bus__we;
-  assign \$1107  = bus__adr[20:18] == 1'h1;
-  assign \$1108  = bus__adr[17:0] < 9'h100;
-  assign \$1109  = \$1107  & \$1108 ;
-  assign \$1111  = \$1110 [1:0] == 1'h1;
-  assign \$1112  = \$1109  & \$1111 ;
-  assign \$1113  = \$1106  & \$1112 ;
-  assign \$signature__en$133  = \$1113  ? bus__sel : 4'h0;
-  assign \$1118  = served & bus__we;
-  assign \$1119  = bus__adr[20:18] == 1'h1;
-  assign \$1120  = bus__adr[17:0] < 9'h100;
-  assign \$1121  = \$1119  & \$1120 ;
-  assign \$1123  = \$1122 [1:0] == 2'h2;
-  assign \$1124  = \$1121  & \$1123 ;
-  assign \$1125  = \$1118  & \$1124 ;
-  assign \$signature__en$137  = \$1125  ? bus__sel : 4'h0;
-  assign \$1130  = served & bus__we;
-  assign \$1131  = bus__adr[20:18] == 1'h1;
-  assign \$1132  = bus__adr[17:0] < 9'h100;
-  assign \$1133  = \$1131  & \$1132 ;
-  assign \$1135  = \$1134 [1:0] == 2'h3;
-  assign \$1136  = \$1133  & \$1135 ;
-  assign \$1137  = \$1130  & \$1136 ;
-  assign \$signature__en$141  = \$1137  ? bus__sel : 4'h0;
-  assign \$1142  = served & bus__we;
-  assign \$1143  = bus__adr[20:18] == 2'h2;
-  assign \$1144  = bus__adr[17:0] < 9'h100;
-  assign \$1145  = \$1143  & \$1144 ;
-  assign \$1147  = ! \$1146 [1:0];
-  assign \$1148  = \$1145  & \$1147 ;
-  assign \$1149  = \$1142  & \$1148 ;
-  assign \$signature__en$145  = \$1149  ? bus__sel : 4'h0;
-  assign \$1154  = served & bus__we;
-  assign \$1155  = bus__adr[20:18] == 2'h2;
-  assign \$1156  = bus__adr[17:0] < 9'h100;
-  assign \$1157  = \$1155  & \$1156 ;
-  assign \$1159  = \$1158 [1:0] == 1'h1;
-  assign \$1160  = \$1157  & \$1159 ;
-  assign \$1161  = \$1154  & \$1160 ;
-  assign \$signature__en$149  = \$1161  ? bus__sel : 4'h0;
-  assign \$1166  = served & bus__we;
-  assign \$1167  = bus__adr[20:18] == 2'h2;
-  assign \$1168  = bus__adr[17:0] < 9'h100;
-  assign \$1169  = \$1167  & \$1168 ;
-  assign \$1171  = \$1170 [1:0] == 2'h2;
-  assign \$1172  = \$1169  & \$1171 ;
-  assign \$1173  = \$1166  & \$1172 ;
-  assign \$signature__en$153  = \$1173  ? bus__sel : 4'h0;
-  assign \$1178  = served & bus__we;
-  assign \$1179  = bus__adr[20:18] == 2'h2;
-  assign \$1180  = bus__adr[17:0] < 9'h100;
-  assign \$1181  = \$1179  & \$1180 ;
-  assign \$1183  = \$1182 [1:0] == 2'h3;
-  assign \$1184  = \$1181  & \$1183 ;
-  assign \$1185  = \$1178  & \$1184 ;
-  assign \$signature__en$157  = \$1185  ? bus__sel : 4'h0;
-  assign \$1187  = busy ? { 14'h0000, jb } : \$1186 ;
-  assign \$1189  = served & bus__we;
-  assign \$1190  = bus__adr[20:18] == 2'h3;
-  assign \$1191  = bus__adr[17:0] < 6'h20;
-  assign \$1192  = \$1190  & \$1191 ;
-  assign \$1193  = ! bus__adr[1:0];
-  assign \$1194  = \$1192  & \$1193 ;
-  assign \$signature__en$161  = \$1189  & \$1194 ;
-  assign \$1196  = busy ? { 14'h0000, jb } : \$1195 ;
-  assign \$1198  = served & bus__we;
-  assign \$1199  = bus__adr[20:18] == 2'h3;
-  assign \$1200  = bus__adr[17:0] < 6'h20;
-  assign \$1201  = \$1199  & \$1200 ;
-  assign \$1202  = bus__adr[1:0] == 1'h1;
-  assign \$1203  = \$1201  & \$1202 ;
-  assign \$signature__en$165  = \$1198  & \$1203 ;
-  assign \$1205  = busy ? { 14'h0000, jb } : \$1204 ;
-  assign \$1207  = served & bus__we;
-  assign \$1208  = bus__adr[20:18] == 2'h3;
-  assign \$1209  = bus__adr[17:0] < 6'h20;
-  assign \$1210  = \$1208  & \$1209 ;
-  assign \$1211  = bus__adr[1:0] == 2'h2;
-  assign \$1212  = \$1210  & \$1211 ;
-  assign \$signature__en$169  = \$1207  & \$1212 ;
-  assign \$1214  = busy ? { 14'h0000, jb } : \$1213 ;
-  assign \$1216  = served & bus__we;
-  assign \$1217  = bus__adr[20:18] == 2'h3;
-  assign \$1218  = bus__adr[17:0] < 6'h20;
-  assign \$1219  = \$1217  & \$1218 ;
-  assign \$1220  = bus__adr[1:0] == 2'h3;
-  assign \$1221  = \$1219  & \$1220 ;
-  assign \$signature__en$173  = \$1216  & \$1221 ;
-  assign \$1223  = busy ? { 14'h0000, jb } : \$1222 ;
-  assign \$1225  = served & bus__we;
-  assign \$1226  = bus__adr[20:18] == 3'h4;
-  assign \$1227  = bus__adr[17:0] < 6'h20;
-  assign \$1228  = \$1226  & \$1227 ;
-  assign \$1229  = ! bus__adr[1:0];
-  assign \$1230  = \$1228  & \$1229 ;
-  assign \$signature__en$177  = \$1225  & \$1230 ;
-  assign \$1232  = busy ? { 14'h0000, jb } : \$1231 ;
-  assign \$1234  = served & bus__we;
-  assign \$1235  = bus__adr[20:18] == 3'h4;
-  assign \$1236  = bus__adr[17:0] < 6'h20;
-  assign \$1237  = \$1235  & \$1236 ;
-  assign \$1238  = bus__adr[1:0] == 1'h1;
-  assign \$1239  = \$1237  & \$1238 ;
-  assign \$signature__en$181  = \$1234  & \$1239 ;
-  assign \$1241  = busy ? { 14'h0000, jb } : \$1240 ;
-  assign \$1243  = served & bus__we;
-  assign \$1244  = bus__adr[20:18] == 3'h4;
-  assign \$1245  = bus__adr[17:0] < 6'h20;
-  assign \$1246  = \$1244  & \$1245 ;
-  assign \$1247  = bus__adr[1:0] == 2'h2;
-  assign \$1248  = \$1246  & \$1247 ;
-  assign \$signature__en$185  = \$1243  & \$1248 ;
-  assign \$1250  = busy ? { 14'h0000, jb } : \$1249 ;
-  assign \$1252  = served & bus__we;
-  assign \$1253  = bus__adr[20:18] == 3'h4;
-  assign \$1254  = bus__adr[17:0] < 6'h20;
-  assign \$1255  = \$1253  & \$1254 ;
-  assign \$1256  = bus__adr[1:0] == 2'h3;
-  assign \$1257  = \$1255  & \$1256 ;
-  assign \$signature__en$189  = \$1252  & \$1257 ;
-  assign \$1259  = busy ? { 14'h0000, jb } : \$1258 ;
-  assign \$1261  = served & bus__we;
-  assign \$1262  = bus__adr[20:18] == 3'h5;
-  assign \$1263  = bus__adr[17:0] < 6'h20;
-  assign \$1264  = \$1262  & \$1263 ;
-  assign \$1265  = ! bus__adr[1:0];
-  assign \$1266  = \$1264  & \$1265 ;
-  assign \$signature__en$193  = \$1261  & \$1266 ;
-  assign \$1268  = busy ? { 14'h0000, jb } : \$1267 ;
-  assign \$1270  = served & bus__we;
-  assign \$1271  = bus__adr[20:18] == 3'h5;
-  assign \$1272  = bus__adr[17:0] < 6'h20;
-  assign \$1273  = \$1271  & \$1272 ;
-  assign \$1274  = bus__adr[1:0] == 1'h1;
-  assign \$1275  = \$1273  & \$1274 ;
-  assign \$signature__en$197  = \$1270  & \$1275 ;
-  assign \$1277  = busy ? { 14'h0000, jb } : \$1276 ;
-  assign \$1279  = served & bus__we;
-  assign \$1280  = bus__adr[20:18] == 3'h5;
-  assign \$1281  = bus__adr[17:0] < 6'h20;
-  assign \$1282  = \$1280  & \$1281 ;
-  assign \$1283  = bus__adr[1:0] == 2'h2;
-  assign \$1284  = \$1282  & \$1283 ;
-  assign \$signature__en$201  = \$1279  & \$1284 ;
-  assign \$1286  = busy ? { 14'h0000, jb } : \$1285 ;
-  assign \$1288  = served & bus__we;
-  assign \$1289  = bus__adr[20:18] == 3'h5;
-  assign \$1290  = bus__adr[17:0] < 6'h20;
-  assign \$1291  = \$1289  & \$1290 ;
-  assign \$1292  = bus__adr[1:0] == 2'h3;
-  assign \$1293  = \$1291  & \$1292 ;
-  assign \$signature__en$205  = \$1288  & \$1293 ;
-  assign \$1295  = rd_valid ? value : 32'd0;
-  assign \$1296  = rd_valid ? \value$219  : 32'd0;
-  assign \$1297  = rd_valid ? \value$224  : 32'd0;
-  assign \$1298  = rd_valid ? \value$229  : 32'd0;
-  assign \$1299  = rd_valid ? \value$234  : 32'd0;
-  assign \$1300  = rd_valid ? c_word : 32'd0;
-  assign \$1301  = served & bus__we;
-  assign \$1302  = ! bus__adr[20:18];
-  assign \$1303  = \$1301  & \$1302 ;
-  assign \$1304  = ~ busy;
-  assign \$1305  = bus__dat_w[0] & \$1304 ;
-  assign \$1306  = ~ busy;
-  assign \$2860  = byte_sel * 4'h8;
-  assign \$1307  = \$signature__data$214  >> \$2860 ;
-  assign \$1308  = $signed(\$1307 ) - $signed(a_zp);
-  assign a_in__0 = valid ? \$1308  : 9'h000;
-  assign \$2865  = byte_sel * 4'h8;
-  assign \$1309  = \$signature__data$215  >> \$2865 ;
-  assign \$1310  = $signed(\$1309 ) - $signed(a_zp);
-  assign a_in__1 = valid ? \$1310  : 9'h000;
-  assign \$2870  = byte_sel * 4'h8;
-  assign \$1311  = \$signature__data$216  >> \$2870 ;
-  assign \$1312  = $signed(\$1311 ) - $signed(a_zp);
-  assign a_in__2 = valid ? \$1312  : 9'h000;
-  assign \$2875  = byte_sel * 4'h8;
-  assign \$1313  = \$signature__data$217  >> \$2875 ;
-  assign \$1314  = $signed(\$1313 ) - $signed(a_zp);
-  assign a_in__3 = valid ? \$1314  : 9'h000;
-  assign \$2880  = byte_sel * 4'h8;
-  assign \$1315  = \$signature__data$220  >> \$2880 ;
-  assign \$1316  = $signed(\$1315 ) - $signed(b_zp);
-  assign b_in__0 = valid ? \$1316  : 9'h000;
-  assign \$2885  = byte_sel * 4'h8;
-  assign \$1317  = \$signature__data$221  >> \$2885 ;
-  assign \$1318  = $signed(\$1317 ) - $signed(b_zp);
-  assign b_in__1 = valid ? \$1318  : 9'h000;
-  assign \$2890  = byte_sel * 4'h8;
-  assign \$1319  = \$signature__data$222  >> \$2890 ;
-  assign \$1320  = $signed(\$1319 ) - $signed(b_zp);
-  assign b_in__2 = valid ? \$1320  : 9'h000;
-  assign \$2895  = byte_sel * 4'h8;
-  assign \$1321  = \$signature__data$223  >> \$2895 ;
-  assign \$1322  = $signed(\$1321 ) - $signed(b_zp);
-  assign b_in__3 = valid ? \$1322  : 9'h000;
-  assign \$1323  = per_channel ? { 1'h0, \$signature__data$230  } : { qmult[31], qmult };
-  assign \$1324  = per_channel ? { 1'h0, \$signature__data$235  } : { qshift[5], qshift };
-  assign \$1325  = per_channel ? { 1'h0, \$signature__data$231  } : { qmult[31], qmult };
-  assign \$1326  = per_channel ? { 1'h0, \$signature__data$236  } : { qshift[5], qshift };
-  assign \$1327  = per_channel ? { 1'h0, \$signature__data$232  } : { qmult[31], qmult };
-  assign \$1328  = per_channel ? { 1'h0, \$signature__data$237  } : { qshift[5], qshift };
-  assign \$1329  = per_channel ? { 1'h0, \$signature__data$233  } : { qmult[31], qmult };
-  assign \$1330  = per_channel ? { 1'h0, \$signature__data$238  } : { qshift[5], qshift };
-  assign \$1331  = { ib, drain[1:0] } < reg_m;
-  assign \$1332  = i_valid & \$1331 ;
-  assign \$1333  = jb * 3'h4;
-  assign \$1334  = \$1333  + 1'h0;
-  assign \$1335  = \$1334  < reg_n;
-  assign \$1336  = jb * 3'h4;
-  assign \$1337  = \$1336  + 1'h1;
-  assign \$1338  = \$1337  < reg_n;
-  assign \$1339  = jb * 3'h4;
-  assign \$1340  = \$1339  + 2'h2;
-  assign \$1341  = \$1340  < reg_n;
-  assign \$1342  = jb * 3'h4;
-  assign \$1343  = \$1342  + 2'h3;
-  assign \$1344  = \$1343  < reg_n;
-  assign wr_en = \$1332  ? { \$1344 , \$1341 , \$1338 , \$1335  } : 4'h0;
-  assign \$1345  = served & bus__we;
-  assign \$1347  = bus__adr[20:18] == 3'h6;
-  assign \$1348  = bus__adr[17:0] < 9'h100;
-  assign \$1349  = \$1347  & \$1348 ;
-  assign \$1350  = \$1346  & \$1349 ;
-  assign \$1353  = \$1350  ? \$1352  : 19'h00000;
-  assign \$1355  = cycles + 1'h1;
-  assign \$1356  = | reg_m;
-  assign \$1357  = | reg_k;
-  assign \$1358  = \$1356  & \$1357 ;
-  assign \$1359  = | reg_n;
-  assign \$1360  = \$1358  & \$1359 ;
-  assign \$1361  = reg_m <= 6'h20;
-  assign \$1362  = \$1360  & \$1361 ;
-  assign \$1363  = reg_k <= 6'h20;
-  assign \$1364  = \$1362  & \$1363 ;
-  assign \$1365  = reg_n <= 6'h20;
-  assign \$1366  = \$1364  & \$1365 ;
-  assign \$1367  = k + 1'h1;
-  assign \$1368  = reg_k - 1'h1;
-  assign \$1369  = k == \$1368 ;
-  assign \$1370  = \wait  + 1'h1;
-  assign \$1371  = \wait  == 2'h3;
-  assign \$1372  = drain + 1'h1;
-  assign \$1373  = drain == 2'h3;
-  assign \$1374  = jb + 1'h1;
-  assign \$1375  = \$1374  < \$1089 [3:0];
-  assign \$1376  = ib + 1'h1;
-  assign \$1377  = \$1376  < \$1086 [3:0];
-  assign \$1378  = jb + 1'h1;
-  assign \$1379  = ib + 1'h1;
-  assign \$1380  = \wait  + 1'h1;
-  assign \$1381  = \wait  == 2'h3;
-  assign \$1382  = tmr_errors != 32'd4294967295;
-  assign \$1383  = tmr_errors + \$1382 ;
-  assign \$1384  = ~ bus__we;
-  assign \$1385  = served & \$1384 ;
-  assign \$1386  = bus__adr[20:18] == 1'h1;
-  assign \$1387  = \$1385  & \$1386 ;
-  assign \$1389  = bus__adr[17:0] < 9'h100;
-  assign \$1390  = ~ bus__we;
-  assign \$1391  = served & \$1390 ;
-  assign \$1392  = bus__adr[20:18] == 2'h2;
-  assign \$1393  = \$1391  & \$1392 ;
-  assign \$1395  = bus__adr[17:0] < 9'h100;
-  assign \$1396  = ~ bus__we;
-  assign \$1397  = served & \$1396 ;
-  assign \$1398  = bus__adr[20:18] == 2'h3;
-  assign \$1399  = \$1397  & \$1398 ;
-  assign \$1400  = bus__adr[17:0] < 6'h20;
-  assign \$1401  = ~ bus__we;
-  assign \$1402  = served & \$1401 ;
-  assign \$1403  = bus__adr[20:18] == 3'h4;
-  assign \$1404  = \$1402  & \$1403 ;
-  assign \$1405  = bus__adr[17:0] < 6'h20;
-  assign \$1406  = ~ bus__we;
-  assign \$1407  = served & \$1406 ;
-  assign \$1408  = bus__adr[20:18] == 3'h5;
-  assign \$1409  = \$1407  & \$1408 ;
-  assign \$1410  = bus__adr[17:0] < 6'h20;
-  assign \$1411  = ~ bus__we;
-  assign \$1412  = served & \$1411 ;
-  assign \$1413  = bus__adr[20:18] == 3'h6;
-  assign \$1414  = \$1412  & \$1413 ;
-  assign \$1415  = bus__adr[17:0] < 9'h100;
-  assign \$1416  = ~ bus__we;
-  assign \$1417  = served & \$1416 ;
-  assign \$1418  = ! bus__adr[20:18];
-  assign \$1419  = \$1417  & \$1418 ;
-  assign \$1420  = served & bus__we;
-  assign \$1421  = ! bus__adr[20:18];
-  assign \$1422  = \$1420  & \$1421 ;
-  assign \$1423  = ~ tmr_mismatch;
-  assign \$1424  = bus__dat_w[3] & \$1423 ;
-  assign \$1425  = ~ tmr_mismatch;
-  always @(posedge clk)
-    busy_tmr0 <= \$1426 ;
-  always @(posedge clk)
-    busy_tmr1 <= \$1427 ;
-  always @(posedge clk)
-    busy_tmr2 <= \$1428 ;
-  always @(posedge clk)
-    done_tmr0 <= \$1429 ;
-  always @(posedge clk)
-    done_tmr1 <= \$1430 ;
-  always @(posedge clk)
-    done_tmr2 <= \$1431 ;
-  always @(posedge clk)
-    error_tmr0 <= \$1432 ;
-  always @(posedge clk)
-    error_tmr1 <= \$1433 ;
-  always @(posedge clk)
-    error_tmr2 <= \$1434 ;
-  always @(posedge clk)
-    irq_en_tmr0 <= \$1435 ;
-  always @(posedge clk)
-    irq_en_tmr1 <= \$1436 ;
-  always @(posedge clk)
-    irq_en_tmr2 <= \$1437 ;
-  always @(posedge clk)
-    reg_m_tmr0 <= \$1438 ;
-  always @(posedge clk)
-    reg_m_tmr1 <= \$1439 ;
-  always @(posedge clk)
-    reg_m_tmr2 <= \$1440 ;
-  always @(posedge clk)
-    reg_k_tmr0 <= \$1441 ;
-  always @(posedge clk)
-    reg_k_tmr1 <= \$1442 ;
-  always @(posedge clk)
-    reg_k_tmr2 <= \$1443 ;
-  always @(posedge clk)
-    reg_n_tmr0 <= \$1444 ;
-  always @(posedge clk)
-    reg_n_tmr1 <= \$1445 ;
-  always @(posedge clk)
-    reg_n_tmr2 <= \$1446 ;
-  always @(posedge clk)
-    a_zp_tmr0 <= \$1447 ;
-  always @(posedge clk)
-    a_zp_tmr1 <= \$1448 ;
-  always @(posedge clk)
-    a_zp_tmr2 <= \$1449 ;
-  always @(posedge clk)
-    b_zp_tmr0 <= \$1450 ;
-  always @(posedge clk)
-    b_zp_tmr1 <= \$1451 ;
-  always @(posedge clk)
-    b_zp_tmr2 <= \$1452 ;
-  always @(posedge clk)
-    out_zp_tmr0 <= \$1453 ;
-  always @(posedge clk)
-    out_zp_tmr1 <= \$1454 ;
-  always @(posedge clk)
-    out_zp_tmr2 <= \$1455 ;
-  always @(posedge clk)
-    act_min_tmr0 <= \$1456 ;
-  always @(posedge clk)
-    act_min_tmr1 <= \$1457 ;
-  always @(posedge clk)
-    act_min_tmr2 <= \$1458 ;
-  always @(posedge clk)
-    act_max_tmr0 <= \$1459 ;
-  always @(posedge clk)
-    act_max_tmr1 <= \$1460 ;
-  always @(posedge clk)
-    act_max_tmr2 <= \$1461 ;
-  always @(posedge clk)
-    per_channel_tmr0 <= \$1462 ;
-  always @(posedge clk)
-    per_channel_tmr1 <= \$1463 ;
-  always @(posedge clk)
-    per_channel_tmr2 <= \$1464 ;
-  always @(posedge clk)
-    qmult_tmr0 <= \$1465 ;
-  always @(posedge clk)
-    qmult_tmr1 <= \$1466 ;
-  always @(posedge clk)
-    qmult_tmr2 <= \$1467 ;
-  always @(posedge clk)
-    qshift_tmr0 <= \$1468 ;
-  always @(posedge clk)
-    qshift_tmr1 <= \$1469 ;
-  always @(posedge clk)
-    qshift_tmr2 <= \$1470 ;
-  always @(posedge clk)
-    cycles_tmr0 <= \$1471 ;
-  always @(posedge clk)
-    cycles_tmr1 <= \$1472 ;
-  always @(posedge clk)
-    cycles_tmr2 <= \$1473 ;
-  always @(posedge clk)
-    ctrl_state_tmr0 <= \$1474 ;
-  always @(posedge clk)
-    ctrl_state_tmr1 <= \$1475 ;
-  always @(posedge clk)
-    ctrl_state_tmr2 <= \$1476 ;
-  always @(posedge clk)
-    ib_tmr0 <= \$1477 ;
-  always @(posedge clk)
-    ib_tmr1 <= \$1478 ;
-  always @(posedge clk)
-    ib_tmr2 <= \$1479 ;
-  always @(posedge clk)
-    jb_tmr0 <= \$1480 ;
-  always @(posedge clk)
-    jb_tmr1 <= \$1481 ;
-  always @(posedge clk)
-    jb_tmr2 <= \$1482 ;
-  always @(posedge clk)
-    k_tmr0 <= \$1483 ;
-  always @(posedge clk)
-    k_tmr1 <= \$1484 ;
-  always @(posedge clk)
-    k_tmr2 <= \$1485 ;
-  always @(posedge clk)
-    wait_tmr0 <= \$1486 ;
-  always @(posedge clk)
-    wait_tmr1 <= \$1487 ;
-  always @(posedge clk)
-    wait_tmr2 <= \$1488 ;
-  always @(posedge clk)
-    drain_tmr0 <= \$1489 ;
-  always @(posedge clk)
-    drain_tmr1 <= \$1490 ;
-  always @(posedge clk)
-    drain_tmr2 <= \$1491 ;
-  always @(posedge clk)
-    tmr_flag <= \$1492 ;
-  always @(posedge clk)
-    tmr_errors <= \$1493 ;
-  always @(posedge clk)
-    bus__ack <= \$1494 ;
-  always @(posedge clk)
-    rd_region <= \$1495 ;
-  always @(posedge clk)
-    rd_bank <= \$1496 ;
-  always @(posedge clk)
-    rd_valid <= \$1497 ;
-  always @(posedge clk)
-    rd_lane <= \$1498 ;
-  always @(posedge clk)
-    reg_rdata <= \$1499 ;
-  always @(posedge clk)
-    ecc_ue <= \$1500 ;
-  always @(posedge clk)
-    byte_sel <= \$1501 ;
-  always @(posedge clk)
-    valid <= \$1502 ;
-  always @(posedge clk)
-    \$like$306  <= \$1503 ;
-  always @(posedge clk)
-    \nxt_en$307  <= \$1504 ;
-  always @(posedge clk)
-    \$like$308  <= \$1505 ;
-  always @(posedge clk)
-    \nxt_en$309  <= \$1506 ;
-  always @(posedge clk)
-    \$like  <= \$1507 ;
-  always @(posedge clk)
-    nxt_en <= \$1508 ;
+  assign \$2016  = bus__cyc & bus__stb;
+  assign \$2017  = ~ bus__ack;
+  assign \$2018  = \$2016  & \$2017 ;
+  assign \$2019  = | bus__adr[20:18];
+  assign \$2020  = \$2019  & busy;
+  assign \$2021  = ~ \$2020 ;
+  assign served = \$2018  & \$2021 ;
+  assign \$2022  = reg_m + 3'h4;
+  assign \$2023  = \$2022  - 1'h1;
+  assign \$2025  = reg_n + 3'h4;
+  assign \$2026  = \$2025  - 1'h1;
+  assign \$2030  = ~ busy;
+  assign \$signature__en  = \$2030  | thr_ce;
+  assign \$2033  = served & bus__we;
+  assign \$2034  = bus__adr[20:18] == 1'h1;
+  assign \$2035  = bus__adr[17:0] < 9'h100;
+  assign \$2036  = \$2034  & \$2035 ;
+  assign \$2038  = ! \$2037 [1:0];
+  assign \$2039  = \$2036  & \$2038 ;
+  assign \$2040  = \$2033  & \$2039 ;
+  assign \$signature__en$253  = \$2040  ? bus__sel : 4'h0;
+  assign \$2043  = ~ busy;
+  assign \$signature__en$255  = \$2043  | thr_ce;
+  assign \$2046  = served & bus__we;
+  assign \$2047  = bus__adr[20:18] == 1'h1;
+  assign \$2048  = bus__adr[17:0] < 9'h100;
+  assign \$2049  = \$2047  & \$2048 ;
+  assign \$2051  = \$2050 [1:0] == 1'h1;
+  assign \$2052  = \$2049  & \$2051 ;
+  assign \$2053  = \$2046  & \$2052 ;
+  assign \$signature__en$258  = \$2053  ? bus__sel : 4'h0;
+  assign \$2056  = ~ busy;
+  assign \$signature__en$260  = \$2056  | thr_ce;
+  assign \$2059  = served & bus__we;
+  assign \$2060  = bus__adr[20:18] == 1'h1;
+  assign \$2061  = bus__adr[17:0] < 9'h100;
+  assign \$2062  = \$2060  & \$2061 ;
+  assign \$2064  = \$2063 [1:0] == 2'h2;
+  assign \$2065  = \$2062  & \$2064 ;
+  assign \$2066  = \$2059  & \$2065 ;
+  assign \$signature__en$263  = \$2066  ? bus__sel : 4'h0;
+  assign \$2069  = ~ busy;
+  assign \$signature__en$265  = \$2069  | thr_ce;
+  assign \$2072  = served & bus__we;
+  assign \$2073  = bus__adr[20:18] == 1'h1;
+  assign \$2074  = bus__adr[17:0] < 9'h100;
+  assign \$2075  = \$2073  & \$2074 ;
+  assign \$2077  = \$2076 [1:0] == 2'h3;
+  assign \$2078  = \$2075  & \$2077 ;
+  assign \$2079  = \$2072  & \$2078 ;
+  assign \$signature__en$268  = \$2079  ? bus__sel : 4'h0;
+  assign \$2082  = ~ busy;
+  assign \$signature__en$270  = \$2082  | thr_ce;
+  assign \$2085  = served & bus__we;
+  assign \$2086  = bus__adr[20:18] == 2'h2;
+  assign \$2087  = bus__adr[17:0] < 9'h100;
+  assign \$2088  = \$2086  & \$2087 ;
+  assign \$2090  = ! \$2089 [1:0];
+  assign \$2091  = \$2088  & \$2090 ;
+  assign \$2092  = \$2085  & \$2091 ;
+  assign \$signature__en$273  = \$2092  ? bus__sel : 4'h0;
+  assign \$2095  = ~ busy;
+  assign \$signature__en$275  = \$2095  | thr_ce;
+  assign \$2098  = served & bus__we;
+  assign \$2099  = bus__adr[20:18] == 2'h2;
+  assign \$2100  = bus__adr[17:0] < 9'h100;
+  assign \$2101  = \$2099  & \$2100 ;
+  assign \$2103  = \$2102 [1:0] == 1'h1;
+  assign \$2104  = \$2101  & \$2103 ;
+  assign \$2105  = \$2098  & \$2104 ;
+  assign \$signature__en$278  = \$2105  ? bus__sel : 4'h0;
+  assign \$2108  = ~ busy;
+  assign \$signature__en$280  = \$2108  | thr_ce;
+  assign \$2111  = served & bus__we;
+  assign \$2112  = bus__adr[20:18] == 2'h2;
+  assign \$2113  = bus__adr[17:0] < 9'h100;
+  assign \$2114  = \$2112  & \$2113 ;
+  assign \$2116  = \$2115 [1:0] == 2'h2;
+  assign \$2117  = \$2114  & \$2116 ;
+  assign \$2118  = \$2111  & \$2117 ;
+  assign \$signature__en$283  = \$2118  ? bus__sel : 4'h0;
+  assign \$2121  = ~ busy;
+  assign \$signature__en$285  = \$2121  | thr_ce;
+  assign \$2124  = served & bus__we;
+  assign \$2125  = bus__adr[20:18] == 2'h2;
+  assign \$2126  = bus__adr[17:0] < 9'h100;
+  assign \$2127  = \$2125  & \$2126 ;
+  assign \$2129  = \$2128 [1:0] == 2'h3;
+  assign \$2130  = \$2127  & \$2129 ;
+  assign \$2131  = \$2124  & \$2130 ;
+  assign \$signature__en$288  = \$2131  ? bus__sel : 4'h0;
+  assign \$2133  = busy ? { 14'h0000, jb } : \$2132 ;
+  assign \$2135  = served & bus__we;
+  assign \$2136  = bus__adr[20:18] == 2'h3;
+  assign \$2137  = bus__adr[17:0] < 6'h20;
+  assign \$2138  = \$2136  & \$2137 ;
+  assign \$2139  = ! bus__adr[1:0];
+  assign \$2140  = \$2138  & \$2139 ;
+  assign \$signature__en$292  = \$2135  & \$2140 ;
+  assign \$2141  = ~ busy;
+  assign \$signature__en$293  = \$2141  | thr_ce;
+  assign \$2143  = busy ? { 14'h0000, jb } : \$2142 ;
+  assign \$2145  = served & bus__we;
+  assign \$2146  = bus__adr[20:18] == 2'h3;
+  assign \$2147  = bus__adr[17:0] < 6'h20;
+  assign \$2148  = \$2146  & \$2147 ;
+  assign \$2149  = bus__adr[1:0] == 1'h1;
+  assign \$2150  = \$2148  & \$2149 ;
+  assign \$signature__en$297  = \$2145  & \$2150 ;
+  assign \$2151  = ~ busy;
+  assign \$signature__en$298  = \$2151  | thr_ce;
+  assign \$2153  = busy ? { 14'h0000, jb } : \$2152 ;
+  assign \$2155  = served & bus__we;
+  assign \$2156  = bus__adr[20:18] == 2'h3;
+  assign \$2157  = bus__adr[17:0] < 6'h20;
+  assign \$2158  = \$2156  & \$2157 ;
+  assign \$2159  = bus__adr[1:0] == 2'h2;
+  assign \$2160  = \$2158  & \$2159 ;
+  assign \$signature__en$302  = \$2155  & \$2160 ;
+  assign \$2161  = ~ busy;
+  assign \$signature__en$303  = \$2161  | thr_ce;
+  assign \$2163  = busy ? { 14'h0000, jb } : \$2162 ;
+  assign \$2165  = served & bus__we;
+  assign \$2166  = bus__adr[20:18] == 2'h3;
+  assign \$2167  = bus__adr[17:0] < 6'h20;
+  assign \$2168  = \$2166  & \$2167 ;
+  assign \$2169  = bus__adr[1:0] == 2'h3;
+  assign \$2170  = \$2168  & \$2169 ;
+  assign \$signature__en$307  = \$2165  & \$2170 ;
+  assign \$2171  = ~ busy;
+  assign \$signature__en$308  = \$2171  | thr_ce;
+  assign \$2173  = busy ? { 14'h0000, jb } : \$2172 ;
+  assign \$2175  = served & bus__we;
+  assign \$2176  = bus__adr[20:18] == 3'h4;
+  assign \$2177  = bus__adr[17:0] < 6'h20;
+  assign \$2178  = \$2176  & \$2177 ;
+  assign \$2179  = ! bus__adr[1:0];
+  assign \$2180  = \$2178  & \$2179 ;
+  assign \$signature__en$312  = \$2175  & \$2180 ;
+  assign \$2181  = ~ busy;
+  assign \$signature__en$313  = \$2181  | thr_ce;
+  assign \$2183  = busy ? { 14'h0000, jb } : \$2182 ;
+  assign \$2185  = served & bus__we;
+  assign \$2186  = bus__adr[20:18] == 3'h4;
+  assign \$2187  = bus__adr[17:0] < 6'h20;
+  assign \$2188  = \$2186  & \$2187 ;
+  assign \$2189  = bus__adr[1:0] == 1'h1;
+  assign \$2190  = \$2188  & \$2189 ;
+  assign \$signature__en$317  = \$2185  & \$2190 ;
+  assign \$2191  = ~ busy;
+  assign \$signature__en$318  = \$2191  | thr_ce;
+  assign \$2193  = busy ? { 14'h0000, jb } : \$2192 ;
+  assign \$2195  = served & bus__we;
+  assign \$2196  = bus__adr[20:18] == 3'h4;
+  assign \$2197  = bus__adr[17:0] < 6'h20;
+  assign \$2198  = \$2196  & \$2197 ;
+  assign \$2199  = bus__adr[1:0] == 2'h2;
+  assign \$2200  = \$2198  & \$2199 ;
+  assign \$signature__en$322  = \$2195  & \$2200 ;
+  assign \$2201  = ~ busy;
+  assign \$signature__en$323  = \$2201  | thr_ce;
+  assign \$2203  = busy ? { 14'h0000, jb } : \$2202 ;
+  assign \$2205  = served & bus__we;
+  assign \$2206  = bus__adr[20:18] == 3'h4;
+  assign \$2207  = bus__adr[17:0] < 6'h20;
+  assign \$2208  = \$2206  & \$2207 ;
+  assign \$2209  = bus__adr[1:0] == 2'h3;
+  assign \$2210  = \$2208  & \$2209 ;
+  assign \$signature__en$327  = \$2205  & \$2210 ;
+  assign \$2211  = ~ busy;
+  assign \$signature__en$328  = \$2211  | thr_ce;
+  assign \$2213  = busy ? { 14'h0000, jb } : \$2212 ;
+  assign \$2215  = served & bus__we;
+  assign \$2216  = bus__adr[20:18] == 3'h5;
+  assign \$2217  = bus__adr[17:0] < 6'h20;
+  assign \$2218  = \$2216  & \$2217 ;
+  assign \$2219  = ! bus__adr[1:0];
+  assign \$2220  = \$2218  & \$2219 ;
+  assign \$signature__en$332  = \$2215  & \$2220 ;
+  assign \$2221  = ~ busy;
+  assign \$signature__en$333  = \$2221  | thr_ce;
+  assign \$2223  = busy ? { 14'h0000, jb } : \$2222 ;
+  assign \$2225  = served & bus__we;
+  assign \$2226  = bus__adr[20:18] == 3'h5;
+  assign \$2227  = bus__adr[17:0] < 6'h20;
+  assign \$2228  = \$2226  & \$2227 ;
+  assign \$2229  = bus__adr[1:0] == 1'h1;
+  assign \$2230  = \$2228  & \$2229 ;
+  assign \$signature__en$337  = \$2225  & \$2230 ;
+  assign \$2231  = ~ busy;
+  assign \$signature__en$338  = \$2231  | thr_ce;
+  assign \$2233  = busy ? { 14'h0000, jb } : \$2232 ;
+  assign \$2235  = served & bus__we;
+  assign \$2236  = bus__adr[20:18] == 3'h5;
+  assign \$2237  = bus__adr[17:0] < 6'h20;
+  assign \$2238  = \$2236  & \$2237 ;
+  assign \$2239  = bus__adr[1:0] == 2'h2;
+  assign \$2240  = \$2238  & \$2239 ;
+  assign \$signature__en$342  = \$2235  & \$2240 ;
+  assign \$2241  = ~ busy;
+  assign \$signature__en$343  = \$2241  | thr_ce;
+  assign \$2243  = busy ? { 14'h0000, jb } : \$2242 ;
+  assign \$2245  = served & bus__we;
+  assign \$2246  = bus__adr[20:18] == 3'h5;
+  assign \$2247  = bus__adr[17:0] < 6'h20;
+  assign \$2248  = \$2246  & \$2247 ;
+  assign \$2249  = bus__adr[1:0] == 2'h3;
+  assign \$2250  = \$2248  & \$2249 ;
+  assign \$signature__en$347  = \$2245  & \$2250 ;
+  assign \$2251  = ~ busy;
+  assign \$signature__en$348  = \$2251  | thr_ce;
+  assign \$2253  = rd_valid ? value : 32'd0;
+  assign \$2254  = rd_valid ? \value$362  : 32'd0;
+  assign \$2255  = rd_valid ? \value$367  : 32'd0;
+  assign \$2256  = rd_valid ? \value$372  : 32'd0;
+  assign \$2257  = rd_valid ? \value$377  : 32'd0;
+  assign \$2258  = rd_valid ? c_word : 32'd0;
+  assign \$2259  = served & bus__we;
+  assign \$2260  = ! bus__adr[20:18];
+  assign reg_write = \$2259  & \$2260 ;
+  assign \$2261  = ~ busy;
+  assign \$2262  = bus__dat_w[0] & \$2261 ;
+  assign \$2263  = ~ busy;
+  assign \$4933  = byte_sel * 4'h8;
+  assign \$2264  = \$signature__data$357  >> \$4933 ;
+  assign \$2265  = $signed(\$2264 ) - $signed(a_zp);
+  assign a_in__0 = valid ? \$2265  : 9'h000;
+  assign \$4938  = byte_sel * 4'h8;
+  assign \$2266  = \$signature__data$358  >> \$4938 ;
+  assign \$2267  = $signed(\$2266 ) - $signed(a_zp);
+  assign a_in__1 = valid ? \$2267  : 9'h000;
+  assign \$4943  = byte_sel * 4'h8;
+  assign \$2268  = \$signature__data$359  >> \$4943 ;
+  assign \$2269  = $signed(\$2268 ) - $signed(a_zp);
+  assign a_in__2 = valid ? \$2269  : 9'h000;
+  assign \$4948  = byte_sel * 4'h8;
+  assign \$2270  = \$signature__data$360  >> \$4948 ;
+  assign \$2271  = $signed(\$2270 ) - $signed(a_zp);
+  assign a_in__3 = valid ? \$2271  : 9'h000;
+  assign \$4953  = byte_sel * 4'h8;
+  assign \$2272  = \$signature__data$363  >> \$4953 ;
+  assign \$2273  = $signed(\$2272 ) - $signed(b_zp);
+  assign b_in__0 = valid ? \$2273  : 9'h000;
+  assign \$4958  = byte_sel * 4'h8;
+  assign \$2274  = \$signature__data$364  >> \$4958 ;
+  assign \$2275  = $signed(\$2274 ) - $signed(b_zp);
+  assign b_in__1 = valid ? \$2275  : 9'h000;
+  assign \$4963  = byte_sel * 4'h8;
+  assign \$2276  = \$signature__data$365  >> \$4963 ;
+  assign \$2277  = $signed(\$2276 ) - $signed(b_zp);
+  assign b_in__2 = valid ? \$2277  : 9'h000;
+  assign \$4968  = byte_sel * 4'h8;
+  assign \$2278  = \$signature__data$366  >> \$4968 ;
+  assign \$2279  = $signed(\$2278 ) - $signed(b_zp);
+  assign b_in__3 = valid ? \$2279  : 9'h000;
+  assign \$2280  = per_channel ? { 1'h0, \$signature__data$373  } : { qmult[31], qmult };
+  assign \$2281  = per_channel ? { 1'h0, \$signature__data$378  } : { qshift[5], qshift };
+  assign \$2282  = per_channel ? { 1'h0, \$signature__data$374  } : { qmult[31], qmult };
+  assign \$2283  = per_channel ? { 1'h0, \$signature__data$379  } : { qshift[5], qshift };
+  assign \$2284  = per_channel ? { 1'h0, \$signature__data$375  } : { qmult[31], qmult };
+  assign \$2285  = per_channel ? { 1'h0, \$signature__data$380  } : { qshift[5], qshift };
+  assign \$2286  = per_channel ? { 1'h0, \$signature__data$376  } : { qmult[31], qmult };
+  assign \$2287  = per_channel ? { 1'h0, \$signature__data$381  } : { qshift[5], qshift };
+  assign \$2288  = { ib, drain[1:0] } < reg_m;
+  assign \$2289  = i_valid & \$2288 ;
+  assign \$2290  = jb * 3'h4;
+  assign \$2291  = \$2290  + 1'h0;
+  assign \$2292  = \$2291  < reg_n;
+  assign \$2293  = jb * 3'h4;
+  assign \$2294  = \$2293  + 1'h1;
+  assign \$2295  = \$2294  < reg_n;
+  assign \$2296  = jb * 3'h4;
+  assign \$2297  = \$2296  + 2'h2;
+  assign \$2298  = \$2297  < reg_n;
+  assign \$2299  = jb * 3'h4;
+  assign \$2300  = \$2299  + 2'h3;
+  assign \$2301  = \$2300  < reg_n;
+  assign wr_en = \$2289  ? { \$2301 , \$2298 , \$2295 , \$2292  } : 4'h0;
+  assign \$2302  = served & bus__we;
+  assign \$2304  = bus__adr[20:18] == 3'h6;
+  assign \$2305  = bus__adr[17:0] < 9'h100;
+  assign \$2306  = \$2304  & \$2305 ;
+  assign \$2307  = \$2303  & \$2306 ;
+  assign \$2310  = \$2307  ? \$2309  : 19'h00000;
+  assign \$2311  = thr_ce ? nxt_en : 4'h0;
+  assign \$2313  = cycles + 1'h1;
+  assign \$2314  = | reg_m;
+  assign \$2315  = | reg_k;
+  assign \$2316  = \$2314  & \$2315 ;
+  assign \$2317  = | reg_n;
+  assign \$2318  = \$2316  & \$2317 ;
+  assign \$2319  = reg_m <= 6'h20;
+  assign \$2320  = \$2318  & \$2319 ;
+  assign \$2321  = reg_k <= 6'h20;
+  assign \$2322  = \$2320  & \$2321 ;
+  assign \$2323  = reg_n <= 6'h20;
+  assign \$2324  = \$2322  & \$2323 ;
+  assign \$2325  = k + 1'h1;
+  assign \$2326  = reg_k - 1'h1;
+  assign \$2327  = k == \$2326 ;
+  assign \$2328  = \wait  + 1'h1;
+  assign \$2329  = \wait  == 2'h3;
+  assign \$2330  = drain + 1'h1;
+  assign \$2331  = drain == 2'h3;
+  assign \$2332  = jb + 1'h1;
+  assign \$2333  = \$2332  < \$2027 [3:0];
+  assign \$2334  = ib + 1'h1;
+  assign \$2335  = \$2334  < \$2024 [3:0];
+  assign \$2336  = jb + 1'h1;
+  assign \$2337  = ib + 1'h1;
+  assign \$2338  = \wait  + 1'h1;
+  assign \$2339  = \wait  == 2'h3;
+  assign thr_feed_step = valid & thr_ce;
+  assign \$2340  = feeding ? 4'h8 : 4'h0;
+  assign \$2341  = i_valid ? 4'hc : 4'h0;
+  assign \$2342  = \$2340  + \$2341 ;
+  assign \$2343  = | nxt_en;
+  assign \$2344  = \$2343  & thr_ce;
+  assign \$2345  = \$2342  + \$2344 ;
+  assign \$2346  = bus__adr[20:18] == 1'h1;
+  assign \$2347  = bus__adr[17:0] < 9'h100;
+  assign \$2348  = \$2346  ? \$2347  : 1'h0;
+  assign \$2349  = bus__adr[20:18] == 2'h2;
+  assign \$2350  = bus__adr[17:0] < 9'h100;
+  assign \$2351  = \$2349  ? \$2350  : 1'h0;
+  assign \$2352  = \$2348  | \$2351 ;
+  assign \$2353  = bus__adr[20:18] >= 2'h3;
+  assign \$2354  = bus__adr[20:18] <= 3'h5;
+  assign \$2355  = \$2353  & \$2354 ;
+  assign \$2356  = bus__adr[17:0] < 6'h20;
+  assign \$2357  = \$2355  ? \$2356  : 1'h0;
+  assign \$2358  = \$2352  | \$2357 ;
+  assign \$2359  = bus__adr[20:18] == 3'h6;
+  assign \$2360  = bus__adr[17:0] < 9'h100;
+  assign \$2361  = \$2359  ? \$2360  : 1'h0;
+  assign \$2362  = \$2358  | \$2361 ;
+  assign \$2363  = served & \$2362 ;
+  assign \$2364  = \$2345  + \$2363 ;
+  assign \$2365  = bus__adr[20:18] == 1'h1;
+  assign \$2366  = bus__adr[17:0] < 9'h100;
+  assign \$2367  = \$2365  ? \$2366  : 1'h0;
+  assign \$2368  = bus__adr[20:18] == 2'h2;
+  assign \$2369  = bus__adr[17:0] < 9'h100;
+  assign \$2370  = \$2368  ? \$2369  : 1'h0;
+  assign \$2371  = \$2367  | \$2370 ;
+  assign \$2372  = bus__adr[20:18] >= 2'h3;
+  assign \$2373  = bus__adr[20:18] <= 3'h5;
+  assign \$2374  = \$2372  & \$2373 ;
+  assign \$2375  = bus__adr[17:0] < 6'h20;
+  assign \$2376  = \$2374  ? \$2375  : 1'h0;
+  assign \$2377  = \$2371  | \$2376 ;
+  assign \$2378  = bus__adr[20:18] == 3'h6;
+  assign \$2379  = bus__adr[17:0] < 9'h100;
+  assign \$2380  = \$2378  ? \$2379  : 1'h0;
+  assign \$2381  = \$2377  | \$2380 ;
+  assign thr_sram_access = \$2364  + 1'h0;
+  assign \$2383  = \$938 [3:0] == 4'hc;
+  assign \$2384  = thr_reg_we & \$2383 ;
+  assign \$2385  = \$2384  ? 32'd0 : throttled;
+  assign \$2386  = ~ thr_ce;
+  assign \$2387  = busy & \$2386 ;
+  assign \$2388  = \$2385  + \$2387 ;
+  assign \$2389  = act_feed + thr_feed_step;
+  assign \$2390  = act_sram + thr_sram_access;
+  assign \$2391  = tmr_mismatch | therm_tmr_mismatch;
+  assign \$2392  = tmr_errors != 32'd4294967295;
+  assign \$2393  = tmr_errors + \$2392 ;
+  assign \$2394  = ~ bus__we;
+  assign \$2395  = served & \$2394 ;
+  assign \$2396  = bus__adr[20:18] == 1'h1;
+  assign \$2397  = \$2395  & \$2396 ;
+  assign \$2399  = bus__adr[17:0] < 9'h100;
+  assign \$2400  = ~ bus__we;
+  assign \$2401  = served & \$2400 ;
+  assign \$2402  = bus__adr[20:18] == 2'h2;
+  assign \$2403  = \$2401  & \$2402 ;
+  assign \$2405  = bus__adr[17:0] < 9'h100;
+  assign \$2406  = ~ bus__we;
+  assign \$2407  = served & \$2406 ;
+  assign \$2408  = bus__adr[20:18] == 2'h3;
+  assign \$2409  = \$2407  & \$2408 ;
+  assign \$2410  = bus__adr[17:0] < 6'h20;
+  assign \$2411  = ~ bus__we;
+  assign \$2412  = served & \$2411 ;
+  assign \$2413  = bus__adr[20:18] == 3'h4;
+  assign \$2414  = \$2412  & \$2413 ;
+  assign \$2415  = bus__adr[17:0] < 6'h20;
+  assign \$2416  = ~ bus__we;
+  assign \$2417  = served & \$2416 ;
+  assign \$2418  = bus__adr[20:18] == 3'h5;
+  assign \$2419  = \$2417  & \$2418 ;
+  assign \$2420  = bus__adr[17:0] < 6'h20;
+  assign \$2421  = ~ bus__we;
+  assign \$2422  = served & \$2421 ;
+  assign \$2423  = bus__adr[20:18] == 3'h6;
+  assign \$2424  = \$2422  & \$2423 ;
+  assign \$2425  = bus__adr[17:0] < 9'h100;
+  assign \$2426  = ~ bus__we;
+  assign \$2427  = served & \$2426 ;
+  assign \$2428  = ! bus__adr[20:18];
+  assign \$2429  = \$2427  & \$2428 ;
+  assign \$2430  = tmr_mismatch | therm_tmr_mismatch;
+  assign \$2431  = ~ \$2430 ;
+  assign \$2432  = bus__dat_w[3] & \$2431 ;
+  assign \$2433  = tmr_mismatch | therm_tmr_mismatch;
+  assign \$2434  = ~ \$2433 ;
+  always @(posedge clk)
+    therm_trip1_tmr0 <= \$2435 ;
+  always @(posedge clk)
+    therm_trip1_tmr1 <= \$2436 ;
+  always @(posedge clk)
+    therm_trip1_tmr2 <= \$2437 ;
+  always @(posedge clk)
+    therm_trip2_tmr0 <= \$2438 ;
+  always @(posedge clk)
+    therm_trip2_tmr1 <= \$2439 ;
+  always @(posedge clk)
+    therm_trip2_tmr2 <= \$2440 ;
+  always @(posedge clk)
+    therm_trip3_tmr0 <= \$2441 ;
+  always @(posedge clk)
+    therm_trip3_tmr1 <= \$2442 ;
+  always @(posedge clk)
+    therm_trip3_tmr2 <= \$2443 ;
+  always @(posedge clk)
+    therm_crit_tmr0 <= \$2444 ;
+  always @(posedge clk)
+    therm_crit_tmr1 <= \$2445 ;
+  always @(posedge clk)
+    therm_crit_tmr2 <= \$2446 ;
+  always @(posedge clk)
+    therm_hyst_tmr0 <= \$2447 ;
+  always @(posedge clk)
+    therm_hyst_tmr1 <= \$2448 ;
+  always @(posedge clk)
+    therm_hyst_tmr2 <= \$2449 ;
+  always @(posedge clk)
+    therm_range_min_tmr0 <= \$2450 ;
+  always @(posedge clk)
+    therm_range_min_tmr1 <= \$2451 ;
+  always @(posedge clk)
+    therm_range_min_tmr2 <= \$2452 ;
+  always @(posedge clk)
+    therm_range_max_tmr0 <= \$2453 ;
+  always @(posedge clk)
+    therm_range_max_tmr1 <= \$2454 ;
+  always @(posedge clk)
+    therm_range_max_tmr2 <= \$2455 ;
+  always @(posedge clk)
+    therm_stuck_samples_tmr0 <= \$2456 ;
+  always @(posedge clk)
+    therm_stuck_samples_tmr1 <= \$2457 ;
+  always @(posedge clk)
+    therm_stuck_samples_tmr2 <= \$2458 ;
+  always @(posedge clk)
+    therm_safe_level_tmr0 <= \$2459 ;
+  always @(posedge clk)
+    therm_safe_level_tmr1 <= \$2460 ;
+  always @(posedge clk)
+    therm_safe_level_tmr2 <= \$2461 ;
+  always @(posedge clk)
+    therm_level_tmr0 <= \$2462 ;
+  always @(posedge clk)
+    therm_level_tmr1 <= \$2463 ;
+  always @(posedge clk)
+    therm_level_tmr2 <= \$2464 ;
+  always @(posedge clk)
+    therm_temp_tmr0 <= \$2465 ;
+  always @(posedge clk)
+    therm_temp_tmr1 <= \$2466 ;
+  always @(posedge clk)
+    therm_temp_tmr2 <= \$2467 ;
+  always @(posedge clk)
+    therm_prev_tmr0 <= \$2468 ;
+  always @(posedge clk)
+    therm_prev_tmr1 <= \$2469 ;
+  always @(posedge clk)
+    therm_prev_tmr2 <= \$2470 ;
+  always @(posedge clk)
+    therm_run_tmr0 <= \$2471 ;
+  always @(posedge clk)
+    therm_run_tmr1 <= \$2472 ;
+  always @(posedge clk)
+    therm_run_tmr2 <= \$2473 ;
+  always @(posedge clk)
+    therm_sensor_fault_tmr0 <= \$2474 ;
+  always @(posedge clk)
+    therm_sensor_fault_tmr1 <= \$2475 ;
+  always @(posedge clk)
+    therm_sensor_fault_tmr2 <= \$2476 ;
+  always @(posedge clk)
+    therm_cool_tmr0 <= \$2477 ;
+  always @(posedge clk)
+    therm_cool_tmr1 <= \$2478 ;
+  always @(posedge clk)
+    therm_cool_tmr2 <= \$2479 ;
+  always @(posedge clk)
+    therm_raises_tmr0 <= \$2480 ;
+  always @(posedge clk)
+    therm_raises_tmr1 <= \$2481 ;
+  always @(posedge clk)
+    therm_raises_tmr2 <= \$2482 ;
+  always @(posedge clk)
+    therm_shutdowns_tmr0 <= \$2483 ;
+  always @(posedge clk)
+    therm_shutdowns_tmr1 <= \$2484 ;
+  always @(posedge clk)
+    therm_shutdowns_tmr2 <= \$2485 ;
+  always @(posedge clk)
+    therm_faults_tmr0 <= \$2486 ;
+  always @(posedge clk)
+    therm_faults_tmr1 <= \$2487 ;
+  always @(posedge clk)
+    therm_faults_tmr2 <= \$2488 ;
+  always @(posedge clk)
+    therm_phase_tmr0 <= \$2489 ;
+  always @(posedge clk)
+    therm_phase_tmr1 <= \$2490 ;
+  always @(posedge clk)
+    therm_phase_tmr2 <= \$2491 ;
+  always @(posedge clk)
+    throttled <= \$2492 ;
+  always @(posedge clk)
+    act_feed <= \$2493 ;
+  always @(posedge clk)
+    act_sram <= \$2494 ;
+  always @(posedge clk)
+    busy_tmr0 <= \$2495 ;
+  always @(posedge clk)
+    busy_tmr1 <= \$2496 ;
+  always @(posedge clk)
+    busy_tmr2 <= \$2497 ;
+  always @(posedge clk)
+    done_tmr0 <= \$2498 ;
+  always @(posedge clk)
+    done_tmr1 <= \$2499 ;
+  always @(posedge clk)
+    done_tmr2 <= \$2500 ;
+  always @(posedge clk)
+    error_tmr0 <= \$2501 ;
+  always @(posedge clk)
+    error_tmr1 <= \$2502 ;
+  always @(posedge clk)
+    error_tmr2 <= \$2503 ;
+  always @(posedge clk)
+    irq_en_tmr0 <= \$2504 ;
+  always @(posedge clk)
+    irq_en_tmr1 <= \$2505 ;
+  always @(posedge clk)
+    irq_en_tmr2 <= \$2506 ;
+  always @(posedge clk)
+    reg_m_tmr0 <= \$2507 ;
+  always @(posedge clk)
+    reg_m_tmr1 <= \$2508 ;
+  always @(posedge clk)
+    reg_m_tmr2 <= \$2509 ;
+  always @(posedge clk)
+    reg_k_tmr0 <= \$2510 ;
+  always @(posedge clk)
+    reg_k_tmr1 <= \$2511 ;
+  always @(posedge clk)
+    reg_k_tmr2 <= \$2512 ;
+  always @(posedge clk)
+    reg_n_tmr0 <= \$2513 ;
+  always @(posedge clk)
+    reg_n_tmr1 <= \$2514 ;
+  always @(posedge clk)
+    reg_n_tmr2 <= \$2515 ;
+  always @(posedge clk)
+    a_zp_tmr0 <= \$2516 ;
+  always @(posedge clk)
+    a_zp_tmr1 <= \$2517 ;
+  always @(posedge clk)
+    a_zp_tmr2 <= \$2518 ;
+  always @(posedge clk)
+    b_zp_tmr0 <= \$2519 ;
+  always @(posedge clk)
+    b_zp_tmr1 <= \$2520 ;
+  always @(posedge clk)
+    b_zp_tmr2 <= \$2521 ;
+  always @(posedge clk)
+    out_zp_tmr0 <= \$2522 ;
+  always @(posedge clk)
+    out_zp_tmr1 <= \$2523 ;
+  always @(posedge clk)
+    out_zp_tmr2 <= \$2524 ;
+  always @(posedge clk)
+    act_min_tmr0 <= \$2525 ;
+  always @(posedge clk)
+    act_min_tmr1 <= \$2526 ;
+  always @(posedge clk)
+    act_min_tmr2 <= \$2527 ;
+  always @(posedge clk)
+    act_max_tmr0 <= \$2528 ;
+  always @(posedge clk)
+    act_max_tmr1 <= \$2529 ;
+  always @(posedge clk)
+    act_max_tmr2 <= \$2530 ;
+  always @(posedge clk)
+    per_channel_tmr0 <= \$2531 ;
+  always @(posedge clk)
+    per_channel_tmr1 <= \$2532 ;
+  always @(posedge clk)
+    per_channel_tmr2 <= \$2533 ;
+  always @(posedge clk)
+    qmult_tmr0 <= \$2534 ;
+  always @(posedge clk)
+    qmult_tmr1 <= \$2535 ;
+  always @(posedge clk)
+    qmult_tmr2 <= \$2536 ;
+  always @(posedge clk)
+    qshift_tmr0 <= \$2537 ;
+  always @(posedge clk)
+    qshift_tmr1 <= \$2538 ;
+  always @(posedge clk)
+    qshift_tmr2 <= \$2539 ;
+  always @(posedge clk)
+    cycles_tmr0 <= \$2540 ;
+  always @(posedge clk)
+    cycles_tmr1 <= \$2541 ;
+  always @(posedge clk)
+    cycles_tmr2 <= \$2542 ;
+  always @(posedge clk)
+    ctrl_state_tmr0 <= \$2543 ;
+  always @(posedge clk)
+    ctrl_state_tmr1 <= \$2544 ;
+  always @(posedge clk)
+    ctrl_state_tmr2 <= \$2545 ;
+  always @(posedge clk)
+    ib_tmr0 <= \$2546 ;
+  always @(posedge clk)
+    ib_tmr1 <= \$2547 ;
+  always @(posedge clk)
+    ib_tmr2 <= \$2548 ;
+  always @(posedge clk)
+    jb_tmr0 <= \$2549 ;
+  always @(posedge clk)
+    jb_tmr1 <= \$2550 ;
+  always @(posedge clk)
+    jb_tmr2 <= \$2551 ;
+  always @(posedge clk)
+    k_tmr0 <= \$2552 ;
+  always @(posedge clk)
+    k_tmr1 <= \$2553 ;
+  always @(posedge clk)
+    k_tmr2 <= \$2554 ;
+  always @(posedge clk)
+    wait_tmr0 <= \$2555 ;
+  always @(posedge clk)
+    wait_tmr1 <= \$2556 ;
+  always @(posedge clk)
+    wait_tmr2 <= \$2557 ;
+  always @(posedge clk)
+    drain_tmr0 <= \$2558 ;
+  always @(posedge clk)
+    drain_tmr1 <= \$2559 ;
+  always @(posedge clk)
+    drain_tmr2 <= \$2560 ;
+  always @(posedge clk)
+    tmr_flag <= \$2561 ;
+  always @(posedge clk)
+    tmr_errors <= \$2562 ;
+  always @(posedge clk)
+    bus__ack <= \$2563 ;
+  always @(posedge clk)
+    rd_region <= \$2564 ;
+  always @(posedge clk)
+    rd_bank <= \$2565 ;
+  always @(posedge clk)
+    rd_valid <= \$2566 ;
+  always @(posedge clk)
+    rd_lane <= \$2567 ;
+  always @(posedge clk)
+    reg_rdata <= \$2568 ;
+  always @(posedge clk)
+    ecc_ue <= \$2569 ;
+  always @(posedge clk)
+    byte_sel <= \$2570 ;
+  always @(posedge clk)
+    valid <= \$2571 ;
+  always @(posedge clk)
+    \$like$451  <= \$2572 ;
+  always @(posedge clk)
+    \nxt_en$452  <= \$2573 ;
+  always @(posedge clk)
+    \$like$453  <= \$2574 ;
+  always @(posedge clk)
+    \nxt_en$454  <= \$2575 ;
+  always @(posedge clk)
+    \$like  <= \$2576 ;
+  always @(posedge clk)
+    nxt_en <= \$2577 ;
   \obt_tile_small_tmr.array  array (
     .a_in(a_in__0),
     .a_in__1(a_in__1),
@@ -4705,92 +7201,253 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     .clear(clear),
     .clk(clk),
     .drain_acc__0(acc),
-    .drain_acc__1(\acc$263 ),
-    .drain_acc__2(\acc$272 ),
-    .drain_acc__3(\acc$281 ),
+    .drain_acc__1(\acc$406 ),
+    .drain_acc__2(\acc$415 ),
+    .drain_acc__3(\acc$424 ),
     .drain_row(drain[1:0]),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_tmr.requant_0  requant_0 (
     .acc(acc),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$225 ),
+    .bias(\$signature__data$368 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$1323 [31:0]),
+    .mult(\$2280 [31:0]),
     .out(out),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$1324 [5:0])
+    .shift(\$2281 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_tmr.requant_1  requant_1 (
-    .acc(\acc$263 ),
+    .acc(\acc$406 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$226 ),
+    .bias(\$signature__data$369 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$1325 [31:0]),
-    .out(\out$296 ),
+    .mult(\$2282 [31:0]),
+    .out(\out$439 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$1326 [5:0])
+    .shift(\$2283 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_tmr.requant_2  requant_2 (
-    .acc(\acc$272 ),
+    .acc(\acc$415 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$227 ),
+    .bias(\$signature__data$370 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$1327 [31:0]),
-    .out(\out$297 ),
+    .mult(\$2284 [31:0]),
+    .out(\out$440 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$1328 [5:0])
+    .shift(\$2285 [5:0]),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_tmr.requant_3  requant_3 (
-    .acc(\acc$281 ),
+    .acc(\acc$424 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\$signature__data$228 ),
+    .bias(\$signature__data$371 ),
     .clk(clk),
     .i_valid(i_valid),
-    .mult(\$1329 [31:0]),
-    .out(\out$298 ),
+    .mult(\$2286 [31:0]),
+    .out(\out$441 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$1330 [5:0])
+    .shift(\$2287 [5:0]),
+    .thr_ce(thr_ce)
   );
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    busy_d = busy;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$1366 ) begin
-              busy_d = 1'h1;
-            end
-          end
+    therm_trip1_d = therm_trip1;
+    if (\$818 ) begin
+      therm_trip1_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_trip2_d = therm_trip2;
+    if (\$820 ) begin
+      therm_trip2_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_trip3_d = therm_trip3;
+    if (\$822 ) begin
+      therm_trip3_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_crit_d = therm_crit;
+    if (\$824 ) begin
+      therm_crit_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_hyst_d = therm_hyst;
+    if (\$826 ) begin
+      therm_hyst_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_range_min_d = therm_range_min;
+    if (\$828 ) begin
+      therm_range_min_d = bus__dat_w[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_range_max_d = therm_range_max;
+    if (\$828 ) begin
+      therm_range_max_d = bus__dat_w[27:16];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_stuck_samples_d = therm_stuck_samples;
+    if (\$830 ) begin
+      therm_stuck_samples_d = bus__dat_w[7:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_safe_level_d = therm_safe_level;
+    if (\$832 ) begin
+      therm_safe_level_d = \$834 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_temp_d = therm_temp;
+    if (therm_sample) begin
+      therm_temp_d = therm_code;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_prev_d = therm_prev;
+    if (therm_sample) begin
+      therm_prev_d = { 1'h0, therm_code };
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_run_d = therm_run;
+    if (therm_sample) begin
+      therm_run_d = \$845 [7:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    therm_cool_d = therm_cool;
+    if (therm_sample) begin
+      therm_cool_d = \$873 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    below_hyst = 1'h0;
+    casez (lvl0)
       3'h1:
-          /* empty */;
+          below_hyst = \$859 ;
       3'h2:
-          /* empty */;
+          below_hyst = \$861 ;
       3'h3:
-          /* empty */;
-      3'h4:
-          /* empty */;
-      3'h5:
-          if (\$1381 ) begin
-            busy_d = 1'h0;
-          end
+          below_hyst = \$863 ;
     endcase
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    (* full_case = 32'd1 *)
+    if (implausible) begin
+      new_level = \$868 ;
+    end else if (\$864 ) begin
+      new_level = 3'h4;
+    end else if (\$865 ) begin
+      new_level = 3'h4;
+    end else if (\$866 ) begin
+      new_level = { 1'h0, \$857 [1:0] };
+    end else if (below_hyst) begin
+      new_level = \$869 [2:0];
+    end else begin
+      new_level = lvl0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    thr_reg_rdata = 32'd0;
+    casez (\$938 [3:0])
+      4'h1:
+          thr_reg_rdata = { 24'h000000, therm_cool, therm_sensor_fault, \$934 , \$933 [1:0], throttle_level };
+      4'h2:
+          thr_reg_rdata = { 20'h00000, therm_temp };
+      4'h3:
+          thr_reg_rdata = { 20'h00000, therm_trip1 };
+      4'h4:
+          thr_reg_rdata = { 20'h00000, therm_trip2 };
+      4'h5:
+          thr_reg_rdata = { 20'h00000, therm_trip3 };
+      4'h6:
+          thr_reg_rdata = { 20'h00000, therm_crit };
+      4'h7:
+          thr_reg_rdata = { 20'h00000, therm_hyst };
+      4'h8:
+          thr_reg_rdata = { 4'h0, therm_range_max, 4'h0, therm_range_min };
+      4'h9:
+          thr_reg_rdata = { 24'h000000, therm_stuck_samples };
+      4'ha:
+          thr_reg_rdata = { 29'h00000000, therm_safe_level };
+      4'hb:
+          thr_reg_rdata = { therm_faults, therm_shutdowns, therm_raises };
+      4'hc:
+          thr_reg_rdata = throttled;
+      4'hd:
+          thr_reg_rdata = act_feed;
+      4'he:
+          thr_reg_rdata = act_sram;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    busy_d = busy;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$2324 ) begin
+                busy_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$2339 ) begin
+              busy_d = 1'h0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     done_d = done;
-    if (\$1303 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -4800,34 +7457,36 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
             end
       endcase
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            done_d = 1'h0;
-            (* full_case = 32'd1 *)
-            if (\$1366 ) begin
-            end else begin
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              done_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$2324 ) begin
+              end else begin
+                done_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$2339 ) begin
               done_d = 1'h1;
             end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          /* empty */;
-      3'h5:
-          if (\$1381 ) begin
-            done_d = 1'h1;
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     error_d = error;
-    if (\$1303 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -4837,22 +7496,24 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
             end
       endcase
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            error_d = 1'h0;
-            (* full_case = 32'd1 *)
-            if (\$1366 ) begin
-            end else begin
-              error_d = 1'h1;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              error_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$2324 ) begin
+              end else begin
+                error_d = 1'h1;
+              end
             end
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     irq_en_d = irq_en;
-    if (\$1303 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -4866,8 +7527,8 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     reg_m_d = reg_m;
-    if (\$1303 ) begin
-      if (\$1306 ) begin
+    if (reg_write) begin
+      if (\$2263 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               reg_m_d = bus__dat_w[15:0];
@@ -4878,8 +7539,8 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     reg_k_d = reg_k;
-    if (\$1303 ) begin
-      if (\$1306 ) begin
+    if (reg_write) begin
+      if (\$2263 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -4892,8 +7553,8 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     reg_n_d = reg_n;
-    if (\$1303 ) begin
-      if (\$1306 ) begin
+    if (reg_write) begin
+      if (\$2263 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -4908,8 +7569,8 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     a_zp_d = a_zp;
-    if (\$1303 ) begin
-      if (\$1306 ) begin
+    if (reg_write) begin
+      if (\$2263 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -4926,8 +7587,8 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     b_zp_d = b_zp;
-    if (\$1303 ) begin
-      if (\$1306 ) begin
+    if (reg_write) begin
+      if (\$2263 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -4946,8 +7607,8 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     out_zp_d = out_zp;
-    if (\$1303 ) begin
-      if (\$1306 ) begin
+    if (reg_write) begin
+      if (\$2263 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -4968,8 +7629,8 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     act_min_d = act_min;
-    if (\$1303 ) begin
-      if (\$1306 ) begin
+    if (reg_write) begin
+      if (\$2263 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -4992,8 +7653,8 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     act_max_d = act_max;
-    if (\$1303 ) begin
-      if (\$1306 ) begin
+    if (reg_write) begin
+      if (\$2263 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5018,8 +7679,8 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     per_channel_d = per_channel;
-    if (\$1303 ) begin
-      if (\$1306 ) begin
+    if (reg_write) begin
+      if (\$2263 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5046,8 +7707,8 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     qmult_d = qmult;
-    if (\$1303 ) begin
-      if (\$1306 ) begin
+    if (reg_write) begin
+      if (\$2263 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5076,8 +7737,8 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     qshift_d = qshift;
-    if (\$1303 ) begin
-      if (\$1306 ) begin
+    if (reg_write) begin
+      if (\$2263 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5109,159 +7770,173 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     cycles_d = cycles;
     if (busy) begin
-      cycles_d = \$1355 [31:0];
+      cycles_d = \$2313 [31:0];
     end
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            cycles_d = 32'd0;
-          end
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              cycles_d = 32'd0;
+            end
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     ctrl_state_d = ctrl_state;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$1366 ) begin
-              ctrl_state_d = 3'h1;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$2324 ) begin
+                ctrl_state_d = 3'h1;
+              end
             end
-          end
-      3'h1:
-          ctrl_state_d = 3'h2;
-      3'h2:
-          if (\$1369 ) begin
-            ctrl_state_d = 3'h3;
-          end
-      3'h3:
-          if (\$1371 ) begin
-            ctrl_state_d = 3'h4;
-          end
-      3'h4:
-          if (\$1373 ) begin
-            (* full_case = 32'd1 *)
-            if (\$1375 ) begin
-              ctrl_state_d = 3'h1;
-            end else if (\$1377 ) begin
-              ctrl_state_d = 3'h1;
-            end else begin
-              ctrl_state_d = 3'h5;
+        3'h1:
+            ctrl_state_d = 3'h2;
+        3'h2:
+            if (\$2327 ) begin
+              ctrl_state_d = 3'h3;
             end
-          end
-      3'h5:
-          if (\$1381 ) begin
-            ctrl_state_d = 3'h0;
-          end
-    endcase
+        3'h3:
+            if (\$2329 ) begin
+              ctrl_state_d = 3'h4;
+            end
+        3'h4:
+            if (\$2331 ) begin
+              (* full_case = 32'd1 *)
+              if (\$2333 ) begin
+                ctrl_state_d = 3'h1;
+              end else if (\$2335 ) begin
+                ctrl_state_d = 3'h1;
+              end else begin
+                ctrl_state_d = 3'h5;
+              end
+            end
+        3'h5:
+            if (\$2339 ) begin
+              ctrl_state_d = 3'h0;
+            end
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     ib_d = ib;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$1366 ) begin
-              ib_d = 4'h0;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$2324 ) begin
+                ib_d = 4'h0;
+              end
             end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          if (\$1373 ) begin
-            if (\$1375 ) begin
-            end else if (\$1377 ) begin
-              ib_d = \$1379 [3:0];
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$2331 ) begin
+              if (\$2333 ) begin
+              end else if (\$2335 ) begin
+                ib_d = \$2337 [3:0];
+              end
             end
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     jb_d = jb;
-    casez (ctrl_state)
-      3'h0:
-          if (start) begin
-            if (\$1366 ) begin
-              jb_d = 4'h0;
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (thr_start) begin
+              if (\$2324 ) begin
+                jb_d = 4'h0;
+              end
             end
-          end
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          if (\$1373 ) begin
-            if (\$1375 ) begin
-              jb_d = \$1378 [3:0];
-            end else if (\$1377 ) begin
-              jb_d = 4'h0;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$2331 ) begin
+              if (\$2333 ) begin
+                jb_d = \$2336 [3:0];
+              end else if (\$2335 ) begin
+                jb_d = 4'h0;
+              end
             end
-          end
-    endcase
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     k_d = k;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          k_d = 6'h00;
-      3'h2:
-          k_d = \$1367 [5:0];
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            k_d = 6'h00;
+        3'h2:
+            k_d = \$2325 [5:0];
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     wait_d = \wait ;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          if (\$1369 ) begin
-            wait_d = 4'h0;
-          end
-      3'h3:
-          wait_d = \$1370 [3:0];
-      3'h4:
-          if (\$1373 ) begin
-            (* full_case = 32'd1 *)
-            if (\$1375 ) begin
-            end else if (\$1377 ) begin
-            end else begin
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            if (\$2327 ) begin
               wait_d = 4'h0;
             end
-          end
-      3'h5:
-          wait_d = \$1380 [3:0];
-    endcase
+        3'h3:
+            wait_d = \$2328 [3:0];
+        3'h4:
+            if (\$2331 ) begin
+              (* full_case = 32'd1 *)
+              if (\$2333 ) begin
+              end else if (\$2335 ) begin
+              end else begin
+                wait_d = 4'h0;
+              end
+            end
+        3'h5:
+            wait_d = \$2338 [3:0];
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     drain_d = drain;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          if (\$1371 ) begin
-            drain_d = 3'h0;
-          end
-      3'h4:
-          drain_d = \$1372 [2:0];
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            if (\$2329 ) begin
+              drain_d = 3'h0;
+            end
+        3'h4:
+            drain_d = \$2330 [2:0];
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
@@ -5269,70 +7944,70 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     if (busy) begin
       \$signature__addr  = { ib[2:0], k[4:2] };
     end else begin
-      \$signature__addr  = { \$1091 [2:0], bus__adr[2:0] };
+      \$signature__addr  = { \$2029 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$130  = { ib[2:0], k[4:2] };
+      \$signature__addr$254  = { ib[2:0], k[4:2] };
     end else begin
-      \$signature__addr$130  = { \$1103 [2:0], bus__adr[2:0] };
+      \$signature__addr$254  = { \$2042 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$134  = { ib[2:0], k[4:2] };
+      \$signature__addr$259  = { ib[2:0], k[4:2] };
     end else begin
-      \$signature__addr$134  = { \$1115 [2:0], bus__adr[2:0] };
+      \$signature__addr$259  = { \$2055 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$138  = { ib[2:0], k[4:2] };
+      \$signature__addr$264  = { ib[2:0], k[4:2] };
     end else begin
-      \$signature__addr$138  = { \$1127 [2:0], bus__adr[2:0] };
+      \$signature__addr$264  = { \$2068 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$142  = { jb[2:0], k[4:2] };
+      \$signature__addr$269  = { jb[2:0], k[4:2] };
     end else begin
-      \$signature__addr$142  = { \$1139 [2:0], bus__adr[2:0] };
+      \$signature__addr$269  = { \$2081 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$146  = { jb[2:0], k[4:2] };
+      \$signature__addr$274  = { jb[2:0], k[4:2] };
     end else begin
-      \$signature__addr$146  = { \$1151 [2:0], bus__adr[2:0] };
+      \$signature__addr$274  = { \$2094 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$150  = { jb[2:0], k[4:2] };
+      \$signature__addr$279  = { jb[2:0], k[4:2] };
     end else begin
-      \$signature__addr$150  = { \$1163 [2:0], bus__adr[2:0] };
+      \$signature__addr$279  = { \$2107 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$154  = { jb[2:0], k[4:2] };
+      \$signature__addr$284  = { jb[2:0], k[4:2] };
     end else begin
-      \$signature__addr$154  = { \$1175 [2:0], bus__adr[2:0] };
+      \$signature__addr$284  = { \$2120 [2:0], bus__adr[2:0] };
     end
   end
   always @* begin
@@ -5340,7 +8015,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     c_word = 32'd0;
     casez (rd_lane)
       1'h0:
-          c_word = \$signature__data$209 ;
+          c_word = \$signature__data$352 ;
     endcase
   end
   always @* begin
@@ -5351,17 +8026,17 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
         3'h0:
             bus__dat_r = reg_rdata;
         3'h1:
-            bus__dat_r = \$1295 ;
+            bus__dat_r = \$2253 ;
         3'h2:
-            bus__dat_r = \$1296 ;
+            bus__dat_r = \$2254 ;
         3'h3:
-            bus__dat_r = \$1297 ;
+            bus__dat_r = \$2255 ;
         3'h4:
-            bus__dat_r = \$1298 ;
+            bus__dat_r = \$2256 ;
         3'h5:
-            bus__dat_r = \$1299 ;
+            bus__dat_r = \$2257 ;
         3'h6:
-            bus__dat_r = \$1300 ;
+            bus__dat_r = \$2258 ;
       endcase
     end
   end
@@ -5376,20 +8051,20 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  value = \$signature__data$214 ;
+                  value = \$signature__data$357 ;
               2'h1:
-                  value = \$signature__data$215 ;
+                  value = \$signature__data$358 ;
               2'h2:
-                  value = \$signature__data$216 ;
+                  value = \$signature__data$359 ;
               2'h3:
-                  value = \$signature__data$217 ;
+                  value = \$signature__data$360 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$219  = 32'd0;
+    \value$362  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -5400,20 +8075,20 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$219  = \$signature__data$220 ;
+                  \value$362  = \$signature__data$363 ;
               2'h1:
-                  \value$219  = \$signature__data$221 ;
+                  \value$362  = \$signature__data$364 ;
               2'h2:
-                  \value$219  = \$signature__data$222 ;
+                  \value$362  = \$signature__data$365 ;
               2'h3:
-                  \value$219  = \$signature__data$223 ;
+                  \value$362  = \$signature__data$366 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$224  = 32'd0;
+    \value$367  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -5426,20 +8101,20 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$224  = \$signature__data$225 ;
+                  \value$367  = \$signature__data$368 ;
               2'h1:
-                  \value$224  = \$signature__data$226 ;
+                  \value$367  = \$signature__data$369 ;
               2'h2:
-                  \value$224  = \$signature__data$227 ;
+                  \value$367  = \$signature__data$370 ;
               2'h3:
-                  \value$224  = \$signature__data$228 ;
+                  \value$367  = \$signature__data$371 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$229  = 32'd0;
+    \value$372  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -5454,20 +8129,20 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$229  = \$signature__data$230 ;
+                  \value$372  = \$signature__data$373 ;
               2'h1:
-                  \value$229  = \$signature__data$231 ;
+                  \value$372  = \$signature__data$374 ;
               2'h2:
-                  \value$229  = \$signature__data$232 ;
+                  \value$372  = \$signature__data$375 ;
               2'h3:
-                  \value$229  = \$signature__data$233 ;
+                  \value$372  = \$signature__data$376 ;
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$234  = 32'd0;
+    \value$377  = 32'd0;
     if (bus__ack) begin
       casez (rd_region)
         3'h0:
@@ -5484,24 +8159,24 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
             (* full_case = 32'd1 *)
             casez (rd_bank)
               2'h0:
-                  \value$234  = { \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235 [5], \$signature__data$235  };
+                  \value$377  = { \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378  };
               2'h1:
-                  \value$234  = { \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236 [5], \$signature__data$236  };
+                  \value$377  = { \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379  };
               2'h2:
-                  \value$234  = { \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237 [5], \$signature__data$237  };
+                  \value$377  = { \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380  };
               2'h3:
-                  \value$234  = { \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238 [5], \$signature__data$238  };
+                  \value$377  = { \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381  };
             endcase
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    start = 1'h0;
-    if (\$1303 ) begin
+    thr_start = 1'h0;
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
-            start = \$1305 ;
+            thr_start = \$2262 ;
       endcase
     end
   end
@@ -5509,556 +8184,982 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__addr$292  = \$like ;
+      \$signature__addr$435  = \$like ;
     end else begin
-      \$signature__addr$292  = \$1354 [7:0];
+      \$signature__addr$435  = \$2312 [7:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__data$294  = { \out$298 , \out$297 , \out$296 , out };
+      \$signature__data$437  = { \out$441 , \out$440 , \out$439 , out };
     end else begin
-      \$signature__data$294  = bus__dat_w;
+      \$signature__data$437  = bus__dat_w;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     (* full_case = 32'd1 *)
     if (busy) begin
-      \$signature__en$299  = nxt_en;
+      \$signature__en$442  = \$2311 ;
     end else begin
-      \$signature__en$299  = \$1353 [3:0];
+      \$signature__en$442  = \$2310 [3:0];
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     clear = 1'h0;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          clear = 1'h1;
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            clear = 1'h1;
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     feeding = 1'h0;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          feeding = 1'h1;
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            feeding = 1'h1;
+      endcase
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     i_valid = 1'h0;
-    casez (ctrl_state)
-      3'h0:
-          /* empty */;
-      3'h1:
-          /* empty */;
-      3'h2:
-          /* empty */;
-      3'h3:
-          /* empty */;
-      3'h4:
-          i_valid = 1'h1;
-    endcase
+    if (thr_ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            i_valid = 1'h1;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2435  = therm_trip1_d;
+    if (rst) begin
+      \$2435  = 12'h4a8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2436  = therm_trip1_d;
+    if (rst) begin
+      \$2436  = 12'h4a8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2437  = therm_trip1_d;
+    if (rst) begin
+      \$2437  = 12'h4a8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2438  = therm_trip2_d;
+    if (rst) begin
+      \$2438  = 12'h4f8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2439  = therm_trip2_d;
+    if (rst) begin
+      \$2439  = 12'h4f8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2440  = therm_trip2_d;
+    if (rst) begin
+      \$2440  = 12'h4f8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2441  = therm_trip3_d;
+    if (rst) begin
+      \$2441  = 12'h548;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2442  = therm_trip3_d;
+    if (rst) begin
+      \$2442  = 12'h548;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2443  = therm_trip3_d;
+    if (rst) begin
+      \$2443  = 12'h548;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2444  = therm_crit_d;
+    if (rst) begin
+      \$2444  = 12'h598;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2445  = therm_crit_d;
+    if (rst) begin
+      \$2445  = 12'h598;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2446  = therm_crit_d;
+    if (rst) begin
+      \$2446  = 12'h598;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2447  = therm_hyst_d;
+    if (rst) begin
+      \$2447  = 12'h020;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2448  = therm_hyst_d;
+    if (rst) begin
+      \$2448  = 12'h020;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2449  = therm_hyst_d;
+    if (rst) begin
+      \$2449  = 12'h020;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2450  = therm_range_min_d;
+    if (rst) begin
+      \$2450  = 12'h0c0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2451  = therm_range_min_d;
+    if (rst) begin
+      \$2451  = 12'h0c0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2452  = therm_range_min_d;
+    if (rst) begin
+      \$2452  = 12'h0c0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2453  = therm_range_max_d;
+    if (rst) begin
+      \$2453  = 12'h6b0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2454  = therm_range_max_d;
+    if (rst) begin
+      \$2454  = 12'h6b0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2455  = therm_range_max_d;
+    if (rst) begin
+      \$2455  = 12'h6b0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2456  = therm_stuck_samples_d;
+    if (rst) begin
+      \$2456  = 8'h40;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2457  = therm_stuck_samples_d;
+    if (rst) begin
+      \$2457  = 8'h40;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2458  = therm_stuck_samples_d;
+    if (rst) begin
+      \$2458  = 8'h40;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2459  = therm_safe_level_d;
+    if (rst) begin
+      \$2459  = 3'h2;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2460  = therm_safe_level_d;
+    if (rst) begin
+      \$2460  = 3'h2;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2461  = therm_safe_level_d;
+    if (rst) begin
+      \$2461  = 3'h2;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2462  = therm_level_d;
+    if (rst) begin
+      \$2462  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2463  = therm_level_d;
+    if (rst) begin
+      \$2463  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2464  = therm_level_d;
+    if (rst) begin
+      \$2464  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2465  = therm_temp_d;
+    if (rst) begin
+      \$2465  = 12'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2466  = therm_temp_d;
+    if (rst) begin
+      \$2466  = 12'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2467  = therm_temp_d;
+    if (rst) begin
+      \$2467  = 12'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2468  = therm_prev_d;
+    if (rst) begin
+      \$2468  = 13'h1000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2469  = therm_prev_d;
+    if (rst) begin
+      \$2469  = 13'h1000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2470  = therm_prev_d;
+    if (rst) begin
+      \$2470  = 13'h1000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2471  = therm_run_d;
+    if (rst) begin
+      \$2471  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2472  = therm_run_d;
+    if (rst) begin
+      \$2472  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2473  = therm_run_d;
+    if (rst) begin
+      \$2473  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2474  = therm_sensor_fault_d;
+    if (rst) begin
+      \$2474  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2475  = therm_sensor_fault_d;
+    if (rst) begin
+      \$2475  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2476  = therm_sensor_fault_d;
+    if (rst) begin
+      \$2476  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2477  = therm_cool_d;
+    if (rst) begin
+      \$2477  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2478  = therm_cool_d;
+    if (rst) begin
+      \$2478  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2479  = therm_cool_d;
+    if (rst) begin
+      \$2479  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2480  = \$894 [15:0];
+    if (rst) begin
+      \$2480  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2481  = \$894 [15:0];
+    if (rst) begin
+      \$2481  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2482  = \$894 [15:0];
+    if (rst) begin
+      \$2482  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2483  = \$911 [7:0];
+    if (rst) begin
+      \$2483  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2484  = \$911 [7:0];
+    if (rst) begin
+      \$2484  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2485  = \$911 [7:0];
+    if (rst) begin
+      \$2485  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2486  = \$925 [7:0];
+    if (rst) begin
+      \$2486  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2487  = \$925 [7:0];
+    if (rst) begin
+      \$2487  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2488  = \$925 [7:0];
+    if (rst) begin
+      \$2488  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2489  = \$927 [1:0];
+    if (rst) begin
+      \$2489  = 2'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2490  = \$927 [1:0];
+    if (rst) begin
+      \$2490  = 2'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2491  = \$927 [1:0];
+    if (rst) begin
+      \$2491  = 2'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2492  = \$2388 [31:0];
+    if (rst) begin
+      \$2492  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2493  = \$2389 [31:0];
+    if (rst) begin
+      \$2493  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$2494  = \$2390 [31:0];
+    if (rst) begin
+      \$2494  = 32'd0;
+    end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1426  = busy_d;
+    \$2495  = busy_d;
     if (rst) begin
-      \$1426  = 1'h0;
+      \$2495  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1427  = busy_d;
+    \$2496  = busy_d;
     if (rst) begin
-      \$1427  = 1'h0;
+      \$2496  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1428  = busy_d;
+    \$2497  = busy_d;
     if (rst) begin
-      \$1428  = 1'h0;
+      \$2497  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1429  = done_d;
+    \$2498  = done_d;
     if (rst) begin
-      \$1429  = 1'h0;
+      \$2498  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1430  = done_d;
+    \$2499  = done_d;
     if (rst) begin
-      \$1430  = 1'h0;
+      \$2499  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1431  = done_d;
+    \$2500  = done_d;
     if (rst) begin
-      \$1431  = 1'h0;
+      \$2500  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1432  = error_d;
+    \$2501  = error_d;
     if (rst) begin
-      \$1432  = 1'h0;
+      \$2501  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1433  = error_d;
+    \$2502  = error_d;
     if (rst) begin
-      \$1433  = 1'h0;
+      \$2502  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1434  = error_d;
+    \$2503  = error_d;
     if (rst) begin
-      \$1434  = 1'h0;
+      \$2503  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1435  = irq_en_d;
+    \$2504  = irq_en_d;
     if (rst) begin
-      \$1435  = 1'h0;
+      \$2504  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1436  = irq_en_d;
+    \$2505  = irq_en_d;
     if (rst) begin
-      \$1436  = 1'h0;
+      \$2505  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1437  = irq_en_d;
+    \$2506  = irq_en_d;
     if (rst) begin
-      \$1437  = 1'h0;
+      \$2506  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1438  = reg_m_d;
+    \$2507  = reg_m_d;
     if (rst) begin
-      \$1438  = 16'h0000;
+      \$2507  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1439  = reg_m_d;
+    \$2508  = reg_m_d;
     if (rst) begin
-      \$1439  = 16'h0000;
+      \$2508  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1440  = reg_m_d;
+    \$2509  = reg_m_d;
     if (rst) begin
-      \$1440  = 16'h0000;
+      \$2509  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1441  = reg_k_d;
+    \$2510  = reg_k_d;
     if (rst) begin
-      \$1441  = 16'h0000;
+      \$2510  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1442  = reg_k_d;
+    \$2511  = reg_k_d;
     if (rst) begin
-      \$1442  = 16'h0000;
+      \$2511  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1443  = reg_k_d;
+    \$2512  = reg_k_d;
     if (rst) begin
-      \$1443  = 16'h0000;
+      \$2512  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1444  = reg_n_d;
+    \$2513  = reg_n_d;
     if (rst) begin
-      \$1444  = 16'h0000;
+      \$2513  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1445  = reg_n_d;
+    \$2514  = reg_n_d;
     if (rst) begin
-      \$1445  = 16'h0000;
+      \$2514  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1446  = reg_n_d;
+    \$2515  = reg_n_d;
     if (rst) begin
-      \$1446  = 16'h0000;
+      \$2515  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1447  = a_zp_d;
+    \$2516  = a_zp_d;
     if (rst) begin
-      \$1447  = 8'h00;
+      \$2516  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1448  = a_zp_d;
+    \$2517  = a_zp_d;
     if (rst) begin
-      \$1448  = 8'h00;
+      \$2517  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1449  = a_zp_d;
+    \$2518  = a_zp_d;
     if (rst) begin
-      \$1449  = 8'h00;
+      \$2518  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1450  = b_zp_d;
+    \$2519  = b_zp_d;
     if (rst) begin
-      \$1450  = 8'h00;
+      \$2519  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1451  = b_zp_d;
+    \$2520  = b_zp_d;
     if (rst) begin
-      \$1451  = 8'h00;
+      \$2520  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1452  = b_zp_d;
+    \$2521  = b_zp_d;
     if (rst) begin
-      \$1452  = 8'h00;
+      \$2521  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1453  = out_zp_d;
+    \$2522  = out_zp_d;
     if (rst) begin
-      \$1453  = 8'h00;
+      \$2522  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1454  = out_zp_d;
+    \$2523  = out_zp_d;
     if (rst) begin
-      \$1454  = 8'h00;
+      \$2523  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1455  = out_zp_d;
+    \$2524  = out_zp_d;
     if (rst) begin
-      \$1455  = 8'h00;
+      \$2524  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1456  = act_min_d;
+    \$2525  = act_min_d;
     if (rst) begin
-      \$1456  = 8'h80;
+      \$2525  = 8'h80;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1457  = act_min_d;
+    \$2526  = act_min_d;
     if (rst) begin
-      \$1457  = 8'h80;
+      \$2526  = 8'h80;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1458  = act_min_d;
+    \$2527  = act_min_d;
     if (rst) begin
-      \$1458  = 8'h80;
+      \$2527  = 8'h80;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1459  = act_max_d;
+    \$2528  = act_max_d;
     if (rst) begin
-      \$1459  = 8'h7f;
+      \$2528  = 8'h7f;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1460  = act_max_d;
+    \$2529  = act_max_d;
     if (rst) begin
-      \$1460  = 8'h7f;
+      \$2529  = 8'h7f;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1461  = act_max_d;
+    \$2530  = act_max_d;
     if (rst) begin
-      \$1461  = 8'h7f;
+      \$2530  = 8'h7f;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1462  = per_channel_d;
+    \$2531  = per_channel_d;
     if (rst) begin
-      \$1462  = 1'h0;
+      \$2531  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1463  = per_channel_d;
+    \$2532  = per_channel_d;
     if (rst) begin
-      \$1463  = 1'h0;
+      \$2532  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1464  = per_channel_d;
+    \$2533  = per_channel_d;
     if (rst) begin
-      \$1464  = 1'h0;
+      \$2533  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1465  = qmult_d;
+    \$2534  = qmult_d;
     if (rst) begin
-      \$1465  = 32'd1073741824;
+      \$2534  = 32'd1073741824;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1466  = qmult_d;
+    \$2535  = qmult_d;
     if (rst) begin
-      \$1466  = 32'd1073741824;
+      \$2535  = 32'd1073741824;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1467  = qmult_d;
+    \$2536  = qmult_d;
     if (rst) begin
-      \$1467  = 32'd1073741824;
+      \$2536  = 32'd1073741824;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1468  = qshift_d;
+    \$2537  = qshift_d;
     if (rst) begin
-      \$1468  = 6'h00;
+      \$2537  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1469  = qshift_d;
+    \$2538  = qshift_d;
     if (rst) begin
-      \$1469  = 6'h00;
+      \$2538  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1470  = qshift_d;
+    \$2539  = qshift_d;
     if (rst) begin
-      \$1470  = 6'h00;
+      \$2539  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1471  = cycles_d;
+    \$2540  = cycles_d;
     if (rst) begin
-      \$1471  = 32'd0;
+      \$2540  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1472  = cycles_d;
+    \$2541  = cycles_d;
     if (rst) begin
-      \$1472  = 32'd0;
+      \$2541  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1473  = cycles_d;
+    \$2542  = cycles_d;
     if (rst) begin
-      \$1473  = 32'd0;
+      \$2542  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1474  = ctrl_state_d;
+    \$2543  = ctrl_state_d;
     if (rst) begin
-      \$1474  = 3'h0;
+      \$2543  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1475  = ctrl_state_d;
+    \$2544  = ctrl_state_d;
     if (rst) begin
-      \$1475  = 3'h0;
+      \$2544  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1476  = ctrl_state_d;
+    \$2545  = ctrl_state_d;
     if (rst) begin
-      \$1476  = 3'h0;
+      \$2545  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1477  = ib_d;
+    \$2546  = ib_d;
     if (rst) begin
-      \$1477  = 4'h0;
+      \$2546  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1478  = ib_d;
+    \$2547  = ib_d;
     if (rst) begin
-      \$1478  = 4'h0;
+      \$2547  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1479  = ib_d;
+    \$2548  = ib_d;
     if (rst) begin
-      \$1479  = 4'h0;
+      \$2548  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1480  = jb_d;
+    \$2549  = jb_d;
     if (rst) begin
-      \$1480  = 4'h0;
+      \$2549  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1481  = jb_d;
+    \$2550  = jb_d;
     if (rst) begin
-      \$1481  = 4'h0;
+      \$2550  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1482  = jb_d;
+    \$2551  = jb_d;
     if (rst) begin
-      \$1482  = 4'h0;
+      \$2551  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1483  = k_d;
+    \$2552  = k_d;
     if (rst) begin
-      \$1483  = 6'h00;
+      \$2552  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1484  = k_d;
+    \$2553  = k_d;
     if (rst) begin
-      \$1484  = 6'h00;
+      \$2553  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1485  = k_d;
+    \$2554  = k_d;
     if (rst) begin
-      \$1485  = 6'h00;
+      \$2554  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1486  = wait_d;
+    \$2555  = wait_d;
     if (rst) begin
-      \$1486  = 4'h0;
+      \$2555  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1487  = wait_d;
+    \$2556  = wait_d;
     if (rst) begin
-      \$1487  = 4'h0;
+      \$2556  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1488  = wait_d;
+    \$2557  = wait_d;
     if (rst) begin
-      \$1488  = 4'h0;
+      \$2557  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1489  = drain_d;
+    \$2558  = drain_d;
     if (rst) begin
-      \$1489  = 3'h0;
+      \$2558  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1490  = drain_d;
+    \$2559  = drain_d;
     if (rst) begin
-      \$1490  = 3'h0;
+      \$2559  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1491  = drain_d;
+    \$2560  = drain_d;
     if (rst) begin
-      \$1491  = 3'h0;
+      \$2560  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1492  = tmr_flag;
-    if (tmr_mismatch) begin
-      \$1492  = 1'h1;
+    \$2561  = tmr_flag;
+    if (\$2391 ) begin
+      \$2561  = 1'h1;
     end
-    if (\$1422 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
-            if (\$1424 ) begin
-              \$1492  = 1'h0;
+            if (\$2432 ) begin
+              \$2561  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$1492  = 1'h0;
+      \$2561  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1493  = tmr_errors;
-    if (tmr_mismatch) begin
-      \$1493  = \$1383 [31:0];
+    \$2562  = tmr_errors;
+    if (\$2391 ) begin
+      \$2562  = \$2393 [31:0];
     end
-    if (\$1422 ) begin
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -6067,387 +9168,460 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, clk
         18'h00007:
             /* empty */;
         18'h00014:
-            if (\$1425 ) begin
-              \$1493  = 32'd0;
+            if (\$2434 ) begin
+              \$2562  = 32'd0;
             end
       endcase
     end
     if (rst) begin
-      \$1493  = 32'd0;
+      \$2562  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1494  = served;
+    \$2563  = served;
     if (rst) begin
-      \$1494  = 1'h0;
+      \$2563  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1495  = rd_region;
+    \$2564  = rd_region;
     if (served) begin
-      \$1495  = bus__adr[20:18];
+      \$2564  = bus__adr[20:18];
     end
     if (rst) begin
-      \$1495  = 3'h0;
+      \$2564  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1496  = rd_bank;
-    if (\$1387 ) begin
-      \$1496  = \$1388 [1:0];
+    \$2565  = rd_bank;
+    if (\$2397 ) begin
+      \$2565  = \$2398 [1:0];
     end
-    if (\$1393 ) begin
-      \$1496  = \$1394 [1:0];
+    if (\$2403 ) begin
+      \$2565  = \$2404 [1:0];
     end
-    if (\$1399 ) begin
-      \$1496  = bus__adr[1:0];
+    if (\$2409 ) begin
+      \$2565  = bus__adr[1:0];
     end
-    if (\$1404 ) begin
-      \$1496  = bus__adr[1:0];
+    if (\$2414 ) begin
+      \$2565  = bus__adr[1:0];
     end
-    if (\$1409 ) begin
-      \$1496  = bus__adr[1:0];
+    if (\$2419 ) begin
+      \$2565  = bus__adr[1:0];
     end
     if (rst) begin
-      \$1496  = 2'h0;
+      \$2565  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1497  = rd_valid;
-    if (\$1387 ) begin
-      \$1497  = \$1389 ;
+    \$2566  = rd_valid;
+    if (\$2397 ) begin
+      \$2566  = \$2399 ;
     end
-    if (\$1393 ) begin
-      \$1497  = \$1395 ;
+    if (\$2403 ) begin
+      \$2566  = \$2405 ;
     end
-    if (\$1399 ) begin
-      \$1497  = \$1400 ;
+    if (\$2409 ) begin
+      \$2566  = \$2410 ;
     end
-    if (\$1404 ) begin
-      \$1497  = \$1405 ;
+    if (\$2414 ) begin
+      \$2566  = \$2415 ;
     end
-    if (\$1409 ) begin
-      \$1497  = \$1410 ;
+    if (\$2419 ) begin
+      \$2566  = \$2420 ;
     end
-    if (\$1414 ) begin
-      \$1497  = \$1415 ;
+    if (\$2424 ) begin
+      \$2566  = \$2425 ;
     end
     if (rst) begin
-      \$1497  = 1'h0;
+      \$2566  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1498  = rd_lane;
-    if (\$1414 ) begin
-      \$1498  = 1'h0;
+    \$2567  = rd_lane;
+    if (\$2424 ) begin
+      \$2567  = 1'h0;
     end
     if (rst) begin
-      \$1498  = 1'h0;
+      \$2567  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1499  = reg_rdata;
-    if (\$1419 ) begin
+    \$2568  = reg_rdata;
+    if (\$2429 ) begin
       (* full_case = 32'd1 *)
       casez (bus__adr[17:0])
         18'h00000:
-            \$1499  = 32'd1329746993;
+            \$2568  = 32'd1329746993;
         18'h00001:
-            \$1499  = 32'd132100;
+            \$2568  = 32'd132100;
         18'h00002:
-            \$1499  = 32'd32;
+            \$2568  = 32'd32;
         18'h00003:
-            \$1499  = 32'd32;
+            \$2568  = 32'd32;
         18'h00004:
-            \$1499  = 32'd32;
+            \$2568  = 32'd32;
         18'h00006:
-            \$1499  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
+            \$2568  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
         18'h00007:
-            \$1499  = { 31'h00000000, irq_en };
+            \$2568  = { 31'h00000000, irq_en };
         18'h00008:
-            \$1499  = { 16'h0000, reg_m };
+            \$2568  = { 16'h0000, reg_m };
         18'h00009:
-            \$1499  = { 16'h0000, reg_k };
+            \$2568  = { 16'h0000, reg_k };
         18'h0000a:
-            \$1499  = { 16'h0000, reg_n };
+            \$2568  = { 16'h0000, reg_n };
         18'h0000b:
-            \$1499  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+            \$2568  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
         18'h0000c:
-            \$1499  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+            \$2568  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
         18'h0000d:
-            \$1499  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+            \$2568  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
         18'h0000e:
-            \$1499  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+            \$2568  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
         18'h0000f:
-            \$1499  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+            \$2568  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
         18'h00010:
-            \$1499  = { 31'h00000000, per_channel };
+            \$2568  = { 31'h00000000, per_channel };
         18'h00011:
-            \$1499  = qmult;
+            \$2568  = qmult;
         18'h00012:
-            \$1499  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+            \$2568  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
         18'h00013:
-            \$1499  = cycles;
+            \$2568  = cycles;
         18'h00014:
-            \$1499  = tmr_errors;
+            \$2568  = tmr_errors;
         18'h00015:
-            \$1499  = 32'd1;
+            \$2568  = 32'd1;
+        18'h0001a:
+            \$2568  = thr_reg_rdata;
+        18'h0001b:
+            \$2568  = thr_reg_rdata;
+        18'h0001c:
+            \$2568  = thr_reg_rdata;
+        18'h0001d:
+            \$2568  = thr_reg_rdata;
+        18'h0001e:
+            \$2568  = thr_reg_rdata;
+        18'h0001f:
+            \$2568  = thr_reg_rdata;
+        18'h00020:
+            \$2568  = thr_reg_rdata;
+        18'h00021:
+            \$2568  = thr_reg_rdata;
+        18'h00022:
+            \$2568  = thr_reg_rdata;
+        18'h00023:
+            \$2568  = thr_reg_rdata;
+        18'h00024:
+            \$2568  = thr_reg_rdata;
+        18'h00025:
+            \$2568  = thr_reg_rdata;
+        18'h00026:
+            \$2568  = thr_reg_rdata;
+        18'h00027:
+            \$2568  = thr_reg_rdata;
+        18'h00028:
+            \$2568  = thr_reg_rdata;
         default:
-            \$1499  = 32'd0;
+            \$2568  = 32'd0;
       endcase
     end
     if (rst) begin
-      \$1499  = 32'd0;
+      \$2568  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1500  = ecc_ue;
-    if (\$1422 ) begin
+    \$2569  = ecc_ue;
+    if (reg_write) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
             if (bus__dat_w[4]) begin
-              \$1500  = 1'h0;
+              \$2569  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$1500  = 1'h0;
+      \$2569  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1501  = k[1:0];
+    \$2570  = byte_sel;
+    if (thr_ce) begin
+      \$2570  = k[1:0];
+    end
     if (rst) begin
-      \$1501  = 2'h0;
+      \$2570  = 2'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1502  = feeding;
+    \$2571  = valid;
+    if (thr_ce) begin
+      \$2571  = feeding;
+    end
     if (rst) begin
-      \$1502  = 1'h0;
+      \$2571  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1503  = { ib[2:0], drain[1:0], jb[2:0] };
+    \$2572  = \$like$451 ;
+    if (thr_ce) begin
+      \$2572  = { ib[2:0], drain[1:0], jb[2:0] };
+    end
     if (rst) begin
-      \$1503  = 8'h00;
+      \$2572  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1504  = wr_en;
+    \$2573  = \nxt_en$452 ;
+    if (thr_ce) begin
+      \$2573  = wr_en;
+    end
     if (rst) begin
-      \$1504  = 4'h0;
+      \$2573  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1505  = \$like$306 ;
+    \$2574  = \$like$453 ;
+    if (thr_ce) begin
+      \$2574  = \$like$451 ;
+    end
     if (rst) begin
-      \$1505  = 8'h00;
+      \$2574  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1506  = \nxt_en$307 ;
+    \$2575  = \nxt_en$454 ;
+    if (thr_ce) begin
+      \$2575  = \nxt_en$452 ;
+    end
     if (rst) begin
-      \$1506  = 4'h0;
+      \$2575  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1507  = \$like$308 ;
+    \$2576  = \$like ;
+    if (thr_ce) begin
+      \$2576  = \$like$453 ;
+    end
     if (rst) begin
-      \$1507  = 8'h00;
+      \$2576  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1508  = \nxt_en$309 ;
+    \$2577  = nxt_en;
+    if (thr_ce) begin
+      \$2577  = \nxt_en$454 ;
+    end
     if (rst) begin
-      \$1508  = 4'h0;
+      \$2577  = 4'h0;
     end
   end
-  assign \busy$12  = busy;
-  assign m_blocks = \$1086 [3:0];
-  assign n_blocks = \$1089 [3:0];
-  assign \$signature__addr$127  = { \$1093 [2:0], bus__adr[2:0] };
+  assign therm_level = throttle_level;
+  assign therm_raises_d = \$894 [15:0];
+  assign therm_shutdowns_d = \$911 [7:0];
+  assign therm_faults_d = \$925 [7:0];
+  assign therm_phase_d = \$927 [1:0];
+  assign thr_reg_addr = \$938 [3:0];
+  assign thr_reg_wdata = bus__dat_w;
+  assign run_next = \$845 [7:0];
+  assign thr_code = therm_code;
+  assign up = \$857 [1:0];
+  assign thr_sample = therm_sample;
+  assign thr_busy = busy;
+  assign thr_level = throttle_level;
+  assign thr_dvfs = \$933 [1:0];
+  assign thr_act_feed = act_feed;
+  assign thr_act_sram = act_sram;
+  assign \busy$135  = busy;
+  assign m_blocks = \$2024 [3:0];
+  assign n_blocks = \$2027 [3:0];
+  assign \$signature__addr$251  = { \$2032 [2:0], bus__adr[2:0] };
   assign \$signature__data  = bus__dat_w;
-  assign \$signature__addr$131  = { \$1105 [2:0], bus__adr[2:0] };
-  assign \$signature__data$132  = bus__dat_w;
-  assign \$signature__addr$135  = { \$1117 [2:0], bus__adr[2:0] };
-  assign \$signature__data$136  = bus__dat_w;
-  assign \$signature__addr$139  = { \$1129 [2:0], bus__adr[2:0] };
-  assign \$signature__data$140  = bus__dat_w;
-  assign \$signature__addr$143  = { \$1141 [2:0], bus__adr[2:0] };
-  assign \$signature__data$144  = bus__dat_w;
-  assign \$signature__addr$147  = { \$1153 [2:0], bus__adr[2:0] };
-  assign \$signature__data$148  = bus__dat_w;
-  assign \$signature__addr$151  = { \$1165 [2:0], bus__adr[2:0] };
-  assign \$signature__data$152  = bus__dat_w;
-  assign \$signature__addr$155  = { \$1177 [2:0], bus__adr[2:0] };
-  assign \$signature__data$156  = bus__dat_w;
-  assign \$signature__addr$158  = \$1187 [2:0];
-  assign \$signature__addr$159  = \$1188 [2:0];
-  assign \$signature__data$160  = bus__dat_w;
-  assign \$signature__addr$162  = \$1196 [2:0];
-  assign \$signature__addr$163  = \$1197 [2:0];
-  assign \$signature__data$164  = bus__dat_w;
-  assign \$signature__addr$166  = \$1205 [2:0];
-  assign \$signature__addr$167  = \$1206 [2:0];
-  assign \$signature__data$168  = bus__dat_w;
-  assign \$signature__addr$170  = \$1214 [2:0];
-  assign \$signature__addr$171  = \$1215 [2:0];
-  assign \$signature__data$172  = bus__dat_w;
-  assign \$signature__addr$174  = \$1223 [2:0];
-  assign \$signature__addr$175  = \$1224 [2:0];
-  assign \$signature__data$176  = bus__dat_w;
-  assign \$signature__addr$178  = \$1232 [2:0];
-  assign \$signature__addr$179  = \$1233 [2:0];
-  assign \$signature__data$180  = bus__dat_w;
-  assign \$signature__addr$182  = \$1241 [2:0];
-  assign \$signature__addr$183  = \$1242 [2:0];
-  assign \$signature__data$184  = bus__dat_w;
-  assign \$signature__addr$186  = \$1250 [2:0];
-  assign \$signature__addr$187  = \$1251 [2:0];
-  assign \$signature__data$188  = bus__dat_w;
-  assign \$signature__addr$190  = \$1259 [2:0];
-  assign \$signature__addr$191  = \$1260 [2:0];
-  assign \$signature__data$192  = bus__dat_w[5:0];
-  assign \$signature__addr$194  = \$1268 [2:0];
-  assign \$signature__addr$195  = \$1269 [2:0];
-  assign \$signature__data$196  = bus__dat_w[5:0];
-  assign \$signature__addr$198  = \$1277 [2:0];
-  assign \$signature__addr$199  = \$1278 [2:0];
-  assign \$signature__data$200  = bus__dat_w[5:0];
-  assign \$signature__addr$202  = \$1286 [2:0];
-  assign \$signature__addr$203  = \$1287 [2:0];
-  assign \$signature__data$204  = bus__dat_w[5:0];
-  assign \$signature__addr$206  = \$1294 [7:0];
+  assign \$signature__addr$256  = { \$2045 [2:0], bus__adr[2:0] };
+  assign \$signature__data$257  = bus__dat_w;
+  assign \$signature__addr$261  = { \$2058 [2:0], bus__adr[2:0] };
+  assign \$signature__data$262  = bus__dat_w;
+  assign \$signature__addr$266  = { \$2071 [2:0], bus__adr[2:0] };
+  assign \$signature__data$267  = bus__dat_w;
+  assign \$signature__addr$271  = { \$2084 [2:0], bus__adr[2:0] };
+  assign \$signature__data$272  = bus__dat_w;
+  assign \$signature__addr$276  = { \$2097 [2:0], bus__adr[2:0] };
+  assign \$signature__data$277  = bus__dat_w;
+  assign \$signature__addr$281  = { \$2110 [2:0], bus__adr[2:0] };
+  assign \$signature__data$282  = bus__dat_w;
+  assign \$signature__addr$286  = { \$2123 [2:0], bus__adr[2:0] };
+  assign \$signature__data$287  = bus__dat_w;
+  assign \$signature__addr$289  = \$2133 [2:0];
+  assign \$signature__addr$290  = \$2134 [2:0];
+  assign \$signature__data$291  = bus__dat_w;
+  assign \$signature__addr$294  = \$2143 [2:0];
+  assign \$signature__addr$295  = \$2144 [2:0];
+  assign \$signature__data$296  = bus__dat_w;
+  assign \$signature__addr$299  = \$2153 [2:0];
+  assign \$signature__addr$300  = \$2154 [2:0];
+  assign \$signature__data$301  = bus__dat_w;
+  assign \$signature__addr$304  = \$2163 [2:0];
+  assign \$signature__addr$305  = \$2164 [2:0];
+  assign \$signature__data$306  = bus__dat_w;
+  assign \$signature__addr$309  = \$2173 [2:0];
+  assign \$signature__addr$310  = \$2174 [2:0];
+  assign \$signature__data$311  = bus__dat_w;
+  assign \$signature__addr$314  = \$2183 [2:0];
+  assign \$signature__addr$315  = \$2184 [2:0];
+  assign \$signature__data$316  = bus__dat_w;
+  assign \$signature__addr$319  = \$2193 [2:0];
+  assign \$signature__addr$320  = \$2194 [2:0];
+  assign \$signature__data$321  = bus__dat_w;
+  assign \$signature__addr$324  = \$2203 [2:0];
+  assign \$signature__addr$325  = \$2204 [2:0];
+  assign \$signature__data$326  = bus__dat_w;
+  assign \$signature__addr$329  = \$2213 [2:0];
+  assign \$signature__addr$330  = \$2214 [2:0];
+  assign \$signature__data$331  = bus__dat_w[5:0];
+  assign \$signature__addr$334  = \$2223 [2:0];
+  assign \$signature__addr$335  = \$2224 [2:0];
+  assign \$signature__data$336  = bus__dat_w[5:0];
+  assign \$signature__addr$339  = \$2233 [2:0];
+  assign \$signature__addr$340  = \$2234 [2:0];
+  assign \$signature__data$341  = bus__dat_w[5:0];
+  assign \$signature__addr$344  = \$2243 [2:0];
+  assign \$signature__addr$345  = \$2244 [2:0];
+  assign \$signature__data$346  = bus__dat_w[5:0];
+  assign \$signature__addr$349  = \$2252 [7:0];
+  assign start = thr_start;
   assign drain_row = drain[1:0];
   assign row = { ib, drain[1:0] };
   assign draining = i_valid;
   assign drain_acc__0 = acc;
-  assign bias = \$signature__data$225 ;
-  assign mult = \$1323 [31:0];
-  assign shift = \$1324 [5:0];
-  assign \out_zp$259  = out_zp;
-  assign \act_min$260  = act_min;
-  assign \act_max$261  = act_max;
-  assign \i_valid$262  = i_valid;
-  assign drain_acc__1 = \acc$263 ;
-  assign \bias$265  = \$signature__data$226 ;
-  assign \mult$266  = \$1325 [31:0];
-  assign \shift$267  = \$1326 [5:0];
-  assign \out_zp$268  = out_zp;
-  assign \act_min$269  = act_min;
-  assign \act_max$270  = act_max;
-  assign \i_valid$271  = i_valid;
-  assign drain_acc__2 = \acc$272 ;
-  assign \bias$274  = \$signature__data$227 ;
-  assign \mult$275  = \$1327 [31:0];
-  assign \shift$276  = \$1328 [5:0];
-  assign \out_zp$277  = out_zp;
-  assign \act_min$278  = act_min;
-  assign \act_max$279  = act_max;
-  assign \i_valid$280  = i_valid;
-  assign drain_acc__3 = \acc$281 ;
-  assign \bias$283  = \$signature__data$228 ;
-  assign \mult$284  = \$1329 [31:0];
-  assign \shift$285  = \$1330 [5:0];
-  assign \out_zp$286  = out_zp;
-  assign \act_min$287  = act_min;
-  assign \act_max$288  = act_max;
+  assign bias = \$signature__data$368 ;
+  assign mult = \$2280 [31:0];
+  assign shift = \$2281 [5:0];
+  assign \out_zp$402  = out_zp;
+  assign \act_min$403  = act_min;
+  assign \act_max$404  = act_max;
+  assign \i_valid$405  = i_valid;
+  assign drain_acc__1 = \acc$406 ;
+  assign \bias$408  = \$signature__data$369 ;
+  assign \mult$409  = \$2282 [31:0];
+  assign \shift$410  = \$2283 [5:0];
+  assign \out_zp$411  = out_zp;
+  assign \act_min$412  = act_min;
+  assign \act_max$413  = act_max;
+  assign \i_valid$414  = i_valid;
+  assign drain_acc__2 = \acc$415 ;
+  assign \bias$417  = \$signature__data$370 ;
+  assign \mult$418  = \$2284 [31:0];
+  assign \shift$419  = \$2285 [5:0];
+  assign \out_zp$420  = out_zp;
+  assign \act_min$421  = act_min;
+  assign \act_max$422  = act_max;
+  assign \i_valid$423  = i_valid;
+  assign drain_acc__3 = \acc$424 ;
+  assign \bias$426  = \$signature__data$371 ;
+  assign \mult$427  = \$2286 [31:0];
+  assign \shift$428  = \$2287 [5:0];
+  assign \out_zp$429  = out_zp;
+  assign \act_min$430  = act_min;
+  assign \act_max$431  = act_max;
   assign wr_addr = { ib[2:0], drain[1:0], jb[2:0] };
-  assign lane_en = \$1353 [3:0];
-  assign \$1086  = { \$1085 [17], \$1085 [17], \$1085 [17:2] };
-  assign \$1089  = { \$1088 [17], \$1088 [17], \$1088 [17:2] };
-  assign \$1090  = { 3'h0, bus__adr[17:3] };
-  assign \$1091  = { 2'h0, \$1090 [17:2] };
-  assign \$1092  = { 3'h0, bus__adr[17:3] };
-  assign \$1093  = { 2'h0, \$1092 [17:2] };
-  assign \$1098  = { 3'h0, bus__adr[17:3] };
-  assign \$1102  = { 3'h0, bus__adr[17:3] };
-  assign \$1103  = { 2'h0, \$1102 [17:2] };
-  assign \$1104  = { 3'h0, bus__adr[17:3] };
-  assign \$1105  = { 2'h0, \$1104 [17:2] };
-  assign \$1110  = { 3'h0, bus__adr[17:3] };
-  assign \$1114  = { 3'h0, bus__adr[17:3] };
-  assign \$1115  = { 2'h0, \$1114 [17:2] };
-  assign \$1116  = { 3'h0, bus__adr[17:3] };
-  assign \$1117  = { 2'h0, \$1116 [17:2] };
-  assign \$1122  = { 3'h0, bus__adr[17:3] };
-  assign \$1126  = { 3'h0, bus__adr[17:3] };
-  assign \$1127  = { 2'h0, \$1126 [17:2] };
-  assign \$1128  = { 3'h0, bus__adr[17:3] };
-  assign \$1129  = { 2'h0, \$1128 [17:2] };
-  assign \$1134  = { 3'h0, bus__adr[17:3] };
-  assign \$1138  = { 3'h0, bus__adr[17:3] };
-  assign \$1139  = { 2'h0, \$1138 [17:2] };
-  assign \$1140  = { 3'h0, bus__adr[17:3] };
-  assign \$1141  = { 2'h0, \$1140 [17:2] };
-  assign \$1146  = { 3'h0, bus__adr[17:3] };
-  assign \$1150  = { 3'h0, bus__adr[17:3] };
-  assign \$1151  = { 2'h0, \$1150 [17:2] };
-  assign \$1152  = { 3'h0, bus__adr[17:3] };
-  assign \$1153  = { 2'h0, \$1152 [17:2] };
-  assign \$1158  = { 3'h0, bus__adr[17:3] };
-  assign \$1162  = { 3'h0, bus__adr[17:3] };
-  assign \$1163  = { 2'h0, \$1162 [17:2] };
-  assign \$1164  = { 3'h0, bus__adr[17:3] };
-  assign \$1165  = { 2'h0, \$1164 [17:2] };
-  assign \$1170  = { 3'h0, bus__adr[17:3] };
-  assign \$1174  = { 3'h0, bus__adr[17:3] };
-  assign \$1175  = { 2'h0, \$1174 [17:2] };
-  assign \$1176  = { 3'h0, bus__adr[17:3] };
-  assign \$1177  = { 2'h0, \$1176 [17:2] };
-  assign \$1182  = { 3'h0, bus__adr[17:3] };
-  assign \$1186  = { 2'h0, bus__adr[17:2] };
-  assign \$1188  = { 2'h0, bus__adr[17:2] };
-  assign \$1195  = { 2'h0, bus__adr[17:2] };
-  assign \$1197  = { 2'h0, bus__adr[17:2] };
-  assign \$1204  = { 2'h0, bus__adr[17:2] };
-  assign \$1206  = { 2'h0, bus__adr[17:2] };
-  assign \$1213  = { 2'h0, bus__adr[17:2] };
-  assign \$1215  = { 2'h0, bus__adr[17:2] };
-  assign \$1222  = { 2'h0, bus__adr[17:2] };
-  assign \$1224  = { 2'h0, bus__adr[17:2] };
-  assign \$1231  = { 2'h0, bus__adr[17:2] };
-  assign \$1233  = { 2'h0, bus__adr[17:2] };
-  assign \$1240  = { 2'h0, bus__adr[17:2] };
-  assign \$1242  = { 2'h0, bus__adr[17:2] };
-  assign \$1249  = { 2'h0, bus__adr[17:2] };
-  assign \$1251  = { 2'h0, bus__adr[17:2] };
-  assign \$1258  = { 2'h0, bus__adr[17:2] };
-  assign \$1260  = { 2'h0, bus__adr[17:2] };
-  assign \$1267  = { 2'h0, bus__adr[17:2] };
-  assign \$1269  = { 2'h0, bus__adr[17:2] };
-  assign \$1276  = { 2'h0, bus__adr[17:2] };
-  assign \$1278  = { 2'h0, bus__adr[17:2] };
-  assign \$1285  = { 2'h0, bus__adr[17:2] };
-  assign \$1287  = { 2'h0, bus__adr[17:2] };
-  assign \$1294  = bus__adr[17:0];
-  assign \$1346  = \$1345 ;
-  assign \$1351  = 4'h0;
-  assign \$1352  = { 15'h0000, bus__sel };
-  assign \$1354  = bus__adr[17:0];
-  assign \$1388  = { 3'h0, bus__adr[17:3] };
-  assign \$1394  = { 3'h0, bus__adr[17:3] };
+  assign lane_en = \$2310 [3:0];
+  assign dvfs_level = \$933 [1:0];
+  assign \$2024  = { \$2023 [17], \$2023 [17], \$2023 [17:2] };
+  assign \$2027  = { \$2026 [17], \$2026 [17], \$2026 [17:2] };
+  assign \$2028  = { 3'h0, bus__adr[17:3] };
+  assign \$2029  = { 2'h0, \$2028 [17:2] };
+  assign \$2031  = { 3'h0, bus__adr[17:3] };
+  assign \$2032  = { 2'h0, \$2031 [17:2] };
+  assign \$2037  = { 3'h0, bus__adr[17:3] };
+  assign \$2041  = { 3'h0, bus__adr[17:3] };
+  assign \$2042  = { 2'h0, \$2041 [17:2] };
+  assign \$2044  = { 3'h0, bus__adr[17:3] };
+  assign \$2045  = { 2'h0, \$2044 [17:2] };
+  assign \$2050  = { 3'h0, bus__adr[17:3] };
+  assign \$2054  = { 3'h0, bus__adr[17:3] };
+  assign \$2055  = { 2'h0, \$2054 [17:2] };
+  assign \$2057  = { 3'h0, bus__adr[17:3] };
+  assign \$2058  = { 2'h0, \$2057 [17:2] };
+  assign \$2063  = { 3'h0, bus__adr[17:3] };
+  assign \$2067  = { 3'h0, bus__adr[17:3] };
+  assign \$2068  = { 2'h0, \$2067 [17:2] };
+  assign \$2070  = { 3'h0, bus__adr[17:3] };
+  assign \$2071  = { 2'h0, \$2070 [17:2] };
+  assign \$2076  = { 3'h0, bus__adr[17:3] };
+  assign \$2080  = { 3'h0, bus__adr[17:3] };
+  assign \$2081  = { 2'h0, \$2080 [17:2] };
+  assign \$2083  = { 3'h0, bus__adr[17:3] };
+  assign \$2084  = { 2'h0, \$2083 [17:2] };
+  assign \$2089  = { 3'h0, bus__adr[17:3] };
+  assign \$2093  = { 3'h0, bus__adr[17:3] };
+  assign \$2094  = { 2'h0, \$2093 [17:2] };
+  assign \$2096  = { 3'h0, bus__adr[17:3] };
+  assign \$2097  = { 2'h0, \$2096 [17:2] };
+  assign \$2102  = { 3'h0, bus__adr[17:3] };
+  assign \$2106  = { 3'h0, bus__adr[17:3] };
+  assign \$2107  = { 2'h0, \$2106 [17:2] };
+  assign \$2109  = { 3'h0, bus__adr[17:3] };
+  assign \$2110  = { 2'h0, \$2109 [17:2] };
+  assign \$2115  = { 3'h0, bus__adr[17:3] };
+  assign \$2119  = { 3'h0, bus__adr[17:3] };
+  assign \$2120  = { 2'h0, \$2119 [17:2] };
+  assign \$2122  = { 3'h0, bus__adr[17:3] };
+  assign \$2123  = { 2'h0, \$2122 [17:2] };
+  assign \$2128  = { 3'h0, bus__adr[17:3] };
+  assign \$2132  = { 2'h0, bus__adr[17:2] };
+  assign \$2134  = { 2'h0, bus__adr[17:2] };
+  assign \$2142  = { 2'h0, bus__adr[17:2] };
+  assign \$2144  = { 2'h0, bus__adr[17:2] };
+  assign \$2152  = { 2'h0, bus__adr[17:2] };
+  assign \$2154  = { 2'h0, bus__adr[17:2] };
+  assign \$2162  = { 2'h0, bus__adr[17:2] };
+  assign \$2164  = { 2'h0, bus__adr[17:2] };
+  assign \$2172  = { 2'h0, bus__adr[17:2] };
+  assign \$2174  = { 2'h0, bus__adr[17:2] };
+  assign \$2182  = { 2'h0, bus__adr[17:2] };
+  assign \$2184  = { 2'h0, bus__adr[17:2] };
+  assign \$2192  = { 2'h0, bus__adr[17:2] };
+  assign \$2194  = { 2'h0, bus__adr[17:2] };
+  assign \$2202  = { 2'h0, bus__adr[17:2] };
+  assign \$2204  = { 2'h0, bus__adr[17:2] };
+  assign \$2212  = { 2'h0, bus__adr[17:2] };
+  assign \$2214  = { 2'h0, bus__adr[17:2] };
+  assign \$2222  = { 2'h0, bus__adr[17:2] };
+  assign \$2224  = { 2'h0, bus__adr[17:2] };
+  assign \$2232  = { 2'h0, bus__adr[17:2] };
+  assign \$2234  = { 2'h0, bus__adr[17:2] };
+  assign \$2242  = { 2'h0, bus__adr[17:2] };
+  assign \$2244  = { 2'h0, bus__adr[17:2] };
+  assign \$2252  = bus__adr[17:0];
+  assign \$2303  = \$2302 ;
+  assign \$2308  = 4'h0;
+  assign \$2309  = { 15'h0000, bus__sel };
+  assign \$2312  = bus__adr[17:0];
+  assign \$2382  = 1'h0;
+  assign \$2398  = { 3'h0, bus__adr[17:3] };
+  assign \$2404  = { 3'h0, bus__adr[17:3] };
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__1, b_in__2, b_in__3, clear, drain_acc__0, drain_acc__1, drain_acc__2, drain_acc__3, clk);
+module \obt_tile_small_tmr.array (rst, thr_ce, drain_row, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__1, b_in__2, b_in__3, clear, drain_acc__0, drain_acc__1, drain_acc__2, drain_acc__3, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$2  = 0;
   reg [8:0] \$1 ;
   reg [8:0] \$10 ;
@@ -6599,6 +9773,8 @@ module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__
   wire [1:0] drain_row;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     \a_in$25  <= \$1 ;
   always @(posedge clk)
@@ -6631,7 +9807,8 @@ module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__
     .b_out(\b_in$51 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_tmr.array.pe_0_1  pe_0_1 (
     .a_in(\a_in$19 ),
@@ -6641,7 +9818,8 @@ module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__
     .b_out(\b_in$59 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_tmr.array.pe_0_2  pe_0_2 (
     .a_in(\a_in$21 ),
@@ -6651,7 +9829,8 @@ module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__
     .b_out(\b_in$67 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_tmr.array.pe_0_3  pe_0_3 (
     .a_in(\a_in$23 ),
@@ -6660,7 +9839,8 @@ module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__
     .b_out(\b_in$75 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_tmr.array.pe_1_0  pe_1_0 (
     .a_in(\a_in$25 ),
@@ -6670,7 +9850,8 @@ module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__
     .b_out(\b_in$53 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_tmr.array.pe_1_1  pe_1_1 (
     .a_in(\a_in$27 ),
@@ -6680,7 +9861,8 @@ module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__
     .b_out(\b_in$61 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_tmr.array.pe_1_2  pe_1_2 (
     .a_in(\a_in$29 ),
@@ -6690,7 +9872,8 @@ module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__
     .b_out(\b_in$69 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_tmr.array.pe_1_3  pe_1_3 (
     .a_in(\a_in$31 ),
@@ -6699,7 +9882,8 @@ module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__
     .b_out(\b_in$77 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_tmr.array.pe_2_0  pe_2_0 (
     .a_in(\a_in$33 ),
@@ -6709,7 +9893,8 @@ module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__
     .b_out(\b_in$55 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_tmr.array.pe_2_1  pe_2_1 (
     .a_in(\a_in$35 ),
@@ -6719,7 +9904,8 @@ module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__
     .b_out(\b_in$63 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_tmr.array.pe_2_2  pe_2_2 (
     .a_in(\a_in$37 ),
@@ -6729,7 +9915,8 @@ module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__
     .b_out(\b_in$71 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_tmr.array.pe_2_3  pe_2_3 (
     .a_in(\a_in$39 ),
@@ -6738,7 +9925,8 @@ module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__
     .b_out(\b_in$79 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_tmr.array.pe_3_0  pe_3_0 (
     .a_in(\a_in$41 ),
@@ -6747,7 +9935,8 @@ module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__
     .b_in(\b_in$55 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_tmr.array.pe_3_1  pe_3_1 (
     .a_in(\a_in$43 ),
@@ -6756,7 +9945,8 @@ module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__
     .b_in(\b_in$63 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_tmr.array.pe_3_2  pe_3_2 (
     .a_in(\a_in$45 ),
@@ -6765,7 +9955,8 @@ module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__
     .b_in(\b_in$71 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   \obt_tile_small_tmr.array.pe_3_3  pe_3_3 (
     .a_in(\a_in$47 ),
@@ -6773,7 +9964,8 @@ module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__
     .b_in(\b_in$79 ),
     .clear(clear),
     .clk(clk),
-    .rst(rst)
+    .rst(rst),
+    .thr_ce(thr_ce)
   );
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
@@ -6833,84 +10025,120 @@ module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$1  = a_in__1;
+    \$1  = \a_in$25 ;
+    if (thr_ce) begin
+      \$1  = a_in__1;
+    end
     if (rst) begin
       \$1  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$2  = a_in__2;
+    \$2  = a2_skew0;
+    if (thr_ce) begin
+      \$2  = a_in__2;
+    end
     if (rst) begin
       \$2  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$3  = a2_skew0;
+    \$3  = \a_in$33 ;
+    if (thr_ce) begin
+      \$3  = a2_skew0;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$4  = a_in__3;
+    \$4  = a3_skew0;
+    if (thr_ce) begin
+      \$4  = a_in__3;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$5  = a3_skew0;
+    \$5  = a3_skew1;
+    if (thr_ce) begin
+      \$5  = a3_skew0;
+    end
     if (rst) begin
       \$5  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$6  = a3_skew1;
+    \$6  = \a_in$41 ;
+    if (thr_ce) begin
+      \$6  = a3_skew1;
+    end
     if (rst) begin
       \$6  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$7  = b_in__1;
+    \$7  = \b_in$57 ;
+    if (thr_ce) begin
+      \$7  = b_in__1;
+    end
     if (rst) begin
       \$7  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$8  = b_in__2;
+    \$8  = b2_skew0;
+    if (thr_ce) begin
+      \$8  = b_in__2;
+    end
     if (rst) begin
       \$8  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$9  = b2_skew0;
+    \$9  = \b_in$65 ;
+    if (thr_ce) begin
+      \$9  = b2_skew0;
+    end
     if (rst) begin
       \$9  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$10  = b_in__3;
+    \$10  = b3_skew0;
+    if (thr_ce) begin
+      \$10  = b_in__3;
+    end
     if (rst) begin
       \$10  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$11  = b3_skew0;
+    \$11  = b3_skew1;
+    if (thr_ce) begin
+      \$11  = b3_skew0;
+    end
     if (rst) begin
       \$11  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$12  = b3_skew1;
+    \$12  = \b_in$73 ;
+    if (thr_ce) begin
+      \$12  = b3_skew1;
+    end
     if (rst) begin
       \$12  = 9'h000;
     end
@@ -6966,7 +10194,7 @@ module \obt_tile_small_tmr.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, acc, clk);
+module \obt_tile_small_tmr.array.pe_0_0 (rst, thr_ce, a_in, b_in, clear, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$3  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -6989,6 +10217,8 @@ module \obt_tile_small_tmr.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, a
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -6999,18 +10229,24 @@ module \obt_tile_small_tmr.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, a
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -7018,7 +10254,10 @@ module \obt_tile_small_tmr.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, a
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -7026,7 +10265,7 @@ module \obt_tile_small_tmr.array.pe_0_0 (rst, a_in, b_in, clear, a_out, b_out, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small_tmr.array.pe_0_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$4  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -7049,6 +10288,8 @@ module \obt_tile_small_tmr.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, a
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -7059,18 +10300,24 @@ module \obt_tile_small_tmr.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, a
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -7078,7 +10325,10 @@ module \obt_tile_small_tmr.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, a
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -7086,7 +10336,7 @@ module \obt_tile_small_tmr.array.pe_0_1 (rst, clear, b_in, a_in, a_out, b_out, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small_tmr.array.pe_0_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$5  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -7109,6 +10359,8 @@ module \obt_tile_small_tmr.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, a
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -7119,18 +10371,24 @@ module \obt_tile_small_tmr.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, a
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -7138,7 +10396,10 @@ module \obt_tile_small_tmr.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, a
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -7146,7 +10407,7 @@ module \obt_tile_small_tmr.array.pe_0_2 (rst, clear, b_in, a_in, a_out, b_out, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_small_tmr.array.pe_0_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$6  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -7168,6 +10429,8 @@ module \obt_tile_small_tmr.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc, clk
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -7178,18 +10441,24 @@ module \obt_tile_small_tmr.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc, clk
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -7197,7 +10466,10 @@ module \obt_tile_small_tmr.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -7205,7 +10477,7 @@ module \obt_tile_small_tmr.array.pe_0_3 (rst, clear, b_in, a_in, b_out, acc, clk
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_small_tmr.array.pe_1_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$7  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -7228,6 +10500,8 @@ module \obt_tile_small_tmr.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, a
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -7238,18 +10512,24 @@ module \obt_tile_small_tmr.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, a
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -7257,7 +10537,10 @@ module \obt_tile_small_tmr.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, a
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -7265,7 +10548,7 @@ module \obt_tile_small_tmr.array.pe_1_0 (rst, clear, a_in, b_in, a_out, b_out, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small_tmr.array.pe_1_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$8  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -7288,6 +10571,8 @@ module \obt_tile_small_tmr.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, a
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -7298,18 +10583,24 @@ module \obt_tile_small_tmr.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, a
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -7317,7 +10608,10 @@ module \obt_tile_small_tmr.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, a
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -7325,7 +10619,7 @@ module \obt_tile_small_tmr.array.pe_1_1 (rst, clear, b_in, a_in, a_out, b_out, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small_tmr.array.pe_1_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$9  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -7348,6 +10642,8 @@ module \obt_tile_small_tmr.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, a
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -7358,18 +10654,24 @@ module \obt_tile_small_tmr.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, a
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -7377,7 +10679,10 @@ module \obt_tile_small_tmr.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, a
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -7385,7 +10690,7 @@ module \obt_tile_small_tmr.array.pe_1_2 (rst, clear, b_in, a_in, a_out, b_out, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_small_tmr.array.pe_1_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$10  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -7407,6 +10712,8 @@ module \obt_tile_small_tmr.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc, clk
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -7417,18 +10724,24 @@ module \obt_tile_small_tmr.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc, clk
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -7436,7 +10749,10 @@ module \obt_tile_small_tmr.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -7444,7 +10760,7 @@ module \obt_tile_small_tmr.array.pe_1_3 (rst, clear, b_in, a_in, b_out, acc, clk
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, acc, clk);
+module \obt_tile_small_tmr.array.pe_2_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$11  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -7467,6 +10783,8 @@ module \obt_tile_small_tmr.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, a
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -7477,18 +10795,24 @@ module \obt_tile_small_tmr.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, a
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -7496,7 +10820,10 @@ module \obt_tile_small_tmr.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, a
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -7504,7 +10831,7 @@ module \obt_tile_small_tmr.array.pe_2_0 (rst, clear, a_in, b_in, a_out, b_out, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small_tmr.array.pe_2_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$12  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -7527,6 +10854,8 @@ module \obt_tile_small_tmr.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, a
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -7537,18 +10866,24 @@ module \obt_tile_small_tmr.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, a
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -7556,7 +10891,10 @@ module \obt_tile_small_tmr.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, a
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -7564,7 +10902,7 @@ module \obt_tile_small_tmr.array.pe_2_1 (rst, clear, b_in, a_in, a_out, b_out, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, acc, clk);
+module \obt_tile_small_tmr.array.pe_2_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$13  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -7587,6 +10925,8 @@ module \obt_tile_small_tmr.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, a
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -7597,18 +10937,24 @@ module \obt_tile_small_tmr.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, a
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -7616,7 +10962,10 @@ module \obt_tile_small_tmr.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, a
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -7624,7 +10973,7 @@ module \obt_tile_small_tmr.array.pe_2_2 (rst, clear, b_in, a_in, a_out, b_out, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc, clk);
+module \obt_tile_small_tmr.array.pe_2_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$14  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -7646,6 +10995,8 @@ module \obt_tile_small_tmr.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc, clk
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -7656,18 +11007,24 @@ module \obt_tile_small_tmr.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc, clk
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -7675,7 +11032,10 @@ module \obt_tile_small_tmr.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -7683,7 +11043,7 @@ module \obt_tile_small_tmr.array.pe_2_3 (rst, clear, b_in, a_in, b_out, acc, clk
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc, clk);
+module \obt_tile_small_tmr.array.pe_3_0 (rst, thr_ce, clear, a_in, b_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$15  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -7705,6 +11065,8 @@ module \obt_tile_small_tmr.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc, clk
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -7715,18 +11077,24 @@ module \obt_tile_small_tmr.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc, clk
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -7734,7 +11102,10 @@ module \obt_tile_small_tmr.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -7742,7 +11113,7 @@ module \obt_tile_small_tmr.array.pe_3_0 (rst, clear, a_in, b_in, a_out, acc, clk
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_small_tmr.array.pe_3_1 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$16  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -7764,6 +11135,8 @@ module \obt_tile_small_tmr.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc, clk
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -7774,18 +11147,24 @@ module \obt_tile_small_tmr.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc, clk
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -7793,7 +11172,10 @@ module \obt_tile_small_tmr.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -7801,7 +11183,7 @@ module \obt_tile_small_tmr.array.pe_3_1 (rst, clear, b_in, a_in, a_out, acc, clk
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc, clk);
+module \obt_tile_small_tmr.array.pe_3_2 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$17  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -7823,6 +11205,8 @@ module \obt_tile_small_tmr.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc, clk
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -7833,18 +11217,24 @@ module \obt_tile_small_tmr.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc, clk
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -7852,7 +11242,10 @@ module \obt_tile_small_tmr.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc, clk
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -7860,7 +11253,7 @@ module \obt_tile_small_tmr.array.pe_3_2 (rst, clear, b_in, a_in, a_out, acc, clk
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
+module \obt_tile_small_tmr.array.pe_3_3 (rst, thr_ce, clear, b_in, a_in, acc, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$18  = 0;
   wire [17:0] \$1 ;
   wire [32:0] \$2 ;
@@ -7881,6 +11274,8 @@ module \obt_tile_small_tmr.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
   wire clk;
   input rst;
   wire rst;
+  input thr_ce;
+  wire thr_ce;
   always @(posedge clk)
     b_out <= \$4 ;
   always @(posedge clk)
@@ -7891,18 +11286,24 @@ module \obt_tile_small_tmr.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
     a_out <= \$3 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$4  = b_in;
+    \$4  = b_out;
+    if (thr_ce) begin
+      \$4  = b_in;
+    end
     if (rst) begin
       \$4  = 9'h000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    (* full_case = 32'd1 *)
-    if (clear) begin
-      \$5  = 32'd0;
-    end else begin
-      \$5  = \$2 [31:0];
+    \$5  = acc;
+    if (thr_ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
     end
     if (rst) begin
       \$5  = 32'd0;
@@ -7910,7 +11311,10 @@ module \obt_tile_small_tmr.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$3  = a_in;
+    \$3  = a_out;
+    if (thr_ce) begin
+      \$3  = a_in;
+    end
     if (rst) begin
       \$3  = 9'h000;
     end
@@ -7918,7 +11322,7 @@ module \obt_tile_small_tmr.array.pe_3_3 (rst, clear, b_in, a_in, acc, clk);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.requant_0 (rst, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
+module \obt_tile_small_tmr.requant_0 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$19  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -8012,6 +11416,8 @@ module \obt_tile_small_tmr.requant_0 (rst, out_zp, act_min, act_max, mult, shift
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -8083,119 +11489,170 @@ module \obt_tile_small_tmr.requant_0 (rst, out_zp, act_min, act_max, mult, shift
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -8213,7 +11670,7 @@ module \obt_tile_small_tmr.requant_0 (rst, out_zp, act_min, act_max, mult, shift
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.requant_1 (rst, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
+module \obt_tile_small_tmr.requant_1 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$20  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -8307,6 +11764,8 @@ module \obt_tile_small_tmr.requant_1 (rst, out_zp, act_min, act_max, mult, shift
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -8378,119 +11837,170 @@ module \obt_tile_small_tmr.requant_1 (rst, out_zp, act_min, act_max, mult, shift
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -8508,7 +12018,7 @@ module \obt_tile_small_tmr.requant_1 (rst, out_zp, act_min, act_max, mult, shift
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.requant_2 (rst, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
+module \obt_tile_small_tmr.requant_2 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$21  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -8602,6 +12112,8 @@ module \obt_tile_small_tmr.requant_2 (rst, out_zp, act_min, act_max, mult, shift
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -8673,119 +12185,170 @@ module \obt_tile_small_tmr.requant_2 (rst, out_zp, act_min, act_max, mult, shift
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end
@@ -8803,7 +12366,7 @@ module \obt_tile_small_tmr.requant_2 (rst, out_zp, act_min, act_max, mult, shift
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_tmr.requant_3 (rst, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
+module \obt_tile_small_tmr.requant_3 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$22  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -8897,6 +12460,8 @@ module \obt_tile_small_tmr.requant_3 (rst, out_zp, act_min, act_max, mult, shift
   input [5:0] shift;
   wire [5:0] shift;
   wire [32:0] thr;
+  input thr_ce;
+  wire thr_ce;
   wire [65:0] v;
   wire [31:0] x;
   wire [31:0] xl;
@@ -8968,119 +12533,170 @@ module \obt_tile_small_tmr.requant_3 (rst, out_zp, act_min, act_max, mult, shift
     s2_ab <= \$39 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$40  = s1_sat;
+    \$40  = s2_sat;
+    if (thr_ce) begin
+      \$40  = s1_sat;
+    end
     if (rst) begin
       \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$41  = s1_right;
+    \$41  = s2_right;
+    if (thr_ce) begin
+      \$41  = s1_right;
+    end
     if (rst) begin
       \$41  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$42  = s1_valid;
+    \$42  = s2_valid;
+    if (thr_ce) begin
+      \$42  = s1_valid;
+    end
     if (rst) begin
       \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$43  = s1_zp;
+    \$43  = s2_zp;
+    if (thr_ce) begin
+      \$43  = s1_zp;
+    end
     if (rst) begin
       \$43  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$44  = s1_min;
+    \$44  = s2_min;
+    if (thr_ce) begin
+      \$44  = s1_min;
+    end
     if (rst) begin
       \$44  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$45  = s1_max;
+    \$45  = s2_max;
+    if (thr_ce) begin
+      \$45  = s1_max;
+    end
     if (rst) begin
       \$45  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$46  = \$30 [7:0];
+    \$46  = out;
+    if (thr_ce) begin
+      \$46  = \$30 [7:0];
+    end
     if (rst) begin
       \$46  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$47  = s2_valid;
+    \$47  = o_valid;
+    if (thr_ce) begin
+      \$47  = s2_valid;
+    end
     if (rst) begin
       \$47  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$31  = \$4 [31:0];
+    \$31  = s1_xl;
+    if (thr_ce) begin
+      \$31  = \$4 [31:0];
+    end
     if (rst) begin
       \$31  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$32  = mult;
+    \$32  = s1_mult;
+    if (thr_ce) begin
+      \$32  = mult;
+    end
     if (rst) begin
       \$32  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$33  = \$24 ;
+    \$33  = s1_sat;
+    if (thr_ce) begin
+      \$33  = \$24 ;
+    end
     if (rst) begin
       \$33  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$34  = \$27 [5:0];
+    \$34  = s1_right;
+    if (thr_ce) begin
+      \$34  = \$27 [5:0];
+    end
     if (rst) begin
       \$34  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$35  = i_valid;
+    \$35  = s1_valid;
+    if (thr_ce) begin
+      \$35  = i_valid;
+    end
     if (rst) begin
       \$35  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$36  = out_zp;
+    \$36  = s1_zp;
+    if (thr_ce) begin
+      \$36  = out_zp;
+    end
     if (rst) begin
       \$36  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$37  = act_min;
+    \$37  = s1_min;
+    if (thr_ce) begin
+      \$37  = act_min;
+    end
     if (rst) begin
       \$37  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$38  = act_max;
+    \$38  = s1_max;
+    if (thr_ce) begin
+      \$38  = act_max;
+    end
     if (rst) begin
       \$38  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$39  = \$28 ;
+    \$39  = s2_ab;
+    if (thr_ce) begin
+      \$39  = \$28 ;
+    end
     if (rst) begin
       \$39  = 64'h0000000000000000;
     end

@@ -49,6 +49,10 @@ class PlayerHarness(wiring.Component):
         External initiator port, forwarded to the tile while the player is idle.
     irq, busy : Out(1)
         The tile's outputs.
+    therm_code : In(12), therm_sample : In(1)
+        Forwarded to the tile's thermal sensor inputs (tied low unless a test drives them).
+    throttle_level : Out(3), dvfs_level : Out(2), act_feed, act_sram : Out(32)
+        The tile's throttle and activity outputs.
     player_start : In(1)
         Starts playing ops ``0 .. player_count - 1`` (ignored while playing).
     player_count : In(range(depth + 1))
@@ -61,6 +65,12 @@ class PlayerHarness(wiring.Component):
             "bus": In(WishboneSignature(addr_width=ADDR_WIDTH)),
             "irq": Out(1),
             "busy": Out(1),
+            "therm_code": In(12),
+            "therm_sample": In(1),
+            "throttle_level": Out(3),
+            "dvfs_level": Out(2),
+            "act_feed": Out(32),
+            "act_sram": Out(32),
             "player_start": In(1),
             "player_count": In(range(depth + 1)),
             "player_busy": Out(1),
@@ -82,7 +92,10 @@ class PlayerHarness(wiring.Component):
             i_clk=ClockSignal(), i_rst=ResetSignal(),
             **{f"i_bus__{n}": tile[n] for n in ("cyc", "stb", "we", "adr", "dat_w", "sel")},
             o_bus__dat_r=tile["dat_r"], o_bus__ack=tile["ack"],
-            o_irq=self.irq, o_busy=self.busy)
+            o_irq=self.irq, o_busy=self.busy,
+            i_therm_code=self.therm_code, i_therm_sample=self.therm_sample,
+            o_throttle_level=self.throttle_level, o_dvfs_level=self.dvfs_level,
+            o_act_feed=self.act_feed, o_act_sram=self.act_sram)
 
         index = Signal(range(self.depth + 1))
         op = op_rd.data

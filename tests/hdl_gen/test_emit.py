@@ -15,15 +15,15 @@ from orbitbench.params import CONFIGS
 REPO = Path(emit.__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def rendered():
-    return emit.render_all()
+@pytest.fixture
+def rendered(rendered_rtl):
+    return rendered_rtl
 
 
 @pytest.fixture
 def cached_render(rendered, monkeypatch):
-    """``check()`` compares against the module's first rendering instead of rendering again
-    (about 2 s each); ``test_render_all_is_deterministic`` is what makes that sound."""
+    """``check()`` compares against the session's one rendering instead of rendering again
+    (about a minute for every design); ``test_render_is_deterministic`` makes that sound."""
     monkeypatch.setattr(emit, "render_all", lambda: dict(rendered))
     return rendered
 
@@ -34,16 +34,24 @@ def write(out: Path, files: dict[str, str]) -> None:
         (out / name).write_text(text)
 
 
-def test_render_all_is_deterministic(rendered):
-    again = emit.render_all()
-    assert list(again) == list(rendered)
-    for name, text in rendered.items():
-        assert again[name] == text, name
+def _one_per_kind():
+    """The first design of every kind (rendering all of them again takes about a minute)."""
+    first = {}
+    for design in emit.designs():
+        first.setdefault(design["kind"], design)
+    return list(first.values())
+
+
+@pytest.mark.parametrize("design", _one_per_kind(), ids=lambda d: d["kind"])
+def test_render_is_deterministic(rendered, design):
+    assert design["render"]() == rendered[f"{design['top']}.v"]
 
 
 def test_file_set(rendered):
-    expected = {f"{cfg.top_name}.v" for cfg in CONFIGS.values()} | {emit.MANIFEST}
+    expected = {f"{d['top']}.v" for d in emit.designs()} | {emit.MANIFEST}
     assert set(rendered) == expected
+    assert {f"{cfg.top_name}.v" for cfg in CONFIGS.values()} < expected
+    assert {d["kind"] for d in emit.designs()} == {"gemm_tile", "noc_mesh", "multitile"}
     assert emit.MANIFEST == "manifest.json"
 
 
@@ -52,7 +60,9 @@ def test_manifest_lists_every_config_with_its_params(rendered):
     manifest = json.loads(text)
     assert text == json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     assert manifest["generator"] == "orbitbench.hdl_gen"
-    assert manifest["designs"] == [
+    tiles = [d for d in manifest["designs"] if d["kind"] == "gemm_tile"]
+    assert [d["top"] for d in manifest["designs"]] == [d["top"] for d in emit.designs()]
+    assert tiles == [
         {
             "config": name,
             "top": cfg.top_name,
@@ -100,12 +110,15 @@ def test_manifest_has_no_machine_specific_text(rendered):
 # --- emit_all / check / main --------------------------------------------------------------
 
 
-def test_emit_then_check_end_to_end(tmp_path, capsys):
-    # The one test that renders through the real path twice: main() writes, main --check reads.
+def test_emit_then_check_end_to_end(tmp_path, capsys, monkeypatch):
+    # The one test that renders through the real path twice: main() writes, main --check reads
+    # (the small tile only, to keep it quick).
+    small = [d for d in emit.designs() if d["top"] == CONFIGS["small"].top_name]
+    monkeypatch.setattr(emit, "designs", lambda: small)
     out = tmp_path / "nested" / "rtl"
     assert emit.main(["--out", str(out)]) == 0
     written = sorted(p.name for p in out.iterdir())
-    assert written == sorted([f"{c.top_name}.v" for c in CONFIGS.values()] + [emit.MANIFEST])
+    assert written == sorted([f"{CONFIGS['small'].top_name}.v", emit.MANIFEST])
     assert capsys.readouterr().out.count("wrote ") == len(written)
     assert emit.main(["--check", "--out", str(out)]) == 0
     assert "up to date" in capsys.readouterr().out

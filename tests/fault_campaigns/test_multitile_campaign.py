@@ -1,0 +1,93 @@
+"""Campaigns on the multi-tile top: per-profile outcomes, and single upsets of the NoC's link
+words (router input buffers) never end as SDC with SECDED links, while the unprotected top
+does show SDC (the negative control that makes the zero meaningful)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fault_campaigns.campaign import CampaignSpec, run_campaign
+from fault_campaigns.multitile_workload import HOST_ROUTER_LINKS, multitile_workload
+from fault_campaigns.noc_nightly import PROFILES, _profiles, profile_recipe
+from fault_campaigns.prepare import GoldenMismatch, prepare
+from fault_campaigns.report import summary_table
+from fault_campaigns.summary import summarize
+from orbitbench.multitile import MULTITILE_CONFIGS
+from testbenches.multitile_tb import mt_rtl_dir
+
+#: A small GEMM (2 rows per tile) keeps the golden run short; 200 single upsets per profile
+#: on the link words of the host's router (the busiest; most slots hold stale flits at any
+#: time, which makes most upsets masked in both profiles).
+GEMM = (8, 8, 8)
+COUNT = 200
+
+
+def _link_campaigns(out, hardened):
+    summaries = {}
+    for profile, config in (("none", "mt2x2"), ("hard", hardened)):
+        work = multitile_workload(config, gemm=GEMM, seed=3, rtl_dir=mt_rtl_dir())
+        spec = CampaignSpec(work, count=COUNT, seed=5, model="seu", include=HOST_ROUTER_LINKS)
+        run_campaign(spec, out / f"{config}.db", workers=2)
+        summaries[profile] = summarize(out / f"{config}.db")
+    return summaries
+
+
+@pytest.fixture(scope="module")
+def link_campaigns(tmp_path_factory):
+    """profile -> summary of a link-word campaign on mt2x2 (none) and mt2x2_link (the same
+    tiles on a SECDED + TMR mesh; mt2x2_hard, with ECC tiles, runs under regress)."""
+    return _link_campaigns(tmp_path_factory.mktemp("mt_campaign"), "mt2x2_link")
+
+
+@pytest.mark.regress
+def test_regress_hardened_tiles_links_never_sdc(tmp_path):
+    hard = _link_campaigns(tmp_path, "mt2x2_hard")["hard"]["overall"]["outcomes"]
+    assert hard["sdc"] == 0 and hard["corrected"] > 0, hard
+
+
+def test_reports_per_profile_outcomes(link_campaigns):
+    for profile, s in link_campaigns.items():
+        overall = s["overall"]
+        assert overall["injections"] == COUNT, profile
+        assert sum(overall["outcomes"].values()) == COUNT
+        assert s["complete"]
+        # Only router buffer slots were struck.
+        assert all(m.endswith(".mesh.router_0_0") for m in s["modules"]), sorted(s["modules"])
+        assert 0 <= overall["sdc_avf"]["low"] <= overall["sdc_avf"]["high"] <= 1
+    table = summary_table(link_campaigns)
+    assert table.row_count == 2
+    json.dumps(link_campaigns)  # what noc_nightly writes
+
+
+def test_secded_links_never_sdc(link_campaigns):
+    hard = link_campaigns["hard"]["overall"]["outcomes"]
+    assert hard["sdc"] == 0, hard
+    assert hard["corrected"] > 0, f"no upset of a flit in flight was ever corrected: {hard}"
+
+
+def test_negative_control_unprotected_links_show_sdc(link_campaigns):
+    none = link_campaigns["none"]["overall"]["outcomes"]
+    assert none["sdc"] > 0, f"unprotected links never corrupted a result: {none}"
+    assert none["corrected"] == 0
+
+
+def test_golden_run_refuses_a_wrong_operand():
+    """The workload's expected words come from the golden model: one corrupted operand
+    must make the golden-run check refuse the campaign."""
+    work = multitile_workload("mt2x2", gemm=GEMM, seed=3, corrupt="operand",
+                              rtl_dir=mt_rtl_dir())
+    with pytest.raises(GoldenMismatch, match="the fault-free run does not match"):
+        prepare(work, HOST_ROUTER_LINKS)
+
+
+def test_profiles_and_recipes():
+    assert set(PROFILES) >= {"mt_none", "mt_hard", "mt_hard_link", "noc_crc"}
+    recipe = profile_recipe("mt_hard", (8, 8, 8))
+    assert recipe["kwargs"] == {"config": "mt2x2_hard", "gemm": [8, 8, 8], "seed": 1}
+    assert MULTITILE_CONFIGS[recipe["kwargs"]["config"]].noc.protection == "secded"
+    with pytest.raises(ValueError, match="profile must be one of mt_none, "):
+        profile_recipe("mt_soft")
+    with pytest.raises(Exception, match="profiles must be a comma-separated subset of"):
+        _profiles("mt_none,bogus")
