@@ -77,8 +77,11 @@ class CampaignHarness(wiring.Component):
             i_bus__cyc=cyc, i_bus__stb=cyc, i_bus__we=we, i_bus__adr=op[32:32 + aw],
             i_bus__dat_w=op[0:32], i_bus__sel=0xF,
             o_bus__dat_r=dat_r, o_bus__ack=ack, o_irq=irq, o_busy=busy,
-            # No thermal stimulus in campaigns: the controller never acts (level 0).
-            i_therm_code=0, i_therm_sample=0)
+            # No thermal stimulus in campaigns: the controller never acts (level 0). Its
+            # outputs are connected (and unused) so that no pin is missing.
+            i_therm_code=0, i_therm_sample=0,
+            o_throttle_level=Signal(3), o_dvfs_level=Signal(2), o_act_feed=Signal(32),
+            o_act_sram=Signal(32))
         m.d.comb += [rd.addr.eq(index), self.out_data.eq(dat_r)]
         with m.If(~self.done), m.Switch(kind):
             with m.Case(Op.WRITE, Op.READ):

@@ -15,6 +15,7 @@ from amaranth.lib.wiring import In, Out
 
 from orbitbench.multitile import MULTITILE_CONFIGS, MultiTileConfig
 
+from .checks import silence_if_refused
 from .noc import Mesh
 from .noc_ni import HostNI, TileNI
 from .tile import GemmTile
@@ -60,6 +61,7 @@ class MultiTileTop(wiring.Component):
         ``cfg`` is not a MultiTileConfig.
     """
 
+    @silence_if_refused
     def __init__(self, cfg: MultiTileConfig):
         if not isinstance(cfg, MultiTileConfig):
             raise TypeError(f"cfg must be a MultiTileConfig, not {cfg!r}")

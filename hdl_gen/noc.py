@@ -15,6 +15,7 @@ from amaranth.lib.wiring import In, Out
 
 from orbitbench.noc import NOC_CONFIGS, NocConfig
 
+from .checks import silence_if_refused
 from .noc_router import EAST, HOP_LATENCY, LOCAL, NORTH, SOUTH, WEST, LinkCode, Router, check_config
 from .tmr import StateRegisters
 
@@ -74,6 +75,7 @@ class Mesh(wiring.Component):
         ``cfg`` is not a ``NocConfig``.
     """
 
+    @silence_if_refused
     def __init__(self, cfg: NocConfig):
         self.cfg = check_config(cfg)
         sig = stream.Signature(flit_layout(cfg))

@@ -27,6 +27,7 @@ from orbitbench.multitile import MultiTileConfig, NocReg
 from orbitbench.noc import HEADER_FIELDS, MAX_LENGTH, NocConfig, PacketType
 from orbitbench.regmap import ADDR_WIDTH
 
+from .checks import silence_if_refused
 from .noc import flit_layout
 from .wishbone import WishboneSignature
 
@@ -102,6 +103,7 @@ class TileNI(wiring.Component):
         ``noc`` is not a NocConfig with 32-bit flits, or ``x``/``y``/``p`` are outside it.
     """
 
+    @silence_if_refused
     def __init__(self, noc: NocConfig, x: int = 0, y: int = 0, p: int = 0):
         self.noc = _check_noc(noc)
         for name, value, size in (("x", x, noc.mesh_x), ("y", y, noc.mesh_y),
@@ -241,6 +243,7 @@ class HostNI(wiring.Component):
     tmr_mismatch : In(1)
     """
 
+    @silence_if_refused
     def __init__(self, cfg: MultiTileConfig):
         if not isinstance(cfg, MultiTileConfig):
             raise TypeError(f"cfg must be a MultiTileConfig, not {cfg!r}")

@@ -16,6 +16,7 @@ from amaranth.lib.wiring import In, Out
 from golden_models.secded import DATA_WIDTH_MAX, SecdedCode
 from orbitbench.noc import NocConfig
 
+from .checks import silence_if_refused
 from .secded import SecdedDecoder, SecdedEncoder
 from .tmr import StateRegisters
 
@@ -180,6 +181,7 @@ class Router(wiring.Component):
         ``x`` or ``y`` outside the mesh.
     """
 
+    @silence_if_refused
     def __init__(self, cfg: NocConfig, x: int = 0, y: int = 0):
         self.cfg = check_config(cfg)
         for name, value, size in (("x", x, cfg.mesh_x), ("y", y, cfg.mesh_y)):

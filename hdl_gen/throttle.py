@@ -22,6 +22,7 @@ from golden_models.throttle import (
 )
 from orbitbench.regmap import THERM_REGS, Reg
 
+from .checks import silence_if_refused
 from .tmr import StateRegisters
 
 __all__ = ["ThrottleController", "add_throttle", "tile_throttle", "sram_accesses", "PORTS",
@@ -103,6 +104,7 @@ class ThrottleController(wiring.Component):
         ``params`` is not a ThrottleParams or ``tmr`` not a bool.
     """
 
+    @silence_if_refused
     def __init__(self, params: ThrottleParams | None = None, *, tmr: bool = False):
         params = ThrottleParams() if params is None else params
         if not isinstance(params, ThrottleParams):

@@ -11,6 +11,7 @@ from golden_models.throttle import ThrottleParams
 from orbitbench.params import HARDENING_PROFILES, TileConfig
 from orbitbench.regmap import ADDR_WIDTH, REGION_SHIFT, THERM_REGS, TILE_ID, Reg, Region
 
+from .checks import silence_if_refused
 from .ecc_mem import EccMemory
 from .requant import Requantizer
 from .systolic import SystolicArray
@@ -81,6 +82,7 @@ class GemmTile(wiring.Component):
         accesses (:func:`hdl_gen.throttle.sram_accesses`).
     """
 
+    @silence_if_refused
     def __init__(self, config: TileConfig, *, throttle: ThrottleParams | None = None):
         if not isinstance(config, TileConfig):
             raise TypeError(f"config must be a TileConfig, not {config!r}")
