@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 # Nightly tier: random seeds per configuration (override: make regress SEEDS=200).
 SEEDS ?= 50
-# make campaign: extra options for python -m fault_campaigns.nightly (e.g. --count 2000).
+# make campaign: extra options for python -m orbitbench.apps.nightly (e.g. --count 2000).
 CAMPAIGN_ARGS ?=
 # make gate: override the checked-in SDC AVF threshold for a trial (e.g. 0.001).
 GATE_THRESHOLD ?=
@@ -19,7 +19,7 @@ help:
 	@echo "make test       create .venv if missing, install, run the CI test tier"
 	@echo "make rtl        regenerate rtl/ from hdl_gen (the only writer of rtl/)"
 	@echo "make check-rtl  fail if rtl/ differs from what the generators emit now"
-	@echo "make lint       Verilator --lint-only on every design in rtl/, plus ruff"
+	@echo "make lint       Verilator --lint-only on every design in rtl/, the layers contract, ruff"
 	@echo "make regress    nightly tier: the pyuvm GEMM regression with SEEDS=$(SEEDS) seeds"
 	@echo "make bench      performance figures (raw Verilator, cocotb/pyuvm, golden model)"
 	@echo "make area       flip-flops, memory bits, Yosys cells per configuration and profile"
@@ -53,32 +53,33 @@ check-rtl: $(STAMP)
 	$(PY) -m hdl_gen.emit --check
 
 lint: $(STAMP)
-	$(PY) -m orbitbench.lint
-	$(VENV)/bin/ruff check orbitbench hdl_gen golden_models testbenches fault_campaigns tests bench
+	$(PY) -m orbitbench.apps.lint
+	$(VENV)/bin/lint-imports --no-logo
+	$(VENV)/bin/ruff check orbitbench hdl_gen golden_models testbenches fault_campaigns tests
 
 regress: $(STAMP)
 	ORBITBENCH_SEEDS=$(SEEDS) $(PY) -m pytest -m regress tests/testbenches
 
 bench: $(STAMP)
-	$(PY) -m bench.run
+	$(PY) -m orbitbench.apps.bench.run
 
 area: $(STAMP)
-	$(PY) -m orbitbench.area
+	$(PY) -m orbitbench.apps.area
 
 campaign: $(STAMP)
-	$(PY) -m fault_campaigns.nightly $(CAMPAIGN_ARGS)
+	$(PY) -m orbitbench.apps.nightly $(CAMPAIGN_ARGS)
 
 gate: $(STAMP)
-	$(PY) -m fault_campaigns.gate $(if $(GATE_THRESHOLD),--threshold $(GATE_THRESHOLD))
+	$(PY) -m orbitbench.apps.gate $(if $(GATE_THRESHOLD),--threshold $(GATE_THRESHOLD))
 
 bench-campaign: $(STAMP)
-	$(PY) -m bench.campaign
+	$(PY) -m orbitbench.apps.bench.campaign
 
 bench-noc: $(STAMP)
-	$(PY) -m bench.noc
+	$(PY) -m orbitbench.apps.bench.noc
 
 campaign-noc: $(STAMP)
-	$(PY) -m fault_campaigns.noc_nightly $(CAMPAIGN_ARGS)
+	$(PY) -m orbitbench.apps.noc_nightly $(CAMPAIGN_ARGS)
 
 thermal: $(STAMP)
 	$(PY) -m orbitbench.cli thermal --all

@@ -28,12 +28,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from testbenches.sim import SIM_BUILD
+from orbitbench.sim import SIM_BUILD
 
 from .db import CampaignDB, CampaignDBError
 from .engine import Engine, EngineError, EngineResult
 from .plan import DEFAULT_MBU_SIZES, make_plan
 from .prepare import Prepared, prepare
+from .recipes import from_recipe
 from .stats import leveugle_sample_size
 from .workload import Workload
 
@@ -151,6 +152,36 @@ def open_campaign(spec: CampaignSpec, db_path: Path, *, build_root: Path = SIM_B
                      "exclude": spec.exclude, "roms": spec.roms},
             "recipe": dict(spec.recipe) if spec.recipe is not None else None}
     return CampaignDB.create(db_path, meta, plan, targets), prep
+
+
+def resume_spec(db_path: Path) -> CampaignSpec:
+    """The :class:`CampaignSpec` a database was created with, rebuilt from what it stores
+    (the workload from its recipe, :mod:`.recipes`): run it again to resume the campaign.
+
+    Raises
+    ------
+    CampaignDBError
+        The file is not a campaign database, or it stores no recipe (it was made from a
+        Python workload object, which only its maker can rebuild).
+    """
+    with CampaignDB.open_existing(db_path) as db:
+        ident, spec = db.meta("campaign"), db.meta("spec")
+        try:
+            recipe = db.meta("recipe")
+        except KeyError:
+            recipe = None
+    if recipe is None:
+        raise CampaignDBError(f"{db_path} stores no workload recipe; resume it with the "
+                              "command (or the Python workload) that made it")
+    sizes = ({int(k): v for k, v in ident["sizes"].items()} if ident.get("sizes")
+             else dict(DEFAULT_MBU_SIZES))
+    return CampaignSpec(
+        from_recipe(recipe), count=ident["count"] if spec["count_given"] else None,
+        margin=spec["margin"], confidence=spec["confidence"], seed=ident["seed"],
+        model=ident["model"], sizes=sizes,
+        include=tuple(spec["include"]) if spec["include"] is not None else None,
+        exclude=tuple(spec["exclude"]) if spec["exclude"] is not None else None,
+        roms=spec["roms"], recipe=recipe)
 
 
 def _chunks(items: list, size: int) -> list[list]:
@@ -339,4 +370,4 @@ def merge(inputs: Sequence[Path], output: Path) -> Path:
     return output
 
 
-__all__ += ["open_campaign", "EngineError"]
+__all__ += ["open_campaign", "resume_spec", "EngineError"]

@@ -1,7 +1,7 @@
 """Build and drive the native injection engine (``engine.cpp``) for one design.
 
 One Verilator build per design (and per hardening profile, which is a different design),
-cached by a hash of everything that goes into it, like :mod:`testbenches.sim`. Only the
+cached by a hash of everything that goes into it, like :mod:`orbitbench.sim.verilator`. Only the
 design's state variables (and the workload's preload and event variables) are made visible,
 through a Verilator control file; everything else stays private to Verilator's optimiser.
 
@@ -24,8 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from orbitbench.toolchain import LINT_WAIVERS, find_verilator
-from testbenches.sim import SIM_BUILD, locked
+from orbitbench.sim import SIM_BUILD, locked
+from orbitbench.sim.toolchain import LINT_WAIVERS, find_verilator
 
 from .targets import StateVar
 

@@ -1,12 +1,12 @@
 """The multi-tile top's campaign workload: one GEMM split across the tiles, through the NoC.
 
-A bus-op ROM (:class:`MultiTileCampaignHarness`, like :mod:`fault_campaigns.tile_harness`
+A bus-op ROM (:class:`MultiTileCampaignHarness`, like :mod:`hdl_gen.harness.campaign`
 but on the top's host port) plays, from reset: for every tile with rows (the split of
 :mod:`golden_models.multitile`), its operand words and command registers, IRQ_ENABLE;
 then START to every such tile (they compute concurrently); WAIT_IRQ until all of them
 raise ``irq``; per tile a STATUS read and a DONE clear; per tile its result rows; per tile
 the counters TMR_ERRORS, ECC_CORRECTED, ECC_UNCORRECTABLE; finally the host interface's
-NoC counters CORRECTED, DETECTED and TMR_MISMATCH (:class:`orbitbench.multitile.NocReg`).
+NoC counters CORRECTED, DETECTED and TMR_MISMATCH (:class:`orbitbench.spec.multitile.NocReg`).
 Every access is a NoC transaction except the last three reads.
 
 Correct outcome: every result word equals :func:`golden_models.multitile.multitile_gemm`'s
@@ -20,27 +20,22 @@ errors. Default targets: all state of the top (instance ``mt``), not the harness
 from __future__ import annotations
 
 import dataclasses
-import enum
 from pathlib import Path
 
 import numpy as np
-from amaranth.back import verilog
-from amaranth.hdl import Cat, ClockSignal, Const, Instance, Module, ResetSignal, Signal
-from amaranth.lib import wiring
-from amaranth.lib.memory import Memory
-from amaranth.lib.wiring import Out
 
 from golden_models.multitile import multitile_gemm
-from orbitbench.multitile import MultiTileConfig, NocReg, get_multitile_config
-from orbitbench.params import INT8_MAX, INT8_MIN
-from orbitbench.regmap import ADDR_WIDTH, Reg, Region, Status, reg_addr, region_base
-from testbenches.sim import RTL_DIR, SIM_BUILD
+from golden_models.stimulus import random_case
+from hdl_gen.harness.multitile import Op, emit_mt_harness, pack
+from orbitbench.sim import RTL_DIR, SIM_BUILD, multitile_verilog
+from orbitbench.spec.multitile import MultiTileConfig, NocReg, get_multitile_config
+from orbitbench.spec.params import INT8_MAX, INT8_MIN
+from orbitbench.spec.regmap import ADDR_WIDTH, Reg, Region, Status, reg_addr, region_base
 
 from .engine import Ports
 from .workload import Preload, WordSpec, Workload
 
-__all__ = ["Op", "MultiTileCampaignHarness", "emit_mt_harness", "multitile_workload",
-           "DEFAULT_GEMM", "LINK_TARGETS", "HOST_ROUTER_LINKS"]
+__all__ = ["multitile_workload", "DEFAULT_GEMM", "LINK_TARGETS", "HOST_ROUTER_LINKS"]
 
 #: M x K x N of the default workload: 8 rows per tile of the 2x2 top, half the tile's K/N.
 DEFAULT_GEMM = (32, 16, 16)
@@ -50,91 +45,6 @@ LINK_TARGETS = ("mt.mesh.router_*.in*_slot*",)
 #: The link words of router (0, 0) only, which every transaction crosses (the host's
 #: router): upsets there hit a flit in flight far more often than over the whole mesh.
 HOST_ROUTER_LINKS = ("mt.mesh.router_0_0.in*_slot*",)
-
-
-class Op(enum.IntEnum):
-    WRITE = 0
-    READ = 1
-    WAIT_IRQ = 2  # until every tile whose bit is set in the op's data has irq high
-    END = 3
-
-
-def _pack(cfg: MultiTileConfig, kind: Op, word_addr: int = 0, data: int = 0) -> int:
-    aw = cfg.host_addr_width
-    if not 0 <= word_addr < 1 << aw:
-        raise ValueError(f"word_addr must be in 0..{(1 << aw) - 1}, not {word_addr}")
-    return (int(data) & 0xFFFF_FFFF) | (word_addr << 32) | (int(kind) << (32 + aw))
-
-
-class MultiTileCampaignHarness(wiring.Component):
-    """Plays ``ops`` into the host port of the Verilog module ``cfg.top_name`` (instance
-    ``mt``) from reset until an END op; tile inputs are tied to 0.
-
-    Op word (LSB first): ``dat_w[32] | adr[host_addr_width] | kind[2]`` (:class:`Op`).
-
-    Members
-    -------
-    done : Out(1)
-        High from the cycle after the END op until reset.
-    out_valid, out_data : Out(1), Out(32)
-        One read word per cycle in which ``out_valid`` is high, in op order.
-    """
-
-    def __init__(self, cfg: MultiTileConfig, depth: int):
-        if depth < 2:
-            raise ValueError(f"depth must be at least 2, not {depth}")
-        self.cfg, self.depth = cfg, depth
-        super().__init__({"done": Out(1), "out_valid": Out(1), "out_data": Out(32)})
-
-    def elaborate(self, platform):
-        from hdl_gen.multitile import MultiTileTop
-
-        m = Module()
-        cfg, aw = self.cfg, self.cfg.host_addr_width
-        m.submodules.ops = ops = Memory(shape=34 + aw, depth=self.depth, init=[])
-        rd = ops.read_port(domain="comb")
-        index = Signal(range(self.depth))
-        op = rd.data
-        kind = op[32 + aw:34 + aw]
-        cyc, we, ack = Signal(), Signal(), Signal()
-        dat_r = Signal(32)
-        irqs = [Signal(name=f"irq{t}") for t in range(cfg.tiles)]
-        ports = {"i_clk": ClockSignal(), "i_rst": ResetSignal(), "i_host__cyc": cyc,
-                 "i_host__stb": cyc, "i_host__we": we, "i_host__adr": op[32:32 + aw],
-                 "i_host__dat_w": op[0:32], "i_host__sel": Const(0xF, 4),
-                 "o_host__dat_r": dat_r, "o_host__ack": ack}
-        top = MultiTileTop(cfg)
-        top._MustUse__silence = True  # only its port list is wanted
-        for path, member, _ in top.signature.flatten(top):
-            name = "__".join(map(str, path))
-            if path[0] == "host":
-                continue
-            if member.flow == wiring.Flow.In:  # tile inputs (e.g. thermal) tied low
-                ports[f"i_{name}"] = Const(0, member.shape)
-            elif path[0].startswith("tile") and path[1:] == ("irq",):
-                ports[f"o_{name}"] = irqs[int(path[0][4:])]
-            else:  # observed by the campaign only through the bus reads
-                ports[f"o_{name}"] = Signal(member.shape, name=f"mt_{name}")
-        m.submodules.mt = Instance(cfg.top_name, **ports)
-        m.d.comb += [rd.addr.eq(index), self.out_data.eq(dat_r)]
-        with m.If(~self.done), m.Switch(kind):
-            with m.Case(Op.WRITE, Op.READ):
-                m.d.comb += [cyc.eq(1), we.eq(kind == Op.WRITE)]
-                with m.If(ack):
-                    m.d.comb += self.out_valid.eq(kind == Op.READ)
-                    m.d.sync += index.eq(index + 1)
-            with m.Case(Op.WAIT_IRQ), m.If((Cat(irqs) & op[:cfg.tiles]) == op[:cfg.tiles]):
-                m.d.sync += index.eq(index + 1)
-            with m.Case(Op.END):
-                m.d.sync += self.done.eq(1)
-        return m
-
-
-def emit_mt_harness(cfg: MultiTileConfig, depth: int) -> tuple[str, str]:
-    """(module name, Verilog text) of the campaign harness for ``cfg``."""
-    name = f"{cfg.top_name}_campaign"
-    return name, verilog.convert(MultiTileCampaignHarness(cfg, depth), name=name,
-                                 emit_src=False)
 
 
 def _operand_words(cfg, m: int, k: int, n: int) -> dict[str, np.ndarray]:
@@ -158,15 +68,12 @@ def multitile_workload(config: str | MultiTileConfig = "mt2x2",
                        corrupt: str | None = None) -> Workload:
     """The campaign workload of one ``gemm`` (M, K, N) on the multi-tile ``config``.
 
-    Operands from :func:`testbenches.stimulus.random_case` with ``seed`` (per-channel, zero
+    Operands from :func:`golden_models.stimulus.random_case` with ``seed`` (per-channel, zero
     points -20..20, full int8 clamp so that every output carries information). The Verilog
     comes from ``rtl_dir`` (or, without the top there, freshly emitted into
     ``build_root/mt_rtl``). ``corrupt="operand"`` writes one wrong A word while expecting
     the true result: the golden-run check must then refuse the campaign.
     """
-    from testbenches.multitile_tb import multitile_verilog
-    from testbenches.stimulus import random_case
-
     cfg = get_multitile_config(config) if isinstance(config, str) else config
     if corrupt not in (None, "operand"):
         raise ValueError(f"corrupt must be None or 'operand', not {corrupt!r}")
@@ -189,7 +96,7 @@ def multitile_workload(config: str | MultiTileConfig = "mt2x2",
     def read(word_addr: int, value: int, spec: WordSpec | None = None) -> None:
         if spec is not None:
             words[len(expected)] = spec
-        ops.append(_pack(cfg, Op.READ, word_addr))
+        ops.append(pack(cfg, Op.READ, word_addr))
         expected.append(value)
 
     active = [s for s in golden.shares if s.cmd is not None]
@@ -202,21 +109,21 @@ def multitile_workload(config: str | MultiTileConfig = "mt2x2",
                 if corrupt == "operand" and region == "a" and not corrupted:
                     value ^= 0x8080_8080
                     corrupted = True
-                ops.append(_pack(cfg, Op.WRITE, addr(s.tile, region_base(_REGIONS[region])
+                ops.append(pack(cfg, Op.WRITE, addr(s.tile, region_base(_REGIONS[region])
                                                       + 4 * int(w)), value))
         c = s.cmd
         for i, value in enumerate([c.m, c.k, c.n, c.a_zp, c.b_zp, c.out_zp, c.act_min,
                                    c.act_max, int(c.per_channel), c.qmult, c.qshift & 0x3F]):
-            ops.append(_pack(cfg, Op.WRITE, addr(s.tile, reg_addr(Reg.M)) + i, value))
-        ops.append(_pack(cfg, Op.WRITE, addr(s.tile, reg_addr(Reg.IRQ_ENABLE)), 1))
+            ops.append(pack(cfg, Op.WRITE, addr(s.tile, reg_addr(Reg.M)) + i, value))
+        ops.append(pack(cfg, Op.WRITE, addr(s.tile, reg_addr(Reg.IRQ_ENABLE)), 1))
     for s in active:
-        ops.append(_pack(cfg, Op.WRITE, addr(s.tile, reg_addr(Reg.CTRL)), 1))
-    ops.append(_pack(cfg, Op.WAIT_IRQ, 0, sum(1 << s.tile for s in active)))
+        ops.append(pack(cfg, Op.WRITE, addr(s.tile, reg_addr(Reg.CTRL)), 1))
+    ops.append(pack(cfg, Op.WAIT_IRQ, 0, sum(1 << s.tile for s in active)))
     status = WordSpec(data=0, corrected=int(Status.TMR_MISMATCH),
                       detected=int(Status.ECC_UE | Status.ERROR))
     for s in active:
         read(addr(s.tile, reg_addr(Reg.STATUS)), int(Status.DONE), status)
-        ops.append(_pack(cfg, Op.WRITE, addr(s.tile, reg_addr(Reg.STATUS)),
+        ops.append(pack(cfg, Op.WRITE, addr(s.tile, reg_addr(Reg.STATUS)),
                          Status.DONE | Status.ERROR))
     wpr, used = tile.max_n // 4, (n + 3) // 4
     for s in active:
@@ -229,7 +136,7 @@ def multitile_workload(config: str | MultiTileConfig = "mt2x2",
             read(addr(s.tile, reg_addr(reg)), 0, WordSpec(data=0, **{kind: 0xFFFF_FFFF}))
     for reg, kind in _NOC_COUNTERS:
         read(addr(cfg.noc_index, 4 * int(reg)), 0, WordSpec(data=0, **{kind: 0xFFFF_FFFF}))
-    ops.append(_pack(cfg, Op.END))
+    ops.append(pack(cfg, Op.END))
     depth = 1 << (len(ops) - 1).bit_length()
 
     top_v, tile_v = multitile_verilog(cfg, Path(rtl_dir), Path(build_root))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from testbenches.sim import SIM_BUILD
+from orbitbench.sim import SIM_BUILD
 
 from .engine import Engine, EngineBuild, build_engine, scope_of
 from .targets import StateVar, TargetError, TargetSet, enumerate_state, select

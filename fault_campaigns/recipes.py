@@ -19,9 +19,25 @@ import importlib
 from collections.abc import Mapping
 from pathlib import Path
 
+from orbitbench.spec.errors import UsageError
+from orbitbench.spec.params import get_config
+
+from .tile_workload import tile_workload
 from .workload import Event, Preload, Workload
 
-__all__ = ["from_recipe", "parse_event", "read_words"]
+__all__ = ["from_recipe", "parse_event", "read_words", "FACTORY_ALIASES", "WorkloadError"]
+
+#: Workload factories that moved: the reference a database stored -> where it lives now.
+#: Databases name their workload by reference, so an old one must keep resolving.
+FACTORY_ALIASES = {
+    # moved from the nightly suite module into the workload module (2026-12, layering)
+    "fault_campaigns.noc_nightly:noc_profile_workload":
+        "fault_campaigns.noc_workload:noc_profile_workload",
+}
+
+
+class WorkloadError(UsageError, ValueError):
+    """The recipe names a workload that cannot be built (bad reference, bad kind)."""
 
 
 def read_words(path: Path) -> tuple[int, ...]:
@@ -49,10 +65,6 @@ def from_recipe(recipe: Mapping) -> Workload:
     """The workload a recipe describes (its ``recipe`` attribute is the recipe)."""
     kind = recipe.get("kind")
     if kind == "tile":
-        from orbitbench.params import get_config
-
-        from .tile_workload import tile_workload
-
         work = tile_workload(get_config(recipe["config"]), tuple(recipe["gemm"]),
                              int(recipe["seed"]))
     elif kind == "verilog":
@@ -68,12 +80,27 @@ def from_recipe(recipe: Mapping) -> Workload:
             elem_signed=bool(recipe.get("elem_signed", False)),
             extra_args=tuple(recipe.get("args") or ()))
     elif kind == "factory":
-        module, _, func = str(recipe["ref"]).partition(":")
-        if not func:
-            raise ValueError(f"factory ref must be 'module:function', not {recipe['ref']!r}")
-        work = getattr(importlib.import_module(module), func)(**(recipe.get("kwargs") or {}))
+        work = _factory(str(recipe["ref"]))(**(recipe.get("kwargs") or {}))
         if not isinstance(work, Workload):
-            raise TypeError(f"{recipe['ref']} returned {type(work).__name__}, not a Workload")
+            raise WorkloadError(f"{recipe['ref']} returned {type(work).__name__}, not a "
+                                "fault_campaigns.workload.Workload")
     else:
-        raise ValueError(f"recipe kind must be 'tile', 'verilog' or 'factory', not {kind!r}")
+        raise WorkloadError(f"recipe kind must be 'tile', 'verilog' or 'factory', not {kind!r}")
     return work
+
+
+def _factory(ref: str):
+    """The function ``ref`` (``package.module:function``) names, through :data:`FACTORY_ALIASES`."""
+    ref = FACTORY_ALIASES.get(ref, ref)
+    module, _, func = ref.partition(":")
+    if not module or not func:
+        raise WorkloadError(f"a workload factory is 'module:function', not {ref!r}")
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        raise WorkloadError(f"workload {ref!r}: no module {exc.name!r} (the module must be "
+                            "importable: on PYTHONPATH, or a file in the current "
+                            "directory)") from None
+    if not callable(getattr(mod, func, None)):
+        raise WorkloadError(f"workload {ref!r}: module {module!r} has no function {func!r}")
+    return getattr(mod, func)

@@ -12,7 +12,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from testbenches.sim import SIM_BUILD
+from orbitbench.sim import SIM_BUILD
 
 from .db import CampaignDB, CampaignDBError
 from .engine import Engine, build_engine

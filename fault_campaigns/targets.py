@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from orbitbench.toolchain import LINT_WAIVERS, find_verilator
+from orbitbench.sim.toolchain import LINT_WAIVERS, find_verilator
 
 __all__ = ["StateVar", "TargetSet", "enumerate_state", "select", "TargetError"]
 

@@ -4,7 +4,7 @@ The bus sequence is the raw benchmark's (:func:`bench.raw.make_workload`, itself
 suite's frontdoor GEMM): load A, Bᵀ, bias, MULT, SHIFT; program the command; IRQ_ENABLE;
 START; wait for ``irq``; read STATUS, CYCLES, STATUS; clear DONE; read the result rows. Then
 it reads the protection counters TMR_ERRORS, ECC_CORRECTED and ECC_UNCORRECTABLE. The
-ops play from :class:`~fault_campaigns.tile_harness.CampaignHarness`'s ROM.
+ops play from :class:`~hdl_gen.harness.campaign.CampaignHarness`'s ROM.
 
 Correct outcome: every result word equals :func:`golden_models.tile.run_tile`'s (elements are
 int8, so an SDC's largest error is in output LSBs) and the STATUS reads say DONE.
@@ -18,12 +18,13 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from orbitbench.params import TileConfig
-from orbitbench.regmap import Reg, Status, reg_addr
-from testbenches.sim import RTL_DIR, SIM_BUILD
+from hdl_gen.harness.campaign import Op, emit_campaign_harness, pack
+from orbitbench.driver.program import make_workload
+from orbitbench.sim import RTL_DIR, SIM_BUILD, write_if_changed
+from orbitbench.spec.params import TileConfig
+from orbitbench.spec.regmap import Reg, Status, reg_addr
 
 from .engine import Ports
-from .tile_harness import Op, emit_campaign_harness, pack
 from .workload import Preload, WordSpec, Workload
 
 __all__ = ["tile_workload", "harness_depth", "DEFAULT_GEMM"]
@@ -71,8 +72,6 @@ def tile_workload(cfg: TileConfig, gemm: tuple[int, int, int] = DEFAULT_GEMM, se
     ``corrupt="operand"`` writes one wrong A word while expecting the true result: the
     golden-run check must then refuse the campaign (a negative control).
     """
-    from bench.raw import make_workload
-
     m, k, n = gemm
     work = make_workload(cfg, (m, k, n), seed, corrupt)
     ops = _ops_from_script(work.script)
@@ -95,10 +94,7 @@ def tile_workload(cfg: TileConfig, gemm: tuple[int, int, int] = DEFAULT_GEMM, se
     if not tile_v.exists():
         raise FileNotFoundError(f"{tile_v} does not exist; run 'make rtl'")
     top, text = emit_campaign_harness(cfg.top_name, depth)
-    harness_v = Path(build_root) / "campaign_harness" / f"{top}.v"
-    if not harness_v.exists() or harness_v.read_text() != text:
-        harness_v.parent.mkdir(parents=True, exist_ok=True)
-        harness_v.write_text(text)
+    harness_v = write_if_changed(Path(build_root) / "campaign_harness" / f"{top}.v", text)
     return Workload(
         name=f"gemm{m}x{k}x{n}-seed{seed}" + (f"-corrupt-{corrupt}" if corrupt else ""),
         top=top, sources=(tile_v, harness_v), ports=Ports(),

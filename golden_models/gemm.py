@@ -2,7 +2,7 @@
 
 Zero points are subtracted before the multiplication (the gemmlowp / TFLite convention); the
 products are summed exactly and the sum wraps to int32, as an int32 accumulator does. For any
-``K`` a :class:`~orbitbench.params.TileConfig` allows (<= 16384) the sum cannot wrap.
+``K`` a :class:`~orbitbench.spec.params.TileConfig` allows (<= 16384) the sum cannot wrap.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from golden_models.quant import _as_int64, _wrap, requantize
-from orbitbench.params import INT8_MAX, INT8_MIN
+from orbitbench.spec.params import INT8_MAX, INT8_MIN
 
 __all__ = ["gemm_int32", "gemm_requant"]
 
@@ -60,7 +60,7 @@ def gemm_requant(a, b, bias=0, mult=1 << 30, shift=0, *, a_zp=0, b_zp=0, out_zp=
                  act_min=INT8_MIN, act_max=INT8_MAX):
     """Full int8 GEMM: ``requantize(gemm_int32(a, b, a_zp, b_zp), bias, mult, shift, ...)``.
 
-    Keyword names and defaults follow :class:`~orbitbench.params.GemmCommand`
+    Keyword names and defaults follow :class:`~orbitbench.spec.params.GemmCommand`
     (``mult = 2**30``, ``shift = 0``: multiply by 0.5). See :func:`gemm_int32` and
     :func:`golden_models.quant.requantize` for the rounding, wrap and clamp contract.
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from golden_models.tile import TileMemory, pack_operands, run_tile, unpack_result
-from orbitbench.params import GemmCommand, TileConfig
+from orbitbench.spec.params import GemmCommand, TileConfig
 
 __all__ = ["split_rows", "TileShare", "MultiTileResult", "multitile_gemm", "check_plan"]
 

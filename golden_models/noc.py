@@ -1,9 +1,9 @@
 """Packet-level reference of the network-on-chip: packets, XY routes, latency, scoreboard.
 
 Pure Python and NumPy (no simulator, no Amaranth). The configuration is the same
-:class:`orbitbench.noc.NocConfig` the generator builds the mesh from.
+:class:`orbitbench.spec.noc.NocConfig` the generator builds the mesh from.
 
-* :class:`Packet` / :func:`make_packet`: a header (:class:`orbitbench.noc.Header`) and its
+* :class:`Packet` / :func:`make_packet`: a header (:class:`orbitbench.spec.noc.Header`) and its
   payload words; :meth:`Packet.flits` gives the ``(data, head, tail)`` flits.
 * :func:`xy_route`: the routers a packet visits (dimension order: X first, then Y).
 * :func:`zero_load_latency`: cycles from the head flit's injection to the tail flit's
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from orbitbench.noc import MAX_LENGTH, Header, NocConfig, PacketType
+from orbitbench.spec.noc import MAX_LENGTH, Header, NocConfig, PacketType
 
 __all__ = ["HOP_LATENCY", "PATTERNS", "Packet", "make_packet", "xy_route", "hops",
            "zero_load_latency", "Scoreboard", "ScoreboardError", "traffic", "destination"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from orbitbench.params import INT8_MAX, INT8_MIN, INT32_MAX, INT32_MIN, SHIFT_MAX, SHIFT_MIN
+from orbitbench.spec.params import INT8_MAX, INT8_MIN, INT32_MAX, INT32_MIN, SHIFT_MAX, SHIFT_MIN
 
 __all__ = [
     "multiply_by_quantized_multiplier",

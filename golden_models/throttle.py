@@ -237,7 +237,7 @@ class ThrottleController:
             out[i] = self.sample(int(code))
         return out
 
-    # Register images (see orbitbench.regmap).
+    # Register images (see orbitbench.spec.regmap).
     def status_word(self) -> int:
         """THERM_STATUS: level [2:0], dvfs [4:3], SHUTDOWN [5], SENSOR_FAULT [6], COOL [7]."""
         return (self.level | (self.dvfs << 3) | (int(self.level == SHUTDOWN) << 5)

@@ -1,7 +1,7 @@
 """Tile-level golden model: the same command and scratchpad images as the RTL tile.
 
 Scratchpads are images of 32-bit bus words (``np.uint32``), little-endian bytes within a word
-(byte 0 = bits 7:0), laid out as :mod:`orbitbench.regmap` documents:
+(byte 0 = bits 7:0), laid out as :mod:`orbitbench.spec.regmap` documents:
 
 * A: int8 ``A[i][k]`` at byte ``i * max_k + k``;
 * B: int8 ``B[k][n]`` at byte ``n * max_k + k`` (B transposed, N x K);
@@ -18,7 +18,7 @@ import numpy as np
 
 from golden_models.gemm import gemm_requant
 from golden_models.quant import _as_int64
-from orbitbench.params import (
+from orbitbench.spec.params import (
     INT8_MAX,
     INT8_MIN,
     INT32_MAX,

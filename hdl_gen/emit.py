@@ -13,16 +13,14 @@ from pathlib import Path
 
 from amaranth.back import verilog
 
-from orbitbench.params import CONFIGS, TileConfig
+from orbitbench.spec.params import CONFIGS, TileConfig
+from orbitbench.spec.paths import MANIFEST, RTL_DIR
 
 from .multitile import multitile_designs
 from .noc import noc_designs
 from .tile import GemmTile
 
 __all__ = ["emit_tile", "designs", "render_all", "emit_all", "check", "main", "MANIFEST"]
-
-MANIFEST = "manifest.json"
-
 
 def emit_tile(cfg: TileConfig) -> str:
     """Verilog text of the tile for ``cfg``; the top module is ``cfg.top_name``."""
@@ -87,7 +85,7 @@ def check(out_dir: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hdl_gen.emit", description=__doc__)
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "rtl",
+    parser.add_argument("--out", type=Path, default=RTL_DIR,
                         help="output directory (default: the repository's rtl/)")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if the output directory is stale")

@@ -1,6 +1,6 @@
 """The multi-tile top: GEMM tiles and a host port joined by the network-on-chip.
 
-Layout, host address map and configurations: :mod:`orbitbench.multitile`. The tiles are
+Layout, host address map and configurations: :mod:`orbitbench.spec.multitile`. The tiles are
 black boxes (``Instance`` of ``cfg.tile.top_name``): their Verilog is the tile's own file in
 ``rtl/``, not repeated per tile, so the design's sources are ``rtl/obt_mt_<name>.v`` and
 ``rtl/<tile top>.v``.
@@ -13,7 +13,7 @@ from amaranth.hdl import ClockSignal, Instance, Module, ResetSignal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from orbitbench.multitile import MULTITILE_CONFIGS, MultiTileConfig
+from orbitbench.spec.multitile import MULTITILE_CONFIGS, MultiTileConfig
 
 from .checks import silence_if_refused
 from .noc import Mesh
@@ -48,7 +48,7 @@ class MultiTileTop(wiring.Component):
     Members
     -------
     host : In(WishboneSignature(addr_width=cfg.host_addr_width))
-        Host port (address map: :mod:`orbitbench.multitile`).
+        Host port (address map: :mod:`orbitbench.spec.multitile`).
     tile<t> : Out(:func:`tile_side_signature`)
         Tile ``t``'s ports other than its bus, unchanged (``tile0__irq``, ``tile0__busy``,
         and any input a tile has, which the top's user drives).
@@ -122,7 +122,7 @@ def emit_multitile(cfg: MultiTileConfig) -> str:
 
 
 def multitile_designs() -> list[dict]:
-    """The tops of :data:`orbitbench.multitile.MULTITILE_CONFIGS`, for ``hdl_gen.emit``.
+    """The tops of :data:`orbitbench.spec.multitile.MULTITILE_CONFIGS`, for ``hdl_gen.emit``.
 
     ``requires`` lists the other designs whose files the top instantiates.
     """

@@ -1,6 +1,6 @@
 """The network-on-chip: a 2D mesh of :class:`~hdl_gen.noc_router.Router`, and its emission.
 
-Packet format, endpoint numbering and configurations: :mod:`orbitbench.noc`. The packet-level
+Packet format, endpoint numbering and configurations: :mod:`orbitbench.spec.noc`. The packet-level
 reference (routes, zero-load latency, scoreboard): :mod:`golden_models.noc`.
 """
 
@@ -13,7 +13,7 @@ from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from orbitbench.noc import NOC_CONFIGS, NocConfig
+from orbitbench.spec.noc import NOC_CONFIGS, NocConfig
 
 from .checks import silence_if_refused
 from .noc_router import EAST, HOP_LATENCY, LOCAL, NORTH, SOUTH, WEST, LinkCode, Router, check_config
@@ -39,7 +39,7 @@ class Mesh(wiring.Component):
 
     * **Endpoint streams**: ``local_in[i]`` (In) injects and ``local_out[i]`` (Out) ejects
       unprotected flits, payload :func:`flit_layout` (``data``, ``head``, ``tail``), with the
-      amaranth stream rules. A packet is a head flit (header of :class:`orbitbench.noc.Header`
+      amaranth stream rules. A packet is a head flit (header of :class:`orbitbench.spec.noc.Header`
       in its data bits) through a tail flit; a source must not interleave packets.
     * **Delivery**: every packet reaches ``local_out`` of the endpoint its header names
       (out-of-mesh coordinates clamp to the edge, see :class:`Router`), flits in order and
@@ -162,6 +162,6 @@ def emit_mesh(cfg: NocConfig) -> str:
 
 
 def noc_designs() -> list[dict]:
-    """The stand-alone meshes of :data:`orbitbench.noc.NOC_CONFIGS`, for ``hdl_gen.emit``."""
+    """The stand-alone meshes of :data:`orbitbench.spec.noc.NOC_CONFIGS`, for ``hdl_gen.emit``."""
     return [{"config": name, "top": cfg.top_name, "kind": "noc_mesh", "params": cfg.as_dict(),
              "render": lambda cfg=cfg: emit_mesh(cfg)} for name, cfg in NOC_CONFIGS.items()]

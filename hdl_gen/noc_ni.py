@@ -1,7 +1,7 @@
 """Network interfaces: a tile's Wishbone bus as a NoC endpoint, and the host's Wishbone port.
 
-Packets (header format and :class:`~orbitbench.noc.PacketType`: :mod:`orbitbench.noc`) with
-one 32-bit bus word per flit:
+Packets (header format and :class:`~orbitbench.spec.noc.PacketType`: :mod:`orbitbench.spec.noc`)
+with one 32-bit bus word per flit:
 
 =========  ========================================  =========================================
 type       payload flits                             answer (same ``tag``, to the source)
@@ -23,9 +23,9 @@ from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from orbitbench.multitile import MultiTileConfig, NocReg
-from orbitbench.noc import HEADER_FIELDS, MAX_LENGTH, NocConfig, PacketType
-from orbitbench.regmap import ADDR_WIDTH
+from orbitbench.spec.multitile import MultiTileConfig, NocReg
+from orbitbench.spec.noc import HEADER_FIELDS, MAX_LENGTH, NocConfig, PacketType
+from orbitbench.spec.regmap import ADDR_WIDTH
 
 from .checks import silence_if_refused
 from .noc import flit_layout
@@ -215,7 +215,7 @@ class TileNI(wiring.Component):
 class HostNI(wiring.Component):
     """The host's Wishbone classic slave port, turning each transfer into a NoC transaction.
 
-    Address map: :mod:`orbitbench.multitile` (word address = tile index above the tile's
+    Address map: :mod:`orbitbench.spec.multitile` (word address = tile index above the tile's
     21-bit word address). A transfer to tile ``t < tiles`` sends a WRITE (address and data
     flit) or a READ (address and count 1) to tile ``t`` with a fresh 8-bit ``tag`` and is
     acked one cycle after the matching answer (type WRITE_ACK / READ_RESP, same tag, from

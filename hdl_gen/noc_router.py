@@ -1,7 +1,7 @@
 """One 2D-mesh wormhole router of the network-on-chip, and the link code its flits travel in.
 
 A flit inside the mesh is a **link word**: the raw flit ``Cat(data, head, tail)``
-(``flit_width + 2`` bits, the framing of :mod:`orbitbench.noc`) at bits
+(``flit_width + 2`` bits, the framing of :mod:`orbitbench.spec.noc`) at bits
 ``[0, flit_width + 2)``, followed by the check bits of the configuration's link protection
 (:class:`LinkCode`). Links and input buffers carry link words; the endpoints never see them.
 """
@@ -14,7 +14,7 @@ from amaranth.lib.crc import catalog
 from amaranth.lib.wiring import In, Out
 
 from golden_models.secded import DATA_WIDTH_MAX, SecdedCode
-from orbitbench.noc import NocConfig
+from orbitbench.spec.noc import NocConfig
 
 from .checks import silence_if_refused
 from .secded import SecdedDecoder, SecdedEncoder

@@ -63,7 +63,7 @@ class SystolicArray(wiring.Component):
     Parameters
     ----------
     rows, cols : int
-        Array geometry (validated by :class:`orbitbench.params.TileConfig`).
+        Array geometry (validated by :class:`orbitbench.spec.params.TileConfig`).
 
     Members
     -------

@@ -20,7 +20,7 @@ from golden_models.throttle import (
     STUCK_RUN_MAX,
     ThrottleParams,
 )
-from orbitbench.regmap import THERM_REGS, Reg
+from orbitbench.spec.regmap import THERM_REGS, Reg
 
 from .checks import silence_if_refused
 from .tmr import StateRegisters
@@ -66,7 +66,7 @@ class ThrottleController(wiring.Component):
     * **Counters** (plain registers, diagnostics): THERM_THROTTLED counts busy cycles with
       ``ce`` low (wrapping, write clears); ``act_feed`` counts cycles with ``feed_step`` high,
       ``act_sram`` adds ``sram_access`` every cycle (both free-running, wrapping, read-only).
-    * **Registers**: word ``Reg.THERM_CTRL + reg_addr`` of :mod:`orbitbench.regmap`;
+    * **Registers**: word ``Reg.THERM_CTRL + reg_addr`` of :mod:`orbitbench.spec.regmap`;
       ``reg_rdata`` is combinational from ``reg_addr``; ``reg_we`` writes ``reg_wdata``.
 
     The decision state (configuration registers, level, flags, event counters, stuck

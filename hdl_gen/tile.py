@@ -8,8 +8,8 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from golden_models.throttle import ThrottleParams
-from orbitbench.params import HARDENING_PROFILES, TileConfig
-from orbitbench.regmap import ADDR_WIDTH, REGION_SHIFT, THERM_REGS, TILE_ID, Reg, Region
+from orbitbench.spec.params import HARDENING_PROFILES, TileConfig
+from orbitbench.spec.regmap import ADDR_WIDTH, REGION_SHIFT, THERM_REGS, TILE_ID, Reg, Region
 
 from .checks import silence_if_refused
 from .ecc_mem import EccMemory
@@ -41,7 +41,7 @@ class GemmTile(wiring.Component):
     """``C[MxN] = requant(A[MxK] . B[KxN] + bias)`` on a ``rows`` x ``cols`` systolic array.
 
     Software loads the scratchpads and the command registers over ``bus`` (address and
-    register map in :mod:`orbitbench.regmap`), writes CTRL.START and waits for STATUS.DONE or
+    register map in :mod:`orbitbench.spec.regmap`), writes CTRL.START and waits for STATUS.DONE or
     ``irq``. The controller tiles the output into ``rows`` x ``cols`` blocks (row blocks
     outer, column blocks inner); for each block it clears the accumulators, streams all K
     steps through the array (one step per cycle), waits for the wavefront to drain, then

@@ -8,23 +8,23 @@ completed (a mismatch is a result to report, not a crash).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import cocotb
 import numpy as np
 
 import golden_models.tile
+from golden_models.stimulus import random_case
 from golden_models.tile import unpack_result
-from orbitbench.regmap import Reg
+from orbitbench.spec.knobs import REPLY, REQUEST
+from orbitbench.spec.regmap import Reg
 
-from .stimulus import random_case
 from .tile_tb import GemmTileTestbench, Mismatch
 
 
 @cocotb.test()
 async def one_gemm(dut):
-    request = json.loads(Path(os.environ["ORBITBENCH_REQUEST"]).read_text())
+    request = json.loads(Path(REQUEST.require()).read_text())
     tb = GemmTileTestbench(dut)
     await tb.reset()
     rng = np.random.default_rng(request["seed"])
@@ -57,5 +57,5 @@ async def one_gemm(dut):
     out = unpack_result(tb.cfg, observed, case.cmd.m, case.cmd.n)
     reply["sample"] = out[:4, :8].tolist()
     reply["bus_transfers"] = tb.bus_transfers
-    with open(os.environ["ORBITBENCH_REPLY"], "w") as f:
+    with open(REPLY.require(), "w") as f:
         json.dump(reply, f)

@@ -8,19 +8,19 @@ The seed is cocotb's (``COCOTB_RANDOM_SEED``); ``ORBITBENCH_ITEMS`` random GEMMs
 from __future__ import annotations
 
 import dataclasses
-import os
 
 import cocotb
 import numpy as np
 from cocotb.triggers import FallingEdge
 
 from golden_models.multitile import MultiTileResult
-from orbitbench.multitile import NocReg
-from orbitbench.params import INT8_MAX, INT8_MIN, GemmCommand
-from orbitbench.regmap import TILE_ID, Reg
+from golden_models.stimulus import GemmCase, random_case
+from orbitbench.spec.knobs import ITEMS
+from orbitbench.spec.multitile import NocReg
+from orbitbench.spec.params import INT8_MAX, INT8_MIN, GemmCommand
+from orbitbench.spec.regmap import TILE_ID, Reg
 
 from .multitile_tb import MultiTileTestbench
-from .stimulus import GemmCase, random_case
 from .tile_tb import Mismatch
 
 
@@ -87,7 +87,7 @@ async def random_gemms(dut):
     """Random shapes up to a quarter of the top's capacity (seeded), then compared."""
     tb = await _tb(dut)
     cfg, rng = tb.cfg, _rng(2)
-    for _ in range(int(os.environ.get("ORBITBENCH_ITEMS", "1"))):
+    for _ in range(ITEMS.get_int() or 1):
         m = int(rng.integers(1, cfg.tiles * cfg.tile.max_m // 4 + 1))
         k = int(rng.integers(1, cfg.tile.max_k // 2 + 1))
         n = int(rng.integers(1, cfg.tile.max_n // 2 + 1))

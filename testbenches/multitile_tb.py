@@ -5,14 +5,13 @@
 compute concurrently), polls their STATUS over the NoC, reads C back over the NoC and checks
 it bit-exactly against :func:`golden_models.multitile.multitile_gemm`, and the whole C
 scratchpad of each tile by backdoor. :func:`multitile_design` is the Verilator design
-(the top's file and the tile's file) for :mod:`testbenches.sim`.
+(the top's file and the tile's file) for :mod:`orbitbench.sim.verilator`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 
 import cocotb
@@ -21,52 +20,21 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
 from golden_models.multitile import MultiTileResult, multitile_gemm
+from golden_models.stimulus import GemmCase
 from golden_models.tile import TileMemory
-from orbitbench.multitile import MultiTileConfig, NocReg, host_byte_addr
-from orbitbench.noc import NocConfig
-from orbitbench.params import GemmCommand, TileConfig
-from orbitbench.regmap import Reg, Status, reg_addr, region_base
+from orbitbench.driver.program import contiguous_runs
+from orbitbench.sim import RTL_DIR, Design, multitile_verilog
+from orbitbench.spec.knobs import DESIGN
+from orbitbench.spec.multitile import MultiTileConfig, NocReg, host_byte_addr
+from orbitbench.spec.noc import NocConfig
+from orbitbench.spec.params import GemmCommand, TileConfig
+from orbitbench.spec.regmap import Reg, Status, reg_addr, region_base
 
-from .sim import RTL_DIR, SIM_BUILD, Design
-from .stimulus import GemmCase
 from .tile_tb import REGIONS, Mismatch, TileBackdoor
-from .wishbone import WishboneMaster, contiguous_runs
+from .wishbone import WishboneMaster
 
-__all__ = ["mt_rtl_dir", "multitile_design", "multitile_verilog", "MultiTileTestbench",
+__all__ = ["multitile_design", "MultiTileTestbench",
            "config_from_env"]
-
-
-def mt_rtl_dir() -> Path:
-    """Where the tests take the top's Verilog from: ``rtl/``, or ``$ORBITBENCH_MT_RTL``. A
-    directory without the top (e.g. ``ORBITBENCH_MT_RTL=none``) makes them test what the
-    generators emit now (see :func:`multitile_verilog`), for work before ``make rtl``."""
-    return Path(os.environ.get("ORBITBENCH_MT_RTL", RTL_DIR))
-
-
-def multitile_verilog(cfg: MultiTileConfig, rtl_dir: Path = RTL_DIR,
-                      build_root: Path = SIM_BUILD) -> tuple[Path, Path]:
-    """(top file, tile file) from ``rtl/``; when ``rtl/`` does not have the top yet (before
-    the next ``make rtl``), both freshly emitted into ``sim_build/mt_rtl/`` so that the top
-    and the tile come from the same generators."""
-    top_v = Path(rtl_dir) / f"{cfg.top_name}.v"
-    tile_v = Path(rtl_dir) / f"{cfg.tile.top_name}.v"
-    if top_v.exists():
-        if not tile_v.exists():
-            raise FileNotFoundError(f"{tile_v} does not exist; run 'make rtl'")
-        return top_v, tile_v
-    from hdl_gen.emit import emit_tile
-    from hdl_gen.multitile import emit_multitile
-
-    out = []
-    for name, render in ((cfg.top_name, lambda: emit_multitile(cfg)),
-                         (cfg.tile.top_name, lambda: emit_tile(cfg.tile))):
-        path = Path(build_root) / "mt_rtl" / f"{name}.v"
-        text = render()
-        if not path.exists() or path.read_text() != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-        out.append(path)
-    return out[0], out[1]
 
 
 def multitile_design(cfg: MultiTileConfig, rtl_dir: Path = RTL_DIR) -> Design:
@@ -84,8 +52,8 @@ def multitile_design(cfg: MultiTileConfig, rtl_dir: Path = RTL_DIR) -> Design:
 
 
 def config_from_env() -> MultiTileConfig:
-    """The configuration :func:`testbenches.sim.run` passed (``ORBITBENCH_DESIGN``)."""
-    params = json.loads(os.environ["ORBITBENCH_DESIGN"])
+    """The configuration :func:`orbitbench.sim.verilator.run` passed (``ORBITBENCH_DESIGN``)."""
+    params = json.loads(DESIGN.require())
     return MultiTileConfig(tile=TileConfig(**params["tile"]), noc=NocConfig(**params["noc"]),
                            name=params["name"])
 

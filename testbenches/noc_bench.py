@@ -1,4 +1,4 @@
-"""cocotb side of ``make bench-noc``: sets the knobs of :mod:`testbenches.noc_traffic`, waits
+"""cocotb side of ``make bench-noc``: sets the knobs of :mod:`hdl_gen.harness.noc_traffic`, waits
 and reads its counters, one sweep point after another (no per-cycle Python).
 
 ``ORBITBENCH_NOC_POINTS``: JSON list of ``{"pattern", "rate", "hot_rate", "hotspot",
@@ -9,11 +9,12 @@ to ``ORBITBENCH_NOC_OUT``; ``samples`` holds up to 4096 sampled packet latencies
 from __future__ import annotations
 
 import json
-import os
 
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, Timer
+
+from orbitbench.spec.knobs import NOC_OUT, NOC_POINTS
 
 PATTERNS = {"uniform": 0, "transpose": 1, "hotspot": 2}
 PERIOD_NS = 10
@@ -25,7 +26,7 @@ async def _wait(dut, cycles: int) -> None:
 
 @cocotb.test()
 async def sweep(dut):
-    points = json.loads(os.environ["ORBITBENCH_NOC_POINTS"])
+    points = json.loads(NOC_POINTS.require())
     cocotb.start_soon(Clock(dut.clk, PERIOD_NS, unit="ns").start())
     await FallingEdge(dut.clk)
     results = []
@@ -60,5 +61,5 @@ async def sweep(dut):
             samples.append(int(dut.sample_data.value))
         row["samples"] = samples
         results.append({**pt, **row})
-    with open(os.environ["ORBITBENCH_NOC_OUT"], "w") as f:
+    with open(NOC_OUT.require(), "w") as f:
         json.dump(results, f)

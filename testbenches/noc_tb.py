@@ -15,7 +15,6 @@ Parameters come from the environment: ``ORBITBENCH_DESIGN`` (the NocConfig as JS
 from __future__ import annotations
 
 import json
-import os
 import random
 
 import cocotb
@@ -31,13 +30,14 @@ from golden_models.noc import (
     traffic,
     zero_load_latency,
 )
-from orbitbench.noc import MAX_LENGTH, NocConfig
+from orbitbench.spec import knobs
+from orbitbench.spec.noc import MAX_LENGTH, NocConfig
 
-SEED = int(os.environ.get("ORBITBENCH_SEED", "1"))
+SEED = knobs.SEED.get_int() or 1
 
 
 def design_config() -> NocConfig:
-    return NocConfig(**json.loads(os.environ["ORBITBENCH_DESIGN"]))
+    return NocConfig(**json.loads(knobs.DESIGN.require()))
 
 
 class Deadlock(AssertionError):
@@ -317,7 +317,7 @@ def _occupied_slots(dut, cfg):
     return out
 
 
-@cocotb.test(skip=json.loads(os.environ.get("ORBITBENCH_DESIGN", "{}")).get("protection")
+@cocotb.test(skip=(knobs.DESIGN.get_json() or {}).get("protection")
              != "secded")
 @cocotb.parametrize(flips=[1, 2])
 async def test_upsets_in_flight(dut, flips):

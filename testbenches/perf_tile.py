@@ -13,14 +13,15 @@ Knobs: ``ORBITBENCH_PERF_DIMS`` ("64,64,64"), ``ORBITBENCH_PERF_REPEATS`` (3),
 from __future__ import annotations
 
 import json
-import os
 import time
 
 import cocotb
 import numpy as np
 from cocotb.utils import get_sim_time
 
-from .stimulus import random_case
+from golden_models.stimulus import random_case
+from orbitbench.spec.knobs import LOAD, PERF_DIMS, PERF_OUT, PERF_REPEATS
+
 from .tile_tb import GemmTileTestbench
 
 PERIOD_NS = 10
@@ -28,9 +29,9 @@ PERIOD_NS = 10
 
 @cocotb.test()
 async def gemm_throughput(dut):
-    m, k, n = (int(x) for x in os.environ.get("ORBITBENCH_PERF_DIMS", "64,64,64").split(","))
-    repeats = int(os.environ.get("ORBITBENCH_PERF_REPEATS", "3"))
-    path = os.environ.get("ORBITBENCH_LOAD", "frontdoor")
+    m, k, n = (int(x) for x in PERF_DIMS.get().split(","))
+    repeats = PERF_REPEATS.get_int()
+    path = LOAD.get()
     tb = GemmTileTestbench(dut, period_ns=PERIOD_NS)
     await tb.reset()
     rng = np.random.default_rng([cocotb.RANDOM_SEED, 1])
@@ -56,7 +57,7 @@ async def gemm_throughput(dut):
         "bus_transfers": tb.bus_transfers - transfers0, "warmup_gemms": 1, "bit_exact": True,
     }
     dut._log.info("perf: %s", figures)
-    out = os.environ.get("ORBITBENCH_PERF_OUT")
+    out = PERF_OUT.get()
     if out:
         with open(out, "w") as f:
             json.dump(figures, f)

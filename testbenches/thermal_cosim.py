@@ -2,12 +2,12 @@
 
 Reads its request from the JSON file ``ORBITBENCH_REQUEST`` (scenario name, orbits, seed,
 starting temperatures, GEMM dimensions, ``corrupt``) and writes the run (trace, GEMM checks,
-upset) to ``ORBITBENCH_REPLY``; :mod:`orbitbench.thermal_run` checks and reports it.
+upset) to ``ORBITBENCH_REPLY``; :mod:`orbitbench.apps.thermal` checks and reports it.
 
 Two coroutines share the simulated time:
 
 - the **thermal task** (:func:`_thermal_task`), one step per ``cycles_per_step`` cycles
-  (see :mod:`orbitbench.thermal` for the time scale): present the sensor code with one
+  (see :mod:`golden_models.thermal_loop` for the time scale): present the sensor code with one
   ``therm_sample`` strobe, read the decided ``throttle_level`` / ``dvfs_level`` 3 cycles
   later, feed the same code to the reference controller
   (:class:`golden_models.throttle.ThrottleController`), and at the step's end read the
@@ -27,7 +27,6 @@ The run ends after the last step; a GEMM still held in a shutdown at that point 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import cocotb
@@ -35,17 +34,17 @@ import numpy as np
 from cocotb.triggers import Event, FallingEdge, First, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 
-from orbitbench.regmap import Reg, Status
-from orbitbench.thermal import SCENARIOS, ClosedLoop
-from orbitbench.thermal_run import ref_sample, reference_controller
+from golden_models.stimulus import random_case
+from golden_models.thermal_loop import SCENARIOS, ClosedLoop, ref_sample, reference_controller
+from orbitbench.spec.knobs import REPLY, REQUEST
+from orbitbench.spec.regmap import Reg, Status
 
-from .stimulus import random_case
 from .tile_tb import GemmTileTestbench
 
 PERIOD_NS = 10
 DECISION_DELAY = 3  # cycles after the strobe at which the decided level is read
 CLEAR_GUARD = 16  # cycles around a strobe in which software does not write CLEAR
-CLEAR_BIT = 1  # THERM_CTRL bit 0 (orbitbench.regmap)
+CLEAR_BIT = 1  # THERM_CTRL bit 0 (orbitbench.spec.regmap)
 
 
 def _now() -> int:
@@ -184,7 +183,7 @@ async def _thermal_task(tb, loop: ClosedLoop, sw: GemmSoftware, rng, upset_step)
 
 @cocotb.test()
 async def thermal_closed_loop(dut):
-    request = json.loads(Path(os.environ["ORBITBENCH_REQUEST"]).read_text())
+    request = json.loads(Path(REQUEST.require()).read_text())
     scenario = SCENARIOS[request["scenario"]]
     seed = int(request["seed"])
     dut.therm_sample.value = 0
@@ -227,5 +226,5 @@ async def thermal_closed_loop(dut):
              "gemm_mismatches": sw.mismatches, "clears": sw.clears,
              "abandoned_gemm": abandoned, "upset": upset, "registers": registers,
              "trace": loop.trace}
-    with open(os.environ["ORBITBENCH_REPLY"], "w") as f:
+    with open(REPLY.require(), "w") as f:
         json.dump(reply, f)

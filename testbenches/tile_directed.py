@@ -11,11 +11,11 @@ import numpy as np
 from cocotb.triggers import ClockCycles, RisingEdge
 
 import golden_models.tile
+from golden_models.stimulus import GemmCase, corner_cases, random_case
 from golden_models.tile import gemm_cycles
-from orbitbench.params import GemmCommand
-from orbitbench.regmap import Reg, Region, Status, reg_addr, region_base
+from orbitbench.spec.params import GemmCommand
+from orbitbench.spec.regmap import Reg, Region, Status, reg_addr, region_base
 
-from .stimulus import GemmCase, corner_cases, random_case
 from .tile_tb import REGIONS, GemmTileTestbench, Mismatch
 
 

@@ -10,21 +10,22 @@ memory against :func:`golden_models.tile.run_tile`.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
+from golden_models.secded import SecdedCode
 from golden_models.tile import TileMemory, run_tile
-from orbitbench.params import HARDENING_PROFILES, GemmCommand, TileConfig
-from orbitbench.regmap import TILE_ID, Reg, Region, Status, reg_addr, region_base
+from hdl_gen.harness.player import PLAYER_DEPTH
+from orbitbench.driver.program import contiguous_runs
+from orbitbench.spec.knobs import DESIGN
+from orbitbench.spec.params import HARDENING_PROFILES, GemmCommand, TileConfig
+from orbitbench.spec.regmap import TILE_ID, Reg, Region, Status, reg_addr, region_base
 
-from .harness import PLAYER_DEPTH
-from .wishbone import WishboneMaster, WishbonePlayer, contiguous_runs
+from .wishbone import WishboneMaster, WishbonePlayer
 
 __all__ = ["TileBackdoor", "GemmTileTestbench", "Mismatch", "CommandResult", "REGIONS"]
 
@@ -76,7 +77,6 @@ class TileBackdoor:
         return handle
 
     def _code(self, width: int):
-        from golden_models.secded import SecdedCode
 
         if width not in self._codes:
             self._codes[width] = SecdedCode(width)
@@ -224,7 +224,7 @@ class GemmTileTestbench:
             ecc_interleave=(geometry >> 16) & 0xF,
             max_m=await self.read_reg(Reg.MAX_M), max_k=await self.read_reg(Reg.MAX_K),
             max_n=await self.read_reg(Reg.MAX_N),
-            name=json.loads(os.environ.get("ORBITBENCH_DESIGN", "{}")).get("name", "tile"))
+            name=(DESIGN.get_json() or {}).get("name", "tile"))
         self.backdoor = TileBackdoor(self.tile, self.cfg)
         # Memories are not reset; start from what they hold.
         self.shadow = self.backdoor.peek_image()

@@ -14,6 +14,7 @@ import cocotb
 import numpy as np
 from cocotb.triggers import ClockCycles, FallingEdge
 
+from golden_models.stimulus import GemmCase, random_case
 from golden_models.throttle import (
     SHUTDOWN,
     ThrottleController,
@@ -23,10 +24,9 @@ from golden_models.throttle import (
     wall_cycles,
 )
 from golden_models.tile import gemm_cycles, run_tile
-from orbitbench.params import HARDENING_PROFILES
-from orbitbench.regmap import THERM_REGS, Reg, Status
+from orbitbench.spec.params import HARDENING_PROFILES
+from orbitbench.spec.regmap import THERM_REGS, Reg, Status
 
-from .stimulus import GemmCase, random_case
 from .tile_tb import GemmTileTestbench
 
 C = code_from_celsius

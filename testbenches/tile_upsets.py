@@ -15,11 +15,11 @@ import cocotb
 import numpy as np
 from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
 
+from golden_models.stimulus import GemmCase
 from golden_models.tile import gemm_cycles
-from orbitbench.params import HARDENING_PROFILES, GemmCommand
-from orbitbench.regmap import Reg, Region, Status, region_base
+from orbitbench.spec.params import HARDENING_PROFILES, GemmCommand
+from orbitbench.spec.regmap import Reg, Region, Status, region_base
 
-from .stimulus import GemmCase
 from .tile_tb import GemmTileTestbench
 
 COPY = re.compile(r"^(?P<reg>.+)_tmr(?P<copy>[012])$")

@@ -11,7 +11,6 @@ The seed is cocotb's ``COCOTB_RANDOM_SEED``; it is logged at the start of every 
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 
 import cocotb
@@ -36,10 +35,11 @@ from pyuvm import (
 
 from golden_models.gemm import gemm_int32
 from golden_models.quant import multiply_by_quantized_multiplier, wrap_int32
+from golden_models.stimulus import GemmCase, corner_cases, random_case
 from golden_models.tile import run_tile
-from orbitbench.params import GemmCommand
+from orbitbench.spec.knobs import ITEMS, LOAD
+from orbitbench.spec.params import GemmCommand
 
-from .stimulus import GemmCase, corner_cases, random_case
 from .tile_tb import GemmTileTestbench
 
 # --- item and sequences ---------------------------------------------------------------
@@ -294,8 +294,8 @@ class GemmEnv(uvm_env):
 class GemmRegressionTest(uvm_test):
     """Directed corner cases, then random GEMMs; coverage must close."""
 
-    items = int(os.environ.get("ORBITBENCH_ITEMS", "8"))
-    load_path = os.environ.get("ORBITBENCH_LOAD", "frontdoor")
+    items = ITEMS.get_int() or 8
+    load_path = LOAD.get()
     require_coverage = True
     expect_mismatch = False
     sequences = (GemmDirectedSeq, GemmRandomSeq)
@@ -330,7 +330,7 @@ class GemmBackdoorRegression(GemmRegressionTest):
     """Same checks with operands poked into the memories: many more items per second."""
 
     load_path = "backdoor"
-    items = 3 * int(os.environ.get("ORBITBENCH_ITEMS", "8"))
+    items = 3 * (ITEMS.get_int() or 8)
     sequences = (GemmRandomSeq,)
     require_coverage = False
 

@@ -5,21 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-import numpy as np
 from cocotb.triggers import FallingEdge, RisingEdge
 
-__all__ = ["WishboneMaster", "WishbonePlayer", "BusTimeout", "contiguous_runs"]
+from hdl_gen.harness.player import pack_op
 
-
-def contiguous_runs(indices) -> list[tuple[int, int]]:
-    """Contiguous runs ``(start, length)`` of sorted word indices: one bus burst each."""
-    indices = np.asarray(indices)
-    if len(indices) == 0:
-        return []
-    breaks = np.nonzero(np.diff(indices) != 1)[0] + 1
-    starts = np.concatenate(([0], breaks))
-    ends = np.concatenate((breaks, [len(indices)]))
-    return [(int(indices[s]), int(e - s)) for s, e in zip(starts, ends, strict=True)]
+__all__ = ["WishboneMaster", "WishbonePlayer", "BusTimeout"]
 
 
 class BusTimeout(RuntimeError):
@@ -113,7 +103,7 @@ class WishboneMaster:
 
 
 class WishbonePlayer:
-    """Drives the harness's HDL bus player (see :mod:`testbenches.harness`).
+    """Drives the harness's HDL bus player (see :mod:`hdl_gen.harness.player`).
 
     ``play(ops)`` writes the transfers into the player's memory without simulated time, runs
     them at simulator speed (two cycles per transfer, as :class:`WishboneMaster`) and returns
@@ -134,7 +124,6 @@ class WishbonePlayer:
 
     async def play(self, ops: Sequence[tuple[bool, int, int]]) -> list[int]:
         """``ops``: (write?, byte address, data) per transfer; returns the read data."""
-        from .harness import pack_op
 
         reads: list[int] = []
         for base in range(0, len(ops), self.depth):

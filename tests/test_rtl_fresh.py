@@ -1,7 +1,7 @@
 """rtl/ is only ever written by `make rtl`: fail when the checked-in RTL is stale."""
 
 from hdl_gen import emit
-from testbenches.sim import RTL_DIR
+from orbitbench.sim import RTL_DIR
 
 
 def test_checked_in_rtl_matches_the_generators(rendered_rtl, capsys, monkeypatch):

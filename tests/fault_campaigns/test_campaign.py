@@ -15,11 +15,11 @@ import pytest
 
 from fault_campaigns.campaign import CampaignSpec, merge, run_campaign
 from fault_campaigns.db import CampaignDB, CampaignDBError
-from fault_campaigns.gate import evaluate
 from fault_campaigns.plan import make_plan, parse_sizes
 from fault_campaigns.targets import StateVar, TargetSet, enumerate_state, select
-from orbitbench.params import CONFIGS
-from testbenches.sim import RTL_DIR, SIM_BUILD
+from orbitbench.apps.gate import evaluate
+from orbitbench.sim import RTL_DIR, SIM_BUILD
+from orbitbench.spec.params import CONFIGS
 
 from .probe import PROBE_V, probe_workload
 
@@ -219,7 +219,7 @@ def test_gate_decision():
 def test_gate_fails_when_tightened_and_passes_as_checked_in(tmp_path):
     """make gate as CI runs it; tightened below the measured bound it must fail."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    cmd = [sys.executable, "-m", "fault_campaigns.gate", "--out", str(tmp_path)]
+    cmd = [sys.executable, "-m", "orbitbench.apps.gate", "--out", str(tmp_path)]
     ok = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "GATE PASSED" in ok.stdout

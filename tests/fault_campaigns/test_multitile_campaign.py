@@ -10,12 +10,12 @@ import pytest
 
 from fault_campaigns.campaign import CampaignSpec, run_campaign
 from fault_campaigns.multitile_workload import HOST_ROUTER_LINKS, multitile_workload
-from fault_campaigns.noc_nightly import PROFILES, _profiles, profile_recipe
 from fault_campaigns.prepare import GoldenMismatch, prepare
-from fault_campaigns.report import summary_table
 from fault_campaigns.summary import summarize
-from orbitbench.multitile import MULTITILE_CONFIGS
-from testbenches.multitile_tb import mt_rtl_dir
+from orbitbench.apps.noc_nightly import PROFILES, _profiles, profile_recipe
+from orbitbench.apps.report import summary_table
+from orbitbench.sim import mt_rtl_dir
+from orbitbench.spec.multitile import MULTITILE_CONFIGS
 
 #: A small GEMM (2 rows per tile) keeps the golden run short; 200 single upsets per profile
 #: on the link words of the host's router (the busiest; most slots hold stale flits at any

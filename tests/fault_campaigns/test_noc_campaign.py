@@ -23,7 +23,7 @@ from fault_campaigns.noc_workload import (
     noc_schedule,
     noc_workload,
 )
-from orbitbench.noc import NocConfig
+from orbitbench.spec.noc import NocConfig
 
 COUNT = 200
 

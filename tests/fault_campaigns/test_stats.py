@@ -8,11 +8,13 @@ binomial draws and must pass the Wilson interval at p = 0.05, n = 400, and must 
 """
 
 import math
+import re
 
 import numpy as np
 import pytest
 
 from fault_campaigns import stats
+from fault_campaigns.engine import ENGINE_SRC
 from fault_campaigns.stats import (
     CORRECTED,
     DUE,
@@ -260,9 +262,23 @@ def test_coverage_check_fails_wald_near_zero():
 COUNTS = {MASKED: 3000, CORRECTED: 800, DUE: 100, SDC: 60, HANG: 40}  # 4000 injections
 
 
-def test_outcome_constants():
-    assert (MASKED, CORRECTED, DUE, SDC, HANG) == ("masked", "corrected", "due", "sdc", "hang")
-    assert stats.OUTCOMES == (MASKED, CORRECTED, DUE, SDC, HANG)
+def _engine_outcomes(source: str) -> set[str]:
+    """The outcome strings the native engine can report (``r.outcome = "..."`` and the
+    initial value), read from its source."""
+    return set(re.findall(r'outcome = "(\w+)"', source))
+
+
+def test_the_engine_reports_exactly_the_outcomes_the_statistics_know():
+    """Every class the engine writes into a database is one the summaries count, and every
+    class they count can occur: a class renamed on one side only would drop results."""
+    assert _engine_outcomes(ENGINE_SRC.read_text()) == set(stats.OUTCOMES)
+    assert len(stats.OUTCOMES) == len(set(stats.OUTCOMES))
+
+
+def test_outcome_check_catches_a_renamed_class():
+    """Negative control: an engine source with a class the statistics do not know."""
+    src = ENGINE_SRC.read_text().replace('r.outcome = "hang"', 'r.outcome = "timeout"')
+    assert _engine_outcomes(src) != set(stats.OUTCOMES)
 
 
 @pytest.mark.parametrize("kind, hang_as, hits", [

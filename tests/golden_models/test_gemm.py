@@ -11,7 +11,7 @@ import pytest
 
 from golden_models.gemm import gemm_int32, gemm_requant
 from golden_models.quant import requantize
-from orbitbench.params import CONFIGS
+from orbitbench.spec.params import CONFIGS
 
 SEEDS = [20261124, 7, 0xB0B]
 

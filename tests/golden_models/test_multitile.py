@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from golden_models.multitile import check_plan, multitile_gemm, split_rows
+from golden_models.stimulus import corner_cases, random_case
 from golden_models.tile import run_tile, unpack_result
-from orbitbench.multitile import MULTITILE_CONFIGS
-from orbitbench.params import CONFIGS, GemmCommand
-from testbenches.stimulus import corner_cases, random_case
+from orbitbench.spec.multitile import MULTITILE_CONFIGS
+from orbitbench.spec.params import CONFIGS, GemmCommand
 
 TILE = CONFIGS["small"]
 TILES = MULTITILE_CONFIGS["mt2x2"].tiles

@@ -16,7 +16,7 @@ from golden_models.noc import (
     xy_route,
     zero_load_latency,
 )
-from orbitbench.noc import MAX_LENGTH, Header, NocConfig
+from orbitbench.spec.noc import MAX_LENGTH, Header, NocConfig
 
 CFG = NocConfig(mesh_x=4, mesh_y=3, local_ports=2)
 

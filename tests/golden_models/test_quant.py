@@ -19,7 +19,7 @@ from golden_models.quant import (
     saturating_rounding_doubling_high_mul,
     wrap_int32,
 )
-from orbitbench.params import INT32_MAX, INT32_MIN
+from orbitbench.spec.params import INT32_MAX, INT32_MIN
 
 # --- scalar reference (Python ints) -------------------------------------------------------
 

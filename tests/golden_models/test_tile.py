@@ -1,4 +1,4 @@
-"""golden_models.tile against a byte-by-byte reading of the layout in orbitbench.regmap.
+"""golden_models.tile against a byte-by-byte reading of the layout in orbitbench.spec.regmap.
 
 The ``ref_*`` helpers below index Python ``bytearray``s with the byte-address formulas of the
 regmap docstring, independently of the NumPy view tricks in the model. The arithmetic is
@@ -11,7 +11,7 @@ import pytest
 from golden_models import tile
 from golden_models.gemm import gemm_requant
 from golden_models.tile import TileMemory, TileResult, pack_operands, run_tile, unpack_result
-from orbitbench.params import CONFIGS, GemmCommand
+from orbitbench.spec.params import CONFIGS, GemmCommand
 
 CFGS = list(CONFIGS.values())
 SEEDS = [20261124, 7, 0xB0B]

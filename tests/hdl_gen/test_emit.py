@@ -4,13 +4,19 @@ Everything is written under pytest's ``tmp_path``; the repository's ``rtl/`` is 
 """
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from hdl_gen import emit
-from orbitbench.params import CONFIGS
+from orbitbench.spec.multitile import MULTITILE_CONFIGS
+from orbitbench.spec.noc import NOC_CONFIGS
+from orbitbench.spec.params import CONFIGS, TileConfig
+from orbitbench.spec.paths import MANIFEST
 
 REPO = Path(emit.__file__).resolve().parent.parent
 
@@ -42,39 +48,78 @@ def _one_per_kind():
     return list(first.values())
 
 
+_RENDER_ONE = """
+import sys
+from hdl_gen import emit
+design = next(d for d in emit.designs() if d["top"] == sys.argv[1])
+sys.stdout.write(design["render"]())
+"""
+
+
 @pytest.mark.parametrize("design", _one_per_kind(), ids=lambda d: d["kind"])
 def test_render_is_deterministic(rendered, design):
-    assert design["render"]() == rendered[f"{design['top']}.v"]
+    """A second rendering in a fresh interpreter (no caches shared with this session, another
+    hash seed so set and dict order cannot leak) gives the same bytes."""
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run([sys.executable, "-c", _RENDER_ONE, design["top"]], cwd=REPO, env=env,
+                         capture_output=True, text=True, check=True, timeout=600).stdout
+    assert out == rendered[f"{design['top']}.v"]
 
 
 def test_file_set(rendered):
-    expected = {f"{d['top']}.v" for d in emit.designs()} | {emit.MANIFEST}
+    """One Verilog file per configuration of every kind the contract defines, the manifest
+    ``make lint`` reads, and nothing else."""
+    expected = {f"{cfg.top_name}.v" for table in (CONFIGS, NOC_CONFIGS, MULTITILE_CONFIGS)
+                for cfg in table.values()} | {MANIFEST}
     assert set(rendered) == expected
-    assert {f"{cfg.top_name}.v" for cfg in CONFIGS.values()} < expected
-    assert {d["kind"] for d in emit.designs()} == {"gemm_tile", "noc_mesh", "multitile"}
-    assert emit.MANIFEST == "manifest.json"
 
 
-def test_manifest_lists_every_config_with_its_params(rendered):
+def test_file_set_check_can_fail(rendered):
+    """Negative control: a generator that drops a design is caught by the same comparison."""
+    dropped = dict(rendered)
+    dropped.pop(f"{CONFIGS['small_tmr'].top_name}.v")
+    expected = {f"{cfg.top_name}.v" for cfg in CONFIGS.values()}
+    assert not expected <= set(dropped)
+
+
+def _memories(text: str, module: str) -> dict[str, tuple[int, int]]:
+    """name -> (width, depth) of the memory arrays declared in Verilog ``module``."""
+    body = text[text.index(f"module {module}("):]
+    body = body[:body.index("endmodule")]
+    return {m[2]: (abs(int(m[0]) - int(m[1])) + 1, abs(int(m[4]) - int(m[3])) + 1) for m in re.findall(
+        r"^\s*reg \[(\d+):(\d+)\] (\S+) \[(\d+):(\d+)\];", body, re.M)}
+
+
+def test_manifest_describes_the_verilog_it_lists(rendered):
+    """Each tile entry's parameters rebuild its TileConfig, and the Verilog it names has the
+    scratchpads those parameters imply (counted in the emitted text, not recomputed by the
+    code that wrote the manifest)."""
     text = rendered[emit.MANIFEST]
     manifest = json.loads(text)
     assert text == json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     assert manifest["generator"] == "orbitbench.hdl_gen"
     tiles = [d for d in manifest["designs"] if d["kind"] == "gemm_tile"]
-    assert [d["top"] for d in manifest["designs"]] == [d["top"] for d in emit.designs()]
-    assert tiles == [
-        {
-            "config": name,
-            "top": cfg.top_name,
-            "file": f"{cfg.top_name}.v",
-            "kind": "gemm_tile",
-            "params": {"rows": cfg.rows, "cols": cfg.cols, "max_m": cfg.max_m,
-                       "max_k": cfg.max_k, "max_n": cfg.max_n, "name": cfg.name,
-                       "hardening": cfg.hardening, "ecc_interleave": cfg.ecc_interleave,
-                       "ecc_writeback": cfg.ecc_writeback},
-        }
-        for name, cfg in CONFIGS.items()
-    ]
+    assert [d["config"] for d in tiles] == list(CONFIGS)
+    for entry in tiles:
+        cfg = TileConfig(**entry["params"])
+        assert cfg == CONFIGS[entry["config"]] and entry["file"] == f"{cfg.top_name}.v"
+        if cfg.ecc:
+            continue  # ECC scratchpads are EccMemory submodules (tests/hdl_gen/test_ecc_mem.py)
+        mems = _memories(rendered[entry["file"]], cfg.top_name)
+        assert sum(1 for n in mems if n.startswith("a_bank")) == cfg.rows
+        assert sum(1 for n in mems if n.startswith("b_bank")) == cfg.cols
+        assert mems["a_bank0"] == (32, cfg.max_m // cfg.rows * cfg.max_k // 4)
+        assert mems["b_bank0"] == (32, cfg.max_n // cfg.cols * cfg.max_k // 4)
+        assert mems["c_mem"] == (8 * cfg.cols, cfg.max_m * cfg.max_n // cfg.cols)
+
+
+def test_manifest_check_catches_wrong_params(rendered):
+    """Negative control: an entry whose params name another geometry does not match."""
+    entry = next(d for d in json.loads(rendered[emit.MANIFEST])["designs"]
+                 if d["config"] == "small")
+    wrong = TileConfig(**{**entry["params"], "rows": 8, "max_m": 64})
+    mems = _memories(rendered[entry["file"]], wrong.top_name)
+    assert sum(1 for n in mems if n.startswith("a_bank")) != wrong.rows
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))

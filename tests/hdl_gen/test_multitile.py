@@ -1,4 +1,4 @@
-"""orbitbench.multitile parameters and the network interfaces of hdl_gen.noc_ni, simulated
+"""orbitbench.spec.multitile parameters and the network interfaces of hdl_gen.noc_ni, simulated
 with Amaranth: packets in, Wishbone transfers out, answers back; the host interface and a
 tile interface back to back (the mesh in between is tested in tests/testbenches)."""
 
@@ -17,10 +17,10 @@ from amaranth.sim import Simulator
 from hdl_gen.multitile import MultiTileTop, multitile_designs, tile_side_signature
 from hdl_gen.noc_ni import HostNI, TileNI
 from hdl_gen.wishbone import WishboneSignature
-from orbitbench.multitile import MULTITILE_CONFIGS, NocReg, host_byte_addr
-from orbitbench.noc import Header, NocConfig, PacketType
-from orbitbench.params import CONFIGS
-from orbitbench.regmap import ADDR_WIDTH
+from orbitbench.spec.multitile import MULTITILE_CONFIGS, NocReg, host_byte_addr
+from orbitbench.spec.noc import Header, NocConfig, PacketType
+from orbitbench.spec.params import CONFIGS
+from orbitbench.spec.regmap import ADDR_WIDTH
 
 MT = MULTITILE_CONFIGS["mt2x2"]
 
@@ -314,7 +314,7 @@ def test_host_ni_ignores_foreign_answers():
 
 
 def test_lint_takes_the_required_tile_file(tmp_path):
-    from orbitbench.lint import design_files
+    from orbitbench.apps.lint import design_files
 
     designs = [{"top": "obt_tile_small", "file": "obt_tile_small.v"},
                {"top": "obt_mt_mt2x2", "file": "obt_mt_mt2x2.v", "requires": ["obt_tile_small"]}]

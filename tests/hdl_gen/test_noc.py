@@ -14,8 +14,8 @@ from amaranth.sim import Simulator
 from golden_models.noc import xy_route
 from hdl_gen.noc import Mesh, emit_mesh, noc_designs
 from hdl_gen.noc_router import EAST, LOCAL, NORTH, SOUTH, WEST, LinkCode, Router
-from orbitbench.noc import NOC_CONFIGS, Header, NocConfig
-from orbitbench.toolchain import LINT_WAIVERS, find_verilator
+from orbitbench.sim.toolchain import LINT_WAIVERS, find_verilator
+from orbitbench.spec.noc import NOC_CONFIGS, Header, NocConfig
 
 SEED = 20261124
 

@@ -15,7 +15,7 @@ from amaranth.sim import Simulator
 
 from golden_models.quant import requantize
 from hdl_gen.requant import Requantizer
-from orbitbench.params import INT8_MAX, INT8_MIN, INT32_MAX, INT32_MIN, SHIFT_MAX, SHIFT_MIN
+from orbitbench.spec.params import INT8_MAX, INT8_MIN, INT32_MAX, INT32_MIN, SHIFT_MAX, SHIFT_MIN
 
 FIELDS = ("acc", "bias", "mult", "shift", "out_zp", "act_min", "act_max")
 LATENCY = Requantizer.LATENCY

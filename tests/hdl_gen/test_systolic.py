@@ -16,7 +16,7 @@ from amaranth.hdl import UnusedElaboratable
 from amaranth.sim import Simulator
 
 from hdl_gen.systolic import ACC_WIDTH, OPERAND_WIDTH, ProcessingElement, SystolicArray
-from orbitbench.params import INT32_MAX, INT32_MIN
+from orbitbench.spec.params import INT32_MAX, INT32_MIN
 
 OP_MIN, OP_MAX = -(1 << (OPERAND_WIDTH - 1)), (1 << (OPERAND_WIDTH - 1)) - 1
 

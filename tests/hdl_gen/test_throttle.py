@@ -17,7 +17,7 @@ from golden_models.throttle import (
     code_from_celsius,
 )
 from hdl_gen.throttle import ThrottleController
-from orbitbench.regmap import THERM_REGS, Reg
+from orbitbench.spec.regmap import THERM_REGS, Reg
 
 C = code_from_celsius
 SEED = 7_2026_11
@@ -304,7 +304,7 @@ def test_parameters_validated(kwargs, exc, message):
 
 def test_tile_throttle_parameter_validated():
     from hdl_gen.tile import GemmTile
-    from orbitbench.params import CONFIGS
+    from orbitbench.spec.params import CONFIGS
 
     seen = None
     with warnings.catch_warnings():

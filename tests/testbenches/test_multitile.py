@@ -4,20 +4,21 @@ CI tier: the unprotected top ``mt2x2`` only, one fixed seed, one random GEMM (it
 build is the cheaper one; that SECDED links correct single upsets with exact results is
 also checked in CI by tests/fault_campaigns/test_multitile_campaign.py). ``make regress``
 adds ``mt2x2_hard`` and ``ORBITBENCH_SEEDS`` fresh seeds with 4 random GEMMs each on both.
-The Verilog comes from ``rtl/``, or see :func:`testbenches.multitile_tb.mt_rtl_dir`
+The Verilog comes from ``rtl/``, or see :func:`orbitbench.sim.mt_rtl_dir`
 (``ORBITBENCH_MT_RTL=none``: what the generators emit now, before ``make rtl``).
 """
 
-import os
 import time
 
 import pytest
 
-from orbitbench.multitile import MULTITILE_CONFIGS
-from testbenches import sim
-from testbenches.multitile_tb import mt_rtl_dir, multitile_design
+from orbitbench import sim
+from orbitbench.sim import mt_rtl_dir
+from orbitbench.spec import knobs
+from orbitbench.spec.multitile import MULTITILE_CONFIGS
+from testbenches.multitile_tb import multitile_design
 
-SEED = int(os.environ.get("ORBITBENCH_SEED", "20261124"))
+SEED = knobs.SEED.get_int() or 20261124
 
 
 #: Configurations of the CI tier; the others run under ``make regress`` only (Verilator
@@ -45,8 +46,8 @@ def test_directed(mt_model):
 
 
 def _regress_seeds():
-    count = int(os.environ.get("ORBITBENCH_SEEDS", "0"))
-    base = int(os.environ.get("ORBITBENCH_REGRESS_BASE", str(int(time.time()) % 1_000_000)))
+    count = knobs.SEEDS.get_int() or 0
+    base = knobs.REGRESS_BASE.get_int() or int(time.time()) % 1_000_000
     return [base + i for i in range(count)]
 
 
@@ -55,6 +56,6 @@ def _regress_seeds():
 def test_regress(mt_model, seed):
     items = 4
     result = sim.run(mt_model, "testbenches.multitile_directed", testcase="random_gemms",
-                     seed=seed, extra_env={"ORBITBENCH_ITEMS": str(items)},
+                     seed=seed, extra_env=knobs.ITEMS.env(items),
                      results_name=f"regress_{seed}")
     assert result.passed, _reproduce(mt_model, seed, items)

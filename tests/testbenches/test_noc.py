@@ -9,15 +9,14 @@ the 4x4 meshes of ``NOC_CONFIGS``.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from hdl_gen.noc import emit_mesh
-from orbitbench.noc import NOC_CONFIGS, NocConfig
-from testbenches import sim
+from orbitbench import sim
+from orbitbench.spec import knobs
+from orbitbench.spec.noc import NOC_CONFIGS, NocConfig
 
-SEED = int(os.environ.get("ORBITBENCH_SEED", "20261124"))
+SEED = knobs.SEED.get_int() or 20261124
 
 CI_CONFIGS = {
     "ci2x2_secded": NocConfig(mesh_x=2, mesh_y=2, local_ports=2, protection="secded",

@@ -5,14 +5,14 @@ same cached ones test_tile.py uses (sim.build keys them by content), so a sessio
 both verilates each configuration once.
 """
 
-import os
 
 import pytest
 
-from orbitbench.params import CONFIGS
-from testbenches import sim
+from orbitbench import sim
+from orbitbench.spec import knobs
+from orbitbench.spec.params import CONFIGS
 
-SEED = int(os.environ.get("ORBITBENCH_SEED", "20261124"))
+SEED = knobs.SEED.get_int() or 20261124
 THROTTLE_CONFIGS = ("small", "small_ecc_tmr")
 
 

@@ -5,15 +5,15 @@ Nightly tier (``make regress``): ``ORBITBENCH_SEEDS`` fresh seeds per configurat
 the test id; a failure prints the command that reproduces it.
 """
 
-import os
 import time
 
 import pytest
 
-from orbitbench.params import CONFIGS
-from testbenches import sim
+from orbitbench import sim
+from orbitbench.spec import knobs
+from orbitbench.spec.params import CONFIGS
 
-SEED = int(os.environ.get("ORBITBENCH_SEED", "20261124"))
+SEED = knobs.SEED.get_int() or 20261124
 
 
 @pytest.fixture(scope="session", params=sorted(CONFIGS), ids=lambda name: name)
@@ -44,8 +44,8 @@ def test_upsets(tile_model):
 
 
 def _regress_seeds():
-    count = int(os.environ.get("ORBITBENCH_SEEDS", "0"))
-    base = int(os.environ.get("ORBITBENCH_REGRESS_BASE", str(int(time.time()) % 1_000_000)))
+    count = knobs.SEEDS.get_int() or 0
+    base = knobs.REGRESS_BASE.get_int() or int(time.time()) % 1_000_000
     return [base + i for i in range(count)]
 
 
@@ -54,7 +54,7 @@ def _regress_seeds():
 def test_regress(tile_model, seed):
     items = 32
     result = sim.run(tile_model, "testbenches.uvm_tile", seed=seed,
-                     extra_env={"ORBITBENCH_ITEMS": str(items)}, results_name=f"regress_{seed}")
+                     extra_env=knobs.ITEMS.env(items), results_name=f"regress_{seed}")
     assert result.passed, _reproduce(tile_model, seed, items)
     result = sim.run(tile_model, "testbenches.tile_directed", seed=seed,
                      results_name=f"regress_directed_{seed}")

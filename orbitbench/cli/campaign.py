@@ -1,0 +1,270 @@
+"""``orbitbench campaign | targets | replay | merge | report``: the fault-campaign commands.
+
+Registered into the ``orbitbench`` command line by :func:`add_commands`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.table import Table
+
+from fault_campaigns.campaign import EXECUTORS, CampaignSpec, default_workers, merge, run_campaign
+from fault_campaigns.plan import DEFAULT_MBU_SIZES, FAULT_MODELS, parse_sizes
+from fault_campaigns.recipes import from_recipe
+from fault_campaigns.replay import replay
+from fault_campaigns.summary import summarize
+from fault_campaigns.targets import enumerate_state, select
+from fault_campaigns.tile_workload import DEFAULT_GEMM
+from orbitbench.apps.report import summary_table, write_html
+from orbitbench.apps.ui import console, live_progress
+from orbitbench.sim import SIM_BUILD
+from orbitbench.spec.params import CONFIGS
+
+__all__ = ["add_commands", "workload_args", "recipe_from_args", "live_progress"]
+
+class CampaignUsageError(ValueError):
+    """Bad command-line input (exit status 2)."""
+
+
+def _gemm(text: str) -> tuple[int, int, int]:
+    try:
+        m, k, n = (int(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MxKxN, e.g. 16x32x16, not {text!r}") from None
+    return m, k, n
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected i/N, e.g. 0/4, not {text!r}") from None
+    if not 0 <= i < n:
+        raise argparse.ArgumentTypeError(f"shard i/N needs 0 <= i < N, not {text!r}")
+    return i, n
+
+
+def workload_args(p: argparse.ArgumentParser) -> None:
+    """Options that choose the workload: the tile (--config) or your own design (--top)."""
+
+    g = p.add_argument_group("workload: the tile (default) or your own design")
+    g.add_argument("--config", default=None, choices=sorted(CONFIGS),
+                   help="tile configuration (default: small)")
+    g.add_argument("--gemm", type=_gemm, default=DEFAULT_GEMM,
+                   help="tile workload GEMM MxKxN (default %(default)s)")
+    g.add_argument("--gemm-seed", type=int, default=1, help="operand seed (default 1)")
+    g.add_argument("--top", help="your design: top module with clk/rst/done/out_valid/out_data")
+    g.add_argument("--sources", nargs="+", type=Path, help="your design's Verilog/SV files")
+    g.add_argument("--preload", action="append", default=[], metavar="PATH=FILE.hex",
+                   help="fill memory PATH from FILE (hex words) before reset")
+    g.add_argument("--event", action="append", default=[], metavar="PATH:KIND[:MASK]",
+                   help="state variable reporting protection: KIND corrected|detected")
+    g.add_argument("--elem-bits", type=int, default=64,
+                   help="output element width for error magnitudes (default 64)")
+    g.add_argument("--signed", action="store_true", help="output elements are signed")
+    g.add_argument("--verilator-arg", action="append", default=[], metavar="ARG",
+                   help="extra Verilator argument (defines, include paths)")
+    g.add_argument("--workload", metavar="MODULE:FUNCTION",
+                   help="a Python function returning a fault_campaigns.workload.Workload")
+
+
+def recipe_from_args(args: argparse.Namespace) -> dict:
+    chosen = [x for x in (args.top, args.workload, args.config) if x]
+    if len(chosen) > 1:
+        raise CampaignUsageError("give one of --config, --top (with --sources), --workload")
+    if args.workload:
+        return {"kind": "factory", "ref": args.workload}
+    if args.top:
+        if not args.sources:
+            raise CampaignUsageError("--top needs --sources")
+        preload = {}
+        for item in args.preload:
+            path, sep, file = item.partition("=")
+            if not sep:
+                raise CampaignUsageError(f"--preload wants PATH=FILE, not {item!r}")
+            preload[path] = str(Path(file).resolve())
+        return {"kind": "verilog", "top": args.top,
+                "sources": [str(s.resolve()) for s in args.sources], "preload": preload,
+                "events": list(args.event), "elem_bits": args.elem_bits,
+                "elem_signed": args.signed, "args": list(args.verilator_arg)}
+    return {"kind": "tile", "config": args.config or "small", "gemm": list(args.gemm),
+            "seed": args.gemm_seed}
+
+
+def _target_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--include", action="append", default=None, metavar="GLOB",
+                   help="fault targets: hierarchical names matching GLOB (repeatable; "
+                        "default: the workload's, 'tile.*' for the tile)")
+    p.add_argument("--exclude", action="append", default=None, metavar="GLOB",
+                   help="leave out names matching GLOB (repeatable)")
+    p.add_argument("--roms", action="store_true",
+                   help="also inject into read-only memories (none by default)")
+
+
+def default_db(recipe: dict, seed: int, model: str) -> Path:
+    if recipe["kind"] == "tile":
+        m, k, n = recipe["gemm"]
+        name = f"{recipe['config']}-gemm{m}x{k}x{n}-s{recipe['seed']}"
+    else:
+        name = recipe.get("top") or recipe.get("ref", "workload").replace(":", "-")
+    return Path("campaigns") / f"{name}-{model}-seed{seed}.db"
+
+
+def _campaign(args: argparse.Namespace) -> int:
+
+    recipe = recipe_from_args(args)
+    work = from_recipe(recipe)
+    sizes = parse_sizes(args.mbu_sizes) if args.mbu_sizes else dict(DEFAULT_MBU_SIZES)
+    spec = CampaignSpec(work, count=args.count, margin=args.margin, confidence=args.confidence,
+                        seed=args.seed, model=args.model, sizes=sizes,
+                        include=tuple(args.include) if args.include else None,
+                        exclude=tuple(args.exclude) if args.exclude else None,
+                        roms=args.roms, recipe=recipe)
+    db = args.db or default_db(recipe, args.seed, args.model)
+    if args.shard != (0, 1) and args.db is None:
+        db = db.with_name(f"{db.stem}-shard{args.shard[0]}of{args.shard[1]}.db")
+    console.print(f"campaign [bold]{work.name}[/] on {work.top} -> {db}")
+    bar, update = live_progress(work.name)
+    with bar:
+        run_campaign(spec, db, workers=args.workers, executor=args.executor,
+                     address=args.scheduler, shard=args.shard, progress=update,
+                     limit=args.limit, snapshot=args.snapshot)
+    summary = summarize(db)
+    console.print(summary_table({work.name: summary}))
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=2))
+        console.print(f"summary: {args.json}")
+    if args.html:
+        write_html(Path(args.html), {work.name: summary})
+        console.print(f"report: {args.html}")
+    return 0
+
+
+def _targets(args: argparse.Namespace) -> int:
+
+    work = from_recipe(recipe_from_args(args))
+    state = enumerate_state(work.sources, work.top, SIM_BUILD / "targets", work.extra_args)
+    targets = select(state, args.include or work.include, args.exclude or work.exclude,
+                     roms=args.roms)
+    if args.list:
+        for v in targets.vars:
+            console.print(f"{v.path}\t{v.kind}\t{v.width}x{v.depth}\t{v.bits}", markup=False,
+                          highlight=False)
+    table = Table(title=f"fault targets of {work.top}")
+    for col in ("module", "flip-flop bits", "memory bits", "variables"):
+        table.add_column(col, justify="right" if col != "module" else "left")
+    for module, row in targets.per_module().items():
+        table.add_row(module, str(row["ff"]), str(row["mem"]), str(row["vars"]))
+    table.add_row("[bold]total", f"[bold]{targets.ff_bits}", f"[bold]{targets.mem_bits}",
+                  f"[bold]{len(targets.vars)}")
+    console.print(table)
+    if args.json:
+        Path(args.json).write_text(json.dumps([v.__dict__ for v in targets.vars], indent=1))
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+
+    out = replay(args.db, args.id, waves=args.waves)
+    table = Table(title=f"replay of injection {args.id}", show_header=False)
+    for key, value in out.items():
+        table.add_row(key, str(value))
+    console.print(table)
+    return 0 if out["matches_database"] is not False else 1
+
+
+def _merge(args: argparse.Namespace) -> int:
+    merge(args.inputs, args.output)
+    console.print(f"merged {len(args.inputs)} databases into {args.output}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+
+    summaries = {Path(db).stem: summarize(db, orbits=args.orbit or None) if args.orbit
+                 else summarize(db) for db in args.dbs}
+    console.print(summary_table(summaries))
+    if args.json:
+        Path(args.json).write_text(json.dumps(summaries, indent=2))
+    if args.html:
+        write_html(Path(args.html), summaries)
+        console.print(f"report: {args.html}")
+    return 0
+
+
+def _orbit(text: str) -> str | float:
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def add_commands(sub) -> None:
+    p = sub.add_parser("campaign", help="run (or resume) a fault-injection campaign",
+                       description="Run a single-event-upset campaign; re-running the same "
+                                   "command resumes it from its database.")
+    workload_args(p)
+    _target_args(p)
+    g = p.add_argument_group("sampling")
+    g.add_argument("--count", type=int, default=None,
+                   help="injections (default: Leveugle sample size for --margin)")
+    g.add_argument("--margin", type=float, default=0.01, help="error margin (default 0.01)")
+    g.add_argument("--confidence", type=float, default=0.95, help="default 0.95")
+    g.add_argument("--seed", type=int, default=1, help="plan seed (default 1)")
+    g.add_argument("--model", choices=FAULT_MODELS, default="seu",
+                   help="seu: single bits; mbu: memory strikes flip adjacent-bit clusters")
+    g.add_argument("--mbu-sizes", metavar="S:P,...", default=None,
+                   help="MBU cluster size distribution (default "
+                        + ",".join(f"{k}:{v}" for k, v in DEFAULT_MBU_SIZES.items()) + ")")
+    g = p.add_argument_group("execution")
+    g.add_argument("--db", type=Path, default=None,
+                   help="results database (default campaigns/<workload>-<model>-seed<S>.db)")
+    g.add_argument("--workers", type=int, default=default_workers(),
+                   help="local worker processes (default: all cores, %(default)s)")
+    g.add_argument("--executor", choices=EXECUTORS, default="local")
+    g.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="Dask scheduler address (default: a LocalCluster)")
+    g.add_argument("--shard", type=_shard, default=(0, 1), metavar="i/N",
+                   help="run only injections with id %% N == i (job arrays)")
+    g.add_argument("--snapshot", choices=("copy", "fork"), default="copy",
+                   help="engine snapshots: byte copy (default, checked) or fork (slower)")
+    g.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
+    g.add_argument("--json", metavar="FILE", help="write the summary as JSON")
+    g.add_argument("--html", metavar="FILE", help="write an HTML report")
+    p.set_defaults(func=_campaign)
+
+    p = sub.add_parser("targets", help="list a design's fault targets and bits per module")
+    workload_args(p)
+    _target_args(p)
+    p.add_argument("--list", action="store_true", help="print every target variable")
+    p.add_argument("--json", metavar="FILE", help="write the target list as JSON")
+    p.set_defaults(func=_targets)
+
+    p = sub.add_parser("replay", help="re-run one injection of a campaign, with waves")
+    p.add_argument("db", type=Path)
+    p.add_argument("id", type=int)
+    p.add_argument("--waves", type=Path, metavar="OUT.fst", help="write an FST waveform")
+    p.set_defaults(func=_replay)
+
+    p = sub.add_parser("merge", help="merge shard databases of one campaign")
+    p.add_argument("output", type=Path)
+    p.add_argument("inputs", type=Path, nargs="+")
+    p.set_defaults(func=_merge)
+
+    p = sub.add_parser("report", help="summarise campaign databases (table, JSON, HTML)")
+    p.add_argument("dbs", type=Path, nargs="+")
+    p.add_argument("--orbit", action="append", type=_orbit, default=None,
+                   help="orbit preset or SEU/bit/day (repeatable; default all presets)")
+    p.add_argument("--json", metavar="FILE")
+    p.add_argument("--html", metavar="FILE")
+    p.set_defaults(func=_report)
+
+
+CAMPAIGN_ERRORS = (CampaignUsageError,)
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use the orbitbench command")

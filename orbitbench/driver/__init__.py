@@ -1,0 +1,1 @@
+"""The driver layer: how software drives the tile (the one tile program, the network compiler)."""

@@ -1,0 +1,82 @@
+"""The project's designs as :class:`~orbitbench.sim.verilator.Design` objects and files.
+
+The generated tile in its testbench harness (or bare), the multi-tile top's Verilog, and the
+rule for both: the RTL comes from ``rtl/`` (written only by ``make rtl``); a file missing
+there is an :class:`~orbitbench.spec.errors.InputFileError` naming it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hdl_gen.emit import emit_tile
+from hdl_gen.harness.player import emit_harness
+from hdl_gen.multitile import emit_multitile
+from orbitbench.spec.errors import InputFileError
+from orbitbench.spec.knobs import MT_RTL
+from orbitbench.spec.multitile import MultiTileConfig
+from orbitbench.spec.params import TileConfig
+from orbitbench.spec.paths import RTL_DIR, SIM_BUILD
+
+from .verilator import Design, write_if_changed
+
+__all__ = ["rtl_file", "tile_design", "mt_rtl_dir", "multitile_verilog"]
+
+
+def rtl_file(top: str, rtl_dir: Path = RTL_DIR) -> Path:
+    """``rtl_dir/<top>.v``; an :class:`InputFileError` saying to run ``make rtl`` if absent."""
+    path = Path(rtl_dir) / f"{top}.v"
+    if not path.exists():
+        raise InputFileError(f"{path} does not exist; run 'make rtl'")
+    return path
+
+
+def tile_design(cfg: TileConfig, rtl_dir: Path = RTL_DIR, *, harness: bool = True,
+                build_root: Path = SIM_BUILD) -> Design:
+    """The generated tile for ``cfg`` from ``rtl/`` (run ``make rtl`` to refresh it).
+
+    With ``harness`` (the default for testbenches) the top is the testbench harness that wraps
+    the tile; without, the bare tile (what the raw benchmark measures). The harness Verilog is
+    generated into ``build_root/harness/``, never into ``rtl/``.
+    """
+    path = rtl_file(cfg.top_name, rtl_dir)
+    if not harness:
+        return Design(top=cfg.top_name, sources=(path,), params=cfg.as_dict(),
+                      public=((cfg.top_name, "*"),))
+    # The tile runs inside the testbench harness (an HDL bus player, hdl_gen.harness).
+    harness_top, text = emit_harness(cfg.top_name)
+    harness_v = write_if_changed(Path(build_root) / "harness" / f"{harness_top}.v", text)
+    # The tile's top module holds the ports, scratchpads and control state; the array and
+    # requantizer internals stay private so Verilator can optimise them.
+    public = [(cfg.top_name, "*"), (harness_top, "*")]
+    if cfg.ecc:  # the storage arrays inside the ECC memories, for the backdoor and upsets
+        public.append((f"{cfg.top_name}.*", "mem"))
+    return Design(top=harness_top, sources=(path, harness_v), params=cfg.as_dict(),
+                  public=tuple(public))
+
+
+def mt_rtl_dir() -> Path:
+    """Where the tests take the top's Verilog from: ``rtl/``, or ``$ORBITBENCH_MT_RTL``. A
+    directory without the top (e.g. ``ORBITBENCH_MT_RTL=none``) makes them test what the
+    generators emit now (see :func:`multitile_verilog`), for work before ``make rtl``."""
+    return Path(MT_RTL.get() or RTL_DIR)
+
+
+def multitile_verilog(cfg: MultiTileConfig, rtl_dir: Path = RTL_DIR,
+                      build_root: Path = SIM_BUILD) -> tuple[Path, Path]:
+    """(top file, tile file) from ``rtl/``; when ``rtl/`` does not have the top yet (before
+    the next ``make rtl``), both freshly emitted into ``sim_build/mt_rtl/`` so that the top
+    and the tile come from the same generators."""
+    top_v = Path(rtl_dir) / f"{cfg.top_name}.v"
+    tile_v = Path(rtl_dir) / f"{cfg.tile.top_name}.v"
+    if top_v.exists():
+        if not tile_v.exists():
+            raise InputFileError(f"{tile_v} does not exist; run 'make rtl'")
+        return top_v, tile_v
+    out = []
+    for name, render in ((cfg.top_name, lambda: emit_multitile(cfg)),
+                         (cfg.tile.top_name, lambda: emit_tile(cfg.tile))):
+        out.append(write_if_changed(Path(build_root) / "mt_rtl" / f"{name}.v", render()))
+    return out[0], out[1]
+
+

@@ -1,0 +1,254 @@
+"""Parameter objects shared by the generators, the golden models and the testbenches.
+
+One frozen :class:`TileConfig` describes a GEMM tile; ``hdl_gen`` builds RTL from it and
+``golden_models`` computes expected results from it, so the two can never disagree about
+geometry. :class:`GemmCommand` is one command as software writes it into the register file.
+
+This module is pure Python (no NumPy, no Amaranth) so every layer can import it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "TileConfig",
+    "GemmCommand",
+    "CONFIGS",
+    "get_config",
+    "INT8_MIN",
+    "INT8_MAX",
+    "INT32_MIN",
+    "INT32_MAX",
+    "SHIFT_MIN",
+    "SHIFT_MAX",
+    "HARDENING_PROFILES",
+]
+
+INT8_MIN, INT8_MAX = -128, 127
+INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
+# Range of the requantization shift field: 6-bit two's complement. TFLite only produces
+# -31..+30; the two remaining codes (-32, +31) follow the same formulas (see README).
+SHIFT_MIN, SHIFT_MAX = -32, 31
+#: Hardening profiles a tile can be generated with (TileConfig.hardening).
+HARDENING_PROFILES = ("none", "tmr", "ecc", "ecc_tmr")
+# The whole address map must fit 1 MiB regions (see orbitbench.spec.regmap).
+_REGION_BYTES = 1 << 20
+# (a - a_zp) and (b - b_zp) are 9-bit signed (|x| <= 255); K * 255 * 255 must stay below
+# 2**31 so the int32 accumulator can never wrap from the products alone.
+_MAX_K_LIMIT = 16384
+
+
+def _is_pow2(x: int) -> bool:
+    return x > 0 and (x & (x - 1)) == 0
+
+
+def _check_int(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an integer, not {value!r}")
+
+
+def _check_pow2(name: str, value: object, lo: int, hi: int) -> None:
+    _check_int(name, value)
+    if not (_is_pow2(value) and lo <= value <= hi):
+        raise ValueError(f"{name} must be a power of two from {lo} to {hi}, not {value!r}")
+
+
+@dataclass(frozen=True)
+class TileConfig:
+    """Geometry of one int8 GEMM tile.
+
+    Parameters
+    ----------
+    rows : int
+        Rows of processing elements in the systolic array (power of two, 1..32). Rows of A
+        (output rows) are spread over the array rows.
+    cols : int
+        Columns of processing elements (power of two, 4..32). Columns of B (output channels)
+        are spread over the array columns; at least 4 so that one result-memory word holds
+        whole 32-bit bus words.
+    max_m, max_k, max_n : int
+        Scratchpad capacity: the largest M, K and N a command may use (powers of two;
+        ``max_m`` a multiple of ``rows``, ``max_n`` a multiple of ``cols``, ``max_k`` from 4 to
+        16384). Each operand scratchpad must fit its 1 MiB address region.
+    name : str
+        Name of the configuration; used for generated module and file names.
+    hardening : str
+        Radiation-hardening profile, one of :data:`HARDENING_PROFILES`: ``"none"``; ``"tmr"``
+        (controller state and command registers triplicated with majority voting, see
+        :mod:`hdl_gen.tmr`); ``"ecc"`` (every scratchpad SECDED-protected with a scrubber, see
+        :mod:`hdl_gen.ecc_mem`); ``"ecc_tmr"`` (both).
+    ecc_interleave : int
+        ECC profiles: codewords bit-interleaved per physical memory row (1, 2, 4 or 8), so
+        that an upset of up to that many adjacent bits hits different codewords.
+    ecc_writeback : bool
+        ECC profiles: a read that corrects an error also writes the corrected word back.
+
+    Raises
+    ------
+    TypeError
+        A parameter is not an integer (or ``name`` not a string).
+    ValueError
+        A parameter is outside its range; the message names the parameter and the range.
+    """
+
+    rows: int = 8
+    cols: int = 8
+    max_m: int = 64
+    max_k: int = 64
+    max_n: int = 64
+    name: str = "default"
+    hardening: str = "none"
+    ecc_interleave: int = 2
+    ecc_writeback: bool = True
+
+    def __post_init__(self) -> None:
+        _check_pow2("rows", self.rows, 1, 32)
+        _check_pow2("cols", self.cols, 4, 32)
+        _check_pow2("max_k", self.max_k, 4, _MAX_K_LIMIT)
+        _check_int("max_m", self.max_m)
+        _check_int("max_n", self.max_n)
+        if not (_is_pow2(self.max_m) and self.max_m >= self.rows):
+            raise ValueError(
+                f"max_m must be a power of two no smaller than rows ({self.rows}), "
+                f"not {self.max_m!r}")
+        if not (_is_pow2(self.max_n) and self.max_n >= self.cols):
+            raise ValueError(
+                f"max_n must be a power of two no smaller than cols ({self.cols}), "
+                f"not {self.max_n!r}")
+        if self.max_m * self.max_k > _REGION_BYTES:
+            raise ValueError(
+                f"max_m * max_k must be at most {_REGION_BYTES} bytes (one address region), "
+                f"not {self.max_m * self.max_k}")
+        if self.max_n * self.max_k > _REGION_BYTES:
+            raise ValueError(
+                f"max_n * max_k must be at most {_REGION_BYTES} bytes (one address region), "
+                f"not {self.max_n * self.max_k}")
+        if self.max_m * self.max_n > _REGION_BYTES:
+            raise ValueError(
+                f"max_m * max_n must be at most {_REGION_BYTES} bytes (one address region), "
+                f"not {self.max_m * self.max_n}")
+        if self.hardening not in HARDENING_PROFILES:
+            raise ValueError(f"hardening must be one of {', '.join(HARDENING_PROFILES)}, "
+                             f"not {self.hardening!r}")
+        _check_int("ecc_interleave", self.ecc_interleave)
+        if self.ecc_interleave not in (1, 2, 4, 8):
+            raise ValueError(f"ecc_interleave must be 1, 2, 4 or 8, not {self.ecc_interleave!r}")
+        if not isinstance(self.ecc_writeback, bool):
+            raise TypeError(f"ecc_writeback must be a bool, not {self.ecc_writeback!r}")
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a string, not {self.name!r}")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.name):
+            raise ValueError(f"name must be a Python/Verilog identifier, not {self.name!r}")
+
+    # Derived geometry, used by both the RTL generator and the golden tile model.
+    @property
+    def a_words(self) -> int:
+        """32-bit words in the A scratchpad (``max_m * max_k`` int8)."""
+        return self.max_m * self.max_k // 4
+
+    @property
+    def b_words(self) -> int:
+        """32-bit words in the B scratchpad (``max_n * max_k`` int8, stored as B transposed)."""
+        return self.max_n * self.max_k // 4
+
+    @property
+    def c_words(self) -> int:
+        """32-bit words in the result scratchpad (``max_m * max_n`` int8)."""
+        return self.max_m * self.max_n // 4
+
+    @property
+    def ecc(self) -> bool:
+        """The scratchpads are SECDED-protected."""
+        return self.hardening in ("ecc", "ecc_tmr")
+
+    @property
+    def tmr(self) -> bool:
+        """Controller state and command registers are triplicated."""
+        return self.hardening in ("tmr", "ecc_tmr")
+
+    @property
+    def top_name(self) -> str:
+        """Verilog module name of the tile top for this configuration."""
+        return f"obt_tile_{self.name}"
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+CONFIGS: dict[str, TileConfig] = {
+    # Small and quick to verilate: the workhorse of `make test`.
+    "small": TileConfig(rows=4, cols=4, max_m=32, max_k=32, max_n=32, name="small"),
+    # The default tile: 8x8 PEs, 64x64x64 GEMM in one command.
+    "default": TileConfig(rows=8, cols=8, max_m=64, max_k=64, max_n=64, name="default"),
+    # Hardened variants (same geometry).
+    "small_tmr": TileConfig(rows=4, cols=4, max_m=32, max_k=32, max_n=32, name="small_tmr",
+                            hardening="tmr"),
+    "default_tmr": TileConfig(rows=8, cols=8, max_m=64, max_k=64, max_n=64,
+                              name="default_tmr", hardening="tmr"),
+    # ECC profiles in the small geometry only: Amaranth emits one module per ECC memory
+    # (41 on the 8x8 tile), and default_ecc_tmr's Verilog would be 2.4 MB in the repository.
+    "small_ecc": TileConfig(rows=4, cols=4, max_m=32, max_k=32, max_n=32, name="small_ecc",
+                            hardening="ecc"),
+    "small_ecc_tmr": TileConfig(rows=4, cols=4, max_m=32, max_k=32, max_n=32,
+                                name="small_ecc_tmr", hardening="ecc_tmr"),
+}
+
+
+def get_config(name: str) -> TileConfig:
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ValueError(
+            f"config must be one of {', '.join(sorted(CONFIGS))}, not {name!r}") from None
+
+
+def _check_range(name: str, value: object, lo: int, hi: int) -> None:
+    _check_int(name, value)
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be from {lo} to {hi}, not {value!r}")
+
+
+@dataclass(frozen=True)
+class GemmCommand:
+    """One GEMM command: ``C[MxN] = requant(A[MxK] . B[KxN] + bias)``.
+
+    Field for field what the register file holds (see :mod:`orbitbench.spec.regmap`). Per-channel
+    multipliers and shifts live in the MULT/SHIFT scratchpads; the per-tensor ones here.
+    ``m``, ``k``, ``n`` are checked only for their register width (1..65535); a command whose
+    dimensions exceed the tile's capacity is accepted here and rejected by the tile, which
+    sets STATUS.ERROR. ``act_min > act_max`` is allowed: the clamp then yields ``act_max``.
+    """
+
+    m: int
+    k: int
+    n: int
+    a_zp: int = 0
+    b_zp: int = 0
+    out_zp: int = 0
+    act_min: int = INT8_MIN
+    act_max: int = INT8_MAX
+    per_channel: bool = False
+    qmult: int = 1 << 30
+    qshift: int = 0
+
+    def __post_init__(self) -> None:
+        for dim in ("m", "k", "n"):
+            _check_range(dim, getattr(self, dim), 0, 0xFFFF)
+        for zp in ("a_zp", "b_zp", "out_zp", "act_min", "act_max"):
+            _check_range(zp, getattr(self, zp), INT8_MIN, INT8_MAX)
+        _check_range("qmult", self.qmult, INT32_MIN, INT32_MAX)
+        _check_range("qshift", self.qshift, SHIFT_MIN, SHIFT_MAX)
+        if not isinstance(self.per_channel, bool):
+            raise TypeError(f"per_channel must be a bool, not {self.per_channel!r}")
+
+    def fits(self, cfg: TileConfig) -> bool:
+        """True when the tile will run this command (no STATUS.ERROR)."""
+        return (1 <= self.m <= cfg.max_m and 1 <= self.k <= cfg.max_k
+                and 1 <= self.n <= cfg.max_n)
+
+    @property
+    def macs(self) -> int:
+        return self.m * self.k * self.n
