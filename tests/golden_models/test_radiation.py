@@ -2,6 +2,10 @@
 spectrum integration, presets, and the device cross-section from structures."""
 
 import math
+import shlex
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -289,3 +293,25 @@ def test_device_cross_section_errors():
         Structure("sram", 10, 0.5)
     with pytest.raises(ValueError, match="^bits must be >= 1, not 0$"):
         Structure("sram", 0, (0.5, 0.4, 0.6))
+
+
+# --- docs/radiation.md -----------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC_COMMANDS = [line for line in (ROOT / "docs" / "radiation.md").read_text().splitlines()
+                if line.startswith(".venv/bin/python -c ")]
+
+
+def test_docs_show_commands():
+    assert len(DOC_COMMANDS) >= 5
+
+
+@pytest.mark.parametrize("line", DOC_COMMANDS, ids=lambda s: s[27:60])
+def test_docs_command_runs(line):
+    """Every `python -c` command shown in docs/radiation.md runs (pytest and ruff, also shown
+    there, are what runs this)."""
+    argv = shlex.split(line)
+    argv[0] = sys.executable
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip()
