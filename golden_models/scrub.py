@@ -229,12 +229,12 @@ def _split(outcomes: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndar
 @cache
 def _slot_models(data_width: int, interleave: int, sizes) -> tuple[_Slot, ...]:
     code, clf = SecdedCode(data_width), _classifier(data_width)
-    dtype = np.int16 if 3 * code.code_width < (1 << 15) else np.int32
     out = []
     for slot in range(interleave):
         masks, rates = _processes(code.code_width, interleave, sizes, slot)
         syn, data = clf.parts(masks)
         k = len(masks)
+        dtype = np.int16 if k < (1 << 15) else np.int32  # index arrays: keep the cache small
         idx1 = np.arange(k, dtype=dtype)
         pairs = np.array(list(combinations(range(k), 2)), dtype=dtype).reshape(-1, 2)
         o2 = clf(syn[pairs[:, 0]] ^ syn[pairs[:, 1]], data[pairs[:, 0]] ^ data[pairs[:, 1]])
@@ -376,14 +376,26 @@ def scrub_period_s(words: int, interval_cycles: int, f_clk_hz: float) -> float:
 
 @dataclass(frozen=True)
 class MemoryFit:
-    """DUE and SDC failure rates in FIT, with the analytic model's truncation bounds."""
+    """DUE and SDC failure rates in FIT, with the analytic model's truncation bounds.
+
+    ``*_low`` counts the resolved combinations only; ``unresolved`` is the FIT of periods
+    with four or more fired bit-set processes, which could be any outcome: each ``*_high``
+    adds all of it (``total_high`` adds it once).
+    """
 
     due: float
-    due_low: float
-    due_high: float
     sdc: float
+    due_low: float
     sdc_low: float
-    sdc_high: float
+    unresolved: float
+
+    @property
+    def due_high(self) -> float:
+        return self.due_low + self.unresolved
+
+    @property
+    def sdc_high(self) -> float:
+        return self.sdc_low + self.unresolved
 
     @property
     def total(self) -> float:
@@ -391,7 +403,7 @@ class MemoryFit:
 
     @property
     def total_high(self) -> float:
-        return self.due_high + self.sdc_high
+        return self.due_low + self.sdc_low + self.unresolved
 
     def of(self, kind: str) -> tuple[float, float, float]:
         """``(value, low, high)`` of ``"due"``, ``"sdc"`` or ``"total"``."""
@@ -407,7 +419,7 @@ class MemoryFit:
 
 
 def _fields(f: MemoryFit) -> tuple[float, ...]:
-    return f.due, f.due_low, f.due_high, f.sdc, f.sdc_low, f.sdc_high
+    return f.due, f.sdc, f.due_low, f.sdc_low, f.unresolved
 
 
 def _slot_counts(words: int, interleave: int) -> np.ndarray:
@@ -429,8 +441,7 @@ def memory_fit(memory: ScrubMemory, interleave: int, seu_per_bit_day: float, per
     per = np.array(p.per_slot)  # (slots, 3)
     due, sdc, tail = (float(w @ per[:, i]) for i in range(3))
     k = _FIT_PER_PER_SECOND / period_s
-    return MemoryFit(due, due - (1 - f3) * tail, due + f3 * tail, sdc, sdc - f3 * tail,
-                     sdc + (1 - f3) * tail).scaled(k)
+    return MemoryFit(due, sdc, due - (1 - f3) * tail, sdc - f3 * tail, tail).scaled(k)
 
 
 def fit_floor(memory: ScrubMemory, interleave: int, seu_per_bit_day: float,
@@ -515,7 +526,7 @@ def longest_scrub_interval(target_fit: float, *, memories, interleave: int,
     groups = Counter((m.words, m.data_width) for m in mems)  # identical memories, same FIT
 
     def fit_at(n: int) -> MemoryFit:
-        total = MemoryFit(0, 0, 0, 0, 0, 0)
+        total = MemoryFit(0.0, 0.0, 0.0, 0.0, 0.0)
         for (words, width), count in groups.items():
             mf = memory_fit(ScrubMemory("", words, width), interleave, seu_per_bit_day,
                             scrub_period_s(words, n, f), sizes)

@@ -7,7 +7,9 @@ from itertools import combinations
 
 import numpy as np
 import pytest
+from amaranth.hdl import Fragment
 
+import hdl_gen.tile
 from fault_campaigns.plan import DEFAULT_MBU_SIZES
 from fault_campaigns.stats import wilson
 from golden_models import scrub
@@ -34,6 +36,7 @@ from golden_models.scrub import (
 from golden_models.scrub_sim import simulate_scrub
 from golden_models.secded import SecdedCode
 from golden_models.tile_scrub import scrub_answer, tile_memories
+from hdl_gen.ecc_mem import EccMemory
 from orbitbench.params import TileConfig
 
 # A stress mix with many multi-bit upsets, so that the interleave visibly matters.
@@ -166,7 +169,8 @@ def test_memory_fit_by_hand_and_partial_rows():
     f = memory_fit(mem, 2, 1e-4, period)
     assert f.due == pytest.approx(1000 * p.due / period * FIT, rel=1e-12)
     assert f.of("total") == pytest.approx((f.due + f.sdc, f.due_low + f.sdc_low,
-                                           f.due_high + f.sdc_high))
+                                           f.due_low + f.sdc_low + f.unresolved))
+    assert f.unresolved == pytest.approx(1000 * p.unresolved / period * FIT, rel=1e-12)
     odd = memory_fit(ScrubMemory("m", 1001, 16), 2, 1e-4, period)  # 501 in slot 0, 500 in 1
     s0, s1 = p.per_slot
     assert odd.sdc == pytest.approx((501 * s0[1] + 500 * s1[1]) / period * FIT, rel=1e-12)
@@ -304,20 +308,18 @@ def test_longest_interval_errors_and_cap():
         longest_scrub_interval(1.0, memories=[], interleave=4, seu_per_bit_day=1e-8)
 
 
-def test_memory_fit_sum():
-    a = MemoryFit(1, 0.5, 2, 3, 2, 4)
-    assert (a + a).of("due") == (2, 1, 4) and a.scaled(3).of("total") == (12, 7.5, 18)
+def test_memory_fit_bounds_and_sum():
+    a = MemoryFit(due=1.0, sdc=3.0, due_low=0.5, sdc_low=2.0, unresolved=1.5)
+    assert a.of("due") == (1.0, 0.5, 2.0) and a.of("sdc") == (3.0, 2.0, 3.5)
+    # the unresolved mass counts once in the total, not once per kind
+    assert a.of("total") == (4.0, 2.5, 4.0)
+    assert (a + a).of("due") == (2.0, 1.0, 4.0) and a.scaled(3).of("total") == (12, 7.5, 12)
 
 
 # --- tile ------------------------------------------------------------------------------------
 
 def test_tile_memories_match_the_generated_tile(monkeypatch):
     """tile_memories mirrors hdl_gen.tile: every EccMemory the ECC tile builds, by name."""
-    from amaranth.hdl import Fragment
-
-    import hdl_gen.tile
-    from hdl_gen.ecc_mem import EccMemory
-
     built = []
 
     class Recording(EccMemory):
