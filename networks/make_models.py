@@ -117,7 +117,8 @@ def litert_accuracy(path: Path, images: np.ndarray, labels: np.ndarray) -> tuple
     # The same formula as golden_models.network.quantize_input (TFLite's QUANTIZE op):
     # float32 division, rounding half away from zero.
     v = np.float32(images) / np.float32(scale)
-    q = np.sign(v) * np.floor(np.abs(v) + np.float32(0.5))
+    mag = np.abs(v)
+    q = np.copysign(np.floor(mag) + (mag - np.floor(mag) >= 0.5), v)
     x = np.clip(q + zp, -128, 127).astype(np.int8)[..., None]
     pred = []
     for image in x:
