@@ -260,8 +260,8 @@ def _validate(net: Network) -> None:
     for j in sorted(activations):
         t = net.tensors[j]
         if t.dtype != "int8" or t.quant is None:
-            raise net.error(t.label, f"is {t.dtype}{'' if t.quant else ' unquantized'}, not "
-                            "int8: only full-int8 models are supported")
+            raise net.error(t.label, f"is {t.dtype}, not quantized int8: only full-int8 "
+                            "models are supported")
         if not t.shape or t.shape[0] != 1:
             raise net.error(t.label, f"has shape {t.shape}: a batch-1 graph is expected")
     supported = GEMM_OPS + HOST_OPS
