@@ -1,0 +1,1 @@
+"""Host-side drivers: lowering programs onto the tile, independent of the RTL."""
