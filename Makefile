@@ -54,7 +54,8 @@ check-rtl: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m orbitbench.lint
-	$(VENV)/bin/ruff check orbitbench hdl_gen golden_models testbenches fault_campaigns tests bench
+	$(VENV)/bin/ruff check orbitbench hdl_gen golden_models testbenches fault_campaigns tests bench \
+		networks
 
 regress: $(STAMP)
 	ORBITBENCH_SEEDS=$(SEEDS) $(PY) -m pytest -m regress tests/testbenches
