@@ -55,7 +55,8 @@ check-rtl: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m orbitbench.apps.lint
 	$(VENV)/bin/lint-imports --no-logo
-	$(VENV)/bin/ruff check orbitbench hdl_gen golden_models testbenches fault_campaigns tests
+	$(VENV)/bin/ruff check orbitbench hdl_gen golden_models testbenches fault_campaigns tests \
+		networks
 
 regress: $(STAMP)
 	ORBITBENCH_SEEDS=$(SEEDS) $(PY) -m pytest -m regress tests/testbenches

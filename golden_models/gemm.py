@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from golden_models.quant import _as_int64, _wrap, requantize
+from golden_models.quant import _as_int64, _wrap, check_rounding, requantize
 from orbitbench.spec.params import INT8_MAX, INT8_MIN
 
 __all__ = ["gemm_int32", "gemm_requant"]
@@ -57,7 +57,7 @@ def gemm_int32(a, b, a_zp=0, b_zp=0):
 
 
 def gemm_requant(a, b, bias=0, mult=1 << 30, shift=0, *, a_zp=0, b_zp=0, out_zp=0,
-                 act_min=INT8_MIN, act_max=INT8_MAX):
+                 act_min=INT8_MIN, act_max=INT8_MAX, rounding="double"):
     """Full int8 GEMM: ``requantize(gemm_int32(a, b, a_zp, b_zp), bias, mult, shift, ...)``.
 
     Keyword names and defaults follow :class:`~orbitbench.spec.params.GemmCommand`
@@ -76,11 +76,14 @@ def gemm_requant(a, b, bias=0, mult=1 << 30, shift=0, *, a_zp=0, b_zp=0, out_zp=
         -32..31.
     a_zp, b_zp, out_zp, act_min, act_max : int
         int8 zero points and output clamp bounds.
+    rounding : {"double", "single"}
+        TFLite's two roundings of the multiplier (:mod:`golden_models.quant`).
 
     Returns
     -------
     int8 array, shape ``[M, N]``
     """
+    check_rounding(rounding)
     acc = gemm_int32(a, b, a_zp, b_zp)
-    return np.asarray(requantize(acc, bias, mult, shift, out_zp, act_min, act_max),
-                      dtype=np.int8)
+    return np.asarray(requantize(acc, bias, mult, shift, out_zp, act_min, act_max,
+                                 rounding=rounding), dtype=np.int8)

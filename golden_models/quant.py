@@ -10,6 +10,20 @@ the standard leaves open are fixed here, the same way the RTL (``hdl_gen.requant
 * all 64 codes of the 6-bit shift field (-32..31) follow the same formulas, although TFLite
   only produces -31..30.
 
+Two roundings of ``MultiplyByQuantizedMultiplier`` exist in TFLite, selected by a
+``rounding`` keyword (see :data:`ROUNDINGS`):
+
+* ``"double"`` (the default, what the RTL tile implements): gemmlowp's
+  ``RoundingDivideByPowerOfTwo(SaturatingRoundingDoublingHighMul(x << left, m), right)``,
+  TFLite's build without ``TFLITE_SINGLE_ROUNDING``. It rounds twice: SRDHM to the nearest
+  multiple of ``2**-31``, then RDBPOT to the nearest integer, ties away from zero;
+* ``"single"``: TFLite's ``TFLITE_SINGLE_ROUNDING`` build (``kernels/internal/common.cc``;
+  ruy's ``detail::MultiplyByQuantizedMultiplier`` in ``apply_multiplier.cc`` is the same
+  formula): ``(x * m + 2**(30 - shift)) >> (31 - shift)`` on the exact 64-bit product, one
+  rounding, ties toward +inf. TFLite only allows ``m >= 0`` and shift -31..30 there; this
+  model takes every int32 ``m`` and all 64 shift codes, and keeps the low 32 bits of the
+  result (TFLite's ``static_cast<int32_t>``), which only matters where TFLite's DCHECK fails.
+
 Every function is pure and vectorised: arguments are integer scalars or arrays that broadcast
 together (per-channel parameters of shape ``[N]`` broadcast along the last axis of an
 ``[..., N]`` accumulator), arithmetic is done in int64, and the result has the broadcast shape
@@ -19,19 +33,34 @@ together (per-channel parameters of shape ``[N]`` broadcast along the last axis 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from orbitbench.spec.params import INT8_MAX, INT8_MIN, INT32_MAX, INT32_MIN, SHIFT_MAX, SHIFT_MIN
 
 __all__ = [
+    "ROUNDINGS",
+    "check_rounding",
     "multiply_by_quantized_multiplier",
+    "quantize_multiplier",
     "requantize",
+    "round_half_away",
     "rounding_divide_by_power_of_two",
     "saturating_rounding_doubling_high_mul",
     "wrap_int32",
 ]
 
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+#: The two roundings of TFLite's MultiplyByQuantizedMultiplier (module docstring).
+ROUNDINGS = ("double", "single")
+
+
+def check_rounding(rounding) -> str:
+    """``rounding`` itself if it is one of :data:`ROUNDINGS`, else ``ValueError``."""
+    if not isinstance(rounding, str) or rounding not in ROUNDINGS:
+        raise ValueError(f"rounding must be 'double' or 'single', not {rounding!r}")
+    return rounding
 
 
 def _as_int64(name: str, value, lo: int, hi: int) -> np.ndarray:
@@ -148,13 +177,35 @@ def _mbqm(x: np.ndarray, m: np.ndarray, shift: np.ndarray) -> np.ndarray:
     return _rdbpot(_srdhm(xl, m), right)
 
 
-def multiply_by_quantized_multiplier(x, m, shift):
+def _mbqm_single(x: np.ndarray, m: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """``floor((x * m + 2**(t - 1)) / 2**t)`` with ``t = 31 - shift`` (0..63), low 32 bits."""
+    ab = x * m  # |x * m| <= 2**62: exact in int64
+    t = 31 - shift
+    # For t >= 2 halve first: floor((ab + 2**(t-1)) / 2**t) == ((ab >> 1) + 2**(t-2)) >> (t-1),
+    # and (ab >> 1) + 2**61 cannot overflow int64 where ab + 2**62 (t = 63) could.
+    t2 = np.maximum(t, 2)
+    wide = ((ab >> 1) + (np.int64(1) << (t2 - 2))) >> (t2 - 1)
+    out = np.where(t >= 2, wide, np.where(t == 1, (ab + 1) >> 1, ab))
+    return _wrap(out)
+
+
+def _apply(x: np.ndarray, m: np.ndarray, shift: np.ndarray, rounding: str) -> np.ndarray:
+    return _mbqm(x, m, shift) if rounding == "double" else _mbqm_single(x, m, shift)
+
+
+def multiply_by_quantized_multiplier(x, m, shift, rounding="double"):
     """TFLite ``MultiplyByQuantizedMultiplier``: ``x * m / 2**31 * 2**shift``, rounded.
 
-    ``left = max(shift, 0)``, ``right = max(-shift, 0)``;
+    ``rounding="double"`` (gemmlowp): ``left = max(shift, 0)``, ``right = max(-shift, 0)``;
     ``rounding_divide_by_power_of_two(saturating_rounding_doubling_high_mul(x << left, m),
     right)``, where ``x << left`` WRAPS to int32 (the low 32 bits, as a 32-bit multiply by
     ``2**left`` gives): TFLite assumes it never overflows, this model defines what happens.
+
+    ``rounding="single"`` (``TFLITE_SINGLE_ROUNDING``): ``(x * m + 2**(30 - shift)) >>
+    (31 - shift)`` on the exact product (no rounding term at shift 31), ties toward +inf,
+    then the low 32 bits. E.g. ``x = -10, m = 2**30, shift = -1`` (-2.5) gives -2, where
+    ``"double"`` gives -3 (its SRDHM step gives -5 exactly, then RDBPOT rounds the tie away
+    from zero).
 
     Parameters
     ----------
@@ -162,6 +213,7 @@ def multiply_by_quantized_multiplier(x, m, shift):
         int32 values.
     shift : int or array of int
         -32..31 (the 6-bit signed shift field; TFLite uses -31..30).
+    rounding : {"double", "single"}
 
     Returns
     -------
@@ -170,19 +222,22 @@ def multiply_by_quantized_multiplier(x, m, shift):
     Raises
     ------
     TypeError, ValueError
-        An argument is not integer or out of range.
+        An argument is not integer or out of range, or ``rounding`` is not in
+        :data:`ROUNDINGS`.
     """
+    check_rounding(rounding)
     x = _as_int64("x", x, INT32_MIN, INT32_MAX)
     m = _as_int64("m", m, INT32_MIN, INT32_MAX)
     shift = _as_int64("shift", shift, SHIFT_MIN, SHIFT_MAX)
-    return _out(_mbqm(x, m, shift), np.int32)
+    return _out(_apply(x, m, shift, rounding), np.int32)
 
 
-def requantize(acc, bias, mult, shift, out_zp=0, act_min=INT8_MIN, act_max=INT8_MAX):
+def requantize(acc, bias, mult, shift, out_zp=0, act_min=INT8_MIN, act_max=INT8_MAX, *,
+               rounding="double"):
     """Requantize int32 accumulators to int8 outputs (TFLite int8 output stage).
 
     ``x = wrap_int32(acc + bias)`` (two's-complement wrap);
-    ``y = multiply_by_quantized_multiplier(x, mult, shift)``;
+    ``y = multiply_by_quantized_multiplier(x, mult, shift, rounding)``;
     ``z = y + out_zp`` (exact, no wrap);
     ``out = min(max(z, act_min), act_max)``, in that order, so an empty range
     (``act_min > act_max``) yields ``act_max`` everywhere. ReLU is ``act_min = out_zp``.
@@ -197,6 +252,8 @@ def requantize(acc, bias, mult, shift, out_zp=0, act_min=INT8_MIN, act_max=INT8_
         -32..31.
     out_zp, act_min, act_max : int or array of int
         int8 output zero point and clamp bounds.
+    rounding : {"double", "single"}
+        See :func:`multiply_by_quantized_multiplier`.
 
     Returns
     -------
@@ -205,8 +262,9 @@ def requantize(acc, bias, mult, shift, out_zp=0, act_min=INT8_MIN, act_max=INT8_
     Raises
     ------
     TypeError, ValueError
-        An argument is not integer or out of range.
+        An argument is not integer or out of range, or ``rounding`` is unknown.
     """
+    check_rounding(rounding)
     acc = _as_int64("acc", acc, INT32_MIN, INT32_MAX)
     bias = _as_int64("bias", bias, INT32_MIN, INT32_MAX)
     mult = _as_int64("mult", mult, INT32_MIN, INT32_MAX)
@@ -214,5 +272,52 @@ def requantize(acc, bias, mult, shift, out_zp=0, act_min=INT8_MIN, act_max=INT8_
     out_zp = _as_int64("out_zp", out_zp, INT8_MIN, INT8_MAX)
     act_min = _as_int64("act_min", act_min, INT8_MIN, INT8_MAX)
     act_max = _as_int64("act_max", act_max, INT8_MIN, INT8_MAX)
-    z = _mbqm(_wrap(acc + bias), mult, shift) + out_zp
+    z = _apply(_wrap(acc + bias), mult, shift, rounding) + out_zp
     return _out(np.minimum(np.maximum(z, act_min), act_max), np.int8)
+
+
+def round_half_away(v):
+    """C's ``std::round`` (TFLite's ``TfLiteRound``): nearest integer, ties away from zero.
+
+    Exact for float32 and float64 scalars or arrays (``|v| - floor(|v|)`` is exact, so there
+    is no ``floor(v + 0.5)`` trap at 0.49999...). Returns integral values of the input's
+    floating type.
+    """
+    mag = np.abs(v)
+    whole = np.floor(mag)
+    return np.copysign(whole + (mag - whole >= 0.5), v)
+
+
+def quantize_multiplier(real_multiplier: float, rounding: str = "double") -> tuple[int, int]:
+    """TFLite ``QuantizeMultiplier``: a real multiplier as ``(m, shift)``, ``m * 2**(shift - 31)``.
+
+    ``q, shift = frexp(real)`` (``0.5 <= |q| < 1``); ``m = round_half_away(q * 2**31)``; if
+    ``m == 2**31`` then ``m = 2**30`` and ``shift += 1``; a shift below -31 flushes to
+    ``(0, 0)``. ``rounding="single"`` adds the ``TFLITE_SINGLE_ROUNDING`` saturation: a shift
+    above 30 becomes ``(2**31 - 1, 30)``. ``real_multiplier == 0`` gives ``(0, 0)``.
+    Python floats are C doubles, so a caller that computes ``real_multiplier`` in the same
+    order as the TFLite kernel gets TFLite's bits.
+
+    Parameters
+    ----------
+    real_multiplier : float
+    rounding : {"double", "single"}
+
+    Returns
+    -------
+    (int, int)
+        ``(m, shift)``.
+    """
+    check_rounding(rounding)
+    if real_multiplier == 0.0:
+        return 0, 0
+    q, shift = math.frexp(real_multiplier)
+    m = int(round_half_away(q * (1 << 31)))
+    if m == 1 << 31:
+        m //= 2
+        shift += 1
+    if shift < -31:
+        return 0, 0
+    if rounding == "single" and shift > 30:
+        return (1 << 31) - 1, 30
+    return m, shift

@@ -80,7 +80,7 @@ __all__ = [
 # evenly between 2- and 3-bit clusters, normalised to sum to 1.
 MBU_SIZES: Mapping[int, float] = MappingProxyType({1: 0.9878, 2: 0.0061, 3: 0.0061})
 SINGLE_BIT: Mapping[int, float] = MappingProxyType({1: 1.0})
-#: Largest SCRUB_INTERVAL: a 32-bit register (orbitbench.regmap.Reg.SCRUB_INTERVAL).
+#: Largest SCRUB_INTERVAL: a 32-bit register (orbitbench.spec.regmap.Reg.SCRUB_INTERVAL).
 SCRUB_INTERVAL_MAX = (1 << 32) - 1
 #: Clock of the tile when nothing else is said: the same 1 GHz as golden_models.power.
 DEFAULT_F_CLK_HZ = PowerParams().f_clk_hz

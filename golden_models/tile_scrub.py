@@ -2,7 +2,7 @@
 
 Glue between :mod:`golden_models.radiation` (per-bit upset rate of a device in an orbit) and
 :mod:`golden_models.scrub` (DUE/SDC of scrubbed SECDED memories): :func:`tile_memories` lists
-the SECDED scratchpads a :class:`orbitbench.params.TileConfig` with an ECC profile builds, one
+the SECDED scratchpads a :class:`orbitbench.spec.params.TileConfig` with an ECC profile builds, one
 scrubber each, and :func:`scrub_answer` finds the longest ``SCRUB_INTERVAL`` that keeps them
 all under a FIT target, with every figure it rests on. Pure Python and NumPy.
 """
@@ -20,7 +20,7 @@ from golden_models.scrub import (
     ScrubMemory,
     longest_scrub_interval,
 )
-from orbitbench.params import TileConfig
+from orbitbench.spec.params import TileConfig
 
 __all__ = ["scrub_answer", "tile_memories"]
 

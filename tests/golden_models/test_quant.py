@@ -385,3 +385,131 @@ def test_negative_control_clamp_order():
     bad = mismatches(clamp_swapped, ref_requantize, *zip(*REQUANT_HAND_ROWS, strict=True))
     assert {row[0] for row, _, _ in bad} == {0, -1000}  # the two "empty_range" cases
 
+
+
+# --- single rounding (TFLITE_SINGLE_ROUNDING) ----------------------------------------------
+#
+# Transcribed from TFLite's kernels/internal/common.cc, the TFLITE_SINGLE_ROUNDING build of
+# MultiplyByQuantizedMultiplier(int32_t x, int32_t quantized_multiplier, int shift) (ruy's
+# detail::MultiplyByQuantizedMultiplier in apply_multiplier.cc is the same formula):
+#     total_shift = 31 - shift; round = 1 << (total_shift - 1);
+#     result = (x * (int64_t)quantized_multiplier + round) >> total_shift;
+#     return (int32_t)result;
+# TFLite only allows shift <= 30 (total_shift >= 1); at shift 31 this model adds no rounding
+# term. Python ints: no int64 overflow to worry about, >> is a floor.
+
+
+def ref_mbqm_single(x, m, shift):
+    total_shift = 31 - shift
+    rnd = 1 << (total_shift - 1) if total_shift >= 1 else 0
+    return ref_wrap32((x * m + rnd) >> total_shift)
+
+
+def ref_requantize_single(acc, bias, mult, shift, out_zp, act_min, act_max):
+    y = ref_mbqm_single(ref_wrap32(acc + bias), mult, shift)
+    return min(max(y + out_zp, act_min), act_max)
+
+
+def mbqm_single(x, m, s):
+    return multiply_by_quantized_multiplier(x, m, s, rounding="single")
+
+
+def requantize_single(*args):
+    return requantize(*args, rounding="single")
+
+
+@pytest.mark.parametrize("x, m, shift, single, double", [
+    (-10, 1 << 30, -1, -2, -3),  # -2.5: single ties up, gemmlowp's RDBPOT ties away from 0
+    (10, 1 << 30, -1, 3, 3),  # 2.5
+    (-6, 1 << 30, -1, -1, -2),  # -1.5
+    (-5, 1 << 30, 0, -2, -2),  # -2.5 at shift 0: gemmlowp's SRDHM also ties up
+    (7, 1 << 30, -2, 1, 1),  # 0.875
+    (INT32_MIN, INT32_MIN, 0, INT32_MIN, INT32_MAX),  # 2**31 wraps; gemmlowp saturates
+    (INT32_MIN, INT32_MIN, -32, 1, 0),  # 2**62 + 2**62 would overflow int64: no wrap here
+    (INT32_MAX, INT32_MAX, -32, 0, 0),  # (2**31 - 1)**2 / 2**63 = 0.4999..: 0
+    (3, 1 << 30, 31, -(1 << 30), -(1 << 30)),  # no rounding term; 3 * 2**30 wraps
+    (1 << 20, 1 << 30, 12, INT32_MIN, 0),  # 2**31 wraps; gemmlowp wraps x << 12 to 0
+], ids=str)
+def test_mbqm_single_hand(x, m, shift, single, double):
+    assert ref_mbqm_single(x, m, shift) == single
+    assert mbqm_single(x, m, shift) == single
+    assert multiply_by_quantized_multiplier(x, m, shift) == double == ref_mbqm(x, m, shift)
+
+
+@pytest.mark.parametrize("shift", SHIFTS, ids=lambda s: f"shift={s}")
+def test_mbqm_single_every_shift(shift):
+    x, m = zip(*itertools.product(INT32_CORNERS, MULT_CORNERS), strict=True)
+    assert mismatches(mbqm_single, ref_mbqm_single, x, m, [shift] * len(x)) == []
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=seed_id)
+def test_mbqm_single_random(seed):
+    rng = np.random.default_rng(seed)
+    n = 3000
+    x = rng.integers(INT32_MIN, INT32_MAX, n, endpoint=True)
+    x[: n // 2] >>= rng.integers(0, 32, n // 2)
+    m = rng.integers(INT32_MIN, INT32_MAX, n, endpoint=True)
+    m[: n // 2] = rng.integers(1 << 30, INT32_MAX, n // 2, endpoint=True)
+    s = rng.integers(-32, 31, n, endpoint=True)
+    assert mismatches(mbqm_single, ref_mbqm_single, x.tolist(), m.tolist(), s.tolist()) == []
+
+
+def test_single_rounding_is_round_half_up_in_tflite_range():
+    """Cross-check of the transcription: in TFLite's range it is exact round-half-up, and
+    within 1 of gemmlowp's double rounding."""
+    rng = np.random.default_rng(11)
+    x = (rng.integers(-(1 << 20), 1 << 20, 4000)).tolist()
+    m = rng.integers(1 << 30, INT32_MAX, 4000, endpoint=True).tolist()
+    s = rng.integers(-31, 0, 4000, endpoint=True).tolist()
+    for xi, mi, si in zip(x, m, s, strict=True):
+        num, den = xi * mi, 1 << (31 - si)
+        assert ref_mbqm_single(xi, mi, si) == (2 * num + den) // (2 * den)
+        assert abs(ref_mbqm_single(xi, mi, si) - ref_mbqm(xi, mi, si)) <= 1
+    got = np.asarray(mbqm_single(x, m, s)) != np.asarray(multiply_by_quantized_multiplier(x, m, s))
+    assert got.any()  # the two roundings do differ on realistic parameters
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=seed_id)
+def test_requantize_single_random(seed):
+    rng = np.random.default_rng(seed)
+    n = 3000
+    cols = (rng.integers(-(1 << 24), 1 << 24, n).tolist(), rng.integers(-5000, 5000, n).tolist(),
+            rng.integers(1 << 30, INT32_MAX, n).tolist(), rng.integers(-31, 4, n).tolist(),
+            rng.integers(-128, 128, n).tolist(), [-128] * n, [127] * n)
+    assert mismatches(requantize_single, ref_requantize_single, *cols) == []
+
+
+def test_requantize_single_hand_list():
+    assert mismatches(requantize_single, ref_requantize_single,
+                      *zip(*REQUANT_HAND_ROWS, strict=True)) == []
+
+
+@pytest.mark.parametrize("call", [
+    lambda: multiply_by_quantized_multiplier(1, 1, 0, rounding="nearest"),
+    lambda: requantize(0, 0, 1, 0, rounding="nearest"),
+    lambda: requantize(0, 0, 1, 0, rounding=None),
+], ids=["mbqm", "requantize", "none"])
+def test_unknown_rounding(call):
+    with pytest.raises(ValueError, match="rounding must be 'double' or 'single', not"):
+        call()
+
+
+def mbqm_single_ties_away(x, m, shift):
+    """A plausible wrong single rounding: ties away from zero (C round) instead of up."""
+    ab = x * m
+    t = 31 - shift
+    half = np.int64(1) << np.maximum(t - 1, 0)
+    mag = (np.abs(ab) + half) >> t
+    return quant._wrap(np.where(ab < 0, -mag, mag))
+
+
+def test_negative_control_single_ties_away(monkeypatch):
+    monkeypatch.setattr(quant, "_mbqm_single", mbqm_single_ties_away)
+    bad = mismatches(mbqm_single, ref_mbqm_single, [-10, -6, 10], [1 << 30] * 3, [-1] * 3)
+    assert [row for row, _, _ in bad] == [(-10, 1 << 30, -1), (-6, 1 << 30, -1)]
+
+
+def test_negative_control_double_for_single(monkeypatch):
+    monkeypatch.setattr(quant, "_mbqm_single", quant._mbqm)
+    x, m = zip(*itertools.product(INT32_CORNERS, MULT_CORNERS), strict=True)
+    assert mismatches(mbqm_single, ref_mbqm_single, x, m, [-1] * len(x)) != []

@@ -37,7 +37,7 @@ from golden_models.scrub_sim import simulate_scrub
 from golden_models.secded import SecdedCode
 from golden_models.tile_scrub import scrub_answer, tile_memories
 from hdl_gen.ecc_mem import EccMemory
-from orbitbench.params import TileConfig
+from orbitbench.spec.params import TileConfig
 
 # A stress mix with many multi-bit upsets, so that the interleave visibly matters.
 HEAVY = {1: 0.7, 2: 0.2, 3: 0.1}

@@ -351,3 +351,40 @@ def test_negative_control_shift_not_sign_extended(cfg, monkeypatch):
     monkeypatch.setattr(tile, "_to_shift",
                         lambda words: (np.asarray(words).astype(np.int64) & 63) % 32)
     assert ref_run(cfg, cmd, mem) != (run_tile(cfg, cmd, mem).c.tolist(), False)
+
+
+# --- rounding ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cfg", CFGS, ids=cfg_id)
+@pytest.mark.parametrize("seed", SEEDS, ids=seed_id)
+def test_run_tile_single_rounding(cfg, seed):
+    """rounding reaches gemm_requant; the two roundings differ somewhere (negative control)."""
+    rng = np.random.default_rng(seed)
+    m, k, n = cfg.max_m, cfg.max_k, cfg.max_n
+    a, b, bias, mult, shift = random_problem(rng, m, k, n)
+    mem = pack_operands(cfg, a, b, bias, mult, shift)
+    cmd = random_command(rng, m, k, n, True)
+    single = unpack_result(cfg, run_tile(cfg, cmd, mem, rounding="single").c, m, n)
+    args = dict(a_zp=cmd.a_zp, b_zp=cmd.b_zp, out_zp=cmd.out_zp, act_min=cmd.act_min,
+                act_max=cmd.act_max)
+    assert np.array_equal(single, gemm_requant(a, b, bias, mult, shift, rounding="single",
+                                               **args))
+    double = unpack_result(cfg, run_tile(cfg, cmd, mem).c, m, n)
+    assert np.array_equal(double, gemm_requant(a, b, bias, mult, shift, **args))
+
+
+def test_roundings_differ_on_a_tie():
+    """-10 * 0.5 / 2 = -2.5: single rounding gives -2, gemmlowp -3."""
+    cfg = CONFIGS["small"]
+    mem = pack_operands(cfg, [[-10]], [[1]], 0, 1 << 30, -1)
+    cmd = GemmCommand(m=1, k=1, n=1, per_channel=True)
+    got = {r: int(unpack_result(cfg, run_tile(cfg, cmd, mem, rounding=r).c, 1, 1)[0, 0])
+           for r in ("double", "single")}
+    assert got == {"double": -3, "single": -2}
+
+
+def test_run_tile_unknown_rounding():
+    cfg = CONFIGS["small"]
+    with pytest.raises(ValueError, match="rounding must be 'double' or 'single', not 'up'"):
+        run_tile(cfg, GemmCommand(m=1, k=1, n=1), TileMemory.zeros(cfg), rounding="up")

@@ -86,8 +86,9 @@ def _memories(text: str, module: str) -> dict[str, tuple[int, int]]:
     """name -> (width, depth) of the memory arrays declared in Verilog ``module``."""
     body = text[text.index(f"module {module}("):]
     body = body[:body.index("endmodule")]
-    return {m[2]: (abs(int(m[0]) - int(m[1])) + 1, abs(int(m[4]) - int(m[3])) + 1) for m in re.findall(
-        r"^\s*reg \[(\d+):(\d+)\] (\S+) \[(\d+):(\d+)\];", body, re.M)}
+    decls = re.findall(r"^\s*reg \[(\d+):(\d+)\] (\S+) \[(\d+):(\d+)\];", body, re.M)
+    return {name: (abs(int(hi) - int(lo)) + 1, abs(int(d1) - int(d0)) + 1)
+            for hi, lo, name, d1, d0 in decls}
 
 
 def test_manifest_describes_the_verilog_it_lists(rendered):

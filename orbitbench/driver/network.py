@@ -1,0 +1,284 @@
+"""Lower an int8 network onto tile GEMM commands (pure data, no RTL).
+
+:func:`compile_network` turns every FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D of a
+:class:`golden_models.network.Network` into :class:`GemmJob` s: one
+:class:`~orbitbench.spec.params.GemmCommand` each, with its static operands (int8 B, int32 bias,
+per-channel multiplier and shift from the model) and the slice of the layer's im2col matrix
+that is its A. Everything else (pooling, RESHAPE, ADD, SOFTMAX) is a :class:`HostStage`, run in
+NumPy exactly as LiteRT's int8 kernels (:func:`golden_models.network.run_host_op`).
+
+Lowering of one GEMM layer with ``rows`` output pixels per image and a batch of ``B``:
+
+* the im2col matrix has ``B * rows`` rows (padding reads the input zero point, which the tile
+  subtracts as ``a_zp``, so padding contributes exactly 0); it is tiled over M in chunks of
+  ``cfg.max_m`` rows;
+* FULLY_CONNECTED and CONV_2D (one group, ``K = in_features`` resp. ``kh*kw*cin``) are tiled
+  over N (output channels) in chunks of ``cfg.max_n``;
+* DEPTHWISE_CONV_2D is lowered block-diagonally: ``G`` channels per command, A is the
+  concatenation of their ``kh*kw`` patches (``K = G*kh*kw``), B is block-diagonal (each
+  channel's ``depth_multiplier`` filters against its own patch, zeros elsewhere), so
+  ``N = G * depth_multiplier``. ``G = min(channels, max_k // (kh*kw), max_n // dm)``. The
+  zeros cost MACs on the array, but one command per channel would leave N = 1 of the array's
+  columns busy and cost a command (and its bus traffic) per channel: on the default tile a
+  16-channel 3x3 depthwise layer is 3 commands per M chunk instead of 16, and fewer cycles.
+  The zero blocks add exactly 0 to every accumulator, so the result is bit-exact;
+* every command uses ``b_zp = 0`` (symmetric weights), ``a_zp`` = the input zero point,
+  ``out_zp`` and the fused activation's clamp, per-channel mult/shift (``per_channel``).
+
+The tile cannot split K across commands (it writes back requantized int8, partial sums
+never leave it), so a layer with ``K > cfg.max_k`` raises :class:`NetworkError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from golden_models.network import (
+    GEMM_OPS,
+    GemmLayer,
+    Network,
+    NetworkError,
+    Operator,
+    gemm_layer,
+    im2col,
+    op_requant,
+    run_host_op,
+)
+from golden_models.quant import check_rounding
+from golden_models.tile import gemm_cycles, pack_operands, run_tile, unpack_result
+from orbitbench.spec.params import GemmCommand, TileConfig
+
+__all__ = ["GemmJob", "GemmStage", "HostStage", "NetworkError", "NetworkProgram", "compile_network",
+           "job_operand_a", "run_program_numpy"]
+
+
+@dataclass(frozen=True, eq=False)
+class GemmJob:
+    """One tile command of a GEMM layer, as plain data.
+
+    Members
+    -------
+    cmd : GemmCommand
+        ``m, k, n``, zero points, clamp; ``per_channel=True``.
+    b : np.ndarray of int8, shape ``[k, n]``
+        The mathematical B (block-diagonal for a depthwise block).
+    bias, mult, shift : np.ndarray of int64, shape ``[n]``
+        int32 bias and multiplier, shift -31..30, for the MULT/SHIFT/BIAS scratchpads.
+    rows : (int, int)
+        Rows ``[start, stop)`` of the layer's im2col matrix (``B * layer.rows`` rows) that
+        are A; the same rows of the layer's output matrix receive C.
+    groups : (int, int)
+        Groups ``[start, stop)`` of the im2col matrix whose patches are concatenated into A.
+    cols : (int, int)
+        Output channels ``[start, stop)`` that C fills.
+    """
+
+    cmd: GemmCommand
+    b: np.ndarray
+    bias: np.ndarray
+    mult: np.ndarray
+    shift: np.ndarray
+    rows: tuple[int, int]
+    groups: tuple[int, int]
+    cols: tuple[int, int]
+
+
+@dataclass(frozen=True, eq=False)
+class GemmStage:
+    """A GEMM layer and its commands."""
+
+    layer: GemmLayer
+    jobs: tuple[GemmJob, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class HostStage:
+    """An operator the host runs in NumPy (bit-exact with LiteRT's int8 kernel)."""
+
+    op: Operator
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkProgram:
+    """A network lowered for one tile configuration and batch size.
+
+    Members
+    -------
+    net : Network
+    cfg : TileConfig
+    batch : int
+    rounding : str
+        The tile's rounding for every GEMM job (``"double"`` is what the RTL implements).
+    stages : tuple of GemmStage and HostStage
+        In execution order.
+    """
+
+    net: Network
+    cfg: TileConfig
+    batch: int
+    rounding: str
+    stages: tuple[GemmStage | HostStage, ...]
+
+    @property
+    def jobs(self) -> tuple[GemmJob, ...]:
+        return tuple(j for s in self.stages if isinstance(s, GemmStage) for j in s.jobs)
+
+    @property
+    def macs_per_inference(self) -> int:
+        """The network's multiply-accumulates for one image (no padding, no zero blocks)."""
+        return sum(s.layer.macs_per_image for s in self.stages if isinstance(s, GemmStage))
+
+    @property
+    def tile_macs(self) -> int:
+        """MACs the tile performs for the whole batch: sum of ``m * k * n`` over commands."""
+        return sum(j.cmd.m * j.cmd.k * j.cmd.n for j in self.jobs)
+
+    @property
+    def tile_cycles(self) -> int:
+        """Sum of the tile's CYCLES over the commands (timing contract of ``gemm_cycles``)."""
+        return sum(gemm_cycles(self.cfg, j.cmd) for j in self.jobs)
+
+
+def _block_diagonal(w: np.ndarray) -> np.ndarray:
+    """``[G, k, n]`` -> ``[G*k, G*n]`` with block ``g`` on the diagonal."""
+    g, k, n = w.shape
+    out = np.zeros((g * k, g * n), dtype=np.int8)
+    for i in range(g):
+        out[i * k:(i + 1) * k, i * n:(i + 1) * n] = w[i]
+    return out
+
+
+def _layer_jobs(net: Network, layer: GemmLayer, cfg: TileConfig, batch: int) -> list[GemmJob]:
+    op = layer.op
+    if layer.k > cfg.max_k:
+        raise net.error(op.label, f"has K = {layer.k}, above max_k = {cfg.max_k} of config "
+                        f"{cfg.name!r}: the tile cannot split K across commands (it returns "
+                        "requantized int8)")
+    if layer.groups > 1 and layer.n > cfg.max_n:
+        raise net.error(op.label, f"has depth multiplier {layer.n}, above max_n = "
+                        f"{cfg.max_n} of config {cfg.name!r}")
+    total = batch * layer.rows
+    if layer.groups == 1:
+        per = cfg.max_n
+        blocks = [((0, 1), (n0, min(n0 + per, layer.n))) for n0 in range(0, layer.n, per)]
+    else:
+        g_per = min(layer.groups, cfg.max_k // layer.k, cfg.max_n // layer.n)
+        blocks = [((g0, min(g0 + g_per, layer.groups)),
+                   (g0 * layer.n, min(g0 + g_per, layer.groups) * layer.n))
+                  for g0 in range(0, layer.groups, g_per)]
+    jobs = []
+    for m0 in range(0, total, cfg.max_m):
+        m1 = min(m0 + cfg.max_m, total)
+        for (g0, g1), (n0, n1) in blocks:
+            if layer.groups == 1:
+                b = layer.weights[0][:, n0:n1]
+            else:
+                b = _block_diagonal(layer.weights[g0:g1])
+            cmd = GemmCommand(m=m1 - m0, k=b.shape[0], n=b.shape[1], a_zp=layer.a_zp, b_zp=0,
+                              out_zp=layer.out_zp, act_min=layer.act_min,
+                              act_max=layer.act_max, per_channel=True)
+            jobs.append(GemmJob(cmd=cmd, b=b, bias=layer.bias[n0:n1], mult=layer.mult[n0:n1],
+                                shift=layer.shift[n0:n1], rows=(m0, m1), groups=(g0, g1),
+                                cols=(n0, n1)))
+    return jobs
+
+
+def compile_network(net: Network, cfg: TileConfig, batch: int,
+                    rounding: str = "double") -> NetworkProgram:
+    """Lower ``net`` onto tile commands for ``batch`` images at a time.
+
+    Parameters
+    ----------
+    net : Network
+    cfg : TileConfig
+        Capacities ``max_m``, ``max_k``, ``max_n`` bound every command.
+    batch : int
+        Images per run (>= 1); M of a layer is ``batch * output pixels``.
+    rounding : {"double", "single"}
+        Tile rounding of every GEMM job.
+
+    Raises
+    ------
+    NetworkError
+        A layer's K exceeds ``cfg.max_k`` (or a depth multiplier ``cfg.max_n``); the message
+        names the file, the operator and the config.
+    TypeError, ValueError
+        ``cfg`` is not a TileConfig, ``batch`` not a positive integer, ``rounding`` unknown.
+    """
+    if not isinstance(cfg, TileConfig):
+        raise TypeError(f"cfg must be a TileConfig, not {cfg!r}")
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise ValueError(f"batch must be a positive integer, not {batch!r}")
+    check_rounding(rounding)
+    stages: list[GemmStage | HostStage] = []
+    for op in net.operators:
+        if op.type in GEMM_OPS:
+            layer = gemm_layer(net, op, rounding)
+            stages.append(GemmStage(layer, tuple(_layer_jobs(net, layer, cfg, batch))))
+        else:
+            stages.append(HostStage(op))
+    return NetworkProgram(net, cfg, batch, rounding, tuple(stages))
+
+
+def job_operand_a(job: GemmJob, cols: np.ndarray) -> np.ndarray:
+    """A of ``job`` (int8 ``[m, k]``) from the layer's im2col matrix ``[B*rows, groups, k]``."""
+    (m0, m1), (g0, g1) = job.rows, job.groups
+    return cols[m0:m1, g0:g1].reshape(m1 - m0, -1)
+
+
+def run_program_numpy(program: NetworkProgram, x, cfg: TileConfig) -> np.ndarray:
+    """Execute a program: every GEMM job through :func:`golden_models.tile.run_tile`.
+
+    Operands are packed into scratchpad images with
+    :func:`golden_models.tile.pack_operands` and C read back with ``unpack_result``, as
+    software would over the bus; host stages run
+    :func:`golden_models.network.run_host_op` with LiteRT's rounding (double).
+
+    Parameters
+    ----------
+    program : NetworkProgram
+    x : array of int8, shape ``[program.batch, *input_shape[1:]]``
+    cfg : TileConfig
+        Must be the configuration the program was compiled for.
+
+    Returns
+    -------
+    np.ndarray of int8: the network output ``[batch, *output_shape[1:]]``.
+
+    Raises
+    ------
+    ValueError
+        ``cfg`` or the batch size differs from the program's, or the tile flags an error.
+    """
+    if cfg != program.cfg:
+        raise ValueError(f"program was compiled for config {program.cfg.name!r}, not "
+                         f"{cfg.name!r}")
+    net = program.net
+    x = np.asarray(x)
+    t_in = net.tensors[net.input]
+    if x.dtype != np.int8 or x.shape != (program.batch, *t_in.shape[1:]):
+        raise ValueError(f"x must be int8 of shape {(program.batch, *t_in.shape[1:])}, not "
+                         f"{x.dtype} {x.shape}")
+    env = {net.input: x}
+    for stage in program.stages:
+        if isinstance(stage, HostStage):
+            op = stage.op
+            env[op.outputs[0]] = run_host_op(net, op, [env[j] for j in op.inputs if j in env],
+                                             op_requant(op.type, "litert"))
+            continue
+        layer = stage.layer
+        cols = im2col(layer, env[layer.op.inputs[0]])
+        cols = cols.reshape(program.batch * layer.rows, layer.groups, layer.k)
+        out = np.zeros((program.batch * layer.rows, layer.groups * layer.n), dtype=np.int8)
+        for job in stage.jobs:
+            mem = pack_operands(cfg, job_operand_a(job, cols), job.b, job.bias, job.mult,
+                                job.shift)
+            res = run_tile(cfg, job.cmd, mem, rounding=program.rounding)
+            if res.error:
+                raise ValueError(f"{net.path}: {layer.op.label}: the tile flagged an error")
+            (m0, m1), (n0, n1) = job.rows, job.cols
+            out[m0:m1, n0:n1] = unpack_result(cfg, res.c, m1 - m0, n1 - n0)
+        env[layer.op.outputs[0]] = out.reshape((program.batch, *layer.out_shape))
+    return env[net.output]
