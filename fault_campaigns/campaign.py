@@ -13,6 +13,14 @@ cores by default); ``dask`` sends chunks of injections to a Dask ``distributed``
 (a ``LocalCluster`` unless an address is given). Sharding (``shard=(i, n)``) takes the
 injections whose id is ``i`` modulo ``n``, for job arrays; :func:`merge` joins shard
 databases of the same campaign into one.
+
+Robustness: each worker is a :class:`~fault_campaigns.worker.Worker`, so a trap of the
+design is a ``crash`` result, an evaluation that never returns a ``hang`` (the watchdog,
+``watchdog=`` seconds per result, by default derived from the golden run's speed), and a
+killed engine process is replaced and its chunk finished. One process at a time runs a
+campaign on a database (:func:`fault_campaigns.db.campaign_lock`): a second one refuses at
+once. Interrupted (Ctrl-C, SIGTERM), :func:`run_campaign` kills its engines and re-raises;
+everything committed stays, and the same call resumes.
 """
 
 from __future__ import annotations
@@ -21,27 +29,40 @@ import hashlib
 import json
 import os
 import queue
+import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from orbitbench.sim import SIM_BUILD
+from orbitbench.spec.errors import ParameterError, UsageError
 
-from .db import CampaignDB, CampaignDBError
-from .engine import Engine, EngineError, EngineResult
+from .db import MESSAGES_TABLE, CampaignDB, CampaignDBError, campaign_lock
+from .engine import EngineError, EngineResult
 from .plan import DEFAULT_MBU_SIZES, make_plan
 from .prepare import Prepared, prepare
 from .recipes import from_recipe
 from .stats import leveugle_sample_size
+from .worker import Worker, watchdog_seconds
 from .workload import Workload
 
 __all__ = ["CampaignSpec", "Progress", "run_campaign", "merge", "default_workers",
-           "EXECUTORS"]
+           "EXECUTORS", "MAX_INJECTIONS", "SchedulerError"]
 
 EXECUTORS = ("local", "dask")
+#: The most injections one campaign holds: the plan is drawn in memory (~60 bytes each
+#: while drawing) and stored in one file (~100 bytes each). A margin of 0.001 at 95 %
+#: needs 960 000; beyond this, split the question (per module, per kind).
+MAX_INJECTIONS = 10_000_000
+_CONNECT_TIMEOUT = 10  # seconds to reach a Dask scheduler
+
+
+class SchedulerError(UsageError, ConnectionError):
+    """The Dask scheduler address given cannot be reached."""
 
 
 def default_workers() -> int:
@@ -71,11 +92,14 @@ class CampaignSpec:
 
     def __post_init__(self):
         if self.count is not None and self.count < 1:
-            raise ValueError(f"count must be at least 1, not {self.count}")
+            raise ParameterError(f"count must be at least 1, not {self.count}")
+        if self.count is not None and self.count > MAX_INJECTIONS:
+            raise ParameterError(f"count {self.count} is more than the {MAX_INJECTIONS} "
+                                 "injections one campaign can hold; use a smaller count")
         if not 0 < self.margin < 1:
-            raise ValueError(f"margin must be in (0, 1), not {self.margin}")
+            raise ParameterError(f"margin must be in (0, 1), not {self.margin}")
         if not 0 < self.confidence < 1:
-            raise ValueError(f"confidence must be in (0, 1), not {self.confidence}")
+            raise ParameterError(f"confidence must be in (0, 1), not {self.confidence}")
 
 
 @dataclass
@@ -112,8 +136,12 @@ def _identity(spec: CampaignSpec, prep: Prepared, count: int) -> dict:
 def _sample_size(spec: CampaignSpec, prep: Prepared) -> int:
     if spec.count is not None:
         return spec.count
-    return leveugle_sample_size(prep.targets.bits * prep.cycles, spec.margin,
-                                spec.confidence)
+    n = leveugle_sample_size(prep.targets.bits * prep.cycles, spec.margin, spec.confidence)
+    if n > MAX_INJECTIONS:
+        raise ParameterError(f"margin {spec.margin} needs {n} injections, more than the "
+                             f"{MAX_INJECTIONS} one campaign can hold; use a larger margin "
+                             "or a count")
+    return n
 
 
 def open_campaign(spec: CampaignSpec, db_path: Path, *, build_root: Path = SIM_BUILD,
@@ -122,7 +150,7 @@ def open_campaign(spec: CampaignSpec, db_path: Path, *, build_root: Path = SIM_B
     index, count = shard
     if not (isinstance(count, int) and count >= 1 and isinstance(index, int)
             and 0 <= index < count):
-        raise ValueError(f"shard must be i/N with 0 <= i < N, not {index}/{count}")
+        raise ParameterError(f"shard must be i/N with 0 <= i < N, not {index}/{count}")
     db_path = Path(db_path)
     if db_path.exists():  # refuse a foreign or damaged file before any expensive work
         CampaignDB.open_existing(db_path).close()
@@ -195,34 +223,34 @@ def _chunk_size(pending: int, workers: int) -> int:
 
 
 def _run_local(prep: Prepared, pending: list, workers: int, sink: Callable,
-               snapshot: str) -> None:
+               snapshot: str, watchdog: float | None) -> None:
     chunks: queue.Queue = queue.Queue()
     for chunk in _chunks(pending, _chunk_size(len(pending), workers)):
         chunks.put(chunk)
     results: queue.Queue = queue.Queue()
     stop = threading.Event()
+    crew = [Worker(prep.build, prep.config, snapshot=snapshot, watchdog=watchdog)
+            for _ in range(min(workers, max(1, chunks.qsize())))]
 
-    def worker(k: int) -> None:
+    def work(k: int) -> None:
         try:
-            with Engine(prep.build, prep.config) as engine:
-                engine.golden()
+            with crew[k] as w:
                 while not stop.is_set():
                     try:
                         chunk = chunks.get_nowait()
                     except queue.Empty:
                         break
-                    for r in engine.run(chunk, snapshot=snapshot):
+                    for r in w.run(chunk):
                         results.put((f"local-{k}", r))
         except BaseException as e:  # surfaced in the main thread
             results.put((None, e))
         finally:
             results.put((None, None))
 
-    threads = [threading.Thread(target=worker, args=(k,), daemon=True)
-               for k in range(min(workers, max(1, chunks.qsize())))]
+    threads = [threading.Thread(target=work, args=(k,), daemon=True) for k in range(len(crew))]
     for t in threads:
         t.start()
-    running, error = len(threads), None
+    running, error, finished = len(threads), None, False
     try:
         while running:
             batch = [results.get()]
@@ -239,90 +267,144 @@ def _run_local(prep: Prepared, pending: list, workers: int, sink: Callable,
                     elif error is None:
                         error = item
                         stop.set()
+                        for w in crew:  # the others' chunks are lost anyway: stop them now
+                            w.kill()
                 else:
                     by_worker.setdefault(who, []).append(item)
             for who, items in by_worker.items():
                 sink(items, who)
+        finished = True
     finally:
         stop.set()
+        if not finished:  # interrupted (Ctrl-C, SIGTERM) or the sink failed: engines go now
+            for w in crew:
+                w.kill()
+            for t in threads:
+                t.join(timeout=10)
     if error is not None:
         raise error
 
 
-def _dask_chunk(build, config: str, chunk: list, snapshot: str) -> list[tuple]:
-    with Engine(build, config) as engine:
-        engine.golden()
-        return [tuple(r.__dict__.values()) for r in engine.run(chunk, snapshot=snapshot)]
+def _dask_chunk(build, config: str, chunk: list, snapshot: str,
+                watchdog: float | None) -> list[tuple]:
+    with Worker(build, config, snapshot=snapshot, watchdog=watchdog) as w:
+        return [tuple(r.__dict__.values()) for r in w.run(chunk)]
 
 
-def _run_dask(prep: Prepared, pending: list, workers: int, sink: Callable,
-              address: str | None, snapshot: str) -> None:
-    from distributed import Client, LocalCluster, as_completed
+@contextmanager
+def _dask_client(address: str | None, workers: int) -> Iterator:
+    """A client of the scheduler at ``address``, or of a new ``LocalCluster``."""
+    from distributed import Client, LocalCluster
 
-    cluster = None
     if address is None:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=":0", silence_logs=40)
-        address = cluster
-    try:
-        with Client(address) as client:
-            futures = [client.submit(_dask_chunk, prep.build, prep.config, chunk, snapshot,
-                                     pure=False)
-                       for chunk in _chunks(pending, _chunk_size(len(pending), workers))]
-            for future in as_completed(futures):
-                who = f"dask-{future.key[-8:]}"
-                sink([EngineResult(*row) for row in future.result()], who)
-    finally:
-        if cluster is not None:
+        try:
+            with Client(cluster) as client:
+                yield client
+        finally:
             cluster.close()
+        return
+    try:
+        client = Client(address, timeout=_CONNECT_TIMEOUT)
+    except (OSError, ValueError, TypeError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise SchedulerError(f"cannot reach the Dask scheduler at {address} ({reason}); "
+                             "start it (dask scheduler), or leave out the address for a "
+                             "local cluster") from None
+    with client:
+        yield client
+
+
+def _run_dask(prep: Prepared, pending: list, workers: int, sink: Callable, client,
+              snapshot: str, watchdog: float | None) -> None:
+    from distributed import as_completed
+
+    futures = [client.submit(_dask_chunk, prep.build, prep.config, chunk, snapshot, watchdog,
+                             pure=False)
+               for chunk in _chunks(pending, _chunk_size(len(pending), workers))]
+    try:
+        for future in as_completed(futures):
+            who = f"dask-{future.key[-8:]}"
+            sink([EngineResult(*row) for row in future.result()], who)
+    finally:
+        client.cancel(futures)
 
 
 def run_campaign(spec: CampaignSpec, db_path: Path, *, workers: int | None = None,
                  executor: str = "local", address: str | None = None,
                  shard: tuple[int, int] = (0, 1), build_root: Path = SIM_BUILD,
                  progress: Callable[[Progress], None] | None = None,
-                 limit: int | None = None, snapshot: str = "copy") -> Path:
+                 limit: int | None = None, snapshot: str = "copy",
+                 watchdog: float | None = None) -> Path:
     """Run (or resume) the campaign into ``db_path``; returns the path.
 
     ``limit`` stops after that many new results (for tests and quick looks). ``snapshot``
     is the engine's snapshot method (``"copy"`` or ``"fork"``, same results; see
-    :meth:`fault_campaigns.engine.Engine.run`).
+    :meth:`fault_campaigns.engine.Engine.run`). ``watchdog``: seconds to wait for one
+    injection's result before it is a hang (``None``: derived from the golden run,
+    :func:`fault_campaigns.worker.watchdog_seconds`; ``0``: no watchdog).
+
+    Raises
+    ------
+    UsageError
+        Bad arguments, the database cannot be written or is busy (:class:`CampaignDBError`),
+        the scheduler cannot be reached (:class:`SchedulerError`), the workload or design
+        is unusable (from :func:`fault_campaigns.prepare.prepare`).
+    EngineError
+        The engine failed for a reason that is not the design.
     """
     if executor not in EXECUTORS:
-        raise ValueError(f"executor must be one of {EXECUTORS}, not {executor!r}")
+        raise ParameterError(f"executor must be one of {EXECUTORS}, not {executor!r}")
     workers = default_workers() if workers is None else workers
     if workers < 1:
-        raise ValueError(f"workers must be at least 1, not {workers}")
-    db, prep = open_campaign(spec, db_path, build_root=build_root, shard=shard)
-    try:
-        index, count = shard
-        pending = db.pending(shard)
-        total = len([i for i in range(db.planned()) if i % count == index])
-        state = Progress(total=total, done=total - len(pending), resumed=total - len(pending),
-                         tallies=Counter(r["outcome"] for r in db.results()
-                                         if r["id"] % count == index),
-                         started=time.time())
-        if limit is not None:
-            pending = pending[:limit]
+        raise ParameterError(f"workers must be at least 1, not {workers}")
+    if address is not None and executor != "dask":
+        raise ParameterError("a scheduler address needs the dask executor")
+    if watchdog is not None and not watchdog >= 0:
+        raise ParameterError(f"watchdog must be >= 0 seconds (0: none), not {watchdog}")
+    with ExitStack() as stack:
+        stack.enter_context(campaign_lock(db_path))  # before any work: a second run refuses
+        client = stack.enter_context(_dask_client(address, workers)) if (
+            executor == "dask") else None
+        db, prep = open_campaign(spec, db_path, build_root=build_root, shard=shard)
+        stack.callback(db.close)
+        if watchdog is None:
+            watchdog = watchdog_seconds(prep.golden_seconds, prep.cycles,
+                                        spec.workload.hang_factor, spec.workload.hang_extra)
+        _execute(db, prep, shard, workers, client, progress, limit, snapshot,
+                 watchdog or None)
+    return Path(db_path)
+
+
+def _execute(db: CampaignDB, prep: Prepared, shard: tuple[int, int], workers: int, client,
+             progress, limit: int | None, snapshot: str, watchdog: float | None) -> None:
+    """Run the pending injections of ``shard`` into ``db``."""
+    index, count = shard
+    pending = db.pending(shard)
+    total = len([i for i in range(db.planned()) if i % count == index])
+    state = Progress(total=total, done=total - len(pending), resumed=total - len(pending),
+                     tallies=Counter(r["outcome"] for r in db.results()
+                                     if r["id"] % count == index),
+                     started=time.time())
+    if limit is not None:
+        pending = pending[:limit]
+    if progress:
+        progress(state)
+
+    def sink(items: list[EngineResult], who: str) -> None:
+        db.add(items, who)
+        state.done += len(items)
+        state.tallies.update(r.outcome for r in items)
+        state.sim_cycles += sum(r.sim_cycles for r in items)
         if progress:
             progress(state)
 
-        def sink(items: list[EngineResult], who: str) -> None:
-            db.add(items, who)
-            state.done += len(items)
-            state.tallies.update(r.outcome for r in items)
-            state.sim_cycles += sum(r.sim_cycles for r in items)
-            if progress:
-                progress(state)
-
-        if pending:
-            if executor == "local":
-                _run_local(prep, pending, workers, sink, snapshot)
-            else:
-                _run_dask(prep, pending, workers, sink, address, snapshot)
-    finally:
-        db.close()
-    return Path(db_path)
+    if pending:
+        if client is None:
+            _run_local(prep, pending, workers, sink, snapshot, watchdog)
+        else:
+            _run_dask(prep, pending, workers, sink, client, snapshot, watchdog)
 
 
 def merge(inputs: Sequence[Path], output: Path) -> Path:
@@ -332,42 +414,52 @@ def merge(inputs: Sequence[Path], output: Path) -> Path:
     of them disagree about an injection's result.
     """
     if not inputs:
-        raise ValueError("merge needs at least one input database")
+        raise ParameterError("merge needs at least one input database")
     output = Path(output)
-    if output.exists():
-        raise CampaignDBError(f"{output} exists; refusing to overwrite it")
-    dbs = [CampaignDB.open_existing(p) for p in inputs]
-    try:
-        ident = dbs[0].meta("campaign")
-        for db in dbs[1:]:
-            if db.meta("campaign") != ident:
-                raise CampaignDBError(f"{db.path} belongs to a different campaign than "
-                                      f"{dbs[0].path}")
-        seen: dict[int, tuple] = {}
-        for db in dbs:
-            for row in db.conn.execute("SELECT * FROM results"):
-                key = row[:7]  # id .. early; worker and time may differ
-                if row[0] in seen and seen[row[0]][:7] != key:
-                    raise CampaignDBError(f"injection {row[0]} has different results in "
-                                          f"{db.path} and another input")
-                seen[row[0]] = row
-        tmp = output.with_name(output.name + ".merging")
-        tmp.unlink(missing_ok=True)
-        import sqlite3
+    with campaign_lock(output):
+        if output.exists():
+            raise CampaignDBError(f"{output} exists; refusing to overwrite it")
+        dbs = [CampaignDB.open_existing(p) for p in inputs]
+        try:
+            _merge_into(dbs, output)
+        finally:
+            for db in dbs:
+                db.close()
+    return output
 
-        dst = sqlite3.connect(tmp, isolation_level=None)
-        src = dbs[0].conn
-        src.backup(dst)
+
+def _merge_into(dbs: list[CampaignDB], output: Path) -> None:
+    ident = dbs[0].meta("campaign")
+    for db in dbs[1:]:
+        if db.meta("campaign") != ident:
+            raise CampaignDBError(f"{db.path} belongs to a different campaign than "
+                                  f"{dbs[0].path}")
+    seen: dict[int, tuple] = {}
+    notes: dict[int, str] = {}
+    for db in dbs:
+        for row in db.conn.execute("SELECT * FROM results"):
+            key = row[:7]  # id .. early; worker and time may differ
+            if row[0] in seen and seen[row[0]][:7] != key:
+                raise CampaignDBError(f"injection {row[0]} has different results in "
+                                      f"{db.path} and another input")
+            seen[row[0]] = row
+        notes.update(db.messages())
+    tmp = output.with_name(output.name + ".merging")
+    tmp.unlink(missing_ok=True)
+    dst = sqlite3.connect(tmp, isolation_level=None)
+    try:
+        dbs[0].conn.backup(dst)
         dst.execute("BEGIN")
         dst.execute("DELETE FROM results")
         dst.executemany("INSERT INTO results VALUES (?,?,?,?,?,?,?,?,?)", seen.values())
+        dst.execute(MESSAGES_TABLE)
+        dst.execute("DELETE FROM messages")
+        dst.executemany("INSERT INTO messages VALUES (?, ?)",
+                        ((i, t) for i, t in sorted(notes.items()) if i in seen))
         dst.execute("COMMIT")
-        dst.close()
-        tmp.rename(output)
     finally:
-        for db in dbs:
-            db.close()
-    return output
+        dst.close()
+    tmp.rename(output)
 
 
 __all__ += ["open_campaign", "resume_spec", "EngineError"]

@@ -1,28 +1,46 @@
 """Campaign results in SQLite: one file per campaign, every result committed as it arrives.
 
 Tables: ``meta`` (what the campaign is: its spec, targets and golden run, as JSON),
-``injections`` (the whole plan, written once when the file is created) and ``results`` (one
+``injections`` (the whole plan, written once when the file is created), ``results`` (one
 row per finished injection, keyed by the injection id, so a result can never be stored
-twice). SQLite's transactions make each commit all-or-nothing, so a process killed at any
-moment (SIGKILL included) leaves every committed result intact and nothing half-written; a
-re-run with the same command reads which ids are done and runs only the rest.
+twice) and ``messages`` (why a ``crash`` or a watchdog ``hang`` stopped, by injection id;
+added to older files when they first need it). SQLite's transactions make each commit
+all-or-nothing, so a process killed at any moment (SIGKILL included) leaves every committed
+result intact and nothing half-written; a re-run with the same command reads which ids are
+done and runs only the rest.
 
 A file that is not a campaign database, belongs to another campaign, or is damaged gives a
 :class:`CampaignDBError` and is never written to.
+
+**One process at a time.** :func:`campaign_lock` gives one process the use of a database
+path (new or existing) for a whole run: a second campaign on the same ``--db`` refuses at
+once with :class:`CampaignBusy`, before any work, so two processes never race to create
+the file. The lock is ``X.db.lock`` held with ``flock``: the kernel releases it when the
+holder dies, however it dies, and the holder removes the file when it is done (a killed
+holder leaves it, empty of meaning: the next run takes it over). Reading a database
+(reports, replays) needs no lock.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
+import os
+import socket
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+
+from orbitbench.spec.errors import UsageError
 
 from .engine import EngineResult
 from .plan import Plan
 
-__all__ = ["CampaignDB", "CampaignDBError", "MAGIC", "SCHEMA_VERSION"]
+__all__ = ["CampaignDB", "CampaignDBError", "CampaignBusy", "UnknownInjection",
+           "campaign_lock", "MAGIC", "SCHEMA_VERSION"]
 
 MAGIC = "orbitbench-campaign"
 SCHEMA_VERSION = 1
@@ -39,10 +57,87 @@ CREATE TABLE results (
     max_err INTEGER NOT NULL, early INTEGER NOT NULL, worker TEXT NOT NULL,
     finished REAL NOT NULL);
 """
+MESSAGES_TABLE = """CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY REFERENCES injections(id), text TEXT NOT NULL)"""
 
 
-class CampaignDBError(RuntimeError):
-    """The file is not this campaign's database (foreign, corrupt, or another campaign)."""
+class CampaignDBError(UsageError, RuntimeError):
+    """The file is not this campaign's database (foreign, corrupt, or another campaign),
+    or it cannot be written where it was asked for."""
+
+
+class CampaignBusy(CampaignDBError):
+    """Another process is running a campaign on this database."""
+
+
+class UnknownInjection(UsageError, KeyError):
+    """No injection with that id in the database."""
+
+    __str__ = Exception.__str__  # the message, not KeyError's repr of it
+
+
+def _cannot_write(path: Path, exc: OSError) -> CampaignDBError:
+    where = Path(exc.filename) if exc.filename else path.parent
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        what = f"{_first_file(where)} is a file, not a directory"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        what = f"{where} is not writable ({exc.strerror.lower()})"
+    else:
+        what = f"{where}: {exc.strerror}"
+    return CampaignDBError(f"cannot write the campaign database {path}: {what}; give a --db "
+                           "in a directory you can write")
+
+
+def _first_file(path: Path) -> Path:
+    """The first component of ``path`` that exists and is not a directory."""
+    for part in (*reversed(path.parents), path):
+        if part.exists() and not part.is_dir():
+            return part
+    return path
+
+
+@contextmanager
+def campaign_lock(path: Path) -> Iterator[None]:
+    """This process's exclusive use of the campaign database ``path`` (see the module text).
+
+    Creates the directory if needed. Raises :class:`CampaignBusy` at once when another
+    process holds it, :class:`CampaignDBError` when the place cannot be written.
+    """
+    path = Path(path)
+    lock = path.with_name(path.name + ".lock")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        while True:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 200, 0).decode(errors="replace").strip()
+                os.close(fd)
+                raise CampaignBusy(f"{path} is in use by another campaign ("
+                                   f"{holder or 'a process starting now'}); wait for it to "
+                                   "finish, or give another --db") from None
+            try:  # the previous holder may have removed the file after we opened it
+                same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}, since "
+                      f"{time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode(), 0)
+        yield
+    finally:
+        try:
+            os.unlink(lock)
+        finally:
+            os.close(fd)
 
 
 class CampaignDB:
@@ -101,7 +196,7 @@ class CampaignDB:
         tmp = path.with_name(path.name + ".creating")
         tmp.unlink(missing_ok=True)
         conn = cls._connect(tmp)
-        conn.executescript(_SCHEMA)
+        conn.executescript(_SCHEMA + ";" + MESSAGES_TABLE)
         conn.execute("BEGIN")
         rows = {"magic": MAGIC, "schema": str(SCHEMA_VERSION), "created": str(time.time())}
         rows.update({k: json.dumps(v, sort_keys=True) for k, v in meta.items()})
@@ -149,11 +244,18 @@ class CampaignDB:
             "ORDER BY i.id", (count, index)).fetchall()
         return [(i, c, [(v, e, b + j) for j in range(s)]) for i, c, v, e, b, s in rows]
 
+    def _has_messages(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                 "name = 'messages'").fetchone() is not None
+
     def add(self, results: Iterable[EngineResult], worker: str) -> int:
-        """Commit ``results`` in one transaction; returns how many were new."""
+        """Commit ``results`` (and their messages) in one transaction; returns how many
+        were new."""
         now = time.time()
+        results = list(results)
         rows = [(r.id, r.outcome, r.sim_cycles, r.end_cycle, r.wrong, r.max_err, int(r.early),
                  worker, now) for r in results]
+        notes = [(r.id, r.message) for r in results if r.message]
         if not rows:
             return 0
         self.conn.execute("BEGIN IMMEDIATE")
@@ -162,6 +264,9 @@ class CampaignDB:
             self.conn.executemany("INSERT OR IGNORE INTO results VALUES (?,?,?,?,?,?,?,?,?)",
                                   rows)
             new = self.conn.total_changes - before
+            if notes:
+                self.conn.execute(MESSAGES_TABLE)
+                self.conn.executemany("INSERT OR IGNORE INTO messages VALUES (?, ?)", notes)
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
@@ -169,11 +274,15 @@ class CampaignDB:
         return new
 
     def results(self) -> list[dict]:
-        """Every result joined with its injection, ordered by id."""
+        """Every result joined with its injection (and ``message``, empty if none),
+        ordered by id."""
+        note, join = ("COALESCE(m.text, '')", "LEFT JOIN messages m ON m.id = r.id ") if (
+            self._has_messages()) else ("''", "")
         cur = self.conn.execute(
             "SELECT i.id, i.cycle, i.target, i.module, i.kind, i.elem, i.bit, i.size, "
-            "r.outcome, r.sim_cycles, r.end_cycle, r.wrong, r.max_err, r.early "
-            "FROM results r JOIN injections i ON i.id = r.id ORDER BY i.id")
+            "r.outcome, r.sim_cycles, r.end_cycle, r.wrong, r.max_err, r.early, "
+            f"{note} AS message FROM results r JOIN injections i ON i.id = r.id {join}"
+            "ORDER BY i.id")
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
@@ -181,11 +290,22 @@ class CampaignDB:
         cur = self.conn.execute("SELECT * FROM injections WHERE id = ?", (ident,))
         row = cur.fetchone()
         if row is None:
-            raise KeyError(f"no injection {ident} in {self.path} "
+            raise UnknownInjection(f"no injection {ident} in {self.path} "
                            f"(ids 0..{self.planned() - 1})")
         return dict(zip([d[0] for d in cur.description], row, strict=True))
 
     def result(self, ident: int) -> dict | None:
+        """The result of injection ``ident`` (with its ``message``), or None."""
         cur = self.conn.execute("SELECT * FROM results WHERE id = ?", (ident,))
         row = cur.fetchone()
-        return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+        if row is None:
+            return None
+        out = dict(zip([d[0] for d in cur.description], row, strict=True))
+        out["message"] = self.messages().get(ident, "")
+        return out
+
+    def messages(self) -> dict[int, str]:
+        """Injection id -> why it crashed (or hung, by the watchdog)."""
+        if not self._has_messages():
+            return {}
+        return dict(self.conn.execute("SELECT id, text FROM messages").fetchall())

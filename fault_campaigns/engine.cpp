@@ -4,7 +4,8 @@
 // file making exactly the design's state variables public, and builds this file with the
 // verilated model. The engine talks to Python over stdin/stdout, one line per message:
 //
-//   CONFIG file (argv[1]), one directive per line:
+//   CONFIG, from the file argv[1], or from stdin up to a line "end" when argv[1] is "-"
+//   (no file to leave behind), one directive per line:
 //     var ID SCOPE NAME          resolve variable ID (public_flat_rw; NAME: rest of line)
 //     state ID                   variable ID belongs to the design state (early-stop check)
 //     preload ID ELEM HEX        write element ELEM of variable ID before reset
@@ -14,12 +15,14 @@
 //     elem_bits N / elem_signed 0|1   element view of output data words (error magnitude)
 //     reset_cycles N / max_cycles N / hang_factor F / hang_extra N / checkpoint N
 //   stdin commands:
-//     golden                     fault-free run; prints "golden T NOUT HEXWORDS..."
+//     golden                     fault-free run; prints "golden T NOUT HEXWORDS...", or
+//                                "trap CYCLE finish|stop|timeout MESSAGE" when the design
+//                                ended it ($finish, $stop, $fatal, ...) or never raised done
 //     inj ID CYCLE N (VAR ELEM BIT)xN   queue an injection (N bits flipped at once)
 //     early_stop 0|1 / snapshot fork|copy    options of the next runs (default 1, copy)
-//     run                        run the queued injections (sorted by cycle), print one
-//                                "res ID OUTCOME SIMCYCLES ENDCYCLE WRONG MAXERR EARLY" each,
-//                                then "ok"
+//     run                        run the queued injections (sorted by cycle, stably), print one
+//                                "res ID OUTCOME SIMCYCLES ENDCYCLE WRONG MAXERR EARLY [MESSAGE]"
+//                                each (MESSAGE, the rest of the line, for "crash"), then "ok"
 //     replay                     (trace builds) run the single queued injection without fork,
 //                                dumping waves to the file named in argv[2]
 //     bench SECONDS              repeat the fault-free workload; "bench CYCLES REPEATS SECONDS"
@@ -34,14 +37,30 @@
 // continuation compares the complete design state with snapshots of the golden run every
 // `checkpoint` cycles; once equal (and the outputs so far agree), the rest of the run is
 // the golden run and the injection is masked without simulating it.
+//
+// Traps: an upset may make the design stop the simulation ($fatal, $stop, $error, a failed
+// immediate assertion, $finish before done, or Verilator's own "did not converge" check).
+// Verilator ends every one of them in vl_fatal or vl_finish, which this file replaces
+// (built with -DVL_USER_FATAL -DVL_USER_FINISH): they throw a Trap, the continuation
+// catches it and reports the injection as "crash" with the message, and the parent carries
+// on from its snapshot (a byte copy is restored over whatever the interrupted evaluation
+// left; a forked child simply ends). Whatever the model prints ($display, the "%Fatal: ..."
+// line) goes to a small buffer, never into the protocol, which has its own file descriptor.
+// An evaluation that never returns cannot be caught here: the Python side's watchdog kills
+// the process group (this process and a forked child) and records a hang. The engine dies
+// with its parent (PR_SET_PDEATHSIG), so a killed campaign leaves no engine spinning.
 
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
 #include <cerrno>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -61,6 +80,71 @@
 #ifdef OBT_TRACE
 #include "verilated_fst_c.h"
 #endif
+
+// What the replaced vl_fatal / vl_finish throw out of the model's evaluation.
+struct Trap {
+    std::string what;
+    bool finish;
+};
+
+namespace {
+
+FILE* g_proto = nullptr;     // the protocol (the original stdout)
+std::string g_model_out;     // the tail of what the model printed since the run began
+
+// The model's stdout: keeps the last few kB, so a chatty design neither fills a pipe nor
+// corrupts the protocol, and a trap's "%Fatal: ..." line can be reported.
+ssize_t model_out_write(void*, const char* buf, size_t n) {
+    g_model_out.append(buf, n);
+    if (g_model_out.size() > 8192) g_model_out.erase(0, g_model_out.size() - 4096);
+    return static_cast<ssize_t>(n);
+}
+
+std::string one_line(std::string text) {
+    for (char& c : text)
+        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    const size_t a = text.find_first_not_of(' '), b = text.find_last_not_of(' ');
+    text = a == std::string::npos ? std::string() : text.substr(a, b - a + 1);
+    if (text.size() > 300) text = text.substr(0, 297) + "...";
+    return text;
+}
+
+// The trap's message: the "%Fatal/%Error: file:line: ..." line the model printed just before
+// ($fatal, $error, assertions), else "file:line: what Verilator says".
+[[noreturn]] void trap(const char* file, int line, const char* msg, bool finish) {
+    std::fflush(stdout);
+    std::string printed;
+    size_t end = g_model_out.size();
+    while (end > 0 && printed.empty()) {
+        const size_t start = g_model_out.rfind('\n', end - 1);
+        const size_t from = start == std::string::npos ? 0 : start + 1;
+        std::string l = g_model_out.substr(from, end - from);
+        if (l.find("%Fatal") != std::string::npos || l.find("%Error") != std::string::npos)
+            printed = l;
+        end = start == std::string::npos ? 0 : start;
+    }
+    if (!printed.empty() && printed[0] == '[' && printed.find("] ") != std::string::npos)
+        printed = printed.substr(printed.find("] ") + 2);  // "[0] %Fatal: ...": no sim time
+    std::string where = file ? file : "?";  // as Verilator got it: keep the file name only
+    if (where.rfind('/') != std::string::npos) where = where.substr(where.rfind('/') + 1);
+    std::string what = printed.empty() || finish || std::strcmp(msg, "Verilog $stop") != 0
+        ? where + ":" + std::to_string(line) + ": " + msg
+        : printed;
+    throw Trap{one_line(what), finish};
+}
+
+}  // namespace
+
+// Verilator's end-of-simulation hooks (VL_USER_FATAL, VL_USER_FINISH): see "Traps" above.
+void vl_fatal(const char* filename, int linenum, const char* hier, const char* msg) {
+    (void)hier;
+    trap(filename, linenum, msg, false);
+}
+
+void vl_finish(const char* filename, int linenum, const char* hier) {
+    (void)hier;
+    trap(filename, linenum, "Verilog $finish before done", true);
+}
 
 namespace {
 
@@ -105,6 +189,7 @@ struct Result {
     const char* outcome = "masked";
     uint64_t sim_cycles = 0, end_cycle = 0, wrong = 0, max_err = 0;
     bool early = false;
+    std::string message;  // why a crash stopped
 };
 
 std::vector<Var> g_vars;
@@ -154,14 +239,14 @@ void bind(Var& v, const VerilatedContext* ctx) {
     for (int d = 0; d < vp->udims(); ++d) v.elems *= vp->unpackedRanges()[d].elements();
 }
 
-void load_config(const char* path, VerilatedContext* ctx) {
-    std::ifstream f(path);
-    if (!f) fail(std::string("cannot open config ") + path);
+// Read directives from f up to its end or a line "end".
+void load_config(std::istream& f, VerilatedContext* ctx) {
     std::string line;
     while (std::getline(f, line)) {
         std::istringstream in(line);
         std::string key;
         if (!(in >> key) || key[0] == '#') continue;
+        if (key == "end") break;
         if (key == "var") {
             size_t id;
             std::string scope, name;
@@ -310,21 +395,36 @@ bool state_equals(const std::vector<uint8_t>& buf) {
 void golden(const char* waves) {
     Sim s;
     start(s, waves);
-    reset(s);
     g_out.clear();
     g_snap.clear();
     g_snap_outs.clear();
-    for (;;) {
-        if (s.cycle % g_checkpoint == 0) {
-            g_snap.emplace_back();
-            snapshot(g_snap.back());
-            g_snap_outs.push_back(g_out.size());
+    g_T = 0;
+    g_model_out.clear();
+    try {
+        reset(s);
+        for (;;) {
+            if (s.cycle % g_checkpoint == 0) {
+                g_snap.emplace_back();
+                snapshot(g_snap.back());
+                g_snap_outs.push_back(g_out.size());
+            }
+            s.tick();
+            ++s.cycle;
+            if (s.top->OBT_OUT_VALID) g_out.push_back(out_word(s));
+            if (s.top->OBT_DONE) break;
+            if (s.cycle >= g_max_cycles) {
+                std::fprintf(g_proto, "trap %llu timeout done did not rise within %llu cycles\n",
+                             static_cast<unsigned long long>(s.cycle),
+                             static_cast<unsigned long long>(g_max_cycles));
+                std::fflush(g_proto);
+                return;
+            }
         }
-        s.tick();
-        ++s.cycle;
-        if (s.top->OBT_OUT_VALID) g_out.push_back(out_word(s));
-        if (s.top->OBT_DONE) break;
-        if (s.cycle >= g_max_cycles) fail("golden run did not finish within max_cycles");
+    } catch (const Trap& t) {  // the design ended its own fault-free run
+        std::fprintf(g_proto, "trap %llu %s %s\n", static_cast<unsigned long long>(s.cycle),
+                     t.finish ? "finish" : "stop", t.what.c_str());
+        std::fflush(g_proto);
+        return;
     }
     g_T = s.cycle;
     for (auto& e : g_events) {
@@ -334,10 +434,10 @@ void golden(const char* waves) {
     g_words.assign(g_out.size(), g_word_default);
     for (auto& o : g_word_over)
         if (o.first < g_words.size()) g_words[o.first] = o.second;
-    std::printf("golden %llu %zu", static_cast<unsigned long long>(g_T), g_out.size());
-    for (uint64_t w : g_out) std::printf(" %llx", static_cast<unsigned long long>(w));
-    std::printf("\n");
-    std::fflush(stdout);
+    std::fprintf(g_proto, "golden %llu %zu", static_cast<unsigned long long>(g_T), g_out.size());
+    for (uint64_t w : g_out) std::fprintf(g_proto, " %llx", static_cast<unsigned long long>(w));
+    std::fprintf(g_proto, "\n");
+    std::fflush(g_proto);
 #ifdef OBT_TRACE
     if (s.trace) s.trace->close();
 #endif
@@ -402,21 +502,35 @@ Result continue_faulty(Sim& s, const Injection& inj, size_t outs_so_far, bool ea
     const uint64_t bound = static_cast<uint64_t>(g_hang_factor * g_T) + g_hang_extra;
     const uint64_t start_cycle = s.cycle;
     bool done = false;
-    while (s.cycle < bound) {
-        s.tick();
-        ++s.cycle;
-        if (s.top->OBT_OUT_VALID) out.add(out_word(s));
-        if (s.top->OBT_DONE) {
-            done = true;
-            break;
-        }
-        if (early_stop && s.cycle % g_checkpoint == 0 && !out.data_bad && !out.corr && !out.det) {
-            const size_t k = s.cycle / g_checkpoint;
-            if (k < g_snap.size() && g_snap_outs[k] == out.count && state_equals(g_snap[k])) {
-                r.early = true;
+    g_model_out.clear();
+    try {
+        while (s.cycle < bound) {
+            s.tick();
+            ++s.cycle;
+            if (s.top->OBT_OUT_VALID) out.add(out_word(s));
+            if (s.top->OBT_DONE) {
+                done = true;
                 break;
             }
+            if (early_stop && s.cycle % g_checkpoint == 0 && !out.data_bad && !out.corr
+                && !out.det) {
+                const size_t k = s.cycle / g_checkpoint;
+                if (k < g_snap.size() && g_snap_outs[k] == out.count && state_equals(g_snap[k])) {
+                    r.early = true;
+                    break;
+                }
+            }
         }
+    } catch (const Trap& t) {  // the edge ending cycle s.cycle stopped the simulation
+        r.outcome = "crash";
+        r.message = t.what;
+        r.end_cycle = s.cycle + 1;
+        r.sim_cycles = r.end_cycle - start_cycle;
+        // Verilator's $stop returns early once gotFinish is set: clear it for the next run.
+        s.ctx->gotFinish(false);
+        s.ctx->gotError(false);
+        s.ctx->errorCount(0);
+        return r;
     }
     r.sim_cycles = s.cycle - start_cycle;
     r.end_cycle = s.cycle;
@@ -446,14 +560,6 @@ Result continue_faulty(Sim& s, const Injection& inj, size_t outs_so_far, bool ea
     return r;
 }
 
-void print_result(long long id, const Result& r) {
-    std::printf("res %lld %s %llu %llu %llu %llu %d\n", id, r.outcome,
-                static_cast<unsigned long long>(r.sim_cycles),
-                static_cast<unsigned long long>(r.end_cycle),
-                static_cast<unsigned long long>(r.wrong),
-                static_cast<unsigned long long>(r.max_err), r.early ? 1 : 0);
-}
-
 // The result of one injection as the engine prints it after "res ID ".
 std::string format_result(const Result& r) {
     char buf[256];
@@ -462,20 +568,24 @@ std::string format_result(const Result& r) {
                   static_cast<unsigned long long>(r.end_cycle),
                   static_cast<unsigned long long>(r.wrong),
                   static_cast<unsigned long long>(r.max_err), r.early ? 1 : 0);
-    return buf;
+    if (r.message.empty()) return buf;
+    return std::string(buf) + " " + one_line(r.message);
 }
 
 // Run one faulty continuation in a forked child (copy-on-write snapshot of the process).
 std::string run_forked(Sim& s, const Injection& inj, size_t outs, bool early_stop) {
     int fds[2];
     if (pipe(fds) != 0) fail("pipe failed");
-    std::fflush(stdout);
+    std::fflush(g_proto);
     // No prepareClone()/atClone(): they stop and restart the model's worker threads around
     // a fork, and this model is built single-threaded (measured: they cost two thread
     // creations per injection).
     const pid_t pid = fork();
     if (pid < 0) fail(std::string("fork failed: ") + std::strerror(errno));
     if (pid == 0) {
+#ifdef __linux__
+        prctl(PR_SET_PDEATHSIG, SIGKILL);  // the parent was killed (watchdog): go too
+#endif
         close(fds[0]);
         const std::string text = format_result(continue_faulty(s, inj, outs, early_stop));
         const ssize_t n = static_cast<ssize_t>(text.size());
@@ -483,16 +593,26 @@ std::string run_forked(Sim& s, const Injection& inj, size_t outs, bool early_sto
         std::_Exit(0);
     }
     close(fds[1]);
-    char buf[256];
-    ssize_t got = 0, n;
-    while ((n = read(fds[0], buf + got, sizeof buf - 1 - got)) > 0) got += n;
+    std::string text;
+    char buf[1024];
+    ssize_t n;
+    while ((n = read(fds[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
     close(fds[0]);
     int status = 0;
     waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || got <= 0)
+    if (WIFSIGNALED(status)) {  // the model itself crashed (a trap is caught in the child)
+        Result r;
+        r.outcome = "crash";
+        r.end_cycle = s.cycle;
+        const int sig = WTERMSIG(status);
+        r.message = "the model crashed with signal " + std::to_string(sig) + " ("
+                    + strsignal(sig) + ")";
+        return format_result(r);
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || text.empty())
         fail("injection " + std::to_string(inj.id) + " child failed (status "
              + std::to_string(status) + ")");
-    return std::string(buf, got);
+    return text;
 }
 
 // Parent advances one model through the workload; each faulty continuation starts from a
@@ -531,25 +651,23 @@ void run_batch(std::vector<Injection>& batch, bool early_stop, bool fork_snapsho
             std::memcpy(static_cast<void*>(s.top->rootp), saved.data(), saved.size());
             s.cycle = cycle;
         }
-        std::printf("res %lld %s\n", inj.id, text.c_str());
-        std::fflush(stdout);
+        std::fprintf(g_proto, "res %lld %s\n", inj.id, text.c_str());
+        std::fflush(g_proto);
     }
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    if (argc < 2) {
-        std::fprintf(stderr, "usage: %s CONFIG [WAVES.fst]\n", argv[0]);
-        return 2;
-    }
+namespace {
+
+int serve(int argc, char** argv) {
     if (std::string(argv[1]) == "--scopes") {  // list the public scopes and variables
         Sim probe;
         start(probe, nullptr);
         for (const auto& it : *probe.ctx->scopeNameMap()) {
-            std::printf("%s\n", it.first);
+            std::fprintf(g_proto, "%s\n", it.first);
             if (const VerilatedVarNameMap* vars = it.second->varsp())
-                for (const auto& v : *vars) std::printf("  %s\n", v.first);
+                for (const auto& v : *vars) std::fprintf(g_proto, "  %s\n", v.first);
         }
         return 0;
     }
@@ -557,7 +675,13 @@ int main(int argc, char** argv) {
         // Resolve variables against a throwaway context (scope tables are per model).
         Sim probe;
         start(probe, nullptr);
-        load_config(argv[1], probe.ctx.get());
+        if (std::string(argv[1]) == "-") {
+            load_config(std::cin, probe.ctx.get());
+        } else {
+            std::ifstream f(argv[1]);
+            if (!f) fail(std::string("cannot open config ") + argv[1]);
+            load_config(f, probe.ctx.get());
+        }
     }
     const char* waves = argc > 2 ? argv[2] : nullptr;
     std::vector<Injection> queue;
@@ -593,8 +717,8 @@ int main(int argc, char** argv) {
             if (g_T == 0) fail("'run' before 'golden'");
             run_batch(queue, early_stop, fork_snapshots);
             queue.clear();
-            std::printf("ok\n");
-            std::fflush(stdout);
+            std::fprintf(g_proto, "ok\n");
+            std::fflush(g_proto);
         } else if (cmd == "replay") {
             if (g_T == 0 || queue.size() != 1) fail("'replay' needs 'golden' and one injection");
             Sim s;
@@ -606,13 +730,14 @@ int main(int argc, char** argv) {
                 ++s.cycle;
                 if (s.top->OBT_OUT_VALID) ++outs;
             }
-            print_result(queue[0].id, continue_faulty(s, queue[0], outs, false));
+            const std::string text = format_result(continue_faulty(s, queue[0], outs, false));
+            std::fprintf(g_proto, "res %lld %s\n", queue[0].id, text.c_str());
 #ifdef OBT_TRACE
             if (s.trace) s.trace->close();
 #endif
             queue.clear();
-            std::printf("ok\n");
-            std::fflush(stdout);
+            std::fprintf(g_proto, "ok\n");
+            std::fflush(g_proto);
         } else if (cmd == "bench") {
             // Raw speed: repeat the fault-free workload from reset for SECONDS of wall time.
             double budget = 1.0;
@@ -633,9 +758,10 @@ int main(int argc, char** argv) {
                 elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
                               .count();
             } while (elapsed < budget);
-            std::printf("bench %llu %llu %.9f\n", static_cast<unsigned long long>(cycles),
-                        static_cast<unsigned long long>(repeats), elapsed);
-            std::fflush(stdout);
+            std::fprintf(g_proto, "bench %llu %llu %.9f\n",
+                         static_cast<unsigned long long>(cycles),
+                         static_cast<unsigned long long>(repeats), elapsed);
+            std::fflush(g_proto);
         } else if (cmd == "quit") {
             break;
         } else {
@@ -643,4 +769,31 @@ int main(int argc, char** argv) {
         }
     }
     return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the campaign that started us
+#endif
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: %s CONFIG|- [WAVES.fst]\n", argv[0]);
+        return 2;
+    }
+    // The protocol keeps the original stdout; the model's prints go to a buffer (stdout is
+    // an ordinary variable in glibc) and file descriptor 1 to stderr, so nothing the design
+    // prints can reach the protocol.
+    g_proto = fdopen(dup(1), "w");
+    if (!g_proto || dup2(2, 1) < 0) fail("cannot set up the protocol stream");
+    cookie_io_functions_t io{};
+    io.write = model_out_write;
+    FILE* model_out = fopencookie(nullptr, "w", io);
+    if (!model_out) fail("cannot set up the model's output buffer");
+    stdout = model_out;
+    try {
+        return serve(argc, argv);
+    } catch (const Trap& t) {
+        fail("the design stopped the simulation outside an injection: " + t.what);
+    }
 }

@@ -1,36 +1,46 @@
 """Build and drive the native injection engine (``engine.cpp``) for one design.
 
 One Verilator build per design (and per hardening profile, which is a different design),
-cached by a hash of everything that goes into it, like :mod:`orbitbench.sim.verilator`. Only the
-design's state variables (and the workload's preload and event variables) are made visible,
-through a Verilator control file; everything else stays private to Verilator's optimiser.
+cached by a hash of everything that goes into it (sources, top, parameters and Verilator
+arguments, public variables, the engine source), in a build directory named by that hash:
+two designs, or one design with two target sets, never share a directory, so concurrent
+campaigns cannot clobber each other's engine. Only the design's state variables (and the
+workload's preload and event variables) are made visible, through a Verilator control file;
+everything else stays private to Verilator's optimiser.
 
 :class:`Engine` is one engine process: :meth:`Engine.golden` runs the fault-free workload,
 :meth:`Engine.run` a batch of injections (many per process; see ``engine.cpp`` for the
-protocol and the checkpointing).
+protocol, the checkpointing and how traps of the design become ``crash`` results). The
+configuration goes to the process on its stdin, so no file is left behind whatever happens
+to it; the process runs in its own session (the watchdog kills it with everything it
+forked) and dies with the thread that started it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import select
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
-import tempfile
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from orbitbench.sim import SIM_BUILD, locked
 from orbitbench.sim.toolchain import LINT_WAIVERS, find_verilator
+from orbitbench.spec.errors import UsageError
 
 from .targets import StateVar
 
-__all__ = ["ENGINE_SRC", "EngineBuild", "EngineError", "Engine", "EngineResult",
-           "build_engine", "scope_of"]
+__all__ = ["ENGINE_SRC", "EngineBuild", "EngineError", "EngineDied", "EngineHang",
+           "GoldenTrap", "Engine", "EngineResult", "build_engine", "scope_of"]
 
 ENGINE_SRC = Path(__file__).resolve().with_name("engine.cpp")
 SNAPSHOTS = ("copy", "fork")
@@ -41,8 +51,55 @@ OPT_ARGS: tuple[str, ...] = ("-O3", "--x-assign", "fast", "--x-initial", "fast",
                              "-MAKEFLAGS", "OPT_FAST=-O3 OPT_GLOBAL=-O3")
 
 
+# Verilator's $fatal/$stop/$finish end in vl_fatal/vl_finish; engine.cpp defines its own.
+TRAP_ARGS: tuple[str, ...] = ("-CFLAGS", "-DVL_USER_FATAL", "-CFLAGS", "-DVL_USER_FINISH")
+
+# Signals that mean the model's own code crashed (not someone killing the process).
+_CRASH_SIGNALS = frozenset({signal.SIGSEGV, signal.SIGBUS, signal.SIGFPE, signal.SIGILL,
+                            signal.SIGABRT})
+
+
 class EngineError(RuntimeError):
-    """The engine could not be built, or it failed while running."""
+    """The engine could not be built or started, or it failed while running."""
+
+
+class EngineDied(EngineError):
+    """The engine process ended while a reply was due.
+
+    Members
+    -------
+    returncode : int
+        Its exit status; negative: killed by that signal.
+    stderr : str
+        What it said before it ended (its own errors start with ``engine:``).
+    """
+
+    def __init__(self, returncode: int, stderr: str):
+        self.returncode, self.stderr = returncode, stderr
+        if returncode < 0:
+            how = f"was killed by {signal.Signals(-returncode).name}"
+        else:
+            how = f"exited with status {returncode}"
+        super().__init__(f"engine {how}" + (f": {stderr}" if stderr else ""))
+
+    @property
+    def engine_failed(self) -> bool:
+        """The engine stopped on an error of its own (a protocol or consistency check)."""
+        return self.returncode == 2 and "engine: " in self.stderr
+
+    @property
+    def model_crashed(self) -> bool:
+        """It died of a fault in its own code (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT)."""
+        return self.returncode < 0 and -self.returncode in _CRASH_SIGNALS
+
+
+class EngineHang(EngineError):
+    """No reply within the watchdog's time; the engine and what it forked were killed."""
+
+
+class GoldenTrap(UsageError, RuntimeError):
+    """The design ended its own fault-free run ($finish, $stop, $fatal, ...) or never
+    raised ``done``: there is no golden run to inject faults into."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +160,7 @@ def build_engine(top: str, sources: Sequence[Path], public: Iterable[tuple[str, 
         f"#define OBT_OUT_VALID {_cpp_name(ports.out_valid)}",
         f"#define OBT_OUT_DATA {_cpp_name(ports.out_data)}", ""])
     args = ["--cc", "--exe", "--build", "-j", "0", "--prefix", "Vtop", "-o", "engine",
-            "--top-module", top, *LINT_WAIVERS, *OPT_ARGS, *extra_args]
+            "--top-module", top, *LINT_WAIVERS, *OPT_ARGS, *TRAP_ARGS, *extra_args]
     if trace:
         args += ["--trace-fst", "-CFLAGS", "-DOBT_TRACE"]
         if _has_lz4_dev():
@@ -114,7 +171,7 @@ def build_engine(top: str, sources: Sequence[Path], public: Iterable[tuple[str, 
         h.update(Path(src).read_bytes())
     key = h.hexdigest()[:16]
     flavour = "_trace" if trace else "_raw" if raw else ""
-    build_dir = Path(build_root) / f"campaign_{top}{flavour}"
+    build_dir = Path(build_root) / f"campaign_{top}{flavour}-{key}"
     exe, stamp = build_dir / "engine", build_dir / "orbitbench.stamp"
     with locked(build_dir.parent / f"{build_dir.name}.lock"):
         if stamp.exists() and stamp.read_text() == key and exe.exists():
@@ -144,9 +201,10 @@ def build_engine(top: str, sources: Sequence[Path], public: Iterable[tuple[str, 
             proc = subprocess.run(cmd, env=env, stdout=out, stderr=subprocess.STDOUT,
                                   check=False)
         if proc.returncode != 0 or not exe.exists():
-            tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:])
-            raise EngineError(f"engine build for {top} failed (exit {proc.returncode}), "
-                              f"see {log}:\n{tail}")
+            lines = log.read_text(errors="replace").splitlines()[1:]
+            first = next((ln for ln in lines if "rror" in ln), lines[-1] if lines else "")
+            raise EngineError(f"the engine build for {top} failed (exit {proc.returncode}): "
+                              f"{first.strip()[:300]} (whole log: {log})")
         stamp.write_text(key)
     return EngineBuild(exe, build_dir, key, trace, raw)
 
@@ -195,26 +253,41 @@ class EngineResult:
     id: int
     outcome: str
     sim_cycles: int  # cycles the faulty continuation simulated
-    end_cycle: int  # workload cycle where it stopped (done, early stop or hang bound)
+    end_cycle: int  # workload cycle where it stopped (done, early stop, hang bound, trap)
     wrong: int  # output elements that differ from the golden run (SDC/DUE)
     max_err: int  # largest absolute difference of an output element
     early: bool  # stopped early: state equal to the golden run's (masked)
+    message: str = ""  # why a crash (or a watchdog hang) stopped, else empty
 
 
 class Engine:
-    """One running engine process (a context manager)."""
+    """One running engine process (a context manager).
+
+    The process dies with the thread that started it (Linux ``PR_SET_PDEATHSIG``): use an
+    engine from the thread that made it.
+
+    Raises
+    ------
+    EngineError
+        The engine executable cannot be started (for example it was deleted).
+    """
 
     def __init__(self, build: EngineBuild, config: str, *, waves: Path | None = None):
         self.build = build
-        fd, name = tempfile.mkstemp(prefix="orbitbench-engine-", suffix=".cfg")
-        with os.fdopen(fd, "w") as f:
-            f.write(config)
-        self.config_path = Path(name)
-        argv = [str(build.exe), str(self.config_path)]
+        self.golden_seconds: float | None = None  # wall time of the last golden run
+        argv = [str(build.exe), "-"]
         if waves is not None:
             argv.append(str(waves))
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, bufsize=1)
+        try:
+            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, bufsize=0,
+                                         start_new_session=True)
+        except OSError as exc:
+            raise EngineError(f"cannot start the injection engine {build.exe} "
+                              f"({exc.strerror}); it was built in {build.build_dir}: run the "
+                              "command again to rebuild it") from None
+        self._buf = bytearray()
+        self._send(config + ("" if config.endswith("\n") else "\n") + "end\n")
 
     def __enter__(self) -> Engine:
         return self
@@ -222,56 +295,115 @@ class Engine:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def kill(self) -> None:
+        """End the process (and anything it forked) now; safe from any thread."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
     def close(self) -> None:
         if self.proc.poll() is None:
             try:
-                self.proc.stdin.write("quit\n")
-                self.proc.stdin.flush()
+                self._send("quit\n")
                 self.proc.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait()
+            except (EngineError, subprocess.TimeoutExpired):
+                self.kill()
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             if stream:
                 stream.close()
-        self.config_path.unlink(missing_ok=True)
 
     def _send(self, text: str) -> None:
+        view = memoryview(text.encode())
         try:
-            self.proc.stdin.write(text)
-            self.proc.stdin.flush()
-        except OSError:
+            while view:
+                view = view[os.write(self.proc.stdin.fileno(), view):]
+        except (OSError, ValueError):  # broken pipe, or closed by kill() from another thread
             self._died()
 
-    def _line(self) -> str:
-        line = self.proc.stdout.readline()
-        if not line:
-            self._died()
-        return line
+    def _line(self, timeout: float | None = None) -> str:
+        """The next protocol line; :class:`EngineHang` after ``timeout`` seconds without one."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while True:
+            end = self._buf.find(b"\n")
+            if end >= 0:
+                line = self._buf[:end].decode(errors="replace")
+                del self._buf[:end + 1]
+                return line
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([fd], [], [], left)[0]:
+                    self.kill()
+                    raise EngineHang(f"no reply from the engine within {timeout:.3g} s")
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self._died()
+            self._buf += chunk
 
     def _died(self):
-        self.proc.wait()
-        err = self.proc.stderr.read().strip()
-        raise EngineError(f"engine exited with status {self.proc.returncode}: {err}")
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        try:
+            err = self.proc.stderr.read().decode(errors="replace").strip()
+        except (OSError, ValueError):
+            err = ""
+        raise EngineDied(self.proc.returncode, " ".join(err.splitlines()[-3:]))
 
     def golden(self) -> tuple[int, list[int]]:
-        """(workload cycles, output words) of the fault-free run."""
+        """(workload cycles, output words) of the fault-free run.
+
+        Raises
+        ------
+        GoldenTrap
+            The design ended the run itself, or never raised ``done``.
+        """
+        t0 = time.perf_counter()
         self._send("golden\n")
-        parts = self._line().split()
-        if parts[0] != "golden":
-            raise EngineError(f"unexpected engine reply {' '.join(parts)[:200]!r}")
+        line = self._line()
+        self.golden_seconds = time.perf_counter() - t0
+        parts = line.split()
+        if parts and parts[0] == "trap":
+            _, cycle, kind, what = line.split(maxsplit=3)
+            if kind == "finish":
+                where = what.split(": ")[0]
+                raise GoldenTrap(f"the design ended the fault-free run with $finish in cycle "
+                                 f"{cycle} ({where}) before raising done: a campaign design "
+                                 "must end its job by raising done, without $finish")
+            if kind == "timeout":
+                raise GoldenTrap(f"the fault-free run never raised done: {what}; check the "
+                                 "design's done port and its workload")
+            raise GoldenTrap(f"the design stopped its fault-free run in cycle {cycle}: {what}; "
+                             "fix the design (or its workload) before injecting faults")
+        if not parts or parts[0] != "golden":
+            raise EngineError(f"unexpected engine reply {line[:200]!r}")
         cycles, count = int(parts[1]), int(parts[2])
         return cycles, [int(w, 16) for w in parts[3:3 + count]]
 
     def run(self, injections: Iterable[tuple[int, int, Sequence[tuple[int, int, int]]]],
-            *, early_stop: bool = True, replay: bool = False, snapshot: str = "copy"):
-        """Yield an :class:`EngineResult` per ``(id, cycle, flips)`` as each finishes.
+            *, early_stop: bool = True, replay: bool = False, snapshot: str = "copy",
+            timeout: float | None = None):
+        """Yield an :class:`EngineResult` per ``(id, cycle, flips)`` as each finishes, in
+        the engine's order: by cycle, ties in the given order.
 
         ``flips`` are ``(var id, element, bit)`` triples, all applied at ``cycle``.
         ``snapshot``: how a faulty continuation starts from the parent's state, ``"copy"``
         (byte copy of the model, checked against the golden run; the default) or ``"fork"``
         (a forked child; slower, needs no check). ``replay`` runs the one injection from
-        reset without either (for waveforms).
+        reset without either (for waveforms). ``timeout``: seconds to wait for each result
+        (``None``: forever).
+
+        Raises
+        ------
+        EngineHang
+            No result within ``timeout``: the process was killed.
+        EngineDied
+            The process ended before it answered.
         """
         if snapshot not in SNAPSHOTS:
             raise ValueError(f"snapshot must be one of {SNAPSHOTS}, not {snapshot!r}")
@@ -282,10 +414,12 @@ class Engine:
         lines.append("replay\n" if replay else "run\n")
         self._send("".join(lines))
         while True:
-            parts = self._line().split()
-            if parts[0] == "ok":
+            line = self._line(timeout)
+            parts = line.split(maxsplit=8)
+            if parts and parts[0] == "ok":
                 return
-            if parts[0] != "res" or len(parts) != 8:
-                raise EngineError(f"unexpected engine reply {' '.join(parts)[:200]!r}")
+            if not parts or parts[0] != "res" or len(parts) < 8:
+                raise EngineError(f"unexpected engine reply {line[:200]!r}")
             yield EngineResult(int(parts[1]), parts[2], int(parts[3]), int(parts[4]),
-                               int(parts[5]), int(parts[6]), parts[7] == "1")
+                               int(parts[5]), int(parts[6]), parts[7] == "1",
+                               parts[8] if len(parts) > 8 else "")

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from orbitbench.spec.errors import ParameterError
+
 from .targets import TargetSet
 
 __all__ = ["DEFAULT_MBU_SIZES", "FAULT_MODELS", "Plan", "make_plan", "parse_sizes"]
@@ -48,16 +50,16 @@ def parse_sizes(text: str) -> dict[int, float]:
             size, prob = item.split(":")
             sizes[int(size)] = float(prob)
     except ValueError:
-        raise ValueError(f"MBU sizes must look like '1:0.98,2:0.02', not {text!r}") from None
+        raise ParameterError(f"MBU sizes must look like '1:0.98,2:0.02', not {text!r}") from None
     _check_sizes(sizes)
     return sizes
 
 
 def _check_sizes(sizes: Mapping[int, float]) -> None:
     if not sizes or any(s < 1 or s > 64 for s in sizes):
-        raise ValueError(f"MBU cluster sizes must be 1..64, not {sorted(sizes)}")
+        raise ParameterError(f"MBU cluster sizes must be 1..64, not {sorted(sizes)}")
     if any(not p >= 0 for p in sizes.values()) or not abs(sum(sizes.values()) - 1) < 1e-6:
-        raise ValueError(f"MBU size probabilities must be >= 0 and sum to 1, not "
+        raise ParameterError(f"MBU size probabilities must be >= 0 and sum to 1, not "
                          f"{dict(sizes)} (sum {sum(sizes.values()):g})")
 
 
@@ -84,11 +86,11 @@ def make_plan(targets: TargetSet, cycles: int, count: int, seed: int, model: str
               sizes: Mapping[int, float] = DEFAULT_MBU_SIZES) -> Plan:
     """``count`` injections over ``targets`` during a workload of ``cycles`` cycles."""
     if model not in FAULT_MODELS:
-        raise ValueError(f"fault model must be one of {FAULT_MODELS}, not {model!r}")
+        raise ParameterError(f"fault model must be one of {FAULT_MODELS}, not {model!r}")
     if cycles < 1:
-        raise ValueError(f"the workload must run at least one cycle, not {cycles}")
+        raise ParameterError(f"the workload must run at least one cycle, not {cycles}")
     if count < 1:
-        raise ValueError(f"count must be at least 1, not {count}")
+        raise ParameterError(f"count must be at least 1, not {count}")
     _check_sizes(sizes)
     rng = np.random.Generator(np.random.PCG64(seed))
     bits = np.array([v.bits for v in targets.vars], dtype=np.int64)

@@ -13,16 +13,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orbitbench.sim import SIM_BUILD
+from orbitbench.spec.errors import UsageError
 
-from .engine import Engine, EngineBuild, build_engine, scope_of
-from .targets import StateVar, TargetError, TargetSet, enumerate_state, select
+from .engine import Engine, EngineBuild, Ports, build_engine, scope_of
+from .targets import Port, StateVar, TargetError, TargetSet, design_ports, enumerate_state, select
 from .workload import Workload
 
-__all__ = ["Prepared", "GoldenMismatch", "prepare", "engine_config"]
+__all__ = ["Prepared", "GoldenMismatch", "PortError", "prepare", "engine_config",
+           "check_ports"]
 
 
-class GoldenMismatch(RuntimeError):
+class GoldenMismatch(UsageError, RuntimeError):
     """The fault-free run disagrees with the workload's expected output."""
+
+
+class PortError(TargetError):
+    """The design's top module lacks a workload port, or has it with the wrong shape."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class Prepared:
     cycles: int  # golden workload length, cycles after reset
     golden: tuple[int, ...]  # golden output words
     state_bits: int  # every state bit of the design (targets are a subset)
+    golden_seconds: float = 0.0  # wall time of the golden run (the watchdog's yardstick)
 
 
 def _by_path(state: Sequence[StateVar], path: str, what: str) -> StateVar:
@@ -88,6 +95,31 @@ def engine_config(work: Workload, state: Sequence[StateVar], targets: TargetSet,
     return "\n".join([*head, *lines, *tail]) + "\n", public
 
 
+def check_ports(ports: Sequence[Port], want: Ports, top: str) -> None:
+    """Raise :class:`PortError` unless ``top`` has the workload's ports (``want``):
+    1-bit inputs clk and rst, 1-bit outputs done and out_valid, an output out_data of at
+    most 64 bits."""
+    have = {p.name: p for p in ports}
+    need = [(want.clk, "input", 1), (want.rst, "input", 1), (want.done, "output", 1),
+            (want.out_valid, "output", 1), (want.out_data, "output", 64)]
+    rule = (f"a campaign design needs inputs {want.clk}, {want.rst} and outputs {want.done}, "
+            f"{want.out_valid} (1 bit each) and {want.out_data} (up to 64 bits): see "
+            "fault_campaigns.workload, or wrap the design in a module that has them")
+    missing = [name for name, _, _ in need if name not in have]
+    if missing:
+        names = sorted(have)
+        listed = ", ".join(names[:8]) + (f", ... ({len(names)} ports)" if len(names) > 8
+                                          else "")
+        raise PortError(f"design {top!r} lacks the workload port"
+                        f"{'s' if len(missing) > 1 else ''} {', '.join(missing)} (its ports: "
+                        f"{listed or 'none'}); {rule}")
+    for name, direction, width in need:
+        p = have[name]
+        if p.direction != direction or (p.width != 1 if width == 1 else p.width > width):
+            raise PortError(f"design {top!r}: port {name} is a {p.width}-bit {p.direction}; "
+                            f"{rule}")
+
+
 def prepare(work: Workload, include: Sequence[str] | None = None,
             exclude: Sequence[str] | None = None, *, roms: bool = False,
             build_root: Path = SIM_BUILD, checkpoint: int = 64) -> Prepared:
@@ -99,11 +131,17 @@ def prepare(work: Workload, include: Sequence[str] | None = None,
     ------
     TargetError
         The design cannot be analysed or the filters select nothing.
+    PortError
+        The top module lacks the workload's ports (checked before anything is compiled).
+    GoldenTrap
+        The design ended its own fault-free run ($finish, $fatal, ...) or never raised done.
     GoldenMismatch
         The fault-free run's output differs from ``work.expected``.
     """
     state = enumerate_state(work.sources, work.top, Path(build_root) / "targets",
                             work.extra_args)
+    check_ports(design_ports(work.sources, work.top, Path(build_root) / "targets",
+                             work.extra_args), work.ports, work.top)
     targets = select(state, work.include if include is None else include,
                      work.exclude if exclude is None else exclude, roms=roms)
     config, public = engine_config(work, state, targets, checkpoint)
@@ -111,6 +149,7 @@ def prepare(work: Workload, include: Sequence[str] | None = None,
                          extra_args=work.extra_args, build_root=build_root)
     with Engine(build, config) as engine:
         cycles, golden = engine.golden()
+        seconds = engine.golden_seconds
     if work.expected is not None:
         bad = [i for i, (g, e) in enumerate(zip(golden, work.expected, strict=False))
                if e is not None and g != e]
@@ -122,4 +161,4 @@ def prepare(work: Workload, include: Sequence[str] | None = None,
                                  f"the expected output ({where}); fix the design or the "
                                  "workload before injecting faults")
     return Prepared(work, targets, build, config, cycles, tuple(golden),
-                    sum(v.bits for v in state if not v.rom))
+                    sum(v.bits for v in state if not v.rom), seconds)

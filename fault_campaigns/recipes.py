@@ -19,7 +19,7 @@ import importlib
 from collections.abc import Mapping
 from pathlib import Path
 
-from orbitbench.spec.errors import UsageError
+from orbitbench.spec.errors import InputFileError, ParameterError, UsageError
 from orbitbench.spec.params import get_config
 
 from .tile_workload import tile_workload
@@ -43,13 +43,17 @@ class WorkloadError(UsageError, ValueError):
 def read_words(path: Path) -> tuple[int, ...]:
     """Hexadecimal words, one per line (``#`` comments and blank lines ignored)."""
     words = []
-    for n, line in enumerate(Path(path).read_text().splitlines(), 1):
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise InputFileError(f"cannot read the preload file {path}: {exc.strerror}") from None
+    for n, line in enumerate(text.splitlines(), 1):
         text = line.split("#", 1)[0].strip()
         if text:
             try:
                 words.append(int(text, 16))
             except ValueError:
-                raise ValueError(f"{path}:{n}: not a hexadecimal word: {text!r}") from None
+                raise ParameterError(f"{path}:{n}: not a hexadecimal word: {text!r}") from None
     return tuple(words)
 
 
@@ -57,16 +61,25 @@ def parse_event(text: str) -> Event:
     """``"tile.ecc_ue:detected"`` or ``"tile.errors:corrected:0xff"``."""
     parts = text.split(":")
     if len(parts) not in (2, 3):
-        raise ValueError(f"an event is PATH:corrected|detected[:MASK], not {text!r}")
-    return Event(parts[0], parts[1], int(parts[2], 0) if len(parts) == 3 else -1)
+        raise ParameterError(f"an event is PATH:corrected|detected[:MASK], not {text!r}")
+    try:
+        mask = int(parts[2], 0) if len(parts) == 3 else -1
+    except ValueError:
+        raise ParameterError(f"an event's MASK is a number (0xff), not {parts[2]!r}") from None
+    return Event(parts[0], parts[1], mask)
 
 
 def from_recipe(recipe: Mapping) -> Workload:
     """The workload a recipe describes (its ``recipe`` attribute is the recipe)."""
     kind = recipe.get("kind")
     if kind == "tile":
-        work = tile_workload(get_config(recipe["config"]), tuple(recipe["gemm"]),
-                             int(recipe["seed"]))
+        try:
+            work = tile_workload(get_config(recipe["config"]), tuple(recipe["gemm"]),
+                                 int(recipe["seed"]))
+        except FileNotFoundError as exc:  # the tile's RTL: make rtl
+            raise InputFileError(str(exc)) from None
+        except ValueError as exc:  # a GEMM the tile or its harness cannot hold
+            raise WorkloadError(f"tile workload: {exc}") from None
     elif kind == "verilog":
         sources = tuple(Path(s).resolve() for s in recipe["sources"])
         work = Workload(

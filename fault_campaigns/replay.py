@@ -3,7 +3,8 @@
 The database names its workload by recipe (:mod:`.recipes`); the workload is rebuilt and
 must still have the same digest and targets, else the replay would show something else
 than what was recorded. The replay runs without fork or early stop, from reset to the end
-(or the hang bound), and its outcome is compared with the recorded one.
+(or the hang bound, a trap of the design, or the watchdog), and its outcome is compared with
+the recorded one.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from pathlib import Path
 from orbitbench.sim import SIM_BUILD
 
 from .db import CampaignDB, CampaignDBError
-from .engine import Engine, build_engine
+from .engine import Engine, EngineHang, EngineResult, build_engine
 from .prepare import engine_config
 from .recipes import from_recipe
 from .targets import enumerate_state, select
+from .worker import HANG_MESSAGE, watchdog_seconds
 
 __all__ = ["replay"]
 
@@ -55,11 +57,18 @@ def replay(db_path: Path, ident: int, *, waves: Path | None = None,
         Path(waves).parent.mkdir(parents=True, exist_ok=True)
     with Engine(build, config, waves=Path(waves).resolve() if waves else None) as engine:
         cycles, _ = engine.golden()
-        (result,) = engine.run([(ident, inj["cycle"], flips)], replay=True)
+        watchdog = watchdog_seconds(engine.golden_seconds, cycles, work.hang_factor,
+                                    work.hang_extra)
+        try:
+            (result,) = engine.run([(ident, inj["cycle"], flips)], replay=True,
+                                   timeout=watchdog)
+        except EngineHang:
+            result = EngineResult(ident, "hang", 0, inj["cycle"], 0, 0, False, HANG_MESSAGE)
     out = {"injection": ident, "target": inj["target"], "element": inj["elem"],
            "bit": inj["bit"], "bits flipped": inj["size"], "cycle": inj["cycle"],
            "workload cycles": cycles, "outcome": result.outcome,
            "wrong elements": result.wrong, "largest error": result.max_err,
+           "message": result.message or None,
            "recorded outcome": recorded["outcome"] if recorded else None,
            "matches_database": (recorded["outcome"] == result.outcome
                                 and recorded["wrong"] == result.wrong

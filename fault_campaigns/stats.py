@@ -31,6 +31,7 @@ __all__ = [
     "ALSAT1_SEU_PER_BIT_DAY",
     "ALSAT1_EARLY_SEU_PER_BIT_DAY",
     "CORRECTED",
+    "CRASH",
     "DUE",
     "GEO_OVER_LEO_FACTOR",
     "HANG",
@@ -55,10 +56,12 @@ MASKED = "masked"        # no visible effect
 CORRECTED = "corrected"  # a protection mechanism fixed it and reported it
 DUE = "due"              # detected-uncorrectable: flagged, not fixed
 SDC = "sdc"              # silent data corruption: wrong result, nothing flagged
-HANG = "hang"            # no completion within the bound (timeout)
-OUTCOMES = (MASKED, CORRECTED, DUE, SDC, HANG)
+HANG = "hang"            # no completion within the bound (timeout), or the watchdog fired
+CRASH = "crash"          # the design stopped the simulation: $fatal, $stop, $error, assertion
+OUTCOMES = (MASKED, CORRECTED, DUE, SDC, HANG, CRASH)
 
 _HANG_AS = ("due", "sdc", "separate")
+_CRASH_AS = ("due", "sdc", "separate")
 
 HOURS_PER_DAY = 24
 FIT_HOURS = 1e9  # FIT = failures per 1e9 device-hours
@@ -296,7 +299,7 @@ def wilson(successes: int, trials: int, confidence: float = 0.95) -> Proportion:
 
 
 def avf(outcome_counts: Mapping[str, int], kind: str, confidence: float = 0.95,
-        hang_as: str = "due") -> Proportion:
+        hang_as: str = "due", crash_as: str = "due") -> Proportion:
     """Architectural vulnerability factor of one failure kind, with its Wilson interval.
 
     AVF (Mukherjee et al., MICRO 2003) is the probability that an upset in the structure
@@ -313,20 +316,27 @@ def avf(outcome_counts: Mapping[str, int], kind: str, confidence: float = 0.95,
 
     The default counts a hang as detected-uncorrectable, because a watchdog sees it; pass
     ``hang_as="sdc"`` when nothing in the system would notice a hang, or ``"separate"`` to
-    report hangs as their own AVF.
+    report hangs as their own AVF. A crash (the design's own assertion or trap stopped the
+    run) is a detection too: ``crash_as`` places crashes the same way, ``"due"`` by default
+    (so the ``"due"`` row above also counts crashes), ``"sdc"``, or ``"separate"`` for
+    ``kind="crash"``.
 
     Parameters
     ----------
     outcome_counts : Mapping[str, int]
         Injections per outcome class, keyed by :data:`MASKED`, :data:`CORRECTED`, :data:`DUE`,
-        :data:`SDC`, :data:`HANG` (``"masked"``, ``"corrected"``, ``"due"``, ``"sdc"``,
-        ``"hang"``). Missing classes count 0. At least one injection in total.
+        :data:`SDC`, :data:`HANG`, :data:`CRASH` (``"masked"``, ``"corrected"``, ``"due"``,
+        ``"sdc"``, ``"hang"``, ``"crash"``). Missing classes count 0. At least one injection
+        in total.
     kind : str
-        ``"sdc"``, ``"due"``, or ``"hang"`` (only with ``hang_as="separate"``).
+        ``"sdc"``, ``"due"``, ``"hang"`` (only with ``hang_as="separate"``) or ``"crash"``
+        (only with ``crash_as="separate"``).
     confidence : float
         Two-sided confidence level, in (0, 1). Default 0.95.
     hang_as : str
         ``"due"`` (default), ``"sdc"`` or ``"separate"``: where hangs are counted.
+    crash_as : str
+        ``"due"`` (default), ``"sdc"`` or ``"separate"``: where crashes are counted.
 
     Returns
     -------
@@ -339,13 +349,17 @@ def avf(outcome_counts: Mapping[str, int], kind: str, confidence: float = 0.95,
         A count is not an integer.
     ValueError
         An unknown outcome class, a negative count, no injections at all, or an unknown
-        ``kind`` or ``hang_as``.
+        ``kind``, ``hang_as`` or ``crash_as``.
     """
     if hang_as not in _HANG_AS:
         raise ValueError(f"hang_as must be one of {_HANG_AS}, not {hang_as!r}")
-    kinds = (SDC, DUE, HANG) if hang_as == "separate" else (SDC, DUE)
+    if crash_as not in _CRASH_AS:
+        raise ValueError(f"crash_as must be one of {_CRASH_AS}, not {crash_as!r}")
+    kinds = ((SDC, DUE) + ((HANG,) if hang_as == "separate" else ())
+             + ((CRASH,) if crash_as == "separate" else ()))
     if kind not in kinds:
-        raise ValueError(f"kind must be one of {kinds} with hang_as={hang_as!r}, not {kind!r}")
+        raise ValueError(f"kind must be one of {kinds} with hang_as={hang_as!r}, "
+                         f"crash_as={crash_as!r}, not {kind!r}")
     unknown = sorted(repr(k) for k in outcome_counts if k not in OUTCOMES)
     if unknown:
         raise ValueError(
@@ -359,6 +373,8 @@ def avf(outcome_counts: Mapping[str, int], kind: str, confidence: float = 0.95,
     hits = counts[kind]
     if kind == hang_as:  # hangs folded into this kind
         hits += counts[HANG]
+    if kind == crash_as:  # crashes folded into this kind
+        hits += counts[CRASH]
     return wilson(hits, total, confidence)
 
 

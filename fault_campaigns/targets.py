@@ -26,13 +26,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from orbitbench.sim import locked
 from orbitbench.sim.toolchain import LINT_WAIVERS, find_verilator
+from orbitbench.spec.errors import UsageError
 
-__all__ = ["StateVar", "TargetSet", "enumerate_state", "select", "TargetError"]
+__all__ = ["StateVar", "Port", "TargetSet", "enumerate_state", "design_ports", "select",
+           "TargetError"]
 
 
-class TargetError(ValueError):
+class TargetError(UsageError, ValueError):
     """The design cannot be analysed, or a filter selects nothing."""
+
+
+@dataclass(frozen=True)
+class Port:
+    """A port of the top module, as Verilator elaborated it."""
+
+    name: str
+    direction: str  # "input", "output" or "inout"
+    width: int
 
 
 @dataclass(frozen=True)
@@ -200,6 +212,15 @@ def _state_names(module: dict) -> set[str]:
     return names
 
 
+def _ports(tree: dict, top: str) -> list[Port]:
+    net = _Netlist(tree)
+    mod = next(m for m in net.modules.values() if m["name"] == top)
+    return [Port(s.get("verilogName") or s["name"], s["direction"].lower(),
+                 net.shape(s["dtypep"], f"{top}.{s['name']}")[0])
+            for s in mod.get("stmtsp", [])
+            if s.get("type") == "VAR" and s.get("direction", "NONE") != "NONE"]
+
+
 def _analyse(tree: dict, top: str) -> list[StateVar]:
     net = _Netlist(tree)
     by_name = {m["name"]: m for m in net.modules.values()}
@@ -258,29 +279,55 @@ def enumerate_state(sources: Sequence[Path], top: str, cache_dir: Path,
     TargetError
         Verilator rejects the sources, or the top module is not among them.
     """
+    return [StateVar(**v) for v in _netlist_info(sources, top, cache_dir, extra_args)["state"]]
+
+
+def design_ports(sources: Sequence[Path], top: str, cache_dir: Path,
+                 extra_args: Sequence[str] = ()) -> list[Port]:
+    """The ports of ``top``, from the same cached netlist as :func:`enumerate_state`."""
+    return [Port(**p) for p in _netlist_info(sources, top, cache_dir, extra_args)["ports"]]
+
+
+def _netlist_info(sources: Sequence[Path], top: str, cache_dir: Path,
+                  extra_args: Sequence[str]) -> dict:
     verilator = find_verilator()
     h = hashlib.sha256(json.dumps([top, list(extra_args), verilator.version,
-                                   "targets-v3"]).encode())
+                                   "targets-v4"]).encode())
     for src in sources:
         h.update(Path(src).read_bytes())
     key = h.hexdigest()[:16]
     cache = Path(cache_dir) / f"state-{top}-{key}.json"
     if cache.exists():
-        return [StateVar(**v) for v in json.loads(cache.read_text())]
+        return json.loads(cache.read_text())
     cache.parent.mkdir(parents=True, exist_ok=True)
-    work = cache.parent / f"json-{top}-{key}"
-    work.mkdir(exist_ok=True)
-    cmd = [str(verilator.executable), "--json-only", "--top-module", top, *LINT_WAIVERS,
-           "-Wno-fatal", *extra_args, "-Mdir", str(work), "--prefix", "Vjson",
-           *(str(s) for s in sources)]
-    proc = subprocess.run(cmd, env=verilator.env(), capture_output=True, text=True, check=False)
-    tree_file = work / "Vjson.tree.json"
-    if proc.returncode != 0 or not tree_file.exists():
-        raise TargetError(f"verilator --json-only failed (exit {proc.returncode}):\n"
-                          + "\n".join(proc.stderr.strip().splitlines()[-15:]))
-    state = _analyse(json.loads(tree_file.read_text()), top)
-    for f in work.iterdir():
-        f.unlink()
-    work.rmdir()
-    cache.write_text(json.dumps([v.__dict__ for v in state]))
-    return state
+    # Concurrent campaigns on one design share the cache: one analyses, the others read.
+    with locked(cache.parent / f"state-{top}-{key}.lock"):
+        if cache.exists():
+            return json.loads(cache.read_text())
+        work = cache.parent / f"json-{top}-{key}"
+        work.mkdir(exist_ok=True)
+        cmd = [str(verilator.executable), "--json-only", "--top-module", top, *LINT_WAIVERS,
+               "-Wno-fatal", *extra_args, "-Mdir", str(work), "--prefix", "Vjson",
+               *(str(s) for s in sources)]
+        proc = subprocess.run(cmd, env=verilator.env(), capture_output=True, text=True,
+                              check=False)
+        tree_file = work / "Vjson.tree.json"
+        if proc.returncode != 0 or not tree_file.exists():
+            log = cache.parent / f"verilator-{top}-{key}.log"
+            log.write_text("$ " + " ".join(cmd) + "\n" + proc.stdout + proc.stderr)
+            errors = [ln.strip() for ln in proc.stderr.splitlines()
+                      if ln.startswith("%Error")] or proc.stderr.strip().splitlines()[-1:]
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            raise TargetError(f"Verilator rejects the design {top!r}: "
+                              f"{(errors or ['no output'])[0][:300]}{more}; whole output: "
+                              f"{log}")
+        tree = json.loads(tree_file.read_text())
+        info = {"state": [v.__dict__ for v in _analyse(tree, top)],
+                "ports": [p.__dict__ for p in _ports(tree, top)]}
+        for f in work.iterdir():
+            f.unlink()
+        work.rmdir()
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_text(json.dumps(info))
+        tmp.replace(cache)  # readers without the lock see it whole or not at all
+    return info

@@ -44,6 +44,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orbitbench.spec.errors import InputFileError, ParameterError
+
 from .engine import Ports
 
 __all__ = ["WordSpec", "Event", "Preload", "Workload", "ALL_DATA"]
@@ -70,7 +72,7 @@ class Event:
 
     def __post_init__(self):
         if self.kind not in ("corrected", "detected"):
-            raise ValueError(f"Event.kind must be 'corrected' or 'detected', not {self.kind!r}")
+            raise ParameterError(f"Event.kind must be 'corrected' or 'detected', not {self.kind!r}")
 
 
 @dataclass(frozen=True)
@@ -107,14 +109,14 @@ class Workload:
 
     def __post_init__(self):
         if not 1 <= self.elem_bits <= 64:
-            raise ValueError(f"elem_bits must be in 1..64, not {self.elem_bits}")
+            raise ParameterError(f"elem_bits must be in 1..64, not {self.elem_bits}")
         if self.reset_cycles < 1:
-            raise ValueError(f"reset_cycles must be at least 1, not {self.reset_cycles}")
+            raise ParameterError(f"reset_cycles must be at least 1, not {self.reset_cycles}")
         if not self.hang_factor >= 1:
-            raise ValueError(f"hang_factor must be >= 1, not {self.hang_factor}")
+            raise ParameterError(f"hang_factor must be >= 1, not {self.hang_factor}")
         missing = [str(s) for s in self.sources if not Path(s).exists()]
         if missing:
-            raise FileNotFoundError(f"workload {self.name!r}: no such source {missing[0]}")
+            raise InputFileError(f"workload {self.name!r}: no such source {missing[0]}")
 
     def digest(self) -> str:
         """Identity of the job: sources, stimulus, expectations and classification rules."""

@@ -9,6 +9,9 @@ on the unprotected tile and on the hardened one, then fails (exit 1) when
    bound must lie below the lower bound of ``none``'s (non-overlapping Wilson intervals,
    a conservative test).
 
+Only SDC enters the decision: hangs and crashes (the design's own traps) count as DUE, as
+in every summary, so a hardened design that turns corruptions into traps passes.
+
 The thresholds live in the checked-in file so that tightening them is a reviewed change;
 ``--threshold`` overrides condition 1 for a trial (``make gate GATE_THRESHOLD=0.001``).
 """

@@ -17,7 +17,7 @@ from fault_campaigns.stats import OUTCOMES
 __all__ = ["summary_table", "write_html", "fmt_prop"]
 
 _COLOURS = {"masked": "#9e9e9e", "corrected": "#4caf50", "due": "#ff9800", "sdc": "#e53935",
-            "hang": "#6a1b9a"}
+            "hang": "#6a1b9a", "crash": "#212121"}
 
 
 def fmt_prop(p: Mapping | None) -> str:
@@ -77,7 +77,7 @@ def _plots(summaries: Mapping[str, Mapping]) -> list[tuple[str, str]]:
         left = [a + b for a, b in zip(left, vals, strict=True)]
     ax.set_xlim(0, 1)
     ax.set_xlabel("fraction of injections")
-    ax.legend(ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(labels) < 3
+    ax.legend(ncol=len(OUTCOMES), loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(labels) < 3
                                                             else -0.15), frameon=False)
     plots.append(("Outcomes per profile", _svg(fig)))
     # 2. SDC AVF per module with intervals, one panel per profile
@@ -133,8 +133,9 @@ def write_html(path: Path, summaries: Mapping[str, Mapping], title: str = "orbit
     parts = [f"<h1>{html.escape(title)}</h1>",
              "<p>Every rate carries a Wilson interval at the campaign's confidence level. "
              "AVF = fraction of injections (uniform over target bits and workload cycles) "
-             "with that outcome; hangs count as DUE. FIT = failures per 1e9 device-hours = "
-             "target bits x orbit upset rate x AVF.</p>"]
+             "with that outcome; hangs and crashes (the design's own traps) count as DUE. "
+             "FIT = failures per 1e9 device-hours = target bits x orbit upset rate x AVF."
+             "</p>"]
     rows = []
     for label, s in summaries.items():
         ov = s["overall"]

@@ -16,18 +16,46 @@ from fault_campaigns.campaign import EXECUTORS, CampaignSpec, default_workers, m
 from fault_campaigns.plan import DEFAULT_MBU_SIZES, FAULT_MODELS, parse_sizes
 from fault_campaigns.recipes import from_recipe
 from fault_campaigns.replay import replay
+from fault_campaigns.stats import orbit
 from fault_campaigns.summary import summarize
 from fault_campaigns.targets import enumerate_state, select
 from fault_campaigns.tile_workload import DEFAULT_GEMM
 from orbitbench.apps.report import summary_table, write_html
 from orbitbench.apps.ui import console, live_progress
 from orbitbench.sim import SIM_BUILD
+from orbitbench.spec.errors import Interrupted, OutputFileError, Terminated, UsageError
 from orbitbench.spec.params import CONFIGS
 
-__all__ = ["add_commands", "workload_args", "recipe_from_args", "live_progress"]
+__all__ = ["add_commands", "workload_args", "recipe_from_args", "live_progress",
+           "output_path"]
 
-class CampaignUsageError(ValueError):
+
+class CampaignUsageError(UsageError, ValueError):
     """Bad command-line input (exit status 2)."""
+
+
+def output_path(value: str | Path | None, option: str) -> Path | None:
+    """``value`` as a path the command can write, checked before any work starts: its
+    directory is created, and a file is created there and removed again."""
+    if value is None:
+        return None
+    path = Path(value)
+    if path.is_dir():
+        raise OutputFileError(f"{option} {path} is a directory; give a file name")
+    existed = path.exists()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if isinstance(exc, (FileExistsError, NotADirectoryError)):
+            reason = "a part of its directory is a file"
+        raise OutputFileError(f"cannot write {option} {path}: {reason.lower()}; give a path "
+                              "in a directory you can write") from None
+    if not existed:
+        path.unlink()
+    return path
 
 
 def _gemm(text: str) -> tuple[int, int, int]:
@@ -115,7 +143,12 @@ def default_db(recipe: dict, seed: int, model: str) -> Path:
 
 
 def _campaign(args: argparse.Namespace) -> int:
-
+    if args.scheduler and args.executor != "dask":
+        raise CampaignUsageError("--scheduler needs --executor dask")
+    if args.watchdog is not None and not args.watchdog >= 0:
+        raise CampaignUsageError(f"--watchdog must be >= 0 seconds (0: none), not "
+                                 f"{args.watchdog}")
+    json_out, html_out = output_path(args.json, "--json"), output_path(args.html, "--html")
     recipe = recipe_from_args(args)
     work = from_recipe(recipe)
     sizes = parse_sizes(args.mbu_sizes) if args.mbu_sizes else dict(DEFAULT_MBU_SIZES)
@@ -129,23 +162,28 @@ def _campaign(args: argparse.Namespace) -> int:
         db = db.with_name(f"{db.stem}-shard{args.shard[0]}of{args.shard[1]}.db")
     console.print(f"campaign [bold]{work.name}[/] on {work.top} -> {db}")
     bar, update = live_progress(work.name)
-    with bar:
-        run_campaign(spec, db, workers=args.workers, executor=args.executor,
-                     address=args.scheduler, shard=args.shard, progress=update,
-                     limit=args.limit, snapshot=args.snapshot)
+    try:
+        with bar:
+            run_campaign(spec, db, workers=args.workers, executor=args.executor,
+                         address=args.scheduler, shard=args.shard, progress=update,
+                         limit=args.limit, snapshot=args.snapshot, watchdog=args.watchdog)
+    except KeyboardInterrupt as exc:
+        stop = Terminated if isinstance(exc, Terminated) else Interrupted
+        raise stop(f"every result so far is kept in {db}; run the same command again to "
+                   "resume") from None
     summary = summarize(db)
     console.print(summary_table({work.name: summary}))
-    if args.json:
-        Path(args.json).write_text(json.dumps(summary, indent=2))
-        console.print(f"summary: {args.json}")
-    if args.html:
-        write_html(Path(args.html), {work.name: summary})
-        console.print(f"report: {args.html}")
+    if json_out:
+        json_out.write_text(json.dumps(summary, indent=2))
+        console.print(f"summary: {json_out}")
+    if html_out:
+        write_html(html_out, {work.name: summary})
+        console.print(f"report: {html_out}")
     return 0
 
 
 def _targets(args: argparse.Namespace) -> int:
-
+    json_out = output_path(args.json, "--json")
     work = from_recipe(recipe_from_args(args))
     state = enumerate_state(work.sources, work.top, SIM_BUILD / "targets", work.extra_args)
     targets = select(state, args.include or work.include, args.exclude or work.exclude,
@@ -162,8 +200,8 @@ def _targets(args: argparse.Namespace) -> int:
     table.add_row("[bold]total", f"[bold]{targets.ff_bits}", f"[bold]{targets.mem_bits}",
                   f"[bold]{len(targets.vars)}")
     console.print(table)
-    if args.json:
-        Path(args.json).write_text(json.dumps([v.__dict__ for v in targets.vars], indent=1))
+    if json_out:
+        json_out.write_text(json.dumps([v.__dict__ for v in targets.vars], indent=1))
     return 0
 
 
@@ -184,23 +222,28 @@ def _merge(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-
+    json_out, html_out = output_path(args.json, "--json"), output_path(args.html, "--html")
     summaries = {Path(db).stem: summarize(db, orbits=args.orbit or None) if args.orbit
                  else summarize(db) for db in args.dbs}
     console.print(summary_table(summaries))
-    if args.json:
-        Path(args.json).write_text(json.dumps(summaries, indent=2))
-    if args.html:
-        write_html(Path(args.html), summaries)
-        console.print(f"report: {args.html}")
+    if json_out:
+        json_out.write_text(json.dumps(summaries, indent=2))
+    if html_out:
+        write_html(html_out, summaries)
+        console.print(f"report: {html_out}")
     return 0
 
 
 def _orbit(text: str) -> str | float:
     try:
-        return float(text)
+        value: str | float = float(text)
     except ValueError:
-        return text
+        value = text
+    try:
+        orbit(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
 
 
 def add_commands(sub) -> None:
@@ -232,6 +275,10 @@ def add_commands(sub) -> None:
                    help="run only injections with id %% N == i (job arrays)")
     g.add_argument("--snapshot", choices=("copy", "fork"), default="copy",
                    help="engine snapshots: byte copy (default, checked) or fork (slower)")
+    g.add_argument("--watchdog", type=float, default=None, metavar="SECONDS",
+                   help="wall-clock seconds one injection may take before it is recorded as "
+                        "a hang and its engine replaced (default: 10 + 20 x the golden "
+                        "run's time per result; 0: no watchdog)")
     g.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
     g.add_argument("--json", metavar="FILE", help="write the summary as JSON")
     g.add_argument("--html", metavar="FILE", help="write an HTML report")

@@ -10,24 +10,25 @@
 ``orbitbench thermal``   closed-loop orbital thermal scenarios on the RTL; checks, HTML report
 
 Exit status: 0 pass, 1 the RTL and the golden model differ (or a replay disagrees with its
-database), 2 bad input, toolchain or simulation failure.
+database), 2 bad input, toolchain or simulation failure (one line saying what and what to
+do), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM); an interrupted campaign resumes
+when the same command runs again.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 
 from rich.console import Console
 from rich.markup import escape
 
-from fault_campaigns.db import CampaignDBError
 from fault_campaigns.engine import EngineError
-from fault_campaigns.prepare import GoldenMismatch
-from fault_campaigns.targets import TargetError
 from golden_models.thermal_loop import ThermalError
 from orbitbench.sim import ToolchainError
-from orbitbench.spec.errors import UsageError
+from orbitbench.spec.errors import Terminated, UsageError
 
 from . import campaign, thermal, tile
 
@@ -37,12 +38,16 @@ __all__ = ["main", "COMMANDS"]
 #: ``add_commands(subparsers)``.
 COMMANDS = (tile, campaign, thermal)
 
-# What a user can cause, printed as one line with exit status 2. The UsageError family is the
-# rule; the built-in ones remain until every layer raises UsageError subclasses.
-_USER_ERRORS = (UsageError, ToolchainError, CampaignDBError, EngineError, GoldenMismatch,
-                TargetError, ThermalError, FileNotFoundError, KeyError, ValueError)
+# What a user can cause, printed as one line with exit status 2: the UsageError family, and
+# what the machine did (toolchain, engine, thermal model). Anything else is a bug in
+# orbitbench and keeps its traceback.
+_USER_ERRORS = (UsageError, ToolchainError, EngineError, ThermalError)
 
 console = Console(stderr=False)
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,11 +57,24 @@ def main(argv: list[str] | None = None) -> int:
     for module in COMMANDS:
         module.add_commands(sub)
     args = parser.parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so the commands' clean-up (engines, databases) runs.
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         return args.func(args)
+    except KeyboardInterrupt as exc:
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        detail = str(exc) if str(exc) not in ("", "interrupted") else ""
+        console.print(f"[bold yellow]{what}[/]" + (f": {escape(detail)}" if detail else ""),
+                      soft_wrap=True)
+        return 143 if isinstance(exc, Terminated) else 130
     except _USER_ERRORS as exc:
-        console.print(f"[bold red]error:[/] {escape(str(exc))}")
+        console.print(f"[bold red]error:[/] {escape(' '.join(str(exc).split()))}",
+                      soft_wrap=True)
         return 2
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

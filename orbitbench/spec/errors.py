@@ -10,7 +10,8 @@ built-in exception a Python caller would expect (``ValueError``, ``FileNotFoundE
 
 from __future__ import annotations
 
-__all__ = ["UsageError", "ParameterError", "InputFileError"]
+__all__ = ["UsageError", "ParameterError", "InputFileError", "OutputFileError", "Interrupted",
+           "Terminated"]
 
 
 class UsageError(Exception):
@@ -23,3 +24,19 @@ class ParameterError(UsageError, ValueError):
 
 class InputFileError(UsageError, FileNotFoundError):
     """A file the user named (or ``make rtl`` should have written) is missing or unreadable."""
+
+
+class OutputFileError(UsageError, OSError):
+    """A file the user asked for cannot be written there (checked before the work starts)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with what the user can do about it (e.g. how to resume): the command line
+    prints the message and exits with status 130, without a traceback."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "interrupted"
+
+
+class Terminated(Interrupted):
+    """SIGTERM, turned into an exception so that the same clean-up runs: status 143."""
