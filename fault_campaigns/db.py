@@ -77,7 +77,10 @@ class UnknownInjection(UsageError, KeyError):
 
 
 def _cannot_write(path: Path, exc: OSError) -> CampaignDBError:
-    where = Path(exc.filename) if exc.filename else path.parent
+    # The database itself, or else the directory it (and its lock) would be created in.
+    where = path if exc.filename and Path(exc.filename) == path else (
+        Path(exc.filename) if exc.filename and exc.errno in (errno.ENOTDIR, errno.EEXIST)
+        else path.parent)
     if exc.errno in (errno.ENOTDIR, errno.EEXIST):
         what = f"{_first_file(where)} is a file, not a directory"
     elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):

@@ -162,15 +162,23 @@ def _campaign(args: argparse.Namespace) -> int:
         db = db.with_name(f"{db.stem}-shard{args.shard[0]}of{args.shard[1]}.db")
     console.print(f"campaign [bold]{work.name}[/] on {work.top} -> {db}")
     bar, update = live_progress(work.name)
+
+    def progress(state) -> None:  # the bar appears once the campaign runs, not before
+        if not bar.live.is_started:
+            bar.start()
+        update(state)
+
     try:
-        with bar:
-            run_campaign(spec, db, workers=args.workers, executor=args.executor,
-                         address=args.scheduler, shard=args.shard, progress=update,
-                         limit=args.limit, snapshot=args.snapshot, watchdog=args.watchdog)
+        run_campaign(spec, db, workers=args.workers, executor=args.executor,
+                     address=args.scheduler, shard=args.shard, progress=progress,
+                     limit=args.limit, snapshot=args.snapshot, watchdog=args.watchdog)
     except KeyboardInterrupt as exc:
         stop = Terminated if isinstance(exc, Terminated) else Interrupted
         raise stop(f"every result so far is kept in {db}; run the same command again to "
                    "resume") from None
+    finally:
+        if bar.live.is_started:
+            bar.stop()
     summary = summarize(db)
     console.print(summary_table({work.name: summary}))
     if json_out:

@@ -17,6 +17,7 @@ from fault_campaigns import stats
 from fault_campaigns.engine import ENGINE_SRC
 from fault_campaigns.stats import (
     CORRECTED,
+    CRASH,
     DUE,
     HANG,
     MASKED,
@@ -301,6 +302,31 @@ def test_avf_default_hang_is_due():
     assert avf(COUNTS, DUE).successes == 140
 
 
+CRASHES = {**COUNTS, CRASH: 20}  # 4020 injections
+
+
+@pytest.mark.parametrize("kind, crash_as, hits", [
+    ("due", "due", 160),  # due + hang + crash: a trap of the design is a detection
+    ("sdc", "due", 60),
+    ("sdc", "sdc", 80),
+    ("due", "sdc", 140),
+    ("due", "separate", 140),
+    ("crash", "separate", 20),
+])
+def test_avf_counts_crashes(kind, crash_as, hits):
+    assert avf(CRASHES, kind, crash_as=crash_as) == wilson(hits, 4020)
+
+
+def test_avf_default_crash_is_due_and_crash_alone_needs_separate():
+    assert avf(CRASHES, DUE) == avf(CRASHES, DUE, crash_as="due")
+    with pytest.raises(ValueError, match=r"kind must be one of \('sdc', 'due'\) with "
+                                         r"hang_as='due', crash_as='due', not 'crash'"):
+        avf(CRASHES, CRASH)
+    with pytest.raises(ValueError, match=r"crash_as must be one of \('due', 'sdc', "
+                                         r"'separate'\)"):
+        avf(CRASHES, DUE, crash_as="masked")
+
+
 def test_avf_missing_classes_count_zero_and_confidence_passes_through():
     a = avf({SDC: 2, MASKED: 98}, SDC, confidence=0.99)
     assert a == wilson(2, 100, 0.99)
@@ -308,8 +334,8 @@ def test_avf_missing_classes_count_zero_and_confidence_passes_through():
 
 
 @pytest.mark.parametrize("counts, kind, hang_as, match", [
-    ({"masked": 5, "timeout": 1, "crash": 2}, "sdc", "due",
-     r"unknown outcome classes 'crash', 'timeout'; known classes are \('masked'"),
+    ({"masked": 5, "timeout": 1, "abort": 2}, "sdc", "due",
+     r"unknown outcome classes 'abort', 'timeout'; known classes are \('masked'"),
     ({"SDC": 1, "masked": 5}, "sdc", "due", "unknown outcome classes 'SDC'"),
     (COUNTS, "masked", "due", r"kind must be one of \('sdc', 'due'\) with hang_as='due'"),
     (COUNTS, "hang", "sdc", r"kind must be one of \('sdc', 'due'\) with hang_as='sdc'"),
