@@ -309,14 +309,21 @@ def _campaign_plots(page: Page, summaries: Mapping[str, Mapping]) -> None:
 
 
 def campaign_page(summaries: Mapping[str, Mapping], title: str = "orbitbench fault campaign",
-                  errors: Mapping[str, str] | None = None) -> Page:
+                  errors: Mapping[str, str] | None = None,
+                  verdict: Mapping | None = None) -> Page:
     """The report page of several campaigns (label -> summary); ``errors`` (label -> message)
-    lists the profiles that did not run. Callers may append sections before writing it."""
+    lists the profiles that did not run; ``verdict`` (``{"passed": bool, "reasons": [str]}``,
+    the gate's) heads the page. Callers may append sections before writing it."""
     page = Page(title).paragraph(
         "Every rate carries a Wilson interval at the campaign's confidence level. AVF = "
         "fraction of injections (uniform over target bits and workload cycles) with that "
         "outcome; hangs count as DUE. FIT = failures per 1e9 device-hours = target bits x "
         "orbit upset rate x AVF.")
+    if verdict is not None:
+        page.table(Table(None, ["verdict", "reason"],
+                         [[Mark("PASSED", "good") if verdict["passed"] else Mark("FAILED"), r]
+                          for r in verdict["reasons"] or ["-"]], left=("verdict", "reason")),
+                   "Verdict")
     if errors:
         page.table(Table(None, ["profile", "error"], [[k, Mark(v)] for k, v in errors.items()]),
                    "Profiles that did not run")
@@ -350,9 +357,9 @@ def campaign_page(summaries: Mapping[str, Mapping], title: str = "orbitbench fau
 
 def write_html(path: Path, summaries: Mapping[str, Mapping],
                title: str = "orbitbench fault campaign",
-               errors: Mapping[str, str] | None = None) -> Path:
+               errors: Mapping[str, str] | None = None, verdict: Mapping | None = None) -> Path:
     """Write :func:`campaign_page` to ``path``; returns the path."""
-    return campaign_page(summaries, title, errors).write(path)
+    return campaign_page(summaries, title, errors, verdict).write(path)
 
 
 # --- thermal scenarios -----------------------------------------------------------------------

@@ -43,7 +43,7 @@ from orbitbench.sim import ToolchainError
 from orbitbench.spec.errors import UsageError
 
 from . import ui
-from .report import campaign_page, summary_table, write_json
+from .report import summary_table, write_html, write_json
 
 __all__ = ["Profile", "Suite", "Overrides", "SuiteResult", "SuiteError", "SUITES",
            "USER_ERRORS", "campaign_spec", "run_suite", "report_suite", "suite_parser",
@@ -281,20 +281,17 @@ def report_suite(result: SuiteResult, out_dir: Path, *, console: Console | None 
     """Print the summary table; write ``out_dir/summary.json`` and ``report.html``.
 
     ``verdict`` (``{"passed": bool, "reasons": [str, ...], ...}``, the gate's) is stored in
-    ``summary.json`` under ``verdict`` and heads a section of the report.
+    ``summary.json`` under ``verdict`` and heads the report.
     """
     console = console or ui.console
     out_dir = Path(out_dir)
     console.print(summary_table(result.summaries, errors=result.errors))
     data = result.as_json()
-    page = campaign_page(result.summaries, result.suite.title, result.errors)
     if verdict is not None:
         data["verdict"] = dict(verdict)
-        page.heading("Verdict").paragraph("PASSED" if verdict["passed"] else "FAILED")
-        if verdict["reasons"]:
-            page.items({f"reason {i + 1}": r for i, r in enumerate(verdict["reasons"])})
     write_json(out_dir / "summary.json", data)
-    page.write(out_dir / "report.html")
+    write_html(out_dir / "report.html", result.summaries, result.suite.title, result.errors,
+               verdict)
     console.print(f"summary: {out_dir / 'summary.json'}\nreport:  {out_dir / 'report.html'}")
 
 

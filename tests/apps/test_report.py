@@ -191,3 +191,12 @@ def test_the_self_contained_check_catches_what_it_claims(bad):
     assert_self_contained(good)
     with pytest.raises(AssertionError):
         assert_self_contained(good.replace("<h1>", bad + "<h1>", 1))
+
+
+def test_a_verdict_heads_the_campaign_page(summaries):
+    text = campaign_page(summaries, "gate", verdict={"passed": False,
+                                                     "reasons": ["a < b", "c"]}).html()
+    assert text.index("<h2>Verdict</h2>") < text.index("<h2>Summary</h2>")
+    assert text.count("<td class='l bad'>FAILED</td>") == 2 and "a &lt; b" in text
+    passed = campaign_page(summaries, "gate", verdict={"passed": True, "reasons": []}).html()
+    assert "<td class='l good'>PASSED</td>" in passed
