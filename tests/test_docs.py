@@ -344,8 +344,8 @@ def test_pycon_examples_hold(page):
 
 def test_negative_control_a_wrong_pycon_result_fails():
     page = ("```pycon\n>>> from golden_models.tile import gemm_cycles\n"
-            ">>> from orbitbench.spec.params import CONFIGS\n"
-            '>>> gemm_cycles(CONFIGS["default"], 64, 64, 64)\n5189\n```\n')
+            ">>> from orbitbench.spec.params import CONFIGS, GemmCommand\n"
+            '>>> gemm_cycles(CONFIGS["default"], GemmCommand(m=64, k=64, n=64))\n5189\n```\n')
     assert run_pycon(page, "synthetic.md")
 
 
@@ -394,6 +394,41 @@ def test_inline_code_skips_blocks_and_plain_words():
                                                     "bench/out/area.json", "make test"))
 
 
+def slug(heading: str) -> str:
+    """GitHub's anchor of a Markdown heading."""
+    text = re.sub(r"^#+\s*", "", heading).strip().lower()
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def broken_links(page: Path, text: str) -> list[str]:
+    """Relative links whose file, or whose #anchor in it, does not exist."""
+    problems = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"^[a-z]+:", target):
+            continue
+        name, _, anchor = target.partition("#")
+        file = (page.parent / name).resolve() if name else page
+        if not file.exists():
+            problems.append(f"{target}: no such file")
+        elif anchor and file.suffix == ".md" and anchor not in {
+                slug(h) for h, _ in sections(file.read_text())}:
+            problems.append(f"{target}: no such heading")
+    return problems
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(REPO)))
+def test_links_point_to_pages_and_headings_that_exist(page):
+    assert broken_links(page, page.read_text()) == []
+
+
+def test_negative_control_a_broken_link_is_caught():
+    page = REPO / "docs" / "index.md"
+    assert slug("## `make rtl` and `make check-rtl`") == "make-rtl-and-make-check-rtl"
+    assert broken_links(page, "[a](tile.md#timing) [b](https://x.org/y)") == []
+    assert broken_links(page, "[a](tiles.md) [b](tile.md#timeing)") == [
+        "tiles.md: no such file", "tile.md#timeing: no such heading"]
+
+
 # --- Make targets and subcommands -----------------------------------------------------------
 
 def make_targets(makefile: str) -> set[str]:
@@ -403,8 +438,7 @@ def make_targets(makefile: str) -> set[str]:
 
 def subcommands() -> dict[str, set[str]]:
     """``orbitbench`` subcommand -> its options, from the same registry ``main`` uses."""
-    from orbitbench.cli import main as cli
-
+    cli = importlib.import_module("orbitbench.cli.main")
     sub = argparse.ArgumentParser(prog="orbitbench").add_subparsers()
     for module in cli.COMMANDS:
         module.add_commands(sub)
