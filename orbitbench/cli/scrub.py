@@ -11,13 +11,11 @@ the interval, 2 when no interval meets the target (the message says what would).
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
-
-from rich.table import Table
 
 from golden_models.radiation import ENVIRONMENTS
 from golden_models.tile_scrub import scrub_answer
+from orbitbench.apps.report import Mark, Table, write_json
 from orbitbench.apps.ui import console
 from orbitbench.spec.errors import ParameterError
 from orbitbench.spec.params import CONFIGS
@@ -54,25 +52,25 @@ def _scrub(args: argparse.Namespace) -> int:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     answer = scrub_answer(args.orbit, args.target_fit, cfg, args.interleave,
                           f_clk_hz=args.f_clk_mhz * 1e6, kind=args.kind)
-    table = Table(title=f"orbitbench scrub: {cfg.top_name} in {answer['orbit']}",
-                  show_header=False)
+    table = Table(f"orbitbench scrub: {cfg.top_name} in {answer['orbit']}", ["field", "value"],
+                  left=("field", "value"), header=False)
     table.add_row("upset rate", f"{answer['seu_per_bit_day']:.3g} SEU/bit/day "
                   f"({answer['device']})")
     table.add_row("memories", f"{len(answer['memories'])} SECDED scratchpads, "
                   f"{answer['total_bits']} stored bits, interleave {answer['interleave']}")
     table.add_row("target", f"{answer['target_fit']:g} FIT ({answer['kind']})")
     capped = " (the register's maximum: any interval meets it)" if answer["capped"] else ""
-    table.add_row("SCRUB_INTERVAL", f"[bold]{answer['scrub_interval_cycles']}[/] cycles"
-                  f"{capped}")
+    table.add_row("SCRUB_INTERVAL", Mark(f"{answer['scrub_interval_cycles']} cycles{capped}",
+                                         "strong"))
     table.add_row("scrub period", f"{answer['longest_period_s']:.3g} s per word at "
                   f"{answer['f_clk_hz'] / 1e6:g} MHz (largest memory)")
     table.add_row("FIT at that interval", f"DUE {_fmt(answer['fit_due'])}, "
                   f"SDC {_fmt(answer['fit_sdc'])}, total {_fmt(answer['fit_total'])}")
     table.add_row("floor (continuous scrub)", f"DUE {answer['floor_fit_due']:.3g}, "
                   f"SDC {answer['floor_fit_sdc']:.3g} FIT")
-    console.print(table)
+    console.print(table.rich())
     if args.json:
-        Path(args.json).write_text(json.dumps(answer, indent=2))
+        write_json(Path(args.json), answer)
         console.print(f"answer: {args.json}")
     return 0
 
