@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -73,11 +74,15 @@ class SimResult:
 
 def write_if_changed(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` unless it already holds exactly that (keeps mtimes, and so
-    the builds keyed on the file, stable)."""
+    the builds keyed on the file, stable). The file is replaced whole (written aside, then
+    renamed), so a concurrent reader, another campaign on the same design, never sees it
+    half written."""
     path = Path(path)
     if not path.exists() or path.read_text() != text:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)
     return path
 
 
