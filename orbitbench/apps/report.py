@@ -267,8 +267,8 @@ def _campaign_plots(page: Page, summaries: Mapping[str, Mapping]) -> None:
         left = [a + b for a, b in zip(left, vals, strict=True)]
     ax.set_xlim(0, 1)
     ax.set_xlabel("fraction of injections")
-    ax.legend(ncol=len(OUTCOMES), loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(labels) < 3
-                                                            else -0.15), frameon=False)
+    ax.legend(ncol=len(OUTCOMES), loc="upper center",
+              bbox_to_anchor=(0.5, -0.35 if len(labels) < 3 else -0.15), frameon=False)
     page.figure(fig, "Outcomes per profile")
     # 2. SDC AVF per module with intervals, one panel per profile
     for label, s in summaries.items():
