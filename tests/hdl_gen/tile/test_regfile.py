@@ -46,7 +46,9 @@ class Bus:
     def __init__(self, ctx, rf):
         self.ctx, self.rf = ctx, rf
 
-    async def transfer(self, adr, data=0, *, we, sel=0xF, limit=16, during=None):
+    async def transfer(self, adr, data=0, *, we, sel=0xF, limit=16, during=None, on_ack=None):
+        """One transfer; ``during()`` runs before every cycle until it is served,
+        ``on_ack()`` in the acknowledge cycle."""
         ctx, bus = self.ctx, self.rf.bus
         for sig, v in ((bus.cyc, 1), (bus.stb, 1), (bus.we, we), (bus.adr, adr),
                        (bus.dat_w, data), (bus.sel, sel)):
@@ -56,6 +58,8 @@ class Bus:
                 during()
             await ctx.tick()
             if ctx.get(bus.ack):
+                if on_ack is not None:
+                    on_ack()
                 value = ctx.get(bus.dat_r)
                 ctx.set(bus.cyc, 0)
                 ctx.set(bus.stb, 0)
@@ -208,15 +212,24 @@ def test_status_clear_clears_only_that_bit(cfg, bit):
     simulate(cfg, body)
 
 
+def _live_in_write_cycle(ctx, rf):
+    """``during``/``on_ack`` hooks: a mismatch live exactly in the write's served cycle."""
+    return {"during": lambda: ctx.set(rf.tmr_mismatch, 1),
+            "on_ack": lambda: ctx.set(rf.tmr_mismatch, 0)}
+
+
 def test_tmr_mismatch_clear_blocked_while_live():
     async def body(ctx, rf, bus):
-        ctx.set(rf.tmr_mismatch, 1)
-        await bus.write(Reg.STATUS, Status.TMR_MISMATCH)
+        await bus.pulse(rf.tmr_mismatch)
+        await bus.write(Reg.STATUS, Status.TMR_MISMATCH, **_live_in_write_cycle(ctx, rf))
         assert await bus.read(Reg.STATUS) & Status.TMR_MISMATCH, "cleared while live"
-        ctx.set(rf.tmr_mismatch, 0)
         assert await bus.read(Reg.STATUS) & Status.TMR_MISMATCH, "sticky"
         await bus.write(Reg.STATUS, Status.TMR_MISMATCH)
         assert not await bus.read(Reg.STATUS) & Status.TMR_MISMATCH
+        ctx.set(rf.tmr_mismatch, 1)  # held: set again at once
+        await bus.write(Reg.STATUS, Status.TMR_MISMATCH)
+        ctx.set(rf.tmr_mismatch, 0)
+        assert await bus.read(Reg.STATUS) & Status.TMR_MISMATCH
 
     simulate(HARD, body)
 
@@ -226,13 +239,9 @@ def test_tmr_errors_count_and_clear_blocked_while_live():
         for _ in range(3):
             await bus.pulse(rf.tmr_mismatch)
         assert await bus.read(Reg.TMR_ERRORS) == 3
-        ctx.set(rf.tmr_mismatch, 1)
-        await bus.write(Reg.TMR_ERRORS, 0)
-        live = await bus.read(Reg.TMR_ERRORS)
-        assert live > 3, f"TMR_ERRORS cleared while a mismatch was live ({live})"
-        ctx.set(rf.tmr_mismatch, 0)
-        stopped = await bus.read(Reg.TMR_ERRORS)
-        assert await bus.read(Reg.TMR_ERRORS) == stopped  # counts only live cycles
+        await bus.write(Reg.TMR_ERRORS, 0, **_live_in_write_cycle(ctx, rf))
+        assert await bus.read(Reg.TMR_ERRORS) == 4, "cleared while a mismatch was live"
+        assert await bus.read(Reg.TMR_ERRORS) == 4  # counts only live cycles
         await bus.write(Reg.TMR_ERRORS, 0)
         assert await bus.read(Reg.TMR_ERRORS) == 0
 

@@ -80,6 +80,8 @@ def test_bus_write_then_read_every_region(cfg):
             for off, value in written.items():
                 expect = sign6(value) if region == Region.SHIFT else value
                 assert await bus.read(region, off) == expect, (region.name, off)
+        await bus.write(Region.SHIFT, 2, 0x3D)  # 6-bit -3
+        assert await bus.read(Region.SHIFT, 2) == 0xFFFF_FFFD, "SHIFT reads sign-extended"
         assert await bus.read(7, 0) == 0  # unmapped region
 
     simulate(cfg, body)
