@@ -65,11 +65,11 @@ class Scratchpads(wiring.Component):
     * **ECC** (``ecc``, ECC profiles only): this cycle's corrected / uncorrectable read
       events summed over the memories and the byte address of the last one;
       ``ecc.scrub_interval`` drives every scrubber.
-    * **Simulation**: after elaboration ``memories`` maps each name to its memory
-      (``Memory``, or ``EccMemory`` whose ``mem`` is the storage).
     * **Activity** (combinational): ``bus_access`` is high when a served transfer addresses a
       word inside a scratchpad's capacity, ``bus_rmw`` in the first cycle of such a
       read-modify-write (:func:`hdl_gen.throttle.sram_accesses`).
+    * **Simulation**: after elaboration ``memories`` maps each name to its memory
+      (``Memory``, or ``EccMemory`` whose ``mem`` is the storage).
 
     Parameters
     ----------
