@@ -8,10 +8,10 @@ from amaranth.lib.wiring import In, Out
 
 from orbitbench.spec.params import TileConfig
 
-from ..checks import silence_if_refused
-from ..requant import Requantizer
-from ..tmr import StateRegisters
-from .signatures import CommandSignature, ControlSignature, StepSignature, log2
+from .checks import silence_if_refused
+from .requant import Requantizer
+from .tile_signatures import CommandSignature, ControlSignature, StepSignature, log2
+from .tmr import StateRegisters
 
 __all__ = ["Ctrl", "Controller"]
 

@@ -1,4 +1,4 @@
-"""hdl_gen.tile.Scratchpads alone in the Amaranth simulator: both sides of every memory.
+"""hdl_gen.tile_scratchpads.Scratchpads alone in the Amaranth simulator: both sides of every memory.
 
 The testbench plays the register file (it drives ``bus`` and answers in the cycle after
 ``served``, as the ScratchpadBus contract says) and the datapath (``dp``, ``busy``,
@@ -10,7 +10,7 @@ counted and located.
 import pytest
 from amaranth.sim import Simulator
 
-from hdl_gen.tile import Scratchpads
+from hdl_gen.tile_scratchpads import Scratchpads
 from orbitbench.spec.params import CONFIGS
 from orbitbench.spec.regmap import REGION_SHIFT, Region
 

@@ -1,4 +1,4 @@
-"""hdl_gen.tile.Controller alone in the Amaranth simulator: timing, strobes, the error path.
+"""hdl_gen.tile_controller.Controller alone in the Amaranth simulator: timing, strobes, errors.
 
 The expected cycle counts are golden_models.tile.gemm_cycles (the tile's timing contract);
 the strobe counts follow from the block loop (blocks x (1 clear, K feeds, rows drains)).
@@ -8,7 +8,7 @@ import pytest
 from amaranth.sim import Simulator
 
 from golden_models.tile import gemm_cycles
-from hdl_gen.tile import Controller
+from hdl_gen.tile_controller import Controller
 from orbitbench.spec.params import CONFIGS, GemmCommand
 
 SMALL, TMR = CONFIGS["small"], CONFIGS["small_tmr"]

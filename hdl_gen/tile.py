@@ -1,4 +1,21 @@
-"""The GEMM tile: its components joined (see :mod:`hdl_gen.tile`)."""
+"""The int8 GEMM tile: register file, controller, datapath, scratchpads and throttle.
+
+:class:`GemmTile` joins five components, each testable alone:
+
+* :class:`~hdl_gen.tile_regfile.RegisterFile`: the Wishbone target; region decode,
+  registers, STATUS with its write-1-to-clear bits, irq, TMR and ECC diagnostics, the
+  THERM_* window.
+* :class:`~hdl_gen.tile_controller.Controller`: the command FSM (:class:`Ctrl`), loop
+  counters, BUSY/DONE/ERROR and CYCLES.
+* :class:`~hdl_gen.tile_datapath.Datapath`: operands into the systolic array, requantizers,
+  result writes.
+* :class:`~hdl_gen.tile_scratchpads.Scratchpads`: every scratchpad memory, bus and datapath
+  side.
+* :class:`~hdl_gen.throttle.ThrottleController`: thermal decisions and the datapath's clock
+  enable.
+
+Their interfaces are in :mod:`hdl_gen.tile_signatures`.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +27,16 @@ from golden_models.throttle import ThrottleParams
 from orbitbench.spec.params import TileConfig
 from orbitbench.spec.regmap import ADDR_WIDTH
 
-from ..checks import silence_if_refused
-from ..throttle import TILE_PORTS, ThrottleController, sram_accesses
-from ..wishbone import WishboneSignature
-from .controller import Controller
-from .datapath import Datapath
-from .regfile import RegisterFile
-from .scratchpads import Scratchpads
+from .checks import silence_if_refused
+from .throttle import TILE_PORTS, ThrottleController, sram_accesses
+from .tile_controller import Controller, Ctrl
+from .tile_datapath import Datapath
+from .tile_regfile import RegisterFile
+from .tile_scratchpads import Scratchpads
+from .wishbone import WishboneSignature
 
-__all__ = ["GemmTile", "COMPONENTS"]
+__all__ = ["GemmTile", "Ctrl", "COMPONENTS", "Controller", "Datapath", "RegisterFile",
+           "Scratchpads"]
 
 #: Instance names of the tile's components (the submodules of :class:`GemmTile`).
 COMPONENTS = ("regfile", "controller", "datapath", "scratchpads", "throttle")
@@ -45,10 +63,11 @@ class GemmTile(wiring.Component):
     ``t % 4 >= level`` (never at level 4); results are bit-exact whatever the pattern and
     CYCLES counts wall cycles: the smallest count holding ``W`` advancing cycles.
 
-    Submodules: ``regfile`` (:class:`RegisterFile`), ``controller`` (:class:`Controller`),
-    ``datapath`` (:class:`Datapath`, with ``array`` and ``requant_<c>``), ``scratchpads``
-    (:class:`Scratchpads`, with the memories ``a_bank<r>``, ``b_bank<c>``, ``bias_bank<c>``,
-    ``mult_bank<c>``, ``shift_bank<c>``, ``c_mem``) and ``throttle``
+    Submodules (:data:`COMPONENTS`): ``regfile`` (:class:`RegisterFile`), ``controller``
+    (:class:`Controller`), ``datapath`` (:class:`Datapath`, with ``array`` and
+    ``requant_<c>``), ``scratchpads`` (:class:`Scratchpads`, with the memories
+    ``a_bank<r>``, ``b_bank<c>``, ``bias_bank<c>``, ``mult_bank<c>``, ``shift_bank<c>``,
+    ``c_mem``) and ``throttle``
     (:class:`~hdl_gen.throttle.ThrottleController`). The controller's, register file's and
     throttle's state registers are triplicated in the TMR profiles; any disagreement sets
     STATUS.TMR_MISMATCH and counts in TMR_ERRORS.

@@ -1,4 +1,4 @@
-"""hdl_gen.tile.Datapath alone in the Amaranth simulator: one output block, bit-exact.
+"""hdl_gen.tile_datapath.Datapath alone in the Amaranth simulator: one output block, bit-exact.
 
 The testbench plays the controller (the schedule of the timing contract: CLEAR, K feeds,
 ``cols`` waits, ``rows`` drains, the requantizer flush) and the scratchpads (read data one
@@ -12,7 +12,7 @@ from amaranth.sim import Simulator
 
 from golden_models.quant import requantize
 from hdl_gen.requant import Requantizer
-from hdl_gen.tile import Datapath
+from hdl_gen.tile_datapath import Datapath
 from orbitbench.spec.params import CONFIGS
 
 SEED = 2026_12_01

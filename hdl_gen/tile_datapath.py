@@ -8,10 +8,10 @@ from amaranth.lib.wiring import In, Out
 
 from orbitbench.spec.params import TileConfig
 
-from ..checks import silence_if_refused
-from ..requant import Requantizer
-from ..systolic import SystolicArray
-from .signatures import CommandSignature, DatapathPorts, Depths, StepSignature, log2
+from .checks import silence_if_refused
+from .requant import Requantizer
+from .systolic import SystolicArray
+from .tile_signatures import CommandSignature, DatapathPorts, Depths, StepSignature, log2
 
 __all__ = ["Datapath"]
 

@@ -11,12 +11,12 @@ from amaranth.lib.wiring import In, Out
 from orbitbench.spec.params import HARDENING_PROFILES, TileConfig
 from orbitbench.spec.regmap import ADDR_WIDTH, REGION_SHIFT, THERM_REGS, TILE_ID, Reg, Region
 
-from ..checks import silence_if_refused
-from ..throttle import RegisterWindow
-from ..tmr import StateRegisters
-from ..wishbone import WishboneSignature
-from .scratchpads import memory_count
-from .signatures import CommandSignature, ControlSignature, EccReport, ScratchpadBus
+from .checks import silence_if_refused
+from .throttle import RegisterWindow
+from .tile_scratchpads import memory_count
+from .tile_signatures import CommandSignature, ControlSignature, EccReport, ScratchpadBus
+from .tmr import StateRegisters
+from .wishbone import WishboneSignature
 
 __all__ = ["RegisterFile"]
 

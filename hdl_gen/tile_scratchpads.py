@@ -12,9 +12,9 @@ from amaranth.lib.wiring import In, Out
 from orbitbench.spec.params import TileConfig
 from orbitbench.spec.regmap import REGION_SHIFT, Region
 
-from ..checks import silence_if_refused
-from ..ecc_mem import EccMemory
-from .signatures import DatapathPorts, Depths, EccReport, ScratchpadBus, log2
+from .checks import silence_if_refused
+from .ecc_mem import EccMemory
+from .tile_signatures import DatapathPorts, Depths, EccReport, ScratchpadBus, log2
 
 __all__ = ["Scratchpads", "memory_count"]
 

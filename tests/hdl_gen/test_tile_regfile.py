@@ -1,4 +1,4 @@
-"""hdl_gen.tile.RegisterFile alone in the Amaranth simulator: the bus target and the registers.
+"""hdl_gen.tile_regfile.RegisterFile alone in the Amaranth simulator: bus target and registers.
 
 The controller, scratchpads and throttle are played by the testbench (their ports are driven
 directly); expected values come from orbitbench.spec.regmap, not from the RTL. Each STATUS
@@ -10,7 +10,7 @@ import pytest
 from amaranth.hdl import Cat, Const, Module, Signal
 from amaranth.sim import Simulator
 
-from hdl_gen.tile import RegisterFile
+from hdl_gen.tile_regfile import RegisterFile
 from orbitbench.spec.params import CONFIGS, HARDENING_PROFILES
 from orbitbench.spec.regmap import (
     REGION_SHIFT,
