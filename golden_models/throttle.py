@@ -1,9 +1,9 @@
 """Reference model of the tile's thermal throttle controller: the decision rule, bit for bit.
 
-Pure Python/NumPy, no simulator import. The RTL (:mod:`hdl_gen.throttle`: the standalone
-``ThrottleController`` component and, inside :class:`hdl_gen.tile.GemmTile`, the same logic
-through ``add_throttle``) must take the same decision as :meth:`ThrottleController.sample` on
-every ``therm_sample`` strobe.
+Pure Python/NumPy, no simulator import. The RTL (:mod:`hdl_gen.throttle`: the
+``ThrottleController`` component, alone and as the ``throttle`` submodule of
+:class:`hdl_gen.tile.GemmTile`) must take the same decision as
+:meth:`ThrottleController.sample` on every ``therm_sample`` strobe.
 
 Sensor format
 -------------

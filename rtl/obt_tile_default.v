@@ -3,1237 +3,706 @@
 (* top =  1  *)
 (* generator = "Amaranth" *)
 module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_code, therm_sample, clk, rst, bus__dat_r, bus__ack, irq, busy, throttle_level, dvfs_level, act_feed, act_sram, bus__cyc);
-  reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
   wire \$1 ;
-  wire \$10 ;
-  wire \$100 ;
-  wire \$101 ;
-  wire \$102 ;
-  wire \$103 ;
-  wire [7:0] \$104 ;
-  wire [8:0] \$105 ;
-  wire \$106 ;
-  wire \$107 ;
-  wire [7:0] \$108 ;
-  wire [8:0] \$109 ;
-  wire \$11 ;
-  wire [2:0] \$110 ;
-  wire [2:0] \$111 ;
-  wire \$112 ;
-  wire \$113 ;
-  wire \$114 ;
-  wire \$115 ;
-  wire \$116 ;
-  wire [2:0] \$117 ;
-  wire \$118 ;
-  wire \$119 ;
-  wire \$12 ;
-  wire \$120 ;
-  wire \$121 ;
-  wire [18:0] \$122 ;
-  wire \$123 ;
-  wire \$124 ;
-  wire \$125 ;
-  wire \$126 ;
-  wire \$127 ;
-  wire \$128 ;
-  wire [16:0] \$129 ;
-  wire \$13 ;
-  wire [17:0] \$130 ;
-  wire [17:0] \$131 ;
-  wire [16:0] \$132 ;
-  wire [17:0] \$133 ;
-  wire [17:0] \$134 ;
-  wire [17:0] \$135 ;
-  wire [17:0] \$136 ;
-  wire \$137 ;
-  wire [17:0] \$138 ;
-  wire [17:0] \$139 ;
-  wire \$14 ;
-  wire \$140 ;
-  wire \$141 ;
-  wire \$142 ;
-  wire \$143 ;
-  wire [17:0] \$144 ;
-  wire \$145 ;
-  wire \$146 ;
-  wire \$147 ;
-  wire [17:0] \$148 ;
-  wire [17:0] \$149 ;
-  wire \$15 ;
-  wire \$150 ;
-  wire [17:0] \$151 ;
-  wire [17:0] \$152 ;
-  wire \$153 ;
-  wire \$154 ;
-  wire [5:0] \$1547 ;
-  wire \$155 ;
-  wire [5:0] \$1552 ;
-  wire [5:0] \$1557 ;
-  wire \$156 ;
-  wire [5:0] \$1562 ;
-  wire [5:0] \$1567 ;
-  wire [17:0] \$157 ;
-  wire [5:0] \$1572 ;
-  wire [5:0] \$1577 ;
-  wire \$158 ;
-  wire [5:0] \$1582 ;
-  wire [5:0] \$1587 ;
-  wire \$159 ;
-  wire [5:0] \$1592 ;
-  wire [5:0] \$1597 ;
-  wire \$16 ;
-  wire \$160 ;
-  wire [5:0] \$1602 ;
-  wire [5:0] \$1607 ;
-  wire [17:0] \$161 ;
-  wire [5:0] \$1612 ;
-  wire [5:0] \$1617 ;
-  wire [17:0] \$162 ;
-  wire [5:0] \$1622 ;
-  wire \$163 ;
-  wire [17:0] \$164 ;
-  wire [17:0] \$165 ;
-  wire \$166 ;
-  wire \$167 ;
-  wire \$168 ;
-  wire \$169 ;
-  wire \$17 ;
-  wire [17:0] \$170 ;
-  wire \$171 ;
-  wire \$172 ;
-  wire \$173 ;
-  wire [17:0] \$174 ;
-  wire [17:0] \$175 ;
-  wire \$176 ;
-  wire [17:0] \$177 ;
-  wire [17:0] \$178 ;
-  wire \$179 ;
-  wire [2:0] \$18 ;
-  wire \$180 ;
-  wire \$181 ;
-  wire \$182 ;
-  wire [17:0] \$183 ;
-  wire \$184 ;
-  wire \$185 ;
-  wire \$186 ;
-  wire [17:0] \$187 ;
-  wire [17:0] \$188 ;
-  wire \$189 ;
-  wire \$19 ;
-  wire [17:0] \$190 ;
-  wire [17:0] \$191 ;
-  wire \$192 ;
-  wire \$193 ;
-  wire \$194 ;
-  wire \$195 ;
-  wire [17:0] \$196 ;
-  wire \$197 ;
-  wire \$198 ;
-  wire \$199 ;
-  wire \$2 ;
-  wire \$20 ;
-  wire [17:0] \$200 ;
-  wire [17:0] \$201 ;
-  wire \$202 ;
-  wire [17:0] \$203 ;
-  wire [17:0] \$204 ;
-  wire \$205 ;
-  wire \$206 ;
-  wire \$207 ;
-  wire \$208 ;
-  wire [17:0] \$209 ;
-  wire \$21 ;
-  wire \$210 ;
-  wire \$211 ;
-  wire \$212 ;
-  wire [17:0] \$213 ;
-  wire [17:0] \$214 ;
-  wire \$215 ;
-  wire [17:0] \$216 ;
-  wire [17:0] \$217 ;
-  wire \$218 ;
-  wire \$219 ;
-  wire \$22 ;
-  wire \$220 ;
-  wire \$221 ;
-  wire [17:0] \$222 ;
-  wire \$223 ;
-  wire \$224 ;
-  wire \$225 ;
-  wire [17:0] \$226 ;
-  wire [17:0] \$227 ;
-  wire \$228 ;
-  wire [17:0] \$229 ;
-  wire \$23 ;
-  wire [17:0] \$230 ;
-  wire \$231 ;
-  wire \$232 ;
-  wire \$233 ;
-  wire \$234 ;
-  wire [17:0] \$235 ;
-  wire \$236 ;
-  wire \$237 ;
-  wire \$238 ;
-  wire [17:0] \$239 ;
-  wire \$24 ;
-  wire [17:0] \$240 ;
-  wire \$241 ;
-  wire [17:0] \$242 ;
-  wire [17:0] \$243 ;
-  wire \$244 ;
-  wire \$245 ;
-  wire \$246 ;
-  wire \$247 ;
-  wire [17:0] \$248 ;
-  wire \$249 ;
-  wire \$25 ;
-  wire \$250 ;
-  wire \$251 ;
-  wire [17:0] \$252 ;
-  wire [17:0] \$253 ;
-  wire \$254 ;
-  wire [17:0] \$255 ;
-  wire [17:0] \$256 ;
-  wire \$257 ;
-  wire \$258 ;
-  wire \$259 ;
-  wire \$26 ;
-  wire \$260 ;
-  wire [17:0] \$261 ;
-  wire \$262 ;
-  wire \$263 ;
-  wire \$264 ;
-  wire [17:0] \$265 ;
-  wire [17:0] \$266 ;
-  wire \$267 ;
-  wire [17:0] \$268 ;
-  wire [17:0] \$269 ;
-  wire [8:0] \$27 ;
-  wire \$270 ;
-  wire \$271 ;
-  wire \$272 ;
-  wire \$273 ;
-  wire [17:0] \$274 ;
-  wire \$275 ;
-  wire \$276 ;
-  wire \$277 ;
-  wire [17:0] \$278 ;
-  wire [17:0] \$279 ;
-  wire [8:0] \$28 ;
-  wire \$280 ;
-  wire [17:0] \$281 ;
-  wire [17:0] \$282 ;
-  wire \$283 ;
-  wire \$284 ;
-  wire \$285 ;
-  wire \$286 ;
-  wire [17:0] \$287 ;
-  wire \$288 ;
-  wire \$289 ;
-  wire [8:0] \$29 ;
-  wire \$290 ;
-  wire [17:0] \$291 ;
-  wire [17:0] \$292 ;
-  wire \$293 ;
-  wire [17:0] \$294 ;
-  wire [17:0] \$295 ;
-  wire \$296 ;
-  wire \$297 ;
-  wire \$298 ;
-  wire \$299 ;
-  wire \$3 ;
-  wire \$30 ;
-  wire [17:0] \$300 ;
-  wire \$301 ;
-  wire \$302 ;
-  wire \$303 ;
-  wire [17:0] \$304 ;
-  wire [17:0] \$305 ;
-  wire \$306 ;
-  wire [17:0] \$307 ;
-  wire [17:0] \$308 ;
-  wire \$309 ;
-  wire \$31 ;
-  wire \$310 ;
-  wire \$311 ;
-  wire \$312 ;
-  wire [17:0] \$313 ;
-  wire \$314 ;
-  wire \$315 ;
-  wire \$316 ;
-  wire [17:0] \$317 ;
-  wire [17:0] \$318 ;
-  wire \$319 ;
-  wire \$32 ;
-  wire [17:0] \$320 ;
-  wire [17:0] \$321 ;
-  wire \$322 ;
-  wire \$323 ;
-  wire \$324 ;
-  wire \$325 ;
-  wire [17:0] \$326 ;
-  wire \$327 ;
-  wire \$328 ;
-  wire \$329 ;
-  wire \$33 ;
-  wire [17:0] \$330 ;
-  wire [17:0] \$331 ;
-  wire \$332 ;
-  wire [17:0] \$333 ;
-  wire [17:0] \$334 ;
-  wire \$335 ;
-  wire \$336 ;
-  wire \$337 ;
-  wire \$338 ;
-  wire [17:0] \$339 ;
-  wire \$34 ;
-  wire \$340 ;
-  wire \$341 ;
-  wire \$342 ;
-  wire [17:0] \$343 ;
-  wire [17:0] \$344 ;
-  wire [17:0] \$345 ;
-  wire \$346 ;
-  wire \$347 ;
-  wire \$348 ;
-  wire \$349 ;
-  wire \$35 ;
-  wire \$350 ;
-  wire \$351 ;
-  wire \$352 ;
-  wire [17:0] \$353 ;
-  wire [17:0] \$354 ;
-  wire [17:0] \$355 ;
-  wire \$356 ;
-  wire \$357 ;
-  wire \$358 ;
-  wire \$359 ;
-  wire \$36 ;
-  wire \$360 ;
-  wire \$361 ;
-  wire \$362 ;
-  wire [17:0] \$363 ;
-  wire [17:0] \$364 ;
-  wire [17:0] \$365 ;
-  wire \$366 ;
-  wire \$367 ;
-  wire \$368 ;
-  wire \$369 ;
-  wire [1:0] \$37 ;
-  wire \$370 ;
-  wire \$371 ;
-  wire \$372 ;
-  wire [17:0] \$373 ;
-  wire [17:0] \$374 ;
-  wire [17:0] \$375 ;
-  wire \$376 ;
-  wire \$377 ;
-  wire \$378 ;
-  wire \$379 ;
-  wire \$38 ;
-  wire \$380 ;
-  wire \$381 ;
-  wire \$382 ;
-  wire [17:0] \$383 ;
-  wire [17:0] \$384 ;
-  wire [17:0] \$385 ;
-  wire \$386 ;
-  wire \$387 ;
-  wire \$388 ;
-  wire \$389 ;
-  wire [2:0] \$39 ;
-  wire \$390 ;
-  wire \$391 ;
-  wire \$392 ;
-  wire [17:0] \$393 ;
-  wire [17:0] \$394 ;
-  wire [17:0] \$395 ;
-  wire \$396 ;
-  wire \$397 ;
-  wire \$398 ;
-  wire \$399 ;
-  wire \$4 ;
-  wire \$40 ;
-  wire \$400 ;
-  wire \$401 ;
-  wire \$402 ;
-  wire [17:0] \$403 ;
-  wire [17:0] \$404 ;
-  wire [17:0] \$405 ;
-  wire \$406 ;
-  wire \$407 ;
-  wire \$408 ;
-  wire \$409 ;
-  wire [3:0] \$41 ;
-  wire \$410 ;
-  wire \$411 ;
-  wire \$412 ;
-  wire [17:0] \$413 ;
-  wire [17:0] \$414 ;
-  wire [17:0] \$415 ;
-  wire \$416 ;
-  wire \$417 ;
-  wire \$418 ;
-  wire \$419 ;
-  wire [12:0] \$42 ;
-  wire \$420 ;
-  wire \$421 ;
-  wire \$422 ;
-  wire [17:0] \$423 ;
-  wire [17:0] \$424 ;
-  wire [17:0] \$425 ;
-  wire \$426 ;
-  wire \$427 ;
-  wire \$428 ;
-  wire \$429 ;
-  wire \$43 ;
-  wire \$430 ;
-  wire \$431 ;
-  wire \$432 ;
-  wire [17:0] \$433 ;
-  wire [17:0] \$434 ;
-  wire [17:0] \$435 ;
-  wire \$436 ;
-  wire \$437 ;
-  wire \$438 ;
-  wire \$439 ;
-  wire [12:0] \$44 ;
-  wire \$440 ;
-  wire \$441 ;
-  wire \$442 ;
-  wire [17:0] \$443 ;
-  wire [17:0] \$444 ;
-  wire [17:0] \$445 ;
-  wire \$446 ;
-  wire \$447 ;
-  wire \$448 ;
-  wire \$449 ;
-  wire \$45 ;
-  wire \$450 ;
-  wire \$451 ;
-  wire \$452 ;
-  wire [17:0] \$453 ;
-  wire [17:0] \$454 ;
-  wire [17:0] \$455 ;
-  wire \$456 ;
-  wire \$457 ;
-  wire \$458 ;
-  wire \$459 ;
-  wire [12:0] \$46 ;
-  wire \$460 ;
-  wire \$461 ;
-  wire \$462 ;
-  wire [17:0] \$463 ;
-  wire [17:0] \$464 ;
-  wire [17:0] \$465 ;
-  wire \$466 ;
-  wire \$467 ;
-  wire \$468 ;
-  wire \$469 ;
-  wire \$47 ;
-  wire \$470 ;
-  wire \$471 ;
-  wire \$472 ;
-  wire [17:0] \$473 ;
-  wire [17:0] \$474 ;
-  wire [17:0] \$475 ;
-  wire \$476 ;
-  wire \$477 ;
-  wire \$478 ;
-  wire \$479 ;
-  wire \$48 ;
-  wire \$480 ;
-  wire \$481 ;
-  wire \$482 ;
-  wire [17:0] \$483 ;
-  wire [17:0] \$484 ;
-  wire [17:0] \$485 ;
-  wire \$486 ;
-  wire \$487 ;
-  wire \$488 ;
-  wire \$489 ;
-  wire \$49 ;
-  wire \$490 ;
-  wire \$491 ;
-  wire \$492 ;
-  wire [17:0] \$493 ;
-  wire [17:0] \$494 ;
-  wire [17:0] \$495 ;
-  wire \$496 ;
-  wire \$497 ;
-  wire \$498 ;
-  wire \$499 ;
+  wire [7:0] \$10 ;
+  wire [7:0] \$11 ;
+  wire [7:0] \$12 ;
+  wire [7:0] \$13 ;
+  wire [7:0] \$14 ;
+  wire [7:0] \$15 ;
+  wire [7:0] \$16 ;
+  wire [4:0] \$2 ;
+  wire [4:0] \$3 ;
+  wire [5:0] \$4 ;
   wire \$5 ;
-  wire \$50 ;
-  wire \$500 ;
-  wire \$501 ;
-  wire \$502 ;
-  wire [17:0] \$503 ;
-  wire [17:0] \$504 ;
-  wire [17:0] \$505 ;
-  wire \$506 ;
-  wire \$507 ;
-  wire \$508 ;
-  wire \$509 ;
-  wire \$51 ;
-  wire \$510 ;
-  wire \$511 ;
-  wire \$512 ;
-  wire [17:0] \$513 ;
-  wire [17:0] \$514 ;
-  wire [17:0] \$515 ;
-  wire \$516 ;
-  wire \$517 ;
-  wire \$518 ;
-  wire \$519 ;
-  wire [2:0] \$52 ;
-  wire \$520 ;
-  wire \$521 ;
-  wire \$522 ;
-  wire [17:0] \$523 ;
-  wire [17:0] \$524 ;
-  wire [17:0] \$525 ;
-  wire \$526 ;
-  wire \$527 ;
-  wire \$528 ;
-  wire \$529 ;
-  wire [3:0] \$53 ;
-  wire \$530 ;
-  wire \$531 ;
-  wire \$532 ;
-  wire [17:0] \$533 ;
-  wire [17:0] \$534 ;
-  wire [17:0] \$535 ;
-  wire \$536 ;
-  wire \$537 ;
-  wire \$538 ;
-  wire \$539 ;
-  wire \$54 ;
-  wire \$540 ;
-  wire \$541 ;
-  wire \$542 ;
-  wire [17:0] \$543 ;
-  wire [17:0] \$544 ;
-  wire [17:0] \$545 ;
-  wire \$546 ;
-  wire \$547 ;
-  wire \$548 ;
-  wire \$549 ;
-  wire [12:0] \$55 ;
-  wire \$550 ;
-  wire \$551 ;
-  wire \$552 ;
-  wire [17:0] \$553 ;
-  wire [17:0] \$554 ;
-  wire [17:0] \$555 ;
-  wire \$556 ;
-  wire \$557 ;
-  wire \$558 ;
-  wire \$559 ;
-  wire \$56 ;
-  wire \$560 ;
-  wire \$561 ;
-  wire \$562 ;
-  wire [17:0] \$563 ;
-  wire [17:0] \$564 ;
-  wire [17:0] \$565 ;
-  wire \$566 ;
-  wire \$567 ;
-  wire \$568 ;
-  wire \$569 ;
-  wire \$57 ;
-  wire \$570 ;
-  wire \$571 ;
-  wire \$572 ;
-  wire [17:0] \$573 ;
-  wire [17:0] \$574 ;
-  wire [17:0] \$575 ;
-  wire \$576 ;
-  wire \$577 ;
-  wire \$578 ;
-  wire \$579 ;
-  wire \$58 ;
-  wire \$580 ;
-  wire \$581 ;
-  wire \$582 ;
-  wire [17:0] \$583 ;
-  wire [31:0] \$584 ;
-  wire [31:0] \$585 ;
-  wire [31:0] \$586 ;
-  wire [31:0] \$587 ;
-  wire [31:0] \$588 ;
-  wire [31:0] \$589 ;
-  wire \$59 ;
-  wire \$590 ;
-  wire \$591 ;
-  wire \$592 ;
-  wire \$593 ;
-  wire \$594 ;
-  wire [7:0] \$595 ;
-  wire [8:0] \$596 ;
-  wire [7:0] \$597 ;
-  wire [8:0] \$598 ;
-  wire [7:0] \$599 ;
-  wire \$6 ;
-  wire \$60 ;
-  wire [8:0] \$600 ;
-  wire [7:0] \$601 ;
-  wire [8:0] \$602 ;
-  wire [7:0] \$603 ;
-  wire [8:0] \$604 ;
-  wire [7:0] \$605 ;
-  wire [8:0] \$606 ;
-  wire [7:0] \$607 ;
-  wire [8:0] \$608 ;
-  wire [7:0] \$609 ;
-  wire \$61 ;
-  wire [8:0] \$610 ;
-  wire [7:0] \$611 ;
-  wire [8:0] \$612 ;
-  wire [7:0] \$613 ;
-  wire [8:0] \$614 ;
-  wire [7:0] \$615 ;
-  wire [8:0] \$616 ;
-  wire [7:0] \$617 ;
-  wire [8:0] \$618 ;
-  wire [7:0] \$619 ;
-  wire \$62 ;
-  wire [8:0] \$620 ;
-  wire [7:0] \$621 ;
-  wire [8:0] \$622 ;
-  wire [7:0] \$623 ;
-  wire [8:0] \$624 ;
-  wire [7:0] \$625 ;
-  wire [8:0] \$626 ;
-  wire [32:0] \$627 ;
-  wire [6:0] \$628 ;
-  wire [32:0] \$629 ;
-  wire \$63 ;
-  wire [6:0] \$630 ;
-  wire [32:0] \$631 ;
-  wire [6:0] \$632 ;
-  wire [32:0] \$633 ;
-  wire [6:0] \$634 ;
-  wire [32:0] \$635 ;
-  wire [6:0] \$636 ;
-  wire [32:0] \$637 ;
-  wire [6:0] \$638 ;
-  wire [32:0] \$639 ;
-  wire \$64 ;
-  wire [6:0] \$640 ;
-  wire [32:0] \$641 ;
-  wire [6:0] \$642 ;
-  wire \$643 ;
-  wire \$644 ;
-  wire [7:0] \$645 ;
-  wire [8:0] \$646 ;
-  wire \$647 ;
-  wire [7:0] \$648 ;
-  wire [8:0] \$649 ;
-  wire \$65 ;
-  wire \$650 ;
-  wire [7:0] \$651 ;
-  wire [8:0] \$652 ;
-  wire \$653 ;
-  wire [7:0] \$654 ;
-  wire [8:0] \$655 ;
-  wire \$656 ;
-  wire [7:0] \$657 ;
-  wire [8:0] \$658 ;
-  wire \$659 ;
-  wire \$66 ;
-  wire [7:0] \$660 ;
-  wire [8:0] \$661 ;
-  wire \$662 ;
-  wire [7:0] \$663 ;
-  wire [8:0] \$664 ;
-  wire \$665 ;
-  wire [7:0] \$666 ;
-  wire [8:0] \$667 ;
-  wire \$668 ;
-  wire \$669 ;
-  wire \$67 ;
-  wire \$670 ;
-  wire \$671 ;
-  wire \$672 ;
-  wire \$673 ;
-  wire \$674 ;
-  wire [3:0] \$675 ;
-  wire [18:0] \$676 ;
-  wire [18:0] \$677 ;
-  wire [7:0] \$678 ;
-  wire [17:0] \$679 ;
-  wire [15:0] \$68 ;
-  wire [32:0] \$680 ;
-  wire \$681 ;
-  wire \$682 ;
-  wire \$683 ;
-  wire \$684 ;
-  wire \$685 ;
-  wire \$686 ;
-  wire \$687 ;
-  wire \$688 ;
-  wire \$689 ;
-  wire \$69 ;
-  wire \$690 ;
-  wire \$691 ;
-  wire [7:0] \$692 ;
-  wire [16:0] \$693 ;
-  wire \$694 ;
-  wire [5:0] \$695 ;
-  wire \$696 ;
-  wire [4:0] \$697 ;
-  wire \$698 ;
-  wire [4:0] \$699 ;
-  wire \$7 ;
-  wire \$70 ;
-  wire \$700 ;
-  wire [4:0] \$701 ;
-  wire \$702 ;
-  wire [4:0] \$703 ;
-  wire [4:0] \$704 ;
-  wire [5:0] \$705 ;
-  wire \$706 ;
-  wire [4:0] \$707 ;
-  wire [4:0] \$708 ;
-  wire [5:0] \$709 ;
-  wire \$71 ;
-  wire \$710 ;
-  wire \$711 ;
-  wire [6:0] \$712 ;
-  wire \$713 ;
-  wire \$714 ;
-  wire \$715 ;
-  wire \$716 ;
-  wire \$717 ;
-  wire \$718 ;
-  wire \$719 ;
-  wire \$72 ;
-  wire \$720 ;
-  wire \$721 ;
-  wire \$722 ;
-  wire \$723 ;
-  wire \$724 ;
-  wire \$725 ;
-  wire \$726 ;
-  wire \$727 ;
-  wire \$728 ;
-  wire \$729 ;
-  wire [15:0] \$73 ;
-  wire \$730 ;
-  wire [7:0] \$731 ;
-  wire \$732 ;
-  wire \$733 ;
-  wire \$734 ;
-  wire \$735 ;
-  wire \$736 ;
-  wire \$737 ;
-  wire \$738 ;
-  wire \$739 ;
-  wire [16:0] \$74 ;
-  wire \$740 ;
-  wire \$741 ;
-  wire \$742 ;
-  wire \$743 ;
-  wire \$744 ;
-  wire \$745 ;
-  wire \$746 ;
-  wire \$747 ;
-  wire \$748 ;
-  wire \$749 ;
-  wire \$75 ;
-  wire [8:0] \$750 ;
-  wire \$751 ;
-  wire \$752 ;
-  wire [31:0] \$753 ;
-  wire \$754 ;
-  wire \$755 ;
-  wire [32:0] \$756 ;
-  wire [32:0] \$757 ;
-  wire [32:0] \$758 ;
-  wire \$759 ;
-  wire \$76 ;
-  wire \$760 ;
-  wire [32:0] \$761 ;
-  wire \$762 ;
-  wire \$763 ;
-  wire \$764 ;
-  wire \$765 ;
-  wire [17:0] \$766 ;
-  wire \$767 ;
-  wire \$768 ;
-  wire \$769 ;
-  wire [15:0] \$77 ;
-  wire \$770 ;
-  wire \$771 ;
-  wire [17:0] \$772 ;
-  wire \$773 ;
-  wire \$774 ;
-  wire \$775 ;
-  wire \$776 ;
-  wire \$777 ;
-  wire \$778 ;
-  wire \$779 ;
-  wire [16:0] \$78 ;
-  wire \$780 ;
-  wire \$781 ;
-  wire \$782 ;
-  wire \$783 ;
-  wire \$784 ;
-  wire \$785 ;
-  wire \$786 ;
-  wire \$787 ;
-  wire \$788 ;
-  wire \$789 ;
-  wire \$79 ;
-  wire \$790 ;
-  wire \$791 ;
-  wire \$792 ;
-  wire \$793 ;
-  wire \$794 ;
-  wire \$795 ;
-  wire \$796 ;
-  wire \$797 ;
-  wire \$798 ;
-  wire \$799 ;
-  wire \$8 ;
-  wire \$80 ;
-  wire \$800 ;
-  wire \$801 ;
-  wire \$802 ;
-  reg [11:0] \$803 ;
-  reg [11:0] \$804 ;
-  reg [11:0] \$805 ;
-  reg [11:0] \$806 ;
-  reg [11:0] \$807 ;
-  reg [11:0] \$808 ;
-  reg [11:0] \$809 ;
-  wire \$81 ;
-  reg [7:0] \$810 ;
-  reg [2:0] \$811 ;
-  reg [2:0] \$812 ;
-  reg [11:0] \$813 ;
-  reg [12:0] \$814 ;
-  reg [7:0] \$815 ;
-  reg \$816 ;
-  reg \$817 ;
-  reg [15:0] \$818 ;
-  reg [7:0] \$819 ;
-  wire \$82 ;
-  reg [7:0] \$820 ;
-  reg [1:0] \$821 ;
-  reg [31:0] \$822 ;
-  reg [31:0] \$823 ;
-  reg [31:0] \$824 ;
-  reg \$825 ;
-  reg \$826 ;
-  reg \$827 ;
-  reg \$828 ;
-  reg [15:0] \$829 ;
-  wire \$83 ;
-  reg [15:0] \$830 ;
-  reg [15:0] \$831 ;
-  reg [7:0] \$832 ;
-  reg [7:0] \$833 ;
-  reg [7:0] \$834 ;
-  reg [7:0] \$835 ;
-  reg [7:0] \$836 ;
-  reg \$837 ;
-  reg [31:0] \$838 ;
-  reg [5:0] \$839 ;
-  wire \$84 ;
-  reg [31:0] \$840 ;
-  reg [2:0] \$841 ;
-  reg [3:0] \$842 ;
-  reg [3:0] \$843 ;
-  reg [6:0] \$844 ;
-  reg [4:0] \$845 ;
-  reg [3:0] \$846 ;
-  reg \$847 ;
-  reg [31:0] \$848 ;
-  reg \$849 ;
-  wire [7:0] \$85 ;
-  reg [2:0] \$850 ;
-  reg [2:0] \$851 ;
-  reg \$852 ;
-  reg \$853 ;
-  reg [31:0] \$854 ;
-  reg \$855 ;
-  reg [1:0] \$856 ;
-  reg \$857 ;
-  reg [8:0] \$858 ;
-  reg [7:0] \$859 ;
-  wire \$86 ;
-  reg [8:0] \$860 ;
-  reg [7:0] \$861 ;
-  reg [8:0] \$862 ;
-  reg [7:0] \$863 ;
-  wire \$87 ;
-  wire \$88 ;
-  wire \$89 ;
-  wire \$9 ;
-  wire [7:0] \$90 ;
-  wire [8:0] \$91 ;
-  wire \$92 ;
-  wire \$93 ;
-  wire [7:0] \$94 ;
-  wire [8:0] \$95 ;
-  wire \$96 ;
-  wire \$97 ;
-  wire \$98 ;
-  wire [7:0] \$99 ;
-  reg [8:0] \$like  = 9'h000;
-  reg [8:0] \$like$496  = 9'h000;
-  reg [8:0] \$like$498  = 9'h000;
-  reg [6:0] \$signature__addr ;
-  wire [6:0] \$signature__addr$126 ;
-  reg [6:0] \$signature__addr$129 ;
-  wire [6:0] \$signature__addr$131 ;
-  reg [6:0] \$signature__addr$134 ;
-  wire [6:0] \$signature__addr$136 ;
-  reg [6:0] \$signature__addr$139 ;
-  wire [6:0] \$signature__addr$141 ;
-  reg [6:0] \$signature__addr$144 ;
-  wire [6:0] \$signature__addr$146 ;
-  reg [6:0] \$signature__addr$149 ;
-  wire [6:0] \$signature__addr$151 ;
-  reg [6:0] \$signature__addr$154 ;
-  wire [6:0] \$signature__addr$156 ;
-  reg [6:0] \$signature__addr$159 ;
-  wire [6:0] \$signature__addr$161 ;
-  reg [6:0] \$signature__addr$164 ;
-  wire [6:0] \$signature__addr$166 ;
-  reg [6:0] \$signature__addr$169 ;
-  wire [6:0] \$signature__addr$171 ;
-  reg [6:0] \$signature__addr$174 ;
-  wire [6:0] \$signature__addr$176 ;
-  reg [6:0] \$signature__addr$179 ;
-  wire [6:0] \$signature__addr$181 ;
-  reg [6:0] \$signature__addr$184 ;
-  wire [6:0] \$signature__addr$186 ;
-  reg [6:0] \$signature__addr$189 ;
-  wire [6:0] \$signature__addr$191 ;
-  reg [6:0] \$signature__addr$194 ;
-  wire [6:0] \$signature__addr$196 ;
-  reg [6:0] \$signature__addr$199 ;
-  wire [6:0] \$signature__addr$201 ;
-  wire [2:0] \$signature__addr$204 ;
-  wire [2:0] \$signature__addr$205 ;
-  wire [2:0] \$signature__addr$209 ;
-  wire [2:0] \$signature__addr$210 ;
-  wire [2:0] \$signature__addr$214 ;
-  wire [2:0] \$signature__addr$215 ;
-  wire [2:0] \$signature__addr$219 ;
-  wire [2:0] \$signature__addr$220 ;
-  wire [2:0] \$signature__addr$224 ;
-  wire [2:0] \$signature__addr$225 ;
-  wire [2:0] \$signature__addr$229 ;
-  wire [2:0] \$signature__addr$230 ;
-  wire [2:0] \$signature__addr$234 ;
-  wire [2:0] \$signature__addr$235 ;
-  wire [2:0] \$signature__addr$239 ;
-  wire [2:0] \$signature__addr$240 ;
-  wire [2:0] \$signature__addr$244 ;
-  wire [2:0] \$signature__addr$245 ;
-  wire [2:0] \$signature__addr$249 ;
-  wire [2:0] \$signature__addr$250 ;
-  wire [2:0] \$signature__addr$254 ;
-  wire [2:0] \$signature__addr$255 ;
-  wire [2:0] \$signature__addr$259 ;
-  wire [2:0] \$signature__addr$260 ;
-  wire [2:0] \$signature__addr$264 ;
-  wire [2:0] \$signature__addr$265 ;
-  wire [2:0] \$signature__addr$269 ;
-  wire [2:0] \$signature__addr$270 ;
-  wire [2:0] \$signature__addr$274 ;
-  wire [2:0] \$signature__addr$275 ;
-  wire [2:0] \$signature__addr$279 ;
-  wire [2:0] \$signature__addr$280 ;
-  wire [2:0] \$signature__addr$284 ;
-  wire [2:0] \$signature__addr$285 ;
-  wire [2:0] \$signature__addr$289 ;
-  wire [2:0] \$signature__addr$290 ;
-  wire [2:0] \$signature__addr$294 ;
-  wire [2:0] \$signature__addr$295 ;
-  wire [2:0] \$signature__addr$299 ;
-  wire [2:0] \$signature__addr$300 ;
-  wire [2:0] \$signature__addr$304 ;
-  wire [2:0] \$signature__addr$305 ;
-  wire [2:0] \$signature__addr$309 ;
-  wire [2:0] \$signature__addr$310 ;
-  wire [2:0] \$signature__addr$314 ;
-  wire [2:0] \$signature__addr$315 ;
-  wire [2:0] \$signature__addr$319 ;
-  wire [2:0] \$signature__addr$320 ;
-  wire [8:0] \$signature__addr$324 ;
-  reg [8:0] \$signature__addr$474 ;
-  wire [31:0] \$signature__data ;
-  wire [31:0] \$signature__data$132 ;
-  wire [31:0] \$signature__data$137 ;
-  wire [31:0] \$signature__data$142 ;
-  wire [31:0] \$signature__data$147 ;
-  wire [31:0] \$signature__data$152 ;
-  wire [31:0] \$signature__data$157 ;
-  wire [31:0] \$signature__data$162 ;
-  wire [31:0] \$signature__data$167 ;
-  wire [31:0] \$signature__data$172 ;
-  wire [31:0] \$signature__data$177 ;
-  wire [31:0] \$signature__data$182 ;
-  wire [31:0] \$signature__data$187 ;
-  wire [31:0] \$signature__data$192 ;
-  wire [31:0] \$signature__data$197 ;
-  wire [31:0] \$signature__data$202 ;
-  wire [31:0] \$signature__data$206 ;
-  wire [31:0] \$signature__data$211 ;
-  wire [31:0] \$signature__data$216 ;
-  wire [31:0] \$signature__data$221 ;
-  wire [31:0] \$signature__data$226 ;
-  wire [31:0] \$signature__data$231 ;
-  wire [31:0] \$signature__data$236 ;
-  wire [31:0] \$signature__data$241 ;
-  wire [31:0] \$signature__data$246 ;
-  wire [31:0] \$signature__data$251 ;
-  wire [31:0] \$signature__data$256 ;
-  wire [31:0] \$signature__data$261 ;
-  wire [31:0] \$signature__data$266 ;
-  wire [31:0] \$signature__data$271 ;
-  wire [31:0] \$signature__data$276 ;
-  wire [31:0] \$signature__data$281 ;
-  wire [5:0] \$signature__data$286 ;
-  wire [5:0] \$signature__data$291 ;
-  wire [5:0] \$signature__data$296 ;
-  wire [5:0] \$signature__data$301 ;
-  wire [5:0] \$signature__data$306 ;
-  wire [5:0] \$signature__data$311 ;
-  wire [5:0] \$signature__data$316 ;
-  wire [5:0] \$signature__data$321 ;
-  wire [63:0] \$signature__data$327 ;
-  wire [31:0] \$signature__data$332 ;
-  wire [31:0] \$signature__data$333 ;
-  wire [31:0] \$signature__data$334 ;
-  wire [31:0] \$signature__data$335 ;
-  wire [31:0] \$signature__data$336 ;
-  wire [31:0] \$signature__data$337 ;
-  wire [31:0] \$signature__data$338 ;
-  wire [31:0] \$signature__data$339 ;
-  wire [31:0] \$signature__data$342 ;
-  wire [31:0] \$signature__data$343 ;
-  wire [31:0] \$signature__data$344 ;
-  wire [31:0] \$signature__data$345 ;
-  wire [31:0] \$signature__data$346 ;
-  wire [31:0] \$signature__data$347 ;
-  wire [31:0] \$signature__data$348 ;
-  wire [31:0] \$signature__data$349 ;
-  wire [31:0] \$signature__data$351 ;
-  wire [31:0] \$signature__data$352 ;
-  wire [31:0] \$signature__data$353 ;
-  wire [31:0] \$signature__data$354 ;
-  wire [31:0] \$signature__data$355 ;
-  wire [31:0] \$signature__data$356 ;
-  wire [31:0] \$signature__data$357 ;
-  wire [31:0] \$signature__data$358 ;
-  wire [31:0] \$signature__data$360 ;
-  wire [31:0] \$signature__data$361 ;
-  wire [31:0] \$signature__data$362 ;
-  wire [31:0] \$signature__data$363 ;
-  wire [31:0] \$signature__data$364 ;
-  wire [31:0] \$signature__data$365 ;
-  wire [31:0] \$signature__data$366 ;
-  wire [31:0] \$signature__data$367 ;
-  wire [5:0] \$signature__data$369 ;
-  wire [5:0] \$signature__data$370 ;
-  wire [5:0] \$signature__data$371 ;
-  wire [5:0] \$signature__data$372 ;
-  wire [5:0] \$signature__data$373 ;
-  wire [5:0] \$signature__data$374 ;
-  wire [5:0] \$signature__data$375 ;
-  wire [5:0] \$signature__data$376 ;
-  reg [63:0] \$signature__data$476 ;
-  wire \$signature__en ;
-  wire [3:0] \$signature__en$128 ;
-  wire \$signature__en$130 ;
-  wire [3:0] \$signature__en$133 ;
-  wire \$signature__en$135 ;
-  wire [3:0] \$signature__en$138 ;
-  wire \$signature__en$140 ;
-  wire [3:0] \$signature__en$143 ;
-  wire \$signature__en$145 ;
-  wire [3:0] \$signature__en$148 ;
-  wire \$signature__en$150 ;
-  wire [3:0] \$signature__en$153 ;
-  wire \$signature__en$155 ;
-  wire [3:0] \$signature__en$158 ;
-  wire \$signature__en$160 ;
-  wire [3:0] \$signature__en$163 ;
-  wire \$signature__en$165 ;
-  wire [3:0] \$signature__en$168 ;
-  wire \$signature__en$170 ;
-  wire [3:0] \$signature__en$173 ;
-  wire \$signature__en$175 ;
-  wire [3:0] \$signature__en$178 ;
-  wire \$signature__en$180 ;
-  wire [3:0] \$signature__en$183 ;
-  wire \$signature__en$185 ;
-  wire [3:0] \$signature__en$188 ;
-  wire \$signature__en$190 ;
-  wire [3:0] \$signature__en$193 ;
-  wire \$signature__en$195 ;
-  wire [3:0] \$signature__en$198 ;
-  wire \$signature__en$200 ;
-  wire [3:0] \$signature__en$203 ;
-  wire \$signature__en$207 ;
-  wire \$signature__en$208 ;
-  wire \$signature__en$212 ;
-  wire \$signature__en$213 ;
-  wire \$signature__en$217 ;
-  wire \$signature__en$218 ;
-  wire \$signature__en$222 ;
-  wire \$signature__en$223 ;
-  wire \$signature__en$227 ;
-  wire \$signature__en$228 ;
-  wire \$signature__en$232 ;
-  wire \$signature__en$233 ;
-  wire \$signature__en$237 ;
-  wire \$signature__en$238 ;
-  wire \$signature__en$242 ;
-  wire \$signature__en$243 ;
-  wire \$signature__en$247 ;
-  wire \$signature__en$248 ;
-  wire \$signature__en$252 ;
-  wire \$signature__en$253 ;
-  wire \$signature__en$257 ;
-  wire \$signature__en$258 ;
-  wire \$signature__en$262 ;
-  wire \$signature__en$263 ;
-  wire \$signature__en$267 ;
-  wire \$signature__en$268 ;
-  wire \$signature__en$272 ;
-  wire \$signature__en$273 ;
-  wire \$signature__en$277 ;
-  wire \$signature__en$278 ;
-  wire \$signature__en$282 ;
-  wire \$signature__en$283 ;
-  wire \$signature__en$287 ;
-  wire \$signature__en$288 ;
-  wire \$signature__en$292 ;
-  wire \$signature__en$293 ;
-  wire \$signature__en$297 ;
-  wire \$signature__en$298 ;
-  wire \$signature__en$302 ;
-  wire \$signature__en$303 ;
-  wire \$signature__en$307 ;
-  wire \$signature__en$308 ;
-  wire \$signature__en$312 ;
-  wire \$signature__en$313 ;
-  wire \$signature__en$317 ;
-  wire \$signature__en$318 ;
-  wire \$signature__en$322 ;
-  wire \$signature__en$323 ;
-  reg [7:0] \$signature__en$485 ;
-  wire [8:0] a_in__0;
-  wire [8:0] a_in__1;
-  wire [8:0] a_in__2;
-  wire [8:0] a_in__3;
-  wire [8:0] a_in__4;
-  wire [8:0] a_in__5;
-  wire [8:0] a_in__6;
-  wire [8:0] a_in__7;
-  reg [7:0] a_zp = 8'h00;
-  reg [7:0] a_zp_d;
-  wire [31:0] acc;
-  wire [31:0] \acc$409 ;
-  wire [31:0] \acc$418 ;
-  wire [31:0] \acc$427 ;
-  wire [31:0] \acc$436 ;
-  wire [31:0] \acc$445 ;
-  wire [31:0] \acc$454 ;
-  wire [31:0] \acc$463 ;
+  wire [6:0] \$6 ;
+  wire [7:0] \$7 ;
+  wire [8:0] \$8 ;
+  wire [7:0] \$9 ;
   output [31:0] act_feed;
-  reg [31:0] act_feed = 32'd0;
-  reg [7:0] act_max = 8'h7f;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$407 ;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$416 ;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$425 ;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$434 ;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$443 ;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$452 ;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$461 ;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$470 ;
-  reg [7:0] act_max_d;
-  reg [7:0] act_min = 8'h80;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$406 ;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$415 ;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$424 ;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$433 ;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$442 ;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$451 ;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$460 ;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$469 ;
-  reg [7:0] act_min_d;
+  wire [31:0] act_feed;
+  wire [31:0] \act_feed$220 ;
   output [31:0] act_sram;
-  reg [31:0] act_sram = 32'd0;
-  wire [8:0] b_in__0;
-  wire [8:0] b_in__1;
-  wire [8:0] b_in__2;
-  wire [8:0] b_in__3;
-  wire [8:0] b_in__4;
-  wire [8:0] b_in__5;
-  wire [8:0] b_in__6;
-  wire [8:0] b_in__7;
-  reg [7:0] b_zp = 8'h00;
-  reg [7:0] b_zp_d;
-  reg below_hyst;
-  wire [31:0] bias;
-  wire [31:0] \bias$411 ;
-  wire [31:0] \bias$420 ;
-  wire [31:0] \bias$429 ;
-  wire [31:0] \bias$438 ;
-  wire [31:0] \bias$447 ;
-  wire [31:0] \bias$456 ;
-  wire [31:0] \bias$465 ;
+  wire [31:0] act_sram;
+  wire [31:0] \act_sram$221 ;
   output bus__ack;
-  reg bus__ack = 1'h0;
+  wire bus__ack;
+  wire \bus__ack$18 ;
+  wire [2:0] bus__ack_region;
+  wire [17:0] bus__addr;
   input [20:0] bus__adr;
   wire [20:0] bus__adr;
+  wire [20:0] \bus__adr$19 ;
   input bus__cyc;
   wire bus__cyc;
+  wire \bus__cyc$20 ;
   output [31:0] bus__dat_r;
-  reg [31:0] bus__dat_r;
+  wire [31:0] bus__dat_r;
+  wire [31:0] \bus__dat_r$21 ;
   input [31:0] bus__dat_w;
   wire [31:0] bus__dat_w;
+  wire [31:0] \bus__dat_w$22 ;
+  wire [31:0] bus__rdata;
+  wire [2:0] bus__region;
+  wire bus__req;
   input [3:0] bus__sel;
   wire [3:0] bus__sel;
+  wire [3:0] \bus__sel$23 ;
+  wire [3:0] \bus__sel$36 ;
+  wire bus__served;
   input bus__stb;
   wire bus__stb;
+  wire \bus__stb$24 ;
+  wire [31:0] bus__wdata;
   input bus__we;
   wire bus__we;
+  wire \bus__we$25 ;
+  wire \bus__we$42 ;
+  wire bus_access;
+  wire bus_rmw;
+  output busy;
+  wire busy;
+  wire \busy$203 ;
+  wire \busy$204 ;
+  wire \busy$205 ;
+  wire \busy$206 ;
+  wire ce;
+  wire \ce$208 ;
+  wire \ce$209 ;
+  wire \ce$210 ;
+  input clk;
+  wire clk;
+  wire [7:0] cmd__a_zp;
+  wire [7:0] \cmd__a_zp$45 ;
+  wire [7:0] \cmd__a_zp$46 ;
+  wire [7:0] cmd__act_max;
+  wire [7:0] \cmd__act_max$48 ;
+  wire [7:0] \cmd__act_max$49 ;
+  wire [7:0] cmd__act_min;
+  wire [7:0] \cmd__act_min$51 ;
+  wire [7:0] \cmd__act_min$52 ;
+  wire [7:0] cmd__b_zp;
+  wire [7:0] \cmd__b_zp$54 ;
+  wire [7:0] \cmd__b_zp$55 ;
+  wire [15:0] cmd__k;
+  wire [15:0] \cmd__k$57 ;
+  wire [15:0] \cmd__k$58 ;
+  wire [15:0] cmd__m;
+  wire [15:0] \cmd__m$60 ;
+  wire [15:0] \cmd__m$61 ;
+  wire [15:0] cmd__n;
+  wire [15:0] \cmd__n$63 ;
+  wire [15:0] \cmd__n$64 ;
+  wire [7:0] cmd__out_zp;
+  wire [7:0] \cmd__out_zp$66 ;
+  wire [7:0] \cmd__out_zp$67 ;
+  wire cmd__per_channel;
+  wire \cmd__per_channel$69 ;
+  wire \cmd__per_channel$70 ;
+  wire [31:0] cmd__qmult;
+  wire [31:0] \cmd__qmult$72 ;
+  wire [31:0] \cmd__qmult$73 ;
+  wire [5:0] cmd__qshift;
+  wire [5:0] \cmd__qshift$75 ;
+  wire [5:0] \cmd__qshift$76 ;
+  wire [11:0] code;
+  wire ctl__clear_done;
+  wire \ctl__clear_done$78 ;
+  wire ctl__clear_error;
+  wire \ctl__clear_error$80 ;
+  wire [31:0] ctl__cycles;
+  wire [31:0] \ctl__cycles$82 ;
+  wire ctl__done;
+  wire \ctl__done$84 ;
+  wire ctl__error;
+  wire \ctl__error$86 ;
+  wire ctl__start;
+  wire \ctl__start$88 ;
+  wire [6:0] dp__a_addr;
+  wire [31:0] dp__a_data__0;
+  wire [31:0] dp__a_data__1;
+  wire [31:0] dp__a_data__2;
+  wire [31:0] dp__a_data__3;
+  wire [31:0] dp__a_data__4;
+  wire [31:0] dp__a_data__5;
+  wire [31:0] dp__a_data__6;
+  wire [31:0] dp__a_data__7;
+  wire [6:0] dp__b_addr;
+  wire [31:0] dp__b_data__0;
+  wire [31:0] dp__b_data__1;
+  wire [31:0] dp__b_data__2;
+  wire [31:0] dp__b_data__3;
+  wire [31:0] dp__b_data__4;
+  wire [31:0] dp__b_data__5;
+  wire [31:0] dp__b_data__6;
+  wire [31:0] dp__b_data__7;
+  wire [31:0] dp__bias__0;
+  wire [31:0] dp__bias__1;
+  wire [31:0] dp__bias__2;
+  wire [31:0] dp__bias__3;
+  wire [31:0] dp__bias__4;
+  wire [31:0] dp__bias__5;
+  wire [31:0] dp__bias__6;
+  wire [31:0] dp__bias__7;
+  wire [8:0] dp__c_wr_addr;
+  wire [63:0] dp__c_wr_data;
+  wire [7:0] dp__c_wr_en;
+  wire [2:0] dp__ch_addr;
+  wire [31:0] dp__mult__0;
+  wire [31:0] dp__mult__1;
+  wire [31:0] dp__mult__2;
+  wire [31:0] dp__mult__3;
+  wire [31:0] dp__mult__4;
+  wire [31:0] dp__mult__5;
+  wire [31:0] dp__mult__6;
+  wire [31:0] dp__mult__7;
+  wire [5:0] dp__shift__0;
+  wire [5:0] dp__shift__1;
+  wire [5:0] dp__shift__2;
+  wire [5:0] dp__shift__3;
+  wire [5:0] dp__shift__4;
+  wire [5:0] dp__shift__5;
+  wire [5:0] dp__shift__6;
+  wire [5:0] dp__shift__7;
+  wire [1:0] dvfs;
+  output [1:0] dvfs_level;
+  wire [1:0] dvfs_level;
+  wire feed_step;
+  wire \feed_step$224 ;
+  output irq;
+  wire irq;
+  wire \irq$215 ;
+  wire [2:0] level;
+  wire [6:0] mem__a_addr;
+  wire [31:0] mem__a_data__0;
+  wire [31:0] mem__a_data__1;
+  wire [31:0] mem__a_data__2;
+  wire [31:0] mem__a_data__3;
+  wire [31:0] mem__a_data__4;
+  wire [31:0] mem__a_data__5;
+  wire [31:0] mem__a_data__6;
+  wire [31:0] mem__a_data__7;
+  wire [2:0] mem__ack_region;
+  wire [17:0] mem__addr;
+  wire [6:0] mem__b_addr;
+  wire [31:0] mem__b_data__0;
+  wire [31:0] mem__b_data__1;
+  wire [31:0] mem__b_data__2;
+  wire [31:0] mem__b_data__3;
+  wire [31:0] mem__b_data__4;
+  wire [31:0] mem__b_data__5;
+  wire [31:0] mem__b_data__6;
+  wire [31:0] mem__b_data__7;
+  wire [31:0] mem__bias__0;
+  wire [31:0] mem__bias__1;
+  wire [31:0] mem__bias__2;
+  wire [31:0] mem__bias__3;
+  wire [31:0] mem__bias__4;
+  wire [31:0] mem__bias__5;
+  wire [31:0] mem__bias__6;
+  wire [31:0] mem__bias__7;
+  wire [8:0] mem__c_wr_addr;
+  wire [63:0] mem__c_wr_data;
+  wire [7:0] mem__c_wr_en;
+  wire [2:0] mem__ch_addr;
+  wire [31:0] mem__mult__0;
+  wire [31:0] mem__mult__1;
+  wire [31:0] mem__mult__2;
+  wire [31:0] mem__mult__3;
+  wire [31:0] mem__mult__4;
+  wire [31:0] mem__mult__5;
+  wire [31:0] mem__mult__6;
+  wire [31:0] mem__mult__7;
+  wire [31:0] mem__rdata;
+  wire [2:0] mem__region;
+  wire mem__req;
+  wire [3:0] mem__sel;
+  wire mem__served;
+  wire [5:0] mem__shift__0;
+  wire [5:0] mem__shift__1;
+  wire [5:0] mem__shift__2;
+  wire [5:0] mem__shift__3;
+  wire [5:0] mem__shift__4;
+  wire [5:0] mem__shift__5;
+  wire [5:0] mem__shift__6;
+  wire [5:0] mem__shift__7;
+  wire [31:0] mem__wdata;
+  wire mem__we;
+  wire mismatch;
+  wire \mismatch$213 ;
+  wire \mismatch$214 ;
+  wire [3:0] regs__addr;
+  wire [31:0] regs__rdata;
+  wire [31:0] regs__wdata;
+  wire regs__we;
+  input rst;
+  wire rst;
+  wire sample;
+  wire [7:0] sram_access;
+  wire start;
+  wire step__clear;
+  wire \step__clear$98 ;
+  wire [3:0] step__drain;
+  wire [3:0] \step__drain$100 ;
+  wire step__draining;
+  wire \step__draining$102 ;
+  wire step__feeding;
+  wire \step__feeding$104 ;
+  wire [3:0] step__ib;
+  wire [3:0] \step__ib$106 ;
+  wire [3:0] step__jb;
+  wire [3:0] \step__jb$108 ;
+  wire [6:0] step__k;
+  wire [6:0] \step__k$110 ;
+  wire [3:0] therm__addr;
+  wire [31:0] therm__rdata;
+  wire [31:0] therm__wdata;
+  wire therm__we;
+  input [11:0] therm_code;
+  wire [11:0] therm_code;
+  input therm_sample;
+  wire therm_sample;
+  output [2:0] throttle_level;
+  wire [2:0] throttle_level;
+  wire tmr_mismatch;
+  assign \$2  = step__feeding ? 5'h10 : 5'h00;
+  assign \$3  = step__draining ? 5'h18 : 5'h00;
+  assign \$4  = \$2  + \$3 ;
+  assign \$5  = | dp__c_wr_en;
+  assign \$6  = \$4  + \$5 ;
+  assign \$7  = \$6  + bus_access;
+  assign \$8  = \$7  + bus_rmw;
+  \obt_tile_default.controller  controller (
+    .busy(busy),
+    .ce(ce),
+    .clk(clk),
+    .cmd__k(cmd__k),
+    .cmd__m(cmd__m),
+    .cmd__n(cmd__n),
+    .ctl__clear_done(ctl__clear_done),
+    .ctl__clear_error(ctl__clear_error),
+    .ctl__start(ctl__start),
+    .cycles(ctl__cycles),
+    .done(ctl__done),
+    .drain(step__drain),
+    .error(ctl__error),
+    .ib(step__ib),
+    .jb(step__jb),
+    .k(step__k),
+    .rst(rst),
+    .step__clear(step__clear),
+    .step__draining(step__draining),
+    .step__feeding(step__feeding)
+  );
+  \obt_tile_default.datapath  datapath (
+    .act_max(cmd__act_max),
+    .act_min(cmd__act_min),
+    .bias(mem__bias__0),
+    .\bias$107 (mem__bias__4),
+    .\bias$119 (mem__bias__5),
+    .\bias$131 (mem__bias__6),
+    .\bias$143 (mem__bias__7),
+    .\bias$71 (mem__bias__1),
+    .\bias$83 (mem__bias__2),
+    .\bias$95 (mem__bias__3),
+    .ce(ce),
+    .clear(step__clear),
+    .clk(clk),
+    .cmd__a_zp(cmd__a_zp),
+    .cmd__b_zp(cmd__b_zp),
+    .cmd__m(cmd__m),
+    .cmd__n(cmd__n),
+    .cmd__per_channel(cmd__per_channel),
+    .cmd__qmult(cmd__qmult),
+    .cmd__qshift(cmd__qshift),
+    .feed_step(feed_step),
+    .i_valid(step__draining),
+    .mem__a_data__0(mem__a_data__0),
+    .mem__a_data__1(mem__a_data__1),
+    .mem__a_data__2(mem__a_data__2),
+    .mem__a_data__3(mem__a_data__3),
+    .mem__a_data__4(mem__a_data__4),
+    .mem__a_data__5(mem__a_data__5),
+    .mem__a_data__6(mem__a_data__6),
+    .mem__a_data__7(mem__a_data__7),
+    .mem__b_data__0(mem__b_data__0),
+    .mem__b_data__1(mem__b_data__1),
+    .mem__b_data__2(mem__b_data__2),
+    .mem__b_data__3(mem__b_data__3),
+    .mem__b_data__4(mem__b_data__4),
+    .mem__b_data__5(mem__b_data__5),
+    .mem__b_data__6(mem__b_data__6),
+    .mem__b_data__7(mem__b_data__7),
+    .mem__c_wr_addr(dp__c_wr_addr),
+    .mem__c_wr_en(dp__c_wr_en),
+    .mem__mult__0(mem__mult__0),
+    .mem__mult__1(mem__mult__1),
+    .mem__mult__2(mem__mult__2),
+    .mem__mult__3(mem__mult__3),
+    .mem__mult__4(mem__mult__4),
+    .mem__mult__5(mem__mult__5),
+    .mem__mult__6(mem__mult__6),
+    .mem__mult__7(mem__mult__7),
+    .mem__shift__0(mem__shift__0),
+    .mem__shift__1(mem__shift__1),
+    .mem__shift__2(mem__shift__2),
+    .mem__shift__3(mem__shift__3),
+    .mem__shift__4(mem__shift__4),
+    .mem__shift__5(mem__shift__5),
+    .mem__shift__6(mem__shift__6),
+    .mem__shift__7(mem__shift__7),
+    .out(\$9 ),
+    .\out$162 (\$10 ),
+    .\out$163 (\$11 ),
+    .\out$164 (\$12 ),
+    .\out$165 (\$13 ),
+    .\out$166 (\$14 ),
+    .\out$167 (\$15 ),
+    .\out$168 (\$16 ),
+    .out_zp(cmd__out_zp),
+    .rst(rst),
+    .step__drain(step__drain),
+    .step__feeding(step__feeding),
+    .step__ib(step__ib),
+    .step__jb(step__jb),
+    .step__k(step__k)
+  );
+  \obt_tile_default.regfile  regfile (
+    .a_zp(cmd__a_zp),
+    .act_max(cmd__act_max),
+    .act_min(cmd__act_min),
+    .b_zp(cmd__b_zp),
+    .bus__ack(bus__ack),
+    .bus__adr(bus__adr),
+    .bus__cyc(bus__cyc),
+    .bus__dat_r(bus__dat_r),
+    .bus__stb(bus__stb),
+    .busy(busy),
+    .clk(clk),
+    .ctl__clear_done(ctl__clear_done),
+    .ctl__clear_error(ctl__clear_error),
+    .ctl__cycles(ctl__cycles),
+    .ctl__done(ctl__done),
+    .ctl__error(ctl__error),
+    .ctl__start(ctl__start),
+    .irq(irq),
+    .mem__ack_region(bus__ack_region),
+    .mem__rdata(mem__rdata),
+    .mem__req(bus__req),
+    .mem__sel(bus__sel),
+    .mem__served(mem__served),
+    .mem__wdata(bus__dat_w),
+    .mem__we(bus__we),
+    .out_zp(cmd__out_zp),
+    .per_channel(cmd__per_channel),
+    .qmult(cmd__qmult),
+    .qshift(cmd__qshift),
+    .reg_k(cmd__k),
+    .reg_m(cmd__m),
+    .reg_n(cmd__n),
+    .rst(rst),
+    .therm__addr(regs__addr),
+    .therm__rdata(therm__rdata),
+    .therm__we(regs__we),
+    .\tmr_mismatch$68 (1'h0)
+  );
+  \obt_tile_default.scratchpads  scratchpads (
+    .bus__ack_region(bus__ack_region),
+    .bus__rdata(mem__rdata),
+    .bus__req(bus__req),
+    .bus__sel(bus__sel),
+    .bus__wdata(bus__dat_w),
+    .bus__we(bus__we),
+    .bus_access(bus_access),
+    .bus_rmw(bus_rmw),
+    .busy(busy),
+    .ce(ce),
+    .clk(clk),
+    .dp__a_data__0(mem__a_data__0),
+    .dp__a_data__1(mem__a_data__1),
+    .dp__a_data__2(mem__a_data__2),
+    .dp__a_data__3(mem__a_data__3),
+    .dp__a_data__4(mem__a_data__4),
+    .dp__a_data__5(mem__a_data__5),
+    .dp__a_data__6(mem__a_data__6),
+    .dp__a_data__7(mem__a_data__7),
+    .dp__b_data__0(mem__b_data__0),
+    .dp__b_data__1(mem__b_data__1),
+    .dp__b_data__2(mem__b_data__2),
+    .dp__b_data__3(mem__b_data__3),
+    .dp__b_data__4(mem__b_data__4),
+    .dp__b_data__5(mem__b_data__5),
+    .dp__b_data__6(mem__b_data__6),
+    .dp__b_data__7(mem__b_data__7),
+    .dp__bias__0(mem__bias__0),
+    .dp__bias__1(mem__bias__1),
+    .dp__bias__2(mem__bias__2),
+    .dp__bias__3(mem__bias__3),
+    .dp__bias__4(mem__bias__4),
+    .dp__bias__5(mem__bias__5),
+    .dp__bias__6(mem__bias__6),
+    .dp__bias__7(mem__bias__7),
+    .dp__c_wr_addr(dp__c_wr_addr),
+    .dp__c_wr_en(dp__c_wr_en),
+    .dp__ch_addr(step__jb[2:0]),
+    .dp__mult__0(mem__mult__0),
+    .dp__mult__1(mem__mult__1),
+    .dp__mult__2(mem__mult__2),
+    .dp__mult__3(mem__mult__3),
+    .dp__mult__4(mem__mult__4),
+    .dp__mult__5(mem__mult__5),
+    .dp__mult__6(mem__mult__6),
+    .dp__mult__7(mem__mult__7),
+    .dp__shift__0(mem__shift__0),
+    .dp__shift__1(mem__shift__1),
+    .dp__shift__2(mem__shift__2),
+    .dp__shift__3(mem__shift__3),
+    .dp__shift__4(mem__shift__4),
+    .dp__shift__5(mem__shift__5),
+    .dp__shift__6(mem__shift__6),
+    .dp__shift__7(mem__shift__7),
+    .\port$0$5 (bus__adr),
+    .\port$2010$0 (step__ib[2:0]),
+    .\port$2014$2 (step__k[5:2]),
+    .\port$2704$0 (\$9 ),
+    .\port$2740$0 (\$10 ),
+    .\port$2776$0 (\$11 ),
+    .\port$2812$0 (\$12 ),
+    .\port$2848$0 (\$13 ),
+    .\port$2884$0 (\$14 ),
+    .\port$2920$0 (\$15 ),
+    .\port$2956$0 (\$16 ),
+    .rst(rst),
+    .served(mem__served)
+  );
+  \obt_tile_default.throttle  throttle (
+    .act_feed(act_feed),
+    .act_sram(act_sram),
+    .busy(busy),
+    .ce(ce),
+    .clk(clk),
+    .code(therm_code),
+    .dvfs(dvfs_level),
+    .feed_step(feed_step),
+    .regs__addr(regs__addr),
+    .regs__rdata(therm__rdata),
+    .regs__wdata(bus__dat_w),
+    .regs__we(regs__we),
+    .rst(rst),
+    .sample(therm_sample),
+    .sram_access(\$8 [7:0]),
+    .start(ctl__start),
+    .therm_level(throttle_level)
+  );
+  assign \bus__ack$18  = bus__ack;
+  assign \bus__adr$19  = bus__adr;
+  assign \bus__cyc$20  = bus__cyc;
+  assign \bus__dat_r$21  = bus__dat_r;
+  assign \bus__dat_w$22  = bus__dat_w;
+  assign \bus__sel$23  = bus__sel;
+  assign \bus__stb$24  = bus__stb;
+  assign \bus__we$25  = bus__we;
+  assign mem__ack_region = bus__ack_region;
+  assign bus__addr = bus__adr[17:0];
+  assign mem__addr = bus__adr[17:0];
+  assign bus__rdata = mem__rdata;
+  assign bus__region = bus__adr[20:18];
+  assign mem__region = bus__adr[20:18];
+  assign mem__req = bus__req;
+  assign \bus__sel$36  = bus__sel;
+  assign mem__sel = bus__sel;
+  assign bus__served = mem__served;
+  assign bus__wdata = bus__dat_w;
+  assign mem__wdata = bus__dat_w;
+  assign \bus__we$42  = bus__we;
+  assign mem__we = bus__we;
+  assign \cmd__a_zp$45  = cmd__a_zp;
+  assign \cmd__a_zp$46  = cmd__a_zp;
+  assign \cmd__act_max$48  = cmd__act_max;
+  assign \cmd__act_max$49  = cmd__act_max;
+  assign \cmd__act_min$51  = cmd__act_min;
+  assign \cmd__act_min$52  = cmd__act_min;
+  assign \cmd__b_zp$54  = cmd__b_zp;
+  assign \cmd__b_zp$55  = cmd__b_zp;
+  assign \cmd__k$57  = cmd__k;
+  assign \cmd__k$58  = cmd__k;
+  assign \cmd__m$60  = cmd__m;
+  assign \cmd__m$61  = cmd__m;
+  assign \cmd__n$63  = cmd__n;
+  assign \cmd__n$64  = cmd__n;
+  assign \cmd__out_zp$66  = cmd__out_zp;
+  assign \cmd__out_zp$67  = cmd__out_zp;
+  assign \cmd__per_channel$69  = cmd__per_channel;
+  assign \cmd__per_channel$70  = cmd__per_channel;
+  assign \cmd__qmult$72  = cmd__qmult;
+  assign \cmd__qmult$73  = cmd__qmult;
+  assign \cmd__qshift$75  = cmd__qshift;
+  assign \cmd__qshift$76  = cmd__qshift;
+  assign \ctl__clear_done$78  = ctl__clear_done;
+  assign \ctl__clear_error$80  = ctl__clear_error;
+  assign \ctl__cycles$82  = ctl__cycles;
+  assign \ctl__done$84  = ctl__done;
+  assign \ctl__error$86  = ctl__error;
+  assign \ctl__start$88  = ctl__start;
+  assign therm__addr = regs__addr;
+  assign regs__rdata = therm__rdata;
+  assign regs__wdata = bus__dat_w;
+  assign therm__wdata = bus__dat_w;
+  assign therm__we = regs__we;
+  assign \step__clear$98  = step__clear;
+  assign \step__drain$100  = step__drain;
+  assign \step__draining$102  = step__draining;
+  assign \step__feeding$104  = step__feeding;
+  assign \step__ib$106  = step__ib;
+  assign \step__jb$108  = step__jb;
+  assign \step__k$110  = step__k;
+  assign dp__a_addr = { step__ib[2:0], step__k[5:2] };
+  assign mem__a_addr = { step__ib[2:0], step__k[5:2] };
+  assign dp__a_data__0 = mem__a_data__0;
+  assign dp__a_data__1 = mem__a_data__1;
+  assign dp__a_data__2 = mem__a_data__2;
+  assign dp__a_data__3 = mem__a_data__3;
+  assign dp__a_data__4 = mem__a_data__4;
+  assign dp__a_data__5 = mem__a_data__5;
+  assign dp__a_data__6 = mem__a_data__6;
+  assign dp__a_data__7 = mem__a_data__7;
+  assign dp__b_addr = { step__jb[2:0], step__k[5:2] };
+  assign mem__b_addr = { step__jb[2:0], step__k[5:2] };
+  assign dp__b_data__0 = mem__b_data__0;
+  assign dp__b_data__1 = mem__b_data__1;
+  assign dp__b_data__2 = mem__b_data__2;
+  assign dp__b_data__3 = mem__b_data__3;
+  assign dp__b_data__4 = mem__b_data__4;
+  assign dp__b_data__5 = mem__b_data__5;
+  assign dp__b_data__6 = mem__b_data__6;
+  assign dp__b_data__7 = mem__b_data__7;
+  assign dp__bias__0 = mem__bias__0;
+  assign dp__bias__1 = mem__bias__1;
+  assign dp__bias__2 = mem__bias__2;
+  assign dp__bias__3 = mem__bias__3;
+  assign dp__bias__4 = mem__bias__4;
+  assign dp__bias__5 = mem__bias__5;
+  assign dp__bias__6 = mem__bias__6;
+  assign dp__bias__7 = mem__bias__7;
+  assign mem__c_wr_addr = dp__c_wr_addr;
+  assign dp__c_wr_data = { \$16 , \$15 , \$14 , \$13 , \$12 , \$11 , \$10 , \$9  };
+  assign mem__c_wr_data = { \$16 , \$15 , \$14 , \$13 , \$12 , \$11 , \$10 , \$9  };
+  assign mem__c_wr_en = dp__c_wr_en;
+  assign dp__ch_addr = step__jb[2:0];
+  assign mem__ch_addr = step__jb[2:0];
+  assign dp__mult__0 = mem__mult__0;
+  assign dp__mult__1 = mem__mult__1;
+  assign dp__mult__2 = mem__mult__2;
+  assign dp__mult__3 = mem__mult__3;
+  assign dp__mult__4 = mem__mult__4;
+  assign dp__mult__5 = mem__mult__5;
+  assign dp__mult__6 = mem__mult__6;
+  assign dp__mult__7 = mem__mult__7;
+  assign dp__shift__0 = mem__shift__0;
+  assign dp__shift__1 = mem__shift__1;
+  assign dp__shift__2 = mem__shift__2;
+  assign dp__shift__3 = mem__shift__3;
+  assign dp__shift__4 = mem__shift__4;
+  assign dp__shift__5 = mem__shift__5;
+  assign dp__shift__6 = mem__shift__6;
+  assign dp__shift__7 = mem__shift__7;
+  assign \busy$203  = busy;
+  assign \busy$204  = busy;
+  assign \busy$205  = busy;
+  assign \busy$206  = busy;
+  assign \ce$208  = ce;
+  assign \ce$209  = ce;
+  assign \ce$210  = ce;
+  assign mismatch = 1'h0;
+  assign \mismatch$213  = 1'h0;
+  assign \mismatch$214  = 1'h0;
+  assign \irq$215  = irq;
+  assign code = therm_code;
+  assign sample = therm_sample;
+  assign level = throttle_level;
+  assign dvfs = dvfs_level;
+  assign \act_feed$220  = act_feed;
+  assign \act_sram$221  = act_sram;
+  assign start = ctl__start;
+  assign \feed_step$224  = feed_step;
+  assign sram_access = \$8 [7:0];
+  assign \$1  = 1'h0;
+  assign tmr_mismatch = 1'h0;
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.controller (rst, ce, ctl__start, ctl__clear_done, ctl__clear_error, cmd__m, cmd__k, cmd__n, step__clear, step__feeding, step__draining, busy, done, error, cycles, ib, jb, k, drain, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
+  wire [32:0] \$1 ;
+  wire \$10 ;
+  wire \$11 ;
+  wire \$12 ;
+  wire \$13 ;
+  wire \$14 ;
+  wire \$15 ;
+  wire \$16 ;
+  wire \$17 ;
+  wire \$18 ;
+  wire [7:0] \$19 ;
+  wire [16:0] \$2 ;
+  wire [16:0] \$20 ;
+  wire \$21 ;
+  wire [5:0] \$22 ;
+  wire \$23 ;
+  wire [4:0] \$24 ;
+  wire \$25 ;
+  wire [4:0] \$26 ;
+  wire \$27 ;
+  wire [4:0] \$28 ;
+  wire \$29 ;
+  wire [17:0] \$3 ;
+  wire [4:0] \$30 ;
+  wire [4:0] \$31 ;
+  wire [5:0] \$32 ;
+  wire \$33 ;
+  reg \$34 ;
+  reg \$35 ;
+  reg \$36 ;
+  reg [31:0] \$37 ;
+  reg [2:0] \$38 ;
+  reg [3:0] \$39 ;
+  wire [17:0] \$4 ;
+  reg [3:0] \$40 ;
+  reg [6:0] \$41 ;
+  reg [4:0] \$42 ;
+  reg [3:0] \$43 ;
+  wire [16:0] \$5 ;
+  wire [17:0] \$6 ;
+  wire [17:0] \$7 ;
+  wire \$8 ;
+  wire \$9 ;
   output busy;
   reg busy = 1'h0;
   (* init = 1'h0 *)
-  wire \busy$78 ;
+  wire \busy$22 ;
   reg busy_d;
-  reg [1:0] byte_sel = 2'h0;
-  reg [31:0] c_word;
-  reg clear;
+  input ce;
+  wire ce;
   input clk;
   wire clk;
+  input [15:0] cmd__k;
+  wire [15:0] cmd__k;
+  input [15:0] cmd__m;
+  wire [15:0] cmd__m;
+  input [15:0] cmd__n;
+  wire [15:0] cmd__n;
+  input ctl__clear_done;
+  wire ctl__clear_done;
+  input ctl__clear_error;
+  wire ctl__clear_error;
+  (* init = 32'd0 *)
+  wire [31:0] ctl__cycles;
+  (* init = 1'h0 *)
+  wire ctl__done;
+  (* init = 1'h0 *)
+  wire ctl__error;
+  input ctl__start;
+  wire ctl__start;
   (* enum_base_type = "Ctrl" *)
   (* enum_value_000 = "IDLE" *)
   (* enum_value_001 = "CLEAR" *)
@@ -1250,11 +719,666 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
   (* enum_value_100 = "DRAIN" *)
   (* enum_value_101 = "FLUSH" *)
   reg [2:0] ctrl_state_d;
+  output [31:0] cycles;
   reg [31:0] cycles = 32'd0;
   reg [31:0] cycles_d;
+  output done;
   reg done = 1'h0;
   reg done_d;
+  output [3:0] drain;
   reg [3:0] drain = 4'h0;
+  reg [3:0] drain_d;
+  output error;
+  reg error = 1'h0;
+  reg error_d;
+  output [3:0] ib;
+  reg [3:0] ib = 4'h0;
+  reg [3:0] ib_d;
+  output [3:0] jb;
+  reg [3:0] jb = 4'h0;
+  reg [3:0] jb_d;
+  output [6:0] k;
+  reg [6:0] k = 7'h00;
+  reg [6:0] k_d;
+  wire [3:0] m_blocks;
+  wire mismatch;
+  wire [3:0] n_blocks;
+  input rst;
+  wire rst;
+  output step__clear;
+  reg step__clear;
+  (* init = 4'h0 *)
+  wire [3:0] step__drain;
+  output step__draining;
+  reg step__draining;
+  output step__feeding;
+  reg step__feeding;
+  (* init = 4'h0 *)
+  wire [3:0] step__ib;
+  (* init = 4'h0 *)
+  wire [3:0] step__jb;
+  (* init = 7'h00 *)
+  wire [6:0] step__k;
+  wire tmr_mismatch;
+  reg [4:0] \wait  = 5'h00;
+  reg [4:0] wait_d;
+  always @(posedge clk)
+    ib <= \$39 ;
+  always @(posedge clk)
+    jb <= \$40 ;
+  always @(posedge clk)
+    k <= \$41 ;
+  always @(posedge clk)
+    \wait  <= \$42 ;
+  always @(posedge clk)
+    drain <= \$43 ;
+  assign \$1  = cycles + 1'h1;
+  assign \$2  = cmd__m + 4'h8;
+  assign \$3  = \$2  - 1'h1;
+  assign \$5  = cmd__n + 4'h8;
+  assign \$6  = \$5  - 1'h1;
+  assign \$8  = | cmd__m;
+  assign \$9  = | cmd__k;
+  assign \$10  = \$8  & \$9 ;
+  assign \$11  = | cmd__n;
+  assign \$12  = \$10  & \$11 ;
+  assign \$13  = cmd__m <= 7'h40;
+  assign \$14  = \$12  & \$13 ;
+  assign \$15  = cmd__k <= 7'h40;
+  assign \$16  = \$14  & \$15 ;
+  assign \$17  = cmd__n <= 7'h40;
+  assign \$18  = \$16  & \$17 ;
+  assign \$19  = k + 1'h1;
+  assign \$20  = cmd__k - 1'h1;
+  assign \$21  = k == \$20 ;
+  assign \$22  = \wait  + 1'h1;
+  assign \$23  = \wait  == 3'h7;
+  assign \$24  = drain + 1'h1;
+  assign \$25  = drain == 3'h7;
+  assign \$26  = jb + 1'h1;
+  assign \$27  = \$26  < \$7 [3:0];
+  assign \$28  = ib + 1'h1;
+  assign \$29  = \$28  < \$4 [3:0];
+  assign \$30  = jb + 1'h1;
+  assign \$31  = ib + 1'h1;
+  assign \$32  = \wait  + 1'h1;
+  assign \$33  = \wait  == 2'h3;
+  always @(posedge clk)
+    busy <= \$34 ;
+  always @(posedge clk)
+    done <= \$35 ;
+  always @(posedge clk)
+    error <= \$36 ;
+  always @(posedge clk)
+    cycles <= \$37 ;
+  always @(posedge clk)
+    ctrl_state <= \$38 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$39  = ib_d;
+    if (rst) begin
+      \$39  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$40  = jb_d;
+    if (rst) begin
+      \$40  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$41  = k_d;
+    if (rst) begin
+      \$41  = 7'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$42  = wait_d;
+    if (rst) begin
+      \$42  = 5'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$43  = drain_d;
+    if (rst) begin
+      \$43  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    busy_d = busy;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$18 ) begin
+                busy_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$33 ) begin
+              busy_d = 1'h0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    done_d = done;
+    if (ctl__clear_done) begin
+      done_d = 1'h0;
+    end
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              done_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$18 ) begin
+              end else begin
+                done_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$33 ) begin
+              done_d = 1'h1;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    error_d = error;
+    if (ctl__clear_error) begin
+      error_d = 1'h0;
+    end
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              error_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$18 ) begin
+              end else begin
+                error_d = 1'h1;
+              end
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    cycles_d = cycles;
+    if (busy) begin
+      cycles_d = \$1 [31:0];
+    end
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              cycles_d = 32'd0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    ctrl_state_d = ctrl_state;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$18 ) begin
+                ctrl_state_d = 3'h1;
+              end
+            end
+        3'h1:
+            ctrl_state_d = 3'h2;
+        3'h2:
+            if (\$21 ) begin
+              ctrl_state_d = 3'h3;
+            end
+        3'h3:
+            if (\$23 ) begin
+              ctrl_state_d = 3'h4;
+            end
+        3'h4:
+            if (\$25 ) begin
+              (* full_case = 32'd1 *)
+              if (\$27 ) begin
+                ctrl_state_d = 3'h1;
+              end else if (\$29 ) begin
+                ctrl_state_d = 3'h1;
+              end else begin
+                ctrl_state_d = 3'h5;
+              end
+            end
+        3'h5:
+            if (\$33 ) begin
+              ctrl_state_d = 3'h0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    ib_d = ib;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$18 ) begin
+                ib_d = 4'h0;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$25 ) begin
+              if (\$27 ) begin
+              end else if (\$29 ) begin
+                ib_d = \$31 [3:0];
+              end
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    jb_d = jb;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$18 ) begin
+                jb_d = 4'h0;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$25 ) begin
+              if (\$27 ) begin
+                jb_d = \$30 [3:0];
+              end else if (\$29 ) begin
+                jb_d = 4'h0;
+              end
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    k_d = k;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            k_d = 7'h00;
+        3'h2:
+            k_d = \$19 [6:0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    wait_d = \wait ;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            if (\$21 ) begin
+              wait_d = 5'h00;
+            end
+        3'h3:
+            wait_d = \$22 [4:0];
+        3'h4:
+            if (\$25 ) begin
+              (* full_case = 32'd1 *)
+              if (\$27 ) begin
+              end else if (\$29 ) begin
+              end else begin
+                wait_d = 5'h00;
+              end
+            end
+        3'h5:
+            wait_d = \$32 [4:0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    drain_d = drain;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            if (\$23 ) begin
+              drain_d = 4'h0;
+            end
+        3'h4:
+            drain_d = \$24 [3:0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    step__clear = 1'h0;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            step__clear = 1'h1;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    step__feeding = 1'h0;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            step__feeding = 1'h1;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    step__draining = 1'h0;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            step__draining = 1'h1;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$34  = busy_d;
+    if (rst) begin
+      \$34  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$35  = done_d;
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$36  = error_d;
+    if (rst) begin
+      \$36  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$37  = cycles_d;
+    if (rst) begin
+      \$37  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$38  = ctrl_state_d;
+    if (rst) begin
+      \$38  = 3'h0;
+    end
+  end
+  assign mismatch = 1'h0;
+  assign tmr_mismatch = 1'h0;
+  assign \busy$22  = busy;
+  assign ctl__done = done;
+  assign ctl__error = error;
+  assign ctl__cycles = cycles;
+  assign step__k = k;
+  assign step__ib = ib;
+  assign step__jb = jb;
+  assign step__drain = drain;
+  assign m_blocks = \$4 [3:0];
+  assign n_blocks = \$7 [3:0];
+  assign \$4  = { \$3 [17], \$3 [17], \$3 [17], \$3 [17:3] };
+  assign \$7  = { \$6 [17], \$6 [17], \$6 [17], \$6 [17:3] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath (rst, feed_step, mem__c_wr_en, mem__a_data__0, mem__a_data__1, mem__a_data__2, mem__a_data__3, mem__a_data__4, mem__a_data__5, mem__a_data__6, mem__a_data__7, mem__b_data__0, mem__b_data__1, mem__b_data__2, mem__b_data__3, mem__b_data__4, mem__b_data__5, mem__b_data__6, mem__b_data__7, bias, \bias$71 
+, \bias$83 , \bias$95 , \bias$107 , \bias$119 , \bias$131 , \bias$143 , mem__mult__0, mem__mult__1, mem__mult__2, mem__mult__3, mem__mult__4, mem__mult__5, mem__mult__6, mem__mult__7, mem__shift__0, mem__shift__1, mem__shift__2, mem__shift__3, mem__shift__4, mem__shift__5, mem__shift__6
+, mem__shift__7, ce, cmd__m, cmd__n, cmd__a_zp, cmd__b_zp, out_zp, act_min, act_max, cmd__per_channel, cmd__qmult, cmd__qshift, clear, step__feeding, i_valid, step__ib, step__jb, step__k, step__drain, mem__c_wr_addr, out
+, \out$162 , \out$163 , \out$164 , \out$165 , \out$166 , \out$167 , \out$168 , clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$2  = 0;
+  wire [7:0] \$1 ;
+  wire [8:0] \$10 ;
+  wire [5:0] \$103 ;
+  wire [5:0] \$108 ;
+  wire [7:0] \$11 ;
+  wire [5:0] \$113 ;
+  wire [5:0] \$118 ;
+  wire [8:0] \$12 ;
+  wire [5:0] \$123 ;
+  wire [5:0] \$128 ;
+  wire [7:0] \$13 ;
+  wire [5:0] \$133 ;
+  wire [5:0] \$138 ;
+  wire [8:0] \$14 ;
+  wire [5:0] \$143 ;
+  wire [5:0] \$148 ;
+  wire [7:0] \$15 ;
+  wire [5:0] \$153 ;
+  wire [5:0] \$158 ;
+  wire [8:0] \$16 ;
+  wire [7:0] \$17 ;
+  wire [8:0] \$18 ;
+  wire [7:0] \$19 ;
+  wire [8:0] \$2 ;
+  wire [8:0] \$20 ;
+  wire [7:0] \$21 ;
+  wire [8:0] \$22 ;
+  wire [7:0] \$23 ;
+  wire [8:0] \$24 ;
+  wire [7:0] \$25 ;
+  wire [8:0] \$26 ;
+  wire [7:0] \$27 ;
+  wire [8:0] \$28 ;
+  wire [7:0] \$29 ;
+  wire [7:0] \$3 ;
+  wire [8:0] \$30 ;
+  wire [7:0] \$31 ;
+  wire [8:0] \$32 ;
+  wire [32:0] \$33 ;
+  wire [6:0] \$34 ;
+  wire [32:0] \$35 ;
+  wire [6:0] \$36 ;
+  wire [32:0] \$37 ;
+  wire [6:0] \$38 ;
+  wire [32:0] \$39 ;
+  wire [8:0] \$4 ;
+  wire [6:0] \$40 ;
+  wire [32:0] \$41 ;
+  wire [6:0] \$42 ;
+  wire [32:0] \$43 ;
+  wire [6:0] \$44 ;
+  wire [32:0] \$45 ;
+  wire [6:0] \$46 ;
+  wire [32:0] \$47 ;
+  wire [6:0] \$48 ;
+  wire \$49 ;
+  wire [7:0] \$5 ;
+  wire \$50 ;
+  wire [7:0] \$51 ;
+  wire [8:0] \$52 ;
+  wire \$53 ;
+  wire [7:0] \$54 ;
+  wire [8:0] \$55 ;
+  wire \$56 ;
+  wire [7:0] \$57 ;
+  wire [8:0] \$58 ;
+  wire \$59 ;
+  wire [8:0] \$6 ;
+  wire [7:0] \$60 ;
+  wire [8:0] \$61 ;
+  wire \$62 ;
+  wire [7:0] \$63 ;
+  wire [8:0] \$64 ;
+  wire \$65 ;
+  wire [7:0] \$66 ;
+  wire [8:0] \$67 ;
+  wire \$68 ;
+  wire [7:0] \$69 ;
+  wire [7:0] \$7 ;
+  wire [8:0] \$70 ;
+  wire \$71 ;
+  wire [7:0] \$72 ;
+  wire [8:0] \$73 ;
+  wire \$74 ;
+  reg [1:0] \$75 ;
+  reg \$76 ;
+  reg [8:0] \$77 ;
+  reg [7:0] \$78 ;
+  reg [8:0] \$79 ;
+  wire [8:0] \$8 ;
+  reg [7:0] \$80 ;
+  reg [8:0] \$81 ;
+  reg [7:0] \$82 ;
+  wire [5:0] \$83 ;
+  wire [5:0] \$88 ;
+  wire [7:0] \$9 ;
+  wire [5:0] \$93 ;
+  wire [5:0] \$98 ;
+  wire [8:0] a_in__0;
+  wire [8:0] a_in__1;
+  wire [8:0] a_in__2;
+  wire [8:0] a_in__3;
+  wire [8:0] a_in__4;
+  wire [8:0] a_in__5;
+  wire [8:0] a_in__6;
+  wire [8:0] a_in__7;
+  wire [31:0] acc;
+  wire [31:0] \acc$105 ;
+  wire [31:0] \acc$117 ;
+  wire [31:0] \acc$129 ;
+  wire [31:0] \acc$141 ;
+  wire [31:0] \acc$69 ;
+  wire [31:0] \acc$81 ;
+  wire [31:0] \acc$93 ;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  wire [7:0] \act_max$103 ;
+  wire [7:0] \act_max$115 ;
+  wire [7:0] \act_max$127 ;
+  wire [7:0] \act_max$139 ;
+  wire [7:0] \act_max$151 ;
+  wire [7:0] \act_max$79 ;
+  wire [7:0] \act_max$91 ;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  wire [7:0] \act_min$102 ;
+  wire [7:0] \act_min$114 ;
+  wire [7:0] \act_min$126 ;
+  wire [7:0] \act_min$138 ;
+  wire [7:0] \act_min$150 ;
+  wire [7:0] \act_min$78 ;
+  wire [7:0] \act_min$90 ;
+  wire [8:0] b_in__0;
+  wire [8:0] b_in__1;
+  wire [8:0] b_in__2;
+  wire [8:0] b_in__3;
+  wire [8:0] b_in__4;
+  wire [8:0] b_in__5;
+  wire [8:0] b_in__6;
+  wire [8:0] b_in__7;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input [31:0] \bias$107 ;
+  wire [31:0] \bias$107 ;
+  input [31:0] \bias$119 ;
+  wire [31:0] \bias$119 ;
+  input [31:0] \bias$131 ;
+  wire [31:0] \bias$131 ;
+  input [31:0] \bias$143 ;
+  wire [31:0] \bias$143 ;
+  input [31:0] \bias$71 ;
+  wire [31:0] \bias$71 ;
+  input [31:0] \bias$83 ;
+  wire [31:0] \bias$83 ;
+  input [31:0] \bias$95 ;
+  wire [31:0] \bias$95 ;
+  reg [1:0] byte_sel = 2'h0;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input [7:0] cmd__a_zp;
+  wire [7:0] cmd__a_zp;
+  wire [7:0] cmd__act_max;
+  wire [7:0] cmd__act_min;
+  input [7:0] cmd__b_zp;
+  wire [7:0] cmd__b_zp;
+  input [15:0] cmd__m;
+  wire [15:0] cmd__m;
+  input [15:0] cmd__n;
+  wire [15:0] cmd__n;
+  wire [7:0] cmd__out_zp;
+  input cmd__per_channel;
+  wire cmd__per_channel;
+  input [31:0] cmd__qmult;
+  wire [31:0] cmd__qmult;
+  input [5:0] cmd__qshift;
+  wire [5:0] cmd__qshift;
   wire [31:0] drain_acc__0;
   wire [31:0] drain_acc__1;
   wire [31:0] drain_acc__2;
@@ -1263,188 +1387,11963 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
   wire [31:0] drain_acc__5;
   wire [31:0] drain_acc__6;
   wire [31:0] drain_acc__7;
-  reg [3:0] drain_d;
   wire [2:0] drain_row;
-  wire draining;
-  output [1:0] dvfs_level;
-  wire [1:0] dvfs_level;
+  output feed_step;
+  wire feed_step;
+  input i_valid;
+  wire i_valid;
+  wire \i_valid$104 ;
+  wire \i_valid$116 ;
+  wire \i_valid$128 ;
+  wire \i_valid$140 ;
+  wire \i_valid$68 ;
+  wire \i_valid$80 ;
+  wire \i_valid$92 ;
+  wire [6:0] mem__a_addr;
+  input [31:0] mem__a_data__0;
+  wire [31:0] mem__a_data__0;
+  input [31:0] mem__a_data__1;
+  wire [31:0] mem__a_data__1;
+  input [31:0] mem__a_data__2;
+  wire [31:0] mem__a_data__2;
+  input [31:0] mem__a_data__3;
+  wire [31:0] mem__a_data__3;
+  input [31:0] mem__a_data__4;
+  wire [31:0] mem__a_data__4;
+  input [31:0] mem__a_data__5;
+  wire [31:0] mem__a_data__5;
+  input [31:0] mem__a_data__6;
+  wire [31:0] mem__a_data__6;
+  input [31:0] mem__a_data__7;
+  wire [31:0] mem__a_data__7;
+  wire [6:0] mem__b_addr;
+  input [31:0] mem__b_data__0;
+  wire [31:0] mem__b_data__0;
+  input [31:0] mem__b_data__1;
+  wire [31:0] mem__b_data__1;
+  input [31:0] mem__b_data__2;
+  wire [31:0] mem__b_data__2;
+  input [31:0] mem__b_data__3;
+  wire [31:0] mem__b_data__3;
+  input [31:0] mem__b_data__4;
+  wire [31:0] mem__b_data__4;
+  input [31:0] mem__b_data__5;
+  wire [31:0] mem__b_data__5;
+  input [31:0] mem__b_data__6;
+  wire [31:0] mem__b_data__6;
+  input [31:0] mem__b_data__7;
+  wire [31:0] mem__b_data__7;
+  wire [31:0] mem__bias__0;
+  wire [31:0] mem__bias__1;
+  wire [31:0] mem__bias__2;
+  wire [31:0] mem__bias__3;
+  wire [31:0] mem__bias__4;
+  wire [31:0] mem__bias__5;
+  wire [31:0] mem__bias__6;
+  wire [31:0] mem__bias__7;
+  output [8:0] mem__c_wr_addr;
+  reg [8:0] mem__c_wr_addr = 9'h000;
+  wire [63:0] mem__c_wr_data;
+  output [7:0] mem__c_wr_en;
+  wire [7:0] mem__c_wr_en;
+  wire [2:0] mem__ch_addr;
+  input [31:0] mem__mult__0;
+  wire [31:0] mem__mult__0;
+  input [31:0] mem__mult__1;
+  wire [31:0] mem__mult__1;
+  input [31:0] mem__mult__2;
+  wire [31:0] mem__mult__2;
+  input [31:0] mem__mult__3;
+  wire [31:0] mem__mult__3;
+  input [31:0] mem__mult__4;
+  wire [31:0] mem__mult__4;
+  input [31:0] mem__mult__5;
+  wire [31:0] mem__mult__5;
+  input [31:0] mem__mult__6;
+  wire [31:0] mem__mult__6;
+  input [31:0] mem__mult__7;
+  wire [31:0] mem__mult__7;
+  input [5:0] mem__shift__0;
+  wire [5:0] mem__shift__0;
+  input [5:0] mem__shift__1;
+  wire [5:0] mem__shift__1;
+  input [5:0] mem__shift__2;
+  wire [5:0] mem__shift__2;
+  input [5:0] mem__shift__3;
+  wire [5:0] mem__shift__3;
+  input [5:0] mem__shift__4;
+  wire [5:0] mem__shift__4;
+  input [5:0] mem__shift__5;
+  wire [5:0] mem__shift__5;
+  input [5:0] mem__shift__6;
+  wire [5:0] mem__shift__6;
+  input [5:0] mem__shift__7;
+  wire [5:0] mem__shift__7;
+  wire [31:0] mult;
+  wire [31:0] \mult$109 ;
+  wire [31:0] \mult$121 ;
+  wire [31:0] \mult$133 ;
+  wire [31:0] \mult$145 ;
+  wire [31:0] \mult$73 ;
+  wire [31:0] \mult$85 ;
+  wire [31:0] \mult$97 ;
+  output [7:0] out;
+  wire [7:0] out;
+  output [7:0] \out$162 ;
+  wire [7:0] \out$162 ;
+  output [7:0] \out$163 ;
+  wire [7:0] \out$163 ;
+  output [7:0] \out$164 ;
+  wire [7:0] \out$164 ;
+  output [7:0] \out$165 ;
+  wire [7:0] \out$165 ;
+  output [7:0] \out$166 ;
+  wire [7:0] \out$166 ;
+  output [7:0] \out$167 ;
+  wire [7:0] \out$167 ;
+  output [7:0] \out$168 ;
+  wire [7:0] \out$168 ;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [7:0] \out_zp$101 ;
+  wire [7:0] \out_zp$113 ;
+  wire [7:0] \out_zp$125 ;
+  wire [7:0] \out_zp$137 ;
+  wire [7:0] \out_zp$149 ;
+  wire [7:0] \out_zp$77 ;
+  wire [7:0] \out_zp$89 ;
+  wire [6:0] row;
+  input rst;
+  wire rst;
+  wire [5:0] shift;
+  wire [5:0] \shift$111 ;
+  wire [5:0] \shift$123 ;
+  wire [5:0] \shift$135 ;
+  wire [5:0] \shift$147 ;
+  wire [5:0] \shift$75 ;
+  wire [5:0] \shift$87 ;
+  wire [5:0] \shift$99 ;
+  wire step__clear;
+  input [3:0] step__drain;
+  wire [3:0] step__drain;
+  wire step__draining;
+  input step__feeding;
+  wire step__feeding;
+  input [3:0] step__ib;
+  wire [3:0] step__ib;
+  input [3:0] step__jb;
+  wire [3:0] step__jb;
+  input [6:0] step__k;
+  wire [6:0] step__k;
+  reg valid = 1'h0;
+  wire [8:0] wr_addr;
+  reg [8:0] wr_addr_1 = 9'h000;
+  reg [8:0] wr_addr_2 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] wr_addr_3;
+  wire [7:0] wr_en;
+  reg [7:0] wr_en_1 = 8'h00;
+  reg [7:0] wr_en_2 = 8'h00;
+  reg [7:0] wr_en_3 = 8'h00;
+  assign \$7  = mem__a_data__3 >> \$98 ;
+  assign \$8  = $signed(\$7 ) - $signed(cmd__a_zp);
+  assign a_in__3 = valid ? \$8  : 9'h000;
+  assign \$103  = byte_sel * 4'h8;
+  assign \$9  = mem__a_data__4 >> \$103 ;
+  assign \$10  = $signed(\$9 ) - $signed(cmd__a_zp);
+  assign a_in__4 = valid ? \$10  : 9'h000;
+  assign \$108  = byte_sel * 4'h8;
+  assign \$11  = mem__a_data__5 >> \$108 ;
+  assign \$12  = $signed(\$11 ) - $signed(cmd__a_zp);
+  assign a_in__5 = valid ? \$12  : 9'h000;
+  assign \$113  = byte_sel * 4'h8;
+  assign \$13  = mem__a_data__6 >> \$113 ;
+  assign \$14  = $signed(\$13 ) - $signed(cmd__a_zp);
+  assign a_in__6 = valid ? \$14  : 9'h000;
+  assign \$118  = byte_sel * 4'h8;
+  assign \$15  = mem__a_data__7 >> \$118 ;
+  assign \$16  = $signed(\$15 ) - $signed(cmd__a_zp);
+  assign a_in__7 = valid ? \$16  : 9'h000;
+  assign \$123  = byte_sel * 4'h8;
+  assign \$17  = mem__b_data__0 >> \$123 ;
+  assign \$18  = $signed(\$17 ) - $signed(cmd__b_zp);
+  assign b_in__0 = valid ? \$18  : 9'h000;
+  assign \$128  = byte_sel * 4'h8;
+  assign \$19  = mem__b_data__1 >> \$128 ;
+  assign \$20  = $signed(\$19 ) - $signed(cmd__b_zp);
+  assign b_in__1 = valid ? \$20  : 9'h000;
+  assign \$133  = byte_sel * 4'h8;
+  assign \$21  = mem__b_data__2 >> \$133 ;
+  assign \$22  = $signed(\$21 ) - $signed(cmd__b_zp);
+  assign b_in__2 = valid ? \$22  : 9'h000;
+  assign \$138  = byte_sel * 4'h8;
+  assign \$23  = mem__b_data__3 >> \$138 ;
+  assign \$24  = $signed(\$23 ) - $signed(cmd__b_zp);
+  assign b_in__3 = valid ? \$24  : 9'h000;
+  assign \$143  = byte_sel * 4'h8;
+  assign \$25  = mem__b_data__4 >> \$143 ;
+  assign \$26  = $signed(\$25 ) - $signed(cmd__b_zp);
+  assign b_in__4 = valid ? \$26  : 9'h000;
+  assign \$148  = byte_sel * 4'h8;
+  assign \$27  = mem__b_data__5 >> \$148 ;
+  assign \$28  = $signed(\$27 ) - $signed(cmd__b_zp);
+  assign b_in__5 = valid ? \$28  : 9'h000;
+  assign \$153  = byte_sel * 4'h8;
+  assign \$29  = mem__b_data__6 >> \$153 ;
+  assign \$30  = $signed(\$29 ) - $signed(cmd__b_zp);
+  assign b_in__6 = valid ? \$30  : 9'h000;
+  assign \$158  = byte_sel * 4'h8;
+  assign \$31  = mem__b_data__7 >> \$158 ;
+  assign \$32  = $signed(\$31 ) - $signed(cmd__b_zp);
+  assign b_in__7 = valid ? \$32  : 9'h000;
+  assign feed_step = valid & ce;
+  assign \$33  = cmd__per_channel ? { 1'h0, mem__mult__0 } : { cmd__qmult[31], cmd__qmult };
+  assign \$34  = cmd__per_channel ? { 1'h0, mem__shift__0 } : { cmd__qshift[5], cmd__qshift };
+  assign \$35  = cmd__per_channel ? { 1'h0, mem__mult__1 } : { cmd__qmult[31], cmd__qmult };
+  assign \$36  = cmd__per_channel ? { 1'h0, mem__shift__1 } : { cmd__qshift[5], cmd__qshift };
+  assign \$37  = cmd__per_channel ? { 1'h0, mem__mult__2 } : { cmd__qmult[31], cmd__qmult };
+  assign \$38  = cmd__per_channel ? { 1'h0, mem__shift__2 } : { cmd__qshift[5], cmd__qshift };
+  assign \$39  = cmd__per_channel ? { 1'h0, mem__mult__3 } : { cmd__qmult[31], cmd__qmult };
+  assign \$40  = cmd__per_channel ? { 1'h0, mem__shift__3 } : { cmd__qshift[5], cmd__qshift };
+  assign \$41  = cmd__per_channel ? { 1'h0, mem__mult__4 } : { cmd__qmult[31], cmd__qmult };
+  assign \$42  = cmd__per_channel ? { 1'h0, mem__shift__4 } : { cmd__qshift[5], cmd__qshift };
+  assign \$43  = cmd__per_channel ? { 1'h0, mem__mult__5 } : { cmd__qmult[31], cmd__qmult };
+  assign \$44  = cmd__per_channel ? { 1'h0, mem__shift__5 } : { cmd__qshift[5], cmd__qshift };
+  assign \$45  = cmd__per_channel ? { 1'h0, mem__mult__6 } : { cmd__qmult[31], cmd__qmult };
+  assign \$46  = cmd__per_channel ? { 1'h0, mem__shift__6 } : { cmd__qshift[5], cmd__qshift };
+  assign \$47  = cmd__per_channel ? { 1'h0, mem__mult__7 } : { cmd__qmult[31], cmd__qmult };
+  assign \$48  = cmd__per_channel ? { 1'h0, mem__shift__7 } : { cmd__qshift[5], cmd__qshift };
+  assign \$49  = { step__ib, step__drain[2:0] } < cmd__m;
+  assign \$50  = i_valid & \$49 ;
+  assign \$51  = step__jb * 4'h8;
+  assign \$52  = \$51  + 1'h0;
+  assign \$53  = \$52  < cmd__n;
+  assign \$54  = step__jb * 4'h8;
+  assign \$55  = \$54  + 1'h1;
+  assign \$56  = \$55  < cmd__n;
+  assign \$57  = step__jb * 4'h8;
+  assign \$58  = \$57  + 2'h2;
+  assign \$59  = \$58  < cmd__n;
+  assign \$60  = step__jb * 4'h8;
+  assign \$61  = \$60  + 2'h3;
+  assign \$62  = \$61  < cmd__n;
+  assign \$63  = step__jb * 4'h8;
+  assign \$64  = \$63  + 3'h4;
+  assign \$65  = \$64  < cmd__n;
+  assign \$66  = step__jb * 4'h8;
+  assign \$67  = \$66  + 3'h5;
+  assign \$68  = \$67  < cmd__n;
+  assign \$69  = step__jb * 4'h8;
+  assign \$70  = \$69  + 3'h6;
+  assign \$71  = \$70  < cmd__n;
+  assign \$72  = step__jb * 4'h8;
+  assign \$73  = \$72  + 3'h7;
+  assign \$74  = \$73  < cmd__n;
+  assign wr_en = \$50  ? { \$74 , \$71 , \$68 , \$65 , \$62 , \$59 , \$56 , \$53  } : 8'h00;
+  assign mem__c_wr_en = ce ? wr_en_3 : 8'h00;
+  always @(posedge clk)
+    byte_sel <= \$75 ;
+  always @(posedge clk)
+    valid <= \$76 ;
+  always @(posedge clk)
+    wr_addr_1 <= \$77 ;
+  always @(posedge clk)
+    wr_en_1 <= \$78 ;
+  always @(posedge clk)
+    wr_addr_2 <= \$79 ;
+  always @(posedge clk)
+    wr_en_2 <= \$80 ;
+  always @(posedge clk)
+    mem__c_wr_addr <= \$81 ;
+  always @(posedge clk)
+    wr_en_3 <= \$82 ;
+  assign \$83  = byte_sel * 4'h8;
+  assign \$1  = mem__a_data__0 >> \$83 ;
+  assign \$2  = $signed(\$1 ) - $signed(cmd__a_zp);
+  assign a_in__0 = valid ? \$2  : 9'h000;
+  assign \$88  = byte_sel * 4'h8;
+  assign \$3  = mem__a_data__1 >> \$88 ;
+  assign \$4  = $signed(\$3 ) - $signed(cmd__a_zp);
+  assign a_in__1 = valid ? \$4  : 9'h000;
+  assign \$93  = byte_sel * 4'h8;
+  assign \$5  = mem__a_data__2 >> \$93 ;
+  assign \$6  = $signed(\$5 ) - $signed(cmd__a_zp);
+  assign a_in__2 = valid ? \$6  : 9'h000;
+  assign \$98  = byte_sel * 4'h8;
+  \obt_tile_default.datapath.array  array (
+    .a_in(a_in__0),
+    .a_in__1(a_in__1),
+    .a_in__2(a_in__2),
+    .a_in__3(a_in__3),
+    .a_in__4(a_in__4),
+    .a_in__5(a_in__5),
+    .a_in__6(a_in__6),
+    .a_in__7(a_in__7),
+    .b_in(b_in__0),
+    .b_in__1(b_in__1),
+    .b_in__2(b_in__2),
+    .b_in__3(b_in__3),
+    .b_in__4(b_in__4),
+    .b_in__5(b_in__5),
+    .b_in__6(b_in__6),
+    .b_in__7(b_in__7),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .drain_acc__0(acc),
+    .drain_acc__1(\acc$69 ),
+    .drain_acc__2(\acc$81 ),
+    .drain_acc__3(\acc$93 ),
+    .drain_acc__4(\acc$105 ),
+    .drain_acc__5(\acc$117 ),
+    .drain_acc__6(\acc$129 ),
+    .drain_acc__7(\acc$141 ),
+    .drain_row(step__drain[2:0]),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.requant_0  requant_0 (
+    .acc(acc),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(bias),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$33 [31:0]),
+    .out(out),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$34 [5:0])
+  );
+  \obt_tile_default.datapath.requant_1  requant_1 (
+    .acc(\acc$69 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$71 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$35 [31:0]),
+    .out(\out$162 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$36 [5:0])
+  );
+  \obt_tile_default.datapath.requant_2  requant_2 (
+    .acc(\acc$81 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$83 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$37 [31:0]),
+    .out(\out$163 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$38 [5:0])
+  );
+  \obt_tile_default.datapath.requant_3  requant_3 (
+    .acc(\acc$93 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$95 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$39 [31:0]),
+    .out(\out$164 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$40 [5:0])
+  );
+  \obt_tile_default.datapath.requant_4  requant_4 (
+    .acc(\acc$105 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$107 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$41 [31:0]),
+    .out(\out$165 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$42 [5:0])
+  );
+  \obt_tile_default.datapath.requant_5  requant_5 (
+    .acc(\acc$117 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$119 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$43 [31:0]),
+    .out(\out$166 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$44 [5:0])
+  );
+  \obt_tile_default.datapath.requant_6  requant_6 (
+    .acc(\acc$129 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$131 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$45 [31:0]),
+    .out(\out$167 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$46 [5:0])
+  );
+  \obt_tile_default.datapath.requant_7  requant_7 (
+    .acc(\acc$141 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$143 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$47 [31:0]),
+    .out(\out$168 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$48 [5:0])
+  );
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$75  = byte_sel;
+    if (ce) begin
+      \$75  = step__k[1:0];
+    end
+    if (rst) begin
+      \$75  = 2'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$76  = valid;
+    if (ce) begin
+      \$76  = step__feeding;
+    end
+    if (rst) begin
+      \$76  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$77  = wr_addr_1;
+    if (ce) begin
+      \$77  = { step__ib[2:0], step__drain[2:0], step__jb[2:0] };
+    end
+    if (rst) begin
+      \$77  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$78  = wr_en_1;
+    if (ce) begin
+      \$78  = wr_en;
+    end
+    if (rst) begin
+      \$78  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$79  = wr_addr_2;
+    if (ce) begin
+      \$79  = wr_addr_1;
+    end
+    if (rst) begin
+      \$79  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$80  = wr_en_2;
+    if (ce) begin
+      \$80  = wr_en_1;
+    end
+    if (rst) begin
+      \$80  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$81  = mem__c_wr_addr;
+    if (ce) begin
+      \$81  = wr_addr_2;
+    end
+    if (rst) begin
+      \$81  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$82  = wr_en_3;
+    if (ce) begin
+      \$82  = wr_en_2;
+    end
+    if (rst) begin
+      \$82  = 8'h00;
+    end
+  end
+  assign step__clear = clear;
+  assign mem__a_addr = { step__ib[2:0], step__k[5:2] };
+  assign mem__b_addr = { step__jb[2:0], step__k[5:2] };
+  assign drain_row = step__drain[2:0];
+  assign row = { step__ib, step__drain[2:0] };
+  assign mem__ch_addr = step__jb[2:0];
+  assign step__draining = i_valid;
+  assign drain_acc__0 = acc;
+  assign mem__bias__0 = bias;
+  assign mult = \$33 [31:0];
+  assign shift = \$34 [5:0];
+  assign cmd__out_zp = out_zp;
+  assign cmd__act_min = act_min;
+  assign cmd__act_max = act_max;
+  assign \i_valid$68  = i_valid;
+  assign drain_acc__1 = \acc$69 ;
+  assign mem__bias__1 = \bias$71 ;
+  assign \mult$73  = \$35 [31:0];
+  assign \shift$75  = \$36 [5:0];
+  assign \out_zp$77  = out_zp;
+  assign \act_min$78  = act_min;
+  assign \act_max$79  = act_max;
+  assign \i_valid$80  = i_valid;
+  assign drain_acc__2 = \acc$81 ;
+  assign mem__bias__2 = \bias$83 ;
+  assign \mult$85  = \$37 [31:0];
+  assign \shift$87  = \$38 [5:0];
+  assign \out_zp$89  = out_zp;
+  assign \act_min$90  = act_min;
+  assign \act_max$91  = act_max;
+  assign \i_valid$92  = i_valid;
+  assign drain_acc__3 = \acc$93 ;
+  assign mem__bias__3 = \bias$95 ;
+  assign \mult$97  = \$39 [31:0];
+  assign \shift$99  = \$40 [5:0];
+  assign \out_zp$101  = out_zp;
+  assign \act_min$102  = act_min;
+  assign \act_max$103  = act_max;
+  assign \i_valid$104  = i_valid;
+  assign drain_acc__4 = \acc$105 ;
+  assign mem__bias__4 = \bias$107 ;
+  assign \mult$109  = \$41 [31:0];
+  assign \shift$111  = \$42 [5:0];
+  assign \out_zp$113  = out_zp;
+  assign \act_min$114  = act_min;
+  assign \act_max$115  = act_max;
+  assign \i_valid$116  = i_valid;
+  assign drain_acc__5 = \acc$117 ;
+  assign mem__bias__5 = \bias$119 ;
+  assign \mult$121  = \$43 [31:0];
+  assign \shift$123  = \$44 [5:0];
+  assign \out_zp$125  = out_zp;
+  assign \act_min$126  = act_min;
+  assign \act_max$127  = act_max;
+  assign \i_valid$128  = i_valid;
+  assign drain_acc__6 = \acc$129 ;
+  assign mem__bias__6 = \bias$131 ;
+  assign \mult$133  = \$45 [31:0];
+  assign \shift$135  = \$46 [5:0];
+  assign \out_zp$137  = out_zp;
+  assign \act_min$138  = act_min;
+  assign \act_max$139  = act_max;
+  assign \i_valid$140  = i_valid;
+  assign drain_acc__7 = \acc$141 ;
+  assign mem__bias__7 = \bias$143 ;
+  assign \mult$145  = \$47 [31:0];
+  assign \shift$147  = \$48 [5:0];
+  assign \out_zp$149  = out_zp;
+  assign \act_min$150  = act_min;
+  assign \act_max$151  = act_max;
+  assign wr_addr = { step__ib[2:0], step__drain[2:0], step__jb[2:0] };
+  assign wr_addr_3 = mem__c_wr_addr;
+  assign mem__c_wr_data = { \out$168 , \out$167 , \out$166 , \out$165 , \out$164 , \out$163 , \out$162 , out };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array (rst, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a_in__5, a_in__6, a_in__7, b_in, b_in__1, b_in__2, b_in__3, b_in__4, b_in__5, b_in__6, b_in__7, ce, clear, drain_row, drain_acc__0
+, drain_acc__1, drain_acc__2, drain_acc__3, drain_acc__4, drain_acc__5, drain_acc__6, drain_acc__7, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$3  = 0;
+  reg [8:0] \$1 ;
+  reg [8:0] \$10 ;
+  reg [8:0] \$11 ;
+  reg [8:0] \$12 ;
+  reg [8:0] \$13 ;
+  reg [8:0] \$14 ;
+  reg [8:0] \$15 ;
+  reg [8:0] \$16 ;
+  reg [8:0] \$17 ;
+  reg [8:0] \$18 ;
+  reg [8:0] \$19 ;
+  reg [8:0] \$2 ;
+  reg [8:0] \$20 ;
+  reg [8:0] \$21 ;
+  reg [8:0] \$22 ;
+  reg [8:0] \$23 ;
+  reg [8:0] \$24 ;
+  reg [8:0] \$25 ;
+  reg [8:0] \$26 ;
+  reg [8:0] \$27 ;
+  reg [8:0] \$28 ;
+  reg [8:0] \$29 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$30 ;
+  reg [8:0] \$31 ;
+  reg [8:0] \$32 ;
+  reg [8:0] \$33 ;
+  reg [8:0] \$34 ;
+  reg [8:0] \$35 ;
+  reg [8:0] \$36 ;
+  reg [8:0] \$37 ;
+  reg [8:0] \$38 ;
+  reg [8:0] \$39 ;
+  reg [8:0] \$4 ;
+  reg [8:0] \$40 ;
+  reg [8:0] \$41 ;
+  reg [8:0] \$42 ;
+  reg [8:0] \$43 ;
+  reg [8:0] \$44 ;
+  reg [8:0] \$45 ;
+  reg [8:0] \$46 ;
+  reg [8:0] \$47 ;
+  reg [8:0] \$48 ;
+  reg [8:0] \$49 ;
+  reg [8:0] \$5 ;
+  reg [8:0] \$50 ;
+  reg [8:0] \$51 ;
+  reg [8:0] \$52 ;
+  reg [8:0] \$53 ;
+  reg [8:0] \$54 ;
+  reg [8:0] \$55 ;
+  reg [8:0] \$56 ;
+  reg [8:0] \$6 ;
+  reg [8:0] \$7 ;
+  reg [8:0] \$8 ;
+  reg [8:0] \$9 ;
+  (* init = 9'h000 *)
+  wire [8:0] a1_skew0;
+  reg [8:0] a2_skew0 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] a2_skew1;
+  reg [8:0] a3_skew0 = 9'h000;
+  reg [8:0] a3_skew1 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] a3_skew2;
+  reg [8:0] a4_skew0 = 9'h000;
+  reg [8:0] a4_skew1 = 9'h000;
+  reg [8:0] a4_skew2 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] a4_skew3;
+  reg [8:0] a5_skew0 = 9'h000;
+  reg [8:0] a5_skew1 = 9'h000;
+  reg [8:0] a5_skew2 = 9'h000;
+  reg [8:0] a5_skew3 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] a5_skew4;
+  reg [8:0] a6_skew0 = 9'h000;
+  reg [8:0] a6_skew1 = 9'h000;
+  reg [8:0] a6_skew2 = 9'h000;
+  reg [8:0] a6_skew3 = 9'h000;
+  reg [8:0] a6_skew4 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] a6_skew5;
+  reg [8:0] a7_skew0 = 9'h000;
+  reg [8:0] a7_skew1 = 9'h000;
+  reg [8:0] a7_skew2 = 9'h000;
+  reg [8:0] a7_skew3 = 9'h000;
+  reg [8:0] a7_skew4 = 9'h000;
+  reg [8:0] a7_skew5 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] a7_skew6;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  wire [8:0] \a_in$101 ;
+  wire [8:0] \a_in$103 ;
+  wire [8:0] \a_in$105 ;
+  wire [8:0] \a_in$107 ;
+  wire [8:0] \a_in$109 ;
+  wire [8:0] \a_in$111 ;
+  reg [8:0] \a_in$113  = 9'h000;
+  wire [8:0] \a_in$115 ;
+  wire [8:0] \a_in$117 ;
+  wire [8:0] \a_in$119 ;
+  wire [8:0] \a_in$121 ;
+  wire [8:0] \a_in$123 ;
+  wire [8:0] \a_in$125 ;
+  wire [8:0] \a_in$127 ;
+  reg [8:0] \a_in$129  = 9'h000;
+  wire [8:0] \a_in$131 ;
+  wire [8:0] \a_in$133 ;
+  wire [8:0] \a_in$135 ;
+  wire [8:0] \a_in$137 ;
+  wire [8:0] \a_in$139 ;
+  wire [8:0] \a_in$141 ;
+  wire [8:0] \a_in$143 ;
+  reg [8:0] \a_in$145  = 9'h000;
+  wire [8:0] \a_in$147 ;
+  wire [8:0] \a_in$149 ;
+  wire [8:0] \a_in$151 ;
+  wire [8:0] \a_in$153 ;
+  wire [8:0] \a_in$155 ;
+  wire [8:0] \a_in$157 ;
+  wire [8:0] \a_in$159 ;
+  reg [8:0] \a_in$161  = 9'h000;
+  wire [8:0] \a_in$163 ;
+  wire [8:0] \a_in$165 ;
+  wire [8:0] \a_in$167 ;
+  wire [8:0] \a_in$169 ;
+  wire [8:0] \a_in$171 ;
+  wire [8:0] \a_in$173 ;
+  wire [8:0] \a_in$175 ;
+  reg [8:0] \a_in$177  = 9'h000;
+  wire [8:0] \a_in$179 ;
+  wire [8:0] \a_in$181 ;
+  wire [8:0] \a_in$183 ;
+  wire [8:0] \a_in$185 ;
+  wire [8:0] \a_in$187 ;
+  wire [8:0] \a_in$189 ;
+  wire [8:0] \a_in$191 ;
+  wire [8:0] \a_in$67 ;
+  wire [8:0] \a_in$69 ;
+  wire [8:0] \a_in$71 ;
+  wire [8:0] \a_in$73 ;
+  wire [8:0] \a_in$75 ;
+  wire [8:0] \a_in$77 ;
+  wire [8:0] \a_in$79 ;
+  reg [8:0] \a_in$81  = 9'h000;
+  wire [8:0] \a_in$83 ;
+  wire [8:0] \a_in$85 ;
+  wire [8:0] \a_in$87 ;
+  wire [8:0] \a_in$89 ;
+  wire [8:0] \a_in$91 ;
+  wire [8:0] \a_in$93 ;
+  wire [8:0] \a_in$95 ;
+  reg [8:0] \a_in$97  = 9'h000;
+  wire [8:0] \a_in$99 ;
+  wire [8:0] a_in__0;
+  input [8:0] a_in__1;
+  wire [8:0] a_in__1;
+  input [8:0] a_in__2;
+  wire [8:0] a_in__2;
+  input [8:0] a_in__3;
+  wire [8:0] a_in__3;
+  input [8:0] a_in__4;
+  wire [8:0] a_in__4;
+  input [8:0] a_in__5;
+  wire [8:0] a_in__5;
+  input [8:0] a_in__6;
+  wire [8:0] a_in__6;
+  input [8:0] a_in__7;
+  wire [8:0] a_in__7;
+  wire [8:0] a_out;
+  wire [8:0] \a_out$100 ;
+  wire [8:0] \a_out$102 ;
+  wire [8:0] \a_out$104 ;
+  wire [8:0] \a_out$106 ;
+  wire [8:0] \a_out$108 ;
+  wire [8:0] \a_out$110 ;
+  wire [8:0] \a_out$112 ;
+  wire [8:0] \a_out$116 ;
+  wire [8:0] \a_out$118 ;
+  wire [8:0] \a_out$120 ;
+  wire [8:0] \a_out$122 ;
+  wire [8:0] \a_out$124 ;
+  wire [8:0] \a_out$126 ;
+  wire [8:0] \a_out$128 ;
+  wire [8:0] \a_out$132 ;
+  wire [8:0] \a_out$134 ;
+  wire [8:0] \a_out$136 ;
+  wire [8:0] \a_out$138 ;
+  wire [8:0] \a_out$140 ;
+  wire [8:0] \a_out$142 ;
+  wire [8:0] \a_out$144 ;
+  wire [8:0] \a_out$148 ;
+  wire [8:0] \a_out$150 ;
+  wire [8:0] \a_out$152 ;
+  wire [8:0] \a_out$154 ;
+  wire [8:0] \a_out$156 ;
+  wire [8:0] \a_out$158 ;
+  wire [8:0] \a_out$160 ;
+  wire [8:0] \a_out$164 ;
+  wire [8:0] \a_out$166 ;
+  wire [8:0] \a_out$168 ;
+  wire [8:0] \a_out$170 ;
+  wire [8:0] \a_out$172 ;
+  wire [8:0] \a_out$174 ;
+  wire [8:0] \a_out$176 ;
+  wire [8:0] \a_out$180 ;
+  wire [8:0] \a_out$182 ;
+  wire [8:0] \a_out$184 ;
+  wire [8:0] \a_out$186 ;
+  wire [8:0] \a_out$188 ;
+  wire [8:0] \a_out$190 ;
+  wire [8:0] \a_out$192 ;
+  wire [8:0] \a_out$70 ;
+  wire [8:0] \a_out$72 ;
+  wire [8:0] \a_out$74 ;
+  wire [8:0] \a_out$76 ;
+  wire [8:0] \a_out$78 ;
+  wire [8:0] \a_out$80 ;
+  wire [8:0] \a_out$84 ;
+  wire [8:0] \a_out$86 ;
+  wire [8:0] \a_out$88 ;
+  wire [8:0] \a_out$90 ;
+  wire [8:0] \a_out$92 ;
+  wire [8:0] \a_out$94 ;
+  wire [8:0] \a_out$96 ;
+  wire [31:0] acc;
+  wire [31:0] \acc$324 ;
+  wire [31:0] \acc$325 ;
+  wire [31:0] \acc$326 ;
+  wire [31:0] \acc$327 ;
+  wire [31:0] \acc$328 ;
+  wire [31:0] \acc$329 ;
+  wire [31:0] \acc$330 ;
+  wire [31:0] \acc$332 ;
+  wire [31:0] \acc$333 ;
+  wire [31:0] \acc$334 ;
+  wire [31:0] \acc$335 ;
+  wire [31:0] \acc$336 ;
+  wire [31:0] \acc$337 ;
+  wire [31:0] \acc$338 ;
+  wire [31:0] \acc$339 ;
+  wire [31:0] \acc$341 ;
+  wire [31:0] \acc$342 ;
+  wire [31:0] \acc$343 ;
+  wire [31:0] \acc$344 ;
+  wire [31:0] \acc$345 ;
+  wire [31:0] \acc$346 ;
+  wire [31:0] \acc$347 ;
+  wire [31:0] \acc$348 ;
+  wire [31:0] \acc$350 ;
+  wire [31:0] \acc$351 ;
+  wire [31:0] \acc$352 ;
+  wire [31:0] \acc$353 ;
+  wire [31:0] \acc$354 ;
+  wire [31:0] \acc$355 ;
+  wire [31:0] \acc$356 ;
+  wire [31:0] \acc$357 ;
+  wire [31:0] \acc$359 ;
+  wire [31:0] \acc$360 ;
+  wire [31:0] \acc$361 ;
+  wire [31:0] \acc$362 ;
+  wire [31:0] \acc$363 ;
+  wire [31:0] \acc$364 ;
+  wire [31:0] \acc$365 ;
+  wire [31:0] \acc$366 ;
+  wire [31:0] \acc$368 ;
+  wire [31:0] \acc$369 ;
+  wire [31:0] \acc$370 ;
+  wire [31:0] \acc$371 ;
+  wire [31:0] \acc$372 ;
+  wire [31:0] \acc$373 ;
+  wire [31:0] \acc$374 ;
+  wire [31:0] \acc$375 ;
+  wire [31:0] \acc$377 ;
+  wire [31:0] \acc$378 ;
+  wire [31:0] \acc$379 ;
+  wire [31:0] \acc$380 ;
+  wire [31:0] \acc$381 ;
+  wire [31:0] \acc$382 ;
+  wire [31:0] \acc$383 ;
+  wire [31:0] \acc$384 ;
+  wire [31:0] \acc$386 ;
+  wire [31:0] \acc$387 ;
+  wire [31:0] \acc$388 ;
+  wire [31:0] \acc$389 ;
+  wire [31:0] \acc$390 ;
+  wire [31:0] \acc$391 ;
+  wire [31:0] \acc$392 ;
+  wire [31:0] \acc$393 ;
+  (* init = 9'h000 *)
+  wire [8:0] b1_skew0;
+  reg [8:0] b2_skew0 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] b2_skew1;
+  reg [8:0] b3_skew0 = 9'h000;
+  reg [8:0] b3_skew1 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] b3_skew2;
+  reg [8:0] b4_skew0 = 9'h000;
+  reg [8:0] b4_skew1 = 9'h000;
+  reg [8:0] b4_skew2 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] b4_skew3;
+  reg [8:0] b5_skew0 = 9'h000;
+  reg [8:0] b5_skew1 = 9'h000;
+  reg [8:0] b5_skew2 = 9'h000;
+  reg [8:0] b5_skew3 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] b5_skew4;
+  reg [8:0] b6_skew0 = 9'h000;
+  reg [8:0] b6_skew1 = 9'h000;
+  reg [8:0] b6_skew2 = 9'h000;
+  reg [8:0] b6_skew3 = 9'h000;
+  reg [8:0] b6_skew4 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] b6_skew5;
+  reg [8:0] b7_skew0 = 9'h000;
+  reg [8:0] b7_skew1 = 9'h000;
+  reg [8:0] b7_skew2 = 9'h000;
+  reg [8:0] b7_skew3 = 9'h000;
+  reg [8:0] b7_skew4 = 9'h000;
+  reg [8:0] b7_skew5 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] b7_skew6;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  wire [8:0] \b_in$195 ;
+  wire [8:0] \b_in$197 ;
+  wire [8:0] \b_in$199 ;
+  wire [8:0] \b_in$201 ;
+  wire [8:0] \b_in$203 ;
+  wire [8:0] \b_in$205 ;
+  wire [8:0] \b_in$207 ;
+  reg [8:0] \b_in$209  = 9'h000;
+  wire [8:0] \b_in$211 ;
+  wire [8:0] \b_in$213 ;
+  wire [8:0] \b_in$215 ;
+  wire [8:0] \b_in$217 ;
+  wire [8:0] \b_in$219 ;
+  wire [8:0] \b_in$221 ;
+  wire [8:0] \b_in$223 ;
+  reg [8:0] \b_in$225  = 9'h000;
+  wire [8:0] \b_in$227 ;
+  wire [8:0] \b_in$229 ;
+  wire [8:0] \b_in$231 ;
+  wire [8:0] \b_in$233 ;
+  wire [8:0] \b_in$235 ;
+  wire [8:0] \b_in$237 ;
+  wire [8:0] \b_in$239 ;
+  reg [8:0] \b_in$241  = 9'h000;
+  wire [8:0] \b_in$243 ;
+  wire [8:0] \b_in$245 ;
+  wire [8:0] \b_in$247 ;
+  wire [8:0] \b_in$249 ;
+  wire [8:0] \b_in$251 ;
+  wire [8:0] \b_in$253 ;
+  wire [8:0] \b_in$255 ;
+  reg [8:0] \b_in$257  = 9'h000;
+  wire [8:0] \b_in$259 ;
+  wire [8:0] \b_in$261 ;
+  wire [8:0] \b_in$263 ;
+  wire [8:0] \b_in$265 ;
+  wire [8:0] \b_in$267 ;
+  wire [8:0] \b_in$269 ;
+  wire [8:0] \b_in$271 ;
+  reg [8:0] \b_in$273  = 9'h000;
+  wire [8:0] \b_in$275 ;
+  wire [8:0] \b_in$277 ;
+  wire [8:0] \b_in$279 ;
+  wire [8:0] \b_in$281 ;
+  wire [8:0] \b_in$283 ;
+  wire [8:0] \b_in$285 ;
+  wire [8:0] \b_in$287 ;
+  reg [8:0] \b_in$289  = 9'h000;
+  wire [8:0] \b_in$291 ;
+  wire [8:0] \b_in$293 ;
+  wire [8:0] \b_in$295 ;
+  wire [8:0] \b_in$297 ;
+  wire [8:0] \b_in$299 ;
+  wire [8:0] \b_in$301 ;
+  wire [8:0] \b_in$303 ;
+  reg [8:0] \b_in$305  = 9'h000;
+  wire [8:0] \b_in$307 ;
+  wire [8:0] \b_in$309 ;
+  wire [8:0] \b_in$311 ;
+  wire [8:0] \b_in$313 ;
+  wire [8:0] \b_in$315 ;
+  wire [8:0] \b_in$317 ;
+  wire [8:0] \b_in$319 ;
+  wire [8:0] b_in__0;
+  input [8:0] b_in__1;
+  wire [8:0] b_in__1;
+  input [8:0] b_in__2;
+  wire [8:0] b_in__2;
+  input [8:0] b_in__3;
+  wire [8:0] b_in__3;
+  input [8:0] b_in__4;
+  wire [8:0] b_in__4;
+  input [8:0] b_in__5;
+  wire [8:0] b_in__5;
+  input [8:0] b_in__6;
+  wire [8:0] b_in__6;
+  input [8:0] b_in__7;
+  wire [8:0] b_in__7;
+  wire [8:0] b_out;
+  wire [8:0] \b_out$198 ;
+  wire [8:0] \b_out$200 ;
+  wire [8:0] \b_out$202 ;
+  wire [8:0] \b_out$204 ;
+  wire [8:0] \b_out$206 ;
+  wire [8:0] \b_out$208 ;
+  wire [8:0] \b_out$212 ;
+  wire [8:0] \b_out$214 ;
+  wire [8:0] \b_out$216 ;
+  wire [8:0] \b_out$218 ;
+  wire [8:0] \b_out$220 ;
+  wire [8:0] \b_out$222 ;
+  wire [8:0] \b_out$224 ;
+  wire [8:0] \b_out$228 ;
+  wire [8:0] \b_out$230 ;
+  wire [8:0] \b_out$232 ;
+  wire [8:0] \b_out$234 ;
+  wire [8:0] \b_out$236 ;
+  wire [8:0] \b_out$238 ;
+  wire [8:0] \b_out$240 ;
+  wire [8:0] \b_out$244 ;
+  wire [8:0] \b_out$246 ;
+  wire [8:0] \b_out$248 ;
+  wire [8:0] \b_out$250 ;
+  wire [8:0] \b_out$252 ;
+  wire [8:0] \b_out$254 ;
+  wire [8:0] \b_out$256 ;
+  wire [8:0] \b_out$260 ;
+  wire [8:0] \b_out$262 ;
+  wire [8:0] \b_out$264 ;
+  wire [8:0] \b_out$266 ;
+  wire [8:0] \b_out$268 ;
+  wire [8:0] \b_out$270 ;
+  wire [8:0] \b_out$272 ;
+  wire [8:0] \b_out$276 ;
+  wire [8:0] \b_out$278 ;
+  wire [8:0] \b_out$280 ;
+  wire [8:0] \b_out$282 ;
+  wire [8:0] \b_out$284 ;
+  wire [8:0] \b_out$286 ;
+  wire [8:0] \b_out$288 ;
+  wire [8:0] \b_out$292 ;
+  wire [8:0] \b_out$294 ;
+  wire [8:0] \b_out$296 ;
+  wire [8:0] \b_out$298 ;
+  wire [8:0] \b_out$300 ;
+  wire [8:0] \b_out$302 ;
+  wire [8:0] \b_out$304 ;
+  wire [8:0] \b_out$308 ;
+  wire [8:0] \b_out$310 ;
+  wire [8:0] \b_out$312 ;
+  wire [8:0] \b_out$314 ;
+  wire [8:0] \b_out$316 ;
+  wire [8:0] \b_out$318 ;
+  wire [8:0] \b_out$320 ;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  wire \clear$1 ;
+  wire \clear$10 ;
+  wire \clear$11 ;
+  wire \clear$12 ;
+  wire \clear$13 ;
+  wire \clear$14 ;
+  wire \clear$15 ;
+  wire \clear$16 ;
+  wire \clear$17 ;
+  wire \clear$18 ;
+  wire \clear$19 ;
+  wire \clear$2 ;
+  wire \clear$20 ;
+  wire \clear$21 ;
+  wire \clear$22 ;
+  wire \clear$23 ;
+  wire \clear$24 ;
+  wire \clear$25 ;
+  wire \clear$26 ;
+  wire \clear$27 ;
+  wire \clear$28 ;
+  wire \clear$29 ;
+  wire \clear$3 ;
+  wire \clear$30 ;
+  wire \clear$31 ;
+  wire \clear$32 ;
+  wire \clear$33 ;
+  wire \clear$34 ;
+  wire \clear$35 ;
+  wire \clear$36 ;
+  wire \clear$37 ;
+  wire \clear$38 ;
+  wire \clear$39 ;
+  wire \clear$4 ;
+  wire \clear$40 ;
+  wire \clear$41 ;
+  wire \clear$42 ;
+  wire \clear$43 ;
+  wire \clear$44 ;
+  wire \clear$45 ;
+  wire \clear$46 ;
+  wire \clear$47 ;
+  wire \clear$48 ;
+  wire \clear$49 ;
+  wire \clear$5 ;
+  wire \clear$50 ;
+  wire \clear$51 ;
+  wire \clear$52 ;
+  wire \clear$53 ;
+  wire \clear$54 ;
+  wire \clear$55 ;
+  wire \clear$56 ;
+  wire \clear$57 ;
+  wire \clear$58 ;
+  wire \clear$59 ;
+  wire \clear$6 ;
+  wire \clear$60 ;
+  wire \clear$61 ;
+  wire \clear$62 ;
+  wire \clear$63 ;
+  wire \clear$64 ;
+  wire \clear$7 ;
+  wire \clear$8 ;
+  wire \clear$9 ;
+  input clk;
+  wire clk;
+  output [31:0] drain_acc__0;
+  reg [31:0] drain_acc__0;
+  output [31:0] drain_acc__1;
+  reg [31:0] drain_acc__1;
+  output [31:0] drain_acc__2;
+  reg [31:0] drain_acc__2;
+  output [31:0] drain_acc__3;
+  reg [31:0] drain_acc__3;
+  output [31:0] drain_acc__4;
+  reg [31:0] drain_acc__4;
+  output [31:0] drain_acc__5;
+  reg [31:0] drain_acc__5;
+  output [31:0] drain_acc__6;
+  reg [31:0] drain_acc__6;
+  output [31:0] drain_acc__7;
+  reg [31:0] drain_acc__7;
+  input [2:0] drain_row;
+  wire [2:0] drain_row;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    a6_skew2 <= \$18 ;
+  always @(posedge clk)
+    a6_skew3 <= \$19 ;
+  always @(posedge clk)
+    a6_skew4 <= \$20 ;
+  always @(posedge clk)
+    \a_in$161  <= \$21 ;
+  always @(posedge clk)
+    a7_skew0 <= \$22 ;
+  always @(posedge clk)
+    a7_skew1 <= \$23 ;
+  always @(posedge clk)
+    a7_skew2 <= \$24 ;
+  always @(posedge clk)
+    a7_skew3 <= \$25 ;
+  always @(posedge clk)
+    a7_skew4 <= \$26 ;
+  always @(posedge clk)
+    a7_skew5 <= \$27 ;
+  always @(posedge clk)
+    \a_in$177  <= \$28 ;
+  always @(posedge clk)
+    \b_in$209  <= \$29 ;
+  always @(posedge clk)
+    b2_skew0 <= \$30 ;
+  always @(posedge clk)
+    \b_in$225  <= \$31 ;
+  always @(posedge clk)
+    b3_skew0 <= \$32 ;
+  always @(posedge clk)
+    b3_skew1 <= \$33 ;
+  always @(posedge clk)
+    \b_in$241  <= \$34 ;
+  always @(posedge clk)
+    b4_skew0 <= \$35 ;
+  always @(posedge clk)
+    b4_skew1 <= \$36 ;
+  always @(posedge clk)
+    b4_skew2 <= \$37 ;
+  always @(posedge clk)
+    \b_in$257  <= \$38 ;
+  always @(posedge clk)
+    b5_skew0 <= \$39 ;
+  always @(posedge clk)
+    b5_skew1 <= \$40 ;
+  always @(posedge clk)
+    b5_skew2 <= \$41 ;
+  always @(posedge clk)
+    b5_skew3 <= \$42 ;
+  always @(posedge clk)
+    \b_in$273  <= \$43 ;
+  always @(posedge clk)
+    b6_skew0 <= \$44 ;
+  always @(posedge clk)
+    b6_skew1 <= \$45 ;
+  always @(posedge clk)
+    b6_skew2 <= \$46 ;
+  always @(posedge clk)
+    b6_skew3 <= \$47 ;
+  always @(posedge clk)
+    b6_skew4 <= \$48 ;
+  always @(posedge clk)
+    \b_in$289  <= \$49 ;
+  always @(posedge clk)
+    b7_skew0 <= \$50 ;
+  always @(posedge clk)
+    b7_skew1 <= \$51 ;
+  always @(posedge clk)
+    b7_skew2 <= \$52 ;
+  always @(posedge clk)
+    b7_skew3 <= \$53 ;
+  always @(posedge clk)
+    b7_skew4 <= \$54 ;
+  always @(posedge clk)
+    b7_skew5 <= \$55 ;
+  always @(posedge clk)
+    \b_in$305  <= \$56 ;
+  always @(posedge clk)
+    \a_in$81  <= \$1 ;
+  always @(posedge clk)
+    a2_skew0 <= \$2 ;
+  always @(posedge clk)
+    \a_in$97  <= \$3 ;
+  always @(posedge clk)
+    a3_skew0 <= \$4 ;
+  always @(posedge clk)
+    a3_skew1 <= \$5 ;
+  always @(posedge clk)
+    \a_in$113  <= \$6 ;
+  always @(posedge clk)
+    a4_skew0 <= \$7 ;
+  always @(posedge clk)
+    a4_skew1 <= \$8 ;
+  always @(posedge clk)
+    a4_skew2 <= \$9 ;
+  always @(posedge clk)
+    \a_in$129  <= \$10 ;
+  always @(posedge clk)
+    a5_skew0 <= \$11 ;
+  always @(posedge clk)
+    a5_skew1 <= \$12 ;
+  always @(posedge clk)
+    a5_skew2 <= \$13 ;
+  always @(posedge clk)
+    a5_skew3 <= \$14 ;
+  always @(posedge clk)
+    \a_in$145  <= \$15 ;
+  always @(posedge clk)
+    a6_skew0 <= \$16 ;
+  always @(posedge clk)
+    a6_skew1 <= \$17 ;
+  \obt_tile_default.datapath.array.pe_0_0  pe_0_0 (
+    .a_in(a_in),
+    .a_out(\a_in$67 ),
+    .acc(acc),
+    .b_in(b_in),
+    .b_out(\b_in$195 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_0_1  pe_0_1 (
+    .a_in(\a_in$67 ),
+    .a_out(\a_in$69 ),
+    .acc(\acc$332 ),
+    .b_in(\b_in$209 ),
+    .b_out(\b_in$211 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_0_2  pe_0_2 (
+    .a_in(\a_in$69 ),
+    .a_out(\a_in$71 ),
+    .acc(\acc$341 ),
+    .b_in(\b_in$225 ),
+    .b_out(\b_in$227 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_0_3  pe_0_3 (
+    .a_in(\a_in$71 ),
+    .a_out(\a_in$73 ),
+    .acc(\acc$350 ),
+    .b_in(\b_in$241 ),
+    .b_out(\b_in$243 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_0_4  pe_0_4 (
+    .a_in(\a_in$73 ),
+    .a_out(\a_in$75 ),
+    .acc(\acc$359 ),
+    .b_in(\b_in$257 ),
+    .b_out(\b_in$259 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_0_5  pe_0_5 (
+    .a_in(\a_in$75 ),
+    .a_out(\a_in$77 ),
+    .acc(\acc$368 ),
+    .b_in(\b_in$273 ),
+    .b_out(\b_in$275 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_0_6  pe_0_6 (
+    .a_in(\a_in$77 ),
+    .a_out(\a_in$79 ),
+    .acc(\acc$377 ),
+    .b_in(\b_in$289 ),
+    .b_out(\b_in$291 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_0_7  pe_0_7 (
+    .a_in(\a_in$79 ),
+    .acc(\acc$386 ),
+    .b_in(\b_in$305 ),
+    .b_out(\b_in$307 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_1_0  pe_1_0 (
+    .a_in(\a_in$81 ),
+    .a_out(\a_in$83 ),
+    .acc(\acc$324 ),
+    .b_in(\b_in$195 ),
+    .b_out(\b_in$197 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_1_1  pe_1_1 (
+    .a_in(\a_in$83 ),
+    .a_out(\a_in$85 ),
+    .acc(\acc$333 ),
+    .b_in(\b_in$211 ),
+    .b_out(\b_in$213 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_1_2  pe_1_2 (
+    .a_in(\a_in$85 ),
+    .a_out(\a_in$87 ),
+    .acc(\acc$342 ),
+    .b_in(\b_in$227 ),
+    .b_out(\b_in$229 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_1_3  pe_1_3 (
+    .a_in(\a_in$87 ),
+    .a_out(\a_in$89 ),
+    .acc(\acc$351 ),
+    .b_in(\b_in$243 ),
+    .b_out(\b_in$245 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_1_4  pe_1_4 (
+    .a_in(\a_in$89 ),
+    .a_out(\a_in$91 ),
+    .acc(\acc$360 ),
+    .b_in(\b_in$259 ),
+    .b_out(\b_in$261 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_1_5  pe_1_5 (
+    .a_in(\a_in$91 ),
+    .a_out(\a_in$93 ),
+    .acc(\acc$369 ),
+    .b_in(\b_in$275 ),
+    .b_out(\b_in$277 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_1_6  pe_1_6 (
+    .a_in(\a_in$93 ),
+    .a_out(\a_in$95 ),
+    .acc(\acc$378 ),
+    .b_in(\b_in$291 ),
+    .b_out(\b_in$293 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_1_7  pe_1_7 (
+    .a_in(\a_in$95 ),
+    .acc(\acc$387 ),
+    .b_in(\b_in$307 ),
+    .b_out(\b_in$309 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_2_0  pe_2_0 (
+    .a_in(\a_in$97 ),
+    .a_out(\a_in$99 ),
+    .acc(\acc$325 ),
+    .b_in(\b_in$197 ),
+    .b_out(\b_in$199 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_2_1  pe_2_1 (
+    .a_in(\a_in$99 ),
+    .a_out(\a_in$101 ),
+    .acc(\acc$334 ),
+    .b_in(\b_in$213 ),
+    .b_out(\b_in$215 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_2_2  pe_2_2 (
+    .a_in(\a_in$101 ),
+    .a_out(\a_in$103 ),
+    .acc(\acc$343 ),
+    .b_in(\b_in$229 ),
+    .b_out(\b_in$231 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_2_3  pe_2_3 (
+    .a_in(\a_in$103 ),
+    .a_out(\a_in$105 ),
+    .acc(\acc$352 ),
+    .b_in(\b_in$245 ),
+    .b_out(\b_in$247 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_2_4  pe_2_4 (
+    .a_in(\a_in$105 ),
+    .a_out(\a_in$107 ),
+    .acc(\acc$361 ),
+    .b_in(\b_in$261 ),
+    .b_out(\b_in$263 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_2_5  pe_2_5 (
+    .a_in(\a_in$107 ),
+    .a_out(\a_in$109 ),
+    .acc(\acc$370 ),
+    .b_in(\b_in$277 ),
+    .b_out(\b_in$279 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_2_6  pe_2_6 (
+    .a_in(\a_in$109 ),
+    .a_out(\a_in$111 ),
+    .acc(\acc$379 ),
+    .b_in(\b_in$293 ),
+    .b_out(\b_in$295 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_2_7  pe_2_7 (
+    .a_in(\a_in$111 ),
+    .acc(\acc$388 ),
+    .b_in(\b_in$309 ),
+    .b_out(\b_in$311 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_3_0  pe_3_0 (
+    .a_in(\a_in$113 ),
+    .a_out(\a_in$115 ),
+    .acc(\acc$326 ),
+    .b_in(\b_in$199 ),
+    .b_out(\b_in$201 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_3_1  pe_3_1 (
+    .a_in(\a_in$115 ),
+    .a_out(\a_in$117 ),
+    .acc(\acc$335 ),
+    .b_in(\b_in$215 ),
+    .b_out(\b_in$217 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_3_2  pe_3_2 (
+    .a_in(\a_in$117 ),
+    .a_out(\a_in$119 ),
+    .acc(\acc$344 ),
+    .b_in(\b_in$231 ),
+    .b_out(\b_in$233 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_3_3  pe_3_3 (
+    .a_in(\a_in$119 ),
+    .a_out(\a_in$121 ),
+    .acc(\acc$353 ),
+    .b_in(\b_in$247 ),
+    .b_out(\b_in$249 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_3_4  pe_3_4 (
+    .a_in(\a_in$121 ),
+    .a_out(\a_in$123 ),
+    .acc(\acc$362 ),
+    .b_in(\b_in$263 ),
+    .b_out(\b_in$265 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_3_5  pe_3_5 (
+    .a_in(\a_in$123 ),
+    .a_out(\a_in$125 ),
+    .acc(\acc$371 ),
+    .b_in(\b_in$279 ),
+    .b_out(\b_in$281 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_3_6  pe_3_6 (
+    .a_in(\a_in$125 ),
+    .a_out(\a_in$127 ),
+    .acc(\acc$380 ),
+    .b_in(\b_in$295 ),
+    .b_out(\b_in$297 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_3_7  pe_3_7 (
+    .a_in(\a_in$127 ),
+    .acc(\acc$389 ),
+    .b_in(\b_in$311 ),
+    .b_out(\b_in$313 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_4_0  pe_4_0 (
+    .a_in(\a_in$129 ),
+    .a_out(\a_in$131 ),
+    .acc(\acc$327 ),
+    .b_in(\b_in$201 ),
+    .b_out(\b_in$203 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_4_1  pe_4_1 (
+    .a_in(\a_in$131 ),
+    .a_out(\a_in$133 ),
+    .acc(\acc$336 ),
+    .b_in(\b_in$217 ),
+    .b_out(\b_in$219 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_4_2  pe_4_2 (
+    .a_in(\a_in$133 ),
+    .a_out(\a_in$135 ),
+    .acc(\acc$345 ),
+    .b_in(\b_in$233 ),
+    .b_out(\b_in$235 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_4_3  pe_4_3 (
+    .a_in(\a_in$135 ),
+    .a_out(\a_in$137 ),
+    .acc(\acc$354 ),
+    .b_in(\b_in$249 ),
+    .b_out(\b_in$251 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_4_4  pe_4_4 (
+    .a_in(\a_in$137 ),
+    .a_out(\a_in$139 ),
+    .acc(\acc$363 ),
+    .b_in(\b_in$265 ),
+    .b_out(\b_in$267 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_4_5  pe_4_5 (
+    .a_in(\a_in$139 ),
+    .a_out(\a_in$141 ),
+    .acc(\acc$372 ),
+    .b_in(\b_in$281 ),
+    .b_out(\b_in$283 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_4_6  pe_4_6 (
+    .a_in(\a_in$141 ),
+    .a_out(\a_in$143 ),
+    .acc(\acc$381 ),
+    .b_in(\b_in$297 ),
+    .b_out(\b_in$299 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_4_7  pe_4_7 (
+    .a_in(\a_in$143 ),
+    .acc(\acc$390 ),
+    .b_in(\b_in$313 ),
+    .b_out(\b_in$315 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_5_0  pe_5_0 (
+    .a_in(\a_in$145 ),
+    .a_out(\a_in$147 ),
+    .acc(\acc$328 ),
+    .b_in(\b_in$203 ),
+    .b_out(\b_in$205 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_5_1  pe_5_1 (
+    .a_in(\a_in$147 ),
+    .a_out(\a_in$149 ),
+    .acc(\acc$337 ),
+    .b_in(\b_in$219 ),
+    .b_out(\b_in$221 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_5_2  pe_5_2 (
+    .a_in(\a_in$149 ),
+    .a_out(\a_in$151 ),
+    .acc(\acc$346 ),
+    .b_in(\b_in$235 ),
+    .b_out(\b_in$237 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_5_3  pe_5_3 (
+    .a_in(\a_in$151 ),
+    .a_out(\a_in$153 ),
+    .acc(\acc$355 ),
+    .b_in(\b_in$251 ),
+    .b_out(\b_in$253 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_5_4  pe_5_4 (
+    .a_in(\a_in$153 ),
+    .a_out(\a_in$155 ),
+    .acc(\acc$364 ),
+    .b_in(\b_in$267 ),
+    .b_out(\b_in$269 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_5_5  pe_5_5 (
+    .a_in(\a_in$155 ),
+    .a_out(\a_in$157 ),
+    .acc(\acc$373 ),
+    .b_in(\b_in$283 ),
+    .b_out(\b_in$285 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_5_6  pe_5_6 (
+    .a_in(\a_in$157 ),
+    .a_out(\a_in$159 ),
+    .acc(\acc$382 ),
+    .b_in(\b_in$299 ),
+    .b_out(\b_in$301 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_5_7  pe_5_7 (
+    .a_in(\a_in$159 ),
+    .acc(\acc$391 ),
+    .b_in(\b_in$315 ),
+    .b_out(\b_in$317 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_6_0  pe_6_0 (
+    .a_in(\a_in$161 ),
+    .a_out(\a_in$163 ),
+    .acc(\acc$329 ),
+    .b_in(\b_in$205 ),
+    .b_out(\b_in$207 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_6_1  pe_6_1 (
+    .a_in(\a_in$163 ),
+    .a_out(\a_in$165 ),
+    .acc(\acc$338 ),
+    .b_in(\b_in$221 ),
+    .b_out(\b_in$223 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_6_2  pe_6_2 (
+    .a_in(\a_in$165 ),
+    .a_out(\a_in$167 ),
+    .acc(\acc$347 ),
+    .b_in(\b_in$237 ),
+    .b_out(\b_in$239 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_6_3  pe_6_3 (
+    .a_in(\a_in$167 ),
+    .a_out(\a_in$169 ),
+    .acc(\acc$356 ),
+    .b_in(\b_in$253 ),
+    .b_out(\b_in$255 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_6_4  pe_6_4 (
+    .a_in(\a_in$169 ),
+    .a_out(\a_in$171 ),
+    .acc(\acc$365 ),
+    .b_in(\b_in$269 ),
+    .b_out(\b_in$271 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_6_5  pe_6_5 (
+    .a_in(\a_in$171 ),
+    .a_out(\a_in$173 ),
+    .acc(\acc$374 ),
+    .b_in(\b_in$285 ),
+    .b_out(\b_in$287 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_6_6  pe_6_6 (
+    .a_in(\a_in$173 ),
+    .a_out(\a_in$175 ),
+    .acc(\acc$383 ),
+    .b_in(\b_in$301 ),
+    .b_out(\b_in$303 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_6_7  pe_6_7 (
+    .a_in(\a_in$175 ),
+    .acc(\acc$392 ),
+    .b_in(\b_in$317 ),
+    .b_out(\b_in$319 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_7_0  pe_7_0 (
+    .a_in(\a_in$177 ),
+    .a_out(\a_in$179 ),
+    .acc(\acc$330 ),
+    .b_in(\b_in$207 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_7_1  pe_7_1 (
+    .a_in(\a_in$179 ),
+    .a_out(\a_in$181 ),
+    .acc(\acc$339 ),
+    .b_in(\b_in$223 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_7_2  pe_7_2 (
+    .a_in(\a_in$181 ),
+    .a_out(\a_in$183 ),
+    .acc(\acc$348 ),
+    .b_in(\b_in$239 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_7_3  pe_7_3 (
+    .a_in(\a_in$183 ),
+    .a_out(\a_in$185 ),
+    .acc(\acc$357 ),
+    .b_in(\b_in$255 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_7_4  pe_7_4 (
+    .a_in(\a_in$185 ),
+    .a_out(\a_in$187 ),
+    .acc(\acc$366 ),
+    .b_in(\b_in$271 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_7_5  pe_7_5 (
+    .a_in(\a_in$187 ),
+    .a_out(\a_in$189 ),
+    .acc(\acc$375 ),
+    .b_in(\b_in$287 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_7_6  pe_7_6 (
+    .a_in(\a_in$189 ),
+    .a_out(\a_in$191 ),
+    .acc(\acc$384 ),
+    .b_in(\b_in$303 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default.datapath.array.pe_7_7  pe_7_7 (
+    .a_in(\a_in$191 ),
+    .acc(\acc$393 ),
+    .b_in(\b_in$319 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$19  = a6_skew3;
+    if (ce) begin
+      \$19  = a6_skew2;
+    end
+    if (rst) begin
+      \$19  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$20  = a6_skew4;
+    if (ce) begin
+      \$20  = a6_skew3;
+    end
+    if (rst) begin
+      \$20  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$21  = \a_in$161 ;
+    if (ce) begin
+      \$21  = a6_skew4;
+    end
+    if (rst) begin
+      \$21  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$22  = a7_skew0;
+    if (ce) begin
+      \$22  = a_in__7;
+    end
+    if (rst) begin
+      \$22  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$23  = a7_skew1;
+    if (ce) begin
+      \$23  = a7_skew0;
+    end
+    if (rst) begin
+      \$23  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$24  = a7_skew2;
+    if (ce) begin
+      \$24  = a7_skew1;
+    end
+    if (rst) begin
+      \$24  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$25  = a7_skew3;
+    if (ce) begin
+      \$25  = a7_skew2;
+    end
+    if (rst) begin
+      \$25  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$26  = a7_skew4;
+    if (ce) begin
+      \$26  = a7_skew3;
+    end
+    if (rst) begin
+      \$26  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$27  = a7_skew5;
+    if (ce) begin
+      \$27  = a7_skew4;
+    end
+    if (rst) begin
+      \$27  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$28  = \a_in$177 ;
+    if (ce) begin
+      \$28  = a7_skew5;
+    end
+    if (rst) begin
+      \$28  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$29  = \b_in$209 ;
+    if (ce) begin
+      \$29  = b_in__1;
+    end
+    if (rst) begin
+      \$29  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$30  = b2_skew0;
+    if (ce) begin
+      \$30  = b_in__2;
+    end
+    if (rst) begin
+      \$30  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$31  = \b_in$225 ;
+    if (ce) begin
+      \$31  = b2_skew0;
+    end
+    if (rst) begin
+      \$31  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$32  = b3_skew0;
+    if (ce) begin
+      \$32  = b_in__3;
+    end
+    if (rst) begin
+      \$32  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$33  = b3_skew1;
+    if (ce) begin
+      \$33  = b3_skew0;
+    end
+    if (rst) begin
+      \$33  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$34  = \b_in$241 ;
+    if (ce) begin
+      \$34  = b3_skew1;
+    end
+    if (rst) begin
+      \$34  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$35  = b4_skew0;
+    if (ce) begin
+      \$35  = b_in__4;
+    end
+    if (rst) begin
+      \$35  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$36  = b4_skew1;
+    if (ce) begin
+      \$36  = b4_skew0;
+    end
+    if (rst) begin
+      \$36  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$37  = b4_skew2;
+    if (ce) begin
+      \$37  = b4_skew1;
+    end
+    if (rst) begin
+      \$37  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$38  = \b_in$257 ;
+    if (ce) begin
+      \$38  = b4_skew2;
+    end
+    if (rst) begin
+      \$38  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$39  = b5_skew0;
+    if (ce) begin
+      \$39  = b_in__5;
+    end
+    if (rst) begin
+      \$39  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$40  = b5_skew1;
+    if (ce) begin
+      \$40  = b5_skew0;
+    end
+    if (rst) begin
+      \$40  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$41  = b5_skew2;
+    if (ce) begin
+      \$41  = b5_skew1;
+    end
+    if (rst) begin
+      \$41  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$42  = b5_skew3;
+    if (ce) begin
+      \$42  = b5_skew2;
+    end
+    if (rst) begin
+      \$42  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$43  = \b_in$273 ;
+    if (ce) begin
+      \$43  = b5_skew3;
+    end
+    if (rst) begin
+      \$43  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$44  = b6_skew0;
+    if (ce) begin
+      \$44  = b_in__6;
+    end
+    if (rst) begin
+      \$44  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$45  = b6_skew1;
+    if (ce) begin
+      \$45  = b6_skew0;
+    end
+    if (rst) begin
+      \$45  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$46  = b6_skew2;
+    if (ce) begin
+      \$46  = b6_skew1;
+    end
+    if (rst) begin
+      \$46  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$47  = b6_skew3;
+    if (ce) begin
+      \$47  = b6_skew2;
+    end
+    if (rst) begin
+      \$47  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$48  = b6_skew4;
+    if (ce) begin
+      \$48  = b6_skew3;
+    end
+    if (rst) begin
+      \$48  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$49  = \b_in$289 ;
+    if (ce) begin
+      \$49  = b6_skew4;
+    end
+    if (rst) begin
+      \$49  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$50  = b7_skew0;
+    if (ce) begin
+      \$50  = b_in__7;
+    end
+    if (rst) begin
+      \$50  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$51  = b7_skew1;
+    if (ce) begin
+      \$51  = b7_skew0;
+    end
+    if (rst) begin
+      \$51  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$52  = b7_skew2;
+    if (ce) begin
+      \$52  = b7_skew1;
+    end
+    if (rst) begin
+      \$52  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$53  = b7_skew3;
+    if (ce) begin
+      \$53  = b7_skew2;
+    end
+    if (rst) begin
+      \$53  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$54  = b7_skew4;
+    if (ce) begin
+      \$54  = b7_skew3;
+    end
+    if (rst) begin
+      \$54  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$55  = b7_skew5;
+    if (ce) begin
+      \$55  = b7_skew4;
+    end
+    if (rst) begin
+      \$55  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$56  = \b_in$305 ;
+    if (ce) begin
+      \$56  = b7_skew5;
+    end
+    if (rst) begin
+      \$56  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      3'h0:
+          drain_acc__0 = acc;
+      3'h1:
+          drain_acc__0 = \acc$324 ;
+      3'h2:
+          drain_acc__0 = \acc$325 ;
+      3'h3:
+          drain_acc__0 = \acc$326 ;
+      3'h4:
+          drain_acc__0 = \acc$327 ;
+      3'h5:
+          drain_acc__0 = \acc$328 ;
+      3'h6:
+          drain_acc__0 = \acc$329 ;
+      3'h7:
+          drain_acc__0 = \acc$330 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      3'h0:
+          drain_acc__1 = \acc$332 ;
+      3'h1:
+          drain_acc__1 = \acc$333 ;
+      3'h2:
+          drain_acc__1 = \acc$334 ;
+      3'h3:
+          drain_acc__1 = \acc$335 ;
+      3'h4:
+          drain_acc__1 = \acc$336 ;
+      3'h5:
+          drain_acc__1 = \acc$337 ;
+      3'h6:
+          drain_acc__1 = \acc$338 ;
+      3'h7:
+          drain_acc__1 = \acc$339 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      3'h0:
+          drain_acc__2 = \acc$341 ;
+      3'h1:
+          drain_acc__2 = \acc$342 ;
+      3'h2:
+          drain_acc__2 = \acc$343 ;
+      3'h3:
+          drain_acc__2 = \acc$344 ;
+      3'h4:
+          drain_acc__2 = \acc$345 ;
+      3'h5:
+          drain_acc__2 = \acc$346 ;
+      3'h6:
+          drain_acc__2 = \acc$347 ;
+      3'h7:
+          drain_acc__2 = \acc$348 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      3'h0:
+          drain_acc__3 = \acc$350 ;
+      3'h1:
+          drain_acc__3 = \acc$351 ;
+      3'h2:
+          drain_acc__3 = \acc$352 ;
+      3'h3:
+          drain_acc__3 = \acc$353 ;
+      3'h4:
+          drain_acc__3 = \acc$354 ;
+      3'h5:
+          drain_acc__3 = \acc$355 ;
+      3'h6:
+          drain_acc__3 = \acc$356 ;
+      3'h7:
+          drain_acc__3 = \acc$357 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      3'h0:
+          drain_acc__4 = \acc$359 ;
+      3'h1:
+          drain_acc__4 = \acc$360 ;
+      3'h2:
+          drain_acc__4 = \acc$361 ;
+      3'h3:
+          drain_acc__4 = \acc$362 ;
+      3'h4:
+          drain_acc__4 = \acc$363 ;
+      3'h5:
+          drain_acc__4 = \acc$364 ;
+      3'h6:
+          drain_acc__4 = \acc$365 ;
+      3'h7:
+          drain_acc__4 = \acc$366 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      3'h0:
+          drain_acc__5 = \acc$368 ;
+      3'h1:
+          drain_acc__5 = \acc$369 ;
+      3'h2:
+          drain_acc__5 = \acc$370 ;
+      3'h3:
+          drain_acc__5 = \acc$371 ;
+      3'h4:
+          drain_acc__5 = \acc$372 ;
+      3'h5:
+          drain_acc__5 = \acc$373 ;
+      3'h6:
+          drain_acc__5 = \acc$374 ;
+      3'h7:
+          drain_acc__5 = \acc$375 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      3'h0:
+          drain_acc__6 = \acc$377 ;
+      3'h1:
+          drain_acc__6 = \acc$378 ;
+      3'h2:
+          drain_acc__6 = \acc$379 ;
+      3'h3:
+          drain_acc__6 = \acc$380 ;
+      3'h4:
+          drain_acc__6 = \acc$381 ;
+      3'h5:
+          drain_acc__6 = \acc$382 ;
+      3'h6:
+          drain_acc__6 = \acc$383 ;
+      3'h7:
+          drain_acc__6 = \acc$384 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      3'h0:
+          drain_acc__7 = \acc$386 ;
+      3'h1:
+          drain_acc__7 = \acc$387 ;
+      3'h2:
+          drain_acc__7 = \acc$388 ;
+      3'h3:
+          drain_acc__7 = \acc$389 ;
+      3'h4:
+          drain_acc__7 = \acc$390 ;
+      3'h5:
+          drain_acc__7 = \acc$391 ;
+      3'h6:
+          drain_acc__7 = \acc$392 ;
+      3'h7:
+          drain_acc__7 = \acc$393 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$1  = \a_in$81 ;
+    if (ce) begin
+      \$1  = a_in__1;
+    end
+    if (rst) begin
+      \$1  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$2  = a2_skew0;
+    if (ce) begin
+      \$2  = a_in__2;
+    end
+    if (rst) begin
+      \$2  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$3  = \a_in$97 ;
+    if (ce) begin
+      \$3  = a2_skew0;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$4  = a3_skew0;
+    if (ce) begin
+      \$4  = a_in__3;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$5  = a3_skew1;
+    if (ce) begin
+      \$5  = a3_skew0;
+    end
+    if (rst) begin
+      \$5  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$6  = \a_in$113 ;
+    if (ce) begin
+      \$6  = a3_skew1;
+    end
+    if (rst) begin
+      \$6  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$7  = a4_skew0;
+    if (ce) begin
+      \$7  = a_in__4;
+    end
+    if (rst) begin
+      \$7  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$8  = a4_skew1;
+    if (ce) begin
+      \$8  = a4_skew0;
+    end
+    if (rst) begin
+      \$8  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$9  = a4_skew2;
+    if (ce) begin
+      \$9  = a4_skew1;
+    end
+    if (rst) begin
+      \$9  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$10  = \a_in$129 ;
+    if (ce) begin
+      \$10  = a4_skew2;
+    end
+    if (rst) begin
+      \$10  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$11  = a5_skew0;
+    if (ce) begin
+      \$11  = a_in__5;
+    end
+    if (rst) begin
+      \$11  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$12  = a5_skew1;
+    if (ce) begin
+      \$12  = a5_skew0;
+    end
+    if (rst) begin
+      \$12  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$13  = a5_skew2;
+    if (ce) begin
+      \$13  = a5_skew1;
+    end
+    if (rst) begin
+      \$13  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$14  = a5_skew3;
+    if (ce) begin
+      \$14  = a5_skew2;
+    end
+    if (rst) begin
+      \$14  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$15  = \a_in$145 ;
+    if (ce) begin
+      \$15  = a5_skew3;
+    end
+    if (rst) begin
+      \$15  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$16  = a6_skew0;
+    if (ce) begin
+      \$16  = a_in__6;
+    end
+    if (rst) begin
+      \$16  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$17  = a6_skew1;
+    if (ce) begin
+      \$17  = a6_skew0;
+    end
+    if (rst) begin
+      \$17  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$18  = a6_skew2;
+    if (ce) begin
+      \$18  = a6_skew1;
+    end
+    if (rst) begin
+      \$18  = 9'h000;
+    end
+  end
+  assign \clear$1  = clear;
+  assign \clear$2  = clear;
+  assign \clear$3  = clear;
+  assign \clear$4  = clear;
+  assign \clear$5  = clear;
+  assign \clear$6  = clear;
+  assign \clear$7  = clear;
+  assign \clear$8  = clear;
+  assign \clear$9  = clear;
+  assign \clear$10  = clear;
+  assign \clear$11  = clear;
+  assign \clear$12  = clear;
+  assign \clear$13  = clear;
+  assign \clear$14  = clear;
+  assign \clear$15  = clear;
+  assign \clear$16  = clear;
+  assign \clear$17  = clear;
+  assign \clear$18  = clear;
+  assign \clear$19  = clear;
+  assign \clear$20  = clear;
+  assign \clear$21  = clear;
+  assign \clear$22  = clear;
+  assign \clear$23  = clear;
+  assign \clear$24  = clear;
+  assign \clear$25  = clear;
+  assign \clear$26  = clear;
+  assign \clear$27  = clear;
+  assign \clear$28  = clear;
+  assign \clear$29  = clear;
+  assign \clear$30  = clear;
+  assign \clear$31  = clear;
+  assign \clear$32  = clear;
+  assign \clear$33  = clear;
+  assign \clear$34  = clear;
+  assign \clear$35  = clear;
+  assign \clear$36  = clear;
+  assign \clear$37  = clear;
+  assign \clear$38  = clear;
+  assign \clear$39  = clear;
+  assign \clear$40  = clear;
+  assign \clear$41  = clear;
+  assign \clear$42  = clear;
+  assign \clear$43  = clear;
+  assign \clear$44  = clear;
+  assign \clear$45  = clear;
+  assign \clear$46  = clear;
+  assign \clear$47  = clear;
+  assign \clear$48  = clear;
+  assign \clear$49  = clear;
+  assign \clear$50  = clear;
+  assign \clear$51  = clear;
+  assign \clear$52  = clear;
+  assign \clear$53  = clear;
+  assign \clear$54  = clear;
+  assign \clear$55  = clear;
+  assign \clear$56  = clear;
+  assign \clear$57  = clear;
+  assign \clear$58  = clear;
+  assign \clear$59  = clear;
+  assign \clear$60  = clear;
+  assign \clear$61  = clear;
+  assign \clear$62  = clear;
+  assign \clear$63  = clear;
+  assign \clear$64  = clear;
+  assign a_in__0 = a_in;
+  assign a_out = \a_in$67 ;
+  assign \a_out$70  = \a_in$69 ;
+  assign \a_out$72  = \a_in$71 ;
+  assign \a_out$74  = \a_in$73 ;
+  assign \a_out$76  = \a_in$75 ;
+  assign \a_out$78  = \a_in$77 ;
+  assign \a_out$80  = \a_in$79 ;
+  assign a1_skew0 = \a_in$81 ;
+  assign \a_out$84  = \a_in$83 ;
+  assign \a_out$86  = \a_in$85 ;
+  assign \a_out$88  = \a_in$87 ;
+  assign \a_out$90  = \a_in$89 ;
+  assign \a_out$92  = \a_in$91 ;
+  assign \a_out$94  = \a_in$93 ;
+  assign \a_out$96  = \a_in$95 ;
+  assign a2_skew1 = \a_in$97 ;
+  assign \a_out$100  = \a_in$99 ;
+  assign \a_out$102  = \a_in$101 ;
+  assign \a_out$104  = \a_in$103 ;
+  assign \a_out$106  = \a_in$105 ;
+  assign \a_out$108  = \a_in$107 ;
+  assign \a_out$110  = \a_in$109 ;
+  assign \a_out$112  = \a_in$111 ;
+  assign a3_skew2 = \a_in$113 ;
+  assign \a_out$116  = \a_in$115 ;
+  assign \a_out$118  = \a_in$117 ;
+  assign \a_out$120  = \a_in$119 ;
+  assign \a_out$122  = \a_in$121 ;
+  assign \a_out$124  = \a_in$123 ;
+  assign \a_out$126  = \a_in$125 ;
+  assign \a_out$128  = \a_in$127 ;
+  assign a4_skew3 = \a_in$129 ;
+  assign \a_out$132  = \a_in$131 ;
+  assign \a_out$134  = \a_in$133 ;
+  assign \a_out$136  = \a_in$135 ;
+  assign \a_out$138  = \a_in$137 ;
+  assign \a_out$140  = \a_in$139 ;
+  assign \a_out$142  = \a_in$141 ;
+  assign \a_out$144  = \a_in$143 ;
+  assign a5_skew4 = \a_in$145 ;
+  assign \a_out$148  = \a_in$147 ;
+  assign \a_out$150  = \a_in$149 ;
+  assign \a_out$152  = \a_in$151 ;
+  assign \a_out$154  = \a_in$153 ;
+  assign \a_out$156  = \a_in$155 ;
+  assign \a_out$158  = \a_in$157 ;
+  assign \a_out$160  = \a_in$159 ;
+  assign a6_skew5 = \a_in$161 ;
+  assign \a_out$164  = \a_in$163 ;
+  assign \a_out$166  = \a_in$165 ;
+  assign \a_out$168  = \a_in$167 ;
+  assign \a_out$170  = \a_in$169 ;
+  assign \a_out$172  = \a_in$171 ;
+  assign \a_out$174  = \a_in$173 ;
+  assign \a_out$176  = \a_in$175 ;
+  assign a7_skew6 = \a_in$177 ;
+  assign \a_out$180  = \a_in$179 ;
+  assign \a_out$182  = \a_in$181 ;
+  assign \a_out$184  = \a_in$183 ;
+  assign \a_out$186  = \a_in$185 ;
+  assign \a_out$188  = \a_in$187 ;
+  assign \a_out$190  = \a_in$189 ;
+  assign \a_out$192  = \a_in$191 ;
+  assign b_in__0 = b_in;
+  assign b_out = \b_in$195 ;
+  assign \b_out$198  = \b_in$197 ;
+  assign \b_out$200  = \b_in$199 ;
+  assign \b_out$202  = \b_in$201 ;
+  assign \b_out$204  = \b_in$203 ;
+  assign \b_out$206  = \b_in$205 ;
+  assign \b_out$208  = \b_in$207 ;
+  assign b1_skew0 = \b_in$209 ;
+  assign \b_out$212  = \b_in$211 ;
+  assign \b_out$214  = \b_in$213 ;
+  assign \b_out$216  = \b_in$215 ;
+  assign \b_out$218  = \b_in$217 ;
+  assign \b_out$220  = \b_in$219 ;
+  assign \b_out$222  = \b_in$221 ;
+  assign \b_out$224  = \b_in$223 ;
+  assign b2_skew1 = \b_in$225 ;
+  assign \b_out$228  = \b_in$227 ;
+  assign \b_out$230  = \b_in$229 ;
+  assign \b_out$232  = \b_in$231 ;
+  assign \b_out$234  = \b_in$233 ;
+  assign \b_out$236  = \b_in$235 ;
+  assign \b_out$238  = \b_in$237 ;
+  assign \b_out$240  = \b_in$239 ;
+  assign b3_skew2 = \b_in$241 ;
+  assign \b_out$244  = \b_in$243 ;
+  assign \b_out$246  = \b_in$245 ;
+  assign \b_out$248  = \b_in$247 ;
+  assign \b_out$250  = \b_in$249 ;
+  assign \b_out$252  = \b_in$251 ;
+  assign \b_out$254  = \b_in$253 ;
+  assign \b_out$256  = \b_in$255 ;
+  assign b4_skew3 = \b_in$257 ;
+  assign \b_out$260  = \b_in$259 ;
+  assign \b_out$262  = \b_in$261 ;
+  assign \b_out$264  = \b_in$263 ;
+  assign \b_out$266  = \b_in$265 ;
+  assign \b_out$268  = \b_in$267 ;
+  assign \b_out$270  = \b_in$269 ;
+  assign \b_out$272  = \b_in$271 ;
+  assign b5_skew4 = \b_in$273 ;
+  assign \b_out$276  = \b_in$275 ;
+  assign \b_out$278  = \b_in$277 ;
+  assign \b_out$280  = \b_in$279 ;
+  assign \b_out$282  = \b_in$281 ;
+  assign \b_out$284  = \b_in$283 ;
+  assign \b_out$286  = \b_in$285 ;
+  assign \b_out$288  = \b_in$287 ;
+  assign b6_skew5 = \b_in$289 ;
+  assign \b_out$292  = \b_in$291 ;
+  assign \b_out$294  = \b_in$293 ;
+  assign \b_out$296  = \b_in$295 ;
+  assign \b_out$298  = \b_in$297 ;
+  assign \b_out$300  = \b_in$299 ;
+  assign \b_out$302  = \b_in$301 ;
+  assign \b_out$304  = \b_in$303 ;
+  assign b7_skew6 = \b_in$305 ;
+  assign \b_out$308  = \b_in$307 ;
+  assign \b_out$310  = \b_in$309 ;
+  assign \b_out$312  = \b_in$311 ;
+  assign \b_out$314  = \b_in$313 ;
+  assign \b_out$316  = \b_in$315 ;
+  assign \b_out$318  = \b_in$317 ;
+  assign \b_out$320  = \b_in$319 ;
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_0_0 (rst, a_in, b_in, ce, clear, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$4  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_0_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$5  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_0_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$6  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_0_3 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$7  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_0_4 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$8  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_0_5 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$9  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_0_6 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$10  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_0_7 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$11  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_1_0 (rst, ce, clear, a_in, b_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$12  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_1_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$13  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_1_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$14  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_1_3 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$15  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_1_4 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$16  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_1_5 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$17  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_1_6 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$18  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_1_7 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$19  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_2_0 (rst, ce, clear, a_in, b_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$20  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_2_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$21  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_2_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$22  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_2_3 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$23  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_2_4 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$24  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_2_5 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$25  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_2_6 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$26  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_2_7 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$27  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_3_0 (rst, ce, clear, a_in, b_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$28  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_3_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$29  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_3_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$30  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_3_3 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$31  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_3_4 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$32  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_3_5 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$33  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_3_6 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$34  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_3_7 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$35  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_4_0 (rst, ce, clear, a_in, b_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$36  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_4_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$37  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_4_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$38  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_4_3 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$39  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_4_4 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$40  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_4_5 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$41  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_4_6 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$42  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_4_7 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$43  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_5_0 (rst, ce, clear, a_in, b_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$44  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_5_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$45  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_5_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$46  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_5_3 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$47  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_5_4 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$48  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$48 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$48 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$48 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_5_5 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$49  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$49 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$49 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$49 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_5_6 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$50  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$50 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$50 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$50 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_5_7 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$51  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$51 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$51 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$51 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_6_0 (rst, ce, clear, a_in, b_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$52  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$52 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$52 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$52 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_6_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$53  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$53 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$53 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$53 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_6_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$54  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$54 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$54 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$54 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_6_3 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$55  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$55 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$55 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$55 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_6_4 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$56  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$56 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$56 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$56 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_6_5 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$57  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$57 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$57 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$57 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_6_6 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$58  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$58 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$58 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$58 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_6_7 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$59  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$59 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$59 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$59 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_7_0 (rst, ce, clear, a_in, b_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$60  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$60 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$60 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$60 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_7_1 (rst, ce, clear, b_in, a_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$61  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$61 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$61 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$61 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_7_2 (rst, ce, clear, b_in, a_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$62  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$62 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$62 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$62 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_7_3 (rst, ce, clear, b_in, a_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$63  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$63 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$63 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$63 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_7_4 (rst, ce, clear, b_in, a_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$64  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$64 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$64 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$64 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_7_5 (rst, ce, clear, b_in, a_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$65  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$65 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$65 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$65 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_7_6 (rst, ce, clear, b_in, a_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$66  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$66 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$66 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$66 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.array.pe_7_7 (rst, ce, clear, b_in, a_in, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$67  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.requant_0 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$68  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.requant_1 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$69  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.requant_2 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$70  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.requant_3 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$71  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.requant_4 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$72  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.requant_5 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$73  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.requant_6 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$74  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.datapath.requant_7 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$75  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__sel, clk, rst, \tmr_mismatch$68 , mem__req, irq, therm__we, therm__addr, mem__served, bus__dat_r, ctl__start, ctl__clear_done, ctl__clear_error, reg_m, reg_k, reg_n, a_zp
+, b_zp, out_zp, act_min, act_max, per_channel, qmult, qshift, bus__ack, mem__ack_region, busy, ctl__done, ctl__error, ctl__cycles, mem__rdata, therm__rdata, bus__cyc);
+  reg \$auto$verilog_backend.cc:2355:dump_module$76  = 0;
+  wire \$1 ;
+  wire \$10 ;
+  wire \$11 ;
+  wire \$12 ;
+  wire \$13 ;
+  wire \$14 ;
+  wire [18:0] \$15 ;
+  wire \$16 ;
+  wire \$17 ;
+  wire \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire [32:0] \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire \$26 ;
+  wire \$27 ;
+  wire \$28 ;
+  wire \$29 ;
+  wire \$3 ;
+  wire \$30 ;
+  wire \$31 ;
+  wire \$32 ;
+  wire \$33 ;
+  reg \$34 ;
+  reg [15:0] \$35 ;
+  reg [15:0] \$36 ;
+  reg [15:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [7:0] \$39 ;
+  wire \$4 ;
+  reg [7:0] \$40 ;
+  reg [7:0] \$41 ;
+  reg [7:0] \$42 ;
+  reg \$43 ;
+  reg [31:0] \$44 ;
+  reg [5:0] \$45 ;
+  reg \$46 ;
+  reg [2:0] \$47 ;
+  reg \$48 ;
+  reg [31:0] \$49 ;
+  wire \$5 ;
+  reg [31:0] \$50 ;
+  reg \$51 ;
+  wire \$6 ;
+  wire \$7 ;
+  wire \$8 ;
+  wire \$9 ;
+  output [7:0] a_zp;
+  reg [7:0] a_zp = 8'h00;
+  reg [7:0] a_zp_d;
+  output [7:0] act_max;
+  reg [7:0] act_max = 8'h7f;
+  reg [7:0] act_max_d;
+  output [7:0] act_min;
+  reg [7:0] act_min = 8'h80;
+  reg [7:0] act_min_d;
+  output [7:0] b_zp;
+  reg [7:0] b_zp = 8'h00;
+  reg [7:0] b_zp_d;
+  output bus__ack;
+  reg bus__ack = 1'h0;
+  input [20:0] bus__adr;
+  wire [20:0] bus__adr;
+  input bus__cyc;
+  wire bus__cyc;
+  output [31:0] bus__dat_r;
+  reg [31:0] bus__dat_r;
+  wire [31:0] bus__dat_w;
+  wire [3:0] bus__sel;
+  input bus__stb;
+  wire bus__stb;
+  wire bus__we;
+  input busy;
+  wire busy;
+  input clk;
+  wire clk;
+  (* init = 8'h00 *)
+  wire [7:0] cmd__a_zp;
+  (* init = 8'h7f *)
+  wire [7:0] cmd__act_max;
+  (* init = 8'h80 *)
+  wire [7:0] cmd__act_min;
+  (* init = 8'h00 *)
+  wire [7:0] cmd__b_zp;
+  (* init = 16'h0000 *)
+  wire [15:0] cmd__k;
+  (* init = 16'h0000 *)
+  wire [15:0] cmd__m;
+  (* init = 16'h0000 *)
+  wire [15:0] cmd__n;
+  (* init = 8'h00 *)
+  wire [7:0] cmd__out_zp;
+  (* init = 1'h0 *)
+  wire cmd__per_channel;
+  (* init = 32'd1073741824 *)
+  wire [31:0] cmd__qmult;
+  (* init = 6'h00 *)
+  wire [5:0] cmd__qshift;
+  output ctl__clear_done;
+  reg ctl__clear_done;
+  output ctl__clear_error;
+  reg ctl__clear_error;
+  input [31:0] ctl__cycles;
+  wire [31:0] ctl__cycles;
+  input ctl__done;
+  wire ctl__done;
+  input ctl__error;
+  wire ctl__error;
+  output ctl__start;
+  reg ctl__start;
   reg ecc_ue = 1'h0;
-  reg error = 1'h0;
-  reg error_d;
-  reg feeding;
-  reg i_valid;
-  wire \i_valid$408 ;
-  wire \i_valid$417 ;
-  wire \i_valid$426 ;
-  wire \i_valid$435 ;
-  wire \i_valid$444 ;
-  wire \i_valid$453 ;
-  wire \i_valid$462 ;
-  reg [3:0] ib = 4'h0;
-  reg [3:0] ib_d;
-  wire implausible;
   output irq;
   wire irq;
   reg irq_en = 1'h0;
   reg irq_en_d;
-  reg [3:0] jb = 4'h0;
-  reg [3:0] jb_d;
-  reg [6:0] k = 7'h00;
-  reg [6:0] k_d;
-  wire [7:0] lane_en;
-  wire [2:0] lvl0;
-  wire [3:0] m_blocks;
-  wire [31:0] mult;
-  wire [31:0] \mult$412 ;
-  wire [31:0] \mult$421 ;
-  wire [31:0] \mult$430 ;
-  wire [31:0] \mult$439 ;
-  wire [31:0] \mult$448 ;
-  wire [31:0] \mult$457 ;
-  wire [31:0] \mult$466 ;
-  wire [3:0] n_blocks;
-  reg [2:0] new_level;
-  reg [7:0] nxt_en = 8'h00;
-  reg [7:0] \nxt_en$497  = 8'h00;
-  reg [7:0] \nxt_en$499  = 8'h00;
-  wire [7:0] out;
-  wire [7:0] \out$478 ;
-  wire [7:0] \out$479 ;
-  wire [7:0] \out$480 ;
-  wire [7:0] \out$481 ;
-  wire [7:0] \out$482 ;
-  wire [7:0] \out$483 ;
-  wire [7:0] \out$484 ;
+  output [2:0] mem__ack_region;
+  reg [2:0] mem__ack_region = 3'h0;
+  wire [17:0] mem__addr;
+  input [31:0] mem__rdata;
+  wire [31:0] mem__rdata;
+  wire [2:0] mem__region;
+  output mem__req;
+  wire mem__req;
+  input [3:0] mem__sel;
+  wire [3:0] mem__sel;
+  input mem__served;
+  wire mem__served;
+  input [31:0] mem__wdata;
+  wire [31:0] mem__wdata;
+  input mem__we;
+  wire mem__we;
+  wire mismatch;
+  output [7:0] out_zp;
   reg [7:0] out_zp = 8'h00;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$405 ;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$414 ;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$423 ;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$432 ;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$441 ;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$450 ;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$459 ;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$468 ;
   reg [7:0] out_zp_d;
+  output per_channel;
   reg per_channel = 1'h0;
   reg per_channel_d;
+  output [31:0] qmult;
   reg [31:0] qmult = 32'd1073741824;
   reg [31:0] qmult_d;
+  output [5:0] qshift;
   reg [5:0] qshift = 6'h00;
   reg [5:0] qshift_d;
-  reg [2:0] rd_bank = 3'h0;
-  reg rd_lane = 1'h0;
-  reg [2:0] rd_region = 3'h0;
-  reg rd_valid = 1'h0;
+  (* init = 3'h0 *)
+  wire [2:0] rd_region;
+  output [15:0] reg_k;
   reg [15:0] reg_k = 16'h0000;
   reg [15:0] reg_k_d;
+  output [15:0] reg_m;
   reg [15:0] reg_m = 16'h0000;
   reg [15:0] reg_m_d;
+  output [15:0] reg_n;
   reg [15:0] reg_n = 16'h0000;
   reg [15:0] reg_n_d;
   reg [31:0] reg_rdata = 32'd0;
-  wire reg_write;
-  wire [6:0] row;
   input rst;
   wire rst;
-  wire [7:0] run_next;
   wire served;
-  wire [5:0] shift;
-  wire [5:0] \shift$413 ;
-  wire [5:0] \shift$422 ;
-  wire [5:0] \shift$431 ;
-  wire [5:0] \shift$440 ;
-  wire [5:0] \shift$449 ;
-  wire [5:0] \shift$458 ;
-  wire [5:0] \shift$467 ;
-  wire start;
-  input [11:0] therm_code;
-  wire [11:0] therm_code;
-  reg therm_cool = 1'h0;
-  reg therm_cool_d;
-  reg [11:0] therm_crit = 12'h598;
-  reg [11:0] therm_crit_d;
-  reg [7:0] therm_faults = 8'h00;
-  wire [7:0] therm_faults_d;
-  reg [11:0] therm_hyst = 12'h020;
-  reg [11:0] therm_hyst_d;
-  (* init = 3'h0 *)
-  wire [2:0] therm_level;
-  wire [2:0] therm_level_d;
-  reg [1:0] therm_phase = 2'h0;
-  wire [1:0] therm_phase_d;
-  reg [12:0] therm_prev = 13'h1000;
-  reg [12:0] therm_prev_d;
-  reg [15:0] therm_raises = 16'h0000;
-  wire [15:0] therm_raises_d;
-  reg [11:0] therm_range_max = 12'h6b0;
-  reg [11:0] therm_range_max_d;
-  reg [11:0] therm_range_min = 12'h0c0;
-  reg [11:0] therm_range_min_d;
-  reg [7:0] therm_run = 8'h00;
-  reg [7:0] therm_run_d;
-  reg [2:0] therm_safe_level = 3'h2;
-  reg [2:0] therm_safe_level_d;
-  input therm_sample;
-  wire therm_sample;
-  reg therm_sensor_fault = 1'h0;
-  wire therm_sensor_fault_d;
-  reg [7:0] therm_shutdowns = 8'h00;
-  wire [7:0] therm_shutdowns_d;
-  reg [7:0] therm_stuck_samples = 8'h40;
-  reg [7:0] therm_stuck_samples_d;
-  reg [11:0] therm_temp = 12'h000;
-  reg [11:0] therm_temp_d;
-  wire therm_tmr_mismatch;
-  reg [11:0] therm_trip1 = 12'h4a8;
-  reg [11:0] therm_trip1_d;
-  reg [11:0] therm_trip2 = 12'h4f8;
-  reg [11:0] therm_trip2_d;
-  reg [11:0] therm_trip3 = 12'h548;
-  reg [11:0] therm_trip3_d;
-  (* init = 32'd0 *)
-  wire [31:0] thr_act_feed;
-  (* init = 32'd0 *)
-  wire [31:0] thr_act_sram;
-  (* init = 1'h0 *)
-  wire thr_busy;
-  wire thr_ce;
-  wire [11:0] thr_code;
-  wire [1:0] thr_dvfs;
-  wire thr_feed_step;
-  (* init = 3'h0 *)
-  wire [2:0] thr_level;
-  wire [3:0] thr_reg_addr;
-  reg [31:0] thr_reg_rdata;
-  wire [31:0] thr_reg_wdata;
-  wire thr_reg_we;
-  wire thr_sample;
-  wire [7:0] thr_sram_access;
-  reg thr_start;
-  output [2:0] throttle_level;
-  reg [2:0] throttle_level = 3'h0;
-  reg [31:0] throttled = 32'd0;
+  output [3:0] therm__addr;
+  wire [3:0] therm__addr;
+  input [31:0] therm__rdata;
+  wire [31:0] therm__rdata;
+  wire [31:0] therm__wdata;
+  output therm__we;
+  wire therm__we;
   reg [31:0] tmr_errors = 32'd0;
   reg tmr_flag = 1'h0;
   wire tmr_mismatch;
-  wire [1:0] up;
-  reg valid = 1'h0;
+  input \tmr_mismatch$68 ;
+  wire \tmr_mismatch$68 ;
+  always @(posedge clk)
+    irq_en <= \$34 ;
+  always @(posedge clk)
+    reg_m <= \$35 ;
+  always @(posedge clk)
+    reg_k <= \$36 ;
+  always @(posedge clk)
+    reg_n <= \$37 ;
+  always @(posedge clk)
+    a_zp <= \$38 ;
+  always @(posedge clk)
+    b_zp <= \$39 ;
+  always @(posedge clk)
+    out_zp <= \$40 ;
+  always @(posedge clk)
+    act_min <= \$41 ;
+  always @(posedge clk)
+    act_max <= \$42 ;
+  always @(posedge clk)
+    per_channel <= \$43 ;
+  always @(posedge clk)
+    qmult <= \$44 ;
+  always @(posedge clk)
+    qshift <= \$45 ;
+  always @(posedge clk)
+    bus__ack <= \$46 ;
+  always @(posedge clk)
+    mem__ack_region <= \$47 ;
+  always @(posedge clk)
+    tmr_flag <= \$48 ;
+  always @(posedge clk)
+    tmr_errors <= \$49 ;
+  always @(posedge clk)
+    reg_rdata <= \$50 ;
+  always @(posedge clk)
+    ecc_ue <= \$51 ;
+  assign \$1  = bus__cyc & bus__stb;
+  assign \$2  = ~ bus__ack;
+  assign \$3  = \$1  & \$2 ;
+  assign \$4  = | bus__adr[20:18];
+  assign mem__req = \$3  & \$4 ;
+  assign \$5  = | bus__adr[20:18];
+  assign \$6  = bus__cyc & bus__stb;
+  assign \$7  = ~ bus__ack;
+  assign \$8  = \$6  & \$7 ;
+  assign served = \$5  ? mem__served : \$8 ;
+  assign irq = ctl__done & irq_en;
+  assign \$9  = ! bus__adr[20:18];
+  assign \$10  = served & \$9 ;
+  assign \$11  = \$10  & mem__we;
+  assign \$12  = bus__adr[17:0] >= 5'h1a;
+  assign \$13  = \$11  & \$12 ;
+  assign \$14  = bus__adr[17:0] <= 6'h28;
+  assign therm__we = \$13  & \$14 ;
+  assign \$15  = bus__adr[17:0] - 5'h1a;
+  assign \$16  = ! bus__adr[20:18];
+  assign \$17  = served & \$16 ;
+  assign \$18  = \$17  & mem__we;
+  assign \$19  = ~ busy;
+  assign \$20  = mem__wdata[0] & \$19 ;
+  assign \$21  = ~ busy;
+  assign \$22  = tmr_errors != 32'd4294967295;
+  assign \$23  = tmr_errors + \$22 ;
+  assign \$24  = ! bus__adr[20:18];
+  assign \$25  = served & \$24 ;
+  assign \$26  = ~ mem__we;
+  assign \$27  = \$25  & \$26 ;
+  assign \$28  = ! bus__adr[20:18];
+  assign \$29  = served & \$28 ;
+  assign \$30  = \$29  & mem__we;
+  assign \$31  = ~ \tmr_mismatch$68 ;
+  assign \$32  = mem__wdata[3] & \$31 ;
+  assign \$33  = ~ \tmr_mismatch$68 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    qshift_d = qshift;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              /* empty */;
+          18'h00011:
+              /* empty */;
+          18'h00012:
+              qshift_d = mem__wdata[5:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    bus__dat_r = 32'd0;
+    if (bus__ack) begin
+      casez (mem__ack_region)
+        3'h0:
+            bus__dat_r = reg_rdata;
+        3'h1, 3'h2, 3'h3, 3'h4, 3'h5, 3'h6:
+            bus__dat_r = mem__rdata;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    ctl__start = 1'h0;
+    if (\$18 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            ctl__start = \$20 ;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    ctl__clear_done = 1'h0;
+    if (\$18 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            ctl__clear_done = mem__wdata[1];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    ctl__clear_error = 1'h0;
+    if (\$18 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            ctl__clear_error = mem__wdata[2];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$34  = irq_en_d;
+    if (rst) begin
+      \$34  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$35  = reg_m_d;
+    if (rst) begin
+      \$35  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$36  = reg_k_d;
+    if (rst) begin
+      \$36  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$37  = reg_n_d;
+    if (rst) begin
+      \$37  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$38  = a_zp_d;
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$39  = b_zp_d;
+    if (rst) begin
+      \$39  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$40  = out_zp_d;
+    if (rst) begin
+      \$40  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$41  = act_min_d;
+    if (rst) begin
+      \$41  = 8'h80;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$42  = act_max_d;
+    if (rst) begin
+      \$42  = 8'h7f;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$43  = per_channel_d;
+    if (rst) begin
+      \$43  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$44  = qmult_d;
+    if (rst) begin
+      \$44  = 32'd1073741824;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$45  = qshift_d;
+    if (rst) begin
+      \$45  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$46  = served;
+    if (rst) begin
+      \$46  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$47  = mem__ack_region;
+    if (served) begin
+      \$47  = bus__adr[20:18];
+    end
+    if (rst) begin
+      \$47  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$48  = tmr_flag;
+    if (\tmr_mismatch$68 ) begin
+      \$48  = 1'h1;
+    end
+    if (\$30 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (\$32 ) begin
+              \$48  = 1'h0;
+            end
+      endcase
+    end
+    if (rst) begin
+      \$48  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$49  = tmr_errors;
+    if (\tmr_mismatch$68 ) begin
+      \$49  = \$23 [31:0];
+    end
+    if (\$30 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            /* empty */;
+        18'h00007:
+            /* empty */;
+        18'h00014:
+            if (\$33 ) begin
+              \$49  = 32'd0;
+            end
+      endcase
+    end
+    if (rst) begin
+      \$49  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$50  = reg_rdata;
+    if (\$27 ) begin
+      (* full_case = 32'd1 *)
+      casez (bus__adr[17:0])
+        18'h00000:
+            \$50  = 32'd1329746993;
+        18'h00001:
+            \$50  = 32'd133128;
+        18'h00002:
+            \$50  = 32'd64;
+        18'h00003:
+            \$50  = 32'd64;
+        18'h00004:
+            \$50  = 32'd64;
+        18'h00006:
+            \$50  = { 27'h0000000, ecc_ue, tmr_flag, ctl__error, ctl__done, busy };
+        18'h00007:
+            \$50  = { 31'h00000000, irq_en };
+        18'h00008:
+            \$50  = { 16'h0000, reg_m };
+        18'h00009:
+            \$50  = { 16'h0000, reg_k };
+        18'h0000a:
+            \$50  = { 16'h0000, reg_n };
+        18'h0000b:
+            \$50  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+        18'h0000c:
+            \$50  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+        18'h0000d:
+            \$50  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+        18'h0000e:
+            \$50  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+        18'h0000f:
+            \$50  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+        18'h00010:
+            \$50  = { 31'h00000000, per_channel };
+        18'h00011:
+            \$50  = qmult;
+        18'h00012:
+            \$50  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+        18'h00013:
+            \$50  = ctl__cycles;
+        18'h00014:
+            \$50  = tmr_errors;
+        18'h00015:
+            \$50  = 32'd0;
+        18'h0001a:
+            \$50  = therm__rdata;
+        18'h0001b:
+            \$50  = therm__rdata;
+        18'h0001c:
+            \$50  = therm__rdata;
+        18'h0001d:
+            \$50  = therm__rdata;
+        18'h0001e:
+            \$50  = therm__rdata;
+        18'h0001f:
+            \$50  = therm__rdata;
+        18'h00020:
+            \$50  = therm__rdata;
+        18'h00021:
+            \$50  = therm__rdata;
+        18'h00022:
+            \$50  = therm__rdata;
+        18'h00023:
+            \$50  = therm__rdata;
+        18'h00024:
+            \$50  = therm__rdata;
+        18'h00025:
+            \$50  = therm__rdata;
+        18'h00026:
+            \$50  = therm__rdata;
+        18'h00027:
+            \$50  = therm__rdata;
+        18'h00028:
+            \$50  = therm__rdata;
+        default:
+            \$50  = 32'd0;
+      endcase
+    end
+    if (rst) begin
+      \$50  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$51  = ecc_ue;
+    if (\$30 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (mem__wdata[4]) begin
+              \$51  = 1'h0;
+            end
+      endcase
+    end
+    if (rst) begin
+      \$51  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    irq_en_d = irq_en;
+    if (\$18 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            /* empty */;
+        18'h00007:
+            irq_en_d = mem__wdata[0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    reg_m_d = reg_m;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              reg_m_d = mem__wdata[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    reg_k_d = reg_k;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              reg_k_d = mem__wdata[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    reg_n_d = reg_n;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              reg_n_d = mem__wdata[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    a_zp_d = a_zp;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              a_zp_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    b_zp_d = b_zp;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              b_zp_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    out_zp_d = out_zp;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              out_zp_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    act_min_d = act_min;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              act_min_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    act_max_d = act_max;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              act_max_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    per_channel_d = per_channel;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              per_channel_d = mem__wdata[0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    qmult_d = qmult;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              /* empty */;
+          18'h00011:
+              qmult_d = mem__wdata;
+        endcase
+      end
+    end
+  end
+  assign mismatch = 1'h0;
+  assign tmr_mismatch = 1'h0;
+  assign cmd__m = reg_m;
+  assign cmd__k = reg_k;
+  assign cmd__n = reg_n;
+  assign cmd__a_zp = a_zp;
+  assign cmd__b_zp = b_zp;
+  assign cmd__out_zp = out_zp;
+  assign cmd__act_min = act_min;
+  assign cmd__act_max = act_max;
+  assign cmd__per_channel = per_channel;
+  assign cmd__qmult = qmult;
+  assign cmd__qshift = qshift;
+  assign mem__region = bus__adr[20:18];
+  assign mem__addr = bus__adr[17:0];
+  assign bus__we = mem__we;
+  assign bus__sel = mem__sel;
+  assign bus__dat_w = mem__wdata;
+  assign rd_region = mem__ack_region;
+  assign therm__wdata = mem__wdata;
+  assign therm__addr = \$15 [3:0];
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst, bus__req, dp__c_wr_en, served, bus_access, bus_rmw, dp__a_data__0, dp__a_data__1, dp__a_data__2, dp__a_data__3, dp__a_data__4, dp__a_data__5, dp__a_data__6, dp__a_data__7, dp__b_data__0, dp__b_data__1, dp__b_data__2
+, dp__b_data__3, dp__b_data__4, dp__b_data__5, dp__b_data__6, dp__b_data__7, dp__bias__0, dp__bias__1, dp__bias__2, dp__bias__3, dp__bias__4, dp__bias__5, dp__bias__6, dp__bias__7, dp__mult__0, dp__mult__1, dp__mult__2, dp__mult__3, dp__mult__4, dp__mult__5, dp__mult__6, dp__mult__7
+, dp__shift__0, dp__shift__1, dp__shift__2, dp__shift__3, dp__shift__4, dp__shift__5, dp__shift__6, dp__shift__7, ce, bus__ack_region, busy, \port$2010$0 , dp__ch_addr, \port$2014$2 , dp__c_wr_addr, \port$2704$0 , \port$2740$0 , \port$2776$0 , \port$2812$0 , \port$2848$0 , \port$2884$0 
+, \port$2920$0 , \port$2956$0 , bus__rdata, bus__we);
+  reg \$auto$verilog_backend.cc:2355:dump_module$77  = 0;
+  wire \$1 ;
+  wire \$10 ;
+  wire [17:0] \$100 ;
+  wire [17:0] \$101 ;
+  wire [21:0] \$102 ;
+  wire [17:0] \$103 ;
+  wire [17:0] \$104 ;
+  wire \$105 ;
+  wire \$106 ;
+  wire \$107 ;
+  wire \$108 ;
+  wire \$109 ;
+  wire \$11 ;
+  wire [17:0] \$110 ;
+  wire \$111 ;
+  wire \$112 ;
+  wire \$113 ;
+  wire [17:0] \$114 ;
+  wire [17:0] \$115 ;
+  wire [21:0] \$116 ;
+  wire [17:0] \$117 ;
+  wire [17:0] \$118 ;
+  wire \$119 ;
+  wire [17:0] \$12 ;
+  wire \$120 ;
+  wire \$121 ;
+  wire \$122 ;
+  wire \$123 ;
+  wire [17:0] \$124 ;
+  wire \$125 ;
+  wire \$126 ;
+  wire \$127 ;
+  wire [17:0] \$128 ;
+  wire [17:0] \$129 ;
+  wire \$13 ;
+  wire [21:0] \$130 ;
+  wire [17:0] \$131 ;
+  wire [17:0] \$132 ;
+  wire \$133 ;
+  wire \$134 ;
+  wire \$135 ;
+  wire \$136 ;
+  wire \$137 ;
+  wire [17:0] \$138 ;
+  wire \$139 ;
+  wire \$14 ;
+  wire \$140 ;
+  wire \$141 ;
+  wire [17:0] \$142 ;
+  wire [17:0] \$143 ;
+  wire [21:0] \$144 ;
+  wire [17:0] \$145 ;
+  wire [17:0] \$146 ;
+  wire \$147 ;
+  wire \$148 ;
+  wire \$149 ;
+  wire \$15 ;
+  wire \$150 ;
+  wire \$151 ;
+  wire [17:0] \$152 ;
+  wire \$153 ;
+  wire \$154 ;
+  wire \$155 ;
+  wire [17:0] \$156 ;
+  wire [17:0] \$157 ;
+  wire [21:0] \$158 ;
+  wire [17:0] \$159 ;
+  wire [17:0] \$16 ;
+  wire [17:0] \$160 ;
+  wire \$161 ;
+  wire \$162 ;
+  wire \$163 ;
+  wire \$164 ;
+  wire \$165 ;
+  wire [17:0] \$166 ;
+  wire \$167 ;
+  wire \$168 ;
+  wire \$169 ;
+  wire [17:0] \$17 ;
+  wire [17:0] \$170 ;
+  wire [17:0] \$171 ;
+  wire [21:0] \$172 ;
+  wire [17:0] \$173 ;
+  wire [17:0] \$174 ;
+  wire \$175 ;
+  wire \$176 ;
+  wire \$177 ;
+  wire \$178 ;
+  wire \$179 ;
+  wire [21:0] \$18 ;
+  wire [17:0] \$180 ;
+  wire \$181 ;
+  wire \$182 ;
+  wire \$183 ;
+  wire [17:0] \$184 ;
+  wire [17:0] \$185 ;
+  wire [21:0] \$186 ;
+  wire [17:0] \$187 ;
+  wire [17:0] \$188 ;
+  wire \$189 ;
+  wire [17:0] \$19 ;
+  wire \$190 ;
+  wire \$191 ;
+  wire \$192 ;
+  wire \$193 ;
+  wire [17:0] \$194 ;
+  wire \$195 ;
+  wire \$196 ;
+  wire \$197 ;
+  wire [17:0] \$198 ;
+  wire [17:0] \$199 ;
+  wire [17:0] \$2 ;
+  wire [17:0] \$20 ;
+  wire [21:0] \$200 ;
+  wire [17:0] \$201 ;
+  wire [17:0] \$202 ;
+  wire \$203 ;
+  wire \$204 ;
+  wire \$205 ;
+  wire \$206 ;
+  wire \$207 ;
+  wire [17:0] \$208 ;
+  wire \$209 ;
+  wire \$21 ;
+  wire \$210 ;
+  wire \$211 ;
+  wire [17:0] \$212 ;
+  wire [17:0] \$213 ;
+  wire [21:0] \$214 ;
+  wire [17:0] \$215 ;
+  wire [17:0] \$216 ;
+  wire \$217 ;
+  wire \$218 ;
+  wire \$219 ;
+  wire \$22 ;
+  wire \$220 ;
+  wire \$221 ;
+  wire [17:0] \$222 ;
+  wire \$223 ;
+  wire \$224 ;
+  wire \$225 ;
+  wire [17:0] \$226 ;
+  wire [17:0] \$227 ;
+  wire [17:0] \$228 ;
+  wire \$229 ;
+  wire \$23 ;
+  wire \$230 ;
+  wire \$231 ;
+  wire \$232 ;
+  wire \$233 ;
+  wire \$234 ;
+  wire \$235 ;
+  wire [17:0] \$236 ;
+  wire [17:0] \$237 ;
+  wire [17:0] \$238 ;
+  wire \$239 ;
+  wire \$24 ;
+  wire \$240 ;
+  wire \$241 ;
+  wire \$242 ;
+  wire \$243 ;
+  wire \$244 ;
+  wire \$245 ;
+  wire [17:0] \$246 ;
+  wire [17:0] \$247 ;
+  wire [17:0] \$248 ;
+  wire \$249 ;
+  wire \$25 ;
+  wire \$250 ;
+  wire \$251 ;
+  wire \$252 ;
+  wire \$253 ;
+  wire \$254 ;
+  wire \$255 ;
+  wire [17:0] \$256 ;
+  wire [17:0] \$257 ;
+  wire [17:0] \$258 ;
+  wire \$259 ;
+  wire [17:0] \$26 ;
+  wire \$260 ;
+  wire \$261 ;
+  wire \$262 ;
+  wire \$263 ;
+  wire \$264 ;
+  wire \$265 ;
+  wire [17:0] \$266 ;
+  wire [17:0] \$267 ;
+  wire [17:0] \$268 ;
+  wire \$269 ;
+  wire \$27 ;
+  wire \$270 ;
+  wire \$271 ;
+  wire \$272 ;
+  wire \$273 ;
+  wire \$274 ;
+  wire \$275 ;
+  wire [17:0] \$276 ;
+  wire [17:0] \$277 ;
+  wire [17:0] \$278 ;
+  wire \$279 ;
+  wire \$28 ;
+  wire \$280 ;
+  wire \$281 ;
+  wire \$282 ;
+  wire \$283 ;
+  wire \$284 ;
+  wire \$285 ;
+  wire [17:0] \$286 ;
+  wire [17:0] \$287 ;
+  wire [17:0] \$288 ;
+  wire \$289 ;
+  wire \$29 ;
+  wire \$290 ;
+  wire \$291 ;
+  wire \$292 ;
+  wire \$293 ;
+  wire \$294 ;
+  wire \$295 ;
+  wire [17:0] \$296 ;
+  wire [17:0] \$297 ;
+  wire [17:0] \$298 ;
+  wire \$299 ;
+  wire [17:0] \$3 ;
+  wire [17:0] \$30 ;
+  wire \$300 ;
+  wire \$301 ;
+  wire \$302 ;
+  wire \$303 ;
+  wire \$304 ;
+  wire \$305 ;
+  wire [17:0] \$306 ;
+  wire [17:0] \$307 ;
+  wire [17:0] \$308 ;
+  wire \$309 ;
+  wire [17:0] \$31 ;
+  wire \$310 ;
+  wire \$311 ;
+  wire \$312 ;
+  wire \$313 ;
+  wire \$314 ;
+  wire \$315 ;
+  wire [17:0] \$316 ;
+  wire [17:0] \$317 ;
+  wire [17:0] \$318 ;
+  wire \$319 ;
+  wire [21:0] \$32 ;
+  wire \$320 ;
+  wire \$321 ;
+  wire \$322 ;
+  wire \$323 ;
+  wire \$324 ;
+  wire \$325 ;
+  wire [17:0] \$326 ;
+  wire [17:0] \$327 ;
+  wire [17:0] \$328 ;
+  wire \$329 ;
+  wire [17:0] \$33 ;
+  wire \$330 ;
+  wire \$331 ;
+  wire \$332 ;
+  wire \$333 ;
+  wire \$334 ;
+  wire \$335 ;
+  wire [17:0] \$336 ;
+  wire [17:0] \$337 ;
+  wire [17:0] \$338 ;
+  wire \$339 ;
+  wire [17:0] \$34 ;
+  wire \$340 ;
+  wire \$341 ;
+  wire \$342 ;
+  wire \$343 ;
+  wire \$344 ;
+  wire \$345 ;
+  wire [17:0] \$346 ;
+  wire [17:0] \$347 ;
+  wire [17:0] \$348 ;
+  wire \$349 ;
+  wire \$35 ;
+  wire \$350 ;
+  wire \$351 ;
+  wire \$352 ;
+  wire \$353 ;
+  wire \$354 ;
+  wire \$355 ;
+  wire [17:0] \$356 ;
+  wire [17:0] \$357 ;
+  wire [17:0] \$358 ;
+  wire \$359 ;
+  wire \$36 ;
+  wire \$360 ;
+  wire \$361 ;
+  wire \$362 ;
+  wire \$363 ;
+  wire \$364 ;
+  wire \$365 ;
+  wire [17:0] \$366 ;
+  wire [17:0] \$367 ;
+  wire [17:0] \$368 ;
+  wire \$369 ;
+  wire \$37 ;
+  wire \$370 ;
+  wire \$371 ;
+  wire \$372 ;
+  wire \$373 ;
+  wire \$374 ;
+  wire \$375 ;
+  wire [17:0] \$376 ;
+  wire [17:0] \$377 ;
+  wire [17:0] \$378 ;
+  wire \$379 ;
+  wire \$38 ;
+  wire \$380 ;
+  wire \$381 ;
+  wire \$382 ;
+  wire \$383 ;
+  wire \$384 ;
+  wire \$385 ;
+  wire [17:0] \$386 ;
+  wire [17:0] \$387 ;
+  wire [17:0] \$388 ;
+  wire \$389 ;
+  wire \$39 ;
+  wire \$390 ;
+  wire \$391 ;
+  wire \$392 ;
+  wire \$393 ;
+  wire \$394 ;
+  wire \$395 ;
+  wire [17:0] \$396 ;
+  wire [17:0] \$397 ;
+  wire [17:0] \$398 ;
+  wire \$399 ;
+  wire [21:0] \$4 ;
+  wire [17:0] \$40 ;
+  wire \$400 ;
+  wire \$401 ;
+  wire \$402 ;
+  wire \$403 ;
+  wire \$404 ;
+  wire \$405 ;
+  wire [17:0] \$406 ;
+  wire [17:0] \$407 ;
+  wire [17:0] \$408 ;
+  wire \$409 ;
+  wire \$41 ;
+  wire \$410 ;
+  wire \$411 ;
+  wire \$412 ;
+  wire \$413 ;
+  wire \$414 ;
+  wire \$415 ;
+  wire [17:0] \$416 ;
+  wire [17:0] \$417 ;
+  wire [17:0] \$418 ;
+  wire \$419 ;
+  wire \$42 ;
+  wire \$420 ;
+  wire \$421 ;
+  wire \$422 ;
+  wire \$423 ;
+  wire \$424 ;
+  wire \$425 ;
+  wire [17:0] \$426 ;
+  wire [17:0] \$427 ;
+  wire [17:0] \$428 ;
+  wire \$429 ;
+  wire \$43 ;
+  wire \$430 ;
+  wire \$431 ;
+  wire \$432 ;
+  wire \$433 ;
+  wire \$434 ;
+  wire \$435 ;
+  wire [17:0] \$436 ;
+  wire [17:0] \$437 ;
+  wire [17:0] \$438 ;
+  wire \$439 ;
+  wire [17:0] \$44 ;
+  wire \$440 ;
+  wire \$441 ;
+  wire \$442 ;
+  wire \$443 ;
+  wire \$444 ;
+  wire \$445 ;
+  wire [17:0] \$446 ;
+  wire [17:0] \$447 ;
+  wire [17:0] \$448 ;
+  wire \$449 ;
+  wire [17:0] \$45 ;
+  wire \$450 ;
+  wire \$451 ;
+  wire \$452 ;
+  wire \$453 ;
+  wire \$454 ;
+  wire \$455 ;
+  wire [17:0] \$456 ;
+  wire [17:0] \$457 ;
+  wire [17:0] \$458 ;
+  wire \$459 ;
+  wire [21:0] \$46 ;
+  wire \$460 ;
+  wire \$461 ;
+  wire \$462 ;
+  wire \$463 ;
+  wire \$464 ;
+  wire \$465 ;
+  wire \$466 ;
+  wire \$467 ;
+  wire \$468 ;
+  wire \$469 ;
+  wire [17:0] \$47 ;
+  wire \$470 ;
+  wire \$471 ;
+  wire [3:0] \$472 ;
+  wire [18:0] \$473 ;
+  wire [18:0] \$474 ;
+  wire [17:0] \$475 ;
+  wire [17:0] \$476 ;
+  wire [17:0] \$477 ;
+  wire [31:0] \$478 ;
+  wire [31:0] \$479 ;
+  wire [17:0] \$48 ;
+  wire [31:0] \$480 ;
+  wire [31:0] \$481 ;
+  wire [31:0] \$482 ;
+  wire [31:0] \$483 ;
+  wire \$484 ;
+  wire \$485 ;
+  wire \$486 ;
+  wire \$487 ;
+  wire \$488 ;
+  wire \$489 ;
+  wire \$49 ;
+  wire \$490 ;
+  wire \$491 ;
+  wire \$492 ;
+  wire \$493 ;
+  wire \$494 ;
+  wire \$495 ;
+  wire \$496 ;
+  wire \$497 ;
+  wire \$498 ;
+  wire \$499 ;
+  wire [17:0] \$5 ;
+  wire \$50 ;
+  wire \$500 ;
+  wire \$501 ;
+  wire \$502 ;
+  wire \$503 ;
+  wire \$504 ;
+  wire \$505 ;
+  wire \$506 ;
+  wire \$507 ;
+  wire \$508 ;
+  wire \$509 ;
+  wire \$51 ;
+  wire \$510 ;
+  wire \$511 ;
+  wire \$512 ;
+  wire \$513 ;
+  wire \$514 ;
+  wire \$515 ;
+  wire \$516 ;
+  wire \$517 ;
+  wire \$518 ;
+  wire \$519 ;
+  wire \$52 ;
+  wire \$520 ;
+  wire \$521 ;
+  wire [17:0] \$522 ;
+  wire \$523 ;
+  wire \$524 ;
+  wire \$525 ;
+  wire \$526 ;
+  wire \$527 ;
+  wire [17:0] \$528 ;
+  wire \$529 ;
+  wire \$53 ;
+  wire \$530 ;
+  wire \$531 ;
+  wire \$532 ;
+  wire \$533 ;
+  wire \$534 ;
+  wire \$535 ;
+  wire \$536 ;
+  wire \$537 ;
+  wire \$538 ;
+  wire \$539 ;
+  wire [17:0] \$54 ;
+  wire \$540 ;
+  wire \$541 ;
+  wire \$542 ;
+  wire \$543 ;
+  wire \$544 ;
+  wire \$545 ;
+  wire \$546 ;
+  wire \$547 ;
+  wire \$548 ;
+  wire \$549 ;
+  wire \$55 ;
+  reg [2:0] \$550 ;
+  reg \$551 ;
+  reg \$552 ;
+  wire \$56 ;
+  wire \$57 ;
+  wire [17:0] \$58 ;
+  wire [17:0] \$59 ;
+  wire [17:0] \$6 ;
+  wire [21:0] \$60 ;
+  wire [17:0] \$61 ;
+  wire [17:0] \$62 ;
+  wire \$63 ;
+  wire \$64 ;
+  wire \$65 ;
+  wire \$66 ;
+  wire \$67 ;
+  wire [17:0] \$68 ;
+  wire \$69 ;
+  wire \$7 ;
+  wire \$70 ;
+  wire \$71 ;
+  wire [17:0] \$72 ;
+  wire [17:0] \$73 ;
+  wire [21:0] \$74 ;
+  wire [17:0] \$75 ;
+  wire [17:0] \$76 ;
+  wire \$77 ;
+  wire \$78 ;
+  wire \$79 ;
+  wire \$8 ;
+  wire \$80 ;
+  wire \$81 ;
+  wire [17:0] \$82 ;
+  wire \$83 ;
+  wire \$84 ;
+  wire \$85 ;
+  wire [17:0] \$86 ;
+  wire [17:0] \$87 ;
+  wire [21:0] \$88 ;
+  wire [17:0] \$89 ;
+  wire \$9 ;
+  wire [17:0] \$90 ;
+  wire \$91 ;
+  wire \$92 ;
+  wire \$93 ;
+  wire \$94 ;
+  wire \$95 ;
+  wire [17:0] \$96 ;
+  wire \$97 ;
+  wire \$98 ;
+  wire \$99 ;
+  wire [6:0] \$signature__addr ;
+  wire [6:0] \$signature__addr$103 ;
+  wire [6:0] \$signature__addr$106 ;
+  wire [6:0] \$signature__addr$110 ;
+  wire [6:0] \$signature__addr$113 ;
+  wire [6:0] \$signature__addr$117 ;
+  wire [6:0] \$signature__addr$120 ;
+  wire [2:0] \$signature__addr$124 ;
+  wire [2:0] \$signature__addr$128 ;
+  wire [2:0] \$signature__addr$132 ;
+  wire [2:0] \$signature__addr$135 ;
+  wire [2:0] \$signature__addr$139 ;
+  wire [2:0] \$signature__addr$142 ;
+  wire [2:0] \$signature__addr$146 ;
+  wire [2:0] \$signature__addr$149 ;
+  wire [2:0] \$signature__addr$153 ;
+  wire [2:0] \$signature__addr$156 ;
+  wire [2:0] \$signature__addr$160 ;
+  wire [2:0] \$signature__addr$163 ;
+  wire [2:0] \$signature__addr$167 ;
+  wire [2:0] \$signature__addr$170 ;
+  wire [2:0] \$signature__addr$174 ;
+  wire [2:0] \$signature__addr$177 ;
+  wire [6:0] \$signature__addr$18 ;
+  wire [2:0] \$signature__addr$181 ;
+  wire [2:0] \$signature__addr$184 ;
+  wire [2:0] \$signature__addr$188 ;
+  wire [2:0] \$signature__addr$191 ;
+  wire [2:0] \$signature__addr$195 ;
+  wire [2:0] \$signature__addr$198 ;
+  wire [2:0] \$signature__addr$202 ;
+  wire [2:0] \$signature__addr$205 ;
+  wire [2:0] \$signature__addr$209 ;
+  wire [6:0] \$signature__addr$21 ;
+  wire [2:0] \$signature__addr$212 ;
+  wire [2:0] \$signature__addr$216 ;
+  wire [2:0] \$signature__addr$219 ;
+  wire [2:0] \$signature__addr$223 ;
+  wire [2:0] \$signature__addr$226 ;
+  wire [2:0] \$signature__addr$230 ;
+  wire [2:0] \$signature__addr$233 ;
+  wire [2:0] \$signature__addr$237 ;
+  wire [2:0] \$signature__addr$240 ;
+  wire [2:0] \$signature__addr$244 ;
+  wire [2:0] \$signature__addr$247 ;
+  wire [6:0] \$signature__addr$25 ;
+  wire [2:0] \$signature__addr$251 ;
+  wire [2:0] \$signature__addr$254 ;
+  wire [2:0] \$signature__addr$258 ;
+  wire [2:0] \$signature__addr$261 ;
+  wire [2:0] \$signature__addr$265 ;
+  wire [2:0] \$signature__addr$268 ;
+  wire [2:0] \$signature__addr$272 ;
+  wire [2:0] \$signature__addr$275 ;
+  wire [2:0] \$signature__addr$279 ;
+  wire [6:0] \$signature__addr$28 ;
+  wire [2:0] \$signature__addr$282 ;
+  wire [2:0] \$signature__addr$286 ;
+  wire [2:0] \$signature__addr$289 ;
+  wire [8:0] \$signature__addr$294 ;
+  wire [8:0] \$signature__addr$295 ;
+  wire [6:0] \$signature__addr$32 ;
+  wire [6:0] \$signature__addr$35 ;
+  wire [6:0] \$signature__addr$39 ;
+  wire [6:0] \$signature__addr$42 ;
+  wire [6:0] \$signature__addr$46 ;
+  wire [6:0] \$signature__addr$49 ;
+  wire [6:0] \$signature__addr$53 ;
+  wire [6:0] \$signature__addr$56 ;
+  wire [6:0] \$signature__addr$60 ;
+  wire [6:0] \$signature__addr$63 ;
+  wire [6:0] \$signature__addr$67 ;
+  wire [6:0] \$signature__addr$71 ;
+  wire [6:0] \$signature__addr$75 ;
+  wire [6:0] \$signature__addr$78 ;
+  wire [6:0] \$signature__addr$82 ;
+  wire [6:0] \$signature__addr$85 ;
+  wire [6:0] \$signature__addr$89 ;
+  wire [6:0] \$signature__addr$9 ;
+  wire [6:0] \$signature__addr$92 ;
+  wire [6:0] \$signature__addr$96 ;
+  wire [6:0] \$signature__addr$99 ;
+  wire [31:0] \$signature__data ;
+  wire [31:0] \$signature__data$101 ;
+  wire [31:0] \$signature__data$105 ;
+  wire [31:0] \$signature__data$108 ;
+  wire [31:0] \$signature__data$112 ;
+  wire [31:0] \$signature__data$115 ;
+  wire [31:0] \$signature__data$119 ;
+  wire [31:0] \$signature__data$12 ;
+  wire [31:0] \$signature__data$122 ;
+  wire [31:0] \$signature__data$127 ;
+  wire [31:0] \$signature__data$129 ;
+  wire [31:0] \$signature__data$134 ;
+  wire [31:0] \$signature__data$136 ;
+  wire [31:0] \$signature__data$141 ;
+  wire [31:0] \$signature__data$143 ;
+  wire [31:0] \$signature__data$148 ;
+  wire [31:0] \$signature__data$150 ;
+  wire [31:0] \$signature__data$155 ;
+  wire [31:0] \$signature__data$157 ;
+  wire [31:0] \$signature__data$162 ;
+  wire [31:0] \$signature__data$164 ;
+  wire [31:0] \$signature__data$169 ;
+  wire [31:0] \$signature__data$171 ;
+  wire [31:0] \$signature__data$176 ;
+  wire [31:0] \$signature__data$178 ;
+  wire [31:0] \$signature__data$183 ;
+  wire [31:0] \$signature__data$185 ;
+  wire [31:0] \$signature__data$190 ;
+  wire [31:0] \$signature__data$192 ;
+  wire [31:0] \$signature__data$197 ;
+  wire [31:0] \$signature__data$199 ;
+  wire [31:0] \$signature__data$20 ;
+  wire [31:0] \$signature__data$204 ;
+  wire [31:0] \$signature__data$206 ;
+  wire [31:0] \$signature__data$211 ;
+  wire [31:0] \$signature__data$213 ;
+  wire [31:0] \$signature__data$218 ;
+  wire [31:0] \$signature__data$220 ;
+  wire [31:0] \$signature__data$225 ;
+  wire [31:0] \$signature__data$227 ;
+  wire [31:0] \$signature__data$23 ;
+  wire [31:0] \$signature__data$232 ;
+  wire [31:0] \$signature__data$234 ;
+  wire [5:0] \$signature__data$239 ;
+  wire [5:0] \$signature__data$241 ;
+  wire [5:0] \$signature__data$246 ;
+  wire [5:0] \$signature__data$248 ;
+  wire [5:0] \$signature__data$253 ;
+  wire [5:0] \$signature__data$255 ;
+  wire [5:0] \$signature__data$260 ;
+  wire [5:0] \$signature__data$262 ;
+  wire [5:0] \$signature__data$267 ;
+  wire [5:0] \$signature__data$269 ;
+  wire [31:0] \$signature__data$27 ;
+  wire [5:0] \$signature__data$274 ;
+  wire [5:0] \$signature__data$276 ;
+  wire [5:0] \$signature__data$281 ;
+  wire [5:0] \$signature__data$283 ;
+  wire [5:0] \$signature__data$288 ;
+  wire [5:0] \$signature__data$290 ;
+  wire [63:0] \$signature__data$297 ;
+  wire [31:0] \$signature__data$30 ;
+  wire [63:0] \$signature__data$303 ;
+  wire [31:0] \$signature__data$34 ;
+  wire [31:0] \$signature__data$37 ;
+  wire [31:0] \$signature__data$41 ;
+  wire [31:0] \$signature__data$44 ;
+  wire [31:0] \$signature__data$48 ;
+  wire [31:0] \$signature__data$51 ;
+  wire [31:0] \$signature__data$55 ;
+  wire [31:0] \$signature__data$58 ;
+  wire [31:0] \$signature__data$62 ;
+  wire [31:0] \$signature__data$65 ;
+  wire [31:0] \$signature__data$70 ;
+  wire [31:0] \$signature__data$73 ;
+  wire [31:0] \$signature__data$77 ;
+  wire [31:0] \$signature__data$80 ;
+  wire [31:0] \$signature__data$84 ;
+  wire [31:0] \$signature__data$87 ;
+  wire [31:0] \$signature__data$91 ;
+  wire [31:0] \$signature__data$94 ;
+  wire [31:0] \$signature__data$98 ;
+  wire \$signature__en ;
+  wire \$signature__en$100 ;
+  wire [3:0] \$signature__en$102 ;
+  wire \$signature__en$107 ;
+  wire [3:0] \$signature__en$109 ;
+  wire \$signature__en$114 ;
+  wire [3:0] \$signature__en$116 ;
+  wire \$signature__en$121 ;
+  wire [3:0] \$signature__en$123 ;
+  wire \$signature__en$130 ;
+  wire \$signature__en$131 ;
+  wire \$signature__en$137 ;
+  wire \$signature__en$138 ;
+  wire [3:0] \$signature__en$14 ;
+  wire \$signature__en$144 ;
+  wire \$signature__en$145 ;
+  wire \$signature__en$151 ;
+  wire \$signature__en$152 ;
+  wire \$signature__en$158 ;
+  wire \$signature__en$159 ;
+  wire \$signature__en$165 ;
+  wire \$signature__en$166 ;
+  wire \$signature__en$172 ;
+  wire \$signature__en$173 ;
+  wire \$signature__en$179 ;
+  wire \$signature__en$180 ;
+  wire \$signature__en$186 ;
+  wire \$signature__en$187 ;
+  wire \$signature__en$193 ;
+  wire \$signature__en$194 ;
+  wire \$signature__en$200 ;
+  wire \$signature__en$201 ;
+  wire \$signature__en$207 ;
+  wire \$signature__en$208 ;
+  wire \$signature__en$214 ;
+  wire \$signature__en$215 ;
+  wire \$signature__en$22 ;
+  wire \$signature__en$221 ;
+  wire \$signature__en$222 ;
+  wire \$signature__en$228 ;
+  wire \$signature__en$229 ;
+  wire \$signature__en$235 ;
+  wire \$signature__en$236 ;
+  wire [3:0] \$signature__en$24 ;
+  wire \$signature__en$242 ;
+  wire \$signature__en$243 ;
+  wire \$signature__en$249 ;
+  wire \$signature__en$250 ;
+  wire \$signature__en$256 ;
+  wire \$signature__en$257 ;
+  wire \$signature__en$263 ;
+  wire \$signature__en$264 ;
+  wire \$signature__en$270 ;
+  wire \$signature__en$271 ;
+  wire \$signature__en$277 ;
+  wire \$signature__en$278 ;
+  wire \$signature__en$284 ;
+  wire \$signature__en$285 ;
+  wire \$signature__en$29 ;
+  wire \$signature__en$291 ;
+  wire \$signature__en$292 ;
+  wire [7:0] \$signature__en$299 ;
+  wire [3:0] \$signature__en$31 ;
+  wire \$signature__en$36 ;
+  wire [3:0] \$signature__en$38 ;
+  wire \$signature__en$43 ;
+  wire [3:0] \$signature__en$45 ;
+  wire \$signature__en$50 ;
+  wire [3:0] \$signature__en$52 ;
+  wire \$signature__en$57 ;
+  wire [3:0] \$signature__en$59 ;
+  wire \$signature__en$64 ;
+  wire [3:0] \$signature__en$66 ;
+  wire \$signature__en$72 ;
+  wire [3:0] \$signature__en$74 ;
+  wire \$signature__en$79 ;
+  wire [3:0] \$signature__en$81 ;
+  wire \$signature__en$86 ;
+  wire [3:0] \$signature__en$88 ;
+  wire \$signature__en$93 ;
+  wire [3:0] \$signature__en$95 ;
+  input [2:0] bus__ack_region;
+  wire [2:0] bus__ack_region;
+  wire [17:0] bus__addr;
+  output [31:0] bus__rdata;
+  reg [31:0] bus__rdata;
+  wire [2:0] bus__region;
+  input bus__req;
+  wire bus__req;
+  input [3:0] bus__sel;
+  wire [3:0] bus__sel;
+  wire bus__served;
+  input [31:0] bus__wdata;
+  wire [31:0] bus__wdata;
+  input bus__we;
+  wire bus__we;
+  output bus_access;
+  wire bus_access;
+  output bus_rmw;
+  wire bus_rmw;
+  input busy;
+  wire busy;
+  reg [31:0] c_word;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [6:0] dp__a_addr;
+  output [31:0] dp__a_data__0;
+  wire [31:0] dp__a_data__0;
+  output [31:0] dp__a_data__1;
+  wire [31:0] dp__a_data__1;
+  output [31:0] dp__a_data__2;
+  wire [31:0] dp__a_data__2;
+  output [31:0] dp__a_data__3;
+  wire [31:0] dp__a_data__3;
+  output [31:0] dp__a_data__4;
+  wire [31:0] dp__a_data__4;
+  output [31:0] dp__a_data__5;
+  wire [31:0] dp__a_data__5;
+  output [31:0] dp__a_data__6;
+  wire [31:0] dp__a_data__6;
+  output [31:0] dp__a_data__7;
+  wire [31:0] dp__a_data__7;
+  wire [6:0] dp__b_addr;
+  output [31:0] dp__b_data__0;
+  wire [31:0] dp__b_data__0;
+  output [31:0] dp__b_data__1;
+  wire [31:0] dp__b_data__1;
+  output [31:0] dp__b_data__2;
+  wire [31:0] dp__b_data__2;
+  output [31:0] dp__b_data__3;
+  wire [31:0] dp__b_data__3;
+  output [31:0] dp__b_data__4;
+  wire [31:0] dp__b_data__4;
+  output [31:0] dp__b_data__5;
+  wire [31:0] dp__b_data__5;
+  output [31:0] dp__b_data__6;
+  wire [31:0] dp__b_data__6;
+  output [31:0] dp__b_data__7;
+  wire [31:0] dp__b_data__7;
+  output [31:0] dp__bias__0;
+  wire [31:0] dp__bias__0;
+  output [31:0] dp__bias__1;
+  wire [31:0] dp__bias__1;
+  output [31:0] dp__bias__2;
+  wire [31:0] dp__bias__2;
+  output [31:0] dp__bias__3;
+  wire [31:0] dp__bias__3;
+  output [31:0] dp__bias__4;
+  wire [31:0] dp__bias__4;
+  output [31:0] dp__bias__5;
+  wire [31:0] dp__bias__5;
+  output [31:0] dp__bias__6;
+  wire [31:0] dp__bias__6;
+  output [31:0] dp__bias__7;
+  wire [31:0] dp__bias__7;
+  input [8:0] dp__c_wr_addr;
+  wire [8:0] dp__c_wr_addr;
+  wire [63:0] dp__c_wr_data;
+  input [7:0] dp__c_wr_en;
+  wire [7:0] dp__c_wr_en;
+  input [2:0] dp__ch_addr;
+  wire [2:0] dp__ch_addr;
+  output [31:0] dp__mult__0;
+  wire [31:0] dp__mult__0;
+  output [31:0] dp__mult__1;
+  wire [31:0] dp__mult__1;
+  output [31:0] dp__mult__2;
+  wire [31:0] dp__mult__2;
+  output [31:0] dp__mult__3;
+  wire [31:0] dp__mult__3;
+  output [31:0] dp__mult__4;
+  wire [31:0] dp__mult__4;
+  output [31:0] dp__mult__5;
+  wire [31:0] dp__mult__5;
+  output [31:0] dp__mult__6;
+  wire [31:0] dp__mult__6;
+  output [31:0] dp__mult__7;
+  wire [31:0] dp__mult__7;
+  output [5:0] dp__shift__0;
+  wire [5:0] dp__shift__0;
+  output [5:0] dp__shift__1;
+  wire [5:0] dp__shift__1;
+  output [5:0] dp__shift__2;
+  wire [5:0] dp__shift__2;
+  output [5:0] dp__shift__3;
+  wire [5:0] dp__shift__3;
+  output [5:0] dp__shift__4;
+  wire [5:0] dp__shift__4;
+  output [5:0] dp__shift__5;
+  wire [5:0] dp__shift__5;
+  output [5:0] dp__shift__6;
+  wire [5:0] dp__shift__6;
+  output [5:0] dp__shift__7;
+  wire [5:0] dp__shift__7;
+  wire [7:0] lane_en;
+  input [20:0] \port$0$5 ;
+  wire [20:0] \port$0$5 ;
+  input [2:0] \port$2010$0 ;
+  wire [2:0] \port$2010$0 ;
+  input [3:0] \port$2014$2 ;
+  wire [3:0] \port$2014$2 ;
+  input [7:0] \port$2704$0 ;
+  wire [7:0] \port$2704$0 ;
+  input [7:0] \port$2740$0 ;
+  wire [7:0] \port$2740$0 ;
+  input [7:0] \port$2776$0 ;
+  wire [7:0] \port$2776$0 ;
+  input [7:0] \port$2812$0 ;
+  wire [7:0] \port$2812$0 ;
+  input [7:0] \port$2848$0 ;
+  wire [7:0] \port$2848$0 ;
+  input [7:0] \port$2884$0 ;
+  wire [7:0] \port$2884$0 ;
+  input [7:0] \port$2920$0 ;
+  wire [7:0] \port$2920$0 ;
+  input [7:0] \port$2956$0 ;
+  wire [7:0] \port$2956$0 ;
+  reg [2:0] rd_bank = 3'h0;
+  reg rd_lane = 1'h0;
+  reg rd_valid = 1'h0;
+  input rst;
+  wire rst;
+  output served;
+  wire served;
   reg [31:0] value;
-  reg [31:0] \value$341 ;
-  reg [31:0] \value$350 ;
-  reg [31:0] \value$359 ;
-  reg [31:0] \value$368 ;
-  reg [4:0] \wait  = 5'h00;
-  reg [4:0] wait_d;
-  wire [8:0] wr_addr;
-  wire [7:0] wr_en;
+  reg [31:0] \value$306 ;
+  reg [31:0] \value$307 ;
+  reg [31:0] \value$308 ;
+  reg [31:0] \value$309 ;
   reg [31:0] a_bank0 [127:0];
   initial begin
     a_bank0[0] = 32'd0;
@@ -1577,22 +13476,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     a_bank0[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$128 [0])
-      a_bank0[{ \$139 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$128 [1])
-      a_bank0[{ \$139 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$128 [2])
-      a_bank0[{ \$139 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$128 [3])
-      a_bank0[{ \$139 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$14 [0])
+      a_bank0[{ \$6 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$14 [1])
+      a_bank0[{ \$6 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$14 [2])
+      a_bank0[{ \$6 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$14 [3])
+      a_bank0[{ \$6 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _0_;
   always @(posedge clk) begin
     if (\$signature__en ) begin
-      _0_ <= a_bank0[\$signature__addr ];
+      _0_ <= a_bank0[\$4 [6:0]];
     end
   end
-  assign \$signature__data$332  = _0_;
+  assign dp__a_data__0 = _0_;
   reg [31:0] a_bank1 [127:0];
   initial begin
     a_bank1[0] = 32'd0;
@@ -1725,22 +13624,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     a_bank1[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$133 [0])
-      a_bank1[{ \$152 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$133 [1])
-      a_bank1[{ \$152 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$133 [2])
-      a_bank1[{ \$152 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$133 [3])
-      a_bank1[{ \$152 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$24 [0])
+      a_bank1[{ \$20 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$24 [1])
+      a_bank1[{ \$20 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$24 [2])
+      a_bank1[{ \$20 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$24 [3])
+      a_bank1[{ \$20 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _1_;
   always @(posedge clk) begin
-    if (\$signature__en$130 ) begin
-      _1_ <= a_bank1[\$signature__addr$129 ];
+    if (\$signature__en$22 ) begin
+      _1_ <= a_bank1[\$18 [6:0]];
     end
   end
-  assign \$signature__data$333  = _1_;
+  assign dp__a_data__1 = _1_;
   reg [31:0] a_bank2 [127:0];
   initial begin
     a_bank2[0] = 32'd0;
@@ -1873,22 +13772,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     a_bank2[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$138 [0])
-      a_bank2[{ \$165 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$138 [1])
-      a_bank2[{ \$165 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$138 [2])
-      a_bank2[{ \$165 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$138 [3])
-      a_bank2[{ \$165 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$31 [0])
+      a_bank2[{ \$34 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$31 [1])
+      a_bank2[{ \$34 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$31 [2])
+      a_bank2[{ \$34 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$31 [3])
+      a_bank2[{ \$34 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _2_;
   always @(posedge clk) begin
-    if (\$signature__en$135 ) begin
-      _2_ <= a_bank2[\$signature__addr$134 ];
+    if (\$signature__en$29 ) begin
+      _2_ <= a_bank2[\$32 [6:0]];
     end
   end
-  assign \$signature__data$334  = _2_;
+  assign dp__a_data__2 = _2_;
   reg [31:0] a_bank3 [127:0];
   initial begin
     a_bank3[0] = 32'd0;
@@ -2021,22 +13920,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     a_bank3[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$143 [0])
-      a_bank3[{ \$178 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$143 [1])
-      a_bank3[{ \$178 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$143 [2])
-      a_bank3[{ \$178 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$143 [3])
-      a_bank3[{ \$178 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$38 [0])
+      a_bank3[{ \$48 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$38 [1])
+      a_bank3[{ \$48 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$38 [2])
+      a_bank3[{ \$48 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$38 [3])
+      a_bank3[{ \$48 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _3_;
   always @(posedge clk) begin
-    if (\$signature__en$140 ) begin
-      _3_ <= a_bank3[\$signature__addr$139 ];
+    if (\$signature__en$36 ) begin
+      _3_ <= a_bank3[\$46 [6:0]];
     end
   end
-  assign \$signature__data$335  = _3_;
+  assign dp__a_data__3 = _3_;
   reg [31:0] a_bank4 [127:0];
   initial begin
     a_bank4[0] = 32'd0;
@@ -2169,22 +14068,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     a_bank4[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$148 [0])
-      a_bank4[{ \$191 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$148 [1])
-      a_bank4[{ \$191 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$148 [2])
-      a_bank4[{ \$191 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$148 [3])
-      a_bank4[{ \$191 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$45 [0])
+      a_bank4[{ \$62 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$45 [1])
+      a_bank4[{ \$62 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$45 [2])
+      a_bank4[{ \$62 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$45 [3])
+      a_bank4[{ \$62 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _4_;
   always @(posedge clk) begin
-    if (\$signature__en$145 ) begin
-      _4_ <= a_bank4[\$signature__addr$144 ];
+    if (\$signature__en$43 ) begin
+      _4_ <= a_bank4[\$60 [6:0]];
     end
   end
-  assign \$signature__data$336  = _4_;
+  assign dp__a_data__4 = _4_;
   reg [31:0] a_bank5 [127:0];
   initial begin
     a_bank5[0] = 32'd0;
@@ -2317,22 +14216,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     a_bank5[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$153 [0])
-      a_bank5[{ \$204 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$153 [1])
-      a_bank5[{ \$204 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$153 [2])
-      a_bank5[{ \$204 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$153 [3])
-      a_bank5[{ \$204 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$52 [0])
+      a_bank5[{ \$76 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$52 [1])
+      a_bank5[{ \$76 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$52 [2])
+      a_bank5[{ \$76 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$52 [3])
+      a_bank5[{ \$76 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _5_;
   always @(posedge clk) begin
-    if (\$signature__en$150 ) begin
-      _5_ <= a_bank5[\$signature__addr$149 ];
+    if (\$signature__en$50 ) begin
+      _5_ <= a_bank5[\$74 [6:0]];
     end
   end
-  assign \$signature__data$337  = _5_;
+  assign dp__a_data__5 = _5_;
   reg [31:0] a_bank6 [127:0];
   initial begin
     a_bank6[0] = 32'd0;
@@ -2465,22 +14364,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     a_bank6[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$158 [0])
-      a_bank6[{ \$217 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$158 [1])
-      a_bank6[{ \$217 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$158 [2])
-      a_bank6[{ \$217 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$158 [3])
-      a_bank6[{ \$217 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$59 [0])
+      a_bank6[{ \$90 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$59 [1])
+      a_bank6[{ \$90 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$59 [2])
+      a_bank6[{ \$90 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$59 [3])
+      a_bank6[{ \$90 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _6_;
   always @(posedge clk) begin
-    if (\$signature__en$155 ) begin
-      _6_ <= a_bank6[\$signature__addr$154 ];
+    if (\$signature__en$57 ) begin
+      _6_ <= a_bank6[\$88 [6:0]];
     end
   end
-  assign \$signature__data$338  = _6_;
+  assign dp__a_data__6 = _6_;
   reg [31:0] a_bank7 [127:0];
   initial begin
     a_bank7[0] = 32'd0;
@@ -2613,22 +14512,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     a_bank7[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$163 [0])
-      a_bank7[{ \$230 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$163 [1])
-      a_bank7[{ \$230 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$163 [2])
-      a_bank7[{ \$230 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$163 [3])
-      a_bank7[{ \$230 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$66 [0])
+      a_bank7[{ \$104 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$66 [1])
+      a_bank7[{ \$104 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$66 [2])
+      a_bank7[{ \$104 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$66 [3])
+      a_bank7[{ \$104 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _7_;
   always @(posedge clk) begin
-    if (\$signature__en$160 ) begin
-      _7_ <= a_bank7[\$signature__addr$159 ];
+    if (\$signature__en$64 ) begin
+      _7_ <= a_bank7[\$102 [6:0]];
     end
   end
-  assign \$signature__data$339  = _7_;
+  assign dp__a_data__7 = _7_;
   reg [31:0] b_bank0 [127:0];
   initial begin
     b_bank0[0] = 32'd0;
@@ -2761,22 +14660,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     b_bank0[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$168 [0])
-      b_bank0[{ \$243 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$168 [1])
-      b_bank0[{ \$243 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$168 [2])
-      b_bank0[{ \$243 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$168 [3])
-      b_bank0[{ \$243 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$74 [0])
+      b_bank0[{ \$118 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$74 [1])
+      b_bank0[{ \$118 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$74 [2])
+      b_bank0[{ \$118 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$74 [3])
+      b_bank0[{ \$118 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _8_;
   always @(posedge clk) begin
-    if (\$signature__en$165 ) begin
-      _8_ <= b_bank0[\$signature__addr$164 ];
+    if (\$signature__en$72 ) begin
+      _8_ <= b_bank0[\$116 [6:0]];
     end
   end
-  assign \$signature__data$342  = _8_;
+  assign dp__b_data__0 = _8_;
   reg [31:0] b_bank1 [127:0];
   initial begin
     b_bank1[0] = 32'd0;
@@ -2909,22 +14808,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     b_bank1[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$173 [0])
-      b_bank1[{ \$256 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$173 [1])
-      b_bank1[{ \$256 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$173 [2])
-      b_bank1[{ \$256 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$173 [3])
-      b_bank1[{ \$256 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$81 [0])
+      b_bank1[{ \$132 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$81 [1])
+      b_bank1[{ \$132 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$81 [2])
+      b_bank1[{ \$132 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$81 [3])
+      b_bank1[{ \$132 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _9_;
   always @(posedge clk) begin
-    if (\$signature__en$170 ) begin
-      _9_ <= b_bank1[\$signature__addr$169 ];
+    if (\$signature__en$79 ) begin
+      _9_ <= b_bank1[\$130 [6:0]];
     end
   end
-  assign \$signature__data$343  = _9_;
+  assign dp__b_data__1 = _9_;
   reg [31:0] b_bank2 [127:0];
   initial begin
     b_bank2[0] = 32'd0;
@@ -3057,22 +14956,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     b_bank2[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$178 [0])
-      b_bank2[{ \$269 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$178 [1])
-      b_bank2[{ \$269 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$178 [2])
-      b_bank2[{ \$269 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$178 [3])
-      b_bank2[{ \$269 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$88 [0])
+      b_bank2[{ \$146 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$88 [1])
+      b_bank2[{ \$146 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$88 [2])
+      b_bank2[{ \$146 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$88 [3])
+      b_bank2[{ \$146 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _10_;
   always @(posedge clk) begin
-    if (\$signature__en$175 ) begin
-      _10_ <= b_bank2[\$signature__addr$174 ];
+    if (\$signature__en$86 ) begin
+      _10_ <= b_bank2[\$144 [6:0]];
     end
   end
-  assign \$signature__data$344  = _10_;
+  assign dp__b_data__2 = _10_;
   reg [31:0] b_bank3 [127:0];
   initial begin
     b_bank3[0] = 32'd0;
@@ -3205,22 +15104,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     b_bank3[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$183 [0])
-      b_bank3[{ \$282 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$183 [1])
-      b_bank3[{ \$282 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$183 [2])
-      b_bank3[{ \$282 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$183 [3])
-      b_bank3[{ \$282 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$95 [0])
+      b_bank3[{ \$160 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$95 [1])
+      b_bank3[{ \$160 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$95 [2])
+      b_bank3[{ \$160 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$95 [3])
+      b_bank3[{ \$160 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _11_;
   always @(posedge clk) begin
-    if (\$signature__en$180 ) begin
-      _11_ <= b_bank3[\$signature__addr$179 ];
+    if (\$signature__en$93 ) begin
+      _11_ <= b_bank3[\$158 [6:0]];
     end
   end
-  assign \$signature__data$345  = _11_;
+  assign dp__b_data__3 = _11_;
   reg [31:0] b_bank4 [127:0];
   initial begin
     b_bank4[0] = 32'd0;
@@ -3353,22 +15252,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     b_bank4[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$188 [0])
-      b_bank4[{ \$295 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$188 [1])
-      b_bank4[{ \$295 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$188 [2])
-      b_bank4[{ \$295 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$188 [3])
-      b_bank4[{ \$295 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$102 [0])
+      b_bank4[{ \$174 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$102 [1])
+      b_bank4[{ \$174 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$102 [2])
+      b_bank4[{ \$174 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$102 [3])
+      b_bank4[{ \$174 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _12_;
   always @(posedge clk) begin
-    if (\$signature__en$185 ) begin
-      _12_ <= b_bank4[\$signature__addr$184 ];
+    if (\$signature__en$100 ) begin
+      _12_ <= b_bank4[\$172 [6:0]];
     end
   end
-  assign \$signature__data$346  = _12_;
+  assign dp__b_data__4 = _12_;
   reg [31:0] b_bank5 [127:0];
   initial begin
     b_bank5[0] = 32'd0;
@@ -3501,22 +15400,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     b_bank5[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$193 [0])
-      b_bank5[{ \$308 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$193 [1])
-      b_bank5[{ \$308 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$193 [2])
-      b_bank5[{ \$308 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$193 [3])
-      b_bank5[{ \$308 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$109 [0])
+      b_bank5[{ \$188 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$109 [1])
+      b_bank5[{ \$188 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$109 [2])
+      b_bank5[{ \$188 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$109 [3])
+      b_bank5[{ \$188 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _13_;
   always @(posedge clk) begin
-    if (\$signature__en$190 ) begin
-      _13_ <= b_bank5[\$signature__addr$189 ];
+    if (\$signature__en$107 ) begin
+      _13_ <= b_bank5[\$186 [6:0]];
     end
   end
-  assign \$signature__data$347  = _13_;
+  assign dp__b_data__5 = _13_;
   reg [31:0] b_bank6 [127:0];
   initial begin
     b_bank6[0] = 32'd0;
@@ -3649,22 +15548,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     b_bank6[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$198 [0])
-      b_bank6[{ \$321 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$198 [1])
-      b_bank6[{ \$321 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$198 [2])
-      b_bank6[{ \$321 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$198 [3])
-      b_bank6[{ \$321 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$116 [0])
+      b_bank6[{ \$202 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$116 [1])
+      b_bank6[{ \$202 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$116 [2])
+      b_bank6[{ \$202 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$116 [3])
+      b_bank6[{ \$202 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _14_;
   always @(posedge clk) begin
-    if (\$signature__en$195 ) begin
-      _14_ <= b_bank6[\$signature__addr$194 ];
+    if (\$signature__en$114 ) begin
+      _14_ <= b_bank6[\$200 [6:0]];
     end
   end
-  assign \$signature__data$348  = _14_;
+  assign dp__b_data__6 = _14_;
   reg [31:0] b_bank7 [127:0];
   initial begin
     b_bank7[0] = 32'd0;
@@ -3797,22 +15696,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     b_bank7[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$203 [0])
-      b_bank7[{ \$334 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$203 [1])
-      b_bank7[{ \$334 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$203 [2])
-      b_bank7[{ \$334 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$203 [3])
-      b_bank7[{ \$334 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$123 [0])
+      b_bank7[{ \$216 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$123 [1])
+      b_bank7[{ \$216 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$123 [2])
+      b_bank7[{ \$216 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$123 [3])
+      b_bank7[{ \$216 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _15_;
   always @(posedge clk) begin
-    if (\$signature__en$200 ) begin
-      _15_ <= b_bank7[\$signature__addr$199 ];
+    if (\$signature__en$121 ) begin
+      _15_ <= b_bank7[\$214 [6:0]];
     end
   end
-  assign \$signature__data$349  = _15_;
+  assign dp__b_data__7 = _15_;
   reg [31:0] bias_bank0 [7:0];
   initial begin
     bias_bank0[0] = 32'd0;
@@ -3825,16 +15724,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     bias_bank0[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$207 )
-      bias_bank0[\$345 [2:0]] <= bus__dat_w;
+    if (\$signature__en$130 )
+      bias_bank0[\$228 [2:0]] <= bus__wdata;
   end
   reg [31:0] _16_;
   always @(posedge clk) begin
-    if (\$signature__en$208 ) begin
-      _16_ <= bias_bank0[\$344 [2:0]];
+    if (\$signature__en$131 ) begin
+      _16_ <= bias_bank0[\$227 [2:0]];
     end
   end
-  assign \$signature__data$351  = _16_;
+  assign dp__bias__0 = _16_;
   reg [31:0] bias_bank1 [7:0];
   initial begin
     bias_bank1[0] = 32'd0;
@@ -3847,16 +15746,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     bias_bank1[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$212 )
-      bias_bank1[\$355 [2:0]] <= bus__dat_w;
+    if (\$signature__en$137 )
+      bias_bank1[\$238 [2:0]] <= bus__wdata;
   end
   reg [31:0] _17_;
   always @(posedge clk) begin
-    if (\$signature__en$213 ) begin
-      _17_ <= bias_bank1[\$354 [2:0]];
+    if (\$signature__en$138 ) begin
+      _17_ <= bias_bank1[\$237 [2:0]];
     end
   end
-  assign \$signature__data$352  = _17_;
+  assign dp__bias__1 = _17_;
   reg [31:0] bias_bank2 [7:0];
   initial begin
     bias_bank2[0] = 32'd0;
@@ -3869,16 +15768,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     bias_bank2[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$217 )
-      bias_bank2[\$365 [2:0]] <= bus__dat_w;
+    if (\$signature__en$144 )
+      bias_bank2[\$248 [2:0]] <= bus__wdata;
   end
   reg [31:0] _18_;
   always @(posedge clk) begin
-    if (\$signature__en$218 ) begin
-      _18_ <= bias_bank2[\$364 [2:0]];
+    if (\$signature__en$145 ) begin
+      _18_ <= bias_bank2[\$247 [2:0]];
     end
   end
-  assign \$signature__data$353  = _18_;
+  assign dp__bias__2 = _18_;
   reg [31:0] bias_bank3 [7:0];
   initial begin
     bias_bank3[0] = 32'd0;
@@ -3891,16 +15790,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     bias_bank3[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$222 )
-      bias_bank3[\$375 [2:0]] <= bus__dat_w;
+    if (\$signature__en$151 )
+      bias_bank3[\$258 [2:0]] <= bus__wdata;
   end
   reg [31:0] _19_;
   always @(posedge clk) begin
-    if (\$signature__en$223 ) begin
-      _19_ <= bias_bank3[\$374 [2:0]];
+    if (\$signature__en$152 ) begin
+      _19_ <= bias_bank3[\$257 [2:0]];
     end
   end
-  assign \$signature__data$354  = _19_;
+  assign dp__bias__3 = _19_;
   reg [31:0] bias_bank4 [7:0];
   initial begin
     bias_bank4[0] = 32'd0;
@@ -3913,16 +15812,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     bias_bank4[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$227 )
-      bias_bank4[\$385 [2:0]] <= bus__dat_w;
+    if (\$signature__en$158 )
+      bias_bank4[\$268 [2:0]] <= bus__wdata;
   end
   reg [31:0] _20_;
   always @(posedge clk) begin
-    if (\$signature__en$228 ) begin
-      _20_ <= bias_bank4[\$384 [2:0]];
+    if (\$signature__en$159 ) begin
+      _20_ <= bias_bank4[\$267 [2:0]];
     end
   end
-  assign \$signature__data$355  = _20_;
+  assign dp__bias__4 = _20_;
   reg [31:0] bias_bank5 [7:0];
   initial begin
     bias_bank5[0] = 32'd0;
@@ -3935,16 +15834,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     bias_bank5[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$232 )
-      bias_bank5[\$395 [2:0]] <= bus__dat_w;
+    if (\$signature__en$165 )
+      bias_bank5[\$278 [2:0]] <= bus__wdata;
   end
   reg [31:0] _21_;
   always @(posedge clk) begin
-    if (\$signature__en$233 ) begin
-      _21_ <= bias_bank5[\$394 [2:0]];
+    if (\$signature__en$166 ) begin
+      _21_ <= bias_bank5[\$277 [2:0]];
     end
   end
-  assign \$signature__data$356  = _21_;
+  assign dp__bias__5 = _21_;
   reg [31:0] bias_bank6 [7:0];
   initial begin
     bias_bank6[0] = 32'd0;
@@ -3957,16 +15856,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     bias_bank6[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$237 )
-      bias_bank6[\$405 [2:0]] <= bus__dat_w;
+    if (\$signature__en$172 )
+      bias_bank6[\$288 [2:0]] <= bus__wdata;
   end
   reg [31:0] _22_;
   always @(posedge clk) begin
-    if (\$signature__en$238 ) begin
-      _22_ <= bias_bank6[\$404 [2:0]];
+    if (\$signature__en$173 ) begin
+      _22_ <= bias_bank6[\$287 [2:0]];
     end
   end
-  assign \$signature__data$357  = _22_;
+  assign dp__bias__6 = _22_;
   reg [31:0] bias_bank7 [7:0];
   initial begin
     bias_bank7[0] = 32'd0;
@@ -3979,16 +15878,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     bias_bank7[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$242 )
-      bias_bank7[\$415 [2:0]] <= bus__dat_w;
+    if (\$signature__en$179 )
+      bias_bank7[\$298 [2:0]] <= bus__wdata;
   end
   reg [31:0] _23_;
   always @(posedge clk) begin
-    if (\$signature__en$243 ) begin
-      _23_ <= bias_bank7[\$414 [2:0]];
+    if (\$signature__en$180 ) begin
+      _23_ <= bias_bank7[\$297 [2:0]];
     end
   end
-  assign \$signature__data$358  = _23_;
+  assign dp__bias__7 = _23_;
   reg [63:0] c_mem [511:0];
   initial begin
     c_mem[0] = 64'h0000000000000000;
@@ -4505,28 +16404,28 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     c_mem[511] = 64'h0000000000000000;
   end
   always @(posedge clk) begin
-    if (\$signature__en$485 [0])
-      c_mem[\$signature__addr$474 ][7:0] <= \$signature__data$476 [7:0];
-    if (\$signature__en$485 [1])
-      c_mem[\$signature__addr$474 ][15:8] <= \$signature__data$476 [15:8];
-    if (\$signature__en$485 [2])
-      c_mem[\$signature__addr$474 ][23:16] <= \$signature__data$476 [23:16];
-    if (\$signature__en$485 [3])
-      c_mem[\$signature__addr$474 ][31:24] <= \$signature__data$476 [31:24];
-    if (\$signature__en$485 [4])
-      c_mem[\$signature__addr$474 ][39:32] <= \$signature__data$476 [39:32];
-    if (\$signature__en$485 [5])
-      c_mem[\$signature__addr$474 ][47:40] <= \$signature__data$476 [47:40];
-    if (\$signature__en$485 [6])
-      c_mem[\$signature__addr$474 ][55:48] <= \$signature__data$476 [55:48];
-    if (\$signature__en$485 [7])
-      c_mem[\$signature__addr$474 ][63:56] <= \$signature__data$476 [63:56];
+    if (\$signature__en$299 [0])
+      c_mem[\$477 [8:0]][7:0] <= \$signature__data$297 [7:0];
+    if (\$signature__en$299 [1])
+      c_mem[\$477 [8:0]][15:8] <= \$signature__data$297 [15:8];
+    if (\$signature__en$299 [2])
+      c_mem[\$477 [8:0]][23:16] <= \$signature__data$297 [23:16];
+    if (\$signature__en$299 [3])
+      c_mem[\$477 [8:0]][31:24] <= \$signature__data$297 [31:24];
+    if (\$signature__en$299 [4])
+      c_mem[\$477 [8:0]][39:32] <= \$signature__data$297 [39:32];
+    if (\$signature__en$299 [5])
+      c_mem[\$477 [8:0]][47:40] <= \$signature__data$297 [47:40];
+    if (\$signature__en$299 [6])
+      c_mem[\$477 [8:0]][55:48] <= \$signature__data$297 [55:48];
+    if (\$signature__en$299 [7])
+      c_mem[\$477 [8:0]][63:56] <= \$signature__data$297 [63:56];
   end
   reg [63:0] _24_;
   always @(posedge clk) begin
-    _24_ <= c_mem[\$583 [8:0]];
+    _24_ <= c_mem[\$475 [8:0]];
   end
-  assign \$signature__data$327  = _24_;
+  assign \$signature__data$303  = _24_;
   reg [31:0] mult_bank0 [7:0];
   initial begin
     mult_bank0[0] = 32'd0;
@@ -4539,16 +16438,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     mult_bank0[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$247 )
-      mult_bank0[\$425 [2:0]] <= bus__dat_w;
+    if (\$signature__en$186 )
+      mult_bank0[\$308 [2:0]] <= bus__wdata;
   end
   reg [31:0] _25_;
   always @(posedge clk) begin
-    if (\$signature__en$248 ) begin
-      _25_ <= mult_bank0[\$424 [2:0]];
+    if (\$signature__en$187 ) begin
+      _25_ <= mult_bank0[\$307 [2:0]];
     end
   end
-  assign \$signature__data$360  = _25_;
+  assign dp__mult__0 = _25_;
   reg [31:0] mult_bank1 [7:0];
   initial begin
     mult_bank1[0] = 32'd0;
@@ -4561,16 +16460,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     mult_bank1[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$252 )
-      mult_bank1[\$435 [2:0]] <= bus__dat_w;
+    if (\$signature__en$193 )
+      mult_bank1[\$318 [2:0]] <= bus__wdata;
   end
   reg [31:0] _26_;
   always @(posedge clk) begin
-    if (\$signature__en$253 ) begin
-      _26_ <= mult_bank1[\$434 [2:0]];
+    if (\$signature__en$194 ) begin
+      _26_ <= mult_bank1[\$317 [2:0]];
     end
   end
-  assign \$signature__data$361  = _26_;
+  assign dp__mult__1 = _26_;
   reg [31:0] mult_bank2 [7:0];
   initial begin
     mult_bank2[0] = 32'd0;
@@ -4583,16 +16482,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     mult_bank2[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$257 )
-      mult_bank2[\$445 [2:0]] <= bus__dat_w;
+    if (\$signature__en$200 )
+      mult_bank2[\$328 [2:0]] <= bus__wdata;
   end
   reg [31:0] _27_;
   always @(posedge clk) begin
-    if (\$signature__en$258 ) begin
-      _27_ <= mult_bank2[\$444 [2:0]];
+    if (\$signature__en$201 ) begin
+      _27_ <= mult_bank2[\$327 [2:0]];
     end
   end
-  assign \$signature__data$362  = _27_;
+  assign dp__mult__2 = _27_;
   reg [31:0] mult_bank3 [7:0];
   initial begin
     mult_bank3[0] = 32'd0;
@@ -4605,16 +16504,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     mult_bank3[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$262 )
-      mult_bank3[\$455 [2:0]] <= bus__dat_w;
+    if (\$signature__en$207 )
+      mult_bank3[\$338 [2:0]] <= bus__wdata;
   end
   reg [31:0] _28_;
   always @(posedge clk) begin
-    if (\$signature__en$263 ) begin
-      _28_ <= mult_bank3[\$454 [2:0]];
+    if (\$signature__en$208 ) begin
+      _28_ <= mult_bank3[\$337 [2:0]];
     end
   end
-  assign \$signature__data$363  = _28_;
+  assign dp__mult__3 = _28_;
   reg [31:0] mult_bank4 [7:0];
   initial begin
     mult_bank4[0] = 32'd0;
@@ -4627,16 +16526,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     mult_bank4[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$267 )
-      mult_bank4[\$465 [2:0]] <= bus__dat_w;
+    if (\$signature__en$214 )
+      mult_bank4[\$348 [2:0]] <= bus__wdata;
   end
   reg [31:0] _29_;
   always @(posedge clk) begin
-    if (\$signature__en$268 ) begin
-      _29_ <= mult_bank4[\$464 [2:0]];
+    if (\$signature__en$215 ) begin
+      _29_ <= mult_bank4[\$347 [2:0]];
     end
   end
-  assign \$signature__data$364  = _29_;
+  assign dp__mult__4 = _29_;
   reg [31:0] mult_bank5 [7:0];
   initial begin
     mult_bank5[0] = 32'd0;
@@ -4649,16 +16548,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     mult_bank5[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$272 )
-      mult_bank5[\$475 [2:0]] <= bus__dat_w;
+    if (\$signature__en$221 )
+      mult_bank5[\$358 [2:0]] <= bus__wdata;
   end
   reg [31:0] _30_;
   always @(posedge clk) begin
-    if (\$signature__en$273 ) begin
-      _30_ <= mult_bank5[\$474 [2:0]];
+    if (\$signature__en$222 ) begin
+      _30_ <= mult_bank5[\$357 [2:0]];
     end
   end
-  assign \$signature__data$365  = _30_;
+  assign dp__mult__5 = _30_;
   reg [31:0] mult_bank6 [7:0];
   initial begin
     mult_bank6[0] = 32'd0;
@@ -4671,16 +16570,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     mult_bank6[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$277 )
-      mult_bank6[\$485 [2:0]] <= bus__dat_w;
+    if (\$signature__en$228 )
+      mult_bank6[\$368 [2:0]] <= bus__wdata;
   end
   reg [31:0] _31_;
   always @(posedge clk) begin
-    if (\$signature__en$278 ) begin
-      _31_ <= mult_bank6[\$484 [2:0]];
+    if (\$signature__en$229 ) begin
+      _31_ <= mult_bank6[\$367 [2:0]];
     end
   end
-  assign \$signature__data$366  = _31_;
+  assign dp__mult__6 = _31_;
   reg [31:0] mult_bank7 [7:0];
   initial begin
     mult_bank7[0] = 32'd0;
@@ -4693,16 +16592,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     mult_bank7[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$282 )
-      mult_bank7[\$495 [2:0]] <= bus__dat_w;
+    if (\$signature__en$235 )
+      mult_bank7[\$378 [2:0]] <= bus__wdata;
   end
   reg [31:0] _32_;
   always @(posedge clk) begin
-    if (\$signature__en$283 ) begin
-      _32_ <= mult_bank7[\$494 [2:0]];
+    if (\$signature__en$236 ) begin
+      _32_ <= mult_bank7[\$377 [2:0]];
     end
   end
-  assign \$signature__data$367  = _32_;
+  assign dp__mult__7 = _32_;
   reg [5:0] shift_bank0 [7:0];
   initial begin
     shift_bank0[0] = 6'h00;
@@ -4715,16 +16614,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     shift_bank0[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$287 )
-      shift_bank0[\$505 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$242 )
+      shift_bank0[\$388 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _33_;
   always @(posedge clk) begin
-    if (\$signature__en$288 ) begin
-      _33_ <= shift_bank0[\$504 [2:0]];
+    if (\$signature__en$243 ) begin
+      _33_ <= shift_bank0[\$387 [2:0]];
     end
   end
-  assign \$signature__data$369  = _33_;
+  assign dp__shift__0 = _33_;
   reg [5:0] shift_bank1 [7:0];
   initial begin
     shift_bank1[0] = 6'h00;
@@ -4737,16 +16636,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     shift_bank1[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$292 )
-      shift_bank1[\$515 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$249 )
+      shift_bank1[\$398 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _34_;
   always @(posedge clk) begin
-    if (\$signature__en$293 ) begin
-      _34_ <= shift_bank1[\$514 [2:0]];
+    if (\$signature__en$250 ) begin
+      _34_ <= shift_bank1[\$397 [2:0]];
     end
   end
-  assign \$signature__data$370  = _34_;
+  assign dp__shift__1 = _34_;
   reg [5:0] shift_bank2 [7:0];
   initial begin
     shift_bank2[0] = 6'h00;
@@ -4759,16 +16658,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     shift_bank2[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$297 )
-      shift_bank2[\$525 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$256 )
+      shift_bank2[\$408 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _35_;
   always @(posedge clk) begin
-    if (\$signature__en$298 ) begin
-      _35_ <= shift_bank2[\$524 [2:0]];
+    if (\$signature__en$257 ) begin
+      _35_ <= shift_bank2[\$407 [2:0]];
     end
   end
-  assign \$signature__data$371  = _35_;
+  assign dp__shift__2 = _35_;
   reg [5:0] shift_bank3 [7:0];
   initial begin
     shift_bank3[0] = 6'h00;
@@ -4781,16 +16680,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     shift_bank3[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$302 )
-      shift_bank3[\$535 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$263 )
+      shift_bank3[\$418 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _36_;
   always @(posedge clk) begin
-    if (\$signature__en$303 ) begin
-      _36_ <= shift_bank3[\$534 [2:0]];
+    if (\$signature__en$264 ) begin
+      _36_ <= shift_bank3[\$417 [2:0]];
     end
   end
-  assign \$signature__data$372  = _36_;
+  assign dp__shift__3 = _36_;
   reg [5:0] shift_bank4 [7:0];
   initial begin
     shift_bank4[0] = 6'h00;
@@ -4803,16 +16702,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     shift_bank4[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$307 )
-      shift_bank4[\$545 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$270 )
+      shift_bank4[\$428 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _37_;
   always @(posedge clk) begin
-    if (\$signature__en$308 ) begin
-      _37_ <= shift_bank4[\$544 [2:0]];
+    if (\$signature__en$271 ) begin
+      _37_ <= shift_bank4[\$427 [2:0]];
     end
   end
-  assign \$signature__data$373  = _37_;
+  assign dp__shift__4 = _37_;
   reg [5:0] shift_bank5 [7:0];
   initial begin
     shift_bank5[0] = 6'h00;
@@ -4825,16 +16724,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     shift_bank5[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$312 )
-      shift_bank5[\$555 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$277 )
+      shift_bank5[\$438 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _38_;
   always @(posedge clk) begin
-    if (\$signature__en$313 ) begin
-      _38_ <= shift_bank5[\$554 [2:0]];
+    if (\$signature__en$278 ) begin
+      _38_ <= shift_bank5[\$437 [2:0]];
     end
   end
-  assign \$signature__data$374  = _38_;
+  assign dp__shift__5 = _38_;
   reg [5:0] shift_bank6 [7:0];
   initial begin
     shift_bank6[0] = 6'h00;
@@ -4847,16 +16746,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     shift_bank6[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$317 )
-      shift_bank6[\$565 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$284 )
+      shift_bank6[\$448 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _39_;
   always @(posedge clk) begin
-    if (\$signature__en$318 ) begin
-      _39_ <= shift_bank6[\$564 [2:0]];
+    if (\$signature__en$285 ) begin
+      _39_ <= shift_bank6[\$447 [2:0]];
     end
   end
-  assign \$signature__data$375  = _39_;
+  assign dp__shift__6 = _39_;
   reg [5:0] shift_bank7 [7:0];
   initial begin
     shift_bank7[0] = 6'h00;
@@ -4869,1157 +16768,1523 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     shift_bank7[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$322 )
-      shift_bank7[\$575 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$291 )
+      shift_bank7[\$458 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _40_;
   always @(posedge clk) begin
-    if (\$signature__en$323 ) begin
-      _40_ <= shift_bank7[\$574 [2:0]];
+    if (\$signature__en$292 ) begin
+      _40_ <= shift_bank7[\$457 [2:0]];
     end
   end
-  assign \$signature__data$376  = _40_;
-  assign \$129  = reg_m + 4'h8;
-  assign \$130  = \$129  - 1'h1;
-  assign \$132  = reg_n + 4'h8;
-  assign \$133  = \$132  - 1'h1;
-  assign \$137  = ~ busy;
-  assign \$signature__en  = \$137  | thr_ce;
-  assign \$140  = served & bus__we;
-  assign \$141  = bus__adr[20:18] == 1'h1;
-  assign \$142  = bus__adr[17:0] < 11'h400;
-  assign \$143  = \$141  & \$142 ;
-  assign \$145  = ! \$144 [2:0];
-  assign \$146  = \$143  & \$145 ;
-  assign \$147  = \$140  & \$146 ;
-  assign \$signature__en$128  = \$147  ? bus__sel : 4'h0;
-  assign \$150  = ~ busy;
-  assign \$signature__en$130  = \$150  | thr_ce;
-  assign \$153  = served & bus__we;
-  assign \$154  = bus__adr[20:18] == 1'h1;
-  assign \$155  = bus__adr[17:0] < 11'h400;
-  assign \$156  = \$154  & \$155 ;
-  assign \$158  = \$157 [2:0] == 1'h1;
-  assign \$159  = \$156  & \$158 ;
-  assign \$160  = \$153  & \$159 ;
-  assign \$signature__en$133  = \$160  ? bus__sel : 4'h0;
-  assign \$163  = ~ busy;
-  assign \$signature__en$135  = \$163  | thr_ce;
-  assign \$166  = served & bus__we;
-  assign \$167  = bus__adr[20:18] == 1'h1;
-  assign \$168  = bus__adr[17:0] < 11'h400;
-  assign \$169  = \$167  & \$168 ;
-  assign \$171  = \$170 [2:0] == 2'h2;
-  assign \$172  = \$169  & \$171 ;
-  assign \$173  = \$166  & \$172 ;
-  assign \$signature__en$138  = \$173  ? bus__sel : 4'h0;
-  assign \$176  = ~ busy;
-  assign \$signature__en$140  = \$176  | thr_ce;
-  assign \$179  = served & bus__we;
-  assign \$180  = bus__adr[20:18] == 1'h1;
-  assign \$181  = bus__adr[17:0] < 11'h400;
-  assign \$182  = \$180  & \$181 ;
-  assign \$184  = \$183 [2:0] == 2'h3;
-  assign \$185  = \$182  & \$184 ;
-  assign \$186  = \$179  & \$185 ;
-  assign \$signature__en$143  = \$186  ? bus__sel : 4'h0;
+  assign dp__shift__7 = _40_;
+  assign \$signature__en$235  = \$379  & \$384 ;
+  assign \$385  = ~ busy;
+  assign \$signature__en$236  = \$385  | ce;
+  assign \$387  = busy ? { 15'h0000, dp__ch_addr } : \$386 ;
+  assign \$389  = served & bus__we;
+  assign \$390  = \port$0$5 [20:18] == 3'h5;
+  assign \$391  = \port$0$5 [17:0] < 7'h40;
+  assign \$392  = \$390  & \$391 ;
+  assign \$393  = ! \port$0$5 [2:0];
+  assign \$394  = \$392  & \$393 ;
+  assign \$signature__en$242  = \$389  & \$394 ;
+  assign \$395  = ~ busy;
+  assign \$signature__en$243  = \$395  | ce;
+  assign \$397  = busy ? { 15'h0000, dp__ch_addr } : \$396 ;
+  assign \$399  = served & bus__we;
+  assign \$400  = \port$0$5 [20:18] == 3'h5;
+  assign \$401  = \port$0$5 [17:0] < 7'h40;
+  assign \$402  = \$400  & \$401 ;
+  assign \$403  = \port$0$5 [2:0] == 1'h1;
+  assign \$404  = \$402  & \$403 ;
+  assign \$signature__en$249  = \$399  & \$404 ;
+  assign \$405  = ~ busy;
+  assign \$signature__en$250  = \$405  | ce;
+  assign \$407  = busy ? { 15'h0000, dp__ch_addr } : \$406 ;
+  assign \$409  = served & bus__we;
+  assign \$410  = \port$0$5 [20:18] == 3'h5;
+  assign \$411  = \port$0$5 [17:0] < 7'h40;
+  assign \$412  = \$410  & \$411 ;
+  assign \$413  = \port$0$5 [2:0] == 2'h2;
+  assign \$414  = \$412  & \$413 ;
+  assign \$signature__en$256  = \$409  & \$414 ;
+  assign \$415  = ~ busy;
+  assign \$signature__en$257  = \$415  | ce;
+  assign \$417  = busy ? { 15'h0000, dp__ch_addr } : \$416 ;
+  assign \$419  = served & bus__we;
+  assign \$420  = \port$0$5 [20:18] == 3'h5;
+  assign \$421  = \port$0$5 [17:0] < 7'h40;
+  assign \$422  = \$420  & \$421 ;
+  assign \$423  = \port$0$5 [2:0] == 2'h3;
+  assign \$424  = \$422  & \$423 ;
+  assign \$signature__en$263  = \$419  & \$424 ;
+  assign \$425  = ~ busy;
+  assign \$signature__en$264  = \$425  | ce;
+  assign \$427  = busy ? { 15'h0000, dp__ch_addr } : \$426 ;
+  assign \$429  = served & bus__we;
+  assign \$430  = \port$0$5 [20:18] == 3'h5;
+  assign \$431  = \port$0$5 [17:0] < 7'h40;
+  assign \$432  = \$430  & \$431 ;
+  assign \$433  = \port$0$5 [2:0] == 3'h4;
+  assign \$434  = \$432  & \$433 ;
+  assign \$signature__en$270  = \$429  & \$434 ;
+  assign \$435  = ~ busy;
+  assign \$signature__en$271  = \$435  | ce;
+  assign \$437  = busy ? { 15'h0000, dp__ch_addr } : \$436 ;
+  assign \$439  = served & bus__we;
+  assign \$440  = \port$0$5 [20:18] == 3'h5;
+  assign \$441  = \port$0$5 [17:0] < 7'h40;
+  assign \$442  = \$440  & \$441 ;
+  assign \$443  = \port$0$5 [2:0] == 3'h5;
+  assign \$444  = \$442  & \$443 ;
+  assign \$signature__en$277  = \$439  & \$444 ;
+  assign \$445  = ~ busy;
+  assign \$signature__en$278  = \$445  | ce;
+  assign \$447  = busy ? { 15'h0000, dp__ch_addr } : \$446 ;
+  assign \$449  = served & bus__we;
+  assign \$450  = \port$0$5 [20:18] == 3'h5;
+  assign \$451  = \port$0$5 [17:0] < 7'h40;
+  assign \$452  = \$450  & \$451 ;
+  assign \$453  = \port$0$5 [2:0] == 3'h6;
+  assign \$454  = \$452  & \$453 ;
+  assign \$signature__en$284  = \$449  & \$454 ;
+  assign \$455  = ~ busy;
+  assign \$signature__en$285  = \$455  | ce;
+  assign \$457  = busy ? { 15'h0000, dp__ch_addr } : \$456 ;
+  assign \$459  = served & bus__we;
+  assign \$460  = \port$0$5 [20:18] == 3'h5;
+  assign \$461  = \port$0$5 [17:0] < 7'h40;
+  assign \$462  = \$460  & \$461 ;
+  assign \$463  = \port$0$5 [2:0] == 3'h7;
+  assign \$464  = \$462  & \$463 ;
+  assign \$signature__en$291  = \$459  & \$464 ;
+  assign \$465  = ~ busy;
+  assign \$signature__en$292  = \$465  | ce;
+  assign \$466  = served & bus__we;
+  assign \$468  = \port$0$5 [20:18] == 3'h6;
+  assign \$469  = \port$0$5 [17:0] < 11'h400;
+  assign \$470  = \$468  & \$469 ;
+  assign \$471  = \$467  & \$470 ;
+  assign \$472  = 3'h4 * \port$0$5 [0];
+  assign \$473  = bus__sel << \$472 ;
+  assign \$474  = \$471  ? \$473  : 19'h00000;
+  assign \$477  = busy ? { 9'h000, dp__c_wr_addr } : \$476 ;
+  assign \$signature__data$297  = busy ? { \port$2956$0 , \port$2920$0 , \port$2884$0 , \port$2848$0 , \port$2812$0 , \port$2776$0 , \port$2740$0 , \port$2704$0  } : { bus__wdata, bus__wdata };
+  assign \$signature__en$299  = busy ? dp__c_wr_en : \$474 [7:0];
+  assign \$478  = rd_valid ? value : 32'd0;
+  assign \$479  = rd_valid ? \value$306  : 32'd0;
+  assign \$480  = rd_valid ? \value$307  : 32'd0;
+  assign \$481  = rd_valid ? \value$308  : 32'd0;
+  assign \$482  = rd_valid ? \value$309  : 32'd0;
+  assign \$483  = rd_valid ? c_word : 32'd0;
+  assign \$484  = \port$0$5 [20:18] == 1'h1;
+  assign \$485  = \port$0$5 [17:0] < 11'h400;
+  assign \$486  = \$484  ? \$485  : 1'h0;
+  assign \$487  = \port$0$5 [20:18] == 2'h2;
+  assign \$488  = \port$0$5 [17:0] < 11'h400;
+  assign \$489  = \$487  ? \$488  : 1'h0;
+  assign \$490  = \$486  | \$489 ;
+  assign \$491  = \port$0$5 [20:18] >= 2'h3;
+  assign \$492  = \port$0$5 [20:18] <= 3'h5;
+  assign \$493  = \$491  & \$492 ;
+  assign \$494  = \port$0$5 [17:0] < 7'h40;
+  assign \$495  = \$493  ? \$494  : 1'h0;
+  assign \$496  = \$490  | \$495 ;
+  assign \$497  = \port$0$5 [20:18] == 3'h6;
+  assign \$498  = \port$0$5 [17:0] < 11'h400;
+  assign \$499  = \$497  ? \$498  : 1'h0;
+  assign \$500  = \$496  | \$499 ;
+  assign bus_access = served & \$500 ;
+  assign \$501  = \port$0$5 [20:18] == 1'h1;
+  assign \$502  = \port$0$5 [17:0] < 11'h400;
+  assign \$503  = \$501  ? \$502  : 1'h0;
+  assign \$504  = \port$0$5 [20:18] == 2'h2;
+  assign \$505  = \port$0$5 [17:0] < 11'h400;
+  assign \$506  = \$504  ? \$505  : 1'h0;
+  assign \$507  = \$503  | \$506 ;
+  assign \$508  = \port$0$5 [20:18] >= 2'h3;
+  assign \$509  = \port$0$5 [20:18] <= 3'h5;
+  assign \$510  = \$508  & \$509 ;
+  assign \$511  = \port$0$5 [17:0] < 7'h40;
+  assign \$512  = \$510  ? \$511  : 1'h0;
+  assign \$513  = \$507  | \$512 ;
+  assign \$514  = \port$0$5 [20:18] == 3'h6;
+  assign \$515  = \port$0$5 [17:0] < 11'h400;
+  assign \$516  = \$514  ? \$515  : 1'h0;
+  assign \$517  = \$513  | \$516 ;
+  assign \$518  = ~ bus__we;
+  assign \$519  = served & \$518 ;
+  assign \$520  = \port$0$5 [20:18] == 1'h1;
+  assign \$521  = \$519  & \$520 ;
+  assign \$523  = \port$0$5 [17:0] < 11'h400;
+  assign \$524  = ~ bus__we;
+  assign \$525  = served & \$524 ;
+  assign \$526  = \port$0$5 [20:18] == 2'h2;
+  assign \$527  = \$525  & \$526 ;
+  assign \$529  = \port$0$5 [17:0] < 11'h400;
+  assign \$530  = ~ bus__we;
+  assign \$531  = served & \$530 ;
+  assign \$532  = \port$0$5 [20:18] == 2'h3;
+  assign \$533  = \$531  & \$532 ;
+  assign \$534  = \port$0$5 [17:0] < 7'h40;
+  assign \$535  = ~ bus__we;
+  assign \$536  = served & \$535 ;
+  assign \$537  = \port$0$5 [20:18] == 3'h4;
+  assign \$538  = \$536  & \$537 ;
+  assign \$539  = \port$0$5 [17:0] < 7'h40;
+  assign \$540  = ~ bus__we;
+  assign \$541  = served & \$540 ;
+  assign \$542  = \port$0$5 [20:18] == 3'h5;
+  assign \$543  = \$541  & \$542 ;
+  assign \$544  = \port$0$5 [17:0] < 7'h40;
+  assign \$545  = ~ bus__we;
+  assign \$546  = served & \$545 ;
+  assign \$547  = \port$0$5 [20:18] == 3'h6;
+  assign \$548  = \$546  & \$547 ;
+  assign \$549  = \port$0$5 [17:0] < 11'h400;
+  always @(posedge clk)
+    rd_bank <= \$550 ;
+  always @(posedge clk)
+    rd_valid <= \$551 ;
+  always @(posedge clk)
+    rd_lane <= \$552 ;
+  assign \$1  = ~ busy;
+  assign served = bus__req & \$1 ;
+  assign \$4  = busy ? { 15'h0000, \port$2010$0 , \port$2014$2  } : { \$3 , \port$0$5 [3:0] };
+  assign \$7  = ~ busy;
+  assign \$signature__en  = \$7  | ce;
+  assign \$8  = served & bus__we;
+  assign \$9  = \port$0$5 [20:18] == 1'h1;
+  assign \$10  = \port$0$5 [17:0] < 11'h400;
+  assign \$11  = \$9  & \$10 ;
+  assign \$13  = ! \$12 [2:0];
+  assign \$14  = \$11  & \$13 ;
+  assign \$15  = \$8  & \$14 ;
+  assign \$signature__en$14  = \$15  ? bus__sel : 4'h0;
+  assign \$18  = busy ? { 15'h0000, \port$2010$0 , \port$2014$2  } : { \$17 , \port$0$5 [3:0] };
+  assign \$21  = ~ busy;
+  assign \$signature__en$22  = \$21  | ce;
+  assign \$22  = served & bus__we;
+  assign \$23  = \port$0$5 [20:18] == 1'h1;
+  assign \$24  = \port$0$5 [17:0] < 11'h400;
+  assign \$25  = \$23  & \$24 ;
+  assign \$27  = \$26 [2:0] == 1'h1;
+  assign \$28  = \$25  & \$27 ;
+  assign \$29  = \$22  & \$28 ;
+  assign \$signature__en$24  = \$29  ? bus__sel : 4'h0;
+  assign \$32  = busy ? { 15'h0000, \port$2010$0 , \port$2014$2  } : { \$31 , \port$0$5 [3:0] };
+  assign \$35  = ~ busy;
+  assign \$signature__en$29  = \$35  | ce;
+  assign \$36  = served & bus__we;
+  assign \$37  = \port$0$5 [20:18] == 1'h1;
+  assign \$38  = \port$0$5 [17:0] < 11'h400;
+  assign \$39  = \$37  & \$38 ;
+  assign \$41  = \$40 [2:0] == 2'h2;
+  assign \$42  = \$39  & \$41 ;
+  assign \$43  = \$36  & \$42 ;
+  assign \$signature__en$31  = \$43  ? bus__sel : 4'h0;
+  assign \$46  = busy ? { 15'h0000, \port$2010$0 , \port$2014$2  } : { \$45 , \port$0$5 [3:0] };
+  assign \$49  = ~ busy;
+  assign \$signature__en$36  = \$49  | ce;
+  assign \$50  = served & bus__we;
+  assign \$51  = \port$0$5 [20:18] == 1'h1;
+  assign \$52  = \port$0$5 [17:0] < 11'h400;
+  assign \$53  = \$51  & \$52 ;
+  assign \$55  = \$54 [2:0] == 2'h3;
+  assign \$56  = \$53  & \$55 ;
+  assign \$57  = \$50  & \$56 ;
+  assign \$signature__en$38  = \$57  ? bus__sel : 4'h0;
+  assign \$60  = busy ? { 15'h0000, \port$2010$0 , \port$2014$2  } : { \$59 , \port$0$5 [3:0] };
+  assign \$63  = ~ busy;
+  assign \$signature__en$43  = \$63  | ce;
+  assign \$64  = served & bus__we;
+  assign \$65  = \port$0$5 [20:18] == 1'h1;
+  assign \$66  = \port$0$5 [17:0] < 11'h400;
+  assign \$67  = \$65  & \$66 ;
+  assign \$69  = \$68 [2:0] == 3'h4;
+  assign \$70  = \$67  & \$69 ;
+  assign \$71  = \$64  & \$70 ;
+  assign \$signature__en$45  = \$71  ? bus__sel : 4'h0;
+  assign \$74  = busy ? { 15'h0000, \port$2010$0 , \port$2014$2  } : { \$73 , \port$0$5 [3:0] };
+  assign \$77  = ~ busy;
+  assign \$signature__en$50  = \$77  | ce;
+  assign \$78  = served & bus__we;
+  assign \$79  = \port$0$5 [20:18] == 1'h1;
+  assign \$80  = \port$0$5 [17:0] < 11'h400;
+  assign \$81  = \$79  & \$80 ;
+  assign \$83  = \$82 [2:0] == 3'h5;
+  assign \$84  = \$81  & \$83 ;
+  assign \$85  = \$78  & \$84 ;
+  assign \$signature__en$52  = \$85  ? bus__sel : 4'h0;
+  assign \$88  = busy ? { 15'h0000, \port$2010$0 , \port$2014$2  } : { \$87 , \port$0$5 [3:0] };
+  assign \$91  = ~ busy;
+  assign \$signature__en$57  = \$91  | ce;
+  assign \$92  = served & bus__we;
+  assign \$93  = \port$0$5 [20:18] == 1'h1;
+  assign \$94  = \port$0$5 [17:0] < 11'h400;
+  assign \$95  = \$93  & \$94 ;
+  assign \$97  = \$96 [2:0] == 3'h6;
+  assign \$98  = \$95  & \$97 ;
+  assign \$99  = \$92  & \$98 ;
+  assign \$signature__en$59  = \$99  ? bus__sel : 4'h0;
+  assign \$102  = busy ? { 15'h0000, \port$2010$0 , \port$2014$2  } : { \$101 , \port$0$5 [3:0] };
+  assign \$105  = ~ busy;
+  assign \$signature__en$64  = \$105  | ce;
+  assign \$106  = served & bus__we;
+  assign \$107  = \port$0$5 [20:18] == 1'h1;
+  assign \$108  = \port$0$5 [17:0] < 11'h400;
+  assign \$109  = \$107  & \$108 ;
+  assign \$111  = \$110 [2:0] == 3'h7;
+  assign \$112  = \$109  & \$111 ;
+  assign \$113  = \$106  & \$112 ;
+  assign \$signature__en$66  = \$113  ? bus__sel : 4'h0;
+  assign \$116  = busy ? { 15'h0000, dp__ch_addr, \port$2014$2  } : { \$115 , \port$0$5 [3:0] };
+  assign \$119  = ~ busy;
+  assign \$signature__en$72  = \$119  | ce;
+  assign \$120  = served & bus__we;
+  assign \$121  = \port$0$5 [20:18] == 2'h2;
+  assign \$122  = \port$0$5 [17:0] < 11'h400;
+  assign \$123  = \$121  & \$122 ;
+  assign \$125  = ! \$124 [2:0];
+  assign \$126  = \$123  & \$125 ;
+  assign \$127  = \$120  & \$126 ;
+  assign \$signature__en$74  = \$127  ? bus__sel : 4'h0;
+  assign \$130  = busy ? { 15'h0000, dp__ch_addr, \port$2014$2  } : { \$129 , \port$0$5 [3:0] };
+  assign \$133  = ~ busy;
+  assign \$signature__en$79  = \$133  | ce;
+  assign \$134  = served & bus__we;
+  assign \$135  = \port$0$5 [20:18] == 2'h2;
+  assign \$136  = \port$0$5 [17:0] < 11'h400;
+  assign \$137  = \$135  & \$136 ;
+  assign \$139  = \$138 [2:0] == 1'h1;
+  assign \$140  = \$137  & \$139 ;
+  assign \$141  = \$134  & \$140 ;
+  assign \$signature__en$81  = \$141  ? bus__sel : 4'h0;
+  assign \$144  = busy ? { 15'h0000, dp__ch_addr, \port$2014$2  } : { \$143 , \port$0$5 [3:0] };
+  assign \$147  = ~ busy;
+  assign \$signature__en$86  = \$147  | ce;
+  assign \$148  = served & bus__we;
+  assign \$149  = \port$0$5 [20:18] == 2'h2;
+  assign \$150  = \port$0$5 [17:0] < 11'h400;
+  assign \$151  = \$149  & \$150 ;
+  assign \$153  = \$152 [2:0] == 2'h2;
+  assign \$154  = \$151  & \$153 ;
+  assign \$155  = \$148  & \$154 ;
+  assign \$signature__en$88  = \$155  ? bus__sel : 4'h0;
+  assign \$158  = busy ? { 15'h0000, dp__ch_addr, \port$2014$2  } : { \$157 , \port$0$5 [3:0] };
+  assign \$161  = ~ busy;
+  assign \$signature__en$93  = \$161  | ce;
+  assign \$162  = served & bus__we;
+  assign \$163  = \port$0$5 [20:18] == 2'h2;
+  assign \$164  = \port$0$5 [17:0] < 11'h400;
+  assign \$165  = \$163  & \$164 ;
+  assign \$167  = \$166 [2:0] == 2'h3;
+  assign \$168  = \$165  & \$167 ;
+  assign \$169  = \$162  & \$168 ;
+  assign \$signature__en$95  = \$169  ? bus__sel : 4'h0;
+  assign \$172  = busy ? { 15'h0000, dp__ch_addr, \port$2014$2  } : { \$171 , \port$0$5 [3:0] };
+  assign \$175  = ~ busy;
+  assign \$signature__en$100  = \$175  | ce;
+  assign \$176  = served & bus__we;
+  assign \$177  = \port$0$5 [20:18] == 2'h2;
+  assign \$178  = \port$0$5 [17:0] < 11'h400;
+  assign \$179  = \$177  & \$178 ;
+  assign \$181  = \$180 [2:0] == 3'h4;
+  assign \$182  = \$179  & \$181 ;
+  assign \$183  = \$176  & \$182 ;
+  assign \$signature__en$102  = \$183  ? bus__sel : 4'h0;
+  assign \$186  = busy ? { 15'h0000, dp__ch_addr, \port$2014$2  } : { \$185 , \port$0$5 [3:0] };
   assign \$189  = ~ busy;
-  assign \$signature__en$145  = \$189  | thr_ce;
-  assign \$192  = served & bus__we;
-  assign \$193  = bus__adr[20:18] == 1'h1;
-  assign \$194  = bus__adr[17:0] < 11'h400;
-  assign \$195  = \$193  & \$194 ;
-  assign \$197  = \$196 [2:0] == 3'h4;
-  assign \$198  = \$195  & \$197 ;
-  assign \$199  = \$192  & \$198 ;
-  assign \$signature__en$148  = \$199  ? bus__sel : 4'h0;
-  assign \$202  = ~ busy;
-  assign \$signature__en$150  = \$202  | thr_ce;
-  assign \$205  = served & bus__we;
-  assign \$206  = bus__adr[20:18] == 1'h1;
-  assign \$207  = bus__adr[17:0] < 11'h400;
-  assign \$208  = \$206  & \$207 ;
-  assign \$210  = \$209 [2:0] == 3'h5;
-  assign \$211  = \$208  & \$210 ;
-  assign \$212  = \$205  & \$211 ;
-  assign \$signature__en$153  = \$212  ? bus__sel : 4'h0;
-  assign \$215  = ~ busy;
-  assign \$signature__en$155  = \$215  | thr_ce;
+  assign \$signature__en$107  = \$189  | ce;
+  assign \$190  = served & bus__we;
+  assign \$191  = \port$0$5 [20:18] == 2'h2;
+  assign \$192  = \port$0$5 [17:0] < 11'h400;
+  assign \$193  = \$191  & \$192 ;
+  assign \$195  = \$194 [2:0] == 3'h5;
+  assign \$196  = \$193  & \$195 ;
+  assign \$197  = \$190  & \$196 ;
+  assign \$signature__en$109  = \$197  ? bus__sel : 4'h0;
+  assign \$200  = busy ? { 15'h0000, dp__ch_addr, \port$2014$2  } : { \$199 , \port$0$5 [3:0] };
+  assign \$203  = ~ busy;
+  assign \$signature__en$114  = \$203  | ce;
+  assign \$204  = served & bus__we;
+  assign \$205  = \port$0$5 [20:18] == 2'h2;
+  assign \$206  = \port$0$5 [17:0] < 11'h400;
+  assign \$207  = \$205  & \$206 ;
+  assign \$209  = \$208 [2:0] == 3'h6;
+  assign \$210  = \$207  & \$209 ;
+  assign \$211  = \$204  & \$210 ;
+  assign \$signature__en$116  = \$211  ? bus__sel : 4'h0;
+  assign \$214  = busy ? { 15'h0000, dp__ch_addr, \port$2014$2  } : { \$213 , \port$0$5 [3:0] };
+  assign \$217  = ~ busy;
+  assign \$signature__en$121  = \$217  | ce;
   assign \$218  = served & bus__we;
-  assign \$219  = bus__adr[20:18] == 1'h1;
-  assign \$220  = bus__adr[17:0] < 11'h400;
+  assign \$219  = \port$0$5 [20:18] == 2'h2;
+  assign \$220  = \port$0$5 [17:0] < 11'h400;
   assign \$221  = \$219  & \$220 ;
-  assign \$223  = \$222 [2:0] == 3'h6;
+  assign \$223  = \$222 [2:0] == 3'h7;
   assign \$224  = \$221  & \$223 ;
   assign \$225  = \$218  & \$224 ;
-  assign \$signature__en$158  = \$225  ? bus__sel : 4'h0;
-  assign \$228  = ~ busy;
-  assign \$signature__en$160  = \$228  | thr_ce;
-  assign \$231  = served & bus__we;
-  assign \$232  = bus__adr[20:18] == 1'h1;
-  assign \$233  = bus__adr[17:0] < 11'h400;
+  assign \$signature__en$123  = \$225  ? bus__sel : 4'h0;
+  assign \$227  = busy ? { 15'h0000, dp__ch_addr } : \$226 ;
+  assign \$229  = served & bus__we;
+  assign \$230  = \port$0$5 [20:18] == 2'h3;
+  assign \$231  = \port$0$5 [17:0] < 7'h40;
+  assign \$232  = \$230  & \$231 ;
+  assign \$233  = ! \port$0$5 [2:0];
   assign \$234  = \$232  & \$233 ;
-  assign \$236  = \$235 [2:0] == 3'h7;
-  assign \$237  = \$234  & \$236 ;
-  assign \$238  = \$231  & \$237 ;
-  assign \$signature__en$163  = \$238  ? bus__sel : 4'h0;
-  assign \$241  = ~ busy;
-  assign \$signature__en$165  = \$241  | thr_ce;
-  assign \$244  = served & bus__we;
-  assign \$245  = bus__adr[20:18] == 2'h2;
-  assign \$246  = bus__adr[17:0] < 11'h400;
-  assign \$247  = \$245  & \$246 ;
-  assign \$249  = ! \$248 [2:0];
-  assign \$250  = \$247  & \$249 ;
-  assign \$251  = \$244  & \$250 ;
-  assign \$signature__en$168  = \$251  ? bus__sel : 4'h0;
-  assign \$254  = ~ busy;
-  assign \$signature__en$170  = \$254  | thr_ce;
-  assign \$257  = served & bus__we;
-  assign \$258  = bus__adr[20:18] == 2'h2;
-  assign \$259  = bus__adr[17:0] < 11'h400;
-  assign \$260  = \$258  & \$259 ;
-  assign \$262  = \$261 [2:0] == 1'h1;
-  assign \$263  = \$260  & \$262 ;
-  assign \$264  = \$257  & \$263 ;
-  assign \$signature__en$173  = \$264  ? bus__sel : 4'h0;
-  assign \$267  = ~ busy;
-  assign \$signature__en$175  = \$267  | thr_ce;
-  assign \$270  = served & bus__we;
-  assign \$271  = bus__adr[20:18] == 2'h2;
-  assign \$272  = bus__adr[17:0] < 11'h400;
-  assign \$273  = \$271  & \$272 ;
-  assign \$275  = \$274 [2:0] == 2'h2;
-  assign \$276  = \$273  & \$275 ;
-  assign \$277  = \$270  & \$276 ;
-  assign \$signature__en$178  = \$277  ? bus__sel : 4'h0;
-  assign \$280  = ~ busy;
-  assign \$signature__en$180  = \$280  | thr_ce;
-  assign \$283  = served & bus__we;
-  assign \$284  = bus__adr[20:18] == 2'h2;
-  assign \$285  = bus__adr[17:0] < 11'h400;
-  assign \$286  = \$284  & \$285 ;
-  assign \$288  = \$287 [2:0] == 2'h3;
-  assign \$289  = \$286  & \$288 ;
-  assign \$290  = \$283  & \$289 ;
-  assign \$signature__en$183  = \$290  ? bus__sel : 4'h0;
-  assign \$293  = ~ busy;
-  assign \$signature__en$185  = \$293  | thr_ce;
-  assign \$296  = served & bus__we;
-  assign \$297  = bus__adr[20:18] == 2'h2;
-  assign \$298  = bus__adr[17:0] < 11'h400;
-  assign \$299  = \$297  & \$298 ;
-  assign \$301  = \$300 [2:0] == 3'h4;
-  assign \$302  = \$299  & \$301 ;
-  assign \$303  = \$296  & \$302 ;
-  assign \$signature__en$188  = \$303  ? bus__sel : 4'h0;
-  assign \$306  = ~ busy;
-  assign \$signature__en$190  = \$306  | thr_ce;
+  assign \$signature__en$130  = \$229  & \$234 ;
+  assign \$235  = ~ busy;
+  assign \$signature__en$131  = \$235  | ce;
+  assign \$237  = busy ? { 15'h0000, dp__ch_addr } : \$236 ;
+  assign \$239  = served & bus__we;
+  assign \$240  = \port$0$5 [20:18] == 2'h3;
+  assign \$241  = \port$0$5 [17:0] < 7'h40;
+  assign \$242  = \$240  & \$241 ;
+  assign \$243  = \port$0$5 [2:0] == 1'h1;
+  assign \$244  = \$242  & \$243 ;
+  assign \$signature__en$137  = \$239  & \$244 ;
+  assign \$245  = ~ busy;
+  assign \$signature__en$138  = \$245  | ce;
+  assign \$247  = busy ? { 15'h0000, dp__ch_addr } : \$246 ;
+  assign \$249  = served & bus__we;
+  assign \$250  = \port$0$5 [20:18] == 2'h3;
+  assign \$251  = \port$0$5 [17:0] < 7'h40;
+  assign \$252  = \$250  & \$251 ;
+  assign \$253  = \port$0$5 [2:0] == 2'h2;
+  assign \$254  = \$252  & \$253 ;
+  assign \$signature__en$144  = \$249  & \$254 ;
+  assign \$255  = ~ busy;
+  assign \$signature__en$145  = \$255  | ce;
+  assign \$257  = busy ? { 15'h0000, dp__ch_addr } : \$256 ;
+  assign \$259  = served & bus__we;
+  assign \$260  = \port$0$5 [20:18] == 2'h3;
+  assign \$261  = \port$0$5 [17:0] < 7'h40;
+  assign \$262  = \$260  & \$261 ;
+  assign \$263  = \port$0$5 [2:0] == 2'h3;
+  assign \$264  = \$262  & \$263 ;
+  assign \$signature__en$151  = \$259  & \$264 ;
+  assign \$265  = ~ busy;
+  assign \$signature__en$152  = \$265  | ce;
+  assign \$267  = busy ? { 15'h0000, dp__ch_addr } : \$266 ;
+  assign \$269  = served & bus__we;
+  assign \$270  = \port$0$5 [20:18] == 2'h3;
+  assign \$271  = \port$0$5 [17:0] < 7'h40;
+  assign \$272  = \$270  & \$271 ;
+  assign \$273  = \port$0$5 [2:0] == 3'h4;
+  assign \$274  = \$272  & \$273 ;
+  assign \$signature__en$158  = \$269  & \$274 ;
+  assign \$275  = ~ busy;
+  assign \$signature__en$159  = \$275  | ce;
+  assign \$277  = busy ? { 15'h0000, dp__ch_addr } : \$276 ;
+  assign \$279  = served & bus__we;
+  assign \$280  = \port$0$5 [20:18] == 2'h3;
+  assign \$281  = \port$0$5 [17:0] < 7'h40;
+  assign \$282  = \$280  & \$281 ;
+  assign \$283  = \port$0$5 [2:0] == 3'h5;
+  assign \$284  = \$282  & \$283 ;
+  assign \$signature__en$165  = \$279  & \$284 ;
+  assign \$285  = ~ busy;
+  assign \$signature__en$166  = \$285  | ce;
+  assign \$287  = busy ? { 15'h0000, dp__ch_addr } : \$286 ;
+  assign \$289  = served & bus__we;
+  assign \$290  = \port$0$5 [20:18] == 2'h3;
+  assign \$291  = \port$0$5 [17:0] < 7'h40;
+  assign \$292  = \$290  & \$291 ;
+  assign \$293  = \port$0$5 [2:0] == 3'h6;
+  assign \$294  = \$292  & \$293 ;
+  assign \$signature__en$172  = \$289  & \$294 ;
+  assign \$295  = ~ busy;
+  assign \$signature__en$173  = \$295  | ce;
+  assign \$297  = busy ? { 15'h0000, dp__ch_addr } : \$296 ;
+  assign \$299  = served & bus__we;
+  assign \$300  = \port$0$5 [20:18] == 2'h3;
+  assign \$301  = \port$0$5 [17:0] < 7'h40;
+  assign \$302  = \$300  & \$301 ;
+  assign \$303  = \port$0$5 [2:0] == 3'h7;
+  assign \$304  = \$302  & \$303 ;
+  assign \$signature__en$179  = \$299  & \$304 ;
+  assign \$305  = ~ busy;
+  assign \$signature__en$180  = \$305  | ce;
+  assign \$307  = busy ? { 15'h0000, dp__ch_addr } : \$306 ;
   assign \$309  = served & bus__we;
-  assign \$310  = bus__adr[20:18] == 2'h2;
-  assign \$311  = bus__adr[17:0] < 11'h400;
+  assign \$310  = \port$0$5 [20:18] == 3'h4;
+  assign \$311  = \port$0$5 [17:0] < 7'h40;
   assign \$312  = \$310  & \$311 ;
-  assign \$314  = \$313 [2:0] == 3'h5;
-  assign \$315  = \$312  & \$314 ;
-  assign \$316  = \$309  & \$315 ;
-  assign \$signature__en$193  = \$316  ? bus__sel : 4'h0;
-  assign \$319  = ~ busy;
-  assign \$signature__en$195  = \$319  | thr_ce;
-  assign \$322  = served & bus__we;
-  assign \$323  = bus__adr[20:18] == 2'h2;
-  assign \$324  = bus__adr[17:0] < 11'h400;
-  assign \$325  = \$323  & \$324 ;
-  assign \$327  = \$326 [2:0] == 3'h6;
-  assign \$328  = \$325  & \$327 ;
-  assign \$329  = \$322  & \$328 ;
-  assign \$signature__en$198  = \$329  ? bus__sel : 4'h0;
-  assign \$332  = ~ busy;
-  assign \$signature__en$200  = \$332  | thr_ce;
-  assign \$335  = served & bus__we;
-  assign \$336  = bus__adr[20:18] == 2'h2;
-  assign \$337  = bus__adr[17:0] < 11'h400;
-  assign \$338  = \$336  & \$337 ;
-  assign \$340  = \$339 [2:0] == 3'h7;
-  assign \$341  = \$338  & \$340 ;
-  assign \$342  = \$335  & \$341 ;
-  assign \$signature__en$203  = \$342  ? bus__sel : 4'h0;
-  assign \$344  = busy ? { 14'h0000, jb } : \$343 ;
-  assign \$346  = served & bus__we;
-  assign \$347  = bus__adr[20:18] == 2'h3;
-  assign \$348  = bus__adr[17:0] < 7'h40;
-  assign \$349  = \$347  & \$348 ;
-  assign \$350  = ! bus__adr[2:0];
-  assign \$351  = \$349  & \$350 ;
-  assign \$signature__en$207  = \$346  & \$351 ;
-  assign \$352  = ~ busy;
-  assign \$signature__en$208  = \$352  | thr_ce;
-  assign \$354  = busy ? { 14'h0000, jb } : \$353 ;
-  assign \$356  = served & bus__we;
-  assign \$357  = bus__adr[20:18] == 2'h3;
-  assign \$358  = bus__adr[17:0] < 7'h40;
-  assign \$359  = \$357  & \$358 ;
-  assign \$360  = bus__adr[2:0] == 1'h1;
-  assign \$361  = \$359  & \$360 ;
-  assign \$signature__en$212  = \$356  & \$361 ;
-  assign \$362  = ~ busy;
-  assign \$signature__en$213  = \$362  | thr_ce;
-  assign \$364  = busy ? { 14'h0000, jb } : \$363 ;
-  assign \$366  = served & bus__we;
-  assign \$367  = bus__adr[20:18] == 2'h3;
-  assign \$368  = bus__adr[17:0] < 7'h40;
-  assign \$369  = \$367  & \$368 ;
-  assign \$370  = bus__adr[2:0] == 2'h2;
-  assign \$371  = \$369  & \$370 ;
-  assign \$signature__en$217  = \$366  & \$371 ;
-  assign \$372  = ~ busy;
-  assign \$signature__en$218  = \$372  | thr_ce;
-  assign \$374  = busy ? { 14'h0000, jb } : \$373 ;
-  assign \$376  = served & bus__we;
-  assign \$377  = bus__adr[20:18] == 2'h3;
-  assign \$378  = bus__adr[17:0] < 7'h40;
-  assign \$379  = \$377  & \$378 ;
-  assign \$380  = bus__adr[2:0] == 2'h3;
-  assign \$381  = \$379  & \$380 ;
-  assign \$signature__en$222  = \$376  & \$381 ;
-  assign \$382  = ~ busy;
-  assign \$signature__en$223  = \$382  | thr_ce;
-  assign \$384  = busy ? { 14'h0000, jb } : \$383 ;
-  assign \$386  = served & bus__we;
-  assign \$387  = bus__adr[20:18] == 2'h3;
-  assign \$388  = bus__adr[17:0] < 7'h40;
-  assign \$389  = \$387  & \$388 ;
-  assign \$390  = bus__adr[2:0] == 3'h4;
-  assign \$391  = \$389  & \$390 ;
-  assign \$signature__en$227  = \$386  & \$391 ;
-  assign \$392  = ~ busy;
-  assign \$signature__en$228  = \$392  | thr_ce;
-  assign \$394  = busy ? { 14'h0000, jb } : \$393 ;
-  assign \$396  = served & bus__we;
-  assign \$397  = bus__adr[20:18] == 2'h3;
-  assign \$398  = bus__adr[17:0] < 7'h40;
-  assign \$399  = \$397  & \$398 ;
-  assign \$400  = bus__adr[2:0] == 3'h5;
-  assign \$401  = \$399  & \$400 ;
-  assign \$signature__en$232  = \$396  & \$401 ;
-  assign \$402  = ~ busy;
-  assign \$signature__en$233  = \$402  | thr_ce;
-  assign \$404  = busy ? { 14'h0000, jb } : \$403 ;
-  assign \$406  = served & bus__we;
-  assign \$407  = bus__adr[20:18] == 2'h3;
-  assign \$408  = bus__adr[17:0] < 7'h40;
-  assign \$409  = \$407  & \$408 ;
-  assign \$410  = bus__adr[2:0] == 3'h6;
-  assign \$411  = \$409  & \$410 ;
-  assign \$signature__en$237  = \$406  & \$411 ;
-  assign \$412  = ~ busy;
-  assign \$signature__en$238  = \$412  | thr_ce;
-  assign \$414  = busy ? { 14'h0000, jb } : \$413 ;
-  assign \$416  = served & bus__we;
-  assign \$417  = bus__adr[20:18] == 2'h3;
-  assign \$418  = bus__adr[17:0] < 7'h40;
-  assign \$419  = \$417  & \$418 ;
-  assign \$420  = bus__adr[2:0] == 3'h7;
-  assign \$421  = \$419  & \$420 ;
-  assign \$signature__en$242  = \$416  & \$421 ;
-  assign \$422  = ~ busy;
-  assign \$signature__en$243  = \$422  | thr_ce;
-  assign \$424  = busy ? { 14'h0000, jb } : \$423 ;
-  assign \$426  = served & bus__we;
-  assign \$427  = bus__adr[20:18] == 3'h4;
-  assign \$428  = bus__adr[17:0] < 7'h40;
-  assign \$429  = \$427  & \$428 ;
-  assign \$430  = ! bus__adr[2:0];
-  assign \$431  = \$429  & \$430 ;
-  assign \$signature__en$247  = \$426  & \$431 ;
-  assign \$432  = ~ busy;
-  assign \$signature__en$248  = \$432  | thr_ce;
-  assign \$434  = busy ? { 14'h0000, jb } : \$433 ;
-  assign \$436  = served & bus__we;
-  assign \$437  = bus__adr[20:18] == 3'h4;
-  assign \$438  = bus__adr[17:0] < 7'h40;
-  assign \$439  = \$437  & \$438 ;
-  assign \$440  = bus__adr[2:0] == 1'h1;
-  assign \$441  = \$439  & \$440 ;
-  assign \$signature__en$252  = \$436  & \$441 ;
-  assign \$442  = ~ busy;
-  assign \$signature__en$253  = \$442  | thr_ce;
-  assign \$444  = busy ? { 14'h0000, jb } : \$443 ;
-  assign \$446  = served & bus__we;
-  assign \$447  = bus__adr[20:18] == 3'h4;
-  assign \$448  = bus__adr[17:0] < 7'h40;
-  assign \$449  = \$447  & \$448 ;
-  assign \$450  = bus__adr[2:0] == 2'h2;
-  assign \$451  = \$449  & \$450 ;
-  assign \$signature__en$257  = \$446  & \$451 ;
-  assign \$452  = ~ busy;
-  assign \$signature__en$258  = \$452  | thr_ce;
-  assign \$454  = busy ? { 14'h0000, jb } : \$453 ;
-  assign \$456  = served & bus__we;
-  assign \$457  = bus__adr[20:18] == 3'h4;
-  assign \$458  = bus__adr[17:0] < 7'h40;
-  assign \$459  = \$457  & \$458 ;
-  assign \$460  = bus__adr[2:0] == 2'h3;
-  assign \$461  = \$459  & \$460 ;
-  assign \$signature__en$262  = \$456  & \$461 ;
-  assign \$462  = ~ busy;
-  assign \$signature__en$263  = \$462  | thr_ce;
-  assign \$464  = busy ? { 14'h0000, jb } : \$463 ;
-  assign \$466  = served & bus__we;
-  assign \$467  = bus__adr[20:18] == 3'h4;
-  assign \$468  = bus__adr[17:0] < 7'h40;
-  assign \$469  = \$467  & \$468 ;
-  assign \$470  = bus__adr[2:0] == 3'h4;
-  assign \$471  = \$469  & \$470 ;
-  assign \$signature__en$267  = \$466  & \$471 ;
-  assign \$472  = ~ busy;
-  assign \$signature__en$268  = \$472  | thr_ce;
-  assign \$474  = busy ? { 14'h0000, jb } : \$473 ;
-  assign \$476  = served & bus__we;
-  assign \$477  = bus__adr[20:18] == 3'h4;
-  assign \$478  = bus__adr[17:0] < 7'h40;
-  assign \$479  = \$477  & \$478 ;
-  assign \$480  = bus__adr[2:0] == 3'h5;
-  assign \$481  = \$479  & \$480 ;
-  assign \$signature__en$272  = \$476  & \$481 ;
-  assign \$482  = ~ busy;
-  assign \$signature__en$273  = \$482  | thr_ce;
-  assign \$484  = busy ? { 14'h0000, jb } : \$483 ;
-  assign \$486  = served & bus__we;
-  assign \$487  = bus__adr[20:18] == 3'h4;
-  assign \$488  = bus__adr[17:0] < 7'h40;
-  assign \$489  = \$487  & \$488 ;
-  assign \$490  = bus__adr[2:0] == 3'h6;
-  assign \$491  = \$489  & \$490 ;
-  assign \$signature__en$277  = \$486  & \$491 ;
-  assign \$492  = ~ busy;
-  assign \$signature__en$278  = \$492  | thr_ce;
-  assign \$494  = busy ? { 14'h0000, jb } : \$493 ;
-  assign \$496  = served & bus__we;
-  assign \$497  = bus__adr[20:18] == 3'h4;
-  assign \$498  = bus__adr[17:0] < 7'h40;
-  assign \$499  = \$497  & \$498 ;
-  assign \$500  = bus__adr[2:0] == 3'h7;
-  assign \$501  = \$499  & \$500 ;
-  assign \$signature__en$282  = \$496  & \$501 ;
-  assign \$502  = ~ busy;
-  assign \$signature__en$283  = \$502  | thr_ce;
-  assign \$504  = busy ? { 14'h0000, jb } : \$503 ;
-  assign \$506  = served & bus__we;
-  assign \$507  = bus__adr[20:18] == 3'h5;
-  assign \$508  = bus__adr[17:0] < 7'h40;
-  assign \$509  = \$507  & \$508 ;
-  assign \$510  = ! bus__adr[2:0];
-  assign \$511  = \$509  & \$510 ;
-  assign \$signature__en$287  = \$506  & \$511 ;
-  assign \$512  = ~ busy;
-  assign \$signature__en$288  = \$512  | thr_ce;
-  assign \$514  = busy ? { 14'h0000, jb } : \$513 ;
-  assign \$516  = served & bus__we;
-  assign \$517  = bus__adr[20:18] == 3'h5;
-  assign \$518  = bus__adr[17:0] < 7'h40;
-  assign \$519  = \$517  & \$518 ;
-  assign \$520  = bus__adr[2:0] == 1'h1;
-  assign \$521  = \$519  & \$520 ;
-  assign \$signature__en$292  = \$516  & \$521 ;
-  assign \$522  = ~ busy;
-  assign \$signature__en$293  = \$522  | thr_ce;
-  assign \$524  = busy ? { 14'h0000, jb } : \$523 ;
-  assign \$526  = served & bus__we;
-  assign \$527  = bus__adr[20:18] == 3'h5;
-  assign \$528  = bus__adr[17:0] < 7'h40;
-  assign \$529  = \$527  & \$528 ;
-  assign \$530  = bus__adr[2:0] == 2'h2;
-  assign \$531  = \$529  & \$530 ;
-  assign \$signature__en$297  = \$526  & \$531 ;
-  assign \$532  = ~ busy;
-  assign \$signature__en$298  = \$532  | thr_ce;
-  assign \$534  = busy ? { 14'h0000, jb } : \$533 ;
-  assign \$536  = served & bus__we;
-  assign \$537  = bus__adr[20:18] == 3'h5;
-  assign \$538  = bus__adr[17:0] < 7'h40;
-  assign \$539  = \$537  & \$538 ;
-  assign \$540  = bus__adr[2:0] == 2'h3;
-  assign \$541  = \$539  & \$540 ;
-  assign \$signature__en$302  = \$536  & \$541 ;
-  assign \$542  = ~ busy;
-  assign \$signature__en$303  = \$542  | thr_ce;
-  assign \$544  = busy ? { 14'h0000, jb } : \$543 ;
-  assign \$546  = served & bus__we;
-  assign \$547  = bus__adr[20:18] == 3'h5;
-  assign \$548  = bus__adr[17:0] < 7'h40;
-  assign \$549  = \$547  & \$548 ;
-  assign \$550  = bus__adr[2:0] == 3'h4;
-  assign \$551  = \$549  & \$550 ;
-  assign \$signature__en$307  = \$546  & \$551 ;
-  assign \$552  = ~ busy;
-  assign \$signature__en$308  = \$552  | thr_ce;
-  assign \$554  = busy ? { 14'h0000, jb } : \$553 ;
-  assign \$556  = served & bus__we;
-  assign \$557  = bus__adr[20:18] == 3'h5;
-  assign \$558  = bus__adr[17:0] < 7'h40;
-  assign \$559  = \$557  & \$558 ;
-  assign \$560  = bus__adr[2:0] == 3'h5;
-  assign \$561  = \$559  & \$560 ;
-  assign \$signature__en$312  = \$556  & \$561 ;
-  assign \$562  = ~ busy;
-  assign \$signature__en$313  = \$562  | thr_ce;
-  assign \$564  = busy ? { 14'h0000, jb } : \$563 ;
-  assign \$566  = served & bus__we;
-  assign \$567  = bus__adr[20:18] == 3'h5;
-  assign \$568  = bus__adr[17:0] < 7'h40;
-  assign \$569  = \$567  & \$568 ;
-  assign \$570  = bus__adr[2:0] == 3'h6;
-  assign \$571  = \$569  & \$570 ;
-  assign \$signature__en$317  = \$566  & \$571 ;
-  assign \$572  = ~ busy;
-  assign \$signature__en$318  = \$572  | thr_ce;
-  assign \$574  = busy ? { 14'h0000, jb } : \$573 ;
-  assign \$576  = served & bus__we;
-  assign \$577  = bus__adr[20:18] == 3'h5;
-  assign \$578  = bus__adr[17:0] < 7'h40;
-  assign \$579  = \$577  & \$578 ;
-  assign \$580  = bus__adr[2:0] == 3'h7;
-  assign \$581  = \$579  & \$580 ;
-  assign \$signature__en$322  = \$576  & \$581 ;
-  assign \$582  = ~ busy;
-  assign \$signature__en$323  = \$582  | thr_ce;
-  assign \$584  = rd_valid ? value : 32'd0;
-  assign \$585  = rd_valid ? \value$341  : 32'd0;
-  assign \$586  = rd_valid ? \value$350  : 32'd0;
-  assign \$587  = rd_valid ? \value$359  : 32'd0;
-  assign \$588  = rd_valid ? \value$368  : 32'd0;
-  assign \$589  = rd_valid ? c_word : 32'd0;
-  assign \$590  = served & bus__we;
-  assign \$591  = ! bus__adr[20:18];
-  assign reg_write = \$590  & \$591 ;
-  assign \$592  = ~ busy;
-  assign \$593  = bus__dat_w[0] & \$592 ;
-  assign \$594  = ~ busy;
-  assign \$1547  = byte_sel * 4'h8;
-  assign \$595  = \$signature__data$332  >> \$1547 ;
-  assign \$596  = $signed(\$595 ) - $signed(a_zp);
-  assign a_in__0 = valid ? \$596  : 9'h000;
-  assign \$1552  = byte_sel * 4'h8;
-  assign \$597  = \$signature__data$333  >> \$1552 ;
-  assign \$598  = $signed(\$597 ) - $signed(a_zp);
-  assign a_in__1 = valid ? \$598  : 9'h000;
-  assign \$1557  = byte_sel * 4'h8;
-  assign \$599  = \$signature__data$334  >> \$1557 ;
-  assign \$600  = $signed(\$599 ) - $signed(a_zp);
-  assign a_in__2 = valid ? \$600  : 9'h000;
-  assign \$1562  = byte_sel * 4'h8;
-  assign \$601  = \$signature__data$335  >> \$1562 ;
-  assign \$602  = $signed(\$601 ) - $signed(a_zp);
-  assign a_in__3 = valid ? \$602  : 9'h000;
-  assign \$1567  = byte_sel * 4'h8;
-  assign \$603  = \$signature__data$336  >> \$1567 ;
-  assign \$604  = $signed(\$603 ) - $signed(a_zp);
-  assign a_in__4 = valid ? \$604  : 9'h000;
-  assign \$1572  = byte_sel * 4'h8;
-  assign \$605  = \$signature__data$337  >> \$1572 ;
-  assign \$606  = $signed(\$605 ) - $signed(a_zp);
-  assign a_in__5 = valid ? \$606  : 9'h000;
-  assign \$1577  = byte_sel * 4'h8;
-  assign \$607  = \$signature__data$338  >> \$1577 ;
-  assign \$608  = $signed(\$607 ) - $signed(a_zp);
-  assign a_in__6 = valid ? \$608  : 9'h000;
-  assign \$1582  = byte_sel * 4'h8;
-  assign \$609  = \$signature__data$339  >> \$1582 ;
-  assign \$610  = $signed(\$609 ) - $signed(a_zp);
-  assign a_in__7 = valid ? \$610  : 9'h000;
-  assign \$1587  = byte_sel * 4'h8;
-  assign \$611  = \$signature__data$342  >> \$1587 ;
-  assign \$612  = $signed(\$611 ) - $signed(b_zp);
-  assign b_in__0 = valid ? \$612  : 9'h000;
-  assign \$1592  = byte_sel * 4'h8;
-  assign \$613  = \$signature__data$343  >> \$1592 ;
-  assign \$614  = $signed(\$613 ) - $signed(b_zp);
-  assign b_in__1 = valid ? \$614  : 9'h000;
-  assign \$1597  = byte_sel * 4'h8;
-  assign \$615  = \$signature__data$344  >> \$1597 ;
-  assign \$616  = $signed(\$615 ) - $signed(b_zp);
-  assign b_in__2 = valid ? \$616  : 9'h000;
-  assign \$1602  = byte_sel * 4'h8;
-  assign \$617  = \$signature__data$345  >> \$1602 ;
-  assign \$618  = $signed(\$617 ) - $signed(b_zp);
-  assign b_in__3 = valid ? \$618  : 9'h000;
-  assign \$1607  = byte_sel * 4'h8;
-  assign \$619  = \$signature__data$346  >> \$1607 ;
-  assign \$620  = $signed(\$619 ) - $signed(b_zp);
-  assign b_in__4 = valid ? \$620  : 9'h000;
-  assign \$1612  = byte_sel * 4'h8;
-  assign \$621  = \$signature__data$347  >> \$1612 ;
-  assign \$622  = $signed(\$621 ) - $signed(b_zp);
-  assign b_in__5 = valid ? \$622  : 9'h000;
-  assign \$1617  = byte_sel * 4'h8;
-  assign \$623  = \$signature__data$348  >> \$1617 ;
-  assign \$624  = $signed(\$623 ) - $signed(b_zp);
-  assign b_in__6 = valid ? \$624  : 9'h000;
-  assign \$1622  = byte_sel * 4'h8;
-  assign \$625  = \$signature__data$349  >> \$1622 ;
-  assign \$626  = $signed(\$625 ) - $signed(b_zp);
-  assign b_in__7 = valid ? \$626  : 9'h000;
-  assign \$627  = per_channel ? { 1'h0, \$signature__data$360  } : { qmult[31], qmult };
-  assign \$628  = per_channel ? { 1'h0, \$signature__data$369  } : { qshift[5], qshift };
-  assign \$629  = per_channel ? { 1'h0, \$signature__data$361  } : { qmult[31], qmult };
-  assign \$630  = per_channel ? { 1'h0, \$signature__data$370  } : { qshift[5], qshift };
-  assign \$631  = per_channel ? { 1'h0, \$signature__data$362  } : { qmult[31], qmult };
-  assign \$632  = per_channel ? { 1'h0, \$signature__data$371  } : { qshift[5], qshift };
-  assign \$633  = per_channel ? { 1'h0, \$signature__data$363  } : { qmult[31], qmult };
-  assign \$634  = per_channel ? { 1'h0, \$signature__data$372  } : { qshift[5], qshift };
-  assign \$635  = per_channel ? { 1'h0, \$signature__data$364  } : { qmult[31], qmult };
-  assign \$636  = per_channel ? { 1'h0, \$signature__data$373  } : { qshift[5], qshift };
-  assign \$637  = per_channel ? { 1'h0, \$signature__data$365  } : { qmult[31], qmult };
-  assign \$638  = per_channel ? { 1'h0, \$signature__data$374  } : { qshift[5], qshift };
-  assign \$639  = per_channel ? { 1'h0, \$signature__data$366  } : { qmult[31], qmult };
-  assign \$640  = per_channel ? { 1'h0, \$signature__data$375  } : { qshift[5], qshift };
-  assign \$641  = per_channel ? { 1'h0, \$signature__data$367  } : { qmult[31], qmult };
-  assign \$642  = per_channel ? { 1'h0, \$signature__data$376  } : { qshift[5], qshift };
-  assign \$643  = { ib, drain[2:0] } < reg_m;
-  assign \$644  = i_valid & \$643 ;
-  assign \$645  = jb * 4'h8;
-  assign \$646  = \$645  + 1'h0;
-  assign \$647  = \$646  < reg_n;
-  assign \$648  = jb * 4'h8;
-  assign \$649  = \$648  + 1'h1;
-  assign \$650  = \$649  < reg_n;
-  assign \$651  = jb * 4'h8;
-  assign \$652  = \$651  + 2'h2;
-  assign \$653  = \$652  < reg_n;
-  assign \$654  = jb * 4'h8;
-  assign \$655  = \$654  + 2'h3;
-  assign \$656  = \$655  < reg_n;
-  assign \$657  = jb * 4'h8;
-  assign \$658  = \$657  + 3'h4;
-  assign \$659  = \$658  < reg_n;
-  assign \$660  = jb * 4'h8;
-  assign \$661  = \$660  + 3'h5;
-  assign \$662  = \$661  < reg_n;
-  assign \$663  = jb * 4'h8;
-  assign \$664  = \$663  + 3'h6;
-  assign \$665  = \$664  < reg_n;
-  assign \$666  = jb * 4'h8;
-  assign \$667  = \$666  + 3'h7;
-  assign \$668  = \$667  < reg_n;
-  assign wr_en = \$644  ? { \$668 , \$665 , \$662 , \$659 , \$656 , \$653 , \$650 , \$647  } : 8'h00;
-  assign \$669  = served & bus__we;
-  assign \$671  = bus__adr[20:18] == 3'h6;
-  assign \$672  = bus__adr[17:0] < 11'h400;
-  assign \$673  = \$671  & \$672 ;
-  assign \$674  = \$670  & \$673 ;
-  assign \$675  = 3'h4 * bus__adr[0];
-  assign \$676  = bus__sel << \$675 ;
-  assign \$677  = \$674  ? \$676  : 19'h00000;
-  assign \$678  = thr_ce ? nxt_en : 8'h00;
-  assign \$680  = cycles + 1'h1;
-  assign \$681  = | reg_m;
-  assign \$682  = | reg_k;
-  assign \$683  = \$681  & \$682 ;
-  assign \$684  = | reg_n;
-  assign \$685  = \$683  & \$684 ;
-  assign \$686  = reg_m <= 7'h40;
-  assign \$687  = \$685  & \$686 ;
-  assign \$688  = reg_k <= 7'h40;
-  assign \$689  = \$687  & \$688 ;
-  assign \$690  = reg_n <= 7'h40;
-  assign \$691  = \$689  & \$690 ;
-  assign \$692  = k + 1'h1;
-  assign \$693  = reg_k - 1'h1;
-  assign \$694  = k == \$693 ;
-  assign \$695  = \wait  + 1'h1;
-  assign \$696  = \wait  == 3'h7;
-  assign \$697  = drain + 1'h1;
-  assign \$698  = drain == 3'h7;
-  assign \$699  = jb + 1'h1;
-  assign \$700  = \$699  < \$134 [3:0];
-  assign \$701  = ib + 1'h1;
-  assign \$702  = \$701  < \$131 [3:0];
-  assign \$703  = jb + 1'h1;
-  assign \$704  = ib + 1'h1;
-  assign \$705  = \wait  + 1'h1;
-  assign \$706  = \wait  == 2'h3;
-  assign thr_feed_step = valid & thr_ce;
-  assign \$707  = feeding ? 5'h10 : 5'h00;
-  assign \$708  = i_valid ? 5'h18 : 5'h00;
-  assign \$709  = \$707  + \$708 ;
-  assign \$710  = | nxt_en;
-  assign \$711  = \$710  & thr_ce;
-  assign \$712  = \$709  + \$711 ;
-  assign \$713  = bus__adr[20:18] == 1'h1;
-  assign \$714  = bus__adr[17:0] < 11'h400;
-  assign \$715  = \$713  ? \$714  : 1'h0;
-  assign \$716  = bus__adr[20:18] == 2'h2;
-  assign \$717  = bus__adr[17:0] < 11'h400;
-  assign \$718  = \$716  ? \$717  : 1'h0;
-  assign \$719  = \$715  | \$718 ;
-  assign \$720  = bus__adr[20:18] >= 2'h3;
-  assign \$721  = bus__adr[20:18] <= 3'h5;
-  assign \$722  = \$720  & \$721 ;
-  assign \$723  = bus__adr[17:0] < 7'h40;
-  assign \$724  = \$722  ? \$723  : 1'h0;
-  assign \$725  = \$719  | \$724 ;
-  assign \$726  = bus__adr[20:18] == 3'h6;
-  assign \$727  = bus__adr[17:0] < 11'h400;
-  assign \$728  = \$726  ? \$727  : 1'h0;
-  assign \$729  = \$725  | \$728 ;
-  assign \$730  = served & \$729 ;
-  assign \$731  = \$712  + \$730 ;
-  assign \$732  = bus__adr[20:18] == 1'h1;
-  assign \$733  = bus__adr[17:0] < 11'h400;
-  assign \$734  = \$732  ? \$733  : 1'h0;
-  assign \$735  = bus__adr[20:18] == 2'h2;
-  assign \$736  = bus__adr[17:0] < 11'h400;
-  assign \$737  = \$735  ? \$736  : 1'h0;
-  assign \$738  = \$734  | \$737 ;
-  assign \$739  = bus__adr[20:18] >= 2'h3;
-  assign \$740  = bus__adr[20:18] <= 3'h5;
-  assign \$741  = \$739  & \$740 ;
-  assign \$742  = bus__adr[17:0] < 7'h40;
-  assign \$743  = \$741  ? \$742  : 1'h0;
-  assign \$744  = \$738  | \$743 ;
-  assign \$745  = bus__adr[20:18] == 3'h6;
-  assign \$746  = bus__adr[17:0] < 11'h400;
-  assign \$747  = \$745  ? \$746  : 1'h0;
-  assign \$748  = \$744  | \$747 ;
-  assign \$750  = \$731  + 1'h0;
-  assign \$751  = \$122 [3:0] == 4'hc;
-  assign \$752  = thr_reg_we & \$751 ;
-  assign \$753  = \$752  ? 32'd0 : throttled;
-  assign \$754  = ~ thr_ce;
-  assign \$755  = busy & \$754 ;
-  assign \$756  = \$753  + \$755 ;
-  assign \$757  = act_feed + thr_feed_step;
-  assign \$758  = act_sram + \$750 [7:0];
-  assign \$760  = tmr_errors != 32'd4294967295;
-  assign \$761  = tmr_errors + \$760 ;
-  assign \$762  = ~ bus__we;
-  assign \$763  = served & \$762 ;
-  assign \$764  = bus__adr[20:18] == 1'h1;
-  assign \$765  = \$763  & \$764 ;
-  assign \$767  = bus__adr[17:0] < 11'h400;
-  assign \$768  = ~ bus__we;
-  assign \$769  = served & \$768 ;
-  assign \$770  = bus__adr[20:18] == 2'h2;
-  assign \$771  = \$769  & \$770 ;
-  assign \$773  = bus__adr[17:0] < 11'h400;
-  assign \$774  = ~ bus__we;
-  assign \$775  = served & \$774 ;
-  assign \$776  = bus__adr[20:18] == 2'h3;
-  assign \$777  = \$775  & \$776 ;
-  assign \$778  = bus__adr[17:0] < 7'h40;
-  assign \$779  = ~ bus__we;
-  assign \$780  = served & \$779 ;
-  assign \$781  = bus__adr[20:18] == 3'h4;
-  assign \$782  = \$780  & \$781 ;
-  assign \$783  = bus__adr[17:0] < 7'h40;
-  assign \$784  = ~ bus__we;
-  assign \$785  = served & \$784 ;
-  assign \$786  = bus__adr[20:18] == 3'h5;
-  assign \$787  = \$785  & \$786 ;
-  assign \$788  = bus__adr[17:0] < 7'h40;
-  assign \$789  = ~ bus__we;
-  assign \$790  = served & \$789 ;
-  assign \$791  = bus__adr[20:18] == 3'h6;
-  assign \$792  = \$790  & \$791 ;
-  assign \$793  = bus__adr[17:0] < 11'h400;
-  assign \$794  = ~ bus__we;
-  assign \$795  = served & \$794 ;
-  assign \$796  = ! bus__adr[20:18];
-  assign \$797  = \$795  & \$796 ;
-  always @(posedge clk)
-    therm_trip1 <= \$803 ;
-  always @(posedge clk)
-    therm_trip2 <= \$804 ;
-  always @(posedge clk)
-    therm_trip3 <= \$805 ;
-  always @(posedge clk)
-    therm_crit <= \$806 ;
-  always @(posedge clk)
-    therm_hyst <= \$807 ;
-  always @(posedge clk)
-    therm_range_min <= \$808 ;
-  always @(posedge clk)
-    therm_range_max <= \$809 ;
-  always @(posedge clk)
-    therm_stuck_samples <= \$810 ;
-  always @(posedge clk)
-    therm_safe_level <= \$811 ;
-  always @(posedge clk)
-    throttle_level <= \$812 ;
-  always @(posedge clk)
-    therm_temp <= \$813 ;
-  always @(posedge clk)
-    therm_prev <= \$814 ;
-  always @(posedge clk)
-    therm_run <= \$815 ;
-  always @(posedge clk)
-    therm_sensor_fault <= \$816 ;
-  always @(posedge clk)
-    therm_cool <= \$817 ;
-  always @(posedge clk)
-    therm_raises <= \$818 ;
-  always @(posedge clk)
-    therm_shutdowns <= \$819 ;
-  always @(posedge clk)
-    therm_faults <= \$820 ;
-  always @(posedge clk)
-    therm_phase <= \$821 ;
-  always @(posedge clk)
-    throttled <= \$822 ;
-  always @(posedge clk)
-    act_feed <= \$823 ;
-  always @(posedge clk)
-    act_sram <= \$824 ;
-  always @(posedge clk)
-    busy <= \$825 ;
-  always @(posedge clk)
-    done <= \$826 ;
-  always @(posedge clk)
-    error <= \$827 ;
-  always @(posedge clk)
-    irq_en <= \$828 ;
-  always @(posedge clk)
-    reg_m <= \$829 ;
-  always @(posedge clk)
-    reg_k <= \$830 ;
-  always @(posedge clk)
-    reg_n <= \$831 ;
-  always @(posedge clk)
-    a_zp <= \$832 ;
-  always @(posedge clk)
-    b_zp <= \$833 ;
-  always @(posedge clk)
-    out_zp <= \$834 ;
-  always @(posedge clk)
-    act_min <= \$835 ;
-  always @(posedge clk)
-    act_max <= \$836 ;
-  always @(posedge clk)
-    per_channel <= \$837 ;
-  always @(posedge clk)
-    qmult <= \$838 ;
-  always @(posedge clk)
-    qshift <= \$839 ;
-  always @(posedge clk)
-    cycles <= \$840 ;
-  always @(posedge clk)
-    ctrl_state <= \$841 ;
-  always @(posedge clk)
-    ib <= \$842 ;
-  always @(posedge clk)
-    jb <= \$843 ;
-  always @(posedge clk)
-    k <= \$844 ;
-  always @(posedge clk)
-    \wait  <= \$845 ;
-  always @(posedge clk)
-    drain <= \$846 ;
-  always @(posedge clk)
-    tmr_flag <= \$847 ;
-  always @(posedge clk)
-    tmr_errors <= \$848 ;
-  always @(posedge clk)
-    bus__ack <= \$849 ;
-  always @(posedge clk)
-    rd_region <= \$850 ;
-  always @(posedge clk)
-    rd_bank <= \$851 ;
-  always @(posedge clk)
-    rd_valid <= \$852 ;
-  always @(posedge clk)
-    rd_lane <= \$853 ;
-  always @(posedge clk)
-    reg_rdata <= \$854 ;
-  always @(posedge clk)
-    ecc_ue <= \$855 ;
-  always @(posedge clk)
-    byte_sel <= \$856 ;
-  always @(posedge clk)
-    valid <= \$857 ;
-  always @(posedge clk)
-    \$like$496  <= \$858 ;
-  always @(posedge clk)
-    \nxt_en$497  <= \$859 ;
-  always @(posedge clk)
-    \$like$498  <= \$860 ;
-  always @(posedge clk)
-    \nxt_en$499  <= \$861 ;
-  always @(posedge clk)
-    \$like  <= \$862 ;
-  always @(posedge clk)
-    nxt_en <= \$863 ;
-  assign \$1  = \$122 [3:0] == 2'h3;
-  assign \$2  = thr_reg_we & \$1 ;
-  assign \$3  = \$122 [3:0] == 3'h4;
-  assign \$4  = thr_reg_we & \$3 ;
-  assign \$5  = \$122 [3:0] == 3'h5;
-  assign \$6  = thr_reg_we & \$5 ;
-  assign \$7  = \$122 [3:0] == 3'h6;
-  assign \$8  = thr_reg_we & \$7 ;
-  assign \$9  = \$122 [3:0] == 3'h7;
-  assign \$10  = thr_reg_we & \$9 ;
-  assign \$11  = \$122 [3:0] == 4'h8;
-  assign \$12  = thr_reg_we & \$11 ;
-  assign \$13  = \$122 [3:0] == 4'h9;
-  assign \$14  = thr_reg_we & \$13 ;
-  assign \$15  = \$122 [3:0] == 4'ha;
-  assign \$16  = thr_reg_we & \$15 ;
-  assign \$17  = bus__dat_w[2:0] > 3'h4;
-  assign \$18  = \$17  ? 3'h4 : bus__dat_w[2:0];
-  assign \$19  = ! \$122 [3:0];
-  assign \$20  = thr_reg_we & \$19 ;
-  assign \$21  = \$20  & bus__dat_w[0];
-  assign \$22  = throttle_level == 3'h4;
+  assign \$313  = ! \port$0$5 [2:0];
+  assign \$314  = \$312  & \$313 ;
+  assign \$signature__en$186  = \$309  & \$314 ;
+  assign \$315  = ~ busy;
+  assign \$signature__en$187  = \$315  | ce;
+  assign \$317  = busy ? { 15'h0000, dp__ch_addr } : \$316 ;
+  assign \$319  = served & bus__we;
+  assign \$320  = \port$0$5 [20:18] == 3'h4;
+  assign \$321  = \port$0$5 [17:0] < 7'h40;
+  assign \$322  = \$320  & \$321 ;
+  assign \$323  = \port$0$5 [2:0] == 1'h1;
+  assign \$324  = \$322  & \$323 ;
+  assign \$signature__en$193  = \$319  & \$324 ;
+  assign \$325  = ~ busy;
+  assign \$signature__en$194  = \$325  | ce;
+  assign \$327  = busy ? { 15'h0000, dp__ch_addr } : \$326 ;
+  assign \$329  = served & bus__we;
+  assign \$330  = \port$0$5 [20:18] == 3'h4;
+  assign \$331  = \port$0$5 [17:0] < 7'h40;
+  assign \$332  = \$330  & \$331 ;
+  assign \$333  = \port$0$5 [2:0] == 2'h2;
+  assign \$334  = \$332  & \$333 ;
+  assign \$signature__en$200  = \$329  & \$334 ;
+  assign \$335  = ~ busy;
+  assign \$signature__en$201  = \$335  | ce;
+  assign \$337  = busy ? { 15'h0000, dp__ch_addr } : \$336 ;
+  assign \$339  = served & bus__we;
+  assign \$340  = \port$0$5 [20:18] == 3'h4;
+  assign \$341  = \port$0$5 [17:0] < 7'h40;
+  assign \$342  = \$340  & \$341 ;
+  assign \$343  = \port$0$5 [2:0] == 2'h3;
+  assign \$344  = \$342  & \$343 ;
+  assign \$signature__en$207  = \$339  & \$344 ;
+  assign \$345  = ~ busy;
+  assign \$signature__en$208  = \$345  | ce;
+  assign \$347  = busy ? { 15'h0000, dp__ch_addr } : \$346 ;
+  assign \$349  = served & bus__we;
+  assign \$350  = \port$0$5 [20:18] == 3'h4;
+  assign \$351  = \port$0$5 [17:0] < 7'h40;
+  assign \$352  = \$350  & \$351 ;
+  assign \$353  = \port$0$5 [2:0] == 3'h4;
+  assign \$354  = \$352  & \$353 ;
+  assign \$signature__en$214  = \$349  & \$354 ;
+  assign \$355  = ~ busy;
+  assign \$signature__en$215  = \$355  | ce;
+  assign \$357  = busy ? { 15'h0000, dp__ch_addr } : \$356 ;
+  assign \$359  = served & bus__we;
+  assign \$360  = \port$0$5 [20:18] == 3'h4;
+  assign \$361  = \port$0$5 [17:0] < 7'h40;
+  assign \$362  = \$360  & \$361 ;
+  assign \$363  = \port$0$5 [2:0] == 3'h5;
+  assign \$364  = \$362  & \$363 ;
+  assign \$signature__en$221  = \$359  & \$364 ;
+  assign \$365  = ~ busy;
+  assign \$signature__en$222  = \$365  | ce;
+  assign \$367  = busy ? { 15'h0000, dp__ch_addr } : \$366 ;
+  assign \$369  = served & bus__we;
+  assign \$370  = \port$0$5 [20:18] == 3'h4;
+  assign \$371  = \port$0$5 [17:0] < 7'h40;
+  assign \$372  = \$370  & \$371 ;
+  assign \$373  = \port$0$5 [2:0] == 3'h6;
+  assign \$374  = \$372  & \$373 ;
+  assign \$signature__en$228  = \$369  & \$374 ;
+  assign \$375  = ~ busy;
+  assign \$signature__en$229  = \$375  | ce;
+  assign \$377  = busy ? { 15'h0000, dp__ch_addr } : \$376 ;
+  assign \$379  = served & bus__we;
+  assign \$380  = \port$0$5 [20:18] == 3'h4;
+  assign \$381  = \port$0$5 [17:0] < 7'h40;
+  assign \$382  = \$380  & \$381 ;
+  assign \$383  = \port$0$5 [2:0] == 3'h7;
+  assign \$384  = \$382  & \$383 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_lane)
+      1'h0:
+          c_word = \$signature__data$303 [31:0];
+      1'h1:
+          c_word = \$signature__data$303 [63:32];
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      3'h0:
+          value = dp__a_data__0;
+      3'h1:
+          value = dp__a_data__1;
+      3'h2:
+          value = dp__a_data__2;
+      3'h3:
+          value = dp__a_data__3;
+      3'h4:
+          value = dp__a_data__4;
+      3'h5:
+          value = dp__a_data__5;
+      3'h6:
+          value = dp__a_data__6;
+      3'h7:
+          value = dp__a_data__7;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      3'h0:
+          \value$306  = dp__b_data__0;
+      3'h1:
+          \value$306  = dp__b_data__1;
+      3'h2:
+          \value$306  = dp__b_data__2;
+      3'h3:
+          \value$306  = dp__b_data__3;
+      3'h4:
+          \value$306  = dp__b_data__4;
+      3'h5:
+          \value$306  = dp__b_data__5;
+      3'h6:
+          \value$306  = dp__b_data__6;
+      3'h7:
+          \value$306  = dp__b_data__7;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      3'h0:
+          \value$307  = dp__bias__0;
+      3'h1:
+          \value$307  = dp__bias__1;
+      3'h2:
+          \value$307  = dp__bias__2;
+      3'h3:
+          \value$307  = dp__bias__3;
+      3'h4:
+          \value$307  = dp__bias__4;
+      3'h5:
+          \value$307  = dp__bias__5;
+      3'h6:
+          \value$307  = dp__bias__6;
+      3'h7:
+          \value$307  = dp__bias__7;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      3'h0:
+          \value$308  = dp__mult__0;
+      3'h1:
+          \value$308  = dp__mult__1;
+      3'h2:
+          \value$308  = dp__mult__2;
+      3'h3:
+          \value$308  = dp__mult__3;
+      3'h4:
+          \value$308  = dp__mult__4;
+      3'h5:
+          \value$308  = dp__mult__5;
+      3'h6:
+          \value$308  = dp__mult__6;
+      3'h7:
+          \value$308  = dp__mult__7;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      3'h0:
+          \value$309  = { dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0 };
+      3'h1:
+          \value$309  = { dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1 };
+      3'h2:
+          \value$309  = { dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2 };
+      3'h3:
+          \value$309  = { dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3 };
+      3'h4:
+          \value$309  = { dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4 };
+      3'h5:
+          \value$309  = { dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5 };
+      3'h6:
+          \value$309  = { dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6 };
+      3'h7:
+          \value$309  = { dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7 };
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    bus__rdata = 32'd0;
+    casez (bus__ack_region)
+      3'h1:
+          bus__rdata = \$478 ;
+      3'h2:
+          bus__rdata = \$479 ;
+      3'h3:
+          bus__rdata = \$480 ;
+      3'h4:
+          bus__rdata = \$481 ;
+      3'h5:
+          bus__rdata = \$482 ;
+      3'h6:
+          bus__rdata = \$483 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    \$550  = rd_bank;
+    if (\$521 ) begin
+      \$550  = \$522 [2:0];
+    end
+    if (\$527 ) begin
+      \$550  = \$528 [2:0];
+    end
+    if (\$533 ) begin
+      \$550  = \port$0$5 [2:0];
+    end
+    if (\$538 ) begin
+      \$550  = \port$0$5 [2:0];
+    end
+    if (\$543 ) begin
+      \$550  = \port$0$5 [2:0];
+    end
+    if (rst) begin
+      \$550  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    \$551  = rd_valid;
+    if (\$521 ) begin
+      \$551  = \$523 ;
+    end
+    if (\$527 ) begin
+      \$551  = \$529 ;
+    end
+    if (\$533 ) begin
+      \$551  = \$534 ;
+    end
+    if (\$538 ) begin
+      \$551  = \$539 ;
+    end
+    if (\$543 ) begin
+      \$551  = \$544 ;
+    end
+    if (\$548 ) begin
+      \$551  = \$549 ;
+    end
+    if (rst) begin
+      \$551  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    \$552  = rd_lane;
+    if (\$548 ) begin
+      \$552  = \port$0$5 [0];
+    end
+    if (rst) begin
+      \$552  = 1'h0;
+    end
+  end
+  assign bus__served = served;
+  assign \$signature__addr  = \$4 [6:0];
+  assign bus__addr = \port$0$5 [17:0];
+  assign dp__a_addr = { \port$2010$0 , \port$2014$2  };
+  assign \$signature__data  = dp__a_data__0;
+  assign \$signature__addr$9  = { \$6 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$12  = bus__wdata;
+  assign bus__region = \port$0$5 [20:18];
+  assign \$signature__addr$18  = \$18 [6:0];
+  assign \$signature__data$20  = dp__a_data__1;
+  assign \$signature__addr$21  = { \$20 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$23  = bus__wdata;
+  assign \$signature__addr$25  = \$32 [6:0];
+  assign \$signature__data$27  = dp__a_data__2;
+  assign \$signature__addr$28  = { \$34 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$30  = bus__wdata;
+  assign \$signature__addr$32  = \$46 [6:0];
+  assign \$signature__data$34  = dp__a_data__3;
+  assign \$signature__addr$35  = { \$48 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$37  = bus__wdata;
+  assign \$signature__addr$39  = \$60 [6:0];
+  assign \$signature__data$41  = dp__a_data__4;
+  assign \$signature__addr$42  = { \$62 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$44  = bus__wdata;
+  assign \$signature__addr$46  = \$74 [6:0];
+  assign \$signature__data$48  = dp__a_data__5;
+  assign \$signature__addr$49  = { \$76 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$51  = bus__wdata;
+  assign \$signature__addr$53  = \$88 [6:0];
+  assign \$signature__data$55  = dp__a_data__6;
+  assign \$signature__addr$56  = { \$90 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$58  = bus__wdata;
+  assign \$signature__addr$60  = \$102 [6:0];
+  assign \$signature__data$62  = dp__a_data__7;
+  assign \$signature__addr$63  = { \$104 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$65  = bus__wdata;
+  assign \$signature__addr$67  = \$116 [6:0];
+  assign dp__b_addr = { dp__ch_addr, \port$2014$2  };
+  assign \$signature__data$70  = dp__b_data__0;
+  assign \$signature__addr$71  = { \$118 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$73  = bus__wdata;
+  assign \$signature__addr$75  = \$130 [6:0];
+  assign \$signature__data$77  = dp__b_data__1;
+  assign \$signature__addr$78  = { \$132 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$80  = bus__wdata;
+  assign \$signature__addr$82  = \$144 [6:0];
+  assign \$signature__data$84  = dp__b_data__2;
+  assign \$signature__addr$85  = { \$146 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$87  = bus__wdata;
+  assign \$signature__addr$89  = \$158 [6:0];
+  assign \$signature__data$91  = dp__b_data__3;
+  assign \$signature__addr$92  = { \$160 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$94  = bus__wdata;
+  assign \$signature__addr$96  = \$172 [6:0];
+  assign \$signature__data$98  = dp__b_data__4;
+  assign \$signature__addr$99  = { \$174 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$101  = bus__wdata;
+  assign \$signature__addr$103  = \$186 [6:0];
+  assign \$signature__data$105  = dp__b_data__5;
+  assign \$signature__addr$106  = { \$188 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$108  = bus__wdata;
+  assign \$signature__addr$110  = \$200 [6:0];
+  assign \$signature__data$112  = dp__b_data__6;
+  assign \$signature__addr$113  = { \$202 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$115  = bus__wdata;
+  assign \$signature__addr$117  = \$214 [6:0];
+  assign \$signature__data$119  = dp__b_data__7;
+  assign \$signature__addr$120  = { \$216 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$122  = bus__wdata;
+  assign \$signature__addr$124  = \$227 [2:0];
+  assign \$signature__data$127  = dp__bias__0;
+  assign \$signature__addr$128  = \$228 [2:0];
+  assign \$signature__data$129  = bus__wdata;
+  assign \$signature__addr$132  = \$237 [2:0];
+  assign \$signature__data$134  = dp__bias__1;
+  assign \$signature__addr$135  = \$238 [2:0];
+  assign \$signature__data$136  = bus__wdata;
+  assign \$signature__addr$139  = \$247 [2:0];
+  assign \$signature__data$141  = dp__bias__2;
+  assign \$signature__addr$142  = \$248 [2:0];
+  assign \$signature__data$143  = bus__wdata;
+  assign \$signature__addr$146  = \$257 [2:0];
+  assign \$signature__data$148  = dp__bias__3;
+  assign \$signature__addr$149  = \$258 [2:0];
+  assign \$signature__data$150  = bus__wdata;
+  assign \$signature__addr$153  = \$267 [2:0];
+  assign \$signature__data$155  = dp__bias__4;
+  assign \$signature__addr$156  = \$268 [2:0];
+  assign \$signature__data$157  = bus__wdata;
+  assign \$signature__addr$160  = \$277 [2:0];
+  assign \$signature__data$162  = dp__bias__5;
+  assign \$signature__addr$163  = \$278 [2:0];
+  assign \$signature__data$164  = bus__wdata;
+  assign \$signature__addr$167  = \$287 [2:0];
+  assign \$signature__data$169  = dp__bias__6;
+  assign \$signature__addr$170  = \$288 [2:0];
+  assign \$signature__data$171  = bus__wdata;
+  assign \$signature__addr$174  = \$297 [2:0];
+  assign \$signature__data$176  = dp__bias__7;
+  assign \$signature__addr$177  = \$298 [2:0];
+  assign \$signature__data$178  = bus__wdata;
+  assign \$signature__addr$181  = \$307 [2:0];
+  assign \$signature__data$183  = dp__mult__0;
+  assign \$signature__addr$184  = \$308 [2:0];
+  assign \$signature__data$185  = bus__wdata;
+  assign \$signature__addr$188  = \$317 [2:0];
+  assign \$signature__data$190  = dp__mult__1;
+  assign \$signature__addr$191  = \$318 [2:0];
+  assign \$signature__data$192  = bus__wdata;
+  assign \$signature__addr$195  = \$327 [2:0];
+  assign \$signature__data$197  = dp__mult__2;
+  assign \$signature__addr$198  = \$328 [2:0];
+  assign \$signature__data$199  = bus__wdata;
+  assign \$signature__addr$202  = \$337 [2:0];
+  assign \$signature__data$204  = dp__mult__3;
+  assign \$signature__addr$205  = \$338 [2:0];
+  assign \$signature__data$206  = bus__wdata;
+  assign \$signature__addr$209  = \$347 [2:0];
+  assign \$signature__data$211  = dp__mult__4;
+  assign \$signature__addr$212  = \$348 [2:0];
+  assign \$signature__data$213  = bus__wdata;
+  assign \$signature__addr$216  = \$357 [2:0];
+  assign \$signature__data$218  = dp__mult__5;
+  assign \$signature__addr$219  = \$358 [2:0];
+  assign \$signature__data$220  = bus__wdata;
+  assign \$signature__addr$223  = \$367 [2:0];
+  assign \$signature__data$225  = dp__mult__6;
+  assign \$signature__addr$226  = \$368 [2:0];
+  assign \$signature__data$227  = bus__wdata;
+  assign \$signature__addr$230  = \$377 [2:0];
+  assign \$signature__data$232  = dp__mult__7;
+  assign \$signature__addr$233  = \$378 [2:0];
+  assign \$signature__data$234  = bus__wdata;
+  assign \$signature__addr$237  = \$387 [2:0];
+  assign \$signature__data$239  = dp__shift__0;
+  assign \$signature__addr$240  = \$388 [2:0];
+  assign \$signature__data$241  = bus__wdata[5:0];
+  assign \$signature__addr$244  = \$397 [2:0];
+  assign \$signature__data$246  = dp__shift__1;
+  assign \$signature__addr$247  = \$398 [2:0];
+  assign \$signature__data$248  = bus__wdata[5:0];
+  assign \$signature__addr$251  = \$407 [2:0];
+  assign \$signature__data$253  = dp__shift__2;
+  assign \$signature__addr$254  = \$408 [2:0];
+  assign \$signature__data$255  = bus__wdata[5:0];
+  assign \$signature__addr$258  = \$417 [2:0];
+  assign \$signature__data$260  = dp__shift__3;
+  assign \$signature__addr$261  = \$418 [2:0];
+  assign \$signature__data$262  = bus__wdata[5:0];
+  assign \$signature__addr$265  = \$427 [2:0];
+  assign \$signature__data$267  = dp__shift__4;
+  assign \$signature__addr$268  = \$428 [2:0];
+  assign \$signature__data$269  = bus__wdata[5:0];
+  assign \$signature__addr$272  = \$437 [2:0];
+  assign \$signature__data$274  = dp__shift__5;
+  assign \$signature__addr$275  = \$438 [2:0];
+  assign \$signature__data$276  = bus__wdata[5:0];
+  assign \$signature__addr$279  = \$447 [2:0];
+  assign \$signature__data$281  = dp__shift__6;
+  assign \$signature__addr$282  = \$448 [2:0];
+  assign \$signature__data$283  = bus__wdata[5:0];
+  assign \$signature__addr$286  = \$457 [2:0];
+  assign \$signature__data$288  = dp__shift__7;
+  assign \$signature__addr$289  = \$458 [2:0];
+  assign \$signature__data$290  = bus__wdata[5:0];
+  assign lane_en = \$474 [7:0];
+  assign \$signature__addr$294  = \$475 [8:0];
+  assign \$signature__addr$295  = \$477 [8:0];
+  assign dp__c_wr_data = { \port$2956$0 , \port$2920$0 , \port$2884$0 , \port$2848$0 , \port$2812$0 , \port$2776$0 , \port$2740$0 , \port$2704$0  };
+  assign \$2  = { 4'h0, \port$0$5 [17:4] };
+  assign \$3  = { 3'h0, \$2 [17:3] };
+  assign \$5  = { 4'h0, \port$0$5 [17:4] };
+  assign \$6  = { 3'h0, \$5 [17:3] };
+  assign \$12  = { 4'h0, \port$0$5 [17:4] };
+  assign \$16  = { 4'h0, \port$0$5 [17:4] };
+  assign \$17  = { 3'h0, \$16 [17:3] };
+  assign \$19  = { 4'h0, \port$0$5 [17:4] };
+  assign \$20  = { 3'h0, \$19 [17:3] };
+  assign \$26  = { 4'h0, \port$0$5 [17:4] };
+  assign \$30  = { 4'h0, \port$0$5 [17:4] };
+  assign \$31  = { 3'h0, \$30 [17:3] };
+  assign \$33  = { 4'h0, \port$0$5 [17:4] };
+  assign \$34  = { 3'h0, \$33 [17:3] };
+  assign \$40  = { 4'h0, \port$0$5 [17:4] };
+  assign \$44  = { 4'h0, \port$0$5 [17:4] };
+  assign \$45  = { 3'h0, \$44 [17:3] };
+  assign \$47  = { 4'h0, \port$0$5 [17:4] };
+  assign \$48  = { 3'h0, \$47 [17:3] };
+  assign \$54  = { 4'h0, \port$0$5 [17:4] };
+  assign \$58  = { 4'h0, \port$0$5 [17:4] };
+  assign \$59  = { 3'h0, \$58 [17:3] };
+  assign \$61  = { 4'h0, \port$0$5 [17:4] };
+  assign \$62  = { 3'h0, \$61 [17:3] };
+  assign \$68  = { 4'h0, \port$0$5 [17:4] };
+  assign \$72  = { 4'h0, \port$0$5 [17:4] };
+  assign \$73  = { 3'h0, \$72 [17:3] };
+  assign \$75  = { 4'h0, \port$0$5 [17:4] };
+  assign \$76  = { 3'h0, \$75 [17:3] };
+  assign \$82  = { 4'h0, \port$0$5 [17:4] };
+  assign \$86  = { 4'h0, \port$0$5 [17:4] };
+  assign \$87  = { 3'h0, \$86 [17:3] };
+  assign \$89  = { 4'h0, \port$0$5 [17:4] };
+  assign \$90  = { 3'h0, \$89 [17:3] };
+  assign \$96  = { 4'h0, \port$0$5 [17:4] };
+  assign \$100  = { 4'h0, \port$0$5 [17:4] };
+  assign \$101  = { 3'h0, \$100 [17:3] };
+  assign \$103  = { 4'h0, \port$0$5 [17:4] };
+  assign \$104  = { 3'h0, \$103 [17:3] };
+  assign \$110  = { 4'h0, \port$0$5 [17:4] };
+  assign \$114  = { 4'h0, \port$0$5 [17:4] };
+  assign \$115  = { 3'h0, \$114 [17:3] };
+  assign \$117  = { 4'h0, \port$0$5 [17:4] };
+  assign \$118  = { 3'h0, \$117 [17:3] };
+  assign \$124  = { 4'h0, \port$0$5 [17:4] };
+  assign \$128  = { 4'h0, \port$0$5 [17:4] };
+  assign \$129  = { 3'h0, \$128 [17:3] };
+  assign \$131  = { 4'h0, \port$0$5 [17:4] };
+  assign \$132  = { 3'h0, \$131 [17:3] };
+  assign \$138  = { 4'h0, \port$0$5 [17:4] };
+  assign \$142  = { 4'h0, \port$0$5 [17:4] };
+  assign \$143  = { 3'h0, \$142 [17:3] };
+  assign \$145  = { 4'h0, \port$0$5 [17:4] };
+  assign \$146  = { 3'h0, \$145 [17:3] };
+  assign \$152  = { 4'h0, \port$0$5 [17:4] };
+  assign \$156  = { 4'h0, \port$0$5 [17:4] };
+  assign \$157  = { 3'h0, \$156 [17:3] };
+  assign \$159  = { 4'h0, \port$0$5 [17:4] };
+  assign \$160  = { 3'h0, \$159 [17:3] };
+  assign \$166  = { 4'h0, \port$0$5 [17:4] };
+  assign \$170  = { 4'h0, \port$0$5 [17:4] };
+  assign \$171  = { 3'h0, \$170 [17:3] };
+  assign \$173  = { 4'h0, \port$0$5 [17:4] };
+  assign \$174  = { 3'h0, \$173 [17:3] };
+  assign \$180  = { 4'h0, \port$0$5 [17:4] };
+  assign \$184  = { 4'h0, \port$0$5 [17:4] };
+  assign \$185  = { 3'h0, \$184 [17:3] };
+  assign \$187  = { 4'h0, \port$0$5 [17:4] };
+  assign \$188  = { 3'h0, \$187 [17:3] };
+  assign \$194  = { 4'h0, \port$0$5 [17:4] };
+  assign \$198  = { 4'h0, \port$0$5 [17:4] };
+  assign \$199  = { 3'h0, \$198 [17:3] };
+  assign \$201  = { 4'h0, \port$0$5 [17:4] };
+  assign \$202  = { 3'h0, \$201 [17:3] };
+  assign \$208  = { 4'h0, \port$0$5 [17:4] };
+  assign \$212  = { 4'h0, \port$0$5 [17:4] };
+  assign \$213  = { 3'h0, \$212 [17:3] };
+  assign \$215  = { 4'h0, \port$0$5 [17:4] };
+  assign \$216  = { 3'h0, \$215 [17:3] };
+  assign \$222  = { 4'h0, \port$0$5 [17:4] };
+  assign \$226  = { 3'h0, \port$0$5 [17:3] };
+  assign \$228  = { 3'h0, \port$0$5 [17:3] };
+  assign \$236  = { 3'h0, \port$0$5 [17:3] };
+  assign \$238  = { 3'h0, \port$0$5 [17:3] };
+  assign \$246  = { 3'h0, \port$0$5 [17:3] };
+  assign \$248  = { 3'h0, \port$0$5 [17:3] };
+  assign \$256  = { 3'h0, \port$0$5 [17:3] };
+  assign \$258  = { 3'h0, \port$0$5 [17:3] };
+  assign \$266  = { 3'h0, \port$0$5 [17:3] };
+  assign \$268  = { 3'h0, \port$0$5 [17:3] };
+  assign \$276  = { 3'h0, \port$0$5 [17:3] };
+  assign \$278  = { 3'h0, \port$0$5 [17:3] };
+  assign \$286  = { 3'h0, \port$0$5 [17:3] };
+  assign \$288  = { 3'h0, \port$0$5 [17:3] };
+  assign \$296  = { 3'h0, \port$0$5 [17:3] };
+  assign \$298  = { 3'h0, \port$0$5 [17:3] };
+  assign \$306  = { 3'h0, \port$0$5 [17:3] };
+  assign \$308  = { 3'h0, \port$0$5 [17:3] };
+  assign \$316  = { 3'h0, \port$0$5 [17:3] };
+  assign \$318  = { 3'h0, \port$0$5 [17:3] };
+  assign \$326  = { 3'h0, \port$0$5 [17:3] };
+  assign \$328  = { 3'h0, \port$0$5 [17:3] };
+  assign \$336  = { 3'h0, \port$0$5 [17:3] };
+  assign \$338  = { 3'h0, \port$0$5 [17:3] };
+  assign \$346  = { 3'h0, \port$0$5 [17:3] };
+  assign \$348  = { 3'h0, \port$0$5 [17:3] };
+  assign \$356  = { 3'h0, \port$0$5 [17:3] };
+  assign \$358  = { 3'h0, \port$0$5 [17:3] };
+  assign \$366  = { 3'h0, \port$0$5 [17:3] };
+  assign \$368  = { 3'h0, \port$0$5 [17:3] };
+  assign \$376  = { 3'h0, \port$0$5 [17:3] };
+  assign \$378  = { 3'h0, \port$0$5 [17:3] };
+  assign \$386  = { 3'h0, \port$0$5 [17:3] };
+  assign \$388  = { 3'h0, \port$0$5 [17:3] };
+  assign \$396  = { 3'h0, \port$0$5 [17:3] };
+  assign \$398  = { 3'h0, \port$0$5 [17:3] };
+  assign \$406  = { 3'h0, \port$0$5 [17:3] };
+  assign \$408  = { 3'h0, \port$0$5 [17:3] };
+  assign \$416  = { 3'h0, \port$0$5 [17:3] };
+  assign \$418  = { 3'h0, \port$0$5 [17:3] };
+  assign \$426  = { 3'h0, \port$0$5 [17:3] };
+  assign \$428  = { 3'h0, \port$0$5 [17:3] };
+  assign \$436  = { 3'h0, \port$0$5 [17:3] };
+  assign \$438  = { 3'h0, \port$0$5 [17:3] };
+  assign \$446  = { 3'h0, \port$0$5 [17:3] };
+  assign \$448  = { 3'h0, \port$0$5 [17:3] };
+  assign \$456  = { 3'h0, \port$0$5 [17:3] };
+  assign \$458  = { 3'h0, \port$0$5 [17:3] };
+  assign \$467  = \$466 ;
+  assign \$475  = { 1'h0, \port$0$5 [17:1] };
+  assign \$476  = { 1'h0, \port$0$5 [17:1] };
+  assign bus_rmw = 1'h0;
+  assign \$522  = { 4'h0, \port$0$5 [17:4] };
+  assign \$528  = { 4'h0, \port$0$5 [17:4] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default.throttle (code, sample, clk, rst, sram_access, regs__we, regs__addr, feed_step, ce, dvfs, start, busy, regs__rdata, therm_level, act_feed, act_sram, regs__wdata);
+  reg \$auto$verilog_backend.cc:2355:dump_module$78  = 0;
+  wire \$1 ;
+  wire \$10 ;
+  wire \$100 ;
+  wire \$101 ;
+  wire \$102 ;
+  wire \$103 ;
+  wire [7:0] \$104 ;
+  wire [8:0] \$105 ;
+  wire \$106 ;
+  wire \$107 ;
+  wire [7:0] \$108 ;
+  wire [8:0] \$109 ;
+  wire \$11 ;
+  wire [2:0] \$110 ;
+  wire [2:0] \$111 ;
+  wire \$112 ;
+  wire \$113 ;
+  wire \$114 ;
+  wire \$115 ;
+  wire \$116 ;
+  wire [2:0] \$117 ;
+  wire \$118 ;
+  wire \$119 ;
+  wire \$12 ;
+  wire \$120 ;
+  wire [31:0] \$121 ;
+  wire \$122 ;
+  wire \$123 ;
+  wire [32:0] \$124 ;
+  wire [32:0] \$125 ;
+  wire [32:0] \$126 ;
+  reg [11:0] \$127 ;
+  reg [11:0] \$128 ;
+  reg [11:0] \$129 ;
+  wire \$13 ;
+  reg [11:0] \$130 ;
+  reg [11:0] \$131 ;
+  reg [11:0] \$132 ;
+  reg [11:0] \$133 ;
+  reg [7:0] \$134 ;
+  reg [2:0] \$135 ;
+  reg [2:0] \$136 ;
+  reg [11:0] \$137 ;
+  reg [12:0] \$138 ;
+  reg [7:0] \$139 ;
+  wire \$14 ;
+  reg \$140 ;
+  reg \$141 ;
+  reg [15:0] \$142 ;
+  reg [7:0] \$143 ;
+  reg [7:0] \$144 ;
+  reg [1:0] \$145 ;
+  reg [31:0] \$146 ;
+  reg [31:0] \$147 ;
+  reg [31:0] \$148 ;
+  wire \$15 ;
+  wire \$16 ;
+  wire \$17 ;
+  wire [2:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire \$26 ;
+  wire [8:0] \$27 ;
+  wire [8:0] \$28 ;
+  wire [8:0] \$29 ;
+  wire \$3 ;
+  wire \$30 ;
+  wire \$31 ;
+  wire \$32 ;
+  wire \$33 ;
+  wire \$34 ;
+  wire \$35 ;
+  wire \$36 ;
+  wire [1:0] \$37 ;
+  wire \$38 ;
+  wire [2:0] \$39 ;
+  wire \$4 ;
+  wire \$40 ;
+  wire [3:0] \$41 ;
+  wire [12:0] \$42 ;
+  wire \$43 ;
+  wire [12:0] \$44 ;
+  wire \$45 ;
+  wire [12:0] \$46 ;
+  wire \$47 ;
+  wire \$48 ;
+  wire \$49 ;
+  wire \$5 ;
+  wire \$50 ;
+  wire \$51 ;
+  wire [2:0] \$52 ;
+  wire [3:0] \$53 ;
+  wire \$54 ;
+  wire [12:0] \$55 ;
+  wire \$56 ;
+  wire \$57 ;
+  wire \$58 ;
+  wire \$59 ;
+  wire \$6 ;
+  wire \$60 ;
+  wire \$61 ;
+  wire \$62 ;
+  wire \$63 ;
+  wire \$64 ;
+  wire \$65 ;
+  wire \$66 ;
+  wire \$67 ;
+  wire [15:0] \$68 ;
+  wire \$69 ;
+  wire \$7 ;
+  wire \$70 ;
+  wire \$71 ;
+  wire \$72 ;
+  wire [15:0] \$73 ;
+  wire [16:0] \$74 ;
+  wire \$75 ;
+  wire \$76 ;
+  wire [15:0] \$77 ;
+  wire [16:0] \$78 ;
+  wire \$79 ;
+  wire \$8 ;
+  wire \$80 ;
+  wire \$81 ;
+  wire \$82 ;
+  wire \$83 ;
+  wire \$84 ;
+  wire [7:0] \$85 ;
+  wire \$86 ;
+  wire \$87 ;
+  wire \$88 ;
+  wire \$89 ;
+  wire \$9 ;
+  wire [7:0] \$90 ;
+  wire [8:0] \$91 ;
+  wire \$92 ;
+  wire \$93 ;
+  wire [7:0] \$94 ;
+  wire [8:0] \$95 ;
+  wire \$96 ;
+  wire \$97 ;
+  wire \$98 ;
+  wire [7:0] \$99 ;
+  output [31:0] act_feed;
+  reg [31:0] act_feed = 32'd0;
+  output [31:0] act_sram;
+  reg [31:0] act_sram = 32'd0;
+  reg below_hyst;
+  input busy;
+  wire busy;
+  output ce;
+  wire ce;
+  input clk;
+  wire clk;
+  input [11:0] code;
+  wire [11:0] code;
+  output [1:0] dvfs;
+  wire [1:0] dvfs;
+  input feed_step;
+  wire feed_step;
+  wire implausible;
+  (* init = 3'h0 *)
+  wire [2:0] level;
+  wire [2:0] lvl0;
+  wire mismatch;
+  reg [2:0] new_level;
+  input [3:0] regs__addr;
+  wire [3:0] regs__addr;
+  output [31:0] regs__rdata;
+  reg [31:0] regs__rdata;
+  input [31:0] regs__wdata;
+  wire [31:0] regs__wdata;
+  input regs__we;
+  wire regs__we;
+  input rst;
+  wire rst;
+  wire [7:0] run_next;
+  input sample;
+  wire sample;
+  input [7:0] sram_access;
+  wire [7:0] sram_access;
+  input start;
+  wire start;
+  reg therm_cool = 1'h0;
+  reg therm_cool_d;
+  reg [11:0] therm_crit = 12'h598;
+  reg [11:0] therm_crit_d;
+  reg [7:0] therm_faults = 8'h00;
+  wire [7:0] therm_faults_d;
+  reg [11:0] therm_hyst = 12'h020;
+  reg [11:0] therm_hyst_d;
+  output [2:0] therm_level;
+  reg [2:0] therm_level = 3'h0;
+  wire [2:0] therm_level_d;
+  reg [1:0] therm_phase = 2'h0;
+  wire [1:0] therm_phase_d;
+  reg [12:0] therm_prev = 13'h1000;
+  reg [12:0] therm_prev_d;
+  reg [15:0] therm_raises = 16'h0000;
+  wire [15:0] therm_raises_d;
+  reg [11:0] therm_range_max = 12'h6b0;
+  reg [11:0] therm_range_max_d;
+  reg [11:0] therm_range_min = 12'h0c0;
+  reg [11:0] therm_range_min_d;
+  reg [7:0] therm_run = 8'h00;
+  reg [7:0] therm_run_d;
+  reg [2:0] therm_safe_level = 3'h2;
+  reg [2:0] therm_safe_level_d;
+  reg therm_sensor_fault = 1'h0;
+  wire therm_sensor_fault_d;
+  reg [7:0] therm_shutdowns = 8'h00;
+  wire [7:0] therm_shutdowns_d;
+  reg [7:0] therm_stuck_samples = 8'h40;
+  reg [7:0] therm_stuck_samples_d;
+  reg [11:0] therm_temp = 12'h000;
+  reg [11:0] therm_temp_d;
+  wire therm_tmr_mismatch;
+  reg [11:0] therm_trip1 = 12'h4a8;
+  reg [11:0] therm_trip1_d;
+  reg [11:0] therm_trip2 = 12'h4f8;
+  reg [11:0] therm_trip2_d;
+  reg [11:0] therm_trip3 = 12'h548;
+  reg [11:0] therm_trip3_d;
+  reg [31:0] throttled = 32'd0;
+  wire [1:0] up;
+  assign \$1  = regs__addr == 2'h3;
+  assign \$2  = regs__we & \$1 ;
+  assign \$3  = regs__addr == 3'h4;
+  assign \$4  = regs__we & \$3 ;
+  assign \$5  = regs__addr == 3'h5;
+  assign \$6  = regs__we & \$5 ;
+  assign \$7  = regs__addr == 3'h6;
+  assign \$8  = regs__we & \$7 ;
+  assign \$9  = regs__addr == 3'h7;
+  assign \$10  = regs__we & \$9 ;
+  assign \$11  = regs__addr == 4'h8;
+  assign \$12  = regs__we & \$11 ;
+  assign \$13  = regs__addr == 4'h9;
+  assign \$14  = regs__we & \$13 ;
+  assign \$15  = regs__addr == 4'ha;
+  assign \$16  = regs__we & \$15 ;
+  assign \$17  = regs__wdata[2:0] > 3'h4;
+  assign \$18  = \$17  ? 3'h4 : regs__wdata[2:0];
+  assign \$19  = ! regs__addr;
+  assign \$20  = regs__we & \$19 ;
+  assign \$21  = \$20  & regs__wdata[0];
+  assign \$22  = therm_level == 3'h4;
   assign \$23  = \$21  & \$22 ;
   assign \$24  = \$23  & therm_cool;
-  assign lvl0 = \$24  ? 3'h3 : throttle_level;
-  assign \$25  = therm_prev == therm_code;
+  assign lvl0 = \$24  ? 3'h3 : therm_level;
+  assign \$25  = therm_prev == code;
   assign \$26  = therm_run == 8'hff;
   assign \$27  = therm_run + 1'h1;
   assign \$28  = \$26  ? { 1'h0, therm_run } : \$27 ;
   assign \$29  = \$25  ? \$28  : 9'h000;
-  assign \$30  = therm_code < therm_range_min;
-  assign \$31  = therm_code > therm_range_max;
+  assign \$30  = code < therm_range_min;
+  assign \$31  = code > therm_range_max;
   assign \$32  = \$30  | \$31 ;
   assign \$33  = | therm_stuck_samples;
   assign \$34  = \$29 [7:0] >= therm_stuck_samples;
   assign \$35  = \$33  & \$34 ;
   assign implausible = \$32  | \$35 ;
-  assign \$36  = therm_code >= therm_trip1;
+  assign \$36  = code >= therm_trip1;
   assign \$37  = 1'h0 + \$36 ;
-  assign \$38  = therm_code >= therm_trip2;
+  assign \$38  = code >= therm_trip2;
   assign \$39  = \$37  + \$38 ;
-  assign \$40  = therm_code >= therm_trip3;
+  assign \$40  = code >= therm_trip3;
   assign \$41  = \$39  + \$40 ;
-  assign \$42  = therm_code + therm_hyst;
+  assign \$42  = code + therm_hyst;
   assign \$43  = \$42  < therm_trip1;
-  assign \$44  = therm_code + therm_hyst;
+  assign \$44  = code + therm_hyst;
   assign \$45  = \$44  < therm_trip2;
-  assign \$46  = therm_code + therm_hyst;
+  assign \$46  = code + therm_hyst;
   assign \$47  = \$46  < therm_trip3;
-  assign \$48  = therm_code >= therm_crit;
+  assign \$48  = code >= therm_crit;
   assign \$49  = lvl0 == 3'h4;
   assign \$50  = \$41 [1:0] > lvl0;
   assign \$51  = lvl0 == 3'h4;
   assign \$52  = \$51  ? 3'h4 : therm_safe_level;
   assign \$53  = lvl0 - 1'h1;
-  assign therm_level_d = therm_sample ? new_level : lvl0;
+  assign therm_level_d = sample ? new_level : lvl0;
   assign \$54  = ~ implausible;
-  assign \$55  = therm_code + therm_hyst;
+  assign \$55  = code + therm_hyst;
   assign \$56  = \$55  < therm_crit;
   assign \$57  = \$54  & \$56 ;
-  assign \$58  = \$122 [3:0] == 1'h1;
-  assign \$59  = thr_reg_we & \$58 ;
-  assign \$60  = \$59  & bus__dat_w[6];
+  assign \$58  = regs__addr == 1'h1;
+  assign \$59  = regs__we & \$58 ;
+  assign \$60  = \$59  & regs__wdata[6];
   assign \$61  = ~ \$60 ;
   assign \$62  = therm_sensor_fault & \$61 ;
-  assign \$63  = therm_sample & implausible;
+  assign \$63  = sample & implausible;
   assign therm_sensor_fault_d = \$62  | \$63 ;
   assign \$64  = new_level > lvl0;
-  assign \$65  = therm_sample & \$64 ;
-  assign \$66  = \$122 [3:0] == 4'hb;
-  assign \$67  = thr_reg_we & \$66 ;
+  assign \$65  = sample & \$64 ;
+  assign \$66  = regs__addr == 4'hb;
+  assign \$67  = regs__we & \$66 ;
   assign \$68  = \$67  ? 16'h0000 : therm_raises;
   assign \$69  = \$68  != 16'hffff;
   assign \$70  = \$65  & \$69 ;
-  assign \$71  = \$122 [3:0] == 4'hb;
-  assign \$72  = thr_reg_we & \$71 ;
+  assign \$71  = regs__addr == 4'hb;
+  assign \$72  = regs__we & \$71 ;
   assign \$73  = \$72  ? 16'h0000 : therm_raises;
   assign \$74  = \$73  + 1'h1;
-  assign \$75  = \$122 [3:0] == 4'hb;
-  assign \$76  = thr_reg_we & \$75 ;
+  assign \$75  = regs__addr == 4'hb;
+  assign \$76  = regs__we & \$75 ;
   assign \$77  = \$76  ? 16'h0000 : therm_raises;
   assign \$78  = \$70  ? \$74  : { 1'h0, \$77  };
   assign \$79  = new_level == 3'h4;
-  assign \$80  = therm_sample & \$79 ;
+  assign \$80  = sample & \$79 ;
   assign \$81  = lvl0 != 3'h4;
   assign \$82  = \$80  & \$81 ;
-  assign \$83  = \$122 [3:0] == 4'hb;
-  assign \$84  = thr_reg_we & \$83 ;
+  assign \$83  = regs__addr == 4'hb;
+  assign \$84  = regs__we & \$83 ;
   assign \$85  = \$84  ? 8'h00 : therm_shutdowns;
   assign \$86  = \$85  != 8'hff;
   assign \$87  = \$82  & \$86 ;
-  assign \$88  = \$122 [3:0] == 4'hb;
-  assign \$89  = thr_reg_we & \$88 ;
+  assign \$88  = regs__addr == 4'hb;
+  assign \$89  = regs__we & \$88 ;
   assign \$90  = \$89  ? 8'h00 : therm_shutdowns;
   assign \$91  = \$90  + 1'h1;
-  assign \$92  = \$122 [3:0] == 4'hb;
-  assign \$93  = thr_reg_we & \$92 ;
+  assign \$92  = regs__addr == 4'hb;
+  assign \$93  = regs__we & \$92 ;
   assign \$94  = \$93  ? 8'h00 : therm_shutdowns;
   assign \$95  = \$87  ? \$91  : { 1'h0, \$94  };
-  assign \$96  = therm_sample & implausible;
-  assign \$97  = \$122 [3:0] == 4'hb;
-  assign \$98  = thr_reg_we & \$97 ;
+  assign \$96  = sample & implausible;
+  assign \$97  = regs__addr == 4'hb;
+  assign \$98  = regs__we & \$97 ;
   assign \$99  = \$98  ? 8'h00 : therm_faults;
   assign \$100  = \$99  != 8'hff;
   assign \$101  = \$96  & \$100 ;
-  assign \$102  = \$122 [3:0] == 4'hb;
-  assign \$103  = thr_reg_we & \$102 ;
+  assign \$102  = regs__addr == 4'hb;
+  assign \$103  = regs__we & \$102 ;
   assign \$104  = \$103  ? 8'h00 : therm_faults;
   assign \$105  = \$104  + 1'h1;
-  assign \$106  = \$122 [3:0] == 4'hb;
-  assign \$107  = thr_reg_we & \$106 ;
+  assign \$106  = regs__addr == 4'hb;
+  assign \$107  = regs__we & \$106 ;
   assign \$108  = \$107  ? 8'h00 : therm_faults;
   assign \$109  = \$101  ? \$105  : { 1'h0, \$108  };
   assign \$110  = therm_phase + 1'h1;
-  assign \$111  = thr_start ? 3'h0 : \$110 ;
+  assign \$111  = start ? 3'h0 : \$110 ;
   assign \$112  = ~ busy;
-  assign \$113  = throttle_level < 3'h4;
-  assign \$114  = therm_phase >= throttle_level;
+  assign \$113  = therm_level < 3'h4;
+  assign \$114  = therm_phase >= therm_level;
   assign \$115  = \$113  & \$114 ;
-  assign thr_ce = \$112  | \$115 ;
-  assign \$116  = throttle_level >= 2'h3;
-  assign \$117  = \$116  ? 3'h3 : throttle_level;
-  assign \$118  = throttle_level == 3'h4;
-  assign \$119  = bus__adr[17:0] >= 5'h1a;
-  assign \$120  = reg_write & \$119 ;
-  assign \$121  = bus__adr[17:0] <= 6'h28;
-  assign thr_reg_we = \$120  & \$121 ;
-  assign \$122  = bus__adr[17:0] - 5'h1a;
-  assign irq = done & irq_en;
-  assign \$123  = bus__cyc & bus__stb;
-  assign \$124  = ~ bus__ack;
-  assign \$125  = \$123  & \$124 ;
-  assign \$126  = | bus__adr[20:18];
-  assign \$127  = \$126  & busy;
-  assign \$128  = ~ \$127 ;
-  assign served = \$125  & \$128 ;
-  \obt_tile_default.array  array (
-    .a_in(a_in__0),
-    .a_in__1(a_in__1),
-    .a_in__2(a_in__2),
-    .a_in__3(a_in__3),
-    .a_in__4(a_in__4),
-    .a_in__5(a_in__5),
-    .a_in__6(a_in__6),
-    .a_in__7(a_in__7),
-    .b_in(b_in__0),
-    .b_in__1(b_in__1),
-    .b_in__2(b_in__2),
-    .b_in__3(b_in__3),
-    .b_in__4(b_in__4),
-    .b_in__5(b_in__5),
-    .b_in__6(b_in__6),
-    .b_in__7(b_in__7),
-    .clear(clear),
-    .clk(clk),
-    .drain_acc__0(acc),
-    .drain_acc__1(\acc$409 ),
-    .drain_acc__2(\acc$418 ),
-    .drain_acc__3(\acc$427 ),
-    .drain_acc__4(\acc$436 ),
-    .drain_acc__5(\acc$445 ),
-    .drain_acc__6(\acc$454 ),
-    .drain_acc__7(\acc$463 ),
-    .drain_row(drain[2:0]),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.requant_0  requant_0 (
-    .acc(acc),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$351 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$627 [31:0]),
-    .out(out),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$628 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.requant_1  requant_1 (
-    .acc(\acc$409 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$352 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$629 [31:0]),
-    .out(\out$478 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$630 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.requant_2  requant_2 (
-    .acc(\acc$418 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$353 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$631 [31:0]),
-    .out(\out$479 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$632 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.requant_3  requant_3 (
-    .acc(\acc$427 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$354 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$633 [31:0]),
-    .out(\out$480 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$634 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.requant_4  requant_4 (
-    .acc(\acc$436 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$355 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$635 [31:0]),
-    .out(\out$481 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$636 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.requant_5  requant_5 (
-    .acc(\acc$445 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$356 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$637 [31:0]),
-    .out(\out$482 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$638 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.requant_6  requant_6 (
-    .acc(\acc$454 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$357 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$639 [31:0]),
-    .out(\out$483 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$640 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.requant_7  requant_7 (
-    .acc(\acc$463 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$358 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$641 [31:0]),
-    .out(\out$484 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$642 [5:0]),
-    .thr_ce(thr_ce)
-  );
+  assign ce = \$112  | \$115 ;
+  assign \$116  = therm_level >= 2'h3;
+  assign \$117  = \$116  ? 3'h3 : therm_level;
+  assign \$118  = therm_level == 3'h4;
+  assign \$119  = regs__addr == 4'hc;
+  assign \$120  = regs__we & \$119 ;
+  assign \$121  = \$120  ? 32'd0 : throttled;
+  assign \$122  = ~ ce;
+  assign \$123  = busy & \$122 ;
+  assign \$124  = \$121  + \$123 ;
+  assign \$125  = act_feed + feed_step;
+  assign \$126  = act_sram + sram_access;
+  always @(posedge clk)
+    therm_trip1 <= \$127 ;
+  always @(posedge clk)
+    therm_trip2 <= \$128 ;
+  always @(posedge clk)
+    therm_trip3 <= \$129 ;
+  always @(posedge clk)
+    therm_crit <= \$130 ;
+  always @(posedge clk)
+    therm_hyst <= \$131 ;
+  always @(posedge clk)
+    therm_range_min <= \$132 ;
+  always @(posedge clk)
+    therm_range_max <= \$133 ;
+  always @(posedge clk)
+    therm_stuck_samples <= \$134 ;
+  always @(posedge clk)
+    therm_safe_level <= \$135 ;
+  always @(posedge clk)
+    therm_level <= \$136 ;
+  always @(posedge clk)
+    therm_temp <= \$137 ;
+  always @(posedge clk)
+    therm_prev <= \$138 ;
+  always @(posedge clk)
+    therm_run <= \$139 ;
+  always @(posedge clk)
+    therm_sensor_fault <= \$140 ;
+  always @(posedge clk)
+    therm_cool <= \$141 ;
+  always @(posedge clk)
+    therm_raises <= \$142 ;
+  always @(posedge clk)
+    therm_shutdowns <= \$143 ;
+  always @(posedge clk)
+    therm_faults <= \$144 ;
+  always @(posedge clk)
+    therm_phase <= \$145 ;
+  always @(posedge clk)
+    throttled <= \$146 ;
+  always @(posedge clk)
+    act_feed <= \$147 ;
+  always @(posedge clk)
+    act_sram <= \$148 ;
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_trip1_d = therm_trip1;
     if (\$2 ) begin
-      therm_trip1_d = bus__dat_w[11:0];
+      therm_trip1_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_trip2_d = therm_trip2;
     if (\$4 ) begin
-      therm_trip2_d = bus__dat_w[11:0];
+      therm_trip2_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_trip3_d = therm_trip3;
     if (\$6 ) begin
-      therm_trip3_d = bus__dat_w[11:0];
+      therm_trip3_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_crit_d = therm_crit;
     if (\$8 ) begin
-      therm_crit_d = bus__dat_w[11:0];
+      therm_crit_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_hyst_d = therm_hyst;
     if (\$10 ) begin
-      therm_hyst_d = bus__dat_w[11:0];
+      therm_hyst_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_range_min_d = therm_range_min;
     if (\$12 ) begin
-      therm_range_min_d = bus__dat_w[11:0];
+      therm_range_min_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_range_max_d = therm_range_max;
     if (\$12 ) begin
-      therm_range_max_d = bus__dat_w[27:16];
+      therm_range_max_d = regs__wdata[27:16];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_stuck_samples_d = therm_stuck_samples;
     if (\$14 ) begin
-      therm_stuck_samples_d = bus__dat_w[7:0];
+      therm_stuck_samples_d = regs__wdata[7:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_safe_level_d = therm_safe_level;
     if (\$16 ) begin
       therm_safe_level_d = \$18 ;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_temp_d = therm_temp;
-    if (therm_sample) begin
-      therm_temp_d = therm_code;
+    if (sample) begin
+      therm_temp_d = code;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_prev_d = therm_prev;
-    if (therm_sample) begin
-      therm_prev_d = { 1'h0, therm_code };
+    if (sample) begin
+      therm_prev_d = { 1'h0, code };
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_run_d = therm_run;
-    if (therm_sample) begin
+    if (sample) begin
       therm_run_d = \$29 [7:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_cool_d = therm_cool;
-    if (therm_sample) begin
+    if (sample) begin
       therm_cool_d = \$57 ;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     below_hyst = 1'h0;
     casez (lvl0)
       3'h1:
@@ -6031,7 +18296,7 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     (* full_case = 32'd1 *)
     if (implausible) begin
       new_level = \$52 ;
@@ -6048,11530 +18313,201 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    thr_reg_rdata = 32'd0;
-    casez (\$122 [3:0])
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    regs__rdata = 32'd0;
+    casez (regs__addr)
       4'h1:
-          thr_reg_rdata = { 24'h000000, therm_cool, therm_sensor_fault, \$118 , \$117 [1:0], throttle_level };
+          regs__rdata = { 24'h000000, therm_cool, therm_sensor_fault, \$118 , \$117 [1:0], therm_level };
       4'h2:
-          thr_reg_rdata = { 20'h00000, therm_temp };
+          regs__rdata = { 20'h00000, therm_temp };
       4'h3:
-          thr_reg_rdata = { 20'h00000, therm_trip1 };
+          regs__rdata = { 20'h00000, therm_trip1 };
       4'h4:
-          thr_reg_rdata = { 20'h00000, therm_trip2 };
+          regs__rdata = { 20'h00000, therm_trip2 };
       4'h5:
-          thr_reg_rdata = { 20'h00000, therm_trip3 };
+          regs__rdata = { 20'h00000, therm_trip3 };
       4'h6:
-          thr_reg_rdata = { 20'h00000, therm_crit };
+          regs__rdata = { 20'h00000, therm_crit };
       4'h7:
-          thr_reg_rdata = { 20'h00000, therm_hyst };
+          regs__rdata = { 20'h00000, therm_hyst };
       4'h8:
-          thr_reg_rdata = { 4'h0, therm_range_max, 4'h0, therm_range_min };
+          regs__rdata = { 4'h0, therm_range_max, 4'h0, therm_range_min };
       4'h9:
-          thr_reg_rdata = { 24'h000000, therm_stuck_samples };
+          regs__rdata = { 24'h000000, therm_stuck_samples };
       4'ha:
-          thr_reg_rdata = { 29'h00000000, therm_safe_level };
+          regs__rdata = { 29'h00000000, therm_safe_level };
       4'hb:
-          thr_reg_rdata = { therm_faults, therm_shutdowns, therm_raises };
+          regs__rdata = { therm_faults, therm_shutdowns, therm_raises };
       4'hc:
-          thr_reg_rdata = throttled;
+          regs__rdata = throttled;
       4'hd:
-          thr_reg_rdata = act_feed;
+          regs__rdata = act_feed;
       4'he:
-          thr_reg_rdata = act_sram;
+          regs__rdata = act_sram;
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    busy_d = busy;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$691 ) begin
-                busy_d = 1'h1;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            /* empty */;
-        3'h5:
-            if (\$706 ) begin
-              busy_d = 1'h0;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    done_d = done;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (bus__dat_w[1]) begin
-              done_d = 1'h0;
-            end
-      endcase
-    end
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              done_d = 1'h0;
-              (* full_case = 32'd1 *)
-              if (\$691 ) begin
-              end else begin
-                done_d = 1'h1;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            /* empty */;
-        3'h5:
-            if (\$706 ) begin
-              done_d = 1'h1;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    error_d = error;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (bus__dat_w[2]) begin
-              error_d = 1'h0;
-            end
-      endcase
-    end
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              error_d = 1'h0;
-              (* full_case = 32'd1 *)
-              if (\$691 ) begin
-              end else begin
-                error_d = 1'h1;
-              end
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    irq_en_d = irq_en;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            /* empty */;
-        18'h00007:
-            irq_en_d = bus__dat_w[0];
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    reg_m_d = reg_m;
-    if (reg_write) begin
-      if (\$594 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              reg_m_d = bus__dat_w[15:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    reg_k_d = reg_k;
-    if (reg_write) begin
-      if (\$594 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              reg_k_d = bus__dat_w[15:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    reg_n_d = reg_n;
-    if (reg_write) begin
-      if (\$594 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              reg_n_d = bus__dat_w[15:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    a_zp_d = a_zp;
-    if (reg_write) begin
-      if (\$594 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              a_zp_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    b_zp_d = b_zp;
-    if (reg_write) begin
-      if (\$594 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              b_zp_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    out_zp_d = out_zp;
-    if (reg_write) begin
-      if (\$594 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              out_zp_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    act_min_d = act_min;
-    if (reg_write) begin
-      if (\$594 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              act_min_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    act_max_d = act_max;
-    if (reg_write) begin
-      if (\$594 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              act_max_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    per_channel_d = per_channel;
-    if (reg_write) begin
-      if (\$594 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              per_channel_d = bus__dat_w[0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    qmult_d = qmult;
-    if (reg_write) begin
-      if (\$594 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              /* empty */;
-          18'h00011:
-              qmult_d = bus__dat_w;
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    qshift_d = qshift;
-    if (reg_write) begin
-      if (\$594 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              /* empty */;
-          18'h00011:
-              /* empty */;
-          18'h00012:
-              qshift_d = bus__dat_w[5:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    cycles_d = cycles;
-    if (busy) begin
-      cycles_d = \$680 [31:0];
-    end
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              cycles_d = 32'd0;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    ctrl_state_d = ctrl_state;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$691 ) begin
-                ctrl_state_d = 3'h1;
-              end
-            end
-        3'h1:
-            ctrl_state_d = 3'h2;
-        3'h2:
-            if (\$694 ) begin
-              ctrl_state_d = 3'h3;
-            end
-        3'h3:
-            if (\$696 ) begin
-              ctrl_state_d = 3'h4;
-            end
-        3'h4:
-            if (\$698 ) begin
-              (* full_case = 32'd1 *)
-              if (\$700 ) begin
-                ctrl_state_d = 3'h1;
-              end else if (\$702 ) begin
-                ctrl_state_d = 3'h1;
-              end else begin
-                ctrl_state_d = 3'h5;
-              end
-            end
-        3'h5:
-            if (\$706 ) begin
-              ctrl_state_d = 3'h0;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    ib_d = ib;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$691 ) begin
-                ib_d = 4'h0;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            if (\$698 ) begin
-              if (\$700 ) begin
-              end else if (\$702 ) begin
-                ib_d = \$704 [3:0];
-              end
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    jb_d = jb;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$691 ) begin
-                jb_d = 4'h0;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            if (\$698 ) begin
-              if (\$700 ) begin
-                jb_d = \$703 [3:0];
-              end else if (\$702 ) begin
-                jb_d = 4'h0;
-              end
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    k_d = k;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            k_d = 7'h00;
-        3'h2:
-            k_d = \$692 [6:0];
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    wait_d = \wait ;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            if (\$694 ) begin
-              wait_d = 5'h00;
-            end
-        3'h3:
-            wait_d = \$695 [4:0];
-        3'h4:
-            if (\$698 ) begin
-              (* full_case = 32'd1 *)
-              if (\$700 ) begin
-              end else if (\$702 ) begin
-              end else begin
-                wait_d = 5'h00;
-              end
-            end
-        3'h5:
-            wait_d = \$705 [4:0];
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    drain_d = drain;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            if (\$696 ) begin
-              drain_d = 4'h0;
-            end
-        3'h4:
-            drain_d = \$697 [3:0];
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr  = { ib[2:0], k[5:2] };
-    end else begin
-      \$signature__addr  = { \$136 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$129  = { ib[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$129  = { \$149 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$134  = { ib[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$134  = { \$162 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$139  = { ib[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$139  = { \$175 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$144  = { ib[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$144  = { \$188 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$149  = { ib[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$149  = { \$201 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$154  = { ib[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$154  = { \$214 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$159  = { ib[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$159  = { \$227 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$164  = { jb[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$164  = { \$240 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$169  = { jb[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$169  = { \$253 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$174  = { jb[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$174  = { \$266 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$179  = { jb[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$179  = { \$279 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$184  = { jb[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$184  = { \$292 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$189  = { jb[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$189  = { \$305 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$194  = { jb[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$194  = { \$318 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$199  = { jb[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$199  = { \$331 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    casez (rd_lane)
-      1'h0:
-          c_word = \$signature__data$327 [31:0];
-      1'h1:
-          c_word = \$signature__data$327 [63:32];
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    bus__dat_r = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            bus__dat_r = reg_rdata;
-        3'h1:
-            bus__dat_r = \$584 ;
-        3'h2:
-            bus__dat_r = \$585 ;
-        3'h3:
-            bus__dat_r = \$586 ;
-        3'h4:
-            bus__dat_r = \$587 ;
-        3'h5:
-            bus__dat_r = \$588 ;
-        3'h6:
-            bus__dat_r = \$589 ;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    value = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              3'h0:
-                  value = \$signature__data$332 ;
-              3'h1:
-                  value = \$signature__data$333 ;
-              3'h2:
-                  value = \$signature__data$334 ;
-              3'h3:
-                  value = \$signature__data$335 ;
-              3'h4:
-                  value = \$signature__data$336 ;
-              3'h5:
-                  value = \$signature__data$337 ;
-              3'h6:
-                  value = \$signature__data$338 ;
-              3'h7:
-                  value = \$signature__data$339 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$341  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              3'h0:
-                  \value$341  = \$signature__data$342 ;
-              3'h1:
-                  \value$341  = \$signature__data$343 ;
-              3'h2:
-                  \value$341  = \$signature__data$344 ;
-              3'h3:
-                  \value$341  = \$signature__data$345 ;
-              3'h4:
-                  \value$341  = \$signature__data$346 ;
-              3'h5:
-                  \value$341  = \$signature__data$347 ;
-              3'h6:
-                  \value$341  = \$signature__data$348 ;
-              3'h7:
-                  \value$341  = \$signature__data$349 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$350  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              3'h0:
-                  \value$350  = \$signature__data$351 ;
-              3'h1:
-                  \value$350  = \$signature__data$352 ;
-              3'h2:
-                  \value$350  = \$signature__data$353 ;
-              3'h3:
-                  \value$350  = \$signature__data$354 ;
-              3'h4:
-                  \value$350  = \$signature__data$355 ;
-              3'h5:
-                  \value$350  = \$signature__data$356 ;
-              3'h6:
-                  \value$350  = \$signature__data$357 ;
-              3'h7:
-                  \value$350  = \$signature__data$358 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$359  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              3'h0:
-                  \value$359  = \$signature__data$360 ;
-              3'h1:
-                  \value$359  = \$signature__data$361 ;
-              3'h2:
-                  \value$359  = \$signature__data$362 ;
-              3'h3:
-                  \value$359  = \$signature__data$363 ;
-              3'h4:
-                  \value$359  = \$signature__data$364 ;
-              3'h5:
-                  \value$359  = \$signature__data$365 ;
-              3'h6:
-                  \value$359  = \$signature__data$366 ;
-              3'h7:
-                  \value$359  = \$signature__data$367 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$368  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            /* empty */;
-        3'h5:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              3'h0:
-                  \value$368  = { \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369 [5], \$signature__data$369  };
-              3'h1:
-                  \value$368  = { \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370 [5], \$signature__data$370  };
-              3'h2:
-                  \value$368  = { \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371 [5], \$signature__data$371  };
-              3'h3:
-                  \value$368  = { \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372 [5], \$signature__data$372  };
-              3'h4:
-                  \value$368  = { \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373 [5], \$signature__data$373  };
-              3'h5:
-                  \value$368  = { \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374 [5], \$signature__data$374  };
-              3'h6:
-                  \value$368  = { \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375 [5], \$signature__data$375  };
-              3'h7:
-                  \value$368  = { \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376 [5], \$signature__data$376  };
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    thr_start = 1'h0;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            thr_start = \$593 ;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$474  = \$like ;
-    end else begin
-      \$signature__addr$474  = \$679 [8:0];
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__data$476  = { \out$484 , \out$483 , \out$482 , \out$481 , \out$480 , \out$479 , \out$478 , out };
-    end else begin
-      \$signature__data$476  = { bus__dat_w, bus__dat_w };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__en$485  = \$678 ;
-    end else begin
-      \$signature__en$485  = \$677 [7:0];
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    clear = 1'h0;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            clear = 1'h1;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    feeding = 1'h0;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            feeding = 1'h1;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    i_valid = 1'h0;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            i_valid = 1'h1;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$803  = therm_trip1_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$127  = therm_trip1_d;
     if (rst) begin
-      \$803  = 12'h4a8;
+      \$127  = 12'h4a8;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$804  = therm_trip2_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$128  = therm_trip2_d;
     if (rst) begin
-      \$804  = 12'h4f8;
+      \$128  = 12'h4f8;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$805  = therm_trip3_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$129  = therm_trip3_d;
     if (rst) begin
-      \$805  = 12'h548;
+      \$129  = 12'h548;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$806  = therm_crit_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$130  = therm_crit_d;
     if (rst) begin
-      \$806  = 12'h598;
+      \$130  = 12'h598;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$807  = therm_hyst_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$131  = therm_hyst_d;
     if (rst) begin
-      \$807  = 12'h020;
+      \$131  = 12'h020;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$808  = therm_range_min_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$132  = therm_range_min_d;
     if (rst) begin
-      \$808  = 12'h0c0;
+      \$132  = 12'h0c0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$809  = therm_range_max_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$133  = therm_range_max_d;
     if (rst) begin
-      \$809  = 12'h6b0;
+      \$133  = 12'h6b0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$810  = therm_stuck_samples_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$134  = therm_stuck_samples_d;
     if (rst) begin
-      \$810  = 8'h40;
+      \$134  = 8'h40;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$811  = therm_safe_level_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$135  = therm_safe_level_d;
     if (rst) begin
-      \$811  = 3'h2;
+      \$135  = 3'h2;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$812  = therm_level_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$136  = therm_level_d;
     if (rst) begin
-      \$812  = 3'h0;
+      \$136  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$813  = therm_temp_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$137  = therm_temp_d;
     if (rst) begin
-      \$813  = 12'h000;
+      \$137  = 12'h000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$814  = therm_prev_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$138  = therm_prev_d;
     if (rst) begin
-      \$814  = 13'h1000;
+      \$138  = 13'h1000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$815  = therm_run_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$139  = therm_run_d;
     if (rst) begin
-      \$815  = 8'h00;
+      \$139  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$816  = therm_sensor_fault_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$140  = therm_sensor_fault_d;
     if (rst) begin
-      \$816  = 1'h0;
+      \$140  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$817  = therm_cool_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$141  = therm_cool_d;
     if (rst) begin
-      \$817  = 1'h0;
+      \$141  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$818  = \$78 [15:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$142  = \$78 [15:0];
     if (rst) begin
-      \$818  = 16'h0000;
+      \$142  = 16'h0000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$819  = \$95 [7:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$143  = \$95 [7:0];
     if (rst) begin
-      \$819  = 8'h00;
+      \$143  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$820  = \$109 [7:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$144  = \$109 [7:0];
     if (rst) begin
-      \$820  = 8'h00;
+      \$144  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$821  = \$111 [1:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$145  = \$111 [1:0];
     if (rst) begin
-      \$821  = 2'h0;
+      \$145  = 2'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$822  = \$756 [31:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$146  = \$124 [31:0];
     if (rst) begin
-      \$822  = 32'd0;
+      \$146  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$823  = \$757 [31:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$147  = \$125 [31:0];
     if (rst) begin
-      \$823  = 32'd0;
+      \$147  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$824  = \$758 [31:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$148  = \$126 [31:0];
     if (rst) begin
-      \$824  = 32'd0;
+      \$148  = 32'd0;
     end
   end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$825  = busy_d;
-    if (rst) begin
-      \$825  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$826  = done_d;
-    if (rst) begin
-      \$826  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$827  = error_d;
-    if (rst) begin
-      \$827  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$828  = irq_en_d;
-    if (rst) begin
-      \$828  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$829  = reg_m_d;
-    if (rst) begin
-      \$829  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$830  = reg_k_d;
-    if (rst) begin
-      \$830  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$831  = reg_n_d;
-    if (rst) begin
-      \$831  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$832  = a_zp_d;
-    if (rst) begin
-      \$832  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$833  = b_zp_d;
-    if (rst) begin
-      \$833  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$834  = out_zp_d;
-    if (rst) begin
-      \$834  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$835  = act_min_d;
-    if (rst) begin
-      \$835  = 8'h80;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$836  = act_max_d;
-    if (rst) begin
-      \$836  = 8'h7f;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$837  = per_channel_d;
-    if (rst) begin
-      \$837  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$838  = qmult_d;
-    if (rst) begin
-      \$838  = 32'd1073741824;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$839  = qshift_d;
-    if (rst) begin
-      \$839  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$840  = cycles_d;
-    if (rst) begin
-      \$840  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$841  = ctrl_state_d;
-    if (rst) begin
-      \$841  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$842  = ib_d;
-    if (rst) begin
-      \$842  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$843  = jb_d;
-    if (rst) begin
-      \$843  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$844  = k_d;
-    if (rst) begin
-      \$844  = 7'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$845  = wait_d;
-    if (rst) begin
-      \$845  = 5'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$846  = drain_d;
-    if (rst) begin
-      \$846  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$847  = tmr_flag;
-    if (\$759 ) begin
-      \$847  = 1'h1;
-    end
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (\$800 ) begin
-              \$847  = 1'h0;
-            end
-      endcase
-    end
-    if (rst) begin
-      \$847  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$848  = tmr_errors;
-    if (\$759 ) begin
-      \$848  = \$761 [31:0];
-    end
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            /* empty */;
-        18'h00007:
-            /* empty */;
-        18'h00014:
-            if (\$802 ) begin
-              \$848  = 32'd0;
-            end
-      endcase
-    end
-    if (rst) begin
-      \$848  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$849  = served;
-    if (rst) begin
-      \$849  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$850  = rd_region;
-    if (served) begin
-      \$850  = bus__adr[20:18];
-    end
-    if (rst) begin
-      \$850  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$851  = rd_bank;
-    if (\$765 ) begin
-      \$851  = \$766 [2:0];
-    end
-    if (\$771 ) begin
-      \$851  = \$772 [2:0];
-    end
-    if (\$777 ) begin
-      \$851  = bus__adr[2:0];
-    end
-    if (\$782 ) begin
-      \$851  = bus__adr[2:0];
-    end
-    if (\$787 ) begin
-      \$851  = bus__adr[2:0];
-    end
-    if (rst) begin
-      \$851  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$852  = rd_valid;
-    if (\$765 ) begin
-      \$852  = \$767 ;
-    end
-    if (\$771 ) begin
-      \$852  = \$773 ;
-    end
-    if (\$777 ) begin
-      \$852  = \$778 ;
-    end
-    if (\$782 ) begin
-      \$852  = \$783 ;
-    end
-    if (\$787 ) begin
-      \$852  = \$788 ;
-    end
-    if (\$792 ) begin
-      \$852  = \$793 ;
-    end
-    if (rst) begin
-      \$852  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$853  = rd_lane;
-    if (\$792 ) begin
-      \$853  = bus__adr[0];
-    end
-    if (rst) begin
-      \$853  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$854  = reg_rdata;
-    if (\$797 ) begin
-      (* full_case = 32'd1 *)
-      casez (bus__adr[17:0])
-        18'h00000:
-            \$854  = 32'd1329746993;
-        18'h00001:
-            \$854  = 32'd133128;
-        18'h00002:
-            \$854  = 32'd64;
-        18'h00003:
-            \$854  = 32'd64;
-        18'h00004:
-            \$854  = 32'd64;
-        18'h00006:
-            \$854  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
-        18'h00007:
-            \$854  = { 31'h00000000, irq_en };
-        18'h00008:
-            \$854  = { 16'h0000, reg_m };
-        18'h00009:
-            \$854  = { 16'h0000, reg_k };
-        18'h0000a:
-            \$854  = { 16'h0000, reg_n };
-        18'h0000b:
-            \$854  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
-        18'h0000c:
-            \$854  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
-        18'h0000d:
-            \$854  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
-        18'h0000e:
-            \$854  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
-        18'h0000f:
-            \$854  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
-        18'h00010:
-            \$854  = { 31'h00000000, per_channel };
-        18'h00011:
-            \$854  = qmult;
-        18'h00012:
-            \$854  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
-        18'h00013:
-            \$854  = cycles;
-        18'h00014:
-            \$854  = tmr_errors;
-        18'h00015:
-            \$854  = 32'd0;
-        18'h0001a:
-            \$854  = thr_reg_rdata;
-        18'h0001b:
-            \$854  = thr_reg_rdata;
-        18'h0001c:
-            \$854  = thr_reg_rdata;
-        18'h0001d:
-            \$854  = thr_reg_rdata;
-        18'h0001e:
-            \$854  = thr_reg_rdata;
-        18'h0001f:
-            \$854  = thr_reg_rdata;
-        18'h00020:
-            \$854  = thr_reg_rdata;
-        18'h00021:
-            \$854  = thr_reg_rdata;
-        18'h00022:
-            \$854  = thr_reg_rdata;
-        18'h00023:
-            \$854  = thr_reg_rdata;
-        18'h00024:
-            \$854  = thr_reg_rdata;
-        18'h00025:
-            \$854  = thr_reg_rdata;
-        18'h00026:
-            \$854  = thr_reg_rdata;
-        18'h00027:
-            \$854  = thr_reg_rdata;
-        18'h00028:
-            \$854  = thr_reg_rdata;
-        default:
-            \$854  = 32'd0;
-      endcase
-    end
-    if (rst) begin
-      \$854  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$855  = ecc_ue;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (bus__dat_w[4]) begin
-              \$855  = 1'h0;
-            end
-      endcase
-    end
-    if (rst) begin
-      \$855  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$856  = byte_sel;
-    if (thr_ce) begin
-      \$856  = k[1:0];
-    end
-    if (rst) begin
-      \$856  = 2'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$857  = valid;
-    if (thr_ce) begin
-      \$857  = feeding;
-    end
-    if (rst) begin
-      \$857  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$858  = \$like$496 ;
-    if (thr_ce) begin
-      \$858  = { ib[2:0], drain[2:0], jb[2:0] };
-    end
-    if (rst) begin
-      \$858  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$859  = \nxt_en$497 ;
-    if (thr_ce) begin
-      \$859  = wr_en;
-    end
-    if (rst) begin
-      \$859  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$860  = \$like$498 ;
-    if (thr_ce) begin
-      \$860  = \$like$496 ;
-    end
-    if (rst) begin
-      \$860  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$861  = \nxt_en$499 ;
-    if (thr_ce) begin
-      \$861  = \nxt_en$497 ;
-    end
-    if (rst) begin
-      \$861  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$862  = \$like ;
-    if (thr_ce) begin
-      \$862  = \$like$498 ;
-    end
-    if (rst) begin
-      \$862  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$863  = nxt_en;
-    if (thr_ce) begin
-      \$863  = \nxt_en$499 ;
-    end
-    if (rst) begin
-      \$863  = 8'h00;
-    end
-  end
-  assign therm_level = throttle_level;
   assign therm_raises_d = \$78 [15:0];
   assign therm_shutdowns_d = \$95 [7:0];
   assign therm_faults_d = \$109 [7:0];
   assign therm_phase_d = \$111 [1:0];
-  assign thr_reg_addr = \$122 [3:0];
-  assign thr_reg_wdata = bus__dat_w;
   assign run_next = \$29 [7:0];
-  assign thr_code = therm_code;
   assign up = \$41 [1:0];
-  assign thr_sample = therm_sample;
-  assign thr_busy = busy;
-  assign thr_level = throttle_level;
-  assign thr_dvfs = \$117 [1:0];
-  assign thr_act_feed = act_feed;
-  assign thr_act_sram = act_sram;
-  assign \busy$78  = busy;
-  assign m_blocks = \$131 [3:0];
-  assign n_blocks = \$134 [3:0];
-  assign \$signature__addr$126  = { \$139 [2:0], bus__adr[3:0] };
-  assign \$signature__data  = bus__dat_w;
-  assign \$signature__addr$131  = { \$152 [2:0], bus__adr[3:0] };
-  assign \$signature__data$132  = bus__dat_w;
-  assign \$signature__addr$136  = { \$165 [2:0], bus__adr[3:0] };
-  assign \$signature__data$137  = bus__dat_w;
-  assign \$signature__addr$141  = { \$178 [2:0], bus__adr[3:0] };
-  assign \$signature__data$142  = bus__dat_w;
-  assign \$signature__addr$146  = { \$191 [2:0], bus__adr[3:0] };
-  assign \$signature__data$147  = bus__dat_w;
-  assign \$signature__addr$151  = { \$204 [2:0], bus__adr[3:0] };
-  assign \$signature__data$152  = bus__dat_w;
-  assign \$signature__addr$156  = { \$217 [2:0], bus__adr[3:0] };
-  assign \$signature__data$157  = bus__dat_w;
-  assign \$signature__addr$161  = { \$230 [2:0], bus__adr[3:0] };
-  assign \$signature__data$162  = bus__dat_w;
-  assign \$signature__addr$166  = { \$243 [2:0], bus__adr[3:0] };
-  assign \$signature__data$167  = bus__dat_w;
-  assign \$signature__addr$171  = { \$256 [2:0], bus__adr[3:0] };
-  assign \$signature__data$172  = bus__dat_w;
-  assign \$signature__addr$176  = { \$269 [2:0], bus__adr[3:0] };
-  assign \$signature__data$177  = bus__dat_w;
-  assign \$signature__addr$181  = { \$282 [2:0], bus__adr[3:0] };
-  assign \$signature__data$182  = bus__dat_w;
-  assign \$signature__addr$186  = { \$295 [2:0], bus__adr[3:0] };
-  assign \$signature__data$187  = bus__dat_w;
-  assign \$signature__addr$191  = { \$308 [2:0], bus__adr[3:0] };
-  assign \$signature__data$192  = bus__dat_w;
-  assign \$signature__addr$196  = { \$321 [2:0], bus__adr[3:0] };
-  assign \$signature__data$197  = bus__dat_w;
-  assign \$signature__addr$201  = { \$334 [2:0], bus__adr[3:0] };
-  assign \$signature__data$202  = bus__dat_w;
-  assign \$signature__addr$204  = \$344 [2:0];
-  assign \$signature__addr$205  = \$345 [2:0];
-  assign \$signature__data$206  = bus__dat_w;
-  assign \$signature__addr$209  = \$354 [2:0];
-  assign \$signature__addr$210  = \$355 [2:0];
-  assign \$signature__data$211  = bus__dat_w;
-  assign \$signature__addr$214  = \$364 [2:0];
-  assign \$signature__addr$215  = \$365 [2:0];
-  assign \$signature__data$216  = bus__dat_w;
-  assign \$signature__addr$219  = \$374 [2:0];
-  assign \$signature__addr$220  = \$375 [2:0];
-  assign \$signature__data$221  = bus__dat_w;
-  assign \$signature__addr$224  = \$384 [2:0];
-  assign \$signature__addr$225  = \$385 [2:0];
-  assign \$signature__data$226  = bus__dat_w;
-  assign \$signature__addr$229  = \$394 [2:0];
-  assign \$signature__addr$230  = \$395 [2:0];
-  assign \$signature__data$231  = bus__dat_w;
-  assign \$signature__addr$234  = \$404 [2:0];
-  assign \$signature__addr$235  = \$405 [2:0];
-  assign \$signature__data$236  = bus__dat_w;
-  assign \$signature__addr$239  = \$414 [2:0];
-  assign \$signature__addr$240  = \$415 [2:0];
-  assign \$signature__data$241  = bus__dat_w;
-  assign \$signature__addr$244  = \$424 [2:0];
-  assign \$signature__addr$245  = \$425 [2:0];
-  assign \$signature__data$246  = bus__dat_w;
-  assign \$signature__addr$249  = \$434 [2:0];
-  assign \$signature__addr$250  = \$435 [2:0];
-  assign \$signature__data$251  = bus__dat_w;
-  assign \$signature__addr$254  = \$444 [2:0];
-  assign \$signature__addr$255  = \$445 [2:0];
-  assign \$signature__data$256  = bus__dat_w;
-  assign \$signature__addr$259  = \$454 [2:0];
-  assign \$signature__addr$260  = \$455 [2:0];
-  assign \$signature__data$261  = bus__dat_w;
-  assign \$signature__addr$264  = \$464 [2:0];
-  assign \$signature__addr$265  = \$465 [2:0];
-  assign \$signature__data$266  = bus__dat_w;
-  assign \$signature__addr$269  = \$474 [2:0];
-  assign \$signature__addr$270  = \$475 [2:0];
-  assign \$signature__data$271  = bus__dat_w;
-  assign \$signature__addr$274  = \$484 [2:0];
-  assign \$signature__addr$275  = \$485 [2:0];
-  assign \$signature__data$276  = bus__dat_w;
-  assign \$signature__addr$279  = \$494 [2:0];
-  assign \$signature__addr$280  = \$495 [2:0];
-  assign \$signature__data$281  = bus__dat_w;
-  assign \$signature__addr$284  = \$504 [2:0];
-  assign \$signature__addr$285  = \$505 [2:0];
-  assign \$signature__data$286  = bus__dat_w[5:0];
-  assign \$signature__addr$289  = \$514 [2:0];
-  assign \$signature__addr$290  = \$515 [2:0];
-  assign \$signature__data$291  = bus__dat_w[5:0];
-  assign \$signature__addr$294  = \$524 [2:0];
-  assign \$signature__addr$295  = \$525 [2:0];
-  assign \$signature__data$296  = bus__dat_w[5:0];
-  assign \$signature__addr$299  = \$534 [2:0];
-  assign \$signature__addr$300  = \$535 [2:0];
-  assign \$signature__data$301  = bus__dat_w[5:0];
-  assign \$signature__addr$304  = \$544 [2:0];
-  assign \$signature__addr$305  = \$545 [2:0];
-  assign \$signature__data$306  = bus__dat_w[5:0];
-  assign \$signature__addr$309  = \$554 [2:0];
-  assign \$signature__addr$310  = \$555 [2:0];
-  assign \$signature__data$311  = bus__dat_w[5:0];
-  assign \$signature__addr$314  = \$564 [2:0];
-  assign \$signature__addr$315  = \$565 [2:0];
-  assign \$signature__data$316  = bus__dat_w[5:0];
-  assign \$signature__addr$319  = \$574 [2:0];
-  assign \$signature__addr$320  = \$575 [2:0];
-  assign \$signature__data$321  = bus__dat_w[5:0];
-  assign \$signature__addr$324  = \$583 [8:0];
-  assign start = thr_start;
-  assign drain_row = drain[2:0];
-  assign row = { ib, drain[2:0] };
-  assign draining = i_valid;
-  assign drain_acc__0 = acc;
-  assign bias = \$signature__data$351 ;
-  assign mult = \$627 [31:0];
-  assign shift = \$628 [5:0];
-  assign \out_zp$405  = out_zp;
-  assign \act_min$406  = act_min;
-  assign \act_max$407  = act_max;
-  assign \i_valid$408  = i_valid;
-  assign drain_acc__1 = \acc$409 ;
-  assign \bias$411  = \$signature__data$352 ;
-  assign \mult$412  = \$629 [31:0];
-  assign \shift$413  = \$630 [5:0];
-  assign \out_zp$414  = out_zp;
-  assign \act_min$415  = act_min;
-  assign \act_max$416  = act_max;
-  assign \i_valid$417  = i_valid;
-  assign drain_acc__2 = \acc$418 ;
-  assign \bias$420  = \$signature__data$353 ;
-  assign \mult$421  = \$631 [31:0];
-  assign \shift$422  = \$632 [5:0];
-  assign \out_zp$423  = out_zp;
-  assign \act_min$424  = act_min;
-  assign \act_max$425  = act_max;
-  assign \i_valid$426  = i_valid;
-  assign drain_acc__3 = \acc$427 ;
-  assign \bias$429  = \$signature__data$354 ;
-  assign \mult$430  = \$633 [31:0];
-  assign \shift$431  = \$634 [5:0];
-  assign \out_zp$432  = out_zp;
-  assign \act_min$433  = act_min;
-  assign \act_max$434  = act_max;
-  assign \i_valid$435  = i_valid;
-  assign drain_acc__4 = \acc$436 ;
-  assign \bias$438  = \$signature__data$355 ;
-  assign \mult$439  = \$635 [31:0];
-  assign \shift$440  = \$636 [5:0];
-  assign \out_zp$441  = out_zp;
-  assign \act_min$442  = act_min;
-  assign \act_max$443  = act_max;
-  assign \i_valid$444  = i_valid;
-  assign drain_acc__5 = \acc$445 ;
-  assign \bias$447  = \$signature__data$356 ;
-  assign \mult$448  = \$637 [31:0];
-  assign \shift$449  = \$638 [5:0];
-  assign \out_zp$450  = out_zp;
-  assign \act_min$451  = act_min;
-  assign \act_max$452  = act_max;
-  assign \i_valid$453  = i_valid;
-  assign drain_acc__6 = \acc$454 ;
-  assign \bias$456  = \$signature__data$357 ;
-  assign \mult$457  = \$639 [31:0];
-  assign \shift$458  = \$640 [5:0];
-  assign \out_zp$459  = out_zp;
-  assign \act_min$460  = act_min;
-  assign \act_max$461  = act_max;
-  assign \i_valid$462  = i_valid;
-  assign drain_acc__7 = \acc$463 ;
-  assign \bias$465  = \$signature__data$358 ;
-  assign \mult$466  = \$641 [31:0];
-  assign \shift$467  = \$642 [5:0];
-  assign \out_zp$468  = out_zp;
-  assign \act_min$469  = act_min;
-  assign \act_max$470  = act_max;
-  assign wr_addr = { ib[2:0], drain[2:0], jb[2:0] };
-  assign lane_en = \$677 [7:0];
-  assign thr_sram_access = \$750 [7:0];
-  assign tmr_mismatch = 1'h0;
+  assign level = therm_level;
+  assign mismatch = 1'h0;
   assign therm_tmr_mismatch = 1'h0;
-  assign dvfs_level = \$117 [1:0];
-  assign \$131  = { \$130 [17], \$130 [17], \$130 [17], \$130 [17:3] };
-  assign \$134  = { \$133 [17], \$133 [17], \$133 [17], \$133 [17:3] };
-  assign \$135  = { 4'h0, bus__adr[17:4] };
-  assign \$136  = { 3'h0, \$135 [17:3] };
-  assign \$138  = { 4'h0, bus__adr[17:4] };
-  assign \$139  = { 3'h0, \$138 [17:3] };
-  assign \$144  = { 4'h0, bus__adr[17:4] };
-  assign \$148  = { 4'h0, bus__adr[17:4] };
-  assign \$149  = { 3'h0, \$148 [17:3] };
-  assign \$151  = { 4'h0, bus__adr[17:4] };
-  assign \$152  = { 3'h0, \$151 [17:3] };
-  assign \$157  = { 4'h0, bus__adr[17:4] };
-  assign \$161  = { 4'h0, bus__adr[17:4] };
-  assign \$162  = { 3'h0, \$161 [17:3] };
-  assign \$164  = { 4'h0, bus__adr[17:4] };
-  assign \$165  = { 3'h0, \$164 [17:3] };
-  assign \$170  = { 4'h0, bus__adr[17:4] };
-  assign \$174  = { 4'h0, bus__adr[17:4] };
-  assign \$175  = { 3'h0, \$174 [17:3] };
-  assign \$177  = { 4'h0, bus__adr[17:4] };
-  assign \$178  = { 3'h0, \$177 [17:3] };
-  assign \$183  = { 4'h0, bus__adr[17:4] };
-  assign \$187  = { 4'h0, bus__adr[17:4] };
-  assign \$188  = { 3'h0, \$187 [17:3] };
-  assign \$190  = { 4'h0, bus__adr[17:4] };
-  assign \$191  = { 3'h0, \$190 [17:3] };
-  assign \$196  = { 4'h0, bus__adr[17:4] };
-  assign \$200  = { 4'h0, bus__adr[17:4] };
-  assign \$201  = { 3'h0, \$200 [17:3] };
-  assign \$203  = { 4'h0, bus__adr[17:4] };
-  assign \$204  = { 3'h0, \$203 [17:3] };
-  assign \$209  = { 4'h0, bus__adr[17:4] };
-  assign \$213  = { 4'h0, bus__adr[17:4] };
-  assign \$214  = { 3'h0, \$213 [17:3] };
-  assign \$216  = { 4'h0, bus__adr[17:4] };
-  assign \$217  = { 3'h0, \$216 [17:3] };
-  assign \$222  = { 4'h0, bus__adr[17:4] };
-  assign \$226  = { 4'h0, bus__adr[17:4] };
-  assign \$227  = { 3'h0, \$226 [17:3] };
-  assign \$229  = { 4'h0, bus__adr[17:4] };
-  assign \$230  = { 3'h0, \$229 [17:3] };
-  assign \$235  = { 4'h0, bus__adr[17:4] };
-  assign \$239  = { 4'h0, bus__adr[17:4] };
-  assign \$240  = { 3'h0, \$239 [17:3] };
-  assign \$242  = { 4'h0, bus__adr[17:4] };
-  assign \$243  = { 3'h0, \$242 [17:3] };
-  assign \$248  = { 4'h0, bus__adr[17:4] };
-  assign \$252  = { 4'h0, bus__adr[17:4] };
-  assign \$253  = { 3'h0, \$252 [17:3] };
-  assign \$255  = { 4'h0, bus__adr[17:4] };
-  assign \$256  = { 3'h0, \$255 [17:3] };
-  assign \$261  = { 4'h0, bus__adr[17:4] };
-  assign \$265  = { 4'h0, bus__adr[17:4] };
-  assign \$266  = { 3'h0, \$265 [17:3] };
-  assign \$268  = { 4'h0, bus__adr[17:4] };
-  assign \$269  = { 3'h0, \$268 [17:3] };
-  assign \$274  = { 4'h0, bus__adr[17:4] };
-  assign \$278  = { 4'h0, bus__adr[17:4] };
-  assign \$279  = { 3'h0, \$278 [17:3] };
-  assign \$281  = { 4'h0, bus__adr[17:4] };
-  assign \$282  = { 3'h0, \$281 [17:3] };
-  assign \$287  = { 4'h0, bus__adr[17:4] };
-  assign \$291  = { 4'h0, bus__adr[17:4] };
-  assign \$292  = { 3'h0, \$291 [17:3] };
-  assign \$294  = { 4'h0, bus__adr[17:4] };
-  assign \$295  = { 3'h0, \$294 [17:3] };
-  assign \$300  = { 4'h0, bus__adr[17:4] };
-  assign \$304  = { 4'h0, bus__adr[17:4] };
-  assign \$305  = { 3'h0, \$304 [17:3] };
-  assign \$307  = { 4'h0, bus__adr[17:4] };
-  assign \$308  = { 3'h0, \$307 [17:3] };
-  assign \$313  = { 4'h0, bus__adr[17:4] };
-  assign \$317  = { 4'h0, bus__adr[17:4] };
-  assign \$318  = { 3'h0, \$317 [17:3] };
-  assign \$320  = { 4'h0, bus__adr[17:4] };
-  assign \$321  = { 3'h0, \$320 [17:3] };
-  assign \$326  = { 4'h0, bus__adr[17:4] };
-  assign \$330  = { 4'h0, bus__adr[17:4] };
-  assign \$331  = { 3'h0, \$330 [17:3] };
-  assign \$333  = { 4'h0, bus__adr[17:4] };
-  assign \$334  = { 3'h0, \$333 [17:3] };
-  assign \$339  = { 4'h0, bus__adr[17:4] };
-  assign \$343  = { 3'h0, bus__adr[17:3] };
-  assign \$345  = { 3'h0, bus__adr[17:3] };
-  assign \$353  = { 3'h0, bus__adr[17:3] };
-  assign \$355  = { 3'h0, bus__adr[17:3] };
-  assign \$363  = { 3'h0, bus__adr[17:3] };
-  assign \$365  = { 3'h0, bus__adr[17:3] };
-  assign \$373  = { 3'h0, bus__adr[17:3] };
-  assign \$375  = { 3'h0, bus__adr[17:3] };
-  assign \$383  = { 3'h0, bus__adr[17:3] };
-  assign \$385  = { 3'h0, bus__adr[17:3] };
-  assign \$393  = { 3'h0, bus__adr[17:3] };
-  assign \$395  = { 3'h0, bus__adr[17:3] };
-  assign \$403  = { 3'h0, bus__adr[17:3] };
-  assign \$405  = { 3'h0, bus__adr[17:3] };
-  assign \$413  = { 3'h0, bus__adr[17:3] };
-  assign \$415  = { 3'h0, bus__adr[17:3] };
-  assign \$423  = { 3'h0, bus__adr[17:3] };
-  assign \$425  = { 3'h0, bus__adr[17:3] };
-  assign \$433  = { 3'h0, bus__adr[17:3] };
-  assign \$435  = { 3'h0, bus__adr[17:3] };
-  assign \$443  = { 3'h0, bus__adr[17:3] };
-  assign \$445  = { 3'h0, bus__adr[17:3] };
-  assign \$453  = { 3'h0, bus__adr[17:3] };
-  assign \$455  = { 3'h0, bus__adr[17:3] };
-  assign \$463  = { 3'h0, bus__adr[17:3] };
-  assign \$465  = { 3'h0, bus__adr[17:3] };
-  assign \$473  = { 3'h0, bus__adr[17:3] };
-  assign \$475  = { 3'h0, bus__adr[17:3] };
-  assign \$483  = { 3'h0, bus__adr[17:3] };
-  assign \$485  = { 3'h0, bus__adr[17:3] };
-  assign \$493  = { 3'h0, bus__adr[17:3] };
-  assign \$495  = { 3'h0, bus__adr[17:3] };
-  assign \$503  = { 3'h0, bus__adr[17:3] };
-  assign \$505  = { 3'h0, bus__adr[17:3] };
-  assign \$513  = { 3'h0, bus__adr[17:3] };
-  assign \$515  = { 3'h0, bus__adr[17:3] };
-  assign \$523  = { 3'h0, bus__adr[17:3] };
-  assign \$525  = { 3'h0, bus__adr[17:3] };
-  assign \$533  = { 3'h0, bus__adr[17:3] };
-  assign \$535  = { 3'h0, bus__adr[17:3] };
-  assign \$543  = { 3'h0, bus__adr[17:3] };
-  assign \$545  = { 3'h0, bus__adr[17:3] };
-  assign \$553  = { 3'h0, bus__adr[17:3] };
-  assign \$555  = { 3'h0, bus__adr[17:3] };
-  assign \$563  = { 3'h0, bus__adr[17:3] };
-  assign \$565  = { 3'h0, bus__adr[17:3] };
-  assign \$573  = { 3'h0, bus__adr[17:3] };
-  assign \$575  = { 3'h0, bus__adr[17:3] };
-  assign \$583  = { 1'h0, bus__adr[17:1] };
-  assign \$670  = \$669 ;
-  assign \$679  = { 1'h0, bus__adr[17:1] };
-  assign \$749  = 1'h0;
-  assign \$759  = 1'h0;
-  assign \$766  = { 4'h0, bus__adr[17:4] };
-  assign \$772  = { 4'h0, bus__adr[17:4] };
-  assign \$798  = 1'h0;
-  assign \$799  = 1'h1;
-  assign \$800  = bus__dat_w[3];
-  assign \$801  = 1'h0;
-  assign \$802  = 1'h1;
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array (rst, thr_ce, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a_in__5, a_in__6, a_in__7, b_in, b_in__1, b_in__2, b_in__3, b_in__4, b_in__5, b_in__6, b_in__7, clear, drain_row, drain_acc__0
-, drain_acc__1, drain_acc__2, drain_acc__3, drain_acc__4, drain_acc__5, drain_acc__6, drain_acc__7, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$2  = 0;
-  reg [8:0] \$1 ;
-  reg [8:0] \$10 ;
-  reg [8:0] \$11 ;
-  reg [8:0] \$12 ;
-  reg [8:0] \$13 ;
-  reg [8:0] \$14 ;
-  reg [8:0] \$15 ;
-  reg [8:0] \$16 ;
-  reg [8:0] \$17 ;
-  reg [8:0] \$18 ;
-  reg [8:0] \$19 ;
-  reg [8:0] \$2 ;
-  reg [8:0] \$20 ;
-  reg [8:0] \$21 ;
-  reg [8:0] \$22 ;
-  reg [8:0] \$23 ;
-  reg [8:0] \$24 ;
-  reg [8:0] \$25 ;
-  reg [8:0] \$26 ;
-  reg [8:0] \$27 ;
-  reg [8:0] \$28 ;
-  reg [8:0] \$29 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$30 ;
-  reg [8:0] \$31 ;
-  reg [8:0] \$32 ;
-  reg [8:0] \$33 ;
-  reg [8:0] \$34 ;
-  reg [8:0] \$35 ;
-  reg [8:0] \$36 ;
-  reg [8:0] \$37 ;
-  reg [8:0] \$38 ;
-  reg [8:0] \$39 ;
-  reg [8:0] \$4 ;
-  reg [8:0] \$40 ;
-  reg [8:0] \$41 ;
-  reg [8:0] \$42 ;
-  reg [8:0] \$43 ;
-  reg [8:0] \$44 ;
-  reg [8:0] \$45 ;
-  reg [8:0] \$46 ;
-  reg [8:0] \$47 ;
-  reg [8:0] \$48 ;
-  reg [8:0] \$49 ;
-  reg [8:0] \$5 ;
-  reg [8:0] \$50 ;
-  reg [8:0] \$51 ;
-  reg [8:0] \$52 ;
-  reg [8:0] \$53 ;
-  reg [8:0] \$54 ;
-  reg [8:0] \$55 ;
-  reg [8:0] \$56 ;
-  reg [8:0] \$6 ;
-  reg [8:0] \$7 ;
-  reg [8:0] \$8 ;
-  reg [8:0] \$9 ;
-  (* init = 9'h000 *)
-  wire [8:0] a1_skew0;
-  reg [8:0] a2_skew0 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] a2_skew1;
-  reg [8:0] a3_skew0 = 9'h000;
-  reg [8:0] a3_skew1 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] a3_skew2;
-  reg [8:0] a4_skew0 = 9'h000;
-  reg [8:0] a4_skew1 = 9'h000;
-  reg [8:0] a4_skew2 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] a4_skew3;
-  reg [8:0] a5_skew0 = 9'h000;
-  reg [8:0] a5_skew1 = 9'h000;
-  reg [8:0] a5_skew2 = 9'h000;
-  reg [8:0] a5_skew3 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] a5_skew4;
-  reg [8:0] a6_skew0 = 9'h000;
-  reg [8:0] a6_skew1 = 9'h000;
-  reg [8:0] a6_skew2 = 9'h000;
-  reg [8:0] a6_skew3 = 9'h000;
-  reg [8:0] a6_skew4 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] a6_skew5;
-  reg [8:0] a7_skew0 = 9'h000;
-  reg [8:0] a7_skew1 = 9'h000;
-  reg [8:0] a7_skew2 = 9'h000;
-  reg [8:0] a7_skew3 = 9'h000;
-  reg [8:0] a7_skew4 = 9'h000;
-  reg [8:0] a7_skew5 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] a7_skew6;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  wire [8:0] \a_in$101 ;
-  wire [8:0] \a_in$103 ;
-  wire [8:0] \a_in$105 ;
-  wire [8:0] \a_in$107 ;
-  wire [8:0] \a_in$109 ;
-  wire [8:0] \a_in$111 ;
-  reg [8:0] \a_in$113  = 9'h000;
-  wire [8:0] \a_in$115 ;
-  wire [8:0] \a_in$117 ;
-  wire [8:0] \a_in$119 ;
-  wire [8:0] \a_in$121 ;
-  wire [8:0] \a_in$123 ;
-  wire [8:0] \a_in$125 ;
-  wire [8:0] \a_in$127 ;
-  reg [8:0] \a_in$129  = 9'h000;
-  wire [8:0] \a_in$131 ;
-  wire [8:0] \a_in$133 ;
-  wire [8:0] \a_in$135 ;
-  wire [8:0] \a_in$137 ;
-  wire [8:0] \a_in$139 ;
-  wire [8:0] \a_in$141 ;
-  wire [8:0] \a_in$143 ;
-  reg [8:0] \a_in$145  = 9'h000;
-  wire [8:0] \a_in$147 ;
-  wire [8:0] \a_in$149 ;
-  wire [8:0] \a_in$151 ;
-  wire [8:0] \a_in$153 ;
-  wire [8:0] \a_in$155 ;
-  wire [8:0] \a_in$157 ;
-  wire [8:0] \a_in$159 ;
-  reg [8:0] \a_in$161  = 9'h000;
-  wire [8:0] \a_in$163 ;
-  wire [8:0] \a_in$165 ;
-  wire [8:0] \a_in$167 ;
-  wire [8:0] \a_in$169 ;
-  wire [8:0] \a_in$171 ;
-  wire [8:0] \a_in$173 ;
-  wire [8:0] \a_in$175 ;
-  reg [8:0] \a_in$177  = 9'h000;
-  wire [8:0] \a_in$179 ;
-  wire [8:0] \a_in$181 ;
-  wire [8:0] \a_in$183 ;
-  wire [8:0] \a_in$185 ;
-  wire [8:0] \a_in$187 ;
-  wire [8:0] \a_in$189 ;
-  wire [8:0] \a_in$191 ;
-  wire [8:0] \a_in$67 ;
-  wire [8:0] \a_in$69 ;
-  wire [8:0] \a_in$71 ;
-  wire [8:0] \a_in$73 ;
-  wire [8:0] \a_in$75 ;
-  wire [8:0] \a_in$77 ;
-  wire [8:0] \a_in$79 ;
-  reg [8:0] \a_in$81  = 9'h000;
-  wire [8:0] \a_in$83 ;
-  wire [8:0] \a_in$85 ;
-  wire [8:0] \a_in$87 ;
-  wire [8:0] \a_in$89 ;
-  wire [8:0] \a_in$91 ;
-  wire [8:0] \a_in$93 ;
-  wire [8:0] \a_in$95 ;
-  reg [8:0] \a_in$97  = 9'h000;
-  wire [8:0] \a_in$99 ;
-  wire [8:0] a_in__0;
-  input [8:0] a_in__1;
-  wire [8:0] a_in__1;
-  input [8:0] a_in__2;
-  wire [8:0] a_in__2;
-  input [8:0] a_in__3;
-  wire [8:0] a_in__3;
-  input [8:0] a_in__4;
-  wire [8:0] a_in__4;
-  input [8:0] a_in__5;
-  wire [8:0] a_in__5;
-  input [8:0] a_in__6;
-  wire [8:0] a_in__6;
-  input [8:0] a_in__7;
-  wire [8:0] a_in__7;
-  wire [8:0] a_out;
-  wire [8:0] \a_out$100 ;
-  wire [8:0] \a_out$102 ;
-  wire [8:0] \a_out$104 ;
-  wire [8:0] \a_out$106 ;
-  wire [8:0] \a_out$108 ;
-  wire [8:0] \a_out$110 ;
-  wire [8:0] \a_out$112 ;
-  wire [8:0] \a_out$116 ;
-  wire [8:0] \a_out$118 ;
-  wire [8:0] \a_out$120 ;
-  wire [8:0] \a_out$122 ;
-  wire [8:0] \a_out$124 ;
-  wire [8:0] \a_out$126 ;
-  wire [8:0] \a_out$128 ;
-  wire [8:0] \a_out$132 ;
-  wire [8:0] \a_out$134 ;
-  wire [8:0] \a_out$136 ;
-  wire [8:0] \a_out$138 ;
-  wire [8:0] \a_out$140 ;
-  wire [8:0] \a_out$142 ;
-  wire [8:0] \a_out$144 ;
-  wire [8:0] \a_out$148 ;
-  wire [8:0] \a_out$150 ;
-  wire [8:0] \a_out$152 ;
-  wire [8:0] \a_out$154 ;
-  wire [8:0] \a_out$156 ;
-  wire [8:0] \a_out$158 ;
-  wire [8:0] \a_out$160 ;
-  wire [8:0] \a_out$164 ;
-  wire [8:0] \a_out$166 ;
-  wire [8:0] \a_out$168 ;
-  wire [8:0] \a_out$170 ;
-  wire [8:0] \a_out$172 ;
-  wire [8:0] \a_out$174 ;
-  wire [8:0] \a_out$176 ;
-  wire [8:0] \a_out$180 ;
-  wire [8:0] \a_out$182 ;
-  wire [8:0] \a_out$184 ;
-  wire [8:0] \a_out$186 ;
-  wire [8:0] \a_out$188 ;
-  wire [8:0] \a_out$190 ;
-  wire [8:0] \a_out$192 ;
-  wire [8:0] \a_out$70 ;
-  wire [8:0] \a_out$72 ;
-  wire [8:0] \a_out$74 ;
-  wire [8:0] \a_out$76 ;
-  wire [8:0] \a_out$78 ;
-  wire [8:0] \a_out$80 ;
-  wire [8:0] \a_out$84 ;
-  wire [8:0] \a_out$86 ;
-  wire [8:0] \a_out$88 ;
-  wire [8:0] \a_out$90 ;
-  wire [8:0] \a_out$92 ;
-  wire [8:0] \a_out$94 ;
-  wire [8:0] \a_out$96 ;
-  wire [31:0] acc;
-  wire [31:0] \acc$324 ;
-  wire [31:0] \acc$325 ;
-  wire [31:0] \acc$326 ;
-  wire [31:0] \acc$327 ;
-  wire [31:0] \acc$328 ;
-  wire [31:0] \acc$329 ;
-  wire [31:0] \acc$330 ;
-  wire [31:0] \acc$332 ;
-  wire [31:0] \acc$333 ;
-  wire [31:0] \acc$334 ;
-  wire [31:0] \acc$335 ;
-  wire [31:0] \acc$336 ;
-  wire [31:0] \acc$337 ;
-  wire [31:0] \acc$338 ;
-  wire [31:0] \acc$339 ;
-  wire [31:0] \acc$341 ;
-  wire [31:0] \acc$342 ;
-  wire [31:0] \acc$343 ;
-  wire [31:0] \acc$344 ;
-  wire [31:0] \acc$345 ;
-  wire [31:0] \acc$346 ;
-  wire [31:0] \acc$347 ;
-  wire [31:0] \acc$348 ;
-  wire [31:0] \acc$350 ;
-  wire [31:0] \acc$351 ;
-  wire [31:0] \acc$352 ;
-  wire [31:0] \acc$353 ;
-  wire [31:0] \acc$354 ;
-  wire [31:0] \acc$355 ;
-  wire [31:0] \acc$356 ;
-  wire [31:0] \acc$357 ;
-  wire [31:0] \acc$359 ;
-  wire [31:0] \acc$360 ;
-  wire [31:0] \acc$361 ;
-  wire [31:0] \acc$362 ;
-  wire [31:0] \acc$363 ;
-  wire [31:0] \acc$364 ;
-  wire [31:0] \acc$365 ;
-  wire [31:0] \acc$366 ;
-  wire [31:0] \acc$368 ;
-  wire [31:0] \acc$369 ;
-  wire [31:0] \acc$370 ;
-  wire [31:0] \acc$371 ;
-  wire [31:0] \acc$372 ;
-  wire [31:0] \acc$373 ;
-  wire [31:0] \acc$374 ;
-  wire [31:0] \acc$375 ;
-  wire [31:0] \acc$377 ;
-  wire [31:0] \acc$378 ;
-  wire [31:0] \acc$379 ;
-  wire [31:0] \acc$380 ;
-  wire [31:0] \acc$381 ;
-  wire [31:0] \acc$382 ;
-  wire [31:0] \acc$383 ;
-  wire [31:0] \acc$384 ;
-  wire [31:0] \acc$386 ;
-  wire [31:0] \acc$387 ;
-  wire [31:0] \acc$388 ;
-  wire [31:0] \acc$389 ;
-  wire [31:0] \acc$390 ;
-  wire [31:0] \acc$391 ;
-  wire [31:0] \acc$392 ;
-  wire [31:0] \acc$393 ;
-  (* init = 9'h000 *)
-  wire [8:0] b1_skew0;
-  reg [8:0] b2_skew0 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] b2_skew1;
-  reg [8:0] b3_skew0 = 9'h000;
-  reg [8:0] b3_skew1 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] b3_skew2;
-  reg [8:0] b4_skew0 = 9'h000;
-  reg [8:0] b4_skew1 = 9'h000;
-  reg [8:0] b4_skew2 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] b4_skew3;
-  reg [8:0] b5_skew0 = 9'h000;
-  reg [8:0] b5_skew1 = 9'h000;
-  reg [8:0] b5_skew2 = 9'h000;
-  reg [8:0] b5_skew3 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] b5_skew4;
-  reg [8:0] b6_skew0 = 9'h000;
-  reg [8:0] b6_skew1 = 9'h000;
-  reg [8:0] b6_skew2 = 9'h000;
-  reg [8:0] b6_skew3 = 9'h000;
-  reg [8:0] b6_skew4 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] b6_skew5;
-  reg [8:0] b7_skew0 = 9'h000;
-  reg [8:0] b7_skew1 = 9'h000;
-  reg [8:0] b7_skew2 = 9'h000;
-  reg [8:0] b7_skew3 = 9'h000;
-  reg [8:0] b7_skew4 = 9'h000;
-  reg [8:0] b7_skew5 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] b7_skew6;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  wire [8:0] \b_in$195 ;
-  wire [8:0] \b_in$197 ;
-  wire [8:0] \b_in$199 ;
-  wire [8:0] \b_in$201 ;
-  wire [8:0] \b_in$203 ;
-  wire [8:0] \b_in$205 ;
-  wire [8:0] \b_in$207 ;
-  reg [8:0] \b_in$209  = 9'h000;
-  wire [8:0] \b_in$211 ;
-  wire [8:0] \b_in$213 ;
-  wire [8:0] \b_in$215 ;
-  wire [8:0] \b_in$217 ;
-  wire [8:0] \b_in$219 ;
-  wire [8:0] \b_in$221 ;
-  wire [8:0] \b_in$223 ;
-  reg [8:0] \b_in$225  = 9'h000;
-  wire [8:0] \b_in$227 ;
-  wire [8:0] \b_in$229 ;
-  wire [8:0] \b_in$231 ;
-  wire [8:0] \b_in$233 ;
-  wire [8:0] \b_in$235 ;
-  wire [8:0] \b_in$237 ;
-  wire [8:0] \b_in$239 ;
-  reg [8:0] \b_in$241  = 9'h000;
-  wire [8:0] \b_in$243 ;
-  wire [8:0] \b_in$245 ;
-  wire [8:0] \b_in$247 ;
-  wire [8:0] \b_in$249 ;
-  wire [8:0] \b_in$251 ;
-  wire [8:0] \b_in$253 ;
-  wire [8:0] \b_in$255 ;
-  reg [8:0] \b_in$257  = 9'h000;
-  wire [8:0] \b_in$259 ;
-  wire [8:0] \b_in$261 ;
-  wire [8:0] \b_in$263 ;
-  wire [8:0] \b_in$265 ;
-  wire [8:0] \b_in$267 ;
-  wire [8:0] \b_in$269 ;
-  wire [8:0] \b_in$271 ;
-  reg [8:0] \b_in$273  = 9'h000;
-  wire [8:0] \b_in$275 ;
-  wire [8:0] \b_in$277 ;
-  wire [8:0] \b_in$279 ;
-  wire [8:0] \b_in$281 ;
-  wire [8:0] \b_in$283 ;
-  wire [8:0] \b_in$285 ;
-  wire [8:0] \b_in$287 ;
-  reg [8:0] \b_in$289  = 9'h000;
-  wire [8:0] \b_in$291 ;
-  wire [8:0] \b_in$293 ;
-  wire [8:0] \b_in$295 ;
-  wire [8:0] \b_in$297 ;
-  wire [8:0] \b_in$299 ;
-  wire [8:0] \b_in$301 ;
-  wire [8:0] \b_in$303 ;
-  reg [8:0] \b_in$305  = 9'h000;
-  wire [8:0] \b_in$307 ;
-  wire [8:0] \b_in$309 ;
-  wire [8:0] \b_in$311 ;
-  wire [8:0] \b_in$313 ;
-  wire [8:0] \b_in$315 ;
-  wire [8:0] \b_in$317 ;
-  wire [8:0] \b_in$319 ;
-  wire [8:0] b_in__0;
-  input [8:0] b_in__1;
-  wire [8:0] b_in__1;
-  input [8:0] b_in__2;
-  wire [8:0] b_in__2;
-  input [8:0] b_in__3;
-  wire [8:0] b_in__3;
-  input [8:0] b_in__4;
-  wire [8:0] b_in__4;
-  input [8:0] b_in__5;
-  wire [8:0] b_in__5;
-  input [8:0] b_in__6;
-  wire [8:0] b_in__6;
-  input [8:0] b_in__7;
-  wire [8:0] b_in__7;
-  wire [8:0] b_out;
-  wire [8:0] \b_out$198 ;
-  wire [8:0] \b_out$200 ;
-  wire [8:0] \b_out$202 ;
-  wire [8:0] \b_out$204 ;
-  wire [8:0] \b_out$206 ;
-  wire [8:0] \b_out$208 ;
-  wire [8:0] \b_out$212 ;
-  wire [8:0] \b_out$214 ;
-  wire [8:0] \b_out$216 ;
-  wire [8:0] \b_out$218 ;
-  wire [8:0] \b_out$220 ;
-  wire [8:0] \b_out$222 ;
-  wire [8:0] \b_out$224 ;
-  wire [8:0] \b_out$228 ;
-  wire [8:0] \b_out$230 ;
-  wire [8:0] \b_out$232 ;
-  wire [8:0] \b_out$234 ;
-  wire [8:0] \b_out$236 ;
-  wire [8:0] \b_out$238 ;
-  wire [8:0] \b_out$240 ;
-  wire [8:0] \b_out$244 ;
-  wire [8:0] \b_out$246 ;
-  wire [8:0] \b_out$248 ;
-  wire [8:0] \b_out$250 ;
-  wire [8:0] \b_out$252 ;
-  wire [8:0] \b_out$254 ;
-  wire [8:0] \b_out$256 ;
-  wire [8:0] \b_out$260 ;
-  wire [8:0] \b_out$262 ;
-  wire [8:0] \b_out$264 ;
-  wire [8:0] \b_out$266 ;
-  wire [8:0] \b_out$268 ;
-  wire [8:0] \b_out$270 ;
-  wire [8:0] \b_out$272 ;
-  wire [8:0] \b_out$276 ;
-  wire [8:0] \b_out$278 ;
-  wire [8:0] \b_out$280 ;
-  wire [8:0] \b_out$282 ;
-  wire [8:0] \b_out$284 ;
-  wire [8:0] \b_out$286 ;
-  wire [8:0] \b_out$288 ;
-  wire [8:0] \b_out$292 ;
-  wire [8:0] \b_out$294 ;
-  wire [8:0] \b_out$296 ;
-  wire [8:0] \b_out$298 ;
-  wire [8:0] \b_out$300 ;
-  wire [8:0] \b_out$302 ;
-  wire [8:0] \b_out$304 ;
-  wire [8:0] \b_out$308 ;
-  wire [8:0] \b_out$310 ;
-  wire [8:0] \b_out$312 ;
-  wire [8:0] \b_out$314 ;
-  wire [8:0] \b_out$316 ;
-  wire [8:0] \b_out$318 ;
-  wire [8:0] \b_out$320 ;
-  input clear;
-  wire clear;
-  wire \clear$1 ;
-  wire \clear$10 ;
-  wire \clear$11 ;
-  wire \clear$12 ;
-  wire \clear$13 ;
-  wire \clear$14 ;
-  wire \clear$15 ;
-  wire \clear$16 ;
-  wire \clear$17 ;
-  wire \clear$18 ;
-  wire \clear$19 ;
-  wire \clear$2 ;
-  wire \clear$20 ;
-  wire \clear$21 ;
-  wire \clear$22 ;
-  wire \clear$23 ;
-  wire \clear$24 ;
-  wire \clear$25 ;
-  wire \clear$26 ;
-  wire \clear$27 ;
-  wire \clear$28 ;
-  wire \clear$29 ;
-  wire \clear$3 ;
-  wire \clear$30 ;
-  wire \clear$31 ;
-  wire \clear$32 ;
-  wire \clear$33 ;
-  wire \clear$34 ;
-  wire \clear$35 ;
-  wire \clear$36 ;
-  wire \clear$37 ;
-  wire \clear$38 ;
-  wire \clear$39 ;
-  wire \clear$4 ;
-  wire \clear$40 ;
-  wire \clear$41 ;
-  wire \clear$42 ;
-  wire \clear$43 ;
-  wire \clear$44 ;
-  wire \clear$45 ;
-  wire \clear$46 ;
-  wire \clear$47 ;
-  wire \clear$48 ;
-  wire \clear$49 ;
-  wire \clear$5 ;
-  wire \clear$50 ;
-  wire \clear$51 ;
-  wire \clear$52 ;
-  wire \clear$53 ;
-  wire \clear$54 ;
-  wire \clear$55 ;
-  wire \clear$56 ;
-  wire \clear$57 ;
-  wire \clear$58 ;
-  wire \clear$59 ;
-  wire \clear$6 ;
-  wire \clear$60 ;
-  wire \clear$61 ;
-  wire \clear$62 ;
-  wire \clear$63 ;
-  wire \clear$64 ;
-  wire \clear$7 ;
-  wire \clear$8 ;
-  wire \clear$9 ;
-  input clk;
-  wire clk;
-  output [31:0] drain_acc__0;
-  reg [31:0] drain_acc__0;
-  output [31:0] drain_acc__1;
-  reg [31:0] drain_acc__1;
-  output [31:0] drain_acc__2;
-  reg [31:0] drain_acc__2;
-  output [31:0] drain_acc__3;
-  reg [31:0] drain_acc__3;
-  output [31:0] drain_acc__4;
-  reg [31:0] drain_acc__4;
-  output [31:0] drain_acc__5;
-  reg [31:0] drain_acc__5;
-  output [31:0] drain_acc__6;
-  reg [31:0] drain_acc__6;
-  output [31:0] drain_acc__7;
-  reg [31:0] drain_acc__7;
-  input [2:0] drain_row;
-  wire [2:0] drain_row;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    a6_skew2 <= \$18 ;
-  always @(posedge clk)
-    a6_skew3 <= \$19 ;
-  always @(posedge clk)
-    a6_skew4 <= \$20 ;
-  always @(posedge clk)
-    \a_in$161  <= \$21 ;
-  always @(posedge clk)
-    a7_skew0 <= \$22 ;
-  always @(posedge clk)
-    a7_skew1 <= \$23 ;
-  always @(posedge clk)
-    a7_skew2 <= \$24 ;
-  always @(posedge clk)
-    a7_skew3 <= \$25 ;
-  always @(posedge clk)
-    a7_skew4 <= \$26 ;
-  always @(posedge clk)
-    a7_skew5 <= \$27 ;
-  always @(posedge clk)
-    \a_in$177  <= \$28 ;
-  always @(posedge clk)
-    \b_in$209  <= \$29 ;
-  always @(posedge clk)
-    b2_skew0 <= \$30 ;
-  always @(posedge clk)
-    \b_in$225  <= \$31 ;
-  always @(posedge clk)
-    b3_skew0 <= \$32 ;
-  always @(posedge clk)
-    b3_skew1 <= \$33 ;
-  always @(posedge clk)
-    \b_in$241  <= \$34 ;
-  always @(posedge clk)
-    b4_skew0 <= \$35 ;
-  always @(posedge clk)
-    b4_skew1 <= \$36 ;
-  always @(posedge clk)
-    b4_skew2 <= \$37 ;
-  always @(posedge clk)
-    \b_in$257  <= \$38 ;
-  always @(posedge clk)
-    b5_skew0 <= \$39 ;
-  always @(posedge clk)
-    b5_skew1 <= \$40 ;
-  always @(posedge clk)
-    b5_skew2 <= \$41 ;
-  always @(posedge clk)
-    b5_skew3 <= \$42 ;
-  always @(posedge clk)
-    \b_in$273  <= \$43 ;
-  always @(posedge clk)
-    b6_skew0 <= \$44 ;
-  always @(posedge clk)
-    b6_skew1 <= \$45 ;
-  always @(posedge clk)
-    b6_skew2 <= \$46 ;
-  always @(posedge clk)
-    b6_skew3 <= \$47 ;
-  always @(posedge clk)
-    b6_skew4 <= \$48 ;
-  always @(posedge clk)
-    \b_in$289  <= \$49 ;
-  always @(posedge clk)
-    b7_skew0 <= \$50 ;
-  always @(posedge clk)
-    b7_skew1 <= \$51 ;
-  always @(posedge clk)
-    b7_skew2 <= \$52 ;
-  always @(posedge clk)
-    b7_skew3 <= \$53 ;
-  always @(posedge clk)
-    b7_skew4 <= \$54 ;
-  always @(posedge clk)
-    b7_skew5 <= \$55 ;
-  always @(posedge clk)
-    \b_in$305  <= \$56 ;
-  always @(posedge clk)
-    \a_in$81  <= \$1 ;
-  always @(posedge clk)
-    a2_skew0 <= \$2 ;
-  always @(posedge clk)
-    \a_in$97  <= \$3 ;
-  always @(posedge clk)
-    a3_skew0 <= \$4 ;
-  always @(posedge clk)
-    a3_skew1 <= \$5 ;
-  always @(posedge clk)
-    \a_in$113  <= \$6 ;
-  always @(posedge clk)
-    a4_skew0 <= \$7 ;
-  always @(posedge clk)
-    a4_skew1 <= \$8 ;
-  always @(posedge clk)
-    a4_skew2 <= \$9 ;
-  always @(posedge clk)
-    \a_in$129  <= \$10 ;
-  always @(posedge clk)
-    a5_skew0 <= \$11 ;
-  always @(posedge clk)
-    a5_skew1 <= \$12 ;
-  always @(posedge clk)
-    a5_skew2 <= \$13 ;
-  always @(posedge clk)
-    a5_skew3 <= \$14 ;
-  always @(posedge clk)
-    \a_in$145  <= \$15 ;
-  always @(posedge clk)
-    a6_skew0 <= \$16 ;
-  always @(posedge clk)
-    a6_skew1 <= \$17 ;
-  \obt_tile_default.array.pe_0_0  pe_0_0 (
-    .a_in(a_in),
-    .a_out(\a_in$67 ),
-    .acc(acc),
-    .b_in(b_in),
-    .b_out(\b_in$195 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_0_1  pe_0_1 (
-    .a_in(\a_in$67 ),
-    .a_out(\a_in$69 ),
-    .acc(\acc$332 ),
-    .b_in(\b_in$209 ),
-    .b_out(\b_in$211 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_0_2  pe_0_2 (
-    .a_in(\a_in$69 ),
-    .a_out(\a_in$71 ),
-    .acc(\acc$341 ),
-    .b_in(\b_in$225 ),
-    .b_out(\b_in$227 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_0_3  pe_0_3 (
-    .a_in(\a_in$71 ),
-    .a_out(\a_in$73 ),
-    .acc(\acc$350 ),
-    .b_in(\b_in$241 ),
-    .b_out(\b_in$243 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_0_4  pe_0_4 (
-    .a_in(\a_in$73 ),
-    .a_out(\a_in$75 ),
-    .acc(\acc$359 ),
-    .b_in(\b_in$257 ),
-    .b_out(\b_in$259 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_0_5  pe_0_5 (
-    .a_in(\a_in$75 ),
-    .a_out(\a_in$77 ),
-    .acc(\acc$368 ),
-    .b_in(\b_in$273 ),
-    .b_out(\b_in$275 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_0_6  pe_0_6 (
-    .a_in(\a_in$77 ),
-    .a_out(\a_in$79 ),
-    .acc(\acc$377 ),
-    .b_in(\b_in$289 ),
-    .b_out(\b_in$291 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_0_7  pe_0_7 (
-    .a_in(\a_in$79 ),
-    .acc(\acc$386 ),
-    .b_in(\b_in$305 ),
-    .b_out(\b_in$307 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_1_0  pe_1_0 (
-    .a_in(\a_in$81 ),
-    .a_out(\a_in$83 ),
-    .acc(\acc$324 ),
-    .b_in(\b_in$195 ),
-    .b_out(\b_in$197 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_1_1  pe_1_1 (
-    .a_in(\a_in$83 ),
-    .a_out(\a_in$85 ),
-    .acc(\acc$333 ),
-    .b_in(\b_in$211 ),
-    .b_out(\b_in$213 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_1_2  pe_1_2 (
-    .a_in(\a_in$85 ),
-    .a_out(\a_in$87 ),
-    .acc(\acc$342 ),
-    .b_in(\b_in$227 ),
-    .b_out(\b_in$229 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_1_3  pe_1_3 (
-    .a_in(\a_in$87 ),
-    .a_out(\a_in$89 ),
-    .acc(\acc$351 ),
-    .b_in(\b_in$243 ),
-    .b_out(\b_in$245 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_1_4  pe_1_4 (
-    .a_in(\a_in$89 ),
-    .a_out(\a_in$91 ),
-    .acc(\acc$360 ),
-    .b_in(\b_in$259 ),
-    .b_out(\b_in$261 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_1_5  pe_1_5 (
-    .a_in(\a_in$91 ),
-    .a_out(\a_in$93 ),
-    .acc(\acc$369 ),
-    .b_in(\b_in$275 ),
-    .b_out(\b_in$277 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_1_6  pe_1_6 (
-    .a_in(\a_in$93 ),
-    .a_out(\a_in$95 ),
-    .acc(\acc$378 ),
-    .b_in(\b_in$291 ),
-    .b_out(\b_in$293 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_1_7  pe_1_7 (
-    .a_in(\a_in$95 ),
-    .acc(\acc$387 ),
-    .b_in(\b_in$307 ),
-    .b_out(\b_in$309 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_2_0  pe_2_0 (
-    .a_in(\a_in$97 ),
-    .a_out(\a_in$99 ),
-    .acc(\acc$325 ),
-    .b_in(\b_in$197 ),
-    .b_out(\b_in$199 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_2_1  pe_2_1 (
-    .a_in(\a_in$99 ),
-    .a_out(\a_in$101 ),
-    .acc(\acc$334 ),
-    .b_in(\b_in$213 ),
-    .b_out(\b_in$215 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_2_2  pe_2_2 (
-    .a_in(\a_in$101 ),
-    .a_out(\a_in$103 ),
-    .acc(\acc$343 ),
-    .b_in(\b_in$229 ),
-    .b_out(\b_in$231 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_2_3  pe_2_3 (
-    .a_in(\a_in$103 ),
-    .a_out(\a_in$105 ),
-    .acc(\acc$352 ),
-    .b_in(\b_in$245 ),
-    .b_out(\b_in$247 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_2_4  pe_2_4 (
-    .a_in(\a_in$105 ),
-    .a_out(\a_in$107 ),
-    .acc(\acc$361 ),
-    .b_in(\b_in$261 ),
-    .b_out(\b_in$263 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_2_5  pe_2_5 (
-    .a_in(\a_in$107 ),
-    .a_out(\a_in$109 ),
-    .acc(\acc$370 ),
-    .b_in(\b_in$277 ),
-    .b_out(\b_in$279 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_2_6  pe_2_6 (
-    .a_in(\a_in$109 ),
-    .a_out(\a_in$111 ),
-    .acc(\acc$379 ),
-    .b_in(\b_in$293 ),
-    .b_out(\b_in$295 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_2_7  pe_2_7 (
-    .a_in(\a_in$111 ),
-    .acc(\acc$388 ),
-    .b_in(\b_in$309 ),
-    .b_out(\b_in$311 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_3_0  pe_3_0 (
-    .a_in(\a_in$113 ),
-    .a_out(\a_in$115 ),
-    .acc(\acc$326 ),
-    .b_in(\b_in$199 ),
-    .b_out(\b_in$201 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_3_1  pe_3_1 (
-    .a_in(\a_in$115 ),
-    .a_out(\a_in$117 ),
-    .acc(\acc$335 ),
-    .b_in(\b_in$215 ),
-    .b_out(\b_in$217 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_3_2  pe_3_2 (
-    .a_in(\a_in$117 ),
-    .a_out(\a_in$119 ),
-    .acc(\acc$344 ),
-    .b_in(\b_in$231 ),
-    .b_out(\b_in$233 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_3_3  pe_3_3 (
-    .a_in(\a_in$119 ),
-    .a_out(\a_in$121 ),
-    .acc(\acc$353 ),
-    .b_in(\b_in$247 ),
-    .b_out(\b_in$249 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_3_4  pe_3_4 (
-    .a_in(\a_in$121 ),
-    .a_out(\a_in$123 ),
-    .acc(\acc$362 ),
-    .b_in(\b_in$263 ),
-    .b_out(\b_in$265 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_3_5  pe_3_5 (
-    .a_in(\a_in$123 ),
-    .a_out(\a_in$125 ),
-    .acc(\acc$371 ),
-    .b_in(\b_in$279 ),
-    .b_out(\b_in$281 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_3_6  pe_3_6 (
-    .a_in(\a_in$125 ),
-    .a_out(\a_in$127 ),
-    .acc(\acc$380 ),
-    .b_in(\b_in$295 ),
-    .b_out(\b_in$297 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_3_7  pe_3_7 (
-    .a_in(\a_in$127 ),
-    .acc(\acc$389 ),
-    .b_in(\b_in$311 ),
-    .b_out(\b_in$313 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_4_0  pe_4_0 (
-    .a_in(\a_in$129 ),
-    .a_out(\a_in$131 ),
-    .acc(\acc$327 ),
-    .b_in(\b_in$201 ),
-    .b_out(\b_in$203 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_4_1  pe_4_1 (
-    .a_in(\a_in$131 ),
-    .a_out(\a_in$133 ),
-    .acc(\acc$336 ),
-    .b_in(\b_in$217 ),
-    .b_out(\b_in$219 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_4_2  pe_4_2 (
-    .a_in(\a_in$133 ),
-    .a_out(\a_in$135 ),
-    .acc(\acc$345 ),
-    .b_in(\b_in$233 ),
-    .b_out(\b_in$235 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_4_3  pe_4_3 (
-    .a_in(\a_in$135 ),
-    .a_out(\a_in$137 ),
-    .acc(\acc$354 ),
-    .b_in(\b_in$249 ),
-    .b_out(\b_in$251 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_4_4  pe_4_4 (
-    .a_in(\a_in$137 ),
-    .a_out(\a_in$139 ),
-    .acc(\acc$363 ),
-    .b_in(\b_in$265 ),
-    .b_out(\b_in$267 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_4_5  pe_4_5 (
-    .a_in(\a_in$139 ),
-    .a_out(\a_in$141 ),
-    .acc(\acc$372 ),
-    .b_in(\b_in$281 ),
-    .b_out(\b_in$283 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_4_6  pe_4_6 (
-    .a_in(\a_in$141 ),
-    .a_out(\a_in$143 ),
-    .acc(\acc$381 ),
-    .b_in(\b_in$297 ),
-    .b_out(\b_in$299 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_4_7  pe_4_7 (
-    .a_in(\a_in$143 ),
-    .acc(\acc$390 ),
-    .b_in(\b_in$313 ),
-    .b_out(\b_in$315 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_5_0  pe_5_0 (
-    .a_in(\a_in$145 ),
-    .a_out(\a_in$147 ),
-    .acc(\acc$328 ),
-    .b_in(\b_in$203 ),
-    .b_out(\b_in$205 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_5_1  pe_5_1 (
-    .a_in(\a_in$147 ),
-    .a_out(\a_in$149 ),
-    .acc(\acc$337 ),
-    .b_in(\b_in$219 ),
-    .b_out(\b_in$221 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_5_2  pe_5_2 (
-    .a_in(\a_in$149 ),
-    .a_out(\a_in$151 ),
-    .acc(\acc$346 ),
-    .b_in(\b_in$235 ),
-    .b_out(\b_in$237 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_5_3  pe_5_3 (
-    .a_in(\a_in$151 ),
-    .a_out(\a_in$153 ),
-    .acc(\acc$355 ),
-    .b_in(\b_in$251 ),
-    .b_out(\b_in$253 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_5_4  pe_5_4 (
-    .a_in(\a_in$153 ),
-    .a_out(\a_in$155 ),
-    .acc(\acc$364 ),
-    .b_in(\b_in$267 ),
-    .b_out(\b_in$269 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_5_5  pe_5_5 (
-    .a_in(\a_in$155 ),
-    .a_out(\a_in$157 ),
-    .acc(\acc$373 ),
-    .b_in(\b_in$283 ),
-    .b_out(\b_in$285 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_5_6  pe_5_6 (
-    .a_in(\a_in$157 ),
-    .a_out(\a_in$159 ),
-    .acc(\acc$382 ),
-    .b_in(\b_in$299 ),
-    .b_out(\b_in$301 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_5_7  pe_5_7 (
-    .a_in(\a_in$159 ),
-    .acc(\acc$391 ),
-    .b_in(\b_in$315 ),
-    .b_out(\b_in$317 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_6_0  pe_6_0 (
-    .a_in(\a_in$161 ),
-    .a_out(\a_in$163 ),
-    .acc(\acc$329 ),
-    .b_in(\b_in$205 ),
-    .b_out(\b_in$207 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_6_1  pe_6_1 (
-    .a_in(\a_in$163 ),
-    .a_out(\a_in$165 ),
-    .acc(\acc$338 ),
-    .b_in(\b_in$221 ),
-    .b_out(\b_in$223 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_6_2  pe_6_2 (
-    .a_in(\a_in$165 ),
-    .a_out(\a_in$167 ),
-    .acc(\acc$347 ),
-    .b_in(\b_in$237 ),
-    .b_out(\b_in$239 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_6_3  pe_6_3 (
-    .a_in(\a_in$167 ),
-    .a_out(\a_in$169 ),
-    .acc(\acc$356 ),
-    .b_in(\b_in$253 ),
-    .b_out(\b_in$255 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_6_4  pe_6_4 (
-    .a_in(\a_in$169 ),
-    .a_out(\a_in$171 ),
-    .acc(\acc$365 ),
-    .b_in(\b_in$269 ),
-    .b_out(\b_in$271 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_6_5  pe_6_5 (
-    .a_in(\a_in$171 ),
-    .a_out(\a_in$173 ),
-    .acc(\acc$374 ),
-    .b_in(\b_in$285 ),
-    .b_out(\b_in$287 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_6_6  pe_6_6 (
-    .a_in(\a_in$173 ),
-    .a_out(\a_in$175 ),
-    .acc(\acc$383 ),
-    .b_in(\b_in$301 ),
-    .b_out(\b_in$303 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_6_7  pe_6_7 (
-    .a_in(\a_in$175 ),
-    .acc(\acc$392 ),
-    .b_in(\b_in$317 ),
-    .b_out(\b_in$319 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_7_0  pe_7_0 (
-    .a_in(\a_in$177 ),
-    .a_out(\a_in$179 ),
-    .acc(\acc$330 ),
-    .b_in(\b_in$207 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_7_1  pe_7_1 (
-    .a_in(\a_in$179 ),
-    .a_out(\a_in$181 ),
-    .acc(\acc$339 ),
-    .b_in(\b_in$223 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_7_2  pe_7_2 (
-    .a_in(\a_in$181 ),
-    .a_out(\a_in$183 ),
-    .acc(\acc$348 ),
-    .b_in(\b_in$239 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_7_3  pe_7_3 (
-    .a_in(\a_in$183 ),
-    .a_out(\a_in$185 ),
-    .acc(\acc$357 ),
-    .b_in(\b_in$255 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_7_4  pe_7_4 (
-    .a_in(\a_in$185 ),
-    .a_out(\a_in$187 ),
-    .acc(\acc$366 ),
-    .b_in(\b_in$271 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_7_5  pe_7_5 (
-    .a_in(\a_in$187 ),
-    .a_out(\a_in$189 ),
-    .acc(\acc$375 ),
-    .b_in(\b_in$287 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_7_6  pe_7_6 (
-    .a_in(\a_in$189 ),
-    .a_out(\a_in$191 ),
-    .acc(\acc$384 ),
-    .b_in(\b_in$303 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default.array.pe_7_7  pe_7_7 (
-    .a_in(\a_in$191 ),
-    .acc(\acc$393 ),
-    .b_in(\b_in$319 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$19  = a6_skew3;
-    if (thr_ce) begin
-      \$19  = a6_skew2;
-    end
-    if (rst) begin
-      \$19  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$20  = a6_skew4;
-    if (thr_ce) begin
-      \$20  = a6_skew3;
-    end
-    if (rst) begin
-      \$20  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$21  = \a_in$161 ;
-    if (thr_ce) begin
-      \$21  = a6_skew4;
-    end
-    if (rst) begin
-      \$21  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$22  = a7_skew0;
-    if (thr_ce) begin
-      \$22  = a_in__7;
-    end
-    if (rst) begin
-      \$22  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$23  = a7_skew1;
-    if (thr_ce) begin
-      \$23  = a7_skew0;
-    end
-    if (rst) begin
-      \$23  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$24  = a7_skew2;
-    if (thr_ce) begin
-      \$24  = a7_skew1;
-    end
-    if (rst) begin
-      \$24  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$25  = a7_skew3;
-    if (thr_ce) begin
-      \$25  = a7_skew2;
-    end
-    if (rst) begin
-      \$25  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$26  = a7_skew4;
-    if (thr_ce) begin
-      \$26  = a7_skew3;
-    end
-    if (rst) begin
-      \$26  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$27  = a7_skew5;
-    if (thr_ce) begin
-      \$27  = a7_skew4;
-    end
-    if (rst) begin
-      \$27  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$28  = \a_in$177 ;
-    if (thr_ce) begin
-      \$28  = a7_skew5;
-    end
-    if (rst) begin
-      \$28  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$29  = \b_in$209 ;
-    if (thr_ce) begin
-      \$29  = b_in__1;
-    end
-    if (rst) begin
-      \$29  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$30  = b2_skew0;
-    if (thr_ce) begin
-      \$30  = b_in__2;
-    end
-    if (rst) begin
-      \$30  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$31  = \b_in$225 ;
-    if (thr_ce) begin
-      \$31  = b2_skew0;
-    end
-    if (rst) begin
-      \$31  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$32  = b3_skew0;
-    if (thr_ce) begin
-      \$32  = b_in__3;
-    end
-    if (rst) begin
-      \$32  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$33  = b3_skew1;
-    if (thr_ce) begin
-      \$33  = b3_skew0;
-    end
-    if (rst) begin
-      \$33  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$34  = \b_in$241 ;
-    if (thr_ce) begin
-      \$34  = b3_skew1;
-    end
-    if (rst) begin
-      \$34  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$35  = b4_skew0;
-    if (thr_ce) begin
-      \$35  = b_in__4;
-    end
-    if (rst) begin
-      \$35  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$36  = b4_skew1;
-    if (thr_ce) begin
-      \$36  = b4_skew0;
-    end
-    if (rst) begin
-      \$36  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$37  = b4_skew2;
-    if (thr_ce) begin
-      \$37  = b4_skew1;
-    end
-    if (rst) begin
-      \$37  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$38  = \b_in$257 ;
-    if (thr_ce) begin
-      \$38  = b4_skew2;
-    end
-    if (rst) begin
-      \$38  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$39  = b5_skew0;
-    if (thr_ce) begin
-      \$39  = b_in__5;
-    end
-    if (rst) begin
-      \$39  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$40  = b5_skew1;
-    if (thr_ce) begin
-      \$40  = b5_skew0;
-    end
-    if (rst) begin
-      \$40  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$41  = b5_skew2;
-    if (thr_ce) begin
-      \$41  = b5_skew1;
-    end
-    if (rst) begin
-      \$41  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$42  = b5_skew3;
-    if (thr_ce) begin
-      \$42  = b5_skew2;
-    end
-    if (rst) begin
-      \$42  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$43  = \b_in$273 ;
-    if (thr_ce) begin
-      \$43  = b5_skew3;
-    end
-    if (rst) begin
-      \$43  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$44  = b6_skew0;
-    if (thr_ce) begin
-      \$44  = b_in__6;
-    end
-    if (rst) begin
-      \$44  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$45  = b6_skew1;
-    if (thr_ce) begin
-      \$45  = b6_skew0;
-    end
-    if (rst) begin
-      \$45  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$46  = b6_skew2;
-    if (thr_ce) begin
-      \$46  = b6_skew1;
-    end
-    if (rst) begin
-      \$46  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$47  = b6_skew3;
-    if (thr_ce) begin
-      \$47  = b6_skew2;
-    end
-    if (rst) begin
-      \$47  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$48  = b6_skew4;
-    if (thr_ce) begin
-      \$48  = b6_skew3;
-    end
-    if (rst) begin
-      \$48  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$49  = \b_in$289 ;
-    if (thr_ce) begin
-      \$49  = b6_skew4;
-    end
-    if (rst) begin
-      \$49  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$50  = b7_skew0;
-    if (thr_ce) begin
-      \$50  = b_in__7;
-    end
-    if (rst) begin
-      \$50  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$51  = b7_skew1;
-    if (thr_ce) begin
-      \$51  = b7_skew0;
-    end
-    if (rst) begin
-      \$51  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$52  = b7_skew2;
-    if (thr_ce) begin
-      \$52  = b7_skew1;
-    end
-    if (rst) begin
-      \$52  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$53  = b7_skew3;
-    if (thr_ce) begin
-      \$53  = b7_skew2;
-    end
-    if (rst) begin
-      \$53  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$54  = b7_skew4;
-    if (thr_ce) begin
-      \$54  = b7_skew3;
-    end
-    if (rst) begin
-      \$54  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$55  = b7_skew5;
-    if (thr_ce) begin
-      \$55  = b7_skew4;
-    end
-    if (rst) begin
-      \$55  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$56  = \b_in$305 ;
-    if (thr_ce) begin
-      \$56  = b7_skew5;
-    end
-    if (rst) begin
-      \$56  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      3'h0:
-          drain_acc__0 = acc;
-      3'h1:
-          drain_acc__0 = \acc$324 ;
-      3'h2:
-          drain_acc__0 = \acc$325 ;
-      3'h3:
-          drain_acc__0 = \acc$326 ;
-      3'h4:
-          drain_acc__0 = \acc$327 ;
-      3'h5:
-          drain_acc__0 = \acc$328 ;
-      3'h6:
-          drain_acc__0 = \acc$329 ;
-      3'h7:
-          drain_acc__0 = \acc$330 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      3'h0:
-          drain_acc__1 = \acc$332 ;
-      3'h1:
-          drain_acc__1 = \acc$333 ;
-      3'h2:
-          drain_acc__1 = \acc$334 ;
-      3'h3:
-          drain_acc__1 = \acc$335 ;
-      3'h4:
-          drain_acc__1 = \acc$336 ;
-      3'h5:
-          drain_acc__1 = \acc$337 ;
-      3'h6:
-          drain_acc__1 = \acc$338 ;
-      3'h7:
-          drain_acc__1 = \acc$339 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      3'h0:
-          drain_acc__2 = \acc$341 ;
-      3'h1:
-          drain_acc__2 = \acc$342 ;
-      3'h2:
-          drain_acc__2 = \acc$343 ;
-      3'h3:
-          drain_acc__2 = \acc$344 ;
-      3'h4:
-          drain_acc__2 = \acc$345 ;
-      3'h5:
-          drain_acc__2 = \acc$346 ;
-      3'h6:
-          drain_acc__2 = \acc$347 ;
-      3'h7:
-          drain_acc__2 = \acc$348 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      3'h0:
-          drain_acc__3 = \acc$350 ;
-      3'h1:
-          drain_acc__3 = \acc$351 ;
-      3'h2:
-          drain_acc__3 = \acc$352 ;
-      3'h3:
-          drain_acc__3 = \acc$353 ;
-      3'h4:
-          drain_acc__3 = \acc$354 ;
-      3'h5:
-          drain_acc__3 = \acc$355 ;
-      3'h6:
-          drain_acc__3 = \acc$356 ;
-      3'h7:
-          drain_acc__3 = \acc$357 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      3'h0:
-          drain_acc__4 = \acc$359 ;
-      3'h1:
-          drain_acc__4 = \acc$360 ;
-      3'h2:
-          drain_acc__4 = \acc$361 ;
-      3'h3:
-          drain_acc__4 = \acc$362 ;
-      3'h4:
-          drain_acc__4 = \acc$363 ;
-      3'h5:
-          drain_acc__4 = \acc$364 ;
-      3'h6:
-          drain_acc__4 = \acc$365 ;
-      3'h7:
-          drain_acc__4 = \acc$366 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      3'h0:
-          drain_acc__5 = \acc$368 ;
-      3'h1:
-          drain_acc__5 = \acc$369 ;
-      3'h2:
-          drain_acc__5 = \acc$370 ;
-      3'h3:
-          drain_acc__5 = \acc$371 ;
-      3'h4:
-          drain_acc__5 = \acc$372 ;
-      3'h5:
-          drain_acc__5 = \acc$373 ;
-      3'h6:
-          drain_acc__5 = \acc$374 ;
-      3'h7:
-          drain_acc__5 = \acc$375 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      3'h0:
-          drain_acc__6 = \acc$377 ;
-      3'h1:
-          drain_acc__6 = \acc$378 ;
-      3'h2:
-          drain_acc__6 = \acc$379 ;
-      3'h3:
-          drain_acc__6 = \acc$380 ;
-      3'h4:
-          drain_acc__6 = \acc$381 ;
-      3'h5:
-          drain_acc__6 = \acc$382 ;
-      3'h6:
-          drain_acc__6 = \acc$383 ;
-      3'h7:
-          drain_acc__6 = \acc$384 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      3'h0:
-          drain_acc__7 = \acc$386 ;
-      3'h1:
-          drain_acc__7 = \acc$387 ;
-      3'h2:
-          drain_acc__7 = \acc$388 ;
-      3'h3:
-          drain_acc__7 = \acc$389 ;
-      3'h4:
-          drain_acc__7 = \acc$390 ;
-      3'h5:
-          drain_acc__7 = \acc$391 ;
-      3'h6:
-          drain_acc__7 = \acc$392 ;
-      3'h7:
-          drain_acc__7 = \acc$393 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$1  = \a_in$81 ;
-    if (thr_ce) begin
-      \$1  = a_in__1;
-    end
-    if (rst) begin
-      \$1  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$2  = a2_skew0;
-    if (thr_ce) begin
-      \$2  = a_in__2;
-    end
-    if (rst) begin
-      \$2  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$3  = \a_in$97 ;
-    if (thr_ce) begin
-      \$3  = a2_skew0;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$4  = a3_skew0;
-    if (thr_ce) begin
-      \$4  = a_in__3;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$5  = a3_skew1;
-    if (thr_ce) begin
-      \$5  = a3_skew0;
-    end
-    if (rst) begin
-      \$5  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$6  = \a_in$113 ;
-    if (thr_ce) begin
-      \$6  = a3_skew1;
-    end
-    if (rst) begin
-      \$6  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$7  = a4_skew0;
-    if (thr_ce) begin
-      \$7  = a_in__4;
-    end
-    if (rst) begin
-      \$7  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$8  = a4_skew1;
-    if (thr_ce) begin
-      \$8  = a4_skew0;
-    end
-    if (rst) begin
-      \$8  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$9  = a4_skew2;
-    if (thr_ce) begin
-      \$9  = a4_skew1;
-    end
-    if (rst) begin
-      \$9  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$10  = \a_in$129 ;
-    if (thr_ce) begin
-      \$10  = a4_skew2;
-    end
-    if (rst) begin
-      \$10  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$11  = a5_skew0;
-    if (thr_ce) begin
-      \$11  = a_in__5;
-    end
-    if (rst) begin
-      \$11  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$12  = a5_skew1;
-    if (thr_ce) begin
-      \$12  = a5_skew0;
-    end
-    if (rst) begin
-      \$12  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$13  = a5_skew2;
-    if (thr_ce) begin
-      \$13  = a5_skew1;
-    end
-    if (rst) begin
-      \$13  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$14  = a5_skew3;
-    if (thr_ce) begin
-      \$14  = a5_skew2;
-    end
-    if (rst) begin
-      \$14  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$15  = \a_in$145 ;
-    if (thr_ce) begin
-      \$15  = a5_skew3;
-    end
-    if (rst) begin
-      \$15  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$16  = a6_skew0;
-    if (thr_ce) begin
-      \$16  = a_in__6;
-    end
-    if (rst) begin
-      \$16  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$17  = a6_skew1;
-    if (thr_ce) begin
-      \$17  = a6_skew0;
-    end
-    if (rst) begin
-      \$17  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$18  = a6_skew2;
-    if (thr_ce) begin
-      \$18  = a6_skew1;
-    end
-    if (rst) begin
-      \$18  = 9'h000;
-    end
-  end
-  assign \clear$1  = clear;
-  assign \clear$2  = clear;
-  assign \clear$3  = clear;
-  assign \clear$4  = clear;
-  assign \clear$5  = clear;
-  assign \clear$6  = clear;
-  assign \clear$7  = clear;
-  assign \clear$8  = clear;
-  assign \clear$9  = clear;
-  assign \clear$10  = clear;
-  assign \clear$11  = clear;
-  assign \clear$12  = clear;
-  assign \clear$13  = clear;
-  assign \clear$14  = clear;
-  assign \clear$15  = clear;
-  assign \clear$16  = clear;
-  assign \clear$17  = clear;
-  assign \clear$18  = clear;
-  assign \clear$19  = clear;
-  assign \clear$20  = clear;
-  assign \clear$21  = clear;
-  assign \clear$22  = clear;
-  assign \clear$23  = clear;
-  assign \clear$24  = clear;
-  assign \clear$25  = clear;
-  assign \clear$26  = clear;
-  assign \clear$27  = clear;
-  assign \clear$28  = clear;
-  assign \clear$29  = clear;
-  assign \clear$30  = clear;
-  assign \clear$31  = clear;
-  assign \clear$32  = clear;
-  assign \clear$33  = clear;
-  assign \clear$34  = clear;
-  assign \clear$35  = clear;
-  assign \clear$36  = clear;
-  assign \clear$37  = clear;
-  assign \clear$38  = clear;
-  assign \clear$39  = clear;
-  assign \clear$40  = clear;
-  assign \clear$41  = clear;
-  assign \clear$42  = clear;
-  assign \clear$43  = clear;
-  assign \clear$44  = clear;
-  assign \clear$45  = clear;
-  assign \clear$46  = clear;
-  assign \clear$47  = clear;
-  assign \clear$48  = clear;
-  assign \clear$49  = clear;
-  assign \clear$50  = clear;
-  assign \clear$51  = clear;
-  assign \clear$52  = clear;
-  assign \clear$53  = clear;
-  assign \clear$54  = clear;
-  assign \clear$55  = clear;
-  assign \clear$56  = clear;
-  assign \clear$57  = clear;
-  assign \clear$58  = clear;
-  assign \clear$59  = clear;
-  assign \clear$60  = clear;
-  assign \clear$61  = clear;
-  assign \clear$62  = clear;
-  assign \clear$63  = clear;
-  assign \clear$64  = clear;
-  assign a_in__0 = a_in;
-  assign a_out = \a_in$67 ;
-  assign \a_out$70  = \a_in$69 ;
-  assign \a_out$72  = \a_in$71 ;
-  assign \a_out$74  = \a_in$73 ;
-  assign \a_out$76  = \a_in$75 ;
-  assign \a_out$78  = \a_in$77 ;
-  assign \a_out$80  = \a_in$79 ;
-  assign a1_skew0 = \a_in$81 ;
-  assign \a_out$84  = \a_in$83 ;
-  assign \a_out$86  = \a_in$85 ;
-  assign \a_out$88  = \a_in$87 ;
-  assign \a_out$90  = \a_in$89 ;
-  assign \a_out$92  = \a_in$91 ;
-  assign \a_out$94  = \a_in$93 ;
-  assign \a_out$96  = \a_in$95 ;
-  assign a2_skew1 = \a_in$97 ;
-  assign \a_out$100  = \a_in$99 ;
-  assign \a_out$102  = \a_in$101 ;
-  assign \a_out$104  = \a_in$103 ;
-  assign \a_out$106  = \a_in$105 ;
-  assign \a_out$108  = \a_in$107 ;
-  assign \a_out$110  = \a_in$109 ;
-  assign \a_out$112  = \a_in$111 ;
-  assign a3_skew2 = \a_in$113 ;
-  assign \a_out$116  = \a_in$115 ;
-  assign \a_out$118  = \a_in$117 ;
-  assign \a_out$120  = \a_in$119 ;
-  assign \a_out$122  = \a_in$121 ;
-  assign \a_out$124  = \a_in$123 ;
-  assign \a_out$126  = \a_in$125 ;
-  assign \a_out$128  = \a_in$127 ;
-  assign a4_skew3 = \a_in$129 ;
-  assign \a_out$132  = \a_in$131 ;
-  assign \a_out$134  = \a_in$133 ;
-  assign \a_out$136  = \a_in$135 ;
-  assign \a_out$138  = \a_in$137 ;
-  assign \a_out$140  = \a_in$139 ;
-  assign \a_out$142  = \a_in$141 ;
-  assign \a_out$144  = \a_in$143 ;
-  assign a5_skew4 = \a_in$145 ;
-  assign \a_out$148  = \a_in$147 ;
-  assign \a_out$150  = \a_in$149 ;
-  assign \a_out$152  = \a_in$151 ;
-  assign \a_out$154  = \a_in$153 ;
-  assign \a_out$156  = \a_in$155 ;
-  assign \a_out$158  = \a_in$157 ;
-  assign \a_out$160  = \a_in$159 ;
-  assign a6_skew5 = \a_in$161 ;
-  assign \a_out$164  = \a_in$163 ;
-  assign \a_out$166  = \a_in$165 ;
-  assign \a_out$168  = \a_in$167 ;
-  assign \a_out$170  = \a_in$169 ;
-  assign \a_out$172  = \a_in$171 ;
-  assign \a_out$174  = \a_in$173 ;
-  assign \a_out$176  = \a_in$175 ;
-  assign a7_skew6 = \a_in$177 ;
-  assign \a_out$180  = \a_in$179 ;
-  assign \a_out$182  = \a_in$181 ;
-  assign \a_out$184  = \a_in$183 ;
-  assign \a_out$186  = \a_in$185 ;
-  assign \a_out$188  = \a_in$187 ;
-  assign \a_out$190  = \a_in$189 ;
-  assign \a_out$192  = \a_in$191 ;
-  assign b_in__0 = b_in;
-  assign b_out = \b_in$195 ;
-  assign \b_out$198  = \b_in$197 ;
-  assign \b_out$200  = \b_in$199 ;
-  assign \b_out$202  = \b_in$201 ;
-  assign \b_out$204  = \b_in$203 ;
-  assign \b_out$206  = \b_in$205 ;
-  assign \b_out$208  = \b_in$207 ;
-  assign b1_skew0 = \b_in$209 ;
-  assign \b_out$212  = \b_in$211 ;
-  assign \b_out$214  = \b_in$213 ;
-  assign \b_out$216  = \b_in$215 ;
-  assign \b_out$218  = \b_in$217 ;
-  assign \b_out$220  = \b_in$219 ;
-  assign \b_out$222  = \b_in$221 ;
-  assign \b_out$224  = \b_in$223 ;
-  assign b2_skew1 = \b_in$225 ;
-  assign \b_out$228  = \b_in$227 ;
-  assign \b_out$230  = \b_in$229 ;
-  assign \b_out$232  = \b_in$231 ;
-  assign \b_out$234  = \b_in$233 ;
-  assign \b_out$236  = \b_in$235 ;
-  assign \b_out$238  = \b_in$237 ;
-  assign \b_out$240  = \b_in$239 ;
-  assign b3_skew2 = \b_in$241 ;
-  assign \b_out$244  = \b_in$243 ;
-  assign \b_out$246  = \b_in$245 ;
-  assign \b_out$248  = \b_in$247 ;
-  assign \b_out$250  = \b_in$249 ;
-  assign \b_out$252  = \b_in$251 ;
-  assign \b_out$254  = \b_in$253 ;
-  assign \b_out$256  = \b_in$255 ;
-  assign b4_skew3 = \b_in$257 ;
-  assign \b_out$260  = \b_in$259 ;
-  assign \b_out$262  = \b_in$261 ;
-  assign \b_out$264  = \b_in$263 ;
-  assign \b_out$266  = \b_in$265 ;
-  assign \b_out$268  = \b_in$267 ;
-  assign \b_out$270  = \b_in$269 ;
-  assign \b_out$272  = \b_in$271 ;
-  assign b5_skew4 = \b_in$273 ;
-  assign \b_out$276  = \b_in$275 ;
-  assign \b_out$278  = \b_in$277 ;
-  assign \b_out$280  = \b_in$279 ;
-  assign \b_out$282  = \b_in$281 ;
-  assign \b_out$284  = \b_in$283 ;
-  assign \b_out$286  = \b_in$285 ;
-  assign \b_out$288  = \b_in$287 ;
-  assign b6_skew5 = \b_in$289 ;
-  assign \b_out$292  = \b_in$291 ;
-  assign \b_out$294  = \b_in$293 ;
-  assign \b_out$296  = \b_in$295 ;
-  assign \b_out$298  = \b_in$297 ;
-  assign \b_out$300  = \b_in$299 ;
-  assign \b_out$302  = \b_in$301 ;
-  assign \b_out$304  = \b_in$303 ;
-  assign b7_skew6 = \b_in$305 ;
-  assign \b_out$308  = \b_in$307 ;
-  assign \b_out$310  = \b_in$309 ;
-  assign \b_out$312  = \b_in$311 ;
-  assign \b_out$314  = \b_in$313 ;
-  assign \b_out$316  = \b_in$315 ;
-  assign \b_out$318  = \b_in$317 ;
-  assign \b_out$320  = \b_in$319 ;
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_0_0 (rst, thr_ce, a_in, b_in, clear, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$3  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_0_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$4  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_0_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$5  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_0_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$6  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_0_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$7  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_0_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$8  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_0_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$9  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_0_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$10  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_1_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$11  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_1_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$12  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_1_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$13  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_1_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$14  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_1_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$15  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_1_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$16  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_1_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$17  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_1_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$18  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_2_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$19  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_2_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$20  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_2_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$21  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_2_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$22  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_2_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$23  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_2_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$24  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_2_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$25  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_2_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$26  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_3_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$27  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_3_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$28  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_3_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$29  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_3_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$30  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_3_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$31  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_3_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$32  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_3_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$33  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_3_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$34  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_4_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$35  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_4_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$36  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_4_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$37  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_4_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$38  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_4_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$39  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_4_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$40  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_4_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$41  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_4_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$42  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_5_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$43  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_5_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$44  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_5_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$45  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_5_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$46  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_5_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$47  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_5_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$48  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$48 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$48 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$48 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_5_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$49  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$49 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$49 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$49 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_5_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$50  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$50 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$50 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$50 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_6_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$51  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$51 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$51 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$51 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_6_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$52  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$52 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$52 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$52 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_6_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$53  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$53 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$53 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$53 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_6_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$54  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$54 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$54 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$54 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_6_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$55  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$55 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$55 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$55 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_6_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$56  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$56 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$56 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$56 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_6_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$57  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$57 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$57 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$57 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_6_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$58  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$58 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$58 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$58 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_7_0 (rst, thr_ce, clear, a_in, b_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$59  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$59 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$59 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$59 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_7_1 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$60  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$60 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$60 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$60 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_7_2 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$61  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$61 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$61 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$61 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_7_3 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$62  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$62 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$62 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$62 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_7_4 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$63  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$63 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$63 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$63 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_7_5 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$64  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$64 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$64 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$64 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_7_6 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$65  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$65 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$65 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$65 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.array.pe_7_7 (rst, thr_ce, clear, b_in, a_in, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$66  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$66 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$66 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$66 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.requant_0 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$67  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.requant_1 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$68  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.requant_2 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$69  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.requant_3 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$70  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.requant_4 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$71  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.requant_5 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$72  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.requant_6 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$73  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default.requant_7 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$74  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
+  assign dvfs = \$117 [1:0];
 endmodule

@@ -3,3213 +3,952 @@
 (* top =  1  *)
 (* generator = "Amaranth" *)
 module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_code, therm_sample, clk, rst, bus__dat_r, bus__ack, irq, busy, throttle_level, dvfs_level, act_feed, act_sram, bus__cyc);
-  reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
-  wire [11:0] \$1 ;
-  wire [11:0] \$10 ;
-  wire \$100 ;
-  wire \$1000 ;
-  wire \$1001 ;
-  wire \$1002 ;
-  wire \$1003 ;
-  wire \$1004 ;
-  wire \$1005 ;
-  wire \$1006 ;
-  wire \$1007 ;
-  wire \$1008 ;
-  wire \$1009 ;
-  wire \$101 ;
-  wire \$1010 ;
-  wire \$1011 ;
-  wire \$1012 ;
-  wire \$1013 ;
-  wire [15:0] \$1014 ;
-  wire [15:0] \$1015 ;
-  wire [15:0] \$1016 ;
-  wire [15:0] \$1017 ;
-  wire \$1018 ;
-  wire \$1019 ;
-  wire \$102 ;
-  wire \$1020 ;
-  wire \$1021 ;
-  wire \$1022 ;
-  wire \$1023 ;
-  wire \$1024 ;
-  wire \$1025 ;
-  wire \$1026 ;
-  wire \$1027 ;
-  wire \$1028 ;
-  wire \$1029 ;
-  wire [11:0] \$103 ;
-  wire \$1030 ;
-  wire \$1031 ;
-  wire \$1032 ;
-  wire \$1033 ;
-  wire \$1034 ;
-  wire \$1035 ;
-  wire \$1036 ;
-  wire \$1037 ;
-  wire \$1038 ;
-  wire \$1039 ;
-  wire [11:0] \$104 ;
-  wire \$1040 ;
-  wire [15:0] \$1041 ;
-  wire [15:0] \$1042 ;
-  wire [15:0] \$1043 ;
-  wire [15:0] \$1044 ;
-  wire \$1045 ;
-  wire \$1046 ;
-  wire \$1047 ;
-  wire \$1048 ;
-  wire \$1049 ;
-  wire [11:0] \$105 ;
-  wire \$1050 ;
-  wire \$1051 ;
-  wire \$1052 ;
-  wire \$1053 ;
-  wire \$1054 ;
-  wire \$1055 ;
-  wire \$1056 ;
-  wire \$1057 ;
-  wire \$1058 ;
-  wire \$1059 ;
-  wire [11:0] \$106 ;
-  wire \$1060 ;
-  wire \$1061 ;
-  wire \$1062 ;
-  wire \$1063 ;
-  wire \$1064 ;
-  wire \$1065 ;
-  wire \$1066 ;
-  wire \$1067 ;
-  wire \$1068 ;
-  wire \$1069 ;
-  wire \$107 ;
-  wire \$1070 ;
-  wire \$1071 ;
-  wire [7:0] \$1072 ;
-  wire [7:0] \$1073 ;
-  wire [7:0] \$1074 ;
-  wire [7:0] \$1075 ;
-  wire \$1076 ;
-  wire \$1077 ;
-  wire \$1078 ;
-  wire \$1079 ;
-  wire \$108 ;
-  wire \$1080 ;
-  wire \$1081 ;
-  wire \$1082 ;
-  wire \$1083 ;
-  wire \$1084 ;
-  wire \$1085 ;
-  wire \$1086 ;
-  wire \$1087 ;
-  wire \$1088 ;
-  wire \$1089 ;
-  wire \$109 ;
-  wire \$1090 ;
-  wire \$1091 ;
-  wire \$1092 ;
-  wire \$1093 ;
-  wire \$1094 ;
-  wire \$1095 ;
-  wire \$1096 ;
-  wire \$1097 ;
-  wire \$1098 ;
-  wire \$1099 ;
-  wire [11:0] \$11 ;
-  wire \$110 ;
-  wire \$1100 ;
-  wire \$1101 ;
-  wire \$1102 ;
-  wire \$1103 ;
-  wire \$1104 ;
-  wire \$1105 ;
-  wire \$1106 ;
-  wire [7:0] \$1107 ;
-  wire [7:0] \$1108 ;
-  wire [7:0] \$1109 ;
-  wire \$111 ;
-  wire [7:0] \$1110 ;
-  wire \$1111 ;
-  wire \$1112 ;
-  wire \$1113 ;
-  wire \$1114 ;
-  wire \$1115 ;
-  wire \$1116 ;
-  wire \$1117 ;
-  wire \$1118 ;
-  wire \$1119 ;
-  wire \$112 ;
-  wire \$1120 ;
-  wire \$1121 ;
-  wire \$1122 ;
-  wire \$1123 ;
-  wire \$1124 ;
-  wire \$1125 ;
-  wire \$1126 ;
-  wire \$1127 ;
-  wire \$1128 ;
-  wire \$1129 ;
-  wire \$113 ;
-  wire \$1130 ;
-  wire \$1131 ;
-  wire \$1132 ;
-  wire \$1133 ;
-  wire \$1134 ;
-  wire \$1135 ;
-  wire \$1136 ;
-  wire \$1137 ;
-  wire \$1138 ;
-  wire \$1139 ;
-  wire \$114 ;
-  wire \$1140 ;
-  wire \$1141 ;
-  wire \$1142 ;
-  wire \$1143 ;
-  wire \$1144 ;
-  wire \$1145 ;
-  wire [7:0] \$1146 ;
-  wire [7:0] \$1147 ;
-  wire [7:0] \$1148 ;
-  wire [7:0] \$1149 ;
-  wire \$115 ;
-  wire \$1150 ;
-  wire \$1151 ;
-  wire \$1152 ;
-  wire \$1153 ;
-  wire \$1154 ;
-  wire \$1155 ;
-  wire \$1156 ;
-  wire \$1157 ;
-  wire \$1158 ;
-  wire \$1159 ;
-  wire \$116 ;
-  wire \$1160 ;
-  wire \$1161 ;
-  wire \$1162 ;
-  wire \$1163 ;
-  wire \$1164 ;
-  wire \$1165 ;
-  wire \$1166 ;
-  wire \$1167 ;
-  wire \$1168 ;
-  wire \$1169 ;
-  wire \$117 ;
-  wire \$1170 ;
-  wire \$1171 ;
-  wire \$1172 ;
-  wire \$1173 ;
-  wire \$1174 ;
-  wire \$1175 ;
-  wire \$1176 ;
-  wire \$1177 ;
-  wire \$1178 ;
-  wire \$1179 ;
-  wire \$118 ;
-  wire \$1180 ;
-  wire \$1181 ;
-  wire \$1182 ;
-  wire \$1183 ;
-  wire \$1184 ;
-  wire \$1185 ;
-  wire \$1186 ;
-  wire \$1187 ;
-  wire \$1188 ;
-  wire [7:0] \$1189 ;
-  wire \$119 ;
-  wire [7:0] \$1190 ;
-  wire [7:0] \$1191 ;
-  wire [7:0] \$1192 ;
-  wire \$1193 ;
-  wire \$1194 ;
-  wire \$1195 ;
-  wire \$1196 ;
-  wire \$1197 ;
-  wire \$1198 ;
-  wire \$1199 ;
-  wire \$12 ;
-  wire \$120 ;
-  wire \$1200 ;
-  wire \$1201 ;
-  wire \$1202 ;
-  wire \$1203 ;
-  wire \$1204 ;
-  wire \$1205 ;
-  wire \$1206 ;
-  wire \$1207 ;
-  wire \$1208 ;
-  wire \$1209 ;
-  wire \$121 ;
-  wire \$1210 ;
-  wire \$1211 ;
-  wire \$1212 ;
-  wire \$1213 ;
-  wire \$1214 ;
-  wire \$1215 ;
-  wire \$1216 ;
-  wire \$1217 ;
-  wire \$1218 ;
-  wire \$1219 ;
-  wire \$122 ;
-  wire \$1220 ;
-  wire \$1221 ;
-  wire \$1222 ;
-  wire \$1223 ;
-  wire \$1224 ;
-  wire \$1225 ;
-  wire \$1226 ;
-  wire \$1227 ;
-  wire \$1228 ;
-  wire \$1229 ;
-  wire \$123 ;
-  wire \$1230 ;
-  wire \$1231 ;
-  wire \$1232 ;
-  wire \$1233 ;
-  wire \$1234 ;
-  wire \$1235 ;
-  wire [7:0] \$1236 ;
-  wire [7:0] \$1237 ;
-  wire [7:0] \$1238 ;
-  wire [7:0] \$1239 ;
-  wire \$124 ;
-  wire \$1240 ;
-  wire \$1241 ;
-  wire \$1242 ;
-  wire \$1243 ;
-  wire \$1244 ;
-  wire \$1245 ;
-  wire \$1246 ;
-  wire \$1247 ;
-  wire \$1248 ;
-  wire \$1249 ;
-  wire \$125 ;
-  wire \$1250 ;
-  wire \$1251 ;
-  wire \$1252 ;
-  wire \$1253 ;
-  wire \$1254 ;
-  wire \$1255 ;
-  wire \$1256 ;
-  wire \$1257 ;
-  wire \$1258 ;
-  wire \$1259 ;
-  wire \$126 ;
-  wire \$1260 ;
-  wire \$1261 ;
-  wire \$1262 ;
-  wire \$1263 ;
-  wire \$1264 ;
-  wire \$1265 ;
-  wire \$1266 ;
-  wire \$1267 ;
-  wire \$1268 ;
-  wire \$1269 ;
-  wire \$127 ;
-  wire \$1270 ;
-  wire \$1271 ;
-  wire \$1272 ;
-  wire \$1273 ;
-  wire \$1274 ;
-  wire \$1275 ;
-  wire \$1276 ;
-  wire \$1277 ;
-  wire \$1278 ;
-  wire \$1279 ;
-  wire \$128 ;
-  wire \$1280 ;
-  wire \$1281 ;
-  wire \$1282 ;
-  wire \$1283 ;
-  wire \$1284 ;
-  wire \$1285 ;
-  wire \$1286 ;
-  wire \$1287 ;
-  wire \$1288 ;
-  wire \$1289 ;
-  wire \$129 ;
-  wire \$1290 ;
-  wire \$1291 ;
-  wire \$1292 ;
-  wire \$1293 ;
-  wire \$1294 ;
-  wire \$1295 ;
-  wire \$1296 ;
-  wire \$1297 ;
-  wire \$1298 ;
-  wire \$1299 ;
-  wire \$13 ;
-  wire \$130 ;
-  wire \$1300 ;
-  wire \$1301 ;
-  wire \$1302 ;
-  wire \$1303 ;
-  wire \$1304 ;
-  wire \$1305 ;
-  wire \$1306 ;
-  wire \$1307 ;
-  wire \$1308 ;
-  wire \$1309 ;
-  wire \$131 ;
-  wire \$1310 ;
-  wire \$1311 ;
-  wire \$1312 ;
-  wire \$1313 ;
-  wire \$1314 ;
-  wire \$1315 ;
-  wire \$1316 ;
-  wire \$1317 ;
-  wire \$1318 ;
-  wire \$1319 ;
-  wire \$132 ;
-  wire \$1320 ;
-  wire \$1321 ;
-  wire \$1322 ;
-  wire \$1323 ;
-  wire \$1324 ;
-  wire \$1325 ;
-  wire \$1326 ;
-  wire \$1327 ;
-  wire \$1328 ;
-  wire \$1329 ;
-  wire \$133 ;
-  wire \$1330 ;
-  wire \$1331 ;
-  wire \$1332 ;
-  wire \$1333 ;
-  wire \$1334 ;
-  wire \$1335 ;
-  wire \$1336 ;
-  wire \$1337 ;
-  wire \$1338 ;
-  wire \$1339 ;
-  wire [7:0] \$134 ;
-  wire \$1340 ;
-  wire \$1341 ;
-  wire [31:0] \$1342 ;
-  wire [31:0] \$1343 ;
-  wire [31:0] \$1344 ;
-  wire [31:0] \$1345 ;
-  wire \$1346 ;
-  wire \$1347 ;
-  wire \$1348 ;
-  wire \$1349 ;
-  wire [7:0] \$135 ;
-  wire \$1350 ;
-  wire \$1351 ;
-  wire \$1352 ;
-  wire \$1353 ;
-  wire \$1354 ;
-  wire \$1355 ;
-  wire \$1356 ;
-  wire \$1357 ;
-  wire \$1358 ;
-  wire \$1359 ;
-  wire [7:0] \$136 ;
-  wire \$1360 ;
-  wire \$1361 ;
-  wire \$1362 ;
-  wire \$1363 ;
-  wire \$1364 ;
-  wire \$1365 ;
-  wire \$1366 ;
-  wire \$1367 ;
-  wire \$1368 ;
-  wire \$1369 ;
-  wire [7:0] \$137 ;
-  wire \$1370 ;
-  wire \$1371 ;
-  wire \$1372 ;
-  wire \$1373 ;
-  wire \$1374 ;
-  wire \$1375 ;
-  wire \$1376 ;
-  wire \$1377 ;
-  wire \$1378 ;
-  wire \$1379 ;
-  wire \$138 ;
-  wire \$1380 ;
-  wire \$1381 ;
-  wire \$1382 ;
-  wire \$1383 ;
-  wire \$1384 ;
-  wire \$1385 ;
-  wire \$1386 ;
-  wire \$1387 ;
-  wire \$1388 ;
-  wire \$1389 ;
-  wire \$139 ;
-  wire \$1390 ;
-  wire \$1391 ;
-  wire \$1392 ;
-  wire \$1393 ;
-  wire \$1394 ;
-  wire \$1395 ;
-  wire \$1396 ;
-  wire \$1397 ;
-  wire \$1398 ;
-  wire \$1399 ;
-  wire \$14 ;
-  wire \$140 ;
-  wire \$1400 ;
-  wire [5:0] \$1401 ;
-  wire [5:0] \$1402 ;
-  wire [5:0] \$1403 ;
-  wire [5:0] \$1404 ;
-  wire \$1405 ;
-  wire \$1406 ;
-  wire \$1407 ;
-  wire \$1408 ;
-  wire \$1409 ;
-  wire \$141 ;
-  wire \$1410 ;
-  wire \$1411 ;
-  wire \$1412 ;
-  wire \$1413 ;
-  wire \$1414 ;
-  wire \$1415 ;
-  wire \$1416 ;
-  wire \$1417 ;
-  wire \$1418 ;
-  wire \$1419 ;
-  wire \$142 ;
-  wire \$1420 ;
-  wire \$1421 ;
-  wire \$1422 ;
-  wire \$1423 ;
-  wire \$1424 ;
-  wire \$1425 ;
-  wire \$1426 ;
-  wire \$1427 ;
-  wire \$1428 ;
-  wire \$1429 ;
-  wire \$143 ;
-  wire \$1430 ;
-  wire \$1431 ;
-  wire \$1432 ;
-  wire \$1433 ;
-  wire \$1434 ;
-  wire \$1435 ;
-  wire \$1436 ;
-  wire \$1437 ;
-  wire \$1438 ;
-  wire \$1439 ;
-  wire \$144 ;
-  wire \$1440 ;
-  wire \$1441 ;
-  wire \$1442 ;
-  wire \$1443 ;
-  wire \$1444 ;
-  wire \$1445 ;
-  wire \$1446 ;
-  wire \$1447 ;
-  wire \$1448 ;
-  wire \$1449 ;
-  wire \$145 ;
-  wire \$1450 ;
-  wire \$1451 ;
-  wire \$1452 ;
-  wire \$1453 ;
-  wire \$1454 ;
-  wire \$1455 ;
-  wire \$1456 ;
-  wire \$1457 ;
-  wire \$1458 ;
-  wire \$1459 ;
-  wire \$146 ;
-  wire \$1460 ;
-  wire \$1461 ;
-  wire \$1462 ;
-  wire \$1463 ;
-  wire [31:0] \$1464 ;
-  wire [31:0] \$1465 ;
-  wire [31:0] \$1466 ;
-  wire [31:0] \$1467 ;
-  wire \$1468 ;
-  wire \$1469 ;
-  wire \$147 ;
-  wire \$1470 ;
-  wire \$1471 ;
-  wire \$1472 ;
-  wire \$1473 ;
-  wire \$1474 ;
-  wire \$1475 ;
-  wire \$1476 ;
-  wire \$1477 ;
-  wire \$1478 ;
-  wire \$1479 ;
-  wire \$148 ;
-  wire \$1480 ;
-  wire \$1481 ;
-  wire \$1482 ;
-  wire \$1483 ;
-  wire \$1484 ;
-  wire \$1485 ;
-  wire \$1486 ;
-  wire \$1487 ;
-  wire \$1488 ;
-  wire \$1489 ;
-  wire \$149 ;
-  wire \$1490 ;
-  wire \$1491 ;
-  wire \$1492 ;
-  wire \$1493 ;
-  wire \$1494 ;
-  wire \$1495 ;
-  wire \$1496 ;
-  wire \$1497 ;
-  wire \$1498 ;
-  wire \$1499 ;
-  wire \$15 ;
-  wire \$150 ;
-  wire \$1500 ;
-  wire \$1501 ;
-  wire \$1502 ;
-  wire \$1503 ;
-  wire \$1504 ;
-  wire \$1505 ;
-  wire \$1506 ;
-  wire \$1507 ;
-  wire \$1508 ;
-  wire \$1509 ;
-  wire \$151 ;
-  wire \$1510 ;
-  wire \$1511 ;
-  wire \$1512 ;
-  wire \$1513 ;
-  wire \$1514 ;
-  wire \$1515 ;
-  wire \$1516 ;
-  wire \$1517 ;
-  wire \$1518 ;
-  wire \$1519 ;
-  wire \$152 ;
-  wire \$1520 ;
-  wire \$1521 ;
-  wire \$1522 ;
-  wire \$1523 ;
-  wire \$1524 ;
-  wire \$1525 ;
-  wire \$1526 ;
-  wire \$1527 ;
-  wire \$1528 ;
-  wire \$1529 ;
-  wire \$153 ;
-  wire \$1530 ;
-  wire [2:0] \$1531 ;
-  wire [2:0] \$1532 ;
-  wire [2:0] \$1533 ;
-  wire [2:0] \$1534 ;
-  wire \$1535 ;
-  wire \$1536 ;
-  wire \$1537 ;
-  wire \$1538 ;
-  wire \$1539 ;
-  wire \$154 ;
-  wire \$1540 ;
-  wire \$1541 ;
-  wire \$1542 ;
-  wire \$1543 ;
-  wire \$1544 ;
-  wire \$1545 ;
-  wire \$1546 ;
-  wire \$1547 ;
-  wire \$1548 ;
-  wire \$1549 ;
-  wire \$155 ;
-  wire \$1550 ;
-  wire \$1551 ;
-  wire \$1552 ;
-  wire \$1553 ;
-  wire \$1554 ;
-  wire \$1555 ;
-  wire \$1556 ;
-  wire \$1557 ;
-  wire \$1558 ;
-  wire \$1559 ;
-  wire \$156 ;
-  wire \$1560 ;
-  wire \$1561 ;
-  wire \$1562 ;
-  wire \$1563 ;
-  wire \$1564 ;
-  wire \$1565 ;
-  wire \$1566 ;
-  wire \$1567 ;
-  wire \$1568 ;
-  wire \$1569 ;
-  wire \$157 ;
-  wire \$1570 ;
-  wire \$1571 ;
-  wire \$1572 ;
-  wire \$1573 ;
-  wire \$1574 ;
-  wire \$1575 ;
-  wire \$1576 ;
-  wire \$1577 ;
-  wire \$1578 ;
-  wire \$1579 ;
-  wire \$158 ;
-  wire \$1580 ;
-  wire \$1581 ;
-  wire \$1582 ;
-  wire \$1583 ;
-  wire \$1584 ;
-  wire \$1585 ;
-  wire \$1586 ;
-  wire \$1587 ;
-  wire \$1588 ;
-  wire \$1589 ;
-  wire \$159 ;
-  wire \$1590 ;
-  wire \$1591 ;
-  wire \$1592 ;
-  wire \$1593 ;
-  wire \$1594 ;
-  wire \$1595 ;
-  wire \$1596 ;
-  wire \$1597 ;
-  wire \$1598 ;
-  wire \$1599 ;
-  wire \$16 ;
-  wire \$160 ;
-  wire \$1600 ;
-  wire \$1601 ;
-  wire [3:0] \$1602 ;
-  wire [3:0] \$1603 ;
-  wire [3:0] \$1604 ;
-  wire [3:0] \$1605 ;
-  wire \$1606 ;
-  wire \$1607 ;
-  wire \$1608 ;
-  wire \$1609 ;
-  wire \$161 ;
-  wire \$1610 ;
-  wire \$1611 ;
-  wire \$1612 ;
-  wire \$1613 ;
-  wire \$1614 ;
-  wire \$1615 ;
-  wire \$1616 ;
-  wire \$1617 ;
-  wire \$1618 ;
-  wire \$1619 ;
-  wire \$162 ;
-  wire \$1620 ;
-  wire \$1621 ;
-  wire \$1622 ;
-  wire \$1623 ;
-  wire \$1624 ;
-  wire \$1625 ;
-  wire \$1626 ;
-  wire \$1627 ;
-  wire \$1628 ;
-  wire \$1629 ;
-  wire \$163 ;
-  wire \$1630 ;
-  wire \$1631 ;
-  wire \$1632 ;
-  wire \$1633 ;
-  wire \$1634 ;
-  wire \$1635 ;
-  wire \$1636 ;
-  wire \$1637 ;
-  wire \$1638 ;
-  wire \$1639 ;
-  wire \$164 ;
-  wire \$1640 ;
-  wire \$1641 ;
-  wire \$1642 ;
-  wire \$1643 ;
-  wire \$1644 ;
-  wire \$1645 ;
-  wire \$1646 ;
-  wire \$1647 ;
-  wire \$1648 ;
-  wire \$1649 ;
-  wire \$165 ;
-  wire \$1650 ;
-  wire \$1651 ;
-  wire \$1652 ;
-  wire \$1653 ;
-  wire \$1654 ;
-  wire \$1655 ;
-  wire \$1656 ;
-  wire \$1657 ;
-  wire \$1658 ;
-  wire \$1659 ;
-  wire \$166 ;
-  wire \$1660 ;
-  wire \$1661 ;
-  wire \$1662 ;
-  wire \$1663 ;
-  wire \$1664 ;
-  wire \$1665 ;
-  wire \$1666 ;
-  wire \$1667 ;
-  wire \$1668 ;
-  wire \$1669 ;
-  wire \$167 ;
-  wire \$1670 ;
-  wire \$1671 ;
-  wire \$1672 ;
-  wire \$1673 ;
-  wire \$1674 ;
-  wire \$1675 ;
-  wire \$1676 ;
-  wire [3:0] \$1677 ;
-  wire [3:0] \$1678 ;
-  wire [3:0] \$1679 ;
-  wire \$168 ;
-  wire [3:0] \$1680 ;
-  wire \$1681 ;
-  wire \$1682 ;
-  wire \$1683 ;
-  wire \$1684 ;
-  wire \$1685 ;
-  wire \$1686 ;
-  wire \$1687 ;
-  wire \$1688 ;
-  wire \$1689 ;
-  wire [2:0] \$169 ;
-  wire \$1690 ;
-  wire \$1691 ;
-  wire \$1692 ;
-  wire \$1693 ;
-  wire \$1694 ;
-  wire \$1695 ;
-  wire \$1696 ;
-  wire \$1697 ;
-  wire \$1698 ;
-  wire \$1699 ;
-  wire \$17 ;
-  wire [2:0] \$170 ;
-  wire \$1700 ;
-  wire \$1701 ;
-  wire \$1702 ;
-  wire \$1703 ;
-  wire \$1704 ;
-  wire \$1705 ;
-  wire \$1706 ;
-  wire \$1707 ;
-  wire \$1708 ;
-  wire \$1709 ;
-  wire [2:0] \$171 ;
-  wire \$1710 ;
-  wire \$1711 ;
-  wire \$1712 ;
-  wire \$1713 ;
-  wire \$1714 ;
-  wire \$1715 ;
-  wire \$1716 ;
-  wire \$1717 ;
-  wire \$1718 ;
-  wire \$1719 ;
-  wire [2:0] \$172 ;
-  wire \$1720 ;
-  wire \$1721 ;
-  wire \$1722 ;
-  wire \$1723 ;
-  wire \$1724 ;
-  wire \$1725 ;
-  wire \$1726 ;
-  wire \$1727 ;
-  wire \$1728 ;
-  wire \$1729 ;
-  wire \$173 ;
-  wire \$1730 ;
-  wire \$1731 ;
-  wire \$1732 ;
-  wire \$1733 ;
-  wire \$1734 ;
-  wire \$1735 ;
-  wire \$1736 ;
-  wire \$1737 ;
-  wire \$1738 ;
-  wire \$1739 ;
-  wire \$174 ;
-  wire \$1740 ;
-  wire \$1741 ;
-  wire \$1742 ;
-  wire \$1743 ;
-  wire \$1744 ;
-  wire \$1745 ;
-  wire \$1746 ;
-  wire \$1747 ;
-  wire \$1748 ;
-  wire \$1749 ;
-  wire \$175 ;
-  wire \$1750 ;
-  wire \$1751 ;
-  wire \$1752 ;
-  wire \$1753 ;
-  wire \$1754 ;
-  wire \$1755 ;
-  wire [6:0] \$1756 ;
-  wire [6:0] \$1757 ;
-  wire [6:0] \$1758 ;
-  wire [6:0] \$1759 ;
-  wire \$176 ;
-  wire \$1760 ;
-  wire \$1761 ;
-  wire \$1762 ;
-  wire \$1763 ;
-  wire \$1764 ;
-  wire \$1765 ;
-  wire \$1766 ;
-  wire \$1767 ;
-  wire \$1768 ;
-  wire \$1769 ;
-  wire \$177 ;
-  wire \$1770 ;
-  wire \$1771 ;
-  wire \$1772 ;
-  wire \$1773 ;
-  wire \$1774 ;
-  wire \$1775 ;
-  wire \$1776 ;
-  wire \$1777 ;
-  wire \$1778 ;
-  wire \$1779 ;
-  wire \$178 ;
-  wire \$1780 ;
-  wire \$1781 ;
-  wire \$1782 ;
-  wire \$1783 ;
-  wire \$1784 ;
-  wire \$1785 ;
-  wire \$1786 ;
-  wire \$1787 ;
-  wire \$1788 ;
-  wire \$1789 ;
-  wire \$179 ;
-  wire \$1790 ;
-  wire \$1791 ;
-  wire \$1792 ;
-  wire \$1793 ;
-  wire \$1794 ;
-  wire \$1795 ;
-  wire \$1796 ;
-  wire \$1797 ;
-  wire \$1798 ;
-  wire \$1799 ;
-  wire \$18 ;
-  wire \$180 ;
-  wire \$1800 ;
-  wire \$1801 ;
-  wire \$1802 ;
-  wire \$1803 ;
-  wire \$1804 ;
-  wire \$1805 ;
-  wire \$1806 ;
-  wire \$1807 ;
-  wire \$1808 ;
-  wire \$1809 ;
-  wire \$181 ;
-  wire \$1810 ;
-  wire \$1811 ;
-  wire \$1812 ;
-  wire \$1813 ;
-  wire \$1814 ;
-  wire \$1815 ;
-  wire \$1816 ;
-  wire \$1817 ;
-  wire \$1818 ;
-  wire \$1819 ;
-  wire \$182 ;
-  wire \$1820 ;
-  wire \$1821 ;
-  wire \$1822 ;
-  wire \$1823 ;
-  wire \$1824 ;
-  wire \$1825 ;
-  wire \$1826 ;
-  wire \$1827 ;
-  wire \$1828 ;
-  wire \$1829 ;
-  wire \$183 ;
-  wire \$1830 ;
-  wire \$1831 ;
-  wire \$1832 ;
-  wire \$1833 ;
-  wire \$1834 ;
-  wire \$1835 ;
-  wire \$1836 ;
-  wire \$1837 ;
-  wire \$1838 ;
-  wire [4:0] \$1839 ;
-  wire \$184 ;
-  wire [4:0] \$1840 ;
-  wire [4:0] \$1841 ;
-  wire [4:0] \$1842 ;
-  wire \$1843 ;
-  wire \$1844 ;
-  wire \$1845 ;
-  wire \$1846 ;
-  wire \$1847 ;
-  wire \$1848 ;
-  wire \$1849 ;
-  wire \$185 ;
-  wire \$1850 ;
-  wire \$1851 ;
-  wire \$1852 ;
-  wire \$1853 ;
-  wire \$1854 ;
-  wire \$1855 ;
-  wire \$1856 ;
-  wire \$1857 ;
-  wire \$1858 ;
-  wire \$1859 ;
-  wire \$186 ;
-  wire \$1860 ;
-  wire \$1861 ;
-  wire \$1862 ;
-  wire \$1863 ;
-  wire \$1864 ;
-  wire \$1865 ;
-  wire \$1866 ;
-  wire \$1867 ;
-  wire \$1868 ;
-  wire \$1869 ;
-  wire \$187 ;
-  wire \$1870 ;
-  wire \$1871 ;
-  wire \$1872 ;
-  wire \$1873 ;
-  wire \$1874 ;
-  wire \$1875 ;
-  wire \$1876 ;
-  wire \$1877 ;
-  wire \$1878 ;
-  wire \$1879 ;
-  wire \$188 ;
-  wire \$1880 ;
-  wire \$1881 ;
-  wire \$1882 ;
-  wire \$1883 ;
-  wire \$1884 ;
-  wire \$1885 ;
-  wire \$1886 ;
-  wire \$1887 ;
-  wire \$1888 ;
-  wire \$1889 ;
-  wire \$189 ;
-  wire \$1890 ;
-  wire \$1891 ;
-  wire \$1892 ;
-  wire \$1893 ;
-  wire \$1894 ;
-  wire \$1895 ;
-  wire \$1896 ;
-  wire \$1897 ;
-  wire \$1898 ;
-  wire \$1899 ;
-  wire [11:0] \$19 ;
-  wire \$190 ;
-  wire \$1900 ;
-  wire \$1901 ;
-  wire \$1902 ;
-  wire \$1903 ;
-  wire \$1904 ;
-  wire \$1905 ;
-  wire \$1906 ;
-  wire \$1907 ;
-  wire \$1908 ;
-  wire \$1909 ;
-  wire \$191 ;
-  wire \$1910 ;
-  wire \$1911 ;
-  wire \$1912 ;
-  wire \$1913 ;
-  wire \$1914 ;
-  wire \$1915 ;
-  wire \$1916 ;
-  wire \$1917 ;
-  wire \$1918 ;
-  wire \$1919 ;
-  wire \$192 ;
-  wire \$1920 ;
-  wire \$1921 ;
-  wire \$1922 ;
-  wire \$1923 ;
-  wire \$1924 ;
-  wire \$1925 ;
-  wire [3:0] \$1926 ;
-  wire [3:0] \$1927 ;
-  wire [3:0] \$1928 ;
-  wire [3:0] \$1929 ;
-  wire \$193 ;
-  wire \$1930 ;
-  wire \$1931 ;
-  wire \$1932 ;
-  wire \$1933 ;
-  wire \$1934 ;
-  wire \$1935 ;
-  wire \$1936 ;
-  wire \$1937 ;
-  wire \$1938 ;
-  wire \$1939 ;
-  wire \$194 ;
-  wire \$1940 ;
-  wire \$1941 ;
-  wire \$1942 ;
-  wire \$1943 ;
-  wire \$1944 ;
-  wire \$1945 ;
-  wire \$1946 ;
-  wire \$1947 ;
-  wire \$1948 ;
-  wire \$1949 ;
-  wire \$195 ;
-  wire \$1950 ;
-  wire \$1951 ;
-  wire \$1952 ;
-  wire \$1953 ;
-  wire \$1954 ;
-  wire \$1955 ;
-  wire \$1956 ;
-  wire \$1957 ;
-  wire \$1958 ;
-  wire \$1959 ;
-  wire \$196 ;
-  wire \$1960 ;
-  wire \$1961 ;
-  wire \$1962 ;
-  wire \$1963 ;
-  wire \$1964 ;
-  wire \$1965 ;
-  wire \$1966 ;
-  wire \$1967 ;
-  wire \$1968 ;
-  wire \$1969 ;
-  wire \$197 ;
-  wire \$1970 ;
-  wire \$1971 ;
-  wire \$1972 ;
-  wire \$1973 ;
-  wire \$1974 ;
-  wire \$1975 ;
-  wire \$1976 ;
-  wire \$1977 ;
-  wire \$1978 ;
-  wire \$1979 ;
-  wire \$198 ;
-  wire \$1980 ;
-  wire \$1981 ;
-  wire \$1982 ;
-  wire \$1983 ;
-  wire \$1984 ;
-  wire \$1985 ;
-  wire \$1986 ;
-  wire \$1987 ;
-  wire \$1988 ;
-  wire \$1989 ;
-  wire \$199 ;
-  wire \$1990 ;
-  wire \$1991 ;
-  wire \$1992 ;
-  wire \$1993 ;
-  wire \$1994 ;
-  wire \$1995 ;
-  wire \$1996 ;
-  wire \$1997 ;
-  wire \$1998 ;
-  wire \$1999 ;
-  wire [11:0] \$2 ;
-  wire [11:0] \$20 ;
-  wire \$200 ;
-  wire \$2000 ;
-  wire \$2001 ;
-  wire \$2002 ;
-  wire \$2003 ;
-  wire \$2004 ;
-  wire \$2005 ;
-  wire \$2006 ;
-  wire \$2007 ;
-  wire \$2008 ;
-  wire \$2009 ;
-  wire \$201 ;
-  wire \$2010 ;
-  wire \$2011 ;
-  wire \$2012 ;
-  wire \$2013 ;
-  wire \$2014 ;
-  wire \$2015 ;
-  wire \$2016 ;
-  wire \$2017 ;
-  wire \$2018 ;
-  wire \$2019 ;
-  wire \$202 ;
-  wire \$2020 ;
-  wire \$2021 ;
-  wire [16:0] \$2022 ;
-  wire [17:0] \$2023 ;
-  wire [17:0] \$2024 ;
-  wire [16:0] \$2025 ;
-  wire [17:0] \$2026 ;
-  wire [17:0] \$2027 ;
-  wire [17:0] \$2028 ;
-  wire [17:0] \$2029 ;
-  wire \$203 ;
-  wire \$2030 ;
-  wire [17:0] \$2031 ;
-  wire [17:0] \$2032 ;
-  wire \$2033 ;
-  wire \$2034 ;
-  wire \$2035 ;
-  wire \$2036 ;
-  wire [17:0] \$2037 ;
-  wire \$2038 ;
-  wire \$2039 ;
-  wire \$204 ;
-  wire \$2040 ;
-  wire [17:0] \$2041 ;
-  wire [17:0] \$2042 ;
-  wire \$2043 ;
-  wire [17:0] \$2044 ;
-  wire [17:0] \$2045 ;
-  wire \$2046 ;
-  wire \$2047 ;
-  wire \$2048 ;
-  wire \$2049 ;
-  wire \$205 ;
-  wire [17:0] \$2050 ;
-  wire \$2051 ;
-  wire \$2052 ;
-  wire \$2053 ;
-  wire [17:0] \$2054 ;
-  wire [17:0] \$2055 ;
-  wire \$2056 ;
-  wire [17:0] \$2057 ;
-  wire [17:0] \$2058 ;
-  wire \$2059 ;
-  wire \$206 ;
-  wire \$2060 ;
-  wire \$2061 ;
-  wire \$2062 ;
-  wire [17:0] \$2063 ;
-  wire \$2064 ;
-  wire \$2065 ;
-  wire \$2066 ;
-  wire [17:0] \$2067 ;
-  wire [17:0] \$2068 ;
-  wire \$2069 ;
-  wire \$207 ;
-  wire [17:0] \$2070 ;
-  wire [17:0] \$2071 ;
-  wire \$2072 ;
-  wire \$2073 ;
-  wire \$2074 ;
-  wire \$2075 ;
-  wire [17:0] \$2076 ;
-  wire \$2077 ;
-  wire \$2078 ;
-  wire \$2079 ;
-  wire [2:0] \$208 ;
-  wire [17:0] \$2080 ;
-  wire [17:0] \$2081 ;
-  wire \$2082 ;
-  wire [17:0] \$2083 ;
-  wire [17:0] \$2084 ;
-  wire \$2085 ;
-  wire \$2086 ;
-  wire \$2087 ;
-  wire \$2088 ;
-  wire [17:0] \$2089 ;
-  wire [2:0] \$209 ;
-  wire \$2090 ;
-  wire \$2091 ;
-  wire \$2092 ;
-  wire [17:0] \$2093 ;
-  wire [17:0] \$2094 ;
-  wire \$2095 ;
-  wire [17:0] \$2096 ;
-  wire [17:0] \$2097 ;
-  wire \$2098 ;
-  wire \$2099 ;
-  wire [11:0] \$21 ;
-  wire [2:0] \$210 ;
-  wire \$2100 ;
-  wire \$2101 ;
-  wire [17:0] \$2102 ;
-  wire \$2103 ;
-  wire \$2104 ;
-  wire \$2105 ;
-  wire [17:0] \$2106 ;
-  wire [17:0] \$2107 ;
-  wire \$2108 ;
-  wire [17:0] \$2109 ;
-  wire [2:0] \$211 ;
-  wire [17:0] \$2110 ;
-  wire \$2111 ;
-  wire \$2112 ;
-  wire \$2113 ;
-  wire \$2114 ;
-  wire [17:0] \$2115 ;
-  wire \$2116 ;
-  wire \$2117 ;
-  wire \$2118 ;
-  wire [17:0] \$2119 ;
-  wire \$212 ;
-  wire [17:0] \$2120 ;
-  wire \$2121 ;
-  wire [17:0] \$2122 ;
-  wire [17:0] \$2123 ;
-  wire \$2124 ;
-  wire \$2125 ;
-  wire \$2126 ;
-  wire \$2127 ;
-  wire [17:0] \$2128 ;
-  wire \$2129 ;
-  wire \$213 ;
-  wire \$2130 ;
-  wire \$2131 ;
-  wire [17:0] \$2132 ;
-  wire [17:0] \$2133 ;
-  wire \$2134 ;
-  wire [17:0] \$2135 ;
-  wire [17:0] \$2136 ;
-  wire \$2137 ;
-  wire \$2138 ;
-  wire \$2139 ;
-  wire \$214 ;
-  wire \$2140 ;
-  wire [17:0] \$2141 ;
-  wire \$2142 ;
-  wire \$2143 ;
-  wire \$2144 ;
-  wire [17:0] \$2145 ;
-  wire [17:0] \$2146 ;
-  wire \$2147 ;
-  wire [17:0] \$2148 ;
-  wire [17:0] \$2149 ;
-  wire \$215 ;
-  wire \$2150 ;
-  wire \$2151 ;
-  wire \$2152 ;
-  wire \$2153 ;
-  wire [17:0] \$2154 ;
-  wire \$2155 ;
-  wire \$2156 ;
-  wire \$2157 ;
-  wire [17:0] \$2158 ;
-  wire [17:0] \$2159 ;
-  wire \$216 ;
-  wire \$2160 ;
-  wire [17:0] \$2161 ;
-  wire [17:0] \$2162 ;
-  wire \$2163 ;
-  wire \$2164 ;
-  wire \$2165 ;
-  wire \$2166 ;
-  wire [17:0] \$2167 ;
-  wire \$2168 ;
-  wire \$2169 ;
-  wire \$217 ;
-  wire \$2170 ;
-  wire [17:0] \$2171 ;
-  wire [17:0] \$2172 ;
-  wire \$2173 ;
-  wire [17:0] \$2174 ;
-  wire [17:0] \$2175 ;
-  wire \$2176 ;
-  wire \$2177 ;
-  wire \$2178 ;
-  wire \$2179 ;
-  wire \$218 ;
-  wire [17:0] \$2180 ;
-  wire \$2181 ;
-  wire \$2182 ;
-  wire \$2183 ;
-  wire [17:0] \$2184 ;
-  wire [17:0] \$2185 ;
-  wire \$2186 ;
-  wire [17:0] \$2187 ;
-  wire [17:0] \$2188 ;
-  wire \$2189 ;
-  wire \$219 ;
-  wire \$2190 ;
-  wire \$2191 ;
-  wire \$2192 ;
-  wire [17:0] \$2193 ;
-  wire \$2194 ;
-  wire \$2195 ;
-  wire \$2196 ;
-  wire [17:0] \$2197 ;
-  wire [17:0] \$2198 ;
-  wire \$2199 ;
-  wire [11:0] \$22 ;
-  wire \$220 ;
-  wire [17:0] \$2200 ;
-  wire [17:0] \$2201 ;
-  wire \$2202 ;
-  wire \$2203 ;
-  wire \$2204 ;
-  wire \$2205 ;
-  wire [17:0] \$2206 ;
-  wire \$2207 ;
-  wire \$2208 ;
-  wire \$2209 ;
-  wire \$221 ;
-  wire [17:0] \$2210 ;
-  wire [17:0] \$2211 ;
-  wire \$2212 ;
-  wire [17:0] \$2213 ;
-  wire [17:0] \$2214 ;
-  wire \$2215 ;
-  wire \$2216 ;
-  wire \$2217 ;
-  wire \$2218 ;
-  wire [17:0] \$2219 ;
-  wire \$222 ;
-  wire \$2220 ;
-  wire \$2221 ;
-  wire \$2222 ;
-  wire [17:0] \$2223 ;
-  wire [17:0] \$2224 ;
-  wire \$2225 ;
-  wire [17:0] \$2226 ;
-  wire [17:0] \$2227 ;
-  wire \$2228 ;
-  wire \$2229 ;
-  wire \$223 ;
-  wire \$2230 ;
-  wire \$2231 ;
-  wire [17:0] \$2232 ;
-  wire \$2233 ;
-  wire \$2234 ;
-  wire \$2235 ;
-  wire [17:0] \$2236 ;
-  wire [17:0] \$2237 ;
-  wire [17:0] \$2238 ;
-  wire \$2239 ;
-  wire \$224 ;
-  wire \$2240 ;
-  wire \$2241 ;
-  wire \$2242 ;
-  wire \$2243 ;
-  wire \$2244 ;
-  wire \$2245 ;
-  wire [17:0] \$2246 ;
-  wire [17:0] \$2247 ;
-  wire [17:0] \$2248 ;
-  wire \$2249 ;
-  wire \$225 ;
-  wire \$2250 ;
-  wire \$2251 ;
-  wire \$2252 ;
-  wire \$2253 ;
-  wire \$2254 ;
-  wire \$2255 ;
-  wire [17:0] \$2256 ;
-  wire [17:0] \$2257 ;
-  wire [17:0] \$2258 ;
-  wire \$2259 ;
-  wire \$226 ;
-  wire \$2260 ;
-  wire \$2261 ;
-  wire \$2262 ;
-  wire \$2263 ;
-  wire \$2264 ;
-  wire \$2265 ;
-  wire [17:0] \$2266 ;
-  wire [17:0] \$2267 ;
-  wire [17:0] \$2268 ;
-  wire \$2269 ;
-  wire \$227 ;
-  wire \$2270 ;
-  wire \$2271 ;
-  wire \$2272 ;
-  wire \$2273 ;
-  wire \$2274 ;
-  wire \$2275 ;
-  wire [17:0] \$2276 ;
-  wire [17:0] \$2277 ;
-  wire [17:0] \$2278 ;
-  wire \$2279 ;
-  wire \$228 ;
-  wire \$2280 ;
-  wire \$2281 ;
-  wire \$2282 ;
-  wire \$2283 ;
-  wire \$2284 ;
-  wire \$2285 ;
-  wire [17:0] \$2286 ;
-  wire [17:0] \$2287 ;
-  wire [17:0] \$2288 ;
-  wire \$2289 ;
-  wire \$229 ;
-  wire \$2290 ;
-  wire \$2291 ;
-  wire \$2292 ;
-  wire \$2293 ;
-  wire \$2294 ;
-  wire \$2295 ;
-  wire [17:0] \$2296 ;
-  wire [17:0] \$2297 ;
-  wire [17:0] \$2298 ;
-  wire \$2299 ;
-  wire \$23 ;
-  wire \$230 ;
-  wire \$2300 ;
-  wire \$2301 ;
-  wire \$2302 ;
-  wire \$2303 ;
-  wire \$2304 ;
-  wire \$2305 ;
-  wire [17:0] \$2306 ;
-  wire [17:0] \$2307 ;
-  wire [17:0] \$2308 ;
-  wire \$2309 ;
-  wire \$231 ;
-  wire \$2310 ;
-  wire \$2311 ;
-  wire \$2312 ;
-  wire \$2313 ;
-  wire \$2314 ;
-  wire \$2315 ;
-  wire [17:0] \$2316 ;
-  wire [17:0] \$2317 ;
-  wire [17:0] \$2318 ;
-  wire \$2319 ;
-  wire \$232 ;
-  wire \$2320 ;
-  wire \$2321 ;
-  wire \$2322 ;
-  wire \$2323 ;
-  wire \$2324 ;
-  wire \$2325 ;
-  wire [17:0] \$2326 ;
-  wire [17:0] \$2327 ;
-  wire [17:0] \$2328 ;
-  wire \$2329 ;
-  wire \$233 ;
-  wire \$2330 ;
-  wire \$2331 ;
-  wire \$2332 ;
-  wire \$2333 ;
-  wire \$2334 ;
-  wire \$2335 ;
-  wire [17:0] \$2336 ;
-  wire [17:0] \$2337 ;
-  wire [17:0] \$2338 ;
-  wire \$2339 ;
-  wire \$234 ;
-  wire \$2340 ;
-  wire \$2341 ;
-  wire \$2342 ;
-  wire \$2343 ;
-  wire \$2344 ;
-  wire \$2345 ;
-  wire [17:0] \$2346 ;
-  wire [17:0] \$2347 ;
-  wire [17:0] \$2348 ;
-  wire \$2349 ;
-  wire \$235 ;
-  wire \$2350 ;
-  wire \$2351 ;
-  wire \$2352 ;
-  wire \$2353 ;
-  wire \$2354 ;
-  wire \$2355 ;
-  wire [17:0] \$2356 ;
-  wire [17:0] \$2357 ;
-  wire [17:0] \$2358 ;
-  wire \$2359 ;
-  wire \$236 ;
-  wire \$2360 ;
-  wire \$2361 ;
-  wire \$2362 ;
-  wire \$2363 ;
-  wire \$2364 ;
-  wire \$2365 ;
-  wire [17:0] \$2366 ;
-  wire [17:0] \$2367 ;
-  wire [17:0] \$2368 ;
-  wire \$2369 ;
-  wire \$237 ;
-  wire \$2370 ;
-  wire \$2371 ;
-  wire \$2372 ;
-  wire \$2373 ;
-  wire \$2374 ;
-  wire \$2375 ;
-  wire [17:0] \$2376 ;
-  wire [17:0] \$2377 ;
-  wire [17:0] \$2378 ;
-  wire \$2379 ;
-  wire \$238 ;
-  wire \$2380 ;
-  wire \$2381 ;
-  wire \$2382 ;
-  wire \$2383 ;
-  wire \$2384 ;
-  wire \$2385 ;
-  wire [17:0] \$2386 ;
-  wire [17:0] \$2387 ;
-  wire [17:0] \$2388 ;
-  wire \$2389 ;
-  wire \$239 ;
-  wire \$2390 ;
-  wire \$2391 ;
-  wire \$2392 ;
-  wire \$2393 ;
-  wire \$2394 ;
-  wire \$2395 ;
-  wire [17:0] \$2396 ;
-  wire [17:0] \$2397 ;
-  wire [17:0] \$2398 ;
-  wire \$2399 ;
-  wire \$24 ;
-  wire \$240 ;
-  wire \$2400 ;
-  wire \$2401 ;
-  wire \$2402 ;
-  wire \$2403 ;
-  wire \$2404 ;
-  wire \$2405 ;
-  wire [17:0] \$2406 ;
-  wire [17:0] \$2407 ;
-  wire [17:0] \$2408 ;
-  wire \$2409 ;
-  wire \$241 ;
-  wire \$2410 ;
-  wire \$2411 ;
-  wire \$2412 ;
-  wire \$2413 ;
-  wire \$2414 ;
-  wire \$2415 ;
-  wire [17:0] \$2416 ;
-  wire [17:0] \$2417 ;
-  wire [17:0] \$2418 ;
-  wire \$2419 ;
-  wire \$242 ;
-  wire \$2420 ;
-  wire \$2421 ;
-  wire \$2422 ;
-  wire \$2423 ;
-  wire \$2424 ;
-  wire \$2425 ;
-  wire [17:0] \$2426 ;
-  wire [17:0] \$2427 ;
-  wire [17:0] \$2428 ;
-  wire \$2429 ;
-  wire \$243 ;
-  wire \$2430 ;
-  wire \$2431 ;
-  wire \$2432 ;
-  wire \$2433 ;
-  wire \$2434 ;
-  wire \$2435 ;
-  wire [17:0] \$2436 ;
-  wire [17:0] \$2437 ;
-  wire [17:0] \$2438 ;
-  wire \$2439 ;
-  wire \$244 ;
-  wire \$2440 ;
-  wire \$2441 ;
-  wire \$2442 ;
-  wire \$2443 ;
-  wire \$2444 ;
-  wire \$2445 ;
-  wire [17:0] \$2446 ;
-  wire [17:0] \$2447 ;
-  wire [17:0] \$2448 ;
-  wire \$2449 ;
-  wire \$245 ;
-  wire \$2450 ;
-  wire \$2451 ;
-  wire \$2452 ;
-  wire \$2453 ;
-  wire \$2454 ;
-  wire \$2455 ;
-  wire [17:0] \$2456 ;
-  wire [17:0] \$2457 ;
-  wire [17:0] \$2458 ;
-  wire \$2459 ;
-  wire \$246 ;
-  wire \$2460 ;
-  wire \$2461 ;
-  wire \$2462 ;
-  wire \$2463 ;
-  wire \$2464 ;
-  wire \$2465 ;
-  wire [17:0] \$2466 ;
-  wire [17:0] \$2467 ;
-  wire [17:0] \$2468 ;
-  wire \$2469 ;
-  wire \$247 ;
-  wire \$2470 ;
-  wire \$2471 ;
-  wire \$2472 ;
-  wire \$2473 ;
-  wire \$2474 ;
-  wire \$2475 ;
-  wire [17:0] \$2476 ;
-  wire [31:0] \$2477 ;
-  wire [31:0] \$2478 ;
-  wire [31:0] \$2479 ;
-  wire \$248 ;
-  wire [31:0] \$2480 ;
-  wire [31:0] \$2481 ;
-  wire [31:0] \$2482 ;
-  wire \$2483 ;
-  wire \$2484 ;
-  wire \$2485 ;
-  wire \$2486 ;
-  wire \$2487 ;
-  wire [7:0] \$2488 ;
-  wire [8:0] \$2489 ;
-  wire \$249 ;
-  wire [7:0] \$2490 ;
-  wire [8:0] \$2491 ;
-  wire [7:0] \$2492 ;
-  wire [8:0] \$2493 ;
-  wire [7:0] \$2494 ;
-  wire [8:0] \$2495 ;
-  wire [7:0] \$2496 ;
-  wire [8:0] \$2497 ;
-  wire [7:0] \$2498 ;
-  wire [8:0] \$2499 ;
-  wire \$25 ;
-  wire \$250 ;
-  wire [7:0] \$2500 ;
-  wire [8:0] \$2501 ;
-  wire [7:0] \$2502 ;
-  wire [8:0] \$2503 ;
-  wire [7:0] \$2504 ;
-  wire [8:0] \$2505 ;
-  wire [7:0] \$2506 ;
-  wire [8:0] \$2507 ;
-  wire [7:0] \$2508 ;
-  wire [8:0] \$2509 ;
-  wire [11:0] \$251 ;
-  wire [7:0] \$2510 ;
-  wire [8:0] \$2511 ;
-  wire [7:0] \$2512 ;
-  wire [8:0] \$2513 ;
-  wire [7:0] \$2514 ;
-  wire [8:0] \$2515 ;
-  wire [7:0] \$2516 ;
-  wire [8:0] \$2517 ;
-  wire [7:0] \$2518 ;
-  wire [8:0] \$2519 ;
-  wire [11:0] \$252 ;
-  wire [32:0] \$2520 ;
-  wire [6:0] \$2521 ;
-  wire [32:0] \$2522 ;
-  wire [6:0] \$2523 ;
-  wire [32:0] \$2524 ;
-  wire [6:0] \$2525 ;
-  wire [32:0] \$2526 ;
-  wire [6:0] \$2527 ;
-  wire [32:0] \$2528 ;
-  wire [6:0] \$2529 ;
-  wire [11:0] \$253 ;
-  wire [32:0] \$2530 ;
-  wire [6:0] \$2531 ;
-  wire [32:0] \$2532 ;
-  wire [6:0] \$2533 ;
-  wire [32:0] \$2534 ;
-  wire [6:0] \$2535 ;
-  wire \$2536 ;
-  wire \$2537 ;
-  wire [7:0] \$2538 ;
-  wire [8:0] \$2539 ;
-  wire [11:0] \$254 ;
-  wire \$2540 ;
-  wire [7:0] \$2541 ;
-  wire [8:0] \$2542 ;
-  wire \$2543 ;
-  wire [7:0] \$2544 ;
-  wire [8:0] \$2545 ;
-  wire \$2546 ;
-  wire [7:0] \$2547 ;
-  wire [8:0] \$2548 ;
-  wire \$2549 ;
-  wire \$255 ;
-  wire [7:0] \$2550 ;
-  wire [8:0] \$2551 ;
-  wire \$2552 ;
-  wire [7:0] \$2553 ;
-  wire [8:0] \$2554 ;
-  wire \$2555 ;
-  wire [7:0] \$2556 ;
-  wire [8:0] \$2557 ;
-  wire \$2558 ;
-  wire [7:0] \$2559 ;
-  wire \$256 ;
-  wire [8:0] \$2560 ;
-  wire \$2561 ;
-  wire \$2562 ;
-  wire \$2563 ;
-  wire \$2564 ;
-  wire \$2565 ;
-  wire \$2566 ;
-  wire \$2567 ;
-  wire [3:0] \$2568 ;
-  wire [18:0] \$2569 ;
-  wire \$257 ;
-  wire [18:0] \$2570 ;
-  wire [7:0] \$2571 ;
-  wire [17:0] \$2572 ;
-  wire [32:0] \$2573 ;
-  wire \$2574 ;
-  wire \$2575 ;
-  wire \$2576 ;
-  wire \$2577 ;
-  wire \$2578 ;
-  wire \$2579 ;
-  wire \$258 ;
-  wire \$2580 ;
-  wire \$2581 ;
-  wire \$2582 ;
-  wire \$2583 ;
-  wire \$2584 ;
-  wire [7:0] \$2585 ;
-  wire [16:0] \$2586 ;
-  wire \$2587 ;
-  wire [5:0] \$2588 ;
-  wire \$2589 ;
-  wire \$259 ;
-  wire [4:0] \$2590 ;
-  wire \$2591 ;
-  wire [4:0] \$2592 ;
-  wire \$2593 ;
-  wire [4:0] \$2594 ;
-  wire \$2595 ;
-  wire [4:0] \$2596 ;
-  wire [4:0] \$2597 ;
-  wire [5:0] \$2598 ;
-  wire \$2599 ;
-  wire \$26 ;
-  wire \$260 ;
-  wire [4:0] \$2600 ;
-  wire [4:0] \$2601 ;
-  wire [5:0] \$2602 ;
-  wire \$2603 ;
-  wire \$2604 ;
-  wire [6:0] \$2605 ;
-  wire \$2606 ;
-  wire \$2607 ;
-  wire \$2608 ;
-  wire \$2609 ;
-  wire \$261 ;
-  wire \$2610 ;
-  wire \$2611 ;
-  wire \$2612 ;
-  wire \$2613 ;
-  wire \$2614 ;
-  wire \$2615 ;
-  wire \$2616 ;
-  wire \$2617 ;
-  wire \$2618 ;
-  wire \$2619 ;
-  wire \$262 ;
-  wire \$2620 ;
-  wire \$2621 ;
-  wire \$2622 ;
-  wire \$2623 ;
-  wire [7:0] \$2624 ;
-  wire \$2625 ;
-  wire \$2626 ;
-  wire \$2627 ;
-  wire \$2628 ;
-  wire \$2629 ;
-  wire \$263 ;
-  wire \$2630 ;
-  wire \$2631 ;
-  wire \$2632 ;
-  wire \$2633 ;
-  wire \$2634 ;
-  wire \$2635 ;
-  wire \$2636 ;
-  wire \$2637 ;
-  wire \$2638 ;
-  wire \$2639 ;
-  wire \$264 ;
-  wire \$2640 ;
-  wire \$2641 ;
-  wire \$2642 ;
-  wire [8:0] \$2643 ;
-  wire \$2644 ;
-  wire \$2645 ;
-  wire [31:0] \$2646 ;
-  wire \$2647 ;
-  wire \$2648 ;
-  wire [32:0] \$2649 ;
-  wire \$265 ;
-  wire [32:0] \$2650 ;
-  wire [32:0] \$2651 ;
-  wire \$2652 ;
-  wire \$2653 ;
-  wire [32:0] \$2654 ;
-  wire \$2655 ;
-  wire \$2656 ;
-  wire \$2657 ;
-  wire \$2658 ;
-  wire [17:0] \$2659 ;
-  wire \$266 ;
-  wire \$2660 ;
-  wire \$2661 ;
-  wire \$2662 ;
-  wire \$2663 ;
-  wire \$2664 ;
-  wire [17:0] \$2665 ;
-  wire \$2666 ;
-  wire \$2667 ;
-  wire \$2668 ;
-  wire \$2669 ;
-  wire \$267 ;
-  wire \$2670 ;
-  wire \$2671 ;
-  wire \$2672 ;
-  wire \$2673 ;
-  wire \$2674 ;
-  wire \$2675 ;
-  wire \$2676 ;
-  wire \$2677 ;
-  wire \$2678 ;
-  wire \$2679 ;
-  wire \$268 ;
-  wire \$2680 ;
-  wire \$2681 ;
-  wire \$2682 ;
-  wire \$2683 ;
-  wire \$2684 ;
-  wire \$2685 ;
-  wire \$2686 ;
-  wire \$2687 ;
-  wire \$2688 ;
-  wire \$2689 ;
-  wire \$269 ;
-  wire \$2690 ;
-  wire \$2691 ;
-  wire \$2692 ;
-  wire \$2693 ;
-  wire \$2694 ;
-  wire \$2695 ;
-  reg [11:0] \$2696 ;
-  reg [11:0] \$2697 ;
-  reg [11:0] \$2698 ;
-  reg [11:0] \$2699 ;
-  wire \$27 ;
-  wire \$270 ;
-  reg [11:0] \$2700 ;
-  reg [11:0] \$2701 ;
-  reg [11:0] \$2702 ;
-  reg [11:0] \$2703 ;
-  reg [11:0] \$2704 ;
-  reg [11:0] \$2705 ;
-  reg [11:0] \$2706 ;
-  reg [11:0] \$2707 ;
-  reg [11:0] \$2708 ;
-  reg [11:0] \$2709 ;
-  wire \$271 ;
-  reg [11:0] \$2710 ;
-  reg [11:0] \$2711 ;
-  reg [11:0] \$2712 ;
-  reg [11:0] \$2713 ;
-  reg [11:0] \$2714 ;
-  reg [11:0] \$2715 ;
-  reg [11:0] \$2716 ;
-  reg [7:0] \$2717 ;
-  reg [7:0] \$2718 ;
-  reg [7:0] \$2719 ;
-  wire \$272 ;
-  reg [2:0] \$2720 ;
-  reg [2:0] \$2721 ;
-  reg [2:0] \$2722 ;
-  reg [2:0] \$2723 ;
-  reg [2:0] \$2724 ;
-  reg [2:0] \$2725 ;
-  reg [11:0] \$2726 ;
-  reg [11:0] \$2727 ;
-  reg [11:0] \$2728 ;
-  reg [12:0] \$2729 ;
-  wire \$273 ;
-  reg [12:0] \$2730 ;
-  reg [12:0] \$2731 ;
-  reg [7:0] \$2732 ;
-  reg [7:0] \$2733 ;
-  reg [7:0] \$2734 ;
-  reg \$2735 ;
-  reg \$2736 ;
-  reg \$2737 ;
-  reg \$2738 ;
-  reg \$2739 ;
-  wire \$274 ;
-  reg \$2740 ;
-  reg [15:0] \$2741 ;
-  reg [15:0] \$2742 ;
-  reg [15:0] \$2743 ;
-  reg [7:0] \$2744 ;
-  reg [7:0] \$2745 ;
-  reg [7:0] \$2746 ;
-  reg [7:0] \$2747 ;
-  reg [7:0] \$2748 ;
-  reg [7:0] \$2749 ;
-  wire \$275 ;
-  reg [1:0] \$2750 ;
-  reg [1:0] \$2751 ;
-  reg [1:0] \$2752 ;
-  reg [31:0] \$2753 ;
-  reg [31:0] \$2754 ;
-  reg [31:0] \$2755 ;
-  reg \$2756 ;
-  reg \$2757 ;
-  reg \$2758 ;
-  reg \$2759 ;
-  wire \$276 ;
-  reg \$2760 ;
-  reg \$2761 ;
-  reg \$2762 ;
-  reg \$2763 ;
-  reg \$2764 ;
-  reg \$2765 ;
-  reg \$2766 ;
-  reg \$2767 ;
-  reg [15:0] \$2768 ;
-  reg [15:0] \$2769 ;
-  wire \$277 ;
-  reg [15:0] \$2770 ;
-  reg [15:0] \$2771 ;
-  reg [15:0] \$2772 ;
-  reg [15:0] \$2773 ;
-  reg [15:0] \$2774 ;
-  reg [15:0] \$2775 ;
-  reg [15:0] \$2776 ;
-  reg [7:0] \$2777 ;
-  reg [7:0] \$2778 ;
-  reg [7:0] \$2779 ;
-  wire \$278 ;
-  reg [7:0] \$2780 ;
-  reg [7:0] \$2781 ;
-  reg [7:0] \$2782 ;
-  reg [7:0] \$2783 ;
-  reg [7:0] \$2784 ;
-  reg [7:0] \$2785 ;
-  reg [7:0] \$2786 ;
-  reg [7:0] \$2787 ;
-  reg [7:0] \$2788 ;
-  reg [7:0] \$2789 ;
-  wire \$279 ;
-  reg [7:0] \$2790 ;
-  reg [7:0] \$2791 ;
-  reg \$2792 ;
-  reg \$2793 ;
-  reg \$2794 ;
-  reg [31:0] \$2795 ;
-  reg [31:0] \$2796 ;
-  reg [31:0] \$2797 ;
-  reg [5:0] \$2798 ;
-  reg [5:0] \$2799 ;
-  wire \$28 ;
-  wire \$280 ;
-  reg [5:0] \$2800 ;
-  reg [31:0] \$2801 ;
-  reg [31:0] \$2802 ;
-  reg [31:0] \$2803 ;
-  reg [2:0] \$2804 ;
-  reg [2:0] \$2805 ;
-  reg [2:0] \$2806 ;
-  reg [3:0] \$2807 ;
-  reg [3:0] \$2808 ;
-  reg [3:0] \$2809 ;
-  wire \$281 ;
-  reg [3:0] \$2810 ;
-  reg [3:0] \$2811 ;
-  reg [3:0] \$2812 ;
-  reg [6:0] \$2813 ;
-  reg [6:0] \$2814 ;
-  reg [6:0] \$2815 ;
-  reg [4:0] \$2816 ;
-  reg [4:0] \$2817 ;
-  reg [4:0] \$2818 ;
-  reg [3:0] \$2819 ;
-  wire \$282 ;
-  reg [3:0] \$2820 ;
-  reg [3:0] \$2821 ;
-  reg \$2822 ;
-  reg [31:0] \$2823 ;
-  reg \$2824 ;
-  reg [2:0] \$2825 ;
-  reg [2:0] \$2826 ;
-  reg \$2827 ;
-  reg \$2828 ;
-  reg [31:0] \$2829 ;
-  wire \$283 ;
-  reg \$2830 ;
-  reg [1:0] \$2831 ;
-  reg \$2832 ;
-  reg [8:0] \$2833 ;
-  reg [7:0] \$2834 ;
-  reg [8:0] \$2835 ;
-  reg [7:0] \$2836 ;
-  reg [8:0] \$2837 ;
-  reg [7:0] \$2838 ;
-  wire \$284 ;
-  wire \$285 ;
-  wire \$286 ;
-  wire \$287 ;
-  wire \$288 ;
-  wire \$289 ;
-  wire \$29 ;
-  wire \$290 ;
-  wire \$291 ;
-  wire \$292 ;
-  wire \$293 ;
-  wire \$294 ;
-  wire \$295 ;
-  wire \$296 ;
-  wire \$297 ;
-  wire [12:0] \$298 ;
-  wire [12:0] \$299 ;
-  wire [11:0] \$3 ;
-  wire \$30 ;
-  wire [12:0] \$300 ;
-  wire [12:0] \$301 ;
-  wire \$302 ;
-  wire \$303 ;
-  wire \$304 ;
-  wire \$305 ;
-  wire \$306 ;
-  wire \$307 ;
-  wire \$308 ;
-  wire \$309 ;
-  wire \$31 ;
-  wire \$310 ;
-  wire \$311 ;
-  wire \$312 ;
-  wire \$313 ;
-  wire \$314 ;
-  wire \$315 ;
-  wire \$316 ;
-  wire \$317 ;
-  wire \$318 ;
-  wire \$319 ;
-  wire \$32 ;
-  wire \$320 ;
-  wire \$321 ;
-  wire \$322 ;
-  wire \$323 ;
-  wire \$324 ;
-  wire \$325 ;
-  wire \$326 ;
-  wire \$327 ;
-  wire \$328 ;
-  wire \$329 ;
-  wire \$33 ;
-  wire \$330 ;
-  wire \$331 ;
-  wire \$332 ;
-  wire \$333 ;
-  wire \$334 ;
-  wire \$335 ;
-  wire \$336 ;
-  wire \$337 ;
-  wire \$338 ;
-  wire \$339 ;
-  wire [11:0] \$34 ;
-  wire \$340 ;
-  wire \$341 ;
-  wire \$342 ;
-  wire \$343 ;
-  wire \$344 ;
-  wire \$345 ;
-  wire \$346 ;
-  wire \$347 ;
-  wire \$348 ;
-  wire [7:0] \$349 ;
-  wire [11:0] \$35 ;
-  wire [7:0] \$350 ;
-  wire [7:0] \$351 ;
-  wire [7:0] \$352 ;
-  wire \$353 ;
-  wire \$354 ;
-  wire \$355 ;
-  wire \$356 ;
-  wire \$357 ;
-  wire \$358 ;
-  wire \$359 ;
-  wire [11:0] \$36 ;
-  wire \$360 ;
-  wire \$361 ;
-  wire \$362 ;
-  wire \$363 ;
-  wire \$364 ;
-  wire \$365 ;
-  wire \$366 ;
-  wire \$367 ;
-  wire \$368 ;
-  wire \$369 ;
-  wire [11:0] \$37 ;
-  wire \$370 ;
-  wire \$371 ;
-  wire \$372 ;
-  wire \$373 ;
-  wire \$374 ;
-  wire \$375 ;
-  wire \$376 ;
-  wire \$377 ;
-  wire \$378 ;
-  wire \$379 ;
-  wire \$38 ;
-  wire \$380 ;
-  wire \$381 ;
-  wire \$382 ;
-  wire \$383 ;
-  wire \$384 ;
-  wire \$385 ;
-  wire \$386 ;
-  wire \$387 ;
-  wire \$388 ;
-  wire \$389 ;
-  wire \$39 ;
-  wire \$390 ;
-  wire \$391 ;
-  wire \$392 ;
-  wire \$393 ;
-  wire \$394 ;
-  wire \$395 ;
-  wire \$396 ;
-  wire \$397 ;
-  wire \$398 ;
-  wire \$399 ;
-  wire [11:0] \$4 ;
-  wire \$40 ;
-  wire \$400 ;
-  wire \$401 ;
-  wire \$402 ;
-  wire \$403 ;
-  wire \$404 ;
-  wire \$405 ;
-  wire \$406 ;
-  wire \$407 ;
-  wire \$408 ;
-  wire \$409 ;
-  wire \$41 ;
-  wire \$410 ;
-  wire \$411 ;
-  wire \$412 ;
-  wire \$413 ;
-  wire \$414 ;
-  wire \$415 ;
-  wire \$416 ;
-  wire \$417 ;
-  wire \$418 ;
-  wire \$419 ;
-  wire \$42 ;
-  wire \$420 ;
-  wire \$421 ;
-  wire \$422 ;
-  wire \$423 ;
-  wire \$424 ;
-  wire \$425 ;
-  wire \$426 ;
-  wire \$427 ;
-  wire \$428 ;
-  wire \$429 ;
-  wire \$43 ;
-  wire \$430 ;
-  wire \$431 ;
-  wire \$432 ;
-  wire \$433 ;
-  wire \$434 ;
-  wire \$435 ;
-  wire \$436 ;
-  wire \$437 ;
-  wire \$438 ;
-  wire \$439 ;
-  wire \$44 ;
-  wire \$440 ;
-  wire \$441 ;
-  wire \$442 ;
-  wire \$443 ;
-  wire \$444 ;
-  wire \$445 ;
-  wire \$446 ;
-  wire \$447 ;
-  wire \$448 ;
-  wire \$449 ;
-  wire \$45 ;
-  wire \$450 ;
-  wire \$451 ;
-  wire \$452 ;
-  wire \$453 ;
-  wire \$454 ;
-  wire \$455 ;
-  wire \$456 ;
-  wire \$457 ;
-  wire \$458 ;
-  wire \$459 ;
-  wire \$46 ;
-  wire \$460 ;
-  wire \$461 ;
-  wire \$462 ;
-  wire \$463 ;
-  wire \$464 ;
-  wire \$465 ;
-  wire \$466 ;
-  wire \$467 ;
-  wire \$468 ;
-  wire \$469 ;
-  wire \$47 ;
-  wire \$470 ;
-  wire \$471 ;
-  wire \$472 ;
-  wire \$473 ;
-  wire \$474 ;
-  wire \$475 ;
-  wire \$476 ;
-  wire \$477 ;
-  wire \$478 ;
-  wire \$479 ;
-  wire \$48 ;
-  wire \$480 ;
-  wire \$481 ;
-  wire \$482 ;
-  wire \$483 ;
-  wire \$484 ;
-  wire \$485 ;
-  wire \$486 ;
-  wire \$487 ;
-  wire \$488 ;
-  wire \$489 ;
-  wire \$49 ;
-  wire \$490 ;
-  wire \$491 ;
-  wire \$492 ;
-  wire \$493 ;
-  wire \$494 ;
-  wire \$495 ;
-  wire \$496 ;
-  wire \$497 ;
-  wire \$498 ;
-  wire \$499 ;
+  wire \$1 ;
+  wire [7:0] \$10 ;
+  wire [7:0] \$11 ;
+  wire [7:0] \$12 ;
+  wire [7:0] \$13 ;
+  wire [7:0] \$14 ;
+  wire [7:0] \$15 ;
+  wire [7:0] \$16 ;
+  wire [4:0] \$2 ;
+  wire [4:0] \$3 ;
+  wire [5:0] \$4 ;
   wire \$5 ;
-  wire \$50 ;
-  wire \$500 ;
-  wire \$501 ;
-  wire \$502 ;
-  wire \$503 ;
-  wire \$504 ;
-  wire \$505 ;
-  wire \$506 ;
-  wire \$507 ;
-  wire \$508 ;
-  wire \$509 ;
-  wire \$51 ;
-  wire \$510 ;
-  wire \$511 ;
-  wire \$512 ;
-  wire \$513 ;
-  wire \$514 ;
-  wire \$515 ;
-  wire \$516 ;
-  wire \$517 ;
-  wire \$518 ;
-  wire \$519 ;
-  wire \$52 ;
-  wire \$520 ;
-  wire \$521 ;
-  wire \$522 ;
-  wire \$523 ;
-  wire \$524 ;
-  wire \$525 ;
-  wire [15:0] \$526 ;
-  wire [15:0] \$527 ;
-  wire [15:0] \$528 ;
-  wire [15:0] \$529 ;
-  wire [11:0] \$53 ;
-  wire \$530 ;
-  wire \$531 ;
-  wire \$532 ;
-  wire \$533 ;
-  wire \$534 ;
-  wire \$535 ;
-  wire \$536 ;
-  wire \$537 ;
-  wire \$538 ;
-  wire \$539 ;
-  wire [11:0] \$54 ;
-  wire \$540 ;
-  wire \$541 ;
-  wire \$542 ;
-  wire \$543 ;
-  wire \$544 ;
-  wire \$545 ;
-  wire [5:0] \$5458 ;
-  wire \$546 ;
-  wire [5:0] \$5463 ;
-  wire [5:0] \$5468 ;
-  wire \$547 ;
-  wire [5:0] \$5473 ;
-  wire [5:0] \$5478 ;
-  wire \$548 ;
-  wire [5:0] \$5483 ;
-  wire [5:0] \$5488 ;
-  wire \$549 ;
-  wire [5:0] \$5493 ;
-  wire [5:0] \$5498 ;
-  wire [11:0] \$55 ;
-  wire \$550 ;
-  wire [5:0] \$5503 ;
-  wire [5:0] \$5508 ;
-  wire \$551 ;
-  wire [5:0] \$5513 ;
-  wire [5:0] \$5518 ;
-  wire \$552 ;
-  wire [5:0] \$5523 ;
-  wire [5:0] \$5528 ;
-  wire \$553 ;
-  wire [5:0] \$5533 ;
-  wire \$554 ;
-  wire \$555 ;
-  wire \$556 ;
-  wire \$557 ;
-  wire \$558 ;
-  wire \$559 ;
-  wire [11:0] \$56 ;
-  wire \$560 ;
-  wire \$561 ;
-  wire \$562 ;
-  wire \$563 ;
-  wire \$564 ;
-  wire \$565 ;
-  wire \$566 ;
-  wire \$567 ;
-  wire \$568 ;
-  wire \$569 ;
-  wire \$57 ;
-  wire \$570 ;
-  wire \$571 ;
-  wire \$572 ;
-  wire \$573 ;
-  wire \$574 ;
-  wire \$575 ;
-  wire \$576 ;
-  wire \$577 ;
-  wire \$578 ;
-  wire \$579 ;
-  wire \$58 ;
-  wire \$580 ;
-  wire \$581 ;
-  wire \$582 ;
-  wire \$583 ;
-  wire \$584 ;
-  wire \$585 ;
-  wire \$586 ;
-  wire \$587 ;
-  wire \$588 ;
-  wire \$589 ;
-  wire \$59 ;
-  wire \$590 ;
-  wire \$591 ;
-  wire \$592 ;
-  wire [7:0] \$593 ;
-  wire [7:0] \$594 ;
-  wire [7:0] \$595 ;
-  wire [7:0] \$596 ;
-  wire \$597 ;
-  wire \$598 ;
-  wire \$599 ;
-  wire \$6 ;
-  wire \$60 ;
-  wire \$600 ;
-  wire \$601 ;
-  wire \$602 ;
-  wire \$603 ;
-  wire \$604 ;
-  wire \$605 ;
-  wire \$606 ;
-  wire \$607 ;
-  wire \$608 ;
-  wire \$609 ;
-  wire \$61 ;
-  wire \$610 ;
-  wire \$611 ;
-  wire \$612 ;
-  wire \$613 ;
-  wire \$614 ;
-  wire \$615 ;
-  wire \$616 ;
-  wire \$617 ;
-  wire \$618 ;
-  wire \$619 ;
-  wire \$62 ;
-  wire \$620 ;
-  wire \$621 ;
-  wire \$622 ;
-  wire \$623 ;
-  wire \$624 ;
-  wire \$625 ;
-  wire \$626 ;
-  wire \$627 ;
-  wire \$628 ;
-  wire \$629 ;
-  wire \$63 ;
-  wire \$630 ;
-  wire \$631 ;
-  wire \$632 ;
-  wire \$633 ;
-  wire \$634 ;
-  wire \$635 ;
-  wire \$636 ;
-  wire \$637 ;
-  wire \$638 ;
-  wire \$639 ;
-  wire \$64 ;
-  wire \$640 ;
-  wire \$641 ;
-  wire \$642 ;
-  wire \$643 ;
-  wire \$644 ;
-  wire \$645 ;
-  wire \$646 ;
-  wire \$647 ;
-  wire \$648 ;
-  wire \$649 ;
-  wire \$65 ;
-  wire \$650 ;
-  wire \$651 ;
-  wire \$652 ;
-  wire \$653 ;
-  wire \$654 ;
-  wire \$655 ;
-  wire \$656 ;
-  wire \$657 ;
-  wire \$658 ;
-  wire \$659 ;
-  wire \$66 ;
-  wire \$660 ;
-  wire \$661 ;
-  wire \$662 ;
-  wire \$663 ;
-  wire [7:0] \$664 ;
-  wire [7:0] \$665 ;
-  wire [7:0] \$666 ;
-  wire [7:0] \$667 ;
-  wire \$668 ;
-  wire \$669 ;
-  wire \$67 ;
-  wire \$670 ;
-  wire \$671 ;
-  wire \$672 ;
-  wire \$673 ;
-  wire \$674 ;
-  wire \$675 ;
-  wire \$676 ;
-  wire \$677 ;
-  wire \$678 ;
-  wire \$679 ;
-  wire \$68 ;
-  wire \$680 ;
-  wire \$681 ;
-  wire \$682 ;
-  wire \$683 ;
-  wire \$684 ;
-  wire \$685 ;
-  wire \$686 ;
-  wire \$687 ;
-  wire \$688 ;
-  wire \$689 ;
-  wire \$69 ;
-  wire \$690 ;
-  wire \$691 ;
-  wire \$692 ;
-  wire \$693 ;
-  wire \$694 ;
-  wire \$695 ;
-  wire \$696 ;
-  wire \$697 ;
-  wire \$698 ;
-  wire \$699 ;
-  wire \$7 ;
-  wire \$70 ;
-  wire \$700 ;
-  wire \$701 ;
-  wire \$702 ;
-  wire \$703 ;
-  wire \$704 ;
-  wire \$705 ;
-  wire \$706 ;
-  wire \$707 ;
-  wire \$708 ;
-  wire \$709 ;
-  wire \$71 ;
-  wire \$710 ;
-  wire \$711 ;
-  wire \$712 ;
-  wire \$713 ;
-  wire \$714 ;
-  wire \$715 ;
-  wire \$716 ;
-  wire \$717 ;
-  wire \$718 ;
-  wire \$719 ;
-  wire \$72 ;
-  wire \$720 ;
-  wire \$721 ;
-  wire \$722 ;
-  wire \$723 ;
-  wire \$724 ;
-  wire \$725 ;
-  wire \$726 ;
-  wire \$727 ;
-  wire \$728 ;
-  wire \$729 ;
-  wire \$73 ;
-  wire \$730 ;
-  wire \$731 ;
-  wire \$732 ;
-  wire \$733 ;
-  wire \$734 ;
-  wire \$735 ;
-  wire \$736 ;
-  wire \$737 ;
-  wire \$738 ;
-  wire [1:0] \$739 ;
-  wire \$74 ;
-  wire [1:0] \$740 ;
-  wire [1:0] \$741 ;
-  wire [1:0] \$742 ;
-  wire \$743 ;
-  wire \$744 ;
-  wire \$745 ;
-  wire \$746 ;
-  wire \$747 ;
-  wire \$748 ;
-  wire \$749 ;
-  wire \$75 ;
-  wire \$750 ;
-  wire \$751 ;
-  wire \$752 ;
-  wire \$753 ;
-  wire \$754 ;
-  wire \$755 ;
-  wire \$756 ;
-  wire \$757 ;
-  wire \$758 ;
-  wire \$759 ;
-  wire [11:0] \$76 ;
-  wire \$760 ;
-  wire \$761 ;
-  wire \$762 ;
-  wire \$763 ;
-  wire \$764 ;
-  wire \$765 ;
-  wire \$766 ;
-  wire \$767 ;
-  wire \$768 ;
-  wire \$769 ;
-  wire [11:0] \$77 ;
-  wire \$770 ;
-  wire \$771 ;
-  wire \$772 ;
-  wire \$773 ;
-  wire \$774 ;
-  wire \$775 ;
-  wire \$776 ;
-  wire \$777 ;
-  wire \$778 ;
-  wire \$779 ;
-  wire [11:0] \$78 ;
-  wire \$780 ;
-  wire \$781 ;
-  wire \$782 ;
-  wire \$783 ;
-  wire \$784 ;
-  wire \$785 ;
-  wire \$786 ;
-  wire \$787 ;
-  wire \$788 ;
-  wire \$789 ;
-  wire [11:0] \$79 ;
-  wire \$790 ;
-  wire \$791 ;
-  wire \$792 ;
-  wire \$793 ;
-  wire \$794 ;
-  wire \$795 ;
-  wire \$796 ;
-  wire \$797 ;
-  wire \$798 ;
-  wire \$799 ;
-  wire [11:0] \$8 ;
-  wire \$80 ;
-  wire \$800 ;
-  wire \$801 ;
-  wire \$802 ;
-  wire \$803 ;
-  wire \$804 ;
-  wire \$805 ;
-  wire \$806 ;
-  wire \$807 ;
-  wire \$808 ;
-  wire \$809 ;
-  wire \$81 ;
-  wire \$810 ;
-  wire \$811 ;
-  wire \$812 ;
-  wire \$813 ;
-  wire \$814 ;
-  wire \$815 ;
-  wire \$816 ;
-  wire \$817 ;
-  wire \$818 ;
-  wire \$819 ;
-  wire \$82 ;
-  wire \$820 ;
-  wire \$821 ;
-  wire \$822 ;
-  wire \$823 ;
-  wire \$824 ;
-  wire \$825 ;
-  wire \$826 ;
-  wire \$827 ;
-  wire \$828 ;
-  wire \$829 ;
-  wire \$83 ;
-  wire \$830 ;
-  wire \$831 ;
-  wire \$832 ;
-  wire \$833 ;
-  wire [2:0] \$834 ;
-  wire \$835 ;
-  wire \$836 ;
-  wire \$837 ;
-  wire \$838 ;
-  wire \$839 ;
-  wire \$84 ;
-  wire \$840 ;
-  wire \$841 ;
-  wire \$842 ;
-  wire [8:0] \$843 ;
-  wire [8:0] \$844 ;
-  wire [8:0] \$845 ;
-  wire \$846 ;
-  wire \$847 ;
-  wire \$848 ;
-  wire \$849 ;
-  wire \$85 ;
-  wire \$850 ;
-  wire \$851 ;
-  wire \$852 ;
-  wire [1:0] \$853 ;
-  wire \$854 ;
-  wire [2:0] \$855 ;
-  wire \$856 ;
-  wire [3:0] \$857 ;
-  wire [12:0] \$858 ;
-  wire \$859 ;
-  wire \$86 ;
-  wire [12:0] \$860 ;
-  wire \$861 ;
-  wire [12:0] \$862 ;
-  wire \$863 ;
-  wire \$864 ;
-  wire \$865 ;
-  wire \$866 ;
-  wire \$867 ;
-  wire [2:0] \$868 ;
-  wire [3:0] \$869 ;
-  wire \$87 ;
-  wire \$870 ;
-  wire [12:0] \$871 ;
-  wire \$872 ;
-  wire \$873 ;
-  wire \$874 ;
-  wire \$875 ;
-  wire \$876 ;
-  wire \$877 ;
-  wire \$878 ;
-  wire \$879 ;
-  wire \$88 ;
-  wire \$880 ;
-  wire \$881 ;
-  wire \$882 ;
-  wire \$883 ;
-  wire [15:0] \$884 ;
-  wire \$885 ;
-  wire \$886 ;
-  wire \$887 ;
-  wire \$888 ;
-  wire [15:0] \$889 ;
-  wire \$89 ;
-  wire [16:0] \$890 ;
-  wire \$891 ;
-  wire \$892 ;
-  wire [15:0] \$893 ;
-  wire [16:0] \$894 ;
-  wire \$895 ;
-  wire \$896 ;
-  wire \$897 ;
-  wire \$898 ;
-  wire \$899 ;
-  wire [11:0] \$9 ;
-  wire \$90 ;
-  wire \$900 ;
-  wire [7:0] \$901 ;
-  wire \$902 ;
-  wire \$903 ;
-  wire \$904 ;
-  wire \$905 ;
-  wire [7:0] \$906 ;
-  wire [8:0] \$907 ;
-  wire \$908 ;
-  wire \$909 ;
-  wire \$91 ;
-  wire [7:0] \$910 ;
-  wire [8:0] \$911 ;
-  wire \$912 ;
-  wire \$913 ;
-  wire \$914 ;
-  wire [7:0] \$915 ;
-  wire \$916 ;
-  wire \$917 ;
-  wire \$918 ;
-  wire \$919 ;
-  wire \$92 ;
-  wire [7:0] \$920 ;
-  wire [8:0] \$921 ;
-  wire \$922 ;
-  wire \$923 ;
-  wire [7:0] \$924 ;
-  wire [8:0] \$925 ;
-  wire [2:0] \$926 ;
-  wire [2:0] \$927 ;
-  wire \$928 ;
-  wire \$929 ;
-  wire \$93 ;
-  wire \$930 ;
-  wire \$931 ;
-  wire \$932 ;
-  wire [2:0] \$933 ;
-  wire \$934 ;
-  wire \$935 ;
-  wire \$936 ;
-  wire \$937 ;
-  wire [18:0] \$938 ;
-  wire \$939 ;
-  wire \$94 ;
-  wire \$940 ;
-  wire \$941 ;
-  wire \$942 ;
-  wire \$943 ;
-  wire \$944 ;
-  wire \$945 ;
-  wire \$946 ;
-  wire \$947 ;
-  wire \$948 ;
-  wire \$949 ;
-  wire \$95 ;
-  wire \$950 ;
-  wire \$951 ;
-  wire \$952 ;
-  wire \$953 ;
-  wire \$954 ;
-  wire \$955 ;
-  wire \$956 ;
-  wire \$957 ;
-  wire \$958 ;
-  wire \$959 ;
-  wire \$96 ;
-  wire \$960 ;
-  wire \$961 ;
-  wire \$962 ;
-  wire \$963 ;
-  wire \$964 ;
-  wire \$965 ;
-  wire \$966 ;
-  wire \$967 ;
-  wire \$968 ;
-  wire \$969 ;
-  wire \$97 ;
-  wire \$970 ;
-  wire \$971 ;
-  wire \$972 ;
-  wire \$973 ;
-  wire \$974 ;
-  wire \$975 ;
-  wire \$976 ;
-  wire \$977 ;
-  wire \$978 ;
-  wire \$979 ;
-  wire \$98 ;
-  wire \$980 ;
-  wire \$981 ;
-  wire \$982 ;
-  wire \$983 ;
-  wire \$984 ;
-  wire \$985 ;
-  wire \$986 ;
-  wire \$987 ;
-  wire \$988 ;
-  wire \$989 ;
-  wire \$99 ;
-  wire \$990 ;
-  wire [15:0] \$991 ;
-  wire [15:0] \$992 ;
-  wire [15:0] \$993 ;
-  wire [15:0] \$994 ;
-  wire \$995 ;
-  wire \$996 ;
-  wire \$997 ;
-  wire \$998 ;
-  wire \$999 ;
-  reg [8:0] \$like  = 9'h000;
-  reg [8:0] \$like$619  = 9'h000;
-  reg [8:0] \$like$621  = 9'h000;
-  reg [6:0] \$signature__addr ;
-  wire [6:0] \$signature__addr$251 ;
-  reg [6:0] \$signature__addr$254 ;
-  wire [6:0] \$signature__addr$256 ;
-  reg [6:0] \$signature__addr$259 ;
-  wire [6:0] \$signature__addr$261 ;
-  reg [6:0] \$signature__addr$264 ;
-  wire [6:0] \$signature__addr$266 ;
-  reg [6:0] \$signature__addr$269 ;
-  wire [6:0] \$signature__addr$271 ;
-  reg [6:0] \$signature__addr$274 ;
-  wire [6:0] \$signature__addr$276 ;
-  reg [6:0] \$signature__addr$279 ;
-  wire [6:0] \$signature__addr$281 ;
-  reg [6:0] \$signature__addr$284 ;
-  wire [6:0] \$signature__addr$286 ;
-  reg [6:0] \$signature__addr$289 ;
-  wire [6:0] \$signature__addr$291 ;
-  reg [6:0] \$signature__addr$294 ;
-  wire [6:0] \$signature__addr$296 ;
-  reg [6:0] \$signature__addr$299 ;
-  wire [6:0] \$signature__addr$301 ;
-  reg [6:0] \$signature__addr$304 ;
-  wire [6:0] \$signature__addr$306 ;
-  reg [6:0] \$signature__addr$309 ;
-  wire [6:0] \$signature__addr$311 ;
-  reg [6:0] \$signature__addr$314 ;
-  wire [6:0] \$signature__addr$316 ;
-  reg [6:0] \$signature__addr$319 ;
-  wire [6:0] \$signature__addr$321 ;
-  reg [6:0] \$signature__addr$324 ;
-  wire [6:0] \$signature__addr$326 ;
-  wire [2:0] \$signature__addr$329 ;
-  wire [2:0] \$signature__addr$330 ;
-  wire [2:0] \$signature__addr$334 ;
-  wire [2:0] \$signature__addr$335 ;
-  wire [2:0] \$signature__addr$339 ;
-  wire [2:0] \$signature__addr$340 ;
-  wire [2:0] \$signature__addr$344 ;
-  wire [2:0] \$signature__addr$345 ;
-  wire [2:0] \$signature__addr$349 ;
-  wire [2:0] \$signature__addr$350 ;
-  wire [2:0] \$signature__addr$354 ;
-  wire [2:0] \$signature__addr$355 ;
-  wire [2:0] \$signature__addr$359 ;
-  wire [2:0] \$signature__addr$360 ;
-  wire [2:0] \$signature__addr$364 ;
-  wire [2:0] \$signature__addr$365 ;
-  wire [2:0] \$signature__addr$369 ;
-  wire [2:0] \$signature__addr$370 ;
-  wire [2:0] \$signature__addr$374 ;
-  wire [2:0] \$signature__addr$375 ;
-  wire [2:0] \$signature__addr$379 ;
-  wire [2:0] \$signature__addr$380 ;
-  wire [2:0] \$signature__addr$384 ;
-  wire [2:0] \$signature__addr$385 ;
-  wire [2:0] \$signature__addr$389 ;
-  wire [2:0] \$signature__addr$390 ;
-  wire [2:0] \$signature__addr$394 ;
-  wire [2:0] \$signature__addr$395 ;
-  wire [2:0] \$signature__addr$399 ;
-  wire [2:0] \$signature__addr$400 ;
-  wire [2:0] \$signature__addr$404 ;
-  wire [2:0] \$signature__addr$405 ;
-  wire [2:0] \$signature__addr$409 ;
-  wire [2:0] \$signature__addr$410 ;
-  wire [2:0] \$signature__addr$414 ;
-  wire [2:0] \$signature__addr$415 ;
-  wire [2:0] \$signature__addr$419 ;
-  wire [2:0] \$signature__addr$420 ;
-  wire [2:0] \$signature__addr$424 ;
-  wire [2:0] \$signature__addr$425 ;
-  wire [2:0] \$signature__addr$429 ;
-  wire [2:0] \$signature__addr$430 ;
-  wire [2:0] \$signature__addr$434 ;
-  wire [2:0] \$signature__addr$435 ;
-  wire [2:0] \$signature__addr$439 ;
-  wire [2:0] \$signature__addr$440 ;
-  wire [2:0] \$signature__addr$444 ;
-  wire [2:0] \$signature__addr$445 ;
-  wire [8:0] \$signature__addr$449 ;
-  reg [8:0] \$signature__addr$599 ;
-  wire [31:0] \$signature__data ;
-  wire [31:0] \$signature__data$257 ;
-  wire [31:0] \$signature__data$262 ;
-  wire [31:0] \$signature__data$267 ;
-  wire [31:0] \$signature__data$272 ;
-  wire [31:0] \$signature__data$277 ;
-  wire [31:0] \$signature__data$282 ;
-  wire [31:0] \$signature__data$287 ;
-  wire [31:0] \$signature__data$292 ;
-  wire [31:0] \$signature__data$297 ;
-  wire [31:0] \$signature__data$302 ;
-  wire [31:0] \$signature__data$307 ;
-  wire [31:0] \$signature__data$312 ;
-  wire [31:0] \$signature__data$317 ;
-  wire [31:0] \$signature__data$322 ;
-  wire [31:0] \$signature__data$327 ;
-  wire [31:0] \$signature__data$331 ;
-  wire [31:0] \$signature__data$336 ;
-  wire [31:0] \$signature__data$341 ;
-  wire [31:0] \$signature__data$346 ;
-  wire [31:0] \$signature__data$351 ;
-  wire [31:0] \$signature__data$356 ;
-  wire [31:0] \$signature__data$361 ;
-  wire [31:0] \$signature__data$366 ;
-  wire [31:0] \$signature__data$371 ;
-  wire [31:0] \$signature__data$376 ;
-  wire [31:0] \$signature__data$381 ;
-  wire [31:0] \$signature__data$386 ;
-  wire [31:0] \$signature__data$391 ;
-  wire [31:0] \$signature__data$396 ;
-  wire [31:0] \$signature__data$401 ;
-  wire [31:0] \$signature__data$406 ;
-  wire [5:0] \$signature__data$411 ;
-  wire [5:0] \$signature__data$416 ;
-  wire [5:0] \$signature__data$421 ;
-  wire [5:0] \$signature__data$426 ;
-  wire [5:0] \$signature__data$431 ;
-  wire [5:0] \$signature__data$436 ;
-  wire [5:0] \$signature__data$441 ;
-  wire [5:0] \$signature__data$446 ;
-  wire [63:0] \$signature__data$452 ;
-  wire [31:0] \$signature__data$457 ;
-  wire [31:0] \$signature__data$458 ;
-  wire [31:0] \$signature__data$459 ;
-  wire [31:0] \$signature__data$460 ;
-  wire [31:0] \$signature__data$461 ;
-  wire [31:0] \$signature__data$462 ;
-  wire [31:0] \$signature__data$463 ;
-  wire [31:0] \$signature__data$464 ;
-  wire [31:0] \$signature__data$467 ;
-  wire [31:0] \$signature__data$468 ;
-  wire [31:0] \$signature__data$469 ;
-  wire [31:0] \$signature__data$470 ;
-  wire [31:0] \$signature__data$471 ;
-  wire [31:0] \$signature__data$472 ;
-  wire [31:0] \$signature__data$473 ;
-  wire [31:0] \$signature__data$474 ;
-  wire [31:0] \$signature__data$476 ;
-  wire [31:0] \$signature__data$477 ;
-  wire [31:0] \$signature__data$478 ;
-  wire [31:0] \$signature__data$479 ;
-  wire [31:0] \$signature__data$480 ;
-  wire [31:0] \$signature__data$481 ;
-  wire [31:0] \$signature__data$482 ;
-  wire [31:0] \$signature__data$483 ;
-  wire [31:0] \$signature__data$485 ;
-  wire [31:0] \$signature__data$486 ;
-  wire [31:0] \$signature__data$487 ;
-  wire [31:0] \$signature__data$488 ;
-  wire [31:0] \$signature__data$489 ;
-  wire [31:0] \$signature__data$490 ;
-  wire [31:0] \$signature__data$491 ;
-  wire [31:0] \$signature__data$492 ;
-  wire [5:0] \$signature__data$494 ;
-  wire [5:0] \$signature__data$495 ;
-  wire [5:0] \$signature__data$496 ;
-  wire [5:0] \$signature__data$497 ;
-  wire [5:0] \$signature__data$498 ;
-  wire [5:0] \$signature__data$499 ;
-  wire [5:0] \$signature__data$500 ;
-  wire [5:0] \$signature__data$501 ;
-  reg [63:0] \$signature__data$601 ;
-  wire \$signature__en ;
-  wire [3:0] \$signature__en$253 ;
-  wire \$signature__en$255 ;
-  wire [3:0] \$signature__en$258 ;
-  wire \$signature__en$260 ;
-  wire [3:0] \$signature__en$263 ;
-  wire \$signature__en$265 ;
-  wire [3:0] \$signature__en$268 ;
-  wire \$signature__en$270 ;
-  wire [3:0] \$signature__en$273 ;
-  wire \$signature__en$275 ;
-  wire [3:0] \$signature__en$278 ;
-  wire \$signature__en$280 ;
-  wire [3:0] \$signature__en$283 ;
-  wire \$signature__en$285 ;
-  wire [3:0] \$signature__en$288 ;
-  wire \$signature__en$290 ;
-  wire [3:0] \$signature__en$293 ;
-  wire \$signature__en$295 ;
-  wire [3:0] \$signature__en$298 ;
-  wire \$signature__en$300 ;
-  wire [3:0] \$signature__en$303 ;
-  wire \$signature__en$305 ;
-  wire [3:0] \$signature__en$308 ;
-  wire \$signature__en$310 ;
-  wire [3:0] \$signature__en$313 ;
-  wire \$signature__en$315 ;
-  wire [3:0] \$signature__en$318 ;
-  wire \$signature__en$320 ;
-  wire [3:0] \$signature__en$323 ;
-  wire \$signature__en$325 ;
-  wire [3:0] \$signature__en$328 ;
-  wire \$signature__en$332 ;
-  wire \$signature__en$333 ;
-  wire \$signature__en$337 ;
-  wire \$signature__en$338 ;
-  wire \$signature__en$342 ;
-  wire \$signature__en$343 ;
-  wire \$signature__en$347 ;
-  wire \$signature__en$348 ;
-  wire \$signature__en$352 ;
-  wire \$signature__en$353 ;
-  wire \$signature__en$357 ;
-  wire \$signature__en$358 ;
-  wire \$signature__en$362 ;
-  wire \$signature__en$363 ;
-  wire \$signature__en$367 ;
-  wire \$signature__en$368 ;
-  wire \$signature__en$372 ;
-  wire \$signature__en$373 ;
-  wire \$signature__en$377 ;
-  wire \$signature__en$378 ;
-  wire \$signature__en$382 ;
-  wire \$signature__en$383 ;
-  wire \$signature__en$387 ;
-  wire \$signature__en$388 ;
-  wire \$signature__en$392 ;
-  wire \$signature__en$393 ;
-  wire \$signature__en$397 ;
-  wire \$signature__en$398 ;
-  wire \$signature__en$402 ;
-  wire \$signature__en$403 ;
-  wire \$signature__en$407 ;
-  wire \$signature__en$408 ;
-  wire \$signature__en$412 ;
-  wire \$signature__en$413 ;
-  wire \$signature__en$417 ;
-  wire \$signature__en$418 ;
-  wire \$signature__en$422 ;
-  wire \$signature__en$423 ;
-  wire \$signature__en$427 ;
-  wire \$signature__en$428 ;
-  wire \$signature__en$432 ;
-  wire \$signature__en$433 ;
-  wire \$signature__en$437 ;
-  wire \$signature__en$438 ;
-  wire \$signature__en$442 ;
-  wire \$signature__en$443 ;
-  wire \$signature__en$447 ;
-  wire \$signature__en$448 ;
-  reg [7:0] \$signature__en$610 ;
-  wire [8:0] a_in__0;
-  wire [8:0] a_in__1;
-  wire [8:0] a_in__2;
-  wire [8:0] a_in__3;
-  wire [8:0] a_in__4;
-  wire [8:0] a_in__5;
-  wire [8:0] a_in__6;
-  wire [8:0] a_in__7;
-  wire [7:0] a_zp;
-  reg [7:0] a_zp_d;
-  (* keep = 32'd1 *)
-  reg [7:0] a_zp_tmr0 = 8'h00;
-  (* keep = 32'd1 *)
-  reg [7:0] a_zp_tmr1 = 8'h00;
-  (* keep = 32'd1 *)
-  reg [7:0] a_zp_tmr2 = 8'h00;
-  wire [31:0] acc;
-  wire [31:0] \acc$534 ;
-  wire [31:0] \acc$543 ;
-  wire [31:0] \acc$552 ;
-  wire [31:0] \acc$561 ;
-  wire [31:0] \acc$570 ;
-  wire [31:0] \acc$579 ;
-  wire [31:0] \acc$588 ;
+  wire [6:0] \$6 ;
+  wire [7:0] \$7 ;
+  wire [8:0] \$8 ;
+  wire [7:0] \$9 ;
   output [31:0] act_feed;
-  reg [31:0] act_feed = 32'd0;
-  wire [7:0] act_max;
-  wire [7:0] \act_max$532 ;
-  wire [7:0] \act_max$541 ;
-  wire [7:0] \act_max$550 ;
-  wire [7:0] \act_max$559 ;
-  wire [7:0] \act_max$568 ;
-  wire [7:0] \act_max$577 ;
-  wire [7:0] \act_max$586 ;
-  wire [7:0] \act_max$595 ;
-  reg [7:0] act_max_d;
-  (* keep = 32'd1 *)
-  reg [7:0] act_max_tmr0 = 8'h7f;
-  (* keep = 32'd1 *)
-  reg [7:0] act_max_tmr1 = 8'h7f;
-  (* keep = 32'd1 *)
-  reg [7:0] act_max_tmr2 = 8'h7f;
-  wire [7:0] act_min;
-  wire [7:0] \act_min$531 ;
-  wire [7:0] \act_min$540 ;
-  wire [7:0] \act_min$549 ;
-  wire [7:0] \act_min$558 ;
-  wire [7:0] \act_min$567 ;
-  wire [7:0] \act_min$576 ;
-  wire [7:0] \act_min$585 ;
-  wire [7:0] \act_min$594 ;
-  reg [7:0] act_min_d;
-  (* keep = 32'd1 *)
-  reg [7:0] act_min_tmr0 = 8'h80;
-  (* keep = 32'd1 *)
-  reg [7:0] act_min_tmr1 = 8'h80;
-  (* keep = 32'd1 *)
-  reg [7:0] act_min_tmr2 = 8'h80;
+  wire [31:0] act_feed;
+  wire [31:0] \act_feed$220 ;
   output [31:0] act_sram;
-  reg [31:0] act_sram = 32'd0;
-  wire [8:0] b_in__0;
-  wire [8:0] b_in__1;
-  wire [8:0] b_in__2;
-  wire [8:0] b_in__3;
-  wire [8:0] b_in__4;
-  wire [8:0] b_in__5;
-  wire [8:0] b_in__6;
-  wire [8:0] b_in__7;
-  wire [7:0] b_zp;
-  reg [7:0] b_zp_d;
-  (* keep = 32'd1 *)
-  reg [7:0] b_zp_tmr0 = 8'h00;
-  (* keep = 32'd1 *)
-  reg [7:0] b_zp_tmr1 = 8'h00;
-  (* keep = 32'd1 *)
-  reg [7:0] b_zp_tmr2 = 8'h00;
-  reg below_hyst;
-  wire [31:0] bias;
-  wire [31:0] \bias$536 ;
-  wire [31:0] \bias$545 ;
-  wire [31:0] \bias$554 ;
-  wire [31:0] \bias$563 ;
-  wire [31:0] \bias$572 ;
-  wire [31:0] \bias$581 ;
-  wire [31:0] \bias$590 ;
+  wire [31:0] act_sram;
+  wire [31:0] \act_sram$221 ;
   output bus__ack;
-  reg bus__ack = 1'h0;
+  wire bus__ack;
+  wire \bus__ack$18 ;
+  wire [2:0] bus__ack_region;
+  wire [17:0] bus__addr;
   input [20:0] bus__adr;
   wire [20:0] bus__adr;
+  wire [20:0] \bus__adr$19 ;
   input bus__cyc;
   wire bus__cyc;
+  wire \bus__cyc$20 ;
   output [31:0] bus__dat_r;
-  reg [31:0] bus__dat_r;
+  wire [31:0] bus__dat_r;
+  wire [31:0] \bus__dat_r$21 ;
   input [31:0] bus__dat_w;
   wire [31:0] bus__dat_w;
+  wire [31:0] \bus__dat_w$22 ;
+  wire [31:0] bus__rdata;
+  wire [2:0] bus__region;
+  wire bus__req;
   input [3:0] bus__sel;
   wire [3:0] bus__sel;
+  wire [3:0] \bus__sel$23 ;
+  wire [3:0] \bus__sel$36 ;
+  wire bus__served;
   input bus__stb;
   wire bus__stb;
+  wire \bus__stb$24 ;
+  wire [31:0] bus__wdata;
   input bus__we;
   wire bus__we;
+  wire \bus__we$25 ;
+  wire \bus__we$42 ;
+  wire bus_access;
+  wire bus_rmw;
   output busy;
   wire busy;
-  wire \busy$135 ;
+  wire \busy$203 ;
+  wire \busy$204 ;
+  wire \busy$205 ;
+  wire \busy$206 ;
+  wire ce;
+  wire \ce$208 ;
+  wire \ce$209 ;
+  wire \ce$210 ;
+  input clk;
+  wire clk;
+  wire [7:0] cmd__a_zp;
+  wire [7:0] \cmd__a_zp$45 ;
+  wire [7:0] \cmd__a_zp$46 ;
+  wire [7:0] cmd__act_max;
+  wire [7:0] \cmd__act_max$48 ;
+  wire [7:0] \cmd__act_max$49 ;
+  wire [7:0] cmd__act_min;
+  wire [7:0] \cmd__act_min$51 ;
+  wire [7:0] \cmd__act_min$52 ;
+  wire [7:0] cmd__b_zp;
+  wire [7:0] \cmd__b_zp$54 ;
+  wire [7:0] \cmd__b_zp$55 ;
+  wire [15:0] cmd__k;
+  wire [15:0] \cmd__k$57 ;
+  wire [15:0] \cmd__k$58 ;
+  wire [15:0] cmd__m;
+  wire [15:0] \cmd__m$60 ;
+  wire [15:0] \cmd__m$61 ;
+  wire [15:0] cmd__n;
+  wire [15:0] \cmd__n$63 ;
+  wire [15:0] \cmd__n$64 ;
+  wire [7:0] cmd__out_zp;
+  wire [7:0] \cmd__out_zp$66 ;
+  wire [7:0] \cmd__out_zp$67 ;
+  wire cmd__per_channel;
+  wire \cmd__per_channel$69 ;
+  wire \cmd__per_channel$70 ;
+  wire [31:0] cmd__qmult;
+  wire [31:0] \cmd__qmult$72 ;
+  wire [31:0] \cmd__qmult$73 ;
+  wire [5:0] cmd__qshift;
+  wire [5:0] \cmd__qshift$75 ;
+  wire [5:0] \cmd__qshift$76 ;
+  wire [11:0] code;
+  wire ctl__clear_done;
+  wire \ctl__clear_done$78 ;
+  wire ctl__clear_error;
+  wire \ctl__clear_error$80 ;
+  wire [31:0] ctl__cycles;
+  wire [31:0] \ctl__cycles$82 ;
+  wire ctl__done;
+  wire \ctl__done$84 ;
+  wire ctl__error;
+  wire \ctl__error$86 ;
+  wire ctl__start;
+  wire \ctl__start$88 ;
+  wire [6:0] dp__a_addr;
+  wire [31:0] dp__a_data__0;
+  wire [31:0] dp__a_data__1;
+  wire [31:0] dp__a_data__2;
+  wire [31:0] dp__a_data__3;
+  wire [31:0] dp__a_data__4;
+  wire [31:0] dp__a_data__5;
+  wire [31:0] dp__a_data__6;
+  wire [31:0] dp__a_data__7;
+  wire [6:0] dp__b_addr;
+  wire [31:0] dp__b_data__0;
+  wire [31:0] dp__b_data__1;
+  wire [31:0] dp__b_data__2;
+  wire [31:0] dp__b_data__3;
+  wire [31:0] dp__b_data__4;
+  wire [31:0] dp__b_data__5;
+  wire [31:0] dp__b_data__6;
+  wire [31:0] dp__b_data__7;
+  wire [31:0] dp__bias__0;
+  wire [31:0] dp__bias__1;
+  wire [31:0] dp__bias__2;
+  wire [31:0] dp__bias__3;
+  wire [31:0] dp__bias__4;
+  wire [31:0] dp__bias__5;
+  wire [31:0] dp__bias__6;
+  wire [31:0] dp__bias__7;
+  wire [8:0] dp__c_wr_addr;
+  wire [63:0] dp__c_wr_data;
+  wire [7:0] dp__c_wr_en;
+  wire [2:0] dp__ch_addr;
+  wire [31:0] dp__mult__0;
+  wire [31:0] dp__mult__1;
+  wire [31:0] dp__mult__2;
+  wire [31:0] dp__mult__3;
+  wire [31:0] dp__mult__4;
+  wire [31:0] dp__mult__5;
+  wire [31:0] dp__mult__6;
+  wire [31:0] dp__mult__7;
+  wire [5:0] dp__shift__0;
+  wire [5:0] dp__shift__1;
+  wire [5:0] dp__shift__2;
+  wire [5:0] dp__shift__3;
+  wire [5:0] dp__shift__4;
+  wire [5:0] dp__shift__5;
+  wire [5:0] dp__shift__6;
+  wire [5:0] dp__shift__7;
+  wire [1:0] dvfs;
+  output [1:0] dvfs_level;
+  wire [1:0] dvfs_level;
+  wire feed_step;
+  wire \feed_step$224 ;
+  output irq;
+  wire irq;
+  wire \irq$215 ;
+  wire [2:0] level;
+  wire [6:0] mem__a_addr;
+  wire [31:0] mem__a_data__0;
+  wire [31:0] mem__a_data__1;
+  wire [31:0] mem__a_data__2;
+  wire [31:0] mem__a_data__3;
+  wire [31:0] mem__a_data__4;
+  wire [31:0] mem__a_data__5;
+  wire [31:0] mem__a_data__6;
+  wire [31:0] mem__a_data__7;
+  wire [2:0] mem__ack_region;
+  wire [17:0] mem__addr;
+  wire [6:0] mem__b_addr;
+  wire [31:0] mem__b_data__0;
+  wire [31:0] mem__b_data__1;
+  wire [31:0] mem__b_data__2;
+  wire [31:0] mem__b_data__3;
+  wire [31:0] mem__b_data__4;
+  wire [31:0] mem__b_data__5;
+  wire [31:0] mem__b_data__6;
+  wire [31:0] mem__b_data__7;
+  wire [31:0] mem__bias__0;
+  wire [31:0] mem__bias__1;
+  wire [31:0] mem__bias__2;
+  wire [31:0] mem__bias__3;
+  wire [31:0] mem__bias__4;
+  wire [31:0] mem__bias__5;
+  wire [31:0] mem__bias__6;
+  wire [31:0] mem__bias__7;
+  wire [8:0] mem__c_wr_addr;
+  wire [63:0] mem__c_wr_data;
+  wire [7:0] mem__c_wr_en;
+  wire [2:0] mem__ch_addr;
+  wire [31:0] mem__mult__0;
+  wire [31:0] mem__mult__1;
+  wire [31:0] mem__mult__2;
+  wire [31:0] mem__mult__3;
+  wire [31:0] mem__mult__4;
+  wire [31:0] mem__mult__5;
+  wire [31:0] mem__mult__6;
+  wire [31:0] mem__mult__7;
+  wire [31:0] mem__rdata;
+  wire [2:0] mem__region;
+  wire mem__req;
+  wire [3:0] mem__sel;
+  wire mem__served;
+  wire [5:0] mem__shift__0;
+  wire [5:0] mem__shift__1;
+  wire [5:0] mem__shift__2;
+  wire [5:0] mem__shift__3;
+  wire [5:0] mem__shift__4;
+  wire [5:0] mem__shift__5;
+  wire [5:0] mem__shift__6;
+  wire [5:0] mem__shift__7;
+  wire [31:0] mem__wdata;
+  wire mem__we;
+  wire mismatch;
+  wire \mismatch$213 ;
+  wire \mismatch$214 ;
+  wire [3:0] regs__addr;
+  wire [31:0] regs__rdata;
+  wire [31:0] regs__wdata;
+  wire regs__we;
+  input rst;
+  wire rst;
+  wire sample;
+  wire [7:0] sram_access;
+  wire start;
+  wire step__clear;
+  wire \step__clear$98 ;
+  wire [3:0] step__drain;
+  wire [3:0] \step__drain$100 ;
+  wire step__draining;
+  wire \step__draining$102 ;
+  wire step__feeding;
+  wire \step__feeding$104 ;
+  wire [3:0] step__ib;
+  wire [3:0] \step__ib$106 ;
+  wire [3:0] step__jb;
+  wire [3:0] \step__jb$108 ;
+  wire [6:0] step__k;
+  wire [6:0] \step__k$110 ;
+  wire [3:0] therm__addr;
+  wire [31:0] therm__rdata;
+  wire [31:0] therm__wdata;
+  wire therm__we;
+  input [11:0] therm_code;
+  wire [11:0] therm_code;
+  input therm_sample;
+  wire therm_sample;
+  output [2:0] throttle_level;
+  wire [2:0] throttle_level;
+  wire tmr_mismatch;
+  assign \$1  = mismatch | \mismatch$213 ;
+  assign tmr_mismatch = \$1  | \mismatch$214 ;
+  assign \$2  = step__feeding ? 5'h10 : 5'h00;
+  assign \$3  = step__draining ? 5'h18 : 5'h00;
+  assign \$4  = \$2  + \$3 ;
+  assign \$5  = | dp__c_wr_en;
+  assign \$6  = \$4  + \$5 ;
+  assign \$7  = \$6  + bus_access;
+  assign \$8  = \$7  + bus_rmw;
+  \obt_tile_default_tmr.controller  controller (
+    .busy(busy),
+    .ce(ce),
+    .clk(clk),
+    .cmd__k(cmd__k),
+    .cmd__m(cmd__m),
+    .cmd__n(cmd__n),
+    .ctl__clear_done(ctl__clear_done),
+    .ctl__clear_error(ctl__clear_error),
+    .ctl__start(ctl__start),
+    .cycles(ctl__cycles),
+    .done(ctl__done),
+    .drain(step__drain),
+    .error(ctl__error),
+    .ib(step__ib),
+    .jb(step__jb),
+    .k(step__k),
+    .rst(rst),
+    .step__clear(step__clear),
+    .step__draining(step__draining),
+    .step__feeding(step__feeding),
+    .tmr_mismatch(mismatch)
+  );
+  \obt_tile_default_tmr.datapath  datapath (
+    .act_max(cmd__act_max),
+    .act_min(cmd__act_min),
+    .bias(mem__bias__0),
+    .\bias$107 (mem__bias__4),
+    .\bias$119 (mem__bias__5),
+    .\bias$131 (mem__bias__6),
+    .\bias$143 (mem__bias__7),
+    .\bias$71 (mem__bias__1),
+    .\bias$83 (mem__bias__2),
+    .\bias$95 (mem__bias__3),
+    .ce(ce),
+    .clear(step__clear),
+    .clk(clk),
+    .cmd__a_zp(cmd__a_zp),
+    .cmd__b_zp(cmd__b_zp),
+    .cmd__m(cmd__m),
+    .cmd__n(cmd__n),
+    .cmd__per_channel(cmd__per_channel),
+    .cmd__qmult(cmd__qmult),
+    .cmd__qshift(cmd__qshift),
+    .feed_step(feed_step),
+    .i_valid(step__draining),
+    .mem__a_data__0(mem__a_data__0),
+    .mem__a_data__1(mem__a_data__1),
+    .mem__a_data__2(mem__a_data__2),
+    .mem__a_data__3(mem__a_data__3),
+    .mem__a_data__4(mem__a_data__4),
+    .mem__a_data__5(mem__a_data__5),
+    .mem__a_data__6(mem__a_data__6),
+    .mem__a_data__7(mem__a_data__7),
+    .mem__b_data__0(mem__b_data__0),
+    .mem__b_data__1(mem__b_data__1),
+    .mem__b_data__2(mem__b_data__2),
+    .mem__b_data__3(mem__b_data__3),
+    .mem__b_data__4(mem__b_data__4),
+    .mem__b_data__5(mem__b_data__5),
+    .mem__b_data__6(mem__b_data__6),
+    .mem__b_data__7(mem__b_data__7),
+    .mem__c_wr_addr(dp__c_wr_addr),
+    .mem__c_wr_en(dp__c_wr_en),
+    .mem__mult__0(mem__mult__0),
+    .mem__mult__1(mem__mult__1),
+    .mem__mult__2(mem__mult__2),
+    .mem__mult__3(mem__mult__3),
+    .mem__mult__4(mem__mult__4),
+    .mem__mult__5(mem__mult__5),
+    .mem__mult__6(mem__mult__6),
+    .mem__mult__7(mem__mult__7),
+    .mem__shift__0(mem__shift__0),
+    .mem__shift__1(mem__shift__1),
+    .mem__shift__2(mem__shift__2),
+    .mem__shift__3(mem__shift__3),
+    .mem__shift__4(mem__shift__4),
+    .mem__shift__5(mem__shift__5),
+    .mem__shift__6(mem__shift__6),
+    .mem__shift__7(mem__shift__7),
+    .out(\$9 ),
+    .\out$162 (\$10 ),
+    .\out$163 (\$11 ),
+    .\out$164 (\$12 ),
+    .\out$165 (\$13 ),
+    .\out$166 (\$14 ),
+    .\out$167 (\$15 ),
+    .\out$168 (\$16 ),
+    .out_zp(cmd__out_zp),
+    .rst(rst),
+    .step__drain(step__drain),
+    .step__feeding(step__feeding),
+    .step__ib(step__ib),
+    .step__jb(step__jb),
+    .step__k(step__k)
+  );
+  \obt_tile_default_tmr.regfile  regfile (
+    .a_zp(cmd__a_zp),
+    .act_max(cmd__act_max),
+    .act_min(cmd__act_min),
+    .b_zp(cmd__b_zp),
+    .bus__ack(bus__ack),
+    .bus__adr(bus__adr),
+    .bus__cyc(bus__cyc),
+    .bus__dat_r(bus__dat_r),
+    .bus__stb(bus__stb),
+    .busy(busy),
+    .clk(clk),
+    .ctl__clear_done(ctl__clear_done),
+    .ctl__clear_error(ctl__clear_error),
+    .ctl__cycles(ctl__cycles),
+    .ctl__done(ctl__done),
+    .ctl__error(ctl__error),
+    .ctl__start(ctl__start),
+    .irq(irq),
+    .mem__ack_region(bus__ack_region),
+    .mem__rdata(mem__rdata),
+    .mem__req(bus__req),
+    .mem__sel(bus__sel),
+    .mem__served(mem__served),
+    .mem__wdata(bus__dat_w),
+    .mem__we(bus__we),
+    .out_zp(cmd__out_zp),
+    .per_channel(cmd__per_channel),
+    .qmult(cmd__qmult),
+    .qshift(cmd__qshift),
+    .reg_k(cmd__k),
+    .reg_m(cmd__m),
+    .reg_n(cmd__n),
+    .rst(rst),
+    .therm__addr(regs__addr),
+    .therm__rdata(therm__rdata),
+    .therm__we(regs__we),
+    .tmr_mismatch(\mismatch$213 ),
+    .\tmr_mismatch$104 (tmr_mismatch)
+  );
+  \obt_tile_default_tmr.scratchpads  scratchpads (
+    .bus__ack_region(bus__ack_region),
+    .bus__rdata(mem__rdata),
+    .bus__req(bus__req),
+    .bus__sel(bus__sel),
+    .bus__wdata(bus__dat_w),
+    .bus__we(bus__we),
+    .bus_access(bus_access),
+    .bus_rmw(bus_rmw),
+    .busy(busy),
+    .ce(ce),
+    .clk(clk),
+    .dp__a_data__0(mem__a_data__0),
+    .dp__a_data__1(mem__a_data__1),
+    .dp__a_data__2(mem__a_data__2),
+    .dp__a_data__3(mem__a_data__3),
+    .dp__a_data__4(mem__a_data__4),
+    .dp__a_data__5(mem__a_data__5),
+    .dp__a_data__6(mem__a_data__6),
+    .dp__a_data__7(mem__a_data__7),
+    .dp__b_data__0(mem__b_data__0),
+    .dp__b_data__1(mem__b_data__1),
+    .dp__b_data__2(mem__b_data__2),
+    .dp__b_data__3(mem__b_data__3),
+    .dp__b_data__4(mem__b_data__4),
+    .dp__b_data__5(mem__b_data__5),
+    .dp__b_data__6(mem__b_data__6),
+    .dp__b_data__7(mem__b_data__7),
+    .dp__bias__0(mem__bias__0),
+    .dp__bias__1(mem__bias__1),
+    .dp__bias__2(mem__bias__2),
+    .dp__bias__3(mem__bias__3),
+    .dp__bias__4(mem__bias__4),
+    .dp__bias__5(mem__bias__5),
+    .dp__bias__6(mem__bias__6),
+    .dp__bias__7(mem__bias__7),
+    .dp__c_wr_addr(dp__c_wr_addr),
+    .dp__c_wr_en(dp__c_wr_en),
+    .dp__ch_addr(step__jb[2:0]),
+    .dp__mult__0(mem__mult__0),
+    .dp__mult__1(mem__mult__1),
+    .dp__mult__2(mem__mult__2),
+    .dp__mult__3(mem__mult__3),
+    .dp__mult__4(mem__mult__4),
+    .dp__mult__5(mem__mult__5),
+    .dp__mult__6(mem__mult__6),
+    .dp__mult__7(mem__mult__7),
+    .dp__shift__0(mem__shift__0),
+    .dp__shift__1(mem__shift__1),
+    .dp__shift__2(mem__shift__2),
+    .dp__shift__3(mem__shift__3),
+    .dp__shift__4(mem__shift__4),
+    .dp__shift__5(mem__shift__5),
+    .dp__shift__6(mem__shift__6),
+    .dp__shift__7(mem__shift__7),
+    .\port$0$5 (bus__adr),
+    .\port$4248$0 (\$9 ),
+    .\port$4284$0 (\$10 ),
+    .\port$4320$0 (\$11 ),
+    .\port$4356$0 (\$12 ),
+    .\port$4392$0 (\$13 ),
+    .\port$4428$0 (\$14 ),
+    .\port$4464$0 (\$15 ),
+    .\port$4500$0 (\$16 ),
+    .\port$569$0 (step__ib[2:0]),
+    .\port$629$2 (step__k[5:2]),
+    .rst(rst),
+    .served(mem__served)
+  );
+  \obt_tile_default_tmr.throttle  throttle (
+    .act_feed(act_feed),
+    .act_sram(act_sram),
+    .busy(busy),
+    .ce(ce),
+    .clk(clk),
+    .code(therm_code),
+    .dvfs(dvfs_level),
+    .feed_step(feed_step),
+    .regs__addr(regs__addr),
+    .regs__rdata(therm__rdata),
+    .regs__wdata(bus__dat_w),
+    .regs__we(regs__we),
+    .rst(rst),
+    .sample(therm_sample),
+    .sram_access(\$8 [7:0]),
+    .start(ctl__start),
+    .therm_level(throttle_level),
+    .therm_tmr_mismatch(\mismatch$214 )
+  );
+  assign \bus__ack$18  = bus__ack;
+  assign \bus__adr$19  = bus__adr;
+  assign \bus__cyc$20  = bus__cyc;
+  assign \bus__dat_r$21  = bus__dat_r;
+  assign \bus__dat_w$22  = bus__dat_w;
+  assign \bus__sel$23  = bus__sel;
+  assign \bus__stb$24  = bus__stb;
+  assign \bus__we$25  = bus__we;
+  assign mem__ack_region = bus__ack_region;
+  assign bus__addr = bus__adr[17:0];
+  assign mem__addr = bus__adr[17:0];
+  assign bus__rdata = mem__rdata;
+  assign bus__region = bus__adr[20:18];
+  assign mem__region = bus__adr[20:18];
+  assign mem__req = bus__req;
+  assign \bus__sel$36  = bus__sel;
+  assign mem__sel = bus__sel;
+  assign bus__served = mem__served;
+  assign bus__wdata = bus__dat_w;
+  assign mem__wdata = bus__dat_w;
+  assign \bus__we$42  = bus__we;
+  assign mem__we = bus__we;
+  assign \cmd__a_zp$45  = cmd__a_zp;
+  assign \cmd__a_zp$46  = cmd__a_zp;
+  assign \cmd__act_max$48  = cmd__act_max;
+  assign \cmd__act_max$49  = cmd__act_max;
+  assign \cmd__act_min$51  = cmd__act_min;
+  assign \cmd__act_min$52  = cmd__act_min;
+  assign \cmd__b_zp$54  = cmd__b_zp;
+  assign \cmd__b_zp$55  = cmd__b_zp;
+  assign \cmd__k$57  = cmd__k;
+  assign \cmd__k$58  = cmd__k;
+  assign \cmd__m$60  = cmd__m;
+  assign \cmd__m$61  = cmd__m;
+  assign \cmd__n$63  = cmd__n;
+  assign \cmd__n$64  = cmd__n;
+  assign \cmd__out_zp$66  = cmd__out_zp;
+  assign \cmd__out_zp$67  = cmd__out_zp;
+  assign \cmd__per_channel$69  = cmd__per_channel;
+  assign \cmd__per_channel$70  = cmd__per_channel;
+  assign \cmd__qmult$72  = cmd__qmult;
+  assign \cmd__qmult$73  = cmd__qmult;
+  assign \cmd__qshift$75  = cmd__qshift;
+  assign \cmd__qshift$76  = cmd__qshift;
+  assign \ctl__clear_done$78  = ctl__clear_done;
+  assign \ctl__clear_error$80  = ctl__clear_error;
+  assign \ctl__cycles$82  = ctl__cycles;
+  assign \ctl__done$84  = ctl__done;
+  assign \ctl__error$86  = ctl__error;
+  assign \ctl__start$88  = ctl__start;
+  assign therm__addr = regs__addr;
+  assign regs__rdata = therm__rdata;
+  assign regs__wdata = bus__dat_w;
+  assign therm__wdata = bus__dat_w;
+  assign therm__we = regs__we;
+  assign \step__clear$98  = step__clear;
+  assign \step__drain$100  = step__drain;
+  assign \step__draining$102  = step__draining;
+  assign \step__feeding$104  = step__feeding;
+  assign \step__ib$106  = step__ib;
+  assign \step__jb$108  = step__jb;
+  assign \step__k$110  = step__k;
+  assign dp__a_addr = { step__ib[2:0], step__k[5:2] };
+  assign mem__a_addr = { step__ib[2:0], step__k[5:2] };
+  assign dp__a_data__0 = mem__a_data__0;
+  assign dp__a_data__1 = mem__a_data__1;
+  assign dp__a_data__2 = mem__a_data__2;
+  assign dp__a_data__3 = mem__a_data__3;
+  assign dp__a_data__4 = mem__a_data__4;
+  assign dp__a_data__5 = mem__a_data__5;
+  assign dp__a_data__6 = mem__a_data__6;
+  assign dp__a_data__7 = mem__a_data__7;
+  assign dp__b_addr = { step__jb[2:0], step__k[5:2] };
+  assign mem__b_addr = { step__jb[2:0], step__k[5:2] };
+  assign dp__b_data__0 = mem__b_data__0;
+  assign dp__b_data__1 = mem__b_data__1;
+  assign dp__b_data__2 = mem__b_data__2;
+  assign dp__b_data__3 = mem__b_data__3;
+  assign dp__b_data__4 = mem__b_data__4;
+  assign dp__b_data__5 = mem__b_data__5;
+  assign dp__b_data__6 = mem__b_data__6;
+  assign dp__b_data__7 = mem__b_data__7;
+  assign dp__bias__0 = mem__bias__0;
+  assign dp__bias__1 = mem__bias__1;
+  assign dp__bias__2 = mem__bias__2;
+  assign dp__bias__3 = mem__bias__3;
+  assign dp__bias__4 = mem__bias__4;
+  assign dp__bias__5 = mem__bias__5;
+  assign dp__bias__6 = mem__bias__6;
+  assign dp__bias__7 = mem__bias__7;
+  assign mem__c_wr_addr = dp__c_wr_addr;
+  assign dp__c_wr_data = { \$16 , \$15 , \$14 , \$13 , \$12 , \$11 , \$10 , \$9  };
+  assign mem__c_wr_data = { \$16 , \$15 , \$14 , \$13 , \$12 , \$11 , \$10 , \$9  };
+  assign mem__c_wr_en = dp__c_wr_en;
+  assign dp__ch_addr = step__jb[2:0];
+  assign mem__ch_addr = step__jb[2:0];
+  assign dp__mult__0 = mem__mult__0;
+  assign dp__mult__1 = mem__mult__1;
+  assign dp__mult__2 = mem__mult__2;
+  assign dp__mult__3 = mem__mult__3;
+  assign dp__mult__4 = mem__mult__4;
+  assign dp__mult__5 = mem__mult__5;
+  assign dp__mult__6 = mem__mult__6;
+  assign dp__mult__7 = mem__mult__7;
+  assign dp__shift__0 = mem__shift__0;
+  assign dp__shift__1 = mem__shift__1;
+  assign dp__shift__2 = mem__shift__2;
+  assign dp__shift__3 = mem__shift__3;
+  assign dp__shift__4 = mem__shift__4;
+  assign dp__shift__5 = mem__shift__5;
+  assign dp__shift__6 = mem__shift__6;
+  assign dp__shift__7 = mem__shift__7;
+  assign \busy$203  = busy;
+  assign \busy$204  = busy;
+  assign \busy$205  = busy;
+  assign \busy$206  = busy;
+  assign \ce$208  = ce;
+  assign \ce$209  = ce;
+  assign \ce$210  = ce;
+  assign \irq$215  = irq;
+  assign code = therm_code;
+  assign sample = therm_sample;
+  assign level = throttle_level;
+  assign dvfs = dvfs_level;
+  assign \act_feed$220  = act_feed;
+  assign \act_sram$221  = act_sram;
+  assign start = ctl__start;
+  assign \feed_step$224  = feed_step;
+  assign sram_access = \$8 [7:0];
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.controller (rst, cmd__m, cmd__k, cmd__n, busy, done, error, cycles, ib, jb, k, drain, tmr_mismatch, ce, ctl__start, ctl__clear_done, ctl__clear_error, step__clear, step__feeding, step__draining, clk
+);
+  reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
+  wire \$1 ;
+  wire \$10 ;
+  wire \$100 ;
+  wire \$101 ;
+  wire \$102 ;
+  wire [3:0] \$103 ;
+  wire [3:0] \$104 ;
+  wire [3:0] \$105 ;
+  wire [3:0] \$106 ;
+  wire \$107 ;
+  wire \$108 ;
+  wire \$109 ;
+  wire \$11 ;
+  wire \$110 ;
+  wire \$111 ;
+  wire \$112 ;
+  wire \$113 ;
+  wire \$114 ;
+  wire \$115 ;
+  wire \$116 ;
+  wire \$117 ;
+  wire \$118 ;
+  wire \$119 ;
+  wire \$12 ;
+  wire \$120 ;
+  wire \$121 ;
+  wire \$122 ;
+  wire \$123 ;
+  wire \$124 ;
+  wire \$125 ;
+  wire \$126 ;
+  wire \$127 ;
+  wire \$128 ;
+  wire \$129 ;
+  wire \$13 ;
+  wire \$130 ;
+  wire \$131 ;
+  wire \$132 ;
+  wire \$133 ;
+  wire [6:0] \$134 ;
+  wire [6:0] \$135 ;
+  wire [6:0] \$136 ;
+  wire [6:0] \$137 ;
+  wire \$138 ;
+  wire \$139 ;
+  wire \$14 ;
+  wire \$140 ;
+  wire \$141 ;
+  wire \$142 ;
+  wire \$143 ;
+  wire \$144 ;
+  wire \$145 ;
+  wire \$146 ;
+  wire \$147 ;
+  wire \$148 ;
+  wire \$149 ;
+  wire \$15 ;
+  wire \$150 ;
+  wire \$151 ;
+  wire \$152 ;
+  wire \$153 ;
+  wire \$154 ;
+  wire \$155 ;
+  wire \$156 ;
+  wire \$157 ;
+  wire \$158 ;
+  wire \$159 ;
+  wire \$16 ;
+  wire \$160 ;
+  wire \$161 ;
+  wire \$162 ;
+  wire \$163 ;
+  wire \$164 ;
+  wire \$165 ;
+  wire \$166 ;
+  wire \$167 ;
+  wire \$168 ;
+  wire [4:0] \$169 ;
+  wire \$17 ;
+  wire [4:0] \$170 ;
+  wire [4:0] \$171 ;
+  wire [4:0] \$172 ;
+  wire \$173 ;
+  wire \$174 ;
+  wire \$175 ;
+  wire \$176 ;
+  wire \$177 ;
+  wire \$178 ;
+  wire \$179 ;
+  wire \$18 ;
+  wire \$180 ;
+  wire \$181 ;
+  wire \$182 ;
+  wire \$183 ;
+  wire \$184 ;
+  wire \$185 ;
+  wire \$186 ;
+  wire \$187 ;
+  wire \$188 ;
+  wire \$189 ;
+  wire \$19 ;
+  wire \$190 ;
+  wire \$191 ;
+  wire \$192 ;
+  wire \$193 ;
+  wire \$194 ;
+  wire \$195 ;
+  wire \$196 ;
+  wire \$197 ;
+  wire \$198 ;
+  wire \$199 ;
+  wire \$2 ;
+  wire \$20 ;
+  wire \$200 ;
+  wire \$201 ;
+  wire \$202 ;
+  wire \$203 ;
+  wire \$204 ;
+  wire \$205 ;
+  wire \$206 ;
+  wire \$207 ;
+  wire [3:0] \$208 ;
+  wire [3:0] \$209 ;
+  wire \$21 ;
+  wire [3:0] \$210 ;
+  wire [3:0] \$211 ;
+  wire \$212 ;
+  wire \$213 ;
+  wire \$214 ;
+  wire \$215 ;
+  wire \$216 ;
+  wire \$217 ;
+  wire \$218 ;
+  wire \$219 ;
+  wire \$22 ;
+  wire \$220 ;
+  wire \$221 ;
+  wire \$222 ;
+  wire \$223 ;
+  wire \$224 ;
+  wire \$225 ;
+  wire \$226 ;
+  wire \$227 ;
+  wire \$228 ;
+  wire \$229 ;
+  wire \$23 ;
+  wire \$230 ;
+  wire \$231 ;
+  wire \$232 ;
+  wire \$233 ;
+  wire \$234 ;
+  wire \$235 ;
+  wire \$236 ;
+  wire \$237 ;
+  wire \$238 ;
+  wire \$239 ;
+  wire \$24 ;
+  wire \$240 ;
+  wire \$241 ;
+  wire \$242 ;
+  wire \$243 ;
+  wire \$244 ;
+  wire \$245 ;
+  wire \$246 ;
+  wire \$247 ;
+  wire \$248 ;
+  wire \$249 ;
+  wire \$25 ;
+  wire [32:0] \$250 ;
+  wire [16:0] \$251 ;
+  wire [17:0] \$252 ;
+  wire [17:0] \$253 ;
+  wire [16:0] \$254 ;
+  wire [17:0] \$255 ;
+  wire [17:0] \$256 ;
+  wire \$257 ;
+  wire \$258 ;
+  wire \$259 ;
+  wire \$26 ;
+  wire \$260 ;
+  wire \$261 ;
+  wire \$262 ;
+  wire \$263 ;
+  wire \$264 ;
+  wire \$265 ;
+  wire \$266 ;
+  wire \$267 ;
+  wire [7:0] \$268 ;
+  wire [16:0] \$269 ;
+  wire \$27 ;
+  wire \$270 ;
+  wire [5:0] \$271 ;
+  wire \$272 ;
+  wire [4:0] \$273 ;
+  wire \$274 ;
+  wire [4:0] \$275 ;
+  wire \$276 ;
+  wire [4:0] \$277 ;
+  wire \$278 ;
+  wire [4:0] \$279 ;
+  wire \$28 ;
+  wire [4:0] \$280 ;
+  wire [5:0] \$281 ;
+  wire \$282 ;
+  reg \$283 ;
+  reg \$284 ;
+  reg \$285 ;
+  reg \$286 ;
+  reg \$287 ;
+  reg \$288 ;
+  reg \$289 ;
+  wire \$29 ;
+  reg \$290 ;
+  reg \$291 ;
+  reg [31:0] \$292 ;
+  reg [31:0] \$293 ;
+  reg [31:0] \$294 ;
+  reg [2:0] \$295 ;
+  reg [2:0] \$296 ;
+  reg [2:0] \$297 ;
+  reg [3:0] \$298 ;
+  reg [3:0] \$299 ;
+  wire \$3 ;
+  wire \$30 ;
+  reg [3:0] \$300 ;
+  reg [3:0] \$301 ;
+  reg [3:0] \$302 ;
+  reg [3:0] \$303 ;
+  reg [6:0] \$304 ;
+  reg [6:0] \$305 ;
+  reg [6:0] \$306 ;
+  reg [4:0] \$307 ;
+  reg [4:0] \$308 ;
+  reg [4:0] \$309 ;
+  wire \$31 ;
+  reg [3:0] \$310 ;
+  reg [3:0] \$311 ;
+  reg [3:0] \$312 ;
+  wire \$32 ;
+  wire \$33 ;
+  wire [31:0] \$34 ;
+  wire [31:0] \$35 ;
+  wire [31:0] \$36 ;
+  wire [31:0] \$37 ;
+  wire \$38 ;
+  wire \$39 ;
+  wire \$4 ;
+  wire \$40 ;
+  wire \$41 ;
+  wire \$42 ;
+  wire \$43 ;
+  wire \$44 ;
+  wire \$45 ;
+  wire \$46 ;
+  wire \$47 ;
+  wire \$48 ;
+  wire \$49 ;
+  wire \$5 ;
+  wire \$50 ;
+  wire \$51 ;
+  wire \$52 ;
+  wire [2:0] \$53 ;
+  wire [2:0] \$54 ;
+  wire [2:0] \$55 ;
+  wire [2:0] \$56 ;
+  wire \$57 ;
+  wire \$58 ;
+  wire \$59 ;
+  wire \$6 ;
+  wire \$60 ;
+  wire \$61 ;
+  wire \$62 ;
+  wire \$63 ;
+  wire \$64 ;
+  wire \$65 ;
+  wire \$66 ;
+  wire \$67 ;
+  wire \$68 ;
+  wire \$69 ;
+  wire \$7 ;
+  wire \$70 ;
+  wire \$71 ;
+  wire \$72 ;
+  wire \$73 ;
+  wire \$74 ;
+  wire \$75 ;
+  wire [3:0] \$76 ;
+  wire [3:0] \$77 ;
+  wire [3:0] \$78 ;
+  wire [3:0] \$79 ;
+  wire \$8 ;
+  wire \$80 ;
+  wire \$81 ;
+  wire \$82 ;
+  wire \$83 ;
+  wire \$84 ;
+  wire \$85 ;
+  wire \$86 ;
+  wire \$87 ;
+  wire \$88 ;
+  wire \$89 ;
+  wire \$9 ;
+  wire \$90 ;
+  wire \$91 ;
+  wire \$92 ;
+  wire \$93 ;
+  wire \$94 ;
+  wire \$95 ;
+  wire \$96 ;
+  wire \$97 ;
+  wire \$98 ;
+  wire \$99 ;
+  output busy;
+  wire busy;
+  wire \busy$52 ;
   reg busy_d;
   (* keep = 32'd1 *)
   reg busy_tmr0 = 1'h0;
@@ -3217,11 +956,25 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
   reg busy_tmr1 = 1'h0;
   (* keep = 32'd1 *)
   reg busy_tmr2 = 1'h0;
-  reg [1:0] byte_sel = 2'h0;
-  reg [31:0] c_word;
-  reg clear;
+  input ce;
+  wire ce;
   input clk;
   wire clk;
+  input [15:0] cmd__k;
+  wire [15:0] cmd__k;
+  input [15:0] cmd__m;
+  wire [15:0] cmd__m;
+  input [15:0] cmd__n;
+  wire [15:0] cmd__n;
+  input ctl__clear_done;
+  wire ctl__clear_done;
+  input ctl__clear_error;
+  wire ctl__clear_error;
+  wire [31:0] ctl__cycles;
+  wire ctl__done;
+  wire ctl__error;
+  input ctl__start;
+  wire ctl__start;
   (* enum_base_type = "Ctrl" *)
   (* enum_value_000 = "IDLE" *)
   (* enum_value_001 = "CLEAR" *)
@@ -3265,6 +1018,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
   (* enum_value_101 = "FLUSH" *)
   (* keep = 32'd1 *)
   reg [2:0] ctrl_state_tmr2 = 3'h0;
+  output [31:0] cycles;
   wire [31:0] cycles;
   reg [31:0] cycles_d;
   (* keep = 32'd1 *)
@@ -3273,6 +1027,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
   reg [31:0] cycles_tmr1 = 32'd0;
   (* keep = 32'd1 *)
   reg [31:0] cycles_tmr2 = 32'd0;
+  output done;
   wire done;
   reg done_d;
   (* keep = 32'd1 *)
@@ -3281,27 +1036,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
   reg done_tmr1 = 1'h0;
   (* keep = 32'd1 *)
   reg done_tmr2 = 1'h0;
+  output [3:0] drain;
   wire [3:0] drain;
-  wire [31:0] drain_acc__0;
-  wire [31:0] drain_acc__1;
-  wire [31:0] drain_acc__2;
-  wire [31:0] drain_acc__3;
-  wire [31:0] drain_acc__4;
-  wire [31:0] drain_acc__5;
-  wire [31:0] drain_acc__6;
-  wire [31:0] drain_acc__7;
   reg [3:0] drain_d;
-  wire [2:0] drain_row;
   (* keep = 32'd1 *)
   reg [3:0] drain_tmr0 = 4'h0;
   (* keep = 32'd1 *)
   reg [3:0] drain_tmr1 = 4'h0;
   (* keep = 32'd1 *)
   reg [3:0] drain_tmr2 = 4'h0;
-  wire draining;
-  output [1:0] dvfs_level;
-  wire [1:0] dvfs_level;
-  reg ecc_ue = 1'h0;
+  output error;
   wire error;
   reg error_d;
   (* keep = 32'd1 *)
@@ -3310,15 +1054,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
   reg error_tmr1 = 1'h0;
   (* keep = 32'd1 *)
   reg error_tmr2 = 1'h0;
-  reg feeding;
-  reg i_valid;
-  wire \i_valid$533 ;
-  wire \i_valid$542 ;
-  wire \i_valid$551 ;
-  wire \i_valid$560 ;
-  wire \i_valid$569 ;
-  wire \i_valid$578 ;
-  wire \i_valid$587 ;
+  output [3:0] ib;
   wire [3:0] ib;
   reg [3:0] ib_d;
   (* keep = 32'd1 *)
@@ -3327,7 +1063,11795 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
   reg [3:0] ib_tmr1 = 4'h0;
   (* keep = 32'd1 *)
   reg [3:0] ib_tmr2 = 4'h0;
-  wire implausible;
+  output [3:0] jb;
+  wire [3:0] jb;
+  reg [3:0] jb_d;
+  (* keep = 32'd1 *)
+  reg [3:0] jb_tmr0 = 4'h0;
+  (* keep = 32'd1 *)
+  reg [3:0] jb_tmr1 = 4'h0;
+  (* keep = 32'd1 *)
+  reg [3:0] jb_tmr2 = 4'h0;
+  output [6:0] k;
+  wire [6:0] k;
+  reg [6:0] k_d;
+  (* keep = 32'd1 *)
+  reg [6:0] k_tmr0 = 7'h00;
+  (* keep = 32'd1 *)
+  reg [6:0] k_tmr1 = 7'h00;
+  (* keep = 32'd1 *)
+  reg [6:0] k_tmr2 = 7'h00;
+  wire [3:0] m_blocks;
+  wire mismatch;
+  wire [3:0] n_blocks;
+  input rst;
+  wire rst;
+  output step__clear;
+  reg step__clear;
+  wire [3:0] step__drain;
+  output step__draining;
+  reg step__draining;
+  output step__feeding;
+  reg step__feeding;
+  wire [3:0] step__ib;
+  wire [3:0] step__jb;
+  wire [6:0] step__k;
+  output tmr_mismatch;
+  wire tmr_mismatch;
+  wire [4:0] \wait ;
+  reg [4:0] wait_d;
+  (* keep = 32'd1 *)
+  reg [4:0] wait_tmr0 = 5'h00;
+  (* keep = 32'd1 *)
+  reg [4:0] wait_tmr1 = 5'h00;
+  (* keep = 32'd1 *)
+  reg [4:0] wait_tmr2 = 5'h00;
+  assign \$1  = busy_tmr0 & busy_tmr1;
+  assign \$2  = busy_tmr0 & busy_tmr2;
+  assign \$3  = \$1  | \$2 ;
+  assign \$4  = busy_tmr1 & busy_tmr2;
+  assign busy = \$3  | \$4 ;
+  assign \$5  = busy_tmr0 != busy_tmr1;
+  assign \$6  = busy_tmr0 != busy_tmr2;
+  assign \$7  = \$5  | \$6 ;
+  assign \$8  = done_tmr0 & done_tmr1;
+  assign \$9  = done_tmr0 & done_tmr2;
+  assign \$10  = \$8  | \$9 ;
+  assign \$11  = done_tmr1 & done_tmr2;
+  assign done = \$10  | \$11 ;
+  assign \$12  = busy_tmr0 != busy_tmr1;
+  assign \$13  = busy_tmr0 != busy_tmr2;
+  assign \$14  = \$12  | \$13 ;
+  assign \$15  = done_tmr0 != done_tmr1;
+  assign \$16  = done_tmr0 != done_tmr2;
+  assign \$17  = \$15  | \$16 ;
+  assign \$18  = \$14  | \$17 ;
+  assign \$19  = error_tmr0 & error_tmr1;
+  assign \$20  = error_tmr0 & error_tmr2;
+  assign \$21  = \$19  | \$20 ;
+  assign \$22  = error_tmr1 & error_tmr2;
+  assign error = \$21  | \$22 ;
+  assign \$23  = busy_tmr0 != busy_tmr1;
+  assign \$24  = busy_tmr0 != busy_tmr2;
+  assign \$25  = \$23  | \$24 ;
+  assign \$26  = done_tmr0 != done_tmr1;
+  assign \$27  = done_tmr0 != done_tmr2;
+  assign \$28  = \$26  | \$27 ;
+  assign \$29  = \$25  | \$28 ;
+  assign \$30  = error_tmr0 != error_tmr1;
+  assign \$31  = error_tmr0 != error_tmr2;
+  assign \$32  = \$30  | \$31 ;
+  assign \$33  = \$29  | \$32 ;
+  assign \$34  = cycles_tmr0 & cycles_tmr1;
+  assign \$35  = cycles_tmr0 & cycles_tmr2;
+  assign \$36  = \$34  | \$35 ;
+  assign \$37  = cycles_tmr1 & cycles_tmr2;
+  assign cycles = \$36  | \$37 ;
+  assign \$38  = busy_tmr0 != busy_tmr1;
+  assign \$39  = busy_tmr0 != busy_tmr2;
+  assign \$40  = \$38  | \$39 ;
+  assign \$41  = done_tmr0 != done_tmr1;
+  assign \$42  = done_tmr0 != done_tmr2;
+  assign \$43  = \$41  | \$42 ;
+  assign \$44  = \$40  | \$43 ;
+  assign \$45  = error_tmr0 != error_tmr1;
+  assign \$46  = error_tmr0 != error_tmr2;
+  assign \$47  = \$45  | \$46 ;
+  assign \$48  = \$44  | \$47 ;
+  assign \$49  = cycles_tmr0 != cycles_tmr1;
+  assign \$50  = cycles_tmr0 != cycles_tmr2;
+  assign \$51  = \$49  | \$50 ;
+  assign \$52  = \$48  | \$51 ;
+  assign \$53  = ctrl_state_tmr0 & ctrl_state_tmr1;
+  assign \$54  = ctrl_state_tmr0 & ctrl_state_tmr2;
+  assign \$55  = \$53  | \$54 ;
+  assign \$56  = ctrl_state_tmr1 & ctrl_state_tmr2;
+  assign ctrl_state = \$55  | \$56 ;
+  assign \$57  = busy_tmr0 != busy_tmr1;
+  assign \$58  = busy_tmr0 != busy_tmr2;
+  assign \$59  = \$57  | \$58 ;
+  assign \$60  = done_tmr0 != done_tmr1;
+  assign \$61  = done_tmr0 != done_tmr2;
+  assign \$62  = \$60  | \$61 ;
+  assign \$63  = \$59  | \$62 ;
+  assign \$64  = error_tmr0 != error_tmr1;
+  assign \$65  = error_tmr0 != error_tmr2;
+  assign \$66  = \$64  | \$65 ;
+  assign \$67  = \$63  | \$66 ;
+  assign \$68  = cycles_tmr0 != cycles_tmr1;
+  assign \$69  = cycles_tmr0 != cycles_tmr2;
+  assign \$70  = \$68  | \$69 ;
+  assign \$71  = \$67  | \$70 ;
+  assign \$72  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$73  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$74  = \$72  | \$73 ;
+  assign \$75  = \$71  | \$74 ;
+  assign \$76  = ib_tmr0 & ib_tmr1;
+  assign \$77  = ib_tmr0 & ib_tmr2;
+  assign \$78  = \$76  | \$77 ;
+  assign \$79  = ib_tmr1 & ib_tmr2;
+  assign ib = \$78  | \$79 ;
+  assign \$80  = busy_tmr0 != busy_tmr1;
+  assign \$81  = busy_tmr0 != busy_tmr2;
+  assign \$82  = \$80  | \$81 ;
+  assign \$83  = done_tmr0 != done_tmr1;
+  assign \$84  = done_tmr0 != done_tmr2;
+  assign \$85  = \$83  | \$84 ;
+  assign \$86  = \$82  | \$85 ;
+  assign \$87  = error_tmr0 != error_tmr1;
+  assign \$88  = error_tmr0 != error_tmr2;
+  assign \$89  = \$87  | \$88 ;
+  assign \$90  = \$86  | \$89 ;
+  assign \$91  = cycles_tmr0 != cycles_tmr1;
+  assign \$92  = cycles_tmr0 != cycles_tmr2;
+  assign \$93  = \$91  | \$92 ;
+  assign \$94  = \$90  | \$93 ;
+  assign \$95  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$96  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$97  = \$95  | \$96 ;
+  assign \$98  = \$94  | \$97 ;
+  assign \$99  = ib_tmr0 != ib_tmr1;
+  assign \$100  = ib_tmr0 != ib_tmr2;
+  assign \$101  = \$99  | \$100 ;
+  assign \$102  = \$98  | \$101 ;
+  assign \$103  = jb_tmr0 & jb_tmr1;
+  assign \$104  = jb_tmr0 & jb_tmr2;
+  assign \$105  = \$103  | \$104 ;
+  assign \$106  = jb_tmr1 & jb_tmr2;
+  assign jb = \$105  | \$106 ;
+  assign \$107  = busy_tmr0 != busy_tmr1;
+  assign \$108  = busy_tmr0 != busy_tmr2;
+  assign \$109  = \$107  | \$108 ;
+  assign \$110  = done_tmr0 != done_tmr1;
+  assign \$111  = done_tmr0 != done_tmr2;
+  assign \$112  = \$110  | \$111 ;
+  assign \$113  = \$109  | \$112 ;
+  assign \$114  = error_tmr0 != error_tmr1;
+  assign \$115  = error_tmr0 != error_tmr2;
+  assign \$116  = \$114  | \$115 ;
+  assign \$117  = \$113  | \$116 ;
+  assign \$118  = cycles_tmr0 != cycles_tmr1;
+  assign \$119  = cycles_tmr0 != cycles_tmr2;
+  assign \$120  = \$118  | \$119 ;
+  assign \$121  = \$117  | \$120 ;
+  assign \$122  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$123  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$124  = \$122  | \$123 ;
+  assign \$125  = \$121  | \$124 ;
+  assign \$126  = ib_tmr0 != ib_tmr1;
+  assign \$127  = ib_tmr0 != ib_tmr2;
+  assign \$128  = \$126  | \$127 ;
+  assign \$129  = \$125  | \$128 ;
+  assign \$130  = jb_tmr0 != jb_tmr1;
+  assign \$131  = jb_tmr0 != jb_tmr2;
+  assign \$132  = \$130  | \$131 ;
+  assign \$133  = \$129  | \$132 ;
+  assign \$134  = k_tmr0 & k_tmr1;
+  assign \$135  = k_tmr0 & k_tmr2;
+  assign \$136  = \$134  | \$135 ;
+  assign \$137  = k_tmr1 & k_tmr2;
+  assign k = \$136  | \$137 ;
+  assign \$138  = busy_tmr0 != busy_tmr1;
+  assign \$139  = busy_tmr0 != busy_tmr2;
+  assign \$140  = \$138  | \$139 ;
+  assign \$141  = done_tmr0 != done_tmr1;
+  assign \$142  = done_tmr0 != done_tmr2;
+  assign \$143  = \$141  | \$142 ;
+  assign \$144  = \$140  | \$143 ;
+  assign \$145  = error_tmr0 != error_tmr1;
+  assign \$146  = error_tmr0 != error_tmr2;
+  assign \$147  = \$145  | \$146 ;
+  assign \$148  = \$144  | \$147 ;
+  assign \$149  = cycles_tmr0 != cycles_tmr1;
+  assign \$150  = cycles_tmr0 != cycles_tmr2;
+  assign \$151  = \$149  | \$150 ;
+  assign \$152  = \$148  | \$151 ;
+  assign \$153  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$154  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$155  = \$153  | \$154 ;
+  assign \$156  = \$152  | \$155 ;
+  assign \$157  = ib_tmr0 != ib_tmr1;
+  assign \$158  = ib_tmr0 != ib_tmr2;
+  assign \$159  = \$157  | \$158 ;
+  assign \$160  = \$156  | \$159 ;
+  assign \$161  = jb_tmr0 != jb_tmr1;
+  assign \$162  = jb_tmr0 != jb_tmr2;
+  assign \$163  = \$161  | \$162 ;
+  assign \$164  = \$160  | \$163 ;
+  assign \$165  = k_tmr0 != k_tmr1;
+  assign \$166  = k_tmr0 != k_tmr2;
+  assign \$167  = \$165  | \$166 ;
+  assign \$168  = \$164  | \$167 ;
+  assign \$169  = wait_tmr0 & wait_tmr1;
+  assign \$170  = wait_tmr0 & wait_tmr2;
+  assign \$171  = \$169  | \$170 ;
+  assign \$172  = wait_tmr1 & wait_tmr2;
+  assign \wait  = \$171  | \$172 ;
+  assign \$173  = busy_tmr0 != busy_tmr1;
+  assign \$174  = busy_tmr0 != busy_tmr2;
+  assign \$175  = \$173  | \$174 ;
+  assign \$176  = done_tmr0 != done_tmr1;
+  assign \$177  = done_tmr0 != done_tmr2;
+  assign \$178  = \$176  | \$177 ;
+  assign \$179  = \$175  | \$178 ;
+  assign \$180  = error_tmr0 != error_tmr1;
+  assign \$181  = error_tmr0 != error_tmr2;
+  assign \$182  = \$180  | \$181 ;
+  assign \$183  = \$179  | \$182 ;
+  assign \$184  = cycles_tmr0 != cycles_tmr1;
+  assign \$185  = cycles_tmr0 != cycles_tmr2;
+  assign \$186  = \$184  | \$185 ;
+  assign \$187  = \$183  | \$186 ;
+  assign \$188  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$189  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$190  = \$188  | \$189 ;
+  assign \$191  = \$187  | \$190 ;
+  assign \$192  = ib_tmr0 != ib_tmr1;
+  assign \$193  = ib_tmr0 != ib_tmr2;
+  assign \$194  = \$192  | \$193 ;
+  assign \$195  = \$191  | \$194 ;
+  assign \$196  = jb_tmr0 != jb_tmr1;
+  assign \$197  = jb_tmr0 != jb_tmr2;
+  assign \$198  = \$196  | \$197 ;
+  assign \$199  = \$195  | \$198 ;
+  assign \$200  = k_tmr0 != k_tmr1;
+  assign \$201  = k_tmr0 != k_tmr2;
+  assign \$202  = \$200  | \$201 ;
+  assign \$203  = \$199  | \$202 ;
+  assign \$204  = wait_tmr0 != wait_tmr1;
+  assign \$205  = wait_tmr0 != wait_tmr2;
+  assign \$206  = \$204  | \$205 ;
+  assign \$207  = \$203  | \$206 ;
+  assign \$208  = drain_tmr0 & drain_tmr1;
+  assign \$209  = drain_tmr0 & drain_tmr2;
+  assign \$210  = \$208  | \$209 ;
+  assign \$211  = drain_tmr1 & drain_tmr2;
+  assign drain = \$210  | \$211 ;
+  assign \$212  = busy_tmr0 != busy_tmr1;
+  assign \$213  = busy_tmr0 != busy_tmr2;
+  assign \$214  = \$212  | \$213 ;
+  assign \$215  = done_tmr0 != done_tmr1;
+  assign \$216  = done_tmr0 != done_tmr2;
+  assign \$217  = \$215  | \$216 ;
+  assign \$218  = \$214  | \$217 ;
+  assign \$219  = error_tmr0 != error_tmr1;
+  assign \$220  = error_tmr0 != error_tmr2;
+  assign \$221  = \$219  | \$220 ;
+  assign \$222  = \$218  | \$221 ;
+  assign \$223  = cycles_tmr0 != cycles_tmr1;
+  assign \$224  = cycles_tmr0 != cycles_tmr2;
+  assign \$225  = \$223  | \$224 ;
+  assign \$226  = \$222  | \$225 ;
+  assign \$227  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$228  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$229  = \$227  | \$228 ;
+  assign \$230  = \$226  | \$229 ;
+  assign \$231  = ib_tmr0 != ib_tmr1;
+  assign \$232  = ib_tmr0 != ib_tmr2;
+  assign \$233  = \$231  | \$232 ;
+  assign \$234  = \$230  | \$233 ;
+  assign \$235  = jb_tmr0 != jb_tmr1;
+  assign \$236  = jb_tmr0 != jb_tmr2;
+  assign \$237  = \$235  | \$236 ;
+  assign \$238  = \$234  | \$237 ;
+  assign \$239  = k_tmr0 != k_tmr1;
+  assign \$240  = k_tmr0 != k_tmr2;
+  assign \$241  = \$239  | \$240 ;
+  assign \$242  = \$238  | \$241 ;
+  assign \$243  = wait_tmr0 != wait_tmr1;
+  assign \$244  = wait_tmr0 != wait_tmr2;
+  assign \$245  = \$243  | \$244 ;
+  assign \$246  = \$242  | \$245 ;
+  assign \$247  = drain_tmr0 != drain_tmr1;
+  assign \$248  = drain_tmr0 != drain_tmr2;
+  assign \$249  = \$247  | \$248 ;
+  assign tmr_mismatch = \$246  | \$249 ;
+  assign \$250  = cycles + 1'h1;
+  assign \$251  = cmd__m + 4'h8;
+  assign \$252  = \$251  - 1'h1;
+  assign \$254  = cmd__n + 4'h8;
+  assign \$255  = \$254  - 1'h1;
+  assign \$257  = | cmd__m;
+  assign \$258  = | cmd__k;
+  assign \$259  = \$257  & \$258 ;
+  assign \$260  = | cmd__n;
+  assign \$261  = \$259  & \$260 ;
+  assign \$262  = cmd__m <= 7'h40;
+  assign \$263  = \$261  & \$262 ;
+  assign \$264  = cmd__k <= 7'h40;
+  assign \$265  = \$263  & \$264 ;
+  assign \$266  = cmd__n <= 7'h40;
+  assign \$267  = \$265  & \$266 ;
+  assign \$268  = k + 1'h1;
+  assign \$269  = cmd__k - 1'h1;
+  assign \$270  = k == \$269 ;
+  assign \$271  = \wait  + 1'h1;
+  assign \$272  = \wait  == 3'h7;
+  assign \$273  = drain + 1'h1;
+  assign \$274  = drain == 3'h7;
+  assign \$275  = jb + 1'h1;
+  assign \$276  = \$275  < \$256 [3:0];
+  assign \$277  = ib + 1'h1;
+  assign \$278  = \$277  < \$253 [3:0];
+  assign \$279  = jb + 1'h1;
+  assign \$280  = ib + 1'h1;
+  assign \$281  = \wait  + 1'h1;
+  assign \$282  = \wait  == 2'h3;
+  always @(posedge clk)
+    busy_tmr0 <= \$283 ;
+  always @(posedge clk)
+    busy_tmr1 <= \$284 ;
+  always @(posedge clk)
+    busy_tmr2 <= \$285 ;
+  always @(posedge clk)
+    done_tmr0 <= \$286 ;
+  always @(posedge clk)
+    done_tmr1 <= \$287 ;
+  always @(posedge clk)
+    done_tmr2 <= \$288 ;
+  always @(posedge clk)
+    error_tmr0 <= \$289 ;
+  always @(posedge clk)
+    error_tmr1 <= \$290 ;
+  always @(posedge clk)
+    error_tmr2 <= \$291 ;
+  always @(posedge clk)
+    cycles_tmr0 <= \$292 ;
+  always @(posedge clk)
+    cycles_tmr1 <= \$293 ;
+  always @(posedge clk)
+    cycles_tmr2 <= \$294 ;
+  always @(posedge clk)
+    ctrl_state_tmr0 <= \$295 ;
+  always @(posedge clk)
+    ctrl_state_tmr1 <= \$296 ;
+  always @(posedge clk)
+    ctrl_state_tmr2 <= \$297 ;
+  always @(posedge clk)
+    ib_tmr0 <= \$298 ;
+  always @(posedge clk)
+    ib_tmr1 <= \$299 ;
+  always @(posedge clk)
+    ib_tmr2 <= \$300 ;
+  always @(posedge clk)
+    jb_tmr0 <= \$301 ;
+  always @(posedge clk)
+    jb_tmr1 <= \$302 ;
+  always @(posedge clk)
+    jb_tmr2 <= \$303 ;
+  always @(posedge clk)
+    k_tmr0 <= \$304 ;
+  always @(posedge clk)
+    k_tmr1 <= \$305 ;
+  always @(posedge clk)
+    k_tmr2 <= \$306 ;
+  always @(posedge clk)
+    wait_tmr0 <= \$307 ;
+  always @(posedge clk)
+    wait_tmr1 <= \$308 ;
+  always @(posedge clk)
+    wait_tmr2 <= \$309 ;
+  always @(posedge clk)
+    drain_tmr0 <= \$310 ;
+  always @(posedge clk)
+    drain_tmr1 <= \$311 ;
+  always @(posedge clk)
+    drain_tmr2 <= \$312 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    busy_d = busy;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$267 ) begin
+                busy_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$282 ) begin
+              busy_d = 1'h0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    done_d = done;
+    if (ctl__clear_done) begin
+      done_d = 1'h0;
+    end
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              done_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$267 ) begin
+              end else begin
+                done_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$282 ) begin
+              done_d = 1'h1;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    error_d = error;
+    if (ctl__clear_error) begin
+      error_d = 1'h0;
+    end
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              error_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$267 ) begin
+              end else begin
+                error_d = 1'h1;
+              end
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    cycles_d = cycles;
+    if (busy) begin
+      cycles_d = \$250 [31:0];
+    end
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              cycles_d = 32'd0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    ctrl_state_d = ctrl_state;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$267 ) begin
+                ctrl_state_d = 3'h1;
+              end
+            end
+        3'h1:
+            ctrl_state_d = 3'h2;
+        3'h2:
+            if (\$270 ) begin
+              ctrl_state_d = 3'h3;
+            end
+        3'h3:
+            if (\$272 ) begin
+              ctrl_state_d = 3'h4;
+            end
+        3'h4:
+            if (\$274 ) begin
+              (* full_case = 32'd1 *)
+              if (\$276 ) begin
+                ctrl_state_d = 3'h1;
+              end else if (\$278 ) begin
+                ctrl_state_d = 3'h1;
+              end else begin
+                ctrl_state_d = 3'h5;
+              end
+            end
+        3'h5:
+            if (\$282 ) begin
+              ctrl_state_d = 3'h0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    ib_d = ib;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$267 ) begin
+                ib_d = 4'h0;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$274 ) begin
+              if (\$276 ) begin
+              end else if (\$278 ) begin
+                ib_d = \$280 [3:0];
+              end
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    jb_d = jb;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$267 ) begin
+                jb_d = 4'h0;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$274 ) begin
+              if (\$276 ) begin
+                jb_d = \$279 [3:0];
+              end else if (\$278 ) begin
+                jb_d = 4'h0;
+              end
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    k_d = k;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            k_d = 7'h00;
+        3'h2:
+            k_d = \$268 [6:0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    wait_d = \wait ;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            if (\$270 ) begin
+              wait_d = 5'h00;
+            end
+        3'h3:
+            wait_d = \$271 [4:0];
+        3'h4:
+            if (\$274 ) begin
+              (* full_case = 32'd1 *)
+              if (\$276 ) begin
+              end else if (\$278 ) begin
+              end else begin
+                wait_d = 5'h00;
+              end
+            end
+        3'h5:
+            wait_d = \$281 [4:0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    drain_d = drain;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            if (\$272 ) begin
+              drain_d = 4'h0;
+            end
+        3'h4:
+            drain_d = \$273 [3:0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    step__clear = 1'h0;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            step__clear = 1'h1;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    step__feeding = 1'h0;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            step__feeding = 1'h1;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    step__draining = 1'h0;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            step__draining = 1'h1;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$283  = busy_d;
+    if (rst) begin
+      \$283  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$284  = busy_d;
+    if (rst) begin
+      \$284  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$285  = busy_d;
+    if (rst) begin
+      \$285  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$286  = done_d;
+    if (rst) begin
+      \$286  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$287  = done_d;
+    if (rst) begin
+      \$287  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$288  = done_d;
+    if (rst) begin
+      \$288  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$289  = error_d;
+    if (rst) begin
+      \$289  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$290  = error_d;
+    if (rst) begin
+      \$290  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$291  = error_d;
+    if (rst) begin
+      \$291  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$292  = cycles_d;
+    if (rst) begin
+      \$292  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$293  = cycles_d;
+    if (rst) begin
+      \$293  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$294  = cycles_d;
+    if (rst) begin
+      \$294  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$295  = ctrl_state_d;
+    if (rst) begin
+      \$295  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$296  = ctrl_state_d;
+    if (rst) begin
+      \$296  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$297  = ctrl_state_d;
+    if (rst) begin
+      \$297  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$298  = ib_d;
+    if (rst) begin
+      \$298  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$299  = ib_d;
+    if (rst) begin
+      \$299  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$300  = ib_d;
+    if (rst) begin
+      \$300  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$301  = jb_d;
+    if (rst) begin
+      \$301  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$302  = jb_d;
+    if (rst) begin
+      \$302  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$303  = jb_d;
+    if (rst) begin
+      \$303  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$304  = k_d;
+    if (rst) begin
+      \$304  = 7'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$305  = k_d;
+    if (rst) begin
+      \$305  = 7'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$306  = k_d;
+    if (rst) begin
+      \$306  = 7'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$307  = wait_d;
+    if (rst) begin
+      \$307  = 5'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$308  = wait_d;
+    if (rst) begin
+      \$308  = 5'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$309  = wait_d;
+    if (rst) begin
+      \$309  = 5'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$310  = drain_d;
+    if (rst) begin
+      \$310  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$311  = drain_d;
+    if (rst) begin
+      \$311  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$312  = drain_d;
+    if (rst) begin
+      \$312  = 4'h0;
+    end
+  end
+  assign mismatch = tmr_mismatch;
+  assign \busy$52  = busy;
+  assign ctl__done = done;
+  assign ctl__error = error;
+  assign ctl__cycles = cycles;
+  assign step__k = k;
+  assign step__ib = ib;
+  assign step__jb = jb;
+  assign step__drain = drain;
+  assign m_blocks = \$253 [3:0];
+  assign n_blocks = \$256 [3:0];
+  assign \$253  = { \$252 [17], \$252 [17], \$252 [17], \$252 [17:3] };
+  assign \$256  = { \$255 [17], \$255 [17], \$255 [17], \$255 [17:3] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath (rst, cmd__m, cmd__n, cmd__a_zp, cmd__b_zp, out_zp, act_min, act_max, cmd__per_channel, cmd__qmult, cmd__qshift, step__ib, step__jb, step__k, step__drain, feed_step, mem__c_wr_en, mem__a_data__0, mem__a_data__1, mem__a_data__2, mem__a_data__3
+, mem__a_data__4, mem__a_data__5, mem__a_data__6, mem__a_data__7, mem__b_data__0, mem__b_data__1, mem__b_data__2, mem__b_data__3, mem__b_data__4, mem__b_data__5, mem__b_data__6, mem__b_data__7, bias, \bias$71 , \bias$83 , \bias$95 , \bias$107 , \bias$119 , \bias$131 , \bias$143 , mem__mult__0
+, mem__mult__1, mem__mult__2, mem__mult__3, mem__mult__4, mem__mult__5, mem__mult__6, mem__mult__7, mem__shift__0, mem__shift__1, mem__shift__2, mem__shift__3, mem__shift__4, mem__shift__5, mem__shift__6, mem__shift__7, ce, clear, step__feeding, i_valid, mem__c_wr_addr, out
+, \out$162 , \out$163 , \out$164 , \out$165 , \out$166 , \out$167 , \out$168 , clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$2  = 0;
+  wire [7:0] \$1 ;
+  wire [8:0] \$10 ;
+  wire [5:0] \$103 ;
+  wire [5:0] \$108 ;
+  wire [7:0] \$11 ;
+  wire [5:0] \$113 ;
+  wire [5:0] \$118 ;
+  wire [8:0] \$12 ;
+  wire [5:0] \$123 ;
+  wire [5:0] \$128 ;
+  wire [7:0] \$13 ;
+  wire [5:0] \$133 ;
+  wire [5:0] \$138 ;
+  wire [8:0] \$14 ;
+  wire [5:0] \$143 ;
+  wire [5:0] \$148 ;
+  wire [7:0] \$15 ;
+  wire [5:0] \$153 ;
+  wire [5:0] \$158 ;
+  wire [8:0] \$16 ;
+  wire [7:0] \$17 ;
+  wire [8:0] \$18 ;
+  wire [7:0] \$19 ;
+  wire [8:0] \$2 ;
+  wire [8:0] \$20 ;
+  wire [7:0] \$21 ;
+  wire [8:0] \$22 ;
+  wire [7:0] \$23 ;
+  wire [8:0] \$24 ;
+  wire [7:0] \$25 ;
+  wire [8:0] \$26 ;
+  wire [7:0] \$27 ;
+  wire [8:0] \$28 ;
+  wire [7:0] \$29 ;
+  wire [7:0] \$3 ;
+  wire [8:0] \$30 ;
+  wire [7:0] \$31 ;
+  wire [8:0] \$32 ;
+  wire [32:0] \$33 ;
+  wire [6:0] \$34 ;
+  wire [32:0] \$35 ;
+  wire [6:0] \$36 ;
+  wire [32:0] \$37 ;
+  wire [6:0] \$38 ;
+  wire [32:0] \$39 ;
+  wire [8:0] \$4 ;
+  wire [6:0] \$40 ;
+  wire [32:0] \$41 ;
+  wire [6:0] \$42 ;
+  wire [32:0] \$43 ;
+  wire [6:0] \$44 ;
+  wire [32:0] \$45 ;
+  wire [6:0] \$46 ;
+  wire [32:0] \$47 ;
+  wire [6:0] \$48 ;
+  wire \$49 ;
+  wire [7:0] \$5 ;
+  wire \$50 ;
+  wire [7:0] \$51 ;
+  wire [8:0] \$52 ;
+  wire \$53 ;
+  wire [7:0] \$54 ;
+  wire [8:0] \$55 ;
+  wire \$56 ;
+  wire [7:0] \$57 ;
+  wire [8:0] \$58 ;
+  wire \$59 ;
+  wire [8:0] \$6 ;
+  wire [7:0] \$60 ;
+  wire [8:0] \$61 ;
+  wire \$62 ;
+  wire [7:0] \$63 ;
+  wire [8:0] \$64 ;
+  wire \$65 ;
+  wire [7:0] \$66 ;
+  wire [8:0] \$67 ;
+  wire \$68 ;
+  wire [7:0] \$69 ;
+  wire [7:0] \$7 ;
+  wire [8:0] \$70 ;
+  wire \$71 ;
+  wire [7:0] \$72 ;
+  wire [8:0] \$73 ;
+  wire \$74 ;
+  reg [1:0] \$75 ;
+  reg \$76 ;
+  reg [8:0] \$77 ;
+  reg [7:0] \$78 ;
+  reg [8:0] \$79 ;
+  wire [8:0] \$8 ;
+  reg [7:0] \$80 ;
+  reg [8:0] \$81 ;
+  reg [7:0] \$82 ;
+  wire [5:0] \$83 ;
+  wire [5:0] \$88 ;
+  wire [7:0] \$9 ;
+  wire [5:0] \$93 ;
+  wire [5:0] \$98 ;
+  wire [8:0] a_in__0;
+  wire [8:0] a_in__1;
+  wire [8:0] a_in__2;
+  wire [8:0] a_in__3;
+  wire [8:0] a_in__4;
+  wire [8:0] a_in__5;
+  wire [8:0] a_in__6;
+  wire [8:0] a_in__7;
+  wire [31:0] acc;
+  wire [31:0] \acc$105 ;
+  wire [31:0] \acc$117 ;
+  wire [31:0] \acc$129 ;
+  wire [31:0] \acc$141 ;
+  wire [31:0] \acc$69 ;
+  wire [31:0] \acc$81 ;
+  wire [31:0] \acc$93 ;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  wire [7:0] \act_max$103 ;
+  wire [7:0] \act_max$115 ;
+  wire [7:0] \act_max$127 ;
+  wire [7:0] \act_max$139 ;
+  wire [7:0] \act_max$151 ;
+  wire [7:0] \act_max$79 ;
+  wire [7:0] \act_max$91 ;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  wire [7:0] \act_min$102 ;
+  wire [7:0] \act_min$114 ;
+  wire [7:0] \act_min$126 ;
+  wire [7:0] \act_min$138 ;
+  wire [7:0] \act_min$150 ;
+  wire [7:0] \act_min$78 ;
+  wire [7:0] \act_min$90 ;
+  wire [8:0] b_in__0;
+  wire [8:0] b_in__1;
+  wire [8:0] b_in__2;
+  wire [8:0] b_in__3;
+  wire [8:0] b_in__4;
+  wire [8:0] b_in__5;
+  wire [8:0] b_in__6;
+  wire [8:0] b_in__7;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input [31:0] \bias$107 ;
+  wire [31:0] \bias$107 ;
+  input [31:0] \bias$119 ;
+  wire [31:0] \bias$119 ;
+  input [31:0] \bias$131 ;
+  wire [31:0] \bias$131 ;
+  input [31:0] \bias$143 ;
+  wire [31:0] \bias$143 ;
+  input [31:0] \bias$71 ;
+  wire [31:0] \bias$71 ;
+  input [31:0] \bias$83 ;
+  wire [31:0] \bias$83 ;
+  input [31:0] \bias$95 ;
+  wire [31:0] \bias$95 ;
+  reg [1:0] byte_sel = 2'h0;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input [7:0] cmd__a_zp;
+  wire [7:0] cmd__a_zp;
+  wire [7:0] cmd__act_max;
+  wire [7:0] cmd__act_min;
+  input [7:0] cmd__b_zp;
+  wire [7:0] cmd__b_zp;
+  input [15:0] cmd__m;
+  wire [15:0] cmd__m;
+  input [15:0] cmd__n;
+  wire [15:0] cmd__n;
+  wire [7:0] cmd__out_zp;
+  input cmd__per_channel;
+  wire cmd__per_channel;
+  input [31:0] cmd__qmult;
+  wire [31:0] cmd__qmult;
+  input [5:0] cmd__qshift;
+  wire [5:0] cmd__qshift;
+  wire [31:0] drain_acc__0;
+  wire [31:0] drain_acc__1;
+  wire [31:0] drain_acc__2;
+  wire [31:0] drain_acc__3;
+  wire [31:0] drain_acc__4;
+  wire [31:0] drain_acc__5;
+  wire [31:0] drain_acc__6;
+  wire [31:0] drain_acc__7;
+  wire [2:0] drain_row;
+  output feed_step;
+  wire feed_step;
+  input i_valid;
+  wire i_valid;
+  wire \i_valid$104 ;
+  wire \i_valid$116 ;
+  wire \i_valid$128 ;
+  wire \i_valid$140 ;
+  wire \i_valid$68 ;
+  wire \i_valid$80 ;
+  wire \i_valid$92 ;
+  wire [6:0] mem__a_addr;
+  input [31:0] mem__a_data__0;
+  wire [31:0] mem__a_data__0;
+  input [31:0] mem__a_data__1;
+  wire [31:0] mem__a_data__1;
+  input [31:0] mem__a_data__2;
+  wire [31:0] mem__a_data__2;
+  input [31:0] mem__a_data__3;
+  wire [31:0] mem__a_data__3;
+  input [31:0] mem__a_data__4;
+  wire [31:0] mem__a_data__4;
+  input [31:0] mem__a_data__5;
+  wire [31:0] mem__a_data__5;
+  input [31:0] mem__a_data__6;
+  wire [31:0] mem__a_data__6;
+  input [31:0] mem__a_data__7;
+  wire [31:0] mem__a_data__7;
+  wire [6:0] mem__b_addr;
+  input [31:0] mem__b_data__0;
+  wire [31:0] mem__b_data__0;
+  input [31:0] mem__b_data__1;
+  wire [31:0] mem__b_data__1;
+  input [31:0] mem__b_data__2;
+  wire [31:0] mem__b_data__2;
+  input [31:0] mem__b_data__3;
+  wire [31:0] mem__b_data__3;
+  input [31:0] mem__b_data__4;
+  wire [31:0] mem__b_data__4;
+  input [31:0] mem__b_data__5;
+  wire [31:0] mem__b_data__5;
+  input [31:0] mem__b_data__6;
+  wire [31:0] mem__b_data__6;
+  input [31:0] mem__b_data__7;
+  wire [31:0] mem__b_data__7;
+  wire [31:0] mem__bias__0;
+  wire [31:0] mem__bias__1;
+  wire [31:0] mem__bias__2;
+  wire [31:0] mem__bias__3;
+  wire [31:0] mem__bias__4;
+  wire [31:0] mem__bias__5;
+  wire [31:0] mem__bias__6;
+  wire [31:0] mem__bias__7;
+  output [8:0] mem__c_wr_addr;
+  reg [8:0] mem__c_wr_addr = 9'h000;
+  wire [63:0] mem__c_wr_data;
+  output [7:0] mem__c_wr_en;
+  wire [7:0] mem__c_wr_en;
+  wire [2:0] mem__ch_addr;
+  input [31:0] mem__mult__0;
+  wire [31:0] mem__mult__0;
+  input [31:0] mem__mult__1;
+  wire [31:0] mem__mult__1;
+  input [31:0] mem__mult__2;
+  wire [31:0] mem__mult__2;
+  input [31:0] mem__mult__3;
+  wire [31:0] mem__mult__3;
+  input [31:0] mem__mult__4;
+  wire [31:0] mem__mult__4;
+  input [31:0] mem__mult__5;
+  wire [31:0] mem__mult__5;
+  input [31:0] mem__mult__6;
+  wire [31:0] mem__mult__6;
+  input [31:0] mem__mult__7;
+  wire [31:0] mem__mult__7;
+  input [5:0] mem__shift__0;
+  wire [5:0] mem__shift__0;
+  input [5:0] mem__shift__1;
+  wire [5:0] mem__shift__1;
+  input [5:0] mem__shift__2;
+  wire [5:0] mem__shift__2;
+  input [5:0] mem__shift__3;
+  wire [5:0] mem__shift__3;
+  input [5:0] mem__shift__4;
+  wire [5:0] mem__shift__4;
+  input [5:0] mem__shift__5;
+  wire [5:0] mem__shift__5;
+  input [5:0] mem__shift__6;
+  wire [5:0] mem__shift__6;
+  input [5:0] mem__shift__7;
+  wire [5:0] mem__shift__7;
+  wire [31:0] mult;
+  wire [31:0] \mult$109 ;
+  wire [31:0] \mult$121 ;
+  wire [31:0] \mult$133 ;
+  wire [31:0] \mult$145 ;
+  wire [31:0] \mult$73 ;
+  wire [31:0] \mult$85 ;
+  wire [31:0] \mult$97 ;
+  output [7:0] out;
+  wire [7:0] out;
+  output [7:0] \out$162 ;
+  wire [7:0] \out$162 ;
+  output [7:0] \out$163 ;
+  wire [7:0] \out$163 ;
+  output [7:0] \out$164 ;
+  wire [7:0] \out$164 ;
+  output [7:0] \out$165 ;
+  wire [7:0] \out$165 ;
+  output [7:0] \out$166 ;
+  wire [7:0] \out$166 ;
+  output [7:0] \out$167 ;
+  wire [7:0] \out$167 ;
+  output [7:0] \out$168 ;
+  wire [7:0] \out$168 ;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [7:0] \out_zp$101 ;
+  wire [7:0] \out_zp$113 ;
+  wire [7:0] \out_zp$125 ;
+  wire [7:0] \out_zp$137 ;
+  wire [7:0] \out_zp$149 ;
+  wire [7:0] \out_zp$77 ;
+  wire [7:0] \out_zp$89 ;
+  wire [6:0] row;
+  input rst;
+  wire rst;
+  wire [5:0] shift;
+  wire [5:0] \shift$111 ;
+  wire [5:0] \shift$123 ;
+  wire [5:0] \shift$135 ;
+  wire [5:0] \shift$147 ;
+  wire [5:0] \shift$75 ;
+  wire [5:0] \shift$87 ;
+  wire [5:0] \shift$99 ;
+  wire step__clear;
+  input [3:0] step__drain;
+  wire [3:0] step__drain;
+  wire step__draining;
+  input step__feeding;
+  wire step__feeding;
+  input [3:0] step__ib;
+  wire [3:0] step__ib;
+  input [3:0] step__jb;
+  wire [3:0] step__jb;
+  input [6:0] step__k;
+  wire [6:0] step__k;
+  reg valid = 1'h0;
+  wire [8:0] wr_addr;
+  reg [8:0] wr_addr_1 = 9'h000;
+  reg [8:0] wr_addr_2 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] wr_addr_3;
+  wire [7:0] wr_en;
+  reg [7:0] wr_en_1 = 8'h00;
+  reg [7:0] wr_en_2 = 8'h00;
+  reg [7:0] wr_en_3 = 8'h00;
+  assign \$7  = mem__a_data__3 >> \$98 ;
+  assign \$8  = $signed(\$7 ) - $signed(cmd__a_zp);
+  assign a_in__3 = valid ? \$8  : 9'h000;
+  assign \$103  = byte_sel * 4'h8;
+  assign \$9  = mem__a_data__4 >> \$103 ;
+  assign \$10  = $signed(\$9 ) - $signed(cmd__a_zp);
+  assign a_in__4 = valid ? \$10  : 9'h000;
+  assign \$108  = byte_sel * 4'h8;
+  assign \$11  = mem__a_data__5 >> \$108 ;
+  assign \$12  = $signed(\$11 ) - $signed(cmd__a_zp);
+  assign a_in__5 = valid ? \$12  : 9'h000;
+  assign \$113  = byte_sel * 4'h8;
+  assign \$13  = mem__a_data__6 >> \$113 ;
+  assign \$14  = $signed(\$13 ) - $signed(cmd__a_zp);
+  assign a_in__6 = valid ? \$14  : 9'h000;
+  assign \$118  = byte_sel * 4'h8;
+  assign \$15  = mem__a_data__7 >> \$118 ;
+  assign \$16  = $signed(\$15 ) - $signed(cmd__a_zp);
+  assign a_in__7 = valid ? \$16  : 9'h000;
+  assign \$123  = byte_sel * 4'h8;
+  assign \$17  = mem__b_data__0 >> \$123 ;
+  assign \$18  = $signed(\$17 ) - $signed(cmd__b_zp);
+  assign b_in__0 = valid ? \$18  : 9'h000;
+  assign \$128  = byte_sel * 4'h8;
+  assign \$19  = mem__b_data__1 >> \$128 ;
+  assign \$20  = $signed(\$19 ) - $signed(cmd__b_zp);
+  assign b_in__1 = valid ? \$20  : 9'h000;
+  assign \$133  = byte_sel * 4'h8;
+  assign \$21  = mem__b_data__2 >> \$133 ;
+  assign \$22  = $signed(\$21 ) - $signed(cmd__b_zp);
+  assign b_in__2 = valid ? \$22  : 9'h000;
+  assign \$138  = byte_sel * 4'h8;
+  assign \$23  = mem__b_data__3 >> \$138 ;
+  assign \$24  = $signed(\$23 ) - $signed(cmd__b_zp);
+  assign b_in__3 = valid ? \$24  : 9'h000;
+  assign \$143  = byte_sel * 4'h8;
+  assign \$25  = mem__b_data__4 >> \$143 ;
+  assign \$26  = $signed(\$25 ) - $signed(cmd__b_zp);
+  assign b_in__4 = valid ? \$26  : 9'h000;
+  assign \$148  = byte_sel * 4'h8;
+  assign \$27  = mem__b_data__5 >> \$148 ;
+  assign \$28  = $signed(\$27 ) - $signed(cmd__b_zp);
+  assign b_in__5 = valid ? \$28  : 9'h000;
+  assign \$153  = byte_sel * 4'h8;
+  assign \$29  = mem__b_data__6 >> \$153 ;
+  assign \$30  = $signed(\$29 ) - $signed(cmd__b_zp);
+  assign b_in__6 = valid ? \$30  : 9'h000;
+  assign \$158  = byte_sel * 4'h8;
+  assign \$31  = mem__b_data__7 >> \$158 ;
+  assign \$32  = $signed(\$31 ) - $signed(cmd__b_zp);
+  assign b_in__7 = valid ? \$32  : 9'h000;
+  assign feed_step = valid & ce;
+  assign \$33  = cmd__per_channel ? { 1'h0, mem__mult__0 } : { cmd__qmult[31], cmd__qmult };
+  assign \$34  = cmd__per_channel ? { 1'h0, mem__shift__0 } : { cmd__qshift[5], cmd__qshift };
+  assign \$35  = cmd__per_channel ? { 1'h0, mem__mult__1 } : { cmd__qmult[31], cmd__qmult };
+  assign \$36  = cmd__per_channel ? { 1'h0, mem__shift__1 } : { cmd__qshift[5], cmd__qshift };
+  assign \$37  = cmd__per_channel ? { 1'h0, mem__mult__2 } : { cmd__qmult[31], cmd__qmult };
+  assign \$38  = cmd__per_channel ? { 1'h0, mem__shift__2 } : { cmd__qshift[5], cmd__qshift };
+  assign \$39  = cmd__per_channel ? { 1'h0, mem__mult__3 } : { cmd__qmult[31], cmd__qmult };
+  assign \$40  = cmd__per_channel ? { 1'h0, mem__shift__3 } : { cmd__qshift[5], cmd__qshift };
+  assign \$41  = cmd__per_channel ? { 1'h0, mem__mult__4 } : { cmd__qmult[31], cmd__qmult };
+  assign \$42  = cmd__per_channel ? { 1'h0, mem__shift__4 } : { cmd__qshift[5], cmd__qshift };
+  assign \$43  = cmd__per_channel ? { 1'h0, mem__mult__5 } : { cmd__qmult[31], cmd__qmult };
+  assign \$44  = cmd__per_channel ? { 1'h0, mem__shift__5 } : { cmd__qshift[5], cmd__qshift };
+  assign \$45  = cmd__per_channel ? { 1'h0, mem__mult__6 } : { cmd__qmult[31], cmd__qmult };
+  assign \$46  = cmd__per_channel ? { 1'h0, mem__shift__6 } : { cmd__qshift[5], cmd__qshift };
+  assign \$47  = cmd__per_channel ? { 1'h0, mem__mult__7 } : { cmd__qmult[31], cmd__qmult };
+  assign \$48  = cmd__per_channel ? { 1'h0, mem__shift__7 } : { cmd__qshift[5], cmd__qshift };
+  assign \$49  = { step__ib, step__drain[2:0] } < cmd__m;
+  assign \$50  = i_valid & \$49 ;
+  assign \$51  = step__jb * 4'h8;
+  assign \$52  = \$51  + 1'h0;
+  assign \$53  = \$52  < cmd__n;
+  assign \$54  = step__jb * 4'h8;
+  assign \$55  = \$54  + 1'h1;
+  assign \$56  = \$55  < cmd__n;
+  assign \$57  = step__jb * 4'h8;
+  assign \$58  = \$57  + 2'h2;
+  assign \$59  = \$58  < cmd__n;
+  assign \$60  = step__jb * 4'h8;
+  assign \$61  = \$60  + 2'h3;
+  assign \$62  = \$61  < cmd__n;
+  assign \$63  = step__jb * 4'h8;
+  assign \$64  = \$63  + 3'h4;
+  assign \$65  = \$64  < cmd__n;
+  assign \$66  = step__jb * 4'h8;
+  assign \$67  = \$66  + 3'h5;
+  assign \$68  = \$67  < cmd__n;
+  assign \$69  = step__jb * 4'h8;
+  assign \$70  = \$69  + 3'h6;
+  assign \$71  = \$70  < cmd__n;
+  assign \$72  = step__jb * 4'h8;
+  assign \$73  = \$72  + 3'h7;
+  assign \$74  = \$73  < cmd__n;
+  assign wr_en = \$50  ? { \$74 , \$71 , \$68 , \$65 , \$62 , \$59 , \$56 , \$53  } : 8'h00;
+  assign mem__c_wr_en = ce ? wr_en_3 : 8'h00;
+  always @(posedge clk)
+    byte_sel <= \$75 ;
+  always @(posedge clk)
+    valid <= \$76 ;
+  always @(posedge clk)
+    wr_addr_1 <= \$77 ;
+  always @(posedge clk)
+    wr_en_1 <= \$78 ;
+  always @(posedge clk)
+    wr_addr_2 <= \$79 ;
+  always @(posedge clk)
+    wr_en_2 <= \$80 ;
+  always @(posedge clk)
+    mem__c_wr_addr <= \$81 ;
+  always @(posedge clk)
+    wr_en_3 <= \$82 ;
+  assign \$83  = byte_sel * 4'h8;
+  assign \$1  = mem__a_data__0 >> \$83 ;
+  assign \$2  = $signed(\$1 ) - $signed(cmd__a_zp);
+  assign a_in__0 = valid ? \$2  : 9'h000;
+  assign \$88  = byte_sel * 4'h8;
+  assign \$3  = mem__a_data__1 >> \$88 ;
+  assign \$4  = $signed(\$3 ) - $signed(cmd__a_zp);
+  assign a_in__1 = valid ? \$4  : 9'h000;
+  assign \$93  = byte_sel * 4'h8;
+  assign \$5  = mem__a_data__2 >> \$93 ;
+  assign \$6  = $signed(\$5 ) - $signed(cmd__a_zp);
+  assign a_in__2 = valid ? \$6  : 9'h000;
+  assign \$98  = byte_sel * 4'h8;
+  \obt_tile_default_tmr.datapath.array  array (
+    .a_in(a_in__0),
+    .a_in__1(a_in__1),
+    .a_in__2(a_in__2),
+    .a_in__3(a_in__3),
+    .a_in__4(a_in__4),
+    .a_in__5(a_in__5),
+    .a_in__6(a_in__6),
+    .a_in__7(a_in__7),
+    .b_in(b_in__0),
+    .b_in__1(b_in__1),
+    .b_in__2(b_in__2),
+    .b_in__3(b_in__3),
+    .b_in__4(b_in__4),
+    .b_in__5(b_in__5),
+    .b_in__6(b_in__6),
+    .b_in__7(b_in__7),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .drain_acc__0(acc),
+    .drain_acc__1(\acc$69 ),
+    .drain_acc__2(\acc$81 ),
+    .drain_acc__3(\acc$93 ),
+    .drain_acc__4(\acc$105 ),
+    .drain_acc__5(\acc$117 ),
+    .drain_acc__6(\acc$129 ),
+    .drain_acc__7(\acc$141 ),
+    .drain_row(step__drain[2:0]),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.requant_0  requant_0 (
+    .acc(acc),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(bias),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$33 [31:0]),
+    .out(out),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$34 [5:0])
+  );
+  \obt_tile_default_tmr.datapath.requant_1  requant_1 (
+    .acc(\acc$69 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$71 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$35 [31:0]),
+    .out(\out$162 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$36 [5:0])
+  );
+  \obt_tile_default_tmr.datapath.requant_2  requant_2 (
+    .acc(\acc$81 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$83 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$37 [31:0]),
+    .out(\out$163 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$38 [5:0])
+  );
+  \obt_tile_default_tmr.datapath.requant_3  requant_3 (
+    .acc(\acc$93 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$95 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$39 [31:0]),
+    .out(\out$164 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$40 [5:0])
+  );
+  \obt_tile_default_tmr.datapath.requant_4  requant_4 (
+    .acc(\acc$105 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$107 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$41 [31:0]),
+    .out(\out$165 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$42 [5:0])
+  );
+  \obt_tile_default_tmr.datapath.requant_5  requant_5 (
+    .acc(\acc$117 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$119 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$43 [31:0]),
+    .out(\out$166 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$44 [5:0])
+  );
+  \obt_tile_default_tmr.datapath.requant_6  requant_6 (
+    .acc(\acc$129 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$131 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$45 [31:0]),
+    .out(\out$167 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$46 [5:0])
+  );
+  \obt_tile_default_tmr.datapath.requant_7  requant_7 (
+    .acc(\acc$141 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$143 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$47 [31:0]),
+    .out(\out$168 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$48 [5:0])
+  );
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$75  = byte_sel;
+    if (ce) begin
+      \$75  = step__k[1:0];
+    end
+    if (rst) begin
+      \$75  = 2'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$76  = valid;
+    if (ce) begin
+      \$76  = step__feeding;
+    end
+    if (rst) begin
+      \$76  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$77  = wr_addr_1;
+    if (ce) begin
+      \$77  = { step__ib[2:0], step__drain[2:0], step__jb[2:0] };
+    end
+    if (rst) begin
+      \$77  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$78  = wr_en_1;
+    if (ce) begin
+      \$78  = wr_en;
+    end
+    if (rst) begin
+      \$78  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$79  = wr_addr_2;
+    if (ce) begin
+      \$79  = wr_addr_1;
+    end
+    if (rst) begin
+      \$79  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$80  = wr_en_2;
+    if (ce) begin
+      \$80  = wr_en_1;
+    end
+    if (rst) begin
+      \$80  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$81  = mem__c_wr_addr;
+    if (ce) begin
+      \$81  = wr_addr_2;
+    end
+    if (rst) begin
+      \$81  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$82  = wr_en_3;
+    if (ce) begin
+      \$82  = wr_en_2;
+    end
+    if (rst) begin
+      \$82  = 8'h00;
+    end
+  end
+  assign step__clear = clear;
+  assign mem__a_addr = { step__ib[2:0], step__k[5:2] };
+  assign mem__b_addr = { step__jb[2:0], step__k[5:2] };
+  assign drain_row = step__drain[2:0];
+  assign row = { step__ib, step__drain[2:0] };
+  assign mem__ch_addr = step__jb[2:0];
+  assign step__draining = i_valid;
+  assign drain_acc__0 = acc;
+  assign mem__bias__0 = bias;
+  assign mult = \$33 [31:0];
+  assign shift = \$34 [5:0];
+  assign cmd__out_zp = out_zp;
+  assign cmd__act_min = act_min;
+  assign cmd__act_max = act_max;
+  assign \i_valid$68  = i_valid;
+  assign drain_acc__1 = \acc$69 ;
+  assign mem__bias__1 = \bias$71 ;
+  assign \mult$73  = \$35 [31:0];
+  assign \shift$75  = \$36 [5:0];
+  assign \out_zp$77  = out_zp;
+  assign \act_min$78  = act_min;
+  assign \act_max$79  = act_max;
+  assign \i_valid$80  = i_valid;
+  assign drain_acc__2 = \acc$81 ;
+  assign mem__bias__2 = \bias$83 ;
+  assign \mult$85  = \$37 [31:0];
+  assign \shift$87  = \$38 [5:0];
+  assign \out_zp$89  = out_zp;
+  assign \act_min$90  = act_min;
+  assign \act_max$91  = act_max;
+  assign \i_valid$92  = i_valid;
+  assign drain_acc__3 = \acc$93 ;
+  assign mem__bias__3 = \bias$95 ;
+  assign \mult$97  = \$39 [31:0];
+  assign \shift$99  = \$40 [5:0];
+  assign \out_zp$101  = out_zp;
+  assign \act_min$102  = act_min;
+  assign \act_max$103  = act_max;
+  assign \i_valid$104  = i_valid;
+  assign drain_acc__4 = \acc$105 ;
+  assign mem__bias__4 = \bias$107 ;
+  assign \mult$109  = \$41 [31:0];
+  assign \shift$111  = \$42 [5:0];
+  assign \out_zp$113  = out_zp;
+  assign \act_min$114  = act_min;
+  assign \act_max$115  = act_max;
+  assign \i_valid$116  = i_valid;
+  assign drain_acc__5 = \acc$117 ;
+  assign mem__bias__5 = \bias$119 ;
+  assign \mult$121  = \$43 [31:0];
+  assign \shift$123  = \$44 [5:0];
+  assign \out_zp$125  = out_zp;
+  assign \act_min$126  = act_min;
+  assign \act_max$127  = act_max;
+  assign \i_valid$128  = i_valid;
+  assign drain_acc__6 = \acc$129 ;
+  assign mem__bias__6 = \bias$131 ;
+  assign \mult$133  = \$45 [31:0];
+  assign \shift$135  = \$46 [5:0];
+  assign \out_zp$137  = out_zp;
+  assign \act_min$138  = act_min;
+  assign \act_max$139  = act_max;
+  assign \i_valid$140  = i_valid;
+  assign drain_acc__7 = \acc$141 ;
+  assign mem__bias__7 = \bias$143 ;
+  assign \mult$145  = \$47 [31:0];
+  assign \shift$147  = \$48 [5:0];
+  assign \out_zp$149  = out_zp;
+  assign \act_min$150  = act_min;
+  assign \act_max$151  = act_max;
+  assign wr_addr = { step__ib[2:0], step__drain[2:0], step__jb[2:0] };
+  assign wr_addr_3 = mem__c_wr_addr;
+  assign mem__c_wr_data = { \out$168 , \out$167 , \out$166 , \out$165 , \out$164 , \out$163 , \out$162 , out };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a_in__5, a_in__6, a_in__7, b_in, b_in__1, b_in__2, b_in__3, b_in__4, b_in__5, b_in__6, b_in__7, ce, clear, drain_acc__0
+, drain_acc__1, drain_acc__2, drain_acc__3, drain_acc__4, drain_acc__5, drain_acc__6, drain_acc__7, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$3  = 0;
+  reg [8:0] \$1 ;
+  reg [8:0] \$10 ;
+  reg [8:0] \$11 ;
+  reg [8:0] \$12 ;
+  reg [8:0] \$13 ;
+  reg [8:0] \$14 ;
+  reg [8:0] \$15 ;
+  reg [8:0] \$16 ;
+  reg [8:0] \$17 ;
+  reg [8:0] \$18 ;
+  reg [8:0] \$19 ;
+  reg [8:0] \$2 ;
+  reg [8:0] \$20 ;
+  reg [8:0] \$21 ;
+  reg [8:0] \$22 ;
+  reg [8:0] \$23 ;
+  reg [8:0] \$24 ;
+  reg [8:0] \$25 ;
+  reg [8:0] \$26 ;
+  reg [8:0] \$27 ;
+  reg [8:0] \$28 ;
+  reg [8:0] \$29 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$30 ;
+  reg [8:0] \$31 ;
+  reg [8:0] \$32 ;
+  reg [8:0] \$33 ;
+  reg [8:0] \$34 ;
+  reg [8:0] \$35 ;
+  reg [8:0] \$36 ;
+  reg [8:0] \$37 ;
+  reg [8:0] \$38 ;
+  reg [8:0] \$39 ;
+  reg [8:0] \$4 ;
+  reg [8:0] \$40 ;
+  reg [8:0] \$41 ;
+  reg [8:0] \$42 ;
+  reg [8:0] \$43 ;
+  reg [8:0] \$44 ;
+  reg [8:0] \$45 ;
+  reg [8:0] \$46 ;
+  reg [8:0] \$47 ;
+  reg [8:0] \$48 ;
+  reg [8:0] \$49 ;
+  reg [8:0] \$5 ;
+  reg [8:0] \$50 ;
+  reg [8:0] \$51 ;
+  reg [8:0] \$52 ;
+  reg [8:0] \$53 ;
+  reg [8:0] \$54 ;
+  reg [8:0] \$55 ;
+  reg [8:0] \$56 ;
+  reg [8:0] \$6 ;
+  reg [8:0] \$7 ;
+  reg [8:0] \$8 ;
+  reg [8:0] \$9 ;
+  (* init = 9'h000 *)
+  wire [8:0] a1_skew0;
+  reg [8:0] a2_skew0 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] a2_skew1;
+  reg [8:0] a3_skew0 = 9'h000;
+  reg [8:0] a3_skew1 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] a3_skew2;
+  reg [8:0] a4_skew0 = 9'h000;
+  reg [8:0] a4_skew1 = 9'h000;
+  reg [8:0] a4_skew2 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] a4_skew3;
+  reg [8:0] a5_skew0 = 9'h000;
+  reg [8:0] a5_skew1 = 9'h000;
+  reg [8:0] a5_skew2 = 9'h000;
+  reg [8:0] a5_skew3 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] a5_skew4;
+  reg [8:0] a6_skew0 = 9'h000;
+  reg [8:0] a6_skew1 = 9'h000;
+  reg [8:0] a6_skew2 = 9'h000;
+  reg [8:0] a6_skew3 = 9'h000;
+  reg [8:0] a6_skew4 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] a6_skew5;
+  reg [8:0] a7_skew0 = 9'h000;
+  reg [8:0] a7_skew1 = 9'h000;
+  reg [8:0] a7_skew2 = 9'h000;
+  reg [8:0] a7_skew3 = 9'h000;
+  reg [8:0] a7_skew4 = 9'h000;
+  reg [8:0] a7_skew5 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] a7_skew6;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  wire [8:0] \a_in$101 ;
+  wire [8:0] \a_in$103 ;
+  wire [8:0] \a_in$105 ;
+  wire [8:0] \a_in$107 ;
+  wire [8:0] \a_in$109 ;
+  wire [8:0] \a_in$111 ;
+  reg [8:0] \a_in$113  = 9'h000;
+  wire [8:0] \a_in$115 ;
+  wire [8:0] \a_in$117 ;
+  wire [8:0] \a_in$119 ;
+  wire [8:0] \a_in$121 ;
+  wire [8:0] \a_in$123 ;
+  wire [8:0] \a_in$125 ;
+  wire [8:0] \a_in$127 ;
+  reg [8:0] \a_in$129  = 9'h000;
+  wire [8:0] \a_in$131 ;
+  wire [8:0] \a_in$133 ;
+  wire [8:0] \a_in$135 ;
+  wire [8:0] \a_in$137 ;
+  wire [8:0] \a_in$139 ;
+  wire [8:0] \a_in$141 ;
+  wire [8:0] \a_in$143 ;
+  reg [8:0] \a_in$145  = 9'h000;
+  wire [8:0] \a_in$147 ;
+  wire [8:0] \a_in$149 ;
+  wire [8:0] \a_in$151 ;
+  wire [8:0] \a_in$153 ;
+  wire [8:0] \a_in$155 ;
+  wire [8:0] \a_in$157 ;
+  wire [8:0] \a_in$159 ;
+  reg [8:0] \a_in$161  = 9'h000;
+  wire [8:0] \a_in$163 ;
+  wire [8:0] \a_in$165 ;
+  wire [8:0] \a_in$167 ;
+  wire [8:0] \a_in$169 ;
+  wire [8:0] \a_in$171 ;
+  wire [8:0] \a_in$173 ;
+  wire [8:0] \a_in$175 ;
+  reg [8:0] \a_in$177  = 9'h000;
+  wire [8:0] \a_in$179 ;
+  wire [8:0] \a_in$181 ;
+  wire [8:0] \a_in$183 ;
+  wire [8:0] \a_in$185 ;
+  wire [8:0] \a_in$187 ;
+  wire [8:0] \a_in$189 ;
+  wire [8:0] \a_in$191 ;
+  wire [8:0] \a_in$67 ;
+  wire [8:0] \a_in$69 ;
+  wire [8:0] \a_in$71 ;
+  wire [8:0] \a_in$73 ;
+  wire [8:0] \a_in$75 ;
+  wire [8:0] \a_in$77 ;
+  wire [8:0] \a_in$79 ;
+  reg [8:0] \a_in$81  = 9'h000;
+  wire [8:0] \a_in$83 ;
+  wire [8:0] \a_in$85 ;
+  wire [8:0] \a_in$87 ;
+  wire [8:0] \a_in$89 ;
+  wire [8:0] \a_in$91 ;
+  wire [8:0] \a_in$93 ;
+  wire [8:0] \a_in$95 ;
+  reg [8:0] \a_in$97  = 9'h000;
+  wire [8:0] \a_in$99 ;
+  wire [8:0] a_in__0;
+  input [8:0] a_in__1;
+  wire [8:0] a_in__1;
+  input [8:0] a_in__2;
+  wire [8:0] a_in__2;
+  input [8:0] a_in__3;
+  wire [8:0] a_in__3;
+  input [8:0] a_in__4;
+  wire [8:0] a_in__4;
+  input [8:0] a_in__5;
+  wire [8:0] a_in__5;
+  input [8:0] a_in__6;
+  wire [8:0] a_in__6;
+  input [8:0] a_in__7;
+  wire [8:0] a_in__7;
+  wire [8:0] a_out;
+  wire [8:0] \a_out$100 ;
+  wire [8:0] \a_out$102 ;
+  wire [8:0] \a_out$104 ;
+  wire [8:0] \a_out$106 ;
+  wire [8:0] \a_out$108 ;
+  wire [8:0] \a_out$110 ;
+  wire [8:0] \a_out$112 ;
+  wire [8:0] \a_out$116 ;
+  wire [8:0] \a_out$118 ;
+  wire [8:0] \a_out$120 ;
+  wire [8:0] \a_out$122 ;
+  wire [8:0] \a_out$124 ;
+  wire [8:0] \a_out$126 ;
+  wire [8:0] \a_out$128 ;
+  wire [8:0] \a_out$132 ;
+  wire [8:0] \a_out$134 ;
+  wire [8:0] \a_out$136 ;
+  wire [8:0] \a_out$138 ;
+  wire [8:0] \a_out$140 ;
+  wire [8:0] \a_out$142 ;
+  wire [8:0] \a_out$144 ;
+  wire [8:0] \a_out$148 ;
+  wire [8:0] \a_out$150 ;
+  wire [8:0] \a_out$152 ;
+  wire [8:0] \a_out$154 ;
+  wire [8:0] \a_out$156 ;
+  wire [8:0] \a_out$158 ;
+  wire [8:0] \a_out$160 ;
+  wire [8:0] \a_out$164 ;
+  wire [8:0] \a_out$166 ;
+  wire [8:0] \a_out$168 ;
+  wire [8:0] \a_out$170 ;
+  wire [8:0] \a_out$172 ;
+  wire [8:0] \a_out$174 ;
+  wire [8:0] \a_out$176 ;
+  wire [8:0] \a_out$180 ;
+  wire [8:0] \a_out$182 ;
+  wire [8:0] \a_out$184 ;
+  wire [8:0] \a_out$186 ;
+  wire [8:0] \a_out$188 ;
+  wire [8:0] \a_out$190 ;
+  wire [8:0] \a_out$192 ;
+  wire [8:0] \a_out$70 ;
+  wire [8:0] \a_out$72 ;
+  wire [8:0] \a_out$74 ;
+  wire [8:0] \a_out$76 ;
+  wire [8:0] \a_out$78 ;
+  wire [8:0] \a_out$80 ;
+  wire [8:0] \a_out$84 ;
+  wire [8:0] \a_out$86 ;
+  wire [8:0] \a_out$88 ;
+  wire [8:0] \a_out$90 ;
+  wire [8:0] \a_out$92 ;
+  wire [8:0] \a_out$94 ;
+  wire [8:0] \a_out$96 ;
+  wire [31:0] acc;
+  wire [31:0] \acc$324 ;
+  wire [31:0] \acc$325 ;
+  wire [31:0] \acc$326 ;
+  wire [31:0] \acc$327 ;
+  wire [31:0] \acc$328 ;
+  wire [31:0] \acc$329 ;
+  wire [31:0] \acc$330 ;
+  wire [31:0] \acc$332 ;
+  wire [31:0] \acc$333 ;
+  wire [31:0] \acc$334 ;
+  wire [31:0] \acc$335 ;
+  wire [31:0] \acc$336 ;
+  wire [31:0] \acc$337 ;
+  wire [31:0] \acc$338 ;
+  wire [31:0] \acc$339 ;
+  wire [31:0] \acc$341 ;
+  wire [31:0] \acc$342 ;
+  wire [31:0] \acc$343 ;
+  wire [31:0] \acc$344 ;
+  wire [31:0] \acc$345 ;
+  wire [31:0] \acc$346 ;
+  wire [31:0] \acc$347 ;
+  wire [31:0] \acc$348 ;
+  wire [31:0] \acc$350 ;
+  wire [31:0] \acc$351 ;
+  wire [31:0] \acc$352 ;
+  wire [31:0] \acc$353 ;
+  wire [31:0] \acc$354 ;
+  wire [31:0] \acc$355 ;
+  wire [31:0] \acc$356 ;
+  wire [31:0] \acc$357 ;
+  wire [31:0] \acc$359 ;
+  wire [31:0] \acc$360 ;
+  wire [31:0] \acc$361 ;
+  wire [31:0] \acc$362 ;
+  wire [31:0] \acc$363 ;
+  wire [31:0] \acc$364 ;
+  wire [31:0] \acc$365 ;
+  wire [31:0] \acc$366 ;
+  wire [31:0] \acc$368 ;
+  wire [31:0] \acc$369 ;
+  wire [31:0] \acc$370 ;
+  wire [31:0] \acc$371 ;
+  wire [31:0] \acc$372 ;
+  wire [31:0] \acc$373 ;
+  wire [31:0] \acc$374 ;
+  wire [31:0] \acc$375 ;
+  wire [31:0] \acc$377 ;
+  wire [31:0] \acc$378 ;
+  wire [31:0] \acc$379 ;
+  wire [31:0] \acc$380 ;
+  wire [31:0] \acc$381 ;
+  wire [31:0] \acc$382 ;
+  wire [31:0] \acc$383 ;
+  wire [31:0] \acc$384 ;
+  wire [31:0] \acc$386 ;
+  wire [31:0] \acc$387 ;
+  wire [31:0] \acc$388 ;
+  wire [31:0] \acc$389 ;
+  wire [31:0] \acc$390 ;
+  wire [31:0] \acc$391 ;
+  wire [31:0] \acc$392 ;
+  wire [31:0] \acc$393 ;
+  (* init = 9'h000 *)
+  wire [8:0] b1_skew0;
+  reg [8:0] b2_skew0 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] b2_skew1;
+  reg [8:0] b3_skew0 = 9'h000;
+  reg [8:0] b3_skew1 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] b3_skew2;
+  reg [8:0] b4_skew0 = 9'h000;
+  reg [8:0] b4_skew1 = 9'h000;
+  reg [8:0] b4_skew2 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] b4_skew3;
+  reg [8:0] b5_skew0 = 9'h000;
+  reg [8:0] b5_skew1 = 9'h000;
+  reg [8:0] b5_skew2 = 9'h000;
+  reg [8:0] b5_skew3 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] b5_skew4;
+  reg [8:0] b6_skew0 = 9'h000;
+  reg [8:0] b6_skew1 = 9'h000;
+  reg [8:0] b6_skew2 = 9'h000;
+  reg [8:0] b6_skew3 = 9'h000;
+  reg [8:0] b6_skew4 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] b6_skew5;
+  reg [8:0] b7_skew0 = 9'h000;
+  reg [8:0] b7_skew1 = 9'h000;
+  reg [8:0] b7_skew2 = 9'h000;
+  reg [8:0] b7_skew3 = 9'h000;
+  reg [8:0] b7_skew4 = 9'h000;
+  reg [8:0] b7_skew5 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] b7_skew6;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  wire [8:0] \b_in$195 ;
+  wire [8:0] \b_in$197 ;
+  wire [8:0] \b_in$199 ;
+  wire [8:0] \b_in$201 ;
+  wire [8:0] \b_in$203 ;
+  wire [8:0] \b_in$205 ;
+  wire [8:0] \b_in$207 ;
+  reg [8:0] \b_in$209  = 9'h000;
+  wire [8:0] \b_in$211 ;
+  wire [8:0] \b_in$213 ;
+  wire [8:0] \b_in$215 ;
+  wire [8:0] \b_in$217 ;
+  wire [8:0] \b_in$219 ;
+  wire [8:0] \b_in$221 ;
+  wire [8:0] \b_in$223 ;
+  reg [8:0] \b_in$225  = 9'h000;
+  wire [8:0] \b_in$227 ;
+  wire [8:0] \b_in$229 ;
+  wire [8:0] \b_in$231 ;
+  wire [8:0] \b_in$233 ;
+  wire [8:0] \b_in$235 ;
+  wire [8:0] \b_in$237 ;
+  wire [8:0] \b_in$239 ;
+  reg [8:0] \b_in$241  = 9'h000;
+  wire [8:0] \b_in$243 ;
+  wire [8:0] \b_in$245 ;
+  wire [8:0] \b_in$247 ;
+  wire [8:0] \b_in$249 ;
+  wire [8:0] \b_in$251 ;
+  wire [8:0] \b_in$253 ;
+  wire [8:0] \b_in$255 ;
+  reg [8:0] \b_in$257  = 9'h000;
+  wire [8:0] \b_in$259 ;
+  wire [8:0] \b_in$261 ;
+  wire [8:0] \b_in$263 ;
+  wire [8:0] \b_in$265 ;
+  wire [8:0] \b_in$267 ;
+  wire [8:0] \b_in$269 ;
+  wire [8:0] \b_in$271 ;
+  reg [8:0] \b_in$273  = 9'h000;
+  wire [8:0] \b_in$275 ;
+  wire [8:0] \b_in$277 ;
+  wire [8:0] \b_in$279 ;
+  wire [8:0] \b_in$281 ;
+  wire [8:0] \b_in$283 ;
+  wire [8:0] \b_in$285 ;
+  wire [8:0] \b_in$287 ;
+  reg [8:0] \b_in$289  = 9'h000;
+  wire [8:0] \b_in$291 ;
+  wire [8:0] \b_in$293 ;
+  wire [8:0] \b_in$295 ;
+  wire [8:0] \b_in$297 ;
+  wire [8:0] \b_in$299 ;
+  wire [8:0] \b_in$301 ;
+  wire [8:0] \b_in$303 ;
+  reg [8:0] \b_in$305  = 9'h000;
+  wire [8:0] \b_in$307 ;
+  wire [8:0] \b_in$309 ;
+  wire [8:0] \b_in$311 ;
+  wire [8:0] \b_in$313 ;
+  wire [8:0] \b_in$315 ;
+  wire [8:0] \b_in$317 ;
+  wire [8:0] \b_in$319 ;
+  wire [8:0] b_in__0;
+  input [8:0] b_in__1;
+  wire [8:0] b_in__1;
+  input [8:0] b_in__2;
+  wire [8:0] b_in__2;
+  input [8:0] b_in__3;
+  wire [8:0] b_in__3;
+  input [8:0] b_in__4;
+  wire [8:0] b_in__4;
+  input [8:0] b_in__5;
+  wire [8:0] b_in__5;
+  input [8:0] b_in__6;
+  wire [8:0] b_in__6;
+  input [8:0] b_in__7;
+  wire [8:0] b_in__7;
+  wire [8:0] b_out;
+  wire [8:0] \b_out$198 ;
+  wire [8:0] \b_out$200 ;
+  wire [8:0] \b_out$202 ;
+  wire [8:0] \b_out$204 ;
+  wire [8:0] \b_out$206 ;
+  wire [8:0] \b_out$208 ;
+  wire [8:0] \b_out$212 ;
+  wire [8:0] \b_out$214 ;
+  wire [8:0] \b_out$216 ;
+  wire [8:0] \b_out$218 ;
+  wire [8:0] \b_out$220 ;
+  wire [8:0] \b_out$222 ;
+  wire [8:0] \b_out$224 ;
+  wire [8:0] \b_out$228 ;
+  wire [8:0] \b_out$230 ;
+  wire [8:0] \b_out$232 ;
+  wire [8:0] \b_out$234 ;
+  wire [8:0] \b_out$236 ;
+  wire [8:0] \b_out$238 ;
+  wire [8:0] \b_out$240 ;
+  wire [8:0] \b_out$244 ;
+  wire [8:0] \b_out$246 ;
+  wire [8:0] \b_out$248 ;
+  wire [8:0] \b_out$250 ;
+  wire [8:0] \b_out$252 ;
+  wire [8:0] \b_out$254 ;
+  wire [8:0] \b_out$256 ;
+  wire [8:0] \b_out$260 ;
+  wire [8:0] \b_out$262 ;
+  wire [8:0] \b_out$264 ;
+  wire [8:0] \b_out$266 ;
+  wire [8:0] \b_out$268 ;
+  wire [8:0] \b_out$270 ;
+  wire [8:0] \b_out$272 ;
+  wire [8:0] \b_out$276 ;
+  wire [8:0] \b_out$278 ;
+  wire [8:0] \b_out$280 ;
+  wire [8:0] \b_out$282 ;
+  wire [8:0] \b_out$284 ;
+  wire [8:0] \b_out$286 ;
+  wire [8:0] \b_out$288 ;
+  wire [8:0] \b_out$292 ;
+  wire [8:0] \b_out$294 ;
+  wire [8:0] \b_out$296 ;
+  wire [8:0] \b_out$298 ;
+  wire [8:0] \b_out$300 ;
+  wire [8:0] \b_out$302 ;
+  wire [8:0] \b_out$304 ;
+  wire [8:0] \b_out$308 ;
+  wire [8:0] \b_out$310 ;
+  wire [8:0] \b_out$312 ;
+  wire [8:0] \b_out$314 ;
+  wire [8:0] \b_out$316 ;
+  wire [8:0] \b_out$318 ;
+  wire [8:0] \b_out$320 ;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  wire \clear$1 ;
+  wire \clear$10 ;
+  wire \clear$11 ;
+  wire \clear$12 ;
+  wire \clear$13 ;
+  wire \clear$14 ;
+  wire \clear$15 ;
+  wire \clear$16 ;
+  wire \clear$17 ;
+  wire \clear$18 ;
+  wire \clear$19 ;
+  wire \clear$2 ;
+  wire \clear$20 ;
+  wire \clear$21 ;
+  wire \clear$22 ;
+  wire \clear$23 ;
+  wire \clear$24 ;
+  wire \clear$25 ;
+  wire \clear$26 ;
+  wire \clear$27 ;
+  wire \clear$28 ;
+  wire \clear$29 ;
+  wire \clear$3 ;
+  wire \clear$30 ;
+  wire \clear$31 ;
+  wire \clear$32 ;
+  wire \clear$33 ;
+  wire \clear$34 ;
+  wire \clear$35 ;
+  wire \clear$36 ;
+  wire \clear$37 ;
+  wire \clear$38 ;
+  wire \clear$39 ;
+  wire \clear$4 ;
+  wire \clear$40 ;
+  wire \clear$41 ;
+  wire \clear$42 ;
+  wire \clear$43 ;
+  wire \clear$44 ;
+  wire \clear$45 ;
+  wire \clear$46 ;
+  wire \clear$47 ;
+  wire \clear$48 ;
+  wire \clear$49 ;
+  wire \clear$5 ;
+  wire \clear$50 ;
+  wire \clear$51 ;
+  wire \clear$52 ;
+  wire \clear$53 ;
+  wire \clear$54 ;
+  wire \clear$55 ;
+  wire \clear$56 ;
+  wire \clear$57 ;
+  wire \clear$58 ;
+  wire \clear$59 ;
+  wire \clear$6 ;
+  wire \clear$60 ;
+  wire \clear$61 ;
+  wire \clear$62 ;
+  wire \clear$63 ;
+  wire \clear$64 ;
+  wire \clear$7 ;
+  wire \clear$8 ;
+  wire \clear$9 ;
+  input clk;
+  wire clk;
+  output [31:0] drain_acc__0;
+  reg [31:0] drain_acc__0;
+  output [31:0] drain_acc__1;
+  reg [31:0] drain_acc__1;
+  output [31:0] drain_acc__2;
+  reg [31:0] drain_acc__2;
+  output [31:0] drain_acc__3;
+  reg [31:0] drain_acc__3;
+  output [31:0] drain_acc__4;
+  reg [31:0] drain_acc__4;
+  output [31:0] drain_acc__5;
+  reg [31:0] drain_acc__5;
+  output [31:0] drain_acc__6;
+  reg [31:0] drain_acc__6;
+  output [31:0] drain_acc__7;
+  reg [31:0] drain_acc__7;
+  input [2:0] drain_row;
+  wire [2:0] drain_row;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    a6_skew2 <= \$18 ;
+  always @(posedge clk)
+    a6_skew3 <= \$19 ;
+  always @(posedge clk)
+    a6_skew4 <= \$20 ;
+  always @(posedge clk)
+    \a_in$161  <= \$21 ;
+  always @(posedge clk)
+    a7_skew0 <= \$22 ;
+  always @(posedge clk)
+    a7_skew1 <= \$23 ;
+  always @(posedge clk)
+    a7_skew2 <= \$24 ;
+  always @(posedge clk)
+    a7_skew3 <= \$25 ;
+  always @(posedge clk)
+    a7_skew4 <= \$26 ;
+  always @(posedge clk)
+    a7_skew5 <= \$27 ;
+  always @(posedge clk)
+    \a_in$177  <= \$28 ;
+  always @(posedge clk)
+    \b_in$209  <= \$29 ;
+  always @(posedge clk)
+    b2_skew0 <= \$30 ;
+  always @(posedge clk)
+    \b_in$225  <= \$31 ;
+  always @(posedge clk)
+    b3_skew0 <= \$32 ;
+  always @(posedge clk)
+    b3_skew1 <= \$33 ;
+  always @(posedge clk)
+    \b_in$241  <= \$34 ;
+  always @(posedge clk)
+    b4_skew0 <= \$35 ;
+  always @(posedge clk)
+    b4_skew1 <= \$36 ;
+  always @(posedge clk)
+    b4_skew2 <= \$37 ;
+  always @(posedge clk)
+    \b_in$257  <= \$38 ;
+  always @(posedge clk)
+    b5_skew0 <= \$39 ;
+  always @(posedge clk)
+    b5_skew1 <= \$40 ;
+  always @(posedge clk)
+    b5_skew2 <= \$41 ;
+  always @(posedge clk)
+    b5_skew3 <= \$42 ;
+  always @(posedge clk)
+    \b_in$273  <= \$43 ;
+  always @(posedge clk)
+    b6_skew0 <= \$44 ;
+  always @(posedge clk)
+    b6_skew1 <= \$45 ;
+  always @(posedge clk)
+    b6_skew2 <= \$46 ;
+  always @(posedge clk)
+    b6_skew3 <= \$47 ;
+  always @(posedge clk)
+    b6_skew4 <= \$48 ;
+  always @(posedge clk)
+    \b_in$289  <= \$49 ;
+  always @(posedge clk)
+    b7_skew0 <= \$50 ;
+  always @(posedge clk)
+    b7_skew1 <= \$51 ;
+  always @(posedge clk)
+    b7_skew2 <= \$52 ;
+  always @(posedge clk)
+    b7_skew3 <= \$53 ;
+  always @(posedge clk)
+    b7_skew4 <= \$54 ;
+  always @(posedge clk)
+    b7_skew5 <= \$55 ;
+  always @(posedge clk)
+    \b_in$305  <= \$56 ;
+  always @(posedge clk)
+    \a_in$81  <= \$1 ;
+  always @(posedge clk)
+    a2_skew0 <= \$2 ;
+  always @(posedge clk)
+    \a_in$97  <= \$3 ;
+  always @(posedge clk)
+    a3_skew0 <= \$4 ;
+  always @(posedge clk)
+    a3_skew1 <= \$5 ;
+  always @(posedge clk)
+    \a_in$113  <= \$6 ;
+  always @(posedge clk)
+    a4_skew0 <= \$7 ;
+  always @(posedge clk)
+    a4_skew1 <= \$8 ;
+  always @(posedge clk)
+    a4_skew2 <= \$9 ;
+  always @(posedge clk)
+    \a_in$129  <= \$10 ;
+  always @(posedge clk)
+    a5_skew0 <= \$11 ;
+  always @(posedge clk)
+    a5_skew1 <= \$12 ;
+  always @(posedge clk)
+    a5_skew2 <= \$13 ;
+  always @(posedge clk)
+    a5_skew3 <= \$14 ;
+  always @(posedge clk)
+    \a_in$145  <= \$15 ;
+  always @(posedge clk)
+    a6_skew0 <= \$16 ;
+  always @(posedge clk)
+    a6_skew1 <= \$17 ;
+  \obt_tile_default_tmr.datapath.array.pe_0_0  pe_0_0 (
+    .a_in(a_in),
+    .a_out(\a_in$67 ),
+    .acc(acc),
+    .b_in(b_in),
+    .b_out(\b_in$195 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_0_1  pe_0_1 (
+    .a_in(\a_in$67 ),
+    .a_out(\a_in$69 ),
+    .acc(\acc$332 ),
+    .b_in(\b_in$209 ),
+    .b_out(\b_in$211 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_0_2  pe_0_2 (
+    .a_in(\a_in$69 ),
+    .a_out(\a_in$71 ),
+    .acc(\acc$341 ),
+    .b_in(\b_in$225 ),
+    .b_out(\b_in$227 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_0_3  pe_0_3 (
+    .a_in(\a_in$71 ),
+    .a_out(\a_in$73 ),
+    .acc(\acc$350 ),
+    .b_in(\b_in$241 ),
+    .b_out(\b_in$243 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_0_4  pe_0_4 (
+    .a_in(\a_in$73 ),
+    .a_out(\a_in$75 ),
+    .acc(\acc$359 ),
+    .b_in(\b_in$257 ),
+    .b_out(\b_in$259 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_0_5  pe_0_5 (
+    .a_in(\a_in$75 ),
+    .a_out(\a_in$77 ),
+    .acc(\acc$368 ),
+    .b_in(\b_in$273 ),
+    .b_out(\b_in$275 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_0_6  pe_0_6 (
+    .a_in(\a_in$77 ),
+    .a_out(\a_in$79 ),
+    .acc(\acc$377 ),
+    .b_in(\b_in$289 ),
+    .b_out(\b_in$291 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_0_7  pe_0_7 (
+    .a_in(\a_in$79 ),
+    .acc(\acc$386 ),
+    .b_in(\b_in$305 ),
+    .b_out(\b_in$307 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_1_0  pe_1_0 (
+    .a_in(\a_in$81 ),
+    .a_out(\a_in$83 ),
+    .acc(\acc$324 ),
+    .b_in(\b_in$195 ),
+    .b_out(\b_in$197 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_1_1  pe_1_1 (
+    .a_in(\a_in$83 ),
+    .a_out(\a_in$85 ),
+    .acc(\acc$333 ),
+    .b_in(\b_in$211 ),
+    .b_out(\b_in$213 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_1_2  pe_1_2 (
+    .a_in(\a_in$85 ),
+    .a_out(\a_in$87 ),
+    .acc(\acc$342 ),
+    .b_in(\b_in$227 ),
+    .b_out(\b_in$229 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_1_3  pe_1_3 (
+    .a_in(\a_in$87 ),
+    .a_out(\a_in$89 ),
+    .acc(\acc$351 ),
+    .b_in(\b_in$243 ),
+    .b_out(\b_in$245 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_1_4  pe_1_4 (
+    .a_in(\a_in$89 ),
+    .a_out(\a_in$91 ),
+    .acc(\acc$360 ),
+    .b_in(\b_in$259 ),
+    .b_out(\b_in$261 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_1_5  pe_1_5 (
+    .a_in(\a_in$91 ),
+    .a_out(\a_in$93 ),
+    .acc(\acc$369 ),
+    .b_in(\b_in$275 ),
+    .b_out(\b_in$277 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_1_6  pe_1_6 (
+    .a_in(\a_in$93 ),
+    .a_out(\a_in$95 ),
+    .acc(\acc$378 ),
+    .b_in(\b_in$291 ),
+    .b_out(\b_in$293 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_1_7  pe_1_7 (
+    .a_in(\a_in$95 ),
+    .acc(\acc$387 ),
+    .b_in(\b_in$307 ),
+    .b_out(\b_in$309 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_2_0  pe_2_0 (
+    .a_in(\a_in$97 ),
+    .a_out(\a_in$99 ),
+    .acc(\acc$325 ),
+    .b_in(\b_in$197 ),
+    .b_out(\b_in$199 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_2_1  pe_2_1 (
+    .a_in(\a_in$99 ),
+    .a_out(\a_in$101 ),
+    .acc(\acc$334 ),
+    .b_in(\b_in$213 ),
+    .b_out(\b_in$215 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_2_2  pe_2_2 (
+    .a_in(\a_in$101 ),
+    .a_out(\a_in$103 ),
+    .acc(\acc$343 ),
+    .b_in(\b_in$229 ),
+    .b_out(\b_in$231 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_2_3  pe_2_3 (
+    .a_in(\a_in$103 ),
+    .a_out(\a_in$105 ),
+    .acc(\acc$352 ),
+    .b_in(\b_in$245 ),
+    .b_out(\b_in$247 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_2_4  pe_2_4 (
+    .a_in(\a_in$105 ),
+    .a_out(\a_in$107 ),
+    .acc(\acc$361 ),
+    .b_in(\b_in$261 ),
+    .b_out(\b_in$263 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_2_5  pe_2_5 (
+    .a_in(\a_in$107 ),
+    .a_out(\a_in$109 ),
+    .acc(\acc$370 ),
+    .b_in(\b_in$277 ),
+    .b_out(\b_in$279 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_2_6  pe_2_6 (
+    .a_in(\a_in$109 ),
+    .a_out(\a_in$111 ),
+    .acc(\acc$379 ),
+    .b_in(\b_in$293 ),
+    .b_out(\b_in$295 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_2_7  pe_2_7 (
+    .a_in(\a_in$111 ),
+    .acc(\acc$388 ),
+    .b_in(\b_in$309 ),
+    .b_out(\b_in$311 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_3_0  pe_3_0 (
+    .a_in(\a_in$113 ),
+    .a_out(\a_in$115 ),
+    .acc(\acc$326 ),
+    .b_in(\b_in$199 ),
+    .b_out(\b_in$201 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_3_1  pe_3_1 (
+    .a_in(\a_in$115 ),
+    .a_out(\a_in$117 ),
+    .acc(\acc$335 ),
+    .b_in(\b_in$215 ),
+    .b_out(\b_in$217 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_3_2  pe_3_2 (
+    .a_in(\a_in$117 ),
+    .a_out(\a_in$119 ),
+    .acc(\acc$344 ),
+    .b_in(\b_in$231 ),
+    .b_out(\b_in$233 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_3_3  pe_3_3 (
+    .a_in(\a_in$119 ),
+    .a_out(\a_in$121 ),
+    .acc(\acc$353 ),
+    .b_in(\b_in$247 ),
+    .b_out(\b_in$249 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_3_4  pe_3_4 (
+    .a_in(\a_in$121 ),
+    .a_out(\a_in$123 ),
+    .acc(\acc$362 ),
+    .b_in(\b_in$263 ),
+    .b_out(\b_in$265 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_3_5  pe_3_5 (
+    .a_in(\a_in$123 ),
+    .a_out(\a_in$125 ),
+    .acc(\acc$371 ),
+    .b_in(\b_in$279 ),
+    .b_out(\b_in$281 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_3_6  pe_3_6 (
+    .a_in(\a_in$125 ),
+    .a_out(\a_in$127 ),
+    .acc(\acc$380 ),
+    .b_in(\b_in$295 ),
+    .b_out(\b_in$297 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_3_7  pe_3_7 (
+    .a_in(\a_in$127 ),
+    .acc(\acc$389 ),
+    .b_in(\b_in$311 ),
+    .b_out(\b_in$313 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_4_0  pe_4_0 (
+    .a_in(\a_in$129 ),
+    .a_out(\a_in$131 ),
+    .acc(\acc$327 ),
+    .b_in(\b_in$201 ),
+    .b_out(\b_in$203 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_4_1  pe_4_1 (
+    .a_in(\a_in$131 ),
+    .a_out(\a_in$133 ),
+    .acc(\acc$336 ),
+    .b_in(\b_in$217 ),
+    .b_out(\b_in$219 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_4_2  pe_4_2 (
+    .a_in(\a_in$133 ),
+    .a_out(\a_in$135 ),
+    .acc(\acc$345 ),
+    .b_in(\b_in$233 ),
+    .b_out(\b_in$235 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_4_3  pe_4_3 (
+    .a_in(\a_in$135 ),
+    .a_out(\a_in$137 ),
+    .acc(\acc$354 ),
+    .b_in(\b_in$249 ),
+    .b_out(\b_in$251 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_4_4  pe_4_4 (
+    .a_in(\a_in$137 ),
+    .a_out(\a_in$139 ),
+    .acc(\acc$363 ),
+    .b_in(\b_in$265 ),
+    .b_out(\b_in$267 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_4_5  pe_4_5 (
+    .a_in(\a_in$139 ),
+    .a_out(\a_in$141 ),
+    .acc(\acc$372 ),
+    .b_in(\b_in$281 ),
+    .b_out(\b_in$283 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_4_6  pe_4_6 (
+    .a_in(\a_in$141 ),
+    .a_out(\a_in$143 ),
+    .acc(\acc$381 ),
+    .b_in(\b_in$297 ),
+    .b_out(\b_in$299 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_4_7  pe_4_7 (
+    .a_in(\a_in$143 ),
+    .acc(\acc$390 ),
+    .b_in(\b_in$313 ),
+    .b_out(\b_in$315 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_5_0  pe_5_0 (
+    .a_in(\a_in$145 ),
+    .a_out(\a_in$147 ),
+    .acc(\acc$328 ),
+    .b_in(\b_in$203 ),
+    .b_out(\b_in$205 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_5_1  pe_5_1 (
+    .a_in(\a_in$147 ),
+    .a_out(\a_in$149 ),
+    .acc(\acc$337 ),
+    .b_in(\b_in$219 ),
+    .b_out(\b_in$221 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_5_2  pe_5_2 (
+    .a_in(\a_in$149 ),
+    .a_out(\a_in$151 ),
+    .acc(\acc$346 ),
+    .b_in(\b_in$235 ),
+    .b_out(\b_in$237 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_5_3  pe_5_3 (
+    .a_in(\a_in$151 ),
+    .a_out(\a_in$153 ),
+    .acc(\acc$355 ),
+    .b_in(\b_in$251 ),
+    .b_out(\b_in$253 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_5_4  pe_5_4 (
+    .a_in(\a_in$153 ),
+    .a_out(\a_in$155 ),
+    .acc(\acc$364 ),
+    .b_in(\b_in$267 ),
+    .b_out(\b_in$269 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_5_5  pe_5_5 (
+    .a_in(\a_in$155 ),
+    .a_out(\a_in$157 ),
+    .acc(\acc$373 ),
+    .b_in(\b_in$283 ),
+    .b_out(\b_in$285 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_5_6  pe_5_6 (
+    .a_in(\a_in$157 ),
+    .a_out(\a_in$159 ),
+    .acc(\acc$382 ),
+    .b_in(\b_in$299 ),
+    .b_out(\b_in$301 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_5_7  pe_5_7 (
+    .a_in(\a_in$159 ),
+    .acc(\acc$391 ),
+    .b_in(\b_in$315 ),
+    .b_out(\b_in$317 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_6_0  pe_6_0 (
+    .a_in(\a_in$161 ),
+    .a_out(\a_in$163 ),
+    .acc(\acc$329 ),
+    .b_in(\b_in$205 ),
+    .b_out(\b_in$207 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_6_1  pe_6_1 (
+    .a_in(\a_in$163 ),
+    .a_out(\a_in$165 ),
+    .acc(\acc$338 ),
+    .b_in(\b_in$221 ),
+    .b_out(\b_in$223 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_6_2  pe_6_2 (
+    .a_in(\a_in$165 ),
+    .a_out(\a_in$167 ),
+    .acc(\acc$347 ),
+    .b_in(\b_in$237 ),
+    .b_out(\b_in$239 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_6_3  pe_6_3 (
+    .a_in(\a_in$167 ),
+    .a_out(\a_in$169 ),
+    .acc(\acc$356 ),
+    .b_in(\b_in$253 ),
+    .b_out(\b_in$255 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_6_4  pe_6_4 (
+    .a_in(\a_in$169 ),
+    .a_out(\a_in$171 ),
+    .acc(\acc$365 ),
+    .b_in(\b_in$269 ),
+    .b_out(\b_in$271 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_6_5  pe_6_5 (
+    .a_in(\a_in$171 ),
+    .a_out(\a_in$173 ),
+    .acc(\acc$374 ),
+    .b_in(\b_in$285 ),
+    .b_out(\b_in$287 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_6_6  pe_6_6 (
+    .a_in(\a_in$173 ),
+    .a_out(\a_in$175 ),
+    .acc(\acc$383 ),
+    .b_in(\b_in$301 ),
+    .b_out(\b_in$303 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_6_7  pe_6_7 (
+    .a_in(\a_in$175 ),
+    .acc(\acc$392 ),
+    .b_in(\b_in$317 ),
+    .b_out(\b_in$319 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_7_0  pe_7_0 (
+    .a_in(\a_in$177 ),
+    .a_out(\a_in$179 ),
+    .acc(\acc$330 ),
+    .b_in(\b_in$207 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_7_1  pe_7_1 (
+    .a_in(\a_in$179 ),
+    .a_out(\a_in$181 ),
+    .acc(\acc$339 ),
+    .b_in(\b_in$223 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_7_2  pe_7_2 (
+    .a_in(\a_in$181 ),
+    .a_out(\a_in$183 ),
+    .acc(\acc$348 ),
+    .b_in(\b_in$239 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_7_3  pe_7_3 (
+    .a_in(\a_in$183 ),
+    .a_out(\a_in$185 ),
+    .acc(\acc$357 ),
+    .b_in(\b_in$255 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_7_4  pe_7_4 (
+    .a_in(\a_in$185 ),
+    .a_out(\a_in$187 ),
+    .acc(\acc$366 ),
+    .b_in(\b_in$271 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_7_5  pe_7_5 (
+    .a_in(\a_in$187 ),
+    .a_out(\a_in$189 ),
+    .acc(\acc$375 ),
+    .b_in(\b_in$287 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_7_6  pe_7_6 (
+    .a_in(\a_in$189 ),
+    .a_out(\a_in$191 ),
+    .acc(\acc$384 ),
+    .b_in(\b_in$303 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_default_tmr.datapath.array.pe_7_7  pe_7_7 (
+    .a_in(\a_in$191 ),
+    .acc(\acc$393 ),
+    .b_in(\b_in$319 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$19  = a6_skew3;
+    if (ce) begin
+      \$19  = a6_skew2;
+    end
+    if (rst) begin
+      \$19  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$20  = a6_skew4;
+    if (ce) begin
+      \$20  = a6_skew3;
+    end
+    if (rst) begin
+      \$20  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$21  = \a_in$161 ;
+    if (ce) begin
+      \$21  = a6_skew4;
+    end
+    if (rst) begin
+      \$21  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$22  = a7_skew0;
+    if (ce) begin
+      \$22  = a_in__7;
+    end
+    if (rst) begin
+      \$22  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$23  = a7_skew1;
+    if (ce) begin
+      \$23  = a7_skew0;
+    end
+    if (rst) begin
+      \$23  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$24  = a7_skew2;
+    if (ce) begin
+      \$24  = a7_skew1;
+    end
+    if (rst) begin
+      \$24  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$25  = a7_skew3;
+    if (ce) begin
+      \$25  = a7_skew2;
+    end
+    if (rst) begin
+      \$25  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$26  = a7_skew4;
+    if (ce) begin
+      \$26  = a7_skew3;
+    end
+    if (rst) begin
+      \$26  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$27  = a7_skew5;
+    if (ce) begin
+      \$27  = a7_skew4;
+    end
+    if (rst) begin
+      \$27  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$28  = \a_in$177 ;
+    if (ce) begin
+      \$28  = a7_skew5;
+    end
+    if (rst) begin
+      \$28  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$29  = \b_in$209 ;
+    if (ce) begin
+      \$29  = b_in__1;
+    end
+    if (rst) begin
+      \$29  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$30  = b2_skew0;
+    if (ce) begin
+      \$30  = b_in__2;
+    end
+    if (rst) begin
+      \$30  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$31  = \b_in$225 ;
+    if (ce) begin
+      \$31  = b2_skew0;
+    end
+    if (rst) begin
+      \$31  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$32  = b3_skew0;
+    if (ce) begin
+      \$32  = b_in__3;
+    end
+    if (rst) begin
+      \$32  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$33  = b3_skew1;
+    if (ce) begin
+      \$33  = b3_skew0;
+    end
+    if (rst) begin
+      \$33  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$34  = \b_in$241 ;
+    if (ce) begin
+      \$34  = b3_skew1;
+    end
+    if (rst) begin
+      \$34  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$35  = b4_skew0;
+    if (ce) begin
+      \$35  = b_in__4;
+    end
+    if (rst) begin
+      \$35  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$36  = b4_skew1;
+    if (ce) begin
+      \$36  = b4_skew0;
+    end
+    if (rst) begin
+      \$36  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$37  = b4_skew2;
+    if (ce) begin
+      \$37  = b4_skew1;
+    end
+    if (rst) begin
+      \$37  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$38  = \b_in$257 ;
+    if (ce) begin
+      \$38  = b4_skew2;
+    end
+    if (rst) begin
+      \$38  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$39  = b5_skew0;
+    if (ce) begin
+      \$39  = b_in__5;
+    end
+    if (rst) begin
+      \$39  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$40  = b5_skew1;
+    if (ce) begin
+      \$40  = b5_skew0;
+    end
+    if (rst) begin
+      \$40  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$41  = b5_skew2;
+    if (ce) begin
+      \$41  = b5_skew1;
+    end
+    if (rst) begin
+      \$41  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$42  = b5_skew3;
+    if (ce) begin
+      \$42  = b5_skew2;
+    end
+    if (rst) begin
+      \$42  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$43  = \b_in$273 ;
+    if (ce) begin
+      \$43  = b5_skew3;
+    end
+    if (rst) begin
+      \$43  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$44  = b6_skew0;
+    if (ce) begin
+      \$44  = b_in__6;
+    end
+    if (rst) begin
+      \$44  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$45  = b6_skew1;
+    if (ce) begin
+      \$45  = b6_skew0;
+    end
+    if (rst) begin
+      \$45  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$46  = b6_skew2;
+    if (ce) begin
+      \$46  = b6_skew1;
+    end
+    if (rst) begin
+      \$46  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$47  = b6_skew3;
+    if (ce) begin
+      \$47  = b6_skew2;
+    end
+    if (rst) begin
+      \$47  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$48  = b6_skew4;
+    if (ce) begin
+      \$48  = b6_skew3;
+    end
+    if (rst) begin
+      \$48  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$49  = \b_in$289 ;
+    if (ce) begin
+      \$49  = b6_skew4;
+    end
+    if (rst) begin
+      \$49  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$50  = b7_skew0;
+    if (ce) begin
+      \$50  = b_in__7;
+    end
+    if (rst) begin
+      \$50  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$51  = b7_skew1;
+    if (ce) begin
+      \$51  = b7_skew0;
+    end
+    if (rst) begin
+      \$51  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$52  = b7_skew2;
+    if (ce) begin
+      \$52  = b7_skew1;
+    end
+    if (rst) begin
+      \$52  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$53  = b7_skew3;
+    if (ce) begin
+      \$53  = b7_skew2;
+    end
+    if (rst) begin
+      \$53  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$54  = b7_skew4;
+    if (ce) begin
+      \$54  = b7_skew3;
+    end
+    if (rst) begin
+      \$54  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$55  = b7_skew5;
+    if (ce) begin
+      \$55  = b7_skew4;
+    end
+    if (rst) begin
+      \$55  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$56  = \b_in$305 ;
+    if (ce) begin
+      \$56  = b7_skew5;
+    end
+    if (rst) begin
+      \$56  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      3'h0:
+          drain_acc__0 = acc;
+      3'h1:
+          drain_acc__0 = \acc$324 ;
+      3'h2:
+          drain_acc__0 = \acc$325 ;
+      3'h3:
+          drain_acc__0 = \acc$326 ;
+      3'h4:
+          drain_acc__0 = \acc$327 ;
+      3'h5:
+          drain_acc__0 = \acc$328 ;
+      3'h6:
+          drain_acc__0 = \acc$329 ;
+      3'h7:
+          drain_acc__0 = \acc$330 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      3'h0:
+          drain_acc__1 = \acc$332 ;
+      3'h1:
+          drain_acc__1 = \acc$333 ;
+      3'h2:
+          drain_acc__1 = \acc$334 ;
+      3'h3:
+          drain_acc__1 = \acc$335 ;
+      3'h4:
+          drain_acc__1 = \acc$336 ;
+      3'h5:
+          drain_acc__1 = \acc$337 ;
+      3'h6:
+          drain_acc__1 = \acc$338 ;
+      3'h7:
+          drain_acc__1 = \acc$339 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      3'h0:
+          drain_acc__2 = \acc$341 ;
+      3'h1:
+          drain_acc__2 = \acc$342 ;
+      3'h2:
+          drain_acc__2 = \acc$343 ;
+      3'h3:
+          drain_acc__2 = \acc$344 ;
+      3'h4:
+          drain_acc__2 = \acc$345 ;
+      3'h5:
+          drain_acc__2 = \acc$346 ;
+      3'h6:
+          drain_acc__2 = \acc$347 ;
+      3'h7:
+          drain_acc__2 = \acc$348 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      3'h0:
+          drain_acc__3 = \acc$350 ;
+      3'h1:
+          drain_acc__3 = \acc$351 ;
+      3'h2:
+          drain_acc__3 = \acc$352 ;
+      3'h3:
+          drain_acc__3 = \acc$353 ;
+      3'h4:
+          drain_acc__3 = \acc$354 ;
+      3'h5:
+          drain_acc__3 = \acc$355 ;
+      3'h6:
+          drain_acc__3 = \acc$356 ;
+      3'h7:
+          drain_acc__3 = \acc$357 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      3'h0:
+          drain_acc__4 = \acc$359 ;
+      3'h1:
+          drain_acc__4 = \acc$360 ;
+      3'h2:
+          drain_acc__4 = \acc$361 ;
+      3'h3:
+          drain_acc__4 = \acc$362 ;
+      3'h4:
+          drain_acc__4 = \acc$363 ;
+      3'h5:
+          drain_acc__4 = \acc$364 ;
+      3'h6:
+          drain_acc__4 = \acc$365 ;
+      3'h7:
+          drain_acc__4 = \acc$366 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      3'h0:
+          drain_acc__5 = \acc$368 ;
+      3'h1:
+          drain_acc__5 = \acc$369 ;
+      3'h2:
+          drain_acc__5 = \acc$370 ;
+      3'h3:
+          drain_acc__5 = \acc$371 ;
+      3'h4:
+          drain_acc__5 = \acc$372 ;
+      3'h5:
+          drain_acc__5 = \acc$373 ;
+      3'h6:
+          drain_acc__5 = \acc$374 ;
+      3'h7:
+          drain_acc__5 = \acc$375 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      3'h0:
+          drain_acc__6 = \acc$377 ;
+      3'h1:
+          drain_acc__6 = \acc$378 ;
+      3'h2:
+          drain_acc__6 = \acc$379 ;
+      3'h3:
+          drain_acc__6 = \acc$380 ;
+      3'h4:
+          drain_acc__6 = \acc$381 ;
+      3'h5:
+          drain_acc__6 = \acc$382 ;
+      3'h6:
+          drain_acc__6 = \acc$383 ;
+      3'h7:
+          drain_acc__6 = \acc$384 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      3'h0:
+          drain_acc__7 = \acc$386 ;
+      3'h1:
+          drain_acc__7 = \acc$387 ;
+      3'h2:
+          drain_acc__7 = \acc$388 ;
+      3'h3:
+          drain_acc__7 = \acc$389 ;
+      3'h4:
+          drain_acc__7 = \acc$390 ;
+      3'h5:
+          drain_acc__7 = \acc$391 ;
+      3'h6:
+          drain_acc__7 = \acc$392 ;
+      3'h7:
+          drain_acc__7 = \acc$393 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$1  = \a_in$81 ;
+    if (ce) begin
+      \$1  = a_in__1;
+    end
+    if (rst) begin
+      \$1  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$2  = a2_skew0;
+    if (ce) begin
+      \$2  = a_in__2;
+    end
+    if (rst) begin
+      \$2  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$3  = \a_in$97 ;
+    if (ce) begin
+      \$3  = a2_skew0;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$4  = a3_skew0;
+    if (ce) begin
+      \$4  = a_in__3;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$5  = a3_skew1;
+    if (ce) begin
+      \$5  = a3_skew0;
+    end
+    if (rst) begin
+      \$5  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$6  = \a_in$113 ;
+    if (ce) begin
+      \$6  = a3_skew1;
+    end
+    if (rst) begin
+      \$6  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$7  = a4_skew0;
+    if (ce) begin
+      \$7  = a_in__4;
+    end
+    if (rst) begin
+      \$7  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$8  = a4_skew1;
+    if (ce) begin
+      \$8  = a4_skew0;
+    end
+    if (rst) begin
+      \$8  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$9  = a4_skew2;
+    if (ce) begin
+      \$9  = a4_skew1;
+    end
+    if (rst) begin
+      \$9  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$10  = \a_in$129 ;
+    if (ce) begin
+      \$10  = a4_skew2;
+    end
+    if (rst) begin
+      \$10  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$11  = a5_skew0;
+    if (ce) begin
+      \$11  = a_in__5;
+    end
+    if (rst) begin
+      \$11  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$12  = a5_skew1;
+    if (ce) begin
+      \$12  = a5_skew0;
+    end
+    if (rst) begin
+      \$12  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$13  = a5_skew2;
+    if (ce) begin
+      \$13  = a5_skew1;
+    end
+    if (rst) begin
+      \$13  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$14  = a5_skew3;
+    if (ce) begin
+      \$14  = a5_skew2;
+    end
+    if (rst) begin
+      \$14  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$15  = \a_in$145 ;
+    if (ce) begin
+      \$15  = a5_skew3;
+    end
+    if (rst) begin
+      \$15  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$16  = a6_skew0;
+    if (ce) begin
+      \$16  = a_in__6;
+    end
+    if (rst) begin
+      \$16  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$17  = a6_skew1;
+    if (ce) begin
+      \$17  = a6_skew0;
+    end
+    if (rst) begin
+      \$17  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$18  = a6_skew2;
+    if (ce) begin
+      \$18  = a6_skew1;
+    end
+    if (rst) begin
+      \$18  = 9'h000;
+    end
+  end
+  assign \clear$1  = clear;
+  assign \clear$2  = clear;
+  assign \clear$3  = clear;
+  assign \clear$4  = clear;
+  assign \clear$5  = clear;
+  assign \clear$6  = clear;
+  assign \clear$7  = clear;
+  assign \clear$8  = clear;
+  assign \clear$9  = clear;
+  assign \clear$10  = clear;
+  assign \clear$11  = clear;
+  assign \clear$12  = clear;
+  assign \clear$13  = clear;
+  assign \clear$14  = clear;
+  assign \clear$15  = clear;
+  assign \clear$16  = clear;
+  assign \clear$17  = clear;
+  assign \clear$18  = clear;
+  assign \clear$19  = clear;
+  assign \clear$20  = clear;
+  assign \clear$21  = clear;
+  assign \clear$22  = clear;
+  assign \clear$23  = clear;
+  assign \clear$24  = clear;
+  assign \clear$25  = clear;
+  assign \clear$26  = clear;
+  assign \clear$27  = clear;
+  assign \clear$28  = clear;
+  assign \clear$29  = clear;
+  assign \clear$30  = clear;
+  assign \clear$31  = clear;
+  assign \clear$32  = clear;
+  assign \clear$33  = clear;
+  assign \clear$34  = clear;
+  assign \clear$35  = clear;
+  assign \clear$36  = clear;
+  assign \clear$37  = clear;
+  assign \clear$38  = clear;
+  assign \clear$39  = clear;
+  assign \clear$40  = clear;
+  assign \clear$41  = clear;
+  assign \clear$42  = clear;
+  assign \clear$43  = clear;
+  assign \clear$44  = clear;
+  assign \clear$45  = clear;
+  assign \clear$46  = clear;
+  assign \clear$47  = clear;
+  assign \clear$48  = clear;
+  assign \clear$49  = clear;
+  assign \clear$50  = clear;
+  assign \clear$51  = clear;
+  assign \clear$52  = clear;
+  assign \clear$53  = clear;
+  assign \clear$54  = clear;
+  assign \clear$55  = clear;
+  assign \clear$56  = clear;
+  assign \clear$57  = clear;
+  assign \clear$58  = clear;
+  assign \clear$59  = clear;
+  assign \clear$60  = clear;
+  assign \clear$61  = clear;
+  assign \clear$62  = clear;
+  assign \clear$63  = clear;
+  assign \clear$64  = clear;
+  assign a_in__0 = a_in;
+  assign a_out = \a_in$67 ;
+  assign \a_out$70  = \a_in$69 ;
+  assign \a_out$72  = \a_in$71 ;
+  assign \a_out$74  = \a_in$73 ;
+  assign \a_out$76  = \a_in$75 ;
+  assign \a_out$78  = \a_in$77 ;
+  assign \a_out$80  = \a_in$79 ;
+  assign a1_skew0 = \a_in$81 ;
+  assign \a_out$84  = \a_in$83 ;
+  assign \a_out$86  = \a_in$85 ;
+  assign \a_out$88  = \a_in$87 ;
+  assign \a_out$90  = \a_in$89 ;
+  assign \a_out$92  = \a_in$91 ;
+  assign \a_out$94  = \a_in$93 ;
+  assign \a_out$96  = \a_in$95 ;
+  assign a2_skew1 = \a_in$97 ;
+  assign \a_out$100  = \a_in$99 ;
+  assign \a_out$102  = \a_in$101 ;
+  assign \a_out$104  = \a_in$103 ;
+  assign \a_out$106  = \a_in$105 ;
+  assign \a_out$108  = \a_in$107 ;
+  assign \a_out$110  = \a_in$109 ;
+  assign \a_out$112  = \a_in$111 ;
+  assign a3_skew2 = \a_in$113 ;
+  assign \a_out$116  = \a_in$115 ;
+  assign \a_out$118  = \a_in$117 ;
+  assign \a_out$120  = \a_in$119 ;
+  assign \a_out$122  = \a_in$121 ;
+  assign \a_out$124  = \a_in$123 ;
+  assign \a_out$126  = \a_in$125 ;
+  assign \a_out$128  = \a_in$127 ;
+  assign a4_skew3 = \a_in$129 ;
+  assign \a_out$132  = \a_in$131 ;
+  assign \a_out$134  = \a_in$133 ;
+  assign \a_out$136  = \a_in$135 ;
+  assign \a_out$138  = \a_in$137 ;
+  assign \a_out$140  = \a_in$139 ;
+  assign \a_out$142  = \a_in$141 ;
+  assign \a_out$144  = \a_in$143 ;
+  assign a5_skew4 = \a_in$145 ;
+  assign \a_out$148  = \a_in$147 ;
+  assign \a_out$150  = \a_in$149 ;
+  assign \a_out$152  = \a_in$151 ;
+  assign \a_out$154  = \a_in$153 ;
+  assign \a_out$156  = \a_in$155 ;
+  assign \a_out$158  = \a_in$157 ;
+  assign \a_out$160  = \a_in$159 ;
+  assign a6_skew5 = \a_in$161 ;
+  assign \a_out$164  = \a_in$163 ;
+  assign \a_out$166  = \a_in$165 ;
+  assign \a_out$168  = \a_in$167 ;
+  assign \a_out$170  = \a_in$169 ;
+  assign \a_out$172  = \a_in$171 ;
+  assign \a_out$174  = \a_in$173 ;
+  assign \a_out$176  = \a_in$175 ;
+  assign a7_skew6 = \a_in$177 ;
+  assign \a_out$180  = \a_in$179 ;
+  assign \a_out$182  = \a_in$181 ;
+  assign \a_out$184  = \a_in$183 ;
+  assign \a_out$186  = \a_in$185 ;
+  assign \a_out$188  = \a_in$187 ;
+  assign \a_out$190  = \a_in$189 ;
+  assign \a_out$192  = \a_in$191 ;
+  assign b_in__0 = b_in;
+  assign b_out = \b_in$195 ;
+  assign \b_out$198  = \b_in$197 ;
+  assign \b_out$200  = \b_in$199 ;
+  assign \b_out$202  = \b_in$201 ;
+  assign \b_out$204  = \b_in$203 ;
+  assign \b_out$206  = \b_in$205 ;
+  assign \b_out$208  = \b_in$207 ;
+  assign b1_skew0 = \b_in$209 ;
+  assign \b_out$212  = \b_in$211 ;
+  assign \b_out$214  = \b_in$213 ;
+  assign \b_out$216  = \b_in$215 ;
+  assign \b_out$218  = \b_in$217 ;
+  assign \b_out$220  = \b_in$219 ;
+  assign \b_out$222  = \b_in$221 ;
+  assign \b_out$224  = \b_in$223 ;
+  assign b2_skew1 = \b_in$225 ;
+  assign \b_out$228  = \b_in$227 ;
+  assign \b_out$230  = \b_in$229 ;
+  assign \b_out$232  = \b_in$231 ;
+  assign \b_out$234  = \b_in$233 ;
+  assign \b_out$236  = \b_in$235 ;
+  assign \b_out$238  = \b_in$237 ;
+  assign \b_out$240  = \b_in$239 ;
+  assign b3_skew2 = \b_in$241 ;
+  assign \b_out$244  = \b_in$243 ;
+  assign \b_out$246  = \b_in$245 ;
+  assign \b_out$248  = \b_in$247 ;
+  assign \b_out$250  = \b_in$249 ;
+  assign \b_out$252  = \b_in$251 ;
+  assign \b_out$254  = \b_in$253 ;
+  assign \b_out$256  = \b_in$255 ;
+  assign b4_skew3 = \b_in$257 ;
+  assign \b_out$260  = \b_in$259 ;
+  assign \b_out$262  = \b_in$261 ;
+  assign \b_out$264  = \b_in$263 ;
+  assign \b_out$266  = \b_in$265 ;
+  assign \b_out$268  = \b_in$267 ;
+  assign \b_out$270  = \b_in$269 ;
+  assign \b_out$272  = \b_in$271 ;
+  assign b5_skew4 = \b_in$273 ;
+  assign \b_out$276  = \b_in$275 ;
+  assign \b_out$278  = \b_in$277 ;
+  assign \b_out$280  = \b_in$279 ;
+  assign \b_out$282  = \b_in$281 ;
+  assign \b_out$284  = \b_in$283 ;
+  assign \b_out$286  = \b_in$285 ;
+  assign \b_out$288  = \b_in$287 ;
+  assign b6_skew5 = \b_in$289 ;
+  assign \b_out$292  = \b_in$291 ;
+  assign \b_out$294  = \b_in$293 ;
+  assign \b_out$296  = \b_in$295 ;
+  assign \b_out$298  = \b_in$297 ;
+  assign \b_out$300  = \b_in$299 ;
+  assign \b_out$302  = \b_in$301 ;
+  assign \b_out$304  = \b_in$303 ;
+  assign b7_skew6 = \b_in$305 ;
+  assign \b_out$308  = \b_in$307 ;
+  assign \b_out$310  = \b_in$309 ;
+  assign \b_out$312  = \b_in$311 ;
+  assign \b_out$314  = \b_in$313 ;
+  assign \b_out$316  = \b_in$315 ;
+  assign \b_out$318  = \b_in$317 ;
+  assign \b_out$320  = \b_in$319 ;
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_0_0 (rst, a_in, b_in, ce, clear, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$4  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_0_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$5  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_0_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$6  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_0_3 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$7  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_0_4 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$8  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_0_5 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$9  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_0_6 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$10  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_0_7 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$11  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_1_0 (rst, ce, clear, a_in, b_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$12  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_1_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$13  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_1_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$14  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_1_3 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$15  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_1_4 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$16  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_1_5 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$17  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_1_6 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$18  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_1_7 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$19  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_2_0 (rst, ce, clear, a_in, b_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$20  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_2_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$21  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_2_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$22  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_2_3 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$23  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_2_4 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$24  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_2_5 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$25  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_2_6 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$26  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_2_7 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$27  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_3_0 (rst, ce, clear, a_in, b_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$28  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_3_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$29  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_3_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$30  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_3_3 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$31  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_3_4 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$32  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_3_5 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$33  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_3_6 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$34  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_3_7 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$35  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_4_0 (rst, ce, clear, a_in, b_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$36  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_4_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$37  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_4_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$38  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_4_3 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$39  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_4_4 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$40  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_4_5 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$41  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_4_6 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$42  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_4_7 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$43  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_5_0 (rst, ce, clear, a_in, b_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$44  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_5_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$45  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_5_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$46  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_5_3 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$47  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_5_4 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$48  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$48 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$48 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$48 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_5_5 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$49  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$49 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$49 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$49 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_5_6 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$50  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$50 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$50 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$50 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_5_7 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$51  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$51 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$51 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$51 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_6_0 (rst, ce, clear, a_in, b_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$52  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$52 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$52 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$52 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_6_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$53  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$53 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$53 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$53 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_6_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$54  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$54 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$54 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$54 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_6_3 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$55  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$55 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$55 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$55 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_6_4 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$56  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$56 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$56 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$56 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_6_5 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$57  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$57 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$57 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$57 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_6_6 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$58  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$58 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$58 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$58 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_6_7 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$59  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$59 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$59 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$59 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_7_0 (rst, ce, clear, a_in, b_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$60  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$60 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$60 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$60 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_7_1 (rst, ce, clear, b_in, a_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$61  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$61 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$61 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$61 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_7_2 (rst, ce, clear, b_in, a_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$62  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$62 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$62 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$62 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_7_3 (rst, ce, clear, b_in, a_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$63  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$63 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$63 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$63 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_7_4 (rst, ce, clear, b_in, a_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$64  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$64 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$64 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$64 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_7_5 (rst, ce, clear, b_in, a_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$65  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$65 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$65 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$65 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_7_6 (rst, ce, clear, b_in, a_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$66  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$66 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$66 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$66 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.array.pe_7_7 (rst, ce, clear, b_in, a_in, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$67  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.requant_0 (rst, out_zp, act_min, act_max, mult, shift, bias, ce, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$68  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.requant_1 (rst, out_zp, act_min, act_max, mult, shift, bias, ce, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$69  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.requant_2 (rst, out_zp, act_min, act_max, mult, shift, bias, ce, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$70  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.requant_3 (rst, out_zp, act_min, act_max, mult, shift, bias, ce, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$71  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.requant_4 (rst, out_zp, act_min, act_max, mult, shift, bias, ce, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$72  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.requant_5 (rst, out_zp, act_min, act_max, mult, shift, bias, ce, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$73  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.requant_6 (rst, out_zp, act_min, act_max, mult, shift, bias, ce, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$74  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.datapath.requant_7 (rst, out_zp, act_min, act_max, mult, shift, bias, ce, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$75  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__sel, clk, rst, \tmr_mismatch$104 , reg_m, reg_k, reg_n, a_zp, b_zp, out_zp, act_min, act_max, per_channel, qmult, qshift, tmr_mismatch, mem__req
+, irq, therm__we, therm__addr, busy, ctl__done, ctl__error, ctl__cycles, mem__served, bus__dat_r, ctl__start, ctl__clear_done, ctl__clear_error, bus__ack, mem__ack_region, mem__rdata, therm__rdata, bus__cyc);
+  reg \$auto$verilog_backend.cc:2355:dump_module$76  = 0;
+  wire \$1 ;
+  wire [15:0] \$10 ;
+  wire \$100 ;
+  wire \$101 ;
+  wire \$102 ;
+  wire [7:0] \$103 ;
+  wire [7:0] \$104 ;
+  wire [7:0] \$105 ;
+  wire [7:0] \$106 ;
+  wire \$107 ;
+  wire \$108 ;
+  wire \$109 ;
+  wire [15:0] \$11 ;
+  wire \$110 ;
+  wire \$111 ;
+  wire \$112 ;
+  wire \$113 ;
+  wire \$114 ;
+  wire \$115 ;
+  wire \$116 ;
+  wire \$117 ;
+  wire \$118 ;
+  wire \$119 ;
+  wire \$12 ;
+  wire \$120 ;
+  wire \$121 ;
+  wire \$122 ;
+  wire \$123 ;
+  wire \$124 ;
+  wire \$125 ;
+  wire \$126 ;
+  wire \$127 ;
+  wire \$128 ;
+  wire \$129 ;
+  wire \$13 ;
+  wire \$130 ;
+  wire \$131 ;
+  wire \$132 ;
+  wire \$133 ;
+  wire [7:0] \$134 ;
+  wire [7:0] \$135 ;
+  wire [7:0] \$136 ;
+  wire [7:0] \$137 ;
+  wire \$138 ;
+  wire \$139 ;
+  wire \$14 ;
+  wire \$140 ;
+  wire \$141 ;
+  wire \$142 ;
+  wire \$143 ;
+  wire \$144 ;
+  wire \$145 ;
+  wire \$146 ;
+  wire \$147 ;
+  wire \$148 ;
+  wire \$149 ;
+  wire \$15 ;
+  wire \$150 ;
+  wire \$151 ;
+  wire \$152 ;
+  wire \$153 ;
+  wire \$154 ;
+  wire \$155 ;
+  wire \$156 ;
+  wire \$157 ;
+  wire \$158 ;
+  wire \$159 ;
+  wire \$16 ;
+  wire \$160 ;
+  wire \$161 ;
+  wire \$162 ;
+  wire \$163 ;
+  wire \$164 ;
+  wire \$165 ;
+  wire \$166 ;
+  wire \$167 ;
+  wire \$168 ;
+  wire [7:0] \$169 ;
+  wire \$17 ;
+  wire [7:0] \$170 ;
+  wire [7:0] \$171 ;
+  wire [7:0] \$172 ;
+  wire \$173 ;
+  wire \$174 ;
+  wire \$175 ;
+  wire \$176 ;
+  wire \$177 ;
+  wire \$178 ;
+  wire \$179 ;
+  wire \$18 ;
+  wire \$180 ;
+  wire \$181 ;
+  wire \$182 ;
+  wire \$183 ;
+  wire \$184 ;
+  wire \$185 ;
+  wire \$186 ;
+  wire \$187 ;
+  wire \$188 ;
+  wire \$189 ;
+  wire [15:0] \$19 ;
+  wire \$190 ;
+  wire \$191 ;
+  wire \$192 ;
+  wire \$193 ;
+  wire \$194 ;
+  wire \$195 ;
+  wire \$196 ;
+  wire \$197 ;
+  wire \$198 ;
+  wire \$199 ;
+  wire \$2 ;
+  wire [15:0] \$20 ;
+  wire \$200 ;
+  wire \$201 ;
+  wire \$202 ;
+  wire \$203 ;
+  wire \$204 ;
+  wire \$205 ;
+  wire \$206 ;
+  wire \$207 ;
+  wire \$208 ;
+  wire \$209 ;
+  wire [15:0] \$21 ;
+  wire \$210 ;
+  wire \$211 ;
+  wire \$212 ;
+  wire \$213 ;
+  wire \$214 ;
+  wire \$215 ;
+  wire \$216 ;
+  wire \$217 ;
+  wire \$218 ;
+  wire \$219 ;
+  wire [15:0] \$22 ;
+  wire \$220 ;
+  wire \$221 ;
+  wire \$222 ;
+  wire \$223 ;
+  wire \$224 ;
+  wire \$225 ;
+  wire \$226 ;
+  wire \$227 ;
+  wire \$228 ;
+  wire \$229 ;
+  wire \$23 ;
+  wire \$230 ;
+  wire \$231 ;
+  wire \$232 ;
+  wire \$233 ;
+  wire \$234 ;
+  wire \$235 ;
+  wire \$236 ;
+  wire \$237 ;
+  wire \$238 ;
+  wire \$239 ;
+  wire \$24 ;
+  wire \$240 ;
+  wire \$241 ;
+  wire \$242 ;
+  wire \$243 ;
+  wire \$244 ;
+  wire \$245 ;
+  wire \$246 ;
+  wire \$247 ;
+  wire \$248 ;
+  wire \$249 ;
+  wire \$25 ;
+  wire \$250 ;
+  wire [31:0] \$251 ;
+  wire [31:0] \$252 ;
+  wire [31:0] \$253 ;
+  wire [31:0] \$254 ;
+  wire \$255 ;
+  wire \$256 ;
+  wire \$257 ;
+  wire \$258 ;
+  wire \$259 ;
+  wire \$26 ;
+  wire \$260 ;
+  wire \$261 ;
+  wire \$262 ;
+  wire \$263 ;
+  wire \$264 ;
+  wire \$265 ;
+  wire \$266 ;
+  wire \$267 ;
+  wire \$268 ;
+  wire \$269 ;
+  wire \$27 ;
+  wire \$270 ;
+  wire \$271 ;
+  wire \$272 ;
+  wire \$273 ;
+  wire \$274 ;
+  wire \$275 ;
+  wire \$276 ;
+  wire \$277 ;
+  wire \$278 ;
+  wire \$279 ;
+  wire \$28 ;
+  wire \$280 ;
+  wire \$281 ;
+  wire \$282 ;
+  wire \$283 ;
+  wire \$284 ;
+  wire \$285 ;
+  wire \$286 ;
+  wire \$287 ;
+  wire \$288 ;
+  wire \$289 ;
+  wire \$29 ;
+  wire \$290 ;
+  wire \$291 ;
+  wire \$292 ;
+  wire \$293 ;
+  wire \$294 ;
+  wire \$295 ;
+  wire \$296 ;
+  wire \$297 ;
+  wire [5:0] \$298 ;
+  wire [5:0] \$299 ;
+  wire \$3 ;
+  wire \$30 ;
+  wire [5:0] \$300 ;
+  wire [5:0] \$301 ;
+  wire \$302 ;
+  wire \$303 ;
+  wire \$304 ;
+  wire \$305 ;
+  wire \$306 ;
+  wire \$307 ;
+  wire \$308 ;
+  wire \$309 ;
+  wire \$31 ;
+  wire \$310 ;
+  wire \$311 ;
+  wire \$312 ;
+  wire \$313 ;
+  wire \$314 ;
+  wire \$315 ;
+  wire \$316 ;
+  wire \$317 ;
+  wire \$318 ;
+  wire \$319 ;
+  wire \$32 ;
+  wire \$320 ;
+  wire \$321 ;
+  wire \$322 ;
+  wire \$323 ;
+  wire \$324 ;
+  wire \$325 ;
+  wire \$326 ;
+  wire \$327 ;
+  wire \$328 ;
+  wire \$329 ;
+  wire \$33 ;
+  wire \$330 ;
+  wire \$331 ;
+  wire \$332 ;
+  wire \$333 ;
+  wire \$334 ;
+  wire \$335 ;
+  wire \$336 ;
+  wire \$337 ;
+  wire \$338 ;
+  wire \$339 ;
+  wire [15:0] \$34 ;
+  wire \$340 ;
+  wire \$341 ;
+  wire \$342 ;
+  wire \$343 ;
+  wire \$344 ;
+  wire \$345 ;
+  wire \$346 ;
+  wire \$347 ;
+  wire \$348 ;
+  wire \$349 ;
+  wire [15:0] \$35 ;
+  wire \$350 ;
+  wire \$351 ;
+  wire \$352 ;
+  wire \$353 ;
+  wire \$354 ;
+  wire \$355 ;
+  wire \$356 ;
+  wire \$357 ;
+  wire \$358 ;
+  wire \$359 ;
+  wire [15:0] \$36 ;
+  wire \$360 ;
+  wire \$361 ;
+  wire [18:0] \$362 ;
+  wire \$363 ;
+  wire \$364 ;
+  wire \$365 ;
+  wire \$366 ;
+  wire \$367 ;
+  wire \$368 ;
+  wire \$369 ;
+  wire [15:0] \$37 ;
+  wire [32:0] \$370 ;
+  wire \$371 ;
+  wire \$372 ;
+  wire \$373 ;
+  wire \$374 ;
+  wire \$375 ;
+  wire \$376 ;
+  wire \$377 ;
+  wire \$378 ;
+  wire \$379 ;
+  wire \$38 ;
+  wire \$380 ;
+  reg \$381 ;
+  reg \$382 ;
+  reg \$383 ;
+  reg [15:0] \$384 ;
+  reg [15:0] \$385 ;
+  reg [15:0] \$386 ;
+  reg [15:0] \$387 ;
+  reg [15:0] \$388 ;
+  reg [15:0] \$389 ;
+  wire \$39 ;
+  reg [15:0] \$390 ;
+  reg [15:0] \$391 ;
+  reg [15:0] \$392 ;
+  reg [7:0] \$393 ;
+  reg [7:0] \$394 ;
+  reg [7:0] \$395 ;
+  reg [7:0] \$396 ;
+  reg [7:0] \$397 ;
+  reg [7:0] \$398 ;
+  reg [7:0] \$399 ;
+  wire \$4 ;
+  wire \$40 ;
+  reg [7:0] \$400 ;
+  reg [7:0] \$401 ;
+  reg [7:0] \$402 ;
+  reg [7:0] \$403 ;
+  reg [7:0] \$404 ;
+  reg [7:0] \$405 ;
+  reg [7:0] \$406 ;
+  reg [7:0] \$407 ;
+  reg \$408 ;
+  reg \$409 ;
+  wire \$41 ;
+  reg \$410 ;
+  reg [31:0] \$411 ;
+  reg [31:0] \$412 ;
+  reg [31:0] \$413 ;
+  reg [5:0] \$414 ;
+  reg [5:0] \$415 ;
+  reg [5:0] \$416 ;
+  reg \$417 ;
+  reg [2:0] \$418 ;
+  reg \$419 ;
+  wire \$42 ;
+  reg [31:0] \$420 ;
+  reg [31:0] \$421 ;
+  reg \$422 ;
+  wire \$43 ;
+  wire \$44 ;
+  wire \$45 ;
+  wire \$46 ;
+  wire \$47 ;
+  wire \$48 ;
+  wire \$49 ;
+  wire \$5 ;
+  wire \$50 ;
+  wire \$51 ;
+  wire \$52 ;
+  wire [7:0] \$53 ;
+  wire [7:0] \$54 ;
+  wire [7:0] \$55 ;
+  wire [7:0] \$56 ;
+  wire \$57 ;
+  wire \$58 ;
+  wire \$59 ;
+  wire \$6 ;
+  wire \$60 ;
+  wire \$61 ;
+  wire \$62 ;
+  wire \$63 ;
+  wire \$64 ;
+  wire \$65 ;
+  wire \$66 ;
+  wire \$67 ;
+  wire \$68 ;
+  wire \$69 ;
+  wire \$7 ;
+  wire \$70 ;
+  wire \$71 ;
+  wire \$72 ;
+  wire \$73 ;
+  wire \$74 ;
+  wire \$75 ;
+  wire [7:0] \$76 ;
+  wire [7:0] \$77 ;
+  wire [7:0] \$78 ;
+  wire [7:0] \$79 ;
+  wire [15:0] \$8 ;
+  wire \$80 ;
+  wire \$81 ;
+  wire \$82 ;
+  wire \$83 ;
+  wire \$84 ;
+  wire \$85 ;
+  wire \$86 ;
+  wire \$87 ;
+  wire \$88 ;
+  wire \$89 ;
+  wire [15:0] \$9 ;
+  wire \$90 ;
+  wire \$91 ;
+  wire \$92 ;
+  wire \$93 ;
+  wire \$94 ;
+  wire \$95 ;
+  wire \$96 ;
+  wire \$97 ;
+  wire \$98 ;
+  wire \$99 ;
+  output [7:0] a_zp;
+  wire [7:0] a_zp;
+  reg [7:0] a_zp_d;
+  (* keep = 32'd1 *)
+  reg [7:0] a_zp_tmr0 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] a_zp_tmr1 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] a_zp_tmr2 = 8'h00;
+  output [7:0] act_max;
+  wire [7:0] act_max;
+  reg [7:0] act_max_d;
+  (* keep = 32'd1 *)
+  reg [7:0] act_max_tmr0 = 8'h7f;
+  (* keep = 32'd1 *)
+  reg [7:0] act_max_tmr1 = 8'h7f;
+  (* keep = 32'd1 *)
+  reg [7:0] act_max_tmr2 = 8'h7f;
+  output [7:0] act_min;
+  wire [7:0] act_min;
+  reg [7:0] act_min_d;
+  (* keep = 32'd1 *)
+  reg [7:0] act_min_tmr0 = 8'h80;
+  (* keep = 32'd1 *)
+  reg [7:0] act_min_tmr1 = 8'h80;
+  (* keep = 32'd1 *)
+  reg [7:0] act_min_tmr2 = 8'h80;
+  output [7:0] b_zp;
+  wire [7:0] b_zp;
+  reg [7:0] b_zp_d;
+  (* keep = 32'd1 *)
+  reg [7:0] b_zp_tmr0 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] b_zp_tmr1 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] b_zp_tmr2 = 8'h00;
+  output bus__ack;
+  reg bus__ack = 1'h0;
+  input [20:0] bus__adr;
+  wire [20:0] bus__adr;
+  input bus__cyc;
+  wire bus__cyc;
+  output [31:0] bus__dat_r;
+  reg [31:0] bus__dat_r;
+  wire [31:0] bus__dat_w;
+  wire [3:0] bus__sel;
+  input bus__stb;
+  wire bus__stb;
+  wire bus__we;
+  input busy;
+  wire busy;
+  input clk;
+  wire clk;
+  wire [7:0] cmd__a_zp;
+  wire [7:0] cmd__act_max;
+  wire [7:0] cmd__act_min;
+  wire [7:0] cmd__b_zp;
+  wire [15:0] cmd__k;
+  wire [15:0] cmd__m;
+  wire [15:0] cmd__n;
+  wire [7:0] cmd__out_zp;
+  wire cmd__per_channel;
+  wire [31:0] cmd__qmult;
+  wire [5:0] cmd__qshift;
+  output ctl__clear_done;
+  reg ctl__clear_done;
+  output ctl__clear_error;
+  reg ctl__clear_error;
+  input [31:0] ctl__cycles;
+  wire [31:0] ctl__cycles;
+  input ctl__done;
+  wire ctl__done;
+  input ctl__error;
+  wire ctl__error;
+  output ctl__start;
+  reg ctl__start;
+  reg ecc_ue = 1'h0;
   output irq;
   wire irq;
   wire irq_en;
@@ -3338,55 +12862,25 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
   reg irq_en_tmr1 = 1'h0;
   (* keep = 32'd1 *)
   reg irq_en_tmr2 = 1'h0;
-  wire [3:0] jb;
-  reg [3:0] jb_d;
-  (* keep = 32'd1 *)
-  reg [3:0] jb_tmr0 = 4'h0;
-  (* keep = 32'd1 *)
-  reg [3:0] jb_tmr1 = 4'h0;
-  (* keep = 32'd1 *)
-  reg [3:0] jb_tmr2 = 4'h0;
-  wire [6:0] k;
-  reg [6:0] k_d;
-  (* keep = 32'd1 *)
-  reg [6:0] k_tmr0 = 7'h00;
-  (* keep = 32'd1 *)
-  reg [6:0] k_tmr1 = 7'h00;
-  (* keep = 32'd1 *)
-  reg [6:0] k_tmr2 = 7'h00;
-  wire [7:0] lane_en;
-  wire [2:0] lvl0;
-  wire [3:0] m_blocks;
-  wire [31:0] mult;
-  wire [31:0] \mult$537 ;
-  wire [31:0] \mult$546 ;
-  wire [31:0] \mult$555 ;
-  wire [31:0] \mult$564 ;
-  wire [31:0] \mult$573 ;
-  wire [31:0] \mult$582 ;
-  wire [31:0] \mult$591 ;
-  wire [3:0] n_blocks;
-  reg [2:0] new_level;
-  reg [7:0] nxt_en = 8'h00;
-  reg [7:0] \nxt_en$620  = 8'h00;
-  reg [7:0] \nxt_en$622  = 8'h00;
-  wire [7:0] out;
-  wire [7:0] \out$603 ;
-  wire [7:0] \out$604 ;
-  wire [7:0] \out$605 ;
-  wire [7:0] \out$606 ;
-  wire [7:0] \out$607 ;
-  wire [7:0] \out$608 ;
-  wire [7:0] \out$609 ;
+  output [2:0] mem__ack_region;
+  reg [2:0] mem__ack_region = 3'h0;
+  wire [17:0] mem__addr;
+  input [31:0] mem__rdata;
+  wire [31:0] mem__rdata;
+  wire [2:0] mem__region;
+  output mem__req;
+  wire mem__req;
+  input [3:0] mem__sel;
+  wire [3:0] mem__sel;
+  input mem__served;
+  wire mem__served;
+  input [31:0] mem__wdata;
+  wire [31:0] mem__wdata;
+  input mem__we;
+  wire mem__we;
+  wire mismatch;
+  output [7:0] out_zp;
   wire [7:0] out_zp;
-  wire [7:0] \out_zp$530 ;
-  wire [7:0] \out_zp$539 ;
-  wire [7:0] \out_zp$548 ;
-  wire [7:0] \out_zp$557 ;
-  wire [7:0] \out_zp$566 ;
-  wire [7:0] \out_zp$575 ;
-  wire [7:0] \out_zp$584 ;
-  wire [7:0] \out_zp$593 ;
   reg [7:0] out_zp_d;
   (* keep = 32'd1 *)
   reg [7:0] out_zp_tmr0 = 8'h00;
@@ -3394,6 +12888,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
   reg [7:0] out_zp_tmr1 = 8'h00;
   (* keep = 32'd1 *)
   reg [7:0] out_zp_tmr2 = 8'h00;
+  output per_channel;
   wire per_channel;
   reg per_channel_d;
   (* keep = 32'd1 *)
@@ -3402,6 +12897,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
   reg per_channel_tmr1 = 1'h0;
   (* keep = 32'd1 *)
   reg per_channel_tmr2 = 1'h0;
+  output [31:0] qmult;
   wire [31:0] qmult;
   reg [31:0] qmult_d;
   (* keep = 32'd1 *)
@@ -3410,6 +12906,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
   reg [31:0] qmult_tmr1 = 32'd1073741824;
   (* keep = 32'd1 *)
   reg [31:0] qmult_tmr2 = 32'd1073741824;
+  output [5:0] qshift;
   wire [5:0] qshift;
   reg [5:0] qshift_d;
   (* keep = 32'd1 *)
@@ -3418,10 +12915,9 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
   reg [5:0] qshift_tmr1 = 6'h00;
   (* keep = 32'd1 *)
   reg [5:0] qshift_tmr2 = 6'h00;
-  reg [2:0] rd_bank = 3'h0;
-  reg rd_lane = 1'h0;
-  reg [2:0] rd_region = 3'h0;
-  reg rd_valid = 1'h0;
+  (* init = 3'h0 *)
+  wire [2:0] rd_region;
+  output [15:0] reg_k;
   wire [15:0] reg_k;
   reg [15:0] reg_k_d;
   (* keep = 32'd1 *)
@@ -3430,6 +12926,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
   reg [15:0] reg_k_tmr1 = 16'h0000;
   (* keep = 32'd1 *)
   reg [15:0] reg_k_tmr2 = 16'h0000;
+  output [15:0] reg_m;
   wire [15:0] reg_m;
   reg [15:0] reg_m_d;
   (* keep = 32'd1 *)
@@ -3438,6 +12935,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
   reg [15:0] reg_m_tmr1 = 16'h0000;
   (* keep = 32'd1 *)
   reg [15:0] reg_m_tmr2 = 16'h0000;
+  output [15:0] reg_n;
   wire [15:0] reg_n;
   reg [15:0] reg_n_d;
   (* keep = 32'd1 *)
@@ -3447,218 +12945,2196 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
   (* keep = 32'd1 *)
   reg [15:0] reg_n_tmr2 = 16'h0000;
   reg [31:0] reg_rdata = 32'd0;
-  wire reg_write;
-  wire [6:0] row;
   input rst;
   wire rst;
-  wire [7:0] run_next;
   wire served;
-  wire [5:0] shift;
-  wire [5:0] \shift$538 ;
-  wire [5:0] \shift$547 ;
-  wire [5:0] \shift$556 ;
-  wire [5:0] \shift$565 ;
-  wire [5:0] \shift$574 ;
-  wire [5:0] \shift$583 ;
-  wire [5:0] \shift$592 ;
-  wire start;
-  input [11:0] therm_code;
-  wire [11:0] therm_code;
-  wire therm_cool;
-  reg therm_cool_d;
-  (* keep = 32'd1 *)
-  reg therm_cool_tmr0 = 1'h0;
-  (* keep = 32'd1 *)
-  reg therm_cool_tmr1 = 1'h0;
-  (* keep = 32'd1 *)
-  reg therm_cool_tmr2 = 1'h0;
-  wire [11:0] therm_crit;
-  reg [11:0] therm_crit_d;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_crit_tmr0 = 12'h598;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_crit_tmr1 = 12'h598;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_crit_tmr2 = 12'h598;
-  wire [7:0] therm_faults;
-  wire [7:0] therm_faults_d;
-  (* keep = 32'd1 *)
-  reg [7:0] therm_faults_tmr0 = 8'h00;
-  (* keep = 32'd1 *)
-  reg [7:0] therm_faults_tmr1 = 8'h00;
-  (* keep = 32'd1 *)
-  reg [7:0] therm_faults_tmr2 = 8'h00;
-  wire [11:0] therm_hyst;
-  reg [11:0] therm_hyst_d;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_hyst_tmr0 = 12'h020;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_hyst_tmr1 = 12'h020;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_hyst_tmr2 = 12'h020;
-  wire [2:0] therm_level;
-  wire [2:0] therm_level_d;
-  (* keep = 32'd1 *)
-  reg [2:0] therm_level_tmr0 = 3'h0;
-  (* keep = 32'd1 *)
-  reg [2:0] therm_level_tmr1 = 3'h0;
-  (* keep = 32'd1 *)
-  reg [2:0] therm_level_tmr2 = 3'h0;
-  wire [1:0] therm_phase;
-  wire [1:0] therm_phase_d;
-  (* keep = 32'd1 *)
-  reg [1:0] therm_phase_tmr0 = 2'h0;
-  (* keep = 32'd1 *)
-  reg [1:0] therm_phase_tmr1 = 2'h0;
-  (* keep = 32'd1 *)
-  reg [1:0] therm_phase_tmr2 = 2'h0;
-  wire [12:0] therm_prev;
-  reg [12:0] therm_prev_d;
-  (* keep = 32'd1 *)
-  reg [12:0] therm_prev_tmr0 = 13'h1000;
-  (* keep = 32'd1 *)
-  reg [12:0] therm_prev_tmr1 = 13'h1000;
-  (* keep = 32'd1 *)
-  reg [12:0] therm_prev_tmr2 = 13'h1000;
-  wire [15:0] therm_raises;
-  wire [15:0] therm_raises_d;
-  (* keep = 32'd1 *)
-  reg [15:0] therm_raises_tmr0 = 16'h0000;
-  (* keep = 32'd1 *)
-  reg [15:0] therm_raises_tmr1 = 16'h0000;
-  (* keep = 32'd1 *)
-  reg [15:0] therm_raises_tmr2 = 16'h0000;
-  wire [11:0] therm_range_max;
-  reg [11:0] therm_range_max_d;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_range_max_tmr0 = 12'h6b0;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_range_max_tmr1 = 12'h6b0;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_range_max_tmr2 = 12'h6b0;
-  wire [11:0] therm_range_min;
-  reg [11:0] therm_range_min_d;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_range_min_tmr0 = 12'h0c0;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_range_min_tmr1 = 12'h0c0;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_range_min_tmr2 = 12'h0c0;
-  wire [7:0] therm_run;
-  reg [7:0] therm_run_d;
-  (* keep = 32'd1 *)
-  reg [7:0] therm_run_tmr0 = 8'h00;
-  (* keep = 32'd1 *)
-  reg [7:0] therm_run_tmr1 = 8'h00;
-  (* keep = 32'd1 *)
-  reg [7:0] therm_run_tmr2 = 8'h00;
-  wire [2:0] therm_safe_level;
-  reg [2:0] therm_safe_level_d;
-  (* keep = 32'd1 *)
-  reg [2:0] therm_safe_level_tmr0 = 3'h2;
-  (* keep = 32'd1 *)
-  reg [2:0] therm_safe_level_tmr1 = 3'h2;
-  (* keep = 32'd1 *)
-  reg [2:0] therm_safe_level_tmr2 = 3'h2;
-  input therm_sample;
-  wire therm_sample;
-  wire therm_sensor_fault;
-  wire therm_sensor_fault_d;
-  (* keep = 32'd1 *)
-  reg therm_sensor_fault_tmr0 = 1'h0;
-  (* keep = 32'd1 *)
-  reg therm_sensor_fault_tmr1 = 1'h0;
-  (* keep = 32'd1 *)
-  reg therm_sensor_fault_tmr2 = 1'h0;
-  wire [7:0] therm_shutdowns;
-  wire [7:0] therm_shutdowns_d;
-  (* keep = 32'd1 *)
-  reg [7:0] therm_shutdowns_tmr0 = 8'h00;
-  (* keep = 32'd1 *)
-  reg [7:0] therm_shutdowns_tmr1 = 8'h00;
-  (* keep = 32'd1 *)
-  reg [7:0] therm_shutdowns_tmr2 = 8'h00;
-  wire [7:0] therm_stuck_samples;
-  reg [7:0] therm_stuck_samples_d;
-  (* keep = 32'd1 *)
-  reg [7:0] therm_stuck_samples_tmr0 = 8'h40;
-  (* keep = 32'd1 *)
-  reg [7:0] therm_stuck_samples_tmr1 = 8'h40;
-  (* keep = 32'd1 *)
-  reg [7:0] therm_stuck_samples_tmr2 = 8'h40;
-  wire [11:0] therm_temp;
-  reg [11:0] therm_temp_d;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_temp_tmr0 = 12'h000;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_temp_tmr1 = 12'h000;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_temp_tmr2 = 12'h000;
-  wire therm_tmr_mismatch;
-  wire [11:0] therm_trip1;
-  reg [11:0] therm_trip1_d;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_trip1_tmr0 = 12'h4a8;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_trip1_tmr1 = 12'h4a8;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_trip1_tmr2 = 12'h4a8;
-  wire [11:0] therm_trip2;
-  reg [11:0] therm_trip2_d;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_trip2_tmr0 = 12'h4f8;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_trip2_tmr1 = 12'h4f8;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_trip2_tmr2 = 12'h4f8;
-  wire [11:0] therm_trip3;
-  reg [11:0] therm_trip3_d;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_trip3_tmr0 = 12'h548;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_trip3_tmr1 = 12'h548;
-  (* keep = 32'd1 *)
-  reg [11:0] therm_trip3_tmr2 = 12'h548;
-  (* init = 32'd0 *)
-  wire [31:0] thr_act_feed;
-  (* init = 32'd0 *)
-  wire [31:0] thr_act_sram;
-  wire thr_busy;
-  wire thr_ce;
-  wire [11:0] thr_code;
-  wire [1:0] thr_dvfs;
-  wire thr_feed_step;
-  wire [2:0] thr_level;
-  wire [3:0] thr_reg_addr;
-  reg [31:0] thr_reg_rdata;
-  wire [31:0] thr_reg_wdata;
-  wire thr_reg_we;
-  wire thr_sample;
-  wire [7:0] thr_sram_access;
-  reg thr_start;
-  output [2:0] throttle_level;
-  wire [2:0] throttle_level;
-  reg [31:0] throttled = 32'd0;
+  output [3:0] therm__addr;
+  wire [3:0] therm__addr;
+  input [31:0] therm__rdata;
+  wire [31:0] therm__rdata;
+  wire [31:0] therm__wdata;
+  output therm__we;
+  wire therm__we;
   reg [31:0] tmr_errors = 32'd0;
   reg tmr_flag = 1'h0;
+  output tmr_mismatch;
   wire tmr_mismatch;
-  wire [1:0] up;
-  reg valid = 1'h0;
+  input \tmr_mismatch$104 ;
+  wire \tmr_mismatch$104 ;
+  assign \$1  = irq_en_tmr0 & irq_en_tmr1;
+  assign \$2  = irq_en_tmr0 & irq_en_tmr2;
+  assign \$3  = \$1  | \$2 ;
+  assign \$4  = irq_en_tmr1 & irq_en_tmr2;
+  assign irq_en = \$3  | \$4 ;
+  assign \$5  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$6  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$7  = \$5  | \$6 ;
+  assign \$8  = reg_m_tmr0 & reg_m_tmr1;
+  assign \$9  = reg_m_tmr0 & reg_m_tmr2;
+  assign \$10  = \$8  | \$9 ;
+  assign \$11  = reg_m_tmr1 & reg_m_tmr2;
+  assign reg_m = \$10  | \$11 ;
+  assign \$12  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$13  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$14  = \$12  | \$13 ;
+  assign \$15  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$16  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$17  = \$15  | \$16 ;
+  assign \$18  = \$14  | \$17 ;
+  assign \$19  = reg_k_tmr0 & reg_k_tmr1;
+  assign \$20  = reg_k_tmr0 & reg_k_tmr2;
+  assign \$21  = \$19  | \$20 ;
+  assign \$22  = reg_k_tmr1 & reg_k_tmr2;
+  assign reg_k = \$21  | \$22 ;
+  assign \$23  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$24  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$25  = \$23  | \$24 ;
+  assign \$26  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$27  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$28  = \$26  | \$27 ;
+  assign \$29  = \$25  | \$28 ;
+  assign \$30  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$31  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$32  = \$30  | \$31 ;
+  assign \$33  = \$29  | \$32 ;
+  assign \$34  = reg_n_tmr0 & reg_n_tmr1;
+  assign \$35  = reg_n_tmr0 & reg_n_tmr2;
+  assign \$36  = \$34  | \$35 ;
+  assign \$37  = reg_n_tmr1 & reg_n_tmr2;
+  assign reg_n = \$36  | \$37 ;
+  assign \$38  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$39  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$40  = \$38  | \$39 ;
+  assign \$41  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$42  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$43  = \$41  | \$42 ;
+  assign \$44  = \$40  | \$43 ;
+  assign \$45  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$46  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$47  = \$45  | \$46 ;
+  assign \$48  = \$44  | \$47 ;
+  assign \$49  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$50  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$51  = \$49  | \$50 ;
+  assign \$52  = \$48  | \$51 ;
+  assign \$53  = a_zp_tmr0 & a_zp_tmr1;
+  assign \$54  = a_zp_tmr0 & a_zp_tmr2;
+  assign \$55  = \$53  | \$54 ;
+  assign \$56  = a_zp_tmr1 & a_zp_tmr2;
+  assign a_zp = \$55  | \$56 ;
+  assign \$57  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$58  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$59  = \$57  | \$58 ;
+  assign \$60  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$61  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$62  = \$60  | \$61 ;
+  assign \$63  = \$59  | \$62 ;
+  assign \$64  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$65  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$66  = \$64  | \$65 ;
+  assign \$67  = \$63  | \$66 ;
+  assign \$68  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$69  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$70  = \$68  | \$69 ;
+  assign \$71  = \$67  | \$70 ;
+  assign \$72  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$73  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$74  = \$72  | \$73 ;
+  assign \$75  = \$71  | \$74 ;
+  assign \$76  = b_zp_tmr0 & b_zp_tmr1;
+  assign \$77  = b_zp_tmr0 & b_zp_tmr2;
+  assign \$78  = \$76  | \$77 ;
+  assign \$79  = b_zp_tmr1 & b_zp_tmr2;
+  assign b_zp = \$78  | \$79 ;
+  assign \$80  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$81  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$82  = \$80  | \$81 ;
+  assign \$83  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$84  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$85  = \$83  | \$84 ;
+  assign \$86  = \$82  | \$85 ;
+  assign \$87  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$88  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$89  = \$87  | \$88 ;
+  assign \$90  = \$86  | \$89 ;
+  assign \$91  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$92  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$93  = \$91  | \$92 ;
+  assign \$94  = \$90  | \$93 ;
+  assign \$95  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$96  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$97  = \$95  | \$96 ;
+  assign \$98  = \$94  | \$97 ;
+  assign \$99  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$100  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$101  = \$99  | \$100 ;
+  assign \$102  = \$98  | \$101 ;
+  assign \$103  = out_zp_tmr0 & out_zp_tmr1;
+  assign \$104  = out_zp_tmr0 & out_zp_tmr2;
+  assign \$105  = \$103  | \$104 ;
+  assign \$106  = out_zp_tmr1 & out_zp_tmr2;
+  assign out_zp = \$105  | \$106 ;
+  assign \$107  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$108  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$109  = \$107  | \$108 ;
+  assign \$110  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$111  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$112  = \$110  | \$111 ;
+  assign \$113  = \$109  | \$112 ;
+  assign \$114  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$115  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$116  = \$114  | \$115 ;
+  assign \$117  = \$113  | \$116 ;
+  assign \$118  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$119  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$120  = \$118  | \$119 ;
+  assign \$121  = \$117  | \$120 ;
+  assign \$122  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$123  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$124  = \$122  | \$123 ;
+  assign \$125  = \$121  | \$124 ;
+  assign \$126  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$127  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$128  = \$126  | \$127 ;
+  assign \$129  = \$125  | \$128 ;
+  assign \$130  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$131  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$132  = \$130  | \$131 ;
+  assign \$133  = \$129  | \$132 ;
+  assign \$134  = act_min_tmr0 & act_min_tmr1;
+  assign \$135  = act_min_tmr0 & act_min_tmr2;
+  assign \$136  = \$134  | \$135 ;
+  assign \$137  = act_min_tmr1 & act_min_tmr2;
+  assign act_min = \$136  | \$137 ;
+  assign \$138  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$139  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$140  = \$138  | \$139 ;
+  assign \$141  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$142  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$143  = \$141  | \$142 ;
+  assign \$144  = \$140  | \$143 ;
+  assign \$145  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$146  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$147  = \$145  | \$146 ;
+  assign \$148  = \$144  | \$147 ;
+  assign \$149  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$150  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$151  = \$149  | \$150 ;
+  assign \$152  = \$148  | \$151 ;
+  assign \$153  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$154  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$155  = \$153  | \$154 ;
+  assign \$156  = \$152  | \$155 ;
+  assign \$157  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$158  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$159  = \$157  | \$158 ;
+  assign \$160  = \$156  | \$159 ;
+  assign \$161  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$162  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$163  = \$161  | \$162 ;
+  assign \$164  = \$160  | \$163 ;
+  assign \$165  = act_min_tmr0 != act_min_tmr1;
+  assign \$166  = act_min_tmr0 != act_min_tmr2;
+  assign \$167  = \$165  | \$166 ;
+  assign \$168  = \$164  | \$167 ;
+  assign \$169  = act_max_tmr0 & act_max_tmr1;
+  assign \$170  = act_max_tmr0 & act_max_tmr2;
+  assign \$171  = \$169  | \$170 ;
+  assign \$172  = act_max_tmr1 & act_max_tmr2;
+  assign act_max = \$171  | \$172 ;
+  assign \$173  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$174  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$175  = \$173  | \$174 ;
+  assign \$176  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$177  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$178  = \$176  | \$177 ;
+  assign \$179  = \$175  | \$178 ;
+  assign \$180  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$181  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$182  = \$180  | \$181 ;
+  assign \$183  = \$179  | \$182 ;
+  assign \$184  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$185  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$186  = \$184  | \$185 ;
+  assign \$187  = \$183  | \$186 ;
+  assign \$188  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$189  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$190  = \$188  | \$189 ;
+  assign \$191  = \$187  | \$190 ;
+  assign \$192  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$193  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$194  = \$192  | \$193 ;
+  assign \$195  = \$191  | \$194 ;
+  assign \$196  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$197  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$198  = \$196  | \$197 ;
+  assign \$199  = \$195  | \$198 ;
+  assign \$200  = act_min_tmr0 != act_min_tmr1;
+  assign \$201  = act_min_tmr0 != act_min_tmr2;
+  assign \$202  = \$200  | \$201 ;
+  assign \$203  = \$199  | \$202 ;
+  assign \$204  = act_max_tmr0 != act_max_tmr1;
+  assign \$205  = act_max_tmr0 != act_max_tmr2;
+  assign \$206  = \$204  | \$205 ;
+  assign \$207  = \$203  | \$206 ;
+  assign \$208  = per_channel_tmr0 & per_channel_tmr1;
+  assign \$209  = per_channel_tmr0 & per_channel_tmr2;
+  assign \$210  = \$208  | \$209 ;
+  assign \$211  = per_channel_tmr1 & per_channel_tmr2;
+  assign per_channel = \$210  | \$211 ;
+  assign \$212  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$213  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$214  = \$212  | \$213 ;
+  assign \$215  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$216  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$217  = \$215  | \$216 ;
+  assign \$218  = \$214  | \$217 ;
+  assign \$219  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$220  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$221  = \$219  | \$220 ;
+  assign \$222  = \$218  | \$221 ;
+  assign \$223  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$224  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$225  = \$223  | \$224 ;
+  assign \$226  = \$222  | \$225 ;
+  assign \$227  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$228  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$229  = \$227  | \$228 ;
+  assign \$230  = \$226  | \$229 ;
+  assign \$231  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$232  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$233  = \$231  | \$232 ;
+  assign \$234  = \$230  | \$233 ;
+  assign \$235  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$236  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$237  = \$235  | \$236 ;
+  assign \$238  = \$234  | \$237 ;
+  assign \$239  = act_min_tmr0 != act_min_tmr1;
+  assign \$240  = act_min_tmr0 != act_min_tmr2;
+  assign \$241  = \$239  | \$240 ;
+  assign \$242  = \$238  | \$241 ;
+  assign \$243  = act_max_tmr0 != act_max_tmr1;
+  assign \$244  = act_max_tmr0 != act_max_tmr2;
+  assign \$245  = \$243  | \$244 ;
+  assign \$246  = \$242  | \$245 ;
+  assign \$247  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$248  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$249  = \$247  | \$248 ;
+  assign \$250  = \$246  | \$249 ;
+  assign \$251  = qmult_tmr0 & qmult_tmr1;
+  assign \$252  = qmult_tmr0 & qmult_tmr2;
+  assign \$253  = \$251  | \$252 ;
+  assign \$254  = qmult_tmr1 & qmult_tmr2;
+  assign qmult = \$253  | \$254 ;
+  assign \$255  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$256  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$257  = \$255  | \$256 ;
+  assign \$258  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$259  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$260  = \$258  | \$259 ;
+  assign \$261  = \$257  | \$260 ;
+  assign \$262  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$263  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$264  = \$262  | \$263 ;
+  assign \$265  = \$261  | \$264 ;
+  assign \$266  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$267  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$268  = \$266  | \$267 ;
+  assign \$269  = \$265  | \$268 ;
+  assign \$270  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$271  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$272  = \$270  | \$271 ;
+  assign \$273  = \$269  | \$272 ;
+  assign \$274  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$275  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$276  = \$274  | \$275 ;
+  assign \$277  = \$273  | \$276 ;
+  assign \$278  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$279  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$280  = \$278  | \$279 ;
+  assign \$281  = \$277  | \$280 ;
+  assign \$282  = act_min_tmr0 != act_min_tmr1;
+  assign \$283  = act_min_tmr0 != act_min_tmr2;
+  assign \$284  = \$282  | \$283 ;
+  assign \$285  = \$281  | \$284 ;
+  assign \$286  = act_max_tmr0 != act_max_tmr1;
+  assign \$287  = act_max_tmr0 != act_max_tmr2;
+  assign \$288  = \$286  | \$287 ;
+  assign \$289  = \$285  | \$288 ;
+  assign \$290  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$291  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$292  = \$290  | \$291 ;
+  assign \$293  = \$289  | \$292 ;
+  assign \$294  = qmult_tmr0 != qmult_tmr1;
+  assign \$295  = qmult_tmr0 != qmult_tmr2;
+  assign \$296  = \$294  | \$295 ;
+  assign \$297  = \$293  | \$296 ;
+  assign \$298  = qshift_tmr0 & qshift_tmr1;
+  assign \$299  = qshift_tmr0 & qshift_tmr2;
+  assign \$300  = \$298  | \$299 ;
+  assign \$301  = qshift_tmr1 & qshift_tmr2;
+  assign qshift = \$300  | \$301 ;
+  assign \$302  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$303  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$304  = \$302  | \$303 ;
+  assign \$305  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$306  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$307  = \$305  | \$306 ;
+  assign \$308  = \$304  | \$307 ;
+  assign \$309  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$310  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$311  = \$309  | \$310 ;
+  assign \$312  = \$308  | \$311 ;
+  assign \$313  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$314  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$315  = \$313  | \$314 ;
+  assign \$316  = \$312  | \$315 ;
+  assign \$317  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$318  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$319  = \$317  | \$318 ;
+  assign \$320  = \$316  | \$319 ;
+  assign \$321  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$322  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$323  = \$321  | \$322 ;
+  assign \$324  = \$320  | \$323 ;
+  assign \$325  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$326  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$327  = \$325  | \$326 ;
+  assign \$328  = \$324  | \$327 ;
+  assign \$329  = act_min_tmr0 != act_min_tmr1;
+  assign \$330  = act_min_tmr0 != act_min_tmr2;
+  assign \$331  = \$329  | \$330 ;
+  assign \$332  = \$328  | \$331 ;
+  assign \$333  = act_max_tmr0 != act_max_tmr1;
+  assign \$334  = act_max_tmr0 != act_max_tmr2;
+  assign \$335  = \$333  | \$334 ;
+  assign \$336  = \$332  | \$335 ;
+  assign \$337  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$338  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$339  = \$337  | \$338 ;
+  assign \$340  = \$336  | \$339 ;
+  assign \$341  = qmult_tmr0 != qmult_tmr1;
+  assign \$342  = qmult_tmr0 != qmult_tmr2;
+  assign \$343  = \$341  | \$342 ;
+  assign \$344  = \$340  | \$343 ;
+  assign \$345  = qshift_tmr0 != qshift_tmr1;
+  assign \$346  = qshift_tmr0 != qshift_tmr2;
+  assign \$347  = \$345  | \$346 ;
+  assign tmr_mismatch = \$344  | \$347 ;
+  assign \$348  = bus__cyc & bus__stb;
+  assign \$349  = ~ bus__ack;
+  assign \$350  = \$348  & \$349 ;
+  assign \$351  = | bus__adr[20:18];
+  assign mem__req = \$350  & \$351 ;
+  assign \$352  = | bus__adr[20:18];
+  assign \$353  = bus__cyc & bus__stb;
+  assign \$354  = ~ bus__ack;
+  assign \$355  = \$353  & \$354 ;
+  assign served = \$352  ? mem__served : \$355 ;
+  assign irq = ctl__done & irq_en;
+  assign \$356  = ! bus__adr[20:18];
+  assign \$357  = served & \$356 ;
+  assign \$358  = \$357  & mem__we;
+  assign \$359  = bus__adr[17:0] >= 5'h1a;
+  assign \$360  = \$358  & \$359 ;
+  assign \$361  = bus__adr[17:0] <= 6'h28;
+  assign therm__we = \$360  & \$361 ;
+  assign \$362  = bus__adr[17:0] - 5'h1a;
+  assign \$363  = ! bus__adr[20:18];
+  assign \$364  = served & \$363 ;
+  assign \$365  = \$364  & mem__we;
+  assign \$366  = ~ busy;
+  assign \$367  = mem__wdata[0] & \$366 ;
+  assign \$368  = ~ busy;
+  assign \$369  = tmr_errors != 32'd4294967295;
+  assign \$370  = tmr_errors + \$369 ;
+  assign \$371  = ! bus__adr[20:18];
+  assign \$372  = served & \$371 ;
+  assign \$373  = ~ mem__we;
+  assign \$374  = \$372  & \$373 ;
+  assign \$375  = ! bus__adr[20:18];
+  assign \$376  = served & \$375 ;
+  assign \$377  = \$376  & mem__we;
+  assign \$378  = ~ \tmr_mismatch$104 ;
+  assign \$379  = mem__wdata[3] & \$378 ;
+  assign \$380  = ~ \tmr_mismatch$104 ;
+  always @(posedge clk)
+    irq_en_tmr0 <= \$381 ;
+  always @(posedge clk)
+    irq_en_tmr1 <= \$382 ;
+  always @(posedge clk)
+    irq_en_tmr2 <= \$383 ;
+  always @(posedge clk)
+    reg_m_tmr0 <= \$384 ;
+  always @(posedge clk)
+    reg_m_tmr1 <= \$385 ;
+  always @(posedge clk)
+    reg_m_tmr2 <= \$386 ;
+  always @(posedge clk)
+    reg_k_tmr0 <= \$387 ;
+  always @(posedge clk)
+    reg_k_tmr1 <= \$388 ;
+  always @(posedge clk)
+    reg_k_tmr2 <= \$389 ;
+  always @(posedge clk)
+    reg_n_tmr0 <= \$390 ;
+  always @(posedge clk)
+    reg_n_tmr1 <= \$391 ;
+  always @(posedge clk)
+    reg_n_tmr2 <= \$392 ;
+  always @(posedge clk)
+    a_zp_tmr0 <= \$393 ;
+  always @(posedge clk)
+    a_zp_tmr1 <= \$394 ;
+  always @(posedge clk)
+    a_zp_tmr2 <= \$395 ;
+  always @(posedge clk)
+    b_zp_tmr0 <= \$396 ;
+  always @(posedge clk)
+    b_zp_tmr1 <= \$397 ;
+  always @(posedge clk)
+    b_zp_tmr2 <= \$398 ;
+  always @(posedge clk)
+    out_zp_tmr0 <= \$399 ;
+  always @(posedge clk)
+    out_zp_tmr1 <= \$400 ;
+  always @(posedge clk)
+    out_zp_tmr2 <= \$401 ;
+  always @(posedge clk)
+    act_min_tmr0 <= \$402 ;
+  always @(posedge clk)
+    act_min_tmr1 <= \$403 ;
+  always @(posedge clk)
+    act_min_tmr2 <= \$404 ;
+  always @(posedge clk)
+    act_max_tmr0 <= \$405 ;
+  always @(posedge clk)
+    act_max_tmr1 <= \$406 ;
+  always @(posedge clk)
+    act_max_tmr2 <= \$407 ;
+  always @(posedge clk)
+    per_channel_tmr0 <= \$408 ;
+  always @(posedge clk)
+    per_channel_tmr1 <= \$409 ;
+  always @(posedge clk)
+    per_channel_tmr2 <= \$410 ;
+  always @(posedge clk)
+    qmult_tmr0 <= \$411 ;
+  always @(posedge clk)
+    qmult_tmr1 <= \$412 ;
+  always @(posedge clk)
+    qmult_tmr2 <= \$413 ;
+  always @(posedge clk)
+    qshift_tmr0 <= \$414 ;
+  always @(posedge clk)
+    qshift_tmr1 <= \$415 ;
+  always @(posedge clk)
+    qshift_tmr2 <= \$416 ;
+  always @(posedge clk)
+    bus__ack <= \$417 ;
+  always @(posedge clk)
+    mem__ack_region <= \$418 ;
+  always @(posedge clk)
+    tmr_flag <= \$419 ;
+  always @(posedge clk)
+    tmr_errors <= \$420 ;
+  always @(posedge clk)
+    reg_rdata <= \$421 ;
+  always @(posedge clk)
+    ecc_ue <= \$422 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    irq_en_d = irq_en;
+    if (\$365 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            /* empty */;
+        18'h00007:
+            irq_en_d = mem__wdata[0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    reg_m_d = reg_m;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              reg_m_d = mem__wdata[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    reg_k_d = reg_k;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              reg_k_d = mem__wdata[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    reg_n_d = reg_n;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              reg_n_d = mem__wdata[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    a_zp_d = a_zp;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              a_zp_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    b_zp_d = b_zp;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              b_zp_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    out_zp_d = out_zp;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              out_zp_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    act_min_d = act_min;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              act_min_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    act_max_d = act_max;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              act_max_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    per_channel_d = per_channel;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              per_channel_d = mem__wdata[0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    qmult_d = qmult;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              /* empty */;
+          18'h00011:
+              qmult_d = mem__wdata;
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    qshift_d = qshift;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              /* empty */;
+          18'h00011:
+              /* empty */;
+          18'h00012:
+              qshift_d = mem__wdata[5:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    bus__dat_r = 32'd0;
+    if (bus__ack) begin
+      casez (mem__ack_region)
+        3'h0:
+            bus__dat_r = reg_rdata;
+        3'h1, 3'h2, 3'h3, 3'h4, 3'h5, 3'h6:
+            bus__dat_r = mem__rdata;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    ctl__start = 1'h0;
+    if (\$365 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            ctl__start = \$367 ;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    ctl__clear_done = 1'h0;
+    if (\$365 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            ctl__clear_done = mem__wdata[1];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    ctl__clear_error = 1'h0;
+    if (\$365 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            ctl__clear_error = mem__wdata[2];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$381  = irq_en_d;
+    if (rst) begin
+      \$381  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$382  = irq_en_d;
+    if (rst) begin
+      \$382  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$383  = irq_en_d;
+    if (rst) begin
+      \$383  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$384  = reg_m_d;
+    if (rst) begin
+      \$384  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$385  = reg_m_d;
+    if (rst) begin
+      \$385  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$386  = reg_m_d;
+    if (rst) begin
+      \$386  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$387  = reg_k_d;
+    if (rst) begin
+      \$387  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$388  = reg_k_d;
+    if (rst) begin
+      \$388  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$389  = reg_k_d;
+    if (rst) begin
+      \$389  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$390  = reg_n_d;
+    if (rst) begin
+      \$390  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$391  = reg_n_d;
+    if (rst) begin
+      \$391  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$392  = reg_n_d;
+    if (rst) begin
+      \$392  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$393  = a_zp_d;
+    if (rst) begin
+      \$393  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$394  = a_zp_d;
+    if (rst) begin
+      \$394  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$395  = a_zp_d;
+    if (rst) begin
+      \$395  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$396  = b_zp_d;
+    if (rst) begin
+      \$396  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$397  = b_zp_d;
+    if (rst) begin
+      \$397  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$398  = b_zp_d;
+    if (rst) begin
+      \$398  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$399  = out_zp_d;
+    if (rst) begin
+      \$399  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$400  = out_zp_d;
+    if (rst) begin
+      \$400  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$401  = out_zp_d;
+    if (rst) begin
+      \$401  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$402  = act_min_d;
+    if (rst) begin
+      \$402  = 8'h80;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$403  = act_min_d;
+    if (rst) begin
+      \$403  = 8'h80;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$404  = act_min_d;
+    if (rst) begin
+      \$404  = 8'h80;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$405  = act_max_d;
+    if (rst) begin
+      \$405  = 8'h7f;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$406  = act_max_d;
+    if (rst) begin
+      \$406  = 8'h7f;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$407  = act_max_d;
+    if (rst) begin
+      \$407  = 8'h7f;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$408  = per_channel_d;
+    if (rst) begin
+      \$408  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$409  = per_channel_d;
+    if (rst) begin
+      \$409  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$410  = per_channel_d;
+    if (rst) begin
+      \$410  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$411  = qmult_d;
+    if (rst) begin
+      \$411  = 32'd1073741824;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$412  = qmult_d;
+    if (rst) begin
+      \$412  = 32'd1073741824;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$413  = qmult_d;
+    if (rst) begin
+      \$413  = 32'd1073741824;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$414  = qshift_d;
+    if (rst) begin
+      \$414  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$415  = qshift_d;
+    if (rst) begin
+      \$415  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$416  = qshift_d;
+    if (rst) begin
+      \$416  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$417  = served;
+    if (rst) begin
+      \$417  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$418  = mem__ack_region;
+    if (served) begin
+      \$418  = bus__adr[20:18];
+    end
+    if (rst) begin
+      \$418  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$419  = tmr_flag;
+    if (\tmr_mismatch$104 ) begin
+      \$419  = 1'h1;
+    end
+    if (\$377 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (\$379 ) begin
+              \$419  = 1'h0;
+            end
+      endcase
+    end
+    if (rst) begin
+      \$419  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$420  = tmr_errors;
+    if (\tmr_mismatch$104 ) begin
+      \$420  = \$370 [31:0];
+    end
+    if (\$377 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            /* empty */;
+        18'h00007:
+            /* empty */;
+        18'h00014:
+            if (\$380 ) begin
+              \$420  = 32'd0;
+            end
+      endcase
+    end
+    if (rst) begin
+      \$420  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$421  = reg_rdata;
+    if (\$374 ) begin
+      (* full_case = 32'd1 *)
+      casez (bus__adr[17:0])
+        18'h00000:
+            \$421  = 32'd1329746993;
+        18'h00001:
+            \$421  = 32'd133128;
+        18'h00002:
+            \$421  = 32'd64;
+        18'h00003:
+            \$421  = 32'd64;
+        18'h00004:
+            \$421  = 32'd64;
+        18'h00006:
+            \$421  = { 27'h0000000, ecc_ue, tmr_flag, ctl__error, ctl__done, busy };
+        18'h00007:
+            \$421  = { 31'h00000000, irq_en };
+        18'h00008:
+            \$421  = { 16'h0000, reg_m };
+        18'h00009:
+            \$421  = { 16'h0000, reg_k };
+        18'h0000a:
+            \$421  = { 16'h0000, reg_n };
+        18'h0000b:
+            \$421  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+        18'h0000c:
+            \$421  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+        18'h0000d:
+            \$421  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+        18'h0000e:
+            \$421  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+        18'h0000f:
+            \$421  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+        18'h00010:
+            \$421  = { 31'h00000000, per_channel };
+        18'h00011:
+            \$421  = qmult;
+        18'h00012:
+            \$421  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+        18'h00013:
+            \$421  = ctl__cycles;
+        18'h00014:
+            \$421  = tmr_errors;
+        18'h00015:
+            \$421  = 32'd1;
+        18'h0001a:
+            \$421  = therm__rdata;
+        18'h0001b:
+            \$421  = therm__rdata;
+        18'h0001c:
+            \$421  = therm__rdata;
+        18'h0001d:
+            \$421  = therm__rdata;
+        18'h0001e:
+            \$421  = therm__rdata;
+        18'h0001f:
+            \$421  = therm__rdata;
+        18'h00020:
+            \$421  = therm__rdata;
+        18'h00021:
+            \$421  = therm__rdata;
+        18'h00022:
+            \$421  = therm__rdata;
+        18'h00023:
+            \$421  = therm__rdata;
+        18'h00024:
+            \$421  = therm__rdata;
+        18'h00025:
+            \$421  = therm__rdata;
+        18'h00026:
+            \$421  = therm__rdata;
+        18'h00027:
+            \$421  = therm__rdata;
+        18'h00028:
+            \$421  = therm__rdata;
+        default:
+            \$421  = 32'd0;
+      endcase
+    end
+    if (rst) begin
+      \$421  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$422  = ecc_ue;
+    if (\$377 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (mem__wdata[4]) begin
+              \$422  = 1'h0;
+            end
+      endcase
+    end
+    if (rst) begin
+      \$422  = 1'h0;
+    end
+  end
+  assign mismatch = tmr_mismatch;
+  assign cmd__m = reg_m;
+  assign cmd__k = reg_k;
+  assign cmd__n = reg_n;
+  assign cmd__a_zp = a_zp;
+  assign cmd__b_zp = b_zp;
+  assign cmd__out_zp = out_zp;
+  assign cmd__act_min = act_min;
+  assign cmd__act_max = act_max;
+  assign cmd__per_channel = per_channel;
+  assign cmd__qmult = qmult;
+  assign cmd__qshift = qshift;
+  assign mem__region = bus__adr[20:18];
+  assign mem__addr = bus__adr[17:0];
+  assign bus__we = mem__we;
+  assign bus__sel = mem__sel;
+  assign bus__dat_w = mem__wdata;
+  assign rd_region = mem__ack_region;
+  assign therm__wdata = mem__wdata;
+  assign therm__addr = \$362 [3:0];
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst, bus__req, busy, \port$569$0 , dp__ch_addr, \port$629$2 , dp__c_wr_en, served, bus_access, bus_rmw, dp__a_data__0, dp__a_data__1, dp__a_data__2, dp__a_data__3, dp__a_data__4, dp__a_data__5, dp__a_data__6
+, dp__a_data__7, dp__b_data__0, dp__b_data__1, dp__b_data__2, dp__b_data__3, dp__b_data__4, dp__b_data__5, dp__b_data__6, dp__b_data__7, dp__bias__0, dp__bias__1, dp__bias__2, dp__bias__3, dp__bias__4, dp__bias__5, dp__bias__6, dp__bias__7, dp__mult__0, dp__mult__1, dp__mult__2, dp__mult__3
+, dp__mult__4, dp__mult__5, dp__mult__6, dp__mult__7, dp__shift__0, dp__shift__1, dp__shift__2, dp__shift__3, dp__shift__4, dp__shift__5, dp__shift__6, dp__shift__7, ce, bus__ack_region, dp__c_wr_addr, \port$4248$0 , \port$4284$0 , \port$4320$0 , \port$4356$0 , \port$4392$0 , \port$4428$0 
+, \port$4464$0 , \port$4500$0 , bus__rdata, bus__we);
+  reg \$auto$verilog_backend.cc:2355:dump_module$77  = 0;
+  wire \$1 ;
+  wire \$10 ;
+  wire [17:0] \$100 ;
+  wire [17:0] \$101 ;
+  wire [21:0] \$102 ;
+  wire [17:0] \$103 ;
+  wire [17:0] \$104 ;
+  wire \$105 ;
+  wire \$106 ;
+  wire \$107 ;
+  wire \$108 ;
+  wire \$109 ;
+  wire \$11 ;
+  wire [17:0] \$110 ;
+  wire \$111 ;
+  wire \$112 ;
+  wire \$113 ;
+  wire [17:0] \$114 ;
+  wire [17:0] \$115 ;
+  wire [21:0] \$116 ;
+  wire [17:0] \$117 ;
+  wire [17:0] \$118 ;
+  wire \$119 ;
+  wire [17:0] \$12 ;
+  wire \$120 ;
+  wire \$121 ;
+  wire \$122 ;
+  wire \$123 ;
+  wire [17:0] \$124 ;
+  wire \$125 ;
+  wire \$126 ;
+  wire \$127 ;
+  wire [17:0] \$128 ;
+  wire [17:0] \$129 ;
+  wire \$13 ;
+  wire [21:0] \$130 ;
+  wire [17:0] \$131 ;
+  wire [17:0] \$132 ;
+  wire \$133 ;
+  wire \$134 ;
+  wire \$135 ;
+  wire \$136 ;
+  wire \$137 ;
+  wire [17:0] \$138 ;
+  wire \$139 ;
+  wire \$14 ;
+  wire \$140 ;
+  wire \$141 ;
+  wire [17:0] \$142 ;
+  wire [17:0] \$143 ;
+  wire [21:0] \$144 ;
+  wire [17:0] \$145 ;
+  wire [17:0] \$146 ;
+  wire \$147 ;
+  wire \$148 ;
+  wire \$149 ;
+  wire \$15 ;
+  wire \$150 ;
+  wire \$151 ;
+  wire [17:0] \$152 ;
+  wire \$153 ;
+  wire \$154 ;
+  wire \$155 ;
+  wire [17:0] \$156 ;
+  wire [17:0] \$157 ;
+  wire [21:0] \$158 ;
+  wire [17:0] \$159 ;
+  wire [17:0] \$16 ;
+  wire [17:0] \$160 ;
+  wire \$161 ;
+  wire \$162 ;
+  wire \$163 ;
+  wire \$164 ;
+  wire \$165 ;
+  wire [17:0] \$166 ;
+  wire \$167 ;
+  wire \$168 ;
+  wire \$169 ;
+  wire [17:0] \$17 ;
+  wire [17:0] \$170 ;
+  wire [17:0] \$171 ;
+  wire [21:0] \$172 ;
+  wire [17:0] \$173 ;
+  wire [17:0] \$174 ;
+  wire \$175 ;
+  wire \$176 ;
+  wire \$177 ;
+  wire \$178 ;
+  wire \$179 ;
+  wire [21:0] \$18 ;
+  wire [17:0] \$180 ;
+  wire \$181 ;
+  wire \$182 ;
+  wire \$183 ;
+  wire [17:0] \$184 ;
+  wire [17:0] \$185 ;
+  wire [21:0] \$186 ;
+  wire [17:0] \$187 ;
+  wire [17:0] \$188 ;
+  wire \$189 ;
+  wire [17:0] \$19 ;
+  wire \$190 ;
+  wire \$191 ;
+  wire \$192 ;
+  wire \$193 ;
+  wire [17:0] \$194 ;
+  wire \$195 ;
+  wire \$196 ;
+  wire \$197 ;
+  wire [17:0] \$198 ;
+  wire [17:0] \$199 ;
+  wire [17:0] \$2 ;
+  wire [17:0] \$20 ;
+  wire [21:0] \$200 ;
+  wire [17:0] \$201 ;
+  wire [17:0] \$202 ;
+  wire \$203 ;
+  wire \$204 ;
+  wire \$205 ;
+  wire \$206 ;
+  wire \$207 ;
+  wire [17:0] \$208 ;
+  wire \$209 ;
+  wire \$21 ;
+  wire \$210 ;
+  wire \$211 ;
+  wire [17:0] \$212 ;
+  wire [17:0] \$213 ;
+  wire [21:0] \$214 ;
+  wire [17:0] \$215 ;
+  wire [17:0] \$216 ;
+  wire \$217 ;
+  wire \$218 ;
+  wire \$219 ;
+  wire \$22 ;
+  wire \$220 ;
+  wire \$221 ;
+  wire [17:0] \$222 ;
+  wire \$223 ;
+  wire \$224 ;
+  wire \$225 ;
+  wire [17:0] \$226 ;
+  wire [17:0] \$227 ;
+  wire [17:0] \$228 ;
+  wire \$229 ;
+  wire \$23 ;
+  wire \$230 ;
+  wire \$231 ;
+  wire \$232 ;
+  wire \$233 ;
+  wire \$234 ;
+  wire \$235 ;
+  wire [17:0] \$236 ;
+  wire [17:0] \$237 ;
+  wire [17:0] \$238 ;
+  wire \$239 ;
+  wire \$24 ;
+  wire \$240 ;
+  wire \$241 ;
+  wire \$242 ;
+  wire \$243 ;
+  wire \$244 ;
+  wire \$245 ;
+  wire [17:0] \$246 ;
+  wire [17:0] \$247 ;
+  wire [17:0] \$248 ;
+  wire \$249 ;
+  wire \$25 ;
+  wire \$250 ;
+  wire \$251 ;
+  wire \$252 ;
+  wire \$253 ;
+  wire \$254 ;
+  wire \$255 ;
+  wire [17:0] \$256 ;
+  wire [17:0] \$257 ;
+  wire [17:0] \$258 ;
+  wire \$259 ;
+  wire [17:0] \$26 ;
+  wire \$260 ;
+  wire \$261 ;
+  wire \$262 ;
+  wire \$263 ;
+  wire \$264 ;
+  wire \$265 ;
+  wire [17:0] \$266 ;
+  wire [17:0] \$267 ;
+  wire [17:0] \$268 ;
+  wire \$269 ;
+  wire \$27 ;
+  wire \$270 ;
+  wire \$271 ;
+  wire \$272 ;
+  wire \$273 ;
+  wire \$274 ;
+  wire \$275 ;
+  wire [17:0] \$276 ;
+  wire [17:0] \$277 ;
+  wire [17:0] \$278 ;
+  wire \$279 ;
+  wire \$28 ;
+  wire \$280 ;
+  wire \$281 ;
+  wire \$282 ;
+  wire \$283 ;
+  wire \$284 ;
+  wire \$285 ;
+  wire [17:0] \$286 ;
+  wire [17:0] \$287 ;
+  wire [17:0] \$288 ;
+  wire \$289 ;
+  wire \$29 ;
+  wire \$290 ;
+  wire \$291 ;
+  wire \$292 ;
+  wire \$293 ;
+  wire \$294 ;
+  wire \$295 ;
+  wire [17:0] \$296 ;
+  wire [17:0] \$297 ;
+  wire [17:0] \$298 ;
+  wire \$299 ;
+  wire [17:0] \$3 ;
+  wire [17:0] \$30 ;
+  wire \$300 ;
+  wire \$301 ;
+  wire \$302 ;
+  wire \$303 ;
+  wire \$304 ;
+  wire \$305 ;
+  wire [17:0] \$306 ;
+  wire [17:0] \$307 ;
+  wire [17:0] \$308 ;
+  wire \$309 ;
+  wire [17:0] \$31 ;
+  wire \$310 ;
+  wire \$311 ;
+  wire \$312 ;
+  wire \$313 ;
+  wire \$314 ;
+  wire \$315 ;
+  wire [17:0] \$316 ;
+  wire [17:0] \$317 ;
+  wire [17:0] \$318 ;
+  wire \$319 ;
+  wire [21:0] \$32 ;
+  wire \$320 ;
+  wire \$321 ;
+  wire \$322 ;
+  wire \$323 ;
+  wire \$324 ;
+  wire \$325 ;
+  wire [17:0] \$326 ;
+  wire [17:0] \$327 ;
+  wire [17:0] \$328 ;
+  wire \$329 ;
+  wire [17:0] \$33 ;
+  wire \$330 ;
+  wire \$331 ;
+  wire \$332 ;
+  wire \$333 ;
+  wire \$334 ;
+  wire \$335 ;
+  wire [17:0] \$336 ;
+  wire [17:0] \$337 ;
+  wire [17:0] \$338 ;
+  wire \$339 ;
+  wire [17:0] \$34 ;
+  wire \$340 ;
+  wire \$341 ;
+  wire \$342 ;
+  wire \$343 ;
+  wire \$344 ;
+  wire \$345 ;
+  wire [17:0] \$346 ;
+  wire [17:0] \$347 ;
+  wire [17:0] \$348 ;
+  wire \$349 ;
+  wire \$35 ;
+  wire \$350 ;
+  wire \$351 ;
+  wire \$352 ;
+  wire \$353 ;
+  wire \$354 ;
+  wire \$355 ;
+  wire [17:0] \$356 ;
+  wire [17:0] \$357 ;
+  wire [17:0] \$358 ;
+  wire \$359 ;
+  wire \$36 ;
+  wire \$360 ;
+  wire \$361 ;
+  wire \$362 ;
+  wire \$363 ;
+  wire \$364 ;
+  wire \$365 ;
+  wire [17:0] \$366 ;
+  wire [17:0] \$367 ;
+  wire [17:0] \$368 ;
+  wire \$369 ;
+  wire \$37 ;
+  wire \$370 ;
+  wire \$371 ;
+  wire \$372 ;
+  wire \$373 ;
+  wire \$374 ;
+  wire \$375 ;
+  wire [17:0] \$376 ;
+  wire [17:0] \$377 ;
+  wire [17:0] \$378 ;
+  wire \$379 ;
+  wire \$38 ;
+  wire \$380 ;
+  wire \$381 ;
+  wire \$382 ;
+  wire \$383 ;
+  wire \$384 ;
+  wire \$385 ;
+  wire [17:0] \$386 ;
+  wire [17:0] \$387 ;
+  wire [17:0] \$388 ;
+  wire \$389 ;
+  wire \$39 ;
+  wire \$390 ;
+  wire \$391 ;
+  wire \$392 ;
+  wire \$393 ;
+  wire \$394 ;
+  wire \$395 ;
+  wire [17:0] \$396 ;
+  wire [17:0] \$397 ;
+  wire [17:0] \$398 ;
+  wire \$399 ;
+  wire [21:0] \$4 ;
+  wire [17:0] \$40 ;
+  wire \$400 ;
+  wire \$401 ;
+  wire \$402 ;
+  wire \$403 ;
+  wire \$404 ;
+  wire \$405 ;
+  wire [17:0] \$406 ;
+  wire [17:0] \$407 ;
+  wire [17:0] \$408 ;
+  wire \$409 ;
+  wire \$41 ;
+  wire \$410 ;
+  wire \$411 ;
+  wire \$412 ;
+  wire \$413 ;
+  wire \$414 ;
+  wire \$415 ;
+  wire [17:0] \$416 ;
+  wire [17:0] \$417 ;
+  wire [17:0] \$418 ;
+  wire \$419 ;
+  wire \$42 ;
+  wire \$420 ;
+  wire \$421 ;
+  wire \$422 ;
+  wire \$423 ;
+  wire \$424 ;
+  wire \$425 ;
+  wire [17:0] \$426 ;
+  wire [17:0] \$427 ;
+  wire [17:0] \$428 ;
+  wire \$429 ;
+  wire \$43 ;
+  wire \$430 ;
+  wire \$431 ;
+  wire \$432 ;
+  wire \$433 ;
+  wire \$434 ;
+  wire \$435 ;
+  wire [17:0] \$436 ;
+  wire [17:0] \$437 ;
+  wire [17:0] \$438 ;
+  wire \$439 ;
+  wire [17:0] \$44 ;
+  wire \$440 ;
+  wire \$441 ;
+  wire \$442 ;
+  wire \$443 ;
+  wire \$444 ;
+  wire \$445 ;
+  wire [17:0] \$446 ;
+  wire [17:0] \$447 ;
+  wire [17:0] \$448 ;
+  wire \$449 ;
+  wire [17:0] \$45 ;
+  wire \$450 ;
+  wire \$451 ;
+  wire \$452 ;
+  wire \$453 ;
+  wire \$454 ;
+  wire \$455 ;
+  wire [17:0] \$456 ;
+  wire [17:0] \$457 ;
+  wire [17:0] \$458 ;
+  wire \$459 ;
+  wire [21:0] \$46 ;
+  wire \$460 ;
+  wire \$461 ;
+  wire \$462 ;
+  wire \$463 ;
+  wire \$464 ;
+  wire \$465 ;
+  wire \$466 ;
+  wire \$467 ;
+  wire \$468 ;
+  wire \$469 ;
+  wire [17:0] \$47 ;
+  wire \$470 ;
+  wire \$471 ;
+  wire [3:0] \$472 ;
+  wire [18:0] \$473 ;
+  wire [18:0] \$474 ;
+  wire [17:0] \$475 ;
+  wire [17:0] \$476 ;
+  wire [17:0] \$477 ;
+  wire [31:0] \$478 ;
+  wire [31:0] \$479 ;
+  wire [17:0] \$48 ;
+  wire [31:0] \$480 ;
+  wire [31:0] \$481 ;
+  wire [31:0] \$482 ;
+  wire [31:0] \$483 ;
+  wire \$484 ;
+  wire \$485 ;
+  wire \$486 ;
+  wire \$487 ;
+  wire \$488 ;
+  wire \$489 ;
+  wire \$49 ;
+  wire \$490 ;
+  wire \$491 ;
+  wire \$492 ;
+  wire \$493 ;
+  wire \$494 ;
+  wire \$495 ;
+  wire \$496 ;
+  wire \$497 ;
+  wire \$498 ;
+  wire \$499 ;
+  wire [17:0] \$5 ;
+  wire \$50 ;
+  wire \$500 ;
+  wire \$501 ;
+  wire \$502 ;
+  wire \$503 ;
+  wire \$504 ;
+  wire \$505 ;
+  wire \$506 ;
+  wire \$507 ;
+  wire \$508 ;
+  wire \$509 ;
+  wire \$51 ;
+  wire \$510 ;
+  wire \$511 ;
+  wire \$512 ;
+  wire \$513 ;
+  wire \$514 ;
+  wire \$515 ;
+  wire \$516 ;
+  wire \$517 ;
+  wire \$518 ;
+  wire \$519 ;
+  wire \$52 ;
+  wire \$520 ;
+  wire \$521 ;
+  wire [17:0] \$522 ;
+  wire \$523 ;
+  wire \$524 ;
+  wire \$525 ;
+  wire \$526 ;
+  wire \$527 ;
+  wire [17:0] \$528 ;
+  wire \$529 ;
+  wire \$53 ;
+  wire \$530 ;
+  wire \$531 ;
+  wire \$532 ;
+  wire \$533 ;
+  wire \$534 ;
+  wire \$535 ;
+  wire \$536 ;
+  wire \$537 ;
+  wire \$538 ;
+  wire \$539 ;
+  wire [17:0] \$54 ;
+  wire \$540 ;
+  wire \$541 ;
+  wire \$542 ;
+  wire \$543 ;
+  wire \$544 ;
+  wire \$545 ;
+  wire \$546 ;
+  wire \$547 ;
+  wire \$548 ;
+  wire \$549 ;
+  wire \$55 ;
+  reg [2:0] \$550 ;
+  reg \$551 ;
+  reg \$552 ;
+  wire \$56 ;
+  wire \$57 ;
+  wire [17:0] \$58 ;
+  wire [17:0] \$59 ;
+  wire [17:0] \$6 ;
+  wire [21:0] \$60 ;
+  wire [17:0] \$61 ;
+  wire [17:0] \$62 ;
+  wire \$63 ;
+  wire \$64 ;
+  wire \$65 ;
+  wire \$66 ;
+  wire \$67 ;
+  wire [17:0] \$68 ;
+  wire \$69 ;
+  wire \$7 ;
+  wire \$70 ;
+  wire \$71 ;
+  wire [17:0] \$72 ;
+  wire [17:0] \$73 ;
+  wire [21:0] \$74 ;
+  wire [17:0] \$75 ;
+  wire [17:0] \$76 ;
+  wire \$77 ;
+  wire \$78 ;
+  wire \$79 ;
+  wire \$8 ;
+  wire \$80 ;
+  wire \$81 ;
+  wire [17:0] \$82 ;
+  wire \$83 ;
+  wire \$84 ;
+  wire \$85 ;
+  wire [17:0] \$86 ;
+  wire [17:0] \$87 ;
+  wire [21:0] \$88 ;
+  wire [17:0] \$89 ;
+  wire \$9 ;
+  wire [17:0] \$90 ;
+  wire \$91 ;
+  wire \$92 ;
+  wire \$93 ;
+  wire \$94 ;
+  wire \$95 ;
+  wire [17:0] \$96 ;
+  wire \$97 ;
+  wire \$98 ;
+  wire \$99 ;
+  wire [6:0] \$signature__addr ;
+  wire [6:0] \$signature__addr$103 ;
+  wire [6:0] \$signature__addr$106 ;
+  wire [6:0] \$signature__addr$110 ;
+  wire [6:0] \$signature__addr$113 ;
+  wire [6:0] \$signature__addr$117 ;
+  wire [6:0] \$signature__addr$120 ;
+  wire [2:0] \$signature__addr$124 ;
+  wire [2:0] \$signature__addr$128 ;
+  wire [2:0] \$signature__addr$132 ;
+  wire [2:0] \$signature__addr$135 ;
+  wire [2:0] \$signature__addr$139 ;
+  wire [2:0] \$signature__addr$142 ;
+  wire [2:0] \$signature__addr$146 ;
+  wire [2:0] \$signature__addr$149 ;
+  wire [2:0] \$signature__addr$153 ;
+  wire [2:0] \$signature__addr$156 ;
+  wire [2:0] \$signature__addr$160 ;
+  wire [2:0] \$signature__addr$163 ;
+  wire [2:0] \$signature__addr$167 ;
+  wire [2:0] \$signature__addr$170 ;
+  wire [2:0] \$signature__addr$174 ;
+  wire [2:0] \$signature__addr$177 ;
+  wire [6:0] \$signature__addr$18 ;
+  wire [2:0] \$signature__addr$181 ;
+  wire [2:0] \$signature__addr$184 ;
+  wire [2:0] \$signature__addr$188 ;
+  wire [2:0] \$signature__addr$191 ;
+  wire [2:0] \$signature__addr$195 ;
+  wire [2:0] \$signature__addr$198 ;
+  wire [2:0] \$signature__addr$202 ;
+  wire [2:0] \$signature__addr$205 ;
+  wire [2:0] \$signature__addr$209 ;
+  wire [6:0] \$signature__addr$21 ;
+  wire [2:0] \$signature__addr$212 ;
+  wire [2:0] \$signature__addr$216 ;
+  wire [2:0] \$signature__addr$219 ;
+  wire [2:0] \$signature__addr$223 ;
+  wire [2:0] \$signature__addr$226 ;
+  wire [2:0] \$signature__addr$230 ;
+  wire [2:0] \$signature__addr$233 ;
+  wire [2:0] \$signature__addr$237 ;
+  wire [2:0] \$signature__addr$240 ;
+  wire [2:0] \$signature__addr$244 ;
+  wire [2:0] \$signature__addr$247 ;
+  wire [6:0] \$signature__addr$25 ;
+  wire [2:0] \$signature__addr$251 ;
+  wire [2:0] \$signature__addr$254 ;
+  wire [2:0] \$signature__addr$258 ;
+  wire [2:0] \$signature__addr$261 ;
+  wire [2:0] \$signature__addr$265 ;
+  wire [2:0] \$signature__addr$268 ;
+  wire [2:0] \$signature__addr$272 ;
+  wire [2:0] \$signature__addr$275 ;
+  wire [2:0] \$signature__addr$279 ;
+  wire [6:0] \$signature__addr$28 ;
+  wire [2:0] \$signature__addr$282 ;
+  wire [2:0] \$signature__addr$286 ;
+  wire [2:0] \$signature__addr$289 ;
+  wire [8:0] \$signature__addr$294 ;
+  wire [8:0] \$signature__addr$295 ;
+  wire [6:0] \$signature__addr$32 ;
+  wire [6:0] \$signature__addr$35 ;
+  wire [6:0] \$signature__addr$39 ;
+  wire [6:0] \$signature__addr$42 ;
+  wire [6:0] \$signature__addr$46 ;
+  wire [6:0] \$signature__addr$49 ;
+  wire [6:0] \$signature__addr$53 ;
+  wire [6:0] \$signature__addr$56 ;
+  wire [6:0] \$signature__addr$60 ;
+  wire [6:0] \$signature__addr$63 ;
+  wire [6:0] \$signature__addr$67 ;
+  wire [6:0] \$signature__addr$71 ;
+  wire [6:0] \$signature__addr$75 ;
+  wire [6:0] \$signature__addr$78 ;
+  wire [6:0] \$signature__addr$82 ;
+  wire [6:0] \$signature__addr$85 ;
+  wire [6:0] \$signature__addr$89 ;
+  wire [6:0] \$signature__addr$9 ;
+  wire [6:0] \$signature__addr$92 ;
+  wire [6:0] \$signature__addr$96 ;
+  wire [6:0] \$signature__addr$99 ;
+  wire [31:0] \$signature__data ;
+  wire [31:0] \$signature__data$101 ;
+  wire [31:0] \$signature__data$105 ;
+  wire [31:0] \$signature__data$108 ;
+  wire [31:0] \$signature__data$112 ;
+  wire [31:0] \$signature__data$115 ;
+  wire [31:0] \$signature__data$119 ;
+  wire [31:0] \$signature__data$12 ;
+  wire [31:0] \$signature__data$122 ;
+  wire [31:0] \$signature__data$127 ;
+  wire [31:0] \$signature__data$129 ;
+  wire [31:0] \$signature__data$134 ;
+  wire [31:0] \$signature__data$136 ;
+  wire [31:0] \$signature__data$141 ;
+  wire [31:0] \$signature__data$143 ;
+  wire [31:0] \$signature__data$148 ;
+  wire [31:0] \$signature__data$150 ;
+  wire [31:0] \$signature__data$155 ;
+  wire [31:0] \$signature__data$157 ;
+  wire [31:0] \$signature__data$162 ;
+  wire [31:0] \$signature__data$164 ;
+  wire [31:0] \$signature__data$169 ;
+  wire [31:0] \$signature__data$171 ;
+  wire [31:0] \$signature__data$176 ;
+  wire [31:0] \$signature__data$178 ;
+  wire [31:0] \$signature__data$183 ;
+  wire [31:0] \$signature__data$185 ;
+  wire [31:0] \$signature__data$190 ;
+  wire [31:0] \$signature__data$192 ;
+  wire [31:0] \$signature__data$197 ;
+  wire [31:0] \$signature__data$199 ;
+  wire [31:0] \$signature__data$20 ;
+  wire [31:0] \$signature__data$204 ;
+  wire [31:0] \$signature__data$206 ;
+  wire [31:0] \$signature__data$211 ;
+  wire [31:0] \$signature__data$213 ;
+  wire [31:0] \$signature__data$218 ;
+  wire [31:0] \$signature__data$220 ;
+  wire [31:0] \$signature__data$225 ;
+  wire [31:0] \$signature__data$227 ;
+  wire [31:0] \$signature__data$23 ;
+  wire [31:0] \$signature__data$232 ;
+  wire [31:0] \$signature__data$234 ;
+  wire [5:0] \$signature__data$239 ;
+  wire [5:0] \$signature__data$241 ;
+  wire [5:0] \$signature__data$246 ;
+  wire [5:0] \$signature__data$248 ;
+  wire [5:0] \$signature__data$253 ;
+  wire [5:0] \$signature__data$255 ;
+  wire [5:0] \$signature__data$260 ;
+  wire [5:0] \$signature__data$262 ;
+  wire [5:0] \$signature__data$267 ;
+  wire [5:0] \$signature__data$269 ;
+  wire [31:0] \$signature__data$27 ;
+  wire [5:0] \$signature__data$274 ;
+  wire [5:0] \$signature__data$276 ;
+  wire [5:0] \$signature__data$281 ;
+  wire [5:0] \$signature__data$283 ;
+  wire [5:0] \$signature__data$288 ;
+  wire [5:0] \$signature__data$290 ;
+  wire [63:0] \$signature__data$297 ;
+  wire [31:0] \$signature__data$30 ;
+  wire [63:0] \$signature__data$303 ;
+  wire [31:0] \$signature__data$34 ;
+  wire [31:0] \$signature__data$37 ;
+  wire [31:0] \$signature__data$41 ;
+  wire [31:0] \$signature__data$44 ;
+  wire [31:0] \$signature__data$48 ;
+  wire [31:0] \$signature__data$51 ;
+  wire [31:0] \$signature__data$55 ;
+  wire [31:0] \$signature__data$58 ;
+  wire [31:0] \$signature__data$62 ;
+  wire [31:0] \$signature__data$65 ;
+  wire [31:0] \$signature__data$70 ;
+  wire [31:0] \$signature__data$73 ;
+  wire [31:0] \$signature__data$77 ;
+  wire [31:0] \$signature__data$80 ;
+  wire [31:0] \$signature__data$84 ;
+  wire [31:0] \$signature__data$87 ;
+  wire [31:0] \$signature__data$91 ;
+  wire [31:0] \$signature__data$94 ;
+  wire [31:0] \$signature__data$98 ;
+  wire \$signature__en ;
+  wire \$signature__en$100 ;
+  wire [3:0] \$signature__en$102 ;
+  wire \$signature__en$107 ;
+  wire [3:0] \$signature__en$109 ;
+  wire \$signature__en$114 ;
+  wire [3:0] \$signature__en$116 ;
+  wire \$signature__en$121 ;
+  wire [3:0] \$signature__en$123 ;
+  wire \$signature__en$130 ;
+  wire \$signature__en$131 ;
+  wire \$signature__en$137 ;
+  wire \$signature__en$138 ;
+  wire [3:0] \$signature__en$14 ;
+  wire \$signature__en$144 ;
+  wire \$signature__en$145 ;
+  wire \$signature__en$151 ;
+  wire \$signature__en$152 ;
+  wire \$signature__en$158 ;
+  wire \$signature__en$159 ;
+  wire \$signature__en$165 ;
+  wire \$signature__en$166 ;
+  wire \$signature__en$172 ;
+  wire \$signature__en$173 ;
+  wire \$signature__en$179 ;
+  wire \$signature__en$180 ;
+  wire \$signature__en$186 ;
+  wire \$signature__en$187 ;
+  wire \$signature__en$193 ;
+  wire \$signature__en$194 ;
+  wire \$signature__en$200 ;
+  wire \$signature__en$201 ;
+  wire \$signature__en$207 ;
+  wire \$signature__en$208 ;
+  wire \$signature__en$214 ;
+  wire \$signature__en$215 ;
+  wire \$signature__en$22 ;
+  wire \$signature__en$221 ;
+  wire \$signature__en$222 ;
+  wire \$signature__en$228 ;
+  wire \$signature__en$229 ;
+  wire \$signature__en$235 ;
+  wire \$signature__en$236 ;
+  wire [3:0] \$signature__en$24 ;
+  wire \$signature__en$242 ;
+  wire \$signature__en$243 ;
+  wire \$signature__en$249 ;
+  wire \$signature__en$250 ;
+  wire \$signature__en$256 ;
+  wire \$signature__en$257 ;
+  wire \$signature__en$263 ;
+  wire \$signature__en$264 ;
+  wire \$signature__en$270 ;
+  wire \$signature__en$271 ;
+  wire \$signature__en$277 ;
+  wire \$signature__en$278 ;
+  wire \$signature__en$284 ;
+  wire \$signature__en$285 ;
+  wire \$signature__en$29 ;
+  wire \$signature__en$291 ;
+  wire \$signature__en$292 ;
+  wire [7:0] \$signature__en$299 ;
+  wire [3:0] \$signature__en$31 ;
+  wire \$signature__en$36 ;
+  wire [3:0] \$signature__en$38 ;
+  wire \$signature__en$43 ;
+  wire [3:0] \$signature__en$45 ;
+  wire \$signature__en$50 ;
+  wire [3:0] \$signature__en$52 ;
+  wire \$signature__en$57 ;
+  wire [3:0] \$signature__en$59 ;
+  wire \$signature__en$64 ;
+  wire [3:0] \$signature__en$66 ;
+  wire \$signature__en$72 ;
+  wire [3:0] \$signature__en$74 ;
+  wire \$signature__en$79 ;
+  wire [3:0] \$signature__en$81 ;
+  wire \$signature__en$86 ;
+  wire [3:0] \$signature__en$88 ;
+  wire \$signature__en$93 ;
+  wire [3:0] \$signature__en$95 ;
+  input [2:0] bus__ack_region;
+  wire [2:0] bus__ack_region;
+  wire [17:0] bus__addr;
+  output [31:0] bus__rdata;
+  reg [31:0] bus__rdata;
+  wire [2:0] bus__region;
+  input bus__req;
+  wire bus__req;
+  input [3:0] bus__sel;
+  wire [3:0] bus__sel;
+  wire bus__served;
+  input [31:0] bus__wdata;
+  wire [31:0] bus__wdata;
+  input bus__we;
+  wire bus__we;
+  output bus_access;
+  wire bus_access;
+  output bus_rmw;
+  wire bus_rmw;
+  input busy;
+  wire busy;
+  reg [31:0] c_word;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [6:0] dp__a_addr;
+  output [31:0] dp__a_data__0;
+  wire [31:0] dp__a_data__0;
+  output [31:0] dp__a_data__1;
+  wire [31:0] dp__a_data__1;
+  output [31:0] dp__a_data__2;
+  wire [31:0] dp__a_data__2;
+  output [31:0] dp__a_data__3;
+  wire [31:0] dp__a_data__3;
+  output [31:0] dp__a_data__4;
+  wire [31:0] dp__a_data__4;
+  output [31:0] dp__a_data__5;
+  wire [31:0] dp__a_data__5;
+  output [31:0] dp__a_data__6;
+  wire [31:0] dp__a_data__6;
+  output [31:0] dp__a_data__7;
+  wire [31:0] dp__a_data__7;
+  wire [6:0] dp__b_addr;
+  output [31:0] dp__b_data__0;
+  wire [31:0] dp__b_data__0;
+  output [31:0] dp__b_data__1;
+  wire [31:0] dp__b_data__1;
+  output [31:0] dp__b_data__2;
+  wire [31:0] dp__b_data__2;
+  output [31:0] dp__b_data__3;
+  wire [31:0] dp__b_data__3;
+  output [31:0] dp__b_data__4;
+  wire [31:0] dp__b_data__4;
+  output [31:0] dp__b_data__5;
+  wire [31:0] dp__b_data__5;
+  output [31:0] dp__b_data__6;
+  wire [31:0] dp__b_data__6;
+  output [31:0] dp__b_data__7;
+  wire [31:0] dp__b_data__7;
+  output [31:0] dp__bias__0;
+  wire [31:0] dp__bias__0;
+  output [31:0] dp__bias__1;
+  wire [31:0] dp__bias__1;
+  output [31:0] dp__bias__2;
+  wire [31:0] dp__bias__2;
+  output [31:0] dp__bias__3;
+  wire [31:0] dp__bias__3;
+  output [31:0] dp__bias__4;
+  wire [31:0] dp__bias__4;
+  output [31:0] dp__bias__5;
+  wire [31:0] dp__bias__5;
+  output [31:0] dp__bias__6;
+  wire [31:0] dp__bias__6;
+  output [31:0] dp__bias__7;
+  wire [31:0] dp__bias__7;
+  input [8:0] dp__c_wr_addr;
+  wire [8:0] dp__c_wr_addr;
+  wire [63:0] dp__c_wr_data;
+  input [7:0] dp__c_wr_en;
+  wire [7:0] dp__c_wr_en;
+  input [2:0] dp__ch_addr;
+  wire [2:0] dp__ch_addr;
+  output [31:0] dp__mult__0;
+  wire [31:0] dp__mult__0;
+  output [31:0] dp__mult__1;
+  wire [31:0] dp__mult__1;
+  output [31:0] dp__mult__2;
+  wire [31:0] dp__mult__2;
+  output [31:0] dp__mult__3;
+  wire [31:0] dp__mult__3;
+  output [31:0] dp__mult__4;
+  wire [31:0] dp__mult__4;
+  output [31:0] dp__mult__5;
+  wire [31:0] dp__mult__5;
+  output [31:0] dp__mult__6;
+  wire [31:0] dp__mult__6;
+  output [31:0] dp__mult__7;
+  wire [31:0] dp__mult__7;
+  output [5:0] dp__shift__0;
+  wire [5:0] dp__shift__0;
+  output [5:0] dp__shift__1;
+  wire [5:0] dp__shift__1;
+  output [5:0] dp__shift__2;
+  wire [5:0] dp__shift__2;
+  output [5:0] dp__shift__3;
+  wire [5:0] dp__shift__3;
+  output [5:0] dp__shift__4;
+  wire [5:0] dp__shift__4;
+  output [5:0] dp__shift__5;
+  wire [5:0] dp__shift__5;
+  output [5:0] dp__shift__6;
+  wire [5:0] dp__shift__6;
+  output [5:0] dp__shift__7;
+  wire [5:0] dp__shift__7;
+  wire [7:0] lane_en;
+  input [20:0] \port$0$5 ;
+  wire [20:0] \port$0$5 ;
+  input [7:0] \port$4248$0 ;
+  wire [7:0] \port$4248$0 ;
+  input [7:0] \port$4284$0 ;
+  wire [7:0] \port$4284$0 ;
+  input [7:0] \port$4320$0 ;
+  wire [7:0] \port$4320$0 ;
+  input [7:0] \port$4356$0 ;
+  wire [7:0] \port$4356$0 ;
+  input [7:0] \port$4392$0 ;
+  wire [7:0] \port$4392$0 ;
+  input [7:0] \port$4428$0 ;
+  wire [7:0] \port$4428$0 ;
+  input [7:0] \port$4464$0 ;
+  wire [7:0] \port$4464$0 ;
+  input [7:0] \port$4500$0 ;
+  wire [7:0] \port$4500$0 ;
+  input [2:0] \port$569$0 ;
+  wire [2:0] \port$569$0 ;
+  input [3:0] \port$629$2 ;
+  wire [3:0] \port$629$2 ;
+  reg [2:0] rd_bank = 3'h0;
+  reg rd_lane = 1'h0;
+  reg rd_valid = 1'h0;
+  input rst;
+  wire rst;
+  output served;
+  wire served;
   reg [31:0] value;
-  reg [31:0] \value$466 ;
-  reg [31:0] \value$475 ;
-  reg [31:0] \value$484 ;
-  reg [31:0] \value$493 ;
-  wire [4:0] \wait ;
-  reg [4:0] wait_d;
-  (* keep = 32'd1 *)
-  reg [4:0] wait_tmr0 = 5'h00;
-  (* keep = 32'd1 *)
-  reg [4:0] wait_tmr1 = 5'h00;
-  (* keep = 32'd1 *)
-  reg [4:0] wait_tmr2 = 5'h00;
-  wire [8:0] wr_addr;
-  wire [7:0] wr_en;
+  reg [31:0] \value$306 ;
+  reg [31:0] \value$307 ;
+  reg [31:0] \value$308 ;
+  reg [31:0] \value$309 ;
   reg [31:0] a_bank0 [127:0];
   initial begin
     a_bank0[0] = 32'd0;
@@ -3791,22 +15267,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     a_bank0[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$253 [0])
-      a_bank0[{ \$2032 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$253 [1])
-      a_bank0[{ \$2032 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$253 [2])
-      a_bank0[{ \$2032 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$253 [3])
-      a_bank0[{ \$2032 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$14 [0])
+      a_bank0[{ \$6 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$14 [1])
+      a_bank0[{ \$6 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$14 [2])
+      a_bank0[{ \$6 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$14 [3])
+      a_bank0[{ \$6 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _0_;
   always @(posedge clk) begin
     if (\$signature__en ) begin
-      _0_ <= a_bank0[\$signature__addr ];
+      _0_ <= a_bank0[\$4 [6:0]];
     end
   end
-  assign \$signature__data$457  = _0_;
+  assign dp__a_data__0 = _0_;
   reg [31:0] a_bank1 [127:0];
   initial begin
     a_bank1[0] = 32'd0;
@@ -3939,22 +15415,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     a_bank1[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$258 [0])
-      a_bank1[{ \$2045 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$258 [1])
-      a_bank1[{ \$2045 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$258 [2])
-      a_bank1[{ \$2045 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$258 [3])
-      a_bank1[{ \$2045 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$24 [0])
+      a_bank1[{ \$20 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$24 [1])
+      a_bank1[{ \$20 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$24 [2])
+      a_bank1[{ \$20 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$24 [3])
+      a_bank1[{ \$20 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _1_;
   always @(posedge clk) begin
-    if (\$signature__en$255 ) begin
-      _1_ <= a_bank1[\$signature__addr$254 ];
+    if (\$signature__en$22 ) begin
+      _1_ <= a_bank1[\$18 [6:0]];
     end
   end
-  assign \$signature__data$458  = _1_;
+  assign dp__a_data__1 = _1_;
   reg [31:0] a_bank2 [127:0];
   initial begin
     a_bank2[0] = 32'd0;
@@ -4087,22 +15563,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     a_bank2[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$263 [0])
-      a_bank2[{ \$2058 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$263 [1])
-      a_bank2[{ \$2058 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$263 [2])
-      a_bank2[{ \$2058 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$263 [3])
-      a_bank2[{ \$2058 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$31 [0])
+      a_bank2[{ \$34 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$31 [1])
+      a_bank2[{ \$34 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$31 [2])
+      a_bank2[{ \$34 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$31 [3])
+      a_bank2[{ \$34 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _2_;
   always @(posedge clk) begin
-    if (\$signature__en$260 ) begin
-      _2_ <= a_bank2[\$signature__addr$259 ];
+    if (\$signature__en$29 ) begin
+      _2_ <= a_bank2[\$32 [6:0]];
     end
   end
-  assign \$signature__data$459  = _2_;
+  assign dp__a_data__2 = _2_;
   reg [31:0] a_bank3 [127:0];
   initial begin
     a_bank3[0] = 32'd0;
@@ -4235,22 +15711,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     a_bank3[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$268 [0])
-      a_bank3[{ \$2071 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$268 [1])
-      a_bank3[{ \$2071 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$268 [2])
-      a_bank3[{ \$2071 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$268 [3])
-      a_bank3[{ \$2071 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$38 [0])
+      a_bank3[{ \$48 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$38 [1])
+      a_bank3[{ \$48 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$38 [2])
+      a_bank3[{ \$48 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$38 [3])
+      a_bank3[{ \$48 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _3_;
   always @(posedge clk) begin
-    if (\$signature__en$265 ) begin
-      _3_ <= a_bank3[\$signature__addr$264 ];
+    if (\$signature__en$36 ) begin
+      _3_ <= a_bank3[\$46 [6:0]];
     end
   end
-  assign \$signature__data$460  = _3_;
+  assign dp__a_data__3 = _3_;
   reg [31:0] a_bank4 [127:0];
   initial begin
     a_bank4[0] = 32'd0;
@@ -4383,22 +15859,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     a_bank4[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$273 [0])
-      a_bank4[{ \$2084 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$273 [1])
-      a_bank4[{ \$2084 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$273 [2])
-      a_bank4[{ \$2084 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$273 [3])
-      a_bank4[{ \$2084 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$45 [0])
+      a_bank4[{ \$62 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$45 [1])
+      a_bank4[{ \$62 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$45 [2])
+      a_bank4[{ \$62 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$45 [3])
+      a_bank4[{ \$62 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _4_;
   always @(posedge clk) begin
-    if (\$signature__en$270 ) begin
-      _4_ <= a_bank4[\$signature__addr$269 ];
+    if (\$signature__en$43 ) begin
+      _4_ <= a_bank4[\$60 [6:0]];
     end
   end
-  assign \$signature__data$461  = _4_;
+  assign dp__a_data__4 = _4_;
   reg [31:0] a_bank5 [127:0];
   initial begin
     a_bank5[0] = 32'd0;
@@ -4531,22 +16007,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     a_bank5[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$278 [0])
-      a_bank5[{ \$2097 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$278 [1])
-      a_bank5[{ \$2097 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$278 [2])
-      a_bank5[{ \$2097 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$278 [3])
-      a_bank5[{ \$2097 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$52 [0])
+      a_bank5[{ \$76 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$52 [1])
+      a_bank5[{ \$76 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$52 [2])
+      a_bank5[{ \$76 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$52 [3])
+      a_bank5[{ \$76 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _5_;
   always @(posedge clk) begin
-    if (\$signature__en$275 ) begin
-      _5_ <= a_bank5[\$signature__addr$274 ];
+    if (\$signature__en$50 ) begin
+      _5_ <= a_bank5[\$74 [6:0]];
     end
   end
-  assign \$signature__data$462  = _5_;
+  assign dp__a_data__5 = _5_;
   reg [31:0] a_bank6 [127:0];
   initial begin
     a_bank6[0] = 32'd0;
@@ -4679,22 +16155,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     a_bank6[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$283 [0])
-      a_bank6[{ \$2110 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$283 [1])
-      a_bank6[{ \$2110 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$283 [2])
-      a_bank6[{ \$2110 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$283 [3])
-      a_bank6[{ \$2110 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$59 [0])
+      a_bank6[{ \$90 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$59 [1])
+      a_bank6[{ \$90 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$59 [2])
+      a_bank6[{ \$90 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$59 [3])
+      a_bank6[{ \$90 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _6_;
   always @(posedge clk) begin
-    if (\$signature__en$280 ) begin
-      _6_ <= a_bank6[\$signature__addr$279 ];
+    if (\$signature__en$57 ) begin
+      _6_ <= a_bank6[\$88 [6:0]];
     end
   end
-  assign \$signature__data$463  = _6_;
+  assign dp__a_data__6 = _6_;
   reg [31:0] a_bank7 [127:0];
   initial begin
     a_bank7[0] = 32'd0;
@@ -4827,22 +16303,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     a_bank7[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$288 [0])
-      a_bank7[{ \$2123 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$288 [1])
-      a_bank7[{ \$2123 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$288 [2])
-      a_bank7[{ \$2123 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$288 [3])
-      a_bank7[{ \$2123 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$66 [0])
+      a_bank7[{ \$104 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$66 [1])
+      a_bank7[{ \$104 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$66 [2])
+      a_bank7[{ \$104 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$66 [3])
+      a_bank7[{ \$104 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _7_;
   always @(posedge clk) begin
-    if (\$signature__en$285 ) begin
-      _7_ <= a_bank7[\$signature__addr$284 ];
+    if (\$signature__en$64 ) begin
+      _7_ <= a_bank7[\$102 [6:0]];
     end
   end
-  assign \$signature__data$464  = _7_;
+  assign dp__a_data__7 = _7_;
   reg [31:0] b_bank0 [127:0];
   initial begin
     b_bank0[0] = 32'd0;
@@ -4975,22 +16451,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     b_bank0[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$293 [0])
-      b_bank0[{ \$2136 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$293 [1])
-      b_bank0[{ \$2136 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$293 [2])
-      b_bank0[{ \$2136 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$293 [3])
-      b_bank0[{ \$2136 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$74 [0])
+      b_bank0[{ \$118 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$74 [1])
+      b_bank0[{ \$118 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$74 [2])
+      b_bank0[{ \$118 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$74 [3])
+      b_bank0[{ \$118 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _8_;
   always @(posedge clk) begin
-    if (\$signature__en$290 ) begin
-      _8_ <= b_bank0[\$signature__addr$289 ];
+    if (\$signature__en$72 ) begin
+      _8_ <= b_bank0[\$116 [6:0]];
     end
   end
-  assign \$signature__data$467  = _8_;
+  assign dp__b_data__0 = _8_;
   reg [31:0] b_bank1 [127:0];
   initial begin
     b_bank1[0] = 32'd0;
@@ -5123,22 +16599,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     b_bank1[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$298 [0])
-      b_bank1[{ \$2149 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$298 [1])
-      b_bank1[{ \$2149 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$298 [2])
-      b_bank1[{ \$2149 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$298 [3])
-      b_bank1[{ \$2149 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$81 [0])
+      b_bank1[{ \$132 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$81 [1])
+      b_bank1[{ \$132 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$81 [2])
+      b_bank1[{ \$132 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$81 [3])
+      b_bank1[{ \$132 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _9_;
   always @(posedge clk) begin
-    if (\$signature__en$295 ) begin
-      _9_ <= b_bank1[\$signature__addr$294 ];
+    if (\$signature__en$79 ) begin
+      _9_ <= b_bank1[\$130 [6:0]];
     end
   end
-  assign \$signature__data$468  = _9_;
+  assign dp__b_data__1 = _9_;
   reg [31:0] b_bank2 [127:0];
   initial begin
     b_bank2[0] = 32'd0;
@@ -5271,22 +16747,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     b_bank2[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$303 [0])
-      b_bank2[{ \$2162 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$303 [1])
-      b_bank2[{ \$2162 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$303 [2])
-      b_bank2[{ \$2162 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$303 [3])
-      b_bank2[{ \$2162 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$88 [0])
+      b_bank2[{ \$146 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$88 [1])
+      b_bank2[{ \$146 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$88 [2])
+      b_bank2[{ \$146 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$88 [3])
+      b_bank2[{ \$146 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _10_;
   always @(posedge clk) begin
-    if (\$signature__en$300 ) begin
-      _10_ <= b_bank2[\$signature__addr$299 ];
+    if (\$signature__en$86 ) begin
+      _10_ <= b_bank2[\$144 [6:0]];
     end
   end
-  assign \$signature__data$469  = _10_;
+  assign dp__b_data__2 = _10_;
   reg [31:0] b_bank3 [127:0];
   initial begin
     b_bank3[0] = 32'd0;
@@ -5419,22 +16895,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     b_bank3[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$308 [0])
-      b_bank3[{ \$2175 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$308 [1])
-      b_bank3[{ \$2175 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$308 [2])
-      b_bank3[{ \$2175 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$308 [3])
-      b_bank3[{ \$2175 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$95 [0])
+      b_bank3[{ \$160 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$95 [1])
+      b_bank3[{ \$160 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$95 [2])
+      b_bank3[{ \$160 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$95 [3])
+      b_bank3[{ \$160 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _11_;
   always @(posedge clk) begin
-    if (\$signature__en$305 ) begin
-      _11_ <= b_bank3[\$signature__addr$304 ];
+    if (\$signature__en$93 ) begin
+      _11_ <= b_bank3[\$158 [6:0]];
     end
   end
-  assign \$signature__data$470  = _11_;
+  assign dp__b_data__3 = _11_;
   reg [31:0] b_bank4 [127:0];
   initial begin
     b_bank4[0] = 32'd0;
@@ -5567,22 +17043,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     b_bank4[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$313 [0])
-      b_bank4[{ \$2188 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$313 [1])
-      b_bank4[{ \$2188 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$313 [2])
-      b_bank4[{ \$2188 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$313 [3])
-      b_bank4[{ \$2188 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$102 [0])
+      b_bank4[{ \$174 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$102 [1])
+      b_bank4[{ \$174 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$102 [2])
+      b_bank4[{ \$174 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$102 [3])
+      b_bank4[{ \$174 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _12_;
   always @(posedge clk) begin
-    if (\$signature__en$310 ) begin
-      _12_ <= b_bank4[\$signature__addr$309 ];
+    if (\$signature__en$100 ) begin
+      _12_ <= b_bank4[\$172 [6:0]];
     end
   end
-  assign \$signature__data$471  = _12_;
+  assign dp__b_data__4 = _12_;
   reg [31:0] b_bank5 [127:0];
   initial begin
     b_bank5[0] = 32'd0;
@@ -5715,22 +17191,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     b_bank5[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$318 [0])
-      b_bank5[{ \$2201 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$318 [1])
-      b_bank5[{ \$2201 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$318 [2])
-      b_bank5[{ \$2201 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$318 [3])
-      b_bank5[{ \$2201 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$109 [0])
+      b_bank5[{ \$188 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$109 [1])
+      b_bank5[{ \$188 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$109 [2])
+      b_bank5[{ \$188 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$109 [3])
+      b_bank5[{ \$188 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _13_;
   always @(posedge clk) begin
-    if (\$signature__en$315 ) begin
-      _13_ <= b_bank5[\$signature__addr$314 ];
+    if (\$signature__en$107 ) begin
+      _13_ <= b_bank5[\$186 [6:0]];
     end
   end
-  assign \$signature__data$472  = _13_;
+  assign dp__b_data__5 = _13_;
   reg [31:0] b_bank6 [127:0];
   initial begin
     b_bank6[0] = 32'd0;
@@ -5863,22 +17339,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     b_bank6[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$323 [0])
-      b_bank6[{ \$2214 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$323 [1])
-      b_bank6[{ \$2214 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$323 [2])
-      b_bank6[{ \$2214 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$323 [3])
-      b_bank6[{ \$2214 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$116 [0])
+      b_bank6[{ \$202 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$116 [1])
+      b_bank6[{ \$202 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$116 [2])
+      b_bank6[{ \$202 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$116 [3])
+      b_bank6[{ \$202 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _14_;
   always @(posedge clk) begin
-    if (\$signature__en$320 ) begin
-      _14_ <= b_bank6[\$signature__addr$319 ];
+    if (\$signature__en$114 ) begin
+      _14_ <= b_bank6[\$200 [6:0]];
     end
   end
-  assign \$signature__data$473  = _14_;
+  assign dp__b_data__6 = _14_;
   reg [31:0] b_bank7 [127:0];
   initial begin
     b_bank7[0] = 32'd0;
@@ -6011,22 +17487,22 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     b_bank7[127] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$328 [0])
-      b_bank7[{ \$2227 [2:0], bus__adr[3:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$328 [1])
-      b_bank7[{ \$2227 [2:0], bus__adr[3:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$328 [2])
-      b_bank7[{ \$2227 [2:0], bus__adr[3:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$328 [3])
-      b_bank7[{ \$2227 [2:0], bus__adr[3:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$123 [0])
+      b_bank7[{ \$216 [2:0], \port$0$5 [3:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$123 [1])
+      b_bank7[{ \$216 [2:0], \port$0$5 [3:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$123 [2])
+      b_bank7[{ \$216 [2:0], \port$0$5 [3:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$123 [3])
+      b_bank7[{ \$216 [2:0], \port$0$5 [3:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _15_;
   always @(posedge clk) begin
-    if (\$signature__en$325 ) begin
-      _15_ <= b_bank7[\$signature__addr$324 ];
+    if (\$signature__en$121 ) begin
+      _15_ <= b_bank7[\$214 [6:0]];
     end
   end
-  assign \$signature__data$474  = _15_;
+  assign dp__b_data__7 = _15_;
   reg [31:0] bias_bank0 [7:0];
   initial begin
     bias_bank0[0] = 32'd0;
@@ -6039,16 +17515,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     bias_bank0[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$332 )
-      bias_bank0[\$2238 [2:0]] <= bus__dat_w;
+    if (\$signature__en$130 )
+      bias_bank0[\$228 [2:0]] <= bus__wdata;
   end
   reg [31:0] _16_;
   always @(posedge clk) begin
-    if (\$signature__en$333 ) begin
-      _16_ <= bias_bank0[\$2237 [2:0]];
+    if (\$signature__en$131 ) begin
+      _16_ <= bias_bank0[\$227 [2:0]];
     end
   end
-  assign \$signature__data$476  = _16_;
+  assign dp__bias__0 = _16_;
   reg [31:0] bias_bank1 [7:0];
   initial begin
     bias_bank1[0] = 32'd0;
@@ -6061,16 +17537,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     bias_bank1[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$337 )
-      bias_bank1[\$2248 [2:0]] <= bus__dat_w;
+    if (\$signature__en$137 )
+      bias_bank1[\$238 [2:0]] <= bus__wdata;
   end
   reg [31:0] _17_;
   always @(posedge clk) begin
-    if (\$signature__en$338 ) begin
-      _17_ <= bias_bank1[\$2247 [2:0]];
+    if (\$signature__en$138 ) begin
+      _17_ <= bias_bank1[\$237 [2:0]];
     end
   end
-  assign \$signature__data$477  = _17_;
+  assign dp__bias__1 = _17_;
   reg [31:0] bias_bank2 [7:0];
   initial begin
     bias_bank2[0] = 32'd0;
@@ -6083,16 +17559,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     bias_bank2[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$342 )
-      bias_bank2[\$2258 [2:0]] <= bus__dat_w;
+    if (\$signature__en$144 )
+      bias_bank2[\$248 [2:0]] <= bus__wdata;
   end
   reg [31:0] _18_;
   always @(posedge clk) begin
-    if (\$signature__en$343 ) begin
-      _18_ <= bias_bank2[\$2257 [2:0]];
+    if (\$signature__en$145 ) begin
+      _18_ <= bias_bank2[\$247 [2:0]];
     end
   end
-  assign \$signature__data$478  = _18_;
+  assign dp__bias__2 = _18_;
   reg [31:0] bias_bank3 [7:0];
   initial begin
     bias_bank3[0] = 32'd0;
@@ -6105,16 +17581,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     bias_bank3[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$347 )
-      bias_bank3[\$2268 [2:0]] <= bus__dat_w;
+    if (\$signature__en$151 )
+      bias_bank3[\$258 [2:0]] <= bus__wdata;
   end
   reg [31:0] _19_;
   always @(posedge clk) begin
-    if (\$signature__en$348 ) begin
-      _19_ <= bias_bank3[\$2267 [2:0]];
+    if (\$signature__en$152 ) begin
+      _19_ <= bias_bank3[\$257 [2:0]];
     end
   end
-  assign \$signature__data$479  = _19_;
+  assign dp__bias__3 = _19_;
   reg [31:0] bias_bank4 [7:0];
   initial begin
     bias_bank4[0] = 32'd0;
@@ -6127,16 +17603,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     bias_bank4[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$352 )
-      bias_bank4[\$2278 [2:0]] <= bus__dat_w;
+    if (\$signature__en$158 )
+      bias_bank4[\$268 [2:0]] <= bus__wdata;
   end
   reg [31:0] _20_;
   always @(posedge clk) begin
-    if (\$signature__en$353 ) begin
-      _20_ <= bias_bank4[\$2277 [2:0]];
+    if (\$signature__en$159 ) begin
+      _20_ <= bias_bank4[\$267 [2:0]];
     end
   end
-  assign \$signature__data$480  = _20_;
+  assign dp__bias__4 = _20_;
   reg [31:0] bias_bank5 [7:0];
   initial begin
     bias_bank5[0] = 32'd0;
@@ -6149,16 +17625,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     bias_bank5[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$357 )
-      bias_bank5[\$2288 [2:0]] <= bus__dat_w;
+    if (\$signature__en$165 )
+      bias_bank5[\$278 [2:0]] <= bus__wdata;
   end
   reg [31:0] _21_;
   always @(posedge clk) begin
-    if (\$signature__en$358 ) begin
-      _21_ <= bias_bank5[\$2287 [2:0]];
+    if (\$signature__en$166 ) begin
+      _21_ <= bias_bank5[\$277 [2:0]];
     end
   end
-  assign \$signature__data$481  = _21_;
+  assign dp__bias__5 = _21_;
   reg [31:0] bias_bank6 [7:0];
   initial begin
     bias_bank6[0] = 32'd0;
@@ -6171,16 +17647,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     bias_bank6[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$362 )
-      bias_bank6[\$2298 [2:0]] <= bus__dat_w;
+    if (\$signature__en$172 )
+      bias_bank6[\$288 [2:0]] <= bus__wdata;
   end
   reg [31:0] _22_;
   always @(posedge clk) begin
-    if (\$signature__en$363 ) begin
-      _22_ <= bias_bank6[\$2297 [2:0]];
+    if (\$signature__en$173 ) begin
+      _22_ <= bias_bank6[\$287 [2:0]];
     end
   end
-  assign \$signature__data$482  = _22_;
+  assign dp__bias__6 = _22_;
   reg [31:0] bias_bank7 [7:0];
   initial begin
     bias_bank7[0] = 32'd0;
@@ -6193,16 +17669,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     bias_bank7[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$367 )
-      bias_bank7[\$2308 [2:0]] <= bus__dat_w;
+    if (\$signature__en$179 )
+      bias_bank7[\$298 [2:0]] <= bus__wdata;
   end
   reg [31:0] _23_;
   always @(posedge clk) begin
-    if (\$signature__en$368 ) begin
-      _23_ <= bias_bank7[\$2307 [2:0]];
+    if (\$signature__en$180 ) begin
+      _23_ <= bias_bank7[\$297 [2:0]];
     end
   end
-  assign \$signature__data$483  = _23_;
+  assign dp__bias__7 = _23_;
   reg [63:0] c_mem [511:0];
   initial begin
     c_mem[0] = 64'h0000000000000000;
@@ -6719,28 +18195,28 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     c_mem[511] = 64'h0000000000000000;
   end
   always @(posedge clk) begin
-    if (\$signature__en$610 [0])
-      c_mem[\$signature__addr$599 ][7:0] <= \$signature__data$601 [7:0];
-    if (\$signature__en$610 [1])
-      c_mem[\$signature__addr$599 ][15:8] <= \$signature__data$601 [15:8];
-    if (\$signature__en$610 [2])
-      c_mem[\$signature__addr$599 ][23:16] <= \$signature__data$601 [23:16];
-    if (\$signature__en$610 [3])
-      c_mem[\$signature__addr$599 ][31:24] <= \$signature__data$601 [31:24];
-    if (\$signature__en$610 [4])
-      c_mem[\$signature__addr$599 ][39:32] <= \$signature__data$601 [39:32];
-    if (\$signature__en$610 [5])
-      c_mem[\$signature__addr$599 ][47:40] <= \$signature__data$601 [47:40];
-    if (\$signature__en$610 [6])
-      c_mem[\$signature__addr$599 ][55:48] <= \$signature__data$601 [55:48];
-    if (\$signature__en$610 [7])
-      c_mem[\$signature__addr$599 ][63:56] <= \$signature__data$601 [63:56];
+    if (\$signature__en$299 [0])
+      c_mem[\$477 [8:0]][7:0] <= \$signature__data$297 [7:0];
+    if (\$signature__en$299 [1])
+      c_mem[\$477 [8:0]][15:8] <= \$signature__data$297 [15:8];
+    if (\$signature__en$299 [2])
+      c_mem[\$477 [8:0]][23:16] <= \$signature__data$297 [23:16];
+    if (\$signature__en$299 [3])
+      c_mem[\$477 [8:0]][31:24] <= \$signature__data$297 [31:24];
+    if (\$signature__en$299 [4])
+      c_mem[\$477 [8:0]][39:32] <= \$signature__data$297 [39:32];
+    if (\$signature__en$299 [5])
+      c_mem[\$477 [8:0]][47:40] <= \$signature__data$297 [47:40];
+    if (\$signature__en$299 [6])
+      c_mem[\$477 [8:0]][55:48] <= \$signature__data$297 [55:48];
+    if (\$signature__en$299 [7])
+      c_mem[\$477 [8:0]][63:56] <= \$signature__data$297 [63:56];
   end
   reg [63:0] _24_;
   always @(posedge clk) begin
-    _24_ <= c_mem[\$2476 [8:0]];
+    _24_ <= c_mem[\$475 [8:0]];
   end
-  assign \$signature__data$452  = _24_;
+  assign \$signature__data$303  = _24_;
   reg [31:0] mult_bank0 [7:0];
   initial begin
     mult_bank0[0] = 32'd0;
@@ -6753,16 +18229,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     mult_bank0[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$372 )
-      mult_bank0[\$2318 [2:0]] <= bus__dat_w;
+    if (\$signature__en$186 )
+      mult_bank0[\$308 [2:0]] <= bus__wdata;
   end
   reg [31:0] _25_;
   always @(posedge clk) begin
-    if (\$signature__en$373 ) begin
-      _25_ <= mult_bank0[\$2317 [2:0]];
+    if (\$signature__en$187 ) begin
+      _25_ <= mult_bank0[\$307 [2:0]];
     end
   end
-  assign \$signature__data$485  = _25_;
+  assign dp__mult__0 = _25_;
   reg [31:0] mult_bank1 [7:0];
   initial begin
     mult_bank1[0] = 32'd0;
@@ -6775,16 +18251,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     mult_bank1[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$377 )
-      mult_bank1[\$2328 [2:0]] <= bus__dat_w;
+    if (\$signature__en$193 )
+      mult_bank1[\$318 [2:0]] <= bus__wdata;
   end
   reg [31:0] _26_;
   always @(posedge clk) begin
-    if (\$signature__en$378 ) begin
-      _26_ <= mult_bank1[\$2327 [2:0]];
+    if (\$signature__en$194 ) begin
+      _26_ <= mult_bank1[\$317 [2:0]];
     end
   end
-  assign \$signature__data$486  = _26_;
+  assign dp__mult__1 = _26_;
   reg [31:0] mult_bank2 [7:0];
   initial begin
     mult_bank2[0] = 32'd0;
@@ -6797,16 +18273,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     mult_bank2[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$382 )
-      mult_bank2[\$2338 [2:0]] <= bus__dat_w;
+    if (\$signature__en$200 )
+      mult_bank2[\$328 [2:0]] <= bus__wdata;
   end
   reg [31:0] _27_;
   always @(posedge clk) begin
-    if (\$signature__en$383 ) begin
-      _27_ <= mult_bank2[\$2337 [2:0]];
+    if (\$signature__en$201 ) begin
+      _27_ <= mult_bank2[\$327 [2:0]];
     end
   end
-  assign \$signature__data$487  = _27_;
+  assign dp__mult__2 = _27_;
   reg [31:0] mult_bank3 [7:0];
   initial begin
     mult_bank3[0] = 32'd0;
@@ -6819,16 +18295,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     mult_bank3[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$387 )
-      mult_bank3[\$2348 [2:0]] <= bus__dat_w;
+    if (\$signature__en$207 )
+      mult_bank3[\$338 [2:0]] <= bus__wdata;
   end
   reg [31:0] _28_;
   always @(posedge clk) begin
-    if (\$signature__en$388 ) begin
-      _28_ <= mult_bank3[\$2347 [2:0]];
+    if (\$signature__en$208 ) begin
+      _28_ <= mult_bank3[\$337 [2:0]];
     end
   end
-  assign \$signature__data$488  = _28_;
+  assign dp__mult__3 = _28_;
   reg [31:0] mult_bank4 [7:0];
   initial begin
     mult_bank4[0] = 32'd0;
@@ -6841,16 +18317,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     mult_bank4[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$392 )
-      mult_bank4[\$2358 [2:0]] <= bus__dat_w;
+    if (\$signature__en$214 )
+      mult_bank4[\$348 [2:0]] <= bus__wdata;
   end
   reg [31:0] _29_;
   always @(posedge clk) begin
-    if (\$signature__en$393 ) begin
-      _29_ <= mult_bank4[\$2357 [2:0]];
+    if (\$signature__en$215 ) begin
+      _29_ <= mult_bank4[\$347 [2:0]];
     end
   end
-  assign \$signature__data$489  = _29_;
+  assign dp__mult__4 = _29_;
   reg [31:0] mult_bank5 [7:0];
   initial begin
     mult_bank5[0] = 32'd0;
@@ -6863,16 +18339,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     mult_bank5[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$397 )
-      mult_bank5[\$2368 [2:0]] <= bus__dat_w;
+    if (\$signature__en$221 )
+      mult_bank5[\$358 [2:0]] <= bus__wdata;
   end
   reg [31:0] _30_;
   always @(posedge clk) begin
-    if (\$signature__en$398 ) begin
-      _30_ <= mult_bank5[\$2367 [2:0]];
+    if (\$signature__en$222 ) begin
+      _30_ <= mult_bank5[\$357 [2:0]];
     end
   end
-  assign \$signature__data$490  = _30_;
+  assign dp__mult__5 = _30_;
   reg [31:0] mult_bank6 [7:0];
   initial begin
     mult_bank6[0] = 32'd0;
@@ -6885,16 +18361,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     mult_bank6[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$402 )
-      mult_bank6[\$2378 [2:0]] <= bus__dat_w;
+    if (\$signature__en$228 )
+      mult_bank6[\$368 [2:0]] <= bus__wdata;
   end
   reg [31:0] _31_;
   always @(posedge clk) begin
-    if (\$signature__en$403 ) begin
-      _31_ <= mult_bank6[\$2377 [2:0]];
+    if (\$signature__en$229 ) begin
+      _31_ <= mult_bank6[\$367 [2:0]];
     end
   end
-  assign \$signature__data$491  = _31_;
+  assign dp__mult__6 = _31_;
   reg [31:0] mult_bank7 [7:0];
   initial begin
     mult_bank7[0] = 32'd0;
@@ -6907,16 +18383,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     mult_bank7[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$407 )
-      mult_bank7[\$2388 [2:0]] <= bus__dat_w;
+    if (\$signature__en$235 )
+      mult_bank7[\$378 [2:0]] <= bus__wdata;
   end
   reg [31:0] _32_;
   always @(posedge clk) begin
-    if (\$signature__en$408 ) begin
-      _32_ <= mult_bank7[\$2387 [2:0]];
+    if (\$signature__en$236 ) begin
+      _32_ <= mult_bank7[\$377 [2:0]];
     end
   end
-  assign \$signature__data$492  = _32_;
+  assign dp__mult__7 = _32_;
   reg [5:0] shift_bank0 [7:0];
   initial begin
     shift_bank0[0] = 6'h00;
@@ -6929,16 +18405,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     shift_bank0[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$412 )
-      shift_bank0[\$2398 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$242 )
+      shift_bank0[\$388 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _33_;
   always @(posedge clk) begin
-    if (\$signature__en$413 ) begin
-      _33_ <= shift_bank0[\$2397 [2:0]];
+    if (\$signature__en$243 ) begin
+      _33_ <= shift_bank0[\$387 [2:0]];
     end
   end
-  assign \$signature__data$494  = _33_;
+  assign dp__shift__0 = _33_;
   reg [5:0] shift_bank1 [7:0];
   initial begin
     shift_bank1[0] = 6'h00;
@@ -6951,16 +18427,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     shift_bank1[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$417 )
-      shift_bank1[\$2408 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$249 )
+      shift_bank1[\$398 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _34_;
   always @(posedge clk) begin
-    if (\$signature__en$418 ) begin
-      _34_ <= shift_bank1[\$2407 [2:0]];
+    if (\$signature__en$250 ) begin
+      _34_ <= shift_bank1[\$397 [2:0]];
     end
   end
-  assign \$signature__data$495  = _34_;
+  assign dp__shift__1 = _34_;
   reg [5:0] shift_bank2 [7:0];
   initial begin
     shift_bank2[0] = 6'h00;
@@ -6973,16 +18449,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     shift_bank2[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$422 )
-      shift_bank2[\$2418 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$256 )
+      shift_bank2[\$408 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _35_;
   always @(posedge clk) begin
-    if (\$signature__en$423 ) begin
-      _35_ <= shift_bank2[\$2417 [2:0]];
+    if (\$signature__en$257 ) begin
+      _35_ <= shift_bank2[\$407 [2:0]];
     end
   end
-  assign \$signature__data$496  = _35_;
+  assign dp__shift__2 = _35_;
   reg [5:0] shift_bank3 [7:0];
   initial begin
     shift_bank3[0] = 6'h00;
@@ -6995,16 +18471,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     shift_bank3[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$427 )
-      shift_bank3[\$2428 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$263 )
+      shift_bank3[\$418 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _36_;
   always @(posedge clk) begin
-    if (\$signature__en$428 ) begin
-      _36_ <= shift_bank3[\$2427 [2:0]];
+    if (\$signature__en$264 ) begin
+      _36_ <= shift_bank3[\$417 [2:0]];
     end
   end
-  assign \$signature__data$497  = _36_;
+  assign dp__shift__3 = _36_;
   reg [5:0] shift_bank4 [7:0];
   initial begin
     shift_bank4[0] = 6'h00;
@@ -7017,16 +18493,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     shift_bank4[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$432 )
-      shift_bank4[\$2438 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$270 )
+      shift_bank4[\$428 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _37_;
   always @(posedge clk) begin
-    if (\$signature__en$433 ) begin
-      _37_ <= shift_bank4[\$2437 [2:0]];
+    if (\$signature__en$271 ) begin
+      _37_ <= shift_bank4[\$427 [2:0]];
     end
   end
-  assign \$signature__data$498  = _37_;
+  assign dp__shift__4 = _37_;
   reg [5:0] shift_bank5 [7:0];
   initial begin
     shift_bank5[0] = 6'h00;
@@ -7039,16 +18515,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     shift_bank5[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$437 )
-      shift_bank5[\$2448 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$277 )
+      shift_bank5[\$438 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _38_;
   always @(posedge clk) begin
-    if (\$signature__en$438 ) begin
-      _38_ <= shift_bank5[\$2447 [2:0]];
+    if (\$signature__en$278 ) begin
+      _38_ <= shift_bank5[\$437 [2:0]];
     end
   end
-  assign \$signature__data$499  = _38_;
+  assign dp__shift__5 = _38_;
   reg [5:0] shift_bank6 [7:0];
   initial begin
     shift_bank6[0] = 6'h00;
@@ -7061,16 +18537,16 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     shift_bank6[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$442 )
-      shift_bank6[\$2458 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$284 )
+      shift_bank6[\$448 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _39_;
   always @(posedge clk) begin
-    if (\$signature__en$443 ) begin
-      _39_ <= shift_bank6[\$2457 [2:0]];
+    if (\$signature__en$285 ) begin
+      _39_ <= shift_bank6[\$447 [2:0]];
     end
   end
-  assign \$signature__data$500  = _39_;
+  assign dp__shift__6 = _39_;
   reg [5:0] shift_bank7 [7:0];
   initial begin
     shift_bank7[0] = 6'h00;
@@ -7083,16 +18559,2223 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     shift_bank7[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$447 )
-      shift_bank7[\$2468 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$291 )
+      shift_bank7[\$458 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _40_;
   always @(posedge clk) begin
-    if (\$signature__en$448 ) begin
-      _40_ <= shift_bank7[\$2467 [2:0]];
+    if (\$signature__en$292 ) begin
+      _40_ <= shift_bank7[\$457 [2:0]];
     end
   end
-  assign \$signature__data$501  = _40_;
+  assign dp__shift__7 = _40_;
+  assign \$signature__en$235  = \$379  & \$384 ;
+  assign \$385  = ~ busy;
+  assign \$signature__en$236  = \$385  | ce;
+  assign \$387  = busy ? { 15'h0000, dp__ch_addr } : \$386 ;
+  assign \$389  = served & bus__we;
+  assign \$390  = \port$0$5 [20:18] == 3'h5;
+  assign \$391  = \port$0$5 [17:0] < 7'h40;
+  assign \$392  = \$390  & \$391 ;
+  assign \$393  = ! \port$0$5 [2:0];
+  assign \$394  = \$392  & \$393 ;
+  assign \$signature__en$242  = \$389  & \$394 ;
+  assign \$395  = ~ busy;
+  assign \$signature__en$243  = \$395  | ce;
+  assign \$397  = busy ? { 15'h0000, dp__ch_addr } : \$396 ;
+  assign \$399  = served & bus__we;
+  assign \$400  = \port$0$5 [20:18] == 3'h5;
+  assign \$401  = \port$0$5 [17:0] < 7'h40;
+  assign \$402  = \$400  & \$401 ;
+  assign \$403  = \port$0$5 [2:0] == 1'h1;
+  assign \$404  = \$402  & \$403 ;
+  assign \$signature__en$249  = \$399  & \$404 ;
+  assign \$405  = ~ busy;
+  assign \$signature__en$250  = \$405  | ce;
+  assign \$407  = busy ? { 15'h0000, dp__ch_addr } : \$406 ;
+  assign \$409  = served & bus__we;
+  assign \$410  = \port$0$5 [20:18] == 3'h5;
+  assign \$411  = \port$0$5 [17:0] < 7'h40;
+  assign \$412  = \$410  & \$411 ;
+  assign \$413  = \port$0$5 [2:0] == 2'h2;
+  assign \$414  = \$412  & \$413 ;
+  assign \$signature__en$256  = \$409  & \$414 ;
+  assign \$415  = ~ busy;
+  assign \$signature__en$257  = \$415  | ce;
+  assign \$417  = busy ? { 15'h0000, dp__ch_addr } : \$416 ;
+  assign \$419  = served & bus__we;
+  assign \$420  = \port$0$5 [20:18] == 3'h5;
+  assign \$421  = \port$0$5 [17:0] < 7'h40;
+  assign \$422  = \$420  & \$421 ;
+  assign \$423  = \port$0$5 [2:0] == 2'h3;
+  assign \$424  = \$422  & \$423 ;
+  assign \$signature__en$263  = \$419  & \$424 ;
+  assign \$425  = ~ busy;
+  assign \$signature__en$264  = \$425  | ce;
+  assign \$427  = busy ? { 15'h0000, dp__ch_addr } : \$426 ;
+  assign \$429  = served & bus__we;
+  assign \$430  = \port$0$5 [20:18] == 3'h5;
+  assign \$431  = \port$0$5 [17:0] < 7'h40;
+  assign \$432  = \$430  & \$431 ;
+  assign \$433  = \port$0$5 [2:0] == 3'h4;
+  assign \$434  = \$432  & \$433 ;
+  assign \$signature__en$270  = \$429  & \$434 ;
+  assign \$435  = ~ busy;
+  assign \$signature__en$271  = \$435  | ce;
+  assign \$437  = busy ? { 15'h0000, dp__ch_addr } : \$436 ;
+  assign \$439  = served & bus__we;
+  assign \$440  = \port$0$5 [20:18] == 3'h5;
+  assign \$441  = \port$0$5 [17:0] < 7'h40;
+  assign \$442  = \$440  & \$441 ;
+  assign \$443  = \port$0$5 [2:0] == 3'h5;
+  assign \$444  = \$442  & \$443 ;
+  assign \$signature__en$277  = \$439  & \$444 ;
+  assign \$445  = ~ busy;
+  assign \$signature__en$278  = \$445  | ce;
+  assign \$447  = busy ? { 15'h0000, dp__ch_addr } : \$446 ;
+  assign \$449  = served & bus__we;
+  assign \$450  = \port$0$5 [20:18] == 3'h5;
+  assign \$451  = \port$0$5 [17:0] < 7'h40;
+  assign \$452  = \$450  & \$451 ;
+  assign \$453  = \port$0$5 [2:0] == 3'h6;
+  assign \$454  = \$452  & \$453 ;
+  assign \$signature__en$284  = \$449  & \$454 ;
+  assign \$455  = ~ busy;
+  assign \$signature__en$285  = \$455  | ce;
+  assign \$457  = busy ? { 15'h0000, dp__ch_addr } : \$456 ;
+  assign \$459  = served & bus__we;
+  assign \$460  = \port$0$5 [20:18] == 3'h5;
+  assign \$461  = \port$0$5 [17:0] < 7'h40;
+  assign \$462  = \$460  & \$461 ;
+  assign \$463  = \port$0$5 [2:0] == 3'h7;
+  assign \$464  = \$462  & \$463 ;
+  assign \$signature__en$291  = \$459  & \$464 ;
+  assign \$465  = ~ busy;
+  assign \$signature__en$292  = \$465  | ce;
+  assign \$466  = served & bus__we;
+  assign \$468  = \port$0$5 [20:18] == 3'h6;
+  assign \$469  = \port$0$5 [17:0] < 11'h400;
+  assign \$470  = \$468  & \$469 ;
+  assign \$471  = \$467  & \$470 ;
+  assign \$472  = 3'h4 * \port$0$5 [0];
+  assign \$473  = bus__sel << \$472 ;
+  assign \$474  = \$471  ? \$473  : 19'h00000;
+  assign \$477  = busy ? { 9'h000, dp__c_wr_addr } : \$476 ;
+  assign \$signature__data$297  = busy ? { \port$4500$0 , \port$4464$0 , \port$4428$0 , \port$4392$0 , \port$4356$0 , \port$4320$0 , \port$4284$0 , \port$4248$0  } : { bus__wdata, bus__wdata };
+  assign \$signature__en$299  = busy ? dp__c_wr_en : \$474 [7:0];
+  assign \$478  = rd_valid ? value : 32'd0;
+  assign \$479  = rd_valid ? \value$306  : 32'd0;
+  assign \$480  = rd_valid ? \value$307  : 32'd0;
+  assign \$481  = rd_valid ? \value$308  : 32'd0;
+  assign \$482  = rd_valid ? \value$309  : 32'd0;
+  assign \$483  = rd_valid ? c_word : 32'd0;
+  assign \$484  = \port$0$5 [20:18] == 1'h1;
+  assign \$485  = \port$0$5 [17:0] < 11'h400;
+  assign \$486  = \$484  ? \$485  : 1'h0;
+  assign \$487  = \port$0$5 [20:18] == 2'h2;
+  assign \$488  = \port$0$5 [17:0] < 11'h400;
+  assign \$489  = \$487  ? \$488  : 1'h0;
+  assign \$490  = \$486  | \$489 ;
+  assign \$491  = \port$0$5 [20:18] >= 2'h3;
+  assign \$492  = \port$0$5 [20:18] <= 3'h5;
+  assign \$493  = \$491  & \$492 ;
+  assign \$494  = \port$0$5 [17:0] < 7'h40;
+  assign \$495  = \$493  ? \$494  : 1'h0;
+  assign \$496  = \$490  | \$495 ;
+  assign \$497  = \port$0$5 [20:18] == 3'h6;
+  assign \$498  = \port$0$5 [17:0] < 11'h400;
+  assign \$499  = \$497  ? \$498  : 1'h0;
+  assign \$500  = \$496  | \$499 ;
+  assign bus_access = served & \$500 ;
+  assign \$501  = \port$0$5 [20:18] == 1'h1;
+  assign \$502  = \port$0$5 [17:0] < 11'h400;
+  assign \$503  = \$501  ? \$502  : 1'h0;
+  assign \$504  = \port$0$5 [20:18] == 2'h2;
+  assign \$505  = \port$0$5 [17:0] < 11'h400;
+  assign \$506  = \$504  ? \$505  : 1'h0;
+  assign \$507  = \$503  | \$506 ;
+  assign \$508  = \port$0$5 [20:18] >= 2'h3;
+  assign \$509  = \port$0$5 [20:18] <= 3'h5;
+  assign \$510  = \$508  & \$509 ;
+  assign \$511  = \port$0$5 [17:0] < 7'h40;
+  assign \$512  = \$510  ? \$511  : 1'h0;
+  assign \$513  = \$507  | \$512 ;
+  assign \$514  = \port$0$5 [20:18] == 3'h6;
+  assign \$515  = \port$0$5 [17:0] < 11'h400;
+  assign \$516  = \$514  ? \$515  : 1'h0;
+  assign \$517  = \$513  | \$516 ;
+  assign \$518  = ~ bus__we;
+  assign \$519  = served & \$518 ;
+  assign \$520  = \port$0$5 [20:18] == 1'h1;
+  assign \$521  = \$519  & \$520 ;
+  assign \$523  = \port$0$5 [17:0] < 11'h400;
+  assign \$524  = ~ bus__we;
+  assign \$525  = served & \$524 ;
+  assign \$526  = \port$0$5 [20:18] == 2'h2;
+  assign \$527  = \$525  & \$526 ;
+  assign \$529  = \port$0$5 [17:0] < 11'h400;
+  assign \$530  = ~ bus__we;
+  assign \$531  = served & \$530 ;
+  assign \$532  = \port$0$5 [20:18] == 2'h3;
+  assign \$533  = \$531  & \$532 ;
+  assign \$534  = \port$0$5 [17:0] < 7'h40;
+  assign \$535  = ~ bus__we;
+  assign \$536  = served & \$535 ;
+  assign \$537  = \port$0$5 [20:18] == 3'h4;
+  assign \$538  = \$536  & \$537 ;
+  assign \$539  = \port$0$5 [17:0] < 7'h40;
+  assign \$540  = ~ bus__we;
+  assign \$541  = served & \$540 ;
+  assign \$542  = \port$0$5 [20:18] == 3'h5;
+  assign \$543  = \$541  & \$542 ;
+  assign \$544  = \port$0$5 [17:0] < 7'h40;
+  assign \$545  = ~ bus__we;
+  assign \$546  = served & \$545 ;
+  assign \$547  = \port$0$5 [20:18] == 3'h6;
+  assign \$548  = \$546  & \$547 ;
+  assign \$549  = \port$0$5 [17:0] < 11'h400;
+  always @(posedge clk)
+    rd_bank <= \$550 ;
+  always @(posedge clk)
+    rd_valid <= \$551 ;
+  always @(posedge clk)
+    rd_lane <= \$552 ;
+  assign \$1  = ~ busy;
+  assign served = bus__req & \$1 ;
+  assign \$4  = busy ? { 15'h0000, \port$569$0 , \port$629$2  } : { \$3 , \port$0$5 [3:0] };
+  assign \$7  = ~ busy;
+  assign \$signature__en  = \$7  | ce;
+  assign \$8  = served & bus__we;
+  assign \$9  = \port$0$5 [20:18] == 1'h1;
+  assign \$10  = \port$0$5 [17:0] < 11'h400;
+  assign \$11  = \$9  & \$10 ;
+  assign \$13  = ! \$12 [2:0];
+  assign \$14  = \$11  & \$13 ;
+  assign \$15  = \$8  & \$14 ;
+  assign \$signature__en$14  = \$15  ? bus__sel : 4'h0;
+  assign \$18  = busy ? { 15'h0000, \port$569$0 , \port$629$2  } : { \$17 , \port$0$5 [3:0] };
+  assign \$21  = ~ busy;
+  assign \$signature__en$22  = \$21  | ce;
+  assign \$22  = served & bus__we;
+  assign \$23  = \port$0$5 [20:18] == 1'h1;
+  assign \$24  = \port$0$5 [17:0] < 11'h400;
+  assign \$25  = \$23  & \$24 ;
+  assign \$27  = \$26 [2:0] == 1'h1;
+  assign \$28  = \$25  & \$27 ;
+  assign \$29  = \$22  & \$28 ;
+  assign \$signature__en$24  = \$29  ? bus__sel : 4'h0;
+  assign \$32  = busy ? { 15'h0000, \port$569$0 , \port$629$2  } : { \$31 , \port$0$5 [3:0] };
+  assign \$35  = ~ busy;
+  assign \$signature__en$29  = \$35  | ce;
+  assign \$36  = served & bus__we;
+  assign \$37  = \port$0$5 [20:18] == 1'h1;
+  assign \$38  = \port$0$5 [17:0] < 11'h400;
+  assign \$39  = \$37  & \$38 ;
+  assign \$41  = \$40 [2:0] == 2'h2;
+  assign \$42  = \$39  & \$41 ;
+  assign \$43  = \$36  & \$42 ;
+  assign \$signature__en$31  = \$43  ? bus__sel : 4'h0;
+  assign \$46  = busy ? { 15'h0000, \port$569$0 , \port$629$2  } : { \$45 , \port$0$5 [3:0] };
+  assign \$49  = ~ busy;
+  assign \$signature__en$36  = \$49  | ce;
+  assign \$50  = served & bus__we;
+  assign \$51  = \port$0$5 [20:18] == 1'h1;
+  assign \$52  = \port$0$5 [17:0] < 11'h400;
+  assign \$53  = \$51  & \$52 ;
+  assign \$55  = \$54 [2:0] == 2'h3;
+  assign \$56  = \$53  & \$55 ;
+  assign \$57  = \$50  & \$56 ;
+  assign \$signature__en$38  = \$57  ? bus__sel : 4'h0;
+  assign \$60  = busy ? { 15'h0000, \port$569$0 , \port$629$2  } : { \$59 , \port$0$5 [3:0] };
+  assign \$63  = ~ busy;
+  assign \$signature__en$43  = \$63  | ce;
+  assign \$64  = served & bus__we;
+  assign \$65  = \port$0$5 [20:18] == 1'h1;
+  assign \$66  = \port$0$5 [17:0] < 11'h400;
+  assign \$67  = \$65  & \$66 ;
+  assign \$69  = \$68 [2:0] == 3'h4;
+  assign \$70  = \$67  & \$69 ;
+  assign \$71  = \$64  & \$70 ;
+  assign \$signature__en$45  = \$71  ? bus__sel : 4'h0;
+  assign \$74  = busy ? { 15'h0000, \port$569$0 , \port$629$2  } : { \$73 , \port$0$5 [3:0] };
+  assign \$77  = ~ busy;
+  assign \$signature__en$50  = \$77  | ce;
+  assign \$78  = served & bus__we;
+  assign \$79  = \port$0$5 [20:18] == 1'h1;
+  assign \$80  = \port$0$5 [17:0] < 11'h400;
+  assign \$81  = \$79  & \$80 ;
+  assign \$83  = \$82 [2:0] == 3'h5;
+  assign \$84  = \$81  & \$83 ;
+  assign \$85  = \$78  & \$84 ;
+  assign \$signature__en$52  = \$85  ? bus__sel : 4'h0;
+  assign \$88  = busy ? { 15'h0000, \port$569$0 , \port$629$2  } : { \$87 , \port$0$5 [3:0] };
+  assign \$91  = ~ busy;
+  assign \$signature__en$57  = \$91  | ce;
+  assign \$92  = served & bus__we;
+  assign \$93  = \port$0$5 [20:18] == 1'h1;
+  assign \$94  = \port$0$5 [17:0] < 11'h400;
+  assign \$95  = \$93  & \$94 ;
+  assign \$97  = \$96 [2:0] == 3'h6;
+  assign \$98  = \$95  & \$97 ;
+  assign \$99  = \$92  & \$98 ;
+  assign \$signature__en$59  = \$99  ? bus__sel : 4'h0;
+  assign \$102  = busy ? { 15'h0000, \port$569$0 , \port$629$2  } : { \$101 , \port$0$5 [3:0] };
+  assign \$105  = ~ busy;
+  assign \$signature__en$64  = \$105  | ce;
+  assign \$106  = served & bus__we;
+  assign \$107  = \port$0$5 [20:18] == 1'h1;
+  assign \$108  = \port$0$5 [17:0] < 11'h400;
+  assign \$109  = \$107  & \$108 ;
+  assign \$111  = \$110 [2:0] == 3'h7;
+  assign \$112  = \$109  & \$111 ;
+  assign \$113  = \$106  & \$112 ;
+  assign \$signature__en$66  = \$113  ? bus__sel : 4'h0;
+  assign \$116  = busy ? { 15'h0000, dp__ch_addr, \port$629$2  } : { \$115 , \port$0$5 [3:0] };
+  assign \$119  = ~ busy;
+  assign \$signature__en$72  = \$119  | ce;
+  assign \$120  = served & bus__we;
+  assign \$121  = \port$0$5 [20:18] == 2'h2;
+  assign \$122  = \port$0$5 [17:0] < 11'h400;
+  assign \$123  = \$121  & \$122 ;
+  assign \$125  = ! \$124 [2:0];
+  assign \$126  = \$123  & \$125 ;
+  assign \$127  = \$120  & \$126 ;
+  assign \$signature__en$74  = \$127  ? bus__sel : 4'h0;
+  assign \$130  = busy ? { 15'h0000, dp__ch_addr, \port$629$2  } : { \$129 , \port$0$5 [3:0] };
+  assign \$133  = ~ busy;
+  assign \$signature__en$79  = \$133  | ce;
+  assign \$134  = served & bus__we;
+  assign \$135  = \port$0$5 [20:18] == 2'h2;
+  assign \$136  = \port$0$5 [17:0] < 11'h400;
+  assign \$137  = \$135  & \$136 ;
+  assign \$139  = \$138 [2:0] == 1'h1;
+  assign \$140  = \$137  & \$139 ;
+  assign \$141  = \$134  & \$140 ;
+  assign \$signature__en$81  = \$141  ? bus__sel : 4'h0;
+  assign \$144  = busy ? { 15'h0000, dp__ch_addr, \port$629$2  } : { \$143 , \port$0$5 [3:0] };
+  assign \$147  = ~ busy;
+  assign \$signature__en$86  = \$147  | ce;
+  assign \$148  = served & bus__we;
+  assign \$149  = \port$0$5 [20:18] == 2'h2;
+  assign \$150  = \port$0$5 [17:0] < 11'h400;
+  assign \$151  = \$149  & \$150 ;
+  assign \$153  = \$152 [2:0] == 2'h2;
+  assign \$154  = \$151  & \$153 ;
+  assign \$155  = \$148  & \$154 ;
+  assign \$signature__en$88  = \$155  ? bus__sel : 4'h0;
+  assign \$158  = busy ? { 15'h0000, dp__ch_addr, \port$629$2  } : { \$157 , \port$0$5 [3:0] };
+  assign \$161  = ~ busy;
+  assign \$signature__en$93  = \$161  | ce;
+  assign \$162  = served & bus__we;
+  assign \$163  = \port$0$5 [20:18] == 2'h2;
+  assign \$164  = \port$0$5 [17:0] < 11'h400;
+  assign \$165  = \$163  & \$164 ;
+  assign \$167  = \$166 [2:0] == 2'h3;
+  assign \$168  = \$165  & \$167 ;
+  assign \$169  = \$162  & \$168 ;
+  assign \$signature__en$95  = \$169  ? bus__sel : 4'h0;
+  assign \$172  = busy ? { 15'h0000, dp__ch_addr, \port$629$2  } : { \$171 , \port$0$5 [3:0] };
+  assign \$175  = ~ busy;
+  assign \$signature__en$100  = \$175  | ce;
+  assign \$176  = served & bus__we;
+  assign \$177  = \port$0$5 [20:18] == 2'h2;
+  assign \$178  = \port$0$5 [17:0] < 11'h400;
+  assign \$179  = \$177  & \$178 ;
+  assign \$181  = \$180 [2:0] == 3'h4;
+  assign \$182  = \$179  & \$181 ;
+  assign \$183  = \$176  & \$182 ;
+  assign \$signature__en$102  = \$183  ? bus__sel : 4'h0;
+  assign \$186  = busy ? { 15'h0000, dp__ch_addr, \port$629$2  } : { \$185 , \port$0$5 [3:0] };
+  assign \$189  = ~ busy;
+  assign \$signature__en$107  = \$189  | ce;
+  assign \$190  = served & bus__we;
+  assign \$191  = \port$0$5 [20:18] == 2'h2;
+  assign \$192  = \port$0$5 [17:0] < 11'h400;
+  assign \$193  = \$191  & \$192 ;
+  assign \$195  = \$194 [2:0] == 3'h5;
+  assign \$196  = \$193  & \$195 ;
+  assign \$197  = \$190  & \$196 ;
+  assign \$signature__en$109  = \$197  ? bus__sel : 4'h0;
+  assign \$200  = busy ? { 15'h0000, dp__ch_addr, \port$629$2  } : { \$199 , \port$0$5 [3:0] };
+  assign \$203  = ~ busy;
+  assign \$signature__en$114  = \$203  | ce;
+  assign \$204  = served & bus__we;
+  assign \$205  = \port$0$5 [20:18] == 2'h2;
+  assign \$206  = \port$0$5 [17:0] < 11'h400;
+  assign \$207  = \$205  & \$206 ;
+  assign \$209  = \$208 [2:0] == 3'h6;
+  assign \$210  = \$207  & \$209 ;
+  assign \$211  = \$204  & \$210 ;
+  assign \$signature__en$116  = \$211  ? bus__sel : 4'h0;
+  assign \$214  = busy ? { 15'h0000, dp__ch_addr, \port$629$2  } : { \$213 , \port$0$5 [3:0] };
+  assign \$217  = ~ busy;
+  assign \$signature__en$121  = \$217  | ce;
+  assign \$218  = served & bus__we;
+  assign \$219  = \port$0$5 [20:18] == 2'h2;
+  assign \$220  = \port$0$5 [17:0] < 11'h400;
+  assign \$221  = \$219  & \$220 ;
+  assign \$223  = \$222 [2:0] == 3'h7;
+  assign \$224  = \$221  & \$223 ;
+  assign \$225  = \$218  & \$224 ;
+  assign \$signature__en$123  = \$225  ? bus__sel : 4'h0;
+  assign \$227  = busy ? { 15'h0000, dp__ch_addr } : \$226 ;
+  assign \$229  = served & bus__we;
+  assign \$230  = \port$0$5 [20:18] == 2'h3;
+  assign \$231  = \port$0$5 [17:0] < 7'h40;
+  assign \$232  = \$230  & \$231 ;
+  assign \$233  = ! \port$0$5 [2:0];
+  assign \$234  = \$232  & \$233 ;
+  assign \$signature__en$130  = \$229  & \$234 ;
+  assign \$235  = ~ busy;
+  assign \$signature__en$131  = \$235  | ce;
+  assign \$237  = busy ? { 15'h0000, dp__ch_addr } : \$236 ;
+  assign \$239  = served & bus__we;
+  assign \$240  = \port$0$5 [20:18] == 2'h3;
+  assign \$241  = \port$0$5 [17:0] < 7'h40;
+  assign \$242  = \$240  & \$241 ;
+  assign \$243  = \port$0$5 [2:0] == 1'h1;
+  assign \$244  = \$242  & \$243 ;
+  assign \$signature__en$137  = \$239  & \$244 ;
+  assign \$245  = ~ busy;
+  assign \$signature__en$138  = \$245  | ce;
+  assign \$247  = busy ? { 15'h0000, dp__ch_addr } : \$246 ;
+  assign \$249  = served & bus__we;
+  assign \$250  = \port$0$5 [20:18] == 2'h3;
+  assign \$251  = \port$0$5 [17:0] < 7'h40;
+  assign \$252  = \$250  & \$251 ;
+  assign \$253  = \port$0$5 [2:0] == 2'h2;
+  assign \$254  = \$252  & \$253 ;
+  assign \$signature__en$144  = \$249  & \$254 ;
+  assign \$255  = ~ busy;
+  assign \$signature__en$145  = \$255  | ce;
+  assign \$257  = busy ? { 15'h0000, dp__ch_addr } : \$256 ;
+  assign \$259  = served & bus__we;
+  assign \$260  = \port$0$5 [20:18] == 2'h3;
+  assign \$261  = \port$0$5 [17:0] < 7'h40;
+  assign \$262  = \$260  & \$261 ;
+  assign \$263  = \port$0$5 [2:0] == 2'h3;
+  assign \$264  = \$262  & \$263 ;
+  assign \$signature__en$151  = \$259  & \$264 ;
+  assign \$265  = ~ busy;
+  assign \$signature__en$152  = \$265  | ce;
+  assign \$267  = busy ? { 15'h0000, dp__ch_addr } : \$266 ;
+  assign \$269  = served & bus__we;
+  assign \$270  = \port$0$5 [20:18] == 2'h3;
+  assign \$271  = \port$0$5 [17:0] < 7'h40;
+  assign \$272  = \$270  & \$271 ;
+  assign \$273  = \port$0$5 [2:0] == 3'h4;
+  assign \$274  = \$272  & \$273 ;
+  assign \$signature__en$158  = \$269  & \$274 ;
+  assign \$275  = ~ busy;
+  assign \$signature__en$159  = \$275  | ce;
+  assign \$277  = busy ? { 15'h0000, dp__ch_addr } : \$276 ;
+  assign \$279  = served & bus__we;
+  assign \$280  = \port$0$5 [20:18] == 2'h3;
+  assign \$281  = \port$0$5 [17:0] < 7'h40;
+  assign \$282  = \$280  & \$281 ;
+  assign \$283  = \port$0$5 [2:0] == 3'h5;
+  assign \$284  = \$282  & \$283 ;
+  assign \$signature__en$165  = \$279  & \$284 ;
+  assign \$285  = ~ busy;
+  assign \$signature__en$166  = \$285  | ce;
+  assign \$287  = busy ? { 15'h0000, dp__ch_addr } : \$286 ;
+  assign \$289  = served & bus__we;
+  assign \$290  = \port$0$5 [20:18] == 2'h3;
+  assign \$291  = \port$0$5 [17:0] < 7'h40;
+  assign \$292  = \$290  & \$291 ;
+  assign \$293  = \port$0$5 [2:0] == 3'h6;
+  assign \$294  = \$292  & \$293 ;
+  assign \$signature__en$172  = \$289  & \$294 ;
+  assign \$295  = ~ busy;
+  assign \$signature__en$173  = \$295  | ce;
+  assign \$297  = busy ? { 15'h0000, dp__ch_addr } : \$296 ;
+  assign \$299  = served & bus__we;
+  assign \$300  = \port$0$5 [20:18] == 2'h3;
+  assign \$301  = \port$0$5 [17:0] < 7'h40;
+  assign \$302  = \$300  & \$301 ;
+  assign \$303  = \port$0$5 [2:0] == 3'h7;
+  assign \$304  = \$302  & \$303 ;
+  assign \$signature__en$179  = \$299  & \$304 ;
+  assign \$305  = ~ busy;
+  assign \$signature__en$180  = \$305  | ce;
+  assign \$307  = busy ? { 15'h0000, dp__ch_addr } : \$306 ;
+  assign \$309  = served & bus__we;
+  assign \$310  = \port$0$5 [20:18] == 3'h4;
+  assign \$311  = \port$0$5 [17:0] < 7'h40;
+  assign \$312  = \$310  & \$311 ;
+  assign \$313  = ! \port$0$5 [2:0];
+  assign \$314  = \$312  & \$313 ;
+  assign \$signature__en$186  = \$309  & \$314 ;
+  assign \$315  = ~ busy;
+  assign \$signature__en$187  = \$315  | ce;
+  assign \$317  = busy ? { 15'h0000, dp__ch_addr } : \$316 ;
+  assign \$319  = served & bus__we;
+  assign \$320  = \port$0$5 [20:18] == 3'h4;
+  assign \$321  = \port$0$5 [17:0] < 7'h40;
+  assign \$322  = \$320  & \$321 ;
+  assign \$323  = \port$0$5 [2:0] == 1'h1;
+  assign \$324  = \$322  & \$323 ;
+  assign \$signature__en$193  = \$319  & \$324 ;
+  assign \$325  = ~ busy;
+  assign \$signature__en$194  = \$325  | ce;
+  assign \$327  = busy ? { 15'h0000, dp__ch_addr } : \$326 ;
+  assign \$329  = served & bus__we;
+  assign \$330  = \port$0$5 [20:18] == 3'h4;
+  assign \$331  = \port$0$5 [17:0] < 7'h40;
+  assign \$332  = \$330  & \$331 ;
+  assign \$333  = \port$0$5 [2:0] == 2'h2;
+  assign \$334  = \$332  & \$333 ;
+  assign \$signature__en$200  = \$329  & \$334 ;
+  assign \$335  = ~ busy;
+  assign \$signature__en$201  = \$335  | ce;
+  assign \$337  = busy ? { 15'h0000, dp__ch_addr } : \$336 ;
+  assign \$339  = served & bus__we;
+  assign \$340  = \port$0$5 [20:18] == 3'h4;
+  assign \$341  = \port$0$5 [17:0] < 7'h40;
+  assign \$342  = \$340  & \$341 ;
+  assign \$343  = \port$0$5 [2:0] == 2'h3;
+  assign \$344  = \$342  & \$343 ;
+  assign \$signature__en$207  = \$339  & \$344 ;
+  assign \$345  = ~ busy;
+  assign \$signature__en$208  = \$345  | ce;
+  assign \$347  = busy ? { 15'h0000, dp__ch_addr } : \$346 ;
+  assign \$349  = served & bus__we;
+  assign \$350  = \port$0$5 [20:18] == 3'h4;
+  assign \$351  = \port$0$5 [17:0] < 7'h40;
+  assign \$352  = \$350  & \$351 ;
+  assign \$353  = \port$0$5 [2:0] == 3'h4;
+  assign \$354  = \$352  & \$353 ;
+  assign \$signature__en$214  = \$349  & \$354 ;
+  assign \$355  = ~ busy;
+  assign \$signature__en$215  = \$355  | ce;
+  assign \$357  = busy ? { 15'h0000, dp__ch_addr } : \$356 ;
+  assign \$359  = served & bus__we;
+  assign \$360  = \port$0$5 [20:18] == 3'h4;
+  assign \$361  = \port$0$5 [17:0] < 7'h40;
+  assign \$362  = \$360  & \$361 ;
+  assign \$363  = \port$0$5 [2:0] == 3'h5;
+  assign \$364  = \$362  & \$363 ;
+  assign \$signature__en$221  = \$359  & \$364 ;
+  assign \$365  = ~ busy;
+  assign \$signature__en$222  = \$365  | ce;
+  assign \$367  = busy ? { 15'h0000, dp__ch_addr } : \$366 ;
+  assign \$369  = served & bus__we;
+  assign \$370  = \port$0$5 [20:18] == 3'h4;
+  assign \$371  = \port$0$5 [17:0] < 7'h40;
+  assign \$372  = \$370  & \$371 ;
+  assign \$373  = \port$0$5 [2:0] == 3'h6;
+  assign \$374  = \$372  & \$373 ;
+  assign \$signature__en$228  = \$369  & \$374 ;
+  assign \$375  = ~ busy;
+  assign \$signature__en$229  = \$375  | ce;
+  assign \$377  = busy ? { 15'h0000, dp__ch_addr } : \$376 ;
+  assign \$379  = served & bus__we;
+  assign \$380  = \port$0$5 [20:18] == 3'h4;
+  assign \$381  = \port$0$5 [17:0] < 7'h40;
+  assign \$382  = \$380  & \$381 ;
+  assign \$383  = \port$0$5 [2:0] == 3'h7;
+  assign \$384  = \$382  & \$383 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_lane)
+      1'h0:
+          c_word = \$signature__data$303 [31:0];
+      1'h1:
+          c_word = \$signature__data$303 [63:32];
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      3'h0:
+          value = dp__a_data__0;
+      3'h1:
+          value = dp__a_data__1;
+      3'h2:
+          value = dp__a_data__2;
+      3'h3:
+          value = dp__a_data__3;
+      3'h4:
+          value = dp__a_data__4;
+      3'h5:
+          value = dp__a_data__5;
+      3'h6:
+          value = dp__a_data__6;
+      3'h7:
+          value = dp__a_data__7;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      3'h0:
+          \value$306  = dp__b_data__0;
+      3'h1:
+          \value$306  = dp__b_data__1;
+      3'h2:
+          \value$306  = dp__b_data__2;
+      3'h3:
+          \value$306  = dp__b_data__3;
+      3'h4:
+          \value$306  = dp__b_data__4;
+      3'h5:
+          \value$306  = dp__b_data__5;
+      3'h6:
+          \value$306  = dp__b_data__6;
+      3'h7:
+          \value$306  = dp__b_data__7;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      3'h0:
+          \value$307  = dp__bias__0;
+      3'h1:
+          \value$307  = dp__bias__1;
+      3'h2:
+          \value$307  = dp__bias__2;
+      3'h3:
+          \value$307  = dp__bias__3;
+      3'h4:
+          \value$307  = dp__bias__4;
+      3'h5:
+          \value$307  = dp__bias__5;
+      3'h6:
+          \value$307  = dp__bias__6;
+      3'h7:
+          \value$307  = dp__bias__7;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      3'h0:
+          \value$308  = dp__mult__0;
+      3'h1:
+          \value$308  = dp__mult__1;
+      3'h2:
+          \value$308  = dp__mult__2;
+      3'h3:
+          \value$308  = dp__mult__3;
+      3'h4:
+          \value$308  = dp__mult__4;
+      3'h5:
+          \value$308  = dp__mult__5;
+      3'h6:
+          \value$308  = dp__mult__6;
+      3'h7:
+          \value$308  = dp__mult__7;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      3'h0:
+          \value$309  = { dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0 };
+      3'h1:
+          \value$309  = { dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1 };
+      3'h2:
+          \value$309  = { dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2 };
+      3'h3:
+          \value$309  = { dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3 };
+      3'h4:
+          \value$309  = { dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4[5], dp__shift__4 };
+      3'h5:
+          \value$309  = { dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5[5], dp__shift__5 };
+      3'h6:
+          \value$309  = { dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6[5], dp__shift__6 };
+      3'h7:
+          \value$309  = { dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7[5], dp__shift__7 };
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    bus__rdata = 32'd0;
+    casez (bus__ack_region)
+      3'h1:
+          bus__rdata = \$478 ;
+      3'h2:
+          bus__rdata = \$479 ;
+      3'h3:
+          bus__rdata = \$480 ;
+      3'h4:
+          bus__rdata = \$481 ;
+      3'h5:
+          bus__rdata = \$482 ;
+      3'h6:
+          bus__rdata = \$483 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    \$550  = rd_bank;
+    if (\$521 ) begin
+      \$550  = \$522 [2:0];
+    end
+    if (\$527 ) begin
+      \$550  = \$528 [2:0];
+    end
+    if (\$533 ) begin
+      \$550  = \port$0$5 [2:0];
+    end
+    if (\$538 ) begin
+      \$550  = \port$0$5 [2:0];
+    end
+    if (\$543 ) begin
+      \$550  = \port$0$5 [2:0];
+    end
+    if (rst) begin
+      \$550  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    \$551  = rd_valid;
+    if (\$521 ) begin
+      \$551  = \$523 ;
+    end
+    if (\$527 ) begin
+      \$551  = \$529 ;
+    end
+    if (\$533 ) begin
+      \$551  = \$534 ;
+    end
+    if (\$538 ) begin
+      \$551  = \$539 ;
+    end
+    if (\$543 ) begin
+      \$551  = \$544 ;
+    end
+    if (\$548 ) begin
+      \$551  = \$549 ;
+    end
+    if (rst) begin
+      \$551  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$77 ) begin end
+    \$552  = rd_lane;
+    if (\$548 ) begin
+      \$552  = \port$0$5 [0];
+    end
+    if (rst) begin
+      \$552  = 1'h0;
+    end
+  end
+  assign bus__served = served;
+  assign \$signature__addr  = \$4 [6:0];
+  assign bus__addr = \port$0$5 [17:0];
+  assign dp__a_addr = { \port$569$0 , \port$629$2  };
+  assign \$signature__data  = dp__a_data__0;
+  assign \$signature__addr$9  = { \$6 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$12  = bus__wdata;
+  assign bus__region = \port$0$5 [20:18];
+  assign \$signature__addr$18  = \$18 [6:0];
+  assign \$signature__data$20  = dp__a_data__1;
+  assign \$signature__addr$21  = { \$20 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$23  = bus__wdata;
+  assign \$signature__addr$25  = \$32 [6:0];
+  assign \$signature__data$27  = dp__a_data__2;
+  assign \$signature__addr$28  = { \$34 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$30  = bus__wdata;
+  assign \$signature__addr$32  = \$46 [6:0];
+  assign \$signature__data$34  = dp__a_data__3;
+  assign \$signature__addr$35  = { \$48 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$37  = bus__wdata;
+  assign \$signature__addr$39  = \$60 [6:0];
+  assign \$signature__data$41  = dp__a_data__4;
+  assign \$signature__addr$42  = { \$62 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$44  = bus__wdata;
+  assign \$signature__addr$46  = \$74 [6:0];
+  assign \$signature__data$48  = dp__a_data__5;
+  assign \$signature__addr$49  = { \$76 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$51  = bus__wdata;
+  assign \$signature__addr$53  = \$88 [6:0];
+  assign \$signature__data$55  = dp__a_data__6;
+  assign \$signature__addr$56  = { \$90 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$58  = bus__wdata;
+  assign \$signature__addr$60  = \$102 [6:0];
+  assign \$signature__data$62  = dp__a_data__7;
+  assign \$signature__addr$63  = { \$104 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$65  = bus__wdata;
+  assign \$signature__addr$67  = \$116 [6:0];
+  assign dp__b_addr = { dp__ch_addr, \port$629$2  };
+  assign \$signature__data$70  = dp__b_data__0;
+  assign \$signature__addr$71  = { \$118 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$73  = bus__wdata;
+  assign \$signature__addr$75  = \$130 [6:0];
+  assign \$signature__data$77  = dp__b_data__1;
+  assign \$signature__addr$78  = { \$132 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$80  = bus__wdata;
+  assign \$signature__addr$82  = \$144 [6:0];
+  assign \$signature__data$84  = dp__b_data__2;
+  assign \$signature__addr$85  = { \$146 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$87  = bus__wdata;
+  assign \$signature__addr$89  = \$158 [6:0];
+  assign \$signature__data$91  = dp__b_data__3;
+  assign \$signature__addr$92  = { \$160 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$94  = bus__wdata;
+  assign \$signature__addr$96  = \$172 [6:0];
+  assign \$signature__data$98  = dp__b_data__4;
+  assign \$signature__addr$99  = { \$174 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$101  = bus__wdata;
+  assign \$signature__addr$103  = \$186 [6:0];
+  assign \$signature__data$105  = dp__b_data__5;
+  assign \$signature__addr$106  = { \$188 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$108  = bus__wdata;
+  assign \$signature__addr$110  = \$200 [6:0];
+  assign \$signature__data$112  = dp__b_data__6;
+  assign \$signature__addr$113  = { \$202 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$115  = bus__wdata;
+  assign \$signature__addr$117  = \$214 [6:0];
+  assign \$signature__data$119  = dp__b_data__7;
+  assign \$signature__addr$120  = { \$216 [2:0], \port$0$5 [3:0] };
+  assign \$signature__data$122  = bus__wdata;
+  assign \$signature__addr$124  = \$227 [2:0];
+  assign \$signature__data$127  = dp__bias__0;
+  assign \$signature__addr$128  = \$228 [2:0];
+  assign \$signature__data$129  = bus__wdata;
+  assign \$signature__addr$132  = \$237 [2:0];
+  assign \$signature__data$134  = dp__bias__1;
+  assign \$signature__addr$135  = \$238 [2:0];
+  assign \$signature__data$136  = bus__wdata;
+  assign \$signature__addr$139  = \$247 [2:0];
+  assign \$signature__data$141  = dp__bias__2;
+  assign \$signature__addr$142  = \$248 [2:0];
+  assign \$signature__data$143  = bus__wdata;
+  assign \$signature__addr$146  = \$257 [2:0];
+  assign \$signature__data$148  = dp__bias__3;
+  assign \$signature__addr$149  = \$258 [2:0];
+  assign \$signature__data$150  = bus__wdata;
+  assign \$signature__addr$153  = \$267 [2:0];
+  assign \$signature__data$155  = dp__bias__4;
+  assign \$signature__addr$156  = \$268 [2:0];
+  assign \$signature__data$157  = bus__wdata;
+  assign \$signature__addr$160  = \$277 [2:0];
+  assign \$signature__data$162  = dp__bias__5;
+  assign \$signature__addr$163  = \$278 [2:0];
+  assign \$signature__data$164  = bus__wdata;
+  assign \$signature__addr$167  = \$287 [2:0];
+  assign \$signature__data$169  = dp__bias__6;
+  assign \$signature__addr$170  = \$288 [2:0];
+  assign \$signature__data$171  = bus__wdata;
+  assign \$signature__addr$174  = \$297 [2:0];
+  assign \$signature__data$176  = dp__bias__7;
+  assign \$signature__addr$177  = \$298 [2:0];
+  assign \$signature__data$178  = bus__wdata;
+  assign \$signature__addr$181  = \$307 [2:0];
+  assign \$signature__data$183  = dp__mult__0;
+  assign \$signature__addr$184  = \$308 [2:0];
+  assign \$signature__data$185  = bus__wdata;
+  assign \$signature__addr$188  = \$317 [2:0];
+  assign \$signature__data$190  = dp__mult__1;
+  assign \$signature__addr$191  = \$318 [2:0];
+  assign \$signature__data$192  = bus__wdata;
+  assign \$signature__addr$195  = \$327 [2:0];
+  assign \$signature__data$197  = dp__mult__2;
+  assign \$signature__addr$198  = \$328 [2:0];
+  assign \$signature__data$199  = bus__wdata;
+  assign \$signature__addr$202  = \$337 [2:0];
+  assign \$signature__data$204  = dp__mult__3;
+  assign \$signature__addr$205  = \$338 [2:0];
+  assign \$signature__data$206  = bus__wdata;
+  assign \$signature__addr$209  = \$347 [2:0];
+  assign \$signature__data$211  = dp__mult__4;
+  assign \$signature__addr$212  = \$348 [2:0];
+  assign \$signature__data$213  = bus__wdata;
+  assign \$signature__addr$216  = \$357 [2:0];
+  assign \$signature__data$218  = dp__mult__5;
+  assign \$signature__addr$219  = \$358 [2:0];
+  assign \$signature__data$220  = bus__wdata;
+  assign \$signature__addr$223  = \$367 [2:0];
+  assign \$signature__data$225  = dp__mult__6;
+  assign \$signature__addr$226  = \$368 [2:0];
+  assign \$signature__data$227  = bus__wdata;
+  assign \$signature__addr$230  = \$377 [2:0];
+  assign \$signature__data$232  = dp__mult__7;
+  assign \$signature__addr$233  = \$378 [2:0];
+  assign \$signature__data$234  = bus__wdata;
+  assign \$signature__addr$237  = \$387 [2:0];
+  assign \$signature__data$239  = dp__shift__0;
+  assign \$signature__addr$240  = \$388 [2:0];
+  assign \$signature__data$241  = bus__wdata[5:0];
+  assign \$signature__addr$244  = \$397 [2:0];
+  assign \$signature__data$246  = dp__shift__1;
+  assign \$signature__addr$247  = \$398 [2:0];
+  assign \$signature__data$248  = bus__wdata[5:0];
+  assign \$signature__addr$251  = \$407 [2:0];
+  assign \$signature__data$253  = dp__shift__2;
+  assign \$signature__addr$254  = \$408 [2:0];
+  assign \$signature__data$255  = bus__wdata[5:0];
+  assign \$signature__addr$258  = \$417 [2:0];
+  assign \$signature__data$260  = dp__shift__3;
+  assign \$signature__addr$261  = \$418 [2:0];
+  assign \$signature__data$262  = bus__wdata[5:0];
+  assign \$signature__addr$265  = \$427 [2:0];
+  assign \$signature__data$267  = dp__shift__4;
+  assign \$signature__addr$268  = \$428 [2:0];
+  assign \$signature__data$269  = bus__wdata[5:0];
+  assign \$signature__addr$272  = \$437 [2:0];
+  assign \$signature__data$274  = dp__shift__5;
+  assign \$signature__addr$275  = \$438 [2:0];
+  assign \$signature__data$276  = bus__wdata[5:0];
+  assign \$signature__addr$279  = \$447 [2:0];
+  assign \$signature__data$281  = dp__shift__6;
+  assign \$signature__addr$282  = \$448 [2:0];
+  assign \$signature__data$283  = bus__wdata[5:0];
+  assign \$signature__addr$286  = \$457 [2:0];
+  assign \$signature__data$288  = dp__shift__7;
+  assign \$signature__addr$289  = \$458 [2:0];
+  assign \$signature__data$290  = bus__wdata[5:0];
+  assign lane_en = \$474 [7:0];
+  assign \$signature__addr$294  = \$475 [8:0];
+  assign \$signature__addr$295  = \$477 [8:0];
+  assign dp__c_wr_data = { \port$4500$0 , \port$4464$0 , \port$4428$0 , \port$4392$0 , \port$4356$0 , \port$4320$0 , \port$4284$0 , \port$4248$0  };
+  assign \$2  = { 4'h0, \port$0$5 [17:4] };
+  assign \$3  = { 3'h0, \$2 [17:3] };
+  assign \$5  = { 4'h0, \port$0$5 [17:4] };
+  assign \$6  = { 3'h0, \$5 [17:3] };
+  assign \$12  = { 4'h0, \port$0$5 [17:4] };
+  assign \$16  = { 4'h0, \port$0$5 [17:4] };
+  assign \$17  = { 3'h0, \$16 [17:3] };
+  assign \$19  = { 4'h0, \port$0$5 [17:4] };
+  assign \$20  = { 3'h0, \$19 [17:3] };
+  assign \$26  = { 4'h0, \port$0$5 [17:4] };
+  assign \$30  = { 4'h0, \port$0$5 [17:4] };
+  assign \$31  = { 3'h0, \$30 [17:3] };
+  assign \$33  = { 4'h0, \port$0$5 [17:4] };
+  assign \$34  = { 3'h0, \$33 [17:3] };
+  assign \$40  = { 4'h0, \port$0$5 [17:4] };
+  assign \$44  = { 4'h0, \port$0$5 [17:4] };
+  assign \$45  = { 3'h0, \$44 [17:3] };
+  assign \$47  = { 4'h0, \port$0$5 [17:4] };
+  assign \$48  = { 3'h0, \$47 [17:3] };
+  assign \$54  = { 4'h0, \port$0$5 [17:4] };
+  assign \$58  = { 4'h0, \port$0$5 [17:4] };
+  assign \$59  = { 3'h0, \$58 [17:3] };
+  assign \$61  = { 4'h0, \port$0$5 [17:4] };
+  assign \$62  = { 3'h0, \$61 [17:3] };
+  assign \$68  = { 4'h0, \port$0$5 [17:4] };
+  assign \$72  = { 4'h0, \port$0$5 [17:4] };
+  assign \$73  = { 3'h0, \$72 [17:3] };
+  assign \$75  = { 4'h0, \port$0$5 [17:4] };
+  assign \$76  = { 3'h0, \$75 [17:3] };
+  assign \$82  = { 4'h0, \port$0$5 [17:4] };
+  assign \$86  = { 4'h0, \port$0$5 [17:4] };
+  assign \$87  = { 3'h0, \$86 [17:3] };
+  assign \$89  = { 4'h0, \port$0$5 [17:4] };
+  assign \$90  = { 3'h0, \$89 [17:3] };
+  assign \$96  = { 4'h0, \port$0$5 [17:4] };
+  assign \$100  = { 4'h0, \port$0$5 [17:4] };
+  assign \$101  = { 3'h0, \$100 [17:3] };
+  assign \$103  = { 4'h0, \port$0$5 [17:4] };
+  assign \$104  = { 3'h0, \$103 [17:3] };
+  assign \$110  = { 4'h0, \port$0$5 [17:4] };
+  assign \$114  = { 4'h0, \port$0$5 [17:4] };
+  assign \$115  = { 3'h0, \$114 [17:3] };
+  assign \$117  = { 4'h0, \port$0$5 [17:4] };
+  assign \$118  = { 3'h0, \$117 [17:3] };
+  assign \$124  = { 4'h0, \port$0$5 [17:4] };
+  assign \$128  = { 4'h0, \port$0$5 [17:4] };
+  assign \$129  = { 3'h0, \$128 [17:3] };
+  assign \$131  = { 4'h0, \port$0$5 [17:4] };
+  assign \$132  = { 3'h0, \$131 [17:3] };
+  assign \$138  = { 4'h0, \port$0$5 [17:4] };
+  assign \$142  = { 4'h0, \port$0$5 [17:4] };
+  assign \$143  = { 3'h0, \$142 [17:3] };
+  assign \$145  = { 4'h0, \port$0$5 [17:4] };
+  assign \$146  = { 3'h0, \$145 [17:3] };
+  assign \$152  = { 4'h0, \port$0$5 [17:4] };
+  assign \$156  = { 4'h0, \port$0$5 [17:4] };
+  assign \$157  = { 3'h0, \$156 [17:3] };
+  assign \$159  = { 4'h0, \port$0$5 [17:4] };
+  assign \$160  = { 3'h0, \$159 [17:3] };
+  assign \$166  = { 4'h0, \port$0$5 [17:4] };
+  assign \$170  = { 4'h0, \port$0$5 [17:4] };
+  assign \$171  = { 3'h0, \$170 [17:3] };
+  assign \$173  = { 4'h0, \port$0$5 [17:4] };
+  assign \$174  = { 3'h0, \$173 [17:3] };
+  assign \$180  = { 4'h0, \port$0$5 [17:4] };
+  assign \$184  = { 4'h0, \port$0$5 [17:4] };
+  assign \$185  = { 3'h0, \$184 [17:3] };
+  assign \$187  = { 4'h0, \port$0$5 [17:4] };
+  assign \$188  = { 3'h0, \$187 [17:3] };
+  assign \$194  = { 4'h0, \port$0$5 [17:4] };
+  assign \$198  = { 4'h0, \port$0$5 [17:4] };
+  assign \$199  = { 3'h0, \$198 [17:3] };
+  assign \$201  = { 4'h0, \port$0$5 [17:4] };
+  assign \$202  = { 3'h0, \$201 [17:3] };
+  assign \$208  = { 4'h0, \port$0$5 [17:4] };
+  assign \$212  = { 4'h0, \port$0$5 [17:4] };
+  assign \$213  = { 3'h0, \$212 [17:3] };
+  assign \$215  = { 4'h0, \port$0$5 [17:4] };
+  assign \$216  = { 3'h0, \$215 [17:3] };
+  assign \$222  = { 4'h0, \port$0$5 [17:4] };
+  assign \$226  = { 3'h0, \port$0$5 [17:3] };
+  assign \$228  = { 3'h0, \port$0$5 [17:3] };
+  assign \$236  = { 3'h0, \port$0$5 [17:3] };
+  assign \$238  = { 3'h0, \port$0$5 [17:3] };
+  assign \$246  = { 3'h0, \port$0$5 [17:3] };
+  assign \$248  = { 3'h0, \port$0$5 [17:3] };
+  assign \$256  = { 3'h0, \port$0$5 [17:3] };
+  assign \$258  = { 3'h0, \port$0$5 [17:3] };
+  assign \$266  = { 3'h0, \port$0$5 [17:3] };
+  assign \$268  = { 3'h0, \port$0$5 [17:3] };
+  assign \$276  = { 3'h0, \port$0$5 [17:3] };
+  assign \$278  = { 3'h0, \port$0$5 [17:3] };
+  assign \$286  = { 3'h0, \port$0$5 [17:3] };
+  assign \$288  = { 3'h0, \port$0$5 [17:3] };
+  assign \$296  = { 3'h0, \port$0$5 [17:3] };
+  assign \$298  = { 3'h0, \port$0$5 [17:3] };
+  assign \$306  = { 3'h0, \port$0$5 [17:3] };
+  assign \$308  = { 3'h0, \port$0$5 [17:3] };
+  assign \$316  = { 3'h0, \port$0$5 [17:3] };
+  assign \$318  = { 3'h0, \port$0$5 [17:3] };
+  assign \$326  = { 3'h0, \port$0$5 [17:3] };
+  assign \$328  = { 3'h0, \port$0$5 [17:3] };
+  assign \$336  = { 3'h0, \port$0$5 [17:3] };
+  assign \$338  = { 3'h0, \port$0$5 [17:3] };
+  assign \$346  = { 3'h0, \port$0$5 [17:3] };
+  assign \$348  = { 3'h0, \port$0$5 [17:3] };
+  assign \$356  = { 3'h0, \port$0$5 [17:3] };
+  assign \$358  = { 3'h0, \port$0$5 [17:3] };
+  assign \$366  = { 3'h0, \port$0$5 [17:3] };
+  assign \$368  = { 3'h0, \port$0$5 [17:3] };
+  assign \$376  = { 3'h0, \port$0$5 [17:3] };
+  assign \$378  = { 3'h0, \port$0$5 [17:3] };
+  assign \$386  = { 3'h0, \port$0$5 [17:3] };
+  assign \$388  = { 3'h0, \port$0$5 [17:3] };
+  assign \$396  = { 3'h0, \port$0$5 [17:3] };
+  assign \$398  = { 3'h0, \port$0$5 [17:3] };
+  assign \$406  = { 3'h0, \port$0$5 [17:3] };
+  assign \$408  = { 3'h0, \port$0$5 [17:3] };
+  assign \$416  = { 3'h0, \port$0$5 [17:3] };
+  assign \$418  = { 3'h0, \port$0$5 [17:3] };
+  assign \$426  = { 3'h0, \port$0$5 [17:3] };
+  assign \$428  = { 3'h0, \port$0$5 [17:3] };
+  assign \$436  = { 3'h0, \port$0$5 [17:3] };
+  assign \$438  = { 3'h0, \port$0$5 [17:3] };
+  assign \$446  = { 3'h0, \port$0$5 [17:3] };
+  assign \$448  = { 3'h0, \port$0$5 [17:3] };
+  assign \$456  = { 3'h0, \port$0$5 [17:3] };
+  assign \$458  = { 3'h0, \port$0$5 [17:3] };
+  assign \$467  = \$466 ;
+  assign \$475  = { 1'h0, \port$0$5 [17:1] };
+  assign \$476  = { 1'h0, \port$0$5 [17:1] };
+  assign bus_rmw = 1'h0;
+  assign \$522  = { 4'h0, \port$0$5 [17:4] };
+  assign \$528  = { 4'h0, \port$0$5 [17:4] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_default_tmr.throttle (code, sample, clk, rst, sram_access, regs__we, regs__addr, busy, feed_step, therm_level, therm_tmr_mismatch, ce, dvfs, start, regs__rdata, act_feed, act_sram, regs__wdata);
+  reg \$auto$verilog_backend.cc:2355:dump_module$78  = 0;
+  wire [11:0] \$1 ;
+  wire [11:0] \$10 ;
+  wire \$100 ;
+  reg [31:0] \$1000 ;
+  reg [31:0] \$1001 ;
+  reg [31:0] \$1002 ;
+  wire \$101 ;
+  wire \$102 ;
+  wire [11:0] \$103 ;
+  wire [11:0] \$104 ;
+  wire [11:0] \$105 ;
+  wire [11:0] \$106 ;
+  wire \$107 ;
+  wire \$108 ;
+  wire \$109 ;
+  wire [11:0] \$11 ;
+  wire \$110 ;
+  wire \$111 ;
+  wire \$112 ;
+  wire \$113 ;
+  wire \$114 ;
+  wire \$115 ;
+  wire \$116 ;
+  wire \$117 ;
+  wire \$118 ;
+  wire \$119 ;
+  wire \$12 ;
+  wire \$120 ;
+  wire \$121 ;
+  wire \$122 ;
+  wire \$123 ;
+  wire \$124 ;
+  wire \$125 ;
+  wire \$126 ;
+  wire \$127 ;
+  wire \$128 ;
+  wire \$129 ;
+  wire \$13 ;
+  wire \$130 ;
+  wire \$131 ;
+  wire \$132 ;
+  wire \$133 ;
+  wire [7:0] \$134 ;
+  wire [7:0] \$135 ;
+  wire [7:0] \$136 ;
+  wire [7:0] \$137 ;
+  wire \$138 ;
+  wire \$139 ;
+  wire \$14 ;
+  wire \$140 ;
+  wire \$141 ;
+  wire \$142 ;
+  wire \$143 ;
+  wire \$144 ;
+  wire \$145 ;
+  wire \$146 ;
+  wire \$147 ;
+  wire \$148 ;
+  wire \$149 ;
+  wire \$15 ;
+  wire \$150 ;
+  wire \$151 ;
+  wire \$152 ;
+  wire \$153 ;
+  wire \$154 ;
+  wire \$155 ;
+  wire \$156 ;
+  wire \$157 ;
+  wire \$158 ;
+  wire \$159 ;
+  wire \$16 ;
+  wire \$160 ;
+  wire \$161 ;
+  wire \$162 ;
+  wire \$163 ;
+  wire \$164 ;
+  wire \$165 ;
+  wire \$166 ;
+  wire \$167 ;
+  wire \$168 ;
+  wire [2:0] \$169 ;
+  wire \$17 ;
+  wire [2:0] \$170 ;
+  wire [2:0] \$171 ;
+  wire [2:0] \$172 ;
+  wire \$173 ;
+  wire \$174 ;
+  wire \$175 ;
+  wire \$176 ;
+  wire \$177 ;
+  wire \$178 ;
+  wire \$179 ;
+  wire \$18 ;
+  wire \$180 ;
+  wire \$181 ;
+  wire \$182 ;
+  wire \$183 ;
+  wire \$184 ;
+  wire \$185 ;
+  wire \$186 ;
+  wire \$187 ;
+  wire \$188 ;
+  wire \$189 ;
+  wire [11:0] \$19 ;
+  wire \$190 ;
+  wire \$191 ;
+  wire \$192 ;
+  wire \$193 ;
+  wire \$194 ;
+  wire \$195 ;
+  wire \$196 ;
+  wire \$197 ;
+  wire \$198 ;
+  wire \$199 ;
+  wire [11:0] \$2 ;
+  wire [11:0] \$20 ;
+  wire \$200 ;
+  wire \$201 ;
+  wire \$202 ;
+  wire \$203 ;
+  wire \$204 ;
+  wire \$205 ;
+  wire \$206 ;
+  wire \$207 ;
+  wire [2:0] \$208 ;
+  wire [2:0] \$209 ;
+  wire [11:0] \$21 ;
+  wire [2:0] \$210 ;
+  wire [2:0] \$211 ;
+  wire \$212 ;
+  wire \$213 ;
+  wire \$214 ;
+  wire \$215 ;
+  wire \$216 ;
+  wire \$217 ;
+  wire \$218 ;
+  wire \$219 ;
+  wire [11:0] \$22 ;
+  wire \$220 ;
+  wire \$221 ;
+  wire \$222 ;
+  wire \$223 ;
+  wire \$224 ;
+  wire \$225 ;
+  wire \$226 ;
+  wire \$227 ;
+  wire \$228 ;
+  wire \$229 ;
+  wire \$23 ;
+  wire \$230 ;
+  wire \$231 ;
+  wire \$232 ;
+  wire \$233 ;
+  wire \$234 ;
+  wire \$235 ;
+  wire \$236 ;
+  wire \$237 ;
+  wire \$238 ;
+  wire \$239 ;
+  wire \$24 ;
+  wire \$240 ;
+  wire \$241 ;
+  wire \$242 ;
+  wire \$243 ;
+  wire \$244 ;
+  wire \$245 ;
+  wire \$246 ;
+  wire \$247 ;
+  wire \$248 ;
+  wire \$249 ;
+  wire \$25 ;
+  wire \$250 ;
+  wire [11:0] \$251 ;
+  wire [11:0] \$252 ;
+  wire [11:0] \$253 ;
+  wire [11:0] \$254 ;
+  wire \$255 ;
+  wire \$256 ;
+  wire \$257 ;
+  wire \$258 ;
+  wire \$259 ;
+  wire \$26 ;
+  wire \$260 ;
+  wire \$261 ;
+  wire \$262 ;
+  wire \$263 ;
+  wire \$264 ;
+  wire \$265 ;
+  wire \$266 ;
+  wire \$267 ;
+  wire \$268 ;
+  wire \$269 ;
+  wire \$27 ;
+  wire \$270 ;
+  wire \$271 ;
+  wire \$272 ;
+  wire \$273 ;
+  wire \$274 ;
+  wire \$275 ;
+  wire \$276 ;
+  wire \$277 ;
+  wire \$278 ;
+  wire \$279 ;
+  wire \$28 ;
+  wire \$280 ;
+  wire \$281 ;
+  wire \$282 ;
+  wire \$283 ;
+  wire \$284 ;
+  wire \$285 ;
+  wire \$286 ;
+  wire \$287 ;
+  wire \$288 ;
+  wire \$289 ;
+  wire \$29 ;
+  wire \$290 ;
+  wire \$291 ;
+  wire \$292 ;
+  wire \$293 ;
+  wire \$294 ;
+  wire \$295 ;
+  wire \$296 ;
+  wire \$297 ;
+  wire [12:0] \$298 ;
+  wire [12:0] \$299 ;
+  wire [11:0] \$3 ;
+  wire \$30 ;
+  wire [12:0] \$300 ;
+  wire [12:0] \$301 ;
+  wire \$302 ;
+  wire \$303 ;
+  wire \$304 ;
+  wire \$305 ;
+  wire \$306 ;
+  wire \$307 ;
+  wire \$308 ;
+  wire \$309 ;
+  wire \$31 ;
+  wire \$310 ;
+  wire \$311 ;
+  wire \$312 ;
+  wire \$313 ;
+  wire \$314 ;
+  wire \$315 ;
+  wire \$316 ;
+  wire \$317 ;
+  wire \$318 ;
+  wire \$319 ;
+  wire \$32 ;
+  wire \$320 ;
+  wire \$321 ;
+  wire \$322 ;
+  wire \$323 ;
+  wire \$324 ;
+  wire \$325 ;
+  wire \$326 ;
+  wire \$327 ;
+  wire \$328 ;
+  wire \$329 ;
+  wire \$33 ;
+  wire \$330 ;
+  wire \$331 ;
+  wire \$332 ;
+  wire \$333 ;
+  wire \$334 ;
+  wire \$335 ;
+  wire \$336 ;
+  wire \$337 ;
+  wire \$338 ;
+  wire \$339 ;
+  wire [11:0] \$34 ;
+  wire \$340 ;
+  wire \$341 ;
+  wire \$342 ;
+  wire \$343 ;
+  wire \$344 ;
+  wire \$345 ;
+  wire \$346 ;
+  wire \$347 ;
+  wire \$348 ;
+  wire [7:0] \$349 ;
+  wire [11:0] \$35 ;
+  wire [7:0] \$350 ;
+  wire [7:0] \$351 ;
+  wire [7:0] \$352 ;
+  wire \$353 ;
+  wire \$354 ;
+  wire \$355 ;
+  wire \$356 ;
+  wire \$357 ;
+  wire \$358 ;
+  wire \$359 ;
+  wire [11:0] \$36 ;
+  wire \$360 ;
+  wire \$361 ;
+  wire \$362 ;
+  wire \$363 ;
+  wire \$364 ;
+  wire \$365 ;
+  wire \$366 ;
+  wire \$367 ;
+  wire \$368 ;
+  wire \$369 ;
+  wire [11:0] \$37 ;
+  wire \$370 ;
+  wire \$371 ;
+  wire \$372 ;
+  wire \$373 ;
+  wire \$374 ;
+  wire \$375 ;
+  wire \$376 ;
+  wire \$377 ;
+  wire \$378 ;
+  wire \$379 ;
+  wire \$38 ;
+  wire \$380 ;
+  wire \$381 ;
+  wire \$382 ;
+  wire \$383 ;
+  wire \$384 ;
+  wire \$385 ;
+  wire \$386 ;
+  wire \$387 ;
+  wire \$388 ;
+  wire \$389 ;
+  wire \$39 ;
+  wire \$390 ;
+  wire \$391 ;
+  wire \$392 ;
+  wire \$393 ;
+  wire \$394 ;
+  wire \$395 ;
+  wire \$396 ;
+  wire \$397 ;
+  wire \$398 ;
+  wire \$399 ;
+  wire [11:0] \$4 ;
+  wire \$40 ;
+  wire \$400 ;
+  wire \$401 ;
+  wire \$402 ;
+  wire \$403 ;
+  wire \$404 ;
+  wire \$405 ;
+  wire \$406 ;
+  wire \$407 ;
+  wire \$408 ;
+  wire \$409 ;
+  wire \$41 ;
+  wire \$410 ;
+  wire \$411 ;
+  wire \$412 ;
+  wire \$413 ;
+  wire \$414 ;
+  wire \$415 ;
+  wire \$416 ;
+  wire \$417 ;
+  wire \$418 ;
+  wire \$419 ;
+  wire \$42 ;
+  wire \$420 ;
+  wire \$421 ;
+  wire \$422 ;
+  wire \$423 ;
+  wire \$424 ;
+  wire \$425 ;
+  wire \$426 ;
+  wire \$427 ;
+  wire \$428 ;
+  wire \$429 ;
+  wire \$43 ;
+  wire \$430 ;
+  wire \$431 ;
+  wire \$432 ;
+  wire \$433 ;
+  wire \$434 ;
+  wire \$435 ;
+  wire \$436 ;
+  wire \$437 ;
+  wire \$438 ;
+  wire \$439 ;
+  wire \$44 ;
+  wire \$440 ;
+  wire \$441 ;
+  wire \$442 ;
+  wire \$443 ;
+  wire \$444 ;
+  wire \$445 ;
+  wire \$446 ;
+  wire \$447 ;
+  wire \$448 ;
+  wire \$449 ;
+  wire \$45 ;
+  wire \$450 ;
+  wire \$451 ;
+  wire \$452 ;
+  wire \$453 ;
+  wire \$454 ;
+  wire \$455 ;
+  wire \$456 ;
+  wire \$457 ;
+  wire \$458 ;
+  wire \$459 ;
+  wire \$46 ;
+  wire \$460 ;
+  wire \$461 ;
+  wire \$462 ;
+  wire \$463 ;
+  wire \$464 ;
+  wire \$465 ;
+  wire \$466 ;
+  wire \$467 ;
+  wire \$468 ;
+  wire \$469 ;
+  wire \$47 ;
+  wire \$470 ;
+  wire \$471 ;
+  wire \$472 ;
+  wire \$473 ;
+  wire \$474 ;
+  wire \$475 ;
+  wire \$476 ;
+  wire \$477 ;
+  wire \$478 ;
+  wire \$479 ;
+  wire \$48 ;
+  wire \$480 ;
+  wire \$481 ;
+  wire \$482 ;
+  wire \$483 ;
+  wire \$484 ;
+  wire \$485 ;
+  wire \$486 ;
+  wire \$487 ;
+  wire \$488 ;
+  wire \$489 ;
+  wire \$49 ;
+  wire \$490 ;
+  wire \$491 ;
+  wire \$492 ;
+  wire \$493 ;
+  wire \$494 ;
+  wire \$495 ;
+  wire \$496 ;
+  wire \$497 ;
+  wire \$498 ;
+  wire \$499 ;
+  wire \$5 ;
+  wire \$50 ;
+  wire \$500 ;
+  wire \$501 ;
+  wire \$502 ;
+  wire \$503 ;
+  wire \$504 ;
+  wire \$505 ;
+  wire \$506 ;
+  wire \$507 ;
+  wire \$508 ;
+  wire \$509 ;
+  wire \$51 ;
+  wire \$510 ;
+  wire \$511 ;
+  wire \$512 ;
+  wire \$513 ;
+  wire \$514 ;
+  wire \$515 ;
+  wire \$516 ;
+  wire \$517 ;
+  wire \$518 ;
+  wire \$519 ;
+  wire \$52 ;
+  wire \$520 ;
+  wire \$521 ;
+  wire \$522 ;
+  wire \$523 ;
+  wire \$524 ;
+  wire \$525 ;
+  wire [15:0] \$526 ;
+  wire [15:0] \$527 ;
+  wire [15:0] \$528 ;
+  wire [15:0] \$529 ;
+  wire [11:0] \$53 ;
+  wire \$530 ;
+  wire \$531 ;
+  wire \$532 ;
+  wire \$533 ;
+  wire \$534 ;
+  wire \$535 ;
+  wire \$536 ;
+  wire \$537 ;
+  wire \$538 ;
+  wire \$539 ;
+  wire [11:0] \$54 ;
+  wire \$540 ;
+  wire \$541 ;
+  wire \$542 ;
+  wire \$543 ;
+  wire \$544 ;
+  wire \$545 ;
+  wire \$546 ;
+  wire \$547 ;
+  wire \$548 ;
+  wire \$549 ;
+  wire [11:0] \$55 ;
+  wire \$550 ;
+  wire \$551 ;
+  wire \$552 ;
+  wire \$553 ;
+  wire \$554 ;
+  wire \$555 ;
+  wire \$556 ;
+  wire \$557 ;
+  wire \$558 ;
+  wire \$559 ;
+  wire [11:0] \$56 ;
+  wire \$560 ;
+  wire \$561 ;
+  wire \$562 ;
+  wire \$563 ;
+  wire \$564 ;
+  wire \$565 ;
+  wire \$566 ;
+  wire \$567 ;
+  wire \$568 ;
+  wire \$569 ;
+  wire \$57 ;
+  wire \$570 ;
+  wire \$571 ;
+  wire \$572 ;
+  wire \$573 ;
+  wire \$574 ;
+  wire \$575 ;
+  wire \$576 ;
+  wire \$577 ;
+  wire \$578 ;
+  wire \$579 ;
+  wire \$58 ;
+  wire \$580 ;
+  wire \$581 ;
+  wire \$582 ;
+  wire \$583 ;
+  wire \$584 ;
+  wire \$585 ;
+  wire \$586 ;
+  wire \$587 ;
+  wire \$588 ;
+  wire \$589 ;
+  wire \$59 ;
+  wire \$590 ;
+  wire \$591 ;
+  wire \$592 ;
+  wire [7:0] \$593 ;
+  wire [7:0] \$594 ;
+  wire [7:0] \$595 ;
+  wire [7:0] \$596 ;
+  wire \$597 ;
+  wire \$598 ;
+  wire \$599 ;
+  wire \$6 ;
+  wire \$60 ;
+  wire \$600 ;
+  wire \$601 ;
+  wire \$602 ;
+  wire \$603 ;
+  wire \$604 ;
+  wire \$605 ;
+  wire \$606 ;
+  wire \$607 ;
+  wire \$608 ;
+  wire \$609 ;
+  wire \$61 ;
+  wire \$610 ;
+  wire \$611 ;
+  wire \$612 ;
+  wire \$613 ;
+  wire \$614 ;
+  wire \$615 ;
+  wire \$616 ;
+  wire \$617 ;
+  wire \$618 ;
+  wire \$619 ;
+  wire \$62 ;
+  wire \$620 ;
+  wire \$621 ;
+  wire \$622 ;
+  wire \$623 ;
+  wire \$624 ;
+  wire \$625 ;
+  wire \$626 ;
+  wire \$627 ;
+  wire \$628 ;
+  wire \$629 ;
+  wire \$63 ;
+  wire \$630 ;
+  wire \$631 ;
+  wire \$632 ;
+  wire \$633 ;
+  wire \$634 ;
+  wire \$635 ;
+  wire \$636 ;
+  wire \$637 ;
+  wire \$638 ;
+  wire \$639 ;
+  wire \$64 ;
+  wire \$640 ;
+  wire \$641 ;
+  wire \$642 ;
+  wire \$643 ;
+  wire \$644 ;
+  wire \$645 ;
+  wire \$646 ;
+  wire \$647 ;
+  wire \$648 ;
+  wire \$649 ;
+  wire \$65 ;
+  wire \$650 ;
+  wire \$651 ;
+  wire \$652 ;
+  wire \$653 ;
+  wire \$654 ;
+  wire \$655 ;
+  wire \$656 ;
+  wire \$657 ;
+  wire \$658 ;
+  wire \$659 ;
+  wire \$66 ;
+  wire \$660 ;
+  wire \$661 ;
+  wire \$662 ;
+  wire \$663 ;
+  wire [7:0] \$664 ;
+  wire [7:0] \$665 ;
+  wire [7:0] \$666 ;
+  wire [7:0] \$667 ;
+  wire \$668 ;
+  wire \$669 ;
+  wire \$67 ;
+  wire \$670 ;
+  wire \$671 ;
+  wire \$672 ;
+  wire \$673 ;
+  wire \$674 ;
+  wire \$675 ;
+  wire \$676 ;
+  wire \$677 ;
+  wire \$678 ;
+  wire \$679 ;
+  wire \$68 ;
+  wire \$680 ;
+  wire \$681 ;
+  wire \$682 ;
+  wire \$683 ;
+  wire \$684 ;
+  wire \$685 ;
+  wire \$686 ;
+  wire \$687 ;
+  wire \$688 ;
+  wire \$689 ;
+  wire \$69 ;
+  wire \$690 ;
+  wire \$691 ;
+  wire \$692 ;
+  wire \$693 ;
+  wire \$694 ;
+  wire \$695 ;
+  wire \$696 ;
+  wire \$697 ;
+  wire \$698 ;
+  wire \$699 ;
+  wire \$7 ;
+  wire \$70 ;
+  wire \$700 ;
+  wire \$701 ;
+  wire \$702 ;
+  wire \$703 ;
+  wire \$704 ;
+  wire \$705 ;
+  wire \$706 ;
+  wire \$707 ;
+  wire \$708 ;
+  wire \$709 ;
+  wire \$71 ;
+  wire \$710 ;
+  wire \$711 ;
+  wire \$712 ;
+  wire \$713 ;
+  wire \$714 ;
+  wire \$715 ;
+  wire \$716 ;
+  wire \$717 ;
+  wire \$718 ;
+  wire \$719 ;
+  wire \$72 ;
+  wire \$720 ;
+  wire \$721 ;
+  wire \$722 ;
+  wire \$723 ;
+  wire \$724 ;
+  wire \$725 ;
+  wire \$726 ;
+  wire \$727 ;
+  wire \$728 ;
+  wire \$729 ;
+  wire \$73 ;
+  wire \$730 ;
+  wire \$731 ;
+  wire \$732 ;
+  wire \$733 ;
+  wire \$734 ;
+  wire \$735 ;
+  wire \$736 ;
+  wire \$737 ;
+  wire \$738 ;
+  wire [1:0] \$739 ;
+  wire \$74 ;
+  wire [1:0] \$740 ;
+  wire [1:0] \$741 ;
+  wire [1:0] \$742 ;
+  wire \$743 ;
+  wire \$744 ;
+  wire \$745 ;
+  wire \$746 ;
+  wire \$747 ;
+  wire \$748 ;
+  wire \$749 ;
+  wire \$75 ;
+  wire \$750 ;
+  wire \$751 ;
+  wire \$752 ;
+  wire \$753 ;
+  wire \$754 ;
+  wire \$755 ;
+  wire \$756 ;
+  wire \$757 ;
+  wire \$758 ;
+  wire \$759 ;
+  wire [11:0] \$76 ;
+  wire \$760 ;
+  wire \$761 ;
+  wire \$762 ;
+  wire \$763 ;
+  wire \$764 ;
+  wire \$765 ;
+  wire \$766 ;
+  wire \$767 ;
+  wire \$768 ;
+  wire \$769 ;
+  wire [11:0] \$77 ;
+  wire \$770 ;
+  wire \$771 ;
+  wire \$772 ;
+  wire \$773 ;
+  wire \$774 ;
+  wire \$775 ;
+  wire \$776 ;
+  wire \$777 ;
+  wire \$778 ;
+  wire \$779 ;
+  wire [11:0] \$78 ;
+  wire \$780 ;
+  wire \$781 ;
+  wire \$782 ;
+  wire \$783 ;
+  wire \$784 ;
+  wire \$785 ;
+  wire \$786 ;
+  wire \$787 ;
+  wire \$788 ;
+  wire \$789 ;
+  wire [11:0] \$79 ;
+  wire \$790 ;
+  wire \$791 ;
+  wire \$792 ;
+  wire \$793 ;
+  wire \$794 ;
+  wire \$795 ;
+  wire \$796 ;
+  wire \$797 ;
+  wire \$798 ;
+  wire \$799 ;
+  wire [11:0] \$8 ;
+  wire \$80 ;
+  wire \$800 ;
+  wire \$801 ;
+  wire \$802 ;
+  wire \$803 ;
+  wire \$804 ;
+  wire \$805 ;
+  wire \$806 ;
+  wire \$807 ;
+  wire \$808 ;
+  wire \$809 ;
+  wire \$81 ;
+  wire \$810 ;
+  wire \$811 ;
+  wire \$812 ;
+  wire \$813 ;
+  wire \$814 ;
+  wire \$815 ;
+  wire \$816 ;
+  wire \$817 ;
+  wire \$818 ;
+  wire \$819 ;
+  wire \$82 ;
+  wire \$820 ;
+  wire \$821 ;
+  wire \$822 ;
+  wire \$823 ;
+  wire \$824 ;
+  wire \$825 ;
+  wire \$826 ;
+  wire \$827 ;
+  wire \$828 ;
+  wire \$829 ;
+  wire \$83 ;
+  wire \$830 ;
+  wire \$831 ;
+  wire \$832 ;
+  wire \$833 ;
+  wire [2:0] \$834 ;
+  wire \$835 ;
+  wire \$836 ;
+  wire \$837 ;
+  wire \$838 ;
+  wire \$839 ;
+  wire \$84 ;
+  wire \$840 ;
+  wire \$841 ;
+  wire \$842 ;
+  wire [8:0] \$843 ;
+  wire [8:0] \$844 ;
+  wire [8:0] \$845 ;
+  wire \$846 ;
+  wire \$847 ;
+  wire \$848 ;
+  wire \$849 ;
+  wire \$85 ;
+  wire \$850 ;
+  wire \$851 ;
+  wire \$852 ;
+  wire [1:0] \$853 ;
+  wire \$854 ;
+  wire [2:0] \$855 ;
+  wire \$856 ;
+  wire [3:0] \$857 ;
+  wire [12:0] \$858 ;
+  wire \$859 ;
+  wire \$86 ;
+  wire [12:0] \$860 ;
+  wire \$861 ;
+  wire [12:0] \$862 ;
+  wire \$863 ;
+  wire \$864 ;
+  wire \$865 ;
+  wire \$866 ;
+  wire \$867 ;
+  wire [2:0] \$868 ;
+  wire [3:0] \$869 ;
+  wire \$87 ;
+  wire \$870 ;
+  wire [12:0] \$871 ;
+  wire \$872 ;
+  wire \$873 ;
+  wire \$874 ;
+  wire \$875 ;
+  wire \$876 ;
+  wire \$877 ;
+  wire \$878 ;
+  wire \$879 ;
+  wire \$88 ;
+  wire \$880 ;
+  wire \$881 ;
+  wire \$882 ;
+  wire \$883 ;
+  wire [15:0] \$884 ;
+  wire \$885 ;
+  wire \$886 ;
+  wire \$887 ;
+  wire \$888 ;
+  wire [15:0] \$889 ;
+  wire \$89 ;
+  wire [16:0] \$890 ;
+  wire \$891 ;
+  wire \$892 ;
+  wire [15:0] \$893 ;
+  wire [16:0] \$894 ;
+  wire \$895 ;
+  wire \$896 ;
+  wire \$897 ;
+  wire \$898 ;
+  wire \$899 ;
+  wire [11:0] \$9 ;
+  wire \$90 ;
+  wire \$900 ;
+  wire [7:0] \$901 ;
+  wire \$902 ;
+  wire \$903 ;
+  wire \$904 ;
+  wire \$905 ;
+  wire [7:0] \$906 ;
+  wire [8:0] \$907 ;
+  wire \$908 ;
+  wire \$909 ;
+  wire \$91 ;
+  wire [7:0] \$910 ;
+  wire [8:0] \$911 ;
+  wire \$912 ;
+  wire \$913 ;
+  wire \$914 ;
+  wire [7:0] \$915 ;
+  wire \$916 ;
+  wire \$917 ;
+  wire \$918 ;
+  wire \$919 ;
+  wire \$92 ;
+  wire [7:0] \$920 ;
+  wire [8:0] \$921 ;
+  wire \$922 ;
+  wire \$923 ;
+  wire [7:0] \$924 ;
+  wire [8:0] \$925 ;
+  wire [2:0] \$926 ;
+  wire [2:0] \$927 ;
+  wire \$928 ;
+  wire \$929 ;
+  wire \$93 ;
+  wire \$930 ;
+  wire \$931 ;
+  wire \$932 ;
+  wire [2:0] \$933 ;
+  wire \$934 ;
+  wire \$935 ;
+  wire \$936 ;
+  wire [31:0] \$937 ;
+  wire \$938 ;
+  wire \$939 ;
+  wire \$94 ;
+  wire [32:0] \$940 ;
+  wire [32:0] \$941 ;
+  wire [32:0] \$942 ;
+  reg [11:0] \$943 ;
+  reg [11:0] \$944 ;
+  reg [11:0] \$945 ;
+  reg [11:0] \$946 ;
+  reg [11:0] \$947 ;
+  reg [11:0] \$948 ;
+  reg [11:0] \$949 ;
+  wire \$95 ;
+  reg [11:0] \$950 ;
+  reg [11:0] \$951 ;
+  reg [11:0] \$952 ;
+  reg [11:0] \$953 ;
+  reg [11:0] \$954 ;
+  reg [11:0] \$955 ;
+  reg [11:0] \$956 ;
+  reg [11:0] \$957 ;
+  reg [11:0] \$958 ;
+  reg [11:0] \$959 ;
+  wire \$96 ;
+  reg [11:0] \$960 ;
+  reg [11:0] \$961 ;
+  reg [11:0] \$962 ;
+  reg [11:0] \$963 ;
+  reg [7:0] \$964 ;
+  reg [7:0] \$965 ;
+  reg [7:0] \$966 ;
+  reg [2:0] \$967 ;
+  reg [2:0] \$968 ;
+  reg [2:0] \$969 ;
+  wire \$97 ;
+  reg [2:0] \$970 ;
+  reg [2:0] \$971 ;
+  reg [2:0] \$972 ;
+  reg [11:0] \$973 ;
+  reg [11:0] \$974 ;
+  reg [11:0] \$975 ;
+  reg [12:0] \$976 ;
+  reg [12:0] \$977 ;
+  reg [12:0] \$978 ;
+  reg [7:0] \$979 ;
+  wire \$98 ;
+  reg [7:0] \$980 ;
+  reg [7:0] \$981 ;
+  reg \$982 ;
+  reg \$983 ;
+  reg \$984 ;
+  reg \$985 ;
+  reg \$986 ;
+  reg \$987 ;
+  reg [15:0] \$988 ;
+  reg [15:0] \$989 ;
+  wire \$99 ;
+  reg [15:0] \$990 ;
+  reg [7:0] \$991 ;
+  reg [7:0] \$992 ;
+  reg [7:0] \$993 ;
+  reg [7:0] \$994 ;
+  reg [7:0] \$995 ;
+  reg [7:0] \$996 ;
+  reg [1:0] \$997 ;
+  reg [1:0] \$998 ;
+  reg [1:0] \$999 ;
+  output [31:0] act_feed;
+  reg [31:0] act_feed = 32'd0;
+  output [31:0] act_sram;
+  reg [31:0] act_sram = 32'd0;
+  reg below_hyst;
+  input busy;
+  wire busy;
+  output ce;
+  wire ce;
+  input clk;
+  wire clk;
+  input [11:0] code;
+  wire [11:0] code;
+  output [1:0] dvfs;
+  wire [1:0] dvfs;
+  input feed_step;
+  wire feed_step;
+  wire implausible;
+  wire [2:0] level;
+  wire [2:0] lvl0;
+  wire mismatch;
+  reg [2:0] new_level;
+  input [3:0] regs__addr;
+  wire [3:0] regs__addr;
+  output [31:0] regs__rdata;
+  reg [31:0] regs__rdata;
+  input [31:0] regs__wdata;
+  wire [31:0] regs__wdata;
+  input regs__we;
+  wire regs__we;
+  input rst;
+  wire rst;
+  wire [7:0] run_next;
+  input sample;
+  wire sample;
+  input [7:0] sram_access;
+  wire [7:0] sram_access;
+  input start;
+  wire start;
+  wire therm_cool;
+  reg therm_cool_d;
+  (* keep = 32'd1 *)
+  reg therm_cool_tmr0 = 1'h0;
+  (* keep = 32'd1 *)
+  reg therm_cool_tmr1 = 1'h0;
+  (* keep = 32'd1 *)
+  reg therm_cool_tmr2 = 1'h0;
+  wire [11:0] therm_crit;
+  reg [11:0] therm_crit_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_crit_tmr0 = 12'h598;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_crit_tmr1 = 12'h598;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_crit_tmr2 = 12'h598;
+  wire [7:0] therm_faults;
+  wire [7:0] therm_faults_d;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_faults_tmr0 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_faults_tmr1 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_faults_tmr2 = 8'h00;
+  wire [11:0] therm_hyst;
+  reg [11:0] therm_hyst_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_hyst_tmr0 = 12'h020;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_hyst_tmr1 = 12'h020;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_hyst_tmr2 = 12'h020;
+  output [2:0] therm_level;
+  wire [2:0] therm_level;
+  wire [2:0] therm_level_d;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_level_tmr0 = 3'h0;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_level_tmr1 = 3'h0;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_level_tmr2 = 3'h0;
+  wire [1:0] therm_phase;
+  wire [1:0] therm_phase_d;
+  (* keep = 32'd1 *)
+  reg [1:0] therm_phase_tmr0 = 2'h0;
+  (* keep = 32'd1 *)
+  reg [1:0] therm_phase_tmr1 = 2'h0;
+  (* keep = 32'd1 *)
+  reg [1:0] therm_phase_tmr2 = 2'h0;
+  wire [12:0] therm_prev;
+  reg [12:0] therm_prev_d;
+  (* keep = 32'd1 *)
+  reg [12:0] therm_prev_tmr0 = 13'h1000;
+  (* keep = 32'd1 *)
+  reg [12:0] therm_prev_tmr1 = 13'h1000;
+  (* keep = 32'd1 *)
+  reg [12:0] therm_prev_tmr2 = 13'h1000;
+  wire [15:0] therm_raises;
+  wire [15:0] therm_raises_d;
+  (* keep = 32'd1 *)
+  reg [15:0] therm_raises_tmr0 = 16'h0000;
+  (* keep = 32'd1 *)
+  reg [15:0] therm_raises_tmr1 = 16'h0000;
+  (* keep = 32'd1 *)
+  reg [15:0] therm_raises_tmr2 = 16'h0000;
+  wire [11:0] therm_range_max;
+  reg [11:0] therm_range_max_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_max_tmr0 = 12'h6b0;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_max_tmr1 = 12'h6b0;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_max_tmr2 = 12'h6b0;
+  wire [11:0] therm_range_min;
+  reg [11:0] therm_range_min_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_min_tmr0 = 12'h0c0;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_min_tmr1 = 12'h0c0;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_range_min_tmr2 = 12'h0c0;
+  wire [7:0] therm_run;
+  reg [7:0] therm_run_d;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_run_tmr0 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_run_tmr1 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_run_tmr2 = 8'h00;
+  wire [2:0] therm_safe_level;
+  reg [2:0] therm_safe_level_d;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_safe_level_tmr0 = 3'h2;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_safe_level_tmr1 = 3'h2;
+  (* keep = 32'd1 *)
+  reg [2:0] therm_safe_level_tmr2 = 3'h2;
+  wire therm_sensor_fault;
+  wire therm_sensor_fault_d;
+  (* keep = 32'd1 *)
+  reg therm_sensor_fault_tmr0 = 1'h0;
+  (* keep = 32'd1 *)
+  reg therm_sensor_fault_tmr1 = 1'h0;
+  (* keep = 32'd1 *)
+  reg therm_sensor_fault_tmr2 = 1'h0;
+  wire [7:0] therm_shutdowns;
+  wire [7:0] therm_shutdowns_d;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_shutdowns_tmr0 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_shutdowns_tmr1 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_shutdowns_tmr2 = 8'h00;
+  wire [7:0] therm_stuck_samples;
+  reg [7:0] therm_stuck_samples_d;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_stuck_samples_tmr0 = 8'h40;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_stuck_samples_tmr1 = 8'h40;
+  (* keep = 32'd1 *)
+  reg [7:0] therm_stuck_samples_tmr2 = 8'h40;
+  wire [11:0] therm_temp;
+  reg [11:0] therm_temp_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_temp_tmr0 = 12'h000;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_temp_tmr1 = 12'h000;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_temp_tmr2 = 12'h000;
+  output therm_tmr_mismatch;
+  wire therm_tmr_mismatch;
+  wire [11:0] therm_trip1;
+  reg [11:0] therm_trip1_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip1_tmr0 = 12'h4a8;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip1_tmr1 = 12'h4a8;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip1_tmr2 = 12'h4a8;
+  wire [11:0] therm_trip2;
+  reg [11:0] therm_trip2_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip2_tmr0 = 12'h4f8;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip2_tmr1 = 12'h4f8;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip2_tmr2 = 12'h4f8;
+  wire [11:0] therm_trip3;
+  reg [11:0] therm_trip3_d;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip3_tmr0 = 12'h548;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip3_tmr1 = 12'h548;
+  (* keep = 32'd1 *)
+  reg [11:0] therm_trip3_tmr2 = 12'h548;
+  reg [31:0] throttled = 32'd0;
+  wire [1:0] up;
   assign \$1  = therm_trip1_tmr0 & therm_trip1_tmr1;
   assign \$2  = therm_trip1_tmr0 & therm_trip1_tmr2;
   assign \$3  = \$1  | \$2 ;
@@ -7313,7 +20996,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
   assign \$209  = therm_level_tmr0 & therm_level_tmr2;
   assign \$210  = \$208  | \$209 ;
   assign \$211  = therm_level_tmr1 & therm_level_tmr2;
-  assign throttle_level = \$210  | \$211 ;
+  assign therm_level = \$210  | \$211 ;
   assign \$212  = therm_trip1_tmr0 != therm_trip1_tmr1;
   assign \$213  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$214  = \$212  | \$213 ;
@@ -7929,2417 +21612,350 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
   assign \$815  = therm_phase_tmr0 != therm_phase_tmr2;
   assign \$816  = \$814  | \$815 ;
   assign therm_tmr_mismatch = \$813  | \$816 ;
-  assign \$817  = \$938 [3:0] == 2'h3;
-  assign \$818  = thr_reg_we & \$817 ;
-  assign \$819  = \$938 [3:0] == 3'h4;
-  assign \$820  = thr_reg_we & \$819 ;
-  assign \$821  = \$938 [3:0] == 3'h5;
-  assign \$822  = thr_reg_we & \$821 ;
-  assign \$823  = \$938 [3:0] == 3'h6;
-  assign \$824  = thr_reg_we & \$823 ;
-  assign \$825  = \$938 [3:0] == 3'h7;
-  assign \$826  = thr_reg_we & \$825 ;
-  assign \$827  = \$938 [3:0] == 4'h8;
-  assign \$828  = thr_reg_we & \$827 ;
-  assign \$829  = \$938 [3:0] == 4'h9;
-  assign \$830  = thr_reg_we & \$829 ;
-  assign \$831  = \$938 [3:0] == 4'ha;
-  assign \$832  = thr_reg_we & \$831 ;
-  assign \$833  = bus__dat_w[2:0] > 3'h4;
-  assign \$834  = \$833  ? 3'h4 : bus__dat_w[2:0];
-  assign \$835  = ! \$938 [3:0];
-  assign \$836  = thr_reg_we & \$835 ;
-  assign \$837  = \$836  & bus__dat_w[0];
-  assign \$838  = throttle_level == 3'h4;
+  assign \$817  = regs__addr == 2'h3;
+  assign \$818  = regs__we & \$817 ;
+  assign \$819  = regs__addr == 3'h4;
+  assign \$820  = regs__we & \$819 ;
+  assign \$821  = regs__addr == 3'h5;
+  assign \$822  = regs__we & \$821 ;
+  assign \$823  = regs__addr == 3'h6;
+  assign \$824  = regs__we & \$823 ;
+  assign \$825  = regs__addr == 3'h7;
+  assign \$826  = regs__we & \$825 ;
+  assign \$827  = regs__addr == 4'h8;
+  assign \$828  = regs__we & \$827 ;
+  assign \$829  = regs__addr == 4'h9;
+  assign \$830  = regs__we & \$829 ;
+  assign \$831  = regs__addr == 4'ha;
+  assign \$832  = regs__we & \$831 ;
+  assign \$833  = regs__wdata[2:0] > 3'h4;
+  assign \$834  = \$833  ? 3'h4 : regs__wdata[2:0];
+  assign \$835  = ! regs__addr;
+  assign \$836  = regs__we & \$835 ;
+  assign \$837  = \$836  & regs__wdata[0];
+  assign \$838  = therm_level == 3'h4;
   assign \$839  = \$837  & \$838 ;
   assign \$840  = \$839  & therm_cool;
-  assign lvl0 = \$840  ? 3'h3 : throttle_level;
-  assign \$841  = therm_prev == therm_code;
+  assign lvl0 = \$840  ? 3'h3 : therm_level;
+  assign \$841  = therm_prev == code;
   assign \$842  = therm_run == 8'hff;
   assign \$843  = therm_run + 1'h1;
   assign \$844  = \$842  ? { 1'h0, therm_run } : \$843 ;
   assign \$845  = \$841  ? \$844  : 9'h000;
-  assign \$846  = therm_code < therm_range_min;
-  assign \$847  = therm_code > therm_range_max;
+  assign \$846  = code < therm_range_min;
+  assign \$847  = code > therm_range_max;
   assign \$848  = \$846  | \$847 ;
   assign \$849  = | therm_stuck_samples;
   assign \$850  = \$845 [7:0] >= therm_stuck_samples;
   assign \$851  = \$849  & \$850 ;
   assign implausible = \$848  | \$851 ;
-  assign \$852  = therm_code >= therm_trip1;
+  assign \$852  = code >= therm_trip1;
   assign \$853  = 1'h0 + \$852 ;
-  assign \$854  = therm_code >= therm_trip2;
+  assign \$854  = code >= therm_trip2;
   assign \$855  = \$853  + \$854 ;
-  assign \$856  = therm_code >= therm_trip3;
+  assign \$856  = code >= therm_trip3;
   assign \$857  = \$855  + \$856 ;
-  assign \$858  = therm_code + therm_hyst;
+  assign \$858  = code + therm_hyst;
   assign \$859  = \$858  < therm_trip1;
-  assign \$860  = therm_code + therm_hyst;
+  assign \$860  = code + therm_hyst;
   assign \$861  = \$860  < therm_trip2;
-  assign \$862  = therm_code + therm_hyst;
+  assign \$862  = code + therm_hyst;
   assign \$863  = \$862  < therm_trip3;
-  assign \$864  = therm_code >= therm_crit;
+  assign \$864  = code >= therm_crit;
   assign \$865  = lvl0 == 3'h4;
   assign \$866  = \$857 [1:0] > lvl0;
   assign \$867  = lvl0 == 3'h4;
   assign \$868  = \$867  ? 3'h4 : therm_safe_level;
   assign \$869  = lvl0 - 1'h1;
-  assign therm_level_d = therm_sample ? new_level : lvl0;
+  assign therm_level_d = sample ? new_level : lvl0;
   assign \$870  = ~ implausible;
-  assign \$871  = therm_code + therm_hyst;
+  assign \$871  = code + therm_hyst;
   assign \$872  = \$871  < therm_crit;
   assign \$873  = \$870  & \$872 ;
-  assign \$874  = \$938 [3:0] == 1'h1;
-  assign \$875  = thr_reg_we & \$874 ;
-  assign \$876  = \$875  & bus__dat_w[6];
+  assign \$874  = regs__addr == 1'h1;
+  assign \$875  = regs__we & \$874 ;
+  assign \$876  = \$875  & regs__wdata[6];
   assign \$877  = ~ \$876 ;
   assign \$878  = therm_sensor_fault & \$877 ;
-  assign \$879  = therm_sample & implausible;
+  assign \$879  = sample & implausible;
   assign therm_sensor_fault_d = \$878  | \$879 ;
   assign \$880  = new_level > lvl0;
-  assign \$881  = therm_sample & \$880 ;
-  assign \$882  = \$938 [3:0] == 4'hb;
-  assign \$883  = thr_reg_we & \$882 ;
+  assign \$881  = sample & \$880 ;
+  assign \$882  = regs__addr == 4'hb;
+  assign \$883  = regs__we & \$882 ;
   assign \$884  = \$883  ? 16'h0000 : therm_raises;
   assign \$885  = \$884  != 16'hffff;
   assign \$886  = \$881  & \$885 ;
-  assign \$887  = \$938 [3:0] == 4'hb;
-  assign \$888  = thr_reg_we & \$887 ;
+  assign \$887  = regs__addr == 4'hb;
+  assign \$888  = regs__we & \$887 ;
   assign \$889  = \$888  ? 16'h0000 : therm_raises;
   assign \$890  = \$889  + 1'h1;
-  assign \$891  = \$938 [3:0] == 4'hb;
-  assign \$892  = thr_reg_we & \$891 ;
+  assign \$891  = regs__addr == 4'hb;
+  assign \$892  = regs__we & \$891 ;
   assign \$893  = \$892  ? 16'h0000 : therm_raises;
   assign \$894  = \$886  ? \$890  : { 1'h0, \$893  };
   assign \$895  = new_level == 3'h4;
-  assign \$896  = therm_sample & \$895 ;
+  assign \$896  = sample & \$895 ;
   assign \$897  = lvl0 != 3'h4;
   assign \$898  = \$896  & \$897 ;
-  assign \$899  = \$938 [3:0] == 4'hb;
-  assign \$900  = thr_reg_we & \$899 ;
+  assign \$899  = regs__addr == 4'hb;
+  assign \$900  = regs__we & \$899 ;
   assign \$901  = \$900  ? 8'h00 : therm_shutdowns;
   assign \$902  = \$901  != 8'hff;
   assign \$903  = \$898  & \$902 ;
-  assign \$904  = \$938 [3:0] == 4'hb;
-  assign \$905  = thr_reg_we & \$904 ;
+  assign \$904  = regs__addr == 4'hb;
+  assign \$905  = regs__we & \$904 ;
   assign \$906  = \$905  ? 8'h00 : therm_shutdowns;
   assign \$907  = \$906  + 1'h1;
-  assign \$908  = \$938 [3:0] == 4'hb;
-  assign \$909  = thr_reg_we & \$908 ;
+  assign \$908  = regs__addr == 4'hb;
+  assign \$909  = regs__we & \$908 ;
   assign \$910  = \$909  ? 8'h00 : therm_shutdowns;
   assign \$911  = \$903  ? \$907  : { 1'h0, \$910  };
-  assign \$912  = therm_sample & implausible;
-  assign \$913  = \$938 [3:0] == 4'hb;
-  assign \$914  = thr_reg_we & \$913 ;
+  assign \$912  = sample & implausible;
+  assign \$913  = regs__addr == 4'hb;
+  assign \$914  = regs__we & \$913 ;
   assign \$915  = \$914  ? 8'h00 : therm_faults;
   assign \$916  = \$915  != 8'hff;
   assign \$917  = \$912  & \$916 ;
-  assign \$918  = \$938 [3:0] == 4'hb;
-  assign \$919  = thr_reg_we & \$918 ;
+  assign \$918  = regs__addr == 4'hb;
+  assign \$919  = regs__we & \$918 ;
   assign \$920  = \$919  ? 8'h00 : therm_faults;
   assign \$921  = \$920  + 1'h1;
-  assign \$922  = \$938 [3:0] == 4'hb;
-  assign \$923  = thr_reg_we & \$922 ;
+  assign \$922  = regs__addr == 4'hb;
+  assign \$923  = regs__we & \$922 ;
   assign \$924  = \$923  ? 8'h00 : therm_faults;
   assign \$925  = \$917  ? \$921  : { 1'h0, \$924  };
   assign \$926  = therm_phase + 1'h1;
-  assign \$927  = thr_start ? 3'h0 : \$926 ;
+  assign \$927  = start ? 3'h0 : \$926 ;
   assign \$928  = ~ busy;
-  assign \$929  = throttle_level < 3'h4;
-  assign \$930  = therm_phase >= throttle_level;
+  assign \$929  = therm_level < 3'h4;
+  assign \$930  = therm_phase >= therm_level;
   assign \$931  = \$929  & \$930 ;
-  assign thr_ce = \$928  | \$931 ;
-  assign \$932  = throttle_level >= 2'h3;
-  assign \$933  = \$932  ? 3'h3 : throttle_level;
-  assign \$934  = throttle_level == 3'h4;
-  assign \$935  = bus__adr[17:0] >= 5'h1a;
-  assign \$936  = reg_write & \$935 ;
-  assign \$937  = bus__adr[17:0] <= 6'h28;
-  assign thr_reg_we = \$936  & \$937 ;
-  assign \$938  = bus__adr[17:0] - 5'h1a;
-  assign \$939  = busy_tmr0 & busy_tmr1;
-  assign \$940  = busy_tmr0 & busy_tmr2;
-  assign \$941  = \$939  | \$940 ;
-  assign \$942  = busy_tmr1 & busy_tmr2;
-  assign busy = \$941  | \$942 ;
-  assign \$943  = busy_tmr0 != busy_tmr1;
-  assign \$944  = busy_tmr0 != busy_tmr2;
-  assign \$945  = \$943  | \$944 ;
-  assign \$946  = done_tmr0 & done_tmr1;
-  assign \$947  = done_tmr0 & done_tmr2;
-  assign \$948  = \$946  | \$947 ;
-  assign \$949  = done_tmr1 & done_tmr2;
-  assign done = \$948  | \$949 ;
-  assign \$950  = busy_tmr0 != busy_tmr1;
-  assign \$951  = busy_tmr0 != busy_tmr2;
-  assign \$952  = \$950  | \$951 ;
-  assign \$953  = done_tmr0 != done_tmr1;
-  assign \$954  = done_tmr0 != done_tmr2;
-  assign \$955  = \$953  | \$954 ;
-  assign \$956  = \$952  | \$955 ;
-  assign \$957  = error_tmr0 & error_tmr1;
-  assign \$958  = error_tmr0 & error_tmr2;
-  assign \$959  = \$957  | \$958 ;
-  assign \$960  = error_tmr1 & error_tmr2;
-  assign error = \$959  | \$960 ;
-  assign \$961  = busy_tmr0 != busy_tmr1;
-  assign \$962  = busy_tmr0 != busy_tmr2;
-  assign \$963  = \$961  | \$962 ;
-  assign \$964  = done_tmr0 != done_tmr1;
-  assign \$965  = done_tmr0 != done_tmr2;
-  assign \$966  = \$964  | \$965 ;
-  assign \$967  = \$963  | \$966 ;
-  assign \$968  = error_tmr0 != error_tmr1;
-  assign \$969  = error_tmr0 != error_tmr2;
-  assign \$970  = \$968  | \$969 ;
-  assign \$971  = \$967  | \$970 ;
-  assign \$972  = irq_en_tmr0 & irq_en_tmr1;
-  assign \$973  = irq_en_tmr0 & irq_en_tmr2;
-  assign \$974  = \$972  | \$973 ;
-  assign \$975  = irq_en_tmr1 & irq_en_tmr2;
-  assign irq_en = \$974  | \$975 ;
-  assign \$976  = busy_tmr0 != busy_tmr1;
-  assign \$977  = busy_tmr0 != busy_tmr2;
-  assign \$978  = \$976  | \$977 ;
-  assign \$979  = done_tmr0 != done_tmr1;
-  assign \$980  = done_tmr0 != done_tmr2;
-  assign \$981  = \$979  | \$980 ;
-  assign \$982  = \$978  | \$981 ;
-  assign \$983  = error_tmr0 != error_tmr1;
-  assign \$984  = error_tmr0 != error_tmr2;
-  assign \$985  = \$983  | \$984 ;
-  assign \$986  = \$982  | \$985 ;
-  assign \$987  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$988  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$989  = \$987  | \$988 ;
-  assign \$990  = \$986  | \$989 ;
-  assign \$991  = reg_m_tmr0 & reg_m_tmr1;
-  assign \$992  = reg_m_tmr0 & reg_m_tmr2;
-  assign \$993  = \$991  | \$992 ;
-  assign \$994  = reg_m_tmr1 & reg_m_tmr2;
-  assign reg_m = \$993  | \$994 ;
-  assign \$995  = busy_tmr0 != busy_tmr1;
-  assign \$996  = busy_tmr0 != busy_tmr2;
-  assign \$997  = \$995  | \$996 ;
-  assign \$998  = done_tmr0 != done_tmr1;
-  assign \$999  = done_tmr0 != done_tmr2;
-  assign \$1000  = \$998  | \$999 ;
-  assign \$1001  = \$997  | \$1000 ;
-  assign \$1002  = error_tmr0 != error_tmr1;
-  assign \$1003  = error_tmr0 != error_tmr2;
-  assign \$1004  = \$1002  | \$1003 ;
-  assign \$1005  = \$1001  | \$1004 ;
-  assign \$1006  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1007  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1008  = \$1006  | \$1007 ;
-  assign \$1009  = \$1005  | \$1008 ;
-  assign \$1010  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1011  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1012  = \$1010  | \$1011 ;
-  assign \$1013  = \$1009  | \$1012 ;
-  assign \$1014  = reg_k_tmr0 & reg_k_tmr1;
-  assign \$1015  = reg_k_tmr0 & reg_k_tmr2;
-  assign \$1016  = \$1014  | \$1015 ;
-  assign \$1017  = reg_k_tmr1 & reg_k_tmr2;
-  assign reg_k = \$1016  | \$1017 ;
-  assign \$1018  = busy_tmr0 != busy_tmr1;
-  assign \$1019  = busy_tmr0 != busy_tmr2;
-  assign \$1020  = \$1018  | \$1019 ;
-  assign \$1021  = done_tmr0 != done_tmr1;
-  assign \$1022  = done_tmr0 != done_tmr2;
-  assign \$1023  = \$1021  | \$1022 ;
-  assign \$1024  = \$1020  | \$1023 ;
-  assign \$1025  = error_tmr0 != error_tmr1;
-  assign \$1026  = error_tmr0 != error_tmr2;
-  assign \$1027  = \$1025  | \$1026 ;
-  assign \$1028  = \$1024  | \$1027 ;
-  assign \$1029  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1030  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1031  = \$1029  | \$1030 ;
-  assign \$1032  = \$1028  | \$1031 ;
-  assign \$1033  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1034  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1035  = \$1033  | \$1034 ;
-  assign \$1036  = \$1032  | \$1035 ;
-  assign \$1037  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1038  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1039  = \$1037  | \$1038 ;
-  assign \$1040  = \$1036  | \$1039 ;
-  assign \$1041  = reg_n_tmr0 & reg_n_tmr1;
-  assign \$1042  = reg_n_tmr0 & reg_n_tmr2;
-  assign \$1043  = \$1041  | \$1042 ;
-  assign \$1044  = reg_n_tmr1 & reg_n_tmr2;
-  assign reg_n = \$1043  | \$1044 ;
-  assign \$1045  = busy_tmr0 != busy_tmr1;
-  assign \$1046  = busy_tmr0 != busy_tmr2;
-  assign \$1047  = \$1045  | \$1046 ;
-  assign \$1048  = done_tmr0 != done_tmr1;
-  assign \$1049  = done_tmr0 != done_tmr2;
-  assign \$1050  = \$1048  | \$1049 ;
-  assign \$1051  = \$1047  | \$1050 ;
-  assign \$1052  = error_tmr0 != error_tmr1;
-  assign \$1053  = error_tmr0 != error_tmr2;
-  assign \$1054  = \$1052  | \$1053 ;
-  assign \$1055  = \$1051  | \$1054 ;
-  assign \$1056  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1057  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1058  = \$1056  | \$1057 ;
-  assign \$1059  = \$1055  | \$1058 ;
-  assign \$1060  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1061  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1062  = \$1060  | \$1061 ;
-  assign \$1063  = \$1059  | \$1062 ;
-  assign \$1064  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1065  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1066  = \$1064  | \$1065 ;
-  assign \$1067  = \$1063  | \$1066 ;
-  assign \$1068  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1069  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1070  = \$1068  | \$1069 ;
-  assign \$1071  = \$1067  | \$1070 ;
-  assign \$1072  = a_zp_tmr0 & a_zp_tmr1;
-  assign \$1073  = a_zp_tmr0 & a_zp_tmr2;
-  assign \$1074  = \$1072  | \$1073 ;
-  assign \$1075  = a_zp_tmr1 & a_zp_tmr2;
-  assign a_zp = \$1074  | \$1075 ;
-  assign \$1076  = busy_tmr0 != busy_tmr1;
-  assign \$1077  = busy_tmr0 != busy_tmr2;
-  assign \$1078  = \$1076  | \$1077 ;
-  assign \$1079  = done_tmr0 != done_tmr1;
-  assign \$1080  = done_tmr0 != done_tmr2;
-  assign \$1081  = \$1079  | \$1080 ;
-  assign \$1082  = \$1078  | \$1081 ;
-  assign \$1083  = error_tmr0 != error_tmr1;
-  assign \$1084  = error_tmr0 != error_tmr2;
-  assign \$1085  = \$1083  | \$1084 ;
-  assign \$1086  = \$1082  | \$1085 ;
-  assign \$1087  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1088  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1089  = \$1087  | \$1088 ;
-  assign \$1090  = \$1086  | \$1089 ;
-  assign \$1091  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1092  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1093  = \$1091  | \$1092 ;
-  assign \$1094  = \$1090  | \$1093 ;
-  assign \$1095  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1096  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1097  = \$1095  | \$1096 ;
-  assign \$1098  = \$1094  | \$1097 ;
-  assign \$1099  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1100  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1101  = \$1099  | \$1100 ;
-  assign \$1102  = \$1098  | \$1101 ;
-  assign \$1103  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1104  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1105  = \$1103  | \$1104 ;
-  assign \$1106  = \$1102  | \$1105 ;
-  assign \$1107  = b_zp_tmr0 & b_zp_tmr1;
-  assign \$1108  = b_zp_tmr0 & b_zp_tmr2;
-  assign \$1109  = \$1107  | \$1108 ;
-  assign \$1110  = b_zp_tmr1 & b_zp_tmr2;
-  assign b_zp = \$1109  | \$1110 ;
-  assign \$1111  = busy_tmr0 != busy_tmr1;
-  assign \$1112  = busy_tmr0 != busy_tmr2;
-  assign \$1113  = \$1111  | \$1112 ;
-  assign \$1114  = done_tmr0 != done_tmr1;
-  assign \$1115  = done_tmr0 != done_tmr2;
-  assign \$1116  = \$1114  | \$1115 ;
-  assign \$1117  = \$1113  | \$1116 ;
-  assign \$1118  = error_tmr0 != error_tmr1;
-  assign \$1119  = error_tmr0 != error_tmr2;
-  assign \$1120  = \$1118  | \$1119 ;
-  assign \$1121  = \$1117  | \$1120 ;
-  assign \$1122  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1123  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1124  = \$1122  | \$1123 ;
-  assign \$1125  = \$1121  | \$1124 ;
-  assign \$1126  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1127  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1128  = \$1126  | \$1127 ;
-  assign \$1129  = \$1125  | \$1128 ;
-  assign \$1130  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1131  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1132  = \$1130  | \$1131 ;
-  assign \$1133  = \$1129  | \$1132 ;
-  assign \$1134  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1135  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1136  = \$1134  | \$1135 ;
-  assign \$1137  = \$1133  | \$1136 ;
-  assign \$1138  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1139  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1140  = \$1138  | \$1139 ;
-  assign \$1141  = \$1137  | \$1140 ;
-  assign \$1142  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1143  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1144  = \$1142  | \$1143 ;
-  assign \$1145  = \$1141  | \$1144 ;
-  assign \$1146  = out_zp_tmr0 & out_zp_tmr1;
-  assign \$1147  = out_zp_tmr0 & out_zp_tmr2;
-  assign \$1148  = \$1146  | \$1147 ;
-  assign \$1149  = out_zp_tmr1 & out_zp_tmr2;
-  assign out_zp = \$1148  | \$1149 ;
-  assign \$1150  = busy_tmr0 != busy_tmr1;
-  assign \$1151  = busy_tmr0 != busy_tmr2;
-  assign \$1152  = \$1150  | \$1151 ;
-  assign \$1153  = done_tmr0 != done_tmr1;
-  assign \$1154  = done_tmr0 != done_tmr2;
-  assign \$1155  = \$1153  | \$1154 ;
-  assign \$1156  = \$1152  | \$1155 ;
-  assign \$1157  = error_tmr0 != error_tmr1;
-  assign \$1158  = error_tmr0 != error_tmr2;
-  assign \$1159  = \$1157  | \$1158 ;
-  assign \$1160  = \$1156  | \$1159 ;
-  assign \$1161  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1162  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1163  = \$1161  | \$1162 ;
-  assign \$1164  = \$1160  | \$1163 ;
-  assign \$1165  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1166  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1167  = \$1165  | \$1166 ;
-  assign \$1168  = \$1164  | \$1167 ;
-  assign \$1169  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1170  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1171  = \$1169  | \$1170 ;
-  assign \$1172  = \$1168  | \$1171 ;
-  assign \$1173  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1174  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1175  = \$1173  | \$1174 ;
-  assign \$1176  = \$1172  | \$1175 ;
-  assign \$1177  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1178  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1179  = \$1177  | \$1178 ;
-  assign \$1180  = \$1176  | \$1179 ;
-  assign \$1181  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1182  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1183  = \$1181  | \$1182 ;
-  assign \$1184  = \$1180  | \$1183 ;
-  assign \$1185  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1186  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1187  = \$1185  | \$1186 ;
-  assign \$1188  = \$1184  | \$1187 ;
-  assign \$1189  = act_min_tmr0 & act_min_tmr1;
-  assign \$1190  = act_min_tmr0 & act_min_tmr2;
-  assign \$1191  = \$1189  | \$1190 ;
-  assign \$1192  = act_min_tmr1 & act_min_tmr2;
-  assign act_min = \$1191  | \$1192 ;
-  assign \$1193  = busy_tmr0 != busy_tmr1;
-  assign \$1194  = busy_tmr0 != busy_tmr2;
-  assign \$1195  = \$1193  | \$1194 ;
-  assign \$1196  = done_tmr0 != done_tmr1;
-  assign \$1197  = done_tmr0 != done_tmr2;
-  assign \$1198  = \$1196  | \$1197 ;
-  assign \$1199  = \$1195  | \$1198 ;
-  assign \$1200  = error_tmr0 != error_tmr1;
-  assign \$1201  = error_tmr0 != error_tmr2;
-  assign \$1202  = \$1200  | \$1201 ;
-  assign \$1203  = \$1199  | \$1202 ;
-  assign \$1204  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1205  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1206  = \$1204  | \$1205 ;
-  assign \$1207  = \$1203  | \$1206 ;
-  assign \$1208  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1209  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1210  = \$1208  | \$1209 ;
-  assign \$1211  = \$1207  | \$1210 ;
-  assign \$1212  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1213  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1214  = \$1212  | \$1213 ;
-  assign \$1215  = \$1211  | \$1214 ;
-  assign \$1216  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1217  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1218  = \$1216  | \$1217 ;
-  assign \$1219  = \$1215  | \$1218 ;
-  assign \$1220  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1221  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1222  = \$1220  | \$1221 ;
-  assign \$1223  = \$1219  | \$1222 ;
-  assign \$1224  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1225  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1226  = \$1224  | \$1225 ;
-  assign \$1227  = \$1223  | \$1226 ;
-  assign \$1228  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1229  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1230  = \$1228  | \$1229 ;
-  assign \$1231  = \$1227  | \$1230 ;
-  assign \$1232  = act_min_tmr0 != act_min_tmr1;
-  assign \$1233  = act_min_tmr0 != act_min_tmr2;
-  assign \$1234  = \$1232  | \$1233 ;
-  assign \$1235  = \$1231  | \$1234 ;
-  assign \$1236  = act_max_tmr0 & act_max_tmr1;
-  assign \$1237  = act_max_tmr0 & act_max_tmr2;
-  assign \$1238  = \$1236  | \$1237 ;
-  assign \$1239  = act_max_tmr1 & act_max_tmr2;
-  assign act_max = \$1238  | \$1239 ;
-  assign \$1240  = busy_tmr0 != busy_tmr1;
-  assign \$1241  = busy_tmr0 != busy_tmr2;
-  assign \$1242  = \$1240  | \$1241 ;
-  assign \$1243  = done_tmr0 != done_tmr1;
-  assign \$1244  = done_tmr0 != done_tmr2;
-  assign \$1245  = \$1243  | \$1244 ;
-  assign \$1246  = \$1242  | \$1245 ;
-  assign \$1247  = error_tmr0 != error_tmr1;
-  assign \$1248  = error_tmr0 != error_tmr2;
-  assign \$1249  = \$1247  | \$1248 ;
-  assign \$1250  = \$1246  | \$1249 ;
-  assign \$1251  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1252  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1253  = \$1251  | \$1252 ;
-  assign \$1254  = \$1250  | \$1253 ;
-  assign \$1255  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1256  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1257  = \$1255  | \$1256 ;
-  assign \$1258  = \$1254  | \$1257 ;
-  assign \$1259  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1260  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1261  = \$1259  | \$1260 ;
-  assign \$1262  = \$1258  | \$1261 ;
-  assign \$1263  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1264  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1265  = \$1263  | \$1264 ;
-  assign \$1266  = \$1262  | \$1265 ;
-  assign \$1267  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1268  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1269  = \$1267  | \$1268 ;
-  assign \$1270  = \$1266  | \$1269 ;
-  assign \$1271  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1272  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1273  = \$1271  | \$1272 ;
-  assign \$1274  = \$1270  | \$1273 ;
-  assign \$1275  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1276  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1277  = \$1275  | \$1276 ;
-  assign \$1278  = \$1274  | \$1277 ;
-  assign \$1279  = act_min_tmr0 != act_min_tmr1;
-  assign \$1280  = act_min_tmr0 != act_min_tmr2;
-  assign \$1281  = \$1279  | \$1280 ;
-  assign \$1282  = \$1278  | \$1281 ;
-  assign \$1283  = act_max_tmr0 != act_max_tmr1;
-  assign \$1284  = act_max_tmr0 != act_max_tmr2;
-  assign \$1285  = \$1283  | \$1284 ;
-  assign \$1286  = \$1282  | \$1285 ;
-  assign \$1287  = per_channel_tmr0 & per_channel_tmr1;
-  assign \$1288  = per_channel_tmr0 & per_channel_tmr2;
-  assign \$1289  = \$1287  | \$1288 ;
-  assign \$1290  = per_channel_tmr1 & per_channel_tmr2;
-  assign per_channel = \$1289  | \$1290 ;
-  assign \$1291  = busy_tmr0 != busy_tmr1;
-  assign \$1292  = busy_tmr0 != busy_tmr2;
-  assign \$1293  = \$1291  | \$1292 ;
-  assign \$1294  = done_tmr0 != done_tmr1;
-  assign \$1295  = done_tmr0 != done_tmr2;
-  assign \$1296  = \$1294  | \$1295 ;
-  assign \$1297  = \$1293  | \$1296 ;
-  assign \$1298  = error_tmr0 != error_tmr1;
-  assign \$1299  = error_tmr0 != error_tmr2;
-  assign \$1300  = \$1298  | \$1299 ;
-  assign \$1301  = \$1297  | \$1300 ;
-  assign \$1302  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1303  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1304  = \$1302  | \$1303 ;
-  assign \$1305  = \$1301  | \$1304 ;
-  assign \$1306  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1307  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1308  = \$1306  | \$1307 ;
-  assign \$1309  = \$1305  | \$1308 ;
-  assign \$1310  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1311  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1312  = \$1310  | \$1311 ;
-  assign \$1313  = \$1309  | \$1312 ;
-  assign \$1314  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1315  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1316  = \$1314  | \$1315 ;
-  assign \$1317  = \$1313  | \$1316 ;
-  assign \$1318  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1319  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1320  = \$1318  | \$1319 ;
-  assign \$1321  = \$1317  | \$1320 ;
-  assign \$1322  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1323  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1324  = \$1322  | \$1323 ;
-  assign \$1325  = \$1321  | \$1324 ;
-  assign \$1326  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1327  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1328  = \$1326  | \$1327 ;
-  assign \$1329  = \$1325  | \$1328 ;
-  assign \$1330  = act_min_tmr0 != act_min_tmr1;
-  assign \$1331  = act_min_tmr0 != act_min_tmr2;
-  assign \$1332  = \$1330  | \$1331 ;
-  assign \$1333  = \$1329  | \$1332 ;
-  assign \$1334  = act_max_tmr0 != act_max_tmr1;
-  assign \$1335  = act_max_tmr0 != act_max_tmr2;
-  assign \$1336  = \$1334  | \$1335 ;
-  assign \$1337  = \$1333  | \$1336 ;
-  assign \$1338  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1339  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1340  = \$1338  | \$1339 ;
-  assign \$1341  = \$1337  | \$1340 ;
-  assign \$1342  = qmult_tmr0 & qmult_tmr1;
-  assign \$1343  = qmult_tmr0 & qmult_tmr2;
-  assign \$1344  = \$1342  | \$1343 ;
-  assign \$1345  = qmult_tmr1 & qmult_tmr2;
-  assign qmult = \$1344  | \$1345 ;
-  assign \$1346  = busy_tmr0 != busy_tmr1;
-  assign \$1347  = busy_tmr0 != busy_tmr2;
-  assign \$1348  = \$1346  | \$1347 ;
-  assign \$1349  = done_tmr0 != done_tmr1;
-  assign \$1350  = done_tmr0 != done_tmr2;
-  assign \$1351  = \$1349  | \$1350 ;
-  assign \$1352  = \$1348  | \$1351 ;
-  assign \$1353  = error_tmr0 != error_tmr1;
-  assign \$1354  = error_tmr0 != error_tmr2;
-  assign \$1355  = \$1353  | \$1354 ;
-  assign \$1356  = \$1352  | \$1355 ;
-  assign \$1357  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1358  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1359  = \$1357  | \$1358 ;
-  assign \$1360  = \$1356  | \$1359 ;
-  assign \$1361  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1362  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1363  = \$1361  | \$1362 ;
-  assign \$1364  = \$1360  | \$1363 ;
-  assign \$1365  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1366  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1367  = \$1365  | \$1366 ;
-  assign \$1368  = \$1364  | \$1367 ;
-  assign \$1369  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1370  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1371  = \$1369  | \$1370 ;
-  assign \$1372  = \$1368  | \$1371 ;
-  assign \$1373  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1374  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1375  = \$1373  | \$1374 ;
-  assign \$1376  = \$1372  | \$1375 ;
-  assign \$1377  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1378  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1379  = \$1377  | \$1378 ;
-  assign \$1380  = \$1376  | \$1379 ;
-  assign \$1381  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1382  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1383  = \$1381  | \$1382 ;
-  assign \$1384  = \$1380  | \$1383 ;
-  assign \$1385  = act_min_tmr0 != act_min_tmr1;
-  assign \$1386  = act_min_tmr0 != act_min_tmr2;
-  assign \$1387  = \$1385  | \$1386 ;
-  assign \$1388  = \$1384  | \$1387 ;
-  assign \$1389  = act_max_tmr0 != act_max_tmr1;
-  assign \$1390  = act_max_tmr0 != act_max_tmr2;
-  assign \$1391  = \$1389  | \$1390 ;
-  assign \$1392  = \$1388  | \$1391 ;
-  assign \$1393  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1394  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1395  = \$1393  | \$1394 ;
-  assign \$1396  = \$1392  | \$1395 ;
-  assign \$1397  = qmult_tmr0 != qmult_tmr1;
-  assign \$1398  = qmult_tmr0 != qmult_tmr2;
-  assign \$1399  = \$1397  | \$1398 ;
-  assign \$1400  = \$1396  | \$1399 ;
-  assign \$1401  = qshift_tmr0 & qshift_tmr1;
-  assign \$1402  = qshift_tmr0 & qshift_tmr2;
-  assign \$1403  = \$1401  | \$1402 ;
-  assign \$1404  = qshift_tmr1 & qshift_tmr2;
-  assign qshift = \$1403  | \$1404 ;
-  assign \$1405  = busy_tmr0 != busy_tmr1;
-  assign \$1406  = busy_tmr0 != busy_tmr2;
-  assign \$1407  = \$1405  | \$1406 ;
-  assign \$1408  = done_tmr0 != done_tmr1;
-  assign \$1409  = done_tmr0 != done_tmr2;
-  assign \$1410  = \$1408  | \$1409 ;
-  assign \$1411  = \$1407  | \$1410 ;
-  assign \$1412  = error_tmr0 != error_tmr1;
-  assign \$1413  = error_tmr0 != error_tmr2;
-  assign \$1414  = \$1412  | \$1413 ;
-  assign \$1415  = \$1411  | \$1414 ;
-  assign \$1416  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1417  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1418  = \$1416  | \$1417 ;
-  assign \$1419  = \$1415  | \$1418 ;
-  assign \$1420  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1421  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1422  = \$1420  | \$1421 ;
-  assign \$1423  = \$1419  | \$1422 ;
-  assign \$1424  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1425  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1426  = \$1424  | \$1425 ;
-  assign \$1427  = \$1423  | \$1426 ;
-  assign \$1428  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1429  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1430  = \$1428  | \$1429 ;
-  assign \$1431  = \$1427  | \$1430 ;
-  assign \$1432  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1433  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1434  = \$1432  | \$1433 ;
-  assign \$1435  = \$1431  | \$1434 ;
-  assign \$1436  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1437  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1438  = \$1436  | \$1437 ;
-  assign \$1439  = \$1435  | \$1438 ;
-  assign \$1440  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1441  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1442  = \$1440  | \$1441 ;
-  assign \$1443  = \$1439  | \$1442 ;
-  assign \$1444  = act_min_tmr0 != act_min_tmr1;
-  assign \$1445  = act_min_tmr0 != act_min_tmr2;
-  assign \$1446  = \$1444  | \$1445 ;
-  assign \$1447  = \$1443  | \$1446 ;
-  assign \$1448  = act_max_tmr0 != act_max_tmr1;
-  assign \$1449  = act_max_tmr0 != act_max_tmr2;
-  assign \$1450  = \$1448  | \$1449 ;
-  assign \$1451  = \$1447  | \$1450 ;
-  assign \$1452  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1453  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1454  = \$1452  | \$1453 ;
-  assign \$1455  = \$1451  | \$1454 ;
-  assign \$1456  = qmult_tmr0 != qmult_tmr1;
-  assign \$1457  = qmult_tmr0 != qmult_tmr2;
-  assign \$1458  = \$1456  | \$1457 ;
-  assign \$1459  = \$1455  | \$1458 ;
-  assign \$1460  = qshift_tmr0 != qshift_tmr1;
-  assign \$1461  = qshift_tmr0 != qshift_tmr2;
-  assign \$1462  = \$1460  | \$1461 ;
-  assign \$1463  = \$1459  | \$1462 ;
-  assign \$1464  = cycles_tmr0 & cycles_tmr1;
-  assign \$1465  = cycles_tmr0 & cycles_tmr2;
-  assign \$1466  = \$1464  | \$1465 ;
-  assign \$1467  = cycles_tmr1 & cycles_tmr2;
-  assign cycles = \$1466  | \$1467 ;
-  assign \$1468  = busy_tmr0 != busy_tmr1;
-  assign \$1469  = busy_tmr0 != busy_tmr2;
-  assign \$1470  = \$1468  | \$1469 ;
-  assign \$1471  = done_tmr0 != done_tmr1;
-  assign \$1472  = done_tmr0 != done_tmr2;
-  assign \$1473  = \$1471  | \$1472 ;
-  assign \$1474  = \$1470  | \$1473 ;
-  assign \$1475  = error_tmr0 != error_tmr1;
-  assign \$1476  = error_tmr0 != error_tmr2;
-  assign \$1477  = \$1475  | \$1476 ;
-  assign \$1478  = \$1474  | \$1477 ;
-  assign \$1479  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1480  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1481  = \$1479  | \$1480 ;
-  assign \$1482  = \$1478  | \$1481 ;
-  assign \$1483  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1484  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1485  = \$1483  | \$1484 ;
-  assign \$1486  = \$1482  | \$1485 ;
-  assign \$1487  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1488  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1489  = \$1487  | \$1488 ;
-  assign \$1490  = \$1486  | \$1489 ;
-  assign \$1491  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1492  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1493  = \$1491  | \$1492 ;
-  assign \$1494  = \$1490  | \$1493 ;
-  assign \$1495  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1496  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1497  = \$1495  | \$1496 ;
-  assign \$1498  = \$1494  | \$1497 ;
-  assign \$1499  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1500  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1501  = \$1499  | \$1500 ;
-  assign \$1502  = \$1498  | \$1501 ;
-  assign \$1503  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1504  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1505  = \$1503  | \$1504 ;
-  assign \$1506  = \$1502  | \$1505 ;
-  assign \$1507  = act_min_tmr0 != act_min_tmr1;
-  assign \$1508  = act_min_tmr0 != act_min_tmr2;
-  assign \$1509  = \$1507  | \$1508 ;
-  assign \$1510  = \$1506  | \$1509 ;
-  assign \$1511  = act_max_tmr0 != act_max_tmr1;
-  assign \$1512  = act_max_tmr0 != act_max_tmr2;
-  assign \$1513  = \$1511  | \$1512 ;
-  assign \$1514  = \$1510  | \$1513 ;
-  assign \$1515  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1516  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1517  = \$1515  | \$1516 ;
-  assign \$1518  = \$1514  | \$1517 ;
-  assign \$1519  = qmult_tmr0 != qmult_tmr1;
-  assign \$1520  = qmult_tmr0 != qmult_tmr2;
-  assign \$1521  = \$1519  | \$1520 ;
-  assign \$1522  = \$1518  | \$1521 ;
-  assign \$1523  = qshift_tmr0 != qshift_tmr1;
-  assign \$1524  = qshift_tmr0 != qshift_tmr2;
-  assign \$1525  = \$1523  | \$1524 ;
-  assign \$1526  = \$1522  | \$1525 ;
-  assign \$1527  = cycles_tmr0 != cycles_tmr1;
-  assign \$1528  = cycles_tmr0 != cycles_tmr2;
-  assign \$1529  = \$1527  | \$1528 ;
-  assign \$1530  = \$1526  | \$1529 ;
-  assign \$1531  = ctrl_state_tmr0 & ctrl_state_tmr1;
-  assign \$1532  = ctrl_state_tmr0 & ctrl_state_tmr2;
-  assign \$1533  = \$1531  | \$1532 ;
-  assign \$1534  = ctrl_state_tmr1 & ctrl_state_tmr2;
-  assign ctrl_state = \$1533  | \$1534 ;
-  assign \$1535  = busy_tmr0 != busy_tmr1;
-  assign \$1536  = busy_tmr0 != busy_tmr2;
-  assign \$1537  = \$1535  | \$1536 ;
-  assign \$1538  = done_tmr0 != done_tmr1;
-  assign \$1539  = done_tmr0 != done_tmr2;
-  assign \$1540  = \$1538  | \$1539 ;
-  assign \$1541  = \$1537  | \$1540 ;
-  assign \$1542  = error_tmr0 != error_tmr1;
-  assign \$1543  = error_tmr0 != error_tmr2;
-  assign \$1544  = \$1542  | \$1543 ;
-  assign \$1545  = \$1541  | \$1544 ;
-  assign \$1546  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1547  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1548  = \$1546  | \$1547 ;
-  assign \$1549  = \$1545  | \$1548 ;
-  assign \$1550  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1551  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1552  = \$1550  | \$1551 ;
-  assign \$1553  = \$1549  | \$1552 ;
-  assign \$1554  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1555  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1556  = \$1554  | \$1555 ;
-  assign \$1557  = \$1553  | \$1556 ;
-  assign \$1558  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1559  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1560  = \$1558  | \$1559 ;
-  assign \$1561  = \$1557  | \$1560 ;
-  assign \$1562  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1563  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1564  = \$1562  | \$1563 ;
-  assign \$1565  = \$1561  | \$1564 ;
-  assign \$1566  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1567  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1568  = \$1566  | \$1567 ;
-  assign \$1569  = \$1565  | \$1568 ;
-  assign \$1570  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1571  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1572  = \$1570  | \$1571 ;
-  assign \$1573  = \$1569  | \$1572 ;
-  assign \$1574  = act_min_tmr0 != act_min_tmr1;
-  assign \$1575  = act_min_tmr0 != act_min_tmr2;
-  assign \$1576  = \$1574  | \$1575 ;
-  assign \$1577  = \$1573  | \$1576 ;
-  assign \$1578  = act_max_tmr0 != act_max_tmr1;
-  assign \$1579  = act_max_tmr0 != act_max_tmr2;
-  assign \$1580  = \$1578  | \$1579 ;
-  assign \$1581  = \$1577  | \$1580 ;
-  assign \$1582  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1583  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1584  = \$1582  | \$1583 ;
-  assign \$1585  = \$1581  | \$1584 ;
-  assign \$1586  = qmult_tmr0 != qmult_tmr1;
-  assign \$1587  = qmult_tmr0 != qmult_tmr2;
-  assign \$1588  = \$1586  | \$1587 ;
-  assign \$1589  = \$1585  | \$1588 ;
-  assign \$1590  = qshift_tmr0 != qshift_tmr1;
-  assign \$1591  = qshift_tmr0 != qshift_tmr2;
-  assign \$1592  = \$1590  | \$1591 ;
-  assign \$1593  = \$1589  | \$1592 ;
-  assign \$1594  = cycles_tmr0 != cycles_tmr1;
-  assign \$1595  = cycles_tmr0 != cycles_tmr2;
-  assign \$1596  = \$1594  | \$1595 ;
-  assign \$1597  = \$1593  | \$1596 ;
-  assign \$1598  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$1599  = ctrl_state_tmr0 != ctrl_state_tmr2;
-  assign \$1600  = \$1598  | \$1599 ;
-  assign \$1601  = \$1597  | \$1600 ;
-  assign \$1602  = ib_tmr0 & ib_tmr1;
-  assign \$1603  = ib_tmr0 & ib_tmr2;
-  assign \$1604  = \$1602  | \$1603 ;
-  assign \$1605  = ib_tmr1 & ib_tmr2;
-  assign ib = \$1604  | \$1605 ;
-  assign \$1606  = busy_tmr0 != busy_tmr1;
-  assign \$1607  = busy_tmr0 != busy_tmr2;
-  assign \$1608  = \$1606  | \$1607 ;
-  assign \$1609  = done_tmr0 != done_tmr1;
-  assign \$1610  = done_tmr0 != done_tmr2;
-  assign \$1611  = \$1609  | \$1610 ;
-  assign \$1612  = \$1608  | \$1611 ;
-  assign \$1613  = error_tmr0 != error_tmr1;
-  assign \$1614  = error_tmr0 != error_tmr2;
-  assign \$1615  = \$1613  | \$1614 ;
-  assign \$1616  = \$1612  | \$1615 ;
-  assign \$1617  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1618  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1619  = \$1617  | \$1618 ;
-  assign \$1620  = \$1616  | \$1619 ;
-  assign \$1621  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1622  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1623  = \$1621  | \$1622 ;
-  assign \$1624  = \$1620  | \$1623 ;
-  assign \$1625  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1626  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1627  = \$1625  | \$1626 ;
-  assign \$1628  = \$1624  | \$1627 ;
-  assign \$1629  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1630  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1631  = \$1629  | \$1630 ;
-  assign \$1632  = \$1628  | \$1631 ;
-  assign \$1633  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1634  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1635  = \$1633  | \$1634 ;
-  assign \$1636  = \$1632  | \$1635 ;
-  assign \$1637  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1638  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1639  = \$1637  | \$1638 ;
-  assign \$1640  = \$1636  | \$1639 ;
-  assign \$1641  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1642  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1643  = \$1641  | \$1642 ;
-  assign \$1644  = \$1640  | \$1643 ;
-  assign \$1645  = act_min_tmr0 != act_min_tmr1;
-  assign \$1646  = act_min_tmr0 != act_min_tmr2;
-  assign \$1647  = \$1645  | \$1646 ;
-  assign \$1648  = \$1644  | \$1647 ;
-  assign \$1649  = act_max_tmr0 != act_max_tmr1;
-  assign \$1650  = act_max_tmr0 != act_max_tmr2;
-  assign \$1651  = \$1649  | \$1650 ;
-  assign \$1652  = \$1648  | \$1651 ;
-  assign \$1653  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1654  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1655  = \$1653  | \$1654 ;
-  assign \$1656  = \$1652  | \$1655 ;
-  assign \$1657  = qmult_tmr0 != qmult_tmr1;
-  assign \$1658  = qmult_tmr0 != qmult_tmr2;
-  assign \$1659  = \$1657  | \$1658 ;
-  assign \$1660  = \$1656  | \$1659 ;
-  assign \$1661  = qshift_tmr0 != qshift_tmr1;
-  assign \$1662  = qshift_tmr0 != qshift_tmr2;
-  assign \$1663  = \$1661  | \$1662 ;
-  assign \$1664  = \$1660  | \$1663 ;
-  assign \$1665  = cycles_tmr0 != cycles_tmr1;
-  assign \$1666  = cycles_tmr0 != cycles_tmr2;
-  assign \$1667  = \$1665  | \$1666 ;
-  assign \$1668  = \$1664  | \$1667 ;
-  assign \$1669  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$1670  = ctrl_state_tmr0 != ctrl_state_tmr2;
-  assign \$1671  = \$1669  | \$1670 ;
-  assign \$1672  = \$1668  | \$1671 ;
-  assign \$1673  = ib_tmr0 != ib_tmr1;
-  assign \$1674  = ib_tmr0 != ib_tmr2;
-  assign \$1675  = \$1673  | \$1674 ;
-  assign \$1676  = \$1672  | \$1675 ;
-  assign \$1677  = jb_tmr0 & jb_tmr1;
-  assign \$1678  = jb_tmr0 & jb_tmr2;
-  assign \$1679  = \$1677  | \$1678 ;
-  assign \$1680  = jb_tmr1 & jb_tmr2;
-  assign jb = \$1679  | \$1680 ;
-  assign \$1681  = busy_tmr0 != busy_tmr1;
-  assign \$1682  = busy_tmr0 != busy_tmr2;
-  assign \$1683  = \$1681  | \$1682 ;
-  assign \$1684  = done_tmr0 != done_tmr1;
-  assign \$1685  = done_tmr0 != done_tmr2;
-  assign \$1686  = \$1684  | \$1685 ;
-  assign \$1687  = \$1683  | \$1686 ;
-  assign \$1688  = error_tmr0 != error_tmr1;
-  assign \$1689  = error_tmr0 != error_tmr2;
-  assign \$1690  = \$1688  | \$1689 ;
-  assign \$1691  = \$1687  | \$1690 ;
-  assign \$1692  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1693  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1694  = \$1692  | \$1693 ;
-  assign \$1695  = \$1691  | \$1694 ;
-  assign \$1696  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1697  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1698  = \$1696  | \$1697 ;
-  assign \$1699  = \$1695  | \$1698 ;
-  assign \$1700  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1701  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1702  = \$1700  | \$1701 ;
-  assign \$1703  = \$1699  | \$1702 ;
-  assign \$1704  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1705  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1706  = \$1704  | \$1705 ;
-  assign \$1707  = \$1703  | \$1706 ;
-  assign \$1708  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1709  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1710  = \$1708  | \$1709 ;
-  assign \$1711  = \$1707  | \$1710 ;
-  assign \$1712  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1713  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1714  = \$1712  | \$1713 ;
-  assign \$1715  = \$1711  | \$1714 ;
-  assign \$1716  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1717  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1718  = \$1716  | \$1717 ;
-  assign \$1719  = \$1715  | \$1718 ;
-  assign \$1720  = act_min_tmr0 != act_min_tmr1;
-  assign \$1721  = act_min_tmr0 != act_min_tmr2;
-  assign \$1722  = \$1720  | \$1721 ;
-  assign \$1723  = \$1719  | \$1722 ;
-  assign \$1724  = act_max_tmr0 != act_max_tmr1;
-  assign \$1725  = act_max_tmr0 != act_max_tmr2;
-  assign \$1726  = \$1724  | \$1725 ;
-  assign \$1727  = \$1723  | \$1726 ;
-  assign \$1728  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1729  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1730  = \$1728  | \$1729 ;
-  assign \$1731  = \$1727  | \$1730 ;
-  assign \$1732  = qmult_tmr0 != qmult_tmr1;
-  assign \$1733  = qmult_tmr0 != qmult_tmr2;
-  assign \$1734  = \$1732  | \$1733 ;
-  assign \$1735  = \$1731  | \$1734 ;
-  assign \$1736  = qshift_tmr0 != qshift_tmr1;
-  assign \$1737  = qshift_tmr0 != qshift_tmr2;
-  assign \$1738  = \$1736  | \$1737 ;
-  assign \$1739  = \$1735  | \$1738 ;
-  assign \$1740  = cycles_tmr0 != cycles_tmr1;
-  assign \$1741  = cycles_tmr0 != cycles_tmr2;
-  assign \$1742  = \$1740  | \$1741 ;
-  assign \$1743  = \$1739  | \$1742 ;
-  assign \$1744  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$1745  = ctrl_state_tmr0 != ctrl_state_tmr2;
-  assign \$1746  = \$1744  | \$1745 ;
-  assign \$1747  = \$1743  | \$1746 ;
-  assign \$1748  = ib_tmr0 != ib_tmr1;
-  assign \$1749  = ib_tmr0 != ib_tmr2;
-  assign \$1750  = \$1748  | \$1749 ;
-  assign \$1751  = \$1747  | \$1750 ;
-  assign \$1752  = jb_tmr0 != jb_tmr1;
-  assign \$1753  = jb_tmr0 != jb_tmr2;
-  assign \$1754  = \$1752  | \$1753 ;
-  assign \$1755  = \$1751  | \$1754 ;
-  assign \$1756  = k_tmr0 & k_tmr1;
-  assign \$1757  = k_tmr0 & k_tmr2;
-  assign \$1758  = \$1756  | \$1757 ;
-  assign \$1759  = k_tmr1 & k_tmr2;
-  assign k = \$1758  | \$1759 ;
-  assign \$1760  = busy_tmr0 != busy_tmr1;
-  assign \$1761  = busy_tmr0 != busy_tmr2;
-  assign \$1762  = \$1760  | \$1761 ;
-  assign \$1763  = done_tmr0 != done_tmr1;
-  assign \$1764  = done_tmr0 != done_tmr2;
-  assign \$1765  = \$1763  | \$1764 ;
-  assign \$1766  = \$1762  | \$1765 ;
-  assign \$1767  = error_tmr0 != error_tmr1;
-  assign \$1768  = error_tmr0 != error_tmr2;
-  assign \$1769  = \$1767  | \$1768 ;
-  assign \$1770  = \$1766  | \$1769 ;
-  assign \$1771  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1772  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1773  = \$1771  | \$1772 ;
-  assign \$1774  = \$1770  | \$1773 ;
-  assign \$1775  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1776  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1777  = \$1775  | \$1776 ;
-  assign \$1778  = \$1774  | \$1777 ;
-  assign \$1779  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1780  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1781  = \$1779  | \$1780 ;
-  assign \$1782  = \$1778  | \$1781 ;
-  assign \$1783  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1784  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1785  = \$1783  | \$1784 ;
-  assign \$1786  = \$1782  | \$1785 ;
-  assign \$1787  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1788  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1789  = \$1787  | \$1788 ;
-  assign \$1790  = \$1786  | \$1789 ;
-  assign \$1791  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1792  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1793  = \$1791  | \$1792 ;
-  assign \$1794  = \$1790  | \$1793 ;
-  assign \$1795  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1796  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1797  = \$1795  | \$1796 ;
-  assign \$1798  = \$1794  | \$1797 ;
-  assign \$1799  = act_min_tmr0 != act_min_tmr1;
-  assign \$1800  = act_min_tmr0 != act_min_tmr2;
-  assign \$1801  = \$1799  | \$1800 ;
-  assign \$1802  = \$1798  | \$1801 ;
-  assign \$1803  = act_max_tmr0 != act_max_tmr1;
-  assign \$1804  = act_max_tmr0 != act_max_tmr2;
-  assign \$1805  = \$1803  | \$1804 ;
-  assign \$1806  = \$1802  | \$1805 ;
-  assign \$1807  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1808  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1809  = \$1807  | \$1808 ;
-  assign \$1810  = \$1806  | \$1809 ;
-  assign \$1811  = qmult_tmr0 != qmult_tmr1;
-  assign \$1812  = qmult_tmr0 != qmult_tmr2;
-  assign \$1813  = \$1811  | \$1812 ;
-  assign \$1814  = \$1810  | \$1813 ;
-  assign \$1815  = qshift_tmr0 != qshift_tmr1;
-  assign \$1816  = qshift_tmr0 != qshift_tmr2;
-  assign \$1817  = \$1815  | \$1816 ;
-  assign \$1818  = \$1814  | \$1817 ;
-  assign \$1819  = cycles_tmr0 != cycles_tmr1;
-  assign \$1820  = cycles_tmr0 != cycles_tmr2;
-  assign \$1821  = \$1819  | \$1820 ;
-  assign \$1822  = \$1818  | \$1821 ;
-  assign \$1823  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$1824  = ctrl_state_tmr0 != ctrl_state_tmr2;
-  assign \$1825  = \$1823  | \$1824 ;
-  assign \$1826  = \$1822  | \$1825 ;
-  assign \$1827  = ib_tmr0 != ib_tmr1;
-  assign \$1828  = ib_tmr0 != ib_tmr2;
-  assign \$1829  = \$1827  | \$1828 ;
-  assign \$1830  = \$1826  | \$1829 ;
-  assign \$1831  = jb_tmr0 != jb_tmr1;
-  assign \$1832  = jb_tmr0 != jb_tmr2;
-  assign \$1833  = \$1831  | \$1832 ;
-  assign \$1834  = \$1830  | \$1833 ;
-  assign \$1835  = k_tmr0 != k_tmr1;
-  assign \$1836  = k_tmr0 != k_tmr2;
-  assign \$1837  = \$1835  | \$1836 ;
-  assign \$1838  = \$1834  | \$1837 ;
-  assign \$1839  = wait_tmr0 & wait_tmr1;
-  assign \$1840  = wait_tmr0 & wait_tmr2;
-  assign \$1841  = \$1839  | \$1840 ;
-  assign \$1842  = wait_tmr1 & wait_tmr2;
-  assign \wait  = \$1841  | \$1842 ;
-  assign \$1843  = busy_tmr0 != busy_tmr1;
-  assign \$1844  = busy_tmr0 != busy_tmr2;
-  assign \$1845  = \$1843  | \$1844 ;
-  assign \$1846  = done_tmr0 != done_tmr1;
-  assign \$1847  = done_tmr0 != done_tmr2;
-  assign \$1848  = \$1846  | \$1847 ;
-  assign \$1849  = \$1845  | \$1848 ;
-  assign \$1850  = error_tmr0 != error_tmr1;
-  assign \$1851  = error_tmr0 != error_tmr2;
-  assign \$1852  = \$1850  | \$1851 ;
-  assign \$1853  = \$1849  | \$1852 ;
-  assign \$1854  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1855  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1856  = \$1854  | \$1855 ;
-  assign \$1857  = \$1853  | \$1856 ;
-  assign \$1858  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1859  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1860  = \$1858  | \$1859 ;
-  assign \$1861  = \$1857  | \$1860 ;
-  assign \$1862  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1863  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1864  = \$1862  | \$1863 ;
-  assign \$1865  = \$1861  | \$1864 ;
-  assign \$1866  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1867  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1868  = \$1866  | \$1867 ;
-  assign \$1869  = \$1865  | \$1868 ;
-  assign \$1870  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1871  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1872  = \$1870  | \$1871 ;
-  assign \$1873  = \$1869  | \$1872 ;
-  assign \$1874  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1875  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1876  = \$1874  | \$1875 ;
-  assign \$1877  = \$1873  | \$1876 ;
-  assign \$1878  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1879  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1880  = \$1878  | \$1879 ;
-  assign \$1881  = \$1877  | \$1880 ;
-  assign \$1882  = act_min_tmr0 != act_min_tmr1;
-  assign \$1883  = act_min_tmr0 != act_min_tmr2;
-  assign \$1884  = \$1882  | \$1883 ;
-  assign \$1885  = \$1881  | \$1884 ;
-  assign \$1886  = act_max_tmr0 != act_max_tmr1;
-  assign \$1887  = act_max_tmr0 != act_max_tmr2;
-  assign \$1888  = \$1886  | \$1887 ;
-  assign \$1889  = \$1885  | \$1888 ;
-  assign \$1890  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1891  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1892  = \$1890  | \$1891 ;
-  assign \$1893  = \$1889  | \$1892 ;
-  assign \$1894  = qmult_tmr0 != qmult_tmr1;
-  assign \$1895  = qmult_tmr0 != qmult_tmr2;
-  assign \$1896  = \$1894  | \$1895 ;
-  assign \$1897  = \$1893  | \$1896 ;
-  assign \$1898  = qshift_tmr0 != qshift_tmr1;
-  assign \$1899  = qshift_tmr0 != qshift_tmr2;
-  assign \$1900  = \$1898  | \$1899 ;
-  assign \$1901  = \$1897  | \$1900 ;
-  assign \$1902  = cycles_tmr0 != cycles_tmr1;
-  assign \$1903  = cycles_tmr0 != cycles_tmr2;
-  assign \$1904  = \$1902  | \$1903 ;
-  assign \$1905  = \$1901  | \$1904 ;
-  assign \$1906  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$1907  = ctrl_state_tmr0 != ctrl_state_tmr2;
-  assign \$1908  = \$1906  | \$1907 ;
-  assign \$1909  = \$1905  | \$1908 ;
-  assign \$1910  = ib_tmr0 != ib_tmr1;
-  assign \$1911  = ib_tmr0 != ib_tmr2;
-  assign \$1912  = \$1910  | \$1911 ;
-  assign \$1913  = \$1909  | \$1912 ;
-  assign \$1914  = jb_tmr0 != jb_tmr1;
-  assign \$1915  = jb_tmr0 != jb_tmr2;
-  assign \$1916  = \$1914  | \$1915 ;
-  assign \$1917  = \$1913  | \$1916 ;
-  assign \$1918  = k_tmr0 != k_tmr1;
-  assign \$1919  = k_tmr0 != k_tmr2;
-  assign \$1920  = \$1918  | \$1919 ;
-  assign \$1921  = \$1917  | \$1920 ;
-  assign \$1922  = wait_tmr0 != wait_tmr1;
-  assign \$1923  = wait_tmr0 != wait_tmr2;
-  assign \$1924  = \$1922  | \$1923 ;
-  assign \$1925  = \$1921  | \$1924 ;
-  assign \$1926  = drain_tmr0 & drain_tmr1;
-  assign \$1927  = drain_tmr0 & drain_tmr2;
-  assign \$1928  = \$1926  | \$1927 ;
-  assign \$1929  = drain_tmr1 & drain_tmr2;
-  assign drain = \$1928  | \$1929 ;
-  assign \$1930  = busy_tmr0 != busy_tmr1;
-  assign \$1931  = busy_tmr0 != busy_tmr2;
-  assign \$1932  = \$1930  | \$1931 ;
-  assign \$1933  = done_tmr0 != done_tmr1;
-  assign \$1934  = done_tmr0 != done_tmr2;
-  assign \$1935  = \$1933  | \$1934 ;
-  assign \$1936  = \$1932  | \$1935 ;
-  assign \$1937  = error_tmr0 != error_tmr1;
-  assign \$1938  = error_tmr0 != error_tmr2;
-  assign \$1939  = \$1937  | \$1938 ;
-  assign \$1940  = \$1936  | \$1939 ;
-  assign \$1941  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1942  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1943  = \$1941  | \$1942 ;
-  assign \$1944  = \$1940  | \$1943 ;
-  assign \$1945  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1946  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1947  = \$1945  | \$1946 ;
-  assign \$1948  = \$1944  | \$1947 ;
-  assign \$1949  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1950  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1951  = \$1949  | \$1950 ;
-  assign \$1952  = \$1948  | \$1951 ;
-  assign \$1953  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1954  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1955  = \$1953  | \$1954 ;
-  assign \$1956  = \$1952  | \$1955 ;
-  assign \$1957  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1958  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1959  = \$1957  | \$1958 ;
-  assign \$1960  = \$1956  | \$1959 ;
-  assign \$1961  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1962  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1963  = \$1961  | \$1962 ;
-  assign \$1964  = \$1960  | \$1963 ;
-  assign \$1965  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1966  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1967  = \$1965  | \$1966 ;
-  assign \$1968  = \$1964  | \$1967 ;
-  assign \$1969  = act_min_tmr0 != act_min_tmr1;
-  assign \$1970  = act_min_tmr0 != act_min_tmr2;
-  assign \$1971  = \$1969  | \$1970 ;
-  assign \$1972  = \$1968  | \$1971 ;
-  assign \$1973  = act_max_tmr0 != act_max_tmr1;
-  assign \$1974  = act_max_tmr0 != act_max_tmr2;
-  assign \$1975  = \$1973  | \$1974 ;
-  assign \$1976  = \$1972  | \$1975 ;
-  assign \$1977  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1978  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1979  = \$1977  | \$1978 ;
-  assign \$1980  = \$1976  | \$1979 ;
-  assign \$1981  = qmult_tmr0 != qmult_tmr1;
-  assign \$1982  = qmult_tmr0 != qmult_tmr2;
-  assign \$1983  = \$1981  | \$1982 ;
-  assign \$1984  = \$1980  | \$1983 ;
-  assign \$1985  = qshift_tmr0 != qshift_tmr1;
-  assign \$1986  = qshift_tmr0 != qshift_tmr2;
-  assign \$1987  = \$1985  | \$1986 ;
-  assign \$1988  = \$1984  | \$1987 ;
-  assign \$1989  = cycles_tmr0 != cycles_tmr1;
-  assign \$1990  = cycles_tmr0 != cycles_tmr2;
-  assign \$1991  = \$1989  | \$1990 ;
-  assign \$1992  = \$1988  | \$1991 ;
-  assign \$1993  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$1994  = ctrl_state_tmr0 != ctrl_state_tmr2;
-  assign \$1995  = \$1993  | \$1994 ;
-  assign \$1996  = \$1992  | \$1995 ;
-  assign \$1997  = ib_tmr0 != ib_tmr1;
-  assign \$1998  = ib_tmr0 != ib_tmr2;
-  assign \$1999  = \$1997  | \$1998 ;
-  assign \$2000  = \$1996  | \$1999 ;
-  assign \$2001  = jb_tmr0 != jb_tmr1;
-  assign \$2002  = jb_tmr0 != jb_tmr2;
-  assign \$2003  = \$2001  | \$2002 ;
-  assign \$2004  = \$2000  | \$2003 ;
-  assign \$2005  = k_tmr0 != k_tmr1;
-  assign \$2006  = k_tmr0 != k_tmr2;
-  assign \$2007  = \$2005  | \$2006 ;
-  assign \$2008  = \$2004  | \$2007 ;
-  assign \$2009  = wait_tmr0 != wait_tmr1;
-  assign \$2010  = wait_tmr0 != wait_tmr2;
-  assign \$2011  = \$2009  | \$2010 ;
-  assign \$2012  = \$2008  | \$2011 ;
-  assign \$2013  = drain_tmr0 != drain_tmr1;
-  assign \$2014  = drain_tmr0 != drain_tmr2;
-  assign \$2015  = \$2013  | \$2014 ;
-  assign tmr_mismatch = \$2012  | \$2015 ;
-  assign irq = done & irq_en;
-  assign \$2016  = bus__cyc & bus__stb;
-  assign \$2017  = ~ bus__ack;
-  assign \$2018  = \$2016  & \$2017 ;
-  assign \$2019  = | bus__adr[20:18];
-  assign \$2020  = \$2019  & busy;
-  assign \$2021  = ~ \$2020 ;
-  assign served = \$2018  & \$2021 ;
-  assign \$2022  = reg_m + 4'h8;
-  assign \$2023  = \$2022  - 1'h1;
-  assign \$2025  = reg_n + 4'h8;
-  assign \$2026  = \$2025  - 1'h1;
-  assign \$2030  = ~ busy;
-  assign \$signature__en  = \$2030  | thr_ce;
-  assign \$2033  = served & bus__we;
-  assign \$2034  = bus__adr[20:18] == 1'h1;
-  assign \$2035  = bus__adr[17:0] < 11'h400;
-  assign \$2036  = \$2034  & \$2035 ;
-  assign \$2038  = ! \$2037 [2:0];
-  assign \$2039  = \$2036  & \$2038 ;
-  assign \$2040  = \$2033  & \$2039 ;
-  assign \$signature__en$253  = \$2040  ? bus__sel : 4'h0;
-  assign \$2043  = ~ busy;
-  assign \$signature__en$255  = \$2043  | thr_ce;
-  assign \$2046  = served & bus__we;
-  assign \$2047  = bus__adr[20:18] == 1'h1;
-  assign \$2048  = bus__adr[17:0] < 11'h400;
-  assign \$2049  = \$2047  & \$2048 ;
-  assign \$2051  = \$2050 [2:0] == 1'h1;
-  assign \$2052  = \$2049  & \$2051 ;
-  assign \$2053  = \$2046  & \$2052 ;
-  assign \$signature__en$258  = \$2053  ? bus__sel : 4'h0;
-  assign \$2056  = ~ busy;
-  assign \$signature__en$260  = \$2056  | thr_ce;
-  assign \$2059  = served & bus__we;
-  assign \$2060  = bus__adr[20:18] == 1'h1;
-  assign \$2061  = bus__adr[17:0] < 11'h400;
-  assign \$2062  = \$2060  & \$2061 ;
-  assign \$2064  = \$2063 [2:0] == 2'h2;
-  assign \$2065  = \$2062  & \$2064 ;
-  assign \$2066  = \$2059  & \$2065 ;
-  assign \$signature__en$263  = \$2066  ? bus__sel : 4'h0;
-  assign \$2069  = ~ busy;
-  assign \$signature__en$265  = \$2069  | thr_ce;
-  assign \$2072  = served & bus__we;
-  assign \$2073  = bus__adr[20:18] == 1'h1;
-  assign \$2074  = bus__adr[17:0] < 11'h400;
-  assign \$2075  = \$2073  & \$2074 ;
-  assign \$2077  = \$2076 [2:0] == 2'h3;
-  assign \$2078  = \$2075  & \$2077 ;
-  assign \$2079  = \$2072  & \$2078 ;
-  assign \$signature__en$268  = \$2079  ? bus__sel : 4'h0;
-  assign \$2082  = ~ busy;
-  assign \$signature__en$270  = \$2082  | thr_ce;
-  assign \$2085  = served & bus__we;
-  assign \$2086  = bus__adr[20:18] == 1'h1;
-  assign \$2087  = bus__adr[17:0] < 11'h400;
-  assign \$2088  = \$2086  & \$2087 ;
-  assign \$2090  = \$2089 [2:0] == 3'h4;
-  assign \$2091  = \$2088  & \$2090 ;
-  assign \$2092  = \$2085  & \$2091 ;
-  assign \$signature__en$273  = \$2092  ? bus__sel : 4'h0;
-  assign \$2095  = ~ busy;
-  assign \$signature__en$275  = \$2095  | thr_ce;
-  assign \$2098  = served & bus__we;
-  assign \$2099  = bus__adr[20:18] == 1'h1;
-  assign \$2100  = bus__adr[17:0] < 11'h400;
-  assign \$2101  = \$2099  & \$2100 ;
-  assign \$2103  = \$2102 [2:0] == 3'h5;
-  assign \$2104  = \$2101  & \$2103 ;
-  assign \$2105  = \$2098  & \$2104 ;
-  assign \$signature__en$278  = \$2105  ? bus__sel : 4'h0;
-  assign \$2108  = ~ busy;
-  assign \$signature__en$280  = \$2108  | thr_ce;
-  assign \$2111  = served & bus__we;
-  assign \$2112  = bus__adr[20:18] == 1'h1;
-  assign \$2113  = bus__adr[17:0] < 11'h400;
-  assign \$2114  = \$2112  & \$2113 ;
-  assign \$2116  = \$2115 [2:0] == 3'h6;
-  assign \$2117  = \$2114  & \$2116 ;
-  assign \$2118  = \$2111  & \$2117 ;
-  assign \$signature__en$283  = \$2118  ? bus__sel : 4'h0;
-  assign \$2121  = ~ busy;
-  assign \$signature__en$285  = \$2121  | thr_ce;
-  assign \$2124  = served & bus__we;
-  assign \$2125  = bus__adr[20:18] == 1'h1;
-  assign \$2126  = bus__adr[17:0] < 11'h400;
-  assign \$2127  = \$2125  & \$2126 ;
-  assign \$2129  = \$2128 [2:0] == 3'h7;
-  assign \$2130  = \$2127  & \$2129 ;
-  assign \$2131  = \$2124  & \$2130 ;
-  assign \$signature__en$288  = \$2131  ? bus__sel : 4'h0;
-  assign \$2134  = ~ busy;
-  assign \$signature__en$290  = \$2134  | thr_ce;
-  assign \$2137  = served & bus__we;
-  assign \$2138  = bus__adr[20:18] == 2'h2;
-  assign \$2139  = bus__adr[17:0] < 11'h400;
-  assign \$2140  = \$2138  & \$2139 ;
-  assign \$2142  = ! \$2141 [2:0];
-  assign \$2143  = \$2140  & \$2142 ;
-  assign \$2144  = \$2137  & \$2143 ;
-  assign \$signature__en$293  = \$2144  ? bus__sel : 4'h0;
-  assign \$2147  = ~ busy;
-  assign \$signature__en$295  = \$2147  | thr_ce;
-  assign \$2150  = served & bus__we;
-  assign \$2151  = bus__adr[20:18] == 2'h2;
-  assign \$2152  = bus__adr[17:0] < 11'h400;
-  assign \$2153  = \$2151  & \$2152 ;
-  assign \$2155  = \$2154 [2:0] == 1'h1;
-  assign \$2156  = \$2153  & \$2155 ;
-  assign \$2157  = \$2150  & \$2156 ;
-  assign \$signature__en$298  = \$2157  ? bus__sel : 4'h0;
-  assign \$2160  = ~ busy;
-  assign \$signature__en$300  = \$2160  | thr_ce;
-  assign \$2163  = served & bus__we;
-  assign \$2164  = bus__adr[20:18] == 2'h2;
-  assign \$2165  = bus__adr[17:0] < 11'h400;
-  assign \$2166  = \$2164  & \$2165 ;
-  assign \$2168  = \$2167 [2:0] == 2'h2;
-  assign \$2169  = \$2166  & \$2168 ;
-  assign \$2170  = \$2163  & \$2169 ;
-  assign \$signature__en$303  = \$2170  ? bus__sel : 4'h0;
-  assign \$2173  = ~ busy;
-  assign \$signature__en$305  = \$2173  | thr_ce;
-  assign \$2176  = served & bus__we;
-  assign \$2177  = bus__adr[20:18] == 2'h2;
-  assign \$2178  = bus__adr[17:0] < 11'h400;
-  assign \$2179  = \$2177  & \$2178 ;
-  assign \$2181  = \$2180 [2:0] == 2'h3;
-  assign \$2182  = \$2179  & \$2181 ;
-  assign \$2183  = \$2176  & \$2182 ;
-  assign \$signature__en$308  = \$2183  ? bus__sel : 4'h0;
-  assign \$2186  = ~ busy;
-  assign \$signature__en$310  = \$2186  | thr_ce;
-  assign \$2189  = served & bus__we;
-  assign \$2190  = bus__adr[20:18] == 2'h2;
-  assign \$2191  = bus__adr[17:0] < 11'h400;
-  assign \$2192  = \$2190  & \$2191 ;
-  assign \$2194  = \$2193 [2:0] == 3'h4;
-  assign \$2195  = \$2192  & \$2194 ;
-  assign \$2196  = \$2189  & \$2195 ;
-  assign \$signature__en$313  = \$2196  ? bus__sel : 4'h0;
-  assign \$2199  = ~ busy;
-  assign \$signature__en$315  = \$2199  | thr_ce;
-  assign \$2202  = served & bus__we;
-  assign \$2203  = bus__adr[20:18] == 2'h2;
-  assign \$2204  = bus__adr[17:0] < 11'h400;
-  assign \$2205  = \$2203  & \$2204 ;
-  assign \$2207  = \$2206 [2:0] == 3'h5;
-  assign \$2208  = \$2205  & \$2207 ;
-  assign \$2209  = \$2202  & \$2208 ;
-  assign \$signature__en$318  = \$2209  ? bus__sel : 4'h0;
-  assign \$2212  = ~ busy;
-  assign \$signature__en$320  = \$2212  | thr_ce;
-  assign \$2215  = served & bus__we;
-  assign \$2216  = bus__adr[20:18] == 2'h2;
-  assign \$2217  = bus__adr[17:0] < 11'h400;
-  assign \$2218  = \$2216  & \$2217 ;
-  assign \$2220  = \$2219 [2:0] == 3'h6;
-  assign \$2221  = \$2218  & \$2220 ;
-  assign \$2222  = \$2215  & \$2221 ;
-  assign \$signature__en$323  = \$2222  ? bus__sel : 4'h0;
-  assign \$2225  = ~ busy;
-  assign \$signature__en$325  = \$2225  | thr_ce;
-  assign \$2228  = served & bus__we;
-  assign \$2229  = bus__adr[20:18] == 2'h2;
-  assign \$2230  = bus__adr[17:0] < 11'h400;
-  assign \$2231  = \$2229  & \$2230 ;
-  assign \$2233  = \$2232 [2:0] == 3'h7;
-  assign \$2234  = \$2231  & \$2233 ;
-  assign \$2235  = \$2228  & \$2234 ;
-  assign \$signature__en$328  = \$2235  ? bus__sel : 4'h0;
-  assign \$2237  = busy ? { 14'h0000, jb } : \$2236 ;
-  assign \$2239  = served & bus__we;
-  assign \$2240  = bus__adr[20:18] == 2'h3;
-  assign \$2241  = bus__adr[17:0] < 7'h40;
-  assign \$2242  = \$2240  & \$2241 ;
-  assign \$2243  = ! bus__adr[2:0];
-  assign \$2244  = \$2242  & \$2243 ;
-  assign \$signature__en$332  = \$2239  & \$2244 ;
-  assign \$2245  = ~ busy;
-  assign \$signature__en$333  = \$2245  | thr_ce;
-  assign \$2247  = busy ? { 14'h0000, jb } : \$2246 ;
-  assign \$2249  = served & bus__we;
-  assign \$2250  = bus__adr[20:18] == 2'h3;
-  assign \$2251  = bus__adr[17:0] < 7'h40;
-  assign \$2252  = \$2250  & \$2251 ;
-  assign \$2253  = bus__adr[2:0] == 1'h1;
-  assign \$2254  = \$2252  & \$2253 ;
-  assign \$signature__en$337  = \$2249  & \$2254 ;
-  assign \$2255  = ~ busy;
-  assign \$signature__en$338  = \$2255  | thr_ce;
-  assign \$2257  = busy ? { 14'h0000, jb } : \$2256 ;
-  assign \$2259  = served & bus__we;
-  assign \$2260  = bus__adr[20:18] == 2'h3;
-  assign \$2261  = bus__adr[17:0] < 7'h40;
-  assign \$2262  = \$2260  & \$2261 ;
-  assign \$2263  = bus__adr[2:0] == 2'h2;
-  assign \$2264  = \$2262  & \$2263 ;
-  assign \$signature__en$342  = \$2259  & \$2264 ;
-  assign \$2265  = ~ busy;
-  assign \$signature__en$343  = \$2265  | thr_ce;
-  assign \$2267  = busy ? { 14'h0000, jb } : \$2266 ;
-  assign \$2269  = served & bus__we;
-  assign \$2270  = bus__adr[20:18] == 2'h3;
-  assign \$2271  = bus__adr[17:0] < 7'h40;
-  assign \$2272  = \$2270  & \$2271 ;
-  assign \$2273  = bus__adr[2:0] == 2'h3;
-  assign \$2274  = \$2272  & \$2273 ;
-  assign \$signature__en$347  = \$2269  & \$2274 ;
-  assign \$2275  = ~ busy;
-  assign \$signature__en$348  = \$2275  | thr_ce;
-  assign \$2277  = busy ? { 14'h0000, jb } : \$2276 ;
-  assign \$2279  = served & bus__we;
-  assign \$2280  = bus__adr[20:18] == 2'h3;
-  assign \$2281  = bus__adr[17:0] < 7'h40;
-  assign \$2282  = \$2280  & \$2281 ;
-  assign \$2283  = bus__adr[2:0] == 3'h4;
-  assign \$2284  = \$2282  & \$2283 ;
-  assign \$signature__en$352  = \$2279  & \$2284 ;
-  assign \$2285  = ~ busy;
-  assign \$signature__en$353  = \$2285  | thr_ce;
-  assign \$2287  = busy ? { 14'h0000, jb } : \$2286 ;
-  assign \$2289  = served & bus__we;
-  assign \$2290  = bus__adr[20:18] == 2'h3;
-  assign \$2291  = bus__adr[17:0] < 7'h40;
-  assign \$2292  = \$2290  & \$2291 ;
-  assign \$2293  = bus__adr[2:0] == 3'h5;
-  assign \$2294  = \$2292  & \$2293 ;
-  assign \$signature__en$357  = \$2289  & \$2294 ;
-  assign \$2295  = ~ busy;
-  assign \$signature__en$358  = \$2295  | thr_ce;
-  assign \$2297  = busy ? { 14'h0000, jb } : \$2296 ;
-  assign \$2299  = served & bus__we;
-  assign \$2300  = bus__adr[20:18] == 2'h3;
-  assign \$2301  = bus__adr[17:0] < 7'h40;
-  assign \$2302  = \$2300  & \$2301 ;
-  assign \$2303  = bus__adr[2:0] == 3'h6;
-  assign \$2304  = \$2302  & \$2303 ;
-  assign \$signature__en$362  = \$2299  & \$2304 ;
-  assign \$2305  = ~ busy;
-  assign \$signature__en$363  = \$2305  | thr_ce;
-  assign \$2307  = busy ? { 14'h0000, jb } : \$2306 ;
-  assign \$2309  = served & bus__we;
-  assign \$2310  = bus__adr[20:18] == 2'h3;
-  assign \$2311  = bus__adr[17:0] < 7'h40;
-  assign \$2312  = \$2310  & \$2311 ;
-  assign \$2313  = bus__adr[2:0] == 3'h7;
-  assign \$2314  = \$2312  & \$2313 ;
-  assign \$signature__en$367  = \$2309  & \$2314 ;
-  assign \$2315  = ~ busy;
-  assign \$signature__en$368  = \$2315  | thr_ce;
-  assign \$2317  = busy ? { 14'h0000, jb } : \$2316 ;
-  assign \$2319  = served & bus__we;
-  assign \$2320  = bus__adr[20:18] == 3'h4;
-  assign \$2321  = bus__adr[17:0] < 7'h40;
-  assign \$2322  = \$2320  & \$2321 ;
-  assign \$2323  = ! bus__adr[2:0];
-  assign \$2324  = \$2322  & \$2323 ;
-  assign \$signature__en$372  = \$2319  & \$2324 ;
-  assign \$2325  = ~ busy;
-  assign \$signature__en$373  = \$2325  | thr_ce;
-  assign \$2327  = busy ? { 14'h0000, jb } : \$2326 ;
-  assign \$2329  = served & bus__we;
-  assign \$2330  = bus__adr[20:18] == 3'h4;
-  assign \$2331  = bus__adr[17:0] < 7'h40;
-  assign \$2332  = \$2330  & \$2331 ;
-  assign \$2333  = bus__adr[2:0] == 1'h1;
-  assign \$2334  = \$2332  & \$2333 ;
-  assign \$signature__en$377  = \$2329  & \$2334 ;
-  assign \$2335  = ~ busy;
-  assign \$signature__en$378  = \$2335  | thr_ce;
-  assign \$2337  = busy ? { 14'h0000, jb } : \$2336 ;
-  assign \$2339  = served & bus__we;
-  assign \$2340  = bus__adr[20:18] == 3'h4;
-  assign \$2341  = bus__adr[17:0] < 7'h40;
-  assign \$2342  = \$2340  & \$2341 ;
-  assign \$2343  = bus__adr[2:0] == 2'h2;
-  assign \$2344  = \$2342  & \$2343 ;
-  assign \$signature__en$382  = \$2339  & \$2344 ;
-  assign \$2345  = ~ busy;
-  assign \$signature__en$383  = \$2345  | thr_ce;
-  assign \$2347  = busy ? { 14'h0000, jb } : \$2346 ;
-  assign \$2349  = served & bus__we;
-  assign \$2350  = bus__adr[20:18] == 3'h4;
-  assign \$2351  = bus__adr[17:0] < 7'h40;
-  assign \$2352  = \$2350  & \$2351 ;
-  assign \$2353  = bus__adr[2:0] == 2'h3;
-  assign \$2354  = \$2352  & \$2353 ;
-  assign \$signature__en$387  = \$2349  & \$2354 ;
-  assign \$2355  = ~ busy;
-  assign \$signature__en$388  = \$2355  | thr_ce;
-  assign \$2357  = busy ? { 14'h0000, jb } : \$2356 ;
-  assign \$2359  = served & bus__we;
-  assign \$2360  = bus__adr[20:18] == 3'h4;
-  assign \$2361  = bus__adr[17:0] < 7'h40;
-  assign \$2362  = \$2360  & \$2361 ;
-  assign \$2363  = bus__adr[2:0] == 3'h4;
-  assign \$2364  = \$2362  & \$2363 ;
-  assign \$signature__en$392  = \$2359  & \$2364 ;
-  assign \$2365  = ~ busy;
-  assign \$signature__en$393  = \$2365  | thr_ce;
-  assign \$2367  = busy ? { 14'h0000, jb } : \$2366 ;
-  assign \$2369  = served & bus__we;
-  assign \$2370  = bus__adr[20:18] == 3'h4;
-  assign \$2371  = bus__adr[17:0] < 7'h40;
-  assign \$2372  = \$2370  & \$2371 ;
-  assign \$2373  = bus__adr[2:0] == 3'h5;
-  assign \$2374  = \$2372  & \$2373 ;
-  assign \$signature__en$397  = \$2369  & \$2374 ;
-  assign \$2375  = ~ busy;
-  assign \$signature__en$398  = \$2375  | thr_ce;
-  assign \$2377  = busy ? { 14'h0000, jb } : \$2376 ;
-  assign \$2379  = served & bus__we;
-  assign \$2380  = bus__adr[20:18] == 3'h4;
-  assign \$2381  = bus__adr[17:0] < 7'h40;
-  assign \$2382  = \$2380  & \$2381 ;
-  assign \$2383  = bus__adr[2:0] == 3'h6;
-  assign \$2384  = \$2382  & \$2383 ;
-  assign \$signature__en$402  = \$2379  & \$2384 ;
-  assign \$2385  = ~ busy;
-  assign \$signature__en$403  = \$2385  | thr_ce;
-  assign \$2387  = busy ? { 14'h0000, jb } : \$2386 ;
-  assign \$2389  = served & bus__we;
-  assign \$2390  = bus__adr[20:18] == 3'h4;
-  assign \$2391  = bus__adr[17:0] < 7'h40;
-  assign \$2392  = \$2390  & \$2391 ;
-  assign \$2393  = bus__adr[2:0] == 3'h7;
-  assign \$2394  = \$2392  & \$2393 ;
-  assign \$signature__en$407  = \$2389  & \$2394 ;
-  assign \$2395  = ~ busy;
-  assign \$signature__en$408  = \$2395  | thr_ce;
-  assign \$2397  = busy ? { 14'h0000, jb } : \$2396 ;
-  assign \$2399  = served & bus__we;
-  assign \$2400  = bus__adr[20:18] == 3'h5;
-  assign \$2401  = bus__adr[17:0] < 7'h40;
-  assign \$2402  = \$2400  & \$2401 ;
-  assign \$2403  = ! bus__adr[2:0];
-  assign \$2404  = \$2402  & \$2403 ;
-  assign \$signature__en$412  = \$2399  & \$2404 ;
-  assign \$2405  = ~ busy;
-  assign \$signature__en$413  = \$2405  | thr_ce;
-  assign \$2407  = busy ? { 14'h0000, jb } : \$2406 ;
-  assign \$2409  = served & bus__we;
-  assign \$2410  = bus__adr[20:18] == 3'h5;
-  assign \$2411  = bus__adr[17:0] < 7'h40;
-  assign \$2412  = \$2410  & \$2411 ;
-  assign \$2413  = bus__adr[2:0] == 1'h1;
-  assign \$2414  = \$2412  & \$2413 ;
-  assign \$signature__en$417  = \$2409  & \$2414 ;
-  assign \$2415  = ~ busy;
-  assign \$signature__en$418  = \$2415  | thr_ce;
-  assign \$2417  = busy ? { 14'h0000, jb } : \$2416 ;
-  assign \$2419  = served & bus__we;
-  assign \$2420  = bus__adr[20:18] == 3'h5;
-  assign \$2421  = bus__adr[17:0] < 7'h40;
-  assign \$2422  = \$2420  & \$2421 ;
-  assign \$2423  = bus__adr[2:0] == 2'h2;
-  assign \$2424  = \$2422  & \$2423 ;
-  assign \$signature__en$422  = \$2419  & \$2424 ;
-  assign \$2425  = ~ busy;
-  assign \$signature__en$423  = \$2425  | thr_ce;
-  assign \$2427  = busy ? { 14'h0000, jb } : \$2426 ;
-  assign \$2429  = served & bus__we;
-  assign \$2430  = bus__adr[20:18] == 3'h5;
-  assign \$2431  = bus__adr[17:0] < 7'h40;
-  assign \$2432  = \$2430  & \$2431 ;
-  assign \$2433  = bus__adr[2:0] == 2'h3;
-  assign \$2434  = \$2432  & \$2433 ;
-  assign \$signature__en$427  = \$2429  & \$2434 ;
-  assign \$2435  = ~ busy;
-  assign \$signature__en$428  = \$2435  | thr_ce;
-  assign \$2437  = busy ? { 14'h0000, jb } : \$2436 ;
-  assign \$2439  = served & bus__we;
-  assign \$2440  = bus__adr[20:18] == 3'h5;
-  assign \$2441  = bus__adr[17:0] < 7'h40;
-  assign \$2442  = \$2440  & \$2441 ;
-  assign \$2443  = bus__adr[2:0] == 3'h4;
-  assign \$2444  = \$2442  & \$2443 ;
-  assign \$signature__en$432  = \$2439  & \$2444 ;
-  assign \$2445  = ~ busy;
-  assign \$signature__en$433  = \$2445  | thr_ce;
-  assign \$2447  = busy ? { 14'h0000, jb } : \$2446 ;
-  assign \$2449  = served & bus__we;
-  assign \$2450  = bus__adr[20:18] == 3'h5;
-  assign \$2451  = bus__adr[17:0] < 7'h40;
-  assign \$2452  = \$2450  & \$2451 ;
-  assign \$2453  = bus__adr[2:0] == 3'h5;
-  assign \$2454  = \$2452  & \$2453 ;
-  assign \$signature__en$437  = \$2449  & \$2454 ;
-  assign \$2455  = ~ busy;
-  assign \$signature__en$438  = \$2455  | thr_ce;
-  assign \$2457  = busy ? { 14'h0000, jb } : \$2456 ;
-  assign \$2459  = served & bus__we;
-  assign \$2460  = bus__adr[20:18] == 3'h5;
-  assign \$2461  = bus__adr[17:0] < 7'h40;
-  assign \$2462  = \$2460  & \$2461 ;
-  assign \$2463  = bus__adr[2:0] == 3'h6;
-  assign \$2464  = \$2462  & \$2463 ;
-  assign \$signature__en$442  = \$2459  & \$2464 ;
-  assign \$2465  = ~ busy;
-  assign \$signature__en$443  = \$2465  | thr_ce;
-  assign \$2467  = busy ? { 14'h0000, jb } : \$2466 ;
-  assign \$2469  = served & bus__we;
-  assign \$2470  = bus__adr[20:18] == 3'h5;
-  assign \$2471  = bus__adr[17:0] < 7'h40;
-  assign \$2472  = \$2470  & \$2471 ;
-  assign \$2473  = bus__adr[2:0] == 3'h7;
-  assign \$2474  = \$2472  & \$2473 ;
-  assign \$signature__en$447  = \$2469  & \$2474 ;
-  assign \$2475  = ~ busy;
-  assign \$signature__en$448  = \$2475  | thr_ce;
-  assign \$2477  = rd_valid ? value : 32'd0;
-  assign \$2478  = rd_valid ? \value$466  : 32'd0;
-  assign \$2479  = rd_valid ? \value$475  : 32'd0;
-  assign \$2480  = rd_valid ? \value$484  : 32'd0;
-  assign \$2481  = rd_valid ? \value$493  : 32'd0;
-  assign \$2482  = rd_valid ? c_word : 32'd0;
-  assign \$2483  = served & bus__we;
-  assign \$2484  = ! bus__adr[20:18];
-  assign reg_write = \$2483  & \$2484 ;
-  assign \$2485  = ~ busy;
-  assign \$2486  = bus__dat_w[0] & \$2485 ;
-  assign \$2487  = ~ busy;
-  assign \$5458  = byte_sel * 4'h8;
-  assign \$2488  = \$signature__data$457  >> \$5458 ;
-  assign \$2489  = $signed(\$2488 ) - $signed(a_zp);
-  assign a_in__0 = valid ? \$2489  : 9'h000;
-  assign \$5463  = byte_sel * 4'h8;
-  assign \$2490  = \$signature__data$458  >> \$5463 ;
-  assign \$2491  = $signed(\$2490 ) - $signed(a_zp);
-  assign a_in__1 = valid ? \$2491  : 9'h000;
-  assign \$5468  = byte_sel * 4'h8;
-  assign \$2492  = \$signature__data$459  >> \$5468 ;
-  assign \$2493  = $signed(\$2492 ) - $signed(a_zp);
-  assign a_in__2 = valid ? \$2493  : 9'h000;
-  assign \$5473  = byte_sel * 4'h8;
-  assign \$2494  = \$signature__data$460  >> \$5473 ;
-  assign \$2495  = $signed(\$2494 ) - $signed(a_zp);
-  assign a_in__3 = valid ? \$2495  : 9'h000;
-  assign \$5478  = byte_sel * 4'h8;
-  assign \$2496  = \$signature__data$461  >> \$5478 ;
-  assign \$2497  = $signed(\$2496 ) - $signed(a_zp);
-  assign a_in__4 = valid ? \$2497  : 9'h000;
-  assign \$5483  = byte_sel * 4'h8;
-  assign \$2498  = \$signature__data$462  >> \$5483 ;
-  assign \$2499  = $signed(\$2498 ) - $signed(a_zp);
-  assign a_in__5 = valid ? \$2499  : 9'h000;
-  assign \$5488  = byte_sel * 4'h8;
-  assign \$2500  = \$signature__data$463  >> \$5488 ;
-  assign \$2501  = $signed(\$2500 ) - $signed(a_zp);
-  assign a_in__6 = valid ? \$2501  : 9'h000;
-  assign \$5493  = byte_sel * 4'h8;
-  assign \$2502  = \$signature__data$464  >> \$5493 ;
-  assign \$2503  = $signed(\$2502 ) - $signed(a_zp);
-  assign a_in__7 = valid ? \$2503  : 9'h000;
-  assign \$5498  = byte_sel * 4'h8;
-  assign \$2504  = \$signature__data$467  >> \$5498 ;
-  assign \$2505  = $signed(\$2504 ) - $signed(b_zp);
-  assign b_in__0 = valid ? \$2505  : 9'h000;
-  assign \$5503  = byte_sel * 4'h8;
-  assign \$2506  = \$signature__data$468  >> \$5503 ;
-  assign \$2507  = $signed(\$2506 ) - $signed(b_zp);
-  assign b_in__1 = valid ? \$2507  : 9'h000;
-  assign \$5508  = byte_sel * 4'h8;
-  assign \$2508  = \$signature__data$469  >> \$5508 ;
-  assign \$2509  = $signed(\$2508 ) - $signed(b_zp);
-  assign b_in__2 = valid ? \$2509  : 9'h000;
-  assign \$5513  = byte_sel * 4'h8;
-  assign \$2510  = \$signature__data$470  >> \$5513 ;
-  assign \$2511  = $signed(\$2510 ) - $signed(b_zp);
-  assign b_in__3 = valid ? \$2511  : 9'h000;
-  assign \$5518  = byte_sel * 4'h8;
-  assign \$2512  = \$signature__data$471  >> \$5518 ;
-  assign \$2513  = $signed(\$2512 ) - $signed(b_zp);
-  assign b_in__4 = valid ? \$2513  : 9'h000;
-  assign \$5523  = byte_sel * 4'h8;
-  assign \$2514  = \$signature__data$472  >> \$5523 ;
-  assign \$2515  = $signed(\$2514 ) - $signed(b_zp);
-  assign b_in__5 = valid ? \$2515  : 9'h000;
-  assign \$5528  = byte_sel * 4'h8;
-  assign \$2516  = \$signature__data$473  >> \$5528 ;
-  assign \$2517  = $signed(\$2516 ) - $signed(b_zp);
-  assign b_in__6 = valid ? \$2517  : 9'h000;
-  assign \$5533  = byte_sel * 4'h8;
-  assign \$2518  = \$signature__data$474  >> \$5533 ;
-  assign \$2519  = $signed(\$2518 ) - $signed(b_zp);
-  assign b_in__7 = valid ? \$2519  : 9'h000;
-  assign \$2520  = per_channel ? { 1'h0, \$signature__data$485  } : { qmult[31], qmult };
-  assign \$2521  = per_channel ? { 1'h0, \$signature__data$494  } : { qshift[5], qshift };
-  assign \$2522  = per_channel ? { 1'h0, \$signature__data$486  } : { qmult[31], qmult };
-  assign \$2523  = per_channel ? { 1'h0, \$signature__data$495  } : { qshift[5], qshift };
-  assign \$2524  = per_channel ? { 1'h0, \$signature__data$487  } : { qmult[31], qmult };
-  assign \$2525  = per_channel ? { 1'h0, \$signature__data$496  } : { qshift[5], qshift };
-  assign \$2526  = per_channel ? { 1'h0, \$signature__data$488  } : { qmult[31], qmult };
-  assign \$2527  = per_channel ? { 1'h0, \$signature__data$497  } : { qshift[5], qshift };
-  assign \$2528  = per_channel ? { 1'h0, \$signature__data$489  } : { qmult[31], qmult };
-  assign \$2529  = per_channel ? { 1'h0, \$signature__data$498  } : { qshift[5], qshift };
-  assign \$2530  = per_channel ? { 1'h0, \$signature__data$490  } : { qmult[31], qmult };
-  assign \$2531  = per_channel ? { 1'h0, \$signature__data$499  } : { qshift[5], qshift };
-  assign \$2532  = per_channel ? { 1'h0, \$signature__data$491  } : { qmult[31], qmult };
-  assign \$2533  = per_channel ? { 1'h0, \$signature__data$500  } : { qshift[5], qshift };
-  assign \$2534  = per_channel ? { 1'h0, \$signature__data$492  } : { qmult[31], qmult };
-  assign \$2535  = per_channel ? { 1'h0, \$signature__data$501  } : { qshift[5], qshift };
-  assign \$2536  = { ib, drain[2:0] } < reg_m;
-  assign \$2537  = i_valid & \$2536 ;
-  assign \$2538  = jb * 4'h8;
-  assign \$2539  = \$2538  + 1'h0;
-  assign \$2540  = \$2539  < reg_n;
-  assign \$2541  = jb * 4'h8;
-  assign \$2542  = \$2541  + 1'h1;
-  assign \$2543  = \$2542  < reg_n;
-  assign \$2544  = jb * 4'h8;
-  assign \$2545  = \$2544  + 2'h2;
-  assign \$2546  = \$2545  < reg_n;
-  assign \$2547  = jb * 4'h8;
-  assign \$2548  = \$2547  + 2'h3;
-  assign \$2549  = \$2548  < reg_n;
-  assign \$2550  = jb * 4'h8;
-  assign \$2551  = \$2550  + 3'h4;
-  assign \$2552  = \$2551  < reg_n;
-  assign \$2553  = jb * 4'h8;
-  assign \$2554  = \$2553  + 3'h5;
-  assign \$2555  = \$2554  < reg_n;
-  assign \$2556  = jb * 4'h8;
-  assign \$2557  = \$2556  + 3'h6;
-  assign \$2558  = \$2557  < reg_n;
-  assign \$2559  = jb * 4'h8;
-  assign \$2560  = \$2559  + 3'h7;
-  assign \$2561  = \$2560  < reg_n;
-  assign wr_en = \$2537  ? { \$2561 , \$2558 , \$2555 , \$2552 , \$2549 , \$2546 , \$2543 , \$2540  } : 8'h00;
-  assign \$2562  = served & bus__we;
-  assign \$2564  = bus__adr[20:18] == 3'h6;
-  assign \$2565  = bus__adr[17:0] < 11'h400;
-  assign \$2566  = \$2564  & \$2565 ;
-  assign \$2567  = \$2563  & \$2566 ;
-  assign \$2568  = 3'h4 * bus__adr[0];
-  assign \$2569  = bus__sel << \$2568 ;
-  assign \$2570  = \$2567  ? \$2569  : 19'h00000;
-  assign \$2571  = thr_ce ? nxt_en : 8'h00;
-  assign \$2573  = cycles + 1'h1;
-  assign \$2574  = | reg_m;
-  assign \$2575  = | reg_k;
-  assign \$2576  = \$2574  & \$2575 ;
-  assign \$2577  = | reg_n;
-  assign \$2578  = \$2576  & \$2577 ;
-  assign \$2579  = reg_m <= 7'h40;
-  assign \$2580  = \$2578  & \$2579 ;
-  assign \$2581  = reg_k <= 7'h40;
-  assign \$2582  = \$2580  & \$2581 ;
-  assign \$2583  = reg_n <= 7'h40;
-  assign \$2584  = \$2582  & \$2583 ;
-  assign \$2585  = k + 1'h1;
-  assign \$2586  = reg_k - 1'h1;
-  assign \$2587  = k == \$2586 ;
-  assign \$2588  = \wait  + 1'h1;
-  assign \$2589  = \wait  == 3'h7;
-  assign \$2590  = drain + 1'h1;
-  assign \$2591  = drain == 3'h7;
-  assign \$2592  = jb + 1'h1;
-  assign \$2593  = \$2592  < \$2027 [3:0];
-  assign \$2594  = ib + 1'h1;
-  assign \$2595  = \$2594  < \$2024 [3:0];
-  assign \$2596  = jb + 1'h1;
-  assign \$2597  = ib + 1'h1;
-  assign \$2598  = \wait  + 1'h1;
-  assign \$2599  = \wait  == 2'h3;
-  assign thr_feed_step = valid & thr_ce;
-  assign \$2600  = feeding ? 5'h10 : 5'h00;
-  assign \$2601  = i_valid ? 5'h18 : 5'h00;
-  assign \$2602  = \$2600  + \$2601 ;
-  assign \$2603  = | nxt_en;
-  assign \$2604  = \$2603  & thr_ce;
-  assign \$2605  = \$2602  + \$2604 ;
-  assign \$2606  = bus__adr[20:18] == 1'h1;
-  assign \$2607  = bus__adr[17:0] < 11'h400;
-  assign \$2608  = \$2606  ? \$2607  : 1'h0;
-  assign \$2609  = bus__adr[20:18] == 2'h2;
-  assign \$2610  = bus__adr[17:0] < 11'h400;
-  assign \$2611  = \$2609  ? \$2610  : 1'h0;
-  assign \$2612  = \$2608  | \$2611 ;
-  assign \$2613  = bus__adr[20:18] >= 2'h3;
-  assign \$2614  = bus__adr[20:18] <= 3'h5;
-  assign \$2615  = \$2613  & \$2614 ;
-  assign \$2616  = bus__adr[17:0] < 7'h40;
-  assign \$2617  = \$2615  ? \$2616  : 1'h0;
-  assign \$2618  = \$2612  | \$2617 ;
-  assign \$2619  = bus__adr[20:18] == 3'h6;
-  assign \$2620  = bus__adr[17:0] < 11'h400;
-  assign \$2621  = \$2619  ? \$2620  : 1'h0;
-  assign \$2622  = \$2618  | \$2621 ;
-  assign \$2623  = served & \$2622 ;
-  assign \$2624  = \$2605  + \$2623 ;
-  assign \$2625  = bus__adr[20:18] == 1'h1;
-  assign \$2626  = bus__adr[17:0] < 11'h400;
-  assign \$2627  = \$2625  ? \$2626  : 1'h0;
-  assign \$2628  = bus__adr[20:18] == 2'h2;
-  assign \$2629  = bus__adr[17:0] < 11'h400;
-  assign \$2630  = \$2628  ? \$2629  : 1'h0;
-  assign \$2631  = \$2627  | \$2630 ;
-  assign \$2632  = bus__adr[20:18] >= 2'h3;
-  assign \$2633  = bus__adr[20:18] <= 3'h5;
-  assign \$2634  = \$2632  & \$2633 ;
-  assign \$2635  = bus__adr[17:0] < 7'h40;
-  assign \$2636  = \$2634  ? \$2635  : 1'h0;
-  assign \$2637  = \$2631  | \$2636 ;
-  assign \$2638  = bus__adr[20:18] == 3'h6;
-  assign \$2639  = bus__adr[17:0] < 11'h400;
-  assign \$2640  = \$2638  ? \$2639  : 1'h0;
-  assign \$2641  = \$2637  | \$2640 ;
-  assign \$2643  = \$2624  + 1'h0;
-  assign \$2644  = \$938 [3:0] == 4'hc;
-  assign \$2645  = thr_reg_we & \$2644 ;
-  assign \$2646  = \$2645  ? 32'd0 : throttled;
-  assign \$2647  = ~ thr_ce;
-  assign \$2648  = busy & \$2647 ;
-  assign \$2649  = \$2646  + \$2648 ;
-  assign \$2650  = act_feed + thr_feed_step;
-  assign \$2651  = act_sram + \$2643 [7:0];
-  assign \$2652  = tmr_mismatch | therm_tmr_mismatch;
-  assign \$2653  = tmr_errors != 32'd4294967295;
-  assign \$2654  = tmr_errors + \$2653 ;
-  assign \$2655  = ~ bus__we;
-  assign \$2656  = served & \$2655 ;
-  assign \$2657  = bus__adr[20:18] == 1'h1;
-  assign \$2658  = \$2656  & \$2657 ;
-  assign \$2660  = bus__adr[17:0] < 11'h400;
-  assign \$2661  = ~ bus__we;
-  assign \$2662  = served & \$2661 ;
-  assign \$2663  = bus__adr[20:18] == 2'h2;
-  assign \$2664  = \$2662  & \$2663 ;
-  assign \$2666  = bus__adr[17:0] < 11'h400;
-  assign \$2667  = ~ bus__we;
-  assign \$2668  = served & \$2667 ;
-  assign \$2669  = bus__adr[20:18] == 2'h3;
-  assign \$2670  = \$2668  & \$2669 ;
-  assign \$2671  = bus__adr[17:0] < 7'h40;
-  assign \$2672  = ~ bus__we;
-  assign \$2673  = served & \$2672 ;
-  assign \$2674  = bus__adr[20:18] == 3'h4;
-  assign \$2675  = \$2673  & \$2674 ;
-  assign \$2676  = bus__adr[17:0] < 7'h40;
-  assign \$2677  = ~ bus__we;
-  assign \$2678  = served & \$2677 ;
-  assign \$2679  = bus__adr[20:18] == 3'h5;
-  assign \$2680  = \$2678  & \$2679 ;
-  assign \$2681  = bus__adr[17:0] < 7'h40;
-  assign \$2682  = ~ bus__we;
-  assign \$2683  = served & \$2682 ;
-  assign \$2684  = bus__adr[20:18] == 3'h6;
-  assign \$2685  = \$2683  & \$2684 ;
-  assign \$2686  = bus__adr[17:0] < 11'h400;
-  assign \$2687  = ~ bus__we;
-  assign \$2688  = served & \$2687 ;
-  assign \$2689  = ! bus__adr[20:18];
-  assign \$2690  = \$2688  & \$2689 ;
-  assign \$2691  = tmr_mismatch | therm_tmr_mismatch;
-  assign \$2692  = ~ \$2691 ;
-  assign \$2693  = bus__dat_w[3] & \$2692 ;
-  assign \$2694  = tmr_mismatch | therm_tmr_mismatch;
-  assign \$2695  = ~ \$2694 ;
+  assign ce = \$928  | \$931 ;
+  assign \$932  = therm_level >= 2'h3;
+  assign \$933  = \$932  ? 3'h3 : therm_level;
+  assign \$934  = therm_level == 3'h4;
+  assign \$935  = regs__addr == 4'hc;
+  assign \$936  = regs__we & \$935 ;
+  assign \$937  = \$936  ? 32'd0 : throttled;
+  assign \$938  = ~ ce;
+  assign \$939  = busy & \$938 ;
+  assign \$940  = \$937  + \$939 ;
+  assign \$941  = act_feed + feed_step;
+  assign \$942  = act_sram + sram_access;
   always @(posedge clk)
-    therm_trip1_tmr0 <= \$2696 ;
+    therm_trip1_tmr0 <= \$943 ;
   always @(posedge clk)
-    therm_trip1_tmr1 <= \$2697 ;
+    therm_trip1_tmr1 <= \$944 ;
   always @(posedge clk)
-    therm_trip1_tmr2 <= \$2698 ;
+    therm_trip1_tmr2 <= \$945 ;
   always @(posedge clk)
-    therm_trip2_tmr0 <= \$2699 ;
+    therm_trip2_tmr0 <= \$946 ;
   always @(posedge clk)
-    therm_trip2_tmr1 <= \$2700 ;
+    therm_trip2_tmr1 <= \$947 ;
   always @(posedge clk)
-    therm_trip2_tmr2 <= \$2701 ;
+    therm_trip2_tmr2 <= \$948 ;
   always @(posedge clk)
-    therm_trip3_tmr0 <= \$2702 ;
+    therm_trip3_tmr0 <= \$949 ;
   always @(posedge clk)
-    therm_trip3_tmr1 <= \$2703 ;
+    therm_trip3_tmr1 <= \$950 ;
   always @(posedge clk)
-    therm_trip3_tmr2 <= \$2704 ;
+    therm_trip3_tmr2 <= \$951 ;
   always @(posedge clk)
-    therm_crit_tmr0 <= \$2705 ;
+    therm_crit_tmr0 <= \$952 ;
   always @(posedge clk)
-    therm_crit_tmr1 <= \$2706 ;
+    therm_crit_tmr1 <= \$953 ;
   always @(posedge clk)
-    therm_crit_tmr2 <= \$2707 ;
+    therm_crit_tmr2 <= \$954 ;
   always @(posedge clk)
-    therm_hyst_tmr0 <= \$2708 ;
+    therm_hyst_tmr0 <= \$955 ;
   always @(posedge clk)
-    therm_hyst_tmr1 <= \$2709 ;
+    therm_hyst_tmr1 <= \$956 ;
   always @(posedge clk)
-    therm_hyst_tmr2 <= \$2710 ;
+    therm_hyst_tmr2 <= \$957 ;
   always @(posedge clk)
-    therm_range_min_tmr0 <= \$2711 ;
+    therm_range_min_tmr0 <= \$958 ;
   always @(posedge clk)
-    therm_range_min_tmr1 <= \$2712 ;
+    therm_range_min_tmr1 <= \$959 ;
   always @(posedge clk)
-    therm_range_min_tmr2 <= \$2713 ;
+    therm_range_min_tmr2 <= \$960 ;
   always @(posedge clk)
-    therm_range_max_tmr0 <= \$2714 ;
+    therm_range_max_tmr0 <= \$961 ;
   always @(posedge clk)
-    therm_range_max_tmr1 <= \$2715 ;
+    therm_range_max_tmr1 <= \$962 ;
   always @(posedge clk)
-    therm_range_max_tmr2 <= \$2716 ;
+    therm_range_max_tmr2 <= \$963 ;
   always @(posedge clk)
-    therm_stuck_samples_tmr0 <= \$2717 ;
+    therm_stuck_samples_tmr0 <= \$964 ;
   always @(posedge clk)
-    therm_stuck_samples_tmr1 <= \$2718 ;
+    therm_stuck_samples_tmr1 <= \$965 ;
   always @(posedge clk)
-    therm_stuck_samples_tmr2 <= \$2719 ;
+    therm_stuck_samples_tmr2 <= \$966 ;
   always @(posedge clk)
-    therm_safe_level_tmr0 <= \$2720 ;
+    therm_safe_level_tmr0 <= \$967 ;
   always @(posedge clk)
-    therm_safe_level_tmr1 <= \$2721 ;
+    therm_safe_level_tmr1 <= \$968 ;
   always @(posedge clk)
-    therm_safe_level_tmr2 <= \$2722 ;
+    therm_safe_level_tmr2 <= \$969 ;
   always @(posedge clk)
-    therm_level_tmr0 <= \$2723 ;
+    therm_level_tmr0 <= \$970 ;
   always @(posedge clk)
-    therm_level_tmr1 <= \$2724 ;
+    therm_level_tmr1 <= \$971 ;
   always @(posedge clk)
-    therm_level_tmr2 <= \$2725 ;
+    therm_level_tmr2 <= \$972 ;
   always @(posedge clk)
-    therm_temp_tmr0 <= \$2726 ;
+    therm_temp_tmr0 <= \$973 ;
   always @(posedge clk)
-    therm_temp_tmr1 <= \$2727 ;
+    therm_temp_tmr1 <= \$974 ;
   always @(posedge clk)
-    therm_temp_tmr2 <= \$2728 ;
+    therm_temp_tmr2 <= \$975 ;
   always @(posedge clk)
-    therm_prev_tmr0 <= \$2729 ;
+    therm_prev_tmr0 <= \$976 ;
   always @(posedge clk)
-    therm_prev_tmr1 <= \$2730 ;
+    therm_prev_tmr1 <= \$977 ;
   always @(posedge clk)
-    therm_prev_tmr2 <= \$2731 ;
+    therm_prev_tmr2 <= \$978 ;
   always @(posedge clk)
-    therm_run_tmr0 <= \$2732 ;
+    therm_run_tmr0 <= \$979 ;
   always @(posedge clk)
-    therm_run_tmr1 <= \$2733 ;
+    therm_run_tmr1 <= \$980 ;
   always @(posedge clk)
-    therm_run_tmr2 <= \$2734 ;
+    therm_run_tmr2 <= \$981 ;
   always @(posedge clk)
-    therm_sensor_fault_tmr0 <= \$2735 ;
+    therm_sensor_fault_tmr0 <= \$982 ;
   always @(posedge clk)
-    therm_sensor_fault_tmr1 <= \$2736 ;
+    therm_sensor_fault_tmr1 <= \$983 ;
   always @(posedge clk)
-    therm_sensor_fault_tmr2 <= \$2737 ;
+    therm_sensor_fault_tmr2 <= \$984 ;
   always @(posedge clk)
-    therm_cool_tmr0 <= \$2738 ;
+    therm_cool_tmr0 <= \$985 ;
   always @(posedge clk)
-    therm_cool_tmr1 <= \$2739 ;
+    therm_cool_tmr1 <= \$986 ;
   always @(posedge clk)
-    therm_cool_tmr2 <= \$2740 ;
+    therm_cool_tmr2 <= \$987 ;
   always @(posedge clk)
-    therm_raises_tmr0 <= \$2741 ;
+    therm_raises_tmr0 <= \$988 ;
   always @(posedge clk)
-    therm_raises_tmr1 <= \$2742 ;
+    therm_raises_tmr1 <= \$989 ;
   always @(posedge clk)
-    therm_raises_tmr2 <= \$2743 ;
+    therm_raises_tmr2 <= \$990 ;
   always @(posedge clk)
-    therm_shutdowns_tmr0 <= \$2744 ;
+    therm_shutdowns_tmr0 <= \$991 ;
   always @(posedge clk)
-    therm_shutdowns_tmr1 <= \$2745 ;
+    therm_shutdowns_tmr1 <= \$992 ;
   always @(posedge clk)
-    therm_shutdowns_tmr2 <= \$2746 ;
+    therm_shutdowns_tmr2 <= \$993 ;
   always @(posedge clk)
-    therm_faults_tmr0 <= \$2747 ;
+    therm_faults_tmr0 <= \$994 ;
   always @(posedge clk)
-    therm_faults_tmr1 <= \$2748 ;
+    therm_faults_tmr1 <= \$995 ;
   always @(posedge clk)
-    therm_faults_tmr2 <= \$2749 ;
+    therm_faults_tmr2 <= \$996 ;
   always @(posedge clk)
-    therm_phase_tmr0 <= \$2750 ;
+    therm_phase_tmr0 <= \$997 ;
   always @(posedge clk)
-    therm_phase_tmr1 <= \$2751 ;
+    therm_phase_tmr1 <= \$998 ;
   always @(posedge clk)
-    therm_phase_tmr2 <= \$2752 ;
+    therm_phase_tmr2 <= \$999 ;
   always @(posedge clk)
-    throttled <= \$2753 ;
+    throttled <= \$1000 ;
   always @(posedge clk)
-    act_feed <= \$2754 ;
+    act_feed <= \$1001 ;
   always @(posedge clk)
-    act_sram <= \$2755 ;
-  always @(posedge clk)
-    busy_tmr0 <= \$2756 ;
-  always @(posedge clk)
-    busy_tmr1 <= \$2757 ;
-  always @(posedge clk)
-    busy_tmr2 <= \$2758 ;
-  always @(posedge clk)
-    done_tmr0 <= \$2759 ;
-  always @(posedge clk)
-    done_tmr1 <= \$2760 ;
-  always @(posedge clk)
-    done_tmr2 <= \$2761 ;
-  always @(posedge clk)
-    error_tmr0 <= \$2762 ;
-  always @(posedge clk)
-    error_tmr1 <= \$2763 ;
-  always @(posedge clk)
-    error_tmr2 <= \$2764 ;
-  always @(posedge clk)
-    irq_en_tmr0 <= \$2765 ;
-  always @(posedge clk)
-    irq_en_tmr1 <= \$2766 ;
-  always @(posedge clk)
-    irq_en_tmr2 <= \$2767 ;
-  always @(posedge clk)
-    reg_m_tmr0 <= \$2768 ;
-  always @(posedge clk)
-    reg_m_tmr1 <= \$2769 ;
-  always @(posedge clk)
-    reg_m_tmr2 <= \$2770 ;
-  always @(posedge clk)
-    reg_k_tmr0 <= \$2771 ;
-  always @(posedge clk)
-    reg_k_tmr1 <= \$2772 ;
-  always @(posedge clk)
-    reg_k_tmr2 <= \$2773 ;
-  always @(posedge clk)
-    reg_n_tmr0 <= \$2774 ;
-  always @(posedge clk)
-    reg_n_tmr1 <= \$2775 ;
-  always @(posedge clk)
-    reg_n_tmr2 <= \$2776 ;
-  always @(posedge clk)
-    a_zp_tmr0 <= \$2777 ;
-  always @(posedge clk)
-    a_zp_tmr1 <= \$2778 ;
-  always @(posedge clk)
-    a_zp_tmr2 <= \$2779 ;
-  always @(posedge clk)
-    b_zp_tmr0 <= \$2780 ;
-  always @(posedge clk)
-    b_zp_tmr1 <= \$2781 ;
-  always @(posedge clk)
-    b_zp_tmr2 <= \$2782 ;
-  always @(posedge clk)
-    out_zp_tmr0 <= \$2783 ;
-  always @(posedge clk)
-    out_zp_tmr1 <= \$2784 ;
-  always @(posedge clk)
-    out_zp_tmr2 <= \$2785 ;
-  always @(posedge clk)
-    act_min_tmr0 <= \$2786 ;
-  always @(posedge clk)
-    act_min_tmr1 <= \$2787 ;
-  always @(posedge clk)
-    act_min_tmr2 <= \$2788 ;
-  always @(posedge clk)
-    act_max_tmr0 <= \$2789 ;
-  always @(posedge clk)
-    act_max_tmr1 <= \$2790 ;
-  always @(posedge clk)
-    act_max_tmr2 <= \$2791 ;
-  always @(posedge clk)
-    per_channel_tmr0 <= \$2792 ;
-  always @(posedge clk)
-    per_channel_tmr1 <= \$2793 ;
-  always @(posedge clk)
-    per_channel_tmr2 <= \$2794 ;
-  always @(posedge clk)
-    qmult_tmr0 <= \$2795 ;
-  always @(posedge clk)
-    qmult_tmr1 <= \$2796 ;
-  always @(posedge clk)
-    qmult_tmr2 <= \$2797 ;
-  always @(posedge clk)
-    qshift_tmr0 <= \$2798 ;
-  always @(posedge clk)
-    qshift_tmr1 <= \$2799 ;
-  always @(posedge clk)
-    qshift_tmr2 <= \$2800 ;
-  always @(posedge clk)
-    cycles_tmr0 <= \$2801 ;
-  always @(posedge clk)
-    cycles_tmr1 <= \$2802 ;
-  always @(posedge clk)
-    cycles_tmr2 <= \$2803 ;
-  always @(posedge clk)
-    ctrl_state_tmr0 <= \$2804 ;
-  always @(posedge clk)
-    ctrl_state_tmr1 <= \$2805 ;
-  always @(posedge clk)
-    ctrl_state_tmr2 <= \$2806 ;
-  always @(posedge clk)
-    ib_tmr0 <= \$2807 ;
-  always @(posedge clk)
-    ib_tmr1 <= \$2808 ;
-  always @(posedge clk)
-    ib_tmr2 <= \$2809 ;
-  always @(posedge clk)
-    jb_tmr0 <= \$2810 ;
-  always @(posedge clk)
-    jb_tmr1 <= \$2811 ;
-  always @(posedge clk)
-    jb_tmr2 <= \$2812 ;
-  always @(posedge clk)
-    k_tmr0 <= \$2813 ;
-  always @(posedge clk)
-    k_tmr1 <= \$2814 ;
-  always @(posedge clk)
-    k_tmr2 <= \$2815 ;
-  always @(posedge clk)
-    wait_tmr0 <= \$2816 ;
-  always @(posedge clk)
-    wait_tmr1 <= \$2817 ;
-  always @(posedge clk)
-    wait_tmr2 <= \$2818 ;
-  always @(posedge clk)
-    drain_tmr0 <= \$2819 ;
-  always @(posedge clk)
-    drain_tmr1 <= \$2820 ;
-  always @(posedge clk)
-    drain_tmr2 <= \$2821 ;
-  always @(posedge clk)
-    tmr_flag <= \$2822 ;
-  always @(posedge clk)
-    tmr_errors <= \$2823 ;
-  always @(posedge clk)
-    bus__ack <= \$2824 ;
-  always @(posedge clk)
-    rd_region <= \$2825 ;
-  always @(posedge clk)
-    rd_bank <= \$2826 ;
-  always @(posedge clk)
-    rd_valid <= \$2827 ;
-  always @(posedge clk)
-    rd_lane <= \$2828 ;
-  always @(posedge clk)
-    reg_rdata <= \$2829 ;
-  always @(posedge clk)
-    ecc_ue <= \$2830 ;
-  always @(posedge clk)
-    byte_sel <= \$2831 ;
-  always @(posedge clk)
-    valid <= \$2832 ;
-  always @(posedge clk)
-    \$like$619  <= \$2833 ;
-  always @(posedge clk)
-    \nxt_en$620  <= \$2834 ;
-  always @(posedge clk)
-    \$like$621  <= \$2835 ;
-  always @(posedge clk)
-    \nxt_en$622  <= \$2836 ;
-  always @(posedge clk)
-    \$like  <= \$2837 ;
-  always @(posedge clk)
-    nxt_en <= \$2838 ;
-  \obt_tile_default_tmr.array  array (
-    .a_in(a_in__0),
-    .a_in__1(a_in__1),
-    .a_in__2(a_in__2),
-    .a_in__3(a_in__3),
-    .a_in__4(a_in__4),
-    .a_in__5(a_in__5),
-    .a_in__6(a_in__6),
-    .a_in__7(a_in__7),
-    .b_in(b_in__0),
-    .b_in__1(b_in__1),
-    .b_in__2(b_in__2),
-    .b_in__3(b_in__3),
-    .b_in__4(b_in__4),
-    .b_in__5(b_in__5),
-    .b_in__6(b_in__6),
-    .b_in__7(b_in__7),
-    .clear(clear),
-    .clk(clk),
-    .drain_acc__0(acc),
-    .drain_acc__1(\acc$534 ),
-    .drain_acc__2(\acc$543 ),
-    .drain_acc__3(\acc$552 ),
-    .drain_acc__4(\acc$561 ),
-    .drain_acc__5(\acc$570 ),
-    .drain_acc__6(\acc$579 ),
-    .drain_acc__7(\acc$588 ),
-    .drain_row(drain[2:0]),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.requant_0  requant_0 (
-    .acc(acc),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$476 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$2520 [31:0]),
-    .out(out),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$2521 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.requant_1  requant_1 (
-    .acc(\acc$534 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$477 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$2522 [31:0]),
-    .out(\out$603 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$2523 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.requant_2  requant_2 (
-    .acc(\acc$543 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$478 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$2524 [31:0]),
-    .out(\out$604 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$2525 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.requant_3  requant_3 (
-    .acc(\acc$552 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$479 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$2526 [31:0]),
-    .out(\out$605 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$2527 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.requant_4  requant_4 (
-    .acc(\acc$561 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$480 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$2528 [31:0]),
-    .out(\out$606 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$2529 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.requant_5  requant_5 (
-    .acc(\acc$570 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$481 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$2530 [31:0]),
-    .out(\out$607 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$2531 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.requant_6  requant_6 (
-    .acc(\acc$579 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$482 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$2532 [31:0]),
-    .out(\out$608 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$2533 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.requant_7  requant_7 (
-    .acc(\acc$588 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$483 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$2534 [31:0]),
-    .out(\out$609 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$2535 [5:0]),
-    .thr_ce(thr_ce)
-  );
+    act_sram <= \$1002 ;
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_trip1_d = therm_trip1;
     if (\$818 ) begin
-      therm_trip1_d = bus__dat_w[11:0];
+      therm_trip1_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_trip2_d = therm_trip2;
     if (\$820 ) begin
-      therm_trip2_d = bus__dat_w[11:0];
+      therm_trip2_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_trip3_d = therm_trip3;
     if (\$822 ) begin
-      therm_trip3_d = bus__dat_w[11:0];
+      therm_trip3_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_crit_d = therm_crit;
     if (\$824 ) begin
-      therm_crit_d = bus__dat_w[11:0];
+      therm_crit_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_hyst_d = therm_hyst;
     if (\$826 ) begin
-      therm_hyst_d = bus__dat_w[11:0];
+      therm_hyst_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_range_min_d = therm_range_min;
     if (\$828 ) begin
-      therm_range_min_d = bus__dat_w[11:0];
+      therm_range_min_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_range_max_d = therm_range_max;
     if (\$828 ) begin
-      therm_range_max_d = bus__dat_w[27:16];
+      therm_range_max_d = regs__wdata[27:16];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_stuck_samples_d = therm_stuck_samples;
     if (\$830 ) begin
-      therm_stuck_samples_d = bus__dat_w[7:0];
+      therm_stuck_samples_d = regs__wdata[7:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_safe_level_d = therm_safe_level;
     if (\$832 ) begin
       therm_safe_level_d = \$834 ;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_temp_d = therm_temp;
-    if (therm_sample) begin
-      therm_temp_d = therm_code;
+    if (sample) begin
+      therm_temp_d = code;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_prev_d = therm_prev;
-    if (therm_sample) begin
-      therm_prev_d = { 1'h0, therm_code };
+    if (sample) begin
+      therm_prev_d = { 1'h0, code };
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_run_d = therm_run;
-    if (therm_sample) begin
+    if (sample) begin
       therm_run_d = \$845 [7:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     therm_cool_d = therm_cool;
-    if (therm_sample) begin
+    if (sample) begin
       therm_cool_d = \$873 ;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     below_hyst = 1'h0;
     casez (lvl0)
       3'h1:
@@ -10351,7 +21967,7 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
     (* full_case = 32'd1 *)
     if (implausible) begin
       new_level = \$868 ;
@@ -10368,12096 +21984,466 @@ module obt_tile_default_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    thr_reg_rdata = 32'd0;
-    casez (\$938 [3:0])
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    regs__rdata = 32'd0;
+    casez (regs__addr)
       4'h1:
-          thr_reg_rdata = { 24'h000000, therm_cool, therm_sensor_fault, \$934 , \$933 [1:0], throttle_level };
+          regs__rdata = { 24'h000000, therm_cool, therm_sensor_fault, \$934 , \$933 [1:0], therm_level };
       4'h2:
-          thr_reg_rdata = { 20'h00000, therm_temp };
+          regs__rdata = { 20'h00000, therm_temp };
       4'h3:
-          thr_reg_rdata = { 20'h00000, therm_trip1 };
+          regs__rdata = { 20'h00000, therm_trip1 };
       4'h4:
-          thr_reg_rdata = { 20'h00000, therm_trip2 };
+          regs__rdata = { 20'h00000, therm_trip2 };
       4'h5:
-          thr_reg_rdata = { 20'h00000, therm_trip3 };
+          regs__rdata = { 20'h00000, therm_trip3 };
       4'h6:
-          thr_reg_rdata = { 20'h00000, therm_crit };
+          regs__rdata = { 20'h00000, therm_crit };
       4'h7:
-          thr_reg_rdata = { 20'h00000, therm_hyst };
+          regs__rdata = { 20'h00000, therm_hyst };
       4'h8:
-          thr_reg_rdata = { 4'h0, therm_range_max, 4'h0, therm_range_min };
+          regs__rdata = { 4'h0, therm_range_max, 4'h0, therm_range_min };
       4'h9:
-          thr_reg_rdata = { 24'h000000, therm_stuck_samples };
+          regs__rdata = { 24'h000000, therm_stuck_samples };
       4'ha:
-          thr_reg_rdata = { 29'h00000000, therm_safe_level };
+          regs__rdata = { 29'h00000000, therm_safe_level };
       4'hb:
-          thr_reg_rdata = { therm_faults, therm_shutdowns, therm_raises };
+          regs__rdata = { therm_faults, therm_shutdowns, therm_raises };
       4'hc:
-          thr_reg_rdata = throttled;
+          regs__rdata = throttled;
       4'hd:
-          thr_reg_rdata = act_feed;
+          regs__rdata = act_feed;
       4'he:
-          thr_reg_rdata = act_sram;
+          regs__rdata = act_sram;
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    busy_d = busy;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$2584 ) begin
-                busy_d = 1'h1;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            /* empty */;
-        3'h5:
-            if (\$2599 ) begin
-              busy_d = 1'h0;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    done_d = done;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (bus__dat_w[1]) begin
-              done_d = 1'h0;
-            end
-      endcase
-    end
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              done_d = 1'h0;
-              (* full_case = 32'd1 *)
-              if (\$2584 ) begin
-              end else begin
-                done_d = 1'h1;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            /* empty */;
-        3'h5:
-            if (\$2599 ) begin
-              done_d = 1'h1;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    error_d = error;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (bus__dat_w[2]) begin
-              error_d = 1'h0;
-            end
-      endcase
-    end
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              error_d = 1'h0;
-              (* full_case = 32'd1 *)
-              if (\$2584 ) begin
-              end else begin
-                error_d = 1'h1;
-              end
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    irq_en_d = irq_en;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            /* empty */;
-        18'h00007:
-            irq_en_d = bus__dat_w[0];
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    reg_m_d = reg_m;
-    if (reg_write) begin
-      if (\$2487 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              reg_m_d = bus__dat_w[15:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    reg_k_d = reg_k;
-    if (reg_write) begin
-      if (\$2487 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              reg_k_d = bus__dat_w[15:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    reg_n_d = reg_n;
-    if (reg_write) begin
-      if (\$2487 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              reg_n_d = bus__dat_w[15:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    a_zp_d = a_zp;
-    if (reg_write) begin
-      if (\$2487 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              a_zp_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    b_zp_d = b_zp;
-    if (reg_write) begin
-      if (\$2487 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              b_zp_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    out_zp_d = out_zp;
-    if (reg_write) begin
-      if (\$2487 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              out_zp_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    act_min_d = act_min;
-    if (reg_write) begin
-      if (\$2487 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              act_min_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    act_max_d = act_max;
-    if (reg_write) begin
-      if (\$2487 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              act_max_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    per_channel_d = per_channel;
-    if (reg_write) begin
-      if (\$2487 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              per_channel_d = bus__dat_w[0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    qmult_d = qmult;
-    if (reg_write) begin
-      if (\$2487 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              /* empty */;
-          18'h00011:
-              qmult_d = bus__dat_w;
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    qshift_d = qshift;
-    if (reg_write) begin
-      if (\$2487 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              /* empty */;
-          18'h00011:
-              /* empty */;
-          18'h00012:
-              qshift_d = bus__dat_w[5:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    cycles_d = cycles;
-    if (busy) begin
-      cycles_d = \$2573 [31:0];
-    end
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              cycles_d = 32'd0;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    ctrl_state_d = ctrl_state;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$2584 ) begin
-                ctrl_state_d = 3'h1;
-              end
-            end
-        3'h1:
-            ctrl_state_d = 3'h2;
-        3'h2:
-            if (\$2587 ) begin
-              ctrl_state_d = 3'h3;
-            end
-        3'h3:
-            if (\$2589 ) begin
-              ctrl_state_d = 3'h4;
-            end
-        3'h4:
-            if (\$2591 ) begin
-              (* full_case = 32'd1 *)
-              if (\$2593 ) begin
-                ctrl_state_d = 3'h1;
-              end else if (\$2595 ) begin
-                ctrl_state_d = 3'h1;
-              end else begin
-                ctrl_state_d = 3'h5;
-              end
-            end
-        3'h5:
-            if (\$2599 ) begin
-              ctrl_state_d = 3'h0;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    ib_d = ib;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$2584 ) begin
-                ib_d = 4'h0;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            if (\$2591 ) begin
-              if (\$2593 ) begin
-              end else if (\$2595 ) begin
-                ib_d = \$2597 [3:0];
-              end
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    jb_d = jb;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$2584 ) begin
-                jb_d = 4'h0;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            if (\$2591 ) begin
-              if (\$2593 ) begin
-                jb_d = \$2596 [3:0];
-              end else if (\$2595 ) begin
-                jb_d = 4'h0;
-              end
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    k_d = k;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            k_d = 7'h00;
-        3'h2:
-            k_d = \$2585 [6:0];
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    wait_d = \wait ;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            if (\$2587 ) begin
-              wait_d = 5'h00;
-            end
-        3'h3:
-            wait_d = \$2588 [4:0];
-        3'h4:
-            if (\$2591 ) begin
-              (* full_case = 32'd1 *)
-              if (\$2593 ) begin
-              end else if (\$2595 ) begin
-              end else begin
-                wait_d = 5'h00;
-              end
-            end
-        3'h5:
-            wait_d = \$2598 [4:0];
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    drain_d = drain;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            if (\$2589 ) begin
-              drain_d = 4'h0;
-            end
-        3'h4:
-            drain_d = \$2590 [3:0];
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr  = { ib[2:0], k[5:2] };
-    end else begin
-      \$signature__addr  = { \$2029 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$254  = { ib[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$254  = { \$2042 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$259  = { ib[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$259  = { \$2055 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$264  = { ib[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$264  = { \$2068 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$269  = { ib[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$269  = { \$2081 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$274  = { ib[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$274  = { \$2094 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$279  = { ib[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$279  = { \$2107 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$284  = { ib[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$284  = { \$2120 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$289  = { jb[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$289  = { \$2133 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$294  = { jb[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$294  = { \$2146 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$299  = { jb[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$299  = { \$2159 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$304  = { jb[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$304  = { \$2172 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$309  = { jb[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$309  = { \$2185 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$314  = { jb[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$314  = { \$2198 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$319  = { jb[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$319  = { \$2211 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$324  = { jb[2:0], k[5:2] };
-    end else begin
-      \$signature__addr$324  = { \$2224 [2:0], bus__adr[3:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    casez (rd_lane)
-      1'h0:
-          c_word = \$signature__data$452 [31:0];
-      1'h1:
-          c_word = \$signature__data$452 [63:32];
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    bus__dat_r = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            bus__dat_r = reg_rdata;
-        3'h1:
-            bus__dat_r = \$2477 ;
-        3'h2:
-            bus__dat_r = \$2478 ;
-        3'h3:
-            bus__dat_r = \$2479 ;
-        3'h4:
-            bus__dat_r = \$2480 ;
-        3'h5:
-            bus__dat_r = \$2481 ;
-        3'h6:
-            bus__dat_r = \$2482 ;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    value = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              3'h0:
-                  value = \$signature__data$457 ;
-              3'h1:
-                  value = \$signature__data$458 ;
-              3'h2:
-                  value = \$signature__data$459 ;
-              3'h3:
-                  value = \$signature__data$460 ;
-              3'h4:
-                  value = \$signature__data$461 ;
-              3'h5:
-                  value = \$signature__data$462 ;
-              3'h6:
-                  value = \$signature__data$463 ;
-              3'h7:
-                  value = \$signature__data$464 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$466  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              3'h0:
-                  \value$466  = \$signature__data$467 ;
-              3'h1:
-                  \value$466  = \$signature__data$468 ;
-              3'h2:
-                  \value$466  = \$signature__data$469 ;
-              3'h3:
-                  \value$466  = \$signature__data$470 ;
-              3'h4:
-                  \value$466  = \$signature__data$471 ;
-              3'h5:
-                  \value$466  = \$signature__data$472 ;
-              3'h6:
-                  \value$466  = \$signature__data$473 ;
-              3'h7:
-                  \value$466  = \$signature__data$474 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$475  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              3'h0:
-                  \value$475  = \$signature__data$476 ;
-              3'h1:
-                  \value$475  = \$signature__data$477 ;
-              3'h2:
-                  \value$475  = \$signature__data$478 ;
-              3'h3:
-                  \value$475  = \$signature__data$479 ;
-              3'h4:
-                  \value$475  = \$signature__data$480 ;
-              3'h5:
-                  \value$475  = \$signature__data$481 ;
-              3'h6:
-                  \value$475  = \$signature__data$482 ;
-              3'h7:
-                  \value$475  = \$signature__data$483 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$484  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              3'h0:
-                  \value$484  = \$signature__data$485 ;
-              3'h1:
-                  \value$484  = \$signature__data$486 ;
-              3'h2:
-                  \value$484  = \$signature__data$487 ;
-              3'h3:
-                  \value$484  = \$signature__data$488 ;
-              3'h4:
-                  \value$484  = \$signature__data$489 ;
-              3'h5:
-                  \value$484  = \$signature__data$490 ;
-              3'h6:
-                  \value$484  = \$signature__data$491 ;
-              3'h7:
-                  \value$484  = \$signature__data$492 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$493  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            /* empty */;
-        3'h5:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              3'h0:
-                  \value$493  = { \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494 [5], \$signature__data$494  };
-              3'h1:
-                  \value$493  = { \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495 [5], \$signature__data$495  };
-              3'h2:
-                  \value$493  = { \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496 [5], \$signature__data$496  };
-              3'h3:
-                  \value$493  = { \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497 [5], \$signature__data$497  };
-              3'h4:
-                  \value$493  = { \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498 [5], \$signature__data$498  };
-              3'h5:
-                  \value$493  = { \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499 [5], \$signature__data$499  };
-              3'h6:
-                  \value$493  = { \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500 [5], \$signature__data$500  };
-              3'h7:
-                  \value$493  = { \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501 [5], \$signature__data$501  };
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    thr_start = 1'h0;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            thr_start = \$2486 ;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$599  = \$like ;
-    end else begin
-      \$signature__addr$599  = \$2572 [8:0];
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__data$601  = { \out$609 , \out$608 , \out$607 , \out$606 , \out$605 , \out$604 , \out$603 , out };
-    end else begin
-      \$signature__data$601  = { bus__dat_w, bus__dat_w };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__en$610  = \$2571 ;
-    end else begin
-      \$signature__en$610  = \$2570 [7:0];
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    clear = 1'h0;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            clear = 1'h1;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    feeding = 1'h0;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            feeding = 1'h1;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    i_valid = 1'h0;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            i_valid = 1'h1;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2696  = therm_trip1_d;
-    if (rst) begin
-      \$2696  = 12'h4a8;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2697  = therm_trip1_d;
-    if (rst) begin
-      \$2697  = 12'h4a8;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2698  = therm_trip1_d;
-    if (rst) begin
-      \$2698  = 12'h4a8;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2699  = therm_trip2_d;
-    if (rst) begin
-      \$2699  = 12'h4f8;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2700  = therm_trip2_d;
-    if (rst) begin
-      \$2700  = 12'h4f8;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2701  = therm_trip2_d;
-    if (rst) begin
-      \$2701  = 12'h4f8;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2702  = therm_trip3_d;
-    if (rst) begin
-      \$2702  = 12'h548;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2703  = therm_trip3_d;
-    if (rst) begin
-      \$2703  = 12'h548;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2704  = therm_trip3_d;
-    if (rst) begin
-      \$2704  = 12'h548;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2705  = therm_crit_d;
-    if (rst) begin
-      \$2705  = 12'h598;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2706  = therm_crit_d;
-    if (rst) begin
-      \$2706  = 12'h598;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2707  = therm_crit_d;
-    if (rst) begin
-      \$2707  = 12'h598;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2708  = therm_hyst_d;
-    if (rst) begin
-      \$2708  = 12'h020;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2709  = therm_hyst_d;
-    if (rst) begin
-      \$2709  = 12'h020;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2710  = therm_hyst_d;
-    if (rst) begin
-      \$2710  = 12'h020;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2711  = therm_range_min_d;
-    if (rst) begin
-      \$2711  = 12'h0c0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2712  = therm_range_min_d;
-    if (rst) begin
-      \$2712  = 12'h0c0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2713  = therm_range_min_d;
-    if (rst) begin
-      \$2713  = 12'h0c0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2714  = therm_range_max_d;
-    if (rst) begin
-      \$2714  = 12'h6b0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2715  = therm_range_max_d;
-    if (rst) begin
-      \$2715  = 12'h6b0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2716  = therm_range_max_d;
-    if (rst) begin
-      \$2716  = 12'h6b0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2717  = therm_stuck_samples_d;
-    if (rst) begin
-      \$2717  = 8'h40;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2718  = therm_stuck_samples_d;
-    if (rst) begin
-      \$2718  = 8'h40;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2719  = therm_stuck_samples_d;
-    if (rst) begin
-      \$2719  = 8'h40;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2720  = therm_safe_level_d;
-    if (rst) begin
-      \$2720  = 3'h2;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2721  = therm_safe_level_d;
-    if (rst) begin
-      \$2721  = 3'h2;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2722  = therm_safe_level_d;
-    if (rst) begin
-      \$2722  = 3'h2;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2723  = therm_level_d;
-    if (rst) begin
-      \$2723  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2724  = therm_level_d;
-    if (rst) begin
-      \$2724  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2725  = therm_level_d;
-    if (rst) begin
-      \$2725  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2726  = therm_temp_d;
-    if (rst) begin
-      \$2726  = 12'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2727  = therm_temp_d;
-    if (rst) begin
-      \$2727  = 12'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2728  = therm_temp_d;
-    if (rst) begin
-      \$2728  = 12'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2729  = therm_prev_d;
-    if (rst) begin
-      \$2729  = 13'h1000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2730  = therm_prev_d;
-    if (rst) begin
-      \$2730  = 13'h1000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2731  = therm_prev_d;
-    if (rst) begin
-      \$2731  = 13'h1000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2732  = therm_run_d;
-    if (rst) begin
-      \$2732  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2733  = therm_run_d;
-    if (rst) begin
-      \$2733  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2734  = therm_run_d;
-    if (rst) begin
-      \$2734  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2735  = therm_sensor_fault_d;
-    if (rst) begin
-      \$2735  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2736  = therm_sensor_fault_d;
-    if (rst) begin
-      \$2736  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2737  = therm_sensor_fault_d;
-    if (rst) begin
-      \$2737  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2738  = therm_cool_d;
-    if (rst) begin
-      \$2738  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2739  = therm_cool_d;
-    if (rst) begin
-      \$2739  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2740  = therm_cool_d;
-    if (rst) begin
-      \$2740  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2741  = \$894 [15:0];
-    if (rst) begin
-      \$2741  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2742  = \$894 [15:0];
-    if (rst) begin
-      \$2742  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2743  = \$894 [15:0];
-    if (rst) begin
-      \$2743  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2744  = \$911 [7:0];
-    if (rst) begin
-      \$2744  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2745  = \$911 [7:0];
-    if (rst) begin
-      \$2745  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2746  = \$911 [7:0];
-    if (rst) begin
-      \$2746  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2747  = \$925 [7:0];
-    if (rst) begin
-      \$2747  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2748  = \$925 [7:0];
-    if (rst) begin
-      \$2748  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2749  = \$925 [7:0];
-    if (rst) begin
-      \$2749  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2750  = \$927 [1:0];
-    if (rst) begin
-      \$2750  = 2'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2751  = \$927 [1:0];
-    if (rst) begin
-      \$2751  = 2'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2752  = \$927 [1:0];
-    if (rst) begin
-      \$2752  = 2'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2753  = \$2649 [31:0];
-    if (rst) begin
-      \$2753  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2754  = \$2650 [31:0];
-    if (rst) begin
-      \$2754  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2755  = \$2651 [31:0];
-    if (rst) begin
-      \$2755  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2756  = busy_d;
-    if (rst) begin
-      \$2756  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2757  = busy_d;
-    if (rst) begin
-      \$2757  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2758  = busy_d;
-    if (rst) begin
-      \$2758  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2759  = done_d;
-    if (rst) begin
-      \$2759  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2760  = done_d;
-    if (rst) begin
-      \$2760  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2761  = done_d;
-    if (rst) begin
-      \$2761  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2762  = error_d;
-    if (rst) begin
-      \$2762  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2763  = error_d;
-    if (rst) begin
-      \$2763  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2764  = error_d;
-    if (rst) begin
-      \$2764  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2765  = irq_en_d;
-    if (rst) begin
-      \$2765  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2766  = irq_en_d;
-    if (rst) begin
-      \$2766  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2767  = irq_en_d;
-    if (rst) begin
-      \$2767  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2768  = reg_m_d;
-    if (rst) begin
-      \$2768  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2769  = reg_m_d;
-    if (rst) begin
-      \$2769  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2770  = reg_m_d;
-    if (rst) begin
-      \$2770  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2771  = reg_k_d;
-    if (rst) begin
-      \$2771  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2772  = reg_k_d;
-    if (rst) begin
-      \$2772  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2773  = reg_k_d;
-    if (rst) begin
-      \$2773  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2774  = reg_n_d;
-    if (rst) begin
-      \$2774  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2775  = reg_n_d;
-    if (rst) begin
-      \$2775  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2776  = reg_n_d;
-    if (rst) begin
-      \$2776  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2777  = a_zp_d;
-    if (rst) begin
-      \$2777  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2778  = a_zp_d;
-    if (rst) begin
-      \$2778  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2779  = a_zp_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$943  = therm_trip1_d;
     if (rst) begin
-      \$2779  = 8'h00;
+      \$943  = 12'h4a8;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2780  = b_zp_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$944  = therm_trip1_d;
     if (rst) begin
-      \$2780  = 8'h00;
+      \$944  = 12'h4a8;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2781  = b_zp_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$945  = therm_trip1_d;
     if (rst) begin
-      \$2781  = 8'h00;
+      \$945  = 12'h4a8;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2782  = b_zp_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$946  = therm_trip2_d;
     if (rst) begin
-      \$2782  = 8'h00;
+      \$946  = 12'h4f8;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2783  = out_zp_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$947  = therm_trip2_d;
     if (rst) begin
-      \$2783  = 8'h00;
+      \$947  = 12'h4f8;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2784  = out_zp_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$948  = therm_trip2_d;
     if (rst) begin
-      \$2784  = 8'h00;
+      \$948  = 12'h4f8;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2785  = out_zp_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$949  = therm_trip3_d;
     if (rst) begin
-      \$2785  = 8'h00;
+      \$949  = 12'h548;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2786  = act_min_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$950  = therm_trip3_d;
     if (rst) begin
-      \$2786  = 8'h80;
+      \$950  = 12'h548;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2787  = act_min_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$951  = therm_trip3_d;
     if (rst) begin
-      \$2787  = 8'h80;
+      \$951  = 12'h548;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2788  = act_min_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$952  = therm_crit_d;
     if (rst) begin
-      \$2788  = 8'h80;
+      \$952  = 12'h598;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2789  = act_max_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$953  = therm_crit_d;
     if (rst) begin
-      \$2789  = 8'h7f;
+      \$953  = 12'h598;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2790  = act_max_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$954  = therm_crit_d;
     if (rst) begin
-      \$2790  = 8'h7f;
+      \$954  = 12'h598;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2791  = act_max_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$955  = therm_hyst_d;
     if (rst) begin
-      \$2791  = 8'h7f;
+      \$955  = 12'h020;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2792  = per_channel_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$956  = therm_hyst_d;
     if (rst) begin
-      \$2792  = 1'h0;
+      \$956  = 12'h020;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2793  = per_channel_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$957  = therm_hyst_d;
     if (rst) begin
-      \$2793  = 1'h0;
+      \$957  = 12'h020;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2794  = per_channel_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$958  = therm_range_min_d;
     if (rst) begin
-      \$2794  = 1'h0;
+      \$958  = 12'h0c0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2795  = qmult_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$959  = therm_range_min_d;
     if (rst) begin
-      \$2795  = 32'd1073741824;
+      \$959  = 12'h0c0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2796  = qmult_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$960  = therm_range_min_d;
     if (rst) begin
-      \$2796  = 32'd1073741824;
+      \$960  = 12'h0c0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2797  = qmult_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$961  = therm_range_max_d;
     if (rst) begin
-      \$2797  = 32'd1073741824;
+      \$961  = 12'h6b0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2798  = qshift_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$962  = therm_range_max_d;
     if (rst) begin
-      \$2798  = 6'h00;
+      \$962  = 12'h6b0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2799  = qshift_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$963  = therm_range_max_d;
     if (rst) begin
-      \$2799  = 6'h00;
+      \$963  = 12'h6b0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2800  = qshift_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$964  = therm_stuck_samples_d;
     if (rst) begin
-      \$2800  = 6'h00;
+      \$964  = 8'h40;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2801  = cycles_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$965  = therm_stuck_samples_d;
     if (rst) begin
-      \$2801  = 32'd0;
+      \$965  = 8'h40;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2802  = cycles_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$966  = therm_stuck_samples_d;
     if (rst) begin
-      \$2802  = 32'd0;
+      \$966  = 8'h40;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2803  = cycles_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$967  = therm_safe_level_d;
     if (rst) begin
-      \$2803  = 32'd0;
+      \$967  = 3'h2;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2804  = ctrl_state_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$968  = therm_safe_level_d;
     if (rst) begin
-      \$2804  = 3'h0;
+      \$968  = 3'h2;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2805  = ctrl_state_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$969  = therm_safe_level_d;
     if (rst) begin
-      \$2805  = 3'h0;
+      \$969  = 3'h2;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2806  = ctrl_state_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$970  = therm_level_d;
     if (rst) begin
-      \$2806  = 3'h0;
+      \$970  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2807  = ib_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$971  = therm_level_d;
     if (rst) begin
-      \$2807  = 4'h0;
+      \$971  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2808  = ib_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$972  = therm_level_d;
     if (rst) begin
-      \$2808  = 4'h0;
+      \$972  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2809  = ib_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$973  = therm_temp_d;
     if (rst) begin
-      \$2809  = 4'h0;
+      \$973  = 12'h000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2810  = jb_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$974  = therm_temp_d;
     if (rst) begin
-      \$2810  = 4'h0;
+      \$974  = 12'h000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2811  = jb_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$975  = therm_temp_d;
     if (rst) begin
-      \$2811  = 4'h0;
+      \$975  = 12'h000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2812  = jb_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$976  = therm_prev_d;
     if (rst) begin
-      \$2812  = 4'h0;
+      \$976  = 13'h1000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2813  = k_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$977  = therm_prev_d;
     if (rst) begin
-      \$2813  = 7'h00;
+      \$977  = 13'h1000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2814  = k_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$978  = therm_prev_d;
     if (rst) begin
-      \$2814  = 7'h00;
+      \$978  = 13'h1000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2815  = k_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$979  = therm_run_d;
     if (rst) begin
-      \$2815  = 7'h00;
+      \$979  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2816  = wait_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$980  = therm_run_d;
     if (rst) begin
-      \$2816  = 5'h00;
+      \$980  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2817  = wait_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$981  = therm_run_d;
     if (rst) begin
-      \$2817  = 5'h00;
+      \$981  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2818  = wait_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$982  = therm_sensor_fault_d;
     if (rst) begin
-      \$2818  = 5'h00;
+      \$982  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2819  = drain_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$983  = therm_sensor_fault_d;
     if (rst) begin
-      \$2819  = 4'h0;
+      \$983  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2820  = drain_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$984  = therm_sensor_fault_d;
     if (rst) begin
-      \$2820  = 4'h0;
+      \$984  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2821  = drain_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$985  = therm_cool_d;
     if (rst) begin
-      \$2821  = 4'h0;
+      \$985  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2822  = tmr_flag;
-    if (\$2652 ) begin
-      \$2822  = 1'h1;
-    end
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (\$2693 ) begin
-              \$2822  = 1'h0;
-            end
-      endcase
-    end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$986  = therm_cool_d;
     if (rst) begin
-      \$2822  = 1'h0;
+      \$986  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2823  = tmr_errors;
-    if (\$2652 ) begin
-      \$2823  = \$2654 [31:0];
-    end
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            /* empty */;
-        18'h00007:
-            /* empty */;
-        18'h00014:
-            if (\$2695 ) begin
-              \$2823  = 32'd0;
-            end
-      endcase
-    end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$987  = therm_cool_d;
     if (rst) begin
-      \$2823  = 32'd0;
+      \$987  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2824  = served;
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$988  = \$894 [15:0];
     if (rst) begin
-      \$2824  = 1'h0;
+      \$988  = 16'h0000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2825  = rd_region;
-    if (served) begin
-      \$2825  = bus__adr[20:18];
-    end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$989  = \$894 [15:0];
     if (rst) begin
-      \$2825  = 3'h0;
+      \$989  = 16'h0000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2826  = rd_bank;
-    if (\$2658 ) begin
-      \$2826  = \$2659 [2:0];
-    end
-    if (\$2664 ) begin
-      \$2826  = \$2665 [2:0];
-    end
-    if (\$2670 ) begin
-      \$2826  = bus__adr[2:0];
-    end
-    if (\$2675 ) begin
-      \$2826  = bus__adr[2:0];
-    end
-    if (\$2680 ) begin
-      \$2826  = bus__adr[2:0];
-    end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$990  = \$894 [15:0];
     if (rst) begin
-      \$2826  = 3'h0;
+      \$990  = 16'h0000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2827  = rd_valid;
-    if (\$2658 ) begin
-      \$2827  = \$2660 ;
-    end
-    if (\$2664 ) begin
-      \$2827  = \$2666 ;
-    end
-    if (\$2670 ) begin
-      \$2827  = \$2671 ;
-    end
-    if (\$2675 ) begin
-      \$2827  = \$2676 ;
-    end
-    if (\$2680 ) begin
-      \$2827  = \$2681 ;
-    end
-    if (\$2685 ) begin
-      \$2827  = \$2686 ;
-    end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$991  = \$911 [7:0];
     if (rst) begin
-      \$2827  = 1'h0;
+      \$991  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2828  = rd_lane;
-    if (\$2685 ) begin
-      \$2828  = bus__adr[0];
-    end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$992  = \$911 [7:0];
     if (rst) begin
-      \$2828  = 1'h0;
+      \$992  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2829  = reg_rdata;
-    if (\$2690 ) begin
-      (* full_case = 32'd1 *)
-      casez (bus__adr[17:0])
-        18'h00000:
-            \$2829  = 32'd1329746993;
-        18'h00001:
-            \$2829  = 32'd133128;
-        18'h00002:
-            \$2829  = 32'd64;
-        18'h00003:
-            \$2829  = 32'd64;
-        18'h00004:
-            \$2829  = 32'd64;
-        18'h00006:
-            \$2829  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
-        18'h00007:
-            \$2829  = { 31'h00000000, irq_en };
-        18'h00008:
-            \$2829  = { 16'h0000, reg_m };
-        18'h00009:
-            \$2829  = { 16'h0000, reg_k };
-        18'h0000a:
-            \$2829  = { 16'h0000, reg_n };
-        18'h0000b:
-            \$2829  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
-        18'h0000c:
-            \$2829  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
-        18'h0000d:
-            \$2829  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
-        18'h0000e:
-            \$2829  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
-        18'h0000f:
-            \$2829  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
-        18'h00010:
-            \$2829  = { 31'h00000000, per_channel };
-        18'h00011:
-            \$2829  = qmult;
-        18'h00012:
-            \$2829  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
-        18'h00013:
-            \$2829  = cycles;
-        18'h00014:
-            \$2829  = tmr_errors;
-        18'h00015:
-            \$2829  = 32'd1;
-        18'h0001a:
-            \$2829  = thr_reg_rdata;
-        18'h0001b:
-            \$2829  = thr_reg_rdata;
-        18'h0001c:
-            \$2829  = thr_reg_rdata;
-        18'h0001d:
-            \$2829  = thr_reg_rdata;
-        18'h0001e:
-            \$2829  = thr_reg_rdata;
-        18'h0001f:
-            \$2829  = thr_reg_rdata;
-        18'h00020:
-            \$2829  = thr_reg_rdata;
-        18'h00021:
-            \$2829  = thr_reg_rdata;
-        18'h00022:
-            \$2829  = thr_reg_rdata;
-        18'h00023:
-            \$2829  = thr_reg_rdata;
-        18'h00024:
-            \$2829  = thr_reg_rdata;
-        18'h00025:
-            \$2829  = thr_reg_rdata;
-        18'h00026:
-            \$2829  = thr_reg_rdata;
-        18'h00027:
-            \$2829  = thr_reg_rdata;
-        18'h00028:
-            \$2829  = thr_reg_rdata;
-        default:
-            \$2829  = 32'd0;
-      endcase
-    end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$993  = \$911 [7:0];
     if (rst) begin
-      \$2829  = 32'd0;
+      \$993  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2830  = ecc_ue;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (bus__dat_w[4]) begin
-              \$2830  = 1'h0;
-            end
-      endcase
-    end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$994  = \$925 [7:0];
     if (rst) begin
-      \$2830  = 1'h0;
+      \$994  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2831  = byte_sel;
-    if (thr_ce) begin
-      \$2831  = k[1:0];
-    end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$995  = \$925 [7:0];
     if (rst) begin
-      \$2831  = 2'h0;
+      \$995  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2832  = valid;
-    if (thr_ce) begin
-      \$2832  = feeding;
-    end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$996  = \$925 [7:0];
     if (rst) begin
-      \$2832  = 1'h0;
+      \$996  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2833  = \$like$619 ;
-    if (thr_ce) begin
-      \$2833  = { ib[2:0], drain[2:0], jb[2:0] };
-    end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$997  = \$927 [1:0];
     if (rst) begin
-      \$2833  = 9'h000;
+      \$997  = 2'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2834  = \nxt_en$620 ;
-    if (thr_ce) begin
-      \$2834  = wr_en;
-    end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$998  = \$927 [1:0];
     if (rst) begin
-      \$2834  = 8'h00;
+      \$998  = 2'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2835  = \$like$621 ;
-    if (thr_ce) begin
-      \$2835  = \$like$619 ;
-    end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$999  = \$927 [1:0];
     if (rst) begin
-      \$2835  = 9'h000;
+      \$999  = 2'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2836  = \nxt_en$622 ;
-    if (thr_ce) begin
-      \$2836  = \nxt_en$620 ;
-    end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$1000  = \$940 [31:0];
     if (rst) begin
-      \$2836  = 8'h00;
+      \$1000  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2837  = \$like ;
-    if (thr_ce) begin
-      \$2837  = \$like$621 ;
-    end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$1001  = \$941 [31:0];
     if (rst) begin
-      \$2837  = 9'h000;
+      \$1001  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2838  = nxt_en;
-    if (thr_ce) begin
-      \$2838  = \nxt_en$622 ;
-    end
+    if (\$auto$verilog_backend.cc:2355:dump_module$78 ) begin end
+    \$1002  = \$942 [31:0];
     if (rst) begin
-      \$2838  = 8'h00;
+      \$1002  = 32'd0;
     end
   end
-  assign therm_level = throttle_level;
   assign therm_raises_d = \$894 [15:0];
   assign therm_shutdowns_d = \$911 [7:0];
   assign therm_faults_d = \$925 [7:0];
   assign therm_phase_d = \$927 [1:0];
-  assign thr_reg_addr = \$938 [3:0];
-  assign thr_reg_wdata = bus__dat_w;
   assign run_next = \$845 [7:0];
-  assign thr_code = therm_code;
   assign up = \$857 [1:0];
-  assign thr_sample = therm_sample;
-  assign thr_busy = busy;
-  assign thr_level = throttle_level;
-  assign thr_dvfs = \$933 [1:0];
-  assign thr_act_feed = act_feed;
-  assign thr_act_sram = act_sram;
-  assign \busy$135  = busy;
-  assign m_blocks = \$2024 [3:0];
-  assign n_blocks = \$2027 [3:0];
-  assign \$signature__addr$251  = { \$2032 [2:0], bus__adr[3:0] };
-  assign \$signature__data  = bus__dat_w;
-  assign \$signature__addr$256  = { \$2045 [2:0], bus__adr[3:0] };
-  assign \$signature__data$257  = bus__dat_w;
-  assign \$signature__addr$261  = { \$2058 [2:0], bus__adr[3:0] };
-  assign \$signature__data$262  = bus__dat_w;
-  assign \$signature__addr$266  = { \$2071 [2:0], bus__adr[3:0] };
-  assign \$signature__data$267  = bus__dat_w;
-  assign \$signature__addr$271  = { \$2084 [2:0], bus__adr[3:0] };
-  assign \$signature__data$272  = bus__dat_w;
-  assign \$signature__addr$276  = { \$2097 [2:0], bus__adr[3:0] };
-  assign \$signature__data$277  = bus__dat_w;
-  assign \$signature__addr$281  = { \$2110 [2:0], bus__adr[3:0] };
-  assign \$signature__data$282  = bus__dat_w;
-  assign \$signature__addr$286  = { \$2123 [2:0], bus__adr[3:0] };
-  assign \$signature__data$287  = bus__dat_w;
-  assign \$signature__addr$291  = { \$2136 [2:0], bus__adr[3:0] };
-  assign \$signature__data$292  = bus__dat_w;
-  assign \$signature__addr$296  = { \$2149 [2:0], bus__adr[3:0] };
-  assign \$signature__data$297  = bus__dat_w;
-  assign \$signature__addr$301  = { \$2162 [2:0], bus__adr[3:0] };
-  assign \$signature__data$302  = bus__dat_w;
-  assign \$signature__addr$306  = { \$2175 [2:0], bus__adr[3:0] };
-  assign \$signature__data$307  = bus__dat_w;
-  assign \$signature__addr$311  = { \$2188 [2:0], bus__adr[3:0] };
-  assign \$signature__data$312  = bus__dat_w;
-  assign \$signature__addr$316  = { \$2201 [2:0], bus__adr[3:0] };
-  assign \$signature__data$317  = bus__dat_w;
-  assign \$signature__addr$321  = { \$2214 [2:0], bus__adr[3:0] };
-  assign \$signature__data$322  = bus__dat_w;
-  assign \$signature__addr$326  = { \$2227 [2:0], bus__adr[3:0] };
-  assign \$signature__data$327  = bus__dat_w;
-  assign \$signature__addr$329  = \$2237 [2:0];
-  assign \$signature__addr$330  = \$2238 [2:0];
-  assign \$signature__data$331  = bus__dat_w;
-  assign \$signature__addr$334  = \$2247 [2:0];
-  assign \$signature__addr$335  = \$2248 [2:0];
-  assign \$signature__data$336  = bus__dat_w;
-  assign \$signature__addr$339  = \$2257 [2:0];
-  assign \$signature__addr$340  = \$2258 [2:0];
-  assign \$signature__data$341  = bus__dat_w;
-  assign \$signature__addr$344  = \$2267 [2:0];
-  assign \$signature__addr$345  = \$2268 [2:0];
-  assign \$signature__data$346  = bus__dat_w;
-  assign \$signature__addr$349  = \$2277 [2:0];
-  assign \$signature__addr$350  = \$2278 [2:0];
-  assign \$signature__data$351  = bus__dat_w;
-  assign \$signature__addr$354  = \$2287 [2:0];
-  assign \$signature__addr$355  = \$2288 [2:0];
-  assign \$signature__data$356  = bus__dat_w;
-  assign \$signature__addr$359  = \$2297 [2:0];
-  assign \$signature__addr$360  = \$2298 [2:0];
-  assign \$signature__data$361  = bus__dat_w;
-  assign \$signature__addr$364  = \$2307 [2:0];
-  assign \$signature__addr$365  = \$2308 [2:0];
-  assign \$signature__data$366  = bus__dat_w;
-  assign \$signature__addr$369  = \$2317 [2:0];
-  assign \$signature__addr$370  = \$2318 [2:0];
-  assign \$signature__data$371  = bus__dat_w;
-  assign \$signature__addr$374  = \$2327 [2:0];
-  assign \$signature__addr$375  = \$2328 [2:0];
-  assign \$signature__data$376  = bus__dat_w;
-  assign \$signature__addr$379  = \$2337 [2:0];
-  assign \$signature__addr$380  = \$2338 [2:0];
-  assign \$signature__data$381  = bus__dat_w;
-  assign \$signature__addr$384  = \$2347 [2:0];
-  assign \$signature__addr$385  = \$2348 [2:0];
-  assign \$signature__data$386  = bus__dat_w;
-  assign \$signature__addr$389  = \$2357 [2:0];
-  assign \$signature__addr$390  = \$2358 [2:0];
-  assign \$signature__data$391  = bus__dat_w;
-  assign \$signature__addr$394  = \$2367 [2:0];
-  assign \$signature__addr$395  = \$2368 [2:0];
-  assign \$signature__data$396  = bus__dat_w;
-  assign \$signature__addr$399  = \$2377 [2:0];
-  assign \$signature__addr$400  = \$2378 [2:0];
-  assign \$signature__data$401  = bus__dat_w;
-  assign \$signature__addr$404  = \$2387 [2:0];
-  assign \$signature__addr$405  = \$2388 [2:0];
-  assign \$signature__data$406  = bus__dat_w;
-  assign \$signature__addr$409  = \$2397 [2:0];
-  assign \$signature__addr$410  = \$2398 [2:0];
-  assign \$signature__data$411  = bus__dat_w[5:0];
-  assign \$signature__addr$414  = \$2407 [2:0];
-  assign \$signature__addr$415  = \$2408 [2:0];
-  assign \$signature__data$416  = bus__dat_w[5:0];
-  assign \$signature__addr$419  = \$2417 [2:0];
-  assign \$signature__addr$420  = \$2418 [2:0];
-  assign \$signature__data$421  = bus__dat_w[5:0];
-  assign \$signature__addr$424  = \$2427 [2:0];
-  assign \$signature__addr$425  = \$2428 [2:0];
-  assign \$signature__data$426  = bus__dat_w[5:0];
-  assign \$signature__addr$429  = \$2437 [2:0];
-  assign \$signature__addr$430  = \$2438 [2:0];
-  assign \$signature__data$431  = bus__dat_w[5:0];
-  assign \$signature__addr$434  = \$2447 [2:0];
-  assign \$signature__addr$435  = \$2448 [2:0];
-  assign \$signature__data$436  = bus__dat_w[5:0];
-  assign \$signature__addr$439  = \$2457 [2:0];
-  assign \$signature__addr$440  = \$2458 [2:0];
-  assign \$signature__data$441  = bus__dat_w[5:0];
-  assign \$signature__addr$444  = \$2467 [2:0];
-  assign \$signature__addr$445  = \$2468 [2:0];
-  assign \$signature__data$446  = bus__dat_w[5:0];
-  assign \$signature__addr$449  = \$2476 [8:0];
-  assign start = thr_start;
-  assign drain_row = drain[2:0];
-  assign row = { ib, drain[2:0] };
-  assign draining = i_valid;
-  assign drain_acc__0 = acc;
-  assign bias = \$signature__data$476 ;
-  assign mult = \$2520 [31:0];
-  assign shift = \$2521 [5:0];
-  assign \out_zp$530  = out_zp;
-  assign \act_min$531  = act_min;
-  assign \act_max$532  = act_max;
-  assign \i_valid$533  = i_valid;
-  assign drain_acc__1 = \acc$534 ;
-  assign \bias$536  = \$signature__data$477 ;
-  assign \mult$537  = \$2522 [31:0];
-  assign \shift$538  = \$2523 [5:0];
-  assign \out_zp$539  = out_zp;
-  assign \act_min$540  = act_min;
-  assign \act_max$541  = act_max;
-  assign \i_valid$542  = i_valid;
-  assign drain_acc__2 = \acc$543 ;
-  assign \bias$545  = \$signature__data$478 ;
-  assign \mult$546  = \$2524 [31:0];
-  assign \shift$547  = \$2525 [5:0];
-  assign \out_zp$548  = out_zp;
-  assign \act_min$549  = act_min;
-  assign \act_max$550  = act_max;
-  assign \i_valid$551  = i_valid;
-  assign drain_acc__3 = \acc$552 ;
-  assign \bias$554  = \$signature__data$479 ;
-  assign \mult$555  = \$2526 [31:0];
-  assign \shift$556  = \$2527 [5:0];
-  assign \out_zp$557  = out_zp;
-  assign \act_min$558  = act_min;
-  assign \act_max$559  = act_max;
-  assign \i_valid$560  = i_valid;
-  assign drain_acc__4 = \acc$561 ;
-  assign \bias$563  = \$signature__data$480 ;
-  assign \mult$564  = \$2528 [31:0];
-  assign \shift$565  = \$2529 [5:0];
-  assign \out_zp$566  = out_zp;
-  assign \act_min$567  = act_min;
-  assign \act_max$568  = act_max;
-  assign \i_valid$569  = i_valid;
-  assign drain_acc__5 = \acc$570 ;
-  assign \bias$572  = \$signature__data$481 ;
-  assign \mult$573  = \$2530 [31:0];
-  assign \shift$574  = \$2531 [5:0];
-  assign \out_zp$575  = out_zp;
-  assign \act_min$576  = act_min;
-  assign \act_max$577  = act_max;
-  assign \i_valid$578  = i_valid;
-  assign drain_acc__6 = \acc$579 ;
-  assign \bias$581  = \$signature__data$482 ;
-  assign \mult$582  = \$2532 [31:0];
-  assign \shift$583  = \$2533 [5:0];
-  assign \out_zp$584  = out_zp;
-  assign \act_min$585  = act_min;
-  assign \act_max$586  = act_max;
-  assign \i_valid$587  = i_valid;
-  assign drain_acc__7 = \acc$588 ;
-  assign \bias$590  = \$signature__data$483 ;
-  assign \mult$591  = \$2534 [31:0];
-  assign \shift$592  = \$2535 [5:0];
-  assign \out_zp$593  = out_zp;
-  assign \act_min$594  = act_min;
-  assign \act_max$595  = act_max;
-  assign wr_addr = { ib[2:0], drain[2:0], jb[2:0] };
-  assign lane_en = \$2570 [7:0];
-  assign thr_sram_access = \$2643 [7:0];
-  assign dvfs_level = \$933 [1:0];
-  assign \$2024  = { \$2023 [17], \$2023 [17], \$2023 [17], \$2023 [17:3] };
-  assign \$2027  = { \$2026 [17], \$2026 [17], \$2026 [17], \$2026 [17:3] };
-  assign \$2028  = { 4'h0, bus__adr[17:4] };
-  assign \$2029  = { 3'h0, \$2028 [17:3] };
-  assign \$2031  = { 4'h0, bus__adr[17:4] };
-  assign \$2032  = { 3'h0, \$2031 [17:3] };
-  assign \$2037  = { 4'h0, bus__adr[17:4] };
-  assign \$2041  = { 4'h0, bus__adr[17:4] };
-  assign \$2042  = { 3'h0, \$2041 [17:3] };
-  assign \$2044  = { 4'h0, bus__adr[17:4] };
-  assign \$2045  = { 3'h0, \$2044 [17:3] };
-  assign \$2050  = { 4'h0, bus__adr[17:4] };
-  assign \$2054  = { 4'h0, bus__adr[17:4] };
-  assign \$2055  = { 3'h0, \$2054 [17:3] };
-  assign \$2057  = { 4'h0, bus__adr[17:4] };
-  assign \$2058  = { 3'h0, \$2057 [17:3] };
-  assign \$2063  = { 4'h0, bus__adr[17:4] };
-  assign \$2067  = { 4'h0, bus__adr[17:4] };
-  assign \$2068  = { 3'h0, \$2067 [17:3] };
-  assign \$2070  = { 4'h0, bus__adr[17:4] };
-  assign \$2071  = { 3'h0, \$2070 [17:3] };
-  assign \$2076  = { 4'h0, bus__adr[17:4] };
-  assign \$2080  = { 4'h0, bus__adr[17:4] };
-  assign \$2081  = { 3'h0, \$2080 [17:3] };
-  assign \$2083  = { 4'h0, bus__adr[17:4] };
-  assign \$2084  = { 3'h0, \$2083 [17:3] };
-  assign \$2089  = { 4'h0, bus__adr[17:4] };
-  assign \$2093  = { 4'h0, bus__adr[17:4] };
-  assign \$2094  = { 3'h0, \$2093 [17:3] };
-  assign \$2096  = { 4'h0, bus__adr[17:4] };
-  assign \$2097  = { 3'h0, \$2096 [17:3] };
-  assign \$2102  = { 4'h0, bus__adr[17:4] };
-  assign \$2106  = { 4'h0, bus__adr[17:4] };
-  assign \$2107  = { 3'h0, \$2106 [17:3] };
-  assign \$2109  = { 4'h0, bus__adr[17:4] };
-  assign \$2110  = { 3'h0, \$2109 [17:3] };
-  assign \$2115  = { 4'h0, bus__adr[17:4] };
-  assign \$2119  = { 4'h0, bus__adr[17:4] };
-  assign \$2120  = { 3'h0, \$2119 [17:3] };
-  assign \$2122  = { 4'h0, bus__adr[17:4] };
-  assign \$2123  = { 3'h0, \$2122 [17:3] };
-  assign \$2128  = { 4'h0, bus__adr[17:4] };
-  assign \$2132  = { 4'h0, bus__adr[17:4] };
-  assign \$2133  = { 3'h0, \$2132 [17:3] };
-  assign \$2135  = { 4'h0, bus__adr[17:4] };
-  assign \$2136  = { 3'h0, \$2135 [17:3] };
-  assign \$2141  = { 4'h0, bus__adr[17:4] };
-  assign \$2145  = { 4'h0, bus__adr[17:4] };
-  assign \$2146  = { 3'h0, \$2145 [17:3] };
-  assign \$2148  = { 4'h0, bus__adr[17:4] };
-  assign \$2149  = { 3'h0, \$2148 [17:3] };
-  assign \$2154  = { 4'h0, bus__adr[17:4] };
-  assign \$2158  = { 4'h0, bus__adr[17:4] };
-  assign \$2159  = { 3'h0, \$2158 [17:3] };
-  assign \$2161  = { 4'h0, bus__adr[17:4] };
-  assign \$2162  = { 3'h0, \$2161 [17:3] };
-  assign \$2167  = { 4'h0, bus__adr[17:4] };
-  assign \$2171  = { 4'h0, bus__adr[17:4] };
-  assign \$2172  = { 3'h0, \$2171 [17:3] };
-  assign \$2174  = { 4'h0, bus__adr[17:4] };
-  assign \$2175  = { 3'h0, \$2174 [17:3] };
-  assign \$2180  = { 4'h0, bus__adr[17:4] };
-  assign \$2184  = { 4'h0, bus__adr[17:4] };
-  assign \$2185  = { 3'h0, \$2184 [17:3] };
-  assign \$2187  = { 4'h0, bus__adr[17:4] };
-  assign \$2188  = { 3'h0, \$2187 [17:3] };
-  assign \$2193  = { 4'h0, bus__adr[17:4] };
-  assign \$2197  = { 4'h0, bus__adr[17:4] };
-  assign \$2198  = { 3'h0, \$2197 [17:3] };
-  assign \$2200  = { 4'h0, bus__adr[17:4] };
-  assign \$2201  = { 3'h0, \$2200 [17:3] };
-  assign \$2206  = { 4'h0, bus__adr[17:4] };
-  assign \$2210  = { 4'h0, bus__adr[17:4] };
-  assign \$2211  = { 3'h0, \$2210 [17:3] };
-  assign \$2213  = { 4'h0, bus__adr[17:4] };
-  assign \$2214  = { 3'h0, \$2213 [17:3] };
-  assign \$2219  = { 4'h0, bus__adr[17:4] };
-  assign \$2223  = { 4'h0, bus__adr[17:4] };
-  assign \$2224  = { 3'h0, \$2223 [17:3] };
-  assign \$2226  = { 4'h0, bus__adr[17:4] };
-  assign \$2227  = { 3'h0, \$2226 [17:3] };
-  assign \$2232  = { 4'h0, bus__adr[17:4] };
-  assign \$2236  = { 3'h0, bus__adr[17:3] };
-  assign \$2238  = { 3'h0, bus__adr[17:3] };
-  assign \$2246  = { 3'h0, bus__adr[17:3] };
-  assign \$2248  = { 3'h0, bus__adr[17:3] };
-  assign \$2256  = { 3'h0, bus__adr[17:3] };
-  assign \$2258  = { 3'h0, bus__adr[17:3] };
-  assign \$2266  = { 3'h0, bus__adr[17:3] };
-  assign \$2268  = { 3'h0, bus__adr[17:3] };
-  assign \$2276  = { 3'h0, bus__adr[17:3] };
-  assign \$2278  = { 3'h0, bus__adr[17:3] };
-  assign \$2286  = { 3'h0, bus__adr[17:3] };
-  assign \$2288  = { 3'h0, bus__adr[17:3] };
-  assign \$2296  = { 3'h0, bus__adr[17:3] };
-  assign \$2298  = { 3'h0, bus__adr[17:3] };
-  assign \$2306  = { 3'h0, bus__adr[17:3] };
-  assign \$2308  = { 3'h0, bus__adr[17:3] };
-  assign \$2316  = { 3'h0, bus__adr[17:3] };
-  assign \$2318  = { 3'h0, bus__adr[17:3] };
-  assign \$2326  = { 3'h0, bus__adr[17:3] };
-  assign \$2328  = { 3'h0, bus__adr[17:3] };
-  assign \$2336  = { 3'h0, bus__adr[17:3] };
-  assign \$2338  = { 3'h0, bus__adr[17:3] };
-  assign \$2346  = { 3'h0, bus__adr[17:3] };
-  assign \$2348  = { 3'h0, bus__adr[17:3] };
-  assign \$2356  = { 3'h0, bus__adr[17:3] };
-  assign \$2358  = { 3'h0, bus__adr[17:3] };
-  assign \$2366  = { 3'h0, bus__adr[17:3] };
-  assign \$2368  = { 3'h0, bus__adr[17:3] };
-  assign \$2376  = { 3'h0, bus__adr[17:3] };
-  assign \$2378  = { 3'h0, bus__adr[17:3] };
-  assign \$2386  = { 3'h0, bus__adr[17:3] };
-  assign \$2388  = { 3'h0, bus__adr[17:3] };
-  assign \$2396  = { 3'h0, bus__adr[17:3] };
-  assign \$2398  = { 3'h0, bus__adr[17:3] };
-  assign \$2406  = { 3'h0, bus__adr[17:3] };
-  assign \$2408  = { 3'h0, bus__adr[17:3] };
-  assign \$2416  = { 3'h0, bus__adr[17:3] };
-  assign \$2418  = { 3'h0, bus__adr[17:3] };
-  assign \$2426  = { 3'h0, bus__adr[17:3] };
-  assign \$2428  = { 3'h0, bus__adr[17:3] };
-  assign \$2436  = { 3'h0, bus__adr[17:3] };
-  assign \$2438  = { 3'h0, bus__adr[17:3] };
-  assign \$2446  = { 3'h0, bus__adr[17:3] };
-  assign \$2448  = { 3'h0, bus__adr[17:3] };
-  assign \$2456  = { 3'h0, bus__adr[17:3] };
-  assign \$2458  = { 3'h0, bus__adr[17:3] };
-  assign \$2466  = { 3'h0, bus__adr[17:3] };
-  assign \$2468  = { 3'h0, bus__adr[17:3] };
-  assign \$2476  = { 1'h0, bus__adr[17:1] };
-  assign \$2563  = \$2562 ;
-  assign \$2572  = { 1'h0, bus__adr[17:1] };
-  assign \$2642  = 1'h0;
-  assign \$2659  = { 4'h0, bus__adr[17:4] };
-  assign \$2665  = { 4'h0, bus__adr[17:4] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array (rst, thr_ce, drain_row, a_in, a_in__1, a_in__2, a_in__3, a_in__4, a_in__5, a_in__6, a_in__7, b_in, b_in__1, b_in__2, b_in__3, b_in__4, b_in__5, b_in__6, b_in__7, clear, drain_acc__0
-, drain_acc__1, drain_acc__2, drain_acc__3, drain_acc__4, drain_acc__5, drain_acc__6, drain_acc__7, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$2  = 0;
-  reg [8:0] \$1 ;
-  reg [8:0] \$10 ;
-  reg [8:0] \$11 ;
-  reg [8:0] \$12 ;
-  reg [8:0] \$13 ;
-  reg [8:0] \$14 ;
-  reg [8:0] \$15 ;
-  reg [8:0] \$16 ;
-  reg [8:0] \$17 ;
-  reg [8:0] \$18 ;
-  reg [8:0] \$19 ;
-  reg [8:0] \$2 ;
-  reg [8:0] \$20 ;
-  reg [8:0] \$21 ;
-  reg [8:0] \$22 ;
-  reg [8:0] \$23 ;
-  reg [8:0] \$24 ;
-  reg [8:0] \$25 ;
-  reg [8:0] \$26 ;
-  reg [8:0] \$27 ;
-  reg [8:0] \$28 ;
-  reg [8:0] \$29 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$30 ;
-  reg [8:0] \$31 ;
-  reg [8:0] \$32 ;
-  reg [8:0] \$33 ;
-  reg [8:0] \$34 ;
-  reg [8:0] \$35 ;
-  reg [8:0] \$36 ;
-  reg [8:0] \$37 ;
-  reg [8:0] \$38 ;
-  reg [8:0] \$39 ;
-  reg [8:0] \$4 ;
-  reg [8:0] \$40 ;
-  reg [8:0] \$41 ;
-  reg [8:0] \$42 ;
-  reg [8:0] \$43 ;
-  reg [8:0] \$44 ;
-  reg [8:0] \$45 ;
-  reg [8:0] \$46 ;
-  reg [8:0] \$47 ;
-  reg [8:0] \$48 ;
-  reg [8:0] \$49 ;
-  reg [8:0] \$5 ;
-  reg [8:0] \$50 ;
-  reg [8:0] \$51 ;
-  reg [8:0] \$52 ;
-  reg [8:0] \$53 ;
-  reg [8:0] \$54 ;
-  reg [8:0] \$55 ;
-  reg [8:0] \$56 ;
-  reg [8:0] \$6 ;
-  reg [8:0] \$7 ;
-  reg [8:0] \$8 ;
-  reg [8:0] \$9 ;
-  (* init = 9'h000 *)
-  wire [8:0] a1_skew0;
-  reg [8:0] a2_skew0 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] a2_skew1;
-  reg [8:0] a3_skew0 = 9'h000;
-  reg [8:0] a3_skew1 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] a3_skew2;
-  reg [8:0] a4_skew0 = 9'h000;
-  reg [8:0] a4_skew1 = 9'h000;
-  reg [8:0] a4_skew2 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] a4_skew3;
-  reg [8:0] a5_skew0 = 9'h000;
-  reg [8:0] a5_skew1 = 9'h000;
-  reg [8:0] a5_skew2 = 9'h000;
-  reg [8:0] a5_skew3 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] a5_skew4;
-  reg [8:0] a6_skew0 = 9'h000;
-  reg [8:0] a6_skew1 = 9'h000;
-  reg [8:0] a6_skew2 = 9'h000;
-  reg [8:0] a6_skew3 = 9'h000;
-  reg [8:0] a6_skew4 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] a6_skew5;
-  reg [8:0] a7_skew0 = 9'h000;
-  reg [8:0] a7_skew1 = 9'h000;
-  reg [8:0] a7_skew2 = 9'h000;
-  reg [8:0] a7_skew3 = 9'h000;
-  reg [8:0] a7_skew4 = 9'h000;
-  reg [8:0] a7_skew5 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] a7_skew6;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  wire [8:0] \a_in$101 ;
-  wire [8:0] \a_in$103 ;
-  wire [8:0] \a_in$105 ;
-  wire [8:0] \a_in$107 ;
-  wire [8:0] \a_in$109 ;
-  wire [8:0] \a_in$111 ;
-  reg [8:0] \a_in$113  = 9'h000;
-  wire [8:0] \a_in$115 ;
-  wire [8:0] \a_in$117 ;
-  wire [8:0] \a_in$119 ;
-  wire [8:0] \a_in$121 ;
-  wire [8:0] \a_in$123 ;
-  wire [8:0] \a_in$125 ;
-  wire [8:0] \a_in$127 ;
-  reg [8:0] \a_in$129  = 9'h000;
-  wire [8:0] \a_in$131 ;
-  wire [8:0] \a_in$133 ;
-  wire [8:0] \a_in$135 ;
-  wire [8:0] \a_in$137 ;
-  wire [8:0] \a_in$139 ;
-  wire [8:0] \a_in$141 ;
-  wire [8:0] \a_in$143 ;
-  reg [8:0] \a_in$145  = 9'h000;
-  wire [8:0] \a_in$147 ;
-  wire [8:0] \a_in$149 ;
-  wire [8:0] \a_in$151 ;
-  wire [8:0] \a_in$153 ;
-  wire [8:0] \a_in$155 ;
-  wire [8:0] \a_in$157 ;
-  wire [8:0] \a_in$159 ;
-  reg [8:0] \a_in$161  = 9'h000;
-  wire [8:0] \a_in$163 ;
-  wire [8:0] \a_in$165 ;
-  wire [8:0] \a_in$167 ;
-  wire [8:0] \a_in$169 ;
-  wire [8:0] \a_in$171 ;
-  wire [8:0] \a_in$173 ;
-  wire [8:0] \a_in$175 ;
-  reg [8:0] \a_in$177  = 9'h000;
-  wire [8:0] \a_in$179 ;
-  wire [8:0] \a_in$181 ;
-  wire [8:0] \a_in$183 ;
-  wire [8:0] \a_in$185 ;
-  wire [8:0] \a_in$187 ;
-  wire [8:0] \a_in$189 ;
-  wire [8:0] \a_in$191 ;
-  wire [8:0] \a_in$67 ;
-  wire [8:0] \a_in$69 ;
-  wire [8:0] \a_in$71 ;
-  wire [8:0] \a_in$73 ;
-  wire [8:0] \a_in$75 ;
-  wire [8:0] \a_in$77 ;
-  wire [8:0] \a_in$79 ;
-  reg [8:0] \a_in$81  = 9'h000;
-  wire [8:0] \a_in$83 ;
-  wire [8:0] \a_in$85 ;
-  wire [8:0] \a_in$87 ;
-  wire [8:0] \a_in$89 ;
-  wire [8:0] \a_in$91 ;
-  wire [8:0] \a_in$93 ;
-  wire [8:0] \a_in$95 ;
-  reg [8:0] \a_in$97  = 9'h000;
-  wire [8:0] \a_in$99 ;
-  wire [8:0] a_in__0;
-  input [8:0] a_in__1;
-  wire [8:0] a_in__1;
-  input [8:0] a_in__2;
-  wire [8:0] a_in__2;
-  input [8:0] a_in__3;
-  wire [8:0] a_in__3;
-  input [8:0] a_in__4;
-  wire [8:0] a_in__4;
-  input [8:0] a_in__5;
-  wire [8:0] a_in__5;
-  input [8:0] a_in__6;
-  wire [8:0] a_in__6;
-  input [8:0] a_in__7;
-  wire [8:0] a_in__7;
-  wire [8:0] a_out;
-  wire [8:0] \a_out$100 ;
-  wire [8:0] \a_out$102 ;
-  wire [8:0] \a_out$104 ;
-  wire [8:0] \a_out$106 ;
-  wire [8:0] \a_out$108 ;
-  wire [8:0] \a_out$110 ;
-  wire [8:0] \a_out$112 ;
-  wire [8:0] \a_out$116 ;
-  wire [8:0] \a_out$118 ;
-  wire [8:0] \a_out$120 ;
-  wire [8:0] \a_out$122 ;
-  wire [8:0] \a_out$124 ;
-  wire [8:0] \a_out$126 ;
-  wire [8:0] \a_out$128 ;
-  wire [8:0] \a_out$132 ;
-  wire [8:0] \a_out$134 ;
-  wire [8:0] \a_out$136 ;
-  wire [8:0] \a_out$138 ;
-  wire [8:0] \a_out$140 ;
-  wire [8:0] \a_out$142 ;
-  wire [8:0] \a_out$144 ;
-  wire [8:0] \a_out$148 ;
-  wire [8:0] \a_out$150 ;
-  wire [8:0] \a_out$152 ;
-  wire [8:0] \a_out$154 ;
-  wire [8:0] \a_out$156 ;
-  wire [8:0] \a_out$158 ;
-  wire [8:0] \a_out$160 ;
-  wire [8:0] \a_out$164 ;
-  wire [8:0] \a_out$166 ;
-  wire [8:0] \a_out$168 ;
-  wire [8:0] \a_out$170 ;
-  wire [8:0] \a_out$172 ;
-  wire [8:0] \a_out$174 ;
-  wire [8:0] \a_out$176 ;
-  wire [8:0] \a_out$180 ;
-  wire [8:0] \a_out$182 ;
-  wire [8:0] \a_out$184 ;
-  wire [8:0] \a_out$186 ;
-  wire [8:0] \a_out$188 ;
-  wire [8:0] \a_out$190 ;
-  wire [8:0] \a_out$192 ;
-  wire [8:0] \a_out$70 ;
-  wire [8:0] \a_out$72 ;
-  wire [8:0] \a_out$74 ;
-  wire [8:0] \a_out$76 ;
-  wire [8:0] \a_out$78 ;
-  wire [8:0] \a_out$80 ;
-  wire [8:0] \a_out$84 ;
-  wire [8:0] \a_out$86 ;
-  wire [8:0] \a_out$88 ;
-  wire [8:0] \a_out$90 ;
-  wire [8:0] \a_out$92 ;
-  wire [8:0] \a_out$94 ;
-  wire [8:0] \a_out$96 ;
-  wire [31:0] acc;
-  wire [31:0] \acc$324 ;
-  wire [31:0] \acc$325 ;
-  wire [31:0] \acc$326 ;
-  wire [31:0] \acc$327 ;
-  wire [31:0] \acc$328 ;
-  wire [31:0] \acc$329 ;
-  wire [31:0] \acc$330 ;
-  wire [31:0] \acc$332 ;
-  wire [31:0] \acc$333 ;
-  wire [31:0] \acc$334 ;
-  wire [31:0] \acc$335 ;
-  wire [31:0] \acc$336 ;
-  wire [31:0] \acc$337 ;
-  wire [31:0] \acc$338 ;
-  wire [31:0] \acc$339 ;
-  wire [31:0] \acc$341 ;
-  wire [31:0] \acc$342 ;
-  wire [31:0] \acc$343 ;
-  wire [31:0] \acc$344 ;
-  wire [31:0] \acc$345 ;
-  wire [31:0] \acc$346 ;
-  wire [31:0] \acc$347 ;
-  wire [31:0] \acc$348 ;
-  wire [31:0] \acc$350 ;
-  wire [31:0] \acc$351 ;
-  wire [31:0] \acc$352 ;
-  wire [31:0] \acc$353 ;
-  wire [31:0] \acc$354 ;
-  wire [31:0] \acc$355 ;
-  wire [31:0] \acc$356 ;
-  wire [31:0] \acc$357 ;
-  wire [31:0] \acc$359 ;
-  wire [31:0] \acc$360 ;
-  wire [31:0] \acc$361 ;
-  wire [31:0] \acc$362 ;
-  wire [31:0] \acc$363 ;
-  wire [31:0] \acc$364 ;
-  wire [31:0] \acc$365 ;
-  wire [31:0] \acc$366 ;
-  wire [31:0] \acc$368 ;
-  wire [31:0] \acc$369 ;
-  wire [31:0] \acc$370 ;
-  wire [31:0] \acc$371 ;
-  wire [31:0] \acc$372 ;
-  wire [31:0] \acc$373 ;
-  wire [31:0] \acc$374 ;
-  wire [31:0] \acc$375 ;
-  wire [31:0] \acc$377 ;
-  wire [31:0] \acc$378 ;
-  wire [31:0] \acc$379 ;
-  wire [31:0] \acc$380 ;
-  wire [31:0] \acc$381 ;
-  wire [31:0] \acc$382 ;
-  wire [31:0] \acc$383 ;
-  wire [31:0] \acc$384 ;
-  wire [31:0] \acc$386 ;
-  wire [31:0] \acc$387 ;
-  wire [31:0] \acc$388 ;
-  wire [31:0] \acc$389 ;
-  wire [31:0] \acc$390 ;
-  wire [31:0] \acc$391 ;
-  wire [31:0] \acc$392 ;
-  wire [31:0] \acc$393 ;
-  (* init = 9'h000 *)
-  wire [8:0] b1_skew0;
-  reg [8:0] b2_skew0 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] b2_skew1;
-  reg [8:0] b3_skew0 = 9'h000;
-  reg [8:0] b3_skew1 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] b3_skew2;
-  reg [8:0] b4_skew0 = 9'h000;
-  reg [8:0] b4_skew1 = 9'h000;
-  reg [8:0] b4_skew2 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] b4_skew3;
-  reg [8:0] b5_skew0 = 9'h000;
-  reg [8:0] b5_skew1 = 9'h000;
-  reg [8:0] b5_skew2 = 9'h000;
-  reg [8:0] b5_skew3 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] b5_skew4;
-  reg [8:0] b6_skew0 = 9'h000;
-  reg [8:0] b6_skew1 = 9'h000;
-  reg [8:0] b6_skew2 = 9'h000;
-  reg [8:0] b6_skew3 = 9'h000;
-  reg [8:0] b6_skew4 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] b6_skew5;
-  reg [8:0] b7_skew0 = 9'h000;
-  reg [8:0] b7_skew1 = 9'h000;
-  reg [8:0] b7_skew2 = 9'h000;
-  reg [8:0] b7_skew3 = 9'h000;
-  reg [8:0] b7_skew4 = 9'h000;
-  reg [8:0] b7_skew5 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] b7_skew6;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  wire [8:0] \b_in$195 ;
-  wire [8:0] \b_in$197 ;
-  wire [8:0] \b_in$199 ;
-  wire [8:0] \b_in$201 ;
-  wire [8:0] \b_in$203 ;
-  wire [8:0] \b_in$205 ;
-  wire [8:0] \b_in$207 ;
-  reg [8:0] \b_in$209  = 9'h000;
-  wire [8:0] \b_in$211 ;
-  wire [8:0] \b_in$213 ;
-  wire [8:0] \b_in$215 ;
-  wire [8:0] \b_in$217 ;
-  wire [8:0] \b_in$219 ;
-  wire [8:0] \b_in$221 ;
-  wire [8:0] \b_in$223 ;
-  reg [8:0] \b_in$225  = 9'h000;
-  wire [8:0] \b_in$227 ;
-  wire [8:0] \b_in$229 ;
-  wire [8:0] \b_in$231 ;
-  wire [8:0] \b_in$233 ;
-  wire [8:0] \b_in$235 ;
-  wire [8:0] \b_in$237 ;
-  wire [8:0] \b_in$239 ;
-  reg [8:0] \b_in$241  = 9'h000;
-  wire [8:0] \b_in$243 ;
-  wire [8:0] \b_in$245 ;
-  wire [8:0] \b_in$247 ;
-  wire [8:0] \b_in$249 ;
-  wire [8:0] \b_in$251 ;
-  wire [8:0] \b_in$253 ;
-  wire [8:0] \b_in$255 ;
-  reg [8:0] \b_in$257  = 9'h000;
-  wire [8:0] \b_in$259 ;
-  wire [8:0] \b_in$261 ;
-  wire [8:0] \b_in$263 ;
-  wire [8:0] \b_in$265 ;
-  wire [8:0] \b_in$267 ;
-  wire [8:0] \b_in$269 ;
-  wire [8:0] \b_in$271 ;
-  reg [8:0] \b_in$273  = 9'h000;
-  wire [8:0] \b_in$275 ;
-  wire [8:0] \b_in$277 ;
-  wire [8:0] \b_in$279 ;
-  wire [8:0] \b_in$281 ;
-  wire [8:0] \b_in$283 ;
-  wire [8:0] \b_in$285 ;
-  wire [8:0] \b_in$287 ;
-  reg [8:0] \b_in$289  = 9'h000;
-  wire [8:0] \b_in$291 ;
-  wire [8:0] \b_in$293 ;
-  wire [8:0] \b_in$295 ;
-  wire [8:0] \b_in$297 ;
-  wire [8:0] \b_in$299 ;
-  wire [8:0] \b_in$301 ;
-  wire [8:0] \b_in$303 ;
-  reg [8:0] \b_in$305  = 9'h000;
-  wire [8:0] \b_in$307 ;
-  wire [8:0] \b_in$309 ;
-  wire [8:0] \b_in$311 ;
-  wire [8:0] \b_in$313 ;
-  wire [8:0] \b_in$315 ;
-  wire [8:0] \b_in$317 ;
-  wire [8:0] \b_in$319 ;
-  wire [8:0] b_in__0;
-  input [8:0] b_in__1;
-  wire [8:0] b_in__1;
-  input [8:0] b_in__2;
-  wire [8:0] b_in__2;
-  input [8:0] b_in__3;
-  wire [8:0] b_in__3;
-  input [8:0] b_in__4;
-  wire [8:0] b_in__4;
-  input [8:0] b_in__5;
-  wire [8:0] b_in__5;
-  input [8:0] b_in__6;
-  wire [8:0] b_in__6;
-  input [8:0] b_in__7;
-  wire [8:0] b_in__7;
-  wire [8:0] b_out;
-  wire [8:0] \b_out$198 ;
-  wire [8:0] \b_out$200 ;
-  wire [8:0] \b_out$202 ;
-  wire [8:0] \b_out$204 ;
-  wire [8:0] \b_out$206 ;
-  wire [8:0] \b_out$208 ;
-  wire [8:0] \b_out$212 ;
-  wire [8:0] \b_out$214 ;
-  wire [8:0] \b_out$216 ;
-  wire [8:0] \b_out$218 ;
-  wire [8:0] \b_out$220 ;
-  wire [8:0] \b_out$222 ;
-  wire [8:0] \b_out$224 ;
-  wire [8:0] \b_out$228 ;
-  wire [8:0] \b_out$230 ;
-  wire [8:0] \b_out$232 ;
-  wire [8:0] \b_out$234 ;
-  wire [8:0] \b_out$236 ;
-  wire [8:0] \b_out$238 ;
-  wire [8:0] \b_out$240 ;
-  wire [8:0] \b_out$244 ;
-  wire [8:0] \b_out$246 ;
-  wire [8:0] \b_out$248 ;
-  wire [8:0] \b_out$250 ;
-  wire [8:0] \b_out$252 ;
-  wire [8:0] \b_out$254 ;
-  wire [8:0] \b_out$256 ;
-  wire [8:0] \b_out$260 ;
-  wire [8:0] \b_out$262 ;
-  wire [8:0] \b_out$264 ;
-  wire [8:0] \b_out$266 ;
-  wire [8:0] \b_out$268 ;
-  wire [8:0] \b_out$270 ;
-  wire [8:0] \b_out$272 ;
-  wire [8:0] \b_out$276 ;
-  wire [8:0] \b_out$278 ;
-  wire [8:0] \b_out$280 ;
-  wire [8:0] \b_out$282 ;
-  wire [8:0] \b_out$284 ;
-  wire [8:0] \b_out$286 ;
-  wire [8:0] \b_out$288 ;
-  wire [8:0] \b_out$292 ;
-  wire [8:0] \b_out$294 ;
-  wire [8:0] \b_out$296 ;
-  wire [8:0] \b_out$298 ;
-  wire [8:0] \b_out$300 ;
-  wire [8:0] \b_out$302 ;
-  wire [8:0] \b_out$304 ;
-  wire [8:0] \b_out$308 ;
-  wire [8:0] \b_out$310 ;
-  wire [8:0] \b_out$312 ;
-  wire [8:0] \b_out$314 ;
-  wire [8:0] \b_out$316 ;
-  wire [8:0] \b_out$318 ;
-  wire [8:0] \b_out$320 ;
-  input clear;
-  wire clear;
-  wire \clear$1 ;
-  wire \clear$10 ;
-  wire \clear$11 ;
-  wire \clear$12 ;
-  wire \clear$13 ;
-  wire \clear$14 ;
-  wire \clear$15 ;
-  wire \clear$16 ;
-  wire \clear$17 ;
-  wire \clear$18 ;
-  wire \clear$19 ;
-  wire \clear$2 ;
-  wire \clear$20 ;
-  wire \clear$21 ;
-  wire \clear$22 ;
-  wire \clear$23 ;
-  wire \clear$24 ;
-  wire \clear$25 ;
-  wire \clear$26 ;
-  wire \clear$27 ;
-  wire \clear$28 ;
-  wire \clear$29 ;
-  wire \clear$3 ;
-  wire \clear$30 ;
-  wire \clear$31 ;
-  wire \clear$32 ;
-  wire \clear$33 ;
-  wire \clear$34 ;
-  wire \clear$35 ;
-  wire \clear$36 ;
-  wire \clear$37 ;
-  wire \clear$38 ;
-  wire \clear$39 ;
-  wire \clear$4 ;
-  wire \clear$40 ;
-  wire \clear$41 ;
-  wire \clear$42 ;
-  wire \clear$43 ;
-  wire \clear$44 ;
-  wire \clear$45 ;
-  wire \clear$46 ;
-  wire \clear$47 ;
-  wire \clear$48 ;
-  wire \clear$49 ;
-  wire \clear$5 ;
-  wire \clear$50 ;
-  wire \clear$51 ;
-  wire \clear$52 ;
-  wire \clear$53 ;
-  wire \clear$54 ;
-  wire \clear$55 ;
-  wire \clear$56 ;
-  wire \clear$57 ;
-  wire \clear$58 ;
-  wire \clear$59 ;
-  wire \clear$6 ;
-  wire \clear$60 ;
-  wire \clear$61 ;
-  wire \clear$62 ;
-  wire \clear$63 ;
-  wire \clear$64 ;
-  wire \clear$7 ;
-  wire \clear$8 ;
-  wire \clear$9 ;
-  input clk;
-  wire clk;
-  output [31:0] drain_acc__0;
-  reg [31:0] drain_acc__0;
-  output [31:0] drain_acc__1;
-  reg [31:0] drain_acc__1;
-  output [31:0] drain_acc__2;
-  reg [31:0] drain_acc__2;
-  output [31:0] drain_acc__3;
-  reg [31:0] drain_acc__3;
-  output [31:0] drain_acc__4;
-  reg [31:0] drain_acc__4;
-  output [31:0] drain_acc__5;
-  reg [31:0] drain_acc__5;
-  output [31:0] drain_acc__6;
-  reg [31:0] drain_acc__6;
-  output [31:0] drain_acc__7;
-  reg [31:0] drain_acc__7;
-  input [2:0] drain_row;
-  wire [2:0] drain_row;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    a6_skew2 <= \$18 ;
-  always @(posedge clk)
-    a6_skew3 <= \$19 ;
-  always @(posedge clk)
-    a6_skew4 <= \$20 ;
-  always @(posedge clk)
-    \a_in$161  <= \$21 ;
-  always @(posedge clk)
-    a7_skew0 <= \$22 ;
-  always @(posedge clk)
-    a7_skew1 <= \$23 ;
-  always @(posedge clk)
-    a7_skew2 <= \$24 ;
-  always @(posedge clk)
-    a7_skew3 <= \$25 ;
-  always @(posedge clk)
-    a7_skew4 <= \$26 ;
-  always @(posedge clk)
-    a7_skew5 <= \$27 ;
-  always @(posedge clk)
-    \a_in$177  <= \$28 ;
-  always @(posedge clk)
-    \b_in$209  <= \$29 ;
-  always @(posedge clk)
-    b2_skew0 <= \$30 ;
-  always @(posedge clk)
-    \b_in$225  <= \$31 ;
-  always @(posedge clk)
-    b3_skew0 <= \$32 ;
-  always @(posedge clk)
-    b3_skew1 <= \$33 ;
-  always @(posedge clk)
-    \b_in$241  <= \$34 ;
-  always @(posedge clk)
-    b4_skew0 <= \$35 ;
-  always @(posedge clk)
-    b4_skew1 <= \$36 ;
-  always @(posedge clk)
-    b4_skew2 <= \$37 ;
-  always @(posedge clk)
-    \b_in$257  <= \$38 ;
-  always @(posedge clk)
-    b5_skew0 <= \$39 ;
-  always @(posedge clk)
-    b5_skew1 <= \$40 ;
-  always @(posedge clk)
-    b5_skew2 <= \$41 ;
-  always @(posedge clk)
-    b5_skew3 <= \$42 ;
-  always @(posedge clk)
-    \b_in$273  <= \$43 ;
-  always @(posedge clk)
-    b6_skew0 <= \$44 ;
-  always @(posedge clk)
-    b6_skew1 <= \$45 ;
-  always @(posedge clk)
-    b6_skew2 <= \$46 ;
-  always @(posedge clk)
-    b6_skew3 <= \$47 ;
-  always @(posedge clk)
-    b6_skew4 <= \$48 ;
-  always @(posedge clk)
-    \b_in$289  <= \$49 ;
-  always @(posedge clk)
-    b7_skew0 <= \$50 ;
-  always @(posedge clk)
-    b7_skew1 <= \$51 ;
-  always @(posedge clk)
-    b7_skew2 <= \$52 ;
-  always @(posedge clk)
-    b7_skew3 <= \$53 ;
-  always @(posedge clk)
-    b7_skew4 <= \$54 ;
-  always @(posedge clk)
-    b7_skew5 <= \$55 ;
-  always @(posedge clk)
-    \b_in$305  <= \$56 ;
-  always @(posedge clk)
-    \a_in$81  <= \$1 ;
-  always @(posedge clk)
-    a2_skew0 <= \$2 ;
-  always @(posedge clk)
-    \a_in$97  <= \$3 ;
-  always @(posedge clk)
-    a3_skew0 <= \$4 ;
-  always @(posedge clk)
-    a3_skew1 <= \$5 ;
-  always @(posedge clk)
-    \a_in$113  <= \$6 ;
-  always @(posedge clk)
-    a4_skew0 <= \$7 ;
-  always @(posedge clk)
-    a4_skew1 <= \$8 ;
-  always @(posedge clk)
-    a4_skew2 <= \$9 ;
-  always @(posedge clk)
-    \a_in$129  <= \$10 ;
-  always @(posedge clk)
-    a5_skew0 <= \$11 ;
-  always @(posedge clk)
-    a5_skew1 <= \$12 ;
-  always @(posedge clk)
-    a5_skew2 <= \$13 ;
-  always @(posedge clk)
-    a5_skew3 <= \$14 ;
-  always @(posedge clk)
-    \a_in$145  <= \$15 ;
-  always @(posedge clk)
-    a6_skew0 <= \$16 ;
-  always @(posedge clk)
-    a6_skew1 <= \$17 ;
-  \obt_tile_default_tmr.array.pe_0_0  pe_0_0 (
-    .a_in(a_in),
-    .a_out(\a_in$67 ),
-    .acc(acc),
-    .b_in(b_in),
-    .b_out(\b_in$195 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_0_1  pe_0_1 (
-    .a_in(\a_in$67 ),
-    .a_out(\a_in$69 ),
-    .acc(\acc$332 ),
-    .b_in(\b_in$209 ),
-    .b_out(\b_in$211 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_0_2  pe_0_2 (
-    .a_in(\a_in$69 ),
-    .a_out(\a_in$71 ),
-    .acc(\acc$341 ),
-    .b_in(\b_in$225 ),
-    .b_out(\b_in$227 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_0_3  pe_0_3 (
-    .a_in(\a_in$71 ),
-    .a_out(\a_in$73 ),
-    .acc(\acc$350 ),
-    .b_in(\b_in$241 ),
-    .b_out(\b_in$243 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_0_4  pe_0_4 (
-    .a_in(\a_in$73 ),
-    .a_out(\a_in$75 ),
-    .acc(\acc$359 ),
-    .b_in(\b_in$257 ),
-    .b_out(\b_in$259 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_0_5  pe_0_5 (
-    .a_in(\a_in$75 ),
-    .a_out(\a_in$77 ),
-    .acc(\acc$368 ),
-    .b_in(\b_in$273 ),
-    .b_out(\b_in$275 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_0_6  pe_0_6 (
-    .a_in(\a_in$77 ),
-    .a_out(\a_in$79 ),
-    .acc(\acc$377 ),
-    .b_in(\b_in$289 ),
-    .b_out(\b_in$291 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_0_7  pe_0_7 (
-    .a_in(\a_in$79 ),
-    .acc(\acc$386 ),
-    .b_in(\b_in$305 ),
-    .b_out(\b_in$307 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_1_0  pe_1_0 (
-    .a_in(\a_in$81 ),
-    .a_out(\a_in$83 ),
-    .acc(\acc$324 ),
-    .b_in(\b_in$195 ),
-    .b_out(\b_in$197 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_1_1  pe_1_1 (
-    .a_in(\a_in$83 ),
-    .a_out(\a_in$85 ),
-    .acc(\acc$333 ),
-    .b_in(\b_in$211 ),
-    .b_out(\b_in$213 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_1_2  pe_1_2 (
-    .a_in(\a_in$85 ),
-    .a_out(\a_in$87 ),
-    .acc(\acc$342 ),
-    .b_in(\b_in$227 ),
-    .b_out(\b_in$229 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_1_3  pe_1_3 (
-    .a_in(\a_in$87 ),
-    .a_out(\a_in$89 ),
-    .acc(\acc$351 ),
-    .b_in(\b_in$243 ),
-    .b_out(\b_in$245 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_1_4  pe_1_4 (
-    .a_in(\a_in$89 ),
-    .a_out(\a_in$91 ),
-    .acc(\acc$360 ),
-    .b_in(\b_in$259 ),
-    .b_out(\b_in$261 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_1_5  pe_1_5 (
-    .a_in(\a_in$91 ),
-    .a_out(\a_in$93 ),
-    .acc(\acc$369 ),
-    .b_in(\b_in$275 ),
-    .b_out(\b_in$277 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_1_6  pe_1_6 (
-    .a_in(\a_in$93 ),
-    .a_out(\a_in$95 ),
-    .acc(\acc$378 ),
-    .b_in(\b_in$291 ),
-    .b_out(\b_in$293 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_1_7  pe_1_7 (
-    .a_in(\a_in$95 ),
-    .acc(\acc$387 ),
-    .b_in(\b_in$307 ),
-    .b_out(\b_in$309 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_2_0  pe_2_0 (
-    .a_in(\a_in$97 ),
-    .a_out(\a_in$99 ),
-    .acc(\acc$325 ),
-    .b_in(\b_in$197 ),
-    .b_out(\b_in$199 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_2_1  pe_2_1 (
-    .a_in(\a_in$99 ),
-    .a_out(\a_in$101 ),
-    .acc(\acc$334 ),
-    .b_in(\b_in$213 ),
-    .b_out(\b_in$215 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_2_2  pe_2_2 (
-    .a_in(\a_in$101 ),
-    .a_out(\a_in$103 ),
-    .acc(\acc$343 ),
-    .b_in(\b_in$229 ),
-    .b_out(\b_in$231 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_2_3  pe_2_3 (
-    .a_in(\a_in$103 ),
-    .a_out(\a_in$105 ),
-    .acc(\acc$352 ),
-    .b_in(\b_in$245 ),
-    .b_out(\b_in$247 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_2_4  pe_2_4 (
-    .a_in(\a_in$105 ),
-    .a_out(\a_in$107 ),
-    .acc(\acc$361 ),
-    .b_in(\b_in$261 ),
-    .b_out(\b_in$263 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_2_5  pe_2_5 (
-    .a_in(\a_in$107 ),
-    .a_out(\a_in$109 ),
-    .acc(\acc$370 ),
-    .b_in(\b_in$277 ),
-    .b_out(\b_in$279 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_2_6  pe_2_6 (
-    .a_in(\a_in$109 ),
-    .a_out(\a_in$111 ),
-    .acc(\acc$379 ),
-    .b_in(\b_in$293 ),
-    .b_out(\b_in$295 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_2_7  pe_2_7 (
-    .a_in(\a_in$111 ),
-    .acc(\acc$388 ),
-    .b_in(\b_in$309 ),
-    .b_out(\b_in$311 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_3_0  pe_3_0 (
-    .a_in(\a_in$113 ),
-    .a_out(\a_in$115 ),
-    .acc(\acc$326 ),
-    .b_in(\b_in$199 ),
-    .b_out(\b_in$201 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_3_1  pe_3_1 (
-    .a_in(\a_in$115 ),
-    .a_out(\a_in$117 ),
-    .acc(\acc$335 ),
-    .b_in(\b_in$215 ),
-    .b_out(\b_in$217 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_3_2  pe_3_2 (
-    .a_in(\a_in$117 ),
-    .a_out(\a_in$119 ),
-    .acc(\acc$344 ),
-    .b_in(\b_in$231 ),
-    .b_out(\b_in$233 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_3_3  pe_3_3 (
-    .a_in(\a_in$119 ),
-    .a_out(\a_in$121 ),
-    .acc(\acc$353 ),
-    .b_in(\b_in$247 ),
-    .b_out(\b_in$249 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_3_4  pe_3_4 (
-    .a_in(\a_in$121 ),
-    .a_out(\a_in$123 ),
-    .acc(\acc$362 ),
-    .b_in(\b_in$263 ),
-    .b_out(\b_in$265 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_3_5  pe_3_5 (
-    .a_in(\a_in$123 ),
-    .a_out(\a_in$125 ),
-    .acc(\acc$371 ),
-    .b_in(\b_in$279 ),
-    .b_out(\b_in$281 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_3_6  pe_3_6 (
-    .a_in(\a_in$125 ),
-    .a_out(\a_in$127 ),
-    .acc(\acc$380 ),
-    .b_in(\b_in$295 ),
-    .b_out(\b_in$297 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_3_7  pe_3_7 (
-    .a_in(\a_in$127 ),
-    .acc(\acc$389 ),
-    .b_in(\b_in$311 ),
-    .b_out(\b_in$313 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_4_0  pe_4_0 (
-    .a_in(\a_in$129 ),
-    .a_out(\a_in$131 ),
-    .acc(\acc$327 ),
-    .b_in(\b_in$201 ),
-    .b_out(\b_in$203 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_4_1  pe_4_1 (
-    .a_in(\a_in$131 ),
-    .a_out(\a_in$133 ),
-    .acc(\acc$336 ),
-    .b_in(\b_in$217 ),
-    .b_out(\b_in$219 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_4_2  pe_4_2 (
-    .a_in(\a_in$133 ),
-    .a_out(\a_in$135 ),
-    .acc(\acc$345 ),
-    .b_in(\b_in$233 ),
-    .b_out(\b_in$235 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_4_3  pe_4_3 (
-    .a_in(\a_in$135 ),
-    .a_out(\a_in$137 ),
-    .acc(\acc$354 ),
-    .b_in(\b_in$249 ),
-    .b_out(\b_in$251 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_4_4  pe_4_4 (
-    .a_in(\a_in$137 ),
-    .a_out(\a_in$139 ),
-    .acc(\acc$363 ),
-    .b_in(\b_in$265 ),
-    .b_out(\b_in$267 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_4_5  pe_4_5 (
-    .a_in(\a_in$139 ),
-    .a_out(\a_in$141 ),
-    .acc(\acc$372 ),
-    .b_in(\b_in$281 ),
-    .b_out(\b_in$283 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_4_6  pe_4_6 (
-    .a_in(\a_in$141 ),
-    .a_out(\a_in$143 ),
-    .acc(\acc$381 ),
-    .b_in(\b_in$297 ),
-    .b_out(\b_in$299 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_4_7  pe_4_7 (
-    .a_in(\a_in$143 ),
-    .acc(\acc$390 ),
-    .b_in(\b_in$313 ),
-    .b_out(\b_in$315 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_5_0  pe_5_0 (
-    .a_in(\a_in$145 ),
-    .a_out(\a_in$147 ),
-    .acc(\acc$328 ),
-    .b_in(\b_in$203 ),
-    .b_out(\b_in$205 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_5_1  pe_5_1 (
-    .a_in(\a_in$147 ),
-    .a_out(\a_in$149 ),
-    .acc(\acc$337 ),
-    .b_in(\b_in$219 ),
-    .b_out(\b_in$221 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_5_2  pe_5_2 (
-    .a_in(\a_in$149 ),
-    .a_out(\a_in$151 ),
-    .acc(\acc$346 ),
-    .b_in(\b_in$235 ),
-    .b_out(\b_in$237 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_5_3  pe_5_3 (
-    .a_in(\a_in$151 ),
-    .a_out(\a_in$153 ),
-    .acc(\acc$355 ),
-    .b_in(\b_in$251 ),
-    .b_out(\b_in$253 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_5_4  pe_5_4 (
-    .a_in(\a_in$153 ),
-    .a_out(\a_in$155 ),
-    .acc(\acc$364 ),
-    .b_in(\b_in$267 ),
-    .b_out(\b_in$269 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_5_5  pe_5_5 (
-    .a_in(\a_in$155 ),
-    .a_out(\a_in$157 ),
-    .acc(\acc$373 ),
-    .b_in(\b_in$283 ),
-    .b_out(\b_in$285 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_5_6  pe_5_6 (
-    .a_in(\a_in$157 ),
-    .a_out(\a_in$159 ),
-    .acc(\acc$382 ),
-    .b_in(\b_in$299 ),
-    .b_out(\b_in$301 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_5_7  pe_5_7 (
-    .a_in(\a_in$159 ),
-    .acc(\acc$391 ),
-    .b_in(\b_in$315 ),
-    .b_out(\b_in$317 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_6_0  pe_6_0 (
-    .a_in(\a_in$161 ),
-    .a_out(\a_in$163 ),
-    .acc(\acc$329 ),
-    .b_in(\b_in$205 ),
-    .b_out(\b_in$207 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_6_1  pe_6_1 (
-    .a_in(\a_in$163 ),
-    .a_out(\a_in$165 ),
-    .acc(\acc$338 ),
-    .b_in(\b_in$221 ),
-    .b_out(\b_in$223 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_6_2  pe_6_2 (
-    .a_in(\a_in$165 ),
-    .a_out(\a_in$167 ),
-    .acc(\acc$347 ),
-    .b_in(\b_in$237 ),
-    .b_out(\b_in$239 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_6_3  pe_6_3 (
-    .a_in(\a_in$167 ),
-    .a_out(\a_in$169 ),
-    .acc(\acc$356 ),
-    .b_in(\b_in$253 ),
-    .b_out(\b_in$255 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_6_4  pe_6_4 (
-    .a_in(\a_in$169 ),
-    .a_out(\a_in$171 ),
-    .acc(\acc$365 ),
-    .b_in(\b_in$269 ),
-    .b_out(\b_in$271 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_6_5  pe_6_5 (
-    .a_in(\a_in$171 ),
-    .a_out(\a_in$173 ),
-    .acc(\acc$374 ),
-    .b_in(\b_in$285 ),
-    .b_out(\b_in$287 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_6_6  pe_6_6 (
-    .a_in(\a_in$173 ),
-    .a_out(\a_in$175 ),
-    .acc(\acc$383 ),
-    .b_in(\b_in$301 ),
-    .b_out(\b_in$303 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_6_7  pe_6_7 (
-    .a_in(\a_in$175 ),
-    .acc(\acc$392 ),
-    .b_in(\b_in$317 ),
-    .b_out(\b_in$319 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_7_0  pe_7_0 (
-    .a_in(\a_in$177 ),
-    .a_out(\a_in$179 ),
-    .acc(\acc$330 ),
-    .b_in(\b_in$207 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_7_1  pe_7_1 (
-    .a_in(\a_in$179 ),
-    .a_out(\a_in$181 ),
-    .acc(\acc$339 ),
-    .b_in(\b_in$223 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_7_2  pe_7_2 (
-    .a_in(\a_in$181 ),
-    .a_out(\a_in$183 ),
-    .acc(\acc$348 ),
-    .b_in(\b_in$239 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_7_3  pe_7_3 (
-    .a_in(\a_in$183 ),
-    .a_out(\a_in$185 ),
-    .acc(\acc$357 ),
-    .b_in(\b_in$255 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_7_4  pe_7_4 (
-    .a_in(\a_in$185 ),
-    .a_out(\a_in$187 ),
-    .acc(\acc$366 ),
-    .b_in(\b_in$271 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_7_5  pe_7_5 (
-    .a_in(\a_in$187 ),
-    .a_out(\a_in$189 ),
-    .acc(\acc$375 ),
-    .b_in(\b_in$287 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_7_6  pe_7_6 (
-    .a_in(\a_in$189 ),
-    .a_out(\a_in$191 ),
-    .acc(\acc$384 ),
-    .b_in(\b_in$303 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_default_tmr.array.pe_7_7  pe_7_7 (
-    .a_in(\a_in$191 ),
-    .acc(\acc$393 ),
-    .b_in(\b_in$319 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$19  = a6_skew3;
-    if (thr_ce) begin
-      \$19  = a6_skew2;
-    end
-    if (rst) begin
-      \$19  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$20  = a6_skew4;
-    if (thr_ce) begin
-      \$20  = a6_skew3;
-    end
-    if (rst) begin
-      \$20  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$21  = \a_in$161 ;
-    if (thr_ce) begin
-      \$21  = a6_skew4;
-    end
-    if (rst) begin
-      \$21  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$22  = a7_skew0;
-    if (thr_ce) begin
-      \$22  = a_in__7;
-    end
-    if (rst) begin
-      \$22  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$23  = a7_skew1;
-    if (thr_ce) begin
-      \$23  = a7_skew0;
-    end
-    if (rst) begin
-      \$23  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$24  = a7_skew2;
-    if (thr_ce) begin
-      \$24  = a7_skew1;
-    end
-    if (rst) begin
-      \$24  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$25  = a7_skew3;
-    if (thr_ce) begin
-      \$25  = a7_skew2;
-    end
-    if (rst) begin
-      \$25  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$26  = a7_skew4;
-    if (thr_ce) begin
-      \$26  = a7_skew3;
-    end
-    if (rst) begin
-      \$26  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$27  = a7_skew5;
-    if (thr_ce) begin
-      \$27  = a7_skew4;
-    end
-    if (rst) begin
-      \$27  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$28  = \a_in$177 ;
-    if (thr_ce) begin
-      \$28  = a7_skew5;
-    end
-    if (rst) begin
-      \$28  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$29  = \b_in$209 ;
-    if (thr_ce) begin
-      \$29  = b_in__1;
-    end
-    if (rst) begin
-      \$29  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$30  = b2_skew0;
-    if (thr_ce) begin
-      \$30  = b_in__2;
-    end
-    if (rst) begin
-      \$30  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$31  = \b_in$225 ;
-    if (thr_ce) begin
-      \$31  = b2_skew0;
-    end
-    if (rst) begin
-      \$31  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$32  = b3_skew0;
-    if (thr_ce) begin
-      \$32  = b_in__3;
-    end
-    if (rst) begin
-      \$32  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$33  = b3_skew1;
-    if (thr_ce) begin
-      \$33  = b3_skew0;
-    end
-    if (rst) begin
-      \$33  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$34  = \b_in$241 ;
-    if (thr_ce) begin
-      \$34  = b3_skew1;
-    end
-    if (rst) begin
-      \$34  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$35  = b4_skew0;
-    if (thr_ce) begin
-      \$35  = b_in__4;
-    end
-    if (rst) begin
-      \$35  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$36  = b4_skew1;
-    if (thr_ce) begin
-      \$36  = b4_skew0;
-    end
-    if (rst) begin
-      \$36  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$37  = b4_skew2;
-    if (thr_ce) begin
-      \$37  = b4_skew1;
-    end
-    if (rst) begin
-      \$37  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$38  = \b_in$257 ;
-    if (thr_ce) begin
-      \$38  = b4_skew2;
-    end
-    if (rst) begin
-      \$38  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$39  = b5_skew0;
-    if (thr_ce) begin
-      \$39  = b_in__5;
-    end
-    if (rst) begin
-      \$39  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$40  = b5_skew1;
-    if (thr_ce) begin
-      \$40  = b5_skew0;
-    end
-    if (rst) begin
-      \$40  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$41  = b5_skew2;
-    if (thr_ce) begin
-      \$41  = b5_skew1;
-    end
-    if (rst) begin
-      \$41  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$42  = b5_skew3;
-    if (thr_ce) begin
-      \$42  = b5_skew2;
-    end
-    if (rst) begin
-      \$42  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$43  = \b_in$273 ;
-    if (thr_ce) begin
-      \$43  = b5_skew3;
-    end
-    if (rst) begin
-      \$43  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$44  = b6_skew0;
-    if (thr_ce) begin
-      \$44  = b_in__6;
-    end
-    if (rst) begin
-      \$44  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$45  = b6_skew1;
-    if (thr_ce) begin
-      \$45  = b6_skew0;
-    end
-    if (rst) begin
-      \$45  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$46  = b6_skew2;
-    if (thr_ce) begin
-      \$46  = b6_skew1;
-    end
-    if (rst) begin
-      \$46  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$47  = b6_skew3;
-    if (thr_ce) begin
-      \$47  = b6_skew2;
-    end
-    if (rst) begin
-      \$47  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$48  = b6_skew4;
-    if (thr_ce) begin
-      \$48  = b6_skew3;
-    end
-    if (rst) begin
-      \$48  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$49  = \b_in$289 ;
-    if (thr_ce) begin
-      \$49  = b6_skew4;
-    end
-    if (rst) begin
-      \$49  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$50  = b7_skew0;
-    if (thr_ce) begin
-      \$50  = b_in__7;
-    end
-    if (rst) begin
-      \$50  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$51  = b7_skew1;
-    if (thr_ce) begin
-      \$51  = b7_skew0;
-    end
-    if (rst) begin
-      \$51  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$52  = b7_skew2;
-    if (thr_ce) begin
-      \$52  = b7_skew1;
-    end
-    if (rst) begin
-      \$52  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$53  = b7_skew3;
-    if (thr_ce) begin
-      \$53  = b7_skew2;
-    end
-    if (rst) begin
-      \$53  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$54  = b7_skew4;
-    if (thr_ce) begin
-      \$54  = b7_skew3;
-    end
-    if (rst) begin
-      \$54  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$55  = b7_skew5;
-    if (thr_ce) begin
-      \$55  = b7_skew4;
-    end
-    if (rst) begin
-      \$55  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$56  = \b_in$305 ;
-    if (thr_ce) begin
-      \$56  = b7_skew5;
-    end
-    if (rst) begin
-      \$56  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      3'h0:
-          drain_acc__0 = acc;
-      3'h1:
-          drain_acc__0 = \acc$324 ;
-      3'h2:
-          drain_acc__0 = \acc$325 ;
-      3'h3:
-          drain_acc__0 = \acc$326 ;
-      3'h4:
-          drain_acc__0 = \acc$327 ;
-      3'h5:
-          drain_acc__0 = \acc$328 ;
-      3'h6:
-          drain_acc__0 = \acc$329 ;
-      3'h7:
-          drain_acc__0 = \acc$330 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      3'h0:
-          drain_acc__1 = \acc$332 ;
-      3'h1:
-          drain_acc__1 = \acc$333 ;
-      3'h2:
-          drain_acc__1 = \acc$334 ;
-      3'h3:
-          drain_acc__1 = \acc$335 ;
-      3'h4:
-          drain_acc__1 = \acc$336 ;
-      3'h5:
-          drain_acc__1 = \acc$337 ;
-      3'h6:
-          drain_acc__1 = \acc$338 ;
-      3'h7:
-          drain_acc__1 = \acc$339 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      3'h0:
-          drain_acc__2 = \acc$341 ;
-      3'h1:
-          drain_acc__2 = \acc$342 ;
-      3'h2:
-          drain_acc__2 = \acc$343 ;
-      3'h3:
-          drain_acc__2 = \acc$344 ;
-      3'h4:
-          drain_acc__2 = \acc$345 ;
-      3'h5:
-          drain_acc__2 = \acc$346 ;
-      3'h6:
-          drain_acc__2 = \acc$347 ;
-      3'h7:
-          drain_acc__2 = \acc$348 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      3'h0:
-          drain_acc__3 = \acc$350 ;
-      3'h1:
-          drain_acc__3 = \acc$351 ;
-      3'h2:
-          drain_acc__3 = \acc$352 ;
-      3'h3:
-          drain_acc__3 = \acc$353 ;
-      3'h4:
-          drain_acc__3 = \acc$354 ;
-      3'h5:
-          drain_acc__3 = \acc$355 ;
-      3'h6:
-          drain_acc__3 = \acc$356 ;
-      3'h7:
-          drain_acc__3 = \acc$357 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      3'h0:
-          drain_acc__4 = \acc$359 ;
-      3'h1:
-          drain_acc__4 = \acc$360 ;
-      3'h2:
-          drain_acc__4 = \acc$361 ;
-      3'h3:
-          drain_acc__4 = \acc$362 ;
-      3'h4:
-          drain_acc__4 = \acc$363 ;
-      3'h5:
-          drain_acc__4 = \acc$364 ;
-      3'h6:
-          drain_acc__4 = \acc$365 ;
-      3'h7:
-          drain_acc__4 = \acc$366 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      3'h0:
-          drain_acc__5 = \acc$368 ;
-      3'h1:
-          drain_acc__5 = \acc$369 ;
-      3'h2:
-          drain_acc__5 = \acc$370 ;
-      3'h3:
-          drain_acc__5 = \acc$371 ;
-      3'h4:
-          drain_acc__5 = \acc$372 ;
-      3'h5:
-          drain_acc__5 = \acc$373 ;
-      3'h6:
-          drain_acc__5 = \acc$374 ;
-      3'h7:
-          drain_acc__5 = \acc$375 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      3'h0:
-          drain_acc__6 = \acc$377 ;
-      3'h1:
-          drain_acc__6 = \acc$378 ;
-      3'h2:
-          drain_acc__6 = \acc$379 ;
-      3'h3:
-          drain_acc__6 = \acc$380 ;
-      3'h4:
-          drain_acc__6 = \acc$381 ;
-      3'h5:
-          drain_acc__6 = \acc$382 ;
-      3'h6:
-          drain_acc__6 = \acc$383 ;
-      3'h7:
-          drain_acc__6 = \acc$384 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      3'h0:
-          drain_acc__7 = \acc$386 ;
-      3'h1:
-          drain_acc__7 = \acc$387 ;
-      3'h2:
-          drain_acc__7 = \acc$388 ;
-      3'h3:
-          drain_acc__7 = \acc$389 ;
-      3'h4:
-          drain_acc__7 = \acc$390 ;
-      3'h5:
-          drain_acc__7 = \acc$391 ;
-      3'h6:
-          drain_acc__7 = \acc$392 ;
-      3'h7:
-          drain_acc__7 = \acc$393 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$1  = \a_in$81 ;
-    if (thr_ce) begin
-      \$1  = a_in__1;
-    end
-    if (rst) begin
-      \$1  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$2  = a2_skew0;
-    if (thr_ce) begin
-      \$2  = a_in__2;
-    end
-    if (rst) begin
-      \$2  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$3  = \a_in$97 ;
-    if (thr_ce) begin
-      \$3  = a2_skew0;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$4  = a3_skew0;
-    if (thr_ce) begin
-      \$4  = a_in__3;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$5  = a3_skew1;
-    if (thr_ce) begin
-      \$5  = a3_skew0;
-    end
-    if (rst) begin
-      \$5  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$6  = \a_in$113 ;
-    if (thr_ce) begin
-      \$6  = a3_skew1;
-    end
-    if (rst) begin
-      \$6  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$7  = a4_skew0;
-    if (thr_ce) begin
-      \$7  = a_in__4;
-    end
-    if (rst) begin
-      \$7  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$8  = a4_skew1;
-    if (thr_ce) begin
-      \$8  = a4_skew0;
-    end
-    if (rst) begin
-      \$8  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$9  = a4_skew2;
-    if (thr_ce) begin
-      \$9  = a4_skew1;
-    end
-    if (rst) begin
-      \$9  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$10  = \a_in$129 ;
-    if (thr_ce) begin
-      \$10  = a4_skew2;
-    end
-    if (rst) begin
-      \$10  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$11  = a5_skew0;
-    if (thr_ce) begin
-      \$11  = a_in__5;
-    end
-    if (rst) begin
-      \$11  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$12  = a5_skew1;
-    if (thr_ce) begin
-      \$12  = a5_skew0;
-    end
-    if (rst) begin
-      \$12  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$13  = a5_skew2;
-    if (thr_ce) begin
-      \$13  = a5_skew1;
-    end
-    if (rst) begin
-      \$13  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$14  = a5_skew3;
-    if (thr_ce) begin
-      \$14  = a5_skew2;
-    end
-    if (rst) begin
-      \$14  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$15  = \a_in$145 ;
-    if (thr_ce) begin
-      \$15  = a5_skew3;
-    end
-    if (rst) begin
-      \$15  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$16  = a6_skew0;
-    if (thr_ce) begin
-      \$16  = a_in__6;
-    end
-    if (rst) begin
-      \$16  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$17  = a6_skew1;
-    if (thr_ce) begin
-      \$17  = a6_skew0;
-    end
-    if (rst) begin
-      \$17  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$18  = a6_skew2;
-    if (thr_ce) begin
-      \$18  = a6_skew1;
-    end
-    if (rst) begin
-      \$18  = 9'h000;
-    end
-  end
-  assign \clear$1  = clear;
-  assign \clear$2  = clear;
-  assign \clear$3  = clear;
-  assign \clear$4  = clear;
-  assign \clear$5  = clear;
-  assign \clear$6  = clear;
-  assign \clear$7  = clear;
-  assign \clear$8  = clear;
-  assign \clear$9  = clear;
-  assign \clear$10  = clear;
-  assign \clear$11  = clear;
-  assign \clear$12  = clear;
-  assign \clear$13  = clear;
-  assign \clear$14  = clear;
-  assign \clear$15  = clear;
-  assign \clear$16  = clear;
-  assign \clear$17  = clear;
-  assign \clear$18  = clear;
-  assign \clear$19  = clear;
-  assign \clear$20  = clear;
-  assign \clear$21  = clear;
-  assign \clear$22  = clear;
-  assign \clear$23  = clear;
-  assign \clear$24  = clear;
-  assign \clear$25  = clear;
-  assign \clear$26  = clear;
-  assign \clear$27  = clear;
-  assign \clear$28  = clear;
-  assign \clear$29  = clear;
-  assign \clear$30  = clear;
-  assign \clear$31  = clear;
-  assign \clear$32  = clear;
-  assign \clear$33  = clear;
-  assign \clear$34  = clear;
-  assign \clear$35  = clear;
-  assign \clear$36  = clear;
-  assign \clear$37  = clear;
-  assign \clear$38  = clear;
-  assign \clear$39  = clear;
-  assign \clear$40  = clear;
-  assign \clear$41  = clear;
-  assign \clear$42  = clear;
-  assign \clear$43  = clear;
-  assign \clear$44  = clear;
-  assign \clear$45  = clear;
-  assign \clear$46  = clear;
-  assign \clear$47  = clear;
-  assign \clear$48  = clear;
-  assign \clear$49  = clear;
-  assign \clear$50  = clear;
-  assign \clear$51  = clear;
-  assign \clear$52  = clear;
-  assign \clear$53  = clear;
-  assign \clear$54  = clear;
-  assign \clear$55  = clear;
-  assign \clear$56  = clear;
-  assign \clear$57  = clear;
-  assign \clear$58  = clear;
-  assign \clear$59  = clear;
-  assign \clear$60  = clear;
-  assign \clear$61  = clear;
-  assign \clear$62  = clear;
-  assign \clear$63  = clear;
-  assign \clear$64  = clear;
-  assign a_in__0 = a_in;
-  assign a_out = \a_in$67 ;
-  assign \a_out$70  = \a_in$69 ;
-  assign \a_out$72  = \a_in$71 ;
-  assign \a_out$74  = \a_in$73 ;
-  assign \a_out$76  = \a_in$75 ;
-  assign \a_out$78  = \a_in$77 ;
-  assign \a_out$80  = \a_in$79 ;
-  assign a1_skew0 = \a_in$81 ;
-  assign \a_out$84  = \a_in$83 ;
-  assign \a_out$86  = \a_in$85 ;
-  assign \a_out$88  = \a_in$87 ;
-  assign \a_out$90  = \a_in$89 ;
-  assign \a_out$92  = \a_in$91 ;
-  assign \a_out$94  = \a_in$93 ;
-  assign \a_out$96  = \a_in$95 ;
-  assign a2_skew1 = \a_in$97 ;
-  assign \a_out$100  = \a_in$99 ;
-  assign \a_out$102  = \a_in$101 ;
-  assign \a_out$104  = \a_in$103 ;
-  assign \a_out$106  = \a_in$105 ;
-  assign \a_out$108  = \a_in$107 ;
-  assign \a_out$110  = \a_in$109 ;
-  assign \a_out$112  = \a_in$111 ;
-  assign a3_skew2 = \a_in$113 ;
-  assign \a_out$116  = \a_in$115 ;
-  assign \a_out$118  = \a_in$117 ;
-  assign \a_out$120  = \a_in$119 ;
-  assign \a_out$122  = \a_in$121 ;
-  assign \a_out$124  = \a_in$123 ;
-  assign \a_out$126  = \a_in$125 ;
-  assign \a_out$128  = \a_in$127 ;
-  assign a4_skew3 = \a_in$129 ;
-  assign \a_out$132  = \a_in$131 ;
-  assign \a_out$134  = \a_in$133 ;
-  assign \a_out$136  = \a_in$135 ;
-  assign \a_out$138  = \a_in$137 ;
-  assign \a_out$140  = \a_in$139 ;
-  assign \a_out$142  = \a_in$141 ;
-  assign \a_out$144  = \a_in$143 ;
-  assign a5_skew4 = \a_in$145 ;
-  assign \a_out$148  = \a_in$147 ;
-  assign \a_out$150  = \a_in$149 ;
-  assign \a_out$152  = \a_in$151 ;
-  assign \a_out$154  = \a_in$153 ;
-  assign \a_out$156  = \a_in$155 ;
-  assign \a_out$158  = \a_in$157 ;
-  assign \a_out$160  = \a_in$159 ;
-  assign a6_skew5 = \a_in$161 ;
-  assign \a_out$164  = \a_in$163 ;
-  assign \a_out$166  = \a_in$165 ;
-  assign \a_out$168  = \a_in$167 ;
-  assign \a_out$170  = \a_in$169 ;
-  assign \a_out$172  = \a_in$171 ;
-  assign \a_out$174  = \a_in$173 ;
-  assign \a_out$176  = \a_in$175 ;
-  assign a7_skew6 = \a_in$177 ;
-  assign \a_out$180  = \a_in$179 ;
-  assign \a_out$182  = \a_in$181 ;
-  assign \a_out$184  = \a_in$183 ;
-  assign \a_out$186  = \a_in$185 ;
-  assign \a_out$188  = \a_in$187 ;
-  assign \a_out$190  = \a_in$189 ;
-  assign \a_out$192  = \a_in$191 ;
-  assign b_in__0 = b_in;
-  assign b_out = \b_in$195 ;
-  assign \b_out$198  = \b_in$197 ;
-  assign \b_out$200  = \b_in$199 ;
-  assign \b_out$202  = \b_in$201 ;
-  assign \b_out$204  = \b_in$203 ;
-  assign \b_out$206  = \b_in$205 ;
-  assign \b_out$208  = \b_in$207 ;
-  assign b1_skew0 = \b_in$209 ;
-  assign \b_out$212  = \b_in$211 ;
-  assign \b_out$214  = \b_in$213 ;
-  assign \b_out$216  = \b_in$215 ;
-  assign \b_out$218  = \b_in$217 ;
-  assign \b_out$220  = \b_in$219 ;
-  assign \b_out$222  = \b_in$221 ;
-  assign \b_out$224  = \b_in$223 ;
-  assign b2_skew1 = \b_in$225 ;
-  assign \b_out$228  = \b_in$227 ;
-  assign \b_out$230  = \b_in$229 ;
-  assign \b_out$232  = \b_in$231 ;
-  assign \b_out$234  = \b_in$233 ;
-  assign \b_out$236  = \b_in$235 ;
-  assign \b_out$238  = \b_in$237 ;
-  assign \b_out$240  = \b_in$239 ;
-  assign b3_skew2 = \b_in$241 ;
-  assign \b_out$244  = \b_in$243 ;
-  assign \b_out$246  = \b_in$245 ;
-  assign \b_out$248  = \b_in$247 ;
-  assign \b_out$250  = \b_in$249 ;
-  assign \b_out$252  = \b_in$251 ;
-  assign \b_out$254  = \b_in$253 ;
-  assign \b_out$256  = \b_in$255 ;
-  assign b4_skew3 = \b_in$257 ;
-  assign \b_out$260  = \b_in$259 ;
-  assign \b_out$262  = \b_in$261 ;
-  assign \b_out$264  = \b_in$263 ;
-  assign \b_out$266  = \b_in$265 ;
-  assign \b_out$268  = \b_in$267 ;
-  assign \b_out$270  = \b_in$269 ;
-  assign \b_out$272  = \b_in$271 ;
-  assign b5_skew4 = \b_in$273 ;
-  assign \b_out$276  = \b_in$275 ;
-  assign \b_out$278  = \b_in$277 ;
-  assign \b_out$280  = \b_in$279 ;
-  assign \b_out$282  = \b_in$281 ;
-  assign \b_out$284  = \b_in$283 ;
-  assign \b_out$286  = \b_in$285 ;
-  assign \b_out$288  = \b_in$287 ;
-  assign b6_skew5 = \b_in$289 ;
-  assign \b_out$292  = \b_in$291 ;
-  assign \b_out$294  = \b_in$293 ;
-  assign \b_out$296  = \b_in$295 ;
-  assign \b_out$298  = \b_in$297 ;
-  assign \b_out$300  = \b_in$299 ;
-  assign \b_out$302  = \b_in$301 ;
-  assign \b_out$304  = \b_in$303 ;
-  assign b7_skew6 = \b_in$305 ;
-  assign \b_out$308  = \b_in$307 ;
-  assign \b_out$310  = \b_in$309 ;
-  assign \b_out$312  = \b_in$311 ;
-  assign \b_out$314  = \b_in$313 ;
-  assign \b_out$316  = \b_in$315 ;
-  assign \b_out$318  = \b_in$317 ;
-  assign \b_out$320  = \b_in$319 ;
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_0_0 (rst, thr_ce, a_in, b_in, clear, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$3  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_0_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$4  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_0_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$5  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_0_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$6  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_0_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$7  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_0_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$8  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_0_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$9  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_0_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$10  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_1_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$11  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_1_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$12  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_1_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$13  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_1_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$14  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_1_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$15  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_1_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$16  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_1_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$17  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_1_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$18  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_2_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$19  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_2_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$20  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_2_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$21  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_2_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$22  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_2_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$23  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_2_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$24  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_2_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$25  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_2_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$26  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_3_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$27  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_3_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$28  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_3_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$29  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_3_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$30  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_3_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$31  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_3_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$32  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_3_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$33  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_3_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$34  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_4_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$35  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_4_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$36  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_4_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$37  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_4_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$38  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_4_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$39  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_4_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$40  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_4_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$41  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_4_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$42  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_5_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$43  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_5_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$44  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_5_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$45  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_5_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$46  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_5_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$47  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_5_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$48  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$48 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$48 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$48 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_5_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$49  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$49 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$49 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$49 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_5_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$50  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$50 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$50 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$50 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_6_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$51  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$51 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$51 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$51 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_6_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$52  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$52 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$52 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$52 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_6_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$53  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$53 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$53 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$53 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_6_3 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$54  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$54 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$54 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$54 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_6_4 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$55  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$55 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$55 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$55 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_6_5 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$56  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$56 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$56 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$56 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_6_6 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$57  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$57 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$57 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$57 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_6_7 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$58  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$58 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$58 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$58 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_7_0 (rst, thr_ce, clear, a_in, b_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$59  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$59 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$59 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$59 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_7_1 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$60  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$60 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$60 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$60 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_7_2 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$61  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$61 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$61 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$61 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_7_3 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$62  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$62 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$62 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$62 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_7_4 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$63  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$63 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$63 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$63 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_7_5 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$64  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$64 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$64 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$64 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_7_6 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$65  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$65 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$65 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$65 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.array.pe_7_7 (rst, thr_ce, clear, b_in, a_in, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$66  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$66 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$66 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$66 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.requant_0 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$67  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$67 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.requant_1 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$68  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.requant_2 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$69  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.requant_3 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$70  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.requant_4 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$71  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.requant_5 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$72  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.requant_6 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$73  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_default_tmr.requant_7 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$74  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
+  assign level = therm_level;
+  assign mismatch = therm_tmr_mismatch;
+  assign dvfs = \$933 [1:0];
 endmodule

@@ -3,816 +3,592 @@
 (* top =  1  *)
 (* generator = "Amaranth" *)
 module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_code, therm_sample, clk, rst, bus__dat_r, bus__ack, irq, busy, throttle_level, dvfs_level, act_feed, act_sram, bus__cyc);
-  reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
   wire \$1 ;
-  wire \$10 ;
-  wire \$100 ;
-  wire \$101 ;
-  wire \$102 ;
-  wire [5:0] \$1022 ;
-  wire [5:0] \$1027 ;
-  wire \$103 ;
-  wire [5:0] \$1032 ;
-  wire [5:0] \$1037 ;
-  wire [7:0] \$104 ;
-  wire [5:0] \$1042 ;
-  wire [5:0] \$1047 ;
-  wire [8:0] \$105 ;
-  wire [5:0] \$1052 ;
-  wire [5:0] \$1057 ;
-  wire \$106 ;
-  wire \$107 ;
-  wire [7:0] \$108 ;
-  wire [8:0] \$109 ;
-  wire \$11 ;
-  wire [2:0] \$110 ;
-  wire [2:0] \$111 ;
-  wire \$112 ;
-  wire \$113 ;
-  wire \$114 ;
-  wire \$115 ;
-  wire \$116 ;
-  wire [2:0] \$117 ;
-  wire \$118 ;
-  wire \$119 ;
-  wire \$12 ;
-  wire \$120 ;
-  wire \$121 ;
-  wire [18:0] \$122 ;
-  wire \$123 ;
-  wire \$124 ;
-  wire \$125 ;
-  wire \$126 ;
-  wire \$127 ;
-  wire \$128 ;
-  wire [16:0] \$129 ;
-  wire \$13 ;
-  wire [17:0] \$130 ;
-  wire [17:0] \$131 ;
-  wire [16:0] \$132 ;
-  wire [17:0] \$133 ;
-  wire [17:0] \$134 ;
-  wire [17:0] \$135 ;
-  wire [17:0] \$136 ;
-  wire \$137 ;
-  wire [17:0] \$138 ;
-  wire [17:0] \$139 ;
-  wire \$14 ;
-  wire \$140 ;
-  wire \$141 ;
-  wire \$142 ;
-  wire \$143 ;
-  wire [17:0] \$144 ;
-  wire \$145 ;
-  wire \$146 ;
-  wire \$147 ;
-  wire [17:0] \$148 ;
-  wire [17:0] \$149 ;
-  wire \$15 ;
-  wire \$150 ;
-  wire [17:0] \$151 ;
-  wire [17:0] \$152 ;
-  wire \$153 ;
-  wire \$154 ;
-  wire \$155 ;
-  wire \$156 ;
-  wire [17:0] \$157 ;
-  wire \$158 ;
-  wire \$159 ;
-  wire \$16 ;
-  wire \$160 ;
-  wire [17:0] \$161 ;
-  wire [17:0] \$162 ;
-  wire \$163 ;
-  wire [17:0] \$164 ;
-  wire [17:0] \$165 ;
-  wire \$166 ;
-  wire \$167 ;
-  wire \$168 ;
-  wire \$169 ;
-  wire \$17 ;
-  wire [17:0] \$170 ;
-  wire \$171 ;
-  wire \$172 ;
-  wire \$173 ;
-  wire [17:0] \$174 ;
-  wire [17:0] \$175 ;
-  wire \$176 ;
-  wire [17:0] \$177 ;
-  wire [17:0] \$178 ;
-  wire \$179 ;
-  wire [2:0] \$18 ;
-  wire \$180 ;
-  wire \$181 ;
-  wire \$182 ;
-  wire [17:0] \$183 ;
-  wire \$184 ;
-  wire \$185 ;
-  wire \$186 ;
-  wire [17:0] \$187 ;
-  wire [17:0] \$188 ;
-  wire \$189 ;
-  wire \$19 ;
-  wire [17:0] \$190 ;
-  wire [17:0] \$191 ;
-  wire \$192 ;
-  wire \$193 ;
-  wire \$194 ;
-  wire \$195 ;
-  wire [17:0] \$196 ;
-  wire \$197 ;
-  wire \$198 ;
-  wire \$199 ;
-  wire \$2 ;
-  wire \$20 ;
-  wire [17:0] \$200 ;
-  wire [17:0] \$201 ;
-  wire \$202 ;
-  wire [17:0] \$203 ;
-  wire [17:0] \$204 ;
-  wire \$205 ;
-  wire \$206 ;
-  wire \$207 ;
-  wire \$208 ;
-  wire [17:0] \$209 ;
-  wire \$21 ;
-  wire \$210 ;
-  wire \$211 ;
-  wire \$212 ;
-  wire [17:0] \$213 ;
-  wire [17:0] \$214 ;
-  wire \$215 ;
-  wire [17:0] \$216 ;
-  wire [17:0] \$217 ;
-  wire \$218 ;
-  wire \$219 ;
-  wire \$22 ;
-  wire \$220 ;
-  wire \$221 ;
-  wire [17:0] \$222 ;
-  wire \$223 ;
-  wire \$224 ;
-  wire \$225 ;
-  wire [17:0] \$226 ;
-  wire [17:0] \$227 ;
-  wire \$228 ;
-  wire [17:0] \$229 ;
-  wire \$23 ;
-  wire [17:0] \$230 ;
-  wire \$231 ;
-  wire \$232 ;
-  wire \$233 ;
-  wire \$234 ;
-  wire [17:0] \$235 ;
-  wire \$236 ;
-  wire \$237 ;
-  wire \$238 ;
-  wire [17:0] \$239 ;
-  wire \$24 ;
-  wire [17:0] \$240 ;
-  wire [17:0] \$241 ;
-  wire \$242 ;
-  wire \$243 ;
-  wire \$244 ;
-  wire \$245 ;
-  wire \$246 ;
-  wire \$247 ;
-  wire \$248 ;
-  wire [17:0] \$249 ;
-  wire \$25 ;
-  wire [17:0] \$250 ;
-  wire [17:0] \$251 ;
-  wire \$252 ;
-  wire \$253 ;
-  wire \$254 ;
-  wire \$255 ;
-  wire \$256 ;
-  wire \$257 ;
-  wire \$258 ;
-  wire [17:0] \$259 ;
-  wire \$26 ;
-  wire [17:0] \$260 ;
-  wire [17:0] \$261 ;
-  wire \$262 ;
-  wire \$263 ;
-  wire \$264 ;
-  wire \$265 ;
-  wire \$266 ;
-  wire \$267 ;
-  wire \$268 ;
-  wire [17:0] \$269 ;
-  wire [8:0] \$27 ;
-  wire [17:0] \$270 ;
-  wire [17:0] \$271 ;
-  wire \$272 ;
-  wire \$273 ;
-  wire \$274 ;
-  wire \$275 ;
-  wire \$276 ;
-  wire \$277 ;
-  wire \$278 ;
-  wire [17:0] \$279 ;
-  wire [8:0] \$28 ;
-  wire [17:0] \$280 ;
-  wire [17:0] \$281 ;
-  wire \$282 ;
-  wire \$283 ;
-  wire \$284 ;
-  wire \$285 ;
-  wire \$286 ;
-  wire \$287 ;
-  wire \$288 ;
-  wire [17:0] \$289 ;
-  wire [8:0] \$29 ;
-  wire [17:0] \$290 ;
-  wire [17:0] \$291 ;
-  wire \$292 ;
-  wire \$293 ;
-  wire \$294 ;
-  wire \$295 ;
-  wire \$296 ;
-  wire \$297 ;
-  wire \$298 ;
-  wire [17:0] \$299 ;
-  wire \$3 ;
-  wire \$30 ;
-  wire [17:0] \$300 ;
-  wire [17:0] \$301 ;
-  wire \$302 ;
-  wire \$303 ;
-  wire \$304 ;
-  wire \$305 ;
-  wire \$306 ;
-  wire \$307 ;
-  wire \$308 ;
-  wire [17:0] \$309 ;
-  wire \$31 ;
-  wire [17:0] \$310 ;
-  wire [17:0] \$311 ;
-  wire \$312 ;
-  wire \$313 ;
-  wire \$314 ;
-  wire \$315 ;
-  wire \$316 ;
-  wire \$317 ;
-  wire \$318 ;
-  wire [17:0] \$319 ;
-  wire \$32 ;
-  wire [17:0] \$320 ;
-  wire [17:0] \$321 ;
-  wire \$322 ;
-  wire \$323 ;
-  wire \$324 ;
-  wire \$325 ;
-  wire \$326 ;
-  wire \$327 ;
-  wire \$328 ;
-  wire [17:0] \$329 ;
-  wire \$33 ;
-  wire [17:0] \$330 ;
-  wire [17:0] \$331 ;
-  wire \$332 ;
-  wire \$333 ;
-  wire \$334 ;
-  wire \$335 ;
-  wire \$336 ;
-  wire \$337 ;
-  wire \$338 ;
-  wire [17:0] \$339 ;
-  wire \$34 ;
-  wire [17:0] \$340 ;
-  wire [17:0] \$341 ;
-  wire \$342 ;
-  wire \$343 ;
-  wire \$344 ;
-  wire \$345 ;
-  wire \$346 ;
-  wire \$347 ;
-  wire \$348 ;
-  wire [17:0] \$349 ;
-  wire \$35 ;
-  wire [17:0] \$350 ;
-  wire [17:0] \$351 ;
-  wire \$352 ;
-  wire \$353 ;
-  wire \$354 ;
-  wire \$355 ;
-  wire \$356 ;
-  wire \$357 ;
-  wire \$358 ;
-  wire [17:0] \$359 ;
-  wire \$36 ;
-  wire [31:0] \$360 ;
-  wire [31:0] \$361 ;
-  wire [31:0] \$362 ;
-  wire [31:0] \$363 ;
-  wire [31:0] \$364 ;
-  wire [31:0] \$365 ;
-  wire \$366 ;
-  wire \$367 ;
-  wire \$368 ;
-  wire \$369 ;
-  wire [1:0] \$37 ;
-  wire \$370 ;
-  wire [7:0] \$371 ;
-  wire [8:0] \$372 ;
-  wire [7:0] \$373 ;
-  wire [8:0] \$374 ;
-  wire [7:0] \$375 ;
-  wire [8:0] \$376 ;
-  wire [7:0] \$377 ;
-  wire [8:0] \$378 ;
-  wire [7:0] \$379 ;
-  wire \$38 ;
-  wire [8:0] \$380 ;
-  wire [7:0] \$381 ;
-  wire [8:0] \$382 ;
-  wire [7:0] \$383 ;
-  wire [8:0] \$384 ;
-  wire [7:0] \$385 ;
-  wire [8:0] \$386 ;
-  wire [32:0] \$387 ;
-  wire [6:0] \$388 ;
-  wire [32:0] \$389 ;
-  wire [2:0] \$39 ;
-  wire [6:0] \$390 ;
-  wire [32:0] \$391 ;
-  wire [6:0] \$392 ;
-  wire [32:0] \$393 ;
-  wire [6:0] \$394 ;
-  wire \$395 ;
-  wire \$396 ;
-  wire [6:0] \$397 ;
-  wire [7:0] \$398 ;
-  wire \$399 ;
-  wire \$4 ;
-  wire \$40 ;
-  wire [6:0] \$400 ;
-  wire [7:0] \$401 ;
-  wire \$402 ;
-  wire [6:0] \$403 ;
-  wire [7:0] \$404 ;
-  wire \$405 ;
-  wire [6:0] \$406 ;
-  wire [7:0] \$407 ;
-  wire \$408 ;
-  wire \$409 ;
-  wire [3:0] \$41 ;
-  wire \$410 ;
-  wire \$411 ;
-  wire \$412 ;
-  wire \$413 ;
-  wire \$414 ;
-  wire [3:0] \$415 ;
-  wire [18:0] \$416 ;
-  wire [18:0] \$417 ;
-  wire [3:0] \$418 ;
-  wire [17:0] \$419 ;
-  wire [12:0] \$42 ;
-  wire [32:0] \$420 ;
-  wire \$421 ;
-  wire \$422 ;
-  wire \$423 ;
-  wire \$424 ;
-  wire \$425 ;
-  wire \$426 ;
-  wire \$427 ;
-  wire \$428 ;
-  wire \$429 ;
-  wire \$43 ;
-  wire \$430 ;
-  wire \$431 ;
-  wire [6:0] \$432 ;
-  wire [16:0] \$433 ;
-  wire \$434 ;
-  wire [4:0] \$435 ;
-  wire \$436 ;
-  wire [3:0] \$437 ;
-  wire \$438 ;
-  wire [4:0] \$439 ;
-  wire [12:0] \$44 ;
-  wire \$440 ;
-  wire [4:0] \$441 ;
-  wire \$442 ;
-  wire [4:0] \$443 ;
-  wire [4:0] \$444 ;
-  wire [4:0] \$445 ;
-  wire \$446 ;
-  wire [3:0] \$447 ;
-  wire [3:0] \$448 ;
-  wire [4:0] \$449 ;
-  wire \$45 ;
-  wire \$450 ;
-  wire \$451 ;
-  wire [5:0] \$452 ;
-  wire \$453 ;
-  wire \$454 ;
-  wire \$455 ;
-  wire \$456 ;
-  wire \$457 ;
-  wire \$458 ;
-  wire \$459 ;
-  wire [12:0] \$46 ;
-  wire \$460 ;
-  wire \$461 ;
-  wire \$462 ;
-  wire \$463 ;
-  wire \$464 ;
-  wire \$465 ;
-  wire \$466 ;
-  wire \$467 ;
-  wire \$468 ;
-  wire \$469 ;
-  wire \$47 ;
-  wire \$470 ;
-  wire [6:0] \$471 ;
-  wire \$472 ;
-  wire \$473 ;
-  wire \$474 ;
-  wire \$475 ;
-  wire \$476 ;
-  wire \$477 ;
-  wire \$478 ;
-  wire \$479 ;
-  wire \$48 ;
-  wire \$480 ;
-  wire \$481 ;
-  wire \$482 ;
-  wire \$483 ;
-  wire \$484 ;
-  wire \$485 ;
-  wire \$486 ;
-  wire \$487 ;
-  wire \$488 ;
-  wire \$489 ;
-  wire \$49 ;
-  wire \$490 ;
-  wire \$491 ;
-  wire [31:0] \$492 ;
-  wire \$493 ;
-  wire \$494 ;
-  wire [32:0] \$495 ;
-  wire [32:0] \$496 ;
-  wire [32:0] \$497 ;
-  wire \$498 ;
-  wire \$499 ;
+  wire [7:0] \$10 ;
+  wire [7:0] \$11 ;
+  wire [3:0] \$2 ;
+  wire [3:0] \$3 ;
+  wire [4:0] \$4 ;
   wire \$5 ;
-  wire \$50 ;
-  wire [32:0] \$500 ;
-  wire \$501 ;
-  wire \$502 ;
-  wire \$503 ;
-  wire \$504 ;
-  wire [17:0] \$505 ;
-  wire \$506 ;
-  wire \$507 ;
-  wire \$508 ;
-  wire \$509 ;
-  wire \$51 ;
-  wire \$510 ;
-  wire [17:0] \$511 ;
-  wire \$512 ;
-  wire \$513 ;
-  wire \$514 ;
-  wire \$515 ;
-  wire \$516 ;
-  wire \$517 ;
-  wire \$518 ;
-  wire \$519 ;
-  wire [2:0] \$52 ;
-  wire \$520 ;
-  wire \$521 ;
-  wire \$522 ;
-  wire \$523 ;
-  wire \$524 ;
-  wire \$525 ;
-  wire \$526 ;
-  wire \$527 ;
-  wire \$528 ;
-  wire \$529 ;
-  wire [3:0] \$53 ;
-  wire \$530 ;
-  wire \$531 ;
-  wire \$532 ;
-  wire \$533 ;
-  wire \$534 ;
-  wire \$535 ;
-  wire \$536 ;
-  wire \$537 ;
-  wire \$538 ;
-  wire \$539 ;
-  wire \$54 ;
-  wire \$540 ;
-  wire \$541 ;
-  reg [11:0] \$542 ;
-  reg [11:0] \$543 ;
-  reg [11:0] \$544 ;
-  reg [11:0] \$545 ;
-  reg [11:0] \$546 ;
-  reg [11:0] \$547 ;
-  reg [11:0] \$548 ;
-  reg [7:0] \$549 ;
-  wire [12:0] \$55 ;
-  reg [2:0] \$550 ;
-  reg [2:0] \$551 ;
-  reg [11:0] \$552 ;
-  reg [12:0] \$553 ;
-  reg [7:0] \$554 ;
-  reg \$555 ;
-  reg \$556 ;
-  reg [15:0] \$557 ;
-  reg [7:0] \$558 ;
-  reg [7:0] \$559 ;
-  wire \$56 ;
-  reg [1:0] \$560 ;
-  reg [31:0] \$561 ;
-  reg [31:0] \$562 ;
-  reg [31:0] \$563 ;
-  reg \$564 ;
-  reg \$565 ;
-  reg \$566 ;
-  reg \$567 ;
-  reg [15:0] \$568 ;
-  reg [15:0] \$569 ;
-  wire \$57 ;
-  reg [15:0] \$570 ;
-  reg [7:0] \$571 ;
-  reg [7:0] \$572 ;
-  reg [7:0] \$573 ;
-  reg [7:0] \$574 ;
-  reg [7:0] \$575 ;
-  reg \$576 ;
-  reg [31:0] \$577 ;
-  reg [5:0] \$578 ;
-  reg [31:0] \$579 ;
-  wire \$58 ;
-  reg [2:0] \$580 ;
-  reg [3:0] \$581 ;
-  reg [3:0] \$582 ;
-  reg [5:0] \$583 ;
-  reg [3:0] \$584 ;
-  reg [2:0] \$585 ;
-  reg \$586 ;
-  reg [31:0] \$587 ;
-  reg \$588 ;
-  reg [2:0] \$589 ;
-  wire \$59 ;
-  reg [1:0] \$590 ;
-  reg \$591 ;
-  reg \$592 ;
-  reg [31:0] \$593 ;
-  reg \$594 ;
-  reg [1:0] \$595 ;
-  reg \$596 ;
-  reg [7:0] \$597 ;
-  reg [3:0] \$598 ;
-  reg [7:0] \$599 ;
-  wire \$6 ;
-  wire \$60 ;
-  reg [3:0] \$600 ;
-  reg [7:0] \$601 ;
-  reg [3:0] \$602 ;
-  wire \$61 ;
-  wire \$62 ;
-  wire \$63 ;
-  wire \$64 ;
-  wire \$65 ;
-  wire \$66 ;
-  wire \$67 ;
-  wire [15:0] \$68 ;
-  wire \$69 ;
-  wire \$7 ;
-  wire \$70 ;
-  wire \$71 ;
-  wire \$72 ;
-  wire [15:0] \$73 ;
-  wire [16:0] \$74 ;
-  wire \$75 ;
-  wire \$76 ;
-  wire [15:0] \$77 ;
-  wire [16:0] \$78 ;
-  wire \$79 ;
-  wire \$8 ;
-  wire \$80 ;
-  wire \$81 ;
-  wire \$82 ;
-  wire \$83 ;
-  wire \$84 ;
-  wire [7:0] \$85 ;
-  wire \$86 ;
-  wire \$87 ;
-  wire \$88 ;
-  wire \$89 ;
-  wire \$9 ;
-  wire [7:0] \$90 ;
-  wire [8:0] \$91 ;
-  wire \$92 ;
-  wire \$93 ;
-  wire [7:0] \$94 ;
-  wire [8:0] \$95 ;
-  wire \$96 ;
-  wire \$97 ;
-  wire \$98 ;
-  wire [7:0] \$99 ;
-  reg [7:0] \$like  = 8'h00;
-  reg [7:0] \$like$328  = 8'h00;
-  reg [7:0] \$like$330  = 8'h00;
-  reg [5:0] \$signature__addr ;
-  wire [5:0] \$signature__addr$126 ;
-  reg [5:0] \$signature__addr$129 ;
-  wire [5:0] \$signature__addr$131 ;
-  reg [5:0] \$signature__addr$134 ;
-  wire [5:0] \$signature__addr$136 ;
-  reg [5:0] \$signature__addr$139 ;
-  wire [5:0] \$signature__addr$141 ;
-  reg [5:0] \$signature__addr$144 ;
-  wire [5:0] \$signature__addr$146 ;
-  reg [5:0] \$signature__addr$149 ;
-  wire [5:0] \$signature__addr$151 ;
-  reg [5:0] \$signature__addr$154 ;
-  wire [5:0] \$signature__addr$156 ;
-  reg [5:0] \$signature__addr$159 ;
-  wire [5:0] \$signature__addr$161 ;
-  wire [2:0] \$signature__addr$164 ;
-  wire [2:0] \$signature__addr$165 ;
-  wire [2:0] \$signature__addr$169 ;
-  wire [2:0] \$signature__addr$170 ;
-  wire [2:0] \$signature__addr$174 ;
-  wire [2:0] \$signature__addr$175 ;
-  wire [2:0] \$signature__addr$179 ;
-  wire [2:0] \$signature__addr$180 ;
-  wire [2:0] \$signature__addr$184 ;
-  wire [2:0] \$signature__addr$185 ;
-  wire [2:0] \$signature__addr$189 ;
-  wire [2:0] \$signature__addr$190 ;
-  wire [2:0] \$signature__addr$194 ;
-  wire [2:0] \$signature__addr$195 ;
-  wire [2:0] \$signature__addr$199 ;
-  wire [2:0] \$signature__addr$200 ;
-  wire [2:0] \$signature__addr$204 ;
-  wire [2:0] \$signature__addr$205 ;
-  wire [2:0] \$signature__addr$209 ;
-  wire [2:0] \$signature__addr$210 ;
-  wire [2:0] \$signature__addr$214 ;
-  wire [2:0] \$signature__addr$215 ;
-  wire [2:0] \$signature__addr$219 ;
-  wire [2:0] \$signature__addr$220 ;
-  wire [7:0] \$signature__addr$224 ;
-  reg [7:0] \$signature__addr$310 ;
-  wire [31:0] \$signature__data ;
-  wire [31:0] \$signature__data$132 ;
-  wire [31:0] \$signature__data$137 ;
-  wire [31:0] \$signature__data$142 ;
-  wire [31:0] \$signature__data$147 ;
-  wire [31:0] \$signature__data$152 ;
-  wire [31:0] \$signature__data$157 ;
-  wire [31:0] \$signature__data$162 ;
-  wire [31:0] \$signature__data$166 ;
-  wire [31:0] \$signature__data$171 ;
-  wire [31:0] \$signature__data$176 ;
-  wire [31:0] \$signature__data$181 ;
-  wire [31:0] \$signature__data$186 ;
-  wire [31:0] \$signature__data$191 ;
-  wire [31:0] \$signature__data$196 ;
-  wire [31:0] \$signature__data$201 ;
-  wire [5:0] \$signature__data$206 ;
-  wire [5:0] \$signature__data$211 ;
-  wire [5:0] \$signature__data$216 ;
-  wire [5:0] \$signature__data$221 ;
-  wire [31:0] \$signature__data$227 ;
-  wire [31:0] \$signature__data$232 ;
-  wire [31:0] \$signature__data$233 ;
-  wire [31:0] \$signature__data$234 ;
-  wire [31:0] \$signature__data$235 ;
-  wire [31:0] \$signature__data$238 ;
-  wire [31:0] \$signature__data$239 ;
-  wire [31:0] \$signature__data$240 ;
-  wire [31:0] \$signature__data$241 ;
-  wire [31:0] \$signature__data$243 ;
-  wire [31:0] \$signature__data$244 ;
-  wire [31:0] \$signature__data$245 ;
-  wire [31:0] \$signature__data$246 ;
-  wire [31:0] \$signature__data$248 ;
-  wire [31:0] \$signature__data$249 ;
-  wire [31:0] \$signature__data$250 ;
-  wire [31:0] \$signature__data$251 ;
-  wire [5:0] \$signature__data$253 ;
-  wire [5:0] \$signature__data$254 ;
-  wire [5:0] \$signature__data$255 ;
-  wire [5:0] \$signature__data$256 ;
-  reg [31:0] \$signature__data$312 ;
-  wire \$signature__en ;
-  wire [3:0] \$signature__en$128 ;
-  wire \$signature__en$130 ;
-  wire [3:0] \$signature__en$133 ;
-  wire \$signature__en$135 ;
-  wire [3:0] \$signature__en$138 ;
-  wire \$signature__en$140 ;
-  wire [3:0] \$signature__en$143 ;
-  wire \$signature__en$145 ;
-  wire [3:0] \$signature__en$148 ;
-  wire \$signature__en$150 ;
-  wire [3:0] \$signature__en$153 ;
-  wire \$signature__en$155 ;
-  wire [3:0] \$signature__en$158 ;
-  wire \$signature__en$160 ;
-  wire [3:0] \$signature__en$163 ;
-  wire \$signature__en$167 ;
-  wire \$signature__en$168 ;
-  wire \$signature__en$172 ;
-  wire \$signature__en$173 ;
-  wire \$signature__en$177 ;
-  wire \$signature__en$178 ;
-  wire \$signature__en$182 ;
-  wire \$signature__en$183 ;
-  wire \$signature__en$187 ;
-  wire \$signature__en$188 ;
-  wire \$signature__en$192 ;
-  wire \$signature__en$193 ;
-  wire \$signature__en$197 ;
-  wire \$signature__en$198 ;
-  wire \$signature__en$202 ;
-  wire \$signature__en$203 ;
-  wire \$signature__en$207 ;
-  wire \$signature__en$208 ;
-  wire \$signature__en$212 ;
-  wire \$signature__en$213 ;
-  wire \$signature__en$217 ;
-  wire \$signature__en$218 ;
-  wire \$signature__en$222 ;
-  wire \$signature__en$223 ;
-  reg [3:0] \$signature__en$317 ;
-  wire [8:0] a_in__0;
-  wire [8:0] a_in__1;
-  wire [8:0] a_in__2;
-  wire [8:0] a_in__3;
-  reg [7:0] a_zp = 8'h00;
-  reg [7:0] a_zp_d;
-  wire [31:0] acc;
-  wire [31:0] \acc$281 ;
-  wire [31:0] \acc$290 ;
-  wire [31:0] \acc$299 ;
+  wire [5:0] \$6 ;
+  wire [6:0] \$7 ;
+  wire [7:0] \$8 ;
+  wire [7:0] \$9 ;
   output [31:0] act_feed;
-  reg [31:0] act_feed = 32'd0;
-  reg [7:0] act_max = 8'h7f;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$279 ;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$288 ;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$297 ;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$306 ;
-  reg [7:0] act_max_d;
-  reg [7:0] act_min = 8'h80;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$278 ;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$287 ;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$296 ;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$305 ;
-  reg [7:0] act_min_d;
+  wire [31:0] act_feed;
+  wire [31:0] \act_feed$180 ;
   output [31:0] act_sram;
-  reg [31:0] act_sram = 32'd0;
-  wire [8:0] b_in__0;
-  wire [8:0] b_in__1;
-  wire [8:0] b_in__2;
-  wire [8:0] b_in__3;
-  reg [7:0] b_zp = 8'h00;
-  reg [7:0] b_zp_d;
-  reg below_hyst;
-  wire [31:0] bias;
-  wire [31:0] \bias$283 ;
-  wire [31:0] \bias$292 ;
-  wire [31:0] \bias$301 ;
+  wire [31:0] act_sram;
+  wire [31:0] \act_sram$181 ;
   output bus__ack;
-  reg bus__ack = 1'h0;
+  wire bus__ack;
+  wire \bus__ack$18 ;
+  wire [2:0] bus__ack_region;
+  wire [17:0] bus__addr;
   input [20:0] bus__adr;
   wire [20:0] bus__adr;
+  wire [20:0] \bus__adr$19 ;
   input bus__cyc;
   wire bus__cyc;
+  wire \bus__cyc$20 ;
   output [31:0] bus__dat_r;
-  reg [31:0] bus__dat_r;
+  wire [31:0] bus__dat_r;
+  wire [31:0] \bus__dat_r$21 ;
   input [31:0] bus__dat_w;
   wire [31:0] bus__dat_w;
+  wire [31:0] \bus__dat_w$22 ;
+  wire [31:0] bus__rdata;
+  wire [2:0] bus__region;
+  wire bus__req;
   input [3:0] bus__sel;
   wire [3:0] bus__sel;
+  wire [3:0] \bus__sel$23 ;
+  wire [3:0] \bus__sel$36 ;
+  wire bus__served;
   input bus__stb;
   wire bus__stb;
+  wire \bus__stb$24 ;
+  wire [31:0] bus__wdata;
   input bus__we;
   wire bus__we;
+  wire \bus__we$25 ;
+  wire \bus__we$42 ;
+  wire bus_access;
+  wire bus_rmw;
+  output busy;
+  wire busy;
+  wire \busy$163 ;
+  wire \busy$164 ;
+  wire \busy$165 ;
+  wire \busy$166 ;
+  wire ce;
+  wire \ce$168 ;
+  wire \ce$169 ;
+  wire \ce$170 ;
+  input clk;
+  wire clk;
+  wire [7:0] cmd__a_zp;
+  wire [7:0] \cmd__a_zp$45 ;
+  wire [7:0] \cmd__a_zp$46 ;
+  wire [7:0] cmd__act_max;
+  wire [7:0] \cmd__act_max$48 ;
+  wire [7:0] \cmd__act_max$49 ;
+  wire [7:0] cmd__act_min;
+  wire [7:0] \cmd__act_min$51 ;
+  wire [7:0] \cmd__act_min$52 ;
+  wire [7:0] cmd__b_zp;
+  wire [7:0] \cmd__b_zp$54 ;
+  wire [7:0] \cmd__b_zp$55 ;
+  wire [15:0] cmd__k;
+  wire [15:0] \cmd__k$57 ;
+  wire [15:0] \cmd__k$58 ;
+  wire [15:0] cmd__m;
+  wire [15:0] \cmd__m$60 ;
+  wire [15:0] \cmd__m$61 ;
+  wire [15:0] cmd__n;
+  wire [15:0] \cmd__n$63 ;
+  wire [15:0] \cmd__n$64 ;
+  wire [7:0] cmd__out_zp;
+  wire [7:0] \cmd__out_zp$66 ;
+  wire [7:0] \cmd__out_zp$67 ;
+  wire cmd__per_channel;
+  wire \cmd__per_channel$69 ;
+  wire \cmd__per_channel$70 ;
+  wire [31:0] cmd__qmult;
+  wire [31:0] \cmd__qmult$72 ;
+  wire [31:0] \cmd__qmult$73 ;
+  wire [5:0] cmd__qshift;
+  wire [5:0] \cmd__qshift$75 ;
+  wire [5:0] \cmd__qshift$76 ;
+  wire [11:0] code;
+  wire ctl__clear_done;
+  wire \ctl__clear_done$78 ;
+  wire ctl__clear_error;
+  wire \ctl__clear_error$80 ;
+  wire [31:0] ctl__cycles;
+  wire [31:0] \ctl__cycles$82 ;
+  wire ctl__done;
+  wire \ctl__done$84 ;
+  wire ctl__error;
+  wire \ctl__error$86 ;
+  wire ctl__start;
+  wire \ctl__start$88 ;
+  wire [5:0] dp__a_addr;
+  wire [31:0] dp__a_data__0;
+  wire [31:0] dp__a_data__1;
+  wire [31:0] dp__a_data__2;
+  wire [31:0] dp__a_data__3;
+  wire [5:0] dp__b_addr;
+  wire [31:0] dp__b_data__0;
+  wire [31:0] dp__b_data__1;
+  wire [31:0] dp__b_data__2;
+  wire [31:0] dp__b_data__3;
+  wire [31:0] dp__bias__0;
+  wire [31:0] dp__bias__1;
+  wire [31:0] dp__bias__2;
+  wire [31:0] dp__bias__3;
+  wire [7:0] dp__c_wr_addr;
+  wire [31:0] dp__c_wr_data;
+  wire [3:0] dp__c_wr_en;
+  wire [2:0] dp__ch_addr;
+  wire [31:0] dp__mult__0;
+  wire [31:0] dp__mult__1;
+  wire [31:0] dp__mult__2;
+  wire [31:0] dp__mult__3;
+  wire [5:0] dp__shift__0;
+  wire [5:0] dp__shift__1;
+  wire [5:0] dp__shift__2;
+  wire [5:0] dp__shift__3;
+  wire [1:0] dvfs;
+  output [1:0] dvfs_level;
+  wire [1:0] dvfs_level;
+  wire feed_step;
+  wire \feed_step$184 ;
+  output irq;
+  wire irq;
+  wire \irq$175 ;
+  wire [2:0] level;
+  wire [5:0] mem__a_addr;
+  wire [31:0] mem__a_data__0;
+  wire [31:0] mem__a_data__1;
+  wire [31:0] mem__a_data__2;
+  wire [31:0] mem__a_data__3;
+  wire [2:0] mem__ack_region;
+  wire [17:0] mem__addr;
+  wire [5:0] mem__b_addr;
+  wire [31:0] mem__b_data__0;
+  wire [31:0] mem__b_data__1;
+  wire [31:0] mem__b_data__2;
+  wire [31:0] mem__b_data__3;
+  wire [31:0] mem__bias__0;
+  wire [31:0] mem__bias__1;
+  wire [31:0] mem__bias__2;
+  wire [31:0] mem__bias__3;
+  wire [7:0] mem__c_wr_addr;
+  wire [31:0] mem__c_wr_data;
+  wire [3:0] mem__c_wr_en;
+  wire [2:0] mem__ch_addr;
+  wire [31:0] mem__mult__0;
+  wire [31:0] mem__mult__1;
+  wire [31:0] mem__mult__2;
+  wire [31:0] mem__mult__3;
+  wire [31:0] mem__rdata;
+  wire [2:0] mem__region;
+  wire mem__req;
+  wire [3:0] mem__sel;
+  wire mem__served;
+  wire [5:0] mem__shift__0;
+  wire [5:0] mem__shift__1;
+  wire [5:0] mem__shift__2;
+  wire [5:0] mem__shift__3;
+  wire [31:0] mem__wdata;
+  wire mem__we;
+  wire mismatch;
+  wire \mismatch$173 ;
+  wire \mismatch$174 ;
+  wire [3:0] regs__addr;
+  wire [31:0] regs__rdata;
+  wire [31:0] regs__wdata;
+  wire regs__we;
+  input rst;
+  wire rst;
+  wire sample;
+  wire [7:0] sram_access;
+  wire start;
+  wire step__clear;
+  wire \step__clear$98 ;
+  wire [2:0] step__drain;
+  wire [2:0] \step__drain$100 ;
+  wire step__draining;
+  wire \step__draining$102 ;
+  wire step__feeding;
+  wire \step__feeding$104 ;
+  wire [3:0] step__ib;
+  wire [3:0] \step__ib$106 ;
+  wire [3:0] step__jb;
+  wire [3:0] \step__jb$108 ;
+  wire [5:0] step__k;
+  wire [5:0] \step__k$110 ;
+  wire [3:0] therm__addr;
+  wire [31:0] therm__rdata;
+  wire [31:0] therm__wdata;
+  wire therm__we;
+  input [11:0] therm_code;
+  wire [11:0] therm_code;
+  input therm_sample;
+  wire therm_sample;
+  output [2:0] throttle_level;
+  wire [2:0] throttle_level;
+  wire tmr_mismatch;
+  assign \$2  = step__feeding ? 4'h8 : 4'h0;
+  assign \$3  = step__draining ? 4'hc : 4'h0;
+  assign \$4  = \$2  + \$3 ;
+  assign \$5  = | dp__c_wr_en;
+  assign \$6  = \$4  + \$5 ;
+  assign \$7  = \$6  + bus_access;
+  assign sram_access = \$7  + bus_rmw;
+  \obt_tile_small.controller  controller (
+    .busy(busy),
+    .ce(ce),
+    .clk(clk),
+    .cmd__k(cmd__k),
+    .cmd__m(cmd__m),
+    .cmd__n(cmd__n),
+    .ctl__clear_done(ctl__clear_done),
+    .ctl__clear_error(ctl__clear_error),
+    .ctl__start(ctl__start),
+    .cycles(ctl__cycles),
+    .done(ctl__done),
+    .drain(step__drain),
+    .error(ctl__error),
+    .ib(step__ib),
+    .jb(step__jb),
+    .k(step__k),
+    .rst(rst),
+    .step__clear(step__clear),
+    .step__draining(step__draining),
+    .step__feeding(step__feeding)
+  );
+  \obt_tile_small.datapath  datapath (
+    .act_max(cmd__act_max),
+    .act_min(cmd__act_min),
+    .bias(mem__bias__0),
+    .\bias$55 (mem__bias__1),
+    .\bias$67 (mem__bias__2),
+    .\bias$79 (mem__bias__3),
+    .ce(ce),
+    .clear(step__clear),
+    .clk(clk),
+    .cmd__a_zp(cmd__a_zp),
+    .cmd__b_zp(cmd__b_zp),
+    .cmd__m(cmd__m),
+    .cmd__n(cmd__n),
+    .cmd__per_channel(cmd__per_channel),
+    .cmd__qmult(cmd__qmult),
+    .cmd__qshift(cmd__qshift),
+    .feed_step(feed_step),
+    .i_valid(step__draining),
+    .mem__a_data__0(mem__a_data__0),
+    .mem__a_data__1(mem__a_data__1),
+    .mem__a_data__2(mem__a_data__2),
+    .mem__a_data__3(mem__a_data__3),
+    .mem__b_data__0(mem__b_data__0),
+    .mem__b_data__1(mem__b_data__1),
+    .mem__b_data__2(mem__b_data__2),
+    .mem__b_data__3(mem__b_data__3),
+    .mem__c_wr_addr(dp__c_wr_addr),
+    .mem__c_wr_en(dp__c_wr_en),
+    .mem__mult__0(mem__mult__0),
+    .mem__mult__1(mem__mult__1),
+    .mem__mult__2(mem__mult__2),
+    .mem__mult__3(mem__mult__3),
+    .mem__shift__0(mem__shift__0),
+    .mem__shift__1(mem__shift__1),
+    .mem__shift__2(mem__shift__2),
+    .mem__shift__3(mem__shift__3),
+    .out(\$8 ),
+    .\out$100 (\$11 ),
+    .\out$98 (\$9 ),
+    .\out$99 (\$10 ),
+    .out_zp(cmd__out_zp),
+    .rst(rst),
+    .step__drain(step__drain),
+    .step__feeding(step__feeding),
+    .step__ib(step__ib),
+    .step__jb(step__jb),
+    .step__k(step__k)
+  );
+  \obt_tile_small.regfile  regfile (
+    .a_zp(cmd__a_zp),
+    .act_max(cmd__act_max),
+    .act_min(cmd__act_min),
+    .b_zp(cmd__b_zp),
+    .bus__ack(bus__ack),
+    .bus__adr(bus__adr),
+    .bus__cyc(bus__cyc),
+    .bus__dat_r(bus__dat_r),
+    .bus__stb(bus__stb),
+    .busy(busy),
+    .clk(clk),
+    .ctl__clear_done(ctl__clear_done),
+    .ctl__clear_error(ctl__clear_error),
+    .ctl__cycles(ctl__cycles),
+    .ctl__done(ctl__done),
+    .ctl__error(ctl__error),
+    .ctl__start(ctl__start),
+    .irq(irq),
+    .mem__ack_region(bus__ack_region),
+    .mem__rdata(mem__rdata),
+    .mem__req(bus__req),
+    .mem__sel(bus__sel),
+    .mem__served(mem__served),
+    .mem__wdata(bus__dat_w),
+    .mem__we(bus__we),
+    .out_zp(cmd__out_zp),
+    .per_channel(cmd__per_channel),
+    .qmult(cmd__qmult),
+    .qshift(cmd__qshift),
+    .reg_k(cmd__k),
+    .reg_m(cmd__m),
+    .reg_n(cmd__n),
+    .rst(rst),
+    .therm__addr(regs__addr),
+    .therm__rdata(therm__rdata),
+    .therm__we(regs__we),
+    .\tmr_mismatch$68 (1'h0)
+  );
+  \obt_tile_small.scratchpads  scratchpads (
+    .bus__ack_region(bus__ack_region),
+    .bus__rdata(mem__rdata),
+    .bus__req(bus__req),
+    .bus__sel(bus__sel),
+    .bus__wdata(bus__dat_w),
+    .bus__we(bus__we),
+    .bus_access(bus_access),
+    .bus_rmw(bus_rmw),
+    .busy(busy),
+    .ce(ce),
+    .clk(clk),
+    .dp__a_data__0(mem__a_data__0),
+    .dp__a_data__1(mem__a_data__1),
+    .dp__a_data__2(mem__a_data__2),
+    .dp__a_data__3(mem__a_data__3),
+    .dp__b_data__0(mem__b_data__0),
+    .dp__b_data__1(mem__b_data__1),
+    .dp__b_data__2(mem__b_data__2),
+    .dp__b_data__3(mem__b_data__3),
+    .dp__bias__0(mem__bias__0),
+    .dp__bias__1(mem__bias__1),
+    .dp__bias__2(mem__bias__2),
+    .dp__bias__3(mem__bias__3),
+    .dp__c_wr_addr(dp__c_wr_addr),
+    .dp__c_wr_en(dp__c_wr_en),
+    .dp__ch_addr(step__jb[2:0]),
+    .dp__mult__0(mem__mult__0),
+    .dp__mult__1(mem__mult__1),
+    .dp__mult__2(mem__mult__2),
+    .dp__mult__3(mem__mult__3),
+    .dp__shift__0(mem__shift__0),
+    .dp__shift__1(mem__shift__1),
+    .dp__shift__2(mem__shift__2),
+    .dp__shift__3(mem__shift__3),
+    .\port$0$5 (bus__adr),
+    .\port$1193$0 (step__ib[2:0]),
+    .\port$1197$2 (step__k[4:2]),
+    .\port$1411$0 (\$8 ),
+    .\port$1447$0 (\$9 ),
+    .\port$1483$0 (\$10 ),
+    .\port$1519$0 (\$11 ),
+    .rst(rst),
+    .served(mem__served)
+  );
+  \obt_tile_small.throttle  throttle (
+    .act_feed(act_feed),
+    .act_sram(act_sram),
+    .busy(busy),
+    .ce(ce),
+    .clk(clk),
+    .code(therm_code),
+    .dvfs(dvfs_level),
+    .feed_step(feed_step),
+    .regs__addr(regs__addr),
+    .regs__rdata(therm__rdata),
+    .regs__wdata(bus__dat_w),
+    .regs__we(regs__we),
+    .rst(rst),
+    .sample(therm_sample),
+    .sram_access(sram_access),
+    .start(ctl__start),
+    .therm_level(throttle_level)
+  );
+  assign \bus__ack$18  = bus__ack;
+  assign \bus__adr$19  = bus__adr;
+  assign \bus__cyc$20  = bus__cyc;
+  assign \bus__dat_r$21  = bus__dat_r;
+  assign \bus__dat_w$22  = bus__dat_w;
+  assign \bus__sel$23  = bus__sel;
+  assign \bus__stb$24  = bus__stb;
+  assign \bus__we$25  = bus__we;
+  assign mem__ack_region = bus__ack_region;
+  assign bus__addr = bus__adr[17:0];
+  assign mem__addr = bus__adr[17:0];
+  assign bus__rdata = mem__rdata;
+  assign bus__region = bus__adr[20:18];
+  assign mem__region = bus__adr[20:18];
+  assign mem__req = bus__req;
+  assign \bus__sel$36  = bus__sel;
+  assign mem__sel = bus__sel;
+  assign bus__served = mem__served;
+  assign bus__wdata = bus__dat_w;
+  assign mem__wdata = bus__dat_w;
+  assign \bus__we$42  = bus__we;
+  assign mem__we = bus__we;
+  assign \cmd__a_zp$45  = cmd__a_zp;
+  assign \cmd__a_zp$46  = cmd__a_zp;
+  assign \cmd__act_max$48  = cmd__act_max;
+  assign \cmd__act_max$49  = cmd__act_max;
+  assign \cmd__act_min$51  = cmd__act_min;
+  assign \cmd__act_min$52  = cmd__act_min;
+  assign \cmd__b_zp$54  = cmd__b_zp;
+  assign \cmd__b_zp$55  = cmd__b_zp;
+  assign \cmd__k$57  = cmd__k;
+  assign \cmd__k$58  = cmd__k;
+  assign \cmd__m$60  = cmd__m;
+  assign \cmd__m$61  = cmd__m;
+  assign \cmd__n$63  = cmd__n;
+  assign \cmd__n$64  = cmd__n;
+  assign \cmd__out_zp$66  = cmd__out_zp;
+  assign \cmd__out_zp$67  = cmd__out_zp;
+  assign \cmd__per_channel$69  = cmd__per_channel;
+  assign \cmd__per_channel$70  = cmd__per_channel;
+  assign \cmd__qmult$72  = cmd__qmult;
+  assign \cmd__qmult$73  = cmd__qmult;
+  assign \cmd__qshift$75  = cmd__qshift;
+  assign \cmd__qshift$76  = cmd__qshift;
+  assign \ctl__clear_done$78  = ctl__clear_done;
+  assign \ctl__clear_error$80  = ctl__clear_error;
+  assign \ctl__cycles$82  = ctl__cycles;
+  assign \ctl__done$84  = ctl__done;
+  assign \ctl__error$86  = ctl__error;
+  assign \ctl__start$88  = ctl__start;
+  assign therm__addr = regs__addr;
+  assign regs__rdata = therm__rdata;
+  assign regs__wdata = bus__dat_w;
+  assign therm__wdata = bus__dat_w;
+  assign therm__we = regs__we;
+  assign \step__clear$98  = step__clear;
+  assign \step__drain$100  = step__drain;
+  assign \step__draining$102  = step__draining;
+  assign \step__feeding$104  = step__feeding;
+  assign \step__ib$106  = step__ib;
+  assign \step__jb$108  = step__jb;
+  assign \step__k$110  = step__k;
+  assign dp__a_addr = { step__ib[2:0], step__k[4:2] };
+  assign mem__a_addr = { step__ib[2:0], step__k[4:2] };
+  assign dp__a_data__0 = mem__a_data__0;
+  assign dp__a_data__1 = mem__a_data__1;
+  assign dp__a_data__2 = mem__a_data__2;
+  assign dp__a_data__3 = mem__a_data__3;
+  assign dp__b_addr = { step__jb[2:0], step__k[4:2] };
+  assign mem__b_addr = { step__jb[2:0], step__k[4:2] };
+  assign dp__b_data__0 = mem__b_data__0;
+  assign dp__b_data__1 = mem__b_data__1;
+  assign dp__b_data__2 = mem__b_data__2;
+  assign dp__b_data__3 = mem__b_data__3;
+  assign dp__bias__0 = mem__bias__0;
+  assign dp__bias__1 = mem__bias__1;
+  assign dp__bias__2 = mem__bias__2;
+  assign dp__bias__3 = mem__bias__3;
+  assign mem__c_wr_addr = dp__c_wr_addr;
+  assign dp__c_wr_data = { \$11 , \$10 , \$9 , \$8  };
+  assign mem__c_wr_data = { \$11 , \$10 , \$9 , \$8  };
+  assign mem__c_wr_en = dp__c_wr_en;
+  assign dp__ch_addr = step__jb[2:0];
+  assign mem__ch_addr = step__jb[2:0];
+  assign dp__mult__0 = mem__mult__0;
+  assign dp__mult__1 = mem__mult__1;
+  assign dp__mult__2 = mem__mult__2;
+  assign dp__mult__3 = mem__mult__3;
+  assign dp__shift__0 = mem__shift__0;
+  assign dp__shift__1 = mem__shift__1;
+  assign dp__shift__2 = mem__shift__2;
+  assign dp__shift__3 = mem__shift__3;
+  assign \busy$163  = busy;
+  assign \busy$164  = busy;
+  assign \busy$165  = busy;
+  assign \busy$166  = busy;
+  assign \ce$168  = ce;
+  assign \ce$169  = ce;
+  assign \ce$170  = ce;
+  assign mismatch = 1'h0;
+  assign \mismatch$173  = 1'h0;
+  assign \mismatch$174  = 1'h0;
+  assign \irq$175  = irq;
+  assign code = therm_code;
+  assign sample = therm_sample;
+  assign level = throttle_level;
+  assign dvfs = dvfs_level;
+  assign \act_feed$180  = act_feed;
+  assign \act_sram$181  = act_sram;
+  assign start = ctl__start;
+  assign \feed_step$184  = feed_step;
+  assign \$1  = 1'h0;
+  assign tmr_mismatch = 1'h0;
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.controller (rst, ce, ctl__start, ctl__clear_done, ctl__clear_error, cmd__m, cmd__k, cmd__n, step__clear, step__feeding, step__draining, busy, done, error, cycles, ib, jb, k, drain, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
+  wire [32:0] \$1 ;
+  wire \$10 ;
+  wire \$11 ;
+  wire \$12 ;
+  wire \$13 ;
+  wire \$14 ;
+  wire \$15 ;
+  wire \$16 ;
+  wire \$17 ;
+  wire \$18 ;
+  wire [6:0] \$19 ;
+  wire [16:0] \$2 ;
+  wire [16:0] \$20 ;
+  wire \$21 ;
+  wire [4:0] \$22 ;
+  wire \$23 ;
+  wire [3:0] \$24 ;
+  wire \$25 ;
+  wire [4:0] \$26 ;
+  wire \$27 ;
+  wire [4:0] \$28 ;
+  wire \$29 ;
+  wire [17:0] \$3 ;
+  wire [4:0] \$30 ;
+  wire [4:0] \$31 ;
+  wire [4:0] \$32 ;
+  wire \$33 ;
+  reg \$34 ;
+  reg \$35 ;
+  reg \$36 ;
+  reg [31:0] \$37 ;
+  reg [2:0] \$38 ;
+  reg [3:0] \$39 ;
+  wire [17:0] \$4 ;
+  reg [3:0] \$40 ;
+  reg [5:0] \$41 ;
+  reg [3:0] \$42 ;
+  reg [2:0] \$43 ;
+  wire [16:0] \$5 ;
+  wire [17:0] \$6 ;
+  wire [17:0] \$7 ;
+  wire \$8 ;
+  wire \$9 ;
   output busy;
   reg busy = 1'h0;
   (* init = 1'h0 *)
-  wire \busy$78 ;
+  wire \busy$22 ;
   reg busy_d;
-  reg [1:0] byte_sel = 2'h0;
-  reg [31:0] c_word;
-  reg clear;
+  input ce;
+  wire ce;
   input clk;
   wire clk;
+  input [15:0] cmd__k;
+  wire [15:0] cmd__k;
+  input [15:0] cmd__m;
+  wire [15:0] cmd__m;
+  input [15:0] cmd__n;
+  wire [15:0] cmd__n;
+  input ctl__clear_done;
+  wire ctl__clear_done;
+  input ctl__clear_error;
+  wire ctl__clear_error;
+  (* init = 32'd0 *)
+  wire [31:0] ctl__cycles;
+  (* init = 1'h0 *)
+  wire ctl__done;
+  (* init = 1'h0 *)
+  wire ctl__error;
+  input ctl__start;
+  wire ctl__start;
   (* enum_base_type = "Ctrl" *)
   (* enum_value_000 = "IDLE" *)
   (* enum_value_001 = "CLEAR" *)
@@ -829,173 +605,5436 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
   (* enum_value_100 = "DRAIN" *)
   (* enum_value_101 = "FLUSH" *)
   reg [2:0] ctrl_state_d;
+  output [31:0] cycles;
   reg [31:0] cycles = 32'd0;
   reg [31:0] cycles_d;
+  output done;
   reg done = 1'h0;
   reg done_d;
+  output [2:0] drain;
   reg [2:0] drain = 3'h0;
+  reg [2:0] drain_d;
+  output error;
+  reg error = 1'h0;
+  reg error_d;
+  output [3:0] ib;
+  reg [3:0] ib = 4'h0;
+  reg [3:0] ib_d;
+  output [3:0] jb;
+  reg [3:0] jb = 4'h0;
+  reg [3:0] jb_d;
+  output [5:0] k;
+  reg [5:0] k = 6'h00;
+  reg [5:0] k_d;
+  wire [3:0] m_blocks;
+  wire mismatch;
+  wire [3:0] n_blocks;
+  input rst;
+  wire rst;
+  output step__clear;
+  reg step__clear;
+  (* init = 3'h0 *)
+  wire [2:0] step__drain;
+  output step__draining;
+  reg step__draining;
+  output step__feeding;
+  reg step__feeding;
+  (* init = 4'h0 *)
+  wire [3:0] step__ib;
+  (* init = 4'h0 *)
+  wire [3:0] step__jb;
+  (* init = 6'h00 *)
+  wire [5:0] step__k;
+  wire tmr_mismatch;
+  reg [3:0] \wait  = 4'h0;
+  reg [3:0] wait_d;
+  always @(posedge clk)
+    ib <= \$39 ;
+  always @(posedge clk)
+    jb <= \$40 ;
+  always @(posedge clk)
+    k <= \$41 ;
+  always @(posedge clk)
+    \wait  <= \$42 ;
+  always @(posedge clk)
+    drain <= \$43 ;
+  assign \$1  = cycles + 1'h1;
+  assign \$2  = cmd__m + 3'h4;
+  assign \$3  = \$2  - 1'h1;
+  assign \$5  = cmd__n + 3'h4;
+  assign \$6  = \$5  - 1'h1;
+  assign \$8  = | cmd__m;
+  assign \$9  = | cmd__k;
+  assign \$10  = \$8  & \$9 ;
+  assign \$11  = | cmd__n;
+  assign \$12  = \$10  & \$11 ;
+  assign \$13  = cmd__m <= 6'h20;
+  assign \$14  = \$12  & \$13 ;
+  assign \$15  = cmd__k <= 6'h20;
+  assign \$16  = \$14  & \$15 ;
+  assign \$17  = cmd__n <= 6'h20;
+  assign \$18  = \$16  & \$17 ;
+  assign \$19  = k + 1'h1;
+  assign \$20  = cmd__k - 1'h1;
+  assign \$21  = k == \$20 ;
+  assign \$22  = \wait  + 1'h1;
+  assign \$23  = \wait  == 2'h3;
+  assign \$24  = drain + 1'h1;
+  assign \$25  = drain == 2'h3;
+  assign \$26  = jb + 1'h1;
+  assign \$27  = \$26  < \$7 [3:0];
+  assign \$28  = ib + 1'h1;
+  assign \$29  = \$28  < \$4 [3:0];
+  assign \$30  = jb + 1'h1;
+  assign \$31  = ib + 1'h1;
+  assign \$32  = \wait  + 1'h1;
+  assign \$33  = \wait  == 2'h3;
+  always @(posedge clk)
+    busy <= \$34 ;
+  always @(posedge clk)
+    done <= \$35 ;
+  always @(posedge clk)
+    error <= \$36 ;
+  always @(posedge clk)
+    cycles <= \$37 ;
+  always @(posedge clk)
+    ctrl_state <= \$38 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$39  = ib_d;
+    if (rst) begin
+      \$39  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$40  = jb_d;
+    if (rst) begin
+      \$40  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$41  = k_d;
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$42  = wait_d;
+    if (rst) begin
+      \$42  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$43  = drain_d;
+    if (rst) begin
+      \$43  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    busy_d = busy;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$18 ) begin
+                busy_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$33 ) begin
+              busy_d = 1'h0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    done_d = done;
+    if (ctl__clear_done) begin
+      done_d = 1'h0;
+    end
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              done_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$18 ) begin
+              end else begin
+                done_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$33 ) begin
+              done_d = 1'h1;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    error_d = error;
+    if (ctl__clear_error) begin
+      error_d = 1'h0;
+    end
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              error_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$18 ) begin
+              end else begin
+                error_d = 1'h1;
+              end
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    cycles_d = cycles;
+    if (busy) begin
+      cycles_d = \$1 [31:0];
+    end
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              cycles_d = 32'd0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    ctrl_state_d = ctrl_state;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$18 ) begin
+                ctrl_state_d = 3'h1;
+              end
+            end
+        3'h1:
+            ctrl_state_d = 3'h2;
+        3'h2:
+            if (\$21 ) begin
+              ctrl_state_d = 3'h3;
+            end
+        3'h3:
+            if (\$23 ) begin
+              ctrl_state_d = 3'h4;
+            end
+        3'h4:
+            if (\$25 ) begin
+              (* full_case = 32'd1 *)
+              if (\$27 ) begin
+                ctrl_state_d = 3'h1;
+              end else if (\$29 ) begin
+                ctrl_state_d = 3'h1;
+              end else begin
+                ctrl_state_d = 3'h5;
+              end
+            end
+        3'h5:
+            if (\$33 ) begin
+              ctrl_state_d = 3'h0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    ib_d = ib;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$18 ) begin
+                ib_d = 4'h0;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$25 ) begin
+              if (\$27 ) begin
+              end else if (\$29 ) begin
+                ib_d = \$31 [3:0];
+              end
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    jb_d = jb;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$18 ) begin
+                jb_d = 4'h0;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$25 ) begin
+              if (\$27 ) begin
+                jb_d = \$30 [3:0];
+              end else if (\$29 ) begin
+                jb_d = 4'h0;
+              end
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    k_d = k;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            k_d = 6'h00;
+        3'h2:
+            k_d = \$19 [5:0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    wait_d = \wait ;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            if (\$21 ) begin
+              wait_d = 4'h0;
+            end
+        3'h3:
+            wait_d = \$22 [3:0];
+        3'h4:
+            if (\$25 ) begin
+              (* full_case = 32'd1 *)
+              if (\$27 ) begin
+              end else if (\$29 ) begin
+              end else begin
+                wait_d = 4'h0;
+              end
+            end
+        3'h5:
+            wait_d = \$32 [3:0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    drain_d = drain;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            if (\$23 ) begin
+              drain_d = 3'h0;
+            end
+        3'h4:
+            drain_d = \$24 [2:0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    step__clear = 1'h0;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            step__clear = 1'h1;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    step__feeding = 1'h0;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            step__feeding = 1'h1;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    step__draining = 1'h0;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            step__draining = 1'h1;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$34  = busy_d;
+    if (rst) begin
+      \$34  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$35  = done_d;
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$36  = error_d;
+    if (rst) begin
+      \$36  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$37  = cycles_d;
+    if (rst) begin
+      \$37  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$38  = ctrl_state_d;
+    if (rst) begin
+      \$38  = 3'h0;
+    end
+  end
+  assign mismatch = 1'h0;
+  assign tmr_mismatch = 1'h0;
+  assign \busy$22  = busy;
+  assign ctl__done = done;
+  assign ctl__error = error;
+  assign ctl__cycles = cycles;
+  assign step__k = k;
+  assign step__ib = ib;
+  assign step__jb = jb;
+  assign step__drain = drain;
+  assign m_blocks = \$4 [3:0];
+  assign n_blocks = \$7 [3:0];
+  assign \$4  = { \$3 [17], \$3 [17], \$3 [17:2] };
+  assign \$7  = { \$6 [17], \$6 [17], \$6 [17:2] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath (rst, feed_step, mem__c_wr_en, mem__a_data__0, mem__a_data__1, mem__a_data__2, mem__a_data__3, mem__b_data__0, mem__b_data__1, mem__b_data__2, mem__b_data__3, bias, \bias$55 , \bias$67 , \bias$79 , mem__mult__0, mem__mult__1, mem__mult__2, mem__mult__3, mem__shift__0, mem__shift__1
+, mem__shift__2, mem__shift__3, ce, cmd__m, cmd__n, cmd__a_zp, cmd__b_zp, out_zp, act_min, act_max, cmd__per_channel, cmd__qmult, cmd__qshift, clear, step__feeding, i_valid, step__ib, step__jb, step__k, step__drain, mem__c_wr_addr
+, out, \out$98 , \out$99 , \out$100 , clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$2  = 0;
+  wire [7:0] \$1 ;
+  wire [8:0] \$10 ;
+  wire [7:0] \$11 ;
+  wire [8:0] \$12 ;
+  wire [7:0] \$13 ;
+  wire [8:0] \$14 ;
+  wire [7:0] \$15 ;
+  wire [8:0] \$16 ;
+  wire [32:0] \$17 ;
+  wire [6:0] \$18 ;
+  wire [32:0] \$19 ;
+  wire [8:0] \$2 ;
+  wire [6:0] \$20 ;
+  wire [32:0] \$21 ;
+  wire [6:0] \$22 ;
+  wire [32:0] \$23 ;
+  wire [6:0] \$24 ;
+  wire \$25 ;
+  wire \$26 ;
+  wire [6:0] \$27 ;
+  wire [7:0] \$28 ;
+  wire \$29 ;
+  wire [7:0] \$3 ;
+  wire [6:0] \$30 ;
+  wire [7:0] \$31 ;
+  wire \$32 ;
+  wire [6:0] \$33 ;
+  wire [7:0] \$34 ;
+  wire \$35 ;
+  wire [6:0] \$36 ;
+  wire [7:0] \$37 ;
+  wire \$38 ;
+  reg [1:0] \$39 ;
+  wire [8:0] \$4 ;
+  reg \$40 ;
+  reg [7:0] \$41 ;
+  reg [3:0] \$42 ;
+  reg [7:0] \$43 ;
+  reg [3:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [3:0] \$46 ;
+  wire [5:0] \$47 ;
+  wire [7:0] \$5 ;
+  wire [5:0] \$52 ;
+  wire [5:0] \$57 ;
+  wire [8:0] \$6 ;
+  wire [5:0] \$62 ;
+  wire [5:0] \$67 ;
+  wire [7:0] \$7 ;
+  wire [5:0] \$72 ;
+  wire [5:0] \$77 ;
+  wire [8:0] \$8 ;
+  wire [5:0] \$82 ;
+  wire [7:0] \$9 ;
+  wire [8:0] a_in__0;
+  wire [8:0] a_in__1;
+  wire [8:0] a_in__2;
+  wire [8:0] a_in__3;
+  wire [31:0] acc;
+  wire [31:0] \acc$53 ;
+  wire [31:0] \acc$65 ;
+  wire [31:0] \acc$77 ;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  wire [7:0] \act_max$63 ;
+  wire [7:0] \act_max$75 ;
+  wire [7:0] \act_max$87 ;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  wire [7:0] \act_min$62 ;
+  wire [7:0] \act_min$74 ;
+  wire [7:0] \act_min$86 ;
+  wire [8:0] b_in__0;
+  wire [8:0] b_in__1;
+  wire [8:0] b_in__2;
+  wire [8:0] b_in__3;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input [31:0] \bias$55 ;
+  wire [31:0] \bias$55 ;
+  input [31:0] \bias$67 ;
+  wire [31:0] \bias$67 ;
+  input [31:0] \bias$79 ;
+  wire [31:0] \bias$79 ;
+  reg [1:0] byte_sel = 2'h0;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input [7:0] cmd__a_zp;
+  wire [7:0] cmd__a_zp;
+  wire [7:0] cmd__act_max;
+  wire [7:0] cmd__act_min;
+  input [7:0] cmd__b_zp;
+  wire [7:0] cmd__b_zp;
+  input [15:0] cmd__m;
+  wire [15:0] cmd__m;
+  input [15:0] cmd__n;
+  wire [15:0] cmd__n;
+  wire [7:0] cmd__out_zp;
+  input cmd__per_channel;
+  wire cmd__per_channel;
+  input [31:0] cmd__qmult;
+  wire [31:0] cmd__qmult;
+  input [5:0] cmd__qshift;
+  wire [5:0] cmd__qshift;
   wire [31:0] drain_acc__0;
   wire [31:0] drain_acc__1;
   wire [31:0] drain_acc__2;
   wire [31:0] drain_acc__3;
-  reg [2:0] drain_d;
   wire [1:0] drain_row;
-  wire draining;
-  output [1:0] dvfs_level;
-  wire [1:0] dvfs_level;
+  output feed_step;
+  wire feed_step;
+  input i_valid;
+  wire i_valid;
+  wire \i_valid$52 ;
+  wire \i_valid$64 ;
+  wire \i_valid$76 ;
+  wire [5:0] mem__a_addr;
+  input [31:0] mem__a_data__0;
+  wire [31:0] mem__a_data__0;
+  input [31:0] mem__a_data__1;
+  wire [31:0] mem__a_data__1;
+  input [31:0] mem__a_data__2;
+  wire [31:0] mem__a_data__2;
+  input [31:0] mem__a_data__3;
+  wire [31:0] mem__a_data__3;
+  wire [5:0] mem__b_addr;
+  input [31:0] mem__b_data__0;
+  wire [31:0] mem__b_data__0;
+  input [31:0] mem__b_data__1;
+  wire [31:0] mem__b_data__1;
+  input [31:0] mem__b_data__2;
+  wire [31:0] mem__b_data__2;
+  input [31:0] mem__b_data__3;
+  wire [31:0] mem__b_data__3;
+  wire [31:0] mem__bias__0;
+  wire [31:0] mem__bias__1;
+  wire [31:0] mem__bias__2;
+  wire [31:0] mem__bias__3;
+  output [7:0] mem__c_wr_addr;
+  reg [7:0] mem__c_wr_addr = 8'h00;
+  wire [31:0] mem__c_wr_data;
+  output [3:0] mem__c_wr_en;
+  wire [3:0] mem__c_wr_en;
+  wire [2:0] mem__ch_addr;
+  input [31:0] mem__mult__0;
+  wire [31:0] mem__mult__0;
+  input [31:0] mem__mult__1;
+  wire [31:0] mem__mult__1;
+  input [31:0] mem__mult__2;
+  wire [31:0] mem__mult__2;
+  input [31:0] mem__mult__3;
+  wire [31:0] mem__mult__3;
+  input [5:0] mem__shift__0;
+  wire [5:0] mem__shift__0;
+  input [5:0] mem__shift__1;
+  wire [5:0] mem__shift__1;
+  input [5:0] mem__shift__2;
+  wire [5:0] mem__shift__2;
+  input [5:0] mem__shift__3;
+  wire [5:0] mem__shift__3;
+  wire [31:0] mult;
+  wire [31:0] \mult$57 ;
+  wire [31:0] \mult$69 ;
+  wire [31:0] \mult$81 ;
+  output [7:0] out;
+  wire [7:0] out;
+  output [7:0] \out$100 ;
+  wire [7:0] \out$100 ;
+  output [7:0] \out$98 ;
+  wire [7:0] \out$98 ;
+  output [7:0] \out$99 ;
+  wire [7:0] \out$99 ;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [7:0] \out_zp$61 ;
+  wire [7:0] \out_zp$73 ;
+  wire [7:0] \out_zp$85 ;
+  wire [5:0] row;
+  input rst;
+  wire rst;
+  wire [5:0] shift;
+  wire [5:0] \shift$59 ;
+  wire [5:0] \shift$71 ;
+  wire [5:0] \shift$83 ;
+  wire step__clear;
+  input [2:0] step__drain;
+  wire [2:0] step__drain;
+  wire step__draining;
+  input step__feeding;
+  wire step__feeding;
+  input [3:0] step__ib;
+  wire [3:0] step__ib;
+  input [3:0] step__jb;
+  wire [3:0] step__jb;
+  input [5:0] step__k;
+  wire [5:0] step__k;
+  reg valid = 1'h0;
+  wire [7:0] wr_addr;
+  reg [7:0] wr_addr_1 = 8'h00;
+  reg [7:0] wr_addr_2 = 8'h00;
+  (* init = 8'h00 *)
+  wire [7:0] wr_addr_3;
+  wire [3:0] wr_en;
+  reg [3:0] wr_en_1 = 4'h0;
+  reg [3:0] wr_en_2 = 4'h0;
+  reg [3:0] wr_en_3 = 4'h0;
+  assign \$29  = \$28  < cmd__n;
+  assign \$30  = step__jb * 3'h4;
+  assign \$31  = \$30  + 1'h1;
+  assign \$32  = \$31  < cmd__n;
+  assign \$33  = step__jb * 3'h4;
+  assign \$34  = \$33  + 2'h2;
+  assign \$35  = \$34  < cmd__n;
+  assign \$36  = step__jb * 3'h4;
+  assign \$37  = \$36  + 2'h3;
+  assign \$38  = \$37  < cmd__n;
+  assign wr_en = \$26  ? { \$38 , \$35 , \$32 , \$29  } : 4'h0;
+  assign mem__c_wr_en = ce ? wr_en_3 : 4'h0;
+  always @(posedge clk)
+    byte_sel <= \$39 ;
+  always @(posedge clk)
+    valid <= \$40 ;
+  always @(posedge clk)
+    wr_addr_1 <= \$41 ;
+  always @(posedge clk)
+    wr_en_1 <= \$42 ;
+  always @(posedge clk)
+    wr_addr_2 <= \$43 ;
+  always @(posedge clk)
+    wr_en_2 <= \$44 ;
+  always @(posedge clk)
+    mem__c_wr_addr <= \$45 ;
+  always @(posedge clk)
+    wr_en_3 <= \$46 ;
+  assign \$47  = byte_sel * 4'h8;
+  assign \$1  = mem__a_data__0 >> \$47 ;
+  assign \$2  = $signed(\$1 ) - $signed(cmd__a_zp);
+  assign a_in__0 = valid ? \$2  : 9'h000;
+  assign \$52  = byte_sel * 4'h8;
+  assign \$3  = mem__a_data__1 >> \$52 ;
+  assign \$4  = $signed(\$3 ) - $signed(cmd__a_zp);
+  assign a_in__1 = valid ? \$4  : 9'h000;
+  assign \$57  = byte_sel * 4'h8;
+  assign \$5  = mem__a_data__2 >> \$57 ;
+  assign \$6  = $signed(\$5 ) - $signed(cmd__a_zp);
+  assign a_in__2 = valid ? \$6  : 9'h000;
+  assign \$62  = byte_sel * 4'h8;
+  assign \$7  = mem__a_data__3 >> \$62 ;
+  assign \$8  = $signed(\$7 ) - $signed(cmd__a_zp);
+  assign a_in__3 = valid ? \$8  : 9'h000;
+  assign \$67  = byte_sel * 4'h8;
+  assign \$9  = mem__b_data__0 >> \$67 ;
+  assign \$10  = $signed(\$9 ) - $signed(cmd__b_zp);
+  assign b_in__0 = valid ? \$10  : 9'h000;
+  assign \$72  = byte_sel * 4'h8;
+  assign \$11  = mem__b_data__1 >> \$72 ;
+  assign \$12  = $signed(\$11 ) - $signed(cmd__b_zp);
+  assign b_in__1 = valid ? \$12  : 9'h000;
+  assign \$77  = byte_sel * 4'h8;
+  assign \$13  = mem__b_data__2 >> \$77 ;
+  assign \$14  = $signed(\$13 ) - $signed(cmd__b_zp);
+  assign b_in__2 = valid ? \$14  : 9'h000;
+  assign \$82  = byte_sel * 4'h8;
+  assign \$15  = mem__b_data__3 >> \$82 ;
+  assign \$16  = $signed(\$15 ) - $signed(cmd__b_zp);
+  assign b_in__3 = valid ? \$16  : 9'h000;
+  assign feed_step = valid & ce;
+  assign \$17  = cmd__per_channel ? { 1'h0, mem__mult__0 } : { cmd__qmult[31], cmd__qmult };
+  assign \$18  = cmd__per_channel ? { 1'h0, mem__shift__0 } : { cmd__qshift[5], cmd__qshift };
+  assign \$19  = cmd__per_channel ? { 1'h0, mem__mult__1 } : { cmd__qmult[31], cmd__qmult };
+  assign \$20  = cmd__per_channel ? { 1'h0, mem__shift__1 } : { cmd__qshift[5], cmd__qshift };
+  assign \$21  = cmd__per_channel ? { 1'h0, mem__mult__2 } : { cmd__qmult[31], cmd__qmult };
+  assign \$22  = cmd__per_channel ? { 1'h0, mem__shift__2 } : { cmd__qshift[5], cmd__qshift };
+  assign \$23  = cmd__per_channel ? { 1'h0, mem__mult__3 } : { cmd__qmult[31], cmd__qmult };
+  assign \$24  = cmd__per_channel ? { 1'h0, mem__shift__3 } : { cmd__qshift[5], cmd__qshift };
+  assign \$25  = { step__ib, step__drain[1:0] } < cmd__m;
+  assign \$26  = i_valid & \$25 ;
+  assign \$27  = step__jb * 3'h4;
+  assign \$28  = \$27  + 1'h0;
+  \obt_tile_small.datapath.array  array (
+    .a_in(a_in__0),
+    .a_in__1(a_in__1),
+    .a_in__2(a_in__2),
+    .a_in__3(a_in__3),
+    .b_in(b_in__0),
+    .b_in__1(b_in__1),
+    .b_in__2(b_in__2),
+    .b_in__3(b_in__3),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .drain_acc__0(acc),
+    .drain_acc__1(\acc$53 ),
+    .drain_acc__2(\acc$65 ),
+    .drain_acc__3(\acc$77 ),
+    .drain_row(step__drain[1:0]),
+    .rst(rst)
+  );
+  \obt_tile_small.datapath.requant_0  requant_0 (
+    .acc(acc),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(bias),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$17 [31:0]),
+    .out(out),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$18 [5:0])
+  );
+  \obt_tile_small.datapath.requant_1  requant_1 (
+    .acc(\acc$53 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$55 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$19 [31:0]),
+    .out(\out$98 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$20 [5:0])
+  );
+  \obt_tile_small.datapath.requant_2  requant_2 (
+    .acc(\acc$65 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$67 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$21 [31:0]),
+    .out(\out$99 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$22 [5:0])
+  );
+  \obt_tile_small.datapath.requant_3  requant_3 (
+    .acc(\acc$77 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$79 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$23 [31:0]),
+    .out(\out$100 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$24 [5:0])
+  );
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$39  = byte_sel;
+    if (ce) begin
+      \$39  = step__k[1:0];
+    end
+    if (rst) begin
+      \$39  = 2'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$40  = valid;
+    if (ce) begin
+      \$40  = step__feeding;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$41  = wr_addr_1;
+    if (ce) begin
+      \$41  = { step__ib[2:0], step__drain[1:0], step__jb[2:0] };
+    end
+    if (rst) begin
+      \$41  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$42  = wr_en_1;
+    if (ce) begin
+      \$42  = wr_en;
+    end
+    if (rst) begin
+      \$42  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$43  = wr_addr_2;
+    if (ce) begin
+      \$43  = wr_addr_1;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$44  = wr_en_2;
+    if (ce) begin
+      \$44  = wr_en_1;
+    end
+    if (rst) begin
+      \$44  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$45  = mem__c_wr_addr;
+    if (ce) begin
+      \$45  = wr_addr_2;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$46  = wr_en_3;
+    if (ce) begin
+      \$46  = wr_en_2;
+    end
+    if (rst) begin
+      \$46  = 4'h0;
+    end
+  end
+  assign step__clear = clear;
+  assign mem__a_addr = { step__ib[2:0], step__k[4:2] };
+  assign mem__b_addr = { step__jb[2:0], step__k[4:2] };
+  assign drain_row = step__drain[1:0];
+  assign row = { step__ib, step__drain[1:0] };
+  assign mem__ch_addr = step__jb[2:0];
+  assign step__draining = i_valid;
+  assign drain_acc__0 = acc;
+  assign mem__bias__0 = bias;
+  assign mult = \$17 [31:0];
+  assign shift = \$18 [5:0];
+  assign cmd__out_zp = out_zp;
+  assign cmd__act_min = act_min;
+  assign cmd__act_max = act_max;
+  assign \i_valid$52  = i_valid;
+  assign drain_acc__1 = \acc$53 ;
+  assign mem__bias__1 = \bias$55 ;
+  assign \mult$57  = \$19 [31:0];
+  assign \shift$59  = \$20 [5:0];
+  assign \out_zp$61  = out_zp;
+  assign \act_min$62  = act_min;
+  assign \act_max$63  = act_max;
+  assign \i_valid$64  = i_valid;
+  assign drain_acc__2 = \acc$65 ;
+  assign mem__bias__2 = \bias$67 ;
+  assign \mult$69  = \$21 [31:0];
+  assign \shift$71  = \$22 [5:0];
+  assign \out_zp$73  = out_zp;
+  assign \act_min$74  = act_min;
+  assign \act_max$75  = act_max;
+  assign \i_valid$76  = i_valid;
+  assign drain_acc__3 = \acc$77 ;
+  assign mem__bias__3 = \bias$79 ;
+  assign \mult$81  = \$23 [31:0];
+  assign \shift$83  = \$24 [5:0];
+  assign \out_zp$85  = out_zp;
+  assign \act_min$86  = act_min;
+  assign \act_max$87  = act_max;
+  assign wr_addr = { step__ib[2:0], step__drain[1:0], step__jb[2:0] };
+  assign wr_addr_3 = mem__c_wr_addr;
+  assign mem__c_wr_data = { \out$100 , \out$99 , \out$98 , out };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__1, b_in__2, b_in__3, ce, clear, drain_row, drain_acc__0, drain_acc__1, drain_acc__2, drain_acc__3, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$3  = 0;
+  reg [8:0] \$1 ;
+  reg [8:0] \$10 ;
+  reg [8:0] \$11 ;
+  reg [8:0] \$12 ;
+  reg [8:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [8:0] \$5 ;
+  reg [8:0] \$6 ;
+  reg [8:0] \$7 ;
+  reg [8:0] \$8 ;
+  reg [8:0] \$9 ;
+  (* init = 9'h000 *)
+  wire [8:0] a1_skew0;
+  reg [8:0] a2_skew0 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] a2_skew1;
+  reg [8:0] a3_skew0 = 9'h000;
+  reg [8:0] a3_skew1 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] a3_skew2;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  wire [8:0] \a_in$19 ;
+  wire [8:0] \a_in$21 ;
+  wire [8:0] \a_in$23 ;
+  reg [8:0] \a_in$25  = 9'h000;
+  wire [8:0] \a_in$27 ;
+  wire [8:0] \a_in$29 ;
+  wire [8:0] \a_in$31 ;
+  reg [8:0] \a_in$33  = 9'h000;
+  wire [8:0] \a_in$35 ;
+  wire [8:0] \a_in$37 ;
+  wire [8:0] \a_in$39 ;
+  reg [8:0] \a_in$41  = 9'h000;
+  wire [8:0] \a_in$43 ;
+  wire [8:0] \a_in$45 ;
+  wire [8:0] \a_in$47 ;
+  wire [8:0] a_in__0;
+  input [8:0] a_in__1;
+  wire [8:0] a_in__1;
+  input [8:0] a_in__2;
+  wire [8:0] a_in__2;
+  input [8:0] a_in__3;
+  wire [8:0] a_in__3;
+  wire [8:0] a_out;
+  wire [8:0] \a_out$22 ;
+  wire [8:0] \a_out$24 ;
+  wire [8:0] \a_out$28 ;
+  wire [8:0] \a_out$30 ;
+  wire [8:0] \a_out$32 ;
+  wire [8:0] \a_out$36 ;
+  wire [8:0] \a_out$38 ;
+  wire [8:0] \a_out$40 ;
+  wire [8:0] \a_out$44 ;
+  wire [8:0] \a_out$46 ;
+  wire [8:0] \a_out$48 ;
+  wire [31:0] acc;
+  wire [31:0] \acc$100 ;
+  wire [31:0] \acc$101 ;
+  wire [31:0] \acc$84 ;
+  wire [31:0] \acc$85 ;
+  wire [31:0] \acc$86 ;
+  wire [31:0] \acc$88 ;
+  wire [31:0] \acc$89 ;
+  wire [31:0] \acc$90 ;
+  wire [31:0] \acc$91 ;
+  wire [31:0] \acc$93 ;
+  wire [31:0] \acc$94 ;
+  wire [31:0] \acc$95 ;
+  wire [31:0] \acc$96 ;
+  wire [31:0] \acc$98 ;
+  wire [31:0] \acc$99 ;
+  (* init = 9'h000 *)
+  wire [8:0] b1_skew0;
+  reg [8:0] b2_skew0 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] b2_skew1;
+  reg [8:0] b3_skew0 = 9'h000;
+  reg [8:0] b3_skew1 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] b3_skew2;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  wire [8:0] \b_in$51 ;
+  wire [8:0] \b_in$53 ;
+  wire [8:0] \b_in$55 ;
+  reg [8:0] \b_in$57  = 9'h000;
+  wire [8:0] \b_in$59 ;
+  wire [8:0] \b_in$61 ;
+  wire [8:0] \b_in$63 ;
+  reg [8:0] \b_in$65  = 9'h000;
+  wire [8:0] \b_in$67 ;
+  wire [8:0] \b_in$69 ;
+  wire [8:0] \b_in$71 ;
+  reg [8:0] \b_in$73  = 9'h000;
+  wire [8:0] \b_in$75 ;
+  wire [8:0] \b_in$77 ;
+  wire [8:0] \b_in$79 ;
+  wire [8:0] b_in__0;
+  input [8:0] b_in__1;
+  wire [8:0] b_in__1;
+  input [8:0] b_in__2;
+  wire [8:0] b_in__2;
+  input [8:0] b_in__3;
+  wire [8:0] b_in__3;
+  wire [8:0] b_out;
+  wire [8:0] \b_out$54 ;
+  wire [8:0] \b_out$56 ;
+  wire [8:0] \b_out$60 ;
+  wire [8:0] \b_out$62 ;
+  wire [8:0] \b_out$64 ;
+  wire [8:0] \b_out$68 ;
+  wire [8:0] \b_out$70 ;
+  wire [8:0] \b_out$72 ;
+  wire [8:0] \b_out$76 ;
+  wire [8:0] \b_out$78 ;
+  wire [8:0] \b_out$80 ;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  wire \clear$1 ;
+  wire \clear$10 ;
+  wire \clear$11 ;
+  wire \clear$12 ;
+  wire \clear$13 ;
+  wire \clear$14 ;
+  wire \clear$15 ;
+  wire \clear$16 ;
+  wire \clear$2 ;
+  wire \clear$3 ;
+  wire \clear$4 ;
+  wire \clear$5 ;
+  wire \clear$6 ;
+  wire \clear$7 ;
+  wire \clear$8 ;
+  wire \clear$9 ;
+  input clk;
+  wire clk;
+  output [31:0] drain_acc__0;
+  reg [31:0] drain_acc__0;
+  output [31:0] drain_acc__1;
+  reg [31:0] drain_acc__1;
+  output [31:0] drain_acc__2;
+  reg [31:0] drain_acc__2;
+  output [31:0] drain_acc__3;
+  reg [31:0] drain_acc__3;
+  input [1:0] drain_row;
+  wire [1:0] drain_row;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    \a_in$25  <= \$1 ;
+  always @(posedge clk)
+    a2_skew0 <= \$2 ;
+  always @(posedge clk)
+    \a_in$33  <= \$3 ;
+  always @(posedge clk)
+    a3_skew0 <= \$4 ;
+  always @(posedge clk)
+    a3_skew1 <= \$5 ;
+  always @(posedge clk)
+    \a_in$41  <= \$6 ;
+  always @(posedge clk)
+    \b_in$57  <= \$7 ;
+  always @(posedge clk)
+    b2_skew0 <= \$8 ;
+  always @(posedge clk)
+    \b_in$65  <= \$9 ;
+  always @(posedge clk)
+    b3_skew0 <= \$10 ;
+  always @(posedge clk)
+    b3_skew1 <= \$11 ;
+  always @(posedge clk)
+    \b_in$73  <= \$12 ;
+  \obt_tile_small.datapath.array.pe_0_0  pe_0_0 (
+    .a_in(a_in),
+    .a_out(\a_in$19 ),
+    .acc(acc),
+    .b_in(b_in),
+    .b_out(\b_in$51 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small.datapath.array.pe_0_1  pe_0_1 (
+    .a_in(\a_in$19 ),
+    .a_out(\a_in$21 ),
+    .acc(\acc$88 ),
+    .b_in(\b_in$57 ),
+    .b_out(\b_in$59 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small.datapath.array.pe_0_2  pe_0_2 (
+    .a_in(\a_in$21 ),
+    .a_out(\a_in$23 ),
+    .acc(\acc$93 ),
+    .b_in(\b_in$65 ),
+    .b_out(\b_in$67 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small.datapath.array.pe_0_3  pe_0_3 (
+    .a_in(\a_in$23 ),
+    .acc(\acc$98 ),
+    .b_in(\b_in$73 ),
+    .b_out(\b_in$75 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small.datapath.array.pe_1_0  pe_1_0 (
+    .a_in(\a_in$25 ),
+    .a_out(\a_in$27 ),
+    .acc(\acc$84 ),
+    .b_in(\b_in$51 ),
+    .b_out(\b_in$53 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small.datapath.array.pe_1_1  pe_1_1 (
+    .a_in(\a_in$27 ),
+    .a_out(\a_in$29 ),
+    .acc(\acc$89 ),
+    .b_in(\b_in$59 ),
+    .b_out(\b_in$61 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small.datapath.array.pe_1_2  pe_1_2 (
+    .a_in(\a_in$29 ),
+    .a_out(\a_in$31 ),
+    .acc(\acc$94 ),
+    .b_in(\b_in$67 ),
+    .b_out(\b_in$69 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small.datapath.array.pe_1_3  pe_1_3 (
+    .a_in(\a_in$31 ),
+    .acc(\acc$99 ),
+    .b_in(\b_in$75 ),
+    .b_out(\b_in$77 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small.datapath.array.pe_2_0  pe_2_0 (
+    .a_in(\a_in$33 ),
+    .a_out(\a_in$35 ),
+    .acc(\acc$85 ),
+    .b_in(\b_in$53 ),
+    .b_out(\b_in$55 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small.datapath.array.pe_2_1  pe_2_1 (
+    .a_in(\a_in$35 ),
+    .a_out(\a_in$37 ),
+    .acc(\acc$90 ),
+    .b_in(\b_in$61 ),
+    .b_out(\b_in$63 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small.datapath.array.pe_2_2  pe_2_2 (
+    .a_in(\a_in$37 ),
+    .a_out(\a_in$39 ),
+    .acc(\acc$95 ),
+    .b_in(\b_in$69 ),
+    .b_out(\b_in$71 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small.datapath.array.pe_2_3  pe_2_3 (
+    .a_in(\a_in$39 ),
+    .acc(\acc$100 ),
+    .b_in(\b_in$77 ),
+    .b_out(\b_in$79 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small.datapath.array.pe_3_0  pe_3_0 (
+    .a_in(\a_in$41 ),
+    .a_out(\a_in$43 ),
+    .acc(\acc$86 ),
+    .b_in(\b_in$55 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small.datapath.array.pe_3_1  pe_3_1 (
+    .a_in(\a_in$43 ),
+    .a_out(\a_in$45 ),
+    .acc(\acc$91 ),
+    .b_in(\b_in$63 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small.datapath.array.pe_3_2  pe_3_2 (
+    .a_in(\a_in$45 ),
+    .a_out(\a_in$47 ),
+    .acc(\acc$96 ),
+    .b_in(\b_in$71 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small.datapath.array.pe_3_3  pe_3_3 (
+    .a_in(\a_in$47 ),
+    .acc(\acc$101 ),
+    .b_in(\b_in$79 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      2'h0:
+          drain_acc__0 = acc;
+      2'h1:
+          drain_acc__0 = \acc$84 ;
+      2'h2:
+          drain_acc__0 = \acc$85 ;
+      2'h3:
+          drain_acc__0 = \acc$86 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      2'h0:
+          drain_acc__1 = \acc$88 ;
+      2'h1:
+          drain_acc__1 = \acc$89 ;
+      2'h2:
+          drain_acc__1 = \acc$90 ;
+      2'h3:
+          drain_acc__1 = \acc$91 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      2'h0:
+          drain_acc__2 = \acc$93 ;
+      2'h1:
+          drain_acc__2 = \acc$94 ;
+      2'h2:
+          drain_acc__2 = \acc$95 ;
+      2'h3:
+          drain_acc__2 = \acc$96 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      2'h0:
+          drain_acc__3 = \acc$98 ;
+      2'h1:
+          drain_acc__3 = \acc$99 ;
+      2'h2:
+          drain_acc__3 = \acc$100 ;
+      2'h3:
+          drain_acc__3 = \acc$101 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$1  = \a_in$25 ;
+    if (ce) begin
+      \$1  = a_in__1;
+    end
+    if (rst) begin
+      \$1  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$2  = a2_skew0;
+    if (ce) begin
+      \$2  = a_in__2;
+    end
+    if (rst) begin
+      \$2  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$3  = \a_in$33 ;
+    if (ce) begin
+      \$3  = a2_skew0;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$4  = a3_skew0;
+    if (ce) begin
+      \$4  = a_in__3;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$5  = a3_skew1;
+    if (ce) begin
+      \$5  = a3_skew0;
+    end
+    if (rst) begin
+      \$5  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$6  = \a_in$41 ;
+    if (ce) begin
+      \$6  = a3_skew1;
+    end
+    if (rst) begin
+      \$6  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$7  = \b_in$57 ;
+    if (ce) begin
+      \$7  = b_in__1;
+    end
+    if (rst) begin
+      \$7  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$8  = b2_skew0;
+    if (ce) begin
+      \$8  = b_in__2;
+    end
+    if (rst) begin
+      \$8  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$9  = \b_in$65 ;
+    if (ce) begin
+      \$9  = b2_skew0;
+    end
+    if (rst) begin
+      \$9  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$10  = b3_skew0;
+    if (ce) begin
+      \$10  = b_in__3;
+    end
+    if (rst) begin
+      \$10  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$11  = b3_skew1;
+    if (ce) begin
+      \$11  = b3_skew0;
+    end
+    if (rst) begin
+      \$11  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$12  = \b_in$73 ;
+    if (ce) begin
+      \$12  = b3_skew1;
+    end
+    if (rst) begin
+      \$12  = 9'h000;
+    end
+  end
+  assign \clear$1  = clear;
+  assign \clear$2  = clear;
+  assign \clear$3  = clear;
+  assign \clear$4  = clear;
+  assign \clear$5  = clear;
+  assign \clear$6  = clear;
+  assign \clear$7  = clear;
+  assign \clear$8  = clear;
+  assign \clear$9  = clear;
+  assign \clear$10  = clear;
+  assign \clear$11  = clear;
+  assign \clear$12  = clear;
+  assign \clear$13  = clear;
+  assign \clear$14  = clear;
+  assign \clear$15  = clear;
+  assign \clear$16  = clear;
+  assign a_in__0 = a_in;
+  assign a_out = \a_in$19 ;
+  assign \a_out$22  = \a_in$21 ;
+  assign \a_out$24  = \a_in$23 ;
+  assign a1_skew0 = \a_in$25 ;
+  assign \a_out$28  = \a_in$27 ;
+  assign \a_out$30  = \a_in$29 ;
+  assign \a_out$32  = \a_in$31 ;
+  assign a2_skew1 = \a_in$33 ;
+  assign \a_out$36  = \a_in$35 ;
+  assign \a_out$38  = \a_in$37 ;
+  assign \a_out$40  = \a_in$39 ;
+  assign a3_skew2 = \a_in$41 ;
+  assign \a_out$44  = \a_in$43 ;
+  assign \a_out$46  = \a_in$45 ;
+  assign \a_out$48  = \a_in$47 ;
+  assign b_in__0 = b_in;
+  assign b_out = \b_in$51 ;
+  assign \b_out$54  = \b_in$53 ;
+  assign \b_out$56  = \b_in$55 ;
+  assign b1_skew0 = \b_in$57 ;
+  assign \b_out$60  = \b_in$59 ;
+  assign \b_out$62  = \b_in$61 ;
+  assign \b_out$64  = \b_in$63 ;
+  assign b2_skew1 = \b_in$65 ;
+  assign \b_out$68  = \b_in$67 ;
+  assign \b_out$70  = \b_in$69 ;
+  assign \b_out$72  = \b_in$71 ;
+  assign b3_skew2 = \b_in$73 ;
+  assign \b_out$76  = \b_in$75 ;
+  assign \b_out$78  = \b_in$77 ;
+  assign \b_out$80  = \b_in$79 ;
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.array.pe_0_0 (rst, a_in, b_in, ce, clear, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$4  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.array.pe_0_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$5  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.array.pe_0_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$6  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.array.pe_0_3 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$7  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.array.pe_1_0 (rst, ce, clear, a_in, b_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$8  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.array.pe_1_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$9  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.array.pe_1_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$10  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.array.pe_1_3 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$11  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.array.pe_2_0 (rst, ce, clear, a_in, b_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$12  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.array.pe_2_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$13  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.array.pe_2_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$14  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.array.pe_2_3 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$15  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.array.pe_3_0 (rst, ce, clear, a_in, b_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$16  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.array.pe_3_1 (rst, ce, clear, b_in, a_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$17  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.array.pe_3_2 (rst, ce, clear, b_in, a_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$18  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.array.pe_3_3 (rst, ce, clear, b_in, a_in, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$19  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.requant_0 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$20  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.requant_1 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$21  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.requant_2 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$22  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.datapath.requant_3 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$23  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__sel, clk, rst, \tmr_mismatch$68 , mem__req, irq, therm__we, therm__addr, mem__served, bus__dat_r, ctl__start, ctl__clear_done, ctl__clear_error, reg_m, reg_k, reg_n, a_zp
+, b_zp, out_zp, act_min, act_max, per_channel, qmult, qshift, bus__ack, mem__ack_region, busy, ctl__done, ctl__error, ctl__cycles, mem__rdata, therm__rdata, bus__cyc);
+  reg \$auto$verilog_backend.cc:2355:dump_module$24  = 0;
+  wire \$1 ;
+  wire \$10 ;
+  wire \$11 ;
+  wire \$12 ;
+  wire \$13 ;
+  wire \$14 ;
+  wire [18:0] \$15 ;
+  wire \$16 ;
+  wire \$17 ;
+  wire \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire [32:0] \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire \$26 ;
+  wire \$27 ;
+  wire \$28 ;
+  wire \$29 ;
+  wire \$3 ;
+  wire \$30 ;
+  wire \$31 ;
+  wire \$32 ;
+  wire \$33 ;
+  reg \$34 ;
+  reg [15:0] \$35 ;
+  reg [15:0] \$36 ;
+  reg [15:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [7:0] \$39 ;
+  wire \$4 ;
+  reg [7:0] \$40 ;
+  reg [7:0] \$41 ;
+  reg [7:0] \$42 ;
+  reg \$43 ;
+  reg [31:0] \$44 ;
+  reg [5:0] \$45 ;
+  reg \$46 ;
+  reg [2:0] \$47 ;
+  reg \$48 ;
+  reg [31:0] \$49 ;
+  wire \$5 ;
+  reg [31:0] \$50 ;
+  reg \$51 ;
+  wire \$6 ;
+  wire \$7 ;
+  wire \$8 ;
+  wire \$9 ;
+  output [7:0] a_zp;
+  reg [7:0] a_zp = 8'h00;
+  reg [7:0] a_zp_d;
+  output [7:0] act_max;
+  reg [7:0] act_max = 8'h7f;
+  reg [7:0] act_max_d;
+  output [7:0] act_min;
+  reg [7:0] act_min = 8'h80;
+  reg [7:0] act_min_d;
+  output [7:0] b_zp;
+  reg [7:0] b_zp = 8'h00;
+  reg [7:0] b_zp_d;
+  output bus__ack;
+  reg bus__ack = 1'h0;
+  input [20:0] bus__adr;
+  wire [20:0] bus__adr;
+  input bus__cyc;
+  wire bus__cyc;
+  output [31:0] bus__dat_r;
+  reg [31:0] bus__dat_r;
+  wire [31:0] bus__dat_w;
+  wire [3:0] bus__sel;
+  input bus__stb;
+  wire bus__stb;
+  wire bus__we;
+  input busy;
+  wire busy;
+  input clk;
+  wire clk;
+  (* init = 8'h00 *)
+  wire [7:0] cmd__a_zp;
+  (* init = 8'h7f *)
+  wire [7:0] cmd__act_max;
+  (* init = 8'h80 *)
+  wire [7:0] cmd__act_min;
+  (* init = 8'h00 *)
+  wire [7:0] cmd__b_zp;
+  (* init = 16'h0000 *)
+  wire [15:0] cmd__k;
+  (* init = 16'h0000 *)
+  wire [15:0] cmd__m;
+  (* init = 16'h0000 *)
+  wire [15:0] cmd__n;
+  (* init = 8'h00 *)
+  wire [7:0] cmd__out_zp;
+  (* init = 1'h0 *)
+  wire cmd__per_channel;
+  (* init = 32'd1073741824 *)
+  wire [31:0] cmd__qmult;
+  (* init = 6'h00 *)
+  wire [5:0] cmd__qshift;
+  output ctl__clear_done;
+  reg ctl__clear_done;
+  output ctl__clear_error;
+  reg ctl__clear_error;
+  input [31:0] ctl__cycles;
+  wire [31:0] ctl__cycles;
+  input ctl__done;
+  wire ctl__done;
+  input ctl__error;
+  wire ctl__error;
+  output ctl__start;
+  reg ctl__start;
   reg ecc_ue = 1'h0;
-  reg error = 1'h0;
-  reg error_d;
-  reg feeding;
-  reg i_valid;
-  wire \i_valid$280 ;
-  wire \i_valid$289 ;
-  wire \i_valid$298 ;
-  reg [3:0] ib = 4'h0;
-  reg [3:0] ib_d;
-  wire implausible;
   output irq;
   wire irq;
   reg irq_en = 1'h0;
   reg irq_en_d;
-  reg [3:0] jb = 4'h0;
-  reg [3:0] jb_d;
-  reg [5:0] k = 6'h00;
-  reg [5:0] k_d;
-  wire [3:0] lane_en;
-  wire [2:0] lvl0;
-  wire [3:0] m_blocks;
-  wire [31:0] mult;
-  wire [31:0] \mult$284 ;
-  wire [31:0] \mult$293 ;
-  wire [31:0] \mult$302 ;
-  wire [3:0] n_blocks;
-  reg [2:0] new_level;
-  reg [3:0] nxt_en = 4'h0;
-  reg [3:0] \nxt_en$329  = 4'h0;
-  reg [3:0] \nxt_en$331  = 4'h0;
-  wire [7:0] out;
-  wire [7:0] \out$314 ;
-  wire [7:0] \out$315 ;
-  wire [7:0] \out$316 ;
+  output [2:0] mem__ack_region;
+  reg [2:0] mem__ack_region = 3'h0;
+  wire [17:0] mem__addr;
+  input [31:0] mem__rdata;
+  wire [31:0] mem__rdata;
+  wire [2:0] mem__region;
+  output mem__req;
+  wire mem__req;
+  input [3:0] mem__sel;
+  wire [3:0] mem__sel;
+  input mem__served;
+  wire mem__served;
+  input [31:0] mem__wdata;
+  wire [31:0] mem__wdata;
+  input mem__we;
+  wire mem__we;
+  wire mismatch;
+  output [7:0] out_zp;
   reg [7:0] out_zp = 8'h00;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$277 ;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$286 ;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$295 ;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$304 ;
   reg [7:0] out_zp_d;
+  output per_channel;
   reg per_channel = 1'h0;
   reg per_channel_d;
+  output [31:0] qmult;
   reg [31:0] qmult = 32'd1073741824;
   reg [31:0] qmult_d;
+  output [5:0] qshift;
   reg [5:0] qshift = 6'h00;
   reg [5:0] qshift_d;
-  reg [1:0] rd_bank = 2'h0;
-  reg rd_lane = 1'h0;
-  reg [2:0] rd_region = 3'h0;
-  reg rd_valid = 1'h0;
+  (* init = 3'h0 *)
+  wire [2:0] rd_region;
+  output [15:0] reg_k;
   reg [15:0] reg_k = 16'h0000;
   reg [15:0] reg_k_d;
+  output [15:0] reg_m;
   reg [15:0] reg_m = 16'h0000;
   reg [15:0] reg_m_d;
+  output [15:0] reg_n;
   reg [15:0] reg_n = 16'h0000;
   reg [15:0] reg_n_d;
   reg [31:0] reg_rdata = 32'd0;
-  wire reg_write;
-  wire [5:0] row;
   input rst;
   wire rst;
-  wire [7:0] run_next;
   wire served;
-  wire [5:0] shift;
-  wire [5:0] \shift$285 ;
-  wire [5:0] \shift$294 ;
-  wire [5:0] \shift$303 ;
-  wire start;
-  input [11:0] therm_code;
-  wire [11:0] therm_code;
-  reg therm_cool = 1'h0;
-  reg therm_cool_d;
-  reg [11:0] therm_crit = 12'h598;
-  reg [11:0] therm_crit_d;
-  reg [7:0] therm_faults = 8'h00;
-  wire [7:0] therm_faults_d;
-  reg [11:0] therm_hyst = 12'h020;
-  reg [11:0] therm_hyst_d;
-  (* init = 3'h0 *)
-  wire [2:0] therm_level;
-  wire [2:0] therm_level_d;
-  reg [1:0] therm_phase = 2'h0;
-  wire [1:0] therm_phase_d;
-  reg [12:0] therm_prev = 13'h1000;
-  reg [12:0] therm_prev_d;
-  reg [15:0] therm_raises = 16'h0000;
-  wire [15:0] therm_raises_d;
-  reg [11:0] therm_range_max = 12'h6b0;
-  reg [11:0] therm_range_max_d;
-  reg [11:0] therm_range_min = 12'h0c0;
-  reg [11:0] therm_range_min_d;
-  reg [7:0] therm_run = 8'h00;
-  reg [7:0] therm_run_d;
-  reg [2:0] therm_safe_level = 3'h2;
-  reg [2:0] therm_safe_level_d;
-  input therm_sample;
-  wire therm_sample;
-  reg therm_sensor_fault = 1'h0;
-  wire therm_sensor_fault_d;
-  reg [7:0] therm_shutdowns = 8'h00;
-  wire [7:0] therm_shutdowns_d;
-  reg [7:0] therm_stuck_samples = 8'h40;
-  reg [7:0] therm_stuck_samples_d;
-  reg [11:0] therm_temp = 12'h000;
-  reg [11:0] therm_temp_d;
-  wire therm_tmr_mismatch;
-  reg [11:0] therm_trip1 = 12'h4a8;
-  reg [11:0] therm_trip1_d;
-  reg [11:0] therm_trip2 = 12'h4f8;
-  reg [11:0] therm_trip2_d;
-  reg [11:0] therm_trip3 = 12'h548;
-  reg [11:0] therm_trip3_d;
-  (* init = 32'd0 *)
-  wire [31:0] thr_act_feed;
-  (* init = 32'd0 *)
-  wire [31:0] thr_act_sram;
-  (* init = 1'h0 *)
-  wire thr_busy;
-  wire thr_ce;
-  wire [11:0] thr_code;
-  wire [1:0] thr_dvfs;
-  wire thr_feed_step;
-  (* init = 3'h0 *)
-  wire [2:0] thr_level;
-  wire [3:0] thr_reg_addr;
-  reg [31:0] thr_reg_rdata;
-  wire [31:0] thr_reg_wdata;
-  wire thr_reg_we;
-  wire thr_sample;
-  wire [7:0] thr_sram_access;
-  reg thr_start;
-  output [2:0] throttle_level;
-  reg [2:0] throttle_level = 3'h0;
-  reg [31:0] throttled = 32'd0;
+  output [3:0] therm__addr;
+  wire [3:0] therm__addr;
+  input [31:0] therm__rdata;
+  wire [31:0] therm__rdata;
+  wire [31:0] therm__wdata;
+  output therm__we;
+  wire therm__we;
   reg [31:0] tmr_errors = 32'd0;
   reg tmr_flag = 1'h0;
   wire tmr_mismatch;
-  wire [1:0] up;
-  reg valid = 1'h0;
+  input \tmr_mismatch$68 ;
+  wire \tmr_mismatch$68 ;
+  always @(posedge clk)
+    irq_en <= \$34 ;
+  always @(posedge clk)
+    reg_m <= \$35 ;
+  always @(posedge clk)
+    reg_k <= \$36 ;
+  always @(posedge clk)
+    reg_n <= \$37 ;
+  always @(posedge clk)
+    a_zp <= \$38 ;
+  always @(posedge clk)
+    b_zp <= \$39 ;
+  always @(posedge clk)
+    out_zp <= \$40 ;
+  always @(posedge clk)
+    act_min <= \$41 ;
+  always @(posedge clk)
+    act_max <= \$42 ;
+  always @(posedge clk)
+    per_channel <= \$43 ;
+  always @(posedge clk)
+    qmult <= \$44 ;
+  always @(posedge clk)
+    qshift <= \$45 ;
+  always @(posedge clk)
+    bus__ack <= \$46 ;
+  always @(posedge clk)
+    mem__ack_region <= \$47 ;
+  always @(posedge clk)
+    tmr_flag <= \$48 ;
+  always @(posedge clk)
+    tmr_errors <= \$49 ;
+  always @(posedge clk)
+    reg_rdata <= \$50 ;
+  always @(posedge clk)
+    ecc_ue <= \$51 ;
+  assign \$1  = bus__cyc & bus__stb;
+  assign \$2  = ~ bus__ack;
+  assign \$3  = \$1  & \$2 ;
+  assign \$4  = | bus__adr[20:18];
+  assign mem__req = \$3  & \$4 ;
+  assign \$5  = | bus__adr[20:18];
+  assign \$6  = bus__cyc & bus__stb;
+  assign \$7  = ~ bus__ack;
+  assign \$8  = \$6  & \$7 ;
+  assign served = \$5  ? mem__served : \$8 ;
+  assign irq = ctl__done & irq_en;
+  assign \$9  = ! bus__adr[20:18];
+  assign \$10  = served & \$9 ;
+  assign \$11  = \$10  & mem__we;
+  assign \$12  = bus__adr[17:0] >= 5'h1a;
+  assign \$13  = \$11  & \$12 ;
+  assign \$14  = bus__adr[17:0] <= 6'h28;
+  assign therm__we = \$13  & \$14 ;
+  assign \$15  = bus__adr[17:0] - 5'h1a;
+  assign \$16  = ! bus__adr[20:18];
+  assign \$17  = served & \$16 ;
+  assign \$18  = \$17  & mem__we;
+  assign \$19  = ~ busy;
+  assign \$20  = mem__wdata[0] & \$19 ;
+  assign \$21  = ~ busy;
+  assign \$22  = tmr_errors != 32'd4294967295;
+  assign \$23  = tmr_errors + \$22 ;
+  assign \$24  = ! bus__adr[20:18];
+  assign \$25  = served & \$24 ;
+  assign \$26  = ~ mem__we;
+  assign \$27  = \$25  & \$26 ;
+  assign \$28  = ! bus__adr[20:18];
+  assign \$29  = served & \$28 ;
+  assign \$30  = \$29  & mem__we;
+  assign \$31  = ~ \tmr_mismatch$68 ;
+  assign \$32  = mem__wdata[3] & \$31 ;
+  assign \$33  = ~ \tmr_mismatch$68 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    qshift_d = qshift;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              /* empty */;
+          18'h00011:
+              /* empty */;
+          18'h00012:
+              qshift_d = mem__wdata[5:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    bus__dat_r = 32'd0;
+    if (bus__ack) begin
+      casez (mem__ack_region)
+        3'h0:
+            bus__dat_r = reg_rdata;
+        3'h1, 3'h2, 3'h3, 3'h4, 3'h5, 3'h6:
+            bus__dat_r = mem__rdata;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    ctl__start = 1'h0;
+    if (\$18 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            ctl__start = \$20 ;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    ctl__clear_done = 1'h0;
+    if (\$18 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            ctl__clear_done = mem__wdata[1];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    ctl__clear_error = 1'h0;
+    if (\$18 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            ctl__clear_error = mem__wdata[2];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$34  = irq_en_d;
+    if (rst) begin
+      \$34  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$35  = reg_m_d;
+    if (rst) begin
+      \$35  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$36  = reg_k_d;
+    if (rst) begin
+      \$36  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$37  = reg_n_d;
+    if (rst) begin
+      \$37  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$38  = a_zp_d;
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$39  = b_zp_d;
+    if (rst) begin
+      \$39  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$40  = out_zp_d;
+    if (rst) begin
+      \$40  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$41  = act_min_d;
+    if (rst) begin
+      \$41  = 8'h80;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$42  = act_max_d;
+    if (rst) begin
+      \$42  = 8'h7f;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$43  = per_channel_d;
+    if (rst) begin
+      \$43  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$44  = qmult_d;
+    if (rst) begin
+      \$44  = 32'd1073741824;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$45  = qshift_d;
+    if (rst) begin
+      \$45  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$46  = served;
+    if (rst) begin
+      \$46  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$47  = mem__ack_region;
+    if (served) begin
+      \$47  = bus__adr[20:18];
+    end
+    if (rst) begin
+      \$47  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$48  = tmr_flag;
+    if (\tmr_mismatch$68 ) begin
+      \$48  = 1'h1;
+    end
+    if (\$30 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (\$32 ) begin
+              \$48  = 1'h0;
+            end
+      endcase
+    end
+    if (rst) begin
+      \$48  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$49  = tmr_errors;
+    if (\tmr_mismatch$68 ) begin
+      \$49  = \$23 [31:0];
+    end
+    if (\$30 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            /* empty */;
+        18'h00007:
+            /* empty */;
+        18'h00014:
+            if (\$33 ) begin
+              \$49  = 32'd0;
+            end
+      endcase
+    end
+    if (rst) begin
+      \$49  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$50  = reg_rdata;
+    if (\$27 ) begin
+      (* full_case = 32'd1 *)
+      casez (bus__adr[17:0])
+        18'h00000:
+            \$50  = 32'd1329746993;
+        18'h00001:
+            \$50  = 32'd132100;
+        18'h00002:
+            \$50  = 32'd32;
+        18'h00003:
+            \$50  = 32'd32;
+        18'h00004:
+            \$50  = 32'd32;
+        18'h00006:
+            \$50  = { 27'h0000000, ecc_ue, tmr_flag, ctl__error, ctl__done, busy };
+        18'h00007:
+            \$50  = { 31'h00000000, irq_en };
+        18'h00008:
+            \$50  = { 16'h0000, reg_m };
+        18'h00009:
+            \$50  = { 16'h0000, reg_k };
+        18'h0000a:
+            \$50  = { 16'h0000, reg_n };
+        18'h0000b:
+            \$50  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+        18'h0000c:
+            \$50  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+        18'h0000d:
+            \$50  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+        18'h0000e:
+            \$50  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+        18'h0000f:
+            \$50  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+        18'h00010:
+            \$50  = { 31'h00000000, per_channel };
+        18'h00011:
+            \$50  = qmult;
+        18'h00012:
+            \$50  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+        18'h00013:
+            \$50  = ctl__cycles;
+        18'h00014:
+            \$50  = tmr_errors;
+        18'h00015:
+            \$50  = 32'd0;
+        18'h0001a:
+            \$50  = therm__rdata;
+        18'h0001b:
+            \$50  = therm__rdata;
+        18'h0001c:
+            \$50  = therm__rdata;
+        18'h0001d:
+            \$50  = therm__rdata;
+        18'h0001e:
+            \$50  = therm__rdata;
+        18'h0001f:
+            \$50  = therm__rdata;
+        18'h00020:
+            \$50  = therm__rdata;
+        18'h00021:
+            \$50  = therm__rdata;
+        18'h00022:
+            \$50  = therm__rdata;
+        18'h00023:
+            \$50  = therm__rdata;
+        18'h00024:
+            \$50  = therm__rdata;
+        18'h00025:
+            \$50  = therm__rdata;
+        18'h00026:
+            \$50  = therm__rdata;
+        18'h00027:
+            \$50  = therm__rdata;
+        18'h00028:
+            \$50  = therm__rdata;
+        default:
+            \$50  = 32'd0;
+      endcase
+    end
+    if (rst) begin
+      \$50  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$51  = ecc_ue;
+    if (\$30 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (mem__wdata[4]) begin
+              \$51  = 1'h0;
+            end
+      endcase
+    end
+    if (rst) begin
+      \$51  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    irq_en_d = irq_en;
+    if (\$18 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            /* empty */;
+        18'h00007:
+            irq_en_d = mem__wdata[0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    reg_m_d = reg_m;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              reg_m_d = mem__wdata[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    reg_k_d = reg_k;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              reg_k_d = mem__wdata[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    reg_n_d = reg_n;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              reg_n_d = mem__wdata[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    a_zp_d = a_zp;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              a_zp_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    b_zp_d = b_zp;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              b_zp_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    out_zp_d = out_zp;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              out_zp_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    act_min_d = act_min;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              act_min_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    act_max_d = act_max;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              act_max_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    per_channel_d = per_channel;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              per_channel_d = mem__wdata[0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    qmult_d = qmult;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              /* empty */;
+          18'h00011:
+              qmult_d = mem__wdata;
+        endcase
+      end
+    end
+  end
+  assign mismatch = 1'h0;
+  assign tmr_mismatch = 1'h0;
+  assign cmd__m = reg_m;
+  assign cmd__k = reg_k;
+  assign cmd__n = reg_n;
+  assign cmd__a_zp = a_zp;
+  assign cmd__b_zp = b_zp;
+  assign cmd__out_zp = out_zp;
+  assign cmd__act_min = act_min;
+  assign cmd__act_max = act_max;
+  assign cmd__per_channel = per_channel;
+  assign cmd__qmult = qmult;
+  assign cmd__qshift = qshift;
+  assign mem__region = bus__adr[20:18];
+  assign mem__addr = bus__adr[17:0];
+  assign bus__we = mem__we;
+  assign bus__sel = mem__sel;
+  assign bus__dat_w = mem__wdata;
+  assign rd_region = mem__ack_region;
+  assign therm__wdata = mem__wdata;
+  assign therm__addr = \$15 [3:0];
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst, bus__req, dp__c_wr_en, served, bus_access, bus_rmw, dp__a_data__0, dp__a_data__1, dp__a_data__2, dp__a_data__3, dp__b_data__0, dp__b_data__1, dp__b_data__2, dp__b_data__3, dp__bias__0, dp__bias__1, dp__bias__2
+, dp__bias__3, dp__mult__0, dp__mult__1, dp__mult__2, dp__mult__3, dp__shift__0, dp__shift__1, dp__shift__2, dp__shift__3, ce, bus__ack_region, busy, \port$1193$0 , dp__ch_addr, \port$1197$2 , dp__c_wr_addr, \port$1411$0 , \port$1447$0 , \port$1483$0 , \port$1519$0 , bus__rdata
+, bus__we);
+  reg \$auto$verilog_backend.cc:2355:dump_module$25  = 0;
+  wire \$1 ;
+  wire \$10 ;
+  wire [17:0] \$100 ;
+  wire [17:0] \$101 ;
+  wire [20:0] \$102 ;
+  wire [17:0] \$103 ;
+  wire [17:0] \$104 ;
+  wire \$105 ;
+  wire \$106 ;
+  wire \$107 ;
+  wire \$108 ;
+  wire \$109 ;
+  wire \$11 ;
+  wire [17:0] \$110 ;
+  wire \$111 ;
+  wire \$112 ;
+  wire \$113 ;
+  wire [17:0] \$114 ;
+  wire [17:0] \$115 ;
+  wire [17:0] \$116 ;
+  wire \$117 ;
+  wire \$118 ;
+  wire \$119 ;
+  wire [17:0] \$12 ;
+  wire \$120 ;
+  wire \$121 ;
+  wire \$122 ;
+  wire \$123 ;
+  wire [17:0] \$124 ;
+  wire [17:0] \$125 ;
+  wire [17:0] \$126 ;
+  wire \$127 ;
+  wire \$128 ;
+  wire \$129 ;
+  wire \$13 ;
+  wire \$130 ;
+  wire \$131 ;
+  wire \$132 ;
+  wire \$133 ;
+  wire [17:0] \$134 ;
+  wire [17:0] \$135 ;
+  wire [17:0] \$136 ;
+  wire \$137 ;
+  wire \$138 ;
+  wire \$139 ;
+  wire \$14 ;
+  wire \$140 ;
+  wire \$141 ;
+  wire \$142 ;
+  wire \$143 ;
+  wire [17:0] \$144 ;
+  wire [17:0] \$145 ;
+  wire [17:0] \$146 ;
+  wire \$147 ;
+  wire \$148 ;
+  wire \$149 ;
+  wire \$15 ;
+  wire \$150 ;
+  wire \$151 ;
+  wire \$152 ;
+  wire \$153 ;
+  wire [17:0] \$154 ;
+  wire [17:0] \$155 ;
+  wire [17:0] \$156 ;
+  wire \$157 ;
+  wire \$158 ;
+  wire \$159 ;
+  wire [17:0] \$16 ;
+  wire \$160 ;
+  wire \$161 ;
+  wire \$162 ;
+  wire \$163 ;
+  wire [17:0] \$164 ;
+  wire [17:0] \$165 ;
+  wire [17:0] \$166 ;
+  wire \$167 ;
+  wire \$168 ;
+  wire \$169 ;
+  wire [17:0] \$17 ;
+  wire \$170 ;
+  wire \$171 ;
+  wire \$172 ;
+  wire \$173 ;
+  wire [17:0] \$174 ;
+  wire [17:0] \$175 ;
+  wire [17:0] \$176 ;
+  wire \$177 ;
+  wire \$178 ;
+  wire \$179 ;
+  wire [20:0] \$18 ;
+  wire \$180 ;
+  wire \$181 ;
+  wire \$182 ;
+  wire \$183 ;
+  wire [17:0] \$184 ;
+  wire [17:0] \$185 ;
+  wire [17:0] \$186 ;
+  wire \$187 ;
+  wire \$188 ;
+  wire \$189 ;
+  wire [17:0] \$19 ;
+  wire \$190 ;
+  wire \$191 ;
+  wire \$192 ;
+  wire \$193 ;
+  wire [17:0] \$194 ;
+  wire [17:0] \$195 ;
+  wire [17:0] \$196 ;
+  wire \$197 ;
+  wire \$198 ;
+  wire \$199 ;
+  wire [17:0] \$2 ;
+  wire [17:0] \$20 ;
+  wire \$200 ;
+  wire \$201 ;
+  wire \$202 ;
+  wire \$203 ;
+  wire [17:0] \$204 ;
+  wire [17:0] \$205 ;
+  wire [17:0] \$206 ;
+  wire \$207 ;
+  wire \$208 ;
+  wire \$209 ;
+  wire \$21 ;
+  wire \$210 ;
+  wire \$211 ;
+  wire \$212 ;
+  wire \$213 ;
+  wire [17:0] \$214 ;
+  wire [17:0] \$215 ;
+  wire [17:0] \$216 ;
+  wire \$217 ;
+  wire \$218 ;
+  wire \$219 ;
+  wire \$22 ;
+  wire \$220 ;
+  wire \$221 ;
+  wire \$222 ;
+  wire \$223 ;
+  wire [17:0] \$224 ;
+  wire [17:0] \$225 ;
+  wire [17:0] \$226 ;
+  wire \$227 ;
+  wire \$228 ;
+  wire \$229 ;
+  wire \$23 ;
+  wire \$230 ;
+  wire \$231 ;
+  wire \$232 ;
+  wire \$233 ;
+  wire \$234 ;
+  wire \$235 ;
+  wire \$236 ;
+  wire \$237 ;
+  wire \$238 ;
+  wire \$239 ;
+  wire \$24 ;
+  wire [3:0] \$240 ;
+  wire [18:0] \$241 ;
+  wire [18:0] \$242 ;
+  wire [17:0] \$243 ;
+  wire [17:0] \$244 ;
+  wire [17:0] \$245 ;
+  wire [31:0] \$246 ;
+  wire [31:0] \$247 ;
+  wire [31:0] \$248 ;
+  wire [31:0] \$249 ;
+  wire \$25 ;
+  wire [31:0] \$250 ;
+  wire [31:0] \$251 ;
+  wire \$252 ;
+  wire \$253 ;
+  wire \$254 ;
+  wire \$255 ;
+  wire \$256 ;
+  wire \$257 ;
+  wire \$258 ;
+  wire \$259 ;
+  wire [17:0] \$26 ;
+  wire \$260 ;
+  wire \$261 ;
+  wire \$262 ;
+  wire \$263 ;
+  wire \$264 ;
+  wire \$265 ;
+  wire \$266 ;
+  wire \$267 ;
+  wire \$268 ;
+  wire \$269 ;
+  wire \$27 ;
+  wire \$270 ;
+  wire \$271 ;
+  wire \$272 ;
+  wire \$273 ;
+  wire \$274 ;
+  wire \$275 ;
+  wire \$276 ;
+  wire \$277 ;
+  wire \$278 ;
+  wire \$279 ;
+  wire \$28 ;
+  wire \$280 ;
+  wire \$281 ;
+  wire \$282 ;
+  wire \$283 ;
+  wire \$284 ;
+  wire \$285 ;
+  wire \$286 ;
+  wire \$287 ;
+  wire \$288 ;
+  wire \$289 ;
+  wire \$29 ;
+  wire [17:0] \$290 ;
+  wire \$291 ;
+  wire \$292 ;
+  wire \$293 ;
+  wire \$294 ;
+  wire \$295 ;
+  wire [17:0] \$296 ;
+  wire \$297 ;
+  wire \$298 ;
+  wire \$299 ;
+  wire [17:0] \$3 ;
+  wire [17:0] \$30 ;
+  wire \$300 ;
+  wire \$301 ;
+  wire \$302 ;
+  wire \$303 ;
+  wire \$304 ;
+  wire \$305 ;
+  wire \$306 ;
+  wire \$307 ;
+  wire \$308 ;
+  wire \$309 ;
+  wire [17:0] \$31 ;
+  wire \$310 ;
+  wire \$311 ;
+  wire \$312 ;
+  wire \$313 ;
+  wire \$314 ;
+  wire \$315 ;
+  wire \$316 ;
+  wire \$317 ;
+  reg [1:0] \$318 ;
+  reg \$319 ;
+  wire [20:0] \$32 ;
+  reg \$320 ;
+  wire [17:0] \$33 ;
+  wire [17:0] \$34 ;
+  wire \$35 ;
+  wire \$36 ;
+  wire \$37 ;
+  wire \$38 ;
+  wire \$39 ;
+  wire [20:0] \$4 ;
+  wire [17:0] \$40 ;
+  wire \$41 ;
+  wire \$42 ;
+  wire \$43 ;
+  wire [17:0] \$44 ;
+  wire [17:0] \$45 ;
+  wire [20:0] \$46 ;
+  wire [17:0] \$47 ;
+  wire [17:0] \$48 ;
+  wire \$49 ;
+  wire [17:0] \$5 ;
+  wire \$50 ;
+  wire \$51 ;
+  wire \$52 ;
+  wire \$53 ;
+  wire [17:0] \$54 ;
+  wire \$55 ;
+  wire \$56 ;
+  wire \$57 ;
+  wire [17:0] \$58 ;
+  wire [17:0] \$59 ;
+  wire [17:0] \$6 ;
+  wire [20:0] \$60 ;
+  wire [17:0] \$61 ;
+  wire [17:0] \$62 ;
+  wire \$63 ;
+  wire \$64 ;
+  wire \$65 ;
+  wire \$66 ;
+  wire \$67 ;
+  wire [17:0] \$68 ;
+  wire \$69 ;
+  wire \$7 ;
+  wire \$70 ;
+  wire \$71 ;
+  wire [17:0] \$72 ;
+  wire [17:0] \$73 ;
+  wire [20:0] \$74 ;
+  wire [17:0] \$75 ;
+  wire [17:0] \$76 ;
+  wire \$77 ;
+  wire \$78 ;
+  wire \$79 ;
+  wire \$8 ;
+  wire \$80 ;
+  wire \$81 ;
+  wire [17:0] \$82 ;
+  wire \$83 ;
+  wire \$84 ;
+  wire \$85 ;
+  wire [17:0] \$86 ;
+  wire [17:0] \$87 ;
+  wire [20:0] \$88 ;
+  wire [17:0] \$89 ;
+  wire \$9 ;
+  wire [17:0] \$90 ;
+  wire \$91 ;
+  wire \$92 ;
+  wire \$93 ;
+  wire \$94 ;
+  wire \$95 ;
+  wire [17:0] \$96 ;
+  wire \$97 ;
+  wire \$98 ;
+  wire \$99 ;
+  wire [5:0] \$signature__addr ;
+  wire [2:0] \$signature__addr$100 ;
+  wire [2:0] \$signature__addr$104 ;
+  wire [2:0] \$signature__addr$107 ;
+  wire [2:0] \$signature__addr$111 ;
+  wire [2:0] \$signature__addr$114 ;
+  wire [2:0] \$signature__addr$118 ;
+  wire [2:0] \$signature__addr$121 ;
+  wire [2:0] \$signature__addr$125 ;
+  wire [2:0] \$signature__addr$128 ;
+  wire [2:0] \$signature__addr$132 ;
+  wire [2:0] \$signature__addr$135 ;
+  wire [2:0] \$signature__addr$139 ;
+  wire [2:0] \$signature__addr$142 ;
+  wire [2:0] \$signature__addr$146 ;
+  wire [2:0] \$signature__addr$149 ;
+  wire [7:0] \$signature__addr$154 ;
+  wire [7:0] \$signature__addr$155 ;
+  wire [5:0] \$signature__addr$18 ;
+  wire [5:0] \$signature__addr$21 ;
+  wire [5:0] \$signature__addr$25 ;
+  wire [5:0] \$signature__addr$28 ;
+  wire [5:0] \$signature__addr$32 ;
+  wire [5:0] \$signature__addr$35 ;
+  wire [5:0] \$signature__addr$39 ;
+  wire [5:0] \$signature__addr$43 ;
+  wire [5:0] \$signature__addr$47 ;
+  wire [5:0] \$signature__addr$50 ;
+  wire [5:0] \$signature__addr$54 ;
+  wire [5:0] \$signature__addr$57 ;
+  wire [5:0] \$signature__addr$61 ;
+  wire [5:0] \$signature__addr$64 ;
+  wire [2:0] \$signature__addr$68 ;
+  wire [2:0] \$signature__addr$72 ;
+  wire [2:0] \$signature__addr$76 ;
+  wire [2:0] \$signature__addr$79 ;
+  wire [2:0] \$signature__addr$83 ;
+  wire [2:0] \$signature__addr$86 ;
+  wire [5:0] \$signature__addr$9 ;
+  wire [2:0] \$signature__addr$90 ;
+  wire [2:0] \$signature__addr$93 ;
+  wire [2:0] \$signature__addr$97 ;
+  wire [31:0] \$signature__data ;
+  wire [31:0] \$signature__data$101 ;
+  wire [31:0] \$signature__data$106 ;
+  wire [31:0] \$signature__data$108 ;
+  wire [31:0] \$signature__data$113 ;
+  wire [31:0] \$signature__data$115 ;
+  wire [31:0] \$signature__data$12 ;
+  wire [31:0] \$signature__data$120 ;
+  wire [31:0] \$signature__data$122 ;
+  wire [5:0] \$signature__data$127 ;
+  wire [5:0] \$signature__data$129 ;
+  wire [5:0] \$signature__data$134 ;
+  wire [5:0] \$signature__data$136 ;
+  wire [5:0] \$signature__data$141 ;
+  wire [5:0] \$signature__data$143 ;
+  wire [5:0] \$signature__data$148 ;
+  wire [5:0] \$signature__data$150 ;
+  wire [31:0] \$signature__data$157 ;
+  wire [31:0] \$signature__data$163 ;
+  wire [31:0] \$signature__data$20 ;
+  wire [31:0] \$signature__data$23 ;
+  wire [31:0] \$signature__data$27 ;
+  wire [31:0] \$signature__data$30 ;
+  wire [31:0] \$signature__data$34 ;
+  wire [31:0] \$signature__data$37 ;
+  wire [31:0] \$signature__data$42 ;
+  wire [31:0] \$signature__data$45 ;
+  wire [31:0] \$signature__data$49 ;
+  wire [31:0] \$signature__data$52 ;
+  wire [31:0] \$signature__data$56 ;
+  wire [31:0] \$signature__data$59 ;
+  wire [31:0] \$signature__data$63 ;
+  wire [31:0] \$signature__data$66 ;
+  wire [31:0] \$signature__data$71 ;
+  wire [31:0] \$signature__data$73 ;
+  wire [31:0] \$signature__data$78 ;
+  wire [31:0] \$signature__data$80 ;
+  wire [31:0] \$signature__data$85 ;
+  wire [31:0] \$signature__data$87 ;
+  wire [31:0] \$signature__data$92 ;
+  wire [31:0] \$signature__data$94 ;
+  wire [31:0] \$signature__data$99 ;
+  wire \$signature__en ;
+  wire \$signature__en$102 ;
+  wire \$signature__en$103 ;
+  wire \$signature__en$109 ;
+  wire \$signature__en$110 ;
+  wire \$signature__en$116 ;
+  wire \$signature__en$117 ;
+  wire \$signature__en$123 ;
+  wire \$signature__en$124 ;
+  wire \$signature__en$130 ;
+  wire \$signature__en$131 ;
+  wire \$signature__en$137 ;
+  wire \$signature__en$138 ;
+  wire [3:0] \$signature__en$14 ;
+  wire \$signature__en$144 ;
+  wire \$signature__en$145 ;
+  wire \$signature__en$151 ;
+  wire \$signature__en$152 ;
+  wire [3:0] \$signature__en$159 ;
+  wire \$signature__en$22 ;
+  wire [3:0] \$signature__en$24 ;
+  wire \$signature__en$29 ;
+  wire [3:0] \$signature__en$31 ;
+  wire \$signature__en$36 ;
+  wire [3:0] \$signature__en$38 ;
+  wire \$signature__en$44 ;
+  wire [3:0] \$signature__en$46 ;
+  wire \$signature__en$51 ;
+  wire [3:0] \$signature__en$53 ;
+  wire \$signature__en$58 ;
+  wire [3:0] \$signature__en$60 ;
+  wire \$signature__en$65 ;
+  wire [3:0] \$signature__en$67 ;
+  wire \$signature__en$74 ;
+  wire \$signature__en$75 ;
+  wire \$signature__en$81 ;
+  wire \$signature__en$82 ;
+  wire \$signature__en$88 ;
+  wire \$signature__en$89 ;
+  wire \$signature__en$95 ;
+  wire \$signature__en$96 ;
+  input [2:0] bus__ack_region;
+  wire [2:0] bus__ack_region;
+  wire [17:0] bus__addr;
+  output [31:0] bus__rdata;
+  reg [31:0] bus__rdata;
+  wire [2:0] bus__region;
+  input bus__req;
+  wire bus__req;
+  input [3:0] bus__sel;
+  wire [3:0] bus__sel;
+  wire bus__served;
+  input [31:0] bus__wdata;
+  wire [31:0] bus__wdata;
+  input bus__we;
+  wire bus__we;
+  output bus_access;
+  wire bus_access;
+  output bus_rmw;
+  wire bus_rmw;
+  input busy;
+  wire busy;
+  reg [31:0] c_word;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [5:0] dp__a_addr;
+  output [31:0] dp__a_data__0;
+  wire [31:0] dp__a_data__0;
+  output [31:0] dp__a_data__1;
+  wire [31:0] dp__a_data__1;
+  output [31:0] dp__a_data__2;
+  wire [31:0] dp__a_data__2;
+  output [31:0] dp__a_data__3;
+  wire [31:0] dp__a_data__3;
+  wire [5:0] dp__b_addr;
+  output [31:0] dp__b_data__0;
+  wire [31:0] dp__b_data__0;
+  output [31:0] dp__b_data__1;
+  wire [31:0] dp__b_data__1;
+  output [31:0] dp__b_data__2;
+  wire [31:0] dp__b_data__2;
+  output [31:0] dp__b_data__3;
+  wire [31:0] dp__b_data__3;
+  output [31:0] dp__bias__0;
+  wire [31:0] dp__bias__0;
+  output [31:0] dp__bias__1;
+  wire [31:0] dp__bias__1;
+  output [31:0] dp__bias__2;
+  wire [31:0] dp__bias__2;
+  output [31:0] dp__bias__3;
+  wire [31:0] dp__bias__3;
+  input [7:0] dp__c_wr_addr;
+  wire [7:0] dp__c_wr_addr;
+  wire [31:0] dp__c_wr_data;
+  input [3:0] dp__c_wr_en;
+  wire [3:0] dp__c_wr_en;
+  input [2:0] dp__ch_addr;
+  wire [2:0] dp__ch_addr;
+  output [31:0] dp__mult__0;
+  wire [31:0] dp__mult__0;
+  output [31:0] dp__mult__1;
+  wire [31:0] dp__mult__1;
+  output [31:0] dp__mult__2;
+  wire [31:0] dp__mult__2;
+  output [31:0] dp__mult__3;
+  wire [31:0] dp__mult__3;
+  output [5:0] dp__shift__0;
+  wire [5:0] dp__shift__0;
+  output [5:0] dp__shift__1;
+  wire [5:0] dp__shift__1;
+  output [5:0] dp__shift__2;
+  wire [5:0] dp__shift__2;
+  output [5:0] dp__shift__3;
+  wire [5:0] dp__shift__3;
+  wire [3:0] lane_en;
+  input [20:0] \port$0$5 ;
+  wire [20:0] \port$0$5 ;
+  input [2:0] \port$1193$0 ;
+  wire [2:0] \port$1193$0 ;
+  input [2:0] \port$1197$2 ;
+  wire [2:0] \port$1197$2 ;
+  input [7:0] \port$1411$0 ;
+  wire [7:0] \port$1411$0 ;
+  input [7:0] \port$1447$0 ;
+  wire [7:0] \port$1447$0 ;
+  input [7:0] \port$1483$0 ;
+  wire [7:0] \port$1483$0 ;
+  input [7:0] \port$1519$0 ;
+  wire [7:0] \port$1519$0 ;
+  reg [1:0] rd_bank = 2'h0;
+  reg rd_lane = 1'h0;
+  reg rd_valid = 1'h0;
+  input rst;
+  wire rst;
+  output served;
+  wire served;
   reg [31:0] value;
-  reg [31:0] \value$237 ;
-  reg [31:0] \value$242 ;
-  reg [31:0] \value$247 ;
-  reg [31:0] \value$252 ;
-  reg [3:0] \wait  = 4'h0;
-  reg [3:0] wait_d;
-  wire [7:0] wr_addr;
-  wire [3:0] wr_en;
+  reg [31:0] \value$166 ;
+  reg [31:0] \value$167 ;
+  reg [31:0] \value$168 ;
+  reg [31:0] \value$169 ;
   reg [31:0] a_bank0 [63:0];
   initial begin
     a_bank0[0] = 32'd0;
@@ -1064,22 +6103,22 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     a_bank0[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$128 [0])
-      a_bank0[{ \$139 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$128 [1])
-      a_bank0[{ \$139 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$128 [2])
-      a_bank0[{ \$139 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$128 [3])
-      a_bank0[{ \$139 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$14 [0])
+      a_bank0[{ \$6 [2:0], \port$0$5 [2:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$14 [1])
+      a_bank0[{ \$6 [2:0], \port$0$5 [2:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$14 [2])
+      a_bank0[{ \$6 [2:0], \port$0$5 [2:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$14 [3])
+      a_bank0[{ \$6 [2:0], \port$0$5 [2:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _0_;
   always @(posedge clk) begin
     if (\$signature__en ) begin
-      _0_ <= a_bank0[\$signature__addr ];
+      _0_ <= a_bank0[\$4 [5:0]];
     end
   end
-  assign \$signature__data$232  = _0_;
+  assign dp__a_data__0 = _0_;
   reg [31:0] a_bank1 [63:0];
   initial begin
     a_bank1[0] = 32'd0;
@@ -1148,22 +6187,22 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     a_bank1[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$133 [0])
-      a_bank1[{ \$152 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$133 [1])
-      a_bank1[{ \$152 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$133 [2])
-      a_bank1[{ \$152 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$133 [3])
-      a_bank1[{ \$152 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$24 [0])
+      a_bank1[{ \$20 [2:0], \port$0$5 [2:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$24 [1])
+      a_bank1[{ \$20 [2:0], \port$0$5 [2:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$24 [2])
+      a_bank1[{ \$20 [2:0], \port$0$5 [2:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$24 [3])
+      a_bank1[{ \$20 [2:0], \port$0$5 [2:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _1_;
   always @(posedge clk) begin
-    if (\$signature__en$130 ) begin
-      _1_ <= a_bank1[\$signature__addr$129 ];
+    if (\$signature__en$22 ) begin
+      _1_ <= a_bank1[\$18 [5:0]];
     end
   end
-  assign \$signature__data$233  = _1_;
+  assign dp__a_data__1 = _1_;
   reg [31:0] a_bank2 [63:0];
   initial begin
     a_bank2[0] = 32'd0;
@@ -1232,22 +6271,22 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     a_bank2[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$138 [0])
-      a_bank2[{ \$165 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$138 [1])
-      a_bank2[{ \$165 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$138 [2])
-      a_bank2[{ \$165 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$138 [3])
-      a_bank2[{ \$165 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$31 [0])
+      a_bank2[{ \$34 [2:0], \port$0$5 [2:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$31 [1])
+      a_bank2[{ \$34 [2:0], \port$0$5 [2:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$31 [2])
+      a_bank2[{ \$34 [2:0], \port$0$5 [2:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$31 [3])
+      a_bank2[{ \$34 [2:0], \port$0$5 [2:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _2_;
   always @(posedge clk) begin
-    if (\$signature__en$135 ) begin
-      _2_ <= a_bank2[\$signature__addr$134 ];
+    if (\$signature__en$29 ) begin
+      _2_ <= a_bank2[\$32 [5:0]];
     end
   end
-  assign \$signature__data$234  = _2_;
+  assign dp__a_data__2 = _2_;
   reg [31:0] a_bank3 [63:0];
   initial begin
     a_bank3[0] = 32'd0;
@@ -1316,22 +6355,22 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     a_bank3[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$143 [0])
-      a_bank3[{ \$178 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$143 [1])
-      a_bank3[{ \$178 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$143 [2])
-      a_bank3[{ \$178 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$143 [3])
-      a_bank3[{ \$178 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$38 [0])
+      a_bank3[{ \$48 [2:0], \port$0$5 [2:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$38 [1])
+      a_bank3[{ \$48 [2:0], \port$0$5 [2:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$38 [2])
+      a_bank3[{ \$48 [2:0], \port$0$5 [2:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$38 [3])
+      a_bank3[{ \$48 [2:0], \port$0$5 [2:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _3_;
   always @(posedge clk) begin
-    if (\$signature__en$140 ) begin
-      _3_ <= a_bank3[\$signature__addr$139 ];
+    if (\$signature__en$36 ) begin
+      _3_ <= a_bank3[\$46 [5:0]];
     end
   end
-  assign \$signature__data$235  = _3_;
+  assign dp__a_data__3 = _3_;
   reg [31:0] b_bank0 [63:0];
   initial begin
     b_bank0[0] = 32'd0;
@@ -1400,22 +6439,22 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     b_bank0[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$148 [0])
-      b_bank0[{ \$191 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$148 [1])
-      b_bank0[{ \$191 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$148 [2])
-      b_bank0[{ \$191 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$148 [3])
-      b_bank0[{ \$191 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$46 [0])
+      b_bank0[{ \$62 [2:0], \port$0$5 [2:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$46 [1])
+      b_bank0[{ \$62 [2:0], \port$0$5 [2:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$46 [2])
+      b_bank0[{ \$62 [2:0], \port$0$5 [2:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$46 [3])
+      b_bank0[{ \$62 [2:0], \port$0$5 [2:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _4_;
   always @(posedge clk) begin
-    if (\$signature__en$145 ) begin
-      _4_ <= b_bank0[\$signature__addr$144 ];
+    if (\$signature__en$44 ) begin
+      _4_ <= b_bank0[\$60 [5:0]];
     end
   end
-  assign \$signature__data$238  = _4_;
+  assign dp__b_data__0 = _4_;
   reg [31:0] b_bank1 [63:0];
   initial begin
     b_bank1[0] = 32'd0;
@@ -1484,22 +6523,22 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     b_bank1[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$153 [0])
-      b_bank1[{ \$204 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$153 [1])
-      b_bank1[{ \$204 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$153 [2])
-      b_bank1[{ \$204 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$153 [3])
-      b_bank1[{ \$204 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$53 [0])
+      b_bank1[{ \$76 [2:0], \port$0$5 [2:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$53 [1])
+      b_bank1[{ \$76 [2:0], \port$0$5 [2:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$53 [2])
+      b_bank1[{ \$76 [2:0], \port$0$5 [2:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$53 [3])
+      b_bank1[{ \$76 [2:0], \port$0$5 [2:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _5_;
   always @(posedge clk) begin
-    if (\$signature__en$150 ) begin
-      _5_ <= b_bank1[\$signature__addr$149 ];
+    if (\$signature__en$51 ) begin
+      _5_ <= b_bank1[\$74 [5:0]];
     end
   end
-  assign \$signature__data$239  = _5_;
+  assign dp__b_data__1 = _5_;
   reg [31:0] b_bank2 [63:0];
   initial begin
     b_bank2[0] = 32'd0;
@@ -1568,22 +6607,22 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     b_bank2[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$158 [0])
-      b_bank2[{ \$217 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$158 [1])
-      b_bank2[{ \$217 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$158 [2])
-      b_bank2[{ \$217 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$158 [3])
-      b_bank2[{ \$217 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$60 [0])
+      b_bank2[{ \$90 [2:0], \port$0$5 [2:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$60 [1])
+      b_bank2[{ \$90 [2:0], \port$0$5 [2:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$60 [2])
+      b_bank2[{ \$90 [2:0], \port$0$5 [2:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$60 [3])
+      b_bank2[{ \$90 [2:0], \port$0$5 [2:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _6_;
   always @(posedge clk) begin
-    if (\$signature__en$155 ) begin
-      _6_ <= b_bank2[\$signature__addr$154 ];
+    if (\$signature__en$58 ) begin
+      _6_ <= b_bank2[\$88 [5:0]];
     end
   end
-  assign \$signature__data$240  = _6_;
+  assign dp__b_data__2 = _6_;
   reg [31:0] b_bank3 [63:0];
   initial begin
     b_bank3[0] = 32'd0;
@@ -1652,22 +6691,22 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     b_bank3[63] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$163 [0])
-      b_bank3[{ \$230 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$163 [1])
-      b_bank3[{ \$230 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$163 [2])
-      b_bank3[{ \$230 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$163 [3])
-      b_bank3[{ \$230 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
+    if (\$signature__en$67 [0])
+      b_bank3[{ \$104 [2:0], \port$0$5 [2:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$67 [1])
+      b_bank3[{ \$104 [2:0], \port$0$5 [2:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$67 [2])
+      b_bank3[{ \$104 [2:0], \port$0$5 [2:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$67 [3])
+      b_bank3[{ \$104 [2:0], \port$0$5 [2:0] }][31:24] <= bus__wdata[31:24];
   end
   reg [31:0] _7_;
   always @(posedge clk) begin
-    if (\$signature__en$160 ) begin
-      _7_ <= b_bank3[\$signature__addr$159 ];
+    if (\$signature__en$65 ) begin
+      _7_ <= b_bank3[\$102 [5:0]];
     end
   end
-  assign \$signature__data$241  = _7_;
+  assign dp__b_data__3 = _7_;
   reg [31:0] bias_bank0 [7:0];
   initial begin
     bias_bank0[0] = 32'd0;
@@ -1680,16 +6719,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     bias_bank0[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$167 )
-      bias_bank0[\$241 [2:0]] <= bus__dat_w;
+    if (\$signature__en$74 )
+      bias_bank0[\$116 [2:0]] <= bus__wdata;
   end
   reg [31:0] _8_;
   always @(posedge clk) begin
-    if (\$signature__en$168 ) begin
-      _8_ <= bias_bank0[\$240 [2:0]];
+    if (\$signature__en$75 ) begin
+      _8_ <= bias_bank0[\$115 [2:0]];
     end
   end
-  assign \$signature__data$243  = _8_;
+  assign dp__bias__0 = _8_;
   reg [31:0] bias_bank1 [7:0];
   initial begin
     bias_bank1[0] = 32'd0;
@@ -1702,16 +6741,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     bias_bank1[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$172 )
-      bias_bank1[\$251 [2:0]] <= bus__dat_w;
+    if (\$signature__en$81 )
+      bias_bank1[\$126 [2:0]] <= bus__wdata;
   end
   reg [31:0] _9_;
   always @(posedge clk) begin
-    if (\$signature__en$173 ) begin
-      _9_ <= bias_bank1[\$250 [2:0]];
+    if (\$signature__en$82 ) begin
+      _9_ <= bias_bank1[\$125 [2:0]];
     end
   end
-  assign \$signature__data$244  = _9_;
+  assign dp__bias__1 = _9_;
   reg [31:0] bias_bank2 [7:0];
   initial begin
     bias_bank2[0] = 32'd0;
@@ -1724,16 +6763,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     bias_bank2[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$177 )
-      bias_bank2[\$261 [2:0]] <= bus__dat_w;
+    if (\$signature__en$88 )
+      bias_bank2[\$136 [2:0]] <= bus__wdata;
   end
   reg [31:0] _10_;
   always @(posedge clk) begin
-    if (\$signature__en$178 ) begin
-      _10_ <= bias_bank2[\$260 [2:0]];
+    if (\$signature__en$89 ) begin
+      _10_ <= bias_bank2[\$135 [2:0]];
     end
   end
-  assign \$signature__data$245  = _10_;
+  assign dp__bias__2 = _10_;
   reg [31:0] bias_bank3 [7:0];
   initial begin
     bias_bank3[0] = 32'd0;
@@ -1746,16 +6785,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     bias_bank3[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$182 )
-      bias_bank3[\$271 [2:0]] <= bus__dat_w;
+    if (\$signature__en$95 )
+      bias_bank3[\$146 [2:0]] <= bus__wdata;
   end
   reg [31:0] _11_;
   always @(posedge clk) begin
-    if (\$signature__en$183 ) begin
-      _11_ <= bias_bank3[\$270 [2:0]];
+    if (\$signature__en$96 ) begin
+      _11_ <= bias_bank3[\$145 [2:0]];
     end
   end
-  assign \$signature__data$246  = _11_;
+  assign dp__bias__3 = _11_;
   reg [31:0] c_mem [255:0];
   initial begin
     c_mem[0] = 32'd0;
@@ -2016,20 +7055,20 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     c_mem[255] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$317 [0])
-      c_mem[\$signature__addr$310 ][7:0] <= \$signature__data$312 [7:0];
-    if (\$signature__en$317 [1])
-      c_mem[\$signature__addr$310 ][15:8] <= \$signature__data$312 [15:8];
-    if (\$signature__en$317 [2])
-      c_mem[\$signature__addr$310 ][23:16] <= \$signature__data$312 [23:16];
-    if (\$signature__en$317 [3])
-      c_mem[\$signature__addr$310 ][31:24] <= \$signature__data$312 [31:24];
+    if (\$signature__en$159 [0])
+      c_mem[\$245 [7:0]][7:0] <= \$signature__data$157 [7:0];
+    if (\$signature__en$159 [1])
+      c_mem[\$245 [7:0]][15:8] <= \$signature__data$157 [15:8];
+    if (\$signature__en$159 [2])
+      c_mem[\$245 [7:0]][23:16] <= \$signature__data$157 [23:16];
+    if (\$signature__en$159 [3])
+      c_mem[\$245 [7:0]][31:24] <= \$signature__data$157 [31:24];
   end
   reg [31:0] _12_;
   always @(posedge clk) begin
-    _12_ <= c_mem[\$359 [7:0]];
+    _12_ <= c_mem[\$243 [7:0]];
   end
-  assign \$signature__data$227  = _12_;
+  assign \$signature__data$163  = _12_;
   reg [31:0] mult_bank0 [7:0];
   initial begin
     mult_bank0[0] = 32'd0;
@@ -2042,16 +7081,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     mult_bank0[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$187 )
-      mult_bank0[\$281 [2:0]] <= bus__dat_w;
+    if (\$signature__en$102 )
+      mult_bank0[\$156 [2:0]] <= bus__wdata;
   end
   reg [31:0] _13_;
   always @(posedge clk) begin
-    if (\$signature__en$188 ) begin
-      _13_ <= mult_bank0[\$280 [2:0]];
+    if (\$signature__en$103 ) begin
+      _13_ <= mult_bank0[\$155 [2:0]];
     end
   end
-  assign \$signature__data$248  = _13_;
+  assign dp__mult__0 = _13_;
   reg [31:0] mult_bank1 [7:0];
   initial begin
     mult_bank1[0] = 32'd0;
@@ -2064,16 +7103,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     mult_bank1[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$192 )
-      mult_bank1[\$291 [2:0]] <= bus__dat_w;
+    if (\$signature__en$109 )
+      mult_bank1[\$166 [2:0]] <= bus__wdata;
   end
   reg [31:0] _14_;
   always @(posedge clk) begin
-    if (\$signature__en$193 ) begin
-      _14_ <= mult_bank1[\$290 [2:0]];
+    if (\$signature__en$110 ) begin
+      _14_ <= mult_bank1[\$165 [2:0]];
     end
   end
-  assign \$signature__data$249  = _14_;
+  assign dp__mult__1 = _14_;
   reg [31:0] mult_bank2 [7:0];
   initial begin
     mult_bank2[0] = 32'd0;
@@ -2086,16 +7125,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     mult_bank2[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$197 )
-      mult_bank2[\$301 [2:0]] <= bus__dat_w;
+    if (\$signature__en$116 )
+      mult_bank2[\$176 [2:0]] <= bus__wdata;
   end
   reg [31:0] _15_;
   always @(posedge clk) begin
-    if (\$signature__en$198 ) begin
-      _15_ <= mult_bank2[\$300 [2:0]];
+    if (\$signature__en$117 ) begin
+      _15_ <= mult_bank2[\$175 [2:0]];
     end
   end
-  assign \$signature__data$250  = _15_;
+  assign dp__mult__2 = _15_;
   reg [31:0] mult_bank3 [7:0];
   initial begin
     mult_bank3[0] = 32'd0;
@@ -2108,16 +7147,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     mult_bank3[7] = 32'd0;
   end
   always @(posedge clk) begin
-    if (\$signature__en$202 )
-      mult_bank3[\$311 [2:0]] <= bus__dat_w;
+    if (\$signature__en$123 )
+      mult_bank3[\$186 [2:0]] <= bus__wdata;
   end
   reg [31:0] _16_;
   always @(posedge clk) begin
-    if (\$signature__en$203 ) begin
-      _16_ <= mult_bank3[\$310 [2:0]];
+    if (\$signature__en$124 ) begin
+      _16_ <= mult_bank3[\$185 [2:0]];
     end
   end
-  assign \$signature__data$251  = _16_;
+  assign dp__mult__3 = _16_;
   reg [5:0] shift_bank0 [7:0];
   initial begin
     shift_bank0[0] = 6'h00;
@@ -2130,16 +7169,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     shift_bank0[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$207 )
-      shift_bank0[\$321 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$130 )
+      shift_bank0[\$196 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _17_;
   always @(posedge clk) begin
-    if (\$signature__en$208 ) begin
-      _17_ <= shift_bank0[\$320 [2:0]];
+    if (\$signature__en$131 ) begin
+      _17_ <= shift_bank0[\$195 [2:0]];
     end
   end
-  assign \$signature__data$253  = _17_;
+  assign dp__shift__0 = _17_;
   reg [5:0] shift_bank1 [7:0];
   initial begin
     shift_bank1[0] = 6'h00;
@@ -2152,16 +7191,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     shift_bank1[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$212 )
-      shift_bank1[\$331 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$137 )
+      shift_bank1[\$206 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _18_;
   always @(posedge clk) begin
-    if (\$signature__en$213 ) begin
-      _18_ <= shift_bank1[\$330 [2:0]];
+    if (\$signature__en$138 ) begin
+      _18_ <= shift_bank1[\$205 [2:0]];
     end
   end
-  assign \$signature__data$254  = _18_;
+  assign dp__shift__1 = _18_;
   reg [5:0] shift_bank2 [7:0];
   initial begin
     shift_bank2[0] = 6'h00;
@@ -2174,16 +7213,16 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     shift_bank2[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$217 )
-      shift_bank2[\$341 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$144 )
+      shift_bank2[\$216 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _19_;
   always @(posedge clk) begin
-    if (\$signature__en$218 ) begin
-      _19_ <= shift_bank2[\$340 [2:0]];
+    if (\$signature__en$145 ) begin
+      _19_ <= shift_bank2[\$215 [2:0]];
     end
   end
-  assign \$signature__data$255  = _19_;
+  assign dp__shift__2 = _19_;
   reg [5:0] shift_bank3 [7:0];
   initial begin
     shift_bank3[0] = 6'h00;
@@ -2196,835 +7235,1129 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     shift_bank3[7] = 6'h00;
   end
   always @(posedge clk) begin
-    if (\$signature__en$222 )
-      shift_bank3[\$351 [2:0]] <= bus__dat_w[5:0];
+    if (\$signature__en$151 )
+      shift_bank3[\$226 [2:0]] <= bus__wdata[5:0];
   end
   reg [5:0] _20_;
   always @(posedge clk) begin
-    if (\$signature__en$223 ) begin
-      _20_ <= shift_bank3[\$350 [2:0]];
+    if (\$signature__en$152 ) begin
+      _20_ <= shift_bank3[\$225 [2:0]];
     end
   end
-  assign \$signature__data$256  = _20_;
-  assign \$352  = served & bus__we;
-  assign \$353  = bus__adr[20:18] == 3'h5;
-  assign \$354  = bus__adr[17:0] < 6'h20;
-  assign \$355  = \$353  & \$354 ;
-  assign \$356  = bus__adr[1:0] == 2'h3;
-  assign \$357  = \$355  & \$356 ;
-  assign \$signature__en$222  = \$352  & \$357 ;
-  assign \$358  = ~ busy;
-  assign \$signature__en$223  = \$358  | thr_ce;
-  assign \$360  = rd_valid ? value : 32'd0;
-  assign \$361  = rd_valid ? \value$237  : 32'd0;
-  assign \$362  = rd_valid ? \value$242  : 32'd0;
-  assign \$363  = rd_valid ? \value$247  : 32'd0;
-  assign \$364  = rd_valid ? \value$252  : 32'd0;
-  assign \$365  = rd_valid ? c_word : 32'd0;
-  assign \$366  = served & bus__we;
-  assign \$367  = ! bus__adr[20:18];
-  assign reg_write = \$366  & \$367 ;
-  assign \$368  = ~ busy;
-  assign \$369  = bus__dat_w[0] & \$368 ;
-  assign \$370  = ~ busy;
-  assign \$1022  = byte_sel * 4'h8;
-  assign \$371  = \$signature__data$232  >> \$1022 ;
-  assign \$372  = $signed(\$371 ) - $signed(a_zp);
-  assign a_in__0 = valid ? \$372  : 9'h000;
-  assign \$1027  = byte_sel * 4'h8;
-  assign \$373  = \$signature__data$233  >> \$1027 ;
-  assign \$374  = $signed(\$373 ) - $signed(a_zp);
-  assign a_in__1 = valid ? \$374  : 9'h000;
-  assign \$1032  = byte_sel * 4'h8;
-  assign \$375  = \$signature__data$234  >> \$1032 ;
-  assign \$376  = $signed(\$375 ) - $signed(a_zp);
-  assign a_in__2 = valid ? \$376  : 9'h000;
-  assign \$1037  = byte_sel * 4'h8;
-  assign \$377  = \$signature__data$235  >> \$1037 ;
-  assign \$378  = $signed(\$377 ) - $signed(a_zp);
-  assign a_in__3 = valid ? \$378  : 9'h000;
-  assign \$1042  = byte_sel * 4'h8;
-  assign \$379  = \$signature__data$238  >> \$1042 ;
-  assign \$380  = $signed(\$379 ) - $signed(b_zp);
-  assign b_in__0 = valid ? \$380  : 9'h000;
-  assign \$1047  = byte_sel * 4'h8;
-  assign \$381  = \$signature__data$239  >> \$1047 ;
-  assign \$382  = $signed(\$381 ) - $signed(b_zp);
-  assign b_in__1 = valid ? \$382  : 9'h000;
-  assign \$1052  = byte_sel * 4'h8;
-  assign \$383  = \$signature__data$240  >> \$1052 ;
-  assign \$384  = $signed(\$383 ) - $signed(b_zp);
-  assign b_in__2 = valid ? \$384  : 9'h000;
-  assign \$1057  = byte_sel * 4'h8;
-  assign \$385  = \$signature__data$241  >> \$1057 ;
-  assign \$386  = $signed(\$385 ) - $signed(b_zp);
-  assign b_in__3 = valid ? \$386  : 9'h000;
-  assign \$387  = per_channel ? { 1'h0, \$signature__data$248  } : { qmult[31], qmult };
-  assign \$388  = per_channel ? { 1'h0, \$signature__data$253  } : { qshift[5], qshift };
-  assign \$389  = per_channel ? { 1'h0, \$signature__data$249  } : { qmult[31], qmult };
-  assign \$390  = per_channel ? { 1'h0, \$signature__data$254  } : { qshift[5], qshift };
-  assign \$391  = per_channel ? { 1'h0, \$signature__data$250  } : { qmult[31], qmult };
-  assign \$392  = per_channel ? { 1'h0, \$signature__data$255  } : { qshift[5], qshift };
-  assign \$393  = per_channel ? { 1'h0, \$signature__data$251  } : { qmult[31], qmult };
-  assign \$394  = per_channel ? { 1'h0, \$signature__data$256  } : { qshift[5], qshift };
-  assign \$395  = { ib, drain[1:0] } < reg_m;
-  assign \$396  = i_valid & \$395 ;
-  assign \$397  = jb * 3'h4;
-  assign \$398  = \$397  + 1'h0;
-  assign \$399  = \$398  < reg_n;
-  assign \$400  = jb * 3'h4;
-  assign \$401  = \$400  + 1'h1;
-  assign \$402  = \$401  < reg_n;
-  assign \$403  = jb * 3'h4;
-  assign \$404  = \$403  + 2'h2;
-  assign \$405  = \$404  < reg_n;
-  assign \$406  = jb * 3'h4;
-  assign \$407  = \$406  + 2'h3;
-  assign \$408  = \$407  < reg_n;
-  assign wr_en = \$396  ? { \$408 , \$405 , \$402 , \$399  } : 4'h0;
-  assign \$409  = served & bus__we;
-  assign \$411  = bus__adr[20:18] == 3'h6;
-  assign \$412  = bus__adr[17:0] < 9'h100;
-  assign \$413  = \$411  & \$412 ;
-  assign \$414  = \$410  & \$413 ;
-  assign \$417  = \$414  ? \$416  : 19'h00000;
-  assign \$418  = thr_ce ? nxt_en : 4'h0;
-  assign \$420  = cycles + 1'h1;
-  assign \$421  = | reg_m;
-  assign \$422  = | reg_k;
-  assign \$423  = \$421  & \$422 ;
-  assign \$424  = | reg_n;
-  assign \$425  = \$423  & \$424 ;
-  assign \$426  = reg_m <= 6'h20;
-  assign \$427  = \$425  & \$426 ;
-  assign \$428  = reg_k <= 6'h20;
-  assign \$429  = \$427  & \$428 ;
-  assign \$430  = reg_n <= 6'h20;
-  assign \$431  = \$429  & \$430 ;
-  assign \$432  = k + 1'h1;
-  assign \$433  = reg_k - 1'h1;
-  assign \$434  = k == \$433 ;
-  assign \$435  = \wait  + 1'h1;
-  assign \$436  = \wait  == 2'h3;
-  assign \$437  = drain + 1'h1;
-  assign \$438  = drain == 2'h3;
-  assign \$439  = jb + 1'h1;
-  assign \$440  = \$439  < \$134 [3:0];
-  assign \$441  = ib + 1'h1;
-  assign \$442  = \$441  < \$131 [3:0];
-  assign \$443  = jb + 1'h1;
-  assign \$444  = ib + 1'h1;
-  assign \$445  = \wait  + 1'h1;
-  assign \$446  = \wait  == 2'h3;
-  assign thr_feed_step = valid & thr_ce;
-  assign \$447  = feeding ? 4'h8 : 4'h0;
-  assign \$448  = i_valid ? 4'hc : 4'h0;
-  assign \$449  = \$447  + \$448 ;
-  assign \$450  = | nxt_en;
-  assign \$451  = \$450  & thr_ce;
-  assign \$452  = \$449  + \$451 ;
-  assign \$453  = bus__adr[20:18] == 1'h1;
-  assign \$454  = bus__adr[17:0] < 9'h100;
-  assign \$455  = \$453  ? \$454  : 1'h0;
-  assign \$456  = bus__adr[20:18] == 2'h2;
-  assign \$457  = bus__adr[17:0] < 9'h100;
-  assign \$458  = \$456  ? \$457  : 1'h0;
-  assign \$459  = \$455  | \$458 ;
-  assign \$460  = bus__adr[20:18] >= 2'h3;
-  assign \$461  = bus__adr[20:18] <= 3'h5;
-  assign \$462  = \$460  & \$461 ;
-  assign \$463  = bus__adr[17:0] < 6'h20;
-  assign \$464  = \$462  ? \$463  : 1'h0;
-  assign \$465  = \$459  | \$464 ;
-  assign \$466  = bus__adr[20:18] == 3'h6;
-  assign \$467  = bus__adr[17:0] < 9'h100;
-  assign \$468  = \$466  ? \$467  : 1'h0;
-  assign \$469  = \$465  | \$468 ;
-  assign \$470  = served & \$469 ;
-  assign \$471  = \$452  + \$470 ;
-  assign \$472  = bus__adr[20:18] == 1'h1;
-  assign \$473  = bus__adr[17:0] < 9'h100;
-  assign \$474  = \$472  ? \$473  : 1'h0;
-  assign \$475  = bus__adr[20:18] == 2'h2;
-  assign \$476  = bus__adr[17:0] < 9'h100;
-  assign \$477  = \$475  ? \$476  : 1'h0;
-  assign \$478  = \$474  | \$477 ;
-  assign \$479  = bus__adr[20:18] >= 2'h3;
-  assign \$480  = bus__adr[20:18] <= 3'h5;
-  assign \$481  = \$479  & \$480 ;
-  assign \$482  = bus__adr[17:0] < 6'h20;
-  assign \$483  = \$481  ? \$482  : 1'h0;
-  assign \$484  = \$478  | \$483 ;
-  assign \$485  = bus__adr[20:18] == 3'h6;
-  assign \$486  = bus__adr[17:0] < 9'h100;
-  assign \$487  = \$485  ? \$486  : 1'h0;
-  assign \$488  = \$484  | \$487 ;
-  assign thr_sram_access = \$471  + 1'h0;
-  assign \$490  = \$122 [3:0] == 4'hc;
-  assign \$491  = thr_reg_we & \$490 ;
-  assign \$492  = \$491  ? 32'd0 : throttled;
-  assign \$493  = ~ thr_ce;
-  assign \$494  = busy & \$493 ;
-  assign \$495  = \$492  + \$494 ;
-  assign \$496  = act_feed + thr_feed_step;
-  assign \$497  = act_sram + thr_sram_access;
-  assign \$499  = tmr_errors != 32'd4294967295;
-  assign \$500  = tmr_errors + \$499 ;
-  assign \$501  = ~ bus__we;
-  assign \$502  = served & \$501 ;
-  assign \$503  = bus__adr[20:18] == 1'h1;
-  assign \$504  = \$502  & \$503 ;
-  assign \$506  = bus__adr[17:0] < 9'h100;
-  assign \$507  = ~ bus__we;
-  assign \$508  = served & \$507 ;
-  assign \$509  = bus__adr[20:18] == 2'h2;
-  assign \$510  = \$508  & \$509 ;
-  assign \$512  = bus__adr[17:0] < 9'h100;
-  assign \$513  = ~ bus__we;
-  assign \$514  = served & \$513 ;
-  assign \$515  = bus__adr[20:18] == 2'h3;
-  assign \$516  = \$514  & \$515 ;
-  assign \$517  = bus__adr[17:0] < 6'h20;
-  assign \$518  = ~ bus__we;
-  assign \$519  = served & \$518 ;
-  assign \$520  = bus__adr[20:18] == 3'h4;
-  assign \$521  = \$519  & \$520 ;
-  assign \$522  = bus__adr[17:0] < 6'h20;
-  assign \$523  = ~ bus__we;
-  assign \$524  = served & \$523 ;
-  assign \$525  = bus__adr[20:18] == 3'h5;
-  assign \$526  = \$524  & \$525 ;
-  assign \$527  = bus__adr[17:0] < 6'h20;
-  assign \$528  = ~ bus__we;
-  assign \$529  = served & \$528 ;
-  assign \$530  = bus__adr[20:18] == 3'h6;
-  assign \$531  = \$529  & \$530 ;
-  assign \$532  = bus__adr[17:0] < 9'h100;
-  assign \$533  = ~ bus__we;
-  assign \$534  = served & \$533 ;
-  assign \$535  = ! bus__adr[20:18];
-  assign \$536  = \$534  & \$535 ;
+  assign dp__shift__3 = _20_;
+  assign \$1  = ~ busy;
+  assign served = bus__req & \$1 ;
+  assign \$4  = busy ? { 15'h0000, \port$1193$0 , \port$1197$2  } : { \$3 , \port$0$5 [2:0] };
+  assign \$7  = ~ busy;
+  assign \$signature__en  = \$7  | ce;
+  assign \$8  = served & bus__we;
+  assign \$9  = \port$0$5 [20:18] == 1'h1;
+  assign \$10  = \port$0$5 [17:0] < 9'h100;
+  assign \$11  = \$9  & \$10 ;
+  assign \$13  = ! \$12 [1:0];
+  assign \$14  = \$11  & \$13 ;
+  assign \$15  = \$8  & \$14 ;
+  assign \$signature__en$14  = \$15  ? bus__sel : 4'h0;
+  assign \$18  = busy ? { 15'h0000, \port$1193$0 , \port$1197$2  } : { \$17 , \port$0$5 [2:0] };
+  assign \$21  = ~ busy;
+  assign \$signature__en$22  = \$21  | ce;
+  assign \$22  = served & bus__we;
+  assign \$23  = \port$0$5 [20:18] == 1'h1;
+  assign \$24  = \port$0$5 [17:0] < 9'h100;
+  assign \$25  = \$23  & \$24 ;
+  assign \$27  = \$26 [1:0] == 1'h1;
+  assign \$28  = \$25  & \$27 ;
+  assign \$29  = \$22  & \$28 ;
+  assign \$signature__en$24  = \$29  ? bus__sel : 4'h0;
+  assign \$32  = busy ? { 15'h0000, \port$1193$0 , \port$1197$2  } : { \$31 , \port$0$5 [2:0] };
+  assign \$35  = ~ busy;
+  assign \$signature__en$29  = \$35  | ce;
+  assign \$36  = served & bus__we;
+  assign \$37  = \port$0$5 [20:18] == 1'h1;
+  assign \$38  = \port$0$5 [17:0] < 9'h100;
+  assign \$39  = \$37  & \$38 ;
+  assign \$41  = \$40 [1:0] == 2'h2;
+  assign \$42  = \$39  & \$41 ;
+  assign \$43  = \$36  & \$42 ;
+  assign \$signature__en$31  = \$43  ? bus__sel : 4'h0;
+  assign \$46  = busy ? { 15'h0000, \port$1193$0 , \port$1197$2  } : { \$45 , \port$0$5 [2:0] };
+  assign \$49  = ~ busy;
+  assign \$signature__en$36  = \$49  | ce;
+  assign \$50  = served & bus__we;
+  assign \$51  = \port$0$5 [20:18] == 1'h1;
+  assign \$52  = \port$0$5 [17:0] < 9'h100;
+  assign \$53  = \$51  & \$52 ;
+  assign \$55  = \$54 [1:0] == 2'h3;
+  assign \$56  = \$53  & \$55 ;
+  assign \$57  = \$50  & \$56 ;
+  assign \$signature__en$38  = \$57  ? bus__sel : 4'h0;
+  assign \$60  = busy ? { 15'h0000, dp__ch_addr, \port$1197$2  } : { \$59 , \port$0$5 [2:0] };
+  assign \$63  = ~ busy;
+  assign \$signature__en$44  = \$63  | ce;
+  assign \$64  = served & bus__we;
+  assign \$65  = \port$0$5 [20:18] == 2'h2;
+  assign \$66  = \port$0$5 [17:0] < 9'h100;
+  assign \$67  = \$65  & \$66 ;
+  assign \$69  = ! \$68 [1:0];
+  assign \$70  = \$67  & \$69 ;
+  assign \$71  = \$64  & \$70 ;
+  assign \$signature__en$46  = \$71  ? bus__sel : 4'h0;
+  assign \$74  = busy ? { 15'h0000, dp__ch_addr, \port$1197$2  } : { \$73 , \port$0$5 [2:0] };
+  assign \$77  = ~ busy;
+  assign \$signature__en$51  = \$77  | ce;
+  assign \$78  = served & bus__we;
+  assign \$79  = \port$0$5 [20:18] == 2'h2;
+  assign \$80  = \port$0$5 [17:0] < 9'h100;
+  assign \$81  = \$79  & \$80 ;
+  assign \$83  = \$82 [1:0] == 1'h1;
+  assign \$84  = \$81  & \$83 ;
+  assign \$85  = \$78  & \$84 ;
+  assign \$signature__en$53  = \$85  ? bus__sel : 4'h0;
+  assign \$88  = busy ? { 15'h0000, dp__ch_addr, \port$1197$2  } : { \$87 , \port$0$5 [2:0] };
+  assign \$91  = ~ busy;
+  assign \$signature__en$58  = \$91  | ce;
+  assign \$92  = served & bus__we;
+  assign \$93  = \port$0$5 [20:18] == 2'h2;
+  assign \$94  = \port$0$5 [17:0] < 9'h100;
+  assign \$95  = \$93  & \$94 ;
+  assign \$97  = \$96 [1:0] == 2'h2;
+  assign \$98  = \$95  & \$97 ;
+  assign \$99  = \$92  & \$98 ;
+  assign \$signature__en$60  = \$99  ? bus__sel : 4'h0;
+  assign \$102  = busy ? { 15'h0000, dp__ch_addr, \port$1197$2  } : { \$101 , \port$0$5 [2:0] };
+  assign \$105  = ~ busy;
+  assign \$signature__en$65  = \$105  | ce;
+  assign \$106  = served & bus__we;
+  assign \$107  = \port$0$5 [20:18] == 2'h2;
+  assign \$108  = \port$0$5 [17:0] < 9'h100;
+  assign \$109  = \$107  & \$108 ;
+  assign \$111  = \$110 [1:0] == 2'h3;
+  assign \$112  = \$109  & \$111 ;
+  assign \$113  = \$106  & \$112 ;
+  assign \$signature__en$67  = \$113  ? bus__sel : 4'h0;
+  assign \$115  = busy ? { 15'h0000, dp__ch_addr } : \$114 ;
+  assign \$117  = served & bus__we;
+  assign \$118  = \port$0$5 [20:18] == 2'h3;
+  assign \$119  = \port$0$5 [17:0] < 6'h20;
+  assign \$120  = \$118  & \$119 ;
+  assign \$121  = ! \port$0$5 [1:0];
+  assign \$122  = \$120  & \$121 ;
+  assign \$signature__en$74  = \$117  & \$122 ;
+  assign \$123  = ~ busy;
+  assign \$signature__en$75  = \$123  | ce;
+  assign \$125  = busy ? { 15'h0000, dp__ch_addr } : \$124 ;
+  assign \$127  = served & bus__we;
+  assign \$128  = \port$0$5 [20:18] == 2'h3;
+  assign \$129  = \port$0$5 [17:0] < 6'h20;
+  assign \$130  = \$128  & \$129 ;
+  assign \$131  = \port$0$5 [1:0] == 1'h1;
+  assign \$132  = \$130  & \$131 ;
+  assign \$signature__en$81  = \$127  & \$132 ;
+  assign \$133  = ~ busy;
+  assign \$signature__en$82  = \$133  | ce;
+  assign \$135  = busy ? { 15'h0000, dp__ch_addr } : \$134 ;
+  assign \$137  = served & bus__we;
+  assign \$138  = \port$0$5 [20:18] == 2'h3;
+  assign \$139  = \port$0$5 [17:0] < 6'h20;
+  assign \$140  = \$138  & \$139 ;
+  assign \$141  = \port$0$5 [1:0] == 2'h2;
+  assign \$142  = \$140  & \$141 ;
+  assign \$signature__en$88  = \$137  & \$142 ;
+  assign \$143  = ~ busy;
+  assign \$signature__en$89  = \$143  | ce;
+  assign \$145  = busy ? { 15'h0000, dp__ch_addr } : \$144 ;
+  assign \$147  = served & bus__we;
+  assign \$148  = \port$0$5 [20:18] == 2'h3;
+  assign \$149  = \port$0$5 [17:0] < 6'h20;
+  assign \$150  = \$148  & \$149 ;
+  assign \$151  = \port$0$5 [1:0] == 2'h3;
+  assign \$152  = \$150  & \$151 ;
+  assign \$signature__en$95  = \$147  & \$152 ;
+  assign \$153  = ~ busy;
+  assign \$signature__en$96  = \$153  | ce;
+  assign \$155  = busy ? { 15'h0000, dp__ch_addr } : \$154 ;
+  assign \$157  = served & bus__we;
+  assign \$158  = \port$0$5 [20:18] == 3'h4;
+  assign \$159  = \port$0$5 [17:0] < 6'h20;
+  assign \$160  = \$158  & \$159 ;
+  assign \$161  = ! \port$0$5 [1:0];
+  assign \$162  = \$160  & \$161 ;
+  assign \$signature__en$102  = \$157  & \$162 ;
+  assign \$163  = ~ busy;
+  assign \$signature__en$103  = \$163  | ce;
+  assign \$165  = busy ? { 15'h0000, dp__ch_addr } : \$164 ;
+  assign \$167  = served & bus__we;
+  assign \$168  = \port$0$5 [20:18] == 3'h4;
+  assign \$169  = \port$0$5 [17:0] < 6'h20;
+  assign \$170  = \$168  & \$169 ;
+  assign \$171  = \port$0$5 [1:0] == 1'h1;
+  assign \$172  = \$170  & \$171 ;
+  assign \$signature__en$109  = \$167  & \$172 ;
+  assign \$173  = ~ busy;
+  assign \$signature__en$110  = \$173  | ce;
+  assign \$175  = busy ? { 15'h0000, dp__ch_addr } : \$174 ;
+  assign \$177  = served & bus__we;
+  assign \$178  = \port$0$5 [20:18] == 3'h4;
+  assign \$179  = \port$0$5 [17:0] < 6'h20;
+  assign \$180  = \$178  & \$179 ;
+  assign \$181  = \port$0$5 [1:0] == 2'h2;
+  assign \$182  = \$180  & \$181 ;
+  assign \$signature__en$116  = \$177  & \$182 ;
+  assign \$183  = ~ busy;
+  assign \$signature__en$117  = \$183  | ce;
+  assign \$185  = busy ? { 15'h0000, dp__ch_addr } : \$184 ;
+  assign \$187  = served & bus__we;
+  assign \$188  = \port$0$5 [20:18] == 3'h4;
+  assign \$189  = \port$0$5 [17:0] < 6'h20;
+  assign \$190  = \$188  & \$189 ;
+  assign \$191  = \port$0$5 [1:0] == 2'h3;
+  assign \$192  = \$190  & \$191 ;
+  assign \$signature__en$123  = \$187  & \$192 ;
+  assign \$193  = ~ busy;
+  assign \$signature__en$124  = \$193  | ce;
+  assign \$195  = busy ? { 15'h0000, dp__ch_addr } : \$194 ;
+  assign \$197  = served & bus__we;
+  assign \$198  = \port$0$5 [20:18] == 3'h5;
+  assign \$199  = \port$0$5 [17:0] < 6'h20;
+  assign \$200  = \$198  & \$199 ;
+  assign \$201  = ! \port$0$5 [1:0];
+  assign \$202  = \$200  & \$201 ;
+  assign \$signature__en$130  = \$197  & \$202 ;
+  assign \$203  = ~ busy;
+  assign \$signature__en$131  = \$203  | ce;
+  assign \$205  = busy ? { 15'h0000, dp__ch_addr } : \$204 ;
+  assign \$207  = served & bus__we;
+  assign \$208  = \port$0$5 [20:18] == 3'h5;
+  assign \$209  = \port$0$5 [17:0] < 6'h20;
+  assign \$210  = \$208  & \$209 ;
+  assign \$211  = \port$0$5 [1:0] == 1'h1;
+  assign \$212  = \$210  & \$211 ;
+  assign \$signature__en$137  = \$207  & \$212 ;
+  assign \$213  = ~ busy;
+  assign \$signature__en$138  = \$213  | ce;
+  assign \$215  = busy ? { 15'h0000, dp__ch_addr } : \$214 ;
+  assign \$217  = served & bus__we;
+  assign \$218  = \port$0$5 [20:18] == 3'h5;
+  assign \$219  = \port$0$5 [17:0] < 6'h20;
+  assign \$220  = \$218  & \$219 ;
+  assign \$221  = \port$0$5 [1:0] == 2'h2;
+  assign \$222  = \$220  & \$221 ;
+  assign \$signature__en$144  = \$217  & \$222 ;
+  assign \$223  = ~ busy;
+  assign \$signature__en$145  = \$223  | ce;
+  assign \$225  = busy ? { 15'h0000, dp__ch_addr } : \$224 ;
+  assign \$227  = served & bus__we;
+  assign \$228  = \port$0$5 [20:18] == 3'h5;
+  assign \$229  = \port$0$5 [17:0] < 6'h20;
+  assign \$230  = \$228  & \$229 ;
+  assign \$231  = \port$0$5 [1:0] == 2'h3;
+  assign \$232  = \$230  & \$231 ;
+  assign \$signature__en$151  = \$227  & \$232 ;
+  assign \$233  = ~ busy;
+  assign \$signature__en$152  = \$233  | ce;
+  assign \$234  = served & bus__we;
+  assign \$236  = \port$0$5 [20:18] == 3'h6;
+  assign \$237  = \port$0$5 [17:0] < 9'h100;
+  assign \$238  = \$236  & \$237 ;
+  assign \$239  = \$235  & \$238 ;
+  assign \$242  = \$239  ? \$241  : 19'h00000;
+  assign \$245  = busy ? { 10'h000, dp__c_wr_addr } : \$244 ;
+  assign \$signature__data$157  = busy ? { \port$1519$0 , \port$1483$0 , \port$1447$0 , \port$1411$0  } : bus__wdata;
+  assign \$signature__en$159  = busy ? dp__c_wr_en : \$242 [3:0];
+  assign \$246  = rd_valid ? value : 32'd0;
+  assign \$247  = rd_valid ? \value$166  : 32'd0;
+  assign \$248  = rd_valid ? \value$167  : 32'd0;
+  assign \$249  = rd_valid ? \value$168  : 32'd0;
+  assign \$250  = rd_valid ? \value$169  : 32'd0;
+  assign \$251  = rd_valid ? c_word : 32'd0;
+  assign \$252  = \port$0$5 [20:18] == 1'h1;
+  assign \$253  = \port$0$5 [17:0] < 9'h100;
+  assign \$254  = \$252  ? \$253  : 1'h0;
+  assign \$255  = \port$0$5 [20:18] == 2'h2;
+  assign \$256  = \port$0$5 [17:0] < 9'h100;
+  assign \$257  = \$255  ? \$256  : 1'h0;
+  assign \$258  = \$254  | \$257 ;
+  assign \$259  = \port$0$5 [20:18] >= 2'h3;
+  assign \$260  = \port$0$5 [20:18] <= 3'h5;
+  assign \$261  = \$259  & \$260 ;
+  assign \$262  = \port$0$5 [17:0] < 6'h20;
+  assign \$263  = \$261  ? \$262  : 1'h0;
+  assign \$264  = \$258  | \$263 ;
+  assign \$265  = \port$0$5 [20:18] == 3'h6;
+  assign \$266  = \port$0$5 [17:0] < 9'h100;
+  assign \$267  = \$265  ? \$266  : 1'h0;
+  assign \$268  = \$264  | \$267 ;
+  assign bus_access = served & \$268 ;
+  assign \$269  = \port$0$5 [20:18] == 1'h1;
+  assign \$270  = \port$0$5 [17:0] < 9'h100;
+  assign \$271  = \$269  ? \$270  : 1'h0;
+  assign \$272  = \port$0$5 [20:18] == 2'h2;
+  assign \$273  = \port$0$5 [17:0] < 9'h100;
+  assign \$274  = \$272  ? \$273  : 1'h0;
+  assign \$275  = \$271  | \$274 ;
+  assign \$276  = \port$0$5 [20:18] >= 2'h3;
+  assign \$277  = \port$0$5 [20:18] <= 3'h5;
+  assign \$278  = \$276  & \$277 ;
+  assign \$279  = \port$0$5 [17:0] < 6'h20;
+  assign \$280  = \$278  ? \$279  : 1'h0;
+  assign \$281  = \$275  | \$280 ;
+  assign \$282  = \port$0$5 [20:18] == 3'h6;
+  assign \$283  = \port$0$5 [17:0] < 9'h100;
+  assign \$284  = \$282  ? \$283  : 1'h0;
+  assign \$285  = \$281  | \$284 ;
+  assign \$286  = ~ bus__we;
+  assign \$287  = served & \$286 ;
+  assign \$288  = \port$0$5 [20:18] == 1'h1;
+  assign \$289  = \$287  & \$288 ;
+  assign \$291  = \port$0$5 [17:0] < 9'h100;
+  assign \$292  = ~ bus__we;
+  assign \$293  = served & \$292 ;
+  assign \$294  = \port$0$5 [20:18] == 2'h2;
+  assign \$295  = \$293  & \$294 ;
+  assign \$297  = \port$0$5 [17:0] < 9'h100;
+  assign \$298  = ~ bus__we;
+  assign \$299  = served & \$298 ;
+  assign \$300  = \port$0$5 [20:18] == 2'h3;
+  assign \$301  = \$299  & \$300 ;
+  assign \$302  = \port$0$5 [17:0] < 6'h20;
+  assign \$303  = ~ bus__we;
+  assign \$304  = served & \$303 ;
+  assign \$305  = \port$0$5 [20:18] == 3'h4;
+  assign \$306  = \$304  & \$305 ;
+  assign \$307  = \port$0$5 [17:0] < 6'h20;
+  assign \$308  = ~ bus__we;
+  assign \$309  = served & \$308 ;
+  assign \$310  = \port$0$5 [20:18] == 3'h5;
+  assign \$311  = \$309  & \$310 ;
+  assign \$312  = \port$0$5 [17:0] < 6'h20;
+  assign \$313  = ~ bus__we;
+  assign \$314  = served & \$313 ;
+  assign \$315  = \port$0$5 [20:18] == 3'h6;
+  assign \$316  = \$314  & \$315 ;
+  assign \$317  = \port$0$5 [17:0] < 9'h100;
   always @(posedge clk)
-    therm_trip1 <= \$542 ;
+    rd_bank <= \$318 ;
   always @(posedge clk)
-    therm_trip2 <= \$543 ;
+    rd_valid <= \$319 ;
   always @(posedge clk)
-    therm_trip3 <= \$544 ;
-  always @(posedge clk)
-    therm_crit <= \$545 ;
-  always @(posedge clk)
-    therm_hyst <= \$546 ;
-  always @(posedge clk)
-    therm_range_min <= \$547 ;
-  always @(posedge clk)
-    therm_range_max <= \$548 ;
-  always @(posedge clk)
-    therm_stuck_samples <= \$549 ;
-  always @(posedge clk)
-    therm_safe_level <= \$550 ;
-  always @(posedge clk)
-    throttle_level <= \$551 ;
-  always @(posedge clk)
-    therm_temp <= \$552 ;
-  always @(posedge clk)
-    therm_prev <= \$553 ;
-  always @(posedge clk)
-    therm_run <= \$554 ;
-  always @(posedge clk)
-    therm_sensor_fault <= \$555 ;
-  always @(posedge clk)
-    therm_cool <= \$556 ;
-  always @(posedge clk)
-    therm_raises <= \$557 ;
-  always @(posedge clk)
-    therm_shutdowns <= \$558 ;
-  always @(posedge clk)
-    therm_faults <= \$559 ;
-  always @(posedge clk)
-    therm_phase <= \$560 ;
-  always @(posedge clk)
-    throttled <= \$561 ;
-  always @(posedge clk)
-    act_feed <= \$562 ;
-  always @(posedge clk)
-    act_sram <= \$563 ;
-  always @(posedge clk)
-    busy <= \$564 ;
-  always @(posedge clk)
-    done <= \$565 ;
-  always @(posedge clk)
-    error <= \$566 ;
-  always @(posedge clk)
-    irq_en <= \$567 ;
-  always @(posedge clk)
-    reg_m <= \$568 ;
-  always @(posedge clk)
-    reg_k <= \$569 ;
-  always @(posedge clk)
-    reg_n <= \$570 ;
-  always @(posedge clk)
-    a_zp <= \$571 ;
-  always @(posedge clk)
-    b_zp <= \$572 ;
-  always @(posedge clk)
-    out_zp <= \$573 ;
-  always @(posedge clk)
-    act_min <= \$574 ;
-  always @(posedge clk)
-    act_max <= \$575 ;
-  always @(posedge clk)
-    per_channel <= \$576 ;
-  always @(posedge clk)
-    qmult <= \$577 ;
-  always @(posedge clk)
-    qshift <= \$578 ;
-  always @(posedge clk)
-    cycles <= \$579 ;
-  always @(posedge clk)
-    ctrl_state <= \$580 ;
-  always @(posedge clk)
-    ib <= \$581 ;
-  always @(posedge clk)
-    jb <= \$582 ;
-  always @(posedge clk)
-    k <= \$583 ;
-  always @(posedge clk)
-    \wait  <= \$584 ;
-  always @(posedge clk)
-    drain <= \$585 ;
-  always @(posedge clk)
-    tmr_flag <= \$586 ;
-  always @(posedge clk)
-    tmr_errors <= \$587 ;
-  always @(posedge clk)
-    bus__ack <= \$588 ;
-  always @(posedge clk)
-    rd_region <= \$589 ;
-  always @(posedge clk)
-    rd_bank <= \$590 ;
-  always @(posedge clk)
-    rd_valid <= \$591 ;
-  always @(posedge clk)
-    rd_lane <= \$592 ;
-  always @(posedge clk)
-    reg_rdata <= \$593 ;
-  always @(posedge clk)
-    ecc_ue <= \$594 ;
-  always @(posedge clk)
-    byte_sel <= \$595 ;
-  always @(posedge clk)
-    valid <= \$596 ;
-  always @(posedge clk)
-    \$like$328  <= \$597 ;
-  always @(posedge clk)
-    \nxt_en$329  <= \$598 ;
-  always @(posedge clk)
-    \$like$330  <= \$599 ;
-  always @(posedge clk)
-    \nxt_en$331  <= \$600 ;
-  always @(posedge clk)
-    \$like  <= \$601 ;
-  always @(posedge clk)
-    nxt_en <= \$602 ;
-  assign \$1  = \$122 [3:0] == 2'h3;
-  assign \$2  = thr_reg_we & \$1 ;
-  assign \$3  = \$122 [3:0] == 3'h4;
-  assign \$4  = thr_reg_we & \$3 ;
-  assign \$5  = \$122 [3:0] == 3'h5;
-  assign \$6  = thr_reg_we & \$5 ;
-  assign \$7  = \$122 [3:0] == 3'h6;
-  assign \$8  = thr_reg_we & \$7 ;
-  assign \$9  = \$122 [3:0] == 3'h7;
-  assign \$10  = thr_reg_we & \$9 ;
-  assign \$11  = \$122 [3:0] == 4'h8;
-  assign \$12  = thr_reg_we & \$11 ;
-  assign \$13  = \$122 [3:0] == 4'h9;
-  assign \$14  = thr_reg_we & \$13 ;
-  assign \$15  = \$122 [3:0] == 4'ha;
-  assign \$16  = thr_reg_we & \$15 ;
-  assign \$17  = bus__dat_w[2:0] > 3'h4;
-  assign \$18  = \$17  ? 3'h4 : bus__dat_w[2:0];
-  assign \$19  = ! \$122 [3:0];
-  assign \$20  = thr_reg_we & \$19 ;
-  assign \$21  = \$20  & bus__dat_w[0];
-  assign \$22  = throttle_level == 3'h4;
+    rd_lane <= \$320 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    c_word = 32'd0;
+    casez (rd_lane)
+      1'h0:
+          c_word = \$signature__data$163 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      2'h0:
+          value = dp__a_data__0;
+      2'h1:
+          value = dp__a_data__1;
+      2'h2:
+          value = dp__a_data__2;
+      2'h3:
+          value = dp__a_data__3;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      2'h0:
+          \value$166  = dp__b_data__0;
+      2'h1:
+          \value$166  = dp__b_data__1;
+      2'h2:
+          \value$166  = dp__b_data__2;
+      2'h3:
+          \value$166  = dp__b_data__3;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      2'h0:
+          \value$167  = dp__bias__0;
+      2'h1:
+          \value$167  = dp__bias__1;
+      2'h2:
+          \value$167  = dp__bias__2;
+      2'h3:
+          \value$167  = dp__bias__3;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      2'h0:
+          \value$168  = dp__mult__0;
+      2'h1:
+          \value$168  = dp__mult__1;
+      2'h2:
+          \value$168  = dp__mult__2;
+      2'h3:
+          \value$168  = dp__mult__3;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      2'h0:
+          \value$169  = { dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0 };
+      2'h1:
+          \value$169  = { dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1 };
+      2'h2:
+          \value$169  = { dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2 };
+      2'h3:
+          \value$169  = { dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3 };
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    bus__rdata = 32'd0;
+    casez (bus__ack_region)
+      3'h1:
+          bus__rdata = \$246 ;
+      3'h2:
+          bus__rdata = \$247 ;
+      3'h3:
+          bus__rdata = \$248 ;
+      3'h4:
+          bus__rdata = \$249 ;
+      3'h5:
+          bus__rdata = \$250 ;
+      3'h6:
+          bus__rdata = \$251 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$318  = rd_bank;
+    if (\$289 ) begin
+      \$318  = \$290 [1:0];
+    end
+    if (\$295 ) begin
+      \$318  = \$296 [1:0];
+    end
+    if (\$301 ) begin
+      \$318  = \port$0$5 [1:0];
+    end
+    if (\$306 ) begin
+      \$318  = \port$0$5 [1:0];
+    end
+    if (\$311 ) begin
+      \$318  = \port$0$5 [1:0];
+    end
+    if (rst) begin
+      \$318  = 2'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$319  = rd_valid;
+    if (\$289 ) begin
+      \$319  = \$291 ;
+    end
+    if (\$295 ) begin
+      \$319  = \$297 ;
+    end
+    if (\$301 ) begin
+      \$319  = \$302 ;
+    end
+    if (\$306 ) begin
+      \$319  = \$307 ;
+    end
+    if (\$311 ) begin
+      \$319  = \$312 ;
+    end
+    if (\$316 ) begin
+      \$319  = \$317 ;
+    end
+    if (rst) begin
+      \$319  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$320  = rd_lane;
+    if (\$316 ) begin
+      \$320  = 1'h0;
+    end
+    if (rst) begin
+      \$320  = 1'h0;
+    end
+  end
+  assign bus__served = served;
+  assign \$signature__addr  = \$4 [5:0];
+  assign bus__addr = \port$0$5 [17:0];
+  assign dp__a_addr = { \port$1193$0 , \port$1197$2  };
+  assign \$signature__data  = dp__a_data__0;
+  assign \$signature__addr$9  = { \$6 [2:0], \port$0$5 [2:0] };
+  assign \$signature__data$12  = bus__wdata;
+  assign bus__region = \port$0$5 [20:18];
+  assign \$signature__addr$18  = \$18 [5:0];
+  assign \$signature__data$20  = dp__a_data__1;
+  assign \$signature__addr$21  = { \$20 [2:0], \port$0$5 [2:0] };
+  assign \$signature__data$23  = bus__wdata;
+  assign \$signature__addr$25  = \$32 [5:0];
+  assign \$signature__data$27  = dp__a_data__2;
+  assign \$signature__addr$28  = { \$34 [2:0], \port$0$5 [2:0] };
+  assign \$signature__data$30  = bus__wdata;
+  assign \$signature__addr$32  = \$46 [5:0];
+  assign \$signature__data$34  = dp__a_data__3;
+  assign \$signature__addr$35  = { \$48 [2:0], \port$0$5 [2:0] };
+  assign \$signature__data$37  = bus__wdata;
+  assign \$signature__addr$39  = \$60 [5:0];
+  assign dp__b_addr = { dp__ch_addr, \port$1197$2  };
+  assign \$signature__data$42  = dp__b_data__0;
+  assign \$signature__addr$43  = { \$62 [2:0], \port$0$5 [2:0] };
+  assign \$signature__data$45  = bus__wdata;
+  assign \$signature__addr$47  = \$74 [5:0];
+  assign \$signature__data$49  = dp__b_data__1;
+  assign \$signature__addr$50  = { \$76 [2:0], \port$0$5 [2:0] };
+  assign \$signature__data$52  = bus__wdata;
+  assign \$signature__addr$54  = \$88 [5:0];
+  assign \$signature__data$56  = dp__b_data__2;
+  assign \$signature__addr$57  = { \$90 [2:0], \port$0$5 [2:0] };
+  assign \$signature__data$59  = bus__wdata;
+  assign \$signature__addr$61  = \$102 [5:0];
+  assign \$signature__data$63  = dp__b_data__3;
+  assign \$signature__addr$64  = { \$104 [2:0], \port$0$5 [2:0] };
+  assign \$signature__data$66  = bus__wdata;
+  assign \$signature__addr$68  = \$115 [2:0];
+  assign \$signature__data$71  = dp__bias__0;
+  assign \$signature__addr$72  = \$116 [2:0];
+  assign \$signature__data$73  = bus__wdata;
+  assign \$signature__addr$76  = \$125 [2:0];
+  assign \$signature__data$78  = dp__bias__1;
+  assign \$signature__addr$79  = \$126 [2:0];
+  assign \$signature__data$80  = bus__wdata;
+  assign \$signature__addr$83  = \$135 [2:0];
+  assign \$signature__data$85  = dp__bias__2;
+  assign \$signature__addr$86  = \$136 [2:0];
+  assign \$signature__data$87  = bus__wdata;
+  assign \$signature__addr$90  = \$145 [2:0];
+  assign \$signature__data$92  = dp__bias__3;
+  assign \$signature__addr$93  = \$146 [2:0];
+  assign \$signature__data$94  = bus__wdata;
+  assign \$signature__addr$97  = \$155 [2:0];
+  assign \$signature__data$99  = dp__mult__0;
+  assign \$signature__addr$100  = \$156 [2:0];
+  assign \$signature__data$101  = bus__wdata;
+  assign \$signature__addr$104  = \$165 [2:0];
+  assign \$signature__data$106  = dp__mult__1;
+  assign \$signature__addr$107  = \$166 [2:0];
+  assign \$signature__data$108  = bus__wdata;
+  assign \$signature__addr$111  = \$175 [2:0];
+  assign \$signature__data$113  = dp__mult__2;
+  assign \$signature__addr$114  = \$176 [2:0];
+  assign \$signature__data$115  = bus__wdata;
+  assign \$signature__addr$118  = \$185 [2:0];
+  assign \$signature__data$120  = dp__mult__3;
+  assign \$signature__addr$121  = \$186 [2:0];
+  assign \$signature__data$122  = bus__wdata;
+  assign \$signature__addr$125  = \$195 [2:0];
+  assign \$signature__data$127  = dp__shift__0;
+  assign \$signature__addr$128  = \$196 [2:0];
+  assign \$signature__data$129  = bus__wdata[5:0];
+  assign \$signature__addr$132  = \$205 [2:0];
+  assign \$signature__data$134  = dp__shift__1;
+  assign \$signature__addr$135  = \$206 [2:0];
+  assign \$signature__data$136  = bus__wdata[5:0];
+  assign \$signature__addr$139  = \$215 [2:0];
+  assign \$signature__data$141  = dp__shift__2;
+  assign \$signature__addr$142  = \$216 [2:0];
+  assign \$signature__data$143  = bus__wdata[5:0];
+  assign \$signature__addr$146  = \$225 [2:0];
+  assign \$signature__data$148  = dp__shift__3;
+  assign \$signature__addr$149  = \$226 [2:0];
+  assign \$signature__data$150  = bus__wdata[5:0];
+  assign lane_en = \$242 [3:0];
+  assign \$signature__addr$154  = \$243 [7:0];
+  assign \$signature__addr$155  = \$245 [7:0];
+  assign dp__c_wr_data = { \port$1519$0 , \port$1483$0 , \port$1447$0 , \port$1411$0  };
+  assign \$2  = { 3'h0, \port$0$5 [17:3] };
+  assign \$3  = { 2'h0, \$2 [17:2] };
+  assign \$5  = { 3'h0, \port$0$5 [17:3] };
+  assign \$6  = { 2'h0, \$5 [17:2] };
+  assign \$12  = { 3'h0, \port$0$5 [17:3] };
+  assign \$16  = { 3'h0, \port$0$5 [17:3] };
+  assign \$17  = { 2'h0, \$16 [17:2] };
+  assign \$19  = { 3'h0, \port$0$5 [17:3] };
+  assign \$20  = { 2'h0, \$19 [17:2] };
+  assign \$26  = { 3'h0, \port$0$5 [17:3] };
+  assign \$30  = { 3'h0, \port$0$5 [17:3] };
+  assign \$31  = { 2'h0, \$30 [17:2] };
+  assign \$33  = { 3'h0, \port$0$5 [17:3] };
+  assign \$34  = { 2'h0, \$33 [17:2] };
+  assign \$40  = { 3'h0, \port$0$5 [17:3] };
+  assign \$44  = { 3'h0, \port$0$5 [17:3] };
+  assign \$45  = { 2'h0, \$44 [17:2] };
+  assign \$47  = { 3'h0, \port$0$5 [17:3] };
+  assign \$48  = { 2'h0, \$47 [17:2] };
+  assign \$54  = { 3'h0, \port$0$5 [17:3] };
+  assign \$58  = { 3'h0, \port$0$5 [17:3] };
+  assign \$59  = { 2'h0, \$58 [17:2] };
+  assign \$61  = { 3'h0, \port$0$5 [17:3] };
+  assign \$62  = { 2'h0, \$61 [17:2] };
+  assign \$68  = { 3'h0, \port$0$5 [17:3] };
+  assign \$72  = { 3'h0, \port$0$5 [17:3] };
+  assign \$73  = { 2'h0, \$72 [17:2] };
+  assign \$75  = { 3'h0, \port$0$5 [17:3] };
+  assign \$76  = { 2'h0, \$75 [17:2] };
+  assign \$82  = { 3'h0, \port$0$5 [17:3] };
+  assign \$86  = { 3'h0, \port$0$5 [17:3] };
+  assign \$87  = { 2'h0, \$86 [17:2] };
+  assign \$89  = { 3'h0, \port$0$5 [17:3] };
+  assign \$90  = { 2'h0, \$89 [17:2] };
+  assign \$96  = { 3'h0, \port$0$5 [17:3] };
+  assign \$100  = { 3'h0, \port$0$5 [17:3] };
+  assign \$101  = { 2'h0, \$100 [17:2] };
+  assign \$103  = { 3'h0, \port$0$5 [17:3] };
+  assign \$104  = { 2'h0, \$103 [17:2] };
+  assign \$110  = { 3'h0, \port$0$5 [17:3] };
+  assign \$114  = { 2'h0, \port$0$5 [17:2] };
+  assign \$116  = { 2'h0, \port$0$5 [17:2] };
+  assign \$124  = { 2'h0, \port$0$5 [17:2] };
+  assign \$126  = { 2'h0, \port$0$5 [17:2] };
+  assign \$134  = { 2'h0, \port$0$5 [17:2] };
+  assign \$136  = { 2'h0, \port$0$5 [17:2] };
+  assign \$144  = { 2'h0, \port$0$5 [17:2] };
+  assign \$146  = { 2'h0, \port$0$5 [17:2] };
+  assign \$154  = { 2'h0, \port$0$5 [17:2] };
+  assign \$156  = { 2'h0, \port$0$5 [17:2] };
+  assign \$164  = { 2'h0, \port$0$5 [17:2] };
+  assign \$166  = { 2'h0, \port$0$5 [17:2] };
+  assign \$174  = { 2'h0, \port$0$5 [17:2] };
+  assign \$176  = { 2'h0, \port$0$5 [17:2] };
+  assign \$184  = { 2'h0, \port$0$5 [17:2] };
+  assign \$186  = { 2'h0, \port$0$5 [17:2] };
+  assign \$194  = { 2'h0, \port$0$5 [17:2] };
+  assign \$196  = { 2'h0, \port$0$5 [17:2] };
+  assign \$204  = { 2'h0, \port$0$5 [17:2] };
+  assign \$206  = { 2'h0, \port$0$5 [17:2] };
+  assign \$214  = { 2'h0, \port$0$5 [17:2] };
+  assign \$216  = { 2'h0, \port$0$5 [17:2] };
+  assign \$224  = { 2'h0, \port$0$5 [17:2] };
+  assign \$226  = { 2'h0, \port$0$5 [17:2] };
+  assign \$235  = \$234 ;
+  assign \$240  = 4'h0;
+  assign \$241  = { 15'h0000, bus__sel };
+  assign \$243  = \port$0$5 [17:0];
+  assign \$244  = \port$0$5 [17:0];
+  assign bus_rmw = 1'h0;
+  assign \$290  = { 3'h0, \port$0$5 [17:3] };
+  assign \$296  = { 3'h0, \port$0$5 [17:3] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small.throttle (code, sample, clk, rst, sram_access, regs__we, regs__addr, feed_step, ce, dvfs, start, busy, regs__rdata, therm_level, act_feed, act_sram, regs__wdata);
+  reg \$auto$verilog_backend.cc:2355:dump_module$26  = 0;
+  wire \$1 ;
+  wire \$10 ;
+  wire \$100 ;
+  wire \$101 ;
+  wire \$102 ;
+  wire \$103 ;
+  wire [7:0] \$104 ;
+  wire [8:0] \$105 ;
+  wire \$106 ;
+  wire \$107 ;
+  wire [7:0] \$108 ;
+  wire [8:0] \$109 ;
+  wire \$11 ;
+  wire [2:0] \$110 ;
+  wire [2:0] \$111 ;
+  wire \$112 ;
+  wire \$113 ;
+  wire \$114 ;
+  wire \$115 ;
+  wire \$116 ;
+  wire [2:0] \$117 ;
+  wire \$118 ;
+  wire \$119 ;
+  wire \$12 ;
+  wire \$120 ;
+  wire [31:0] \$121 ;
+  wire \$122 ;
+  wire \$123 ;
+  wire [32:0] \$124 ;
+  wire [32:0] \$125 ;
+  wire [32:0] \$126 ;
+  reg [11:0] \$127 ;
+  reg [11:0] \$128 ;
+  reg [11:0] \$129 ;
+  wire \$13 ;
+  reg [11:0] \$130 ;
+  reg [11:0] \$131 ;
+  reg [11:0] \$132 ;
+  reg [11:0] \$133 ;
+  reg [7:0] \$134 ;
+  reg [2:0] \$135 ;
+  reg [2:0] \$136 ;
+  reg [11:0] \$137 ;
+  reg [12:0] \$138 ;
+  reg [7:0] \$139 ;
+  wire \$14 ;
+  reg \$140 ;
+  reg \$141 ;
+  reg [15:0] \$142 ;
+  reg [7:0] \$143 ;
+  reg [7:0] \$144 ;
+  reg [1:0] \$145 ;
+  reg [31:0] \$146 ;
+  reg [31:0] \$147 ;
+  reg [31:0] \$148 ;
+  wire \$15 ;
+  wire \$16 ;
+  wire \$17 ;
+  wire [2:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire \$26 ;
+  wire [8:0] \$27 ;
+  wire [8:0] \$28 ;
+  wire [8:0] \$29 ;
+  wire \$3 ;
+  wire \$30 ;
+  wire \$31 ;
+  wire \$32 ;
+  wire \$33 ;
+  wire \$34 ;
+  wire \$35 ;
+  wire \$36 ;
+  wire [1:0] \$37 ;
+  wire \$38 ;
+  wire [2:0] \$39 ;
+  wire \$4 ;
+  wire \$40 ;
+  wire [3:0] \$41 ;
+  wire [12:0] \$42 ;
+  wire \$43 ;
+  wire [12:0] \$44 ;
+  wire \$45 ;
+  wire [12:0] \$46 ;
+  wire \$47 ;
+  wire \$48 ;
+  wire \$49 ;
+  wire \$5 ;
+  wire \$50 ;
+  wire \$51 ;
+  wire [2:0] \$52 ;
+  wire [3:0] \$53 ;
+  wire \$54 ;
+  wire [12:0] \$55 ;
+  wire \$56 ;
+  wire \$57 ;
+  wire \$58 ;
+  wire \$59 ;
+  wire \$6 ;
+  wire \$60 ;
+  wire \$61 ;
+  wire \$62 ;
+  wire \$63 ;
+  wire \$64 ;
+  wire \$65 ;
+  wire \$66 ;
+  wire \$67 ;
+  wire [15:0] \$68 ;
+  wire \$69 ;
+  wire \$7 ;
+  wire \$70 ;
+  wire \$71 ;
+  wire \$72 ;
+  wire [15:0] \$73 ;
+  wire [16:0] \$74 ;
+  wire \$75 ;
+  wire \$76 ;
+  wire [15:0] \$77 ;
+  wire [16:0] \$78 ;
+  wire \$79 ;
+  wire \$8 ;
+  wire \$80 ;
+  wire \$81 ;
+  wire \$82 ;
+  wire \$83 ;
+  wire \$84 ;
+  wire [7:0] \$85 ;
+  wire \$86 ;
+  wire \$87 ;
+  wire \$88 ;
+  wire \$89 ;
+  wire \$9 ;
+  wire [7:0] \$90 ;
+  wire [8:0] \$91 ;
+  wire \$92 ;
+  wire \$93 ;
+  wire [7:0] \$94 ;
+  wire [8:0] \$95 ;
+  wire \$96 ;
+  wire \$97 ;
+  wire \$98 ;
+  wire [7:0] \$99 ;
+  output [31:0] act_feed;
+  reg [31:0] act_feed = 32'd0;
+  output [31:0] act_sram;
+  reg [31:0] act_sram = 32'd0;
+  reg below_hyst;
+  input busy;
+  wire busy;
+  output ce;
+  wire ce;
+  input clk;
+  wire clk;
+  input [11:0] code;
+  wire [11:0] code;
+  output [1:0] dvfs;
+  wire [1:0] dvfs;
+  input feed_step;
+  wire feed_step;
+  wire implausible;
+  (* init = 3'h0 *)
+  wire [2:0] level;
+  wire [2:0] lvl0;
+  wire mismatch;
+  reg [2:0] new_level;
+  input [3:0] regs__addr;
+  wire [3:0] regs__addr;
+  output [31:0] regs__rdata;
+  reg [31:0] regs__rdata;
+  input [31:0] regs__wdata;
+  wire [31:0] regs__wdata;
+  input regs__we;
+  wire regs__we;
+  input rst;
+  wire rst;
+  wire [7:0] run_next;
+  input sample;
+  wire sample;
+  input [7:0] sram_access;
+  wire [7:0] sram_access;
+  input start;
+  wire start;
+  reg therm_cool = 1'h0;
+  reg therm_cool_d;
+  reg [11:0] therm_crit = 12'h598;
+  reg [11:0] therm_crit_d;
+  reg [7:0] therm_faults = 8'h00;
+  wire [7:0] therm_faults_d;
+  reg [11:0] therm_hyst = 12'h020;
+  reg [11:0] therm_hyst_d;
+  output [2:0] therm_level;
+  reg [2:0] therm_level = 3'h0;
+  wire [2:0] therm_level_d;
+  reg [1:0] therm_phase = 2'h0;
+  wire [1:0] therm_phase_d;
+  reg [12:0] therm_prev = 13'h1000;
+  reg [12:0] therm_prev_d;
+  reg [15:0] therm_raises = 16'h0000;
+  wire [15:0] therm_raises_d;
+  reg [11:0] therm_range_max = 12'h6b0;
+  reg [11:0] therm_range_max_d;
+  reg [11:0] therm_range_min = 12'h0c0;
+  reg [11:0] therm_range_min_d;
+  reg [7:0] therm_run = 8'h00;
+  reg [7:0] therm_run_d;
+  reg [2:0] therm_safe_level = 3'h2;
+  reg [2:0] therm_safe_level_d;
+  reg therm_sensor_fault = 1'h0;
+  wire therm_sensor_fault_d;
+  reg [7:0] therm_shutdowns = 8'h00;
+  wire [7:0] therm_shutdowns_d;
+  reg [7:0] therm_stuck_samples = 8'h40;
+  reg [7:0] therm_stuck_samples_d;
+  reg [11:0] therm_temp = 12'h000;
+  reg [11:0] therm_temp_d;
+  wire therm_tmr_mismatch;
+  reg [11:0] therm_trip1 = 12'h4a8;
+  reg [11:0] therm_trip1_d;
+  reg [11:0] therm_trip2 = 12'h4f8;
+  reg [11:0] therm_trip2_d;
+  reg [11:0] therm_trip3 = 12'h548;
+  reg [11:0] therm_trip3_d;
+  reg [31:0] throttled = 32'd0;
+  wire [1:0] up;
+  assign \$1  = regs__addr == 2'h3;
+  assign \$2  = regs__we & \$1 ;
+  assign \$3  = regs__addr == 3'h4;
+  assign \$4  = regs__we & \$3 ;
+  assign \$5  = regs__addr == 3'h5;
+  assign \$6  = regs__we & \$5 ;
+  assign \$7  = regs__addr == 3'h6;
+  assign \$8  = regs__we & \$7 ;
+  assign \$9  = regs__addr == 3'h7;
+  assign \$10  = regs__we & \$9 ;
+  assign \$11  = regs__addr == 4'h8;
+  assign \$12  = regs__we & \$11 ;
+  assign \$13  = regs__addr == 4'h9;
+  assign \$14  = regs__we & \$13 ;
+  assign \$15  = regs__addr == 4'ha;
+  assign \$16  = regs__we & \$15 ;
+  assign \$17  = regs__wdata[2:0] > 3'h4;
+  assign \$18  = \$17  ? 3'h4 : regs__wdata[2:0];
+  assign \$19  = ! regs__addr;
+  assign \$20  = regs__we & \$19 ;
+  assign \$21  = \$20  & regs__wdata[0];
+  assign \$22  = therm_level == 3'h4;
   assign \$23  = \$21  & \$22 ;
   assign \$24  = \$23  & therm_cool;
-  assign lvl0 = \$24  ? 3'h3 : throttle_level;
-  assign \$25  = therm_prev == therm_code;
+  assign lvl0 = \$24  ? 3'h3 : therm_level;
+  assign \$25  = therm_prev == code;
   assign \$26  = therm_run == 8'hff;
   assign \$27  = therm_run + 1'h1;
   assign \$28  = \$26  ? { 1'h0, therm_run } : \$27 ;
   assign \$29  = \$25  ? \$28  : 9'h000;
-  assign \$30  = therm_code < therm_range_min;
-  assign \$31  = therm_code > therm_range_max;
+  assign \$30  = code < therm_range_min;
+  assign \$31  = code > therm_range_max;
   assign \$32  = \$30  | \$31 ;
   assign \$33  = | therm_stuck_samples;
   assign \$34  = \$29 [7:0] >= therm_stuck_samples;
   assign \$35  = \$33  & \$34 ;
   assign implausible = \$32  | \$35 ;
-  assign \$36  = therm_code >= therm_trip1;
+  assign \$36  = code >= therm_trip1;
   assign \$37  = 1'h0 + \$36 ;
-  assign \$38  = therm_code >= therm_trip2;
+  assign \$38  = code >= therm_trip2;
   assign \$39  = \$37  + \$38 ;
-  assign \$40  = therm_code >= therm_trip3;
+  assign \$40  = code >= therm_trip3;
   assign \$41  = \$39  + \$40 ;
-  assign \$42  = therm_code + therm_hyst;
+  assign \$42  = code + therm_hyst;
   assign \$43  = \$42  < therm_trip1;
-  assign \$44  = therm_code + therm_hyst;
+  assign \$44  = code + therm_hyst;
   assign \$45  = \$44  < therm_trip2;
-  assign \$46  = therm_code + therm_hyst;
+  assign \$46  = code + therm_hyst;
   assign \$47  = \$46  < therm_trip3;
-  assign \$48  = therm_code >= therm_crit;
+  assign \$48  = code >= therm_crit;
   assign \$49  = lvl0 == 3'h4;
   assign \$50  = \$41 [1:0] > lvl0;
   assign \$51  = lvl0 == 3'h4;
   assign \$52  = \$51  ? 3'h4 : therm_safe_level;
   assign \$53  = lvl0 - 1'h1;
-  assign therm_level_d = therm_sample ? new_level : lvl0;
+  assign therm_level_d = sample ? new_level : lvl0;
   assign \$54  = ~ implausible;
-  assign \$55  = therm_code + therm_hyst;
+  assign \$55  = code + therm_hyst;
   assign \$56  = \$55  < therm_crit;
   assign \$57  = \$54  & \$56 ;
-  assign \$58  = \$122 [3:0] == 1'h1;
-  assign \$59  = thr_reg_we & \$58 ;
-  assign \$60  = \$59  & bus__dat_w[6];
+  assign \$58  = regs__addr == 1'h1;
+  assign \$59  = regs__we & \$58 ;
+  assign \$60  = \$59  & regs__wdata[6];
   assign \$61  = ~ \$60 ;
   assign \$62  = therm_sensor_fault & \$61 ;
-  assign \$63  = therm_sample & implausible;
+  assign \$63  = sample & implausible;
   assign therm_sensor_fault_d = \$62  | \$63 ;
   assign \$64  = new_level > lvl0;
-  assign \$65  = therm_sample & \$64 ;
-  assign \$66  = \$122 [3:0] == 4'hb;
-  assign \$67  = thr_reg_we & \$66 ;
+  assign \$65  = sample & \$64 ;
+  assign \$66  = regs__addr == 4'hb;
+  assign \$67  = regs__we & \$66 ;
   assign \$68  = \$67  ? 16'h0000 : therm_raises;
   assign \$69  = \$68  != 16'hffff;
   assign \$70  = \$65  & \$69 ;
-  assign \$71  = \$122 [3:0] == 4'hb;
-  assign \$72  = thr_reg_we & \$71 ;
+  assign \$71  = regs__addr == 4'hb;
+  assign \$72  = regs__we & \$71 ;
   assign \$73  = \$72  ? 16'h0000 : therm_raises;
   assign \$74  = \$73  + 1'h1;
-  assign \$75  = \$122 [3:0] == 4'hb;
-  assign \$76  = thr_reg_we & \$75 ;
+  assign \$75  = regs__addr == 4'hb;
+  assign \$76  = regs__we & \$75 ;
   assign \$77  = \$76  ? 16'h0000 : therm_raises;
   assign \$78  = \$70  ? \$74  : { 1'h0, \$77  };
   assign \$79  = new_level == 3'h4;
-  assign \$80  = therm_sample & \$79 ;
+  assign \$80  = sample & \$79 ;
   assign \$81  = lvl0 != 3'h4;
   assign \$82  = \$80  & \$81 ;
-  assign \$83  = \$122 [3:0] == 4'hb;
-  assign \$84  = thr_reg_we & \$83 ;
+  assign \$83  = regs__addr == 4'hb;
+  assign \$84  = regs__we & \$83 ;
   assign \$85  = \$84  ? 8'h00 : therm_shutdowns;
   assign \$86  = \$85  != 8'hff;
   assign \$87  = \$82  & \$86 ;
-  assign \$88  = \$122 [3:0] == 4'hb;
-  assign \$89  = thr_reg_we & \$88 ;
+  assign \$88  = regs__addr == 4'hb;
+  assign \$89  = regs__we & \$88 ;
   assign \$90  = \$89  ? 8'h00 : therm_shutdowns;
   assign \$91  = \$90  + 1'h1;
-  assign \$92  = \$122 [3:0] == 4'hb;
-  assign \$93  = thr_reg_we & \$92 ;
+  assign \$92  = regs__addr == 4'hb;
+  assign \$93  = regs__we & \$92 ;
   assign \$94  = \$93  ? 8'h00 : therm_shutdowns;
   assign \$95  = \$87  ? \$91  : { 1'h0, \$94  };
-  assign \$96  = therm_sample & implausible;
-  assign \$97  = \$122 [3:0] == 4'hb;
-  assign \$98  = thr_reg_we & \$97 ;
+  assign \$96  = sample & implausible;
+  assign \$97  = regs__addr == 4'hb;
+  assign \$98  = regs__we & \$97 ;
   assign \$99  = \$98  ? 8'h00 : therm_faults;
   assign \$100  = \$99  != 8'hff;
   assign \$101  = \$96  & \$100 ;
-  assign \$102  = \$122 [3:0] == 4'hb;
-  assign \$103  = thr_reg_we & \$102 ;
+  assign \$102  = regs__addr == 4'hb;
+  assign \$103  = regs__we & \$102 ;
   assign \$104  = \$103  ? 8'h00 : therm_faults;
   assign \$105  = \$104  + 1'h1;
-  assign \$106  = \$122 [3:0] == 4'hb;
-  assign \$107  = thr_reg_we & \$106 ;
+  assign \$106  = regs__addr == 4'hb;
+  assign \$107  = regs__we & \$106 ;
   assign \$108  = \$107  ? 8'h00 : therm_faults;
   assign \$109  = \$101  ? \$105  : { 1'h0, \$108  };
   assign \$110  = therm_phase + 1'h1;
-  assign \$111  = thr_start ? 3'h0 : \$110 ;
+  assign \$111  = start ? 3'h0 : \$110 ;
   assign \$112  = ~ busy;
-  assign \$113  = throttle_level < 3'h4;
-  assign \$114  = therm_phase >= throttle_level;
+  assign \$113  = therm_level < 3'h4;
+  assign \$114  = therm_phase >= therm_level;
   assign \$115  = \$113  & \$114 ;
-  assign thr_ce = \$112  | \$115 ;
-  assign \$116  = throttle_level >= 2'h3;
-  assign \$117  = \$116  ? 3'h3 : throttle_level;
-  assign \$118  = throttle_level == 3'h4;
-  assign \$119  = bus__adr[17:0] >= 5'h1a;
-  assign \$120  = reg_write & \$119 ;
-  assign \$121  = bus__adr[17:0] <= 6'h28;
-  assign thr_reg_we = \$120  & \$121 ;
-  assign \$122  = bus__adr[17:0] - 5'h1a;
-  assign irq = done & irq_en;
-  assign \$123  = bus__cyc & bus__stb;
-  assign \$124  = ~ bus__ack;
-  assign \$125  = \$123  & \$124 ;
-  assign \$126  = | bus__adr[20:18];
-  assign \$127  = \$126  & busy;
-  assign \$128  = ~ \$127 ;
-  assign served = \$125  & \$128 ;
-  assign \$129  = reg_m + 3'h4;
-  assign \$130  = \$129  - 1'h1;
-  assign \$132  = reg_n + 3'h4;
-  assign \$133  = \$132  - 1'h1;
-  assign \$137  = ~ busy;
-  assign \$signature__en  = \$137  | thr_ce;
-  assign \$140  = served & bus__we;
-  assign \$141  = bus__adr[20:18] == 1'h1;
-  assign \$142  = bus__adr[17:0] < 9'h100;
-  assign \$143  = \$141  & \$142 ;
-  assign \$145  = ! \$144 [1:0];
-  assign \$146  = \$143  & \$145 ;
-  assign \$147  = \$140  & \$146 ;
-  assign \$signature__en$128  = \$147  ? bus__sel : 4'h0;
-  assign \$150  = ~ busy;
-  assign \$signature__en$130  = \$150  | thr_ce;
-  assign \$153  = served & bus__we;
-  assign \$154  = bus__adr[20:18] == 1'h1;
-  assign \$155  = bus__adr[17:0] < 9'h100;
-  assign \$156  = \$154  & \$155 ;
-  assign \$158  = \$157 [1:0] == 1'h1;
-  assign \$159  = \$156  & \$158 ;
-  assign \$160  = \$153  & \$159 ;
-  assign \$signature__en$133  = \$160  ? bus__sel : 4'h0;
-  assign \$163  = ~ busy;
-  assign \$signature__en$135  = \$163  | thr_ce;
-  assign \$166  = served & bus__we;
-  assign \$167  = bus__adr[20:18] == 1'h1;
-  assign \$168  = bus__adr[17:0] < 9'h100;
-  assign \$169  = \$167  & \$168 ;
-  assign \$171  = \$170 [1:0] == 2'h2;
-  assign \$172  = \$169  & \$171 ;
-  assign \$173  = \$166  & \$172 ;
-  assign \$signature__en$138  = \$173  ? bus__sel : 4'h0;
-  assign \$176  = ~ busy;
-  assign \$signature__en$140  = \$176  | thr_ce;
-  assign \$179  = served & bus__we;
-  assign \$180  = bus__adr[20:18] == 1'h1;
-  assign \$181  = bus__adr[17:0] < 9'h100;
-  assign \$182  = \$180  & \$181 ;
-  assign \$184  = \$183 [1:0] == 2'h3;
-  assign \$185  = \$182  & \$184 ;
-  assign \$186  = \$179  & \$185 ;
-  assign \$signature__en$143  = \$186  ? bus__sel : 4'h0;
-  assign \$189  = ~ busy;
-  assign \$signature__en$145  = \$189  | thr_ce;
-  assign \$192  = served & bus__we;
-  assign \$193  = bus__adr[20:18] == 2'h2;
-  assign \$194  = bus__adr[17:0] < 9'h100;
-  assign \$195  = \$193  & \$194 ;
-  assign \$197  = ! \$196 [1:0];
-  assign \$198  = \$195  & \$197 ;
-  assign \$199  = \$192  & \$198 ;
-  assign \$signature__en$148  = \$199  ? bus__sel : 4'h0;
-  assign \$202  = ~ busy;
-  assign \$signature__en$150  = \$202  | thr_ce;
-  assign \$205  = served & bus__we;
-  assign \$206  = bus__adr[20:18] == 2'h2;
-  assign \$207  = bus__adr[17:0] < 9'h100;
-  assign \$208  = \$206  & \$207 ;
-  assign \$210  = \$209 [1:0] == 1'h1;
-  assign \$211  = \$208  & \$210 ;
-  assign \$212  = \$205  & \$211 ;
-  assign \$signature__en$153  = \$212  ? bus__sel : 4'h0;
-  assign \$215  = ~ busy;
-  assign \$signature__en$155  = \$215  | thr_ce;
-  assign \$218  = served & bus__we;
-  assign \$219  = bus__adr[20:18] == 2'h2;
-  assign \$220  = bus__adr[17:0] < 9'h100;
-  assign \$221  = \$219  & \$220 ;
-  assign \$223  = \$222 [1:0] == 2'h2;
-  assign \$224  = \$221  & \$223 ;
-  assign \$225  = \$218  & \$224 ;
-  assign \$signature__en$158  = \$225  ? bus__sel : 4'h0;
-  assign \$228  = ~ busy;
-  assign \$signature__en$160  = \$228  | thr_ce;
-  assign \$231  = served & bus__we;
-  assign \$232  = bus__adr[20:18] == 2'h2;
-  assign \$233  = bus__adr[17:0] < 9'h100;
-  assign \$234  = \$232  & \$233 ;
-  assign \$236  = \$235 [1:0] == 2'h3;
-  assign \$237  = \$234  & \$236 ;
-  assign \$238  = \$231  & \$237 ;
-  assign \$signature__en$163  = \$238  ? bus__sel : 4'h0;
-  assign \$240  = busy ? { 14'h0000, jb } : \$239 ;
-  assign \$242  = served & bus__we;
-  assign \$243  = bus__adr[20:18] == 2'h3;
-  assign \$244  = bus__adr[17:0] < 6'h20;
-  assign \$245  = \$243  & \$244 ;
-  assign \$246  = ! bus__adr[1:0];
-  assign \$247  = \$245  & \$246 ;
-  assign \$signature__en$167  = \$242  & \$247 ;
-  assign \$248  = ~ busy;
-  assign \$signature__en$168  = \$248  | thr_ce;
-  assign \$250  = busy ? { 14'h0000, jb } : \$249 ;
-  assign \$252  = served & bus__we;
-  assign \$253  = bus__adr[20:18] == 2'h3;
-  assign \$254  = bus__adr[17:0] < 6'h20;
-  assign \$255  = \$253  & \$254 ;
-  assign \$256  = bus__adr[1:0] == 1'h1;
-  assign \$257  = \$255  & \$256 ;
-  assign \$signature__en$172  = \$252  & \$257 ;
-  assign \$258  = ~ busy;
-  assign \$signature__en$173  = \$258  | thr_ce;
-  assign \$260  = busy ? { 14'h0000, jb } : \$259 ;
-  assign \$262  = served & bus__we;
-  assign \$263  = bus__adr[20:18] == 2'h3;
-  assign \$264  = bus__adr[17:0] < 6'h20;
-  assign \$265  = \$263  & \$264 ;
-  assign \$266  = bus__adr[1:0] == 2'h2;
-  assign \$267  = \$265  & \$266 ;
-  assign \$signature__en$177  = \$262  & \$267 ;
-  assign \$268  = ~ busy;
-  assign \$signature__en$178  = \$268  | thr_ce;
-  assign \$270  = busy ? { 14'h0000, jb } : \$269 ;
-  assign \$272  = served & bus__we;
-  assign \$273  = bus__adr[20:18] == 2'h3;
-  assign \$274  = bus__adr[17:0] < 6'h20;
-  assign \$275  = \$273  & \$274 ;
-  assign \$276  = bus__adr[1:0] == 2'h3;
-  assign \$277  = \$275  & \$276 ;
-  assign \$signature__en$182  = \$272  & \$277 ;
-  assign \$278  = ~ busy;
-  assign \$signature__en$183  = \$278  | thr_ce;
-  assign \$280  = busy ? { 14'h0000, jb } : \$279 ;
-  assign \$282  = served & bus__we;
-  assign \$283  = bus__adr[20:18] == 3'h4;
-  assign \$284  = bus__adr[17:0] < 6'h20;
-  assign \$285  = \$283  & \$284 ;
-  assign \$286  = ! bus__adr[1:0];
-  assign \$287  = \$285  & \$286 ;
-  assign \$signature__en$187  = \$282  & \$287 ;
-  assign \$288  = ~ busy;
-  assign \$signature__en$188  = \$288  | thr_ce;
-  assign \$290  = busy ? { 14'h0000, jb } : \$289 ;
-  assign \$292  = served & bus__we;
-  assign \$293  = bus__adr[20:18] == 3'h4;
-  assign \$294  = bus__adr[17:0] < 6'h20;
-  assign \$295  = \$293  & \$294 ;
-  assign \$296  = bus__adr[1:0] == 1'h1;
-  assign \$297  = \$295  & \$296 ;
-  assign \$signature__en$192  = \$292  & \$297 ;
-  assign \$298  = ~ busy;
-  assign \$signature__en$193  = \$298  | thr_ce;
-  assign \$300  = busy ? { 14'h0000, jb } : \$299 ;
-  assign \$302  = served & bus__we;
-  assign \$303  = bus__adr[20:18] == 3'h4;
-  assign \$304  = bus__adr[17:0] < 6'h20;
-  assign \$305  = \$303  & \$304 ;
-  assign \$306  = bus__adr[1:0] == 2'h2;
-  assign \$307  = \$305  & \$306 ;
-  assign \$signature__en$197  = \$302  & \$307 ;
-  assign \$308  = ~ busy;
-  assign \$signature__en$198  = \$308  | thr_ce;
-  assign \$310  = busy ? { 14'h0000, jb } : \$309 ;
-  assign \$312  = served & bus__we;
-  assign \$313  = bus__adr[20:18] == 3'h4;
-  assign \$314  = bus__adr[17:0] < 6'h20;
-  assign \$315  = \$313  & \$314 ;
-  assign \$316  = bus__adr[1:0] == 2'h3;
-  assign \$317  = \$315  & \$316 ;
-  assign \$signature__en$202  = \$312  & \$317 ;
-  assign \$318  = ~ busy;
-  assign \$signature__en$203  = \$318  | thr_ce;
-  assign \$320  = busy ? { 14'h0000, jb } : \$319 ;
-  assign \$322  = served & bus__we;
-  assign \$323  = bus__adr[20:18] == 3'h5;
-  assign \$324  = bus__adr[17:0] < 6'h20;
-  assign \$325  = \$323  & \$324 ;
-  assign \$326  = ! bus__adr[1:0];
-  assign \$327  = \$325  & \$326 ;
-  assign \$signature__en$207  = \$322  & \$327 ;
-  assign \$328  = ~ busy;
-  assign \$signature__en$208  = \$328  | thr_ce;
-  assign \$330  = busy ? { 14'h0000, jb } : \$329 ;
-  assign \$332  = served & bus__we;
-  assign \$333  = bus__adr[20:18] == 3'h5;
-  assign \$334  = bus__adr[17:0] < 6'h20;
-  assign \$335  = \$333  & \$334 ;
-  assign \$336  = bus__adr[1:0] == 1'h1;
-  assign \$337  = \$335  & \$336 ;
-  assign \$signature__en$212  = \$332  & \$337 ;
-  assign \$338  = ~ busy;
-  assign \$signature__en$213  = \$338  | thr_ce;
-  assign \$340  = busy ? { 14'h0000, jb } : \$339 ;
-  assign \$342  = served & bus__we;
-  assign \$343  = bus__adr[20:18] == 3'h5;
-  assign \$344  = bus__adr[17:0] < 6'h20;
-  assign \$345  = \$343  & \$344 ;
-  assign \$346  = bus__adr[1:0] == 2'h2;
-  assign \$347  = \$345  & \$346 ;
-  assign \$signature__en$217  = \$342  & \$347 ;
-  assign \$348  = ~ busy;
-  assign \$signature__en$218  = \$348  | thr_ce;
-  assign \$350  = busy ? { 14'h0000, jb } : \$349 ;
-  \obt_tile_small.array  array (
-    .a_in(a_in__0),
-    .a_in__1(a_in__1),
-    .a_in__2(a_in__2),
-    .a_in__3(a_in__3),
-    .b_in(b_in__0),
-    .b_in__1(b_in__1),
-    .b_in__2(b_in__2),
-    .b_in__3(b_in__3),
-    .clear(clear),
-    .clk(clk),
-    .drain_acc__0(acc),
-    .drain_acc__1(\acc$281 ),
-    .drain_acc__2(\acc$290 ),
-    .drain_acc__3(\acc$299 ),
-    .drain_row(drain[1:0]),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small.requant_0  requant_0 (
-    .acc(acc),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$243 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$387 [31:0]),
-    .out(out),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$388 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small.requant_1  requant_1 (
-    .acc(\acc$281 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$244 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$389 [31:0]),
-    .out(\out$314 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$390 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small.requant_2  requant_2 (
-    .acc(\acc$290 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$245 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$391 [31:0]),
-    .out(\out$315 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$392 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small.requant_3  requant_3 (
-    .acc(\acc$299 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$246 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$393 [31:0]),
-    .out(\out$316 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$394 [5:0]),
-    .thr_ce(thr_ce)
-  );
+  assign ce = \$112  | \$115 ;
+  assign \$116  = therm_level >= 2'h3;
+  assign \$117  = \$116  ? 3'h3 : therm_level;
+  assign \$118  = therm_level == 3'h4;
+  assign \$119  = regs__addr == 4'hc;
+  assign \$120  = regs__we & \$119 ;
+  assign \$121  = \$120  ? 32'd0 : throttled;
+  assign \$122  = ~ ce;
+  assign \$123  = busy & \$122 ;
+  assign \$124  = \$121  + \$123 ;
+  assign \$125  = act_feed + feed_step;
+  assign \$126  = act_sram + sram_access;
+  always @(posedge clk)
+    therm_trip1 <= \$127 ;
+  always @(posedge clk)
+    therm_trip2 <= \$128 ;
+  always @(posedge clk)
+    therm_trip3 <= \$129 ;
+  always @(posedge clk)
+    therm_crit <= \$130 ;
+  always @(posedge clk)
+    therm_hyst <= \$131 ;
+  always @(posedge clk)
+    therm_range_min <= \$132 ;
+  always @(posedge clk)
+    therm_range_max <= \$133 ;
+  always @(posedge clk)
+    therm_stuck_samples <= \$134 ;
+  always @(posedge clk)
+    therm_safe_level <= \$135 ;
+  always @(posedge clk)
+    therm_level <= \$136 ;
+  always @(posedge clk)
+    therm_temp <= \$137 ;
+  always @(posedge clk)
+    therm_prev <= \$138 ;
+  always @(posedge clk)
+    therm_run <= \$139 ;
+  always @(posedge clk)
+    therm_sensor_fault <= \$140 ;
+  always @(posedge clk)
+    therm_cool <= \$141 ;
+  always @(posedge clk)
+    therm_raises <= \$142 ;
+  always @(posedge clk)
+    therm_shutdowns <= \$143 ;
+  always @(posedge clk)
+    therm_faults <= \$144 ;
+  always @(posedge clk)
+    therm_phase <= \$145 ;
+  always @(posedge clk)
+    throttled <= \$146 ;
+  always @(posedge clk)
+    act_feed <= \$147 ;
+  always @(posedge clk)
+    act_sram <= \$148 ;
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_trip1_d = therm_trip1;
     if (\$2 ) begin
-      therm_trip1_d = bus__dat_w[11:0];
+      therm_trip1_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_trip2_d = therm_trip2;
     if (\$4 ) begin
-      therm_trip2_d = bus__dat_w[11:0];
+      therm_trip2_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_trip3_d = therm_trip3;
     if (\$6 ) begin
-      therm_trip3_d = bus__dat_w[11:0];
+      therm_trip3_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_crit_d = therm_crit;
     if (\$8 ) begin
-      therm_crit_d = bus__dat_w[11:0];
+      therm_crit_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_hyst_d = therm_hyst;
     if (\$10 ) begin
-      therm_hyst_d = bus__dat_w[11:0];
+      therm_hyst_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_range_min_d = therm_range_min;
     if (\$12 ) begin
-      therm_range_min_d = bus__dat_w[11:0];
+      therm_range_min_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_range_max_d = therm_range_max;
     if (\$12 ) begin
-      therm_range_max_d = bus__dat_w[27:16];
+      therm_range_max_d = regs__wdata[27:16];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_stuck_samples_d = therm_stuck_samples;
     if (\$14 ) begin
-      therm_stuck_samples_d = bus__dat_w[7:0];
+      therm_stuck_samples_d = regs__wdata[7:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_safe_level_d = therm_safe_level;
     if (\$16 ) begin
       therm_safe_level_d = \$18 ;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_temp_d = therm_temp;
-    if (therm_sample) begin
-      therm_temp_d = therm_code;
+    if (sample) begin
+      therm_temp_d = code;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_prev_d = therm_prev;
-    if (therm_sample) begin
-      therm_prev_d = { 1'h0, therm_code };
+    if (sample) begin
+      therm_prev_d = { 1'h0, code };
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_run_d = therm_run;
-    if (therm_sample) begin
+    if (sample) begin
       therm_run_d = \$29 [7:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_cool_d = therm_cool;
-    if (therm_sample) begin
+    if (sample) begin
       therm_cool_d = \$57 ;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     below_hyst = 1'h0;
     casez (lvl0)
       3'h1:
@@ -3036,7 +8369,7 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     (* full_case = 32'd1 *)
     if (implausible) begin
       new_level = \$52 ;
@@ -3053,4764 +8386,201 @@ module obt_tile_small(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_c
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    thr_reg_rdata = 32'd0;
-    casez (\$122 [3:0])
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    regs__rdata = 32'd0;
+    casez (regs__addr)
       4'h1:
-          thr_reg_rdata = { 24'h000000, therm_cool, therm_sensor_fault, \$118 , \$117 [1:0], throttle_level };
+          regs__rdata = { 24'h000000, therm_cool, therm_sensor_fault, \$118 , \$117 [1:0], therm_level };
       4'h2:
-          thr_reg_rdata = { 20'h00000, therm_temp };
+          regs__rdata = { 20'h00000, therm_temp };
       4'h3:
-          thr_reg_rdata = { 20'h00000, therm_trip1 };
+          regs__rdata = { 20'h00000, therm_trip1 };
       4'h4:
-          thr_reg_rdata = { 20'h00000, therm_trip2 };
+          regs__rdata = { 20'h00000, therm_trip2 };
       4'h5:
-          thr_reg_rdata = { 20'h00000, therm_trip3 };
+          regs__rdata = { 20'h00000, therm_trip3 };
       4'h6:
-          thr_reg_rdata = { 20'h00000, therm_crit };
+          regs__rdata = { 20'h00000, therm_crit };
       4'h7:
-          thr_reg_rdata = { 20'h00000, therm_hyst };
+          regs__rdata = { 20'h00000, therm_hyst };
       4'h8:
-          thr_reg_rdata = { 4'h0, therm_range_max, 4'h0, therm_range_min };
+          regs__rdata = { 4'h0, therm_range_max, 4'h0, therm_range_min };
       4'h9:
-          thr_reg_rdata = { 24'h000000, therm_stuck_samples };
+          regs__rdata = { 24'h000000, therm_stuck_samples };
       4'ha:
-          thr_reg_rdata = { 29'h00000000, therm_safe_level };
+          regs__rdata = { 29'h00000000, therm_safe_level };
       4'hb:
-          thr_reg_rdata = { therm_faults, therm_shutdowns, therm_raises };
+          regs__rdata = { therm_faults, therm_shutdowns, therm_raises };
       4'hc:
-          thr_reg_rdata = throttled;
+          regs__rdata = throttled;
       4'hd:
-          thr_reg_rdata = act_feed;
+          regs__rdata = act_feed;
       4'he:
-          thr_reg_rdata = act_sram;
+          regs__rdata = act_sram;
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    busy_d = busy;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$431 ) begin
-                busy_d = 1'h1;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            /* empty */;
-        3'h5:
-            if (\$446 ) begin
-              busy_d = 1'h0;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    done_d = done;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (bus__dat_w[1]) begin
-              done_d = 1'h0;
-            end
-      endcase
-    end
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              done_d = 1'h0;
-              (* full_case = 32'd1 *)
-              if (\$431 ) begin
-              end else begin
-                done_d = 1'h1;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            /* empty */;
-        3'h5:
-            if (\$446 ) begin
-              done_d = 1'h1;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    error_d = error;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (bus__dat_w[2]) begin
-              error_d = 1'h0;
-            end
-      endcase
-    end
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              error_d = 1'h0;
-              (* full_case = 32'd1 *)
-              if (\$431 ) begin
-              end else begin
-                error_d = 1'h1;
-              end
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    irq_en_d = irq_en;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            /* empty */;
-        18'h00007:
-            irq_en_d = bus__dat_w[0];
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    reg_m_d = reg_m;
-    if (reg_write) begin
-      if (\$370 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              reg_m_d = bus__dat_w[15:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    reg_k_d = reg_k;
-    if (reg_write) begin
-      if (\$370 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              reg_k_d = bus__dat_w[15:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    reg_n_d = reg_n;
-    if (reg_write) begin
-      if (\$370 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              reg_n_d = bus__dat_w[15:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    a_zp_d = a_zp;
-    if (reg_write) begin
-      if (\$370 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              a_zp_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    b_zp_d = b_zp;
-    if (reg_write) begin
-      if (\$370 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              b_zp_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    out_zp_d = out_zp;
-    if (reg_write) begin
-      if (\$370 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              out_zp_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    act_min_d = act_min;
-    if (reg_write) begin
-      if (\$370 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              act_min_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    act_max_d = act_max;
-    if (reg_write) begin
-      if (\$370 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              act_max_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    per_channel_d = per_channel;
-    if (reg_write) begin
-      if (\$370 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              per_channel_d = bus__dat_w[0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    qmult_d = qmult;
-    if (reg_write) begin
-      if (\$370 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              /* empty */;
-          18'h00011:
-              qmult_d = bus__dat_w;
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    qshift_d = qshift;
-    if (reg_write) begin
-      if (\$370 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              /* empty */;
-          18'h00011:
-              /* empty */;
-          18'h00012:
-              qshift_d = bus__dat_w[5:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    cycles_d = cycles;
-    if (busy) begin
-      cycles_d = \$420 [31:0];
-    end
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              cycles_d = 32'd0;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    ctrl_state_d = ctrl_state;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$431 ) begin
-                ctrl_state_d = 3'h1;
-              end
-            end
-        3'h1:
-            ctrl_state_d = 3'h2;
-        3'h2:
-            if (\$434 ) begin
-              ctrl_state_d = 3'h3;
-            end
-        3'h3:
-            if (\$436 ) begin
-              ctrl_state_d = 3'h4;
-            end
-        3'h4:
-            if (\$438 ) begin
-              (* full_case = 32'd1 *)
-              if (\$440 ) begin
-                ctrl_state_d = 3'h1;
-              end else if (\$442 ) begin
-                ctrl_state_d = 3'h1;
-              end else begin
-                ctrl_state_d = 3'h5;
-              end
-            end
-        3'h5:
-            if (\$446 ) begin
-              ctrl_state_d = 3'h0;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    ib_d = ib;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$431 ) begin
-                ib_d = 4'h0;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            if (\$438 ) begin
-              if (\$440 ) begin
-              end else if (\$442 ) begin
-                ib_d = \$444 [3:0];
-              end
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    jb_d = jb;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$431 ) begin
-                jb_d = 4'h0;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            if (\$438 ) begin
-              if (\$440 ) begin
-                jb_d = \$443 [3:0];
-              end else if (\$442 ) begin
-                jb_d = 4'h0;
-              end
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    k_d = k;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            k_d = 6'h00;
-        3'h2:
-            k_d = \$432 [5:0];
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    wait_d = \wait ;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            if (\$434 ) begin
-              wait_d = 4'h0;
-            end
-        3'h3:
-            wait_d = \$435 [3:0];
-        3'h4:
-            if (\$438 ) begin
-              (* full_case = 32'd1 *)
-              if (\$440 ) begin
-              end else if (\$442 ) begin
-              end else begin
-                wait_d = 4'h0;
-              end
-            end
-        3'h5:
-            wait_d = \$445 [3:0];
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    drain_d = drain;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            if (\$436 ) begin
-              drain_d = 3'h0;
-            end
-        3'h4:
-            drain_d = \$437 [2:0];
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr  = { ib[2:0], k[4:2] };
-    end else begin
-      \$signature__addr  = { \$136 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$129  = { ib[2:0], k[4:2] };
-    end else begin
-      \$signature__addr$129  = { \$149 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$134  = { ib[2:0], k[4:2] };
-    end else begin
-      \$signature__addr$134  = { \$162 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$139  = { ib[2:0], k[4:2] };
-    end else begin
-      \$signature__addr$139  = { \$175 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$144  = { jb[2:0], k[4:2] };
-    end else begin
-      \$signature__addr$144  = { \$188 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$149  = { jb[2:0], k[4:2] };
-    end else begin
-      \$signature__addr$149  = { \$201 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$154  = { jb[2:0], k[4:2] };
-    end else begin
-      \$signature__addr$154  = { \$214 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$159  = { jb[2:0], k[4:2] };
-    end else begin
-      \$signature__addr$159  = { \$227 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    c_word = 32'd0;
-    casez (rd_lane)
-      1'h0:
-          c_word = \$signature__data$227 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    bus__dat_r = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            bus__dat_r = reg_rdata;
-        3'h1:
-            bus__dat_r = \$360 ;
-        3'h2:
-            bus__dat_r = \$361 ;
-        3'h3:
-            bus__dat_r = \$362 ;
-        3'h4:
-            bus__dat_r = \$363 ;
-        3'h5:
-            bus__dat_r = \$364 ;
-        3'h6:
-            bus__dat_r = \$365 ;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    value = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              2'h0:
-                  value = \$signature__data$232 ;
-              2'h1:
-                  value = \$signature__data$233 ;
-              2'h2:
-                  value = \$signature__data$234 ;
-              2'h3:
-                  value = \$signature__data$235 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$237  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              2'h0:
-                  \value$237  = \$signature__data$238 ;
-              2'h1:
-                  \value$237  = \$signature__data$239 ;
-              2'h2:
-                  \value$237  = \$signature__data$240 ;
-              2'h3:
-                  \value$237  = \$signature__data$241 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$242  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              2'h0:
-                  \value$242  = \$signature__data$243 ;
-              2'h1:
-                  \value$242  = \$signature__data$244 ;
-              2'h2:
-                  \value$242  = \$signature__data$245 ;
-              2'h3:
-                  \value$242  = \$signature__data$246 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$247  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              2'h0:
-                  \value$247  = \$signature__data$248 ;
-              2'h1:
-                  \value$247  = \$signature__data$249 ;
-              2'h2:
-                  \value$247  = \$signature__data$250 ;
-              2'h3:
-                  \value$247  = \$signature__data$251 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$252  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            /* empty */;
-        3'h5:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              2'h0:
-                  \value$252  = { \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253 [5], \$signature__data$253  };
-              2'h1:
-                  \value$252  = { \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254 [5], \$signature__data$254  };
-              2'h2:
-                  \value$252  = { \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255 [5], \$signature__data$255  };
-              2'h3:
-                  \value$252  = { \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256 [5], \$signature__data$256  };
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    thr_start = 1'h0;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            thr_start = \$369 ;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$310  = \$like ;
-    end else begin
-      \$signature__addr$310  = \$419 [7:0];
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__data$312  = { \out$316 , \out$315 , \out$314 , out };
-    end else begin
-      \$signature__data$312  = bus__dat_w;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__en$317  = \$418 ;
-    end else begin
-      \$signature__en$317  = \$417 [3:0];
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    clear = 1'h0;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            clear = 1'h1;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    feeding = 1'h0;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            feeding = 1'h1;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    i_valid = 1'h0;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            i_valid = 1'h1;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$542  = therm_trip1_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$127  = therm_trip1_d;
     if (rst) begin
-      \$542  = 12'h4a8;
+      \$127  = 12'h4a8;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$543  = therm_trip2_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$128  = therm_trip2_d;
     if (rst) begin
-      \$543  = 12'h4f8;
+      \$128  = 12'h4f8;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$544  = therm_trip3_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$129  = therm_trip3_d;
     if (rst) begin
-      \$544  = 12'h548;
+      \$129  = 12'h548;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$545  = therm_crit_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$130  = therm_crit_d;
     if (rst) begin
-      \$545  = 12'h598;
+      \$130  = 12'h598;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$546  = therm_hyst_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$131  = therm_hyst_d;
     if (rst) begin
-      \$546  = 12'h020;
+      \$131  = 12'h020;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$547  = therm_range_min_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$132  = therm_range_min_d;
     if (rst) begin
-      \$547  = 12'h0c0;
+      \$132  = 12'h0c0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$548  = therm_range_max_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$133  = therm_range_max_d;
     if (rst) begin
-      \$548  = 12'h6b0;
+      \$133  = 12'h6b0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$549  = therm_stuck_samples_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$134  = therm_stuck_samples_d;
     if (rst) begin
-      \$549  = 8'h40;
+      \$134  = 8'h40;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$550  = therm_safe_level_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$135  = therm_safe_level_d;
     if (rst) begin
-      \$550  = 3'h2;
+      \$135  = 3'h2;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$551  = therm_level_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$136  = therm_level_d;
     if (rst) begin
-      \$551  = 3'h0;
+      \$136  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$552  = therm_temp_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$137  = therm_temp_d;
     if (rst) begin
-      \$552  = 12'h000;
+      \$137  = 12'h000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$553  = therm_prev_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$138  = therm_prev_d;
     if (rst) begin
-      \$553  = 13'h1000;
+      \$138  = 13'h1000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$554  = therm_run_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$139  = therm_run_d;
     if (rst) begin
-      \$554  = 8'h00;
+      \$139  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$555  = therm_sensor_fault_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$140  = therm_sensor_fault_d;
     if (rst) begin
-      \$555  = 1'h0;
+      \$140  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$556  = therm_cool_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$141  = therm_cool_d;
     if (rst) begin
-      \$556  = 1'h0;
+      \$141  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$557  = \$78 [15:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$142  = \$78 [15:0];
     if (rst) begin
-      \$557  = 16'h0000;
+      \$142  = 16'h0000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$558  = \$95 [7:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$143  = \$95 [7:0];
     if (rst) begin
-      \$558  = 8'h00;
+      \$143  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$559  = \$109 [7:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$144  = \$109 [7:0];
     if (rst) begin
-      \$559  = 8'h00;
+      \$144  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$560  = \$111 [1:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$145  = \$111 [1:0];
     if (rst) begin
-      \$560  = 2'h0;
+      \$145  = 2'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$561  = \$495 [31:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$146  = \$124 [31:0];
     if (rst) begin
-      \$561  = 32'd0;
+      \$146  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$562  = \$496 [31:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$147  = \$125 [31:0];
     if (rst) begin
-      \$562  = 32'd0;
+      \$147  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$563  = \$497 [31:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$148  = \$126 [31:0];
     if (rst) begin
-      \$563  = 32'd0;
+      \$148  = 32'd0;
     end
   end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$564  = busy_d;
-    if (rst) begin
-      \$564  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$565  = done_d;
-    if (rst) begin
-      \$565  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$566  = error_d;
-    if (rst) begin
-      \$566  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$567  = irq_en_d;
-    if (rst) begin
-      \$567  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$568  = reg_m_d;
-    if (rst) begin
-      \$568  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$569  = reg_k_d;
-    if (rst) begin
-      \$569  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$570  = reg_n_d;
-    if (rst) begin
-      \$570  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$571  = a_zp_d;
-    if (rst) begin
-      \$571  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$572  = b_zp_d;
-    if (rst) begin
-      \$572  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$573  = out_zp_d;
-    if (rst) begin
-      \$573  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$574  = act_min_d;
-    if (rst) begin
-      \$574  = 8'h80;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$575  = act_max_d;
-    if (rst) begin
-      \$575  = 8'h7f;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$576  = per_channel_d;
-    if (rst) begin
-      \$576  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$577  = qmult_d;
-    if (rst) begin
-      \$577  = 32'd1073741824;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$578  = qshift_d;
-    if (rst) begin
-      \$578  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$579  = cycles_d;
-    if (rst) begin
-      \$579  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$580  = ctrl_state_d;
-    if (rst) begin
-      \$580  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$581  = ib_d;
-    if (rst) begin
-      \$581  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$582  = jb_d;
-    if (rst) begin
-      \$582  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$583  = k_d;
-    if (rst) begin
-      \$583  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$584  = wait_d;
-    if (rst) begin
-      \$584  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$585  = drain_d;
-    if (rst) begin
-      \$585  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$586  = tmr_flag;
-    if (\$498 ) begin
-      \$586  = 1'h1;
-    end
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (\$539 ) begin
-              \$586  = 1'h0;
-            end
-      endcase
-    end
-    if (rst) begin
-      \$586  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$587  = tmr_errors;
-    if (\$498 ) begin
-      \$587  = \$500 [31:0];
-    end
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            /* empty */;
-        18'h00007:
-            /* empty */;
-        18'h00014:
-            if (\$541 ) begin
-              \$587  = 32'd0;
-            end
-      endcase
-    end
-    if (rst) begin
-      \$587  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$588  = served;
-    if (rst) begin
-      \$588  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$589  = rd_region;
-    if (served) begin
-      \$589  = bus__adr[20:18];
-    end
-    if (rst) begin
-      \$589  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$590  = rd_bank;
-    if (\$504 ) begin
-      \$590  = \$505 [1:0];
-    end
-    if (\$510 ) begin
-      \$590  = \$511 [1:0];
-    end
-    if (\$516 ) begin
-      \$590  = bus__adr[1:0];
-    end
-    if (\$521 ) begin
-      \$590  = bus__adr[1:0];
-    end
-    if (\$526 ) begin
-      \$590  = bus__adr[1:0];
-    end
-    if (rst) begin
-      \$590  = 2'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$591  = rd_valid;
-    if (\$504 ) begin
-      \$591  = \$506 ;
-    end
-    if (\$510 ) begin
-      \$591  = \$512 ;
-    end
-    if (\$516 ) begin
-      \$591  = \$517 ;
-    end
-    if (\$521 ) begin
-      \$591  = \$522 ;
-    end
-    if (\$526 ) begin
-      \$591  = \$527 ;
-    end
-    if (\$531 ) begin
-      \$591  = \$532 ;
-    end
-    if (rst) begin
-      \$591  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$592  = rd_lane;
-    if (\$531 ) begin
-      \$592  = 1'h0;
-    end
-    if (rst) begin
-      \$592  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$593  = reg_rdata;
-    if (\$536 ) begin
-      (* full_case = 32'd1 *)
-      casez (bus__adr[17:0])
-        18'h00000:
-            \$593  = 32'd1329746993;
-        18'h00001:
-            \$593  = 32'd132100;
-        18'h00002:
-            \$593  = 32'd32;
-        18'h00003:
-            \$593  = 32'd32;
-        18'h00004:
-            \$593  = 32'd32;
-        18'h00006:
-            \$593  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
-        18'h00007:
-            \$593  = { 31'h00000000, irq_en };
-        18'h00008:
-            \$593  = { 16'h0000, reg_m };
-        18'h00009:
-            \$593  = { 16'h0000, reg_k };
-        18'h0000a:
-            \$593  = { 16'h0000, reg_n };
-        18'h0000b:
-            \$593  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
-        18'h0000c:
-            \$593  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
-        18'h0000d:
-            \$593  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
-        18'h0000e:
-            \$593  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
-        18'h0000f:
-            \$593  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
-        18'h00010:
-            \$593  = { 31'h00000000, per_channel };
-        18'h00011:
-            \$593  = qmult;
-        18'h00012:
-            \$593  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
-        18'h00013:
-            \$593  = cycles;
-        18'h00014:
-            \$593  = tmr_errors;
-        18'h00015:
-            \$593  = 32'd0;
-        18'h0001a:
-            \$593  = thr_reg_rdata;
-        18'h0001b:
-            \$593  = thr_reg_rdata;
-        18'h0001c:
-            \$593  = thr_reg_rdata;
-        18'h0001d:
-            \$593  = thr_reg_rdata;
-        18'h0001e:
-            \$593  = thr_reg_rdata;
-        18'h0001f:
-            \$593  = thr_reg_rdata;
-        18'h00020:
-            \$593  = thr_reg_rdata;
-        18'h00021:
-            \$593  = thr_reg_rdata;
-        18'h00022:
-            \$593  = thr_reg_rdata;
-        18'h00023:
-            \$593  = thr_reg_rdata;
-        18'h00024:
-            \$593  = thr_reg_rdata;
-        18'h00025:
-            \$593  = thr_reg_rdata;
-        18'h00026:
-            \$593  = thr_reg_rdata;
-        18'h00027:
-            \$593  = thr_reg_rdata;
-        18'h00028:
-            \$593  = thr_reg_rdata;
-        default:
-            \$593  = 32'd0;
-      endcase
-    end
-    if (rst) begin
-      \$593  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$594  = ecc_ue;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (bus__dat_w[4]) begin
-              \$594  = 1'h0;
-            end
-      endcase
-    end
-    if (rst) begin
-      \$594  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$595  = byte_sel;
-    if (thr_ce) begin
-      \$595  = k[1:0];
-    end
-    if (rst) begin
-      \$595  = 2'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$596  = valid;
-    if (thr_ce) begin
-      \$596  = feeding;
-    end
-    if (rst) begin
-      \$596  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$597  = \$like$328 ;
-    if (thr_ce) begin
-      \$597  = { ib[2:0], drain[1:0], jb[2:0] };
-    end
-    if (rst) begin
-      \$597  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$598  = \nxt_en$329 ;
-    if (thr_ce) begin
-      \$598  = wr_en;
-    end
-    if (rst) begin
-      \$598  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$599  = \$like$330 ;
-    if (thr_ce) begin
-      \$599  = \$like$328 ;
-    end
-    if (rst) begin
-      \$599  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$600  = \nxt_en$331 ;
-    if (thr_ce) begin
-      \$600  = \nxt_en$329 ;
-    end
-    if (rst) begin
-      \$600  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$601  = \$like ;
-    if (thr_ce) begin
-      \$601  = \$like$330 ;
-    end
-    if (rst) begin
-      \$601  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$602  = nxt_en;
-    if (thr_ce) begin
-      \$602  = \nxt_en$331 ;
-    end
-    if (rst) begin
-      \$602  = 4'h0;
-    end
-  end
-  assign therm_level = throttle_level;
   assign therm_raises_d = \$78 [15:0];
   assign therm_shutdowns_d = \$95 [7:0];
   assign therm_faults_d = \$109 [7:0];
   assign therm_phase_d = \$111 [1:0];
-  assign thr_reg_addr = \$122 [3:0];
-  assign thr_reg_wdata = bus__dat_w;
   assign run_next = \$29 [7:0];
-  assign thr_code = therm_code;
   assign up = \$41 [1:0];
-  assign thr_sample = therm_sample;
-  assign thr_busy = busy;
-  assign thr_level = throttle_level;
-  assign thr_dvfs = \$117 [1:0];
-  assign thr_act_feed = act_feed;
-  assign thr_act_sram = act_sram;
-  assign \busy$78  = busy;
-  assign m_blocks = \$131 [3:0];
-  assign n_blocks = \$134 [3:0];
-  assign \$signature__addr$126  = { \$139 [2:0], bus__adr[2:0] };
-  assign \$signature__data  = bus__dat_w;
-  assign \$signature__addr$131  = { \$152 [2:0], bus__adr[2:0] };
-  assign \$signature__data$132  = bus__dat_w;
-  assign \$signature__addr$136  = { \$165 [2:0], bus__adr[2:0] };
-  assign \$signature__data$137  = bus__dat_w;
-  assign \$signature__addr$141  = { \$178 [2:0], bus__adr[2:0] };
-  assign \$signature__data$142  = bus__dat_w;
-  assign \$signature__addr$146  = { \$191 [2:0], bus__adr[2:0] };
-  assign \$signature__data$147  = bus__dat_w;
-  assign \$signature__addr$151  = { \$204 [2:0], bus__adr[2:0] };
-  assign \$signature__data$152  = bus__dat_w;
-  assign \$signature__addr$156  = { \$217 [2:0], bus__adr[2:0] };
-  assign \$signature__data$157  = bus__dat_w;
-  assign \$signature__addr$161  = { \$230 [2:0], bus__adr[2:0] };
-  assign \$signature__data$162  = bus__dat_w;
-  assign \$signature__addr$164  = \$240 [2:0];
-  assign \$signature__addr$165  = \$241 [2:0];
-  assign \$signature__data$166  = bus__dat_w;
-  assign \$signature__addr$169  = \$250 [2:0];
-  assign \$signature__addr$170  = \$251 [2:0];
-  assign \$signature__data$171  = bus__dat_w;
-  assign \$signature__addr$174  = \$260 [2:0];
-  assign \$signature__addr$175  = \$261 [2:0];
-  assign \$signature__data$176  = bus__dat_w;
-  assign \$signature__addr$179  = \$270 [2:0];
-  assign \$signature__addr$180  = \$271 [2:0];
-  assign \$signature__data$181  = bus__dat_w;
-  assign \$signature__addr$184  = \$280 [2:0];
-  assign \$signature__addr$185  = \$281 [2:0];
-  assign \$signature__data$186  = bus__dat_w;
-  assign \$signature__addr$189  = \$290 [2:0];
-  assign \$signature__addr$190  = \$291 [2:0];
-  assign \$signature__data$191  = bus__dat_w;
-  assign \$signature__addr$194  = \$300 [2:0];
-  assign \$signature__addr$195  = \$301 [2:0];
-  assign \$signature__data$196  = bus__dat_w;
-  assign \$signature__addr$199  = \$310 [2:0];
-  assign \$signature__addr$200  = \$311 [2:0];
-  assign \$signature__data$201  = bus__dat_w;
-  assign \$signature__addr$204  = \$320 [2:0];
-  assign \$signature__addr$205  = \$321 [2:0];
-  assign \$signature__data$206  = bus__dat_w[5:0];
-  assign \$signature__addr$209  = \$330 [2:0];
-  assign \$signature__addr$210  = \$331 [2:0];
-  assign \$signature__data$211  = bus__dat_w[5:0];
-  assign \$signature__addr$214  = \$340 [2:0];
-  assign \$signature__addr$215  = \$341 [2:0];
-  assign \$signature__data$216  = bus__dat_w[5:0];
-  assign \$signature__addr$219  = \$350 [2:0];
-  assign \$signature__addr$220  = \$351 [2:0];
-  assign \$signature__data$221  = bus__dat_w[5:0];
-  assign \$signature__addr$224  = \$359 [7:0];
-  assign start = thr_start;
-  assign drain_row = drain[1:0];
-  assign row = { ib, drain[1:0] };
-  assign draining = i_valid;
-  assign drain_acc__0 = acc;
-  assign bias = \$signature__data$243 ;
-  assign mult = \$387 [31:0];
-  assign shift = \$388 [5:0];
-  assign \out_zp$277  = out_zp;
-  assign \act_min$278  = act_min;
-  assign \act_max$279  = act_max;
-  assign \i_valid$280  = i_valid;
-  assign drain_acc__1 = \acc$281 ;
-  assign \bias$283  = \$signature__data$244 ;
-  assign \mult$284  = \$389 [31:0];
-  assign \shift$285  = \$390 [5:0];
-  assign \out_zp$286  = out_zp;
-  assign \act_min$287  = act_min;
-  assign \act_max$288  = act_max;
-  assign \i_valid$289  = i_valid;
-  assign drain_acc__2 = \acc$290 ;
-  assign \bias$292  = \$signature__data$245 ;
-  assign \mult$293  = \$391 [31:0];
-  assign \shift$294  = \$392 [5:0];
-  assign \out_zp$295  = out_zp;
-  assign \act_min$296  = act_min;
-  assign \act_max$297  = act_max;
-  assign \i_valid$298  = i_valid;
-  assign drain_acc__3 = \acc$299 ;
-  assign \bias$301  = \$signature__data$246 ;
-  assign \mult$302  = \$393 [31:0];
-  assign \shift$303  = \$394 [5:0];
-  assign \out_zp$304  = out_zp;
-  assign \act_min$305  = act_min;
-  assign \act_max$306  = act_max;
-  assign wr_addr = { ib[2:0], drain[1:0], jb[2:0] };
-  assign lane_en = \$417 [3:0];
-  assign tmr_mismatch = 1'h0;
+  assign level = therm_level;
+  assign mismatch = 1'h0;
   assign therm_tmr_mismatch = 1'h0;
-  assign dvfs_level = \$117 [1:0];
-  assign \$131  = { \$130 [17], \$130 [17], \$130 [17:2] };
-  assign \$134  = { \$133 [17], \$133 [17], \$133 [17:2] };
-  assign \$135  = { 3'h0, bus__adr[17:3] };
-  assign \$136  = { 2'h0, \$135 [17:2] };
-  assign \$138  = { 3'h0, bus__adr[17:3] };
-  assign \$139  = { 2'h0, \$138 [17:2] };
-  assign \$144  = { 3'h0, bus__adr[17:3] };
-  assign \$148  = { 3'h0, bus__adr[17:3] };
-  assign \$149  = { 2'h0, \$148 [17:2] };
-  assign \$151  = { 3'h0, bus__adr[17:3] };
-  assign \$152  = { 2'h0, \$151 [17:2] };
-  assign \$157  = { 3'h0, bus__adr[17:3] };
-  assign \$161  = { 3'h0, bus__adr[17:3] };
-  assign \$162  = { 2'h0, \$161 [17:2] };
-  assign \$164  = { 3'h0, bus__adr[17:3] };
-  assign \$165  = { 2'h0, \$164 [17:2] };
-  assign \$170  = { 3'h0, bus__adr[17:3] };
-  assign \$174  = { 3'h0, bus__adr[17:3] };
-  assign \$175  = { 2'h0, \$174 [17:2] };
-  assign \$177  = { 3'h0, bus__adr[17:3] };
-  assign \$178  = { 2'h0, \$177 [17:2] };
-  assign \$183  = { 3'h0, bus__adr[17:3] };
-  assign \$187  = { 3'h0, bus__adr[17:3] };
-  assign \$188  = { 2'h0, \$187 [17:2] };
-  assign \$190  = { 3'h0, bus__adr[17:3] };
-  assign \$191  = { 2'h0, \$190 [17:2] };
-  assign \$196  = { 3'h0, bus__adr[17:3] };
-  assign \$200  = { 3'h0, bus__adr[17:3] };
-  assign \$201  = { 2'h0, \$200 [17:2] };
-  assign \$203  = { 3'h0, bus__adr[17:3] };
-  assign \$204  = { 2'h0, \$203 [17:2] };
-  assign \$209  = { 3'h0, bus__adr[17:3] };
-  assign \$213  = { 3'h0, bus__adr[17:3] };
-  assign \$214  = { 2'h0, \$213 [17:2] };
-  assign \$216  = { 3'h0, bus__adr[17:3] };
-  assign \$217  = { 2'h0, \$216 [17:2] };
-  assign \$222  = { 3'h0, bus__adr[17:3] };
-  assign \$226  = { 3'h0, bus__adr[17:3] };
-  assign \$227  = { 2'h0, \$226 [17:2] };
-  assign \$229  = { 3'h0, bus__adr[17:3] };
-  assign \$230  = { 2'h0, \$229 [17:2] };
-  assign \$235  = { 3'h0, bus__adr[17:3] };
-  assign \$239  = { 2'h0, bus__adr[17:2] };
-  assign \$241  = { 2'h0, bus__adr[17:2] };
-  assign \$249  = { 2'h0, bus__adr[17:2] };
-  assign \$251  = { 2'h0, bus__adr[17:2] };
-  assign \$259  = { 2'h0, bus__adr[17:2] };
-  assign \$261  = { 2'h0, bus__adr[17:2] };
-  assign \$269  = { 2'h0, bus__adr[17:2] };
-  assign \$271  = { 2'h0, bus__adr[17:2] };
-  assign \$279  = { 2'h0, bus__adr[17:2] };
-  assign \$281  = { 2'h0, bus__adr[17:2] };
-  assign \$289  = { 2'h0, bus__adr[17:2] };
-  assign \$291  = { 2'h0, bus__adr[17:2] };
-  assign \$299  = { 2'h0, bus__adr[17:2] };
-  assign \$301  = { 2'h0, bus__adr[17:2] };
-  assign \$309  = { 2'h0, bus__adr[17:2] };
-  assign \$311  = { 2'h0, bus__adr[17:2] };
-  assign \$319  = { 2'h0, bus__adr[17:2] };
-  assign \$321  = { 2'h0, bus__adr[17:2] };
-  assign \$329  = { 2'h0, bus__adr[17:2] };
-  assign \$331  = { 2'h0, bus__adr[17:2] };
-  assign \$339  = { 2'h0, bus__adr[17:2] };
-  assign \$341  = { 2'h0, bus__adr[17:2] };
-  assign \$349  = { 2'h0, bus__adr[17:2] };
-  assign \$351  = { 2'h0, bus__adr[17:2] };
-  assign \$359  = bus__adr[17:0];
-  assign \$410  = \$409 ;
-  assign \$415  = 4'h0;
-  assign \$416  = { 15'h0000, bus__sel };
-  assign \$419  = bus__adr[17:0];
-  assign \$489  = 1'h0;
-  assign \$498  = 1'h0;
-  assign \$505  = { 3'h0, bus__adr[17:3] };
-  assign \$511  = { 3'h0, bus__adr[17:3] };
-  assign \$537  = 1'h0;
-  assign \$538  = 1'h1;
-  assign \$539  = bus__dat_w[3];
-  assign \$540  = 1'h0;
-  assign \$541  = 1'h1;
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.array (rst, thr_ce, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__1, b_in__2, b_in__3, clear, drain_row, drain_acc__0, drain_acc__1, drain_acc__2, drain_acc__3, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$2  = 0;
-  reg [8:0] \$1 ;
-  reg [8:0] \$10 ;
-  reg [8:0] \$11 ;
-  reg [8:0] \$12 ;
-  reg [8:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [8:0] \$5 ;
-  reg [8:0] \$6 ;
-  reg [8:0] \$7 ;
-  reg [8:0] \$8 ;
-  reg [8:0] \$9 ;
-  (* init = 9'h000 *)
-  wire [8:0] a1_skew0;
-  reg [8:0] a2_skew0 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] a2_skew1;
-  reg [8:0] a3_skew0 = 9'h000;
-  reg [8:0] a3_skew1 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] a3_skew2;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  wire [8:0] \a_in$19 ;
-  wire [8:0] \a_in$21 ;
-  wire [8:0] \a_in$23 ;
-  reg [8:0] \a_in$25  = 9'h000;
-  wire [8:0] \a_in$27 ;
-  wire [8:0] \a_in$29 ;
-  wire [8:0] \a_in$31 ;
-  reg [8:0] \a_in$33  = 9'h000;
-  wire [8:0] \a_in$35 ;
-  wire [8:0] \a_in$37 ;
-  wire [8:0] \a_in$39 ;
-  reg [8:0] \a_in$41  = 9'h000;
-  wire [8:0] \a_in$43 ;
-  wire [8:0] \a_in$45 ;
-  wire [8:0] \a_in$47 ;
-  wire [8:0] a_in__0;
-  input [8:0] a_in__1;
-  wire [8:0] a_in__1;
-  input [8:0] a_in__2;
-  wire [8:0] a_in__2;
-  input [8:0] a_in__3;
-  wire [8:0] a_in__3;
-  wire [8:0] a_out;
-  wire [8:0] \a_out$22 ;
-  wire [8:0] \a_out$24 ;
-  wire [8:0] \a_out$28 ;
-  wire [8:0] \a_out$30 ;
-  wire [8:0] \a_out$32 ;
-  wire [8:0] \a_out$36 ;
-  wire [8:0] \a_out$38 ;
-  wire [8:0] \a_out$40 ;
-  wire [8:0] \a_out$44 ;
-  wire [8:0] \a_out$46 ;
-  wire [8:0] \a_out$48 ;
-  wire [31:0] acc;
-  wire [31:0] \acc$100 ;
-  wire [31:0] \acc$101 ;
-  wire [31:0] \acc$84 ;
-  wire [31:0] \acc$85 ;
-  wire [31:0] \acc$86 ;
-  wire [31:0] \acc$88 ;
-  wire [31:0] \acc$89 ;
-  wire [31:0] \acc$90 ;
-  wire [31:0] \acc$91 ;
-  wire [31:0] \acc$93 ;
-  wire [31:0] \acc$94 ;
-  wire [31:0] \acc$95 ;
-  wire [31:0] \acc$96 ;
-  wire [31:0] \acc$98 ;
-  wire [31:0] \acc$99 ;
-  (* init = 9'h000 *)
-  wire [8:0] b1_skew0;
-  reg [8:0] b2_skew0 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] b2_skew1;
-  reg [8:0] b3_skew0 = 9'h000;
-  reg [8:0] b3_skew1 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] b3_skew2;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  wire [8:0] \b_in$51 ;
-  wire [8:0] \b_in$53 ;
-  wire [8:0] \b_in$55 ;
-  reg [8:0] \b_in$57  = 9'h000;
-  wire [8:0] \b_in$59 ;
-  wire [8:0] \b_in$61 ;
-  wire [8:0] \b_in$63 ;
-  reg [8:0] \b_in$65  = 9'h000;
-  wire [8:0] \b_in$67 ;
-  wire [8:0] \b_in$69 ;
-  wire [8:0] \b_in$71 ;
-  reg [8:0] \b_in$73  = 9'h000;
-  wire [8:0] \b_in$75 ;
-  wire [8:0] \b_in$77 ;
-  wire [8:0] \b_in$79 ;
-  wire [8:0] b_in__0;
-  input [8:0] b_in__1;
-  wire [8:0] b_in__1;
-  input [8:0] b_in__2;
-  wire [8:0] b_in__2;
-  input [8:0] b_in__3;
-  wire [8:0] b_in__3;
-  wire [8:0] b_out;
-  wire [8:0] \b_out$54 ;
-  wire [8:0] \b_out$56 ;
-  wire [8:0] \b_out$60 ;
-  wire [8:0] \b_out$62 ;
-  wire [8:0] \b_out$64 ;
-  wire [8:0] \b_out$68 ;
-  wire [8:0] \b_out$70 ;
-  wire [8:0] \b_out$72 ;
-  wire [8:0] \b_out$76 ;
-  wire [8:0] \b_out$78 ;
-  wire [8:0] \b_out$80 ;
-  input clear;
-  wire clear;
-  wire \clear$1 ;
-  wire \clear$10 ;
-  wire \clear$11 ;
-  wire \clear$12 ;
-  wire \clear$13 ;
-  wire \clear$14 ;
-  wire \clear$15 ;
-  wire \clear$16 ;
-  wire \clear$2 ;
-  wire \clear$3 ;
-  wire \clear$4 ;
-  wire \clear$5 ;
-  wire \clear$6 ;
-  wire \clear$7 ;
-  wire \clear$8 ;
-  wire \clear$9 ;
-  input clk;
-  wire clk;
-  output [31:0] drain_acc__0;
-  reg [31:0] drain_acc__0;
-  output [31:0] drain_acc__1;
-  reg [31:0] drain_acc__1;
-  output [31:0] drain_acc__2;
-  reg [31:0] drain_acc__2;
-  output [31:0] drain_acc__3;
-  reg [31:0] drain_acc__3;
-  input [1:0] drain_row;
-  wire [1:0] drain_row;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    \a_in$25  <= \$1 ;
-  always @(posedge clk)
-    a2_skew0 <= \$2 ;
-  always @(posedge clk)
-    \a_in$33  <= \$3 ;
-  always @(posedge clk)
-    a3_skew0 <= \$4 ;
-  always @(posedge clk)
-    a3_skew1 <= \$5 ;
-  always @(posedge clk)
-    \a_in$41  <= \$6 ;
-  always @(posedge clk)
-    \b_in$57  <= \$7 ;
-  always @(posedge clk)
-    b2_skew0 <= \$8 ;
-  always @(posedge clk)
-    \b_in$65  <= \$9 ;
-  always @(posedge clk)
-    b3_skew0 <= \$10 ;
-  always @(posedge clk)
-    b3_skew1 <= \$11 ;
-  always @(posedge clk)
-    \b_in$73  <= \$12 ;
-  \obt_tile_small.array.pe_0_0  pe_0_0 (
-    .a_in(a_in),
-    .a_out(\a_in$19 ),
-    .acc(acc),
-    .b_in(b_in),
-    .b_out(\b_in$51 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small.array.pe_0_1  pe_0_1 (
-    .a_in(\a_in$19 ),
-    .a_out(\a_in$21 ),
-    .acc(\acc$88 ),
-    .b_in(\b_in$57 ),
-    .b_out(\b_in$59 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small.array.pe_0_2  pe_0_2 (
-    .a_in(\a_in$21 ),
-    .a_out(\a_in$23 ),
-    .acc(\acc$93 ),
-    .b_in(\b_in$65 ),
-    .b_out(\b_in$67 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small.array.pe_0_3  pe_0_3 (
-    .a_in(\a_in$23 ),
-    .acc(\acc$98 ),
-    .b_in(\b_in$73 ),
-    .b_out(\b_in$75 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small.array.pe_1_0  pe_1_0 (
-    .a_in(\a_in$25 ),
-    .a_out(\a_in$27 ),
-    .acc(\acc$84 ),
-    .b_in(\b_in$51 ),
-    .b_out(\b_in$53 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small.array.pe_1_1  pe_1_1 (
-    .a_in(\a_in$27 ),
-    .a_out(\a_in$29 ),
-    .acc(\acc$89 ),
-    .b_in(\b_in$59 ),
-    .b_out(\b_in$61 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small.array.pe_1_2  pe_1_2 (
-    .a_in(\a_in$29 ),
-    .a_out(\a_in$31 ),
-    .acc(\acc$94 ),
-    .b_in(\b_in$67 ),
-    .b_out(\b_in$69 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small.array.pe_1_3  pe_1_3 (
-    .a_in(\a_in$31 ),
-    .acc(\acc$99 ),
-    .b_in(\b_in$75 ),
-    .b_out(\b_in$77 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small.array.pe_2_0  pe_2_0 (
-    .a_in(\a_in$33 ),
-    .a_out(\a_in$35 ),
-    .acc(\acc$85 ),
-    .b_in(\b_in$53 ),
-    .b_out(\b_in$55 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small.array.pe_2_1  pe_2_1 (
-    .a_in(\a_in$35 ),
-    .a_out(\a_in$37 ),
-    .acc(\acc$90 ),
-    .b_in(\b_in$61 ),
-    .b_out(\b_in$63 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small.array.pe_2_2  pe_2_2 (
-    .a_in(\a_in$37 ),
-    .a_out(\a_in$39 ),
-    .acc(\acc$95 ),
-    .b_in(\b_in$69 ),
-    .b_out(\b_in$71 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small.array.pe_2_3  pe_2_3 (
-    .a_in(\a_in$39 ),
-    .acc(\acc$100 ),
-    .b_in(\b_in$77 ),
-    .b_out(\b_in$79 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small.array.pe_3_0  pe_3_0 (
-    .a_in(\a_in$41 ),
-    .a_out(\a_in$43 ),
-    .acc(\acc$86 ),
-    .b_in(\b_in$55 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small.array.pe_3_1  pe_3_1 (
-    .a_in(\a_in$43 ),
-    .a_out(\a_in$45 ),
-    .acc(\acc$91 ),
-    .b_in(\b_in$63 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small.array.pe_3_2  pe_3_2 (
-    .a_in(\a_in$45 ),
-    .a_out(\a_in$47 ),
-    .acc(\acc$96 ),
-    .b_in(\b_in$71 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small.array.pe_3_3  pe_3_3 (
-    .a_in(\a_in$47 ),
-    .acc(\acc$101 ),
-    .b_in(\b_in$79 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      2'h0:
-          drain_acc__0 = acc;
-      2'h1:
-          drain_acc__0 = \acc$84 ;
-      2'h2:
-          drain_acc__0 = \acc$85 ;
-      2'h3:
-          drain_acc__0 = \acc$86 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      2'h0:
-          drain_acc__1 = \acc$88 ;
-      2'h1:
-          drain_acc__1 = \acc$89 ;
-      2'h2:
-          drain_acc__1 = \acc$90 ;
-      2'h3:
-          drain_acc__1 = \acc$91 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      2'h0:
-          drain_acc__2 = \acc$93 ;
-      2'h1:
-          drain_acc__2 = \acc$94 ;
-      2'h2:
-          drain_acc__2 = \acc$95 ;
-      2'h3:
-          drain_acc__2 = \acc$96 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      2'h0:
-          drain_acc__3 = \acc$98 ;
-      2'h1:
-          drain_acc__3 = \acc$99 ;
-      2'h2:
-          drain_acc__3 = \acc$100 ;
-      2'h3:
-          drain_acc__3 = \acc$101 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$1  = \a_in$25 ;
-    if (thr_ce) begin
-      \$1  = a_in__1;
-    end
-    if (rst) begin
-      \$1  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$2  = a2_skew0;
-    if (thr_ce) begin
-      \$2  = a_in__2;
-    end
-    if (rst) begin
-      \$2  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$3  = \a_in$33 ;
-    if (thr_ce) begin
-      \$3  = a2_skew0;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$4  = a3_skew0;
-    if (thr_ce) begin
-      \$4  = a_in__3;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$5  = a3_skew1;
-    if (thr_ce) begin
-      \$5  = a3_skew0;
-    end
-    if (rst) begin
-      \$5  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$6  = \a_in$41 ;
-    if (thr_ce) begin
-      \$6  = a3_skew1;
-    end
-    if (rst) begin
-      \$6  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$7  = \b_in$57 ;
-    if (thr_ce) begin
-      \$7  = b_in__1;
-    end
-    if (rst) begin
-      \$7  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$8  = b2_skew0;
-    if (thr_ce) begin
-      \$8  = b_in__2;
-    end
-    if (rst) begin
-      \$8  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$9  = \b_in$65 ;
-    if (thr_ce) begin
-      \$9  = b2_skew0;
-    end
-    if (rst) begin
-      \$9  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$10  = b3_skew0;
-    if (thr_ce) begin
-      \$10  = b_in__3;
-    end
-    if (rst) begin
-      \$10  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$11  = b3_skew1;
-    if (thr_ce) begin
-      \$11  = b3_skew0;
-    end
-    if (rst) begin
-      \$11  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$12  = \b_in$73 ;
-    if (thr_ce) begin
-      \$12  = b3_skew1;
-    end
-    if (rst) begin
-      \$12  = 9'h000;
-    end
-  end
-  assign \clear$1  = clear;
-  assign \clear$2  = clear;
-  assign \clear$3  = clear;
-  assign \clear$4  = clear;
-  assign \clear$5  = clear;
-  assign \clear$6  = clear;
-  assign \clear$7  = clear;
-  assign \clear$8  = clear;
-  assign \clear$9  = clear;
-  assign \clear$10  = clear;
-  assign \clear$11  = clear;
-  assign \clear$12  = clear;
-  assign \clear$13  = clear;
-  assign \clear$14  = clear;
-  assign \clear$15  = clear;
-  assign \clear$16  = clear;
-  assign a_in__0 = a_in;
-  assign a_out = \a_in$19 ;
-  assign \a_out$22  = \a_in$21 ;
-  assign \a_out$24  = \a_in$23 ;
-  assign a1_skew0 = \a_in$25 ;
-  assign \a_out$28  = \a_in$27 ;
-  assign \a_out$30  = \a_in$29 ;
-  assign \a_out$32  = \a_in$31 ;
-  assign a2_skew1 = \a_in$33 ;
-  assign \a_out$36  = \a_in$35 ;
-  assign \a_out$38  = \a_in$37 ;
-  assign \a_out$40  = \a_in$39 ;
-  assign a3_skew2 = \a_in$41 ;
-  assign \a_out$44  = \a_in$43 ;
-  assign \a_out$46  = \a_in$45 ;
-  assign \a_out$48  = \a_in$47 ;
-  assign b_in__0 = b_in;
-  assign b_out = \b_in$51 ;
-  assign \b_out$54  = \b_in$53 ;
-  assign \b_out$56  = \b_in$55 ;
-  assign b1_skew0 = \b_in$57 ;
-  assign \b_out$60  = \b_in$59 ;
-  assign \b_out$62  = \b_in$61 ;
-  assign \b_out$64  = \b_in$63 ;
-  assign b2_skew1 = \b_in$65 ;
-  assign \b_out$68  = \b_in$67 ;
-  assign \b_out$70  = \b_in$69 ;
-  assign \b_out$72  = \b_in$71 ;
-  assign b3_skew2 = \b_in$73 ;
-  assign \b_out$76  = \b_in$75 ;
-  assign \b_out$78  = \b_in$77 ;
-  assign \b_out$80  = \b_in$79 ;
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_0_0 (rst, thr_ce, a_in, b_in, clear, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$3  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_0_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$4  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_0_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$5  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_0_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$6  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_1_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$7  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_1_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$8  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_1_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$9  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_1_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$10  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_2_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$11  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_2_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$12  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_2_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$13  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_2_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$14  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_3_0 (rst, thr_ce, clear, a_in, b_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$15  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_3_1 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$16  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_3_2 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$17  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.array.pe_3_3 (rst, thr_ce, clear, b_in, a_in, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$18  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.requant_0 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$19  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.requant_1 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$20  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.requant_2 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$21  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small.requant_3 (rst, thr_ce, mult, shift, bias, i_valid, out_zp, act_min, act_max, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$22  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
+  assign dvfs = \$117 [1:0];
 endmodule

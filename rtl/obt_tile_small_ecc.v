@@ -3,460 +3,5807 @@
 (* top =  1  *)
 (* generator = "Amaranth" *)
 module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_code, therm_sample, clk, rst, bus__dat_r, bus__ack, irq, busy, throttle_level, dvfs_level, act_feed, act_sram, bus__cyc);
+  wire \$1 ;
+  wire [7:0] \$10 ;
+  wire [7:0] \$11 ;
+  wire [3:0] \$2 ;
+  wire [3:0] \$3 ;
+  wire [4:0] \$4 ;
+  wire \$5 ;
+  wire [5:0] \$6 ;
+  wire [6:0] \$7 ;
+  wire [7:0] \$8 ;
+  wire [7:0] \$9 ;
+  output [31:0] act_feed;
+  wire [31:0] act_feed;
+  wire [31:0] \act_feed$198 ;
+  output [31:0] act_sram;
+  wire [31:0] act_sram;
+  wire [31:0] \act_sram$199 ;
+  output bus__ack;
+  wire bus__ack;
+  wire \bus__ack$18 ;
+  wire [2:0] bus__ack_region;
+  wire [17:0] bus__addr;
+  input [20:0] bus__adr;
+  wire [20:0] bus__adr;
+  wire [20:0] \bus__adr$19 ;
+  input bus__cyc;
+  wire bus__cyc;
+  wire \bus__cyc$20 ;
+  output [31:0] bus__dat_r;
+  wire [31:0] bus__dat_r;
+  wire [31:0] \bus__dat_r$21 ;
+  input [31:0] bus__dat_w;
+  wire [31:0] bus__dat_w;
+  wire [31:0] \bus__dat_w$22 ;
+  wire [31:0] bus__rdata;
+  wire [2:0] bus__region;
+  wire bus__req;
+  input [3:0] bus__sel;
+  wire [3:0] bus__sel;
+  wire [3:0] \bus__sel$23 ;
+  wire [3:0] \bus__sel$36 ;
+  wire bus__served;
+  input bus__stb;
+  wire bus__stb;
+  wire \bus__stb$24 ;
+  wire [31:0] bus__wdata;
+  input bus__we;
+  wire bus__we;
+  wire \bus__we$25 ;
+  wire \bus__we$42 ;
+  wire bus_access;
+  wire bus_rmw;
+  output busy;
+  wire busy;
+  wire \busy$181 ;
+  wire \busy$182 ;
+  wire \busy$183 ;
+  wire \busy$184 ;
+  wire ce;
+  wire \ce$186 ;
+  wire \ce$187 ;
+  wire \ce$188 ;
+  input clk;
+  wire clk;
+  wire [7:0] cmd__a_zp;
+  wire [7:0] \cmd__a_zp$45 ;
+  wire [7:0] \cmd__a_zp$46 ;
+  wire [7:0] cmd__act_max;
+  wire [7:0] \cmd__act_max$48 ;
+  wire [7:0] \cmd__act_max$49 ;
+  wire [7:0] cmd__act_min;
+  wire [7:0] \cmd__act_min$51 ;
+  wire [7:0] \cmd__act_min$52 ;
+  wire [7:0] cmd__b_zp;
+  wire [7:0] \cmd__b_zp$54 ;
+  wire [7:0] \cmd__b_zp$55 ;
+  wire [15:0] cmd__k;
+  wire [15:0] \cmd__k$57 ;
+  wire [15:0] \cmd__k$58 ;
+  wire [15:0] cmd__m;
+  wire [15:0] \cmd__m$60 ;
+  wire [15:0] \cmd__m$61 ;
+  wire [15:0] cmd__n;
+  wire [15:0] \cmd__n$63 ;
+  wire [15:0] \cmd__n$64 ;
+  wire [7:0] cmd__out_zp;
+  wire [7:0] \cmd__out_zp$66 ;
+  wire [7:0] \cmd__out_zp$67 ;
+  wire cmd__per_channel;
+  wire \cmd__per_channel$69 ;
+  wire \cmd__per_channel$70 ;
+  wire [31:0] cmd__qmult;
+  wire [31:0] \cmd__qmult$72 ;
+  wire [31:0] \cmd__qmult$73 ;
+  wire [5:0] cmd__qshift;
+  wire [5:0] \cmd__qshift$75 ;
+  wire [5:0] \cmd__qshift$76 ;
+  wire [11:0] code;
+  wire ctl__clear_done;
+  wire \ctl__clear_done$78 ;
+  wire ctl__clear_error;
+  wire \ctl__clear_error$80 ;
+  wire [31:0] ctl__cycles;
+  wire [31:0] \ctl__cycles$82 ;
+  wire ctl__done;
+  wire \ctl__done$84 ;
+  wire ctl__error;
+  wire \ctl__error$86 ;
+  wire ctl__start;
+  wire \ctl__start$88 ;
+  wire [5:0] dp__a_addr;
+  wire [31:0] dp__a_data__0;
+  wire [31:0] dp__a_data__1;
+  wire [31:0] dp__a_data__2;
+  wire [31:0] dp__a_data__3;
+  wire [5:0] dp__b_addr;
+  wire [31:0] dp__b_data__0;
+  wire [31:0] dp__b_data__1;
+  wire [31:0] dp__b_data__2;
+  wire [31:0] dp__b_data__3;
+  wire [31:0] dp__bias__0;
+  wire [31:0] dp__bias__1;
+  wire [31:0] dp__bias__2;
+  wire [31:0] dp__bias__3;
+  wire [7:0] dp__c_rd_addr;
+  wire [31:0] dp__c_rd_data;
+  wire dp__c_rd_en;
+  wire [7:0] dp__c_wr_addr;
+  wire [31:0] dp__c_wr_data;
+  wire [3:0] dp__c_wr_en;
+  wire [2:0] dp__ch_addr;
+  wire [31:0] dp__mult__0;
+  wire [31:0] dp__mult__1;
+  wire [31:0] dp__mult__2;
+  wire [31:0] dp__mult__3;
+  wire dp__op_read;
+  wire [5:0] dp__shift__0;
+  wire [5:0] dp__shift__1;
+  wire [5:0] dp__shift__2;
+  wire [5:0] dp__shift__3;
+  wire [1:0] dvfs;
+  output [1:0] dvfs_level;
+  wire [1:0] dvfs_level;
+  wire [4:0] ecc__corrected;
+  wire [4:0] \ecc__corrected$172 ;
+  wire ecc__event;
+  wire \ecc__event$174 ;
+  wire [31:0] ecc__event_addr;
+  wire [31:0] \ecc__event_addr$176 ;
+  wire [31:0] ecc__scrub_interval;
+  wire [31:0] \ecc__scrub_interval$178 ;
+  wire [4:0] ecc__uncorrectable;
+  wire [4:0] \ecc__uncorrectable$180 ;
+  wire feed_step;
+  wire \feed_step$202 ;
+  output irq;
+  wire irq;
+  wire \irq$193 ;
+  wire [2:0] level;
+  wire [5:0] mem__a_addr;
+  wire [31:0] mem__a_data__0;
+  wire [31:0] mem__a_data__1;
+  wire [31:0] mem__a_data__2;
+  wire [31:0] mem__a_data__3;
+  wire [2:0] mem__ack_region;
+  wire [17:0] mem__addr;
+  wire [5:0] mem__b_addr;
+  wire [31:0] mem__b_data__0;
+  wire [31:0] mem__b_data__1;
+  wire [31:0] mem__b_data__2;
+  wire [31:0] mem__b_data__3;
+  wire [31:0] mem__bias__0;
+  wire [31:0] mem__bias__1;
+  wire [31:0] mem__bias__2;
+  wire [31:0] mem__bias__3;
+  wire [7:0] mem__c_rd_addr;
+  wire [31:0] mem__c_rd_data;
+  wire mem__c_rd_en;
+  wire [7:0] mem__c_wr_addr;
+  wire [31:0] mem__c_wr_data;
+  wire [3:0] mem__c_wr_en;
+  wire [2:0] mem__ch_addr;
+  wire [31:0] mem__mult__0;
+  wire [31:0] mem__mult__1;
+  wire [31:0] mem__mult__2;
+  wire [31:0] mem__mult__3;
+  wire mem__op_read;
+  wire [31:0] mem__rdata;
+  wire [2:0] mem__region;
+  wire mem__req;
+  wire [3:0] mem__sel;
+  wire mem__served;
+  wire [5:0] mem__shift__0;
+  wire [5:0] mem__shift__1;
+  wire [5:0] mem__shift__2;
+  wire [5:0] mem__shift__3;
+  wire [31:0] mem__wdata;
+  wire mem__we;
+  wire mismatch;
+  wire \mismatch$191 ;
+  wire \mismatch$192 ;
+  wire [3:0] regs__addr;
+  wire [31:0] regs__rdata;
+  wire [31:0] regs__wdata;
+  wire regs__we;
+  input rst;
+  wire rst;
+  wire sample;
+  wire [7:0] sram_access;
+  wire start;
+  wire step__clear;
+  wire \step__clear$98 ;
+  wire [2:0] step__drain;
+  wire [2:0] \step__drain$100 ;
+  wire step__draining;
+  wire \step__draining$102 ;
+  wire step__feeding;
+  wire \step__feeding$104 ;
+  wire [3:0] step__ib;
+  wire [3:0] \step__ib$106 ;
+  wire [3:0] step__jb;
+  wire [3:0] \step__jb$108 ;
+  wire [5:0] step__k;
+  wire [5:0] \step__k$110 ;
+  wire [3:0] therm__addr;
+  wire [31:0] therm__rdata;
+  wire [31:0] therm__wdata;
+  wire therm__we;
+  input [11:0] therm_code;
+  wire [11:0] therm_code;
+  input therm_sample;
+  wire therm_sample;
+  output [2:0] throttle_level;
+  wire [2:0] throttle_level;
+  wire tmr_mismatch;
+  assign \$2  = step__feeding ? 4'h8 : 4'h0;
+  assign \$3  = step__draining ? 4'hd : 4'h0;
+  assign \$4  = \$2  + \$3 ;
+  assign \$5  = | dp__c_wr_en;
+  assign \$6  = \$4  + \$5 ;
+  assign \$7  = \$6  + bus_access;
+  assign sram_access = \$7  + bus_rmw;
+  \obt_tile_small_ecc.controller  controller (
+    .busy(busy),
+    .ce(ce),
+    .clk(clk),
+    .cmd__k(cmd__k),
+    .cmd__m(cmd__m),
+    .cmd__n(cmd__n),
+    .ctl__clear_done(ctl__clear_done),
+    .ctl__clear_error(ctl__clear_error),
+    .ctl__start(ctl__start),
+    .cycles(ctl__cycles),
+    .done(ctl__done),
+    .drain(step__drain),
+    .error(ctl__error),
+    .ib(step__ib),
+    .jb(step__jb),
+    .k(step__k),
+    .rst(rst),
+    .step__clear(step__clear),
+    .step__draining(step__draining),
+    .step__feeding(step__feeding)
+  );
+  \obt_tile_small_ecc.datapath  datapath (
+    .act_max(cmd__act_max),
+    .act_min(cmd__act_min),
+    .bias(mem__bias__0),
+    .\bias$57 (mem__bias__1),
+    .\bias$69 (mem__bias__2),
+    .\bias$81 (mem__bias__3),
+    .ce(ce),
+    .clear(step__clear),
+    .clk(clk),
+    .cmd__a_zp(cmd__a_zp),
+    .cmd__b_zp(cmd__b_zp),
+    .cmd__m(cmd__m),
+    .cmd__n(cmd__n),
+    .cmd__per_channel(cmd__per_channel),
+    .cmd__qmult(cmd__qmult),
+    .cmd__qshift(cmd__qshift),
+    .feed_step(feed_step),
+    .i_valid(step__draining),
+    .mem__a_data__0(mem__a_data__0),
+    .mem__a_data__1(mem__a_data__1),
+    .mem__a_data__2(mem__a_data__2),
+    .mem__a_data__3(mem__a_data__3),
+    .mem__b_data__0(mem__b_data__0),
+    .mem__b_data__1(mem__b_data__1),
+    .mem__b_data__2(mem__b_data__2),
+    .mem__b_data__3(mem__b_data__3),
+    .mem__c_rd_data(mem__c_rd_data),
+    .mem__c_wr_addr(dp__c_wr_addr),
+    .mem__c_wr_en(dp__c_wr_en),
+    .mem__mult__0(mem__mult__0),
+    .mem__mult__1(mem__mult__1),
+    .mem__mult__2(mem__mult__2),
+    .mem__mult__3(mem__mult__3),
+    .mem__op_read(step__feeding),
+    .mem__shift__0(mem__shift__0),
+    .mem__shift__1(mem__shift__1),
+    .mem__shift__2(mem__shift__2),
+    .mem__shift__3(mem__shift__3),
+    .out_zp(cmd__out_zp),
+    .\port$259$0 (\$8 ),
+    .\port$260$0 (\$9 ),
+    .\port$261$0 (\$10 ),
+    .\port$262$0 (\$11 ),
+    .rst(rst),
+    .step__drain(step__drain),
+    .step__ib(step__ib),
+    .step__jb(step__jb),
+    .step__k(step__k)
+  );
+  \obt_tile_small_ecc.regfile  regfile (
+    .a_zp(cmd__a_zp),
+    .act_max(cmd__act_max),
+    .act_min(cmd__act_min),
+    .b_zp(cmd__b_zp),
+    .bus__ack(bus__ack),
+    .bus__adr(bus__adr),
+    .bus__cyc(bus__cyc),
+    .bus__dat_r(bus__dat_r),
+    .bus__stb(bus__stb),
+    .busy(busy),
+    .clk(clk),
+    .ctl__clear_done(ctl__clear_done),
+    .ctl__clear_error(ctl__clear_error),
+    .ctl__cycles(ctl__cycles),
+    .ctl__done(ctl__done),
+    .ctl__error(ctl__error),
+    .ctl__start(ctl__start),
+    .ecc__corrected(ecc__corrected),
+    .ecc__event(ecc__event),
+    .ecc__event_addr(ecc__event_addr),
+    .ecc__uncorrectable(ecc__uncorrectable),
+    .irq(irq),
+    .mem__ack_region(bus__ack_region),
+    .mem__rdata(mem__rdata),
+    .mem__req(bus__req),
+    .mem__sel(bus__sel),
+    .mem__served(mem__served),
+    .mem__wdata(bus__dat_w),
+    .mem__we(bus__we),
+    .out_zp(cmd__out_zp),
+    .per_channel(cmd__per_channel),
+    .qmult(cmd__qmult),
+    .qshift(cmd__qshift),
+    .reg_k(cmd__k),
+    .reg_m(cmd__m),
+    .reg_n(cmd__n),
+    .rst(rst),
+    .scrub_interval(ecc__scrub_interval),
+    .therm__addr(regs__addr),
+    .therm__rdata(therm__rdata),
+    .therm__we(regs__we),
+    .\tmr_mismatch$72 (1'h0)
+  );
+  \obt_tile_small_ecc.scratchpads  scratchpads (
+    .bus__ack_region(bus__ack_region),
+    .bus__rdata(mem__rdata),
+    .bus__req(bus__req),
+    .bus__sel(bus__sel),
+    .bus__wdata(bus__dat_w),
+    .bus__we(bus__we),
+    .bus_access(bus_access),
+    .bus_rmw(bus_rmw),
+    .busy(busy),
+    .ce(ce),
+    .clk(clk),
+    .dp__a_data__0(mem__a_data__0),
+    .dp__a_data__1(mem__a_data__1),
+    .dp__a_data__2(mem__a_data__2),
+    .dp__a_data__3(mem__a_data__3),
+    .dp__b_data__0(mem__b_data__0),
+    .dp__b_data__1(mem__b_data__1),
+    .dp__b_data__2(mem__b_data__2),
+    .dp__b_data__3(mem__b_data__3),
+    .dp__bias__0(mem__bias__0),
+    .dp__bias__1(mem__bias__1),
+    .dp__bias__2(mem__bias__2),
+    .dp__bias__3(mem__bias__3),
+    .dp__c_rd_data(mem__c_rd_data),
+    .dp__c_rd_en(step__draining),
+    .dp__c_wr_addr(dp__c_wr_addr),
+    .dp__c_wr_en(dp__c_wr_en),
+    .dp__ch_addr(step__jb[2:0]),
+    .dp__mult__0(mem__mult__0),
+    .dp__mult__1(mem__mult__1),
+    .dp__mult__2(mem__mult__2),
+    .dp__mult__3(mem__mult__3),
+    .dp__op_read(step__feeding),
+    .dp__shift__0(mem__shift__0),
+    .dp__shift__1(mem__shift__1),
+    .dp__shift__2(mem__shift__2),
+    .dp__shift__3(mem__shift__3),
+    .ecc__corrected(ecc__corrected),
+    .ecc__event(ecc__event),
+    .ecc__event_addr(ecc__event_addr),
+    .ecc__uncorrectable(ecc__uncorrectable),
+    .\port$0$5 (bus__adr),
+    .\port$10642$0 (step__ib[2:0]),
+    .\port$10646$2 (step__k[4:2]),
+    .\port$10650$0 (step__drain[1:0]),
+    .\port$259$0 (\$8 ),
+    .\port$260$0 (\$9 ),
+    .\port$261$0 (\$10 ),
+    .\port$262$0 (\$11 ),
+    .rst(rst),
+    .scrub_interval(ecc__scrub_interval),
+    .served(mem__served)
+  );
+  \obt_tile_small_ecc.throttle  throttle (
+    .act_feed(act_feed),
+    .act_sram(act_sram),
+    .busy(busy),
+    .ce(ce),
+    .clk(clk),
+    .code(therm_code),
+    .dvfs(dvfs_level),
+    .feed_step(feed_step),
+    .regs__addr(regs__addr),
+    .regs__rdata(therm__rdata),
+    .regs__wdata(bus__dat_w),
+    .regs__we(regs__we),
+    .rst(rst),
+    .sample(therm_sample),
+    .sram_access(sram_access),
+    .start(ctl__start),
+    .therm_level(throttle_level)
+  );
+  assign \bus__ack$18  = bus__ack;
+  assign \bus__adr$19  = bus__adr;
+  assign \bus__cyc$20  = bus__cyc;
+  assign \bus__dat_r$21  = bus__dat_r;
+  assign \bus__dat_w$22  = bus__dat_w;
+  assign \bus__sel$23  = bus__sel;
+  assign \bus__stb$24  = bus__stb;
+  assign \bus__we$25  = bus__we;
+  assign mem__ack_region = bus__ack_region;
+  assign bus__addr = bus__adr[17:0];
+  assign mem__addr = bus__adr[17:0];
+  assign bus__rdata = mem__rdata;
+  assign bus__region = bus__adr[20:18];
+  assign mem__region = bus__adr[20:18];
+  assign mem__req = bus__req;
+  assign \bus__sel$36  = bus__sel;
+  assign mem__sel = bus__sel;
+  assign bus__served = mem__served;
+  assign bus__wdata = bus__dat_w;
+  assign mem__wdata = bus__dat_w;
+  assign \bus__we$42  = bus__we;
+  assign mem__we = bus__we;
+  assign \cmd__a_zp$45  = cmd__a_zp;
+  assign \cmd__a_zp$46  = cmd__a_zp;
+  assign \cmd__act_max$48  = cmd__act_max;
+  assign \cmd__act_max$49  = cmd__act_max;
+  assign \cmd__act_min$51  = cmd__act_min;
+  assign \cmd__act_min$52  = cmd__act_min;
+  assign \cmd__b_zp$54  = cmd__b_zp;
+  assign \cmd__b_zp$55  = cmd__b_zp;
+  assign \cmd__k$57  = cmd__k;
+  assign \cmd__k$58  = cmd__k;
+  assign \cmd__m$60  = cmd__m;
+  assign \cmd__m$61  = cmd__m;
+  assign \cmd__n$63  = cmd__n;
+  assign \cmd__n$64  = cmd__n;
+  assign \cmd__out_zp$66  = cmd__out_zp;
+  assign \cmd__out_zp$67  = cmd__out_zp;
+  assign \cmd__per_channel$69  = cmd__per_channel;
+  assign \cmd__per_channel$70  = cmd__per_channel;
+  assign \cmd__qmult$72  = cmd__qmult;
+  assign \cmd__qmult$73  = cmd__qmult;
+  assign \cmd__qshift$75  = cmd__qshift;
+  assign \cmd__qshift$76  = cmd__qshift;
+  assign \ctl__clear_done$78  = ctl__clear_done;
+  assign \ctl__clear_error$80  = ctl__clear_error;
+  assign \ctl__cycles$82  = ctl__cycles;
+  assign \ctl__done$84  = ctl__done;
+  assign \ctl__error$86  = ctl__error;
+  assign \ctl__start$88  = ctl__start;
+  assign therm__addr = regs__addr;
+  assign regs__rdata = therm__rdata;
+  assign regs__wdata = bus__dat_w;
+  assign therm__wdata = bus__dat_w;
+  assign therm__we = regs__we;
+  assign \step__clear$98  = step__clear;
+  assign \step__drain$100  = step__drain;
+  assign \step__draining$102  = step__draining;
+  assign \step__feeding$104  = step__feeding;
+  assign \step__ib$106  = step__ib;
+  assign \step__jb$108  = step__jb;
+  assign \step__k$110  = step__k;
+  assign dp__a_addr = { step__ib[2:0], step__k[4:2] };
+  assign mem__a_addr = { step__ib[2:0], step__k[4:2] };
+  assign dp__a_data__0 = mem__a_data__0;
+  assign dp__a_data__1 = mem__a_data__1;
+  assign dp__a_data__2 = mem__a_data__2;
+  assign dp__a_data__3 = mem__a_data__3;
+  assign dp__b_addr = { step__jb[2:0], step__k[4:2] };
+  assign mem__b_addr = { step__jb[2:0], step__k[4:2] };
+  assign dp__b_data__0 = mem__b_data__0;
+  assign dp__b_data__1 = mem__b_data__1;
+  assign dp__b_data__2 = mem__b_data__2;
+  assign dp__b_data__3 = mem__b_data__3;
+  assign dp__bias__0 = mem__bias__0;
+  assign dp__bias__1 = mem__bias__1;
+  assign dp__bias__2 = mem__bias__2;
+  assign dp__bias__3 = mem__bias__3;
+  assign dp__c_rd_addr = { step__ib[2:0], step__drain[1:0], step__jb[2:0] };
+  assign mem__c_rd_addr = { step__ib[2:0], step__drain[1:0], step__jb[2:0] };
+  assign dp__c_rd_data = mem__c_rd_data;
+  assign dp__c_rd_en = step__draining;
+  assign mem__c_rd_en = step__draining;
+  assign mem__c_wr_addr = dp__c_wr_addr;
+  assign dp__c_wr_data = { \$11 , \$10 , \$9 , \$8  };
+  assign mem__c_wr_data = { \$11 , \$10 , \$9 , \$8  };
+  assign mem__c_wr_en = dp__c_wr_en;
+  assign dp__ch_addr = step__jb[2:0];
+  assign mem__ch_addr = step__jb[2:0];
+  assign dp__mult__0 = mem__mult__0;
+  assign dp__mult__1 = mem__mult__1;
+  assign dp__mult__2 = mem__mult__2;
+  assign dp__mult__3 = mem__mult__3;
+  assign dp__op_read = step__feeding;
+  assign mem__op_read = step__feeding;
+  assign dp__shift__0 = mem__shift__0;
+  assign dp__shift__1 = mem__shift__1;
+  assign dp__shift__2 = mem__shift__2;
+  assign dp__shift__3 = mem__shift__3;
+  assign \ecc__corrected$172  = ecc__corrected;
+  assign \ecc__event$174  = ecc__event;
+  assign \ecc__event_addr$176  = ecc__event_addr;
+  assign \ecc__scrub_interval$178  = ecc__scrub_interval;
+  assign \ecc__uncorrectable$180  = ecc__uncorrectable;
+  assign \busy$181  = busy;
+  assign \busy$182  = busy;
+  assign \busy$183  = busy;
+  assign \busy$184  = busy;
+  assign \ce$186  = ce;
+  assign \ce$187  = ce;
+  assign \ce$188  = ce;
+  assign mismatch = 1'h0;
+  assign \mismatch$191  = 1'h0;
+  assign \mismatch$192  = 1'h0;
+  assign \irq$193  = irq;
+  assign code = therm_code;
+  assign sample = therm_sample;
+  assign level = throttle_level;
+  assign dvfs = dvfs_level;
+  assign \act_feed$198  = act_feed;
+  assign \act_sram$199  = act_sram;
+  assign start = ctl__start;
+  assign \feed_step$202  = feed_step;
+  assign \$1  = 1'h0;
+  assign tmr_mismatch = 1'h0;
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.controller (rst, ce, ctl__start, ctl__clear_done, ctl__clear_error, cmd__m, cmd__k, cmd__n, step__clear, step__feeding, step__draining, busy, done, error, cycles, ib, jb, k, drain, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
+  wire [32:0] \$1 ;
+  wire \$10 ;
+  wire \$11 ;
+  wire \$12 ;
+  wire \$13 ;
+  wire \$14 ;
+  wire \$15 ;
+  wire \$16 ;
+  wire \$17 ;
+  wire \$18 ;
+  wire [6:0] \$19 ;
+  wire [16:0] \$2 ;
+  wire [16:0] \$20 ;
+  wire \$21 ;
+  wire [4:0] \$22 ;
+  wire \$23 ;
+  wire [3:0] \$24 ;
+  wire \$25 ;
+  wire [4:0] \$26 ;
+  wire \$27 ;
+  wire [4:0] \$28 ;
+  wire \$29 ;
+  wire [17:0] \$3 ;
+  wire [4:0] \$30 ;
+  wire [4:0] \$31 ;
+  wire [4:0] \$32 ;
+  wire \$33 ;
+  reg \$34 ;
+  reg \$35 ;
+  reg \$36 ;
+  reg [31:0] \$37 ;
+  reg [2:0] \$38 ;
+  reg [3:0] \$39 ;
+  wire [17:0] \$4 ;
+  reg [3:0] \$40 ;
+  reg [5:0] \$41 ;
+  reg [3:0] \$42 ;
+  reg [2:0] \$43 ;
+  wire [16:0] \$5 ;
+  wire [17:0] \$6 ;
+  wire [17:0] \$7 ;
+  wire \$8 ;
+  wire \$9 ;
+  output busy;
+  reg busy = 1'h0;
+  (* init = 1'h0 *)
+  wire \busy$22 ;
+  reg busy_d;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  input [15:0] cmd__k;
+  wire [15:0] cmd__k;
+  input [15:0] cmd__m;
+  wire [15:0] cmd__m;
+  input [15:0] cmd__n;
+  wire [15:0] cmd__n;
+  input ctl__clear_done;
+  wire ctl__clear_done;
+  input ctl__clear_error;
+  wire ctl__clear_error;
+  (* init = 32'd0 *)
+  wire [31:0] ctl__cycles;
+  (* init = 1'h0 *)
+  wire ctl__done;
+  (* init = 1'h0 *)
+  wire ctl__error;
+  input ctl__start;
+  wire ctl__start;
+  (* enum_base_type = "Ctrl" *)
+  (* enum_value_000 = "IDLE" *)
+  (* enum_value_001 = "CLEAR" *)
+  (* enum_value_010 = "FEED" *)
+  (* enum_value_011 = "WAIT" *)
+  (* enum_value_100 = "DRAIN" *)
+  (* enum_value_101 = "FLUSH" *)
+  reg [2:0] ctrl_state = 3'h0;
+  (* enum_base_type = "Ctrl" *)
+  (* enum_value_000 = "IDLE" *)
+  (* enum_value_001 = "CLEAR" *)
+  (* enum_value_010 = "FEED" *)
+  (* enum_value_011 = "WAIT" *)
+  (* enum_value_100 = "DRAIN" *)
+  (* enum_value_101 = "FLUSH" *)
+  reg [2:0] ctrl_state_d;
+  output [31:0] cycles;
+  reg [31:0] cycles = 32'd0;
+  reg [31:0] cycles_d;
+  output done;
+  reg done = 1'h0;
+  reg done_d;
+  output [2:0] drain;
+  reg [2:0] drain = 3'h0;
+  reg [2:0] drain_d;
+  output error;
+  reg error = 1'h0;
+  reg error_d;
+  output [3:0] ib;
+  reg [3:0] ib = 4'h0;
+  reg [3:0] ib_d;
+  output [3:0] jb;
+  reg [3:0] jb = 4'h0;
+  reg [3:0] jb_d;
+  output [5:0] k;
+  reg [5:0] k = 6'h00;
+  reg [5:0] k_d;
+  wire [3:0] m_blocks;
+  wire mismatch;
+  wire [3:0] n_blocks;
+  input rst;
+  wire rst;
+  output step__clear;
+  reg step__clear;
+  (* init = 3'h0 *)
+  wire [2:0] step__drain;
+  output step__draining;
+  reg step__draining;
+  output step__feeding;
+  reg step__feeding;
+  (* init = 4'h0 *)
+  wire [3:0] step__ib;
+  (* init = 4'h0 *)
+  wire [3:0] step__jb;
+  (* init = 6'h00 *)
+  wire [5:0] step__k;
+  wire tmr_mismatch;
+  reg [3:0] \wait  = 4'h0;
+  reg [3:0] wait_d;
+  always @(posedge clk)
+    ib <= \$39 ;
+  always @(posedge clk)
+    jb <= \$40 ;
+  always @(posedge clk)
+    k <= \$41 ;
+  always @(posedge clk)
+    \wait  <= \$42 ;
+  always @(posedge clk)
+    drain <= \$43 ;
+  assign \$1  = cycles + 1'h1;
+  assign \$2  = cmd__m + 3'h4;
+  assign \$3  = \$2  - 1'h1;
+  assign \$5  = cmd__n + 3'h4;
+  assign \$6  = \$5  - 1'h1;
+  assign \$8  = | cmd__m;
+  assign \$9  = | cmd__k;
+  assign \$10  = \$8  & \$9 ;
+  assign \$11  = | cmd__n;
+  assign \$12  = \$10  & \$11 ;
+  assign \$13  = cmd__m <= 6'h20;
+  assign \$14  = \$12  & \$13 ;
+  assign \$15  = cmd__k <= 6'h20;
+  assign \$16  = \$14  & \$15 ;
+  assign \$17  = cmd__n <= 6'h20;
+  assign \$18  = \$16  & \$17 ;
+  assign \$19  = k + 1'h1;
+  assign \$20  = cmd__k - 1'h1;
+  assign \$21  = k == \$20 ;
+  assign \$22  = \wait  + 1'h1;
+  assign \$23  = \wait  == 2'h3;
+  assign \$24  = drain + 1'h1;
+  assign \$25  = drain == 2'h3;
+  assign \$26  = jb + 1'h1;
+  assign \$27  = \$26  < \$7 [3:0];
+  assign \$28  = ib + 1'h1;
+  assign \$29  = \$28  < \$4 [3:0];
+  assign \$30  = jb + 1'h1;
+  assign \$31  = ib + 1'h1;
+  assign \$32  = \wait  + 1'h1;
+  assign \$33  = \wait  == 2'h3;
+  always @(posedge clk)
+    busy <= \$34 ;
+  always @(posedge clk)
+    done <= \$35 ;
+  always @(posedge clk)
+    error <= \$36 ;
+  always @(posedge clk)
+    cycles <= \$37 ;
+  always @(posedge clk)
+    ctrl_state <= \$38 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$39  = ib_d;
+    if (rst) begin
+      \$39  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$40  = jb_d;
+    if (rst) begin
+      \$40  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$41  = k_d;
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$42  = wait_d;
+    if (rst) begin
+      \$42  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$43  = drain_d;
+    if (rst) begin
+      \$43  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    busy_d = busy;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$18 ) begin
+                busy_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$33 ) begin
+              busy_d = 1'h0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    done_d = done;
+    if (ctl__clear_done) begin
+      done_d = 1'h0;
+    end
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              done_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$18 ) begin
+              end else begin
+                done_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$33 ) begin
+              done_d = 1'h1;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    error_d = error;
+    if (ctl__clear_error) begin
+      error_d = 1'h0;
+    end
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              error_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$18 ) begin
+              end else begin
+                error_d = 1'h1;
+              end
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    cycles_d = cycles;
+    if (busy) begin
+      cycles_d = \$1 [31:0];
+    end
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              cycles_d = 32'd0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    ctrl_state_d = ctrl_state;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$18 ) begin
+                ctrl_state_d = 3'h1;
+              end
+            end
+        3'h1:
+            ctrl_state_d = 3'h2;
+        3'h2:
+            if (\$21 ) begin
+              ctrl_state_d = 3'h3;
+            end
+        3'h3:
+            if (\$23 ) begin
+              ctrl_state_d = 3'h4;
+            end
+        3'h4:
+            if (\$25 ) begin
+              (* full_case = 32'd1 *)
+              if (\$27 ) begin
+                ctrl_state_d = 3'h1;
+              end else if (\$29 ) begin
+                ctrl_state_d = 3'h1;
+              end else begin
+                ctrl_state_d = 3'h5;
+              end
+            end
+        3'h5:
+            if (\$33 ) begin
+              ctrl_state_d = 3'h0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    ib_d = ib;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$18 ) begin
+                ib_d = 4'h0;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$25 ) begin
+              if (\$27 ) begin
+              end else if (\$29 ) begin
+                ib_d = \$31 [3:0];
+              end
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    jb_d = jb;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$18 ) begin
+                jb_d = 4'h0;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$25 ) begin
+              if (\$27 ) begin
+                jb_d = \$30 [3:0];
+              end else if (\$29 ) begin
+                jb_d = 4'h0;
+              end
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    k_d = k;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            k_d = 6'h00;
+        3'h2:
+            k_d = \$19 [5:0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    wait_d = \wait ;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            if (\$21 ) begin
+              wait_d = 4'h0;
+            end
+        3'h3:
+            wait_d = \$22 [3:0];
+        3'h4:
+            if (\$25 ) begin
+              (* full_case = 32'd1 *)
+              if (\$27 ) begin
+              end else if (\$29 ) begin
+              end else begin
+                wait_d = 4'h0;
+              end
+            end
+        3'h5:
+            wait_d = \$32 [3:0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    drain_d = drain;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            if (\$23 ) begin
+              drain_d = 3'h0;
+            end
+        3'h4:
+            drain_d = \$24 [2:0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    step__clear = 1'h0;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            step__clear = 1'h1;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    step__feeding = 1'h0;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            step__feeding = 1'h1;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    step__draining = 1'h0;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            step__draining = 1'h1;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$34  = busy_d;
+    if (rst) begin
+      \$34  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$35  = done_d;
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$36  = error_d;
+    if (rst) begin
+      \$36  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$37  = cycles_d;
+    if (rst) begin
+      \$37  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$38  = ctrl_state_d;
+    if (rst) begin
+      \$38  = 3'h0;
+    end
+  end
+  assign mismatch = 1'h0;
+  assign tmr_mismatch = 1'h0;
+  assign \busy$22  = busy;
+  assign ctl__done = done;
+  assign ctl__error = error;
+  assign ctl__cycles = cycles;
+  assign step__k = k;
+  assign step__ib = ib;
+  assign step__jb = jb;
+  assign step__drain = drain;
+  assign m_blocks = \$4 [3:0];
+  assign n_blocks = \$7 [3:0];
+  assign \$4  = { \$3 [17], \$3 [17], \$3 [17:2] };
+  assign \$7  = { \$6 [17], \$6 [17], \$6 [17:2] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath (rst, feed_step, mem__c_wr_en, \port$259$0 , \port$260$0 , \port$261$0 , \port$262$0 , mem__a_data__0, mem__a_data__1, mem__a_data__2, mem__a_data__3, mem__b_data__0, mem__b_data__1, mem__b_data__2, mem__b_data__3, bias, \bias$57 , \bias$69 , \bias$81 , mem__mult__0, mem__mult__1
+, mem__mult__2, mem__mult__3, mem__shift__0, mem__shift__1, mem__shift__2, mem__shift__3, mem__c_rd_data, ce, cmd__m, cmd__n, cmd__a_zp, cmd__b_zp, out_zp, act_min, act_max, cmd__per_channel, cmd__qmult, cmd__qshift, clear, mem__op_read, i_valid
+, step__ib, step__jb, step__k, step__drain, mem__c_wr_addr, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$2  = 0;
+  wire [7:0] \$1 ;
+  wire [8:0] \$10 ;
+  wire [7:0] \$11 ;
+  wire [8:0] \$12 ;
+  wire [7:0] \$13 ;
+  wire [8:0] \$14 ;
+  wire [7:0] \$15 ;
+  wire [8:0] \$16 ;
+  wire [32:0] \$17 ;
+  wire [6:0] \$18 ;
+  wire [32:0] \$19 ;
+  wire [8:0] \$2 ;
+  wire [6:0] \$20 ;
+  wire [32:0] \$21 ;
+  wire [6:0] \$22 ;
+  wire [32:0] \$23 ;
+  wire [6:0] \$24 ;
+  wire \$25 ;
+  wire \$26 ;
+  wire [6:0] \$27 ;
+  wire [7:0] \$28 ;
+  wire \$29 ;
+  wire [7:0] \$3 ;
+  wire [6:0] \$30 ;
+  wire [7:0] \$31 ;
+  wire \$32 ;
+  wire [6:0] \$33 ;
+  wire [7:0] \$34 ;
+  wire \$35 ;
+  wire [6:0] \$36 ;
+  wire [7:0] \$37 ;
+  wire \$38 ;
+  wire [7:0] \$39 ;
+  wire [8:0] \$4 ;
+  wire [7:0] \$40 ;
+  wire [7:0] \$41 ;
+  wire [7:0] \$42 ;
+  reg [1:0] \$43 ;
+  reg \$44 ;
+  reg [7:0] \$45 ;
+  reg [3:0] \$46 ;
+  reg [7:0] \$47 ;
+  reg [3:0] \$48 ;
+  reg [7:0] \$49 ;
+  wire [7:0] \$5 ;
+  reg [3:0] \$50 ;
+  reg [31:0] \$51 ;
+  reg [31:0] \$52 ;
+  wire [5:0] \$53 ;
+  wire [5:0] \$58 ;
+  wire [8:0] \$6 ;
+  wire [5:0] \$63 ;
+  wire [5:0] \$68 ;
+  wire [7:0] \$7 ;
+  wire [5:0] \$73 ;
+  wire [5:0] \$78 ;
+  wire [8:0] \$8 ;
+  wire [5:0] \$83 ;
+  wire [5:0] \$88 ;
+  wire [7:0] \$9 ;
+  wire [8:0] a_in__0;
+  wire [8:0] a_in__1;
+  wire [8:0] a_in__2;
+  wire [8:0] a_in__3;
+  wire [31:0] acc;
+  wire [31:0] \acc$55 ;
+  wire [31:0] \acc$67 ;
+  wire [31:0] \acc$79 ;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  wire [7:0] \act_max$65 ;
+  wire [7:0] \act_max$77 ;
+  wire [7:0] \act_max$89 ;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  wire [7:0] \act_min$64 ;
+  wire [7:0] \act_min$76 ;
+  wire [7:0] \act_min$88 ;
+  wire [8:0] b_in__0;
+  wire [8:0] b_in__1;
+  wire [8:0] b_in__2;
+  wire [8:0] b_in__3;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input [31:0] \bias$57 ;
+  wire [31:0] \bias$57 ;
+  input [31:0] \bias$69 ;
+  wire [31:0] \bias$69 ;
+  input [31:0] \bias$81 ;
+  wire [31:0] \bias$81 ;
+  reg [1:0] byte_sel = 2'h0;
+  reg [31:0] c_old_1 = 32'd0;
+  reg [31:0] c_old_2 = 32'd0;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input [7:0] cmd__a_zp;
+  wire [7:0] cmd__a_zp;
+  wire [7:0] cmd__act_max;
+  wire [7:0] cmd__act_min;
+  input [7:0] cmd__b_zp;
+  wire [7:0] cmd__b_zp;
+  input [15:0] cmd__m;
+  wire [15:0] cmd__m;
+  input [15:0] cmd__n;
+  wire [15:0] cmd__n;
+  wire [7:0] cmd__out_zp;
+  input cmd__per_channel;
+  wire cmd__per_channel;
+  input [31:0] cmd__qmult;
+  wire [31:0] cmd__qmult;
+  input [5:0] cmd__qshift;
+  wire [5:0] cmd__qshift;
+  wire [31:0] drain_acc__0;
+  wire [31:0] drain_acc__1;
+  wire [31:0] drain_acc__2;
+  wire [31:0] drain_acc__3;
+  wire [1:0] drain_row;
+  output feed_step;
+  wire feed_step;
+  input i_valid;
+  wire i_valid;
+  wire \i_valid$54 ;
+  wire \i_valid$66 ;
+  wire \i_valid$78 ;
+  wire [5:0] mem__a_addr;
+  input [31:0] mem__a_data__0;
+  wire [31:0] mem__a_data__0;
+  input [31:0] mem__a_data__1;
+  wire [31:0] mem__a_data__1;
+  input [31:0] mem__a_data__2;
+  wire [31:0] mem__a_data__2;
+  input [31:0] mem__a_data__3;
+  wire [31:0] mem__a_data__3;
+  wire [5:0] mem__b_addr;
+  input [31:0] mem__b_data__0;
+  wire [31:0] mem__b_data__0;
+  input [31:0] mem__b_data__1;
+  wire [31:0] mem__b_data__1;
+  input [31:0] mem__b_data__2;
+  wire [31:0] mem__b_data__2;
+  input [31:0] mem__b_data__3;
+  wire [31:0] mem__b_data__3;
+  wire [31:0] mem__bias__0;
+  wire [31:0] mem__bias__1;
+  wire [31:0] mem__bias__2;
+  wire [31:0] mem__bias__3;
+  wire [7:0] mem__c_rd_addr;
+  input [31:0] mem__c_rd_data;
+  wire [31:0] mem__c_rd_data;
+  wire mem__c_rd_en;
+  output [7:0] mem__c_wr_addr;
+  reg [7:0] mem__c_wr_addr = 8'h00;
+  wire [31:0] mem__c_wr_data;
+  output [3:0] mem__c_wr_en;
+  wire [3:0] mem__c_wr_en;
+  wire [2:0] mem__ch_addr;
+  input [31:0] mem__mult__0;
+  wire [31:0] mem__mult__0;
+  input [31:0] mem__mult__1;
+  wire [31:0] mem__mult__1;
+  input [31:0] mem__mult__2;
+  wire [31:0] mem__mult__2;
+  input [31:0] mem__mult__3;
+  wire [31:0] mem__mult__3;
+  input mem__op_read;
+  wire mem__op_read;
+  input [5:0] mem__shift__0;
+  wire [5:0] mem__shift__0;
+  input [5:0] mem__shift__1;
+  wire [5:0] mem__shift__1;
+  input [5:0] mem__shift__2;
+  wire [5:0] mem__shift__2;
+  input [5:0] mem__shift__3;
+  wire [5:0] mem__shift__3;
+  wire [31:0] mult;
+  wire [31:0] \mult$59 ;
+  wire [31:0] \mult$71 ;
+  wire [31:0] \mult$83 ;
+  wire [7:0] out;
+  wire [7:0] \out$103 ;
+  wire [7:0] \out$104 ;
+  wire [7:0] \out$105 ;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [7:0] \out_zp$63 ;
+  wire [7:0] \out_zp$75 ;
+  wire [7:0] \out_zp$87 ;
+  output [7:0] \port$259$0 ;
+  wire [7:0] \port$259$0 ;
+  output [7:0] \port$260$0 ;
+  wire [7:0] \port$260$0 ;
+  output [7:0] \port$261$0 ;
+  wire [7:0] \port$261$0 ;
+  output [7:0] \port$262$0 ;
+  wire [7:0] \port$262$0 ;
+  wire [5:0] row;
+  input rst;
+  wire rst;
+  wire [5:0] shift;
+  wire [5:0] \shift$61 ;
+  wire [5:0] \shift$73 ;
+  wire [5:0] \shift$85 ;
+  wire step__clear;
+  input [2:0] step__drain;
+  wire [2:0] step__drain;
+  wire step__draining;
+  wire step__feeding;
+  input [3:0] step__ib;
+  wire [3:0] step__ib;
+  input [3:0] step__jb;
+  wire [3:0] step__jb;
+  input [5:0] step__k;
+  wire [5:0] step__k;
+  reg valid = 1'h0;
+  wire [7:0] wr_addr;
+  reg [7:0] wr_addr_1 = 8'h00;
+  reg [7:0] wr_addr_2 = 8'h00;
+  (* init = 8'h00 *)
+  wire [7:0] wr_addr_3;
+  wire [3:0] wr_en;
+  reg [3:0] wr_en_1 = 4'h0;
+  reg [3:0] wr_en_2 = 4'h0;
+  reg [3:0] wr_en_3 = 4'h0;
+  assign \$23  = cmd__per_channel ? { 1'h0, mem__mult__3 } : { cmd__qmult[31], cmd__qmult };
+  assign \$24  = cmd__per_channel ? { 1'h0, mem__shift__3 } : { cmd__qshift[5], cmd__qshift };
+  assign \$25  = { step__ib, step__drain[1:0] } < cmd__m;
+  assign \$26  = i_valid & \$25 ;
+  assign \$27  = step__jb * 3'h4;
+  assign \$28  = \$27  + 1'h0;
+  assign \$29  = \$28  < cmd__n;
+  assign \$30  = step__jb * 3'h4;
+  assign \$31  = \$30  + 1'h1;
+  assign \$32  = \$31  < cmd__n;
+  assign \$33  = step__jb * 3'h4;
+  assign \$34  = \$33  + 2'h2;
+  assign \$35  = \$34  < cmd__n;
+  assign \$36  = step__jb * 3'h4;
+  assign \$37  = \$36  + 2'h3;
+  assign \$38  = \$37  < cmd__n;
+  assign wr_en = \$26  ? { \$38 , \$35 , \$32 , \$29  } : 4'h0;
+  assign mem__c_wr_en = ce ? wr_en_3 : 4'h0;
+  assign \$39  = wr_en_3[0] ? out : c_old_2[7:0];
+  assign \$40  = wr_en_3[1] ? \out$103  : c_old_2[15:8];
+  assign \$41  = wr_en_3[2] ? \out$104  : c_old_2[23:16];
+  assign \$42  = wr_en_3[3] ? \out$105  : c_old_2[31:24];
+  always @(posedge clk)
+    byte_sel <= \$43 ;
+  always @(posedge clk)
+    valid <= \$44 ;
+  always @(posedge clk)
+    wr_addr_1 <= \$45 ;
+  always @(posedge clk)
+    wr_en_1 <= \$46 ;
+  always @(posedge clk)
+    wr_addr_2 <= \$47 ;
+  always @(posedge clk)
+    wr_en_2 <= \$48 ;
+  always @(posedge clk)
+    mem__c_wr_addr <= \$49 ;
+  always @(posedge clk)
+    wr_en_3 <= \$50 ;
+  always @(posedge clk)
+    c_old_1 <= \$51 ;
+  always @(posedge clk)
+    c_old_2 <= \$52 ;
+  assign \$53  = byte_sel * 4'h8;
+  assign \$1  = mem__a_data__0 >> \$53 ;
+  assign \$2  = $signed(\$1 ) - $signed(cmd__a_zp);
+  assign a_in__0 = valid ? \$2  : 9'h000;
+  assign \$58  = byte_sel * 4'h8;
+  assign \$3  = mem__a_data__1 >> \$58 ;
+  assign \$4  = $signed(\$3 ) - $signed(cmd__a_zp);
+  assign a_in__1 = valid ? \$4  : 9'h000;
+  assign \$63  = byte_sel * 4'h8;
+  assign \$5  = mem__a_data__2 >> \$63 ;
+  assign \$6  = $signed(\$5 ) - $signed(cmd__a_zp);
+  assign a_in__2 = valid ? \$6  : 9'h000;
+  assign \$68  = byte_sel * 4'h8;
+  assign \$7  = mem__a_data__3 >> \$68 ;
+  assign \$8  = $signed(\$7 ) - $signed(cmd__a_zp);
+  assign a_in__3 = valid ? \$8  : 9'h000;
+  assign \$73  = byte_sel * 4'h8;
+  assign \$9  = mem__b_data__0 >> \$73 ;
+  assign \$10  = $signed(\$9 ) - $signed(cmd__b_zp);
+  assign b_in__0 = valid ? \$10  : 9'h000;
+  assign \$78  = byte_sel * 4'h8;
+  assign \$11  = mem__b_data__1 >> \$78 ;
+  assign \$12  = $signed(\$11 ) - $signed(cmd__b_zp);
+  assign b_in__1 = valid ? \$12  : 9'h000;
+  assign \$83  = byte_sel * 4'h8;
+  assign \$13  = mem__b_data__2 >> \$83 ;
+  assign \$14  = $signed(\$13 ) - $signed(cmd__b_zp);
+  assign b_in__2 = valid ? \$14  : 9'h000;
+  assign \$88  = byte_sel * 4'h8;
+  assign \$15  = mem__b_data__3 >> \$88 ;
+  assign \$16  = $signed(\$15 ) - $signed(cmd__b_zp);
+  assign b_in__3 = valid ? \$16  : 9'h000;
+  assign feed_step = valid & ce;
+  assign \$17  = cmd__per_channel ? { 1'h0, mem__mult__0 } : { cmd__qmult[31], cmd__qmult };
+  assign \$18  = cmd__per_channel ? { 1'h0, mem__shift__0 } : { cmd__qshift[5], cmd__qshift };
+  assign \$19  = cmd__per_channel ? { 1'h0, mem__mult__1 } : { cmd__qmult[31], cmd__qmult };
+  assign \$20  = cmd__per_channel ? { 1'h0, mem__shift__1 } : { cmd__qshift[5], cmd__qshift };
+  assign \$21  = cmd__per_channel ? { 1'h0, mem__mult__2 } : { cmd__qmult[31], cmd__qmult };
+  assign \$22  = cmd__per_channel ? { 1'h0, mem__shift__2 } : { cmd__qshift[5], cmd__qshift };
+  \obt_tile_small_ecc.datapath.array  array (
+    .a_in(a_in__0),
+    .a_in__1(a_in__1),
+    .a_in__2(a_in__2),
+    .a_in__3(a_in__3),
+    .b_in(b_in__0),
+    .b_in__1(b_in__1),
+    .b_in__2(b_in__2),
+    .b_in__3(b_in__3),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .drain_acc__0(acc),
+    .drain_acc__1(\acc$55 ),
+    .drain_acc__2(\acc$67 ),
+    .drain_acc__3(\acc$79 ),
+    .drain_row(step__drain[1:0]),
+    .rst(rst)
+  );
+  \obt_tile_small_ecc.datapath.requant_0  requant_0 (
+    .acc(acc),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(bias),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$17 [31:0]),
+    .out(out),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$18 [5:0])
+  );
+  \obt_tile_small_ecc.datapath.requant_1  requant_1 (
+    .acc(\acc$55 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$57 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$19 [31:0]),
+    .out(\out$103 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$20 [5:0])
+  );
+  \obt_tile_small_ecc.datapath.requant_2  requant_2 (
+    .acc(\acc$67 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$69 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$21 [31:0]),
+    .out(\out$104 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$22 [5:0])
+  );
+  \obt_tile_small_ecc.datapath.requant_3  requant_3 (
+    .acc(\acc$79 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$81 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$23 [31:0]),
+    .out(\out$105 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$24 [5:0])
+  );
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$43  = byte_sel;
+    if (ce) begin
+      \$43  = step__k[1:0];
+    end
+    if (rst) begin
+      \$43  = 2'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$44  = valid;
+    if (ce) begin
+      \$44  = mem__op_read;
+    end
+    if (rst) begin
+      \$44  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$45  = wr_addr_1;
+    if (ce) begin
+      \$45  = { step__ib[2:0], step__drain[1:0], step__jb[2:0] };
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$46  = wr_en_1;
+    if (ce) begin
+      \$46  = wr_en;
+    end
+    if (rst) begin
+      \$46  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$47  = wr_addr_2;
+    if (ce) begin
+      \$47  = wr_addr_1;
+    end
+    if (rst) begin
+      \$47  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$48  = wr_en_2;
+    if (ce) begin
+      \$48  = wr_en_1;
+    end
+    if (rst) begin
+      \$48  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$49  = mem__c_wr_addr;
+    if (ce) begin
+      \$49  = wr_addr_2;
+    end
+    if (rst) begin
+      \$49  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$50  = wr_en_3;
+    if (ce) begin
+      \$50  = wr_en_2;
+    end
+    if (rst) begin
+      \$50  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$51  = c_old_1;
+    if (ce) begin
+      \$51  = mem__c_rd_data;
+    end
+    if (rst) begin
+      \$51  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$52  = c_old_2;
+    if (ce) begin
+      \$52  = c_old_1;
+    end
+    if (rst) begin
+      \$52  = 32'd0;
+    end
+  end
+  assign step__clear = clear;
+  assign mem__a_addr = { step__ib[2:0], step__k[4:2] };
+  assign mem__b_addr = { step__jb[2:0], step__k[4:2] };
+  assign step__feeding = mem__op_read;
+  assign drain_row = step__drain[1:0];
+  assign row = { step__ib, step__drain[1:0] };
+  assign mem__ch_addr = step__jb[2:0];
+  assign step__draining = i_valid;
+  assign drain_acc__0 = acc;
+  assign mem__bias__0 = bias;
+  assign mult = \$17 [31:0];
+  assign shift = \$18 [5:0];
+  assign cmd__out_zp = out_zp;
+  assign cmd__act_min = act_min;
+  assign cmd__act_max = act_max;
+  assign \i_valid$54  = i_valid;
+  assign drain_acc__1 = \acc$55 ;
+  assign mem__bias__1 = \bias$57 ;
+  assign \mult$59  = \$19 [31:0];
+  assign \shift$61  = \$20 [5:0];
+  assign \out_zp$63  = out_zp;
+  assign \act_min$64  = act_min;
+  assign \act_max$65  = act_max;
+  assign \i_valid$66  = i_valid;
+  assign drain_acc__2 = \acc$67 ;
+  assign mem__bias__2 = \bias$69 ;
+  assign \mult$71  = \$21 [31:0];
+  assign \shift$73  = \$22 [5:0];
+  assign \out_zp$75  = out_zp;
+  assign \act_min$76  = act_min;
+  assign \act_max$77  = act_max;
+  assign \i_valid$78  = i_valid;
+  assign drain_acc__3 = \acc$79 ;
+  assign mem__bias__3 = \bias$81 ;
+  assign \mult$83  = \$23 [31:0];
+  assign \shift$85  = \$24 [5:0];
+  assign \out_zp$87  = out_zp;
+  assign \act_min$88  = act_min;
+  assign \act_max$89  = act_max;
+  assign wr_addr = { step__ib[2:0], step__drain[1:0], step__jb[2:0] };
+  assign mem__c_rd_addr = { step__ib[2:0], step__drain[1:0], step__jb[2:0] };
+  assign mem__c_rd_en = i_valid;
+  assign wr_addr_3 = mem__c_wr_addr;
+  assign mem__c_wr_data = { \$42 , \$41 , \$40 , \$39  };
+  assign \port$259$0  = \$39 ;
+  assign \port$260$0  = \$40 ;
+  assign \port$261$0  = \$41 ;
+  assign \port$262$0  = \$42 ;
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.array (rst, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__1, b_in__2, b_in__3, ce, clear, drain_row, drain_acc__0, drain_acc__1, drain_acc__2, drain_acc__3, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$3  = 0;
+  reg [8:0] \$1 ;
+  reg [8:0] \$10 ;
+  reg [8:0] \$11 ;
+  reg [8:0] \$12 ;
+  reg [8:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [8:0] \$5 ;
+  reg [8:0] \$6 ;
+  reg [8:0] \$7 ;
+  reg [8:0] \$8 ;
+  reg [8:0] \$9 ;
+  (* init = 9'h000 *)
+  wire [8:0] a1_skew0;
+  reg [8:0] a2_skew0 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] a2_skew1;
+  reg [8:0] a3_skew0 = 9'h000;
+  reg [8:0] a3_skew1 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] a3_skew2;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  wire [8:0] \a_in$19 ;
+  wire [8:0] \a_in$21 ;
+  wire [8:0] \a_in$23 ;
+  reg [8:0] \a_in$25  = 9'h000;
+  wire [8:0] \a_in$27 ;
+  wire [8:0] \a_in$29 ;
+  wire [8:0] \a_in$31 ;
+  reg [8:0] \a_in$33  = 9'h000;
+  wire [8:0] \a_in$35 ;
+  wire [8:0] \a_in$37 ;
+  wire [8:0] \a_in$39 ;
+  reg [8:0] \a_in$41  = 9'h000;
+  wire [8:0] \a_in$43 ;
+  wire [8:0] \a_in$45 ;
+  wire [8:0] \a_in$47 ;
+  wire [8:0] a_in__0;
+  input [8:0] a_in__1;
+  wire [8:0] a_in__1;
+  input [8:0] a_in__2;
+  wire [8:0] a_in__2;
+  input [8:0] a_in__3;
+  wire [8:0] a_in__3;
+  wire [8:0] a_out;
+  wire [8:0] \a_out$22 ;
+  wire [8:0] \a_out$24 ;
+  wire [8:0] \a_out$28 ;
+  wire [8:0] \a_out$30 ;
+  wire [8:0] \a_out$32 ;
+  wire [8:0] \a_out$36 ;
+  wire [8:0] \a_out$38 ;
+  wire [8:0] \a_out$40 ;
+  wire [8:0] \a_out$44 ;
+  wire [8:0] \a_out$46 ;
+  wire [8:0] \a_out$48 ;
+  wire [31:0] acc;
+  wire [31:0] \acc$100 ;
+  wire [31:0] \acc$101 ;
+  wire [31:0] \acc$84 ;
+  wire [31:0] \acc$85 ;
+  wire [31:0] \acc$86 ;
+  wire [31:0] \acc$88 ;
+  wire [31:0] \acc$89 ;
+  wire [31:0] \acc$90 ;
+  wire [31:0] \acc$91 ;
+  wire [31:0] \acc$93 ;
+  wire [31:0] \acc$94 ;
+  wire [31:0] \acc$95 ;
+  wire [31:0] \acc$96 ;
+  wire [31:0] \acc$98 ;
+  wire [31:0] \acc$99 ;
+  (* init = 9'h000 *)
+  wire [8:0] b1_skew0;
+  reg [8:0] b2_skew0 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] b2_skew1;
+  reg [8:0] b3_skew0 = 9'h000;
+  reg [8:0] b3_skew1 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] b3_skew2;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  wire [8:0] \b_in$51 ;
+  wire [8:0] \b_in$53 ;
+  wire [8:0] \b_in$55 ;
+  reg [8:0] \b_in$57  = 9'h000;
+  wire [8:0] \b_in$59 ;
+  wire [8:0] \b_in$61 ;
+  wire [8:0] \b_in$63 ;
+  reg [8:0] \b_in$65  = 9'h000;
+  wire [8:0] \b_in$67 ;
+  wire [8:0] \b_in$69 ;
+  wire [8:0] \b_in$71 ;
+  reg [8:0] \b_in$73  = 9'h000;
+  wire [8:0] \b_in$75 ;
+  wire [8:0] \b_in$77 ;
+  wire [8:0] \b_in$79 ;
+  wire [8:0] b_in__0;
+  input [8:0] b_in__1;
+  wire [8:0] b_in__1;
+  input [8:0] b_in__2;
+  wire [8:0] b_in__2;
+  input [8:0] b_in__3;
+  wire [8:0] b_in__3;
+  wire [8:0] b_out;
+  wire [8:0] \b_out$54 ;
+  wire [8:0] \b_out$56 ;
+  wire [8:0] \b_out$60 ;
+  wire [8:0] \b_out$62 ;
+  wire [8:0] \b_out$64 ;
+  wire [8:0] \b_out$68 ;
+  wire [8:0] \b_out$70 ;
+  wire [8:0] \b_out$72 ;
+  wire [8:0] \b_out$76 ;
+  wire [8:0] \b_out$78 ;
+  wire [8:0] \b_out$80 ;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  wire \clear$1 ;
+  wire \clear$10 ;
+  wire \clear$11 ;
+  wire \clear$12 ;
+  wire \clear$13 ;
+  wire \clear$14 ;
+  wire \clear$15 ;
+  wire \clear$16 ;
+  wire \clear$2 ;
+  wire \clear$3 ;
+  wire \clear$4 ;
+  wire \clear$5 ;
+  wire \clear$6 ;
+  wire \clear$7 ;
+  wire \clear$8 ;
+  wire \clear$9 ;
+  input clk;
+  wire clk;
+  output [31:0] drain_acc__0;
+  reg [31:0] drain_acc__0;
+  output [31:0] drain_acc__1;
+  reg [31:0] drain_acc__1;
+  output [31:0] drain_acc__2;
+  reg [31:0] drain_acc__2;
+  output [31:0] drain_acc__3;
+  reg [31:0] drain_acc__3;
+  input [1:0] drain_row;
+  wire [1:0] drain_row;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    \a_in$25  <= \$1 ;
+  always @(posedge clk)
+    a2_skew0 <= \$2 ;
+  always @(posedge clk)
+    \a_in$33  <= \$3 ;
+  always @(posedge clk)
+    a3_skew0 <= \$4 ;
+  always @(posedge clk)
+    a3_skew1 <= \$5 ;
+  always @(posedge clk)
+    \a_in$41  <= \$6 ;
+  always @(posedge clk)
+    \b_in$57  <= \$7 ;
+  always @(posedge clk)
+    b2_skew0 <= \$8 ;
+  always @(posedge clk)
+    \b_in$65  <= \$9 ;
+  always @(posedge clk)
+    b3_skew0 <= \$10 ;
+  always @(posedge clk)
+    b3_skew1 <= \$11 ;
+  always @(posedge clk)
+    \b_in$73  <= \$12 ;
+  \obt_tile_small_ecc.datapath.array.pe_0_0  pe_0_0 (
+    .a_in(a_in),
+    .a_out(\a_in$19 ),
+    .acc(acc),
+    .b_in(b_in),
+    .b_out(\b_in$51 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_ecc.datapath.array.pe_0_1  pe_0_1 (
+    .a_in(\a_in$19 ),
+    .a_out(\a_in$21 ),
+    .acc(\acc$88 ),
+    .b_in(\b_in$57 ),
+    .b_out(\b_in$59 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_ecc.datapath.array.pe_0_2  pe_0_2 (
+    .a_in(\a_in$21 ),
+    .a_out(\a_in$23 ),
+    .acc(\acc$93 ),
+    .b_in(\b_in$65 ),
+    .b_out(\b_in$67 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_ecc.datapath.array.pe_0_3  pe_0_3 (
+    .a_in(\a_in$23 ),
+    .acc(\acc$98 ),
+    .b_in(\b_in$73 ),
+    .b_out(\b_in$75 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_ecc.datapath.array.pe_1_0  pe_1_0 (
+    .a_in(\a_in$25 ),
+    .a_out(\a_in$27 ),
+    .acc(\acc$84 ),
+    .b_in(\b_in$51 ),
+    .b_out(\b_in$53 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_ecc.datapath.array.pe_1_1  pe_1_1 (
+    .a_in(\a_in$27 ),
+    .a_out(\a_in$29 ),
+    .acc(\acc$89 ),
+    .b_in(\b_in$59 ),
+    .b_out(\b_in$61 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_ecc.datapath.array.pe_1_2  pe_1_2 (
+    .a_in(\a_in$29 ),
+    .a_out(\a_in$31 ),
+    .acc(\acc$94 ),
+    .b_in(\b_in$67 ),
+    .b_out(\b_in$69 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_ecc.datapath.array.pe_1_3  pe_1_3 (
+    .a_in(\a_in$31 ),
+    .acc(\acc$99 ),
+    .b_in(\b_in$75 ),
+    .b_out(\b_in$77 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_ecc.datapath.array.pe_2_0  pe_2_0 (
+    .a_in(\a_in$33 ),
+    .a_out(\a_in$35 ),
+    .acc(\acc$85 ),
+    .b_in(\b_in$53 ),
+    .b_out(\b_in$55 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_ecc.datapath.array.pe_2_1  pe_2_1 (
+    .a_in(\a_in$35 ),
+    .a_out(\a_in$37 ),
+    .acc(\acc$90 ),
+    .b_in(\b_in$61 ),
+    .b_out(\b_in$63 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_ecc.datapath.array.pe_2_2  pe_2_2 (
+    .a_in(\a_in$37 ),
+    .a_out(\a_in$39 ),
+    .acc(\acc$95 ),
+    .b_in(\b_in$69 ),
+    .b_out(\b_in$71 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_ecc.datapath.array.pe_2_3  pe_2_3 (
+    .a_in(\a_in$39 ),
+    .acc(\acc$100 ),
+    .b_in(\b_in$77 ),
+    .b_out(\b_in$79 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_ecc.datapath.array.pe_3_0  pe_3_0 (
+    .a_in(\a_in$41 ),
+    .a_out(\a_in$43 ),
+    .acc(\acc$86 ),
+    .b_in(\b_in$55 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_ecc.datapath.array.pe_3_1  pe_3_1 (
+    .a_in(\a_in$43 ),
+    .a_out(\a_in$45 ),
+    .acc(\acc$91 ),
+    .b_in(\b_in$63 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_ecc.datapath.array.pe_3_2  pe_3_2 (
+    .a_in(\a_in$45 ),
+    .a_out(\a_in$47 ),
+    .acc(\acc$96 ),
+    .b_in(\b_in$71 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_ecc.datapath.array.pe_3_3  pe_3_3 (
+    .a_in(\a_in$47 ),
+    .acc(\acc$101 ),
+    .b_in(\b_in$79 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      2'h0:
+          drain_acc__0 = acc;
+      2'h1:
+          drain_acc__0 = \acc$84 ;
+      2'h2:
+          drain_acc__0 = \acc$85 ;
+      2'h3:
+          drain_acc__0 = \acc$86 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      2'h0:
+          drain_acc__1 = \acc$88 ;
+      2'h1:
+          drain_acc__1 = \acc$89 ;
+      2'h2:
+          drain_acc__1 = \acc$90 ;
+      2'h3:
+          drain_acc__1 = \acc$91 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      2'h0:
+          drain_acc__2 = \acc$93 ;
+      2'h1:
+          drain_acc__2 = \acc$94 ;
+      2'h2:
+          drain_acc__2 = \acc$95 ;
+      2'h3:
+          drain_acc__2 = \acc$96 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      2'h0:
+          drain_acc__3 = \acc$98 ;
+      2'h1:
+          drain_acc__3 = \acc$99 ;
+      2'h2:
+          drain_acc__3 = \acc$100 ;
+      2'h3:
+          drain_acc__3 = \acc$101 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$1  = \a_in$25 ;
+    if (ce) begin
+      \$1  = a_in__1;
+    end
+    if (rst) begin
+      \$1  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$2  = a2_skew0;
+    if (ce) begin
+      \$2  = a_in__2;
+    end
+    if (rst) begin
+      \$2  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$3  = \a_in$33 ;
+    if (ce) begin
+      \$3  = a2_skew0;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$4  = a3_skew0;
+    if (ce) begin
+      \$4  = a_in__3;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$5  = a3_skew1;
+    if (ce) begin
+      \$5  = a3_skew0;
+    end
+    if (rst) begin
+      \$5  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$6  = \a_in$41 ;
+    if (ce) begin
+      \$6  = a3_skew1;
+    end
+    if (rst) begin
+      \$6  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$7  = \b_in$57 ;
+    if (ce) begin
+      \$7  = b_in__1;
+    end
+    if (rst) begin
+      \$7  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$8  = b2_skew0;
+    if (ce) begin
+      \$8  = b_in__2;
+    end
+    if (rst) begin
+      \$8  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$9  = \b_in$65 ;
+    if (ce) begin
+      \$9  = b2_skew0;
+    end
+    if (rst) begin
+      \$9  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$10  = b3_skew0;
+    if (ce) begin
+      \$10  = b_in__3;
+    end
+    if (rst) begin
+      \$10  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$11  = b3_skew1;
+    if (ce) begin
+      \$11  = b3_skew0;
+    end
+    if (rst) begin
+      \$11  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$12  = \b_in$73 ;
+    if (ce) begin
+      \$12  = b3_skew1;
+    end
+    if (rst) begin
+      \$12  = 9'h000;
+    end
+  end
+  assign \clear$1  = clear;
+  assign \clear$2  = clear;
+  assign \clear$3  = clear;
+  assign \clear$4  = clear;
+  assign \clear$5  = clear;
+  assign \clear$6  = clear;
+  assign \clear$7  = clear;
+  assign \clear$8  = clear;
+  assign \clear$9  = clear;
+  assign \clear$10  = clear;
+  assign \clear$11  = clear;
+  assign \clear$12  = clear;
+  assign \clear$13  = clear;
+  assign \clear$14  = clear;
+  assign \clear$15  = clear;
+  assign \clear$16  = clear;
+  assign a_in__0 = a_in;
+  assign a_out = \a_in$19 ;
+  assign \a_out$22  = \a_in$21 ;
+  assign \a_out$24  = \a_in$23 ;
+  assign a1_skew0 = \a_in$25 ;
+  assign \a_out$28  = \a_in$27 ;
+  assign \a_out$30  = \a_in$29 ;
+  assign \a_out$32  = \a_in$31 ;
+  assign a2_skew1 = \a_in$33 ;
+  assign \a_out$36  = \a_in$35 ;
+  assign \a_out$38  = \a_in$37 ;
+  assign \a_out$40  = \a_in$39 ;
+  assign a3_skew2 = \a_in$41 ;
+  assign \a_out$44  = \a_in$43 ;
+  assign \a_out$46  = \a_in$45 ;
+  assign \a_out$48  = \a_in$47 ;
+  assign b_in__0 = b_in;
+  assign b_out = \b_in$51 ;
+  assign \b_out$54  = \b_in$53 ;
+  assign \b_out$56  = \b_in$55 ;
+  assign b1_skew0 = \b_in$57 ;
+  assign \b_out$60  = \b_in$59 ;
+  assign \b_out$62  = \b_in$61 ;
+  assign \b_out$64  = \b_in$63 ;
+  assign b2_skew1 = \b_in$65 ;
+  assign \b_out$68  = \b_in$67 ;
+  assign \b_out$70  = \b_in$69 ;
+  assign \b_out$72  = \b_in$71 ;
+  assign b3_skew2 = \b_in$73 ;
+  assign \b_out$76  = \b_in$75 ;
+  assign \b_out$78  = \b_in$77 ;
+  assign \b_out$80  = \b_in$79 ;
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.array.pe_0_0 (rst, a_in, b_in, ce, clear, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$4  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.array.pe_0_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$5  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.array.pe_0_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$6  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.array.pe_0_3 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$7  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.array.pe_1_0 (rst, ce, clear, a_in, b_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$8  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.array.pe_1_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$9  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.array.pe_1_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$10  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.array.pe_1_3 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$11  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.array.pe_2_0 (rst, ce, clear, a_in, b_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$12  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.array.pe_2_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$13  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.array.pe_2_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$14  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.array.pe_2_3 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$15  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.array.pe_3_0 (rst, ce, clear, a_in, b_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$16  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.array.pe_3_1 (rst, ce, clear, b_in, a_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$17  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.array.pe_3_2 (rst, ce, clear, b_in, a_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$18  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.array.pe_3_3 (rst, ce, clear, b_in, a_in, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$19  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.requant_0 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$20  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.requant_1 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$21  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.requant_2 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$22  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.datapath.requant_3 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$23  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__sel, clk, rst, \tmr_mismatch$72 , mem__req, irq, therm__we, therm__addr, mem__served, ecc__corrected, ecc__uncorrectable, bus__dat_r, ctl__start, ctl__clear_done, ctl__clear_error, reg_m, reg_k
+, reg_n, a_zp, b_zp, out_zp, act_min, act_max, per_channel, qmult, qshift, scrub_interval, bus__ack, mem__ack_region, busy, ctl__done, ctl__error, ctl__cycles, mem__rdata, ecc__event, ecc__event_addr, therm__rdata, bus__cyc
+);
+  reg \$auto$verilog_backend.cc:2355:dump_module$24  = 0;
   wire \$1 ;
   wire \$10 ;
-  wire \$100 ;
-  wire \$1000 ;
-  wire \$1001 ;
-  wire \$1002 ;
-  wire \$1003 ;
-  wire \$1004 ;
-  wire \$1005 ;
-  wire \$1006 ;
-  wire \$1007 ;
-  wire \$1008 ;
-  wire \$1009 ;
-  wire \$101 ;
-  wire \$1010 ;
-  wire \$1011 ;
-  wire \$1012 ;
-  wire \$1013 ;
-  wire \$1014 ;
-  wire \$1015 ;
-  wire \$1016 ;
-  wire \$1017 ;
-  wire \$1018 ;
-  wire \$1019 ;
-  wire \$102 ;
-  wire \$1020 ;
-  wire \$1021 ;
-  wire \$1022 ;
-  wire \$1023 ;
-  wire \$1024 ;
-  wire \$1025 ;
-  wire \$1026 ;
-  wire \$1027 ;
-  wire \$1028 ;
-  wire \$1029 ;
-  wire \$103 ;
-  wire \$1030 ;
-  wire \$1031 ;
-  wire \$1032 ;
-  wire \$1033 ;
-  wire \$1034 ;
-  wire \$1035 ;
-  wire \$1036 ;
-  wire \$1037 ;
-  wire \$1038 ;
-  wire [31:0] \$1039 ;
-  wire [7:0] \$104 ;
-  wire \$1040 ;
-  wire \$1041 ;
-  wire [32:0] \$1042 ;
-  wire [32:0] \$1043 ;
-  wire [32:0] \$1044 ;
-  wire [1:0] \$1045 ;
-  wire [2:0] \$1046 ;
-  wire [3:0] \$1047 ;
-  wire [4:0] \$1048 ;
-  wire [5:0] \$1049 ;
-  wire [8:0] \$105 ;
-  wire [6:0] \$1050 ;
-  wire [7:0] \$1051 ;
-  wire [8:0] \$1052 ;
-  wire [9:0] \$1053 ;
-  wire [10:0] \$1054 ;
-  wire [11:0] \$1055 ;
-  wire [12:0] \$1056 ;
-  wire [13:0] \$1057 ;
-  wire [14:0] \$1058 ;
-  wire [15:0] \$1059 ;
-  wire \$106 ;
-  wire [16:0] \$1060 ;
-  wire [17:0] \$1061 ;
-  wire [18:0] \$1062 ;
-  wire [19:0] \$1063 ;
-  wire [20:0] \$1064 ;
-  wire [21:0] \$1065 ;
-  wire [32:0] \$1066 ;
-  wire \$1067 ;
-  wire [1:0] \$1068 ;
-  wire [2:0] \$1069 ;
-  wire \$107 ;
-  wire [3:0] \$1070 ;
-  wire [4:0] \$1071 ;
-  wire [5:0] \$1072 ;
-  wire [6:0] \$1073 ;
-  wire [7:0] \$1074 ;
-  wire [8:0] \$1075 ;
-  wire [9:0] \$1076 ;
-  wire [10:0] \$1077 ;
-  wire [11:0] \$1078 ;
-  wire [12:0] \$1079 ;
-  wire [7:0] \$108 ;
-  wire [13:0] \$1080 ;
-  wire [14:0] \$1081 ;
-  wire [15:0] \$1082 ;
-  wire [16:0] \$1083 ;
-  wire [17:0] \$1084 ;
-  wire [18:0] \$1085 ;
-  wire [19:0] \$1086 ;
-  wire [20:0] \$1087 ;
-  wire [21:0] \$1088 ;
-  wire [32:0] \$1089 ;
-  wire [8:0] \$109 ;
-  wire [32:0] \$1090 ;
-  wire [1:0] \$1091 ;
-  wire [2:0] \$1092 ;
-  wire [3:0] \$1093 ;
-  wire [4:0] \$1094 ;
-  wire [5:0] \$1095 ;
-  wire [6:0] \$1096 ;
-  wire [7:0] \$1097 ;
-  wire [8:0] \$1098 ;
-  wire [9:0] \$1099 ;
   wire \$11 ;
-  wire [2:0] \$110 ;
-  wire [10:0] \$1100 ;
-  wire [11:0] \$1101 ;
-  wire [12:0] \$1102 ;
-  wire [13:0] \$1103 ;
-  wire [14:0] \$1104 ;
-  wire [15:0] \$1105 ;
-  wire [16:0] \$1106 ;
-  wire [17:0] \$1107 ;
-  wire [18:0] \$1108 ;
-  wire [19:0] \$1109 ;
-  wire [2:0] \$111 ;
-  wire [20:0] \$1110 ;
-  wire [21:0] \$1111 ;
-  wire [32:0] \$1112 ;
-  wire \$1113 ;
-  wire [1:0] \$1114 ;
-  wire [2:0] \$1115 ;
-  wire [3:0] \$1116 ;
-  wire [4:0] \$1117 ;
-  wire [5:0] \$1118 ;
-  wire [6:0] \$1119 ;
+  wire \$12 ;
+  wire \$13 ;
+  wire \$14 ;
+  wire \$15 ;
+  wire \$16 ;
+  wire [18:0] \$17 ;
+  wire \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire [32:0] \$25 ;
+  wire [32:0] \$26 ;
+  wire \$27 ;
+  wire [32:0] \$28 ;
+  wire [32:0] \$29 ;
+  wire \$3 ;
+  wire [32:0] \$30 ;
+  wire \$31 ;
+  wire [32:0] \$32 ;
+  wire [32:0] \$33 ;
+  wire \$34 ;
+  wire \$35 ;
+  wire \$36 ;
+  wire \$37 ;
+  wire \$38 ;
+  wire \$39 ;
+  wire \$4 ;
+  wire \$40 ;
+  wire \$41 ;
+  wire \$42 ;
+  wire \$43 ;
+  wire \$44 ;
+  reg [1:0] \$45 ;
+  reg [15:0] \$46 ;
+  reg [15:0] \$47 ;
+  reg [15:0] \$48 ;
+  reg [7:0] \$49 ;
+  wire \$5 ;
+  reg [7:0] \$50 ;
+  reg [7:0] \$51 ;
+  reg [7:0] \$52 ;
+  reg [7:0] \$53 ;
+  reg \$54 ;
+  reg [31:0] \$55 ;
+  reg [5:0] \$56 ;
+  reg [31:0] \$57 ;
+  reg \$58 ;
+  reg [2:0] \$59 ;
+  wire \$6 ;
+  reg \$60 ;
+  reg [31:0] \$61 ;
+  reg [31:0] \$62 ;
+  reg [31:0] \$63 ;
+  reg [31:0] \$64 ;
+  reg \$65 ;
+  reg [31:0] \$66 ;
+  wire \$7 ;
+  wire \$8 ;
+  wire \$9 ;
+  output [7:0] a_zp;
+  reg [7:0] a_zp = 8'h00;
+  reg [7:0] a_zp_d;
+  output [7:0] act_max;
+  reg [7:0] act_max = 8'h7f;
+  reg [7:0] act_max_d;
+  output [7:0] act_min;
+  reg [7:0] act_min = 8'h80;
+  reg [7:0] act_min_d;
+  output [7:0] b_zp;
+  reg [7:0] b_zp = 8'h00;
+  reg [7:0] b_zp_d;
+  output bus__ack;
+  reg bus__ack = 1'h0;
+  input [20:0] bus__adr;
+  wire [20:0] bus__adr;
+  input bus__cyc;
+  wire bus__cyc;
+  output [31:0] bus__dat_r;
+  reg [31:0] bus__dat_r;
+  wire [31:0] bus__dat_w;
+  wire [3:0] bus__sel;
+  input bus__stb;
+  wire bus__stb;
+  wire bus__we;
+  input busy;
+  wire busy;
+  input clk;
+  wire clk;
+  (* init = 8'h00 *)
+  wire [7:0] cmd__a_zp;
+  (* init = 8'h7f *)
+  wire [7:0] cmd__act_max;
+  (* init = 8'h80 *)
+  wire [7:0] cmd__act_min;
+  (* init = 8'h00 *)
+  wire [7:0] cmd__b_zp;
+  (* init = 16'h0000 *)
+  wire [15:0] cmd__k;
+  (* init = 16'h0000 *)
+  wire [15:0] cmd__m;
+  (* init = 16'h0000 *)
+  wire [15:0] cmd__n;
+  (* init = 8'h00 *)
+  wire [7:0] cmd__out_zp;
+  (* init = 1'h0 *)
+  wire cmd__per_channel;
+  (* init = 32'd1073741824 *)
+  wire [31:0] cmd__qmult;
+  (* init = 6'h00 *)
+  wire [5:0] cmd__qshift;
+  output ctl__clear_done;
+  reg ctl__clear_done;
+  output ctl__clear_error;
+  reg ctl__clear_error;
+  input [31:0] ctl__cycles;
+  wire [31:0] ctl__cycles;
+  input ctl__done;
+  wire ctl__done;
+  input ctl__error;
+  wire ctl__error;
+  output ctl__start;
+  reg ctl__start;
+  input [4:0] ecc__corrected;
+  wire [4:0] ecc__corrected;
+  input ecc__event;
+  wire ecc__event;
+  input [31:0] ecc__event_addr;
+  wire [31:0] ecc__event_addr;
+  (* init = 32'd0 *)
+  wire [31:0] ecc__scrub_interval;
+  input [4:0] ecc__uncorrectable;
+  wire [4:0] ecc__uncorrectable;
+  reg [31:0] ecc_corrected = 32'd0;
+  reg [31:0] ecc_last = 32'd0;
+  reg ecc_ue = 1'h0;
+  reg [31:0] ecc_uncorrectable = 32'd0;
+  output irq;
+  wire irq;
+  reg [1:0] irq_en = 2'h0;
+  reg [1:0] irq_en_d;
+  output [2:0] mem__ack_region;
+  reg [2:0] mem__ack_region = 3'h0;
+  wire [17:0] mem__addr;
+  input [31:0] mem__rdata;
+  wire [31:0] mem__rdata;
+  wire [2:0] mem__region;
+  output mem__req;
+  wire mem__req;
+  input [3:0] mem__sel;
+  wire [3:0] mem__sel;
+  input mem__served;
+  wire mem__served;
+  input [31:0] mem__wdata;
+  wire [31:0] mem__wdata;
+  input mem__we;
+  wire mem__we;
+  wire mismatch;
+  output [7:0] out_zp;
+  reg [7:0] out_zp = 8'h00;
+  reg [7:0] out_zp_d;
+  output per_channel;
+  reg per_channel = 1'h0;
+  reg per_channel_d;
+  output [31:0] qmult;
+  reg [31:0] qmult = 32'd1073741824;
+  reg [31:0] qmult_d;
+  output [5:0] qshift;
+  reg [5:0] qshift = 6'h00;
+  reg [5:0] qshift_d;
+  (* init = 3'h0 *)
+  wire [2:0] rd_region;
+  output [15:0] reg_k;
+  reg [15:0] reg_k = 16'h0000;
+  reg [15:0] reg_k_d;
+  output [15:0] reg_m;
+  reg [15:0] reg_m = 16'h0000;
+  reg [15:0] reg_m_d;
+  output [15:0] reg_n;
+  reg [15:0] reg_n = 16'h0000;
+  reg [15:0] reg_n_d;
+  reg [31:0] reg_rdata = 32'd0;
+  input rst;
+  wire rst;
+  output [31:0] scrub_interval;
+  reg [31:0] scrub_interval = 32'd0;
+  reg [31:0] scrub_interval_d;
+  wire served;
+  output [3:0] therm__addr;
+  wire [3:0] therm__addr;
+  input [31:0] therm__rdata;
+  wire [31:0] therm__rdata;
+  wire [31:0] therm__wdata;
+  output therm__we;
+  wire therm__we;
+  reg [31:0] tmr_errors = 32'd0;
+  reg tmr_flag = 1'h0;
+  wire tmr_mismatch;
+  input \tmr_mismatch$72 ;
+  wire \tmr_mismatch$72 ;
+  assign \$30  = ecc_uncorrectable + ecc__uncorrectable;
+  assign \$31  = \$30  > 32'd4294967295;
+  assign \$32  = ecc_uncorrectable + ecc__uncorrectable;
+  assign \$33  = \$31  ? 33'h0ffffffff : \$32 ;
+  assign \$34  = | ecc__uncorrectable;
+  assign \$35  = ! bus__adr[20:18];
+  assign \$36  = served & \$35 ;
+  assign \$37  = ~ mem__we;
+  assign \$38  = \$36  & \$37 ;
+  assign \$39  = ! bus__adr[20:18];
+  assign \$40  = served & \$39 ;
+  assign \$41  = \$40  & mem__we;
+  assign \$42  = ~ \tmr_mismatch$72 ;
+  assign \$43  = mem__wdata[3] & \$42 ;
+  assign \$44  = ~ \tmr_mismatch$72 ;
+  always @(posedge clk)
+    irq_en <= \$45 ;
+  always @(posedge clk)
+    reg_m <= \$46 ;
+  always @(posedge clk)
+    reg_k <= \$47 ;
+  always @(posedge clk)
+    reg_n <= \$48 ;
+  always @(posedge clk)
+    a_zp <= \$49 ;
+  always @(posedge clk)
+    b_zp <= \$50 ;
+  always @(posedge clk)
+    out_zp <= \$51 ;
+  always @(posedge clk)
+    act_min <= \$52 ;
+  always @(posedge clk)
+    act_max <= \$53 ;
+  always @(posedge clk)
+    per_channel <= \$54 ;
+  always @(posedge clk)
+    qmult <= \$55 ;
+  always @(posedge clk)
+    qshift <= \$56 ;
+  always @(posedge clk)
+    scrub_interval <= \$57 ;
+  always @(posedge clk)
+    bus__ack <= \$58 ;
+  always @(posedge clk)
+    mem__ack_region <= \$59 ;
+  always @(posedge clk)
+    tmr_flag <= \$60 ;
+  always @(posedge clk)
+    tmr_errors <= \$61 ;
+  always @(posedge clk)
+    ecc_corrected <= \$62 ;
+  always @(posedge clk)
+    ecc_uncorrectable <= \$63 ;
+  always @(posedge clk)
+    ecc_last <= \$64 ;
+  always @(posedge clk)
+    ecc_ue <= \$65 ;
+  always @(posedge clk)
+    reg_rdata <= \$66 ;
+  assign \$1  = bus__cyc & bus__stb;
+  assign \$2  = ~ bus__ack;
+  assign \$3  = \$1  & \$2 ;
+  assign \$4  = | bus__adr[20:18];
+  assign mem__req = \$3  & \$4 ;
+  assign \$5  = | bus__adr[20:18];
+  assign \$6  = bus__cyc & bus__stb;
+  assign \$7  = ~ bus__ack;
+  assign \$8  = \$6  & \$7 ;
+  assign served = \$5  ? mem__served : \$8 ;
+  assign \$9  = ctl__done & irq_en[0];
+  assign \$10  = ecc_ue & irq_en[1];
+  assign irq = \$9  | \$10 ;
+  assign \$11  = ! bus__adr[20:18];
+  assign \$12  = served & \$11 ;
+  assign \$13  = \$12  & mem__we;
+  assign \$14  = bus__adr[17:0] >= 5'h1a;
+  assign \$15  = \$13  & \$14 ;
+  assign \$16  = bus__adr[17:0] <= 6'h28;
+  assign therm__we = \$15  & \$16 ;
+  assign \$17  = bus__adr[17:0] - 5'h1a;
+  assign \$18  = ! bus__adr[20:18];
+  assign \$19  = served & \$18 ;
+  assign \$20  = \$19  & mem__we;
+  assign \$21  = ~ busy;
+  assign \$22  = mem__wdata[0] & \$21 ;
+  assign \$23  = ~ busy;
+  assign \$24  = tmr_errors != 32'd4294967295;
+  assign \$25  = tmr_errors + \$24 ;
+  assign \$26  = ecc_corrected + ecc__corrected;
+  assign \$27  = \$26  > 32'd4294967295;
+  assign \$28  = ecc_corrected + ecc__corrected;
+  assign \$29  = \$27  ? 33'h0ffffffff : \$28 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    irq_en_d = irq_en;
+    if (\$20 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            /* empty */;
+        18'h00007:
+            irq_en_d = mem__wdata[1:0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    reg_m_d = reg_m;
+    if (\$20 ) begin
+      if (\$23 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              reg_m_d = mem__wdata[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    reg_k_d = reg_k;
+    if (\$20 ) begin
+      if (\$23 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              reg_k_d = mem__wdata[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    reg_n_d = reg_n;
+    if (\$20 ) begin
+      if (\$23 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              reg_n_d = mem__wdata[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    a_zp_d = a_zp;
+    if (\$20 ) begin
+      if (\$23 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              a_zp_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    b_zp_d = b_zp;
+    if (\$20 ) begin
+      if (\$23 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              b_zp_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    out_zp_d = out_zp;
+    if (\$20 ) begin
+      if (\$23 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              out_zp_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    act_min_d = act_min;
+    if (\$20 ) begin
+      if (\$23 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              act_min_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    act_max_d = act_max;
+    if (\$20 ) begin
+      if (\$23 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              act_max_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    per_channel_d = per_channel;
+    if (\$20 ) begin
+      if (\$23 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              per_channel_d = mem__wdata[0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    qmult_d = qmult;
+    if (\$20 ) begin
+      if (\$23 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              /* empty */;
+          18'h00011:
+              qmult_d = mem__wdata;
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    qshift_d = qshift;
+    if (\$20 ) begin
+      if (\$23 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              /* empty */;
+          18'h00011:
+              /* empty */;
+          18'h00012:
+              qshift_d = mem__wdata[5:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    scrub_interval_d = scrub_interval;
+    if (\$20 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            /* empty */;
+        18'h00007:
+            /* empty */;
+        18'h00014:
+            /* empty */;
+        18'h00016:
+            /* empty */;
+        18'h00017:
+            /* empty */;
+        18'h00019:
+            scrub_interval_d = mem__wdata;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    bus__dat_r = 32'd0;
+    if (bus__ack) begin
+      casez (mem__ack_region)
+        3'h0:
+            bus__dat_r = reg_rdata;
+        3'h1, 3'h2, 3'h3, 3'h4, 3'h5, 3'h6:
+            bus__dat_r = mem__rdata;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    ctl__start = 1'h0;
+    if (\$20 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            ctl__start = \$22 ;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    ctl__clear_done = 1'h0;
+    if (\$20 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            ctl__clear_done = mem__wdata[1];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    ctl__clear_error = 1'h0;
+    if (\$20 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            ctl__clear_error = mem__wdata[2];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$45  = irq_en_d;
+    if (rst) begin
+      \$45  = 2'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$46  = reg_m_d;
+    if (rst) begin
+      \$46  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$47  = reg_k_d;
+    if (rst) begin
+      \$47  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$48  = reg_n_d;
+    if (rst) begin
+      \$48  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$49  = a_zp_d;
+    if (rst) begin
+      \$49  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$50  = b_zp_d;
+    if (rst) begin
+      \$50  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$51  = out_zp_d;
+    if (rst) begin
+      \$51  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$52  = act_min_d;
+    if (rst) begin
+      \$52  = 8'h80;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$53  = act_max_d;
+    if (rst) begin
+      \$53  = 8'h7f;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$54  = per_channel_d;
+    if (rst) begin
+      \$54  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$55  = qmult_d;
+    if (rst) begin
+      \$55  = 32'd1073741824;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$56  = qshift_d;
+    if (rst) begin
+      \$56  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$57  = scrub_interval_d;
+    if (rst) begin
+      \$57  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$58  = served;
+    if (rst) begin
+      \$58  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$59  = mem__ack_region;
+    if (served) begin
+      \$59  = bus__adr[20:18];
+    end
+    if (rst) begin
+      \$59  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$60  = tmr_flag;
+    if (\tmr_mismatch$72 ) begin
+      \$60  = 1'h1;
+    end
+    if (\$41 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (\$43 ) begin
+              \$60  = 1'h0;
+            end
+      endcase
+    end
+    if (rst) begin
+      \$60  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$61  = tmr_errors;
+    if (\tmr_mismatch$72 ) begin
+      \$61  = \$25 [31:0];
+    end
+    if (\$41 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            /* empty */;
+        18'h00007:
+            /* empty */;
+        18'h00014:
+            if (\$44 ) begin
+              \$61  = 32'd0;
+            end
+      endcase
+    end
+    if (rst) begin
+      \$61  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$62  = \$29 [31:0];
+    if (\$41 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            /* empty */;
+        18'h00007:
+            /* empty */;
+        18'h00014:
+            /* empty */;
+        18'h00016:
+            \$62  = 32'd0;
+      endcase
+    end
+    if (rst) begin
+      \$62  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$63  = \$33 [31:0];
+    if (\$41 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            /* empty */;
+        18'h00007:
+            /* empty */;
+        18'h00014:
+            /* empty */;
+        18'h00016:
+            /* empty */;
+        18'h00017:
+            \$63  = 32'd0;
+      endcase
+    end
+    if (rst) begin
+      \$63  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$64  = ecc_last;
+    if (ecc__event) begin
+      \$64  = ecc__event_addr;
+    end
+    if (rst) begin
+      \$64  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$65  = ecc_ue;
+    if (\$34 ) begin
+      \$65  = 1'h1;
+    end
+    if (\$41 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (mem__wdata[4]) begin
+              \$65  = 1'h0;
+            end
+      endcase
+    end
+    if (rst) begin
+      \$65  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$66  = reg_rdata;
+    if (\$38 ) begin
+      (* full_case = 32'd1 *)
+      casez (bus__adr[17:0])
+        18'h00000:
+            \$66  = 32'd1329746993;
+        18'h00001:
+            \$66  = 32'd132100;
+        18'h00002:
+            \$66  = 32'd32;
+        18'h00003:
+            \$66  = 32'd32;
+        18'h00004:
+            \$66  = 32'd32;
+        18'h00006:
+            \$66  = { 27'h0000000, ecc_ue, tmr_flag, ctl__error, ctl__done, busy };
+        18'h00007:
+            \$66  = { 30'h00000000, irq_en };
+        18'h00008:
+            \$66  = { 16'h0000, reg_m };
+        18'h00009:
+            \$66  = { 16'h0000, reg_k };
+        18'h0000a:
+            \$66  = { 16'h0000, reg_n };
+        18'h0000b:
+            \$66  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+        18'h0000c:
+            \$66  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+        18'h0000d:
+            \$66  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+        18'h0000e:
+            \$66  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+        18'h0000f:
+            \$66  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+        18'h00010:
+            \$66  = { 31'h00000000, per_channel };
+        18'h00011:
+            \$66  = qmult;
+        18'h00012:
+            \$66  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+        18'h00013:
+            \$66  = ctl__cycles;
+        18'h00014:
+            \$66  = tmr_errors;
+        18'h00015:
+            \$66  = 32'd2;
+        18'h00016:
+            \$66  = ecc_corrected;
+        18'h00017:
+            \$66  = ecc_uncorrectable;
+        18'h00018:
+            \$66  = ecc_last;
+        18'h00019:
+            \$66  = scrub_interval;
+        18'h0001a:
+            \$66  = therm__rdata;
+        18'h0001b:
+            \$66  = therm__rdata;
+        18'h0001c:
+            \$66  = therm__rdata;
+        18'h0001d:
+            \$66  = therm__rdata;
+        18'h0001e:
+            \$66  = therm__rdata;
+        18'h0001f:
+            \$66  = therm__rdata;
+        18'h00020:
+            \$66  = therm__rdata;
+        18'h00021:
+            \$66  = therm__rdata;
+        18'h00022:
+            \$66  = therm__rdata;
+        18'h00023:
+            \$66  = therm__rdata;
+        18'h00024:
+            \$66  = therm__rdata;
+        18'h00025:
+            \$66  = therm__rdata;
+        18'h00026:
+            \$66  = therm__rdata;
+        18'h00027:
+            \$66  = therm__rdata;
+        18'h00028:
+            \$66  = therm__rdata;
+        default:
+            \$66  = 32'd0;
+      endcase
+    end
+    if (rst) begin
+      \$66  = 32'd0;
+    end
+  end
+  assign mismatch = 1'h0;
+  assign tmr_mismatch = 1'h0;
+  assign cmd__m = reg_m;
+  assign cmd__k = reg_k;
+  assign cmd__n = reg_n;
+  assign cmd__a_zp = a_zp;
+  assign cmd__b_zp = b_zp;
+  assign cmd__out_zp = out_zp;
+  assign cmd__act_min = act_min;
+  assign cmd__act_max = act_max;
+  assign cmd__per_channel = per_channel;
+  assign cmd__qmult = qmult;
+  assign cmd__qshift = qshift;
+  assign mem__region = bus__adr[20:18];
+  assign mem__addr = bus__adr[17:0];
+  assign bus__we = mem__we;
+  assign bus__sel = mem__sel;
+  assign bus__dat_w = mem__wdata;
+  assign rd_region = mem__ack_region;
+  assign ecc__scrub_interval = scrub_interval;
+  assign therm__wdata = mem__wdata;
+  assign therm__addr = \$17 [3:0];
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst, bus__req, dp__c_wr_en, \port$259$0 , \port$260$0 , \port$261$0 , \port$262$0 , served, dp__a_data__0, dp__a_data__1, dp__a_data__2, dp__a_data__3, dp__b_data__0, dp__b_data__1, dp__b_data__2, dp__b_data__3, dp__bias__0
+, dp__bias__1, dp__bias__2, dp__bias__3, dp__mult__0, dp__mult__1, dp__mult__2, dp__mult__3, dp__shift__0, dp__shift__1, dp__shift__2, dp__shift__3, dp__c_rd_data, ecc__corrected, ecc__uncorrectable, bus_access, bus_rmw, ce, scrub_interval, bus__ack_region, dp__op_read, dp__c_rd_en
+, busy, \port$10642$0 , dp__ch_addr, \port$10646$2 , \port$10650$0 , dp__c_wr_addr, bus__rdata, ecc__event, ecc__event_addr, bus__we);
+  reg \$auto$verilog_backend.cc:2355:dump_module$25  = 0;
+  wire \$1 ;
+  wire \$10 ;
+  wire [31:0] \$100 ;
+  wire [7:0] \$101 ;
+  wire [31:0] \$102 ;
+  wire [7:0] \$103 ;
+  wire [31:0] \$104 ;
+  wire [7:0] \$105 ;
+  wire \$106 ;
+  wire \$107 ;
+  wire \$108 ;
+  wire \$109 ;
+  wire \$11 ;
+  wire [17:0] \$110 ;
+  wire \$111 ;
   wire \$112 ;
-  wire [7:0] \$1120 ;
-  wire [8:0] \$1121 ;
-  wire [9:0] \$1122 ;
-  wire [10:0] \$1123 ;
-  wire [11:0] \$1124 ;
-  wire [12:0] \$1125 ;
-  wire [13:0] \$1126 ;
-  wire [14:0] \$1127 ;
-  wire [15:0] \$1128 ;
-  wire [16:0] \$1129 ;
-  wire \$113 ;
-  wire [17:0] \$1130 ;
-  wire [18:0] \$1131 ;
-  wire [19:0] \$1132 ;
-  wire [20:0] \$1133 ;
-  wire [21:0] \$1134 ;
-  wire [32:0] \$1135 ;
-  wire [32:0] \$1136 ;
-  wire \$1137 ;
-  wire [5:0] \$1138 ;
-  wire [8:0] \$1139 ;
-  wire \$114 ;
-  wire [8:0] \$1140 ;
-  wire [14:0] \$1141 ;
-  wire [21:0] \$1142 ;
-  wire \$1143 ;
-  wire [5:0] \$1144 ;
-  wire [8:0] \$1145 ;
-  wire [8:0] \$1146 ;
-  wire [14:0] \$1147 ;
-  wire [21:0] \$1148 ;
-  wire \$1149 ;
-  wire \$115 ;
-  wire [5:0] \$1150 ;
-  wire [8:0] \$1151 ;
-  wire [8:0] \$1152 ;
-  wire [14:0] \$1153 ;
-  wire [21:0] \$1154 ;
-  wire \$1155 ;
-  wire [5:0] \$1156 ;
-  wire [8:0] \$1157 ;
-  wire [8:0] \$1158 ;
-  wire [14:0] \$1159 ;
-  wire \$116 ;
-  wire [21:0] \$1160 ;
-  wire \$1161 ;
-  wire [5:0] \$1162 ;
-  wire [8:0] \$1163 ;
-  wire [8:0] \$1164 ;
-  wire [14:0] \$1165 ;
-  wire [22:0] \$1166 ;
-  wire \$1167 ;
-  wire [5:0] \$1168 ;
-  wire [8:0] \$1169 ;
-  wire [2:0] \$117 ;
-  wire [8:0] \$1170 ;
-  wire [14:0] \$1171 ;
-  wire [22:0] \$1172 ;
-  wire \$1173 ;
-  wire [5:0] \$1174 ;
-  wire [8:0] \$1175 ;
-  wire [8:0] \$1176 ;
-  wire [14:0] \$1177 ;
-  wire [22:0] \$1178 ;
-  wire \$1179 ;
+  wire [17:0] \$113 ;
+  wire [17:0] \$114 ;
+  wire [20:0] \$115 ;
+  wire [17:0] \$116 ;
+  wire [17:0] \$117 ;
   wire \$118 ;
-  wire [5:0] \$1180 ;
-  wire [8:0] \$1181 ;
-  wire [8:0] \$1182 ;
-  wire [14:0] \$1183 ;
-  wire [22:0] \$1184 ;
-  wire \$1185 ;
-  wire [7:0] \$1186 ;
-  wire [22:0] \$1187 ;
-  wire \$1188 ;
-  wire [7:0] \$1189 ;
   wire \$119 ;
-  wire [22:0] \$1190 ;
-  wire \$1191 ;
-  wire [7:0] \$1192 ;
-  wire [22:0] \$1193 ;
-  wire \$1194 ;
-  wire [7:0] \$1195 ;
-  wire [22:0] \$1196 ;
-  wire \$1197 ;
-  wire [7:0] \$1198 ;
-  wire [23:0] \$1199 ;
   wire \$12 ;
   wire \$120 ;
-  wire \$1200 ;
-  wire [7:0] \$1201 ;
-  wire [23:0] \$1202 ;
-  wire \$1203 ;
-  wire [7:0] \$1204 ;
-  wire [23:0] \$1205 ;
-  wire \$1206 ;
-  wire [7:0] \$1207 ;
-  wire [23:0] \$1208 ;
-  wire \$1209 ;
   wire \$121 ;
-  wire [7:0] \$1210 ;
-  wire [23:0] \$1211 ;
-  wire \$1212 ;
-  wire [7:0] \$1213 ;
-  wire [23:0] \$1214 ;
-  wire \$1215 ;
-  wire [7:0] \$1216 ;
-  wire [23:0] \$1217 ;
-  wire \$1218 ;
-  wire [7:0] \$1219 ;
-  wire [18:0] \$122 ;
-  wire [23:0] \$1220 ;
-  wire \$1221 ;
-  wire [10:0] \$1222 ;
-  wire [23:0] \$1223 ;
-  wire \$1224 ;
-  wire \$1225 ;
-  wire [32:0] \$1226 ;
-  wire \$1227 ;
-  wire \$1228 ;
-  wire \$1229 ;
+  wire \$122 ;
   wire \$123 ;
-  wire \$1230 ;
-  wire \$1231 ;
-  wire \$1232 ;
-  wire \$1233 ;
-  wire \$1234 ;
-  wire \$1235 ;
-  wire \$1236 ;
-  wire \$1237 ;
-  wire \$1238 ;
-  wire \$1239 ;
   wire \$124 ;
-  wire \$1240 ;
-  wire \$1241 ;
-  wire \$1242 ;
-  wire \$1243 ;
-  wire \$1244 ;
-  wire \$1245 ;
-  wire \$1246 ;
-  wire \$1247 ;
-  wire \$1248 ;
-  wire \$1249 ;
   wire \$125 ;
-  wire \$1250 ;
-  wire \$1251 ;
-  wire \$1252 ;
-  wire [17:0] \$1253 ;
-  wire \$1254 ;
-  wire \$1255 ;
-  wire \$1256 ;
-  wire \$1257 ;
-  wire \$1258 ;
-  wire [17:0] \$1259 ;
   wire \$126 ;
-  wire \$1260 ;
-  wire \$1261 ;
-  wire \$1262 ;
-  wire \$1263 ;
-  wire \$1264 ;
-  wire \$1265 ;
-  wire \$1266 ;
-  wire \$1267 ;
-  wire \$1268 ;
-  wire \$1269 ;
   wire \$127 ;
-  wire \$1270 ;
-  wire \$1271 ;
-  wire \$1272 ;
-  wire \$1273 ;
-  wire \$1274 ;
-  wire \$1275 ;
-  wire \$1276 ;
-  wire \$1277 ;
-  wire \$1278 ;
-  wire \$1279 ;
   wire \$128 ;
-  wire \$1280 ;
-  wire \$1281 ;
-  wire \$1282 ;
-  wire \$1283 ;
-  wire \$1284 ;
-  wire \$1285 ;
-  wire \$1286 ;
-  wire \$1287 ;
-  wire \$1288 ;
-  wire \$1289 ;
   wire \$129 ;
-  wire [31:0] \$1290 ;
-  reg [11:0] \$1291 ;
-  reg [11:0] \$1292 ;
-  reg [11:0] \$1293 ;
-  reg [11:0] \$1294 ;
-  reg [11:0] \$1295 ;
-  reg [11:0] \$1296 ;
-  reg [11:0] \$1297 ;
-  reg [7:0] \$1298 ;
-  reg [2:0] \$1299 ;
   wire \$13 ;
   wire \$130 ;
-  reg [2:0] \$1300 ;
-  reg [11:0] \$1301 ;
-  reg [12:0] \$1302 ;
-  reg [7:0] \$1303 ;
-  reg \$1304 ;
-  reg \$1305 ;
-  reg [15:0] \$1306 ;
-  reg [7:0] \$1307 ;
-  reg [7:0] \$1308 ;
-  reg [1:0] \$1309 ;
   wire \$131 ;
-  reg [31:0] \$1310 ;
-  reg [31:0] \$1311 ;
-  reg [31:0] \$1312 ;
-  reg [31:0] \$1313 ;
-  reg [31:0] \$1314 ;
-  reg [31:0] \$1315 ;
-  reg [31:0] \$1316 ;
-  reg [31:0] \$1317 ;
-  reg [31:0] \$1318 ;
-  reg [31:0] \$1319 ;
   wire \$132 ;
-  reg [31:0] \$1320 ;
-  reg [31:0] \$1321 ;
-  reg [31:0] \$1322 ;
-  reg [31:0] \$1323 ;
-  reg [31:0] \$1324 ;
-  reg [31:0] \$1325 ;
-  reg [31:0] \$1326 ;
-  reg [31:0] \$1327 ;
-  reg [31:0] \$1328 ;
-  reg [5:0] \$1329 ;
   wire \$133 ;
-  reg [5:0] \$1330 ;
-  reg [5:0] \$1331 ;
-  reg [5:0] \$1332 ;
-  reg [31:0] \$1333 ;
-  reg \$1334 ;
-  reg \$1335 ;
-  reg \$1336 ;
-  reg [1:0] \$1337 ;
-  reg [15:0] \$1338 ;
-  reg [15:0] \$1339 ;
   wire \$134 ;
-  reg [15:0] \$1340 ;
-  reg [7:0] \$1341 ;
-  reg [7:0] \$1342 ;
-  reg [7:0] \$1343 ;
-  reg [7:0] \$1344 ;
-  reg [7:0] \$1345 ;
-  reg \$1346 ;
-  reg [31:0] \$1347 ;
-  reg [5:0] \$1348 ;
-  reg [31:0] \$1349 ;
   wire \$135 ;
-  reg [2:0] \$1350 ;
-  reg [3:0] \$1351 ;
-  reg [3:0] \$1352 ;
-  reg [5:0] \$1353 ;
-  reg [3:0] \$1354 ;
-  reg [2:0] \$1355 ;
-  reg [31:0] \$1356 ;
-  reg [31:0] \$1357 ;
-  reg [31:0] \$1358 ;
-  reg [31:0] \$1359 ;
   wire \$136 ;
-  reg \$1360 ;
-  reg \$1361 ;
-  reg [31:0] \$1362 ;
-  reg \$1363 ;
-  reg \$1364 ;
-  reg [2:0] \$1365 ;
-  reg [1:0] \$1366 ;
-  reg \$1367 ;
-  reg \$1368 ;
-  reg [31:0] \$1369 ;
   wire \$137 ;
-  reg [1:0] \$1370 ;
-  reg \$1371 ;
-  reg [7:0] \$1372 ;
-  reg [3:0] \$1373 ;
-  reg [7:0] \$1374 ;
-  reg [3:0] \$1375 ;
-  reg [7:0] \$1376 ;
-  reg [3:0] \$1377 ;
-  reg [31:0] \$1378 ;
-  reg [31:0] \$1379 ;
   wire \$138 ;
   wire \$139 ;
   wire \$14 ;
   wire \$140 ;
-  wire \$141 ;
+  wire [17:0] \$141 ;
   wire \$142 ;
   wire \$143 ;
   wire \$144 ;
-  wire \$145 ;
-  wire [16:0] \$146 ;
-  wire [17:0] \$147 ;
-  wire [17:0] \$148 ;
-  wire [16:0] \$149 ;
+  wire [31:0] \$145 ;
+  wire [7:0] \$146 ;
+  wire [31:0] \$147 ;
+  wire [7:0] \$148 ;
+  wire [31:0] \$149 ;
   wire \$15 ;
-  wire [17:0] \$150 ;
-  wire [17:0] \$151 ;
-  wire [17:0] \$152 ;
-  wire [17:0] \$153 ;
+  wire [7:0] \$150 ;
+  wire [31:0] \$151 ;
+  wire [7:0] \$152 ;
+  wire \$153 ;
   wire \$154 ;
   wire \$155 ;
   wire \$156 ;
-  wire \$157 ;
+  wire [17:0] \$157 ;
   wire \$158 ;
   wire \$159 ;
   wire \$16 ;
-  wire \$160 ;
-  wire \$161 ;
-  wire \$162 ;
-  wire \$163 ;
-  wire \$164 ;
+  wire [17:0] \$160 ;
+  wire [17:0] \$161 ;
+  wire [20:0] \$162 ;
+  wire [17:0] \$163 ;
+  wire [17:0] \$164 ;
   wire \$165 ;
   wire \$166 ;
   wire \$167 ;
@@ -473,43 +5820,43 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$177 ;
   wire \$178 ;
   wire \$179 ;
-  wire [2:0] \$18 ;
+  wire \$18 ;
   wire \$180 ;
   wire \$181 ;
-  wire [17:0] \$182 ;
+  wire \$182 ;
   wire \$183 ;
   wire \$184 ;
   wire \$185 ;
-  wire [17:0] \$186 ;
-  wire [17:0] \$187 ;
-  wire [31:0] \$188 ;
-  wire [7:0] \$189 ;
+  wire \$186 ;
+  wire \$187 ;
+  wire [17:0] \$188 ;
+  wire \$189 ;
   wire \$19 ;
-  wire [31:0] \$190 ;
-  wire [7:0] \$191 ;
+  wire \$190 ;
+  wire \$191 ;
   wire [31:0] \$192 ;
   wire [7:0] \$193 ;
   wire [31:0] \$194 ;
   wire [7:0] \$195 ;
-  wire \$196 ;
-  wire \$197 ;
-  wire \$198 ;
-  wire \$199 ;
+  wire [31:0] \$196 ;
+  wire [7:0] \$197 ;
+  wire [31:0] \$198 ;
+  wire [7:0] \$199 ;
   wire \$2 ;
   wire \$20 ;
-  wire [17:0] \$200 ;
+  wire \$200 ;
   wire \$201 ;
   wire \$202 ;
-  wire [17:0] \$203 ;
+  wire \$203 ;
   wire [17:0] \$204 ;
   wire \$205 ;
   wire \$206 ;
-  wire \$207 ;
-  wire \$208 ;
-  wire \$209 ;
+  wire [17:0] \$207 ;
+  wire [17:0] \$208 ;
+  wire [20:0] \$209 ;
   wire \$21 ;
-  wire \$210 ;
-  wire \$211 ;
+  wire [17:0] \$210 ;
+  wire [17:0] \$211 ;
   wire \$212 ;
   wire \$213 ;
   wire \$214 ;
@@ -518,35 +5865,27 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$217 ;
   wire \$218 ;
   wire \$219 ;
-  wire \$22 ;
+  wire [17:0] \$22 ;
   wire \$220 ;
   wire \$221 ;
   wire \$222 ;
   wire \$223 ;
-  wire [5:0] \$2237 ;
   wire \$224 ;
-  wire [5:0] \$2243 ;
-  wire [5:0] \$2249 ;
   wire \$225 ;
-  wire [5:0] \$2255 ;
   wire \$226 ;
-  wire [5:0] \$2261 ;
-  wire [5:0] \$2267 ;
   wire \$227 ;
-  wire [5:0] \$2273 ;
-  wire [5:0] \$2279 ;
   wire \$228 ;
   wire \$229 ;
   wire \$23 ;
   wire \$230 ;
   wire \$231 ;
   wire \$232 ;
-  wire [17:0] \$233 ;
+  wire \$233 ;
   wire \$234 ;
-  wire \$235 ;
+  wire [17:0] \$235 ;
   wire \$236 ;
-  wire [17:0] \$237 ;
-  wire [17:0] \$238 ;
+  wire \$237 ;
+  wire \$238 ;
   wire [31:0] \$239 ;
   wire \$24 ;
   wire [7:0] \$240 ;
@@ -566,9 +5905,9 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$253 ;
   wire [17:0] \$254 ;
   wire [17:0] \$255 ;
-  wire \$256 ;
-  wire \$257 ;
-  wire \$258 ;
+  wire [20:0] \$256 ;
+  wire [17:0] \$257 ;
+  wire [17:0] \$258 ;
   wire \$259 ;
   wire \$26 ;
   wire \$260 ;
@@ -581,7 +5920,7 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$267 ;
   wire \$268 ;
   wire \$269 ;
-  wire [8:0] \$27 ;
+  wire \$27 ;
   wire \$270 ;
   wire \$271 ;
   wire \$272 ;
@@ -592,37 +5931,37 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$277 ;
   wire \$278 ;
   wire \$279 ;
-  wire [8:0] \$28 ;
+  wire [17:0] \$28 ;
   wire \$280 ;
   wire \$281 ;
-  wire \$282 ;
+  wire [17:0] \$282 ;
   wire \$283 ;
-  wire [17:0] \$284 ;
+  wire \$284 ;
   wire \$285 ;
-  wire \$286 ;
-  wire \$287 ;
-  wire [17:0] \$288 ;
-  wire [17:0] \$289 ;
-  wire [8:0] \$29 ;
+  wire [31:0] \$286 ;
+  wire [7:0] \$287 ;
+  wire [31:0] \$288 ;
+  wire [7:0] \$289 ;
+  wire \$29 ;
   wire [31:0] \$290 ;
   wire [7:0] \$291 ;
   wire [31:0] \$292 ;
   wire [7:0] \$293 ;
-  wire [31:0] \$294 ;
-  wire [7:0] \$295 ;
-  wire [31:0] \$296 ;
-  wire [7:0] \$297 ;
-  wire \$298 ;
+  wire \$294 ;
+  wire \$295 ;
+  wire \$296 ;
+  wire \$297 ;
+  wire [17:0] \$298 ;
   wire \$299 ;
   wire \$3 ;
   wire \$30 ;
   wire \$300 ;
-  wire \$301 ;
+  wire [17:0] \$301 ;
   wire [17:0] \$302 ;
-  wire \$303 ;
-  wire \$304 ;
+  wire [20:0] \$303 ;
+  wire [17:0] \$304 ;
   wire [17:0] \$305 ;
-  wire [17:0] \$306 ;
+  wire \$306 ;
   wire \$307 ;
   wire \$308 ;
   wire \$309 ;
@@ -647,38 +5986,38 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$326 ;
   wire \$327 ;
   wire \$328 ;
-  wire \$329 ;
+  wire [17:0] \$329 ;
   wire \$33 ;
   wire \$330 ;
   wire \$331 ;
   wire \$332 ;
-  wire \$333 ;
-  wire \$334 ;
-  wire [17:0] \$335 ;
-  wire \$336 ;
-  wire \$337 ;
-  wire \$338 ;
-  wire [17:0] \$339 ;
+  wire [31:0] \$333 ;
+  wire [7:0] \$334 ;
+  wire [31:0] \$335 ;
+  wire [7:0] \$336 ;
+  wire [31:0] \$337 ;
+  wire [7:0] \$338 ;
+  wire [31:0] \$339 ;
   wire \$34 ;
-  wire [17:0] \$340 ;
-  wire [31:0] \$341 ;
-  wire [7:0] \$342 ;
-  wire [31:0] \$343 ;
-  wire [7:0] \$344 ;
-  wire [31:0] \$345 ;
-  wire [7:0] \$346 ;
-  wire [31:0] \$347 ;
-  wire [7:0] \$348 ;
-  wire \$349 ;
+  wire [7:0] \$340 ;
+  wire \$341 ;
+  wire \$342 ;
+  wire \$343 ;
+  wire \$344 ;
+  wire [17:0] \$345 ;
+  wire \$346 ;
+  wire \$347 ;
+  wire [17:0] \$348 ;
+  wire [17:0] \$349 ;
   wire \$35 ;
-  wire \$350 ;
-  wire \$351 ;
-  wire \$352 ;
-  wire [17:0] \$353 ;
+  wire [20:0] \$350 ;
+  wire [17:0] \$351 ;
+  wire [17:0] \$352 ;
+  wire \$353 ;
   wire \$354 ;
   wire \$355 ;
-  wire [17:0] \$356 ;
-  wire [17:0] \$357 ;
+  wire \$356 ;
+  wire \$357 ;
   wire \$358 ;
   wire \$359 ;
   wire \$36 ;
@@ -692,52 +6031,52 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$367 ;
   wire \$368 ;
   wire \$369 ;
-  wire [1:0] \$37 ;
+  wire \$37 ;
   wire \$370 ;
   wire \$371 ;
   wire \$372 ;
   wire \$373 ;
   wire \$374 ;
   wire \$375 ;
-  wire \$376 ;
+  wire [17:0] \$376 ;
   wire \$377 ;
   wire \$378 ;
   wire \$379 ;
   wire \$38 ;
-  wire \$380 ;
-  wire \$381 ;
-  wire \$382 ;
-  wire \$383 ;
-  wire \$384 ;
-  wire \$385 ;
-  wire [17:0] \$386 ;
-  wire \$387 ;
+  wire [31:0] \$380 ;
+  wire [7:0] \$381 ;
+  wire [31:0] \$382 ;
+  wire [7:0] \$383 ;
+  wire [31:0] \$384 ;
+  wire [7:0] \$385 ;
+  wire [31:0] \$386 ;
+  wire [7:0] \$387 ;
   wire \$388 ;
   wire \$389 ;
-  wire [2:0] \$39 ;
-  wire [17:0] \$390 ;
-  wire [17:0] \$391 ;
-  wire [31:0] \$392 ;
-  wire [7:0] \$393 ;
-  wire [31:0] \$394 ;
-  wire [7:0] \$395 ;
-  wire [31:0] \$396 ;
-  wire [7:0] \$397 ;
-  wire [31:0] \$398 ;
-  wire [7:0] \$399 ;
+  wire \$39 ;
+  wire \$390 ;
+  wire \$391 ;
+  wire [17:0] \$392 ;
+  wire \$393 ;
+  wire \$394 ;
+  wire [17:0] \$395 ;
+  wire [17:0] \$396 ;
+  wire [20:0] \$397 ;
+  wire [17:0] \$398 ;
+  wire [17:0] \$399 ;
   wire \$4 ;
   wire \$40 ;
   wire \$400 ;
   wire \$401 ;
   wire \$402 ;
   wire \$403 ;
-  wire [17:0] \$404 ;
+  wire \$404 ;
   wire \$405 ;
   wire \$406 ;
-  wire [17:0] \$407 ;
-  wire [17:0] \$408 ;
+  wire \$407 ;
+  wire \$408 ;
   wire \$409 ;
-  wire [3:0] \$41 ;
+  wire \$41 ;
   wire \$410 ;
   wire \$411 ;
   wire \$412 ;
@@ -748,54 +6087,54 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$417 ;
   wire \$418 ;
   wire \$419 ;
-  wire [12:0] \$42 ;
+  wire \$42 ;
   wire \$420 ;
   wire \$421 ;
   wire \$422 ;
-  wire \$423 ;
+  wire [17:0] \$423 ;
   wire \$424 ;
   wire \$425 ;
   wire \$426 ;
-  wire \$427 ;
-  wire \$428 ;
-  wire \$429 ;
+  wire [31:0] \$427 ;
+  wire [7:0] \$428 ;
+  wire [31:0] \$429 ;
   wire \$43 ;
-  wire \$430 ;
-  wire \$431 ;
-  wire \$432 ;
-  wire \$433 ;
-  wire \$434 ;
+  wire [7:0] \$430 ;
+  wire [31:0] \$431 ;
+  wire [7:0] \$432 ;
+  wire [31:0] \$433 ;
+  wire [7:0] \$434 ;
   wire \$435 ;
   wire \$436 ;
-  wire [17:0] \$437 ;
+  wire \$437 ;
   wire \$438 ;
-  wire \$439 ;
-  wire [12:0] \$44 ;
+  wire [17:0] \$439 ;
+  wire \$44 ;
   wire \$440 ;
-  wire [17:0] \$441 ;
+  wire \$441 ;
   wire [17:0] \$442 ;
-  wire [31:0] \$443 ;
-  wire [7:0] \$444 ;
-  wire [31:0] \$445 ;
-  wire [7:0] \$446 ;
-  wire [31:0] \$447 ;
-  wire [7:0] \$448 ;
-  wire [31:0] \$449 ;
+  wire [17:0] \$443 ;
+  wire [17:0] \$444 ;
+  wire \$445 ;
+  wire \$446 ;
+  wire \$447 ;
+  wire \$448 ;
+  wire \$449 ;
   wire \$45 ;
-  wire [7:0] \$450 ;
+  wire \$450 ;
   wire \$451 ;
   wire \$452 ;
   wire \$453 ;
   wire \$454 ;
-  wire [17:0] \$455 ;
+  wire \$455 ;
   wire \$456 ;
   wire \$457 ;
-  wire [17:0] \$458 ;
-  wire [17:0] \$459 ;
-  wire [12:0] \$46 ;
-  wire \$460 ;
-  wire \$461 ;
-  wire \$462 ;
+  wire \$458 ;
+  wire \$459 ;
+  wire \$46 ;
+  wire [17:0] \$460 ;
+  wire [17:0] \$461 ;
+  wire [17:0] \$462 ;
   wire \$463 ;
   wire \$464 ;
   wire \$465 ;
@@ -812,10 +6151,10 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$475 ;
   wire \$476 ;
   wire \$477 ;
-  wire \$478 ;
-  wire \$479 ;
+  wire [17:0] \$478 ;
+  wire [17:0] \$479 ;
   wire \$48 ;
-  wire \$480 ;
+  wire [17:0] \$480 ;
   wire \$481 ;
   wire \$482 ;
   wire \$483 ;
@@ -823,43 +6162,43 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$485 ;
   wire \$486 ;
   wire \$487 ;
-  wire [17:0] \$488 ;
+  wire \$488 ;
   wire \$489 ;
   wire \$49 ;
   wire \$490 ;
   wire \$491 ;
-  wire [17:0] \$492 ;
-  wire [17:0] \$493 ;
-  wire [31:0] \$494 ;
-  wire [7:0] \$495 ;
-  wire [31:0] \$496 ;
-  wire [7:0] \$497 ;
-  wire [31:0] \$498 ;
-  wire [7:0] \$499 ;
+  wire \$492 ;
+  wire \$493 ;
+  wire \$494 ;
+  wire \$495 ;
+  wire [17:0] \$496 ;
+  wire [17:0] \$497 ;
+  wire [17:0] \$498 ;
+  wire \$499 ;
   wire \$5 ;
   wire \$50 ;
-  wire [31:0] \$500 ;
-  wire [7:0] \$501 ;
+  wire \$500 ;
+  wire \$501 ;
   wire \$502 ;
   wire \$503 ;
   wire \$504 ;
   wire \$505 ;
-  wire [17:0] \$506 ;
+  wire \$506 ;
   wire \$507 ;
   wire \$508 ;
-  wire [17:0] \$509 ;
+  wire \$509 ;
   wire \$51 ;
-  wire [17:0] \$510 ;
+  wire \$510 ;
   wire \$511 ;
   wire \$512 ;
   wire \$513 ;
-  wire \$514 ;
-  wire \$515 ;
-  wire \$516 ;
+  wire [17:0] \$514 ;
+  wire [17:0] \$515 ;
+  wire [17:0] \$516 ;
   wire \$517 ;
   wire \$518 ;
   wire \$519 ;
-  wire [2:0] \$52 ;
+  wire \$52 ;
   wire \$520 ;
   wire \$521 ;
   wire \$522 ;
@@ -870,52 +6209,52 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$527 ;
   wire \$528 ;
   wire \$529 ;
-  wire [3:0] \$53 ;
+  wire \$53 ;
   wire \$530 ;
   wire \$531 ;
-  wire \$532 ;
-  wire \$533 ;
-  wire \$534 ;
+  wire [17:0] \$532 ;
+  wire [17:0] \$533 ;
+  wire [17:0] \$534 ;
   wire \$535 ;
   wire \$536 ;
   wire \$537 ;
   wire \$538 ;
-  wire [17:0] \$539 ;
+  wire \$539 ;
   wire \$54 ;
   wire \$540 ;
   wire \$541 ;
   wire \$542 ;
-  wire [17:0] \$543 ;
-  wire [17:0] \$544 ;
-  wire [31:0] \$545 ;
-  wire [7:0] \$546 ;
-  wire [31:0] \$547 ;
-  wire [7:0] \$548 ;
-  wire [31:0] \$549 ;
-  wire [12:0] \$55 ;
-  wire [7:0] \$550 ;
-  wire [31:0] \$551 ;
-  wire [7:0] \$552 ;
+  wire \$543 ;
+  wire \$544 ;
+  wire \$545 ;
+  wire \$546 ;
+  wire \$547 ;
+  wire \$548 ;
+  wire \$549 ;
+  wire \$55 ;
+  wire [17:0] \$550 ;
+  wire [17:0] \$551 ;
+  wire [17:0] \$552 ;
   wire \$553 ;
   wire \$554 ;
   wire \$555 ;
   wire \$556 ;
-  wire [17:0] \$557 ;
+  wire \$557 ;
   wire \$558 ;
   wire \$559 ;
   wire \$56 ;
-  wire [17:0] \$560 ;
-  wire [17:0] \$561 ;
-  wire [17:0] \$562 ;
+  wire \$560 ;
+  wire \$561 ;
+  wire \$562 ;
   wire \$563 ;
   wire \$564 ;
   wire \$565 ;
   wire \$566 ;
   wire \$567 ;
-  wire \$568 ;
-  wire \$569 ;
+  wire [17:0] \$568 ;
+  wire [17:0] \$569 ;
   wire \$57 ;
-  wire \$570 ;
+  wire [17:0] \$570 ;
   wire \$571 ;
   wire \$572 ;
   wire \$573 ;
@@ -923,18 +6262,18 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$575 ;
   wire \$576 ;
   wire \$577 ;
-  wire [17:0] \$578 ;
-  wire [17:0] \$579 ;
+  wire \$578 ;
+  wire \$579 ;
   wire \$58 ;
-  wire [17:0] \$580 ;
+  wire \$580 ;
   wire \$581 ;
   wire \$582 ;
   wire \$583 ;
   wire \$584 ;
   wire \$585 ;
-  wire \$586 ;
-  wire \$587 ;
-  wire \$588 ;
+  wire [17:0] \$586 ;
+  wire [17:0] \$587 ;
+  wire [17:0] \$588 ;
   wire \$589 ;
   wire \$59 ;
   wire \$590 ;
@@ -943,9 +6282,9 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$593 ;
   wire \$594 ;
   wire \$595 ;
-  wire [17:0] \$596 ;
-  wire [17:0] \$597 ;
-  wire [17:0] \$598 ;
+  wire \$596 ;
+  wire \$597 ;
+  wire \$598 ;
   wire \$599 ;
   wire \$6 ;
   wire \$60 ;
@@ -953,9 +6292,9 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$601 ;
   wire \$602 ;
   wire \$603 ;
-  wire \$604 ;
-  wire \$605 ;
-  wire \$606 ;
+  wire [17:0] \$604 ;
+  wire [17:0] \$605 ;
+  wire [17:0] \$606 ;
   wire \$607 ;
   wire \$608 ;
   wire \$609 ;
@@ -964,18 +6303,18 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$611 ;
   wire \$612 ;
   wire \$613 ;
-  wire [17:0] \$614 ;
-  wire [17:0] \$615 ;
-  wire [17:0] \$616 ;
+  wire \$614 ;
+  wire \$615 ;
+  wire \$616 ;
   wire \$617 ;
   wire \$618 ;
   wire \$619 ;
   wire \$62 ;
   wire \$620 ;
   wire \$621 ;
-  wire \$622 ;
-  wire \$623 ;
-  wire \$624 ;
+  wire [17:0] \$622 ;
+  wire [17:0] \$623 ;
+  wire [17:0] \$624 ;
   wire \$625 ;
   wire \$626 ;
   wire \$627 ;
@@ -984,18 +6323,18 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$63 ;
   wire \$630 ;
   wire \$631 ;
-  wire [17:0] \$632 ;
-  wire [17:0] \$633 ;
-  wire [17:0] \$634 ;
+  wire \$632 ;
+  wire \$633 ;
+  wire \$634 ;
   wire \$635 ;
   wire \$636 ;
   wire \$637 ;
   wire \$638 ;
   wire \$639 ;
   wire \$64 ;
-  wire \$640 ;
-  wire \$641 ;
-  wire \$642 ;
+  wire [17:0] \$640 ;
+  wire [17:0] \$641 ;
+  wire [17:0] \$642 ;
   wire \$643 ;
   wire \$644 ;
   wire \$645 ;
@@ -1004,9 +6343,9 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$648 ;
   wire \$649 ;
   wire \$65 ;
-  wire [17:0] \$650 ;
-  wire [17:0] \$651 ;
-  wire [17:0] \$652 ;
+  wire \$650 ;
+  wire \$651 ;
+  wire \$652 ;
   wire \$653 ;
   wire \$654 ;
   wire \$655 ;
@@ -1014,7 +6353,7 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$657 ;
   wire \$658 ;
   wire \$659 ;
-  wire \$66 ;
+  wire [17:0] \$66 ;
   wire \$660 ;
   wire \$661 ;
   wire \$662 ;
@@ -1023,10 +6362,10 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$665 ;
   wire \$666 ;
   wire \$667 ;
-  wire [17:0] \$668 ;
-  wire [17:0] \$669 ;
-  wire \$67 ;
-  wire [17:0] \$670 ;
+  wire \$668 ;
+  wire \$669 ;
+  wire [17:0] \$67 ;
+  wire \$670 ;
   wire \$671 ;
   wire \$672 ;
   wire \$673 ;
@@ -1036,18 +6375,18 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$677 ;
   wire \$678 ;
   wire \$679 ;
-  wire [15:0] \$68 ;
+  wire [20:0] \$68 ;
   wire \$680 ;
-  wire \$681 ;
-  wire \$682 ;
-  wire \$683 ;
-  wire \$684 ;
-  wire \$685 ;
-  wire [17:0] \$686 ;
-  wire [17:0] \$687 ;
-  wire [17:0] \$688 ;
+  wire [3:0] \$681 ;
+  wire [18:0] \$682 ;
+  wire [18:0] \$683 ;
+  wire [17:0] \$684 ;
+  wire [17:0] \$685 ;
+  wire \$686 ;
+  wire \$687 ;
+  wire \$688 ;
   wire \$689 ;
-  wire \$69 ;
+  wire [17:0] \$69 ;
   wire \$690 ;
   wire \$691 ;
   wire \$692 ;
@@ -1059,208 +6398,208 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$698 ;
   wire \$699 ;
   wire \$7 ;
-  wire \$70 ;
+  wire [17:0] \$70 ;
   wire \$700 ;
   wire \$701 ;
   wire \$702 ;
   wire \$703 ;
-  wire [17:0] \$704 ;
-  wire [17:0] \$705 ;
-  wire [17:0] \$706 ;
+  wire \$704 ;
+  wire \$705 ;
+  wire \$706 ;
   wire \$707 ;
   wire \$708 ;
   wire \$709 ;
   wire \$71 ;
-  wire \$710 ;
-  wire \$711 ;
-  wire \$712 ;
-  wire \$713 ;
-  wire \$714 ;
-  wire \$715 ;
-  wire \$716 ;
-  wire \$717 ;
-  wire \$718 ;
-  wire \$719 ;
+  wire [17:0] \$710 ;
+  wire [17:0] \$711 ;
+  wire [31:0] \$712 ;
+  wire [7:0] \$713 ;
+  wire [31:0] \$714 ;
+  wire [7:0] \$715 ;
+  wire [31:0] \$716 ;
+  wire [7:0] \$717 ;
+  wire [31:0] \$718 ;
+  wire [7:0] \$719 ;
   wire \$72 ;
   wire \$720 ;
   wire \$721 ;
-  wire [17:0] \$722 ;
-  wire [17:0] \$723 ;
-  wire [17:0] \$724 ;
+  wire \$722 ;
+  wire \$723 ;
+  wire \$724 ;
   wire \$725 ;
-  wire \$726 ;
-  wire \$727 ;
-  wire \$728 ;
-  wire \$729 ;
-  wire [15:0] \$73 ;
-  wire \$730 ;
-  wire \$731 ;
-  wire \$732 ;
-  wire \$733 ;
-  wire \$734 ;
-  wire \$735 ;
-  wire \$736 ;
-  wire \$737 ;
-  wire \$738 ;
-  wire \$739 ;
-  wire [16:0] \$74 ;
-  wire [17:0] \$740 ;
-  wire [17:0] \$741 ;
-  wire [17:0] \$742 ;
-  wire \$743 ;
-  wire \$744 ;
-  wire \$745 ;
-  wire \$746 ;
-  wire \$747 ;
-  wire \$748 ;
-  wire \$749 ;
+  wire [31:0] \$726 ;
+  wire [31:0] \$727 ;
+  wire [31:0] \$728 ;
+  wire [31:0] \$729 ;
+  wire \$73 ;
+  wire [31:0] \$730 ;
+  wire [31:0] \$731 ;
+  wire [31:0] \$732 ;
+  wire [31:0] \$733 ;
+  wire [31:0] \$734 ;
+  wire [31:0] \$735 ;
+  wire [31:0] \$736 ;
+  wire [31:0] \$737 ;
+  wire [31:0] \$738 ;
+  wire [31:0] \$739 ;
+  wire \$74 ;
+  wire [31:0] \$740 ;
+  wire [31:0] \$741 ;
+  wire [31:0] \$742 ;
+  wire [5:0] \$743 ;
+  wire [5:0] \$744 ;
+  wire [5:0] \$745 ;
+  wire [5:0] \$746 ;
+  wire [31:0] \$747 ;
+  wire [31:0] \$748 ;
+  wire [31:0] \$749 ;
   wire \$75 ;
-  wire \$750 ;
-  wire \$751 ;
-  wire \$752 ;
-  wire \$753 ;
-  wire \$754 ;
-  wire \$755 ;
-  wire \$756 ;
-  wire \$757 ;
-  wire [17:0] \$758 ;
-  wire [17:0] \$759 ;
+  wire [31:0] \$750 ;
+  wire [31:0] \$751 ;
+  wire [31:0] \$752 ;
+  wire [1:0] \$753 ;
+  wire [2:0] \$754 ;
+  wire [3:0] \$755 ;
+  wire [4:0] \$756 ;
+  wire [5:0] \$757 ;
+  wire [6:0] \$758 ;
+  wire [7:0] \$759 ;
   wire \$76 ;
-  wire [17:0] \$760 ;
-  wire \$761 ;
-  wire \$762 ;
-  wire \$763 ;
-  wire \$764 ;
-  wire \$765 ;
-  wire \$766 ;
-  wire \$767 ;
-  wire \$768 ;
-  wire \$769 ;
-  wire [15:0] \$77 ;
-  wire \$770 ;
-  wire \$771 ;
-  wire \$772 ;
-  wire \$773 ;
-  wire \$774 ;
-  wire \$775 ;
-  wire [31:0] \$776 ;
-  wire [31:0] \$777 ;
-  wire [31:0] \$778 ;
-  wire [31:0] \$779 ;
-  wire [16:0] \$78 ;
-  wire [31:0] \$780 ;
-  wire [31:0] \$781 ;
-  wire [31:0] \$782 ;
-  wire [31:0] \$783 ;
-  wire [31:0] \$784 ;
-  wire [31:0] \$785 ;
-  wire [31:0] \$786 ;
-  wire [31:0] \$787 ;
-  wire [31:0] \$788 ;
-  wire [31:0] \$789 ;
+  wire [8:0] \$760 ;
+  wire [9:0] \$761 ;
+  wire [10:0] \$762 ;
+  wire [11:0] \$763 ;
+  wire [12:0] \$764 ;
+  wire [13:0] \$765 ;
+  wire [14:0] \$766 ;
+  wire [15:0] \$767 ;
+  wire [16:0] \$768 ;
+  wire [17:0] \$769 ;
+  wire \$77 ;
+  wire [18:0] \$770 ;
+  wire [19:0] \$771 ;
+  wire [20:0] \$772 ;
+  wire [21:0] \$773 ;
+  wire [1:0] \$774 ;
+  wire [2:0] \$775 ;
+  wire [3:0] \$776 ;
+  wire [4:0] \$777 ;
+  wire [5:0] \$778 ;
+  wire [6:0] \$779 ;
+  wire \$78 ;
+  wire [7:0] \$780 ;
+  wire [8:0] \$781 ;
+  wire [9:0] \$782 ;
+  wire [10:0] \$783 ;
+  wire [11:0] \$784 ;
+  wire [12:0] \$785 ;
+  wire [13:0] \$786 ;
+  wire [14:0] \$787 ;
+  wire [15:0] \$788 ;
+  wire [16:0] \$789 ;
   wire \$79 ;
-  wire [31:0] \$790 ;
-  wire [31:0] \$791 ;
-  wire [31:0] \$792 ;
-  wire [31:0] \$793 ;
-  wire [31:0] \$794 ;
-  wire [31:0] \$795 ;
-  wire [31:0] \$796 ;
-  wire [5:0] \$797 ;
-  wire [5:0] \$798 ;
-  wire [5:0] \$799 ;
+  wire [17:0] \$790 ;
+  wire [18:0] \$791 ;
+  wire [19:0] \$792 ;
+  wire [20:0] \$793 ;
+  wire [21:0] \$794 ;
+  wire \$795 ;
+  wire [5:0] \$796 ;
+  wire [8:0] \$797 ;
+  wire [8:0] \$798 ;
+  wire [14:0] \$799 ;
   wire \$8 ;
   wire \$80 ;
-  wire [5:0] \$800 ;
-  wire [31:0] \$801 ;
-  wire [31:0] \$802 ;
-  wire \$803 ;
-  wire \$804 ;
-  wire \$805 ;
-  wire \$806 ;
+  wire [21:0] \$800 ;
+  wire \$801 ;
+  wire [5:0] \$802 ;
+  wire [8:0] \$803 ;
+  wire [8:0] \$804 ;
+  wire [14:0] \$805 ;
+  wire [21:0] \$806 ;
   wire \$807 ;
-  wire [31:0] \$808 ;
-  wire [7:0] \$809 ;
+  wire [5:0] \$808 ;
+  wire [8:0] \$809 ;
   wire \$81 ;
   wire [8:0] \$810 ;
-  wire [31:0] \$811 ;
-  wire [7:0] \$812 ;
-  wire [8:0] \$813 ;
-  wire [31:0] \$814 ;
-  wire [7:0] \$815 ;
+  wire [14:0] \$811 ;
+  wire [21:0] \$812 ;
+  wire \$813 ;
+  wire [5:0] \$814 ;
+  wire [8:0] \$815 ;
   wire [8:0] \$816 ;
-  wire [31:0] \$817 ;
-  wire [7:0] \$818 ;
-  wire [8:0] \$819 ;
+  wire [14:0] \$817 ;
+  wire [21:0] \$818 ;
+  wire \$819 ;
   wire \$82 ;
-  wire [31:0] \$820 ;
-  wire [7:0] \$821 ;
+  wire [5:0] \$820 ;
+  wire [8:0] \$821 ;
   wire [8:0] \$822 ;
-  wire [31:0] \$823 ;
-  wire [7:0] \$824 ;
-  wire [8:0] \$825 ;
-  wire [31:0] \$826 ;
-  wire [7:0] \$827 ;
+  wire [14:0] \$823 ;
+  wire [22:0] \$824 ;
+  wire \$825 ;
+  wire [5:0] \$826 ;
+  wire [8:0] \$827 ;
   wire [8:0] \$828 ;
-  wire [31:0] \$829 ;
+  wire [14:0] \$829 ;
   wire \$83 ;
-  wire [7:0] \$830 ;
-  wire [8:0] \$831 ;
-  wire [31:0] \$832 ;
-  wire [32:0] \$833 ;
-  wire [5:0] \$834 ;
-  wire [6:0] \$835 ;
-  wire [31:0] \$836 ;
-  wire [32:0] \$837 ;
+  wire [22:0] \$830 ;
+  wire \$831 ;
+  wire [5:0] \$832 ;
+  wire [8:0] \$833 ;
+  wire [8:0] \$834 ;
+  wire [14:0] \$835 ;
+  wire [22:0] \$836 ;
+  wire \$837 ;
   wire [5:0] \$838 ;
-  wire [6:0] \$839 ;
+  wire [8:0] \$839 ;
   wire \$84 ;
-  wire [31:0] \$840 ;
-  wire [32:0] \$841 ;
-  wire [5:0] \$842 ;
-  wire [6:0] \$843 ;
-  wire [31:0] \$844 ;
-  wire [32:0] \$845 ;
-  wire [5:0] \$846 ;
-  wire [6:0] \$847 ;
-  wire \$848 ;
+  wire [8:0] \$840 ;
+  wire [14:0] \$841 ;
+  wire [22:0] \$842 ;
+  wire \$843 ;
+  wire [7:0] \$844 ;
+  wire [22:0] \$845 ;
+  wire \$846 ;
+  wire [7:0] \$847 ;
+  wire [22:0] \$848 ;
   wire \$849 ;
-  wire [7:0] \$85 ;
-  wire [6:0] \$850 ;
-  wire [7:0] \$851 ;
+  wire \$85 ;
+  wire [7:0] \$850 ;
+  wire [22:0] \$851 ;
   wire \$852 ;
-  wire [6:0] \$853 ;
-  wire [7:0] \$854 ;
+  wire [7:0] \$853 ;
+  wire [22:0] \$854 ;
   wire \$855 ;
-  wire [6:0] \$856 ;
-  wire [7:0] \$857 ;
+  wire [7:0] \$856 ;
+  wire [23:0] \$857 ;
   wire \$858 ;
-  wire [6:0] \$859 ;
+  wire [7:0] \$859 ;
   wire \$86 ;
-  wire [7:0] \$860 ;
+  wire [23:0] \$860 ;
   wire \$861 ;
-  wire \$862 ;
-  wire \$863 ;
+  wire [7:0] \$862 ;
+  wire [23:0] \$863 ;
   wire \$864 ;
-  wire \$865 ;
-  wire \$866 ;
+  wire [7:0] \$865 ;
+  wire [23:0] \$866 ;
   wire \$867 ;
-  wire \$868 ;
-  wire \$869 ;
+  wire [7:0] \$868 ;
+  wire [23:0] \$869 ;
   wire \$87 ;
   wire \$870 ;
-  wire \$871 ;
-  wire \$872 ;
+  wire [7:0] \$871 ;
+  wire [23:0] \$872 ;
   wire \$873 ;
-  wire \$874 ;
-  wire \$875 ;
+  wire [7:0] \$874 ;
+  wire [23:0] \$875 ;
   wire \$876 ;
-  wire \$877 ;
-  wire \$878 ;
+  wire [7:0] \$877 ;
+  wire [23:0] \$878 ;
   wire \$879 ;
   wire \$88 ;
-  wire \$880 ;
-  wire \$881 ;
+  wire [10:0] \$880 ;
+  wire [23:0] \$881 ;
   wire \$882 ;
   wire \$883 ;
   wire \$884 ;
@@ -1270,18 +6609,18 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$888 ;
   wire \$889 ;
   wire \$89 ;
-  wire [3:0] \$890 ;
-  wire [18:0] \$891 ;
-  wire [18:0] \$892 ;
-  wire [17:0] \$893 ;
-  wire [17:0] \$894 ;
+  wire \$890 ;
+  wire \$891 ;
+  wire \$892 ;
+  wire \$893 ;
+  wire \$894 ;
   wire \$895 ;
   wire \$896 ;
   wire \$897 ;
   wire \$898 ;
   wire \$899 ;
   wire \$9 ;
-  wire [7:0] \$90 ;
+  wire \$90 ;
   wire \$900 ;
   wire \$901 ;
   wire \$902 ;
@@ -1292,7 +6631,7 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$907 ;
   wire \$908 ;
   wire \$909 ;
-  wire [8:0] \$91 ;
+  wire \$91 ;
   wire \$910 ;
   wire \$911 ;
   wire \$912 ;
@@ -1308,2072 +6647,1380 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$921 ;
   wire \$922 ;
   wire \$923 ;
-  wire [17:0] \$924 ;
-  wire [17:0] \$925 ;
-  wire [7:0] \$926 ;
-  wire [7:0] \$927 ;
-  wire [7:0] \$928 ;
-  wire [7:0] \$929 ;
+  wire \$924 ;
+  wire \$925 ;
+  wire \$926 ;
+  wire \$927 ;
+  wire \$928 ;
+  wire \$929 ;
   wire \$93 ;
-  wire [31:0] \$930 ;
-  wire [7:0] \$931 ;
-  wire [31:0] \$932 ;
-  wire [7:0] \$933 ;
-  wire [31:0] \$934 ;
-  wire [7:0] \$935 ;
-  wire [31:0] \$936 ;
-  wire [7:0] \$937 ;
-  wire \$938 ;
-  wire \$939 ;
-  wire [7:0] \$94 ;
-  wire \$940 ;
-  wire \$941 ;
-  wire \$942 ;
-  wire \$943 ;
-  wire \$944 ;
-  wire [32:0] \$945 ;
-  wire \$946 ;
-  wire \$947 ;
-  wire \$948 ;
-  wire \$949 ;
-  wire [8:0] \$95 ;
-  wire \$950 ;
-  wire \$951 ;
-  wire \$952 ;
-  wire \$953 ;
-  wire \$954 ;
-  wire \$955 ;
-  wire \$956 ;
-  wire [6:0] \$957 ;
-  wire [16:0] \$958 ;
-  wire \$959 ;
+  wire \$930 ;
+  wire \$931 ;
+  wire \$932 ;
+  reg [31:0] \$933 ;
+  reg [31:0] \$934 ;
+  reg [31:0] \$935 ;
+  reg [31:0] \$936 ;
+  reg [31:0] \$937 ;
+  reg [31:0] \$938 ;
+  reg [31:0] \$939 ;
+  wire [17:0] \$94 ;
+  reg [31:0] \$940 ;
+  reg [31:0] \$941 ;
+  reg [31:0] \$942 ;
+  reg [31:0] \$943 ;
+  reg [31:0] \$944 ;
+  reg [31:0] \$945 ;
+  reg [31:0] \$946 ;
+  reg [31:0] \$947 ;
+  reg [31:0] \$948 ;
+  reg [5:0] \$949 ;
+  wire \$95 ;
+  reg [5:0] \$950 ;
+  reg [5:0] \$951 ;
+  reg [5:0] \$952 ;
+  reg [31:0] \$953 ;
+  reg \$954 ;
+  reg [1:0] \$955 ;
+  reg \$956 ;
+  reg \$957 ;
   wire \$96 ;
-  wire [4:0] \$960 ;
-  wire \$961 ;
-  wire [3:0] \$962 ;
-  wire \$963 ;
-  wire [4:0] \$964 ;
-  wire \$965 ;
-  wire [4:0] \$966 ;
-  wire \$967 ;
-  wire [4:0] \$968 ;
-  wire [4:0] \$969 ;
   wire \$97 ;
-  wire [4:0] \$970 ;
-  wire \$971 ;
-  wire [3:0] \$972 ;
-  wire [3:0] \$973 ;
-  wire [4:0] \$974 ;
-  wire \$975 ;
-  wire \$976 ;
-  wire [5:0] \$977 ;
-  wire \$978 ;
-  wire \$979 ;
-  wire \$98 ;
-  wire \$980 ;
-  wire \$981 ;
-  wire \$982 ;
-  wire \$983 ;
-  wire \$984 ;
-  wire \$985 ;
-  wire \$986 ;
-  wire \$987 ;
-  wire \$988 ;
-  wire \$989 ;
+  wire [31:0] \$98 ;
   wire [7:0] \$99 ;
-  wire \$990 ;
-  wire \$991 ;
-  wire \$992 ;
-  wire \$993 ;
-  wire \$994 ;
-  wire \$995 ;
-  wire [6:0] \$996 ;
-  wire \$997 ;
-  wire \$998 ;
-  wire \$999 ;
-  reg [7:0] \$like  = 8'h00;
-  reg [7:0] \$like$462  = 8'h00;
-  reg [7:0] \$like$464  = 8'h00;
-  reg [31:0] \$signal  = 32'd0;
   reg [31:0] a_bank0_rd_hold = 32'd0;
   reg [31:0] a_bank1_rd_hold = 32'd0;
   reg [31:0] a_bank2_rd_hold = 32'd0;
   reg [31:0] a_bank3_rd_hold = 32'd0;
-  wire [8:0] a_in__0;
-  wire [8:0] a_in__1;
-  wire [8:0] a_in__2;
-  wire [8:0] a_in__3;
-  reg [7:0] a_zp = 8'h00;
-  reg [7:0] a_zp_d;
-  wire [31:0] acc;
-  wire [31:0] \acc$348 ;
-  wire [31:0] \acc$357 ;
-  wire [31:0] \acc$366 ;
-  output [31:0] act_feed;
-  reg [31:0] act_feed = 32'd0;
-  reg [7:0] act_max = 8'h7f;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$346 ;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$355 ;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$364 ;
-  (* init = 8'h7f *)
-  wire [7:0] \act_max$373 ;
-  reg [7:0] act_max_d;
-  reg [7:0] act_min = 8'h80;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$345 ;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$354 ;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$363 ;
-  (* init = 8'h80 *)
-  wire [7:0] \act_min$372 ;
-  reg [7:0] act_min_d;
-  output [31:0] act_sram;
-  reg [31:0] act_sram = 32'd0;
   reg [31:0] b_bank0_rd_hold = 32'd0;
   reg [31:0] b_bank1_rd_hold = 32'd0;
   reg [31:0] b_bank2_rd_hold = 32'd0;
   reg [31:0] b_bank3_rd_hold = 32'd0;
-  wire [8:0] b_in__0;
-  wire [8:0] b_in__1;
-  wire [8:0] b_in__2;
-  wire [8:0] b_in__3;
-  reg [7:0] b_zp = 8'h00;
-  reg [7:0] b_zp_d;
-  reg below_hyst;
-  wire [31:0] bias;
-  wire [31:0] \bias$350 ;
-  wire [31:0] \bias$359 ;
-  wire [31:0] \bias$368 ;
   reg [31:0] bias_bank0_rd_hold = 32'd0;
   reg [31:0] bias_bank1_rd_hold = 32'd0;
   reg [31:0] bias_bank2_rd_hold = 32'd0;
   reg [31:0] bias_bank3_rd_hold = 32'd0;
-  output bus__ack;
-  reg bus__ack = 1'h0;
-  input [20:0] bus__adr;
-  wire [20:0] bus__adr;
-  input bus__cyc;
-  wire bus__cyc;
-  output [31:0] bus__dat_r;
-  reg [31:0] bus__dat_r;
-  input [31:0] bus__dat_w;
-  wire [31:0] bus__dat_w;
+  input [2:0] bus__ack_region;
+  wire [2:0] bus__ack_region;
+  wire [17:0] bus__addr;
+  output [31:0] bus__rdata;
+  reg [31:0] bus__rdata;
+  wire [2:0] bus__region;
+  input bus__req;
+  wire bus__req;
   input [3:0] bus__sel;
   wire [3:0] bus__sel;
-  input bus__stb;
-  wire bus__stb;
+  wire bus__served;
+  input [31:0] bus__wdata;
+  wire [31:0] bus__wdata;
   input bus__we;
   wire bus__we;
-  output busy;
-  reg busy = 1'h0;
-  (* init = 1'h0 *)
-  wire \busy$78 ;
-  reg busy_d;
-  reg [1:0] byte_sel = 2'h0;
+  output bus_access;
+  wire bus_access;
+  output bus_rmw;
+  wire bus_rmw;
+  input busy;
+  wire busy;
   reg [31:0] c_mem_rd_hold = 32'd0;
   reg [31:0] c_word;
-  reg clear;
+  input ce;
+  wire ce;
   input clk;
   wire clk;
-  (* enum_base_type = "Ctrl" *)
-  (* enum_value_000 = "IDLE" *)
-  (* enum_value_001 = "CLEAR" *)
-  (* enum_value_010 = "FEED" *)
-  (* enum_value_011 = "WAIT" *)
-  (* enum_value_100 = "DRAIN" *)
-  (* enum_value_101 = "FLUSH" *)
-  reg [2:0] ctrl_state = 3'h0;
-  (* enum_base_type = "Ctrl" *)
-  (* enum_value_000 = "IDLE" *)
-  (* enum_value_001 = "CLEAR" *)
-  (* enum_value_010 = "FEED" *)
-  (* enum_value_011 = "WAIT" *)
-  (* enum_value_100 = "DRAIN" *)
-  (* enum_value_101 = "FLUSH" *)
-  reg [2:0] ctrl_state_d;
-  reg [31:0] cycles = 32'd0;
-  reg [31:0] cycles_d;
-  reg done = 1'h0;
-  reg done_d;
-  reg [2:0] drain = 3'h0;
-  wire [31:0] drain_acc__0;
-  wire [31:0] drain_acc__1;
-  wire [31:0] drain_acc__2;
-  wire [31:0] drain_acc__3;
-  reg [2:0] drain_d;
-  wire [1:0] drain_row;
-  wire draining;
-  output [1:0] dvfs_level;
-  wire [1:0] dvfs_level;
-  reg [31:0] ecc_last = 32'd0;
-  reg ecc_ue = 1'h0;
-  reg [31:0] ecc_uncorrectable = 32'd0;
-  reg error = 1'h0;
-  reg error_d;
+  wire [5:0] dp__a_addr;
+  output [31:0] dp__a_data__0;
+  wire [31:0] dp__a_data__0;
+  output [31:0] dp__a_data__1;
+  wire [31:0] dp__a_data__1;
+  output [31:0] dp__a_data__2;
+  wire [31:0] dp__a_data__2;
+  output [31:0] dp__a_data__3;
+  wire [31:0] dp__a_data__3;
+  wire [5:0] dp__b_addr;
+  output [31:0] dp__b_data__0;
+  wire [31:0] dp__b_data__0;
+  output [31:0] dp__b_data__1;
+  wire [31:0] dp__b_data__1;
+  output [31:0] dp__b_data__2;
+  wire [31:0] dp__b_data__2;
+  output [31:0] dp__b_data__3;
+  wire [31:0] dp__b_data__3;
+  output [31:0] dp__bias__0;
+  wire [31:0] dp__bias__0;
+  output [31:0] dp__bias__1;
+  wire [31:0] dp__bias__1;
+  output [31:0] dp__bias__2;
+  wire [31:0] dp__bias__2;
+  output [31:0] dp__bias__3;
+  wire [31:0] dp__bias__3;
+  wire [7:0] dp__c_rd_addr;
+  output [31:0] dp__c_rd_data;
+  wire [31:0] dp__c_rd_data;
+  input dp__c_rd_en;
+  wire dp__c_rd_en;
+  input [7:0] dp__c_wr_addr;
+  wire [7:0] dp__c_wr_addr;
+  wire [31:0] dp__c_wr_data;
+  input [3:0] dp__c_wr_en;
+  wire [3:0] dp__c_wr_en;
+  input [2:0] dp__ch_addr;
+  wire [2:0] dp__ch_addr;
+  output [31:0] dp__mult__0;
+  wire [31:0] dp__mult__0;
+  output [31:0] dp__mult__1;
+  wire [31:0] dp__mult__1;
+  output [31:0] dp__mult__2;
+  wire [31:0] dp__mult__2;
+  output [31:0] dp__mult__3;
+  wire [31:0] dp__mult__3;
+  input dp__op_read;
+  wire dp__op_read;
+  output [5:0] dp__shift__0;
+  wire [5:0] dp__shift__0;
+  output [5:0] dp__shift__1;
+  wire [5:0] dp__shift__1;
+  output [5:0] dp__shift__2;
+  wire [5:0] dp__shift__2;
+  output [5:0] dp__shift__3;
+  wire [5:0] dp__shift__3;
+  output [4:0] ecc__corrected;
+  wire [4:0] ecc__corrected;
+  output ecc__event;
+  reg ecc__event;
+  output [31:0] ecc__event_addr;
+  reg [31:0] ecc__event_addr;
+  wire [31:0] ecc__scrub_interval;
+  output [4:0] ecc__uncorrectable;
+  wire [4:0] ecc__uncorrectable;
   wire [5:0] ev_addr;
-  wire [5:0] \ev_addr$438 ;
-  wire [5:0] \ev_addr$439 ;
-  wire [5:0] \ev_addr$440 ;
-  wire [5:0] \ev_addr$441 ;
-  wire [5:0] \ev_addr$442 ;
-  wire [5:0] \ev_addr$443 ;
-  wire [5:0] \ev_addr$444 ;
-  wire [2:0] \ev_addr$445 ;
-  wire [2:0] \ev_addr$446 ;
-  wire [2:0] \ev_addr$447 ;
-  wire [2:0] \ev_addr$448 ;
-  wire [2:0] \ev_addr$449 ;
-  wire [2:0] \ev_addr$450 ;
-  wire [2:0] \ev_addr$451 ;
-  wire [2:0] \ev_addr$452 ;
-  wire [2:0] \ev_addr$453 ;
-  wire [2:0] \ev_addr$454 ;
-  wire [2:0] \ev_addr$455 ;
-  wire [2:0] \ev_addr$456 ;
-  wire [7:0] \ev_addr$457 ;
+  wire [5:0] \ev_addr$273 ;
+  wire [5:0] \ev_addr$275 ;
+  wire [5:0] \ev_addr$277 ;
+  wire [5:0] \ev_addr$279 ;
+  wire [5:0] \ev_addr$281 ;
+  wire [5:0] \ev_addr$283 ;
+  wire [5:0] \ev_addr$285 ;
+  wire [2:0] \ev_addr$287 ;
+  wire [2:0] \ev_addr$289 ;
+  wire [2:0] \ev_addr$291 ;
+  wire [2:0] \ev_addr$293 ;
+  wire [2:0] \ev_addr$295 ;
+  wire [2:0] \ev_addr$297 ;
+  wire [2:0] \ev_addr$299 ;
+  wire [2:0] \ev_addr$301 ;
+  wire [2:0] \ev_addr$303 ;
+  wire [2:0] \ev_addr$305 ;
+  wire [2:0] \ev_addr$307 ;
+  wire [2:0] \ev_addr$309 ;
+  wire [7:0] \ev_addr$311 ;
   wire ev_corrected;
-  wire \ev_corrected$394 ;
-  wire \ev_corrected$395 ;
-  wire \ev_corrected$396 ;
-  wire \ev_corrected$397 ;
-  wire \ev_corrected$398 ;
-  wire \ev_corrected$399 ;
-  wire \ev_corrected$400 ;
-  wire \ev_corrected$401 ;
-  wire \ev_corrected$402 ;
-  wire \ev_corrected$403 ;
-  wire \ev_corrected$404 ;
-  wire \ev_corrected$405 ;
-  wire \ev_corrected$406 ;
-  wire \ev_corrected$407 ;
-  wire \ev_corrected$408 ;
-  wire \ev_corrected$409 ;
-  wire \ev_corrected$410 ;
-  wire \ev_corrected$411 ;
-  wire \ev_corrected$412 ;
-  wire \ev_corrected$413 ;
+  wire \ev_corrected$225 ;
+  wire \ev_corrected$226 ;
+  wire \ev_corrected$227 ;
+  wire \ev_corrected$228 ;
+  wire \ev_corrected$229 ;
+  wire \ev_corrected$230 ;
+  wire \ev_corrected$231 ;
+  wire \ev_corrected$232 ;
+  wire \ev_corrected$233 ;
+  wire \ev_corrected$234 ;
+  wire \ev_corrected$235 ;
+  wire \ev_corrected$236 ;
+  wire \ev_corrected$237 ;
+  wire \ev_corrected$238 ;
+  wire \ev_corrected$239 ;
+  wire \ev_corrected$240 ;
+  wire \ev_corrected$241 ;
+  wire \ev_corrected$242 ;
+  wire \ev_corrected$243 ;
+  wire \ev_corrected$244 ;
   wire ev_uncorrectable;
-  wire \ev_uncorrectable$416 ;
-  wire \ev_uncorrectable$417 ;
-  wire \ev_uncorrectable$418 ;
-  wire \ev_uncorrectable$419 ;
-  wire \ev_uncorrectable$420 ;
-  wire \ev_uncorrectable$421 ;
-  wire \ev_uncorrectable$422 ;
-  wire \ev_uncorrectable$423 ;
-  wire \ev_uncorrectable$424 ;
-  wire \ev_uncorrectable$425 ;
-  wire \ev_uncorrectable$426 ;
-  wire \ev_uncorrectable$427 ;
-  wire \ev_uncorrectable$428 ;
-  wire \ev_uncorrectable$429 ;
-  wire \ev_uncorrectable$430 ;
-  wire \ev_uncorrectable$431 ;
-  wire \ev_uncorrectable$432 ;
-  wire \ev_uncorrectable$433 ;
-  wire \ev_uncorrectable$434 ;
-  wire \ev_uncorrectable$435 ;
-  reg feeding;
-  reg i_valid;
-  wire \i_valid$347 ;
-  wire \i_valid$356 ;
-  wire \i_valid$365 ;
-  reg [3:0] ib = 4'h0;
-  reg [3:0] ib_d;
-  wire implausible;
-  output irq;
-  wire irq;
-  reg [1:0] irq_en = 2'h0;
-  reg [1:0] irq_en_d;
-  reg [3:0] jb = 4'h0;
-  reg [3:0] jb_d;
-  reg [5:0] k = 6'h00;
-  reg [5:0] k_d;
+  wire \ev_uncorrectable$247 ;
+  wire \ev_uncorrectable$248 ;
+  wire \ev_uncorrectable$249 ;
+  wire \ev_uncorrectable$250 ;
+  wire \ev_uncorrectable$251 ;
+  wire \ev_uncorrectable$252 ;
+  wire \ev_uncorrectable$253 ;
+  wire \ev_uncorrectable$254 ;
+  wire \ev_uncorrectable$255 ;
+  wire \ev_uncorrectable$256 ;
+  wire \ev_uncorrectable$257 ;
+  wire \ev_uncorrectable$258 ;
+  wire \ev_uncorrectable$259 ;
+  wire \ev_uncorrectable$260 ;
+  wire \ev_uncorrectable$261 ;
+  wire \ev_uncorrectable$262 ;
+  wire \ev_uncorrectable$263 ;
+  wire \ev_uncorrectable$264 ;
+  wire \ev_uncorrectable$265 ;
+  wire \ev_uncorrectable$266 ;
   wire [3:0] lane_en;
-  wire [2:0] lvl0;
-  wire [3:0] m_blocks;
-  wire [31:0] mult;
-  wire [31:0] \mult$351 ;
-  wire [31:0] \mult$360 ;
-  wire [31:0] \mult$369 ;
   reg [31:0] mult_bank0_rd_hold = 32'd0;
   reg [31:0] mult_bank1_rd_hold = 32'd0;
   reg [31:0] mult_bank2_rd_hold = 32'd0;
   reg [31:0] mult_bank3_rd_hold = 32'd0;
-  wire [3:0] n_blocks;
-  reg [2:0] new_level;
-  reg [31:0] nxt = 32'd0;
-  reg [31:0] \nxt$466  = 32'd0;
-  reg [3:0] nxt_en = 4'h0;
-  reg [3:0] \nxt_en$463  = 4'h0;
-  reg [3:0] \nxt_en$465  = 4'h0;
-  wire [7:0] out;
-  wire [7:0] \out$385 ;
-  wire [7:0] \out$386 ;
-  wire [7:0] \out$387 ;
-  reg [7:0] out_zp = 8'h00;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$344 ;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$353 ;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$362 ;
-  (* init = 8'h00 *)
-  wire [7:0] \out_zp$371 ;
-  reg [7:0] out_zp_d;
-  reg per_channel = 1'h0;
-  reg per_channel_d;
-  reg [31:0] qmult = 32'd1073741824;
-  reg [31:0] qmult_d;
-  reg [5:0] qshift = 6'h00;
-  reg [5:0] qshift_d;
-  reg [5:0] rd_addr;
-  reg [5:0] \rd_addr$158 ;
-  reg [5:0] \rd_addr$166 ;
-  reg [5:0] \rd_addr$174 ;
-  reg [5:0] \rd_addr$182 ;
-  reg [5:0] \rd_addr$190 ;
-  reg [5:0] \rd_addr$198 ;
-  reg [5:0] \rd_addr$206 ;
-  wire [2:0] \rd_addr$214 ;
-  wire [2:0] \rd_addr$219 ;
-  wire [2:0] \rd_addr$224 ;
-  wire [2:0] \rd_addr$229 ;
-  wire [2:0] \rd_addr$234 ;
-  wire [2:0] \rd_addr$239 ;
-  wire [2:0] \rd_addr$244 ;
-  wire [2:0] \rd_addr$249 ;
-  wire [2:0] \rd_addr$254 ;
-  wire [2:0] \rd_addr$259 ;
-  wire [2:0] \rd_addr$264 ;
-  wire [2:0] \rd_addr$269 ;
-  wire [7:0] \rd_addr$377 ;
+  input [20:0] \port$0$5 ;
+  wire [20:0] \port$0$5 ;
+  input [2:0] \port$10642$0 ;
+  wire [2:0] \port$10642$0 ;
+  input [2:0] \port$10646$2 ;
+  wire [2:0] \port$10646$2 ;
+  input [1:0] \port$10650$0 ;
+  wire [1:0] \port$10650$0 ;
+  input [7:0] \port$259$0 ;
+  wire [7:0] \port$259$0 ;
+  input [7:0] \port$260$0 ;
+  wire [7:0] \port$260$0 ;
+  input [7:0] \port$261$0 ;
+  wire [7:0] \port$261$0 ;
+  input [7:0] \port$262$0 ;
+  wire [7:0] \port$262$0 ;
+  wire [5:0] rd_addr;
+  wire [5:0] \rd_addr$104 ;
+  wire [5:0] \rd_addr$111 ;
+  wire [5:0] \rd_addr$117 ;
+  wire [5:0] \rd_addr$123 ;
+  wire [2:0] \rd_addr$129 ;
+  wire [2:0] \rd_addr$137 ;
+  wire [2:0] \rd_addr$143 ;
+  wire [2:0] \rd_addr$149 ;
+  wire [2:0] \rd_addr$155 ;
+  wire [2:0] \rd_addr$161 ;
+  wire [2:0] \rd_addr$167 ;
+  wire [2:0] \rd_addr$173 ;
+  wire [2:0] \rd_addr$179 ;
+  wire [2:0] \rd_addr$185 ;
+  wire [2:0] \rd_addr$191 ;
+  wire [2:0] \rd_addr$197 ;
+  wire [7:0] \rd_addr$205 ;
+  wire [5:0] \rd_addr$86 ;
+  wire [5:0] \rd_addr$92 ;
+  wire [5:0] \rd_addr$98 ;
   reg [1:0] rd_bank = 2'h0;
   wire [31:0] rd_data;
-  wire [31:0] \rd_data$164 ;
-  wire [31:0] \rd_data$172 ;
-  wire [31:0] \rd_data$180 ;
-  wire [31:0] \rd_data$188 ;
-  wire [31:0] \rd_data$196 ;
-  wire [31:0] \rd_data$204 ;
-  wire [31:0] \rd_data$212 ;
-  wire [31:0] \rd_data$278 ;
-  wire [31:0] \rd_data$288 ;
-  wire [31:0] \rd_data$291 ;
-  wire [31:0] \rd_data$294 ;
-  wire [31:0] \rd_data$297 ;
-  wire [31:0] \rd_data$301 ;
-  wire [31:0] \rd_data$304 ;
-  wire [31:0] \rd_data$307 ;
-  wire [31:0] \rd_data$310 ;
-  wire [5:0] \rd_data$314 ;
-  wire [5:0] \rd_data$317 ;
-  wire [5:0] \rd_data$320 ;
-  wire [5:0] \rd_data$323 ;
+  wire [31:0] \rd_data$10 ;
+  wire [31:0] \rd_data$13 ;
+  wire [31:0] \rd_data$16 ;
+  wire [31:0] \rd_data$19 ;
+  wire [31:0] \rd_data$22 ;
+  wire [31:0] \rd_data$25 ;
+  wire [31:0] \rd_data$28 ;
+  wire [31:0] \rd_data$31 ;
+  wire [31:0] \rd_data$34 ;
+  wire [31:0] \rd_data$37 ;
+  wire [31:0] \rd_data$40 ;
+  wire [31:0] \rd_data$43 ;
+  wire [31:0] \rd_data$46 ;
+  wire [31:0] \rd_data$49 ;
+  wire [5:0] \rd_data$52 ;
+  wire [5:0] \rd_data$55 ;
+  wire [5:0] \rd_data$58 ;
+  wire [5:0] \rd_data$61 ;
+  wire [31:0] \rd_data$64 ;
+  wire [31:0] \rd_data$7 ;
   wire rd_en;
-  wire \rd_en$159 ;
-  wire \rd_en$167 ;
-  wire \rd_en$175 ;
-  wire \rd_en$183 ;
-  wire \rd_en$191 ;
-  wire \rd_en$199 ;
+  wire \rd_en$101 ;
+  wire \rd_en$108 ;
+  wire \rd_en$114 ;
+  wire \rd_en$120 ;
+  wire \rd_en$126 ;
+  wire \rd_en$135 ;
+  wire \rd_en$142 ;
+  wire \rd_en$148 ;
+  wire \rd_en$154 ;
+  wire \rd_en$160 ;
+  wire \rd_en$166 ;
+  wire \rd_en$172 ;
+  wire \rd_en$178 ;
+  wire \rd_en$184 ;
+  wire \rd_en$190 ;
+  wire \rd_en$196 ;
+  wire \rd_en$202 ;
   wire \rd_en$207 ;
-  wire \rd_en$218 ;
-  wire \rd_en$223 ;
-  wire \rd_en$228 ;
-  wire \rd_en$233 ;
-  wire \rd_en$238 ;
-  wire \rd_en$243 ;
-  wire \rd_en$248 ;
-  wire \rd_en$253 ;
-  wire \rd_en$258 ;
-  wire \rd_en$263 ;
-  wire \rd_en$268 ;
-  wire \rd_en$273 ;
-  wire \rd_en$378 ;
+  wire \rd_en$89 ;
+  wire \rd_en$95 ;
   reg rd_lane = 1'h0;
-  reg [2:0] rd_region = 3'h0;
   wire rd_valid;
-  wire \rd_valid$162 ;
-  wire \rd_valid$170 ;
-  wire \rd_valid$178 ;
-  wire \rd_valid$186 ;
-  wire \rd_valid$194 ;
-  wire \rd_valid$202 ;
-  wire \rd_valid$210 ;
-  wire \rd_valid$276 ;
-  reg \rd_valid$283  = 1'h0;
-  wire \rd_valid$286 ;
-  wire \rd_valid$289 ;
-  wire \rd_valid$292 ;
-  wire \rd_valid$295 ;
-  wire \rd_valid$299 ;
-  wire \rd_valid$302 ;
-  wire \rd_valid$305 ;
-  wire \rd_valid$308 ;
-  wire \rd_valid$312 ;
-  wire \rd_valid$315 ;
-  wire \rd_valid$318 ;
-  wire \rd_valid$321 ;
-  reg [15:0] reg_k = 16'h0000;
-  reg [15:0] reg_k_d;
-  reg [15:0] reg_m = 16'h0000;
-  reg [15:0] reg_m_d;
-  reg [15:0] reg_n = 16'h0000;
-  reg [15:0] reg_n_d;
-  reg [31:0] reg_rdata = 32'd0;
-  wire reg_write;
+  wire \rd_valid$11 ;
+  wire \rd_valid$14 ;
+  wire \rd_valid$17 ;
+  wire \rd_valid$20 ;
+  wire \rd_valid$23 ;
+  wire \rd_valid$26 ;
+  wire \rd_valid$29 ;
+  wire \rd_valid$32 ;
+  wire \rd_valid$35 ;
+  wire \rd_valid$38 ;
+  wire \rd_valid$41 ;
+  wire \rd_valid$44 ;
+  wire \rd_valid$47 ;
+  wire \rd_valid$5 ;
+  wire \rd_valid$50 ;
+  wire \rd_valid$53 ;
+  wire \rd_valid$56 ;
+  wire \rd_valid$59 ;
+  wire \rd_valid$62 ;
+  reg \rd_valid$74  = 1'h0;
+  wire \rd_valid$8 ;
   reg rmw = 1'h0;
-  wire [5:0] row;
   input rst;
   wire rst;
-  wire [7:0] run_next;
-  reg [31:0] scrub_interval = 32'd0;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$123 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$124 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$125 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$126 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$127 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$128 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$129 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$130 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$131 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$132 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$133 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$134 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$135 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$136 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$137 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$138 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$139 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$140 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$141 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$142 ;
-  (* init = 32'd0 *)
-  wire [31:0] \scrub_interval$143 ;
-  reg [31:0] scrub_interval_d;
+  input [31:0] scrub_interval;
+  wire [31:0] scrub_interval;
+  wire [31:0] \scrub_interval$272 ;
+  wire [31:0] \scrub_interval$274 ;
+  wire [31:0] \scrub_interval$276 ;
+  wire [31:0] \scrub_interval$278 ;
+  wire [31:0] \scrub_interval$280 ;
+  wire [31:0] \scrub_interval$282 ;
+  wire [31:0] \scrub_interval$284 ;
+  wire [31:0] \scrub_interval$286 ;
+  wire [31:0] \scrub_interval$288 ;
+  wire [31:0] \scrub_interval$290 ;
+  wire [31:0] \scrub_interval$292 ;
+  wire [31:0] \scrub_interval$294 ;
+  wire [31:0] \scrub_interval$296 ;
+  wire [31:0] \scrub_interval$298 ;
+  wire [31:0] \scrub_interval$300 ;
+  wire [31:0] \scrub_interval$302 ;
+  wire [31:0] \scrub_interval$304 ;
+  wire [31:0] \scrub_interval$306 ;
+  wire [31:0] \scrub_interval$308 ;
+  wire [31:0] \scrub_interval$310 ;
+  output served;
   wire served;
-  wire [5:0] shift;
-  wire [5:0] \shift$352 ;
-  wire [5:0] \shift$361 ;
-  wire [5:0] \shift$370 ;
   reg [5:0] shift_bank0_rd_hold = 6'h00;
   reg [5:0] shift_bank1_rd_hold = 6'h00;
   reg [5:0] shift_bank2_rd_hold = 6'h00;
   reg [5:0] shift_bank3_rd_hold = 6'h00;
-  wire start;
-  input [11:0] therm_code;
-  wire [11:0] therm_code;
-  reg therm_cool = 1'h0;
-  reg therm_cool_d;
-  reg [11:0] therm_crit = 12'h598;
-  reg [11:0] therm_crit_d;
-  reg [7:0] therm_faults = 8'h00;
-  wire [7:0] therm_faults_d;
-  reg [11:0] therm_hyst = 12'h020;
-  reg [11:0] therm_hyst_d;
-  (* init = 3'h0 *)
-  wire [2:0] therm_level;
-  wire [2:0] therm_level_d;
-  reg [1:0] therm_phase = 2'h0;
-  wire [1:0] therm_phase_d;
-  reg [12:0] therm_prev = 13'h1000;
-  reg [12:0] therm_prev_d;
-  reg [15:0] therm_raises = 16'h0000;
-  wire [15:0] therm_raises_d;
-  reg [11:0] therm_range_max = 12'h6b0;
-  reg [11:0] therm_range_max_d;
-  reg [11:0] therm_range_min = 12'h0c0;
-  reg [11:0] therm_range_min_d;
-  reg [7:0] therm_run = 8'h00;
-  reg [7:0] therm_run_d;
-  reg [2:0] therm_safe_level = 3'h2;
-  reg [2:0] therm_safe_level_d;
-  input therm_sample;
-  wire therm_sample;
-  reg therm_sensor_fault = 1'h0;
-  wire therm_sensor_fault_d;
-  reg [7:0] therm_shutdowns = 8'h00;
-  wire [7:0] therm_shutdowns_d;
-  reg [7:0] therm_stuck_samples = 8'h40;
-  reg [7:0] therm_stuck_samples_d;
-  reg [11:0] therm_temp = 12'h000;
-  reg [11:0] therm_temp_d;
-  wire therm_tmr_mismatch;
-  reg [11:0] therm_trip1 = 12'h4a8;
-  reg [11:0] therm_trip1_d;
-  reg [11:0] therm_trip2 = 12'h4f8;
-  reg [11:0] therm_trip2_d;
-  reg [11:0] therm_trip3 = 12'h548;
-  reg [11:0] therm_trip3_d;
-  (* init = 32'd0 *)
-  wire [31:0] thr_act_feed;
-  (* init = 32'd0 *)
-  wire [31:0] thr_act_sram;
-  (* init = 1'h0 *)
-  wire thr_busy;
-  wire thr_ce;
-  wire [11:0] thr_code;
-  wire [1:0] thr_dvfs;
-  wire thr_feed_step;
-  (* init = 3'h0 *)
-  wire [2:0] thr_level;
-  wire [3:0] thr_reg_addr;
-  reg [31:0] thr_reg_rdata;
-  wire [31:0] thr_reg_wdata;
-  wire thr_reg_we;
-  wire thr_sample;
-  wire [7:0] thr_sram_access;
-  reg thr_start;
-  output [2:0] throttle_level;
-  reg [2:0] throttle_level = 3'h0;
-  reg [31:0] throttled = 32'd0;
-  reg [31:0] tmr_errors = 32'd0;
-  reg tmr_flag = 1'h0;
-  wire tmr_mismatch;
-  wire [1:0] up;
-  reg valid = 1'h0;
   reg [31:0] value;
-  reg [31:0] \value$284 ;
-  reg [31:0] \value$285 ;
-  reg [31:0] \value$298 ;
-  reg [31:0] \value$311 ;
-  reg [3:0] \wait  = 4'h0;
-  reg [3:0] wait_d;
+  reg [31:0] \value$217 ;
+  reg [31:0] \value$218 ;
+  reg [31:0] \value$219 ;
+  reg [31:0] \value$220 ;
   wire [5:0] wr_addr;
-  wire [5:0] \wr_addr$160 ;
-  wire [5:0] \wr_addr$168 ;
-  wire [5:0] \wr_addr$176 ;
-  wire [5:0] \wr_addr$184 ;
-  wire [5:0] \wr_addr$192 ;
-  wire [5:0] \wr_addr$200 ;
-  wire [5:0] \wr_addr$208 ;
-  wire [2:0] \wr_addr$215 ;
-  wire [2:0] \wr_addr$220 ;
-  wire [2:0] \wr_addr$225 ;
-  wire [2:0] \wr_addr$230 ;
-  wire [2:0] \wr_addr$235 ;
-  wire [2:0] \wr_addr$240 ;
-  wire [2:0] \wr_addr$245 ;
-  wire [2:0] \wr_addr$250 ;
-  wire [2:0] \wr_addr$255 ;
-  wire [2:0] \wr_addr$260 ;
-  wire [2:0] \wr_addr$265 ;
-  wire [2:0] \wr_addr$270 ;
-  wire [7:0] \wr_addr$374 ;
-  wire [7:0] \wr_addr$379 ;
+  wire [5:0] \wr_addr$100 ;
+  wire [5:0] \wr_addr$107 ;
+  wire [5:0] \wr_addr$113 ;
+  wire [5:0] \wr_addr$119 ;
+  wire [5:0] \wr_addr$125 ;
+  wire [2:0] \wr_addr$132 ;
+  wire [2:0] \wr_addr$139 ;
+  wire [2:0] \wr_addr$145 ;
+  wire [2:0] \wr_addr$151 ;
+  wire [2:0] \wr_addr$157 ;
+  wire [2:0] \wr_addr$163 ;
+  wire [2:0] \wr_addr$169 ;
+  wire [2:0] \wr_addr$175 ;
+  wire [2:0] \wr_addr$181 ;
+  wire [2:0] \wr_addr$187 ;
+  wire [2:0] \wr_addr$193 ;
+  wire [2:0] \wr_addr$199 ;
+  wire [7:0] \wr_addr$209 ;
+  wire [5:0] \wr_addr$88 ;
+  wire [5:0] \wr_addr$94 ;
   wire [31:0] wr_data;
-  wire [31:0] \wr_data$161 ;
-  wire [31:0] \wr_data$169 ;
-  wire [31:0] \wr_data$177 ;
-  wire [31:0] \wr_data$185 ;
-  wire [31:0] \wr_data$193 ;
-  wire [31:0] \wr_data$201 ;
-  wire [31:0] \wr_data$209 ;
-  wire [31:0] \wr_data$216 ;
-  wire [31:0] \wr_data$221 ;
-  wire [31:0] \wr_data$226 ;
-  wire [31:0] \wr_data$231 ;
-  wire [31:0] \wr_data$236 ;
-  wire [31:0] \wr_data$241 ;
-  wire [31:0] \wr_data$246 ;
-  wire [31:0] \wr_data$251 ;
-  wire [5:0] \wr_data$256 ;
-  wire [5:0] \wr_data$261 ;
-  wire [5:0] \wr_data$266 ;
-  wire [5:0] \wr_data$271 ;
-  wire [31:0] \wr_data$381 ;
+  wire [31:0] \wr_data$102 ;
+  wire [31:0] \wr_data$109 ;
+  wire [31:0] \wr_data$115 ;
+  wire [31:0] \wr_data$121 ;
+  wire [31:0] \wr_data$127 ;
+  wire [31:0] \wr_data$133 ;
+  wire [31:0] \wr_data$140 ;
+  wire [31:0] \wr_data$146 ;
+  wire [31:0] \wr_data$152 ;
+  wire [31:0] \wr_data$158 ;
+  wire [31:0] \wr_data$164 ;
+  wire [31:0] \wr_data$170 ;
+  wire [31:0] \wr_data$176 ;
+  wire [5:0] \wr_data$182 ;
+  wire [5:0] \wr_data$188 ;
+  wire [5:0] \wr_data$194 ;
+  wire [5:0] \wr_data$200 ;
+  wire [31:0] \wr_data$211 ;
+  wire [31:0] \wr_data$90 ;
+  wire [31:0] \wr_data$96 ;
   wire wr_en;
+  wire \wr_en$103 ;
+  wire \wr_en$110 ;
+  wire \wr_en$116 ;
+  wire \wr_en$122 ;
+  wire \wr_en$128 ;
+  wire \wr_en$134 ;
+  wire \wr_en$141 ;
+  wire \wr_en$147 ;
+  wire \wr_en$153 ;
+  wire \wr_en$159 ;
   wire \wr_en$165 ;
-  wire \wr_en$173 ;
-  wire \wr_en$181 ;
+  wire \wr_en$171 ;
+  wire \wr_en$177 ;
+  wire \wr_en$183 ;
   wire \wr_en$189 ;
-  wire \wr_en$197 ;
-  wire \wr_en$205 ;
+  wire \wr_en$195 ;
+  wire \wr_en$201 ;
   wire \wr_en$213 ;
-  wire \wr_en$217 ;
-  wire \wr_en$222 ;
-  wire \wr_en$227 ;
-  wire \wr_en$232 ;
-  wire \wr_en$237 ;
-  wire \wr_en$242 ;
-  wire \wr_en$247 ;
-  wire \wr_en$252 ;
-  wire \wr_en$257 ;
-  wire \wr_en$262 ;
-  wire \wr_en$267 ;
-  wire \wr_en$272 ;
-  wire [3:0] \wr_en$375 ;
-  wire \wr_en$388 ;
-  assign \$1  = \$122 [3:0] == 2'h3;
-  assign \$2  = thr_reg_we & \$1 ;
-  assign \$3  = \$122 [3:0] == 3'h4;
-  assign \$4  = thr_reg_we & \$3 ;
-  assign \$5  = \$122 [3:0] == 3'h5;
-  assign \$6  = thr_reg_we & \$5 ;
-  assign \$7  = \$122 [3:0] == 3'h6;
-  assign \$8  = thr_reg_we & \$7 ;
-  assign \$9  = \$122 [3:0] == 3'h7;
-  assign \$10  = thr_reg_we & \$9 ;
-  assign \$11  = \$122 [3:0] == 4'h8;
-  assign \$12  = thr_reg_we & \$11 ;
-  assign \$13  = \$122 [3:0] == 4'h9;
-  assign \$14  = thr_reg_we & \$13 ;
-  assign \$15  = \$122 [3:0] == 4'ha;
-  assign \$16  = thr_reg_we & \$15 ;
-  assign \$17  = bus__dat_w[2:0] > 3'h4;
-  assign \$18  = \$17  ? 3'h4 : bus__dat_w[2:0];
-  assign \$19  = ! \$122 [3:0];
-  assign \$20  = thr_reg_we & \$19 ;
-  assign \$21  = \$20  & bus__dat_w[0];
-  assign \$22  = throttle_level == 3'h4;
-  assign \$23  = \$21  & \$22 ;
-  assign \$24  = \$23  & therm_cool;
-  assign lvl0 = \$24  ? 3'h3 : throttle_level;
-  assign \$25  = therm_prev == therm_code;
-  assign \$26  = therm_run == 8'hff;
-  assign \$27  = therm_run + 1'h1;
-  assign \$28  = \$26  ? { 1'h0, therm_run } : \$27 ;
-  assign \$29  = \$25  ? \$28  : 9'h000;
-  assign \$30  = therm_code < therm_range_min;
-  assign \$31  = therm_code > therm_range_max;
-  assign \$32  = \$30  | \$31 ;
-  assign \$33  = | therm_stuck_samples;
-  assign \$34  = \$29 [7:0] >= therm_stuck_samples;
-  assign \$35  = \$33  & \$34 ;
-  assign implausible = \$32  | \$35 ;
-  assign \$36  = therm_code >= therm_trip1;
-  assign \$37  = 1'h0 + \$36 ;
-  assign \$38  = therm_code >= therm_trip2;
-  assign \$39  = \$37  + \$38 ;
-  assign \$40  = therm_code >= therm_trip3;
-  assign \$41  = \$39  + \$40 ;
-  assign \$42  = therm_code + therm_hyst;
-  assign \$43  = \$42  < therm_trip1;
-  assign \$44  = therm_code + therm_hyst;
-  assign \$45  = \$44  < therm_trip2;
-  assign \$46  = therm_code + therm_hyst;
-  assign \$47  = \$46  < therm_trip3;
-  assign \$48  = therm_code >= therm_crit;
-  assign \$49  = lvl0 == 3'h4;
-  assign \$50  = \$41 [1:0] > lvl0;
-  assign \$51  = lvl0 == 3'h4;
-  assign \$52  = \$51  ? 3'h4 : therm_safe_level;
-  assign \$53  = lvl0 - 1'h1;
-  assign therm_level_d = therm_sample ? new_level : lvl0;
-  assign \$54  = ~ implausible;
-  assign \$55  = therm_code + therm_hyst;
-  assign \$56  = \$55  < therm_crit;
-  assign \$57  = \$54  & \$56 ;
-  assign \$58  = \$122 [3:0] == 1'h1;
-  assign \$59  = thr_reg_we & \$58 ;
-  assign \$60  = \$59  & bus__dat_w[6];
+  wire \wr_en$91 ;
+  wire \wr_en$97 ;
+  assign \$43  = \$41  & \$42 ;
+  assign \$44  = \port$0$5 [17:0] < 6'h20;
+  assign \$45  = ~ bus__we;
+  assign \$46  = served & \$45 ;
+  assign \$47  = \port$0$5 [20:18] == 3'h6;
+  assign \$48  = \$46  & \$47 ;
+  assign \$49  = \port$0$5 [17:0] < 9'h100;
+  assign \$50  = ~ busy;
+  assign \$51  = bus__req & \$50 ;
+  assign \$52  = \port$0$5 [20:18] == 1'h1;
+  assign \$53  = \port$0$5 [20:18] == 2'h2;
+  assign \$54  = \$52  | \$53 ;
+  assign \$55  = bus__we & \$54 ;
+  assign \$56  = bus__sel != 4'hf;
+  assign \$57  = \$55  & \$56 ;
+  assign \$58  = \port$0$5 [20:18] == 3'h6;
+  assign \$59  = bus__we & \$58 ;
+  assign \$60  = bus__sel == 4'hf;
   assign \$61  = ~ \$60 ;
-  assign \$62  = therm_sensor_fault & \$61 ;
-  assign \$63  = therm_sample & implausible;
-  assign therm_sensor_fault_d = \$62  | \$63 ;
-  assign \$64  = new_level > lvl0;
-  assign \$65  = therm_sample & \$64 ;
-  assign \$66  = \$122 [3:0] == 4'hb;
-  assign \$67  = thr_reg_we & \$66 ;
-  assign \$68  = \$67  ? 16'h0000 : therm_raises;
-  assign \$69  = \$68  != 16'hffff;
-  assign \$70  = \$65  & \$69 ;
-  assign \$71  = \$122 [3:0] == 4'hb;
-  assign \$72  = thr_reg_we & \$71 ;
-  assign \$73  = \$72  ? 16'h0000 : therm_raises;
-  assign \$74  = \$73  + 1'h1;
-  assign \$75  = \$122 [3:0] == 4'hb;
-  assign \$76  = thr_reg_we & \$75 ;
-  assign \$77  = \$76  ? 16'h0000 : therm_raises;
-  assign \$78  = \$70  ? \$74  : { 1'h0, \$77  };
-  assign \$79  = new_level == 3'h4;
-  assign \$80  = therm_sample & \$79 ;
-  assign \$81  = lvl0 != 3'h4;
-  assign \$82  = \$80  & \$81 ;
-  assign \$83  = \$122 [3:0] == 4'hb;
-  assign \$84  = thr_reg_we & \$83 ;
-  assign \$85  = \$84  ? 8'h00 : therm_shutdowns;
-  assign \$86  = \$85  != 8'hff;
-  assign \$87  = \$82  & \$86 ;
-  assign \$88  = \$122 [3:0] == 4'hb;
-  assign \$89  = thr_reg_we & \$88 ;
-  assign \$90  = \$89  ? 8'h00 : therm_shutdowns;
-  assign \$91  = \$90  + 1'h1;
-  assign \$92  = \$122 [3:0] == 4'hb;
-  assign \$93  = thr_reg_we & \$92 ;
-  assign \$94  = \$93  ? 8'h00 : therm_shutdowns;
-  assign \$95  = \$87  ? \$91  : { 1'h0, \$94  };
-  assign \$96  = therm_sample & implausible;
-  assign \$97  = \$122 [3:0] == 4'hb;
-  assign \$98  = thr_reg_we & \$97 ;
-  assign \$99  = \$98  ? 8'h00 : therm_faults;
-  assign \$100  = \$99  != 8'hff;
-  assign \$101  = \$96  & \$100 ;
-  assign \$102  = \$122 [3:0] == 4'hb;
-  assign \$103  = thr_reg_we & \$102 ;
-  assign \$104  = \$103  ? 8'h00 : therm_faults;
-  assign \$105  = \$104  + 1'h1;
-  assign \$106  = \$122 [3:0] == 4'hb;
-  assign \$107  = thr_reg_we & \$106 ;
-  assign \$108  = \$107  ? 8'h00 : therm_faults;
-  assign \$109  = \$101  ? \$105  : { 1'h0, \$108  };
-  assign \$110  = therm_phase + 1'h1;
-  assign \$111  = thr_start ? 3'h0 : \$110 ;
-  assign \$112  = ~ busy;
-  assign \$113  = throttle_level < 3'h4;
-  assign \$114  = therm_phase >= throttle_level;
-  assign \$115  = \$113  & \$114 ;
-  assign thr_ce = \$112  | \$115 ;
-  assign \$116  = throttle_level >= 2'h3;
-  assign \$117  = \$116  ? 3'h3 : throttle_level;
-  assign \$118  = throttle_level == 3'h4;
-  assign \$119  = bus__adr[17:0] >= 5'h1a;
-  assign \$120  = reg_write & \$119 ;
-  assign \$121  = bus__adr[17:0] <= 6'h28;
-  assign thr_reg_we = \$120  & \$121 ;
-  assign \$122  = bus__adr[17:0] - 5'h1a;
-  assign \$123  = done & irq_en[0];
-  assign \$124  = ecc_ue & irq_en[1];
-  assign irq = \$123  | \$124 ;
-  assign \$125  = bus__cyc & bus__stb;
-  assign \$126  = ~ bus__ack;
+  assign \$62  = \$59  & \$61 ;
+  assign \$63  = \$57  | \$62 ;
+  assign \$64  = ~ \$63 ;
+  assign \$65  = \$64  | rmw;
+  assign served = \$51  & \$65 ;
+  assign \$68  = busy ? { 15'h0000, \port$10642$0 , \port$10646$2  } : { \$67 , \port$0$5 [2:0] };
+  assign dp__a_data__0 = rd_valid ? rd_data : a_bank0_rd_hold;
+  assign \$71  = ~ bus__we;
+  assign \$72  = served & \$71 ;
+  assign \$73  = ~ busy;
+  assign \$74  = bus__req & \$73 ;
+  assign \$75  = \port$0$5 [20:18] == 1'h1;
+  assign \$76  = \port$0$5 [20:18] == 2'h2;
+  assign \$77  = \$75  | \$76 ;
+  assign \$78  = bus__we & \$77 ;
+  assign \$79  = bus__sel != 4'hf;
+  assign \$80  = \$78  & \$79 ;
+  assign \$81  = \port$0$5 [20:18] == 3'h6;
+  assign \$82  = bus__we & \$81 ;
+  assign \$83  = bus__sel == 4'hf;
+  assign \$84  = ~ \$83 ;
+  assign \$85  = \$82  & \$84 ;
+  assign \$86  = \$80  | \$85 ;
+  assign \$87  = \$74  & \$86 ;
+  assign \$88  = ~ rmw;
+  assign \$89  = \$87  & \$88 ;
+  assign \$90  = \$72  | \$89 ;
+  assign \$91  = \port$0$5 [20:18] == 1'h1;
+  assign \$92  = \port$0$5 [17:0] < 9'h100;
+  assign \$93  = \$91  & \$92 ;
+  assign \$95  = ! \$94 [1:0];
+  assign \$96  = \$93  & \$95 ;
+  assign \$97  = \$90  & \$96 ;
+  assign rd_en = busy ? dp__op_read : \$97 ;
+  assign \$98  = rd_valid ? rd_data : a_bank0_rd_hold;
+  assign \$99  = bus__sel[0] ? bus__wdata[7:0] : \$98 [7:0];
+  assign \$100  = rd_valid ? rd_data : a_bank0_rd_hold;
+  assign \$101  = bus__sel[1] ? bus__wdata[15:8] : \$100 [15:8];
+  assign \$102  = rd_valid ? rd_data : a_bank0_rd_hold;
+  assign \$103  = bus__sel[2] ? bus__wdata[23:16] : \$102 [23:16];
+  assign \$104  = rd_valid ? rd_data : a_bank0_rd_hold;
+  assign \$105  = bus__sel[3] ? bus__wdata[31:24] : \$104 [31:24];
+  assign \$106  = served & bus__we;
+  assign \$107  = \port$0$5 [20:18] == 1'h1;
+  assign \$108  = \port$0$5 [17:0] < 9'h100;
+  assign \$109  = \$107  & \$108 ;
+  assign \$111  = ! \$110 [1:0];
+  assign \$112  = \$109  & \$111 ;
+  assign wr_en = \$106  & \$112 ;
+  assign \$115  = busy ? { 15'h0000, \port$10642$0 , \port$10646$2  } : { \$114 , \port$0$5 [2:0] };
+  assign dp__a_data__1 = \rd_valid$5  ? \rd_data$7  : a_bank1_rd_hold;
+  assign \$118  = ~ bus__we;
+  assign \$119  = served & \$118 ;
+  assign \$120  = ~ busy;
+  assign \$121  = bus__req & \$120 ;
+  assign \$122  = \port$0$5 [20:18] == 1'h1;
+  assign \$123  = \port$0$5 [20:18] == 2'h2;
+  assign \$124  = \$122  | \$123 ;
+  assign \$125  = bus__we & \$124 ;
+  assign \$126  = bus__sel != 4'hf;
   assign \$127  = \$125  & \$126 ;
-  assign \$128  = | bus__adr[20:18];
-  assign \$129  = \$128  & busy;
-  assign \$130  = ~ \$129 ;
-  assign \$131  = \$127  & \$130 ;
-  assign \$132  = bus__adr[20:18] == 1'h1;
-  assign \$133  = bus__adr[20:18] == 2'h2;
-  assign \$134  = \$132  | \$133 ;
-  assign \$135  = bus__we & \$134 ;
-  assign \$136  = bus__sel != 4'hf;
-  assign \$137  = \$135  & \$136 ;
-  assign \$138  = bus__adr[20:18] == 3'h6;
-  assign \$139  = bus__we & \$138 ;
-  assign \$140  = bus__sel == 4'hf;
-  assign \$141  = ~ \$140 ;
-  assign \$142  = \$139  & \$141 ;
-  assign \$143  = \$137  | \$142 ;
-  assign \$144  = ~ \$143 ;
-  assign \$145  = \$144  | rmw;
-  assign served = \$131  & \$145 ;
-  assign \$146  = reg_m + 3'h4;
-  assign \$147  = \$146  - 1'h1;
-  assign \$149  = reg_n + 3'h4;
-  assign \$150  = \$149  - 1'h1;
-  assign \$154  = ~ bus__we;
-  assign \$155  = served & \$154 ;
-  assign \$156  = bus__cyc & bus__stb;
-  assign \$157  = ~ bus__ack;
-  assign \$158  = \$156  & \$157 ;
-  assign \$159  = | bus__adr[20:18];
-  assign \$160  = \$159  & busy;
-  assign \$161  = ~ \$160 ;
-  assign \$162  = \$158  & \$161 ;
-  assign \$163  = bus__adr[20:18] == 1'h1;
-  assign \$164  = bus__adr[20:18] == 2'h2;
-  assign \$165  = \$163  | \$164 ;
-  assign \$166  = bus__we & \$165 ;
-  assign \$167  = bus__sel != 4'hf;
-  assign \$168  = \$166  & \$167 ;
-  assign \$169  = bus__adr[20:18] == 3'h6;
-  assign \$170  = bus__we & \$169 ;
-  assign \$171  = bus__sel == 4'hf;
-  assign \$172  = ~ \$171 ;
-  assign \$173  = \$170  & \$172 ;
-  assign \$174  = \$168  | \$173 ;
-  assign \$175  = \$162  & \$174 ;
-  assign \$176  = ~ rmw;
-  assign \$177  = \$175  & \$176 ;
-  assign \$178  = \$155  | \$177 ;
-  assign \$179  = bus__adr[20:18] == 1'h1;
-  assign \$180  = bus__adr[17:0] < 9'h100;
-  assign \$181  = \$179  & \$180 ;
-  assign \$183  = ! \$182 [1:0];
-  assign \$184  = \$181  & \$183 ;
-  assign \$185  = \$178  & \$184 ;
-  assign rd_en = busy ? feeding : \$185 ;
-  assign \$188  = rd_valid ? rd_data : a_bank0_rd_hold;
-  assign \$189  = bus__sel[0] ? bus__dat_w[7:0] : \$188 [7:0];
-  assign \$190  = rd_valid ? rd_data : a_bank0_rd_hold;
-  assign \$191  = bus__sel[1] ? bus__dat_w[15:8] : \$190 [15:8];
-  assign \$192  = rd_valid ? rd_data : a_bank0_rd_hold;
-  assign \$193  = bus__sel[2] ? bus__dat_w[23:16] : \$192 [23:16];
-  assign \$194  = rd_valid ? rd_data : a_bank0_rd_hold;
-  assign \$195  = bus__sel[3] ? bus__dat_w[31:24] : \$194 [31:24];
-  assign \$196  = served & bus__we;
-  assign \$197  = bus__adr[20:18] == 1'h1;
-  assign \$198  = bus__adr[17:0] < 9'h100;
-  assign \$199  = \$197  & \$198 ;
-  assign \$201  = ! \$200 [1:0];
-  assign \$202  = \$199  & \$201 ;
-  assign wr_en = \$196  & \$202 ;
-  assign \$205  = ~ bus__we;
-  assign \$206  = served & \$205 ;
-  assign \$207  = bus__cyc & bus__stb;
-  assign \$208  = ~ bus__ack;
-  assign \$209  = \$207  & \$208 ;
-  assign \$210  = | bus__adr[20:18];
-  assign \$211  = \$210  & busy;
-  assign \$212  = ~ \$211 ;
-  assign \$213  = \$209  & \$212 ;
-  assign \$214  = bus__adr[20:18] == 1'h1;
-  assign \$215  = bus__adr[20:18] == 2'h2;
-  assign \$216  = \$214  | \$215 ;
-  assign \$217  = bus__we & \$216 ;
-  assign \$218  = bus__sel != 4'hf;
-  assign \$219  = \$217  & \$218 ;
-  assign \$220  = bus__adr[20:18] == 3'h6;
-  assign \$221  = bus__we & \$220 ;
-  assign \$222  = bus__sel == 4'hf;
-  assign \$223  = ~ \$222 ;
-  assign \$224  = \$221  & \$223 ;
-  assign \$225  = \$219  | \$224 ;
-  assign \$226  = \$213  & \$225 ;
-  assign \$227  = ~ rmw;
-  assign \$228  = \$226  & \$227 ;
-  assign \$229  = \$206  | \$228 ;
-  assign \$230  = bus__adr[20:18] == 1'h1;
-  assign \$231  = bus__adr[17:0] < 9'h100;
-  assign \$232  = \$230  & \$231 ;
-  assign \$234  = \$233 [1:0] == 1'h1;
-  assign \$235  = \$232  & \$234 ;
-  assign \$236  = \$229  & \$235 ;
-  assign \rd_en$159  = busy ? feeding : \$236 ;
-  assign \$239  = \rd_valid$162  ? \rd_data$164  : a_bank1_rd_hold;
-  assign \$240  = bus__sel[0] ? bus__dat_w[7:0] : \$239 [7:0];
-  assign \$241  = \rd_valid$162  ? \rd_data$164  : a_bank1_rd_hold;
-  assign \$242  = bus__sel[1] ? bus__dat_w[15:8] : \$241 [15:8];
-  assign \$243  = \rd_valid$162  ? \rd_data$164  : a_bank1_rd_hold;
-  assign \$244  = bus__sel[2] ? bus__dat_w[23:16] : \$243 [23:16];
-  assign \$245  = \rd_valid$162  ? \rd_data$164  : a_bank1_rd_hold;
-  assign \$246  = bus__sel[3] ? bus__dat_w[31:24] : \$245 [31:24];
+  assign \$128  = \port$0$5 [20:18] == 3'h6;
+  assign \$129  = bus__we & \$128 ;
+  assign \$130  = bus__sel == 4'hf;
+  assign \$131  = ~ \$130 ;
+  assign \$132  = \$129  & \$131 ;
+  assign \$133  = \$127  | \$132 ;
+  assign \$134  = \$121  & \$133 ;
+  assign \$135  = ~ rmw;
+  assign \$136  = \$134  & \$135 ;
+  assign \$137  = \$119  | \$136 ;
+  assign \$138  = \port$0$5 [20:18] == 1'h1;
+  assign \$139  = \port$0$5 [17:0] < 9'h100;
+  assign \$140  = \$138  & \$139 ;
+  assign \$142  = \$141 [1:0] == 1'h1;
+  assign \$143  = \$140  & \$142 ;
+  assign \$144  = \$137  & \$143 ;
+  assign \rd_en$89  = busy ? dp__op_read : \$144 ;
+  assign \$145  = \rd_valid$5  ? \rd_data$7  : a_bank1_rd_hold;
+  assign \$146  = bus__sel[0] ? bus__wdata[7:0] : \$145 [7:0];
+  assign \$147  = \rd_valid$5  ? \rd_data$7  : a_bank1_rd_hold;
+  assign \$148  = bus__sel[1] ? bus__wdata[15:8] : \$147 [15:8];
+  assign \$149  = \rd_valid$5  ? \rd_data$7  : a_bank1_rd_hold;
+  assign \$150  = bus__sel[2] ? bus__wdata[23:16] : \$149 [23:16];
+  assign \$151  = \rd_valid$5  ? \rd_data$7  : a_bank1_rd_hold;
+  assign \$152  = bus__sel[3] ? bus__wdata[31:24] : \$151 [31:24];
+  assign \$153  = served & bus__we;
+  assign \$154  = \port$0$5 [20:18] == 1'h1;
+  assign \$155  = \port$0$5 [17:0] < 9'h100;
+  assign \$156  = \$154  & \$155 ;
+  assign \$158  = \$157 [1:0] == 1'h1;
+  assign \$159  = \$156  & \$158 ;
+  assign \wr_en$91  = \$153  & \$159 ;
+  assign \$162  = busy ? { 15'h0000, \port$10642$0 , \port$10646$2  } : { \$161 , \port$0$5 [2:0] };
+  assign dp__a_data__2 = \rd_valid$8  ? \rd_data$10  : a_bank2_rd_hold;
+  assign \$165  = ~ bus__we;
+  assign \$166  = served & \$165 ;
+  assign \$167  = ~ busy;
+  assign \$168  = bus__req & \$167 ;
+  assign \$169  = \port$0$5 [20:18] == 1'h1;
+  assign \$170  = \port$0$5 [20:18] == 2'h2;
+  assign \$171  = \$169  | \$170 ;
+  assign \$172  = bus__we & \$171 ;
+  assign \$173  = bus__sel != 4'hf;
+  assign \$174  = \$172  & \$173 ;
+  assign \$175  = \port$0$5 [20:18] == 3'h6;
+  assign \$176  = bus__we & \$175 ;
+  assign \$177  = bus__sel == 4'hf;
+  assign \$178  = ~ \$177 ;
+  assign \$179  = \$176  & \$178 ;
+  assign \$180  = \$174  | \$179 ;
+  assign \$181  = \$168  & \$180 ;
+  assign \$182  = ~ rmw;
+  assign \$183  = \$181  & \$182 ;
+  assign \$184  = \$166  | \$183 ;
+  assign \$185  = \port$0$5 [20:18] == 1'h1;
+  assign \$186  = \port$0$5 [17:0] < 9'h100;
+  assign \$187  = \$185  & \$186 ;
+  assign \$189  = \$188 [1:0] == 2'h2;
+  assign \$190  = \$187  & \$189 ;
+  assign \$191  = \$184  & \$190 ;
+  assign \rd_en$95  = busy ? dp__op_read : \$191 ;
+  assign \$192  = \rd_valid$8  ? \rd_data$10  : a_bank2_rd_hold;
+  assign \$193  = bus__sel[0] ? bus__wdata[7:0] : \$192 [7:0];
+  assign \$194  = \rd_valid$8  ? \rd_data$10  : a_bank2_rd_hold;
+  assign \$195  = bus__sel[1] ? bus__wdata[15:8] : \$194 [15:8];
+  assign \$196  = \rd_valid$8  ? \rd_data$10  : a_bank2_rd_hold;
+  assign \$197  = bus__sel[2] ? bus__wdata[23:16] : \$196 [23:16];
+  assign \$198  = \rd_valid$8  ? \rd_data$10  : a_bank2_rd_hold;
+  assign \$199  = bus__sel[3] ? bus__wdata[31:24] : \$198 [31:24];
+  assign \$200  = served & bus__we;
+  assign \$201  = \port$0$5 [20:18] == 1'h1;
+  assign \$202  = \port$0$5 [17:0] < 9'h100;
+  assign \$203  = \$201  & \$202 ;
+  assign \$205  = \$204 [1:0] == 2'h2;
+  assign \$206  = \$203  & \$205 ;
+  assign \wr_en$97  = \$200  & \$206 ;
+  assign \$209  = busy ? { 15'h0000, \port$10642$0 , \port$10646$2  } : { \$208 , \port$0$5 [2:0] };
+  assign dp__a_data__3 = \rd_valid$11  ? \rd_data$13  : a_bank3_rd_hold;
+  assign \$212  = ~ bus__we;
+  assign \$213  = served & \$212 ;
+  assign \$214  = ~ busy;
+  assign \$215  = bus__req & \$214 ;
+  assign \$216  = \port$0$5 [20:18] == 1'h1;
+  assign \$217  = \port$0$5 [20:18] == 2'h2;
+  assign \$218  = \$216  | \$217 ;
+  assign \$219  = bus__we & \$218 ;
+  assign \$220  = bus__sel != 4'hf;
+  assign \$221  = \$219  & \$220 ;
+  assign \$222  = \port$0$5 [20:18] == 3'h6;
+  assign \$223  = bus__we & \$222 ;
+  assign \$224  = bus__sel == 4'hf;
+  assign \$225  = ~ \$224 ;
+  assign \$226  = \$223  & \$225 ;
+  assign \$227  = \$221  | \$226 ;
+  assign \$228  = \$215  & \$227 ;
+  assign \$229  = ~ rmw;
+  assign \$230  = \$228  & \$229 ;
+  assign \$231  = \$213  | \$230 ;
+  assign \$232  = \port$0$5 [20:18] == 1'h1;
+  assign \$233  = \port$0$5 [17:0] < 9'h100;
+  assign \$234  = \$232  & \$233 ;
+  assign \$236  = \$235 [1:0] == 2'h3;
+  assign \$237  = \$234  & \$236 ;
+  assign \$238  = \$231  & \$237 ;
+  assign \rd_en$101  = busy ? dp__op_read : \$238 ;
+  assign \$239  = \rd_valid$11  ? \rd_data$13  : a_bank3_rd_hold;
+  assign \$240  = bus__sel[0] ? bus__wdata[7:0] : \$239 [7:0];
+  assign \$241  = \rd_valid$11  ? \rd_data$13  : a_bank3_rd_hold;
+  assign \$242  = bus__sel[1] ? bus__wdata[15:8] : \$241 [15:8];
+  assign \$243  = \rd_valid$11  ? \rd_data$13  : a_bank3_rd_hold;
+  assign \$244  = bus__sel[2] ? bus__wdata[23:16] : \$243 [23:16];
+  assign \$245  = \rd_valid$11  ? \rd_data$13  : a_bank3_rd_hold;
+  assign \$246  = bus__sel[3] ? bus__wdata[31:24] : \$245 [31:24];
   assign \$247  = served & bus__we;
-  assign \$248  = bus__adr[20:18] == 1'h1;
-  assign \$249  = bus__adr[17:0] < 9'h100;
+  assign \$248  = \port$0$5 [20:18] == 1'h1;
+  assign \$249  = \port$0$5 [17:0] < 9'h100;
   assign \$250  = \$248  & \$249 ;
-  assign \$252  = \$251 [1:0] == 1'h1;
+  assign \$252  = \$251 [1:0] == 2'h3;
   assign \$253  = \$250  & \$252 ;
-  assign \wr_en$165  = \$247  & \$253 ;
-  assign \$256  = ~ bus__we;
-  assign \$257  = served & \$256 ;
-  assign \$258  = bus__cyc & bus__stb;
-  assign \$259  = ~ bus__ack;
-  assign \$260  = \$258  & \$259 ;
-  assign \$261  = | bus__adr[20:18];
-  assign \$262  = \$261  & busy;
-  assign \$263  = ~ \$262 ;
-  assign \$264  = \$260  & \$263 ;
-  assign \$265  = bus__adr[20:18] == 1'h1;
-  assign \$266  = bus__adr[20:18] == 2'h2;
-  assign \$267  = \$265  | \$266 ;
-  assign \$268  = bus__we & \$267 ;
-  assign \$269  = bus__sel != 4'hf;
-  assign \$270  = \$268  & \$269 ;
-  assign \$271  = bus__adr[20:18] == 3'h6;
-  assign \$272  = bus__we & \$271 ;
-  assign \$273  = bus__sel == 4'hf;
-  assign \$274  = ~ \$273 ;
-  assign \$275  = \$272  & \$274 ;
-  assign \$276  = \$270  | \$275 ;
-  assign \$277  = \$264  & \$276 ;
-  assign \$278  = ~ rmw;
-  assign \$279  = \$277  & \$278 ;
-  assign \$280  = \$257  | \$279 ;
-  assign \$281  = bus__adr[20:18] == 1'h1;
-  assign \$282  = bus__adr[17:0] < 9'h100;
-  assign \$283  = \$281  & \$282 ;
-  assign \$285  = \$284 [1:0] == 2'h2;
-  assign \$286  = \$283  & \$285 ;
-  assign \$287  = \$280  & \$286 ;
-  assign \rd_en$167  = busy ? feeding : \$287 ;
-  assign \$290  = \rd_valid$170  ? \rd_data$172  : a_bank2_rd_hold;
-  assign \$291  = bus__sel[0] ? bus__dat_w[7:0] : \$290 [7:0];
-  assign \$292  = \rd_valid$170  ? \rd_data$172  : a_bank2_rd_hold;
-  assign \$293  = bus__sel[1] ? bus__dat_w[15:8] : \$292 [15:8];
-  assign \$294  = \rd_valid$170  ? \rd_data$172  : a_bank2_rd_hold;
-  assign \$295  = bus__sel[2] ? bus__dat_w[23:16] : \$294 [23:16];
-  assign \$296  = \rd_valid$170  ? \rd_data$172  : a_bank2_rd_hold;
-  assign \$297  = bus__sel[3] ? bus__dat_w[31:24] : \$296 [31:24];
-  assign \$298  = served & bus__we;
-  assign \$299  = bus__adr[20:18] == 1'h1;
-  assign \$300  = bus__adr[17:0] < 9'h100;
-  assign \$301  = \$299  & \$300 ;
-  assign \$303  = \$302 [1:0] == 2'h2;
-  assign \$304  = \$301  & \$303 ;
-  assign \wr_en$173  = \$298  & \$304 ;
-  assign \$307  = ~ bus__we;
-  assign \$308  = served & \$307 ;
-  assign \$309  = bus__cyc & bus__stb;
-  assign \$310  = ~ bus__ack;
-  assign \$311  = \$309  & \$310 ;
-  assign \$312  = | bus__adr[20:18];
-  assign \$313  = \$312  & busy;
-  assign \$314  = ~ \$313 ;
-  assign \$315  = \$311  & \$314 ;
-  assign \$316  = bus__adr[20:18] == 1'h1;
-  assign \$317  = bus__adr[20:18] == 2'h2;
-  assign \$318  = \$316  | \$317 ;
-  assign \$319  = bus__we & \$318 ;
-  assign \$320  = bus__sel != 4'hf;
-  assign \$321  = \$319  & \$320 ;
-  assign \$322  = bus__adr[20:18] == 3'h6;
-  assign \$323  = bus__we & \$322 ;
-  assign \$324  = bus__sel == 4'hf;
-  assign \$325  = ~ \$324 ;
-  assign \$326  = \$323  & \$325 ;
-  assign \$327  = \$321  | \$326 ;
-  assign \$328  = \$315  & \$327 ;
-  assign \$329  = ~ rmw;
-  assign \$330  = \$328  & \$329 ;
-  assign \$331  = \$308  | \$330 ;
-  assign \$332  = bus__adr[20:18] == 1'h1;
-  assign \$333  = bus__adr[17:0] < 9'h100;
-  assign \$334  = \$332  & \$333 ;
-  assign \$336  = \$335 [1:0] == 2'h3;
-  assign \$337  = \$334  & \$336 ;
-  assign \$338  = \$331  & \$337 ;
-  assign \rd_en$175  = busy ? feeding : \$338 ;
-  assign \$341  = \rd_valid$178  ? \rd_data$180  : a_bank3_rd_hold;
-  assign \$342  = bus__sel[0] ? bus__dat_w[7:0] : \$341 [7:0];
-  assign \$343  = \rd_valid$178  ? \rd_data$180  : a_bank3_rd_hold;
-  assign \$344  = bus__sel[1] ? bus__dat_w[15:8] : \$343 [15:8];
-  assign \$345  = \rd_valid$178  ? \rd_data$180  : a_bank3_rd_hold;
-  assign \$346  = bus__sel[2] ? bus__dat_w[23:16] : \$345 [23:16];
-  assign \$347  = \rd_valid$178  ? \rd_data$180  : a_bank3_rd_hold;
-  assign \$348  = bus__sel[3] ? bus__dat_w[31:24] : \$347 [31:24];
-  assign \$349  = served & bus__we;
-  assign \$350  = bus__adr[20:18] == 1'h1;
-  assign \$351  = bus__adr[17:0] < 9'h100;
-  assign \$352  = \$350  & \$351 ;
-  assign \$354  = \$353 [1:0] == 2'h3;
-  assign \$355  = \$352  & \$354 ;
-  assign \wr_en$181  = \$349  & \$355 ;
-  assign \$358  = ~ bus__we;
-  assign \$359  = served & \$358 ;
-  assign \$360  = bus__cyc & bus__stb;
-  assign \$361  = ~ bus__ack;
+  assign \wr_en$103  = \$247  & \$253 ;
+  assign \$256  = busy ? { 15'h0000, dp__ch_addr, \port$10646$2  } : { \$255 , \port$0$5 [2:0] };
+  assign dp__b_data__0 = \rd_valid$14  ? \rd_data$16  : b_bank0_rd_hold;
+  assign \$259  = ~ bus__we;
+  assign \$260  = served & \$259 ;
+  assign \$261  = ~ busy;
+  assign \$262  = bus__req & \$261 ;
+  assign \$263  = \port$0$5 [20:18] == 1'h1;
+  assign \$264  = \port$0$5 [20:18] == 2'h2;
+  assign \$265  = \$263  | \$264 ;
+  assign \$266  = bus__we & \$265 ;
+  assign \$267  = bus__sel != 4'hf;
+  assign \$268  = \$266  & \$267 ;
+  assign \$269  = \port$0$5 [20:18] == 3'h6;
+  assign \$270  = bus__we & \$269 ;
+  assign \$271  = bus__sel == 4'hf;
+  assign \$272  = ~ \$271 ;
+  assign \$273  = \$270  & \$272 ;
+  assign \$274  = \$268  | \$273 ;
+  assign \$275  = \$262  & \$274 ;
+  assign \$276  = ~ rmw;
+  assign \$277  = \$275  & \$276 ;
+  assign \$278  = \$260  | \$277 ;
+  assign \$279  = \port$0$5 [20:18] == 2'h2;
+  assign \$280  = \port$0$5 [17:0] < 9'h100;
+  assign \$281  = \$279  & \$280 ;
+  assign \$283  = ! \$282 [1:0];
+  assign \$284  = \$281  & \$283 ;
+  assign \$285  = \$278  & \$284 ;
+  assign \rd_en$108  = busy ? dp__op_read : \$285 ;
+  assign \$286  = \rd_valid$14  ? \rd_data$16  : b_bank0_rd_hold;
+  assign \$287  = bus__sel[0] ? bus__wdata[7:0] : \$286 [7:0];
+  assign \$288  = \rd_valid$14  ? \rd_data$16  : b_bank0_rd_hold;
+  assign \$289  = bus__sel[1] ? bus__wdata[15:8] : \$288 [15:8];
+  assign \$290  = \rd_valid$14  ? \rd_data$16  : b_bank0_rd_hold;
+  assign \$291  = bus__sel[2] ? bus__wdata[23:16] : \$290 [23:16];
+  assign \$292  = \rd_valid$14  ? \rd_data$16  : b_bank0_rd_hold;
+  assign \$293  = bus__sel[3] ? bus__wdata[31:24] : \$292 [31:24];
+  assign \$294  = served & bus__we;
+  assign \$295  = \port$0$5 [20:18] == 2'h2;
+  assign \$296  = \port$0$5 [17:0] < 9'h100;
+  assign \$297  = \$295  & \$296 ;
+  assign \$299  = ! \$298 [1:0];
+  assign \$300  = \$297  & \$299 ;
+  assign \wr_en$110  = \$294  & \$300 ;
+  assign \$303  = busy ? { 15'h0000, dp__ch_addr, \port$10646$2  } : { \$302 , \port$0$5 [2:0] };
+  assign dp__b_data__1 = \rd_valid$17  ? \rd_data$19  : b_bank1_rd_hold;
+  assign \$306  = ~ bus__we;
+  assign \$307  = served & \$306 ;
+  assign \$308  = ~ busy;
+  assign \$309  = bus__req & \$308 ;
+  assign \$310  = \port$0$5 [20:18] == 1'h1;
+  assign \$311  = \port$0$5 [20:18] == 2'h2;
+  assign \$312  = \$310  | \$311 ;
+  assign \$313  = bus__we & \$312 ;
+  assign \$314  = bus__sel != 4'hf;
+  assign \$315  = \$313  & \$314 ;
+  assign \$316  = \port$0$5 [20:18] == 3'h6;
+  assign \$317  = bus__we & \$316 ;
+  assign \$318  = bus__sel == 4'hf;
+  assign \$319  = ~ \$318 ;
+  assign \$320  = \$317  & \$319 ;
+  assign \$321  = \$315  | \$320 ;
+  assign \$322  = \$309  & \$321 ;
+  assign \$323  = ~ rmw;
+  assign \$324  = \$322  & \$323 ;
+  assign \$325  = \$307  | \$324 ;
+  assign \$326  = \port$0$5 [20:18] == 2'h2;
+  assign \$327  = \port$0$5 [17:0] < 9'h100;
+  assign \$328  = \$326  & \$327 ;
+  assign \$330  = \$329 [1:0] == 1'h1;
+  assign \$331  = \$328  & \$330 ;
+  assign \$332  = \$325  & \$331 ;
+  assign \rd_en$114  = busy ? dp__op_read : \$332 ;
+  assign \$333  = \rd_valid$17  ? \rd_data$19  : b_bank1_rd_hold;
+  assign \$334  = bus__sel[0] ? bus__wdata[7:0] : \$333 [7:0];
+  assign \$335  = \rd_valid$17  ? \rd_data$19  : b_bank1_rd_hold;
+  assign \$336  = bus__sel[1] ? bus__wdata[15:8] : \$335 [15:8];
+  assign \$337  = \rd_valid$17  ? \rd_data$19  : b_bank1_rd_hold;
+  assign \$338  = bus__sel[2] ? bus__wdata[23:16] : \$337 [23:16];
+  assign \$339  = \rd_valid$17  ? \rd_data$19  : b_bank1_rd_hold;
+  assign \$340  = bus__sel[3] ? bus__wdata[31:24] : \$339 [31:24];
+  assign \$341  = served & bus__we;
+  assign \$342  = \port$0$5 [20:18] == 2'h2;
+  assign \$343  = \port$0$5 [17:0] < 9'h100;
+  assign \$344  = \$342  & \$343 ;
+  assign \$346  = \$345 [1:0] == 1'h1;
+  assign \$347  = \$344  & \$346 ;
+  assign \wr_en$116  = \$341  & \$347 ;
+  assign \$350  = busy ? { 15'h0000, dp__ch_addr, \port$10646$2  } : { \$349 , \port$0$5 [2:0] };
+  assign dp__b_data__2 = \rd_valid$20  ? \rd_data$22  : b_bank2_rd_hold;
+  assign \$353  = ~ bus__we;
+  assign \$354  = served & \$353 ;
+  assign \$355  = ~ busy;
+  assign \$356  = bus__req & \$355 ;
+  assign \$357  = \port$0$5 [20:18] == 1'h1;
+  assign \$358  = \port$0$5 [20:18] == 2'h2;
+  assign \$359  = \$357  | \$358 ;
+  assign \$360  = bus__we & \$359 ;
+  assign \$361  = bus__sel != 4'hf;
   assign \$362  = \$360  & \$361 ;
-  assign \$363  = | bus__adr[20:18];
-  assign \$364  = \$363  & busy;
-  assign \$365  = ~ \$364 ;
-  assign \$366  = \$362  & \$365 ;
-  assign \$367  = bus__adr[20:18] == 1'h1;
-  assign \$368  = bus__adr[20:18] == 2'h2;
-  assign \$369  = \$367  | \$368 ;
-  assign \$370  = bus__we & \$369 ;
-  assign \$371  = bus__sel != 4'hf;
-  assign \$372  = \$370  & \$371 ;
-  assign \$373  = bus__adr[20:18] == 3'h6;
-  assign \$374  = bus__we & \$373 ;
-  assign \$375  = bus__sel == 4'hf;
-  assign \$376  = ~ \$375 ;
-  assign \$377  = \$374  & \$376 ;
-  assign \$378  = \$372  | \$377 ;
-  assign \$379  = \$366  & \$378 ;
-  assign \$380  = ~ rmw;
-  assign \$381  = \$379  & \$380 ;
-  assign \$382  = \$359  | \$381 ;
-  assign \$383  = bus__adr[20:18] == 2'h2;
-  assign \$384  = bus__adr[17:0] < 9'h100;
-  assign \$385  = \$383  & \$384 ;
-  assign \$387  = ! \$386 [1:0];
-  assign \$388  = \$385  & \$387 ;
-  assign \$389  = \$382  & \$388 ;
-  assign \rd_en$183  = busy ? feeding : \$389 ;
-  assign \$392  = \rd_valid$186  ? \rd_data$188  : b_bank0_rd_hold;
-  assign \$393  = bus__sel[0] ? bus__dat_w[7:0] : \$392 [7:0];
-  assign \$394  = \rd_valid$186  ? \rd_data$188  : b_bank0_rd_hold;
-  assign \$395  = bus__sel[1] ? bus__dat_w[15:8] : \$394 [15:8];
-  assign \$396  = \rd_valid$186  ? \rd_data$188  : b_bank0_rd_hold;
-  assign \$397  = bus__sel[2] ? bus__dat_w[23:16] : \$396 [23:16];
-  assign \$398  = \rd_valid$186  ? \rd_data$188  : b_bank0_rd_hold;
-  assign \$399  = bus__sel[3] ? bus__dat_w[31:24] : \$398 [31:24];
-  assign \$400  = served & bus__we;
-  assign \$401  = bus__adr[20:18] == 2'h2;
-  assign \$402  = bus__adr[17:0] < 9'h100;
-  assign \$403  = \$401  & \$402 ;
-  assign \$405  = ! \$404 [1:0];
-  assign \$406  = \$403  & \$405 ;
-  assign \wr_en$189  = \$400  & \$406 ;
-  assign \$409  = ~ bus__we;
-  assign \$410  = served & \$409 ;
-  assign \$411  = bus__cyc & bus__stb;
-  assign \$412  = ~ bus__ack;
-  assign \$413  = \$411  & \$412 ;
-  assign \$414  = | bus__adr[20:18];
-  assign \$415  = \$414  & busy;
-  assign \$416  = ~ \$415 ;
-  assign \$417  = \$413  & \$416 ;
-  assign \$418  = bus__adr[20:18] == 1'h1;
-  assign \$419  = bus__adr[20:18] == 2'h2;
-  assign \$420  = \$418  | \$419 ;
-  assign \$421  = bus__we & \$420 ;
-  assign \$422  = bus__sel != 4'hf;
-  assign \$423  = \$421  & \$422 ;
-  assign \$424  = bus__adr[20:18] == 3'h6;
-  assign \$425  = bus__we & \$424 ;
-  assign \$426  = bus__sel == 4'hf;
-  assign \$427  = ~ \$426 ;
-  assign \$428  = \$425  & \$427 ;
-  assign \$429  = \$423  | \$428 ;
-  assign \$430  = \$417  & \$429 ;
-  assign \$431  = ~ rmw;
-  assign \$432  = \$430  & \$431 ;
-  assign \$433  = \$410  | \$432 ;
-  assign \$434  = bus__adr[20:18] == 2'h2;
-  assign \$435  = bus__adr[17:0] < 9'h100;
-  assign \$436  = \$434  & \$435 ;
-  assign \$438  = \$437 [1:0] == 1'h1;
-  assign \$439  = \$436  & \$438 ;
-  assign \$440  = \$433  & \$439 ;
-  assign \rd_en$191  = busy ? feeding : \$440 ;
-  assign \$443  = \rd_valid$194  ? \rd_data$196  : b_bank1_rd_hold;
-  assign \$444  = bus__sel[0] ? bus__dat_w[7:0] : \$443 [7:0];
-  assign \$445  = \rd_valid$194  ? \rd_data$196  : b_bank1_rd_hold;
-  assign \$446  = bus__sel[1] ? bus__dat_w[15:8] : \$445 [15:8];
-  assign \$447  = \rd_valid$194  ? \rd_data$196  : b_bank1_rd_hold;
-  assign \$448  = bus__sel[2] ? bus__dat_w[23:16] : \$447 [23:16];
-  assign \$449  = \rd_valid$194  ? \rd_data$196  : b_bank1_rd_hold;
-  assign \$450  = bus__sel[3] ? bus__dat_w[31:24] : \$449 [31:24];
-  assign \$451  = served & bus__we;
-  assign \$452  = bus__adr[20:18] == 2'h2;
-  assign \$453  = bus__adr[17:0] < 9'h100;
-  assign \$454  = \$452  & \$453 ;
-  assign \$456  = \$455 [1:0] == 1'h1;
-  assign \$457  = \$454  & \$456 ;
-  assign \wr_en$197  = \$451  & \$457 ;
-  assign \$460  = ~ bus__we;
-  assign \$461  = served & \$460 ;
-  assign \$462  = bus__cyc & bus__stb;
-  assign \$463  = ~ bus__ack;
-  assign \$464  = \$462  & \$463 ;
-  assign \$465  = | bus__adr[20:18];
-  assign \$466  = \$465  & busy;
-  assign \$467  = ~ \$466 ;
-  assign \$468  = \$464  & \$467 ;
-  assign \$469  = bus__adr[20:18] == 1'h1;
-  assign \$470  = bus__adr[20:18] == 2'h2;
-  assign \$471  = \$469  | \$470 ;
-  assign \$472  = bus__we & \$471 ;
-  assign \$473  = bus__sel != 4'hf;
+  assign \$363  = \port$0$5 [20:18] == 3'h6;
+  assign \$364  = bus__we & \$363 ;
+  assign \$365  = bus__sel == 4'hf;
+  assign \$366  = ~ \$365 ;
+  assign \$367  = \$364  & \$366 ;
+  assign \$368  = \$362  | \$367 ;
+  assign \$369  = \$356  & \$368 ;
+  assign \$370  = ~ rmw;
+  assign \$371  = \$369  & \$370 ;
+  assign \$372  = \$354  | \$371 ;
+  assign \$373  = \port$0$5 [20:18] == 2'h2;
+  assign \$374  = \port$0$5 [17:0] < 9'h100;
+  assign \$375  = \$373  & \$374 ;
+  assign \$377  = \$376 [1:0] == 2'h2;
+  assign \$378  = \$375  & \$377 ;
+  assign \$379  = \$372  & \$378 ;
+  assign \rd_en$120  = busy ? dp__op_read : \$379 ;
+  assign \$380  = \rd_valid$20  ? \rd_data$22  : b_bank2_rd_hold;
+  assign \$381  = bus__sel[0] ? bus__wdata[7:0] : \$380 [7:0];
+  assign \$382  = \rd_valid$20  ? \rd_data$22  : b_bank2_rd_hold;
+  assign \$383  = bus__sel[1] ? bus__wdata[15:8] : \$382 [15:8];
+  assign \$384  = \rd_valid$20  ? \rd_data$22  : b_bank2_rd_hold;
+  assign \$385  = bus__sel[2] ? bus__wdata[23:16] : \$384 [23:16];
+  assign \$386  = \rd_valid$20  ? \rd_data$22  : b_bank2_rd_hold;
+  assign \$387  = bus__sel[3] ? bus__wdata[31:24] : \$386 [31:24];
+  assign \$388  = served & bus__we;
+  assign \$389  = \port$0$5 [20:18] == 2'h2;
+  assign \$390  = \port$0$5 [17:0] < 9'h100;
+  assign \$391  = \$389  & \$390 ;
+  assign \$393  = \$392 [1:0] == 2'h2;
+  assign \$394  = \$391  & \$393 ;
+  assign \wr_en$122  = \$388  & \$394 ;
+  assign \$397  = busy ? { 15'h0000, dp__ch_addr, \port$10646$2  } : { \$396 , \port$0$5 [2:0] };
+  assign dp__b_data__3 = \rd_valid$23  ? \rd_data$25  : b_bank3_rd_hold;
+  assign \$400  = ~ bus__we;
+  assign \$401  = served & \$400 ;
+  assign \$402  = ~ busy;
+  assign \$403  = bus__req & \$402 ;
+  assign \$404  = \port$0$5 [20:18] == 1'h1;
+  assign \$405  = \port$0$5 [20:18] == 2'h2;
+  assign \$406  = \$404  | \$405 ;
+  assign \$407  = bus__we & \$406 ;
+  assign \$408  = bus__sel != 4'hf;
+  assign \$409  = \$407  & \$408 ;
+  assign \$410  = \port$0$5 [20:18] == 3'h6;
+  assign \$411  = bus__we & \$410 ;
+  assign \$412  = bus__sel == 4'hf;
+  assign \$413  = ~ \$412 ;
+  assign \$414  = \$411  & \$413 ;
+  assign \$415  = \$409  | \$414 ;
+  assign \$416  = \$403  & \$415 ;
+  assign \$417  = ~ rmw;
+  assign \$418  = \$416  & \$417 ;
+  assign \$419  = \$401  | \$418 ;
+  assign \$420  = \port$0$5 [20:18] == 2'h2;
+  assign \$421  = \port$0$5 [17:0] < 9'h100;
+  assign \$422  = \$420  & \$421 ;
+  assign \$424  = \$423 [1:0] == 2'h3;
+  assign \$425  = \$422  & \$424 ;
+  assign \$426  = \$419  & \$425 ;
+  assign \rd_en$126  = busy ? dp__op_read : \$426 ;
+  assign \$427  = \rd_valid$23  ? \rd_data$25  : b_bank3_rd_hold;
+  assign \$428  = bus__sel[0] ? bus__wdata[7:0] : \$427 [7:0];
+  assign \$429  = \rd_valid$23  ? \rd_data$25  : b_bank3_rd_hold;
+  assign \$430  = bus__sel[1] ? bus__wdata[15:8] : \$429 [15:8];
+  assign \$431  = \rd_valid$23  ? \rd_data$25  : b_bank3_rd_hold;
+  assign \$432  = bus__sel[2] ? bus__wdata[23:16] : \$431 [23:16];
+  assign \$433  = \rd_valid$23  ? \rd_data$25  : b_bank3_rd_hold;
+  assign \$434  = bus__sel[3] ? bus__wdata[31:24] : \$433 [31:24];
+  assign \$435  = served & bus__we;
+  assign \$436  = \port$0$5 [20:18] == 2'h2;
+  assign \$437  = \port$0$5 [17:0] < 9'h100;
+  assign \$438  = \$436  & \$437 ;
+  assign \$440  = \$439 [1:0] == 2'h3;
+  assign \$441  = \$438  & \$440 ;
+  assign \wr_en$128  = \$435  & \$441 ;
+  assign \$443  = busy ? { 15'h0000, dp__ch_addr } : \$442 ;
+  assign dp__bias__0 = \rd_valid$26  ? \rd_data$28  : bias_bank0_rd_hold;
+  assign \$445  = served & bus__we;
+  assign \$446  = \port$0$5 [20:18] == 2'h3;
+  assign \$447  = \port$0$5 [17:0] < 6'h20;
+  assign \$448  = \$446  & \$447 ;
+  assign \$449  = ! \port$0$5 [1:0];
+  assign \$450  = \$448  & \$449 ;
+  assign \wr_en$134  = \$445  & \$450 ;
+  assign \$451  = busy & ce;
+  assign \$452  = ~ bus__we;
+  assign \$453  = served & \$452 ;
+  assign \$454  = \port$0$5 [20:18] == 2'h3;
+  assign \$455  = \port$0$5 [17:0] < 6'h20;
+  assign \$456  = \$454  & \$455 ;
+  assign \$457  = ! \port$0$5 [1:0];
+  assign \$458  = \$456  & \$457 ;
+  assign \$459  = \$453  & \$458 ;
+  assign \rd_en$135  = \$451  | \$459 ;
+  assign \$461  = busy ? { 15'h0000, dp__ch_addr } : \$460 ;
+  assign dp__bias__1 = \rd_valid$29  ? \rd_data$31  : bias_bank1_rd_hold;
+  assign \$463  = served & bus__we;
+  assign \$464  = \port$0$5 [20:18] == 2'h3;
+  assign \$465  = \port$0$5 [17:0] < 6'h20;
+  assign \$466  = \$464  & \$465 ;
+  assign \$467  = \port$0$5 [1:0] == 1'h1;
+  assign \$468  = \$466  & \$467 ;
+  assign \wr_en$141  = \$463  & \$468 ;
+  assign \$469  = busy & ce;
+  assign \$470  = ~ bus__we;
+  assign \$471  = served & \$470 ;
+  assign \$472  = \port$0$5 [20:18] == 2'h3;
+  assign \$473  = \port$0$5 [17:0] < 6'h20;
   assign \$474  = \$472  & \$473 ;
-  assign \$475  = bus__adr[20:18] == 3'h6;
-  assign \$476  = bus__we & \$475 ;
-  assign \$477  = bus__sel == 4'hf;
-  assign \$478  = ~ \$477 ;
-  assign \$479  = \$476  & \$478 ;
-  assign \$480  = \$474  | \$479 ;
-  assign \$481  = \$468  & \$480 ;
-  assign \$482  = ~ rmw;
-  assign \$483  = \$481  & \$482 ;
-  assign \$484  = \$461  | \$483 ;
-  assign \$485  = bus__adr[20:18] == 2'h2;
-  assign \$486  = bus__adr[17:0] < 9'h100;
-  assign \$487  = \$485  & \$486 ;
-  assign \$489  = \$488 [1:0] == 2'h2;
-  assign \$490  = \$487  & \$489 ;
-  assign \$491  = \$484  & \$490 ;
-  assign \rd_en$199  = busy ? feeding : \$491 ;
-  assign \$494  = \rd_valid$202  ? \rd_data$204  : b_bank2_rd_hold;
-  assign \$495  = bus__sel[0] ? bus__dat_w[7:0] : \$494 [7:0];
-  assign \$496  = \rd_valid$202  ? \rd_data$204  : b_bank2_rd_hold;
-  assign \$497  = bus__sel[1] ? bus__dat_w[15:8] : \$496 [15:8];
-  assign \$498  = \rd_valid$202  ? \rd_data$204  : b_bank2_rd_hold;
-  assign \$499  = bus__sel[2] ? bus__dat_w[23:16] : \$498 [23:16];
-  assign \$500  = \rd_valid$202  ? \rd_data$204  : b_bank2_rd_hold;
-  assign \$501  = bus__sel[3] ? bus__dat_w[31:24] : \$500 [31:24];
-  assign \$502  = served & bus__we;
-  assign \$503  = bus__adr[20:18] == 2'h2;
-  assign \$504  = bus__adr[17:0] < 9'h100;
-  assign \$505  = \$503  & \$504 ;
-  assign \$507  = \$506 [1:0] == 2'h2;
-  assign \$508  = \$505  & \$507 ;
-  assign \wr_en$205  = \$502  & \$508 ;
-  assign \$511  = ~ bus__we;
-  assign \$512  = served & \$511 ;
-  assign \$513  = bus__cyc & bus__stb;
-  assign \$514  = ~ bus__ack;
-  assign \$515  = \$513  & \$514 ;
-  assign \$516  = | bus__adr[20:18];
-  assign \$517  = \$516  & busy;
-  assign \$518  = ~ \$517 ;
-  assign \$519  = \$515  & \$518 ;
-  assign \$520  = bus__adr[20:18] == 1'h1;
-  assign \$521  = bus__adr[20:18] == 2'h2;
-  assign \$522  = \$520  | \$521 ;
-  assign \$523  = bus__we & \$522 ;
-  assign \$524  = bus__sel != 4'hf;
-  assign \$525  = \$523  & \$524 ;
-  assign \$526  = bus__adr[20:18] == 3'h6;
-  assign \$527  = bus__we & \$526 ;
-  assign \$528  = bus__sel == 4'hf;
-  assign \$529  = ~ \$528 ;
-  assign \$530  = \$527  & \$529 ;
-  assign \$531  = \$525  | \$530 ;
-  assign \$532  = \$519  & \$531 ;
-  assign \$533  = ~ rmw;
-  assign \$534  = \$532  & \$533 ;
-  assign \$535  = \$512  | \$534 ;
-  assign \$536  = bus__adr[20:18] == 2'h2;
-  assign \$537  = bus__adr[17:0] < 9'h100;
+  assign \$475  = \port$0$5 [1:0] == 1'h1;
+  assign \$476  = \$474  & \$475 ;
+  assign \$477  = \$471  & \$476 ;
+  assign \rd_en$142  = \$469  | \$477 ;
+  assign \$479  = busy ? { 15'h0000, dp__ch_addr } : \$478 ;
+  assign dp__bias__2 = \rd_valid$32  ? \rd_data$34  : bias_bank2_rd_hold;
+  assign \$481  = served & bus__we;
+  assign \$482  = \port$0$5 [20:18] == 2'h3;
+  assign \$483  = \port$0$5 [17:0] < 6'h20;
+  assign \$484  = \$482  & \$483 ;
+  assign \$485  = \port$0$5 [1:0] == 2'h2;
+  assign \$486  = \$484  & \$485 ;
+  assign \wr_en$147  = \$481  & \$486 ;
+  assign \$487  = busy & ce;
+  assign \$488  = ~ bus__we;
+  assign \$489  = served & \$488 ;
+  assign \$490  = \port$0$5 [20:18] == 2'h3;
+  assign \$491  = \port$0$5 [17:0] < 6'h20;
+  assign \$492  = \$490  & \$491 ;
+  assign \$493  = \port$0$5 [1:0] == 2'h2;
+  assign \$494  = \$492  & \$493 ;
+  assign \$495  = \$489  & \$494 ;
+  assign \rd_en$148  = \$487  | \$495 ;
+  assign \$497  = busy ? { 15'h0000, dp__ch_addr } : \$496 ;
+  assign dp__bias__3 = \rd_valid$35  ? \rd_data$37  : bias_bank3_rd_hold;
+  assign \$499  = served & bus__we;
+  assign \$500  = \port$0$5 [20:18] == 2'h3;
+  assign \$501  = \port$0$5 [17:0] < 6'h20;
+  assign \$502  = \$500  & \$501 ;
+  assign \$503  = \port$0$5 [1:0] == 2'h3;
+  assign \$504  = \$502  & \$503 ;
+  assign \wr_en$153  = \$499  & \$504 ;
+  assign \$505  = busy & ce;
+  assign \$506  = ~ bus__we;
+  assign \$507  = served & \$506 ;
+  assign \$508  = \port$0$5 [20:18] == 2'h3;
+  assign \$509  = \port$0$5 [17:0] < 6'h20;
+  assign \$510  = \$508  & \$509 ;
+  assign \$511  = \port$0$5 [1:0] == 2'h3;
+  assign \$512  = \$510  & \$511 ;
+  assign \$513  = \$507  & \$512 ;
+  assign \rd_en$154  = \$505  | \$513 ;
+  assign \$515  = busy ? { 15'h0000, dp__ch_addr } : \$514 ;
+  assign dp__mult__0 = \rd_valid$38  ? \rd_data$40  : mult_bank0_rd_hold;
+  assign \$517  = served & bus__we;
+  assign \$518  = \port$0$5 [20:18] == 3'h4;
+  assign \$519  = \port$0$5 [17:0] < 6'h20;
+  assign \$520  = \$518  & \$519 ;
+  assign \$521  = ! \port$0$5 [1:0];
+  assign \$522  = \$520  & \$521 ;
+  assign \wr_en$159  = \$517  & \$522 ;
+  assign \$523  = busy & ce;
+  assign \$524  = ~ bus__we;
+  assign \$525  = served & \$524 ;
+  assign \$526  = \port$0$5 [20:18] == 3'h4;
+  assign \$527  = \port$0$5 [17:0] < 6'h20;
+  assign \$528  = \$526  & \$527 ;
+  assign \$529  = ! \port$0$5 [1:0];
+  assign \$530  = \$528  & \$529 ;
+  assign \$531  = \$525  & \$530 ;
+  assign \rd_en$160  = \$523  | \$531 ;
+  assign \$533  = busy ? { 15'h0000, dp__ch_addr } : \$532 ;
+  assign dp__mult__1 = \rd_valid$41  ? \rd_data$43  : mult_bank1_rd_hold;
+  assign \$535  = served & bus__we;
+  assign \$536  = \port$0$5 [20:18] == 3'h4;
+  assign \$537  = \port$0$5 [17:0] < 6'h20;
   assign \$538  = \$536  & \$537 ;
-  assign \$540  = \$539 [1:0] == 2'h3;
-  assign \$541  = \$538  & \$540 ;
-  assign \$542  = \$535  & \$541 ;
-  assign \rd_en$207  = busy ? feeding : \$542 ;
-  assign \$545  = \rd_valid$210  ? \rd_data$212  : b_bank3_rd_hold;
-  assign \$546  = bus__sel[0] ? bus__dat_w[7:0] : \$545 [7:0];
-  assign \$547  = \rd_valid$210  ? \rd_data$212  : b_bank3_rd_hold;
-  assign \$548  = bus__sel[1] ? bus__dat_w[15:8] : \$547 [15:8];
-  assign \$549  = \rd_valid$210  ? \rd_data$212  : b_bank3_rd_hold;
-  assign \$550  = bus__sel[2] ? bus__dat_w[23:16] : \$549 [23:16];
-  assign \$551  = \rd_valid$210  ? \rd_data$212  : b_bank3_rd_hold;
-  assign \$552  = bus__sel[3] ? bus__dat_w[31:24] : \$551 [31:24];
+  assign \$539  = \port$0$5 [1:0] == 1'h1;
+  assign \$540  = \$538  & \$539 ;
+  assign \wr_en$165  = \$535  & \$540 ;
+  assign \$541  = busy & ce;
+  assign \$542  = ~ bus__we;
+  assign \$543  = served & \$542 ;
+  assign \$544  = \port$0$5 [20:18] == 3'h4;
+  assign \$545  = \port$0$5 [17:0] < 6'h20;
+  assign \$546  = \$544  & \$545 ;
+  assign \$547  = \port$0$5 [1:0] == 1'h1;
+  assign \$548  = \$546  & \$547 ;
+  assign \$549  = \$543  & \$548 ;
+  assign \rd_en$166  = \$541  | \$549 ;
+  assign \$551  = busy ? { 15'h0000, dp__ch_addr } : \$550 ;
+  assign dp__mult__2 = \rd_valid$44  ? \rd_data$46  : mult_bank2_rd_hold;
   assign \$553  = served & bus__we;
-  assign \$554  = bus__adr[20:18] == 2'h2;
-  assign \$555  = bus__adr[17:0] < 9'h100;
+  assign \$554  = \port$0$5 [20:18] == 3'h4;
+  assign \$555  = \port$0$5 [17:0] < 6'h20;
   assign \$556  = \$554  & \$555 ;
-  assign \$558  = \$557 [1:0] == 2'h3;
-  assign \$559  = \$556  & \$558 ;
-  assign \wr_en$213  = \$553  & \$559 ;
-  assign \$561  = busy ? { 14'h0000, jb } : \$560 ;
-  assign \$563  = served & bus__we;
-  assign \$564  = bus__adr[20:18] == 2'h3;
-  assign \$565  = bus__adr[17:0] < 6'h20;
+  assign \$557  = \port$0$5 [1:0] == 2'h2;
+  assign \$558  = \$556  & \$557 ;
+  assign \wr_en$171  = \$553  & \$558 ;
+  assign \$559  = busy & ce;
+  assign \$560  = ~ bus__we;
+  assign \$561  = served & \$560 ;
+  assign \$562  = \port$0$5 [20:18] == 3'h4;
+  assign \$563  = \port$0$5 [17:0] < 6'h20;
+  assign \$564  = \$562  & \$563 ;
+  assign \$565  = \port$0$5 [1:0] == 2'h2;
   assign \$566  = \$564  & \$565 ;
-  assign \$567  = ! bus__adr[1:0];
-  assign \$568  = \$566  & \$567 ;
-  assign \wr_en$217  = \$563  & \$568 ;
-  assign \$569  = busy & thr_ce;
-  assign \$570  = ~ bus__we;
-  assign \$571  = served & \$570 ;
-  assign \$572  = bus__adr[20:18] == 2'h3;
-  assign \$573  = bus__adr[17:0] < 6'h20;
+  assign \$567  = \$561  & \$566 ;
+  assign \rd_en$172  = \$559  | \$567 ;
+  assign \$569  = busy ? { 15'h0000, dp__ch_addr } : \$568 ;
+  assign dp__mult__3 = \rd_valid$47  ? \rd_data$49  : mult_bank3_rd_hold;
+  assign \$571  = served & bus__we;
+  assign \$572  = \port$0$5 [20:18] == 3'h4;
+  assign \$573  = \port$0$5 [17:0] < 6'h20;
   assign \$574  = \$572  & \$573 ;
-  assign \$575  = ! bus__adr[1:0];
+  assign \$575  = \port$0$5 [1:0] == 2'h3;
   assign \$576  = \$574  & \$575 ;
-  assign \$577  = \$571  & \$576 ;
-  assign \rd_en$218  = \$569  | \$577 ;
-  assign \$579  = busy ? { 14'h0000, jb } : \$578 ;
-  assign \$581  = served & bus__we;
-  assign \$582  = bus__adr[20:18] == 2'h3;
-  assign \$583  = bus__adr[17:0] < 6'h20;
+  assign \wr_en$177  = \$571  & \$576 ;
+  assign \$577  = busy & ce;
+  assign \$578  = ~ bus__we;
+  assign \$579  = served & \$578 ;
+  assign \$580  = \port$0$5 [20:18] == 3'h4;
+  assign \$581  = \port$0$5 [17:0] < 6'h20;
+  assign \$582  = \$580  & \$581 ;
+  assign \$583  = \port$0$5 [1:0] == 2'h3;
   assign \$584  = \$582  & \$583 ;
-  assign \$585  = bus__adr[1:0] == 1'h1;
-  assign \$586  = \$584  & \$585 ;
-  assign \wr_en$222  = \$581  & \$586 ;
-  assign \$587  = busy & thr_ce;
-  assign \$588  = ~ bus__we;
-  assign \$589  = served & \$588 ;
-  assign \$590  = bus__adr[20:18] == 2'h3;
-  assign \$591  = bus__adr[17:0] < 6'h20;
+  assign \$585  = \$579  & \$584 ;
+  assign \rd_en$178  = \$577  | \$585 ;
+  assign \$587  = busy ? { 15'h0000, dp__ch_addr } : \$586 ;
+  assign dp__shift__0 = \rd_valid$50  ? \rd_data$52  : shift_bank0_rd_hold;
+  assign \$589  = served & bus__we;
+  assign \$590  = \port$0$5 [20:18] == 3'h5;
+  assign \$591  = \port$0$5 [17:0] < 6'h20;
   assign \$592  = \$590  & \$591 ;
-  assign \$593  = bus__adr[1:0] == 1'h1;
+  assign \$593  = ! \port$0$5 [1:0];
   assign \$594  = \$592  & \$593 ;
-  assign \$595  = \$589  & \$594 ;
-  assign \rd_en$223  = \$587  | \$595 ;
-  assign \$597  = busy ? { 14'h0000, jb } : \$596 ;
-  assign \$599  = served & bus__we;
-  assign \$600  = bus__adr[20:18] == 2'h3;
-  assign \$601  = bus__adr[17:0] < 6'h20;
+  assign \wr_en$183  = \$589  & \$594 ;
+  assign \$595  = busy & ce;
+  assign \$596  = ~ bus__we;
+  assign \$597  = served & \$596 ;
+  assign \$598  = \port$0$5 [20:18] == 3'h5;
+  assign \$599  = \port$0$5 [17:0] < 6'h20;
+  assign \$600  = \$598  & \$599 ;
+  assign \$601  = ! \port$0$5 [1:0];
   assign \$602  = \$600  & \$601 ;
-  assign \$603  = bus__adr[1:0] == 2'h2;
-  assign \$604  = \$602  & \$603 ;
-  assign \wr_en$227  = \$599  & \$604 ;
-  assign \$605  = busy & thr_ce;
-  assign \$606  = ~ bus__we;
-  assign \$607  = served & \$606 ;
-  assign \$608  = bus__adr[20:18] == 2'h3;
-  assign \$609  = bus__adr[17:0] < 6'h20;
+  assign \$603  = \$597  & \$602 ;
+  assign \rd_en$184  = \$595  | \$603 ;
+  assign \$605  = busy ? { 15'h0000, dp__ch_addr } : \$604 ;
+  assign dp__shift__1 = \rd_valid$53  ? \rd_data$55  : shift_bank1_rd_hold;
+  assign \$607  = served & bus__we;
+  assign \$608  = \port$0$5 [20:18] == 3'h5;
+  assign \$609  = \port$0$5 [17:0] < 6'h20;
   assign \$610  = \$608  & \$609 ;
-  assign \$611  = bus__adr[1:0] == 2'h2;
+  assign \$611  = \port$0$5 [1:0] == 1'h1;
   assign \$612  = \$610  & \$611 ;
-  assign \$613  = \$607  & \$612 ;
-  assign \rd_en$228  = \$605  | \$613 ;
-  assign \$615  = busy ? { 14'h0000, jb } : \$614 ;
-  assign \$617  = served & bus__we;
-  assign \$618  = bus__adr[20:18] == 2'h3;
-  assign \$619  = bus__adr[17:0] < 6'h20;
+  assign \wr_en$189  = \$607  & \$612 ;
+  assign \$613  = busy & ce;
+  assign \$614  = ~ bus__we;
+  assign \$615  = served & \$614 ;
+  assign \$616  = \port$0$5 [20:18] == 3'h5;
+  assign \$617  = \port$0$5 [17:0] < 6'h20;
+  assign \$618  = \$616  & \$617 ;
+  assign \$619  = \port$0$5 [1:0] == 1'h1;
   assign \$620  = \$618  & \$619 ;
-  assign \$621  = bus__adr[1:0] == 2'h3;
-  assign \$622  = \$620  & \$621 ;
-  assign \wr_en$232  = \$617  & \$622 ;
-  assign \$623  = busy & thr_ce;
-  assign \$624  = ~ bus__we;
-  assign \$625  = served & \$624 ;
-  assign \$626  = bus__adr[20:18] == 2'h3;
-  assign \$627  = bus__adr[17:0] < 6'h20;
+  assign \$621  = \$615  & \$620 ;
+  assign \rd_en$190  = \$613  | \$621 ;
+  assign \$623  = busy ? { 15'h0000, dp__ch_addr } : \$622 ;
+  assign dp__shift__2 = \rd_valid$56  ? \rd_data$58  : shift_bank2_rd_hold;
+  assign \$625  = served & bus__we;
+  assign \$626  = \port$0$5 [20:18] == 3'h5;
+  assign \$627  = \port$0$5 [17:0] < 6'h20;
   assign \$628  = \$626  & \$627 ;
-  assign \$629  = bus__adr[1:0] == 2'h3;
+  assign \$629  = \port$0$5 [1:0] == 2'h2;
   assign \$630  = \$628  & \$629 ;
-  assign \$631  = \$625  & \$630 ;
-  assign \rd_en$233  = \$623  | \$631 ;
-  assign \$633  = busy ? { 14'h0000, jb } : \$632 ;
-  assign \$635  = served & bus__we;
-  assign \$636  = bus__adr[20:18] == 3'h4;
-  assign \$637  = bus__adr[17:0] < 6'h20;
+  assign \wr_en$195  = \$625  & \$630 ;
+  assign \$631  = busy & ce;
+  assign \$632  = ~ bus__we;
+  assign \$633  = served & \$632 ;
+  assign \$634  = \port$0$5 [20:18] == 3'h5;
+  assign \$635  = \port$0$5 [17:0] < 6'h20;
+  assign \$636  = \$634  & \$635 ;
+  assign \$637  = \port$0$5 [1:0] == 2'h2;
   assign \$638  = \$636  & \$637 ;
-  assign \$639  = ! bus__adr[1:0];
-  assign \$640  = \$638  & \$639 ;
-  assign \wr_en$237  = \$635  & \$640 ;
-  assign \$641  = busy & thr_ce;
-  assign \$642  = ~ bus__we;
-  assign \$643  = served & \$642 ;
-  assign \$644  = bus__adr[20:18] == 3'h4;
-  assign \$645  = bus__adr[17:0] < 6'h20;
+  assign \$639  = \$633  & \$638 ;
+  assign \rd_en$196  = \$631  | \$639 ;
+  assign \$641  = busy ? { 15'h0000, dp__ch_addr } : \$640 ;
+  assign dp__shift__3 = \rd_valid$59  ? \rd_data$61  : shift_bank3_rd_hold;
+  assign \$643  = served & bus__we;
+  assign \$644  = \port$0$5 [20:18] == 3'h5;
+  assign \$645  = \port$0$5 [17:0] < 6'h20;
   assign \$646  = \$644  & \$645 ;
-  assign \$647  = ! bus__adr[1:0];
+  assign \$647  = \port$0$5 [1:0] == 2'h3;
   assign \$648  = \$646  & \$647 ;
-  assign \$649  = \$643  & \$648 ;
-  assign \rd_en$238  = \$641  | \$649 ;
-  assign \$651  = busy ? { 14'h0000, jb } : \$650 ;
-  assign \$653  = served & bus__we;
-  assign \$654  = bus__adr[20:18] == 3'h4;
-  assign \$655  = bus__adr[17:0] < 6'h20;
+  assign \wr_en$201  = \$643  & \$648 ;
+  assign \$649  = busy & ce;
+  assign \$650  = ~ bus__we;
+  assign \$651  = served & \$650 ;
+  assign \$652  = \port$0$5 [20:18] == 3'h5;
+  assign \$653  = \port$0$5 [17:0] < 6'h20;
+  assign \$654  = \$652  & \$653 ;
+  assign \$655  = \port$0$5 [1:0] == 2'h3;
   assign \$656  = \$654  & \$655 ;
-  assign \$657  = bus__adr[1:0] == 1'h1;
-  assign \$658  = \$656  & \$657 ;
-  assign \wr_en$242  = \$653  & \$658 ;
-  assign \$659  = busy & thr_ce;
-  assign \$660  = ~ bus__we;
-  assign \$661  = served & \$660 ;
-  assign \$662  = bus__adr[20:18] == 3'h4;
-  assign \$663  = bus__adr[17:0] < 6'h20;
-  assign \$664  = \$662  & \$663 ;
-  assign \$665  = bus__adr[1:0] == 1'h1;
+  assign \$657  = \$651  & \$656 ;
+  assign \rd_en$202  = \$649  | \$657 ;
+  assign \$658  = served & bus__we;
+  assign \$659  = ~ busy;
+  assign \$660  = bus__req & \$659 ;
+  assign \$661  = \port$0$5 [20:18] == 1'h1;
+  assign \$662  = \port$0$5 [20:18] == 2'h2;
+  assign \$663  = \$661  | \$662 ;
+  assign \$664  = bus__we & \$663 ;
+  assign \$665  = bus__sel != 4'hf;
   assign \$666  = \$664  & \$665 ;
-  assign \$667  = \$661  & \$666 ;
-  assign \rd_en$243  = \$659  | \$667 ;
-  assign \$669  = busy ? { 14'h0000, jb } : \$668 ;
-  assign \$671  = served & bus__we;
-  assign \$672  = bus__adr[20:18] == 3'h4;
-  assign \$673  = bus__adr[17:0] < 6'h20;
-  assign \$674  = \$672  & \$673 ;
-  assign \$675  = bus__adr[1:0] == 2'h2;
-  assign \$676  = \$674  & \$675 ;
-  assign \wr_en$247  = \$671  & \$676 ;
-  assign \$677  = busy & thr_ce;
-  assign \$678  = ~ bus__we;
-  assign \$679  = served & \$678 ;
-  assign \$680  = bus__adr[20:18] == 3'h4;
-  assign \$681  = bus__adr[17:0] < 6'h20;
-  assign \$682  = \$680  & \$681 ;
-  assign \$683  = bus__adr[1:0] == 2'h2;
-  assign \$684  = \$682  & \$683 ;
-  assign \$685  = \$679  & \$684 ;
-  assign \rd_en$248  = \$677  | \$685 ;
-  assign \$687  = busy ? { 14'h0000, jb } : \$686 ;
-  assign \$689  = served & bus__we;
-  assign \$690  = bus__adr[20:18] == 3'h4;
-  assign \$691  = bus__adr[17:0] < 6'h20;
-  assign \$692  = \$690  & \$691 ;
-  assign \$693  = bus__adr[1:0] == 2'h3;
-  assign \$694  = \$692  & \$693 ;
-  assign \wr_en$252  = \$689  & \$694 ;
-  assign \$695  = busy & thr_ce;
-  assign \$696  = ~ bus__we;
-  assign \$697  = served & \$696 ;
-  assign \$698  = bus__adr[20:18] == 3'h4;
-  assign \$699  = bus__adr[17:0] < 6'h20;
-  assign \$700  = \$698  & \$699 ;
-  assign \$701  = bus__adr[1:0] == 2'h3;
-  assign \$702  = \$700  & \$701 ;
-  assign \$703  = \$697  & \$702 ;
-  assign \rd_en$253  = \$695  | \$703 ;
-  assign \$705  = busy ? { 14'h0000, jb } : \$704 ;
-  assign \$707  = served & bus__we;
-  assign \$708  = bus__adr[20:18] == 3'h5;
-  assign \$709  = bus__adr[17:0] < 6'h20;
-  assign \$710  = \$708  & \$709 ;
-  assign \$711  = ! bus__adr[1:0];
-  assign \$712  = \$710  & \$711 ;
-  assign \wr_en$257  = \$707  & \$712 ;
-  assign \$713  = busy & thr_ce;
-  assign \$714  = ~ bus__we;
-  assign \$715  = served & \$714 ;
-  assign \$716  = bus__adr[20:18] == 3'h5;
-  assign \$717  = bus__adr[17:0] < 6'h20;
-  assign \$718  = \$716  & \$717 ;
-  assign \$719  = ! bus__adr[1:0];
-  assign \$720  = \$718  & \$719 ;
-  assign \$721  = \$715  & \$720 ;
-  assign \rd_en$258  = \$713  | \$721 ;
-  assign \$723  = busy ? { 14'h0000, jb } : \$722 ;
-  assign \$725  = served & bus__we;
-  assign \$726  = bus__adr[20:18] == 3'h5;
-  assign \$727  = bus__adr[17:0] < 6'h20;
-  assign \$728  = \$726  & \$727 ;
-  assign \$729  = bus__adr[1:0] == 1'h1;
-  assign \$730  = \$728  & \$729 ;
-  assign \wr_en$262  = \$725  & \$730 ;
-  assign \$731  = busy & thr_ce;
-  assign \$732  = ~ bus__we;
-  assign \$733  = served & \$732 ;
-  assign \$734  = bus__adr[20:18] == 3'h5;
-  assign \$735  = bus__adr[17:0] < 6'h20;
-  assign \$736  = \$734  & \$735 ;
-  assign \$737  = bus__adr[1:0] == 1'h1;
-  assign \$738  = \$736  & \$737 ;
-  assign \$739  = \$733  & \$738 ;
-  assign \rd_en$263  = \$731  | \$739 ;
-  assign \$741  = busy ? { 14'h0000, jb } : \$740 ;
-  assign \$743  = served & bus__we;
-  assign \$744  = bus__adr[20:18] == 3'h5;
-  assign \$745  = bus__adr[17:0] < 6'h20;
-  assign \$746  = \$744  & \$745 ;
-  assign \$747  = bus__adr[1:0] == 2'h2;
-  assign \$748  = \$746  & \$747 ;
-  assign \wr_en$267  = \$743  & \$748 ;
-  assign \$749  = busy & thr_ce;
-  assign \$750  = ~ bus__we;
-  assign \$751  = served & \$750 ;
-  assign \$752  = bus__adr[20:18] == 3'h5;
-  assign \$753  = bus__adr[17:0] < 6'h20;
-  assign \$754  = \$752  & \$753 ;
-  assign \$755  = bus__adr[1:0] == 2'h2;
-  assign \$756  = \$754  & \$755 ;
-  assign \$757  = \$751  & \$756 ;
-  assign \rd_en$268  = \$749  | \$757 ;
-  assign \$759  = busy ? { 14'h0000, jb } : \$758 ;
-  assign \$761  = served & bus__we;
-  assign \$762  = bus__adr[20:18] == 3'h5;
-  assign \$763  = bus__adr[17:0] < 6'h20;
-  assign \$764  = \$762  & \$763 ;
-  assign \$765  = bus__adr[1:0] == 2'h3;
-  assign \$766  = \$764  & \$765 ;
-  assign \wr_en$272  = \$761  & \$766 ;
-  assign \$767  = busy & thr_ce;
-  assign \$768  = ~ bus__we;
-  assign \$769  = served & \$768 ;
-  assign \$770  = bus__adr[20:18] == 3'h5;
-  assign \$771  = bus__adr[17:0] < 6'h20;
-  assign \$772  = \$770  & \$771 ;
-  assign \$773  = bus__adr[1:0] == 2'h3;
-  assign \$774  = \$772  & \$773 ;
-  assign \$775  = \$769  & \$774 ;
-  assign \rd_en$273  = \$767  | \$775 ;
-  assign \$776  = \rd_valid$276  ? \rd_data$278  : c_mem_rd_hold;
-  assign \$777  = rd_valid ? rd_data : a_bank0_rd_hold;
-  assign \$778  = \rd_valid$162  ? \rd_data$164  : a_bank1_rd_hold;
-  assign \$779  = \rd_valid$170  ? \rd_data$172  : a_bank2_rd_hold;
-  assign \$780  = \rd_valid$178  ? \rd_data$180  : a_bank3_rd_hold;
-  assign \$781  = \rd_valid$283  ? value : 32'd0;
-  assign \$782  = \rd_valid$186  ? \rd_data$188  : b_bank0_rd_hold;
-  assign \$783  = \rd_valid$194  ? \rd_data$196  : b_bank1_rd_hold;
-  assign \$784  = \rd_valid$202  ? \rd_data$204  : b_bank2_rd_hold;
-  assign \$785  = \rd_valid$210  ? \rd_data$212  : b_bank3_rd_hold;
-  assign \$786  = \rd_valid$283  ? \value$284  : 32'd0;
-  assign \$787  = \rd_valid$286  ? \rd_data$288  : bias_bank0_rd_hold;
-  assign \$788  = \rd_valid$289  ? \rd_data$291  : bias_bank1_rd_hold;
-  assign \$789  = \rd_valid$292  ? \rd_data$294  : bias_bank2_rd_hold;
-  assign \$790  = \rd_valid$295  ? \rd_data$297  : bias_bank3_rd_hold;
-  assign \$791  = \rd_valid$283  ? \value$285  : 32'd0;
-  assign \$792  = \rd_valid$299  ? \rd_data$301  : mult_bank0_rd_hold;
-  assign \$793  = \rd_valid$302  ? \rd_data$304  : mult_bank1_rd_hold;
-  assign \$794  = \rd_valid$305  ? \rd_data$307  : mult_bank2_rd_hold;
-  assign \$795  = \rd_valid$308  ? \rd_data$310  : mult_bank3_rd_hold;
-  assign \$796  = \rd_valid$283  ? \value$298  : 32'd0;
-  assign \$797  = \rd_valid$312  ? \rd_data$314  : shift_bank0_rd_hold;
-  assign \$798  = \rd_valid$315  ? \rd_data$317  : shift_bank1_rd_hold;
-  assign \$799  = \rd_valid$318  ? \rd_data$320  : shift_bank2_rd_hold;
-  assign \$800  = \rd_valid$321  ? \rd_data$323  : shift_bank3_rd_hold;
-  assign \$801  = \rd_valid$283  ? \value$311  : 32'd0;
-  assign \$802  = \rd_valid$283  ? c_word : 32'd0;
-  assign \$803  = served & bus__we;
-  assign \$804  = ! bus__adr[20:18];
-  assign reg_write = \$803  & \$804 ;
-  assign \$805  = ~ busy;
-  assign \$806  = bus__dat_w[0] & \$805 ;
-  assign \$807  = ~ busy;
-  assign \$808  = rd_valid ? rd_data : a_bank0_rd_hold;
-  assign \$2237  = byte_sel * 4'h8;
-  assign \$809  = \$808  >> \$2237 ;
-  assign \$810  = $signed(\$809 ) - $signed(a_zp);
-  assign a_in__0 = valid ? \$810  : 9'h000;
-  assign \$811  = \rd_valid$162  ? \rd_data$164  : a_bank1_rd_hold;
-  assign \$2243  = byte_sel * 4'h8;
-  assign \$812  = \$811  >> \$2243 ;
-  assign \$813  = $signed(\$812 ) - $signed(a_zp);
-  assign a_in__1 = valid ? \$813  : 9'h000;
-  assign \$814  = \rd_valid$170  ? \rd_data$172  : a_bank2_rd_hold;
-  assign \$2249  = byte_sel * 4'h8;
-  assign \$815  = \$814  >> \$2249 ;
-  assign \$816  = $signed(\$815 ) - $signed(a_zp);
-  assign a_in__2 = valid ? \$816  : 9'h000;
-  assign \$817  = \rd_valid$178  ? \rd_data$180  : a_bank3_rd_hold;
-  assign \$2255  = byte_sel * 4'h8;
-  assign \$818  = \$817  >> \$2255 ;
-  assign \$819  = $signed(\$818 ) - $signed(a_zp);
-  assign a_in__3 = valid ? \$819  : 9'h000;
-  assign \$820  = \rd_valid$186  ? \rd_data$188  : b_bank0_rd_hold;
-  assign \$2261  = byte_sel * 4'h8;
-  assign \$821  = \$820  >> \$2261 ;
-  assign \$822  = $signed(\$821 ) - $signed(b_zp);
-  assign b_in__0 = valid ? \$822  : 9'h000;
-  assign \$823  = \rd_valid$194  ? \rd_data$196  : b_bank1_rd_hold;
-  assign \$2267  = byte_sel * 4'h8;
-  assign \$824  = \$823  >> \$2267 ;
-  assign \$825  = $signed(\$824 ) - $signed(b_zp);
-  assign b_in__1 = valid ? \$825  : 9'h000;
-  assign \$826  = \rd_valid$202  ? \rd_data$204  : b_bank2_rd_hold;
-  assign \$2273  = byte_sel * 4'h8;
-  assign \$827  = \$826  >> \$2273 ;
-  assign \$828  = $signed(\$827 ) - $signed(b_zp);
-  assign b_in__2 = valid ? \$828  : 9'h000;
-  assign \$829  = \rd_valid$210  ? \rd_data$212  : b_bank3_rd_hold;
-  assign \$2279  = byte_sel * 4'h8;
-  assign \$830  = \$829  >> \$2279 ;
-  assign \$831  = $signed(\$830 ) - $signed(b_zp);
-  assign b_in__3 = valid ? \$831  : 9'h000;
-  assign bias = \rd_valid$286  ? \rd_data$288  : bias_bank0_rd_hold;
-  assign \$832  = \rd_valid$299  ? \rd_data$301  : mult_bank0_rd_hold;
-  assign \$833  = per_channel ? { 1'h0, \$832  } : { qmult[31], qmult };
-  assign \$834  = \rd_valid$312  ? \rd_data$314  : shift_bank0_rd_hold;
-  assign \$835  = per_channel ? { 1'h0, \$834  } : { qshift[5], qshift };
-  assign \bias$350  = \rd_valid$289  ? \rd_data$291  : bias_bank1_rd_hold;
-  assign \$836  = \rd_valid$302  ? \rd_data$304  : mult_bank1_rd_hold;
-  assign \$837  = per_channel ? { 1'h0, \$836  } : { qmult[31], qmult };
-  assign \$838  = \rd_valid$315  ? \rd_data$317  : shift_bank1_rd_hold;
-  assign \$839  = per_channel ? { 1'h0, \$838  } : { qshift[5], qshift };
-  assign \bias$359  = \rd_valid$292  ? \rd_data$294  : bias_bank2_rd_hold;
-  assign \$840  = \rd_valid$305  ? \rd_data$307  : mult_bank2_rd_hold;
-  assign \$841  = per_channel ? { 1'h0, \$840  } : { qmult[31], qmult };
-  assign \$842  = \rd_valid$318  ? \rd_data$320  : shift_bank2_rd_hold;
-  assign \$843  = per_channel ? { 1'h0, \$842  } : { qshift[5], qshift };
-  assign \bias$368  = \rd_valid$295  ? \rd_data$297  : bias_bank3_rd_hold;
-  assign \$844  = \rd_valid$308  ? \rd_data$310  : mult_bank3_rd_hold;
-  assign \$845  = per_channel ? { 1'h0, \$844  } : { qmult[31], qmult };
-  assign \$846  = \rd_valid$321  ? \rd_data$323  : shift_bank3_rd_hold;
-  assign \$847  = per_channel ? { 1'h0, \$846  } : { qshift[5], qshift };
-  assign \$848  = { ib, drain[1:0] } < reg_m;
-  assign \$849  = i_valid & \$848 ;
-  assign \$850  = jb * 3'h4;
-  assign \$851  = \$850  + 1'h0;
-  assign \$852  = \$851  < reg_n;
-  assign \$853  = jb * 3'h4;
-  assign \$854  = \$853  + 1'h1;
-  assign \$855  = \$854  < reg_n;
-  assign \$856  = jb * 3'h4;
-  assign \$857  = \$856  + 2'h2;
-  assign \$858  = \$857  < reg_n;
-  assign \$859  = jb * 3'h4;
-  assign \$860  = \$859  + 2'h3;
-  assign \$861  = \$860  < reg_n;
-  assign \wr_en$375  = \$849  ? { \$861 , \$858 , \$855 , \$852  } : 4'h0;
-  assign \$862  = served & bus__we;
-  assign \$863  = bus__cyc & bus__stb;
-  assign \$864  = ~ bus__ack;
-  assign \$865  = \$863  & \$864 ;
-  assign \$866  = | bus__adr[20:18];
-  assign \$867  = \$866  & busy;
-  assign \$868  = ~ \$867 ;
-  assign \$869  = \$865  & \$868 ;
-  assign \$870  = bus__adr[20:18] == 1'h1;
-  assign \$871  = bus__adr[20:18] == 2'h2;
-  assign \$872  = \$870  | \$871 ;
-  assign \$873  = bus__we & \$872 ;
-  assign \$874  = bus__sel != 4'hf;
-  assign \$875  = \$873  & \$874 ;
-  assign \$876  = bus__adr[20:18] == 3'h6;
-  assign \$877  = bus__we & \$876 ;
-  assign \$878  = bus__sel == 4'hf;
-  assign \$879  = ~ \$878 ;
-  assign \$880  = \$877  & \$879 ;
-  assign \$881  = \$875  | \$880 ;
-  assign \$882  = \$869  & \$881 ;
-  assign \$883  = ~ rmw;
-  assign \$884  = \$882  & \$883 ;
-  assign \$885  = \$862  | \$884 ;
-  assign \$886  = bus__adr[20:18] == 3'h6;
-  assign \$887  = bus__adr[17:0] < 9'h100;
-  assign \$888  = \$886  & \$887 ;
-  assign \$889  = \$885  & \$888 ;
-  assign \$892  = \$889  ? \$891  : 19'h00000;
-  assign \$894  = busy ? { 10'h000, ib[2:0], drain[1:0], jb[2:0] } : \$893 ;
-  assign \$895  = ~ bus__we;
-  assign \$896  = served & \$895 ;
-  assign \$897  = bus__cyc & bus__stb;
-  assign \$898  = ~ bus__ack;
-  assign \$899  = \$897  & \$898 ;
-  assign \$900  = | bus__adr[20:18];
-  assign \$901  = \$900  & busy;
-  assign \$902  = ~ \$901 ;
-  assign \$903  = \$899  & \$902 ;
-  assign \$904  = bus__adr[20:18] == 1'h1;
-  assign \$905  = bus__adr[20:18] == 2'h2;
-  assign \$906  = \$904  | \$905 ;
-  assign \$907  = bus__we & \$906 ;
-  assign \$908  = bus__sel != 4'hf;
-  assign \$909  = \$907  & \$908 ;
-  assign \$910  = bus__adr[20:18] == 3'h6;
-  assign \$911  = bus__we & \$910 ;
-  assign \$912  = bus__sel == 4'hf;
-  assign \$913  = ~ \$912 ;
-  assign \$914  = \$911  & \$913 ;
-  assign \$915  = \$909  | \$914 ;
-  assign \$916  = \$903  & \$915 ;
-  assign \$917  = ~ rmw;
-  assign \$918  = \$916  & \$917 ;
-  assign \$919  = \$896  | \$918 ;
-  assign \$920  = bus__adr[20:18] == 3'h6;
-  assign \$921  = bus__adr[17:0] < 9'h100;
-  assign \$922  = \$920  & \$921 ;
-  assign \$923  = \$919  & \$922 ;
-  assign \rd_en$378  = busy ? i_valid : \$923 ;
-  assign \$925  = busy ? { 10'h000, \$like  } : \$924 ;
-  assign \$926  = nxt_en[0] ? out : nxt[7:0];
-  assign \$927  = nxt_en[1] ? \out$385  : nxt[15:8];
-  assign \$928  = nxt_en[2] ? \out$386  : nxt[23:16];
-  assign \$929  = nxt_en[3] ? \out$387  : nxt[31:24];
-  assign \$930  = \rd_valid$276  ? \rd_data$278  : c_mem_rd_hold;
-  assign \$931  = \$892 [0] ? bus__dat_w[7:0] : \$930 [7:0];
-  assign \$932  = \rd_valid$276  ? \rd_data$278  : c_mem_rd_hold;
-  assign \$933  = \$892 [1] ? bus__dat_w[15:8] : \$932 [15:8];
-  assign \$934  = \rd_valid$276  ? \rd_data$278  : c_mem_rd_hold;
-  assign \$935  = \$892 [2] ? bus__dat_w[23:16] : \$934 [23:16];
-  assign \$936  = \rd_valid$276  ? \rd_data$278  : c_mem_rd_hold;
-  assign \$937  = \$892 [3] ? bus__dat_w[31:24] : \$936 [31:24];
-  assign \wr_data$381  = busy ? { \$929 , \$928 , \$927 , \$926  } : { \$937 , \$935 , \$933 , \$931  };
-  assign \$938  = | nxt_en;
-  assign \$939  = \$938  & thr_ce;
-  assign \$940  = served & bus__we;
-  assign \$941  = bus__adr[20:18] == 3'h6;
-  assign \$942  = bus__adr[17:0] < 9'h100;
-  assign \$943  = \$941  & \$942 ;
-  assign \$944  = \$940  & \$943 ;
-  assign \wr_en$388  = busy ? \$939  : \$944 ;
-  assign \$945  = cycles + 1'h1;
-  assign \$946  = | reg_m;
-  assign \$947  = | reg_k;
-  assign \$948  = \$946  & \$947 ;
-  assign \$949  = | reg_n;
-  assign \$950  = \$948  & \$949 ;
-  assign \$951  = reg_m <= 6'h20;
-  assign \$952  = \$950  & \$951 ;
-  assign \$953  = reg_k <= 6'h20;
-  assign \$954  = \$952  & \$953 ;
-  assign \$955  = reg_n <= 6'h20;
-  assign \$956  = \$954  & \$955 ;
-  assign \$957  = k + 1'h1;
-  assign \$958  = reg_k - 1'h1;
-  assign \$959  = k == \$958 ;
-  assign \$960  = \wait  + 1'h1;
-  assign \$961  = \wait  == 2'h3;
-  assign \$962  = drain + 1'h1;
-  assign \$963  = drain == 2'h3;
-  assign \$964  = jb + 1'h1;
-  assign \$965  = \$964  < \$151 [3:0];
-  assign \$966  = ib + 1'h1;
-  assign \$967  = \$966  < \$148 [3:0];
-  assign \$968  = jb + 1'h1;
-  assign \$969  = ib + 1'h1;
-  assign \$970  = \wait  + 1'h1;
-  assign \$971  = \wait  == 2'h3;
-  assign thr_feed_step = valid & thr_ce;
-  assign \$972  = feeding ? 4'h8 : 4'h0;
-  assign \$973  = i_valid ? 4'hd : 4'h0;
-  assign \$974  = \$972  + \$973 ;
-  assign \$975  = | nxt_en;
-  assign \$976  = \$975  & thr_ce;
-  assign \$977  = \$974  + \$976 ;
-  assign \$978  = bus__adr[20:18] == 1'h1;
-  assign \$979  = bus__adr[17:0] < 9'h100;
-  assign \$980  = \$978  ? \$979  : 1'h0;
-  assign \$981  = bus__adr[20:18] == 2'h2;
-  assign \$982  = bus__adr[17:0] < 9'h100;
-  assign \$983  = \$981  ? \$982  : 1'h0;
-  assign \$984  = \$980  | \$983 ;
-  assign \$985  = bus__adr[20:18] >= 2'h3;
-  assign \$986  = bus__adr[20:18] <= 3'h5;
-  assign \$987  = \$985  & \$986 ;
-  assign \$988  = bus__adr[17:0] < 6'h20;
-  assign \$989  = \$987  ? \$988  : 1'h0;
-  assign \$990  = \$984  | \$989 ;
-  assign \$991  = bus__adr[20:18] == 3'h6;
-  assign \$992  = bus__adr[17:0] < 9'h100;
-  assign \$993  = \$991  ? \$992  : 1'h0;
-  assign \$994  = \$990  | \$993 ;
-  assign \$995  = served & \$994 ;
-  assign \$996  = \$977  + \$995 ;
-  assign \$997  = bus__cyc & bus__stb;
-  assign \$998  = ~ bus__ack;
-  assign \$999  = \$997  & \$998 ;
-  assign \$1000  = | bus__adr[20:18];
-  assign \$1001  = \$1000  & busy;
-  assign \$1002  = ~ \$1001 ;
-  assign \$1003  = \$999  & \$1002 ;
-  assign \$1004  = bus__adr[20:18] == 1'h1;
-  assign \$1005  = bus__adr[20:18] == 2'h2;
-  assign \$1006  = \$1004  | \$1005 ;
-  assign \$1007  = bus__we & \$1006 ;
-  assign \$1008  = bus__sel != 4'hf;
-  assign \$1009  = \$1007  & \$1008 ;
-  assign \$1010  = bus__adr[20:18] == 3'h6;
-  assign \$1011  = bus__we & \$1010 ;
-  assign \$1012  = bus__sel == 4'hf;
-  assign \$1013  = ~ \$1012 ;
-  assign \$1014  = \$1011  & \$1013 ;
-  assign \$1015  = \$1009  | \$1014 ;
-  assign \$1016  = \$1003  & \$1015 ;
-  assign \$1017  = ~ rmw;
-  assign \$1018  = \$1016  & \$1017 ;
-  assign \$1019  = bus__adr[20:18] == 1'h1;
-  assign \$1020  = bus__adr[17:0] < 9'h100;
-  assign \$1021  = \$1019  ? \$1020  : 1'h0;
-  assign \$1022  = bus__adr[20:18] == 2'h2;
-  assign \$1023  = bus__adr[17:0] < 9'h100;
-  assign \$1024  = \$1022  ? \$1023  : 1'h0;
-  assign \$1025  = \$1021  | \$1024 ;
-  assign \$1026  = bus__adr[20:18] >= 2'h3;
-  assign \$1027  = bus__adr[20:18] <= 3'h5;
-  assign \$1028  = \$1026  & \$1027 ;
-  assign \$1029  = bus__adr[17:0] < 6'h20;
-  assign \$1030  = \$1028  ? \$1029  : 1'h0;
-  assign \$1031  = \$1025  | \$1030 ;
-  assign \$1032  = bus__adr[20:18] == 3'h6;
-  assign \$1033  = bus__adr[17:0] < 9'h100;
-  assign \$1034  = \$1032  ? \$1033  : 1'h0;
-  assign \$1035  = \$1031  | \$1034 ;
-  assign \$1036  = \$1018  & \$1035 ;
-  assign thr_sram_access = \$996  + \$1036 ;
-  assign \$1037  = \$122 [3:0] == 4'hc;
-  assign \$1038  = thr_reg_we & \$1037 ;
-  assign \$1039  = \$1038  ? 32'd0 : throttled;
-  assign \$1040  = ~ thr_ce;
-  assign \$1041  = busy & \$1040 ;
-  assign \$1042  = \$1039  + \$1041 ;
-  assign \$1043  = act_feed + thr_feed_step;
-  assign \$1044  = act_sram + thr_sram_access;
-  assign \$1045  = 1'h0 + ev_corrected;
-  assign \$1046  = \$1045  + \ev_corrected$394 ;
-  assign \$1047  = \$1046  + \ev_corrected$395 ;
-  assign \$1048  = \$1047  + \ev_corrected$396 ;
-  assign \$1049  = \$1048  + \ev_corrected$397 ;
-  assign \$1050  = \$1049  + \ev_corrected$398 ;
-  assign \$1051  = \$1050  + \ev_corrected$399 ;
-  assign \$1052  = \$1051  + \ev_corrected$400 ;
-  assign \$1053  = \$1052  + \ev_corrected$401 ;
-  assign \$1054  = \$1053  + \ev_corrected$402 ;
-  assign \$1055  = \$1054  + \ev_corrected$403 ;
-  assign \$1056  = \$1055  + \ev_corrected$404 ;
-  assign \$1057  = \$1056  + \ev_corrected$405 ;
-  assign \$1058  = \$1057  + \ev_corrected$406 ;
-  assign \$1059  = \$1058  + \ev_corrected$407 ;
-  assign \$1060  = \$1059  + \ev_corrected$408 ;
-  assign \$1061  = \$1060  + \ev_corrected$409 ;
-  assign \$1062  = \$1061  + \ev_corrected$410 ;
-  assign \$1063  = \$1062  + \ev_corrected$411 ;
-  assign \$1064  = \$1063  + \ev_corrected$412 ;
-  assign \$1065  = \$1064  + \ev_corrected$413 ;
-  assign \$1066  = \$signal  + \$1065 ;
-  assign \$1067  = \$1066  > 32'd4294967295;
-  assign \$1068  = 1'h0 + ev_corrected;
-  assign \$1069  = \$1068  + \ev_corrected$394 ;
-  assign \$1070  = \$1069  + \ev_corrected$395 ;
-  assign \$1071  = \$1070  + \ev_corrected$396 ;
-  assign \$1072  = \$1071  + \ev_corrected$397 ;
-  assign \$1073  = \$1072  + \ev_corrected$398 ;
-  assign \$1074  = \$1073  + \ev_corrected$399 ;
-  assign \$1075  = \$1074  + \ev_corrected$400 ;
-  assign \$1076  = \$1075  + \ev_corrected$401 ;
-  assign \$1077  = \$1076  + \ev_corrected$402 ;
-  assign \$1078  = \$1077  + \ev_corrected$403 ;
-  assign \$1079  = \$1078  + \ev_corrected$404 ;
-  assign \$1080  = \$1079  + \ev_corrected$405 ;
-  assign \$1081  = \$1080  + \ev_corrected$406 ;
-  assign \$1082  = \$1081  + \ev_corrected$407 ;
-  assign \$1083  = \$1082  + \ev_corrected$408 ;
-  assign \$1084  = \$1083  + \ev_corrected$409 ;
-  assign \$1085  = \$1084  + \ev_corrected$410 ;
-  assign \$1086  = \$1085  + \ev_corrected$411 ;
-  assign \$1087  = \$1086  + \ev_corrected$412 ;
-  assign \$1088  = \$1087  + \ev_corrected$413 ;
-  assign \$1089  = \$signal  + \$1088 ;
-  assign \$1090  = \$1067  ? 33'h0ffffffff : \$1089 ;
-  assign \$1091  = 1'h0 + ev_uncorrectable;
-  assign \$1092  = \$1091  + \ev_uncorrectable$416 ;
-  assign \$1093  = \$1092  + \ev_uncorrectable$417 ;
-  assign \$1094  = \$1093  + \ev_uncorrectable$418 ;
-  assign \$1095  = \$1094  + \ev_uncorrectable$419 ;
-  assign \$1096  = \$1095  + \ev_uncorrectable$420 ;
-  assign \$1097  = \$1096  + \ev_uncorrectable$421 ;
-  assign \$1098  = \$1097  + \ev_uncorrectable$422 ;
-  assign \$1099  = \$1098  + \ev_uncorrectable$423 ;
-  assign \$1100  = \$1099  + \ev_uncorrectable$424 ;
-  assign \$1101  = \$1100  + \ev_uncorrectable$425 ;
-  assign \$1102  = \$1101  + \ev_uncorrectable$426 ;
-  assign \$1103  = \$1102  + \ev_uncorrectable$427 ;
-  assign \$1104  = \$1103  + \ev_uncorrectable$428 ;
-  assign \$1105  = \$1104  + \ev_uncorrectable$429 ;
-  assign \$1106  = \$1105  + \ev_uncorrectable$430 ;
-  assign \$1107  = \$1106  + \ev_uncorrectable$431 ;
-  assign \$1108  = \$1107  + \ev_uncorrectable$432 ;
-  assign \$1109  = \$1108  + \ev_uncorrectable$433 ;
-  assign \$1110  = \$1109  + \ev_uncorrectable$434 ;
-  assign \$1111  = \$1110  + \ev_uncorrectable$435 ;
-  assign \$1112  = ecc_uncorrectable + \$1111 ;
-  assign \$1113  = \$1112  > 32'd4294967295;
-  assign \$1114  = 1'h0 + ev_uncorrectable;
-  assign \$1115  = \$1114  + \ev_uncorrectable$416 ;
-  assign \$1116  = \$1115  + \ev_uncorrectable$417 ;
-  assign \$1117  = \$1116  + \ev_uncorrectable$418 ;
-  assign \$1118  = \$1117  + \ev_uncorrectable$419 ;
-  assign \$1119  = \$1118  + \ev_uncorrectable$420 ;
-  assign \$1120  = \$1119  + \ev_uncorrectable$421 ;
-  assign \$1121  = \$1120  + \ev_uncorrectable$422 ;
-  assign \$1122  = \$1121  + \ev_uncorrectable$423 ;
-  assign \$1123  = \$1122  + \ev_uncorrectable$424 ;
-  assign \$1124  = \$1123  + \ev_uncorrectable$425 ;
-  assign \$1125  = \$1124  + \ev_uncorrectable$426 ;
-  assign \$1126  = \$1125  + \ev_uncorrectable$427 ;
-  assign \$1127  = \$1126  + \ev_uncorrectable$428 ;
-  assign \$1128  = \$1127  + \ev_uncorrectable$429 ;
-  assign \$1129  = \$1128  + \ev_uncorrectable$430 ;
-  assign \$1130  = \$1129  + \ev_uncorrectable$431 ;
-  assign \$1131  = \$1130  + \ev_uncorrectable$432 ;
-  assign \$1132  = \$1131  + \ev_uncorrectable$433 ;
-  assign \$1133  = \$1132  + \ev_uncorrectable$434 ;
-  assign \$1134  = \$1133  + \ev_uncorrectable$435 ;
-  assign \$1135  = ecc_uncorrectable + \$1134 ;
-  assign \$1136  = \$1113  ? 33'h0ffffffff : \$1135 ;
-  assign \$1137  = ev_corrected | ev_uncorrectable;
-  assign \$1141  = 3'h4 * { \$1140 , ev_addr[2:0] };
-  assign \$1142  = 21'h100000 + \$1141 ;
-  assign \$1143  = \ev_corrected$394  | \ev_uncorrectable$416 ;
-  assign \$1147  = 3'h4 * { \$1146 , \ev_addr$438 [2:0] };
-  assign \$1148  = 21'h100000 + \$1147 ;
-  assign \$1149  = \ev_corrected$395  | \ev_uncorrectable$417 ;
-  assign \$1153  = 3'h4 * { \$1152 , \ev_addr$439 [2:0] };
-  assign \$1154  = 21'h100000 + \$1153 ;
-  assign \$1155  = \ev_corrected$396  | \ev_uncorrectable$418 ;
-  assign \$1159  = 3'h4 * { \$1158 , \ev_addr$440 [2:0] };
-  assign \$1160  = 21'h100000 + \$1159 ;
-  assign \$1161  = \ev_corrected$397  | \ev_uncorrectable$419 ;
-  assign \$1165  = 3'h4 * { \$1164 , \ev_addr$441 [2:0] };
-  assign \$1166  = 22'h200000 + \$1165 ;
-  assign \$1167  = \ev_corrected$398  | \ev_uncorrectable$420 ;
-  assign \$1171  = 3'h4 * { \$1170 , \ev_addr$442 [2:0] };
-  assign \$1172  = 22'h200000 + \$1171 ;
-  assign \$1173  = \ev_corrected$399  | \ev_uncorrectable$421 ;
-  assign \$1177  = 3'h4 * { \$1176 , \ev_addr$443 [2:0] };
-  assign \$1178  = 22'h200000 + \$1177 ;
-  assign \$1179  = \ev_corrected$400  | \ev_uncorrectable$422 ;
-  assign \$1183  = 3'h4 * { \$1182 , \ev_addr$444 [2:0] };
-  assign \$1184  = 22'h200000 + \$1183 ;
-  assign \$1185  = \ev_corrected$401  | \ev_uncorrectable$423 ;
-  assign \$1186  = 3'h4 * { \ev_addr$445 , 2'h0 };
-  assign \$1187  = 22'h300000 + \$1186 ;
-  assign \$1188  = \ev_corrected$402  | \ev_uncorrectable$424 ;
-  assign \$1189  = 3'h4 * { \ev_addr$446 , 2'h1 };
-  assign \$1190  = 22'h300000 + \$1189 ;
-  assign \$1191  = \ev_corrected$403  | \ev_uncorrectable$425 ;
-  assign \$1192  = 3'h4 * { \ev_addr$447 , 2'h2 };
-  assign \$1193  = 22'h300000 + \$1192 ;
-  assign \$1194  = \ev_corrected$404  | \ev_uncorrectable$426 ;
-  assign \$1195  = 3'h4 * { \ev_addr$448 , 2'h3 };
-  assign \$1196  = 22'h300000 + \$1195 ;
-  assign \$1197  = \ev_corrected$405  | \ev_uncorrectable$427 ;
-  assign \$1198  = 3'h4 * { \ev_addr$449 , 2'h0 };
-  assign \$1199  = 23'h400000 + \$1198 ;
-  assign \$1200  = \ev_corrected$406  | \ev_uncorrectable$428 ;
-  assign \$1201  = 3'h4 * { \ev_addr$450 , 2'h1 };
-  assign \$1202  = 23'h400000 + \$1201 ;
-  assign \$1203  = \ev_corrected$407  | \ev_uncorrectable$429 ;
-  assign \$1204  = 3'h4 * { \ev_addr$451 , 2'h2 };
-  assign \$1205  = 23'h400000 + \$1204 ;
-  assign \$1206  = \ev_corrected$408  | \ev_uncorrectable$430 ;
-  assign \$1207  = 3'h4 * { \ev_addr$452 , 2'h3 };
-  assign \$1208  = 23'h400000 + \$1207 ;
-  assign \$1209  = \ev_corrected$409  | \ev_uncorrectable$431 ;
-  assign \$1210  = 3'h4 * { \ev_addr$453 , 2'h0 };
-  assign \$1211  = 23'h500000 + \$1210 ;
-  assign \$1212  = \ev_corrected$410  | \ev_uncorrectable$432 ;
-  assign \$1213  = 3'h4 * { \ev_addr$454 , 2'h1 };
-  assign \$1214  = 23'h500000 + \$1213 ;
-  assign \$1215  = \ev_corrected$411  | \ev_uncorrectable$433 ;
-  assign \$1216  = 3'h4 * { \ev_addr$455 , 2'h2 };
-  assign \$1217  = 23'h500000 + \$1216 ;
-  assign \$1218  = \ev_corrected$412  | \ev_uncorrectable$434 ;
-  assign \$1219  = 3'h4 * { \ev_addr$456 , 2'h3 };
-  assign \$1220  = 23'h500000 + \$1219 ;
-  assign \$1221  = \ev_corrected$413  | \ev_uncorrectable$435 ;
-  assign \$1222  = 3'h4 * \ev_addr$457 ;
-  assign \$1223  = 23'h600000 + \$1222 ;
-  assign \$1225  = tmr_errors != 32'd4294967295;
-  assign \$1226  = tmr_errors + \$1225 ;
-  assign \$1227  = bus__cyc & bus__stb;
-  assign \$1228  = ~ bus__ack;
-  assign \$1229  = \$1227  & \$1228 ;
-  assign \$1230  = | bus__adr[20:18];
-  assign \$1231  = \$1230  & busy;
-  assign \$1232  = ~ \$1231 ;
-  assign \$1233  = \$1229  & \$1232 ;
-  assign \$1234  = bus__adr[20:18] == 1'h1;
-  assign \$1235  = bus__adr[20:18] == 2'h2;
-  assign \$1236  = \$1234  | \$1235 ;
-  assign \$1237  = bus__we & \$1236 ;
-  assign \$1238  = bus__sel != 4'hf;
-  assign \$1239  = \$1237  & \$1238 ;
-  assign \$1240  = bus__adr[20:18] == 3'h6;
-  assign \$1241  = bus__we & \$1240 ;
-  assign \$1242  = bus__sel == 4'hf;
-  assign \$1243  = ~ \$1242 ;
-  assign \$1244  = \$1241  & \$1243 ;
-  assign \$1245  = \$1239  | \$1244 ;
-  assign \$1246  = \$1233  & \$1245 ;
-  assign \$1247  = ~ rmw;
-  assign \$1248  = \$1246  & \$1247 ;
-  assign \$1249  = ~ bus__we;
-  assign \$1250  = served & \$1249 ;
-  assign \$1251  = bus__adr[20:18] == 1'h1;
-  assign \$1252  = \$1250  & \$1251 ;
-  assign \$1254  = bus__adr[17:0] < 9'h100;
-  assign \$1255  = ~ bus__we;
-  assign \$1256  = served & \$1255 ;
-  assign \$1257  = bus__adr[20:18] == 2'h2;
-  assign \$1258  = \$1256  & \$1257 ;
-  assign \$1260  = bus__adr[17:0] < 9'h100;
-  assign \$1261  = ~ bus__we;
-  assign \$1262  = served & \$1261 ;
-  assign \$1263  = bus__adr[20:18] == 2'h3;
-  assign \$1264  = \$1262  & \$1263 ;
-  assign \$1265  = bus__adr[17:0] < 6'h20;
-  assign \$1266  = ~ bus__we;
-  assign \$1267  = served & \$1266 ;
-  assign \$1268  = bus__adr[20:18] == 3'h4;
-  assign \$1269  = \$1267  & \$1268 ;
-  assign \$1270  = bus__adr[17:0] < 6'h20;
-  assign \$1271  = ~ bus__we;
-  assign \$1272  = served & \$1271 ;
-  assign \$1273  = bus__adr[20:18] == 3'h5;
-  assign \$1274  = \$1272  & \$1273 ;
-  assign \$1275  = bus__adr[17:0] < 6'h20;
-  assign \$1276  = ~ bus__we;
-  assign \$1277  = served & \$1276 ;
-  assign \$1278  = bus__adr[20:18] == 3'h6;
-  assign \$1279  = \$1277  & \$1278 ;
-  assign \$1280  = bus__adr[17:0] < 9'h100;
-  assign \$1281  = ~ bus__we;
-  assign \$1282  = served & \$1281 ;
-  assign \$1283  = ! bus__adr[20:18];
-  assign \$1284  = \$1282  & \$1283 ;
-  assign \$1290  = \rd_valid$276  ? \rd_data$278  : c_mem_rd_hold;
-  always @(posedge clk)
-    therm_trip1 <= \$1291 ;
-  always @(posedge clk)
-    therm_trip2 <= \$1292 ;
-  always @(posedge clk)
-    therm_trip3 <= \$1293 ;
-  always @(posedge clk)
-    therm_crit <= \$1294 ;
-  always @(posedge clk)
-    therm_hyst <= \$1295 ;
-  always @(posedge clk)
-    therm_range_min <= \$1296 ;
-  always @(posedge clk)
-    therm_range_max <= \$1297 ;
-  always @(posedge clk)
-    therm_stuck_samples <= \$1298 ;
-  always @(posedge clk)
-    therm_safe_level <= \$1299 ;
-  always @(posedge clk)
-    throttle_level <= \$1300 ;
-  always @(posedge clk)
-    therm_temp <= \$1301 ;
-  always @(posedge clk)
-    therm_prev <= \$1302 ;
-  always @(posedge clk)
-    therm_run <= \$1303 ;
-  always @(posedge clk)
-    therm_sensor_fault <= \$1304 ;
-  always @(posedge clk)
-    therm_cool <= \$1305 ;
-  always @(posedge clk)
-    therm_raises <= \$1306 ;
-  always @(posedge clk)
-    therm_shutdowns <= \$1307 ;
-  always @(posedge clk)
-    therm_faults <= \$1308 ;
-  always @(posedge clk)
-    therm_phase <= \$1309 ;
-  always @(posedge clk)
-    throttled <= \$1310 ;
-  always @(posedge clk)
-    act_feed <= \$1311 ;
-  always @(posedge clk)
-    act_sram <= \$1312 ;
-  always @(posedge clk)
-    a_bank0_rd_hold <= \$1313 ;
-  always @(posedge clk)
-    a_bank1_rd_hold <= \$1314 ;
-  always @(posedge clk)
-    a_bank2_rd_hold <= \$1315 ;
-  always @(posedge clk)
-    a_bank3_rd_hold <= \$1316 ;
-  always @(posedge clk)
-    b_bank0_rd_hold <= \$1317 ;
-  always @(posedge clk)
-    b_bank1_rd_hold <= \$1318 ;
-  always @(posedge clk)
-    b_bank2_rd_hold <= \$1319 ;
-  always @(posedge clk)
-    b_bank3_rd_hold <= \$1320 ;
-  always @(posedge clk)
-    bias_bank0_rd_hold <= \$1321 ;
-  always @(posedge clk)
-    bias_bank1_rd_hold <= \$1322 ;
-  always @(posedge clk)
-    bias_bank2_rd_hold <= \$1323 ;
-  always @(posedge clk)
-    bias_bank3_rd_hold <= \$1324 ;
-  always @(posedge clk)
-    mult_bank0_rd_hold <= \$1325 ;
-  always @(posedge clk)
-    mult_bank1_rd_hold <= \$1326 ;
-  always @(posedge clk)
-    mult_bank2_rd_hold <= \$1327 ;
-  always @(posedge clk)
-    mult_bank3_rd_hold <= \$1328 ;
-  always @(posedge clk)
-    shift_bank0_rd_hold <= \$1329 ;
-  always @(posedge clk)
-    shift_bank1_rd_hold <= \$1330 ;
-  always @(posedge clk)
-    shift_bank2_rd_hold <= \$1331 ;
-  always @(posedge clk)
-    shift_bank3_rd_hold <= \$1332 ;
-  always @(posedge clk)
-    c_mem_rd_hold <= \$1333 ;
-  always @(posedge clk)
-    busy <= \$1334 ;
-  always @(posedge clk)
-    done <= \$1335 ;
-  always @(posedge clk)
-    error <= \$1336 ;
-  always @(posedge clk)
-    irq_en <= \$1337 ;
-  always @(posedge clk)
-    reg_m <= \$1338 ;
-  always @(posedge clk)
-    reg_k <= \$1339 ;
-  always @(posedge clk)
-    reg_n <= \$1340 ;
-  always @(posedge clk)
-    a_zp <= \$1341 ;
-  always @(posedge clk)
-    b_zp <= \$1342 ;
-  always @(posedge clk)
-    out_zp <= \$1343 ;
-  always @(posedge clk)
-    act_min <= \$1344 ;
-  always @(posedge clk)
-    act_max <= \$1345 ;
-  always @(posedge clk)
-    per_channel <= \$1346 ;
-  always @(posedge clk)
-    qmult <= \$1347 ;
-  always @(posedge clk)
-    qshift <= \$1348 ;
-  always @(posedge clk)
-    cycles <= \$1349 ;
-  always @(posedge clk)
-    ctrl_state <= \$1350 ;
-  always @(posedge clk)
-    ib <= \$1351 ;
-  always @(posedge clk)
-    jb <= \$1352 ;
-  always @(posedge clk)
-    k <= \$1353 ;
-  always @(posedge clk)
-    \wait  <= \$1354 ;
-  always @(posedge clk)
-    drain <= \$1355 ;
-  always @(posedge clk)
-    scrub_interval <= \$1356 ;
-  always @(posedge clk)
-    \$signal  <= \$1357 ;
-  always @(posedge clk)
-    ecc_uncorrectable <= \$1358 ;
-  always @(posedge clk)
-    ecc_last <= \$1359 ;
-  always @(posedge clk)
-    ecc_ue <= \$1360 ;
-  always @(posedge clk)
-    tmr_flag <= \$1361 ;
-  always @(posedge clk)
-    tmr_errors <= \$1362 ;
-  always @(posedge clk)
-    rmw <= \$1363 ;
-  always @(posedge clk)
-    bus__ack <= \$1364 ;
-  always @(posedge clk)
-    rd_region <= \$1365 ;
-  always @(posedge clk)
-    rd_bank <= \$1366 ;
-  always @(posedge clk)
-    \rd_valid$283  <= \$1367 ;
-  always @(posedge clk)
-    rd_lane <= \$1368 ;
-  always @(posedge clk)
-    reg_rdata <= \$1369 ;
-  always @(posedge clk)
-    byte_sel <= \$1370 ;
-  always @(posedge clk)
-    valid <= \$1371 ;
-  always @(posedge clk)
-    \$like$462  <= \$1372 ;
-  always @(posedge clk)
-    \nxt_en$463  <= \$1373 ;
-  always @(posedge clk)
-    \$like$464  <= \$1374 ;
-  always @(posedge clk)
-    \nxt_en$465  <= \$1375 ;
-  always @(posedge clk)
-    \$like  <= \$1376 ;
-  always @(posedge clk)
-    nxt_en <= \$1377 ;
-  always @(posedge clk)
-    \nxt$466  <= \$1378 ;
-  always @(posedge clk)
-    nxt <= \$1379 ;
-  \obt_tile_small_ecc.a_bank0  a_bank0 (
+  assign \$667  = \port$0$5 [20:18] == 3'h6;
+  assign \$668  = bus__we & \$667 ;
+  assign \$669  = bus__sel == 4'hf;
+  assign \$670  = ~ \$669 ;
+  assign \$671  = \$668  & \$670 ;
+  assign \$672  = \$666  | \$671 ;
+  assign \$673  = \$660  & \$672 ;
+  assign \$674  = ~ rmw;
+  assign \$675  = \$673  & \$674 ;
+  assign \$676  = \$658  | \$675 ;
+  assign \$677  = \port$0$5 [20:18] == 3'h6;
+  assign \$678  = \port$0$5 [17:0] < 9'h100;
+  assign \$679  = \$677  & \$678 ;
+  assign \$680  = \$676  & \$679 ;
+  assign \$683  = \$680  ? \$682  : 19'h00000;
+  assign dp__c_rd_data = \rd_valid$62  ? \rd_data$64  : c_mem_rd_hold;
+  assign \$685  = busy ? { 10'h000, \port$10642$0 , \port$10650$0 , dp__ch_addr } : \$684 ;
+  assign \$686  = ~ bus__we;
+  assign \$687  = served & \$686 ;
+  assign \$688  = ~ busy;
+  assign \$689  = bus__req & \$688 ;
+  assign \$690  = \port$0$5 [20:18] == 1'h1;
+  assign \$691  = \port$0$5 [20:18] == 2'h2;
+  assign \$692  = \$690  | \$691 ;
+  assign \$693  = bus__we & \$692 ;
+  assign \$694  = bus__sel != 4'hf;
+  assign \$695  = \$693  & \$694 ;
+  assign \$696  = \port$0$5 [20:18] == 3'h6;
+  assign \$697  = bus__we & \$696 ;
+  assign \$698  = bus__sel == 4'hf;
+  assign \$699  = ~ \$698 ;
+  assign \$700  = \$697  & \$699 ;
+  assign \$701  = \$695  | \$700 ;
+  assign \$702  = \$689  & \$701 ;
+  assign \$703  = ~ rmw;
+  assign \$704  = \$702  & \$703 ;
+  assign \$705  = \$687  | \$704 ;
+  assign \$706  = \port$0$5 [20:18] == 3'h6;
+  assign \$707  = \port$0$5 [17:0] < 9'h100;
+  assign \$708  = \$706  & \$707 ;
+  assign \$709  = \$705  & \$708 ;
+  assign \rd_en$207  = busy ? dp__c_rd_en : \$709 ;
+  assign \$711  = busy ? { 10'h000, dp__c_wr_addr } : \$710 ;
+  assign \$712  = \rd_valid$62  ? \rd_data$64  : c_mem_rd_hold;
+  assign \$713  = \$683 [0] ? bus__wdata[7:0] : \$712 [7:0];
+  assign \$714  = \rd_valid$62  ? \rd_data$64  : c_mem_rd_hold;
+  assign \$715  = \$683 [1] ? bus__wdata[15:8] : \$714 [15:8];
+  assign \$716  = \rd_valid$62  ? \rd_data$64  : c_mem_rd_hold;
+  assign \$717  = \$683 [2] ? bus__wdata[23:16] : \$716 [23:16];
+  assign \$718  = \rd_valid$62  ? \rd_data$64  : c_mem_rd_hold;
+  assign \$719  = \$683 [3] ? bus__wdata[31:24] : \$718 [31:24];
+  assign \wr_data$211  = busy ? { \port$262$0 , \port$261$0 , \port$260$0 , \port$259$0  } : { \$719 , \$717 , \$715 , \$713  };
+  assign \$720  = | dp__c_wr_en;
+  assign \$721  = served & bus__we;
+  assign \$722  = \port$0$5 [20:18] == 3'h6;
+  assign \$723  = \port$0$5 [17:0] < 9'h100;
+  assign \$724  = \$722  & \$723 ;
+  assign \$725  = \$721  & \$724 ;
+  assign \wr_en$213  = busy ? \$720  : \$725 ;
+  assign \$726  = \rd_valid$62  ? \rd_data$64  : c_mem_rd_hold;
+  assign \$727  = rd_valid ? rd_data : a_bank0_rd_hold;
+  assign \$728  = \rd_valid$5  ? \rd_data$7  : a_bank1_rd_hold;
+  assign \$729  = \rd_valid$8  ? \rd_data$10  : a_bank2_rd_hold;
+  assign \$730  = \rd_valid$11  ? \rd_data$13  : a_bank3_rd_hold;
+  assign \$731  = \rd_valid$14  ? \rd_data$16  : b_bank0_rd_hold;
+  assign \$732  = \rd_valid$17  ? \rd_data$19  : b_bank1_rd_hold;
+  assign \$733  = \rd_valid$20  ? \rd_data$22  : b_bank2_rd_hold;
+  assign \$734  = \rd_valid$23  ? \rd_data$25  : b_bank3_rd_hold;
+  assign \$735  = \rd_valid$26  ? \rd_data$28  : bias_bank0_rd_hold;
+  assign \$736  = \rd_valid$29  ? \rd_data$31  : bias_bank1_rd_hold;
+  assign \$737  = \rd_valid$32  ? \rd_data$34  : bias_bank2_rd_hold;
+  assign \$738  = \rd_valid$35  ? \rd_data$37  : bias_bank3_rd_hold;
+  assign \$739  = \rd_valid$38  ? \rd_data$40  : mult_bank0_rd_hold;
+  assign \$740  = \rd_valid$41  ? \rd_data$43  : mult_bank1_rd_hold;
+  assign \$741  = \rd_valid$44  ? \rd_data$46  : mult_bank2_rd_hold;
+  assign \$742  = \rd_valid$47  ? \rd_data$49  : mult_bank3_rd_hold;
+  assign \$743  = \rd_valid$50  ? \rd_data$52  : shift_bank0_rd_hold;
+  assign \$744  = \rd_valid$53  ? \rd_data$55  : shift_bank1_rd_hold;
+  assign \$745  = \rd_valid$56  ? \rd_data$58  : shift_bank2_rd_hold;
+  assign \$746  = \rd_valid$59  ? \rd_data$61  : shift_bank3_rd_hold;
+  assign \$747  = \rd_valid$74  ? value : 32'd0;
+  assign \$748  = \rd_valid$74  ? \value$217  : 32'd0;
+  assign \$749  = \rd_valid$74  ? \value$218  : 32'd0;
+  assign \$750  = \rd_valid$74  ? \value$219  : 32'd0;
+  assign \$751  = \rd_valid$74  ? \value$220  : 32'd0;
+  assign \$752  = \rd_valid$74  ? c_word : 32'd0;
+  assign \$753  = 1'h0 + ev_corrected;
+  assign \$754  = \$753  + \ev_corrected$225 ;
+  assign \$755  = \$754  + \ev_corrected$226 ;
+  assign \$756  = \$755  + \ev_corrected$227 ;
+  assign \$757  = \$756  + \ev_corrected$228 ;
+  assign \$758  = \$757  + \ev_corrected$229 ;
+  assign \$759  = \$758  + \ev_corrected$230 ;
+  assign \$760  = \$759  + \ev_corrected$231 ;
+  assign \$761  = \$760  + \ev_corrected$232 ;
+  assign \$762  = \$761  + \ev_corrected$233 ;
+  assign \$763  = \$762  + \ev_corrected$234 ;
+  assign \$764  = \$763  + \ev_corrected$235 ;
+  assign \$765  = \$764  + \ev_corrected$236 ;
+  assign \$766  = \$765  + \ev_corrected$237 ;
+  assign \$767  = \$766  + \ev_corrected$238 ;
+  assign \$768  = \$767  + \ev_corrected$239 ;
+  assign \$769  = \$768  + \ev_corrected$240 ;
+  assign \$770  = \$769  + \ev_corrected$241 ;
+  assign \$771  = \$770  + \ev_corrected$242 ;
+  assign \$772  = \$771  + \ev_corrected$243 ;
+  assign \$773  = \$772  + \ev_corrected$244 ;
+  assign \$774  = 1'h0 + ev_uncorrectable;
+  assign \$775  = \$774  + \ev_uncorrectable$247 ;
+  assign \$776  = \$775  + \ev_uncorrectable$248 ;
+  assign \$777  = \$776  + \ev_uncorrectable$249 ;
+  assign \$778  = \$777  + \ev_uncorrectable$250 ;
+  assign \$779  = \$778  + \ev_uncorrectable$251 ;
+  assign \$780  = \$779  + \ev_uncorrectable$252 ;
+  assign \$781  = \$780  + \ev_uncorrectable$253 ;
+  assign \$782  = \$781  + \ev_uncorrectable$254 ;
+  assign \$783  = \$782  + \ev_uncorrectable$255 ;
+  assign \$784  = \$783  + \ev_uncorrectable$256 ;
+  assign \$785  = \$784  + \ev_uncorrectable$257 ;
+  assign \$786  = \$785  + \ev_uncorrectable$258 ;
+  assign \$787  = \$786  + \ev_uncorrectable$259 ;
+  assign \$788  = \$787  + \ev_uncorrectable$260 ;
+  assign \$789  = \$788  + \ev_uncorrectable$261 ;
+  assign \$790  = \$789  + \ev_uncorrectable$262 ;
+  assign \$791  = \$790  + \ev_uncorrectable$263 ;
+  assign \$792  = \$791  + \ev_uncorrectable$264 ;
+  assign \$793  = \$792  + \ev_uncorrectable$265 ;
+  assign \$794  = \$793  + \ev_uncorrectable$266 ;
+  assign \$795  = ev_corrected | ev_uncorrectable;
+  assign \$799  = 3'h4 * { \$798 , ev_addr[2:0] };
+  assign \$800  = 21'h100000 + \$799 ;
+  assign \$801  = \ev_corrected$225  | \ev_uncorrectable$247 ;
+  assign \$805  = 3'h4 * { \$804 , \ev_addr$273 [2:0] };
+  assign \$806  = 21'h100000 + \$805 ;
+  assign \$807  = \ev_corrected$226  | \ev_uncorrectable$248 ;
+  assign \$811  = 3'h4 * { \$810 , \ev_addr$275 [2:0] };
+  assign \$812  = 21'h100000 + \$811 ;
+  assign \$813  = \ev_corrected$227  | \ev_uncorrectable$249 ;
+  assign \$817  = 3'h4 * { \$816 , \ev_addr$277 [2:0] };
+  assign \$818  = 21'h100000 + \$817 ;
+  assign \$819  = \ev_corrected$228  | \ev_uncorrectable$250 ;
+  assign \$823  = 3'h4 * { \$822 , \ev_addr$279 [2:0] };
+  assign \$824  = 22'h200000 + \$823 ;
+  assign \$825  = \ev_corrected$229  | \ev_uncorrectable$251 ;
+  assign \$829  = 3'h4 * { \$828 , \ev_addr$281 [2:0] };
+  assign \$830  = 22'h200000 + \$829 ;
+  assign \$831  = \ev_corrected$230  | \ev_uncorrectable$252 ;
+  assign \$835  = 3'h4 * { \$834 , \ev_addr$283 [2:0] };
+  assign \$836  = 22'h200000 + \$835 ;
+  assign \$837  = \ev_corrected$231  | \ev_uncorrectable$253 ;
+  assign \$841  = 3'h4 * { \$840 , \ev_addr$285 [2:0] };
+  assign \$842  = 22'h200000 + \$841 ;
+  assign \$843  = \ev_corrected$232  | \ev_uncorrectable$254 ;
+  assign \$844  = 3'h4 * { \ev_addr$287 , 2'h0 };
+  assign \$845  = 22'h300000 + \$844 ;
+  assign \$846  = \ev_corrected$233  | \ev_uncorrectable$255 ;
+  assign \$847  = 3'h4 * { \ev_addr$289 , 2'h1 };
+  assign \$848  = 22'h300000 + \$847 ;
+  assign \$849  = \ev_corrected$234  | \ev_uncorrectable$256 ;
+  assign \$850  = 3'h4 * { \ev_addr$291 , 2'h2 };
+  assign \$851  = 22'h300000 + \$850 ;
+  assign \$852  = \ev_corrected$235  | \ev_uncorrectable$257 ;
+  assign \$853  = 3'h4 * { \ev_addr$293 , 2'h3 };
+  assign \$854  = 22'h300000 + \$853 ;
+  assign \$855  = \ev_corrected$236  | \ev_uncorrectable$258 ;
+  assign \$856  = 3'h4 * { \ev_addr$295 , 2'h0 };
+  assign \$857  = 23'h400000 + \$856 ;
+  assign \$858  = \ev_corrected$237  | \ev_uncorrectable$259 ;
+  assign \$859  = 3'h4 * { \ev_addr$297 , 2'h1 };
+  assign \$860  = 23'h400000 + \$859 ;
+  assign \$861  = \ev_corrected$238  | \ev_uncorrectable$260 ;
+  assign \$862  = 3'h4 * { \ev_addr$299 , 2'h2 };
+  assign \$863  = 23'h400000 + \$862 ;
+  assign \$864  = \ev_corrected$239  | \ev_uncorrectable$261 ;
+  assign \$865  = 3'h4 * { \ev_addr$301 , 2'h3 };
+  assign \$866  = 23'h400000 + \$865 ;
+  assign \$867  = \ev_corrected$240  | \ev_uncorrectable$262 ;
+  assign \$868  = 3'h4 * { \ev_addr$303 , 2'h0 };
+  assign \$869  = 23'h500000 + \$868 ;
+  assign \$870  = \ev_corrected$241  | \ev_uncorrectable$263 ;
+  assign \$871  = 3'h4 * { \ev_addr$305 , 2'h1 };
+  assign \$872  = 23'h500000 + \$871 ;
+  assign \$873  = \ev_corrected$242  | \ev_uncorrectable$264 ;
+  assign \$874  = 3'h4 * { \ev_addr$307 , 2'h2 };
+  assign \$875  = 23'h500000 + \$874 ;
+  assign \$876  = \ev_corrected$243  | \ev_uncorrectable$265 ;
+  assign \$877  = 3'h4 * { \ev_addr$309 , 2'h3 };
+  assign \$878  = 23'h500000 + \$877 ;
+  assign \$879  = \ev_corrected$244  | \ev_uncorrectable$266 ;
+  assign \$880  = 3'h4 * \ev_addr$311 ;
+  assign \$881  = 23'h600000 + \$880 ;
+  assign \$882  = \port$0$5 [20:18] == 1'h1;
+  assign \$883  = \port$0$5 [17:0] < 9'h100;
+  assign \$884  = \$882  ? \$883  : 1'h0;
+  assign \$885  = \port$0$5 [20:18] == 2'h2;
+  assign \$886  = \port$0$5 [17:0] < 9'h100;
+  assign \$887  = \$885  ? \$886  : 1'h0;
+  assign \$888  = \$884  | \$887 ;
+  assign \$889  = \port$0$5 [20:18] >= 2'h3;
+  assign \$890  = \port$0$5 [20:18] <= 3'h5;
+  assign \$891  = \$889  & \$890 ;
+  assign \$892  = \port$0$5 [17:0] < 6'h20;
+  assign \$893  = \$891  ? \$892  : 1'h0;
+  assign \$894  = \$888  | \$893 ;
+  assign \$895  = \port$0$5 [20:18] == 3'h6;
+  assign \$896  = \port$0$5 [17:0] < 9'h100;
+  assign \$897  = \$895  ? \$896  : 1'h0;
+  assign \$898  = \$894  | \$897 ;
+  assign bus_access = served & \$898 ;
+  assign \$899  = ~ busy;
+  assign \$900  = bus__req & \$899 ;
+  assign \$901  = \port$0$5 [20:18] == 1'h1;
+  assign \$902  = \port$0$5 [20:18] == 2'h2;
+  assign \$903  = \$901  | \$902 ;
+  assign \$904  = bus__we & \$903 ;
+  assign \$905  = bus__sel != 4'hf;
+  assign \$906  = \$904  & \$905 ;
+  assign \$907  = \port$0$5 [20:18] == 3'h6;
+  assign \$908  = bus__we & \$907 ;
+  assign \$909  = bus__sel == 4'hf;
+  assign \$910  = ~ \$909 ;
+  assign \$911  = \$908  & \$910 ;
+  assign \$912  = \$906  | \$911 ;
+  assign \$913  = \$900  & \$912 ;
+  assign \$914  = ~ rmw;
+  assign \$915  = \$913  & \$914 ;
+  assign \$916  = \port$0$5 [20:18] == 1'h1;
+  assign \$917  = \port$0$5 [17:0] < 9'h100;
+  assign \$918  = \$916  ? \$917  : 1'h0;
+  assign \$919  = \port$0$5 [20:18] == 2'h2;
+  assign \$920  = \port$0$5 [17:0] < 9'h100;
+  assign \$921  = \$919  ? \$920  : 1'h0;
+  assign \$922  = \$918  | \$921 ;
+  assign \$923  = \port$0$5 [20:18] >= 2'h3;
+  assign \$924  = \port$0$5 [20:18] <= 3'h5;
+  assign \$925  = \$923  & \$924 ;
+  assign \$926  = \port$0$5 [17:0] < 6'h20;
+  assign \$927  = \$925  ? \$926  : 1'h0;
+  assign \$928  = \$922  | \$927 ;
+  assign \$929  = \port$0$5 [20:18] == 3'h6;
+  assign \$930  = \port$0$5 [17:0] < 9'h100;
+  assign \$931  = \$929  ? \$930  : 1'h0;
+  assign \$932  = \$928  | \$931 ;
+  assign bus_rmw = \$915  & \$932 ;
+  always @(posedge clk)
+    a_bank0_rd_hold <= \$933 ;
+  always @(posedge clk)
+    a_bank1_rd_hold <= \$934 ;
+  always @(posedge clk)
+    a_bank2_rd_hold <= \$935 ;
+  always @(posedge clk)
+    a_bank3_rd_hold <= \$936 ;
+  always @(posedge clk)
+    b_bank0_rd_hold <= \$937 ;
+  always @(posedge clk)
+    b_bank1_rd_hold <= \$938 ;
+  always @(posedge clk)
+    b_bank2_rd_hold <= \$939 ;
+  always @(posedge clk)
+    b_bank3_rd_hold <= \$940 ;
+  always @(posedge clk)
+    bias_bank0_rd_hold <= \$941 ;
+  always @(posedge clk)
+    bias_bank1_rd_hold <= \$942 ;
+  always @(posedge clk)
+    bias_bank2_rd_hold <= \$943 ;
+  always @(posedge clk)
+    bias_bank3_rd_hold <= \$944 ;
+  always @(posedge clk)
+    mult_bank0_rd_hold <= \$945 ;
+  always @(posedge clk)
+    mult_bank1_rd_hold <= \$946 ;
+  always @(posedge clk)
+    mult_bank2_rd_hold <= \$947 ;
+  always @(posedge clk)
+    mult_bank3_rd_hold <= \$948 ;
+  always @(posedge clk)
+    shift_bank0_rd_hold <= \$949 ;
+  always @(posedge clk)
+    shift_bank1_rd_hold <= \$950 ;
+  always @(posedge clk)
+    shift_bank2_rd_hold <= \$951 ;
+  always @(posedge clk)
+    shift_bank3_rd_hold <= \$952 ;
+  always @(posedge clk)
+    c_mem_rd_hold <= \$953 ;
+  always @(posedge clk)
+    rmw <= \$954 ;
+  always @(posedge clk)
+    rd_bank <= \$955 ;
+  always @(posedge clk)
+    \rd_valid$74  <= \$956 ;
+  always @(posedge clk)
+    rd_lane <= \$957 ;
+  assign \$1  = ~ busy;
+  assign \$2  = bus__req & \$1 ;
+  assign \$3  = \port$0$5 [20:18] == 1'h1;
+  assign \$4  = \port$0$5 [20:18] == 2'h2;
+  assign \$5  = \$3  | \$4 ;
+  assign \$6  = bus__we & \$5 ;
+  assign \$7  = bus__sel != 4'hf;
+  assign \$8  = \$6  & \$7 ;
+  assign \$9  = \port$0$5 [20:18] == 3'h6;
+  assign \$10  = bus__we & \$9 ;
+  assign \$11  = bus__sel == 4'hf;
+  assign \$12  = ~ \$11 ;
+  assign \$13  = \$10  & \$12 ;
+  assign \$14  = \$8  | \$13 ;
+  assign \$15  = \$2  & \$14 ;
+  assign \$16  = ~ rmw;
+  assign \$17  = \$15  & \$16 ;
+  assign \$18  = ~ bus__we;
+  assign \$19  = served & \$18 ;
+  assign \$20  = \port$0$5 [20:18] == 1'h1;
+  assign \$21  = \$19  & \$20 ;
+  assign \$23  = \port$0$5 [17:0] < 9'h100;
+  assign \$24  = ~ bus__we;
+  assign \$25  = served & \$24 ;
+  assign \$26  = \port$0$5 [20:18] == 2'h2;
+  assign \$27  = \$25  & \$26 ;
+  assign \$29  = \port$0$5 [17:0] < 9'h100;
+  assign \$30  = ~ bus__we;
+  assign \$31  = served & \$30 ;
+  assign \$32  = \port$0$5 [20:18] == 2'h3;
+  assign \$33  = \$31  & \$32 ;
+  assign \$34  = \port$0$5 [17:0] < 6'h20;
+  assign \$35  = ~ bus__we;
+  assign \$36  = served & \$35 ;
+  assign \$37  = \port$0$5 [20:18] == 3'h4;
+  assign \$38  = \$36  & \$37 ;
+  assign \$39  = \port$0$5 [17:0] < 6'h20;
+  assign \$40  = ~ bus__we;
+  assign \$41  = served & \$40 ;
+  assign \$42  = \port$0$5 [20:18] == 3'h5;
+  \obt_tile_small_ecc.scratchpads.a_bank0  a_bank0 (
     .a_bank0_r_addr(ev_addr),
     .clk(clk),
     .ev_corrected(ev_corrected),
     .ev_uncorrectable(ev_uncorrectable),
-    .\port$0$5 (bus__adr[2:0]),
-    .\port$241$0 (\$187 [2:0]),
-    .\port$243$0 (\$189 ),
-    .\port$245$0 (\$191 ),
-    .\port$247$0 (\$193 ),
-    .\port$249$0 (\$195 ),
-    .rd_addr(rd_addr),
+    .\port$0$5 (\port$0$5 [2:0]),
+    .\port$641$0 (\$70 [2:0]),
+    .\port$671$0 (\$99 ),
+    .\port$673$0 (\$101 ),
+    .\port$675$0 (\$103 ),
+    .\port$677$0 (\$105 ),
+    .rd_addr(\$68 [5:0]),
     .rd_data(rd_data),
     .rd_en(rd_en),
     .rd_valid(rd_valid),
@@ -3381,2680 +8028,1044 @@ module obt_tile_small_ecc(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
     .scrub_interval(scrub_interval),
     .wr_en(wr_en)
   );
-  \obt_tile_small_ecc.a_bank1  a_bank1 (
-    .a_bank1_r_addr(\ev_addr$438 ),
+  \obt_tile_small_ecc.scratchpads.a_bank1  a_bank1 (
+    .a_bank1_r_addr(\ev_addr$273 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$394 ),
-    .ev_uncorrectable(\ev_uncorrectable$416 ),
-    .\port$0$5 (bus__adr[2:0]),
-    .\port$294$0 (\$238 [2:0]),
-    .\port$296$0 (\$240 ),
-    .\port$298$0 (\$242 ),
-    .\port$300$0 (\$244 ),
-    .\port$302$0 (\$246 ),
-    .rd_addr(\rd_addr$158 ),
-    .rd_data(\rd_data$164 ),
-    .rd_en(\rd_en$159 ),
-    .rd_valid(\rd_valid$162 ),
+    .ev_corrected(\ev_corrected$225 ),
+    .ev_uncorrectable(\ev_uncorrectable$247 ),
+    .\port$0$5 (\port$0$5 [2:0]),
+    .\port$691$0 (\$117 [2:0]),
+    .\port$721$0 (\$146 ),
+    .\port$723$0 (\$148 ),
+    .\port$725$0 (\$150 ),
+    .\port$727$0 (\$152 ),
+    .rd_addr(\$115 [5:0]),
+    .rd_data(\rd_data$7 ),
+    .rd_en(\rd_en$89 ),
+    .rd_valid(\rd_valid$5 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$165 )
+    .wr_en(\wr_en$91 )
   );
-  \obt_tile_small_ecc.a_bank2  a_bank2 (
-    .a_bank2_r_addr(\ev_addr$439 ),
+  \obt_tile_small_ecc.scratchpads.a_bank2  a_bank2 (
+    .a_bank2_r_addr(\ev_addr$275 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$395 ),
-    .ev_uncorrectable(\ev_uncorrectable$417 ),
-    .\port$0$5 (bus__adr[2:0]),
-    .\port$347$0 (\$289 [2:0]),
-    .\port$349$0 (\$291 ),
-    .\port$351$0 (\$293 ),
-    .\port$353$0 (\$295 ),
-    .\port$355$0 (\$297 ),
-    .rd_addr(\rd_addr$166 ),
-    .rd_data(\rd_data$172 ),
-    .rd_en(\rd_en$167 ),
-    .rd_valid(\rd_valid$170 ),
+    .ev_corrected(\ev_corrected$226 ),
+    .ev_uncorrectable(\ev_uncorrectable$248 ),
+    .\port$0$5 (\port$0$5 [2:0]),
+    .\port$741$0 (\$164 [2:0]),
+    .\port$771$0 (\$193 ),
+    .\port$773$0 (\$195 ),
+    .\port$775$0 (\$197 ),
+    .\port$777$0 (\$199 ),
+    .rd_addr(\$162 [5:0]),
+    .rd_data(\rd_data$10 ),
+    .rd_en(\rd_en$95 ),
+    .rd_valid(\rd_valid$8 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$173 )
+    .wr_en(\wr_en$97 )
   );
-  \obt_tile_small_ecc.a_bank3  a_bank3 (
-    .a_bank3_r_addr(\ev_addr$440 ),
+  \obt_tile_small_ecc.scratchpads.a_bank3  a_bank3 (
+    .a_bank3_r_addr(\ev_addr$277 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$396 ),
-    .ev_uncorrectable(\ev_uncorrectable$418 ),
-    .\port$0$5 (bus__adr[2:0]),
-    .\port$400$0 (\$340 [2:0]),
-    .\port$402$0 (\$342 ),
-    .\port$404$0 (\$344 ),
-    .\port$406$0 (\$346 ),
-    .\port$408$0 (\$348 ),
-    .rd_addr(\rd_addr$174 ),
-    .rd_data(\rd_data$180 ),
-    .rd_en(\rd_en$175 ),
-    .rd_valid(\rd_valid$178 ),
+    .ev_corrected(\ev_corrected$227 ),
+    .ev_uncorrectable(\ev_uncorrectable$249 ),
+    .\port$0$5 (\port$0$5 [2:0]),
+    .\port$791$0 (\$211 [2:0]),
+    .\port$821$0 (\$240 ),
+    .\port$823$0 (\$242 ),
+    .\port$825$0 (\$244 ),
+    .\port$827$0 (\$246 ),
+    .rd_addr(\$209 [5:0]),
+    .rd_data(\rd_data$13 ),
+    .rd_en(\rd_en$101 ),
+    .rd_valid(\rd_valid$11 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$181 )
+    .wr_en(\wr_en$103 )
   );
-  \obt_tile_small_ecc.array  array (
-    .a_in(a_in__0),
-    .a_in__1(a_in__1),
-    .a_in__2(a_in__2),
-    .a_in__3(a_in__3),
-    .b_in(b_in__0),
-    .b_in__1(b_in__1),
-    .b_in__2(b_in__2),
-    .b_in__3(b_in__3),
-    .clear(clear),
+  \obt_tile_small_ecc.scratchpads.b_bank0  b_bank0 (
+    .b_bank0_r_addr(\ev_addr$279 ),
     .clk(clk),
-    .drain_acc__0(acc),
-    .drain_acc__1(\acc$348 ),
-    .drain_acc__2(\acc$357 ),
-    .drain_acc__3(\acc$366 ),
-    .drain_row(drain[1:0]),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.b_bank0  b_bank0 (
-    .b_bank0_r_addr(\ev_addr$441 ),
-    .clk(clk),
-    .ev_corrected(\ev_corrected$397 ),
-    .ev_uncorrectable(\ev_uncorrectable$419 ),
-    .\port$0$5 (bus__adr[2:0]),
-    .\port$453$0 (\$391 [2:0]),
-    .\port$455$0 (\$393 ),
-    .\port$457$0 (\$395 ),
-    .\port$459$0 (\$397 ),
-    .\port$461$0 (\$399 ),
-    .rd_addr(\rd_addr$182 ),
-    .rd_data(\rd_data$188 ),
-    .rd_en(\rd_en$183 ),
-    .rd_valid(\rd_valid$186 ),
+    .ev_corrected(\ev_corrected$228 ),
+    .ev_uncorrectable(\ev_uncorrectable$250 ),
+    .\port$0$5 (\port$0$5 [2:0]),
+    .\port$841$0 (\$258 [2:0]),
+    .\port$871$0 (\$287 ),
+    .\port$873$0 (\$289 ),
+    .\port$875$0 (\$291 ),
+    .\port$877$0 (\$293 ),
+    .rd_addr(\$256 [5:0]),
+    .rd_data(\rd_data$16 ),
+    .rd_en(\rd_en$108 ),
+    .rd_valid(\rd_valid$14 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$189 )
+    .wr_en(\wr_en$110 )
   );
-  \obt_tile_small_ecc.b_bank1  b_bank1 (
-    .b_bank1_r_addr(\ev_addr$442 ),
+  \obt_tile_small_ecc.scratchpads.b_bank1  b_bank1 (
+    .b_bank1_r_addr(\ev_addr$281 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$398 ),
-    .ev_uncorrectable(\ev_uncorrectable$420 ),
-    .\port$0$5 (bus__adr[2:0]),
-    .\port$506$0 (\$442 [2:0]),
-    .\port$508$0 (\$444 ),
-    .\port$510$0 (\$446 ),
-    .\port$512$0 (\$448 ),
-    .\port$514$0 (\$450 ),
-    .rd_addr(\rd_addr$190 ),
-    .rd_data(\rd_data$196 ),
-    .rd_en(\rd_en$191 ),
-    .rd_valid(\rd_valid$194 ),
+    .ev_corrected(\ev_corrected$229 ),
+    .ev_uncorrectable(\ev_uncorrectable$251 ),
+    .\port$0$5 (\port$0$5 [2:0]),
+    .\port$891$0 (\$305 [2:0]),
+    .\port$921$0 (\$334 ),
+    .\port$923$0 (\$336 ),
+    .\port$925$0 (\$338 ),
+    .\port$927$0 (\$340 ),
+    .rd_addr(\$303 [5:0]),
+    .rd_data(\rd_data$19 ),
+    .rd_en(\rd_en$114 ),
+    .rd_valid(\rd_valid$17 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$197 )
+    .wr_en(\wr_en$116 )
   );
-  \obt_tile_small_ecc.b_bank2  b_bank2 (
-    .b_bank2_r_addr(\ev_addr$443 ),
+  \obt_tile_small_ecc.scratchpads.b_bank2  b_bank2 (
+    .b_bank2_r_addr(\ev_addr$283 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$399 ),
-    .ev_uncorrectable(\ev_uncorrectable$421 ),
-    .\port$0$5 (bus__adr[2:0]),
-    .\port$559$0 (\$493 [2:0]),
-    .\port$561$0 (\$495 ),
-    .\port$563$0 (\$497 ),
-    .\port$565$0 (\$499 ),
-    .\port$567$0 (\$501 ),
-    .rd_addr(\rd_addr$198 ),
-    .rd_data(\rd_data$204 ),
-    .rd_en(\rd_en$199 ),
-    .rd_valid(\rd_valid$202 ),
+    .ev_corrected(\ev_corrected$230 ),
+    .ev_uncorrectable(\ev_uncorrectable$252 ),
+    .\port$0$5 (\port$0$5 [2:0]),
+    .\port$941$0 (\$352 [2:0]),
+    .\port$971$0 (\$381 ),
+    .\port$973$0 (\$383 ),
+    .\port$975$0 (\$385 ),
+    .\port$977$0 (\$387 ),
+    .rd_addr(\$350 [5:0]),
+    .rd_data(\rd_data$22 ),
+    .rd_en(\rd_en$120 ),
+    .rd_valid(\rd_valid$20 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_en(\wr_en$205 )
+    .wr_en(\wr_en$122 )
   );
-  \obt_tile_small_ecc.b_bank3  b_bank3 (
-    .b_bank3_r_addr(\ev_addr$444 ),
+  \obt_tile_small_ecc.scratchpads.b_bank3  b_bank3 (
+    .b_bank3_r_addr(\ev_addr$285 ),
     .clk(clk),
-    .ev_corrected(\ev_corrected$400 ),
-    .ev_uncorrectable(\ev_uncorrectable$422 ),
-    .\port$0$5 (bus__adr[2:0]),
-    .\port$612$0 (\$544 [2:0]),
-    .\port$614$0 (\$546 ),
-    .\port$616$0 (\$548 ),
-    .\port$618$0 (\$550 ),
-    .\port$620$0 (\$552 ),
-    .rd_addr(\rd_addr$206 ),
-    .rd_data(\rd_data$212 ),
+    .ev_corrected(\ev_corrected$231 ),
+    .ev_uncorrectable(\ev_uncorrectable$253 ),
+    .\port$0$5 (\port$0$5 [2:0]),
+    .\port$1021$0 (\$428 ),
+    .\port$1023$0 (\$430 ),
+    .\port$1025$0 (\$432 ),
+    .\port$1027$0 (\$434 ),
+    .\port$991$0 (\$399 [2:0]),
+    .rd_addr(\$397 [5:0]),
+    .rd_data(\rd_data$25 ),
+    .rd_en(\rd_en$126 ),
+    .rd_valid(\rd_valid$23 ),
+    .rst(rst),
+    .scrub_interval(scrub_interval),
+    .wr_en(\wr_en$128 )
+  );
+  \obt_tile_small_ecc.scratchpads.bias_bank0  bias_bank0 (
+    .bias_bank0_r_addr(\ev_addr$287 ),
+    .clk(clk),
+    .ev_corrected(\ev_corrected$232 ),
+    .ev_uncorrectable(\ev_uncorrectable$254 ),
+    .rd_addr(\$443 [2:0]),
+    .rd_data(\rd_data$28 ),
+    .rd_en(\rd_en$135 ),
+    .rd_valid(\rd_valid$26 ),
+    .rst(rst),
+    .scrub_interval(scrub_interval),
+    .wr_addr(\$444 [2:0]),
+    .wr_data(bus__wdata),
+    .wr_en(\wr_en$134 )
+  );
+  \obt_tile_small_ecc.scratchpads.bias_bank1  bias_bank1 (
+    .bias_bank1_r_addr(\ev_addr$289 ),
+    .clk(clk),
+    .ev_corrected(\ev_corrected$233 ),
+    .ev_uncorrectable(\ev_uncorrectable$255 ),
+    .rd_addr(\$461 [2:0]),
+    .rd_data(\rd_data$31 ),
+    .rd_en(\rd_en$142 ),
+    .rd_valid(\rd_valid$29 ),
+    .rst(rst),
+    .scrub_interval(scrub_interval),
+    .wr_addr(\$462 [2:0]),
+    .wr_data(bus__wdata),
+    .wr_en(\wr_en$141 )
+  );
+  \obt_tile_small_ecc.scratchpads.bias_bank2  bias_bank2 (
+    .bias_bank2_r_addr(\ev_addr$291 ),
+    .clk(clk),
+    .ev_corrected(\ev_corrected$234 ),
+    .ev_uncorrectable(\ev_uncorrectable$256 ),
+    .rd_addr(\$479 [2:0]),
+    .rd_data(\rd_data$34 ),
+    .rd_en(\rd_en$148 ),
+    .rd_valid(\rd_valid$32 ),
+    .rst(rst),
+    .scrub_interval(scrub_interval),
+    .wr_addr(\$480 [2:0]),
+    .wr_data(bus__wdata),
+    .wr_en(\wr_en$147 )
+  );
+  \obt_tile_small_ecc.scratchpads.bias_bank3  bias_bank3 (
+    .bias_bank3_r_addr(\ev_addr$293 ),
+    .clk(clk),
+    .ev_corrected(\ev_corrected$235 ),
+    .ev_uncorrectable(\ev_uncorrectable$257 ),
+    .rd_addr(\$497 [2:0]),
+    .rd_data(\rd_data$37 ),
+    .rd_en(\rd_en$154 ),
+    .rd_valid(\rd_valid$35 ),
+    .rst(rst),
+    .scrub_interval(scrub_interval),
+    .wr_addr(\$498 [2:0]),
+    .wr_data(bus__wdata),
+    .wr_en(\wr_en$153 )
+  );
+  \obt_tile_small_ecc.scratchpads.c_mem  c_mem (
+    .c_mem_r_addr(\ev_addr$311 ),
+    .clk(clk),
+    .ev_corrected(\ev_corrected$244 ),
+    .ev_uncorrectable(\ev_uncorrectable$266 ),
+    .rd_addr(\$685 [7:0]),
+    .rd_data(\rd_data$64 ),
     .rd_en(\rd_en$207 ),
-    .rd_valid(\rd_valid$210 ),
+    .rd_valid(\rd_valid$62 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
+    .wr_addr(\$711 [7:0]),
+    .wr_data(\wr_data$211 ),
     .wr_en(\wr_en$213 )
   );
-  \obt_tile_small_ecc.bias_bank0  bias_bank0 (
-    .bias_bank0_r_addr(\ev_addr$445 ),
+  \obt_tile_small_ecc.scratchpads.mult_bank0  mult_bank0 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$401 ),
-    .ev_uncorrectable(\ev_uncorrectable$423 ),
-    .rd_addr(\$561 [2:0]),
-    .rd_data(\rd_data$288 ),
-    .rd_en(\rd_en$218 ),
-    .rd_valid(\rd_valid$286 ),
+    .ev_corrected(\ev_corrected$236 ),
+    .ev_uncorrectable(\ev_uncorrectable$258 ),
+    .mult_bank0_r_addr(\ev_addr$295 ),
+    .rd_addr(\$515 [2:0]),
+    .rd_data(\rd_data$40 ),
+    .rd_en(\rd_en$160 ),
+    .rd_valid(\rd_valid$38 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$562 [2:0]),
-    .wr_data(bus__dat_w),
-    .wr_en(\wr_en$217 )
+    .wr_addr(\$516 [2:0]),
+    .wr_data(bus__wdata),
+    .wr_en(\wr_en$159 )
   );
-  \obt_tile_small_ecc.bias_bank1  bias_bank1 (
-    .bias_bank1_r_addr(\ev_addr$446 ),
+  \obt_tile_small_ecc.scratchpads.mult_bank1  mult_bank1 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$402 ),
-    .ev_uncorrectable(\ev_uncorrectable$424 ),
-    .rd_addr(\$579 [2:0]),
-    .rd_data(\rd_data$291 ),
-    .rd_en(\rd_en$223 ),
-    .rd_valid(\rd_valid$289 ),
+    .ev_corrected(\ev_corrected$237 ),
+    .ev_uncorrectable(\ev_uncorrectable$259 ),
+    .mult_bank1_r_addr(\ev_addr$297 ),
+    .rd_addr(\$533 [2:0]),
+    .rd_data(\rd_data$43 ),
+    .rd_en(\rd_en$166 ),
+    .rd_valid(\rd_valid$41 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$580 [2:0]),
-    .wr_data(bus__dat_w),
-    .wr_en(\wr_en$222 )
+    .wr_addr(\$534 [2:0]),
+    .wr_data(bus__wdata),
+    .wr_en(\wr_en$165 )
   );
-  \obt_tile_small_ecc.bias_bank2  bias_bank2 (
-    .bias_bank2_r_addr(\ev_addr$447 ),
+  \obt_tile_small_ecc.scratchpads.mult_bank2  mult_bank2 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$403 ),
-    .ev_uncorrectable(\ev_uncorrectable$425 ),
-    .rd_addr(\$597 [2:0]),
-    .rd_data(\rd_data$294 ),
-    .rd_en(\rd_en$228 ),
-    .rd_valid(\rd_valid$292 ),
+    .ev_corrected(\ev_corrected$238 ),
+    .ev_uncorrectable(\ev_uncorrectable$260 ),
+    .mult_bank2_r_addr(\ev_addr$299 ),
+    .rd_addr(\$551 [2:0]),
+    .rd_data(\rd_data$46 ),
+    .rd_en(\rd_en$172 ),
+    .rd_valid(\rd_valid$44 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$598 [2:0]),
-    .wr_data(bus__dat_w),
-    .wr_en(\wr_en$227 )
+    .wr_addr(\$552 [2:0]),
+    .wr_data(bus__wdata),
+    .wr_en(\wr_en$171 )
   );
-  \obt_tile_small_ecc.bias_bank3  bias_bank3 (
-    .bias_bank3_r_addr(\ev_addr$448 ),
+  \obt_tile_small_ecc.scratchpads.mult_bank3  mult_bank3 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$404 ),
-    .ev_uncorrectable(\ev_uncorrectable$426 ),
-    .rd_addr(\$615 [2:0]),
-    .rd_data(\rd_data$297 ),
-    .rd_en(\rd_en$233 ),
-    .rd_valid(\rd_valid$295 ),
+    .ev_corrected(\ev_corrected$239 ),
+    .ev_uncorrectable(\ev_uncorrectable$261 ),
+    .mult_bank3_r_addr(\ev_addr$301 ),
+    .rd_addr(\$569 [2:0]),
+    .rd_data(\rd_data$49 ),
+    .rd_en(\rd_en$178 ),
+    .rd_valid(\rd_valid$47 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$616 [2:0]),
-    .wr_data(bus__dat_w),
-    .wr_en(\wr_en$232 )
+    .wr_addr(\$570 [2:0]),
+    .wr_data(bus__wdata),
+    .wr_en(\wr_en$177 )
   );
-  \obt_tile_small_ecc.c_mem  c_mem (
-    .c_mem_r_addr(\ev_addr$457 ),
+  \obt_tile_small_ecc.scratchpads.shift_bank0  shift_bank0 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$413 ),
-    .ev_uncorrectable(\ev_uncorrectable$435 ),
-    .rd_addr(\$894 [7:0]),
-    .rd_data(\rd_data$278 ),
-    .rd_en(\rd_en$378 ),
-    .rd_valid(\rd_valid$276 ),
+    .ev_corrected(\ev_corrected$240 ),
+    .ev_uncorrectable(\ev_uncorrectable$262 ),
+    .rd_addr(\$587 [2:0]),
+    .rd_data(\rd_data$52 ),
+    .rd_en(\rd_en$184 ),
+    .rd_valid(\rd_valid$50 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$925 [7:0]),
-    .wr_data(\wr_data$381 ),
-    .wr_en(\wr_en$388 )
+    .shift_bank0_r_addr(\ev_addr$303 ),
+    .wr_addr(\$588 [2:0]),
+    .wr_data(bus__wdata[5:0]),
+    .wr_en(\wr_en$183 )
   );
-  \obt_tile_small_ecc.mult_bank0  mult_bank0 (
+  \obt_tile_small_ecc.scratchpads.shift_bank1  shift_bank1 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$405 ),
-    .ev_uncorrectable(\ev_uncorrectable$427 ),
-    .mult_bank0_r_addr(\ev_addr$449 ),
-    .rd_addr(\$633 [2:0]),
-    .rd_data(\rd_data$301 ),
-    .rd_en(\rd_en$238 ),
-    .rd_valid(\rd_valid$299 ),
+    .ev_corrected(\ev_corrected$241 ),
+    .ev_uncorrectable(\ev_uncorrectable$263 ),
+    .rd_addr(\$605 [2:0]),
+    .rd_data(\rd_data$55 ),
+    .rd_en(\rd_en$190 ),
+    .rd_valid(\rd_valid$53 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$634 [2:0]),
-    .wr_data(bus__dat_w),
-    .wr_en(\wr_en$237 )
+    .shift_bank1_r_addr(\ev_addr$305 ),
+    .wr_addr(\$606 [2:0]),
+    .wr_data(bus__wdata[5:0]),
+    .wr_en(\wr_en$189 )
   );
-  \obt_tile_small_ecc.mult_bank1  mult_bank1 (
+  \obt_tile_small_ecc.scratchpads.shift_bank2  shift_bank2 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$406 ),
-    .ev_uncorrectable(\ev_uncorrectable$428 ),
-    .mult_bank1_r_addr(\ev_addr$450 ),
-    .rd_addr(\$651 [2:0]),
-    .rd_data(\rd_data$304 ),
-    .rd_en(\rd_en$243 ),
-    .rd_valid(\rd_valid$302 ),
+    .ev_corrected(\ev_corrected$242 ),
+    .ev_uncorrectable(\ev_uncorrectable$264 ),
+    .rd_addr(\$623 [2:0]),
+    .rd_data(\rd_data$58 ),
+    .rd_en(\rd_en$196 ),
+    .rd_valid(\rd_valid$56 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$652 [2:0]),
-    .wr_data(bus__dat_w),
-    .wr_en(\wr_en$242 )
+    .shift_bank2_r_addr(\ev_addr$307 ),
+    .wr_addr(\$624 [2:0]),
+    .wr_data(bus__wdata[5:0]),
+    .wr_en(\wr_en$195 )
   );
-  \obt_tile_small_ecc.mult_bank2  mult_bank2 (
+  \obt_tile_small_ecc.scratchpads.shift_bank3  shift_bank3 (
     .clk(clk),
-    .ev_corrected(\ev_corrected$407 ),
-    .ev_uncorrectable(\ev_uncorrectable$429 ),
-    .mult_bank2_r_addr(\ev_addr$451 ),
-    .rd_addr(\$669 [2:0]),
-    .rd_data(\rd_data$307 ),
-    .rd_en(\rd_en$248 ),
-    .rd_valid(\rd_valid$305 ),
+    .ev_corrected(\ev_corrected$243 ),
+    .ev_uncorrectable(\ev_uncorrectable$265 ),
+    .rd_addr(\$641 [2:0]),
+    .rd_data(\rd_data$61 ),
+    .rd_en(\rd_en$202 ),
+    .rd_valid(\rd_valid$59 ),
     .rst(rst),
     .scrub_interval(scrub_interval),
-    .wr_addr(\$670 [2:0]),
-    .wr_data(bus__dat_w),
-    .wr_en(\wr_en$247 )
-  );
-  \obt_tile_small_ecc.mult_bank3  mult_bank3 (
-    .clk(clk),
-    .ev_corrected(\ev_corrected$408 ),
-    .ev_uncorrectable(\ev_uncorrectable$430 ),
-    .mult_bank3_r_addr(\ev_addr$452 ),
-    .rd_addr(\$687 [2:0]),
-    .rd_data(\rd_data$310 ),
-    .rd_en(\rd_en$253 ),
-    .rd_valid(\rd_valid$308 ),
-    .rst(rst),
-    .scrub_interval(scrub_interval),
-    .wr_addr(\$688 [2:0]),
-    .wr_data(bus__dat_w),
-    .wr_en(\wr_en$252 )
-  );
-  \obt_tile_small_ecc.requant_0  requant_0 (
-    .acc(acc),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(bias),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$833 [31:0]),
-    .out(out),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$835 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.requant_1  requant_1 (
-    .acc(\acc$348 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\bias$350 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$837 [31:0]),
-    .out(\out$385 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$839 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.requant_2  requant_2 (
-    .acc(\acc$357 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\bias$359 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$841 [31:0]),
-    .out(\out$386 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$843 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.requant_3  requant_3 (
-    .acc(\acc$366 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\bias$368 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$845 [31:0]),
-    .out(\out$387 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$847 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.shift_bank0  shift_bank0 (
-    .clk(clk),
-    .ev_corrected(\ev_corrected$409 ),
-    .ev_uncorrectable(\ev_uncorrectable$431 ),
-    .rd_addr(\$705 [2:0]),
-    .rd_data(\rd_data$314 ),
-    .rd_en(\rd_en$258 ),
-    .rd_valid(\rd_valid$312 ),
-    .rst(rst),
-    .scrub_interval(scrub_interval),
-    .shift_bank0_r_addr(\ev_addr$453 ),
-    .wr_addr(\$706 [2:0]),
-    .wr_data(bus__dat_w[5:0]),
-    .wr_en(\wr_en$257 )
-  );
-  \obt_tile_small_ecc.shift_bank1  shift_bank1 (
-    .clk(clk),
-    .ev_corrected(\ev_corrected$410 ),
-    .ev_uncorrectable(\ev_uncorrectable$432 ),
-    .rd_addr(\$723 [2:0]),
-    .rd_data(\rd_data$317 ),
-    .rd_en(\rd_en$263 ),
-    .rd_valid(\rd_valid$315 ),
-    .rst(rst),
-    .scrub_interval(scrub_interval),
-    .shift_bank1_r_addr(\ev_addr$454 ),
-    .wr_addr(\$724 [2:0]),
-    .wr_data(bus__dat_w[5:0]),
-    .wr_en(\wr_en$262 )
-  );
-  \obt_tile_small_ecc.shift_bank2  shift_bank2 (
-    .clk(clk),
-    .ev_corrected(\ev_corrected$411 ),
-    .ev_uncorrectable(\ev_uncorrectable$433 ),
-    .rd_addr(\$741 [2:0]),
-    .rd_data(\rd_data$320 ),
-    .rd_en(\rd_en$268 ),
-    .rd_valid(\rd_valid$318 ),
-    .rst(rst),
-    .scrub_interval(scrub_interval),
-    .shift_bank2_r_addr(\ev_addr$455 ),
-    .wr_addr(\$742 [2:0]),
-    .wr_data(bus__dat_w[5:0]),
-    .wr_en(\wr_en$267 )
-  );
-  \obt_tile_small_ecc.shift_bank3  shift_bank3 (
-    .clk(clk),
-    .ev_corrected(\ev_corrected$412 ),
-    .ev_uncorrectable(\ev_uncorrectable$434 ),
-    .rd_addr(\$759 [2:0]),
-    .rd_data(\rd_data$323 ),
-    .rd_en(\rd_en$273 ),
-    .rd_valid(\rd_valid$321 ),
-    .rst(rst),
-    .scrub_interval(scrub_interval),
-    .shift_bank3_r_addr(\ev_addr$456 ),
-    .wr_addr(\$760 [2:0]),
-    .wr_data(bus__dat_w[5:0]),
-    .wr_en(\wr_en$272 )
+    .shift_bank3_r_addr(\ev_addr$309 ),
+    .wr_addr(\$642 [2:0]),
+    .wr_data(bus__wdata[5:0]),
+    .wr_en(\wr_en$201 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    therm_trip1_d = therm_trip1;
-    if (\$2 ) begin
-      therm_trip1_d = bus__dat_w[11:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$933  = a_bank0_rd_hold;
+    if (rd_valid) begin
+      \$933  = rd_data;
+    end
+    if (rst) begin
+      \$933  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    therm_trip2_d = therm_trip2;
-    if (\$4 ) begin
-      therm_trip2_d = bus__dat_w[11:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$934  = a_bank1_rd_hold;
+    if (\rd_valid$5 ) begin
+      \$934  = \rd_data$7 ;
+    end
+    if (rst) begin
+      \$934  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    therm_trip3_d = therm_trip3;
-    if (\$6 ) begin
-      therm_trip3_d = bus__dat_w[11:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$935  = a_bank2_rd_hold;
+    if (\rd_valid$8 ) begin
+      \$935  = \rd_data$10 ;
+    end
+    if (rst) begin
+      \$935  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    therm_crit_d = therm_crit;
-    if (\$8 ) begin
-      therm_crit_d = bus__dat_w[11:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$936  = a_bank3_rd_hold;
+    if (\rd_valid$11 ) begin
+      \$936  = \rd_data$13 ;
+    end
+    if (rst) begin
+      \$936  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    therm_hyst_d = therm_hyst;
-    if (\$10 ) begin
-      therm_hyst_d = bus__dat_w[11:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$937  = b_bank0_rd_hold;
+    if (\rd_valid$14 ) begin
+      \$937  = \rd_data$16 ;
+    end
+    if (rst) begin
+      \$937  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    therm_range_min_d = therm_range_min;
-    if (\$12 ) begin
-      therm_range_min_d = bus__dat_w[11:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$938  = b_bank1_rd_hold;
+    if (\rd_valid$17 ) begin
+      \$938  = \rd_data$19 ;
+    end
+    if (rst) begin
+      \$938  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    therm_range_max_d = therm_range_max;
-    if (\$12 ) begin
-      therm_range_max_d = bus__dat_w[27:16];
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$939  = b_bank2_rd_hold;
+    if (\rd_valid$20 ) begin
+      \$939  = \rd_data$22 ;
+    end
+    if (rst) begin
+      \$939  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    therm_stuck_samples_d = therm_stuck_samples;
-    if (\$14 ) begin
-      therm_stuck_samples_d = bus__dat_w[7:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$940  = b_bank3_rd_hold;
+    if (\rd_valid$23 ) begin
+      \$940  = \rd_data$25 ;
+    end
+    if (rst) begin
+      \$940  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    therm_safe_level_d = therm_safe_level;
-    if (\$16 ) begin
-      therm_safe_level_d = \$18 ;
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$941  = bias_bank0_rd_hold;
+    if (\rd_valid$26 ) begin
+      \$941  = \rd_data$28 ;
+    end
+    if (rst) begin
+      \$941  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    therm_temp_d = therm_temp;
-    if (therm_sample) begin
-      therm_temp_d = therm_code;
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$942  = bias_bank1_rd_hold;
+    if (\rd_valid$29 ) begin
+      \$942  = \rd_data$31 ;
+    end
+    if (rst) begin
+      \$942  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    therm_prev_d = therm_prev;
-    if (therm_sample) begin
-      therm_prev_d = { 1'h0, therm_code };
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$943  = bias_bank2_rd_hold;
+    if (\rd_valid$32 ) begin
+      \$943  = \rd_data$34 ;
+    end
+    if (rst) begin
+      \$943  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    therm_run_d = therm_run;
-    if (therm_sample) begin
-      therm_run_d = \$29 [7:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$944  = bias_bank3_rd_hold;
+    if (\rd_valid$35 ) begin
+      \$944  = \rd_data$37 ;
+    end
+    if (rst) begin
+      \$944  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    therm_cool_d = therm_cool;
-    if (therm_sample) begin
-      therm_cool_d = \$57 ;
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$945  = mult_bank0_rd_hold;
+    if (\rd_valid$38 ) begin
+      \$945  = \rd_data$40 ;
+    end
+    if (rst) begin
+      \$945  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    below_hyst = 1'h0;
-    casez (lvl0)
-      3'h1:
-          below_hyst = \$43 ;
-      3'h2:
-          below_hyst = \$45 ;
-      3'h3:
-          below_hyst = \$47 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (implausible) begin
-      new_level = \$52 ;
-    end else if (\$48 ) begin
-      new_level = 3'h4;
-    end else if (\$49 ) begin
-      new_level = 3'h4;
-    end else if (\$50 ) begin
-      new_level = { 1'h0, \$41 [1:0] };
-    end else if (below_hyst) begin
-      new_level = \$53 [2:0];
-    end else begin
-      new_level = lvl0;
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$946  = mult_bank1_rd_hold;
+    if (\rd_valid$41 ) begin
+      \$946  = \rd_data$43 ;
+    end
+    if (rst) begin
+      \$946  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    thr_reg_rdata = 32'd0;
-    casez (\$122 [3:0])
-      4'h1:
-          thr_reg_rdata = { 24'h000000, therm_cool, therm_sensor_fault, \$118 , \$117 [1:0], throttle_level };
-      4'h2:
-          thr_reg_rdata = { 20'h00000, therm_temp };
-      4'h3:
-          thr_reg_rdata = { 20'h00000, therm_trip1 };
-      4'h4:
-          thr_reg_rdata = { 20'h00000, therm_trip2 };
-      4'h5:
-          thr_reg_rdata = { 20'h00000, therm_trip3 };
-      4'h6:
-          thr_reg_rdata = { 20'h00000, therm_crit };
-      4'h7:
-          thr_reg_rdata = { 20'h00000, therm_hyst };
-      4'h8:
-          thr_reg_rdata = { 4'h0, therm_range_max, 4'h0, therm_range_min };
-      4'h9:
-          thr_reg_rdata = { 24'h000000, therm_stuck_samples };
-      4'ha:
-          thr_reg_rdata = { 29'h00000000, therm_safe_level };
-      4'hb:
-          thr_reg_rdata = { therm_faults, therm_shutdowns, therm_raises };
-      4'hc:
-          thr_reg_rdata = throttled;
-      4'hd:
-          thr_reg_rdata = act_feed;
-      4'he:
-          thr_reg_rdata = act_sram;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    busy_d = busy;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$956 ) begin
-                busy_d = 1'h1;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            /* empty */;
-        3'h5:
-            if (\$971 ) begin
-              busy_d = 1'h0;
-            end
-      endcase
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$947  = mult_bank2_rd_hold;
+    if (\rd_valid$44 ) begin
+      \$947  = \rd_data$46 ;
+    end
+    if (rst) begin
+      \$947  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    done_d = done;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (bus__dat_w[1]) begin
-              done_d = 1'h0;
-            end
-      endcase
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$948  = mult_bank3_rd_hold;
+    if (\rd_valid$47 ) begin
+      \$948  = \rd_data$49 ;
     end
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              done_d = 1'h0;
-              (* full_case = 32'd1 *)
-              if (\$956 ) begin
-              end else begin
-                done_d = 1'h1;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            /* empty */;
-        3'h5:
-            if (\$971 ) begin
-              done_d = 1'h1;
-            end
-      endcase
+    if (rst) begin
+      \$948  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    error_d = error;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (bus__dat_w[2]) begin
-              error_d = 1'h0;
-            end
-      endcase
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$949  = shift_bank0_rd_hold;
+    if (\rd_valid$50 ) begin
+      \$949  = \rd_data$52 ;
     end
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              error_d = 1'h0;
-              (* full_case = 32'd1 *)
-              if (\$956 ) begin
-              end else begin
-                error_d = 1'h1;
-              end
-            end
-      endcase
+    if (rst) begin
+      \$949  = 6'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    irq_en_d = irq_en;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            /* empty */;
-        18'h00007:
-            irq_en_d = bus__dat_w[1:0];
-      endcase
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$950  = shift_bank1_rd_hold;
+    if (\rd_valid$53 ) begin
+      \$950  = \rd_data$55 ;
+    end
+    if (rst) begin
+      \$950  = 6'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    reg_m_d = reg_m;
-    if (reg_write) begin
-      if (\$807 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              reg_m_d = bus__dat_w[15:0];
-        endcase
-      end
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$951  = shift_bank2_rd_hold;
+    if (\rd_valid$56 ) begin
+      \$951  = \rd_data$58 ;
+    end
+    if (rst) begin
+      \$951  = 6'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    reg_k_d = reg_k;
-    if (reg_write) begin
-      if (\$807 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              reg_k_d = bus__dat_w[15:0];
-        endcase
-      end
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$952  = shift_bank3_rd_hold;
+    if (\rd_valid$59 ) begin
+      \$952  = \rd_data$61 ;
+    end
+    if (rst) begin
+      \$952  = 6'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    reg_n_d = reg_n;
-    if (reg_write) begin
-      if (\$807 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              reg_n_d = bus__dat_w[15:0];
-        endcase
-      end
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$953  = c_mem_rd_hold;
+    if (\rd_valid$62 ) begin
+      \$953  = \rd_data$64 ;
+    end
+    if (rst) begin
+      \$953  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    a_zp_d = a_zp;
-    if (reg_write) begin
-      if (\$807 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              a_zp_d = bus__dat_w[7:0];
-        endcase
-      end
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$954  = \$17 ;
+    if (rst) begin
+      \$954  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    b_zp_d = b_zp;
-    if (reg_write) begin
-      if (\$807 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              b_zp_d = bus__dat_w[7:0];
-        endcase
-      end
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$955  = rd_bank;
+    if (\$21 ) begin
+      \$955  = \$22 [1:0];
+    end
+    if (\$27 ) begin
+      \$955  = \$28 [1:0];
+    end
+    if (\$33 ) begin
+      \$955  = \port$0$5 [1:0];
+    end
+    if (\$38 ) begin
+      \$955  = \port$0$5 [1:0];
+    end
+    if (\$43 ) begin
+      \$955  = \port$0$5 [1:0];
+    end
+    if (rst) begin
+      \$955  = 2'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    out_zp_d = out_zp;
-    if (reg_write) begin
-      if (\$807 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              out_zp_d = bus__dat_w[7:0];
-        endcase
-      end
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$956  = \rd_valid$74 ;
+    if (\$21 ) begin
+      \$956  = \$23 ;
+    end
+    if (\$27 ) begin
+      \$956  = \$29 ;
+    end
+    if (\$33 ) begin
+      \$956  = \$34 ;
+    end
+    if (\$38 ) begin
+      \$956  = \$39 ;
+    end
+    if (\$43 ) begin
+      \$956  = \$44 ;
+    end
+    if (\$48 ) begin
+      \$956  = \$49 ;
+    end
+    if (rst) begin
+      \$956  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    act_min_d = act_min;
-    if (reg_write) begin
-      if (\$807 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              act_min_d = bus__dat_w[7:0];
-        endcase
-      end
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$957  = rd_lane;
+    if (\$48 ) begin
+      \$957  = 1'h0;
+    end
+    if (rst) begin
+      \$957  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    act_max_d = act_max;
-    if (reg_write) begin
-      if (\$807 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              act_max_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    per_channel_d = per_channel;
-    if (reg_write) begin
-      if (\$807 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              per_channel_d = bus__dat_w[0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    qmult_d = qmult;
-    if (reg_write) begin
-      if (\$807 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              /* empty */;
-          18'h00011:
-              qmult_d = bus__dat_w;
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    qshift_d = qshift;
-    if (reg_write) begin
-      if (\$807 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              /* empty */;
-          18'h00011:
-              /* empty */;
-          18'h00012:
-              qshift_d = bus__dat_w[5:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    cycles_d = cycles;
-    if (busy) begin
-      cycles_d = \$945 [31:0];
-    end
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              cycles_d = 32'd0;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    ctrl_state_d = ctrl_state;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$956 ) begin
-                ctrl_state_d = 3'h1;
-              end
-            end
-        3'h1:
-            ctrl_state_d = 3'h2;
-        3'h2:
-            if (\$959 ) begin
-              ctrl_state_d = 3'h3;
-            end
-        3'h3:
-            if (\$961 ) begin
-              ctrl_state_d = 3'h4;
-            end
-        3'h4:
-            if (\$963 ) begin
-              (* full_case = 32'd1 *)
-              if (\$965 ) begin
-                ctrl_state_d = 3'h1;
-              end else if (\$967 ) begin
-                ctrl_state_d = 3'h1;
-              end else begin
-                ctrl_state_d = 3'h5;
-              end
-            end
-        3'h5:
-            if (\$971 ) begin
-              ctrl_state_d = 3'h0;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    ib_d = ib;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$956 ) begin
-                ib_d = 4'h0;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            if (\$963 ) begin
-              if (\$965 ) begin
-              end else if (\$967 ) begin
-                ib_d = \$969 [3:0];
-              end
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    jb_d = jb;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$956 ) begin
-                jb_d = 4'h0;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            if (\$963 ) begin
-              if (\$965 ) begin
-                jb_d = \$968 [3:0];
-              end else if (\$967 ) begin
-                jb_d = 4'h0;
-              end
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    k_d = k;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            k_d = 6'h00;
-        3'h2:
-            k_d = \$957 [5:0];
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    wait_d = \wait ;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            if (\$959 ) begin
-              wait_d = 4'h0;
-            end
-        3'h3:
-            wait_d = \$960 [3:0];
-        3'h4:
-            if (\$963 ) begin
-              (* full_case = 32'd1 *)
-              if (\$965 ) begin
-              end else if (\$967 ) begin
-              end else begin
-                wait_d = 4'h0;
-              end
-            end
-        3'h5:
-            wait_d = \$970 [3:0];
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    drain_d = drain;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            if (\$961 ) begin
-              drain_d = 3'h0;
-            end
-        3'h4:
-            drain_d = \$962 [2:0];
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    scrub_interval_d = scrub_interval;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            /* empty */;
-        18'h00007:
-            /* empty */;
-        18'h00014:
-            /* empty */;
-        18'h00016:
-            /* empty */;
-        18'h00017:
-            /* empty */;
-        18'h00019:
-            scrub_interval_d = bus__dat_w;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      rd_addr = { ib[2:0], k[4:2] };
-    end else begin
-      rd_addr = { \$153 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \rd_addr$158  = { ib[2:0], k[4:2] };
-    end else begin
-      \rd_addr$158  = { \$204 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \rd_addr$166  = { ib[2:0], k[4:2] };
-    end else begin
-      \rd_addr$166  = { \$255 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \rd_addr$174  = { ib[2:0], k[4:2] };
-    end else begin
-      \rd_addr$174  = { \$306 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \rd_addr$182  = { jb[2:0], k[4:2] };
-    end else begin
-      \rd_addr$182  = { \$357 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \rd_addr$190  = { jb[2:0], k[4:2] };
-    end else begin
-      \rd_addr$190  = { \$408 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \rd_addr$198  = { jb[2:0], k[4:2] };
-    end else begin
-      \rd_addr$198  = { \$459 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \rd_addr$206  = { jb[2:0], k[4:2] };
-    end else begin
-      \rd_addr$206  = { \$510 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
     c_word = 32'd0;
     casez (rd_lane)
       1'h0:
-          c_word = \$776 ;
+          c_word = \$726 ;
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    bus__dat_r = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            bus__dat_r = reg_rdata;
-        3'h1:
-            bus__dat_r = \$781 ;
-        3'h2:
-            bus__dat_r = \$786 ;
-        3'h3:
-            bus__dat_r = \$791 ;
-        3'h4:
-            bus__dat_r = \$796 ;
-        3'h5:
-            bus__dat_r = \$801 ;
-        3'h6:
-            bus__dat_r = \$802 ;
-      endcase
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      2'h0:
+          value = \$727 ;
+      2'h1:
+          value = \$728 ;
+      2'h2:
+          value = \$729 ;
+      2'h3:
+          value = \$730 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      2'h0:
+          \value$217  = \$731 ;
+      2'h1:
+          \value$217  = \$732 ;
+      2'h2:
+          \value$217  = \$733 ;
+      2'h3:
+          \value$217  = \$734 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      2'h0:
+          \value$218  = \$735 ;
+      2'h1:
+          \value$218  = \$736 ;
+      2'h2:
+          \value$218  = \$737 ;
+      2'h3:
+          \value$218  = \$738 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      2'h0:
+          \value$219  = \$739 ;
+      2'h1:
+          \value$219  = \$740 ;
+      2'h2:
+          \value$219  = \$741 ;
+      2'h3:
+          \value$219  = \$742 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      2'h0:
+          \value$220  = { \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743 [5], \$743  };
+      2'h1:
+          \value$220  = { \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744 [5], \$744  };
+      2'h2:
+          \value$220  = { \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745 [5], \$745  };
+      2'h3:
+          \value$220  = { \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746 [5], \$746  };
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    bus__rdata = 32'd0;
+    casez (bus__ack_region)
+      3'h1:
+          bus__rdata = \$747 ;
+      3'h2:
+          bus__rdata = \$748 ;
+      3'h3:
+          bus__rdata = \$749 ;
+      3'h4:
+          bus__rdata = \$750 ;
+      3'h5:
+          bus__rdata = \$751 ;
+      3'h6:
+          bus__rdata = \$752 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    ecc__event = 1'h0;
+    if (\$795 ) begin
+      ecc__event = 1'h1;
+    end
+    if (\$801 ) begin
+      ecc__event = 1'h1;
+    end
+    if (\$807 ) begin
+      ecc__event = 1'h1;
+    end
+    if (\$813 ) begin
+      ecc__event = 1'h1;
     end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    value = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              2'h0:
-                  value = \$777 ;
-              2'h1:
-                  value = \$778 ;
-              2'h2:
-                  value = \$779 ;
-              2'h3:
-                  value = \$780 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$284  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              2'h0:
-                  \value$284  = \$782 ;
-              2'h1:
-                  \value$284  = \$783 ;
-              2'h2:
-                  \value$284  = \$784 ;
-              2'h3:
-                  \value$284  = \$785 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$285  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              2'h0:
-                  \value$285  = \$787 ;
-              2'h1:
-                  \value$285  = \$788 ;
-              2'h2:
-                  \value$285  = \$789 ;
-              2'h3:
-                  \value$285  = \$790 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$298  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              2'h0:
-                  \value$298  = \$792 ;
-              2'h1:
-                  \value$298  = \$793 ;
-              2'h2:
-                  \value$298  = \$794 ;
-              2'h3:
-                  \value$298  = \$795 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$311  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            /* empty */;
-        3'h5:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              2'h0:
-                  \value$311  = { \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797 [5], \$797  };
-              2'h1:
-                  \value$311  = { \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798 [5], \$798  };
-              2'h2:
-                  \value$311  = { \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799 [5], \$799  };
-              2'h3:
-                  \value$311  = { \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800 [5], \$800  };
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    thr_start = 1'h0;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            thr_start = \$806 ;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    clear = 1'h0;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            clear = 1'h1;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    feeding = 1'h0;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            feeding = 1'h1;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    i_valid = 1'h0;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            i_valid = 1'h1;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1291  = therm_trip1_d;
-    if (rst) begin
-      \$1291  = 12'h4a8;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1292  = therm_trip2_d;
-    if (rst) begin
-      \$1292  = 12'h4f8;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1293  = therm_trip3_d;
-    if (rst) begin
-      \$1293  = 12'h548;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1294  = therm_crit_d;
-    if (rst) begin
-      \$1294  = 12'h598;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1295  = therm_hyst_d;
-    if (rst) begin
-      \$1295  = 12'h020;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1296  = therm_range_min_d;
-    if (rst) begin
-      \$1296  = 12'h0c0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1297  = therm_range_max_d;
-    if (rst) begin
-      \$1297  = 12'h6b0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1298  = therm_stuck_samples_d;
-    if (rst) begin
-      \$1298  = 8'h40;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1299  = therm_safe_level_d;
-    if (rst) begin
-      \$1299  = 3'h2;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1300  = therm_level_d;
-    if (rst) begin
-      \$1300  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1301  = therm_temp_d;
-    if (rst) begin
-      \$1301  = 12'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1302  = therm_prev_d;
-    if (rst) begin
-      \$1302  = 13'h1000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1303  = therm_run_d;
-    if (rst) begin
-      \$1303  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1304  = therm_sensor_fault_d;
-    if (rst) begin
-      \$1304  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1305  = therm_cool_d;
-    if (rst) begin
-      \$1305  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1306  = \$78 [15:0];
-    if (rst) begin
-      \$1306  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1307  = \$95 [7:0];
-    if (rst) begin
-      \$1307  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1308  = \$109 [7:0];
-    if (rst) begin
-      \$1308  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1309  = \$111 [1:0];
-    if (rst) begin
-      \$1309  = 2'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1310  = \$1042 [31:0];
-    if (rst) begin
-      \$1310  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1311  = \$1043 [31:0];
-    if (rst) begin
-      \$1311  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1312  = \$1044 [31:0];
-    if (rst) begin
-      \$1312  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1313  = a_bank0_rd_hold;
-    if (rd_valid) begin
-      \$1313  = rd_data;
-    end
-    if (rst) begin
-      \$1313  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1314  = a_bank1_rd_hold;
-    if (\rd_valid$162 ) begin
-      \$1314  = \rd_data$164 ;
-    end
-    if (rst) begin
-      \$1314  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1315  = a_bank2_rd_hold;
-    if (\rd_valid$170 ) begin
-      \$1315  = \rd_data$172 ;
-    end
-    if (rst) begin
-      \$1315  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1316  = a_bank3_rd_hold;
-    if (\rd_valid$178 ) begin
-      \$1316  = \rd_data$180 ;
-    end
-    if (rst) begin
-      \$1316  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1317  = b_bank0_rd_hold;
-    if (\rd_valid$186 ) begin
-      \$1317  = \rd_data$188 ;
-    end
-    if (rst) begin
-      \$1317  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1318  = b_bank1_rd_hold;
-    if (\rd_valid$194 ) begin
-      \$1318  = \rd_data$196 ;
-    end
-    if (rst) begin
-      \$1318  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1319  = b_bank2_rd_hold;
-    if (\rd_valid$202 ) begin
-      \$1319  = \rd_data$204 ;
-    end
-    if (rst) begin
-      \$1319  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1320  = b_bank3_rd_hold;
-    if (\rd_valid$210 ) begin
-      \$1320  = \rd_data$212 ;
-    end
-    if (rst) begin
-      \$1320  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1321  = bias_bank0_rd_hold;
-    if (\rd_valid$286 ) begin
-      \$1321  = \rd_data$288 ;
-    end
-    if (rst) begin
-      \$1321  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1322  = bias_bank1_rd_hold;
-    if (\rd_valid$289 ) begin
-      \$1322  = \rd_data$291 ;
-    end
-    if (rst) begin
-      \$1322  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1323  = bias_bank2_rd_hold;
-    if (\rd_valid$292 ) begin
-      \$1323  = \rd_data$294 ;
-    end
-    if (rst) begin
-      \$1323  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1324  = bias_bank3_rd_hold;
-    if (\rd_valid$295 ) begin
-      \$1324  = \rd_data$297 ;
-    end
-    if (rst) begin
-      \$1324  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1325  = mult_bank0_rd_hold;
-    if (\rd_valid$299 ) begin
-      \$1325  = \rd_data$301 ;
-    end
-    if (rst) begin
-      \$1325  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1326  = mult_bank1_rd_hold;
-    if (\rd_valid$302 ) begin
-      \$1326  = \rd_data$304 ;
-    end
-    if (rst) begin
-      \$1326  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1327  = mult_bank2_rd_hold;
-    if (\rd_valid$305 ) begin
-      \$1327  = \rd_data$307 ;
-    end
-    if (rst) begin
-      \$1327  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1328  = mult_bank3_rd_hold;
-    if (\rd_valid$308 ) begin
-      \$1328  = \rd_data$310 ;
-    end
-    if (rst) begin
-      \$1328  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1329  = shift_bank0_rd_hold;
-    if (\rd_valid$312 ) begin
-      \$1329  = \rd_data$314 ;
-    end
-    if (rst) begin
-      \$1329  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1330  = shift_bank1_rd_hold;
-    if (\rd_valid$315 ) begin
-      \$1330  = \rd_data$317 ;
-    end
-    if (rst) begin
-      \$1330  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1331  = shift_bank2_rd_hold;
-    if (\rd_valid$318 ) begin
-      \$1331  = \rd_data$320 ;
-    end
-    if (rst) begin
-      \$1331  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1332  = shift_bank3_rd_hold;
-    if (\rd_valid$321 ) begin
-      \$1332  = \rd_data$323 ;
-    end
-    if (rst) begin
-      \$1332  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1333  = c_mem_rd_hold;
-    if (\rd_valid$276 ) begin
-      \$1333  = \rd_data$278 ;
-    end
-    if (rst) begin
-      \$1333  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1334  = busy_d;
-    if (rst) begin
-      \$1334  = 1'h0;
+    if (\$819 ) begin
+      ecc__event = 1'h1;
     end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1335  = done_d;
-    if (rst) begin
-      \$1335  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1336  = error_d;
-    if (rst) begin
-      \$1336  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1337  = irq_en_d;
-    if (rst) begin
-      \$1337  = 2'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1338  = reg_m_d;
-    if (rst) begin
-      \$1338  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1339  = reg_k_d;
-    if (rst) begin
-      \$1339  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1340  = reg_n_d;
-    if (rst) begin
-      \$1340  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1341  = a_zp_d;
-    if (rst) begin
-      \$1341  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1342  = b_zp_d;
-    if (rst) begin
-      \$1342  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1343  = out_zp_d;
-    if (rst) begin
-      \$1343  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1344  = act_min_d;
-    if (rst) begin
-      \$1344  = 8'h80;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1345  = act_max_d;
-    if (rst) begin
-      \$1345  = 8'h7f;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1346  = per_channel_d;
-    if (rst) begin
-      \$1346  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1347  = qmult_d;
-    if (rst) begin
-      \$1347  = 32'd1073741824;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1348  = qshift_d;
-    if (rst) begin
-      \$1348  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1349  = cycles_d;
-    if (rst) begin
-      \$1349  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1350  = ctrl_state_d;
-    if (rst) begin
-      \$1350  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1351  = ib_d;
-    if (rst) begin
-      \$1351  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1352  = jb_d;
-    if (rst) begin
-      \$1352  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1353  = k_d;
-    if (rst) begin
-      \$1353  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1354  = wait_d;
-    if (rst) begin
-      \$1354  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1355  = drain_d;
-    if (rst) begin
-      \$1355  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1356  = scrub_interval_d;
-    if (rst) begin
-      \$1356  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1357  = \$1090 [31:0];
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            /* empty */;
-        18'h00007:
-            /* empty */;
-        18'h00014:
-            /* empty */;
-        18'h00016:
-            \$1357  = 32'd0;
-      endcase
-    end
-    if (rst) begin
-      \$1357  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1358  = \$1136 [31:0];
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            /* empty */;
-        18'h00007:
-            /* empty */;
-        18'h00014:
-            /* empty */;
-        18'h00016:
-            /* empty */;
-        18'h00017:
-            \$1358  = 32'd0;
-      endcase
-    end
-    if (rst) begin
-      \$1358  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1359  = ecc_last;
-    if (\$1137 ) begin
-      \$1359  = { 10'h000, \$1142  };
-    end
-    if (\$1143 ) begin
-      \$1359  = { 10'h000, \$1148  };
-    end
-    if (\$1149 ) begin
-      \$1359  = { 10'h000, \$1154  };
-    end
-    if (\$1155 ) begin
-      \$1359  = { 10'h000, \$1160  };
-    end
-    if (\$1161 ) begin
-      \$1359  = { 9'h000, \$1166  };
-    end
-    if (\$1167 ) begin
-      \$1359  = { 9'h000, \$1172  };
-    end
-    if (\$1173 ) begin
-      \$1359  = { 9'h000, \$1178  };
-    end
-    if (\$1179 ) begin
-      \$1359  = { 9'h000, \$1184  };
-    end
-    if (\$1185 ) begin
-      \$1359  = { 9'h000, \$1187  };
-    end
-    if (\$1188 ) begin
-      \$1359  = { 9'h000, \$1190  };
-    end
-    if (\$1191 ) begin
-      \$1359  = { 9'h000, \$1193  };
-    end
-    if (\$1194 ) begin
-      \$1359  = { 9'h000, \$1196  };
-    end
-    if (\$1197 ) begin
-      \$1359  = { 8'h00, \$1199  };
-    end
-    if (\$1200 ) begin
-      \$1359  = { 8'h00, \$1202  };
-    end
-    if (\$1203 ) begin
-      \$1359  = { 8'h00, \$1205  };
-    end
-    if (\$1206 ) begin
-      \$1359  = { 8'h00, \$1208  };
-    end
-    if (\$1209 ) begin
-      \$1359  = { 8'h00, \$1211  };
+    if (\$825 ) begin
+      ecc__event = 1'h1;
     end
-    if (\$1212 ) begin
-      \$1359  = { 8'h00, \$1214  };
+    if (\$831 ) begin
+      ecc__event = 1'h1;
     end
-    if (\$1215 ) begin
-      \$1359  = { 8'h00, \$1217  };
+    if (\$837 ) begin
+      ecc__event = 1'h1;
     end
-    if (\$1218 ) begin
-      \$1359  = { 8'h00, \$1220  };
+    if (\$843 ) begin
+      ecc__event = 1'h1;
     end
-    if (\$1221 ) begin
-      \$1359  = { 8'h00, \$1223  };
+    if (\$846 ) begin
+      ecc__event = 1'h1;
     end
-    if (rst) begin
-      \$1359  = 32'd0;
+    if (\$849 ) begin
+      ecc__event = 1'h1;
     end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1360  = ecc_ue;
-    if (ev_uncorrectable) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$416 ) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$417 ) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$418 ) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$419 ) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$420 ) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$421 ) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$422 ) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$423 ) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$424 ) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$425 ) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$426 ) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$427 ) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$428 ) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$429 ) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$430 ) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$431 ) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$432 ) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$433 ) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$434 ) begin
-      \$1360  = 1'h1;
-    end
-    if (\ev_uncorrectable$435 ) begin
-      \$1360  = 1'h1;
-    end
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (bus__dat_w[4]) begin
-              \$1360  = 1'h0;
-            end
-      endcase
-    end
-    if (rst) begin
-      \$1360  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1361  = tmr_flag;
-    if (\$1224 ) begin
-      \$1361  = 1'h1;
-    end
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (\$1287 ) begin
-              \$1361  = 1'h0;
-            end
-      endcase
-    end
-    if (rst) begin
-      \$1361  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1362  = tmr_errors;
-    if (\$1224 ) begin
-      \$1362  = \$1226 [31:0];
-    end
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            /* empty */;
-        18'h00007:
-            /* empty */;
-        18'h00014:
-            if (\$1289 ) begin
-              \$1362  = 32'd0;
-            end
-      endcase
-    end
-    if (rst) begin
-      \$1362  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1363  = \$1248 ;
-    if (rst) begin
-      \$1363  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1364  = served;
-    if (rst) begin
-      \$1364  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1365  = rd_region;
-    if (served) begin
-      \$1365  = bus__adr[20:18];
-    end
-    if (rst) begin
-      \$1365  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1366  = rd_bank;
-    if (\$1252 ) begin
-      \$1366  = \$1253 [1:0];
-    end
-    if (\$1258 ) begin
-      \$1366  = \$1259 [1:0];
-    end
-    if (\$1264 ) begin
-      \$1366  = bus__adr[1:0];
+    if (\$852 ) begin
+      ecc__event = 1'h1;
     end
-    if (\$1269 ) begin
-      \$1366  = bus__adr[1:0];
+    if (\$855 ) begin
+      ecc__event = 1'h1;
     end
-    if (\$1274 ) begin
-      \$1366  = bus__adr[1:0];
+    if (\$858 ) begin
+      ecc__event = 1'h1;
     end
-    if (rst) begin
-      \$1366  = 2'h0;
+    if (\$861 ) begin
+      ecc__event = 1'h1;
     end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1367  = \rd_valid$283 ;
-    if (\$1252 ) begin
-      \$1367  = \$1254 ;
-    end
-    if (\$1258 ) begin
-      \$1367  = \$1260 ;
-    end
-    if (\$1264 ) begin
-      \$1367  = \$1265 ;
-    end
-    if (\$1269 ) begin
-      \$1367  = \$1270 ;
-    end
-    if (\$1274 ) begin
-      \$1367  = \$1275 ;
-    end
-    if (\$1279 ) begin
-      \$1367  = \$1280 ;
-    end
-    if (rst) begin
-      \$1367  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1368  = rd_lane;
-    if (\$1279 ) begin
-      \$1368  = 1'h0;
-    end
-    if (rst) begin
-      \$1368  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1369  = reg_rdata;
-    if (\$1284 ) begin
-      (* full_case = 32'd1 *)
-      casez (bus__adr[17:0])
-        18'h00000:
-            \$1369  = 32'd1329746993;
-        18'h00001:
-            \$1369  = 32'd132100;
-        18'h00002:
-            \$1369  = 32'd32;
-        18'h00003:
-            \$1369  = 32'd32;
-        18'h00004:
-            \$1369  = 32'd32;
-        18'h00006:
-            \$1369  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
-        18'h00007:
-            \$1369  = { 30'h00000000, irq_en };
-        18'h00008:
-            \$1369  = { 16'h0000, reg_m };
-        18'h00009:
-            \$1369  = { 16'h0000, reg_k };
-        18'h0000a:
-            \$1369  = { 16'h0000, reg_n };
-        18'h0000b:
-            \$1369  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
-        18'h0000c:
-            \$1369  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
-        18'h0000d:
-            \$1369  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
-        18'h0000e:
-            \$1369  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
-        18'h0000f:
-            \$1369  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
-        18'h00010:
-            \$1369  = { 31'h00000000, per_channel };
-        18'h00011:
-            \$1369  = qmult;
-        18'h00012:
-            \$1369  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
-        18'h00013:
-            \$1369  = cycles;
-        18'h00014:
-            \$1369  = tmr_errors;
-        18'h00015:
-            \$1369  = 32'd2;
-        18'h00016:
-            \$1369  = \$signal ;
-        18'h00017:
-            \$1369  = ecc_uncorrectable;
-        18'h00018:
-            \$1369  = ecc_last;
-        18'h00019:
-            \$1369  = scrub_interval;
-        18'h0001a:
-            \$1369  = thr_reg_rdata;
-        18'h0001b:
-            \$1369  = thr_reg_rdata;
-        18'h0001c:
-            \$1369  = thr_reg_rdata;
-        18'h0001d:
-            \$1369  = thr_reg_rdata;
-        18'h0001e:
-            \$1369  = thr_reg_rdata;
-        18'h0001f:
-            \$1369  = thr_reg_rdata;
-        18'h00020:
-            \$1369  = thr_reg_rdata;
-        18'h00021:
-            \$1369  = thr_reg_rdata;
-        18'h00022:
-            \$1369  = thr_reg_rdata;
-        18'h00023:
-            \$1369  = thr_reg_rdata;
-        18'h00024:
-            \$1369  = thr_reg_rdata;
-        18'h00025:
-            \$1369  = thr_reg_rdata;
-        18'h00026:
-            \$1369  = thr_reg_rdata;
-        18'h00027:
-            \$1369  = thr_reg_rdata;
-        18'h00028:
-            \$1369  = thr_reg_rdata;
-        default:
-            \$1369  = 32'd0;
-      endcase
-    end
-    if (rst) begin
-      \$1369  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1370  = byte_sel;
-    if (thr_ce) begin
-      \$1370  = k[1:0];
-    end
-    if (rst) begin
-      \$1370  = 2'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1371  = valid;
-    if (thr_ce) begin
-      \$1371  = feeding;
+    if (\$864 ) begin
+      ecc__event = 1'h1;
     end
-    if (rst) begin
-      \$1371  = 1'h0;
+    if (\$867 ) begin
+      ecc__event = 1'h1;
     end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1372  = \$like$462 ;
-    if (thr_ce) begin
-      \$1372  = { ib[2:0], drain[1:0], jb[2:0] };
-    end
-    if (rst) begin
-      \$1372  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1373  = \nxt_en$463 ;
-    if (thr_ce) begin
-      \$1373  = \wr_en$375 ;
-    end
-    if (rst) begin
-      \$1373  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1374  = \$like$464 ;
-    if (thr_ce) begin
-      \$1374  = \$like$462 ;
-    end
-    if (rst) begin
-      \$1374  = 8'h00;
+    if (\$870 ) begin
+      ecc__event = 1'h1;
     end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1375  = \nxt_en$465 ;
-    if (thr_ce) begin
-      \$1375  = \nxt_en$463 ;
-    end
-    if (rst) begin
-      \$1375  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1376  = \$like ;
-    if (thr_ce) begin
-      \$1376  = \$like$464 ;
+    if (\$873 ) begin
+      ecc__event = 1'h1;
     end
-    if (rst) begin
-      \$1376  = 8'h00;
+    if (\$876 ) begin
+      ecc__event = 1'h1;
     end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1377  = nxt_en;
-    if (thr_ce) begin
-      \$1377  = \nxt_en$465 ;
-    end
-    if (rst) begin
-      \$1377  = 4'h0;
+    if (\$879 ) begin
+      ecc__event = 1'h1;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1378  = \nxt$466 ;
-    if (thr_ce) begin
-      \$1378  = \$1290 ;
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    ecc__event_addr = 32'd0;
+    if (\$795 ) begin
+      ecc__event_addr = { 10'h000, \$800  };
     end
-    if (rst) begin
-      \$1378  = 32'd0;
+    if (\$801 ) begin
+      ecc__event_addr = { 10'h000, \$806  };
     end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$1379  = nxt;
-    if (thr_ce) begin
-      \$1379  = \nxt$466 ;
+    if (\$807 ) begin
+      ecc__event_addr = { 10'h000, \$812  };
     end
-    if (rst) begin
-      \$1379  = 32'd0;
+    if (\$813 ) begin
+      ecc__event_addr = { 10'h000, \$818  };
     end
-  end
-  assign therm_level = throttle_level;
-  assign therm_raises_d = \$78 [15:0];
-  assign therm_shutdowns_d = \$95 [7:0];
-  assign therm_faults_d = \$109 [7:0];
-  assign therm_phase_d = \$111 [1:0];
-  assign thr_reg_addr = \$122 [3:0];
-  assign thr_reg_wdata = bus__dat_w;
-  assign run_next = \$29 [7:0];
-  assign thr_code = therm_code;
-  assign up = \$41 [1:0];
-  assign thr_sample = therm_sample;
-  assign thr_busy = busy;
-  assign thr_level = throttle_level;
-  assign thr_dvfs = \$117 [1:0];
-  assign thr_act_feed = act_feed;
-  assign thr_act_sram = act_sram;
-  assign \busy$78  = busy;
-  assign \scrub_interval$123  = scrub_interval;
-  assign \scrub_interval$124  = scrub_interval;
-  assign \scrub_interval$125  = scrub_interval;
-  assign \scrub_interval$126  = scrub_interval;
-  assign \scrub_interval$127  = scrub_interval;
-  assign \scrub_interval$128  = scrub_interval;
-  assign \scrub_interval$129  = scrub_interval;
-  assign \scrub_interval$130  = scrub_interval;
-  assign \scrub_interval$131  = scrub_interval;
-  assign \scrub_interval$132  = scrub_interval;
-  assign \scrub_interval$133  = scrub_interval;
-  assign \scrub_interval$134  = scrub_interval;
-  assign \scrub_interval$135  = scrub_interval;
-  assign \scrub_interval$136  = scrub_interval;
-  assign \scrub_interval$137  = scrub_interval;
-  assign \scrub_interval$138  = scrub_interval;
-  assign \scrub_interval$139  = scrub_interval;
-  assign \scrub_interval$140  = scrub_interval;
-  assign \scrub_interval$141  = scrub_interval;
-  assign \scrub_interval$142  = scrub_interval;
-  assign \scrub_interval$143  = scrub_interval;
-  assign m_blocks = \$148 [3:0];
-  assign n_blocks = \$151 [3:0];
-  assign wr_addr = { \$187 [2:0], bus__adr[2:0] };
-  assign wr_data = { \$195 , \$193 , \$191 , \$189  };
-  assign \wr_addr$160  = { \$238 [2:0], bus__adr[2:0] };
-  assign \wr_data$161  = { \$246 , \$244 , \$242 , \$240  };
-  assign \wr_addr$168  = { \$289 [2:0], bus__adr[2:0] };
-  assign \wr_data$169  = { \$297 , \$295 , \$293 , \$291  };
-  assign \wr_addr$176  = { \$340 [2:0], bus__adr[2:0] };
-  assign \wr_data$177  = { \$348 , \$346 , \$344 , \$342  };
-  assign \wr_addr$184  = { \$391 [2:0], bus__adr[2:0] };
-  assign \wr_data$185  = { \$399 , \$397 , \$395 , \$393  };
-  assign \wr_addr$192  = { \$442 [2:0], bus__adr[2:0] };
-  assign \wr_data$193  = { \$450 , \$448 , \$446 , \$444  };
-  assign \wr_addr$200  = { \$493 [2:0], bus__adr[2:0] };
-  assign \wr_data$201  = { \$501 , \$499 , \$497 , \$495  };
-  assign \wr_addr$208  = { \$544 [2:0], bus__adr[2:0] };
-  assign \wr_data$209  = { \$552 , \$550 , \$548 , \$546  };
-  assign \rd_addr$214  = \$561 [2:0];
-  assign \wr_addr$215  = \$562 [2:0];
-  assign \wr_data$216  = bus__dat_w;
-  assign \rd_addr$219  = \$579 [2:0];
-  assign \wr_addr$220  = \$580 [2:0];
-  assign \wr_data$221  = bus__dat_w;
-  assign \rd_addr$224  = \$597 [2:0];
-  assign \wr_addr$225  = \$598 [2:0];
-  assign \wr_data$226  = bus__dat_w;
-  assign \rd_addr$229  = \$615 [2:0];
-  assign \wr_addr$230  = \$616 [2:0];
-  assign \wr_data$231  = bus__dat_w;
-  assign \rd_addr$234  = \$633 [2:0];
-  assign \wr_addr$235  = \$634 [2:0];
-  assign \wr_data$236  = bus__dat_w;
-  assign \rd_addr$239  = \$651 [2:0];
-  assign \wr_addr$240  = \$652 [2:0];
-  assign \wr_data$241  = bus__dat_w;
-  assign \rd_addr$244  = \$669 [2:0];
-  assign \wr_addr$245  = \$670 [2:0];
-  assign \wr_data$246  = bus__dat_w;
-  assign \rd_addr$249  = \$687 [2:0];
-  assign \wr_addr$250  = \$688 [2:0];
-  assign \wr_data$251  = bus__dat_w;
-  assign \rd_addr$254  = \$705 [2:0];
-  assign \wr_addr$255  = \$706 [2:0];
-  assign \wr_data$256  = bus__dat_w[5:0];
-  assign \rd_addr$259  = \$723 [2:0];
-  assign \wr_addr$260  = \$724 [2:0];
-  assign \wr_data$261  = bus__dat_w[5:0];
-  assign \rd_addr$264  = \$741 [2:0];
-  assign \wr_addr$265  = \$742 [2:0];
-  assign \wr_data$266  = bus__dat_w[5:0];
-  assign \rd_addr$269  = \$759 [2:0];
-  assign \wr_addr$270  = \$760 [2:0];
-  assign \wr_data$271  = bus__dat_w[5:0];
-  assign start = thr_start;
-  assign drain_row = drain[1:0];
-  assign row = { ib, drain[1:0] };
-  assign draining = i_valid;
-  assign drain_acc__0 = acc;
-  assign mult = \$833 [31:0];
-  assign shift = \$835 [5:0];
-  assign \out_zp$344  = out_zp;
-  assign \act_min$345  = act_min;
-  assign \act_max$346  = act_max;
-  assign \i_valid$347  = i_valid;
-  assign drain_acc__1 = \acc$348 ;
-  assign \mult$351  = \$837 [31:0];
-  assign \shift$352  = \$839 [5:0];
-  assign \out_zp$353  = out_zp;
-  assign \act_min$354  = act_min;
-  assign \act_max$355  = act_max;
-  assign \i_valid$356  = i_valid;
-  assign drain_acc__2 = \acc$357 ;
-  assign \mult$360  = \$841 [31:0];
-  assign \shift$361  = \$843 [5:0];
-  assign \out_zp$362  = out_zp;
-  assign \act_min$363  = act_min;
-  assign \act_max$364  = act_max;
-  assign \i_valid$365  = i_valid;
-  assign drain_acc__3 = \acc$366 ;
-  assign \mult$369  = \$845 [31:0];
-  assign \shift$370  = \$847 [5:0];
-  assign \out_zp$371  = out_zp;
-  assign \act_min$372  = act_min;
-  assign \act_max$373  = act_max;
-  assign \wr_addr$374  = { ib[2:0], drain[1:0], jb[2:0] };
-  assign lane_en = \$892 [3:0];
-  assign \rd_addr$377  = \$894 [7:0];
-  assign \wr_addr$379  = \$925 [7:0];
-  assign tmr_mismatch = 1'h0;
-  assign therm_tmr_mismatch = 1'h0;
-  assign dvfs_level = \$117 [1:0];
-  assign \$148  = { \$147 [17], \$147 [17], \$147 [17:2] };
-  assign \$151  = { \$150 [17], \$150 [17], \$150 [17:2] };
-  assign \$152  = { 3'h0, bus__adr[17:3] };
-  assign \$153  = { 2'h0, \$152 [17:2] };
-  assign \$182  = { 3'h0, bus__adr[17:3] };
-  assign \$186  = { 3'h0, bus__adr[17:3] };
-  assign \$187  = { 2'h0, \$186 [17:2] };
-  assign \$200  = { 3'h0, bus__adr[17:3] };
-  assign \$203  = { 3'h0, bus__adr[17:3] };
-  assign \$204  = { 2'h0, \$203 [17:2] };
-  assign \$233  = { 3'h0, bus__adr[17:3] };
-  assign \$237  = { 3'h0, bus__adr[17:3] };
-  assign \$238  = { 2'h0, \$237 [17:2] };
-  assign \$251  = { 3'h0, bus__adr[17:3] };
-  assign \$254  = { 3'h0, bus__adr[17:3] };
+    if (\$819 ) begin
+      ecc__event_addr = { 9'h000, \$824  };
+    end
+    if (\$825 ) begin
+      ecc__event_addr = { 9'h000, \$830  };
+    end
+    if (\$831 ) begin
+      ecc__event_addr = { 9'h000, \$836  };
+    end
+    if (\$837 ) begin
+      ecc__event_addr = { 9'h000, \$842  };
+    end
+    if (\$843 ) begin
+      ecc__event_addr = { 9'h000, \$845  };
+    end
+    if (\$846 ) begin
+      ecc__event_addr = { 9'h000, \$848  };
+    end
+    if (\$849 ) begin
+      ecc__event_addr = { 9'h000, \$851  };
+    end
+    if (\$852 ) begin
+      ecc__event_addr = { 9'h000, \$854  };
+    end
+    if (\$855 ) begin
+      ecc__event_addr = { 8'h00, \$857  };
+    end
+    if (\$858 ) begin
+      ecc__event_addr = { 8'h00, \$860  };
+    end
+    if (\$861 ) begin
+      ecc__event_addr = { 8'h00, \$863  };
+    end
+    if (\$864 ) begin
+      ecc__event_addr = { 8'h00, \$866  };
+    end
+    if (\$867 ) begin
+      ecc__event_addr = { 8'h00, \$869  };
+    end
+    if (\$870 ) begin
+      ecc__event_addr = { 8'h00, \$872  };
+    end
+    if (\$873 ) begin
+      ecc__event_addr = { 8'h00, \$875  };
+    end
+    if (\$876 ) begin
+      ecc__event_addr = { 8'h00, \$878  };
+    end
+    if (\$879 ) begin
+      ecc__event_addr = { 8'h00, \$881  };
+    end
+  end
+  assign bus__region = \port$0$5 [20:18];
+  assign bus__addr = \port$0$5 [17:0];
+  assign bus__served = served;
+  assign rd_addr = \$68 [5:0];
+  assign dp__a_addr = { \port$10642$0 , \port$10646$2  };
+  assign wr_addr = { \$70 [2:0], \port$0$5 [2:0] };
+  assign wr_data = { \$105 , \$103 , \$101 , \$99  };
+  assign \rd_addr$86  = \$115 [5:0];
+  assign \wr_addr$88  = { \$117 [2:0], \port$0$5 [2:0] };
+  assign \wr_data$90  = { \$152 , \$150 , \$148 , \$146  };
+  assign \rd_addr$92  = \$162 [5:0];
+  assign \wr_addr$94  = { \$164 [2:0], \port$0$5 [2:0] };
+  assign \wr_data$96  = { \$199 , \$197 , \$195 , \$193  };
+  assign \rd_addr$98  = \$209 [5:0];
+  assign \wr_addr$100  = { \$211 [2:0], \port$0$5 [2:0] };
+  assign \wr_data$102  = { \$246 , \$244 , \$242 , \$240  };
+  assign \rd_addr$104  = \$256 [5:0];
+  assign dp__b_addr = { dp__ch_addr, \port$10646$2  };
+  assign \wr_addr$107  = { \$258 [2:0], \port$0$5 [2:0] };
+  assign \wr_data$109  = { \$293 , \$291 , \$289 , \$287  };
+  assign \rd_addr$111  = \$303 [5:0];
+  assign \wr_addr$113  = { \$305 [2:0], \port$0$5 [2:0] };
+  assign \wr_data$115  = { \$340 , \$338 , \$336 , \$334  };
+  assign \rd_addr$117  = \$350 [5:0];
+  assign \wr_addr$119  = { \$352 [2:0], \port$0$5 [2:0] };
+  assign \wr_data$121  = { \$387 , \$385 , \$383 , \$381  };
+  assign \rd_addr$123  = \$397 [5:0];
+  assign \wr_addr$125  = { \$399 [2:0], \port$0$5 [2:0] };
+  assign \wr_data$127  = { \$434 , \$432 , \$430 , \$428  };
+  assign \rd_addr$129  = \$443 [2:0];
+  assign \wr_addr$132  = \$444 [2:0];
+  assign \wr_data$133  = bus__wdata;
+  assign \rd_addr$137  = \$461 [2:0];
+  assign \wr_addr$139  = \$462 [2:0];
+  assign \wr_data$140  = bus__wdata;
+  assign \rd_addr$143  = \$479 [2:0];
+  assign \wr_addr$145  = \$480 [2:0];
+  assign \wr_data$146  = bus__wdata;
+  assign \rd_addr$149  = \$497 [2:0];
+  assign \wr_addr$151  = \$498 [2:0];
+  assign \wr_data$152  = bus__wdata;
+  assign \rd_addr$155  = \$515 [2:0];
+  assign \wr_addr$157  = \$516 [2:0];
+  assign \wr_data$158  = bus__wdata;
+  assign \rd_addr$161  = \$533 [2:0];
+  assign \wr_addr$163  = \$534 [2:0];
+  assign \wr_data$164  = bus__wdata;
+  assign \rd_addr$167  = \$551 [2:0];
+  assign \wr_addr$169  = \$552 [2:0];
+  assign \wr_data$170  = bus__wdata;
+  assign \rd_addr$173  = \$569 [2:0];
+  assign \wr_addr$175  = \$570 [2:0];
+  assign \wr_data$176  = bus__wdata;
+  assign \rd_addr$179  = \$587 [2:0];
+  assign \wr_addr$181  = \$588 [2:0];
+  assign \wr_data$182  = bus__wdata[5:0];
+  assign \rd_addr$185  = \$605 [2:0];
+  assign \wr_addr$187  = \$606 [2:0];
+  assign \wr_data$188  = bus__wdata[5:0];
+  assign \rd_addr$191  = \$623 [2:0];
+  assign \wr_addr$193  = \$624 [2:0];
+  assign \wr_data$194  = bus__wdata[5:0];
+  assign \rd_addr$197  = \$641 [2:0];
+  assign \wr_addr$199  = \$642 [2:0];
+  assign \wr_data$200  = bus__wdata[5:0];
+  assign lane_en = \$683 [3:0];
+  assign \rd_addr$205  = \$685 [7:0];
+  assign dp__c_rd_addr = { \port$10642$0 , \port$10650$0 , dp__ch_addr };
+  assign \wr_addr$209  = \$711 [7:0];
+  assign dp__c_wr_data = { \port$262$0 , \port$261$0 , \port$260$0 , \port$259$0  };
+  assign ecc__scrub_interval = scrub_interval;
+  assign \scrub_interval$272  = scrub_interval;
+  assign \scrub_interval$274  = scrub_interval;
+  assign \scrub_interval$276  = scrub_interval;
+  assign \scrub_interval$278  = scrub_interval;
+  assign \scrub_interval$280  = scrub_interval;
+  assign \scrub_interval$282  = scrub_interval;
+  assign \scrub_interval$284  = scrub_interval;
+  assign \scrub_interval$286  = scrub_interval;
+  assign \scrub_interval$288  = scrub_interval;
+  assign \scrub_interval$290  = scrub_interval;
+  assign \scrub_interval$292  = scrub_interval;
+  assign \scrub_interval$294  = scrub_interval;
+  assign \scrub_interval$296  = scrub_interval;
+  assign \scrub_interval$298  = scrub_interval;
+  assign \scrub_interval$300  = scrub_interval;
+  assign \scrub_interval$302  = scrub_interval;
+  assign \scrub_interval$304  = scrub_interval;
+  assign \scrub_interval$306  = scrub_interval;
+  assign \scrub_interval$308  = scrub_interval;
+  assign \scrub_interval$310  = scrub_interval;
+  assign ecc__corrected = \$773 [4:0];
+  assign ecc__uncorrectable = \$794 [4:0];
+  assign \$22  = { 3'h0, \port$0$5 [17:3] };
+  assign \$28  = { 3'h0, \port$0$5 [17:3] };
+  assign \$66  = { 3'h0, \port$0$5 [17:3] };
+  assign \$67  = { 2'h0, \$66 [17:2] };
+  assign \$69  = { 3'h0, \port$0$5 [17:3] };
+  assign \$70  = { 2'h0, \$69 [17:2] };
+  assign \$94  = { 3'h0, \port$0$5 [17:3] };
+  assign \$110  = { 3'h0, \port$0$5 [17:3] };
+  assign \$113  = { 3'h0, \port$0$5 [17:3] };
+  assign \$114  = { 2'h0, \$113 [17:2] };
+  assign \$116  = { 3'h0, \port$0$5 [17:3] };
+  assign \$117  = { 2'h0, \$116 [17:2] };
+  assign \$141  = { 3'h0, \port$0$5 [17:3] };
+  assign \$157  = { 3'h0, \port$0$5 [17:3] };
+  assign \$160  = { 3'h0, \port$0$5 [17:3] };
+  assign \$161  = { 2'h0, \$160 [17:2] };
+  assign \$163  = { 3'h0, \port$0$5 [17:3] };
+  assign \$164  = { 2'h0, \$163 [17:2] };
+  assign \$188  = { 3'h0, \port$0$5 [17:3] };
+  assign \$204  = { 3'h0, \port$0$5 [17:3] };
+  assign \$207  = { 3'h0, \port$0$5 [17:3] };
+  assign \$208  = { 2'h0, \$207 [17:2] };
+  assign \$210  = { 3'h0, \port$0$5 [17:3] };
+  assign \$211  = { 2'h0, \$210 [17:2] };
+  assign \$235  = { 3'h0, \port$0$5 [17:3] };
+  assign \$251  = { 3'h0, \port$0$5 [17:3] };
+  assign \$254  = { 3'h0, \port$0$5 [17:3] };
   assign \$255  = { 2'h0, \$254 [17:2] };
-  assign \$284  = { 3'h0, bus__adr[17:3] };
-  assign \$288  = { 3'h0, bus__adr[17:3] };
-  assign \$289  = { 2'h0, \$288 [17:2] };
-  assign \$302  = { 3'h0, bus__adr[17:3] };
-  assign \$305  = { 3'h0, bus__adr[17:3] };
-  assign \$306  = { 2'h0, \$305 [17:2] };
-  assign \$335  = { 3'h0, bus__adr[17:3] };
-  assign \$339  = { 3'h0, bus__adr[17:3] };
-  assign \$340  = { 2'h0, \$339 [17:2] };
-  assign \$353  = { 3'h0, bus__adr[17:3] };
-  assign \$356  = { 3'h0, bus__adr[17:3] };
-  assign \$357  = { 2'h0, \$356 [17:2] };
-  assign \$386  = { 3'h0, bus__adr[17:3] };
-  assign \$390  = { 3'h0, bus__adr[17:3] };
-  assign \$391  = { 2'h0, \$390 [17:2] };
-  assign \$404  = { 3'h0, bus__adr[17:3] };
-  assign \$407  = { 3'h0, bus__adr[17:3] };
-  assign \$408  = { 2'h0, \$407 [17:2] };
-  assign \$437  = { 3'h0, bus__adr[17:3] };
-  assign \$441  = { 3'h0, bus__adr[17:3] };
-  assign \$442  = { 2'h0, \$441 [17:2] };
-  assign \$455  = { 3'h0, bus__adr[17:3] };
-  assign \$458  = { 3'h0, bus__adr[17:3] };
-  assign \$459  = { 2'h0, \$458 [17:2] };
-  assign \$488  = { 3'h0, bus__adr[17:3] };
-  assign \$492  = { 3'h0, bus__adr[17:3] };
-  assign \$493  = { 2'h0, \$492 [17:2] };
-  assign \$506  = { 3'h0, bus__adr[17:3] };
-  assign \$509  = { 3'h0, bus__adr[17:3] };
-  assign \$510  = { 2'h0, \$509 [17:2] };
-  assign \$539  = { 3'h0, bus__adr[17:3] };
-  assign \$543  = { 3'h0, bus__adr[17:3] };
-  assign \$544  = { 2'h0, \$543 [17:2] };
-  assign \$557  = { 3'h0, bus__adr[17:3] };
-  assign \$560  = { 2'h0, bus__adr[17:2] };
-  assign \$562  = { 2'h0, bus__adr[17:2] };
-  assign \$578  = { 2'h0, bus__adr[17:2] };
-  assign \$580  = { 2'h0, bus__adr[17:2] };
-  assign \$596  = { 2'h0, bus__adr[17:2] };
-  assign \$598  = { 2'h0, bus__adr[17:2] };
-  assign \$614  = { 2'h0, bus__adr[17:2] };
-  assign \$616  = { 2'h0, bus__adr[17:2] };
-  assign \$632  = { 2'h0, bus__adr[17:2] };
-  assign \$634  = { 2'h0, bus__adr[17:2] };
-  assign \$650  = { 2'h0, bus__adr[17:2] };
-  assign \$652  = { 2'h0, bus__adr[17:2] };
-  assign \$668  = { 2'h0, bus__adr[17:2] };
-  assign \$670  = { 2'h0, bus__adr[17:2] };
-  assign \$686  = { 2'h0, bus__adr[17:2] };
-  assign \$688  = { 2'h0, bus__adr[17:2] };
-  assign \$704  = { 2'h0, bus__adr[17:2] };
-  assign \$706  = { 2'h0, bus__adr[17:2] };
-  assign \$722  = { 2'h0, bus__adr[17:2] };
-  assign \$724  = { 2'h0, bus__adr[17:2] };
-  assign \$740  = { 2'h0, bus__adr[17:2] };
-  assign \$742  = { 2'h0, bus__adr[17:2] };
-  assign \$758  = { 2'h0, bus__adr[17:2] };
-  assign \$760  = { 2'h0, bus__adr[17:2] };
-  assign \$890  = 4'h0;
-  assign \$891  = { 15'h0000, bus__sel };
-  assign \$893  = bus__adr[17:0];
-  assign \$924  = bus__adr[17:0];
-  assign \$1138  = { 3'h0, ev_addr[5:3] };
-  assign \$1139  = { 1'h0, \$1138 , 2'h0 };
-  assign \$1140  = \$1139 ;
-  assign \$1144  = { 3'h0, \ev_addr$438 [5:3] };
-  assign \$1145  = { 1'h0, \$1144 , 2'h0 };
-  assign \$1146 [8:1] = \$1145 [8:1];
-  assign \$1146 [0] = 1'h1;
-  assign \$1150  = { 3'h0, \ev_addr$439 [5:3] };
-  assign \$1151  = { 1'h0, \$1150 , 2'h0 };
-  assign { \$1152 [8:2], \$1152 [0] } = { \$1151 [8:2], \$1151 [0] };
-  assign \$1152 [1] = 1'h1;
-  assign \$1156  = { 3'h0, \ev_addr$440 [5:3] };
-  assign \$1157  = { 1'h0, \$1156 , 2'h0 };
-  assign \$1158 [8:2] = \$1157 [8:2];
-  assign \$1158 [1:0] = 2'h3;
-  assign \$1162  = { 3'h0, \ev_addr$441 [5:3] };
-  assign \$1163  = { 1'h0, \$1162 , 2'h0 };
-  assign \$1164  = \$1163 ;
-  assign \$1168  = { 3'h0, \ev_addr$442 [5:3] };
-  assign \$1169  = { 1'h0, \$1168 , 2'h0 };
-  assign \$1170 [8:1] = \$1169 [8:1];
-  assign \$1170 [0] = 1'h1;
-  assign \$1174  = { 3'h0, \ev_addr$443 [5:3] };
-  assign \$1175  = { 1'h0, \$1174 , 2'h0 };
-  assign { \$1176 [8:2], \$1176 [0] } = { \$1175 [8:2], \$1175 [0] };
-  assign \$1176 [1] = 1'h1;
-  assign \$1180  = { 3'h0, \ev_addr$444 [5:3] };
-  assign \$1181  = { 1'h0, \$1180 , 2'h0 };
-  assign \$1182 [8:2] = \$1181 [8:2];
-  assign \$1182 [1:0] = 2'h3;
-  assign \$1224  = 1'h0;
-  assign \$1253  = { 3'h0, bus__adr[17:3] };
-  assign \$1259  = { 3'h0, bus__adr[17:3] };
-  assign \$1285  = 1'h0;
-  assign \$1286  = 1'h1;
-  assign \$1287  = bus__dat_w[3];
-  assign \$1288  = 1'h0;
-  assign \$1289  = 1'h1;
+  assign \$257  = { 3'h0, \port$0$5 [17:3] };
+  assign \$258  = { 2'h0, \$257 [17:2] };
+  assign \$282  = { 3'h0, \port$0$5 [17:3] };
+  assign \$298  = { 3'h0, \port$0$5 [17:3] };
+  assign \$301  = { 3'h0, \port$0$5 [17:3] };
+  assign \$302  = { 2'h0, \$301 [17:2] };
+  assign \$304  = { 3'h0, \port$0$5 [17:3] };
+  assign \$305  = { 2'h0, \$304 [17:2] };
+  assign \$329  = { 3'h0, \port$0$5 [17:3] };
+  assign \$345  = { 3'h0, \port$0$5 [17:3] };
+  assign \$348  = { 3'h0, \port$0$5 [17:3] };
+  assign \$349  = { 2'h0, \$348 [17:2] };
+  assign \$351  = { 3'h0, \port$0$5 [17:3] };
+  assign \$352  = { 2'h0, \$351 [17:2] };
+  assign \$376  = { 3'h0, \port$0$5 [17:3] };
+  assign \$392  = { 3'h0, \port$0$5 [17:3] };
+  assign \$395  = { 3'h0, \port$0$5 [17:3] };
+  assign \$396  = { 2'h0, \$395 [17:2] };
+  assign \$398  = { 3'h0, \port$0$5 [17:3] };
+  assign \$399  = { 2'h0, \$398 [17:2] };
+  assign \$423  = { 3'h0, \port$0$5 [17:3] };
+  assign \$439  = { 3'h0, \port$0$5 [17:3] };
+  assign \$442  = { 2'h0, \port$0$5 [17:2] };
+  assign \$444  = { 2'h0, \port$0$5 [17:2] };
+  assign \$460  = { 2'h0, \port$0$5 [17:2] };
+  assign \$462  = { 2'h0, \port$0$5 [17:2] };
+  assign \$478  = { 2'h0, \port$0$5 [17:2] };
+  assign \$480  = { 2'h0, \port$0$5 [17:2] };
+  assign \$496  = { 2'h0, \port$0$5 [17:2] };
+  assign \$498  = { 2'h0, \port$0$5 [17:2] };
+  assign \$514  = { 2'h0, \port$0$5 [17:2] };
+  assign \$516  = { 2'h0, \port$0$5 [17:2] };
+  assign \$532  = { 2'h0, \port$0$5 [17:2] };
+  assign \$534  = { 2'h0, \port$0$5 [17:2] };
+  assign \$550  = { 2'h0, \port$0$5 [17:2] };
+  assign \$552  = { 2'h0, \port$0$5 [17:2] };
+  assign \$568  = { 2'h0, \port$0$5 [17:2] };
+  assign \$570  = { 2'h0, \port$0$5 [17:2] };
+  assign \$586  = { 2'h0, \port$0$5 [17:2] };
+  assign \$588  = { 2'h0, \port$0$5 [17:2] };
+  assign \$604  = { 2'h0, \port$0$5 [17:2] };
+  assign \$606  = { 2'h0, \port$0$5 [17:2] };
+  assign \$622  = { 2'h0, \port$0$5 [17:2] };
+  assign \$624  = { 2'h0, \port$0$5 [17:2] };
+  assign \$640  = { 2'h0, \port$0$5 [17:2] };
+  assign \$642  = { 2'h0, \port$0$5 [17:2] };
+  assign \$681  = 4'h0;
+  assign \$682  = { 15'h0000, bus__sel };
+  assign \$684  = \port$0$5 [17:0];
+  assign \$710  = \port$0$5 [17:0];
+  assign \$796  = { 3'h0, ev_addr[5:3] };
+  assign \$797  = { 1'h0, \$796 , 2'h0 };
+  assign \$798  = \$797 ;
+  assign \$802  = { 3'h0, \ev_addr$273 [5:3] };
+  assign \$803  = { 1'h0, \$802 , 2'h0 };
+  assign \$804 [8:1] = \$803 [8:1];
+  assign \$804 [0] = 1'h1;
+  assign \$808  = { 3'h0, \ev_addr$275 [5:3] };
+  assign \$809  = { 1'h0, \$808 , 2'h0 };
+  assign { \$810 [8:2], \$810 [0] } = { \$809 [8:2], \$809 [0] };
+  assign \$810 [1] = 1'h1;
+  assign \$814  = { 3'h0, \ev_addr$277 [5:3] };
+  assign \$815  = { 1'h0, \$814 , 2'h0 };
+  assign \$816 [8:2] = \$815 [8:2];
+  assign \$816 [1:0] = 2'h3;
+  assign \$820  = { 3'h0, \ev_addr$279 [5:3] };
+  assign \$821  = { 1'h0, \$820 , 2'h0 };
+  assign \$822  = \$821 ;
+  assign \$826  = { 3'h0, \ev_addr$281 [5:3] };
+  assign \$827  = { 1'h0, \$826 , 2'h0 };
+  assign \$828 [8:1] = \$827 [8:1];
+  assign \$828 [0] = 1'h1;
+  assign \$832  = { 3'h0, \ev_addr$283 [5:3] };
+  assign \$833  = { 1'h0, \$832 , 2'h0 };
+  assign { \$834 [8:2], \$834 [0] } = { \$833 [8:2], \$833 [0] };
+  assign \$834 [1] = 1'h1;
+  assign \$838  = { 3'h0, \ev_addr$285 [5:3] };
+  assign \$839  = { 1'h0, \$838 , 2'h0 };
+  assign \$840 [8:2] = \$839 [8:2];
+  assign \$840 [1:0] = 2'h3;
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$241$0 , \port$243$0 , \port$245$0 , \port$247$0 , \port$249$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, rd_valid, a_bank0_r_addr, \port$0$5 );
-  reg \$auto$verilog_backend.cc:2355:dump_module$2  = 0;
+module \obt_tile_small_ecc.scratchpads.a_bank0 (clk, rst, rd_addr, \port$641$0 , rd_en, \port$671$0 , \port$673$0 , \port$675$0 , \port$677$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, a_bank0_r_addr, \port$0$5 );
+  reg \$auto$verilog_backend.cc:2355:dump_module$26  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
   wire [5:0] \$100 ;
@@ -6467,16 +9478,16 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$241$0 , \port$243$0 ,
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$241$0 ;
-  wire [2:0] \port$241$0 ;
-  input [7:0] \port$243$0 ;
-  wire [7:0] \port$243$0 ;
-  input [7:0] \port$245$0 ;
-  wire [7:0] \port$245$0 ;
-  input [7:0] \port$247$0 ;
-  wire [7:0] \port$247$0 ;
-  input [7:0] \port$249$0 ;
-  wire [7:0] \port$249$0 ;
+  input [2:0] \port$641$0 ;
+  wire [2:0] \port$641$0 ;
+  input [7:0] \port$671$0 ;
+  wire [7:0] \port$671$0 ;
+  input [7:0] \port$673$0 ;
+  wire [7:0] \port$673$0 ;
+  input [7:0] \port$675$0 ;
+  wire [7:0] \port$675$0 ;
+  input [7:0] \port$677$0 ;
+  wire [7:0] \port$677$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -6870,280 +9881,280 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$241$0 , \port$243$0 ,
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | a_bank0_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$249$0 , \port$247$0 , \port$245$0 , \port$243$0  } : a_bank0_wb_data;
-  assign \$13  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \data$24  = wr_en ? { \port$677$0 , \port$675$0 , \port$673$0 , \port$671$0  } : a_bank0_wb_data;
+  assign \$13  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$15  = wr_en | a_bank0_wb_pending;
-  assign \$16  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$16  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | a_bank0_wb_pending;
-  assign \$20  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$20  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | a_bank0_wb_pending;
-  assign \$24  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$24  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | a_bank0_wb_pending;
-  assign \$28  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$28  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | a_bank0_wb_pending;
-  assign \$32  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$32  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | a_bank0_wb_pending;
-  assign \$36  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$36  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | a_bank0_wb_pending;
-  assign \$40  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$40  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | a_bank0_wb_pending;
-  assign \$44  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$44  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | a_bank0_wb_pending;
-  assign \$48  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$48  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | a_bank0_wb_pending;
-  assign \$52  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$52  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | a_bank0_wb_pending;
-  assign \$56  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$56  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | a_bank0_wb_pending;
-  assign \$60  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$60  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | a_bank0_wb_pending;
-  assign \$64  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$64  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | a_bank0_wb_pending;
-  assign \$68  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$68  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | a_bank0_wb_pending;
-  assign \$72  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$72  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | a_bank0_wb_pending;
-  assign \$76  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$76  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | a_bank0_wb_pending;
-  assign \$80  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$80  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | a_bank0_wb_pending;
-  assign \$84  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$84  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | a_bank0_wb_pending;
-  assign \$88  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$88  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | a_bank0_wb_pending;
-  assign \$92  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$92  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | a_bank0_wb_pending;
-  assign \$96  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$96  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | a_bank0_wb_pending;
-  assign \$100  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$100  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | a_bank0_wb_pending;
-  assign \$104  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$104  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | a_bank0_wb_pending;
-  assign \$108  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$108  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | a_bank0_wb_pending;
-  assign \$112  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$112  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | a_bank0_wb_pending;
-  assign \$116  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$116  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | a_bank0_wb_pending;
-  assign \$120  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$120  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | a_bank0_wb_pending;
-  assign \$124  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$124  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | a_bank0_wb_pending;
-  assign \$128  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$128  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | a_bank0_wb_pending;
-  assign \$132  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$132  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | a_bank0_wb_pending;
-  assign \$136  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$136  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | a_bank0_wb_pending;
-  assign \$140  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$140  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | a_bank0_wb_pending;
-  assign \$144  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$144  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | a_bank0_wb_pending;
-  assign \$148  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$148  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | a_bank0_wb_pending;
-  assign \$152  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$152  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | a_bank0_wb_pending;
-  assign \$156  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$156  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | a_bank0_wb_pending;
-  assign \$160  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$160  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | a_bank0_wb_pending;
-  assign \$164  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$164  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | a_bank0_wb_pending;
-  assign \$168  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$168  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | a_bank0_wb_pending;
-  assign \$172  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$172  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | a_bank0_wb_pending;
-  assign \$176  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$176  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | a_bank0_wb_pending;
-  assign \$180  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$180  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | a_bank0_wb_pending;
-  assign \$184  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$184  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | a_bank0_wb_pending;
-  assign \$188  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$188  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | a_bank0_wb_pending;
-  assign \$192  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$192  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | a_bank0_wb_pending;
-  assign \$196  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$196  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | a_bank0_wb_pending;
-  assign \$200  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$200  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | a_bank0_wb_pending;
-  assign \$204  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$204  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | a_bank0_wb_pending;
-  assign \$208  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$208  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | a_bank0_wb_pending;
-  assign \$212  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$212  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | a_bank0_wb_pending;
-  assign \$216  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$216  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | a_bank0_wb_pending;
-  assign \$220  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$220  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | a_bank0_wb_pending;
-  assign \$224  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$224  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | a_bank0_wb_pending;
-  assign \$228  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$228  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | a_bank0_wb_pending;
-  assign \$232  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$232  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | a_bank0_wb_pending;
-  assign \$236  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$236  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | a_bank0_wb_pending;
-  assign \$240  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$240  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | a_bank0_wb_pending;
-  assign \$244  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$244  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | a_bank0_wb_pending;
-  assign \$248  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$248  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | a_bank0_wb_pending;
-  assign \$252  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$252  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | a_bank0_wb_pending;
-  assign \$256  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$256  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | a_bank0_wb_pending;
-  assign \$260  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$260  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | a_bank0_wb_pending;
-  assign \$264  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$264  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | a_bank0_wb_pending;
-  assign \$268  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$268  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | a_bank0_wb_pending;
-  assign \$272  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$272  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | a_bank0_wb_pending;
-  assign \$276  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$276  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | a_bank0_wb_pending;
-  assign \$280  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$280  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | a_bank0_wb_pending;
-  assign \$284  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$284  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | a_bank0_wb_pending;
-  assign \$288  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$288  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | a_bank0_wb_pending;
-  assign \$292  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$292  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | a_bank0_wb_pending;
-  assign \$296  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$296  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | a_bank0_wb_pending;
-  assign \$300  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$300  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | a_bank0_wb_pending;
-  assign \$304  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$304  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | a_bank0_wb_pending;
-  assign \$308  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$308  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | a_bank0_wb_pending;
-  assign \$312  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$312  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | a_bank0_wb_pending;
-  assign \$316  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$316  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | a_bank0_wb_pending;
-  assign \$320  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$320  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | a_bank0_wb_pending;
-  assign \$324  = wr_en ? { \port$241$0 , \port$0$5  } : a_bank0_wb_addr;
+  assign \$324  = wr_en ? { \port$641$0 , \port$0$5  } : a_bank0_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -7158,7 +10169,7 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$241$0 , \port$243$0 ,
   assign \$337  = rd_en ? rd_addr : a_bank0_scrub_addr;
   assign \$338  = a_bank0_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$241$0 , \port$0$5  } == a_bank0_r_addr;
+  assign \$340  = { \port$641$0 , \port$0$5  } == a_bank0_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -7167,14 +10178,14 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$241$0 , \port$243$0 ,
   assign \$346  = a_bank0_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = a_bank0_wb_pending & wr_en;
-  assign \$349  = { \port$241$0 , \port$0$5  } == a_bank0_wb_addr;
+  assign \$349  = { \port$641$0 , \port$0$5  } == a_bank0_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = a_bank0_wb_pending & \$353 ;
   assign \$355  = a_bank0_wb_pending & wr_en;
-  assign \$356  = { \port$241$0 , \port$0$5  } == a_bank0_wb_addr;
+  assign \$356  = { \port$641$0 , \port$0$5  } == a_bank0_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -7208,18 +10219,18 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$241$0 , \port$243$0 ,
     uncorrectable_count <= \$377 ;
   always @(posedge clk)
     last_error_addr <= \$378 ;
-  \obt_tile_small_ecc.a_bank0.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.a_bank0.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.a_bank0.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.a_bank0.encoder  encoder (
     .check(\$379 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     (* full_case = 32'd1 *)
     casez (a_bank0_r_addr[0])
       1'h0:
@@ -7229,7 +10240,7 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$241$0 , \port$243$0 ,
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     \$368  = a_bank0_scrub_timer;
     if (\$327 ) begin
       \$368  = 32'd0;
@@ -7243,7 +10254,7 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$241$0 , \port$243$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     \$369  = a_bank0_scrub_addr;
     if (\$327 ) begin
     end else if (a_bank0_scrub_issue) begin
@@ -7254,28 +10265,28 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$241$0 , \port$243$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     \$370  = rd_en;
     if (rst) begin
       \$370  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     \$371  = a_bank0_scrub_issue;
     if (rst) begin
       \$371  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     \$372  = \$337 ;
     if (rst) begin
       \$372  = 6'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     \$373  = a_bank0_wb_pending;
     if (\$352 ) begin
       \$373  = 1'h1;
@@ -7287,7 +10298,7 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$241$0 , \port$243$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     \$374  = a_bank0_wb_addr;
     if (\$352 ) begin
       \$374  = a_bank0_r_addr;
@@ -7297,7 +10308,7 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$241$0 , \port$243$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     \$375  = a_bank0_wb_data;
     if (\$352 ) begin
       \$375  = rd_data;
@@ -7307,7 +10318,7 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$241$0 , \port$243$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     \$376  = corrected_count;
     if (\$362 ) begin
       \$376  = \$363 [31:0];
@@ -7317,7 +10328,7 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$241$0 , \port$243$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     \$377  = uncorrectable_count;
     if (\$365 ) begin
       \$377  = \$366 [31:0];
@@ -7327,7 +10338,7 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$241$0 , \port$243$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     \$378  = last_error_addr;
     if (\$367 ) begin
       \$378  = a_bank0_r_addr;
@@ -7339,9 +10350,9 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$241$0 , \port$243$0 ,
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = a_bank0_r_addr;
-  assign wr_data = { \port$249$0 , \port$247$0 , \port$245$0 , \port$243$0  };
+  assign wr_data = { \port$677$0 , \port$675$0 , \port$673$0 , \port$671$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$241$0 , \port$0$5  };
+  assign wr_addr = { \port$641$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -7390,7 +10401,7 @@ module \obt_tile_small_ecc.a_bank0 (clk, rst, rd_en, \port$241$0 , \port$243$0 ,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.a_bank0.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.a_bank0.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -7537,7 +10548,7 @@ module \obt_tile_small_ecc.a_bank0.decoder (corrected, uncorrectable, codeword, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.a_bank0.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.a_bank0.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -7568,8 +10579,8 @@ module \obt_tile_small_ecc.a_bank0.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$294$0 , \port$296$0 , \port$298$0 , \port$300$0 , \port$302$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, rd_valid, a_bank1_r_addr, \port$0$5 );
-  reg \$auto$verilog_backend.cc:2355:dump_module$3  = 0;
+module \obt_tile_small_ecc.scratchpads.a_bank1 (clk, rst, rd_addr, \port$691$0 , rd_en, \port$721$0 , \port$723$0 , \port$725$0 , \port$727$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, a_bank1_r_addr, \port$0$5 );
+  reg \$auto$verilog_backend.cc:2355:dump_module$27  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
   wire [5:0] \$100 ;
@@ -7982,16 +10993,16 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$294$0 , \port$296$0 ,
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$294$0 ;
-  wire [2:0] \port$294$0 ;
-  input [7:0] \port$296$0 ;
-  wire [7:0] \port$296$0 ;
-  input [7:0] \port$298$0 ;
-  wire [7:0] \port$298$0 ;
-  input [7:0] \port$300$0 ;
-  wire [7:0] \port$300$0 ;
-  input [7:0] \port$302$0 ;
-  wire [7:0] \port$302$0 ;
+  input [2:0] \port$691$0 ;
+  wire [2:0] \port$691$0 ;
+  input [7:0] \port$721$0 ;
+  wire [7:0] \port$721$0 ;
+  input [7:0] \port$723$0 ;
+  wire [7:0] \port$723$0 ;
+  input [7:0] \port$725$0 ;
+  wire [7:0] \port$725$0 ;
+  input [7:0] \port$727$0 ;
+  wire [7:0] \port$727$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -8385,280 +11396,280 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$294$0 , \port$296$0 ,
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | a_bank1_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$302$0 , \port$300$0 , \port$298$0 , \port$296$0  } : a_bank1_wb_data;
-  assign \$13  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \data$24  = wr_en ? { \port$727$0 , \port$725$0 , \port$723$0 , \port$721$0  } : a_bank1_wb_data;
+  assign \$13  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$15  = wr_en | a_bank1_wb_pending;
-  assign \$16  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$16  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | a_bank1_wb_pending;
-  assign \$20  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$20  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | a_bank1_wb_pending;
-  assign \$24  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$24  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | a_bank1_wb_pending;
-  assign \$28  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$28  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | a_bank1_wb_pending;
-  assign \$32  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$32  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | a_bank1_wb_pending;
-  assign \$36  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$36  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | a_bank1_wb_pending;
-  assign \$40  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$40  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | a_bank1_wb_pending;
-  assign \$44  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$44  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | a_bank1_wb_pending;
-  assign \$48  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$48  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | a_bank1_wb_pending;
-  assign \$52  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$52  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | a_bank1_wb_pending;
-  assign \$56  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$56  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | a_bank1_wb_pending;
-  assign \$60  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$60  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | a_bank1_wb_pending;
-  assign \$64  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$64  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | a_bank1_wb_pending;
-  assign \$68  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$68  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | a_bank1_wb_pending;
-  assign \$72  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$72  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | a_bank1_wb_pending;
-  assign \$76  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$76  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | a_bank1_wb_pending;
-  assign \$80  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$80  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | a_bank1_wb_pending;
-  assign \$84  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$84  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | a_bank1_wb_pending;
-  assign \$88  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$88  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | a_bank1_wb_pending;
-  assign \$92  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$92  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | a_bank1_wb_pending;
-  assign \$96  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$96  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | a_bank1_wb_pending;
-  assign \$100  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$100  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | a_bank1_wb_pending;
-  assign \$104  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$104  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | a_bank1_wb_pending;
-  assign \$108  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$108  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | a_bank1_wb_pending;
-  assign \$112  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$112  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | a_bank1_wb_pending;
-  assign \$116  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$116  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | a_bank1_wb_pending;
-  assign \$120  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$120  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | a_bank1_wb_pending;
-  assign \$124  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$124  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | a_bank1_wb_pending;
-  assign \$128  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$128  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | a_bank1_wb_pending;
-  assign \$132  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$132  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | a_bank1_wb_pending;
-  assign \$136  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$136  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | a_bank1_wb_pending;
-  assign \$140  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$140  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | a_bank1_wb_pending;
-  assign \$144  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$144  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | a_bank1_wb_pending;
-  assign \$148  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$148  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | a_bank1_wb_pending;
-  assign \$152  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$152  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | a_bank1_wb_pending;
-  assign \$156  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$156  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | a_bank1_wb_pending;
-  assign \$160  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$160  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | a_bank1_wb_pending;
-  assign \$164  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$164  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | a_bank1_wb_pending;
-  assign \$168  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$168  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | a_bank1_wb_pending;
-  assign \$172  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$172  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | a_bank1_wb_pending;
-  assign \$176  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$176  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | a_bank1_wb_pending;
-  assign \$180  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$180  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | a_bank1_wb_pending;
-  assign \$184  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$184  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | a_bank1_wb_pending;
-  assign \$188  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$188  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | a_bank1_wb_pending;
-  assign \$192  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$192  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | a_bank1_wb_pending;
-  assign \$196  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$196  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | a_bank1_wb_pending;
-  assign \$200  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$200  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | a_bank1_wb_pending;
-  assign \$204  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$204  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | a_bank1_wb_pending;
-  assign \$208  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$208  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | a_bank1_wb_pending;
-  assign \$212  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$212  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | a_bank1_wb_pending;
-  assign \$216  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$216  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | a_bank1_wb_pending;
-  assign \$220  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$220  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | a_bank1_wb_pending;
-  assign \$224  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$224  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | a_bank1_wb_pending;
-  assign \$228  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$228  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | a_bank1_wb_pending;
-  assign \$232  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$232  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | a_bank1_wb_pending;
-  assign \$236  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$236  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | a_bank1_wb_pending;
-  assign \$240  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$240  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | a_bank1_wb_pending;
-  assign \$244  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$244  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | a_bank1_wb_pending;
-  assign \$248  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$248  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | a_bank1_wb_pending;
-  assign \$252  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$252  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | a_bank1_wb_pending;
-  assign \$256  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$256  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | a_bank1_wb_pending;
-  assign \$260  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$260  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | a_bank1_wb_pending;
-  assign \$264  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$264  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | a_bank1_wb_pending;
-  assign \$268  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$268  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | a_bank1_wb_pending;
-  assign \$272  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$272  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | a_bank1_wb_pending;
-  assign \$276  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$276  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | a_bank1_wb_pending;
-  assign \$280  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$280  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | a_bank1_wb_pending;
-  assign \$284  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$284  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | a_bank1_wb_pending;
-  assign \$288  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$288  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | a_bank1_wb_pending;
-  assign \$292  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$292  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | a_bank1_wb_pending;
-  assign \$296  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$296  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | a_bank1_wb_pending;
-  assign \$300  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$300  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | a_bank1_wb_pending;
-  assign \$304  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$304  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | a_bank1_wb_pending;
-  assign \$308  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$308  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | a_bank1_wb_pending;
-  assign \$312  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$312  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | a_bank1_wb_pending;
-  assign \$316  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$316  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | a_bank1_wb_pending;
-  assign \$320  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$320  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | a_bank1_wb_pending;
-  assign \$324  = wr_en ? { \port$294$0 , \port$0$5  } : a_bank1_wb_addr;
+  assign \$324  = wr_en ? { \port$691$0 , \port$0$5  } : a_bank1_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -8673,7 +11684,7 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$294$0 , \port$296$0 ,
   assign \$337  = rd_en ? rd_addr : a_bank1_scrub_addr;
   assign \$338  = a_bank1_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$294$0 , \port$0$5  } == a_bank1_r_addr;
+  assign \$340  = { \port$691$0 , \port$0$5  } == a_bank1_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -8682,14 +11693,14 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$294$0 , \port$296$0 ,
   assign \$346  = a_bank1_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = a_bank1_wb_pending & wr_en;
-  assign \$349  = { \port$294$0 , \port$0$5  } == a_bank1_wb_addr;
+  assign \$349  = { \port$691$0 , \port$0$5  } == a_bank1_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = a_bank1_wb_pending & \$353 ;
   assign \$355  = a_bank1_wb_pending & wr_en;
-  assign \$356  = { \port$294$0 , \port$0$5  } == a_bank1_wb_addr;
+  assign \$356  = { \port$691$0 , \port$0$5  } == a_bank1_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -8723,18 +11734,18 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$294$0 , \port$296$0 ,
     uncorrectable_count <= \$377 ;
   always @(posedge clk)
     last_error_addr <= \$378 ;
-  \obt_tile_small_ecc.a_bank1.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.a_bank1.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.a_bank1.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.a_bank1.encoder  encoder (
     .check(\$379 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
     (* full_case = 32'd1 *)
     casez (a_bank1_r_addr[0])
       1'h0:
@@ -8744,7 +11755,7 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$294$0 , \port$296$0 ,
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
     \$368  = a_bank1_scrub_timer;
     if (\$327 ) begin
       \$368  = 32'd0;
@@ -8758,7 +11769,7 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$294$0 , \port$296$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
     \$369  = a_bank1_scrub_addr;
     if (\$327 ) begin
     end else if (a_bank1_scrub_issue) begin
@@ -8769,28 +11780,28 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$294$0 , \port$296$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
     \$370  = rd_en;
     if (rst) begin
       \$370  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
     \$371  = a_bank1_scrub_issue;
     if (rst) begin
       \$371  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
     \$372  = \$337 ;
     if (rst) begin
       \$372  = 6'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
     \$373  = a_bank1_wb_pending;
     if (\$352 ) begin
       \$373  = 1'h1;
@@ -8802,7 +11813,7 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$294$0 , \port$296$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
     \$374  = a_bank1_wb_addr;
     if (\$352 ) begin
       \$374  = a_bank1_r_addr;
@@ -8812,7 +11823,7 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$294$0 , \port$296$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
     \$375  = a_bank1_wb_data;
     if (\$352 ) begin
       \$375  = rd_data;
@@ -8822,7 +11833,7 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$294$0 , \port$296$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
     \$376  = corrected_count;
     if (\$362 ) begin
       \$376  = \$363 [31:0];
@@ -8832,7 +11843,7 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$294$0 , \port$296$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
     \$377  = uncorrectable_count;
     if (\$365 ) begin
       \$377  = \$366 [31:0];
@@ -8842,7 +11853,7 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$294$0 , \port$296$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
     \$378  = last_error_addr;
     if (\$367 ) begin
       \$378  = a_bank1_r_addr;
@@ -8854,9 +11865,9 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$294$0 , \port$296$0 ,
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = a_bank1_r_addr;
-  assign wr_data = { \port$302$0 , \port$300$0 , \port$298$0 , \port$296$0  };
+  assign wr_data = { \port$727$0 , \port$725$0 , \port$723$0 , \port$721$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$294$0 , \port$0$5  };
+  assign wr_addr = { \port$691$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -8905,7 +11916,7 @@ module \obt_tile_small_ecc.a_bank1 (clk, rst, rd_en, \port$294$0 , \port$296$0 ,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.a_bank1.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.a_bank1.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -9052,7 +12063,7 @@ module \obt_tile_small_ecc.a_bank1.decoder (corrected, uncorrectable, codeword, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.a_bank1.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.a_bank1.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -9083,8 +12094,8 @@ module \obt_tile_small_ecc.a_bank1.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$347$0 , \port$349$0 , \port$351$0 , \port$353$0 , \port$355$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, rd_valid, a_bank2_r_addr, \port$0$5 );
-  reg \$auto$verilog_backend.cc:2355:dump_module$4  = 0;
+module \obt_tile_small_ecc.scratchpads.a_bank2 (clk, rst, rd_addr, \port$741$0 , rd_en, \port$771$0 , \port$773$0 , \port$775$0 , \port$777$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, a_bank2_r_addr, \port$0$5 );
+  reg \$auto$verilog_backend.cc:2355:dump_module$28  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
   wire [5:0] \$100 ;
@@ -9497,16 +12508,16 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$347$0 , \port$349$0 ,
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$347$0 ;
-  wire [2:0] \port$347$0 ;
-  input [7:0] \port$349$0 ;
-  wire [7:0] \port$349$0 ;
-  input [7:0] \port$351$0 ;
-  wire [7:0] \port$351$0 ;
-  input [7:0] \port$353$0 ;
-  wire [7:0] \port$353$0 ;
-  input [7:0] \port$355$0 ;
-  wire [7:0] \port$355$0 ;
+  input [2:0] \port$741$0 ;
+  wire [2:0] \port$741$0 ;
+  input [7:0] \port$771$0 ;
+  wire [7:0] \port$771$0 ;
+  input [7:0] \port$773$0 ;
+  wire [7:0] \port$773$0 ;
+  input [7:0] \port$775$0 ;
+  wire [7:0] \port$775$0 ;
+  input [7:0] \port$777$0 ;
+  wire [7:0] \port$777$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -9900,280 +12911,280 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$347$0 , \port$349$0 ,
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | a_bank2_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$355$0 , \port$353$0 , \port$351$0 , \port$349$0  } : a_bank2_wb_data;
-  assign \$13  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \data$24  = wr_en ? { \port$777$0 , \port$775$0 , \port$773$0 , \port$771$0  } : a_bank2_wb_data;
+  assign \$13  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$15  = wr_en | a_bank2_wb_pending;
-  assign \$16  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$16  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | a_bank2_wb_pending;
-  assign \$20  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$20  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | a_bank2_wb_pending;
-  assign \$24  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$24  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | a_bank2_wb_pending;
-  assign \$28  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$28  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | a_bank2_wb_pending;
-  assign \$32  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$32  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | a_bank2_wb_pending;
-  assign \$36  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$36  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | a_bank2_wb_pending;
-  assign \$40  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$40  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | a_bank2_wb_pending;
-  assign \$44  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$44  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | a_bank2_wb_pending;
-  assign \$48  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$48  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | a_bank2_wb_pending;
-  assign \$52  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$52  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | a_bank2_wb_pending;
-  assign \$56  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$56  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | a_bank2_wb_pending;
-  assign \$60  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$60  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | a_bank2_wb_pending;
-  assign \$64  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$64  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | a_bank2_wb_pending;
-  assign \$68  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$68  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | a_bank2_wb_pending;
-  assign \$72  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$72  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | a_bank2_wb_pending;
-  assign \$76  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$76  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | a_bank2_wb_pending;
-  assign \$80  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$80  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | a_bank2_wb_pending;
-  assign \$84  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$84  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | a_bank2_wb_pending;
-  assign \$88  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$88  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | a_bank2_wb_pending;
-  assign \$92  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$92  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | a_bank2_wb_pending;
-  assign \$96  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$96  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | a_bank2_wb_pending;
-  assign \$100  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$100  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | a_bank2_wb_pending;
-  assign \$104  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$104  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | a_bank2_wb_pending;
-  assign \$108  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$108  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | a_bank2_wb_pending;
-  assign \$112  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$112  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | a_bank2_wb_pending;
-  assign \$116  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$116  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | a_bank2_wb_pending;
-  assign \$120  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$120  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | a_bank2_wb_pending;
-  assign \$124  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$124  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | a_bank2_wb_pending;
-  assign \$128  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$128  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | a_bank2_wb_pending;
-  assign \$132  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$132  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | a_bank2_wb_pending;
-  assign \$136  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$136  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | a_bank2_wb_pending;
-  assign \$140  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$140  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | a_bank2_wb_pending;
-  assign \$144  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$144  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | a_bank2_wb_pending;
-  assign \$148  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$148  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | a_bank2_wb_pending;
-  assign \$152  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$152  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | a_bank2_wb_pending;
-  assign \$156  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$156  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | a_bank2_wb_pending;
-  assign \$160  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$160  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | a_bank2_wb_pending;
-  assign \$164  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$164  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | a_bank2_wb_pending;
-  assign \$168  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$168  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | a_bank2_wb_pending;
-  assign \$172  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$172  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | a_bank2_wb_pending;
-  assign \$176  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$176  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | a_bank2_wb_pending;
-  assign \$180  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$180  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | a_bank2_wb_pending;
-  assign \$184  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$184  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | a_bank2_wb_pending;
-  assign \$188  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$188  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | a_bank2_wb_pending;
-  assign \$192  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$192  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | a_bank2_wb_pending;
-  assign \$196  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$196  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | a_bank2_wb_pending;
-  assign \$200  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$200  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | a_bank2_wb_pending;
-  assign \$204  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$204  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | a_bank2_wb_pending;
-  assign \$208  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$208  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | a_bank2_wb_pending;
-  assign \$212  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$212  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | a_bank2_wb_pending;
-  assign \$216  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$216  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | a_bank2_wb_pending;
-  assign \$220  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$220  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | a_bank2_wb_pending;
-  assign \$224  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$224  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | a_bank2_wb_pending;
-  assign \$228  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$228  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | a_bank2_wb_pending;
-  assign \$232  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$232  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | a_bank2_wb_pending;
-  assign \$236  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$236  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | a_bank2_wb_pending;
-  assign \$240  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$240  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | a_bank2_wb_pending;
-  assign \$244  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$244  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | a_bank2_wb_pending;
-  assign \$248  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$248  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | a_bank2_wb_pending;
-  assign \$252  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$252  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | a_bank2_wb_pending;
-  assign \$256  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$256  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | a_bank2_wb_pending;
-  assign \$260  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$260  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | a_bank2_wb_pending;
-  assign \$264  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$264  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | a_bank2_wb_pending;
-  assign \$268  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$268  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | a_bank2_wb_pending;
-  assign \$272  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$272  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | a_bank2_wb_pending;
-  assign \$276  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$276  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | a_bank2_wb_pending;
-  assign \$280  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$280  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | a_bank2_wb_pending;
-  assign \$284  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$284  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | a_bank2_wb_pending;
-  assign \$288  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$288  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | a_bank2_wb_pending;
-  assign \$292  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$292  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | a_bank2_wb_pending;
-  assign \$296  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$296  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | a_bank2_wb_pending;
-  assign \$300  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$300  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | a_bank2_wb_pending;
-  assign \$304  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$304  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | a_bank2_wb_pending;
-  assign \$308  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$308  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | a_bank2_wb_pending;
-  assign \$312  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$312  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | a_bank2_wb_pending;
-  assign \$316  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$316  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | a_bank2_wb_pending;
-  assign \$320  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$320  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | a_bank2_wb_pending;
-  assign \$324  = wr_en ? { \port$347$0 , \port$0$5  } : a_bank2_wb_addr;
+  assign \$324  = wr_en ? { \port$741$0 , \port$0$5  } : a_bank2_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -10188,7 +13199,7 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$347$0 , \port$349$0 ,
   assign \$337  = rd_en ? rd_addr : a_bank2_scrub_addr;
   assign \$338  = a_bank2_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$347$0 , \port$0$5  } == a_bank2_r_addr;
+  assign \$340  = { \port$741$0 , \port$0$5  } == a_bank2_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -10197,14 +13208,14 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$347$0 , \port$349$0 ,
   assign \$346  = a_bank2_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = a_bank2_wb_pending & wr_en;
-  assign \$349  = { \port$347$0 , \port$0$5  } == a_bank2_wb_addr;
+  assign \$349  = { \port$741$0 , \port$0$5  } == a_bank2_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = a_bank2_wb_pending & \$353 ;
   assign \$355  = a_bank2_wb_pending & wr_en;
-  assign \$356  = { \port$347$0 , \port$0$5  } == a_bank2_wb_addr;
+  assign \$356  = { \port$741$0 , \port$0$5  } == a_bank2_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -10238,18 +13249,18 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$347$0 , \port$349$0 ,
     uncorrectable_count <= \$377 ;
   always @(posedge clk)
     last_error_addr <= \$378 ;
-  \obt_tile_small_ecc.a_bank2.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.a_bank2.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.a_bank2.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.a_bank2.encoder  encoder (
     .check(\$379 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
     (* full_case = 32'd1 *)
     casez (a_bank2_r_addr[0])
       1'h0:
@@ -10259,7 +13270,7 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$347$0 , \port$349$0 ,
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
     \$368  = a_bank2_scrub_timer;
     if (\$327 ) begin
       \$368  = 32'd0;
@@ -10273,7 +13284,7 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$347$0 , \port$349$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
     \$369  = a_bank2_scrub_addr;
     if (\$327 ) begin
     end else if (a_bank2_scrub_issue) begin
@@ -10284,28 +13295,28 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$347$0 , \port$349$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
     \$370  = rd_en;
     if (rst) begin
       \$370  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
     \$371  = a_bank2_scrub_issue;
     if (rst) begin
       \$371  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
     \$372  = \$337 ;
     if (rst) begin
       \$372  = 6'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
     \$373  = a_bank2_wb_pending;
     if (\$352 ) begin
       \$373  = 1'h1;
@@ -10317,7 +13328,7 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$347$0 , \port$349$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
     \$374  = a_bank2_wb_addr;
     if (\$352 ) begin
       \$374  = a_bank2_r_addr;
@@ -10327,7 +13338,7 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$347$0 , \port$349$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
     \$375  = a_bank2_wb_data;
     if (\$352 ) begin
       \$375  = rd_data;
@@ -10337,7 +13348,7 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$347$0 , \port$349$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
     \$376  = corrected_count;
     if (\$362 ) begin
       \$376  = \$363 [31:0];
@@ -10347,7 +13358,7 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$347$0 , \port$349$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
     \$377  = uncorrectable_count;
     if (\$365 ) begin
       \$377  = \$366 [31:0];
@@ -10357,7 +13368,7 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$347$0 , \port$349$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
     \$378  = last_error_addr;
     if (\$367 ) begin
       \$378  = a_bank2_r_addr;
@@ -10369,9 +13380,9 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$347$0 , \port$349$0 ,
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = a_bank2_r_addr;
-  assign wr_data = { \port$355$0 , \port$353$0 , \port$351$0 , \port$349$0  };
+  assign wr_data = { \port$777$0 , \port$775$0 , \port$773$0 , \port$771$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$347$0 , \port$0$5  };
+  assign wr_addr = { \port$741$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -10420,7 +13431,7 @@ module \obt_tile_small_ecc.a_bank2 (clk, rst, rd_en, \port$347$0 , \port$349$0 ,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.a_bank2.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.a_bank2.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -10567,7 +13578,7 @@ module \obt_tile_small_ecc.a_bank2.decoder (corrected, uncorrectable, codeword, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.a_bank2.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.a_bank2.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -10598,8 +13609,8 @@ module \obt_tile_small_ecc.a_bank2.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$400$0 , \port$402$0 , \port$404$0 , \port$406$0 , \port$408$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, rd_valid, a_bank3_r_addr, \port$0$5 );
-  reg \$auto$verilog_backend.cc:2355:dump_module$5  = 0;
+module \obt_tile_small_ecc.scratchpads.a_bank3 (clk, rst, rd_addr, \port$791$0 , rd_en, \port$821$0 , \port$823$0 , \port$825$0 , \port$827$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, a_bank3_r_addr, \port$0$5 );
+  reg \$auto$verilog_backend.cc:2355:dump_module$29  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
   wire [5:0] \$100 ;
@@ -11012,16 +14023,16 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$400$0 , \port$402$0 ,
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$400$0 ;
-  wire [2:0] \port$400$0 ;
-  input [7:0] \port$402$0 ;
-  wire [7:0] \port$402$0 ;
-  input [7:0] \port$404$0 ;
-  wire [7:0] \port$404$0 ;
-  input [7:0] \port$406$0 ;
-  wire [7:0] \port$406$0 ;
-  input [7:0] \port$408$0 ;
-  wire [7:0] \port$408$0 ;
+  input [2:0] \port$791$0 ;
+  wire [2:0] \port$791$0 ;
+  input [7:0] \port$821$0 ;
+  wire [7:0] \port$821$0 ;
+  input [7:0] \port$823$0 ;
+  wire [7:0] \port$823$0 ;
+  input [7:0] \port$825$0 ;
+  wire [7:0] \port$825$0 ;
+  input [7:0] \port$827$0 ;
+  wire [7:0] \port$827$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -11415,280 +14426,280 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$400$0 , \port$402$0 ,
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | a_bank3_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$408$0 , \port$406$0 , \port$404$0 , \port$402$0  } : a_bank3_wb_data;
-  assign \$13  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \data$24  = wr_en ? { \port$827$0 , \port$825$0 , \port$823$0 , \port$821$0  } : a_bank3_wb_data;
+  assign \$13  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$15  = wr_en | a_bank3_wb_pending;
-  assign \$16  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$16  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | a_bank3_wb_pending;
-  assign \$20  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$20  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | a_bank3_wb_pending;
-  assign \$24  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$24  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | a_bank3_wb_pending;
-  assign \$28  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$28  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | a_bank3_wb_pending;
-  assign \$32  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$32  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | a_bank3_wb_pending;
-  assign \$36  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$36  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | a_bank3_wb_pending;
-  assign \$40  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$40  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | a_bank3_wb_pending;
-  assign \$44  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$44  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | a_bank3_wb_pending;
-  assign \$48  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$48  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | a_bank3_wb_pending;
-  assign \$52  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$52  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | a_bank3_wb_pending;
-  assign \$56  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$56  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | a_bank3_wb_pending;
-  assign \$60  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$60  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | a_bank3_wb_pending;
-  assign \$64  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$64  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | a_bank3_wb_pending;
-  assign \$68  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$68  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | a_bank3_wb_pending;
-  assign \$72  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$72  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | a_bank3_wb_pending;
-  assign \$76  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$76  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | a_bank3_wb_pending;
-  assign \$80  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$80  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | a_bank3_wb_pending;
-  assign \$84  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$84  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | a_bank3_wb_pending;
-  assign \$88  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$88  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | a_bank3_wb_pending;
-  assign \$92  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$92  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | a_bank3_wb_pending;
-  assign \$96  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$96  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | a_bank3_wb_pending;
-  assign \$100  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$100  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | a_bank3_wb_pending;
-  assign \$104  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$104  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | a_bank3_wb_pending;
-  assign \$108  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$108  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | a_bank3_wb_pending;
-  assign \$112  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$112  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | a_bank3_wb_pending;
-  assign \$116  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$116  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | a_bank3_wb_pending;
-  assign \$120  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$120  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | a_bank3_wb_pending;
-  assign \$124  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$124  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | a_bank3_wb_pending;
-  assign \$128  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$128  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | a_bank3_wb_pending;
-  assign \$132  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$132  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | a_bank3_wb_pending;
-  assign \$136  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$136  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | a_bank3_wb_pending;
-  assign \$140  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$140  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | a_bank3_wb_pending;
-  assign \$144  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$144  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | a_bank3_wb_pending;
-  assign \$148  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$148  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | a_bank3_wb_pending;
-  assign \$152  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$152  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | a_bank3_wb_pending;
-  assign \$156  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$156  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | a_bank3_wb_pending;
-  assign \$160  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$160  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | a_bank3_wb_pending;
-  assign \$164  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$164  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | a_bank3_wb_pending;
-  assign \$168  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$168  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | a_bank3_wb_pending;
-  assign \$172  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$172  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | a_bank3_wb_pending;
-  assign \$176  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$176  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | a_bank3_wb_pending;
-  assign \$180  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$180  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | a_bank3_wb_pending;
-  assign \$184  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$184  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | a_bank3_wb_pending;
-  assign \$188  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$188  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | a_bank3_wb_pending;
-  assign \$192  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$192  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | a_bank3_wb_pending;
-  assign \$196  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$196  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | a_bank3_wb_pending;
-  assign \$200  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$200  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | a_bank3_wb_pending;
-  assign \$204  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$204  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | a_bank3_wb_pending;
-  assign \$208  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$208  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | a_bank3_wb_pending;
-  assign \$212  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$212  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | a_bank3_wb_pending;
-  assign \$216  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$216  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | a_bank3_wb_pending;
-  assign \$220  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$220  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | a_bank3_wb_pending;
-  assign \$224  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$224  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | a_bank3_wb_pending;
-  assign \$228  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$228  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | a_bank3_wb_pending;
-  assign \$232  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$232  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | a_bank3_wb_pending;
-  assign \$236  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$236  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | a_bank3_wb_pending;
-  assign \$240  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$240  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | a_bank3_wb_pending;
-  assign \$244  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$244  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | a_bank3_wb_pending;
-  assign \$248  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$248  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | a_bank3_wb_pending;
-  assign \$252  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$252  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | a_bank3_wb_pending;
-  assign \$256  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$256  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | a_bank3_wb_pending;
-  assign \$260  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$260  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | a_bank3_wb_pending;
-  assign \$264  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$264  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | a_bank3_wb_pending;
-  assign \$268  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$268  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | a_bank3_wb_pending;
-  assign \$272  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$272  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | a_bank3_wb_pending;
-  assign \$276  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$276  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | a_bank3_wb_pending;
-  assign \$280  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$280  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | a_bank3_wb_pending;
-  assign \$284  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$284  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | a_bank3_wb_pending;
-  assign \$288  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$288  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | a_bank3_wb_pending;
-  assign \$292  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$292  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | a_bank3_wb_pending;
-  assign \$296  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$296  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | a_bank3_wb_pending;
-  assign \$300  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$300  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | a_bank3_wb_pending;
-  assign \$304  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$304  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | a_bank3_wb_pending;
-  assign \$308  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$308  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | a_bank3_wb_pending;
-  assign \$312  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$312  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | a_bank3_wb_pending;
-  assign \$316  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$316  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | a_bank3_wb_pending;
-  assign \$320  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$320  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | a_bank3_wb_pending;
-  assign \$324  = wr_en ? { \port$400$0 , \port$0$5  } : a_bank3_wb_addr;
+  assign \$324  = wr_en ? { \port$791$0 , \port$0$5  } : a_bank3_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -11703,7 +14714,7 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$400$0 , \port$402$0 ,
   assign \$337  = rd_en ? rd_addr : a_bank3_scrub_addr;
   assign \$338  = a_bank3_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$400$0 , \port$0$5  } == a_bank3_r_addr;
+  assign \$340  = { \port$791$0 , \port$0$5  } == a_bank3_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -11712,14 +14723,14 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$400$0 , \port$402$0 ,
   assign \$346  = a_bank3_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = a_bank3_wb_pending & wr_en;
-  assign \$349  = { \port$400$0 , \port$0$5  } == a_bank3_wb_addr;
+  assign \$349  = { \port$791$0 , \port$0$5  } == a_bank3_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = a_bank3_wb_pending & \$353 ;
   assign \$355  = a_bank3_wb_pending & wr_en;
-  assign \$356  = { \port$400$0 , \port$0$5  } == a_bank3_wb_addr;
+  assign \$356  = { \port$791$0 , \port$0$5  } == a_bank3_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -11753,18 +14764,18 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$400$0 , \port$402$0 ,
     uncorrectable_count <= \$377 ;
   always @(posedge clk)
     last_error_addr <= \$378 ;
-  \obt_tile_small_ecc.a_bank3.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.a_bank3.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.a_bank3.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.a_bank3.encoder  encoder (
     .check(\$379 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
     (* full_case = 32'd1 *)
     casez (a_bank3_r_addr[0])
       1'h0:
@@ -11774,7 +14785,7 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$400$0 , \port$402$0 ,
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
     \$368  = a_bank3_scrub_timer;
     if (\$327 ) begin
       \$368  = 32'd0;
@@ -11788,7 +14799,7 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$400$0 , \port$402$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
     \$369  = a_bank3_scrub_addr;
     if (\$327 ) begin
     end else if (a_bank3_scrub_issue) begin
@@ -11799,28 +14810,28 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$400$0 , \port$402$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
     \$370  = rd_en;
     if (rst) begin
       \$370  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
     \$371  = a_bank3_scrub_issue;
     if (rst) begin
       \$371  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
     \$372  = \$337 ;
     if (rst) begin
       \$372  = 6'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
     \$373  = a_bank3_wb_pending;
     if (\$352 ) begin
       \$373  = 1'h1;
@@ -11832,7 +14843,7 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$400$0 , \port$402$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
     \$374  = a_bank3_wb_addr;
     if (\$352 ) begin
       \$374  = a_bank3_r_addr;
@@ -11842,7 +14853,7 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$400$0 , \port$402$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
     \$375  = a_bank3_wb_data;
     if (\$352 ) begin
       \$375  = rd_data;
@@ -11852,7 +14863,7 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$400$0 , \port$402$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
     \$376  = corrected_count;
     if (\$362 ) begin
       \$376  = \$363 [31:0];
@@ -11862,7 +14873,7 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$400$0 , \port$402$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
     \$377  = uncorrectable_count;
     if (\$365 ) begin
       \$377  = \$366 [31:0];
@@ -11872,7 +14883,7 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$400$0 , \port$402$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
     \$378  = last_error_addr;
     if (\$367 ) begin
       \$378  = a_bank3_r_addr;
@@ -11884,9 +14895,9 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$400$0 , \port$402$0 ,
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = a_bank3_r_addr;
-  assign wr_data = { \port$408$0 , \port$406$0 , \port$404$0 , \port$402$0  };
+  assign wr_data = { \port$827$0 , \port$825$0 , \port$823$0 , \port$821$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$400$0 , \port$0$5  };
+  assign wr_addr = { \port$791$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -11935,7 +14946,7 @@ module \obt_tile_small_ecc.a_bank3 (clk, rst, rd_en, \port$400$0 , \port$402$0 ,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.a_bank3.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.a_bank3.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -12082,7 +15093,7 @@ module \obt_tile_small_ecc.a_bank3.decoder (corrected, uncorrectable, codeword, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.a_bank3.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.a_bank3.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -12113,1709 +15124,8 @@ module \obt_tile_small_ecc.a_bank3.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array (rst, thr_ce, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__1, b_in__2, b_in__3, clear, drain_row, drain_acc__0, drain_acc__1, drain_acc__2, drain_acc__3, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$6  = 0;
-  reg [8:0] \$1 ;
-  reg [8:0] \$10 ;
-  reg [8:0] \$11 ;
-  reg [8:0] \$12 ;
-  reg [8:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [8:0] \$5 ;
-  reg [8:0] \$6 ;
-  reg [8:0] \$7 ;
-  reg [8:0] \$8 ;
-  reg [8:0] \$9 ;
-  (* init = 9'h000 *)
-  wire [8:0] a1_skew0;
-  reg [8:0] a2_skew0 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] a2_skew1;
-  reg [8:0] a3_skew0 = 9'h000;
-  reg [8:0] a3_skew1 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] a3_skew2;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  wire [8:0] \a_in$19 ;
-  wire [8:0] \a_in$21 ;
-  wire [8:0] \a_in$23 ;
-  reg [8:0] \a_in$25  = 9'h000;
-  wire [8:0] \a_in$27 ;
-  wire [8:0] \a_in$29 ;
-  wire [8:0] \a_in$31 ;
-  reg [8:0] \a_in$33  = 9'h000;
-  wire [8:0] \a_in$35 ;
-  wire [8:0] \a_in$37 ;
-  wire [8:0] \a_in$39 ;
-  reg [8:0] \a_in$41  = 9'h000;
-  wire [8:0] \a_in$43 ;
-  wire [8:0] \a_in$45 ;
-  wire [8:0] \a_in$47 ;
-  wire [8:0] a_in__0;
-  input [8:0] a_in__1;
-  wire [8:0] a_in__1;
-  input [8:0] a_in__2;
-  wire [8:0] a_in__2;
-  input [8:0] a_in__3;
-  wire [8:0] a_in__3;
-  wire [8:0] a_out;
-  wire [8:0] \a_out$22 ;
-  wire [8:0] \a_out$24 ;
-  wire [8:0] \a_out$28 ;
-  wire [8:0] \a_out$30 ;
-  wire [8:0] \a_out$32 ;
-  wire [8:0] \a_out$36 ;
-  wire [8:0] \a_out$38 ;
-  wire [8:0] \a_out$40 ;
-  wire [8:0] \a_out$44 ;
-  wire [8:0] \a_out$46 ;
-  wire [8:0] \a_out$48 ;
-  wire [31:0] acc;
-  wire [31:0] \acc$100 ;
-  wire [31:0] \acc$101 ;
-  wire [31:0] \acc$84 ;
-  wire [31:0] \acc$85 ;
-  wire [31:0] \acc$86 ;
-  wire [31:0] \acc$88 ;
-  wire [31:0] \acc$89 ;
-  wire [31:0] \acc$90 ;
-  wire [31:0] \acc$91 ;
-  wire [31:0] \acc$93 ;
-  wire [31:0] \acc$94 ;
-  wire [31:0] \acc$95 ;
-  wire [31:0] \acc$96 ;
-  wire [31:0] \acc$98 ;
-  wire [31:0] \acc$99 ;
-  (* init = 9'h000 *)
-  wire [8:0] b1_skew0;
-  reg [8:0] b2_skew0 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] b2_skew1;
-  reg [8:0] b3_skew0 = 9'h000;
-  reg [8:0] b3_skew1 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] b3_skew2;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  wire [8:0] \b_in$51 ;
-  wire [8:0] \b_in$53 ;
-  wire [8:0] \b_in$55 ;
-  reg [8:0] \b_in$57  = 9'h000;
-  wire [8:0] \b_in$59 ;
-  wire [8:0] \b_in$61 ;
-  wire [8:0] \b_in$63 ;
-  reg [8:0] \b_in$65  = 9'h000;
-  wire [8:0] \b_in$67 ;
-  wire [8:0] \b_in$69 ;
-  wire [8:0] \b_in$71 ;
-  reg [8:0] \b_in$73  = 9'h000;
-  wire [8:0] \b_in$75 ;
-  wire [8:0] \b_in$77 ;
-  wire [8:0] \b_in$79 ;
-  wire [8:0] b_in__0;
-  input [8:0] b_in__1;
-  wire [8:0] b_in__1;
-  input [8:0] b_in__2;
-  wire [8:0] b_in__2;
-  input [8:0] b_in__3;
-  wire [8:0] b_in__3;
-  wire [8:0] b_out;
-  wire [8:0] \b_out$54 ;
-  wire [8:0] \b_out$56 ;
-  wire [8:0] \b_out$60 ;
-  wire [8:0] \b_out$62 ;
-  wire [8:0] \b_out$64 ;
-  wire [8:0] \b_out$68 ;
-  wire [8:0] \b_out$70 ;
-  wire [8:0] \b_out$72 ;
-  wire [8:0] \b_out$76 ;
-  wire [8:0] \b_out$78 ;
-  wire [8:0] \b_out$80 ;
-  input clear;
-  wire clear;
-  wire \clear$1 ;
-  wire \clear$10 ;
-  wire \clear$11 ;
-  wire \clear$12 ;
-  wire \clear$13 ;
-  wire \clear$14 ;
-  wire \clear$15 ;
-  wire \clear$16 ;
-  wire \clear$2 ;
-  wire \clear$3 ;
-  wire \clear$4 ;
-  wire \clear$5 ;
-  wire \clear$6 ;
-  wire \clear$7 ;
-  wire \clear$8 ;
-  wire \clear$9 ;
-  input clk;
-  wire clk;
-  output [31:0] drain_acc__0;
-  reg [31:0] drain_acc__0;
-  output [31:0] drain_acc__1;
-  reg [31:0] drain_acc__1;
-  output [31:0] drain_acc__2;
-  reg [31:0] drain_acc__2;
-  output [31:0] drain_acc__3;
-  reg [31:0] drain_acc__3;
-  input [1:0] drain_row;
-  wire [1:0] drain_row;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    \a_in$25  <= \$1 ;
-  always @(posedge clk)
-    a2_skew0 <= \$2 ;
-  always @(posedge clk)
-    \a_in$33  <= \$3 ;
-  always @(posedge clk)
-    a3_skew0 <= \$4 ;
-  always @(posedge clk)
-    a3_skew1 <= \$5 ;
-  always @(posedge clk)
-    \a_in$41  <= \$6 ;
-  always @(posedge clk)
-    \b_in$57  <= \$7 ;
-  always @(posedge clk)
-    b2_skew0 <= \$8 ;
-  always @(posedge clk)
-    \b_in$65  <= \$9 ;
-  always @(posedge clk)
-    b3_skew0 <= \$10 ;
-  always @(posedge clk)
-    b3_skew1 <= \$11 ;
-  always @(posedge clk)
-    \b_in$73  <= \$12 ;
-  \obt_tile_small_ecc.array.pe_0_0  pe_0_0 (
-    .a_in(a_in),
-    .a_out(\a_in$19 ),
-    .acc(acc),
-    .b_in(b_in),
-    .b_out(\b_in$51 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.array.pe_0_1  pe_0_1 (
-    .a_in(\a_in$19 ),
-    .a_out(\a_in$21 ),
-    .acc(\acc$88 ),
-    .b_in(\b_in$57 ),
-    .b_out(\b_in$59 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.array.pe_0_2  pe_0_2 (
-    .a_in(\a_in$21 ),
-    .a_out(\a_in$23 ),
-    .acc(\acc$93 ),
-    .b_in(\b_in$65 ),
-    .b_out(\b_in$67 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.array.pe_0_3  pe_0_3 (
-    .a_in(\a_in$23 ),
-    .acc(\acc$98 ),
-    .b_in(\b_in$73 ),
-    .b_out(\b_in$75 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.array.pe_1_0  pe_1_0 (
-    .a_in(\a_in$25 ),
-    .a_out(\a_in$27 ),
-    .acc(\acc$84 ),
-    .b_in(\b_in$51 ),
-    .b_out(\b_in$53 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.array.pe_1_1  pe_1_1 (
-    .a_in(\a_in$27 ),
-    .a_out(\a_in$29 ),
-    .acc(\acc$89 ),
-    .b_in(\b_in$59 ),
-    .b_out(\b_in$61 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.array.pe_1_2  pe_1_2 (
-    .a_in(\a_in$29 ),
-    .a_out(\a_in$31 ),
-    .acc(\acc$94 ),
-    .b_in(\b_in$67 ),
-    .b_out(\b_in$69 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.array.pe_1_3  pe_1_3 (
-    .a_in(\a_in$31 ),
-    .acc(\acc$99 ),
-    .b_in(\b_in$75 ),
-    .b_out(\b_in$77 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.array.pe_2_0  pe_2_0 (
-    .a_in(\a_in$33 ),
-    .a_out(\a_in$35 ),
-    .acc(\acc$85 ),
-    .b_in(\b_in$53 ),
-    .b_out(\b_in$55 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.array.pe_2_1  pe_2_1 (
-    .a_in(\a_in$35 ),
-    .a_out(\a_in$37 ),
-    .acc(\acc$90 ),
-    .b_in(\b_in$61 ),
-    .b_out(\b_in$63 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.array.pe_2_2  pe_2_2 (
-    .a_in(\a_in$37 ),
-    .a_out(\a_in$39 ),
-    .acc(\acc$95 ),
-    .b_in(\b_in$69 ),
-    .b_out(\b_in$71 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.array.pe_2_3  pe_2_3 (
-    .a_in(\a_in$39 ),
-    .acc(\acc$100 ),
-    .b_in(\b_in$77 ),
-    .b_out(\b_in$79 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.array.pe_3_0  pe_3_0 (
-    .a_in(\a_in$41 ),
-    .a_out(\a_in$43 ),
-    .acc(\acc$86 ),
-    .b_in(\b_in$55 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.array.pe_3_1  pe_3_1 (
-    .a_in(\a_in$43 ),
-    .a_out(\a_in$45 ),
-    .acc(\acc$91 ),
-    .b_in(\b_in$63 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.array.pe_3_2  pe_3_2 (
-    .a_in(\a_in$45 ),
-    .a_out(\a_in$47 ),
-    .acc(\acc$96 ),
-    .b_in(\b_in$71 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_ecc.array.pe_3_3  pe_3_3 (
-    .a_in(\a_in$47 ),
-    .acc(\acc$101 ),
-    .b_in(\b_in$79 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      2'h0:
-          drain_acc__0 = acc;
-      2'h1:
-          drain_acc__0 = \acc$84 ;
-      2'h2:
-          drain_acc__0 = \acc$85 ;
-      2'h3:
-          drain_acc__0 = \acc$86 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      2'h0:
-          drain_acc__1 = \acc$88 ;
-      2'h1:
-          drain_acc__1 = \acc$89 ;
-      2'h2:
-          drain_acc__1 = \acc$90 ;
-      2'h3:
-          drain_acc__1 = \acc$91 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      2'h0:
-          drain_acc__2 = \acc$93 ;
-      2'h1:
-          drain_acc__2 = \acc$94 ;
-      2'h2:
-          drain_acc__2 = \acc$95 ;
-      2'h3:
-          drain_acc__2 = \acc$96 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      2'h0:
-          drain_acc__3 = \acc$98 ;
-      2'h1:
-          drain_acc__3 = \acc$99 ;
-      2'h2:
-          drain_acc__3 = \acc$100 ;
-      2'h3:
-          drain_acc__3 = \acc$101 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$1  = \a_in$25 ;
-    if (thr_ce) begin
-      \$1  = a_in__1;
-    end
-    if (rst) begin
-      \$1  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$2  = a2_skew0;
-    if (thr_ce) begin
-      \$2  = a_in__2;
-    end
-    if (rst) begin
-      \$2  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$3  = \a_in$33 ;
-    if (thr_ce) begin
-      \$3  = a2_skew0;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$4  = a3_skew0;
-    if (thr_ce) begin
-      \$4  = a_in__3;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$5  = a3_skew1;
-    if (thr_ce) begin
-      \$5  = a3_skew0;
-    end
-    if (rst) begin
-      \$5  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$6  = \a_in$41 ;
-    if (thr_ce) begin
-      \$6  = a3_skew1;
-    end
-    if (rst) begin
-      \$6  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$7  = \b_in$57 ;
-    if (thr_ce) begin
-      \$7  = b_in__1;
-    end
-    if (rst) begin
-      \$7  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$8  = b2_skew0;
-    if (thr_ce) begin
-      \$8  = b_in__2;
-    end
-    if (rst) begin
-      \$8  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$9  = \b_in$65 ;
-    if (thr_ce) begin
-      \$9  = b2_skew0;
-    end
-    if (rst) begin
-      \$9  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$10  = b3_skew0;
-    if (thr_ce) begin
-      \$10  = b_in__3;
-    end
-    if (rst) begin
-      \$10  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$11  = b3_skew1;
-    if (thr_ce) begin
-      \$11  = b3_skew0;
-    end
-    if (rst) begin
-      \$11  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$12  = \b_in$73 ;
-    if (thr_ce) begin
-      \$12  = b3_skew1;
-    end
-    if (rst) begin
-      \$12  = 9'h000;
-    end
-  end
-  assign \clear$1  = clear;
-  assign \clear$2  = clear;
-  assign \clear$3  = clear;
-  assign \clear$4  = clear;
-  assign \clear$5  = clear;
-  assign \clear$6  = clear;
-  assign \clear$7  = clear;
-  assign \clear$8  = clear;
-  assign \clear$9  = clear;
-  assign \clear$10  = clear;
-  assign \clear$11  = clear;
-  assign \clear$12  = clear;
-  assign \clear$13  = clear;
-  assign \clear$14  = clear;
-  assign \clear$15  = clear;
-  assign \clear$16  = clear;
-  assign a_in__0 = a_in;
-  assign a_out = \a_in$19 ;
-  assign \a_out$22  = \a_in$21 ;
-  assign \a_out$24  = \a_in$23 ;
-  assign a1_skew0 = \a_in$25 ;
-  assign \a_out$28  = \a_in$27 ;
-  assign \a_out$30  = \a_in$29 ;
-  assign \a_out$32  = \a_in$31 ;
-  assign a2_skew1 = \a_in$33 ;
-  assign \a_out$36  = \a_in$35 ;
-  assign \a_out$38  = \a_in$37 ;
-  assign \a_out$40  = \a_in$39 ;
-  assign a3_skew2 = \a_in$41 ;
-  assign \a_out$44  = \a_in$43 ;
-  assign \a_out$46  = \a_in$45 ;
-  assign \a_out$48  = \a_in$47 ;
-  assign b_in__0 = b_in;
-  assign b_out = \b_in$51 ;
-  assign \b_out$54  = \b_in$53 ;
-  assign \b_out$56  = \b_in$55 ;
-  assign b1_skew0 = \b_in$57 ;
-  assign \b_out$60  = \b_in$59 ;
-  assign \b_out$62  = \b_in$61 ;
-  assign \b_out$64  = \b_in$63 ;
-  assign b2_skew1 = \b_in$65 ;
-  assign \b_out$68  = \b_in$67 ;
-  assign \b_out$70  = \b_in$69 ;
-  assign \b_out$72  = \b_in$71 ;
-  assign b3_skew2 = \b_in$73 ;
-  assign \b_out$76  = \b_in$75 ;
-  assign \b_out$78  = \b_in$77 ;
-  assign \b_out$80  = \b_in$79 ;
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_0_0 (rst, thr_ce, a_in, b_in, clear, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$7  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_0_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$8  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_0_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$9  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_0_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$10  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_1_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$11  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_1_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$12  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_1_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$13  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_1_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$14  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_2_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$15  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_2_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$16  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_2_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$17  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_2_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$18  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_3_0 (rst, thr_ce, clear, a_in, b_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$19  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_3_1 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$20  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_3_2 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$21  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.array.pe_3_3 (rst, thr_ce, clear, b_in, a_in, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$22  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$453$0 , \port$455$0 , \port$457$0 , \port$459$0 , \port$461$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, rd_valid, b_bank0_r_addr, \port$0$5 );
-  reg \$auto$verilog_backend.cc:2355:dump_module$23  = 0;
+module \obt_tile_small_ecc.scratchpads.b_bank0 (clk, rst, rd_addr, \port$841$0 , rd_en, \port$871$0 , \port$873$0 , \port$875$0 , \port$877$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, b_bank0_r_addr, \port$0$5 );
+  reg \$auto$verilog_backend.cc:2355:dump_module$30  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
   wire [5:0] \$100 ;
@@ -14228,16 +15538,16 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$453$0 , \port$455$0 ,
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$453$0 ;
-  wire [2:0] \port$453$0 ;
-  input [7:0] \port$455$0 ;
-  wire [7:0] \port$455$0 ;
-  input [7:0] \port$457$0 ;
-  wire [7:0] \port$457$0 ;
-  input [7:0] \port$459$0 ;
-  wire [7:0] \port$459$0 ;
-  input [7:0] \port$461$0 ;
-  wire [7:0] \port$461$0 ;
+  input [2:0] \port$841$0 ;
+  wire [2:0] \port$841$0 ;
+  input [7:0] \port$871$0 ;
+  wire [7:0] \port$871$0 ;
+  input [7:0] \port$873$0 ;
+  wire [7:0] \port$873$0 ;
+  input [7:0] \port$875$0 ;
+  wire [7:0] \port$875$0 ;
+  input [7:0] \port$877$0 ;
+  wire [7:0] \port$877$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -14631,280 +15941,280 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$453$0 , \port$455$0 ,
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | b_bank0_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$461$0 , \port$459$0 , \port$457$0 , \port$455$0  } : b_bank0_wb_data;
-  assign \$13  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \data$24  = wr_en ? { \port$877$0 , \port$875$0 , \port$873$0 , \port$871$0  } : b_bank0_wb_data;
+  assign \$13  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$15  = wr_en | b_bank0_wb_pending;
-  assign \$16  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$16  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | b_bank0_wb_pending;
-  assign \$20  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$20  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | b_bank0_wb_pending;
-  assign \$24  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$24  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | b_bank0_wb_pending;
-  assign \$28  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$28  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | b_bank0_wb_pending;
-  assign \$32  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$32  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | b_bank0_wb_pending;
-  assign \$36  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$36  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | b_bank0_wb_pending;
-  assign \$40  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$40  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | b_bank0_wb_pending;
-  assign \$44  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$44  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | b_bank0_wb_pending;
-  assign \$48  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$48  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | b_bank0_wb_pending;
-  assign \$52  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$52  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | b_bank0_wb_pending;
-  assign \$56  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$56  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | b_bank0_wb_pending;
-  assign \$60  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$60  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | b_bank0_wb_pending;
-  assign \$64  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$64  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | b_bank0_wb_pending;
-  assign \$68  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$68  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | b_bank0_wb_pending;
-  assign \$72  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$72  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | b_bank0_wb_pending;
-  assign \$76  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$76  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | b_bank0_wb_pending;
-  assign \$80  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$80  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | b_bank0_wb_pending;
-  assign \$84  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$84  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | b_bank0_wb_pending;
-  assign \$88  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$88  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | b_bank0_wb_pending;
-  assign \$92  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$92  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | b_bank0_wb_pending;
-  assign \$96  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$96  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | b_bank0_wb_pending;
-  assign \$100  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$100  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | b_bank0_wb_pending;
-  assign \$104  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$104  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | b_bank0_wb_pending;
-  assign \$108  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$108  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | b_bank0_wb_pending;
-  assign \$112  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$112  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | b_bank0_wb_pending;
-  assign \$116  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$116  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | b_bank0_wb_pending;
-  assign \$120  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$120  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | b_bank0_wb_pending;
-  assign \$124  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$124  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | b_bank0_wb_pending;
-  assign \$128  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$128  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | b_bank0_wb_pending;
-  assign \$132  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$132  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | b_bank0_wb_pending;
-  assign \$136  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$136  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | b_bank0_wb_pending;
-  assign \$140  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$140  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | b_bank0_wb_pending;
-  assign \$144  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$144  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | b_bank0_wb_pending;
-  assign \$148  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$148  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | b_bank0_wb_pending;
-  assign \$152  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$152  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | b_bank0_wb_pending;
-  assign \$156  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$156  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | b_bank0_wb_pending;
-  assign \$160  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$160  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | b_bank0_wb_pending;
-  assign \$164  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$164  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | b_bank0_wb_pending;
-  assign \$168  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$168  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | b_bank0_wb_pending;
-  assign \$172  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$172  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | b_bank0_wb_pending;
-  assign \$176  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$176  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | b_bank0_wb_pending;
-  assign \$180  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$180  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | b_bank0_wb_pending;
-  assign \$184  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$184  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | b_bank0_wb_pending;
-  assign \$188  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$188  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | b_bank0_wb_pending;
-  assign \$192  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$192  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | b_bank0_wb_pending;
-  assign \$196  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$196  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | b_bank0_wb_pending;
-  assign \$200  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$200  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | b_bank0_wb_pending;
-  assign \$204  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$204  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | b_bank0_wb_pending;
-  assign \$208  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$208  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | b_bank0_wb_pending;
-  assign \$212  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$212  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | b_bank0_wb_pending;
-  assign \$216  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$216  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | b_bank0_wb_pending;
-  assign \$220  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$220  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | b_bank0_wb_pending;
-  assign \$224  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$224  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | b_bank0_wb_pending;
-  assign \$228  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$228  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | b_bank0_wb_pending;
-  assign \$232  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$232  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | b_bank0_wb_pending;
-  assign \$236  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$236  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | b_bank0_wb_pending;
-  assign \$240  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$240  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | b_bank0_wb_pending;
-  assign \$244  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$244  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | b_bank0_wb_pending;
-  assign \$248  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$248  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | b_bank0_wb_pending;
-  assign \$252  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$252  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | b_bank0_wb_pending;
-  assign \$256  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$256  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | b_bank0_wb_pending;
-  assign \$260  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$260  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | b_bank0_wb_pending;
-  assign \$264  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$264  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | b_bank0_wb_pending;
-  assign \$268  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$268  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | b_bank0_wb_pending;
-  assign \$272  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$272  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | b_bank0_wb_pending;
-  assign \$276  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$276  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | b_bank0_wb_pending;
-  assign \$280  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$280  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | b_bank0_wb_pending;
-  assign \$284  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$284  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | b_bank0_wb_pending;
-  assign \$288  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$288  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | b_bank0_wb_pending;
-  assign \$292  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$292  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | b_bank0_wb_pending;
-  assign \$296  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$296  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | b_bank0_wb_pending;
-  assign \$300  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$300  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | b_bank0_wb_pending;
-  assign \$304  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$304  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | b_bank0_wb_pending;
-  assign \$308  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$308  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | b_bank0_wb_pending;
-  assign \$312  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$312  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | b_bank0_wb_pending;
-  assign \$316  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$316  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | b_bank0_wb_pending;
-  assign \$320  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$320  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | b_bank0_wb_pending;
-  assign \$324  = wr_en ? { \port$453$0 , \port$0$5  } : b_bank0_wb_addr;
+  assign \$324  = wr_en ? { \port$841$0 , \port$0$5  } : b_bank0_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -14919,7 +16229,7 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$453$0 , \port$455$0 ,
   assign \$337  = rd_en ? rd_addr : b_bank0_scrub_addr;
   assign \$338  = b_bank0_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$453$0 , \port$0$5  } == b_bank0_r_addr;
+  assign \$340  = { \port$841$0 , \port$0$5  } == b_bank0_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -14928,14 +16238,14 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$453$0 , \port$455$0 ,
   assign \$346  = b_bank0_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = b_bank0_wb_pending & wr_en;
-  assign \$349  = { \port$453$0 , \port$0$5  } == b_bank0_wb_addr;
+  assign \$349  = { \port$841$0 , \port$0$5  } == b_bank0_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = b_bank0_wb_pending & \$353 ;
   assign \$355  = b_bank0_wb_pending & wr_en;
-  assign \$356  = { \port$453$0 , \port$0$5  } == b_bank0_wb_addr;
+  assign \$356  = { \port$841$0 , \port$0$5  } == b_bank0_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -14969,18 +16279,18 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$453$0 , \port$455$0 ,
     uncorrectable_count <= \$377 ;
   always @(posedge clk)
     last_error_addr <= \$378 ;
-  \obt_tile_small_ecc.b_bank0.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.b_bank0.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.b_bank0.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.b_bank0.encoder  encoder (
     .check(\$379 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
     (* full_case = 32'd1 *)
     casez (b_bank0_r_addr[0])
       1'h0:
@@ -14990,7 +16300,7 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$453$0 , \port$455$0 ,
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
     \$368  = b_bank0_scrub_timer;
     if (\$327 ) begin
       \$368  = 32'd0;
@@ -15004,7 +16314,7 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$453$0 , \port$455$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
     \$369  = b_bank0_scrub_addr;
     if (\$327 ) begin
     end else if (b_bank0_scrub_issue) begin
@@ -15015,28 +16325,28 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$453$0 , \port$455$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
     \$370  = rd_en;
     if (rst) begin
       \$370  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
     \$371  = b_bank0_scrub_issue;
     if (rst) begin
       \$371  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
     \$372  = \$337 ;
     if (rst) begin
       \$372  = 6'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
     \$373  = b_bank0_wb_pending;
     if (\$352 ) begin
       \$373  = 1'h1;
@@ -15048,7 +16358,7 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$453$0 , \port$455$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
     \$374  = b_bank0_wb_addr;
     if (\$352 ) begin
       \$374  = b_bank0_r_addr;
@@ -15058,7 +16368,7 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$453$0 , \port$455$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
     \$375  = b_bank0_wb_data;
     if (\$352 ) begin
       \$375  = rd_data;
@@ -15068,7 +16378,7 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$453$0 , \port$455$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
     \$376  = corrected_count;
     if (\$362 ) begin
       \$376  = \$363 [31:0];
@@ -15078,7 +16388,7 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$453$0 , \port$455$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
     \$377  = uncorrectable_count;
     if (\$365 ) begin
       \$377  = \$366 [31:0];
@@ -15088,7 +16398,7 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$453$0 , \port$455$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
     \$378  = last_error_addr;
     if (\$367 ) begin
       \$378  = b_bank0_r_addr;
@@ -15100,9 +16410,9 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$453$0 , \port$455$0 ,
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = b_bank0_r_addr;
-  assign wr_data = { \port$461$0 , \port$459$0 , \port$457$0 , \port$455$0  };
+  assign wr_data = { \port$877$0 , \port$875$0 , \port$873$0 , \port$871$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$453$0 , \port$0$5  };
+  assign wr_addr = { \port$841$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -15151,7 +16461,7 @@ module \obt_tile_small_ecc.b_bank0 (clk, rst, rd_en, \port$453$0 , \port$455$0 ,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.b_bank0.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.b_bank0.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -15298,7 +16608,7 @@ module \obt_tile_small_ecc.b_bank0.decoder (corrected, uncorrectable, codeword, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.b_bank0.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.b_bank0.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -15329,8 +16639,8 @@ module \obt_tile_small_ecc.b_bank0.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$506$0 , \port$508$0 , \port$510$0 , \port$512$0 , \port$514$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, rd_valid, b_bank1_r_addr, \port$0$5 );
-  reg \$auto$verilog_backend.cc:2355:dump_module$24  = 0;
+module \obt_tile_small_ecc.scratchpads.b_bank1 (clk, rst, rd_addr, \port$891$0 , rd_en, \port$921$0 , \port$923$0 , \port$925$0 , \port$927$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, b_bank1_r_addr, \port$0$5 );
+  reg \$auto$verilog_backend.cc:2355:dump_module$31  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
   wire [5:0] \$100 ;
@@ -15743,16 +17053,16 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$506$0 , \port$508$0 ,
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$506$0 ;
-  wire [2:0] \port$506$0 ;
-  input [7:0] \port$508$0 ;
-  wire [7:0] \port$508$0 ;
-  input [7:0] \port$510$0 ;
-  wire [7:0] \port$510$0 ;
-  input [7:0] \port$512$0 ;
-  wire [7:0] \port$512$0 ;
-  input [7:0] \port$514$0 ;
-  wire [7:0] \port$514$0 ;
+  input [2:0] \port$891$0 ;
+  wire [2:0] \port$891$0 ;
+  input [7:0] \port$921$0 ;
+  wire [7:0] \port$921$0 ;
+  input [7:0] \port$923$0 ;
+  wire [7:0] \port$923$0 ;
+  input [7:0] \port$925$0 ;
+  wire [7:0] \port$925$0 ;
+  input [7:0] \port$927$0 ;
+  wire [7:0] \port$927$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -16146,280 +17456,280 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$506$0 , \port$508$0 ,
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | b_bank1_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$514$0 , \port$512$0 , \port$510$0 , \port$508$0  } : b_bank1_wb_data;
-  assign \$13  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \data$24  = wr_en ? { \port$927$0 , \port$925$0 , \port$923$0 , \port$921$0  } : b_bank1_wb_data;
+  assign \$13  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$15  = wr_en | b_bank1_wb_pending;
-  assign \$16  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$16  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | b_bank1_wb_pending;
-  assign \$20  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$20  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | b_bank1_wb_pending;
-  assign \$24  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$24  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | b_bank1_wb_pending;
-  assign \$28  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$28  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | b_bank1_wb_pending;
-  assign \$32  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$32  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | b_bank1_wb_pending;
-  assign \$36  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$36  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | b_bank1_wb_pending;
-  assign \$40  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$40  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | b_bank1_wb_pending;
-  assign \$44  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$44  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | b_bank1_wb_pending;
-  assign \$48  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$48  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | b_bank1_wb_pending;
-  assign \$52  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$52  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | b_bank1_wb_pending;
-  assign \$56  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$56  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | b_bank1_wb_pending;
-  assign \$60  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$60  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | b_bank1_wb_pending;
-  assign \$64  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$64  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | b_bank1_wb_pending;
-  assign \$68  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$68  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | b_bank1_wb_pending;
-  assign \$72  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$72  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | b_bank1_wb_pending;
-  assign \$76  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$76  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | b_bank1_wb_pending;
-  assign \$80  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$80  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | b_bank1_wb_pending;
-  assign \$84  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$84  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | b_bank1_wb_pending;
-  assign \$88  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$88  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | b_bank1_wb_pending;
-  assign \$92  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$92  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | b_bank1_wb_pending;
-  assign \$96  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$96  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | b_bank1_wb_pending;
-  assign \$100  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$100  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | b_bank1_wb_pending;
-  assign \$104  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$104  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | b_bank1_wb_pending;
-  assign \$108  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$108  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | b_bank1_wb_pending;
-  assign \$112  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$112  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | b_bank1_wb_pending;
-  assign \$116  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$116  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | b_bank1_wb_pending;
-  assign \$120  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$120  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | b_bank1_wb_pending;
-  assign \$124  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$124  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | b_bank1_wb_pending;
-  assign \$128  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$128  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | b_bank1_wb_pending;
-  assign \$132  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$132  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | b_bank1_wb_pending;
-  assign \$136  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$136  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | b_bank1_wb_pending;
-  assign \$140  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$140  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | b_bank1_wb_pending;
-  assign \$144  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$144  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | b_bank1_wb_pending;
-  assign \$148  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$148  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | b_bank1_wb_pending;
-  assign \$152  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$152  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | b_bank1_wb_pending;
-  assign \$156  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$156  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | b_bank1_wb_pending;
-  assign \$160  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$160  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | b_bank1_wb_pending;
-  assign \$164  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$164  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | b_bank1_wb_pending;
-  assign \$168  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$168  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | b_bank1_wb_pending;
-  assign \$172  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$172  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | b_bank1_wb_pending;
-  assign \$176  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$176  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | b_bank1_wb_pending;
-  assign \$180  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$180  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | b_bank1_wb_pending;
-  assign \$184  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$184  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | b_bank1_wb_pending;
-  assign \$188  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$188  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | b_bank1_wb_pending;
-  assign \$192  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$192  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | b_bank1_wb_pending;
-  assign \$196  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$196  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | b_bank1_wb_pending;
-  assign \$200  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$200  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | b_bank1_wb_pending;
-  assign \$204  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$204  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | b_bank1_wb_pending;
-  assign \$208  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$208  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | b_bank1_wb_pending;
-  assign \$212  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$212  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | b_bank1_wb_pending;
-  assign \$216  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$216  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | b_bank1_wb_pending;
-  assign \$220  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$220  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | b_bank1_wb_pending;
-  assign \$224  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$224  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | b_bank1_wb_pending;
-  assign \$228  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$228  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | b_bank1_wb_pending;
-  assign \$232  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$232  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | b_bank1_wb_pending;
-  assign \$236  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$236  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | b_bank1_wb_pending;
-  assign \$240  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$240  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | b_bank1_wb_pending;
-  assign \$244  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$244  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | b_bank1_wb_pending;
-  assign \$248  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$248  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | b_bank1_wb_pending;
-  assign \$252  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$252  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | b_bank1_wb_pending;
-  assign \$256  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$256  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | b_bank1_wb_pending;
-  assign \$260  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$260  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | b_bank1_wb_pending;
-  assign \$264  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$264  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | b_bank1_wb_pending;
-  assign \$268  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$268  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | b_bank1_wb_pending;
-  assign \$272  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$272  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | b_bank1_wb_pending;
-  assign \$276  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$276  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | b_bank1_wb_pending;
-  assign \$280  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$280  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | b_bank1_wb_pending;
-  assign \$284  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$284  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | b_bank1_wb_pending;
-  assign \$288  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$288  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | b_bank1_wb_pending;
-  assign \$292  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$292  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | b_bank1_wb_pending;
-  assign \$296  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$296  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | b_bank1_wb_pending;
-  assign \$300  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$300  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | b_bank1_wb_pending;
-  assign \$304  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$304  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | b_bank1_wb_pending;
-  assign \$308  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$308  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | b_bank1_wb_pending;
-  assign \$312  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$312  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | b_bank1_wb_pending;
-  assign \$316  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$316  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | b_bank1_wb_pending;
-  assign \$320  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$320  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | b_bank1_wb_pending;
-  assign \$324  = wr_en ? { \port$506$0 , \port$0$5  } : b_bank1_wb_addr;
+  assign \$324  = wr_en ? { \port$891$0 , \port$0$5  } : b_bank1_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -16434,7 +17744,7 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$506$0 , \port$508$0 ,
   assign \$337  = rd_en ? rd_addr : b_bank1_scrub_addr;
   assign \$338  = b_bank1_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$506$0 , \port$0$5  } == b_bank1_r_addr;
+  assign \$340  = { \port$891$0 , \port$0$5  } == b_bank1_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -16443,14 +17753,14 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$506$0 , \port$508$0 ,
   assign \$346  = b_bank1_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = b_bank1_wb_pending & wr_en;
-  assign \$349  = { \port$506$0 , \port$0$5  } == b_bank1_wb_addr;
+  assign \$349  = { \port$891$0 , \port$0$5  } == b_bank1_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = b_bank1_wb_pending & \$353 ;
   assign \$355  = b_bank1_wb_pending & wr_en;
-  assign \$356  = { \port$506$0 , \port$0$5  } == b_bank1_wb_addr;
+  assign \$356  = { \port$891$0 , \port$0$5  } == b_bank1_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -16484,18 +17794,18 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$506$0 , \port$508$0 ,
     uncorrectable_count <= \$377 ;
   always @(posedge clk)
     last_error_addr <= \$378 ;
-  \obt_tile_small_ecc.b_bank1.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.b_bank1.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.b_bank1.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.b_bank1.encoder  encoder (
     .check(\$379 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
     (* full_case = 32'd1 *)
     casez (b_bank1_r_addr[0])
       1'h0:
@@ -16505,7 +17815,7 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$506$0 , \port$508$0 ,
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
     \$368  = b_bank1_scrub_timer;
     if (\$327 ) begin
       \$368  = 32'd0;
@@ -16519,7 +17829,7 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$506$0 , \port$508$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
     \$369  = b_bank1_scrub_addr;
     if (\$327 ) begin
     end else if (b_bank1_scrub_issue) begin
@@ -16530,28 +17840,28 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$506$0 , \port$508$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
     \$370  = rd_en;
     if (rst) begin
       \$370  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
     \$371  = b_bank1_scrub_issue;
     if (rst) begin
       \$371  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
     \$372  = \$337 ;
     if (rst) begin
       \$372  = 6'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
     \$373  = b_bank1_wb_pending;
     if (\$352 ) begin
       \$373  = 1'h1;
@@ -16563,7 +17873,7 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$506$0 , \port$508$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
     \$374  = b_bank1_wb_addr;
     if (\$352 ) begin
       \$374  = b_bank1_r_addr;
@@ -16573,7 +17883,7 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$506$0 , \port$508$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
     \$375  = b_bank1_wb_data;
     if (\$352 ) begin
       \$375  = rd_data;
@@ -16583,7 +17893,7 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$506$0 , \port$508$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
     \$376  = corrected_count;
     if (\$362 ) begin
       \$376  = \$363 [31:0];
@@ -16593,7 +17903,7 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$506$0 , \port$508$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
     \$377  = uncorrectable_count;
     if (\$365 ) begin
       \$377  = \$366 [31:0];
@@ -16603,7 +17913,7 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$506$0 , \port$508$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
     \$378  = last_error_addr;
     if (\$367 ) begin
       \$378  = b_bank1_r_addr;
@@ -16615,9 +17925,9 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$506$0 , \port$508$0 ,
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = b_bank1_r_addr;
-  assign wr_data = { \port$514$0 , \port$512$0 , \port$510$0 , \port$508$0  };
+  assign wr_data = { \port$927$0 , \port$925$0 , \port$923$0 , \port$921$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$506$0 , \port$0$5  };
+  assign wr_addr = { \port$891$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -16666,7 +17976,7 @@ module \obt_tile_small_ecc.b_bank1 (clk, rst, rd_en, \port$506$0 , \port$508$0 ,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.b_bank1.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.b_bank1.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -16813,7 +18123,7 @@ module \obt_tile_small_ecc.b_bank1.decoder (corrected, uncorrectable, codeword, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.b_bank1.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.b_bank1.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -16844,8 +18154,8 @@ module \obt_tile_small_ecc.b_bank1.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$559$0 , \port$561$0 , \port$563$0 , \port$565$0 , \port$567$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, rd_valid, b_bank2_r_addr, \port$0$5 );
-  reg \$auto$verilog_backend.cc:2355:dump_module$25  = 0;
+module \obt_tile_small_ecc.scratchpads.b_bank2 (clk, rst, rd_addr, \port$941$0 , rd_en, \port$971$0 , \port$973$0 , \port$975$0 , \port$977$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, b_bank2_r_addr, \port$0$5 );
+  reg \$auto$verilog_backend.cc:2355:dump_module$32  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
   wire [5:0] \$100 ;
@@ -17258,16 +18568,16 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$559$0 , \port$561$0 ,
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$559$0 ;
-  wire [2:0] \port$559$0 ;
-  input [7:0] \port$561$0 ;
-  wire [7:0] \port$561$0 ;
-  input [7:0] \port$563$0 ;
-  wire [7:0] \port$563$0 ;
-  input [7:0] \port$565$0 ;
-  wire [7:0] \port$565$0 ;
-  input [7:0] \port$567$0 ;
-  wire [7:0] \port$567$0 ;
+  input [2:0] \port$941$0 ;
+  wire [2:0] \port$941$0 ;
+  input [7:0] \port$971$0 ;
+  wire [7:0] \port$971$0 ;
+  input [7:0] \port$973$0 ;
+  wire [7:0] \port$973$0 ;
+  input [7:0] \port$975$0 ;
+  wire [7:0] \port$975$0 ;
+  input [7:0] \port$977$0 ;
+  wire [7:0] \port$977$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -17661,280 +18971,280 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$559$0 , \port$561$0 ,
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | b_bank2_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$567$0 , \port$565$0 , \port$563$0 , \port$561$0  } : b_bank2_wb_data;
-  assign \$13  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \data$24  = wr_en ? { \port$977$0 , \port$975$0 , \port$973$0 , \port$971$0  } : b_bank2_wb_data;
+  assign \$13  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$15  = wr_en | b_bank2_wb_pending;
-  assign \$16  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$16  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | b_bank2_wb_pending;
-  assign \$20  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$20  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | b_bank2_wb_pending;
-  assign \$24  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$24  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | b_bank2_wb_pending;
-  assign \$28  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$28  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | b_bank2_wb_pending;
-  assign \$32  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$32  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | b_bank2_wb_pending;
-  assign \$36  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$36  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | b_bank2_wb_pending;
-  assign \$40  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$40  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | b_bank2_wb_pending;
-  assign \$44  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$44  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | b_bank2_wb_pending;
-  assign \$48  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$48  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | b_bank2_wb_pending;
-  assign \$52  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$52  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | b_bank2_wb_pending;
-  assign \$56  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$56  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | b_bank2_wb_pending;
-  assign \$60  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$60  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | b_bank2_wb_pending;
-  assign \$64  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$64  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | b_bank2_wb_pending;
-  assign \$68  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$68  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | b_bank2_wb_pending;
-  assign \$72  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$72  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | b_bank2_wb_pending;
-  assign \$76  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$76  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | b_bank2_wb_pending;
-  assign \$80  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$80  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | b_bank2_wb_pending;
-  assign \$84  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$84  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | b_bank2_wb_pending;
-  assign \$88  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$88  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | b_bank2_wb_pending;
-  assign \$92  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$92  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | b_bank2_wb_pending;
-  assign \$96  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$96  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | b_bank2_wb_pending;
-  assign \$100  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$100  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | b_bank2_wb_pending;
-  assign \$104  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$104  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | b_bank2_wb_pending;
-  assign \$108  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$108  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | b_bank2_wb_pending;
-  assign \$112  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$112  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | b_bank2_wb_pending;
-  assign \$116  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$116  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | b_bank2_wb_pending;
-  assign \$120  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$120  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | b_bank2_wb_pending;
-  assign \$124  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$124  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | b_bank2_wb_pending;
-  assign \$128  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$128  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | b_bank2_wb_pending;
-  assign \$132  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$132  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | b_bank2_wb_pending;
-  assign \$136  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$136  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | b_bank2_wb_pending;
-  assign \$140  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$140  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | b_bank2_wb_pending;
-  assign \$144  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$144  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | b_bank2_wb_pending;
-  assign \$148  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$148  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | b_bank2_wb_pending;
-  assign \$152  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$152  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | b_bank2_wb_pending;
-  assign \$156  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$156  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | b_bank2_wb_pending;
-  assign \$160  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$160  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | b_bank2_wb_pending;
-  assign \$164  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$164  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | b_bank2_wb_pending;
-  assign \$168  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$168  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | b_bank2_wb_pending;
-  assign \$172  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$172  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | b_bank2_wb_pending;
-  assign \$176  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$176  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | b_bank2_wb_pending;
-  assign \$180  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$180  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | b_bank2_wb_pending;
-  assign \$184  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$184  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | b_bank2_wb_pending;
-  assign \$188  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$188  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | b_bank2_wb_pending;
-  assign \$192  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$192  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | b_bank2_wb_pending;
-  assign \$196  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$196  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | b_bank2_wb_pending;
-  assign \$200  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$200  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | b_bank2_wb_pending;
-  assign \$204  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$204  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | b_bank2_wb_pending;
-  assign \$208  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$208  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | b_bank2_wb_pending;
-  assign \$212  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$212  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | b_bank2_wb_pending;
-  assign \$216  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$216  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | b_bank2_wb_pending;
-  assign \$220  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$220  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | b_bank2_wb_pending;
-  assign \$224  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$224  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | b_bank2_wb_pending;
-  assign \$228  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$228  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | b_bank2_wb_pending;
-  assign \$232  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$232  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | b_bank2_wb_pending;
-  assign \$236  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$236  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | b_bank2_wb_pending;
-  assign \$240  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$240  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | b_bank2_wb_pending;
-  assign \$244  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$244  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | b_bank2_wb_pending;
-  assign \$248  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$248  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | b_bank2_wb_pending;
-  assign \$252  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$252  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | b_bank2_wb_pending;
-  assign \$256  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$256  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | b_bank2_wb_pending;
-  assign \$260  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$260  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | b_bank2_wb_pending;
-  assign \$264  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$264  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | b_bank2_wb_pending;
-  assign \$268  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$268  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | b_bank2_wb_pending;
-  assign \$272  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$272  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | b_bank2_wb_pending;
-  assign \$276  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$276  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | b_bank2_wb_pending;
-  assign \$280  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$280  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | b_bank2_wb_pending;
-  assign \$284  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$284  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | b_bank2_wb_pending;
-  assign \$288  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$288  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | b_bank2_wb_pending;
-  assign \$292  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$292  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | b_bank2_wb_pending;
-  assign \$296  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$296  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | b_bank2_wb_pending;
-  assign \$300  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$300  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | b_bank2_wb_pending;
-  assign \$304  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$304  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | b_bank2_wb_pending;
-  assign \$308  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$308  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | b_bank2_wb_pending;
-  assign \$312  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$312  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | b_bank2_wb_pending;
-  assign \$316  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$316  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | b_bank2_wb_pending;
-  assign \$320  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$320  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | b_bank2_wb_pending;
-  assign \$324  = wr_en ? { \port$559$0 , \port$0$5  } : b_bank2_wb_addr;
+  assign \$324  = wr_en ? { \port$941$0 , \port$0$5  } : b_bank2_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -17949,7 +19259,7 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$559$0 , \port$561$0 ,
   assign \$337  = rd_en ? rd_addr : b_bank2_scrub_addr;
   assign \$338  = b_bank2_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$559$0 , \port$0$5  } == b_bank2_r_addr;
+  assign \$340  = { \port$941$0 , \port$0$5  } == b_bank2_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -17958,14 +19268,14 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$559$0 , \port$561$0 ,
   assign \$346  = b_bank2_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = b_bank2_wb_pending & wr_en;
-  assign \$349  = { \port$559$0 , \port$0$5  } == b_bank2_wb_addr;
+  assign \$349  = { \port$941$0 , \port$0$5  } == b_bank2_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = b_bank2_wb_pending & \$353 ;
   assign \$355  = b_bank2_wb_pending & wr_en;
-  assign \$356  = { \port$559$0 , \port$0$5  } == b_bank2_wb_addr;
+  assign \$356  = { \port$941$0 , \port$0$5  } == b_bank2_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -17999,18 +19309,18 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$559$0 , \port$561$0 ,
     uncorrectable_count <= \$377 ;
   always @(posedge clk)
     last_error_addr <= \$378 ;
-  \obt_tile_small_ecc.b_bank2.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.b_bank2.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.b_bank2.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.b_bank2.encoder  encoder (
     .check(\$379 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
     (* full_case = 32'd1 *)
     casez (b_bank2_r_addr[0])
       1'h0:
@@ -18020,7 +19330,7 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$559$0 , \port$561$0 ,
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
     \$368  = b_bank2_scrub_timer;
     if (\$327 ) begin
       \$368  = 32'd0;
@@ -18034,7 +19344,7 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$559$0 , \port$561$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
     \$369  = b_bank2_scrub_addr;
     if (\$327 ) begin
     end else if (b_bank2_scrub_issue) begin
@@ -18045,28 +19355,28 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$559$0 , \port$561$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
     \$370  = rd_en;
     if (rst) begin
       \$370  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
     \$371  = b_bank2_scrub_issue;
     if (rst) begin
       \$371  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
     \$372  = \$337 ;
     if (rst) begin
       \$372  = 6'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
     \$373  = b_bank2_wb_pending;
     if (\$352 ) begin
       \$373  = 1'h1;
@@ -18078,7 +19388,7 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$559$0 , \port$561$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
     \$374  = b_bank2_wb_addr;
     if (\$352 ) begin
       \$374  = b_bank2_r_addr;
@@ -18088,7 +19398,7 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$559$0 , \port$561$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
     \$375  = b_bank2_wb_data;
     if (\$352 ) begin
       \$375  = rd_data;
@@ -18098,7 +19408,7 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$559$0 , \port$561$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
     \$376  = corrected_count;
     if (\$362 ) begin
       \$376  = \$363 [31:0];
@@ -18108,7 +19418,7 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$559$0 , \port$561$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
     \$377  = uncorrectable_count;
     if (\$365 ) begin
       \$377  = \$366 [31:0];
@@ -18118,7 +19428,7 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$559$0 , \port$561$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
     \$378  = last_error_addr;
     if (\$367 ) begin
       \$378  = b_bank2_r_addr;
@@ -18130,9 +19440,9 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$559$0 , \port$561$0 ,
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = b_bank2_r_addr;
-  assign wr_data = { \port$567$0 , \port$565$0 , \port$563$0 , \port$561$0  };
+  assign wr_data = { \port$977$0 , \port$975$0 , \port$973$0 , \port$971$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$559$0 , \port$0$5  };
+  assign wr_addr = { \port$941$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -18181,7 +19491,7 @@ module \obt_tile_small_ecc.b_bank2 (clk, rst, rd_en, \port$559$0 , \port$561$0 ,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.b_bank2.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.b_bank2.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -18328,7 +19638,7 @@ module \obt_tile_small_ecc.b_bank2.decoder (corrected, uncorrectable, codeword, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.b_bank2.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.b_bank2.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -18359,8 +19669,8 @@ module \obt_tile_small_ecc.b_bank2.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$612$0 , \port$614$0 , \port$616$0 , \port$618$0 , \port$620$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, rd_addr, scrub_interval, rd_valid, b_bank3_r_addr, \port$0$5 );
-  reg \$auto$verilog_backend.cc:2355:dump_module$26  = 0;
+module \obt_tile_small_ecc.scratchpads.b_bank3 (clk, rst, rd_addr, \port$991$0 , rd_en, \port$1021$0 , \port$1023$0 , \port$1025$0 , \port$1027$0 , wr_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, b_bank3_r_addr, \port$0$5 );
+  reg \$auto$verilog_backend.cc:2355:dump_module$33  = 0;
   wire \$1 ;
   wire [5:0] \$10 ;
   wire [5:0] \$100 ;
@@ -18773,16 +20083,16 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$612$0 , \port$614$0 ,
   reg [5:0] last_error_addr = 6'h00;
   input [2:0] \port$0$5 ;
   wire [2:0] \port$0$5 ;
-  input [2:0] \port$612$0 ;
-  wire [2:0] \port$612$0 ;
-  input [7:0] \port$614$0 ;
-  wire [7:0] \port$614$0 ;
-  input [7:0] \port$616$0 ;
-  wire [7:0] \port$616$0 ;
-  input [7:0] \port$618$0 ;
-  wire [7:0] \port$618$0 ;
-  input [7:0] \port$620$0 ;
-  wire [7:0] \port$620$0 ;
+  input [7:0] \port$1021$0 ;
+  wire [7:0] \port$1021$0 ;
+  input [7:0] \port$1023$0 ;
+  wire [7:0] \port$1023$0 ;
+  input [7:0] \port$1025$0 ;
+  wire [7:0] \port$1025$0 ;
+  input [7:0] \port$1027$0 ;
+  wire [7:0] \port$1027$0 ;
+  input [2:0] \port$991$0 ;
+  wire [2:0] \port$991$0 ;
   input [5:0] rd_addr;
   wire [5:0] rd_addr;
   wire rd_corrected;
@@ -19176,280 +20486,280 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$612$0 , \port$614$0 ,
   assign ev_corrected = \$11  & corrected;
   assign \$12  = rd_valid | b_bank3_r_scrub;
   assign ev_uncorrectable = \$12  & uncorrectable;
-  assign \data$24  = wr_en ? { \port$620$0 , \port$618$0 , \port$616$0 , \port$614$0  } : b_bank3_wb_data;
-  assign \$13  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \data$24  = wr_en ? { \port$1027$0 , \port$1025$0 , \port$1023$0 , \port$1021$0  } : b_bank3_wb_data;
+  assign \$13  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$15  = wr_en | b_bank3_wb_pending;
-  assign \$16  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$16  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$17  = ! \$16 [0];
   assign \$18  = \$15  & \$17 ;
   assign \$19  = wr_en | b_bank3_wb_pending;
-  assign \$20  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$20  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$22  = \$19  & \$21 ;
   assign \$23  = wr_en | b_bank3_wb_pending;
-  assign \$24  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$24  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$25  = ! \$24 [0];
   assign \$26  = \$23  & \$25 ;
   assign \$27  = wr_en | b_bank3_wb_pending;
-  assign \$28  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$28  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$30  = \$27  & \$29 ;
   assign \$31  = wr_en | b_bank3_wb_pending;
-  assign \$32  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$32  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$33  = ! \$32 [0];
   assign \$34  = \$31  & \$33 ;
   assign \$35  = wr_en | b_bank3_wb_pending;
-  assign \$36  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$36  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$38  = \$35  & \$37 ;
   assign \$39  = wr_en | b_bank3_wb_pending;
-  assign \$40  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$40  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$41  = ! \$40 [0];
   assign \$42  = \$39  & \$41 ;
   assign \$43  = wr_en | b_bank3_wb_pending;
-  assign \$44  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$44  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$46  = \$43  & \$45 ;
   assign \$47  = wr_en | b_bank3_wb_pending;
-  assign \$48  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$48  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$49  = ! \$48 [0];
   assign \$50  = \$47  & \$49 ;
   assign \$51  = wr_en | b_bank3_wb_pending;
-  assign \$52  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$52  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$54  = \$51  & \$53 ;
   assign \$55  = wr_en | b_bank3_wb_pending;
-  assign \$56  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$56  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$57  = ! \$56 [0];
   assign \$58  = \$55  & \$57 ;
   assign \$59  = wr_en | b_bank3_wb_pending;
-  assign \$60  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$60  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$62  = \$59  & \$61 ;
   assign \$63  = wr_en | b_bank3_wb_pending;
-  assign \$64  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$64  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$65  = ! \$64 [0];
   assign \$66  = \$63  & \$65 ;
   assign \$67  = wr_en | b_bank3_wb_pending;
-  assign \$68  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$68  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$70  = \$67  & \$69 ;
   assign \$71  = wr_en | b_bank3_wb_pending;
-  assign \$72  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$72  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$73  = ! \$72 [0];
   assign \$74  = \$71  & \$73 ;
   assign \$75  = wr_en | b_bank3_wb_pending;
-  assign \$76  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$76  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$78  = \$75  & \$77 ;
   assign \$79  = wr_en | b_bank3_wb_pending;
-  assign \$80  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$80  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$81  = ! \$80 [0];
   assign \$82  = \$79  & \$81 ;
   assign \$83  = wr_en | b_bank3_wb_pending;
-  assign \$84  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$84  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$86  = \$83  & \$85 ;
   assign \$87  = wr_en | b_bank3_wb_pending;
-  assign \$88  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$88  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$89  = ! \$88 [0];
   assign \$90  = \$87  & \$89 ;
   assign \$91  = wr_en | b_bank3_wb_pending;
-  assign \$92  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$92  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$94  = \$91  & \$93 ;
   assign \$95  = wr_en | b_bank3_wb_pending;
-  assign \$96  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$96  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$97  = ! \$96 [0];
   assign \$98  = \$95  & \$97 ;
   assign \$99  = wr_en | b_bank3_wb_pending;
-  assign \$100  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$100  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$102  = \$99  & \$101 ;
   assign \$103  = wr_en | b_bank3_wb_pending;
-  assign \$104  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$104  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$105  = ! \$104 [0];
   assign \$106  = \$103  & \$105 ;
   assign \$107  = wr_en | b_bank3_wb_pending;
-  assign \$108  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$108  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$110  = \$107  & \$109 ;
   assign \$111  = wr_en | b_bank3_wb_pending;
-  assign \$112  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$112  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$113  = ! \$112 [0];
   assign \$114  = \$111  & \$113 ;
   assign \$115  = wr_en | b_bank3_wb_pending;
-  assign \$116  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$116  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$118  = \$115  & \$117 ;
   assign \$119  = wr_en | b_bank3_wb_pending;
-  assign \$120  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$120  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$121  = ! \$120 [0];
   assign \$122  = \$119  & \$121 ;
   assign \$123  = wr_en | b_bank3_wb_pending;
-  assign \$124  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$124  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$126  = \$123  & \$125 ;
   assign \$127  = wr_en | b_bank3_wb_pending;
-  assign \$128  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$128  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$129  = ! \$128 [0];
   assign \$130  = \$127  & \$129 ;
   assign \$131  = wr_en | b_bank3_wb_pending;
-  assign \$132  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$132  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$134  = \$131  & \$133 ;
   assign \$135  = wr_en | b_bank3_wb_pending;
-  assign \$136  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$136  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$137  = ! \$136 [0];
   assign \$138  = \$135  & \$137 ;
   assign \$139  = wr_en | b_bank3_wb_pending;
-  assign \$140  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$140  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$142  = \$139  & \$141 ;
   assign \$143  = wr_en | b_bank3_wb_pending;
-  assign \$144  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$144  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$145  = ! \$144 [0];
   assign \$146  = \$143  & \$145 ;
   assign \$147  = wr_en | b_bank3_wb_pending;
-  assign \$148  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$148  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$150  = \$147  & \$149 ;
   assign \$151  = wr_en | b_bank3_wb_pending;
-  assign \$152  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$152  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$153  = ! \$152 [0];
   assign \$154  = \$151  & \$153 ;
   assign \$155  = wr_en | b_bank3_wb_pending;
-  assign \$156  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$156  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$158  = \$155  & \$157 ;
   assign \$159  = wr_en | b_bank3_wb_pending;
-  assign \$160  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$160  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$161  = ! \$160 [0];
   assign \$162  = \$159  & \$161 ;
   assign \$163  = wr_en | b_bank3_wb_pending;
-  assign \$164  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$164  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$166  = \$163  & \$165 ;
   assign \$167  = wr_en | b_bank3_wb_pending;
-  assign \$168  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$168  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$169  = ! \$168 [0];
   assign \$170  = \$167  & \$169 ;
   assign \$171  = wr_en | b_bank3_wb_pending;
-  assign \$172  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$172  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$174  = \$171  & \$173 ;
   assign \$175  = wr_en | b_bank3_wb_pending;
-  assign \$176  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$176  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$177  = ! \$176 [0];
   assign \$178  = \$175  & \$177 ;
   assign \$179  = wr_en | b_bank3_wb_pending;
-  assign \$180  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$180  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$182  = \$179  & \$181 ;
   assign \$183  = wr_en | b_bank3_wb_pending;
-  assign \$184  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$184  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$185  = ! \$184 [0];
   assign \$186  = \$183  & \$185 ;
   assign \$187  = wr_en | b_bank3_wb_pending;
-  assign \$188  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$188  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$190  = \$187  & \$189 ;
   assign \$191  = wr_en | b_bank3_wb_pending;
-  assign \$192  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$192  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$193  = ! \$192 [0];
   assign \$194  = \$191  & \$193 ;
   assign \$195  = wr_en | b_bank3_wb_pending;
-  assign \$196  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$196  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$198  = \$195  & \$197 ;
   assign \$199  = wr_en | b_bank3_wb_pending;
-  assign \$200  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$200  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$201  = ! \$200 [0];
   assign \$202  = \$199  & \$201 ;
   assign \$203  = wr_en | b_bank3_wb_pending;
-  assign \$204  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$204  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$206  = \$203  & \$205 ;
   assign \$207  = wr_en | b_bank3_wb_pending;
-  assign \$208  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$208  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$209  = ! \$208 [0];
   assign \$210  = \$207  & \$209 ;
   assign \$211  = wr_en | b_bank3_wb_pending;
-  assign \$212  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$212  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$214  = \$211  & \$213 ;
   assign \$215  = wr_en | b_bank3_wb_pending;
-  assign \$216  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$216  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$217  = ! \$216 [0];
   assign \$218  = \$215  & \$217 ;
   assign \$219  = wr_en | b_bank3_wb_pending;
-  assign \$220  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$220  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$222  = \$219  & \$221 ;
   assign \$223  = wr_en | b_bank3_wb_pending;
-  assign \$224  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$224  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$225  = ! \$224 [0];
   assign \$226  = \$223  & \$225 ;
   assign \$227  = wr_en | b_bank3_wb_pending;
-  assign \$228  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$228  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$230  = \$227  & \$229 ;
   assign \$231  = wr_en | b_bank3_wb_pending;
-  assign \$232  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$232  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$233  = ! \$232 [0];
   assign \$234  = \$231  & \$233 ;
   assign \$235  = wr_en | b_bank3_wb_pending;
-  assign \$236  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$236  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$238  = \$235  & \$237 ;
   assign \$239  = wr_en | b_bank3_wb_pending;
-  assign \$240  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$240  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$241  = ! \$240 [0];
   assign \$242  = \$239  & \$241 ;
   assign \$243  = wr_en | b_bank3_wb_pending;
-  assign \$244  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$244  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$246  = \$243  & \$245 ;
   assign \$247  = wr_en | b_bank3_wb_pending;
-  assign \$248  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$248  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$249  = ! \$248 [0];
   assign \$250  = \$247  & \$249 ;
   assign \$251  = wr_en | b_bank3_wb_pending;
-  assign \$252  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$252  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$254  = \$251  & \$253 ;
   assign \$255  = wr_en | b_bank3_wb_pending;
-  assign \$256  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$256  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$257  = ! \$256 [0];
   assign \$258  = \$255  & \$257 ;
   assign \$259  = wr_en | b_bank3_wb_pending;
-  assign \$260  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$260  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$262  = \$259  & \$261 ;
   assign \$263  = wr_en | b_bank3_wb_pending;
-  assign \$264  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$264  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$265  = ! \$264 [0];
   assign \$266  = \$263  & \$265 ;
   assign \$267  = wr_en | b_bank3_wb_pending;
-  assign \$268  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$268  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$270  = \$267  & \$269 ;
   assign \$271  = wr_en | b_bank3_wb_pending;
-  assign \$272  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$272  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$273  = ! \$272 [0];
   assign \$274  = \$271  & \$273 ;
   assign \$275  = wr_en | b_bank3_wb_pending;
-  assign \$276  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$276  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$278  = \$275  & \$277 ;
   assign \$279  = wr_en | b_bank3_wb_pending;
-  assign \$280  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$280  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$281  = ! \$280 [0];
   assign \$282  = \$279  & \$281 ;
   assign \$283  = wr_en | b_bank3_wb_pending;
-  assign \$284  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$284  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$286  = \$283  & \$285 ;
   assign \$287  = wr_en | b_bank3_wb_pending;
-  assign \$288  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$288  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$289  = ! \$288 [0];
   assign \$290  = \$287  & \$289 ;
   assign \$291  = wr_en | b_bank3_wb_pending;
-  assign \$292  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$292  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$294  = \$291  & \$293 ;
   assign \$295  = wr_en | b_bank3_wb_pending;
-  assign \$296  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$296  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$297  = ! \$296 [0];
   assign \$298  = \$295  & \$297 ;
   assign \$299  = wr_en | b_bank3_wb_pending;
-  assign \$300  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$300  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$302  = \$299  & \$301 ;
   assign \$303  = wr_en | b_bank3_wb_pending;
-  assign \$304  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$304  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$305  = ! \$304 [0];
   assign \$306  = \$303  & \$305 ;
   assign \$307  = wr_en | b_bank3_wb_pending;
-  assign \$308  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$308  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$310  = \$307  & \$309 ;
   assign \$311  = wr_en | b_bank3_wb_pending;
-  assign \$312  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$312  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$313  = ! \$312 [0];
   assign \$314  = \$311  & \$313 ;
   assign \$315  = wr_en | b_bank3_wb_pending;
-  assign \$316  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$316  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$318  = \$315  & \$317 ;
   assign \$319  = wr_en | b_bank3_wb_pending;
-  assign \$320  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$320  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$321  = ! \$320 [0];
   assign \$322  = \$319  & \$321 ;
   assign \$323  = wr_en | b_bank3_wb_pending;
-  assign \$324  = wr_en ? { \port$612$0 , \port$0$5  } : b_bank3_wb_addr;
+  assign \$324  = wr_en ? { \port$991$0 , \port$0$5  } : b_bank3_wb_addr;
   assign \$326  = \$323  & \$325 ;
   assign \$327  = ! scrub_interval;
   assign \$328  = | scrub_interval;
@@ -19464,7 +20774,7 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$612$0 , \port$614$0 ,
   assign \$337  = rd_en ? rd_addr : b_bank3_scrub_addr;
   assign \$338  = b_bank3_r_scrub | rd_valid;
   assign \$339  = ev_corrected & \$338 ;
-  assign \$340  = { \port$612$0 , \port$0$5  } == b_bank3_r_addr;
+  assign \$340  = { \port$991$0 , \port$0$5  } == b_bank3_r_addr;
   assign \$341  = wr_en & \$340 ;
   assign \$342  = ~ \$341 ;
   assign \$343  = \$339  & \$342 ;
@@ -19473,14 +20783,14 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$612$0 , \port$614$0 ,
   assign \$346  = b_bank3_wb_pending & \$345 ;
   assign \$347  = \$344  | \$346 ;
   assign \$348  = b_bank3_wb_pending & wr_en;
-  assign \$349  = { \port$612$0 , \port$0$5  } == b_bank3_wb_addr;
+  assign \$349  = { \port$991$0 , \port$0$5  } == b_bank3_wb_addr;
   assign \$350  = \$348  & \$349 ;
   assign \$351  = \$347  | \$350 ;
   assign \$352  = \$343  & \$351 ;
   assign \$353  = ~ wr_en;
   assign \$354  = b_bank3_wb_pending & \$353 ;
   assign \$355  = b_bank3_wb_pending & wr_en;
-  assign \$356  = { \port$612$0 , \port$0$5  } == b_bank3_wb_addr;
+  assign \$356  = { \port$991$0 , \port$0$5  } == b_bank3_wb_addr;
   assign \$357  = \$355  & \$356 ;
   assign \$358  = \$354  | \$357 ;
   assign \$359  = ev_corrected | ev_uncorrectable;
@@ -19514,18 +20824,18 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$612$0 , \port$614$0 ,
     uncorrectable_count <= \$377 ;
   always @(posedge clk)
     last_error_addr <= \$378 ;
-  \obt_tile_small_ecc.b_bank3.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.b_bank3.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.b_bank3.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.b_bank3.encoder  encoder (
     .check(\$379 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
     (* full_case = 32'd1 *)
     casez (b_bank3_r_addr[0])
       1'h0:
@@ -19535,7 +20845,7 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$612$0 , \port$614$0 ,
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
     \$368  = b_bank3_scrub_timer;
     if (\$327 ) begin
       \$368  = 32'd0;
@@ -19549,7 +20859,7 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$612$0 , \port$614$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
     \$369  = b_bank3_scrub_addr;
     if (\$327 ) begin
     end else if (b_bank3_scrub_issue) begin
@@ -19560,28 +20870,28 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$612$0 , \port$614$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
     \$370  = rd_en;
     if (rst) begin
       \$370  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
     \$371  = b_bank3_scrub_issue;
     if (rst) begin
       \$371  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
     \$372  = \$337 ;
     if (rst) begin
       \$372  = 6'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
     \$373  = b_bank3_wb_pending;
     if (\$352 ) begin
       \$373  = 1'h1;
@@ -19593,7 +20903,7 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$612$0 , \port$614$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
     \$374  = b_bank3_wb_addr;
     if (\$352 ) begin
       \$374  = b_bank3_r_addr;
@@ -19603,7 +20913,7 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$612$0 , \port$614$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
     \$375  = b_bank3_wb_data;
     if (\$352 ) begin
       \$375  = rd_data;
@@ -19613,7 +20923,7 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$612$0 , \port$614$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
     \$376  = corrected_count;
     if (\$362 ) begin
       \$376  = \$363 [31:0];
@@ -19623,7 +20933,7 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$612$0 , \port$614$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
     \$377  = uncorrectable_count;
     if (\$365 ) begin
       \$377  = \$366 [31:0];
@@ -19633,7 +20943,7 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$612$0 , \port$614$0 ,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
     \$378  = last_error_addr;
     if (\$367 ) begin
       \$378  = b_bank3_r_addr;
@@ -19645,9 +20955,9 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$612$0 , \port$614$0 ,
   assign _rd__addr = \$10 [4:0];
   assign data = rd_data;
   assign ev_addr = b_bank3_r_addr;
-  assign wr_data = { \port$620$0 , \port$618$0 , \port$616$0 , \port$614$0  };
+  assign wr_data = { \port$1027$0 , \port$1025$0 , \port$1023$0 , \port$1021$0  };
   assign _wr__addr = \$14 [4:0];
-  assign wr_addr = { \port$612$0 , \port$0$5  };
+  assign wr_addr = { \port$991$0 , \port$0$5  };
   assign _wr__data = { \$379 [6], \$379 [6:5], \$379 [5:4], \$379 [4:3], \$379 [3:2], \$379 [2:1], \$379 [1:0], \$379 [0], \data$24 [31], \data$24 [31:30], \data$24 [30:29], \data$24 [29:28], \data$24 [28:27], \data$24 [27:26], \data$24 [26:25], \data$24 [25:24], \data$24 [24:23], \data$24 [23:22], \data$24 [22:21], \data$24 [21:20], \data$24 [20:19], \data$24 [19:18], \data$24 [18:17], \data$24 [17:16], \data$24 [16:15], \data$24 [15:14], \data$24 [14:13], \data$24 [13:12], \data$24 [12:11], \data$24 [11:10], \data$24 [10:9], \data$24 [9:8], \data$24 [8:7], \data$24 [7:6], \data$24 [6:5], \data$24 [5:4], \data$24 [4:3], \data$24 [3:2], \data$24 [2:1], \data$24 [1:0], \data$24 [0] };
   assign \codeword$31  = { \$379 , \data$24  };
   assign _wr__en = { \$326 , \$322 , \$318 , \$314 , \$310 , \$306 , \$302 , \$298 , \$294 , \$290 , \$286 , \$282 , \$278 , \$274 , \$270 , \$266 , \$262 , \$258 , \$254 , \$250 , \$246 , \$242 , \$238 , \$234 , \$230 , \$226 , \$222 , \$218 , \$214 , \$210 , \$206 , \$202 , \$198 , \$194 , \$190 , \$186 , \$182 , \$178 , \$174 , \$170 , \$166 , \$162 , \$158 , \$154 , \$150 , \$146 , \$142 , \$138 , \$134 , \$130 , \$126 , \$122 , \$118 , \$114 , \$110 , \$106 , \$102 , \$98 , \$94 , \$90 , \$86 , \$82 , \$78 , \$74 , \$70 , \$66 , \$62 , \$58 , \$54 , \$50 , \$46 , \$42 , \$38 , \$34 , \$30 , \$26 , \$22 , \$18  };
@@ -19696,7 +21006,7 @@ module \obt_tile_small_ecc.b_bank3 (clk, rst, rd_en, \port$612$0 , \port$614$0 ,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.b_bank3.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.b_bank3.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -19843,7 +21153,7 @@ module \obt_tile_small_ecc.b_bank3.decoder (corrected, uncorrectable, codeword, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.b_bank3.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.b_bank3.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -19874,8 +21184,8 @@ module \obt_tile_small_ecc.b_bank3.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.bias_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, bias_bank0_r_addr, wr_data);
-  reg \$auto$verilog_backend.cc:2355:dump_module$27  = 0;
+module \obt_tile_small_ecc.scratchpads.bias_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, bias_bank0_r_addr, wr_data);
+  reg \$auto$verilog_backend.cc:2355:dump_module$34  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
   wire [2:0] \$100 ;
@@ -20991,18 +22301,18 @@ module \obt_tile_small_ecc.bias_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     uncorrectable_count <= \$377 ;
   always @(posedge clk)
     last_error_addr <= \$378 ;
-  \obt_tile_small_ecc.bias_bank0.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.bias_bank0.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.bias_bank0.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.bias_bank0.encoder  encoder (
     .check(\$379 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
     (* full_case = 32'd1 *)
     casez (bias_bank0_r_addr[0])
       1'h0:
@@ -21012,7 +22322,7 @@ module \obt_tile_small_ecc.bias_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
     \$368  = bias_bank0_scrub_timer;
     if (\$327 ) begin
       \$368  = 32'd0;
@@ -21026,7 +22336,7 @@ module \obt_tile_small_ecc.bias_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
     \$369  = bias_bank0_scrub_addr;
     if (\$327 ) begin
     end else if (bias_bank0_scrub_issue) begin
@@ -21037,28 +22347,28 @@ module \obt_tile_small_ecc.bias_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
     \$370  = rd_en;
     if (rst) begin
       \$370  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
     \$371  = bias_bank0_scrub_issue;
     if (rst) begin
       \$371  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
     \$372  = \$337 ;
     if (rst) begin
       \$372  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
     \$373  = bias_bank0_wb_pending;
     if (\$352 ) begin
       \$373  = 1'h1;
@@ -21070,7 +22380,7 @@ module \obt_tile_small_ecc.bias_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
     \$374  = bias_bank0_wb_addr;
     if (\$352 ) begin
       \$374  = bias_bank0_r_addr;
@@ -21080,7 +22390,7 @@ module \obt_tile_small_ecc.bias_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
     \$375  = bias_bank0_wb_data;
     if (\$352 ) begin
       \$375  = rd_data;
@@ -21090,7 +22400,7 @@ module \obt_tile_small_ecc.bias_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
     \$376  = corrected_count;
     if (\$362 ) begin
       \$376  = \$363 [31:0];
@@ -21100,7 +22410,7 @@ module \obt_tile_small_ecc.bias_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
     \$377  = uncorrectable_count;
     if (\$365 ) begin
       \$377  = \$366 [31:0];
@@ -21110,7 +22420,7 @@ module \obt_tile_small_ecc.bias_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$27 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
     \$378  = last_error_addr;
     if (\$367 ) begin
       \$378  = bias_bank0_r_addr;
@@ -21171,7 +22481,7 @@ module \obt_tile_small_ecc.bias_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.bias_bank0.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.bias_bank0.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -21318,7 +22628,7 @@ module \obt_tile_small_ecc.bias_bank0.decoder (corrected, uncorrectable, codewor
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.bias_bank0.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.bias_bank0.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -21349,8 +22659,8 @@ module \obt_tile_small_ecc.bias_bank0.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.bias_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, bias_bank1_r_addr, wr_data);
-  reg \$auto$verilog_backend.cc:2355:dump_module$28  = 0;
+module \obt_tile_small_ecc.scratchpads.bias_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, bias_bank1_r_addr, wr_data);
+  reg \$auto$verilog_backend.cc:2355:dump_module$35  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
   wire [2:0] \$100 ;
@@ -22466,18 +23776,18 @@ module \obt_tile_small_ecc.bias_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     uncorrectable_count <= \$377 ;
   always @(posedge clk)
     last_error_addr <= \$378 ;
-  \obt_tile_small_ecc.bias_bank1.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.bias_bank1.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.bias_bank1.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.bias_bank1.encoder  encoder (
     .check(\$379 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
     (* full_case = 32'd1 *)
     casez (bias_bank1_r_addr[0])
       1'h0:
@@ -22487,7 +23797,7 @@ module \obt_tile_small_ecc.bias_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
     \$368  = bias_bank1_scrub_timer;
     if (\$327 ) begin
       \$368  = 32'd0;
@@ -22501,7 +23811,7 @@ module \obt_tile_small_ecc.bias_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
     \$369  = bias_bank1_scrub_addr;
     if (\$327 ) begin
     end else if (bias_bank1_scrub_issue) begin
@@ -22512,28 +23822,28 @@ module \obt_tile_small_ecc.bias_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
     \$370  = rd_en;
     if (rst) begin
       \$370  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
     \$371  = bias_bank1_scrub_issue;
     if (rst) begin
       \$371  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
     \$372  = \$337 ;
     if (rst) begin
       \$372  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
     \$373  = bias_bank1_wb_pending;
     if (\$352 ) begin
       \$373  = 1'h1;
@@ -22545,7 +23855,7 @@ module \obt_tile_small_ecc.bias_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
     \$374  = bias_bank1_wb_addr;
     if (\$352 ) begin
       \$374  = bias_bank1_r_addr;
@@ -22555,7 +23865,7 @@ module \obt_tile_small_ecc.bias_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
     \$375  = bias_bank1_wb_data;
     if (\$352 ) begin
       \$375  = rd_data;
@@ -22565,7 +23875,7 @@ module \obt_tile_small_ecc.bias_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
     \$376  = corrected_count;
     if (\$362 ) begin
       \$376  = \$363 [31:0];
@@ -22575,7 +23885,7 @@ module \obt_tile_small_ecc.bias_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
     \$377  = uncorrectable_count;
     if (\$365 ) begin
       \$377  = \$366 [31:0];
@@ -22585,7 +23895,7 @@ module \obt_tile_small_ecc.bias_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$28 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
     \$378  = last_error_addr;
     if (\$367 ) begin
       \$378  = bias_bank1_r_addr;
@@ -22646,7 +23956,7 @@ module \obt_tile_small_ecc.bias_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.bias_bank1.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.bias_bank1.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -22793,7 +24103,7 @@ module \obt_tile_small_ecc.bias_bank1.decoder (corrected, uncorrectable, codewor
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.bias_bank1.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.bias_bank1.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -22824,8 +24134,8 @@ module \obt_tile_small_ecc.bias_bank1.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.bias_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, bias_bank2_r_addr, wr_data);
-  reg \$auto$verilog_backend.cc:2355:dump_module$29  = 0;
+module \obt_tile_small_ecc.scratchpads.bias_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, bias_bank2_r_addr, wr_data);
+  reg \$auto$verilog_backend.cc:2355:dump_module$36  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
   wire [2:0] \$100 ;
@@ -23941,18 +25251,18 @@ module \obt_tile_small_ecc.bias_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     uncorrectable_count <= \$377 ;
   always @(posedge clk)
     last_error_addr <= \$378 ;
-  \obt_tile_small_ecc.bias_bank2.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.bias_bank2.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.bias_bank2.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.bias_bank2.encoder  encoder (
     .check(\$379 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
     (* full_case = 32'd1 *)
     casez (bias_bank2_r_addr[0])
       1'h0:
@@ -23962,7 +25272,7 @@ module \obt_tile_small_ecc.bias_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
     \$368  = bias_bank2_scrub_timer;
     if (\$327 ) begin
       \$368  = 32'd0;
@@ -23976,7 +25286,7 @@ module \obt_tile_small_ecc.bias_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
     \$369  = bias_bank2_scrub_addr;
     if (\$327 ) begin
     end else if (bias_bank2_scrub_issue) begin
@@ -23987,28 +25297,28 @@ module \obt_tile_small_ecc.bias_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
     \$370  = rd_en;
     if (rst) begin
       \$370  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
     \$371  = bias_bank2_scrub_issue;
     if (rst) begin
       \$371  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
     \$372  = \$337 ;
     if (rst) begin
       \$372  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
     \$373  = bias_bank2_wb_pending;
     if (\$352 ) begin
       \$373  = 1'h1;
@@ -24020,7 +25330,7 @@ module \obt_tile_small_ecc.bias_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
     \$374  = bias_bank2_wb_addr;
     if (\$352 ) begin
       \$374  = bias_bank2_r_addr;
@@ -24030,7 +25340,7 @@ module \obt_tile_small_ecc.bias_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
     \$375  = bias_bank2_wb_data;
     if (\$352 ) begin
       \$375  = rd_data;
@@ -24040,7 +25350,7 @@ module \obt_tile_small_ecc.bias_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
     \$376  = corrected_count;
     if (\$362 ) begin
       \$376  = \$363 [31:0];
@@ -24050,7 +25360,7 @@ module \obt_tile_small_ecc.bias_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
     \$377  = uncorrectable_count;
     if (\$365 ) begin
       \$377  = \$366 [31:0];
@@ -24060,7 +25370,7 @@ module \obt_tile_small_ecc.bias_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$29 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
     \$378  = last_error_addr;
     if (\$367 ) begin
       \$378  = bias_bank2_r_addr;
@@ -24121,7 +25431,7 @@ module \obt_tile_small_ecc.bias_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.bias_bank2.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.bias_bank2.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -24268,7 +25578,7 @@ module \obt_tile_small_ecc.bias_bank2.decoder (corrected, uncorrectable, codewor
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.bias_bank2.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.bias_bank2.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -24299,8 +25609,8 @@ module \obt_tile_small_ecc.bias_bank2.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.bias_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, bias_bank3_r_addr, wr_data);
-  reg \$auto$verilog_backend.cc:2355:dump_module$30  = 0;
+module \obt_tile_small_ecc.scratchpads.bias_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, bias_bank3_r_addr, wr_data);
+  reg \$auto$verilog_backend.cc:2355:dump_module$37  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
   wire [2:0] \$100 ;
@@ -25416,18 +26726,18 @@ module \obt_tile_small_ecc.bias_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     uncorrectable_count <= \$377 ;
   always @(posedge clk)
     last_error_addr <= \$378 ;
-  \obt_tile_small_ecc.bias_bank3.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.bias_bank3.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.bias_bank3.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.bias_bank3.encoder  encoder (
     .check(\$379 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
     (* full_case = 32'd1 *)
     casez (bias_bank3_r_addr[0])
       1'h0:
@@ -25437,7 +26747,7 @@ module \obt_tile_small_ecc.bias_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
     \$368  = bias_bank3_scrub_timer;
     if (\$327 ) begin
       \$368  = 32'd0;
@@ -25451,7 +26761,7 @@ module \obt_tile_small_ecc.bias_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
     \$369  = bias_bank3_scrub_addr;
     if (\$327 ) begin
     end else if (bias_bank3_scrub_issue) begin
@@ -25462,28 +26772,28 @@ module \obt_tile_small_ecc.bias_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
     \$370  = rd_en;
     if (rst) begin
       \$370  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
     \$371  = bias_bank3_scrub_issue;
     if (rst) begin
       \$371  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
     \$372  = \$337 ;
     if (rst) begin
       \$372  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
     \$373  = bias_bank3_wb_pending;
     if (\$352 ) begin
       \$373  = 1'h1;
@@ -25495,7 +26805,7 @@ module \obt_tile_small_ecc.bias_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
     \$374  = bias_bank3_wb_addr;
     if (\$352 ) begin
       \$374  = bias_bank3_r_addr;
@@ -25505,7 +26815,7 @@ module \obt_tile_small_ecc.bias_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
     \$375  = bias_bank3_wb_data;
     if (\$352 ) begin
       \$375  = rd_data;
@@ -25515,7 +26825,7 @@ module \obt_tile_small_ecc.bias_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
     \$376  = corrected_count;
     if (\$362 ) begin
       \$376  = \$363 [31:0];
@@ -25525,7 +26835,7 @@ module \obt_tile_small_ecc.bias_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
     \$377  = uncorrectable_count;
     if (\$365 ) begin
       \$377  = \$366 [31:0];
@@ -25535,7 +26845,7 @@ module \obt_tile_small_ecc.bias_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$30 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
     \$378  = last_error_addr;
     if (\$367 ) begin
       \$378  = bias_bank3_r_addr;
@@ -25596,7 +26906,7 @@ module \obt_tile_small_ecc.bias_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.bias_bank3.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.bias_bank3.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -25743,7 +27053,7 @@ module \obt_tile_small_ecc.bias_bank3.decoder (corrected, uncorrectable, codewor
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.bias_bank3.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.bias_bank3.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -25774,8 +27084,8 @@ module \obt_tile_small_ecc.bias_bank3.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.c_mem (rst, rd_addr, rd_en, wr_addr, wr_data, wr_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, c_mem_r_addr, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$31  = 0;
+module \obt_tile_small_ecc.scratchpads.c_mem (rst, rd_addr, rd_en, wr_addr, wr_data, wr_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, c_mem_r_addr, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$38  = 0;
   wire \$1 ;
   wire [7:0] \$10 ;
   wire [7:0] \$100 ;
@@ -27015,18 +28325,18 @@ module \obt_tile_small_ecc.c_mem (rst, rd_addr, rd_en, wr_addr, wr_data, wr_en, 
     uncorrectable_count <= \$377 ;
   always @(posedge clk)
     last_error_addr <= \$378 ;
-  \obt_tile_small_ecc.c_mem.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.c_mem.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.c_mem.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.c_mem.encoder  encoder (
     .check(\$379 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
     (* full_case = 32'd1 *)
     casez (c_mem_r_addr[0])
       1'h0:
@@ -27036,7 +28346,7 @@ module \obt_tile_small_ecc.c_mem (rst, rd_addr, rd_en, wr_addr, wr_data, wr_en, 
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
     \$368  = c_mem_scrub_timer;
     if (\$327 ) begin
       \$368  = 32'd0;
@@ -27050,7 +28360,7 @@ module \obt_tile_small_ecc.c_mem (rst, rd_addr, rd_en, wr_addr, wr_data, wr_en, 
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
     \$369  = c_mem_scrub_addr;
     if (\$327 ) begin
     end else if (c_mem_scrub_issue) begin
@@ -27061,28 +28371,28 @@ module \obt_tile_small_ecc.c_mem (rst, rd_addr, rd_en, wr_addr, wr_data, wr_en, 
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
     \$370  = rd_en;
     if (rst) begin
       \$370  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
     \$371  = c_mem_scrub_issue;
     if (rst) begin
       \$371  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
     \$372  = \$337 ;
     if (rst) begin
       \$372  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
     \$373  = c_mem_wb_pending;
     if (\$352 ) begin
       \$373  = 1'h1;
@@ -27094,7 +28404,7 @@ module \obt_tile_small_ecc.c_mem (rst, rd_addr, rd_en, wr_addr, wr_data, wr_en, 
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
     \$374  = c_mem_wb_addr;
     if (\$352 ) begin
       \$374  = c_mem_r_addr;
@@ -27104,7 +28414,7 @@ module \obt_tile_small_ecc.c_mem (rst, rd_addr, rd_en, wr_addr, wr_data, wr_en, 
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
     \$375  = c_mem_wb_data;
     if (\$352 ) begin
       \$375  = rd_data;
@@ -27114,7 +28424,7 @@ module \obt_tile_small_ecc.c_mem (rst, rd_addr, rd_en, wr_addr, wr_data, wr_en, 
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
     \$376  = corrected_count;
     if (\$362 ) begin
       \$376  = \$363 [31:0];
@@ -27124,7 +28434,7 @@ module \obt_tile_small_ecc.c_mem (rst, rd_addr, rd_en, wr_addr, wr_data, wr_en, 
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
     \$377  = uncorrectable_count;
     if (\$365 ) begin
       \$377  = \$366 [31:0];
@@ -27134,7 +28444,7 @@ module \obt_tile_small_ecc.c_mem (rst, rd_addr, rd_en, wr_addr, wr_data, wr_en, 
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$31 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
     \$378  = last_error_addr;
     if (\$367 ) begin
       \$378  = c_mem_r_addr;
@@ -27195,7 +28505,7 @@ module \obt_tile_small_ecc.c_mem (rst, rd_addr, rd_en, wr_addr, wr_data, wr_en, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.c_mem.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.c_mem.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -27342,7 +28652,7 @@ module \obt_tile_small_ecc.c_mem.decoder (corrected, uncorrectable, codeword, da
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.c_mem.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.c_mem.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -27373,8 +28683,8 @@ module \obt_tile_small_ecc.c_mem.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.mult_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, mult_bank0_r_addr, wr_data);
-  reg \$auto$verilog_backend.cc:2355:dump_module$32  = 0;
+module \obt_tile_small_ecc.scratchpads.mult_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, mult_bank0_r_addr, wr_data);
+  reg \$auto$verilog_backend.cc:2355:dump_module$39  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
   wire [2:0] \$100 ;
@@ -28490,18 +29800,18 @@ module \obt_tile_small_ecc.mult_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     uncorrectable_count <= \$377 ;
   always @(posedge clk)
     last_error_addr <= \$378 ;
-  \obt_tile_small_ecc.mult_bank0.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.mult_bank0.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.mult_bank0.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.mult_bank0.encoder  encoder (
     .check(\$379 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
     (* full_case = 32'd1 *)
     casez (mult_bank0_r_addr[0])
       1'h0:
@@ -28511,7 +29821,7 @@ module \obt_tile_small_ecc.mult_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
     \$368  = mult_bank0_scrub_timer;
     if (\$327 ) begin
       \$368  = 32'd0;
@@ -28525,7 +29835,7 @@ module \obt_tile_small_ecc.mult_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
     \$369  = mult_bank0_scrub_addr;
     if (\$327 ) begin
     end else if (mult_bank0_scrub_issue) begin
@@ -28536,28 +29846,28 @@ module \obt_tile_small_ecc.mult_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
     \$370  = rd_en;
     if (rst) begin
       \$370  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
     \$371  = mult_bank0_scrub_issue;
     if (rst) begin
       \$371  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
     \$372  = \$337 ;
     if (rst) begin
       \$372  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
     \$373  = mult_bank0_wb_pending;
     if (\$352 ) begin
       \$373  = 1'h1;
@@ -28569,7 +29879,7 @@ module \obt_tile_small_ecc.mult_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
     \$374  = mult_bank0_wb_addr;
     if (\$352 ) begin
       \$374  = mult_bank0_r_addr;
@@ -28579,7 +29889,7 @@ module \obt_tile_small_ecc.mult_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
     \$375  = mult_bank0_wb_data;
     if (\$352 ) begin
       \$375  = rd_data;
@@ -28589,7 +29899,7 @@ module \obt_tile_small_ecc.mult_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
     \$376  = corrected_count;
     if (\$362 ) begin
       \$376  = \$363 [31:0];
@@ -28599,7 +29909,7 @@ module \obt_tile_small_ecc.mult_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
     \$377  = uncorrectable_count;
     if (\$365 ) begin
       \$377  = \$366 [31:0];
@@ -28609,7 +29919,7 @@ module \obt_tile_small_ecc.mult_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$32 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
     \$378  = last_error_addr;
     if (\$367 ) begin
       \$378  = mult_bank0_r_addr;
@@ -28670,7 +29980,7 @@ module \obt_tile_small_ecc.mult_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.mult_bank0.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.mult_bank0.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -28817,7 +30127,7 @@ module \obt_tile_small_ecc.mult_bank0.decoder (corrected, uncorrectable, codewor
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.mult_bank0.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.mult_bank0.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -28848,8 +30158,8 @@ module \obt_tile_small_ecc.mult_bank0.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.mult_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, mult_bank1_r_addr, wr_data);
-  reg \$auto$verilog_backend.cc:2355:dump_module$33  = 0;
+module \obt_tile_small_ecc.scratchpads.mult_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, mult_bank1_r_addr, wr_data);
+  reg \$auto$verilog_backend.cc:2355:dump_module$40  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
   wire [2:0] \$100 ;
@@ -29965,18 +31275,18 @@ module \obt_tile_small_ecc.mult_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     uncorrectable_count <= \$377 ;
   always @(posedge clk)
     last_error_addr <= \$378 ;
-  \obt_tile_small_ecc.mult_bank1.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.mult_bank1.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.mult_bank1.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.mult_bank1.encoder  encoder (
     .check(\$379 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
     (* full_case = 32'd1 *)
     casez (mult_bank1_r_addr[0])
       1'h0:
@@ -29986,7 +31296,7 @@ module \obt_tile_small_ecc.mult_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
     \$368  = mult_bank1_scrub_timer;
     if (\$327 ) begin
       \$368  = 32'd0;
@@ -30000,7 +31310,7 @@ module \obt_tile_small_ecc.mult_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
     \$369  = mult_bank1_scrub_addr;
     if (\$327 ) begin
     end else if (mult_bank1_scrub_issue) begin
@@ -30011,28 +31321,28 @@ module \obt_tile_small_ecc.mult_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
     \$370  = rd_en;
     if (rst) begin
       \$370  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
     \$371  = mult_bank1_scrub_issue;
     if (rst) begin
       \$371  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
     \$372  = \$337 ;
     if (rst) begin
       \$372  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
     \$373  = mult_bank1_wb_pending;
     if (\$352 ) begin
       \$373  = 1'h1;
@@ -30044,7 +31354,7 @@ module \obt_tile_small_ecc.mult_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
     \$374  = mult_bank1_wb_addr;
     if (\$352 ) begin
       \$374  = mult_bank1_r_addr;
@@ -30054,7 +31364,7 @@ module \obt_tile_small_ecc.mult_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
     \$375  = mult_bank1_wb_data;
     if (\$352 ) begin
       \$375  = rd_data;
@@ -30064,7 +31374,7 @@ module \obt_tile_small_ecc.mult_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
     \$376  = corrected_count;
     if (\$362 ) begin
       \$376  = \$363 [31:0];
@@ -30074,7 +31384,7 @@ module \obt_tile_small_ecc.mult_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
     \$377  = uncorrectable_count;
     if (\$365 ) begin
       \$377  = \$366 [31:0];
@@ -30084,7 +31394,7 @@ module \obt_tile_small_ecc.mult_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$33 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
     \$378  = last_error_addr;
     if (\$367 ) begin
       \$378  = mult_bank1_r_addr;
@@ -30145,7 +31455,7 @@ module \obt_tile_small_ecc.mult_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.mult_bank1.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.mult_bank1.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -30292,7 +31602,7 @@ module \obt_tile_small_ecc.mult_bank1.decoder (corrected, uncorrectable, codewor
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.mult_bank1.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.mult_bank1.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -30323,8 +31633,8 @@ module \obt_tile_small_ecc.mult_bank1.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.mult_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, mult_bank2_r_addr, wr_data);
-  reg \$auto$verilog_backend.cc:2355:dump_module$34  = 0;
+module \obt_tile_small_ecc.scratchpads.mult_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, mult_bank2_r_addr, wr_data);
+  reg \$auto$verilog_backend.cc:2355:dump_module$41  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
   wire [2:0] \$100 ;
@@ -31440,18 +32750,18 @@ module \obt_tile_small_ecc.mult_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     uncorrectable_count <= \$377 ;
   always @(posedge clk)
     last_error_addr <= \$378 ;
-  \obt_tile_small_ecc.mult_bank2.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.mult_bank2.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.mult_bank2.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.mult_bank2.encoder  encoder (
     .check(\$379 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
     (* full_case = 32'd1 *)
     casez (mult_bank2_r_addr[0])
       1'h0:
@@ -31461,7 +32771,7 @@ module \obt_tile_small_ecc.mult_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
     \$368  = mult_bank2_scrub_timer;
     if (\$327 ) begin
       \$368  = 32'd0;
@@ -31475,7 +32785,7 @@ module \obt_tile_small_ecc.mult_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
     \$369  = mult_bank2_scrub_addr;
     if (\$327 ) begin
     end else if (mult_bank2_scrub_issue) begin
@@ -31486,28 +32796,28 @@ module \obt_tile_small_ecc.mult_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
     \$370  = rd_en;
     if (rst) begin
       \$370  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
     \$371  = mult_bank2_scrub_issue;
     if (rst) begin
       \$371  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
     \$372  = \$337 ;
     if (rst) begin
       \$372  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
     \$373  = mult_bank2_wb_pending;
     if (\$352 ) begin
       \$373  = 1'h1;
@@ -31519,7 +32829,7 @@ module \obt_tile_small_ecc.mult_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
     \$374  = mult_bank2_wb_addr;
     if (\$352 ) begin
       \$374  = mult_bank2_r_addr;
@@ -31529,7 +32839,7 @@ module \obt_tile_small_ecc.mult_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
     \$375  = mult_bank2_wb_data;
     if (\$352 ) begin
       \$375  = rd_data;
@@ -31539,7 +32849,7 @@ module \obt_tile_small_ecc.mult_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
     \$376  = corrected_count;
     if (\$362 ) begin
       \$376  = \$363 [31:0];
@@ -31549,7 +32859,7 @@ module \obt_tile_small_ecc.mult_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
     \$377  = uncorrectable_count;
     if (\$365 ) begin
       \$377  = \$366 [31:0];
@@ -31559,7 +32869,7 @@ module \obt_tile_small_ecc.mult_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$34 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
     \$378  = last_error_addr;
     if (\$367 ) begin
       \$378  = mult_bank2_r_addr;
@@ -31620,7 +32930,7 @@ module \obt_tile_small_ecc.mult_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.mult_bank2.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.mult_bank2.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -31767,7 +33077,7 @@ module \obt_tile_small_ecc.mult_bank2.decoder (corrected, uncorrectable, codewor
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.mult_bank2.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.mult_bank2.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -31798,8 +33108,8 @@ module \obt_tile_small_ecc.mult_bank2.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.mult_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, mult_bank3_r_addr, wr_data);
-  reg \$auto$verilog_backend.cc:2355:dump_module$35  = 0;
+module \obt_tile_small_ecc.scratchpads.mult_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, mult_bank3_r_addr, wr_data);
+  reg \$auto$verilog_backend.cc:2355:dump_module$42  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
   wire [2:0] \$100 ;
@@ -32915,18 +34225,18 @@ module \obt_tile_small_ecc.mult_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     uncorrectable_count <= \$377 ;
   always @(posedge clk)
     last_error_addr <= \$378 ;
-  \obt_tile_small_ecc.mult_bank3.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.mult_bank3.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.mult_bank3.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.mult_bank3.encoder  encoder (
     .check(\$379 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
     (* full_case = 32'd1 *)
     casez (mult_bank3_r_addr[0])
       1'h0:
@@ -32936,7 +34246,7 @@ module \obt_tile_small_ecc.mult_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
     \$368  = mult_bank3_scrub_timer;
     if (\$327 ) begin
       \$368  = 32'd0;
@@ -32950,7 +34260,7 @@ module \obt_tile_small_ecc.mult_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
     \$369  = mult_bank3_scrub_addr;
     if (\$327 ) begin
     end else if (mult_bank3_scrub_issue) begin
@@ -32961,28 +34271,28 @@ module \obt_tile_small_ecc.mult_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
     \$370  = rd_en;
     if (rst) begin
       \$370  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
     \$371  = mult_bank3_scrub_issue;
     if (rst) begin
       \$371  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
     \$372  = \$337 ;
     if (rst) begin
       \$372  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
     \$373  = mult_bank3_wb_pending;
     if (\$352 ) begin
       \$373  = 1'h1;
@@ -32994,7 +34304,7 @@ module \obt_tile_small_ecc.mult_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
     \$374  = mult_bank3_wb_addr;
     if (\$352 ) begin
       \$374  = mult_bank3_r_addr;
@@ -33004,7 +34314,7 @@ module \obt_tile_small_ecc.mult_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
     \$375  = mult_bank3_wb_data;
     if (\$352 ) begin
       \$375  = rd_data;
@@ -33014,7 +34324,7 @@ module \obt_tile_small_ecc.mult_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
     \$376  = corrected_count;
     if (\$362 ) begin
       \$376  = \$363 [31:0];
@@ -33024,7 +34334,7 @@ module \obt_tile_small_ecc.mult_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
     \$377  = uncorrectable_count;
     if (\$365 ) begin
       \$377  = \$366 [31:0];
@@ -33034,7 +34344,7 @@ module \obt_tile_small_ecc.mult_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$35 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
     \$378  = last_error_addr;
     if (\$367 ) begin
       \$378  = mult_bank3_r_addr;
@@ -33095,7 +34405,7 @@ module \obt_tile_small_ecc.mult_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.mult_bank3.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.mult_bank3.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -33242,7 +34552,7 @@ module \obt_tile_small_ecc.mult_bank3.decoder (corrected, uncorrectable, codewor
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.mult_bank3.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.mult_bank3.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -33273,1400 +34583,8 @@ module \obt_tile_small_ecc.mult_bank3.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.requant_0 (rst, thr_ce, bias, mult, shift, i_valid, out_zp, act_min, act_max, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$36  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$36 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.requant_1 (rst, thr_ce, bias, mult, shift, i_valid, out_zp, act_min, act_max, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$37  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$37 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.requant_2 (rst, thr_ce, bias, mult, shift, i_valid, out_zp, act_min, act_max, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$38  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$38 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.requant_3 (rst, thr_ce, bias, mult, shift, i_valid, out_zp, act_min, act_max, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$39  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$39 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_ecc.shift_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, shift_bank0_r_addr, wr_data);
-  reg \$auto$verilog_backend.cc:2355:dump_module$40  = 0;
+module \obt_tile_small_ecc.scratchpads.shift_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, shift_bank0_r_addr, wr_data);
+  reg \$auto$verilog_backend.cc:2355:dump_module$43  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
   wire [2:0] \$100 ;
@@ -35138,18 +35056,18 @@ module \obt_tile_small_ecc.shift_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     uncorrectable_count <= \$153 ;
   always @(posedge clk)
     last_error_addr <= \$154 ;
-  \obt_tile_small_ecc.shift_bank0.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.shift_bank0.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.shift_bank0.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.shift_bank0.encoder  encoder (
     .check(\$155 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
     (* full_case = 32'd1 *)
     casez (shift_bank0_r_addr[0])
       1'h0:
@@ -35159,7 +35077,7 @@ module \obt_tile_small_ecc.shift_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
     \$144  = shift_bank0_scrub_timer;
     if (\$103 ) begin
       \$144  = 32'd0;
@@ -35173,7 +35091,7 @@ module \obt_tile_small_ecc.shift_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
     \$145  = shift_bank0_scrub_addr;
     if (\$103 ) begin
     end else if (shift_bank0_scrub_issue) begin
@@ -35184,28 +35102,28 @@ module \obt_tile_small_ecc.shift_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
     \$146  = rd_en;
     if (rst) begin
       \$146  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
     \$147  = shift_bank0_scrub_issue;
     if (rst) begin
       \$147  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
     \$148  = \$113 ;
     if (rst) begin
       \$148  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
     \$149  = shift_bank0_wb_pending;
     if (\$128 ) begin
       \$149  = 1'h1;
@@ -35217,7 +35135,7 @@ module \obt_tile_small_ecc.shift_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
     \$150  = shift_bank0_wb_addr;
     if (\$128 ) begin
       \$150  = shift_bank0_r_addr;
@@ -35227,7 +35145,7 @@ module \obt_tile_small_ecc.shift_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
     \$151  = shift_bank0_wb_data;
     if (\$128 ) begin
       \$151  = rd_data;
@@ -35237,7 +35155,7 @@ module \obt_tile_small_ecc.shift_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
     \$152  = corrected_count;
     if (\$138 ) begin
       \$152  = \$139 [31:0];
@@ -35247,7 +35165,7 @@ module \obt_tile_small_ecc.shift_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
     \$153  = uncorrectable_count;
     if (\$141 ) begin
       \$153  = \$142 [31:0];
@@ -35257,7 +35175,7 @@ module \obt_tile_small_ecc.shift_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$40 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
     \$154  = last_error_addr;
     if (\$143 ) begin
       \$154  = shift_bank0_r_addr;
@@ -35290,7 +35208,7 @@ module \obt_tile_small_ecc.shift_bank0 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.shift_bank0.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.shift_bank0.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -35371,7 +35289,7 @@ module \obt_tile_small_ecc.shift_bank0.decoder (corrected, uncorrectable, codewo
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.shift_bank0.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.shift_bank0.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -35396,8 +35314,8 @@ module \obt_tile_small_ecc.shift_bank0.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.shift_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, shift_bank1_r_addr, wr_data);
-  reg \$auto$verilog_backend.cc:2355:dump_module$41  = 0;
+module \obt_tile_small_ecc.scratchpads.shift_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, shift_bank1_r_addr, wr_data);
+  reg \$auto$verilog_backend.cc:2355:dump_module$44  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
   wire [2:0] \$100 ;
@@ -35869,18 +35787,18 @@ module \obt_tile_small_ecc.shift_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     uncorrectable_count <= \$153 ;
   always @(posedge clk)
     last_error_addr <= \$154 ;
-  \obt_tile_small_ecc.shift_bank1.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.shift_bank1.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.shift_bank1.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.shift_bank1.encoder  encoder (
     .check(\$155 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
     (* full_case = 32'd1 *)
     casez (shift_bank1_r_addr[0])
       1'h0:
@@ -35890,7 +35808,7 @@ module \obt_tile_small_ecc.shift_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
     \$144  = shift_bank1_scrub_timer;
     if (\$103 ) begin
       \$144  = 32'd0;
@@ -35904,7 +35822,7 @@ module \obt_tile_small_ecc.shift_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
     \$145  = shift_bank1_scrub_addr;
     if (\$103 ) begin
     end else if (shift_bank1_scrub_issue) begin
@@ -35915,28 +35833,28 @@ module \obt_tile_small_ecc.shift_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
     \$146  = rd_en;
     if (rst) begin
       \$146  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
     \$147  = shift_bank1_scrub_issue;
     if (rst) begin
       \$147  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
     \$148  = \$113 ;
     if (rst) begin
       \$148  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
     \$149  = shift_bank1_wb_pending;
     if (\$128 ) begin
       \$149  = 1'h1;
@@ -35948,7 +35866,7 @@ module \obt_tile_small_ecc.shift_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
     \$150  = shift_bank1_wb_addr;
     if (\$128 ) begin
       \$150  = shift_bank1_r_addr;
@@ -35958,7 +35876,7 @@ module \obt_tile_small_ecc.shift_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
     \$151  = shift_bank1_wb_data;
     if (\$128 ) begin
       \$151  = rd_data;
@@ -35968,7 +35886,7 @@ module \obt_tile_small_ecc.shift_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
     \$152  = corrected_count;
     if (\$138 ) begin
       \$152  = \$139 [31:0];
@@ -35978,7 +35896,7 @@ module \obt_tile_small_ecc.shift_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
     \$153  = uncorrectable_count;
     if (\$141 ) begin
       \$153  = \$142 [31:0];
@@ -35988,7 +35906,7 @@ module \obt_tile_small_ecc.shift_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$41 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$44 ) begin end
     \$154  = last_error_addr;
     if (\$143 ) begin
       \$154  = shift_bank1_r_addr;
@@ -36021,7 +35939,7 @@ module \obt_tile_small_ecc.shift_bank1 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.shift_bank1.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.shift_bank1.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -36102,7 +36020,7 @@ module \obt_tile_small_ecc.shift_bank1.decoder (corrected, uncorrectable, codewo
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.shift_bank1.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.shift_bank1.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -36127,8 +36045,8 @@ module \obt_tile_small_ecc.shift_bank1.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.shift_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, shift_bank2_r_addr, wr_data);
-  reg \$auto$verilog_backend.cc:2355:dump_module$42  = 0;
+module \obt_tile_small_ecc.scratchpads.shift_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, shift_bank2_r_addr, wr_data);
+  reg \$auto$verilog_backend.cc:2355:dump_module$45  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
   wire [2:0] \$100 ;
@@ -36600,18 +36518,18 @@ module \obt_tile_small_ecc.shift_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     uncorrectable_count <= \$153 ;
   always @(posedge clk)
     last_error_addr <= \$154 ;
-  \obt_tile_small_ecc.shift_bank2.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.shift_bank2.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.shift_bank2.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.shift_bank2.encoder  encoder (
     .check(\$155 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
     (* full_case = 32'd1 *)
     casez (shift_bank2_r_addr[0])
       1'h0:
@@ -36621,7 +36539,7 @@ module \obt_tile_small_ecc.shift_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
     \$144  = shift_bank2_scrub_timer;
     if (\$103 ) begin
       \$144  = 32'd0;
@@ -36635,7 +36553,7 @@ module \obt_tile_small_ecc.shift_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
     \$145  = shift_bank2_scrub_addr;
     if (\$103 ) begin
     end else if (shift_bank2_scrub_issue) begin
@@ -36646,28 +36564,28 @@ module \obt_tile_small_ecc.shift_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
     \$146  = rd_en;
     if (rst) begin
       \$146  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
     \$147  = shift_bank2_scrub_issue;
     if (rst) begin
       \$147  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
     \$148  = \$113 ;
     if (rst) begin
       \$148  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
     \$149  = shift_bank2_wb_pending;
     if (\$128 ) begin
       \$149  = 1'h1;
@@ -36679,7 +36597,7 @@ module \obt_tile_small_ecc.shift_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
     \$150  = shift_bank2_wb_addr;
     if (\$128 ) begin
       \$150  = shift_bank2_r_addr;
@@ -36689,7 +36607,7 @@ module \obt_tile_small_ecc.shift_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
     \$151  = shift_bank2_wb_data;
     if (\$128 ) begin
       \$151  = rd_data;
@@ -36699,7 +36617,7 @@ module \obt_tile_small_ecc.shift_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
     \$152  = corrected_count;
     if (\$138 ) begin
       \$152  = \$139 [31:0];
@@ -36709,7 +36627,7 @@ module \obt_tile_small_ecc.shift_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
     \$153  = uncorrectable_count;
     if (\$141 ) begin
       \$153  = \$142 [31:0];
@@ -36719,7 +36637,7 @@ module \obt_tile_small_ecc.shift_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$42 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$45 ) begin end
     \$154  = last_error_addr;
     if (\$143 ) begin
       \$154  = shift_bank2_r_addr;
@@ -36752,7 +36670,7 @@ module \obt_tile_small_ecc.shift_bank2 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.shift_bank2.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.shift_bank2.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -36833,7 +36751,7 @@ module \obt_tile_small_ecc.shift_bank2.decoder (corrected, uncorrectable, codewo
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.shift_bank2.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.shift_bank2.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -36858,8 +36776,8 @@ module \obt_tile_small_ecc.shift_bank2.encoder (check, data);
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.shift_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, shift_bank3_r_addr, wr_data);
-  reg \$auto$verilog_backend.cc:2355:dump_module$43  = 0;
+module \obt_tile_small_ecc.scratchpads.shift_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en, ev_corrected, ev_uncorrectable, rd_data, scrub_interval, rd_valid, shift_bank3_r_addr, wr_data);
+  reg \$auto$verilog_backend.cc:2355:dump_module$46  = 0;
   wire \$1 ;
   wire [2:0] \$10 ;
   wire [2:0] \$100 ;
@@ -37331,18 +37249,18 @@ module \obt_tile_small_ecc.shift_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     uncorrectable_count <= \$153 ;
   always @(posedge clk)
     last_error_addr <= \$154 ;
-  \obt_tile_small_ecc.shift_bank3.decoder  decoder (
+  \obt_tile_small_ecc.scratchpads.shift_bank3.decoder  decoder (
     .codeword(codeword),
     .corrected(corrected),
     .data(rd_data),
     .uncorrectable(uncorrectable)
   );
-  \obt_tile_small_ecc.shift_bank3.encoder  encoder (
+  \obt_tile_small_ecc.scratchpads.shift_bank3.encoder  encoder (
     .check(\$155 ),
     .data(\data$24 )
   );
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
     (* full_case = 32'd1 *)
     casez (shift_bank3_r_addr[0])
       1'h0:
@@ -37352,7 +37270,7 @@ module \obt_tile_small_ecc.shift_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
     \$144  = shift_bank3_scrub_timer;
     if (\$103 ) begin
       \$144  = 32'd0;
@@ -37366,7 +37284,7 @@ module \obt_tile_small_ecc.shift_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
     \$145  = shift_bank3_scrub_addr;
     if (\$103 ) begin
     end else if (shift_bank3_scrub_issue) begin
@@ -37377,28 +37295,28 @@ module \obt_tile_small_ecc.shift_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
     \$146  = rd_en;
     if (rst) begin
       \$146  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
     \$147  = shift_bank3_scrub_issue;
     if (rst) begin
       \$147  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
     \$148  = \$113 ;
     if (rst) begin
       \$148  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
     \$149  = shift_bank3_wb_pending;
     if (\$128 ) begin
       \$149  = 1'h1;
@@ -37410,7 +37328,7 @@ module \obt_tile_small_ecc.shift_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
     \$150  = shift_bank3_wb_addr;
     if (\$128 ) begin
       \$150  = shift_bank3_r_addr;
@@ -37420,7 +37338,7 @@ module \obt_tile_small_ecc.shift_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
     \$151  = shift_bank3_wb_data;
     if (\$128 ) begin
       \$151  = rd_data;
@@ -37430,7 +37348,7 @@ module \obt_tile_small_ecc.shift_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
     \$152  = corrected_count;
     if (\$138 ) begin
       \$152  = \$139 [31:0];
@@ -37440,7 +37358,7 @@ module \obt_tile_small_ecc.shift_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
     \$153  = uncorrectable_count;
     if (\$141 ) begin
       \$153  = \$142 [31:0];
@@ -37450,7 +37368,7 @@ module \obt_tile_small_ecc.shift_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$43 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$46 ) begin end
     \$154  = last_error_addr;
     if (\$143 ) begin
       \$154  = shift_bank3_r_addr;
@@ -37483,7 +37401,7 @@ module \obt_tile_small_ecc.shift_bank3 (clk, rst, rd_addr, wr_addr, wr_en, rd_en
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.shift_bank3.decoder (corrected, uncorrectable, codeword, data);
+module \obt_tile_small_ecc.scratchpads.shift_bank3.decoder (corrected, uncorrectable, codeword, data);
   wire \$1 ;
   wire \$10 ;
   wire \$11 ;
@@ -37564,7 +37482,7 @@ module \obt_tile_small_ecc.shift_bank3.decoder (corrected, uncorrectable, codewo
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_ecc.shift_bank3.encoder (check, data);
+module \obt_tile_small_ecc.scratchpads.shift_bank3.encoder (check, data);
   wire \$1 ;
   wire \$2 ;
   wire \$3 ;
@@ -37586,4 +37504,732 @@ module \obt_tile_small_ecc.shift_bank3.encoder (check, data);
   assign check[2] = \$3 ;
   assign check[1] = \$2 ;
   assign check[0] = \$1 ;
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_ecc.throttle (code, sample, clk, rst, sram_access, regs__we, regs__addr, feed_step, ce, dvfs, start, busy, regs__rdata, therm_level, act_feed, act_sram, regs__wdata);
+  reg \$auto$verilog_backend.cc:2355:dump_module$47  = 0;
+  wire \$1 ;
+  wire \$10 ;
+  wire \$100 ;
+  wire \$101 ;
+  wire \$102 ;
+  wire \$103 ;
+  wire [7:0] \$104 ;
+  wire [8:0] \$105 ;
+  wire \$106 ;
+  wire \$107 ;
+  wire [7:0] \$108 ;
+  wire [8:0] \$109 ;
+  wire \$11 ;
+  wire [2:0] \$110 ;
+  wire [2:0] \$111 ;
+  wire \$112 ;
+  wire \$113 ;
+  wire \$114 ;
+  wire \$115 ;
+  wire \$116 ;
+  wire [2:0] \$117 ;
+  wire \$118 ;
+  wire \$119 ;
+  wire \$12 ;
+  wire \$120 ;
+  wire [31:0] \$121 ;
+  wire \$122 ;
+  wire \$123 ;
+  wire [32:0] \$124 ;
+  wire [32:0] \$125 ;
+  wire [32:0] \$126 ;
+  reg [11:0] \$127 ;
+  reg [11:0] \$128 ;
+  reg [11:0] \$129 ;
+  wire \$13 ;
+  reg [11:0] \$130 ;
+  reg [11:0] \$131 ;
+  reg [11:0] \$132 ;
+  reg [11:0] \$133 ;
+  reg [7:0] \$134 ;
+  reg [2:0] \$135 ;
+  reg [2:0] \$136 ;
+  reg [11:0] \$137 ;
+  reg [12:0] \$138 ;
+  reg [7:0] \$139 ;
+  wire \$14 ;
+  reg \$140 ;
+  reg \$141 ;
+  reg [15:0] \$142 ;
+  reg [7:0] \$143 ;
+  reg [7:0] \$144 ;
+  reg [1:0] \$145 ;
+  reg [31:0] \$146 ;
+  reg [31:0] \$147 ;
+  reg [31:0] \$148 ;
+  wire \$15 ;
+  wire \$16 ;
+  wire \$17 ;
+  wire [2:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire \$26 ;
+  wire [8:0] \$27 ;
+  wire [8:0] \$28 ;
+  wire [8:0] \$29 ;
+  wire \$3 ;
+  wire \$30 ;
+  wire \$31 ;
+  wire \$32 ;
+  wire \$33 ;
+  wire \$34 ;
+  wire \$35 ;
+  wire \$36 ;
+  wire [1:0] \$37 ;
+  wire \$38 ;
+  wire [2:0] \$39 ;
+  wire \$4 ;
+  wire \$40 ;
+  wire [3:0] \$41 ;
+  wire [12:0] \$42 ;
+  wire \$43 ;
+  wire [12:0] \$44 ;
+  wire \$45 ;
+  wire [12:0] \$46 ;
+  wire \$47 ;
+  wire \$48 ;
+  wire \$49 ;
+  wire \$5 ;
+  wire \$50 ;
+  wire \$51 ;
+  wire [2:0] \$52 ;
+  wire [3:0] \$53 ;
+  wire \$54 ;
+  wire [12:0] \$55 ;
+  wire \$56 ;
+  wire \$57 ;
+  wire \$58 ;
+  wire \$59 ;
+  wire \$6 ;
+  wire \$60 ;
+  wire \$61 ;
+  wire \$62 ;
+  wire \$63 ;
+  wire \$64 ;
+  wire \$65 ;
+  wire \$66 ;
+  wire \$67 ;
+  wire [15:0] \$68 ;
+  wire \$69 ;
+  wire \$7 ;
+  wire \$70 ;
+  wire \$71 ;
+  wire \$72 ;
+  wire [15:0] \$73 ;
+  wire [16:0] \$74 ;
+  wire \$75 ;
+  wire \$76 ;
+  wire [15:0] \$77 ;
+  wire [16:0] \$78 ;
+  wire \$79 ;
+  wire \$8 ;
+  wire \$80 ;
+  wire \$81 ;
+  wire \$82 ;
+  wire \$83 ;
+  wire \$84 ;
+  wire [7:0] \$85 ;
+  wire \$86 ;
+  wire \$87 ;
+  wire \$88 ;
+  wire \$89 ;
+  wire \$9 ;
+  wire [7:0] \$90 ;
+  wire [8:0] \$91 ;
+  wire \$92 ;
+  wire \$93 ;
+  wire [7:0] \$94 ;
+  wire [8:0] \$95 ;
+  wire \$96 ;
+  wire \$97 ;
+  wire \$98 ;
+  wire [7:0] \$99 ;
+  output [31:0] act_feed;
+  reg [31:0] act_feed = 32'd0;
+  output [31:0] act_sram;
+  reg [31:0] act_sram = 32'd0;
+  reg below_hyst;
+  input busy;
+  wire busy;
+  output ce;
+  wire ce;
+  input clk;
+  wire clk;
+  input [11:0] code;
+  wire [11:0] code;
+  output [1:0] dvfs;
+  wire [1:0] dvfs;
+  input feed_step;
+  wire feed_step;
+  wire implausible;
+  (* init = 3'h0 *)
+  wire [2:0] level;
+  wire [2:0] lvl0;
+  wire mismatch;
+  reg [2:0] new_level;
+  input [3:0] regs__addr;
+  wire [3:0] regs__addr;
+  output [31:0] regs__rdata;
+  reg [31:0] regs__rdata;
+  input [31:0] regs__wdata;
+  wire [31:0] regs__wdata;
+  input regs__we;
+  wire regs__we;
+  input rst;
+  wire rst;
+  wire [7:0] run_next;
+  input sample;
+  wire sample;
+  input [7:0] sram_access;
+  wire [7:0] sram_access;
+  input start;
+  wire start;
+  reg therm_cool = 1'h0;
+  reg therm_cool_d;
+  reg [11:0] therm_crit = 12'h598;
+  reg [11:0] therm_crit_d;
+  reg [7:0] therm_faults = 8'h00;
+  wire [7:0] therm_faults_d;
+  reg [11:0] therm_hyst = 12'h020;
+  reg [11:0] therm_hyst_d;
+  output [2:0] therm_level;
+  reg [2:0] therm_level = 3'h0;
+  wire [2:0] therm_level_d;
+  reg [1:0] therm_phase = 2'h0;
+  wire [1:0] therm_phase_d;
+  reg [12:0] therm_prev = 13'h1000;
+  reg [12:0] therm_prev_d;
+  reg [15:0] therm_raises = 16'h0000;
+  wire [15:0] therm_raises_d;
+  reg [11:0] therm_range_max = 12'h6b0;
+  reg [11:0] therm_range_max_d;
+  reg [11:0] therm_range_min = 12'h0c0;
+  reg [11:0] therm_range_min_d;
+  reg [7:0] therm_run = 8'h00;
+  reg [7:0] therm_run_d;
+  reg [2:0] therm_safe_level = 3'h2;
+  reg [2:0] therm_safe_level_d;
+  reg therm_sensor_fault = 1'h0;
+  wire therm_sensor_fault_d;
+  reg [7:0] therm_shutdowns = 8'h00;
+  wire [7:0] therm_shutdowns_d;
+  reg [7:0] therm_stuck_samples = 8'h40;
+  reg [7:0] therm_stuck_samples_d;
+  reg [11:0] therm_temp = 12'h000;
+  reg [11:0] therm_temp_d;
+  wire therm_tmr_mismatch;
+  reg [11:0] therm_trip1 = 12'h4a8;
+  reg [11:0] therm_trip1_d;
+  reg [11:0] therm_trip2 = 12'h4f8;
+  reg [11:0] therm_trip2_d;
+  reg [11:0] therm_trip3 = 12'h548;
+  reg [11:0] therm_trip3_d;
+  reg [31:0] throttled = 32'd0;
+  wire [1:0] up;
+  assign \$1  = regs__addr == 2'h3;
+  assign \$2  = regs__we & \$1 ;
+  assign \$3  = regs__addr == 3'h4;
+  assign \$4  = regs__we & \$3 ;
+  assign \$5  = regs__addr == 3'h5;
+  assign \$6  = regs__we & \$5 ;
+  assign \$7  = regs__addr == 3'h6;
+  assign \$8  = regs__we & \$7 ;
+  assign \$9  = regs__addr == 3'h7;
+  assign \$10  = regs__we & \$9 ;
+  assign \$11  = regs__addr == 4'h8;
+  assign \$12  = regs__we & \$11 ;
+  assign \$13  = regs__addr == 4'h9;
+  assign \$14  = regs__we & \$13 ;
+  assign \$15  = regs__addr == 4'ha;
+  assign \$16  = regs__we & \$15 ;
+  assign \$17  = regs__wdata[2:0] > 3'h4;
+  assign \$18  = \$17  ? 3'h4 : regs__wdata[2:0];
+  assign \$19  = ! regs__addr;
+  assign \$20  = regs__we & \$19 ;
+  assign \$21  = \$20  & regs__wdata[0];
+  assign \$22  = therm_level == 3'h4;
+  assign \$23  = \$21  & \$22 ;
+  assign \$24  = \$23  & therm_cool;
+  assign lvl0 = \$24  ? 3'h3 : therm_level;
+  assign \$25  = therm_prev == code;
+  assign \$26  = therm_run == 8'hff;
+  assign \$27  = therm_run + 1'h1;
+  assign \$28  = \$26  ? { 1'h0, therm_run } : \$27 ;
+  assign \$29  = \$25  ? \$28  : 9'h000;
+  assign \$30  = code < therm_range_min;
+  assign \$31  = code > therm_range_max;
+  assign \$32  = \$30  | \$31 ;
+  assign \$33  = | therm_stuck_samples;
+  assign \$34  = \$29 [7:0] >= therm_stuck_samples;
+  assign \$35  = \$33  & \$34 ;
+  assign implausible = \$32  | \$35 ;
+  assign \$36  = code >= therm_trip1;
+  assign \$37  = 1'h0 + \$36 ;
+  assign \$38  = code >= therm_trip2;
+  assign \$39  = \$37  + \$38 ;
+  assign \$40  = code >= therm_trip3;
+  assign \$41  = \$39  + \$40 ;
+  assign \$42  = code + therm_hyst;
+  assign \$43  = \$42  < therm_trip1;
+  assign \$44  = code + therm_hyst;
+  assign \$45  = \$44  < therm_trip2;
+  assign \$46  = code + therm_hyst;
+  assign \$47  = \$46  < therm_trip3;
+  assign \$48  = code >= therm_crit;
+  assign \$49  = lvl0 == 3'h4;
+  assign \$50  = \$41 [1:0] > lvl0;
+  assign \$51  = lvl0 == 3'h4;
+  assign \$52  = \$51  ? 3'h4 : therm_safe_level;
+  assign \$53  = lvl0 - 1'h1;
+  assign therm_level_d = sample ? new_level : lvl0;
+  assign \$54  = ~ implausible;
+  assign \$55  = code + therm_hyst;
+  assign \$56  = \$55  < therm_crit;
+  assign \$57  = \$54  & \$56 ;
+  assign \$58  = regs__addr == 1'h1;
+  assign \$59  = regs__we & \$58 ;
+  assign \$60  = \$59  & regs__wdata[6];
+  assign \$61  = ~ \$60 ;
+  assign \$62  = therm_sensor_fault & \$61 ;
+  assign \$63  = sample & implausible;
+  assign therm_sensor_fault_d = \$62  | \$63 ;
+  assign \$64  = new_level > lvl0;
+  assign \$65  = sample & \$64 ;
+  assign \$66  = regs__addr == 4'hb;
+  assign \$67  = regs__we & \$66 ;
+  assign \$68  = \$67  ? 16'h0000 : therm_raises;
+  assign \$69  = \$68  != 16'hffff;
+  assign \$70  = \$65  & \$69 ;
+  assign \$71  = regs__addr == 4'hb;
+  assign \$72  = regs__we & \$71 ;
+  assign \$73  = \$72  ? 16'h0000 : therm_raises;
+  assign \$74  = \$73  + 1'h1;
+  assign \$75  = regs__addr == 4'hb;
+  assign \$76  = regs__we & \$75 ;
+  assign \$77  = \$76  ? 16'h0000 : therm_raises;
+  assign \$78  = \$70  ? \$74  : { 1'h0, \$77  };
+  assign \$79  = new_level == 3'h4;
+  assign \$80  = sample & \$79 ;
+  assign \$81  = lvl0 != 3'h4;
+  assign \$82  = \$80  & \$81 ;
+  assign \$83  = regs__addr == 4'hb;
+  assign \$84  = regs__we & \$83 ;
+  assign \$85  = \$84  ? 8'h00 : therm_shutdowns;
+  assign \$86  = \$85  != 8'hff;
+  assign \$87  = \$82  & \$86 ;
+  assign \$88  = regs__addr == 4'hb;
+  assign \$89  = regs__we & \$88 ;
+  assign \$90  = \$89  ? 8'h00 : therm_shutdowns;
+  assign \$91  = \$90  + 1'h1;
+  assign \$92  = regs__addr == 4'hb;
+  assign \$93  = regs__we & \$92 ;
+  assign \$94  = \$93  ? 8'h00 : therm_shutdowns;
+  assign \$95  = \$87  ? \$91  : { 1'h0, \$94  };
+  assign \$96  = sample & implausible;
+  assign \$97  = regs__addr == 4'hb;
+  assign \$98  = regs__we & \$97 ;
+  assign \$99  = \$98  ? 8'h00 : therm_faults;
+  assign \$100  = \$99  != 8'hff;
+  assign \$101  = \$96  & \$100 ;
+  assign \$102  = regs__addr == 4'hb;
+  assign \$103  = regs__we & \$102 ;
+  assign \$104  = \$103  ? 8'h00 : therm_faults;
+  assign \$105  = \$104  + 1'h1;
+  assign \$106  = regs__addr == 4'hb;
+  assign \$107  = regs__we & \$106 ;
+  assign \$108  = \$107  ? 8'h00 : therm_faults;
+  assign \$109  = \$101  ? \$105  : { 1'h0, \$108  };
+  assign \$110  = therm_phase + 1'h1;
+  assign \$111  = start ? 3'h0 : \$110 ;
+  assign \$112  = ~ busy;
+  assign \$113  = therm_level < 3'h4;
+  assign \$114  = therm_phase >= therm_level;
+  assign \$115  = \$113  & \$114 ;
+  assign ce = \$112  | \$115 ;
+  assign \$116  = therm_level >= 2'h3;
+  assign \$117  = \$116  ? 3'h3 : therm_level;
+  assign \$118  = therm_level == 3'h4;
+  assign \$119  = regs__addr == 4'hc;
+  assign \$120  = regs__we & \$119 ;
+  assign \$121  = \$120  ? 32'd0 : throttled;
+  assign \$122  = ~ ce;
+  assign \$123  = busy & \$122 ;
+  assign \$124  = \$121  + \$123 ;
+  assign \$125  = act_feed + feed_step;
+  assign \$126  = act_sram + sram_access;
+  always @(posedge clk)
+    therm_trip1 <= \$127 ;
+  always @(posedge clk)
+    therm_trip2 <= \$128 ;
+  always @(posedge clk)
+    therm_trip3 <= \$129 ;
+  always @(posedge clk)
+    therm_crit <= \$130 ;
+  always @(posedge clk)
+    therm_hyst <= \$131 ;
+  always @(posedge clk)
+    therm_range_min <= \$132 ;
+  always @(posedge clk)
+    therm_range_max <= \$133 ;
+  always @(posedge clk)
+    therm_stuck_samples <= \$134 ;
+  always @(posedge clk)
+    therm_safe_level <= \$135 ;
+  always @(posedge clk)
+    therm_level <= \$136 ;
+  always @(posedge clk)
+    therm_temp <= \$137 ;
+  always @(posedge clk)
+    therm_prev <= \$138 ;
+  always @(posedge clk)
+    therm_run <= \$139 ;
+  always @(posedge clk)
+    therm_sensor_fault <= \$140 ;
+  always @(posedge clk)
+    therm_cool <= \$141 ;
+  always @(posedge clk)
+    therm_raises <= \$142 ;
+  always @(posedge clk)
+    therm_shutdowns <= \$143 ;
+  always @(posedge clk)
+    therm_faults <= \$144 ;
+  always @(posedge clk)
+    therm_phase <= \$145 ;
+  always @(posedge clk)
+    throttled <= \$146 ;
+  always @(posedge clk)
+    act_feed <= \$147 ;
+  always @(posedge clk)
+    act_sram <= \$148 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    therm_trip1_d = therm_trip1;
+    if (\$2 ) begin
+      therm_trip1_d = regs__wdata[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    therm_trip2_d = therm_trip2;
+    if (\$4 ) begin
+      therm_trip2_d = regs__wdata[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    therm_trip3_d = therm_trip3;
+    if (\$6 ) begin
+      therm_trip3_d = regs__wdata[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    therm_crit_d = therm_crit;
+    if (\$8 ) begin
+      therm_crit_d = regs__wdata[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    therm_hyst_d = therm_hyst;
+    if (\$10 ) begin
+      therm_hyst_d = regs__wdata[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    therm_range_min_d = therm_range_min;
+    if (\$12 ) begin
+      therm_range_min_d = regs__wdata[11:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    therm_range_max_d = therm_range_max;
+    if (\$12 ) begin
+      therm_range_max_d = regs__wdata[27:16];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    therm_stuck_samples_d = therm_stuck_samples;
+    if (\$14 ) begin
+      therm_stuck_samples_d = regs__wdata[7:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    therm_safe_level_d = therm_safe_level;
+    if (\$16 ) begin
+      therm_safe_level_d = \$18 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    therm_temp_d = therm_temp;
+    if (sample) begin
+      therm_temp_d = code;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    therm_prev_d = therm_prev;
+    if (sample) begin
+      therm_prev_d = { 1'h0, code };
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    therm_run_d = therm_run;
+    if (sample) begin
+      therm_run_d = \$29 [7:0];
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    therm_cool_d = therm_cool;
+    if (sample) begin
+      therm_cool_d = \$57 ;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    below_hyst = 1'h0;
+    casez (lvl0)
+      3'h1:
+          below_hyst = \$43 ;
+      3'h2:
+          below_hyst = \$45 ;
+      3'h3:
+          below_hyst = \$47 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    (* full_case = 32'd1 *)
+    if (implausible) begin
+      new_level = \$52 ;
+    end else if (\$48 ) begin
+      new_level = 3'h4;
+    end else if (\$49 ) begin
+      new_level = 3'h4;
+    end else if (\$50 ) begin
+      new_level = { 1'h0, \$41 [1:0] };
+    end else if (below_hyst) begin
+      new_level = \$53 [2:0];
+    end else begin
+      new_level = lvl0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    regs__rdata = 32'd0;
+    casez (regs__addr)
+      4'h1:
+          regs__rdata = { 24'h000000, therm_cool, therm_sensor_fault, \$118 , \$117 [1:0], therm_level };
+      4'h2:
+          regs__rdata = { 20'h00000, therm_temp };
+      4'h3:
+          regs__rdata = { 20'h00000, therm_trip1 };
+      4'h4:
+          regs__rdata = { 20'h00000, therm_trip2 };
+      4'h5:
+          regs__rdata = { 20'h00000, therm_trip3 };
+      4'h6:
+          regs__rdata = { 20'h00000, therm_crit };
+      4'h7:
+          regs__rdata = { 20'h00000, therm_hyst };
+      4'h8:
+          regs__rdata = { 4'h0, therm_range_max, 4'h0, therm_range_min };
+      4'h9:
+          regs__rdata = { 24'h000000, therm_stuck_samples };
+      4'ha:
+          regs__rdata = { 29'h00000000, therm_safe_level };
+      4'hb:
+          regs__rdata = { therm_faults, therm_shutdowns, therm_raises };
+      4'hc:
+          regs__rdata = throttled;
+      4'hd:
+          regs__rdata = act_feed;
+      4'he:
+          regs__rdata = act_sram;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$127  = therm_trip1_d;
+    if (rst) begin
+      \$127  = 12'h4a8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$128  = therm_trip2_d;
+    if (rst) begin
+      \$128  = 12'h4f8;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$129  = therm_trip3_d;
+    if (rst) begin
+      \$129  = 12'h548;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$130  = therm_crit_d;
+    if (rst) begin
+      \$130  = 12'h598;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$131  = therm_hyst_d;
+    if (rst) begin
+      \$131  = 12'h020;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$132  = therm_range_min_d;
+    if (rst) begin
+      \$132  = 12'h0c0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$133  = therm_range_max_d;
+    if (rst) begin
+      \$133  = 12'h6b0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$134  = therm_stuck_samples_d;
+    if (rst) begin
+      \$134  = 8'h40;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$135  = therm_safe_level_d;
+    if (rst) begin
+      \$135  = 3'h2;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$136  = therm_level_d;
+    if (rst) begin
+      \$136  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$137  = therm_temp_d;
+    if (rst) begin
+      \$137  = 12'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$138  = therm_prev_d;
+    if (rst) begin
+      \$138  = 13'h1000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$139  = therm_run_d;
+    if (rst) begin
+      \$139  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$140  = therm_sensor_fault_d;
+    if (rst) begin
+      \$140  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$141  = therm_cool_d;
+    if (rst) begin
+      \$141  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$142  = \$78 [15:0];
+    if (rst) begin
+      \$142  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$143  = \$95 [7:0];
+    if (rst) begin
+      \$143  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$144  = \$109 [7:0];
+    if (rst) begin
+      \$144  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$145  = \$111 [1:0];
+    if (rst) begin
+      \$145  = 2'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$146  = \$124 [31:0];
+    if (rst) begin
+      \$146  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$147  = \$125 [31:0];
+    if (rst) begin
+      \$147  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$47 ) begin end
+    \$148  = \$126 [31:0];
+    if (rst) begin
+      \$148  = 32'd0;
+    end
+  end
+  assign therm_raises_d = \$78 [15:0];
+  assign therm_shutdowns_d = \$95 [7:0];
+  assign therm_faults_d = \$109 [7:0];
+  assign therm_phase_d = \$111 [1:0];
+  assign run_next = \$29 [7:0];
+  assign up = \$41 [1:0];
+  assign level = therm_level;
+  assign mismatch = 1'h0;
+  assign therm_tmr_mismatch = 1'h0;
+  assign dvfs = \$117 [1:0];
 endmodule

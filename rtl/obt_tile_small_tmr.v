@@ -3,1761 +3,9833 @@
 (* top =  1  *)
 (* generator = "Amaranth" *)
 module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm_code, therm_sample, clk, rst, bus__dat_r, bus__ack, irq, busy, throttle_level, dvfs_level, act_feed, act_sram, bus__cyc);
+  wire \$1 ;
+  wire [7:0] \$10 ;
+  wire [7:0] \$11 ;
+  wire [3:0] \$2 ;
+  wire [3:0] \$3 ;
+  wire [4:0] \$4 ;
+  wire \$5 ;
+  wire [5:0] \$6 ;
+  wire [6:0] \$7 ;
+  wire [7:0] \$8 ;
+  wire [7:0] \$9 ;
+  output [31:0] act_feed;
+  wire [31:0] act_feed;
+  wire [31:0] \act_feed$180 ;
+  output [31:0] act_sram;
+  wire [31:0] act_sram;
+  wire [31:0] \act_sram$181 ;
+  output bus__ack;
+  wire bus__ack;
+  wire \bus__ack$18 ;
+  wire [2:0] bus__ack_region;
+  wire [17:0] bus__addr;
+  input [20:0] bus__adr;
+  wire [20:0] bus__adr;
+  wire [20:0] \bus__adr$19 ;
+  input bus__cyc;
+  wire bus__cyc;
+  wire \bus__cyc$20 ;
+  output [31:0] bus__dat_r;
+  wire [31:0] bus__dat_r;
+  wire [31:0] \bus__dat_r$21 ;
+  input [31:0] bus__dat_w;
+  wire [31:0] bus__dat_w;
+  wire [31:0] \bus__dat_w$22 ;
+  wire [31:0] bus__rdata;
+  wire [2:0] bus__region;
+  wire bus__req;
+  input [3:0] bus__sel;
+  wire [3:0] bus__sel;
+  wire [3:0] \bus__sel$23 ;
+  wire [3:0] \bus__sel$36 ;
+  wire bus__served;
+  input bus__stb;
+  wire bus__stb;
+  wire \bus__stb$24 ;
+  wire [31:0] bus__wdata;
+  input bus__we;
+  wire bus__we;
+  wire \bus__we$25 ;
+  wire \bus__we$42 ;
+  wire bus_access;
+  wire bus_rmw;
+  output busy;
+  wire busy;
+  wire \busy$163 ;
+  wire \busy$164 ;
+  wire \busy$165 ;
+  wire \busy$166 ;
+  wire ce;
+  wire \ce$168 ;
+  wire \ce$169 ;
+  wire \ce$170 ;
+  input clk;
+  wire clk;
+  wire [7:0] cmd__a_zp;
+  wire [7:0] \cmd__a_zp$45 ;
+  wire [7:0] \cmd__a_zp$46 ;
+  wire [7:0] cmd__act_max;
+  wire [7:0] \cmd__act_max$48 ;
+  wire [7:0] \cmd__act_max$49 ;
+  wire [7:0] cmd__act_min;
+  wire [7:0] \cmd__act_min$51 ;
+  wire [7:0] \cmd__act_min$52 ;
+  wire [7:0] cmd__b_zp;
+  wire [7:0] \cmd__b_zp$54 ;
+  wire [7:0] \cmd__b_zp$55 ;
+  wire [15:0] cmd__k;
+  wire [15:0] \cmd__k$57 ;
+  wire [15:0] \cmd__k$58 ;
+  wire [15:0] cmd__m;
+  wire [15:0] \cmd__m$60 ;
+  wire [15:0] \cmd__m$61 ;
+  wire [15:0] cmd__n;
+  wire [15:0] \cmd__n$63 ;
+  wire [15:0] \cmd__n$64 ;
+  wire [7:0] cmd__out_zp;
+  wire [7:0] \cmd__out_zp$66 ;
+  wire [7:0] \cmd__out_zp$67 ;
+  wire cmd__per_channel;
+  wire \cmd__per_channel$69 ;
+  wire \cmd__per_channel$70 ;
+  wire [31:0] cmd__qmult;
+  wire [31:0] \cmd__qmult$72 ;
+  wire [31:0] \cmd__qmult$73 ;
+  wire [5:0] cmd__qshift;
+  wire [5:0] \cmd__qshift$75 ;
+  wire [5:0] \cmd__qshift$76 ;
+  wire [11:0] code;
+  wire ctl__clear_done;
+  wire \ctl__clear_done$78 ;
+  wire ctl__clear_error;
+  wire \ctl__clear_error$80 ;
+  wire [31:0] ctl__cycles;
+  wire [31:0] \ctl__cycles$82 ;
+  wire ctl__done;
+  wire \ctl__done$84 ;
+  wire ctl__error;
+  wire \ctl__error$86 ;
+  wire ctl__start;
+  wire \ctl__start$88 ;
+  wire [5:0] dp__a_addr;
+  wire [31:0] dp__a_data__0;
+  wire [31:0] dp__a_data__1;
+  wire [31:0] dp__a_data__2;
+  wire [31:0] dp__a_data__3;
+  wire [5:0] dp__b_addr;
+  wire [31:0] dp__b_data__0;
+  wire [31:0] dp__b_data__1;
+  wire [31:0] dp__b_data__2;
+  wire [31:0] dp__b_data__3;
+  wire [31:0] dp__bias__0;
+  wire [31:0] dp__bias__1;
+  wire [31:0] dp__bias__2;
+  wire [31:0] dp__bias__3;
+  wire [7:0] dp__c_wr_addr;
+  wire [31:0] dp__c_wr_data;
+  wire [3:0] dp__c_wr_en;
+  wire [2:0] dp__ch_addr;
+  wire [31:0] dp__mult__0;
+  wire [31:0] dp__mult__1;
+  wire [31:0] dp__mult__2;
+  wire [31:0] dp__mult__3;
+  wire [5:0] dp__shift__0;
+  wire [5:0] dp__shift__1;
+  wire [5:0] dp__shift__2;
+  wire [5:0] dp__shift__3;
+  wire [1:0] dvfs;
+  output [1:0] dvfs_level;
+  wire [1:0] dvfs_level;
+  wire feed_step;
+  wire \feed_step$184 ;
+  output irq;
+  wire irq;
+  wire \irq$175 ;
+  wire [2:0] level;
+  wire [5:0] mem__a_addr;
+  wire [31:0] mem__a_data__0;
+  wire [31:0] mem__a_data__1;
+  wire [31:0] mem__a_data__2;
+  wire [31:0] mem__a_data__3;
+  wire [2:0] mem__ack_region;
+  wire [17:0] mem__addr;
+  wire [5:0] mem__b_addr;
+  wire [31:0] mem__b_data__0;
+  wire [31:0] mem__b_data__1;
+  wire [31:0] mem__b_data__2;
+  wire [31:0] mem__b_data__3;
+  wire [31:0] mem__bias__0;
+  wire [31:0] mem__bias__1;
+  wire [31:0] mem__bias__2;
+  wire [31:0] mem__bias__3;
+  wire [7:0] mem__c_wr_addr;
+  wire [31:0] mem__c_wr_data;
+  wire [3:0] mem__c_wr_en;
+  wire [2:0] mem__ch_addr;
+  wire [31:0] mem__mult__0;
+  wire [31:0] mem__mult__1;
+  wire [31:0] mem__mult__2;
+  wire [31:0] mem__mult__3;
+  wire [31:0] mem__rdata;
+  wire [2:0] mem__region;
+  wire mem__req;
+  wire [3:0] mem__sel;
+  wire mem__served;
+  wire [5:0] mem__shift__0;
+  wire [5:0] mem__shift__1;
+  wire [5:0] mem__shift__2;
+  wire [5:0] mem__shift__3;
+  wire [31:0] mem__wdata;
+  wire mem__we;
+  wire mismatch;
+  wire \mismatch$173 ;
+  wire \mismatch$174 ;
+  wire [3:0] regs__addr;
+  wire [31:0] regs__rdata;
+  wire [31:0] regs__wdata;
+  wire regs__we;
+  input rst;
+  wire rst;
+  wire sample;
+  wire [7:0] sram_access;
+  wire start;
+  wire step__clear;
+  wire \step__clear$98 ;
+  wire [2:0] step__drain;
+  wire [2:0] \step__drain$100 ;
+  wire step__draining;
+  wire \step__draining$102 ;
+  wire step__feeding;
+  wire \step__feeding$104 ;
+  wire [3:0] step__ib;
+  wire [3:0] \step__ib$106 ;
+  wire [3:0] step__jb;
+  wire [3:0] \step__jb$108 ;
+  wire [5:0] step__k;
+  wire [5:0] \step__k$110 ;
+  wire [3:0] therm__addr;
+  wire [31:0] therm__rdata;
+  wire [31:0] therm__wdata;
+  wire therm__we;
+  input [11:0] therm_code;
+  wire [11:0] therm_code;
+  input therm_sample;
+  wire therm_sample;
+  output [2:0] throttle_level;
+  wire [2:0] throttle_level;
+  wire tmr_mismatch;
+  assign \$1  = mismatch | \mismatch$173 ;
+  assign tmr_mismatch = \$1  | \mismatch$174 ;
+  assign \$2  = step__feeding ? 4'h8 : 4'h0;
+  assign \$3  = step__draining ? 4'hc : 4'h0;
+  assign \$4  = \$2  + \$3 ;
+  assign \$5  = | dp__c_wr_en;
+  assign \$6  = \$4  + \$5 ;
+  assign \$7  = \$6  + bus_access;
+  assign sram_access = \$7  + bus_rmw;
+  \obt_tile_small_tmr.controller  controller (
+    .busy(busy),
+    .ce(ce),
+    .clk(clk),
+    .cmd__k(cmd__k),
+    .cmd__m(cmd__m),
+    .cmd__n(cmd__n),
+    .ctl__clear_done(ctl__clear_done),
+    .ctl__clear_error(ctl__clear_error),
+    .ctl__start(ctl__start),
+    .cycles(ctl__cycles),
+    .done(ctl__done),
+    .drain(step__drain),
+    .error(ctl__error),
+    .ib(step__ib),
+    .jb(step__jb),
+    .k(step__k),
+    .rst(rst),
+    .step__clear(step__clear),
+    .step__draining(step__draining),
+    .step__feeding(step__feeding),
+    .tmr_mismatch(mismatch)
+  );
+  \obt_tile_small_tmr.datapath  datapath (
+    .act_max(cmd__act_max),
+    .act_min(cmd__act_min),
+    .bias(mem__bias__0),
+    .\bias$55 (mem__bias__1),
+    .\bias$67 (mem__bias__2),
+    .\bias$79 (mem__bias__3),
+    .ce(ce),
+    .clear(step__clear),
+    .clk(clk),
+    .cmd__a_zp(cmd__a_zp),
+    .cmd__b_zp(cmd__b_zp),
+    .cmd__m(cmd__m),
+    .cmd__n(cmd__n),
+    .cmd__per_channel(cmd__per_channel),
+    .cmd__qmult(cmd__qmult),
+    .cmd__qshift(cmd__qshift),
+    .feed_step(feed_step),
+    .i_valid(step__draining),
+    .mem__a_data__0(mem__a_data__0),
+    .mem__a_data__1(mem__a_data__1),
+    .mem__a_data__2(mem__a_data__2),
+    .mem__a_data__3(mem__a_data__3),
+    .mem__b_data__0(mem__b_data__0),
+    .mem__b_data__1(mem__b_data__1),
+    .mem__b_data__2(mem__b_data__2),
+    .mem__b_data__3(mem__b_data__3),
+    .mem__c_wr_addr(dp__c_wr_addr),
+    .mem__c_wr_en(dp__c_wr_en),
+    .mem__mult__0(mem__mult__0),
+    .mem__mult__1(mem__mult__1),
+    .mem__mult__2(mem__mult__2),
+    .mem__mult__3(mem__mult__3),
+    .mem__shift__0(mem__shift__0),
+    .mem__shift__1(mem__shift__1),
+    .mem__shift__2(mem__shift__2),
+    .mem__shift__3(mem__shift__3),
+    .out(\$8 ),
+    .\out$100 (\$11 ),
+    .\out$98 (\$9 ),
+    .\out$99 (\$10 ),
+    .out_zp(cmd__out_zp),
+    .rst(rst),
+    .step__drain(step__drain),
+    .step__feeding(step__feeding),
+    .step__ib(step__ib),
+    .step__jb(step__jb),
+    .step__k(step__k)
+  );
+  \obt_tile_small_tmr.regfile  regfile (
+    .a_zp(cmd__a_zp),
+    .act_max(cmd__act_max),
+    .act_min(cmd__act_min),
+    .b_zp(cmd__b_zp),
+    .bus__ack(bus__ack),
+    .bus__adr(bus__adr),
+    .bus__cyc(bus__cyc),
+    .bus__dat_r(bus__dat_r),
+    .bus__stb(bus__stb),
+    .busy(busy),
+    .clk(clk),
+    .ctl__clear_done(ctl__clear_done),
+    .ctl__clear_error(ctl__clear_error),
+    .ctl__cycles(ctl__cycles),
+    .ctl__done(ctl__done),
+    .ctl__error(ctl__error),
+    .ctl__start(ctl__start),
+    .irq(irq),
+    .mem__ack_region(bus__ack_region),
+    .mem__rdata(mem__rdata),
+    .mem__req(bus__req),
+    .mem__sel(bus__sel),
+    .mem__served(mem__served),
+    .mem__wdata(bus__dat_w),
+    .mem__we(bus__we),
+    .out_zp(cmd__out_zp),
+    .per_channel(cmd__per_channel),
+    .qmult(cmd__qmult),
+    .qshift(cmd__qshift),
+    .reg_k(cmd__k),
+    .reg_m(cmd__m),
+    .reg_n(cmd__n),
+    .rst(rst),
+    .therm__addr(regs__addr),
+    .therm__rdata(therm__rdata),
+    .therm__we(regs__we),
+    .tmr_mismatch(\mismatch$173 ),
+    .\tmr_mismatch$104 (tmr_mismatch)
+  );
+  \obt_tile_small_tmr.scratchpads  scratchpads (
+    .bus__ack_region(bus__ack_region),
+    .bus__rdata(mem__rdata),
+    .bus__req(bus__req),
+    .bus__sel(bus__sel),
+    .bus__wdata(bus__dat_w),
+    .bus__we(bus__we),
+    .bus_access(bus_access),
+    .bus_rmw(bus_rmw),
+    .busy(busy),
+    .ce(ce),
+    .clk(clk),
+    .dp__a_data__0(mem__a_data__0),
+    .dp__a_data__1(mem__a_data__1),
+    .dp__a_data__2(mem__a_data__2),
+    .dp__a_data__3(mem__a_data__3),
+    .dp__b_data__0(mem__b_data__0),
+    .dp__b_data__1(mem__b_data__1),
+    .dp__b_data__2(mem__b_data__2),
+    .dp__b_data__3(mem__b_data__3),
+    .dp__bias__0(mem__bias__0),
+    .dp__bias__1(mem__bias__1),
+    .dp__bias__2(mem__bias__2),
+    .dp__bias__3(mem__bias__3),
+    .dp__c_wr_addr(dp__c_wr_addr),
+    .dp__c_wr_en(dp__c_wr_en),
+    .dp__ch_addr(step__jb[2:0]),
+    .dp__mult__0(mem__mult__0),
+    .dp__mult__1(mem__mult__1),
+    .dp__mult__2(mem__mult__2),
+    .dp__mult__3(mem__mult__3),
+    .dp__shift__0(mem__shift__0),
+    .dp__shift__1(mem__shift__1),
+    .dp__shift__2(mem__shift__2),
+    .dp__shift__3(mem__shift__3),
+    .\port$0$5 (bus__adr),
+    .\port$2955$0 (\$8 ),
+    .\port$2991$0 (\$9 ),
+    .\port$3027$0 (\$10 ),
+    .\port$3063$0 (\$11 ),
+    .\port$569$0 (step__ib[2:0]),
+    .\port$629$2 (step__k[4:2]),
+    .rst(rst),
+    .served(mem__served)
+  );
+  \obt_tile_small_tmr.throttle  throttle (
+    .act_feed(act_feed),
+    .act_sram(act_sram),
+    .busy(busy),
+    .ce(ce),
+    .clk(clk),
+    .code(therm_code),
+    .dvfs(dvfs_level),
+    .feed_step(feed_step),
+    .regs__addr(regs__addr),
+    .regs__rdata(therm__rdata),
+    .regs__wdata(bus__dat_w),
+    .regs__we(regs__we),
+    .rst(rst),
+    .sample(therm_sample),
+    .sram_access(sram_access),
+    .start(ctl__start),
+    .therm_level(throttle_level),
+    .therm_tmr_mismatch(\mismatch$174 )
+  );
+  assign \bus__ack$18  = bus__ack;
+  assign \bus__adr$19  = bus__adr;
+  assign \bus__cyc$20  = bus__cyc;
+  assign \bus__dat_r$21  = bus__dat_r;
+  assign \bus__dat_w$22  = bus__dat_w;
+  assign \bus__sel$23  = bus__sel;
+  assign \bus__stb$24  = bus__stb;
+  assign \bus__we$25  = bus__we;
+  assign mem__ack_region = bus__ack_region;
+  assign bus__addr = bus__adr[17:0];
+  assign mem__addr = bus__adr[17:0];
+  assign bus__rdata = mem__rdata;
+  assign bus__region = bus__adr[20:18];
+  assign mem__region = bus__adr[20:18];
+  assign mem__req = bus__req;
+  assign \bus__sel$36  = bus__sel;
+  assign mem__sel = bus__sel;
+  assign bus__served = mem__served;
+  assign bus__wdata = bus__dat_w;
+  assign mem__wdata = bus__dat_w;
+  assign \bus__we$42  = bus__we;
+  assign mem__we = bus__we;
+  assign \cmd__a_zp$45  = cmd__a_zp;
+  assign \cmd__a_zp$46  = cmd__a_zp;
+  assign \cmd__act_max$48  = cmd__act_max;
+  assign \cmd__act_max$49  = cmd__act_max;
+  assign \cmd__act_min$51  = cmd__act_min;
+  assign \cmd__act_min$52  = cmd__act_min;
+  assign \cmd__b_zp$54  = cmd__b_zp;
+  assign \cmd__b_zp$55  = cmd__b_zp;
+  assign \cmd__k$57  = cmd__k;
+  assign \cmd__k$58  = cmd__k;
+  assign \cmd__m$60  = cmd__m;
+  assign \cmd__m$61  = cmd__m;
+  assign \cmd__n$63  = cmd__n;
+  assign \cmd__n$64  = cmd__n;
+  assign \cmd__out_zp$66  = cmd__out_zp;
+  assign \cmd__out_zp$67  = cmd__out_zp;
+  assign \cmd__per_channel$69  = cmd__per_channel;
+  assign \cmd__per_channel$70  = cmd__per_channel;
+  assign \cmd__qmult$72  = cmd__qmult;
+  assign \cmd__qmult$73  = cmd__qmult;
+  assign \cmd__qshift$75  = cmd__qshift;
+  assign \cmd__qshift$76  = cmd__qshift;
+  assign \ctl__clear_done$78  = ctl__clear_done;
+  assign \ctl__clear_error$80  = ctl__clear_error;
+  assign \ctl__cycles$82  = ctl__cycles;
+  assign \ctl__done$84  = ctl__done;
+  assign \ctl__error$86  = ctl__error;
+  assign \ctl__start$88  = ctl__start;
+  assign therm__addr = regs__addr;
+  assign regs__rdata = therm__rdata;
+  assign regs__wdata = bus__dat_w;
+  assign therm__wdata = bus__dat_w;
+  assign therm__we = regs__we;
+  assign \step__clear$98  = step__clear;
+  assign \step__drain$100  = step__drain;
+  assign \step__draining$102  = step__draining;
+  assign \step__feeding$104  = step__feeding;
+  assign \step__ib$106  = step__ib;
+  assign \step__jb$108  = step__jb;
+  assign \step__k$110  = step__k;
+  assign dp__a_addr = { step__ib[2:0], step__k[4:2] };
+  assign mem__a_addr = { step__ib[2:0], step__k[4:2] };
+  assign dp__a_data__0 = mem__a_data__0;
+  assign dp__a_data__1 = mem__a_data__1;
+  assign dp__a_data__2 = mem__a_data__2;
+  assign dp__a_data__3 = mem__a_data__3;
+  assign dp__b_addr = { step__jb[2:0], step__k[4:2] };
+  assign mem__b_addr = { step__jb[2:0], step__k[4:2] };
+  assign dp__b_data__0 = mem__b_data__0;
+  assign dp__b_data__1 = mem__b_data__1;
+  assign dp__b_data__2 = mem__b_data__2;
+  assign dp__b_data__3 = mem__b_data__3;
+  assign dp__bias__0 = mem__bias__0;
+  assign dp__bias__1 = mem__bias__1;
+  assign dp__bias__2 = mem__bias__2;
+  assign dp__bias__3 = mem__bias__3;
+  assign mem__c_wr_addr = dp__c_wr_addr;
+  assign dp__c_wr_data = { \$11 , \$10 , \$9 , \$8  };
+  assign mem__c_wr_data = { \$11 , \$10 , \$9 , \$8  };
+  assign mem__c_wr_en = dp__c_wr_en;
+  assign dp__ch_addr = step__jb[2:0];
+  assign mem__ch_addr = step__jb[2:0];
+  assign dp__mult__0 = mem__mult__0;
+  assign dp__mult__1 = mem__mult__1;
+  assign dp__mult__2 = mem__mult__2;
+  assign dp__mult__3 = mem__mult__3;
+  assign dp__shift__0 = mem__shift__0;
+  assign dp__shift__1 = mem__shift__1;
+  assign dp__shift__2 = mem__shift__2;
+  assign dp__shift__3 = mem__shift__3;
+  assign \busy$163  = busy;
+  assign \busy$164  = busy;
+  assign \busy$165  = busy;
+  assign \busy$166  = busy;
+  assign \ce$168  = ce;
+  assign \ce$169  = ce;
+  assign \ce$170  = ce;
+  assign \irq$175  = irq;
+  assign code = therm_code;
+  assign sample = therm_sample;
+  assign level = throttle_level;
+  assign dvfs = dvfs_level;
+  assign \act_feed$180  = act_feed;
+  assign \act_sram$181  = act_sram;
+  assign start = ctl__start;
+  assign \feed_step$184  = feed_step;
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.controller (rst, cmd__m, cmd__k, cmd__n, busy, done, error, cycles, ib, jb, k, drain, tmr_mismatch, ce, ctl__start, ctl__clear_done, ctl__clear_error, step__clear, step__feeding, step__draining, clk
+);
   reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
+  wire \$1 ;
+  wire \$10 ;
+  wire \$100 ;
+  wire \$101 ;
+  wire \$102 ;
+  wire [3:0] \$103 ;
+  wire [3:0] \$104 ;
+  wire [3:0] \$105 ;
+  wire [3:0] \$106 ;
+  wire \$107 ;
+  wire \$108 ;
+  wire \$109 ;
+  wire \$11 ;
+  wire \$110 ;
+  wire \$111 ;
+  wire \$112 ;
+  wire \$113 ;
+  wire \$114 ;
+  wire \$115 ;
+  wire \$116 ;
+  wire \$117 ;
+  wire \$118 ;
+  wire \$119 ;
+  wire \$12 ;
+  wire \$120 ;
+  wire \$121 ;
+  wire \$122 ;
+  wire \$123 ;
+  wire \$124 ;
+  wire \$125 ;
+  wire \$126 ;
+  wire \$127 ;
+  wire \$128 ;
+  wire \$129 ;
+  wire \$13 ;
+  wire \$130 ;
+  wire \$131 ;
+  wire \$132 ;
+  wire \$133 ;
+  wire [5:0] \$134 ;
+  wire [5:0] \$135 ;
+  wire [5:0] \$136 ;
+  wire [5:0] \$137 ;
+  wire \$138 ;
+  wire \$139 ;
+  wire \$14 ;
+  wire \$140 ;
+  wire \$141 ;
+  wire \$142 ;
+  wire \$143 ;
+  wire \$144 ;
+  wire \$145 ;
+  wire \$146 ;
+  wire \$147 ;
+  wire \$148 ;
+  wire \$149 ;
+  wire \$15 ;
+  wire \$150 ;
+  wire \$151 ;
+  wire \$152 ;
+  wire \$153 ;
+  wire \$154 ;
+  wire \$155 ;
+  wire \$156 ;
+  wire \$157 ;
+  wire \$158 ;
+  wire \$159 ;
+  wire \$16 ;
+  wire \$160 ;
+  wire \$161 ;
+  wire \$162 ;
+  wire \$163 ;
+  wire \$164 ;
+  wire \$165 ;
+  wire \$166 ;
+  wire \$167 ;
+  wire \$168 ;
+  wire [3:0] \$169 ;
+  wire \$17 ;
+  wire [3:0] \$170 ;
+  wire [3:0] \$171 ;
+  wire [3:0] \$172 ;
+  wire \$173 ;
+  wire \$174 ;
+  wire \$175 ;
+  wire \$176 ;
+  wire \$177 ;
+  wire \$178 ;
+  wire \$179 ;
+  wire \$18 ;
+  wire \$180 ;
+  wire \$181 ;
+  wire \$182 ;
+  wire \$183 ;
+  wire \$184 ;
+  wire \$185 ;
+  wire \$186 ;
+  wire \$187 ;
+  wire \$188 ;
+  wire \$189 ;
+  wire \$19 ;
+  wire \$190 ;
+  wire \$191 ;
+  wire \$192 ;
+  wire \$193 ;
+  wire \$194 ;
+  wire \$195 ;
+  wire \$196 ;
+  wire \$197 ;
+  wire \$198 ;
+  wire \$199 ;
+  wire \$2 ;
+  wire \$20 ;
+  wire \$200 ;
+  wire \$201 ;
+  wire \$202 ;
+  wire \$203 ;
+  wire \$204 ;
+  wire \$205 ;
+  wire \$206 ;
+  wire \$207 ;
+  wire [2:0] \$208 ;
+  wire [2:0] \$209 ;
+  wire \$21 ;
+  wire [2:0] \$210 ;
+  wire [2:0] \$211 ;
+  wire \$212 ;
+  wire \$213 ;
+  wire \$214 ;
+  wire \$215 ;
+  wire \$216 ;
+  wire \$217 ;
+  wire \$218 ;
+  wire \$219 ;
+  wire \$22 ;
+  wire \$220 ;
+  wire \$221 ;
+  wire \$222 ;
+  wire \$223 ;
+  wire \$224 ;
+  wire \$225 ;
+  wire \$226 ;
+  wire \$227 ;
+  wire \$228 ;
+  wire \$229 ;
+  wire \$23 ;
+  wire \$230 ;
+  wire \$231 ;
+  wire \$232 ;
+  wire \$233 ;
+  wire \$234 ;
+  wire \$235 ;
+  wire \$236 ;
+  wire \$237 ;
+  wire \$238 ;
+  wire \$239 ;
+  wire \$24 ;
+  wire \$240 ;
+  wire \$241 ;
+  wire \$242 ;
+  wire \$243 ;
+  wire \$244 ;
+  wire \$245 ;
+  wire \$246 ;
+  wire \$247 ;
+  wire \$248 ;
+  wire \$249 ;
+  wire \$25 ;
+  wire [32:0] \$250 ;
+  wire [16:0] \$251 ;
+  wire [17:0] \$252 ;
+  wire [17:0] \$253 ;
+  wire [16:0] \$254 ;
+  wire [17:0] \$255 ;
+  wire [17:0] \$256 ;
+  wire \$257 ;
+  wire \$258 ;
+  wire \$259 ;
+  wire \$26 ;
+  wire \$260 ;
+  wire \$261 ;
+  wire \$262 ;
+  wire \$263 ;
+  wire \$264 ;
+  wire \$265 ;
+  wire \$266 ;
+  wire \$267 ;
+  wire [6:0] \$268 ;
+  wire [16:0] \$269 ;
+  wire \$27 ;
+  wire \$270 ;
+  wire [4:0] \$271 ;
+  wire \$272 ;
+  wire [3:0] \$273 ;
+  wire \$274 ;
+  wire [4:0] \$275 ;
+  wire \$276 ;
+  wire [4:0] \$277 ;
+  wire \$278 ;
+  wire [4:0] \$279 ;
+  wire \$28 ;
+  wire [4:0] \$280 ;
+  wire [4:0] \$281 ;
+  wire \$282 ;
+  reg \$283 ;
+  reg \$284 ;
+  reg \$285 ;
+  reg \$286 ;
+  reg \$287 ;
+  reg \$288 ;
+  reg \$289 ;
+  wire \$29 ;
+  reg \$290 ;
+  reg \$291 ;
+  reg [31:0] \$292 ;
+  reg [31:0] \$293 ;
+  reg [31:0] \$294 ;
+  reg [2:0] \$295 ;
+  reg [2:0] \$296 ;
+  reg [2:0] \$297 ;
+  reg [3:0] \$298 ;
+  reg [3:0] \$299 ;
+  wire \$3 ;
+  wire \$30 ;
+  reg [3:0] \$300 ;
+  reg [3:0] \$301 ;
+  reg [3:0] \$302 ;
+  reg [3:0] \$303 ;
+  reg [5:0] \$304 ;
+  reg [5:0] \$305 ;
+  reg [5:0] \$306 ;
+  reg [3:0] \$307 ;
+  reg [3:0] \$308 ;
+  reg [3:0] \$309 ;
+  wire \$31 ;
+  reg [2:0] \$310 ;
+  reg [2:0] \$311 ;
+  reg [2:0] \$312 ;
+  wire \$32 ;
+  wire \$33 ;
+  wire [31:0] \$34 ;
+  wire [31:0] \$35 ;
+  wire [31:0] \$36 ;
+  wire [31:0] \$37 ;
+  wire \$38 ;
+  wire \$39 ;
+  wire \$4 ;
+  wire \$40 ;
+  wire \$41 ;
+  wire \$42 ;
+  wire \$43 ;
+  wire \$44 ;
+  wire \$45 ;
+  wire \$46 ;
+  wire \$47 ;
+  wire \$48 ;
+  wire \$49 ;
+  wire \$5 ;
+  wire \$50 ;
+  wire \$51 ;
+  wire \$52 ;
+  wire [2:0] \$53 ;
+  wire [2:0] \$54 ;
+  wire [2:0] \$55 ;
+  wire [2:0] \$56 ;
+  wire \$57 ;
+  wire \$58 ;
+  wire \$59 ;
+  wire \$6 ;
+  wire \$60 ;
+  wire \$61 ;
+  wire \$62 ;
+  wire \$63 ;
+  wire \$64 ;
+  wire \$65 ;
+  wire \$66 ;
+  wire \$67 ;
+  wire \$68 ;
+  wire \$69 ;
+  wire \$7 ;
+  wire \$70 ;
+  wire \$71 ;
+  wire \$72 ;
+  wire \$73 ;
+  wire \$74 ;
+  wire \$75 ;
+  wire [3:0] \$76 ;
+  wire [3:0] \$77 ;
+  wire [3:0] \$78 ;
+  wire [3:0] \$79 ;
+  wire \$8 ;
+  wire \$80 ;
+  wire \$81 ;
+  wire \$82 ;
+  wire \$83 ;
+  wire \$84 ;
+  wire \$85 ;
+  wire \$86 ;
+  wire \$87 ;
+  wire \$88 ;
+  wire \$89 ;
+  wire \$9 ;
+  wire \$90 ;
+  wire \$91 ;
+  wire \$92 ;
+  wire \$93 ;
+  wire \$94 ;
+  wire \$95 ;
+  wire \$96 ;
+  wire \$97 ;
+  wire \$98 ;
+  wire \$99 ;
+  output busy;
+  wire busy;
+  wire \busy$52 ;
+  reg busy_d;
+  (* keep = 32'd1 *)
+  reg busy_tmr0 = 1'h0;
+  (* keep = 32'd1 *)
+  reg busy_tmr1 = 1'h0;
+  (* keep = 32'd1 *)
+  reg busy_tmr2 = 1'h0;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  input [15:0] cmd__k;
+  wire [15:0] cmd__k;
+  input [15:0] cmd__m;
+  wire [15:0] cmd__m;
+  input [15:0] cmd__n;
+  wire [15:0] cmd__n;
+  input ctl__clear_done;
+  wire ctl__clear_done;
+  input ctl__clear_error;
+  wire ctl__clear_error;
+  wire [31:0] ctl__cycles;
+  wire ctl__done;
+  wire ctl__error;
+  input ctl__start;
+  wire ctl__start;
+  (* enum_base_type = "Ctrl" *)
+  (* enum_value_000 = "IDLE" *)
+  (* enum_value_001 = "CLEAR" *)
+  (* enum_value_010 = "FEED" *)
+  (* enum_value_011 = "WAIT" *)
+  (* enum_value_100 = "DRAIN" *)
+  (* enum_value_101 = "FLUSH" *)
+  wire [2:0] ctrl_state;
+  (* enum_base_type = "Ctrl" *)
+  (* enum_value_000 = "IDLE" *)
+  (* enum_value_001 = "CLEAR" *)
+  (* enum_value_010 = "FEED" *)
+  (* enum_value_011 = "WAIT" *)
+  (* enum_value_100 = "DRAIN" *)
+  (* enum_value_101 = "FLUSH" *)
+  reg [2:0] ctrl_state_d;
+  (* enum_base_type = "Ctrl" *)
+  (* enum_value_000 = "IDLE" *)
+  (* enum_value_001 = "CLEAR" *)
+  (* enum_value_010 = "FEED" *)
+  (* enum_value_011 = "WAIT" *)
+  (* enum_value_100 = "DRAIN" *)
+  (* enum_value_101 = "FLUSH" *)
+  (* keep = 32'd1 *)
+  reg [2:0] ctrl_state_tmr0 = 3'h0;
+  (* enum_base_type = "Ctrl" *)
+  (* enum_value_000 = "IDLE" *)
+  (* enum_value_001 = "CLEAR" *)
+  (* enum_value_010 = "FEED" *)
+  (* enum_value_011 = "WAIT" *)
+  (* enum_value_100 = "DRAIN" *)
+  (* enum_value_101 = "FLUSH" *)
+  (* keep = 32'd1 *)
+  reg [2:0] ctrl_state_tmr1 = 3'h0;
+  (* enum_base_type = "Ctrl" *)
+  (* enum_value_000 = "IDLE" *)
+  (* enum_value_001 = "CLEAR" *)
+  (* enum_value_010 = "FEED" *)
+  (* enum_value_011 = "WAIT" *)
+  (* enum_value_100 = "DRAIN" *)
+  (* enum_value_101 = "FLUSH" *)
+  (* keep = 32'd1 *)
+  reg [2:0] ctrl_state_tmr2 = 3'h0;
+  output [31:0] cycles;
+  wire [31:0] cycles;
+  reg [31:0] cycles_d;
+  (* keep = 32'd1 *)
+  reg [31:0] cycles_tmr0 = 32'd0;
+  (* keep = 32'd1 *)
+  reg [31:0] cycles_tmr1 = 32'd0;
+  (* keep = 32'd1 *)
+  reg [31:0] cycles_tmr2 = 32'd0;
+  output done;
+  wire done;
+  reg done_d;
+  (* keep = 32'd1 *)
+  reg done_tmr0 = 1'h0;
+  (* keep = 32'd1 *)
+  reg done_tmr1 = 1'h0;
+  (* keep = 32'd1 *)
+  reg done_tmr2 = 1'h0;
+  output [2:0] drain;
+  wire [2:0] drain;
+  reg [2:0] drain_d;
+  (* keep = 32'd1 *)
+  reg [2:0] drain_tmr0 = 3'h0;
+  (* keep = 32'd1 *)
+  reg [2:0] drain_tmr1 = 3'h0;
+  (* keep = 32'd1 *)
+  reg [2:0] drain_tmr2 = 3'h0;
+  output error;
+  wire error;
+  reg error_d;
+  (* keep = 32'd1 *)
+  reg error_tmr0 = 1'h0;
+  (* keep = 32'd1 *)
+  reg error_tmr1 = 1'h0;
+  (* keep = 32'd1 *)
+  reg error_tmr2 = 1'h0;
+  output [3:0] ib;
+  wire [3:0] ib;
+  reg [3:0] ib_d;
+  (* keep = 32'd1 *)
+  reg [3:0] ib_tmr0 = 4'h0;
+  (* keep = 32'd1 *)
+  reg [3:0] ib_tmr1 = 4'h0;
+  (* keep = 32'd1 *)
+  reg [3:0] ib_tmr2 = 4'h0;
+  output [3:0] jb;
+  wire [3:0] jb;
+  reg [3:0] jb_d;
+  (* keep = 32'd1 *)
+  reg [3:0] jb_tmr0 = 4'h0;
+  (* keep = 32'd1 *)
+  reg [3:0] jb_tmr1 = 4'h0;
+  (* keep = 32'd1 *)
+  reg [3:0] jb_tmr2 = 4'h0;
+  output [5:0] k;
+  wire [5:0] k;
+  reg [5:0] k_d;
+  (* keep = 32'd1 *)
+  reg [5:0] k_tmr0 = 6'h00;
+  (* keep = 32'd1 *)
+  reg [5:0] k_tmr1 = 6'h00;
+  (* keep = 32'd1 *)
+  reg [5:0] k_tmr2 = 6'h00;
+  wire [3:0] m_blocks;
+  wire mismatch;
+  wire [3:0] n_blocks;
+  input rst;
+  wire rst;
+  output step__clear;
+  reg step__clear;
+  wire [2:0] step__drain;
+  output step__draining;
+  reg step__draining;
+  output step__feeding;
+  reg step__feeding;
+  wire [3:0] step__ib;
+  wire [3:0] step__jb;
+  wire [5:0] step__k;
+  output tmr_mismatch;
+  wire tmr_mismatch;
+  wire [3:0] \wait ;
+  reg [3:0] wait_d;
+  (* keep = 32'd1 *)
+  reg [3:0] wait_tmr0 = 4'h0;
+  (* keep = 32'd1 *)
+  reg [3:0] wait_tmr1 = 4'h0;
+  (* keep = 32'd1 *)
+  reg [3:0] wait_tmr2 = 4'h0;
+  assign \$1  = busy_tmr0 & busy_tmr1;
+  assign \$2  = busy_tmr0 & busy_tmr2;
+  assign \$3  = \$1  | \$2 ;
+  assign \$4  = busy_tmr1 & busy_tmr2;
+  assign busy = \$3  | \$4 ;
+  assign \$5  = busy_tmr0 != busy_tmr1;
+  assign \$6  = busy_tmr0 != busy_tmr2;
+  assign \$7  = \$5  | \$6 ;
+  assign \$8  = done_tmr0 & done_tmr1;
+  assign \$9  = done_tmr0 & done_tmr2;
+  assign \$10  = \$8  | \$9 ;
+  assign \$11  = done_tmr1 & done_tmr2;
+  assign done = \$10  | \$11 ;
+  assign \$12  = busy_tmr0 != busy_tmr1;
+  assign \$13  = busy_tmr0 != busy_tmr2;
+  assign \$14  = \$12  | \$13 ;
+  assign \$15  = done_tmr0 != done_tmr1;
+  assign \$16  = done_tmr0 != done_tmr2;
+  assign \$17  = \$15  | \$16 ;
+  assign \$18  = \$14  | \$17 ;
+  assign \$19  = error_tmr0 & error_tmr1;
+  assign \$20  = error_tmr0 & error_tmr2;
+  assign \$21  = \$19  | \$20 ;
+  assign \$22  = error_tmr1 & error_tmr2;
+  assign error = \$21  | \$22 ;
+  assign \$23  = busy_tmr0 != busy_tmr1;
+  assign \$24  = busy_tmr0 != busy_tmr2;
+  assign \$25  = \$23  | \$24 ;
+  assign \$26  = done_tmr0 != done_tmr1;
+  assign \$27  = done_tmr0 != done_tmr2;
+  assign \$28  = \$26  | \$27 ;
+  assign \$29  = \$25  | \$28 ;
+  assign \$30  = error_tmr0 != error_tmr1;
+  assign \$31  = error_tmr0 != error_tmr2;
+  assign \$32  = \$30  | \$31 ;
+  assign \$33  = \$29  | \$32 ;
+  assign \$34  = cycles_tmr0 & cycles_tmr1;
+  assign \$35  = cycles_tmr0 & cycles_tmr2;
+  assign \$36  = \$34  | \$35 ;
+  assign \$37  = cycles_tmr1 & cycles_tmr2;
+  assign cycles = \$36  | \$37 ;
+  assign \$38  = busy_tmr0 != busy_tmr1;
+  assign \$39  = busy_tmr0 != busy_tmr2;
+  assign \$40  = \$38  | \$39 ;
+  assign \$41  = done_tmr0 != done_tmr1;
+  assign \$42  = done_tmr0 != done_tmr2;
+  assign \$43  = \$41  | \$42 ;
+  assign \$44  = \$40  | \$43 ;
+  assign \$45  = error_tmr0 != error_tmr1;
+  assign \$46  = error_tmr0 != error_tmr2;
+  assign \$47  = \$45  | \$46 ;
+  assign \$48  = \$44  | \$47 ;
+  assign \$49  = cycles_tmr0 != cycles_tmr1;
+  assign \$50  = cycles_tmr0 != cycles_tmr2;
+  assign \$51  = \$49  | \$50 ;
+  assign \$52  = \$48  | \$51 ;
+  assign \$53  = ctrl_state_tmr0 & ctrl_state_tmr1;
+  assign \$54  = ctrl_state_tmr0 & ctrl_state_tmr2;
+  assign \$55  = \$53  | \$54 ;
+  assign \$56  = ctrl_state_tmr1 & ctrl_state_tmr2;
+  assign ctrl_state = \$55  | \$56 ;
+  assign \$57  = busy_tmr0 != busy_tmr1;
+  assign \$58  = busy_tmr0 != busy_tmr2;
+  assign \$59  = \$57  | \$58 ;
+  assign \$60  = done_tmr0 != done_tmr1;
+  assign \$61  = done_tmr0 != done_tmr2;
+  assign \$62  = \$60  | \$61 ;
+  assign \$63  = \$59  | \$62 ;
+  assign \$64  = error_tmr0 != error_tmr1;
+  assign \$65  = error_tmr0 != error_tmr2;
+  assign \$66  = \$64  | \$65 ;
+  assign \$67  = \$63  | \$66 ;
+  assign \$68  = cycles_tmr0 != cycles_tmr1;
+  assign \$69  = cycles_tmr0 != cycles_tmr2;
+  assign \$70  = \$68  | \$69 ;
+  assign \$71  = \$67  | \$70 ;
+  assign \$72  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$73  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$74  = \$72  | \$73 ;
+  assign \$75  = \$71  | \$74 ;
+  assign \$76  = ib_tmr0 & ib_tmr1;
+  assign \$77  = ib_tmr0 & ib_tmr2;
+  assign \$78  = \$76  | \$77 ;
+  assign \$79  = ib_tmr1 & ib_tmr2;
+  assign ib = \$78  | \$79 ;
+  assign \$80  = busy_tmr0 != busy_tmr1;
+  assign \$81  = busy_tmr0 != busy_tmr2;
+  assign \$82  = \$80  | \$81 ;
+  assign \$83  = done_tmr0 != done_tmr1;
+  assign \$84  = done_tmr0 != done_tmr2;
+  assign \$85  = \$83  | \$84 ;
+  assign \$86  = \$82  | \$85 ;
+  assign \$87  = error_tmr0 != error_tmr1;
+  assign \$88  = error_tmr0 != error_tmr2;
+  assign \$89  = \$87  | \$88 ;
+  assign \$90  = \$86  | \$89 ;
+  assign \$91  = cycles_tmr0 != cycles_tmr1;
+  assign \$92  = cycles_tmr0 != cycles_tmr2;
+  assign \$93  = \$91  | \$92 ;
+  assign \$94  = \$90  | \$93 ;
+  assign \$95  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$96  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$97  = \$95  | \$96 ;
+  assign \$98  = \$94  | \$97 ;
+  assign \$99  = ib_tmr0 != ib_tmr1;
+  assign \$100  = ib_tmr0 != ib_tmr2;
+  assign \$101  = \$99  | \$100 ;
+  assign \$102  = \$98  | \$101 ;
+  assign \$103  = jb_tmr0 & jb_tmr1;
+  assign \$104  = jb_tmr0 & jb_tmr2;
+  assign \$105  = \$103  | \$104 ;
+  assign \$106  = jb_tmr1 & jb_tmr2;
+  assign jb = \$105  | \$106 ;
+  assign \$107  = busy_tmr0 != busy_tmr1;
+  assign \$108  = busy_tmr0 != busy_tmr2;
+  assign \$109  = \$107  | \$108 ;
+  assign \$110  = done_tmr0 != done_tmr1;
+  assign \$111  = done_tmr0 != done_tmr2;
+  assign \$112  = \$110  | \$111 ;
+  assign \$113  = \$109  | \$112 ;
+  assign \$114  = error_tmr0 != error_tmr1;
+  assign \$115  = error_tmr0 != error_tmr2;
+  assign \$116  = \$114  | \$115 ;
+  assign \$117  = \$113  | \$116 ;
+  assign \$118  = cycles_tmr0 != cycles_tmr1;
+  assign \$119  = cycles_tmr0 != cycles_tmr2;
+  assign \$120  = \$118  | \$119 ;
+  assign \$121  = \$117  | \$120 ;
+  assign \$122  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$123  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$124  = \$122  | \$123 ;
+  assign \$125  = \$121  | \$124 ;
+  assign \$126  = ib_tmr0 != ib_tmr1;
+  assign \$127  = ib_tmr0 != ib_tmr2;
+  assign \$128  = \$126  | \$127 ;
+  assign \$129  = \$125  | \$128 ;
+  assign \$130  = jb_tmr0 != jb_tmr1;
+  assign \$131  = jb_tmr0 != jb_tmr2;
+  assign \$132  = \$130  | \$131 ;
+  assign \$133  = \$129  | \$132 ;
+  assign \$134  = k_tmr0 & k_tmr1;
+  assign \$135  = k_tmr0 & k_tmr2;
+  assign \$136  = \$134  | \$135 ;
+  assign \$137  = k_tmr1 & k_tmr2;
+  assign k = \$136  | \$137 ;
+  assign \$138  = busy_tmr0 != busy_tmr1;
+  assign \$139  = busy_tmr0 != busy_tmr2;
+  assign \$140  = \$138  | \$139 ;
+  assign \$141  = done_tmr0 != done_tmr1;
+  assign \$142  = done_tmr0 != done_tmr2;
+  assign \$143  = \$141  | \$142 ;
+  assign \$144  = \$140  | \$143 ;
+  assign \$145  = error_tmr0 != error_tmr1;
+  assign \$146  = error_tmr0 != error_tmr2;
+  assign \$147  = \$145  | \$146 ;
+  assign \$148  = \$144  | \$147 ;
+  assign \$149  = cycles_tmr0 != cycles_tmr1;
+  assign \$150  = cycles_tmr0 != cycles_tmr2;
+  assign \$151  = \$149  | \$150 ;
+  assign \$152  = \$148  | \$151 ;
+  assign \$153  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$154  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$155  = \$153  | \$154 ;
+  assign \$156  = \$152  | \$155 ;
+  assign \$157  = ib_tmr0 != ib_tmr1;
+  assign \$158  = ib_tmr0 != ib_tmr2;
+  assign \$159  = \$157  | \$158 ;
+  assign \$160  = \$156  | \$159 ;
+  assign \$161  = jb_tmr0 != jb_tmr1;
+  assign \$162  = jb_tmr0 != jb_tmr2;
+  assign \$163  = \$161  | \$162 ;
+  assign \$164  = \$160  | \$163 ;
+  assign \$165  = k_tmr0 != k_tmr1;
+  assign \$166  = k_tmr0 != k_tmr2;
+  assign \$167  = \$165  | \$166 ;
+  assign \$168  = \$164  | \$167 ;
+  assign \$169  = wait_tmr0 & wait_tmr1;
+  assign \$170  = wait_tmr0 & wait_tmr2;
+  assign \$171  = \$169  | \$170 ;
+  assign \$172  = wait_tmr1 & wait_tmr2;
+  assign \wait  = \$171  | \$172 ;
+  assign \$173  = busy_tmr0 != busy_tmr1;
+  assign \$174  = busy_tmr0 != busy_tmr2;
+  assign \$175  = \$173  | \$174 ;
+  assign \$176  = done_tmr0 != done_tmr1;
+  assign \$177  = done_tmr0 != done_tmr2;
+  assign \$178  = \$176  | \$177 ;
+  assign \$179  = \$175  | \$178 ;
+  assign \$180  = error_tmr0 != error_tmr1;
+  assign \$181  = error_tmr0 != error_tmr2;
+  assign \$182  = \$180  | \$181 ;
+  assign \$183  = \$179  | \$182 ;
+  assign \$184  = cycles_tmr0 != cycles_tmr1;
+  assign \$185  = cycles_tmr0 != cycles_tmr2;
+  assign \$186  = \$184  | \$185 ;
+  assign \$187  = \$183  | \$186 ;
+  assign \$188  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$189  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$190  = \$188  | \$189 ;
+  assign \$191  = \$187  | \$190 ;
+  assign \$192  = ib_tmr0 != ib_tmr1;
+  assign \$193  = ib_tmr0 != ib_tmr2;
+  assign \$194  = \$192  | \$193 ;
+  assign \$195  = \$191  | \$194 ;
+  assign \$196  = jb_tmr0 != jb_tmr1;
+  assign \$197  = jb_tmr0 != jb_tmr2;
+  assign \$198  = \$196  | \$197 ;
+  assign \$199  = \$195  | \$198 ;
+  assign \$200  = k_tmr0 != k_tmr1;
+  assign \$201  = k_tmr0 != k_tmr2;
+  assign \$202  = \$200  | \$201 ;
+  assign \$203  = \$199  | \$202 ;
+  assign \$204  = wait_tmr0 != wait_tmr1;
+  assign \$205  = wait_tmr0 != wait_tmr2;
+  assign \$206  = \$204  | \$205 ;
+  assign \$207  = \$203  | \$206 ;
+  assign \$208  = drain_tmr0 & drain_tmr1;
+  assign \$209  = drain_tmr0 & drain_tmr2;
+  assign \$210  = \$208  | \$209 ;
+  assign \$211  = drain_tmr1 & drain_tmr2;
+  assign drain = \$210  | \$211 ;
+  assign \$212  = busy_tmr0 != busy_tmr1;
+  assign \$213  = busy_tmr0 != busy_tmr2;
+  assign \$214  = \$212  | \$213 ;
+  assign \$215  = done_tmr0 != done_tmr1;
+  assign \$216  = done_tmr0 != done_tmr2;
+  assign \$217  = \$215  | \$216 ;
+  assign \$218  = \$214  | \$217 ;
+  assign \$219  = error_tmr0 != error_tmr1;
+  assign \$220  = error_tmr0 != error_tmr2;
+  assign \$221  = \$219  | \$220 ;
+  assign \$222  = \$218  | \$221 ;
+  assign \$223  = cycles_tmr0 != cycles_tmr1;
+  assign \$224  = cycles_tmr0 != cycles_tmr2;
+  assign \$225  = \$223  | \$224 ;
+  assign \$226  = \$222  | \$225 ;
+  assign \$227  = ctrl_state_tmr0 != ctrl_state_tmr1;
+  assign \$228  = ctrl_state_tmr0 != ctrl_state_tmr2;
+  assign \$229  = \$227  | \$228 ;
+  assign \$230  = \$226  | \$229 ;
+  assign \$231  = ib_tmr0 != ib_tmr1;
+  assign \$232  = ib_tmr0 != ib_tmr2;
+  assign \$233  = \$231  | \$232 ;
+  assign \$234  = \$230  | \$233 ;
+  assign \$235  = jb_tmr0 != jb_tmr1;
+  assign \$236  = jb_tmr0 != jb_tmr2;
+  assign \$237  = \$235  | \$236 ;
+  assign \$238  = \$234  | \$237 ;
+  assign \$239  = k_tmr0 != k_tmr1;
+  assign \$240  = k_tmr0 != k_tmr2;
+  assign \$241  = \$239  | \$240 ;
+  assign \$242  = \$238  | \$241 ;
+  assign \$243  = wait_tmr0 != wait_tmr1;
+  assign \$244  = wait_tmr0 != wait_tmr2;
+  assign \$245  = \$243  | \$244 ;
+  assign \$246  = \$242  | \$245 ;
+  assign \$247  = drain_tmr0 != drain_tmr1;
+  assign \$248  = drain_tmr0 != drain_tmr2;
+  assign \$249  = \$247  | \$248 ;
+  assign tmr_mismatch = \$246  | \$249 ;
+  assign \$250  = cycles + 1'h1;
+  assign \$251  = cmd__m + 3'h4;
+  assign \$252  = \$251  - 1'h1;
+  assign \$254  = cmd__n + 3'h4;
+  assign \$255  = \$254  - 1'h1;
+  assign \$257  = | cmd__m;
+  assign \$258  = | cmd__k;
+  assign \$259  = \$257  & \$258 ;
+  assign \$260  = | cmd__n;
+  assign \$261  = \$259  & \$260 ;
+  assign \$262  = cmd__m <= 6'h20;
+  assign \$263  = \$261  & \$262 ;
+  assign \$264  = cmd__k <= 6'h20;
+  assign \$265  = \$263  & \$264 ;
+  assign \$266  = cmd__n <= 6'h20;
+  assign \$267  = \$265  & \$266 ;
+  assign \$268  = k + 1'h1;
+  assign \$269  = cmd__k - 1'h1;
+  assign \$270  = k == \$269 ;
+  assign \$271  = \wait  + 1'h1;
+  assign \$272  = \wait  == 2'h3;
+  assign \$273  = drain + 1'h1;
+  assign \$274  = drain == 2'h3;
+  assign \$275  = jb + 1'h1;
+  assign \$276  = \$275  < \$256 [3:0];
+  assign \$277  = ib + 1'h1;
+  assign \$278  = \$277  < \$253 [3:0];
+  assign \$279  = jb + 1'h1;
+  assign \$280  = ib + 1'h1;
+  assign \$281  = \wait  + 1'h1;
+  assign \$282  = \wait  == 2'h3;
+  always @(posedge clk)
+    busy_tmr0 <= \$283 ;
+  always @(posedge clk)
+    busy_tmr1 <= \$284 ;
+  always @(posedge clk)
+    busy_tmr2 <= \$285 ;
+  always @(posedge clk)
+    done_tmr0 <= \$286 ;
+  always @(posedge clk)
+    done_tmr1 <= \$287 ;
+  always @(posedge clk)
+    done_tmr2 <= \$288 ;
+  always @(posedge clk)
+    error_tmr0 <= \$289 ;
+  always @(posedge clk)
+    error_tmr1 <= \$290 ;
+  always @(posedge clk)
+    error_tmr2 <= \$291 ;
+  always @(posedge clk)
+    cycles_tmr0 <= \$292 ;
+  always @(posedge clk)
+    cycles_tmr1 <= \$293 ;
+  always @(posedge clk)
+    cycles_tmr2 <= \$294 ;
+  always @(posedge clk)
+    ctrl_state_tmr0 <= \$295 ;
+  always @(posedge clk)
+    ctrl_state_tmr1 <= \$296 ;
+  always @(posedge clk)
+    ctrl_state_tmr2 <= \$297 ;
+  always @(posedge clk)
+    ib_tmr0 <= \$298 ;
+  always @(posedge clk)
+    ib_tmr1 <= \$299 ;
+  always @(posedge clk)
+    ib_tmr2 <= \$300 ;
+  always @(posedge clk)
+    jb_tmr0 <= \$301 ;
+  always @(posedge clk)
+    jb_tmr1 <= \$302 ;
+  always @(posedge clk)
+    jb_tmr2 <= \$303 ;
+  always @(posedge clk)
+    k_tmr0 <= \$304 ;
+  always @(posedge clk)
+    k_tmr1 <= \$305 ;
+  always @(posedge clk)
+    k_tmr2 <= \$306 ;
+  always @(posedge clk)
+    wait_tmr0 <= \$307 ;
+  always @(posedge clk)
+    wait_tmr1 <= \$308 ;
+  always @(posedge clk)
+    wait_tmr2 <= \$309 ;
+  always @(posedge clk)
+    drain_tmr0 <= \$310 ;
+  always @(posedge clk)
+    drain_tmr1 <= \$311 ;
+  always @(posedge clk)
+    drain_tmr2 <= \$312 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    busy_d = busy;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$267 ) begin
+                busy_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$282 ) begin
+              busy_d = 1'h0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    done_d = done;
+    if (ctl__clear_done) begin
+      done_d = 1'h0;
+    end
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              done_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$267 ) begin
+              end else begin
+                done_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$282 ) begin
+              done_d = 1'h1;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    error_d = error;
+    if (ctl__clear_error) begin
+      error_d = 1'h0;
+    end
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              error_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$267 ) begin
+              end else begin
+                error_d = 1'h1;
+              end
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    cycles_d = cycles;
+    if (busy) begin
+      cycles_d = \$250 [31:0];
+    end
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              cycles_d = 32'd0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    ctrl_state_d = ctrl_state;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$267 ) begin
+                ctrl_state_d = 3'h1;
+              end
+            end
+        3'h1:
+            ctrl_state_d = 3'h2;
+        3'h2:
+            if (\$270 ) begin
+              ctrl_state_d = 3'h3;
+            end
+        3'h3:
+            if (\$272 ) begin
+              ctrl_state_d = 3'h4;
+            end
+        3'h4:
+            if (\$274 ) begin
+              (* full_case = 32'd1 *)
+              if (\$276 ) begin
+                ctrl_state_d = 3'h1;
+              end else if (\$278 ) begin
+                ctrl_state_d = 3'h1;
+              end else begin
+                ctrl_state_d = 3'h5;
+              end
+            end
+        3'h5:
+            if (\$282 ) begin
+              ctrl_state_d = 3'h0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    ib_d = ib;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$267 ) begin
+                ib_d = 4'h0;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$274 ) begin
+              if (\$276 ) begin
+              end else if (\$278 ) begin
+                ib_d = \$280 [3:0];
+              end
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    jb_d = jb;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$267 ) begin
+                jb_d = 4'h0;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$274 ) begin
+              if (\$276 ) begin
+                jb_d = \$279 [3:0];
+              end else if (\$278 ) begin
+                jb_d = 4'h0;
+              end
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    k_d = k;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            k_d = 6'h00;
+        3'h2:
+            k_d = \$268 [5:0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    wait_d = \wait ;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            if (\$270 ) begin
+              wait_d = 4'h0;
+            end
+        3'h3:
+            wait_d = \$271 [3:0];
+        3'h4:
+            if (\$274 ) begin
+              (* full_case = 32'd1 *)
+              if (\$276 ) begin
+              end else if (\$278 ) begin
+              end else begin
+                wait_d = 4'h0;
+              end
+            end
+        3'h5:
+            wait_d = \$281 [3:0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    drain_d = drain;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            if (\$272 ) begin
+              drain_d = 3'h0;
+            end
+        3'h4:
+            drain_d = \$273 [2:0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    step__clear = 1'h0;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            step__clear = 1'h1;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    step__feeding = 1'h0;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            step__feeding = 1'h1;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    step__draining = 1'h0;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            /* empty */;
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            step__draining = 1'h1;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$283  = busy_d;
+    if (rst) begin
+      \$283  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$284  = busy_d;
+    if (rst) begin
+      \$284  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$285  = busy_d;
+    if (rst) begin
+      \$285  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$286  = done_d;
+    if (rst) begin
+      \$286  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$287  = done_d;
+    if (rst) begin
+      \$287  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$288  = done_d;
+    if (rst) begin
+      \$288  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$289  = error_d;
+    if (rst) begin
+      \$289  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$290  = error_d;
+    if (rst) begin
+      \$290  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$291  = error_d;
+    if (rst) begin
+      \$291  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$292  = cycles_d;
+    if (rst) begin
+      \$292  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$293  = cycles_d;
+    if (rst) begin
+      \$293  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$294  = cycles_d;
+    if (rst) begin
+      \$294  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$295  = ctrl_state_d;
+    if (rst) begin
+      \$295  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$296  = ctrl_state_d;
+    if (rst) begin
+      \$296  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$297  = ctrl_state_d;
+    if (rst) begin
+      \$297  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$298  = ib_d;
+    if (rst) begin
+      \$298  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$299  = ib_d;
+    if (rst) begin
+      \$299  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$300  = ib_d;
+    if (rst) begin
+      \$300  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$301  = jb_d;
+    if (rst) begin
+      \$301  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$302  = jb_d;
+    if (rst) begin
+      \$302  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$303  = jb_d;
+    if (rst) begin
+      \$303  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$304  = k_d;
+    if (rst) begin
+      \$304  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$305  = k_d;
+    if (rst) begin
+      \$305  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$306  = k_d;
+    if (rst) begin
+      \$306  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$307  = wait_d;
+    if (rst) begin
+      \$307  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$308  = wait_d;
+    if (rst) begin
+      \$308  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$309  = wait_d;
+    if (rst) begin
+      \$309  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$310  = drain_d;
+    if (rst) begin
+      \$310  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$311  = drain_d;
+    if (rst) begin
+      \$311  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    \$312  = drain_d;
+    if (rst) begin
+      \$312  = 3'h0;
+    end
+  end
+  assign mismatch = tmr_mismatch;
+  assign \busy$52  = busy;
+  assign ctl__done = done;
+  assign ctl__error = error;
+  assign ctl__cycles = cycles;
+  assign step__k = k;
+  assign step__ib = ib;
+  assign step__jb = jb;
+  assign step__drain = drain;
+  assign m_blocks = \$253 [3:0];
+  assign n_blocks = \$256 [3:0];
+  assign \$253  = { \$252 [17], \$252 [17], \$252 [17:2] };
+  assign \$256  = { \$255 [17], \$255 [17], \$255 [17:2] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath (rst, cmd__m, cmd__n, cmd__a_zp, cmd__b_zp, out_zp, act_min, act_max, cmd__per_channel, cmd__qmult, cmd__qshift, step__ib, step__jb, step__k, step__drain, feed_step, mem__c_wr_en, mem__a_data__0, mem__a_data__1, mem__a_data__2, mem__a_data__3
+, mem__b_data__0, mem__b_data__1, mem__b_data__2, mem__b_data__3, bias, \bias$55 , \bias$67 , \bias$79 , mem__mult__0, mem__mult__1, mem__mult__2, mem__mult__3, mem__shift__0, mem__shift__1, mem__shift__2, mem__shift__3, ce, clear, step__feeding, i_valid, mem__c_wr_addr
+, out, \out$98 , \out$99 , \out$100 , clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$2  = 0;
+  wire [7:0] \$1 ;
+  wire [8:0] \$10 ;
+  wire [7:0] \$11 ;
+  wire [8:0] \$12 ;
+  wire [7:0] \$13 ;
+  wire [8:0] \$14 ;
+  wire [7:0] \$15 ;
+  wire [8:0] \$16 ;
+  wire [32:0] \$17 ;
+  wire [6:0] \$18 ;
+  wire [32:0] \$19 ;
+  wire [8:0] \$2 ;
+  wire [6:0] \$20 ;
+  wire [32:0] \$21 ;
+  wire [6:0] \$22 ;
+  wire [32:0] \$23 ;
+  wire [6:0] \$24 ;
+  wire \$25 ;
+  wire \$26 ;
+  wire [6:0] \$27 ;
+  wire [7:0] \$28 ;
+  wire \$29 ;
+  wire [7:0] \$3 ;
+  wire [6:0] \$30 ;
+  wire [7:0] \$31 ;
+  wire \$32 ;
+  wire [6:0] \$33 ;
+  wire [7:0] \$34 ;
+  wire \$35 ;
+  wire [6:0] \$36 ;
+  wire [7:0] \$37 ;
+  wire \$38 ;
+  reg [1:0] \$39 ;
+  wire [8:0] \$4 ;
+  reg \$40 ;
+  reg [7:0] \$41 ;
+  reg [3:0] \$42 ;
+  reg [7:0] \$43 ;
+  reg [3:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [3:0] \$46 ;
+  wire [5:0] \$47 ;
+  wire [7:0] \$5 ;
+  wire [5:0] \$52 ;
+  wire [5:0] \$57 ;
+  wire [8:0] \$6 ;
+  wire [5:0] \$62 ;
+  wire [5:0] \$67 ;
+  wire [7:0] \$7 ;
+  wire [5:0] \$72 ;
+  wire [5:0] \$77 ;
+  wire [8:0] \$8 ;
+  wire [5:0] \$82 ;
+  wire [7:0] \$9 ;
+  wire [8:0] a_in__0;
+  wire [8:0] a_in__1;
+  wire [8:0] a_in__2;
+  wire [8:0] a_in__3;
+  wire [31:0] acc;
+  wire [31:0] \acc$53 ;
+  wire [31:0] \acc$65 ;
+  wire [31:0] \acc$77 ;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  wire [7:0] \act_max$63 ;
+  wire [7:0] \act_max$75 ;
+  wire [7:0] \act_max$87 ;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  wire [7:0] \act_min$62 ;
+  wire [7:0] \act_min$74 ;
+  wire [7:0] \act_min$86 ;
+  wire [8:0] b_in__0;
+  wire [8:0] b_in__1;
+  wire [8:0] b_in__2;
+  wire [8:0] b_in__3;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input [31:0] \bias$55 ;
+  wire [31:0] \bias$55 ;
+  input [31:0] \bias$67 ;
+  wire [31:0] \bias$67 ;
+  input [31:0] \bias$79 ;
+  wire [31:0] \bias$79 ;
+  reg [1:0] byte_sel = 2'h0;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input [7:0] cmd__a_zp;
+  wire [7:0] cmd__a_zp;
+  wire [7:0] cmd__act_max;
+  wire [7:0] cmd__act_min;
+  input [7:0] cmd__b_zp;
+  wire [7:0] cmd__b_zp;
+  input [15:0] cmd__m;
+  wire [15:0] cmd__m;
+  input [15:0] cmd__n;
+  wire [15:0] cmd__n;
+  wire [7:0] cmd__out_zp;
+  input cmd__per_channel;
+  wire cmd__per_channel;
+  input [31:0] cmd__qmult;
+  wire [31:0] cmd__qmult;
+  input [5:0] cmd__qshift;
+  wire [5:0] cmd__qshift;
+  wire [31:0] drain_acc__0;
+  wire [31:0] drain_acc__1;
+  wire [31:0] drain_acc__2;
+  wire [31:0] drain_acc__3;
+  wire [1:0] drain_row;
+  output feed_step;
+  wire feed_step;
+  input i_valid;
+  wire i_valid;
+  wire \i_valid$52 ;
+  wire \i_valid$64 ;
+  wire \i_valid$76 ;
+  wire [5:0] mem__a_addr;
+  input [31:0] mem__a_data__0;
+  wire [31:0] mem__a_data__0;
+  input [31:0] mem__a_data__1;
+  wire [31:0] mem__a_data__1;
+  input [31:0] mem__a_data__2;
+  wire [31:0] mem__a_data__2;
+  input [31:0] mem__a_data__3;
+  wire [31:0] mem__a_data__3;
+  wire [5:0] mem__b_addr;
+  input [31:0] mem__b_data__0;
+  wire [31:0] mem__b_data__0;
+  input [31:0] mem__b_data__1;
+  wire [31:0] mem__b_data__1;
+  input [31:0] mem__b_data__2;
+  wire [31:0] mem__b_data__2;
+  input [31:0] mem__b_data__3;
+  wire [31:0] mem__b_data__3;
+  wire [31:0] mem__bias__0;
+  wire [31:0] mem__bias__1;
+  wire [31:0] mem__bias__2;
+  wire [31:0] mem__bias__3;
+  output [7:0] mem__c_wr_addr;
+  reg [7:0] mem__c_wr_addr = 8'h00;
+  wire [31:0] mem__c_wr_data;
+  output [3:0] mem__c_wr_en;
+  wire [3:0] mem__c_wr_en;
+  wire [2:0] mem__ch_addr;
+  input [31:0] mem__mult__0;
+  wire [31:0] mem__mult__0;
+  input [31:0] mem__mult__1;
+  wire [31:0] mem__mult__1;
+  input [31:0] mem__mult__2;
+  wire [31:0] mem__mult__2;
+  input [31:0] mem__mult__3;
+  wire [31:0] mem__mult__3;
+  input [5:0] mem__shift__0;
+  wire [5:0] mem__shift__0;
+  input [5:0] mem__shift__1;
+  wire [5:0] mem__shift__1;
+  input [5:0] mem__shift__2;
+  wire [5:0] mem__shift__2;
+  input [5:0] mem__shift__3;
+  wire [5:0] mem__shift__3;
+  wire [31:0] mult;
+  wire [31:0] \mult$57 ;
+  wire [31:0] \mult$69 ;
+  wire [31:0] \mult$81 ;
+  output [7:0] out;
+  wire [7:0] out;
+  output [7:0] \out$100 ;
+  wire [7:0] \out$100 ;
+  output [7:0] \out$98 ;
+  wire [7:0] \out$98 ;
+  output [7:0] \out$99 ;
+  wire [7:0] \out$99 ;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [7:0] \out_zp$61 ;
+  wire [7:0] \out_zp$73 ;
+  wire [7:0] \out_zp$85 ;
+  wire [5:0] row;
+  input rst;
+  wire rst;
+  wire [5:0] shift;
+  wire [5:0] \shift$59 ;
+  wire [5:0] \shift$71 ;
+  wire [5:0] \shift$83 ;
+  wire step__clear;
+  input [2:0] step__drain;
+  wire [2:0] step__drain;
+  wire step__draining;
+  input step__feeding;
+  wire step__feeding;
+  input [3:0] step__ib;
+  wire [3:0] step__ib;
+  input [3:0] step__jb;
+  wire [3:0] step__jb;
+  input [5:0] step__k;
+  wire [5:0] step__k;
+  reg valid = 1'h0;
+  wire [7:0] wr_addr;
+  reg [7:0] wr_addr_1 = 8'h00;
+  reg [7:0] wr_addr_2 = 8'h00;
+  (* init = 8'h00 *)
+  wire [7:0] wr_addr_3;
+  wire [3:0] wr_en;
+  reg [3:0] wr_en_1 = 4'h0;
+  reg [3:0] wr_en_2 = 4'h0;
+  reg [3:0] wr_en_3 = 4'h0;
+  assign \$29  = \$28  < cmd__n;
+  assign \$30  = step__jb * 3'h4;
+  assign \$31  = \$30  + 1'h1;
+  assign \$32  = \$31  < cmd__n;
+  assign \$33  = step__jb * 3'h4;
+  assign \$34  = \$33  + 2'h2;
+  assign \$35  = \$34  < cmd__n;
+  assign \$36  = step__jb * 3'h4;
+  assign \$37  = \$36  + 2'h3;
+  assign \$38  = \$37  < cmd__n;
+  assign wr_en = \$26  ? { \$38 , \$35 , \$32 , \$29  } : 4'h0;
+  assign mem__c_wr_en = ce ? wr_en_3 : 4'h0;
+  always @(posedge clk)
+    byte_sel <= \$39 ;
+  always @(posedge clk)
+    valid <= \$40 ;
+  always @(posedge clk)
+    wr_addr_1 <= \$41 ;
+  always @(posedge clk)
+    wr_en_1 <= \$42 ;
+  always @(posedge clk)
+    wr_addr_2 <= \$43 ;
+  always @(posedge clk)
+    wr_en_2 <= \$44 ;
+  always @(posedge clk)
+    mem__c_wr_addr <= \$45 ;
+  always @(posedge clk)
+    wr_en_3 <= \$46 ;
+  assign \$47  = byte_sel * 4'h8;
+  assign \$1  = mem__a_data__0 >> \$47 ;
+  assign \$2  = $signed(\$1 ) - $signed(cmd__a_zp);
+  assign a_in__0 = valid ? \$2  : 9'h000;
+  assign \$52  = byte_sel * 4'h8;
+  assign \$3  = mem__a_data__1 >> \$52 ;
+  assign \$4  = $signed(\$3 ) - $signed(cmd__a_zp);
+  assign a_in__1 = valid ? \$4  : 9'h000;
+  assign \$57  = byte_sel * 4'h8;
+  assign \$5  = mem__a_data__2 >> \$57 ;
+  assign \$6  = $signed(\$5 ) - $signed(cmd__a_zp);
+  assign a_in__2 = valid ? \$6  : 9'h000;
+  assign \$62  = byte_sel * 4'h8;
+  assign \$7  = mem__a_data__3 >> \$62 ;
+  assign \$8  = $signed(\$7 ) - $signed(cmd__a_zp);
+  assign a_in__3 = valid ? \$8  : 9'h000;
+  assign \$67  = byte_sel * 4'h8;
+  assign \$9  = mem__b_data__0 >> \$67 ;
+  assign \$10  = $signed(\$9 ) - $signed(cmd__b_zp);
+  assign b_in__0 = valid ? \$10  : 9'h000;
+  assign \$72  = byte_sel * 4'h8;
+  assign \$11  = mem__b_data__1 >> \$72 ;
+  assign \$12  = $signed(\$11 ) - $signed(cmd__b_zp);
+  assign b_in__1 = valid ? \$12  : 9'h000;
+  assign \$77  = byte_sel * 4'h8;
+  assign \$13  = mem__b_data__2 >> \$77 ;
+  assign \$14  = $signed(\$13 ) - $signed(cmd__b_zp);
+  assign b_in__2 = valid ? \$14  : 9'h000;
+  assign \$82  = byte_sel * 4'h8;
+  assign \$15  = mem__b_data__3 >> \$82 ;
+  assign \$16  = $signed(\$15 ) - $signed(cmd__b_zp);
+  assign b_in__3 = valid ? \$16  : 9'h000;
+  assign feed_step = valid & ce;
+  assign \$17  = cmd__per_channel ? { 1'h0, mem__mult__0 } : { cmd__qmult[31], cmd__qmult };
+  assign \$18  = cmd__per_channel ? { 1'h0, mem__shift__0 } : { cmd__qshift[5], cmd__qshift };
+  assign \$19  = cmd__per_channel ? { 1'h0, mem__mult__1 } : { cmd__qmult[31], cmd__qmult };
+  assign \$20  = cmd__per_channel ? { 1'h0, mem__shift__1 } : { cmd__qshift[5], cmd__qshift };
+  assign \$21  = cmd__per_channel ? { 1'h0, mem__mult__2 } : { cmd__qmult[31], cmd__qmult };
+  assign \$22  = cmd__per_channel ? { 1'h0, mem__shift__2 } : { cmd__qshift[5], cmd__qshift };
+  assign \$23  = cmd__per_channel ? { 1'h0, mem__mult__3 } : { cmd__qmult[31], cmd__qmult };
+  assign \$24  = cmd__per_channel ? { 1'h0, mem__shift__3 } : { cmd__qshift[5], cmd__qshift };
+  assign \$25  = { step__ib, step__drain[1:0] } < cmd__m;
+  assign \$26  = i_valid & \$25 ;
+  assign \$27  = step__jb * 3'h4;
+  assign \$28  = \$27  + 1'h0;
+  \obt_tile_small_tmr.datapath.array  array (
+    .a_in(a_in__0),
+    .a_in__1(a_in__1),
+    .a_in__2(a_in__2),
+    .a_in__3(a_in__3),
+    .b_in(b_in__0),
+    .b_in__1(b_in__1),
+    .b_in__2(b_in__2),
+    .b_in__3(b_in__3),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .drain_acc__0(acc),
+    .drain_acc__1(\acc$53 ),
+    .drain_acc__2(\acc$65 ),
+    .drain_acc__3(\acc$77 ),
+    .drain_row(step__drain[1:0]),
+    .rst(rst)
+  );
+  \obt_tile_small_tmr.datapath.requant_0  requant_0 (
+    .acc(acc),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(bias),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$17 [31:0]),
+    .out(out),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$18 [5:0])
+  );
+  \obt_tile_small_tmr.datapath.requant_1  requant_1 (
+    .acc(\acc$53 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$55 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$19 [31:0]),
+    .out(\out$98 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$20 [5:0])
+  );
+  \obt_tile_small_tmr.datapath.requant_2  requant_2 (
+    .acc(\acc$65 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$67 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$21 [31:0]),
+    .out(\out$99 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$22 [5:0])
+  );
+  \obt_tile_small_tmr.datapath.requant_3  requant_3 (
+    .acc(\acc$77 ),
+    .act_max(act_max),
+    .act_min(act_min),
+    .bias(\bias$79 ),
+    .ce(ce),
+    .clk(clk),
+    .i_valid(i_valid),
+    .mult(\$23 [31:0]),
+    .out(\out$100 ),
+    .out_zp(out_zp),
+    .rst(rst),
+    .shift(\$24 [5:0])
+  );
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$39  = byte_sel;
+    if (ce) begin
+      \$39  = step__k[1:0];
+    end
+    if (rst) begin
+      \$39  = 2'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$40  = valid;
+    if (ce) begin
+      \$40  = step__feeding;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$41  = wr_addr_1;
+    if (ce) begin
+      \$41  = { step__ib[2:0], step__drain[1:0], step__jb[2:0] };
+    end
+    if (rst) begin
+      \$41  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$42  = wr_en_1;
+    if (ce) begin
+      \$42  = wr_en;
+    end
+    if (rst) begin
+      \$42  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$43  = wr_addr_2;
+    if (ce) begin
+      \$43  = wr_addr_1;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$44  = wr_en_2;
+    if (ce) begin
+      \$44  = wr_en_1;
+    end
+    if (rst) begin
+      \$44  = 4'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$45  = mem__c_wr_addr;
+    if (ce) begin
+      \$45  = wr_addr_2;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
+    \$46  = wr_en_3;
+    if (ce) begin
+      \$46  = wr_en_2;
+    end
+    if (rst) begin
+      \$46  = 4'h0;
+    end
+  end
+  assign step__clear = clear;
+  assign mem__a_addr = { step__ib[2:0], step__k[4:2] };
+  assign mem__b_addr = { step__jb[2:0], step__k[4:2] };
+  assign drain_row = step__drain[1:0];
+  assign row = { step__ib, step__drain[1:0] };
+  assign mem__ch_addr = step__jb[2:0];
+  assign step__draining = i_valid;
+  assign drain_acc__0 = acc;
+  assign mem__bias__0 = bias;
+  assign mult = \$17 [31:0];
+  assign shift = \$18 [5:0];
+  assign cmd__out_zp = out_zp;
+  assign cmd__act_min = act_min;
+  assign cmd__act_max = act_max;
+  assign \i_valid$52  = i_valid;
+  assign drain_acc__1 = \acc$53 ;
+  assign mem__bias__1 = \bias$55 ;
+  assign \mult$57  = \$19 [31:0];
+  assign \shift$59  = \$20 [5:0];
+  assign \out_zp$61  = out_zp;
+  assign \act_min$62  = act_min;
+  assign \act_max$63  = act_max;
+  assign \i_valid$64  = i_valid;
+  assign drain_acc__2 = \acc$65 ;
+  assign mem__bias__2 = \bias$67 ;
+  assign \mult$69  = \$21 [31:0];
+  assign \shift$71  = \$22 [5:0];
+  assign \out_zp$73  = out_zp;
+  assign \act_min$74  = act_min;
+  assign \act_max$75  = act_max;
+  assign \i_valid$76  = i_valid;
+  assign drain_acc__3 = \acc$77 ;
+  assign mem__bias__3 = \bias$79 ;
+  assign \mult$81  = \$23 [31:0];
+  assign \shift$83  = \$24 [5:0];
+  assign \out_zp$85  = out_zp;
+  assign \act_min$86  = act_min;
+  assign \act_max$87  = act_max;
+  assign wr_addr = { step__ib[2:0], step__drain[1:0], step__jb[2:0] };
+  assign wr_addr_3 = mem__c_wr_addr;
+  assign mem__c_wr_data = { \out$100 , \out$99 , \out$98 , out };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.array (rst, drain_row, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__1, b_in__2, b_in__3, ce, clear, drain_acc__0, drain_acc__1, drain_acc__2, drain_acc__3, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$3  = 0;
+  reg [8:0] \$1 ;
+  reg [8:0] \$10 ;
+  reg [8:0] \$11 ;
+  reg [8:0] \$12 ;
+  reg [8:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [8:0] \$5 ;
+  reg [8:0] \$6 ;
+  reg [8:0] \$7 ;
+  reg [8:0] \$8 ;
+  reg [8:0] \$9 ;
+  (* init = 9'h000 *)
+  wire [8:0] a1_skew0;
+  reg [8:0] a2_skew0 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] a2_skew1;
+  reg [8:0] a3_skew0 = 9'h000;
+  reg [8:0] a3_skew1 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] a3_skew2;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  wire [8:0] \a_in$19 ;
+  wire [8:0] \a_in$21 ;
+  wire [8:0] \a_in$23 ;
+  reg [8:0] \a_in$25  = 9'h000;
+  wire [8:0] \a_in$27 ;
+  wire [8:0] \a_in$29 ;
+  wire [8:0] \a_in$31 ;
+  reg [8:0] \a_in$33  = 9'h000;
+  wire [8:0] \a_in$35 ;
+  wire [8:0] \a_in$37 ;
+  wire [8:0] \a_in$39 ;
+  reg [8:0] \a_in$41  = 9'h000;
+  wire [8:0] \a_in$43 ;
+  wire [8:0] \a_in$45 ;
+  wire [8:0] \a_in$47 ;
+  wire [8:0] a_in__0;
+  input [8:0] a_in__1;
+  wire [8:0] a_in__1;
+  input [8:0] a_in__2;
+  wire [8:0] a_in__2;
+  input [8:0] a_in__3;
+  wire [8:0] a_in__3;
+  wire [8:0] a_out;
+  wire [8:0] \a_out$22 ;
+  wire [8:0] \a_out$24 ;
+  wire [8:0] \a_out$28 ;
+  wire [8:0] \a_out$30 ;
+  wire [8:0] \a_out$32 ;
+  wire [8:0] \a_out$36 ;
+  wire [8:0] \a_out$38 ;
+  wire [8:0] \a_out$40 ;
+  wire [8:0] \a_out$44 ;
+  wire [8:0] \a_out$46 ;
+  wire [8:0] \a_out$48 ;
+  wire [31:0] acc;
+  wire [31:0] \acc$100 ;
+  wire [31:0] \acc$101 ;
+  wire [31:0] \acc$84 ;
+  wire [31:0] \acc$85 ;
+  wire [31:0] \acc$86 ;
+  wire [31:0] \acc$88 ;
+  wire [31:0] \acc$89 ;
+  wire [31:0] \acc$90 ;
+  wire [31:0] \acc$91 ;
+  wire [31:0] \acc$93 ;
+  wire [31:0] \acc$94 ;
+  wire [31:0] \acc$95 ;
+  wire [31:0] \acc$96 ;
+  wire [31:0] \acc$98 ;
+  wire [31:0] \acc$99 ;
+  (* init = 9'h000 *)
+  wire [8:0] b1_skew0;
+  reg [8:0] b2_skew0 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] b2_skew1;
+  reg [8:0] b3_skew0 = 9'h000;
+  reg [8:0] b3_skew1 = 9'h000;
+  (* init = 9'h000 *)
+  wire [8:0] b3_skew2;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  wire [8:0] \b_in$51 ;
+  wire [8:0] \b_in$53 ;
+  wire [8:0] \b_in$55 ;
+  reg [8:0] \b_in$57  = 9'h000;
+  wire [8:0] \b_in$59 ;
+  wire [8:0] \b_in$61 ;
+  wire [8:0] \b_in$63 ;
+  reg [8:0] \b_in$65  = 9'h000;
+  wire [8:0] \b_in$67 ;
+  wire [8:0] \b_in$69 ;
+  wire [8:0] \b_in$71 ;
+  reg [8:0] \b_in$73  = 9'h000;
+  wire [8:0] \b_in$75 ;
+  wire [8:0] \b_in$77 ;
+  wire [8:0] \b_in$79 ;
+  wire [8:0] b_in__0;
+  input [8:0] b_in__1;
+  wire [8:0] b_in__1;
+  input [8:0] b_in__2;
+  wire [8:0] b_in__2;
+  input [8:0] b_in__3;
+  wire [8:0] b_in__3;
+  wire [8:0] b_out;
+  wire [8:0] \b_out$54 ;
+  wire [8:0] \b_out$56 ;
+  wire [8:0] \b_out$60 ;
+  wire [8:0] \b_out$62 ;
+  wire [8:0] \b_out$64 ;
+  wire [8:0] \b_out$68 ;
+  wire [8:0] \b_out$70 ;
+  wire [8:0] \b_out$72 ;
+  wire [8:0] \b_out$76 ;
+  wire [8:0] \b_out$78 ;
+  wire [8:0] \b_out$80 ;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  wire \clear$1 ;
+  wire \clear$10 ;
+  wire \clear$11 ;
+  wire \clear$12 ;
+  wire \clear$13 ;
+  wire \clear$14 ;
+  wire \clear$15 ;
+  wire \clear$16 ;
+  wire \clear$2 ;
+  wire \clear$3 ;
+  wire \clear$4 ;
+  wire \clear$5 ;
+  wire \clear$6 ;
+  wire \clear$7 ;
+  wire \clear$8 ;
+  wire \clear$9 ;
+  input clk;
+  wire clk;
+  output [31:0] drain_acc__0;
+  reg [31:0] drain_acc__0;
+  output [31:0] drain_acc__1;
+  reg [31:0] drain_acc__1;
+  output [31:0] drain_acc__2;
+  reg [31:0] drain_acc__2;
+  output [31:0] drain_acc__3;
+  reg [31:0] drain_acc__3;
+  input [1:0] drain_row;
+  wire [1:0] drain_row;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    \a_in$25  <= \$1 ;
+  always @(posedge clk)
+    a2_skew0 <= \$2 ;
+  always @(posedge clk)
+    \a_in$33  <= \$3 ;
+  always @(posedge clk)
+    a3_skew0 <= \$4 ;
+  always @(posedge clk)
+    a3_skew1 <= \$5 ;
+  always @(posedge clk)
+    \a_in$41  <= \$6 ;
+  always @(posedge clk)
+    \b_in$57  <= \$7 ;
+  always @(posedge clk)
+    b2_skew0 <= \$8 ;
+  always @(posedge clk)
+    \b_in$65  <= \$9 ;
+  always @(posedge clk)
+    b3_skew0 <= \$10 ;
+  always @(posedge clk)
+    b3_skew1 <= \$11 ;
+  always @(posedge clk)
+    \b_in$73  <= \$12 ;
+  \obt_tile_small_tmr.datapath.array.pe_0_0  pe_0_0 (
+    .a_in(a_in),
+    .a_out(\a_in$19 ),
+    .acc(acc),
+    .b_in(b_in),
+    .b_out(\b_in$51 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_tmr.datapath.array.pe_0_1  pe_0_1 (
+    .a_in(\a_in$19 ),
+    .a_out(\a_in$21 ),
+    .acc(\acc$88 ),
+    .b_in(\b_in$57 ),
+    .b_out(\b_in$59 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_tmr.datapath.array.pe_0_2  pe_0_2 (
+    .a_in(\a_in$21 ),
+    .a_out(\a_in$23 ),
+    .acc(\acc$93 ),
+    .b_in(\b_in$65 ),
+    .b_out(\b_in$67 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_tmr.datapath.array.pe_0_3  pe_0_3 (
+    .a_in(\a_in$23 ),
+    .acc(\acc$98 ),
+    .b_in(\b_in$73 ),
+    .b_out(\b_in$75 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_tmr.datapath.array.pe_1_0  pe_1_0 (
+    .a_in(\a_in$25 ),
+    .a_out(\a_in$27 ),
+    .acc(\acc$84 ),
+    .b_in(\b_in$51 ),
+    .b_out(\b_in$53 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_tmr.datapath.array.pe_1_1  pe_1_1 (
+    .a_in(\a_in$27 ),
+    .a_out(\a_in$29 ),
+    .acc(\acc$89 ),
+    .b_in(\b_in$59 ),
+    .b_out(\b_in$61 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_tmr.datapath.array.pe_1_2  pe_1_2 (
+    .a_in(\a_in$29 ),
+    .a_out(\a_in$31 ),
+    .acc(\acc$94 ),
+    .b_in(\b_in$67 ),
+    .b_out(\b_in$69 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_tmr.datapath.array.pe_1_3  pe_1_3 (
+    .a_in(\a_in$31 ),
+    .acc(\acc$99 ),
+    .b_in(\b_in$75 ),
+    .b_out(\b_in$77 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_tmr.datapath.array.pe_2_0  pe_2_0 (
+    .a_in(\a_in$33 ),
+    .a_out(\a_in$35 ),
+    .acc(\acc$85 ),
+    .b_in(\b_in$53 ),
+    .b_out(\b_in$55 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_tmr.datapath.array.pe_2_1  pe_2_1 (
+    .a_in(\a_in$35 ),
+    .a_out(\a_in$37 ),
+    .acc(\acc$90 ),
+    .b_in(\b_in$61 ),
+    .b_out(\b_in$63 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_tmr.datapath.array.pe_2_2  pe_2_2 (
+    .a_in(\a_in$37 ),
+    .a_out(\a_in$39 ),
+    .acc(\acc$95 ),
+    .b_in(\b_in$69 ),
+    .b_out(\b_in$71 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_tmr.datapath.array.pe_2_3  pe_2_3 (
+    .a_in(\a_in$39 ),
+    .acc(\acc$100 ),
+    .b_in(\b_in$77 ),
+    .b_out(\b_in$79 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_tmr.datapath.array.pe_3_0  pe_3_0 (
+    .a_in(\a_in$41 ),
+    .a_out(\a_in$43 ),
+    .acc(\acc$86 ),
+    .b_in(\b_in$55 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_tmr.datapath.array.pe_3_1  pe_3_1 (
+    .a_in(\a_in$43 ),
+    .a_out(\a_in$45 ),
+    .acc(\acc$91 ),
+    .b_in(\b_in$63 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_tmr.datapath.array.pe_3_2  pe_3_2 (
+    .a_in(\a_in$45 ),
+    .a_out(\a_in$47 ),
+    .acc(\acc$96 ),
+    .b_in(\b_in$71 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  \obt_tile_small_tmr.datapath.array.pe_3_3  pe_3_3 (
+    .a_in(\a_in$47 ),
+    .acc(\acc$101 ),
+    .b_in(\b_in$79 ),
+    .ce(ce),
+    .clear(clear),
+    .clk(clk),
+    .rst(rst)
+  );
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      2'h0:
+          drain_acc__0 = acc;
+      2'h1:
+          drain_acc__0 = \acc$84 ;
+      2'h2:
+          drain_acc__0 = \acc$85 ;
+      2'h3:
+          drain_acc__0 = \acc$86 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      2'h0:
+          drain_acc__1 = \acc$88 ;
+      2'h1:
+          drain_acc__1 = \acc$89 ;
+      2'h2:
+          drain_acc__1 = \acc$90 ;
+      2'h3:
+          drain_acc__1 = \acc$91 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      2'h0:
+          drain_acc__2 = \acc$93 ;
+      2'h1:
+          drain_acc__2 = \acc$94 ;
+      2'h2:
+          drain_acc__2 = \acc$95 ;
+      2'h3:
+          drain_acc__2 = \acc$96 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    (* full_case = 32'd1 *)
+    casez (drain_row)
+      2'h0:
+          drain_acc__3 = \acc$98 ;
+      2'h1:
+          drain_acc__3 = \acc$99 ;
+      2'h2:
+          drain_acc__3 = \acc$100 ;
+      2'h3:
+          drain_acc__3 = \acc$101 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$1  = \a_in$25 ;
+    if (ce) begin
+      \$1  = a_in__1;
+    end
+    if (rst) begin
+      \$1  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$2  = a2_skew0;
+    if (ce) begin
+      \$2  = a_in__2;
+    end
+    if (rst) begin
+      \$2  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$3  = \a_in$33 ;
+    if (ce) begin
+      \$3  = a2_skew0;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$4  = a3_skew0;
+    if (ce) begin
+      \$4  = a_in__3;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$5  = a3_skew1;
+    if (ce) begin
+      \$5  = a3_skew0;
+    end
+    if (rst) begin
+      \$5  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$6  = \a_in$41 ;
+    if (ce) begin
+      \$6  = a3_skew1;
+    end
+    if (rst) begin
+      \$6  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$7  = \b_in$57 ;
+    if (ce) begin
+      \$7  = b_in__1;
+    end
+    if (rst) begin
+      \$7  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$8  = b2_skew0;
+    if (ce) begin
+      \$8  = b_in__2;
+    end
+    if (rst) begin
+      \$8  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$9  = \b_in$65 ;
+    if (ce) begin
+      \$9  = b2_skew0;
+    end
+    if (rst) begin
+      \$9  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$10  = b3_skew0;
+    if (ce) begin
+      \$10  = b_in__3;
+    end
+    if (rst) begin
+      \$10  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$11  = b3_skew1;
+    if (ce) begin
+      \$11  = b3_skew0;
+    end
+    if (rst) begin
+      \$11  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
+    \$12  = \b_in$73 ;
+    if (ce) begin
+      \$12  = b3_skew1;
+    end
+    if (rst) begin
+      \$12  = 9'h000;
+    end
+  end
+  assign \clear$1  = clear;
+  assign \clear$2  = clear;
+  assign \clear$3  = clear;
+  assign \clear$4  = clear;
+  assign \clear$5  = clear;
+  assign \clear$6  = clear;
+  assign \clear$7  = clear;
+  assign \clear$8  = clear;
+  assign \clear$9  = clear;
+  assign \clear$10  = clear;
+  assign \clear$11  = clear;
+  assign \clear$12  = clear;
+  assign \clear$13  = clear;
+  assign \clear$14  = clear;
+  assign \clear$15  = clear;
+  assign \clear$16  = clear;
+  assign a_in__0 = a_in;
+  assign a_out = \a_in$19 ;
+  assign \a_out$22  = \a_in$21 ;
+  assign \a_out$24  = \a_in$23 ;
+  assign a1_skew0 = \a_in$25 ;
+  assign \a_out$28  = \a_in$27 ;
+  assign \a_out$30  = \a_in$29 ;
+  assign \a_out$32  = \a_in$31 ;
+  assign a2_skew1 = \a_in$33 ;
+  assign \a_out$36  = \a_in$35 ;
+  assign \a_out$38  = \a_in$37 ;
+  assign \a_out$40  = \a_in$39 ;
+  assign a3_skew2 = \a_in$41 ;
+  assign \a_out$44  = \a_in$43 ;
+  assign \a_out$46  = \a_in$45 ;
+  assign \a_out$48  = \a_in$47 ;
+  assign b_in__0 = b_in;
+  assign b_out = \b_in$51 ;
+  assign \b_out$54  = \b_in$53 ;
+  assign \b_out$56  = \b_in$55 ;
+  assign b1_skew0 = \b_in$57 ;
+  assign \b_out$60  = \b_in$59 ;
+  assign \b_out$62  = \b_in$61 ;
+  assign \b_out$64  = \b_in$63 ;
+  assign b2_skew1 = \b_in$65 ;
+  assign \b_out$68  = \b_in$67 ;
+  assign \b_out$70  = \b_in$69 ;
+  assign \b_out$72  = \b_in$71 ;
+  assign b3_skew2 = \b_in$73 ;
+  assign \b_out$76  = \b_in$75 ;
+  assign \b_out$78  = \b_in$77 ;
+  assign \b_out$80  = \b_in$79 ;
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.array.pe_0_0 (rst, a_in, b_in, ce, clear, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$4  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.array.pe_0_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$5  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.array.pe_0_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$6  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.array.pe_0_3 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$7  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.array.pe_1_0 (rst, ce, clear, a_in, b_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$8  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.array.pe_1_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$9  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.array.pe_1_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$10  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.array.pe_1_3 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$11  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.array.pe_2_0 (rst, ce, clear, a_in, b_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$12  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.array.pe_2_1 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$13  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.array.pe_2_2 (rst, ce, clear, b_in, a_in, a_out, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$14  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.array.pe_2_3 (rst, ce, clear, b_in, a_in, b_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$15  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  output [8:0] b_out;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.array.pe_3_0 (rst, ce, clear, a_in, b_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$16  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.array.pe_3_1 (rst, ce, clear, b_in, a_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$17  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.array.pe_3_2 (rst, ce, clear, b_in, a_in, a_out, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$18  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  output [8:0] a_out;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.array.pe_3_3 (rst, ce, clear, b_in, a_in, acc, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$19  = 0;
+  wire [17:0] \$1 ;
+  wire [32:0] \$2 ;
+  reg [8:0] \$3 ;
+  reg [8:0] \$4 ;
+  reg [31:0] \$5 ;
+  input [8:0] a_in;
+  wire [8:0] a_in;
+  reg [8:0] a_out = 9'h000;
+  output [31:0] acc;
+  reg [31:0] acc = 32'd0;
+  input [8:0] b_in;
+  wire [8:0] b_in;
+  reg [8:0] b_out = 9'h000;
+  input ce;
+  wire ce;
+  input clear;
+  wire clear;
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  always @(posedge clk)
+    b_out <= \$4 ;
+  always @(posedge clk)
+    acc <= \$5 ;
+  assign \$1  = $signed(a_in) * $signed(b_in);
+  assign \$2  = $signed(acc) + $signed(\$1 );
+  always @(posedge clk)
+    a_out <= \$3 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
+    \$4  = b_out;
+    if (ce) begin
+      \$4  = b_in;
+    end
+    if (rst) begin
+      \$4  = 9'h000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
+    \$5  = acc;
+    if (ce) begin
+      (* full_case = 32'd1 *)
+      if (clear) begin
+        \$5  = 32'd0;
+      end else begin
+        \$5  = \$2 [31:0];
+      end
+    end
+    if (rst) begin
+      \$5  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
+    \$3  = a_out;
+    if (ce) begin
+      \$3  = a_in;
+    end
+    if (rst) begin
+      \$3  = 9'h000;
+    end
+  end
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.requant_0 (rst, out_zp, act_min, act_max, mult, shift, bias, ce, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$20  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.requant_1 (rst, out_zp, act_min, act_max, mult, shift, bias, ce, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$21  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.requant_2 (rst, out_zp, act_min, act_max, mult, shift, bias, ce, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$22  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.datapath.requant_3 (rst, out_zp, act_min, act_max, mult, shift, bias, ce, i_valid, acc, out, clk);
+  reg \$auto$verilog_backend.cc:2355:dump_module$23  = 0;
+  wire [32:0] \$1 ;
+  wire [66:0] \$10 ;
+  wire [66:0] \$11 ;
+  wire [66:0] \$12 ;
+  wire [96:0] \$13 ;
+  wire [97:0] \$14 ;
+  wire [32:0] \$15 ;
+  wire \$16 ;
+  wire [33:0] \$17 ;
+  wire [31:0] \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire [32:0] \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire \$25 ;
+  wire [6:0] \$26 ;
+  wire [6:0] \$27 ;
+  wire [63:0] \$28 ;
+  wire \$29 ;
+  wire [5:0] \$3 ;
+  wire [34:0] \$30 ;
+  reg [31:0] \$31 ;
+  reg [31:0] \$32 ;
+  reg \$33 ;
+  reg [5:0] \$34 ;
+  reg \$35 ;
+  reg [7:0] \$36 ;
+  reg [7:0] \$37 ;
+  reg [7:0] \$38 ;
+  reg [63:0] \$39 ;
+  wire [62:0] \$4 ;
+  reg \$40 ;
+  reg [5:0] \$41 ;
+  reg \$42 ;
+  reg [7:0] \$43 ;
+  reg [7:0] \$44 ;
+  reg [7:0] \$45 ;
+  reg [7:0] \$46 ;
+  reg \$47 ;
+  wire \$5 ;
+  wire [31:0] \$6 ;
+  wire [64:0] \$7 ;
+  wire \$8 ;
+  wire [65:0] \$9 ;
+  input [31:0] acc;
+  wire [31:0] acc;
+  input [7:0] act_max;
+  wire [7:0] act_max;
+  input [7:0] act_min;
+  wire [7:0] act_min;
+  input [31:0] bias;
+  wire [31:0] bias;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [31:0] hm;
+  input i_valid;
+  wire i_valid;
+  wire [34:0] lo;
+  wire [32:0] mask;
+  input [31:0] mult;
+  wire [31:0] mult;
+  reg o_valid = 1'h0;
+  output [7:0] out;
+  reg [7:0] out = 8'h00;
+  input [7:0] out_zp;
+  wire [7:0] out_zp;
+  wire [65:0] q;
+  wire [32:0] rem;
+  wire [33:0] res;
+  input rst;
+  wire rst;
+  reg [7:0] s1_max = 8'h00;
+  reg [7:0] s1_min = 8'h00;
+  reg [31:0] s1_mult = 32'd0;
+  reg [5:0] s1_right = 6'h00;
+  reg s1_sat = 1'h0;
+  reg s1_valid = 1'h0;
+  reg [31:0] s1_xl = 32'd0;
+  reg [7:0] s1_zp = 8'h00;
+  reg [63:0] s2_ab = 64'h0000000000000000;
+  reg [7:0] s2_max = 8'h00;
+  reg [7:0] s2_min = 8'h00;
+  reg [5:0] s2_right = 6'h00;
+  reg s2_sat = 1'h0;
+  reg s2_valid = 1'h0;
+  reg [7:0] s2_zp = 8'h00;
+  input [5:0] shift;
+  wire [5:0] shift;
+  wire [32:0] thr;
+  wire [65:0] v;
+  wire [31:0] x;
+  wire [31:0] xl;
+  wire [34:0] y;
+  always @(posedge clk)
+    s2_sat <= \$40 ;
+  always @(posedge clk)
+    s2_right <= \$41 ;
+  always @(posedge clk)
+    s2_valid <= \$42 ;
+  always @(posedge clk)
+    s2_zp <= \$43 ;
+  always @(posedge clk)
+    s2_min <= \$44 ;
+  always @(posedge clk)
+    s2_max <= \$45 ;
+  always @(posedge clk)
+    out <= \$46 ;
+  always @(posedge clk)
+    o_valid <= \$47 ;
+  assign \$1  = $signed(acc) + $signed(bias);
+  assign \$2  = $signed(shift) > $signed(1'h0);
+  assign \$3  = \$2  ? shift : 6'h00;
+  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
+  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
+  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
+  assign \$7  = $signed(s2_ab) + $signed(\$6 );
+  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
+  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
+  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
+  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign \$13  = 1'h1 << s2_right;
+  assign \$14  = \$13  - 1'h1;
+  assign rem = { 1'h0, hm } & \$14 [32:0];
+  assign \$16  = $signed(hm) < $signed(1'h0);
+  assign \$17  = \$15  + \$16 ;
+  assign \$18  = $signed(hm) >>> s2_right;
+  assign \$19  = rem > \$17 [32:0];
+  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
+  assign y = $signed(\$20 ) + $signed(s2_zp);
+  assign \$21  = $signed(y) < $signed(s2_min);
+  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$22  = \$4 [31:0] == 32'd2147483648;
+  assign \$23  = mult == 32'd2147483648;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = $signed(shift) < $signed(1'h0);
+  assign \$26  = - $signed(shift);
+  assign \$27  = \$25  ? \$26  : 7'h00;
+  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
+  assign \$29  = $signed(lo) > $signed(s2_max);
+  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
+  always @(posedge clk)
+    s1_xl <= \$31 ;
+  always @(posedge clk)
+    s1_mult <= \$32 ;
+  always @(posedge clk)
+    s1_sat <= \$33 ;
+  always @(posedge clk)
+    s1_right <= \$34 ;
+  always @(posedge clk)
+    s1_valid <= \$35 ;
+  always @(posedge clk)
+    s1_zp <= \$36 ;
+  always @(posedge clk)
+    s1_min <= \$37 ;
+  always @(posedge clk)
+    s1_max <= \$38 ;
+  always @(posedge clk)
+    s2_ab <= \$39 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$40  = s2_sat;
+    if (ce) begin
+      \$40  = s1_sat;
+    end
+    if (rst) begin
+      \$40  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$41  = s2_right;
+    if (ce) begin
+      \$41  = s1_right;
+    end
+    if (rst) begin
+      \$41  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$42  = s2_valid;
+    if (ce) begin
+      \$42  = s1_valid;
+    end
+    if (rst) begin
+      \$42  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$43  = s2_zp;
+    if (ce) begin
+      \$43  = s1_zp;
+    end
+    if (rst) begin
+      \$43  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$44  = s2_min;
+    if (ce) begin
+      \$44  = s1_min;
+    end
+    if (rst) begin
+      \$44  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$45  = s2_max;
+    if (ce) begin
+      \$45  = s1_max;
+    end
+    if (rst) begin
+      \$45  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$46  = out;
+    if (ce) begin
+      \$46  = \$30 [7:0];
+    end
+    if (rst) begin
+      \$46  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$47  = o_valid;
+    if (ce) begin
+      \$47  = s2_valid;
+    end
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$31  = s1_xl;
+    if (ce) begin
+      \$31  = \$4 [31:0];
+    end
+    if (rst) begin
+      \$31  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$32  = s1_mult;
+    if (ce) begin
+      \$32  = mult;
+    end
+    if (rst) begin
+      \$32  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$33  = s1_sat;
+    if (ce) begin
+      \$33  = \$24 ;
+    end
+    if (rst) begin
+      \$33  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$34  = s1_right;
+    if (ce) begin
+      \$34  = \$27 [5:0];
+    end
+    if (rst) begin
+      \$34  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$35  = s1_valid;
+    if (ce) begin
+      \$35  = i_valid;
+    end
+    if (rst) begin
+      \$35  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$36  = s1_zp;
+    if (ce) begin
+      \$36  = out_zp;
+    end
+    if (rst) begin
+      \$36  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$37  = s1_min;
+    if (ce) begin
+      \$37  = act_min;
+    end
+    if (rst) begin
+      \$37  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$38  = s1_max;
+    if (ce) begin
+      \$38  = act_max;
+    end
+    if (rst) begin
+      \$38  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$23 ) begin end
+    \$39  = s2_ab;
+    if (ce) begin
+      \$39  = \$28 ;
+    end
+    if (rst) begin
+      \$39  = 64'h0000000000000000;
+    end
+  end
+  assign x = \$1 [31:0];
+  assign xl = \$4 [31:0];
+  assign v = { \$7 [64], \$7  };
+  assign q = \$12 [65:0];
+  assign mask = \$14 [32:0];
+  assign thr = \$17 [32:0];
+  assign res = { \$20 [32], \$20  };
+  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
+  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
+  assign \$15  = { 1'h0, \$14 [32:1] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__sel, clk, rst, \tmr_mismatch$104 , reg_m, reg_k, reg_n, a_zp, b_zp, out_zp, act_min, act_max, per_channel, qmult, qshift, tmr_mismatch, mem__req
+, irq, therm__we, therm__addr, busy, ctl__done, ctl__error, ctl__cycles, mem__served, bus__dat_r, ctl__start, ctl__clear_done, ctl__clear_error, bus__ack, mem__ack_region, mem__rdata, therm__rdata, bus__cyc);
+  reg \$auto$verilog_backend.cc:2355:dump_module$24  = 0;
+  wire \$1 ;
+  wire [15:0] \$10 ;
+  wire \$100 ;
+  wire \$101 ;
+  wire \$102 ;
+  wire [7:0] \$103 ;
+  wire [7:0] \$104 ;
+  wire [7:0] \$105 ;
+  wire [7:0] \$106 ;
+  wire \$107 ;
+  wire \$108 ;
+  wire \$109 ;
+  wire [15:0] \$11 ;
+  wire \$110 ;
+  wire \$111 ;
+  wire \$112 ;
+  wire \$113 ;
+  wire \$114 ;
+  wire \$115 ;
+  wire \$116 ;
+  wire \$117 ;
+  wire \$118 ;
+  wire \$119 ;
+  wire \$12 ;
+  wire \$120 ;
+  wire \$121 ;
+  wire \$122 ;
+  wire \$123 ;
+  wire \$124 ;
+  wire \$125 ;
+  wire \$126 ;
+  wire \$127 ;
+  wire \$128 ;
+  wire \$129 ;
+  wire \$13 ;
+  wire \$130 ;
+  wire \$131 ;
+  wire \$132 ;
+  wire \$133 ;
+  wire [7:0] \$134 ;
+  wire [7:0] \$135 ;
+  wire [7:0] \$136 ;
+  wire [7:0] \$137 ;
+  wire \$138 ;
+  wire \$139 ;
+  wire \$14 ;
+  wire \$140 ;
+  wire \$141 ;
+  wire \$142 ;
+  wire \$143 ;
+  wire \$144 ;
+  wire \$145 ;
+  wire \$146 ;
+  wire \$147 ;
+  wire \$148 ;
+  wire \$149 ;
+  wire \$15 ;
+  wire \$150 ;
+  wire \$151 ;
+  wire \$152 ;
+  wire \$153 ;
+  wire \$154 ;
+  wire \$155 ;
+  wire \$156 ;
+  wire \$157 ;
+  wire \$158 ;
+  wire \$159 ;
+  wire \$16 ;
+  wire \$160 ;
+  wire \$161 ;
+  wire \$162 ;
+  wire \$163 ;
+  wire \$164 ;
+  wire \$165 ;
+  wire \$166 ;
+  wire \$167 ;
+  wire \$168 ;
+  wire [7:0] \$169 ;
+  wire \$17 ;
+  wire [7:0] \$170 ;
+  wire [7:0] \$171 ;
+  wire [7:0] \$172 ;
+  wire \$173 ;
+  wire \$174 ;
+  wire \$175 ;
+  wire \$176 ;
+  wire \$177 ;
+  wire \$178 ;
+  wire \$179 ;
+  wire \$18 ;
+  wire \$180 ;
+  wire \$181 ;
+  wire \$182 ;
+  wire \$183 ;
+  wire \$184 ;
+  wire \$185 ;
+  wire \$186 ;
+  wire \$187 ;
+  wire \$188 ;
+  wire \$189 ;
+  wire [15:0] \$19 ;
+  wire \$190 ;
+  wire \$191 ;
+  wire \$192 ;
+  wire \$193 ;
+  wire \$194 ;
+  wire \$195 ;
+  wire \$196 ;
+  wire \$197 ;
+  wire \$198 ;
+  wire \$199 ;
+  wire \$2 ;
+  wire [15:0] \$20 ;
+  wire \$200 ;
+  wire \$201 ;
+  wire \$202 ;
+  wire \$203 ;
+  wire \$204 ;
+  wire \$205 ;
+  wire \$206 ;
+  wire \$207 ;
+  wire \$208 ;
+  wire \$209 ;
+  wire [15:0] \$21 ;
+  wire \$210 ;
+  wire \$211 ;
+  wire \$212 ;
+  wire \$213 ;
+  wire \$214 ;
+  wire \$215 ;
+  wire \$216 ;
+  wire \$217 ;
+  wire \$218 ;
+  wire \$219 ;
+  wire [15:0] \$22 ;
+  wire \$220 ;
+  wire \$221 ;
+  wire \$222 ;
+  wire \$223 ;
+  wire \$224 ;
+  wire \$225 ;
+  wire \$226 ;
+  wire \$227 ;
+  wire \$228 ;
+  wire \$229 ;
+  wire \$23 ;
+  wire \$230 ;
+  wire \$231 ;
+  wire \$232 ;
+  wire \$233 ;
+  wire \$234 ;
+  wire \$235 ;
+  wire \$236 ;
+  wire \$237 ;
+  wire \$238 ;
+  wire \$239 ;
+  wire \$24 ;
+  wire \$240 ;
+  wire \$241 ;
+  wire \$242 ;
+  wire \$243 ;
+  wire \$244 ;
+  wire \$245 ;
+  wire \$246 ;
+  wire \$247 ;
+  wire \$248 ;
+  wire \$249 ;
+  wire \$25 ;
+  wire \$250 ;
+  wire [31:0] \$251 ;
+  wire [31:0] \$252 ;
+  wire [31:0] \$253 ;
+  wire [31:0] \$254 ;
+  wire \$255 ;
+  wire \$256 ;
+  wire \$257 ;
+  wire \$258 ;
+  wire \$259 ;
+  wire \$26 ;
+  wire \$260 ;
+  wire \$261 ;
+  wire \$262 ;
+  wire \$263 ;
+  wire \$264 ;
+  wire \$265 ;
+  wire \$266 ;
+  wire \$267 ;
+  wire \$268 ;
+  wire \$269 ;
+  wire \$27 ;
+  wire \$270 ;
+  wire \$271 ;
+  wire \$272 ;
+  wire \$273 ;
+  wire \$274 ;
+  wire \$275 ;
+  wire \$276 ;
+  wire \$277 ;
+  wire \$278 ;
+  wire \$279 ;
+  wire \$28 ;
+  wire \$280 ;
+  wire \$281 ;
+  wire \$282 ;
+  wire \$283 ;
+  wire \$284 ;
+  wire \$285 ;
+  wire \$286 ;
+  wire \$287 ;
+  wire \$288 ;
+  wire \$289 ;
+  wire \$29 ;
+  wire \$290 ;
+  wire \$291 ;
+  wire \$292 ;
+  wire \$293 ;
+  wire \$294 ;
+  wire \$295 ;
+  wire \$296 ;
+  wire \$297 ;
+  wire [5:0] \$298 ;
+  wire [5:0] \$299 ;
+  wire \$3 ;
+  wire \$30 ;
+  wire [5:0] \$300 ;
+  wire [5:0] \$301 ;
+  wire \$302 ;
+  wire \$303 ;
+  wire \$304 ;
+  wire \$305 ;
+  wire \$306 ;
+  wire \$307 ;
+  wire \$308 ;
+  wire \$309 ;
+  wire \$31 ;
+  wire \$310 ;
+  wire \$311 ;
+  wire \$312 ;
+  wire \$313 ;
+  wire \$314 ;
+  wire \$315 ;
+  wire \$316 ;
+  wire \$317 ;
+  wire \$318 ;
+  wire \$319 ;
+  wire \$32 ;
+  wire \$320 ;
+  wire \$321 ;
+  wire \$322 ;
+  wire \$323 ;
+  wire \$324 ;
+  wire \$325 ;
+  wire \$326 ;
+  wire \$327 ;
+  wire \$328 ;
+  wire \$329 ;
+  wire \$33 ;
+  wire \$330 ;
+  wire \$331 ;
+  wire \$332 ;
+  wire \$333 ;
+  wire \$334 ;
+  wire \$335 ;
+  wire \$336 ;
+  wire \$337 ;
+  wire \$338 ;
+  wire \$339 ;
+  wire [15:0] \$34 ;
+  wire \$340 ;
+  wire \$341 ;
+  wire \$342 ;
+  wire \$343 ;
+  wire \$344 ;
+  wire \$345 ;
+  wire \$346 ;
+  wire \$347 ;
+  wire \$348 ;
+  wire \$349 ;
+  wire [15:0] \$35 ;
+  wire \$350 ;
+  wire \$351 ;
+  wire \$352 ;
+  wire \$353 ;
+  wire \$354 ;
+  wire \$355 ;
+  wire \$356 ;
+  wire \$357 ;
+  wire \$358 ;
+  wire \$359 ;
+  wire [15:0] \$36 ;
+  wire \$360 ;
+  wire \$361 ;
+  wire [18:0] \$362 ;
+  wire \$363 ;
+  wire \$364 ;
+  wire \$365 ;
+  wire \$366 ;
+  wire \$367 ;
+  wire \$368 ;
+  wire \$369 ;
+  wire [15:0] \$37 ;
+  wire [32:0] \$370 ;
+  wire \$371 ;
+  wire \$372 ;
+  wire \$373 ;
+  wire \$374 ;
+  wire \$375 ;
+  wire \$376 ;
+  wire \$377 ;
+  wire \$378 ;
+  wire \$379 ;
+  wire \$38 ;
+  wire \$380 ;
+  reg \$381 ;
+  reg \$382 ;
+  reg \$383 ;
+  reg [15:0] \$384 ;
+  reg [15:0] \$385 ;
+  reg [15:0] \$386 ;
+  reg [15:0] \$387 ;
+  reg [15:0] \$388 ;
+  reg [15:0] \$389 ;
+  wire \$39 ;
+  reg [15:0] \$390 ;
+  reg [15:0] \$391 ;
+  reg [15:0] \$392 ;
+  reg [7:0] \$393 ;
+  reg [7:0] \$394 ;
+  reg [7:0] \$395 ;
+  reg [7:0] \$396 ;
+  reg [7:0] \$397 ;
+  reg [7:0] \$398 ;
+  reg [7:0] \$399 ;
+  wire \$4 ;
+  wire \$40 ;
+  reg [7:0] \$400 ;
+  reg [7:0] \$401 ;
+  reg [7:0] \$402 ;
+  reg [7:0] \$403 ;
+  reg [7:0] \$404 ;
+  reg [7:0] \$405 ;
+  reg [7:0] \$406 ;
+  reg [7:0] \$407 ;
+  reg \$408 ;
+  reg \$409 ;
+  wire \$41 ;
+  reg \$410 ;
+  reg [31:0] \$411 ;
+  reg [31:0] \$412 ;
+  reg [31:0] \$413 ;
+  reg [5:0] \$414 ;
+  reg [5:0] \$415 ;
+  reg [5:0] \$416 ;
+  reg \$417 ;
+  reg [2:0] \$418 ;
+  reg \$419 ;
+  wire \$42 ;
+  reg [31:0] \$420 ;
+  reg [31:0] \$421 ;
+  reg \$422 ;
+  wire \$43 ;
+  wire \$44 ;
+  wire \$45 ;
+  wire \$46 ;
+  wire \$47 ;
+  wire \$48 ;
+  wire \$49 ;
+  wire \$5 ;
+  wire \$50 ;
+  wire \$51 ;
+  wire \$52 ;
+  wire [7:0] \$53 ;
+  wire [7:0] \$54 ;
+  wire [7:0] \$55 ;
+  wire [7:0] \$56 ;
+  wire \$57 ;
+  wire \$58 ;
+  wire \$59 ;
+  wire \$6 ;
+  wire \$60 ;
+  wire \$61 ;
+  wire \$62 ;
+  wire \$63 ;
+  wire \$64 ;
+  wire \$65 ;
+  wire \$66 ;
+  wire \$67 ;
+  wire \$68 ;
+  wire \$69 ;
+  wire \$7 ;
+  wire \$70 ;
+  wire \$71 ;
+  wire \$72 ;
+  wire \$73 ;
+  wire \$74 ;
+  wire \$75 ;
+  wire [7:0] \$76 ;
+  wire [7:0] \$77 ;
+  wire [7:0] \$78 ;
+  wire [7:0] \$79 ;
+  wire [15:0] \$8 ;
+  wire \$80 ;
+  wire \$81 ;
+  wire \$82 ;
+  wire \$83 ;
+  wire \$84 ;
+  wire \$85 ;
+  wire \$86 ;
+  wire \$87 ;
+  wire \$88 ;
+  wire \$89 ;
+  wire [15:0] \$9 ;
+  wire \$90 ;
+  wire \$91 ;
+  wire \$92 ;
+  wire \$93 ;
+  wire \$94 ;
+  wire \$95 ;
+  wire \$96 ;
+  wire \$97 ;
+  wire \$98 ;
+  wire \$99 ;
+  output [7:0] a_zp;
+  wire [7:0] a_zp;
+  reg [7:0] a_zp_d;
+  (* keep = 32'd1 *)
+  reg [7:0] a_zp_tmr0 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] a_zp_tmr1 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] a_zp_tmr2 = 8'h00;
+  output [7:0] act_max;
+  wire [7:0] act_max;
+  reg [7:0] act_max_d;
+  (* keep = 32'd1 *)
+  reg [7:0] act_max_tmr0 = 8'h7f;
+  (* keep = 32'd1 *)
+  reg [7:0] act_max_tmr1 = 8'h7f;
+  (* keep = 32'd1 *)
+  reg [7:0] act_max_tmr2 = 8'h7f;
+  output [7:0] act_min;
+  wire [7:0] act_min;
+  reg [7:0] act_min_d;
+  (* keep = 32'd1 *)
+  reg [7:0] act_min_tmr0 = 8'h80;
+  (* keep = 32'd1 *)
+  reg [7:0] act_min_tmr1 = 8'h80;
+  (* keep = 32'd1 *)
+  reg [7:0] act_min_tmr2 = 8'h80;
+  output [7:0] b_zp;
+  wire [7:0] b_zp;
+  reg [7:0] b_zp_d;
+  (* keep = 32'd1 *)
+  reg [7:0] b_zp_tmr0 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] b_zp_tmr1 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] b_zp_tmr2 = 8'h00;
+  output bus__ack;
+  reg bus__ack = 1'h0;
+  input [20:0] bus__adr;
+  wire [20:0] bus__adr;
+  input bus__cyc;
+  wire bus__cyc;
+  output [31:0] bus__dat_r;
+  reg [31:0] bus__dat_r;
+  wire [31:0] bus__dat_w;
+  wire [3:0] bus__sel;
+  input bus__stb;
+  wire bus__stb;
+  wire bus__we;
+  input busy;
+  wire busy;
+  input clk;
+  wire clk;
+  wire [7:0] cmd__a_zp;
+  wire [7:0] cmd__act_max;
+  wire [7:0] cmd__act_min;
+  wire [7:0] cmd__b_zp;
+  wire [15:0] cmd__k;
+  wire [15:0] cmd__m;
+  wire [15:0] cmd__n;
+  wire [7:0] cmd__out_zp;
+  wire cmd__per_channel;
+  wire [31:0] cmd__qmult;
+  wire [5:0] cmd__qshift;
+  output ctl__clear_done;
+  reg ctl__clear_done;
+  output ctl__clear_error;
+  reg ctl__clear_error;
+  input [31:0] ctl__cycles;
+  wire [31:0] ctl__cycles;
+  input ctl__done;
+  wire ctl__done;
+  input ctl__error;
+  wire ctl__error;
+  output ctl__start;
+  reg ctl__start;
+  reg ecc_ue = 1'h0;
+  output irq;
+  wire irq;
+  wire irq_en;
+  reg irq_en_d;
+  (* keep = 32'd1 *)
+  reg irq_en_tmr0 = 1'h0;
+  (* keep = 32'd1 *)
+  reg irq_en_tmr1 = 1'h0;
+  (* keep = 32'd1 *)
+  reg irq_en_tmr2 = 1'h0;
+  output [2:0] mem__ack_region;
+  reg [2:0] mem__ack_region = 3'h0;
+  wire [17:0] mem__addr;
+  input [31:0] mem__rdata;
+  wire [31:0] mem__rdata;
+  wire [2:0] mem__region;
+  output mem__req;
+  wire mem__req;
+  input [3:0] mem__sel;
+  wire [3:0] mem__sel;
+  input mem__served;
+  wire mem__served;
+  input [31:0] mem__wdata;
+  wire [31:0] mem__wdata;
+  input mem__we;
+  wire mem__we;
+  wire mismatch;
+  output [7:0] out_zp;
+  wire [7:0] out_zp;
+  reg [7:0] out_zp_d;
+  (* keep = 32'd1 *)
+  reg [7:0] out_zp_tmr0 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] out_zp_tmr1 = 8'h00;
+  (* keep = 32'd1 *)
+  reg [7:0] out_zp_tmr2 = 8'h00;
+  output per_channel;
+  wire per_channel;
+  reg per_channel_d;
+  (* keep = 32'd1 *)
+  reg per_channel_tmr0 = 1'h0;
+  (* keep = 32'd1 *)
+  reg per_channel_tmr1 = 1'h0;
+  (* keep = 32'd1 *)
+  reg per_channel_tmr2 = 1'h0;
+  output [31:0] qmult;
+  wire [31:0] qmult;
+  reg [31:0] qmult_d;
+  (* keep = 32'd1 *)
+  reg [31:0] qmult_tmr0 = 32'd1073741824;
+  (* keep = 32'd1 *)
+  reg [31:0] qmult_tmr1 = 32'd1073741824;
+  (* keep = 32'd1 *)
+  reg [31:0] qmult_tmr2 = 32'd1073741824;
+  output [5:0] qshift;
+  wire [5:0] qshift;
+  reg [5:0] qshift_d;
+  (* keep = 32'd1 *)
+  reg [5:0] qshift_tmr0 = 6'h00;
+  (* keep = 32'd1 *)
+  reg [5:0] qshift_tmr1 = 6'h00;
+  (* keep = 32'd1 *)
+  reg [5:0] qshift_tmr2 = 6'h00;
+  (* init = 3'h0 *)
+  wire [2:0] rd_region;
+  output [15:0] reg_k;
+  wire [15:0] reg_k;
+  reg [15:0] reg_k_d;
+  (* keep = 32'd1 *)
+  reg [15:0] reg_k_tmr0 = 16'h0000;
+  (* keep = 32'd1 *)
+  reg [15:0] reg_k_tmr1 = 16'h0000;
+  (* keep = 32'd1 *)
+  reg [15:0] reg_k_tmr2 = 16'h0000;
+  output [15:0] reg_m;
+  wire [15:0] reg_m;
+  reg [15:0] reg_m_d;
+  (* keep = 32'd1 *)
+  reg [15:0] reg_m_tmr0 = 16'h0000;
+  (* keep = 32'd1 *)
+  reg [15:0] reg_m_tmr1 = 16'h0000;
+  (* keep = 32'd1 *)
+  reg [15:0] reg_m_tmr2 = 16'h0000;
+  output [15:0] reg_n;
+  wire [15:0] reg_n;
+  reg [15:0] reg_n_d;
+  (* keep = 32'd1 *)
+  reg [15:0] reg_n_tmr0 = 16'h0000;
+  (* keep = 32'd1 *)
+  reg [15:0] reg_n_tmr1 = 16'h0000;
+  (* keep = 32'd1 *)
+  reg [15:0] reg_n_tmr2 = 16'h0000;
+  reg [31:0] reg_rdata = 32'd0;
+  input rst;
+  wire rst;
+  wire served;
+  output [3:0] therm__addr;
+  wire [3:0] therm__addr;
+  input [31:0] therm__rdata;
+  wire [31:0] therm__rdata;
+  wire [31:0] therm__wdata;
+  output therm__we;
+  wire therm__we;
+  reg [31:0] tmr_errors = 32'd0;
+  reg tmr_flag = 1'h0;
+  output tmr_mismatch;
+  wire tmr_mismatch;
+  input \tmr_mismatch$104 ;
+  wire \tmr_mismatch$104 ;
+  assign \$1  = irq_en_tmr0 & irq_en_tmr1;
+  assign \$2  = irq_en_tmr0 & irq_en_tmr2;
+  assign \$3  = \$1  | \$2 ;
+  assign \$4  = irq_en_tmr1 & irq_en_tmr2;
+  assign irq_en = \$3  | \$4 ;
+  assign \$5  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$6  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$7  = \$5  | \$6 ;
+  assign \$8  = reg_m_tmr0 & reg_m_tmr1;
+  assign \$9  = reg_m_tmr0 & reg_m_tmr2;
+  assign \$10  = \$8  | \$9 ;
+  assign \$11  = reg_m_tmr1 & reg_m_tmr2;
+  assign reg_m = \$10  | \$11 ;
+  assign \$12  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$13  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$14  = \$12  | \$13 ;
+  assign \$15  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$16  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$17  = \$15  | \$16 ;
+  assign \$18  = \$14  | \$17 ;
+  assign \$19  = reg_k_tmr0 & reg_k_tmr1;
+  assign \$20  = reg_k_tmr0 & reg_k_tmr2;
+  assign \$21  = \$19  | \$20 ;
+  assign \$22  = reg_k_tmr1 & reg_k_tmr2;
+  assign reg_k = \$21  | \$22 ;
+  assign \$23  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$24  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$25  = \$23  | \$24 ;
+  assign \$26  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$27  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$28  = \$26  | \$27 ;
+  assign \$29  = \$25  | \$28 ;
+  assign \$30  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$31  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$32  = \$30  | \$31 ;
+  assign \$33  = \$29  | \$32 ;
+  assign \$34  = reg_n_tmr0 & reg_n_tmr1;
+  assign \$35  = reg_n_tmr0 & reg_n_tmr2;
+  assign \$36  = \$34  | \$35 ;
+  assign \$37  = reg_n_tmr1 & reg_n_tmr2;
+  assign reg_n = \$36  | \$37 ;
+  assign \$38  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$39  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$40  = \$38  | \$39 ;
+  assign \$41  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$42  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$43  = \$41  | \$42 ;
+  assign \$44  = \$40  | \$43 ;
+  assign \$45  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$46  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$47  = \$45  | \$46 ;
+  assign \$48  = \$44  | \$47 ;
+  assign \$49  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$50  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$51  = \$49  | \$50 ;
+  assign \$52  = \$48  | \$51 ;
+  assign \$53  = a_zp_tmr0 & a_zp_tmr1;
+  assign \$54  = a_zp_tmr0 & a_zp_tmr2;
+  assign \$55  = \$53  | \$54 ;
+  assign \$56  = a_zp_tmr1 & a_zp_tmr2;
+  assign a_zp = \$55  | \$56 ;
+  assign \$57  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$58  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$59  = \$57  | \$58 ;
+  assign \$60  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$61  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$62  = \$60  | \$61 ;
+  assign \$63  = \$59  | \$62 ;
+  assign \$64  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$65  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$66  = \$64  | \$65 ;
+  assign \$67  = \$63  | \$66 ;
+  assign \$68  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$69  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$70  = \$68  | \$69 ;
+  assign \$71  = \$67  | \$70 ;
+  assign \$72  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$73  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$74  = \$72  | \$73 ;
+  assign \$75  = \$71  | \$74 ;
+  assign \$76  = b_zp_tmr0 & b_zp_tmr1;
+  assign \$77  = b_zp_tmr0 & b_zp_tmr2;
+  assign \$78  = \$76  | \$77 ;
+  assign \$79  = b_zp_tmr1 & b_zp_tmr2;
+  assign b_zp = \$78  | \$79 ;
+  assign \$80  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$81  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$82  = \$80  | \$81 ;
+  assign \$83  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$84  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$85  = \$83  | \$84 ;
+  assign \$86  = \$82  | \$85 ;
+  assign \$87  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$88  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$89  = \$87  | \$88 ;
+  assign \$90  = \$86  | \$89 ;
+  assign \$91  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$92  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$93  = \$91  | \$92 ;
+  assign \$94  = \$90  | \$93 ;
+  assign \$95  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$96  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$97  = \$95  | \$96 ;
+  assign \$98  = \$94  | \$97 ;
+  assign \$99  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$100  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$101  = \$99  | \$100 ;
+  assign \$102  = \$98  | \$101 ;
+  assign \$103  = out_zp_tmr0 & out_zp_tmr1;
+  assign \$104  = out_zp_tmr0 & out_zp_tmr2;
+  assign \$105  = \$103  | \$104 ;
+  assign \$106  = out_zp_tmr1 & out_zp_tmr2;
+  assign out_zp = \$105  | \$106 ;
+  assign \$107  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$108  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$109  = \$107  | \$108 ;
+  assign \$110  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$111  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$112  = \$110  | \$111 ;
+  assign \$113  = \$109  | \$112 ;
+  assign \$114  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$115  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$116  = \$114  | \$115 ;
+  assign \$117  = \$113  | \$116 ;
+  assign \$118  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$119  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$120  = \$118  | \$119 ;
+  assign \$121  = \$117  | \$120 ;
+  assign \$122  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$123  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$124  = \$122  | \$123 ;
+  assign \$125  = \$121  | \$124 ;
+  assign \$126  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$127  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$128  = \$126  | \$127 ;
+  assign \$129  = \$125  | \$128 ;
+  assign \$130  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$131  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$132  = \$130  | \$131 ;
+  assign \$133  = \$129  | \$132 ;
+  assign \$134  = act_min_tmr0 & act_min_tmr1;
+  assign \$135  = act_min_tmr0 & act_min_tmr2;
+  assign \$136  = \$134  | \$135 ;
+  assign \$137  = act_min_tmr1 & act_min_tmr2;
+  assign act_min = \$136  | \$137 ;
+  assign \$138  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$139  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$140  = \$138  | \$139 ;
+  assign \$141  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$142  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$143  = \$141  | \$142 ;
+  assign \$144  = \$140  | \$143 ;
+  assign \$145  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$146  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$147  = \$145  | \$146 ;
+  assign \$148  = \$144  | \$147 ;
+  assign \$149  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$150  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$151  = \$149  | \$150 ;
+  assign \$152  = \$148  | \$151 ;
+  assign \$153  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$154  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$155  = \$153  | \$154 ;
+  assign \$156  = \$152  | \$155 ;
+  assign \$157  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$158  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$159  = \$157  | \$158 ;
+  assign \$160  = \$156  | \$159 ;
+  assign \$161  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$162  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$163  = \$161  | \$162 ;
+  assign \$164  = \$160  | \$163 ;
+  assign \$165  = act_min_tmr0 != act_min_tmr1;
+  assign \$166  = act_min_tmr0 != act_min_tmr2;
+  assign \$167  = \$165  | \$166 ;
+  assign \$168  = \$164  | \$167 ;
+  assign \$169  = act_max_tmr0 & act_max_tmr1;
+  assign \$170  = act_max_tmr0 & act_max_tmr2;
+  assign \$171  = \$169  | \$170 ;
+  assign \$172  = act_max_tmr1 & act_max_tmr2;
+  assign act_max = \$171  | \$172 ;
+  assign \$173  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$174  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$175  = \$173  | \$174 ;
+  assign \$176  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$177  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$178  = \$176  | \$177 ;
+  assign \$179  = \$175  | \$178 ;
+  assign \$180  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$181  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$182  = \$180  | \$181 ;
+  assign \$183  = \$179  | \$182 ;
+  assign \$184  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$185  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$186  = \$184  | \$185 ;
+  assign \$187  = \$183  | \$186 ;
+  assign \$188  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$189  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$190  = \$188  | \$189 ;
+  assign \$191  = \$187  | \$190 ;
+  assign \$192  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$193  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$194  = \$192  | \$193 ;
+  assign \$195  = \$191  | \$194 ;
+  assign \$196  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$197  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$198  = \$196  | \$197 ;
+  assign \$199  = \$195  | \$198 ;
+  assign \$200  = act_min_tmr0 != act_min_tmr1;
+  assign \$201  = act_min_tmr0 != act_min_tmr2;
+  assign \$202  = \$200  | \$201 ;
+  assign \$203  = \$199  | \$202 ;
+  assign \$204  = act_max_tmr0 != act_max_tmr1;
+  assign \$205  = act_max_tmr0 != act_max_tmr2;
+  assign \$206  = \$204  | \$205 ;
+  assign \$207  = \$203  | \$206 ;
+  assign \$208  = per_channel_tmr0 & per_channel_tmr1;
+  assign \$209  = per_channel_tmr0 & per_channel_tmr2;
+  assign \$210  = \$208  | \$209 ;
+  assign \$211  = per_channel_tmr1 & per_channel_tmr2;
+  assign per_channel = \$210  | \$211 ;
+  assign \$212  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$213  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$214  = \$212  | \$213 ;
+  assign \$215  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$216  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$217  = \$215  | \$216 ;
+  assign \$218  = \$214  | \$217 ;
+  assign \$219  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$220  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$221  = \$219  | \$220 ;
+  assign \$222  = \$218  | \$221 ;
+  assign \$223  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$224  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$225  = \$223  | \$224 ;
+  assign \$226  = \$222  | \$225 ;
+  assign \$227  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$228  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$229  = \$227  | \$228 ;
+  assign \$230  = \$226  | \$229 ;
+  assign \$231  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$232  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$233  = \$231  | \$232 ;
+  assign \$234  = \$230  | \$233 ;
+  assign \$235  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$236  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$237  = \$235  | \$236 ;
+  assign \$238  = \$234  | \$237 ;
+  assign \$239  = act_min_tmr0 != act_min_tmr1;
+  assign \$240  = act_min_tmr0 != act_min_tmr2;
+  assign \$241  = \$239  | \$240 ;
+  assign \$242  = \$238  | \$241 ;
+  assign \$243  = act_max_tmr0 != act_max_tmr1;
+  assign \$244  = act_max_tmr0 != act_max_tmr2;
+  assign \$245  = \$243  | \$244 ;
+  assign \$246  = \$242  | \$245 ;
+  assign \$247  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$248  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$249  = \$247  | \$248 ;
+  assign \$250  = \$246  | \$249 ;
+  assign \$251  = qmult_tmr0 & qmult_tmr1;
+  assign \$252  = qmult_tmr0 & qmult_tmr2;
+  assign \$253  = \$251  | \$252 ;
+  assign \$254  = qmult_tmr1 & qmult_tmr2;
+  assign qmult = \$253  | \$254 ;
+  assign \$255  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$256  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$257  = \$255  | \$256 ;
+  assign \$258  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$259  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$260  = \$258  | \$259 ;
+  assign \$261  = \$257  | \$260 ;
+  assign \$262  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$263  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$264  = \$262  | \$263 ;
+  assign \$265  = \$261  | \$264 ;
+  assign \$266  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$267  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$268  = \$266  | \$267 ;
+  assign \$269  = \$265  | \$268 ;
+  assign \$270  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$271  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$272  = \$270  | \$271 ;
+  assign \$273  = \$269  | \$272 ;
+  assign \$274  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$275  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$276  = \$274  | \$275 ;
+  assign \$277  = \$273  | \$276 ;
+  assign \$278  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$279  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$280  = \$278  | \$279 ;
+  assign \$281  = \$277  | \$280 ;
+  assign \$282  = act_min_tmr0 != act_min_tmr1;
+  assign \$283  = act_min_tmr0 != act_min_tmr2;
+  assign \$284  = \$282  | \$283 ;
+  assign \$285  = \$281  | \$284 ;
+  assign \$286  = act_max_tmr0 != act_max_tmr1;
+  assign \$287  = act_max_tmr0 != act_max_tmr2;
+  assign \$288  = \$286  | \$287 ;
+  assign \$289  = \$285  | \$288 ;
+  assign \$290  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$291  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$292  = \$290  | \$291 ;
+  assign \$293  = \$289  | \$292 ;
+  assign \$294  = qmult_tmr0 != qmult_tmr1;
+  assign \$295  = qmult_tmr0 != qmult_tmr2;
+  assign \$296  = \$294  | \$295 ;
+  assign \$297  = \$293  | \$296 ;
+  assign \$298  = qshift_tmr0 & qshift_tmr1;
+  assign \$299  = qshift_tmr0 & qshift_tmr2;
+  assign \$300  = \$298  | \$299 ;
+  assign \$301  = qshift_tmr1 & qshift_tmr2;
+  assign qshift = \$300  | \$301 ;
+  assign \$302  = irq_en_tmr0 != irq_en_tmr1;
+  assign \$303  = irq_en_tmr0 != irq_en_tmr2;
+  assign \$304  = \$302  | \$303 ;
+  assign \$305  = reg_m_tmr0 != reg_m_tmr1;
+  assign \$306  = reg_m_tmr0 != reg_m_tmr2;
+  assign \$307  = \$305  | \$306 ;
+  assign \$308  = \$304  | \$307 ;
+  assign \$309  = reg_k_tmr0 != reg_k_tmr1;
+  assign \$310  = reg_k_tmr0 != reg_k_tmr2;
+  assign \$311  = \$309  | \$310 ;
+  assign \$312  = \$308  | \$311 ;
+  assign \$313  = reg_n_tmr0 != reg_n_tmr1;
+  assign \$314  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$315  = \$313  | \$314 ;
+  assign \$316  = \$312  | \$315 ;
+  assign \$317  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$318  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$319  = \$317  | \$318 ;
+  assign \$320  = \$316  | \$319 ;
+  assign \$321  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$322  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$323  = \$321  | \$322 ;
+  assign \$324  = \$320  | \$323 ;
+  assign \$325  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$326  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$327  = \$325  | \$326 ;
+  assign \$328  = \$324  | \$327 ;
+  assign \$329  = act_min_tmr0 != act_min_tmr1;
+  assign \$330  = act_min_tmr0 != act_min_tmr2;
+  assign \$331  = \$329  | \$330 ;
+  assign \$332  = \$328  | \$331 ;
+  assign \$333  = act_max_tmr0 != act_max_tmr1;
+  assign \$334  = act_max_tmr0 != act_max_tmr2;
+  assign \$335  = \$333  | \$334 ;
+  assign \$336  = \$332  | \$335 ;
+  assign \$337  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$338  = per_channel_tmr0 != per_channel_tmr2;
+  assign \$339  = \$337  | \$338 ;
+  assign \$340  = \$336  | \$339 ;
+  assign \$341  = qmult_tmr0 != qmult_tmr1;
+  assign \$342  = qmult_tmr0 != qmult_tmr2;
+  assign \$343  = \$341  | \$342 ;
+  assign \$344  = \$340  | \$343 ;
+  assign \$345  = qshift_tmr0 != qshift_tmr1;
+  assign \$346  = qshift_tmr0 != qshift_tmr2;
+  assign \$347  = \$345  | \$346 ;
+  assign tmr_mismatch = \$344  | \$347 ;
+  assign \$348  = bus__cyc & bus__stb;
+  assign \$349  = ~ bus__ack;
+  assign \$350  = \$348  & \$349 ;
+  assign \$351  = | bus__adr[20:18];
+  assign mem__req = \$350  & \$351 ;
+  assign \$352  = | bus__adr[20:18];
+  assign \$353  = bus__cyc & bus__stb;
+  assign \$354  = ~ bus__ack;
+  assign \$355  = \$353  & \$354 ;
+  assign served = \$352  ? mem__served : \$355 ;
+  assign irq = ctl__done & irq_en;
+  assign \$356  = ! bus__adr[20:18];
+  assign \$357  = served & \$356 ;
+  assign \$358  = \$357  & mem__we;
+  assign \$359  = bus__adr[17:0] >= 5'h1a;
+  assign \$360  = \$358  & \$359 ;
+  assign \$361  = bus__adr[17:0] <= 6'h28;
+  assign therm__we = \$360  & \$361 ;
+  assign \$362  = bus__adr[17:0] - 5'h1a;
+  assign \$363  = ! bus__adr[20:18];
+  assign \$364  = served & \$363 ;
+  assign \$365  = \$364  & mem__we;
+  assign \$366  = ~ busy;
+  assign \$367  = mem__wdata[0] & \$366 ;
+  assign \$368  = ~ busy;
+  assign \$369  = tmr_errors != 32'd4294967295;
+  assign \$370  = tmr_errors + \$369 ;
+  assign \$371  = ! bus__adr[20:18];
+  assign \$372  = served & \$371 ;
+  assign \$373  = ~ mem__we;
+  assign \$374  = \$372  & \$373 ;
+  assign \$375  = ! bus__adr[20:18];
+  assign \$376  = served & \$375 ;
+  assign \$377  = \$376  & mem__we;
+  assign \$378  = ~ \tmr_mismatch$104 ;
+  assign \$379  = mem__wdata[3] & \$378 ;
+  assign \$380  = ~ \tmr_mismatch$104 ;
+  always @(posedge clk)
+    irq_en_tmr0 <= \$381 ;
+  always @(posedge clk)
+    irq_en_tmr1 <= \$382 ;
+  always @(posedge clk)
+    irq_en_tmr2 <= \$383 ;
+  always @(posedge clk)
+    reg_m_tmr0 <= \$384 ;
+  always @(posedge clk)
+    reg_m_tmr1 <= \$385 ;
+  always @(posedge clk)
+    reg_m_tmr2 <= \$386 ;
+  always @(posedge clk)
+    reg_k_tmr0 <= \$387 ;
+  always @(posedge clk)
+    reg_k_tmr1 <= \$388 ;
+  always @(posedge clk)
+    reg_k_tmr2 <= \$389 ;
+  always @(posedge clk)
+    reg_n_tmr0 <= \$390 ;
+  always @(posedge clk)
+    reg_n_tmr1 <= \$391 ;
+  always @(posedge clk)
+    reg_n_tmr2 <= \$392 ;
+  always @(posedge clk)
+    a_zp_tmr0 <= \$393 ;
+  always @(posedge clk)
+    a_zp_tmr1 <= \$394 ;
+  always @(posedge clk)
+    a_zp_tmr2 <= \$395 ;
+  always @(posedge clk)
+    b_zp_tmr0 <= \$396 ;
+  always @(posedge clk)
+    b_zp_tmr1 <= \$397 ;
+  always @(posedge clk)
+    b_zp_tmr2 <= \$398 ;
+  always @(posedge clk)
+    out_zp_tmr0 <= \$399 ;
+  always @(posedge clk)
+    out_zp_tmr1 <= \$400 ;
+  always @(posedge clk)
+    out_zp_tmr2 <= \$401 ;
+  always @(posedge clk)
+    act_min_tmr0 <= \$402 ;
+  always @(posedge clk)
+    act_min_tmr1 <= \$403 ;
+  always @(posedge clk)
+    act_min_tmr2 <= \$404 ;
+  always @(posedge clk)
+    act_max_tmr0 <= \$405 ;
+  always @(posedge clk)
+    act_max_tmr1 <= \$406 ;
+  always @(posedge clk)
+    act_max_tmr2 <= \$407 ;
+  always @(posedge clk)
+    per_channel_tmr0 <= \$408 ;
+  always @(posedge clk)
+    per_channel_tmr1 <= \$409 ;
+  always @(posedge clk)
+    per_channel_tmr2 <= \$410 ;
+  always @(posedge clk)
+    qmult_tmr0 <= \$411 ;
+  always @(posedge clk)
+    qmult_tmr1 <= \$412 ;
+  always @(posedge clk)
+    qmult_tmr2 <= \$413 ;
+  always @(posedge clk)
+    qshift_tmr0 <= \$414 ;
+  always @(posedge clk)
+    qshift_tmr1 <= \$415 ;
+  always @(posedge clk)
+    qshift_tmr2 <= \$416 ;
+  always @(posedge clk)
+    bus__ack <= \$417 ;
+  always @(posedge clk)
+    mem__ack_region <= \$418 ;
+  always @(posedge clk)
+    tmr_flag <= \$419 ;
+  always @(posedge clk)
+    tmr_errors <= \$420 ;
+  always @(posedge clk)
+    reg_rdata <= \$421 ;
+  always @(posedge clk)
+    ecc_ue <= \$422 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    irq_en_d = irq_en;
+    if (\$365 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            /* empty */;
+        18'h00007:
+            irq_en_d = mem__wdata[0];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    reg_m_d = reg_m;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              reg_m_d = mem__wdata[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    reg_k_d = reg_k;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              reg_k_d = mem__wdata[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    reg_n_d = reg_n;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              reg_n_d = mem__wdata[15:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    a_zp_d = a_zp;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              a_zp_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    b_zp_d = b_zp;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              b_zp_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    out_zp_d = out_zp;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              out_zp_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    act_min_d = act_min;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              act_min_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    act_max_d = act_max;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              act_max_d = mem__wdata[7:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    per_channel_d = per_channel;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              per_channel_d = mem__wdata[0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    qmult_d = qmult;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              /* empty */;
+          18'h00011:
+              qmult_d = mem__wdata;
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    qshift_d = qshift;
+    if (\$365 ) begin
+      if (\$368 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              /* empty */;
+          18'h00011:
+              /* empty */;
+          18'h00012:
+              qshift_d = mem__wdata[5:0];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    bus__dat_r = 32'd0;
+    if (bus__ack) begin
+      casez (mem__ack_region)
+        3'h0:
+            bus__dat_r = reg_rdata;
+        3'h1, 3'h2, 3'h3, 3'h4, 3'h5, 3'h6:
+            bus__dat_r = mem__rdata;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    ctl__start = 1'h0;
+    if (\$365 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            ctl__start = \$367 ;
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    ctl__clear_done = 1'h0;
+    if (\$365 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            ctl__clear_done = mem__wdata[1];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    ctl__clear_error = 1'h0;
+    if (\$365 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            ctl__clear_error = mem__wdata[2];
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$381  = irq_en_d;
+    if (rst) begin
+      \$381  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$382  = irq_en_d;
+    if (rst) begin
+      \$382  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$383  = irq_en_d;
+    if (rst) begin
+      \$383  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$384  = reg_m_d;
+    if (rst) begin
+      \$384  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$385  = reg_m_d;
+    if (rst) begin
+      \$385  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$386  = reg_m_d;
+    if (rst) begin
+      \$386  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$387  = reg_k_d;
+    if (rst) begin
+      \$387  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$388  = reg_k_d;
+    if (rst) begin
+      \$388  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$389  = reg_k_d;
+    if (rst) begin
+      \$389  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$390  = reg_n_d;
+    if (rst) begin
+      \$390  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$391  = reg_n_d;
+    if (rst) begin
+      \$391  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$392  = reg_n_d;
+    if (rst) begin
+      \$392  = 16'h0000;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$393  = a_zp_d;
+    if (rst) begin
+      \$393  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$394  = a_zp_d;
+    if (rst) begin
+      \$394  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$395  = a_zp_d;
+    if (rst) begin
+      \$395  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$396  = b_zp_d;
+    if (rst) begin
+      \$396  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$397  = b_zp_d;
+    if (rst) begin
+      \$397  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$398  = b_zp_d;
+    if (rst) begin
+      \$398  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$399  = out_zp_d;
+    if (rst) begin
+      \$399  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$400  = out_zp_d;
+    if (rst) begin
+      \$400  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$401  = out_zp_d;
+    if (rst) begin
+      \$401  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$402  = act_min_d;
+    if (rst) begin
+      \$402  = 8'h80;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$403  = act_min_d;
+    if (rst) begin
+      \$403  = 8'h80;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$404  = act_min_d;
+    if (rst) begin
+      \$404  = 8'h80;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$405  = act_max_d;
+    if (rst) begin
+      \$405  = 8'h7f;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$406  = act_max_d;
+    if (rst) begin
+      \$406  = 8'h7f;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$407  = act_max_d;
+    if (rst) begin
+      \$407  = 8'h7f;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$408  = per_channel_d;
+    if (rst) begin
+      \$408  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$409  = per_channel_d;
+    if (rst) begin
+      \$409  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$410  = per_channel_d;
+    if (rst) begin
+      \$410  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$411  = qmult_d;
+    if (rst) begin
+      \$411  = 32'd1073741824;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$412  = qmult_d;
+    if (rst) begin
+      \$412  = 32'd1073741824;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$413  = qmult_d;
+    if (rst) begin
+      \$413  = 32'd1073741824;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$414  = qshift_d;
+    if (rst) begin
+      \$414  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$415  = qshift_d;
+    if (rst) begin
+      \$415  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$416  = qshift_d;
+    if (rst) begin
+      \$416  = 6'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$417  = served;
+    if (rst) begin
+      \$417  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$418  = mem__ack_region;
+    if (served) begin
+      \$418  = bus__adr[20:18];
+    end
+    if (rst) begin
+      \$418  = 3'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$419  = tmr_flag;
+    if (\tmr_mismatch$104 ) begin
+      \$419  = 1'h1;
+    end
+    if (\$377 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (\$379 ) begin
+              \$419  = 1'h0;
+            end
+      endcase
+    end
+    if (rst) begin
+      \$419  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$420  = tmr_errors;
+    if (\tmr_mismatch$104 ) begin
+      \$420  = \$370 [31:0];
+    end
+    if (\$377 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            /* empty */;
+        18'h00007:
+            /* empty */;
+        18'h00014:
+            if (\$380 ) begin
+              \$420  = 32'd0;
+            end
+      endcase
+    end
+    if (rst) begin
+      \$420  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$421  = reg_rdata;
+    if (\$374 ) begin
+      (* full_case = 32'd1 *)
+      casez (bus__adr[17:0])
+        18'h00000:
+            \$421  = 32'd1329746993;
+        18'h00001:
+            \$421  = 32'd132100;
+        18'h00002:
+            \$421  = 32'd32;
+        18'h00003:
+            \$421  = 32'd32;
+        18'h00004:
+            \$421  = 32'd32;
+        18'h00006:
+            \$421  = { 27'h0000000, ecc_ue, tmr_flag, ctl__error, ctl__done, busy };
+        18'h00007:
+            \$421  = { 31'h00000000, irq_en };
+        18'h00008:
+            \$421  = { 16'h0000, reg_m };
+        18'h00009:
+            \$421  = { 16'h0000, reg_k };
+        18'h0000a:
+            \$421  = { 16'h0000, reg_n };
+        18'h0000b:
+            \$421  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+        18'h0000c:
+            \$421  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+        18'h0000d:
+            \$421  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+        18'h0000e:
+            \$421  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+        18'h0000f:
+            \$421  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+        18'h00010:
+            \$421  = { 31'h00000000, per_channel };
+        18'h00011:
+            \$421  = qmult;
+        18'h00012:
+            \$421  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+        18'h00013:
+            \$421  = ctl__cycles;
+        18'h00014:
+            \$421  = tmr_errors;
+        18'h00015:
+            \$421  = 32'd1;
+        18'h0001a:
+            \$421  = therm__rdata;
+        18'h0001b:
+            \$421  = therm__rdata;
+        18'h0001c:
+            \$421  = therm__rdata;
+        18'h0001d:
+            \$421  = therm__rdata;
+        18'h0001e:
+            \$421  = therm__rdata;
+        18'h0001f:
+            \$421  = therm__rdata;
+        18'h00020:
+            \$421  = therm__rdata;
+        18'h00021:
+            \$421  = therm__rdata;
+        18'h00022:
+            \$421  = therm__rdata;
+        18'h00023:
+            \$421  = therm__rdata;
+        18'h00024:
+            \$421  = therm__rdata;
+        18'h00025:
+            \$421  = therm__rdata;
+        18'h00026:
+            \$421  = therm__rdata;
+        18'h00027:
+            \$421  = therm__rdata;
+        18'h00028:
+            \$421  = therm__rdata;
+        default:
+            \$421  = 32'd0;
+      endcase
+    end
+    if (rst) begin
+      \$421  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
+    \$422  = ecc_ue;
+    if (\$377 ) begin
+      casez (bus__adr[17:0])
+        18'h00005:
+            /* empty */;
+        18'h00006:
+            if (mem__wdata[4]) begin
+              \$422  = 1'h0;
+            end
+      endcase
+    end
+    if (rst) begin
+      \$422  = 1'h0;
+    end
+  end
+  assign mismatch = tmr_mismatch;
+  assign cmd__m = reg_m;
+  assign cmd__k = reg_k;
+  assign cmd__n = reg_n;
+  assign cmd__a_zp = a_zp;
+  assign cmd__b_zp = b_zp;
+  assign cmd__out_zp = out_zp;
+  assign cmd__act_min = act_min;
+  assign cmd__act_max = act_max;
+  assign cmd__per_channel = per_channel;
+  assign cmd__qmult = qmult;
+  assign cmd__qshift = qshift;
+  assign mem__region = bus__adr[20:18];
+  assign mem__addr = bus__adr[17:0];
+  assign bus__we = mem__we;
+  assign bus__sel = mem__sel;
+  assign bus__dat_w = mem__wdata;
+  assign rd_region = mem__ack_region;
+  assign therm__wdata = mem__wdata;
+  assign therm__addr = \$362 [3:0];
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst, bus__req, busy, \port$569$0 , dp__ch_addr, \port$629$2 , dp__c_wr_en, served, bus_access, bus_rmw, dp__a_data__0, dp__a_data__1, dp__a_data__2, dp__a_data__3, dp__b_data__0, dp__b_data__1, dp__b_data__2
+, dp__b_data__3, dp__bias__0, dp__bias__1, dp__bias__2, dp__bias__3, dp__mult__0, dp__mult__1, dp__mult__2, dp__mult__3, dp__shift__0, dp__shift__1, dp__shift__2, dp__shift__3, ce, bus__ack_region, dp__c_wr_addr, \port$2955$0 , \port$2991$0 , \port$3027$0 , \port$3063$0 , bus__rdata
+, bus__we);
+  reg \$auto$verilog_backend.cc:2355:dump_module$25  = 0;
+  wire \$1 ;
+  wire \$10 ;
+  wire [17:0] \$100 ;
+  wire [17:0] \$101 ;
+  wire [20:0] \$102 ;
+  wire [17:0] \$103 ;
+  wire [17:0] \$104 ;
+  wire \$105 ;
+  wire \$106 ;
+  wire \$107 ;
+  wire \$108 ;
+  wire \$109 ;
+  wire \$11 ;
+  wire [17:0] \$110 ;
+  wire \$111 ;
+  wire \$112 ;
+  wire \$113 ;
+  wire [17:0] \$114 ;
+  wire [17:0] \$115 ;
+  wire [17:0] \$116 ;
+  wire \$117 ;
+  wire \$118 ;
+  wire \$119 ;
+  wire [17:0] \$12 ;
+  wire \$120 ;
+  wire \$121 ;
+  wire \$122 ;
+  wire \$123 ;
+  wire [17:0] \$124 ;
+  wire [17:0] \$125 ;
+  wire [17:0] \$126 ;
+  wire \$127 ;
+  wire \$128 ;
+  wire \$129 ;
+  wire \$13 ;
+  wire \$130 ;
+  wire \$131 ;
+  wire \$132 ;
+  wire \$133 ;
+  wire [17:0] \$134 ;
+  wire [17:0] \$135 ;
+  wire [17:0] \$136 ;
+  wire \$137 ;
+  wire \$138 ;
+  wire \$139 ;
+  wire \$14 ;
+  wire \$140 ;
+  wire \$141 ;
+  wire \$142 ;
+  wire \$143 ;
+  wire [17:0] \$144 ;
+  wire [17:0] \$145 ;
+  wire [17:0] \$146 ;
+  wire \$147 ;
+  wire \$148 ;
+  wire \$149 ;
+  wire \$15 ;
+  wire \$150 ;
+  wire \$151 ;
+  wire \$152 ;
+  wire \$153 ;
+  wire [17:0] \$154 ;
+  wire [17:0] \$155 ;
+  wire [17:0] \$156 ;
+  wire \$157 ;
+  wire \$158 ;
+  wire \$159 ;
+  wire [17:0] \$16 ;
+  wire \$160 ;
+  wire \$161 ;
+  wire \$162 ;
+  wire \$163 ;
+  wire [17:0] \$164 ;
+  wire [17:0] \$165 ;
+  wire [17:0] \$166 ;
+  wire \$167 ;
+  wire \$168 ;
+  wire \$169 ;
+  wire [17:0] \$17 ;
+  wire \$170 ;
+  wire \$171 ;
+  wire \$172 ;
+  wire \$173 ;
+  wire [17:0] \$174 ;
+  wire [17:0] \$175 ;
+  wire [17:0] \$176 ;
+  wire \$177 ;
+  wire \$178 ;
+  wire \$179 ;
+  wire [20:0] \$18 ;
+  wire \$180 ;
+  wire \$181 ;
+  wire \$182 ;
+  wire \$183 ;
+  wire [17:0] \$184 ;
+  wire [17:0] \$185 ;
+  wire [17:0] \$186 ;
+  wire \$187 ;
+  wire \$188 ;
+  wire \$189 ;
+  wire [17:0] \$19 ;
+  wire \$190 ;
+  wire \$191 ;
+  wire \$192 ;
+  wire \$193 ;
+  wire [17:0] \$194 ;
+  wire [17:0] \$195 ;
+  wire [17:0] \$196 ;
+  wire \$197 ;
+  wire \$198 ;
+  wire \$199 ;
+  wire [17:0] \$2 ;
+  wire [17:0] \$20 ;
+  wire \$200 ;
+  wire \$201 ;
+  wire \$202 ;
+  wire \$203 ;
+  wire [17:0] \$204 ;
+  wire [17:0] \$205 ;
+  wire [17:0] \$206 ;
+  wire \$207 ;
+  wire \$208 ;
+  wire \$209 ;
+  wire \$21 ;
+  wire \$210 ;
+  wire \$211 ;
+  wire \$212 ;
+  wire \$213 ;
+  wire [17:0] \$214 ;
+  wire [17:0] \$215 ;
+  wire [17:0] \$216 ;
+  wire \$217 ;
+  wire \$218 ;
+  wire \$219 ;
+  wire \$22 ;
+  wire \$220 ;
+  wire \$221 ;
+  wire \$222 ;
+  wire \$223 ;
+  wire [17:0] \$224 ;
+  wire [17:0] \$225 ;
+  wire [17:0] \$226 ;
+  wire \$227 ;
+  wire \$228 ;
+  wire \$229 ;
+  wire \$23 ;
+  wire \$230 ;
+  wire \$231 ;
+  wire \$232 ;
+  wire \$233 ;
+  wire \$234 ;
+  wire \$235 ;
+  wire \$236 ;
+  wire \$237 ;
+  wire \$238 ;
+  wire \$239 ;
+  wire \$24 ;
+  wire [3:0] \$240 ;
+  wire [18:0] \$241 ;
+  wire [18:0] \$242 ;
+  wire [17:0] \$243 ;
+  wire [17:0] \$244 ;
+  wire [17:0] \$245 ;
+  wire [31:0] \$246 ;
+  wire [31:0] \$247 ;
+  wire [31:0] \$248 ;
+  wire [31:0] \$249 ;
+  wire \$25 ;
+  wire [31:0] \$250 ;
+  wire [31:0] \$251 ;
+  wire \$252 ;
+  wire \$253 ;
+  wire \$254 ;
+  wire \$255 ;
+  wire \$256 ;
+  wire \$257 ;
+  wire \$258 ;
+  wire \$259 ;
+  wire [17:0] \$26 ;
+  wire \$260 ;
+  wire \$261 ;
+  wire \$262 ;
+  wire \$263 ;
+  wire \$264 ;
+  wire \$265 ;
+  wire \$266 ;
+  wire \$267 ;
+  wire \$268 ;
+  wire \$269 ;
+  wire \$27 ;
+  wire \$270 ;
+  wire \$271 ;
+  wire \$272 ;
+  wire \$273 ;
+  wire \$274 ;
+  wire \$275 ;
+  wire \$276 ;
+  wire \$277 ;
+  wire \$278 ;
+  wire \$279 ;
+  wire \$28 ;
+  wire \$280 ;
+  wire \$281 ;
+  wire \$282 ;
+  wire \$283 ;
+  wire \$284 ;
+  wire \$285 ;
+  wire \$286 ;
+  wire \$287 ;
+  wire \$288 ;
+  wire \$289 ;
+  wire \$29 ;
+  wire [17:0] \$290 ;
+  wire \$291 ;
+  wire \$292 ;
+  wire \$293 ;
+  wire \$294 ;
+  wire \$295 ;
+  wire [17:0] \$296 ;
+  wire \$297 ;
+  wire \$298 ;
+  wire \$299 ;
+  wire [17:0] \$3 ;
+  wire [17:0] \$30 ;
+  wire \$300 ;
+  wire \$301 ;
+  wire \$302 ;
+  wire \$303 ;
+  wire \$304 ;
+  wire \$305 ;
+  wire \$306 ;
+  wire \$307 ;
+  wire \$308 ;
+  wire \$309 ;
+  wire [17:0] \$31 ;
+  wire \$310 ;
+  wire \$311 ;
+  wire \$312 ;
+  wire \$313 ;
+  wire \$314 ;
+  wire \$315 ;
+  wire \$316 ;
+  wire \$317 ;
+  reg [1:0] \$318 ;
+  reg \$319 ;
+  wire [20:0] \$32 ;
+  reg \$320 ;
+  wire [17:0] \$33 ;
+  wire [17:0] \$34 ;
+  wire \$35 ;
+  wire \$36 ;
+  wire \$37 ;
+  wire \$38 ;
+  wire \$39 ;
+  wire [20:0] \$4 ;
+  wire [17:0] \$40 ;
+  wire \$41 ;
+  wire \$42 ;
+  wire \$43 ;
+  wire [17:0] \$44 ;
+  wire [17:0] \$45 ;
+  wire [20:0] \$46 ;
+  wire [17:0] \$47 ;
+  wire [17:0] \$48 ;
+  wire \$49 ;
+  wire [17:0] \$5 ;
+  wire \$50 ;
+  wire \$51 ;
+  wire \$52 ;
+  wire \$53 ;
+  wire [17:0] \$54 ;
+  wire \$55 ;
+  wire \$56 ;
+  wire \$57 ;
+  wire [17:0] \$58 ;
+  wire [17:0] \$59 ;
+  wire [17:0] \$6 ;
+  wire [20:0] \$60 ;
+  wire [17:0] \$61 ;
+  wire [17:0] \$62 ;
+  wire \$63 ;
+  wire \$64 ;
+  wire \$65 ;
+  wire \$66 ;
+  wire \$67 ;
+  wire [17:0] \$68 ;
+  wire \$69 ;
+  wire \$7 ;
+  wire \$70 ;
+  wire \$71 ;
+  wire [17:0] \$72 ;
+  wire [17:0] \$73 ;
+  wire [20:0] \$74 ;
+  wire [17:0] \$75 ;
+  wire [17:0] \$76 ;
+  wire \$77 ;
+  wire \$78 ;
+  wire \$79 ;
+  wire \$8 ;
+  wire \$80 ;
+  wire \$81 ;
+  wire [17:0] \$82 ;
+  wire \$83 ;
+  wire \$84 ;
+  wire \$85 ;
+  wire [17:0] \$86 ;
+  wire [17:0] \$87 ;
+  wire [20:0] \$88 ;
+  wire [17:0] \$89 ;
+  wire \$9 ;
+  wire [17:0] \$90 ;
+  wire \$91 ;
+  wire \$92 ;
+  wire \$93 ;
+  wire \$94 ;
+  wire \$95 ;
+  wire [17:0] \$96 ;
+  wire \$97 ;
+  wire \$98 ;
+  wire \$99 ;
+  wire [5:0] \$signature__addr ;
+  wire [2:0] \$signature__addr$100 ;
+  wire [2:0] \$signature__addr$104 ;
+  wire [2:0] \$signature__addr$107 ;
+  wire [2:0] \$signature__addr$111 ;
+  wire [2:0] \$signature__addr$114 ;
+  wire [2:0] \$signature__addr$118 ;
+  wire [2:0] \$signature__addr$121 ;
+  wire [2:0] \$signature__addr$125 ;
+  wire [2:0] \$signature__addr$128 ;
+  wire [2:0] \$signature__addr$132 ;
+  wire [2:0] \$signature__addr$135 ;
+  wire [2:0] \$signature__addr$139 ;
+  wire [2:0] \$signature__addr$142 ;
+  wire [2:0] \$signature__addr$146 ;
+  wire [2:0] \$signature__addr$149 ;
+  wire [7:0] \$signature__addr$154 ;
+  wire [7:0] \$signature__addr$155 ;
+  wire [5:0] \$signature__addr$18 ;
+  wire [5:0] \$signature__addr$21 ;
+  wire [5:0] \$signature__addr$25 ;
+  wire [5:0] \$signature__addr$28 ;
+  wire [5:0] \$signature__addr$32 ;
+  wire [5:0] \$signature__addr$35 ;
+  wire [5:0] \$signature__addr$39 ;
+  wire [5:0] \$signature__addr$43 ;
+  wire [5:0] \$signature__addr$47 ;
+  wire [5:0] \$signature__addr$50 ;
+  wire [5:0] \$signature__addr$54 ;
+  wire [5:0] \$signature__addr$57 ;
+  wire [5:0] \$signature__addr$61 ;
+  wire [5:0] \$signature__addr$64 ;
+  wire [2:0] \$signature__addr$68 ;
+  wire [2:0] \$signature__addr$72 ;
+  wire [2:0] \$signature__addr$76 ;
+  wire [2:0] \$signature__addr$79 ;
+  wire [2:0] \$signature__addr$83 ;
+  wire [2:0] \$signature__addr$86 ;
+  wire [5:0] \$signature__addr$9 ;
+  wire [2:0] \$signature__addr$90 ;
+  wire [2:0] \$signature__addr$93 ;
+  wire [2:0] \$signature__addr$97 ;
+  wire [31:0] \$signature__data ;
+  wire [31:0] \$signature__data$101 ;
+  wire [31:0] \$signature__data$106 ;
+  wire [31:0] \$signature__data$108 ;
+  wire [31:0] \$signature__data$113 ;
+  wire [31:0] \$signature__data$115 ;
+  wire [31:0] \$signature__data$12 ;
+  wire [31:0] \$signature__data$120 ;
+  wire [31:0] \$signature__data$122 ;
+  wire [5:0] \$signature__data$127 ;
+  wire [5:0] \$signature__data$129 ;
+  wire [5:0] \$signature__data$134 ;
+  wire [5:0] \$signature__data$136 ;
+  wire [5:0] \$signature__data$141 ;
+  wire [5:0] \$signature__data$143 ;
+  wire [5:0] \$signature__data$148 ;
+  wire [5:0] \$signature__data$150 ;
+  wire [31:0] \$signature__data$157 ;
+  wire [31:0] \$signature__data$163 ;
+  wire [31:0] \$signature__data$20 ;
+  wire [31:0] \$signature__data$23 ;
+  wire [31:0] \$signature__data$27 ;
+  wire [31:0] \$signature__data$30 ;
+  wire [31:0] \$signature__data$34 ;
+  wire [31:0] \$signature__data$37 ;
+  wire [31:0] \$signature__data$42 ;
+  wire [31:0] \$signature__data$45 ;
+  wire [31:0] \$signature__data$49 ;
+  wire [31:0] \$signature__data$52 ;
+  wire [31:0] \$signature__data$56 ;
+  wire [31:0] \$signature__data$59 ;
+  wire [31:0] \$signature__data$63 ;
+  wire [31:0] \$signature__data$66 ;
+  wire [31:0] \$signature__data$71 ;
+  wire [31:0] \$signature__data$73 ;
+  wire [31:0] \$signature__data$78 ;
+  wire [31:0] \$signature__data$80 ;
+  wire [31:0] \$signature__data$85 ;
+  wire [31:0] \$signature__data$87 ;
+  wire [31:0] \$signature__data$92 ;
+  wire [31:0] \$signature__data$94 ;
+  wire [31:0] \$signature__data$99 ;
+  wire \$signature__en ;
+  wire \$signature__en$102 ;
+  wire \$signature__en$103 ;
+  wire \$signature__en$109 ;
+  wire \$signature__en$110 ;
+  wire \$signature__en$116 ;
+  wire \$signature__en$117 ;
+  wire \$signature__en$123 ;
+  wire \$signature__en$124 ;
+  wire \$signature__en$130 ;
+  wire \$signature__en$131 ;
+  wire \$signature__en$137 ;
+  wire \$signature__en$138 ;
+  wire [3:0] \$signature__en$14 ;
+  wire \$signature__en$144 ;
+  wire \$signature__en$145 ;
+  wire \$signature__en$151 ;
+  wire \$signature__en$152 ;
+  wire [3:0] \$signature__en$159 ;
+  wire \$signature__en$22 ;
+  wire [3:0] \$signature__en$24 ;
+  wire \$signature__en$29 ;
+  wire [3:0] \$signature__en$31 ;
+  wire \$signature__en$36 ;
+  wire [3:0] \$signature__en$38 ;
+  wire \$signature__en$44 ;
+  wire [3:0] \$signature__en$46 ;
+  wire \$signature__en$51 ;
+  wire [3:0] \$signature__en$53 ;
+  wire \$signature__en$58 ;
+  wire [3:0] \$signature__en$60 ;
+  wire \$signature__en$65 ;
+  wire [3:0] \$signature__en$67 ;
+  wire \$signature__en$74 ;
+  wire \$signature__en$75 ;
+  wire \$signature__en$81 ;
+  wire \$signature__en$82 ;
+  wire \$signature__en$88 ;
+  wire \$signature__en$89 ;
+  wire \$signature__en$95 ;
+  wire \$signature__en$96 ;
+  input [2:0] bus__ack_region;
+  wire [2:0] bus__ack_region;
+  wire [17:0] bus__addr;
+  output [31:0] bus__rdata;
+  reg [31:0] bus__rdata;
+  wire [2:0] bus__region;
+  input bus__req;
+  wire bus__req;
+  input [3:0] bus__sel;
+  wire [3:0] bus__sel;
+  wire bus__served;
+  input [31:0] bus__wdata;
+  wire [31:0] bus__wdata;
+  input bus__we;
+  wire bus__we;
+  output bus_access;
+  wire bus_access;
+  output bus_rmw;
+  wire bus_rmw;
+  input busy;
+  wire busy;
+  reg [31:0] c_word;
+  input ce;
+  wire ce;
+  input clk;
+  wire clk;
+  wire [5:0] dp__a_addr;
+  output [31:0] dp__a_data__0;
+  wire [31:0] dp__a_data__0;
+  output [31:0] dp__a_data__1;
+  wire [31:0] dp__a_data__1;
+  output [31:0] dp__a_data__2;
+  wire [31:0] dp__a_data__2;
+  output [31:0] dp__a_data__3;
+  wire [31:0] dp__a_data__3;
+  wire [5:0] dp__b_addr;
+  output [31:0] dp__b_data__0;
+  wire [31:0] dp__b_data__0;
+  output [31:0] dp__b_data__1;
+  wire [31:0] dp__b_data__1;
+  output [31:0] dp__b_data__2;
+  wire [31:0] dp__b_data__2;
+  output [31:0] dp__b_data__3;
+  wire [31:0] dp__b_data__3;
+  output [31:0] dp__bias__0;
+  wire [31:0] dp__bias__0;
+  output [31:0] dp__bias__1;
+  wire [31:0] dp__bias__1;
+  output [31:0] dp__bias__2;
+  wire [31:0] dp__bias__2;
+  output [31:0] dp__bias__3;
+  wire [31:0] dp__bias__3;
+  input [7:0] dp__c_wr_addr;
+  wire [7:0] dp__c_wr_addr;
+  wire [31:0] dp__c_wr_data;
+  input [3:0] dp__c_wr_en;
+  wire [3:0] dp__c_wr_en;
+  input [2:0] dp__ch_addr;
+  wire [2:0] dp__ch_addr;
+  output [31:0] dp__mult__0;
+  wire [31:0] dp__mult__0;
+  output [31:0] dp__mult__1;
+  wire [31:0] dp__mult__1;
+  output [31:0] dp__mult__2;
+  wire [31:0] dp__mult__2;
+  output [31:0] dp__mult__3;
+  wire [31:0] dp__mult__3;
+  output [5:0] dp__shift__0;
+  wire [5:0] dp__shift__0;
+  output [5:0] dp__shift__1;
+  wire [5:0] dp__shift__1;
+  output [5:0] dp__shift__2;
+  wire [5:0] dp__shift__2;
+  output [5:0] dp__shift__3;
+  wire [5:0] dp__shift__3;
+  wire [3:0] lane_en;
+  input [20:0] \port$0$5 ;
+  wire [20:0] \port$0$5 ;
+  input [7:0] \port$2955$0 ;
+  wire [7:0] \port$2955$0 ;
+  input [7:0] \port$2991$0 ;
+  wire [7:0] \port$2991$0 ;
+  input [7:0] \port$3027$0 ;
+  wire [7:0] \port$3027$0 ;
+  input [7:0] \port$3063$0 ;
+  wire [7:0] \port$3063$0 ;
+  input [2:0] \port$569$0 ;
+  wire [2:0] \port$569$0 ;
+  input [2:0] \port$629$2 ;
+  wire [2:0] \port$629$2 ;
+  reg [1:0] rd_bank = 2'h0;
+  reg rd_lane = 1'h0;
+  reg rd_valid = 1'h0;
+  input rst;
+  wire rst;
+  output served;
+  wire served;
+  reg [31:0] value;
+  reg [31:0] \value$166 ;
+  reg [31:0] \value$167 ;
+  reg [31:0] \value$168 ;
+  reg [31:0] \value$169 ;
+  reg [31:0] a_bank0 [63:0];
+  initial begin
+    a_bank0[0] = 32'd0;
+    a_bank0[1] = 32'd0;
+    a_bank0[2] = 32'd0;
+    a_bank0[3] = 32'd0;
+    a_bank0[4] = 32'd0;
+    a_bank0[5] = 32'd0;
+    a_bank0[6] = 32'd0;
+    a_bank0[7] = 32'd0;
+    a_bank0[8] = 32'd0;
+    a_bank0[9] = 32'd0;
+    a_bank0[10] = 32'd0;
+    a_bank0[11] = 32'd0;
+    a_bank0[12] = 32'd0;
+    a_bank0[13] = 32'd0;
+    a_bank0[14] = 32'd0;
+    a_bank0[15] = 32'd0;
+    a_bank0[16] = 32'd0;
+    a_bank0[17] = 32'd0;
+    a_bank0[18] = 32'd0;
+    a_bank0[19] = 32'd0;
+    a_bank0[20] = 32'd0;
+    a_bank0[21] = 32'd0;
+    a_bank0[22] = 32'd0;
+    a_bank0[23] = 32'd0;
+    a_bank0[24] = 32'd0;
+    a_bank0[25] = 32'd0;
+    a_bank0[26] = 32'd0;
+    a_bank0[27] = 32'd0;
+    a_bank0[28] = 32'd0;
+    a_bank0[29] = 32'd0;
+    a_bank0[30] = 32'd0;
+    a_bank0[31] = 32'd0;
+    a_bank0[32] = 32'd0;
+    a_bank0[33] = 32'd0;
+    a_bank0[34] = 32'd0;
+    a_bank0[35] = 32'd0;
+    a_bank0[36] = 32'd0;
+    a_bank0[37] = 32'd0;
+    a_bank0[38] = 32'd0;
+    a_bank0[39] = 32'd0;
+    a_bank0[40] = 32'd0;
+    a_bank0[41] = 32'd0;
+    a_bank0[42] = 32'd0;
+    a_bank0[43] = 32'd0;
+    a_bank0[44] = 32'd0;
+    a_bank0[45] = 32'd0;
+    a_bank0[46] = 32'd0;
+    a_bank0[47] = 32'd0;
+    a_bank0[48] = 32'd0;
+    a_bank0[49] = 32'd0;
+    a_bank0[50] = 32'd0;
+    a_bank0[51] = 32'd0;
+    a_bank0[52] = 32'd0;
+    a_bank0[53] = 32'd0;
+    a_bank0[54] = 32'd0;
+    a_bank0[55] = 32'd0;
+    a_bank0[56] = 32'd0;
+    a_bank0[57] = 32'd0;
+    a_bank0[58] = 32'd0;
+    a_bank0[59] = 32'd0;
+    a_bank0[60] = 32'd0;
+    a_bank0[61] = 32'd0;
+    a_bank0[62] = 32'd0;
+    a_bank0[63] = 32'd0;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$14 [0])
+      a_bank0[{ \$6 [2:0], \port$0$5 [2:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$14 [1])
+      a_bank0[{ \$6 [2:0], \port$0$5 [2:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$14 [2])
+      a_bank0[{ \$6 [2:0], \port$0$5 [2:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$14 [3])
+      a_bank0[{ \$6 [2:0], \port$0$5 [2:0] }][31:24] <= bus__wdata[31:24];
+  end
+  reg [31:0] _0_;
+  always @(posedge clk) begin
+    if (\$signature__en ) begin
+      _0_ <= a_bank0[\$4 [5:0]];
+    end
+  end
+  assign dp__a_data__0 = _0_;
+  reg [31:0] a_bank1 [63:0];
+  initial begin
+    a_bank1[0] = 32'd0;
+    a_bank1[1] = 32'd0;
+    a_bank1[2] = 32'd0;
+    a_bank1[3] = 32'd0;
+    a_bank1[4] = 32'd0;
+    a_bank1[5] = 32'd0;
+    a_bank1[6] = 32'd0;
+    a_bank1[7] = 32'd0;
+    a_bank1[8] = 32'd0;
+    a_bank1[9] = 32'd0;
+    a_bank1[10] = 32'd0;
+    a_bank1[11] = 32'd0;
+    a_bank1[12] = 32'd0;
+    a_bank1[13] = 32'd0;
+    a_bank1[14] = 32'd0;
+    a_bank1[15] = 32'd0;
+    a_bank1[16] = 32'd0;
+    a_bank1[17] = 32'd0;
+    a_bank1[18] = 32'd0;
+    a_bank1[19] = 32'd0;
+    a_bank1[20] = 32'd0;
+    a_bank1[21] = 32'd0;
+    a_bank1[22] = 32'd0;
+    a_bank1[23] = 32'd0;
+    a_bank1[24] = 32'd0;
+    a_bank1[25] = 32'd0;
+    a_bank1[26] = 32'd0;
+    a_bank1[27] = 32'd0;
+    a_bank1[28] = 32'd0;
+    a_bank1[29] = 32'd0;
+    a_bank1[30] = 32'd0;
+    a_bank1[31] = 32'd0;
+    a_bank1[32] = 32'd0;
+    a_bank1[33] = 32'd0;
+    a_bank1[34] = 32'd0;
+    a_bank1[35] = 32'd0;
+    a_bank1[36] = 32'd0;
+    a_bank1[37] = 32'd0;
+    a_bank1[38] = 32'd0;
+    a_bank1[39] = 32'd0;
+    a_bank1[40] = 32'd0;
+    a_bank1[41] = 32'd0;
+    a_bank1[42] = 32'd0;
+    a_bank1[43] = 32'd0;
+    a_bank1[44] = 32'd0;
+    a_bank1[45] = 32'd0;
+    a_bank1[46] = 32'd0;
+    a_bank1[47] = 32'd0;
+    a_bank1[48] = 32'd0;
+    a_bank1[49] = 32'd0;
+    a_bank1[50] = 32'd0;
+    a_bank1[51] = 32'd0;
+    a_bank1[52] = 32'd0;
+    a_bank1[53] = 32'd0;
+    a_bank1[54] = 32'd0;
+    a_bank1[55] = 32'd0;
+    a_bank1[56] = 32'd0;
+    a_bank1[57] = 32'd0;
+    a_bank1[58] = 32'd0;
+    a_bank1[59] = 32'd0;
+    a_bank1[60] = 32'd0;
+    a_bank1[61] = 32'd0;
+    a_bank1[62] = 32'd0;
+    a_bank1[63] = 32'd0;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$24 [0])
+      a_bank1[{ \$20 [2:0], \port$0$5 [2:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$24 [1])
+      a_bank1[{ \$20 [2:0], \port$0$5 [2:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$24 [2])
+      a_bank1[{ \$20 [2:0], \port$0$5 [2:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$24 [3])
+      a_bank1[{ \$20 [2:0], \port$0$5 [2:0] }][31:24] <= bus__wdata[31:24];
+  end
+  reg [31:0] _1_;
+  always @(posedge clk) begin
+    if (\$signature__en$22 ) begin
+      _1_ <= a_bank1[\$18 [5:0]];
+    end
+  end
+  assign dp__a_data__1 = _1_;
+  reg [31:0] a_bank2 [63:0];
+  initial begin
+    a_bank2[0] = 32'd0;
+    a_bank2[1] = 32'd0;
+    a_bank2[2] = 32'd0;
+    a_bank2[3] = 32'd0;
+    a_bank2[4] = 32'd0;
+    a_bank2[5] = 32'd0;
+    a_bank2[6] = 32'd0;
+    a_bank2[7] = 32'd0;
+    a_bank2[8] = 32'd0;
+    a_bank2[9] = 32'd0;
+    a_bank2[10] = 32'd0;
+    a_bank2[11] = 32'd0;
+    a_bank2[12] = 32'd0;
+    a_bank2[13] = 32'd0;
+    a_bank2[14] = 32'd0;
+    a_bank2[15] = 32'd0;
+    a_bank2[16] = 32'd0;
+    a_bank2[17] = 32'd0;
+    a_bank2[18] = 32'd0;
+    a_bank2[19] = 32'd0;
+    a_bank2[20] = 32'd0;
+    a_bank2[21] = 32'd0;
+    a_bank2[22] = 32'd0;
+    a_bank2[23] = 32'd0;
+    a_bank2[24] = 32'd0;
+    a_bank2[25] = 32'd0;
+    a_bank2[26] = 32'd0;
+    a_bank2[27] = 32'd0;
+    a_bank2[28] = 32'd0;
+    a_bank2[29] = 32'd0;
+    a_bank2[30] = 32'd0;
+    a_bank2[31] = 32'd0;
+    a_bank2[32] = 32'd0;
+    a_bank2[33] = 32'd0;
+    a_bank2[34] = 32'd0;
+    a_bank2[35] = 32'd0;
+    a_bank2[36] = 32'd0;
+    a_bank2[37] = 32'd0;
+    a_bank2[38] = 32'd0;
+    a_bank2[39] = 32'd0;
+    a_bank2[40] = 32'd0;
+    a_bank2[41] = 32'd0;
+    a_bank2[42] = 32'd0;
+    a_bank2[43] = 32'd0;
+    a_bank2[44] = 32'd0;
+    a_bank2[45] = 32'd0;
+    a_bank2[46] = 32'd0;
+    a_bank2[47] = 32'd0;
+    a_bank2[48] = 32'd0;
+    a_bank2[49] = 32'd0;
+    a_bank2[50] = 32'd0;
+    a_bank2[51] = 32'd0;
+    a_bank2[52] = 32'd0;
+    a_bank2[53] = 32'd0;
+    a_bank2[54] = 32'd0;
+    a_bank2[55] = 32'd0;
+    a_bank2[56] = 32'd0;
+    a_bank2[57] = 32'd0;
+    a_bank2[58] = 32'd0;
+    a_bank2[59] = 32'd0;
+    a_bank2[60] = 32'd0;
+    a_bank2[61] = 32'd0;
+    a_bank2[62] = 32'd0;
+    a_bank2[63] = 32'd0;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$31 [0])
+      a_bank2[{ \$34 [2:0], \port$0$5 [2:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$31 [1])
+      a_bank2[{ \$34 [2:0], \port$0$5 [2:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$31 [2])
+      a_bank2[{ \$34 [2:0], \port$0$5 [2:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$31 [3])
+      a_bank2[{ \$34 [2:0], \port$0$5 [2:0] }][31:24] <= bus__wdata[31:24];
+  end
+  reg [31:0] _2_;
+  always @(posedge clk) begin
+    if (\$signature__en$29 ) begin
+      _2_ <= a_bank2[\$32 [5:0]];
+    end
+  end
+  assign dp__a_data__2 = _2_;
+  reg [31:0] a_bank3 [63:0];
+  initial begin
+    a_bank3[0] = 32'd0;
+    a_bank3[1] = 32'd0;
+    a_bank3[2] = 32'd0;
+    a_bank3[3] = 32'd0;
+    a_bank3[4] = 32'd0;
+    a_bank3[5] = 32'd0;
+    a_bank3[6] = 32'd0;
+    a_bank3[7] = 32'd0;
+    a_bank3[8] = 32'd0;
+    a_bank3[9] = 32'd0;
+    a_bank3[10] = 32'd0;
+    a_bank3[11] = 32'd0;
+    a_bank3[12] = 32'd0;
+    a_bank3[13] = 32'd0;
+    a_bank3[14] = 32'd0;
+    a_bank3[15] = 32'd0;
+    a_bank3[16] = 32'd0;
+    a_bank3[17] = 32'd0;
+    a_bank3[18] = 32'd0;
+    a_bank3[19] = 32'd0;
+    a_bank3[20] = 32'd0;
+    a_bank3[21] = 32'd0;
+    a_bank3[22] = 32'd0;
+    a_bank3[23] = 32'd0;
+    a_bank3[24] = 32'd0;
+    a_bank3[25] = 32'd0;
+    a_bank3[26] = 32'd0;
+    a_bank3[27] = 32'd0;
+    a_bank3[28] = 32'd0;
+    a_bank3[29] = 32'd0;
+    a_bank3[30] = 32'd0;
+    a_bank3[31] = 32'd0;
+    a_bank3[32] = 32'd0;
+    a_bank3[33] = 32'd0;
+    a_bank3[34] = 32'd0;
+    a_bank3[35] = 32'd0;
+    a_bank3[36] = 32'd0;
+    a_bank3[37] = 32'd0;
+    a_bank3[38] = 32'd0;
+    a_bank3[39] = 32'd0;
+    a_bank3[40] = 32'd0;
+    a_bank3[41] = 32'd0;
+    a_bank3[42] = 32'd0;
+    a_bank3[43] = 32'd0;
+    a_bank3[44] = 32'd0;
+    a_bank3[45] = 32'd0;
+    a_bank3[46] = 32'd0;
+    a_bank3[47] = 32'd0;
+    a_bank3[48] = 32'd0;
+    a_bank3[49] = 32'd0;
+    a_bank3[50] = 32'd0;
+    a_bank3[51] = 32'd0;
+    a_bank3[52] = 32'd0;
+    a_bank3[53] = 32'd0;
+    a_bank3[54] = 32'd0;
+    a_bank3[55] = 32'd0;
+    a_bank3[56] = 32'd0;
+    a_bank3[57] = 32'd0;
+    a_bank3[58] = 32'd0;
+    a_bank3[59] = 32'd0;
+    a_bank3[60] = 32'd0;
+    a_bank3[61] = 32'd0;
+    a_bank3[62] = 32'd0;
+    a_bank3[63] = 32'd0;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$38 [0])
+      a_bank3[{ \$48 [2:0], \port$0$5 [2:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$38 [1])
+      a_bank3[{ \$48 [2:0], \port$0$5 [2:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$38 [2])
+      a_bank3[{ \$48 [2:0], \port$0$5 [2:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$38 [3])
+      a_bank3[{ \$48 [2:0], \port$0$5 [2:0] }][31:24] <= bus__wdata[31:24];
+  end
+  reg [31:0] _3_;
+  always @(posedge clk) begin
+    if (\$signature__en$36 ) begin
+      _3_ <= a_bank3[\$46 [5:0]];
+    end
+  end
+  assign dp__a_data__3 = _3_;
+  reg [31:0] b_bank0 [63:0];
+  initial begin
+    b_bank0[0] = 32'd0;
+    b_bank0[1] = 32'd0;
+    b_bank0[2] = 32'd0;
+    b_bank0[3] = 32'd0;
+    b_bank0[4] = 32'd0;
+    b_bank0[5] = 32'd0;
+    b_bank0[6] = 32'd0;
+    b_bank0[7] = 32'd0;
+    b_bank0[8] = 32'd0;
+    b_bank0[9] = 32'd0;
+    b_bank0[10] = 32'd0;
+    b_bank0[11] = 32'd0;
+    b_bank0[12] = 32'd0;
+    b_bank0[13] = 32'd0;
+    b_bank0[14] = 32'd0;
+    b_bank0[15] = 32'd0;
+    b_bank0[16] = 32'd0;
+    b_bank0[17] = 32'd0;
+    b_bank0[18] = 32'd0;
+    b_bank0[19] = 32'd0;
+    b_bank0[20] = 32'd0;
+    b_bank0[21] = 32'd0;
+    b_bank0[22] = 32'd0;
+    b_bank0[23] = 32'd0;
+    b_bank0[24] = 32'd0;
+    b_bank0[25] = 32'd0;
+    b_bank0[26] = 32'd0;
+    b_bank0[27] = 32'd0;
+    b_bank0[28] = 32'd0;
+    b_bank0[29] = 32'd0;
+    b_bank0[30] = 32'd0;
+    b_bank0[31] = 32'd0;
+    b_bank0[32] = 32'd0;
+    b_bank0[33] = 32'd0;
+    b_bank0[34] = 32'd0;
+    b_bank0[35] = 32'd0;
+    b_bank0[36] = 32'd0;
+    b_bank0[37] = 32'd0;
+    b_bank0[38] = 32'd0;
+    b_bank0[39] = 32'd0;
+    b_bank0[40] = 32'd0;
+    b_bank0[41] = 32'd0;
+    b_bank0[42] = 32'd0;
+    b_bank0[43] = 32'd0;
+    b_bank0[44] = 32'd0;
+    b_bank0[45] = 32'd0;
+    b_bank0[46] = 32'd0;
+    b_bank0[47] = 32'd0;
+    b_bank0[48] = 32'd0;
+    b_bank0[49] = 32'd0;
+    b_bank0[50] = 32'd0;
+    b_bank0[51] = 32'd0;
+    b_bank0[52] = 32'd0;
+    b_bank0[53] = 32'd0;
+    b_bank0[54] = 32'd0;
+    b_bank0[55] = 32'd0;
+    b_bank0[56] = 32'd0;
+    b_bank0[57] = 32'd0;
+    b_bank0[58] = 32'd0;
+    b_bank0[59] = 32'd0;
+    b_bank0[60] = 32'd0;
+    b_bank0[61] = 32'd0;
+    b_bank0[62] = 32'd0;
+    b_bank0[63] = 32'd0;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$46 [0])
+      b_bank0[{ \$62 [2:0], \port$0$5 [2:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$46 [1])
+      b_bank0[{ \$62 [2:0], \port$0$5 [2:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$46 [2])
+      b_bank0[{ \$62 [2:0], \port$0$5 [2:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$46 [3])
+      b_bank0[{ \$62 [2:0], \port$0$5 [2:0] }][31:24] <= bus__wdata[31:24];
+  end
+  reg [31:0] _4_;
+  always @(posedge clk) begin
+    if (\$signature__en$44 ) begin
+      _4_ <= b_bank0[\$60 [5:0]];
+    end
+  end
+  assign dp__b_data__0 = _4_;
+  reg [31:0] b_bank1 [63:0];
+  initial begin
+    b_bank1[0] = 32'd0;
+    b_bank1[1] = 32'd0;
+    b_bank1[2] = 32'd0;
+    b_bank1[3] = 32'd0;
+    b_bank1[4] = 32'd0;
+    b_bank1[5] = 32'd0;
+    b_bank1[6] = 32'd0;
+    b_bank1[7] = 32'd0;
+    b_bank1[8] = 32'd0;
+    b_bank1[9] = 32'd0;
+    b_bank1[10] = 32'd0;
+    b_bank1[11] = 32'd0;
+    b_bank1[12] = 32'd0;
+    b_bank1[13] = 32'd0;
+    b_bank1[14] = 32'd0;
+    b_bank1[15] = 32'd0;
+    b_bank1[16] = 32'd0;
+    b_bank1[17] = 32'd0;
+    b_bank1[18] = 32'd0;
+    b_bank1[19] = 32'd0;
+    b_bank1[20] = 32'd0;
+    b_bank1[21] = 32'd0;
+    b_bank1[22] = 32'd0;
+    b_bank1[23] = 32'd0;
+    b_bank1[24] = 32'd0;
+    b_bank1[25] = 32'd0;
+    b_bank1[26] = 32'd0;
+    b_bank1[27] = 32'd0;
+    b_bank1[28] = 32'd0;
+    b_bank1[29] = 32'd0;
+    b_bank1[30] = 32'd0;
+    b_bank1[31] = 32'd0;
+    b_bank1[32] = 32'd0;
+    b_bank1[33] = 32'd0;
+    b_bank1[34] = 32'd0;
+    b_bank1[35] = 32'd0;
+    b_bank1[36] = 32'd0;
+    b_bank1[37] = 32'd0;
+    b_bank1[38] = 32'd0;
+    b_bank1[39] = 32'd0;
+    b_bank1[40] = 32'd0;
+    b_bank1[41] = 32'd0;
+    b_bank1[42] = 32'd0;
+    b_bank1[43] = 32'd0;
+    b_bank1[44] = 32'd0;
+    b_bank1[45] = 32'd0;
+    b_bank1[46] = 32'd0;
+    b_bank1[47] = 32'd0;
+    b_bank1[48] = 32'd0;
+    b_bank1[49] = 32'd0;
+    b_bank1[50] = 32'd0;
+    b_bank1[51] = 32'd0;
+    b_bank1[52] = 32'd0;
+    b_bank1[53] = 32'd0;
+    b_bank1[54] = 32'd0;
+    b_bank1[55] = 32'd0;
+    b_bank1[56] = 32'd0;
+    b_bank1[57] = 32'd0;
+    b_bank1[58] = 32'd0;
+    b_bank1[59] = 32'd0;
+    b_bank1[60] = 32'd0;
+    b_bank1[61] = 32'd0;
+    b_bank1[62] = 32'd0;
+    b_bank1[63] = 32'd0;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$53 [0])
+      b_bank1[{ \$76 [2:0], \port$0$5 [2:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$53 [1])
+      b_bank1[{ \$76 [2:0], \port$0$5 [2:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$53 [2])
+      b_bank1[{ \$76 [2:0], \port$0$5 [2:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$53 [3])
+      b_bank1[{ \$76 [2:0], \port$0$5 [2:0] }][31:24] <= bus__wdata[31:24];
+  end
+  reg [31:0] _5_;
+  always @(posedge clk) begin
+    if (\$signature__en$51 ) begin
+      _5_ <= b_bank1[\$74 [5:0]];
+    end
+  end
+  assign dp__b_data__1 = _5_;
+  reg [31:0] b_bank2 [63:0];
+  initial begin
+    b_bank2[0] = 32'd0;
+    b_bank2[1] = 32'd0;
+    b_bank2[2] = 32'd0;
+    b_bank2[3] = 32'd0;
+    b_bank2[4] = 32'd0;
+    b_bank2[5] = 32'd0;
+    b_bank2[6] = 32'd0;
+    b_bank2[7] = 32'd0;
+    b_bank2[8] = 32'd0;
+    b_bank2[9] = 32'd0;
+    b_bank2[10] = 32'd0;
+    b_bank2[11] = 32'd0;
+    b_bank2[12] = 32'd0;
+    b_bank2[13] = 32'd0;
+    b_bank2[14] = 32'd0;
+    b_bank2[15] = 32'd0;
+    b_bank2[16] = 32'd0;
+    b_bank2[17] = 32'd0;
+    b_bank2[18] = 32'd0;
+    b_bank2[19] = 32'd0;
+    b_bank2[20] = 32'd0;
+    b_bank2[21] = 32'd0;
+    b_bank2[22] = 32'd0;
+    b_bank2[23] = 32'd0;
+    b_bank2[24] = 32'd0;
+    b_bank2[25] = 32'd0;
+    b_bank2[26] = 32'd0;
+    b_bank2[27] = 32'd0;
+    b_bank2[28] = 32'd0;
+    b_bank2[29] = 32'd0;
+    b_bank2[30] = 32'd0;
+    b_bank2[31] = 32'd0;
+    b_bank2[32] = 32'd0;
+    b_bank2[33] = 32'd0;
+    b_bank2[34] = 32'd0;
+    b_bank2[35] = 32'd0;
+    b_bank2[36] = 32'd0;
+    b_bank2[37] = 32'd0;
+    b_bank2[38] = 32'd0;
+    b_bank2[39] = 32'd0;
+    b_bank2[40] = 32'd0;
+    b_bank2[41] = 32'd0;
+    b_bank2[42] = 32'd0;
+    b_bank2[43] = 32'd0;
+    b_bank2[44] = 32'd0;
+    b_bank2[45] = 32'd0;
+    b_bank2[46] = 32'd0;
+    b_bank2[47] = 32'd0;
+    b_bank2[48] = 32'd0;
+    b_bank2[49] = 32'd0;
+    b_bank2[50] = 32'd0;
+    b_bank2[51] = 32'd0;
+    b_bank2[52] = 32'd0;
+    b_bank2[53] = 32'd0;
+    b_bank2[54] = 32'd0;
+    b_bank2[55] = 32'd0;
+    b_bank2[56] = 32'd0;
+    b_bank2[57] = 32'd0;
+    b_bank2[58] = 32'd0;
+    b_bank2[59] = 32'd0;
+    b_bank2[60] = 32'd0;
+    b_bank2[61] = 32'd0;
+    b_bank2[62] = 32'd0;
+    b_bank2[63] = 32'd0;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$60 [0])
+      b_bank2[{ \$90 [2:0], \port$0$5 [2:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$60 [1])
+      b_bank2[{ \$90 [2:0], \port$0$5 [2:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$60 [2])
+      b_bank2[{ \$90 [2:0], \port$0$5 [2:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$60 [3])
+      b_bank2[{ \$90 [2:0], \port$0$5 [2:0] }][31:24] <= bus__wdata[31:24];
+  end
+  reg [31:0] _6_;
+  always @(posedge clk) begin
+    if (\$signature__en$58 ) begin
+      _6_ <= b_bank2[\$88 [5:0]];
+    end
+  end
+  assign dp__b_data__2 = _6_;
+  reg [31:0] b_bank3 [63:0];
+  initial begin
+    b_bank3[0] = 32'd0;
+    b_bank3[1] = 32'd0;
+    b_bank3[2] = 32'd0;
+    b_bank3[3] = 32'd0;
+    b_bank3[4] = 32'd0;
+    b_bank3[5] = 32'd0;
+    b_bank3[6] = 32'd0;
+    b_bank3[7] = 32'd0;
+    b_bank3[8] = 32'd0;
+    b_bank3[9] = 32'd0;
+    b_bank3[10] = 32'd0;
+    b_bank3[11] = 32'd0;
+    b_bank3[12] = 32'd0;
+    b_bank3[13] = 32'd0;
+    b_bank3[14] = 32'd0;
+    b_bank3[15] = 32'd0;
+    b_bank3[16] = 32'd0;
+    b_bank3[17] = 32'd0;
+    b_bank3[18] = 32'd0;
+    b_bank3[19] = 32'd0;
+    b_bank3[20] = 32'd0;
+    b_bank3[21] = 32'd0;
+    b_bank3[22] = 32'd0;
+    b_bank3[23] = 32'd0;
+    b_bank3[24] = 32'd0;
+    b_bank3[25] = 32'd0;
+    b_bank3[26] = 32'd0;
+    b_bank3[27] = 32'd0;
+    b_bank3[28] = 32'd0;
+    b_bank3[29] = 32'd0;
+    b_bank3[30] = 32'd0;
+    b_bank3[31] = 32'd0;
+    b_bank3[32] = 32'd0;
+    b_bank3[33] = 32'd0;
+    b_bank3[34] = 32'd0;
+    b_bank3[35] = 32'd0;
+    b_bank3[36] = 32'd0;
+    b_bank3[37] = 32'd0;
+    b_bank3[38] = 32'd0;
+    b_bank3[39] = 32'd0;
+    b_bank3[40] = 32'd0;
+    b_bank3[41] = 32'd0;
+    b_bank3[42] = 32'd0;
+    b_bank3[43] = 32'd0;
+    b_bank3[44] = 32'd0;
+    b_bank3[45] = 32'd0;
+    b_bank3[46] = 32'd0;
+    b_bank3[47] = 32'd0;
+    b_bank3[48] = 32'd0;
+    b_bank3[49] = 32'd0;
+    b_bank3[50] = 32'd0;
+    b_bank3[51] = 32'd0;
+    b_bank3[52] = 32'd0;
+    b_bank3[53] = 32'd0;
+    b_bank3[54] = 32'd0;
+    b_bank3[55] = 32'd0;
+    b_bank3[56] = 32'd0;
+    b_bank3[57] = 32'd0;
+    b_bank3[58] = 32'd0;
+    b_bank3[59] = 32'd0;
+    b_bank3[60] = 32'd0;
+    b_bank3[61] = 32'd0;
+    b_bank3[62] = 32'd0;
+    b_bank3[63] = 32'd0;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$67 [0])
+      b_bank3[{ \$104 [2:0], \port$0$5 [2:0] }][7:0] <= bus__wdata[7:0];
+    if (\$signature__en$67 [1])
+      b_bank3[{ \$104 [2:0], \port$0$5 [2:0] }][15:8] <= bus__wdata[15:8];
+    if (\$signature__en$67 [2])
+      b_bank3[{ \$104 [2:0], \port$0$5 [2:0] }][23:16] <= bus__wdata[23:16];
+    if (\$signature__en$67 [3])
+      b_bank3[{ \$104 [2:0], \port$0$5 [2:0] }][31:24] <= bus__wdata[31:24];
+  end
+  reg [31:0] _7_;
+  always @(posedge clk) begin
+    if (\$signature__en$65 ) begin
+      _7_ <= b_bank3[\$102 [5:0]];
+    end
+  end
+  assign dp__b_data__3 = _7_;
+  reg [31:0] bias_bank0 [7:0];
+  initial begin
+    bias_bank0[0] = 32'd0;
+    bias_bank0[1] = 32'd0;
+    bias_bank0[2] = 32'd0;
+    bias_bank0[3] = 32'd0;
+    bias_bank0[4] = 32'd0;
+    bias_bank0[5] = 32'd0;
+    bias_bank0[6] = 32'd0;
+    bias_bank0[7] = 32'd0;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$74 )
+      bias_bank0[\$116 [2:0]] <= bus__wdata;
+  end
+  reg [31:0] _8_;
+  always @(posedge clk) begin
+    if (\$signature__en$75 ) begin
+      _8_ <= bias_bank0[\$115 [2:0]];
+    end
+  end
+  assign dp__bias__0 = _8_;
+  reg [31:0] bias_bank1 [7:0];
+  initial begin
+    bias_bank1[0] = 32'd0;
+    bias_bank1[1] = 32'd0;
+    bias_bank1[2] = 32'd0;
+    bias_bank1[3] = 32'd0;
+    bias_bank1[4] = 32'd0;
+    bias_bank1[5] = 32'd0;
+    bias_bank1[6] = 32'd0;
+    bias_bank1[7] = 32'd0;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$81 )
+      bias_bank1[\$126 [2:0]] <= bus__wdata;
+  end
+  reg [31:0] _9_;
+  always @(posedge clk) begin
+    if (\$signature__en$82 ) begin
+      _9_ <= bias_bank1[\$125 [2:0]];
+    end
+  end
+  assign dp__bias__1 = _9_;
+  reg [31:0] bias_bank2 [7:0];
+  initial begin
+    bias_bank2[0] = 32'd0;
+    bias_bank2[1] = 32'd0;
+    bias_bank2[2] = 32'd0;
+    bias_bank2[3] = 32'd0;
+    bias_bank2[4] = 32'd0;
+    bias_bank2[5] = 32'd0;
+    bias_bank2[6] = 32'd0;
+    bias_bank2[7] = 32'd0;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$88 )
+      bias_bank2[\$136 [2:0]] <= bus__wdata;
+  end
+  reg [31:0] _10_;
+  always @(posedge clk) begin
+    if (\$signature__en$89 ) begin
+      _10_ <= bias_bank2[\$135 [2:0]];
+    end
+  end
+  assign dp__bias__2 = _10_;
+  reg [31:0] bias_bank3 [7:0];
+  initial begin
+    bias_bank3[0] = 32'd0;
+    bias_bank3[1] = 32'd0;
+    bias_bank3[2] = 32'd0;
+    bias_bank3[3] = 32'd0;
+    bias_bank3[4] = 32'd0;
+    bias_bank3[5] = 32'd0;
+    bias_bank3[6] = 32'd0;
+    bias_bank3[7] = 32'd0;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$95 )
+      bias_bank3[\$146 [2:0]] <= bus__wdata;
+  end
+  reg [31:0] _11_;
+  always @(posedge clk) begin
+    if (\$signature__en$96 ) begin
+      _11_ <= bias_bank3[\$145 [2:0]];
+    end
+  end
+  assign dp__bias__3 = _11_;
+  reg [31:0] c_mem [255:0];
+  initial begin
+    c_mem[0] = 32'd0;
+    c_mem[1] = 32'd0;
+    c_mem[2] = 32'd0;
+    c_mem[3] = 32'd0;
+    c_mem[4] = 32'd0;
+    c_mem[5] = 32'd0;
+    c_mem[6] = 32'd0;
+    c_mem[7] = 32'd0;
+    c_mem[8] = 32'd0;
+    c_mem[9] = 32'd0;
+    c_mem[10] = 32'd0;
+    c_mem[11] = 32'd0;
+    c_mem[12] = 32'd0;
+    c_mem[13] = 32'd0;
+    c_mem[14] = 32'd0;
+    c_mem[15] = 32'd0;
+    c_mem[16] = 32'd0;
+    c_mem[17] = 32'd0;
+    c_mem[18] = 32'd0;
+    c_mem[19] = 32'd0;
+    c_mem[20] = 32'd0;
+    c_mem[21] = 32'd0;
+    c_mem[22] = 32'd0;
+    c_mem[23] = 32'd0;
+    c_mem[24] = 32'd0;
+    c_mem[25] = 32'd0;
+    c_mem[26] = 32'd0;
+    c_mem[27] = 32'd0;
+    c_mem[28] = 32'd0;
+    c_mem[29] = 32'd0;
+    c_mem[30] = 32'd0;
+    c_mem[31] = 32'd0;
+    c_mem[32] = 32'd0;
+    c_mem[33] = 32'd0;
+    c_mem[34] = 32'd0;
+    c_mem[35] = 32'd0;
+    c_mem[36] = 32'd0;
+    c_mem[37] = 32'd0;
+    c_mem[38] = 32'd0;
+    c_mem[39] = 32'd0;
+    c_mem[40] = 32'd0;
+    c_mem[41] = 32'd0;
+    c_mem[42] = 32'd0;
+    c_mem[43] = 32'd0;
+    c_mem[44] = 32'd0;
+    c_mem[45] = 32'd0;
+    c_mem[46] = 32'd0;
+    c_mem[47] = 32'd0;
+    c_mem[48] = 32'd0;
+    c_mem[49] = 32'd0;
+    c_mem[50] = 32'd0;
+    c_mem[51] = 32'd0;
+    c_mem[52] = 32'd0;
+    c_mem[53] = 32'd0;
+    c_mem[54] = 32'd0;
+    c_mem[55] = 32'd0;
+    c_mem[56] = 32'd0;
+    c_mem[57] = 32'd0;
+    c_mem[58] = 32'd0;
+    c_mem[59] = 32'd0;
+    c_mem[60] = 32'd0;
+    c_mem[61] = 32'd0;
+    c_mem[62] = 32'd0;
+    c_mem[63] = 32'd0;
+    c_mem[64] = 32'd0;
+    c_mem[65] = 32'd0;
+    c_mem[66] = 32'd0;
+    c_mem[67] = 32'd0;
+    c_mem[68] = 32'd0;
+    c_mem[69] = 32'd0;
+    c_mem[70] = 32'd0;
+    c_mem[71] = 32'd0;
+    c_mem[72] = 32'd0;
+    c_mem[73] = 32'd0;
+    c_mem[74] = 32'd0;
+    c_mem[75] = 32'd0;
+    c_mem[76] = 32'd0;
+    c_mem[77] = 32'd0;
+    c_mem[78] = 32'd0;
+    c_mem[79] = 32'd0;
+    c_mem[80] = 32'd0;
+    c_mem[81] = 32'd0;
+    c_mem[82] = 32'd0;
+    c_mem[83] = 32'd0;
+    c_mem[84] = 32'd0;
+    c_mem[85] = 32'd0;
+    c_mem[86] = 32'd0;
+    c_mem[87] = 32'd0;
+    c_mem[88] = 32'd0;
+    c_mem[89] = 32'd0;
+    c_mem[90] = 32'd0;
+    c_mem[91] = 32'd0;
+    c_mem[92] = 32'd0;
+    c_mem[93] = 32'd0;
+    c_mem[94] = 32'd0;
+    c_mem[95] = 32'd0;
+    c_mem[96] = 32'd0;
+    c_mem[97] = 32'd0;
+    c_mem[98] = 32'd0;
+    c_mem[99] = 32'd0;
+    c_mem[100] = 32'd0;
+    c_mem[101] = 32'd0;
+    c_mem[102] = 32'd0;
+    c_mem[103] = 32'd0;
+    c_mem[104] = 32'd0;
+    c_mem[105] = 32'd0;
+    c_mem[106] = 32'd0;
+    c_mem[107] = 32'd0;
+    c_mem[108] = 32'd0;
+    c_mem[109] = 32'd0;
+    c_mem[110] = 32'd0;
+    c_mem[111] = 32'd0;
+    c_mem[112] = 32'd0;
+    c_mem[113] = 32'd0;
+    c_mem[114] = 32'd0;
+    c_mem[115] = 32'd0;
+    c_mem[116] = 32'd0;
+    c_mem[117] = 32'd0;
+    c_mem[118] = 32'd0;
+    c_mem[119] = 32'd0;
+    c_mem[120] = 32'd0;
+    c_mem[121] = 32'd0;
+    c_mem[122] = 32'd0;
+    c_mem[123] = 32'd0;
+    c_mem[124] = 32'd0;
+    c_mem[125] = 32'd0;
+    c_mem[126] = 32'd0;
+    c_mem[127] = 32'd0;
+    c_mem[128] = 32'd0;
+    c_mem[129] = 32'd0;
+    c_mem[130] = 32'd0;
+    c_mem[131] = 32'd0;
+    c_mem[132] = 32'd0;
+    c_mem[133] = 32'd0;
+    c_mem[134] = 32'd0;
+    c_mem[135] = 32'd0;
+    c_mem[136] = 32'd0;
+    c_mem[137] = 32'd0;
+    c_mem[138] = 32'd0;
+    c_mem[139] = 32'd0;
+    c_mem[140] = 32'd0;
+    c_mem[141] = 32'd0;
+    c_mem[142] = 32'd0;
+    c_mem[143] = 32'd0;
+    c_mem[144] = 32'd0;
+    c_mem[145] = 32'd0;
+    c_mem[146] = 32'd0;
+    c_mem[147] = 32'd0;
+    c_mem[148] = 32'd0;
+    c_mem[149] = 32'd0;
+    c_mem[150] = 32'd0;
+    c_mem[151] = 32'd0;
+    c_mem[152] = 32'd0;
+    c_mem[153] = 32'd0;
+    c_mem[154] = 32'd0;
+    c_mem[155] = 32'd0;
+    c_mem[156] = 32'd0;
+    c_mem[157] = 32'd0;
+    c_mem[158] = 32'd0;
+    c_mem[159] = 32'd0;
+    c_mem[160] = 32'd0;
+    c_mem[161] = 32'd0;
+    c_mem[162] = 32'd0;
+    c_mem[163] = 32'd0;
+    c_mem[164] = 32'd0;
+    c_mem[165] = 32'd0;
+    c_mem[166] = 32'd0;
+    c_mem[167] = 32'd0;
+    c_mem[168] = 32'd0;
+    c_mem[169] = 32'd0;
+    c_mem[170] = 32'd0;
+    c_mem[171] = 32'd0;
+    c_mem[172] = 32'd0;
+    c_mem[173] = 32'd0;
+    c_mem[174] = 32'd0;
+    c_mem[175] = 32'd0;
+    c_mem[176] = 32'd0;
+    c_mem[177] = 32'd0;
+    c_mem[178] = 32'd0;
+    c_mem[179] = 32'd0;
+    c_mem[180] = 32'd0;
+    c_mem[181] = 32'd0;
+    c_mem[182] = 32'd0;
+    c_mem[183] = 32'd0;
+    c_mem[184] = 32'd0;
+    c_mem[185] = 32'd0;
+    c_mem[186] = 32'd0;
+    c_mem[187] = 32'd0;
+    c_mem[188] = 32'd0;
+    c_mem[189] = 32'd0;
+    c_mem[190] = 32'd0;
+    c_mem[191] = 32'd0;
+    c_mem[192] = 32'd0;
+    c_mem[193] = 32'd0;
+    c_mem[194] = 32'd0;
+    c_mem[195] = 32'd0;
+    c_mem[196] = 32'd0;
+    c_mem[197] = 32'd0;
+    c_mem[198] = 32'd0;
+    c_mem[199] = 32'd0;
+    c_mem[200] = 32'd0;
+    c_mem[201] = 32'd0;
+    c_mem[202] = 32'd0;
+    c_mem[203] = 32'd0;
+    c_mem[204] = 32'd0;
+    c_mem[205] = 32'd0;
+    c_mem[206] = 32'd0;
+    c_mem[207] = 32'd0;
+    c_mem[208] = 32'd0;
+    c_mem[209] = 32'd0;
+    c_mem[210] = 32'd0;
+    c_mem[211] = 32'd0;
+    c_mem[212] = 32'd0;
+    c_mem[213] = 32'd0;
+    c_mem[214] = 32'd0;
+    c_mem[215] = 32'd0;
+    c_mem[216] = 32'd0;
+    c_mem[217] = 32'd0;
+    c_mem[218] = 32'd0;
+    c_mem[219] = 32'd0;
+    c_mem[220] = 32'd0;
+    c_mem[221] = 32'd0;
+    c_mem[222] = 32'd0;
+    c_mem[223] = 32'd0;
+    c_mem[224] = 32'd0;
+    c_mem[225] = 32'd0;
+    c_mem[226] = 32'd0;
+    c_mem[227] = 32'd0;
+    c_mem[228] = 32'd0;
+    c_mem[229] = 32'd0;
+    c_mem[230] = 32'd0;
+    c_mem[231] = 32'd0;
+    c_mem[232] = 32'd0;
+    c_mem[233] = 32'd0;
+    c_mem[234] = 32'd0;
+    c_mem[235] = 32'd0;
+    c_mem[236] = 32'd0;
+    c_mem[237] = 32'd0;
+    c_mem[238] = 32'd0;
+    c_mem[239] = 32'd0;
+    c_mem[240] = 32'd0;
+    c_mem[241] = 32'd0;
+    c_mem[242] = 32'd0;
+    c_mem[243] = 32'd0;
+    c_mem[244] = 32'd0;
+    c_mem[245] = 32'd0;
+    c_mem[246] = 32'd0;
+    c_mem[247] = 32'd0;
+    c_mem[248] = 32'd0;
+    c_mem[249] = 32'd0;
+    c_mem[250] = 32'd0;
+    c_mem[251] = 32'd0;
+    c_mem[252] = 32'd0;
+    c_mem[253] = 32'd0;
+    c_mem[254] = 32'd0;
+    c_mem[255] = 32'd0;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$159 [0])
+      c_mem[\$245 [7:0]][7:0] <= \$signature__data$157 [7:0];
+    if (\$signature__en$159 [1])
+      c_mem[\$245 [7:0]][15:8] <= \$signature__data$157 [15:8];
+    if (\$signature__en$159 [2])
+      c_mem[\$245 [7:0]][23:16] <= \$signature__data$157 [23:16];
+    if (\$signature__en$159 [3])
+      c_mem[\$245 [7:0]][31:24] <= \$signature__data$157 [31:24];
+  end
+  reg [31:0] _12_;
+  always @(posedge clk) begin
+    _12_ <= c_mem[\$243 [7:0]];
+  end
+  assign \$signature__data$163  = _12_;
+  reg [31:0] mult_bank0 [7:0];
+  initial begin
+    mult_bank0[0] = 32'd0;
+    mult_bank0[1] = 32'd0;
+    mult_bank0[2] = 32'd0;
+    mult_bank0[3] = 32'd0;
+    mult_bank0[4] = 32'd0;
+    mult_bank0[5] = 32'd0;
+    mult_bank0[6] = 32'd0;
+    mult_bank0[7] = 32'd0;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$102 )
+      mult_bank0[\$156 [2:0]] <= bus__wdata;
+  end
+  reg [31:0] _13_;
+  always @(posedge clk) begin
+    if (\$signature__en$103 ) begin
+      _13_ <= mult_bank0[\$155 [2:0]];
+    end
+  end
+  assign dp__mult__0 = _13_;
+  reg [31:0] mult_bank1 [7:0];
+  initial begin
+    mult_bank1[0] = 32'd0;
+    mult_bank1[1] = 32'd0;
+    mult_bank1[2] = 32'd0;
+    mult_bank1[3] = 32'd0;
+    mult_bank1[4] = 32'd0;
+    mult_bank1[5] = 32'd0;
+    mult_bank1[6] = 32'd0;
+    mult_bank1[7] = 32'd0;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$109 )
+      mult_bank1[\$166 [2:0]] <= bus__wdata;
+  end
+  reg [31:0] _14_;
+  always @(posedge clk) begin
+    if (\$signature__en$110 ) begin
+      _14_ <= mult_bank1[\$165 [2:0]];
+    end
+  end
+  assign dp__mult__1 = _14_;
+  reg [31:0] mult_bank2 [7:0];
+  initial begin
+    mult_bank2[0] = 32'd0;
+    mult_bank2[1] = 32'd0;
+    mult_bank2[2] = 32'd0;
+    mult_bank2[3] = 32'd0;
+    mult_bank2[4] = 32'd0;
+    mult_bank2[5] = 32'd0;
+    mult_bank2[6] = 32'd0;
+    mult_bank2[7] = 32'd0;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$116 )
+      mult_bank2[\$176 [2:0]] <= bus__wdata;
+  end
+  reg [31:0] _15_;
+  always @(posedge clk) begin
+    if (\$signature__en$117 ) begin
+      _15_ <= mult_bank2[\$175 [2:0]];
+    end
+  end
+  assign dp__mult__2 = _15_;
+  reg [31:0] mult_bank3 [7:0];
+  initial begin
+    mult_bank3[0] = 32'd0;
+    mult_bank3[1] = 32'd0;
+    mult_bank3[2] = 32'd0;
+    mult_bank3[3] = 32'd0;
+    mult_bank3[4] = 32'd0;
+    mult_bank3[5] = 32'd0;
+    mult_bank3[6] = 32'd0;
+    mult_bank3[7] = 32'd0;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$123 )
+      mult_bank3[\$186 [2:0]] <= bus__wdata;
+  end
+  reg [31:0] _16_;
+  always @(posedge clk) begin
+    if (\$signature__en$124 ) begin
+      _16_ <= mult_bank3[\$185 [2:0]];
+    end
+  end
+  assign dp__mult__3 = _16_;
+  reg [5:0] shift_bank0 [7:0];
+  initial begin
+    shift_bank0[0] = 6'h00;
+    shift_bank0[1] = 6'h00;
+    shift_bank0[2] = 6'h00;
+    shift_bank0[3] = 6'h00;
+    shift_bank0[4] = 6'h00;
+    shift_bank0[5] = 6'h00;
+    shift_bank0[6] = 6'h00;
+    shift_bank0[7] = 6'h00;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$130 )
+      shift_bank0[\$196 [2:0]] <= bus__wdata[5:0];
+  end
+  reg [5:0] _17_;
+  always @(posedge clk) begin
+    if (\$signature__en$131 ) begin
+      _17_ <= shift_bank0[\$195 [2:0]];
+    end
+  end
+  assign dp__shift__0 = _17_;
+  reg [5:0] shift_bank1 [7:0];
+  initial begin
+    shift_bank1[0] = 6'h00;
+    shift_bank1[1] = 6'h00;
+    shift_bank1[2] = 6'h00;
+    shift_bank1[3] = 6'h00;
+    shift_bank1[4] = 6'h00;
+    shift_bank1[5] = 6'h00;
+    shift_bank1[6] = 6'h00;
+    shift_bank1[7] = 6'h00;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$137 )
+      shift_bank1[\$206 [2:0]] <= bus__wdata[5:0];
+  end
+  reg [5:0] _18_;
+  always @(posedge clk) begin
+    if (\$signature__en$138 ) begin
+      _18_ <= shift_bank1[\$205 [2:0]];
+    end
+  end
+  assign dp__shift__1 = _18_;
+  reg [5:0] shift_bank2 [7:0];
+  initial begin
+    shift_bank2[0] = 6'h00;
+    shift_bank2[1] = 6'h00;
+    shift_bank2[2] = 6'h00;
+    shift_bank2[3] = 6'h00;
+    shift_bank2[4] = 6'h00;
+    shift_bank2[5] = 6'h00;
+    shift_bank2[6] = 6'h00;
+    shift_bank2[7] = 6'h00;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$144 )
+      shift_bank2[\$216 [2:0]] <= bus__wdata[5:0];
+  end
+  reg [5:0] _19_;
+  always @(posedge clk) begin
+    if (\$signature__en$145 ) begin
+      _19_ <= shift_bank2[\$215 [2:0]];
+    end
+  end
+  assign dp__shift__2 = _19_;
+  reg [5:0] shift_bank3 [7:0];
+  initial begin
+    shift_bank3[0] = 6'h00;
+    shift_bank3[1] = 6'h00;
+    shift_bank3[2] = 6'h00;
+    shift_bank3[3] = 6'h00;
+    shift_bank3[4] = 6'h00;
+    shift_bank3[5] = 6'h00;
+    shift_bank3[6] = 6'h00;
+    shift_bank3[7] = 6'h00;
+  end
+  always @(posedge clk) begin
+    if (\$signature__en$151 )
+      shift_bank3[\$226 [2:0]] <= bus__wdata[5:0];
+  end
+  reg [5:0] _20_;
+  always @(posedge clk) begin
+    if (\$signature__en$152 ) begin
+      _20_ <= shift_bank3[\$225 [2:0]];
+    end
+  end
+  assign dp__shift__3 = _20_;
+  assign \$1  = ~ busy;
+  assign served = bus__req & \$1 ;
+  assign \$4  = busy ? { 15'h0000, \port$569$0 , \port$629$2  } : { \$3 , \port$0$5 [2:0] };
+  assign \$7  = ~ busy;
+  assign \$signature__en  = \$7  | ce;
+  assign \$8  = served & bus__we;
+  assign \$9  = \port$0$5 [20:18] == 1'h1;
+  assign \$10  = \port$0$5 [17:0] < 9'h100;
+  assign \$11  = \$9  & \$10 ;
+  assign \$13  = ! \$12 [1:0];
+  assign \$14  = \$11  & \$13 ;
+  assign \$15  = \$8  & \$14 ;
+  assign \$signature__en$14  = \$15  ? bus__sel : 4'h0;
+  assign \$18  = busy ? { 15'h0000, \port$569$0 , \port$629$2  } : { \$17 , \port$0$5 [2:0] };
+  assign \$21  = ~ busy;
+  assign \$signature__en$22  = \$21  | ce;
+  assign \$22  = served & bus__we;
+  assign \$23  = \port$0$5 [20:18] == 1'h1;
+  assign \$24  = \port$0$5 [17:0] < 9'h100;
+  assign \$25  = \$23  & \$24 ;
+  assign \$27  = \$26 [1:0] == 1'h1;
+  assign \$28  = \$25  & \$27 ;
+  assign \$29  = \$22  & \$28 ;
+  assign \$signature__en$24  = \$29  ? bus__sel : 4'h0;
+  assign \$32  = busy ? { 15'h0000, \port$569$0 , \port$629$2  } : { \$31 , \port$0$5 [2:0] };
+  assign \$35  = ~ busy;
+  assign \$signature__en$29  = \$35  | ce;
+  assign \$36  = served & bus__we;
+  assign \$37  = \port$0$5 [20:18] == 1'h1;
+  assign \$38  = \port$0$5 [17:0] < 9'h100;
+  assign \$39  = \$37  & \$38 ;
+  assign \$41  = \$40 [1:0] == 2'h2;
+  assign \$42  = \$39  & \$41 ;
+  assign \$43  = \$36  & \$42 ;
+  assign \$signature__en$31  = \$43  ? bus__sel : 4'h0;
+  assign \$46  = busy ? { 15'h0000, \port$569$0 , \port$629$2  } : { \$45 , \port$0$5 [2:0] };
+  assign \$49  = ~ busy;
+  assign \$signature__en$36  = \$49  | ce;
+  assign \$50  = served & bus__we;
+  assign \$51  = \port$0$5 [20:18] == 1'h1;
+  assign \$52  = \port$0$5 [17:0] < 9'h100;
+  assign \$53  = \$51  & \$52 ;
+  assign \$55  = \$54 [1:0] == 2'h3;
+  assign \$56  = \$53  & \$55 ;
+  assign \$57  = \$50  & \$56 ;
+  assign \$signature__en$38  = \$57  ? bus__sel : 4'h0;
+  assign \$60  = busy ? { 15'h0000, dp__ch_addr, \port$629$2  } : { \$59 , \port$0$5 [2:0] };
+  assign \$63  = ~ busy;
+  assign \$signature__en$44  = \$63  | ce;
+  assign \$64  = served & bus__we;
+  assign \$65  = \port$0$5 [20:18] == 2'h2;
+  assign \$66  = \port$0$5 [17:0] < 9'h100;
+  assign \$67  = \$65  & \$66 ;
+  assign \$69  = ! \$68 [1:0];
+  assign \$70  = \$67  & \$69 ;
+  assign \$71  = \$64  & \$70 ;
+  assign \$signature__en$46  = \$71  ? bus__sel : 4'h0;
+  assign \$74  = busy ? { 15'h0000, dp__ch_addr, \port$629$2  } : { \$73 , \port$0$5 [2:0] };
+  assign \$77  = ~ busy;
+  assign \$signature__en$51  = \$77  | ce;
+  assign \$78  = served & bus__we;
+  assign \$79  = \port$0$5 [20:18] == 2'h2;
+  assign \$80  = \port$0$5 [17:0] < 9'h100;
+  assign \$81  = \$79  & \$80 ;
+  assign \$83  = \$82 [1:0] == 1'h1;
+  assign \$84  = \$81  & \$83 ;
+  assign \$85  = \$78  & \$84 ;
+  assign \$signature__en$53  = \$85  ? bus__sel : 4'h0;
+  assign \$88  = busy ? { 15'h0000, dp__ch_addr, \port$629$2  } : { \$87 , \port$0$5 [2:0] };
+  assign \$91  = ~ busy;
+  assign \$signature__en$58  = \$91  | ce;
+  assign \$92  = served & bus__we;
+  assign \$93  = \port$0$5 [20:18] == 2'h2;
+  assign \$94  = \port$0$5 [17:0] < 9'h100;
+  assign \$95  = \$93  & \$94 ;
+  assign \$97  = \$96 [1:0] == 2'h2;
+  assign \$98  = \$95  & \$97 ;
+  assign \$99  = \$92  & \$98 ;
+  assign \$signature__en$60  = \$99  ? bus__sel : 4'h0;
+  assign \$102  = busy ? { 15'h0000, dp__ch_addr, \port$629$2  } : { \$101 , \port$0$5 [2:0] };
+  assign \$105  = ~ busy;
+  assign \$signature__en$65  = \$105  | ce;
+  assign \$106  = served & bus__we;
+  assign \$107  = \port$0$5 [20:18] == 2'h2;
+  assign \$108  = \port$0$5 [17:0] < 9'h100;
+  assign \$109  = \$107  & \$108 ;
+  assign \$111  = \$110 [1:0] == 2'h3;
+  assign \$112  = \$109  & \$111 ;
+  assign \$113  = \$106  & \$112 ;
+  assign \$signature__en$67  = \$113  ? bus__sel : 4'h0;
+  assign \$115  = busy ? { 15'h0000, dp__ch_addr } : \$114 ;
+  assign \$117  = served & bus__we;
+  assign \$118  = \port$0$5 [20:18] == 2'h3;
+  assign \$119  = \port$0$5 [17:0] < 6'h20;
+  assign \$120  = \$118  & \$119 ;
+  assign \$121  = ! \port$0$5 [1:0];
+  assign \$122  = \$120  & \$121 ;
+  assign \$signature__en$74  = \$117  & \$122 ;
+  assign \$123  = ~ busy;
+  assign \$signature__en$75  = \$123  | ce;
+  assign \$125  = busy ? { 15'h0000, dp__ch_addr } : \$124 ;
+  assign \$127  = served & bus__we;
+  assign \$128  = \port$0$5 [20:18] == 2'h3;
+  assign \$129  = \port$0$5 [17:0] < 6'h20;
+  assign \$130  = \$128  & \$129 ;
+  assign \$131  = \port$0$5 [1:0] == 1'h1;
+  assign \$132  = \$130  & \$131 ;
+  assign \$signature__en$81  = \$127  & \$132 ;
+  assign \$133  = ~ busy;
+  assign \$signature__en$82  = \$133  | ce;
+  assign \$135  = busy ? { 15'h0000, dp__ch_addr } : \$134 ;
+  assign \$137  = served & bus__we;
+  assign \$138  = \port$0$5 [20:18] == 2'h3;
+  assign \$139  = \port$0$5 [17:0] < 6'h20;
+  assign \$140  = \$138  & \$139 ;
+  assign \$141  = \port$0$5 [1:0] == 2'h2;
+  assign \$142  = \$140  & \$141 ;
+  assign \$signature__en$88  = \$137  & \$142 ;
+  assign \$143  = ~ busy;
+  assign \$signature__en$89  = \$143  | ce;
+  assign \$145  = busy ? { 15'h0000, dp__ch_addr } : \$144 ;
+  assign \$147  = served & bus__we;
+  assign \$148  = \port$0$5 [20:18] == 2'h3;
+  assign \$149  = \port$0$5 [17:0] < 6'h20;
+  assign \$150  = \$148  & \$149 ;
+  assign \$151  = \port$0$5 [1:0] == 2'h3;
+  assign \$152  = \$150  & \$151 ;
+  assign \$signature__en$95  = \$147  & \$152 ;
+  assign \$153  = ~ busy;
+  assign \$signature__en$96  = \$153  | ce;
+  assign \$155  = busy ? { 15'h0000, dp__ch_addr } : \$154 ;
+  assign \$157  = served & bus__we;
+  assign \$158  = \port$0$5 [20:18] == 3'h4;
+  assign \$159  = \port$0$5 [17:0] < 6'h20;
+  assign \$160  = \$158  & \$159 ;
+  assign \$161  = ! \port$0$5 [1:0];
+  assign \$162  = \$160  & \$161 ;
+  assign \$signature__en$102  = \$157  & \$162 ;
+  assign \$163  = ~ busy;
+  assign \$signature__en$103  = \$163  | ce;
+  assign \$165  = busy ? { 15'h0000, dp__ch_addr } : \$164 ;
+  assign \$167  = served & bus__we;
+  assign \$168  = \port$0$5 [20:18] == 3'h4;
+  assign \$169  = \port$0$5 [17:0] < 6'h20;
+  assign \$170  = \$168  & \$169 ;
+  assign \$171  = \port$0$5 [1:0] == 1'h1;
+  assign \$172  = \$170  & \$171 ;
+  assign \$signature__en$109  = \$167  & \$172 ;
+  assign \$173  = ~ busy;
+  assign \$signature__en$110  = \$173  | ce;
+  assign \$175  = busy ? { 15'h0000, dp__ch_addr } : \$174 ;
+  assign \$177  = served & bus__we;
+  assign \$178  = \port$0$5 [20:18] == 3'h4;
+  assign \$179  = \port$0$5 [17:0] < 6'h20;
+  assign \$180  = \$178  & \$179 ;
+  assign \$181  = \port$0$5 [1:0] == 2'h2;
+  assign \$182  = \$180  & \$181 ;
+  assign \$signature__en$116  = \$177  & \$182 ;
+  assign \$183  = ~ busy;
+  assign \$signature__en$117  = \$183  | ce;
+  assign \$185  = busy ? { 15'h0000, dp__ch_addr } : \$184 ;
+  assign \$187  = served & bus__we;
+  assign \$188  = \port$0$5 [20:18] == 3'h4;
+  assign \$189  = \port$0$5 [17:0] < 6'h20;
+  assign \$190  = \$188  & \$189 ;
+  assign \$191  = \port$0$5 [1:0] == 2'h3;
+  assign \$192  = \$190  & \$191 ;
+  assign \$signature__en$123  = \$187  & \$192 ;
+  assign \$193  = ~ busy;
+  assign \$signature__en$124  = \$193  | ce;
+  assign \$195  = busy ? { 15'h0000, dp__ch_addr } : \$194 ;
+  assign \$197  = served & bus__we;
+  assign \$198  = \port$0$5 [20:18] == 3'h5;
+  assign \$199  = \port$0$5 [17:0] < 6'h20;
+  assign \$200  = \$198  & \$199 ;
+  assign \$201  = ! \port$0$5 [1:0];
+  assign \$202  = \$200  & \$201 ;
+  assign \$signature__en$130  = \$197  & \$202 ;
+  assign \$203  = ~ busy;
+  assign \$signature__en$131  = \$203  | ce;
+  assign \$205  = busy ? { 15'h0000, dp__ch_addr } : \$204 ;
+  assign \$207  = served & bus__we;
+  assign \$208  = \port$0$5 [20:18] == 3'h5;
+  assign \$209  = \port$0$5 [17:0] < 6'h20;
+  assign \$210  = \$208  & \$209 ;
+  assign \$211  = \port$0$5 [1:0] == 1'h1;
+  assign \$212  = \$210  & \$211 ;
+  assign \$signature__en$137  = \$207  & \$212 ;
+  assign \$213  = ~ busy;
+  assign \$signature__en$138  = \$213  | ce;
+  assign \$215  = busy ? { 15'h0000, dp__ch_addr } : \$214 ;
+  assign \$217  = served & bus__we;
+  assign \$218  = \port$0$5 [20:18] == 3'h5;
+  assign \$219  = \port$0$5 [17:0] < 6'h20;
+  assign \$220  = \$218  & \$219 ;
+  assign \$221  = \port$0$5 [1:0] == 2'h2;
+  assign \$222  = \$220  & \$221 ;
+  assign \$signature__en$144  = \$217  & \$222 ;
+  assign \$223  = ~ busy;
+  assign \$signature__en$145  = \$223  | ce;
+  assign \$225  = busy ? { 15'h0000, dp__ch_addr } : \$224 ;
+  assign \$227  = served & bus__we;
+  assign \$228  = \port$0$5 [20:18] == 3'h5;
+  assign \$229  = \port$0$5 [17:0] < 6'h20;
+  assign \$230  = \$228  & \$229 ;
+  assign \$231  = \port$0$5 [1:0] == 2'h3;
+  assign \$232  = \$230  & \$231 ;
+  assign \$signature__en$151  = \$227  & \$232 ;
+  assign \$233  = ~ busy;
+  assign \$signature__en$152  = \$233  | ce;
+  assign \$234  = served & bus__we;
+  assign \$236  = \port$0$5 [20:18] == 3'h6;
+  assign \$237  = \port$0$5 [17:0] < 9'h100;
+  assign \$238  = \$236  & \$237 ;
+  assign \$239  = \$235  & \$238 ;
+  assign \$242  = \$239  ? \$241  : 19'h00000;
+  assign \$245  = busy ? { 10'h000, dp__c_wr_addr } : \$244 ;
+  assign \$signature__data$157  = busy ? { \port$3063$0 , \port$3027$0 , \port$2991$0 , \port$2955$0  } : bus__wdata;
+  assign \$signature__en$159  = busy ? dp__c_wr_en : \$242 [3:0];
+  assign \$246  = rd_valid ? value : 32'd0;
+  assign \$247  = rd_valid ? \value$166  : 32'd0;
+  assign \$248  = rd_valid ? \value$167  : 32'd0;
+  assign \$249  = rd_valid ? \value$168  : 32'd0;
+  assign \$250  = rd_valid ? \value$169  : 32'd0;
+  assign \$251  = rd_valid ? c_word : 32'd0;
+  assign \$252  = \port$0$5 [20:18] == 1'h1;
+  assign \$253  = \port$0$5 [17:0] < 9'h100;
+  assign \$254  = \$252  ? \$253  : 1'h0;
+  assign \$255  = \port$0$5 [20:18] == 2'h2;
+  assign \$256  = \port$0$5 [17:0] < 9'h100;
+  assign \$257  = \$255  ? \$256  : 1'h0;
+  assign \$258  = \$254  | \$257 ;
+  assign \$259  = \port$0$5 [20:18] >= 2'h3;
+  assign \$260  = \port$0$5 [20:18] <= 3'h5;
+  assign \$261  = \$259  & \$260 ;
+  assign \$262  = \port$0$5 [17:0] < 6'h20;
+  assign \$263  = \$261  ? \$262  : 1'h0;
+  assign \$264  = \$258  | \$263 ;
+  assign \$265  = \port$0$5 [20:18] == 3'h6;
+  assign \$266  = \port$0$5 [17:0] < 9'h100;
+  assign \$267  = \$265  ? \$266  : 1'h0;
+  assign \$268  = \$264  | \$267 ;
+  assign bus_access = served & \$268 ;
+  assign \$269  = \port$0$5 [20:18] == 1'h1;
+  assign \$270  = \port$0$5 [17:0] < 9'h100;
+  assign \$271  = \$269  ? \$270  : 1'h0;
+  assign \$272  = \port$0$5 [20:18] == 2'h2;
+  assign \$273  = \port$0$5 [17:0] < 9'h100;
+  assign \$274  = \$272  ? \$273  : 1'h0;
+  assign \$275  = \$271  | \$274 ;
+  assign \$276  = \port$0$5 [20:18] >= 2'h3;
+  assign \$277  = \port$0$5 [20:18] <= 3'h5;
+  assign \$278  = \$276  & \$277 ;
+  assign \$279  = \port$0$5 [17:0] < 6'h20;
+  assign \$280  = \$278  ? \$279  : 1'h0;
+  assign \$281  = \$275  | \$280 ;
+  assign \$282  = \port$0$5 [20:18] == 3'h6;
+  assign \$283  = \port$0$5 [17:0] < 9'h100;
+  assign \$284  = \$282  ? \$283  : 1'h0;
+  assign \$285  = \$281  | \$284 ;
+  assign \$286  = ~ bus__we;
+  assign \$287  = served & \$286 ;
+  assign \$288  = \port$0$5 [20:18] == 1'h1;
+  assign \$289  = \$287  & \$288 ;
+  assign \$291  = \port$0$5 [17:0] < 9'h100;
+  assign \$292  = ~ bus__we;
+  assign \$293  = served & \$292 ;
+  assign \$294  = \port$0$5 [20:18] == 2'h2;
+  assign \$295  = \$293  & \$294 ;
+  assign \$297  = \port$0$5 [17:0] < 9'h100;
+  assign \$298  = ~ bus__we;
+  assign \$299  = served & \$298 ;
+  assign \$300  = \port$0$5 [20:18] == 2'h3;
+  assign \$301  = \$299  & \$300 ;
+  assign \$302  = \port$0$5 [17:0] < 6'h20;
+  assign \$303  = ~ bus__we;
+  assign \$304  = served & \$303 ;
+  assign \$305  = \port$0$5 [20:18] == 3'h4;
+  assign \$306  = \$304  & \$305 ;
+  assign \$307  = \port$0$5 [17:0] < 6'h20;
+  assign \$308  = ~ bus__we;
+  assign \$309  = served & \$308 ;
+  assign \$310  = \port$0$5 [20:18] == 3'h5;
+  assign \$311  = \$309  & \$310 ;
+  assign \$312  = \port$0$5 [17:0] < 6'h20;
+  assign \$313  = ~ bus__we;
+  assign \$314  = served & \$313 ;
+  assign \$315  = \port$0$5 [20:18] == 3'h6;
+  assign \$316  = \$314  & \$315 ;
+  assign \$317  = \port$0$5 [17:0] < 9'h100;
+  always @(posedge clk)
+    rd_bank <= \$318 ;
+  always @(posedge clk)
+    rd_valid <= \$319 ;
+  always @(posedge clk)
+    rd_lane <= \$320 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    c_word = 32'd0;
+    casez (rd_lane)
+      1'h0:
+          c_word = \$signature__data$163 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      2'h0:
+          value = dp__a_data__0;
+      2'h1:
+          value = dp__a_data__1;
+      2'h2:
+          value = dp__a_data__2;
+      2'h3:
+          value = dp__a_data__3;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      2'h0:
+          \value$166  = dp__b_data__0;
+      2'h1:
+          \value$166  = dp__b_data__1;
+      2'h2:
+          \value$166  = dp__b_data__2;
+      2'h3:
+          \value$166  = dp__b_data__3;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      2'h0:
+          \value$167  = dp__bias__0;
+      2'h1:
+          \value$167  = dp__bias__1;
+      2'h2:
+          \value$167  = dp__bias__2;
+      2'h3:
+          \value$167  = dp__bias__3;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      2'h0:
+          \value$168  = dp__mult__0;
+      2'h1:
+          \value$168  = dp__mult__1;
+      2'h2:
+          \value$168  = dp__mult__2;
+      2'h3:
+          \value$168  = dp__mult__3;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    (* full_case = 32'd1 *)
+    casez (rd_bank)
+      2'h0:
+          \value$169  = { dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0[5], dp__shift__0 };
+      2'h1:
+          \value$169  = { dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1[5], dp__shift__1 };
+      2'h2:
+          \value$169  = { dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2[5], dp__shift__2 };
+      2'h3:
+          \value$169  = { dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3[5], dp__shift__3 };
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    bus__rdata = 32'd0;
+    casez (bus__ack_region)
+      3'h1:
+          bus__rdata = \$246 ;
+      3'h2:
+          bus__rdata = \$247 ;
+      3'h3:
+          bus__rdata = \$248 ;
+      3'h4:
+          bus__rdata = \$249 ;
+      3'h5:
+          bus__rdata = \$250 ;
+      3'h6:
+          bus__rdata = \$251 ;
+    endcase
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$318  = rd_bank;
+    if (\$289 ) begin
+      \$318  = \$290 [1:0];
+    end
+    if (\$295 ) begin
+      \$318  = \$296 [1:0];
+    end
+    if (\$301 ) begin
+      \$318  = \port$0$5 [1:0];
+    end
+    if (\$306 ) begin
+      \$318  = \port$0$5 [1:0];
+    end
+    if (\$311 ) begin
+      \$318  = \port$0$5 [1:0];
+    end
+    if (rst) begin
+      \$318  = 2'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$319  = rd_valid;
+    if (\$289 ) begin
+      \$319  = \$291 ;
+    end
+    if (\$295 ) begin
+      \$319  = \$297 ;
+    end
+    if (\$301 ) begin
+      \$319  = \$302 ;
+    end
+    if (\$306 ) begin
+      \$319  = \$307 ;
+    end
+    if (\$311 ) begin
+      \$319  = \$312 ;
+    end
+    if (\$316 ) begin
+      \$319  = \$317 ;
+    end
+    if (rst) begin
+      \$319  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$25 ) begin end
+    \$320  = rd_lane;
+    if (\$316 ) begin
+      \$320  = 1'h0;
+    end
+    if (rst) begin
+      \$320  = 1'h0;
+    end
+  end
+  assign bus__served = served;
+  assign \$signature__addr  = \$4 [5:0];
+  assign bus__addr = \port$0$5 [17:0];
+  assign dp__a_addr = { \port$569$0 , \port$629$2  };
+  assign \$signature__data  = dp__a_data__0;
+  assign \$signature__addr$9  = { \$6 [2:0], \port$0$5 [2:0] };
+  assign \$signature__data$12  = bus__wdata;
+  assign bus__region = \port$0$5 [20:18];
+  assign \$signature__addr$18  = \$18 [5:0];
+  assign \$signature__data$20  = dp__a_data__1;
+  assign \$signature__addr$21  = { \$20 [2:0], \port$0$5 [2:0] };
+  assign \$signature__data$23  = bus__wdata;
+  assign \$signature__addr$25  = \$32 [5:0];
+  assign \$signature__data$27  = dp__a_data__2;
+  assign \$signature__addr$28  = { \$34 [2:0], \port$0$5 [2:0] };
+  assign \$signature__data$30  = bus__wdata;
+  assign \$signature__addr$32  = \$46 [5:0];
+  assign \$signature__data$34  = dp__a_data__3;
+  assign \$signature__addr$35  = { \$48 [2:0], \port$0$5 [2:0] };
+  assign \$signature__data$37  = bus__wdata;
+  assign \$signature__addr$39  = \$60 [5:0];
+  assign dp__b_addr = { dp__ch_addr, \port$629$2  };
+  assign \$signature__data$42  = dp__b_data__0;
+  assign \$signature__addr$43  = { \$62 [2:0], \port$0$5 [2:0] };
+  assign \$signature__data$45  = bus__wdata;
+  assign \$signature__addr$47  = \$74 [5:0];
+  assign \$signature__data$49  = dp__b_data__1;
+  assign \$signature__addr$50  = { \$76 [2:0], \port$0$5 [2:0] };
+  assign \$signature__data$52  = bus__wdata;
+  assign \$signature__addr$54  = \$88 [5:0];
+  assign \$signature__data$56  = dp__b_data__2;
+  assign \$signature__addr$57  = { \$90 [2:0], \port$0$5 [2:0] };
+  assign \$signature__data$59  = bus__wdata;
+  assign \$signature__addr$61  = \$102 [5:0];
+  assign \$signature__data$63  = dp__b_data__3;
+  assign \$signature__addr$64  = { \$104 [2:0], \port$0$5 [2:0] };
+  assign \$signature__data$66  = bus__wdata;
+  assign \$signature__addr$68  = \$115 [2:0];
+  assign \$signature__data$71  = dp__bias__0;
+  assign \$signature__addr$72  = \$116 [2:0];
+  assign \$signature__data$73  = bus__wdata;
+  assign \$signature__addr$76  = \$125 [2:0];
+  assign \$signature__data$78  = dp__bias__1;
+  assign \$signature__addr$79  = \$126 [2:0];
+  assign \$signature__data$80  = bus__wdata;
+  assign \$signature__addr$83  = \$135 [2:0];
+  assign \$signature__data$85  = dp__bias__2;
+  assign \$signature__addr$86  = \$136 [2:0];
+  assign \$signature__data$87  = bus__wdata;
+  assign \$signature__addr$90  = \$145 [2:0];
+  assign \$signature__data$92  = dp__bias__3;
+  assign \$signature__addr$93  = \$146 [2:0];
+  assign \$signature__data$94  = bus__wdata;
+  assign \$signature__addr$97  = \$155 [2:0];
+  assign \$signature__data$99  = dp__mult__0;
+  assign \$signature__addr$100  = \$156 [2:0];
+  assign \$signature__data$101  = bus__wdata;
+  assign \$signature__addr$104  = \$165 [2:0];
+  assign \$signature__data$106  = dp__mult__1;
+  assign \$signature__addr$107  = \$166 [2:0];
+  assign \$signature__data$108  = bus__wdata;
+  assign \$signature__addr$111  = \$175 [2:0];
+  assign \$signature__data$113  = dp__mult__2;
+  assign \$signature__addr$114  = \$176 [2:0];
+  assign \$signature__data$115  = bus__wdata;
+  assign \$signature__addr$118  = \$185 [2:0];
+  assign \$signature__data$120  = dp__mult__3;
+  assign \$signature__addr$121  = \$186 [2:0];
+  assign \$signature__data$122  = bus__wdata;
+  assign \$signature__addr$125  = \$195 [2:0];
+  assign \$signature__data$127  = dp__shift__0;
+  assign \$signature__addr$128  = \$196 [2:0];
+  assign \$signature__data$129  = bus__wdata[5:0];
+  assign \$signature__addr$132  = \$205 [2:0];
+  assign \$signature__data$134  = dp__shift__1;
+  assign \$signature__addr$135  = \$206 [2:0];
+  assign \$signature__data$136  = bus__wdata[5:0];
+  assign \$signature__addr$139  = \$215 [2:0];
+  assign \$signature__data$141  = dp__shift__2;
+  assign \$signature__addr$142  = \$216 [2:0];
+  assign \$signature__data$143  = bus__wdata[5:0];
+  assign \$signature__addr$146  = \$225 [2:0];
+  assign \$signature__data$148  = dp__shift__3;
+  assign \$signature__addr$149  = \$226 [2:0];
+  assign \$signature__data$150  = bus__wdata[5:0];
+  assign lane_en = \$242 [3:0];
+  assign \$signature__addr$154  = \$243 [7:0];
+  assign \$signature__addr$155  = \$245 [7:0];
+  assign dp__c_wr_data = { \port$3063$0 , \port$3027$0 , \port$2991$0 , \port$2955$0  };
+  assign \$89  = { 3'h0, \port$0$5 [17:3] };
+  assign \$90  = { 2'h0, \$89 [17:2] };
+  assign \$2  = { 3'h0, \port$0$5 [17:3] };
+  assign \$3  = { 2'h0, \$2 [17:2] };
+  assign \$5  = { 3'h0, \port$0$5 [17:3] };
+  assign \$6  = { 2'h0, \$5 [17:2] };
+  assign \$12  = { 3'h0, \port$0$5 [17:3] };
+  assign \$16  = { 3'h0, \port$0$5 [17:3] };
+  assign \$17  = { 2'h0, \$16 [17:2] };
+  assign \$19  = { 3'h0, \port$0$5 [17:3] };
+  assign \$20  = { 2'h0, \$19 [17:2] };
+  assign \$26  = { 3'h0, \port$0$5 [17:3] };
+  assign \$30  = { 3'h0, \port$0$5 [17:3] };
+  assign \$31  = { 2'h0, \$30 [17:2] };
+  assign \$33  = { 3'h0, \port$0$5 [17:3] };
+  assign \$34  = { 2'h0, \$33 [17:2] };
+  assign \$40  = { 3'h0, \port$0$5 [17:3] };
+  assign \$44  = { 3'h0, \port$0$5 [17:3] };
+  assign \$45  = { 2'h0, \$44 [17:2] };
+  assign \$47  = { 3'h0, \port$0$5 [17:3] };
+  assign \$48  = { 2'h0, \$47 [17:2] };
+  assign \$54  = { 3'h0, \port$0$5 [17:3] };
+  assign \$58  = { 3'h0, \port$0$5 [17:3] };
+  assign \$59  = { 2'h0, \$58 [17:2] };
+  assign \$61  = { 3'h0, \port$0$5 [17:3] };
+  assign \$62  = { 2'h0, \$61 [17:2] };
+  assign \$68  = { 3'h0, \port$0$5 [17:3] };
+  assign \$72  = { 3'h0, \port$0$5 [17:3] };
+  assign \$73  = { 2'h0, \$72 [17:2] };
+  assign \$75  = { 3'h0, \port$0$5 [17:3] };
+  assign \$76  = { 2'h0, \$75 [17:2] };
+  assign \$82  = { 3'h0, \port$0$5 [17:3] };
+  assign \$86  = { 3'h0, \port$0$5 [17:3] };
+  assign \$87  = { 2'h0, \$86 [17:2] };
+  assign \$96  = { 3'h0, \port$0$5 [17:3] };
+  assign \$100  = { 3'h0, \port$0$5 [17:3] };
+  assign \$101  = { 2'h0, \$100 [17:2] };
+  assign \$103  = { 3'h0, \port$0$5 [17:3] };
+  assign \$104  = { 2'h0, \$103 [17:2] };
+  assign \$110  = { 3'h0, \port$0$5 [17:3] };
+  assign \$114  = { 2'h0, \port$0$5 [17:2] };
+  assign \$116  = { 2'h0, \port$0$5 [17:2] };
+  assign \$124  = { 2'h0, \port$0$5 [17:2] };
+  assign \$126  = { 2'h0, \port$0$5 [17:2] };
+  assign \$134  = { 2'h0, \port$0$5 [17:2] };
+  assign \$136  = { 2'h0, \port$0$5 [17:2] };
+  assign \$144  = { 2'h0, \port$0$5 [17:2] };
+  assign \$146  = { 2'h0, \port$0$5 [17:2] };
+  assign \$154  = { 2'h0, \port$0$5 [17:2] };
+  assign \$156  = { 2'h0, \port$0$5 [17:2] };
+  assign \$164  = { 2'h0, \port$0$5 [17:2] };
+  assign \$166  = { 2'h0, \port$0$5 [17:2] };
+  assign \$174  = { 2'h0, \port$0$5 [17:2] };
+  assign \$176  = { 2'h0, \port$0$5 [17:2] };
+  assign \$184  = { 2'h0, \port$0$5 [17:2] };
+  assign \$186  = { 2'h0, \port$0$5 [17:2] };
+  assign \$194  = { 2'h0, \port$0$5 [17:2] };
+  assign \$196  = { 2'h0, \port$0$5 [17:2] };
+  assign \$204  = { 2'h0, \port$0$5 [17:2] };
+  assign \$206  = { 2'h0, \port$0$5 [17:2] };
+  assign \$214  = { 2'h0, \port$0$5 [17:2] };
+  assign \$216  = { 2'h0, \port$0$5 [17:2] };
+  assign \$224  = { 2'h0, \port$0$5 [17:2] };
+  assign \$226  = { 2'h0, \port$0$5 [17:2] };
+  assign \$235  = \$234 ;
+  assign \$240  = 4'h0;
+  assign \$241  = { 15'h0000, bus__sel };
+  assign \$243  = \port$0$5 [17:0];
+  assign \$244  = \port$0$5 [17:0];
+  assign bus_rmw = 1'h0;
+  assign \$290  = { 3'h0, \port$0$5 [17:3] };
+  assign \$296  = { 3'h0, \port$0$5 [17:3] };
+endmodule
+
+(* generator = "Amaranth" *)
+module \obt_tile_small_tmr.throttle (code, sample, clk, rst, sram_access, regs__we, regs__addr, busy, feed_step, therm_level, therm_tmr_mismatch, ce, dvfs, start, regs__rdata, act_feed, act_sram, regs__wdata);
+  reg \$auto$verilog_backend.cc:2355:dump_module$26  = 0;
   wire [11:0] \$1 ;
   wire [11:0] \$10 ;
   wire \$100 ;
-  wire \$1000 ;
-  wire \$1001 ;
-  wire \$1002 ;
-  wire \$1003 ;
-  wire \$1004 ;
-  wire \$1005 ;
-  wire \$1006 ;
-  wire \$1007 ;
-  wire \$1008 ;
-  wire \$1009 ;
+  reg [31:0] \$1000 ;
+  reg [31:0] \$1001 ;
+  reg [31:0] \$1002 ;
   wire \$101 ;
-  wire \$1010 ;
-  wire \$1011 ;
-  wire \$1012 ;
-  wire \$1013 ;
-  wire [15:0] \$1014 ;
-  wire [15:0] \$1015 ;
-  wire [15:0] \$1016 ;
-  wire [15:0] \$1017 ;
-  wire \$1018 ;
-  wire \$1019 ;
   wire \$102 ;
-  wire \$1020 ;
-  wire \$1021 ;
-  wire \$1022 ;
-  wire \$1023 ;
-  wire \$1024 ;
-  wire \$1025 ;
-  wire \$1026 ;
-  wire \$1027 ;
-  wire \$1028 ;
-  wire \$1029 ;
   wire [11:0] \$103 ;
-  wire \$1030 ;
-  wire \$1031 ;
-  wire \$1032 ;
-  wire \$1033 ;
-  wire \$1034 ;
-  wire \$1035 ;
-  wire \$1036 ;
-  wire \$1037 ;
-  wire \$1038 ;
-  wire \$1039 ;
   wire [11:0] \$104 ;
-  wire \$1040 ;
-  wire [15:0] \$1041 ;
-  wire [15:0] \$1042 ;
-  wire [15:0] \$1043 ;
-  wire [15:0] \$1044 ;
-  wire \$1045 ;
-  wire \$1046 ;
-  wire \$1047 ;
-  wire \$1048 ;
-  wire \$1049 ;
   wire [11:0] \$105 ;
-  wire \$1050 ;
-  wire \$1051 ;
-  wire \$1052 ;
-  wire \$1053 ;
-  wire \$1054 ;
-  wire \$1055 ;
-  wire \$1056 ;
-  wire \$1057 ;
-  wire \$1058 ;
-  wire \$1059 ;
   wire [11:0] \$106 ;
-  wire \$1060 ;
-  wire \$1061 ;
-  wire \$1062 ;
-  wire \$1063 ;
-  wire \$1064 ;
-  wire \$1065 ;
-  wire \$1066 ;
-  wire \$1067 ;
-  wire \$1068 ;
-  wire \$1069 ;
   wire \$107 ;
-  wire \$1070 ;
-  wire \$1071 ;
-  wire [7:0] \$1072 ;
-  wire [7:0] \$1073 ;
-  wire [7:0] \$1074 ;
-  wire [7:0] \$1075 ;
-  wire \$1076 ;
-  wire \$1077 ;
-  wire \$1078 ;
-  wire \$1079 ;
   wire \$108 ;
-  wire \$1080 ;
-  wire \$1081 ;
-  wire \$1082 ;
-  wire \$1083 ;
-  wire \$1084 ;
-  wire \$1085 ;
-  wire \$1086 ;
-  wire \$1087 ;
-  wire \$1088 ;
-  wire \$1089 ;
   wire \$109 ;
-  wire \$1090 ;
-  wire \$1091 ;
-  wire \$1092 ;
-  wire \$1093 ;
-  wire \$1094 ;
-  wire \$1095 ;
-  wire \$1096 ;
-  wire \$1097 ;
-  wire \$1098 ;
-  wire \$1099 ;
   wire [11:0] \$11 ;
   wire \$110 ;
-  wire \$1100 ;
-  wire \$1101 ;
-  wire \$1102 ;
-  wire \$1103 ;
-  wire \$1104 ;
-  wire \$1105 ;
-  wire \$1106 ;
-  wire [7:0] \$1107 ;
-  wire [7:0] \$1108 ;
-  wire [7:0] \$1109 ;
   wire \$111 ;
-  wire [7:0] \$1110 ;
-  wire \$1111 ;
-  wire \$1112 ;
-  wire \$1113 ;
-  wire \$1114 ;
-  wire \$1115 ;
-  wire \$1116 ;
-  wire \$1117 ;
-  wire \$1118 ;
-  wire \$1119 ;
   wire \$112 ;
-  wire \$1120 ;
-  wire \$1121 ;
-  wire \$1122 ;
-  wire \$1123 ;
-  wire \$1124 ;
-  wire \$1125 ;
-  wire \$1126 ;
-  wire \$1127 ;
-  wire \$1128 ;
-  wire \$1129 ;
   wire \$113 ;
-  wire \$1130 ;
-  wire \$1131 ;
-  wire \$1132 ;
-  wire \$1133 ;
-  wire \$1134 ;
-  wire \$1135 ;
-  wire \$1136 ;
-  wire \$1137 ;
-  wire \$1138 ;
-  wire \$1139 ;
   wire \$114 ;
-  wire \$1140 ;
-  wire \$1141 ;
-  wire \$1142 ;
-  wire \$1143 ;
-  wire \$1144 ;
-  wire \$1145 ;
-  wire [7:0] \$1146 ;
-  wire [7:0] \$1147 ;
-  wire [7:0] \$1148 ;
-  wire [7:0] \$1149 ;
   wire \$115 ;
-  wire \$1150 ;
-  wire \$1151 ;
-  wire \$1152 ;
-  wire \$1153 ;
-  wire \$1154 ;
-  wire \$1155 ;
-  wire \$1156 ;
-  wire \$1157 ;
-  wire \$1158 ;
-  wire \$1159 ;
   wire \$116 ;
-  wire \$1160 ;
-  wire \$1161 ;
-  wire \$1162 ;
-  wire \$1163 ;
-  wire \$1164 ;
-  wire \$1165 ;
-  wire \$1166 ;
-  wire \$1167 ;
-  wire \$1168 ;
-  wire \$1169 ;
   wire \$117 ;
-  wire \$1170 ;
-  wire \$1171 ;
-  wire \$1172 ;
-  wire \$1173 ;
-  wire \$1174 ;
-  wire \$1175 ;
-  wire \$1176 ;
-  wire \$1177 ;
-  wire \$1178 ;
-  wire \$1179 ;
   wire \$118 ;
-  wire \$1180 ;
-  wire \$1181 ;
-  wire \$1182 ;
-  wire \$1183 ;
-  wire \$1184 ;
-  wire \$1185 ;
-  wire \$1186 ;
-  wire \$1187 ;
-  wire \$1188 ;
-  wire [7:0] \$1189 ;
   wire \$119 ;
-  wire [7:0] \$1190 ;
-  wire [7:0] \$1191 ;
-  wire [7:0] \$1192 ;
-  wire \$1193 ;
-  wire \$1194 ;
-  wire \$1195 ;
-  wire \$1196 ;
-  wire \$1197 ;
-  wire \$1198 ;
-  wire \$1199 ;
   wire \$12 ;
   wire \$120 ;
-  wire \$1200 ;
-  wire \$1201 ;
-  wire \$1202 ;
-  wire \$1203 ;
-  wire \$1204 ;
-  wire \$1205 ;
-  wire \$1206 ;
-  wire \$1207 ;
-  wire \$1208 ;
-  wire \$1209 ;
   wire \$121 ;
-  wire \$1210 ;
-  wire \$1211 ;
-  wire \$1212 ;
-  wire \$1213 ;
-  wire \$1214 ;
-  wire \$1215 ;
-  wire \$1216 ;
-  wire \$1217 ;
-  wire \$1218 ;
-  wire \$1219 ;
   wire \$122 ;
-  wire \$1220 ;
-  wire \$1221 ;
-  wire \$1222 ;
-  wire \$1223 ;
-  wire \$1224 ;
-  wire \$1225 ;
-  wire \$1226 ;
-  wire \$1227 ;
-  wire \$1228 ;
-  wire \$1229 ;
   wire \$123 ;
-  wire \$1230 ;
-  wire \$1231 ;
-  wire \$1232 ;
-  wire \$1233 ;
-  wire \$1234 ;
-  wire \$1235 ;
-  wire [7:0] \$1236 ;
-  wire [7:0] \$1237 ;
-  wire [7:0] \$1238 ;
-  wire [7:0] \$1239 ;
   wire \$124 ;
-  wire \$1240 ;
-  wire \$1241 ;
-  wire \$1242 ;
-  wire \$1243 ;
-  wire \$1244 ;
-  wire \$1245 ;
-  wire \$1246 ;
-  wire \$1247 ;
-  wire \$1248 ;
-  wire \$1249 ;
   wire \$125 ;
-  wire \$1250 ;
-  wire \$1251 ;
-  wire \$1252 ;
-  wire \$1253 ;
-  wire \$1254 ;
-  wire \$1255 ;
-  wire \$1256 ;
-  wire \$1257 ;
-  wire \$1258 ;
-  wire \$1259 ;
   wire \$126 ;
-  wire \$1260 ;
-  wire \$1261 ;
-  wire \$1262 ;
-  wire \$1263 ;
-  wire \$1264 ;
-  wire \$1265 ;
-  wire \$1266 ;
-  wire \$1267 ;
-  wire \$1268 ;
-  wire \$1269 ;
   wire \$127 ;
-  wire \$1270 ;
-  wire \$1271 ;
-  wire \$1272 ;
-  wire \$1273 ;
-  wire \$1274 ;
-  wire \$1275 ;
-  wire \$1276 ;
-  wire \$1277 ;
-  wire \$1278 ;
-  wire \$1279 ;
   wire \$128 ;
-  wire \$1280 ;
-  wire \$1281 ;
-  wire \$1282 ;
-  wire \$1283 ;
-  wire \$1284 ;
-  wire \$1285 ;
-  wire \$1286 ;
-  wire \$1287 ;
-  wire \$1288 ;
-  wire \$1289 ;
   wire \$129 ;
-  wire \$1290 ;
-  wire \$1291 ;
-  wire \$1292 ;
-  wire \$1293 ;
-  wire \$1294 ;
-  wire \$1295 ;
-  wire \$1296 ;
-  wire \$1297 ;
-  wire \$1298 ;
-  wire \$1299 ;
   wire \$13 ;
   wire \$130 ;
-  wire \$1300 ;
-  wire \$1301 ;
-  wire \$1302 ;
-  wire \$1303 ;
-  wire \$1304 ;
-  wire \$1305 ;
-  wire \$1306 ;
-  wire \$1307 ;
-  wire \$1308 ;
-  wire \$1309 ;
   wire \$131 ;
-  wire \$1310 ;
-  wire \$1311 ;
-  wire \$1312 ;
-  wire \$1313 ;
-  wire \$1314 ;
-  wire \$1315 ;
-  wire \$1316 ;
-  wire \$1317 ;
-  wire \$1318 ;
-  wire \$1319 ;
   wire \$132 ;
-  wire \$1320 ;
-  wire \$1321 ;
-  wire \$1322 ;
-  wire \$1323 ;
-  wire \$1324 ;
-  wire \$1325 ;
-  wire \$1326 ;
-  wire \$1327 ;
-  wire \$1328 ;
-  wire \$1329 ;
   wire \$133 ;
-  wire \$1330 ;
-  wire \$1331 ;
-  wire \$1332 ;
-  wire \$1333 ;
-  wire \$1334 ;
-  wire \$1335 ;
-  wire \$1336 ;
-  wire \$1337 ;
-  wire \$1338 ;
-  wire \$1339 ;
   wire [7:0] \$134 ;
-  wire \$1340 ;
-  wire \$1341 ;
-  wire [31:0] \$1342 ;
-  wire [31:0] \$1343 ;
-  wire [31:0] \$1344 ;
-  wire [31:0] \$1345 ;
-  wire \$1346 ;
-  wire \$1347 ;
-  wire \$1348 ;
-  wire \$1349 ;
   wire [7:0] \$135 ;
-  wire \$1350 ;
-  wire \$1351 ;
-  wire \$1352 ;
-  wire \$1353 ;
-  wire \$1354 ;
-  wire \$1355 ;
-  wire \$1356 ;
-  wire \$1357 ;
-  wire \$1358 ;
-  wire \$1359 ;
   wire [7:0] \$136 ;
-  wire \$1360 ;
-  wire \$1361 ;
-  wire \$1362 ;
-  wire \$1363 ;
-  wire \$1364 ;
-  wire \$1365 ;
-  wire \$1366 ;
-  wire \$1367 ;
-  wire \$1368 ;
-  wire \$1369 ;
   wire [7:0] \$137 ;
-  wire \$1370 ;
-  wire \$1371 ;
-  wire \$1372 ;
-  wire \$1373 ;
-  wire \$1374 ;
-  wire \$1375 ;
-  wire \$1376 ;
-  wire \$1377 ;
-  wire \$1378 ;
-  wire \$1379 ;
   wire \$138 ;
-  wire \$1380 ;
-  wire \$1381 ;
-  wire \$1382 ;
-  wire \$1383 ;
-  wire \$1384 ;
-  wire \$1385 ;
-  wire \$1386 ;
-  wire \$1387 ;
-  wire \$1388 ;
-  wire \$1389 ;
   wire \$139 ;
-  wire \$1390 ;
-  wire \$1391 ;
-  wire \$1392 ;
-  wire \$1393 ;
-  wire \$1394 ;
-  wire \$1395 ;
-  wire \$1396 ;
-  wire \$1397 ;
-  wire \$1398 ;
-  wire \$1399 ;
   wire \$14 ;
   wire \$140 ;
-  wire \$1400 ;
-  wire [5:0] \$1401 ;
-  wire [5:0] \$1402 ;
-  wire [5:0] \$1403 ;
-  wire [5:0] \$1404 ;
-  wire \$1405 ;
-  wire \$1406 ;
-  wire \$1407 ;
-  wire \$1408 ;
-  wire \$1409 ;
   wire \$141 ;
-  wire \$1410 ;
-  wire \$1411 ;
-  wire \$1412 ;
-  wire \$1413 ;
-  wire \$1414 ;
-  wire \$1415 ;
-  wire \$1416 ;
-  wire \$1417 ;
-  wire \$1418 ;
-  wire \$1419 ;
   wire \$142 ;
-  wire \$1420 ;
-  wire \$1421 ;
-  wire \$1422 ;
-  wire \$1423 ;
-  wire \$1424 ;
-  wire \$1425 ;
-  wire \$1426 ;
-  wire \$1427 ;
-  wire \$1428 ;
-  wire \$1429 ;
   wire \$143 ;
-  wire \$1430 ;
-  wire \$1431 ;
-  wire \$1432 ;
-  wire \$1433 ;
-  wire \$1434 ;
-  wire \$1435 ;
-  wire \$1436 ;
-  wire \$1437 ;
-  wire \$1438 ;
-  wire \$1439 ;
   wire \$144 ;
-  wire \$1440 ;
-  wire \$1441 ;
-  wire \$1442 ;
-  wire \$1443 ;
-  wire \$1444 ;
-  wire \$1445 ;
-  wire \$1446 ;
-  wire \$1447 ;
-  wire \$1448 ;
-  wire \$1449 ;
   wire \$145 ;
-  wire \$1450 ;
-  wire \$1451 ;
-  wire \$1452 ;
-  wire \$1453 ;
-  wire \$1454 ;
-  wire \$1455 ;
-  wire \$1456 ;
-  wire \$1457 ;
-  wire \$1458 ;
-  wire \$1459 ;
   wire \$146 ;
-  wire \$1460 ;
-  wire \$1461 ;
-  wire \$1462 ;
-  wire \$1463 ;
-  wire [31:0] \$1464 ;
-  wire [31:0] \$1465 ;
-  wire [31:0] \$1466 ;
-  wire [31:0] \$1467 ;
-  wire \$1468 ;
-  wire \$1469 ;
   wire \$147 ;
-  wire \$1470 ;
-  wire \$1471 ;
-  wire \$1472 ;
-  wire \$1473 ;
-  wire \$1474 ;
-  wire \$1475 ;
-  wire \$1476 ;
-  wire \$1477 ;
-  wire \$1478 ;
-  wire \$1479 ;
   wire \$148 ;
-  wire \$1480 ;
-  wire \$1481 ;
-  wire \$1482 ;
-  wire \$1483 ;
-  wire \$1484 ;
-  wire \$1485 ;
-  wire \$1486 ;
-  wire \$1487 ;
-  wire \$1488 ;
-  wire \$1489 ;
   wire \$149 ;
-  wire \$1490 ;
-  wire \$1491 ;
-  wire \$1492 ;
-  wire \$1493 ;
-  wire \$1494 ;
-  wire \$1495 ;
-  wire \$1496 ;
-  wire \$1497 ;
-  wire \$1498 ;
-  wire \$1499 ;
   wire \$15 ;
   wire \$150 ;
-  wire \$1500 ;
-  wire \$1501 ;
-  wire \$1502 ;
-  wire \$1503 ;
-  wire \$1504 ;
-  wire \$1505 ;
-  wire \$1506 ;
-  wire \$1507 ;
-  wire \$1508 ;
-  wire \$1509 ;
   wire \$151 ;
-  wire \$1510 ;
-  wire \$1511 ;
-  wire \$1512 ;
-  wire \$1513 ;
-  wire \$1514 ;
-  wire \$1515 ;
-  wire \$1516 ;
-  wire \$1517 ;
-  wire \$1518 ;
-  wire \$1519 ;
   wire \$152 ;
-  wire \$1520 ;
-  wire \$1521 ;
-  wire \$1522 ;
-  wire \$1523 ;
-  wire \$1524 ;
-  wire \$1525 ;
-  wire \$1526 ;
-  wire \$1527 ;
-  wire \$1528 ;
-  wire \$1529 ;
   wire \$153 ;
-  wire \$1530 ;
-  wire [2:0] \$1531 ;
-  wire [2:0] \$1532 ;
-  wire [2:0] \$1533 ;
-  wire [2:0] \$1534 ;
-  wire \$1535 ;
-  wire \$1536 ;
-  wire \$1537 ;
-  wire \$1538 ;
-  wire \$1539 ;
   wire \$154 ;
-  wire \$1540 ;
-  wire \$1541 ;
-  wire \$1542 ;
-  wire \$1543 ;
-  wire \$1544 ;
-  wire \$1545 ;
-  wire \$1546 ;
-  wire \$1547 ;
-  wire \$1548 ;
-  wire \$1549 ;
   wire \$155 ;
-  wire \$1550 ;
-  wire \$1551 ;
-  wire \$1552 ;
-  wire \$1553 ;
-  wire \$1554 ;
-  wire \$1555 ;
-  wire \$1556 ;
-  wire \$1557 ;
-  wire \$1558 ;
-  wire \$1559 ;
   wire \$156 ;
-  wire \$1560 ;
-  wire \$1561 ;
-  wire \$1562 ;
-  wire \$1563 ;
-  wire \$1564 ;
-  wire \$1565 ;
-  wire \$1566 ;
-  wire \$1567 ;
-  wire \$1568 ;
-  wire \$1569 ;
   wire \$157 ;
-  wire \$1570 ;
-  wire \$1571 ;
-  wire \$1572 ;
-  wire \$1573 ;
-  wire \$1574 ;
-  wire \$1575 ;
-  wire \$1576 ;
-  wire \$1577 ;
-  wire \$1578 ;
-  wire \$1579 ;
   wire \$158 ;
-  wire \$1580 ;
-  wire \$1581 ;
-  wire \$1582 ;
-  wire \$1583 ;
-  wire \$1584 ;
-  wire \$1585 ;
-  wire \$1586 ;
-  wire \$1587 ;
-  wire \$1588 ;
-  wire \$1589 ;
   wire \$159 ;
-  wire \$1590 ;
-  wire \$1591 ;
-  wire \$1592 ;
-  wire \$1593 ;
-  wire \$1594 ;
-  wire \$1595 ;
-  wire \$1596 ;
-  wire \$1597 ;
-  wire \$1598 ;
-  wire \$1599 ;
   wire \$16 ;
   wire \$160 ;
-  wire \$1600 ;
-  wire \$1601 ;
-  wire [3:0] \$1602 ;
-  wire [3:0] \$1603 ;
-  wire [3:0] \$1604 ;
-  wire [3:0] \$1605 ;
-  wire \$1606 ;
-  wire \$1607 ;
-  wire \$1608 ;
-  wire \$1609 ;
   wire \$161 ;
-  wire \$1610 ;
-  wire \$1611 ;
-  wire \$1612 ;
-  wire \$1613 ;
-  wire \$1614 ;
-  wire \$1615 ;
-  wire \$1616 ;
-  wire \$1617 ;
-  wire \$1618 ;
-  wire \$1619 ;
   wire \$162 ;
-  wire \$1620 ;
-  wire \$1621 ;
-  wire \$1622 ;
-  wire \$1623 ;
-  wire \$1624 ;
-  wire \$1625 ;
-  wire \$1626 ;
-  wire \$1627 ;
-  wire \$1628 ;
-  wire \$1629 ;
   wire \$163 ;
-  wire \$1630 ;
-  wire \$1631 ;
-  wire \$1632 ;
-  wire \$1633 ;
-  wire \$1634 ;
-  wire \$1635 ;
-  wire \$1636 ;
-  wire \$1637 ;
-  wire \$1638 ;
-  wire \$1639 ;
   wire \$164 ;
-  wire \$1640 ;
-  wire \$1641 ;
-  wire \$1642 ;
-  wire \$1643 ;
-  wire \$1644 ;
-  wire \$1645 ;
-  wire \$1646 ;
-  wire \$1647 ;
-  wire \$1648 ;
-  wire \$1649 ;
   wire \$165 ;
-  wire \$1650 ;
-  wire \$1651 ;
-  wire \$1652 ;
-  wire \$1653 ;
-  wire \$1654 ;
-  wire \$1655 ;
-  wire \$1656 ;
-  wire \$1657 ;
-  wire \$1658 ;
-  wire \$1659 ;
   wire \$166 ;
-  wire \$1660 ;
-  wire \$1661 ;
-  wire \$1662 ;
-  wire \$1663 ;
-  wire \$1664 ;
-  wire \$1665 ;
-  wire \$1666 ;
-  wire \$1667 ;
-  wire \$1668 ;
-  wire \$1669 ;
   wire \$167 ;
-  wire \$1670 ;
-  wire \$1671 ;
-  wire \$1672 ;
-  wire \$1673 ;
-  wire \$1674 ;
-  wire \$1675 ;
-  wire \$1676 ;
-  wire [3:0] \$1677 ;
-  wire [3:0] \$1678 ;
-  wire [3:0] \$1679 ;
   wire \$168 ;
-  wire [3:0] \$1680 ;
-  wire \$1681 ;
-  wire \$1682 ;
-  wire \$1683 ;
-  wire \$1684 ;
-  wire \$1685 ;
-  wire \$1686 ;
-  wire \$1687 ;
-  wire \$1688 ;
-  wire \$1689 ;
   wire [2:0] \$169 ;
-  wire \$1690 ;
-  wire \$1691 ;
-  wire \$1692 ;
-  wire \$1693 ;
-  wire \$1694 ;
-  wire \$1695 ;
-  wire \$1696 ;
-  wire \$1697 ;
-  wire \$1698 ;
-  wire \$1699 ;
   wire \$17 ;
   wire [2:0] \$170 ;
-  wire \$1700 ;
-  wire \$1701 ;
-  wire \$1702 ;
-  wire \$1703 ;
-  wire \$1704 ;
-  wire \$1705 ;
-  wire \$1706 ;
-  wire \$1707 ;
-  wire \$1708 ;
-  wire \$1709 ;
   wire [2:0] \$171 ;
-  wire \$1710 ;
-  wire \$1711 ;
-  wire \$1712 ;
-  wire \$1713 ;
-  wire \$1714 ;
-  wire \$1715 ;
-  wire \$1716 ;
-  wire \$1717 ;
-  wire \$1718 ;
-  wire \$1719 ;
   wire [2:0] \$172 ;
-  wire \$1720 ;
-  wire \$1721 ;
-  wire \$1722 ;
-  wire \$1723 ;
-  wire \$1724 ;
-  wire \$1725 ;
-  wire \$1726 ;
-  wire \$1727 ;
-  wire \$1728 ;
-  wire \$1729 ;
   wire \$173 ;
-  wire \$1730 ;
-  wire \$1731 ;
-  wire \$1732 ;
-  wire \$1733 ;
-  wire \$1734 ;
-  wire \$1735 ;
-  wire \$1736 ;
-  wire \$1737 ;
-  wire \$1738 ;
-  wire \$1739 ;
   wire \$174 ;
-  wire \$1740 ;
-  wire \$1741 ;
-  wire \$1742 ;
-  wire \$1743 ;
-  wire \$1744 ;
-  wire \$1745 ;
-  wire \$1746 ;
-  wire \$1747 ;
-  wire \$1748 ;
-  wire \$1749 ;
   wire \$175 ;
-  wire \$1750 ;
-  wire \$1751 ;
-  wire \$1752 ;
-  wire \$1753 ;
-  wire \$1754 ;
-  wire \$1755 ;
-  wire [5:0] \$1756 ;
-  wire [5:0] \$1757 ;
-  wire [5:0] \$1758 ;
-  wire [5:0] \$1759 ;
   wire \$176 ;
-  wire \$1760 ;
-  wire \$1761 ;
-  wire \$1762 ;
-  wire \$1763 ;
-  wire \$1764 ;
-  wire \$1765 ;
-  wire \$1766 ;
-  wire \$1767 ;
-  wire \$1768 ;
-  wire \$1769 ;
   wire \$177 ;
-  wire \$1770 ;
-  wire \$1771 ;
-  wire \$1772 ;
-  wire \$1773 ;
-  wire \$1774 ;
-  wire \$1775 ;
-  wire \$1776 ;
-  wire \$1777 ;
-  wire \$1778 ;
-  wire \$1779 ;
   wire \$178 ;
-  wire \$1780 ;
-  wire \$1781 ;
-  wire \$1782 ;
-  wire \$1783 ;
-  wire \$1784 ;
-  wire \$1785 ;
-  wire \$1786 ;
-  wire \$1787 ;
-  wire \$1788 ;
-  wire \$1789 ;
   wire \$179 ;
-  wire \$1790 ;
-  wire \$1791 ;
-  wire \$1792 ;
-  wire \$1793 ;
-  wire \$1794 ;
-  wire \$1795 ;
-  wire \$1796 ;
-  wire \$1797 ;
-  wire \$1798 ;
-  wire \$1799 ;
   wire \$18 ;
   wire \$180 ;
-  wire \$1800 ;
-  wire \$1801 ;
-  wire \$1802 ;
-  wire \$1803 ;
-  wire \$1804 ;
-  wire \$1805 ;
-  wire \$1806 ;
-  wire \$1807 ;
-  wire \$1808 ;
-  wire \$1809 ;
   wire \$181 ;
-  wire \$1810 ;
-  wire \$1811 ;
-  wire \$1812 ;
-  wire \$1813 ;
-  wire \$1814 ;
-  wire \$1815 ;
-  wire \$1816 ;
-  wire \$1817 ;
-  wire \$1818 ;
-  wire \$1819 ;
   wire \$182 ;
-  wire \$1820 ;
-  wire \$1821 ;
-  wire \$1822 ;
-  wire \$1823 ;
-  wire \$1824 ;
-  wire \$1825 ;
-  wire \$1826 ;
-  wire \$1827 ;
-  wire \$1828 ;
-  wire \$1829 ;
   wire \$183 ;
-  wire \$1830 ;
-  wire \$1831 ;
-  wire \$1832 ;
-  wire \$1833 ;
-  wire \$1834 ;
-  wire \$1835 ;
-  wire \$1836 ;
-  wire \$1837 ;
-  wire \$1838 ;
-  wire [3:0] \$1839 ;
   wire \$184 ;
-  wire [3:0] \$1840 ;
-  wire [3:0] \$1841 ;
-  wire [3:0] \$1842 ;
-  wire \$1843 ;
-  wire \$1844 ;
-  wire \$1845 ;
-  wire \$1846 ;
-  wire \$1847 ;
-  wire \$1848 ;
-  wire \$1849 ;
   wire \$185 ;
-  wire \$1850 ;
-  wire \$1851 ;
-  wire \$1852 ;
-  wire \$1853 ;
-  wire \$1854 ;
-  wire \$1855 ;
-  wire \$1856 ;
-  wire \$1857 ;
-  wire \$1858 ;
-  wire \$1859 ;
   wire \$186 ;
-  wire \$1860 ;
-  wire \$1861 ;
-  wire \$1862 ;
-  wire \$1863 ;
-  wire \$1864 ;
-  wire \$1865 ;
-  wire \$1866 ;
-  wire \$1867 ;
-  wire \$1868 ;
-  wire \$1869 ;
   wire \$187 ;
-  wire \$1870 ;
-  wire \$1871 ;
-  wire \$1872 ;
-  wire \$1873 ;
-  wire \$1874 ;
-  wire \$1875 ;
-  wire \$1876 ;
-  wire \$1877 ;
-  wire \$1878 ;
-  wire \$1879 ;
   wire \$188 ;
-  wire \$1880 ;
-  wire \$1881 ;
-  wire \$1882 ;
-  wire \$1883 ;
-  wire \$1884 ;
-  wire \$1885 ;
-  wire \$1886 ;
-  wire \$1887 ;
-  wire \$1888 ;
-  wire \$1889 ;
   wire \$189 ;
-  wire \$1890 ;
-  wire \$1891 ;
-  wire \$1892 ;
-  wire \$1893 ;
-  wire \$1894 ;
-  wire \$1895 ;
-  wire \$1896 ;
-  wire \$1897 ;
-  wire \$1898 ;
-  wire \$1899 ;
   wire [11:0] \$19 ;
   wire \$190 ;
-  wire \$1900 ;
-  wire \$1901 ;
-  wire \$1902 ;
-  wire \$1903 ;
-  wire \$1904 ;
-  wire \$1905 ;
-  wire \$1906 ;
-  wire \$1907 ;
-  wire \$1908 ;
-  wire \$1909 ;
   wire \$191 ;
-  wire \$1910 ;
-  wire \$1911 ;
-  wire \$1912 ;
-  wire \$1913 ;
-  wire \$1914 ;
-  wire \$1915 ;
-  wire \$1916 ;
-  wire \$1917 ;
-  wire \$1918 ;
-  wire \$1919 ;
   wire \$192 ;
-  wire \$1920 ;
-  wire \$1921 ;
-  wire \$1922 ;
-  wire \$1923 ;
-  wire \$1924 ;
-  wire \$1925 ;
-  wire [2:0] \$1926 ;
-  wire [2:0] \$1927 ;
-  wire [2:0] \$1928 ;
-  wire [2:0] \$1929 ;
   wire \$193 ;
-  wire \$1930 ;
-  wire \$1931 ;
-  wire \$1932 ;
-  wire \$1933 ;
-  wire \$1934 ;
-  wire \$1935 ;
-  wire \$1936 ;
-  wire \$1937 ;
-  wire \$1938 ;
-  wire \$1939 ;
   wire \$194 ;
-  wire \$1940 ;
-  wire \$1941 ;
-  wire \$1942 ;
-  wire \$1943 ;
-  wire \$1944 ;
-  wire \$1945 ;
-  wire \$1946 ;
-  wire \$1947 ;
-  wire \$1948 ;
-  wire \$1949 ;
   wire \$195 ;
-  wire \$1950 ;
-  wire \$1951 ;
-  wire \$1952 ;
-  wire \$1953 ;
-  wire \$1954 ;
-  wire \$1955 ;
-  wire \$1956 ;
-  wire \$1957 ;
-  wire \$1958 ;
-  wire \$1959 ;
   wire \$196 ;
-  wire \$1960 ;
-  wire \$1961 ;
-  wire \$1962 ;
-  wire \$1963 ;
-  wire \$1964 ;
-  wire \$1965 ;
-  wire \$1966 ;
-  wire \$1967 ;
-  wire \$1968 ;
-  wire \$1969 ;
   wire \$197 ;
-  wire \$1970 ;
-  wire \$1971 ;
-  wire \$1972 ;
-  wire \$1973 ;
-  wire \$1974 ;
-  wire \$1975 ;
-  wire \$1976 ;
-  wire \$1977 ;
-  wire \$1978 ;
-  wire \$1979 ;
   wire \$198 ;
-  wire \$1980 ;
-  wire \$1981 ;
-  wire \$1982 ;
-  wire \$1983 ;
-  wire \$1984 ;
-  wire \$1985 ;
-  wire \$1986 ;
-  wire \$1987 ;
-  wire \$1988 ;
-  wire \$1989 ;
   wire \$199 ;
-  wire \$1990 ;
-  wire \$1991 ;
-  wire \$1992 ;
-  wire \$1993 ;
-  wire \$1994 ;
-  wire \$1995 ;
-  wire \$1996 ;
-  wire \$1997 ;
-  wire \$1998 ;
-  wire \$1999 ;
   wire [11:0] \$2 ;
   wire [11:0] \$20 ;
   wire \$200 ;
-  wire \$2000 ;
-  wire \$2001 ;
-  wire \$2002 ;
-  wire \$2003 ;
-  wire \$2004 ;
-  wire \$2005 ;
-  wire \$2006 ;
-  wire \$2007 ;
-  wire \$2008 ;
-  wire \$2009 ;
   wire \$201 ;
-  wire \$2010 ;
-  wire \$2011 ;
-  wire \$2012 ;
-  wire \$2013 ;
-  wire \$2014 ;
-  wire \$2015 ;
-  wire \$2016 ;
-  wire \$2017 ;
-  wire \$2018 ;
-  wire \$2019 ;
   wire \$202 ;
-  wire \$2020 ;
-  wire \$2021 ;
-  wire [16:0] \$2022 ;
-  wire [17:0] \$2023 ;
-  wire [17:0] \$2024 ;
-  wire [16:0] \$2025 ;
-  wire [17:0] \$2026 ;
-  wire [17:0] \$2027 ;
-  wire [17:0] \$2028 ;
-  wire [17:0] \$2029 ;
   wire \$203 ;
-  wire \$2030 ;
-  wire [17:0] \$2031 ;
-  wire [17:0] \$2032 ;
-  wire \$2033 ;
-  wire \$2034 ;
-  wire \$2035 ;
-  wire \$2036 ;
-  wire [17:0] \$2037 ;
-  wire \$2038 ;
-  wire \$2039 ;
   wire \$204 ;
-  wire \$2040 ;
-  wire [17:0] \$2041 ;
-  wire [17:0] \$2042 ;
-  wire \$2043 ;
-  wire [17:0] \$2044 ;
-  wire [17:0] \$2045 ;
-  wire \$2046 ;
-  wire \$2047 ;
-  wire \$2048 ;
-  wire \$2049 ;
   wire \$205 ;
-  wire [17:0] \$2050 ;
-  wire \$2051 ;
-  wire \$2052 ;
-  wire \$2053 ;
-  wire [17:0] \$2054 ;
-  wire [17:0] \$2055 ;
-  wire \$2056 ;
-  wire [17:0] \$2057 ;
-  wire [17:0] \$2058 ;
-  wire \$2059 ;
   wire \$206 ;
-  wire \$2060 ;
-  wire \$2061 ;
-  wire \$2062 ;
-  wire [17:0] \$2063 ;
-  wire \$2064 ;
-  wire \$2065 ;
-  wire \$2066 ;
-  wire [17:0] \$2067 ;
-  wire [17:0] \$2068 ;
-  wire \$2069 ;
   wire \$207 ;
-  wire [17:0] \$2070 ;
-  wire [17:0] \$2071 ;
-  wire \$2072 ;
-  wire \$2073 ;
-  wire \$2074 ;
-  wire \$2075 ;
-  wire [17:0] \$2076 ;
-  wire \$2077 ;
-  wire \$2078 ;
-  wire \$2079 ;
   wire [2:0] \$208 ;
-  wire [17:0] \$2080 ;
-  wire [17:0] \$2081 ;
-  wire \$2082 ;
-  wire [17:0] \$2083 ;
-  wire [17:0] \$2084 ;
-  wire \$2085 ;
-  wire \$2086 ;
-  wire \$2087 ;
-  wire \$2088 ;
-  wire [17:0] \$2089 ;
   wire [2:0] \$209 ;
-  wire \$2090 ;
-  wire \$2091 ;
-  wire \$2092 ;
-  wire [17:0] \$2093 ;
-  wire [17:0] \$2094 ;
-  wire \$2095 ;
-  wire [17:0] \$2096 ;
-  wire [17:0] \$2097 ;
-  wire \$2098 ;
-  wire \$2099 ;
   wire [11:0] \$21 ;
   wire [2:0] \$210 ;
-  wire \$2100 ;
-  wire \$2101 ;
-  wire [17:0] \$2102 ;
-  wire \$2103 ;
-  wire \$2104 ;
-  wire \$2105 ;
-  wire [17:0] \$2106 ;
-  wire [17:0] \$2107 ;
-  wire \$2108 ;
-  wire [17:0] \$2109 ;
   wire [2:0] \$211 ;
-  wire [17:0] \$2110 ;
-  wire \$2111 ;
-  wire \$2112 ;
-  wire \$2113 ;
-  wire \$2114 ;
-  wire [17:0] \$2115 ;
-  wire \$2116 ;
-  wire \$2117 ;
-  wire \$2118 ;
-  wire [17:0] \$2119 ;
   wire \$212 ;
-  wire [17:0] \$2120 ;
-  wire \$2121 ;
-  wire [17:0] \$2122 ;
-  wire [17:0] \$2123 ;
-  wire \$2124 ;
-  wire \$2125 ;
-  wire \$2126 ;
-  wire \$2127 ;
-  wire [17:0] \$2128 ;
-  wire \$2129 ;
   wire \$213 ;
-  wire \$2130 ;
-  wire \$2131 ;
-  wire [17:0] \$2132 ;
-  wire [17:0] \$2133 ;
-  wire [17:0] \$2134 ;
-  wire \$2135 ;
-  wire \$2136 ;
-  wire \$2137 ;
-  wire \$2138 ;
-  wire \$2139 ;
   wire \$214 ;
-  wire \$2140 ;
-  wire \$2141 ;
-  wire [17:0] \$2142 ;
-  wire [17:0] \$2143 ;
-  wire [17:0] \$2144 ;
-  wire \$2145 ;
-  wire \$2146 ;
-  wire \$2147 ;
-  wire \$2148 ;
-  wire \$2149 ;
   wire \$215 ;
-  wire \$2150 ;
-  wire \$2151 ;
-  wire [17:0] \$2152 ;
-  wire [17:0] \$2153 ;
-  wire [17:0] \$2154 ;
-  wire \$2155 ;
-  wire \$2156 ;
-  wire \$2157 ;
-  wire \$2158 ;
-  wire \$2159 ;
   wire \$216 ;
-  wire \$2160 ;
-  wire \$2161 ;
-  wire [17:0] \$2162 ;
-  wire [17:0] \$2163 ;
-  wire [17:0] \$2164 ;
-  wire \$2165 ;
-  wire \$2166 ;
-  wire \$2167 ;
-  wire \$2168 ;
-  wire \$2169 ;
   wire \$217 ;
-  wire \$2170 ;
-  wire \$2171 ;
-  wire [17:0] \$2172 ;
-  wire [17:0] \$2173 ;
-  wire [17:0] \$2174 ;
-  wire \$2175 ;
-  wire \$2176 ;
-  wire \$2177 ;
-  wire \$2178 ;
-  wire \$2179 ;
   wire \$218 ;
-  wire \$2180 ;
-  wire \$2181 ;
-  wire [17:0] \$2182 ;
-  wire [17:0] \$2183 ;
-  wire [17:0] \$2184 ;
-  wire \$2185 ;
-  wire \$2186 ;
-  wire \$2187 ;
-  wire \$2188 ;
-  wire \$2189 ;
   wire \$219 ;
-  wire \$2190 ;
-  wire \$2191 ;
-  wire [17:0] \$2192 ;
-  wire [17:0] \$2193 ;
-  wire [17:0] \$2194 ;
-  wire \$2195 ;
-  wire \$2196 ;
-  wire \$2197 ;
-  wire \$2198 ;
-  wire \$2199 ;
   wire [11:0] \$22 ;
   wire \$220 ;
-  wire \$2200 ;
-  wire \$2201 ;
-  wire [17:0] \$2202 ;
-  wire [17:0] \$2203 ;
-  wire [17:0] \$2204 ;
-  wire \$2205 ;
-  wire \$2206 ;
-  wire \$2207 ;
-  wire \$2208 ;
-  wire \$2209 ;
   wire \$221 ;
-  wire \$2210 ;
-  wire \$2211 ;
-  wire [17:0] \$2212 ;
-  wire [17:0] \$2213 ;
-  wire [17:0] \$2214 ;
-  wire \$2215 ;
-  wire \$2216 ;
-  wire \$2217 ;
-  wire \$2218 ;
-  wire \$2219 ;
   wire \$222 ;
-  wire \$2220 ;
-  wire \$2221 ;
-  wire [17:0] \$2222 ;
-  wire [17:0] \$2223 ;
-  wire [17:0] \$2224 ;
-  wire \$2225 ;
-  wire \$2226 ;
-  wire \$2227 ;
-  wire \$2228 ;
-  wire \$2229 ;
   wire \$223 ;
-  wire \$2230 ;
-  wire \$2231 ;
-  wire [17:0] \$2232 ;
-  wire [17:0] \$2233 ;
-  wire [17:0] \$2234 ;
-  wire \$2235 ;
-  wire \$2236 ;
-  wire \$2237 ;
-  wire \$2238 ;
-  wire \$2239 ;
   wire \$224 ;
-  wire \$2240 ;
-  wire \$2241 ;
-  wire [17:0] \$2242 ;
-  wire [17:0] \$2243 ;
-  wire [17:0] \$2244 ;
-  wire \$2245 ;
-  wire \$2246 ;
-  wire \$2247 ;
-  wire \$2248 ;
-  wire \$2249 ;
   wire \$225 ;
-  wire \$2250 ;
-  wire \$2251 ;
-  wire [17:0] \$2252 ;
-  wire [31:0] \$2253 ;
-  wire [31:0] \$2254 ;
-  wire [31:0] \$2255 ;
-  wire [31:0] \$2256 ;
-  wire [31:0] \$2257 ;
-  wire [31:0] \$2258 ;
-  wire \$2259 ;
   wire \$226 ;
-  wire \$2260 ;
-  wire \$2261 ;
-  wire \$2262 ;
-  wire \$2263 ;
-  wire [7:0] \$2264 ;
-  wire [8:0] \$2265 ;
-  wire [7:0] \$2266 ;
-  wire [8:0] \$2267 ;
-  wire [7:0] \$2268 ;
-  wire [8:0] \$2269 ;
   wire \$227 ;
-  wire [7:0] \$2270 ;
-  wire [8:0] \$2271 ;
-  wire [7:0] \$2272 ;
-  wire [8:0] \$2273 ;
-  wire [7:0] \$2274 ;
-  wire [8:0] \$2275 ;
-  wire [7:0] \$2276 ;
-  wire [8:0] \$2277 ;
-  wire [7:0] \$2278 ;
-  wire [8:0] \$2279 ;
   wire \$228 ;
-  wire [32:0] \$2280 ;
-  wire [6:0] \$2281 ;
-  wire [32:0] \$2282 ;
-  wire [6:0] \$2283 ;
-  wire [32:0] \$2284 ;
-  wire [6:0] \$2285 ;
-  wire [32:0] \$2286 ;
-  wire [6:0] \$2287 ;
-  wire \$2288 ;
-  wire \$2289 ;
   wire \$229 ;
-  wire [6:0] \$2290 ;
-  wire [7:0] \$2291 ;
-  wire \$2292 ;
-  wire [6:0] \$2293 ;
-  wire [7:0] \$2294 ;
-  wire \$2295 ;
-  wire [6:0] \$2296 ;
-  wire [7:0] \$2297 ;
-  wire \$2298 ;
-  wire [6:0] \$2299 ;
   wire \$23 ;
   wire \$230 ;
-  wire [7:0] \$2300 ;
-  wire \$2301 ;
-  wire \$2302 ;
-  wire \$2303 ;
-  wire \$2304 ;
-  wire \$2305 ;
-  wire \$2306 ;
-  wire \$2307 ;
-  wire [3:0] \$2308 ;
-  wire [18:0] \$2309 ;
   wire \$231 ;
-  wire [18:0] \$2310 ;
-  wire [3:0] \$2311 ;
-  wire [17:0] \$2312 ;
-  wire [32:0] \$2313 ;
-  wire \$2314 ;
-  wire \$2315 ;
-  wire \$2316 ;
-  wire \$2317 ;
-  wire \$2318 ;
-  wire \$2319 ;
   wire \$232 ;
-  wire \$2320 ;
-  wire \$2321 ;
-  wire \$2322 ;
-  wire \$2323 ;
-  wire \$2324 ;
-  wire [6:0] \$2325 ;
-  wire [16:0] \$2326 ;
-  wire \$2327 ;
-  wire [4:0] \$2328 ;
-  wire \$2329 ;
   wire \$233 ;
-  wire [3:0] \$2330 ;
-  wire \$2331 ;
-  wire [4:0] \$2332 ;
-  wire \$2333 ;
-  wire [4:0] \$2334 ;
-  wire \$2335 ;
-  wire [4:0] \$2336 ;
-  wire [4:0] \$2337 ;
-  wire [4:0] \$2338 ;
-  wire \$2339 ;
   wire \$234 ;
-  wire [3:0] \$2340 ;
-  wire [3:0] \$2341 ;
-  wire [4:0] \$2342 ;
-  wire \$2343 ;
-  wire \$2344 ;
-  wire [5:0] \$2345 ;
-  wire \$2346 ;
-  wire \$2347 ;
-  wire \$2348 ;
-  wire \$2349 ;
   wire \$235 ;
-  wire \$2350 ;
-  wire \$2351 ;
-  wire \$2352 ;
-  wire \$2353 ;
-  wire \$2354 ;
-  wire \$2355 ;
-  wire \$2356 ;
-  wire \$2357 ;
-  wire \$2358 ;
-  wire \$2359 ;
   wire \$236 ;
-  wire \$2360 ;
-  wire \$2361 ;
-  wire \$2362 ;
-  wire \$2363 ;
-  wire [6:0] \$2364 ;
-  wire \$2365 ;
-  wire \$2366 ;
-  wire \$2367 ;
-  wire \$2368 ;
-  wire \$2369 ;
   wire \$237 ;
-  wire \$2370 ;
-  wire \$2371 ;
-  wire \$2372 ;
-  wire \$2373 ;
-  wire \$2374 ;
-  wire \$2375 ;
-  wire \$2376 ;
-  wire \$2377 ;
-  wire \$2378 ;
-  wire \$2379 ;
   wire \$238 ;
-  wire \$2380 ;
-  wire \$2381 ;
-  wire \$2382 ;
-  wire \$2383 ;
-  wire \$2384 ;
-  wire [31:0] \$2385 ;
-  wire \$2386 ;
-  wire \$2387 ;
-  wire [32:0] \$2388 ;
-  wire [32:0] \$2389 ;
   wire \$239 ;
-  wire [32:0] \$2390 ;
-  wire \$2391 ;
-  wire \$2392 ;
-  wire [32:0] \$2393 ;
-  wire \$2394 ;
-  wire \$2395 ;
-  wire \$2396 ;
-  wire \$2397 ;
-  wire [17:0] \$2398 ;
-  wire \$2399 ;
   wire \$24 ;
   wire \$240 ;
-  wire \$2400 ;
-  wire \$2401 ;
-  wire \$2402 ;
-  wire \$2403 ;
-  wire [17:0] \$2404 ;
-  wire \$2405 ;
-  wire \$2406 ;
-  wire \$2407 ;
-  wire \$2408 ;
-  wire \$2409 ;
   wire \$241 ;
-  wire \$2410 ;
-  wire \$2411 ;
-  wire \$2412 ;
-  wire \$2413 ;
-  wire \$2414 ;
-  wire \$2415 ;
-  wire \$2416 ;
-  wire \$2417 ;
-  wire \$2418 ;
-  wire \$2419 ;
   wire \$242 ;
-  wire \$2420 ;
-  wire \$2421 ;
-  wire \$2422 ;
-  wire \$2423 ;
-  wire \$2424 ;
-  wire \$2425 ;
-  wire \$2426 ;
-  wire \$2427 ;
-  wire \$2428 ;
-  wire \$2429 ;
   wire \$243 ;
-  wire \$2430 ;
-  wire \$2431 ;
-  wire \$2432 ;
-  wire \$2433 ;
-  wire \$2434 ;
-  reg [11:0] \$2435 ;
-  reg [11:0] \$2436 ;
-  reg [11:0] \$2437 ;
-  reg [11:0] \$2438 ;
-  reg [11:0] \$2439 ;
   wire \$244 ;
-  reg [11:0] \$2440 ;
-  reg [11:0] \$2441 ;
-  reg [11:0] \$2442 ;
-  reg [11:0] \$2443 ;
-  reg [11:0] \$2444 ;
-  reg [11:0] \$2445 ;
-  reg [11:0] \$2446 ;
-  reg [11:0] \$2447 ;
-  reg [11:0] \$2448 ;
-  reg [11:0] \$2449 ;
   wire \$245 ;
-  reg [11:0] \$2450 ;
-  reg [11:0] \$2451 ;
-  reg [11:0] \$2452 ;
-  reg [11:0] \$2453 ;
-  reg [11:0] \$2454 ;
-  reg [11:0] \$2455 ;
-  reg [7:0] \$2456 ;
-  reg [7:0] \$2457 ;
-  reg [7:0] \$2458 ;
-  reg [2:0] \$2459 ;
   wire \$246 ;
-  reg [2:0] \$2460 ;
-  reg [2:0] \$2461 ;
-  reg [2:0] \$2462 ;
-  reg [2:0] \$2463 ;
-  reg [2:0] \$2464 ;
-  reg [11:0] \$2465 ;
-  reg [11:0] \$2466 ;
-  reg [11:0] \$2467 ;
-  reg [12:0] \$2468 ;
-  reg [12:0] \$2469 ;
   wire \$247 ;
-  reg [12:0] \$2470 ;
-  reg [7:0] \$2471 ;
-  reg [7:0] \$2472 ;
-  reg [7:0] \$2473 ;
-  reg \$2474 ;
-  reg \$2475 ;
-  reg \$2476 ;
-  reg \$2477 ;
-  reg \$2478 ;
-  reg \$2479 ;
   wire \$248 ;
-  reg [15:0] \$2480 ;
-  reg [15:0] \$2481 ;
-  reg [15:0] \$2482 ;
-  reg [7:0] \$2483 ;
-  reg [7:0] \$2484 ;
-  reg [7:0] \$2485 ;
-  reg [7:0] \$2486 ;
-  reg [7:0] \$2487 ;
-  reg [7:0] \$2488 ;
-  reg [1:0] \$2489 ;
   wire \$249 ;
-  reg [1:0] \$2490 ;
-  reg [1:0] \$2491 ;
-  reg [31:0] \$2492 ;
-  reg [31:0] \$2493 ;
-  reg [31:0] \$2494 ;
-  reg \$2495 ;
-  reg \$2496 ;
-  reg \$2497 ;
-  reg \$2498 ;
-  reg \$2499 ;
   wire \$25 ;
   wire \$250 ;
-  reg \$2500 ;
-  reg \$2501 ;
-  reg \$2502 ;
-  reg \$2503 ;
-  reg \$2504 ;
-  reg \$2505 ;
-  reg \$2506 ;
-  reg [15:0] \$2507 ;
-  reg [15:0] \$2508 ;
-  reg [15:0] \$2509 ;
   wire [11:0] \$251 ;
-  reg [15:0] \$2510 ;
-  reg [15:0] \$2511 ;
-  reg [15:0] \$2512 ;
-  reg [15:0] \$2513 ;
-  reg [15:0] \$2514 ;
-  reg [15:0] \$2515 ;
-  reg [7:0] \$2516 ;
-  reg [7:0] \$2517 ;
-  reg [7:0] \$2518 ;
-  reg [7:0] \$2519 ;
   wire [11:0] \$252 ;
-  reg [7:0] \$2520 ;
-  reg [7:0] \$2521 ;
-  reg [7:0] \$2522 ;
-  reg [7:0] \$2523 ;
-  reg [7:0] \$2524 ;
-  reg [7:0] \$2525 ;
-  reg [7:0] \$2526 ;
-  reg [7:0] \$2527 ;
-  reg [7:0] \$2528 ;
-  reg [7:0] \$2529 ;
   wire [11:0] \$253 ;
-  reg [7:0] \$2530 ;
-  reg \$2531 ;
-  reg \$2532 ;
-  reg \$2533 ;
-  reg [31:0] \$2534 ;
-  reg [31:0] \$2535 ;
-  reg [31:0] \$2536 ;
-  reg [5:0] \$2537 ;
-  reg [5:0] \$2538 ;
-  reg [5:0] \$2539 ;
   wire [11:0] \$254 ;
-  reg [31:0] \$2540 ;
-  reg [31:0] \$2541 ;
-  reg [31:0] \$2542 ;
-  reg [2:0] \$2543 ;
-  reg [2:0] \$2544 ;
-  reg [2:0] \$2545 ;
-  reg [3:0] \$2546 ;
-  reg [3:0] \$2547 ;
-  reg [3:0] \$2548 ;
-  reg [3:0] \$2549 ;
   wire \$255 ;
-  reg [3:0] \$2550 ;
-  reg [3:0] \$2551 ;
-  reg [5:0] \$2552 ;
-  reg [5:0] \$2553 ;
-  reg [5:0] \$2554 ;
-  reg [3:0] \$2555 ;
-  reg [3:0] \$2556 ;
-  reg [3:0] \$2557 ;
-  reg [2:0] \$2558 ;
-  reg [2:0] \$2559 ;
   wire \$256 ;
-  reg [2:0] \$2560 ;
-  reg \$2561 ;
-  reg [31:0] \$2562 ;
-  reg \$2563 ;
-  reg [2:0] \$2564 ;
-  reg [1:0] \$2565 ;
-  reg \$2566 ;
-  reg \$2567 ;
-  reg [31:0] \$2568 ;
-  reg \$2569 ;
   wire \$257 ;
-  reg [1:0] \$2570 ;
-  reg \$2571 ;
-  reg [7:0] \$2572 ;
-  reg [3:0] \$2573 ;
-  reg [7:0] \$2574 ;
-  reg [3:0] \$2575 ;
-  reg [7:0] \$2576 ;
-  reg [3:0] \$2577 ;
   wire \$258 ;
   wire \$259 ;
   wire \$26 ;
@@ -2020,17 +10092,9 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$491 ;
   wire \$492 ;
   wire \$493 ;
-  wire [5:0] \$4933 ;
-  wire [5:0] \$4938 ;
   wire \$494 ;
-  wire [5:0] \$4943 ;
-  wire [5:0] \$4948 ;
   wire \$495 ;
-  wire [5:0] \$4953 ;
-  wire [5:0] \$4958 ;
   wire \$496 ;
-  wire [5:0] \$4963 ;
-  wire [5:0] \$4968 ;
   wire \$497 ;
   wire \$498 ;
   wire \$499 ;
@@ -2520,513 +10584,114 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   wire \$934 ;
   wire \$935 ;
   wire \$936 ;
-  wire \$937 ;
-  wire [18:0] \$938 ;
+  wire [31:0] \$937 ;
+  wire \$938 ;
   wire \$939 ;
   wire \$94 ;
-  wire \$940 ;
-  wire \$941 ;
-  wire \$942 ;
-  wire \$943 ;
-  wire \$944 ;
-  wire \$945 ;
-  wire \$946 ;
-  wire \$947 ;
-  wire \$948 ;
-  wire \$949 ;
+  wire [32:0] \$940 ;
+  wire [32:0] \$941 ;
+  wire [32:0] \$942 ;
+  reg [11:0] \$943 ;
+  reg [11:0] \$944 ;
+  reg [11:0] \$945 ;
+  reg [11:0] \$946 ;
+  reg [11:0] \$947 ;
+  reg [11:0] \$948 ;
+  reg [11:0] \$949 ;
   wire \$95 ;
-  wire \$950 ;
-  wire \$951 ;
-  wire \$952 ;
-  wire \$953 ;
-  wire \$954 ;
-  wire \$955 ;
-  wire \$956 ;
-  wire \$957 ;
-  wire \$958 ;
-  wire \$959 ;
+  reg [11:0] \$950 ;
+  reg [11:0] \$951 ;
+  reg [11:0] \$952 ;
+  reg [11:0] \$953 ;
+  reg [11:0] \$954 ;
+  reg [11:0] \$955 ;
+  reg [11:0] \$956 ;
+  reg [11:0] \$957 ;
+  reg [11:0] \$958 ;
+  reg [11:0] \$959 ;
   wire \$96 ;
-  wire \$960 ;
-  wire \$961 ;
-  wire \$962 ;
-  wire \$963 ;
-  wire \$964 ;
-  wire \$965 ;
-  wire \$966 ;
-  wire \$967 ;
-  wire \$968 ;
-  wire \$969 ;
+  reg [11:0] \$960 ;
+  reg [11:0] \$961 ;
+  reg [11:0] \$962 ;
+  reg [11:0] \$963 ;
+  reg [7:0] \$964 ;
+  reg [7:0] \$965 ;
+  reg [7:0] \$966 ;
+  reg [2:0] \$967 ;
+  reg [2:0] \$968 ;
+  reg [2:0] \$969 ;
   wire \$97 ;
-  wire \$970 ;
-  wire \$971 ;
-  wire \$972 ;
-  wire \$973 ;
-  wire \$974 ;
-  wire \$975 ;
-  wire \$976 ;
-  wire \$977 ;
-  wire \$978 ;
-  wire \$979 ;
+  reg [2:0] \$970 ;
+  reg [2:0] \$971 ;
+  reg [2:0] \$972 ;
+  reg [11:0] \$973 ;
+  reg [11:0] \$974 ;
+  reg [11:0] \$975 ;
+  reg [12:0] \$976 ;
+  reg [12:0] \$977 ;
+  reg [12:0] \$978 ;
+  reg [7:0] \$979 ;
   wire \$98 ;
-  wire \$980 ;
-  wire \$981 ;
-  wire \$982 ;
-  wire \$983 ;
-  wire \$984 ;
-  wire \$985 ;
-  wire \$986 ;
-  wire \$987 ;
-  wire \$988 ;
-  wire \$989 ;
+  reg [7:0] \$980 ;
+  reg [7:0] \$981 ;
+  reg \$982 ;
+  reg \$983 ;
+  reg \$984 ;
+  reg \$985 ;
+  reg \$986 ;
+  reg \$987 ;
+  reg [15:0] \$988 ;
+  reg [15:0] \$989 ;
   wire \$99 ;
-  wire \$990 ;
-  wire [15:0] \$991 ;
-  wire [15:0] \$992 ;
-  wire [15:0] \$993 ;
-  wire [15:0] \$994 ;
-  wire \$995 ;
-  wire \$996 ;
-  wire \$997 ;
-  wire \$998 ;
-  wire \$999 ;
-  reg [7:0] \$like  = 8'h00;
-  reg [7:0] \$like$451  = 8'h00;
-  reg [7:0] \$like$453  = 8'h00;
-  reg [5:0] \$signature__addr ;
-  wire [5:0] \$signature__addr$251 ;
-  reg [5:0] \$signature__addr$254 ;
-  wire [5:0] \$signature__addr$256 ;
-  reg [5:0] \$signature__addr$259 ;
-  wire [5:0] \$signature__addr$261 ;
-  reg [5:0] \$signature__addr$264 ;
-  wire [5:0] \$signature__addr$266 ;
-  reg [5:0] \$signature__addr$269 ;
-  wire [5:0] \$signature__addr$271 ;
-  reg [5:0] \$signature__addr$274 ;
-  wire [5:0] \$signature__addr$276 ;
-  reg [5:0] \$signature__addr$279 ;
-  wire [5:0] \$signature__addr$281 ;
-  reg [5:0] \$signature__addr$284 ;
-  wire [5:0] \$signature__addr$286 ;
-  wire [2:0] \$signature__addr$289 ;
-  wire [2:0] \$signature__addr$290 ;
-  wire [2:0] \$signature__addr$294 ;
-  wire [2:0] \$signature__addr$295 ;
-  wire [2:0] \$signature__addr$299 ;
-  wire [2:0] \$signature__addr$300 ;
-  wire [2:0] \$signature__addr$304 ;
-  wire [2:0] \$signature__addr$305 ;
-  wire [2:0] \$signature__addr$309 ;
-  wire [2:0] \$signature__addr$310 ;
-  wire [2:0] \$signature__addr$314 ;
-  wire [2:0] \$signature__addr$315 ;
-  wire [2:0] \$signature__addr$319 ;
-  wire [2:0] \$signature__addr$320 ;
-  wire [2:0] \$signature__addr$324 ;
-  wire [2:0] \$signature__addr$325 ;
-  wire [2:0] \$signature__addr$329 ;
-  wire [2:0] \$signature__addr$330 ;
-  wire [2:0] \$signature__addr$334 ;
-  wire [2:0] \$signature__addr$335 ;
-  wire [2:0] \$signature__addr$339 ;
-  wire [2:0] \$signature__addr$340 ;
-  wire [2:0] \$signature__addr$344 ;
-  wire [2:0] \$signature__addr$345 ;
-  wire [7:0] \$signature__addr$349 ;
-  reg [7:0] \$signature__addr$435 ;
-  wire [31:0] \$signature__data ;
-  wire [31:0] \$signature__data$257 ;
-  wire [31:0] \$signature__data$262 ;
-  wire [31:0] \$signature__data$267 ;
-  wire [31:0] \$signature__data$272 ;
-  wire [31:0] \$signature__data$277 ;
-  wire [31:0] \$signature__data$282 ;
-  wire [31:0] \$signature__data$287 ;
-  wire [31:0] \$signature__data$291 ;
-  wire [31:0] \$signature__data$296 ;
-  wire [31:0] \$signature__data$301 ;
-  wire [31:0] \$signature__data$306 ;
-  wire [31:0] \$signature__data$311 ;
-  wire [31:0] \$signature__data$316 ;
-  wire [31:0] \$signature__data$321 ;
-  wire [31:0] \$signature__data$326 ;
-  wire [5:0] \$signature__data$331 ;
-  wire [5:0] \$signature__data$336 ;
-  wire [5:0] \$signature__data$341 ;
-  wire [5:0] \$signature__data$346 ;
-  wire [31:0] \$signature__data$352 ;
-  wire [31:0] \$signature__data$357 ;
-  wire [31:0] \$signature__data$358 ;
-  wire [31:0] \$signature__data$359 ;
-  wire [31:0] \$signature__data$360 ;
-  wire [31:0] \$signature__data$363 ;
-  wire [31:0] \$signature__data$364 ;
-  wire [31:0] \$signature__data$365 ;
-  wire [31:0] \$signature__data$366 ;
-  wire [31:0] \$signature__data$368 ;
-  wire [31:0] \$signature__data$369 ;
-  wire [31:0] \$signature__data$370 ;
-  wire [31:0] \$signature__data$371 ;
-  wire [31:0] \$signature__data$373 ;
-  wire [31:0] \$signature__data$374 ;
-  wire [31:0] \$signature__data$375 ;
-  wire [31:0] \$signature__data$376 ;
-  wire [5:0] \$signature__data$378 ;
-  wire [5:0] \$signature__data$379 ;
-  wire [5:0] \$signature__data$380 ;
-  wire [5:0] \$signature__data$381 ;
-  reg [31:0] \$signature__data$437 ;
-  wire \$signature__en ;
-  wire [3:0] \$signature__en$253 ;
-  wire \$signature__en$255 ;
-  wire [3:0] \$signature__en$258 ;
-  wire \$signature__en$260 ;
-  wire [3:0] \$signature__en$263 ;
-  wire \$signature__en$265 ;
-  wire [3:0] \$signature__en$268 ;
-  wire \$signature__en$270 ;
-  wire [3:0] \$signature__en$273 ;
-  wire \$signature__en$275 ;
-  wire [3:0] \$signature__en$278 ;
-  wire \$signature__en$280 ;
-  wire [3:0] \$signature__en$283 ;
-  wire \$signature__en$285 ;
-  wire [3:0] \$signature__en$288 ;
-  wire \$signature__en$292 ;
-  wire \$signature__en$293 ;
-  wire \$signature__en$297 ;
-  wire \$signature__en$298 ;
-  wire \$signature__en$302 ;
-  wire \$signature__en$303 ;
-  wire \$signature__en$307 ;
-  wire \$signature__en$308 ;
-  wire \$signature__en$312 ;
-  wire \$signature__en$313 ;
-  wire \$signature__en$317 ;
-  wire \$signature__en$318 ;
-  wire \$signature__en$322 ;
-  wire \$signature__en$323 ;
-  wire \$signature__en$327 ;
-  wire \$signature__en$328 ;
-  wire \$signature__en$332 ;
-  wire \$signature__en$333 ;
-  wire \$signature__en$337 ;
-  wire \$signature__en$338 ;
-  wire \$signature__en$342 ;
-  wire \$signature__en$343 ;
-  wire \$signature__en$347 ;
-  wire \$signature__en$348 ;
-  reg [3:0] \$signature__en$442 ;
-  wire [8:0] a_in__0;
-  wire [8:0] a_in__1;
-  wire [8:0] a_in__2;
-  wire [8:0] a_in__3;
-  wire [7:0] a_zp;
-  reg [7:0] a_zp_d;
-  (* keep = 32'd1 *)
-  reg [7:0] a_zp_tmr0 = 8'h00;
-  (* keep = 32'd1 *)
-  reg [7:0] a_zp_tmr1 = 8'h00;
-  (* keep = 32'd1 *)
-  reg [7:0] a_zp_tmr2 = 8'h00;
-  wire [31:0] acc;
-  wire [31:0] \acc$406 ;
-  wire [31:0] \acc$415 ;
-  wire [31:0] \acc$424 ;
+  reg [15:0] \$990 ;
+  reg [7:0] \$991 ;
+  reg [7:0] \$992 ;
+  reg [7:0] \$993 ;
+  reg [7:0] \$994 ;
+  reg [7:0] \$995 ;
+  reg [7:0] \$996 ;
+  reg [1:0] \$997 ;
+  reg [1:0] \$998 ;
+  reg [1:0] \$999 ;
   output [31:0] act_feed;
   reg [31:0] act_feed = 32'd0;
-  wire [7:0] act_max;
-  wire [7:0] \act_max$404 ;
-  wire [7:0] \act_max$413 ;
-  wire [7:0] \act_max$422 ;
-  wire [7:0] \act_max$431 ;
-  reg [7:0] act_max_d;
-  (* keep = 32'd1 *)
-  reg [7:0] act_max_tmr0 = 8'h7f;
-  (* keep = 32'd1 *)
-  reg [7:0] act_max_tmr1 = 8'h7f;
-  (* keep = 32'd1 *)
-  reg [7:0] act_max_tmr2 = 8'h7f;
-  wire [7:0] act_min;
-  wire [7:0] \act_min$403 ;
-  wire [7:0] \act_min$412 ;
-  wire [7:0] \act_min$421 ;
-  wire [7:0] \act_min$430 ;
-  reg [7:0] act_min_d;
-  (* keep = 32'd1 *)
-  reg [7:0] act_min_tmr0 = 8'h80;
-  (* keep = 32'd1 *)
-  reg [7:0] act_min_tmr1 = 8'h80;
-  (* keep = 32'd1 *)
-  reg [7:0] act_min_tmr2 = 8'h80;
   output [31:0] act_sram;
   reg [31:0] act_sram = 32'd0;
-  wire [8:0] b_in__0;
-  wire [8:0] b_in__1;
-  wire [8:0] b_in__2;
-  wire [8:0] b_in__3;
-  wire [7:0] b_zp;
-  reg [7:0] b_zp_d;
-  (* keep = 32'd1 *)
-  reg [7:0] b_zp_tmr0 = 8'h00;
-  (* keep = 32'd1 *)
-  reg [7:0] b_zp_tmr1 = 8'h00;
-  (* keep = 32'd1 *)
-  reg [7:0] b_zp_tmr2 = 8'h00;
   reg below_hyst;
-  wire [31:0] bias;
-  wire [31:0] \bias$408 ;
-  wire [31:0] \bias$417 ;
-  wire [31:0] \bias$426 ;
-  output bus__ack;
-  reg bus__ack = 1'h0;
-  input [20:0] bus__adr;
-  wire [20:0] bus__adr;
-  input bus__cyc;
-  wire bus__cyc;
-  output [31:0] bus__dat_r;
-  reg [31:0] bus__dat_r;
-  input [31:0] bus__dat_w;
-  wire [31:0] bus__dat_w;
-  input [3:0] bus__sel;
-  wire [3:0] bus__sel;
-  input bus__stb;
-  wire bus__stb;
-  input bus__we;
-  wire bus__we;
-  output busy;
+  input busy;
   wire busy;
-  wire \busy$135 ;
-  reg busy_d;
-  (* keep = 32'd1 *)
-  reg busy_tmr0 = 1'h0;
-  (* keep = 32'd1 *)
-  reg busy_tmr1 = 1'h0;
-  (* keep = 32'd1 *)
-  reg busy_tmr2 = 1'h0;
-  reg [1:0] byte_sel = 2'h0;
-  reg [31:0] c_word;
-  reg clear;
+  output ce;
+  wire ce;
   input clk;
   wire clk;
-  (* enum_base_type = "Ctrl" *)
-  (* enum_value_000 = "IDLE" *)
-  (* enum_value_001 = "CLEAR" *)
-  (* enum_value_010 = "FEED" *)
-  (* enum_value_011 = "WAIT" *)
-  (* enum_value_100 = "DRAIN" *)
-  (* enum_value_101 = "FLUSH" *)
-  wire [2:0] ctrl_state;
-  (* enum_base_type = "Ctrl" *)
-  (* enum_value_000 = "IDLE" *)
-  (* enum_value_001 = "CLEAR" *)
-  (* enum_value_010 = "FEED" *)
-  (* enum_value_011 = "WAIT" *)
-  (* enum_value_100 = "DRAIN" *)
-  (* enum_value_101 = "FLUSH" *)
-  reg [2:0] ctrl_state_d;
-  (* enum_base_type = "Ctrl" *)
-  (* enum_value_000 = "IDLE" *)
-  (* enum_value_001 = "CLEAR" *)
-  (* enum_value_010 = "FEED" *)
-  (* enum_value_011 = "WAIT" *)
-  (* enum_value_100 = "DRAIN" *)
-  (* enum_value_101 = "FLUSH" *)
-  (* keep = 32'd1 *)
-  reg [2:0] ctrl_state_tmr0 = 3'h0;
-  (* enum_base_type = "Ctrl" *)
-  (* enum_value_000 = "IDLE" *)
-  (* enum_value_001 = "CLEAR" *)
-  (* enum_value_010 = "FEED" *)
-  (* enum_value_011 = "WAIT" *)
-  (* enum_value_100 = "DRAIN" *)
-  (* enum_value_101 = "FLUSH" *)
-  (* keep = 32'd1 *)
-  reg [2:0] ctrl_state_tmr1 = 3'h0;
-  (* enum_base_type = "Ctrl" *)
-  (* enum_value_000 = "IDLE" *)
-  (* enum_value_001 = "CLEAR" *)
-  (* enum_value_010 = "FEED" *)
-  (* enum_value_011 = "WAIT" *)
-  (* enum_value_100 = "DRAIN" *)
-  (* enum_value_101 = "FLUSH" *)
-  (* keep = 32'd1 *)
-  reg [2:0] ctrl_state_tmr2 = 3'h0;
-  wire [31:0] cycles;
-  reg [31:0] cycles_d;
-  (* keep = 32'd1 *)
-  reg [31:0] cycles_tmr0 = 32'd0;
-  (* keep = 32'd1 *)
-  reg [31:0] cycles_tmr1 = 32'd0;
-  (* keep = 32'd1 *)
-  reg [31:0] cycles_tmr2 = 32'd0;
-  wire done;
-  reg done_d;
-  (* keep = 32'd1 *)
-  reg done_tmr0 = 1'h0;
-  (* keep = 32'd1 *)
-  reg done_tmr1 = 1'h0;
-  (* keep = 32'd1 *)
-  reg done_tmr2 = 1'h0;
-  wire [2:0] drain;
-  wire [31:0] drain_acc__0;
-  wire [31:0] drain_acc__1;
-  wire [31:0] drain_acc__2;
-  wire [31:0] drain_acc__3;
-  reg [2:0] drain_d;
-  wire [1:0] drain_row;
-  (* keep = 32'd1 *)
-  reg [2:0] drain_tmr0 = 3'h0;
-  (* keep = 32'd1 *)
-  reg [2:0] drain_tmr1 = 3'h0;
-  (* keep = 32'd1 *)
-  reg [2:0] drain_tmr2 = 3'h0;
-  wire draining;
-  output [1:0] dvfs_level;
-  wire [1:0] dvfs_level;
-  reg ecc_ue = 1'h0;
-  wire error;
-  reg error_d;
-  (* keep = 32'd1 *)
-  reg error_tmr0 = 1'h0;
-  (* keep = 32'd1 *)
-  reg error_tmr1 = 1'h0;
-  (* keep = 32'd1 *)
-  reg error_tmr2 = 1'h0;
-  reg feeding;
-  reg i_valid;
-  wire \i_valid$405 ;
-  wire \i_valid$414 ;
-  wire \i_valid$423 ;
-  wire [3:0] ib;
-  reg [3:0] ib_d;
-  (* keep = 32'd1 *)
-  reg [3:0] ib_tmr0 = 4'h0;
-  (* keep = 32'd1 *)
-  reg [3:0] ib_tmr1 = 4'h0;
-  (* keep = 32'd1 *)
-  reg [3:0] ib_tmr2 = 4'h0;
+  input [11:0] code;
+  wire [11:0] code;
+  output [1:0] dvfs;
+  wire [1:0] dvfs;
+  input feed_step;
+  wire feed_step;
   wire implausible;
-  output irq;
-  wire irq;
-  wire irq_en;
-  reg irq_en_d;
-  (* keep = 32'd1 *)
-  reg irq_en_tmr0 = 1'h0;
-  (* keep = 32'd1 *)
-  reg irq_en_tmr1 = 1'h0;
-  (* keep = 32'd1 *)
-  reg irq_en_tmr2 = 1'h0;
-  wire [3:0] jb;
-  reg [3:0] jb_d;
-  (* keep = 32'd1 *)
-  reg [3:0] jb_tmr0 = 4'h0;
-  (* keep = 32'd1 *)
-  reg [3:0] jb_tmr1 = 4'h0;
-  (* keep = 32'd1 *)
-  reg [3:0] jb_tmr2 = 4'h0;
-  wire [5:0] k;
-  reg [5:0] k_d;
-  (* keep = 32'd1 *)
-  reg [5:0] k_tmr0 = 6'h00;
-  (* keep = 32'd1 *)
-  reg [5:0] k_tmr1 = 6'h00;
-  (* keep = 32'd1 *)
-  reg [5:0] k_tmr2 = 6'h00;
-  wire [3:0] lane_en;
+  wire [2:0] level;
   wire [2:0] lvl0;
-  wire [3:0] m_blocks;
-  wire [31:0] mult;
-  wire [31:0] \mult$409 ;
-  wire [31:0] \mult$418 ;
-  wire [31:0] \mult$427 ;
-  wire [3:0] n_blocks;
+  wire mismatch;
   reg [2:0] new_level;
-  reg [3:0] nxt_en = 4'h0;
-  reg [3:0] \nxt_en$452  = 4'h0;
-  reg [3:0] \nxt_en$454  = 4'h0;
-  wire [7:0] out;
-  wire [7:0] \out$439 ;
-  wire [7:0] \out$440 ;
-  wire [7:0] \out$441 ;
-  wire [7:0] out_zp;
-  wire [7:0] \out_zp$402 ;
-  wire [7:0] \out_zp$411 ;
-  wire [7:0] \out_zp$420 ;
-  wire [7:0] \out_zp$429 ;
-  reg [7:0] out_zp_d;
-  (* keep = 32'd1 *)
-  reg [7:0] out_zp_tmr0 = 8'h00;
-  (* keep = 32'd1 *)
-  reg [7:0] out_zp_tmr1 = 8'h00;
-  (* keep = 32'd1 *)
-  reg [7:0] out_zp_tmr2 = 8'h00;
-  wire per_channel;
-  reg per_channel_d;
-  (* keep = 32'd1 *)
-  reg per_channel_tmr0 = 1'h0;
-  (* keep = 32'd1 *)
-  reg per_channel_tmr1 = 1'h0;
-  (* keep = 32'd1 *)
-  reg per_channel_tmr2 = 1'h0;
-  wire [31:0] qmult;
-  reg [31:0] qmult_d;
-  (* keep = 32'd1 *)
-  reg [31:0] qmult_tmr0 = 32'd1073741824;
-  (* keep = 32'd1 *)
-  reg [31:0] qmult_tmr1 = 32'd1073741824;
-  (* keep = 32'd1 *)
-  reg [31:0] qmult_tmr2 = 32'd1073741824;
-  wire [5:0] qshift;
-  reg [5:0] qshift_d;
-  (* keep = 32'd1 *)
-  reg [5:0] qshift_tmr0 = 6'h00;
-  (* keep = 32'd1 *)
-  reg [5:0] qshift_tmr1 = 6'h00;
-  (* keep = 32'd1 *)
-  reg [5:0] qshift_tmr2 = 6'h00;
-  reg [1:0] rd_bank = 2'h0;
-  reg rd_lane = 1'h0;
-  reg [2:0] rd_region = 3'h0;
-  reg rd_valid = 1'h0;
-  wire [15:0] reg_k;
-  reg [15:0] reg_k_d;
-  (* keep = 32'd1 *)
-  reg [15:0] reg_k_tmr0 = 16'h0000;
-  (* keep = 32'd1 *)
-  reg [15:0] reg_k_tmr1 = 16'h0000;
-  (* keep = 32'd1 *)
-  reg [15:0] reg_k_tmr2 = 16'h0000;
-  wire [15:0] reg_m;
-  reg [15:0] reg_m_d;
-  (* keep = 32'd1 *)
-  reg [15:0] reg_m_tmr0 = 16'h0000;
-  (* keep = 32'd1 *)
-  reg [15:0] reg_m_tmr1 = 16'h0000;
-  (* keep = 32'd1 *)
-  reg [15:0] reg_m_tmr2 = 16'h0000;
-  wire [15:0] reg_n;
-  reg [15:0] reg_n_d;
-  (* keep = 32'd1 *)
-  reg [15:0] reg_n_tmr0 = 16'h0000;
-  (* keep = 32'd1 *)
-  reg [15:0] reg_n_tmr1 = 16'h0000;
-  (* keep = 32'd1 *)
-  reg [15:0] reg_n_tmr2 = 16'h0000;
-  reg [31:0] reg_rdata = 32'd0;
-  wire reg_write;
-  wire [5:0] row;
+  input [3:0] regs__addr;
+  wire [3:0] regs__addr;
+  output [31:0] regs__rdata;
+  reg [31:0] regs__rdata;
+  input [31:0] regs__wdata;
+  wire [31:0] regs__wdata;
+  input regs__we;
+  wire regs__we;
   input rst;
   wire rst;
   wire [7:0] run_next;
-  wire served;
-  wire [5:0] shift;
-  wire [5:0] \shift$410 ;
-  wire [5:0] \shift$419 ;
-  wire [5:0] \shift$428 ;
+  input sample;
+  wire sample;
+  input [7:0] sram_access;
+  wire [7:0] sram_access;
+  input start;
   wire start;
-  input [11:0] therm_code;
-  wire [11:0] therm_code;
   wire therm_cool;
   reg therm_cool_d;
   (* keep = 32'd1 *)
@@ -3059,6 +10724,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   reg [11:0] therm_hyst_tmr1 = 12'h020;
   (* keep = 32'd1 *)
   reg [11:0] therm_hyst_tmr2 = 12'h020;
+  output [2:0] therm_level;
   wire [2:0] therm_level;
   wire [2:0] therm_level_d;
   (* keep = 32'd1 *)
@@ -3123,8 +10789,6 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   reg [2:0] therm_safe_level_tmr1 = 3'h2;
   (* keep = 32'd1 *)
   reg [2:0] therm_safe_level_tmr2 = 3'h2;
-  input therm_sample;
-  wire therm_sample;
   wire therm_sensor_fault;
   wire therm_sensor_fault_d;
   (* keep = 32'd1 *)
@@ -3157,6 +10821,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   reg [11:0] therm_temp_tmr1 = 12'h000;
   (* keep = 32'd1 *)
   reg [11:0] therm_temp_tmr2 = 12'h000;
+  output therm_tmr_mismatch;
   wire therm_tmr_mismatch;
   wire [11:0] therm_trip1;
   reg [11:0] therm_trip1_d;
@@ -3182,1256 +10847,8 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   reg [11:0] therm_trip3_tmr1 = 12'h548;
   (* keep = 32'd1 *)
   reg [11:0] therm_trip3_tmr2 = 12'h548;
-  (* init = 32'd0 *)
-  wire [31:0] thr_act_feed;
-  (* init = 32'd0 *)
-  wire [31:0] thr_act_sram;
-  wire thr_busy;
-  wire thr_ce;
-  wire [11:0] thr_code;
-  wire [1:0] thr_dvfs;
-  wire thr_feed_step;
-  wire [2:0] thr_level;
-  wire [3:0] thr_reg_addr;
-  reg [31:0] thr_reg_rdata;
-  wire [31:0] thr_reg_wdata;
-  wire thr_reg_we;
-  wire thr_sample;
-  wire [7:0] thr_sram_access;
-  reg thr_start;
-  output [2:0] throttle_level;
-  wire [2:0] throttle_level;
   reg [31:0] throttled = 32'd0;
-  reg [31:0] tmr_errors = 32'd0;
-  reg tmr_flag = 1'h0;
-  wire tmr_mismatch;
   wire [1:0] up;
-  reg valid = 1'h0;
-  reg [31:0] value;
-  reg [31:0] \value$362 ;
-  reg [31:0] \value$367 ;
-  reg [31:0] \value$372 ;
-  reg [31:0] \value$377 ;
-  wire [3:0] \wait ;
-  reg [3:0] wait_d;
-  (* keep = 32'd1 *)
-  reg [3:0] wait_tmr0 = 4'h0;
-  (* keep = 32'd1 *)
-  reg [3:0] wait_tmr1 = 4'h0;
-  (* keep = 32'd1 *)
-  reg [3:0] wait_tmr2 = 4'h0;
-  wire [7:0] wr_addr;
-  wire [3:0] wr_en;
-  reg [31:0] a_bank0 [63:0];
-  initial begin
-    a_bank0[0] = 32'd0;
-    a_bank0[1] = 32'd0;
-    a_bank0[2] = 32'd0;
-    a_bank0[3] = 32'd0;
-    a_bank0[4] = 32'd0;
-    a_bank0[5] = 32'd0;
-    a_bank0[6] = 32'd0;
-    a_bank0[7] = 32'd0;
-    a_bank0[8] = 32'd0;
-    a_bank0[9] = 32'd0;
-    a_bank0[10] = 32'd0;
-    a_bank0[11] = 32'd0;
-    a_bank0[12] = 32'd0;
-    a_bank0[13] = 32'd0;
-    a_bank0[14] = 32'd0;
-    a_bank0[15] = 32'd0;
-    a_bank0[16] = 32'd0;
-    a_bank0[17] = 32'd0;
-    a_bank0[18] = 32'd0;
-    a_bank0[19] = 32'd0;
-    a_bank0[20] = 32'd0;
-    a_bank0[21] = 32'd0;
-    a_bank0[22] = 32'd0;
-    a_bank0[23] = 32'd0;
-    a_bank0[24] = 32'd0;
-    a_bank0[25] = 32'd0;
-    a_bank0[26] = 32'd0;
-    a_bank0[27] = 32'd0;
-    a_bank0[28] = 32'd0;
-    a_bank0[29] = 32'd0;
-    a_bank0[30] = 32'd0;
-    a_bank0[31] = 32'd0;
-    a_bank0[32] = 32'd0;
-    a_bank0[33] = 32'd0;
-    a_bank0[34] = 32'd0;
-    a_bank0[35] = 32'd0;
-    a_bank0[36] = 32'd0;
-    a_bank0[37] = 32'd0;
-    a_bank0[38] = 32'd0;
-    a_bank0[39] = 32'd0;
-    a_bank0[40] = 32'd0;
-    a_bank0[41] = 32'd0;
-    a_bank0[42] = 32'd0;
-    a_bank0[43] = 32'd0;
-    a_bank0[44] = 32'd0;
-    a_bank0[45] = 32'd0;
-    a_bank0[46] = 32'd0;
-    a_bank0[47] = 32'd0;
-    a_bank0[48] = 32'd0;
-    a_bank0[49] = 32'd0;
-    a_bank0[50] = 32'd0;
-    a_bank0[51] = 32'd0;
-    a_bank0[52] = 32'd0;
-    a_bank0[53] = 32'd0;
-    a_bank0[54] = 32'd0;
-    a_bank0[55] = 32'd0;
-    a_bank0[56] = 32'd0;
-    a_bank0[57] = 32'd0;
-    a_bank0[58] = 32'd0;
-    a_bank0[59] = 32'd0;
-    a_bank0[60] = 32'd0;
-    a_bank0[61] = 32'd0;
-    a_bank0[62] = 32'd0;
-    a_bank0[63] = 32'd0;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$253 [0])
-      a_bank0[{ \$2032 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$253 [1])
-      a_bank0[{ \$2032 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$253 [2])
-      a_bank0[{ \$2032 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$253 [3])
-      a_bank0[{ \$2032 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
-  end
-  reg [31:0] _0_;
-  always @(posedge clk) begin
-    if (\$signature__en ) begin
-      _0_ <= a_bank0[\$signature__addr ];
-    end
-  end
-  assign \$signature__data$357  = _0_;
-  reg [31:0] a_bank1 [63:0];
-  initial begin
-    a_bank1[0] = 32'd0;
-    a_bank1[1] = 32'd0;
-    a_bank1[2] = 32'd0;
-    a_bank1[3] = 32'd0;
-    a_bank1[4] = 32'd0;
-    a_bank1[5] = 32'd0;
-    a_bank1[6] = 32'd0;
-    a_bank1[7] = 32'd0;
-    a_bank1[8] = 32'd0;
-    a_bank1[9] = 32'd0;
-    a_bank1[10] = 32'd0;
-    a_bank1[11] = 32'd0;
-    a_bank1[12] = 32'd0;
-    a_bank1[13] = 32'd0;
-    a_bank1[14] = 32'd0;
-    a_bank1[15] = 32'd0;
-    a_bank1[16] = 32'd0;
-    a_bank1[17] = 32'd0;
-    a_bank1[18] = 32'd0;
-    a_bank1[19] = 32'd0;
-    a_bank1[20] = 32'd0;
-    a_bank1[21] = 32'd0;
-    a_bank1[22] = 32'd0;
-    a_bank1[23] = 32'd0;
-    a_bank1[24] = 32'd0;
-    a_bank1[25] = 32'd0;
-    a_bank1[26] = 32'd0;
-    a_bank1[27] = 32'd0;
-    a_bank1[28] = 32'd0;
-    a_bank1[29] = 32'd0;
-    a_bank1[30] = 32'd0;
-    a_bank1[31] = 32'd0;
-    a_bank1[32] = 32'd0;
-    a_bank1[33] = 32'd0;
-    a_bank1[34] = 32'd0;
-    a_bank1[35] = 32'd0;
-    a_bank1[36] = 32'd0;
-    a_bank1[37] = 32'd0;
-    a_bank1[38] = 32'd0;
-    a_bank1[39] = 32'd0;
-    a_bank1[40] = 32'd0;
-    a_bank1[41] = 32'd0;
-    a_bank1[42] = 32'd0;
-    a_bank1[43] = 32'd0;
-    a_bank1[44] = 32'd0;
-    a_bank1[45] = 32'd0;
-    a_bank1[46] = 32'd0;
-    a_bank1[47] = 32'd0;
-    a_bank1[48] = 32'd0;
-    a_bank1[49] = 32'd0;
-    a_bank1[50] = 32'd0;
-    a_bank1[51] = 32'd0;
-    a_bank1[52] = 32'd0;
-    a_bank1[53] = 32'd0;
-    a_bank1[54] = 32'd0;
-    a_bank1[55] = 32'd0;
-    a_bank1[56] = 32'd0;
-    a_bank1[57] = 32'd0;
-    a_bank1[58] = 32'd0;
-    a_bank1[59] = 32'd0;
-    a_bank1[60] = 32'd0;
-    a_bank1[61] = 32'd0;
-    a_bank1[62] = 32'd0;
-    a_bank1[63] = 32'd0;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$258 [0])
-      a_bank1[{ \$2045 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$258 [1])
-      a_bank1[{ \$2045 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$258 [2])
-      a_bank1[{ \$2045 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$258 [3])
-      a_bank1[{ \$2045 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
-  end
-  reg [31:0] _1_;
-  always @(posedge clk) begin
-    if (\$signature__en$255 ) begin
-      _1_ <= a_bank1[\$signature__addr$254 ];
-    end
-  end
-  assign \$signature__data$358  = _1_;
-  reg [31:0] a_bank2 [63:0];
-  initial begin
-    a_bank2[0] = 32'd0;
-    a_bank2[1] = 32'd0;
-    a_bank2[2] = 32'd0;
-    a_bank2[3] = 32'd0;
-    a_bank2[4] = 32'd0;
-    a_bank2[5] = 32'd0;
-    a_bank2[6] = 32'd0;
-    a_bank2[7] = 32'd0;
-    a_bank2[8] = 32'd0;
-    a_bank2[9] = 32'd0;
-    a_bank2[10] = 32'd0;
-    a_bank2[11] = 32'd0;
-    a_bank2[12] = 32'd0;
-    a_bank2[13] = 32'd0;
-    a_bank2[14] = 32'd0;
-    a_bank2[15] = 32'd0;
-    a_bank2[16] = 32'd0;
-    a_bank2[17] = 32'd0;
-    a_bank2[18] = 32'd0;
-    a_bank2[19] = 32'd0;
-    a_bank2[20] = 32'd0;
-    a_bank2[21] = 32'd0;
-    a_bank2[22] = 32'd0;
-    a_bank2[23] = 32'd0;
-    a_bank2[24] = 32'd0;
-    a_bank2[25] = 32'd0;
-    a_bank2[26] = 32'd0;
-    a_bank2[27] = 32'd0;
-    a_bank2[28] = 32'd0;
-    a_bank2[29] = 32'd0;
-    a_bank2[30] = 32'd0;
-    a_bank2[31] = 32'd0;
-    a_bank2[32] = 32'd0;
-    a_bank2[33] = 32'd0;
-    a_bank2[34] = 32'd0;
-    a_bank2[35] = 32'd0;
-    a_bank2[36] = 32'd0;
-    a_bank2[37] = 32'd0;
-    a_bank2[38] = 32'd0;
-    a_bank2[39] = 32'd0;
-    a_bank2[40] = 32'd0;
-    a_bank2[41] = 32'd0;
-    a_bank2[42] = 32'd0;
-    a_bank2[43] = 32'd0;
-    a_bank2[44] = 32'd0;
-    a_bank2[45] = 32'd0;
-    a_bank2[46] = 32'd0;
-    a_bank2[47] = 32'd0;
-    a_bank2[48] = 32'd0;
-    a_bank2[49] = 32'd0;
-    a_bank2[50] = 32'd0;
-    a_bank2[51] = 32'd0;
-    a_bank2[52] = 32'd0;
-    a_bank2[53] = 32'd0;
-    a_bank2[54] = 32'd0;
-    a_bank2[55] = 32'd0;
-    a_bank2[56] = 32'd0;
-    a_bank2[57] = 32'd0;
-    a_bank2[58] = 32'd0;
-    a_bank2[59] = 32'd0;
-    a_bank2[60] = 32'd0;
-    a_bank2[61] = 32'd0;
-    a_bank2[62] = 32'd0;
-    a_bank2[63] = 32'd0;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$263 [0])
-      a_bank2[{ \$2058 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$263 [1])
-      a_bank2[{ \$2058 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$263 [2])
-      a_bank2[{ \$2058 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$263 [3])
-      a_bank2[{ \$2058 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
-  end
-  reg [31:0] _2_;
-  always @(posedge clk) begin
-    if (\$signature__en$260 ) begin
-      _2_ <= a_bank2[\$signature__addr$259 ];
-    end
-  end
-  assign \$signature__data$359  = _2_;
-  reg [31:0] a_bank3 [63:0];
-  initial begin
-    a_bank3[0] = 32'd0;
-    a_bank3[1] = 32'd0;
-    a_bank3[2] = 32'd0;
-    a_bank3[3] = 32'd0;
-    a_bank3[4] = 32'd0;
-    a_bank3[5] = 32'd0;
-    a_bank3[6] = 32'd0;
-    a_bank3[7] = 32'd0;
-    a_bank3[8] = 32'd0;
-    a_bank3[9] = 32'd0;
-    a_bank3[10] = 32'd0;
-    a_bank3[11] = 32'd0;
-    a_bank3[12] = 32'd0;
-    a_bank3[13] = 32'd0;
-    a_bank3[14] = 32'd0;
-    a_bank3[15] = 32'd0;
-    a_bank3[16] = 32'd0;
-    a_bank3[17] = 32'd0;
-    a_bank3[18] = 32'd0;
-    a_bank3[19] = 32'd0;
-    a_bank3[20] = 32'd0;
-    a_bank3[21] = 32'd0;
-    a_bank3[22] = 32'd0;
-    a_bank3[23] = 32'd0;
-    a_bank3[24] = 32'd0;
-    a_bank3[25] = 32'd0;
-    a_bank3[26] = 32'd0;
-    a_bank3[27] = 32'd0;
-    a_bank3[28] = 32'd0;
-    a_bank3[29] = 32'd0;
-    a_bank3[30] = 32'd0;
-    a_bank3[31] = 32'd0;
-    a_bank3[32] = 32'd0;
-    a_bank3[33] = 32'd0;
-    a_bank3[34] = 32'd0;
-    a_bank3[35] = 32'd0;
-    a_bank3[36] = 32'd0;
-    a_bank3[37] = 32'd0;
-    a_bank3[38] = 32'd0;
-    a_bank3[39] = 32'd0;
-    a_bank3[40] = 32'd0;
-    a_bank3[41] = 32'd0;
-    a_bank3[42] = 32'd0;
-    a_bank3[43] = 32'd0;
-    a_bank3[44] = 32'd0;
-    a_bank3[45] = 32'd0;
-    a_bank3[46] = 32'd0;
-    a_bank3[47] = 32'd0;
-    a_bank3[48] = 32'd0;
-    a_bank3[49] = 32'd0;
-    a_bank3[50] = 32'd0;
-    a_bank3[51] = 32'd0;
-    a_bank3[52] = 32'd0;
-    a_bank3[53] = 32'd0;
-    a_bank3[54] = 32'd0;
-    a_bank3[55] = 32'd0;
-    a_bank3[56] = 32'd0;
-    a_bank3[57] = 32'd0;
-    a_bank3[58] = 32'd0;
-    a_bank3[59] = 32'd0;
-    a_bank3[60] = 32'd0;
-    a_bank3[61] = 32'd0;
-    a_bank3[62] = 32'd0;
-    a_bank3[63] = 32'd0;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$268 [0])
-      a_bank3[{ \$2071 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$268 [1])
-      a_bank3[{ \$2071 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$268 [2])
-      a_bank3[{ \$2071 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$268 [3])
-      a_bank3[{ \$2071 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
-  end
-  reg [31:0] _3_;
-  always @(posedge clk) begin
-    if (\$signature__en$265 ) begin
-      _3_ <= a_bank3[\$signature__addr$264 ];
-    end
-  end
-  assign \$signature__data$360  = _3_;
-  reg [31:0] b_bank0 [63:0];
-  initial begin
-    b_bank0[0] = 32'd0;
-    b_bank0[1] = 32'd0;
-    b_bank0[2] = 32'd0;
-    b_bank0[3] = 32'd0;
-    b_bank0[4] = 32'd0;
-    b_bank0[5] = 32'd0;
-    b_bank0[6] = 32'd0;
-    b_bank0[7] = 32'd0;
-    b_bank0[8] = 32'd0;
-    b_bank0[9] = 32'd0;
-    b_bank0[10] = 32'd0;
-    b_bank0[11] = 32'd0;
-    b_bank0[12] = 32'd0;
-    b_bank0[13] = 32'd0;
-    b_bank0[14] = 32'd0;
-    b_bank0[15] = 32'd0;
-    b_bank0[16] = 32'd0;
-    b_bank0[17] = 32'd0;
-    b_bank0[18] = 32'd0;
-    b_bank0[19] = 32'd0;
-    b_bank0[20] = 32'd0;
-    b_bank0[21] = 32'd0;
-    b_bank0[22] = 32'd0;
-    b_bank0[23] = 32'd0;
-    b_bank0[24] = 32'd0;
-    b_bank0[25] = 32'd0;
-    b_bank0[26] = 32'd0;
-    b_bank0[27] = 32'd0;
-    b_bank0[28] = 32'd0;
-    b_bank0[29] = 32'd0;
-    b_bank0[30] = 32'd0;
-    b_bank0[31] = 32'd0;
-    b_bank0[32] = 32'd0;
-    b_bank0[33] = 32'd0;
-    b_bank0[34] = 32'd0;
-    b_bank0[35] = 32'd0;
-    b_bank0[36] = 32'd0;
-    b_bank0[37] = 32'd0;
-    b_bank0[38] = 32'd0;
-    b_bank0[39] = 32'd0;
-    b_bank0[40] = 32'd0;
-    b_bank0[41] = 32'd0;
-    b_bank0[42] = 32'd0;
-    b_bank0[43] = 32'd0;
-    b_bank0[44] = 32'd0;
-    b_bank0[45] = 32'd0;
-    b_bank0[46] = 32'd0;
-    b_bank0[47] = 32'd0;
-    b_bank0[48] = 32'd0;
-    b_bank0[49] = 32'd0;
-    b_bank0[50] = 32'd0;
-    b_bank0[51] = 32'd0;
-    b_bank0[52] = 32'd0;
-    b_bank0[53] = 32'd0;
-    b_bank0[54] = 32'd0;
-    b_bank0[55] = 32'd0;
-    b_bank0[56] = 32'd0;
-    b_bank0[57] = 32'd0;
-    b_bank0[58] = 32'd0;
-    b_bank0[59] = 32'd0;
-    b_bank0[60] = 32'd0;
-    b_bank0[61] = 32'd0;
-    b_bank0[62] = 32'd0;
-    b_bank0[63] = 32'd0;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$273 [0])
-      b_bank0[{ \$2084 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$273 [1])
-      b_bank0[{ \$2084 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$273 [2])
-      b_bank0[{ \$2084 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$273 [3])
-      b_bank0[{ \$2084 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
-  end
-  reg [31:0] _4_;
-  always @(posedge clk) begin
-    if (\$signature__en$270 ) begin
-      _4_ <= b_bank0[\$signature__addr$269 ];
-    end
-  end
-  assign \$signature__data$363  = _4_;
-  reg [31:0] b_bank1 [63:0];
-  initial begin
-    b_bank1[0] = 32'd0;
-    b_bank1[1] = 32'd0;
-    b_bank1[2] = 32'd0;
-    b_bank1[3] = 32'd0;
-    b_bank1[4] = 32'd0;
-    b_bank1[5] = 32'd0;
-    b_bank1[6] = 32'd0;
-    b_bank1[7] = 32'd0;
-    b_bank1[8] = 32'd0;
-    b_bank1[9] = 32'd0;
-    b_bank1[10] = 32'd0;
-    b_bank1[11] = 32'd0;
-    b_bank1[12] = 32'd0;
-    b_bank1[13] = 32'd0;
-    b_bank1[14] = 32'd0;
-    b_bank1[15] = 32'd0;
-    b_bank1[16] = 32'd0;
-    b_bank1[17] = 32'd0;
-    b_bank1[18] = 32'd0;
-    b_bank1[19] = 32'd0;
-    b_bank1[20] = 32'd0;
-    b_bank1[21] = 32'd0;
-    b_bank1[22] = 32'd0;
-    b_bank1[23] = 32'd0;
-    b_bank1[24] = 32'd0;
-    b_bank1[25] = 32'd0;
-    b_bank1[26] = 32'd0;
-    b_bank1[27] = 32'd0;
-    b_bank1[28] = 32'd0;
-    b_bank1[29] = 32'd0;
-    b_bank1[30] = 32'd0;
-    b_bank1[31] = 32'd0;
-    b_bank1[32] = 32'd0;
-    b_bank1[33] = 32'd0;
-    b_bank1[34] = 32'd0;
-    b_bank1[35] = 32'd0;
-    b_bank1[36] = 32'd0;
-    b_bank1[37] = 32'd0;
-    b_bank1[38] = 32'd0;
-    b_bank1[39] = 32'd0;
-    b_bank1[40] = 32'd0;
-    b_bank1[41] = 32'd0;
-    b_bank1[42] = 32'd0;
-    b_bank1[43] = 32'd0;
-    b_bank1[44] = 32'd0;
-    b_bank1[45] = 32'd0;
-    b_bank1[46] = 32'd0;
-    b_bank1[47] = 32'd0;
-    b_bank1[48] = 32'd0;
-    b_bank1[49] = 32'd0;
-    b_bank1[50] = 32'd0;
-    b_bank1[51] = 32'd0;
-    b_bank1[52] = 32'd0;
-    b_bank1[53] = 32'd0;
-    b_bank1[54] = 32'd0;
-    b_bank1[55] = 32'd0;
-    b_bank1[56] = 32'd0;
-    b_bank1[57] = 32'd0;
-    b_bank1[58] = 32'd0;
-    b_bank1[59] = 32'd0;
-    b_bank1[60] = 32'd0;
-    b_bank1[61] = 32'd0;
-    b_bank1[62] = 32'd0;
-    b_bank1[63] = 32'd0;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$278 [0])
-      b_bank1[{ \$2097 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$278 [1])
-      b_bank1[{ \$2097 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$278 [2])
-      b_bank1[{ \$2097 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$278 [3])
-      b_bank1[{ \$2097 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
-  end
-  reg [31:0] _5_;
-  always @(posedge clk) begin
-    if (\$signature__en$275 ) begin
-      _5_ <= b_bank1[\$signature__addr$274 ];
-    end
-  end
-  assign \$signature__data$364  = _5_;
-  reg [31:0] b_bank2 [63:0];
-  initial begin
-    b_bank2[0] = 32'd0;
-    b_bank2[1] = 32'd0;
-    b_bank2[2] = 32'd0;
-    b_bank2[3] = 32'd0;
-    b_bank2[4] = 32'd0;
-    b_bank2[5] = 32'd0;
-    b_bank2[6] = 32'd0;
-    b_bank2[7] = 32'd0;
-    b_bank2[8] = 32'd0;
-    b_bank2[9] = 32'd0;
-    b_bank2[10] = 32'd0;
-    b_bank2[11] = 32'd0;
-    b_bank2[12] = 32'd0;
-    b_bank2[13] = 32'd0;
-    b_bank2[14] = 32'd0;
-    b_bank2[15] = 32'd0;
-    b_bank2[16] = 32'd0;
-    b_bank2[17] = 32'd0;
-    b_bank2[18] = 32'd0;
-    b_bank2[19] = 32'd0;
-    b_bank2[20] = 32'd0;
-    b_bank2[21] = 32'd0;
-    b_bank2[22] = 32'd0;
-    b_bank2[23] = 32'd0;
-    b_bank2[24] = 32'd0;
-    b_bank2[25] = 32'd0;
-    b_bank2[26] = 32'd0;
-    b_bank2[27] = 32'd0;
-    b_bank2[28] = 32'd0;
-    b_bank2[29] = 32'd0;
-    b_bank2[30] = 32'd0;
-    b_bank2[31] = 32'd0;
-    b_bank2[32] = 32'd0;
-    b_bank2[33] = 32'd0;
-    b_bank2[34] = 32'd0;
-    b_bank2[35] = 32'd0;
-    b_bank2[36] = 32'd0;
-    b_bank2[37] = 32'd0;
-    b_bank2[38] = 32'd0;
-    b_bank2[39] = 32'd0;
-    b_bank2[40] = 32'd0;
-    b_bank2[41] = 32'd0;
-    b_bank2[42] = 32'd0;
-    b_bank2[43] = 32'd0;
-    b_bank2[44] = 32'd0;
-    b_bank2[45] = 32'd0;
-    b_bank2[46] = 32'd0;
-    b_bank2[47] = 32'd0;
-    b_bank2[48] = 32'd0;
-    b_bank2[49] = 32'd0;
-    b_bank2[50] = 32'd0;
-    b_bank2[51] = 32'd0;
-    b_bank2[52] = 32'd0;
-    b_bank2[53] = 32'd0;
-    b_bank2[54] = 32'd0;
-    b_bank2[55] = 32'd0;
-    b_bank2[56] = 32'd0;
-    b_bank2[57] = 32'd0;
-    b_bank2[58] = 32'd0;
-    b_bank2[59] = 32'd0;
-    b_bank2[60] = 32'd0;
-    b_bank2[61] = 32'd0;
-    b_bank2[62] = 32'd0;
-    b_bank2[63] = 32'd0;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$283 [0])
-      b_bank2[{ \$2110 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$283 [1])
-      b_bank2[{ \$2110 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$283 [2])
-      b_bank2[{ \$2110 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$283 [3])
-      b_bank2[{ \$2110 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
-  end
-  reg [31:0] _6_;
-  always @(posedge clk) begin
-    if (\$signature__en$280 ) begin
-      _6_ <= b_bank2[\$signature__addr$279 ];
-    end
-  end
-  assign \$signature__data$365  = _6_;
-  reg [31:0] b_bank3 [63:0];
-  initial begin
-    b_bank3[0] = 32'd0;
-    b_bank3[1] = 32'd0;
-    b_bank3[2] = 32'd0;
-    b_bank3[3] = 32'd0;
-    b_bank3[4] = 32'd0;
-    b_bank3[5] = 32'd0;
-    b_bank3[6] = 32'd0;
-    b_bank3[7] = 32'd0;
-    b_bank3[8] = 32'd0;
-    b_bank3[9] = 32'd0;
-    b_bank3[10] = 32'd0;
-    b_bank3[11] = 32'd0;
-    b_bank3[12] = 32'd0;
-    b_bank3[13] = 32'd0;
-    b_bank3[14] = 32'd0;
-    b_bank3[15] = 32'd0;
-    b_bank3[16] = 32'd0;
-    b_bank3[17] = 32'd0;
-    b_bank3[18] = 32'd0;
-    b_bank3[19] = 32'd0;
-    b_bank3[20] = 32'd0;
-    b_bank3[21] = 32'd0;
-    b_bank3[22] = 32'd0;
-    b_bank3[23] = 32'd0;
-    b_bank3[24] = 32'd0;
-    b_bank3[25] = 32'd0;
-    b_bank3[26] = 32'd0;
-    b_bank3[27] = 32'd0;
-    b_bank3[28] = 32'd0;
-    b_bank3[29] = 32'd0;
-    b_bank3[30] = 32'd0;
-    b_bank3[31] = 32'd0;
-    b_bank3[32] = 32'd0;
-    b_bank3[33] = 32'd0;
-    b_bank3[34] = 32'd0;
-    b_bank3[35] = 32'd0;
-    b_bank3[36] = 32'd0;
-    b_bank3[37] = 32'd0;
-    b_bank3[38] = 32'd0;
-    b_bank3[39] = 32'd0;
-    b_bank3[40] = 32'd0;
-    b_bank3[41] = 32'd0;
-    b_bank3[42] = 32'd0;
-    b_bank3[43] = 32'd0;
-    b_bank3[44] = 32'd0;
-    b_bank3[45] = 32'd0;
-    b_bank3[46] = 32'd0;
-    b_bank3[47] = 32'd0;
-    b_bank3[48] = 32'd0;
-    b_bank3[49] = 32'd0;
-    b_bank3[50] = 32'd0;
-    b_bank3[51] = 32'd0;
-    b_bank3[52] = 32'd0;
-    b_bank3[53] = 32'd0;
-    b_bank3[54] = 32'd0;
-    b_bank3[55] = 32'd0;
-    b_bank3[56] = 32'd0;
-    b_bank3[57] = 32'd0;
-    b_bank3[58] = 32'd0;
-    b_bank3[59] = 32'd0;
-    b_bank3[60] = 32'd0;
-    b_bank3[61] = 32'd0;
-    b_bank3[62] = 32'd0;
-    b_bank3[63] = 32'd0;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$288 [0])
-      b_bank3[{ \$2123 [2:0], bus__adr[2:0] }][7:0] <= bus__dat_w[7:0];
-    if (\$signature__en$288 [1])
-      b_bank3[{ \$2123 [2:0], bus__adr[2:0] }][15:8] <= bus__dat_w[15:8];
-    if (\$signature__en$288 [2])
-      b_bank3[{ \$2123 [2:0], bus__adr[2:0] }][23:16] <= bus__dat_w[23:16];
-    if (\$signature__en$288 [3])
-      b_bank3[{ \$2123 [2:0], bus__adr[2:0] }][31:24] <= bus__dat_w[31:24];
-  end
-  reg [31:0] _7_;
-  always @(posedge clk) begin
-    if (\$signature__en$285 ) begin
-      _7_ <= b_bank3[\$signature__addr$284 ];
-    end
-  end
-  assign \$signature__data$366  = _7_;
-  reg [31:0] bias_bank0 [7:0];
-  initial begin
-    bias_bank0[0] = 32'd0;
-    bias_bank0[1] = 32'd0;
-    bias_bank0[2] = 32'd0;
-    bias_bank0[3] = 32'd0;
-    bias_bank0[4] = 32'd0;
-    bias_bank0[5] = 32'd0;
-    bias_bank0[6] = 32'd0;
-    bias_bank0[7] = 32'd0;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$292 )
-      bias_bank0[\$2134 [2:0]] <= bus__dat_w;
-  end
-  reg [31:0] _8_;
-  always @(posedge clk) begin
-    if (\$signature__en$293 ) begin
-      _8_ <= bias_bank0[\$2133 [2:0]];
-    end
-  end
-  assign \$signature__data$368  = _8_;
-  reg [31:0] bias_bank1 [7:0];
-  initial begin
-    bias_bank1[0] = 32'd0;
-    bias_bank1[1] = 32'd0;
-    bias_bank1[2] = 32'd0;
-    bias_bank1[3] = 32'd0;
-    bias_bank1[4] = 32'd0;
-    bias_bank1[5] = 32'd0;
-    bias_bank1[6] = 32'd0;
-    bias_bank1[7] = 32'd0;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$297 )
-      bias_bank1[\$2144 [2:0]] <= bus__dat_w;
-  end
-  reg [31:0] _9_;
-  always @(posedge clk) begin
-    if (\$signature__en$298 ) begin
-      _9_ <= bias_bank1[\$2143 [2:0]];
-    end
-  end
-  assign \$signature__data$369  = _9_;
-  reg [31:0] bias_bank2 [7:0];
-  initial begin
-    bias_bank2[0] = 32'd0;
-    bias_bank2[1] = 32'd0;
-    bias_bank2[2] = 32'd0;
-    bias_bank2[3] = 32'd0;
-    bias_bank2[4] = 32'd0;
-    bias_bank2[5] = 32'd0;
-    bias_bank2[6] = 32'd0;
-    bias_bank2[7] = 32'd0;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$302 )
-      bias_bank2[\$2154 [2:0]] <= bus__dat_w;
-  end
-  reg [31:0] _10_;
-  always @(posedge clk) begin
-    if (\$signature__en$303 ) begin
-      _10_ <= bias_bank2[\$2153 [2:0]];
-    end
-  end
-  assign \$signature__data$370  = _10_;
-  reg [31:0] bias_bank3 [7:0];
-  initial begin
-    bias_bank3[0] = 32'd0;
-    bias_bank3[1] = 32'd0;
-    bias_bank3[2] = 32'd0;
-    bias_bank3[3] = 32'd0;
-    bias_bank3[4] = 32'd0;
-    bias_bank3[5] = 32'd0;
-    bias_bank3[6] = 32'd0;
-    bias_bank3[7] = 32'd0;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$307 )
-      bias_bank3[\$2164 [2:0]] <= bus__dat_w;
-  end
-  reg [31:0] _11_;
-  always @(posedge clk) begin
-    if (\$signature__en$308 ) begin
-      _11_ <= bias_bank3[\$2163 [2:0]];
-    end
-  end
-  assign \$signature__data$371  = _11_;
-  reg [31:0] c_mem [255:0];
-  initial begin
-    c_mem[0] = 32'd0;
-    c_mem[1] = 32'd0;
-    c_mem[2] = 32'd0;
-    c_mem[3] = 32'd0;
-    c_mem[4] = 32'd0;
-    c_mem[5] = 32'd0;
-    c_mem[6] = 32'd0;
-    c_mem[7] = 32'd0;
-    c_mem[8] = 32'd0;
-    c_mem[9] = 32'd0;
-    c_mem[10] = 32'd0;
-    c_mem[11] = 32'd0;
-    c_mem[12] = 32'd0;
-    c_mem[13] = 32'd0;
-    c_mem[14] = 32'd0;
-    c_mem[15] = 32'd0;
-    c_mem[16] = 32'd0;
-    c_mem[17] = 32'd0;
-    c_mem[18] = 32'd0;
-    c_mem[19] = 32'd0;
-    c_mem[20] = 32'd0;
-    c_mem[21] = 32'd0;
-    c_mem[22] = 32'd0;
-    c_mem[23] = 32'd0;
-    c_mem[24] = 32'd0;
-    c_mem[25] = 32'd0;
-    c_mem[26] = 32'd0;
-    c_mem[27] = 32'd0;
-    c_mem[28] = 32'd0;
-    c_mem[29] = 32'd0;
-    c_mem[30] = 32'd0;
-    c_mem[31] = 32'd0;
-    c_mem[32] = 32'd0;
-    c_mem[33] = 32'd0;
-    c_mem[34] = 32'd0;
-    c_mem[35] = 32'd0;
-    c_mem[36] = 32'd0;
-    c_mem[37] = 32'd0;
-    c_mem[38] = 32'd0;
-    c_mem[39] = 32'd0;
-    c_mem[40] = 32'd0;
-    c_mem[41] = 32'd0;
-    c_mem[42] = 32'd0;
-    c_mem[43] = 32'd0;
-    c_mem[44] = 32'd0;
-    c_mem[45] = 32'd0;
-    c_mem[46] = 32'd0;
-    c_mem[47] = 32'd0;
-    c_mem[48] = 32'd0;
-    c_mem[49] = 32'd0;
-    c_mem[50] = 32'd0;
-    c_mem[51] = 32'd0;
-    c_mem[52] = 32'd0;
-    c_mem[53] = 32'd0;
-    c_mem[54] = 32'd0;
-    c_mem[55] = 32'd0;
-    c_mem[56] = 32'd0;
-    c_mem[57] = 32'd0;
-    c_mem[58] = 32'd0;
-    c_mem[59] = 32'd0;
-    c_mem[60] = 32'd0;
-    c_mem[61] = 32'd0;
-    c_mem[62] = 32'd0;
-    c_mem[63] = 32'd0;
-    c_mem[64] = 32'd0;
-    c_mem[65] = 32'd0;
-    c_mem[66] = 32'd0;
-    c_mem[67] = 32'd0;
-    c_mem[68] = 32'd0;
-    c_mem[69] = 32'd0;
-    c_mem[70] = 32'd0;
-    c_mem[71] = 32'd0;
-    c_mem[72] = 32'd0;
-    c_mem[73] = 32'd0;
-    c_mem[74] = 32'd0;
-    c_mem[75] = 32'd0;
-    c_mem[76] = 32'd0;
-    c_mem[77] = 32'd0;
-    c_mem[78] = 32'd0;
-    c_mem[79] = 32'd0;
-    c_mem[80] = 32'd0;
-    c_mem[81] = 32'd0;
-    c_mem[82] = 32'd0;
-    c_mem[83] = 32'd0;
-    c_mem[84] = 32'd0;
-    c_mem[85] = 32'd0;
-    c_mem[86] = 32'd0;
-    c_mem[87] = 32'd0;
-    c_mem[88] = 32'd0;
-    c_mem[89] = 32'd0;
-    c_mem[90] = 32'd0;
-    c_mem[91] = 32'd0;
-    c_mem[92] = 32'd0;
-    c_mem[93] = 32'd0;
-    c_mem[94] = 32'd0;
-    c_mem[95] = 32'd0;
-    c_mem[96] = 32'd0;
-    c_mem[97] = 32'd0;
-    c_mem[98] = 32'd0;
-    c_mem[99] = 32'd0;
-    c_mem[100] = 32'd0;
-    c_mem[101] = 32'd0;
-    c_mem[102] = 32'd0;
-    c_mem[103] = 32'd0;
-    c_mem[104] = 32'd0;
-    c_mem[105] = 32'd0;
-    c_mem[106] = 32'd0;
-    c_mem[107] = 32'd0;
-    c_mem[108] = 32'd0;
-    c_mem[109] = 32'd0;
-    c_mem[110] = 32'd0;
-    c_mem[111] = 32'd0;
-    c_mem[112] = 32'd0;
-    c_mem[113] = 32'd0;
-    c_mem[114] = 32'd0;
-    c_mem[115] = 32'd0;
-    c_mem[116] = 32'd0;
-    c_mem[117] = 32'd0;
-    c_mem[118] = 32'd0;
-    c_mem[119] = 32'd0;
-    c_mem[120] = 32'd0;
-    c_mem[121] = 32'd0;
-    c_mem[122] = 32'd0;
-    c_mem[123] = 32'd0;
-    c_mem[124] = 32'd0;
-    c_mem[125] = 32'd0;
-    c_mem[126] = 32'd0;
-    c_mem[127] = 32'd0;
-    c_mem[128] = 32'd0;
-    c_mem[129] = 32'd0;
-    c_mem[130] = 32'd0;
-    c_mem[131] = 32'd0;
-    c_mem[132] = 32'd0;
-    c_mem[133] = 32'd0;
-    c_mem[134] = 32'd0;
-    c_mem[135] = 32'd0;
-    c_mem[136] = 32'd0;
-    c_mem[137] = 32'd0;
-    c_mem[138] = 32'd0;
-    c_mem[139] = 32'd0;
-    c_mem[140] = 32'd0;
-    c_mem[141] = 32'd0;
-    c_mem[142] = 32'd0;
-    c_mem[143] = 32'd0;
-    c_mem[144] = 32'd0;
-    c_mem[145] = 32'd0;
-    c_mem[146] = 32'd0;
-    c_mem[147] = 32'd0;
-    c_mem[148] = 32'd0;
-    c_mem[149] = 32'd0;
-    c_mem[150] = 32'd0;
-    c_mem[151] = 32'd0;
-    c_mem[152] = 32'd0;
-    c_mem[153] = 32'd0;
-    c_mem[154] = 32'd0;
-    c_mem[155] = 32'd0;
-    c_mem[156] = 32'd0;
-    c_mem[157] = 32'd0;
-    c_mem[158] = 32'd0;
-    c_mem[159] = 32'd0;
-    c_mem[160] = 32'd0;
-    c_mem[161] = 32'd0;
-    c_mem[162] = 32'd0;
-    c_mem[163] = 32'd0;
-    c_mem[164] = 32'd0;
-    c_mem[165] = 32'd0;
-    c_mem[166] = 32'd0;
-    c_mem[167] = 32'd0;
-    c_mem[168] = 32'd0;
-    c_mem[169] = 32'd0;
-    c_mem[170] = 32'd0;
-    c_mem[171] = 32'd0;
-    c_mem[172] = 32'd0;
-    c_mem[173] = 32'd0;
-    c_mem[174] = 32'd0;
-    c_mem[175] = 32'd0;
-    c_mem[176] = 32'd0;
-    c_mem[177] = 32'd0;
-    c_mem[178] = 32'd0;
-    c_mem[179] = 32'd0;
-    c_mem[180] = 32'd0;
-    c_mem[181] = 32'd0;
-    c_mem[182] = 32'd0;
-    c_mem[183] = 32'd0;
-    c_mem[184] = 32'd0;
-    c_mem[185] = 32'd0;
-    c_mem[186] = 32'd0;
-    c_mem[187] = 32'd0;
-    c_mem[188] = 32'd0;
-    c_mem[189] = 32'd0;
-    c_mem[190] = 32'd0;
-    c_mem[191] = 32'd0;
-    c_mem[192] = 32'd0;
-    c_mem[193] = 32'd0;
-    c_mem[194] = 32'd0;
-    c_mem[195] = 32'd0;
-    c_mem[196] = 32'd0;
-    c_mem[197] = 32'd0;
-    c_mem[198] = 32'd0;
-    c_mem[199] = 32'd0;
-    c_mem[200] = 32'd0;
-    c_mem[201] = 32'd0;
-    c_mem[202] = 32'd0;
-    c_mem[203] = 32'd0;
-    c_mem[204] = 32'd0;
-    c_mem[205] = 32'd0;
-    c_mem[206] = 32'd0;
-    c_mem[207] = 32'd0;
-    c_mem[208] = 32'd0;
-    c_mem[209] = 32'd0;
-    c_mem[210] = 32'd0;
-    c_mem[211] = 32'd0;
-    c_mem[212] = 32'd0;
-    c_mem[213] = 32'd0;
-    c_mem[214] = 32'd0;
-    c_mem[215] = 32'd0;
-    c_mem[216] = 32'd0;
-    c_mem[217] = 32'd0;
-    c_mem[218] = 32'd0;
-    c_mem[219] = 32'd0;
-    c_mem[220] = 32'd0;
-    c_mem[221] = 32'd0;
-    c_mem[222] = 32'd0;
-    c_mem[223] = 32'd0;
-    c_mem[224] = 32'd0;
-    c_mem[225] = 32'd0;
-    c_mem[226] = 32'd0;
-    c_mem[227] = 32'd0;
-    c_mem[228] = 32'd0;
-    c_mem[229] = 32'd0;
-    c_mem[230] = 32'd0;
-    c_mem[231] = 32'd0;
-    c_mem[232] = 32'd0;
-    c_mem[233] = 32'd0;
-    c_mem[234] = 32'd0;
-    c_mem[235] = 32'd0;
-    c_mem[236] = 32'd0;
-    c_mem[237] = 32'd0;
-    c_mem[238] = 32'd0;
-    c_mem[239] = 32'd0;
-    c_mem[240] = 32'd0;
-    c_mem[241] = 32'd0;
-    c_mem[242] = 32'd0;
-    c_mem[243] = 32'd0;
-    c_mem[244] = 32'd0;
-    c_mem[245] = 32'd0;
-    c_mem[246] = 32'd0;
-    c_mem[247] = 32'd0;
-    c_mem[248] = 32'd0;
-    c_mem[249] = 32'd0;
-    c_mem[250] = 32'd0;
-    c_mem[251] = 32'd0;
-    c_mem[252] = 32'd0;
-    c_mem[253] = 32'd0;
-    c_mem[254] = 32'd0;
-    c_mem[255] = 32'd0;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$442 [0])
-      c_mem[\$signature__addr$435 ][7:0] <= \$signature__data$437 [7:0];
-    if (\$signature__en$442 [1])
-      c_mem[\$signature__addr$435 ][15:8] <= \$signature__data$437 [15:8];
-    if (\$signature__en$442 [2])
-      c_mem[\$signature__addr$435 ][23:16] <= \$signature__data$437 [23:16];
-    if (\$signature__en$442 [3])
-      c_mem[\$signature__addr$435 ][31:24] <= \$signature__data$437 [31:24];
-  end
-  reg [31:0] _12_;
-  always @(posedge clk) begin
-    _12_ <= c_mem[\$2252 [7:0]];
-  end
-  assign \$signature__data$352  = _12_;
-  reg [31:0] mult_bank0 [7:0];
-  initial begin
-    mult_bank0[0] = 32'd0;
-    mult_bank0[1] = 32'd0;
-    mult_bank0[2] = 32'd0;
-    mult_bank0[3] = 32'd0;
-    mult_bank0[4] = 32'd0;
-    mult_bank0[5] = 32'd0;
-    mult_bank0[6] = 32'd0;
-    mult_bank0[7] = 32'd0;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$312 )
-      mult_bank0[\$2174 [2:0]] <= bus__dat_w;
-  end
-  reg [31:0] _13_;
-  always @(posedge clk) begin
-    if (\$signature__en$313 ) begin
-      _13_ <= mult_bank0[\$2173 [2:0]];
-    end
-  end
-  assign \$signature__data$373  = _13_;
-  reg [31:0] mult_bank1 [7:0];
-  initial begin
-    mult_bank1[0] = 32'd0;
-    mult_bank1[1] = 32'd0;
-    mult_bank1[2] = 32'd0;
-    mult_bank1[3] = 32'd0;
-    mult_bank1[4] = 32'd0;
-    mult_bank1[5] = 32'd0;
-    mult_bank1[6] = 32'd0;
-    mult_bank1[7] = 32'd0;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$317 )
-      mult_bank1[\$2184 [2:0]] <= bus__dat_w;
-  end
-  reg [31:0] _14_;
-  always @(posedge clk) begin
-    if (\$signature__en$318 ) begin
-      _14_ <= mult_bank1[\$2183 [2:0]];
-    end
-  end
-  assign \$signature__data$374  = _14_;
-  reg [31:0] mult_bank2 [7:0];
-  initial begin
-    mult_bank2[0] = 32'd0;
-    mult_bank2[1] = 32'd0;
-    mult_bank2[2] = 32'd0;
-    mult_bank2[3] = 32'd0;
-    mult_bank2[4] = 32'd0;
-    mult_bank2[5] = 32'd0;
-    mult_bank2[6] = 32'd0;
-    mult_bank2[7] = 32'd0;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$322 )
-      mult_bank2[\$2194 [2:0]] <= bus__dat_w;
-  end
-  reg [31:0] _15_;
-  always @(posedge clk) begin
-    if (\$signature__en$323 ) begin
-      _15_ <= mult_bank2[\$2193 [2:0]];
-    end
-  end
-  assign \$signature__data$375  = _15_;
-  reg [31:0] mult_bank3 [7:0];
-  initial begin
-    mult_bank3[0] = 32'd0;
-    mult_bank3[1] = 32'd0;
-    mult_bank3[2] = 32'd0;
-    mult_bank3[3] = 32'd0;
-    mult_bank3[4] = 32'd0;
-    mult_bank3[5] = 32'd0;
-    mult_bank3[6] = 32'd0;
-    mult_bank3[7] = 32'd0;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$327 )
-      mult_bank3[\$2204 [2:0]] <= bus__dat_w;
-  end
-  reg [31:0] _16_;
-  always @(posedge clk) begin
-    if (\$signature__en$328 ) begin
-      _16_ <= mult_bank3[\$2203 [2:0]];
-    end
-  end
-  assign \$signature__data$376  = _16_;
-  reg [5:0] shift_bank0 [7:0];
-  initial begin
-    shift_bank0[0] = 6'h00;
-    shift_bank0[1] = 6'h00;
-    shift_bank0[2] = 6'h00;
-    shift_bank0[3] = 6'h00;
-    shift_bank0[4] = 6'h00;
-    shift_bank0[5] = 6'h00;
-    shift_bank0[6] = 6'h00;
-    shift_bank0[7] = 6'h00;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$332 )
-      shift_bank0[\$2214 [2:0]] <= bus__dat_w[5:0];
-  end
-  reg [5:0] _17_;
-  always @(posedge clk) begin
-    if (\$signature__en$333 ) begin
-      _17_ <= shift_bank0[\$2213 [2:0]];
-    end
-  end
-  assign \$signature__data$378  = _17_;
-  reg [5:0] shift_bank1 [7:0];
-  initial begin
-    shift_bank1[0] = 6'h00;
-    shift_bank1[1] = 6'h00;
-    shift_bank1[2] = 6'h00;
-    shift_bank1[3] = 6'h00;
-    shift_bank1[4] = 6'h00;
-    shift_bank1[5] = 6'h00;
-    shift_bank1[6] = 6'h00;
-    shift_bank1[7] = 6'h00;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$337 )
-      shift_bank1[\$2224 [2:0]] <= bus__dat_w[5:0];
-  end
-  reg [5:0] _18_;
-  always @(posedge clk) begin
-    if (\$signature__en$338 ) begin
-      _18_ <= shift_bank1[\$2223 [2:0]];
-    end
-  end
-  assign \$signature__data$379  = _18_;
-  reg [5:0] shift_bank2 [7:0];
-  initial begin
-    shift_bank2[0] = 6'h00;
-    shift_bank2[1] = 6'h00;
-    shift_bank2[2] = 6'h00;
-    shift_bank2[3] = 6'h00;
-    shift_bank2[4] = 6'h00;
-    shift_bank2[5] = 6'h00;
-    shift_bank2[6] = 6'h00;
-    shift_bank2[7] = 6'h00;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$342 )
-      shift_bank2[\$2234 [2:0]] <= bus__dat_w[5:0];
-  end
-  reg [5:0] _19_;
-  always @(posedge clk) begin
-    if (\$signature__en$343 ) begin
-      _19_ <= shift_bank2[\$2233 [2:0]];
-    end
-  end
-  assign \$signature__data$380  = _19_;
-  reg [5:0] shift_bank3 [7:0];
-  initial begin
-    shift_bank3[0] = 6'h00;
-    shift_bank3[1] = 6'h00;
-    shift_bank3[2] = 6'h00;
-    shift_bank3[3] = 6'h00;
-    shift_bank3[4] = 6'h00;
-    shift_bank3[5] = 6'h00;
-    shift_bank3[6] = 6'h00;
-    shift_bank3[7] = 6'h00;
-  end
-  always @(posedge clk) begin
-    if (\$signature__en$347 )
-      shift_bank3[\$2244 [2:0]] <= bus__dat_w[5:0];
-  end
-  reg [5:0] _20_;
-  always @(posedge clk) begin
-    if (\$signature__en$348 ) begin
-      _20_ <= shift_bank3[\$2243 [2:0]];
-    end
-  end
-  assign \$signature__data$381  = _20_;
   assign \$1  = therm_trip1_tmr0 & therm_trip1_tmr1;
   assign \$2  = therm_trip1_tmr0 & therm_trip1_tmr2;
   assign \$3  = \$1  | \$2 ;
@@ -4652,7 +11069,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   assign \$209  = therm_level_tmr0 & therm_level_tmr2;
   assign \$210  = \$208  | \$209 ;
   assign \$211  = therm_level_tmr1 & therm_level_tmr2;
-  assign throttle_level = \$210  | \$211 ;
+  assign therm_level = \$210  | \$211 ;
   assign \$212  = therm_trip1_tmr0 != therm_trip1_tmr1;
   assign \$213  = therm_trip1_tmr0 != therm_trip1_tmr2;
   assign \$214  = \$212  | \$213 ;
@@ -5268,2095 +11685,350 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
   assign \$815  = therm_phase_tmr0 != therm_phase_tmr2;
   assign \$816  = \$814  | \$815 ;
   assign therm_tmr_mismatch = \$813  | \$816 ;
-  assign \$817  = \$938 [3:0] == 2'h3;
-  assign \$818  = thr_reg_we & \$817 ;
-  assign \$819  = \$938 [3:0] == 3'h4;
-  assign \$820  = thr_reg_we & \$819 ;
-  assign \$821  = \$938 [3:0] == 3'h5;
-  assign \$822  = thr_reg_we & \$821 ;
-  assign \$823  = \$938 [3:0] == 3'h6;
-  assign \$824  = thr_reg_we & \$823 ;
-  assign \$825  = \$938 [3:0] == 3'h7;
-  assign \$826  = thr_reg_we & \$825 ;
-  assign \$827  = \$938 [3:0] == 4'h8;
-  assign \$828  = thr_reg_we & \$827 ;
-  assign \$829  = \$938 [3:0] == 4'h9;
-  assign \$830  = thr_reg_we & \$829 ;
-  assign \$831  = \$938 [3:0] == 4'ha;
-  assign \$832  = thr_reg_we & \$831 ;
-  assign \$833  = bus__dat_w[2:0] > 3'h4;
-  assign \$834  = \$833  ? 3'h4 : bus__dat_w[2:0];
-  assign \$835  = ! \$938 [3:0];
-  assign \$836  = thr_reg_we & \$835 ;
-  assign \$837  = \$836  & bus__dat_w[0];
-  assign \$838  = throttle_level == 3'h4;
+  assign \$817  = regs__addr == 2'h3;
+  assign \$818  = regs__we & \$817 ;
+  assign \$819  = regs__addr == 3'h4;
+  assign \$820  = regs__we & \$819 ;
+  assign \$821  = regs__addr == 3'h5;
+  assign \$822  = regs__we & \$821 ;
+  assign \$823  = regs__addr == 3'h6;
+  assign \$824  = regs__we & \$823 ;
+  assign \$825  = regs__addr == 3'h7;
+  assign \$826  = regs__we & \$825 ;
+  assign \$827  = regs__addr == 4'h8;
+  assign \$828  = regs__we & \$827 ;
+  assign \$829  = regs__addr == 4'h9;
+  assign \$830  = regs__we & \$829 ;
+  assign \$831  = regs__addr == 4'ha;
+  assign \$832  = regs__we & \$831 ;
+  assign \$833  = regs__wdata[2:0] > 3'h4;
+  assign \$834  = \$833  ? 3'h4 : regs__wdata[2:0];
+  assign \$835  = ! regs__addr;
+  assign \$836  = regs__we & \$835 ;
+  assign \$837  = \$836  & regs__wdata[0];
+  assign \$838  = therm_level == 3'h4;
   assign \$839  = \$837  & \$838 ;
   assign \$840  = \$839  & therm_cool;
-  assign lvl0 = \$840  ? 3'h3 : throttle_level;
-  assign \$841  = therm_prev == therm_code;
+  assign lvl0 = \$840  ? 3'h3 : therm_level;
+  assign \$841  = therm_prev == code;
   assign \$842  = therm_run == 8'hff;
   assign \$843  = therm_run + 1'h1;
   assign \$844  = \$842  ? { 1'h0, therm_run } : \$843 ;
   assign \$845  = \$841  ? \$844  : 9'h000;
-  assign \$846  = therm_code < therm_range_min;
-  assign \$847  = therm_code > therm_range_max;
+  assign \$846  = code < therm_range_min;
+  assign \$847  = code > therm_range_max;
   assign \$848  = \$846  | \$847 ;
   assign \$849  = | therm_stuck_samples;
   assign \$850  = \$845 [7:0] >= therm_stuck_samples;
   assign \$851  = \$849  & \$850 ;
   assign implausible = \$848  | \$851 ;
-  assign \$852  = therm_code >= therm_trip1;
+  assign \$852  = code >= therm_trip1;
   assign \$853  = 1'h0 + \$852 ;
-  assign \$854  = therm_code >= therm_trip2;
+  assign \$854  = code >= therm_trip2;
   assign \$855  = \$853  + \$854 ;
-  assign \$856  = therm_code >= therm_trip3;
+  assign \$856  = code >= therm_trip3;
   assign \$857  = \$855  + \$856 ;
-  assign \$858  = therm_code + therm_hyst;
+  assign \$858  = code + therm_hyst;
   assign \$859  = \$858  < therm_trip1;
-  assign \$860  = therm_code + therm_hyst;
+  assign \$860  = code + therm_hyst;
   assign \$861  = \$860  < therm_trip2;
-  assign \$862  = therm_code + therm_hyst;
+  assign \$862  = code + therm_hyst;
   assign \$863  = \$862  < therm_trip3;
-  assign \$864  = therm_code >= therm_crit;
+  assign \$864  = code >= therm_crit;
   assign \$865  = lvl0 == 3'h4;
   assign \$866  = \$857 [1:0] > lvl0;
   assign \$867  = lvl0 == 3'h4;
   assign \$868  = \$867  ? 3'h4 : therm_safe_level;
   assign \$869  = lvl0 - 1'h1;
-  assign therm_level_d = therm_sample ? new_level : lvl0;
+  assign therm_level_d = sample ? new_level : lvl0;
   assign \$870  = ~ implausible;
-  assign \$871  = therm_code + therm_hyst;
+  assign \$871  = code + therm_hyst;
   assign \$872  = \$871  < therm_crit;
   assign \$873  = \$870  & \$872 ;
-  assign \$874  = \$938 [3:0] == 1'h1;
-  assign \$875  = thr_reg_we & \$874 ;
-  assign \$876  = \$875  & bus__dat_w[6];
+  assign \$874  = regs__addr == 1'h1;
+  assign \$875  = regs__we & \$874 ;
+  assign \$876  = \$875  & regs__wdata[6];
   assign \$877  = ~ \$876 ;
   assign \$878  = therm_sensor_fault & \$877 ;
-  assign \$879  = therm_sample & implausible;
+  assign \$879  = sample & implausible;
   assign therm_sensor_fault_d = \$878  | \$879 ;
   assign \$880  = new_level > lvl0;
-  assign \$881  = therm_sample & \$880 ;
-  assign \$882  = \$938 [3:0] == 4'hb;
-  assign \$883  = thr_reg_we & \$882 ;
+  assign \$881  = sample & \$880 ;
+  assign \$882  = regs__addr == 4'hb;
+  assign \$883  = regs__we & \$882 ;
   assign \$884  = \$883  ? 16'h0000 : therm_raises;
   assign \$885  = \$884  != 16'hffff;
   assign \$886  = \$881  & \$885 ;
-  assign \$887  = \$938 [3:0] == 4'hb;
-  assign \$888  = thr_reg_we & \$887 ;
+  assign \$887  = regs__addr == 4'hb;
+  assign \$888  = regs__we & \$887 ;
   assign \$889  = \$888  ? 16'h0000 : therm_raises;
   assign \$890  = \$889  + 1'h1;
-  assign \$891  = \$938 [3:0] == 4'hb;
-  assign \$892  = thr_reg_we & \$891 ;
+  assign \$891  = regs__addr == 4'hb;
+  assign \$892  = regs__we & \$891 ;
   assign \$893  = \$892  ? 16'h0000 : therm_raises;
   assign \$894  = \$886  ? \$890  : { 1'h0, \$893  };
   assign \$895  = new_level == 3'h4;
-  assign \$896  = therm_sample & \$895 ;
+  assign \$896  = sample & \$895 ;
   assign \$897  = lvl0 != 3'h4;
   assign \$898  = \$896  & \$897 ;
-  assign \$899  = \$938 [3:0] == 4'hb;
-  assign \$900  = thr_reg_we & \$899 ;
+  assign \$899  = regs__addr == 4'hb;
+  assign \$900  = regs__we & \$899 ;
   assign \$901  = \$900  ? 8'h00 : therm_shutdowns;
   assign \$902  = \$901  != 8'hff;
   assign \$903  = \$898  & \$902 ;
-  assign \$904  = \$938 [3:0] == 4'hb;
-  assign \$905  = thr_reg_we & \$904 ;
+  assign \$904  = regs__addr == 4'hb;
+  assign \$905  = regs__we & \$904 ;
   assign \$906  = \$905  ? 8'h00 : therm_shutdowns;
   assign \$907  = \$906  + 1'h1;
-  assign \$908  = \$938 [3:0] == 4'hb;
-  assign \$909  = thr_reg_we & \$908 ;
+  assign \$908  = regs__addr == 4'hb;
+  assign \$909  = regs__we & \$908 ;
   assign \$910  = \$909  ? 8'h00 : therm_shutdowns;
   assign \$911  = \$903  ? \$907  : { 1'h0, \$910  };
-  assign \$912  = therm_sample & implausible;
-  assign \$913  = \$938 [3:0] == 4'hb;
-  assign \$914  = thr_reg_we & \$913 ;
+  assign \$912  = sample & implausible;
+  assign \$913  = regs__addr == 4'hb;
+  assign \$914  = regs__we & \$913 ;
   assign \$915  = \$914  ? 8'h00 : therm_faults;
   assign \$916  = \$915  != 8'hff;
   assign \$917  = \$912  & \$916 ;
-  assign \$918  = \$938 [3:0] == 4'hb;
-  assign \$919  = thr_reg_we & \$918 ;
+  assign \$918  = regs__addr == 4'hb;
+  assign \$919  = regs__we & \$918 ;
   assign \$920  = \$919  ? 8'h00 : therm_faults;
   assign \$921  = \$920  + 1'h1;
-  assign \$922  = \$938 [3:0] == 4'hb;
-  assign \$923  = thr_reg_we & \$922 ;
+  assign \$922  = regs__addr == 4'hb;
+  assign \$923  = regs__we & \$922 ;
   assign \$924  = \$923  ? 8'h00 : therm_faults;
   assign \$925  = \$917  ? \$921  : { 1'h0, \$924  };
   assign \$926  = therm_phase + 1'h1;
-  assign \$927  = thr_start ? 3'h0 : \$926 ;
+  assign \$927  = start ? 3'h0 : \$926 ;
   assign \$928  = ~ busy;
-  assign \$929  = throttle_level < 3'h4;
-  assign \$930  = therm_phase >= throttle_level;
+  assign \$929  = therm_level < 3'h4;
+  assign \$930  = therm_phase >= therm_level;
   assign \$931  = \$929  & \$930 ;
-  assign thr_ce = \$928  | \$931 ;
-  assign \$932  = throttle_level >= 2'h3;
-  assign \$933  = \$932  ? 3'h3 : throttle_level;
-  assign \$934  = throttle_level == 3'h4;
-  assign \$935  = bus__adr[17:0] >= 5'h1a;
-  assign \$936  = reg_write & \$935 ;
-  assign \$937  = bus__adr[17:0] <= 6'h28;
-  assign thr_reg_we = \$936  & \$937 ;
-  assign \$938  = bus__adr[17:0] - 5'h1a;
-  assign \$939  = busy_tmr0 & busy_tmr1;
-  assign \$940  = busy_tmr0 & busy_tmr2;
-  assign \$941  = \$939  | \$940 ;
-  assign \$942  = busy_tmr1 & busy_tmr2;
-  assign busy = \$941  | \$942 ;
-  assign \$943  = busy_tmr0 != busy_tmr1;
-  assign \$944  = busy_tmr0 != busy_tmr2;
-  assign \$945  = \$943  | \$944 ;
-  assign \$946  = done_tmr0 & done_tmr1;
-  assign \$947  = done_tmr0 & done_tmr2;
-  assign \$948  = \$946  | \$947 ;
-  assign \$949  = done_tmr1 & done_tmr2;
-  assign done = \$948  | \$949 ;
-  assign \$950  = busy_tmr0 != busy_tmr1;
-  assign \$951  = busy_tmr0 != busy_tmr2;
-  assign \$952  = \$950  | \$951 ;
-  assign \$953  = done_tmr0 != done_tmr1;
-  assign \$954  = done_tmr0 != done_tmr2;
-  assign \$955  = \$953  | \$954 ;
-  assign \$956  = \$952  | \$955 ;
-  assign \$957  = error_tmr0 & error_tmr1;
-  assign \$958  = error_tmr0 & error_tmr2;
-  assign \$959  = \$957  | \$958 ;
-  assign \$960  = error_tmr1 & error_tmr2;
-  assign error = \$959  | \$960 ;
-  assign \$961  = busy_tmr0 != busy_tmr1;
-  assign \$962  = busy_tmr0 != busy_tmr2;
-  assign \$963  = \$961  | \$962 ;
-  assign \$964  = done_tmr0 != done_tmr1;
-  assign \$965  = done_tmr0 != done_tmr2;
-  assign \$966  = \$964  | \$965 ;
-  assign \$967  = \$963  | \$966 ;
-  assign \$968  = error_tmr0 != error_tmr1;
-  assign \$969  = error_tmr0 != error_tmr2;
-  assign \$970  = \$968  | \$969 ;
-  assign \$971  = \$967  | \$970 ;
-  assign \$972  = irq_en_tmr0 & irq_en_tmr1;
-  assign \$973  = irq_en_tmr0 & irq_en_tmr2;
-  assign \$974  = \$972  | \$973 ;
-  assign \$975  = irq_en_tmr1 & irq_en_tmr2;
-  assign irq_en = \$974  | \$975 ;
-  assign \$976  = busy_tmr0 != busy_tmr1;
-  assign \$977  = busy_tmr0 != busy_tmr2;
-  assign \$978  = \$976  | \$977 ;
-  assign \$979  = done_tmr0 != done_tmr1;
-  assign \$980  = done_tmr0 != done_tmr2;
-  assign \$981  = \$979  | \$980 ;
-  assign \$982  = \$978  | \$981 ;
-  assign \$983  = error_tmr0 != error_tmr1;
-  assign \$984  = error_tmr0 != error_tmr2;
-  assign \$985  = \$983  | \$984 ;
-  assign \$986  = \$982  | \$985 ;
-  assign \$987  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$988  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$989  = \$987  | \$988 ;
-  assign \$990  = \$986  | \$989 ;
-  assign \$991  = reg_m_tmr0 & reg_m_tmr1;
-  assign \$992  = reg_m_tmr0 & reg_m_tmr2;
-  assign \$993  = \$991  | \$992 ;
-  assign \$994  = reg_m_tmr1 & reg_m_tmr2;
-  assign reg_m = \$993  | \$994 ;
-  assign \$995  = busy_tmr0 != busy_tmr1;
-  assign \$996  = busy_tmr0 != busy_tmr2;
-  assign \$997  = \$995  | \$996 ;
-  assign \$998  = done_tmr0 != done_tmr1;
-  assign \$999  = done_tmr0 != done_tmr2;
-  assign \$1000  = \$998  | \$999 ;
-  assign \$1001  = \$997  | \$1000 ;
-  assign \$1002  = error_tmr0 != error_tmr1;
-  assign \$1003  = error_tmr0 != error_tmr2;
-  assign \$1004  = \$1002  | \$1003 ;
-  assign \$1005  = \$1001  | \$1004 ;
-  assign \$1006  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1007  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1008  = \$1006  | \$1007 ;
-  assign \$1009  = \$1005  | \$1008 ;
-  assign \$1010  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1011  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1012  = \$1010  | \$1011 ;
-  assign \$1013  = \$1009  | \$1012 ;
-  assign \$1014  = reg_k_tmr0 & reg_k_tmr1;
-  assign \$1015  = reg_k_tmr0 & reg_k_tmr2;
-  assign \$1016  = \$1014  | \$1015 ;
-  assign \$1017  = reg_k_tmr1 & reg_k_tmr2;
-  assign reg_k = \$1016  | \$1017 ;
-  assign \$1018  = busy_tmr0 != busy_tmr1;
-  assign \$1019  = busy_tmr0 != busy_tmr2;
-  assign \$1020  = \$1018  | \$1019 ;
-  assign \$1021  = done_tmr0 != done_tmr1;
-  assign \$1022  = done_tmr0 != done_tmr2;
-  assign \$1023  = \$1021  | \$1022 ;
-  assign \$1024  = \$1020  | \$1023 ;
-  assign \$1025  = error_tmr0 != error_tmr1;
-  assign \$1026  = error_tmr0 != error_tmr2;
-  assign \$1027  = \$1025  | \$1026 ;
-  assign \$1028  = \$1024  | \$1027 ;
-  assign \$1029  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1030  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1031  = \$1029  | \$1030 ;
-  assign \$1032  = \$1028  | \$1031 ;
-  assign \$1033  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1034  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1035  = \$1033  | \$1034 ;
-  assign \$1036  = \$1032  | \$1035 ;
-  assign \$1037  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1038  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1039  = \$1037  | \$1038 ;
-  assign \$1040  = \$1036  | \$1039 ;
-  assign \$1041  = reg_n_tmr0 & reg_n_tmr1;
-  assign \$1042  = reg_n_tmr0 & reg_n_tmr2;
-  assign \$1043  = \$1041  | \$1042 ;
-  assign \$1044  = reg_n_tmr1 & reg_n_tmr2;
-  assign reg_n = \$1043  | \$1044 ;
-  assign \$1045  = busy_tmr0 != busy_tmr1;
-  assign \$1046  = busy_tmr0 != busy_tmr2;
-  assign \$1047  = \$1045  | \$1046 ;
-  assign \$1048  = done_tmr0 != done_tmr1;
-  assign \$1049  = done_tmr0 != done_tmr2;
-  assign \$1050  = \$1048  | \$1049 ;
-  assign \$1051  = \$1047  | \$1050 ;
-  assign \$1052  = error_tmr0 != error_tmr1;
-  assign \$1053  = error_tmr0 != error_tmr2;
-  assign \$1054  = \$1052  | \$1053 ;
-  assign \$1055  = \$1051  | \$1054 ;
-  assign \$1056  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1057  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1058  = \$1056  | \$1057 ;
-  assign \$1059  = \$1055  | \$1058 ;
-  assign \$1060  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1061  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1062  = \$1060  | \$1061 ;
-  assign \$1063  = \$1059  | \$1062 ;
-  assign \$1064  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1065  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1066  = \$1064  | \$1065 ;
-  assign \$1067  = \$1063  | \$1066 ;
-  assign \$1068  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1069  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1070  = \$1068  | \$1069 ;
-  assign \$1071  = \$1067  | \$1070 ;
-  assign \$1072  = a_zp_tmr0 & a_zp_tmr1;
-  assign \$1073  = a_zp_tmr0 & a_zp_tmr2;
-  assign \$1074  = \$1072  | \$1073 ;
-  assign \$1075  = a_zp_tmr1 & a_zp_tmr2;
-  assign a_zp = \$1074  | \$1075 ;
-  assign \$1076  = busy_tmr0 != busy_tmr1;
-  assign \$1077  = busy_tmr0 != busy_tmr2;
-  assign \$1078  = \$1076  | \$1077 ;
-  assign \$1079  = done_tmr0 != done_tmr1;
-  assign \$1080  = done_tmr0 != done_tmr2;
-  assign \$1081  = \$1079  | \$1080 ;
-  assign \$1082  = \$1078  | \$1081 ;
-  assign \$1083  = error_tmr0 != error_tmr1;
-  assign \$1084  = error_tmr0 != error_tmr2;
-  assign \$1085  = \$1083  | \$1084 ;
-  assign \$1086  = \$1082  | \$1085 ;
-  assign \$1087  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1088  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1089  = \$1087  | \$1088 ;
-  assign \$1090  = \$1086  | \$1089 ;
-  assign \$1091  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1092  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1093  = \$1091  | \$1092 ;
-  assign \$1094  = \$1090  | \$1093 ;
-  assign \$1095  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1096  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1097  = \$1095  | \$1096 ;
-  assign \$1098  = \$1094  | \$1097 ;
-  assign \$1099  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1100  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1101  = \$1099  | \$1100 ;
-  assign \$1102  = \$1098  | \$1101 ;
-  assign \$1103  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1104  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1105  = \$1103  | \$1104 ;
-  assign \$1106  = \$1102  | \$1105 ;
-  assign \$1107  = b_zp_tmr0 & b_zp_tmr1;
-  assign \$1108  = b_zp_tmr0 & b_zp_tmr2;
-  assign \$1109  = \$1107  | \$1108 ;
-  assign \$1110  = b_zp_tmr1 & b_zp_tmr2;
-  assign b_zp = \$1109  | \$1110 ;
-  assign \$1111  = busy_tmr0 != busy_tmr1;
-  assign \$1112  = busy_tmr0 != busy_tmr2;
-  assign \$1113  = \$1111  | \$1112 ;
-  assign \$1114  = done_tmr0 != done_tmr1;
-  assign \$1115  = done_tmr0 != done_tmr2;
-  assign \$1116  = \$1114  | \$1115 ;
-  assign \$1117  = \$1113  | \$1116 ;
-  assign \$1118  = error_tmr0 != error_tmr1;
-  assign \$1119  = error_tmr0 != error_tmr2;
-  assign \$1120  = \$1118  | \$1119 ;
-  assign \$1121  = \$1117  | \$1120 ;
-  assign \$1122  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1123  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1124  = \$1122  | \$1123 ;
-  assign \$1125  = \$1121  | \$1124 ;
-  assign \$1126  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1127  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1128  = \$1126  | \$1127 ;
-  assign \$1129  = \$1125  | \$1128 ;
-  assign \$1130  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1131  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1132  = \$1130  | \$1131 ;
-  assign \$1133  = \$1129  | \$1132 ;
-  assign \$1134  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1135  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1136  = \$1134  | \$1135 ;
-  assign \$1137  = \$1133  | \$1136 ;
-  assign \$1138  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1139  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1140  = \$1138  | \$1139 ;
-  assign \$1141  = \$1137  | \$1140 ;
-  assign \$1142  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1143  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1144  = \$1142  | \$1143 ;
-  assign \$1145  = \$1141  | \$1144 ;
-  assign \$1146  = out_zp_tmr0 & out_zp_tmr1;
-  assign \$1147  = out_zp_tmr0 & out_zp_tmr2;
-  assign \$1148  = \$1146  | \$1147 ;
-  assign \$1149  = out_zp_tmr1 & out_zp_tmr2;
-  assign out_zp = \$1148  | \$1149 ;
-  assign \$1150  = busy_tmr0 != busy_tmr1;
-  assign \$1151  = busy_tmr0 != busy_tmr2;
-  assign \$1152  = \$1150  | \$1151 ;
-  assign \$1153  = done_tmr0 != done_tmr1;
-  assign \$1154  = done_tmr0 != done_tmr2;
-  assign \$1155  = \$1153  | \$1154 ;
-  assign \$1156  = \$1152  | \$1155 ;
-  assign \$1157  = error_tmr0 != error_tmr1;
-  assign \$1158  = error_tmr0 != error_tmr2;
-  assign \$1159  = \$1157  | \$1158 ;
-  assign \$1160  = \$1156  | \$1159 ;
-  assign \$1161  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1162  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1163  = \$1161  | \$1162 ;
-  assign \$1164  = \$1160  | \$1163 ;
-  assign \$1165  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1166  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1167  = \$1165  | \$1166 ;
-  assign \$1168  = \$1164  | \$1167 ;
-  assign \$1169  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1170  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1171  = \$1169  | \$1170 ;
-  assign \$1172  = \$1168  | \$1171 ;
-  assign \$1173  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1174  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1175  = \$1173  | \$1174 ;
-  assign \$1176  = \$1172  | \$1175 ;
-  assign \$1177  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1178  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1179  = \$1177  | \$1178 ;
-  assign \$1180  = \$1176  | \$1179 ;
-  assign \$1181  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1182  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1183  = \$1181  | \$1182 ;
-  assign \$1184  = \$1180  | \$1183 ;
-  assign \$1185  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1186  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1187  = \$1185  | \$1186 ;
-  assign \$1188  = \$1184  | \$1187 ;
-  assign \$1189  = act_min_tmr0 & act_min_tmr1;
-  assign \$1190  = act_min_tmr0 & act_min_tmr2;
-  assign \$1191  = \$1189  | \$1190 ;
-  assign \$1192  = act_min_tmr1 & act_min_tmr2;
-  assign act_min = \$1191  | \$1192 ;
-  assign \$1193  = busy_tmr0 != busy_tmr1;
-  assign \$1194  = busy_tmr0 != busy_tmr2;
-  assign \$1195  = \$1193  | \$1194 ;
-  assign \$1196  = done_tmr0 != done_tmr1;
-  assign \$1197  = done_tmr0 != done_tmr2;
-  assign \$1198  = \$1196  | \$1197 ;
-  assign \$1199  = \$1195  | \$1198 ;
-  assign \$1200  = error_tmr0 != error_tmr1;
-  assign \$1201  = error_tmr0 != error_tmr2;
-  assign \$1202  = \$1200  | \$1201 ;
-  assign \$1203  = \$1199  | \$1202 ;
-  assign \$1204  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1205  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1206  = \$1204  | \$1205 ;
-  assign \$1207  = \$1203  | \$1206 ;
-  assign \$1208  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1209  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1210  = \$1208  | \$1209 ;
-  assign \$1211  = \$1207  | \$1210 ;
-  assign \$1212  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1213  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1214  = \$1212  | \$1213 ;
-  assign \$1215  = \$1211  | \$1214 ;
-  assign \$1216  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1217  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1218  = \$1216  | \$1217 ;
-  assign \$1219  = \$1215  | \$1218 ;
-  assign \$1220  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1221  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1222  = \$1220  | \$1221 ;
-  assign \$1223  = \$1219  | \$1222 ;
-  assign \$1224  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1225  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1226  = \$1224  | \$1225 ;
-  assign \$1227  = \$1223  | \$1226 ;
-  assign \$1228  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1229  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1230  = \$1228  | \$1229 ;
-  assign \$1231  = \$1227  | \$1230 ;
-  assign \$1232  = act_min_tmr0 != act_min_tmr1;
-  assign \$1233  = act_min_tmr0 != act_min_tmr2;
-  assign \$1234  = \$1232  | \$1233 ;
-  assign \$1235  = \$1231  | \$1234 ;
-  assign \$1236  = act_max_tmr0 & act_max_tmr1;
-  assign \$1237  = act_max_tmr0 & act_max_tmr2;
-  assign \$1238  = \$1236  | \$1237 ;
-  assign \$1239  = act_max_tmr1 & act_max_tmr2;
-  assign act_max = \$1238  | \$1239 ;
-  assign \$1240  = busy_tmr0 != busy_tmr1;
-  assign \$1241  = busy_tmr0 != busy_tmr2;
-  assign \$1242  = \$1240  | \$1241 ;
-  assign \$1243  = done_tmr0 != done_tmr1;
-  assign \$1244  = done_tmr0 != done_tmr2;
-  assign \$1245  = \$1243  | \$1244 ;
-  assign \$1246  = \$1242  | \$1245 ;
-  assign \$1247  = error_tmr0 != error_tmr1;
-  assign \$1248  = error_tmr0 != error_tmr2;
-  assign \$1249  = \$1247  | \$1248 ;
-  assign \$1250  = \$1246  | \$1249 ;
-  assign \$1251  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1252  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1253  = \$1251  | \$1252 ;
-  assign \$1254  = \$1250  | \$1253 ;
-  assign \$1255  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1256  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1257  = \$1255  | \$1256 ;
-  assign \$1258  = \$1254  | \$1257 ;
-  assign \$1259  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1260  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1261  = \$1259  | \$1260 ;
-  assign \$1262  = \$1258  | \$1261 ;
-  assign \$1263  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1264  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1265  = \$1263  | \$1264 ;
-  assign \$1266  = \$1262  | \$1265 ;
-  assign \$1267  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1268  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1269  = \$1267  | \$1268 ;
-  assign \$1270  = \$1266  | \$1269 ;
-  assign \$1271  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1272  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1273  = \$1271  | \$1272 ;
-  assign \$1274  = \$1270  | \$1273 ;
-  assign \$1275  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1276  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1277  = \$1275  | \$1276 ;
-  assign \$1278  = \$1274  | \$1277 ;
-  assign \$1279  = act_min_tmr0 != act_min_tmr1;
-  assign \$1280  = act_min_tmr0 != act_min_tmr2;
-  assign \$1281  = \$1279  | \$1280 ;
-  assign \$1282  = \$1278  | \$1281 ;
-  assign \$1283  = act_max_tmr0 != act_max_tmr1;
-  assign \$1284  = act_max_tmr0 != act_max_tmr2;
-  assign \$1285  = \$1283  | \$1284 ;
-  assign \$1286  = \$1282  | \$1285 ;
-  assign \$1287  = per_channel_tmr0 & per_channel_tmr1;
-  assign \$1288  = per_channel_tmr0 & per_channel_tmr2;
-  assign \$1289  = \$1287  | \$1288 ;
-  assign \$1290  = per_channel_tmr1 & per_channel_tmr2;
-  assign per_channel = \$1289  | \$1290 ;
-  assign \$1291  = busy_tmr0 != busy_tmr1;
-  assign \$1292  = busy_tmr0 != busy_tmr2;
-  assign \$1293  = \$1291  | \$1292 ;
-  assign \$1294  = done_tmr0 != done_tmr1;
-  assign \$1295  = done_tmr0 != done_tmr2;
-  assign \$1296  = \$1294  | \$1295 ;
-  assign \$1297  = \$1293  | \$1296 ;
-  assign \$1298  = error_tmr0 != error_tmr1;
-  assign \$1299  = error_tmr0 != error_tmr2;
-  assign \$1300  = \$1298  | \$1299 ;
-  assign \$1301  = \$1297  | \$1300 ;
-  assign \$1302  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1303  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1304  = \$1302  | \$1303 ;
-  assign \$1305  = \$1301  | \$1304 ;
-  assign \$1306  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1307  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1308  = \$1306  | \$1307 ;
-  assign \$1309  = \$1305  | \$1308 ;
-  assign \$1310  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1311  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1312  = \$1310  | \$1311 ;
-  assign \$1313  = \$1309  | \$1312 ;
-  assign \$1314  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1315  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1316  = \$1314  | \$1315 ;
-  assign \$1317  = \$1313  | \$1316 ;
-  assign \$1318  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1319  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1320  = \$1318  | \$1319 ;
-  assign \$1321  = \$1317  | \$1320 ;
-  assign \$1322  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1323  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1324  = \$1322  | \$1323 ;
-  assign \$1325  = \$1321  | \$1324 ;
-  assign \$1326  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1327  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1328  = \$1326  | \$1327 ;
-  assign \$1329  = \$1325  | \$1328 ;
-  assign \$1330  = act_min_tmr0 != act_min_tmr1;
-  assign \$1331  = act_min_tmr0 != act_min_tmr2;
-  assign \$1332  = \$1330  | \$1331 ;
-  assign \$1333  = \$1329  | \$1332 ;
-  assign \$1334  = act_max_tmr0 != act_max_tmr1;
-  assign \$1335  = act_max_tmr0 != act_max_tmr2;
-  assign \$1336  = \$1334  | \$1335 ;
-  assign \$1337  = \$1333  | \$1336 ;
-  assign \$1338  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1339  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1340  = \$1338  | \$1339 ;
-  assign \$1341  = \$1337  | \$1340 ;
-  assign \$1342  = qmult_tmr0 & qmult_tmr1;
-  assign \$1343  = qmult_tmr0 & qmult_tmr2;
-  assign \$1344  = \$1342  | \$1343 ;
-  assign \$1345  = qmult_tmr1 & qmult_tmr2;
-  assign qmult = \$1344  | \$1345 ;
-  assign \$1346  = busy_tmr0 != busy_tmr1;
-  assign \$1347  = busy_tmr0 != busy_tmr2;
-  assign \$1348  = \$1346  | \$1347 ;
-  assign \$1349  = done_tmr0 != done_tmr1;
-  assign \$1350  = done_tmr0 != done_tmr2;
-  assign \$1351  = \$1349  | \$1350 ;
-  assign \$1352  = \$1348  | \$1351 ;
-  assign \$1353  = error_tmr0 != error_tmr1;
-  assign \$1354  = error_tmr0 != error_tmr2;
-  assign \$1355  = \$1353  | \$1354 ;
-  assign \$1356  = \$1352  | \$1355 ;
-  assign \$1357  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1358  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1359  = \$1357  | \$1358 ;
-  assign \$1360  = \$1356  | \$1359 ;
-  assign \$1361  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1362  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1363  = \$1361  | \$1362 ;
-  assign \$1364  = \$1360  | \$1363 ;
-  assign \$1365  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1366  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1367  = \$1365  | \$1366 ;
-  assign \$1368  = \$1364  | \$1367 ;
-  assign \$1369  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1370  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1371  = \$1369  | \$1370 ;
-  assign \$1372  = \$1368  | \$1371 ;
-  assign \$1373  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1374  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1375  = \$1373  | \$1374 ;
-  assign \$1376  = \$1372  | \$1375 ;
-  assign \$1377  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1378  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1379  = \$1377  | \$1378 ;
-  assign \$1380  = \$1376  | \$1379 ;
-  assign \$1381  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1382  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1383  = \$1381  | \$1382 ;
-  assign \$1384  = \$1380  | \$1383 ;
-  assign \$1385  = act_min_tmr0 != act_min_tmr1;
-  assign \$1386  = act_min_tmr0 != act_min_tmr2;
-  assign \$1387  = \$1385  | \$1386 ;
-  assign \$1388  = \$1384  | \$1387 ;
-  assign \$1389  = act_max_tmr0 != act_max_tmr1;
-  assign \$1390  = act_max_tmr0 != act_max_tmr2;
-  assign \$1391  = \$1389  | \$1390 ;
-  assign \$1392  = \$1388  | \$1391 ;
-  assign \$1393  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1394  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1395  = \$1393  | \$1394 ;
-  assign \$1396  = \$1392  | \$1395 ;
-  assign \$1397  = qmult_tmr0 != qmult_tmr1;
-  assign \$1398  = qmult_tmr0 != qmult_tmr2;
-  assign \$1399  = \$1397  | \$1398 ;
-  assign \$1400  = \$1396  | \$1399 ;
-  assign \$1401  = qshift_tmr0 & qshift_tmr1;
-  assign \$1402  = qshift_tmr0 & qshift_tmr2;
-  assign \$1403  = \$1401  | \$1402 ;
-  assign \$1404  = qshift_tmr1 & qshift_tmr2;
-  assign qshift = \$1403  | \$1404 ;
-  assign \$1405  = busy_tmr0 != busy_tmr1;
-  assign \$1406  = busy_tmr0 != busy_tmr2;
-  assign \$1407  = \$1405  | \$1406 ;
-  assign \$1408  = done_tmr0 != done_tmr1;
-  assign \$1409  = done_tmr0 != done_tmr2;
-  assign \$1410  = \$1408  | \$1409 ;
-  assign \$1411  = \$1407  | \$1410 ;
-  assign \$1412  = error_tmr0 != error_tmr1;
-  assign \$1413  = error_tmr0 != error_tmr2;
-  assign \$1414  = \$1412  | \$1413 ;
-  assign \$1415  = \$1411  | \$1414 ;
-  assign \$1416  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1417  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1418  = \$1416  | \$1417 ;
-  assign \$1419  = \$1415  | \$1418 ;
-  assign \$1420  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1421  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1422  = \$1420  | \$1421 ;
-  assign \$1423  = \$1419  | \$1422 ;
-  assign \$1424  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1425  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1426  = \$1424  | \$1425 ;
-  assign \$1427  = \$1423  | \$1426 ;
-  assign \$1428  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1429  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1430  = \$1428  | \$1429 ;
-  assign \$1431  = \$1427  | \$1430 ;
-  assign \$1432  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1433  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1434  = \$1432  | \$1433 ;
-  assign \$1435  = \$1431  | \$1434 ;
-  assign \$1436  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1437  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1438  = \$1436  | \$1437 ;
-  assign \$1439  = \$1435  | \$1438 ;
-  assign \$1440  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1441  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1442  = \$1440  | \$1441 ;
-  assign \$1443  = \$1439  | \$1442 ;
-  assign \$1444  = act_min_tmr0 != act_min_tmr1;
-  assign \$1445  = act_min_tmr0 != act_min_tmr2;
-  assign \$1446  = \$1444  | \$1445 ;
-  assign \$1447  = \$1443  | \$1446 ;
-  assign \$1448  = act_max_tmr0 != act_max_tmr1;
-  assign \$1449  = act_max_tmr0 != act_max_tmr2;
-  assign \$1450  = \$1448  | \$1449 ;
-  assign \$1451  = \$1447  | \$1450 ;
-  assign \$1452  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1453  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1454  = \$1452  | \$1453 ;
-  assign \$1455  = \$1451  | \$1454 ;
-  assign \$1456  = qmult_tmr0 != qmult_tmr1;
-  assign \$1457  = qmult_tmr0 != qmult_tmr2;
-  assign \$1458  = \$1456  | \$1457 ;
-  assign \$1459  = \$1455  | \$1458 ;
-  assign \$1460  = qshift_tmr0 != qshift_tmr1;
-  assign \$1461  = qshift_tmr0 != qshift_tmr2;
-  assign \$1462  = \$1460  | \$1461 ;
-  assign \$1463  = \$1459  | \$1462 ;
-  assign \$1464  = cycles_tmr0 & cycles_tmr1;
-  assign \$1465  = cycles_tmr0 & cycles_tmr2;
-  assign \$1466  = \$1464  | \$1465 ;
-  assign \$1467  = cycles_tmr1 & cycles_tmr2;
-  assign cycles = \$1466  | \$1467 ;
-  assign \$1468  = busy_tmr0 != busy_tmr1;
-  assign \$1469  = busy_tmr0 != busy_tmr2;
-  assign \$1470  = \$1468  | \$1469 ;
-  assign \$1471  = done_tmr0 != done_tmr1;
-  assign \$1472  = done_tmr0 != done_tmr2;
-  assign \$1473  = \$1471  | \$1472 ;
-  assign \$1474  = \$1470  | \$1473 ;
-  assign \$1475  = error_tmr0 != error_tmr1;
-  assign \$1476  = error_tmr0 != error_tmr2;
-  assign \$1477  = \$1475  | \$1476 ;
-  assign \$1478  = \$1474  | \$1477 ;
-  assign \$1479  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1480  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1481  = \$1479  | \$1480 ;
-  assign \$1482  = \$1478  | \$1481 ;
-  assign \$1483  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1484  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1485  = \$1483  | \$1484 ;
-  assign \$1486  = \$1482  | \$1485 ;
-  assign \$1487  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1488  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1489  = \$1487  | \$1488 ;
-  assign \$1490  = \$1486  | \$1489 ;
-  assign \$1491  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1492  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1493  = \$1491  | \$1492 ;
-  assign \$1494  = \$1490  | \$1493 ;
-  assign \$1495  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1496  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1497  = \$1495  | \$1496 ;
-  assign \$1498  = \$1494  | \$1497 ;
-  assign \$1499  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1500  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1501  = \$1499  | \$1500 ;
-  assign \$1502  = \$1498  | \$1501 ;
-  assign \$1503  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1504  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1505  = \$1503  | \$1504 ;
-  assign \$1506  = \$1502  | \$1505 ;
-  assign \$1507  = act_min_tmr0 != act_min_tmr1;
-  assign \$1508  = act_min_tmr0 != act_min_tmr2;
-  assign \$1509  = \$1507  | \$1508 ;
-  assign \$1510  = \$1506  | \$1509 ;
-  assign \$1511  = act_max_tmr0 != act_max_tmr1;
-  assign \$1512  = act_max_tmr0 != act_max_tmr2;
-  assign \$1513  = \$1511  | \$1512 ;
-  assign \$1514  = \$1510  | \$1513 ;
-  assign \$1515  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1516  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1517  = \$1515  | \$1516 ;
-  assign \$1518  = \$1514  | \$1517 ;
-  assign \$1519  = qmult_tmr0 != qmult_tmr1;
-  assign \$1520  = qmult_tmr0 != qmult_tmr2;
-  assign \$1521  = \$1519  | \$1520 ;
-  assign \$1522  = \$1518  | \$1521 ;
-  assign \$1523  = qshift_tmr0 != qshift_tmr1;
-  assign \$1524  = qshift_tmr0 != qshift_tmr2;
-  assign \$1525  = \$1523  | \$1524 ;
-  assign \$1526  = \$1522  | \$1525 ;
-  assign \$1527  = cycles_tmr0 != cycles_tmr1;
-  assign \$1528  = cycles_tmr0 != cycles_tmr2;
-  assign \$1529  = \$1527  | \$1528 ;
-  assign \$1530  = \$1526  | \$1529 ;
-  assign \$1531  = ctrl_state_tmr0 & ctrl_state_tmr1;
-  assign \$1532  = ctrl_state_tmr0 & ctrl_state_tmr2;
-  assign \$1533  = \$1531  | \$1532 ;
-  assign \$1534  = ctrl_state_tmr1 & ctrl_state_tmr2;
-  assign ctrl_state = \$1533  | \$1534 ;
-  assign \$1535  = busy_tmr0 != busy_tmr1;
-  assign \$1536  = busy_tmr0 != busy_tmr2;
-  assign \$1537  = \$1535  | \$1536 ;
-  assign \$1538  = done_tmr0 != done_tmr1;
-  assign \$1539  = done_tmr0 != done_tmr2;
-  assign \$1540  = \$1538  | \$1539 ;
-  assign \$1541  = \$1537  | \$1540 ;
-  assign \$1542  = error_tmr0 != error_tmr1;
-  assign \$1543  = error_tmr0 != error_tmr2;
-  assign \$1544  = \$1542  | \$1543 ;
-  assign \$1545  = \$1541  | \$1544 ;
-  assign \$1546  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1547  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1548  = \$1546  | \$1547 ;
-  assign \$1549  = \$1545  | \$1548 ;
-  assign \$1550  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1551  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1552  = \$1550  | \$1551 ;
-  assign \$1553  = \$1549  | \$1552 ;
-  assign \$1554  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1555  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1556  = \$1554  | \$1555 ;
-  assign \$1557  = \$1553  | \$1556 ;
-  assign \$1558  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1559  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1560  = \$1558  | \$1559 ;
-  assign \$1561  = \$1557  | \$1560 ;
-  assign \$1562  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1563  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1564  = \$1562  | \$1563 ;
-  assign \$1565  = \$1561  | \$1564 ;
-  assign \$1566  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1567  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1568  = \$1566  | \$1567 ;
-  assign \$1569  = \$1565  | \$1568 ;
-  assign \$1570  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1571  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1572  = \$1570  | \$1571 ;
-  assign \$1573  = \$1569  | \$1572 ;
-  assign \$1574  = act_min_tmr0 != act_min_tmr1;
-  assign \$1575  = act_min_tmr0 != act_min_tmr2;
-  assign \$1576  = \$1574  | \$1575 ;
-  assign \$1577  = \$1573  | \$1576 ;
-  assign \$1578  = act_max_tmr0 != act_max_tmr1;
-  assign \$1579  = act_max_tmr0 != act_max_tmr2;
-  assign \$1580  = \$1578  | \$1579 ;
-  assign \$1581  = \$1577  | \$1580 ;
-  assign \$1582  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1583  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1584  = \$1582  | \$1583 ;
-  assign \$1585  = \$1581  | \$1584 ;
-  assign \$1586  = qmult_tmr0 != qmult_tmr1;
-  assign \$1587  = qmult_tmr0 != qmult_tmr2;
-  assign \$1588  = \$1586  | \$1587 ;
-  assign \$1589  = \$1585  | \$1588 ;
-  assign \$1590  = qshift_tmr0 != qshift_tmr1;
-  assign \$1591  = qshift_tmr0 != qshift_tmr2;
-  assign \$1592  = \$1590  | \$1591 ;
-  assign \$1593  = \$1589  | \$1592 ;
-  assign \$1594  = cycles_tmr0 != cycles_tmr1;
-  assign \$1595  = cycles_tmr0 != cycles_tmr2;
-  assign \$1596  = \$1594  | \$1595 ;
-  assign \$1597  = \$1593  | \$1596 ;
-  assign \$1598  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$1599  = ctrl_state_tmr0 != ctrl_state_tmr2;
-  assign \$1600  = \$1598  | \$1599 ;
-  assign \$1601  = \$1597  | \$1600 ;
-  assign \$1602  = ib_tmr0 & ib_tmr1;
-  assign \$1603  = ib_tmr0 & ib_tmr2;
-  assign \$1604  = \$1602  | \$1603 ;
-  assign \$1605  = ib_tmr1 & ib_tmr2;
-  assign ib = \$1604  | \$1605 ;
-  assign \$1606  = busy_tmr0 != busy_tmr1;
-  assign \$1607  = busy_tmr0 != busy_tmr2;
-  assign \$1608  = \$1606  | \$1607 ;
-  assign \$1609  = done_tmr0 != done_tmr1;
-  assign \$1610  = done_tmr0 != done_tmr2;
-  assign \$1611  = \$1609  | \$1610 ;
-  assign \$1612  = \$1608  | \$1611 ;
-  assign \$1613  = error_tmr0 != error_tmr1;
-  assign \$1614  = error_tmr0 != error_tmr2;
-  assign \$1615  = \$1613  | \$1614 ;
-  assign \$1616  = \$1612  | \$1615 ;
-  assign \$1617  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1618  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1619  = \$1617  | \$1618 ;
-  assign \$1620  = \$1616  | \$1619 ;
-  assign \$1621  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1622  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1623  = \$1621  | \$1622 ;
-  assign \$1624  = \$1620  | \$1623 ;
-  assign \$1625  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1626  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1627  = \$1625  | \$1626 ;
-  assign \$1628  = \$1624  | \$1627 ;
-  assign \$1629  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1630  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1631  = \$1629  | \$1630 ;
-  assign \$1632  = \$1628  | \$1631 ;
-  assign \$1633  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1634  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1635  = \$1633  | \$1634 ;
-  assign \$1636  = \$1632  | \$1635 ;
-  assign \$1637  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1638  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1639  = \$1637  | \$1638 ;
-  assign \$1640  = \$1636  | \$1639 ;
-  assign \$1641  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1642  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1643  = \$1641  | \$1642 ;
-  assign \$1644  = \$1640  | \$1643 ;
-  assign \$1645  = act_min_tmr0 != act_min_tmr1;
-  assign \$1646  = act_min_tmr0 != act_min_tmr2;
-  assign \$1647  = \$1645  | \$1646 ;
-  assign \$1648  = \$1644  | \$1647 ;
-  assign \$1649  = act_max_tmr0 != act_max_tmr1;
-  assign \$1650  = act_max_tmr0 != act_max_tmr2;
-  assign \$1651  = \$1649  | \$1650 ;
-  assign \$1652  = \$1648  | \$1651 ;
-  assign \$1653  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1654  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1655  = \$1653  | \$1654 ;
-  assign \$1656  = \$1652  | \$1655 ;
-  assign \$1657  = qmult_tmr0 != qmult_tmr1;
-  assign \$1658  = qmult_tmr0 != qmult_tmr2;
-  assign \$1659  = \$1657  | \$1658 ;
-  assign \$1660  = \$1656  | \$1659 ;
-  assign \$1661  = qshift_tmr0 != qshift_tmr1;
-  assign \$1662  = qshift_tmr0 != qshift_tmr2;
-  assign \$1663  = \$1661  | \$1662 ;
-  assign \$1664  = \$1660  | \$1663 ;
-  assign \$1665  = cycles_tmr0 != cycles_tmr1;
-  assign \$1666  = cycles_tmr0 != cycles_tmr2;
-  assign \$1667  = \$1665  | \$1666 ;
-  assign \$1668  = \$1664  | \$1667 ;
-  assign \$1669  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$1670  = ctrl_state_tmr0 != ctrl_state_tmr2;
-  assign \$1671  = \$1669  | \$1670 ;
-  assign \$1672  = \$1668  | \$1671 ;
-  assign \$1673  = ib_tmr0 != ib_tmr1;
-  assign \$1674  = ib_tmr0 != ib_tmr2;
-  assign \$1675  = \$1673  | \$1674 ;
-  assign \$1676  = \$1672  | \$1675 ;
-  assign \$1677  = jb_tmr0 & jb_tmr1;
-  assign \$1678  = jb_tmr0 & jb_tmr2;
-  assign \$1679  = \$1677  | \$1678 ;
-  assign \$1680  = jb_tmr1 & jb_tmr2;
-  assign jb = \$1679  | \$1680 ;
-  assign \$1681  = busy_tmr0 != busy_tmr1;
-  assign \$1682  = busy_tmr0 != busy_tmr2;
-  assign \$1683  = \$1681  | \$1682 ;
-  assign \$1684  = done_tmr0 != done_tmr1;
-  assign \$1685  = done_tmr0 != done_tmr2;
-  assign \$1686  = \$1684  | \$1685 ;
-  assign \$1687  = \$1683  | \$1686 ;
-  assign \$1688  = error_tmr0 != error_tmr1;
-  assign \$1689  = error_tmr0 != error_tmr2;
-  assign \$1690  = \$1688  | \$1689 ;
-  assign \$1691  = \$1687  | \$1690 ;
-  assign \$1692  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1693  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1694  = \$1692  | \$1693 ;
-  assign \$1695  = \$1691  | \$1694 ;
-  assign \$1696  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1697  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1698  = \$1696  | \$1697 ;
-  assign \$1699  = \$1695  | \$1698 ;
-  assign \$1700  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1701  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1702  = \$1700  | \$1701 ;
-  assign \$1703  = \$1699  | \$1702 ;
-  assign \$1704  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1705  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1706  = \$1704  | \$1705 ;
-  assign \$1707  = \$1703  | \$1706 ;
-  assign \$1708  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1709  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1710  = \$1708  | \$1709 ;
-  assign \$1711  = \$1707  | \$1710 ;
-  assign \$1712  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1713  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1714  = \$1712  | \$1713 ;
-  assign \$1715  = \$1711  | \$1714 ;
-  assign \$1716  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1717  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1718  = \$1716  | \$1717 ;
-  assign \$1719  = \$1715  | \$1718 ;
-  assign \$1720  = act_min_tmr0 != act_min_tmr1;
-  assign \$1721  = act_min_tmr0 != act_min_tmr2;
-  assign \$1722  = \$1720  | \$1721 ;
-  assign \$1723  = \$1719  | \$1722 ;
-  assign \$1724  = act_max_tmr0 != act_max_tmr1;
-  assign \$1725  = act_max_tmr0 != act_max_tmr2;
-  assign \$1726  = \$1724  | \$1725 ;
-  assign \$1727  = \$1723  | \$1726 ;
-  assign \$1728  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1729  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1730  = \$1728  | \$1729 ;
-  assign \$1731  = \$1727  | \$1730 ;
-  assign \$1732  = qmult_tmr0 != qmult_tmr1;
-  assign \$1733  = qmult_tmr0 != qmult_tmr2;
-  assign \$1734  = \$1732  | \$1733 ;
-  assign \$1735  = \$1731  | \$1734 ;
-  assign \$1736  = qshift_tmr0 != qshift_tmr1;
-  assign \$1737  = qshift_tmr0 != qshift_tmr2;
-  assign \$1738  = \$1736  | \$1737 ;
-  assign \$1739  = \$1735  | \$1738 ;
-  assign \$1740  = cycles_tmr0 != cycles_tmr1;
-  assign \$1741  = cycles_tmr0 != cycles_tmr2;
-  assign \$1742  = \$1740  | \$1741 ;
-  assign \$1743  = \$1739  | \$1742 ;
-  assign \$1744  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$1745  = ctrl_state_tmr0 != ctrl_state_tmr2;
-  assign \$1746  = \$1744  | \$1745 ;
-  assign \$1747  = \$1743  | \$1746 ;
-  assign \$1748  = ib_tmr0 != ib_tmr1;
-  assign \$1749  = ib_tmr0 != ib_tmr2;
-  assign \$1750  = \$1748  | \$1749 ;
-  assign \$1751  = \$1747  | \$1750 ;
-  assign \$1752  = jb_tmr0 != jb_tmr1;
-  assign \$1753  = jb_tmr0 != jb_tmr2;
-  assign \$1754  = \$1752  | \$1753 ;
-  assign \$1755  = \$1751  | \$1754 ;
-  assign \$1756  = k_tmr0 & k_tmr1;
-  assign \$1757  = k_tmr0 & k_tmr2;
-  assign \$1758  = \$1756  | \$1757 ;
-  assign \$1759  = k_tmr1 & k_tmr2;
-  assign k = \$1758  | \$1759 ;
-  assign \$1760  = busy_tmr0 != busy_tmr1;
-  assign \$1761  = busy_tmr0 != busy_tmr2;
-  assign \$1762  = \$1760  | \$1761 ;
-  assign \$1763  = done_tmr0 != done_tmr1;
-  assign \$1764  = done_tmr0 != done_tmr2;
-  assign \$1765  = \$1763  | \$1764 ;
-  assign \$1766  = \$1762  | \$1765 ;
-  assign \$1767  = error_tmr0 != error_tmr1;
-  assign \$1768  = error_tmr0 != error_tmr2;
-  assign \$1769  = \$1767  | \$1768 ;
-  assign \$1770  = \$1766  | \$1769 ;
-  assign \$1771  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1772  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1773  = \$1771  | \$1772 ;
-  assign \$1774  = \$1770  | \$1773 ;
-  assign \$1775  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1776  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1777  = \$1775  | \$1776 ;
-  assign \$1778  = \$1774  | \$1777 ;
-  assign \$1779  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1780  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1781  = \$1779  | \$1780 ;
-  assign \$1782  = \$1778  | \$1781 ;
-  assign \$1783  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1784  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1785  = \$1783  | \$1784 ;
-  assign \$1786  = \$1782  | \$1785 ;
-  assign \$1787  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1788  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1789  = \$1787  | \$1788 ;
-  assign \$1790  = \$1786  | \$1789 ;
-  assign \$1791  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1792  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1793  = \$1791  | \$1792 ;
-  assign \$1794  = \$1790  | \$1793 ;
-  assign \$1795  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1796  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1797  = \$1795  | \$1796 ;
-  assign \$1798  = \$1794  | \$1797 ;
-  assign \$1799  = act_min_tmr0 != act_min_tmr1;
-  assign \$1800  = act_min_tmr0 != act_min_tmr2;
-  assign \$1801  = \$1799  | \$1800 ;
-  assign \$1802  = \$1798  | \$1801 ;
-  assign \$1803  = act_max_tmr0 != act_max_tmr1;
-  assign \$1804  = act_max_tmr0 != act_max_tmr2;
-  assign \$1805  = \$1803  | \$1804 ;
-  assign \$1806  = \$1802  | \$1805 ;
-  assign \$1807  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1808  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1809  = \$1807  | \$1808 ;
-  assign \$1810  = \$1806  | \$1809 ;
-  assign \$1811  = qmult_tmr0 != qmult_tmr1;
-  assign \$1812  = qmult_tmr0 != qmult_tmr2;
-  assign \$1813  = \$1811  | \$1812 ;
-  assign \$1814  = \$1810  | \$1813 ;
-  assign \$1815  = qshift_tmr0 != qshift_tmr1;
-  assign \$1816  = qshift_tmr0 != qshift_tmr2;
-  assign \$1817  = \$1815  | \$1816 ;
-  assign \$1818  = \$1814  | \$1817 ;
-  assign \$1819  = cycles_tmr0 != cycles_tmr1;
-  assign \$1820  = cycles_tmr0 != cycles_tmr2;
-  assign \$1821  = \$1819  | \$1820 ;
-  assign \$1822  = \$1818  | \$1821 ;
-  assign \$1823  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$1824  = ctrl_state_tmr0 != ctrl_state_tmr2;
-  assign \$1825  = \$1823  | \$1824 ;
-  assign \$1826  = \$1822  | \$1825 ;
-  assign \$1827  = ib_tmr0 != ib_tmr1;
-  assign \$1828  = ib_tmr0 != ib_tmr2;
-  assign \$1829  = \$1827  | \$1828 ;
-  assign \$1830  = \$1826  | \$1829 ;
-  assign \$1831  = jb_tmr0 != jb_tmr1;
-  assign \$1832  = jb_tmr0 != jb_tmr2;
-  assign \$1833  = \$1831  | \$1832 ;
-  assign \$1834  = \$1830  | \$1833 ;
-  assign \$1835  = k_tmr0 != k_tmr1;
-  assign \$1836  = k_tmr0 != k_tmr2;
-  assign \$1837  = \$1835  | \$1836 ;
-  assign \$1838  = \$1834  | \$1837 ;
-  assign \$1839  = wait_tmr0 & wait_tmr1;
-  assign \$1840  = wait_tmr0 & wait_tmr2;
-  assign \$1841  = \$1839  | \$1840 ;
-  assign \$1842  = wait_tmr1 & wait_tmr2;
-  assign \wait  = \$1841  | \$1842 ;
-  assign \$1843  = busy_tmr0 != busy_tmr1;
-  assign \$1844  = busy_tmr0 != busy_tmr2;
-  assign \$1845  = \$1843  | \$1844 ;
-  assign \$1846  = done_tmr0 != done_tmr1;
-  assign \$1847  = done_tmr0 != done_tmr2;
-  assign \$1848  = \$1846  | \$1847 ;
-  assign \$1849  = \$1845  | \$1848 ;
-  assign \$1850  = error_tmr0 != error_tmr1;
-  assign \$1851  = error_tmr0 != error_tmr2;
-  assign \$1852  = \$1850  | \$1851 ;
-  assign \$1853  = \$1849  | \$1852 ;
-  assign \$1854  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1855  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1856  = \$1854  | \$1855 ;
-  assign \$1857  = \$1853  | \$1856 ;
-  assign \$1858  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1859  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1860  = \$1858  | \$1859 ;
-  assign \$1861  = \$1857  | \$1860 ;
-  assign \$1862  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1863  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1864  = \$1862  | \$1863 ;
-  assign \$1865  = \$1861  | \$1864 ;
-  assign \$1866  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1867  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1868  = \$1866  | \$1867 ;
-  assign \$1869  = \$1865  | \$1868 ;
-  assign \$1870  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1871  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1872  = \$1870  | \$1871 ;
-  assign \$1873  = \$1869  | \$1872 ;
-  assign \$1874  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1875  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1876  = \$1874  | \$1875 ;
-  assign \$1877  = \$1873  | \$1876 ;
-  assign \$1878  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1879  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1880  = \$1878  | \$1879 ;
-  assign \$1881  = \$1877  | \$1880 ;
-  assign \$1882  = act_min_tmr0 != act_min_tmr1;
-  assign \$1883  = act_min_tmr0 != act_min_tmr2;
-  assign \$1884  = \$1882  | \$1883 ;
-  assign \$1885  = \$1881  | \$1884 ;
-  assign \$1886  = act_max_tmr0 != act_max_tmr1;
-  assign \$1887  = act_max_tmr0 != act_max_tmr2;
-  assign \$1888  = \$1886  | \$1887 ;
-  assign \$1889  = \$1885  | \$1888 ;
-  assign \$1890  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1891  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1892  = \$1890  | \$1891 ;
-  assign \$1893  = \$1889  | \$1892 ;
-  assign \$1894  = qmult_tmr0 != qmult_tmr1;
-  assign \$1895  = qmult_tmr0 != qmult_tmr2;
-  assign \$1896  = \$1894  | \$1895 ;
-  assign \$1897  = \$1893  | \$1896 ;
-  assign \$1898  = qshift_tmr0 != qshift_tmr1;
-  assign \$1899  = qshift_tmr0 != qshift_tmr2;
-  assign \$1900  = \$1898  | \$1899 ;
-  assign \$1901  = \$1897  | \$1900 ;
-  assign \$1902  = cycles_tmr0 != cycles_tmr1;
-  assign \$1903  = cycles_tmr0 != cycles_tmr2;
-  assign \$1904  = \$1902  | \$1903 ;
-  assign \$1905  = \$1901  | \$1904 ;
-  assign \$1906  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$1907  = ctrl_state_tmr0 != ctrl_state_tmr2;
-  assign \$1908  = \$1906  | \$1907 ;
-  assign \$1909  = \$1905  | \$1908 ;
-  assign \$1910  = ib_tmr0 != ib_tmr1;
-  assign \$1911  = ib_tmr0 != ib_tmr2;
-  assign \$1912  = \$1910  | \$1911 ;
-  assign \$1913  = \$1909  | \$1912 ;
-  assign \$1914  = jb_tmr0 != jb_tmr1;
-  assign \$1915  = jb_tmr0 != jb_tmr2;
-  assign \$1916  = \$1914  | \$1915 ;
-  assign \$1917  = \$1913  | \$1916 ;
-  assign \$1918  = k_tmr0 != k_tmr1;
-  assign \$1919  = k_tmr0 != k_tmr2;
-  assign \$1920  = \$1918  | \$1919 ;
-  assign \$1921  = \$1917  | \$1920 ;
-  assign \$1922  = wait_tmr0 != wait_tmr1;
-  assign \$1923  = wait_tmr0 != wait_tmr2;
-  assign \$1924  = \$1922  | \$1923 ;
-  assign \$1925  = \$1921  | \$1924 ;
-  assign \$1926  = drain_tmr0 & drain_tmr1;
-  assign \$1927  = drain_tmr0 & drain_tmr2;
-  assign \$1928  = \$1926  | \$1927 ;
-  assign \$1929  = drain_tmr1 & drain_tmr2;
-  assign drain = \$1928  | \$1929 ;
-  assign \$1930  = busy_tmr0 != busy_tmr1;
-  assign \$1931  = busy_tmr0 != busy_tmr2;
-  assign \$1932  = \$1930  | \$1931 ;
-  assign \$1933  = done_tmr0 != done_tmr1;
-  assign \$1934  = done_tmr0 != done_tmr2;
-  assign \$1935  = \$1933  | \$1934 ;
-  assign \$1936  = \$1932  | \$1935 ;
-  assign \$1937  = error_tmr0 != error_tmr1;
-  assign \$1938  = error_tmr0 != error_tmr2;
-  assign \$1939  = \$1937  | \$1938 ;
-  assign \$1940  = \$1936  | \$1939 ;
-  assign \$1941  = irq_en_tmr0 != irq_en_tmr1;
-  assign \$1942  = irq_en_tmr0 != irq_en_tmr2;
-  assign \$1943  = \$1941  | \$1942 ;
-  assign \$1944  = \$1940  | \$1943 ;
-  assign \$1945  = reg_m_tmr0 != reg_m_tmr1;
-  assign \$1946  = reg_m_tmr0 != reg_m_tmr2;
-  assign \$1947  = \$1945  | \$1946 ;
-  assign \$1948  = \$1944  | \$1947 ;
-  assign \$1949  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$1950  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$1951  = \$1949  | \$1950 ;
-  assign \$1952  = \$1948  | \$1951 ;
-  assign \$1953  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$1954  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$1955  = \$1953  | \$1954 ;
-  assign \$1956  = \$1952  | \$1955 ;
-  assign \$1957  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$1958  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$1959  = \$1957  | \$1958 ;
-  assign \$1960  = \$1956  | \$1959 ;
-  assign \$1961  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$1962  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$1963  = \$1961  | \$1962 ;
-  assign \$1964  = \$1960  | \$1963 ;
-  assign \$1965  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$1966  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$1967  = \$1965  | \$1966 ;
-  assign \$1968  = \$1964  | \$1967 ;
-  assign \$1969  = act_min_tmr0 != act_min_tmr1;
-  assign \$1970  = act_min_tmr0 != act_min_tmr2;
-  assign \$1971  = \$1969  | \$1970 ;
-  assign \$1972  = \$1968  | \$1971 ;
-  assign \$1973  = act_max_tmr0 != act_max_tmr1;
-  assign \$1974  = act_max_tmr0 != act_max_tmr2;
-  assign \$1975  = \$1973  | \$1974 ;
-  assign \$1976  = \$1972  | \$1975 ;
-  assign \$1977  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$1978  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$1979  = \$1977  | \$1978 ;
-  assign \$1980  = \$1976  | \$1979 ;
-  assign \$1981  = qmult_tmr0 != qmult_tmr1;
-  assign \$1982  = qmult_tmr0 != qmult_tmr2;
-  assign \$1983  = \$1981  | \$1982 ;
-  assign \$1984  = \$1980  | \$1983 ;
-  assign \$1985  = qshift_tmr0 != qshift_tmr1;
-  assign \$1986  = qshift_tmr0 != qshift_tmr2;
-  assign \$1987  = \$1985  | \$1986 ;
-  assign \$1988  = \$1984  | \$1987 ;
-  assign \$1989  = cycles_tmr0 != cycles_tmr1;
-  assign \$1990  = cycles_tmr0 != cycles_tmr2;
-  assign \$1991  = \$1989  | \$1990 ;
-  assign \$1992  = \$1988  | \$1991 ;
-  assign \$1993  = ctrl_state_tmr0 != ctrl_state_tmr1;
-  assign \$1994  = ctrl_state_tmr0 != ctrl_state_tmr2;
-  assign \$1995  = \$1993  | \$1994 ;
-  assign \$1996  = \$1992  | \$1995 ;
-  assign \$1997  = ib_tmr0 != ib_tmr1;
-  assign \$1998  = ib_tmr0 != ib_tmr2;
-  assign \$1999  = \$1997  | \$1998 ;
-  assign \$2000  = \$1996  | \$1999 ;
-  assign \$2001  = jb_tmr0 != jb_tmr1;
-  assign \$2002  = jb_tmr0 != jb_tmr2;
-  assign \$2003  = \$2001  | \$2002 ;
-  assign \$2004  = \$2000  | \$2003 ;
-  assign \$2005  = k_tmr0 != k_tmr1;
-  assign \$2006  = k_tmr0 != k_tmr2;
-  assign \$2007  = \$2005  | \$2006 ;
-  assign \$2008  = \$2004  | \$2007 ;
-  assign \$2009  = wait_tmr0 != wait_tmr1;
-  assign \$2010  = wait_tmr0 != wait_tmr2;
-  assign \$2011  = \$2009  | \$2010 ;
-  assign \$2012  = \$2008  | \$2011 ;
-  assign \$2013  = drain_tmr0 != drain_tmr1;
-  assign \$2014  = drain_tmr0 != drain_tmr2;
-  assign \$2015  = \$2013  | \$2014 ;
-  assign tmr_mismatch = \$2012  | \$2015 ;
-  assign irq = done & irq_en;
-  assign \$2016  = bus__cyc & bus__stb;
-  assign \$2017  = ~ bus__ack;
-  assign \$2018  = \$2016  & \$2017 ;
-  assign \$2019  = | bus__adr[20:18];
-  assign \$2020  = \$2019  & busy;
-  assign \$2021  = ~ \$2020 ;
-  assign served = \$2018  & \$2021 ;
-  assign \$2022  = reg_m + 3'h4;
-  assign \$2023  = \$2022  - 1'h1;
-  assign \$2025  = reg_n + 3'h4;
-  assign \$2026  = \$2025  - 1'h1;
-  assign \$2030  = ~ busy;
-  assign \$signature__en  = \$2030  | thr_ce;
-  assign \$2033  = served & bus__we;
-  assign \$2034  = bus__adr[20:18] == 1'h1;
-  assign \$2035  = bus__adr[17:0] < 9'h100;
-  assign \$2036  = \$2034  & \$2035 ;
-  assign \$2038  = ! \$2037 [1:0];
-  assign \$2039  = \$2036  & \$2038 ;
-  assign \$2040  = \$2033  & \$2039 ;
-  assign \$signature__en$253  = \$2040  ? bus__sel : 4'h0;
-  assign \$2043  = ~ busy;
-  assign \$signature__en$255  = \$2043  | thr_ce;
-  assign \$2046  = served & bus__we;
-  assign \$2047  = bus__adr[20:18] == 1'h1;
-  assign \$2048  = bus__adr[17:0] < 9'h100;
-  assign \$2049  = \$2047  & \$2048 ;
-  assign \$2051  = \$2050 [1:0] == 1'h1;
-  assign \$2052  = \$2049  & \$2051 ;
-  assign \$2053  = \$2046  & \$2052 ;
-  assign \$signature__en$258  = \$2053  ? bus__sel : 4'h0;
-  assign \$2056  = ~ busy;
-  assign \$signature__en$260  = \$2056  | thr_ce;
-  assign \$2059  = served & bus__we;
-  assign \$2060  = bus__adr[20:18] == 1'h1;
-  assign \$2061  = bus__adr[17:0] < 9'h100;
-  assign \$2062  = \$2060  & \$2061 ;
-  assign \$2064  = \$2063 [1:0] == 2'h2;
-  assign \$2065  = \$2062  & \$2064 ;
-  assign \$2066  = \$2059  & \$2065 ;
-  assign \$signature__en$263  = \$2066  ? bus__sel : 4'h0;
-  assign \$2069  = ~ busy;
-  assign \$signature__en$265  = \$2069  | thr_ce;
-  assign \$2072  = served & bus__we;
-  assign \$2073  = bus__adr[20:18] == 1'h1;
-  assign \$2074  = bus__adr[17:0] < 9'h100;
-  assign \$2075  = \$2073  & \$2074 ;
-  assign \$2077  = \$2076 [1:0] == 2'h3;
-  assign \$2078  = \$2075  & \$2077 ;
-  assign \$2079  = \$2072  & \$2078 ;
-  assign \$signature__en$268  = \$2079  ? bus__sel : 4'h0;
-  assign \$2082  = ~ busy;
-  assign \$signature__en$270  = \$2082  | thr_ce;
-  assign \$2085  = served & bus__we;
-  assign \$2086  = bus__adr[20:18] == 2'h2;
-  assign \$2087  = bus__adr[17:0] < 9'h100;
-  assign \$2088  = \$2086  & \$2087 ;
-  assign \$2090  = ! \$2089 [1:0];
-  assign \$2091  = \$2088  & \$2090 ;
-  assign \$2092  = \$2085  & \$2091 ;
-  assign \$signature__en$273  = \$2092  ? bus__sel : 4'h0;
-  assign \$2095  = ~ busy;
-  assign \$signature__en$275  = \$2095  | thr_ce;
-  assign \$2098  = served & bus__we;
-  assign \$2099  = bus__adr[20:18] == 2'h2;
-  assign \$2100  = bus__adr[17:0] < 9'h100;
-  assign \$2101  = \$2099  & \$2100 ;
-  assign \$2103  = \$2102 [1:0] == 1'h1;
-  assign \$2104  = \$2101  & \$2103 ;
-  assign \$2105  = \$2098  & \$2104 ;
-  assign \$signature__en$278  = \$2105  ? bus__sel : 4'h0;
-  assign \$2108  = ~ busy;
-  assign \$signature__en$280  = \$2108  | thr_ce;
-  assign \$2111  = served & bus__we;
-  assign \$2112  = bus__adr[20:18] == 2'h2;
-  assign \$2113  = bus__adr[17:0] < 9'h100;
-  assign \$2114  = \$2112  & \$2113 ;
-  assign \$2116  = \$2115 [1:0] == 2'h2;
-  assign \$2117  = \$2114  & \$2116 ;
-  assign \$2118  = \$2111  & \$2117 ;
-  assign \$signature__en$283  = \$2118  ? bus__sel : 4'h0;
-  assign \$2121  = ~ busy;
-  assign \$signature__en$285  = \$2121  | thr_ce;
-  assign \$2124  = served & bus__we;
-  assign \$2125  = bus__adr[20:18] == 2'h2;
-  assign \$2126  = bus__adr[17:0] < 9'h100;
-  assign \$2127  = \$2125  & \$2126 ;
-  assign \$2129  = \$2128 [1:0] == 2'h3;
-  assign \$2130  = \$2127  & \$2129 ;
-  assign \$2131  = \$2124  & \$2130 ;
-  assign \$signature__en$288  = \$2131  ? bus__sel : 4'h0;
-  assign \$2133  = busy ? { 14'h0000, jb } : \$2132 ;
-  assign \$2135  = served & bus__we;
-  assign \$2136  = bus__adr[20:18] == 2'h3;
-  assign \$2137  = bus__adr[17:0] < 6'h20;
-  assign \$2138  = \$2136  & \$2137 ;
-  assign \$2139  = ! bus__adr[1:0];
-  assign \$2140  = \$2138  & \$2139 ;
-  assign \$signature__en$292  = \$2135  & \$2140 ;
-  assign \$2141  = ~ busy;
-  assign \$signature__en$293  = \$2141  | thr_ce;
-  assign \$2143  = busy ? { 14'h0000, jb } : \$2142 ;
-  assign \$2145  = served & bus__we;
-  assign \$2146  = bus__adr[20:18] == 2'h3;
-  assign \$2147  = bus__adr[17:0] < 6'h20;
-  assign \$2148  = \$2146  & \$2147 ;
-  assign \$2149  = bus__adr[1:0] == 1'h1;
-  assign \$2150  = \$2148  & \$2149 ;
-  assign \$signature__en$297  = \$2145  & \$2150 ;
-  assign \$2151  = ~ busy;
-  assign \$signature__en$298  = \$2151  | thr_ce;
-  assign \$2153  = busy ? { 14'h0000, jb } : \$2152 ;
-  assign \$2155  = served & bus__we;
-  assign \$2156  = bus__adr[20:18] == 2'h3;
-  assign \$2157  = bus__adr[17:0] < 6'h20;
-  assign \$2158  = \$2156  & \$2157 ;
-  assign \$2159  = bus__adr[1:0] == 2'h2;
-  assign \$2160  = \$2158  & \$2159 ;
-  assign \$signature__en$302  = \$2155  & \$2160 ;
-  assign \$2161  = ~ busy;
-  assign \$signature__en$303  = \$2161  | thr_ce;
-  assign \$2163  = busy ? { 14'h0000, jb } : \$2162 ;
-  assign \$2165  = served & bus__we;
-  assign \$2166  = bus__adr[20:18] == 2'h3;
-  assign \$2167  = bus__adr[17:0] < 6'h20;
-  assign \$2168  = \$2166  & \$2167 ;
-  assign \$2169  = bus__adr[1:0] == 2'h3;
-  assign \$2170  = \$2168  & \$2169 ;
-  assign \$signature__en$307  = \$2165  & \$2170 ;
-  assign \$2171  = ~ busy;
-  assign \$signature__en$308  = \$2171  | thr_ce;
-  assign \$2173  = busy ? { 14'h0000, jb } : \$2172 ;
-  assign \$2175  = served & bus__we;
-  assign \$2176  = bus__adr[20:18] == 3'h4;
-  assign \$2177  = bus__adr[17:0] < 6'h20;
-  assign \$2178  = \$2176  & \$2177 ;
-  assign \$2179  = ! bus__adr[1:0];
-  assign \$2180  = \$2178  & \$2179 ;
-  assign \$signature__en$312  = \$2175  & \$2180 ;
-  assign \$2181  = ~ busy;
-  assign \$signature__en$313  = \$2181  | thr_ce;
-  assign \$2183  = busy ? { 14'h0000, jb } : \$2182 ;
-  assign \$2185  = served & bus__we;
-  assign \$2186  = bus__adr[20:18] == 3'h4;
-  assign \$2187  = bus__adr[17:0] < 6'h20;
-  assign \$2188  = \$2186  & \$2187 ;
-  assign \$2189  = bus__adr[1:0] == 1'h1;
-  assign \$2190  = \$2188  & \$2189 ;
-  assign \$signature__en$317  = \$2185  & \$2190 ;
-  assign \$2191  = ~ busy;
-  assign \$signature__en$318  = \$2191  | thr_ce;
-  assign \$2193  = busy ? { 14'h0000, jb } : \$2192 ;
-  assign \$2195  = served & bus__we;
-  assign \$2196  = bus__adr[20:18] == 3'h4;
-  assign \$2197  = bus__adr[17:0] < 6'h20;
-  assign \$2198  = \$2196  & \$2197 ;
-  assign \$2199  = bus__adr[1:0] == 2'h2;
-  assign \$2200  = \$2198  & \$2199 ;
-  assign \$signature__en$322  = \$2195  & \$2200 ;
-  assign \$2201  = ~ busy;
-  assign \$signature__en$323  = \$2201  | thr_ce;
-  assign \$2203  = busy ? { 14'h0000, jb } : \$2202 ;
-  assign \$2205  = served & bus__we;
-  assign \$2206  = bus__adr[20:18] == 3'h4;
-  assign \$2207  = bus__adr[17:0] < 6'h20;
-  assign \$2208  = \$2206  & \$2207 ;
-  assign \$2209  = bus__adr[1:0] == 2'h3;
-  assign \$2210  = \$2208  & \$2209 ;
-  assign \$signature__en$327  = \$2205  & \$2210 ;
-  assign \$2211  = ~ busy;
-  assign \$signature__en$328  = \$2211  | thr_ce;
-  assign \$2213  = busy ? { 14'h0000, jb } : \$2212 ;
-  assign \$2215  = served & bus__we;
-  assign \$2216  = bus__adr[20:18] == 3'h5;
-  assign \$2217  = bus__adr[17:0] < 6'h20;
-  assign \$2218  = \$2216  & \$2217 ;
-  assign \$2219  = ! bus__adr[1:0];
-  assign \$2220  = \$2218  & \$2219 ;
-  assign \$signature__en$332  = \$2215  & \$2220 ;
-  assign \$2221  = ~ busy;
-  assign \$signature__en$333  = \$2221  | thr_ce;
-  assign \$2223  = busy ? { 14'h0000, jb } : \$2222 ;
-  assign \$2225  = served & bus__we;
-  assign \$2226  = bus__adr[20:18] == 3'h5;
-  assign \$2227  = bus__adr[17:0] < 6'h20;
-  assign \$2228  = \$2226  & \$2227 ;
-  assign \$2229  = bus__adr[1:0] == 1'h1;
-  assign \$2230  = \$2228  & \$2229 ;
-  assign \$signature__en$337  = \$2225  & \$2230 ;
-  assign \$2231  = ~ busy;
-  assign \$signature__en$338  = \$2231  | thr_ce;
-  assign \$2233  = busy ? { 14'h0000, jb } : \$2232 ;
-  assign \$2235  = served & bus__we;
-  assign \$2236  = bus__adr[20:18] == 3'h5;
-  assign \$2237  = bus__adr[17:0] < 6'h20;
-  assign \$2238  = \$2236  & \$2237 ;
-  assign \$2239  = bus__adr[1:0] == 2'h2;
-  assign \$2240  = \$2238  & \$2239 ;
-  assign \$signature__en$342  = \$2235  & \$2240 ;
-  assign \$2241  = ~ busy;
-  assign \$signature__en$343  = \$2241  | thr_ce;
-  assign \$2243  = busy ? { 14'h0000, jb } : \$2242 ;
-  assign \$2245  = served & bus__we;
-  assign \$2246  = bus__adr[20:18] == 3'h5;
-  assign \$2247  = bus__adr[17:0] < 6'h20;
-  assign \$2248  = \$2246  & \$2247 ;
-  assign \$2249  = bus__adr[1:0] == 2'h3;
-  assign \$2250  = \$2248  & \$2249 ;
-  assign \$signature__en$347  = \$2245  & \$2250 ;
-  assign \$2251  = ~ busy;
-  assign \$signature__en$348  = \$2251  | thr_ce;
-  assign \$2253  = rd_valid ? value : 32'd0;
-  assign \$2254  = rd_valid ? \value$362  : 32'd0;
-  assign \$2255  = rd_valid ? \value$367  : 32'd0;
-  assign \$2256  = rd_valid ? \value$372  : 32'd0;
-  assign \$2257  = rd_valid ? \value$377  : 32'd0;
-  assign \$2258  = rd_valid ? c_word : 32'd0;
-  assign \$2259  = served & bus__we;
-  assign \$2260  = ! bus__adr[20:18];
-  assign reg_write = \$2259  & \$2260 ;
-  assign \$2261  = ~ busy;
-  assign \$2262  = bus__dat_w[0] & \$2261 ;
-  assign \$2263  = ~ busy;
-  assign \$4933  = byte_sel * 4'h8;
-  assign \$2264  = \$signature__data$357  >> \$4933 ;
-  assign \$2265  = $signed(\$2264 ) - $signed(a_zp);
-  assign a_in__0 = valid ? \$2265  : 9'h000;
-  assign \$4938  = byte_sel * 4'h8;
-  assign \$2266  = \$signature__data$358  >> \$4938 ;
-  assign \$2267  = $signed(\$2266 ) - $signed(a_zp);
-  assign a_in__1 = valid ? \$2267  : 9'h000;
-  assign \$4943  = byte_sel * 4'h8;
-  assign \$2268  = \$signature__data$359  >> \$4943 ;
-  assign \$2269  = $signed(\$2268 ) - $signed(a_zp);
-  assign a_in__2 = valid ? \$2269  : 9'h000;
-  assign \$4948  = byte_sel * 4'h8;
-  assign \$2270  = \$signature__data$360  >> \$4948 ;
-  assign \$2271  = $signed(\$2270 ) - $signed(a_zp);
-  assign a_in__3 = valid ? \$2271  : 9'h000;
-  assign \$4953  = byte_sel * 4'h8;
-  assign \$2272  = \$signature__data$363  >> \$4953 ;
-  assign \$2273  = $signed(\$2272 ) - $signed(b_zp);
-  assign b_in__0 = valid ? \$2273  : 9'h000;
-  assign \$4958  = byte_sel * 4'h8;
-  assign \$2274  = \$signature__data$364  >> \$4958 ;
-  assign \$2275  = $signed(\$2274 ) - $signed(b_zp);
-  assign b_in__1 = valid ? \$2275  : 9'h000;
-  assign \$4963  = byte_sel * 4'h8;
-  assign \$2276  = \$signature__data$365  >> \$4963 ;
-  assign \$2277  = $signed(\$2276 ) - $signed(b_zp);
-  assign b_in__2 = valid ? \$2277  : 9'h000;
-  assign \$4968  = byte_sel * 4'h8;
-  assign \$2278  = \$signature__data$366  >> \$4968 ;
-  assign \$2279  = $signed(\$2278 ) - $signed(b_zp);
-  assign b_in__3 = valid ? \$2279  : 9'h000;
-  assign \$2280  = per_channel ? { 1'h0, \$signature__data$373  } : { qmult[31], qmult };
-  assign \$2281  = per_channel ? { 1'h0, \$signature__data$378  } : { qshift[5], qshift };
-  assign \$2282  = per_channel ? { 1'h0, \$signature__data$374  } : { qmult[31], qmult };
-  assign \$2283  = per_channel ? { 1'h0, \$signature__data$379  } : { qshift[5], qshift };
-  assign \$2284  = per_channel ? { 1'h0, \$signature__data$375  } : { qmult[31], qmult };
-  assign \$2285  = per_channel ? { 1'h0, \$signature__data$380  } : { qshift[5], qshift };
-  assign \$2286  = per_channel ? { 1'h0, \$signature__data$376  } : { qmult[31], qmult };
-  assign \$2287  = per_channel ? { 1'h0, \$signature__data$381  } : { qshift[5], qshift };
-  assign \$2288  = { ib, drain[1:0] } < reg_m;
-  assign \$2289  = i_valid & \$2288 ;
-  assign \$2290  = jb * 3'h4;
-  assign \$2291  = \$2290  + 1'h0;
-  assign \$2292  = \$2291  < reg_n;
-  assign \$2293  = jb * 3'h4;
-  assign \$2294  = \$2293  + 1'h1;
-  assign \$2295  = \$2294  < reg_n;
-  assign \$2296  = jb * 3'h4;
-  assign \$2297  = \$2296  + 2'h2;
-  assign \$2298  = \$2297  < reg_n;
-  assign \$2299  = jb * 3'h4;
-  assign \$2300  = \$2299  + 2'h3;
-  assign \$2301  = \$2300  < reg_n;
-  assign wr_en = \$2289  ? { \$2301 , \$2298 , \$2295 , \$2292  } : 4'h0;
-  assign \$2302  = served & bus__we;
-  assign \$2304  = bus__adr[20:18] == 3'h6;
-  assign \$2305  = bus__adr[17:0] < 9'h100;
-  assign \$2306  = \$2304  & \$2305 ;
-  assign \$2307  = \$2303  & \$2306 ;
-  assign \$2310  = \$2307  ? \$2309  : 19'h00000;
-  assign \$2311  = thr_ce ? nxt_en : 4'h0;
-  assign \$2313  = cycles + 1'h1;
-  assign \$2314  = | reg_m;
-  assign \$2315  = | reg_k;
-  assign \$2316  = \$2314  & \$2315 ;
-  assign \$2317  = | reg_n;
-  assign \$2318  = \$2316  & \$2317 ;
-  assign \$2319  = reg_m <= 6'h20;
-  assign \$2320  = \$2318  & \$2319 ;
-  assign \$2321  = reg_k <= 6'h20;
-  assign \$2322  = \$2320  & \$2321 ;
-  assign \$2323  = reg_n <= 6'h20;
-  assign \$2324  = \$2322  & \$2323 ;
-  assign \$2325  = k + 1'h1;
-  assign \$2326  = reg_k - 1'h1;
-  assign \$2327  = k == \$2326 ;
-  assign \$2328  = \wait  + 1'h1;
-  assign \$2329  = \wait  == 2'h3;
-  assign \$2330  = drain + 1'h1;
-  assign \$2331  = drain == 2'h3;
-  assign \$2332  = jb + 1'h1;
-  assign \$2333  = \$2332  < \$2027 [3:0];
-  assign \$2334  = ib + 1'h1;
-  assign \$2335  = \$2334  < \$2024 [3:0];
-  assign \$2336  = jb + 1'h1;
-  assign \$2337  = ib + 1'h1;
-  assign \$2338  = \wait  + 1'h1;
-  assign \$2339  = \wait  == 2'h3;
-  assign thr_feed_step = valid & thr_ce;
-  assign \$2340  = feeding ? 4'h8 : 4'h0;
-  assign \$2341  = i_valid ? 4'hc : 4'h0;
-  assign \$2342  = \$2340  + \$2341 ;
-  assign \$2343  = | nxt_en;
-  assign \$2344  = \$2343  & thr_ce;
-  assign \$2345  = \$2342  + \$2344 ;
-  assign \$2346  = bus__adr[20:18] == 1'h1;
-  assign \$2347  = bus__adr[17:0] < 9'h100;
-  assign \$2348  = \$2346  ? \$2347  : 1'h0;
-  assign \$2349  = bus__adr[20:18] == 2'h2;
-  assign \$2350  = bus__adr[17:0] < 9'h100;
-  assign \$2351  = \$2349  ? \$2350  : 1'h0;
-  assign \$2352  = \$2348  | \$2351 ;
-  assign \$2353  = bus__adr[20:18] >= 2'h3;
-  assign \$2354  = bus__adr[20:18] <= 3'h5;
-  assign \$2355  = \$2353  & \$2354 ;
-  assign \$2356  = bus__adr[17:0] < 6'h20;
-  assign \$2357  = \$2355  ? \$2356  : 1'h0;
-  assign \$2358  = \$2352  | \$2357 ;
-  assign \$2359  = bus__adr[20:18] == 3'h6;
-  assign \$2360  = bus__adr[17:0] < 9'h100;
-  assign \$2361  = \$2359  ? \$2360  : 1'h0;
-  assign \$2362  = \$2358  | \$2361 ;
-  assign \$2363  = served & \$2362 ;
-  assign \$2364  = \$2345  + \$2363 ;
-  assign \$2365  = bus__adr[20:18] == 1'h1;
-  assign \$2366  = bus__adr[17:0] < 9'h100;
-  assign \$2367  = \$2365  ? \$2366  : 1'h0;
-  assign \$2368  = bus__adr[20:18] == 2'h2;
-  assign \$2369  = bus__adr[17:0] < 9'h100;
-  assign \$2370  = \$2368  ? \$2369  : 1'h0;
-  assign \$2371  = \$2367  | \$2370 ;
-  assign \$2372  = bus__adr[20:18] >= 2'h3;
-  assign \$2373  = bus__adr[20:18] <= 3'h5;
-  assign \$2374  = \$2372  & \$2373 ;
-  assign \$2375  = bus__adr[17:0] < 6'h20;
-  assign \$2376  = \$2374  ? \$2375  : 1'h0;
-  assign \$2377  = \$2371  | \$2376 ;
-  assign \$2378  = bus__adr[20:18] == 3'h6;
-  assign \$2379  = bus__adr[17:0] < 9'h100;
-  assign \$2380  = \$2378  ? \$2379  : 1'h0;
-  assign \$2381  = \$2377  | \$2380 ;
-  assign thr_sram_access = \$2364  + 1'h0;
-  assign \$2383  = \$938 [3:0] == 4'hc;
-  assign \$2384  = thr_reg_we & \$2383 ;
-  assign \$2385  = \$2384  ? 32'd0 : throttled;
-  assign \$2386  = ~ thr_ce;
-  assign \$2387  = busy & \$2386 ;
-  assign \$2388  = \$2385  + \$2387 ;
-  assign \$2389  = act_feed + thr_feed_step;
-  assign \$2390  = act_sram + thr_sram_access;
-  assign \$2391  = tmr_mismatch | therm_tmr_mismatch;
-  assign \$2392  = tmr_errors != 32'd4294967295;
-  assign \$2393  = tmr_errors + \$2392 ;
-  assign \$2394  = ~ bus__we;
-  assign \$2395  = served & \$2394 ;
-  assign \$2396  = bus__adr[20:18] == 1'h1;
-  assign \$2397  = \$2395  & \$2396 ;
-  assign \$2399  = bus__adr[17:0] < 9'h100;
-  assign \$2400  = ~ bus__we;
-  assign \$2401  = served & \$2400 ;
-  assign \$2402  = bus__adr[20:18] == 2'h2;
-  assign \$2403  = \$2401  & \$2402 ;
-  assign \$2405  = bus__adr[17:0] < 9'h100;
-  assign \$2406  = ~ bus__we;
-  assign \$2407  = served & \$2406 ;
-  assign \$2408  = bus__adr[20:18] == 2'h3;
-  assign \$2409  = \$2407  & \$2408 ;
-  assign \$2410  = bus__adr[17:0] < 6'h20;
-  assign \$2411  = ~ bus__we;
-  assign \$2412  = served & \$2411 ;
-  assign \$2413  = bus__adr[20:18] == 3'h4;
-  assign \$2414  = \$2412  & \$2413 ;
-  assign \$2415  = bus__adr[17:0] < 6'h20;
-  assign \$2416  = ~ bus__we;
-  assign \$2417  = served & \$2416 ;
-  assign \$2418  = bus__adr[20:18] == 3'h5;
-  assign \$2419  = \$2417  & \$2418 ;
-  assign \$2420  = bus__adr[17:0] < 6'h20;
-  assign \$2421  = ~ bus__we;
-  assign \$2422  = served & \$2421 ;
-  assign \$2423  = bus__adr[20:18] == 3'h6;
-  assign \$2424  = \$2422  & \$2423 ;
-  assign \$2425  = bus__adr[17:0] < 9'h100;
-  assign \$2426  = ~ bus__we;
-  assign \$2427  = served & \$2426 ;
-  assign \$2428  = ! bus__adr[20:18];
-  assign \$2429  = \$2427  & \$2428 ;
-  assign \$2430  = tmr_mismatch | therm_tmr_mismatch;
-  assign \$2431  = ~ \$2430 ;
-  assign \$2432  = bus__dat_w[3] & \$2431 ;
-  assign \$2433  = tmr_mismatch | therm_tmr_mismatch;
-  assign \$2434  = ~ \$2433 ;
-  always @(posedge clk)
-    therm_trip1_tmr0 <= \$2435 ;
-  always @(posedge clk)
-    therm_trip1_tmr1 <= \$2436 ;
-  always @(posedge clk)
-    therm_trip1_tmr2 <= \$2437 ;
-  always @(posedge clk)
-    therm_trip2_tmr0 <= \$2438 ;
-  always @(posedge clk)
-    therm_trip2_tmr1 <= \$2439 ;
-  always @(posedge clk)
-    therm_trip2_tmr2 <= \$2440 ;
-  always @(posedge clk)
-    therm_trip3_tmr0 <= \$2441 ;
-  always @(posedge clk)
-    therm_trip3_tmr1 <= \$2442 ;
-  always @(posedge clk)
-    therm_trip3_tmr2 <= \$2443 ;
-  always @(posedge clk)
-    therm_crit_tmr0 <= \$2444 ;
-  always @(posedge clk)
-    therm_crit_tmr1 <= \$2445 ;
-  always @(posedge clk)
-    therm_crit_tmr2 <= \$2446 ;
-  always @(posedge clk)
-    therm_hyst_tmr0 <= \$2447 ;
-  always @(posedge clk)
-    therm_hyst_tmr1 <= \$2448 ;
-  always @(posedge clk)
-    therm_hyst_tmr2 <= \$2449 ;
-  always @(posedge clk)
-    therm_range_min_tmr0 <= \$2450 ;
-  always @(posedge clk)
-    therm_range_min_tmr1 <= \$2451 ;
-  always @(posedge clk)
-    therm_range_min_tmr2 <= \$2452 ;
-  always @(posedge clk)
-    therm_range_max_tmr0 <= \$2453 ;
-  always @(posedge clk)
-    therm_range_max_tmr1 <= \$2454 ;
-  always @(posedge clk)
-    therm_range_max_tmr2 <= \$2455 ;
-  always @(posedge clk)
-    therm_stuck_samples_tmr0 <= \$2456 ;
-  always @(posedge clk)
-    therm_stuck_samples_tmr1 <= \$2457 ;
-  always @(posedge clk)
-    therm_stuck_samples_tmr2 <= \$2458 ;
-  always @(posedge clk)
-    therm_safe_level_tmr0 <= \$2459 ;
-  always @(posedge clk)
-    therm_safe_level_tmr1 <= \$2460 ;
-  always @(posedge clk)
-    therm_safe_level_tmr2 <= \$2461 ;
-  always @(posedge clk)
-    therm_level_tmr0 <= \$2462 ;
-  always @(posedge clk)
-    therm_level_tmr1 <= \$2463 ;
-  always @(posedge clk)
-    therm_level_tmr2 <= \$2464 ;
-  always @(posedge clk)
-    therm_temp_tmr0 <= \$2465 ;
-  always @(posedge clk)
-    therm_temp_tmr1 <= \$2466 ;
-  always @(posedge clk)
-    therm_temp_tmr2 <= \$2467 ;
-  always @(posedge clk)
-    therm_prev_tmr0 <= \$2468 ;
-  always @(posedge clk)
-    therm_prev_tmr1 <= \$2469 ;
-  always @(posedge clk)
-    therm_prev_tmr2 <= \$2470 ;
-  always @(posedge clk)
-    therm_run_tmr0 <= \$2471 ;
-  always @(posedge clk)
-    therm_run_tmr1 <= \$2472 ;
-  always @(posedge clk)
-    therm_run_tmr2 <= \$2473 ;
-  always @(posedge clk)
-    therm_sensor_fault_tmr0 <= \$2474 ;
-  always @(posedge clk)
-    therm_sensor_fault_tmr1 <= \$2475 ;
-  always @(posedge clk)
-    therm_sensor_fault_tmr2 <= \$2476 ;
-  always @(posedge clk)
-    therm_cool_tmr0 <= \$2477 ;
-  always @(posedge clk)
-    therm_cool_tmr1 <= \$2478 ;
-  always @(posedge clk)
-    therm_cool_tmr2 <= \$2479 ;
-  always @(posedge clk)
-    therm_raises_tmr0 <= \$2480 ;
-  always @(posedge clk)
-    therm_raises_tmr1 <= \$2481 ;
-  always @(posedge clk)
-    therm_raises_tmr2 <= \$2482 ;
-  always @(posedge clk)
-    therm_shutdowns_tmr0 <= \$2483 ;
-  always @(posedge clk)
-    therm_shutdowns_tmr1 <= \$2484 ;
-  always @(posedge clk)
-    therm_shutdowns_tmr2 <= \$2485 ;
-  always @(posedge clk)
-    therm_faults_tmr0 <= \$2486 ;
-  always @(posedge clk)
-    therm_faults_tmr1 <= \$2487 ;
-  always @(posedge clk)
-    therm_faults_tmr2 <= \$2488 ;
-  always @(posedge clk)
-    therm_phase_tmr0 <= \$2489 ;
-  always @(posedge clk)
-    therm_phase_tmr1 <= \$2490 ;
-  always @(posedge clk)
-    therm_phase_tmr2 <= \$2491 ;
-  always @(posedge clk)
-    throttled <= \$2492 ;
-  always @(posedge clk)
-    act_feed <= \$2493 ;
-  always @(posedge clk)
-    act_sram <= \$2494 ;
-  always @(posedge clk)
-    busy_tmr0 <= \$2495 ;
-  always @(posedge clk)
-    busy_tmr1 <= \$2496 ;
-  always @(posedge clk)
-    busy_tmr2 <= \$2497 ;
-  always @(posedge clk)
-    done_tmr0 <= \$2498 ;
-  always @(posedge clk)
-    done_tmr1 <= \$2499 ;
-  always @(posedge clk)
-    done_tmr2 <= \$2500 ;
-  always @(posedge clk)
-    error_tmr0 <= \$2501 ;
-  always @(posedge clk)
-    error_tmr1 <= \$2502 ;
-  always @(posedge clk)
-    error_tmr2 <= \$2503 ;
-  always @(posedge clk)
-    irq_en_tmr0 <= \$2504 ;
-  always @(posedge clk)
-    irq_en_tmr1 <= \$2505 ;
-  always @(posedge clk)
-    irq_en_tmr2 <= \$2506 ;
-  always @(posedge clk)
-    reg_m_tmr0 <= \$2507 ;
-  always @(posedge clk)
-    reg_m_tmr1 <= \$2508 ;
-  always @(posedge clk)
-    reg_m_tmr2 <= \$2509 ;
-  always @(posedge clk)
-    reg_k_tmr0 <= \$2510 ;
-  always @(posedge clk)
-    reg_k_tmr1 <= \$2511 ;
-  always @(posedge clk)
-    reg_k_tmr2 <= \$2512 ;
-  always @(posedge clk)
-    reg_n_tmr0 <= \$2513 ;
-  always @(posedge clk)
-    reg_n_tmr1 <= \$2514 ;
-  always @(posedge clk)
-    reg_n_tmr2 <= \$2515 ;
-  always @(posedge clk)
-    a_zp_tmr0 <= \$2516 ;
-  always @(posedge clk)
-    a_zp_tmr1 <= \$2517 ;
-  always @(posedge clk)
-    a_zp_tmr2 <= \$2518 ;
-  always @(posedge clk)
-    b_zp_tmr0 <= \$2519 ;
-  always @(posedge clk)
-    b_zp_tmr1 <= \$2520 ;
-  always @(posedge clk)
-    b_zp_tmr2 <= \$2521 ;
-  always @(posedge clk)
-    out_zp_tmr0 <= \$2522 ;
-  always @(posedge clk)
-    out_zp_tmr1 <= \$2523 ;
-  always @(posedge clk)
-    out_zp_tmr2 <= \$2524 ;
-  always @(posedge clk)
-    act_min_tmr0 <= \$2525 ;
-  always @(posedge clk)
-    act_min_tmr1 <= \$2526 ;
-  always @(posedge clk)
-    act_min_tmr2 <= \$2527 ;
-  always @(posedge clk)
-    act_max_tmr0 <= \$2528 ;
-  always @(posedge clk)
-    act_max_tmr1 <= \$2529 ;
-  always @(posedge clk)
-    act_max_tmr2 <= \$2530 ;
-  always @(posedge clk)
-    per_channel_tmr0 <= \$2531 ;
-  always @(posedge clk)
-    per_channel_tmr1 <= \$2532 ;
-  always @(posedge clk)
-    per_channel_tmr2 <= \$2533 ;
-  always @(posedge clk)
-    qmult_tmr0 <= \$2534 ;
-  always @(posedge clk)
-    qmult_tmr1 <= \$2535 ;
-  always @(posedge clk)
-    qmult_tmr2 <= \$2536 ;
-  always @(posedge clk)
-    qshift_tmr0 <= \$2537 ;
-  always @(posedge clk)
-    qshift_tmr1 <= \$2538 ;
-  always @(posedge clk)
-    qshift_tmr2 <= \$2539 ;
-  always @(posedge clk)
-    cycles_tmr0 <= \$2540 ;
-  always @(posedge clk)
-    cycles_tmr1 <= \$2541 ;
-  always @(posedge clk)
-    cycles_tmr2 <= \$2542 ;
-  always @(posedge clk)
-    ctrl_state_tmr0 <= \$2543 ;
-  always @(posedge clk)
-    ctrl_state_tmr1 <= \$2544 ;
-  always @(posedge clk)
-    ctrl_state_tmr2 <= \$2545 ;
-  always @(posedge clk)
-    ib_tmr0 <= \$2546 ;
-  always @(posedge clk)
-    ib_tmr1 <= \$2547 ;
-  always @(posedge clk)
-    ib_tmr2 <= \$2548 ;
-  always @(posedge clk)
-    jb_tmr0 <= \$2549 ;
-  always @(posedge clk)
-    jb_tmr1 <= \$2550 ;
-  always @(posedge clk)
-    jb_tmr2 <= \$2551 ;
-  always @(posedge clk)
-    k_tmr0 <= \$2552 ;
-  always @(posedge clk)
-    k_tmr1 <= \$2553 ;
-  always @(posedge clk)
-    k_tmr2 <= \$2554 ;
-  always @(posedge clk)
-    wait_tmr0 <= \$2555 ;
-  always @(posedge clk)
-    wait_tmr1 <= \$2556 ;
-  always @(posedge clk)
-    wait_tmr2 <= \$2557 ;
-  always @(posedge clk)
-    drain_tmr0 <= \$2558 ;
-  always @(posedge clk)
-    drain_tmr1 <= \$2559 ;
-  always @(posedge clk)
-    drain_tmr2 <= \$2560 ;
-  always @(posedge clk)
-    tmr_flag <= \$2561 ;
-  always @(posedge clk)
-    tmr_errors <= \$2562 ;
-  always @(posedge clk)
-    bus__ack <= \$2563 ;
-  always @(posedge clk)
-    rd_region <= \$2564 ;
-  always @(posedge clk)
-    rd_bank <= \$2565 ;
-  always @(posedge clk)
-    rd_valid <= \$2566 ;
-  always @(posedge clk)
-    rd_lane <= \$2567 ;
-  always @(posedge clk)
-    reg_rdata <= \$2568 ;
-  always @(posedge clk)
-    ecc_ue <= \$2569 ;
-  always @(posedge clk)
-    byte_sel <= \$2570 ;
-  always @(posedge clk)
-    valid <= \$2571 ;
-  always @(posedge clk)
-    \$like$451  <= \$2572 ;
-  always @(posedge clk)
-    \nxt_en$452  <= \$2573 ;
-  always @(posedge clk)
-    \$like$453  <= \$2574 ;
-  always @(posedge clk)
-    \nxt_en$454  <= \$2575 ;
-  always @(posedge clk)
-    \$like  <= \$2576 ;
-  always @(posedge clk)
-    nxt_en <= \$2577 ;
-  \obt_tile_small_tmr.array  array (
-    .a_in(a_in__0),
-    .a_in__1(a_in__1),
-    .a_in__2(a_in__2),
-    .a_in__3(a_in__3),
-    .b_in(b_in__0),
-    .b_in__1(b_in__1),
-    .b_in__2(b_in__2),
-    .b_in__3(b_in__3),
-    .clear(clear),
-    .clk(clk),
-    .drain_acc__0(acc),
-    .drain_acc__1(\acc$406 ),
-    .drain_acc__2(\acc$415 ),
-    .drain_acc__3(\acc$424 ),
-    .drain_row(drain[1:0]),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_tmr.requant_0  requant_0 (
-    .acc(acc),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$368 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$2280 [31:0]),
-    .out(out),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$2281 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_tmr.requant_1  requant_1 (
-    .acc(\acc$406 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$369 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$2282 [31:0]),
-    .out(\out$439 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$2283 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_tmr.requant_2  requant_2 (
-    .acc(\acc$415 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$370 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$2284 [31:0]),
-    .out(\out$440 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$2285 [5:0]),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_tmr.requant_3  requant_3 (
-    .acc(\acc$424 ),
-    .act_max(act_max),
-    .act_min(act_min),
-    .bias(\$signature__data$371 ),
-    .clk(clk),
-    .i_valid(i_valid),
-    .mult(\$2286 [31:0]),
-    .out(\out$441 ),
-    .out_zp(out_zp),
-    .rst(rst),
-    .shift(\$2287 [5:0]),
-    .thr_ce(thr_ce)
-  );
+  assign ce = \$928  | \$931 ;
+  assign \$932  = therm_level >= 2'h3;
+  assign \$933  = \$932  ? 3'h3 : therm_level;
+  assign \$934  = therm_level == 3'h4;
+  assign \$935  = regs__addr == 4'hc;
+  assign \$936  = regs__we & \$935 ;
+  assign \$937  = \$936  ? 32'd0 : throttled;
+  assign \$938  = ~ ce;
+  assign \$939  = busy & \$938 ;
+  assign \$940  = \$937  + \$939 ;
+  assign \$941  = act_feed + feed_step;
+  assign \$942  = act_sram + sram_access;
+  always @(posedge clk)
+    therm_trip1_tmr0 <= \$943 ;
+  always @(posedge clk)
+    therm_trip1_tmr1 <= \$944 ;
+  always @(posedge clk)
+    therm_trip1_tmr2 <= \$945 ;
+  always @(posedge clk)
+    therm_trip2_tmr0 <= \$946 ;
+  always @(posedge clk)
+    therm_trip2_tmr1 <= \$947 ;
+  always @(posedge clk)
+    therm_trip2_tmr2 <= \$948 ;
+  always @(posedge clk)
+    therm_trip3_tmr0 <= \$949 ;
+  always @(posedge clk)
+    therm_trip3_tmr1 <= \$950 ;
+  always @(posedge clk)
+    therm_trip3_tmr2 <= \$951 ;
+  always @(posedge clk)
+    therm_crit_tmr0 <= \$952 ;
+  always @(posedge clk)
+    therm_crit_tmr1 <= \$953 ;
+  always @(posedge clk)
+    therm_crit_tmr2 <= \$954 ;
+  always @(posedge clk)
+    therm_hyst_tmr0 <= \$955 ;
+  always @(posedge clk)
+    therm_hyst_tmr1 <= \$956 ;
+  always @(posedge clk)
+    therm_hyst_tmr2 <= \$957 ;
+  always @(posedge clk)
+    therm_range_min_tmr0 <= \$958 ;
+  always @(posedge clk)
+    therm_range_min_tmr1 <= \$959 ;
+  always @(posedge clk)
+    therm_range_min_tmr2 <= \$960 ;
+  always @(posedge clk)
+    therm_range_max_tmr0 <= \$961 ;
+  always @(posedge clk)
+    therm_range_max_tmr1 <= \$962 ;
+  always @(posedge clk)
+    therm_range_max_tmr2 <= \$963 ;
+  always @(posedge clk)
+    therm_stuck_samples_tmr0 <= \$964 ;
+  always @(posedge clk)
+    therm_stuck_samples_tmr1 <= \$965 ;
+  always @(posedge clk)
+    therm_stuck_samples_tmr2 <= \$966 ;
+  always @(posedge clk)
+    therm_safe_level_tmr0 <= \$967 ;
+  always @(posedge clk)
+    therm_safe_level_tmr1 <= \$968 ;
+  always @(posedge clk)
+    therm_safe_level_tmr2 <= \$969 ;
+  always @(posedge clk)
+    therm_level_tmr0 <= \$970 ;
+  always @(posedge clk)
+    therm_level_tmr1 <= \$971 ;
+  always @(posedge clk)
+    therm_level_tmr2 <= \$972 ;
+  always @(posedge clk)
+    therm_temp_tmr0 <= \$973 ;
+  always @(posedge clk)
+    therm_temp_tmr1 <= \$974 ;
+  always @(posedge clk)
+    therm_temp_tmr2 <= \$975 ;
+  always @(posedge clk)
+    therm_prev_tmr0 <= \$976 ;
+  always @(posedge clk)
+    therm_prev_tmr1 <= \$977 ;
+  always @(posedge clk)
+    therm_prev_tmr2 <= \$978 ;
+  always @(posedge clk)
+    therm_run_tmr0 <= \$979 ;
+  always @(posedge clk)
+    therm_run_tmr1 <= \$980 ;
+  always @(posedge clk)
+    therm_run_tmr2 <= \$981 ;
+  always @(posedge clk)
+    therm_sensor_fault_tmr0 <= \$982 ;
+  always @(posedge clk)
+    therm_sensor_fault_tmr1 <= \$983 ;
+  always @(posedge clk)
+    therm_sensor_fault_tmr2 <= \$984 ;
+  always @(posedge clk)
+    therm_cool_tmr0 <= \$985 ;
+  always @(posedge clk)
+    therm_cool_tmr1 <= \$986 ;
+  always @(posedge clk)
+    therm_cool_tmr2 <= \$987 ;
+  always @(posedge clk)
+    therm_raises_tmr0 <= \$988 ;
+  always @(posedge clk)
+    therm_raises_tmr1 <= \$989 ;
+  always @(posedge clk)
+    therm_raises_tmr2 <= \$990 ;
+  always @(posedge clk)
+    therm_shutdowns_tmr0 <= \$991 ;
+  always @(posedge clk)
+    therm_shutdowns_tmr1 <= \$992 ;
+  always @(posedge clk)
+    therm_shutdowns_tmr2 <= \$993 ;
+  always @(posedge clk)
+    therm_faults_tmr0 <= \$994 ;
+  always @(posedge clk)
+    therm_faults_tmr1 <= \$995 ;
+  always @(posedge clk)
+    therm_faults_tmr2 <= \$996 ;
+  always @(posedge clk)
+    therm_phase_tmr0 <= \$997 ;
+  always @(posedge clk)
+    therm_phase_tmr1 <= \$998 ;
+  always @(posedge clk)
+    therm_phase_tmr2 <= \$999 ;
+  always @(posedge clk)
+    throttled <= \$1000 ;
+  always @(posedge clk)
+    act_feed <= \$1001 ;
+  always @(posedge clk)
+    act_sram <= \$1002 ;
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_trip1_d = therm_trip1;
     if (\$818 ) begin
-      therm_trip1_d = bus__dat_w[11:0];
+      therm_trip1_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_trip2_d = therm_trip2;
     if (\$820 ) begin
-      therm_trip2_d = bus__dat_w[11:0];
+      therm_trip2_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_trip3_d = therm_trip3;
     if (\$822 ) begin
-      therm_trip3_d = bus__dat_w[11:0];
+      therm_trip3_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_crit_d = therm_crit;
     if (\$824 ) begin
-      therm_crit_d = bus__dat_w[11:0];
+      therm_crit_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_hyst_d = therm_hyst;
     if (\$826 ) begin
-      therm_hyst_d = bus__dat_w[11:0];
+      therm_hyst_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_range_min_d = therm_range_min;
     if (\$828 ) begin
-      therm_range_min_d = bus__dat_w[11:0];
+      therm_range_min_d = regs__wdata[11:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_range_max_d = therm_range_max;
     if (\$828 ) begin
-      therm_range_max_d = bus__dat_w[27:16];
+      therm_range_max_d = regs__wdata[27:16];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_stuck_samples_d = therm_stuck_samples;
     if (\$830 ) begin
-      therm_stuck_samples_d = bus__dat_w[7:0];
+      therm_stuck_samples_d = regs__wdata[7:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_safe_level_d = therm_safe_level;
     if (\$832 ) begin
       therm_safe_level_d = \$834 ;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_temp_d = therm_temp;
-    if (therm_sample) begin
-      therm_temp_d = therm_code;
+    if (sample) begin
+      therm_temp_d = code;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_prev_d = therm_prev;
-    if (therm_sample) begin
-      therm_prev_d = { 1'h0, therm_code };
+    if (sample) begin
+      therm_prev_d = { 1'h0, code };
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_run_d = therm_run;
-    if (therm_sample) begin
+    if (sample) begin
       therm_run_d = \$845 [7:0];
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     therm_cool_d = therm_cool;
-    if (therm_sample) begin
+    if (sample) begin
       therm_cool_d = \$873 ;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     below_hyst = 1'h0;
     casez (lvl0)
       3'h1:
@@ -7368,7 +12040,7 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
     (* full_case = 32'd1 *)
     if (implausible) begin
       new_level = \$868 ;
@@ -7385,5330 +12057,466 @@ module obt_tile_small_tmr(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, the
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    thr_reg_rdata = 32'd0;
-    casez (\$938 [3:0])
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    regs__rdata = 32'd0;
+    casez (regs__addr)
       4'h1:
-          thr_reg_rdata = { 24'h000000, therm_cool, therm_sensor_fault, \$934 , \$933 [1:0], throttle_level };
+          regs__rdata = { 24'h000000, therm_cool, therm_sensor_fault, \$934 , \$933 [1:0], therm_level };
       4'h2:
-          thr_reg_rdata = { 20'h00000, therm_temp };
+          regs__rdata = { 20'h00000, therm_temp };
       4'h3:
-          thr_reg_rdata = { 20'h00000, therm_trip1 };
+          regs__rdata = { 20'h00000, therm_trip1 };
       4'h4:
-          thr_reg_rdata = { 20'h00000, therm_trip2 };
+          regs__rdata = { 20'h00000, therm_trip2 };
       4'h5:
-          thr_reg_rdata = { 20'h00000, therm_trip3 };
+          regs__rdata = { 20'h00000, therm_trip3 };
       4'h6:
-          thr_reg_rdata = { 20'h00000, therm_crit };
+          regs__rdata = { 20'h00000, therm_crit };
       4'h7:
-          thr_reg_rdata = { 20'h00000, therm_hyst };
+          regs__rdata = { 20'h00000, therm_hyst };
       4'h8:
-          thr_reg_rdata = { 4'h0, therm_range_max, 4'h0, therm_range_min };
+          regs__rdata = { 4'h0, therm_range_max, 4'h0, therm_range_min };
       4'h9:
-          thr_reg_rdata = { 24'h000000, therm_stuck_samples };
+          regs__rdata = { 24'h000000, therm_stuck_samples };
       4'ha:
-          thr_reg_rdata = { 29'h00000000, therm_safe_level };
+          regs__rdata = { 29'h00000000, therm_safe_level };
       4'hb:
-          thr_reg_rdata = { therm_faults, therm_shutdowns, therm_raises };
+          regs__rdata = { therm_faults, therm_shutdowns, therm_raises };
       4'hc:
-          thr_reg_rdata = throttled;
+          regs__rdata = throttled;
       4'hd:
-          thr_reg_rdata = act_feed;
+          regs__rdata = act_feed;
       4'he:
-          thr_reg_rdata = act_sram;
+          regs__rdata = act_sram;
     endcase
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    busy_d = busy;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$2324 ) begin
-                busy_d = 1'h1;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            /* empty */;
-        3'h5:
-            if (\$2339 ) begin
-              busy_d = 1'h0;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    done_d = done;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (bus__dat_w[1]) begin
-              done_d = 1'h0;
-            end
-      endcase
-    end
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              done_d = 1'h0;
-              (* full_case = 32'd1 *)
-              if (\$2324 ) begin
-              end else begin
-                done_d = 1'h1;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            /* empty */;
-        3'h5:
-            if (\$2339 ) begin
-              done_d = 1'h1;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    error_d = error;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (bus__dat_w[2]) begin
-              error_d = 1'h0;
-            end
-      endcase
-    end
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              error_d = 1'h0;
-              (* full_case = 32'd1 *)
-              if (\$2324 ) begin
-              end else begin
-                error_d = 1'h1;
-              end
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    irq_en_d = irq_en;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            /* empty */;
-        18'h00007:
-            irq_en_d = bus__dat_w[0];
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    reg_m_d = reg_m;
-    if (reg_write) begin
-      if (\$2263 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              reg_m_d = bus__dat_w[15:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    reg_k_d = reg_k;
-    if (reg_write) begin
-      if (\$2263 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              reg_k_d = bus__dat_w[15:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    reg_n_d = reg_n;
-    if (reg_write) begin
-      if (\$2263 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              reg_n_d = bus__dat_w[15:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    a_zp_d = a_zp;
-    if (reg_write) begin
-      if (\$2263 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              a_zp_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    b_zp_d = b_zp;
-    if (reg_write) begin
-      if (\$2263 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              b_zp_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    out_zp_d = out_zp;
-    if (reg_write) begin
-      if (\$2263 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              out_zp_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    act_min_d = act_min;
-    if (reg_write) begin
-      if (\$2263 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              act_min_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    act_max_d = act_max;
-    if (reg_write) begin
-      if (\$2263 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              act_max_d = bus__dat_w[7:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    per_channel_d = per_channel;
-    if (reg_write) begin
-      if (\$2263 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              per_channel_d = bus__dat_w[0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    qmult_d = qmult;
-    if (reg_write) begin
-      if (\$2263 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              /* empty */;
-          18'h00011:
-              qmult_d = bus__dat_w;
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    qshift_d = qshift;
-    if (reg_write) begin
-      if (\$2263 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              /* empty */;
-          18'h00011:
-              /* empty */;
-          18'h00012:
-              qshift_d = bus__dat_w[5:0];
-        endcase
-      end
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    cycles_d = cycles;
-    if (busy) begin
-      cycles_d = \$2313 [31:0];
-    end
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              cycles_d = 32'd0;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    ctrl_state_d = ctrl_state;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$2324 ) begin
-                ctrl_state_d = 3'h1;
-              end
-            end
-        3'h1:
-            ctrl_state_d = 3'h2;
-        3'h2:
-            if (\$2327 ) begin
-              ctrl_state_d = 3'h3;
-            end
-        3'h3:
-            if (\$2329 ) begin
-              ctrl_state_d = 3'h4;
-            end
-        3'h4:
-            if (\$2331 ) begin
-              (* full_case = 32'd1 *)
-              if (\$2333 ) begin
-                ctrl_state_d = 3'h1;
-              end else if (\$2335 ) begin
-                ctrl_state_d = 3'h1;
-              end else begin
-                ctrl_state_d = 3'h5;
-              end
-            end
-        3'h5:
-            if (\$2339 ) begin
-              ctrl_state_d = 3'h0;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    ib_d = ib;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$2324 ) begin
-                ib_d = 4'h0;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            if (\$2331 ) begin
-              if (\$2333 ) begin
-              end else if (\$2335 ) begin
-                ib_d = \$2337 [3:0];
-              end
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    jb_d = jb;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (thr_start) begin
-              if (\$2324 ) begin
-                jb_d = 4'h0;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            if (\$2331 ) begin
-              if (\$2333 ) begin
-                jb_d = \$2336 [3:0];
-              end else if (\$2335 ) begin
-                jb_d = 4'h0;
-              end
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    k_d = k;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            k_d = 6'h00;
-        3'h2:
-            k_d = \$2325 [5:0];
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    wait_d = \wait ;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            if (\$2327 ) begin
-              wait_d = 4'h0;
-            end
-        3'h3:
-            wait_d = \$2328 [3:0];
-        3'h4:
-            if (\$2331 ) begin
-              (* full_case = 32'd1 *)
-              if (\$2333 ) begin
-              end else if (\$2335 ) begin
-              end else begin
-                wait_d = 4'h0;
-              end
-            end
-        3'h5:
-            wait_d = \$2338 [3:0];
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    drain_d = drain;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            if (\$2329 ) begin
-              drain_d = 3'h0;
-            end
-        3'h4:
-            drain_d = \$2330 [2:0];
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr  = { ib[2:0], k[4:2] };
-    end else begin
-      \$signature__addr  = { \$2029 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$254  = { ib[2:0], k[4:2] };
-    end else begin
-      \$signature__addr$254  = { \$2042 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$259  = { ib[2:0], k[4:2] };
-    end else begin
-      \$signature__addr$259  = { \$2055 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$264  = { ib[2:0], k[4:2] };
-    end else begin
-      \$signature__addr$264  = { \$2068 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$269  = { jb[2:0], k[4:2] };
-    end else begin
-      \$signature__addr$269  = { \$2081 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$274  = { jb[2:0], k[4:2] };
-    end else begin
-      \$signature__addr$274  = { \$2094 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$279  = { jb[2:0], k[4:2] };
-    end else begin
-      \$signature__addr$279  = { \$2107 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$284  = { jb[2:0], k[4:2] };
-    end else begin
-      \$signature__addr$284  = { \$2120 [2:0], bus__adr[2:0] };
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    c_word = 32'd0;
-    casez (rd_lane)
-      1'h0:
-          c_word = \$signature__data$352 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    bus__dat_r = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            bus__dat_r = reg_rdata;
-        3'h1:
-            bus__dat_r = \$2253 ;
-        3'h2:
-            bus__dat_r = \$2254 ;
-        3'h3:
-            bus__dat_r = \$2255 ;
-        3'h4:
-            bus__dat_r = \$2256 ;
-        3'h5:
-            bus__dat_r = \$2257 ;
-        3'h6:
-            bus__dat_r = \$2258 ;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    value = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              2'h0:
-                  value = \$signature__data$357 ;
-              2'h1:
-                  value = \$signature__data$358 ;
-              2'h2:
-                  value = \$signature__data$359 ;
-              2'h3:
-                  value = \$signature__data$360 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$362  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              2'h0:
-                  \value$362  = \$signature__data$363 ;
-              2'h1:
-                  \value$362  = \$signature__data$364 ;
-              2'h2:
-                  \value$362  = \$signature__data$365 ;
-              2'h3:
-                  \value$362  = \$signature__data$366 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$367  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              2'h0:
-                  \value$367  = \$signature__data$368 ;
-              2'h1:
-                  \value$367  = \$signature__data$369 ;
-              2'h2:
-                  \value$367  = \$signature__data$370 ;
-              2'h3:
-                  \value$367  = \$signature__data$371 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$372  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              2'h0:
-                  \value$372  = \$signature__data$373 ;
-              2'h1:
-                  \value$372  = \$signature__data$374 ;
-              2'h2:
-                  \value$372  = \$signature__data$375 ;
-              2'h3:
-                  \value$372  = \$signature__data$376 ;
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \value$377  = 32'd0;
-    if (bus__ack) begin
-      casez (rd_region)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            /* empty */;
-        3'h5:
-            (* full_case = 32'd1 *)
-            casez (rd_bank)
-              2'h0:
-                  \value$377  = { \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378 [5], \$signature__data$378  };
-              2'h1:
-                  \value$377  = { \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379 [5], \$signature__data$379  };
-              2'h2:
-                  \value$377  = { \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380 [5], \$signature__data$380  };
-              2'h3:
-                  \value$377  = { \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381 [5], \$signature__data$381  };
-            endcase
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    thr_start = 1'h0;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            thr_start = \$2262 ;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__addr$435  = \$like ;
-    end else begin
-      \$signature__addr$435  = \$2312 [7:0];
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__data$437  = { \out$441 , \out$440 , \out$439 , out };
-    end else begin
-      \$signature__data$437  = bus__dat_w;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    (* full_case = 32'd1 *)
-    if (busy) begin
-      \$signature__en$442  = \$2311 ;
-    end else begin
-      \$signature__en$442  = \$2310 [3:0];
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    clear = 1'h0;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            clear = 1'h1;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    feeding = 1'h0;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            feeding = 1'h1;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    i_valid = 1'h0;
-    if (thr_ce) begin
-      casez (ctrl_state)
-        3'h0:
-            /* empty */;
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            i_valid = 1'h1;
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2435  = therm_trip1_d;
-    if (rst) begin
-      \$2435  = 12'h4a8;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2436  = therm_trip1_d;
-    if (rst) begin
-      \$2436  = 12'h4a8;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2437  = therm_trip1_d;
-    if (rst) begin
-      \$2437  = 12'h4a8;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2438  = therm_trip2_d;
-    if (rst) begin
-      \$2438  = 12'h4f8;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2439  = therm_trip2_d;
-    if (rst) begin
-      \$2439  = 12'h4f8;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2440  = therm_trip2_d;
-    if (rst) begin
-      \$2440  = 12'h4f8;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2441  = therm_trip3_d;
-    if (rst) begin
-      \$2441  = 12'h548;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2442  = therm_trip3_d;
-    if (rst) begin
-      \$2442  = 12'h548;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2443  = therm_trip3_d;
-    if (rst) begin
-      \$2443  = 12'h548;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2444  = therm_crit_d;
-    if (rst) begin
-      \$2444  = 12'h598;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2445  = therm_crit_d;
-    if (rst) begin
-      \$2445  = 12'h598;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2446  = therm_crit_d;
-    if (rst) begin
-      \$2446  = 12'h598;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2447  = therm_hyst_d;
-    if (rst) begin
-      \$2447  = 12'h020;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2448  = therm_hyst_d;
-    if (rst) begin
-      \$2448  = 12'h020;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2449  = therm_hyst_d;
-    if (rst) begin
-      \$2449  = 12'h020;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2450  = therm_range_min_d;
-    if (rst) begin
-      \$2450  = 12'h0c0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2451  = therm_range_min_d;
-    if (rst) begin
-      \$2451  = 12'h0c0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2452  = therm_range_min_d;
-    if (rst) begin
-      \$2452  = 12'h0c0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2453  = therm_range_max_d;
-    if (rst) begin
-      \$2453  = 12'h6b0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2454  = therm_range_max_d;
-    if (rst) begin
-      \$2454  = 12'h6b0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2455  = therm_range_max_d;
-    if (rst) begin
-      \$2455  = 12'h6b0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2456  = therm_stuck_samples_d;
-    if (rst) begin
-      \$2456  = 8'h40;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2457  = therm_stuck_samples_d;
-    if (rst) begin
-      \$2457  = 8'h40;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2458  = therm_stuck_samples_d;
-    if (rst) begin
-      \$2458  = 8'h40;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2459  = therm_safe_level_d;
-    if (rst) begin
-      \$2459  = 3'h2;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2460  = therm_safe_level_d;
-    if (rst) begin
-      \$2460  = 3'h2;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2461  = therm_safe_level_d;
-    if (rst) begin
-      \$2461  = 3'h2;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2462  = therm_level_d;
-    if (rst) begin
-      \$2462  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2463  = therm_level_d;
-    if (rst) begin
-      \$2463  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2464  = therm_level_d;
-    if (rst) begin
-      \$2464  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2465  = therm_temp_d;
-    if (rst) begin
-      \$2465  = 12'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2466  = therm_temp_d;
-    if (rst) begin
-      \$2466  = 12'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2467  = therm_temp_d;
-    if (rst) begin
-      \$2467  = 12'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2468  = therm_prev_d;
-    if (rst) begin
-      \$2468  = 13'h1000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2469  = therm_prev_d;
-    if (rst) begin
-      \$2469  = 13'h1000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2470  = therm_prev_d;
-    if (rst) begin
-      \$2470  = 13'h1000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2471  = therm_run_d;
-    if (rst) begin
-      \$2471  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2472  = therm_run_d;
-    if (rst) begin
-      \$2472  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2473  = therm_run_d;
-    if (rst) begin
-      \$2473  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2474  = therm_sensor_fault_d;
-    if (rst) begin
-      \$2474  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2475  = therm_sensor_fault_d;
-    if (rst) begin
-      \$2475  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2476  = therm_sensor_fault_d;
-    if (rst) begin
-      \$2476  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2477  = therm_cool_d;
-    if (rst) begin
-      \$2477  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2478  = therm_cool_d;
-    if (rst) begin
-      \$2478  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2479  = therm_cool_d;
-    if (rst) begin
-      \$2479  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2480  = \$894 [15:0];
-    if (rst) begin
-      \$2480  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2481  = \$894 [15:0];
-    if (rst) begin
-      \$2481  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2482  = \$894 [15:0];
-    if (rst) begin
-      \$2482  = 16'h0000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2483  = \$911 [7:0];
-    if (rst) begin
-      \$2483  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2484  = \$911 [7:0];
-    if (rst) begin
-      \$2484  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2485  = \$911 [7:0];
-    if (rst) begin
-      \$2485  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2486  = \$925 [7:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$943  = therm_trip1_d;
     if (rst) begin
-      \$2486  = 8'h00;
+      \$943  = 12'h4a8;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2487  = \$925 [7:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$944  = therm_trip1_d;
     if (rst) begin
-      \$2487  = 8'h00;
+      \$944  = 12'h4a8;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2488  = \$925 [7:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$945  = therm_trip1_d;
     if (rst) begin
-      \$2488  = 8'h00;
+      \$945  = 12'h4a8;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2489  = \$927 [1:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$946  = therm_trip2_d;
     if (rst) begin
-      \$2489  = 2'h0;
+      \$946  = 12'h4f8;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2490  = \$927 [1:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$947  = therm_trip2_d;
     if (rst) begin
-      \$2490  = 2'h0;
+      \$947  = 12'h4f8;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2491  = \$927 [1:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$948  = therm_trip2_d;
     if (rst) begin
-      \$2491  = 2'h0;
+      \$948  = 12'h4f8;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2492  = \$2388 [31:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$949  = therm_trip3_d;
     if (rst) begin
-      \$2492  = 32'd0;
+      \$949  = 12'h548;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2493  = \$2389 [31:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$950  = therm_trip3_d;
     if (rst) begin
-      \$2493  = 32'd0;
+      \$950  = 12'h548;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2494  = \$2390 [31:0];
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$951  = therm_trip3_d;
     if (rst) begin
-      \$2494  = 32'd0;
+      \$951  = 12'h548;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2495  = busy_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$952  = therm_crit_d;
     if (rst) begin
-      \$2495  = 1'h0;
+      \$952  = 12'h598;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2496  = busy_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$953  = therm_crit_d;
     if (rst) begin
-      \$2496  = 1'h0;
+      \$953  = 12'h598;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2497  = busy_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$954  = therm_crit_d;
     if (rst) begin
-      \$2497  = 1'h0;
+      \$954  = 12'h598;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2498  = done_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$955  = therm_hyst_d;
     if (rst) begin
-      \$2498  = 1'h0;
+      \$955  = 12'h020;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2499  = done_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$956  = therm_hyst_d;
     if (rst) begin
-      \$2499  = 1'h0;
+      \$956  = 12'h020;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2500  = done_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$957  = therm_hyst_d;
     if (rst) begin
-      \$2500  = 1'h0;
+      \$957  = 12'h020;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2501  = error_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$958  = therm_range_min_d;
     if (rst) begin
-      \$2501  = 1'h0;
+      \$958  = 12'h0c0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2502  = error_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$959  = therm_range_min_d;
     if (rst) begin
-      \$2502  = 1'h0;
+      \$959  = 12'h0c0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2503  = error_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$960  = therm_range_min_d;
     if (rst) begin
-      \$2503  = 1'h0;
+      \$960  = 12'h0c0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2504  = irq_en_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$961  = therm_range_max_d;
     if (rst) begin
-      \$2504  = 1'h0;
+      \$961  = 12'h6b0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2505  = irq_en_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$962  = therm_range_max_d;
     if (rst) begin
-      \$2505  = 1'h0;
+      \$962  = 12'h6b0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2506  = irq_en_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$963  = therm_range_max_d;
     if (rst) begin
-      \$2506  = 1'h0;
+      \$963  = 12'h6b0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2507  = reg_m_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$964  = therm_stuck_samples_d;
     if (rst) begin
-      \$2507  = 16'h0000;
+      \$964  = 8'h40;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2508  = reg_m_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$965  = therm_stuck_samples_d;
     if (rst) begin
-      \$2508  = 16'h0000;
+      \$965  = 8'h40;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2509  = reg_m_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$966  = therm_stuck_samples_d;
     if (rst) begin
-      \$2509  = 16'h0000;
+      \$966  = 8'h40;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2510  = reg_k_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$967  = therm_safe_level_d;
     if (rst) begin
-      \$2510  = 16'h0000;
+      \$967  = 3'h2;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2511  = reg_k_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$968  = therm_safe_level_d;
     if (rst) begin
-      \$2511  = 16'h0000;
+      \$968  = 3'h2;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2512  = reg_k_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$969  = therm_safe_level_d;
     if (rst) begin
-      \$2512  = 16'h0000;
+      \$969  = 3'h2;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2513  = reg_n_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$970  = therm_level_d;
     if (rst) begin
-      \$2513  = 16'h0000;
+      \$970  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2514  = reg_n_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$971  = therm_level_d;
     if (rst) begin
-      \$2514  = 16'h0000;
+      \$971  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2515  = reg_n_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$972  = therm_level_d;
     if (rst) begin
-      \$2515  = 16'h0000;
+      \$972  = 3'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2516  = a_zp_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$973  = therm_temp_d;
     if (rst) begin
-      \$2516  = 8'h00;
+      \$973  = 12'h000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2517  = a_zp_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$974  = therm_temp_d;
     if (rst) begin
-      \$2517  = 8'h00;
+      \$974  = 12'h000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2518  = a_zp_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$975  = therm_temp_d;
     if (rst) begin
-      \$2518  = 8'h00;
+      \$975  = 12'h000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2519  = b_zp_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$976  = therm_prev_d;
     if (rst) begin
-      \$2519  = 8'h00;
+      \$976  = 13'h1000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2520  = b_zp_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$977  = therm_prev_d;
     if (rst) begin
-      \$2520  = 8'h00;
+      \$977  = 13'h1000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2521  = b_zp_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$978  = therm_prev_d;
     if (rst) begin
-      \$2521  = 8'h00;
+      \$978  = 13'h1000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2522  = out_zp_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$979  = therm_run_d;
     if (rst) begin
-      \$2522  = 8'h00;
+      \$979  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2523  = out_zp_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$980  = therm_run_d;
     if (rst) begin
-      \$2523  = 8'h00;
+      \$980  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2524  = out_zp_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$981  = therm_run_d;
     if (rst) begin
-      \$2524  = 8'h00;
+      \$981  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2525  = act_min_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$982  = therm_sensor_fault_d;
     if (rst) begin
-      \$2525  = 8'h80;
+      \$982  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2526  = act_min_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$983  = therm_sensor_fault_d;
     if (rst) begin
-      \$2526  = 8'h80;
+      \$983  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2527  = act_min_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$984  = therm_sensor_fault_d;
     if (rst) begin
-      \$2527  = 8'h80;
+      \$984  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2528  = act_max_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$985  = therm_cool_d;
     if (rst) begin
-      \$2528  = 8'h7f;
+      \$985  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2529  = act_max_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$986  = therm_cool_d;
     if (rst) begin
-      \$2529  = 8'h7f;
+      \$986  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2530  = act_max_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$987  = therm_cool_d;
     if (rst) begin
-      \$2530  = 8'h7f;
+      \$987  = 1'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2531  = per_channel_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$988  = \$894 [15:0];
     if (rst) begin
-      \$2531  = 1'h0;
+      \$988  = 16'h0000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2532  = per_channel_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$989  = \$894 [15:0];
     if (rst) begin
-      \$2532  = 1'h0;
+      \$989  = 16'h0000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2533  = per_channel_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$990  = \$894 [15:0];
     if (rst) begin
-      \$2533  = 1'h0;
+      \$990  = 16'h0000;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2534  = qmult_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$991  = \$911 [7:0];
     if (rst) begin
-      \$2534  = 32'd1073741824;
+      \$991  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2535  = qmult_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$992  = \$911 [7:0];
     if (rst) begin
-      \$2535  = 32'd1073741824;
+      \$992  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2536  = qmult_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$993  = \$911 [7:0];
     if (rst) begin
-      \$2536  = 32'd1073741824;
+      \$993  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2537  = qshift_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$994  = \$925 [7:0];
     if (rst) begin
-      \$2537  = 6'h00;
+      \$994  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2538  = qshift_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$995  = \$925 [7:0];
     if (rst) begin
-      \$2538  = 6'h00;
+      \$995  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2539  = qshift_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$996  = \$925 [7:0];
     if (rst) begin
-      \$2539  = 6'h00;
+      \$996  = 8'h00;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2540  = cycles_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$997  = \$927 [1:0];
     if (rst) begin
-      \$2540  = 32'd0;
+      \$997  = 2'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2541  = cycles_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$998  = \$927 [1:0];
     if (rst) begin
-      \$2541  = 32'd0;
+      \$998  = 2'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2542  = cycles_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$999  = \$927 [1:0];
     if (rst) begin
-      \$2542  = 32'd0;
+      \$999  = 2'h0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2543  = ctrl_state_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$1000  = \$940 [31:0];
     if (rst) begin
-      \$2543  = 3'h0;
+      \$1000  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2544  = ctrl_state_d;
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$1001  = \$941 [31:0];
     if (rst) begin
-      \$2544  = 3'h0;
+      \$1001  = 32'd0;
     end
   end
   always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2545  = ctrl_state_d;
-    if (rst) begin
-      \$2545  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2546  = ib_d;
-    if (rst) begin
-      \$2546  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2547  = ib_d;
-    if (rst) begin
-      \$2547  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2548  = ib_d;
-    if (rst) begin
-      \$2548  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2549  = jb_d;
-    if (rst) begin
-      \$2549  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2550  = jb_d;
-    if (rst) begin
-      \$2550  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2551  = jb_d;
-    if (rst) begin
-      \$2551  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2552  = k_d;
-    if (rst) begin
-      \$2552  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2553  = k_d;
-    if (rst) begin
-      \$2553  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2554  = k_d;
-    if (rst) begin
-      \$2554  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2555  = wait_d;
-    if (rst) begin
-      \$2555  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2556  = wait_d;
-    if (rst) begin
-      \$2556  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2557  = wait_d;
-    if (rst) begin
-      \$2557  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2558  = drain_d;
-    if (rst) begin
-      \$2558  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2559  = drain_d;
-    if (rst) begin
-      \$2559  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2560  = drain_d;
-    if (rst) begin
-      \$2560  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2561  = tmr_flag;
-    if (\$2391 ) begin
-      \$2561  = 1'h1;
-    end
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (\$2432 ) begin
-              \$2561  = 1'h0;
-            end
-      endcase
-    end
-    if (rst) begin
-      \$2561  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2562  = tmr_errors;
-    if (\$2391 ) begin
-      \$2562  = \$2393 [31:0];
-    end
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            /* empty */;
-        18'h00007:
-            /* empty */;
-        18'h00014:
-            if (\$2434 ) begin
-              \$2562  = 32'd0;
-            end
-      endcase
-    end
-    if (rst) begin
-      \$2562  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2563  = served;
-    if (rst) begin
-      \$2563  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2564  = rd_region;
-    if (served) begin
-      \$2564  = bus__adr[20:18];
-    end
-    if (rst) begin
-      \$2564  = 3'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2565  = rd_bank;
-    if (\$2397 ) begin
-      \$2565  = \$2398 [1:0];
-    end
-    if (\$2403 ) begin
-      \$2565  = \$2404 [1:0];
-    end
-    if (\$2409 ) begin
-      \$2565  = bus__adr[1:0];
-    end
-    if (\$2414 ) begin
-      \$2565  = bus__adr[1:0];
-    end
-    if (\$2419 ) begin
-      \$2565  = bus__adr[1:0];
-    end
-    if (rst) begin
-      \$2565  = 2'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2566  = rd_valid;
-    if (\$2397 ) begin
-      \$2566  = \$2399 ;
-    end
-    if (\$2403 ) begin
-      \$2566  = \$2405 ;
-    end
-    if (\$2409 ) begin
-      \$2566  = \$2410 ;
-    end
-    if (\$2414 ) begin
-      \$2566  = \$2415 ;
-    end
-    if (\$2419 ) begin
-      \$2566  = \$2420 ;
-    end
-    if (\$2424 ) begin
-      \$2566  = \$2425 ;
-    end
-    if (rst) begin
-      \$2566  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2567  = rd_lane;
-    if (\$2424 ) begin
-      \$2567  = 1'h0;
-    end
-    if (rst) begin
-      \$2567  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2568  = reg_rdata;
-    if (\$2429 ) begin
-      (* full_case = 32'd1 *)
-      casez (bus__adr[17:0])
-        18'h00000:
-            \$2568  = 32'd1329746993;
-        18'h00001:
-            \$2568  = 32'd132100;
-        18'h00002:
-            \$2568  = 32'd32;
-        18'h00003:
-            \$2568  = 32'd32;
-        18'h00004:
-            \$2568  = 32'd32;
-        18'h00006:
-            \$2568  = { 27'h0000000, ecc_ue, tmr_flag, error, done, busy };
-        18'h00007:
-            \$2568  = { 31'h00000000, irq_en };
-        18'h00008:
-            \$2568  = { 16'h0000, reg_m };
-        18'h00009:
-            \$2568  = { 16'h0000, reg_k };
-        18'h0000a:
-            \$2568  = { 16'h0000, reg_n };
-        18'h0000b:
-            \$2568  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
-        18'h0000c:
-            \$2568  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
-        18'h0000d:
-            \$2568  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
-        18'h0000e:
-            \$2568  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
-        18'h0000f:
-            \$2568  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
-        18'h00010:
-            \$2568  = { 31'h00000000, per_channel };
-        18'h00011:
-            \$2568  = qmult;
-        18'h00012:
-            \$2568  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
-        18'h00013:
-            \$2568  = cycles;
-        18'h00014:
-            \$2568  = tmr_errors;
-        18'h00015:
-            \$2568  = 32'd1;
-        18'h0001a:
-            \$2568  = thr_reg_rdata;
-        18'h0001b:
-            \$2568  = thr_reg_rdata;
-        18'h0001c:
-            \$2568  = thr_reg_rdata;
-        18'h0001d:
-            \$2568  = thr_reg_rdata;
-        18'h0001e:
-            \$2568  = thr_reg_rdata;
-        18'h0001f:
-            \$2568  = thr_reg_rdata;
-        18'h00020:
-            \$2568  = thr_reg_rdata;
-        18'h00021:
-            \$2568  = thr_reg_rdata;
-        18'h00022:
-            \$2568  = thr_reg_rdata;
-        18'h00023:
-            \$2568  = thr_reg_rdata;
-        18'h00024:
-            \$2568  = thr_reg_rdata;
-        18'h00025:
-            \$2568  = thr_reg_rdata;
-        18'h00026:
-            \$2568  = thr_reg_rdata;
-        18'h00027:
-            \$2568  = thr_reg_rdata;
-        18'h00028:
-            \$2568  = thr_reg_rdata;
-        default:
-            \$2568  = 32'd0;
-      endcase
-    end
-    if (rst) begin
-      \$2568  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2569  = ecc_ue;
-    if (reg_write) begin
-      casez (bus__adr[17:0])
-        18'h00005:
-            /* empty */;
-        18'h00006:
-            if (bus__dat_w[4]) begin
-              \$2569  = 1'h0;
-            end
-      endcase
-    end
-    if (rst) begin
-      \$2569  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2570  = byte_sel;
-    if (thr_ce) begin
-      \$2570  = k[1:0];
-    end
-    if (rst) begin
-      \$2570  = 2'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2571  = valid;
-    if (thr_ce) begin
-      \$2571  = feeding;
-    end
-    if (rst) begin
-      \$2571  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2572  = \$like$451 ;
-    if (thr_ce) begin
-      \$2572  = { ib[2:0], drain[1:0], jb[2:0] };
-    end
-    if (rst) begin
-      \$2572  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2573  = \nxt_en$452 ;
-    if (thr_ce) begin
-      \$2573  = wr_en;
-    end
-    if (rst) begin
-      \$2573  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2574  = \$like$453 ;
-    if (thr_ce) begin
-      \$2574  = \$like$451 ;
-    end
-    if (rst) begin
-      \$2574  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2575  = \nxt_en$454 ;
-    if (thr_ce) begin
-      \$2575  = \nxt_en$452 ;
-    end
-    if (rst) begin
-      \$2575  = 4'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2576  = \$like ;
-    if (thr_ce) begin
-      \$2576  = \$like$453 ;
-    end
-    if (rst) begin
-      \$2576  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$2577  = nxt_en;
-    if (thr_ce) begin
-      \$2577  = \nxt_en$454 ;
-    end
+    if (\$auto$verilog_backend.cc:2355:dump_module$26 ) begin end
+    \$1002  = \$942 [31:0];
     if (rst) begin
-      \$2577  = 4'h0;
+      \$1002  = 32'd0;
     end
   end
-  assign therm_level = throttle_level;
   assign therm_raises_d = \$894 [15:0];
   assign therm_shutdowns_d = \$911 [7:0];
   assign therm_faults_d = \$925 [7:0];
   assign therm_phase_d = \$927 [1:0];
-  assign thr_reg_addr = \$938 [3:0];
-  assign thr_reg_wdata = bus__dat_w;
   assign run_next = \$845 [7:0];
-  assign thr_code = therm_code;
   assign up = \$857 [1:0];
-  assign thr_sample = therm_sample;
-  assign thr_busy = busy;
-  assign thr_level = throttle_level;
-  assign thr_dvfs = \$933 [1:0];
-  assign thr_act_feed = act_feed;
-  assign thr_act_sram = act_sram;
-  assign \busy$135  = busy;
-  assign m_blocks = \$2024 [3:0];
-  assign n_blocks = \$2027 [3:0];
-  assign \$signature__addr$251  = { \$2032 [2:0], bus__adr[2:0] };
-  assign \$signature__data  = bus__dat_w;
-  assign \$signature__addr$256  = { \$2045 [2:0], bus__adr[2:0] };
-  assign \$signature__data$257  = bus__dat_w;
-  assign \$signature__addr$261  = { \$2058 [2:0], bus__adr[2:0] };
-  assign \$signature__data$262  = bus__dat_w;
-  assign \$signature__addr$266  = { \$2071 [2:0], bus__adr[2:0] };
-  assign \$signature__data$267  = bus__dat_w;
-  assign \$signature__addr$271  = { \$2084 [2:0], bus__adr[2:0] };
-  assign \$signature__data$272  = bus__dat_w;
-  assign \$signature__addr$276  = { \$2097 [2:0], bus__adr[2:0] };
-  assign \$signature__data$277  = bus__dat_w;
-  assign \$signature__addr$281  = { \$2110 [2:0], bus__adr[2:0] };
-  assign \$signature__data$282  = bus__dat_w;
-  assign \$signature__addr$286  = { \$2123 [2:0], bus__adr[2:0] };
-  assign \$signature__data$287  = bus__dat_w;
-  assign \$signature__addr$289  = \$2133 [2:0];
-  assign \$signature__addr$290  = \$2134 [2:0];
-  assign \$signature__data$291  = bus__dat_w;
-  assign \$signature__addr$294  = \$2143 [2:0];
-  assign \$signature__addr$295  = \$2144 [2:0];
-  assign \$signature__data$296  = bus__dat_w;
-  assign \$signature__addr$299  = \$2153 [2:0];
-  assign \$signature__addr$300  = \$2154 [2:0];
-  assign \$signature__data$301  = bus__dat_w;
-  assign \$signature__addr$304  = \$2163 [2:0];
-  assign \$signature__addr$305  = \$2164 [2:0];
-  assign \$signature__data$306  = bus__dat_w;
-  assign \$signature__addr$309  = \$2173 [2:0];
-  assign \$signature__addr$310  = \$2174 [2:0];
-  assign \$signature__data$311  = bus__dat_w;
-  assign \$signature__addr$314  = \$2183 [2:0];
-  assign \$signature__addr$315  = \$2184 [2:0];
-  assign \$signature__data$316  = bus__dat_w;
-  assign \$signature__addr$319  = \$2193 [2:0];
-  assign \$signature__addr$320  = \$2194 [2:0];
-  assign \$signature__data$321  = bus__dat_w;
-  assign \$signature__addr$324  = \$2203 [2:0];
-  assign \$signature__addr$325  = \$2204 [2:0];
-  assign \$signature__data$326  = bus__dat_w;
-  assign \$signature__addr$329  = \$2213 [2:0];
-  assign \$signature__addr$330  = \$2214 [2:0];
-  assign \$signature__data$331  = bus__dat_w[5:0];
-  assign \$signature__addr$334  = \$2223 [2:0];
-  assign \$signature__addr$335  = \$2224 [2:0];
-  assign \$signature__data$336  = bus__dat_w[5:0];
-  assign \$signature__addr$339  = \$2233 [2:0];
-  assign \$signature__addr$340  = \$2234 [2:0];
-  assign \$signature__data$341  = bus__dat_w[5:0];
-  assign \$signature__addr$344  = \$2243 [2:0];
-  assign \$signature__addr$345  = \$2244 [2:0];
-  assign \$signature__data$346  = bus__dat_w[5:0];
-  assign \$signature__addr$349  = \$2252 [7:0];
-  assign start = thr_start;
-  assign drain_row = drain[1:0];
-  assign row = { ib, drain[1:0] };
-  assign draining = i_valid;
-  assign drain_acc__0 = acc;
-  assign bias = \$signature__data$368 ;
-  assign mult = \$2280 [31:0];
-  assign shift = \$2281 [5:0];
-  assign \out_zp$402  = out_zp;
-  assign \act_min$403  = act_min;
-  assign \act_max$404  = act_max;
-  assign \i_valid$405  = i_valid;
-  assign drain_acc__1 = \acc$406 ;
-  assign \bias$408  = \$signature__data$369 ;
-  assign \mult$409  = \$2282 [31:0];
-  assign \shift$410  = \$2283 [5:0];
-  assign \out_zp$411  = out_zp;
-  assign \act_min$412  = act_min;
-  assign \act_max$413  = act_max;
-  assign \i_valid$414  = i_valid;
-  assign drain_acc__2 = \acc$415 ;
-  assign \bias$417  = \$signature__data$370 ;
-  assign \mult$418  = \$2284 [31:0];
-  assign \shift$419  = \$2285 [5:0];
-  assign \out_zp$420  = out_zp;
-  assign \act_min$421  = act_min;
-  assign \act_max$422  = act_max;
-  assign \i_valid$423  = i_valid;
-  assign drain_acc__3 = \acc$424 ;
-  assign \bias$426  = \$signature__data$371 ;
-  assign \mult$427  = \$2286 [31:0];
-  assign \shift$428  = \$2287 [5:0];
-  assign \out_zp$429  = out_zp;
-  assign \act_min$430  = act_min;
-  assign \act_max$431  = act_max;
-  assign wr_addr = { ib[2:0], drain[1:0], jb[2:0] };
-  assign lane_en = \$2310 [3:0];
-  assign dvfs_level = \$933 [1:0];
-  assign \$2024  = { \$2023 [17], \$2023 [17], \$2023 [17:2] };
-  assign \$2027  = { \$2026 [17], \$2026 [17], \$2026 [17:2] };
-  assign \$2028  = { 3'h0, bus__adr[17:3] };
-  assign \$2029  = { 2'h0, \$2028 [17:2] };
-  assign \$2031  = { 3'h0, bus__adr[17:3] };
-  assign \$2032  = { 2'h0, \$2031 [17:2] };
-  assign \$2037  = { 3'h0, bus__adr[17:3] };
-  assign \$2041  = { 3'h0, bus__adr[17:3] };
-  assign \$2042  = { 2'h0, \$2041 [17:2] };
-  assign \$2044  = { 3'h0, bus__adr[17:3] };
-  assign \$2045  = { 2'h0, \$2044 [17:2] };
-  assign \$2050  = { 3'h0, bus__adr[17:3] };
-  assign \$2054  = { 3'h0, bus__adr[17:3] };
-  assign \$2055  = { 2'h0, \$2054 [17:2] };
-  assign \$2057  = { 3'h0, bus__adr[17:3] };
-  assign \$2058  = { 2'h0, \$2057 [17:2] };
-  assign \$2063  = { 3'h0, bus__adr[17:3] };
-  assign \$2067  = { 3'h0, bus__adr[17:3] };
-  assign \$2068  = { 2'h0, \$2067 [17:2] };
-  assign \$2070  = { 3'h0, bus__adr[17:3] };
-  assign \$2071  = { 2'h0, \$2070 [17:2] };
-  assign \$2076  = { 3'h0, bus__adr[17:3] };
-  assign \$2080  = { 3'h0, bus__adr[17:3] };
-  assign \$2081  = { 2'h0, \$2080 [17:2] };
-  assign \$2083  = { 3'h0, bus__adr[17:3] };
-  assign \$2084  = { 2'h0, \$2083 [17:2] };
-  assign \$2089  = { 3'h0, bus__adr[17:3] };
-  assign \$2093  = { 3'h0, bus__adr[17:3] };
-  assign \$2094  = { 2'h0, \$2093 [17:2] };
-  assign \$2096  = { 3'h0, bus__adr[17:3] };
-  assign \$2097  = { 2'h0, \$2096 [17:2] };
-  assign \$2102  = { 3'h0, bus__adr[17:3] };
-  assign \$2106  = { 3'h0, bus__adr[17:3] };
-  assign \$2107  = { 2'h0, \$2106 [17:2] };
-  assign \$2109  = { 3'h0, bus__adr[17:3] };
-  assign \$2110  = { 2'h0, \$2109 [17:2] };
-  assign \$2115  = { 3'h0, bus__adr[17:3] };
-  assign \$2119  = { 3'h0, bus__adr[17:3] };
-  assign \$2120  = { 2'h0, \$2119 [17:2] };
-  assign \$2122  = { 3'h0, bus__adr[17:3] };
-  assign \$2123  = { 2'h0, \$2122 [17:2] };
-  assign \$2128  = { 3'h0, bus__adr[17:3] };
-  assign \$2132  = { 2'h0, bus__adr[17:2] };
-  assign \$2134  = { 2'h0, bus__adr[17:2] };
-  assign \$2142  = { 2'h0, bus__adr[17:2] };
-  assign \$2144  = { 2'h0, bus__adr[17:2] };
-  assign \$2152  = { 2'h0, bus__adr[17:2] };
-  assign \$2154  = { 2'h0, bus__adr[17:2] };
-  assign \$2162  = { 2'h0, bus__adr[17:2] };
-  assign \$2164  = { 2'h0, bus__adr[17:2] };
-  assign \$2172  = { 2'h0, bus__adr[17:2] };
-  assign \$2174  = { 2'h0, bus__adr[17:2] };
-  assign \$2182  = { 2'h0, bus__adr[17:2] };
-  assign \$2184  = { 2'h0, bus__adr[17:2] };
-  assign \$2192  = { 2'h0, bus__adr[17:2] };
-  assign \$2194  = { 2'h0, bus__adr[17:2] };
-  assign \$2202  = { 2'h0, bus__adr[17:2] };
-  assign \$2204  = { 2'h0, bus__adr[17:2] };
-  assign \$2212  = { 2'h0, bus__adr[17:2] };
-  assign \$2214  = { 2'h0, bus__adr[17:2] };
-  assign \$2222  = { 2'h0, bus__adr[17:2] };
-  assign \$2224  = { 2'h0, bus__adr[17:2] };
-  assign \$2232  = { 2'h0, bus__adr[17:2] };
-  assign \$2234  = { 2'h0, bus__adr[17:2] };
-  assign \$2242  = { 2'h0, bus__adr[17:2] };
-  assign \$2244  = { 2'h0, bus__adr[17:2] };
-  assign \$2252  = bus__adr[17:0];
-  assign \$2303  = \$2302 ;
-  assign \$2308  = 4'h0;
-  assign \$2309  = { 15'h0000, bus__sel };
-  assign \$2312  = bus__adr[17:0];
-  assign \$2382  = 1'h0;
-  assign \$2398  = { 3'h0, bus__adr[17:3] };
-  assign \$2404  = { 3'h0, bus__adr[17:3] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array (rst, thr_ce, drain_row, a_in, a_in__1, a_in__2, a_in__3, b_in, b_in__1, b_in__2, b_in__3, clear, drain_acc__0, drain_acc__1, drain_acc__2, drain_acc__3, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$2  = 0;
-  reg [8:0] \$1 ;
-  reg [8:0] \$10 ;
-  reg [8:0] \$11 ;
-  reg [8:0] \$12 ;
-  reg [8:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [8:0] \$5 ;
-  reg [8:0] \$6 ;
-  reg [8:0] \$7 ;
-  reg [8:0] \$8 ;
-  reg [8:0] \$9 ;
-  (* init = 9'h000 *)
-  wire [8:0] a1_skew0;
-  reg [8:0] a2_skew0 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] a2_skew1;
-  reg [8:0] a3_skew0 = 9'h000;
-  reg [8:0] a3_skew1 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] a3_skew2;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  wire [8:0] \a_in$19 ;
-  wire [8:0] \a_in$21 ;
-  wire [8:0] \a_in$23 ;
-  reg [8:0] \a_in$25  = 9'h000;
-  wire [8:0] \a_in$27 ;
-  wire [8:0] \a_in$29 ;
-  wire [8:0] \a_in$31 ;
-  reg [8:0] \a_in$33  = 9'h000;
-  wire [8:0] \a_in$35 ;
-  wire [8:0] \a_in$37 ;
-  wire [8:0] \a_in$39 ;
-  reg [8:0] \a_in$41  = 9'h000;
-  wire [8:0] \a_in$43 ;
-  wire [8:0] \a_in$45 ;
-  wire [8:0] \a_in$47 ;
-  wire [8:0] a_in__0;
-  input [8:0] a_in__1;
-  wire [8:0] a_in__1;
-  input [8:0] a_in__2;
-  wire [8:0] a_in__2;
-  input [8:0] a_in__3;
-  wire [8:0] a_in__3;
-  wire [8:0] a_out;
-  wire [8:0] \a_out$22 ;
-  wire [8:0] \a_out$24 ;
-  wire [8:0] \a_out$28 ;
-  wire [8:0] \a_out$30 ;
-  wire [8:0] \a_out$32 ;
-  wire [8:0] \a_out$36 ;
-  wire [8:0] \a_out$38 ;
-  wire [8:0] \a_out$40 ;
-  wire [8:0] \a_out$44 ;
-  wire [8:0] \a_out$46 ;
-  wire [8:0] \a_out$48 ;
-  wire [31:0] acc;
-  wire [31:0] \acc$100 ;
-  wire [31:0] \acc$101 ;
-  wire [31:0] \acc$84 ;
-  wire [31:0] \acc$85 ;
-  wire [31:0] \acc$86 ;
-  wire [31:0] \acc$88 ;
-  wire [31:0] \acc$89 ;
-  wire [31:0] \acc$90 ;
-  wire [31:0] \acc$91 ;
-  wire [31:0] \acc$93 ;
-  wire [31:0] \acc$94 ;
-  wire [31:0] \acc$95 ;
-  wire [31:0] \acc$96 ;
-  wire [31:0] \acc$98 ;
-  wire [31:0] \acc$99 ;
-  (* init = 9'h000 *)
-  wire [8:0] b1_skew0;
-  reg [8:0] b2_skew0 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] b2_skew1;
-  reg [8:0] b3_skew0 = 9'h000;
-  reg [8:0] b3_skew1 = 9'h000;
-  (* init = 9'h000 *)
-  wire [8:0] b3_skew2;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  wire [8:0] \b_in$51 ;
-  wire [8:0] \b_in$53 ;
-  wire [8:0] \b_in$55 ;
-  reg [8:0] \b_in$57  = 9'h000;
-  wire [8:0] \b_in$59 ;
-  wire [8:0] \b_in$61 ;
-  wire [8:0] \b_in$63 ;
-  reg [8:0] \b_in$65  = 9'h000;
-  wire [8:0] \b_in$67 ;
-  wire [8:0] \b_in$69 ;
-  wire [8:0] \b_in$71 ;
-  reg [8:0] \b_in$73  = 9'h000;
-  wire [8:0] \b_in$75 ;
-  wire [8:0] \b_in$77 ;
-  wire [8:0] \b_in$79 ;
-  wire [8:0] b_in__0;
-  input [8:0] b_in__1;
-  wire [8:0] b_in__1;
-  input [8:0] b_in__2;
-  wire [8:0] b_in__2;
-  input [8:0] b_in__3;
-  wire [8:0] b_in__3;
-  wire [8:0] b_out;
-  wire [8:0] \b_out$54 ;
-  wire [8:0] \b_out$56 ;
-  wire [8:0] \b_out$60 ;
-  wire [8:0] \b_out$62 ;
-  wire [8:0] \b_out$64 ;
-  wire [8:0] \b_out$68 ;
-  wire [8:0] \b_out$70 ;
-  wire [8:0] \b_out$72 ;
-  wire [8:0] \b_out$76 ;
-  wire [8:0] \b_out$78 ;
-  wire [8:0] \b_out$80 ;
-  input clear;
-  wire clear;
-  wire \clear$1 ;
-  wire \clear$10 ;
-  wire \clear$11 ;
-  wire \clear$12 ;
-  wire \clear$13 ;
-  wire \clear$14 ;
-  wire \clear$15 ;
-  wire \clear$16 ;
-  wire \clear$2 ;
-  wire \clear$3 ;
-  wire \clear$4 ;
-  wire \clear$5 ;
-  wire \clear$6 ;
-  wire \clear$7 ;
-  wire \clear$8 ;
-  wire \clear$9 ;
-  input clk;
-  wire clk;
-  output [31:0] drain_acc__0;
-  reg [31:0] drain_acc__0;
-  output [31:0] drain_acc__1;
-  reg [31:0] drain_acc__1;
-  output [31:0] drain_acc__2;
-  reg [31:0] drain_acc__2;
-  output [31:0] drain_acc__3;
-  reg [31:0] drain_acc__3;
-  input [1:0] drain_row;
-  wire [1:0] drain_row;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    \a_in$25  <= \$1 ;
-  always @(posedge clk)
-    a2_skew0 <= \$2 ;
-  always @(posedge clk)
-    \a_in$33  <= \$3 ;
-  always @(posedge clk)
-    a3_skew0 <= \$4 ;
-  always @(posedge clk)
-    a3_skew1 <= \$5 ;
-  always @(posedge clk)
-    \a_in$41  <= \$6 ;
-  always @(posedge clk)
-    \b_in$57  <= \$7 ;
-  always @(posedge clk)
-    b2_skew0 <= \$8 ;
-  always @(posedge clk)
-    \b_in$65  <= \$9 ;
-  always @(posedge clk)
-    b3_skew0 <= \$10 ;
-  always @(posedge clk)
-    b3_skew1 <= \$11 ;
-  always @(posedge clk)
-    \b_in$73  <= \$12 ;
-  \obt_tile_small_tmr.array.pe_0_0  pe_0_0 (
-    .a_in(a_in),
-    .a_out(\a_in$19 ),
-    .acc(acc),
-    .b_in(b_in),
-    .b_out(\b_in$51 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_tmr.array.pe_0_1  pe_0_1 (
-    .a_in(\a_in$19 ),
-    .a_out(\a_in$21 ),
-    .acc(\acc$88 ),
-    .b_in(\b_in$57 ),
-    .b_out(\b_in$59 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_tmr.array.pe_0_2  pe_0_2 (
-    .a_in(\a_in$21 ),
-    .a_out(\a_in$23 ),
-    .acc(\acc$93 ),
-    .b_in(\b_in$65 ),
-    .b_out(\b_in$67 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_tmr.array.pe_0_3  pe_0_3 (
-    .a_in(\a_in$23 ),
-    .acc(\acc$98 ),
-    .b_in(\b_in$73 ),
-    .b_out(\b_in$75 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_tmr.array.pe_1_0  pe_1_0 (
-    .a_in(\a_in$25 ),
-    .a_out(\a_in$27 ),
-    .acc(\acc$84 ),
-    .b_in(\b_in$51 ),
-    .b_out(\b_in$53 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_tmr.array.pe_1_1  pe_1_1 (
-    .a_in(\a_in$27 ),
-    .a_out(\a_in$29 ),
-    .acc(\acc$89 ),
-    .b_in(\b_in$59 ),
-    .b_out(\b_in$61 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_tmr.array.pe_1_2  pe_1_2 (
-    .a_in(\a_in$29 ),
-    .a_out(\a_in$31 ),
-    .acc(\acc$94 ),
-    .b_in(\b_in$67 ),
-    .b_out(\b_in$69 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_tmr.array.pe_1_3  pe_1_3 (
-    .a_in(\a_in$31 ),
-    .acc(\acc$99 ),
-    .b_in(\b_in$75 ),
-    .b_out(\b_in$77 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_tmr.array.pe_2_0  pe_2_0 (
-    .a_in(\a_in$33 ),
-    .a_out(\a_in$35 ),
-    .acc(\acc$85 ),
-    .b_in(\b_in$53 ),
-    .b_out(\b_in$55 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_tmr.array.pe_2_1  pe_2_1 (
-    .a_in(\a_in$35 ),
-    .a_out(\a_in$37 ),
-    .acc(\acc$90 ),
-    .b_in(\b_in$61 ),
-    .b_out(\b_in$63 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_tmr.array.pe_2_2  pe_2_2 (
-    .a_in(\a_in$37 ),
-    .a_out(\a_in$39 ),
-    .acc(\acc$95 ),
-    .b_in(\b_in$69 ),
-    .b_out(\b_in$71 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_tmr.array.pe_2_3  pe_2_3 (
-    .a_in(\a_in$39 ),
-    .acc(\acc$100 ),
-    .b_in(\b_in$77 ),
-    .b_out(\b_in$79 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_tmr.array.pe_3_0  pe_3_0 (
-    .a_in(\a_in$41 ),
-    .a_out(\a_in$43 ),
-    .acc(\acc$86 ),
-    .b_in(\b_in$55 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_tmr.array.pe_3_1  pe_3_1 (
-    .a_in(\a_in$43 ),
-    .a_out(\a_in$45 ),
-    .acc(\acc$91 ),
-    .b_in(\b_in$63 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_tmr.array.pe_3_2  pe_3_2 (
-    .a_in(\a_in$45 ),
-    .a_out(\a_in$47 ),
-    .acc(\acc$96 ),
-    .b_in(\b_in$71 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  \obt_tile_small_tmr.array.pe_3_3  pe_3_3 (
-    .a_in(\a_in$47 ),
-    .acc(\acc$101 ),
-    .b_in(\b_in$79 ),
-    .clear(clear),
-    .clk(clk),
-    .rst(rst),
-    .thr_ce(thr_ce)
-  );
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      2'h0:
-          drain_acc__0 = acc;
-      2'h1:
-          drain_acc__0 = \acc$84 ;
-      2'h2:
-          drain_acc__0 = \acc$85 ;
-      2'h3:
-          drain_acc__0 = \acc$86 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      2'h0:
-          drain_acc__1 = \acc$88 ;
-      2'h1:
-          drain_acc__1 = \acc$89 ;
-      2'h2:
-          drain_acc__1 = \acc$90 ;
-      2'h3:
-          drain_acc__1 = \acc$91 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      2'h0:
-          drain_acc__2 = \acc$93 ;
-      2'h1:
-          drain_acc__2 = \acc$94 ;
-      2'h2:
-          drain_acc__2 = \acc$95 ;
-      2'h3:
-          drain_acc__2 = \acc$96 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    (* full_case = 32'd1 *)
-    casez (drain_row)
-      2'h0:
-          drain_acc__3 = \acc$98 ;
-      2'h1:
-          drain_acc__3 = \acc$99 ;
-      2'h2:
-          drain_acc__3 = \acc$100 ;
-      2'h3:
-          drain_acc__3 = \acc$101 ;
-    endcase
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$1  = \a_in$25 ;
-    if (thr_ce) begin
-      \$1  = a_in__1;
-    end
-    if (rst) begin
-      \$1  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$2  = a2_skew0;
-    if (thr_ce) begin
-      \$2  = a_in__2;
-    end
-    if (rst) begin
-      \$2  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$3  = \a_in$33 ;
-    if (thr_ce) begin
-      \$3  = a2_skew0;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$4  = a3_skew0;
-    if (thr_ce) begin
-      \$4  = a_in__3;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$5  = a3_skew1;
-    if (thr_ce) begin
-      \$5  = a3_skew0;
-    end
-    if (rst) begin
-      \$5  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$6  = \a_in$41 ;
-    if (thr_ce) begin
-      \$6  = a3_skew1;
-    end
-    if (rst) begin
-      \$6  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$7  = \b_in$57 ;
-    if (thr_ce) begin
-      \$7  = b_in__1;
-    end
-    if (rst) begin
-      \$7  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$8  = b2_skew0;
-    if (thr_ce) begin
-      \$8  = b_in__2;
-    end
-    if (rst) begin
-      \$8  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$9  = \b_in$65 ;
-    if (thr_ce) begin
-      \$9  = b2_skew0;
-    end
-    if (rst) begin
-      \$9  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$10  = b3_skew0;
-    if (thr_ce) begin
-      \$10  = b_in__3;
-    end
-    if (rst) begin
-      \$10  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$11  = b3_skew1;
-    if (thr_ce) begin
-      \$11  = b3_skew0;
-    end
-    if (rst) begin
-      \$11  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
-    \$12  = \b_in$73 ;
-    if (thr_ce) begin
-      \$12  = b3_skew1;
-    end
-    if (rst) begin
-      \$12  = 9'h000;
-    end
-  end
-  assign \clear$1  = clear;
-  assign \clear$2  = clear;
-  assign \clear$3  = clear;
-  assign \clear$4  = clear;
-  assign \clear$5  = clear;
-  assign \clear$6  = clear;
-  assign \clear$7  = clear;
-  assign \clear$8  = clear;
-  assign \clear$9  = clear;
-  assign \clear$10  = clear;
-  assign \clear$11  = clear;
-  assign \clear$12  = clear;
-  assign \clear$13  = clear;
-  assign \clear$14  = clear;
-  assign \clear$15  = clear;
-  assign \clear$16  = clear;
-  assign a_in__0 = a_in;
-  assign a_out = \a_in$19 ;
-  assign \a_out$22  = \a_in$21 ;
-  assign \a_out$24  = \a_in$23 ;
-  assign a1_skew0 = \a_in$25 ;
-  assign \a_out$28  = \a_in$27 ;
-  assign \a_out$30  = \a_in$29 ;
-  assign \a_out$32  = \a_in$31 ;
-  assign a2_skew1 = \a_in$33 ;
-  assign \a_out$36  = \a_in$35 ;
-  assign \a_out$38  = \a_in$37 ;
-  assign \a_out$40  = \a_in$39 ;
-  assign a3_skew2 = \a_in$41 ;
-  assign \a_out$44  = \a_in$43 ;
-  assign \a_out$46  = \a_in$45 ;
-  assign \a_out$48  = \a_in$47 ;
-  assign b_in__0 = b_in;
-  assign b_out = \b_in$51 ;
-  assign \b_out$54  = \b_in$53 ;
-  assign \b_out$56  = \b_in$55 ;
-  assign b1_skew0 = \b_in$57 ;
-  assign \b_out$60  = \b_in$59 ;
-  assign \b_out$62  = \b_in$61 ;
-  assign \b_out$64  = \b_in$63 ;
-  assign b2_skew1 = \b_in$65 ;
-  assign \b_out$68  = \b_in$67 ;
-  assign \b_out$70  = \b_in$69 ;
-  assign \b_out$72  = \b_in$71 ;
-  assign b3_skew2 = \b_in$73 ;
-  assign \b_out$76  = \b_in$75 ;
-  assign \b_out$78  = \b_in$77 ;
-  assign \b_out$80  = \b_in$79 ;
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_0_0 (rst, thr_ce, a_in, b_in, clear, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$3  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$3 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_0_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$4  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$4 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_0_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$5  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$5 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_0_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$6  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$6 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_1_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$7  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$7 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_1_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$8  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$8 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_1_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$9  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$9 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_1_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$10  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$10 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_2_0 (rst, thr_ce, clear, a_in, b_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$11  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$11 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_2_1 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$12  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$12 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_2_2 (rst, thr_ce, clear, b_in, a_in, a_out, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$13  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$13 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_2_3 (rst, thr_ce, clear, b_in, a_in, b_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$14  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  output [8:0] b_out;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$14 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_3_0 (rst, thr_ce, clear, a_in, b_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$15  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$15 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_3_1 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$16  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$16 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_3_2 (rst, thr_ce, clear, b_in, a_in, a_out, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$17  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  output [8:0] a_out;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$17 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.array.pe_3_3 (rst, thr_ce, clear, b_in, a_in, acc, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$18  = 0;
-  wire [17:0] \$1 ;
-  wire [32:0] \$2 ;
-  reg [8:0] \$3 ;
-  reg [8:0] \$4 ;
-  reg [31:0] \$5 ;
-  input [8:0] a_in;
-  wire [8:0] a_in;
-  reg [8:0] a_out = 9'h000;
-  output [31:0] acc;
-  reg [31:0] acc = 32'd0;
-  input [8:0] b_in;
-  wire [8:0] b_in;
-  reg [8:0] b_out = 9'h000;
-  input clear;
-  wire clear;
-  input clk;
-  wire clk;
-  input rst;
-  wire rst;
-  input thr_ce;
-  wire thr_ce;
-  always @(posedge clk)
-    b_out <= \$4 ;
-  always @(posedge clk)
-    acc <= \$5 ;
-  assign \$1  = $signed(a_in) * $signed(b_in);
-  assign \$2  = $signed(acc) + $signed(\$1 );
-  always @(posedge clk)
-    a_out <= \$3 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$4  = b_out;
-    if (thr_ce) begin
-      \$4  = b_in;
-    end
-    if (rst) begin
-      \$4  = 9'h000;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$5  = acc;
-    if (thr_ce) begin
-      (* full_case = 32'd1 *)
-      if (clear) begin
-        \$5  = 32'd0;
-      end else begin
-        \$5  = \$2 [31:0];
-      end
-    end
-    if (rst) begin
-      \$5  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$18 ) begin end
-    \$3  = a_out;
-    if (thr_ce) begin
-      \$3  = a_in;
-    end
-    if (rst) begin
-      \$3  = 9'h000;
-    end
-  end
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.requant_0 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$19  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$19 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.requant_1 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$20  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$20 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.requant_2 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$21  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$21 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
-endmodule
-
-(* generator = "Amaranth" *)
-module \obt_tile_small_tmr.requant_3 (rst, thr_ce, out_zp, act_min, act_max, mult, shift, bias, i_valid, acc, out, clk);
-  reg \$auto$verilog_backend.cc:2355:dump_module$22  = 0;
-  wire [32:0] \$1 ;
-  wire [66:0] \$10 ;
-  wire [66:0] \$11 ;
-  wire [66:0] \$12 ;
-  wire [96:0] \$13 ;
-  wire [97:0] \$14 ;
-  wire [32:0] \$15 ;
-  wire \$16 ;
-  wire [33:0] \$17 ;
-  wire [31:0] \$18 ;
-  wire \$19 ;
-  wire \$2 ;
-  wire [32:0] \$20 ;
-  wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
-  wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
-  wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
-  wire \$5 ;
-  wire [31:0] \$6 ;
-  wire [64:0] \$7 ;
-  wire \$8 ;
-  wire [65:0] \$9 ;
-  input [31:0] acc;
-  wire [31:0] acc;
-  input [7:0] act_max;
-  wire [7:0] act_max;
-  input [7:0] act_min;
-  wire [7:0] act_min;
-  input [31:0] bias;
-  wire [31:0] bias;
-  input clk;
-  wire clk;
-  wire [31:0] hm;
-  input i_valid;
-  wire i_valid;
-  wire [34:0] lo;
-  wire [32:0] mask;
-  input [31:0] mult;
-  wire [31:0] mult;
-  reg o_valid = 1'h0;
-  output [7:0] out;
-  reg [7:0] out = 8'h00;
-  input [7:0] out_zp;
-  wire [7:0] out_zp;
-  wire [65:0] q;
-  wire [32:0] rem;
-  wire [33:0] res;
-  input rst;
-  wire rst;
-  reg [7:0] s1_max = 8'h00;
-  reg [7:0] s1_min = 8'h00;
-  reg [31:0] s1_mult = 32'd0;
-  reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
-  reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
-  reg [7:0] s1_zp = 8'h00;
-  reg [63:0] s2_ab = 64'h0000000000000000;
-  reg [7:0] s2_max = 8'h00;
-  reg [7:0] s2_min = 8'h00;
-  reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
-  reg s2_valid = 1'h0;
-  reg [7:0] s2_zp = 8'h00;
-  input [5:0] shift;
-  wire [5:0] shift;
-  wire [32:0] thr;
-  input thr_ce;
-  wire thr_ce;
-  wire [65:0] v;
-  wire [31:0] x;
-  wire [31:0] xl;
-  wire [34:0] y;
-  always @(posedge clk)
-    s2_sat <= \$40 ;
-  always @(posedge clk)
-    s2_right <= \$41 ;
-  always @(posedge clk)
-    s2_valid <= \$42 ;
-  always @(posedge clk)
-    s2_zp <= \$43 ;
-  always @(posedge clk)
-    s2_min <= \$44 ;
-  always @(posedge clk)
-    s2_max <= \$45 ;
-  always @(posedge clk)
-    out <= \$46 ;
-  always @(posedge clk)
-    o_valid <= \$47 ;
-  assign \$1  = $signed(acc) + $signed(bias);
-  assign \$2  = $signed(shift) > $signed(1'h0);
-  assign \$3  = \$2  ? shift : 6'h00;
-  assign \$4  = $signed(\$1 [31:0]) << \$3 [4:0];
-  assign \$5  = $signed(s2_ab) >= $signed(1'h0);
-  assign \$6  = \$5  ? 32'd1073741824 : 32'd3221225473;
-  assign \$7  = $signed(s2_ab) + $signed(\$6 );
-  assign \$8  = $signed(\$7 ) >= $signed(1'h0);
-  assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
-  assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
-  assign \$13  = 1'h1 << s2_right;
-  assign \$14  = \$13  - 1'h1;
-  assign rem = { 1'h0, hm } & \$14 [32:0];
-  assign \$16  = $signed(hm) < $signed(1'h0);
-  assign \$17  = \$15  + \$16 ;
-  assign \$18  = $signed(hm) >>> s2_right;
-  assign \$19  = rem > \$17 [32:0];
-  assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$40  = s2_sat;
-    if (thr_ce) begin
-      \$40  = s1_sat;
-    end
-    if (rst) begin
-      \$40  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$41  = s2_right;
-    if (thr_ce) begin
-      \$41  = s1_right;
-    end
-    if (rst) begin
-      \$41  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$42  = s2_valid;
-    if (thr_ce) begin
-      \$42  = s1_valid;
-    end
-    if (rst) begin
-      \$42  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$43  = s2_zp;
-    if (thr_ce) begin
-      \$43  = s1_zp;
-    end
-    if (rst) begin
-      \$43  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$44  = s2_min;
-    if (thr_ce) begin
-      \$44  = s1_min;
-    end
-    if (rst) begin
-      \$44  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$45  = s2_max;
-    if (thr_ce) begin
-      \$45  = s1_max;
-    end
-    if (rst) begin
-      \$45  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$46  = out;
-    if (thr_ce) begin
-      \$46  = \$30 [7:0];
-    end
-    if (rst) begin
-      \$46  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$47  = o_valid;
-    if (thr_ce) begin
-      \$47  = s2_valid;
-    end
-    if (rst) begin
-      \$47  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$31  = s1_xl;
-    if (thr_ce) begin
-      \$31  = \$4 [31:0];
-    end
-    if (rst) begin
-      \$31  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$32  = s1_mult;
-    if (thr_ce) begin
-      \$32  = mult;
-    end
-    if (rst) begin
-      \$32  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$33  = s1_sat;
-    if (thr_ce) begin
-      \$33  = \$24 ;
-    end
-    if (rst) begin
-      \$33  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$34  = s1_right;
-    if (thr_ce) begin
-      \$34  = \$27 [5:0];
-    end
-    if (rst) begin
-      \$34  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$35  = s1_valid;
-    if (thr_ce) begin
-      \$35  = i_valid;
-    end
-    if (rst) begin
-      \$35  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$36  = s1_zp;
-    if (thr_ce) begin
-      \$36  = out_zp;
-    end
-    if (rst) begin
-      \$36  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$37  = s1_min;
-    if (thr_ce) begin
-      \$37  = act_min;
-    end
-    if (rst) begin
-      \$37  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$38  = s1_max;
-    if (thr_ce) begin
-      \$38  = act_max;
-    end
-    if (rst) begin
-      \$38  = 8'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$22 ) begin end
-    \$39  = s2_ab;
-    if (thr_ce) begin
-      \$39  = \$28 ;
-    end
-    if (rst) begin
-      \$39  = 64'h0000000000000000;
-    end
-  end
-  assign x = \$1 [31:0];
-  assign xl = \$4 [31:0];
-  assign v = { \$7 [64], \$7  };
-  assign q = \$12 [65:0];
-  assign mask = \$14 [32:0];
-  assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
-  assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
-  assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
-  assign \$15  = { 1'h0, \$14 [32:1] };
+  assign level = therm_level;
+  assign mismatch = therm_tmr_mismatch;
+  assign dvfs = \$933 [1:0];
 endmodule

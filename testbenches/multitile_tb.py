@@ -23,7 +23,7 @@ from golden_models.multitile import MultiTileResult, multitile_gemm
 from golden_models.stimulus import GemmCase
 from golden_models.tile import TileMemory
 from orbitbench.driver.program import contiguous_runs
-from orbitbench.sim import RTL_DIR, Design, multitile_verilog
+from orbitbench.sim import RTL_DIR, Design, multitile_verilog, tile_public
 from orbitbench.spec.knobs import DESIGN
 from orbitbench.spec.multitile import MultiTileConfig, NocReg, host_byte_addr
 from orbitbench.spec.noc import NocConfig
@@ -38,15 +38,14 @@ __all__ = ["multitile_design", "MultiTileTestbench",
 
 
 def multitile_design(cfg: MultiTileConfig, rtl_dir: Path = RTL_DIR) -> Design:
-    """The top for cocotb: its ports, the tiles' top-level state (scratchpads for the
-    backdoor) and the routers' input buffers (for upsets) are visible."""
+    """The top for cocotb: its ports, the tiles' components (scratchpads for the backdoor,
+    :func:`orbitbench.sim.tile_public`) and the routers' input buffers (for upsets) are
+    visible."""
     top_v, tile_v = multitile_verilog(cfg, rtl_dir)
-    public = [(cfg.top_name, "*"), (cfg.tile.top_name, "*"),
+    public = [(cfg.top_name, "*"), *tile_public(cfg.tile),
               (f"{cfg.top_name}.mesh.router_*", "in*_slot*"),
               (f"{cfg.top_name}.mesh.router_*", "in*_wp*"),
               (f"{cfg.top_name}.mesh.router_*", "in*_rp*")]
-    if cfg.tile.ecc:
-        public.append((f"{cfg.tile.top_name}.*", "mem"))
     return Design(top=cfg.top_name, sources=(top_v, tile_v), params=cfg.as_dict(),
                   public=tuple(public))
 

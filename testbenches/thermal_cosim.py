@@ -113,10 +113,12 @@ class GemmSoftware:
 def _controller_state(tile) -> list:
     """Candidate handles of the throttle controller's level register (the
     :class:`hdl_gen.tmr.StateRegisters` register ``therm_level`` of bank ``therm``, in the
-    tile's top module): the three copies ``therm_level_tmr<i>`` with TMR; without, the
-    register may carry the name of the output it drives (``throttle_level``) while
-    ``therm_level`` is only a wire, so both are candidates (see :func:`_inject`)."""
-    names = {h._name: h for h in tile}
+    tile's ``throttle`` submodule, or in the top module of a tile without one): the three
+    copies ``therm_level_tmr<i>`` with TMR; without, ``therm_level``, or the output it
+    drives (``throttle_level``) where synthesis merged the register into that port and left
+    ``therm_level`` a wire, so each is a candidate (see :func:`_inject`)."""
+    names = {h._name: h for scope in (getattr(tile, "throttle", None), tile)
+             if scope is not None for h in scope}
     copies = [names[f"therm_level_tmr{i}"] for i in range(3) if f"therm_level_tmr{i}" in names]
     return copies or [names[n] for n in ("therm_level", "throttle_level") if n in names]
 

@@ -20,6 +20,7 @@ from cocotb.triggers import ClockCycles, RisingEdge
 from golden_models.secded import SecdedCode
 from golden_models.tile import TileMemory, run_tile
 from hdl_gen.harness.player import PLAYER_DEPTH
+from hdl_gen.tile import COMPONENTS
 from orbitbench.driver.program import contiguous_runs
 from orbitbench.spec.knobs import DESIGN
 from orbitbench.spec.params import HARDENING_PROFILES, GemmCommand, TileConfig
@@ -27,18 +28,38 @@ from orbitbench.spec.regmap import TILE_ID, Reg, Region, Status, reg_addr, regio
 
 from .wishbone import WishboneMaster, WishbonePlayer
 
-__all__ = ["TileBackdoor", "GemmTileTestbench", "Mismatch", "CommandResult", "REGIONS"]
+__all__ = ["TileBackdoor", "GemmTileTestbench", "Mismatch", "CommandResult", "REGIONS",
+           "tile_scopes", "tile_signal"]
 
 # Region name in TileMemory -> bus region.
 REGIONS = {"a": Region.A, "b": Region.B, "bias": Region.BIAS, "mult": Region.MULT,
            "shift": Region.SHIFT, "c": Region.C}
 
 
+def tile_scopes(tile) -> list:
+    """The tile's top module and those of its component submodules
+    (:data:`hdl_gen.tile.COMPONENTS`) the simulator shows: where its signals are."""
+    subs = (getattr(tile, name, None) for name in COMPONENTS)
+    return [tile, *(s for s in subs if s is not None)]
+
+
+def tile_signal(tile, scope: str, name: str):
+    """Signal ``name`` of the tile's component ``scope`` (e.g. ``"controller"``, ``"error"``);
+    for a tile without that submodule, the signal of that name in the top module."""
+    sub = getattr(tile, scope, None)
+    handle = getattr(sub, name, None) if sub is not None else None
+    return handle if handle is not None else getattr(tile, name)
+
+
 class TileBackdoor:
     """Direct access to the tile's scratchpad arrays, addressed like the bus.
 
     Maps bus word ``w`` of a region to (memory array, row, bit offset) the same way the RTL's
-    address decode does, so ``peek``/``poke`` see exactly what a bus read/write would.
+    address decode does, so ``peek``/``poke`` see exactly what a bus read/write would. The
+    arrays (``a_bank<r>``, ``b_bank<c>``, ``bias_bank<c>``, ``mult_bank<c>``,
+    ``shift_bank<c>``, ``c_mem``; ECC profiles: ``<name>.mem``) are looked up in the
+    submodule ``scratchpads`` first, then in the top module (a user tile that keeps them
+    there).
     """
 
     def __init__(self, dut, cfg: TileConfig):
@@ -68,9 +89,11 @@ class TileBackdoor:
         self._handles: dict[str, object] = {}
 
     def _mem(self, name: str):
+        """The array of memory ``name``: in the tile's ``scratchpads`` submodule (the
+        generated tile) or, for a tile without one, in its top module."""
         handle = self._handles.get(name)
         if handle is None:
-            handle = getattr(self.dut, name)
+            handle = tile_signal(self.dut, "scratchpads", name)
             if self.interleave is not None:
                 handle = handle.mem
             self._handles[name] = handle

@@ -27,7 +27,7 @@ from golden_models.tile import gemm_cycles, run_tile
 from orbitbench.spec.params import HARDENING_PROFILES
 from orbitbench.spec.regmap import THERM_REGS, Reg, Status
 
-from .tile_tb import GemmTileTestbench
+from .tile_tb import GemmTileTestbench, tile_signal
 
 C = code_from_celsius
 COLD, HOT = C(20), {1: C(86), 2: C(96), 3: C(106), SHUTDOWN: C(116)}
@@ -348,9 +348,8 @@ async def upset_in_controller_state(dut):
     tmr = "tmr" in HARDENING_PROFILES[await tb.read_reg(Reg.HARDENING)]
     await tb.strobe(HOT[2])
     assert tb.level == 2
-    # Without TMR the level flop is the tile's output register (Yosys merges the state
-    # register ``therm_level`` into the port it drives; ``therm_level`` is then a wire).
-    handle = tb.tile.therm_level_tmr1 if tmr else tb.tile.throttle_level
+    # The throttle controller's level register (one copy of it with TMR).
+    handle = tile_signal(tb.tile, "throttle", "therm_level_tmr1" if tmr else "therm_level")
     await FallingEdge(tb.dut.clk)
     handle.value = handle.value.to_unsigned() ^ 0b010  # level 2 -> 0 in this copy
     await FallingEdge(tb.dut.clk)

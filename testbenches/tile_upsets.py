@@ -20,7 +20,7 @@ from golden_models.tile import gemm_cycles
 from orbitbench.spec.params import HARDENING_PROFILES, GemmCommand
 from orbitbench.spec.regmap import Reg, Region, Status, region_base
 
-from .tile_tb import GemmTileTestbench
+from .tile_tb import GemmTileTestbench, tile_scopes, tile_signal
 
 COPY = re.compile(r"^(?P<reg>.+)_tmr(?P<copy>[012])$")
 
@@ -41,9 +41,10 @@ async def _profile(tb: GemmTileTestbench) -> str:
 
 
 def _triplicated(tile) -> dict[str, list]:
-    """Register name -> its three copy handles, discovered from the DUT's signals."""
+    """Register name -> its three copy handles, discovered from the DUT's signals (the top
+    module's and its components')."""
     regs: dict[str, dict[int, object]] = {}
-    for handle in tile:
+    for handle in (h for scope in tile_scopes(tile) for h in scope):
         match = COPY.match(handle._name)
         if match:
             regs.setdefault(match["reg"], {})[int(match["copy"])] = handle
@@ -114,7 +115,7 @@ async def upset_in_command_register(dut):
     profile = await _profile(tb)
     case = _ones_case(tb)
     tmr = "tmr" in profile
-    target = tb.tile.out_zp_tmr1 if tmr else tb.tile.out_zp
+    target = tile_signal(tb.tile, "regfile", "out_zp_tmr1" if tmr else "out_zp")
     expected, observed, status, errors = await _gemm_with_upset(tb, case, target, 0, 1)
     corrupted = not np.array_equal(expected, observed)
     if tmr:

@@ -40,7 +40,7 @@ from golden_models.tile import run_tile
 from orbitbench.spec.knobs import ITEMS, LOAD
 from orbitbench.spec.params import GemmCommand
 
-from .tile_tb import GemmTileTestbench
+from .tile_tb import GemmTileTestbench, tile_signal
 
 # --- item and sequences ---------------------------------------------------------------
 
@@ -130,7 +130,8 @@ class GemmMonitor(uvm_monitor):
         while True:
             await RisingEdge(dut.irq)
             tb: GemmTileTestbench = ConfigDB().get(self, "", "TB")
-            self.ap.write((tb.backdoor.peek("c"), bool(tb.tile.error.value)))
+            error = tile_signal(tb.tile, "controller", "error")  # STATUS.ERROR
+            self.ap.write((tb.backdoor.peek("c"), bool(error.value)))
 
 
 # --- model adapter --------------------------------------------------------------------

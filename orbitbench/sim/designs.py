@@ -12,6 +12,7 @@ from pathlib import Path
 from hdl_gen.emit import emit_tile
 from hdl_gen.harness.player import emit_harness
 from hdl_gen.multitile import emit_multitile
+from hdl_gen.tile import COMPONENTS
 from orbitbench.spec.errors import InputFileError
 from orbitbench.spec.knobs import MT_RTL
 from orbitbench.spec.multitile import MultiTileConfig
@@ -20,7 +21,7 @@ from orbitbench.spec.paths import RTL_DIR, SIM_BUILD
 
 from .verilator import Design, write_if_changed
 
-__all__ = ["rtl_file", "tile_design", "mt_rtl_dir", "multitile_verilog"]
+__all__ = ["rtl_file", "tile_public", "tile_design", "mt_rtl_dir", "multitile_verilog"]
 
 
 def rtl_file(top: str, rtl_dir: Path = RTL_DIR) -> Path:
@@ -29,6 +30,18 @@ def rtl_file(top: str, rtl_dir: Path = RTL_DIR) -> Path:
     if not path.exists():
         raise InputFileError(f"{path} does not exist; run 'make rtl'")
     return path
+
+
+def tile_public(cfg: TileConfig) -> list[tuple[str, str]]:
+    """The tile's signals cocotb sees: its ports and every signal of its components
+    (:data:`hdl_gen.tile.COMPONENTS`: registers, controller state, scratchpads, operand and
+    drain pipelines, throttle); the array and requantizer internals stay private so that
+    Verilator can optimise them. ECC profiles: also the storage array ``mem`` inside each
+    ECC memory, for the backdoor and upsets."""
+    public = [(cfg.top_name, "*"), *((f"{cfg.top_name}.{c}", "*") for c in COMPONENTS)]
+    if cfg.ecc:
+        public.append((f"{cfg.top_name}.*", "mem"))
+    return public
 
 
 def tile_design(cfg: TileConfig, rtl_dir: Path = RTL_DIR, *, harness: bool = True,
@@ -46,11 +59,7 @@ def tile_design(cfg: TileConfig, rtl_dir: Path = RTL_DIR, *, harness: bool = Tru
     # The tile runs inside the testbench harness (an HDL bus player, hdl_gen.harness).
     harness_top, text = emit_harness(cfg.top_name)
     harness_v = write_if_changed(Path(build_root) / "harness" / f"{harness_top}.v", text)
-    # The tile's top module holds the ports, scratchpads and control state; the array and
-    # requantizer internals stay private so Verilator can optimise them.
-    public = [(cfg.top_name, "*"), (harness_top, "*")]
-    if cfg.ecc:  # the storage arrays inside the ECC memories, for the backdoor and upsets
-        public.append((f"{cfg.top_name}.*", "mem"))
+    public = [*tile_public(cfg), (harness_top, "*")]
     return Design(top=harness_top, sources=(path, harness_v), params=cfg.as_dict(),
                   public=tuple(public))
 

@@ -10,6 +10,7 @@ import pytest
 from amaranth.hdl import Fragment
 
 import hdl_gen.tile
+import hdl_gen.tile_scratchpads
 from fault_campaigns.plan import DEFAULT_MBU_SIZES
 from fault_campaigns.stats import wilson
 from golden_models import scrub
@@ -327,7 +328,7 @@ def test_tile_memories_match_the_generated_tile(monkeypatch):
             super().__init__(**kwargs)
             built.append((kwargs["name"], kwargs["depth"], kwargs["width"]))
 
-    monkeypatch.setattr(hdl_gen.tile, "EccMemory", Recording)
+    monkeypatch.setattr(hdl_gen.tile_scratchpads, "EccMemory", Recording)
     cfg = TileConfig(rows=4, cols=4, max_m=16, max_k=32, max_n=16, hardening="ecc")
     Fragment.get(hdl_gen.tile.GemmTile(cfg), None)
     assert sorted(built) == sorted((m.name, m.words, m.data_width) for m in tile_memories(cfg))

@@ -83,8 +83,10 @@ def test_file_set_check_can_fail(rendered):
 
 
 def _memories(text: str, module: str) -> dict[str, tuple[int, int]]:
-    """name -> (width, depth) of the memory arrays declared in Verilog ``module``."""
-    body = text[text.index(f"module {module}("):]
+    """name -> (width, depth) of the memory arrays declared in Verilog ``module`` (a
+    submodule's name is an escaped identifier, ``\\top.sub``)."""
+    header = f"module \\{module} (" if "." in module else f"module {module}("
+    body = text[text.index(header):]
     body = body[:body.index("endmodule")]
     decls = re.findall(r"^\s*reg \[(\d+):(\d+)\] (\S+) \[(\d+):(\d+)\];", body, re.M)
     return {name: (abs(int(hi) - int(lo)) + 1, abs(int(d1) - int(d0)) + 1)
@@ -106,7 +108,7 @@ def test_manifest_describes_the_verilog_it_lists(rendered):
         assert cfg == CONFIGS[entry["config"]] and entry["file"] == f"{cfg.top_name}.v"
         if cfg.ecc:
             continue  # ECC scratchpads are EccMemory submodules (tests/hdl_gen/test_ecc_mem.py)
-        mems = _memories(rendered[entry["file"]], cfg.top_name)
+        mems = _memories(rendered[entry["file"]], f"{cfg.top_name}.scratchpads")
         assert sum(1 for n in mems if n.startswith("a_bank")) == cfg.rows
         assert sum(1 for n in mems if n.startswith("b_bank")) == cfg.cols
         assert mems["a_bank0"] == (32, cfg.max_m // cfg.rows * cfg.max_k // 4)
@@ -119,7 +121,7 @@ def test_manifest_check_catches_wrong_params(rendered):
     entry = next(d for d in json.loads(rendered[emit.MANIFEST])["designs"]
                  if d["config"] == "small")
     wrong = TileConfig(**{**entry["params"], "rows": 8, "max_m": 64})
-    mems = _memories(rendered[entry["file"]], wrong.top_name)
+    mems = _memories(rendered[entry["file"]], f"{wrong.top_name}.scratchpads")
     assert sum(1 for n in mems if n.startswith("a_bank")) != wrong.rows
 
 

@@ -55,17 +55,17 @@ def run_rtl(dut, steps, observe=None):
             ctx.set(dut.code, step.get("code", 0))
             ctx.set(dut.sample, step.get("sample", 0))
             write = step.get("write")
-            ctx.set(dut.reg_we, write is not None)
+            ctx.set(dut.regs.we, write is not None)
             if write is not None:
-                ctx.set(dut.reg_addr, IDX[write[0]])
-                ctx.set(dut.reg_wdata, write[1])
+                ctx.set(dut.regs.addr, IDX[write[0]])
+                ctx.set(dut.regs.wdata, write[1])
             await ctx.tick()
-            ctx.set(dut.reg_we, 0)
+            ctx.set(dut.regs.we, 0)
             ctx.set(dut.sample, 0)
             row = [ctx.get(dut.level), ctx.get(dut.dvfs)]
             for reg in (Reg.THERM_STATUS, Reg.THERM_EVENTS, Reg.THERM_TEMP):
-                ctx.set(dut.reg_addr, IDX[reg])
-                row.append(ctx.get(dut.reg_rdata))
+                ctx.set(dut.regs.addr, IDX[reg])
+                row.append(ctx.get(dut.regs.rdata))
             out.append(tuple(row))
             if observe is not None:
                 observe(ctx, out)
@@ -179,15 +179,15 @@ def test_registers_reset_values_and_write_read():
 
     async def tb(ctx):
         for reg in THERM_REGS:
-            ctx.set(dut.reg_addr, IDX[reg])
-            got[reg] = ctx.get(dut.reg_rdata)
+            ctx.set(dut.regs.addr, IDX[reg])
+            got[reg] = ctx.get(dut.regs.rdata)
         for reg, value, expect in writes:
-            ctx.set(dut.reg_addr, IDX[reg])
-            ctx.set(dut.reg_wdata, value)
-            ctx.set(dut.reg_we, 1)
+            ctx.set(dut.regs.addr, IDX[reg])
+            ctx.set(dut.regs.wdata, value)
+            ctx.set(dut.regs.we, 1)
             await ctx.tick()
-            ctx.set(dut.reg_we, 0)
-            assert ctx.get(dut.reg_rdata) == expect, reg.name
+            ctx.set(dut.regs.we, 0)
+            assert ctx.get(dut.regs.rdata) == expect, reg.name
 
     sim = Simulator(dut)
     sim.add_clock(1e-6)
@@ -225,8 +225,8 @@ def test_clock_enable_duty_cycle(level):
             ces.append(ctx.get(dut.ce))
             await ctx.tick()
         ctx.set(dut.busy, 0)
-        ctx.set(dut.reg_addr, IDX[Reg.THERM_THROTTLED])
-        seen["ces"], seen["throttled"] = ces, ctx.get(dut.reg_rdata)
+        ctx.set(dut.regs.addr, IDX[Reg.THERM_THROTTLED])
+        seen["ces"], seen["throttled"] = ces, ctx.get(dut.regs.rdata)
         seen["level"] = ctx.get(dut.level)
 
     sim = Simulator(dut)
