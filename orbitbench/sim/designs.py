@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hdl_gen.emit import emit_tile
-from hdl_gen.harness.player import emit_harness
+from hdl_gen.harness.player import Mode, emit_player, tile_target
 from hdl_gen.multitile import emit_multitile
 from orbitbench.spec.errors import InputFileError
 from orbitbench.spec.knobs import MT_RTL
@@ -43,8 +43,8 @@ def tile_design(cfg: TileConfig, rtl_dir: Path = RTL_DIR, *, harness: bool = Tru
     if not harness:
         return Design(top=cfg.top_name, sources=(path,), params=cfg.as_dict(),
                       public=((cfg.top_name, "*"),))
-    # The tile runs inside the testbench harness (an HDL bus player, hdl_gen.harness).
-    harness_top, text = emit_harness(cfg.top_name)
+    # The tile runs inside the testbench harness (the HDL bus player, hdl_gen.harness).
+    harness_top, text = emit_player(tile_target(cfg), mode=Mode.STARTED)
     harness_v = write_if_changed(Path(build_root) / "harness" / f"{harness_top}.v", text)
     # The tile's top module holds the ports, scratchpads and control state; the array and
     # requantizer internals stay private so Verilator can optimise them.
