@@ -8,6 +8,9 @@
 * :mod:`.plan`: fault models (``seu``, ``mbu``) and the seeded injection plan.
 * :mod:`.campaign`: run and resume campaigns (local workers, Dask, shards, merge) into
   :mod:`.db` (SQLite).
-* :mod:`.stats`, :mod:`.summary`, :mod:`.report`: intervals, AVF, FIT; tables and HTML.
-* :mod:`.replay`, :mod:`.nightly`, :mod:`.gate`, :mod:`.cli`: the commands.
+* :mod:`.recipes`: workloads from JSON-able recipes (what a database stores to resume).
+* :mod:`.stats`, :mod:`.summary`: intervals, AVF, FIT; :mod:`.replay`: one injection again.
+
+The suites (nightly, NoC, gate) and the reports are applications: :mod:`orbitbench.apps.suites`,
+:mod:`orbitbench.apps.report`.
 """

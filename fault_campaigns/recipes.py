@@ -16,7 +16,8 @@ Three kinds, the same the CLI offers:
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+import inspect
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from orbitbench.spec.errors import UsageError
@@ -25,7 +26,8 @@ from orbitbench.spec.params import get_config
 from .tile_workload import tile_workload
 from .workload import Event, Preload, Workload
 
-__all__ = ["from_recipe", "parse_event", "read_words", "FACTORY_ALIASES", "WorkloadError"]
+__all__ = ["from_recipe", "check_recipe", "tile_recipe", "factory_recipe", "resolve_factory",
+           "parse_event", "read_words", "FACTORY_ALIASES", "WorkloadError"]
 
 #: Workload factories that moved: the reference a database stored -> where it lives now.
 #: Databases name their workload by reference, so an old one must keep resolving.
@@ -80,7 +82,7 @@ def from_recipe(recipe: Mapping) -> Workload:
             elem_signed=bool(recipe.get("elem_signed", False)),
             extra_args=tuple(recipe.get("args") or ()))
     elif kind == "factory":
-        work = _factory(str(recipe["ref"]))(**(recipe.get("kwargs") or {}))
+        work = resolve_factory(str(recipe["ref"]))(**(recipe.get("kwargs") or {}))
         if not isinstance(work, Workload):
             raise WorkloadError(f"{recipe['ref']} returned {type(work).__name__}, not a "
                                 "fault_campaigns.workload.Workload")
@@ -89,8 +91,15 @@ def from_recipe(recipe: Mapping) -> Workload:
     return work
 
 
-def _factory(ref: str):
-    """The function ``ref`` (``package.module:function``) names, through :data:`FACTORY_ALIASES`."""
+def resolve_factory(ref: str):
+    """The function ``ref`` (``package.module:function``) names, through :data:`FACTORY_ALIASES`.
+
+    Raises
+    ------
+    WorkloadError
+        ``ref`` is not ``module:function``, the module cannot be imported or has no such
+        function.
+    """
     ref = FACTORY_ALIASES.get(ref, ref)
     module, _, func = ref.partition(":")
     if not module or not func:
@@ -104,3 +113,55 @@ def _factory(ref: str):
     if not callable(getattr(mod, func, None)):
         raise WorkloadError(f"workload {ref!r}: module {module!r} has no function {func!r}")
     return getattr(mod, func)
+
+
+def tile_recipe(config: str, gemm: Sequence[int], seed: int = 1) -> dict:
+    """The recipe of the tile's GEMM workload (the ``"tile"`` kind)."""
+    return {"kind": "tile", "config": config, "gemm": [int(x) for x in gemm], "seed": seed}
+
+
+def factory_recipe(ref: str, **kwargs) -> dict:
+    """The recipe of the workload ``ref`` (``package.module:function``) returns for
+    ``kwargs`` (the ``"factory"`` kind)."""
+    return {"kind": "factory", "ref": ref, "kwargs": kwargs}
+
+
+def check_recipe(recipe: Mapping) -> None:
+    """Check ``recipe`` without building anything: its kind, the tile configuration and GEMM
+    shape, the factory (importable, and ``kwargs`` fit its signature), a design's top and
+    sources. :func:`from_recipe` may still refuse it later (e.g. a GEMM too large for the
+    tile's harness), but a misspelt name fails here, in milliseconds.
+
+    Raises
+    ------
+    WorkloadError
+        What is wrong with the recipe.
+    """
+    kind = recipe.get("kind")
+    if kind == "tile":
+        missing = [k for k in ("config", "gemm", "seed") if k not in recipe]
+        if missing:
+            raise WorkloadError(f"a tile recipe needs {', '.join(missing)}: {dict(recipe)}")
+        try:
+            get_config(recipe["config"])
+        except ValueError as exc:
+            raise WorkloadError(str(exc)) from None
+        gemm = recipe["gemm"]
+        if (isinstance(gemm, str | bytes) or not isinstance(gemm, Sequence) or len(gemm) != 3
+                or not all(isinstance(x, int) and x >= 1 for x in gemm)):
+            raise WorkloadError(f"a tile recipe's gemm is [M, K, N] >= 1, not {gemm!r}")
+    elif kind == "factory":
+        func = resolve_factory(str(recipe.get("ref")))
+        kwargs = recipe.get("kwargs") or {}
+        try:
+            inspect.signature(func).bind(**kwargs)
+        except TypeError as exc:
+            raise WorkloadError(f"workload {recipe['ref']!r}: {exc}") from None
+    elif kind == "verilog":
+        if not recipe.get("top") or not recipe.get("sources"):
+            raise WorkloadError(f"a verilog recipe needs top and sources: {dict(recipe)}")
+        for source in recipe["sources"]:
+            if not Path(source).is_file():
+                raise WorkloadError(f"verilog recipe of {recipe['top']!r}: no file {source}")
+    else:
+        raise WorkloadError(f"recipe kind must be 'tile', 'verilog' or 'factory', not {kind!r}")

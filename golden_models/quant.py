@@ -37,7 +37,15 @@ import math
 
 import numpy as np
 
-from orbitbench.spec.params import INT8_MAX, INT8_MIN, INT32_MAX, INT32_MIN, SHIFT_MAX, SHIFT_MIN
+from orbitbench.spec.params import (
+    INT8_MAX,
+    INT8_MIN,
+    INT32_MAX,
+    INT32_MIN,
+    ROUNDINGS,
+    SHIFT_MAX,
+    SHIFT_MIN,
+)
 
 __all__ = [
     "ROUNDINGS",
@@ -53,7 +61,6 @@ __all__ = [
 
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 #: The two roundings of TFLite's MultiplyByQuantizedMultiplier (module docstring).
-ROUNDINGS = ("double", "single")
 
 
 def check_rounding(rounding) -> str:

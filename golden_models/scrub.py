@@ -50,6 +50,7 @@ import numpy as np
 
 from golden_models.power import PowerParams
 from golden_models.secded import SecdedCode
+from orbitbench.spec.errors import UsageError
 
 __all__ = [
     "DEFAULT_F_CLK_HZ",
@@ -90,7 +91,7 @@ _FIT_PER_PER_SECOND = 3600.0 * 1e9  # failures/s -> failures per 1e9 device-hour
 _KINDS = ("due", "sdc", "total")
 
 
-class ScrubTargetError(ValueError):
+class ScrubTargetError(UsageError, ValueError):
     """No scrub interval meets the target: even the fastest scrub leaves more failures."""
 
 

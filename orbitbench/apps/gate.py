@@ -1,16 +1,20 @@
 """CI gate (``make gate``): a small campaign that fails when hardening stops paying for itself.
 
-Runs the gate campaign (``fault_campaigns/gate.json``: workload, count, seed, fault model)
+Runs the gate campaign (``orbitbench/apps/gate.json``: workload, count, seed, fault model)
 on the unprotected tile and on the hardened one, then fails (exit 1) when
 
 1. the hardened profile's SDC AVF upper bound (Wilson, at the file's confidence) exceeds
    ``max_sdc_avf_upper`` from the same file, or
 2. the hardened profile is not better than ``none`` at that confidence: its SDC AVF upper
    bound must lie below the lower bound of ``none``'s (non-overlapping Wilson intervals,
-   a conservative test).
+   a conservative test), or
+3. a profile did not run (reported and skipped as in every suite,
+   :func:`orbitbench.apps.suites.run_suite`).
 
 The thresholds live in the checked-in file so that tightening them is a reviewed change;
 ``--threshold`` overrides condition 1 for a trial (``make gate GATE_THRESHOLD=0.001``).
+Writes ``campaigns/gate/<config>.db``, ``summary.json`` (with the verdict) and
+``report.html``. Exit status 2 when the gate file is missing or malformed.
 """
 
 from __future__ import annotations
@@ -18,17 +22,74 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
-from fault_campaigns.campaign import CampaignSpec, default_workers, run_campaign
-from fault_campaigns.recipes import from_recipe
-from fault_campaigns.summary import summarize
-from orbitbench.apps.report import fmt_prop, summary_table
-from orbitbench.apps.ui import console, live_progress
+from rich.markup import escape
 
-__all__ = ["GATE_FILE", "evaluate", "main"]
+from fault_campaigns.campaign import default_workers
+from fault_campaigns.plan import FAULT_MODELS
+from fault_campaigns.recipes import WorkloadError, check_recipe, tile_recipe
+from orbitbench.apps.report import fmt_prop
+from orbitbench.apps.suites import Profile, Suite, positive_int, report_suite, run_suite
+from orbitbench.apps.ui import console
+from orbitbench.spec.errors import UsageError
+
+__all__ = ["GATE_FILE", "GateFileError", "load_gate", "gate_suite", "evaluate", "main"]
 
 GATE_FILE = Path(__file__).resolve().with_name("gate.json")
+
+#: field of the gate file -> (the types it may have, what to call them in a message)
+_FIELDS = {"baseline_config": ((str,), "a string"), "hardened_config": ((str,), "a string"),
+           "gemm": ((list,), "a list [M, K, N]"), "gemm_seed": ((int,), "an integer"),
+           "count": ((int,), "an integer"), "seed": ((int,), "an integer"),
+           "model": ((str,), "a string"), "confidence": ((int, float), "a number"),
+           "max_sdc_avf_upper": ((int, float), "a number")}
+
+
+class GateFileError(UsageError, ValueError):
+    """The gate file is missing, not JSON, or a field is missing or out of range."""
+
+
+def gate_suite(gate: Mapping) -> Suite:
+    """The gate's two profiles, ``none (<baseline>)`` and ``hardened (<hardened>)``, from
+    a gate file's fields; their databases are ``<config>.db``."""
+    return Suite("gate", "orbitbench CI gate", Path("campaigns/gate"), tuple(
+        Profile(f"{label} ({config})", tile_recipe(config, gate["gemm"], gate["gemm_seed"]),
+                model=gate["model"], count=gate["count"], confidence=gate["confidence"],
+                seed=gate["seed"], db=config)
+        for label, config in (("none", gate["baseline_config"]),
+                              ("hardened", gate["hardened_config"]))))
+
+
+def load_gate(path: Path) -> dict:
+    """The gate file's fields, checked (nothing is built).
+
+    Raises
+    ------
+    GateFileError
+        The file cannot be read or parsed, a field is missing, has the wrong type or is out
+        of range, or names a configuration that does not exist.
+    """
+    try:
+        gate = json.loads(Path(path).read_text())
+        if not isinstance(gate, dict):
+            raise ValueError("not a JSON object")
+        for key, (types, what) in _FIELDS.items():
+            if key not in gate:
+                raise ValueError(f"no field {key!r}")
+            if isinstance(gate[key], bool) or not isinstance(gate[key], types):
+                raise ValueError(f"{key} must be {what}, not {gate[key]!r}")
+        if gate["model"] not in FAULT_MODELS:
+            raise ValueError(f"model must be one of {', '.join(FAULT_MODELS)}, not "
+                             f"{gate['model']!r}")
+        if gate["count"] < 1 or not 0 < gate["confidence"] < 1:
+            raise ValueError("count must be at least 1 and confidence in (0, 1)")
+        for profile in gate_suite(gate).profiles:
+            check_recipe(profile.recipe)
+    except (OSError, ValueError, WorkloadError) as exc:
+        raise GateFileError(f"gate file {path}: {exc}") from None
+    return gate
 
 
 def evaluate(hardened: dict, baseline: dict, threshold: float) -> list[str]:
@@ -51,39 +112,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threshold", type=float, default=None,
                         help="override max_sdc_avf_upper from the gate file")
     parser.add_argument("--out", type=Path, default=Path("campaigns/gate"))
-    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--workers", type=positive_int, default=default_workers())
     args = parser.parse_args(argv)
     try:
-        gate = json.loads(args.gate_file.read_text())
-        threshold = gate["max_sdc_avf_upper"] if args.threshold is None else args.threshold
-        profiles = {"none": gate["baseline_config"], "hardened": gate["hardened_config"]}
-    except (OSError, ValueError, KeyError) as e:
-        console.print(f"[bold red]error:[/] gate file {args.gate_file}: {e}")
+        gate = load_gate(args.gate_file)
+    except GateFileError as exc:
+        console.print(f"[bold red]error:[/] {escape(str(exc))}")
         return 2
-    summaries = {}
-    for label, config in profiles.items():
-        recipe = {"kind": "tile", "config": config, "gemm": gate["gemm"],
-                  "seed": gate["gemm_seed"]}
-        spec = CampaignSpec(from_recipe(recipe), count=gate["count"], seed=gate["seed"],
-                            model=gate["model"], confidence=gate["confidence"], recipe=recipe)
-        db = args.out / f"{config}.db"
-        bar, update = live_progress(f"{label} ({config})")
-        with bar:
-            run_campaign(spec, db, workers=args.workers, progress=update)
-        summaries[f"{label} ({config})"] = summarize(db)
-    console.print(summary_table(summaries))
-    hardened, baseline = summaries[f"hardened ({profiles['hardened']})"], summaries[
-        f"none ({profiles['none']})"]
-    failures = evaluate(hardened, baseline, threshold)
-    console.print(f"threshold: hardened SDC AVF upper bound <= {threshold:.4g} "
-                  f"({'--threshold' if args.threshold is not None else args.gate_file.name})")
+    threshold = gate["max_sdc_avf_upper"] if args.threshold is None else args.threshold
+    suite = gate_suite(gate)
+    baseline, hardened = suite.names
+    result = run_suite(suite, args.out, workers=args.workers)
+    failures = [f"profile {name} did not run: {message}"
+                for name, message in result.errors.items()]
+    if not failures:
+        failures = evaluate(result.summaries[hardened], result.summaries[baseline], threshold)
+    source = "--threshold" if args.threshold is not None else args.gate_file.name
+    report_suite(result, args.out, verdict={"passed": not failures, "reasons": failures,
+                                            "threshold": threshold, "threshold_from": source})
+    console.print(f"threshold: hardened SDC AVF upper bound <= {threshold:.4g} ({source})")
     if failures:
         for f in failures:
-            console.print(f"[bold red]GATE FAILED:[/] {f}")
+            console.print(f"[bold red]GATE FAILED:[/] {escape(f)}")
         return 1
     console.print("[bold green]GATE PASSED[/]: hardened SDC AVF "
-                  f"{fmt_prop(hardened['overall']['sdc_avf'])} vs unprotected "
-                  f"{fmt_prop(baseline['overall']['sdc_avf'])}")
+                  f"{fmt_prop(result.summaries[hardened]['overall']['sdc_avf'])} vs unprotected "
+                  f"{fmt_prop(result.summaries[baseline]['overall']['sdc_avf'])}")
     return 0
 
 

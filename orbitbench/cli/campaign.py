@@ -6,11 +6,8 @@ Registered into the ``orbitbench`` command line by :func:`add_commands`.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
-
-from rich.table import Table
 
 from fault_campaigns.campaign import EXECUTORS, CampaignSpec, default_workers, merge, run_campaign
 from fault_campaigns.plan import DEFAULT_MBU_SIZES, FAULT_MODELS, parse_sizes
@@ -19,7 +16,7 @@ from fault_campaigns.replay import replay
 from fault_campaigns.summary import summarize
 from fault_campaigns.targets import enumerate_state, select
 from fault_campaigns.tile_workload import DEFAULT_GEMM
-from orbitbench.apps.report import summary_table, write_html
+from orbitbench.apps.report import Mark, Table, summary_table, write_html, write_json
 from orbitbench.apps.ui import console, live_progress
 from orbitbench.sim import SIM_BUILD
 from orbitbench.spec.params import CONFIGS
@@ -136,7 +133,7 @@ def _campaign(args: argparse.Namespace) -> int:
     summary = summarize(db)
     console.print(summary_table({work.name: summary}))
     if args.json:
-        Path(args.json).write_text(json.dumps(summary, indent=2))
+        write_json(Path(args.json), summary)
         console.print(f"summary: {args.json}")
     if args.html:
         write_html(Path(args.html), {work.name: summary})
@@ -154,26 +151,24 @@ def _targets(args: argparse.Namespace) -> int:
         for v in targets.vars:
             console.print(f"{v.path}\t{v.kind}\t{v.width}x{v.depth}\t{v.bits}", markup=False,
                           highlight=False)
-    table = Table(title=f"fault targets of {work.top}")
-    for col in ("module", "flip-flop bits", "memory bits", "variables"):
-        table.add_column(col, justify="right" if col != "module" else "left")
+    table = Table(f"fault targets of {work.top}",
+                  ["module", "flip-flop bits", "memory bits", "variables"])
     for module, row in targets.per_module().items():
-        table.add_row(module, str(row["ff"]), str(row["mem"]), str(row["vars"]))
-    table.add_row("[bold]total", f"[bold]{targets.ff_bits}", f"[bold]{targets.mem_bits}",
-                  f"[bold]{len(targets.vars)}")
-    console.print(table)
+        table.add_row(module, row["ff"], row["mem"], row["vars"])
+    table.add_row(*(Mark(str(x), "strong") for x in ("total", targets.ff_bits, targets.mem_bits,
+                                                       len(targets.vars))))
+    console.print(table.rich())
     if args.json:
-        Path(args.json).write_text(json.dumps([v.__dict__ for v in targets.vars], indent=1))
+        write_json(Path(args.json), [v.__dict__ for v in targets.vars], indent=1)
     return 0
 
 
 def _replay(args: argparse.Namespace) -> int:
 
     out = replay(args.db, args.id, waves=args.waves)
-    table = Table(title=f"replay of injection {args.id}", show_header=False)
-    for key, value in out.items():
-        table.add_row(key, str(value))
-    console.print(table)
+    table = Table(f"replay of injection {args.id}", ["field", "value"],
+                  [[k, v] for k, v in out.items()], left=("field", "value"), header=False)
+    console.print(table.rich())
     return 0 if out["matches_database"] is not False else 1
 
 
@@ -189,7 +184,7 @@ def _report(args: argparse.Namespace) -> int:
                  else summarize(db) for db in args.dbs}
     console.print(summary_table(summaries))
     if args.json:
-        Path(args.json).write_text(json.dumps(summaries, indent=2))
+        write_json(Path(args.json), summaries)
     if args.html:
         write_html(Path(args.html), summaries)
         console.print(f"report: {args.html}")

@@ -29,13 +29,13 @@ from golden_models.thermal_loop import ThermalError
 from orbitbench.sim import ToolchainError
 from orbitbench.spec.errors import UsageError
 
-from . import campaign, thermal, tile
+from . import campaign, scrub, thermal, tile
 
 __all__ = ["main", "COMMANDS"]
 
 #: The subcommand modules, in the order ``orbitbench --help`` lists them; each has
 #: ``add_commands(subparsers)``.
-COMMANDS = (tile, campaign, thermal)
+COMMANDS = (tile, campaign, thermal, scrub)
 
 # What a user can cause, printed as one line with exit status 2. The UsageError family is the
 # rule; the built-in ones remain until every layer raises UsageError subclasses.

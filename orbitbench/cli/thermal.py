@@ -9,14 +9,13 @@ not complete.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from rich.console import Console
 
 from golden_models.thermal_loop import SCENARIOS, ThermalError
+from orbitbench.apps.report import thermal_table, write_json, write_thermal_html
 from orbitbench.apps.thermal import DEFAULT_OUT, run_scenario
-from orbitbench.apps.thermal_report import summary_table, write_html
 
 __all__ = ["add_commands"]
 
@@ -43,7 +42,7 @@ def _thermal(args: argparse.Namespace) -> int:
     for name in names:
         with console.status(f"thermal scenario {name} ({'model' if args.model_only else 'RTL'})"):
             run = run_scenario(SCENARIOS[name], args.orbits, args.seed, args.model_only)
-        (out / f"{name}.json").write_text(json.dumps(run))
+        write_json(out / f"{name}.json", run, indent=None)
         runs[name] = run
         verdict = "[green]PASS[/]" if run["passed"] else "[bold red]FAIL[/]"
         console.print(f"{verdict} {name}: {run['wall_s']:.1f} s wall, "
@@ -52,8 +51,8 @@ def _thermal(args: argparse.Namespace) -> int:
         for check, ok, detail in run["checks"]:
             if not ok:
                 console.print(f"   [red]{check}[/]: {detail}")
-    console.print(summary_table(runs))
-    report = write_html(out / "report.html", runs)
+    console.print(thermal_table(runs))
+    report = write_thermal_html(out / "report.html", runs)
     console.print(f"report: {report}")
     return 0 if all(r["passed"] for r in runs.values()) else 1
 

@@ -12,9 +12,9 @@ import tempfile
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from orbitbench import sim
+from orbitbench.apps.report import Mark, Table, write_json
 from orbitbench.spec.errors import UsageError
 from orbitbench.spec.knobs import REPLY, REQUEST
 from orbitbench.spec.params import CONFIGS, get_config
@@ -55,7 +55,8 @@ def _gemm(args: argparse.Namespace) -> int:
     cmd = out["cmd"]
     macs = cmd["m"] * cmd["k"] * cmd["n"]
     util = macs / (out["cycles"] * cfg.rows * cfg.cols) if out["cycles"] else 0.0
-    table = Table(title=f"orbitbench gemm: {cfg.top_name}", show_header=False)
+    table = Table(f"orbitbench gemm: {cfg.top_name}", ["field", "value"],
+                  left=("field", "value"), header=False)
     table.add_row("command", f"M={cmd['m']} K={cmd['k']} N={cmd['n']}  "
                   f"{'per-channel' if cmd['per_channel'] else 'per-tensor'}  "
                   f"zp a/b/out={cmd['a_zp']}/{cmd['b_zp']}/{cmd['out_zp']}  "
@@ -64,29 +65,28 @@ def _gemm(args: argparse.Namespace) -> int:
     table.add_row("cycles", f"{out['cycles']} (CYCLES register)")
     table.add_row("MAC utilisation", f"{util:.1%} of {cfg.rows * cfg.cols} PEs "
                   f"({macs} MACs)")
-    table.add_row("bus transfers", str(out["bus_transfers"]))
+    table.add_row("bus transfers", out["bus_transfers"])
     if args.corrupt != "none":
-        table.add_row("corrupted", f"[yellow]{args.corrupt}[/] (on purpose: must FAIL)")
-    verdict = ("[bold green]PASS[/] bit-exact with the golden model" if out["passed"]
-               else "[bold red]FAIL[/] RTL and golden model differ")
+        table.add_row("corrupted", Mark(f"{args.corrupt} (on purpose: must FAIL)", "warn"))
+    verdict = (Mark("PASS bit-exact with the golden model", "good") if out["passed"]
+               else Mark("FAIL RTL and golden model differ"))
     table.add_row("result", verdict)
-    console.print(table)
+    console.print(table.rich())
     if not out["passed"]:
         console.print(f"[red]{out['error']}[/]")
         console.print(f"log: {log}")
     if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=2))
+        write_json(Path(args.json), out)
     return 0 if out["passed"] else 1
 
 
 def _configs(args: argparse.Namespace) -> int:
-    table = Table(title="tile configurations (make rtl)")
-    for col in ("config", "top module", "array", "max M", "max K", "max N", "hardening"):
-        table.add_column(col)
+    columns = ["config", "top module", "array", "max M", "max K", "max N", "hardening"]
+    table = Table("tile configurations (make rtl)", columns, left=columns)
     for name, cfg in CONFIGS.items():
-        table.add_row(name, cfg.top_name, f"{cfg.rows}x{cfg.cols}", str(cfg.max_m),
-                      str(cfg.max_k), str(cfg.max_n), cfg.hardening)
-    console.print(table)
+        table.add_row(name, cfg.top_name, f"{cfg.rows}x{cfg.cols}", cfg.max_m, cfg.max_k,
+                      cfg.max_n, cfg.hardening)
+    console.print(table.rich())
     return 0
 
 

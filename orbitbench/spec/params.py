@@ -25,6 +25,7 @@ __all__ = [
     "SHIFT_MIN",
     "SHIFT_MAX",
     "HARDENING_PROFILES",
+    "ROUNDINGS",
 ]
 
 INT8_MIN, INT8_MAX = -128, 127
@@ -32,6 +33,9 @@ INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 # Range of the requantization shift field: 6-bit two's complement. TFLite only produces
 # -31..+30; the two remaining codes (-32, +31) follow the same formulas (see README).
 SHIFT_MIN, SHIFT_MAX = -32, 31
+#: TFLite's two builds of MultiplyByQuantizedMultiplier: gemmlowp's double rounding (the
+#: default) and TFLITE_SINGLE_ROUNDING (see golden_models.quant).
+ROUNDINGS = ("double", "single")
 #: Hardening profiles a tile can be generated with (TileConfig.hardening).
 HARDENING_PROFILES = ("none", "tmr", "ecc", "ecc_tmr")
 # The whole address map must fit 1 MiB regions (see orbitbench.spec.regmap).

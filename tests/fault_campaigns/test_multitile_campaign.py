@@ -12,8 +12,8 @@ from fault_campaigns.campaign import CampaignSpec, run_campaign
 from fault_campaigns.multitile_workload import HOST_ROUTER_LINKS, multitile_workload
 from fault_campaigns.prepare import GoldenMismatch, prepare
 from fault_campaigns.summary import summarize
-from orbitbench.apps.noc_nightly import PROFILES, _profiles, profile_recipe
 from orbitbench.apps.report import summary_table
+from orbitbench.apps.suites import SUITES, Overrides, SuiteError
 from orbitbench.sim import mt_rtl_dir
 from orbitbench.spec.multitile import MULTITILE_CONFIGS
 
@@ -82,11 +82,13 @@ def test_golden_run_refuses_a_wrong_operand():
 
 
 def test_profiles_and_recipes():
-    assert set(PROFILES) >= {"mt_none", "mt_hard", "mt_hard_link", "noc_crc"}
-    recipe = profile_recipe("mt_hard", (8, 8, 8))
-    assert recipe["kwargs"] == {"config": "mt2x2_hard", "gemm": [8, 8, 8], "seed": 1}
-    assert MULTITILE_CONFIGS[recipe["kwargs"]["config"]].noc.protection == "secded"
-    with pytest.raises(ValueError, match="profile must be one of mt_none, "):
-        profile_recipe("mt_soft")
-    with pytest.raises(Exception, match="profiles must be a comma-separated subset of"):
-        _profiles("mt_none,bogus")
+    noc = SUITES["noc"]
+    assert set(noc.names) >= {"mt_none", "mt_hard", "mt_hard_link", "noc_crc"}
+    profile = Overrides(params={"gemm": [8, 8, 8]}).apply(noc.select("mt_hard").profiles[0])
+    assert profile.recipe["kwargs"] == {"config": "mt2x2_hard", "gemm": [8, 8, 8], "seed": 1}
+    assert MULTITILE_CONFIGS[profile.recipe["kwargs"]["config"]].noc.protection == "secded"
+    with pytest.raises(SuiteError, match="profiles must be a comma-separated subset of "
+                                         "mt_none, "):
+        noc.select("mt_soft")
+    with pytest.raises(SuiteError, match="profiles must be a comma-separated subset of"):
+        noc.select("mt_none,bogus")

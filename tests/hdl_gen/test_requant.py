@@ -1,3 +1,4 @@
+# amaranth: UnusedElaboratable=no
 """hdl_gen.requant.Requantizer in the Amaranth simulator, bit-exact against golden_models.
 
 Vectors stream in back to back (a new one every cycle) and each output is compared with
@@ -61,8 +62,30 @@ CLAMPS = [
 ]
 
 
+def _exact_negative_multiples() -> list[tuple[int, int]]:
+    """(x, mult) whose product plus gemmlowp's negative nudge ``1 - 2**30`` is an exact
+    negative multiple of 2**31: the one case where truncating the high half toward zero and
+    flooring it differ by the rounding constant (a classic off-by-one). E.g. x = -1,
+    mult = 2**30 + 1: product + nudge = -2**31, high half exactly -1."""
+    pairs = []
+    for k in (1, 2, 3, 5):
+        target = k * (1 << 31) - (1 << 30) + 1  # -(x * mult)
+        for x in (1, 3, 5, 7, 25, 127, 255):
+            if target % x == 0 and target // x <= INT32_MAX:
+                pairs.append((-x, target // x))
+                pairs.append((x, -(target // x)))
+    return pairs
+
+
+EXACT_NEGATIVE = _exact_negative_multiples()
+
+
 def corner_vectors() -> dict[str, list[tuple[int, ...]]]:
     groups = {
+        "exact_negative_multiple_of_2_31": [
+            (x, 0, mult, shift, *FULL_RANGE)
+            for (x, mult), shift in itertools.product(EXACT_NEGATIVE, (-31, -8, -1, 0))
+        ],
         "int32_x_shift": [
             (acc, bias, mult, shift, *FULL_RANGE)
             for (acc, bias), mult, shift in itertools.product(ACC_BIAS, MULTS, SHIFTS)
@@ -113,10 +136,11 @@ RANDOM_SETS = [(20240601, "uniform", 3000), (31337, "tflite", 3000)]
 # --- simulation ---------------------------------------------------------------------------
 
 
-def simulate(vectors, valid=None):
+def simulate(vectors, valid=None, rounding="double", singles=None):
     """Present ``vectors`` one per cycle with ``i_valid`` from ``valid`` (all ones by default);
-    return ``(o_valid, out)`` per cycle for ``len(vectors) + LATENCY`` cycles."""
-    dut = Requantizer()
+    return ``(o_valid, out)`` per cycle for ``len(vectors) + LATENCY`` cycles. With
+    ``rounding="selectable"``, ``singles`` gives the ``single`` input per vector."""
+    dut = Requantizer(rounding)
     ports = [getattr(dut, f) for f in FIELDS]
     valid = [1] * len(vectors) if valid is None else valid
     seen = []
@@ -127,6 +151,8 @@ def simulate(vectors, valid=None):
             vec = vectors[cycle] if cycle < len(vectors) else idle
             for port, value in zip(ports, vec, strict=True):
                 ctx.set(port, value)
+            if rounding == "selectable":
+                ctx.set(dut.single, singles[cycle] if cycle < len(vectors) else 0)
             ctx.set(dut.i_valid, valid[cycle] if cycle < len(vectors) else 0)
             seen.append((ctx.get(dut.o_valid), ctx.get(dut.out)))
             await ctx.tick()
@@ -138,16 +164,16 @@ def simulate(vectors, valid=None):
     return seen
 
 
-def rtl_requantize(vectors) -> np.ndarray:
+def rtl_requantize(vectors, rounding="double", singles=None) -> np.ndarray:
     """RTL outputs for back-to-back ``vectors``, checking ``o_valid`` on the way."""
-    seen = simulate(vectors)
+    seen = simulate(vectors, rounding=rounding, singles=singles)
     assert [v for v, _ in seen] == [0] * LATENCY + [1] * len(vectors)
     return np.array([out for _, out in seen[LATENCY:]], dtype=np.int64)
 
 
-def golden(vectors) -> np.ndarray:
+def golden(vectors, rounding="double") -> np.ndarray:
     cols = np.array(vectors, dtype=np.int64).T
-    return requantize(*cols).astype(np.int64)
+    return requantize(*cols, rounding=rounding).astype(np.int64)
 
 
 def assert_bit_exact(vectors, got, expected):
@@ -169,9 +195,12 @@ def test_corner_list_covers_what_it_claims():
     sums = {((acc + bias + 2**31) % 2**32) - 2**31 for acc, bias, *_ in CORNERS}
     assert {INT32_MIN, INT32_MAX, -2, -1, 0} <= sums
     assert {v[3] for v in CORNERS} == set(range(-32, 32))
-    assert {v[2] for v in CORNERS} == set(MULTS)
+    assert set(MULTS) <= {v[2] for v in CORNERS}
     assert any(v[5] > v[6] for v in CORNERS)  # empty clamp range
     assert len(CORNERS) > 8000
+    assert (-1, 1 + (1 << 30)) in EXACT_NEGATIVE and len(EXACT_NEGATIVE) >= 6
+    for x, mult in EXACT_NEGATIVE:
+        assert (x * mult + 1 - (1 << 30)) % (1 << 31) == 0 and x * mult < 0
 
 
 @pytest.mark.parametrize("group", list(corner_vectors()))
@@ -205,6 +234,7 @@ def test_saturating_product_and_empty_range_spot_values(corner_results):
         (-5, 0, 1 << 30, 0, *FULL_RANGE): -2,  # SRDHM: -2.5 -> -2 (nudge 1 - 2**30)
         (5, 0, INT32_MAX, -1, *FULL_RANGE): 3,  # shift: 2.5 -> 3, ties away from zero
         (-5, 0, INT32_MAX, -1, *FULL_RANGE): -3,
+        (-1, 0, (1 << 30) + 1, 0, *FULL_RANGE): -1,  # product + nudge = -2**31 exactly
     }
     index = {v: i for i, v in enumerate(CORNERS)}
     for vec, want in spot.items():
@@ -275,6 +305,62 @@ def test_wrong_reference_disagrees(mutation, corner_results):
     assert np.count_nonzero(wrong != corner_results) > 0
     with pytest.raises(AssertionError, match="differ"):
         assert_bit_exact(CORNERS, corner_results, wrong)
+
+
+# --- single rounding and the selectable lane ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def single_corner_results():
+    return rtl_requantize(CORNERS, "single")
+
+
+@pytest.mark.parametrize("group", list(corner_vectors()))
+def test_single_rounding_corners_bit_exact(group, single_corner_results):
+    groups = corner_vectors()
+    start = sum(len(groups[g]) for g in itertools.takewhile(lambda g: g != group, groups))
+    vectors = groups[group]
+    got = single_corner_results[start:start + len(vectors)]
+    assert_bit_exact(vectors, got, golden(vectors, "single"))
+
+
+def test_single_rounding_spot_values(single_corner_results):
+    """Worked by hand: ties toward +inf on the exact product, no rounding term at shift 31."""
+    spot = {
+        (-10, 0, 1 << 30, -1, *FULL_RANGE): -2,  # -2.5 -> -2 (double rounding gives -3)
+        (10, 0, 1 << 30, -1, *FULL_RANGE): 3,  # 2.5 -> 3
+        (-5, 0, 1 << 30, 0, *FULL_RANGE): -2,  # -2.5 -> -2
+        (3, 0, 1 << 30, 31, *FULL_RANGE): -128,  # 3 * 2**30 (no rounding term), low 32 bits
+        (INT32_MIN, 0, INT32_MIN, 0, *FULL_RANGE): INT8_MIN,  # 2**62 / 2**31 wraps to INT32_MIN
+    }
+    index = {v: i for i, v in enumerate(CORNERS)}
+    for vec, want in spot.items():
+        got = single_corner_results[index[vec]] if vec in index else rtl_requantize(
+            [vec], "single")[0]
+        assert got == want, vec
+
+
+def test_single_rounding_wrong_reference_disagrees(single_corner_results):
+    """Negative control: the double-rounding reference does not fit the single lane."""
+    assert np.count_nonzero(golden(CORNERS, "double") != single_corner_results) > 100
+
+
+@pytest.mark.parametrize(("seed", "kind", "n"), RANDOM_SETS)
+def test_selectable_lane_follows_its_select_input(seed, kind, n):
+    """Both roundings in one lane, chosen per vector at random, back to back."""
+    vectors = random_vectors(seed, kind, n) + CORNERS[::7]
+    singles = (np.random.default_rng(seed + 1).random(len(vectors)) < 0.5).astype(int)
+    got = rtl_requantize(vectors, "selectable", singles.tolist())
+    want = np.where(singles == 1, golden(vectors, "single"), golden(vectors, "double"))
+    assert_bit_exact(vectors, got, want)
+    # Negative control: ignoring the select input is caught.
+    assert np.count_nonzero(got != golden(vectors, "double")) > 0
+
+
+def test_rounding_parameter_is_checked():
+    with pytest.raises(ValueError, match="rounding must be one of double, single or "
+                                         "selectable, not 'nearest'"):
+        Requantizer("nearest")
 
 
 def test_latency_matches_the_golden_timing_model():

@@ -60,3 +60,58 @@ def test_knob_values():
         Knob("ORBITBENCH_Y", None, "a channel knob nobody set here", "channel").require({})
     with pytest.raises(ValueError, match="knob names start with ORBITBENCH_"):
         Knob("X", None, "bad")
+
+
+# --- docs/knobs.md: the users' list of the same table ------------------------------------
+
+PAGE = REPO / "docs" / "knobs.md"
+ROW = re.compile(r"^\| `(ORBITBENCH_\w+)` \| ([^|]*?) \| (\w+) \|", re.M)
+
+
+def knob_page_problems(text: str) -> list[str]:
+    """How a knobs page differs from KNOBS: missing, extra or foreign names, wrong defaults
+    or kinds (empty: it agrees)."""
+    rows = {name: (default.strip(), kind) for name, default, kind in ROW.findall(text)}
+    problems = [f"{n} has no row" for n in KNOBS if n not in rows]
+    for name, (default, kind) in rows.items():
+        knob = KNOBS.get(name)
+        if knob is None:
+            problems.append(f"{name} has a row but is not a knob")
+            continue
+        want = "unset" if knob.default is None else f"`{knob.default}`"
+        if default != want:
+            problems.append(f"{name}: default {default!r}, not {want!r}")
+        if kind != knob.kind:
+            problems.append(f"{name}: kind {kind!r}, not {knob.kind!r}")
+    problems += [f"{n} is named but is not a knob" for n in sorted(set(NAME.findall(text)))
+                 if n not in KNOBS]
+    return problems
+
+
+def test_the_docs_page_lists_every_knob_with_its_default_and_kind():
+    assert knob_page_problems(PAGE.read_text()) == []
+
+
+def test_no_page_of_the_docs_names_a_variable_that_is_not_a_knob():
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    unknown = {n: sorted(where) for n, where in _mentions(pages).items() if n not in KNOBS}
+    assert not unknown
+
+
+def test_the_page_check_finds_a_missing_a_wrong_and_a_foreign_knob():
+    """Negative controls: each kind of disagreement is reported."""
+    good = PAGE.read_text()
+    assert knob_page_problems(good) == []
+    first = next(iter(KNOBS.values()))
+    row = next(line for line in good.splitlines() if line.startswith(f"| `{first.name}` |"))
+    assert knob_page_problems(good.replace(row + "\n", "")) == [f"{first.name} has no row"]
+    want = "unset" if first.default is None else f"`{first.default}`"
+    wrong = row.replace(f"| {want} |", "| `42` |")
+    assert knob_page_problems(good.replace(row, wrong)) == [
+        f"{first.name}: default '`42`', not {want!r}"]
+    other = "channel" if first.kind == "user" else "user"
+    assert knob_page_problems(good.replace(row, row.replace(f" {first.kind} ", f" {other} "))) \
+        == [f"{first.name}: kind {other!r}, not {first.kind!r}"]
+    extra = good + "\n| `ORBITBENCH_NOT_A_KNOB` | unset | user | made up |\n"
+    assert knob_page_problems(extra) == ["ORBITBENCH_NOT_A_KNOB has a row but is not a knob",
+                                         "ORBITBENCH_NOT_A_KNOB is named but is not a knob"]

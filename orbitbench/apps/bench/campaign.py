@@ -15,13 +15,13 @@ the bus, then reading the result back), prints:
   snapshots (byte copy, or fork) vs re-running each injection from reset; early stop;
 * 1 vs 2 worker processes (throughput ratio; needs 2 cores).
 
-Figures are wall-clock on this machine; run it on an otherwise idle machine.
+Figures are wall-clock on this machine; run it on an otherwise idle machine. Writes
+``bench/out/campaign.json`` and ``bench/out/campaign.html`` (the tables and the raw figures).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -34,6 +34,8 @@ from fault_campaigns.plan import make_plan
 from fault_campaigns.prepare import engine_config, prepare
 from fault_campaigns.targets import enumerate_state
 from fault_campaigns.tile_workload import tile_workload
+from orbitbench.apps.report import Table, write_json, write_tables
+from orbitbench.apps.ui import console
 from orbitbench.sim import SIM_BUILD
 from orbitbench.spec.params import get_config
 from orbitbench.spec.paths import BENCH_OUT
@@ -116,29 +118,36 @@ def main(argv: list[str] | None = None) -> int:
         "scaling_1_to_2": rate2 / rate1 if rate2 else None, "cores": cores,
         "load_avg_1min": os.getloadavg()[0],
     }
-    print(f"design {work.top}, workload {work.name}: T = {prep.cycles} cycles, "
-          f"{prep.targets.bits} target bits")
-    print(f"  injections/s (1 worker, real campaign) {rate1:10.1f}")
-    print(f"  simulated cycles per injection         {sim_cycles:10.1f}   (T = {prep.cycles})")
-    print(f"  raw Verilator cycles/s, same design    {raw:10.0f}")
-    print(f"  bound = raw / T                        {bound:10.1f} injections/s")
-    print(f"  fraction of the bound                  {rate1 / bound:10.1%}")
-    print(f"  fraction of raw speed, simulated cycles{rate1 * sim_cycles / raw:10.1%}")
-    print("levers (engine only, no database):")
-    print(f"  state public vs raw                    {public:10.0f} cycles/s "
-          f"({raw / public:.2f}x slower)")
-    print(f"  re-run from reset per injection        {reset:10.1f} injections/s")
-    print(f"  copy snapshot at the injection cycle   {copy_full:10.1f} injections/s "
-          f"({copy_full / reset:.2f}x)")
-    print(f"  + early stop at golden state           {copy_early:10.1f} injections/s "
-          f"({copy_early / copy_full:.2f}x)  <- campaigns")
-    print(f"  fork snapshot instead of copy (+early) {fork_early:10.1f} injections/s "
-          f"({fork_early / copy_early:.2f}x)")
+    speed = Table(f"make bench-campaign: design {work.top}, workload {work.name}: T = "
+                  f"{prep.cycles} cycles, {prep.targets.bits} target bits",
+                  ["figure", "value", "detail"], left=("figure", "detail"))
+    speed.add_row("injections/s (1 worker, real campaign)", f"{rate1:.1f}", "")
+    speed.add_row("simulated cycles per injection", f"{sim_cycles:.1f}", f"T = {prep.cycles}")
+    speed.add_row("raw Verilator cycles/s, same design", f"{raw:.0f}", "")
+    speed.add_row("bound = raw / T", f"{bound:.1f}", "injections/s")
+    speed.add_row("fraction of the bound", f"{rate1 / bound:.1%}", "")
+    speed.add_row("fraction of raw speed, simulated cycles", f"{rate1 * sim_cycles / raw:.1%}",
+                  "")
     if rate2:
-        print(f"workers: 2 -> {rate2:.1f} injections/s = {rate2 / rate1:.2f}x of 1 worker")
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(out, indent=2))
-    print(f"(json: {args.json})")
+        speed.add_row("2 workers", f"{rate2:.1f}", f"injections/s = {rate2 / rate1:.2f}x "
+                      "of 1 worker")
+    levers = Table("levers (engine only, no database)", ["lever", "value", "detail"],
+                   left=("lever", "detail"))
+    levers.add_row("state public vs raw", f"{public:.0f} cycles/s",
+                   f"{raw / public:.2f}x slower")
+    levers.add_row("re-run from reset per injection", f"{reset:.1f} injections/s", "")
+    levers.add_row("copy snapshot at the injection cycle", f"{copy_full:.1f} injections/s",
+                   f"{copy_full / reset:.2f}x")
+    levers.add_row("+ early stop at golden state", f"{copy_early:.1f} injections/s",
+                   f"{copy_early / copy_full:.2f}x  <- campaigns")
+    levers.add_row("fork snapshot instead of copy (+early)", f"{fork_early:.1f} injections/s",
+                   f"{fork_early / copy_early:.2f}x")
+    console.print(speed.rich())
+    console.print(levers.rich())
+    write_json(args.json, out)
+    page = write_tables(args.json.with_suffix(".html"), "orbitbench make bench-campaign",
+                        [speed, levers], out, notes=[__doc__.split("\n\n")[0]])
+    console.print(f"wrote {args.json}, {page}")
     return 0
 
 

@@ -15,7 +15,8 @@ load. Per configuration: the zero-load latency measured at the lowest uniform lo
 :func:`golden_models.noc.zero_load_latency` averaged over all (source, destination) pairs of
 uniform traffic, and their ratio.
 
-Writes ``bench/out/noc.json``. Never run inside tests: timing is not asserted anywhere.
+Writes ``bench/out/noc.json`` and ``bench/out/noc.html`` (the tables and the raw figures).
+Never run inside tests: timing is not asserted anywhere.
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-from rich.console import Console
-from rich.table import Table
 
 from golden_models.noc import zero_load_latency
 from hdl_gen.harness.noc_traffic import emit_traffic
 from orbitbench import sim
+from orbitbench.apps.report import Table, write_json, write_tables
+from orbitbench.apps.ui import console
 from orbitbench.spec.knobs import NOC_OUT, NOC_POINTS
 from orbitbench.spec.noc import get_noc_config
 from orbitbench.spec.paths import BENCH_OUT
@@ -111,27 +112,31 @@ def run_config(name: str, length: int, warmup: int, measure: int, loads) -> dict
             "cycles_per_s": cycles / sim_s}
 
 
-def _print(console: Console, res: dict) -> None:
-    table = Table(title=f"{res['config']}: {res['length']}-flit payload packets "
-                        f"(flits/cycle per active source; latency in cycles)")
-    for col in ("pattern", "offered", "accepted", "avg lat", "p50", "p99", "max"):
-        table.add_column(col, justify="right")
+def _tables(res: dict) -> tuple[Table, Table]:
+    """The sweep of one configuration, and its saturation per pattern."""
+    sweep = Table(f"{res['config']}: {res['length']}-flit payload packets "
+                  f"(flits/cycle per active source; latency in cycles)",
+                  ["pattern", "offered", "accepted", "avg lat", "p50", "p99", "max"], left=())
     for r in res["points"]:
-        table.add_row(r["pattern"], f"{r['offered_measured']:.3f} ({r['load']:.2f})",
+        sweep.add_row(r["pattern"], f"{r['offered_measured']:.3f} ({r['load']:.2f})",
                       f"{r['accepted']:.3f}", f"{r['lat_avg']:.1f}", f"{r['lat_p50']:.1f}",
-                      f"{r['lat_p99']:.1f}", str(r["lat_max"]))
-    console.print(table)
+                      f"{r['lat_p99']:.1f}", r["lat_max"])
+    saturation = Table(f"{res['config']}: saturation", ["pattern", "saturation throughput",
+                                                         "accepted < 95 % of offered from"])
     for pattern, s in res["summary"].items():
         knee = f"{s['saturation_load']:.2f}" if s["saturation_load"] is not None else "> sweep"
-        console.print(f"  {pattern:9s} saturation throughput {s['saturation_throughput']:.3f} "
-                      f"flits/cycle/source; accepted < 95 % of offered from load {knee}")
+        saturation.add_row(pattern, f"{s['saturation_throughput']:.3f} flits/cycle/source",
+                           f"load {knee}")
+    return sweep, saturation
+
+
+def _notes(res: dict) -> list[str]:
     z = res["zero_load"]
-    console.print(f"  zero-load latency (uniform, load {z['load']}): measured "
-                  f"{z['measured']:.2f} cycles, formula {z['formula']:.2f}, ratio "
-                  f"{z['ratio']:.3f}")
-    console.print(f"  simulated {res['sim_cycles']} cycles in {res['sim_s']:.1f} s wall, "
-                  f"counter and latency-sample read-back included "
-                  f"({res['cycles_per_s'] / 1e3:.0f} k cycles/s); build {res['build_s']:.0f} s")
+    return [f"{res['config']}: zero-load latency (uniform, load {z['load']}): measured "
+            f"{z['measured']:.2f} cycles, formula {z['formula']:.2f}, ratio {z['ratio']:.3f}",
+            f"{res['config']}: simulated {res['sim_cycles']} cycles in {res['sim_s']:.1f} s "
+            f"wall, counter and latency-sample read-back included "
+            f"({res['cycles_per_s'] / 1e3:.0f} k cycles/s); build {res['build_s']:.0f} s"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,15 +150,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 1 <= args.length <= 63:
         parser.error(f"--length must be from 1 to 63, not {args.length}")
-    console = Console()
-    results = []
+    results, tables, notes = [], [], []
     for name in args.configs:
         res = run_config(name, args.length, args.warmup, args.measure, LOADS)
-        _print(console, res)
+        for table in _tables(res):
+            console.print(table.rich())
+            tables.append(table)
+        for note in _notes(res):
+            console.print(f"  {note}")
+            notes.append(note)
         results.append(res)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"loads": list(LOADS), "results": results}, indent=2) + "\n")
-    console.print(f"wrote {args.out}")
+    data = {"loads": list(LOADS), "results": results}
+    write_json(args.out, data)
+    page = write_tables(args.out.with_suffix(".html"), "orbitbench make bench-noc", tables,
+                        data, notes=notes)
+    console.print(f"wrote {args.out}, {page}")
     return 0
 
 

@@ -8,8 +8,8 @@
 (c) (b) / (a). Target: >= 10 %.
 (d) golden-model GEMM throughput (NumPy, the full requantized GEMM per call).
 
-Prints a table and writes ``bench/out/bench.json``. Never run inside tests: timing is not
-asserted anywhere.
+Prints a table and writes ``bench/out/bench.json`` and ``bench/out/bench.html`` (the table
+and the raw figures). Never run inside tests: timing is not asserted anywhere.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ import time
 from pathlib import Path
 
 import numpy as np
-from rich.console import Console
-from rich.table import Table
 
 from golden_models.gemm import gemm_requant
 from golden_models.stimulus import random_case
 from orbitbench import sim
 from orbitbench.apps.bench.raw import measure_raw
+from orbitbench.apps.report import Mark, Table, write_json, write_tables
+from orbitbench.apps.ui import console
 from orbitbench.spec.knobs import LOAD, PERF_DIMS, PERF_OUT, PERF_REPEATS
 from orbitbench.spec.params import get_config
 from orbitbench.spec.paths import BENCH_OUT
@@ -83,7 +83,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     cfg = get_config(args.config)
     dims = tuple(int(x) for x in args.dims.split(","))
-    console = Console()
     # One core for everything, as the raw figure is defined: the highest allowed CPU.
     cpu = max(os.sched_getaffinity(0))
     os.sched_setaffinity(0, {cpu})
@@ -104,11 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         "c_target": TARGET, "d_golden": golden,
         "bit_exact": bool(raw["bit_exact"] and tb["bit_exact"] and tb_back["bit_exact"]),
     }
-    table = Table(title=f"make bench: tile '{cfg.name}' ({cfg.rows}x{cfg.cols}), "
-                        f"GEMM {'x'.join(map(str, dims))}, one core (cpu {cpu})")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    table.add_column("detail")
+    table = Table(f"make bench: tile '{cfg.name}' ({cfg.rows}x{cfg.cols}), "
+                  f"GEMM {'x'.join(map(str, dims))}, one core (cpu {cpu})",
+                  ["figure", "value", "detail"], left=("figure", "detail"))
     table.add_row("(a) raw Verilator", f"{raw['cycles_per_s'] / 1e6:.3f} M cycles/s",
                   f"C++ loop, {raw['repeats']} GEMMs x {raw['cycles_per_repeat']} cycles, "
                   f"bit-exact {raw['bit_exact']}")
@@ -117,15 +114,17 @@ def main(argv: list[str] | None = None) -> int:
                   f"(CYCLES {tb['gemm_cycles'] // tb['repeats']}), {tb['bus_transfers']} "
                   "bus transfers")
     table.add_row("(c) (b) / (a)", f"{ratio:.1%}",
-                  f"target >= {TARGET:.0%}: {'met' if ratio >= TARGET else 'NOT met'}")
+                  Mark(f"target >= {TARGET:.0%}: met", "good") if ratio >= TARGET
+                  else Mark(f"target >= {TARGET:.0%}: NOT met"))
     table.add_row("(b') backdoor loads", f"{tb_back['cycles_per_s'] / 1e3:.1f} k cycles/s",
                   f"ratio {figures['c_ratio_backdoor']:.1%} (operands poked, no bus cycles)")
     table.add_row("(d) golden model", f"{golden['gemms_per_s']:.0f} GEMMs/s",
                   f"{golden['macs_per_s'] / 1e6:.0f} M MAC/s (NumPy, requantized)")
-    console.print(table)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(figures, indent=2) + "\n")
-    console.print(f"wrote {args.out}")
+    console.print(table.rich())
+    write_json(args.out, figures)
+    page = write_tables(args.out.with_suffix(".html"), "orbitbench make bench", [table],
+                        figures, notes=[__doc__.split("\n\n")[0]])
+    console.print(f"wrote {args.out}, {page}")
     return 0 if figures["bit_exact"] else 1
 
 
