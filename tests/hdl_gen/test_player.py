@@ -267,9 +267,12 @@ def test_multitile_harness_waits_on_every_tile_irq():
     assert "obt_mt_mt2x2 mt (" in text
     assert f"reg [{34 + cfg.host_addr_width - 1}:0] player_ops [63:0];" in text
     assert all(f".tile{t}__irq(" in text for t in range(cfg.tiles))
-    player = BusPlayer(multitile_target(cfg), mode="started", depth=64)
-    assert player.addr_width == cfg.host_addr_width
-    assert {"host", "tile0", "tile3", "noc_corrected"} <= set(player.signature.members)
+    name, text = emit_player(multitile_target(cfg), mode="started", depth=64)
+    assert name == "obt_mt_mt2x2_harness"
+    ports = _ports(text, name)
+    assert {"host__adr", "host__ack", "tile0__irq", "tile3__therm_code", "noc_corrected",
+            "player_start", "player_count", "player_busy"} <= ports
+    assert "player_rdata" in text
 
 
 def test_op_kinds_are_the_programs():
