@@ -27,7 +27,7 @@ from orbitbench.spec.regmap import Reg, Status
 from .engine import Ports
 from .workload import Preload, WordSpec, Workload
 
-__all__ = ["tile_workload", "harness_depth", "DEFAULT_GEMM", "COUNTER_KINDS"]
+__all__ = ["tile_workload", "harness_depth", "DEFAULT_GEMM", "COUNTER_KINDS", "STATUS_WORD"]
 
 #: The nightly workload's GEMM on the small tile (every hardening profile exists there):
 #: half the tile's capacity in M and N, full K.
