@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from cocotb.triggers import FallingEdge, First, RisingEdge
 
-from orbitbench.driver.program import BusOp, OpKind
+from orbitbench.driver.program import BusOp, OpKind, pack_ops
 
 __all__ = ["WishboneMaster", "WishbonePlayer", "BusTimeout"]
 
@@ -180,8 +180,8 @@ class WishbonePlayer:
         reads: list[int] = []
         for base in range(0, len(ops), self.depth):
             chunk = ops[base:base + self.depth]
-            for i, op in enumerate(chunk):
-                self.ops[i].value = op.pack(self.addr_width)
+            for i, word in enumerate(pack_ops(chunk, self.addr_width)):
+                self.ops[i].value = word
             self.count.value = len(chunk)
             self.start.value = 1
             await RisingEdge(self.clk)

@@ -39,8 +39,10 @@ from __future__ import annotations
 import dataclasses
 import enum
 import struct
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -70,9 +72,14 @@ def op_width(addr_width: int = ADDR_WIDTH) -> int:
     return 34 + addr_width
 
 
-@dataclass(frozen=True)
-class BusOp:
-    """One bus operation (see the module docstring).
+class _Op(NamedTuple):
+    kind: OpKind
+    addr: int
+    data: int
+
+
+class BusOp(_Op):
+    """One bus operation (see the module docstring); an immutable ``(kind, addr, data)``.
 
     Members
     -------
@@ -88,16 +95,17 @@ class BusOp:
         An address that is not a word address, or data outside 32 bits.
     """
 
-    kind: OpKind
-    addr: int = 0
-    data: int = 0
+    __slots__ = ()
 
-    def __post_init__(self):
-        object.__setattr__(self, "kind", OpKind(self.kind))
-        if self.addr < 0 or self.addr % 4:
-            raise ValueError(f"addr must be a non-negative multiple of 4, not {self.addr!r}")
-        if not 0 <= self.data <= 0xFFFF_FFFF:
-            raise ValueError(f"data must be a 32-bit word, not {self.data!r}")
+    def __new__(cls, kind: OpKind, addr: int = 0, data: int = 0):
+        # A tuple, not a dataclass: a GEMM program has thousands of ops.
+        if type(kind) is not OpKind:
+            kind = OpKind(kind)
+        if addr < 0 or addr % 4:
+            raise ValueError(f"addr must be a non-negative multiple of 4, not {addr!r}")
+        if not 0 <= data <= 0xFFFF_FFFF:
+            raise ValueError(f"data must be a 32-bit word, not {data!r}")
+        return tuple.__new__(cls, (kind, addr, data))
 
     @classmethod
     def write(cls, addr: int, data: int) -> BusOp:
@@ -132,9 +140,12 @@ class BusOp:
                    ((word >> 32) & ((1 << addr_width) - 1)) << 2, word & 0xFFFF_FFFF)
 
 
-def pack_ops(ops: Iterable[BusOp], addr_width: int = ADDR_WIDTH) -> list[int]:
-    """The packed op words of ``ops``."""
-    return [op.pack(addr_width) for op in ops]
+def pack_ops(ops: Sequence[BusOp], addr_width: int = ADDR_WIDTH) -> list[int]:
+    """The packed op words of ``ops`` (:meth:`BusOp.pack` of each)."""
+    if any(op.addr >> (addr_width + 2) for op in ops):
+        return [op.pack(addr_width) for op in ops]  # raises for the first op too wide
+    shift = {kind: int(kind) << (32 + addr_width) for kind in OpKind}
+    return [data | (addr >> 2) << 32 | shift[kind] for kind, addr, data in ops]
 
 
 #: The phases of :func:`gemm_program`, in program order.
@@ -210,10 +221,16 @@ class GemmProgram:
         out: list[int] = []
         for name in names:
             start, stop = self._bounds(name)
-            first = sum(op.kind == OpKind.READ for op in self.ops[:start])
-            count = sum(op.kind == OpKind.READ for op in self.ops[start:stop])
-            out += range(first, first + count)
+            out += range(self._reads_before[start], self._reads_before[stop])
         return tuple(out)
+
+    @cached_property
+    def _reads_before(self) -> list[int]:
+        """READ ops before op ``i``, for every ``i`` up to ``len(ops)``."""
+        counts = [0]
+        for op in self.ops:
+            counts.append(counts[-1] + (op.kind == OpKind.READ))
+        return counts
 
     def _bounds(self, name: str) -> tuple[int, int]:
         if name not in self.phases:
@@ -248,15 +265,12 @@ def contiguous_runs(indices) -> list[tuple[int, int]]:
 #: TileMemory field -> bus region, in load order (C last: only a shadow load writes it).
 _REGIONS = {"a": Region.A, "b": Region.B, "bias": Region.BIAS, "mult": Region.MULT,
             "shift": Region.SHIFT, "c": Region.C}
-_Addr = Callable[[int], int]  # tile byte address -> bus byte address
-
-
-def _same(addr: int) -> int:
-    return addr
+_WRITE, _READ = OpKind.WRITE, OpKind.READ
 
 
 class _Builder:
-    """Accumulates ops, expected read words and named reads."""
+    """Accumulates ops, expected read words and named reads. Addresses are tile byte
+    addresses plus ``offset`` (the tile's place on a multi-tile host port, else 0)."""
 
     def __init__(self):
         self.ops: list[BusOp] = []
@@ -269,6 +283,12 @@ class _Builder:
 
     def write(self, addr: int, data: int) -> None:
         self.ops.append(BusOp.write(addr, data))
+
+    def writes(self, base: int, words: np.ndarray, data: np.ndarray) -> None:
+        """WRITEs of ``data`` to words ``words`` from byte address ``base``."""
+        addrs = (base + 4 * np.asarray(words, dtype=np.int64)).tolist()
+        self.ops += [BusOp(_WRITE, a, d) for a, d in zip(addrs, np.asarray(
+            data, dtype=np.uint32).tolist(), strict=True)]
 
     def read(self, addr: int, expect: int | None) -> int:
         self.ops.append(BusOp.read(addr))
@@ -297,39 +317,38 @@ def _used_words(cfg: TileConfig, cmd: GemmCommand) -> dict[str, np.ndarray]:
 
 
 def _load_used(b: _Builder, cfg: TileConfig, cmd: GemmCommand, image: TileMemory,
-               at: _Addr) -> None:
+               offset: int = 0) -> None:
     for region, words in _used_words(cfg, cmd).items():
-        data, base = getattr(image, region), region_base(_REGIONS[region])
-        for w in words:
-            b.write(at(base + 4 * int(w)), int(data[w]))
+        b.writes(offset + region_base(_REGIONS[region]), words, getattr(image, region)[words])
 
 
-def _load_changed(b: _Builder, image: TileMemory, shadow: TileMemory, at: _Addr) -> None:
+def _load_changed(b: _Builder, image: TileMemory, shadow: TileMemory) -> None:
     for region, bus_region in _REGIONS.items():
-        new, base = getattr(image, region), region_base(bus_region)
-        for w in np.nonzero(new != getattr(shadow, region))[0]:
-            b.write(at(base + 4 * int(w)), int(new[w]))
+        new = getattr(image, region)
+        words = np.nonzero(new != getattr(shadow, region))[0]
+        b.writes(region_base(bus_region), words, new[words])
 
 
-def _command(b: _Builder, cmd: GemmCommand, at: _Addr) -> None:
+def _command(b: _Builder, cmd: GemmCommand, offset: int = 0) -> None:
     values = [cmd.m, cmd.k, cmd.n, cmd.a_zp, cmd.b_zp, cmd.out_zp, cmd.act_min, cmd.act_max,
               int(cmd.per_channel), cmd.qmult, cmd.qshift & 0x3F]
     for i, value in enumerate(values):
-        b.write(at(reg_addr(Reg.M) + 4 * i), value)
+        b.write(offset + reg_addr(Reg.M) + 4 * i, value)
 
 
 def _readback(b: _Builder, cfg: TileConfig, cmd: GemmCommand, c: np.ndarray | None,
-              at: _Addr) -> None:
+              offset: int = 0) -> None:
     words_per_row, used = cfg.max_n // 4, (cmd.n + 3) // 4
-    base = region_base(Region.C)
-    for i in range(cmd.m):
-        for w in range(i * words_per_row, i * words_per_row + used):
-            b.results[b.read(at(base + 4 * w), None if c is None else c[w])] = w
+    words = (np.arange(cmd.m)[:, None] * words_per_row + np.arange(used)).ravel().tolist()
+    base, first = offset + region_base(Region.C), len(b.expected)
+    b.ops += [BusOp(_READ, base + 4 * w) for w in words]
+    b.expected += [None] * len(words) if c is None else np.asarray(c)[words].tolist()
+    b.results.update(zip(range(first, first + len(words)), words, strict=True))
 
 
-def _counters(b: _Builder, at: _Addr, prefix: str = "") -> None:
+def _counters(b: _Builder, offset: int = 0, prefix: str = "") -> None:
     for reg in COUNTERS:
-        b.counters[prefix + reg.name] = b.read(at(reg_addr(reg)), 0)
+        b.counters[prefix + reg.name] = b.read(offset + reg_addr(reg), 0)
 
 
 def _corrupt_operand(cfg: TileConfig, cmd: GemmCommand, image: TileMemory,
@@ -416,9 +435,9 @@ def gemm_program(cfg: TileConfig, cmd: GemmCommand | None, image: TileMemory | N
 
     b = _Builder()
     if load == "used":
-        b.phase("load", lambda: _load_used(b, cfg, cmd, written, _same))
+        b.phase("load", lambda: _load_used(b, cfg, cmd, written))
     elif load == "changed":
-        b.phase("load", lambda: _load_changed(b, written, shadow, _same))
+        b.phase("load", lambda: _load_changed(b, written, shadow))
     else:
         b.phase("load", lambda: None)
     if cmd is None:
@@ -435,15 +454,15 @@ def gemm_program(cfg: TileConfig, cmd: GemmCommand | None, image: TileMemory | N
         b.cycles = b.read(reg_addr(Reg.CYCLES), cycles if timing else None)
         b.status.append(b.read(reg_addr(Reg.STATUS), status))
 
-    b.phase("command", lambda: _command(b, cmd, _same))
+    b.phase("command", lambda: _command(b, cmd))
     b.phase("irq_enable", lambda: b.write(reg_addr(Reg.IRQ_ENABLE), 1))
     b.phase("start", lambda: b.write(reg_addr(Reg.CTRL), 1))
     b.phase("wait", lambda: b.ops.append(BusOp.wait_irq(1)))
     b.phase("status", status_reads)
     b.phase("clear", lambda: b.write(reg_addr(Reg.STATUS), Status.DONE | Status.ERROR))
-    b.phase("readback", lambda: _readback(b, cfg, cmd, None if golden is None else golden.c,
-                                          _same) if readback and fits else None)
-    b.phase("counters", lambda: _counters(b, _same) if counters else None)
+    b.phase("readback", lambda: _readback(b, cfg, cmd, None if golden is None else golden.c)
+            if readback and fits else None)
+    b.phase("counters", lambda: _counters(b) if counters else None)
     return b.program(cmd=cmd, golden=golden, gemm_cycles=cycles)
 
 
@@ -464,8 +483,9 @@ def multitile_program(cfg: MultiTileConfig, golden: MultiTileResult, *,
     tile = cfg.tile
     active = [s for s in golden.shares if s.cmd is not None]
 
-    def at(t: int) -> _Addr:
-        return lambda addr: host_byte_addr(cfg, t, addr)
+    def at(t: int) -> int:
+        """Host byte address of tile (or host interface) ``t``'s byte 0."""
+        return host_byte_addr(cfg, t, 0)
 
     b = _Builder()
 
@@ -476,21 +496,21 @@ def multitile_program(cfg: MultiTileConfig, golden: MultiTileResult, *,
                 image = _corrupt_operand(tile, s.cmd, s.image, s.c)
             _load_used(b, tile, s.cmd, image, at(s.tile))
             _command(b, s.cmd, at(s.tile))
-            b.write(at(s.tile)(reg_addr(Reg.IRQ_ENABLE)), 1)
+            b.write(at(s.tile) + reg_addr(Reg.IRQ_ENABLE), 1)
 
     def status():
         for s in active:
-            b.status.append(b.read(at(s.tile)(reg_addr(Reg.STATUS)), int(Status.DONE)))
-            b.write(at(s.tile)(reg_addr(Reg.STATUS)), Status.DONE | Status.ERROR)
+            b.status.append(b.read(at(s.tile) + reg_addr(Reg.STATUS), int(Status.DONE)))
+            b.write(at(s.tile) + reg_addr(Reg.STATUS), Status.DONE | Status.ERROR)
 
     def counters():
         for s in active:
             _counters(b, at(s.tile), f"tile{s.tile}.")
         for reg in NOC_COUNTERS:
-            b.counters[f"noc.{reg.name}"] = b.read(at(cfg.noc_index)(4 * int(reg)), 0)
+            b.counters[f"noc.{reg.name}"] = b.read(at(cfg.noc_index) + 4 * int(reg), 0)
 
     b.phase("setup", setup)
-    b.phase("start", lambda: [b.write(at(s.tile)(reg_addr(Reg.CTRL)), 1) for s in active])
+    b.phase("start", lambda: [b.write(at(s.tile) + reg_addr(Reg.CTRL), 1) for s in active])
     b.phase("wait", lambda: b.ops.append(BusOp.wait_irq(sum(1 << s.tile for s in active))))
     b.phase("status", status)
     b.phase("readback", lambda: [_readback(b, tile, s.cmd, s.c, at(s.tile)) for s in active])
