@@ -2,7 +2,8 @@
 
 * :mod:`.targets`: every flip-flop and memory bit of a design (Verilator's netlist).
 * :mod:`.workload`: what runs during an injection and what counts as correct or protected;
-  :mod:`.tile_workload` / :mod:`.tile_harness`: the tile's GEMM workload.
+  :mod:`.tile_workload` / :mod:`.multitile_workload`: the tile's and the multi-tile top's
+  GEMM workloads (harness: :mod:`hdl_gen.harness.player`).
 * :mod:`.engine` (``engine.cpp``): the native engine, many injections per process.
 * :mod:`.plan`: fault models (``seu``, ``mbu``) and the seeded injection plan.
 * :mod:`.campaign`: run and resume campaigns (local workers, Dask, shards, merge) into

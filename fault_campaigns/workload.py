@@ -16,7 +16,7 @@ port           direction  meaning
 (The names are configurable, :class:`~fault_campaigns.engine.Ports`.) A design whose ports
 are different gets a small wrapper module that plays its stimulus, often from a memory the
 engine fills by backdoor before reset (:attr:`Workload.preload`); the tile's wrapper is
-:mod:`hdl_gen.harness.campaign`.
+:mod:`hdl_gen.harness.player` (mode ``autorun``).
 
 **Correct outcome.** The output word stream of the fault-free (golden) run. When the
 workload knows what that stream must be (:attr:`Workload.expected`, e.g. from the NumPy

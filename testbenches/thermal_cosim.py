@@ -68,16 +68,20 @@ class GemmSoftware:
         tb = self.tb
         m, k, n = self.dims
         case = random_case(tb.cfg, self.rng, m=m, k=k, n=n)
-        await tb.load(case.image(tb.cfg, tb.shadow))
-        expected, _ = tb.expect(case.cmd)
-        await tb.program(case.cmd)
-        await tb.write_reg(Reg.IRQ_ENABLE, 1)
-        await tb.start()
+        image = case.image(tb.cfg, tb.shadow)
+        # The tile program: operands through the bus player; command, START and the DONE
+        # clear cycle by cycle from Python; the wait for irq is this task's own (it serves
+        # shutdown clears meanwhile), so the program's wait and status phases are not played.
+        prog = tb.program_of(case.cmd, image, path="frontdoor")
+        await tb.play(prog.phase("load"))
+        tb.shadow = image.copy()
+        expected = prog.golden.c
+        await tb.play(prog.phase("command", "irq_enable", "start"), master=True)
         while tb.dut.irq.value != 1:
             await First(RisingEdge(tb.dut.irq), self.clear_request.wait())
             if self.clear_request.is_set() and tb.dut.irq.value != 1:
                 await self._clear()
-        await tb.write_reg(Reg.STATUS, Status.DONE | Status.ERROR)
+        await tb.play(prog.phase("clear"), master=True)
         if self.corrupt == "result" and self.done == 1:
             # Negative control: one flipped result bit, as an upset in C would.
             words = tb.backdoor.peek("c")
@@ -85,7 +89,9 @@ class GemmSoftware:
             tb.backdoor.poke("c", words, only=np.array([0]))
         observed = tb.backdoor.peek("c")
         bad = [int(w) for w in np.nonzero(expected != observed)[0]]
-        for w, value in (await tb.read_result(case.cmd)).items():
+        reads = await tb.play(prog.phase("readback"))
+        for i, value in zip(prog.phase_reads("readback"), reads, strict=True):
+            w = prog.result_reads[i]
             if value != expected[w] and w not in bad:
                 bad.append(w)
         if bad:

@@ -6,6 +6,11 @@ registers (never from the test), keeps a shadow of every scratchpad as the golde
 (``frontdoor``, writing only the words that changed) or straight into the memories
 (``backdoor``, zero simulated time). Results are checked word by word over the whole result
 memory against :func:`golden_models.tile.run_tile`.
+
+All bus traffic of a GEMM comes from the tile program,
+:func:`orbitbench.driver.program.gemm_program`, played through the harness's HDL bus player
+when the DUT has one, else executed cycle by cycle by the Python master (same ops, same two
+cycles per transfer).
 """
 
 from __future__ import annotations
@@ -15,25 +20,27 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, RisingEdge
+from cocotb.triggers import ClockCycles, RisingEdge, with_timeout
 
 from golden_models.secded import SecdedCode
 from golden_models.tile import TileMemory, run_tile
-from hdl_gen.harness.player import PLAYER_DEPTH
 from hdl_gen.tile import COMPONENTS
-from orbitbench.driver.program import contiguous_runs
+from orbitbench.driver.program import BusOp, GemmProgram, gemm_program
 from orbitbench.spec.knobs import DESIGN
 from orbitbench.spec.params import HARDENING_PROFILES, GemmCommand, TileConfig
-from orbitbench.spec.regmap import TILE_ID, Reg, Region, Status, reg_addr, region_base
+from orbitbench.spec.regmap import TILE_ID, Reg, Region, Status, reg_addr
 
 from .wishbone import WishboneMaster, WishbonePlayer
 
 __all__ = ["TileBackdoor", "GemmTileTestbench", "Mismatch", "CommandResult", "REGIONS",
-           "tile_scopes", "tile_signal"]
+           "RUN_PHASES", "tile_scopes", "tile_signal"]
 
 # Region name in TileMemory -> bus region.
 REGIONS = {"a": Region.A, "b": Region.B, "bias": Region.BIAS, "mult": Region.MULT,
            "shift": Region.SHIFT, "c": Region.C}
+#: The phases of a tile program (:data:`orbitbench.driver.program.PHASES`) that run a
+#: loaded command: program it, IRQ_ENABLE, START, wait for irq, STATUS/CYCLES/STATUS, clear.
+RUN_PHASES = ("command", "irq_enable", "start", "wait", "status", "clear")
 
 
 def tile_scopes(tile) -> list:
@@ -217,9 +224,9 @@ class GemmTileTestbench:
         # Inside the testbench harness the tile is instance ``tile``; a bare tile is ``dut``.
         self.tile = getattr(dut, "tile", dut)
         self.log = logging.getLogger(f"cocotb.{name}")
-        self.bus = WishboneMaster(dut, timeout=None, log=self.log.getChild("wb"))
-        self.player = (WishbonePlayer(dut, PLAYER_DEPTH) if hasattr(dut, "player_ops")
-                       else None)
+        self.bus = WishboneMaster(dut, timeout=None, log=self.log.getChild("wb"),
+                                  irqs=[dut.irq])
+        self.player = WishbonePlayer(dut) if hasattr(dut, "player_ops") else None
         self.clock = Clock(dut.clk, period_ns, unit="ns")
         self.cfg: TileConfig | None = None
         self.backdoor: TileBackdoor | None = None
@@ -263,57 +270,72 @@ class GemmTileTestbench:
         return await self.bus.read(reg_addr(reg))
 
     async def program(self, cmd: GemmCommand) -> None:
-        """Write the command registers (not START)."""
-        await self.bus.write_burst(reg_addr(Reg.M), [
-            cmd.m, cmd.k, cmd.n, cmd.a_zp, cmd.b_zp, cmd.out_zp, cmd.act_min, cmd.act_max,
-            int(cmd.per_channel), cmd.qmult & 0xFFFF_FFFF, cmd.qshift & 0x3F])
+        """Write the command registers (not START), cycle by cycle from Python."""
+        await self.play(self.program_of(cmd).phase("command"), master=True)
+
+    # --- the tile program -------------------------------------------------------------
+    def program_of(self, cmd: GemmCommand | None, image: TileMemory | None = None, *,
+                   path: str = "backdoor", readback: bool = True) -> GemmProgram:
+        """:func:`~orbitbench.driver.program.gemm_program` of ``cmd`` on ``image``: with
+        ``path="frontdoor"`` its load phase writes the words of ``image`` that differ from the
+        shadow; with ``"backdoor"`` it loads nothing (``image``, if given, is what the tile
+        holds: the expected words come from it)."""
+        if path not in ("frontdoor", "backdoor"):
+            raise ValueError(f"path must be 'frontdoor' or 'backdoor', not {path!r}")
+        if path == "frontdoor":
+            return gemm_program(self.cfg, cmd, image, load="changed", shadow=self.shadow,
+                                readback=readback)
+        return gemm_program(self.cfg, cmd, image, load="none", readback=readback)
+
+    async def play(self, ops: tuple[BusOp, ...] | list[BusOp], *, master: bool = False
+                   ) -> list[int]:
+        """Run ``ops`` through the harness's bus player (unless ``master``, or there is no
+        player: then cycle by cycle from the Python master); returns the read words."""
+        if not ops:
+            return []
+        if self.player is not None and not master:
+            return await self.player.play(ops)
+        return await self.bus.execute(ops)
+
+    async def _play_phases(self, prog: GemmProgram, *names: str) -> dict[int, int]:
+        """Play the named phases of ``prog``; returns read index -> word."""
+        words = await self.play(prog.phase(*names))
+        return dict(zip(prog.phase_reads(*names), words, strict=True))
 
     # --- memories -------------------------------------------------------------------
     async def load(self, image: TileMemory, *, path: str = "frontdoor") -> int:
         """Make the tile's scratchpads equal ``image``; returns the words transferred.
 
-        ``frontdoor`` writes every word that differs from the shadow over the bus (through
-        the harness's bus player when there is one, else cycle by cycle from Python);
-        ``backdoor`` pokes them into the arrays. Either way the shadow becomes ``image``.
+        ``frontdoor`` writes every word that differs from the shadow over the bus (the load
+        phase of the tile program, through the harness's bus player when there is one, else
+        cycle by cycle from Python); ``backdoor`` pokes them into the arrays. Either way the
+        shadow becomes ``image``.
         """
         if path not in ("frontdoor", "backdoor"):
             raise ValueError(f"path must be 'frontdoor' or 'backdoor', not {path!r}")
-        moved = 0
-        ops = []
-        for region, bus_region in REGIONS.items():
-            new = getattr(image, region)
-            changed = np.nonzero(new != getattr(self.shadow, region))[0]
-            if path == "backdoor":
+        if path == "backdoor":
+            moved = 0
+            for region in REGIONS:
+                new = getattr(image, region)
+                changed = np.nonzero(new != getattr(self.shadow, region))[0]
                 self.backdoor.poke(region, new, only=changed)
-            elif self.player is not None:
-                base = region_base(bus_region)
-                ops += [(True, base + 4 * int(w), int(new[w])) for w in changed]
-            else:
-                for start, length in contiguous_runs(changed):
-                    await self.bus.write_burst(region_base(bus_region) + 4 * start,
-                                               new[start:start + length].tolist())
-            moved += len(changed)
-        if ops:
-            await self.player.play(ops)
-        self.shadow = TileMemory(**{r: getattr(image, r).copy() for r in REGIONS})
+                moved += len(changed)
+        else:
+            ops = self.program_of(None, image, path="frontdoor").phase("load")
+            await self.play(ops)
+            moved = len(ops)
+        self._set_shadow(image)
         return moved
 
+    def _set_shadow(self, image: TileMemory) -> None:
+        self.shadow = TileMemory(**{r: getattr(image, r).copy() for r in REGIONS})
+
     async def read_result(self, cmd: GemmCommand) -> dict[int, int]:
-        """Read the result words a command wrote (rows < M, words covering n < N) over the bus."""
-        words_per_row = self.cfg.max_n // 4
-        used = (cmd.n + 3) // 4
-        words = [i * words_per_row + j for i in range(min(cmd.m, self.cfg.max_m))
-                 for j in range(used)]
-        base = region_base(Region.C)
-        if self.player is not None:
-            data = await self.player.play([(False, base + 4 * w, 0) for w in words])
-            return dict(zip(words, data, strict=True))
-        out: dict[int, int] = {}
-        for i in range(min(cmd.m, self.cfg.max_m)):
-            start = i * words_per_row
-            data = await self.bus.read_burst(base + 4 * start, used)
-            out.update(zip(range(start, start + used), data, strict=True))
-        return out
+        """Read the result words a command wrote (rows < M, words covering n < N) over the
+        bus: the tile program's readback phase (nothing for a command that does not fit)."""
+        prog = self.program_of(cmd)
+        words = await self._play_phases(prog, "readback")
+        return {prog.result_reads[i]: value for i, value in words.items()}
 
     @property
     def bus_transfers(self) -> int:
@@ -330,22 +352,23 @@ class GemmTileTestbench:
             if timeout_cycles is None:
                 await RisingEdge(self.dut.irq)
             else:
-                from cocotb.triggers import with_timeout
                 await with_timeout(RisingEdge(self.dut.irq), timeout_cycles * 10, "ns")
         status = await self.read_reg(Reg.STATUS)
         if not status & Status.DONE:
             raise AssertionError(f"irq high but STATUS=0x{status:x} has no DONE")
         return await self.read_reg(Reg.CYCLES)
 
+    def _outcome(self, prog: GemmProgram, words: dict[int, int]) -> tuple[int, bool]:
+        """(CYCLES, STATUS.ERROR) from the status phase's reads."""
+        first, second = (words[i] for i in prog.status_reads)
+        if not first & Status.DONE:
+            raise AssertionError(f"irq high but STATUS=0x{first:x} has no DONE")
+        return words[prog.cycles_read], bool(second & Status.ERROR)
+
     async def run(self, cmd: GemmCommand) -> tuple[int, bool]:
         """Program, start and wait for one command; returns (CYCLES, STATUS.ERROR)."""
-        await self.program(cmd)
-        await self.write_reg(Reg.IRQ_ENABLE, 1)
-        await self.start()
-        cycles = await self.wait_done()
-        status = await self.read_reg(Reg.STATUS)
-        await self.write_reg(Reg.STATUS, Status.DONE | Status.ERROR)
-        return cycles, bool(status & Status.ERROR)
+        prog = self.program_of(cmd, readback=False)
+        return self._outcome(prog, await self._play_phases(prog, *RUN_PHASES))
 
     def expect(self, cmd: GemmCommand) -> tuple[np.ndarray, bool]:
         """Golden result image for ``cmd`` on the current shadow (the model adapter)."""
@@ -361,9 +384,17 @@ class GemmTileTestbench:
         ``upset``, if given, is called after the command finishes and before the checks (to
         disturb the DUT on purpose).
         """
-        await self.load(image, path=path)
-        expected, exp_error = self.expect(cmd)
-        cycles, error = await self.run(cmd)
+        if path == "backdoor":
+            await self.load(image, path="backdoor")
+        prog = self.program_of(cmd, image, path=path, readback=readback)
+        expected, exp_error = prog.golden.c, prog.golden.error
+        # One play for the whole program unless the caller disturbs the DUT in between.
+        names = (*(("load",) if path == "frontdoor" else ()), *RUN_PHASES)
+        at_once = readback and upset is None and not exp_error
+        words = await self._play_phases(prog, *names, *(("readback",) if at_once else ()))
+        if path == "frontdoor":
+            self._set_shadow(image)
+        cycles, error = self._outcome(prog, words)
         if upset is not None:
             upset()
         observed = self.backdoor.peek("c")
@@ -371,11 +402,13 @@ class GemmTileTestbench:
         bad = np.nonzero(expected != observed)[0]
         result.mismatches = [(int(w), int(expected[w]), int(observed[w])) for w in bad]
         if readback and not error:
+            if not at_once:
+                words.update(await self._play_phases(prog, "readback"))
             seen = set(bad.tolist())
-            for w, value in (await self.read_result(cmd)).items():
+            for i, w in prog.result_reads.items():
                 # A word wrong in memory reads back wrong too: report it once.
-                if value != expected[w] and w not in seen:
-                    result.mismatches.append((w, int(expected[w]), value))
+                if words[i] != expected[w] and w not in seen:
+                    result.mismatches.append((w, int(expected[w]), words[i]))
         self.shadow.c = expected.copy()
         if error != exp_error:
             raise Mismatch(f"{cmd}: STATUS.ERROR={error}, golden model says {exp_error}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hdl_gen.emit import emit_tile
-from hdl_gen.harness.player import emit_harness
+from hdl_gen.harness.player import Mode, emit_player, tile_target
 from hdl_gen.multitile import emit_multitile
 from hdl_gen.tile import COMPONENTS
 from orbitbench.spec.errors import InputFileError
@@ -56,8 +56,8 @@ def tile_design(cfg: TileConfig, rtl_dir: Path = RTL_DIR, *, harness: bool = Tru
     if not harness:
         return Design(top=cfg.top_name, sources=(path,), params=cfg.as_dict(),
                       public=((cfg.top_name, "*"),))
-    # The tile runs inside the testbench harness (an HDL bus player, hdl_gen.harness).
-    harness_top, text = emit_harness(cfg.top_name)
+    # The tile runs inside the testbench harness (the HDL bus player, hdl_gen.harness).
+    harness_top, text = emit_player(tile_target(cfg), mode=Mode.STARTED)
     harness_v = write_if_changed(Path(build_root) / "harness" / f"{harness_top}.v", text)
     public = [*tile_public(cfg), (harness_top, "*")]
     return Design(top=harness_top, sources=(path, harness_v), params=cfg.as_dict(),

@@ -7,7 +7,10 @@ campaign stopped after 10 results:
   whose recipe names the factory ``fault_campaigns.noc_nightly:noc_profile_workload``: a
   module that no longer exists (the alias table in :mod:`fault_campaigns.recipes` resolves
   it). The mesh's Verilog is unchanged, so the campaign resumes, reports and replays.
-* ``tile_small_v1.db``: the small tile, GEMM 8x8x8, ``mbu``: reports and resumes.
+* ``tile_small_v1.db``: the small tile, GEMM 8x8x8, ``mbu``: reports. Its workload's
+  harness has changed since (one bus player, one op encoding: the Verilog and the WAIT_IRQ
+  op word differ), so its identity differs and it is refused for resuming; the same
+  campaign run afresh on today's harness reproduces every one of its results.
 
 Each test works on a copy: the fixtures are never written.
 """
@@ -65,12 +68,26 @@ def test_old_noc_database_resumes_and_replays(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_old_tile_database_resumes(tmp_path):
+def _meta(db_path: Path, key: str):
+    with CampaignDB.open_existing(db_path) as db:
+        return db.meta(key)
+
+
+def test_old_tile_database_is_refused_but_reproduced(tmp_path):
     db = _copy("tile_small_v1.db", tmp_path)
     before = _results(db)
-    run_campaign(resume_spec(db), db, workers=1)
-    after = _results(db)
+    spec = resume_spec(db)
+    with pytest.raises(CampaignDBError, match=r"holds a different campaign \(differs in "
+                                              r"workload\)"):
+        run_campaign(spec, db, workers=1)
+    fresh = tmp_path / "fresh.db"
+    run_campaign(spec, fresh, workers=1)
+    after = _results(fresh)
     assert len(after) == 24 and {i: after[i] for i in before} == before
+    old, new = _meta(db, "campaign"), _meta(fresh, "campaign")
+    assert old["workload"]["digest"] != new["workload"]["digest"]
+    for key in ("golden_cycles", "golden_digest", "targets_digest", "count", "seed", "model"):
+        assert old[key] == new[key], key
 
 
 def test_a_database_without_recipe_cannot_be_resumed_alone(tmp_path):

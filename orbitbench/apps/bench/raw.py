@@ -1,10 +1,11 @@
 """Raw Verilator speed of the tile: the simulation speed limit of the design on one core.
 
 A native C++ loop (``bench/raw_main.cpp``) drives the verilated tile over its Wishbone port
-with nothing in between: no VPI, no ``--public-flat-rw``, no Python. It replays the same bus
-workload the cocotb testbench runs for one GEMM (load A, B, bias, MULT, SHIFT; program the
-command registers; IRQ_ENABLE, START; wait for ``irq``; read STATUS and CYCLES; clear DONE;
-read the result rows back), repeated until the time budget is spent, and reports simulated
+with nothing in between: no VPI, no ``--public-flat-rw``, no Python. It replays the tile
+program of one GEMM (:func:`orbitbench.driver.program.make_workload`: load A, B, bias, MULT,
+SHIFT; program the command registers; IRQ_ENABLE, START; wait for ``irq``; read STATUS,
+CYCLES, STATUS; clear DONE; read the result rows back) as packed op words (little-endian
+uint64 each), repeated until the time budget is spent, and reports simulated
 clock cycles per wall-clock second of that loop. The words it read back in the first repeat
 are compared here with :func:`golden_models.tile.run_tile`, and every later repeat must read
 the same words: a benchmark whose DUT computes garbage is not a benchmark.
@@ -33,7 +34,7 @@ import numpy as np
 from orbitbench.driver.program import make_workload
 from orbitbench.sim import LINT_WAIVERS, SIM_BUILD, find_verilator, locked, tile_design
 from orbitbench.spec.params import CONFIGS, TileConfig
-from orbitbench.spec.regmap import Status
+from orbitbench.spec.regmap import ADDR_WIDTH, Status
 
 __all__ = ["OPT_ARGS", "HARNESS", "RawBuild", "build_raw", "measure_raw", "main"]
 
@@ -65,8 +66,10 @@ _PGO_USE = ("-CFLAGS", "-fprofile-use -fprofile-correction")
 _PGO_SEED = 12345
 _PGO_REPEATS = 20
 
-# The base of every raw build: C++ model + our main, built by Verilator's own Makefile.
-_BASE_ARGS = ("--cc", "--exe", "--build", "-j", "0", "--prefix", "Vtop", "-o", "raw_harness")
+# The base of every raw build: C++ model + our main, built by Verilator's own Makefile; the
+# main decodes op words with the tile's word-address width.
+_BASE_ARGS = ("--cc", "--exe", "--build", "-j", "0", "--prefix", "Vtop", "-o", "raw_harness",
+              "-CFLAGS", f"-DOBT_ADDR_WIDTH={ADDR_WIDTH}")
 
 
 
@@ -128,9 +131,9 @@ def _verilate(cmd: list[str], log: Path) -> None:
 def _train(cfg: TileConfig, build_dir: Path, log: Path) -> None:
     """Run the instrumented harness on a training workload; g++ writes *.gcda profiles."""
     work = make_workload(cfg, seed=_PGO_SEED)
-    script, out = build_dir / "pgo_train.bin", build_dir / "pgo_train.out"
-    script.write_bytes(work.script)
-    proc = subprocess.run([str(build_dir / "raw_harness"), str(script), str(out), "1e9",
+    ops, out = build_dir / "pgo_train.ops", build_dir / "pgo_train.out"
+    ops.write_bytes(work.to_bytes(ADDR_WIDTH))
+    proc = subprocess.run([str(build_dir / "raw_harness"), str(ops), str(out), "1e9",
                            "--max-repeats", str(_PGO_REPEATS)], capture_output=True, text=True,
                           check=False, timeout=600)
     with open(log, "a") as f:
@@ -243,20 +246,24 @@ def measure_raw(cfg: TileConfig = CONFIGS["default"], seconds: float = 2.0, seed
         ``bit_exact`` (every read word of the first repeat equals the golden model's, and
         every later repeat read the same words), ``build_seconds``, plus details.
     """
-    work = make_workload(cfg, gemm, seed, corrupt)
+    if corrupt not in (None, "operand", "result"):
+        raise ValueError(f"corrupt must be None, 'operand' or 'result', not {corrupt!r}")
+    work = make_workload(cfg, gemm, seed, "operand" if corrupt == "operand" else None)
+    results = sorted(work.result_reads)
     build = build_raw(cfg, opt_args=opt_args, pgo=pgo, build_dir=build_dir)
     if cpu == -1:
         cpu = _default_cpu()
     with tempfile.TemporaryDirectory(prefix="obt_raw_") as tmp:
-        script, out = Path(tmp) / "script.bin", Path(tmp) / "reads.bin"
-        script.write_bytes(work.script)
-        argv = [str(build.exe), str(script), str(out), repr(float(seconds))]
+        ops, out = Path(tmp) / "program.ops", Path(tmp) / "reads.bin"
+        ops.write_bytes(work.to_bytes(ADDR_WIDTH))
+        argv = [str(build.exe), str(ops), str(out), repr(float(seconds)),
+                "--irq-timeout", str(4 * work.gemm_cycles + 100_000)]
         if cpu is not None:
             argv += ["--cpu", str(cpu)]
         if max_repeats is not None:
             argv += ["--max-repeats", str(max_repeats)]
         if corrupt == "result":
-            argv += ["--flip-word", str(work.result_slice.start)]
+            argv += ["--flip-word", str(results[0])]
         load_avg = os.getloadavg()[0]  # context for noisy figures: other work on the machine
         proc = subprocess.run(argv, capture_output=True, text=True, check=False,
                               timeout=60 + 20 * seconds)
@@ -266,22 +273,21 @@ def measure_raw(cfg: TileConfig = CONFIGS["default"], seconds: float = 2.0, seed
         figures = json.loads(proc.stdout)
         reads = np.fromfile(out, dtype="<u4").astype(np.uint32)
 
-    got_result = reads[work.result_slice] if len(reads) == len(work.expected_reads) else None
-    want_result = work.expected_reads[work.result_slice]
+    complete = len(reads) == work.reads
+    got_result = reads[results] if complete else None
+    want_result = np.array([work.expected[i] for i in results], dtype=np.uint32)
     result_ok = got_result is not None and np.array_equal(got_result, want_result)
-    status_ok = len(reads) == len(work.expected_reads) and all(
-        int(reads[i]) == Status.DONE for i in work.status_reads)
+    status_ok = complete and all(int(reads[i]) == Status.DONE for i in work.status_reads)
     mismatches = (int(np.count_nonzero(got_result != want_result)) if got_result is not None
                   else len(want_result))
-    gemm_cycles_expected = int(work.expected_reads[work.cycles_read])
     return {
         "config": cfg.name,
         "gemm": [work.cmd.m, work.cmd.k, work.cmd.n],
         "cycles": figures["cycles"],
         "seconds": figures["seconds"],
         "cycles_per_s": figures["cycles_per_s"],
-        "gemm_cycles": figures["gemm_cycles"],
-        "gemm_cycles_expected": gemm_cycles_expected,  # the documented formula
+        "gemm_cycles": int(reads[work.cycles_read]) if complete else None,  # CYCLES register
+        "gemm_cycles_expected": work.gemm_cycles,  # the documented formula
         "repeats": figures["repeats"],
         "cycles_per_repeat": figures["cycles_per_repeat"],
         "gemms_per_s": figures["repeats"] / figures["seconds"],

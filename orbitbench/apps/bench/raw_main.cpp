@@ -1,17 +1,21 @@
 // Raw-speed harness for the orbitbench GEMM tile: a plain C++ loop drives the verilated tile
 // over its Wishbone classic port, with nothing between the loop and the model (no VPI, no
 // public signals, no Python). bench/raw.py builds it with `--prefix Vtop` and writes the
-// workload as a bus script; this program replays the script until the wall-time budget is
-// spent and prints the figures as one JSON object on stdout.
+// workload as the tile program's op words; this program replays them until the wall-time
+// budget is spent and prints the figures as one JSON object on stdout.
 //
-// Usage: raw_harness SCRIPT OUT SECONDS [--cpu N] [--max-repeats R] [--flip-word I]
+// Usage: raw_harness OPS OUT SECONDS [--cpu N] [--max-repeats R] [--flip-word I]
+//                    [--irq-timeout CYCLES]
 //
-// SCRIPT (little-endian uint32 words): magic "OBRW" (0x5752424f), version 1, op count, ops:
-//   1 WRITE     byte_addr count word...   one burst of `count` writes to consecutive words
-//   2 READ      byte_addr count tag       one burst of `count` reads; tag 1 marks the CYCLES
-//                                         register (reported as "gemm_cycles")
-//   3 WAIT_IRQ  timeout_cycles            bus idle until the irq pin is high
-// OUT receives every word read in the first repeat (uint32, in script order); later repeats
+// OPS: the tile program (orbitbench.driver.program), one little-endian uint64 per op in its
+// one encoding, LSB first: dat_w[32] | word_adr[OBT_ADDR_WIDTH] | kind[2] (the address width
+// comes from the build, -DOBT_ADDR_WIDTH=21), the last op END:
+//   0 WRITE     one transfer writing dat_w to word_adr (all byte lanes)
+//   1 READ      one transfer reading word_adr
+//   2 WAIT_IRQ  bus idle until every irq of the mask dat_w is high (the tile has one: bit 0)
+//   3 END       the end of the program
+// Consecutive transfers keep cyc/stb high: two cycles each when the tile does not stall.
+// OUT receives every word read in the first repeat (uint32, in op order); later repeats
 // are compared with the first one ("repeat_mismatches" counts those that differ).
 // --flip-word I flips bit 0 of word I of OUT: a deliberately broken output path, used by the
 // tests as a negative control of the Python-side bit-exact check.
@@ -39,9 +43,11 @@
 
 namespace {
 
-constexpr uint32_t kMagic = 0x5752424f;  // "OBRW"
-constexpr uint32_t kVersion = 1;
-constexpr uint32_t kOpWrite = 1, kOpRead = 2, kOpWaitIrq = 3;
+#ifndef OBT_ADDR_WIDTH
+#error "build with -DOBT_ADDR_WIDTH=<word-address bits of the tile's bus>"
+#endif
+constexpr unsigned kAddrWidth = OBT_ADDR_WIDTH;
+constexpr uint64_t kOpWrite = 0, kOpRead = 1, kOpWaitIrq = 2, kOpEnd = 3;
 constexpr uint64_t kAckTimeout = 1000000;  // cycles; a scratchpad access stalls while busy
 
 uint64_t g_cycles = 0;
@@ -81,64 +87,49 @@ inline void idle(Vtop* t) {
     t->BUS(we) = 0;
 }
 
-std::vector<uint32_t> load_script(const char* path) {
+std::vector<uint64_t> load_ops(const char* path) {
     std::ifstream f(path, std::ios::binary);
-    if (!f) fail(std::string("cannot open script ") + path);
+    if (!f) fail(std::string("cannot open ops file ") + path);
     std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    if (bytes.size() % 4 != 0 || bytes.size() < 12) fail("script is not a whole number of words");
-    std::vector<uint32_t> words(bytes.size() / 4);
-    std::memcpy(words.data(), bytes.data(), bytes.size());
-    if (words[0] != kMagic || words[1] != kVersion) fail("bad script magic or version");
-    return words;
+    if (bytes.empty() || bytes.size() % 8 != 0) fail("ops file is not a whole number of op words");
+    std::vector<uint64_t> ops(bytes.size() / 8);
+    std::memcpy(ops.data(), bytes.data(), bytes.size());
+    for (size_t i = 0; i < ops.size(); ++i) {
+        const uint64_t kind = (ops[i] >> (32 + kAddrWidth)) & 3;
+        if ((ops[i] >> (34 + kAddrWidth)) != 0) fail("op " + std::to_string(i) + " has bits above kind");
+        if ((kind == kOpEnd) != (i + 1 == ops.size())) fail("the program must end with its only END");
+    }
+    return ops;
 }
 
-struct Replay {
-    std::vector<uint32_t> reads;
-    uint32_t gemm_cycles = 0;
-};
-
-// Run the whole script once; every read word lands in out.reads.
-void replay(Vtop* t, const std::vector<uint32_t>& s, Replay& out) {
-    out.reads.clear();
-    const uint32_t n_ops = s[2];
-    size_t p = 3;
-    for (uint32_t op = 0; op < n_ops; ++op) {
-        if (p >= s.size()) fail("script ends inside an op");
-        const uint32_t code = s[p++];
-        if (code == kOpWrite || code == kOpRead) {
-            if (p + 2 > s.size()) fail("truncated op");
-            const uint32_t adr = s[p] >> 2, count = s[p + 1];
-            p += 2;
+// Run the whole program once; every read word lands in reads.
+void replay(Vtop* t, const std::vector<uint64_t>& ops, std::vector<uint32_t>& reads,
+            uint64_t irq_timeout) {
+    reads.clear();
+    for (const uint64_t op : ops) {
+        const uint64_t kind = (op >> (32 + kAddrWidth)) & 3;
+        const uint32_t adr = static_cast<uint32_t>((op >> 32) & ((uint64_t{1} << kAddrWidth) - 1));
+        const uint32_t data = static_cast<uint32_t>(op);
+        if (kind == kOpWrite || kind == kOpRead) {
             t->BUS(cyc) = 1;
             t->BUS(stb) = 1;
             t->BUS(sel) = 0xF;
-            if (code == kOpWrite) {
-                if (p + count > s.size()) fail("truncated write burst");
-                for (uint32_t i = 0; i < count; ++i) transfer(t, adr + i, true, s[p + i]);
-                p += count;
-            } else {
-                if (p >= s.size()) fail("truncated read op");
-                const uint32_t tag = s[p++];
-                for (uint32_t i = 0; i < count; ++i) {
-                    const uint32_t v = transfer(t, adr + i, false, 0);
-                    out.reads.push_back(v);
-                    if (tag == 1) out.gemm_cycles = v;
-                }
-            }
+            const uint32_t v = transfer(t, adr, kind == kOpWrite, kind == kOpWrite ? data : 0);
+            if (kind == kOpRead) reads.push_back(v);
+        } else if (kind == kOpWaitIrq) {
             idle(t);
-        } else if (code == kOpWaitIrq) {
-            if (p >= s.size()) fail("truncated wait op");
-            const uint64_t limit = s[p++];
+            const uint32_t mask = data;
+            if (mask & ~1u) fail("WAIT_IRQ mask names irqs the tile does not have");
             uint64_t waited = 0;
-            while (!t->irq) {
+            while ((static_cast<uint32_t>(t->irq) & mask) != mask) {
                 tick(t);
-                if (++waited > limit) fail("irq did not rise within the timeout");
+                if (++waited > irq_timeout) fail("irq did not rise within the timeout");
             }
-        } else {
-            fail("unknown op code " + std::to_string(code));
+        } else {  // END
+            break;
         }
     }
-    if (p != s.size()) fail("trailing words after the last op");
+    idle(t);
 }
 
 }  // namespace
@@ -146,20 +137,23 @@ void replay(Vtop* t, const std::vector<uint32_t>& s, Replay& out) {
 int main(int argc, char** argv) {
     if (argc < 4) {
         std::fprintf(stderr,
-                     "usage: %s SCRIPT OUT SECONDS [--cpu N] [--max-repeats R] [--flip-word I]\n",
+                     "usage: %s OPS OUT SECONDS [--cpu N] [--max-repeats R] [--flip-word I] "
+                     "[--irq-timeout CYCLES]\n",
                      argv[0]);
         return 2;
     }
-    const char* script_path = argv[1];
+    const char* ops_path = argv[1];
     const char* out_path = argv[2];
     const double budget = std::atof(argv[3]);
     long cpu = -1, flip = -1;
     uint64_t max_repeats = 0;  // 0: no limit
+    uint64_t irq_timeout = 100000000;  // cycles
     for (int i = 4; i + 1 < argc; i += 2) {
         const std::string opt = argv[i];
         if (opt == "--cpu") cpu = std::atol(argv[i + 1]);
         else if (opt == "--max-repeats") max_repeats = std::strtoull(argv[i + 1], nullptr, 10);
         else if (opt == "--flip-word") flip = std::atol(argv[i + 1]);
+        else if (opt == "--irq-timeout") irq_timeout = std::strtoull(argv[i + 1], nullptr, 10);
         else fail("unknown option " + opt);
     }
     if (cpu >= 0) {
@@ -168,7 +162,7 @@ int main(int argc, char** argv) {
         CPU_SET(static_cast<int>(cpu), &set);
         if (sched_setaffinity(0, sizeof(set), &set) != 0) fail("sched_setaffinity failed");
     }
-    const std::vector<uint32_t> script = load_script(script_path);
+    const std::vector<uint64_t> ops = load_ops(ops_path);
 
     auto ctx = std::make_unique<VerilatedContext>();
     auto top = std::make_unique<Vtop>(ctx.get(), "top");
@@ -189,13 +183,13 @@ int main(int argc, char** argv) {
     const uint64_t reset_cycles = g_cycles;
     g_cycles = 0;
 
-    Replay first, again;
+    std::vector<uint32_t> first, again;
     uint64_t repeats = 0, repeat_mismatches = 0;
     const auto t0 = std::chrono::steady_clock::now();
     double elapsed = 0.0;
     do {
-        replay(t, script, repeats == 0 ? first : again);
-        if (repeats > 0 && again.reads != first.reads) ++repeat_mismatches;
+        replay(t, ops, repeats == 0 ? first : again, irq_timeout);
+        if (repeats > 0 && again != first) ++repeat_mismatches;
         ++repeats;
         elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     } while (elapsed < budget && (max_repeats == 0 || repeats < max_repeats));
@@ -203,22 +197,21 @@ int main(int argc, char** argv) {
 
     top->final();
 
-    if (flip >= 0 && static_cast<size_t>(flip) < first.reads.size()) first.reads[flip] ^= 1u;
+    if (flip >= 0 && static_cast<size_t>(flip) < first.size()) first[flip] ^= 1u;
     std::FILE* f = std::fopen(out_path, "wb");
     if (!f) fail(std::string("cannot write ") + out_path);
-    if (!first.reads.empty()
-        && std::fwrite(first.reads.data(), 4, first.reads.size(), f) != first.reads.size())
+    if (!first.empty() && std::fwrite(first.data(), 4, first.size(), f) != first.size())
         fail("short write to the output file");
     std::fclose(f);
 
     std::printf(
-        "{\"cycles\": %llu, \"seconds\": %.9f, \"cycles_per_s\": %.1f, \"gemm_cycles\": %u, "
+        "{\"cycles\": %llu, \"seconds\": %.9f, \"cycles_per_s\": %.1f, "
         "\"repeats\": %llu, \"cycles_per_repeat\": %llu, \"repeat_mismatches\": %llu, "
         "\"reset_cycles\": %llu, \"read_words\": %zu, \"cpu\": %ld}\n",
-        static_cast<unsigned long long>(cycles), elapsed, cycles / elapsed, first.gemm_cycles,
+        static_cast<unsigned long long>(cycles), elapsed, cycles / elapsed,
         static_cast<unsigned long long>(repeats),
         static_cast<unsigned long long>(cycles / repeats),
         static_cast<unsigned long long>(repeat_mismatches),
-        static_cast<unsigned long long>(reset_cycles), first.reads.size(), cpu);
+        static_cast<unsigned long long>(reset_cycles), first.size(), cpu);
     return 0;
 }
