@@ -132,7 +132,8 @@ def _exhaustive(select):
     chosen = [i for i, (name, _) in enumerate(regs) if select(name)]
     exps = [(i, bit, t) for i in chosen for bit in range(regs[i][1]) for t in range(CYCLES)]
     outcomes = run([[e] for e in exps], a, b)
-    silent = [(regs[i][0], bit, t) for (i, bit, t), o in zip(exps, outcomes, strict=True) if o == "silent"]
+    silent = [(regs[i][0], bit, t) for (i, bit, t), o in zip(exps, outcomes, strict=True)
+              if o == "silent"]
     assert not silent, silent[:5]
     for (i, bit, t), outcome in zip(exps, outcomes, strict=True):
         name = regs[i][0]
