@@ -18,6 +18,7 @@ Three kinds, the same the CLI offers:
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -28,6 +29,7 @@ from orbitbench.spec.params import get_config
 
 from . import campaign_file
 from .campaign_file import file_workload
+from .engine import Ports
 from .tile_workload import tile_workload
 from .workload import Preload, Workload, parse_event, read_words
 
@@ -70,7 +72,8 @@ def from_recipe(recipe: Mapping, build_root: Path = SIM_BUILD) -> Workload:
             events=tuple(parse_event(e) for e in recipe.get("events") or ()),
             elem_bits=int(recipe.get("elem_bits", 64)),
             elem_signed=bool(recipe.get("elem_signed", False)),
-            extra_args=tuple(recipe.get("args") or ()))
+            extra_args=tuple(recipe.get("args") or ()),
+            ports=_ports(recipe.get("ports") or {}))
     elif kind == "file":
         work = file_workload(recipe, build_root_of(recipe, build_root))
     elif kind == "factory":
@@ -84,12 +87,21 @@ def from_recipe(recipe: Mapping, build_root: Path = SIM_BUILD) -> Workload:
     return work
 
 
+def _ports(names: Mapping) -> Ports:
+    names = dict(names)
+    if isinstance(names.get("out_data"), list):
+        names["out_data"] = tuple(names["out_data"])
+    return Ports(**names)
+
+
 def build_root_of(recipe: Mapping, default: Path = SIM_BUILD) -> Path:
     """Where the recipe's builds go: its ``build_dir`` (a campaign file's
     ``campaign.build_dir``), else ``default``."""
+    if recipe.get("build_dir"):
+        return Path(recipe["build_dir"])
     if recipe.get("kind") == "file":
         return Path(campaign_file.file_settings(recipe).get("build_dir") or default)
-    return Path(recipe.get("build_dir") or default)
+    return Path(default)
 
 
 def resolve_factory(ref: str):
@@ -105,12 +117,22 @@ def resolve_factory(ref: str):
     module, _, func = ref.partition(":")
     if not module or not func:
         raise WorkloadError(f"a workload factory is 'module:function', not {ref!r}")
+    if module.endswith(".py"):  # a file: FILE.py:function (stored with its absolute path)
+        file = Path(module)
+        if not file.is_file():
+            raise WorkloadError(f"workload {ref!r}: no file {module}")
+        spec = importlib.util.spec_from_file_location(f"_obt_workload_{file.stem}", file)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        if not callable(getattr(mod, func, None)):
+            raise WorkloadError(f"workload {ref!r}: {module} has no function {func!r}")
+        return getattr(mod, func)
     try:
         mod = importlib.import_module(module)
     except ModuleNotFoundError as exc:
         raise WorkloadError(f"workload {ref!r}: no module {exc.name!r} (the module must be "
                             "importable: on PYTHONPATH, or a file in the current "
-                            "directory)") from None
+                            "directory; or give FILE.py:function)") from None
     if not callable(getattr(mod, func, None)):
         raise WorkloadError(f"workload {ref!r}: module {module!r} has no function {func!r}")
     return getattr(mod, func)
