@@ -8,6 +8,7 @@ Every table but ``[design]`` is optional::
     [design]
     top = "sha256_core"
     sources = ["rtl/sha256_core.v", "rtl/sha256_w_mem.v", "rtl/sha256_k_constants.v"]
+    dut = "u_core"                       # instance under test: the default targets (u_core.*)
     include_dirs = []; defines = {}; parameters = {}    # -I, -D, -G
     [clock]  name = "clk"
     [reset]  name = "reset_n"; active = "low"; sync = false; cycles = 2
@@ -27,7 +28,8 @@ Every table but ``[design]`` is optional::
     file = "expected.hex"                # the same, one line per observed cycle
     function = "vectors.py:digests"      # a Python function returning that list
     [targets]
-    include = ["*"]; exclude = []; register_arrays = ["regs.mem"]
+    include = ["*"]; exclude = []       # default: everything in design.dut (or the top)
+    register_arrays = ["regs.mem"]       # memories built of flip-flops: no MBU clusters
     events = ["err_count:corrected", "err_flag:detected:0x1"]
     [campaign]
     count = 2000; seed = 1; model = "seu"; db = "out/x.db"; build_dir = "build"
@@ -159,6 +161,24 @@ def _path(recipe: Mapping, key: str, value: str, *, exists: bool = True) -> Path
     return p.resolve()
 
 
+def _sources(recipe: Mapping, items) -> tuple[Path, ...]:
+    """The design's files; an item with ``*`` is a glob (sorted) that must match a file."""
+    out: list[Path] = []
+    for item in items:
+        if not isinstance(item, str):
+            _fail(recipe.get("path", "campaign file"), "design.sources",
+                  f"items are file names, not {item!r}")
+        if "*" in item or "?" in item:
+            found = sorted(p.resolve() for p in Path(recipe["dir"]).glob(item) if p.is_file())
+            if not found:
+                _fail(recipe.get("path", "campaign file"), "design.sources",
+                      f"{item!r} matches no file in {recipe['dir']}")
+            out += [p for p in found if p not in out]
+        else:
+            out.append(_path(recipe, "design.sources", item))
+    return tuple(out)
+
+
 def _verilator_args(recipe: Mapping, design: Mapping) -> list[str]:
     args = [f"-I{_path(recipe, 'design.include_dirs', d)}" for d in design.get("include_dirs", ())]
     args += [f"-D{k}" if v is True else f"-D{k}={v}" for k, v in design.get("defines", {}).items()]
@@ -169,8 +189,7 @@ def _verilator_args(recipe: Mapping, design: Mapping) -> list[str]:
 def check(recipe: Mapping) -> None:
     """Check the file's keys and that its files exist, without running anything."""
     data = _parse(recipe)
-    for src in data["design"]["sources"]:
-        _path(recipe, "design.sources", src)
+    _sources(recipe, data["design"]["sources"])
     for key in ("file",):
         if key in data.get("stimulus", {}):
             _path(recipe, f"stimulus.{key}", data["stimulus"][key])
@@ -291,7 +310,7 @@ def file_workload(recipe: Mapping, build_root: Path) -> Workload:
     data = _parse(recipe)
     where = recipe.get("path", "campaign file")
     design = data["design"]
-    sources = tuple(_path(recipe, "design.sources", s) for s in design["sources"])
+    sources = _sources(recipe, design["sources"])
     args = tuple(_verilator_args(recipe, design))
     top = design["top"]
     have = {p.name: p for p in design_ports(sources, top, Path(build_root) / "targets", args)}
