@@ -325,7 +325,7 @@ def file_workload(recipe: Mapping, build_root: Path) -> Workload:
     ports = Ports(clk=data.get("clock", {}).get("name", "clk"),
                   rst=data.get("reset", {}).get("name", "rst"),
                   done=obs.get("done", None if stimulus else "done"),
-                  out_valid=obs.get("valid", None if stimulus else "out_valid"),
+                  out_valid=obs.get("valid"),
                   out_data=tuple(obs.get("ports", ["out_data"])),
                   rst_active_low=data.get("reset", {}).get("active", "high") == "low",
                   inputs=tuple(sorted({name for _, name, _ in stimulus})),

@@ -116,7 +116,7 @@ def check_ports(ports: Sequence[Port], want: Ports, top: str) -> None:
     observation points (any width) and inputs for what the stimulus drives."""
     have = {p.name: p for p in ports}
     need = [(want.clk, "input", 1, "clock"), (want.rst, "input", 1, "reset")]
-    need += [(want.done, "output", 1, "done")] if want.done else []
+    need += [(want.done, "output", 1, "done output")] if want.done else []
     need += [(want.out_valid, "output", 1, "valid strobe")] if want.out_valid else []
     need += [(n, "output", 0, "observation point") for n in want.observed]
     need += [(n, "input", 0, "stimulus input") for n in want.inputs]
@@ -127,7 +127,8 @@ def check_ports(ports: Sequence[Port], want: Ports, top: str) -> None:
                                            else "")
         name, role = missing[0]
         raise PortError(f"design {top!r} has no port {name!r} (the {role}); its ports: "
-                        f"{listed or 'none'}")
+                        f"{listed or 'none'}; name its ports with --clock, --reset, --done, "
+                        "--valid, --observe (or in a campaign file)")
     for name, direction, width, role in need:
         p = have[name]
         if p.direction != direction or (width == 1 and p.width != 1):
