@@ -14,6 +14,7 @@ Every table but ``[design]`` is optional::
     [reset]  name = "reset_n"; active = "low"; sync = false; cycles = 2
     [stimulus]                           # omitted: the design runs by itself from reset
     file = "fips_abc.stim"               # CYCLE PORT=VALUE ... per line (see read_stimulus)
+    vcd = "golden.vcd"                   # or: the inputs of a recorded golden simulation
     cycles = 80                          # length (default: last stimulus cycle + 1)
     preload = {"mem" = "words.hex"}
     [observe]
@@ -50,6 +51,7 @@ from orbitbench.spec.errors import InputFileError, UsageError
 
 from .engine import Ports
 from .targets import design_ports
+from .vcd_stimulus import read_vcd_stimulus
 from .workload import Preload, Workload, parse_event, read_words
 
 __all__ = ["CampaignFileError", "load_campaign_file", "file_recipe", "file_workload",
@@ -66,7 +68,7 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
                "parameters": dict, "args": list, "dut": str},
     "clock": {"name": str},
     "reset": {"name": str, "active": str, "sync": bool, "cycles": int},
-    "stimulus": {"file": str, "cycles": int, "preload": dict},
+    "stimulus": {"file": str, "vcd": str, "cycles": int, "preload": dict},
     "observe": {"ports": list, "valid": str, "on": str, "done": str, "max_cycles": int,
                 "elem_bits": int, "signed": bool},
     "expected": {"values": list, "file": str, "function": str},
@@ -139,6 +141,8 @@ def _parse(recipe: Mapping) -> dict:
         _fail(where, "reset.active", f"must be 'high' or 'low', not {active!r}")
     if data.get("reset", {}).get("cycles", 2) < 1:
         _fail(where, "reset.cycles", "must be at least 1")
+    if {"file", "vcd"} <= set(data.get("stimulus", {})):
+        _fail(where, "stimulus", "give one of file, vcd")
     obs = data.get("observe", {})
     if obs.get("on", "high") not in ("high", "rise"):
         _fail(where, "observe.on", f"must be 'high' or 'rise', not {obs['on']!r}")
@@ -190,7 +194,7 @@ def check(recipe: Mapping) -> None:
     """Check the file's keys and that its files exist, without running anything."""
     data = _parse(recipe)
     _sources(recipe, data["design"]["sources"])
-    for key in ("file",):
+    for key in ("file", "vcd"):
         if key in data.get("stimulus", {}):
             _path(recipe, f"stimulus.{key}", data["stimulus"][key])
     if "file" in data.get("expected", {}):
@@ -321,6 +325,12 @@ def file_workload(recipe: Mapping, build_root: Path) -> Workload:
     if "file" in stim_table:
         stimulus, cycles = read_stimulus(_path(recipe, "stimulus.file", stim_table["file"]),
                                          inputs)
+    elif "vcd" in stim_table:
+        reset = data.get("reset", {})
+        stimulus, cycles = read_vcd_stimulus(
+            _path(recipe, "stimulus.vcd", stim_table["vcd"]), top, inputs,
+            data.get("clock", {}).get("name", "clk"), reset.get("name", "rst"),
+            reset.get("active", "high") == "low")
     cycles = stim_table.get("cycles", cycles)
     ports = Ports(clk=data.get("clock", {}).get("name", "clk"),
                   rst=data.get("reset", {}).get("name", "rst"),
@@ -368,7 +378,9 @@ def file_workload(recipe: Mapping, build_root: Path) -> Workload:
         expected=tuple(expected) if expected is not None else None, events=events,
         elem_bits=obs.get("elem_bits", 64), elem_signed=obs.get("signed", False),
         reset_cycles=data.get("reset", {}).get("cycles", 2), extra_args=args,
-        stimulus=tuple(stimulus), stimulus_cycles=cycles,
+        # by cycle, then port (stably: a port set twice in a cycle keeps its last value), so
+        # a stimulus file and a waveform giving the same inputs are the same workload
+        stimulus=tuple(sorted(stimulus, key=lambda x: (x[0], x[1]))), stimulus_cycles=cycles,
         register_arrays=tuple(targets.get("register_arrays", ())),
         max_cycles=obs.get("max_cycles", 1_000_000),
         params={"campaign_file": where})

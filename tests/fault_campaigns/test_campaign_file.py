@@ -25,6 +25,7 @@ from fault_campaigns.prepare import GoldenMismatch, PortError, prepare
 from fault_campaigns.recipes import from_recipe
 from orbitbench.cli import main
 from orbitbench.sim import SIM_BUILD
+from orbitbench.spec.errors import UsageError
 
 REPO = Path(__file__).resolve().parents[2]
 SHA = REPO / "examples" / "sha256"
@@ -193,3 +194,59 @@ def test_missing_workload_file_or_function_is_one_line(tmp_path, capsys):
         assert main(["campaign", "--workload", ref, "--db", str(tmp_path / "w.db")]) == 2
         out = capsys.readouterr().out.strip().splitlines()
         assert out[-1] == message and "Traceback" not in "\n".join(out)
+
+
+def _vcd(stim: list[tuple[int, str, int]], widths: dict[str, int], cycles: int,
+         reset_edges: int = 2) -> str:
+    """A VCD as a cocotb testbench would dump it: clock period 10, inputs written just after
+    a rising edge (at the edge's time), reset_n low for ``reset_edges`` edges."""
+    codes = {name: chr(33 + i) for i, name in enumerate(["clk", "reset_n", *sorted(widths)])}
+    head = ["$timescale 1ns $end", "$scope module TOP $end", "$scope module sha256_core $end"]
+    head += [f"$var wire {1 if n in ('clk', 'reset_n') else widths[n]} {c} {n} $end"
+             for n, c in codes.items()]
+    head += ["$upscope $end", "$upscope $end", "$enddefinitions $end"]
+    events: dict[int, list[str]] = {0: ["0" + codes["clk"], "0" + codes["reset_n"]]}
+
+    def put(t: int, name: str, v: int) -> None:
+        events.setdefault(t, []).append(f"b{v:b} {codes[name]}")
+
+    for cycle, name, v in stim:
+        put(0 if cycle < 0 else 10 * (cycle + reset_edges - 1) + 5, name, v)
+    events.setdefault(10 * (reset_edges - 1) + 5, []).append("1" + codes["reset_n"])
+    for k in range(cycles + reset_edges):
+        events.setdefault(10 * k + 5, []).insert(0, "1" + codes["clk"])
+        events.setdefault(10 * k + 10, []).append("0" + codes["clk"])
+    body = [f"#{t}\n" + "\n".join(v) for t, v in sorted(events.items())]
+    return "\n".join(head + body) + "\n"
+
+
+def test_a_recorded_vcd_gives_the_same_workload_as_the_stimulus_file(tmp_path):
+    stim_work = _sha(_sha_text())
+    widths = {"block": 512, "init": 1, "next": 1, "mode": 1}
+    for f in SHA.glob("*.v"):
+        (tmp_path / f.name).symlink_to(f)
+    (tmp_path / "golden.vcd").write_text(_vcd(list(stim_work.stimulus), widths, 160))
+    text = _sha_text(**{'file = "fips_two_blocks.stim"\ncycles = 160': 'vcd = "golden.vcd"'})
+    vcd_work = from_recipe(file_recipe(text, tmp_path, "sha.toml"))
+    assert vcd_work.stimulus_cycles == 160
+    norm = sorted(stim_work.stimulus)
+    assert sorted(vcd_work.stimulus) == norm  # the same inputs, cycle for cycle
+    assert vcd_work.digest() == stim_work.digest()  # hence the same campaign, bit for bit
+
+
+def test_negative_control_a_vcd_that_does_not_fit_is_refused(tmp_path):
+    for f in SHA.glob("*.v"):
+        (tmp_path / f.name).symlink_to(f)
+    text = _sha_text(**{'file = "fips_two_blocks.stim"\ncycles = 160': 'vcd = "bad.vcd"'})
+    good = _vcd([(-1, "init", 0), (0, "init", 1)], {"init": 1}, 4)
+    cases = [(good.replace('" reset_n $end', '" rst_q $end'),
+              r".*bad.vcd: the reset 'reset_n' is not in the waveform \(found: clk, init\)"),
+             (good.replace("b1 #", "b10 #"), r".*bad.vcd: init: 0x2 does not fit its 1 bits"),
+             (good.replace('\n1"', ""),  # reset_n never released
+              r".*bad.vcd: no rising edge of clk with reset_n inactive; the waveform must "
+              r"start in reset and leave it")]
+    for vcd, message in cases:
+        (tmp_path / "bad.vcd").write_text(vcd)
+        with pytest.raises(UsageError) as err:
+            from_recipe(file_recipe(text, tmp_path, "sha.toml"))
+        assert re.fullmatch(message, str(err.value)), str(err.value)
