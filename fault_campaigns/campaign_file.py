@@ -8,6 +8,7 @@ Every table but ``[design]`` is optional::
     [design]
     top = "sha256_core"
     sources = ["rtl/sha256_core.v", "rtl/sha256_w_mem.v", "rtl/sha256_k_constants.v"]
+    core = "sha256.core"; target = "default"   # or: files and toplevel from a FuseSoC core
     dut = "u_core"                       # instance under test: the default targets (u_core.*)
     include_dirs = []; defines = {}; parameters = {}    # -I, -D, -G
     [clock]  name = "clk"
@@ -64,8 +65,8 @@ class CampaignFileError(UsageError, ValueError):
 
 #: table -> {key: type(s)}; the top level holds "name" and the tables
 SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "design": {"top": str, "sources": list, "include_dirs": list, "defines": dict,
-               "parameters": dict, "args": list, "dut": str},
+    "design": {"top": str, "sources": list, "core": str, "target": str, "include_dirs": list,
+               "defines": dict, "parameters": dict, "args": list, "dut": str},
     "clock": {"name": str},
     "reset": {"name": str, "active": str, "sync": bool, "cycles": int},
     "stimulus": {"file": str, "vcd": str, "cycles": int, "preload": dict},
@@ -132,10 +133,15 @@ def _parse(recipe: Mapping) -> dict:
                 ok = isinstance(v, int | float) and not isinstance(v, bool)
             if not ok:
                 _fail(where, f"{key}.{k}", f"must be {_type_name(want)}, not {v!r}")
-    if "top" not in data.get("design", {}):
-        _fail(where, "design.top", "missing (the top module of your design)")
-    if not data["design"].get("sources"):
-        _fail(where, "design.sources", "missing (the design's Verilog/SystemVerilog files)")
+    design = data.get("design", {})
+    if "core" not in design:
+        if "top" not in design:
+            _fail(where, "design.top", "missing (the top module of your design)")
+        if not design.get("sources"):
+            _fail(where, "design.sources", "missing (the design's Verilog/SystemVerilog "
+                                           "files, or a FuseSoC design.core)")
+    elif "target" in design and not design["target"]:
+        _fail(where, "design.target", "must name a target of the core")
     active = data.get("reset", {}).get("active", "high")
     if active not in ("high", "low"):
         _fail(where, "reset.active", f"must be 'high' or 'low', not {active!r}")
@@ -183,6 +189,46 @@ def _sources(recipe: Mapping, items) -> tuple[Path, ...]:
     return tuple(out)
 
 
+def _core_design(recipe: Mapping, design: Mapping) -> tuple[list[Path], list[Path], str]:
+    """(sources, include directories, toplevel) of ``design.core``'s ``design.target``
+    (default: ``default``), read with the FuseSoC library; the core's dependencies are not
+    resolved (list their files in ``design.sources``)."""
+    # fusesoc takes ~2.5 s to import: only campaign files that name a core pay for it
+    from fusesoc.capi2.coreparser import Core2Parser
+    from fusesoc.core import Core
+
+    where = recipe.get("path", "campaign file")
+    file = _path(recipe, "design.core", design["core"])
+    target = design.get("target", "default")
+    try:
+        core = Core(parser=Core2Parser(), core_file=str(file))
+        flags = {"is_toplevel": True, "target": target}
+        files = core.get_files(flags)
+    except Exception as exc:  # fusesoc raises SyntaxError, RuntimeError, pydantic errors
+        _fail(where, "design.core", f"{file}: {' '.join(str(exc).split())[:200]}")
+    try:
+        top = core.get_toplevel(flags) or ""
+    except Exception:  # a target without a toplevel: design.top must name it
+        top = ""
+    root = file.parent
+    sources, incdirs = [], []
+    for f in files:
+        if f.get("file_type", "").startswith(("verilogSource", "systemVerilogSource")):
+            path = (root / f["name"]).resolve()
+            if f.get("is_include_file"):
+                incdirs.append((root / f.get("include_path", Path(f["name"]).parent)).resolve())
+            elif not path.exists():
+                _fail(where, "design.core", f"{file} lists {f['name']}, which does not exist")
+            else:
+                sources.append(path)
+    if not sources:
+        _fail(where, "design.core", f"{file}: target {target!r} has no Verilog files")
+    if not top and "top" not in design:
+        _fail(where, "design.top", f"missing, and target {target!r} of {file} names no "
+                                   "toplevel")
+    return sources, incdirs, top
+
+
 def _verilator_args(recipe: Mapping, design: Mapping) -> list[str]:
     args = [f"-I{_path(recipe, 'design.include_dirs', d)}" for d in design.get("include_dirs", ())]
     args += [f"-D{k}" if v is True else f"-D{k}={v}" for k, v in design.get("defines", {}).items()]
@@ -193,7 +239,9 @@ def _verilator_args(recipe: Mapping, design: Mapping) -> list[str]:
 def check(recipe: Mapping) -> None:
     """Check the file's keys and that its files exist, without running anything."""
     data = _parse(recipe)
-    _sources(recipe, data["design"]["sources"])
+    _sources(recipe, data["design"].get("sources", ()))
+    if "core" in data["design"]:
+        _path(recipe, "design.core", data["design"]["core"])
     for key in ("file", "vcd"):
         if key in data.get("stimulus", {}):
             _path(recipe, f"stimulus.{key}", data["stimulus"][key])
@@ -314,9 +362,14 @@ def file_workload(recipe: Mapping, build_root: Path) -> Workload:
     data = _parse(recipe)
     where = recipe.get("path", "campaign file")
     design = data["design"]
-    sources = _sources(recipe, design["sources"])
+    sources = _sources(recipe, design.get("sources", ()))
     args = tuple(_verilator_args(recipe, design))
-    top = design["top"]
+    top = design.get("top")
+    if "core" in design:
+        core_sources, core_incdirs, core_top = _core_design(recipe, design)
+        sources = (*core_sources, *(s for s in sources if s not in core_sources))
+        args = (*(f"-I{d}" for d in core_incdirs), *args)
+        top = top or core_top
     have = {p.name: p for p in design_ports(sources, top, Path(build_root) / "targets", args)}
     inputs = {n: p.width for n, p in have.items() if p.direction == "input"}
     stim_table, obs = data.get("stimulus", {}), data.get("observe", {})

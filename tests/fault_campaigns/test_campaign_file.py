@@ -250,3 +250,24 @@ def test_negative_control_a_vcd_that_does_not_fit_is_refused(tmp_path):
         with pytest.raises(UsageError) as err:
             from_recipe(file_recipe(text, tmp_path, "sha.toml"))
         assert re.fullmatch(message, str(err.value)), str(err.value)
+
+
+def test_a_fusesoc_core_gives_the_files_and_toplevel(tmp_path):
+    for f in SHA.glob("*.v"):
+        (tmp_path / f.name).symlink_to(f)
+    (tmp_path / "sha256.core").write_text(  # upstream's sha256.core, with a flat layout
+        "CAPI=2:\nname : secworks:crypto:sha256:0\nfilesets:\n  rtl:\n    files:\n"
+        "      - sha256_core.v\n      - sha256_k_constants.v\n      - sha256_w_mem.v\n"
+        "    file_type : verilogSource\ntargets:\n  default:\n    filesets: [rtl]\n"
+        "  lint:\n    filesets : [rtl]\n    toplevel : sha256_core\n")
+    (tmp_path / "fips_two_blocks.stim").symlink_to(STIM)
+    listed = _sha(_sha_text())
+    text = _sha_text(**{'top = "sha256_core"\nsources = ["sha256_core.v", "sha256_k_constants.v",'
+                        ' "sha256_w_mem.v"]': 'core = "sha256.core"\ntarget = "lint"'})
+    cored = from_recipe(file_recipe(text, tmp_path, "sha.toml"))
+    assert cored.top == "sha256_core"
+    assert [p.name for p in cored.sources] == [p.name for p in listed.sources]
+    assert cored.digest() == listed.digest()
+    (tmp_path / "sha256.core").write_text("CAPI=2:\nname : x:y:z:0\ntargets: [1, 2]\n")
+    with pytest.raises(CampaignFileError, match=r"sha.toml: design.core: .*sha256.core: "):
+        from_recipe(file_recipe(text, tmp_path, "sha.toml"))
