@@ -14,20 +14,24 @@ tile, the default tile, an ECC profile (``small_ecc``) and a short third-party-s
   good part of the cost, as it is for any injector that re-runs from reset);
 * ``engine``: ``--count`` injections of the campaign plan through one engine (byte-copy
   snapshots, early stop; what campaigns run), injections per CPU second;
-* ``from_reset``: the same plan's first injections, each re-run from reset by the same
-  engine (public state), injections per CPU second.
+* ``from_reset``: the same plan's first ``--reset-count`` injections, each re-run from
+  reset by the same engine (public state), injections per CPU second;
+* ``vpi``: the same injections through the VPI-style peer injector
+  (:mod:`orbitbench.apps.bench.peers`: ``--vpi --public-flat-rw``, fresh model per
+  injection, read-xor-write through VPI). Its outcomes, and those of ``from_reset``, are
+  checked equal to the engine's, injection by injection (``outcomes equal``; exit 1 if not).
 
 Ratios: engine / bound, bound = raw / T (a campaign that re-runs the T-cycle workload per
-injection at raw speed); engine / from_reset; from_reset / bound (physically at most 1: the
-public-state build re-running from reset cannot beat the raw build doing the same); the
-cycles the engine's faulty continuations simulated per CPU second over raw (for context:
-not a limit, raw pays a fresh model per repeat and the engine's parent pass is not
-counted). A round above a physical limit is flagged as a broken measurement and makes the
-command exit 1. Then whole campaigns (SQLite and all) of ``--campaign-seconds`` worth of
-injections at the engine's rate, 1 and 2 worker threads interleaved: injections per CPU
-second (engines and this process) and per wall second, the 2/1 wall throughput ratio (at
-most the number of cores) and the 1-worker campaign against the bound. Writes
-``bench/out/campaign.json`` and ``campaign.html``.
+injection at raw speed); engine / VPI peer; engine / from_reset; VPI peer / bound and
+from_reset / bound (physically at most 1: a public-state build re-running from reset cannot
+beat the raw build doing the same); the cycles the engine's faulty continuations simulated
+per CPU second over raw (for context, not a limit: raw pays a fresh model per repeat and the
+engine's parent pass is not counted). A round above a physical limit is flagged as a broken
+measurement and makes the command exit 1. Then whole campaigns (SQLite and all) of
+``--campaign-seconds`` worth of injections at the engine's rate, 1 and 2 worker threads
+interleaved: injections per CPU second (engines and this process) and per wall second, the
+2/1 wall throughput ratio (at most the number of cores) and the 1-worker campaign against
+the bound. Writes ``bench/out/campaign.json`` and ``campaign.html``.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from fault_campaigns.tile_workload import tile_workload
 from fault_campaigns.workload import Event, Workload
 from orbitbench.apps.bench import honest
 from orbitbench.apps.bench.honest import Spread, interleave, over_limit, ratios, spread
+from orbitbench.apps.bench.peers import build_vpi_peer, run_vpi_peer
 from orbitbench.apps.report import Mark, Table, write_json, write_tables
 from orbitbench.apps.ui import console
 from orbitbench.sim import SIM_BUILD
@@ -85,6 +90,7 @@ class Bench:
     raw_build: object
     raw_config: str
     plan: object
+    vpi_peer: Path
 
 
 def _setup(name: str, count: int) -> Bench:
@@ -94,7 +100,8 @@ def _setup(name: str, count: int) -> Bench:
     raw_cfg, raw_public = engine_config(work, state, prep.targets, raw=True)
     raw_build = build_engine(work.top, work.sources, raw_public, work.ports, raw=True,
                              extra_args=work.extra_args)
-    return Bench(name, prep, raw_build, raw_cfg, make_plan(prep.targets, prep.cycles, count, 7))
+    return Bench(name, prep, raw_build, raw_cfg, make_plan(prep.targets, prep.cycles, count, 7),
+                 build_vpi_peer(work))
 
 
 def _timed(e: Engine, work: Callable[[], int]) -> tuple[int, float, float]:
@@ -147,6 +154,13 @@ def arm_engine(b: Bench, ids: list[int], seconds: float, *, from_reset: bool = F
             "sim_cycles_per_cpu_s": sim[0] / cpu, "outcomes": outcomes}
 
 
+def arm_vpi(b: Bench, ids: list[int], seconds: float) -> dict:
+    r = run_vpi_peer(b.vpi_peer, b.prep, b.plan, ids, seconds)
+    return {"injections": r.injections, "cpu_s": r.cpu_s, "wall_s": r.wall_s,
+            "inj_per_cpu_s": r.injections / r.cpu_s, "inj_per_wall_s": r.injections / r.wall_s,
+            "outcomes": r.outcomes}
+
+
 def arm_campaign(b: Bench, count: int, workers: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="obt_bench_") as tmp:
         spec = CampaignSpec(b.prep.workload, count=count, seed=7)
@@ -168,14 +182,15 @@ def measure(b: Bench, rounds: int, count: int, seconds: float, reset_count: int)
     ids = list(range(min(count, len(b.plan.cycle))))
     arms = {"raw": lambda: arm_raw(b, seconds),
             "engine": lambda: arm_engine(b, ids, seconds),
-            "from_reset": lambda: arm_engine(b, ids[:reset_count], seconds, from_reset=True)}
+            "from_reset": lambda: arm_engine(b, ids[:reset_count], seconds, from_reset=True),
+            "vpi": lambda: arm_vpi(b, ids[:reset_count], seconds)}
     runs = interleave(arms, rounds, lambda r, a: console.log(f"{b.name}: round {r + 1}, {a}"))
     t = b.prep.cycles
     for run in runs["raw"]:
         run["bound_inj_per_cpu_s"] = run["cycles_per_cpu_s"] / t
     # Outcomes of the same injection must not depend on the method.
     agree = all(run["outcomes"][i] == runs["engine"][0]["outcomes"][i]
-                for run in runs["from_reset"] for i in run["outcomes"])
+                for arm in ("from_reset", "vpi") for run in runs[arm] for i in run["outcomes"])
     out = {
         "workload": b.prep.workload.name, "design": b.prep.workload.top, "T": t,
         "target_bits": b.prep.targets.bits, "rounds": rounds,
@@ -185,6 +200,9 @@ def measure(b: Bench, rounds: int, count: int, seconds: float, reset_count: int)
         "engine_inj_per_cpu_s": spread([r["inj_per_cpu_s"] for r in runs["engine"]]),
         "engine_inj_per_wall_s": spread([r["inj_per_wall_s"] for r in runs["engine"]]),
         "from_reset_inj_per_cpu_s": spread([r["inj_per_cpu_s"] for r in runs["from_reset"]]),
+        "vpi_inj_per_cpu_s": spread([r["inj_per_cpu_s"] for r in runs["vpi"]]),
+        "engine_over_vpi": ratios(runs, "engine", "vpi", "inj_per_cpu_s"),
+        "vpi_over_bound": ratios(runs, "vpi", "raw", "inj_per_cpu_s", "bound_inj_per_cpu_s"),
         "sim_cycles_per_injection": runs["engine"][0]["sim_cycles"]
         / runs["engine"][0]["injections"],
         "engine_over_bound": ratios(runs, "engine", "raw", "inj_per_cpu_s",
@@ -265,11 +283,13 @@ def main(argv: list[str] | None = None) -> int:
     speed = Table(f"make bench-campaign: {args.rounds} interleaved rounds; median (min-max); "
                   f"per CPU second; {cores} cores, load {os.getloadavg()[0]:.1f}",
                   ["workload", "T", "raw k cycles/CPU s", "bound inj/CPU s",
-                   "engine inj/CPU s", "from reset inj/CPU s", "outcomes equal"],
+                   "engine inj/CPU s", "from reset inj/CPU s", "VPI peer inj/CPU s",
+                   "outcomes equal"],
                   left=("workload",))
     ratio = Table("ratios from the same rounds (median (min-max))",
-                  ["workload", "engine / bound", "engine / from reset",
-                   "from reset / bound (<= 1)", "continuation cycles / raw"],
+                  ["workload", "engine / bound", "engine / VPI peer", "engine / from reset",
+                   "from reset / bound (<= 1)", "VPI peer / bound (<= 1)",
+                   "continuation cycles / raw"],
                   left=("workload",))
     for name in names:
         r = results[name]
@@ -277,10 +297,13 @@ def main(argv: list[str] | None = None) -> int:
                       r["bound_inj_per_cpu_s"].text("{:.1f}"),
                       r["engine_inj_per_cpu_s"].text("{:.1f}"),
                       r["from_reset_inj_per_cpu_s"].text("{:.1f}"),
+                      r["vpi_inj_per_cpu_s"].text("{:.1f}"),
                       "yes" if r["outcomes_agree"] else Mark("NO"))
         ratio.add_row(name, r["engine_over_bound"].text("{:.2f}x"),
+                      r["engine_over_vpi"].text("{:.1f}x"),
                       r["engine_over_from_reset"].text("{:.2f}x"),
                       _limit_mark(r["from_reset_over_bound"], 1.0, "{:.0f}%"),
+                      _limit_mark(r["vpi_over_bound"], 1.0, "{:.0f}%"),
                       r["simulated_over_raw"].text("{:.0f}%", 100.0))
     tables = [speed, ratio]
     if workers:
@@ -303,7 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     page = write_tables(args.json.with_suffix(".html"), "orbitbench make bench-campaign",
                         tables, out, notes=[__doc__.split("\n\n")[0]])
     console.print(f"wrote {args.json}, {page}")
-    impossible = any(over_limit(r["from_reset_over_bound"], 1.0) for r in results.values()) or any(
+    impossible = any(over_limit(r[k], 1.0) for r in results.values()
+                     for k in ("from_reset_over_bound", "vpi_over_bound")) or any(
         over_limit(w["scaling_1_to_2"], cores) for w in workers.values())
     agree = all(r["outcomes_agree"] for r in results.values())
     return 0 if agree and not impossible else 1
