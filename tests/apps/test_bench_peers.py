@@ -15,7 +15,13 @@ from fault_campaigns.engine import Engine
 from fault_campaigns.plan import make_plan
 from fault_campaigns.prepare import prepare
 from orbitbench.apps.bench.campaign import WORKLOADS
-from orbitbench.apps.bench.peers import build_vpi_peer, classify, run_vpi_peer
+from orbitbench.apps.bench.peers import (
+    build_cocotb_peer,
+    build_vpi_peer,
+    classify,
+    run_cocotb_peer,
+    run_vpi_peer,
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +59,24 @@ def test_negative_control_classifier_sees_wrong_words(probe):
     assert classify(work, golden, True, wrong, [0] * len(work.events)) == "sdc"
     assert classify(work, golden, True, list(prep.golden)[:-1], [0, 0]) == "sdc"
     assert classify(work, golden, False, list(prep.golden), [0, 0]) == "hang"
+
+
+@pytest.fixture(scope="module")
+def cocotb_model(probe):
+    return build_cocotb_peer(probe[0].workload)
+
+
+def test_cocotb_peer_outcomes_equal_the_engines(probe, cocotb_model):
+    prep, plan, _, engine = probe
+    ids = list(range(120))
+    run = run_cocotb_peer(cocotb_model, prep, plan, ids, 0.0)
+    assert run.outcomes == {i: engine[i] for i in ids}
+    assert {"masked", "corrected", "sdc", "due"} <= set(run.outcomes.values())
+
+
+def test_cocotb_negative_control_late_injection_disagrees(probe, cocotb_model):
+    prep, plan, _, engine = probe
+    ids = list(range(120))
+    late = replace(plan, cycle=np.minimum(plan.cycle + 1, prep.cycles - 1))
+    run = run_cocotb_peer(cocotb_model, prep, late, ids, 0.0)
+    assert run.outcomes != {i: engine[i] for i in ids}

@@ -18,20 +18,24 @@ tile, the default tile, an ECC profile (``small_ecc``) and a short third-party-s
   reset by the same engine (public state), injections per CPU second;
 * ``vpi``: the same injections through the VPI-style peer injector
   (:mod:`orbitbench.apps.bench.peers`: ``--vpi --public-flat-rw``, fresh model per
-  injection, read-xor-write through VPI). Its outcomes, and those of ``from_reset``, are
-  checked equal to the engine's, injection by injection (``outcomes equal``; exit 1 if not).
+  injection, read-xor-write through VPI);
+* ``cocotb``: the first ``--cocotb-count`` through the cocotb-style peer
+  (``testbenches/peer_inject.py``: cocotb's ``--public-flat-rw`` build, re-run from reset in
+  one simulator, read-xor-deposit from Python). The outcomes of every arm are checked equal
+  to the engine's, injection by injection (``outcomes equal``; exit 1 if not).
 
 Ratios: engine / bound, bound = raw / T (a campaign that re-runs the T-cycle workload per
-injection at raw speed); engine / VPI peer; engine / from_reset; VPI peer / bound and
-from_reset / bound (physically at most 1: a public-state build re-running from reset cannot
-beat the raw build doing the same); the cycles the engine's faulty continuations simulated
-per CPU second over raw (for context, not a limit: raw pays a fresh model per repeat and the
-engine's parent pass is not counted). A round above a physical limit is flagged as a broken
-measurement and makes the command exit 1. Then whole campaigns (SQLite and all) of
-``--campaign-seconds`` worth of injections at the engine's rate, 1 and 2 worker threads
-interleaved: injections per CPU second (engines and this process) and per wall second, the
-2/1 wall throughput ratio (at most the number of cores) and the 1-worker campaign against
-the bound. Writes ``bench/out/campaign.json`` and ``campaign.html``.
+injection at raw speed); engine / cocotb peer; engine / VPI peer; engine / from_reset; VPI
+peer / bound and from_reset / bound and cocotb / bound (physically at most 1: a public-state
+build re-running from reset cannot beat the raw build doing the same); the cycles the
+engine's faulty continuations simulated per CPU second over raw (for context, not a limit:
+raw pays a fresh model per repeat and the engine's parent pass is not counted). A round
+above a physical limit is flagged as a broken measurement and makes the command exit 1. Then
+whole campaigns (SQLite and all) of ``--campaign-seconds`` worth of injections at the
+engine's rate, 1 and 2 worker threads interleaved: injections per CPU second (engines and
+this process) and per wall second, the 2/1 wall throughput ratio (at most the number of
+cores) and the 1-worker campaign against the bound. Writes ``bench/out/campaign.json`` and
+``campaign.html``.
 """
 
 from __future__ import annotations
@@ -52,9 +56,8 @@ from fault_campaigns.prepare import Prepared, engine_config, prepare
 from fault_campaigns.targets import enumerate_state
 from fault_campaigns.tile_workload import tile_workload
 from fault_campaigns.workload import Event, Workload
-from orbitbench.apps.bench import honest
+from orbitbench.apps.bench import honest, peers
 from orbitbench.apps.bench.honest import Spread, interleave, over_limit, ratios, spread
-from orbitbench.apps.bench.peers import build_vpi_peer, run_vpi_peer
 from orbitbench.apps.report import Mark, Table, write_json, write_tables
 from orbitbench.apps.ui import console
 from orbitbench.sim import SIM_BUILD
@@ -91,6 +94,7 @@ class Bench:
     raw_config: str
     plan: object
     vpi_peer: Path
+    cocotb_peer: object
 
 
 def _setup(name: str, count: int) -> Bench:
@@ -101,7 +105,7 @@ def _setup(name: str, count: int) -> Bench:
     raw_build = build_engine(work.top, work.sources, raw_public, work.ports, raw=True,
                              extra_args=work.extra_args)
     return Bench(name, prep, raw_build, raw_cfg, make_plan(prep.targets, prep.cycles, count, 7),
-                 build_vpi_peer(work))
+                 peers.build_vpi_peer(work), peers.build_cocotb_peer(work))
 
 
 def _timed(e: Engine, work: Callable[[], int]) -> tuple[int, float, float]:
@@ -155,7 +159,14 @@ def arm_engine(b: Bench, ids: list[int], seconds: float, *, from_reset: bool = F
 
 
 def arm_vpi(b: Bench, ids: list[int], seconds: float) -> dict:
-    r = run_vpi_peer(b.vpi_peer, b.prep, b.plan, ids, seconds)
+    r = peers.run_vpi_peer(b.vpi_peer, b.prep, b.plan, ids, seconds)
+    return {"injections": r.injections, "cpu_s": r.cpu_s, "wall_s": r.wall_s,
+            "inj_per_cpu_s": r.injections / r.cpu_s, "inj_per_wall_s": r.injections / r.wall_s,
+            "outcomes": r.outcomes}
+
+
+def arm_cocotb(b: Bench, ids: list[int], seconds: float) -> dict:
+    r = peers.run_cocotb_peer(b.cocotb_peer, b.prep, b.plan, ids, seconds)
     return {"injections": r.injections, "cpu_s": r.cpu_s, "wall_s": r.wall_s,
             "inj_per_cpu_s": r.injections / r.cpu_s, "inj_per_wall_s": r.injections / r.wall_s,
             "outcomes": r.outcomes}
@@ -177,20 +188,23 @@ def _limit_mark(s: Spread, limit: float, fmt: str) -> str | Mark:
         s, limit) else text
 
 
-def measure(b: Bench, rounds: int, count: int, seconds: float, reset_count: int) -> dict:
+def measure(b: Bench, rounds: int, count: int, seconds: float, reset_count: int,
+            cocotb_count: int) -> dict:
     """The interleaved engine arms of one workload and their per-round ratios."""
     ids = list(range(min(count, len(b.plan.cycle))))
     arms = {"raw": lambda: arm_raw(b, seconds),
             "engine": lambda: arm_engine(b, ids, seconds),
             "from_reset": lambda: arm_engine(b, ids[:reset_count], seconds, from_reset=True),
-            "vpi": lambda: arm_vpi(b, ids[:reset_count], seconds)}
+            "vpi": lambda: arm_vpi(b, ids[:reset_count], seconds),
+            "cocotb": lambda: arm_cocotb(b, ids[:cocotb_count], seconds)}
     runs = interleave(arms, rounds, lambda r, a: console.log(f"{b.name}: round {r + 1}, {a}"))
     t = b.prep.cycles
     for run in runs["raw"]:
         run["bound_inj_per_cpu_s"] = run["cycles_per_cpu_s"] / t
     # Outcomes of the same injection must not depend on the method.
     agree = all(run["outcomes"][i] == runs["engine"][0]["outcomes"][i]
-                for arm in ("from_reset", "vpi") for run in runs[arm] for i in run["outcomes"])
+                for arm in ("from_reset", "vpi", "cocotb") for run in runs[arm]
+                for i in run["outcomes"])
     out = {
         "workload": b.prep.workload.name, "design": b.prep.workload.top, "T": t,
         "target_bits": b.prep.targets.bits, "rounds": rounds,
@@ -202,6 +216,10 @@ def measure(b: Bench, rounds: int, count: int, seconds: float, reset_count: int)
         "from_reset_inj_per_cpu_s": spread([r["inj_per_cpu_s"] for r in runs["from_reset"]]),
         "vpi_inj_per_cpu_s": spread([r["inj_per_cpu_s"] for r in runs["vpi"]]),
         "engine_over_vpi": ratios(runs, "engine", "vpi", "inj_per_cpu_s"),
+        "cocotb_inj_per_cpu_s": spread([r["inj_per_cpu_s"] for r in runs["cocotb"]]),
+        "engine_over_cocotb": ratios(runs, "engine", "cocotb", "inj_per_cpu_s"),
+        "cocotb_over_bound": ratios(runs, "cocotb", "raw", "inj_per_cpu_s",
+                                    "bound_inj_per_cpu_s"),
         "vpi_over_bound": ratios(runs, "vpi", "raw", "inj_per_cpu_s", "bound_inj_per_cpu_s"),
         "sim_cycles_per_injection": runs["engine"][0]["sim_cycles"]
         / runs["engine"][0]["injections"],
@@ -250,7 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=600,
                         help="plan injections the engine arm runs (repeated for --seconds)")
     parser.add_argument("--reset-count", type=int, default=60,
-                        help="of those, how many the from-reset arm re-runs")
+                        help="of those, how many the from-reset and VPI peer arms re-run")
+    parser.add_argument("--cocotb-count", type=int, default=10,
+                        help="of those, how many the cocotb peer arm re-runs")
     parser.add_argument("--seconds", type=float, default=1.5,
                         help="wall time of each arm per round (at least one pass)")
     parser.add_argument("--campaign-seconds", type=float, default=4.0,
@@ -258,8 +278,10 @@ def main(argv: list[str] | None = None) -> int:
                              "CPU seconds at the engine's rate; 0: skip")
     parser.add_argument("--json", type=Path, default=BENCH_OUT / "campaign.json")
     args = parser.parse_args(argv)
-    if args.rounds < 1 or args.count < 1 or args.reset_count < 1 or args.seconds <= 0:
-        parser.error("--rounds, --count, --reset-count must be >= 1 and --seconds > 0")
+    if min(args.rounds, args.count, args.reset_count, args.cocotb_count) < 1 or (
+            args.seconds <= 0):
+        parser.error("--rounds, --count, --reset-count, --cocotb-count must be >= 1 and "
+                     "--seconds > 0")
     names = args.workload or list(WORKLOADS)
     cores = len(os.sched_getaffinity(0))
     results, benches = {}, {}
@@ -267,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         with console.status(f"{name}: preparing (builds are cached)"):
             benches[name] = _setup(name, args.count)
         results[name] = measure(benches[name], args.rounds, args.count, args.seconds,
-                                args.reset_count)
+                                args.reset_count, args.cocotb_count)
     workers = {}
     if args.campaign_seconds > 0:
         for name in ("small", "short"):
@@ -284,10 +306,11 @@ def main(argv: list[str] | None = None) -> int:
                   f"per CPU second; {cores} cores, load {os.getloadavg()[0]:.1f}",
                   ["workload", "T", "raw k cycles/CPU s", "bound inj/CPU s",
                    "engine inj/CPU s", "from reset inj/CPU s", "VPI peer inj/CPU s",
-                   "outcomes equal"],
+                   "cocotb peer inj/CPU s", "outcomes equal"],
                   left=("workload",))
     ratio = Table("ratios from the same rounds (median (min-max))",
-                  ["workload", "engine / bound", "engine / VPI peer", "engine / from reset",
+                  ["workload", "engine / bound", "engine / cocotb peer", "engine / VPI peer",
+                   "engine / from reset",
                    "from reset / bound (<= 1)", "VPI peer / bound (<= 1)",
                    "continuation cycles / raw"],
                   left=("workload",))
@@ -298,8 +321,10 @@ def main(argv: list[str] | None = None) -> int:
                       r["engine_inj_per_cpu_s"].text("{:.1f}"),
                       r["from_reset_inj_per_cpu_s"].text("{:.1f}"),
                       r["vpi_inj_per_cpu_s"].text("{:.1f}"),
+                      r["cocotb_inj_per_cpu_s"].text("{:.2f}"),
                       "yes" if r["outcomes_agree"] else Mark("NO"))
         ratio.add_row(name, r["engine_over_bound"].text("{:.2f}x"),
+                      r["engine_over_cocotb"].text("{:.0f}x"),
                       r["engine_over_vpi"].text("{:.1f}x"),
                       r["engine_over_from_reset"].text("{:.2f}x"),
                       _limit_mark(r["from_reset_over_bound"], 1.0, "{:.0f}%"),
@@ -327,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
                         tables, out, notes=[__doc__.split("\n\n")[0]])
     console.print(f"wrote {args.json}, {page}")
     impossible = any(over_limit(r[k], 1.0) for r in results.values()
-                     for k in ("from_reset_over_bound", "vpi_over_bound")) or any(
+                     for k in ("from_reset_over_bound", "vpi_over_bound",
+                               "cocotb_over_bound")) or any(
         over_limit(w["scaling_1_to_2"], cores) for w in workers.values())
     agree = all(r["outcomes_agree"] for r in results.values())
     return 0 if agree and not impossible else 1

@@ -9,6 +9,11 @@ variables; :func:`classify` applies the workload's rules (those of ``engine.cpp`
 detected indicator fired, else SDC if data differ, else corrected if a corrected indicator
 fired, else masked; hang without ``done`` within the engine's bound) so that its outcomes
 can be checked equal to the engine's, injection by injection.
+
+``cocotb``: what a cocotb user writes (``testbenches/peer_inject.py``): cocotb's default
+``--public-flat-rw`` build, every injection re-run from reset in the same simulator, the
+upset a read-xor-deposit from Python, clock and sampling through cocotb triggers; classified
+by :func:`classify` as well.
 """
 
 from __future__ import annotations
@@ -27,9 +32,12 @@ from fault_campaigns.plan import Plan
 from fault_campaigns.prepare import Prepared
 from fault_campaigns.targets import StateVar, enumerate_state
 from fault_campaigns.workload import Workload
+from orbitbench import sim
 from orbitbench.sim import LINT_WAIVERS, SIM_BUILD, find_verilator, locked
+from orbitbench.spec.knobs import PEER_JOB, PERF_OUT
 
-__all__ = ["PEER_VPI_SRC", "PeerRun", "build_vpi_peer", "run_vpi_peer", "classify"]
+__all__ = ["PEER_VPI_SRC", "PeerRun", "build_vpi_peer", "run_vpi_peer", "build_cocotb_peer",
+           "run_cocotb_peer", "classify"]
 
 PEER_VPI_SRC = Path(__file__).resolve().with_name("peer_vpi.cpp")
 
@@ -170,3 +178,53 @@ def run_vpi_peer(exe: Path, prep: Prepared, plan: Plan, ids: list[int],
     outcomes = {i: classify(work, (gold_words, gold_events), *r) for i, r in runs.items()}
     _, count, cpu, wall = tail.split()
     return PeerRun(outcomes, int(count), float(cpu), float(wall))
+
+
+def build_cocotb_peer(work: Workload) -> sim.SimModel:
+    """The cocotb default build of ``work``'s design (everything public), cached."""
+    return sim.build(sim.Design(top=work.top, sources=tuple(work.sources),
+                                build_args=tuple(work.extra_args), public=None))
+
+
+def run_cocotb_peer(model: sim.SimModel, prep: Prepared, plan: Plan, ids: list[int],
+                    seconds: float) -> PeerRun:
+    """Run ``ids`` of ``plan`` through the cocotb-style peer (repeated for ``seconds``).
+
+    Raises
+    ------
+    RuntimeError
+        The cocotb run failed, or its fault-free run differs from the engine's golden run.
+    """
+    work = prep.workload
+    state = {v.path: v for v in enumerate_state(work.sources, work.top,
+                                                SIM_BUILD / "targets", work.extra_args)}
+    targets = prep.targets.vars
+    job = {
+        "reset_cycles": work.reset_cycles,
+        "bound": int(work.hang_factor * prep.cycles) + work.hang_extra,
+        "preload": [[p.path, e if state[p.path].memory else -1, w] for p in work.preload
+                    for e, w in enumerate(p.words)],
+        "events": [e.path for e in work.events],
+        "injections": [[-1, -1, []]] + [
+            [i, int(plan.cycle[i]), [[targets[v].path, e if targets[v].memory else -1, b]
+                                     for v, e, b in plan.flips(i)]] for i in ids],
+        "seconds": seconds,
+    }
+    with tempfile.TemporaryDirectory(prefix="obt_peer_") as tmp:
+        job_file, out = Path(tmp) / "job.json", Path(tmp) / "out.json"
+        job_file.write_text(json.dumps(job))
+        result = sim.run(model, "testbenches.peer_inject", results_name="peer_inject",
+                         log_file=model.build_dir / "runs" / "peer_inject.log",
+                         extra_env={**PEER_JOB.env(job_file), **PERF_OUT.env(out),
+                                    "COCOTB_LOG_LEVEL": "WARNING"})
+        if not result.passed or not out.exists():
+            raise RuntimeError(f"the cocotb peer failed; see {model.build_dir}/runs")
+        figures = json.loads(out.read_text())
+    runs = {r["id"]: r for r in figures["runs"]}
+    gold = runs.pop(-1)
+    if not gold["done"] or tuple(gold["words"]) != tuple(prep.golden):
+        raise RuntimeError("the cocotb peer's fault-free run differs from the engine's golden "
+                           "run")
+    outcomes = {i: classify(work, (gold["words"], gold["events"]), r["done"], r["words"],
+                            r["events"]) for i, r in runs.items()}
+    return PeerRun(outcomes, figures["injections"], figures["cpu_s"], figures["wall_s"])
