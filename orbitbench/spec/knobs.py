@@ -139,4 +139,4 @@ NOC_OUT = Knob(
 #: Every knob by name, in the order the docs list them.
 KNOBS: dict[str, Knob] = {k.name: k for k in (
     VERILATOR, SIM_BUILD, SEED, SEEDS, REGRESS_BASE, ITEMS, MT_RTL, LOAD, DESIGN, REQUEST,
-    REPLY, PERF_DIMS, PERF_REPEATS, PERF_OUT, NOC_POINTS, NOC_OUT)}
+    REPLY, PERF_DIMS, PERF_REPEATS, PERF_OUT, PEER_JOB, NOC_POINTS, NOC_OUT)}
