@@ -13,7 +13,7 @@ CAMPAIGN_ARGS ?=
 GATE_THRESHOLD ?=
 
 .PHONY: help test rtl check-rtl lint regress bench area venv clean campaign gate \
-	bench-campaign bench-noc campaign-noc thermal
+	bench-campaign bench-noc campaign-noc thermal mutation-stuck
 
 help:
 	@echo "make test       create .venv if missing, install, run the CI test tier"
@@ -28,6 +28,7 @@ help:
 	@echo "make bench-campaign  injection speed vs the raw Verilator bound, levers, scaling"
 	@echo "make bench-noc  NoC accepted throughput vs offered load, saturation, zero-load latency"
 	@echo "make campaign-noc  fault campaigns on the mesh and the multi-tile top, every profile"
+	@echo "make mutation-stuck  grade the tile workloads: stuck-at-0/1 on every flip-flop bit"
 	@echo "make thermal    every orbital thermal scenario with its checks; HTML report"
 	@echo "make venv       only create .venv and install the project"
 	@echo "make clean      remove simulator builds and benchmark output (keeps .venv)"
@@ -81,6 +82,9 @@ bench-noc: $(STAMP)
 
 campaign-noc: $(STAMP)
 	$(PY) -m orbitbench.apps.noc_nightly $(CAMPAIGN_ARGS)
+
+mutation-stuck: $(STAMP)
+	$(PY) -m orbitbench.apps.mutation_stuck $(MUTATION_ARGS)
 
 thermal: $(STAMP)
 	$(PY) -m orbitbench.cli thermal --all

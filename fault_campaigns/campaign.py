@@ -43,7 +43,7 @@ from orbitbench.spec.errors import ParameterError, UsageError
 
 from .db import MESSAGES_TABLE, CampaignDB, CampaignDBError, campaign_lock
 from .engine import EngineError, EngineResult
-from .plan import DEFAULT_MBU_SIZES, make_plan
+from .plan import DEFAULT_MBU_SIZES, FINITE_MODELS, SAMPLINGS, make_plan, population
 from .prepare import Prepared, prepare
 from .recipes import from_recipe
 from .stats import leveugle_sample_size
@@ -75,7 +75,11 @@ def default_workers() -> int:
 @dataclass(frozen=True)
 class CampaignSpec:
     """What to inject. ``count`` fixes the sample size; otherwise it comes from the
-    Leveugle formula for ``margin`` at ``confidence`` over bits x cycles."""
+    Leveugle formula for ``margin`` at ``confidence`` over bits x cycles. ``sampling`` is
+    one of :data:`.plan.SAMPLINGS`: ``"distinct"`` (without replacement, the default),
+    ``"exhaustive"`` (every (bit, cycle) once; ``count`` must be None) or ``"replacement"``
+    (campaigns made before sampling without replacement). ``at_cycles`` restricts the
+    injection cycles (e.g. every bit at chosen cycles)."""
 
     workload: Workload
     count: int | None = None
@@ -87,6 +91,8 @@ class CampaignSpec:
     include: tuple[str, ...] | None = None
     exclude: tuple[str, ...] | None = None
     roms: bool = False
+    sampling: str = "distinct"
+    at_cycles: tuple[int, ...] | None = None
     #: how to rebuild the workload (:mod:`.recipes`), stored for ``orbitbench replay``
     recipe: Mapping | None = None
 
@@ -100,6 +106,13 @@ class CampaignSpec:
             raise ParameterError(f"margin must be in (0, 1), not {self.margin}")
         if not 0 < self.confidence < 1:
             raise ParameterError(f"confidence must be in (0, 1), not {self.confidence}")
+        if self.sampling not in SAMPLINGS:
+            raise ParameterError(f"sampling must be one of {SAMPLINGS}, not {self.sampling!r}")
+        if self.sampling == "exhaustive" and self.count is not None:
+            raise ParameterError("an exhaustive campaign runs every fault once: give no count")
+        if self.sampling == "exhaustive" and self.model not in FINITE_MODELS:
+            raise ParameterError(f"an exhaustive campaign needs a model of {FINITE_MODELS}, "
+                                 f"not {self.model!r}")
 
 
 @dataclass
@@ -130,13 +143,33 @@ def _identity(spec: CampaignSpec, prep: Prepared, count: int) -> dict:
         "count": count, "seed": spec.seed, "model": spec.model,
         "sizes": {str(k): v for k, v in sorted(spec.sizes.items())} if spec.model == "mbu"
         else None,
-    }
+    } | _sampling_identity(spec, prep)
+
+
+def _sampling_identity(spec: CampaignSpec, prep: Prepared) -> dict:
+    # Campaigns sampled with replacement (made before the other samplings existed) carry no
+    # sampling keys, so that their databases keep their identity and resume.
+    if spec.sampling == "replacement":
+        return {}
+    at = list(spec.at_cycles) if spec.at_cycles is not None else None  # as JSON stores it
+    return {"sampling": spec.sampling, "at_cycles": at,
+            "population": population(prep.targets, prep.cycles, spec.at_cycles, spec.model)}
 
 
 def _sample_size(spec: CampaignSpec, prep: Prepared) -> int:
+    big_n = population(prep.targets, prep.cycles, spec.at_cycles, spec.model)
+    if spec.sampling == "exhaustive":
+        if big_n > MAX_INJECTIONS:
+            raise ParameterError(f"an exhaustive campaign of this design has {big_n} "
+                                 f"injections, more than the {MAX_INJECTIONS} one campaign "
+                                 "can hold; choose cycles (--at-cycles) or fewer targets")
+        return big_n
     if spec.count is not None:
+        if spec.sampling == "distinct" and spec.count > big_n:
+            raise ParameterError(f"count {spec.count} is more than the {big_n} distinct "
+                                 "faults; use --exhaustive to run every one")
         return spec.count
-    n = leveugle_sample_size(prep.targets.bits * prep.cycles, spec.margin, spec.confidence)
+    n = leveugle_sample_size(big_n, spec.margin, spec.confidence)
     if n > MAX_INJECTIONS:
         raise ParameterError(f"margin {spec.margin} needs {n} injections, more than the "
                              f"{MAX_INJECTIONS} one campaign can hold; use a larger margin "
@@ -168,7 +201,8 @@ def open_campaign(spec: CampaignSpec, db_path: Path, *, build_root: Path = SIM_B
                                   f"{', '.join(diff)}); give another --db, or delete the "
                                   "file to start over")
         return db, prep
-    plan = make_plan(prep.targets, prep.cycles, n, spec.seed, spec.model, spec.sizes)
+    plan = make_plan(prep.targets, prep.cycles, n, spec.seed, spec.model, spec.sizes,
+                     spec.sampling, spec.at_cycles)
     targets = [{"path": v.path, "module": v.module or "(top)", "kind": v.kind,
                 "width": v.width, "depth": v.depth} for v in prep.targets.vars]
     meta = {"campaign": ident, "targets": targets,
@@ -209,7 +243,8 @@ def resume_spec(db_path: Path) -> CampaignSpec:
         model=ident["model"], sizes=sizes,
         include=tuple(spec["include"]) if spec["include"] is not None else None,
         exclude=tuple(spec["exclude"]) if spec["exclude"] is not None else None,
-        roms=spec["roms"], recipe=recipe)
+        roms=spec["roms"], recipe=recipe, sampling=ident.get("sampling", "replacement"),
+        at_cycles=tuple(ident["at_cycles"]) if ident.get("at_cycles") else None)
 
 
 def _chunks(items: list, size: int) -> list[list]:

@@ -50,7 +50,7 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE injections (
     id INTEGER PRIMARY KEY, cycle INTEGER NOT NULL, target TEXT NOT NULL,
     module TEXT NOT NULL, kind TEXT NOT NULL, var INTEGER NOT NULL, elem INTEGER NOT NULL,
-    bit INTEGER NOT NULL, size INTEGER NOT NULL);
+    bit INTEGER NOT NULL, size INTEGER NOT NULL, value INTEGER NOT NULL DEFAULT -1);
 CREATE TABLE results (
     id INTEGER PRIMARY KEY REFERENCES injections(id), outcome TEXT NOT NULL,
     sim_cycles INTEGER NOT NULL, end_cycle INTEGER NOT NULL, wrong INTEGER NOT NULL,
@@ -205,10 +205,11 @@ class CampaignDB:
         rows.update({k: json.dumps(v, sort_keys=True) for k, v in meta.items()})
         conn.executemany("INSERT INTO meta VALUES (?, ?)", rows.items())
         conn.executemany(
-            "INSERT INTO injections VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO injections VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ((i, int(plan.cycle[i]), targets[int(plan.var[i])]["path"],
               targets[int(plan.var[i])]["module"], targets[int(plan.var[i])]["kind"],
-              int(plan.var[i]), int(plan.elem[i]), int(plan.bit[i]), int(plan.size[i]))
+              int(plan.var[i]), int(plan.elem[i]), int(plan.bit[i]), int(plan.size[i]),
+              plan.stuck(i))
              for i in range(len(plan))))
         conn.execute("COMMIT")
         conn.close()
@@ -238,14 +239,21 @@ class CampaignDB:
     def done_ids(self) -> set[int]:
         return {r[0] for r in self.conn.execute("SELECT id FROM results")}
 
+    def _value(self) -> str:
+        """The stuck-value column: databases made before the stuck model have none (-1)."""
+        cols = {r[1] for r in self.conn.execute("PRAGMA table_info(injections)")}
+        return "i.value" if "value" in cols else "-1"
+
     def pending(self, shard: tuple[int, int] = (0, 1)) -> list[tuple[int, int, list]]:
-        """(id, cycle, flips) of the planned injections of ``shard`` without a result."""
+        """(id, cycle, flips) of the planned injections of ``shard`` without a result;
+        a flip is ``(var, elem, bit)``, or ``(var, elem, bit, value)`` for a stuck bit."""
         index, count = shard
         rows = self.conn.execute(
-            "SELECT i.id, i.cycle, i.var, i.elem, i.bit, i.size FROM injections i "
-            "LEFT JOIN results r ON r.id = i.id WHERE r.id IS NULL AND i.id % ? = ? "
-            "ORDER BY i.id", (count, index)).fetchall()
-        return [(i, c, [(v, e, b + j) for j in range(s)]) for i, c, v, e, b, s in rows]
+            f"SELECT i.id, i.cycle, i.var, i.elem, i.bit, i.size, {self._value()} "
+            "FROM injections i LEFT JOIN results r ON r.id = i.id WHERE r.id IS NULL AND "
+            "i.id % ? = ? ORDER BY i.id", (count, index)).fetchall()
+        return [(i, c, [(v, e, b + j, *(() if x < 0 else (x,))) for j in range(s)])
+                for i, c, v, e, b, s, x in rows]
 
     def _has_messages(self) -> bool:
         return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
@@ -283,7 +291,8 @@ class CampaignDB:
             self._has_messages()) else ("''", "")
         cur = self.conn.execute(
             "SELECT i.id, i.cycle, i.target, i.module, i.kind, i.elem, i.bit, i.size, "
-            "r.outcome, r.sim_cycles, r.end_cycle, r.wrong, r.max_err, r.early, "
+            f"{self._value()} AS value, r.outcome, r.sim_cycles, r.end_cycle, r.wrong, "
+            "r.max_err, r.early, "
             f"{note} AS message FROM results r JOIN injections i ON i.id = r.id {join}"
             "ORDER BY i.id")
         names = [d[0] for d in cur.description]

@@ -23,6 +23,9 @@
 //                                "trap CYCLE finish|stop|timeout MESSAGE" when the design
 //                                ended it ($finish, $stop, $fatal, ...) or never raised done
 //     inj ID CYCLE N (VAR ELEM BIT)xN   queue an injection (N bits flipped at once)
+//     stuck ID CYCLE V N (VAR ELEM BIT)xN   queue a stuck-at-V fault (V 0 or 1) on N bits:
+//                                the bits are set to V at CYCLE and again after every later
+//                                edge to the end of the run (see apply_stuck)
 //     early_stop 0|1 / snapshot fork|copy    options of the next runs (default 1, copy)
 //     run                        run the queued injections (sorted by cycle, stably), print one
 //                                "res ID OUTCOME SIMCYCLES ENDCYCLE WRONG MAXERR EARLY [MESSAGE]"
@@ -187,6 +190,7 @@ struct Injection {
     long long id;
     uint64_t cycle;
     std::vector<Flip> flips;
+    int stuck = -1;  // -1: the bits flip once; 0 or 1: they are stuck at that value
 };
 
 struct Result {
@@ -568,9 +572,38 @@ void apply(const Injection& inj) {
     }
 }
 
+// Stuck-at: the stored bits are forced to the stuck value in the middle of the injection's
+// cycle and of every later cycle (after each edge, before the next), so every edge from the
+// one ending the injection cycle on sees them stuck, as it sees a flipped bit. Outputs are
+// sampled right after each edge, as for every injection.
+void apply_stuck(const Injection& inj) {
+    for (const Flip& f : inj.flips) {
+        const Var& v = g_vars.at(f.var);
+        uint8_t& byte = v.data[f.elem * v.elem_bytes + f.bit / 8];
+        const uint8_t mask = static_cast<uint8_t>(1u << (f.bit % 8));
+        byte = inj.stuck ? static_cast<uint8_t>(byte | mask) : static_cast<uint8_t>(byte & ~mask);
+    }
+}
+
+void apply_fault(const Injection& inj) {
+    if (inj.stuck < 0) {
+        apply(inj);
+        return;
+    }
+    for (const Flip& f : inj.flips) {
+        const Var& v = g_vars.at(f.var);
+        if (f.elem >= v.elems || f.bit >= v.elem_bits)
+            fail("stuck bit out of range: " + v.path + "[" + std::to_string(f.elem) + "] bit "
+                 + std::to_string(f.bit));
+    }
+    apply_stuck(inj);
+}
+
 // The faulty continuation from s (at inj.cycle, outputs so far = golden prefix).
 Result continue_faulty(Sim& s, const Injection& inj, size_t outs_so_far, bool early_stop) {
-    apply(inj);
+    apply_fault(inj);
+    // A stuck fault persists: equal state at a checkpoint does not mean it is masked.
+    early_stop = early_stop && inj.stuck < 0;
     OutCheck out;
     out.count = outs_so_far;
     Result r;
@@ -583,6 +616,7 @@ Result continue_faulty(Sim& s, const Injection& inj, size_t outs_so_far, bool ea
             s.tick();
             ++s.cycle;
             if (OBT_IS_VALID(s)) OBT_OBSERVE(s, [&](uint64_t w) { out.add(w); });
+            if (inj.stuck >= 0) apply_stuck(inj);
             if (OBT_IS_DONE(s)) {
                 done = true;
                 break;
@@ -737,6 +771,19 @@ void run_batch(std::vector<Injection>& batch, bool early_stop, bool fork_snapsho
 
 namespace {
 
+Injection parse_stuck(std::istringstream& in, const std::string& line) {
+    Injection inj;
+    size_t n;
+    in >> inj.id >> inj.cycle >> inj.stuck >> n;
+    for (size_t i = 0; i < n && in; ++i) {
+        Flip f;
+        in >> f.var >> f.elem >> f.bit;
+        inj.flips.push_back(f);
+    }
+    if (in.fail() || (inj.stuck != 0 && inj.stuck != 1)) fail("malformed stuck fault: " + line);
+    return inj;
+}
+
 int serve(int argc, char** argv) {
     if (std::string(argv[1]) == "--scopes") {  // list the public scopes and variables
         Sim probe;
@@ -790,6 +837,8 @@ int serve(int argc, char** argv) {
             }
             if (in.fail()) fail("malformed injection: " + line);
             queue.push_back(std::move(inj));
+        } else if (cmd == "stuck") {
+            queue.push_back(parse_stuck(in, line));
         } else if (cmd == "run") {
             if (g_T == 0) fail("'run' before 'golden'");
             run_batch(queue, early_stop, fork_snapshots);

@@ -290,6 +290,18 @@ _LIB_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/li
              "/usr/local/lib", "/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu")
 
 
+def _injection_line(ident: int, cycle: int, flips: Sequence[tuple[int, ...]]) -> str:
+    """The engine command of one injection: ``inj`` (flips) or ``stuck`` (stuck bits, one
+    value for all of them)."""
+    bits = " ".join(f"{f[0]} {f[1]} {f[2]}" for f in flips)
+    values = {f[3] for f in flips if len(f) == 4}
+    if not values:
+        return f"inj {ident} {cycle} {len(flips)} {bits}\n"
+    if len(values) != 1 or any(len(f) != 4 for f in flips):
+        raise ValueError(f"injection {ident}: stuck bits need one value for all, not {flips}")
+    return f"stuck {ident} {cycle} {values.pop()} {len(flips)} {bits}\n"
+
+
 def _has_lz4_dev() -> bool:
     return any(Path(d, "liblz4.so").exists() for d in _LIB_DIRS) and Path(
         "/usr/include/lz4.h").exists()
@@ -457,7 +469,8 @@ class Engine:
         """Yield an :class:`EngineResult` per ``(id, cycle, flips)`` as each finishes, in
         the engine's order: by cycle, ties in the given order.
 
-        ``flips`` are ``(var id, element, bit)`` triples, all applied at ``cycle``.
+        ``flips`` are ``(var id, element, bit)`` triples, all applied at ``cycle``, or
+        ``(var id, element, bit, value)`` for bits stuck at ``value`` from ``cycle`` on.
         ``snapshot``: how a faulty continuation starts from the parent's state, ``"copy"``
         (byte copy of the model, checked against the golden run; the default) or ``"fork"``
         (a forked child; slower, needs no check). ``replay`` runs the one injection from
@@ -475,8 +488,7 @@ class Engine:
             raise ValueError(f"snapshot must be one of {SNAPSHOTS}, not {snapshot!r}")
         lines = [f"early_stop {int(early_stop)}\n", f"snapshot {snapshot}\n"]
         for ident, cycle, flips in injections:
-            lines.append(f"inj {ident} {cycle} {len(flips)} "
-                         + " ".join(f"{v} {e} {b}" for v, e, b in flips) + "\n")
+            lines.append(_injection_line(ident, cycle, flips))
         lines.append("replay\n" if replay else "run\n")
         self._send("".join(lines))
         while True:

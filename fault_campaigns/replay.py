@@ -55,7 +55,8 @@ def replay(db_path: Path, ident: int, *, waves: Path | None = None,
     config, public = engine_config(work, state, targets)
     build = build_engine(work.top, work.sources, public, work.ports, trace=waves is not None,
                          extra_args=work.extra_args, build_root=build_root)
-    flips = [(inj["var"], inj["elem"], inj["bit"] + j) for j in range(inj["size"])]
+    stuck = () if inj.get("value", -1) < 0 else (inj["value"],)
+    flips = [(inj["var"], inj["elem"], inj["bit"] + j, *stuck) for j in range(inj["size"])]
     if waves is not None:
         Path(waves).parent.mkdir(parents=True, exist_ok=True)
     with Engine(build, config, waves=Path(waves).resolve() if waves else None) as engine:
@@ -72,6 +73,7 @@ def replay(db_path: Path, ident: int, *, waves: Path | None = None,
            "workload cycles": cycles, "outcome": result.outcome,
            "wrong elements": result.wrong, "largest error": result.max_err,
            "message": result.message or None,
+           **({"stuck at": inj["value"]} if stuck else {}),
            "recorded outcome": recorded["outcome"] if recorded else None,
            "matches_database": (recorded["outcome"] == result.outcome
                                 and recorded["wrong"] == result.wrong

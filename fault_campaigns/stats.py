@@ -13,8 +13,12 @@ The method follows ``REFERENCE.md`` ("Fault injection method", "Radiation enviro
   (failures per 1e9 device-hours), with the AVF interval carried through
   (:func:`failure_rate`, :func:`combine_modules`).
 
+The orbit presets (:data:`ORBITS`) are the environments of :mod:`golden_models.radiation`
+(one set of names, one meaning each): a per-bit rate from a device's Weibull fit and the
+orbit's Petersen coefficients (:func:`orbit_rate`), or the Alsat-1 flight figure.
+
 Every result carries its interval, its confidence level and (through the :class:`Proportion`
-it came from) its sample size. Everything is pure Python; nothing imports a simulator.
+it came from) its sample size. Nothing imports a simulator.
 Arguments out of range raise ``ValueError`` naming the argument; arguments of the wrong type
 raise ``TypeError``.
 """
@@ -27,13 +31,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from golden_models.radiation import (
+    DEFAULT_DEVICE,
+    ENVIRONMENTS,
+    Device,
+    RadiationEnvironment,
+    environment,
+    upset_rate,
+)
+
 __all__ = [
     "ALSAT1_SEU_PER_BIT_DAY",
     "ALSAT1_EARLY_SEU_PER_BIT_DAY",
     "CORRECTED",
     "CRASH",
     "DUE",
-    "GEO_OVER_LEO_FACTOR",
     "HANG",
     "MASKED",
     "ORBITS",
@@ -48,6 +60,7 @@ __all__ = [
     "leveugle_sample_size",
     "normal_quantile",
     "orbit",
+    "orbit_rate",
     "wilson",
 ]
 
@@ -251,7 +264,8 @@ class Proportion:
                 f"(n={self.trials}, {self.confidence * 100:g}%)")
 
 
-def wilson(successes: int, trials: int, confidence: float = 0.95) -> Proportion:
+def wilson(successes: int, trials: int, confidence: float = 0.95,
+           population: int | None = None) -> Proportion:
     """Wilson score interval for ``successes`` out of ``trials`` Bernoulli trials.
 
     With ``z = normal_quantile(confidence)``, ``p = successes / trials``, ``n = trials``:
@@ -263,6 +277,15 @@ def wilson(successes: int, trials: int, confidence: float = 0.95) -> Proportion:
     stays close to the nominal level for small ``n p``. Bounds are clipped to [0, 1] against
     rounding.
 
+    **Finite population.** When the trials were drawn without replacement from a population
+    of ``N`` distinct faults (``population=N``), the variance of ``p`` shrinks by the
+    finite-population correction ``(N - n) / (N - 1)`` (W. G. Cochran, *Sampling
+    Techniques*, 3rd ed., Wiley 1977, ch. 3, proportions). It is applied by putting the
+    effective sample size ``n_eff = n (N - 1) / (N - n)`` for ``n`` in the formulas above
+    (our choice of how to combine the correction with the Wilson interval: for ``N >> n``
+    it is the plain interval, and it narrows to ``p`` as ``n -> N``); ``n == N`` (an
+    exhaustive campaign) gives the exact proportion, ``low == estimate == high``.
+
     Parameters
     ----------
     successes : int
@@ -271,6 +294,9 @@ def wilson(successes: int, trials: int, confidence: float = 0.95) -> Proportion:
         ``>= 1``.
     confidence : float
         Two-sided confidence level, in (0, 1). Default 0.95.
+    population : int or None
+        ``N >= trials`` when sampled without replacement; None (default): an infinite
+        population or sampling with replacement.
 
     Returns
     -------
@@ -279,9 +305,10 @@ def wilson(successes: int, trials: int, confidence: float = 0.95) -> Proportion:
     Raises
     ------
     TypeError
-        ``successes`` or ``trials`` is not an integer.
+        ``successes``, ``trials`` or ``population`` is not an integer.
     ValueError
-        ``trials < 1``, ``successes`` outside ``0..trials`` or ``confidence`` not in (0, 1).
+        ``trials < 1``, ``successes`` outside ``0..trials``, ``population < trials`` or
+        ``confidence`` not in (0, 1).
     """
     n = _check_int("trials", trials, 1)
     x = _check_int("successes", successes, 0)
@@ -289,9 +316,17 @@ def wilson(successes: int, trials: int, confidence: float = 0.95) -> Proportion:
         raise ValueError(f"successes must be <= trials ({n}), not {x}")
     z = normal_quantile(confidence)
     p = x / n
-    z2n = z * z / n
+    if population is not None:
+        big_n = _check_int("population", population, n)
+        if big_n == n:
+            return Proportion(successes=x, trials=n, confidence=float(confidence),
+                              estimate=p, low=p, high=p)
+        n_eff = n * (big_n - 1) / (big_n - n) if big_n > 1 else float(n)
+    else:
+        n_eff = float(n)
+    z2n = z * z / n_eff
     centre = (p + z2n / 2.0) / (1.0 + z2n)
-    half = z / (1.0 + z2n) * math.sqrt(p * (1.0 - p) / n + z2n / (4.0 * n))
+    half = z / (1.0 + z2n) * math.sqrt(p * (1.0 - p) / n_eff + z2n / (4.0 * n_eff))
     low = 0.0 if x == 0 else max(0.0, min(p, centre - half))
     high = 1.0 if x == n else min(1.0, max(p, centre + half))
     return Proportion(successes=x, trials=n, confidence=float(confidence), estimate=p,
@@ -299,7 +334,8 @@ def wilson(successes: int, trials: int, confidence: float = 0.95) -> Proportion:
 
 
 def avf(outcome_counts: Mapping[str, int], kind: str, confidence: float = 0.95,
-        hang_as: str = "due", crash_as: str = "due") -> Proportion:
+        hang_as: str = "due", crash_as: str = "due",
+        population: int | None = None) -> Proportion:
     """Architectural vulnerability factor of one failure kind, with its Wilson interval.
 
     AVF (Mukherjee et al., MICRO 2003) is the probability that an upset in the structure
@@ -337,6 +373,9 @@ def avf(outcome_counts: Mapping[str, int], kind: str, confidence: float = 0.95,
         ``"due"`` (default), ``"sdc"`` or ``"separate"``: where hangs are counted.
     crash_as : str
         ``"due"`` (default), ``"sdc"`` or ``"separate"``: where crashes are counted.
+    population : int or None
+        The number of distinct faults the injections were drawn from without replacement
+        (finite-population correction, :func:`wilson`); None: with replacement.
 
     Returns
     -------
@@ -375,7 +414,7 @@ def avf(outcome_counts: Mapping[str, int], kind: str, confidence: float = 0.95,
         hits += counts[HANG]
     if kind == crash_as:  # crashes folded into this kind
         hits += counts[CRASH]
-    return wilson(hits, total, confidence)
+    return wilson(hits, total, confidence, population)
 
 
 # --------------------------------------------------------------------------------------------
@@ -384,7 +423,7 @@ def avf(outcome_counts: Mapping[str, int], kind: str, confidence: float = 0.95,
 
 @dataclass(frozen=True)
 class Orbit:
-    """Raw single-event-upset rate of one memory bit in one orbit.
+    """Raw single-event-upset rate of one memory bit in one orbit, for one device.
 
     Members
     -------
@@ -393,12 +432,21 @@ class Orbit:
     seu_per_bit_day : float
         Upsets per bit per day, positive and finite.
     source : str
-        Where the figure comes from, or the assumption it rests on.
+        Where the figure comes from, or the assumption it rests on: the environment's
+        source and, for a model rate, the device's.
+    device : str or None
+        The device (Weibull fit) the rate was computed for; None for a measured or
+        user-supplied rate.
+    heavy_ion, proton : float or None
+        The two terms of a model rate (upsets/bit/day), None for a measured one.
     """
 
     name: str
     seu_per_bit_day: float
     source: str
+    device: str | None = None
+    heavy_ion: float | None = None
+    proton: float | None = None
 
     def __post_init__(self):
         _check_positive("seu_per_bit_day", self.seu_per_bit_day)
@@ -406,42 +454,67 @@ class Orbit:
 
 # REFERENCE.md, "Radiation environment": flight data from commercial SRAM on Alsat-1 (LEO),
 # ~8 years of operation: 4.04e-7 SEU/bit/day (98.6 % single-bit, 1.22 % multi-bit upsets).
+# The preset `alsat1` of golden_models.radiation.ENVIRONMENTS holds the same figure.
 ALSAT1_SEU_PER_BIT_DAY = 4.04e-7
 # The same source: an earlier paper on the same mission reported ~1e-6 SEU/bit/day.
 ALSAT1_EARLY_SEU_PER_BIT_DAY = 1e-6
-# ASSUMPTION, not a measurement: GEO taken as 10x the LEO flight figure. Outside the
-# magnetosphere's shielding a part sees the full galactic-cosmic-ray and solar-particle flux
-# (though no South Atlantic Anomaly, where 97.5 % of one LEO study's upsets fell). REFERENCE.md
-# holds no GEO figure; replace this with a CREME96/SPENVIS rate for the actual part.
-GEO_OVER_LEO_FACTOR = 10.0
-
-_ALSAT1 = (
-    "Alsat-1 flight data (REFERENCE.md 'Radiation environment'): commercial SRAM in LEO, "
-    "~8 years, 4.04e-7 SEU/bit/day (98.6 % single-bit, 1.22 % multi-bit); an earlier paper "
-    "on the same mission gave ~1e-6. A single data point measured in Alsat-1's own orbit "
-    "(REFERENCE.md gives no altitude), for its SRAM, not at {alt}: override it with a rate "
-    "for the actual orbit and part.")
-
-ORBITS: Mapping[str, Orbit] = MappingProxyType({
-    "leo400": Orbit("leo400", ALSAT1_SEU_PER_BIT_DAY, _ALSAT1.format(alt="400 km")),
-    "sso550": Orbit("sso550", ALSAT1_SEU_PER_BIT_DAY, _ALSAT1.format(alt="550 km SSO")),
-    "geo": Orbit(
-        "geo", GEO_OVER_LEO_FACTOR * ALSAT1_SEU_PER_BIT_DAY,
-        f"ASSUMPTION, not a measurement: {GEO_OVER_LEO_FACTOR:g} x the Alsat-1 LEO figure "
-        "(4.04e-7 SEU/bit/day), for the unshielded cosmic-ray and solar-particle flux "
-        "outside the magnetosphere. REFERENCE.md holds no GEO figure: override it."),
-})
-"""Preset orbits (read-only). Every figure is a default to override; see each ``source``."""
 
 
-def orbit(name_or_rate: str | float | Orbit) -> Orbit:
+def orbit_rate(env: str | RadiationEnvironment, device: Device | None = None) -> Orbit:
+    """The :class:`Orbit` of a radiation environment for one device.
+
+    A model environment (``leo400``, ``sso550``, ``geo``: Petersen FOM coefficients, see
+    :mod:`golden_models.radiation`) gives ``upset_rate(device, env)`` with its heavy-ion and
+    proton terms; a measured one (``alsat1``) gives its flight figure whatever the device.
+    The ``source`` names the environment's sources and, for a model rate, the device's.
+
+    Parameters
+    ----------
+    env : str or RadiationEnvironment
+        A key of :data:`golden_models.radiation.ENVIRONMENTS` or an environment.
+    device : Device or None
+        The bit's cross-section; None means :data:`golden_models.radiation.DEFAULT_DEVICE`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`golden_models.radiation.upset_rate`.
+    """
+    e = environment(env)
+    dev = DEFAULT_DEVICE if device is None else device
+    r = upset_rate(dev, e)
+    if r.heavy_ion_method == "measured":
+        return Orbit(e.name, r.total, f"{e.description}. {e.source}")
+    w = dev.weibull
+    return Orbit(
+        e.name, r.total,
+        f"{e.description}. Environment: {e.source}. Device {dev.name} (Weibull sigma_sat "
+        f"{w.sigma_sat_cm2:g} cm^2, LET_th {w.let_th:g}, W {w.width:g}, s {w.shape:g}; FOM "
+        f"{w.fom:.3g}): {dev.source}. Heavy ions {r.heavy_ion:.3g} ({r.heavy_ion_method}), "
+        f"protons {r.proton:.3g} ({r.proton_method}) upsets/bit/day.",
+        device=dev.name, heavy_ion=r.heavy_ion, proton=r.proton)
+
+
+ORBITS: Mapping[str, Orbit] = MappingProxyType(
+    {name: orbit_rate(env) for name, env in ENVIRONMENTS.items()})
+"""Preset orbits (read-only), one per :data:`golden_models.radiation.ENVIRONMENTS` entry, for
+:data:`golden_models.radiation.DEFAULT_DEVICE`: ``leo400``, ``sso550``, ``geo`` are model
+rates (Petersen FOM, second-hand coefficients), ``alsat1`` the Alsat-1 flight figure. Every
+figure is a default to override; see each ``source``."""
+
+
+def orbit(name_or_rate: str | float | Orbit, device: Device | None = None) -> Orbit:
     """An :class:`Orbit` from a preset name, a raw rate, or an :class:`Orbit` (returned as is).
 
     Parameters
     ----------
     name_or_rate : str, float or Orbit
-        A key of :data:`ORBITS` (``"leo400"``, ``"sso550"``, ``"geo"``), or upsets per bit
-        per day (positive, finite), which gives an orbit with source ``"user-supplied"``.
+        A key of :data:`ORBITS` (``"leo400"``, ``"sso550"``, ``"geo"``, ``"alsat1"``), or
+        upsets per bit per day (positive, finite), which gives an orbit with source
+        ``"user-supplied"``.
+    device : Device or None
+        For a preset name: the device whose rate it gives (:func:`orbit_rate`); None means
+        the default device (the :data:`ORBITS` entry itself). Ignored for a rate or an Orbit.
 
     Returns
     -------
@@ -457,12 +530,10 @@ def orbit(name_or_rate: str | float | Orbit) -> Orbit:
     if isinstance(name_or_rate, Orbit):
         return name_or_rate
     if isinstance(name_or_rate, str):
-        try:
-            return ORBITS[name_or_rate]
-        except KeyError:
+        if name_or_rate not in ORBITS:
             raise ValueError(
-                f"orbit must be one of {tuple(ORBITS)} or a rate, not {name_or_rate!r}"
-            ) from None
+                f"orbit must be one of {tuple(ORBITS)} or a rate, not {name_or_rate!r}")
+        return ORBITS[name_or_rate] if device is None else orbit_rate(name_or_rate, device)
     rate = _check_positive("seu_per_bit_day", name_or_rate)
     return Orbit(f"custom ({rate:g} SEU/bit/day)", rate, "user-supplied")
 

@@ -7,7 +7,12 @@ and traps). The summary also lists the distinct crash and watchdog messages with
 counts. Because strikes are uniform over bits, the
 overall AVF is the bit-weighted AVF of the whole design. Failure rates are
 ``bits x orbit rate x AVF`` with the AVF interval carried through
-(:func:`fault_campaigns.stats.failure_rate`).
+(:func:`fault_campaigns.stats.failure_rate`), the orbit rate from the device's Weibull fit
+(:func:`fault_campaigns.stats.orbit_rate`). The predicted device cross-section
+``sigma_dev(LET) = sum over structures of bits x sigma_bit(LET) x AVF``
+(:func:`golden_models.radiation.device_cross_section`) is given for SDC and DUE: every target
+bit has the device's one cross-section, so the sum over modules equals all target bits x
+sigma_bit x the bit-weighted (overall) AVF, which carries the campaign's interval.
 """
 
 from __future__ import annotations
@@ -17,12 +22,18 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
+from golden_models.radiation import DEFAULT_DEVICE, Device, Structure, device_cross_section
+
 from .db import CampaignDB
+from .plan import FINITE_MODELS
 from .stats import ORBITS, OUTCOMES, Proportion, avf, failure_rate, orbit, wilson
 
-__all__ = ["summarize", "proportion_dict", "structure", "DEFAULT_ORBITS"]
+__all__ = ["summarize", "proportion_dict", "structure", "cross_section", "DEFAULT_ORBITS",
+           "LET_GRID"]
 
 DEFAULT_ORBITS = tuple(ORBITS)
+#: LET values (MeV cm^2/mg) of the predicted cross-section: the range of a heavy-ion beam test.
+LET_GRID = (0.5, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 30.0, 40.0, 60.0, 80.0, 100.0)
 
 
 def proportion_dict(p: Proportion) -> dict:
@@ -30,15 +41,31 @@ def proportion_dict(p: Proportion) -> dict:
             "trials": p.trials, "confidence": p.confidence}
 
 
-def _rates(counts: Counter, confidence: float, hang_as: str, crash_as: str) -> dict:
+def _rates(counts: Counter, confidence: float, hang_as: str, crash_as: str,
+           population: int | None = None) -> dict:
     out = {"injections": sum(counts.values()),
-           "outcomes": {k: counts.get(k, 0) for k in OUTCOMES}}
+           "outcomes": {k: counts.get(k, 0) for k in OUTCOMES}, "population": population}
     if out["injections"]:
-        out["sdc_avf"] = proportion_dict(avf(counts, "sdc", confidence, hang_as, crash_as))
-        out["due_avf"] = proportion_dict(avf(counts, "due", confidence, hang_as, crash_as))
+        out["sdc_avf"] = proportion_dict(avf(counts, "sdc", confidence, hang_as, crash_as,
+                                             population))
+        out["due_avf"] = proportion_dict(avf(counts, "due", confidence, hang_as, crash_as,
+                                             population))
         out["rates"] = {k: proportion_dict(wilson(counts.get(k, 0), out["injections"],
-                                                   confidence)) for k in OUTCOMES}
+                                                   confidence, population)) for k in OUTCOMES}
     return out
+
+
+def _faults_per_bit(ident: dict, design: dict, complete: bool) -> int | None:
+    """Faults per target bit (cycles, x 2 values for ``stuck``) of the population the results
+    are a without-replacement sample of, or None when the finite-population correction does
+    not apply: sampling with replacement, a cluster model (the same (bit, cycle) can give
+    different clusters), or an unfinished exhaustive campaign (its results so far are the
+    first bits in order, not a random sample)."""
+    sampling = ident.get("sampling", "replacement")
+    if sampling == "replacement" or ident["model"] not in FINITE_MODELS or \
+            (sampling == "exhaustive" and not complete):
+        return None
+    return ident["population"] // design["target_bits"]
 
 
 def _messages(results: list[dict], limit: int = 20) -> list[dict]:
@@ -66,10 +93,48 @@ def structure(path: str) -> str:
     return _INDEX.sub("*", _COPY.sub("", path))
 
 
+def cross_section(bits: int, avfs: dict[str, Proportion], device: Device,
+                  let: Sequence[float] = LET_GRID) -> dict:
+    """Predicted device cross-section per failure kind: ``bits x sigma_bit(LET) x AVF``.
+
+    Parameters
+    ----------
+    bits : int
+        Target bits, ``>= 1``.
+    avfs : dict
+        Failure kind (``"sdc"``, ``"due"``) -> its AVF.
+    device : Device
+        The bit's Weibull fit.
+    let : sequence of float
+        LET values, MeV cm^2/mg.
+
+    Returns
+    -------
+    dict
+        ``{"device", "device_source", "weibull", "let", "raw", <kind>: {"estimate", "low",
+        "high"}}``, cm^2 per device; ``raw`` is ``bits x sigma_bit`` (every upset visible).
+    """
+    w = device.weibull
+    out = {"device": device.name, "device_source": device.source,
+           "weibull": {"sigma_sat_cm2": w.sigma_sat_cm2, "let_th": w.let_th, "width": w.width,
+                       "shape": w.shape, "fom": w.fom},
+           "let": [float(x) for x in let],
+           "raw": [float(bits * s) for s in w.cross_section(let)]}
+    for kind, a in avfs.items():
+        c = device_cross_section([Structure(kind, bits, a, w)], let)
+        out[kind] = {k: [float(v) for v in c[k]] for k in ("estimate", "low", "high")}
+    return out
+
+
 def summarize(db_path: Path, orbits: Sequence[str | float] = DEFAULT_ORBITS,
               confidence: float | None = None, hang_as: str = "due",
-              crash_as: str = "due") -> dict:
-    """A JSON-able summary of one campaign database (finished or not)."""
+              crash_as: str = "due", device: Device | None = None) -> dict:
+    """A JSON-able summary of one campaign database (finished or not).
+
+    ``orbits`` are preset names or rates (:func:`fault_campaigns.stats.orbit`); ``device``
+    (default :data:`golden_models.radiation.DEFAULT_DEVICE`) is the Weibull fit the preset
+    rates and the predicted cross-section (``"cross_section"``) are computed for.
+    """
     with CampaignDB.open_existing(db_path) as db:
         ident, design = db.meta("campaign"), db.meta("design")
         targets = db.meta("targets")
@@ -83,9 +148,16 @@ def summarize(db_path: Path, orbits: Sequence[str | float] = DEFAULT_ORBITS,
     confidence = spec["confidence"] if confidence is None else confidence
     bits_of: dict[str, int] = defaultdict(int)
     bits_of_structure: dict[str, int] = defaultdict(int)
+    kind_bits: dict[str, int] = defaultdict(int)
     for t in targets:
         bits_of[t["module"]] += t["width"] * t["depth"]
         bits_of_structure[structure(t["path"])] += t["width"] * t["depth"]
+        kind_bits[t["kind"]] += t["width"] * t["depth"]
+    per_cycle = _faults_per_bit(ident, design, len(results) == planned)
+
+    def pop(bits: int) -> int | None:
+        return None if per_cycle is None else bits * per_cycle
+
     counts = Counter(r["outcome"] for r in results)
     per_module: dict[str, Counter] = defaultdict(Counter)
     per_kind: dict[str, Counter] = defaultdict(Counter)
@@ -96,24 +168,28 @@ def summarize(db_path: Path, orbits: Sequence[str | float] = DEFAULT_ORBITS,
         per_module[r["module"]][r["outcome"]] += 1
         per_kind[r["kind"]][r["outcome"]] += 1
         per_structure[structure(r["target"])][r["outcome"]] += 1
-    overall = _rates(counts, confidence, hang_as, crash_as)
+    overall = _rates(counts, confidence, hang_as, crash_as, pop(design["target_bits"]))
     summary = {
         "db": str(db_path), "workload": ident["workload"], "recipe": recipe,
         "model": ident["model"], "seed": ident["seed"], "planned": planned,
+        "sampling": ident.get("sampling", "replacement"),
+        "population": ident.get("population"), "at_cycles": ident.get("at_cycles"),
+        "finite_population_correction": per_cycle is not None,
         "done": len(results), "complete": len(results) == planned,
         "golden_cycles": ident["golden_cycles"], "design": design,
         "confidence": confidence, "hang_as": hang_as, "crash_as": crash_as,
         "sim_cycles_per_injection": (sum(r["sim_cycles"] for r in results) / len(results)
                                      if results else None),
         "overall": overall,
-        "by_kind": {k: _rates(c, confidence, hang_as, crash_as)
+        "by_kind": {k: _rates(c, confidence, hang_as, crash_as, pop(kind_bits[k]))
                     for k, c in sorted(per_kind.items())},
-        "modules": {m: {"bits": bits_of.get(m, 0), **_rates(per_module.get(m, Counter()),
-                                                            confidence, hang_as, crash_as)}
+        "modules": {m: {"bits": bits_of.get(m, 0),
+                        **_rates(per_module.get(m, Counter()), confidence, hang_as, crash_as,
+                                 pop(bits_of[m]))}
                     for m in sorted(bits_of)},
         "structures": {m: {"bits": bits_of_structure[m],
                            **_rates(per_structure.get(m, Counter()), confidence, hang_as,
-                                    crash_as)}
+                                    crash_as, pop(bits_of_structure[m]))}
                        for m in sorted(bits_of_structure)},
         "sdc_magnitude": {"count": len(sdc_err), "max_err_max": max(sdc_err, default=0),
                           "max_err_median": sorted(sdc_err)[len(sdc_err) // 2] if sdc_err
@@ -123,10 +199,14 @@ def summarize(db_path: Path, orbits: Sequence[str | float] = DEFAULT_ORBITS,
         "orbits": {},
     }
     if results:
-        a_sdc = avf(counts, "sdc", confidence, hang_as, crash_as)
-        a_due = avf(counts, "due", confidence, hang_as, crash_as)
+        whole = pop(design["target_bits"])
+        a_sdc = avf(counts, "sdc", confidence, hang_as, crash_as, whole)
+        a_due = avf(counts, "due", confidence, hang_as, crash_as, whole)
+        dev = DEFAULT_DEVICE if device is None else device
+        summary["cross_section"] = cross_section(design["target_bits"],
+                                                 {"sdc": a_sdc, "due": a_due}, dev)
         for o in orbits:
-            ob = orbit(o)
+            ob = orbit(o, device)
             rows = {}
             for name, a in (("sdc", a_sdc), ("due", a_due)):
                 r = failure_rate(design["target_bits"], ob, a)
@@ -135,5 +215,7 @@ def summarize(db_path: Path, orbits: Sequence[str | float] = DEFAULT_ORBITS,
                               "fit_low": r.fit_low, "fit_high": r.fit_high}
             summary["orbits"][ob.name] = {"seu_per_bit_day": ob.seu_per_bit_day,
                                           "upsets_per_day": design["target_bits"]
-                                          * ob.seu_per_bit_day, **rows, "source": ob.source}
+                                          * ob.seu_per_bit_day, **rows, "source": ob.source,
+                                          "device": ob.device, "heavy_ion": ob.heavy_ion,
+                                          "proton": ob.proton}
     return summary

@@ -58,7 +58,7 @@ RUN, HELP, DRY = "run", "help", "dry"
 SLOW: dict[tuple[str, ...], str] = {
     **{("make", t): DRY for t in ("test", "regress", "rtl", "check-rtl", "lint", "campaign",
                                   "gate", "campaign-noc", "thermal", "bench", "bench-campaign",
-                                  "bench-noc", "area", "clean", "venv")},
+                                  "bench-noc", "area", "clean", "venv", "mutation-stuck")},
     **{("orbitbench", c): HELP for c in ("gemm", "campaign", "targets", "report", "merge",
                                          "replay", "thermal")},
     ("orbitbench", "thermal", "--list"): RUN,

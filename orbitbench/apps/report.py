@@ -308,6 +308,51 @@ def _campaign_plots(page: Page, summaries: Mapping[str, Mapping]) -> None:
         page.figure(fig, "SDC failure rate per orbit")
 
 
+def _g(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3g}"
+
+
+def _cross_section(page: Page, summaries: Mapping[str, Mapping]) -> None:
+    """The predicted device cross-section (``summary["cross_section"]``) as a table and a
+    log-log plot per profile, to compare with a heavy-ion beam test of the device."""
+    for label, s in summaries.items():
+        cs = s.get("cross_section")
+        if not cs:
+            continue
+        w = cs["weibull"]
+        page.paragraph(
+            f"Predicted cross-section of {label}: sigma_dev(LET) = target bits x sigma_bit(LET) "
+            f"x AVF, device {cs['device']} (Weibull sigma_sat {w['sigma_sat_cm2']:g} cm^2, "
+            f"LET_th {w['let_th']:g}, W {w['width']:g}, s {w['shape']:g}): "
+            f"{cs['device_source']}. Interval from the AVF's Wilson interval.")
+        table = Table(None, ["LET (MeV cm2/mg)", "all upsets (cm2)", "SDC (cm2)", "DUE (cm2)"])
+        for i, let in enumerate(cs["let"]):
+            table.add_row(f"{let:g}", f"{cs['raw'][i]:.3g}",
+                          *(f"{cs[k]['estimate'][i]:.3g} [{cs[k]['low'][i]:.3g}, "
+                            f"{cs[k]['high'][i]:.3g}]" for k in ("sdc", "due")))
+        page.table(table, f"Predicted device cross-section: {label}")
+        fig, ax = new_figure(7, 3.5)
+        let = np.asarray(cs["let"])
+        pos = np.asarray(cs["raw"]) > 0
+        ax.plot(let[pos], np.asarray(cs["raw"])[pos], color="#9e9e9e", ls="--",
+                label="all upsets (AVF = 1)")
+        for kind in ("sdc", "due"):
+            est, low, high = (np.asarray(cs[kind][k]) for k in ("estimate", "low", "high"))
+            if not np.any(high[pos] > 0):
+                continue
+            ax.fill_between(let[pos], np.maximum(low[pos], 1e-30), high[pos],
+                            color=_COLOURS[kind], alpha=0.25)
+            if np.any(est[pos] > 0):
+                ax.plot(let[pos & (est > 0)], est[pos & (est > 0)], color=_COLOURS[kind],
+                        label=f"{kind.upper()} ({s['confidence'] * 100:g} % band)")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("LET (MeV cm^2/mg)")
+        ax.set_ylabel("device cross-section (cm^2)")
+        ax.legend(fontsize=7)
+        page.figure(fig, f"Predicted device cross-section: {label}")
+
+
 def campaign_page(summaries: Mapping[str, Mapping], title: str = "orbitbench fault campaign",
                   errors: Mapping[str, str] | None = None,
                   verdict: Mapping | None = None) -> Page:
@@ -336,16 +381,20 @@ def campaign_page(summaries: Mapping[str, Mapping], title: str = "orbitbench fau
                       *(ov["outcomes"][o] for o in OUTCOMES), fmt_prop(ov.get("sdc_avf")),
                       fmt_prop(ov.get("due_avf")))
     page.table(table, "Summary")
-    table = Table(None, ["profile", "orbit", "SEU/bit/day", "upsets/day", "SDC FIT",
-                         "DUE FIT"], left=("profile", "orbit"))
+    table = Table(None, ["profile", "orbit", "device", "SEU/bit/day", "heavy ions", "protons",
+                         "upsets/day", "SDC FIT", "DUE FIT"], left=("profile", "orbit", "device"))
     for label, s in summaries.items():
         for o, v in s["orbits"].items():
-            table.add_row(label, o, f"{v['seu_per_bit_day']:.3g}",
-                          f"{v['upsets_per_day']:.3g}", _fit(v["sdc"]), _fit(v["due"]))
+            table.add_row(label, o, v.get("device") or "(measured)",
+                          f"{v['seu_per_bit_day']:.3g}", _g(v.get("heavy_ion")),
+                          _g(v.get("proton")), f"{v['upsets_per_day']:.3g}", _fit(v["sdc"]),
+                          _fit(v["due"]))
     page.table(table, "Failure rates per orbit")
+    page.paragraph("Sources of each orbit's rate (environment, then device):")
     page.items({o: v["source"] for s in summaries.values() for o, v in s["orbits"].items()})
     if summaries:
         _campaign_plots(page, summaries)
+        _cross_section(page, summaries)
     for label, s in summaries.items():
         page.table(Table(None, ["module", "bits", "injections", *OUTCOMES, "SDC AVF",
                                 "DUE AVF"],

@@ -11,13 +11,14 @@ from pathlib import Path
 
 from fault_campaigns.campaign import EXECUTORS, CampaignSpec, default_workers, merge, run_campaign
 from fault_campaigns.campaign_file import file_settings, load_campaign_file
-from fault_campaigns.plan import DEFAULT_MBU_SIZES, FAULT_MODELS, parse_sizes
+from fault_campaigns.plan import DEFAULT_MBU_SIZES, FAULT_MODELS, parse_cycles, parse_sizes
 from fault_campaigns.recipes import build_root_of, check_recipe, factory_recipe, from_recipe
 from fault_campaigns.replay import replay
 from fault_campaigns.stats import orbit
 from fault_campaigns.summary import summarize
 from fault_campaigns.targets import enumerate_state, register_arrays, select
 from fault_campaigns.tile_workload import DEFAULT_GEMM
+from golden_models.radiation import Device, WeibullParams
 from orbitbench.apps.report import Mark, Table, summary_table, write_html, write_json
 from orbitbench.apps.ui import console, live_progress
 from orbitbench.spec.errors import Interrupted, OutputFileError, Terminated, UsageError
@@ -170,7 +171,8 @@ def _target_args(p: argparse.ArgumentParser) -> None:
                    help="also inject into read-only memories (none by default)")
 
 
-def default_db(recipe: dict, seed: int, model: str) -> Path:
+def default_db(recipe: dict, seed: int, model: str, exhaustive: bool = False,
+               at_cycles: tuple[int, ...] | None = None) -> Path:
     if recipe["kind"] == "file":
         name = file_settings(recipe)["name"]
     elif recipe["kind"] == "tile":
@@ -178,7 +180,9 @@ def default_db(recipe: dict, seed: int, model: str) -> Path:
         name = f"{recipe['config']}-gemm{m}x{k}x{n}-s{recipe['seed']}"
     else:
         name = recipe.get("top") or recipe.get("ref", "workload").replace(":", "-")
-    return Path("campaigns") / f"{name}-{model}-seed{seed}.db"
+    at = f"-at{'_'.join(map(str, at_cycles))}" if at_cycles else ""
+    how = f"exhaustive{at}" if exhaustive else f"seed{seed}{at}"
+    return Path("campaigns") / f"{name}-{model}-{how}.db"
 
 
 def _campaign(args: argparse.Namespace) -> int:
@@ -201,12 +205,17 @@ def _campaign(args: argparse.Namespace) -> int:
     build_root = build_root_of(recipe)
     work = from_recipe(recipe, build_root)
     sizes = parse_sizes(args.mbu_sizes) if args.mbu_sizes else dict(DEFAULT_MBU_SIZES)
+    if args.exhaustive and args.count is not None:
+        raise CampaignUsageError("--exhaustive runs every fault once: give no --count")
+    at_cycles = parse_cycles(args.at_cycles) if args.at_cycles else None
     spec = CampaignSpec(work, count=args.count, margin=args.margin, confidence=args.confidence,
                         seed=args.seed, model=args.model, sizes=sizes,
                         include=tuple(args.include) if args.include else None,
                         exclude=tuple(args.exclude) if args.exclude else None,
-                        roms=args.roms, recipe=recipe)
-    db = args.db or default_db(recipe, args.seed, args.model)
+                        roms=args.roms, recipe=recipe,
+                        sampling="exhaustive" if args.exhaustive else "distinct",
+                        at_cycles=at_cycles)
+    db = args.db or default_db(recipe, args.seed, args.model, args.exhaustive, at_cycles)
     if args.shard != (0, 1) and args.db is None:
         db = db.with_name(f"{db.stem}-shard{args.shard[0]}of{args.shard[1]}.db")
     console.print(f"campaign [bold]{work.name}[/] on {work.top} -> {db}")
@@ -229,7 +238,7 @@ def _campaign(args: argparse.Namespace) -> int:
     finally:
         if bar.live.is_started:
             bar.stop()
-    summary = summarize(db)
+    summary = summarize(db, device=args.weibull)
     console.print(summary_table({work.name: summary}))
     if json_out:
         write_json(json_out, summary)
@@ -288,7 +297,8 @@ def _report(args: argparse.Namespace) -> int:
                                  f"{len(args.label)}")
     summaries = {}
     for i, db in enumerate(args.dbs):
-        summary = summarize(db, orbits=args.orbit or None) if args.orbit else summarize(db)
+        summary = (summarize(db, orbits=args.orbit, device=args.weibull) if args.orbit
+                   else summarize(db, device=args.weibull))
         recipe = summary.get("recipe") or {}
         label = (args.label[i] if args.label else file_settings(recipe)["name"]
                  if recipe.get("kind") == "file" else Path(db).stem)
@@ -314,6 +324,29 @@ def _orbit(text: str) -> str | float:
     return value
 
 
+def _weibull(text: str) -> Device:
+    """``--weibull SIGMA_SAT,LET_TH,W,S``: a device from its heavy-ion Weibull fit."""
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 4:
+        raise argparse.ArgumentTypeError(
+            f"--weibull needs 4 comma-separated numbers SIGMA_SAT,LET_TH,W,S, not {text!r}")
+    try:
+        weibull = WeibullParams(*values)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--weibull: {exc}") from None
+    return Device(f"weibull({text})", weibull, source="user-supplied (--weibull)")
+
+
+def _weibull_arg(p) -> None:
+    p.add_argument("--weibull", type=_weibull, default=None, metavar="SIGMA_SAT,LET_TH,W,S",
+                   help="device heavy-ion Weibull fit (cm^2/bit, MeV cm^2/mg, width, shape) "
+                        "the orbit presets' rates and the predicted cross-section use "
+                        "(default: golden_models.radiation.DEFAULT_DEVICE, an ASSUMPTION)")
+
+
 def add_commands(sub) -> None:
     p = sub.add_parser("campaign", help="run (or resume) a fault-injection campaign",
                        description="Run a single-event-upset campaign; re-running the same "
@@ -326,8 +359,17 @@ def add_commands(sub) -> None:
     g.add_argument("--margin", type=float, default=None, help="error margin (default 0.01)")
     g.add_argument("--confidence", type=float, default=None, help="default 0.95")
     g.add_argument("--seed", type=int, default=None, help="plan seed (default 1)")
+    g.add_argument("--exhaustive", action="store_true",
+                   help="inject every (target bit, cycle) once, in order: exact AVFs "
+                        "(small designs; seu or stuck). Sampled campaigns draw distinct faults "
+                        "(without replacement)")
+    g.add_argument("--at-cycles", metavar="C,C,...", default=None,
+                   help="inject only at these workload cycles (with --exhaustive: every bit "
+                        "at each of them)")
     g.add_argument("--model", choices=FAULT_MODELS, default=None,
-                   help="seu: single bits; mbu: memory strikes flip adjacent-bit clusters")
+                   help="seu: single bits; mbu: memory strikes flip adjacent-bit clusters; "
+                        "stuck: a bit stuck at 0 or 1 from the drawn cycle to the end "
+                        "(default seu)")
     g.add_argument("--mbu-sizes", metavar="S:P,...", default=None,
                    help="MBU cluster size distribution (default "
                         + ",".join(f"{k}:{v}" for k, v in DEFAULT_MBU_SIZES.items()) + ")")
@@ -350,6 +392,7 @@ def add_commands(sub) -> None:
     g.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
     g.add_argument("--json", metavar="FILE", help="write the summary as JSON")
     g.add_argument("--html", metavar="FILE", help="write an HTML report")
+    _weibull_arg(g)
     p.set_defaults(func=_campaign)
 
     p = sub.add_parser("targets", help="list a design's fault targets and bits per module")
@@ -377,6 +420,7 @@ def add_commands(sub) -> None:
                         "a campaign file's name, else the file name)")
     p.add_argument("--orbit", action="append", type=_orbit, default=None,
                    help="orbit preset or SEU/bit/day (repeatable; default all presets)")
+    _weibull_arg(p)
     p.add_argument("--json", metavar="FILE")
     p.add_argument("--html", metavar="FILE")
     p.set_defaults(func=_report)

@@ -103,7 +103,9 @@ def test_campaign_page_is_self_contained_html(summaries, tmp_path):
     path = campaign_page(summaries, "nightly <&> report", errors).write(tmp_path / "r.html")
     text = path.read_text()
     parser = assert_self_contained(text)
-    assert text.count("<svg") == 1 + 2 + 1  # outcomes, SDC AVF per profile, FIT per orbit
+    # outcomes, SDC AVF per profile, FIT per orbit, predicted cross-section per profile
+    assert text.count("<svg") == 1 + 2 + 1 + 2
+    assert text.count("Predicted device cross-section: ") >= 2 and "Petersen (1998)" in text
     assert {"table", "h2", "pre", "svg"} <= parser.tags
     assert "<title>nightly &lt;&amp;&gt; report</title>" in text
     assert "seu &lt;probe&gt;" in text and "mbu &amp; co" in text

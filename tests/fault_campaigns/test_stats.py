@@ -34,6 +34,7 @@ from fault_campaigns.stats import (
     orbit,
     wilson,
 )
+from golden_models.radiation import DEFAULT_DEVICE, ENVIRONMENTS, Device, WeibullParams, upset_rate
 
 Z95 = 1.959963984540054
 
@@ -357,15 +358,31 @@ def test_avf_rejects_non_integer_count():
 # orbits and rates
 
 
-def test_orbit_presets():
-    assert set(ORBITS) == {"leo400", "sso550", "geo"}
-    assert ORBITS["leo400"].seu_per_bit_day == 4.04e-7 == stats.ALSAT1_SEU_PER_BIT_DAY
-    assert ORBITS["sso550"].seu_per_bit_day == 4.04e-7
-    assert ORBITS["geo"].seu_per_bit_day == pytest.approx(10 * 4.04e-7)
-    assert "Alsat-1" in ORBITS["leo400"].source and "override" in ORBITS["leo400"].source
-    assert ORBITS["geo"].source.startswith("ASSUMPTION")
+def test_orbit_presets_are_the_radiation_environments():
+    """One set of names: every preset is the golden_models.radiation environment of that name,
+    at the default device's rate, with environment and device sources named."""
+    assert tuple(ORBITS) == tuple(ENVIRONMENTS) == ("leo400", "sso550", "geo", "alsat1")
+    for name in ("leo400", "sso550", "geo"):
+        r = upset_rate(DEFAULT_DEVICE, name)
+        o = ORBITS[name]
+        assert o.seu_per_bit_day == r.total and o.heavy_ion == r.heavy_ion
+        assert o.proton == r.proton and o.device == DEFAULT_DEVICE.name
+        assert "Petersen (1998)" in o.source and "ASSUMPTION" in o.source
+    assert ORBITS["alsat1"].seu_per_bit_day == 4.04e-7 == stats.ALSAT1_SEU_PER_BIT_DAY
+    assert ORBITS["alsat1"].device is None and "Alsat-1" in ORBITS["alsat1"].source
+    assert ORBITS["leo400"].seu_per_bit_day < ORBITS["sso550"].seu_per_bit_day \
+        < ORBITS["geo"].seu_per_bit_day
     with pytest.raises(TypeError):
         ORBITS["meo"] = ORBITS["geo"]  # read-only
+
+
+def test_orbit_for_another_device_scales_with_its_fom():
+    big = Device("big", WeibullParams(sigma_sat_cm2=1e-8, let_th=0.5, width=15.0, shape=1.5))
+    o = orbit("sso550", big)
+    assert o.seu_per_bit_day == pytest.approx(2 * ORBITS["sso550"].seu_per_bit_day, rel=1e-12)
+    assert o.device == "big" and "Device big" in o.source
+    assert orbit("alsat1", big) == ORBITS["alsat1"]  # measured: the device is ignored
+    assert orbit(1e-6, big).device is None
 
 
 def test_orbit_helper():
@@ -375,7 +392,8 @@ def test_orbit_helper():
     custom = orbit(1e-6)
     assert custom.seu_per_bit_day == 1e-6 and custom.source == "user-supplied"
     assert orbit(3).seu_per_bit_day == 3.0
-    with pytest.raises(ValueError, match=r"orbit must be one of \('leo400', 'sso550', 'geo'\)"):
+    with pytest.raises(ValueError, match=r"orbit must be one of \('leo400', 'sso550', 'geo', "
+                                         r"'alsat1'\) or a rate, not 'mars'"):
         orbit("mars")
     for bad in (0, -1e-7, math.inf, math.nan):
         with pytest.raises(ValueError, match="seu_per_bit_day must be a positive finite"):
@@ -387,7 +405,7 @@ def test_orbit_helper():
 def test_failure_rate_worked_example():
     """1e6 bits x 4.04e-7 /bit/day x AVF 0.1 = 0.0404 failures/day = 1.683e6 FIT."""
     a = wilson(400, 4000)  # AVF 0.1
-    r = failure_rate(10**6, "leo400", a)
+    r = failure_rate(10**6, "alsat1", a)
     assert r.per_day == pytest.approx(0.0404, rel=1e-12)
     assert r.fit == pytest.approx(0.0404 / 24 * 1e9, rel=1e-12)
     assert r.fit == pytest.approx(1_683_333.33, rel=1e-8)
@@ -407,7 +425,7 @@ def test_failure_rate_zero_observed_failures_still_has_an_upper_bound():
 def test_failure_rate_orbit_forms_agree():
     a = wilson(7, 500)
     assert failure_rate(1000, "geo", a) == failure_rate(1000, ORBITS["geo"], a)
-    assert failure_rate(1000, 4.04e-7, a) == failure_rate(1000, "leo400", a)
+    assert failure_rate(1000, 4.04e-7, a) == failure_rate(1000, "alsat1", a)
 
 
 @pytest.mark.parametrize("bits, orb, a, exc, match", [
@@ -454,3 +472,56 @@ def test_combine_modules_sums():
 def test_combine_modules_rejects(mods, exc, match):
     with pytest.raises(exc, match=match):
         combine_modules(mods, "leo400")
+
+
+# ------------------------------------------------------------------------------------------
+# finite-population correction (sampling without replacement)
+
+
+def test_wilson_finite_population_is_the_plain_interval_with_n_eff():
+    n, big_n, x = 400, 1000, 40
+    fpc = wilson(x, n, population=big_n)
+    n_eff = n * (big_n - 1) / (big_n - n)
+    z2n = Z95 ** 2 / n_eff
+    p = x / n
+    centre = (p + z2n / 2) / (1 + z2n)
+    half = Z95 / (1 + z2n) * math.sqrt(p * (1 - p) / n_eff + z2n / (4 * n_eff))
+    assert fpc.low == pytest.approx(centre - half, rel=1e-12)
+    assert fpc.high == pytest.approx(centre + half, rel=1e-12)
+    plain = wilson(x, n)
+    assert plain.low < fpc.low < fpc.estimate < fpc.high < plain.high  # narrower
+
+
+def test_wilson_exhaustive_is_exact_and_huge_population_is_plain():
+    exact = wilson(7, 50, population=50)
+    assert exact.low == exact.estimate == exact.high == 7 / 50
+    zero = wilson(0, 50, population=50)
+    assert zero.low == zero.high == 0.0  # negative control: no [0, z^2/(n+z^2)] upper bound
+    big = wilson(7, 50, population=10**12)
+    plain = wilson(7, 50)
+    assert big.low == pytest.approx(plain.low, rel=1e-9)
+    assert big.high == pytest.approx(plain.high, rel=1e-9)
+
+
+def test_wilson_population_rejects_fewer_than_trials():
+    with pytest.raises(ValueError, match="population must be >= 50, not 49"):
+        wilson(1, 50, population=49)
+    with pytest.raises(TypeError, match="population must be an integer"):
+        wilson(1, 50, population=50.0)
+
+
+def test_fpc_interval_covers_at_the_nominal_rate():
+    """Draw 300 of a population of 1000 (100 failures) without replacement, 2000 times: the
+    corrected interval covers the truth ~95 % of the time; the plain one over-covers (it
+    ignores that 30 % of the population was seen)."""
+    rng = np.random.default_rng(3)
+    pop = np.zeros(1000, dtype=bool)
+    pop[:100] = True
+    cover_fpc = cover_plain = 0
+    for _ in range(2000):
+        x = int(pop[rng.choice(1000, 300, replace=False)].sum())
+        f, p = wilson(x, 300, population=1000), wilson(x, 300)
+        cover_fpc += f.low <= 0.1 <= f.high
+        cover_plain += p.low <= 0.1 <= p.high
+    assert 0.93 <= cover_fpc / 2000 <= 0.975
+    assert cover_plain / 2000 > 0.975
