@@ -26,7 +26,8 @@ class Datapath(wiring.Component):
       ``cmd.a_zp`` / ``cmd.b_zp`` (9-bit signed), enters the array (0 when no step was read).
     * **Drain**: in a cycle with ``step.draining`` array row ``step.drain`` enters the
       requantizers with the channel parameters of column block ``step.jb`` (``mem.ch_addr``;
-      per-tensor ``cmd.qmult`` / ``cmd.qshift`` unless ``cmd.per_channel``). Its bytes are
+      per-tensor ``cmd.qmult`` / ``cmd.qshift`` unless ``cmd.per_channel``; the lanes round
+      as ``config.rounding``, a selectable tile as ``cmd.single`` says). Its bytes are
       written ``Requantizer.LATENCY`` advancing cycles later to result row
       ``(ib * rows + drain) * max_n / cols + jb``, only the bytes ``n < cmd.n`` of rows
       ``< cmd.m`` (``mem.c_wr_en``; all low in held cycles). With ECC the row is written
@@ -44,7 +45,7 @@ class Datapath(wiring.Component):
     Members
     -------
     step : In(StepSignature(config))
-    cmd : In(CommandSignature())
+    cmd : In(CommandSignature(config.selectable))
     ce : In(1)
         Clock enable of everything here (array and requantizers included).
     mem : Out(DatapathPorts(config))
@@ -62,7 +63,7 @@ class Datapath(wiring.Component):
             raise TypeError(f"config must be a TileConfig, not {config!r}")
         self.config = config
         super().__init__({
-            "step": In(StepSignature(config)), "cmd": In(CommandSignature()), "ce": In(1),
+            "step": In(StepSignature(config)), "cmd": In(CommandSignature(config.selectable)), "ce": In(1),
             "mem": Out(DatapathPorts(config)), "feed_step": Out(1),
         })
 
@@ -71,7 +72,7 @@ class Datapath(wiring.Component):
         R, C = self.config.rows, self.config.cols
         array = SystolicArray(R, C)
         m.submodules.array = EnableInserter(self.ce)(array)
-        lanes = [Requantizer() for _ in range(C)]
+        lanes = [Requantizer(self.config.rounding) for _ in range(C)]
         for c, lane in enumerate(lanes):
             m.submodules[f"requant_{c}"] = EnableInserter(self.ce)(lane)
         m.d.comb += array.clear.eq(self.step.clear)
@@ -121,6 +122,8 @@ class Datapath(wiring.Component):
                 lane.act_min.eq(cmd.act_min),
                 lane.act_max.eq(cmd.act_max),
             ]
+            if cfg.selectable:
+                m.d.comb += lane.single.eq(cmd.single)
         # Write address and byte enables travel alongside the requantizer pipeline.
         wr_addr = Signal(range(Depths(cfg).c))
         wr_en = Signal(C)
