@@ -58,9 +58,9 @@ RUN, HELP, DRY = "run", "help", "dry"
 SLOW: dict[tuple[str, ...], str] = {
     **{("make", t): DRY for t in ("test", "regress", "rtl", "check-rtl", "lint", "campaign",
                                   "gate", "campaign-noc", "thermal", "bench", "bench-campaign",
-                                  "bench-noc", "area", "clean", "venv")},
+                                  "bench-noc", "bench-infer", "area", "clean", "venv")},
     **{("orbitbench", c): HELP for c in ("gemm", "campaign", "targets", "report", "merge",
-                                         "replay", "thermal")},
+                                         "replay", "thermal", "infer")},
     ("orbitbench", "thermal", "--list"): RUN,
     ("python", "-m", "pytest"): HELP,
     ("python", "-m", "orbitbench.apps.bench.noc"): HELP,

@@ -49,12 +49,14 @@ from golden_models.network import (
     op_requant,
     run_host_op,
 )
-from golden_models.tile import gemm_cycles, pack_operands, run_tile, unpack_result
+from golden_models.tile import TileMemory, gemm_cycles, pack_operands, run_tile, unpack_result
 from orbitbench.spec.params import GemmCommand, TileConfig
 
+from .program import BusOp, GemmProgram, gemm_program
+
 __all__ = ["CORRUPTIONS", "GemmJob", "GemmStage", "HostStage", "NetworkError", "NetworkProgram",
-           "compile_network", "corrupt_program", "job_operand_a", "job_rounding", "program_steps",
-           "run_program_numpy"]
+           "compile_network", "corrupt_program", "inference_bus_program", "job_operand_a",
+           "job_rounding", "program_steps", "run_program_numpy"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -339,6 +341,43 @@ def corrupt_program(prog: NetworkProgram, how: str) -> NetworkProgram:
             prog = _replace_stage(prog, i, [dataclasses.replace(j, cmd=dataclasses.replace(
                 j.cmd, rounding=_OTHER[j.cmd.rounding])) for j in stage.jobs])
     return prog
+
+
+def inference_bus_program(program: NetworkProgram, x) -> GemmProgram:
+    """The whole inference of ``x`` as one frontdoor bus program, for a harness that cannot
+    run the host stages (the raw Verilator bench).
+
+    The jobs' C come from the tile model (:func:`run_program_numpy`'s arithmetic); each job
+    is :func:`~orbitbench.driver.program.gemm_program` with ``load="changed"`` against what
+    the tile holds after the previous one, starting from zeroed scratchpads (power-up), as
+    ``testbenches/network_tb.py`` plays it. Its reads expect the tile model's words; played
+    once from power-up it is bit-exact (it is not repeatable: the loads are deltas).
+    """
+    cfg = program.cfg
+    shadow = TileMemory.zeros(cfg)
+    ops: list = []
+    expected: list = []
+    status: list[int] = []
+    results: dict[int, int] = {}
+    steps = program_steps(program, x)
+    c, total = None, 0
+    try:
+        while True:
+            job, a = steps.send(c)
+            image = pack_operands(cfg, a, job.b, job.bias, job.mult, job.shift, mem=shadow)
+            prog = gemm_program(cfg, job.cmd, image, load="changed", shadow=shadow)
+            base = len(expected)
+            ops += prog.ops[:-1]  # without END
+            expected += prog.expected
+            status += [base + i for i in prog.status_reads]
+            results.update({base + i: w for i, w in prog.result_reads.items()})
+            shadow = dataclasses.replace(image, c=prog.golden.c.copy())
+            total += prog.gemm_cycles
+            c = unpack_result(cfg, prog.golden.c, job.cmd.m, job.cmd.n)
+    except StopIteration:
+        pass
+    return GemmProgram(ops=(*ops, BusOp.end()), expected=tuple(expected),
+                       status_reads=tuple(status), result_reads=results, gemm_cycles=total)
 
 
 def run_program_numpy(program: NetworkProgram, x, cfg: TileConfig, *,

@@ -24,9 +24,12 @@ from orbitbench.driver.network import (
     NetworkError,
     compile_network,
     corrupt_program,
+    inference_bus_program,
     run_program_numpy,
 )
+from orbitbench.driver.program import OpKind
 from orbitbench.spec.params import CONFIGS, TileConfig
+from orbitbench.spec.regmap import Status
 
 NETWORKS = Path(__file__).resolve().parents[2] / "networks"
 
@@ -221,3 +224,22 @@ def test_negative_controls_break_the_comparison(model, how):
     with pytest.raises(ValueError, match="^corrupt must be one of none, weight, rounding, "
                        "zero-point, not 'bits'$"):
         corrupt_program(prog, "bits")
+
+
+def test_inference_bus_program():
+    """The whole inference as one bus program (make bench-infer's raw bound): one command
+    per job, every STATUS read expecting DONE, the CYCLES sum of the timing contract, and
+    result reads expecting the tile model's words (the last job's are the classifier's C)."""
+    net = gn.load_network(NETWORKS / "digits_mlp.tflite")
+    cfg = CONFIGS["default"]
+    x = gn.quantize_input(net, digits.test_split()[0][:5])
+    prog = compile_network(net, cfg, len(x))
+    bus = inference_bus_program(prog, x)
+    assert bus.gemm_cycles == prog.tile_cycles
+    assert len(bus.status_reads) == 2 * len(prog.jobs)
+    assert {bus.expected[i] for i in bus.status_reads} == {int(Status.DONE)}
+    assert sum(op.kind == OpKind.END for op in bus.ops) == 1 and bus.ops[-1].kind == OpKind.END
+    fc = gn.run_network(net, x, tensors=True)[net.operators[-2].outputs[0]]
+    last = sorted(bus.result_reads)[-len(x) * 3:]  # 5 rows of ceil(10 / 4) words
+    got = np.array([bus.expected[i] for i in last], dtype=np.uint32).view(np.int8)
+    assert np.array_equal(got.reshape(len(x), 12)[:, :10], fc)
