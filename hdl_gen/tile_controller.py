@@ -81,7 +81,8 @@ class Controller(wiring.Component):
             raise TypeError(f"config must be a TileConfig, not {config!r}")
         self.config = config
         super().__init__({
-            "ctl": In(ControlSignature()), "cmd": In(CommandSignature(config.selectable)), "ce": In(1),
+            "ctl": In(ControlSignature()), "cmd": In(CommandSignature(config.selectable)),
+            "ce": In(1),
             "step": Out(StepSignature(config)), "busy": Out(1), "mismatch": Out(1),
         })
 

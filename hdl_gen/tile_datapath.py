@@ -63,7 +63,8 @@ class Datapath(wiring.Component):
             raise TypeError(f"config must be a TileConfig, not {config!r}")
         self.config = config
         super().__init__({
-            "step": In(StepSignature(config)), "cmd": In(CommandSignature(config.selectable)), "ce": In(1),
+            "step": In(StepSignature(config)), "cmd": In(CommandSignature(config.selectable)),
+            "ce": In(1),
             "mem": Out(DatapathPorts(config)), "feed_step": Out(1),
         })
 

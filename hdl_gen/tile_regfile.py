@@ -97,7 +97,8 @@ class RegisterFile(wiring.Component):
         members = {
             "bus": In(WishboneSignature(addr_width=ADDR_WIDTH)),
             "mem": Out(ScratchpadBus()), "ctl": Out(ControlSignature()),
-            "cmd": Out(CommandSignature(config.selectable)), "therm": Out(RegisterWindow(addr_width=4)),
+            "cmd": Out(CommandSignature(config.selectable)),
+            "therm": Out(RegisterWindow(addr_width=4)),
             "busy": In(1), "tmr_mismatch": In(1), "irq": Out(1), "mismatch": Out(1),
         }
         if config.ecc:
