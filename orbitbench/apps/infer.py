@@ -12,6 +12,7 @@ energy per inference from :mod:`golden_models.power` fed by the ACT_FEED / ACT_S
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
 from dataclasses import dataclass
@@ -185,10 +186,12 @@ def run_inference(model: str, cfg: TileConfig, *, images: int | None = None,
         (tmp / "request.json").write_text(json.dumps({
             "model": str(path), "inputs": str(tmp / "inputs.npy"), "batch": batch,
             "corrupt": corrupt, "tensors": str(tmp / "tensors.npz")}))
-        log = log_file or built.build_dir / "runs" / "orbitbench_infer.log"
+        # Per process: concurrent runs on one build must not share a log or a results file.
+        tag = f"infer_{model}_{os.getpid()}"
+        log = log_file or built.build_dir / "runs" / f"orbitbench_{tag}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         wall = time.perf_counter()
-        result = sim.run(built, "testbenches.network_tb", log_file=log,
+        result = sim.run(built, "testbenches.network_tb", log_file=log, results_name=tag,
                          extra_env={**REQUEST.env(tmp / "request.json"),
                                     **REPLY.env(tmp / "reply.json")})
         wall = time.perf_counter() - wall
