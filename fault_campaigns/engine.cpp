@@ -14,6 +14,10 @@
 //     word IDX DATA CORR DET     ... unless overridden for output word IDX
 //     elem_bits N / elem_signed 0|1   element view of output data words (error magnitude)
 //     reset_cycles N / max_cycles N / hang_factor F / hang_extra N / checkpoint N
+//     stim CYCLE INPUT HEX       stimulus: top-level input INPUT (index into the generated
+//                                header's obt_input) takes value HEX from cycle CYCLE on
+//                                (-1: before reset); see drive_inputs
+//     stim_end N                 the stimulus is N cycles long (the job's end without done)
 //   stdin commands:
 //     golden                     fault-free run; prints "golden T NOUT HEXWORDS...", or
 //                                "trap CYCLE finish|stop|timeout MESSAGE" when the design
@@ -204,6 +208,17 @@ bool g_elem_signed = false;
 uint64_t g_reset_cycles = 2, g_max_cycles = 100000000, g_hang_extra = 1000, g_checkpoint = 64;
 double g_hang_factor = 2.0;
 
+// Stimulus (trace-driven designs): (cycle, input, value bytes) sorted by cycle; the
+// engine's own ports (clock, reset) are never in it.
+struct Stim {
+    long long cycle;
+    int input;
+    std::vector<uint8_t> bytes;
+};
+std::vector<Stim> g_stim;
+std::vector<size_t> g_stim_at;  // g_stim_at[c]: first stimulus entry of cycle c (after load)
+uint64_t g_stim_end = 0;
+
 // Golden run.
 uint64_t g_T = 0;
 std::vector<uint64_t> g_out;
@@ -237,6 +252,40 @@ void bind(Var& v, const VerilatedContext* ctx) {
     v.elem_bits = vp->entBits();
     v.elems = 1;
     for (int d = 0; d < vp->udims(); ++d) v.elems *= vp->unpackedRanges()[d].elements();
+}
+
+// --- trace-driven stimulus: inputs indexed by cycle, so a snapshot (a byte copy of the model
+// root, which holds the input ports, or a fork) restores the trace position with the cycle.
+void index_stimulus() {
+    std::stable_sort(g_stim.begin(), g_stim.end(),
+                     [](const Stim& a, const Stim& b) { return a.cycle < b.cycle; });
+    long long last = g_stim.empty() ? -1 : g_stim.back().cycle;
+    g_stim_at.assign(static_cast<size_t>(last + 2) + 1, g_stim.size());
+    for (size_t i = g_stim.size(); i-- > 0;)
+        g_stim_at[static_cast<size_t>(g_stim[i].cycle + 1)] = i;
+    for (size_t c = g_stim_at.size() - 1; c-- > 0;)
+        g_stim_at[c] = std::min(g_stim_at[c], g_stim_at[c + 1]);
+}
+
+// Set the inputs the stimulus changes in cycle `cycle` (-1: before reset); later cycles keep
+// the last values.
+void drive_inputs(Vtop* top, long long cycle) {
+    const size_t slot = static_cast<size_t>(cycle + 1);
+    if (slot + 1 >= g_stim_at.size()) return;
+    for (size_t i = g_stim_at[slot]; i < g_stim_at[slot + 1]; ++i) {
+        void* ptr = nullptr;
+        size_t bytes = 0;
+        obt_input(top, g_stim[i].input, &ptr, &bytes);
+        std::memcpy(ptr, g_stim[i].bytes.data(), bytes);
+    }
+}
+
+// Observation points: each is pushed as 64-bit words, least significant first.
+template <class F> inline void obt_push(uint64_t v, F&& push) { push(v); }
+template <std::size_t N, class F> inline void obt_push(const VlWide<N>& v, F&& push) {
+    for (std::size_t i = 0; i < N; i += 2)
+        push(static_cast<uint64_t>(v[i])
+             | (i + 1 < N ? static_cast<uint64_t>(v[i + 1]) << 32 : 0ull));
 }
 
 // Read directives from f up to its end or a line "end".
@@ -301,6 +350,18 @@ void load_config(std::istream& f, VerilatedContext* ctx) {
             in >> g_hang_factor;
         } else if (key == "hang_extra") {
             in >> g_hang_extra;
+        } else if (key == "stim") {
+            Stim st;
+            std::string hex;
+            in >> st.cycle >> st.input >> hex;
+            void* ptr = nullptr;
+            size_t bytes = 0;
+            if (in.fail() || !obt_input(nullptr, st.input, &ptr, &bytes) || st.cycle < -1)
+                fail("malformed stimulus line: " + line);
+            st.bytes = parse_hex(hex, bytes);
+            g_stim.push_back(std::move(st));
+        } else if (key == "stim_end") {
+            in >> g_stim_end;
         } else if (key == "checkpoint") {
             in >> g_checkpoint;
             if (g_checkpoint == 0) fail("checkpoint must be positive");
@@ -310,6 +371,7 @@ void load_config(std::istream& f, VerilatedContext* ctx) {
         if (in.fail()) fail("malformed config line: " + line);
     }
     for (int id : g_state) g_state_bytes += g_vars.at(id).bytes();
+    index_stimulus();
 }
 
 // --- the model ----------------------------------------------------------------------------
@@ -318,12 +380,21 @@ struct Sim {
     std::unique_ptr<VerilatedContext> ctx;
     std::unique_ptr<Vtop> top;
     uint64_t cycle = 0;  // cycles since reset
+    bool running = false;  // out of reset: the stimulus drives the inputs
+    bool prev_valid = false;  // the valid strobe in the cycle before (strobe on its rise)
+
+    bool rise(bool valid) {
+        const bool r = valid && !prev_valid;
+        prev_valid = valid;
+        return r;
+    }
 #ifdef OBT_TRACE
     std::unique_ptr<VerilatedFstC> trace;
     uint64_t time = 0;
 #endif
 
     void tick() {
+        if (running) drive_inputs(top.get(), static_cast<long long>(cycle));
         top->OBT_CLK = 0;
         top->eval();
 #ifdef OBT_TRACE
@@ -347,7 +418,7 @@ void start(Sim& s, const char* waves) {
     s.top = std::make_unique<Vtop>(s.ctx.get(), "top");
     for (Var& v : g_vars) bind(v, s.ctx.get());
     s.top->OBT_CLK = 0;
-    s.top->OBT_RST = 1;
+    s.top->OBT_RST = OBT_RST_ON;
     s.top->eval();  // initial blocks (memory initialisation) run here, before the preload
 #ifdef OBT_TRACE
     if (waves) {
@@ -364,13 +435,16 @@ void reset(Sim& s) {
         if (p.second.first >= v.elems) fail("preload element out of range for " + v.path);
         std::memcpy(v.data + p.second.first * v.elem_bytes, p.second.second.data(), v.elem_bytes);
     }
-    s.top->OBT_RST = 1;
+    drive_inputs(s.top.get(), -1);
+    s.running = false;
+    s.top->OBT_RST = OBT_RST_ON;
     for (uint64_t i = 0; i < g_reset_cycles; ++i) s.tick();
-    s.top->OBT_RST = 0;
+    s.top->OBT_RST = !OBT_RST_ON;
     s.cycle = 0;
+    s.running = true;
+    s.prev_valid = false;
 }
 
-inline uint64_t out_word(const Sim& s) { return static_cast<uint64_t>(s.top->OBT_OUT_DATA); }
 
 void snapshot(std::vector<uint8_t>& buf) {
     buf.resize(g_state_bytes);
@@ -410,10 +484,11 @@ void golden(const char* waves) {
             }
             s.tick();
             ++s.cycle;
-            if (s.top->OBT_OUT_VALID) g_out.push_back(out_word(s));
-            if (s.top->OBT_DONE) break;
+            if (OBT_IS_VALID(s)) OBT_OBSERVE(s, [&](uint64_t w) { g_out.push_back(w); });
+            if (OBT_IS_DONE(s)) break;
             if (s.cycle >= g_max_cycles) {
-                std::fprintf(g_proto, "trap %llu timeout done did not rise within %llu cycles\n",
+                std::fprintf(g_proto,
+                             "trap %llu timeout " OBT_DONE_NAME " did not rise within %llu cycles\n",
                              static_cast<unsigned long long>(s.cycle),
                              static_cast<unsigned long long>(g_max_cycles));
                 std::fflush(g_proto);
@@ -507,8 +582,8 @@ Result continue_faulty(Sim& s, const Injection& inj, size_t outs_so_far, bool ea
         while (s.cycle < bound) {
             s.tick();
             ++s.cycle;
-            if (s.top->OBT_OUT_VALID) out.add(out_word(s));
-            if (s.top->OBT_DONE) {
+            if (OBT_IS_VALID(s)) OBT_OBSERVE(s, [&](uint64_t w) { out.add(w); });
+            if (OBT_IS_DONE(s)) {
                 done = true;
                 break;
             }
@@ -635,7 +710,7 @@ void run_batch(std::vector<Injection>& batch, bool early_stop, bool fork_snapsho
         while (s.cycle < inj.cycle) {
             s.tick();
             ++s.cycle;
-            if (s.top->OBT_OUT_VALID) ++outs;
+            if (OBT_IS_VALID(s)) OBT_OBSERVE(s, [&](uint64_t) { ++outs; });
             if (s.cycle % g_checkpoint == 0 && !state_equals(g_snap[s.cycle / g_checkpoint]))
                 fail("the model diverged from the golden run at cycle "
                      + std::to_string(s.cycle) + (fork_snapshots ? ""
@@ -646,10 +721,12 @@ void run_batch(std::vector<Injection>& batch, bool early_stop, bool fork_snapsho
             text = run_forked(s, inj, outs, early_stop);
         } else {
             const uint64_t cycle = s.cycle;
+            const bool prev_valid = s.prev_valid;
             std::memcpy(saved.data(), static_cast<void*>(s.top->rootp), saved.size());
             text = format_result(continue_faulty(s, inj, outs, early_stop));
             std::memcpy(static_cast<void*>(s.top->rootp), saved.data(), saved.size());
             s.cycle = cycle;
+            s.prev_valid = prev_valid;
         }
         std::fprintf(g_proto, "res %lld %s\n", inj.id, text.c_str());
         std::fflush(g_proto);
@@ -728,7 +805,7 @@ int serve(int argc, char** argv) {
             while (s.cycle < queue[0].cycle) {
                 s.tick();
                 ++s.cycle;
-                if (s.top->OBT_OUT_VALID) ++outs;
+                if (OBT_IS_VALID(s)) OBT_OBSERVE(s, [&](uint64_t) { ++outs; });
             }
             const std::string text = format_result(continue_faulty(s, queue[0], outs, false));
             std::fprintf(g_proto, "res %lld %s\n", queue[0].id, text.c_str());
@@ -749,7 +826,7 @@ int serve(int argc, char** argv) {
                 Sim s;
                 start(s, nullptr);
                 reset(s);
-                while (!s.top->OBT_DONE && s.cycle < g_max_cycles) {
+                while (!(OBT_IS_DONE(s)) && s.cycle < g_max_cycles) {
                     s.tick();
                     ++s.cycle;
                 }

@@ -16,7 +16,16 @@ from orbitbench.sim import SIM_BUILD
 from orbitbench.spec.errors import UsageError
 
 from .engine import Engine, EngineBuild, Ports, build_engine, scope_of
-from .targets import Port, StateVar, TargetError, TargetSet, design_ports, enumerate_state, select
+from .targets import (
+    Port,
+    StateVar,
+    TargetError,
+    TargetSet,
+    design_ports,
+    enumerate_state,
+    register_arrays,
+    select,
+)
 from .workload import Workload
 
 __all__ = ["Prepared", "GoldenMismatch", "PortError", "prepare", "engine_config",
@@ -91,33 +100,45 @@ def engine_config(work: Workload, state: Sequence[StateVar], targets: TargetSet,
     tail += [f"elem_bits {work.elem_bits}", f"elem_signed {int(work.elem_signed)}",
              f"reset_cycles {work.reset_cycles}", f"hang_factor {work.hang_factor!r}",
              f"hang_extra {work.hang_extra}", f"checkpoint {checkpoint}"]
+    inputs = {name: i for i, name in enumerate(work.ports.inputs)}
+    tail += [f"stim {c} {inputs[name]} {value:x}" for c, name, value in work.stimulus]
+    if work.stimulus_cycles:
+        tail.append(f"stim_end {work.stimulus_cycles}")
+    if work.max_cycles:
+        tail.append(f"max_cycles {work.max_cycles}")
     public = [(v.module_type, v.name) for v in order]
     return "\n".join([*head, *lines, *tail]) + "\n", public
 
 
 def check_ports(ports: Sequence[Port], want: Ports, top: str) -> None:
-    """Raise :class:`PortError` unless ``top`` has the workload's ports (``want``):
-    1-bit inputs clk and rst, 1-bit outputs done and out_valid, an output out_data of at
-    most 64 bits."""
+    """Raise :class:`PortError` unless ``top`` has the workload's ports (``want``): 1-bit
+    inputs clock and reset, 1-bit outputs done and out_valid (when named), outputs for the
+    observation points (any width) and inputs for what the stimulus drives."""
     have = {p.name: p for p in ports}
-    need = [(want.clk, "input", 1), (want.rst, "input", 1), (want.done, "output", 1),
-            (want.out_valid, "output", 1), (want.out_data, "output", 64)]
-    rule = (f"a campaign design needs inputs {want.clk}, {want.rst} and outputs {want.done}, "
-            f"{want.out_valid} (1 bit each) and {want.out_data} (up to 64 bits): see "
-            "fault_campaigns.workload, or wrap the design in a module that has them")
-    missing = [name for name, _, _ in need if name not in have]
+    need = [(want.clk, "input", 1, "clock"), (want.rst, "input", 1, "reset")]
+    need += [(want.done, "output", 1, "done output")] if want.done else []
+    need += [(want.out_valid, "output", 1, "valid strobe")] if want.out_valid else []
+    need += [(n, "output", 0, "observation point") for n in want.observed]
+    need += [(n, "input", 0, "stimulus input") for n in want.inputs]
+    missing = [(name, role) for name, _, _, role in need if name not in have]
     if missing:
         names = sorted(have)
-        listed = ", ".join(names[:8]) + (f", ... ({len(names)} ports)" if len(names) > 8
-                                          else "")
-        raise PortError(f"design {top!r} lacks the workload port"
-                        f"{'s' if len(missing) > 1 else ''} {', '.join(missing)} (its ports: "
-                        f"{listed or 'none'}); {rule}")
-    for name, direction, width in need:
+        listed = ", ".join(names[:12]) + (f", ... ({len(names)} ports)" if len(names) > 12
+                                           else "")
+        name, role = missing[0]
+        raise PortError(f"design {top!r} has no port {name!r} (the {role}); its ports: "
+                        f"{listed or 'none'}; name its ports with --clock, --reset, --done, "
+                        "--valid, --observe (or in a campaign file)")
+    for name, direction, width, role in need:
         p = have[name]
-        if p.direction != direction or (p.width != 1 if width == 1 else p.width > width):
-            raise PortError(f"design {top!r}: port {name} is a {p.width}-bit {p.direction}; "
-                            f"{rule}")
+        if p.direction != direction or (width == 1 and p.width != 1):
+            raise PortError(f"design {top!r}: port {name} (the {role}) is a {p.width}-bit "
+                            f"{p.direction}, it must be {'a 1-bit' if width == 1 else 'an'} "
+                            f"{direction}")
+    driven = {want.clk, want.rst}.intersection(want.inputs)
+    if driven:
+        raise PortError(f"design {top!r}: the stimulus drives {sorted(driven)[0]!r}, which "
+                        "the engine drives itself (clock and reset)")
 
 
 def prepare(work: Workload, include: Sequence[str] | None = None,
@@ -142,6 +163,8 @@ def prepare(work: Workload, include: Sequence[str] | None = None,
                             work.extra_args)
     check_ports(design_ports(work.sources, work.top, Path(build_root) / "targets",
                              work.extra_args), work.ports, work.top)
+    if work.register_arrays:
+        state = register_arrays(state, work.register_arrays)
     targets = select(state, work.include if include is None else include,
                      work.exclude if exclude is None else exclude, roms=roms)
     config, public = engine_config(work, state, targets, checkpoint)

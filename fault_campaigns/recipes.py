@@ -9,6 +9,8 @@ Three kinds, the same the CLI offers:
   "include": [...], "exclude": [...], "args": [...]}``
     Your own design: a top module with the engine's ports (see
     :mod:`fault_campaigns.workload`). Preload files hold one hexadecimal word per line.
+``{"kind": "file", "path": "...", "dir": "...", "text": "..."}``
+    A campaign file (:mod:`fault_campaigns.campaign_file`): its TOML text and directory.
 ``{"kind": "factory", "ref": "package.module:function", "kwargs": {...}}``
     Any Python function returning a :class:`~fault_campaigns.workload.Workload`.
 """
@@ -16,18 +18,23 @@ Three kinds, the same the CLI offers:
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from orbitbench.spec.errors import InputFileError, ParameterError, UsageError
+from orbitbench.sim import SIM_BUILD
+from orbitbench.spec.errors import InputFileError, UsageError
 from orbitbench.spec.params import get_config
 
+from . import campaign_file
+from .campaign_file import file_workload
+from .engine import Ports
 from .tile_workload import tile_workload
-from .workload import Event, Preload, Workload
+from .workload import Preload, Workload, parse_event, read_words
 
-__all__ = ["from_recipe", "check_recipe", "tile_recipe", "factory_recipe", "resolve_factory",
-           "parse_event", "read_words", "FACTORY_ALIASES", "WorkloadError"]
+__all__ = ["from_recipe", "build_root_of", "check_recipe", "tile_recipe", "factory_recipe",
+           "resolve_factory", "parse_event", "read_words", "FACTORY_ALIASES", "WorkloadError"]
 
 #: Workload factories that moved: the reference a database stored -> where it lives now.
 #: Databases name their workload by reference, so an old one must keep resolving.
@@ -42,37 +49,9 @@ class WorkloadError(UsageError, ValueError):
     """The recipe names a workload that cannot be built (bad reference, bad kind)."""
 
 
-def read_words(path: Path) -> tuple[int, ...]:
-    """Hexadecimal words, one per line (``#`` comments and blank lines ignored)."""
-    words = []
-    try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise InputFileError(f"cannot read the preload file {path}: {exc.strerror}") from None
-    for n, line in enumerate(text.splitlines(), 1):
-        text = line.split("#", 1)[0].strip()
-        if text:
-            try:
-                words.append(int(text, 16))
-            except ValueError:
-                raise ParameterError(f"{path}:{n}: not a hexadecimal word: {text!r}") from None
-    return tuple(words)
-
-
-def parse_event(text: str) -> Event:
-    """``"tile.ecc_ue:detected"`` or ``"tile.errors:corrected:0xff"``."""
-    parts = text.split(":")
-    if len(parts) not in (2, 3):
-        raise ParameterError(f"an event is PATH:corrected|detected[:MASK], not {text!r}")
-    try:
-        mask = int(parts[2], 0) if len(parts) == 3 else -1
-    except ValueError:
-        raise ParameterError(f"an event's MASK is a number (0xff), not {parts[2]!r}") from None
-    return Event(parts[0], parts[1], mask)
-
-
-def from_recipe(recipe: Mapping) -> Workload:
-    """The workload a recipe describes (its ``recipe`` attribute is the recipe)."""
+def from_recipe(recipe: Mapping, build_root: Path = SIM_BUILD) -> Workload:
+    """The workload a recipe describes. A campaign file's (``"file"``) is checked against
+    the design's port list, analysed in ``build_root`` (or the file's build directory)."""
     kind = recipe.get("kind")
     if kind == "tile":
         try:
@@ -93,15 +72,36 @@ def from_recipe(recipe: Mapping) -> Workload:
             events=tuple(parse_event(e) for e in recipe.get("events") or ()),
             elem_bits=int(recipe.get("elem_bits", 64)),
             elem_signed=bool(recipe.get("elem_signed", False)),
-            extra_args=tuple(recipe.get("args") or ()))
+            extra_args=tuple(recipe.get("args") or ()),
+            ports=_ports(recipe.get("ports") or {}))
+    elif kind == "file":
+        work = file_workload(recipe, build_root_of(recipe, build_root))
     elif kind == "factory":
         work = resolve_factory(str(recipe["ref"]))(**(recipe.get("kwargs") or {}))
         if not isinstance(work, Workload):
             raise WorkloadError(f"{recipe['ref']} returned {type(work).__name__}, not a "
                                 "fault_campaigns.workload.Workload")
     else:
-        raise WorkloadError(f"recipe kind must be 'tile', 'verilog' or 'factory', not {kind!r}")
+        raise WorkloadError("recipe kind must be 'tile', 'verilog', 'file' or 'factory', "
+                            f"not {kind!r}")
     return work
+
+
+def _ports(names: Mapping) -> Ports:
+    names = dict(names)
+    if isinstance(names.get("out_data"), list):
+        names["out_data"] = tuple(names["out_data"])
+    return Ports(**names)
+
+
+def build_root_of(recipe: Mapping, default: Path = SIM_BUILD) -> Path:
+    """Where the recipe's builds go: its ``build_dir`` (a campaign file's
+    ``campaign.build_dir``), else ``default``."""
+    if recipe.get("build_dir"):
+        return Path(recipe["build_dir"])
+    if recipe.get("kind") == "file":
+        return Path(campaign_file.file_settings(recipe).get("build_dir") or default)
+    return Path(default)
 
 
 def resolve_factory(ref: str):
@@ -117,12 +117,22 @@ def resolve_factory(ref: str):
     module, _, func = ref.partition(":")
     if not module or not func:
         raise WorkloadError(f"a workload factory is 'module:function', not {ref!r}")
+    if module.endswith(".py"):  # a file: FILE.py:function (stored with its absolute path)
+        file = Path(module)
+        if not file.is_file():
+            raise WorkloadError(f"workload {ref!r}: no file {module}")
+        spec = importlib.util.spec_from_file_location(f"_obt_workload_{file.stem}", file)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        if not callable(getattr(mod, func, None)):
+            raise WorkloadError(f"workload {ref!r}: {module} has no function {func!r}")
+        return getattr(mod, func)
     try:
         mod = importlib.import_module(module)
     except ModuleNotFoundError as exc:
         raise WorkloadError(f"workload {ref!r}: no module {exc.name!r} (the module must be "
                             "importable: on PYTHONPATH, or a file in the current "
-                            "directory)") from None
+                            "directory; or give FILE.py:function)") from None
     if not callable(getattr(mod, func, None)):
         raise WorkloadError(f"workload {ref!r}: module {module!r} has no function {func!r}")
     return getattr(mod, func)
@@ -170,6 +180,8 @@ def check_recipe(recipe: Mapping) -> None:
             inspect.signature(func).bind(**kwargs)
         except TypeError as exc:
             raise WorkloadError(f"workload {recipe['ref']!r}: {exc}") from None
+    elif kind == "file":
+        campaign_file.check(recipe)
     elif kind == "verilog":
         if not recipe.get("top") or not recipe.get("sources"):
             raise WorkloadError(f"a verilog recipe needs top and sources: {dict(recipe)}")
@@ -177,4 +189,5 @@ def check_recipe(recipe: Mapping) -> None:
             if not Path(source).is_file():
                 raise WorkloadError(f"verilog recipe of {recipe['top']!r}: no file {source}")
     else:
-        raise WorkloadError(f"recipe kind must be 'tile', 'verilog' or 'factory', not {kind!r}")
+        raise WorkloadError("recipe kind must be 'tile', 'verilog', 'file' or 'factory', "
+                            f"not {kind!r}")

@@ -18,8 +18,8 @@ from orbitbench.sim import SIM_BUILD
 from .db import CampaignDB, CampaignDBError
 from .engine import Engine, EngineHang, EngineResult, build_engine
 from .prepare import engine_config
-from .recipes import from_recipe
-from .targets import enumerate_state, select
+from .recipes import build_root_of, from_recipe
+from .targets import enumerate_state, register_arrays, select
 from .worker import HANG_MESSAGE, watchdog_seconds
 
 __all__ = ["replay"]
@@ -37,12 +37,15 @@ def replay(db_path: Path, ident: int, *, waves: Path | None = None,
         recorded = db.result(ident)
     if not recipe:
         raise CampaignDBError(f"{db_path} does not say how to rebuild its workload (no recipe)")
-    work = from_recipe(recipe)
+    build_root = build_root_of(recipe, build_root)
+    work = from_recipe(recipe, build_root)
     if work.digest() != campaign["workload"]["digest"]:
         raise CampaignDBError(f"the workload {work.name!r} changed since the campaign ran "
                               "(sources, stimulus or rules differ); cannot replay faithfully")
     state = enumerate_state(work.sources, work.top, Path(build_root) / "targets",
                             work.extra_args)
+    if work.register_arrays:
+        state = register_arrays(state, work.register_arrays)
     targets = select(state, spec["include"] or work.include, spec["exclude"] or work.exclude,
                      roms=spec["roms"])
     digest = hashlib.sha256(json.dumps([[v.path, v.width, v.depth, v.kind]

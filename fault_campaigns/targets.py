@@ -17,6 +17,7 @@ full name.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import hashlib
 import json
@@ -113,6 +114,29 @@ def select(state: Iterable[StateVar], include: Sequence[str] = ("*",),
                           f"the design's {len(state)} state variables (e.g. "
                           f"{', '.join(v.path for v in state[:3])})")
     return TargetSet(chosen)
+
+
+def register_arrays(state: Iterable[StateVar], globs: Sequence[str]) -> list[StateVar]:
+    """``state`` with the memories matching any glob marked as register arrays: their bits
+    count as flip-flops (``memory=False``), so the MBU model gives them no adjacent-bit
+    clusters. Memory is decided by syntax (an unpacked dimension); a register file reset
+    or written word by word is built of flip-flops, not an SRAM macro.
+
+    Raises
+    ------
+    TargetError
+        A glob matches no memory of the design.
+    """
+    state = list(state)
+    for g in globs:
+        if not any(v.memory and fnmatch.fnmatchcase(v.path, g) for v in state):
+            mems = [v.path for v in state if v.memory]
+            raise TargetError(f"register array {g!r} matches none of the design's "
+                              f"{len(mems)} memories"
+                              + (f" (e.g. {', '.join(mems[:3])})" if mems else ""))
+    return [dataclasses.replace(v, memory=False)
+            if v.memory and any(fnmatch.fnmatchcase(v.path, g) for g in globs) else v
+            for v in state]
 
 
 # --- Verilator netlist --------------------------------------------------------------------

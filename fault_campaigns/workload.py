@@ -48,7 +48,7 @@ from orbitbench.spec.errors import InputFileError, ParameterError
 
 from .engine import Ports
 
-__all__ = ["WordSpec", "Event", "Preload", "Workload", "ALL_DATA"]
+__all__ = ["WordSpec", "Event", "Preload", "Workload", "ALL_DATA", "parse_event", "read_words"]
 
 ALL_DATA = (1 << 64) - 1
 
@@ -106,6 +106,14 @@ class Workload:
     hang_extra: int = 1000
     extra_args: tuple[str, ...] = ()  # more Verilator arguments (defines, include paths)
     params: Mapping = field(default_factory=dict)  # describes the job (stored with results)
+    #: trace-driven inputs: (cycle, input port, value) from that cycle on (-1: before reset;
+    #: cycle 0 is the first after reset); the ports must list them in ``ports.inputs``
+    stimulus: tuple[tuple[int, str, int], ...] = ()
+    stimulus_cycles: int = 0  # the stimulus's length (the job's end when ports.done is None)
+    #: globs of memories that are register arrays (reset or written word by word): their
+    #: bits are flip-flops for the fault model (no SRAM-style adjacent-bit MBU clusters)
+    register_arrays: tuple[str, ...] = ()
+    max_cycles: int | None = None  # golden-run bound for done to rise (None: the engine's)
 
     def __post_init__(self):
         if not 1 <= self.elem_bits <= 64:
@@ -114,6 +122,13 @@ class Workload:
             raise ParameterError(f"reset_cycles must be at least 1, not {self.reset_cycles}")
         if not self.hang_factor >= 1:
             raise ParameterError(f"hang_factor must be >= 1, not {self.hang_factor}")
+        unknown = sorted({name for _, name, _ in self.stimulus} - set(self.ports.inputs))
+        if unknown:
+            raise ParameterError(f"workload {self.name!r}: the stimulus drives {unknown[0]!r}, "
+                                 "which is not in ports.inputs")
+        if self.ports.done is None and self.stimulus_cycles < 1:
+            raise ParameterError(f"workload {self.name!r}: without a done port the job ends "
+                                 "with its stimulus: give stimulus_cycles >= 1")
         missing = [str(s) for s in self.sources if not Path(s).exists()]
         if missing:
             raise InputFileError(f"workload {self.name!r}: no such source {missing[0]}")
@@ -122,7 +137,7 @@ class Workload:
         """Identity of the job: sources, stimulus, expectations and classification rules."""
         h = hashlib.sha256()
         h.update(json.dumps({
-            "name": self.name, "top": self.top, "ports": self.ports.__dict__,
+            "name": self.name, "top": self.top, "ports": self.ports.key(),
             "preload": [(p.path, list(p.words)) for p in self.preload],
             "expected": list(self.expected) if self.expected is not None else None,
             "word_default": self.word_default.__dict__,
@@ -131,7 +146,41 @@ class Workload:
             "elem": [self.elem_bits, self.elem_signed],
             "timing": [self.reset_cycles, self.hang_factor, self.hang_extra],
             "extra_args": list(self.extra_args),
+            # new keys only when used, so the digests of older workloads stay the same
+            **({"stimulus": [list(x) for x in self.stimulus], "cycles": self.stimulus_cycles}
+               if self.stimulus or self.stimulus_cycles else {}),
+            **({"register_arrays": list(self.register_arrays)} if self.register_arrays
+               else {}),
         }, sort_keys=True, default=str).encode())
         for src in self.sources:
             h.update(Path(src).read_bytes())
         return h.hexdigest()[:16]
+
+
+def read_words(path: Path) -> tuple[int, ...]:
+    """Hexadecimal words, one per line (``#`` comments and blank lines ignored)."""
+    words = []
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise InputFileError(f"cannot read the preload file {path}: {exc.strerror}") from None
+    for n, line in enumerate(text.splitlines(), 1):
+        text = line.split("#", 1)[0].strip()
+        if text:
+            try:
+                words.append(int(text, 16))
+            except ValueError:
+                raise ParameterError(f"{path}:{n}: not a hexadecimal word: {text!r}") from None
+    return tuple(words)
+
+
+def parse_event(text: str) -> Event:
+    """``"tile.ecc_ue:detected"`` or ``"tile.errors:corrected:0xff"``."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3):
+        raise ParameterError(f"an event is PATH:corrected|detected[:MASK], not {text!r}")
+    try:
+        mask = int(parts[2], 0) if len(parts) == 3 else -1
+    except ValueError:
+        raise ParameterError(f"an event's MASK is a number (0xff), not {parts[2]!r}") from None
+    return Event(parts[0], parts[1], mask)

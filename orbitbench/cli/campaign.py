@@ -10,16 +10,16 @@ import sys
 from pathlib import Path
 
 from fault_campaigns.campaign import EXECUTORS, CampaignSpec, default_workers, merge, run_campaign
+from fault_campaigns.campaign_file import file_settings, load_campaign_file
 from fault_campaigns.plan import DEFAULT_MBU_SIZES, FAULT_MODELS, parse_sizes
-from fault_campaigns.recipes import from_recipe
+from fault_campaigns.recipes import build_root_of, check_recipe, factory_recipe, from_recipe
 from fault_campaigns.replay import replay
 from fault_campaigns.stats import orbit
 from fault_campaigns.summary import summarize
-from fault_campaigns.targets import enumerate_state, select
+from fault_campaigns.targets import enumerate_state, register_arrays, select
 from fault_campaigns.tile_workload import DEFAULT_GEMM
 from orbitbench.apps.report import Mark, Table, summary_table, write_html, write_json
 from orbitbench.apps.ui import console, live_progress
-from orbitbench.sim import SIM_BUILD
 from orbitbench.spec.errors import Interrupted, OutputFileError, Terminated, UsageError
 from orbitbench.spec.params import CONFIGS
 
@@ -76,6 +76,8 @@ def _shard(text: str) -> tuple[int, int]:
 def workload_args(p: argparse.ArgumentParser) -> None:
     """Options that choose the workload: the tile (--config) or your own design (--top)."""
 
+    p.add_argument("campaign_file", nargs="?", type=Path, metavar="CAMPAIGN.toml",
+                   help="a campaign file (docs/own-design.md); the options below override it")
     g = p.add_argument_group("workload: the tile (default) or your own design")
     g.add_argument("--config", default=None, choices=sorted(CONFIGS),
                    help="tile configuration (default: small)")
@@ -94,16 +96,47 @@ def workload_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--verilator-arg", action="append", default=[], metavar="ARG",
                    help="extra Verilator argument (defines, include paths)")
     g.add_argument("--workload", metavar="MODULE:FUNCTION",
-                   help="a Python function returning a fault_campaigns.workload.Workload")
+                   help="a Python function returning a fault_campaigns.workload.Workload "
+                        "(MODULE importable, or FILE.py:FUNCTION)")
+    g.add_argument("--clock", metavar="PORT", help="--top's clock input (default clk)")
+    g.add_argument("--reset", metavar="PORT", help="--top's reset input (default rst)")
+    g.add_argument("--reset-active-low", action="store_true",
+                   help="the reset is active low (e.g. reset_n)")
+    g.add_argument("--done", metavar="PORT", dest="done_port",
+                   help="--top's output ending the job (default done)")
+    g.add_argument("--valid", metavar="PORT", dest="valid_port",
+                   help="--top's strobe: outputs are compared when it is high "
+                        "(default out_valid)")
+    g.add_argument("--observe", action="append", default=None, metavar="PORT",
+                   help="--top's observed output, any width (repeatable; default out_data)")
+    g.add_argument("--build-dir", type=Path, default=None, metavar="DIR",
+                   help="where the Verilator builds go (default: the campaign file's "
+                        "campaign.build_dir, else sim_build/)")
 
 
 def recipe_from_args(args: argparse.Namespace) -> dict:
-    chosen = [x for x in (args.top, args.workload, args.config) if x]
+    """The recipe the options (or the campaign file) describe."""
+    chosen = [x for x in (getattr(args, "campaign_file", None), args.top, args.workload,
+                          args.config) if x]
     if len(chosen) > 1:
-        raise CampaignUsageError("give one of --config, --top (with --sources), --workload")
-    if args.workload:
-        return {"kind": "factory", "ref": args.workload}
-    if args.top:
+        raise CampaignUsageError("give one of a campaign file, --config, --top (with "
+                                 "--sources), --workload")
+    ports = {k: v for k, v in (("clk", args.clock), ("rst", args.reset),
+                               ("done", args.done_port), ("out_valid", args.valid_port),
+                               ("out_data", args.observe)) if v}
+    if args.reset_active_low:
+        ports["rst_active_low"] = True
+    if ports and not args.top:
+        raise CampaignUsageError("--clock, --reset, --reset-active-low, --done, --valid and "
+                                 "--observe name the ports of --top (a campaign file names "
+                                 "them in its [clock], [reset] and [observe] tables)")
+    if getattr(args, "campaign_file", None):
+        recipe = load_campaign_file(args.campaign_file)
+    elif args.workload:
+        module, sep, func = args.workload.partition(":")
+        recipe = factory_recipe(f"{Path(module).resolve()}{sep}{func}" if module.endswith(".py")
+                                else args.workload)
+    elif args.top:
         if not args.sources:
             raise CampaignUsageError("--top needs --sources")
         preload = {}
@@ -112,12 +145,19 @@ def recipe_from_args(args: argparse.Namespace) -> dict:
             if not sep:
                 raise CampaignUsageError(f"--preload wants PATH=FILE, not {item!r}")
             preload[path] = str(Path(file).resolve())
-        return {"kind": "verilog", "top": args.top,
-                "sources": [str(s.resolve()) for s in args.sources], "preload": preload,
-                "events": list(args.event), "elem_bits": args.elem_bits,
-                "elem_signed": args.signed, "args": list(args.verilator_arg)}
-    return {"kind": "tile", "config": args.config or "small", "gemm": list(args.gemm),
-            "seed": args.gemm_seed}
+        recipe = {"kind": "verilog", "top": args.top,
+                  "sources": [str(s.resolve()) for s in args.sources], "preload": preload,
+                  "events": list(args.event), "elem_bits": args.elem_bits,
+                  "elem_signed": args.signed, "args": list(args.verilator_arg)}
+        if ports:
+            recipe["ports"] = ports
+    else:
+        recipe = {"kind": "tile", "config": args.config or "small", "gemm": list(args.gemm),
+                  "seed": args.gemm_seed}
+    if args.build_dir is not None:
+        recipe["build_dir"] = str(args.build_dir.resolve())
+    check_recipe(recipe)
+    return recipe
 
 
 def _target_args(p: argparse.ArgumentParser) -> None:
@@ -131,7 +171,9 @@ def _target_args(p: argparse.ArgumentParser) -> None:
 
 
 def default_db(recipe: dict, seed: int, model: str) -> Path:
-    if recipe["kind"] == "tile":
+    if recipe["kind"] == "file":
+        name = file_settings(recipe)["name"]
+    elif recipe["kind"] == "tile":
         m, k, n = recipe["gemm"]
         name = f"{recipe['config']}-gemm{m}x{k}x{n}-s{recipe['seed']}"
     else:
@@ -147,7 +189,17 @@ def _campaign(args: argparse.Namespace) -> int:
                                  f"{args.watchdog}")
     json_out, html_out = output_path(args.json, "--json"), output_path(args.html, "--html")
     recipe = recipe_from_args(args)
-    work = from_recipe(recipe)
+    # a campaign file's [campaign] table gives the defaults; options override it
+    given = file_settings(recipe) if recipe["kind"] == "file" else {}
+    for key, default in (("count", None), ("margin", 0.01), ("confidence", 0.95), ("seed", 1),
+                         ("model", "seu"), ("db", None)):
+        if getattr(args, key) is None:
+            setattr(args, key, given.get(key, default))
+    if args.model not in FAULT_MODELS:
+        raise CampaignUsageError(f"{recipe.get('path')}: campaign.model: must be one of "
+                                 f"{', '.join(FAULT_MODELS)}, not {args.model!r}")
+    build_root = build_root_of(recipe)
+    work = from_recipe(recipe, build_root)
     sizes = parse_sizes(args.mbu_sizes) if args.mbu_sizes else dict(DEFAULT_MBU_SIZES)
     spec = CampaignSpec(work, count=args.count, margin=args.margin, confidence=args.confidence,
                         seed=args.seed, model=args.model, sizes=sizes,
@@ -167,6 +219,7 @@ def _campaign(args: argparse.Namespace) -> int:
 
     try:
         run_campaign(spec, db, workers=args.workers, executor=args.executor,
+                     build_root=build_root,
                      address=args.scheduler, shard=args.shard, progress=progress,
                      limit=args.limit, snapshot=args.snapshot, watchdog=args.watchdog)
     except KeyboardInterrupt as exc:
@@ -189,8 +242,12 @@ def _campaign(args: argparse.Namespace) -> int:
 
 def _targets(args: argparse.Namespace) -> int:
     json_out = output_path(args.json, "--json")
-    work = from_recipe(recipe_from_args(args))
-    state = enumerate_state(work.sources, work.top, SIM_BUILD / "targets", work.extra_args)
+    recipe = recipe_from_args(args)
+    build_root = build_root_of(recipe)
+    work = from_recipe(recipe, build_root)
+    state = enumerate_state(work.sources, work.top, build_root / "targets", work.extra_args)
+    if work.register_arrays:
+        state = register_arrays(state, work.register_arrays)
     targets = select(state, args.include or work.include, args.exclude or work.exclude,
                      roms=args.roms)
     if args.list:
@@ -226,8 +283,16 @@ def _merge(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     json_out, html_out = output_path(args.json, "--json"), output_path(args.html, "--html")
-    summaries = {Path(db).stem: summarize(db, orbits=args.orbit or None) if args.orbit
-                 else summarize(db) for db in args.dbs}
+    if args.label and len(args.label) != len(args.dbs):
+        raise CampaignUsageError(f"give one --label per database ({len(args.dbs)}), not "
+                                 f"{len(args.label)}")
+    summaries = {}
+    for i, db in enumerate(args.dbs):
+        summary = summarize(db, orbits=args.orbit or None) if args.orbit else summarize(db)
+        recipe = summary.get("recipe") or {}
+        label = (args.label[i] if args.label else file_settings(recipe)["name"]
+                 if recipe.get("kind") == "file" else Path(db).stem)
+        summaries[label if label not in summaries else f"{label} ({Path(db).stem})"] = summary
     console.print(summary_table(summaries))
     if json_out:
         write_json(json_out, summaries)
@@ -258,10 +323,10 @@ def add_commands(sub) -> None:
     g = p.add_argument_group("sampling")
     g.add_argument("--count", type=int, default=None,
                    help="injections (default: Leveugle sample size for --margin)")
-    g.add_argument("--margin", type=float, default=0.01, help="error margin (default 0.01)")
-    g.add_argument("--confidence", type=float, default=0.95, help="default 0.95")
-    g.add_argument("--seed", type=int, default=1, help="plan seed (default 1)")
-    g.add_argument("--model", choices=FAULT_MODELS, default="seu",
+    g.add_argument("--margin", type=float, default=None, help="error margin (default 0.01)")
+    g.add_argument("--confidence", type=float, default=None, help="default 0.95")
+    g.add_argument("--seed", type=int, default=None, help="plan seed (default 1)")
+    g.add_argument("--model", choices=FAULT_MODELS, default=None,
                    help="seu: single bits; mbu: memory strikes flip adjacent-bit clusters")
     g.add_argument("--mbu-sizes", metavar="S:P,...", default=None,
                    help="MBU cluster size distribution (default "
@@ -307,6 +372,9 @@ def add_commands(sub) -> None:
 
     p = sub.add_parser("report", help="summarise campaign databases (table, JSON, HTML)")
     p.add_argument("dbs", type=Path, nargs="+")
+    p.add_argument("--label", action="append", default=None,
+                   help="name of each database in the table (repeatable, in order; default: "
+                        "a campaign file's name, else the file name)")
     p.add_argument("--orbit", action="append", type=_orbit, default=None,
                    help="orbit preset or SEU/bit/day (repeatable; default all presets)")
     p.add_argument("--json", metavar="FILE")

@@ -63,10 +63,9 @@ CASES = [
     ("design without the workload ports",
      ["--top", "noports", "--sources", "{tmp}/noports.v", "--count", "10", "--db",
       "{tmp}/c.db"],
-     r"design 'noports' lacks the workload ports done, out_valid, out_data \(its ports: clk, "
-     r"q, rst\); a campaign design needs inputs clk, rst and outputs done, out_valid \(1 bit "
-     r"each\) and out_data \(up to 64 bits\): see fault_campaigns.workload, or wrap the "
-     r"design in a module that has them"),
+     r"design 'noports' has no port 'done' \(the done output\); its ports: clk, q, rst; "
+     r"name its ports with --clock, --reset, --done, --valid, --observe \(or in a campaign "
+     r"file\)"),
     ("design Verilator rejects",
      ["--top", "bad", "--sources", "{tmp}/bad.v", "--count", "10", "--db", "{tmp}/c.db"],
      r"Verilator rejects the design 'bad': %Error: {tmp}/bad.v:2:3: syntax error, unexpected "

@@ -1,0 +1,118 @@
+"""A stimulus from a VCD waveform of the design's inputs (a recorded golden simulation).
+
+Any simulator's VCD works, for example one dumped by the team's own cocotb testbench (a
+Verilator or Icarus run with waves). The inputs are sampled at every rising edge of the
+clock, with the value each had before the edge (a change at the edge's own time, like a
+cocotb write after ``await RisingEdge(clk)``, is seen by the next edge). The first edge at
+which the reset is inactive ends cycle 0; the values sampled during reset are the
+stimulus's ``reset`` values. The result is the same list of ``(cycle, port, value)`` changes
+a stimulus file gives (:func:`fault_campaigns.campaign_file.read_stimulus`); ``x`` and ``z``
+bits read as 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from orbitbench.spec.errors import UsageError
+
+__all__ = ["VcdError", "read_vcd_stimulus"]
+
+
+class VcdError(UsageError, ValueError):
+    """The waveform cannot be read, or does not fit the design."""
+
+
+def _signals(lines, path: Path, top: str, wanted: set[str]) -> tuple[dict[str, str], int]:
+    """({identifier code: port name}, index of the first line after $enddefinitions) of
+    the scope holding most of ``wanted`` (the design's top, e.g. under cocotb's TOP)."""
+    scopes: dict[tuple[str, ...], dict[str, str]] = {}
+    stack: list[str] = []
+    i = 0
+    while i < len(lines):
+        words = lines[i].split()
+        i += 1
+        if not words:
+            continue
+        if words[0] == "$scope" and len(words) >= 3:
+            stack.append(words[2])
+        elif words[0] == "$upscope":
+            stack.pop() if stack else None
+        elif words[0] == "$var" and len(words) >= 5:
+            name = words[4]
+            if name in wanted:
+                scopes.setdefault(tuple(stack), {}).setdefault(words[3], name)
+        elif words[0] == "$enddefinitions":
+            break
+    if not scopes:
+        raise VcdError(f"{path}: no signal named like an input of {top!r} "
+                       f"({', '.join(sorted(wanted))})")
+    best = max(scopes, key=lambda s: (len(set(scopes[s].values())), s[-1:] == (top,), -len(s)))
+    return scopes[best], i
+
+
+def read_vcd_stimulus(path: Path, top: str, inputs: Mapping[str, int], clock: str, reset: str,
+                      reset_active_low: bool) -> tuple[list[tuple[int, str, int]], int]:
+    """(changes, cycles) of the design's inputs (``inputs``: name -> width) in ``path``.
+
+    Raises
+    ------
+    VcdError
+        Unreadable, no clock or reset in it, no edge after reset, or a value wider than its
+        port.
+    """
+    try:
+        lines = Path(path).read_text(errors="replace").splitlines()
+    except OSError as exc:
+        raise VcdError(f"cannot read the waveform {path}: "
+                       f"{(exc.strerror or str(exc)).lower()}") from None
+    codes, start = _signals(lines, path, top, set(inputs))
+    names = set(codes.values())
+    for need, what in ((clock, "clock"), (reset, "reset")):
+        if need not in names:
+            raise VcdError(f"{path}: the {what} {need!r} is not in the waveform (found: "
+                           f"{', '.join(sorted(names))})")
+    value = dict.fromkeys(names, 0)
+    sampled: list[dict[str, int]] = []  # values before each rising clock edge
+
+    def change(code: str, bits: str) -> None:
+        name = codes.get(code)
+        if name is None:
+            return
+        v = int("".join("1" if b == "1" else "0" for b in bits), 2)
+        if name == clock and v and not value[clock]:
+            sampled.append(dict(value))
+        value[name] = v
+
+    for line in lines[start:]:
+        line = line.strip()
+        if not line or line[0] in "#$":
+            continue
+        if line[0] in "bB":
+            bits, _, code = line[1:].partition(" ")
+            change(code.strip(), bits)
+        elif line[0] in "01xXzZ":
+            change(line[1:].strip(), line[0])
+        # real values (r...) and strengths are not inputs of a synthesizable top: ignored
+    active = 0 if reset_active_low else 1
+    first = next((i for i, s in enumerate(sampled) if s[reset] != active), None)
+    if first is None or first == 0:
+        raise VcdError(f"{path}: {'no' if first is None else 'no reset before the'} "
+                       f"rising edge of {clock} with {reset} "
+                       f"{'inactive' if first is None else 'active'}; the waveform must "
+                       "start in reset and leave it")
+    ports = sorted(names - {clock, reset})
+    for p in ports:
+        width = inputs[p]
+        bad = next((s[p] for s in sampled if s[p] >> width), None)
+        if bad is not None:
+            raise VcdError(f"{path}: {p}: {bad:#x} does not fit its {width} bits")
+    out = [(-1, p, sampled[first - 1][p]) for p in ports]
+    last = dict(sampled[first - 1])
+    for cycle, s in enumerate(sampled[first:]):
+        for p in ports:
+            if s[p] != last[p]:
+                out.append((cycle, p, s[p]))
+                last[p] = s[p]
+    return out, len(sampled) - first
