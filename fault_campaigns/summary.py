@@ -12,6 +12,7 @@ overall AVF is the bit-weighted AVF of the whole design. Failure rates are
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 from .db import CampaignDB
 from .stats import ORBITS, OUTCOMES, Proportion, avf, failure_rate, orbit, wilson
 
-__all__ = ["summarize", "proportion_dict", "DEFAULT_ORBITS"]
+__all__ = ["summarize", "proportion_dict", "structure", "DEFAULT_ORBITS"]
 
 DEFAULT_ORBITS = tuple(ORBITS)
 
@@ -52,6 +53,19 @@ def _messages(results: list[dict], limit: int = 20) -> list[dict]:
     return sorted(seen.values(), key=lambda m: (-m["count"], m["first_id"]))[:limit]
 
 
+_INDEX = re.compile(r"(?<=_)\d+(?=[._$]|$)|(?<=bank)\d+")
+_COPY = re.compile(r"_tmr[012]$")
+
+
+def structure(path: str) -> str:
+    """The structure a target variable belongs to: its path with the TMR copy suffix removed
+    and instance and element indices after ``_`` (or ``bank``) replaced by ``*``:
+    ``tile.datapath.array.pe_1_2.acc`` -> ``tile.datapath.array.pe_*_*.acc``,
+    ``tile.scratchpads.a_bank0.mem`` -> ``tile.scratchpads.a_bank*.mem``,
+    ``tile.controller.k_tmr1`` -> ``tile.controller.k``."""
+    return _INDEX.sub("*", _COPY.sub("", path))
+
+
 def summarize(db_path: Path, orbits: Sequence[str | float] = DEFAULT_ORBITS,
               confidence: float | None = None, hang_as: str = "due",
               crash_as: str = "due") -> dict:
@@ -68,16 +82,20 @@ def summarize(db_path: Path, orbits: Sequence[str | float] = DEFAULT_ORBITS,
         planned = db.planned()
     confidence = spec["confidence"] if confidence is None else confidence
     bits_of: dict[str, int] = defaultdict(int)
+    bits_of_structure: dict[str, int] = defaultdict(int)
     for t in targets:
         bits_of[t["module"]] += t["width"] * t["depth"]
+        bits_of_structure[structure(t["path"])] += t["width"] * t["depth"]
     counts = Counter(r["outcome"] for r in results)
     per_module: dict[str, Counter] = defaultdict(Counter)
     per_kind: dict[str, Counter] = defaultdict(Counter)
+    per_structure: dict[str, Counter] = defaultdict(Counter)
     sdc_err = [r["max_err"] for r in results if r["outcome"] == "sdc"]
     sdc_wrong = [r["wrong"] for r in results if r["outcome"] == "sdc"]
     for r in results:
         per_module[r["module"]][r["outcome"]] += 1
         per_kind[r["kind"]][r["outcome"]] += 1
+        per_structure[structure(r["target"])][r["outcome"]] += 1
     overall = _rates(counts, confidence, hang_as, crash_as)
     summary = {
         "db": str(db_path), "workload": ident["workload"], "recipe": recipe,
@@ -93,6 +111,10 @@ def summarize(db_path: Path, orbits: Sequence[str | float] = DEFAULT_ORBITS,
         "modules": {m: {"bits": bits_of.get(m, 0), **_rates(per_module.get(m, Counter()),
                                                             confidence, hang_as, crash_as)}
                     for m in sorted(bits_of)},
+        "structures": {m: {"bits": bits_of_structure[m],
+                           **_rates(per_structure.get(m, Counter()), confidence, hang_as,
+                                    crash_as)}
+                       for m in sorted(bits_of_structure)},
         "sdc_magnitude": {"count": len(sdc_err), "max_err_max": max(sdc_err, default=0),
                           "max_err_median": sorted(sdc_err)[len(sdc_err) // 2] if sdc_err
                           else 0,

@@ -9,8 +9,9 @@ the bus player (:class:`hdl_gen.harness.player.BusPlayer`, mode ``autorun``).
 
 Correct outcome: every result word equals :func:`golden_models.tile.run_tile`'s (elements are
 int8, so an SDC's largest error is in output LSBs) and the STATUS reads say DONE.
-Protection events: STATUS.TMR_MISMATCH, TMR_ERRORS and ECC_CORRECTED report corrections;
-STATUS.ECC_UE, STATUS.ERROR and ECC_UNCORRECTABLE report detected-uncorrectable errors.
+Protection events: STATUS.TMR_MISMATCH, STATUS.ABFT_CORRECTED, TMR_ERRORS, ECC_CORRECTED and
+ABFT_CORRECTED report corrections; STATUS.ECC_UE, STATUS.ERROR, STATUS.ABFT_ERROR,
+ECC_UNCORRECTABLE and ABFT_DETECTED report detected-uncorrectable errors.
 CYCLES is not compared (a fault may legitimately change the timing).
 """
 
@@ -35,10 +36,11 @@ DEFAULT_GEMM = (16, 32, 16)
 
 #: What a non-zero protection counter reports.
 COUNTER_KINDS = {Reg.TMR_ERRORS.name: "corrected", Reg.ECC_CORRECTED.name: "corrected",
-                 Reg.ECC_UNCORRECTABLE.name: "detected"}
+                 Reg.ECC_UNCORRECTABLE.name: "detected", Reg.ABFT_CORRECTED.name: "corrected",
+                 Reg.ABFT_DETECTED.name: "detected"}
 #: STATUS read: no data bits; the sticky flags report protection events.
-STATUS_WORD = WordSpec(data=0, corrected=int(Status.TMR_MISMATCH),
-                       detected=int(Status.ECC_UE | Status.ERROR))
+STATUS_WORD = WordSpec(data=0, corrected=int(Status.TMR_MISMATCH | Status.ABFT_CORRECTED),
+                       detected=int(Status.ECC_UE | Status.ERROR | Status.ABFT_ERROR))
 
 
 def harness_depth(cfg: TileConfig) -> int:

@@ -30,7 +30,7 @@ from orbitbench.spec.params import (
 )
 
 __all__ = ["TileMemory", "TileResult", "pack_operands", "run_tile", "unpack_result",
-           "gemm_cycles", "DRAIN_TAIL_CYCLES"]
+           "gemm_cycles", "DRAIN_TAIL_CYCLES", "ABFT_CHECK_CYCLES"]
 
 _FIELDS = ("a", "b", "bias", "mult", "shift", "c")
 
@@ -262,13 +262,18 @@ def run_tile(cfg: TileConfig, cmd: GemmCommand, mem: TileMemory) -> TileResult:
 #: Cycles after the last block drains: the requantizer's pipeline (hdl_gen Requantizer.LATENCY
 #: = 3) plus the cycle that raises DONE.
 DRAIN_TAIL_CYCLES = 4
+#: ABFT profiles: the CHECK cycle after each block's drain (checksums compared, a located
+#: element corrected in the same cycle).
+ABFT_CHECK_CYCLES = 1
 
 
 def gemm_cycles(cfg: TileConfig, cmd: GemmCommand) -> int:
     """CYCLES register value of a command that fits: the tile's timing contract.
 
     Each ``rows`` x ``cols`` output block costs one clear cycle, K feed cycles, ``cols``
-    cycles for the wavefront to reach the last column and ``rows`` drain cycles.
+    cycles for the wavefront to reach the last column and ``rows`` drain cycles; with ABFT
+    (:attr:`TileConfig.abft`) :data:`ABFT_CHECK_CYCLES` more, corrections included.
     """
     blocks = -(-cmd.m // cfg.rows) * -(-cmd.n // cfg.cols)
-    return blocks * (cmd.k + cfg.rows + cfg.cols + 1) + DRAIN_TAIL_CYCLES
+    per_block = cmd.k + cfg.rows + cfg.cols + 1 + (ABFT_CHECK_CYCLES if cfg.abft else 0)
+    return blocks * per_block + DRAIN_TAIL_CYCLES

@@ -134,6 +134,9 @@ class GemmTile(wiring.Component):
         wiring.connect(m, datapath=datapath.mem, scratchpads=scratchpads.dp)
         if cfg.ecc:
             wiring.connect(m, scratchpads=scratchpads.ecc, regfile=regfile.ecc)
+        if cfg.abft:
+            m.d.comb += [regfile.abft_corrected.eq(datapath.abft_corrected),
+                         regfile.abft_detected.eq(datapath.abft_detected)]
 
         busy, ce = controller.busy, throttle.ce
         m.d.comb += [

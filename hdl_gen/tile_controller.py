@@ -25,6 +25,7 @@ class Ctrl(enum.Enum, shape=3):
     WAIT = 3
     DRAIN = 4
     FLUSH = 5
+    CHECK = 6  # ABFT profiles: after each block's DRAIN
 
 
 class Controller(wiring.Component):
@@ -37,7 +38,8 @@ class Controller(wiring.Component):
     * **Per block** (state, cycles): CLEAR (1, ``step.clear``: the accumulators clear),
       FEED (``cmd.k``, ``step.feeding`` with ``step.k = 0 .. k-1``), WAIT (``cols``: the last
       step's wavefront crosses the array), DRAIN (``rows``, ``step.draining`` with
-      ``step.drain = 0 .. rows-1``). After the last block FLUSH
+      ``step.drain = 0 .. rows-1``), with ABFT CHECK (1, ``step.checking``: the checksums
+      are compared and a located element corrected). After the last block FLUSH
       (``Requantizer.LATENCY + 1``) lets the last row leave the requantizers; then BUSY falls
       and DONE is set at the same edge. In all: ``gemm_cycles`` of
       :mod:`golden_models.tile` advancing cycles from START to DONE.
@@ -160,14 +162,27 @@ class Controller(wiring.Component):
             with m.Case(Ctrl.DRAIN):
                 m.d.comb += [step.draining.eq(1), DRAIN.d.eq(drain + 1)]
                 with m.If(drain == R - 1):
-                    with m.If(jb + 1 < n_blocks):
-                        m.d.comb += [JB.d.eq(jb + 1), STATE.d.eq(Ctrl.CLEAR)]
-                    with m.Elif(ib + 1 < m_blocks):
-                        m.d.comb += [JB.d.eq(0), IB.d.eq(ib + 1), STATE.d.eq(Ctrl.CLEAR)]
-                    with m.Else():
-                        m.d.comb += [WAIT.d.eq(0), STATE.d.eq(Ctrl.FLUSH)]
+                    if self.config.abft:
+                        m.d.comb += STATE.d.eq(Ctrl.CHECK)
+                    else:
+                        self._next_block(m, r, m_blocks, n_blocks)
+            if self.config.abft:
+                with m.Case(Ctrl.CHECK):
+                    m.d.comb += step.checking.eq(1)
+                    self._next_block(m, r, m_blocks, n_blocks)
             with m.Case(Ctrl.FLUSH):
                 m.d.comb += WAIT.d.eq(wait + 1)
                 with m.If(wait == Requantizer.LATENCY):
                     m.d.comb += [BUSY.d.eq(0), DONE.d.eq(1), STATE.d.eq(Ctrl.IDLE)]
 
+    @staticmethod
+    def _next_block(m, r, m_blocks, n_blocks):
+        """The block's last cycle: on to the next block, or FLUSH after the last."""
+        ib, jb = r["ib"].q, r["jb"].q
+        IB, JB, WAIT, STATE = r["ib"], r["jb"], r["wait"], r["state"]
+        with m.If(jb + 1 < n_blocks):
+            m.d.comb += [JB.d.eq(jb + 1), STATE.d.eq(Ctrl.CLEAR)]
+        with m.Elif(ib + 1 < m_blocks):
+            m.d.comb += [JB.d.eq(0), IB.d.eq(ib + 1), STATE.d.eq(Ctrl.CLEAR)]
+        with m.Else():
+            m.d.comb += [WAIT.d.eq(0), STATE.d.eq(Ctrl.FLUSH)]

@@ -8,6 +8,7 @@ from amaranth.lib.wiring import In, Out
 
 from orbitbench.spec.params import TileConfig
 
+from .abft import AbftChecker
 from .checks import silence_if_refused
 from .requant import Requantizer
 from .systolic import SystolicArray
@@ -38,6 +39,15 @@ class Datapath(wiring.Component):
 
     The array clears its accumulators in a cycle with ``step.clear``.
 
+    **ABFT** (``config.abft``): the array has its checksum row and column and an
+    :class:`~hdl_gen.abft.AbftChecker` follows the drain. In the block's CHECK cycle
+    (``step.checking``) a located wrong element is corrected: row ``fix_row`` enters the
+    requantizers again with ``acc - fix_d`` in the located column, and its bytes are written
+    like a drained row, LATENCY cycles later, over the wrong ones (``abft.corrected``). Every
+    requantizer lane has a duplicate fed the same inputs; their outputs (and valids) are
+    compared as they leave (``abft.detected`` in a cycle where a lane pair disagrees, or a
+    checksum mismatch is not correctable).
+
     Parameters
     ----------
     config : TileConfig
@@ -50,6 +60,9 @@ class Datapath(wiring.Component):
         Clock enable of everything here (array and requantizers included).
     mem : Out(DatapathPorts(config))
     feed_step : Out(1)
+    abft_corrected, abft_detected : Out(1)
+        ABFT profiles only: an element was corrected / a datapath check failed uncorrectably
+        this (advancing) cycle.
 
     Raises
     ------
@@ -62,25 +75,59 @@ class Datapath(wiring.Component):
         if not isinstance(config, TileConfig):
             raise TypeError(f"config must be a TileConfig, not {config!r}")
         self.config = config
-        super().__init__({
+        ports = {
             "step": In(StepSignature(config)), "cmd": In(CommandSignature(config.selectable)),
             "ce": In(1),
             "mem": Out(DatapathPorts(config)), "feed_step": Out(1),
-        })
+        }
+        if config.abft:
+            ports |= {"abft_corrected": Out(1), "abft_detected": Out(1)}
+        super().__init__(ports)
 
     def elaborate(self, platform):
         m = Module()
-        R, C = self.config.rows, self.config.cols
-        array = SystolicArray(R, C)
+        cfg = self.config
+        R, C = cfg.rows, cfg.cols
+        array = SystolicArray(R, C, checksums=cfg.abft)
         m.submodules.array = EnableInserter(self.ce)(array)
         lanes = [Requantizer(self.config.rounding) for _ in range(C)]
         for c, lane in enumerate(lanes):
             m.submodules[f"requant_{c}"] = EnableInserter(self.ce)(lane)
         m.d.comb += array.clear.eq(self.step.clear)
         self._operands(m, array)
-        wr_addr, wr_en = self._drain(m, array, lanes)
+        fix = self._checker(m, array) if cfg.abft else None
+        wr_addr, wr_en = self._drain(m, array, lanes, fix)
+        if cfg.abft:
+            self._lane_compare(m, lanes, fix)
         self._result_write(m, lanes, wr_addr, wr_en)
         return m
+
+    def _checker(self, m, array):
+        """The ABFT checker on the drained rows; returns it (its ``fix*`` outputs)."""
+        step, R = self.step, self.config.rows
+        chk = AbftChecker(R, self.config.cols)
+        m.submodules.abft = EnableInserter(self.ce)(chk)
+        m.d.comb += [chk.drain.eq(step.draining), chk.check.eq(step.checking),
+                     chk.drain_row.eq(step.drain[:max(log2(R), 1)] if R > 1 else 0)]
+        for c in range(self.config.cols):
+            m.d.comb += [chk.drain_acc[c].eq(array.drain_acc[c]),
+                         chk.chk_row[c].eq(array.chk_row[c])]
+        for r in range(R):
+            m.d.comb += chk.chk_col[r].eq(array.chk_col[r])
+        return chk
+
+    def _lane_compare(self, m, lanes, chk):
+        """A duplicate of every requantizer lane, compared as results leave."""
+        dups = [Requantizer(self.config.rounding) for _ in lanes]
+        errs = []
+        for c, (lane, dup) in enumerate(zip(lanes, dups, strict=True)):
+            m.submodules[f"requant_{c}_dup"] = EnableInserter(self.ce)(dup)
+            ports = ("i_valid", "acc", "bias", "mult", "shift", "out_zp", "act_min", "act_max")
+            for port in (*ports, "single") if self.config.selectable else ports:
+                m.d.comb += getattr(dup, port).eq(getattr(lane, port))
+            errs.append((lane.o_valid != dup.o_valid) | (lane.o_valid & (lane.out != dup.out)))
+        m.d.comb += [self.abft_corrected.eq(chk.fix & self.ce),
+                     self.abft_detected.eq((chk.detected | Cat(*errs).any()) & self.ce)]
 
     def _operands(self, m, array):
         """Scratchpad reads of the operand step, zero points, the array's edges."""
@@ -102,20 +149,28 @@ class Datapath(wiring.Component):
                 m.d.comb += edge[i].eq(Mux(valid, byte - zp, 0))
         m.d.comb += self.feed_step.eq(valid & ce)
 
-    def _drain(self, m, array, lanes):
-        """Array rows into the requantizers; returns the (address, byte enables) of the
-        result row as they leave them."""
+    def _drain(self, m, array, lanes, fix):
+        """Array rows into the requantizers (a drained row, or with ABFT the corrected row);
+        returns the (address, byte enables) of the result row as they leave them."""
         cfg, step, cmd, mem, ce = self.config, self.step, self.cmd, self.mem, self.ce
         R, C = cfg.rows, cfg.cols
         draining, drain, ib, jb = step.draining, step.drain, step.ib, step.jb
+        if fix is not None:  # the CHECK cycle re-issues the located row, corrected
+            issue = Signal()
+            sel = Signal(range(R + 1))
+            m.d.comb += [issue.eq(draining | fix.fix), sel.eq(Mux(fix.fix, fix.fix_row, drain))]
+            draining, drain = issue, sel
         row = Signal(range(cfg.max_m + R))
         m.d.comb += [array.drain_row.eq(drain[:max(log2(R), 1)] if R > 1 else 0),
                      row.eq(Cat(drain[:log2(R)], ib) if R > 1 else ib),
                      mem.ch_addr.eq(jb)]
         for c, lane in enumerate(lanes):
+            acc = array.drain_acc[c]
+            if fix is not None:
+                acc = (acc - Mux(fix.fix_col[c], fix.fix_d, 0))[:32].as_signed()
             m.d.comb += [
                 lane.i_valid.eq(draining),
-                lane.acc.eq(array.drain_acc[c]),
+                lane.acc.eq(acc),
                 lane.bias.eq(mem.bias[c]),
                 lane.mult.eq(Mux(cmd.per_channel, mem.mult[c], cmd.qmult)),
                 lane.shift.eq(Mux(cmd.per_channel, mem.shift[c], cmd.qshift)),

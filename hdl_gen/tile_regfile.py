@@ -54,8 +54,12 @@ class RegisterFile(wiring.Component):
       cycle (saturating), ECC_LAST_ADDR takes ``ecc.event_addr`` on ``ecc.event``,
       STATUS.ECC_UE is set by any uncorrectable event; all visible from the next cycle.
     * **THERM_CTRL..ACT_SRAM** are forwarded to ``therm`` (``therm.addr`` = word - THERM_CTRL).
-    * ``irq = STATUS.DONE & IRQ_ENABLE[0] | STATUS.ECC_UE & IRQ_ENABLE[1]`` (combinational;
-      the second term with ECC only).
+    * **ABFT** profiles: ABFT_CORRECTED / ABFT_DETECTED count (saturating; a write clears
+      them, winning over an event) the cycles with ``abft_corrected`` / ``abft_detected``,
+      which also set the sticky STATUS.ABFT_CORRECTED / STATUS.ABFT_ERROR.
+    * ``irq = STATUS.DONE & IRQ_ENABLE[0] | STATUS.ECC_UE & IRQ_ENABLE[1] |
+      STATUS.ABFT_ERROR & IRQ_ENABLE[2]`` (combinational; the second term with ECC only, the
+      third with ABFT only).
 
     The command registers, IRQ_ENABLE and SCRUB_INTERVAL are a
     :class:`hdl_gen.tmr.StateRegisters` bank (triplicated with TMR): ``mismatch`` reports
@@ -75,6 +79,9 @@ class RegisterFile(wiring.Component):
     therm : Out(RegisterWindow(addr_width=4))
     ecc : In(EccReport(memory_count(config)))
         ECC profiles only.
+    abft_corrected, abft_detected : In(1)
+        ABFT profiles only: the datapath corrected an element / detected an uncorrectable
+        error this cycle.
     busy : In(1)
         STATUS.BUSY.
     tmr_mismatch : In(1)
@@ -103,6 +110,8 @@ class RegisterFile(wiring.Component):
         }
         if config.ecc:
             members["ecc"] = In(EccReport(memory_count(config)))
+        if config.abft:
+            members |= {"abft_corrected": In(1), "abft_detected": In(1)}
         super().__init__(members)
 
     def elaborate(self, platform):
@@ -122,7 +131,8 @@ class RegisterFile(wiring.Component):
 
     def _registers(self, regs: StateRegisters) -> dict:
         """The bank: IRQ_ENABLE, the command registers, SCRUB_INTERVAL (ECC)."""
-        state = {"irq_en": regs.add(2 if self.config.ecc else 1, name="irq_en")}
+        irq_bits = 3 if self.config.abft else 2 if self.config.ecc else 1
+        state = {"irq_en": regs.add(irq_bits, name="irq_en")}
         for field in ("m", "k", "n"):
             state[field] = regs.add(16, name=f"reg_{field}")
         for field in ("a_zp", "b_zp", "out_zp"):
@@ -176,8 +186,12 @@ class RegisterFile(wiring.Component):
         with m.If(self.tmr_mismatch):
             m.d.sync += [tmr_flag.eq(1), tmr_errors.eq(tmr_errors + (tmr_errors != _COUNT_MAX))]
         irq_en, done = state["irq_en"].q, self.ctl.done
+        irq = done & irq_en[0]
+        diag.abft_corrected = diag.abft_flag = diag.abft_error = Const(0)
+        if self.config.abft:
+            irq = irq | self._abft_diagnostics(m, diag) & irq_en[2]
         if not self.config.ecc:
-            m.d.comb += self.irq.eq(done & irq_en[0])
+            m.d.comb += self.irq.eq(irq)
             return diag
         ecc = self.ecc
         diag.ecc_corrected = Signal(32, name="ecc_corrected")
@@ -192,11 +206,29 @@ class RegisterFile(wiring.Component):
         with m.If(ecc.uncorrectable != 0):  # sticky: an uncorrectable scratchpad read
             m.d.sync += diag.ecc_ue.eq(1)
         m.d.comb += [ecc.scrub_interval.eq(state["scrub"].q),
-                     self.irq.eq((done & irq_en[0]) | (diag.ecc_ue & irq_en[1]))]
-        diag.regs = [(Reg.ECC_CORRECTED, diag.ecc_corrected),
+                     self.irq.eq(irq | (diag.ecc_ue & irq_en[1]))]
+        diag.regs = [*diag.regs, (Reg.ECC_CORRECTED, diag.ecc_corrected),
                      (Reg.ECC_UNCORRECTABLE, diag.ecc_uncorrectable),
                      (Reg.ECC_LAST_ADDR, ecc_last), (Reg.SCRUB_INTERVAL, state["scrub"].q)]
         return diag
+
+    def _abft_diagnostics(self, m, diag):
+        """ABFT counters and sticky flags; returns STATUS.ABFT_ERROR."""
+        diag.abft_flag = Signal(name="abft_flag")
+        diag.abft_error = Signal(name="abft_error")
+        diag.abft_corrected = Signal(32, name="abft_corrected_count")
+        diag.abft_detected = Signal(32, name="abft_detected_count")
+        m.d.sync += [
+            diag.abft_corrected.eq(_saturating(diag.abft_corrected, self.abft_corrected)),
+            diag.abft_detected.eq(_saturating(diag.abft_detected, self.abft_detected)),
+        ]
+        with m.If(self.abft_corrected):
+            m.d.sync += diag.abft_flag.eq(1)
+        with m.If(self.abft_detected):
+            m.d.sync += diag.abft_error.eq(1)
+        diag.regs = [*diag.regs, (Reg.ABFT_CORRECTED, diag.abft_corrected),
+                     (Reg.ABFT_DETECTED, diag.abft_detected)]
+        return diag.abft_error
 
     def _reads(self, m, dec, state, diag):
         """The register read in the served cycle, into ``dec.rdata`` for the ack cycle."""
@@ -204,6 +236,8 @@ class RegisterFile(wiring.Component):
         status = Cat(self.busy, ctl.done, ctl.error, diag.tmr_flag, diag.ecc_ue)
         qmode = (Cat(state["per_channel"].q, state["single"].q) if cfg.selectable
                  else state["per_channel"].q)
+        if cfg.abft:
+            status = Cat(status, diag.abft_flag, diag.abft_error)
         values = [
             (Reg.ID, Const(TILE_ID, 32)),
             (Reg.GEOMETRY, Const(cfg.rows | (cfg.cols << 8) | (cfg.ecc_interleave << 16)
@@ -241,10 +275,20 @@ class RegisterFile(wiring.Component):
                         m.d.sync += diag.tmr_flag.eq(0)
                     with m.If(wdata[4]):
                         m.d.sync += diag.ecc_ue.eq(0)
+                    if self.config.abft:
+                        with m.If(wdata[5]):
+                            m.d.sync += diag.abft_flag.eq(0)
+                        with m.If(wdata[6]):
+                            m.d.sync += diag.abft_error.eq(0)
                 with m.Case(Reg.IRQ_ENABLE):
                     m.d.comb += state["irq_en"].d.eq(wdata)
                 with m.Case(Reg.TMR_ERRORS), m.If(~mismatch):
                     m.d.sync += diag.tmr_errors.eq(0)
+                if self.config.abft:
+                    with m.Case(Reg.ABFT_CORRECTED):
+                        m.d.sync += diag.abft_corrected.eq(0)
+                    with m.Case(Reg.ABFT_DETECTED):
+                        m.d.sync += diag.abft_detected.eq(0)
                 if self.config.ecc:
                     with m.Case(Reg.ECC_CORRECTED):
                         m.d.sync += diag.ecc_corrected.eq(0)

@@ -129,6 +129,8 @@ class StepSignature(wiring.Signature):
         Array row ``drain`` of the block enters the requantizers this cycle (state DRAIN).
     clear : Out(1)
         The array's accumulators clear this cycle (state CLEAR).
+    checking : Out(1)
+        ABFT profiles only: the block's CHECK cycle (the one after its last drain row).
     k : Out(range(max_k + 1))
     ib : Out(range(max_m // rows + 1))
         Row block.
@@ -140,13 +142,16 @@ class StepSignature(wiring.Signature):
 
     def __init__(self, config: TileConfig):
         c = config
-        super().__init__({
+        members = {
             "feeding": Out(1), "draining": Out(1), "clear": Out(1),
             "k": Out(range(c.max_k + 1)),
             "ib": Out(range(c.max_m // c.rows + 1)),
             "jb": Out(range(c.max_n // c.cols + 1)),
             "drain": Out(range(c.rows + 1)),
-        })
+        }
+        if c.abft:
+            members["checking"] = Out(1)
+        super().__init__(members)
 
 
 class ScratchpadBus(wiring.Signature):

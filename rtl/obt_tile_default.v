@@ -717,6 +717,7 @@ module \obt_tile_default.controller (rst, ce, ctl__start, ctl__clear_done, ctl__
   (* enum_value_011 = "WAIT" *)
   (* enum_value_100 = "DRAIN" *)
   (* enum_value_101 = "FLUSH" *)
+  (* enum_value_110 = "CHECK" *)
   reg [2:0] ctrl_state = 3'h0;
   (* enum_base_type = "Ctrl" *)
   (* enum_value_000 = "IDLE" *)
@@ -725,6 +726,7 @@ module \obt_tile_default.controller (rst, ce, ctl__start, ctl__clear_done, ctl__
   (* enum_value_011 = "WAIT" *)
   (* enum_value_100 = "DRAIN" *)
   (* enum_value_101 = "FLUSH" *)
+  (* enum_value_110 = "CHECK" *)
   reg [2:0] ctrl_state_d;
   output [31:0] cycles;
   reg [31:0] cycles = 32'd0;

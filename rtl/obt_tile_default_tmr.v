@@ -982,6 +982,7 @@ module \obt_tile_default_tmr.controller (rst, cmd__m, cmd__k, cmd__n, busy, done
   (* enum_value_011 = "WAIT" *)
   (* enum_value_100 = "DRAIN" *)
   (* enum_value_101 = "FLUSH" *)
+  (* enum_value_110 = "CHECK" *)
   wire [2:0] ctrl_state;
   (* enum_base_type = "Ctrl" *)
   (* enum_value_000 = "IDLE" *)
@@ -990,6 +991,7 @@ module \obt_tile_default_tmr.controller (rst, cmd__m, cmd__k, cmd__n, busy, done
   (* enum_value_011 = "WAIT" *)
   (* enum_value_100 = "DRAIN" *)
   (* enum_value_101 = "FLUSH" *)
+  (* enum_value_110 = "CHECK" *)
   reg [2:0] ctrl_state_d;
   (* enum_base_type = "Ctrl" *)
   (* enum_value_000 = "IDLE" *)
@@ -998,6 +1000,7 @@ module \obt_tile_default_tmr.controller (rst, cmd__m, cmd__k, cmd__n, busy, done
   (* enum_value_011 = "WAIT" *)
   (* enum_value_100 = "DRAIN" *)
   (* enum_value_101 = "FLUSH" *)
+  (* enum_value_110 = "CHECK" *)
   (* keep = 32'd1 *)
   reg [2:0] ctrl_state_tmr0 = 3'h0;
   (* enum_base_type = "Ctrl" *)
@@ -1007,6 +1010,7 @@ module \obt_tile_default_tmr.controller (rst, cmd__m, cmd__k, cmd__n, busy, done
   (* enum_value_011 = "WAIT" *)
   (* enum_value_100 = "DRAIN" *)
   (* enum_value_101 = "FLUSH" *)
+  (* enum_value_110 = "CHECK" *)
   (* keep = 32'd1 *)
   reg [2:0] ctrl_state_tmr1 = 3'h0;
   (* enum_base_type = "Ctrl" *)
@@ -1016,6 +1020,7 @@ module \obt_tile_default_tmr.controller (rst, cmd__m, cmd__k, cmd__n, busy, done
   (* enum_value_011 = "WAIT" *)
   (* enum_value_100 = "DRAIN" *)
   (* enum_value_101 = "FLUSH" *)
+  (* enum_value_110 = "CHECK" *)
   (* keep = 32'd1 *)
   reg [2:0] ctrl_state_tmr2 = 3'h0;
   output [31:0] cycles;

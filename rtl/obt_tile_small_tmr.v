@@ -868,6 +868,7 @@ module \obt_tile_small_tmr.controller (rst, cmd__m, cmd__k, cmd__n, busy, done, 
   (* enum_value_011 = "WAIT" *)
   (* enum_value_100 = "DRAIN" *)
   (* enum_value_101 = "FLUSH" *)
+  (* enum_value_110 = "CHECK" *)
   wire [2:0] ctrl_state;
   (* enum_base_type = "Ctrl" *)
   (* enum_value_000 = "IDLE" *)
@@ -876,6 +877,7 @@ module \obt_tile_small_tmr.controller (rst, cmd__m, cmd__k, cmd__n, busy, done, 
   (* enum_value_011 = "WAIT" *)
   (* enum_value_100 = "DRAIN" *)
   (* enum_value_101 = "FLUSH" *)
+  (* enum_value_110 = "CHECK" *)
   reg [2:0] ctrl_state_d;
   (* enum_base_type = "Ctrl" *)
   (* enum_value_000 = "IDLE" *)
@@ -884,6 +886,7 @@ module \obt_tile_small_tmr.controller (rst, cmd__m, cmd__k, cmd__n, busy, done, 
   (* enum_value_011 = "WAIT" *)
   (* enum_value_100 = "DRAIN" *)
   (* enum_value_101 = "FLUSH" *)
+  (* enum_value_110 = "CHECK" *)
   (* keep = 32'd1 *)
   reg [2:0] ctrl_state_tmr0 = 3'h0;
   (* enum_base_type = "Ctrl" *)
@@ -893,6 +896,7 @@ module \obt_tile_small_tmr.controller (rst, cmd__m, cmd__k, cmd__n, busy, done, 
   (* enum_value_011 = "WAIT" *)
   (* enum_value_100 = "DRAIN" *)
   (* enum_value_101 = "FLUSH" *)
+  (* enum_value_110 = "CHECK" *)
   (* keep = 32'd1 *)
   reg [2:0] ctrl_state_tmr1 = 3'h0;
   (* enum_base_type = "Ctrl" *)
@@ -902,6 +906,7 @@ module \obt_tile_small_tmr.controller (rst, cmd__m, cmd__k, cmd__n, busy, done, 
   (* enum_value_011 = "WAIT" *)
   (* enum_value_100 = "DRAIN" *)
   (* enum_value_101 = "FLUSH" *)
+  (* enum_value_110 = "CHECK" *)
   (* keep = 32'd1 *)
   reg [2:0] ctrl_state_tmr2 = 3'h0;
   output [31:0] cycles;

@@ -64,6 +64,7 @@ SLOW: dict[tuple[str, ...], str] = {
     ("orbitbench", "thermal", "--list"): RUN,
     ("python", "-m", "pytest"): HELP,
     ("python", "-m", "orbitbench.apps.bench.noc"): HELP,
+    ("python", "-m", "orbitbench.apps.bench.campaign"): HELP,
     ("python", "-m", "orbitbench.apps.area"): HELP,
 }
 TIMEOUT = 600

@@ -1,8 +1,10 @@
 """CI gate (``make gate``): a small campaign that fails when hardening stops paying for itself.
 
 Runs the gate campaign (``orbitbench/apps/gate.json``: workload, count, seed, fault model)
-on the unprotected tile and on the hardened one, then fails (exit 1) when
+on the unprotected tile, on the hardened one (the strongest profile) and on the datapath
+(array and requantizers) of the ABFT profile, then fails (exit 1) when
 
+0. the ABFT datapath's SDC AVF upper bound exceeds ``max_abft_datapath_sdc_avf_upper``, or
 1. the hardened profile's SDC AVF upper bound (Wilson, at the file's confidence) exceeds
    ``max_sdc_avf_upper`` from the same file, or
 2. the hardened profile is not better than ``none`` at that confidence: its SDC AVF upper
@@ -34,7 +36,14 @@ from fault_campaigns.campaign import default_workers
 from fault_campaigns.plan import FAULT_MODELS
 from fault_campaigns.recipes import WorkloadError, check_recipe, tile_recipe
 from orbitbench.apps.report import fmt_prop
-from orbitbench.apps.suites import Profile, Suite, positive_int, report_suite, run_suite
+from orbitbench.apps.suites import (
+    DATAPATH_TARGETS,
+    Profile,
+    Suite,
+    positive_int,
+    report_suite,
+    run_suite,
+)
 from orbitbench.apps.ui import console
 from orbitbench.spec.errors import UsageError
 
@@ -47,7 +56,9 @@ _FIELDS = {"baseline_config": ((str,), "a string"), "hardened_config": ((str,), 
            "gemm": ((list,), "a list [M, K, N]"), "gemm_seed": ((int,), "an integer"),
            "count": ((int,), "an integer"), "seed": ((int,), "an integer"),
            "model": ((str,), "a string"), "confidence": ((int, float), "a number"),
-           "max_sdc_avf_upper": ((int, float), "a number")}
+           "max_sdc_avf_upper": ((int, float), "a number"),
+           "abft_config": ((str,), "a string"),
+           "max_abft_datapath_sdc_avf_upper": ((int, float), "a number")}
 
 
 class GateFileError(UsageError, ValueError):
@@ -55,14 +66,23 @@ class GateFileError(UsageError, ValueError):
 
 
 def gate_suite(gate: Mapping) -> Suite:
-    """The gate's two profiles, ``none (<baseline>)`` and ``hardened (<hardened>)``, from
-    a gate file's fields; their databases are ``<config>.db``."""
-    return Suite("gate", "orbitbench CI gate", Path("campaigns/gate"), tuple(
-        Profile(f"{label} ({config})", tile_recipe(config, gate["gemm"], gate["gemm_seed"]),
-                model=gate["model"], count=gate["count"], confidence=gate["confidence"],
-                seed=gate["seed"], db=config)
-        for label, config in (("none", gate["baseline_config"]),
-                              ("hardened", gate["hardened_config"]))))
+    """The gate's three profiles, ``none (<baseline>)``, ``hardened (<hardened>)`` (whole
+    tile, databases ``<config>.db``) and ``abft datapath (<abft>)`` (the array and
+    requantizers only, :data:`~orbitbench.apps.suites.DATAPATH_TARGETS`, database
+    ``<config>_dp.db``), from a gate file's fields."""
+    common = {"model": gate["model"], "count": gate["count"],
+              "confidence": gate["confidence"], "seed": gate["seed"]}
+
+    def recipe(config):
+        return tile_recipe(config, gate["gemm"], gate["gemm_seed"])
+
+    return Suite("gate", "orbitbench CI gate", Path("campaigns/gate"), (
+        *(Profile(f"{label} ({config})", recipe(config), db=config, **common)
+          for label, config in (("none", gate["baseline_config"]),
+                                ("hardened", gate["hardened_config"]))),
+        Profile(f"abft datapath ({gate['abft_config']})", recipe(gate["abft_config"]),
+                include=DATAPATH_TARGETS, db=f"{gate['abft_config']}_dp", **common),
+    ))
 
 
 def load_gate(path: Path) -> dict:
@@ -95,10 +115,15 @@ def load_gate(path: Path) -> dict:
     return gate
 
 
-def evaluate(hardened: dict, baseline: dict, threshold: float) -> list[str]:
+def evaluate(hardened: dict, baseline: dict, threshold: float, abft: dict | None = None,
+             abft_threshold: float = 1.0) -> list[str]:
     """Reasons the gate fails (empty: it passes)."""
     h, b = hardened["overall"]["sdc_avf"], baseline["overall"]["sdc_avf"]
     failures = []
+    if abft is not None and abft["overall"]["sdc_avf"]["high"] > abft_threshold:
+        failures.append(f"ABFT datapath SDC AVF upper bound "
+                        f"{abft['overall']['sdc_avf']['high']:.4g} exceeds the threshold "
+                        f"{abft_threshold:.4g}")
     if h["high"] > threshold:
         failures.append(f"hardened SDC AVF upper bound {h['high']:.4g} exceeds the threshold "
                         f"{threshold:.4g}")
@@ -124,12 +149,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     threshold = gate["max_sdc_avf_upper"] if args.threshold is None else args.threshold
     suite = gate_suite(gate)
-    baseline, hardened = suite.names
+    baseline, hardened, abft = suite.names
     result = run_suite(suite, args.out, workers=args.workers)
     failures = [f"profile {name} did not run: {message}"
                 for name, message in result.errors.items()]
     if not failures:
-        failures = evaluate(result.summaries[hardened], result.summaries[baseline], threshold)
+        failures = evaluate(result.summaries[hardened], result.summaries[baseline], threshold,
+                            result.summaries[abft], gate["max_abft_datapath_sdc_avf_upper"])
     source = "--threshold" if args.threshold is not None else args.gate_file.name
     report_suite(result, args.out, verdict={"passed": not failures, "reasons": failures,
                                             "threshold": threshold, "threshold_from": source})

@@ -352,6 +352,16 @@ def campaign_page(summaries: Mapping[str, Mapping], title: str = "orbitbench fau
                          [[m, v["bits"], v["injections"], *(v["outcomes"][o] for o in OUTCOMES),
                            fmt_prop(v.get("sdc_avf")), fmt_prop(v.get("due_avf"))]
                           for m, v in s["modules"].items()]), f"Per module: {label}")
+        if s.get("structures"):
+            page.table(Table(None, ["structure", "bits", "injections", *OUTCOMES, "SDC AVF",
+                                    "SDC AVF x bits"],
+                             [[m, v["bits"], v["injections"],
+                               *(v["outcomes"][o] for o in OUTCOMES),
+                               fmt_prop(v.get("sdc_avf")),
+                               f"{v['sdc_avf']['estimate'] * v['bits']:.3g}"
+                               if v.get("sdc_avf") else "-"]
+                              for m, v in s["structures"].items()]),
+                       f"Per structure: {label}")
     return page.data(summaries, "Raw summaries")
 
 

@@ -165,6 +165,10 @@ _NIGHTLY = {"model": "mbu", "margin": 0.01}
 #: ``make campaign-noc``: single upsets, 200 per profile.
 _NOC = {"model": "seu", "count": 200}
 
+#: "Datapath only": the systolic array (with ABFT its checksum PEs), the requantizer lanes
+#: (with ABFT their duplicates) and the ABFT checker.
+DATAPATH_TARGETS = ("tile.datapath.array.*", "tile.datapath.requant_*", "tile.datapath.abft.*")
+
 #: suite name -> its profiles.
 SUITES: dict[str, Suite] = {s.name: s for s in (
     Suite("nightly", "orbitbench nightly fault campaign", Path("campaigns/nightly"), (
@@ -172,6 +176,12 @@ SUITES: dict[str, Suite] = {s.name: s for s in (
         Profile("tmr", _tile("small_tmr"), db="small_tmr", **_NIGHTLY),
         Profile("ecc", _tile("small_ecc"), db="small_ecc", **_NIGHTLY),
         Profile("ecc_tmr", _tile("small_ecc_tmr"), db="small_ecc_tmr", **_NIGHTLY),
+        Profile("abft", _tile("small_abft"), db="small_abft", **_NIGHTLY),
+        Profile("ecc_tmr_abft", _tile("small_ecc_tmr_abft"), db="small_ecc_tmr_abft",
+                **_NIGHTLY),
+        # the datapath alone (array and requantizers): where ABFT acts
+        Profile("ecc_tmr_dp", _tile("small_ecc_tmr"), include=DATAPATH_TARGETS, **_NIGHTLY),
+        Profile("abft_dp", _tile("small_abft"), include=DATAPATH_TARGETS, **_NIGHTLY),
     )),
     Suite("noc", "orbitbench NoC fault campaigns", Path("campaigns/noc"), (
         # the multi-tile top: every state bit, or only the NoC's link words

@@ -25,7 +25,8 @@ wait          WAIT_IRQ
 status        read STATUS, CYCLES, STATUS
 clear         clear DONE and ERROR
 readback      read the result rows (rows < M, the words covering n < N)
-counters      read TMR_ERRORS, ECC_CORRECTED, ECC_UNCORRECTABLE
+counters      read TMR_ERRORS, ECC_CORRECTED, ECC_UNCORRECTABLE (ABFT profiles: and
+              ABFT_CORRECTED, ABFT_DETECTED)
 ============  ===================================================================
 
 followed by END. It also gives every word the reads must return (from the golden model;
@@ -155,6 +156,8 @@ PHASES = ("load", "command", "irq_enable", "start", "wait", "status", "clear", "
 LOADS = ("used", "changed", "none")
 #: The tile's protection counters the ``counters`` phase reads.
 COUNTERS = (Reg.TMR_ERRORS, Reg.ECC_CORRECTED, Reg.ECC_UNCORRECTABLE)
+#: Read after them on an ABFT tile.
+ABFT_COUNTERS = (Reg.ABFT_CORRECTED, Reg.ABFT_DETECTED)
 #: The host interface's NoC counters :func:`multitile_program` reads last.
 NOC_COUNTERS = (NocReg.CORRECTED, NocReg.DETECTED, NocReg.TMR_MISMATCH)
 
@@ -346,8 +349,8 @@ def _readback(b: _Builder, cfg: TileConfig, cmd: GemmCommand, c: np.ndarray | No
     b.results.update(zip(range(first, first + len(words)), words, strict=True))
 
 
-def _counters(b: _Builder, offset: int = 0, prefix: str = "") -> None:
-    for reg in COUNTERS:
+def _counters(b: _Builder, offset: int = 0, prefix: str = "", abft: bool = False) -> None:
+    for reg in COUNTERS + (ABFT_COUNTERS if abft else ()):
         b.counters[prefix + reg.name] = b.read(offset + reg_addr(reg), 0)
 
 
@@ -462,7 +465,7 @@ def gemm_program(cfg: TileConfig, cmd: GemmCommand | None, image: TileMemory | N
     b.phase("clear", lambda: b.write(reg_addr(Reg.STATUS), Status.DONE | Status.ERROR))
     b.phase("readback", lambda: _readback(b, cfg, cmd, None if golden is None else golden.c)
             if readback and fits else None)
-    b.phase("counters", lambda: _counters(b) if counters else None)
+    b.phase("counters", lambda: _counters(b, abft=cfg.abft) if counters else None)
     return b.program(cmd=cmd, golden=golden, gemm_cycles=cycles)
 
 

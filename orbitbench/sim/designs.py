@@ -32,13 +32,22 @@ def rtl_file(top: str, rtl_dir: Path = RTL_DIR) -> Path:
     return path
 
 
+#: Datapath registers testbenches.tile_upsets flips: (module below the datapath, signal).
+DATAPATH_UPSET_TARGETS = (("array.pe_1_2", "acc"), ("array.sum_col_1", "acc"),
+                          ("requant_1", "s2_ab"))
+
+
 def tile_public(cfg: TileConfig) -> list[tuple[str, str]]:
     """The tile's signals cocotb sees: its ports and every signal of its components
     (:data:`hdl_gen.tile.COMPONENTS`: registers, controller state, scratchpads, operand and
     drain pipelines, throttle); the array and requantizer internals stay private so that
-    Verilator can optimise them. ECC profiles: also the storage array ``mem`` inside each
-    ECC memory, for the backdoor and upsets."""
+    Verilator can optimise them, except :data:`DATAPATH_UPSET_TARGETS` (the datapath upset
+    tests). ECC profiles: also the storage array ``mem`` inside each ECC memory, for the
+    backdoor and upsets."""
     public = [(cfg.top_name, "*"), *((f"{cfg.top_name}.{c}", "*") for c in COMPONENTS)]
+    public += [(f"{cfg.top_name}.datapath.{module}", var)
+               for module, var in DATAPATH_UPSET_TARGETS
+               if cfg.abft or not module.startswith("array.sum_")]
     if cfg.ecc:
         public.append((f"{cfg.top_name}.*", "mem"))
     return public

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 __all__ = ["Knob", "KNOBS", "VERILATOR", "SIM_BUILD", "SEED", "SEEDS", "REGRESS_BASE",
            "ITEMS", "LOAD", "MT_RTL", "DESIGN", "REQUEST", "REPLY", "PERF_DIMS",
-           "PERF_REPEATS", "PERF_OUT", "NOC_POINTS", "NOC_OUT"]
+           "PERF_REPEATS", "PERF_OUT", "PEER_JOB", "NOC_POINTS", "NOC_OUT"]
 
 KINDS = ("user", "channel")
 
@@ -125,6 +125,10 @@ PERF_REPEATS = Knob(
 PERF_OUT = Knob(
     "ORBITBENCH_PERF_OUT", None,
     "make bench: where the testbench workload writes its figures (JSON).", "channel")
+PEER_JOB = Knob(
+    "ORBITBENCH_PEER_JOB", None,
+    "make bench-campaign: the cocotb-style peer injector's job (JSON: reset, bound, preloads, "
+    "events, injections, seconds); it writes its results to ORBITBENCH_PERF_OUT.", "channel")
 NOC_POINTS = Knob(
     "ORBITBENCH_NOC_POINTS", None,
     "make bench-noc: the offered loads to measure (JSON).", "channel")
@@ -135,4 +139,4 @@ NOC_OUT = Knob(
 #: Every knob by name, in the order the docs list them.
 KNOBS: dict[str, Knob] = {k.name: k for k in (
     VERILATOR, SIM_BUILD, SEED, SEEDS, REGRESS_BASE, ITEMS, MT_RTL, LOAD, DESIGN, REQUEST,
-    REPLY, PERF_DIMS, PERF_REPEATS, PERF_OUT, NOC_POINTS, NOC_OUT)}
+    REPLY, PERF_DIMS, PERF_REPEATS, PERF_OUT, PEER_JOB, NOC_POINTS, NOC_OUT)}

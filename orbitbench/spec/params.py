@@ -40,8 +40,12 @@ ROUNDINGS = ("double", "single")
 #: What a tile can be generated with (TileConfig.rounding): one of ROUNDINGS for every
 #: command, or "selectable": each command chooses with QMODE.SINGLE (GemmCommand.rounding).
 TILE_ROUNDINGS = (*ROUNDINGS, "selectable")
-#: Hardening profiles a tile can be generated with (TileConfig.hardening).
-HARDENING_PROFILES = ("none", "tmr", "ecc", "ecc_tmr")
+#: Hardening profiles a tile can be generated with (TileConfig.hardening): combinations of
+#: ``ecc`` (SECDED scratchpads), ``tmr`` (triplicated control state) and ``abft`` (checksum
+#: row and column in the array, checked requantizers). The index is the HARDENING register's
+#: value: append only.
+HARDENING_PROFILES = ("none", "tmr", "ecc", "ecc_tmr", "abft", "tmr_abft", "ecc_abft",
+                      "ecc_tmr_abft")
 # The whole address map must fit 1 MiB regions (see orbitbench.spec.regmap).
 _REGION_BYTES = 1 << 20
 # (a - a_zp) and (b - b_zp) are 9-bit signed (|x| <= 255); K * 255 * 255 must stay below
@@ -179,12 +183,18 @@ class TileConfig:
     @property
     def ecc(self) -> bool:
         """The scratchpads are SECDED-protected."""
-        return self.hardening in ("ecc", "ecc_tmr")
+        return "ecc" in self.hardening.split("_")
 
     @property
     def tmr(self) -> bool:
         """Controller state and command registers are triplicated."""
-        return self.hardening in ("tmr", "ecc_tmr")
+        return "tmr" in self.hardening.split("_")
+
+    @property
+    def abft(self) -> bool:
+        """The systolic array carries a checksum row and column, and every requantizer lane
+        a compared duplicate (:mod:`hdl_gen.abft`)."""
+        return "abft" in self.hardening.split("_")
 
     @property
     def selectable(self) -> bool:
@@ -223,6 +233,11 @@ CONFIGS: dict[str, TileConfig] = {
                             hardening="ecc"),
     "small_ecc_tmr": TileConfig(rows=4, cols=4, max_m=32, max_k=32, max_n=32,
                                 name="small_ecc_tmr", hardening="ecc_tmr"),
+    # Algorithm-based fault tolerance in the datapath, alone and with the other mechanisms.
+    "small_abft": TileConfig(rows=4, cols=4, max_m=32, max_k=32, max_n=32, name="small_abft",
+                             hardening="abft"),
+    "small_ecc_tmr_abft": TileConfig(rows=4, cols=4, max_m=32, max_k=32, max_n=32,
+                                     name="small_ecc_tmr_abft", hardening="ecc_tmr_abft"),
 }
 
 

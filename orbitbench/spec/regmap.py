@@ -58,7 +58,7 @@ class Reg(enum.IntEnum):
     MAX_N = 0x04  # RO
     CTRL = 0x05  # WO  bit 0 START (ignored while busy); reads 0
     STATUS = 0x06  # RO/W1C  see Status
-    IRQ_ENABLE = 0x07  # RW  irq = DONE & IRQ_ENABLE[0] | ECC_UE & IRQ_ENABLE[1]
+    IRQ_ENABLE = 0x07  # RW  irq = DONE & [0] | ECC_UE & [1] (ECC) | ABFT_ERROR & [2] (ABFT)
     M = 0x08  # RW  16 bits
     K = 0x09  # RW  16 bits
     N = 0x0A  # RW  16 bits
@@ -95,6 +95,9 @@ class Reg(enum.IntEnum):
     THERM_THROTTLED = 0x26  # RW  busy cycles with the datapath held (wrapping; write: clear)
     ACT_FEED = 0x27  # RO  cycles the array consumed an operand step (free-running, wrapping)
     ACT_SRAM = 0x28  # RO  scratchpad word accesses (free-running, wrapping; see README)
+    # ABFT profiles only (read 0 otherwise; saturating; write: clear):
+    ABFT_CORRECTED = 0x29  # RW  output blocks whose one located wrong element was corrected
+    ABFT_DETECTED = 0x2A  # RW  uncorrectable checksum mismatches and requantizer mismatches
 
 
 # Registers that hold command fields; writes to them are ignored while busy.
@@ -130,6 +133,8 @@ class Status(enum.IntFlag):
     ERROR = 1 << 2  # sticky: the last START had M, K or N of 0 or above capacity (W1C)
     TMR_MISMATCH = 1 << 3  # sticky: triplicated copies disagreed (an upset was out-voted; W1C)
     ECC_UE = 1 << 4  # sticky: a scratchpad read found an uncorrectable error (W1C)
+    ABFT_CORRECTED = 1 << 5  # sticky: a checksum mismatch was located and corrected (W1C)
+    ABFT_ERROR = 1 << 6  # sticky: a datapath check failed uncorrectably: C is wrong (W1C)
 
 
 def region_base(region: Region) -> int:

@@ -9,6 +9,7 @@ import pytest
 
 from orbitbench.apps import gate
 from orbitbench.apps.gate import GATE_FILE, GateFileError, gate_suite, load_gate
+from orbitbench.apps.suites import DATAPATH_TARGETS
 
 CHECKED_IN = json.loads(GATE_FILE.read_text())
 
@@ -17,11 +18,13 @@ def test_the_checked_in_gate_file_loads():
     fields = load_gate(GATE_FILE)
     assert fields == CHECKED_IN
     suite = gate_suite(fields)
-    none, hard = suite.profiles
-    assert (none.db_file, hard.db_file) == ("small.db", "small_ecc_tmr.db")
+    none, hard, abft = suite.profiles
+    assert (none.db_file, hard.db_file, abft.db_file) == (
+        "small.db", "small_ecc_tmr_abft.db", "small_abft_dp.db")
+    assert abft.include == DATAPATH_TARGETS
     assert (hard.count, hard.seed, hard.model, hard.confidence) == (
         CHECKED_IN["count"], CHECKED_IN["seed"], CHECKED_IN["model"], CHECKED_IN["confidence"])
-    assert hard.recipe == {"kind": "tile", "config": "small_ecc_tmr",
+    assert hard.recipe == {"kind": "tile", "config": "small_ecc_tmr_abft",
                            "gemm": CHECKED_IN["gemm"], "seed": CHECKED_IN["gemm_seed"]}
 
 
@@ -34,6 +37,7 @@ def test_the_checked_in_gate_file_loads():
     ({"hardened_config": "small"}, "database small.db appears twice"),
     ({"gemm": [16, 32]}, "gemm is"),
     ({"max_sdc_avf_upper": True}, "max_sdc_avf_upper must be a number, not True"),
+    ({"max_abft_datapath_sdc_avf_upper": None}, "no field 'max_abft_datapath_sdc_avf_upper'"),
 ])
 def test_a_bad_gate_file_is_refused_with_its_reason(tmp_path, change, message):
     fields = {k: v for k, v in {**CHECKED_IN, **change}.items() if v is not None}

@@ -56,7 +56,9 @@ def test_database_names_and_recipes_are_those_existing_directories_hold():
     same recipes (the workload identity comes from them)."""
     assert {p.name: p.db_file for p in SUITES["nightly"].profiles} == {
         "none": "small.db", "tmr": "small_tmr.db", "ecc": "small_ecc.db",
-        "ecc_tmr": "small_ecc_tmr.db"}
+        "ecc_tmr": "small_ecc_tmr.db", "abft": "small_abft.db",
+        "ecc_tmr_abft": "small_ecc_tmr_abft.db", "ecc_tmr_dp": "ecc_tmr_dp.db",
+        "abft_dp": "abft_dp.db"}
     assert SUITES["nightly"].profiles[1].recipe == {"kind": "tile", "config": "small_tmr",
                                                     "gemm": [16, 32, 16], "seed": 1}
     assert all((p.model, p.count, p.margin) == ("mbu", None, 0.01)
@@ -76,9 +78,12 @@ def test_database_names_and_recipes_are_those_existing_directories_hold():
     assert [p.include is not None for p in noc.profiles] == [False, False, True, True,
                                                              False, False, False, False]
     gate = ALL_SUITES["gate"]
-    assert gate.names == ["none (small)", "hardened (small_ecc_tmr)"]
-    assert [p.db_file for p in gate.profiles] == ["small.db", "small_ecc_tmr.db"]
-    assert nightly.PROFILES == ("none", "tmr", "ecc", "ecc_tmr")
+    assert gate.names == ["none (small)", "hardened (small_ecc_tmr_abft)",
+                          "abft datapath (small_abft)"]
+    assert [p.db_file for p in gate.profiles] == ["small.db", "small_ecc_tmr_abft.db",
+                                                  "small_abft_dp.db"]
+    assert nightly.PROFILES == ("none", "tmr", "ecc", "ecc_tmr", "abft", "ecc_tmr_abft",
+                                "ecc_tmr_dp", "abft_dp")
     assert set(noc_nightly.PROFILES) >= {"mt_none", "mt_hard", "mt_hard_link", "noc_crc"}
 
 

@@ -214,6 +214,10 @@ def test_gate_decision():
     assert evaluate(hard, none, threshold=0.02) == []
     assert "exceeds the threshold" in evaluate(hard, none, threshold=0.005)[0]
     assert "not below" in evaluate(_fake(0.15, 0.18, 0.2), none, threshold=0.5)[0]
+    # The ABFT datapath bound: passes at its threshold, fails above it (negative control).
+    assert evaluate(hard, none, 0.02, _fake(0.0, 0.001, 0.004), abft_threshold=0.01) == []
+    assert "ABFT datapath SDC AVF upper bound 0.004 exceeds" in evaluate(
+        hard, none, 0.02, _fake(0.0, 0.001, 0.004), abft_threshold=0.001)[0]
 
 
 def test_gate_fails_when_tightened_and_passes_as_checked_in(tmp_path):

@@ -16,6 +16,7 @@ from hdl_gen import emit
 from hdl_gen.tile import GemmTile
 from orbitbench.spec.params import (
     CONFIGS,
+    HARDENING_PROFILES,
     INT32_MAX,
     INT32_MIN,
     GemmCommand,
@@ -156,7 +157,8 @@ def test_get_config_unknown_name():
 def test_get_config_message_for_shipped_configs():
     # Pin the shipped list too, so that the documented message is visible in the test.
     with raises_exactly(ValueError, "config must be one of default, default_tmr, small, "
-                                    "small_ecc, small_ecc_tmr, small_tmr, not 'Small'"):
+                                    "small_abft, small_ecc, small_ecc_tmr, small_ecc_tmr_abft, "
+                                    "small_tmr, not 'Small'"):
         get_config("Small")
 
 
@@ -284,7 +286,8 @@ def test_emit_all_into_existing_dir_leaves_it_untouched_on_failure(tmp_path, mon
 
 @pytest.mark.parametrize(("kwargs", "exc", "message"), [
     ({"hardening": "ecc_only"}, ValueError,
-     "hardening must be one of none, tmr, ecc, ecc_tmr, not 'ecc_only'"),
+     "hardening must be one of none, tmr, ecc, ecc_tmr, abft, tmr_abft, ecc_abft, "
+     "ecc_tmr_abft, not 'ecc_only'"),
     ({"ecc_interleave": 3}, ValueError, "ecc_interleave must be 1, 2, 4 or 8, not 3"),
     ({"ecc_interleave": 2.0}, TypeError, "ecc_interleave must be an integer, not 2.0"),
     ({"ecc_writeback": 1}, TypeError, "ecc_writeback must be a bool, not 1"),
@@ -292,3 +295,10 @@ def test_emit_all_into_existing_dir_leaves_it_untouched_on_failure(tmp_path, mon
 def test_hardening_parameters(kwargs, exc, message):
     with raises_exactly(exc, message):
         TileConfig(**kwargs)
+
+
+@pytest.mark.parametrize("profile", HARDENING_PROFILES)
+def test_profile_mechanisms(profile):
+    cfg = TileConfig(hardening=profile)
+    parts = set(profile.split("_"))
+    assert (cfg.ecc, cfg.tmr, cfg.abft) == ("ecc" in parts, "tmr" in parts, "abft" in parts)

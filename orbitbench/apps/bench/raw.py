@@ -5,9 +5,9 @@ with nothing in between: no VPI, no ``--public-flat-rw``, no Python. It replays 
 program of one GEMM (:func:`orbitbench.driver.program.make_workload`: load A, B, bias, MULT,
 SHIFT; program the command registers; IRQ_ENABLE, START; wait for ``irq``; read STATUS,
 CYCLES, STATUS; clear DONE; read the result rows back) as packed op words (little-endian
-uint64 each), repeated until the time budget is spent, and reports simulated
-clock cycles per wall-clock second of that loop. The words it read back in the first repeat
-are compared here with :func:`golden_models.tile.run_tile`, and every later repeat must read
+uint64 each), repeated until the time budget is spent, and reports simulated clock cycles
+per CPU second of that loop (wall time beside it). The words it read back in the first
+repeat are compared here with :func:`golden_models.tile.run_tile`, and every later repeat must read
 the same words: a benchmark whose DUT computes garbage is not a benchmark.
 
 ``python -m bench.raw`` prints :func:`measure_raw`'s figures as JSON.
@@ -249,7 +249,9 @@ def measure_raw(cfg: TileConfig = CONFIGS["default"], seconds: float = 2.0, seed
     -------
     dict
         ``cycles`` (every simulated clock cycle of the loop), ``seconds`` (wall time of the
-        loop), ``cycles_per_s``, ``gemm_cycles`` (CYCLES register), ``repeats``,
+        loop), ``cycles_per_s`` (per wall second), ``cpu_seconds`` (CPU time of the loop),
+        ``cycles_per_cpu_s`` (the speed of the simulator on a shared machine),
+        ``gemm_cycles`` (CYCLES register), ``repeats``,
         ``bit_exact`` (every read word of the first repeat equals the golden model's, and
         every later repeat read the same words), ``build_seconds``, plus details.
     """
@@ -294,6 +296,8 @@ def measure_raw(cfg: TileConfig = CONFIGS["default"], seconds: float = 2.0, seed
         "cycles": figures["cycles"],
         "seconds": figures["seconds"],
         "cycles_per_s": figures["cycles_per_s"],
+        "cpu_seconds": figures["cpu_seconds"],
+        "cycles_per_cpu_s": figures["cycles"] / max(figures["cpu_seconds"], 1e-9),
         # CYCLES register
         "gemm_cycles": (int(reads[work.cycles_read]) if complete and work.cycles_read is not None
                         else None),

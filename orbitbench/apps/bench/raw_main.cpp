@@ -21,9 +21,12 @@
 // tests as a negative control of the Python-side bit-exact check.
 //
 // Timing covers the replay loop only (after reset); "cycles" counts every rising clock edge
-// in that loop: operand load, compute, result readback.
+// in that loop: operand load, compute, result readback. "seconds" is wall time of the loop,
+// "cpu_seconds" the CPU time this process spent in it (CLOCK_PROCESS_CPUTIME_ID): on a
+// shared machine only the latter is a speed of the simulator.
 
 #include <sched.h>
+#include <time.h>
 
 #include <chrono>
 #include <cstdint>
@@ -100,6 +103,13 @@ std::vector<uint64_t> load_ops(const char* path) {
         if ((kind == kOpEnd) != (i + 1 == ops.size())) fail("the program must end with its only END");
     }
     return ops;
+}
+
+// CPU seconds of this process so far (user + system).
+double cpu_now() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
 // Run the whole program once; every read word lands in reads.
@@ -186,6 +196,7 @@ int main(int argc, char** argv) {
     std::vector<uint32_t> first, again;
     uint64_t repeats = 0, repeat_mismatches = 0;
     const auto t0 = std::chrono::steady_clock::now();
+    const double cpu0 = cpu_now();
     double elapsed = 0.0;
     do {
         replay(t, ops, repeats == 0 ? first : again, irq_timeout);
@@ -194,6 +205,7 @@ int main(int argc, char** argv) {
         elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     } while (elapsed < budget && (max_repeats == 0 || repeats < max_repeats));
     const uint64_t cycles = g_cycles;
+    const double cpu_seconds = cpu_now() - cpu0;
 
     top->final();
 
@@ -207,11 +219,11 @@ int main(int argc, char** argv) {
     std::printf(
         "{\"cycles\": %llu, \"seconds\": %.9f, \"cycles_per_s\": %.1f, "
         "\"repeats\": %llu, \"cycles_per_repeat\": %llu, \"repeat_mismatches\": %llu, "
-        "\"reset_cycles\": %llu, \"read_words\": %zu, \"cpu\": %ld}\n",
+        "\"reset_cycles\": %llu, \"read_words\": %zu, \"cpu\": %ld, \"cpu_seconds\": %.9f}\n",
         static_cast<unsigned long long>(cycles), elapsed, cycles / elapsed,
         static_cast<unsigned long long>(repeats),
         static_cast<unsigned long long>(cycles / repeats),
         static_cast<unsigned long long>(repeat_mismatches),
-        static_cast<unsigned long long>(reset_cycles), first.size(), cpu);
+        static_cast<unsigned long long>(reset_cycles), first.size(), cpu, cpu_seconds);
     return 0;
 }
