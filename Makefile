@@ -13,7 +13,7 @@ CAMPAIGN_ARGS ?=
 GATE_THRESHOLD ?=
 
 .PHONY: help test rtl check-rtl lint regress bench area venv clean campaign gate \
-	bench-campaign bench-noc campaign-noc thermal mutation-stuck
+	bench-campaign bench-noc bench-infer campaign-noc thermal mutation-stuck
 
 help:
 	@echo "make test       create .venv if missing, install, run the CI test tier"
@@ -27,6 +27,7 @@ help:
 	@echo "make gate       CI gate: small campaign; hardened SDC AVF vs threshold and vs none"
 	@echo "make bench-campaign  injection speed vs the raw Verilator bound, levers, scaling"
 	@echo "make bench-noc  NoC accepted throughput vs offered load, saturation, zero-load latency"
+	@echo "make bench-infer  inferences/s: RTL (cocotb) vs raw Verilator bound vs LiteRT"
 	@echo "make campaign-noc  fault campaigns on the mesh and the multi-tile top, every profile"
 	@echo "make mutation-stuck  grade the tile workloads: stuck-at-0/1 on every flip-flop bit"
 	@echo "make thermal    every orbital thermal scenario with its checks; HTML report"
@@ -79,6 +80,9 @@ bench-campaign: $(STAMP)
 
 bench-noc: $(STAMP)
 	$(PY) -m orbitbench.apps.bench.noc
+
+bench-infer: $(STAMP)
+	$(PY) -m orbitbench.apps.bench.infer
 
 campaign-noc: $(STAMP)
 	$(PY) -m orbitbench.apps.noc_nightly $(CAMPAIGN_ARGS)

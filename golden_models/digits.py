@@ -9,8 +9,6 @@ TensorFlow, and ``networks/make_models.py`` trains on exactly :func:`train_split
 from __future__ import annotations
 
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 
 __all__ = ["SEED", "TEST_SIZE", "PIXEL_MAX", "train_split", "test_split"]
 
@@ -23,6 +21,11 @@ PIXEL_MAX = 16
 
 
 def _split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    # scikit-learn takes seconds to import: only when the split is needed, not whenever the
+    # orbitbench command (which imports this for `infer`) starts.
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
     data = load_digits()
     images = (data.images / PIXEL_MAX).astype(np.float32)
     return train_test_split(images, data.target.astype(np.int64), test_size=TEST_SIZE,

@@ -60,6 +60,7 @@ from golden_models.quant import (
     requantize,
     round_half_away,
 )
+from orbitbench.spec.errors import ParameterError
 from orbitbench.spec.params import INT8_MAX, INT8_MIN
 
 __all__ = ["GEMM_OPS", "HOST_OPS", "NETWORK_ROUNDINGS", "GemmLayer", "Network", "NetworkError",
@@ -83,7 +84,7 @@ _ACTIVATIONS = {v: k for k, v in vars(schema.ActivationFunctionType).items()
 _PADDINGS = {schema.Padding.SAME: "SAME", schema.Padding.VALID: "VALID"}
 
 
-class NetworkError(ValueError):
+class NetworkError(ParameterError):
     """A model that golden_models.network or the tile compiler cannot take; says why and where."""
 
 

@@ -102,6 +102,16 @@ class PowerModel:
         v2 = self._v(dvfs_level) ** 2
         return (self.tiles_per_chip * p.f_clk_hz * energy / cycles + p.p_uncore_w) * v2
 
+    def tile_energy(self, feed: int, sram: int, dvfs_level: int = 0) -> float:
+        """Dynamic energy (J) of the one simulated tile for activity deltas ``feed`` and
+        ``sram``: ``(feed * rows * cols * E_mac + sram * E_sram) * (V / V0)^2`` (no uncore,
+        no leakage: those are per unit time, not per operation)."""
+        if feed < 0 or sram < 0:
+            raise ValueError(f"feed and sram must not be negative, not {feed!r}, {sram!r}")
+        p = self.params
+        return ((feed * self.rows * self.cols * p.e_mac_j + sram * p.e_sram_j)
+                * self._v(dvfs_level) ** 2)
+
     def leakage(self, t_die_c, dvfs_level: int = 0):
         """Leakage power (W) at die temperature ``t_die_c`` (scalar or array)."""
         p = self.params

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from golden_models.gemm import gemm_requant
-from golden_models.quant import _as_int64, check_rounding
+from golden_models.quant import _as_int64
 from orbitbench.spec.params import (
     INT8_MAX,
     INT8_MIN,
@@ -217,8 +217,7 @@ def unpack_result(cfg: TileConfig, c_words, m: int, n: int) -> np.ndarray:
     return _to_bytes(words).reshape(cfg.max_m, cfg.max_n)[:m, :n].copy()
 
 
-def run_tile(cfg: TileConfig, cmd: GemmCommand, mem: TileMemory, *,
-             rounding: str = "double") -> TileResult:
+def run_tile(cfg: TileConfig, cmd: GemmCommand, mem: TileMemory) -> TileResult:
     """Execute one GEMM command on scratchpad images, as the RTL tile does.
 
     If ``cmd`` does not fit ``cfg`` (``M``, ``K`` or ``N`` is 0 or above capacity) the tile
@@ -228,9 +227,9 @@ def run_tile(cfg: TileConfig, cmd: GemmCommand, mem: TileMemory, *,
     writes ``C[:M, :N] = gemm_requant(A, B, bias, mult, shift, a_zp=..., ...)`` (see
     :func:`golden_models.gemm.gemm_requant`). Bytes of C outside ``[:M, :N]`` keep their value.
 
-    ``rounding`` selects TFLite's double (gemmlowp, what the RTL implements today) or single
-    rounding of the multiplier (:mod:`golden_models.quant`); it will move into
-    :class:`~orbitbench.spec.params.TileConfig` when the RTL gets the single-rounding option.
+    The multiplier rounds as the RTL does (:mod:`golden_models.quant`):
+    ``cfg.rounding_for(cmd)``, i.e. the command's ``rounding`` (QMODE.SINGLE) on a
+    selectable tile and the tile's own fixed rounding otherwise.
 
     Returns
     -------
@@ -238,7 +237,6 @@ def run_tile(cfg: TileConfig, cmd: GemmCommand, mem: TileMemory, *,
         A new C image (``mem`` is not modified) and the error flag.
     """
     _check_cfg(cfg)
-    check_rounding(rounding)
     if not isinstance(cmd, GemmCommand):
         raise TypeError(f"cmd must be a GemmCommand, not {cmd!r}")
     mem = _checked_memory(cfg, mem)  # a private copy from here on
@@ -254,7 +252,7 @@ def run_tile(cfg: TileConfig, cmd: GemmCommand, mem: TileMemory, *,
         mult, shift = cmd.qmult, cmd.qshift
     out = gemm_requant(a, b, bias, mult, shift, a_zp=cmd.a_zp, b_zp=cmd.b_zp,
                        out_zp=cmd.out_zp, act_min=cmd.act_min, act_max=cmd.act_max,
-                       rounding=rounding)
+                       rounding=cfg.rounding_for(cmd))
     c_img = _to_bytes(mem.c).reshape(cfg.max_m, cfg.max_n)
     c_img[:m, :n] = out
     return TileResult(c=_to_words(c_img), error=False)

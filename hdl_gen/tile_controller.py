@@ -61,7 +61,7 @@ class Controller(wiring.Component):
     Members
     -------
     ctl : In(ControlSignature())
-    cmd : In(CommandSignature())
+    cmd : In(CommandSignature(config.selectable))
         Only ``m``, ``k`` and ``n`` are used.
     ce : In(1)
         The datapath advances this cycle.
@@ -83,7 +83,8 @@ class Controller(wiring.Component):
             raise TypeError(f"config must be a TileConfig, not {config!r}")
         self.config = config
         super().__init__({
-            "ctl": In(ControlSignature()), "cmd": In(CommandSignature()), "ce": In(1),
+            "ctl": In(ControlSignature()), "cmd": In(CommandSignature(config.selectable)),
+            "ce": In(1),
             "step": Out(StepSignature(config)), "busy": Out(1), "mismatch": Out(1),
         })
 

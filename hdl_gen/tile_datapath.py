@@ -27,7 +27,8 @@ class Datapath(wiring.Component):
       ``cmd.a_zp`` / ``cmd.b_zp`` (9-bit signed), enters the array (0 when no step was read).
     * **Drain**: in a cycle with ``step.draining`` array row ``step.drain`` enters the
       requantizers with the channel parameters of column block ``step.jb`` (``mem.ch_addr``;
-      per-tensor ``cmd.qmult`` / ``cmd.qshift`` unless ``cmd.per_channel``). Its bytes are
+      per-tensor ``cmd.qmult`` / ``cmd.qshift`` unless ``cmd.per_channel``; the lanes round
+      as ``config.rounding``, a selectable tile as ``cmd.single`` says). Its bytes are
       written ``Requantizer.LATENCY`` advancing cycles later to result row
       ``(ib * rows + drain) * max_n / cols + jb``, only the bytes ``n < cmd.n`` of rows
       ``< cmd.m`` (``mem.c_wr_en``; all low in held cycles). With ECC the row is written
@@ -54,7 +55,7 @@ class Datapath(wiring.Component):
     Members
     -------
     step : In(StepSignature(config))
-    cmd : In(CommandSignature())
+    cmd : In(CommandSignature(config.selectable))
     ce : In(1)
         Clock enable of everything here (array and requantizers included).
     mem : Out(DatapathPorts(config))
@@ -75,7 +76,8 @@ class Datapath(wiring.Component):
             raise TypeError(f"config must be a TileConfig, not {config!r}")
         self.config = config
         ports = {
-            "step": In(StepSignature(config)), "cmd": In(CommandSignature()), "ce": In(1),
+            "step": In(StepSignature(config)), "cmd": In(CommandSignature(config.selectable)),
+            "ce": In(1),
             "mem": Out(DatapathPorts(config)), "feed_step": Out(1),
         }
         if config.abft:
@@ -88,7 +90,7 @@ class Datapath(wiring.Component):
         R, C = cfg.rows, cfg.cols
         array = SystolicArray(R, C, checksums=cfg.abft)
         m.submodules.array = EnableInserter(self.ce)(array)
-        lanes = [Requantizer() for _ in range(C)]
+        lanes = [Requantizer(self.config.rounding) for _ in range(C)]
         for c, lane in enumerate(lanes):
             m.submodules[f"requant_{c}"] = EnableInserter(self.ce)(lane)
         m.d.comb += array.clear.eq(self.step.clear)
@@ -116,12 +118,12 @@ class Datapath(wiring.Component):
 
     def _lane_compare(self, m, lanes, chk):
         """A duplicate of every requantizer lane, compared as results leave."""
-        dups = [Requantizer() for _ in lanes]
+        dups = [Requantizer(self.config.rounding) for _ in lanes]
         errs = []
         for c, (lane, dup) in enumerate(zip(lanes, dups, strict=True)):
             m.submodules[f"requant_{c}_dup"] = EnableInserter(self.ce)(dup)
-            for port in ("i_valid", "acc", "bias", "mult", "shift", "out_zp", "act_min",
-                         "act_max"):
+            ports = ("i_valid", "acc", "bias", "mult", "shift", "out_zp", "act_min", "act_max")
+            for port in (*ports, "single") if self.config.selectable else ports:
                 m.d.comb += getattr(dup, port).eq(getattr(lane, port))
             errs.append((lane.o_valid != dup.o_valid) | (lane.o_valid & (lane.out != dup.out)))
         m.d.comb += [self.abft_corrected.eq(chk.fix & self.ce),
@@ -176,6 +178,8 @@ class Datapath(wiring.Component):
                 lane.act_min.eq(cmd.act_min),
                 lane.act_max.eq(cmd.act_max),
             ]
+            if cfg.selectable:
+                m.d.comb += lane.single.eq(cmd.single)
         # Write address and byte enables travel alongside the requantizer pipeline.
         wr_addr = Signal(range(Depths(cfg).c))
         wr_en = Signal(C)

@@ -8,7 +8,7 @@ from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from orbitbench.spec.params import HARDENING_PROFILES, TileConfig
+from orbitbench.spec.params import HARDENING_PROFILES, TILE_ROUNDINGS, TileConfig
 from orbitbench.spec.regmap import ADDR_WIDTH, REGION_SHIFT, THERM_REGS, TILE_ID, Reg, Region
 
 from .checks import silence_if_refused
@@ -74,7 +74,7 @@ class RegisterFile(wiring.Component):
     bus : In(WishboneSignature(addr_width=21))
     mem : Out(ScratchpadBus())
     ctl : Out(ControlSignature())
-    cmd : Out(CommandSignature())
+    cmd : Out(CommandSignature(config.selectable))
         The command registers.
     therm : Out(RegisterWindow(addr_width=4))
     ecc : In(EccReport(memory_count(config)))
@@ -104,7 +104,8 @@ class RegisterFile(wiring.Component):
         members = {
             "bus": In(WishboneSignature(addr_width=ADDR_WIDTH)),
             "mem": Out(ScratchpadBus()), "ctl": Out(ControlSignature()),
-            "cmd": Out(CommandSignature()), "therm": Out(RegisterWindow(addr_width=4)),
+            "cmd": Out(CommandSignature(config.selectable)),
+            "therm": Out(RegisterWindow(addr_width=4)),
             "busy": In(1), "tmr_mismatch": In(1), "irq": Out(1), "mismatch": Out(1),
         }
         if config.ecc:
@@ -120,6 +121,8 @@ class RegisterFile(wiring.Component):
         m.d.comb += self.mismatch.eq(regs.mismatch)
         for _, field in _COMMAND:
             m.d.comb += getattr(self.cmd, field).eq(state[field].q)
+        if self.config.selectable:
+            m.d.comb += self.cmd.single.eq(state["single"].q)
         dec = self._decode(m)
         diag = self._diagnostics(m, state)
         self._reads(m, dec, state, diag)
@@ -137,6 +140,8 @@ class RegisterFile(wiring.Component):
         state["act_min"] = regs.add(signed(8), init=-128, name="act_min")
         state["act_max"] = regs.add(signed(8), init=127, name="act_max")
         state["per_channel"] = regs.add(1, name="per_channel")
+        if self.config.selectable:  # QMODE.SINGLE exists only where it selects something
+            state["single"] = regs.add(1, name="single")
         state["qmult"] = regs.add(signed(32), init=1 << 30, name="qmult")
         state["qshift"] = regs.add(signed(6), name="qshift")
         if self.config.ecc:
@@ -229,15 +234,18 @@ class RegisterFile(wiring.Component):
         """The register read in the served cycle, into ``dec.rdata`` for the ack cycle."""
         cfg, ctl = self.config, self.ctl
         status = Cat(self.busy, ctl.done, ctl.error, diag.tmr_flag, diag.ecc_ue)
+        qmode = (Cat(state["per_channel"].q, state["single"].q) if cfg.selectable
+                 else state["per_channel"].q)
         if cfg.abft:
             status = Cat(status, diag.abft_flag, diag.abft_error)
         values = [
             (Reg.ID, Const(TILE_ID, 32)),
-            (Reg.GEOMETRY, Const(cfg.rows | (cfg.cols << 8) | (cfg.ecc_interleave << 16), 32)),
+            (Reg.GEOMETRY, Const(cfg.rows | (cfg.cols << 8) | (cfg.ecc_interleave << 16)
+                                 | (TILE_ROUNDINGS.index(cfg.rounding) << 20), 32)),
             (Reg.MAX_M, Const(cfg.max_m, 32)), (Reg.MAX_K, Const(cfg.max_k, 32)),
             (Reg.MAX_N, Const(cfg.max_n, 32)),
             (Reg.STATUS, status), (Reg.IRQ_ENABLE, state["irq_en"].q),
-            *[(reg, state[field].q) for reg, field in _COMMAND],
+            *[(reg, qmode if reg == Reg.QMODE else state[field].q) for reg, field in _COMMAND],
             (Reg.CYCLES, ctl.cycles), (Reg.TMR_ERRORS, diag.tmr_errors),
             (Reg.HARDENING, Const(HARDENING_PROFILES.index(cfg.hardening), 32)),
             *diag.regs, *[(r, self.therm.rdata) for r in THERM_REGS],
@@ -292,3 +300,5 @@ class RegisterFile(wiring.Component):
                 for reg, field in _COMMAND:
                     with m.Case(reg):
                         m.d.comb += state[field].d.eq(wdata)
+                        if reg == Reg.QMODE and self.config.selectable:
+                            m.d.comb += state["single"].d.eq(wdata[1])

@@ -73,19 +73,24 @@ class CommandSignature(wiring.Signature):
         Reset -128 and 127.
     per_channel : Out(1)
         QMODE.PER_CHANNEL.
+    single : Out(1)
+        QMODE.SINGLE; only with ``single=True`` (a selectable tile).
     qmult : Out(signed(32))
         Reset ``2**30``.
     qshift : Out(signed(6))
     """
 
-    def __init__(self):
-        super().__init__({
+    def __init__(self, single: bool = False):
+        members = {
             "m": Out(16), "k": Out(16), "n": Out(16),
             "a_zp": Out(signed(8)), "b_zp": Out(signed(8)), "out_zp": Out(signed(8)),
             "act_min": Out(signed(8), init=-128), "act_max": Out(signed(8), init=127),
             "per_channel": Out(1),
             "qmult": Out(signed(32), init=1 << 30), "qshift": Out(signed(6)),
-        })
+        }
+        if single:
+            members["single"] = Out(1)
+        super().__init__(members)
 
 
 class ControlSignature(wiring.Signature):

@@ -21,10 +21,10 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
   wire [7:0] \$9 ;
   output [31:0] act_feed;
   wire [31:0] act_feed;
-  wire [31:0] \act_feed$220 ;
+  wire [31:0] \act_feed$223 ;
   output [31:0] act_sram;
   wire [31:0] act_sram;
-  wire [31:0] \act_sram$221 ;
+  wire [31:0] \act_sram$224 ;
   output bus__ack;
   wire bus__ack;
   wire \bus__ack$18 ;
@@ -62,14 +62,14 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
   wire bus_rmw;
   output busy;
   wire busy;
-  wire \busy$203 ;
-  wire \busy$204 ;
-  wire \busy$205 ;
   wire \busy$206 ;
+  wire \busy$207 ;
+  wire \busy$208 ;
+  wire \busy$209 ;
   wire ce;
-  wire \ce$208 ;
-  wire \ce$209 ;
-  wire \ce$210 ;
+  wire \ce$211 ;
+  wire \ce$212 ;
+  wire \ce$213 ;
   input clk;
   wire clk;
   wire [7:0] cmd__a_zp;
@@ -105,19 +105,22 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
   wire [5:0] cmd__qshift;
   wire [5:0] \cmd__qshift$75 ;
   wire [5:0] \cmd__qshift$76 ;
+  wire cmd__single;
+  wire \cmd__single$78 ;
+  wire \cmd__single$79 ;
   wire [11:0] code;
   wire ctl__clear_done;
-  wire \ctl__clear_done$78 ;
+  wire \ctl__clear_done$81 ;
   wire ctl__clear_error;
-  wire \ctl__clear_error$80 ;
+  wire \ctl__clear_error$83 ;
   wire [31:0] ctl__cycles;
-  wire [31:0] \ctl__cycles$82 ;
+  wire [31:0] \ctl__cycles$85 ;
   wire ctl__done;
-  wire \ctl__done$84 ;
+  wire \ctl__done$87 ;
   wire ctl__error;
-  wire \ctl__error$86 ;
+  wire \ctl__error$89 ;
   wire ctl__start;
-  wire \ctl__start$88 ;
+  wire \ctl__start$91 ;
   wire [6:0] dp__a_addr;
   wire [31:0] dp__a_data__0;
   wire [31:0] dp__a_data__1;
@@ -168,10 +171,10 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
   output [1:0] dvfs_level;
   wire [1:0] dvfs_level;
   wire feed_step;
-  wire \feed_step$224 ;
+  wire \feed_step$227 ;
   output irq;
   wire irq;
-  wire \irq$215 ;
+  wire \irq$218 ;
   wire [2:0] level;
   wire [6:0] mem__a_addr;
   wire [31:0] mem__a_data__0;
@@ -229,8 +232,8 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
   wire [31:0] mem__wdata;
   wire mem__we;
   wire mismatch;
-  wire \mismatch$213 ;
-  wire \mismatch$214 ;
+  wire \mismatch$216 ;
+  wire \mismatch$217 ;
   wire [3:0] regs__addr;
   wire [31:0] regs__rdata;
   wire [31:0] regs__wdata;
@@ -241,19 +244,19 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
   wire [7:0] sram_access;
   wire start;
   wire step__clear;
-  wire \step__clear$98 ;
+  wire \step__clear$101 ;
   wire [3:0] step__drain;
-  wire [3:0] \step__drain$100 ;
+  wire [3:0] \step__drain$103 ;
   wire step__draining;
-  wire \step__draining$102 ;
+  wire \step__draining$105 ;
   wire step__feeding;
-  wire \step__feeding$104 ;
+  wire \step__feeding$107 ;
   wire [3:0] step__ib;
-  wire [3:0] \step__ib$106 ;
+  wire [3:0] \step__ib$109 ;
   wire [3:0] step__jb;
-  wire [3:0] \step__jb$108 ;
+  wire [3:0] \step__jb$111 ;
   wire [6:0] step__k;
-  wire [6:0] \step__k$110 ;
+  wire [6:0] \step__k$113 ;
   wire [3:0] therm__addr;
   wire [31:0] therm__rdata;
   wire [31:0] therm__wdata;
@@ -298,13 +301,13 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     .act_max(cmd__act_max),
     .act_min(cmd__act_min),
     .bias(mem__bias__0),
-    .\bias$107 (mem__bias__4),
-    .\bias$119 (mem__bias__5),
-    .\bias$131 (mem__bias__6),
-    .\bias$143 (mem__bias__7),
-    .\bias$71 (mem__bias__1),
-    .\bias$83 (mem__bias__2),
-    .\bias$95 (mem__bias__3),
+    .\bias$112 (mem__bias__4),
+    .\bias$125 (mem__bias__5),
+    .\bias$138 (mem__bias__6),
+    .\bias$151 (mem__bias__7),
+    .\bias$73 (mem__bias__1),
+    .\bias$86 (mem__bias__2),
+    .\bias$99 (mem__bias__3),
     .ce(ce),
     .clear(step__clear),
     .clk(clk),
@@ -352,15 +355,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     .mem__shift__6(mem__shift__6),
     .mem__shift__7(mem__shift__7),
     .out(\$9 ),
-    .\out$162 (\$10 ),
-    .\out$163 (\$11 ),
-    .\out$164 (\$12 ),
-    .\out$165 (\$13 ),
-    .\out$166 (\$14 ),
-    .\out$167 (\$15 ),
-    .\out$168 (\$16 ),
+    .\out$171 (\$10 ),
+    .\out$172 (\$11 ),
+    .\out$173 (\$12 ),
+    .\out$174 (\$13 ),
+    .\out$175 (\$14 ),
+    .\out$176 (\$15 ),
+    .\out$177 (\$16 ),
     .out_zp(cmd__out_zp),
     .rst(rst),
+    .single(cmd__single),
     .step__drain(step__drain),
     .step__feeding(step__feeding),
     .step__ib(step__ib),
@@ -401,10 +405,11 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     .reg_m(cmd__m),
     .reg_n(cmd__n),
     .rst(rst),
+    .single(cmd__single),
     .therm__addr(regs__addr),
     .therm__rdata(therm__rdata),
     .therm__we(regs__we),
-    .\tmr_mismatch$68 (1'h0)
+    .\tmr_mismatch$71 (1'h0)
   );
   \obt_tile_default.scratchpads  scratchpads (
     .bus__ack_region(bus__ack_region),
@@ -462,16 +467,16 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
     .dp__shift__6(mem__shift__6),
     .dp__shift__7(mem__shift__7),
     .\port$0$5 (bus__adr),
-    .\port$2010$0 (step__ib[2:0]),
-    .\port$2014$2 (step__k[5:2]),
-    .\port$2704$0 (\$9 ),
-    .\port$2740$0 (\$10 ),
-    .\port$2776$0 (\$11 ),
-    .\port$2812$0 (\$12 ),
-    .\port$2848$0 (\$13 ),
-    .\port$2884$0 (\$14 ),
-    .\port$2920$0 (\$15 ),
-    .\port$2956$0 (\$16 ),
+    .\port$2101$0 (step__ib[2:0]),
+    .\port$2105$2 (step__k[5:2]),
+    .\port$2803$0 (\$9 ),
+    .\port$2847$0 (\$10 ),
+    .\port$2891$0 (\$11 ),
+    .\port$2935$0 (\$12 ),
+    .\port$2979$0 (\$13 ),
+    .\port$3023$0 (\$14 ),
+    .\port$3067$0 (\$15 ),
+    .\port$3111$0 (\$16 ),
     .rst(rst),
     .served(mem__served)
   );
@@ -538,24 +543,26 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
   assign \cmd__qmult$73  = cmd__qmult;
   assign \cmd__qshift$75  = cmd__qshift;
   assign \cmd__qshift$76  = cmd__qshift;
-  assign \ctl__clear_done$78  = ctl__clear_done;
-  assign \ctl__clear_error$80  = ctl__clear_error;
-  assign \ctl__cycles$82  = ctl__cycles;
-  assign \ctl__done$84  = ctl__done;
-  assign \ctl__error$86  = ctl__error;
-  assign \ctl__start$88  = ctl__start;
+  assign \cmd__single$78  = cmd__single;
+  assign \cmd__single$79  = cmd__single;
+  assign \ctl__clear_done$81  = ctl__clear_done;
+  assign \ctl__clear_error$83  = ctl__clear_error;
+  assign \ctl__cycles$85  = ctl__cycles;
+  assign \ctl__done$87  = ctl__done;
+  assign \ctl__error$89  = ctl__error;
+  assign \ctl__start$91  = ctl__start;
   assign therm__addr = regs__addr;
   assign regs__rdata = therm__rdata;
   assign regs__wdata = bus__dat_w;
   assign therm__wdata = bus__dat_w;
   assign therm__we = regs__we;
-  assign \step__clear$98  = step__clear;
-  assign \step__drain$100  = step__drain;
-  assign \step__draining$102  = step__draining;
-  assign \step__feeding$104  = step__feeding;
-  assign \step__ib$106  = step__ib;
-  assign \step__jb$108  = step__jb;
-  assign \step__k$110  = step__k;
+  assign \step__clear$101  = step__clear;
+  assign \step__drain$103  = step__drain;
+  assign \step__draining$105  = step__draining;
+  assign \step__feeding$107  = step__feeding;
+  assign \step__ib$109  = step__ib;
+  assign \step__jb$111  = step__jb;
+  assign \step__k$113  = step__k;
   assign dp__a_addr = { step__ib[2:0], step__k[5:2] };
   assign mem__a_addr = { step__ib[2:0], step__k[5:2] };
   assign dp__a_data__0 = mem__a_data__0;
@@ -606,25 +613,25 @@ module obt_tile_default(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, therm
   assign dp__shift__5 = mem__shift__5;
   assign dp__shift__6 = mem__shift__6;
   assign dp__shift__7 = mem__shift__7;
-  assign \busy$203  = busy;
-  assign \busy$204  = busy;
-  assign \busy$205  = busy;
   assign \busy$206  = busy;
-  assign \ce$208  = ce;
-  assign \ce$209  = ce;
-  assign \ce$210  = ce;
+  assign \busy$207  = busy;
+  assign \busy$208  = busy;
+  assign \busy$209  = busy;
+  assign \ce$211  = ce;
+  assign \ce$212  = ce;
+  assign \ce$213  = ce;
   assign mismatch = 1'h0;
-  assign \mismatch$213  = 1'h0;
-  assign \mismatch$214  = 1'h0;
-  assign \irq$215  = irq;
+  assign \mismatch$216  = 1'h0;
+  assign \mismatch$217  = 1'h0;
+  assign \irq$218  = irq;
   assign code = therm_code;
   assign sample = therm_sample;
   assign level = throttle_level;
   assign dvfs = dvfs_level;
-  assign \act_feed$220  = act_feed;
-  assign \act_sram$221  = act_sram;
+  assign \act_feed$223  = act_feed;
+  assign \act_sram$224  = act_sram;
   assign start = ctl__start;
-  assign \feed_step$224  = feed_step;
+  assign \feed_step$227  = feed_step;
   assign sram_access = \$8 [7:0];
   assign \$1  = 1'h0;
   assign tmr_mismatch = 1'h0;
@@ -1196,10 +1203,10 @@ module \obt_tile_default.controller (rst, ce, ctl__start, ctl__clear_done, ctl__
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.datapath (rst, feed_step, mem__c_wr_en, mem__a_data__0, mem__a_data__1, mem__a_data__2, mem__a_data__3, mem__a_data__4, mem__a_data__5, mem__a_data__6, mem__a_data__7, mem__b_data__0, mem__b_data__1, mem__b_data__2, mem__b_data__3, mem__b_data__4, mem__b_data__5, mem__b_data__6, mem__b_data__7, bias, \bias$71 
-, \bias$83 , \bias$95 , \bias$107 , \bias$119 , \bias$131 , \bias$143 , mem__mult__0, mem__mult__1, mem__mult__2, mem__mult__3, mem__mult__4, mem__mult__5, mem__mult__6, mem__mult__7, mem__shift__0, mem__shift__1, mem__shift__2, mem__shift__3, mem__shift__4, mem__shift__5, mem__shift__6
-, mem__shift__7, ce, cmd__m, cmd__n, cmd__a_zp, cmd__b_zp, out_zp, act_min, act_max, cmd__per_channel, cmd__qmult, cmd__qshift, clear, step__feeding, i_valid, step__ib, step__jb, step__k, step__drain, mem__c_wr_addr, out
-, \out$162 , \out$163 , \out$164 , \out$165 , \out$166 , \out$167 , \out$168 , clk);
+module \obt_tile_default.datapath (rst, feed_step, mem__c_wr_en, mem__a_data__0, mem__a_data__1, mem__a_data__2, mem__a_data__3, mem__a_data__4, mem__a_data__5, mem__a_data__6, mem__a_data__7, mem__b_data__0, mem__b_data__1, mem__b_data__2, mem__b_data__3, mem__b_data__4, mem__b_data__5, mem__b_data__6, mem__b_data__7, bias, \bias$73 
+, \bias$86 , \bias$99 , \bias$112 , \bias$125 , \bias$138 , \bias$151 , mem__mult__0, mem__mult__1, mem__mult__2, mem__mult__3, mem__mult__4, mem__mult__5, mem__mult__6, mem__mult__7, mem__shift__0, mem__shift__1, mem__shift__2, mem__shift__3, mem__shift__4, mem__shift__5, mem__shift__6
+, mem__shift__7, ce, cmd__m, cmd__n, cmd__a_zp, cmd__b_zp, out_zp, act_min, act_max, cmd__per_channel, single, cmd__qmult, cmd__qshift, clear, step__feeding, i_valid, step__ib, step__jb, step__k, step__drain, mem__c_wr_addr
+, out, \out$171 , \out$172 , \out$173 , \out$174 , \out$175 , \out$176 , \out$177 , clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$2  = 0;
   wire [7:0] \$1 ;
   wire [8:0] \$10 ;
@@ -1308,31 +1315,31 @@ module \obt_tile_default.datapath (rst, feed_step, mem__c_wr_en, mem__a_data__0,
   wire [8:0] a_in__6;
   wire [8:0] a_in__7;
   wire [31:0] acc;
-  wire [31:0] \acc$105 ;
-  wire [31:0] \acc$117 ;
-  wire [31:0] \acc$129 ;
-  wire [31:0] \acc$141 ;
-  wire [31:0] \acc$69 ;
-  wire [31:0] \acc$81 ;
-  wire [31:0] \acc$93 ;
+  wire [31:0] \acc$110 ;
+  wire [31:0] \acc$123 ;
+  wire [31:0] \acc$136 ;
+  wire [31:0] \acc$149 ;
+  wire [31:0] \acc$71 ;
+  wire [31:0] \acc$84 ;
+  wire [31:0] \acc$97 ;
   input [7:0] act_max;
   wire [7:0] act_max;
-  wire [7:0] \act_max$103 ;
-  wire [7:0] \act_max$115 ;
-  wire [7:0] \act_max$127 ;
-  wire [7:0] \act_max$139 ;
-  wire [7:0] \act_max$151 ;
-  wire [7:0] \act_max$79 ;
-  wire [7:0] \act_max$91 ;
+  wire [7:0] \act_max$107 ;
+  wire [7:0] \act_max$120 ;
+  wire [7:0] \act_max$133 ;
+  wire [7:0] \act_max$146 ;
+  wire [7:0] \act_max$159 ;
+  wire [7:0] \act_max$81 ;
+  wire [7:0] \act_max$94 ;
   input [7:0] act_min;
   wire [7:0] act_min;
-  wire [7:0] \act_min$102 ;
-  wire [7:0] \act_min$114 ;
-  wire [7:0] \act_min$126 ;
-  wire [7:0] \act_min$138 ;
-  wire [7:0] \act_min$150 ;
-  wire [7:0] \act_min$78 ;
-  wire [7:0] \act_min$90 ;
+  wire [7:0] \act_min$106 ;
+  wire [7:0] \act_min$119 ;
+  wire [7:0] \act_min$132 ;
+  wire [7:0] \act_min$145 ;
+  wire [7:0] \act_min$158 ;
+  wire [7:0] \act_min$80 ;
+  wire [7:0] \act_min$93 ;
   wire [8:0] b_in__0;
   wire [8:0] b_in__1;
   wire [8:0] b_in__2;
@@ -1343,20 +1350,20 @@ module \obt_tile_default.datapath (rst, feed_step, mem__c_wr_en, mem__a_data__0,
   wire [8:0] b_in__7;
   input [31:0] bias;
   wire [31:0] bias;
-  input [31:0] \bias$107 ;
-  wire [31:0] \bias$107 ;
-  input [31:0] \bias$119 ;
-  wire [31:0] \bias$119 ;
-  input [31:0] \bias$131 ;
-  wire [31:0] \bias$131 ;
-  input [31:0] \bias$143 ;
-  wire [31:0] \bias$143 ;
-  input [31:0] \bias$71 ;
-  wire [31:0] \bias$71 ;
-  input [31:0] \bias$83 ;
-  wire [31:0] \bias$83 ;
-  input [31:0] \bias$95 ;
-  wire [31:0] \bias$95 ;
+  input [31:0] \bias$112 ;
+  wire [31:0] \bias$112 ;
+  input [31:0] \bias$125 ;
+  wire [31:0] \bias$125 ;
+  input [31:0] \bias$138 ;
+  wire [31:0] \bias$138 ;
+  input [31:0] \bias$151 ;
+  wire [31:0] \bias$151 ;
+  input [31:0] \bias$73 ;
+  wire [31:0] \bias$73 ;
+  input [31:0] \bias$86 ;
+  wire [31:0] \bias$86 ;
+  input [31:0] \bias$99 ;
+  wire [31:0] \bias$99 ;
   reg [1:0] byte_sel = 2'h0;
   input ce;
   wire ce;
@@ -1381,6 +1388,7 @@ module \obt_tile_default.datapath (rst, feed_step, mem__c_wr_en, mem__a_data__0,
   wire [31:0] cmd__qmult;
   input [5:0] cmd__qshift;
   wire [5:0] cmd__qshift;
+  wire cmd__single;
   wire [31:0] drain_acc__0;
   wire [31:0] drain_acc__1;
   wire [31:0] drain_acc__2;
@@ -1394,13 +1402,13 @@ module \obt_tile_default.datapath (rst, feed_step, mem__c_wr_en, mem__a_data__0,
   wire feed_step;
   input i_valid;
   wire i_valid;
-  wire \i_valid$104 ;
-  wire \i_valid$116 ;
-  wire \i_valid$128 ;
-  wire \i_valid$140 ;
-  wire \i_valid$68 ;
-  wire \i_valid$80 ;
-  wire \i_valid$92 ;
+  wire \i_valid$109 ;
+  wire \i_valid$122 ;
+  wire \i_valid$135 ;
+  wire \i_valid$148 ;
+  wire \i_valid$70 ;
+  wire \i_valid$83 ;
+  wire \i_valid$96 ;
   wire [6:0] mem__a_addr;
   input [31:0] mem__a_data__0;
   wire [31:0] mem__a_data__0;
@@ -1482,49 +1490,58 @@ module \obt_tile_default.datapath (rst, feed_step, mem__c_wr_en, mem__a_data__0,
   input [5:0] mem__shift__7;
   wire [5:0] mem__shift__7;
   wire [31:0] mult;
-  wire [31:0] \mult$109 ;
-  wire [31:0] \mult$121 ;
-  wire [31:0] \mult$133 ;
-  wire [31:0] \mult$145 ;
-  wire [31:0] \mult$73 ;
-  wire [31:0] \mult$85 ;
-  wire [31:0] \mult$97 ;
+  wire [31:0] \mult$101 ;
+  wire [31:0] \mult$114 ;
+  wire [31:0] \mult$127 ;
+  wire [31:0] \mult$140 ;
+  wire [31:0] \mult$153 ;
+  wire [31:0] \mult$75 ;
+  wire [31:0] \mult$88 ;
   output [7:0] out;
   wire [7:0] out;
-  output [7:0] \out$162 ;
-  wire [7:0] \out$162 ;
-  output [7:0] \out$163 ;
-  wire [7:0] \out$163 ;
-  output [7:0] \out$164 ;
-  wire [7:0] \out$164 ;
-  output [7:0] \out$165 ;
-  wire [7:0] \out$165 ;
-  output [7:0] \out$166 ;
-  wire [7:0] \out$166 ;
-  output [7:0] \out$167 ;
-  wire [7:0] \out$167 ;
-  output [7:0] \out$168 ;
-  wire [7:0] \out$168 ;
+  output [7:0] \out$171 ;
+  wire [7:0] \out$171 ;
+  output [7:0] \out$172 ;
+  wire [7:0] \out$172 ;
+  output [7:0] \out$173 ;
+  wire [7:0] \out$173 ;
+  output [7:0] \out$174 ;
+  wire [7:0] \out$174 ;
+  output [7:0] \out$175 ;
+  wire [7:0] \out$175 ;
+  output [7:0] \out$176 ;
+  wire [7:0] \out$176 ;
+  output [7:0] \out$177 ;
+  wire [7:0] \out$177 ;
   input [7:0] out_zp;
   wire [7:0] out_zp;
-  wire [7:0] \out_zp$101 ;
-  wire [7:0] \out_zp$113 ;
-  wire [7:0] \out_zp$125 ;
-  wire [7:0] \out_zp$137 ;
-  wire [7:0] \out_zp$149 ;
-  wire [7:0] \out_zp$77 ;
-  wire [7:0] \out_zp$89 ;
+  wire [7:0] \out_zp$105 ;
+  wire [7:0] \out_zp$118 ;
+  wire [7:0] \out_zp$131 ;
+  wire [7:0] \out_zp$144 ;
+  wire [7:0] \out_zp$157 ;
+  wire [7:0] \out_zp$79 ;
+  wire [7:0] \out_zp$92 ;
   wire [6:0] row;
   input rst;
   wire rst;
   wire [5:0] shift;
-  wire [5:0] \shift$111 ;
-  wire [5:0] \shift$123 ;
-  wire [5:0] \shift$135 ;
-  wire [5:0] \shift$147 ;
-  wire [5:0] \shift$75 ;
-  wire [5:0] \shift$87 ;
-  wire [5:0] \shift$99 ;
+  wire [5:0] \shift$103 ;
+  wire [5:0] \shift$116 ;
+  wire [5:0] \shift$129 ;
+  wire [5:0] \shift$142 ;
+  wire [5:0] \shift$155 ;
+  wire [5:0] \shift$77 ;
+  wire [5:0] \shift$90 ;
+  input single;
+  wire single;
+  wire \single$108 ;
+  wire \single$121 ;
+  wire \single$134 ;
+  wire \single$147 ;
+  wire \single$160 ;
+  wire \single$82 ;
+  wire \single$95 ;
   wire step__clear;
   input [3:0] step__drain;
   wire [3:0] step__drain;
@@ -1693,13 +1710,13 @@ module \obt_tile_default.datapath (rst, feed_step, mem__c_wr_en, mem__a_data__0,
     .clear(clear),
     .clk(clk),
     .drain_acc__0(acc),
-    .drain_acc__1(\acc$69 ),
-    .drain_acc__2(\acc$81 ),
-    .drain_acc__3(\acc$93 ),
-    .drain_acc__4(\acc$105 ),
-    .drain_acc__5(\acc$117 ),
-    .drain_acc__6(\acc$129 ),
-    .drain_acc__7(\acc$141 ),
+    .drain_acc__1(\acc$71 ),
+    .drain_acc__2(\acc$84 ),
+    .drain_acc__3(\acc$97 ),
+    .drain_acc__4(\acc$110 ),
+    .drain_acc__5(\acc$123 ),
+    .drain_acc__6(\acc$136 ),
+    .drain_acc__7(\acc$149 ),
     .drain_row(step__drain[2:0]),
     .rst(rst)
   );
@@ -1715,105 +1732,113 @@ module \obt_tile_default.datapath (rst, feed_step, mem__c_wr_en, mem__a_data__0,
     .out(out),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$34 [5:0])
+    .shift(\$34 [5:0]),
+    .single(single)
   );
   \obt_tile_default.datapath.requant_1  requant_1 (
-    .acc(\acc$69 ),
+    .acc(\acc$71 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\bias$71 ),
+    .bias(\bias$73 ),
     .ce(ce),
     .clk(clk),
     .i_valid(i_valid),
     .mult(\$35 [31:0]),
-    .out(\out$162 ),
+    .out(\out$171 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$36 [5:0])
+    .shift(\$36 [5:0]),
+    .single(single)
   );
   \obt_tile_default.datapath.requant_2  requant_2 (
-    .acc(\acc$81 ),
+    .acc(\acc$84 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\bias$83 ),
+    .bias(\bias$86 ),
     .ce(ce),
     .clk(clk),
     .i_valid(i_valid),
     .mult(\$37 [31:0]),
-    .out(\out$163 ),
+    .out(\out$172 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$38 [5:0])
+    .shift(\$38 [5:0]),
+    .single(single)
   );
   \obt_tile_default.datapath.requant_3  requant_3 (
-    .acc(\acc$93 ),
+    .acc(\acc$97 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\bias$95 ),
+    .bias(\bias$99 ),
     .ce(ce),
     .clk(clk),
     .i_valid(i_valid),
     .mult(\$39 [31:0]),
-    .out(\out$164 ),
+    .out(\out$173 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$40 [5:0])
+    .shift(\$40 [5:0]),
+    .single(single)
   );
   \obt_tile_default.datapath.requant_4  requant_4 (
-    .acc(\acc$105 ),
+    .acc(\acc$110 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\bias$107 ),
+    .bias(\bias$112 ),
     .ce(ce),
     .clk(clk),
     .i_valid(i_valid),
     .mult(\$41 [31:0]),
-    .out(\out$165 ),
+    .out(\out$174 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$42 [5:0])
+    .shift(\$42 [5:0]),
+    .single(single)
   );
   \obt_tile_default.datapath.requant_5  requant_5 (
-    .acc(\acc$117 ),
+    .acc(\acc$123 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\bias$119 ),
+    .bias(\bias$125 ),
     .ce(ce),
     .clk(clk),
     .i_valid(i_valid),
     .mult(\$43 [31:0]),
-    .out(\out$166 ),
+    .out(\out$175 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$44 [5:0])
+    .shift(\$44 [5:0]),
+    .single(single)
   );
   \obt_tile_default.datapath.requant_6  requant_6 (
-    .acc(\acc$129 ),
+    .acc(\acc$136 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\bias$131 ),
+    .bias(\bias$138 ),
     .ce(ce),
     .clk(clk),
     .i_valid(i_valid),
     .mult(\$45 [31:0]),
-    .out(\out$167 ),
+    .out(\out$176 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$46 [5:0])
+    .shift(\$46 [5:0]),
+    .single(single)
   );
   \obt_tile_default.datapath.requant_7  requant_7 (
-    .acc(\acc$141 ),
+    .acc(\acc$149 ),
     .act_max(act_max),
     .act_min(act_min),
-    .bias(\bias$143 ),
+    .bias(\bias$151 ),
     .ce(ce),
     .clk(clk),
     .i_valid(i_valid),
     .mult(\$47 [31:0]),
-    .out(\out$168 ),
+    .out(\out$177 ),
     .out_zp(out_zp),
     .rst(rst),
-    .shift(\$48 [5:0])
+    .shift(\$48 [5:0]),
+    .single(single)
   );
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$2 ) begin end
@@ -1909,65 +1934,73 @@ module \obt_tile_default.datapath (rst, feed_step, mem__c_wr_en, mem__a_data__0,
   assign cmd__out_zp = out_zp;
   assign cmd__act_min = act_min;
   assign cmd__act_max = act_max;
-  assign \i_valid$68  = i_valid;
-  assign drain_acc__1 = \acc$69 ;
-  assign mem__bias__1 = \bias$71 ;
-  assign \mult$73  = \$35 [31:0];
-  assign \shift$75  = \$36 [5:0];
-  assign \out_zp$77  = out_zp;
-  assign \act_min$78  = act_min;
-  assign \act_max$79  = act_max;
-  assign \i_valid$80  = i_valid;
-  assign drain_acc__2 = \acc$81 ;
-  assign mem__bias__2 = \bias$83 ;
-  assign \mult$85  = \$37 [31:0];
-  assign \shift$87  = \$38 [5:0];
-  assign \out_zp$89  = out_zp;
-  assign \act_min$90  = act_min;
-  assign \act_max$91  = act_max;
-  assign \i_valid$92  = i_valid;
-  assign drain_acc__3 = \acc$93 ;
-  assign mem__bias__3 = \bias$95 ;
-  assign \mult$97  = \$39 [31:0];
-  assign \shift$99  = \$40 [5:0];
-  assign \out_zp$101  = out_zp;
-  assign \act_min$102  = act_min;
-  assign \act_max$103  = act_max;
-  assign \i_valid$104  = i_valid;
-  assign drain_acc__4 = \acc$105 ;
-  assign mem__bias__4 = \bias$107 ;
-  assign \mult$109  = \$41 [31:0];
-  assign \shift$111  = \$42 [5:0];
-  assign \out_zp$113  = out_zp;
-  assign \act_min$114  = act_min;
-  assign \act_max$115  = act_max;
-  assign \i_valid$116  = i_valid;
-  assign drain_acc__5 = \acc$117 ;
-  assign mem__bias__5 = \bias$119 ;
-  assign \mult$121  = \$43 [31:0];
-  assign \shift$123  = \$44 [5:0];
-  assign \out_zp$125  = out_zp;
-  assign \act_min$126  = act_min;
-  assign \act_max$127  = act_max;
-  assign \i_valid$128  = i_valid;
-  assign drain_acc__6 = \acc$129 ;
-  assign mem__bias__6 = \bias$131 ;
-  assign \mult$133  = \$45 [31:0];
-  assign \shift$135  = \$46 [5:0];
-  assign \out_zp$137  = out_zp;
-  assign \act_min$138  = act_min;
-  assign \act_max$139  = act_max;
-  assign \i_valid$140  = i_valid;
-  assign drain_acc__7 = \acc$141 ;
-  assign mem__bias__7 = \bias$143 ;
-  assign \mult$145  = \$47 [31:0];
-  assign \shift$147  = \$48 [5:0];
-  assign \out_zp$149  = out_zp;
-  assign \act_min$150  = act_min;
-  assign \act_max$151  = act_max;
+  assign cmd__single = single;
+  assign \i_valid$70  = i_valid;
+  assign drain_acc__1 = \acc$71 ;
+  assign mem__bias__1 = \bias$73 ;
+  assign \mult$75  = \$35 [31:0];
+  assign \shift$77  = \$36 [5:0];
+  assign \out_zp$79  = out_zp;
+  assign \act_min$80  = act_min;
+  assign \act_max$81  = act_max;
+  assign \single$82  = single;
+  assign \i_valid$83  = i_valid;
+  assign drain_acc__2 = \acc$84 ;
+  assign mem__bias__2 = \bias$86 ;
+  assign \mult$88  = \$37 [31:0];
+  assign \shift$90  = \$38 [5:0];
+  assign \out_zp$92  = out_zp;
+  assign \act_min$93  = act_min;
+  assign \act_max$94  = act_max;
+  assign \single$95  = single;
+  assign \i_valid$96  = i_valid;
+  assign drain_acc__3 = \acc$97 ;
+  assign mem__bias__3 = \bias$99 ;
+  assign \mult$101  = \$39 [31:0];
+  assign \shift$103  = \$40 [5:0];
+  assign \out_zp$105  = out_zp;
+  assign \act_min$106  = act_min;
+  assign \act_max$107  = act_max;
+  assign \single$108  = single;
+  assign \i_valid$109  = i_valid;
+  assign drain_acc__4 = \acc$110 ;
+  assign mem__bias__4 = \bias$112 ;
+  assign \mult$114  = \$41 [31:0];
+  assign \shift$116  = \$42 [5:0];
+  assign \out_zp$118  = out_zp;
+  assign \act_min$119  = act_min;
+  assign \act_max$120  = act_max;
+  assign \single$121  = single;
+  assign \i_valid$122  = i_valid;
+  assign drain_acc__5 = \acc$123 ;
+  assign mem__bias__5 = \bias$125 ;
+  assign \mult$127  = \$43 [31:0];
+  assign \shift$129  = \$44 [5:0];
+  assign \out_zp$131  = out_zp;
+  assign \act_min$132  = act_min;
+  assign \act_max$133  = act_max;
+  assign \single$134  = single;
+  assign \i_valid$135  = i_valid;
+  assign drain_acc__6 = \acc$136 ;
+  assign mem__bias__6 = \bias$138 ;
+  assign \mult$140  = \$45 [31:0];
+  assign \shift$142  = \$46 [5:0];
+  assign \out_zp$144  = out_zp;
+  assign \act_min$145  = act_min;
+  assign \act_max$146  = act_max;
+  assign \single$147  = single;
+  assign \i_valid$148  = i_valid;
+  assign drain_acc__7 = \acc$149 ;
+  assign mem__bias__7 = \bias$151 ;
+  assign \mult$153  = \$47 [31:0];
+  assign \shift$155  = \$48 [5:0];
+  assign \out_zp$157  = out_zp;
+  assign \act_min$158  = act_min;
+  assign \act_max$159  = act_max;
+  assign \single$160  = single;
   assign wr_addr = { step__ib[2:0], step__drain[2:0], step__jb[2:0] };
   assign wr_addr_3 = mem__c_wr_addr;
-  assign mem__c_wr_data = { \out$168 , \out$167 , \out$166 , \out$165 , \out$164 , \out$163 , \out$162 , out };
+  assign mem__c_wr_data = { \out$177 , \out$176 , \out$175 , \out$174 , \out$173 , \out$172 , \out$171 , out };
 endmodule
 
 (* generator = "Amaranth" *)
@@ -8785,7 +8818,7 @@ module \obt_tile_default.datapath.array.pe_7_7 (rst, ce, clear, b_in, a_in, acc,
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.datapath.requant_0 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+module \obt_tile_default.datapath.requant_0 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, single, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$68  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -8801,39 +8834,58 @@ module \obt_tile_default.datapath.requant_0 (rst, mult, shift, bias, ce, out_zp,
   wire \$2 ;
   wire [32:0] \$20 ;
   wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
+  wire [128:0] \$22 ;
+  wire [128:0] \$23 ;
+  wire [128:0] \$24 ;
+  wire [66:0] \$25 ;
+  wire [66:0] \$26 ;
+  wire [33:0] \$27 ;
+  wire \$28 ;
+  wire [31:0] \$29 ;
   wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
+  wire \$30 ;
+  wire \$31 ;
+  wire \$32 ;
+  wire \$33 ;
+  wire \$34 ;
+  wire \$35 ;
+  wire [6:0] \$36 ;
+  wire [6:0] \$37 ;
+  wire [6:0] \$38 ;
+  wire [63:0] \$39 ;
   wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
+  wire \$40 ;
+  wire [34:0] \$41 ;
+  reg [31:0] \$42 ;
+  reg [31:0] \$43 ;
+  reg \$44 ;
+  reg \$45 ;
+  reg [5:0] \$46 ;
+  reg [5:0] \$47 ;
+  reg \$48 ;
+  reg [7:0] \$49 ;
   wire \$5 ;
+  reg [7:0] \$50 ;
+  reg [7:0] \$51 ;
+  reg [63:0] \$52 ;
+  reg \$53 ;
+  reg \$54 ;
+  reg [5:0] \$55 ;
+  reg [5:0] \$56 ;
+  reg \$57 ;
+  reg [7:0] \$58 ;
+  reg [7:0] \$59 ;
   wire [31:0] \$6 ;
+  reg [7:0] \$60 ;
+  reg [7:0] \$61 ;
+  reg \$62 ;
   wire [64:0] \$7 ;
   wire \$8 ;
   wire [65:0] \$9 ;
+  reg \$signal  = 1'h0;
+  reg \$signal$20  = 1'h0;
+  reg \$signal$31  = 1'h0;
+  reg \$signal$32  = 1'h0;
   input [31:0] acc;
   wire [31:0] acc;
   input [7:0] act_max;
@@ -8846,6 +8898,7 @@ module \obt_tile_default.datapath.requant_0 (rst, mult, shift, bias, ce, out_zp,
   wire ce;
   input clk;
   wire clk;
+  wire [65:0] half;
   wire [31:0] hm;
   input i_valid;
   wire i_valid;
@@ -8860,47 +8913,85 @@ module \obt_tile_default.datapath.requant_0 (rst, mult, shift, bias, ce, out_zp,
   wire [7:0] out_zp;
   wire [65:0] q;
   wire [32:0] rem;
-  wire [33:0] res;
+  wire [33:0] res_double;
+  wire [31:0] res_single;
   input rst;
   wire rst;
   reg [7:0] s1_max = 8'h00;
   reg [7:0] s1_min = 8'h00;
   reg [31:0] s1_mult = 32'd0;
   reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
+  reg [5:0] s1_t = 6'h00;
   reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
+  reg [31:0] s1_x = 32'd0;
   reg [7:0] s1_zp = 8'h00;
   reg [63:0] s2_ab = 64'h0000000000000000;
   reg [7:0] s2_max = 8'h00;
   reg [7:0] s2_min = 8'h00;
   reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
+  reg [5:0] s2_t = 6'h00;
   reg s2_valid = 1'h0;
   reg [7:0] s2_zp = 8'h00;
   input [5:0] shift;
   wire [5:0] shift;
+  input single;
+  wire single;
   wire [32:0] thr;
   wire [65:0] v;
+  wire [65:0] wide;
   wire [31:0] x;
   wire [31:0] xl;
   wire [34:0] y;
+  assign \$34  = \$32  & \$33 ;
+  assign \$35  = $signed(shift) < $signed(1'h0);
+  assign \$36  = - $signed(shift);
+  assign \$37  = \$35  ? \$36  : 7'h00;
+  assign \$38  = $signed(6'h1f) - $signed(shift);
+  assign \$39  = $signed(s1_x) * $signed(s1_mult);
+  assign \$40  = $signed(lo) > $signed(s2_max);
+  assign \$41  = \$40  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
   always @(posedge clk)
-    s2_sat <= \$40 ;
+    s1_x <= \$42 ;
   always @(posedge clk)
-    s2_right <= \$41 ;
+    s1_mult <= \$43 ;
   always @(posedge clk)
-    s2_valid <= \$42 ;
+    \$signal$31  <= \$44 ;
   always @(posedge clk)
-    s2_zp <= \$43 ;
+    \$signal$32  <= \$45 ;
   always @(posedge clk)
-    s2_min <= \$44 ;
+    s1_right <= \$46 ;
   always @(posedge clk)
-    s2_max <= \$45 ;
+    s1_t <= \$47 ;
   always @(posedge clk)
-    out <= \$46 ;
+    s1_valid <= \$48 ;
   always @(posedge clk)
-    o_valid <= \$47 ;
+    s1_zp <= \$49 ;
+  always @(posedge clk)
+    s1_min <= \$50 ;
+  always @(posedge clk)
+    s1_max <= \$51 ;
+  always @(posedge clk)
+    s2_ab <= \$52 ;
+  always @(posedge clk)
+    \$signal  <= \$53 ;
+  always @(posedge clk)
+    \$signal$20  <= \$54 ;
+  always @(posedge clk)
+    s2_right <= \$55 ;
+  always @(posedge clk)
+    s2_t <= \$56 ;
+  always @(posedge clk)
+    s2_valid <= \$57 ;
+  always @(posedge clk)
+    s2_zp <= \$58 ;
+  always @(posedge clk)
+    s2_min <= \$59 ;
+  always @(posedge clk)
+    s2_max <= \$60 ;
+  always @(posedge clk)
+    out <= \$61 ;
+  always @(posedge clk)
+    o_valid <= \$62 ;
   assign \$1  = $signed(acc) + $signed(bias);
   assign \$2  = $signed(shift) > $signed(1'h0);
   assign \$3  = \$2  ? shift : 6'h00;
@@ -8911,7 +9002,7 @@ module \obt_tile_default.datapath.requant_0 (rst, mult, shift, bias, ce, out_zp,
   assign \$8  = $signed(\$7 ) >= $signed(1'h0);
   assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
   assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign hm = \$signal  ? 32'd2147483647 : \$12 [31:0];
   assign \$13  = 1'h1 << s2_right;
   assign \$14  = \$13  - 1'h1;
   assign rem = { 1'h0, hm } & \$14 [32:0];
@@ -8920,204 +9011,228 @@ module \obt_tile_default.datapath.requant_0 (rst, mult, shift, bias, ce, out_zp,
   assign \$18  = $signed(hm) >>> s2_right;
   assign \$19  = rem > \$17 [32:0];
   assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
+  assign \$21  = ! s2_t;
+  assign \$22  = 1'h1 << s2_t;
+  assign \$24  = \$21  ? 129'h000000000000000000000000000000000 : \$23 ;
+  assign \$25  = $signed(s2_ab) + $signed(\$24 [65:0]);
+  assign \$26  = $signed(\$25 ) >>> s2_t;
+  assign \$27  = \$signal$20  ? { \$26 [31], \$26 [31], \$26 [31:0] } : { \$20 [32], \$20  };
+  assign y = $signed(\$27 ) + $signed(s2_zp);
+  assign \$28  = $signed(y) < $signed(s2_min);
+  assign lo = \$28  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$29  = single ? \$1 [31:0] : \$4 [31:0];
+  assign \$30  = ~ single;
+  assign \$31  = \$4 [31:0] == 32'd2147483648;
+  assign \$32  = \$30  & \$31 ;
+  assign \$33  = mult == 32'd2147483648;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$40  = s2_sat;
+    \$42  = s1_x;
     if (ce) begin
-      \$40  = s1_sat;
+      \$42  = \$29 ;
     end
     if (rst) begin
-      \$40  = 1'h0;
+      \$42  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$41  = s2_right;
+    \$43  = s1_mult;
     if (ce) begin
-      \$41  = s1_right;
+      \$43  = mult;
     end
     if (rst) begin
-      \$41  = 6'h00;
+      \$43  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$42  = s2_valid;
+    \$44  = \$signal$31 ;
     if (ce) begin
-      \$42  = s1_valid;
+      \$44  = \$34 ;
     end
     if (rst) begin
-      \$42  = 1'h0;
+      \$44  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$43  = s2_zp;
+    \$45  = \$signal$32 ;
     if (ce) begin
-      \$43  = s1_zp;
+      \$45  = single;
     end
     if (rst) begin
-      \$43  = 8'h00;
+      \$45  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$44  = s2_min;
+    \$46  = s1_right;
     if (ce) begin
-      \$44  = s1_min;
+      \$46  = \$37 [5:0];
     end
     if (rst) begin
-      \$44  = 8'h00;
+      \$46  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$45  = s2_max;
+    \$47  = s1_t;
     if (ce) begin
-      \$45  = s1_max;
+      \$47  = \$38 [5:0];
     end
     if (rst) begin
-      \$45  = 8'h00;
+      \$47  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$46  = out;
+    \$48  = s1_valid;
     if (ce) begin
-      \$46  = \$30 [7:0];
+      \$48  = i_valid;
     end
     if (rst) begin
-      \$46  = 8'h00;
+      \$48  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$47  = o_valid;
+    \$49  = s1_zp;
     if (ce) begin
-      \$47  = s2_valid;
+      \$49  = out_zp;
     end
     if (rst) begin
-      \$47  = 1'h0;
+      \$49  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$31  = s1_xl;
+    \$50  = s1_min;
     if (ce) begin
-      \$31  = \$4 [31:0];
+      \$50  = act_min;
     end
     if (rst) begin
-      \$31  = 32'd0;
+      \$50  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$32  = s1_mult;
+    \$51  = s1_max;
     if (ce) begin
-      \$32  = mult;
+      \$51  = act_max;
     end
     if (rst) begin
-      \$32  = 32'd0;
+      \$51  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$33  = s1_sat;
+    \$52  = s2_ab;
     if (ce) begin
-      \$33  = \$24 ;
+      \$52  = \$39 ;
     end
     if (rst) begin
-      \$33  = 1'h0;
+      \$52  = 64'h0000000000000000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$34  = s1_right;
+    \$53  = \$signal ;
     if (ce) begin
-      \$34  = \$27 [5:0];
+      \$53  = \$signal$31 ;
     end
     if (rst) begin
-      \$34  = 6'h00;
+      \$53  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$35  = s1_valid;
+    \$54  = \$signal$20 ;
     if (ce) begin
-      \$35  = i_valid;
+      \$54  = \$signal$32 ;
     end
     if (rst) begin
-      \$35  = 1'h0;
+      \$54  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$36  = s1_zp;
+    \$55  = s2_right;
     if (ce) begin
-      \$36  = out_zp;
+      \$55  = s1_right;
     end
     if (rst) begin
-      \$36  = 8'h00;
+      \$55  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$37  = s1_min;
+    \$56  = s2_t;
     if (ce) begin
-      \$37  = act_min;
+      \$56  = s1_t;
     end
     if (rst) begin
-      \$37  = 8'h00;
+      \$56  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$38  = s1_max;
+    \$57  = s2_valid;
     if (ce) begin
-      \$38  = act_max;
+      \$57  = s1_valid;
     end
     if (rst) begin
-      \$38  = 8'h00;
+      \$57  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
-    \$39  = s2_ab;
+    \$58  = s2_zp;
     if (ce) begin
-      \$39  = \$28 ;
+      \$58  = s1_zp;
     end
     if (rst) begin
-      \$39  = 64'h0000000000000000;
+      \$58  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$59  = s2_min;
+    if (ce) begin
+      \$59  = s1_min;
+    end
+    if (rst) begin
+      \$59  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$60  = s2_max;
+    if (ce) begin
+      \$60  = s1_max;
+    end
+    if (rst) begin
+      \$60  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$61  = out;
+    if (ce) begin
+      \$61  = \$41 [7:0];
+    end
+    if (rst) begin
+      \$61  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$68 ) begin end
+    \$62  = o_valid;
+    if (ce) begin
+      \$62  = s2_valid;
+    end
+    if (rst) begin
+      \$62  = 1'h0;
     end
   end
   assign x = \$1 [31:0];
@@ -9126,14 +9241,18 @@ module \obt_tile_default.datapath.requant_0 (rst, mult, shift, bias, ce, out_zp,
   assign q = \$12 [65:0];
   assign mask = \$14 [32:0];
   assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
+  assign res_double = { \$20 [32], \$20  };
+  assign half = \$24 [65:0];
+  assign wide = \$26 [65:0];
+  assign res_single = \$26 [31:0];
   assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
   assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
   assign \$15  = { 1'h0, \$14 [32:1] };
+  assign \$23  = { 1'h0, \$22 [128:1] };
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.datapath.requant_1 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+module \obt_tile_default.datapath.requant_1 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, single, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$69  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -9149,39 +9268,58 @@ module \obt_tile_default.datapath.requant_1 (rst, mult, shift, bias, ce, out_zp,
   wire \$2 ;
   wire [32:0] \$20 ;
   wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
+  wire [128:0] \$22 ;
+  wire [128:0] \$23 ;
+  wire [128:0] \$24 ;
+  wire [66:0] \$25 ;
+  wire [66:0] \$26 ;
+  wire [33:0] \$27 ;
+  wire \$28 ;
+  wire [31:0] \$29 ;
   wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
+  wire \$30 ;
+  wire \$31 ;
+  wire \$32 ;
+  wire \$33 ;
+  wire \$34 ;
+  wire \$35 ;
+  wire [6:0] \$36 ;
+  wire [6:0] \$37 ;
+  wire [6:0] \$38 ;
+  wire [63:0] \$39 ;
   wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
+  wire \$40 ;
+  wire [34:0] \$41 ;
+  reg [31:0] \$42 ;
+  reg [31:0] \$43 ;
+  reg \$44 ;
+  reg \$45 ;
+  reg [5:0] \$46 ;
+  reg [5:0] \$47 ;
+  reg \$48 ;
+  reg [7:0] \$49 ;
   wire \$5 ;
+  reg [7:0] \$50 ;
+  reg [7:0] \$51 ;
+  reg [63:0] \$52 ;
+  reg \$53 ;
+  reg \$54 ;
+  reg [5:0] \$55 ;
+  reg [5:0] \$56 ;
+  reg \$57 ;
+  reg [7:0] \$58 ;
+  reg [7:0] \$59 ;
   wire [31:0] \$6 ;
+  reg [7:0] \$60 ;
+  reg [7:0] \$61 ;
+  reg \$62 ;
   wire [64:0] \$7 ;
   wire \$8 ;
   wire [65:0] \$9 ;
+  reg \$signal  = 1'h0;
+  reg \$signal$20  = 1'h0;
+  reg \$signal$31  = 1'h0;
+  reg \$signal$32  = 1'h0;
   input [31:0] acc;
   wire [31:0] acc;
   input [7:0] act_max;
@@ -9194,6 +9332,7 @@ module \obt_tile_default.datapath.requant_1 (rst, mult, shift, bias, ce, out_zp,
   wire ce;
   input clk;
   wire clk;
+  wire [65:0] half;
   wire [31:0] hm;
   input i_valid;
   wire i_valid;
@@ -9208,47 +9347,85 @@ module \obt_tile_default.datapath.requant_1 (rst, mult, shift, bias, ce, out_zp,
   wire [7:0] out_zp;
   wire [65:0] q;
   wire [32:0] rem;
-  wire [33:0] res;
+  wire [33:0] res_double;
+  wire [31:0] res_single;
   input rst;
   wire rst;
   reg [7:0] s1_max = 8'h00;
   reg [7:0] s1_min = 8'h00;
   reg [31:0] s1_mult = 32'd0;
   reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
+  reg [5:0] s1_t = 6'h00;
   reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
+  reg [31:0] s1_x = 32'd0;
   reg [7:0] s1_zp = 8'h00;
   reg [63:0] s2_ab = 64'h0000000000000000;
   reg [7:0] s2_max = 8'h00;
   reg [7:0] s2_min = 8'h00;
   reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
+  reg [5:0] s2_t = 6'h00;
   reg s2_valid = 1'h0;
   reg [7:0] s2_zp = 8'h00;
   input [5:0] shift;
   wire [5:0] shift;
+  input single;
+  wire single;
   wire [32:0] thr;
   wire [65:0] v;
+  wire [65:0] wide;
   wire [31:0] x;
   wire [31:0] xl;
   wire [34:0] y;
+  assign \$34  = \$32  & \$33 ;
+  assign \$35  = $signed(shift) < $signed(1'h0);
+  assign \$36  = - $signed(shift);
+  assign \$37  = \$35  ? \$36  : 7'h00;
+  assign \$38  = $signed(6'h1f) - $signed(shift);
+  assign \$39  = $signed(s1_x) * $signed(s1_mult);
+  assign \$40  = $signed(lo) > $signed(s2_max);
+  assign \$41  = \$40  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
   always @(posedge clk)
-    s2_sat <= \$40 ;
+    s1_x <= \$42 ;
   always @(posedge clk)
-    s2_right <= \$41 ;
+    s1_mult <= \$43 ;
   always @(posedge clk)
-    s2_valid <= \$42 ;
+    \$signal$31  <= \$44 ;
   always @(posedge clk)
-    s2_zp <= \$43 ;
+    \$signal$32  <= \$45 ;
   always @(posedge clk)
-    s2_min <= \$44 ;
+    s1_right <= \$46 ;
   always @(posedge clk)
-    s2_max <= \$45 ;
+    s1_t <= \$47 ;
   always @(posedge clk)
-    out <= \$46 ;
+    s1_valid <= \$48 ;
   always @(posedge clk)
-    o_valid <= \$47 ;
+    s1_zp <= \$49 ;
+  always @(posedge clk)
+    s1_min <= \$50 ;
+  always @(posedge clk)
+    s1_max <= \$51 ;
+  always @(posedge clk)
+    s2_ab <= \$52 ;
+  always @(posedge clk)
+    \$signal  <= \$53 ;
+  always @(posedge clk)
+    \$signal$20  <= \$54 ;
+  always @(posedge clk)
+    s2_right <= \$55 ;
+  always @(posedge clk)
+    s2_t <= \$56 ;
+  always @(posedge clk)
+    s2_valid <= \$57 ;
+  always @(posedge clk)
+    s2_zp <= \$58 ;
+  always @(posedge clk)
+    s2_min <= \$59 ;
+  always @(posedge clk)
+    s2_max <= \$60 ;
+  always @(posedge clk)
+    out <= \$61 ;
+  always @(posedge clk)
+    o_valid <= \$62 ;
   assign \$1  = $signed(acc) + $signed(bias);
   assign \$2  = $signed(shift) > $signed(1'h0);
   assign \$3  = \$2  ? shift : 6'h00;
@@ -9259,7 +9436,7 @@ module \obt_tile_default.datapath.requant_1 (rst, mult, shift, bias, ce, out_zp,
   assign \$8  = $signed(\$7 ) >= $signed(1'h0);
   assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
   assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign hm = \$signal  ? 32'd2147483647 : \$12 [31:0];
   assign \$13  = 1'h1 << s2_right;
   assign \$14  = \$13  - 1'h1;
   assign rem = { 1'h0, hm } & \$14 [32:0];
@@ -9268,204 +9445,228 @@ module \obt_tile_default.datapath.requant_1 (rst, mult, shift, bias, ce, out_zp,
   assign \$18  = $signed(hm) >>> s2_right;
   assign \$19  = rem > \$17 [32:0];
   assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
+  assign \$21  = ! s2_t;
+  assign \$22  = 1'h1 << s2_t;
+  assign \$24  = \$21  ? 129'h000000000000000000000000000000000 : \$23 ;
+  assign \$25  = $signed(s2_ab) + $signed(\$24 [65:0]);
+  assign \$26  = $signed(\$25 ) >>> s2_t;
+  assign \$27  = \$signal$20  ? { \$26 [31], \$26 [31], \$26 [31:0] } : { \$20 [32], \$20  };
+  assign y = $signed(\$27 ) + $signed(s2_zp);
+  assign \$28  = $signed(y) < $signed(s2_min);
+  assign lo = \$28  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$29  = single ? \$1 [31:0] : \$4 [31:0];
+  assign \$30  = ~ single;
+  assign \$31  = \$4 [31:0] == 32'd2147483648;
+  assign \$32  = \$30  & \$31 ;
+  assign \$33  = mult == 32'd2147483648;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$40  = s2_sat;
+    \$42  = s1_x;
     if (ce) begin
-      \$40  = s1_sat;
+      \$42  = \$29 ;
     end
     if (rst) begin
-      \$40  = 1'h0;
+      \$42  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$41  = s2_right;
+    \$43  = s1_mult;
     if (ce) begin
-      \$41  = s1_right;
+      \$43  = mult;
     end
     if (rst) begin
-      \$41  = 6'h00;
+      \$43  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$42  = s2_valid;
+    \$44  = \$signal$31 ;
     if (ce) begin
-      \$42  = s1_valid;
+      \$44  = \$34 ;
     end
     if (rst) begin
-      \$42  = 1'h0;
+      \$44  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$43  = s2_zp;
+    \$45  = \$signal$32 ;
     if (ce) begin
-      \$43  = s1_zp;
+      \$45  = single;
     end
     if (rst) begin
-      \$43  = 8'h00;
+      \$45  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$44  = s2_min;
+    \$46  = s1_right;
     if (ce) begin
-      \$44  = s1_min;
+      \$46  = \$37 [5:0];
     end
     if (rst) begin
-      \$44  = 8'h00;
+      \$46  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$45  = s2_max;
+    \$47  = s1_t;
     if (ce) begin
-      \$45  = s1_max;
+      \$47  = \$38 [5:0];
     end
     if (rst) begin
-      \$45  = 8'h00;
+      \$47  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$46  = out;
+    \$48  = s1_valid;
     if (ce) begin
-      \$46  = \$30 [7:0];
+      \$48  = i_valid;
     end
     if (rst) begin
-      \$46  = 8'h00;
+      \$48  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$47  = o_valid;
+    \$49  = s1_zp;
     if (ce) begin
-      \$47  = s2_valid;
+      \$49  = out_zp;
     end
     if (rst) begin
-      \$47  = 1'h0;
+      \$49  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$31  = s1_xl;
+    \$50  = s1_min;
     if (ce) begin
-      \$31  = \$4 [31:0];
+      \$50  = act_min;
     end
     if (rst) begin
-      \$31  = 32'd0;
+      \$50  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$32  = s1_mult;
+    \$51  = s1_max;
     if (ce) begin
-      \$32  = mult;
+      \$51  = act_max;
     end
     if (rst) begin
-      \$32  = 32'd0;
+      \$51  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$33  = s1_sat;
+    \$52  = s2_ab;
     if (ce) begin
-      \$33  = \$24 ;
+      \$52  = \$39 ;
     end
     if (rst) begin
-      \$33  = 1'h0;
+      \$52  = 64'h0000000000000000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$34  = s1_right;
+    \$53  = \$signal ;
     if (ce) begin
-      \$34  = \$27 [5:0];
+      \$53  = \$signal$31 ;
     end
     if (rst) begin
-      \$34  = 6'h00;
+      \$53  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$35  = s1_valid;
+    \$54  = \$signal$20 ;
     if (ce) begin
-      \$35  = i_valid;
+      \$54  = \$signal$32 ;
     end
     if (rst) begin
-      \$35  = 1'h0;
+      \$54  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$36  = s1_zp;
+    \$55  = s2_right;
     if (ce) begin
-      \$36  = out_zp;
+      \$55  = s1_right;
     end
     if (rst) begin
-      \$36  = 8'h00;
+      \$55  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$37  = s1_min;
+    \$56  = s2_t;
     if (ce) begin
-      \$37  = act_min;
+      \$56  = s1_t;
     end
     if (rst) begin
-      \$37  = 8'h00;
+      \$56  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$38  = s1_max;
+    \$57  = s2_valid;
     if (ce) begin
-      \$38  = act_max;
+      \$57  = s1_valid;
     end
     if (rst) begin
-      \$38  = 8'h00;
+      \$57  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
-    \$39  = s2_ab;
+    \$58  = s2_zp;
     if (ce) begin
-      \$39  = \$28 ;
+      \$58  = s1_zp;
     end
     if (rst) begin
-      \$39  = 64'h0000000000000000;
+      \$58  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$59  = s2_min;
+    if (ce) begin
+      \$59  = s1_min;
+    end
+    if (rst) begin
+      \$59  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$60  = s2_max;
+    if (ce) begin
+      \$60  = s1_max;
+    end
+    if (rst) begin
+      \$60  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$61  = out;
+    if (ce) begin
+      \$61  = \$41 [7:0];
+    end
+    if (rst) begin
+      \$61  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$69 ) begin end
+    \$62  = o_valid;
+    if (ce) begin
+      \$62  = s2_valid;
+    end
+    if (rst) begin
+      \$62  = 1'h0;
     end
   end
   assign x = \$1 [31:0];
@@ -9474,14 +9675,18 @@ module \obt_tile_default.datapath.requant_1 (rst, mult, shift, bias, ce, out_zp,
   assign q = \$12 [65:0];
   assign mask = \$14 [32:0];
   assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
+  assign res_double = { \$20 [32], \$20  };
+  assign half = \$24 [65:0];
+  assign wide = \$26 [65:0];
+  assign res_single = \$26 [31:0];
   assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
   assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
   assign \$15  = { 1'h0, \$14 [32:1] };
+  assign \$23  = { 1'h0, \$22 [128:1] };
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.datapath.requant_2 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+module \obt_tile_default.datapath.requant_2 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, single, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$70  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -9497,39 +9702,58 @@ module \obt_tile_default.datapath.requant_2 (rst, mult, shift, bias, ce, out_zp,
   wire \$2 ;
   wire [32:0] \$20 ;
   wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
+  wire [128:0] \$22 ;
+  wire [128:0] \$23 ;
+  wire [128:0] \$24 ;
+  wire [66:0] \$25 ;
+  wire [66:0] \$26 ;
+  wire [33:0] \$27 ;
+  wire \$28 ;
+  wire [31:0] \$29 ;
   wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
+  wire \$30 ;
+  wire \$31 ;
+  wire \$32 ;
+  wire \$33 ;
+  wire \$34 ;
+  wire \$35 ;
+  wire [6:0] \$36 ;
+  wire [6:0] \$37 ;
+  wire [6:0] \$38 ;
+  wire [63:0] \$39 ;
   wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
+  wire \$40 ;
+  wire [34:0] \$41 ;
+  reg [31:0] \$42 ;
+  reg [31:0] \$43 ;
+  reg \$44 ;
+  reg \$45 ;
+  reg [5:0] \$46 ;
+  reg [5:0] \$47 ;
+  reg \$48 ;
+  reg [7:0] \$49 ;
   wire \$5 ;
+  reg [7:0] \$50 ;
+  reg [7:0] \$51 ;
+  reg [63:0] \$52 ;
+  reg \$53 ;
+  reg \$54 ;
+  reg [5:0] \$55 ;
+  reg [5:0] \$56 ;
+  reg \$57 ;
+  reg [7:0] \$58 ;
+  reg [7:0] \$59 ;
   wire [31:0] \$6 ;
+  reg [7:0] \$60 ;
+  reg [7:0] \$61 ;
+  reg \$62 ;
   wire [64:0] \$7 ;
   wire \$8 ;
   wire [65:0] \$9 ;
+  reg \$signal  = 1'h0;
+  reg \$signal$20  = 1'h0;
+  reg \$signal$31  = 1'h0;
+  reg \$signal$32  = 1'h0;
   input [31:0] acc;
   wire [31:0] acc;
   input [7:0] act_max;
@@ -9542,6 +9766,7 @@ module \obt_tile_default.datapath.requant_2 (rst, mult, shift, bias, ce, out_zp,
   wire ce;
   input clk;
   wire clk;
+  wire [65:0] half;
   wire [31:0] hm;
   input i_valid;
   wire i_valid;
@@ -9556,47 +9781,85 @@ module \obt_tile_default.datapath.requant_2 (rst, mult, shift, bias, ce, out_zp,
   wire [7:0] out_zp;
   wire [65:0] q;
   wire [32:0] rem;
-  wire [33:0] res;
+  wire [33:0] res_double;
+  wire [31:0] res_single;
   input rst;
   wire rst;
   reg [7:0] s1_max = 8'h00;
   reg [7:0] s1_min = 8'h00;
   reg [31:0] s1_mult = 32'd0;
   reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
+  reg [5:0] s1_t = 6'h00;
   reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
+  reg [31:0] s1_x = 32'd0;
   reg [7:0] s1_zp = 8'h00;
   reg [63:0] s2_ab = 64'h0000000000000000;
   reg [7:0] s2_max = 8'h00;
   reg [7:0] s2_min = 8'h00;
   reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
+  reg [5:0] s2_t = 6'h00;
   reg s2_valid = 1'h0;
   reg [7:0] s2_zp = 8'h00;
   input [5:0] shift;
   wire [5:0] shift;
+  input single;
+  wire single;
   wire [32:0] thr;
   wire [65:0] v;
+  wire [65:0] wide;
   wire [31:0] x;
   wire [31:0] xl;
   wire [34:0] y;
+  assign \$34  = \$32  & \$33 ;
+  assign \$35  = $signed(shift) < $signed(1'h0);
+  assign \$36  = - $signed(shift);
+  assign \$37  = \$35  ? \$36  : 7'h00;
+  assign \$38  = $signed(6'h1f) - $signed(shift);
+  assign \$39  = $signed(s1_x) * $signed(s1_mult);
+  assign \$40  = $signed(lo) > $signed(s2_max);
+  assign \$41  = \$40  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
   always @(posedge clk)
-    s2_sat <= \$40 ;
+    s1_x <= \$42 ;
   always @(posedge clk)
-    s2_right <= \$41 ;
+    s1_mult <= \$43 ;
   always @(posedge clk)
-    s2_valid <= \$42 ;
+    \$signal$31  <= \$44 ;
   always @(posedge clk)
-    s2_zp <= \$43 ;
+    \$signal$32  <= \$45 ;
   always @(posedge clk)
-    s2_min <= \$44 ;
+    s1_right <= \$46 ;
   always @(posedge clk)
-    s2_max <= \$45 ;
+    s1_t <= \$47 ;
   always @(posedge clk)
-    out <= \$46 ;
+    s1_valid <= \$48 ;
   always @(posedge clk)
-    o_valid <= \$47 ;
+    s1_zp <= \$49 ;
+  always @(posedge clk)
+    s1_min <= \$50 ;
+  always @(posedge clk)
+    s1_max <= \$51 ;
+  always @(posedge clk)
+    s2_ab <= \$52 ;
+  always @(posedge clk)
+    \$signal  <= \$53 ;
+  always @(posedge clk)
+    \$signal$20  <= \$54 ;
+  always @(posedge clk)
+    s2_right <= \$55 ;
+  always @(posedge clk)
+    s2_t <= \$56 ;
+  always @(posedge clk)
+    s2_valid <= \$57 ;
+  always @(posedge clk)
+    s2_zp <= \$58 ;
+  always @(posedge clk)
+    s2_min <= \$59 ;
+  always @(posedge clk)
+    s2_max <= \$60 ;
+  always @(posedge clk)
+    out <= \$61 ;
+  always @(posedge clk)
+    o_valid <= \$62 ;
   assign \$1  = $signed(acc) + $signed(bias);
   assign \$2  = $signed(shift) > $signed(1'h0);
   assign \$3  = \$2  ? shift : 6'h00;
@@ -9607,7 +9870,7 @@ module \obt_tile_default.datapath.requant_2 (rst, mult, shift, bias, ce, out_zp,
   assign \$8  = $signed(\$7 ) >= $signed(1'h0);
   assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
   assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign hm = \$signal  ? 32'd2147483647 : \$12 [31:0];
   assign \$13  = 1'h1 << s2_right;
   assign \$14  = \$13  - 1'h1;
   assign rem = { 1'h0, hm } & \$14 [32:0];
@@ -9616,204 +9879,228 @@ module \obt_tile_default.datapath.requant_2 (rst, mult, shift, bias, ce, out_zp,
   assign \$18  = $signed(hm) >>> s2_right;
   assign \$19  = rem > \$17 [32:0];
   assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
+  assign \$21  = ! s2_t;
+  assign \$22  = 1'h1 << s2_t;
+  assign \$24  = \$21  ? 129'h000000000000000000000000000000000 : \$23 ;
+  assign \$25  = $signed(s2_ab) + $signed(\$24 [65:0]);
+  assign \$26  = $signed(\$25 ) >>> s2_t;
+  assign \$27  = \$signal$20  ? { \$26 [31], \$26 [31], \$26 [31:0] } : { \$20 [32], \$20  };
+  assign y = $signed(\$27 ) + $signed(s2_zp);
+  assign \$28  = $signed(y) < $signed(s2_min);
+  assign lo = \$28  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$29  = single ? \$1 [31:0] : \$4 [31:0];
+  assign \$30  = ~ single;
+  assign \$31  = \$4 [31:0] == 32'd2147483648;
+  assign \$32  = \$30  & \$31 ;
+  assign \$33  = mult == 32'd2147483648;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$40  = s2_sat;
+    \$42  = s1_x;
     if (ce) begin
-      \$40  = s1_sat;
+      \$42  = \$29 ;
     end
     if (rst) begin
-      \$40  = 1'h0;
+      \$42  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$41  = s2_right;
+    \$43  = s1_mult;
     if (ce) begin
-      \$41  = s1_right;
+      \$43  = mult;
     end
     if (rst) begin
-      \$41  = 6'h00;
+      \$43  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$42  = s2_valid;
+    \$44  = \$signal$31 ;
     if (ce) begin
-      \$42  = s1_valid;
+      \$44  = \$34 ;
     end
     if (rst) begin
-      \$42  = 1'h0;
+      \$44  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$43  = s2_zp;
+    \$45  = \$signal$32 ;
     if (ce) begin
-      \$43  = s1_zp;
+      \$45  = single;
     end
     if (rst) begin
-      \$43  = 8'h00;
+      \$45  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$44  = s2_min;
+    \$46  = s1_right;
     if (ce) begin
-      \$44  = s1_min;
+      \$46  = \$37 [5:0];
     end
     if (rst) begin
-      \$44  = 8'h00;
+      \$46  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$45  = s2_max;
+    \$47  = s1_t;
     if (ce) begin
-      \$45  = s1_max;
+      \$47  = \$38 [5:0];
     end
     if (rst) begin
-      \$45  = 8'h00;
+      \$47  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$46  = out;
+    \$48  = s1_valid;
     if (ce) begin
-      \$46  = \$30 [7:0];
+      \$48  = i_valid;
     end
     if (rst) begin
-      \$46  = 8'h00;
+      \$48  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$47  = o_valid;
+    \$49  = s1_zp;
     if (ce) begin
-      \$47  = s2_valid;
+      \$49  = out_zp;
     end
     if (rst) begin
-      \$47  = 1'h0;
+      \$49  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$31  = s1_xl;
+    \$50  = s1_min;
     if (ce) begin
-      \$31  = \$4 [31:0];
+      \$50  = act_min;
     end
     if (rst) begin
-      \$31  = 32'd0;
+      \$50  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$32  = s1_mult;
+    \$51  = s1_max;
     if (ce) begin
-      \$32  = mult;
+      \$51  = act_max;
     end
     if (rst) begin
-      \$32  = 32'd0;
+      \$51  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$33  = s1_sat;
+    \$52  = s2_ab;
     if (ce) begin
-      \$33  = \$24 ;
+      \$52  = \$39 ;
     end
     if (rst) begin
-      \$33  = 1'h0;
+      \$52  = 64'h0000000000000000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$34  = s1_right;
+    \$53  = \$signal ;
     if (ce) begin
-      \$34  = \$27 [5:0];
+      \$53  = \$signal$31 ;
     end
     if (rst) begin
-      \$34  = 6'h00;
+      \$53  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$35  = s1_valid;
+    \$54  = \$signal$20 ;
     if (ce) begin
-      \$35  = i_valid;
+      \$54  = \$signal$32 ;
     end
     if (rst) begin
-      \$35  = 1'h0;
+      \$54  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$36  = s1_zp;
+    \$55  = s2_right;
     if (ce) begin
-      \$36  = out_zp;
+      \$55  = s1_right;
     end
     if (rst) begin
-      \$36  = 8'h00;
+      \$55  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$37  = s1_min;
+    \$56  = s2_t;
     if (ce) begin
-      \$37  = act_min;
+      \$56  = s1_t;
     end
     if (rst) begin
-      \$37  = 8'h00;
+      \$56  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$38  = s1_max;
+    \$57  = s2_valid;
     if (ce) begin
-      \$38  = act_max;
+      \$57  = s1_valid;
     end
     if (rst) begin
-      \$38  = 8'h00;
+      \$57  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
-    \$39  = s2_ab;
+    \$58  = s2_zp;
     if (ce) begin
-      \$39  = \$28 ;
+      \$58  = s1_zp;
     end
     if (rst) begin
-      \$39  = 64'h0000000000000000;
+      \$58  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$59  = s2_min;
+    if (ce) begin
+      \$59  = s1_min;
+    end
+    if (rst) begin
+      \$59  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$60  = s2_max;
+    if (ce) begin
+      \$60  = s1_max;
+    end
+    if (rst) begin
+      \$60  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$61  = out;
+    if (ce) begin
+      \$61  = \$41 [7:0];
+    end
+    if (rst) begin
+      \$61  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$70 ) begin end
+    \$62  = o_valid;
+    if (ce) begin
+      \$62  = s2_valid;
+    end
+    if (rst) begin
+      \$62  = 1'h0;
     end
   end
   assign x = \$1 [31:0];
@@ -9822,14 +10109,18 @@ module \obt_tile_default.datapath.requant_2 (rst, mult, shift, bias, ce, out_zp,
   assign q = \$12 [65:0];
   assign mask = \$14 [32:0];
   assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
+  assign res_double = { \$20 [32], \$20  };
+  assign half = \$24 [65:0];
+  assign wide = \$26 [65:0];
+  assign res_single = \$26 [31:0];
   assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
   assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
   assign \$15  = { 1'h0, \$14 [32:1] };
+  assign \$23  = { 1'h0, \$22 [128:1] };
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.datapath.requant_3 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+module \obt_tile_default.datapath.requant_3 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, single, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$71  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -9845,39 +10136,58 @@ module \obt_tile_default.datapath.requant_3 (rst, mult, shift, bias, ce, out_zp,
   wire \$2 ;
   wire [32:0] \$20 ;
   wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
+  wire [128:0] \$22 ;
+  wire [128:0] \$23 ;
+  wire [128:0] \$24 ;
+  wire [66:0] \$25 ;
+  wire [66:0] \$26 ;
+  wire [33:0] \$27 ;
+  wire \$28 ;
+  wire [31:0] \$29 ;
   wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
+  wire \$30 ;
+  wire \$31 ;
+  wire \$32 ;
+  wire \$33 ;
+  wire \$34 ;
+  wire \$35 ;
+  wire [6:0] \$36 ;
+  wire [6:0] \$37 ;
+  wire [6:0] \$38 ;
+  wire [63:0] \$39 ;
   wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
+  wire \$40 ;
+  wire [34:0] \$41 ;
+  reg [31:0] \$42 ;
+  reg [31:0] \$43 ;
+  reg \$44 ;
+  reg \$45 ;
+  reg [5:0] \$46 ;
+  reg [5:0] \$47 ;
+  reg \$48 ;
+  reg [7:0] \$49 ;
   wire \$5 ;
+  reg [7:0] \$50 ;
+  reg [7:0] \$51 ;
+  reg [63:0] \$52 ;
+  reg \$53 ;
+  reg \$54 ;
+  reg [5:0] \$55 ;
+  reg [5:0] \$56 ;
+  reg \$57 ;
+  reg [7:0] \$58 ;
+  reg [7:0] \$59 ;
   wire [31:0] \$6 ;
+  reg [7:0] \$60 ;
+  reg [7:0] \$61 ;
+  reg \$62 ;
   wire [64:0] \$7 ;
   wire \$8 ;
   wire [65:0] \$9 ;
+  reg \$signal  = 1'h0;
+  reg \$signal$20  = 1'h0;
+  reg \$signal$31  = 1'h0;
+  reg \$signal$32  = 1'h0;
   input [31:0] acc;
   wire [31:0] acc;
   input [7:0] act_max;
@@ -9890,6 +10200,7 @@ module \obt_tile_default.datapath.requant_3 (rst, mult, shift, bias, ce, out_zp,
   wire ce;
   input clk;
   wire clk;
+  wire [65:0] half;
   wire [31:0] hm;
   input i_valid;
   wire i_valid;
@@ -9904,47 +10215,85 @@ module \obt_tile_default.datapath.requant_3 (rst, mult, shift, bias, ce, out_zp,
   wire [7:0] out_zp;
   wire [65:0] q;
   wire [32:0] rem;
-  wire [33:0] res;
+  wire [33:0] res_double;
+  wire [31:0] res_single;
   input rst;
   wire rst;
   reg [7:0] s1_max = 8'h00;
   reg [7:0] s1_min = 8'h00;
   reg [31:0] s1_mult = 32'd0;
   reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
+  reg [5:0] s1_t = 6'h00;
   reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
+  reg [31:0] s1_x = 32'd0;
   reg [7:0] s1_zp = 8'h00;
   reg [63:0] s2_ab = 64'h0000000000000000;
   reg [7:0] s2_max = 8'h00;
   reg [7:0] s2_min = 8'h00;
   reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
+  reg [5:0] s2_t = 6'h00;
   reg s2_valid = 1'h0;
   reg [7:0] s2_zp = 8'h00;
   input [5:0] shift;
   wire [5:0] shift;
+  input single;
+  wire single;
   wire [32:0] thr;
   wire [65:0] v;
+  wire [65:0] wide;
   wire [31:0] x;
   wire [31:0] xl;
   wire [34:0] y;
+  assign \$34  = \$32  & \$33 ;
+  assign \$35  = $signed(shift) < $signed(1'h0);
+  assign \$36  = - $signed(shift);
+  assign \$37  = \$35  ? \$36  : 7'h00;
+  assign \$38  = $signed(6'h1f) - $signed(shift);
+  assign \$39  = $signed(s1_x) * $signed(s1_mult);
+  assign \$40  = $signed(lo) > $signed(s2_max);
+  assign \$41  = \$40  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
   always @(posedge clk)
-    s2_sat <= \$40 ;
+    s1_x <= \$42 ;
   always @(posedge clk)
-    s2_right <= \$41 ;
+    s1_mult <= \$43 ;
   always @(posedge clk)
-    s2_valid <= \$42 ;
+    \$signal$31  <= \$44 ;
   always @(posedge clk)
-    s2_zp <= \$43 ;
+    \$signal$32  <= \$45 ;
   always @(posedge clk)
-    s2_min <= \$44 ;
+    s1_right <= \$46 ;
   always @(posedge clk)
-    s2_max <= \$45 ;
+    s1_t <= \$47 ;
   always @(posedge clk)
-    out <= \$46 ;
+    s1_valid <= \$48 ;
   always @(posedge clk)
-    o_valid <= \$47 ;
+    s1_zp <= \$49 ;
+  always @(posedge clk)
+    s1_min <= \$50 ;
+  always @(posedge clk)
+    s1_max <= \$51 ;
+  always @(posedge clk)
+    s2_ab <= \$52 ;
+  always @(posedge clk)
+    \$signal  <= \$53 ;
+  always @(posedge clk)
+    \$signal$20  <= \$54 ;
+  always @(posedge clk)
+    s2_right <= \$55 ;
+  always @(posedge clk)
+    s2_t <= \$56 ;
+  always @(posedge clk)
+    s2_valid <= \$57 ;
+  always @(posedge clk)
+    s2_zp <= \$58 ;
+  always @(posedge clk)
+    s2_min <= \$59 ;
+  always @(posedge clk)
+    s2_max <= \$60 ;
+  always @(posedge clk)
+    out <= \$61 ;
+  always @(posedge clk)
+    o_valid <= \$62 ;
   assign \$1  = $signed(acc) + $signed(bias);
   assign \$2  = $signed(shift) > $signed(1'h0);
   assign \$3  = \$2  ? shift : 6'h00;
@@ -9955,7 +10304,7 @@ module \obt_tile_default.datapath.requant_3 (rst, mult, shift, bias, ce, out_zp,
   assign \$8  = $signed(\$7 ) >= $signed(1'h0);
   assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
   assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign hm = \$signal  ? 32'd2147483647 : \$12 [31:0];
   assign \$13  = 1'h1 << s2_right;
   assign \$14  = \$13  - 1'h1;
   assign rem = { 1'h0, hm } & \$14 [32:0];
@@ -9964,204 +10313,228 @@ module \obt_tile_default.datapath.requant_3 (rst, mult, shift, bias, ce, out_zp,
   assign \$18  = $signed(hm) >>> s2_right;
   assign \$19  = rem > \$17 [32:0];
   assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
+  assign \$21  = ! s2_t;
+  assign \$22  = 1'h1 << s2_t;
+  assign \$24  = \$21  ? 129'h000000000000000000000000000000000 : \$23 ;
+  assign \$25  = $signed(s2_ab) + $signed(\$24 [65:0]);
+  assign \$26  = $signed(\$25 ) >>> s2_t;
+  assign \$27  = \$signal$20  ? { \$26 [31], \$26 [31], \$26 [31:0] } : { \$20 [32], \$20  };
+  assign y = $signed(\$27 ) + $signed(s2_zp);
+  assign \$28  = $signed(y) < $signed(s2_min);
+  assign lo = \$28  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$29  = single ? \$1 [31:0] : \$4 [31:0];
+  assign \$30  = ~ single;
+  assign \$31  = \$4 [31:0] == 32'd2147483648;
+  assign \$32  = \$30  & \$31 ;
+  assign \$33  = mult == 32'd2147483648;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$40  = s2_sat;
+    \$42  = s1_x;
     if (ce) begin
-      \$40  = s1_sat;
+      \$42  = \$29 ;
     end
     if (rst) begin
-      \$40  = 1'h0;
+      \$42  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$41  = s2_right;
+    \$43  = s1_mult;
     if (ce) begin
-      \$41  = s1_right;
+      \$43  = mult;
     end
     if (rst) begin
-      \$41  = 6'h00;
+      \$43  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$42  = s2_valid;
+    \$44  = \$signal$31 ;
     if (ce) begin
-      \$42  = s1_valid;
+      \$44  = \$34 ;
     end
     if (rst) begin
-      \$42  = 1'h0;
+      \$44  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$43  = s2_zp;
+    \$45  = \$signal$32 ;
     if (ce) begin
-      \$43  = s1_zp;
+      \$45  = single;
     end
     if (rst) begin
-      \$43  = 8'h00;
+      \$45  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$44  = s2_min;
+    \$46  = s1_right;
     if (ce) begin
-      \$44  = s1_min;
+      \$46  = \$37 [5:0];
     end
     if (rst) begin
-      \$44  = 8'h00;
+      \$46  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$45  = s2_max;
+    \$47  = s1_t;
     if (ce) begin
-      \$45  = s1_max;
+      \$47  = \$38 [5:0];
     end
     if (rst) begin
-      \$45  = 8'h00;
+      \$47  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$46  = out;
+    \$48  = s1_valid;
     if (ce) begin
-      \$46  = \$30 [7:0];
+      \$48  = i_valid;
     end
     if (rst) begin
-      \$46  = 8'h00;
+      \$48  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$47  = o_valid;
+    \$49  = s1_zp;
     if (ce) begin
-      \$47  = s2_valid;
+      \$49  = out_zp;
     end
     if (rst) begin
-      \$47  = 1'h0;
+      \$49  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$31  = s1_xl;
+    \$50  = s1_min;
     if (ce) begin
-      \$31  = \$4 [31:0];
+      \$50  = act_min;
     end
     if (rst) begin
-      \$31  = 32'd0;
+      \$50  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$32  = s1_mult;
+    \$51  = s1_max;
     if (ce) begin
-      \$32  = mult;
+      \$51  = act_max;
     end
     if (rst) begin
-      \$32  = 32'd0;
+      \$51  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$33  = s1_sat;
+    \$52  = s2_ab;
     if (ce) begin
-      \$33  = \$24 ;
+      \$52  = \$39 ;
     end
     if (rst) begin
-      \$33  = 1'h0;
+      \$52  = 64'h0000000000000000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$34  = s1_right;
+    \$53  = \$signal ;
     if (ce) begin
-      \$34  = \$27 [5:0];
+      \$53  = \$signal$31 ;
     end
     if (rst) begin
-      \$34  = 6'h00;
+      \$53  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$35  = s1_valid;
+    \$54  = \$signal$20 ;
     if (ce) begin
-      \$35  = i_valid;
+      \$54  = \$signal$32 ;
     end
     if (rst) begin
-      \$35  = 1'h0;
+      \$54  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$36  = s1_zp;
+    \$55  = s2_right;
     if (ce) begin
-      \$36  = out_zp;
+      \$55  = s1_right;
     end
     if (rst) begin
-      \$36  = 8'h00;
+      \$55  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$37  = s1_min;
+    \$56  = s2_t;
     if (ce) begin
-      \$37  = act_min;
+      \$56  = s1_t;
     end
     if (rst) begin
-      \$37  = 8'h00;
+      \$56  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$38  = s1_max;
+    \$57  = s2_valid;
     if (ce) begin
-      \$38  = act_max;
+      \$57  = s1_valid;
     end
     if (rst) begin
-      \$38  = 8'h00;
+      \$57  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
-    \$39  = s2_ab;
+    \$58  = s2_zp;
     if (ce) begin
-      \$39  = \$28 ;
+      \$58  = s1_zp;
     end
     if (rst) begin
-      \$39  = 64'h0000000000000000;
+      \$58  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$59  = s2_min;
+    if (ce) begin
+      \$59  = s1_min;
+    end
+    if (rst) begin
+      \$59  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$60  = s2_max;
+    if (ce) begin
+      \$60  = s1_max;
+    end
+    if (rst) begin
+      \$60  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$61  = out;
+    if (ce) begin
+      \$61  = \$41 [7:0];
+    end
+    if (rst) begin
+      \$61  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$71 ) begin end
+    \$62  = o_valid;
+    if (ce) begin
+      \$62  = s2_valid;
+    end
+    if (rst) begin
+      \$62  = 1'h0;
     end
   end
   assign x = \$1 [31:0];
@@ -10170,14 +10543,18 @@ module \obt_tile_default.datapath.requant_3 (rst, mult, shift, bias, ce, out_zp,
   assign q = \$12 [65:0];
   assign mask = \$14 [32:0];
   assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
+  assign res_double = { \$20 [32], \$20  };
+  assign half = \$24 [65:0];
+  assign wide = \$26 [65:0];
+  assign res_single = \$26 [31:0];
   assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
   assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
   assign \$15  = { 1'h0, \$14 [32:1] };
+  assign \$23  = { 1'h0, \$22 [128:1] };
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.datapath.requant_4 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+module \obt_tile_default.datapath.requant_4 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, single, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$72  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -10193,39 +10570,58 @@ module \obt_tile_default.datapath.requant_4 (rst, mult, shift, bias, ce, out_zp,
   wire \$2 ;
   wire [32:0] \$20 ;
   wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
+  wire [128:0] \$22 ;
+  wire [128:0] \$23 ;
+  wire [128:0] \$24 ;
+  wire [66:0] \$25 ;
+  wire [66:0] \$26 ;
+  wire [33:0] \$27 ;
+  wire \$28 ;
+  wire [31:0] \$29 ;
   wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
+  wire \$30 ;
+  wire \$31 ;
+  wire \$32 ;
+  wire \$33 ;
+  wire \$34 ;
+  wire \$35 ;
+  wire [6:0] \$36 ;
+  wire [6:0] \$37 ;
+  wire [6:0] \$38 ;
+  wire [63:0] \$39 ;
   wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
+  wire \$40 ;
+  wire [34:0] \$41 ;
+  reg [31:0] \$42 ;
+  reg [31:0] \$43 ;
+  reg \$44 ;
+  reg \$45 ;
+  reg [5:0] \$46 ;
+  reg [5:0] \$47 ;
+  reg \$48 ;
+  reg [7:0] \$49 ;
   wire \$5 ;
+  reg [7:0] \$50 ;
+  reg [7:0] \$51 ;
+  reg [63:0] \$52 ;
+  reg \$53 ;
+  reg \$54 ;
+  reg [5:0] \$55 ;
+  reg [5:0] \$56 ;
+  reg \$57 ;
+  reg [7:0] \$58 ;
+  reg [7:0] \$59 ;
   wire [31:0] \$6 ;
+  reg [7:0] \$60 ;
+  reg [7:0] \$61 ;
+  reg \$62 ;
   wire [64:0] \$7 ;
   wire \$8 ;
   wire [65:0] \$9 ;
+  reg \$signal  = 1'h0;
+  reg \$signal$20  = 1'h0;
+  reg \$signal$31  = 1'h0;
+  reg \$signal$32  = 1'h0;
   input [31:0] acc;
   wire [31:0] acc;
   input [7:0] act_max;
@@ -10238,6 +10634,7 @@ module \obt_tile_default.datapath.requant_4 (rst, mult, shift, bias, ce, out_zp,
   wire ce;
   input clk;
   wire clk;
+  wire [65:0] half;
   wire [31:0] hm;
   input i_valid;
   wire i_valid;
@@ -10252,47 +10649,85 @@ module \obt_tile_default.datapath.requant_4 (rst, mult, shift, bias, ce, out_zp,
   wire [7:0] out_zp;
   wire [65:0] q;
   wire [32:0] rem;
-  wire [33:0] res;
+  wire [33:0] res_double;
+  wire [31:0] res_single;
   input rst;
   wire rst;
   reg [7:0] s1_max = 8'h00;
   reg [7:0] s1_min = 8'h00;
   reg [31:0] s1_mult = 32'd0;
   reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
+  reg [5:0] s1_t = 6'h00;
   reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
+  reg [31:0] s1_x = 32'd0;
   reg [7:0] s1_zp = 8'h00;
   reg [63:0] s2_ab = 64'h0000000000000000;
   reg [7:0] s2_max = 8'h00;
   reg [7:0] s2_min = 8'h00;
   reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
+  reg [5:0] s2_t = 6'h00;
   reg s2_valid = 1'h0;
   reg [7:0] s2_zp = 8'h00;
   input [5:0] shift;
   wire [5:0] shift;
+  input single;
+  wire single;
   wire [32:0] thr;
   wire [65:0] v;
+  wire [65:0] wide;
   wire [31:0] x;
   wire [31:0] xl;
   wire [34:0] y;
+  assign \$34  = \$32  & \$33 ;
+  assign \$35  = $signed(shift) < $signed(1'h0);
+  assign \$36  = - $signed(shift);
+  assign \$37  = \$35  ? \$36  : 7'h00;
+  assign \$38  = $signed(6'h1f) - $signed(shift);
+  assign \$39  = $signed(s1_x) * $signed(s1_mult);
+  assign \$40  = $signed(lo) > $signed(s2_max);
+  assign \$41  = \$40  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
   always @(posedge clk)
-    s2_sat <= \$40 ;
+    s1_x <= \$42 ;
   always @(posedge clk)
-    s2_right <= \$41 ;
+    s1_mult <= \$43 ;
   always @(posedge clk)
-    s2_valid <= \$42 ;
+    \$signal$31  <= \$44 ;
   always @(posedge clk)
-    s2_zp <= \$43 ;
+    \$signal$32  <= \$45 ;
   always @(posedge clk)
-    s2_min <= \$44 ;
+    s1_right <= \$46 ;
   always @(posedge clk)
-    s2_max <= \$45 ;
+    s1_t <= \$47 ;
   always @(posedge clk)
-    out <= \$46 ;
+    s1_valid <= \$48 ;
   always @(posedge clk)
-    o_valid <= \$47 ;
+    s1_zp <= \$49 ;
+  always @(posedge clk)
+    s1_min <= \$50 ;
+  always @(posedge clk)
+    s1_max <= \$51 ;
+  always @(posedge clk)
+    s2_ab <= \$52 ;
+  always @(posedge clk)
+    \$signal  <= \$53 ;
+  always @(posedge clk)
+    \$signal$20  <= \$54 ;
+  always @(posedge clk)
+    s2_right <= \$55 ;
+  always @(posedge clk)
+    s2_t <= \$56 ;
+  always @(posedge clk)
+    s2_valid <= \$57 ;
+  always @(posedge clk)
+    s2_zp <= \$58 ;
+  always @(posedge clk)
+    s2_min <= \$59 ;
+  always @(posedge clk)
+    s2_max <= \$60 ;
+  always @(posedge clk)
+    out <= \$61 ;
+  always @(posedge clk)
+    o_valid <= \$62 ;
   assign \$1  = $signed(acc) + $signed(bias);
   assign \$2  = $signed(shift) > $signed(1'h0);
   assign \$3  = \$2  ? shift : 6'h00;
@@ -10303,7 +10738,7 @@ module \obt_tile_default.datapath.requant_4 (rst, mult, shift, bias, ce, out_zp,
   assign \$8  = $signed(\$7 ) >= $signed(1'h0);
   assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
   assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign hm = \$signal  ? 32'd2147483647 : \$12 [31:0];
   assign \$13  = 1'h1 << s2_right;
   assign \$14  = \$13  - 1'h1;
   assign rem = { 1'h0, hm } & \$14 [32:0];
@@ -10312,204 +10747,228 @@ module \obt_tile_default.datapath.requant_4 (rst, mult, shift, bias, ce, out_zp,
   assign \$18  = $signed(hm) >>> s2_right;
   assign \$19  = rem > \$17 [32:0];
   assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
+  assign \$21  = ! s2_t;
+  assign \$22  = 1'h1 << s2_t;
+  assign \$24  = \$21  ? 129'h000000000000000000000000000000000 : \$23 ;
+  assign \$25  = $signed(s2_ab) + $signed(\$24 [65:0]);
+  assign \$26  = $signed(\$25 ) >>> s2_t;
+  assign \$27  = \$signal$20  ? { \$26 [31], \$26 [31], \$26 [31:0] } : { \$20 [32], \$20  };
+  assign y = $signed(\$27 ) + $signed(s2_zp);
+  assign \$28  = $signed(y) < $signed(s2_min);
+  assign lo = \$28  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$29  = single ? \$1 [31:0] : \$4 [31:0];
+  assign \$30  = ~ single;
+  assign \$31  = \$4 [31:0] == 32'd2147483648;
+  assign \$32  = \$30  & \$31 ;
+  assign \$33  = mult == 32'd2147483648;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$40  = s2_sat;
+    \$42  = s1_x;
     if (ce) begin
-      \$40  = s1_sat;
+      \$42  = \$29 ;
     end
     if (rst) begin
-      \$40  = 1'h0;
+      \$42  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$41  = s2_right;
+    \$43  = s1_mult;
     if (ce) begin
-      \$41  = s1_right;
+      \$43  = mult;
     end
     if (rst) begin
-      \$41  = 6'h00;
+      \$43  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$42  = s2_valid;
+    \$44  = \$signal$31 ;
     if (ce) begin
-      \$42  = s1_valid;
+      \$44  = \$34 ;
     end
     if (rst) begin
-      \$42  = 1'h0;
+      \$44  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$43  = s2_zp;
+    \$45  = \$signal$32 ;
     if (ce) begin
-      \$43  = s1_zp;
+      \$45  = single;
     end
     if (rst) begin
-      \$43  = 8'h00;
+      \$45  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$44  = s2_min;
+    \$46  = s1_right;
     if (ce) begin
-      \$44  = s1_min;
+      \$46  = \$37 [5:0];
     end
     if (rst) begin
-      \$44  = 8'h00;
+      \$46  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$45  = s2_max;
+    \$47  = s1_t;
     if (ce) begin
-      \$45  = s1_max;
+      \$47  = \$38 [5:0];
     end
     if (rst) begin
-      \$45  = 8'h00;
+      \$47  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$46  = out;
+    \$48  = s1_valid;
     if (ce) begin
-      \$46  = \$30 [7:0];
+      \$48  = i_valid;
     end
     if (rst) begin
-      \$46  = 8'h00;
+      \$48  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$47  = o_valid;
+    \$49  = s1_zp;
     if (ce) begin
-      \$47  = s2_valid;
+      \$49  = out_zp;
     end
     if (rst) begin
-      \$47  = 1'h0;
+      \$49  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$31  = s1_xl;
+    \$50  = s1_min;
     if (ce) begin
-      \$31  = \$4 [31:0];
+      \$50  = act_min;
     end
     if (rst) begin
-      \$31  = 32'd0;
+      \$50  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$32  = s1_mult;
+    \$51  = s1_max;
     if (ce) begin
-      \$32  = mult;
+      \$51  = act_max;
     end
     if (rst) begin
-      \$32  = 32'd0;
+      \$51  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$33  = s1_sat;
+    \$52  = s2_ab;
     if (ce) begin
-      \$33  = \$24 ;
+      \$52  = \$39 ;
     end
     if (rst) begin
-      \$33  = 1'h0;
+      \$52  = 64'h0000000000000000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$34  = s1_right;
+    \$53  = \$signal ;
     if (ce) begin
-      \$34  = \$27 [5:0];
+      \$53  = \$signal$31 ;
     end
     if (rst) begin
-      \$34  = 6'h00;
+      \$53  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$35  = s1_valid;
+    \$54  = \$signal$20 ;
     if (ce) begin
-      \$35  = i_valid;
+      \$54  = \$signal$32 ;
     end
     if (rst) begin
-      \$35  = 1'h0;
+      \$54  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$36  = s1_zp;
+    \$55  = s2_right;
     if (ce) begin
-      \$36  = out_zp;
+      \$55  = s1_right;
     end
     if (rst) begin
-      \$36  = 8'h00;
+      \$55  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$37  = s1_min;
+    \$56  = s2_t;
     if (ce) begin
-      \$37  = act_min;
+      \$56  = s1_t;
     end
     if (rst) begin
-      \$37  = 8'h00;
+      \$56  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$38  = s1_max;
+    \$57  = s2_valid;
     if (ce) begin
-      \$38  = act_max;
+      \$57  = s1_valid;
     end
     if (rst) begin
-      \$38  = 8'h00;
+      \$57  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
-    \$39  = s2_ab;
+    \$58  = s2_zp;
     if (ce) begin
-      \$39  = \$28 ;
+      \$58  = s1_zp;
     end
     if (rst) begin
-      \$39  = 64'h0000000000000000;
+      \$58  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$59  = s2_min;
+    if (ce) begin
+      \$59  = s1_min;
+    end
+    if (rst) begin
+      \$59  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$60  = s2_max;
+    if (ce) begin
+      \$60  = s1_max;
+    end
+    if (rst) begin
+      \$60  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$61  = out;
+    if (ce) begin
+      \$61  = \$41 [7:0];
+    end
+    if (rst) begin
+      \$61  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$72 ) begin end
+    \$62  = o_valid;
+    if (ce) begin
+      \$62  = s2_valid;
+    end
+    if (rst) begin
+      \$62  = 1'h0;
     end
   end
   assign x = \$1 [31:0];
@@ -10518,14 +10977,18 @@ module \obt_tile_default.datapath.requant_4 (rst, mult, shift, bias, ce, out_zp,
   assign q = \$12 [65:0];
   assign mask = \$14 [32:0];
   assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
+  assign res_double = { \$20 [32], \$20  };
+  assign half = \$24 [65:0];
+  assign wide = \$26 [65:0];
+  assign res_single = \$26 [31:0];
   assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
   assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
   assign \$15  = { 1'h0, \$14 [32:1] };
+  assign \$23  = { 1'h0, \$22 [128:1] };
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.datapath.requant_5 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+module \obt_tile_default.datapath.requant_5 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, single, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$73  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -10541,39 +11004,58 @@ module \obt_tile_default.datapath.requant_5 (rst, mult, shift, bias, ce, out_zp,
   wire \$2 ;
   wire [32:0] \$20 ;
   wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
+  wire [128:0] \$22 ;
+  wire [128:0] \$23 ;
+  wire [128:0] \$24 ;
+  wire [66:0] \$25 ;
+  wire [66:0] \$26 ;
+  wire [33:0] \$27 ;
+  wire \$28 ;
+  wire [31:0] \$29 ;
   wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
+  wire \$30 ;
+  wire \$31 ;
+  wire \$32 ;
+  wire \$33 ;
+  wire \$34 ;
+  wire \$35 ;
+  wire [6:0] \$36 ;
+  wire [6:0] \$37 ;
+  wire [6:0] \$38 ;
+  wire [63:0] \$39 ;
   wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
+  wire \$40 ;
+  wire [34:0] \$41 ;
+  reg [31:0] \$42 ;
+  reg [31:0] \$43 ;
+  reg \$44 ;
+  reg \$45 ;
+  reg [5:0] \$46 ;
+  reg [5:0] \$47 ;
+  reg \$48 ;
+  reg [7:0] \$49 ;
   wire \$5 ;
+  reg [7:0] \$50 ;
+  reg [7:0] \$51 ;
+  reg [63:0] \$52 ;
+  reg \$53 ;
+  reg \$54 ;
+  reg [5:0] \$55 ;
+  reg [5:0] \$56 ;
+  reg \$57 ;
+  reg [7:0] \$58 ;
+  reg [7:0] \$59 ;
   wire [31:0] \$6 ;
+  reg [7:0] \$60 ;
+  reg [7:0] \$61 ;
+  reg \$62 ;
   wire [64:0] \$7 ;
   wire \$8 ;
   wire [65:0] \$9 ;
+  reg \$signal  = 1'h0;
+  reg \$signal$20  = 1'h0;
+  reg \$signal$31  = 1'h0;
+  reg \$signal$32  = 1'h0;
   input [31:0] acc;
   wire [31:0] acc;
   input [7:0] act_max;
@@ -10586,6 +11068,7 @@ module \obt_tile_default.datapath.requant_5 (rst, mult, shift, bias, ce, out_zp,
   wire ce;
   input clk;
   wire clk;
+  wire [65:0] half;
   wire [31:0] hm;
   input i_valid;
   wire i_valid;
@@ -10600,47 +11083,85 @@ module \obt_tile_default.datapath.requant_5 (rst, mult, shift, bias, ce, out_zp,
   wire [7:0] out_zp;
   wire [65:0] q;
   wire [32:0] rem;
-  wire [33:0] res;
+  wire [33:0] res_double;
+  wire [31:0] res_single;
   input rst;
   wire rst;
   reg [7:0] s1_max = 8'h00;
   reg [7:0] s1_min = 8'h00;
   reg [31:0] s1_mult = 32'd0;
   reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
+  reg [5:0] s1_t = 6'h00;
   reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
+  reg [31:0] s1_x = 32'd0;
   reg [7:0] s1_zp = 8'h00;
   reg [63:0] s2_ab = 64'h0000000000000000;
   reg [7:0] s2_max = 8'h00;
   reg [7:0] s2_min = 8'h00;
   reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
+  reg [5:0] s2_t = 6'h00;
   reg s2_valid = 1'h0;
   reg [7:0] s2_zp = 8'h00;
   input [5:0] shift;
   wire [5:0] shift;
+  input single;
+  wire single;
   wire [32:0] thr;
   wire [65:0] v;
+  wire [65:0] wide;
   wire [31:0] x;
   wire [31:0] xl;
   wire [34:0] y;
+  assign \$34  = \$32  & \$33 ;
+  assign \$35  = $signed(shift) < $signed(1'h0);
+  assign \$36  = - $signed(shift);
+  assign \$37  = \$35  ? \$36  : 7'h00;
+  assign \$38  = $signed(6'h1f) - $signed(shift);
+  assign \$39  = $signed(s1_x) * $signed(s1_mult);
+  assign \$40  = $signed(lo) > $signed(s2_max);
+  assign \$41  = \$40  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
   always @(posedge clk)
-    s2_sat <= \$40 ;
+    s1_x <= \$42 ;
   always @(posedge clk)
-    s2_right <= \$41 ;
+    s1_mult <= \$43 ;
   always @(posedge clk)
-    s2_valid <= \$42 ;
+    \$signal$31  <= \$44 ;
   always @(posedge clk)
-    s2_zp <= \$43 ;
+    \$signal$32  <= \$45 ;
   always @(posedge clk)
-    s2_min <= \$44 ;
+    s1_right <= \$46 ;
   always @(posedge clk)
-    s2_max <= \$45 ;
+    s1_t <= \$47 ;
   always @(posedge clk)
-    out <= \$46 ;
+    s1_valid <= \$48 ;
   always @(posedge clk)
-    o_valid <= \$47 ;
+    s1_zp <= \$49 ;
+  always @(posedge clk)
+    s1_min <= \$50 ;
+  always @(posedge clk)
+    s1_max <= \$51 ;
+  always @(posedge clk)
+    s2_ab <= \$52 ;
+  always @(posedge clk)
+    \$signal  <= \$53 ;
+  always @(posedge clk)
+    \$signal$20  <= \$54 ;
+  always @(posedge clk)
+    s2_right <= \$55 ;
+  always @(posedge clk)
+    s2_t <= \$56 ;
+  always @(posedge clk)
+    s2_valid <= \$57 ;
+  always @(posedge clk)
+    s2_zp <= \$58 ;
+  always @(posedge clk)
+    s2_min <= \$59 ;
+  always @(posedge clk)
+    s2_max <= \$60 ;
+  always @(posedge clk)
+    out <= \$61 ;
+  always @(posedge clk)
+    o_valid <= \$62 ;
   assign \$1  = $signed(acc) + $signed(bias);
   assign \$2  = $signed(shift) > $signed(1'h0);
   assign \$3  = \$2  ? shift : 6'h00;
@@ -10651,7 +11172,7 @@ module \obt_tile_default.datapath.requant_5 (rst, mult, shift, bias, ce, out_zp,
   assign \$8  = $signed(\$7 ) >= $signed(1'h0);
   assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
   assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign hm = \$signal  ? 32'd2147483647 : \$12 [31:0];
   assign \$13  = 1'h1 << s2_right;
   assign \$14  = \$13  - 1'h1;
   assign rem = { 1'h0, hm } & \$14 [32:0];
@@ -10660,204 +11181,228 @@ module \obt_tile_default.datapath.requant_5 (rst, mult, shift, bias, ce, out_zp,
   assign \$18  = $signed(hm) >>> s2_right;
   assign \$19  = rem > \$17 [32:0];
   assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
+  assign \$21  = ! s2_t;
+  assign \$22  = 1'h1 << s2_t;
+  assign \$24  = \$21  ? 129'h000000000000000000000000000000000 : \$23 ;
+  assign \$25  = $signed(s2_ab) + $signed(\$24 [65:0]);
+  assign \$26  = $signed(\$25 ) >>> s2_t;
+  assign \$27  = \$signal$20  ? { \$26 [31], \$26 [31], \$26 [31:0] } : { \$20 [32], \$20  };
+  assign y = $signed(\$27 ) + $signed(s2_zp);
+  assign \$28  = $signed(y) < $signed(s2_min);
+  assign lo = \$28  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$29  = single ? \$1 [31:0] : \$4 [31:0];
+  assign \$30  = ~ single;
+  assign \$31  = \$4 [31:0] == 32'd2147483648;
+  assign \$32  = \$30  & \$31 ;
+  assign \$33  = mult == 32'd2147483648;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$40  = s2_sat;
+    \$42  = s1_x;
     if (ce) begin
-      \$40  = s1_sat;
+      \$42  = \$29 ;
     end
     if (rst) begin
-      \$40  = 1'h0;
+      \$42  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$41  = s2_right;
+    \$43  = s1_mult;
     if (ce) begin
-      \$41  = s1_right;
+      \$43  = mult;
     end
     if (rst) begin
-      \$41  = 6'h00;
+      \$43  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$42  = s2_valid;
+    \$44  = \$signal$31 ;
     if (ce) begin
-      \$42  = s1_valid;
+      \$44  = \$34 ;
     end
     if (rst) begin
-      \$42  = 1'h0;
+      \$44  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$43  = s2_zp;
+    \$45  = \$signal$32 ;
     if (ce) begin
-      \$43  = s1_zp;
+      \$45  = single;
     end
     if (rst) begin
-      \$43  = 8'h00;
+      \$45  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$44  = s2_min;
+    \$46  = s1_right;
     if (ce) begin
-      \$44  = s1_min;
+      \$46  = \$37 [5:0];
     end
     if (rst) begin
-      \$44  = 8'h00;
+      \$46  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$45  = s2_max;
+    \$47  = s1_t;
     if (ce) begin
-      \$45  = s1_max;
+      \$47  = \$38 [5:0];
     end
     if (rst) begin
-      \$45  = 8'h00;
+      \$47  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$46  = out;
+    \$48  = s1_valid;
     if (ce) begin
-      \$46  = \$30 [7:0];
+      \$48  = i_valid;
     end
     if (rst) begin
-      \$46  = 8'h00;
+      \$48  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$47  = o_valid;
+    \$49  = s1_zp;
     if (ce) begin
-      \$47  = s2_valid;
+      \$49  = out_zp;
     end
     if (rst) begin
-      \$47  = 1'h0;
+      \$49  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$31  = s1_xl;
+    \$50  = s1_min;
     if (ce) begin
-      \$31  = \$4 [31:0];
+      \$50  = act_min;
     end
     if (rst) begin
-      \$31  = 32'd0;
+      \$50  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$32  = s1_mult;
+    \$51  = s1_max;
     if (ce) begin
-      \$32  = mult;
+      \$51  = act_max;
     end
     if (rst) begin
-      \$32  = 32'd0;
+      \$51  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$33  = s1_sat;
+    \$52  = s2_ab;
     if (ce) begin
-      \$33  = \$24 ;
+      \$52  = \$39 ;
     end
     if (rst) begin
-      \$33  = 1'h0;
+      \$52  = 64'h0000000000000000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$34  = s1_right;
+    \$53  = \$signal ;
     if (ce) begin
-      \$34  = \$27 [5:0];
+      \$53  = \$signal$31 ;
     end
     if (rst) begin
-      \$34  = 6'h00;
+      \$53  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$35  = s1_valid;
+    \$54  = \$signal$20 ;
     if (ce) begin
-      \$35  = i_valid;
+      \$54  = \$signal$32 ;
     end
     if (rst) begin
-      \$35  = 1'h0;
+      \$54  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$36  = s1_zp;
+    \$55  = s2_right;
     if (ce) begin
-      \$36  = out_zp;
+      \$55  = s1_right;
     end
     if (rst) begin
-      \$36  = 8'h00;
+      \$55  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$37  = s1_min;
+    \$56  = s2_t;
     if (ce) begin
-      \$37  = act_min;
+      \$56  = s1_t;
     end
     if (rst) begin
-      \$37  = 8'h00;
+      \$56  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$38  = s1_max;
+    \$57  = s2_valid;
     if (ce) begin
-      \$38  = act_max;
+      \$57  = s1_valid;
     end
     if (rst) begin
-      \$38  = 8'h00;
+      \$57  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
-    \$39  = s2_ab;
+    \$58  = s2_zp;
     if (ce) begin
-      \$39  = \$28 ;
+      \$58  = s1_zp;
     end
     if (rst) begin
-      \$39  = 64'h0000000000000000;
+      \$58  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$59  = s2_min;
+    if (ce) begin
+      \$59  = s1_min;
+    end
+    if (rst) begin
+      \$59  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$60  = s2_max;
+    if (ce) begin
+      \$60  = s1_max;
+    end
+    if (rst) begin
+      \$60  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$61  = out;
+    if (ce) begin
+      \$61  = \$41 [7:0];
+    end
+    if (rst) begin
+      \$61  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$73 ) begin end
+    \$62  = o_valid;
+    if (ce) begin
+      \$62  = s2_valid;
+    end
+    if (rst) begin
+      \$62  = 1'h0;
     end
   end
   assign x = \$1 [31:0];
@@ -10866,14 +11411,18 @@ module \obt_tile_default.datapath.requant_5 (rst, mult, shift, bias, ce, out_zp,
   assign q = \$12 [65:0];
   assign mask = \$14 [32:0];
   assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
+  assign res_double = { \$20 [32], \$20  };
+  assign half = \$24 [65:0];
+  assign wide = \$26 [65:0];
+  assign res_single = \$26 [31:0];
   assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
   assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
   assign \$15  = { 1'h0, \$14 [32:1] };
+  assign \$23  = { 1'h0, \$22 [128:1] };
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.datapath.requant_6 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+module \obt_tile_default.datapath.requant_6 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, single, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$74  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -10889,39 +11438,58 @@ module \obt_tile_default.datapath.requant_6 (rst, mult, shift, bias, ce, out_zp,
   wire \$2 ;
   wire [32:0] \$20 ;
   wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
+  wire [128:0] \$22 ;
+  wire [128:0] \$23 ;
+  wire [128:0] \$24 ;
+  wire [66:0] \$25 ;
+  wire [66:0] \$26 ;
+  wire [33:0] \$27 ;
+  wire \$28 ;
+  wire [31:0] \$29 ;
   wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
+  wire \$30 ;
+  wire \$31 ;
+  wire \$32 ;
+  wire \$33 ;
+  wire \$34 ;
+  wire \$35 ;
+  wire [6:0] \$36 ;
+  wire [6:0] \$37 ;
+  wire [6:0] \$38 ;
+  wire [63:0] \$39 ;
   wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
+  wire \$40 ;
+  wire [34:0] \$41 ;
+  reg [31:0] \$42 ;
+  reg [31:0] \$43 ;
+  reg \$44 ;
+  reg \$45 ;
+  reg [5:0] \$46 ;
+  reg [5:0] \$47 ;
+  reg \$48 ;
+  reg [7:0] \$49 ;
   wire \$5 ;
+  reg [7:0] \$50 ;
+  reg [7:0] \$51 ;
+  reg [63:0] \$52 ;
+  reg \$53 ;
+  reg \$54 ;
+  reg [5:0] \$55 ;
+  reg [5:0] \$56 ;
+  reg \$57 ;
+  reg [7:0] \$58 ;
+  reg [7:0] \$59 ;
   wire [31:0] \$6 ;
+  reg [7:0] \$60 ;
+  reg [7:0] \$61 ;
+  reg \$62 ;
   wire [64:0] \$7 ;
   wire \$8 ;
   wire [65:0] \$9 ;
+  reg \$signal  = 1'h0;
+  reg \$signal$20  = 1'h0;
+  reg \$signal$31  = 1'h0;
+  reg \$signal$32  = 1'h0;
   input [31:0] acc;
   wire [31:0] acc;
   input [7:0] act_max;
@@ -10934,6 +11502,7 @@ module \obt_tile_default.datapath.requant_6 (rst, mult, shift, bias, ce, out_zp,
   wire ce;
   input clk;
   wire clk;
+  wire [65:0] half;
   wire [31:0] hm;
   input i_valid;
   wire i_valid;
@@ -10948,47 +11517,85 @@ module \obt_tile_default.datapath.requant_6 (rst, mult, shift, bias, ce, out_zp,
   wire [7:0] out_zp;
   wire [65:0] q;
   wire [32:0] rem;
-  wire [33:0] res;
+  wire [33:0] res_double;
+  wire [31:0] res_single;
   input rst;
   wire rst;
   reg [7:0] s1_max = 8'h00;
   reg [7:0] s1_min = 8'h00;
   reg [31:0] s1_mult = 32'd0;
   reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
+  reg [5:0] s1_t = 6'h00;
   reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
+  reg [31:0] s1_x = 32'd0;
   reg [7:0] s1_zp = 8'h00;
   reg [63:0] s2_ab = 64'h0000000000000000;
   reg [7:0] s2_max = 8'h00;
   reg [7:0] s2_min = 8'h00;
   reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
+  reg [5:0] s2_t = 6'h00;
   reg s2_valid = 1'h0;
   reg [7:0] s2_zp = 8'h00;
   input [5:0] shift;
   wire [5:0] shift;
+  input single;
+  wire single;
   wire [32:0] thr;
   wire [65:0] v;
+  wire [65:0] wide;
   wire [31:0] x;
   wire [31:0] xl;
   wire [34:0] y;
+  assign \$34  = \$32  & \$33 ;
+  assign \$35  = $signed(shift) < $signed(1'h0);
+  assign \$36  = - $signed(shift);
+  assign \$37  = \$35  ? \$36  : 7'h00;
+  assign \$38  = $signed(6'h1f) - $signed(shift);
+  assign \$39  = $signed(s1_x) * $signed(s1_mult);
+  assign \$40  = $signed(lo) > $signed(s2_max);
+  assign \$41  = \$40  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
   always @(posedge clk)
-    s2_sat <= \$40 ;
+    s1_x <= \$42 ;
   always @(posedge clk)
-    s2_right <= \$41 ;
+    s1_mult <= \$43 ;
   always @(posedge clk)
-    s2_valid <= \$42 ;
+    \$signal$31  <= \$44 ;
   always @(posedge clk)
-    s2_zp <= \$43 ;
+    \$signal$32  <= \$45 ;
   always @(posedge clk)
-    s2_min <= \$44 ;
+    s1_right <= \$46 ;
   always @(posedge clk)
-    s2_max <= \$45 ;
+    s1_t <= \$47 ;
   always @(posedge clk)
-    out <= \$46 ;
+    s1_valid <= \$48 ;
   always @(posedge clk)
-    o_valid <= \$47 ;
+    s1_zp <= \$49 ;
+  always @(posedge clk)
+    s1_min <= \$50 ;
+  always @(posedge clk)
+    s1_max <= \$51 ;
+  always @(posedge clk)
+    s2_ab <= \$52 ;
+  always @(posedge clk)
+    \$signal  <= \$53 ;
+  always @(posedge clk)
+    \$signal$20  <= \$54 ;
+  always @(posedge clk)
+    s2_right <= \$55 ;
+  always @(posedge clk)
+    s2_t <= \$56 ;
+  always @(posedge clk)
+    s2_valid <= \$57 ;
+  always @(posedge clk)
+    s2_zp <= \$58 ;
+  always @(posedge clk)
+    s2_min <= \$59 ;
+  always @(posedge clk)
+    s2_max <= \$60 ;
+  always @(posedge clk)
+    out <= \$61 ;
+  always @(posedge clk)
+    o_valid <= \$62 ;
   assign \$1  = $signed(acc) + $signed(bias);
   assign \$2  = $signed(shift) > $signed(1'h0);
   assign \$3  = \$2  ? shift : 6'h00;
@@ -10999,7 +11606,7 @@ module \obt_tile_default.datapath.requant_6 (rst, mult, shift, bias, ce, out_zp,
   assign \$8  = $signed(\$7 ) >= $signed(1'h0);
   assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
   assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign hm = \$signal  ? 32'd2147483647 : \$12 [31:0];
   assign \$13  = 1'h1 << s2_right;
   assign \$14  = \$13  - 1'h1;
   assign rem = { 1'h0, hm } & \$14 [32:0];
@@ -11008,204 +11615,228 @@ module \obt_tile_default.datapath.requant_6 (rst, mult, shift, bias, ce, out_zp,
   assign \$18  = $signed(hm) >>> s2_right;
   assign \$19  = rem > \$17 [32:0];
   assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
+  assign \$21  = ! s2_t;
+  assign \$22  = 1'h1 << s2_t;
+  assign \$24  = \$21  ? 129'h000000000000000000000000000000000 : \$23 ;
+  assign \$25  = $signed(s2_ab) + $signed(\$24 [65:0]);
+  assign \$26  = $signed(\$25 ) >>> s2_t;
+  assign \$27  = \$signal$20  ? { \$26 [31], \$26 [31], \$26 [31:0] } : { \$20 [32], \$20  };
+  assign y = $signed(\$27 ) + $signed(s2_zp);
+  assign \$28  = $signed(y) < $signed(s2_min);
+  assign lo = \$28  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$29  = single ? \$1 [31:0] : \$4 [31:0];
+  assign \$30  = ~ single;
+  assign \$31  = \$4 [31:0] == 32'd2147483648;
+  assign \$32  = \$30  & \$31 ;
+  assign \$33  = mult == 32'd2147483648;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$40  = s2_sat;
+    \$42  = s1_x;
     if (ce) begin
-      \$40  = s1_sat;
+      \$42  = \$29 ;
     end
     if (rst) begin
-      \$40  = 1'h0;
+      \$42  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$41  = s2_right;
+    \$43  = s1_mult;
     if (ce) begin
-      \$41  = s1_right;
+      \$43  = mult;
     end
     if (rst) begin
-      \$41  = 6'h00;
+      \$43  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$42  = s2_valid;
+    \$44  = \$signal$31 ;
     if (ce) begin
-      \$42  = s1_valid;
+      \$44  = \$34 ;
     end
     if (rst) begin
-      \$42  = 1'h0;
+      \$44  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$43  = s2_zp;
+    \$45  = \$signal$32 ;
     if (ce) begin
-      \$43  = s1_zp;
+      \$45  = single;
     end
     if (rst) begin
-      \$43  = 8'h00;
+      \$45  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$44  = s2_min;
+    \$46  = s1_right;
     if (ce) begin
-      \$44  = s1_min;
+      \$46  = \$37 [5:0];
     end
     if (rst) begin
-      \$44  = 8'h00;
+      \$46  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$45  = s2_max;
+    \$47  = s1_t;
     if (ce) begin
-      \$45  = s1_max;
+      \$47  = \$38 [5:0];
     end
     if (rst) begin
-      \$45  = 8'h00;
+      \$47  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$46  = out;
+    \$48  = s1_valid;
     if (ce) begin
-      \$46  = \$30 [7:0];
+      \$48  = i_valid;
     end
     if (rst) begin
-      \$46  = 8'h00;
+      \$48  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$47  = o_valid;
+    \$49  = s1_zp;
     if (ce) begin
-      \$47  = s2_valid;
+      \$49  = out_zp;
     end
     if (rst) begin
-      \$47  = 1'h0;
+      \$49  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$31  = s1_xl;
+    \$50  = s1_min;
     if (ce) begin
-      \$31  = \$4 [31:0];
+      \$50  = act_min;
     end
     if (rst) begin
-      \$31  = 32'd0;
+      \$50  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$32  = s1_mult;
+    \$51  = s1_max;
     if (ce) begin
-      \$32  = mult;
+      \$51  = act_max;
     end
     if (rst) begin
-      \$32  = 32'd0;
+      \$51  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$33  = s1_sat;
+    \$52  = s2_ab;
     if (ce) begin
-      \$33  = \$24 ;
+      \$52  = \$39 ;
     end
     if (rst) begin
-      \$33  = 1'h0;
+      \$52  = 64'h0000000000000000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$34  = s1_right;
+    \$53  = \$signal ;
     if (ce) begin
-      \$34  = \$27 [5:0];
+      \$53  = \$signal$31 ;
     end
     if (rst) begin
-      \$34  = 6'h00;
+      \$53  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$35  = s1_valid;
+    \$54  = \$signal$20 ;
     if (ce) begin
-      \$35  = i_valid;
+      \$54  = \$signal$32 ;
     end
     if (rst) begin
-      \$35  = 1'h0;
+      \$54  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$36  = s1_zp;
+    \$55  = s2_right;
     if (ce) begin
-      \$36  = out_zp;
+      \$55  = s1_right;
     end
     if (rst) begin
-      \$36  = 8'h00;
+      \$55  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$37  = s1_min;
+    \$56  = s2_t;
     if (ce) begin
-      \$37  = act_min;
+      \$56  = s1_t;
     end
     if (rst) begin
-      \$37  = 8'h00;
+      \$56  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$38  = s1_max;
+    \$57  = s2_valid;
     if (ce) begin
-      \$38  = act_max;
+      \$57  = s1_valid;
     end
     if (rst) begin
-      \$38  = 8'h00;
+      \$57  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
-    \$39  = s2_ab;
+    \$58  = s2_zp;
     if (ce) begin
-      \$39  = \$28 ;
+      \$58  = s1_zp;
     end
     if (rst) begin
-      \$39  = 64'h0000000000000000;
+      \$58  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$59  = s2_min;
+    if (ce) begin
+      \$59  = s1_min;
+    end
+    if (rst) begin
+      \$59  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$60  = s2_max;
+    if (ce) begin
+      \$60  = s1_max;
+    end
+    if (rst) begin
+      \$60  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$61  = out;
+    if (ce) begin
+      \$61  = \$41 [7:0];
+    end
+    if (rst) begin
+      \$61  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$74 ) begin end
+    \$62  = o_valid;
+    if (ce) begin
+      \$62  = s2_valid;
+    end
+    if (rst) begin
+      \$62  = 1'h0;
     end
   end
   assign x = \$1 [31:0];
@@ -11214,14 +11845,18 @@ module \obt_tile_default.datapath.requant_6 (rst, mult, shift, bias, ce, out_zp,
   assign q = \$12 [65:0];
   assign mask = \$14 [32:0];
   assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
+  assign res_double = { \$20 [32], \$20  };
+  assign half = \$24 [65:0];
+  assign wide = \$26 [65:0];
+  assign res_single = \$26 [31:0];
   assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
   assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
   assign \$15  = { 1'h0, \$14 [32:1] };
+  assign \$23  = { 1'h0, \$22 [128:1] };
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.datapath.requant_7 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, i_valid, acc, out, clk);
+module \obt_tile_default.datapath.requant_7 (rst, mult, shift, bias, ce, out_zp, act_min, act_max, single, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$75  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -11237,39 +11872,58 @@ module \obt_tile_default.datapath.requant_7 (rst, mult, shift, bias, ce, out_zp,
   wire \$2 ;
   wire [32:0] \$20 ;
   wire \$21 ;
-  wire \$22 ;
-  wire \$23 ;
-  wire \$24 ;
-  wire \$25 ;
-  wire [6:0] \$26 ;
-  wire [6:0] \$27 ;
-  wire [63:0] \$28 ;
-  wire \$29 ;
+  wire [128:0] \$22 ;
+  wire [128:0] \$23 ;
+  wire [128:0] \$24 ;
+  wire [66:0] \$25 ;
+  wire [66:0] \$26 ;
+  wire [33:0] \$27 ;
+  wire \$28 ;
+  wire [31:0] \$29 ;
   wire [5:0] \$3 ;
-  wire [34:0] \$30 ;
-  reg [31:0] \$31 ;
-  reg [31:0] \$32 ;
-  reg \$33 ;
-  reg [5:0] \$34 ;
-  reg \$35 ;
-  reg [7:0] \$36 ;
-  reg [7:0] \$37 ;
-  reg [7:0] \$38 ;
-  reg [63:0] \$39 ;
+  wire \$30 ;
+  wire \$31 ;
+  wire \$32 ;
+  wire \$33 ;
+  wire \$34 ;
+  wire \$35 ;
+  wire [6:0] \$36 ;
+  wire [6:0] \$37 ;
+  wire [6:0] \$38 ;
+  wire [63:0] \$39 ;
   wire [62:0] \$4 ;
-  reg \$40 ;
-  reg [5:0] \$41 ;
-  reg \$42 ;
-  reg [7:0] \$43 ;
-  reg [7:0] \$44 ;
-  reg [7:0] \$45 ;
-  reg [7:0] \$46 ;
-  reg \$47 ;
+  wire \$40 ;
+  wire [34:0] \$41 ;
+  reg [31:0] \$42 ;
+  reg [31:0] \$43 ;
+  reg \$44 ;
+  reg \$45 ;
+  reg [5:0] \$46 ;
+  reg [5:0] \$47 ;
+  reg \$48 ;
+  reg [7:0] \$49 ;
   wire \$5 ;
+  reg [7:0] \$50 ;
+  reg [7:0] \$51 ;
+  reg [63:0] \$52 ;
+  reg \$53 ;
+  reg \$54 ;
+  reg [5:0] \$55 ;
+  reg [5:0] \$56 ;
+  reg \$57 ;
+  reg [7:0] \$58 ;
+  reg [7:0] \$59 ;
   wire [31:0] \$6 ;
+  reg [7:0] \$60 ;
+  reg [7:0] \$61 ;
+  reg \$62 ;
   wire [64:0] \$7 ;
   wire \$8 ;
   wire [65:0] \$9 ;
+  reg \$signal  = 1'h0;
+  reg \$signal$20  = 1'h0;
+  reg \$signal$31  = 1'h0;
+  reg \$signal$32  = 1'h0;
   input [31:0] acc;
   wire [31:0] acc;
   input [7:0] act_max;
@@ -11282,6 +11936,7 @@ module \obt_tile_default.datapath.requant_7 (rst, mult, shift, bias, ce, out_zp,
   wire ce;
   input clk;
   wire clk;
+  wire [65:0] half;
   wire [31:0] hm;
   input i_valid;
   wire i_valid;
@@ -11296,47 +11951,85 @@ module \obt_tile_default.datapath.requant_7 (rst, mult, shift, bias, ce, out_zp,
   wire [7:0] out_zp;
   wire [65:0] q;
   wire [32:0] rem;
-  wire [33:0] res;
+  wire [33:0] res_double;
+  wire [31:0] res_single;
   input rst;
   wire rst;
   reg [7:0] s1_max = 8'h00;
   reg [7:0] s1_min = 8'h00;
   reg [31:0] s1_mult = 32'd0;
   reg [5:0] s1_right = 6'h00;
-  reg s1_sat = 1'h0;
+  reg [5:0] s1_t = 6'h00;
   reg s1_valid = 1'h0;
-  reg [31:0] s1_xl = 32'd0;
+  reg [31:0] s1_x = 32'd0;
   reg [7:0] s1_zp = 8'h00;
   reg [63:0] s2_ab = 64'h0000000000000000;
   reg [7:0] s2_max = 8'h00;
   reg [7:0] s2_min = 8'h00;
   reg [5:0] s2_right = 6'h00;
-  reg s2_sat = 1'h0;
+  reg [5:0] s2_t = 6'h00;
   reg s2_valid = 1'h0;
   reg [7:0] s2_zp = 8'h00;
   input [5:0] shift;
   wire [5:0] shift;
+  input single;
+  wire single;
   wire [32:0] thr;
   wire [65:0] v;
+  wire [65:0] wide;
   wire [31:0] x;
   wire [31:0] xl;
   wire [34:0] y;
+  assign \$34  = \$32  & \$33 ;
+  assign \$35  = $signed(shift) < $signed(1'h0);
+  assign \$36  = - $signed(shift);
+  assign \$37  = \$35  ? \$36  : 7'h00;
+  assign \$38  = $signed(6'h1f) - $signed(shift);
+  assign \$39  = $signed(s1_x) * $signed(s1_mult);
+  assign \$40  = $signed(lo) > $signed(s2_max);
+  assign \$41  = \$40  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
   always @(posedge clk)
-    s2_sat <= \$40 ;
+    s1_x <= \$42 ;
   always @(posedge clk)
-    s2_right <= \$41 ;
+    s1_mult <= \$43 ;
   always @(posedge clk)
-    s2_valid <= \$42 ;
+    \$signal$31  <= \$44 ;
   always @(posedge clk)
-    s2_zp <= \$43 ;
+    \$signal$32  <= \$45 ;
   always @(posedge clk)
-    s2_min <= \$44 ;
+    s1_right <= \$46 ;
   always @(posedge clk)
-    s2_max <= \$45 ;
+    s1_t <= \$47 ;
   always @(posedge clk)
-    out <= \$46 ;
+    s1_valid <= \$48 ;
   always @(posedge clk)
-    o_valid <= \$47 ;
+    s1_zp <= \$49 ;
+  always @(posedge clk)
+    s1_min <= \$50 ;
+  always @(posedge clk)
+    s1_max <= \$51 ;
+  always @(posedge clk)
+    s2_ab <= \$52 ;
+  always @(posedge clk)
+    \$signal  <= \$53 ;
+  always @(posedge clk)
+    \$signal$20  <= \$54 ;
+  always @(posedge clk)
+    s2_right <= \$55 ;
+  always @(posedge clk)
+    s2_t <= \$56 ;
+  always @(posedge clk)
+    s2_valid <= \$57 ;
+  always @(posedge clk)
+    s2_zp <= \$58 ;
+  always @(posedge clk)
+    s2_min <= \$59 ;
+  always @(posedge clk)
+    s2_max <= \$60 ;
+  always @(posedge clk)
+    out <= \$61 ;
+  always @(posedge clk)
+    o_valid <= \$62 ;
   assign \$1  = $signed(acc) + $signed(bias);
   assign \$2  = $signed(shift) > $signed(1'h0);
   assign \$3  = \$2  ? shift : 6'h00;
@@ -11347,7 +12040,7 @@ module \obt_tile_default.datapath.requant_7 (rst, mult, shift, bias, ce, out_zp,
   assign \$8  = $signed(\$7 ) >= $signed(1'h0);
   assign \$10  = $signed(\$7 ) + $signed(32'd2147483647);
   assign \$12  = \$8  ? { \$9 [65], \$9  } : \$11 ;
-  assign hm = s2_sat ? 32'd2147483647 : \$12 [31:0];
+  assign hm = \$signal  ? 32'd2147483647 : \$12 [31:0];
   assign \$13  = 1'h1 << s2_right;
   assign \$14  = \$13  - 1'h1;
   assign rem = { 1'h0, hm } & \$14 [32:0];
@@ -11356,204 +12049,228 @@ module \obt_tile_default.datapath.requant_7 (rst, mult, shift, bias, ce, out_zp,
   assign \$18  = $signed(hm) >>> s2_right;
   assign \$19  = rem > \$17 [32:0];
   assign \$20  = $signed(\$18 ) + $signed({ 1'h0, \$19  });
-  assign y = $signed(\$20 ) + $signed(s2_zp);
-  assign \$21  = $signed(y) < $signed(s2_min);
-  assign lo = \$21  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
-  assign \$22  = \$4 [31:0] == 32'd2147483648;
-  assign \$23  = mult == 32'd2147483648;
-  assign \$24  = \$22  & \$23 ;
-  assign \$25  = $signed(shift) < $signed(1'h0);
-  assign \$26  = - $signed(shift);
-  assign \$27  = \$25  ? \$26  : 7'h00;
-  assign \$28  = $signed(s1_xl) * $signed(s1_mult);
-  assign \$29  = $signed(lo) > $signed(s2_max);
-  assign \$30  = \$29  ? { s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max[7], s2_max } : lo;
-  always @(posedge clk)
-    s1_xl <= \$31 ;
-  always @(posedge clk)
-    s1_mult <= \$32 ;
-  always @(posedge clk)
-    s1_sat <= \$33 ;
-  always @(posedge clk)
-    s1_right <= \$34 ;
-  always @(posedge clk)
-    s1_valid <= \$35 ;
-  always @(posedge clk)
-    s1_zp <= \$36 ;
-  always @(posedge clk)
-    s1_min <= \$37 ;
-  always @(posedge clk)
-    s1_max <= \$38 ;
-  always @(posedge clk)
-    s2_ab <= \$39 ;
+  assign \$21  = ! s2_t;
+  assign \$22  = 1'h1 << s2_t;
+  assign \$24  = \$21  ? 129'h000000000000000000000000000000000 : \$23 ;
+  assign \$25  = $signed(s2_ab) + $signed(\$24 [65:0]);
+  assign \$26  = $signed(\$25 ) >>> s2_t;
+  assign \$27  = \$signal$20  ? { \$26 [31], \$26 [31], \$26 [31:0] } : { \$20 [32], \$20  };
+  assign y = $signed(\$27 ) + $signed(s2_zp);
+  assign \$28  = $signed(y) < $signed(s2_min);
+  assign lo = \$28  ? { s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min[7], s2_min } : y;
+  assign \$29  = single ? \$1 [31:0] : \$4 [31:0];
+  assign \$30  = ~ single;
+  assign \$31  = \$4 [31:0] == 32'd2147483648;
+  assign \$32  = \$30  & \$31 ;
+  assign \$33  = mult == 32'd2147483648;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
-    \$40  = s2_sat;
+    \$42  = s1_x;
     if (ce) begin
-      \$40  = s1_sat;
+      \$42  = \$29 ;
     end
     if (rst) begin
-      \$40  = 1'h0;
+      \$42  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
-    \$41  = s2_right;
+    \$43  = s1_mult;
     if (ce) begin
-      \$41  = s1_right;
+      \$43  = mult;
     end
     if (rst) begin
-      \$41  = 6'h00;
+      \$43  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
-    \$42  = s2_valid;
+    \$44  = \$signal$31 ;
     if (ce) begin
-      \$42  = s1_valid;
+      \$44  = \$34 ;
     end
     if (rst) begin
-      \$42  = 1'h0;
+      \$44  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
-    \$43  = s2_zp;
+    \$45  = \$signal$32 ;
     if (ce) begin
-      \$43  = s1_zp;
+      \$45  = single;
     end
     if (rst) begin
-      \$43  = 8'h00;
+      \$45  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
-    \$44  = s2_min;
+    \$46  = s1_right;
     if (ce) begin
-      \$44  = s1_min;
+      \$46  = \$37 [5:0];
     end
     if (rst) begin
-      \$44  = 8'h00;
+      \$46  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
-    \$45  = s2_max;
+    \$47  = s1_t;
     if (ce) begin
-      \$45  = s1_max;
+      \$47  = \$38 [5:0];
     end
     if (rst) begin
-      \$45  = 8'h00;
+      \$47  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
-    \$46  = out;
+    \$48  = s1_valid;
     if (ce) begin
-      \$46  = \$30 [7:0];
+      \$48  = i_valid;
     end
     if (rst) begin
-      \$46  = 8'h00;
+      \$48  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
-    \$47  = o_valid;
+    \$49  = s1_zp;
     if (ce) begin
-      \$47  = s2_valid;
+      \$49  = out_zp;
     end
     if (rst) begin
-      \$47  = 1'h0;
+      \$49  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
-    \$31  = s1_xl;
+    \$50  = s1_min;
     if (ce) begin
-      \$31  = \$4 [31:0];
+      \$50  = act_min;
     end
     if (rst) begin
-      \$31  = 32'd0;
+      \$50  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
-    \$32  = s1_mult;
+    \$51  = s1_max;
     if (ce) begin
-      \$32  = mult;
+      \$51  = act_max;
     end
     if (rst) begin
-      \$32  = 32'd0;
+      \$51  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
-    \$33  = s1_sat;
+    \$52  = s2_ab;
     if (ce) begin
-      \$33  = \$24 ;
+      \$52  = \$39 ;
     end
     if (rst) begin
-      \$33  = 1'h0;
+      \$52  = 64'h0000000000000000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
-    \$34  = s1_right;
+    \$53  = \$signal ;
     if (ce) begin
-      \$34  = \$27 [5:0];
+      \$53  = \$signal$31 ;
     end
     if (rst) begin
-      \$34  = 6'h00;
+      \$53  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
-    \$35  = s1_valid;
+    \$54  = \$signal$20 ;
     if (ce) begin
-      \$35  = i_valid;
+      \$54  = \$signal$32 ;
     end
     if (rst) begin
-      \$35  = 1'h0;
+      \$54  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
-    \$36  = s1_zp;
+    \$55  = s2_right;
     if (ce) begin
-      \$36  = out_zp;
+      \$55  = s1_right;
     end
     if (rst) begin
-      \$36  = 8'h00;
+      \$55  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
-    \$37  = s1_min;
+    \$56  = s2_t;
     if (ce) begin
-      \$37  = act_min;
+      \$56  = s1_t;
     end
     if (rst) begin
-      \$37  = 8'h00;
+      \$56  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
-    \$38  = s1_max;
+    \$57  = s2_valid;
     if (ce) begin
-      \$38  = act_max;
+      \$57  = s1_valid;
     end
     if (rst) begin
-      \$38  = 8'h00;
+      \$57  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
-    \$39  = s2_ab;
+    \$58  = s2_zp;
     if (ce) begin
-      \$39  = \$28 ;
+      \$58  = s1_zp;
     end
     if (rst) begin
-      \$39  = 64'h0000000000000000;
+      \$58  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$59  = s2_min;
+    if (ce) begin
+      \$59  = s1_min;
+    end
+    if (rst) begin
+      \$59  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$60  = s2_max;
+    if (ce) begin
+      \$60  = s1_max;
+    end
+    if (rst) begin
+      \$60  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$61  = out;
+    if (ce) begin
+      \$61  = \$41 [7:0];
+    end
+    if (rst) begin
+      \$61  = 8'h00;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$75 ) begin end
+    \$62  = o_valid;
+    if (ce) begin
+      \$62  = s2_valid;
+    end
+    if (rst) begin
+      \$62  = 1'h0;
     end
   end
   assign x = \$1 [31:0];
@@ -11562,15 +12279,19 @@ module \obt_tile_default.datapath.requant_7 (rst, mult, shift, bias, ce, out_zp,
   assign q = \$12 [65:0];
   assign mask = \$14 [32:0];
   assign thr = \$17 [32:0];
-  assign res = { \$20 [32], \$20  };
+  assign res_double = { \$20 [32], \$20  };
+  assign half = \$24 [65:0];
+  assign wide = \$26 [65:0];
+  assign res_single = \$26 [31:0];
   assign \$9  = { \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64], \$7 [64:31] };
   assign \$11  = { \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66], \$10 [66:31] };
   assign \$15  = { 1'h0, \$14 [32:1] };
+  assign \$23  = { 1'h0, \$22 [128:1] };
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_default.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__sel, clk, rst, \tmr_mismatch$68 , mem__req, irq, therm__we, therm__addr, mem__served, bus__dat_r, ctl__start, ctl__clear_done, ctl__clear_error, reg_m, reg_k, reg_n, a_zp
-, b_zp, out_zp, act_min, act_max, per_channel, qmult, qshift, bus__ack, mem__ack_region, busy, ctl__done, ctl__error, ctl__cycles, mem__rdata, therm__rdata, bus__cyc);
+module \obt_tile_default.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__sel, clk, rst, \tmr_mismatch$71 , mem__req, irq, therm__we, therm__addr, mem__served, bus__dat_r, ctl__start, ctl__clear_done, ctl__clear_error, reg_m, reg_k, reg_n, a_zp
+, b_zp, out_zp, act_min, act_max, per_channel, single, qmult, qshift, bus__ack, mem__ack_region, busy, ctl__done, ctl__error, ctl__cycles, mem__rdata, therm__rdata, bus__cyc);
   reg \$auto$verilog_backend.cc:2355:dump_module$76  = 0;
   wire \$1 ;
   wire \$10 ;
@@ -11610,15 +12331,16 @@ module \obt_tile_default.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__
   reg [7:0] \$41 ;
   reg [7:0] \$42 ;
   reg \$43 ;
-  reg [31:0] \$44 ;
-  reg [5:0] \$45 ;
-  reg \$46 ;
-  reg [2:0] \$47 ;
-  reg \$48 ;
-  reg [31:0] \$49 ;
+  reg \$44 ;
+  reg [31:0] \$45 ;
+  reg [5:0] \$46 ;
+  reg \$47 ;
+  reg [2:0] \$48 ;
+  reg \$49 ;
   wire \$5 ;
   reg [31:0] \$50 ;
-  reg \$51 ;
+  reg [31:0] \$51 ;
+  reg \$52 ;
   wire \$6 ;
   wire \$7 ;
   wire \$8 ;
@@ -11674,6 +12396,8 @@ module \obt_tile_default.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__
   wire [31:0] cmd__qmult;
   (* init = 6'h00 *)
   wire [5:0] cmd__qshift;
+  (* init = 1'h0 *)
+  wire cmd__single;
   output ctl__clear_done;
   reg ctl__clear_done;
   output ctl__clear_error;
@@ -11735,6 +12459,9 @@ module \obt_tile_default.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__
   input rst;
   wire rst;
   wire served;
+  output single;
+  reg single = 1'h0;
+  reg single_d;
   output [3:0] therm__addr;
   wire [3:0] therm__addr;
   input [31:0] therm__rdata;
@@ -11745,8 +12472,8 @@ module \obt_tile_default.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__
   reg [31:0] tmr_errors = 32'd0;
   reg tmr_flag = 1'h0;
   wire tmr_mismatch;
-  input \tmr_mismatch$68 ;
-  wire \tmr_mismatch$68 ;
+  input \tmr_mismatch$71 ;
+  wire \tmr_mismatch$71 ;
   always @(posedge clk)
     irq_en <= \$34 ;
   always @(posedge clk)
@@ -11768,21 +12495,23 @@ module \obt_tile_default.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__
   always @(posedge clk)
     per_channel <= \$43 ;
   always @(posedge clk)
-    qmult <= \$44 ;
+    single <= \$44 ;
   always @(posedge clk)
-    qshift <= \$45 ;
+    qmult <= \$45 ;
   always @(posedge clk)
-    bus__ack <= \$46 ;
+    qshift <= \$46 ;
   always @(posedge clk)
-    mem__ack_region <= \$47 ;
+    bus__ack <= \$47 ;
   always @(posedge clk)
-    tmr_flag <= \$48 ;
+    mem__ack_region <= \$48 ;
   always @(posedge clk)
-    tmr_errors <= \$49 ;
+    tmr_flag <= \$49 ;
   always @(posedge clk)
-    reg_rdata <= \$50 ;
+    tmr_errors <= \$50 ;
   always @(posedge clk)
-    ecc_ue <= \$51 ;
+    reg_rdata <= \$51 ;
+  always @(posedge clk)
+    ecc_ue <= \$52 ;
   assign \$1  = bus__cyc & bus__stb;
   assign \$2  = ~ bus__ack;
   assign \$3  = \$1  & \$2 ;
@@ -11817,9 +12546,67 @@ module \obt_tile_default.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__
   assign \$28  = ! bus__adr[20:18];
   assign \$29  = served & \$28 ;
   assign \$30  = \$29  & mem__we;
-  assign \$31  = ~ \tmr_mismatch$68 ;
+  assign \$31  = ~ \tmr_mismatch$71 ;
   assign \$32  = mem__wdata[3] & \$31 ;
-  assign \$33  = ~ \tmr_mismatch$68 ;
+  assign \$33  = ~ \tmr_mismatch$71 ;
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    single_d = single;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              single_d = mem__wdata[1];
+        endcase
+      end
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    qmult_d = qmult;
+    if (\$18 ) begin
+      if (\$21 ) begin
+        casez (bus__adr[17:0])
+          18'h00008:
+              /* empty */;
+          18'h00009:
+              /* empty */;
+          18'h0000a:
+              /* empty */;
+          18'h0000b:
+              /* empty */;
+          18'h0000c:
+              /* empty */;
+          18'h0000d:
+              /* empty */;
+          18'h0000e:
+              /* empty */;
+          18'h0000f:
+              /* empty */;
+          18'h00010:
+              /* empty */;
+          18'h00011:
+              qmult_d = mem__wdata;
+        endcase
+      end
+    end
+  end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
     qshift_d = qshift;
@@ -11970,40 +12757,47 @@ module \obt_tile_default.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
-    \$44  = qmult_d;
+    \$44  = single_d;
     if (rst) begin
-      \$44  = 32'd1073741824;
+      \$44  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
-    \$45  = qshift_d;
+    \$45  = qmult_d;
     if (rst) begin
-      \$45  = 6'h00;
+      \$45  = 32'd1073741824;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
-    \$46  = served;
+    \$46  = qshift_d;
     if (rst) begin
-      \$46  = 1'h0;
+      \$46  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
-    \$47  = mem__ack_region;
+    \$47  = served;
+    if (rst) begin
+      \$47  = 1'h0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$48  = mem__ack_region;
     if (served) begin
-      \$47  = bus__adr[20:18];
+      \$48  = bus__adr[20:18];
     end
     if (rst) begin
-      \$47  = 3'h0;
+      \$48  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
-    \$48  = tmr_flag;
-    if (\tmr_mismatch$68 ) begin
-      \$48  = 1'h1;
+    \$49  = tmr_flag;
+    if (\tmr_mismatch$71 ) begin
+      \$49  = 1'h1;
     end
     if (\$30 ) begin
       casez (bus__adr[17:0])
@@ -12011,19 +12805,19 @@ module \obt_tile_default.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__
             /* empty */;
         18'h00006:
             if (\$32 ) begin
-              \$48  = 1'h0;
+              \$49  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$48  = 1'h0;
+      \$49  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
-    \$49  = tmr_errors;
-    if (\tmr_mismatch$68 ) begin
-      \$49  = \$23 [31:0];
+    \$50  = tmr_errors;
+    if (\tmr_mismatch$71 ) begin
+      \$50  = \$23 [31:0];
     end
     if (\$30 ) begin
       casez (bus__adr[17:0])
@@ -12035,94 +12829,8 @@ module \obt_tile_default.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__
             /* empty */;
         18'h00014:
             if (\$33 ) begin
-              \$49  = 32'd0;
+              \$50  = 32'd0;
             end
-      endcase
-    end
-    if (rst) begin
-      \$49  = 32'd0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
-    \$50  = reg_rdata;
-    if (\$27 ) begin
-      (* full_case = 32'd1 *)
-      casez (bus__adr[17:0])
-        18'h00000:
-            \$50  = 32'd1329746993;
-        18'h00001:
-            \$50  = 32'd133128;
-        18'h00002:
-            \$50  = 32'd64;
-        18'h00003:
-            \$50  = 32'd64;
-        18'h00004:
-            \$50  = 32'd64;
-        18'h00006:
-            \$50  = { 27'h0000000, ecc_ue, tmr_flag, ctl__error, ctl__done, busy };
-        18'h00007:
-            \$50  = { 31'h00000000, irq_en };
-        18'h00008:
-            \$50  = { 16'h0000, reg_m };
-        18'h00009:
-            \$50  = { 16'h0000, reg_k };
-        18'h0000a:
-            \$50  = { 16'h0000, reg_n };
-        18'h0000b:
-            \$50  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
-        18'h0000c:
-            \$50  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
-        18'h0000d:
-            \$50  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
-        18'h0000e:
-            \$50  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
-        18'h0000f:
-            \$50  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
-        18'h00010:
-            \$50  = { 31'h00000000, per_channel };
-        18'h00011:
-            \$50  = qmult;
-        18'h00012:
-            \$50  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
-        18'h00013:
-            \$50  = ctl__cycles;
-        18'h00014:
-            \$50  = tmr_errors;
-        18'h00015:
-            \$50  = 32'd0;
-        18'h0001a:
-            \$50  = therm__rdata;
-        18'h0001b:
-            \$50  = therm__rdata;
-        18'h0001c:
-            \$50  = therm__rdata;
-        18'h0001d:
-            \$50  = therm__rdata;
-        18'h0001e:
-            \$50  = therm__rdata;
-        18'h0001f:
-            \$50  = therm__rdata;
-        18'h00020:
-            \$50  = therm__rdata;
-        18'h00021:
-            \$50  = therm__rdata;
-        18'h00022:
-            \$50  = therm__rdata;
-        18'h00023:
-            \$50  = therm__rdata;
-        18'h00024:
-            \$50  = therm__rdata;
-        18'h00025:
-            \$50  = therm__rdata;
-        18'h00026:
-            \$50  = therm__rdata;
-        18'h00027:
-            \$50  = therm__rdata;
-        18'h00028:
-            \$50  = therm__rdata;
-        default:
-            \$50  = 32'd0;
       endcase
     end
     if (rst) begin
@@ -12131,19 +12839,105 @@ module \obt_tile_default.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
-    \$51  = ecc_ue;
+    \$51  = reg_rdata;
+    if (\$27 ) begin
+      (* full_case = 32'd1 *)
+      casez (bus__adr[17:0])
+        18'h00000:
+            \$51  = 32'd1329746993;
+        18'h00001:
+            \$51  = 32'd2230280;
+        18'h00002:
+            \$51  = 32'd64;
+        18'h00003:
+            \$51  = 32'd64;
+        18'h00004:
+            \$51  = 32'd64;
+        18'h00006:
+            \$51  = { 27'h0000000, ecc_ue, tmr_flag, ctl__error, ctl__done, busy };
+        18'h00007:
+            \$51  = { 31'h00000000, irq_en };
+        18'h00008:
+            \$51  = { 16'h0000, reg_m };
+        18'h00009:
+            \$51  = { 16'h0000, reg_k };
+        18'h0000a:
+            \$51  = { 16'h0000, reg_n };
+        18'h0000b:
+            \$51  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+        18'h0000c:
+            \$51  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+        18'h0000d:
+            \$51  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+        18'h0000e:
+            \$51  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+        18'h0000f:
+            \$51  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+        18'h00010:
+            \$51  = { 30'h00000000, single, per_channel };
+        18'h00011:
+            \$51  = qmult;
+        18'h00012:
+            \$51  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+        18'h00013:
+            \$51  = ctl__cycles;
+        18'h00014:
+            \$51  = tmr_errors;
+        18'h00015:
+            \$51  = 32'd0;
+        18'h0001a:
+            \$51  = therm__rdata;
+        18'h0001b:
+            \$51  = therm__rdata;
+        18'h0001c:
+            \$51  = therm__rdata;
+        18'h0001d:
+            \$51  = therm__rdata;
+        18'h0001e:
+            \$51  = therm__rdata;
+        18'h0001f:
+            \$51  = therm__rdata;
+        18'h00020:
+            \$51  = therm__rdata;
+        18'h00021:
+            \$51  = therm__rdata;
+        18'h00022:
+            \$51  = therm__rdata;
+        18'h00023:
+            \$51  = therm__rdata;
+        18'h00024:
+            \$51  = therm__rdata;
+        18'h00025:
+            \$51  = therm__rdata;
+        18'h00026:
+            \$51  = therm__rdata;
+        18'h00027:
+            \$51  = therm__rdata;
+        18'h00028:
+            \$51  = therm__rdata;
+        default:
+            \$51  = 32'd0;
+      endcase
+    end
+    if (rst) begin
+      \$51  = 32'd0;
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
+    \$52  = ecc_ue;
     if (\$30 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
             if (mem__wdata[4]) begin
-              \$51  = 1'h0;
+              \$52  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$51  = 1'h0;
+      \$52  = 1'h0;
     end
   end
   always @* begin
@@ -12340,36 +13134,6 @@ module \obt_tile_default.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__
       end
     end
   end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$76 ) begin end
-    qmult_d = qmult;
-    if (\$18 ) begin
-      if (\$21 ) begin
-        casez (bus__adr[17:0])
-          18'h00008:
-              /* empty */;
-          18'h00009:
-              /* empty */;
-          18'h0000a:
-              /* empty */;
-          18'h0000b:
-              /* empty */;
-          18'h0000c:
-              /* empty */;
-          18'h0000d:
-              /* empty */;
-          18'h0000e:
-              /* empty */;
-          18'h0000f:
-              /* empty */;
-          18'h00010:
-              /* empty */;
-          18'h00011:
-              qmult_d = mem__wdata;
-        endcase
-      end
-    end
-  end
   assign mismatch = 1'h0;
   assign tmr_mismatch = 1'h0;
   assign cmd__m = reg_m;
@@ -12383,6 +13147,7 @@ module \obt_tile_default.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__
   assign cmd__per_channel = per_channel;
   assign cmd__qmult = qmult;
   assign cmd__qshift = qshift;
+  assign cmd__single = single;
   assign mem__region = bus__adr[20:18];
   assign mem__addr = bus__adr[17:0];
   assign bus__we = mem__we;
@@ -12396,8 +13161,8 @@ endmodule
 (* generator = "Amaranth" *)
 module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst, bus__req, dp__c_wr_en, served, bus_access, bus_rmw, dp__a_data__0, dp__a_data__1, dp__a_data__2, dp__a_data__3, dp__a_data__4, dp__a_data__5, dp__a_data__6, dp__a_data__7, dp__b_data__0, dp__b_data__1, dp__b_data__2
 , dp__b_data__3, dp__b_data__4, dp__b_data__5, dp__b_data__6, dp__b_data__7, dp__bias__0, dp__bias__1, dp__bias__2, dp__bias__3, dp__bias__4, dp__bias__5, dp__bias__6, dp__bias__7, dp__mult__0, dp__mult__1, dp__mult__2, dp__mult__3, dp__mult__4, dp__mult__5, dp__mult__6, dp__mult__7
-, dp__shift__0, dp__shift__1, dp__shift__2, dp__shift__3, dp__shift__4, dp__shift__5, dp__shift__6, dp__shift__7, ce, bus__ack_region, busy, \port$2010$0 , dp__ch_addr, \port$2014$2 , dp__c_wr_addr, \port$2704$0 , \port$2740$0 , \port$2776$0 , \port$2812$0 , \port$2848$0 , \port$2884$0 
-, \port$2920$0 , \port$2956$0 , bus__rdata, bus__we);
+, dp__shift__0, dp__shift__1, dp__shift__2, dp__shift__3, dp__shift__4, dp__shift__5, dp__shift__6, dp__shift__7, ce, bus__ack_region, busy, \port$2101$0 , dp__ch_addr, \port$2105$2 , dp__c_wr_addr, \port$2803$0 , \port$2847$0 , \port$2891$0 , \port$2935$0 , \port$2979$0 , \port$3023$0 
+, \port$3067$0 , \port$3111$0 , bus__rdata, bus__we);
   reg \$auto$verilog_backend.cc:2355:dump_module$77  = 0;
   wire \$1 ;
   wire \$10 ;
@@ -13314,26 +14079,26 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   wire [7:0] lane_en;
   input [20:0] \port$0$5 ;
   wire [20:0] \port$0$5 ;
-  input [2:0] \port$2010$0 ;
-  wire [2:0] \port$2010$0 ;
-  input [3:0] \port$2014$2 ;
-  wire [3:0] \port$2014$2 ;
-  input [7:0] \port$2704$0 ;
-  wire [7:0] \port$2704$0 ;
-  input [7:0] \port$2740$0 ;
-  wire [7:0] \port$2740$0 ;
-  input [7:0] \port$2776$0 ;
-  wire [7:0] \port$2776$0 ;
-  input [7:0] \port$2812$0 ;
-  wire [7:0] \port$2812$0 ;
-  input [7:0] \port$2848$0 ;
-  wire [7:0] \port$2848$0 ;
-  input [7:0] \port$2884$0 ;
-  wire [7:0] \port$2884$0 ;
-  input [7:0] \port$2920$0 ;
-  wire [7:0] \port$2920$0 ;
-  input [7:0] \port$2956$0 ;
-  wire [7:0] \port$2956$0 ;
+  input [2:0] \port$2101$0 ;
+  wire [2:0] \port$2101$0 ;
+  input [3:0] \port$2105$2 ;
+  wire [3:0] \port$2105$2 ;
+  input [7:0] \port$2803$0 ;
+  wire [7:0] \port$2803$0 ;
+  input [7:0] \port$2847$0 ;
+  wire [7:0] \port$2847$0 ;
+  input [7:0] \port$2891$0 ;
+  wire [7:0] \port$2891$0 ;
+  input [7:0] \port$2935$0 ;
+  wire [7:0] \port$2935$0 ;
+  input [7:0] \port$2979$0 ;
+  wire [7:0] \port$2979$0 ;
+  input [7:0] \port$3023$0 ;
+  wire [7:0] \port$3023$0 ;
+  input [7:0] \port$3067$0 ;
+  wire [7:0] \port$3067$0 ;
+  input [7:0] \port$3111$0 ;
+  wire [7:0] \port$3111$0 ;
   reg [2:0] rd_bank = 3'h0;
   reg rd_lane = 1'h0;
   reg rd_valid = 1'h0;
@@ -16872,7 +17637,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   assign \$473  = bus__sel << \$472 ;
   assign \$474  = \$471  ? \$473  : 19'h00000;
   assign \$477  = busy ? { 9'h000, dp__c_wr_addr } : \$476 ;
-  assign \$signature__data$297  = busy ? { \port$2956$0 , \port$2920$0 , \port$2884$0 , \port$2848$0 , \port$2812$0 , \port$2776$0 , \port$2740$0 , \port$2704$0  } : { bus__wdata, bus__wdata };
+  assign \$signature__data$297  = busy ? { \port$3111$0 , \port$3067$0 , \port$3023$0 , \port$2979$0 , \port$2935$0 , \port$2891$0 , \port$2847$0 , \port$2803$0  } : { bus__wdata, bus__wdata };
   assign \$signature__en$299  = busy ? dp__c_wr_en : \$474 [7:0];
   assign \$478  = rd_valid ? value : 32'd0;
   assign \$479  = rd_valid ? \value$306  : 32'd0;
@@ -16953,7 +17718,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
     rd_lane <= \$552 ;
   assign \$1  = ~ busy;
   assign served = bus__req & \$1 ;
-  assign \$4  = busy ? { 15'h0000, \port$2010$0 , \port$2014$2  } : { \$3 , \port$0$5 [3:0] };
+  assign \$4  = busy ? { 15'h0000, \port$2101$0 , \port$2105$2  } : { \$3 , \port$0$5 [3:0] };
   assign \$7  = ~ busy;
   assign \$signature__en  = \$7  | ce;
   assign \$8  = served & bus__we;
@@ -16964,7 +17729,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   assign \$14  = \$11  & \$13 ;
   assign \$15  = \$8  & \$14 ;
   assign \$signature__en$14  = \$15  ? bus__sel : 4'h0;
-  assign \$18  = busy ? { 15'h0000, \port$2010$0 , \port$2014$2  } : { \$17 , \port$0$5 [3:0] };
+  assign \$18  = busy ? { 15'h0000, \port$2101$0 , \port$2105$2  } : { \$17 , \port$0$5 [3:0] };
   assign \$21  = ~ busy;
   assign \$signature__en$22  = \$21  | ce;
   assign \$22  = served & bus__we;
@@ -16975,7 +17740,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   assign \$28  = \$25  & \$27 ;
   assign \$29  = \$22  & \$28 ;
   assign \$signature__en$24  = \$29  ? bus__sel : 4'h0;
-  assign \$32  = busy ? { 15'h0000, \port$2010$0 , \port$2014$2  } : { \$31 , \port$0$5 [3:0] };
+  assign \$32  = busy ? { 15'h0000, \port$2101$0 , \port$2105$2  } : { \$31 , \port$0$5 [3:0] };
   assign \$35  = ~ busy;
   assign \$signature__en$29  = \$35  | ce;
   assign \$36  = served & bus__we;
@@ -16986,7 +17751,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   assign \$42  = \$39  & \$41 ;
   assign \$43  = \$36  & \$42 ;
   assign \$signature__en$31  = \$43  ? bus__sel : 4'h0;
-  assign \$46  = busy ? { 15'h0000, \port$2010$0 , \port$2014$2  } : { \$45 , \port$0$5 [3:0] };
+  assign \$46  = busy ? { 15'h0000, \port$2101$0 , \port$2105$2  } : { \$45 , \port$0$5 [3:0] };
   assign \$49  = ~ busy;
   assign \$signature__en$36  = \$49  | ce;
   assign \$50  = served & bus__we;
@@ -16997,7 +17762,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   assign \$56  = \$53  & \$55 ;
   assign \$57  = \$50  & \$56 ;
   assign \$signature__en$38  = \$57  ? bus__sel : 4'h0;
-  assign \$60  = busy ? { 15'h0000, \port$2010$0 , \port$2014$2  } : { \$59 , \port$0$5 [3:0] };
+  assign \$60  = busy ? { 15'h0000, \port$2101$0 , \port$2105$2  } : { \$59 , \port$0$5 [3:0] };
   assign \$63  = ~ busy;
   assign \$signature__en$43  = \$63  | ce;
   assign \$64  = served & bus__we;
@@ -17008,7 +17773,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   assign \$70  = \$67  & \$69 ;
   assign \$71  = \$64  & \$70 ;
   assign \$signature__en$45  = \$71  ? bus__sel : 4'h0;
-  assign \$74  = busy ? { 15'h0000, \port$2010$0 , \port$2014$2  } : { \$73 , \port$0$5 [3:0] };
+  assign \$74  = busy ? { 15'h0000, \port$2101$0 , \port$2105$2  } : { \$73 , \port$0$5 [3:0] };
   assign \$77  = ~ busy;
   assign \$signature__en$50  = \$77  | ce;
   assign \$78  = served & bus__we;
@@ -17019,7 +17784,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   assign \$84  = \$81  & \$83 ;
   assign \$85  = \$78  & \$84 ;
   assign \$signature__en$52  = \$85  ? bus__sel : 4'h0;
-  assign \$88  = busy ? { 15'h0000, \port$2010$0 , \port$2014$2  } : { \$87 , \port$0$5 [3:0] };
+  assign \$88  = busy ? { 15'h0000, \port$2101$0 , \port$2105$2  } : { \$87 , \port$0$5 [3:0] };
   assign \$91  = ~ busy;
   assign \$signature__en$57  = \$91  | ce;
   assign \$92  = served & bus__we;
@@ -17030,7 +17795,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   assign \$98  = \$95  & \$97 ;
   assign \$99  = \$92  & \$98 ;
   assign \$signature__en$59  = \$99  ? bus__sel : 4'h0;
-  assign \$102  = busy ? { 15'h0000, \port$2010$0 , \port$2014$2  } : { \$101 , \port$0$5 [3:0] };
+  assign \$102  = busy ? { 15'h0000, \port$2101$0 , \port$2105$2  } : { \$101 , \port$0$5 [3:0] };
   assign \$105  = ~ busy;
   assign \$signature__en$64  = \$105  | ce;
   assign \$106  = served & bus__we;
@@ -17041,7 +17806,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   assign \$112  = \$109  & \$111 ;
   assign \$113  = \$106  & \$112 ;
   assign \$signature__en$66  = \$113  ? bus__sel : 4'h0;
-  assign \$116  = busy ? { 15'h0000, dp__ch_addr, \port$2014$2  } : { \$115 , \port$0$5 [3:0] };
+  assign \$116  = busy ? { 15'h0000, dp__ch_addr, \port$2105$2  } : { \$115 , \port$0$5 [3:0] };
   assign \$119  = ~ busy;
   assign \$signature__en$72  = \$119  | ce;
   assign \$120  = served & bus__we;
@@ -17052,7 +17817,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   assign \$126  = \$123  & \$125 ;
   assign \$127  = \$120  & \$126 ;
   assign \$signature__en$74  = \$127  ? bus__sel : 4'h0;
-  assign \$130  = busy ? { 15'h0000, dp__ch_addr, \port$2014$2  } : { \$129 , \port$0$5 [3:0] };
+  assign \$130  = busy ? { 15'h0000, dp__ch_addr, \port$2105$2  } : { \$129 , \port$0$5 [3:0] };
   assign \$133  = ~ busy;
   assign \$signature__en$79  = \$133  | ce;
   assign \$134  = served & bus__we;
@@ -17063,7 +17828,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   assign \$140  = \$137  & \$139 ;
   assign \$141  = \$134  & \$140 ;
   assign \$signature__en$81  = \$141  ? bus__sel : 4'h0;
-  assign \$144  = busy ? { 15'h0000, dp__ch_addr, \port$2014$2  } : { \$143 , \port$0$5 [3:0] };
+  assign \$144  = busy ? { 15'h0000, dp__ch_addr, \port$2105$2  } : { \$143 , \port$0$5 [3:0] };
   assign \$147  = ~ busy;
   assign \$signature__en$86  = \$147  | ce;
   assign \$148  = served & bus__we;
@@ -17074,7 +17839,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   assign \$154  = \$151  & \$153 ;
   assign \$155  = \$148  & \$154 ;
   assign \$signature__en$88  = \$155  ? bus__sel : 4'h0;
-  assign \$158  = busy ? { 15'h0000, dp__ch_addr, \port$2014$2  } : { \$157 , \port$0$5 [3:0] };
+  assign \$158  = busy ? { 15'h0000, dp__ch_addr, \port$2105$2  } : { \$157 , \port$0$5 [3:0] };
   assign \$161  = ~ busy;
   assign \$signature__en$93  = \$161  | ce;
   assign \$162  = served & bus__we;
@@ -17085,7 +17850,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   assign \$168  = \$165  & \$167 ;
   assign \$169  = \$162  & \$168 ;
   assign \$signature__en$95  = \$169  ? bus__sel : 4'h0;
-  assign \$172  = busy ? { 15'h0000, dp__ch_addr, \port$2014$2  } : { \$171 , \port$0$5 [3:0] };
+  assign \$172  = busy ? { 15'h0000, dp__ch_addr, \port$2105$2  } : { \$171 , \port$0$5 [3:0] };
   assign \$175  = ~ busy;
   assign \$signature__en$100  = \$175  | ce;
   assign \$176  = served & bus__we;
@@ -17096,7 +17861,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   assign \$182  = \$179  & \$181 ;
   assign \$183  = \$176  & \$182 ;
   assign \$signature__en$102  = \$183  ? bus__sel : 4'h0;
-  assign \$186  = busy ? { 15'h0000, dp__ch_addr, \port$2014$2  } : { \$185 , \port$0$5 [3:0] };
+  assign \$186  = busy ? { 15'h0000, dp__ch_addr, \port$2105$2  } : { \$185 , \port$0$5 [3:0] };
   assign \$189  = ~ busy;
   assign \$signature__en$107  = \$189  | ce;
   assign \$190  = served & bus__we;
@@ -17107,7 +17872,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   assign \$196  = \$193  & \$195 ;
   assign \$197  = \$190  & \$196 ;
   assign \$signature__en$109  = \$197  ? bus__sel : 4'h0;
-  assign \$200  = busy ? { 15'h0000, dp__ch_addr, \port$2014$2  } : { \$199 , \port$0$5 [3:0] };
+  assign \$200  = busy ? { 15'h0000, dp__ch_addr, \port$2105$2  } : { \$199 , \port$0$5 [3:0] };
   assign \$203  = ~ busy;
   assign \$signature__en$114  = \$203  | ce;
   assign \$204  = served & bus__we;
@@ -17118,7 +17883,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   assign \$210  = \$207  & \$209 ;
   assign \$211  = \$204  & \$210 ;
   assign \$signature__en$116  = \$211  ? bus__sel : 4'h0;
-  assign \$214  = busy ? { 15'h0000, dp__ch_addr, \port$2014$2  } : { \$213 , \port$0$5 [3:0] };
+  assign \$214  = busy ? { 15'h0000, dp__ch_addr, \port$2105$2  } : { \$213 , \port$0$5 [3:0] };
   assign \$217  = ~ busy;
   assign \$signature__en$121  = \$217  | ce;
   assign \$218  = served & bus__we;
@@ -17484,7 +18249,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   assign bus__served = served;
   assign \$signature__addr  = \$4 [6:0];
   assign bus__addr = \port$0$5 [17:0];
-  assign dp__a_addr = { \port$2010$0 , \port$2014$2  };
+  assign dp__a_addr = { \port$2101$0 , \port$2105$2  };
   assign \$signature__data  = dp__a_data__0;
   assign \$signature__addr$9  = { \$6 [2:0], \port$0$5 [3:0] };
   assign \$signature__data$12  = bus__wdata;
@@ -17518,7 +18283,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   assign \$signature__addr$63  = { \$104 [2:0], \port$0$5 [3:0] };
   assign \$signature__data$65  = bus__wdata;
   assign \$signature__addr$67  = \$116 [6:0];
-  assign dp__b_addr = { dp__ch_addr, \port$2014$2  };
+  assign dp__b_addr = { dp__ch_addr, \port$2105$2  };
   assign \$signature__data$70  = dp__b_data__0;
   assign \$signature__addr$71  = { \$118 [2:0], \port$0$5 [3:0] };
   assign \$signature__data$73  = bus__wdata;
@@ -17649,7 +18414,7 @@ module \obt_tile_default.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst
   assign lane_en = \$474 [7:0];
   assign \$signature__addr$294  = \$475 [8:0];
   assign \$signature__addr$295  = \$477 [8:0];
-  assign dp__c_wr_data = { \port$2956$0 , \port$2920$0 , \port$2884$0 , \port$2848$0 , \port$2812$0 , \port$2776$0 , \port$2740$0 , \port$2704$0  };
+  assign dp__c_wr_data = { \port$3111$0 , \port$3067$0 , \port$3023$0 , \port$2979$0 , \port$2935$0 , \port$2891$0 , \port$2847$0 , \port$2803$0  };
   assign \$2  = { 4'h0, \port$0$5 [17:4] };
   assign \$3  = { 3'h0, \$2 [17:3] };
   assign \$5  = { 4'h0, \port$0$5 [17:4] };

@@ -126,7 +126,7 @@ class MultiTileTestbench:
         await self.bus.write_burst(self.addr(t, reg_addr(Reg.M)), [
             cmd.m, cmd.k, cmd.n, cmd.a_zp & 0xFFFF_FFFF, cmd.b_zp & 0xFFFF_FFFF,
             cmd.out_zp & 0xFFFF_FFFF, cmd.act_min & 0xFFFF_FFFF, cmd.act_max & 0xFFFF_FFFF,
-            int(cmd.per_channel), cmd.qmult & 0xFFFF_FFFF, cmd.qshift & 0x3F])
+            cmd.qmode, cmd.qmult & 0xFFFF_FFFF, cmd.qshift & 0x3F])
 
     async def wait_all_done(self, tiles: list[int], poll_cycles: int = 50,
                             timeout_cycles: int = 200_000) -> dict[int, int]:

@@ -42,7 +42,7 @@ async def registers(dut):
     for reg, written, readback in [
             (Reg.M, 0x1_2345, 0x2345), (Reg.K, 7, 7), (Reg.N, 0xFFFF, 0xFFFF),
             (Reg.A_ZP, 0x80, 0xFFFF_FF80), (Reg.B_ZP, 0x7F, 0x7F), (Reg.OUT_ZP, 0xFF, 0xFFFF_FFFF),
-            (Reg.QMODE, 3, 1), (Reg.QMULT, 0x8000_0000, 0x8000_0000),
+            (Reg.QMODE, 7, 3 if tb.cfg.selectable else 1), (Reg.QMULT, 0x8000_0000, 0x8000_0000),
             (Reg.QSHIFT, 0x21, 0xFFFF_FFE1), (Reg.IRQ_ENABLE, 1, 1)]:
         await tb.write_reg(reg, written)
         got = await tb.read_reg(reg)

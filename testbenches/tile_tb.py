@@ -27,7 +27,7 @@ from golden_models.tile import TileMemory, run_tile
 from hdl_gen.tile import COMPONENTS
 from orbitbench.driver.program import BusOp, GemmProgram, gemm_program
 from orbitbench.spec.knobs import DESIGN
-from orbitbench.spec.params import HARDENING_PROFILES, GemmCommand, TileConfig
+from orbitbench.spec.params import HARDENING_PROFILES, TILE_ROUNDINGS, GemmCommand, TileConfig
 from orbitbench.spec.regmap import TILE_ID, Reg, Region, Status, reg_addr
 
 from .wishbone import WishboneMaster, WishbonePlayer
@@ -252,6 +252,7 @@ class GemmTileTestbench:
         self.cfg = TileConfig(
             rows=geometry & 0xFF, cols=(geometry >> 8) & 0xFF, hardening=hardening,
             ecc_interleave=(geometry >> 16) & 0xF,
+            rounding=TILE_ROUNDINGS[(geometry >> 20) & 0x3],
             max_m=await self.read_reg(Reg.MAX_M), max_k=await self.read_reg(Reg.MAX_K),
             max_n=await self.read_reg(Reg.MAX_N),
             name=(DESIGN.get_json() or {}).get("name", "tile"))

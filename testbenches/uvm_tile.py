@@ -11,6 +11,7 @@ The seed is cocotb's ``COCOTB_RANDOM_SEED``; it is logged at the start of every 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import cocotb
@@ -38,7 +39,7 @@ from golden_models.quant import multiply_by_quantized_multiplier, wrap_int32
 from golden_models.stimulus import GemmCase, corner_cases, random_case
 from golden_models.tile import run_tile
 from orbitbench.spec.knobs import ITEMS, LOAD
-from orbitbench.spec.params import GemmCommand
+from orbitbench.spec.params import ROUNDINGS, GemmCommand
 
 from .tile_tb import GemmTileTestbench, tile_signal
 
@@ -85,13 +86,19 @@ class GemmDirectedSeq(uvm_sequence):
 
 
 class GemmRandomSeq(GemmDirectedSeq):
-    """``ITEMS`` random GEMMs: dimensions, data and quantization parameters."""
+    """``ITEMS`` random GEMMs: dimensions, data and quantization parameters; on a selectable
+    tile each command's rounding at random too (its own stream, so the cases are the same
+    as on a fixed tile)."""
 
     async def body(self):
         tb = ConfigDB().get(None, "", "TB")
-        rng = _rng(200)
+        rng, coin = _rng(200), _rng(201)
         for _ in range(ConfigDB().get(None, "", "ITEMS")):
-            await self._send(random_case(tb.cfg, rng))
+            case = random_case(tb.cfg, rng)
+            if tb.cfg.selectable:
+                cmd = dataclasses.replace(case.cmd, rounding=str(coin.choice(ROUNDINGS)))
+                case = dataclasses.replace(case, cmd=cmd)
+            await self._send(case)
 
 
 # --- driver and monitor ---------------------------------------------------------------
@@ -180,6 +187,8 @@ class GemmCoverage(uvm_subscriber):
         if not cmd.fits(cfg):
             return {"command rejected"}
         out = {"per-channel" if cmd.per_channel else "per-tensor"}
+        if cfg.selectable:
+            out.add(f"{cmd.rounding} rounding")
         for dim, size, step in (("M", cmd.m, cfg.rows), ("K", cmd.k, 4),
                                 ("N", cmd.n, cfg.cols)):
             limit = getattr(cfg, f"max_{dim.lower()}")
@@ -207,7 +216,8 @@ class GemmCoverage(uvm_subscriber):
                  "K not a multiple of 4",
                  "N not a multiple of cols".replace("cols", str(self.tb.cfg.cols))]
         zps = [f"{n}={v}" for n in ("a_zp", "b_zp", "out_zp") for v in (-128, 127)]
-        return [*dims, "per-channel", "per-tensor", *zps, "saturated at act_max",
+        roundings = [f"{r} rounding" for r in ROUNDINGS] if self.tb.cfg.selectable else []
+        return [*dims, "per-channel", "per-tensor", *roundings, *zps, "saturated at act_max",
                 "saturated at act_min", "command rejected"]
 
     def write(self, item: GemmItem):

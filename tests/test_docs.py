@@ -58,9 +58,10 @@ RUN, HELP, DRY = "run", "help", "dry"
 SLOW: dict[tuple[str, ...], str] = {
     **{("make", t): DRY for t in ("test", "regress", "rtl", "check-rtl", "lint", "campaign",
                                   "gate", "campaign-noc", "thermal", "bench", "bench-campaign",
-                                  "bench-noc", "area", "clean", "venv", "mutation-stuck")},
+                                  "bench-noc", "bench-infer", "area", "clean", "venv",
+                                  "mutation-stuck")},
     **{("orbitbench", c): HELP for c in ("gemm", "campaign", "targets", "report", "merge",
-                                         "replay", "thermal")},
+                                         "replay", "thermal", "infer")},
     ("orbitbench", "thermal", "--list"): RUN,
     ("python", "-m", "pytest"): HELP,
     ("python", "-m", "orbitbench.apps.bench.noc"): HELP,

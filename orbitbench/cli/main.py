@@ -2,6 +2,7 @@
 
 ``orbitbench gemm``      run one GEMM on the RTL under Verilator and check it bit-exactly
 ``orbitbench configs``   list the tile configurations ``make rtl`` emits
+``orbitbench infer``     run an int8 TFLite network on the RTL, bit-exact against LiteRT
 ``orbitbench campaign``  run (or resume) a single-event-upset fault campaign
 ``orbitbench targets``   list a design's fault targets (flip-flop and memory bits per module)
 ``orbitbench replay``    re-run one injection of a campaign, with an FST waveform
@@ -30,13 +31,13 @@ from golden_models.thermal_loop import ThermalError
 from orbitbench.sim import ToolchainError
 from orbitbench.spec.errors import Terminated, UsageError
 
-from . import campaign, scrub, thermal, tile
+from . import campaign, infer, scrub, thermal, tile
 
 __all__ = ["main", "COMMANDS"]
 
 #: The subcommand modules, in the order ``orbitbench --help`` lists them; each has
 #: ``add_commands(subparsers)``.
-COMMANDS = (tile, campaign, thermal, scrub)
+COMMANDS = (tile, infer, campaign, thermal, scrub)
 
 # What a user can cause, printed as one line with exit status 2: the UsageError family, and
 # what the machine did (toolchain, engine, thermal model). Anything else is a bug in

@@ -81,11 +81,12 @@ def _gemm(args: argparse.Namespace) -> int:
 
 
 def _configs(args: argparse.Namespace) -> int:
-    columns = ["config", "top module", "array", "max M", "max K", "max N", "hardening"]
+    columns = ["config", "top module", "array", "max M", "max K", "max N", "hardening",
+               "rounding"]
     table = Table("tile configurations (make rtl)", columns, left=columns)
     for name, cfg in CONFIGS.items():
         table.add_row(name, cfg.top_name, f"{cfg.rows}x{cfg.cols}", cfg.max_m, cfg.max_k,
-                      cfg.max_n, cfg.hardening)
+                      cfg.max_n, cfg.hardening, cfg.rounding)
     console.print(table.rich())
     return 0
 

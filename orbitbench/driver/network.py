@@ -23,7 +23,9 @@ Lowering of one GEMM layer with ``rows`` output pixels per image and a batch of 
   16-channel 3x3 depthwise layer is 3 commands per M chunk instead of 16, and fewer cycles.
   The zero blocks add exactly 0 to every accumulator, so the result is bit-exact;
 * every command uses ``b_zp = 0`` (symmetric weights), ``a_zp`` = the input zero point,
-  ``out_zp`` and the fused activation's clamp, per-channel mult/shift (``per_channel``).
+  ``out_zp`` and the fused activation's clamp, per-channel mult/shift (``per_channel``), and
+  the rounding of :func:`job_rounding` (QMODE.SINGLE: single for FULLY_CONNECTED, double for
+  convolutions, which reproduces LiteRT on every tensor on a selectable tile).
 
 The tile cannot split K across commands (it writes back requantized int8, partial sums
 never leave it), so a layer with ``K > cfg.max_k`` raises :class:`NetworkError`.
@@ -31,6 +33,7 @@ never leave it), so a layer with ``K > cfg.max_k`` raises :class:`NetworkError`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,12 +49,14 @@ from golden_models.network import (
     op_requant,
     run_host_op,
 )
-from golden_models.quant import check_rounding
-from golden_models.tile import gemm_cycles, pack_operands, run_tile, unpack_result
+from golden_models.tile import TileMemory, gemm_cycles, pack_operands, run_tile, unpack_result
 from orbitbench.spec.params import GemmCommand, TileConfig
 
-__all__ = ["GemmJob", "GemmStage", "HostStage", "NetworkError", "NetworkProgram", "compile_network",
-           "job_operand_a", "run_program_numpy"]
+from .program import BusOp, GemmProgram, gemm_program
+
+__all__ = ["CORRUPTIONS", "GemmJob", "GemmStage", "HostStage", "NetworkError", "NetworkProgram",
+           "compile_network", "corrupt_program", "inference_bus_program", "job_operand_a",
+           "job_rounding", "program_steps", "run_program_numpy"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,7 +115,8 @@ class NetworkProgram:
     cfg : TileConfig
     batch : int
     rounding : str
-        The tile's rounding for every GEMM job (``"double"`` is what the RTL implements).
+        The network rounding it was compiled for (:data:`NETWORK_ROUNDINGS`); each job's
+        ``cmd.rounding`` says what that means for its layer.
     stages : tuple of GemmStage and HostStage
         In execution order.
     """
@@ -136,6 +142,12 @@ class NetworkProgram:
         return sum(j.cmd.m * j.cmd.k * j.cmd.n for j in self.jobs)
 
     @property
+    def roundings_honoured(self) -> bool:
+        """The tile applies every job's requested rounding (always on a selectable tile; on a
+        fixed one only when every job asks for the tile's own)."""
+        return all(self.cfg.rounding_for(j.cmd) == j.cmd.rounding for j in self.jobs)
+
+    @property
     def tile_cycles(self) -> int:
         """Sum of the tile's CYCLES over the commands (timing contract of ``gemm_cycles``)."""
         return sum(gemm_cycles(self.cfg, j.cmd) for j in self.jobs)
@@ -150,7 +162,8 @@ def _block_diagonal(w: np.ndarray) -> np.ndarray:
     return out
 
 
-def _layer_jobs(net: Network, layer: GemmLayer, cfg: TileConfig, batch: int) -> list[GemmJob]:
+def _layer_jobs(net: Network, layer: GemmLayer, cfg: TileConfig, batch: int,
+                rounding: str) -> list[GemmJob]:
     op = layer.op
     if layer.k > cfg.max_k:
         raise net.error(op.label, f"has K = {layer.k}, above max_k = {cfg.max_k} of config "
@@ -178,15 +191,28 @@ def _layer_jobs(net: Network, layer: GemmLayer, cfg: TileConfig, batch: int) -> 
                 b = _block_diagonal(layer.weights[g0:g1])
             cmd = GemmCommand(m=m1 - m0, k=b.shape[0], n=b.shape[1], a_zp=layer.a_zp, b_zp=0,
                               out_zp=layer.out_zp, act_min=layer.act_min,
-                              act_max=layer.act_max, per_channel=True)
+                              act_max=layer.act_max, per_channel=True, rounding=rounding)
             jobs.append(GemmJob(cmd=cmd, b=b, bias=layer.bias[n0:n1], mult=layer.mult[n0:n1],
                                 shift=layer.shift[n0:n1], rows=(m0, m1), groups=(g0, g1),
                                 cols=(n0, n1)))
     return jobs
 
 
+def job_rounding(op_type: str, rounding: str) -> str:
+    """The tile rounding (QMODE.SINGLE) of a GEMM operator under a network ``rounding``.
+
+    ``"litert"``: what reproduces LiteRT 2.3.0's reference kernels on every tensor
+    (measured, :mod:`golden_models.network`): single rounding for FULLY_CONNECTED (LiteRT
+    requantizes it in floating point; single rounding agrees on every FC output of the
+    digits test split), gemmlowp double rounding for CONV_2D and DEPTHWISE_CONV_2D.
+    Otherwise ``rounding`` itself.
+    """
+    requant = op_requant(op_type, rounding)  # validates rounding
+    return "single" if requant == "float" else requant
+
+
 def compile_network(net: Network, cfg: TileConfig, batch: int,
-                    rounding: str = "double") -> NetworkProgram:
+                    rounding: str = "litert") -> NetworkProgram:
     """Lower ``net`` onto tile commands for ``batch`` images at a time.
 
     Parameters
@@ -196,8 +222,11 @@ def compile_network(net: Network, cfg: TileConfig, batch: int,
         Capacities ``max_m``, ``max_k``, ``max_n`` bound every command.
     batch : int
         Images per run (>= 1); M of a layer is ``batch * output pixels``.
-    rounding : {"double", "single"}
-        Tile rounding of every GEMM job.
+    rounding : {"litert", "double", "single"}
+        ``"litert"`` (the default): each GEMM job's rounding as :func:`job_rounding` says,
+        bit-exact with LiteRT on a selectable tile; ``"double"`` / ``"single"``: every job.
+        A fixed-rounding tile applies its own whatever the job asks
+        (:attr:`NetworkProgram.roundings_honoured`).
 
     Raises
     ------
@@ -211,12 +240,13 @@ def compile_network(net: Network, cfg: TileConfig, batch: int,
         raise TypeError(f"cfg must be a TileConfig, not {cfg!r}")
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise ValueError(f"batch must be a positive integer, not {batch!r}")
-    check_rounding(rounding)
+    job_rounding("CONV_2D", rounding)  # validates before any work
     stages: list[GemmStage | HostStage] = []
     for op in net.operators:
         if op.type in GEMM_OPS:
-            layer = gemm_layer(net, op, rounding)
-            stages.append(GemmStage(layer, tuple(_layer_jobs(net, layer, cfg, batch))))
+            r = job_rounding(op.type, rounding)
+            layer = gemm_layer(net, op, r)
+            stages.append(GemmStage(layer, tuple(_layer_jobs(net, layer, cfg, batch, r))))
         else:
             stages.append(HostStage(op))
     return NetworkProgram(net, cfg, batch, rounding, tuple(stages))
@@ -228,33 +258,22 @@ def job_operand_a(job: GemmJob, cols: np.ndarray) -> np.ndarray:
     return cols[m0:m1, g0:g1].reshape(m1 - m0, -1)
 
 
-def run_program_numpy(program: NetworkProgram, x, cfg: TileConfig) -> np.ndarray:
-    """Execute a program: every GEMM job through :func:`golden_models.tile.run_tile`.
+def program_steps(program: NetworkProgram, x):
+    """Execute a program with the GEMM jobs done by the caller: a generator.
 
-    Operands are packed into scratchpad images with
-    :func:`golden_models.tile.pack_operands` and C read back with ``unpack_result``, as
-    software would over the bus; host stages run
-    :func:`golden_models.network.run_host_op` with LiteRT's rounding (double).
-
-    Parameters
-    ----------
-    program : NetworkProgram
-    x : array of int8, shape ``[program.batch, *input_shape[1:]]``
-    cfg : TileConfig
-        Must be the configuration the program was compiled for.
-
-    Returns
-    -------
-    np.ndarray of int8: the network output ``[batch, *output_shape[1:]]``.
+    Host stages run :func:`golden_models.network.run_host_op` with LiteRT's requantization
+    (:func:`golden_models.network.op_requant` ``"litert"``). For every GEMM job it yields
+    ``(job, a)``, ``a`` the job's int8 A ``[m, k]``, and expects the job's int8 C
+    ``[m, n]`` sent back (``gen.send(c)``); it then returns (``StopIteration.value``) every
+    activation tensor, a dict from tensor index to its ``[batch, ...]`` array. One executor
+    for the NumPy tile model (:func:`run_program_numpy`) and the RTL (``testbenches``).
 
     Raises
     ------
     ValueError
-        ``cfg`` or the batch size differs from the program's, or the tile flags an error.
+        ``x`` is not int8 of shape ``[program.batch, *input_shape[1:]]``, or a C sent back
+        has the wrong shape.
     """
-    if cfg != program.cfg:
-        raise ValueError(f"program was compiled for config {program.cfg.name!r}, not "
-                         f"{cfg.name!r}")
     net = program.net
     x = np.asarray(x)
     t_in = net.tensors[net.input]
@@ -273,12 +292,134 @@ def run_program_numpy(program: NetworkProgram, x, cfg: TileConfig) -> np.ndarray
         cols = cols.reshape(program.batch * layer.rows, layer.groups, layer.k)
         out = np.zeros((program.batch * layer.rows, layer.groups * layer.n), dtype=np.int8)
         for job in stage.jobs:
-            mem = pack_operands(cfg, job_operand_a(job, cols), job.b, job.bias, job.mult,
-                                job.shift)
-            res = run_tile(cfg, job.cmd, mem, rounding=program.rounding)
-            if res.error:
-                raise ValueError(f"{net.path}: {layer.op.label}: the tile flagged an error")
+            c = np.asarray((yield job, job_operand_a(job, cols)))
             (m0, m1), (n0, n1) = job.rows, job.cols
-            out[m0:m1, n0:n1] = unpack_result(cfg, res.c, m1 - m0, n1 - n0)
+            if c.shape != (m1 - m0, n1 - n0):
+                raise ValueError(f"{net.path}: {layer.op.label}: C must have shape "
+                                 f"{(m1 - m0, n1 - n0)}, not {c.shape}")
+            out[m0:m1, n0:n1] = c
         env[layer.op.outputs[0]] = out.reshape((program.batch, *layer.out_shape))
-    return env[net.output]
+    return env
+
+
+#: Negative controls of ``orbitbench infer --corrupt``.
+CORRUPTIONS = ("none", "weight", "rounding", "zero-point")
+
+_OTHER = {"double": "single", "single": "double"}
+
+
+def _replace_stage(prog: NetworkProgram, idx: int, jobs) -> NetworkProgram:
+    stage = dataclasses.replace(prog.stages[idx], jobs=tuple(jobs))
+    return dataclasses.replace(prog, stages=(*prog.stages[:idx], stage, *prog.stages[idx + 1:]))
+
+
+def corrupt_program(prog: NetworkProgram, how: str) -> NetworkProgram:
+    """``prog`` with one deliberate error (``how`` in :data:`CORRUPTIONS`), for negative
+    controls: ``weight``: every weight of output channel 0 of the first GEMM layer has bit 6
+    flipped (one weight alone can sit on an always-blank pixel); ``rounding``: every job
+    asks for the other rounding; ``zero-point``: the first GEMM layer's ``a_zp`` is off by
+    one."""
+    if how not in CORRUPTIONS:
+        raise ValueError(f"corrupt must be one of {', '.join(CORRUPTIONS)}, not {how!r}")
+    if how == "none":
+        return prog
+    first = next(i for i, s in enumerate(prog.stages) if isinstance(s, GemmStage))
+    jobs = prog.stages[first].jobs
+    if how == "weight":
+        def bad_b(b):
+            b = b.copy()
+            b[:, 0] ^= np.int8(0x40)
+            return b
+        return _replace_stage(prog, first, [dataclasses.replace(j, b=bad_b(j.b)) for j in jobs])
+    if how == "zero-point":
+        def bad_zp(cmd):
+            return dataclasses.replace(cmd, a_zp=cmd.a_zp + 1 if cmd.a_zp < 127 else 126)
+        return _replace_stage(prog, first, [dataclasses.replace(j, cmd=bad_zp(j.cmd))
+                                            for j in jobs])
+    for i, stage in enumerate(prog.stages):
+        if isinstance(stage, GemmStage):
+            prog = _replace_stage(prog, i, [dataclasses.replace(j, cmd=dataclasses.replace(
+                j.cmd, rounding=_OTHER[j.cmd.rounding])) for j in stage.jobs])
+    return prog
+
+
+def inference_bus_program(program: NetworkProgram, x) -> GemmProgram:
+    """The whole inference of ``x`` as one frontdoor bus program, for a harness that cannot
+    run the host stages (the raw Verilator bench).
+
+    The jobs' C come from the tile model (:func:`run_program_numpy`'s arithmetic); each job
+    is :func:`~orbitbench.driver.program.gemm_program` with ``load="changed"`` against what
+    the tile holds after the previous one, starting from zeroed scratchpads (power-up), as
+    ``testbenches/network_tb.py`` plays it. Its reads expect the tile model's words; played
+    once from power-up it is bit-exact (it is not repeatable: the loads are deltas).
+    """
+    cfg = program.cfg
+    shadow = TileMemory.zeros(cfg)
+    ops: list = []
+    expected: list = []
+    status: list[int] = []
+    results: dict[int, int] = {}
+    steps = program_steps(program, x)
+    c, total = None, 0
+    try:
+        while True:
+            job, a = steps.send(c)
+            image = pack_operands(cfg, a, job.b, job.bias, job.mult, job.shift, mem=shadow)
+            prog = gemm_program(cfg, job.cmd, image, load="changed", shadow=shadow)
+            base = len(expected)
+            ops += prog.ops[:-1]  # without END
+            expected += prog.expected
+            status += [base + i for i in prog.status_reads]
+            results.update({base + i: w for i, w in prog.result_reads.items()})
+            shadow = dataclasses.replace(image, c=prog.golden.c.copy())
+            total += prog.gemm_cycles
+            c = unpack_result(cfg, prog.golden.c, job.cmd.m, job.cmd.n)
+    except StopIteration:
+        pass
+    return GemmProgram(ops=(*ops, BusOp.end()), expected=tuple(expected),
+                       status_reads=tuple(status), result_reads=results, gemm_cycles=total)
+
+
+def run_program_numpy(program: NetworkProgram, x, cfg: TileConfig, *,
+                      tensors: bool = False):
+    """Execute a program: every GEMM job through :func:`golden_models.tile.run_tile`.
+
+    Operands are packed into scratchpad images with
+    :func:`golden_models.tile.pack_operands` and C read back with ``unpack_result``, as
+    software would over the bus; host stages as :func:`program_steps` says.
+
+    Parameters
+    ----------
+    program : NetworkProgram
+    x : array of int8, shape ``[program.batch, *input_shape[1:]]``
+    cfg : TileConfig
+        Must be the configuration the program was compiled for.
+    tensors : bool
+        Return every activation tensor (a dict as :func:`golden_models.network.run_network`).
+
+    Returns
+    -------
+    np.ndarray of int8: the network output ``[batch, *output_shape[1:]]``; with
+    ``tensors=True`` a dict from tensor index to its ``[batch, ...]`` array.
+
+    Raises
+    ------
+    ValueError
+        ``cfg`` or the batch size differs from the program's, or the tile flags an error.
+    """
+    if cfg != program.cfg:
+        raise ValueError(f"program was compiled for config {program.cfg.name!r}, not "
+                         f"{cfg.name!r}")
+    steps = program_steps(program, x)
+    c = None
+    try:
+        while True:
+            job, a = steps.send(c)
+            mem = pack_operands(cfg, a, job.b, job.bias, job.mult, job.shift)
+            res = run_tile(cfg, job.cmd, mem)
+            if res.error:
+                raise ValueError(f"{program.net.path}: the tile flagged an error on {job.cmd}")
+            c = unpack_result(cfg, res.c, job.cmd.m, job.cmd.n)
+    except StopIteration as stop:
+        env = stop.value
+    return env if tensors else env[program.net.output]

@@ -334,7 +334,7 @@ def _load_changed(b: _Builder, image: TileMemory, shadow: TileMemory) -> None:
 
 def _command(b: _Builder, cmd: GemmCommand, offset: int = 0) -> None:
     values = [cmd.m, cmd.k, cmd.n, cmd.a_zp, cmd.b_zp, cmd.out_zp, cmd.act_min, cmd.act_max,
-              int(cmd.per_channel), cmd.qmult, cmd.qshift & 0x3F]
+              cmd.qmode, cmd.qmult, cmd.qshift & 0x3F]
     for i, value in enumerate(values):
         b.write(offset + reg_addr(Reg.M) + 4 * i, value)
 

@@ -26,6 +26,7 @@ __all__ = [
     "SHIFT_MAX",
     "HARDENING_PROFILES",
     "ROUNDINGS",
+    "TILE_ROUNDINGS",
 ]
 
 INT8_MIN, INT8_MAX = -128, 127
@@ -36,6 +37,9 @@ SHIFT_MIN, SHIFT_MAX = -32, 31
 #: TFLite's two builds of MultiplyByQuantizedMultiplier: gemmlowp's double rounding (the
 #: default) and TFLITE_SINGLE_ROUNDING (see golden_models.quant).
 ROUNDINGS = ("double", "single")
+#: What a tile can be generated with (TileConfig.rounding): one of ROUNDINGS for every
+#: command, or "selectable": each command chooses with QMODE.SINGLE (GemmCommand.rounding).
+TILE_ROUNDINGS = (*ROUNDINGS, "selectable")
 #: Hardening profiles a tile can be generated with (TileConfig.hardening): combinations of
 #: ``ecc`` (SECDED scratchpads), ``tmr`` (triplicated control state) and ``abft`` (checksum
 #: row and column in the array, checked requantizers). The index is the HARDENING register's
@@ -93,6 +97,11 @@ class TileConfig:
         that an upset of up to that many adjacent bits hits different codewords.
     ecc_writeback : bool
         ECC profiles: a read that corrects an error also writes the corrected word back.
+    rounding : str
+        Requantization rounding, one of :data:`TILE_ROUNDINGS`: ``"double"`` (gemmlowp, the
+        default) or ``"single"`` (``TFLITE_SINGLE_ROUNDING``) for every command, or
+        ``"selectable"``: both in every lane, each command choosing with QMODE.SINGLE
+        (:attr:`GemmCommand.rounding`). A fixed tile ignores QMODE.SINGLE (reads 0).
 
     Raises
     ------
@@ -111,6 +120,7 @@ class TileConfig:
     hardening: str = "none"
     ecc_interleave: int = 2
     ecc_writeback: bool = True
+    rounding: str = "double"
 
     def __post_init__(self) -> None:
         _check_pow2("rows", self.rows, 1, 32)
@@ -146,6 +156,9 @@ class TileConfig:
             raise ValueError(f"ecc_interleave must be 1, 2, 4 or 8, not {self.ecc_interleave!r}")
         if not isinstance(self.ecc_writeback, bool):
             raise TypeError(f"ecc_writeback must be a bool, not {self.ecc_writeback!r}")
+        if self.rounding not in TILE_ROUNDINGS:
+            raise ValueError(f"rounding must be one of {', '.join(TILE_ROUNDINGS)}, "
+                             f"not {self.rounding!r}")
         if not isinstance(self.name, str):
             raise TypeError(f"name must be a string, not {self.name!r}")
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.name):
@@ -184,6 +197,16 @@ class TileConfig:
         return "abft" in self.hardening.split("_")
 
     @property
+    def selectable(self) -> bool:
+        """Each command chooses its rounding (QMODE.SINGLE is a register)."""
+        return self.rounding == "selectable"
+
+    def rounding_for(self, cmd: GemmCommand) -> str:
+        """The rounding this tile applies to ``cmd``: the command's own on a selectable tile,
+        the tile's fixed one otherwise."""
+        return cmd.rounding if self.selectable else self.rounding
+
+    @property
     def top_name(self) -> str:
         """Verilog module name of the tile top for this configuration."""
         return f"obt_tile_{self.name}"
@@ -195,8 +218,10 @@ class TileConfig:
 CONFIGS: dict[str, TileConfig] = {
     # Small and quick to verilate: the workhorse of `make test`.
     "small": TileConfig(rows=4, cols=4, max_m=32, max_k=32, max_n=32, name="small"),
-    # The default tile: 8x8 PEs, 64x64x64 GEMM in one command.
-    "default": TileConfig(rows=8, cols=8, max_m=64, max_k=64, max_n=64, name="default"),
+    # The default tile: 8x8 PEs, 64x64x64 GEMM in one command; both TFLite roundings, so
+    # a network runs bit-exactly (LiteRT: double for convolutions, single for FC).
+    "default": TileConfig(rows=8, cols=8, max_m=64, max_k=64, max_n=64, name="default",
+                          rounding="selectable"),
     # Hardened variants (same geometry).
     "small_tmr": TileConfig(rows=4, cols=4, max_m=32, max_k=32, max_n=32, name="small_tmr",
                             hardening="tmr"),
@@ -252,6 +277,7 @@ class GemmCommand:
     per_channel: bool = False
     qmult: int = 1 << 30
     qshift: int = 0
+    rounding: str = "double"
 
     def __post_init__(self) -> None:
         for dim in ("m", "k", "n"):
@@ -262,6 +288,14 @@ class GemmCommand:
         _check_range("qshift", self.qshift, SHIFT_MIN, SHIFT_MAX)
         if not isinstance(self.per_channel, bool):
             raise TypeError(f"per_channel must be a bool, not {self.per_channel!r}")
+        if self.rounding not in ROUNDINGS:
+            raise ValueError(f"rounding must be one of {', '.join(ROUNDINGS)}, "
+                             f"not {self.rounding!r}")
+
+    @property
+    def qmode(self) -> int:
+        """The QMODE register value: bit 0 PER_CHANNEL, bit 1 SINGLE (single rounding)."""
+        return int(self.per_channel) | (int(self.rounding == "single") << 1)
 
     def fits(self, cfg: TileConfig) -> bool:
         """True when the tile will run this command (no STATUS.ERROR)."""

@@ -11,12 +11,14 @@ from pathlib import Path
 
 from .knobs import SIM_BUILD as _SIM_BUILD_KNOB
 
-__all__ = ["REPO", "RTL_DIR", "MANIFEST", "BENCH_OUT", "sim_build", "SIM_BUILD"]
+__all__ = ["REPO", "RTL_DIR", "NETWORKS_DIR", "MANIFEST", "BENCH_OUT", "sim_build", "SIM_BUILD"]
 
 #: The checkout (the directory holding ``rtl/``, ``hdl_gen/`` ...).
 REPO = Path(__file__).resolve().parents[2]
 #: Generated Verilog and its manifest; written only by ``make rtl``.
 RTL_DIR = REPO / "rtl"
+#: The int8 TFLite models and networks/models.json.
+NETWORKS_DIR = REPO / "networks"
 #: The list of designs in ``rtl/`` (written by ``make rtl``, read by ``make lint``).
 MANIFEST = "manifest.json"
 #: Figures of make bench, bench-campaign, bench-noc and area (JSON).

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["Region", "Reg", "Status", "ThermStatus", "THERM_REGS", "REGION_SHIFT",
+__all__ = ["Region", "Reg", "QMode", "Status", "ThermStatus", "THERM_REGS", "REGION_SHIFT",
            "ADDR_WIDTH", "TILE_ID", "region_base", "reg_addr"]
 
 # Word-address width of the Wishbone port, and where the region index starts in it.
@@ -51,7 +51,8 @@ class Reg(enum.IntEnum):
     """Register word offsets inside the REGS region (byte offset = 4 * value)."""
 
     ID = 0x00  # RO  TILE_ID
-    GEOMETRY = 0x01  # RO  rows [7:0], cols [15:8], ecc_interleave [19:16]
+    GEOMETRY = 0x01  # RO  rows [7:0], cols [15:8], ecc_interleave [19:16], rounding [21:20]
+    #                       (index into TILE_ROUNDINGS: 0 double, 1 single, 2 selectable)
     MAX_M = 0x02  # RO
     MAX_K = 0x03  # RO
     MAX_N = 0x04  # RO
@@ -66,7 +67,7 @@ class Reg(enum.IntEnum):
     OUT_ZP = 0x0D  # RW  int8
     ACT_MIN = 0x0E  # RW  int8
     ACT_MAX = 0x0F  # RW  int8
-    QMODE = 0x10  # RW  bit 0 PER_CHANNEL
+    QMODE = 0x10  # RW  bit 0 PER_CHANNEL, bit 1 SINGLE (selectable tiles only, else reads 0)
     QMULT = 0x11  # RW  int32 per-tensor multiplier
     QSHIFT = 0x12  # RW  6-bit signed per-tensor shift, reads sign-extended
     CYCLES = 0x13  # RO  clock cycles of the last command (counts live while busy)
@@ -116,6 +117,14 @@ class ThermStatus(enum.IntFlag):
     SHUTDOWN = 1 << 5  # level == 4
     SENSOR_FAULT = 1 << 6  # sticky: an implausible reading was sampled (W1C)
     COOL = 1 << 7  # the last sample was plausible and below CRIT - HYST (CLEAR may lift)
+
+
+class QMode(enum.IntFlag):
+    """QMODE bits. SINGLE selects TFLite single rounding for the command; only a tile built
+    with ``rounding="selectable"`` has the bit (a fixed tile ignores it and reads 0)."""
+
+    PER_CHANNEL = 1 << 0  # mult/shift from the MULT/SHIFT scratchpads, else QMULT/QSHIFT
+    SINGLE = 1 << 1  # single rounding (TFLITE_SINGLE_ROUNDING), else gemmlowp double
 
 
 class Status(enum.IntFlag):

@@ -23,9 +23,13 @@ from orbitbench.driver.network import (
     HostStage,
     NetworkError,
     compile_network,
+    corrupt_program,
+    inference_bus_program,
     run_program_numpy,
 )
+from orbitbench.driver.program import OpKind
 from orbitbench.spec.params import CONFIGS, TileConfig
+from orbitbench.spec.regmap import Status
 
 NETWORKS = Path(__file__).resolve().parents[2] / "networks"
 
@@ -63,6 +67,32 @@ def test_whole_test_split_bit_exact(model, programs):
     assert np.array_equal(out, gn.run_network(net, x, "double"))
     assert np.array_equal(out, lite)
     assert np.array_equal(out, gn.run_network(net, x))  # "litert"
+
+
+def test_litert_rounding_exact_on_every_tensor(model):
+    """The default ("litert"): single rounding for FC jobs, double for convolutions; on the
+    selectable default tile every GEMM layer's output equals LiteRT's mix exactly, while
+    all-double jobs miss some FC outputs (negative control)."""
+    name, net, x, _ = model
+    cfg = CONFIGS["default"]
+    prog = compile_network(net, cfg, len(x))
+    assert prog.rounding == "litert" and prog.roundings_honoured
+    for stage in prog.stages:
+        if isinstance(stage, GemmStage):
+            want = "single" if stage.layer.op.type == "FULLY_CONNECTED" else "double"
+            assert {j.cmd.rounding for j in stage.jobs} == {want}
+    want = gn.run_network(net, x, tensors=True)
+    got = run_program_numpy(prog, x, cfg, tensors=True)
+    assert sorted(got) == sorted(want)
+    for t in want:
+        assert np.array_equal(got[t], want[t]), net.tensors[t].label
+    double = run_program_numpy(compile_network(net, cfg, len(x), "double"), x, cfg,
+                               tensors=True)
+    assert any(not np.array_equal(double[t], want[t]) for t in want)
+    for r in ("double", "single"):
+        assert compile_network(net, cfg, 1, r).roundings_honoured
+    fixed = dataclasses.replace(cfg, rounding="double")
+    assert not compile_network(net, fixed, 1).roundings_honoured
 
 
 def test_single_rounding_tile(model, programs):
@@ -155,7 +185,7 @@ def test_negative_control_corrupted_job(model, programs):
     (lambda net: compile_network(net, CONFIGS["default"], 0), ValueError,
      "batch must be a positive integer, not 0"),
     (lambda net: compile_network(net, CONFIGS["default"], 1, "nearest"), ValueError,
-     "rounding must be 'double' or 'single', not 'nearest'"),
+     "rounding must be 'litert', 'double' or 'single', not 'nearest'"),
     (lambda net: run_program_numpy(compile_network(net, CONFIGS["default"], 1),
                                    np.zeros((1, 8, 8, 1), np.int8), CONFIGS["small"]),
      ValueError, "program was compiled for config 'default', not 'small'"),
@@ -178,3 +208,38 @@ def test_tight_tile_tiles_m_and_n():
     fc0 = prog.stages[1]
     assert len(fc0.jobs) == 3 * 8  # M chunks 8 + 8 + 4, N chunks 8 x 8
     assert np.array_equal(run_program_numpy(prog, x, cfg), gn.run_network(net, x, "double"))
+
+
+@pytest.mark.parametrize("how", ["weight", "rounding", "zero-point"])
+def test_negative_controls_break_the_comparison(model, how):
+    """Each corruption of orbitbench infer --corrupt changes some tensor of the test split
+    (so the RTL comparison, which checks every tensor, must fail); "none" changes nothing."""
+    name, net, x, _ = model
+    cfg = CONFIGS["default"]
+    want = gn.run_network(net, x, tensors=True)
+    prog = compile_network(net, cfg, len(x))
+    assert corrupt_program(prog, "none") is prog
+    got = run_program_numpy(corrupt_program(prog, how), x, cfg, tensors=True)
+    assert any(not np.array_equal(got[t], want[t]) for t in want)
+    with pytest.raises(ValueError, match="^corrupt must be one of none, weight, rounding, "
+                       "zero-point, not 'bits'$"):
+        corrupt_program(prog, "bits")
+
+
+def test_inference_bus_program():
+    """The whole inference as one bus program (make bench-infer's raw bound): one command
+    per job, every STATUS read expecting DONE, the CYCLES sum of the timing contract, and
+    result reads expecting the tile model's words (the last job's are the classifier's C)."""
+    net = gn.load_network(NETWORKS / "digits_mlp.tflite")
+    cfg = CONFIGS["default"]
+    x = gn.quantize_input(net, digits.test_split()[0][:5])
+    prog = compile_network(net, cfg, len(x))
+    bus = inference_bus_program(prog, x)
+    assert bus.gemm_cycles == prog.tile_cycles
+    assert len(bus.status_reads) == 2 * len(prog.jobs)
+    assert {bus.expected[i] for i in bus.status_reads} == {int(Status.DONE)}
+    assert sum(op.kind == OpKind.END for op in bus.ops) == 1 and bus.ops[-1].kind == OpKind.END
+    fc = gn.run_network(net, x, tensors=True)[net.operators[-2].outputs[0]]
+    last = sorted(bus.result_reads)[-len(x) * 3:]  # 5 rows of ceil(10 / 4) words
+    got = np.array([bus.expected[i] for i in last], dtype=np.uint32).view(np.int8)
+    assert np.array_equal(got.reshape(len(x), 12)[:, :10], fc)

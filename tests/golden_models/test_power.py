@@ -52,3 +52,13 @@ def test_invalid_parameters_name_the_parameter():
         PowerModel(PowerParams(), 4, 4).dynamic(1, 1, 1, 4)
     with pytest.raises(ValueError, match=r"cycles must be positive, not 0"):
         PowerModel(PowerParams(), 4, 4).dynamic(1, 1, 0)
+
+
+def test_tile_energy_hand_calculation():
+    """8x8 tile: 100 feed cycles = 6400 MACs * 0.3 pJ, 50 words * 1 pJ; V^2 at level 3."""
+    model = PowerModel(PowerParams(), 8, 8)
+    assert model.tile_energy(100, 50) == pytest.approx(6400 * 0.3e-12 + 50e-12)
+    assert model.tile_energy(100, 50, 3) == pytest.approx(
+        (6400 * 0.3e-12 + 50e-12) * (0.75 / 0.90) ** 2)
+    with pytest.raises(ValueError, match="^feed and sram must not be negative, not -1, 0$"):
+        model.tile_energy(-1, 0)

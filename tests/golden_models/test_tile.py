@@ -5,6 +5,8 @@ regmap docstring, independently of the NumPy view tricks in the model. The arith
 ``gemm_requant``, checked in ``test_gemm.py`` / ``test_quant.py``.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -356,35 +358,43 @@ def test_negative_control_shift_not_sign_extended(cfg, monkeypatch):
 # --- rounding ------------------------------------------------------------------------------
 
 
+def _with_rounding(cfg, rounding):
+    return dataclasses.replace(cfg, rounding=rounding)
+
+
 @pytest.mark.parametrize("cfg", CFGS, ids=cfg_id)
 @pytest.mark.parametrize("seed", SEEDS, ids=seed_id)
 def test_run_tile_single_rounding(cfg, seed):
-    """rounding reaches gemm_requant; the two roundings differ somewhere (negative control)."""
+    """The tile's rounding reaches gemm_requant: a fixed tile uses its own whatever the
+    command says, a selectable tile the command's (that they differ: the tie below)."""
     rng = np.random.default_rng(seed)
     m, k, n = cfg.max_m, cfg.max_k, cfg.max_n
     a, b, bias, mult, shift = random_problem(rng, m, k, n)
     mem = pack_operands(cfg, a, b, bias, mult, shift)
     cmd = random_command(rng, m, k, n, True)
-    single = unpack_result(cfg, run_tile(cfg, cmd, mem, rounding="single").c, m, n)
     args = dict(a_zp=cmd.a_zp, b_zp=cmd.b_zp, out_zp=cmd.out_zp, act_min=cmd.act_min,
                 act_max=cmd.act_max)
-    assert np.array_equal(single, gemm_requant(a, b, bias, mult, shift, rounding="single",
-                                               **args))
-    double = unpack_result(cfg, run_tile(cfg, cmd, mem).c, m, n)
-    assert np.array_equal(double, gemm_requant(a, b, bias, mult, shift, **args))
+    want = {r: gemm_requant(a, b, bias, mult, shift, rounding=r, **args)
+            for r in ("double", "single")}
+    for tile_rounding in ("double", "single", "selectable"):
+        tile_cfg = _with_rounding(cfg, tile_rounding)
+        for cmd_rounding in ("double", "single"):
+            c = dataclasses.replace(cmd, rounding=cmd_rounding)
+            got = unpack_result(tile_cfg, run_tile(tile_cfg, c, mem).c, m, n)
+            used = cmd_rounding if tile_rounding == "selectable" else tile_rounding
+            assert np.array_equal(got, want[used]), (tile_rounding, cmd_rounding)
 
 
 def test_roundings_differ_on_a_tie():
     """-10 * 0.5 / 2 = -2.5: single rounding gives -2, gemmlowp -3."""
-    cfg = CONFIGS["small"]
+    cfg = _with_rounding(CONFIGS["small"], "selectable")
     mem = pack_operands(cfg, [[-10]], [[1]], 0, 1 << 30, -1)
-    cmd = GemmCommand(m=1, k=1, n=1, per_channel=True)
-    got = {r: int(unpack_result(cfg, run_tile(cfg, cmd, mem, rounding=r).c, 1, 1)[0, 0])
+    got = {r: int(unpack_result(cfg, run_tile(cfg, GemmCommand(m=1, k=1, n=1, per_channel=True,
+                                                                rounding=r), mem).c, 1, 1)[0, 0])
            for r in ("double", "single")}
     assert got == {"double": -3, "single": -2}
-
-
-def test_run_tile_unknown_rounding():
-    cfg = CONFIGS["small"]
-    with pytest.raises(ValueError, match="rounding must be 'double' or 'single', not 'up'"):
-        run_tile(cfg, GemmCommand(m=1, k=1, n=1), TileMemory.zeros(cfg), rounding="up")
+    for fixed, want in (("double", -3), ("single", -2)):  # a fixed tile ignores the command
+        cfg = _with_rounding(CONFIGS["small"], fixed)
+        for r in ("double", "single"):
+            cmd = GemmCommand(m=1, k=1, n=1, per_channel=True, rounding=r)
+            assert unpack_result(cfg, run_tile(cfg, cmd, mem).c, 1, 1)[0, 0] == want

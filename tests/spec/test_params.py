@@ -72,6 +72,8 @@ TILE_VALUE_ERRORS = [
     ({"name": ""}, "name must be a Python/Verilog identifier, not ''"),
     ({"name": "4x4"}, "name must be a Python/Verilog identifier, not '4x4'"),
     ({"name": "a b"}, "name must be a Python/Verilog identifier, not 'a b'"),
+    ({"rounding": "up"}, "rounding must be one of double, single, selectable, not 'up'"),
+    ({"rounding": None}, "rounding must be one of double, single, selectable, not None"),
 ]
 
 
@@ -185,6 +187,9 @@ CMD_ERRORS = [
     ({"qshift": -33}, ValueError, "qshift must be from -32 to 31, not -33"),
     ({"per_channel": 1}, TypeError, "per_channel must be a bool, not 1"),
     ({"per_channel": "yes"}, TypeError, "per_channel must be a bool, not 'yes'"),
+    ({"rounding": "selectable"}, ValueError,
+     "rounding must be one of double, single, not 'selectable'"),
+    ({"rounding": 1}, ValueError, "rounding must be one of double, single, not 1"),
 ]
 
 
@@ -213,6 +218,23 @@ def test_gemm_command_fits_and_macs():
         assert not dataclasses.replace(full, **{dim: 0}).fits(cfg)
         assert not dataclasses.replace(full, **{dim: getattr(full, dim) + 1}).fits(cfg)
         assert dataclasses.replace(full, **{dim: 1}).fits(cfg)
+
+
+def test_rounding_for_and_qmode():
+    """A selectable tile honours the command's rounding, a fixed tile its own; QMODE packs
+    PER_CHANNEL (bit 0) and SINGLE (bit 1)."""
+    single = GemmCommand(**CMD, rounding="single", per_channel=True)
+    double = GemmCommand(**CMD)
+    assert (single.qmode, double.qmode) == (3, 0)
+    assert GemmCommand(**CMD, rounding="single").qmode == 2
+    sel = TileConfig(rounding="selectable")
+    assert sel.selectable and not TileConfig().selectable
+    assert (sel.rounding_for(single), sel.rounding_for(double)) == ("single", "double")
+    for fixed in ("double", "single"):
+        cfg = TileConfig(rounding=fixed)
+        assert cfg.rounding_for(single) == cfg.rounding_for(double) == fixed
+    assert CONFIGS["default"].rounding == "selectable"
+    assert CONFIGS["small"].rounding == "double"
 
 
 # --- bad parameters never reach RTL -------------------------------------------------------

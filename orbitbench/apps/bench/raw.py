@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from orbitbench.driver.program import make_workload
+from orbitbench.driver.program import GemmProgram, make_workload
 from orbitbench.sim import LINT_WAIVERS, SIM_BUILD, find_verilator, locked, tile_design
 from orbitbench.spec.params import CONFIGS, TileConfig
 from orbitbench.spec.regmap import ADDR_WIDTH, Status
@@ -213,7 +213,8 @@ def _default_cpu() -> int | None:
 def measure_raw(cfg: TileConfig = CONFIGS["default"], seconds: float = 2.0, seed: int = 1, *,
                 gemm: tuple[int, int, int] | None = None, corrupt: str | None = None,
                 cpu: int | None = -1, opt_args: Sequence[str] = OPT_ARGS, pgo: bool = True,
-                build_dir: Path | None = None, max_repeats: int | None = None) -> dict:
+                build_dir: Path | None = None, max_repeats: int | None = None,
+                program: GemmProgram | None = None) -> dict:
     """Build (or reuse) the raw harness for ``cfg``, run it for ``seconds``, check the result.
 
     Parameters
@@ -237,6 +238,12 @@ def measure_raw(cfg: TileConfig = CONFIGS["default"], seconds: float = 2.0, seed
         optimisation, in ``sim_build/raw_<top>/``).
     max_repeats : int, optional
         Stop after this many repeats even if time is left.
+    program : GemmProgram, optional
+        Play this program instead of :func:`make_workload`'s (``gemm``, ``seed`` and
+        ``corrupt="operand"`` then do not apply), e.g. a whole inference
+        (:func:`orbitbench.driver.network.inference_bus_program`, with ``max_repeats=1``:
+        its loads are deltas from power-up). ``gemm``, ``gemm_cycles`` and the MAC rate are
+        then None (no single command), ``gemm_cycles_expected`` is the program's sum.
 
     Returns
     -------
@@ -250,7 +257,8 @@ def measure_raw(cfg: TileConfig = CONFIGS["default"], seconds: float = 2.0, seed
     """
     if corrupt not in (None, "operand", "result"):
         raise ValueError(f"corrupt must be None, 'operand' or 'result', not {corrupt!r}")
-    work = make_workload(cfg, gemm, seed, "operand" if corrupt == "operand" else None)
+    work = program if program is not None else make_workload(
+        cfg, gemm, seed, "operand" if corrupt == "operand" else None)
     results = sorted(work.result_reads)
     build = build_raw(cfg, opt_args=opt_args, pgo=pgo, build_dir=build_dir)
     if cpu == -1:
@@ -284,18 +292,21 @@ def measure_raw(cfg: TileConfig = CONFIGS["default"], seconds: float = 2.0, seed
                   else len(want_result))
     return {
         "config": cfg.name,
-        "gemm": [work.cmd.m, work.cmd.k, work.cmd.n],
+        "gemm": None if work.cmd is None else [work.cmd.m, work.cmd.k, work.cmd.n],
         "cycles": figures["cycles"],
         "seconds": figures["seconds"],
         "cycles_per_s": figures["cycles_per_s"],
         "cpu_seconds": figures["cpu_seconds"],
         "cycles_per_cpu_s": figures["cycles"] / max(figures["cpu_seconds"], 1e-9),
-        "gemm_cycles": int(reads[work.cycles_read]) if complete else None,  # CYCLES register
+        # CYCLES register
+        "gemm_cycles": (int(reads[work.cycles_read]) if complete and work.cycles_read is not None
+                        else None),
         "gemm_cycles_expected": work.gemm_cycles,  # the documented formula
         "repeats": figures["repeats"],
         "cycles_per_repeat": figures["cycles_per_repeat"],
         "gemms_per_s": figures["repeats"] / figures["seconds"],
-        "macs_per_s": work.macs * figures["repeats"] / figures["seconds"],
+        "macs_per_s": (work.macs * figures["repeats"] / figures["seconds"]
+                       if work.cmd is not None else None),
         "bit_exact": bool(result_ok and status_ok and figures["repeat_mismatches"] == 0),
         "result_words": len(want_result),
         "result_mismatches": mismatches,
