@@ -17,7 +17,7 @@ __all__ = ["Ctrl", "Controller"]
 
 
 class Ctrl(enum.Enum, shape=3):
-    """Controller states (see the README's FSM diagram)."""
+    """Controller states (the FSM diagram is in docs/tile.md)."""
 
     IDLE = 0
     CLEAR = 1

@@ -32,7 +32,7 @@ __all__ = [
 INT8_MIN, INT8_MAX = -128, 127
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 # Range of the requantization shift field: 6-bit two's complement. TFLite only produces
-# -31..+30; the two remaining codes (-32, +31) follow the same formulas (see README).
+# -31..+30; the two remaining codes (-32, +31) follow the same formulas (docs/numerics.md).
 SHIFT_MIN, SHIFT_MAX = -32, 31
 #: TFLite's two builds of MultiplyByQuantizedMultiplier: gemmlowp's double rounding (the
 #: default) and TFLITE_SINGLE_ROUNDING (see golden_models.quant).

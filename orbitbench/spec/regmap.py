@@ -94,7 +94,7 @@ class Reg(enum.IntEnum):
     THERM_EVENTS = 0x25  # RW  saturating: raises [15:0], shutdowns [23:16], faults [31:24]
     THERM_THROTTLED = 0x26  # RW  busy cycles with the datapath held (wrapping; write: clear)
     ACT_FEED = 0x27  # RO  cycles the array consumed an operand step (free-running, wrapping)
-    ACT_SRAM = 0x28  # RO  scratchpad word accesses (free-running, wrapping; see README)
+    ACT_SRAM = 0x28  # RO  scratchpad word accesses (free-running, wrapping; docs/thermal.md)
     # ABFT profiles only (read 0 otherwise; saturating; write: clear):
     ABFT_CORRECTED = 0x29  # RW  output blocks whose one located wrong element was corrected
     ABFT_DETECTED = 0x2A  # RW  uncorrectable checksum mismatches and requantizer mismatches

@@ -10,7 +10,7 @@ per CPU second of that loop (wall time beside it). The words it read back in the
 repeat are compared here with :func:`golden_models.tile.run_tile`, and every later repeat must read
 the same words: a benchmark whose DUT computes garbage is not a benchmark.
 
-``python -m bench.raw`` prints :func:`measure_raw`'s figures as JSON.
+``python -m orbitbench.apps.bench.raw`` prints :func:`measure_raw`'s figures as JSON.
 """
 
 from __future__ import annotations
@@ -332,7 +332,7 @@ def _parse_gemm(text: str) -> tuple[int, int, int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.raw", description=__doc__.split(
+    parser = argparse.ArgumentParser(prog="python -m orbitbench.apps.bench.raw", description=__doc__.split(
         "\n\n")[0])
     parser.add_argument("--config", default="default", choices=sorted(CONFIGS))
     parser.add_argument("--seconds", type=float, default=2.0)
