@@ -43,7 +43,6 @@ changed or moved.
 
 from __future__ import annotations
 
-import importlib.util
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -53,7 +52,7 @@ from orbitbench.spec.errors import InputFileError, UsageError
 from .engine import Ports
 from .targets import design_ports
 from .vcd_stimulus import read_vcd_stimulus
-from .workload import Preload, Workload, parse_event, read_words
+from .workload import Preload, Workload, import_function, parse_event, read_words
 
 __all__ = ["CampaignFileError", "load_campaign_file", "file_recipe", "file_workload",
            "file_settings", "read_stimulus", "split_values", "SCHEMA"]
@@ -332,21 +331,19 @@ def _function(recipe: Mapping, ref: str):
     if not module or not func:
         raise CampaignFileError(f"{where}: is 'file.py:function' or 'module:function', "
                                 f"not {ref!r}")
+    source: str | Path = module
     if module.endswith(".py"):
-        file = _path(recipe, "expected.function", module)
-        spec = importlib.util.spec_from_file_location(f"_obt_expected_{file.stem}", file)
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-    else:
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            raise CampaignFileError(f"{where}: no module {exc.name!r} (give a file, "
-                                    "'vectors.py:function', relative to the campaign "
-                                    "file)") from None
-    if not callable(getattr(mod, func, None)):
-        raise CampaignFileError(f"{where}: {module} has no function {func!r}")
-    return getattr(mod, func)
+        source = _path(recipe, "expected.function", module)
+    try:
+        return import_function(source, func)
+    except ModuleNotFoundError as exc:
+        if isinstance(source, Path):
+            raise
+        raise CampaignFileError(f"{where}: no module {exc.name!r} (give a file, "
+                                "'vectors.py:function', relative to the campaign "
+                                "file)") from None
+    except LookupError:
+        raise CampaignFileError(f"{where}: {module} has no function {func!r}") from None
 
 
 def file_workload(recipe: Mapping, build_root: Path) -> Workload:

@@ -17,8 +17,6 @@ Three kinds, the same the CLI offers:
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import inspect
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -31,7 +29,7 @@ from . import campaign_file
 from .campaign_file import file_workload
 from .engine import Ports
 from .tile_workload import tile_workload
-from .workload import Preload, Workload, parse_event, read_words
+from .workload import Preload, Workload, import_function, parse_event, read_words
 
 __all__ = ["from_recipe", "build_root_of", "check_recipe", "tile_recipe", "factory_recipe",
            "resolve_factory", "parse_event", "read_words", "FACTORY_ALIASES", "WorkloadError"]
@@ -117,25 +115,22 @@ def resolve_factory(ref: str):
     module, _, func = ref.partition(":")
     if not module or not func:
         raise WorkloadError(f"a workload factory is 'module:function', not {ref!r}")
+    source: str | Path = module
     if module.endswith(".py"):  # a file: FILE.py:function (stored with its absolute path)
-        file = Path(module)
-        if not file.is_file():
+        source = Path(module)
+        if not source.is_file():
             raise WorkloadError(f"workload {ref!r}: no file {module}")
-        spec = importlib.util.spec_from_file_location(f"_obt_workload_{file.stem}", file)
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        if not callable(getattr(mod, func, None)):
-            raise WorkloadError(f"workload {ref!r}: {module} has no function {func!r}")
-        return getattr(mod, func)
     try:
-        mod = importlib.import_module(module)
+        return import_function(source, func)
     except ModuleNotFoundError as exc:
+        if isinstance(source, Path):
+            raise
         raise WorkloadError(f"workload {ref!r}: no module {exc.name!r} (the module must be "
                             "importable: on PYTHONPATH, or a file in the current "
                             "directory; or give FILE.py:function)") from None
-    if not callable(getattr(mod, func, None)):
-        raise WorkloadError(f"workload {ref!r}: module {module!r} has no function {func!r}")
-    return getattr(mod, func)
+    except LookupError:
+        named = module if isinstance(source, Path) else f"module {module!r}"
+        raise WorkloadError(f"workload {ref!r}: {named} has no function {func!r}") from None
 
 
 def tile_recipe(config: str, gemm: Sequence[int], seed: int = 1) -> dict:

@@ -39,6 +39,8 @@ difference.
 from __future__ import annotations
 
 import hashlib
+import importlib
+import importlib.util
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -48,7 +50,8 @@ from orbitbench.spec.errors import InputFileError, ParameterError
 
 from .engine import Ports
 
-__all__ = ["WordSpec", "Event", "Preload", "Workload", "ALL_DATA", "parse_event", "read_words"]
+__all__ = ["WordSpec", "Event", "Preload", "Workload", "ALL_DATA", "parse_event", "read_words",
+           "import_function"]
 
 ALL_DATA = (1 << 64) - 1
 
@@ -184,3 +187,27 @@ def parse_event(text: str) -> Event:
     except ValueError:
         raise ParameterError(f"an event's MASK is a number (0xff), not {parts[2]!r}") from None
     return Event(parts[0], parts[1], mask)
+
+
+def import_function(source: str | Path, func: str):
+    """The function ``func`` of a module named ``source`` (importable) or of the Python file
+    ``source`` (a :class:`~pathlib.Path`, executed as a fresh module): how a workload factory
+    and a campaign file's expected-output function are found.
+
+    Raises
+    ------
+    ModuleNotFoundError
+        ``source`` is a module name that cannot be imported (``exc.name`` is the missing one).
+    LookupError
+        The module has no callable ``func``.
+    """
+    if isinstance(source, Path):
+        spec = importlib.util.spec_from_file_location(f"_obt_user_{source.stem}", source)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+    else:
+        mod = importlib.import_module(source)
+    found = getattr(mod, func, None)
+    if not callable(found):
+        raise LookupError(func)
+    return found
