@@ -74,6 +74,7 @@ def read_vcd_stimulus(path: Path, top: str, inputs: Mapping[str, int], clock: st
             raise VcdError(f"{path}: the {what} {need!r} is not in the waveform (found: "
                            f"{', '.join(sorted(names))})")
     value = dict.fromkeys(names, 0)
+    before = dict(value)  # the values at the end of the previous time step
     sampled: list[dict[str, int]] = []  # values before each rising clock edge
 
     def change(code: str, bits: str) -> None:
@@ -82,12 +83,18 @@ def read_vcd_stimulus(path: Path, top: str, inputs: Mapping[str, int], clock: st
             return
         v = int("".join("1" if b == "1" else "0" for b in bits), 2)
         if name == clock and v and not value[clock]:
-            sampled.append(dict(value))
+            # a simulator that dumps once per time step (Verilator) lists an input written
+            # at the edge's own time in the same step, maybe before the clock: the edge
+            # samples what the inputs were before the step
+            sampled.append({**before, clock: 0})
         value[name] = v
 
     for line in lines[start:]:
         line = line.strip()
-        if not line or line[0] in "#$":
+        if not line or line[0] == "$":
+            continue
+        if line[0] == "#":
+            before = dict(value)
             continue
         if line[0] in "bB":
             bits, _, code = line[1:].partition(" ")
@@ -102,6 +109,11 @@ def read_vcd_stimulus(path: Path, top: str, inputs: Mapping[str, int], clock: st
                        f"rising edge of {clock} with {reset} "
                        f"{'inactive' if first is None else 'active'}; the waveform must "
                        "start in reset and leave it")
+    again = next((i for i, s in enumerate(sampled[first:]) if s[reset] == active), None)
+    if again is not None:
+        raise VcdError(f"{path}: {reset} is active again at cycle {again} (a waveform of "
+                       "several tests? record one test); a stimulus has one reset, at the "
+                       "start")
     ports = sorted(names - {clock, reset})
     for p in ports:
         width = inputs[p]

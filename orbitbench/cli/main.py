@@ -6,6 +6,7 @@
 ``orbitbench campaign``  run (or resume) a single-event-upset fault campaign
 ``orbitbench targets``   list a design's fault targets (flip-flop and memory bits per module)
 ``orbitbench replay``    re-run one injection of a campaign, with an FST waveform
+``orbitbench record``    run your cocotb test once; record its inputs as the stimulus
 ``orbitbench merge``     merge shard databases of one campaign
 ``orbitbench report``    summarise campaign databases: table, JSON, HTML
 ``orbitbench thermal``   closed-loop orbital thermal scenarios on the RTL; checks, HTML report
@@ -31,13 +32,13 @@ from golden_models.thermal_loop import ThermalError
 from orbitbench.sim import ToolchainError
 from orbitbench.spec.errors import Terminated, UsageError
 
-from . import campaign, infer, scrub, thermal, tile
+from . import campaign, infer, record, scrub, thermal, tile
 
 __all__ = ["main", "COMMANDS"]
 
 #: The subcommand modules, in the order ``orbitbench --help`` lists them; each has
 #: ``add_commands(subparsers)``.
-COMMANDS = (tile, infer, campaign, thermal, scrub)
+COMMANDS = (tile, infer, campaign, record, thermal, scrub)
 
 # What a user can cause, printed as one line with exit status 2: the UsageError family, and
 # what the machine did (toolchain, engine, thermal model). Anything else is a bug in

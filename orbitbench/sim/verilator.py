@@ -174,8 +174,10 @@ def build(design: Design, *, waves: bool = False, quiet: bool = True,
 
 def run(model: SimModel, test_module: str, *, testcase: str | Sequence[str] | None = None,
         seed: int | None = None, extra_env: Mapping[str, str] | None = None,
-        log_file: Path | None = None, results_name: str | None = None) -> SimResult:
-    """Run the cocotb tests of ``test_module`` (a module name importable from ``REPO``).
+        log_file: Path | None = None, results_name: str | None = None,
+        python_path: Sequence[Path] = ()) -> SimResult:
+    """Run the cocotb tests of ``test_module`` (a module name importable from ``REPO``, or
+    from one of the directories in ``python_path``).
 
     Under pytest a failing test raises (cocotb's runner exits non-zero); elsewhere the
     counts come back in the result. Parameters reach the tests as ``ORBITBENCH_*`` env vars.
@@ -183,24 +185,30 @@ def run(model: SimModel, test_module: str, *, testcase: str | Sequence[str] | No
     from cocotb_tools.runner import get_results
 
     runner = _runner()
+    # cocotb's runner hands the simulator this process's sys.path as PYTHONPATH
+    saved_path = list(sys.path)
+    sys.path[:0] = [str(p) for p in python_path]
     env = {**DESIGN.env(json.dumps(dict(model.design.params))),
            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     env.update(extra_env or {})
     test_dir = model.build_dir / "runs"
     results_xml = test_dir / f"{results_name or test_module.rsplit('.', 1)[-1]}.xml"
-    runner.test(
-        test_module=test_module,
-        hdl_toplevel=model.design.top,
-        hdl_toplevel_lang="verilog",
-        build_dir=model.build_dir,
-        test_dir=test_dir,
-        testcase=testcase,
-        seed=seed,
-        extra_env=env,
-        waves=model.waves,
-        log_file=log_file,
-        results_xml=None if "PYTEST_CURRENT_TEST" in os.environ else str(results_xml),
-    )
+    try:
+        runner.test(
+            test_module=test_module,
+            hdl_toplevel=model.design.top,
+            hdl_toplevel_lang="verilog",
+            build_dir=model.build_dir,
+            test_dir=test_dir,
+            testcase=testcase,
+            seed=seed,
+            extra_env=env,
+            waves=model.waves,
+            log_file=log_file,
+            results_xml=None if "PYTEST_CURRENT_TEST" in os.environ else str(results_xml),
+        )
+    finally:
+        sys.path[:] = saved_path
     if "PYTEST_CURRENT_TEST" in os.environ:
         results_xml = test_dir / "results.xml"
         candidates = sorted(test_dir.glob("*.xml"), key=lambda p: p.stat().st_mtime)
