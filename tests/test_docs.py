@@ -61,7 +61,7 @@ SLOW: dict[tuple[str, ...], str] = {
                                   "bench-noc", "bench-infer", "area", "clean", "venv",
                                   "mutation-stuck")},
     **{("orbitbench", c): HELP for c in ("gemm", "campaign", "targets", "report", "merge",
-                                         "replay", "thermal", "infer")},
+                                         "replay", "thermal", "infer", "record")},
     ("orbitbench", "thermal", "--list"): RUN,
     ("python", "-m", "pytest"): HELP,
     ("python", "-m", "orbitbench.apps.bench.noc"): HELP,
