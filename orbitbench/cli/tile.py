@@ -81,15 +81,18 @@ def _gemm(args: argparse.Namespace) -> int:
 
 
 def _configs(args: argparse.Namespace) -> int:
-    columns = ["config", "top module", "array", "max M", "max K", "max N", "hardening",
-               "rounding"]
-    table = Table("tile configurations (make rtl)", columns, left=columns)
+    # the top module is obt_tile_<config> (TileConfig.top_name): a column of its own
+    # would not fit 80 columns beside the others
+    columns = ["config", "array", "max M,K,N", "hardening", "rounding"]
+    table = Table("tile configurations (make rtl writes rtl/obt_tile_<config>.v)", columns,
+                  left=columns)
     for name, cfg in CONFIGS.items():
-        table.add_row(name, cfg.top_name, f"{cfg.rows}x{cfg.cols}", cfg.max_m, cfg.max_k,
-                      cfg.max_n, cfg.hardening, cfg.rounding)
+        dims = {cfg.max_m, cfg.max_k, cfg.max_n}
+        table.add_row(name, f"{cfg.rows}x{cfg.cols}",
+                      str(cfg.max_m) if len(dims) == 1
+                      else f"{cfg.max_m},{cfg.max_k},{cfg.max_n}", cfg.hardening, cfg.rounding)
     console.print(table.rich())
     return 0
-
 
 
 def add_commands(sub) -> None:

@@ -1,10 +1,12 @@
 """orbitbench CLI: passes on odd sizes, fails loudly when the model or the DUT is broken."""
 
 import json
+import re
 
 import pytest
 
 from orbitbench.cli import main
+from orbitbench.spec.params import CONFIGS
 
 
 def test_gemm_odd_sizes_pass(tmp_path):
@@ -30,4 +32,6 @@ def test_gemm_rejects_out_of_range_dimension(capsys):
 def test_configs_lists_every_configuration(capsys):
     assert main(["configs"]) == 0
     out = capsys.readouterr().out
-    assert "obt_tile_small" in out and "obt_tile_default" in out
+    assert "rtl/obt_tile_<config>.v" in out and "…" not in out  # nothing cut off
+    for name, cfg in CONFIGS.items():
+        assert re.search(rf"│ {name} +│ {cfg.rows}x{cfg.cols} ", out), name

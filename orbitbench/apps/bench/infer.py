@@ -11,8 +11,8 @@ raw Verilator bound
     The same bus program, the whole inference at once
     (:func:`orbitbench.driver.network.inference_bus_program`: the jobs' operands from the tile
     model, since the C++ loop cannot run the host stages), played once by the native harness
-    of :mod:`orbitbench.apps.bench.raw` pinned to one core: seconds of that loop (single
-    thread: CPU = wall); its reads must be bit-exact.
+    of :mod:`orbitbench.apps.bench.raw` pinned to one core: CPU seconds of that loop, its
+    wall seconds beside them; its reads must be bit-exact.
 LiteRT
     ``ai-edge-litert``'s interpreter on the CPU, image by image: reference kernels
     (``BUILTIN_REF``, what the RTL is checked against) and the default optimised kernels;
@@ -79,7 +79,7 @@ def measure(model: str, config: str, images: int, rounds: int) -> dict:
         raw = measure_raw(cfg, seconds=0.0, program=bus, max_repeats=1)
         if not raw["bit_exact"]:
             raise RuntimeError("the raw harness read wrong words: not a benchmark")
-        runs["raw"].append({"cpu_s": raw["seconds"], "wall_s": raw["seconds"],
+        runs["raw"].append({"cpu_s": raw["cpu_seconds"], "wall_s": raw["seconds"],
                             "cycles": raw["cycles"]})
         for key, resolver in (("litert_ref", OpResolverType.BUILTIN_REF),
                               ("litert_opt", OpResolverType.AUTO)):
