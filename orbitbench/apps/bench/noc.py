@@ -140,7 +140,8 @@ def _notes(res: dict) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m orbitbench.apps.bench.noc", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m orbitbench.apps.bench.noc",
+                                     description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--configs", nargs="+", default=["mesh4x4", "mesh4x4_secded"])
     parser.add_argument("--length", type=int, default=4, help="payload flits per packet")

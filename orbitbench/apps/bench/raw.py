@@ -332,8 +332,8 @@ def _parse_gemm(text: str) -> tuple[int, int, int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m orbitbench.apps.bench.raw", description=__doc__.split(
-        "\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m orbitbench.apps.bench.raw",
+                                     description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", default="default", choices=sorted(CONFIGS))
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--seed", type=int, default=1)
