@@ -75,8 +75,16 @@ def test_cocotb_peer_outcomes_equal_the_engines(probe, cocotb_model):
 
 
 def test_cocotb_negative_control_late_injection_disagrees(probe, cocotb_model):
+    """The injections whose outcome depends on the cycle (the engine's own one-cycle-late run
+    tells which): a cocotb peer one cycle late must disagree with the engine there."""
     prep, plan, _, engine = probe
-    ids = list(range(120))
     late = replace(plan, cycle=np.minimum(plan.cycle + 1, prep.cycles - 1))
+    with Engine(prep.build, prep.config) as e:
+        e.golden()
+        engine_late = {r.id: r.outcome for r in e.run(
+            (i, int(late.cycle[i]), late.flips(i)) for i in range(len(late)))}
+    ids = [i for i in range(len(plan)) if engine_late[i] != engine[i]][:40]
+    assert ids, "no injection of the plan depends on its cycle: the control would be void"
     run = run_cocotb_peer(cocotb_model, prep, late, ids, 0.0)
     assert run.outcomes != {i: engine[i] for i in ids}
+    assert run.outcomes == {i: engine_late[i] for i in ids}
