@@ -21,7 +21,7 @@ from orbitbench.spec.params import INT8_MAX, INT8_MIN, GemmCommand
 from orbitbench.spec.regmap import TILE_ID, Reg
 
 from .multitile_tb import MultiTileTestbench
-from .tile_tb import Mismatch
+from .tile_tb import Mismatch, tile_signal
 
 
 def _rng(salt: int) -> np.random.Generator:
@@ -59,7 +59,8 @@ async def remote_registers(dut):
         assert await tb.read_reg(t, Reg.QMULT) == 0x1000 + t, f"tile {t} QMULT"
         assert await tb.read_reg(t, Reg.K) == 3 + t, f"tile {t} K"
         # The register itself, not just what the bus says.
-        assert getattr(dut, f"tile{t}").reg_k.value.to_unsigned() == 3 + t
+        reg_k = tile_signal(getattr(dut, f"tile{t}"), "regfile", "reg_k")
+        assert reg_k.value.to_unsigned() == 3 + t
     assert await tb.read_noc(NocReg.TILES) == cfg.tiles
     assert await tb.read_noc(NocReg.MESH) == cfg.noc.mesh_x | cfg.noc.mesh_y << 8
     assert await tb.read_noc(NocReg.CORRECTED) == 0
