@@ -20,7 +20,7 @@ help:
 	@echo "make rtl        regenerate rtl/ from hdl_gen (the only writer of rtl/)"
 	@echo "make check-rtl  fail if rtl/ differs from what the generators emit now"
 	@echo "make lint       Verilator --lint-only on every design in rtl/, the layers contract, ruff"
-	@echo "make regress    nightly tier: the pyuvm GEMM regression with SEEDS=$(SEEDS) seeds"
+	@echo "make regress    nightly tier: every regress-marked test, SEEDS=$(SEEDS) GEMM seeds"
 	@echo "make bench      performance figures (raw Verilator, cocotb/pyuvm, golden model)"
 	@echo "make area       flip-flops, memory bits, Yosys cells per configuration and profile"
 	@echo "make campaign   nightly fault campaign, every hardening profile: campaigns/nightly/"
@@ -61,7 +61,7 @@ lint: $(STAMP)
 		networks
 
 regress: $(STAMP)
-	ORBITBENCH_SEEDS=$(SEEDS) $(PY) -m pytest -m regress tests/testbenches
+	ORBITBENCH_SEEDS=$(SEEDS) $(PY) -m pytest -m regress
 
 bench: $(STAMP)
 	$(PY) -m orbitbench.apps.bench.run

@@ -66,6 +66,7 @@ SLOW: dict[tuple[str, ...], str] = {
     ("python", "-m", "pytest"): HELP,
     ("python", "-m", "orbitbench.apps.bench.noc"): HELP,
     ("python", "-m", "orbitbench.apps.bench.campaign"): HELP,
+    ("python", "-m", "orbitbench.apps.bench.run"): HELP,
     ("python", "-m", "orbitbench.apps.area"): HELP,
 }
 TIMEOUT = 600

@@ -220,8 +220,12 @@ def test_gate_decision():
         hard, none, 0.02, _fake(0.0, 0.001, 0.004), abft_threshold=0.001)[0]
 
 
+@pytest.mark.regress
 def test_gate_fails_when_tightened_and_passes_as_checked_in(tmp_path):
-    """make gate as CI runs it; tightened below the measured bound it must fail."""
+    """make gate as CI runs it; tightened below the measured bound it must fail.
+
+    Nightly tier: CI runs ``make gate`` itself (2.5 CPU-minutes), and the verdict's negative
+    controls run in the CI tier on fake summaries (``test_gate_decision`` above)."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     cmd = [sys.executable, "-m", "orbitbench.apps.gate", "--out", str(tmp_path)]
     ok = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True)

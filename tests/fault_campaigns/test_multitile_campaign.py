@@ -48,10 +48,12 @@ def _check_outcomes(summaries):
     json.dumps(summaries)  # what noc_nightly writes
 
 
+@pytest.mark.regress
 def test_unprotected_top_reports_outcomes_and_shows_sdc(tmp_path):
-    """CI: the campaign engine on the multi-tile top (one engine build). Unprotected links
-    must show SDC: the negative control for the zero-SDC claims (those run in CI on the mesh
-    alone, tests/fault_campaigns/test_noc_campaign.py, and below under regress on the top)."""
+    """The campaign engine on the multi-tile top (one engine build, over a CPU-minute, so
+    nightly). Unprotected links must show SDC: the negative control for the zero-SDC claims
+    (those run in CI on the mesh alone, tests/fault_campaigns/test_noc_campaign.py, and below
+    on the top)."""
     summaries = _link_campaigns(tmp_path, (("none", "mt2x2"),))
     _check_outcomes(summaries)
     none = summaries["none"]["overall"]["outcomes"]

@@ -249,11 +249,11 @@ def test_trap_campaign_with_a_killed_worker_and_a_second_copy_started_at_once(cl
     assert _leftovers(tmp_path, db) == []
 
 
-def test_concurrent_starts_on_one_new_database_never_crash(tmp_path):
-    """Twenty times: two copies of one command on a new database at the same moment."""
+def _concurrent_starts(tmp_path, rounds):
+    """``rounds`` times: two copies of one command on a new database at the same moment."""
     args = (*recipe_args(traps=False), "--count", "60", "--seed", "2", "--workers", "1")
     reference = None
-    for k in range(20):
+    for k in range(rounds):
         db = tmp_path / f"c{k}.db"
         cmd = _cli("campaign", *args, "--db", str(db))
         procs = [subprocess.Popen(cmd, cwd=tmp_path, env=ENV, stdout=subprocess.PIPE,
@@ -269,6 +269,16 @@ def test_concurrent_starts_on_one_new_database_never_crash(tmp_path):
         reference = reference or rows
         assert rows == reference
         assert _leftovers(tmp_path, db) == []
+
+
+def test_concurrent_starts_on_one_new_database_never_crash(tmp_path):
+    _concurrent_starts(tmp_path, 5)
+
+
+@pytest.mark.regress
+def test_concurrent_starts_twenty_times(tmp_path):
+    """Nightly: the race at twenty starts (each pair costs about 1.5 CPU-seconds)."""
+    _concurrent_starts(tmp_path, 20)
 
 
 def test_ctrl_c_says_how_to_resume_and_sigterm_stops_the_engines(tmp_path):

@@ -1,6 +1,7 @@
 """Runs the tile's cocotb/pyuvm testbenches under Verilator, one build per configuration.
 
-CI tier: one fixed seed (``ORBITBENCH_SEED``, default below) so a gate is deterministic.
+CI tier: one fixed seed (``ORBITBENCH_SEED``, default below) so a gate is deterministic,
+every configuration but :data:`NIGHTLY_ONLY`.
 Nightly tier (``make regress``): ``ORBITBENCH_SEEDS`` fresh seeds per configuration, each in
 the test id; a failure prints the command that reproduces it.
 """
@@ -16,7 +17,15 @@ from orbitbench.spec.params import CONFIGS
 SEED = knobs.SEED.get_int() or 20261124
 
 
-@pytest.fixture(scope="session", params=sorted(CONFIGS), ids=lambda name: name)
+#: Configurations whose testbenches run only in the nightly tier: each costs a Verilator
+#: build of over a CPU-minute, and what it combines runs in CI alone and together (ECC in
+#: ``small_ecc``, TMR in ``small_tmr``, both with ABFT in ``small_ecc_tmr_abft``).
+NIGHTLY_ONLY = ("small_ecc_tmr",)
+
+
+@pytest.fixture(scope="session", ids=lambda name: name, params=[
+    pytest.param(name, marks=pytest.mark.regress) if name in NIGHTLY_ONLY else name
+    for name in sorted(CONFIGS)])
 def tile_model(request):
     """The verilated tile for one configuration, built once per test session."""
     return sim.build(sim.tile_design(CONFIGS[request.param]))
