@@ -20,6 +20,8 @@ Every table but ``[design]`` is optional::
     preload = {"mem" = "words.hex"}
     [observe]
     ports = ["digest"]                   # outputs of any width (default ["out_data"])
+    signals = ["H0_reg", "u_core.state"] # internal registers, by hierarchical name (as
+                                         # `orbitbench targets` lists them); after the ports
     valid = "digest_valid"               # compared when high (omitted: every cycle)
     on = "rise"                          # "high" (default) or "rise": when valid rises
     done = "digest_valid"                # ends the job (omitted: the end of the stimulus)
@@ -43,6 +45,7 @@ changed or moved.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -50,7 +53,7 @@ from pathlib import Path
 from orbitbench.spec.errors import InputFileError, UsageError
 
 from .engine import Ports
-from .targets import design_ports
+from .targets import design_ports, enumerate_state
 from .vcd_stimulus import read_vcd_stimulus
 from .workload import Preload, Workload, import_function, parse_event, read_words
 
@@ -69,8 +72,8 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "clock": {"name": str},
     "reset": {"name": str, "active": str, "sync": bool, "cycles": int},
     "stimulus": {"file": str, "vcd": str, "cycles": int, "preload": dict},
-    "observe": {"ports": list, "valid": str, "on": str, "done": str, "max_cycles": int,
-                "elem_bits": int, "signed": bool},
+    "observe": {"ports": list, "signals": list, "valid": str, "on": str, "done": str,
+                "max_cycles": int, "elem_bits": int, "signed": bool},
     "expected": {"values": list, "file": str, "function": str},
     "targets": {"include": list, "exclude": list, "register_arrays": list, "events": list},
     "campaign": {"count": int, "seed": int, "model": str, "db": str, "build_dir": str,
@@ -346,6 +349,32 @@ def _function(recipe: Mapping, ref: str):
         raise CampaignFileError(f"{where}: {module} has no function {func!r}") from None
 
 
+def _signals(recipe: Mapping, names, sources, top: str, args, build_root: Path) -> list:
+    """The state variables ``observe.signals`` names (registers of the design, by their
+    hierarchical names), checked against Verilator's netlist before anything is compiled."""
+    if not names:
+        return []
+    where = f"{recipe.get('path', 'campaign file')}: observe.signals"
+    state = {v.path: v for v in enumerate_state(sources, top, Path(build_root) / "targets",
+                                                args)}
+    out = []
+    for name in names:
+        if not isinstance(name, str):
+            raise CampaignFileError(f"{where}: items are hierarchical names, not {name!r}")
+        v = state.get(name)
+        if v is None:
+            near = difflib.get_close_matches(name, state, n=3, cutoff=0.5)
+            hint = (f"did you mean {', '.join(near)}?" if near else
+                    f"e.g. {', '.join(list(state)[:3])}")
+            raise CampaignFileError(f"{where}: design {top!r} has no register {name!r} "
+                                    f"({hint} `orbitbench targets --list` lists them)")
+        if v.memory:
+            raise CampaignFileError(f"{where}: {name!r} is a memory ({v.depth} words); "
+                                    "observe a register")
+        out.append(v)
+    return out
+
+
 def file_workload(recipe: Mapping, build_root: Path) -> Workload:
     """The workload a campaign-file recipe describes; its ports, stimulus and expected
     values are checked against the design's port list (Verilator's netlist, cached in
@@ -386,7 +415,7 @@ def file_workload(recipe: Mapping, build_root: Path) -> Workload:
                   rst=data.get("reset", {}).get("name", "rst"),
                   done=obs.get("done", None if stimulus else "done"),
                   out_valid=obs.get("valid"),
-                  out_data=tuple(obs.get("ports", ["out_data"])),
+                  out_data=tuple(obs.get("ports", [] if "signals" in obs else ["out_data"])),
                   rst_active_low=data.get("reset", {}).get("active", "high") == "low",
                   inputs=tuple(sorted({name for _, name, _ in stimulus})),
                   valid_on_rise=obs.get("on", "high") == "rise")
@@ -399,7 +428,11 @@ def file_workload(recipe: Mapping, build_root: Path) -> Workload:
     if ports.done is None and cycles < 1:
         _fail(where, "observe.done", "missing: without a stimulus file the job ends when "
                                      "a done port rises; name it")
-    widths = [have[n].width for n in ports.observed]
+    signals = _signals(recipe, obs.get("signals", ()), sources, top, args, build_root)
+    if not ports.observed and not signals:
+        _fail(where, "observe", "observes nothing: name output ports (observe.ports) or "
+                                "internal registers (observe.signals)")
+    widths = [have[n].width for n in ports.observed] + [v.width for v in signals]
     exp_table = data.get("expected", {})
     expected = None
     if "values" in exp_table:
@@ -433,4 +466,5 @@ def file_workload(recipe: Mapping, build_root: Path) -> Workload:
         stimulus=tuple(sorted(stimulus, key=lambda x: (x[0], x[1]))), stimulus_cycles=cycles,
         register_arrays=tuple(targets.get("register_arrays", ())),
         max_cycles=obs.get("max_cycles", 1_000_000),
+        observe_signals=tuple(v.path for v in signals),
         params={"campaign_file": where})

@@ -96,6 +96,34 @@ def test_negative_control_an_observation_point_removed_turns_sdc_into_masked():
     assert outcome(_sha(unobserved)) == "masked"
 
 
+def test_an_internal_register_as_the_only_observation_point():
+    """Observing H0_reg (no port): the golden words are its value when digest_valid rises
+    (the first digest word of each block), checked bit-exactly; an upset of H0_reg that no
+    observed port shows (only `ready` observed: masked) is SDC once H0_reg is observed."""
+    def outcome(work):
+        prep = prepare(work)
+        h0 = next(i for i, v in enumerate(prep.targets.vars) if v.path == "H0_reg")
+        with Engine(prep.build, prep.config) as engine:
+            engine.golden()
+            (res,) = engine.run([(1, 100, [(h0, 0, 3)])])  # during the second block
+        return prep.golden, res.outcome
+
+    head = _sha_text().split("[expected]")[0]
+    signal = head.replace('ports = ["digest"]', 'signals = ["H0_reg"]')
+    work = _sha(signal + '[expected]\nvalues = ["0x85E655D6", "0x248D6A61"]\n')
+    assert work.observe_signals == ("H0_reg",) and work.ports.observed == ()
+    assert outcome(work) == ((0x85E655D6, 0x248D6A61), "sdc")
+    # negative controls: a wrong expected H0 is refused; observing only `ready`, masked
+    with pytest.raises(GoldenMismatch, match=r"word 1: got 0x248d6a61, expected 0x348d6a61"):
+        prepare(_sha(signal + '[expected]\nvalues = ["0x85E655D6", "0x348D6A61"]\n'))
+    assert outcome(_sha(head.replace('ports = ["digest"]', 'ports = ["ready"]')))[1] == \
+        "masked"
+    # with the port: the register's words follow the digest's
+    both = _sha(head.replace('ports = ["digest"]', 'ports = ["digest"]\nsignals = ["H0_reg"]'))
+    golden = prepare(both).golden
+    assert len(golden) == 2 * 5 and golden[4] == 0x85E655D6 and golden[9] == 0x248D6A61
+
+
 # (case, replacements in the sha256 campaign file, message regex): no design analysis needed
 KEYS = [
     ("unknown table", {"[observe]": "[observer]"},
@@ -131,6 +159,15 @@ DESIGN = [
     ("observation port missing", {'"digest"]': '"digest2"]'}, None,
      r"sha.toml: observe.ports: design 'sha256_core' has no port 'digest2' \(its ports: "
      r"block, clk, digest, digest_valid, init, mode, next, ready, reset_n\)"),
+    ("observation signal missing", {'ports = ["digest"]': 'signals = ["H0_rg"]'}, None,
+     r"sha.toml: observe.signals: design 'sha256_core' has no register 'H0_rg' \(did you "
+     r"mean H0_reg, .*\? `orbitbench targets --list` lists them\)"),
+    ("observation signal a memory", {'ports = ["digest"]': 'signals = ["w_mem_inst.w_mem"]'},
+     None, r"sha.toml: observe.signals: 'w_mem_inst.w_mem' is a memory \(16 words\); "
+     r"observe a register"),
+    ("nothing observed", {'ports = ["digest"]': 'ports = []'}, None,
+     r"sha.toml: observe: observes nothing: name output ports \(observe.ports\) or internal "
+     r"registers \(observe.signals\)"),
     ("reset port missing", {'name = "reset_n"': 'name = "rst_n"'}, None,
      r"sha.toml: reset.name: design 'sha256_core' has no port 'rst_n' .*"),
     ("trace drives no such input", {}, "reset init=0\n0 start=1\n",
