@@ -85,8 +85,9 @@ def _fail(path: str, key: str, what: str):
     raise CampaignFileError(f"{path}: {key}: {what}")
 
 
-def load_campaign_file(path: str | Path) -> dict:
-    """Parse and check ``path``; its recipe (see the module docstring).
+def load_campaign_file(path: str | Path, *, stimulus: bool = True) -> dict:
+    """Parse and check ``path``; its recipe (see the module docstring). ``stimulus=False``:
+    the ``[stimulus]`` file or waveform need not exist yet (``orbitbench record`` writes it).
 
     Raises
     ------
@@ -102,7 +103,7 @@ def load_campaign_file(path: str | Path) -> dict:
         raise InputFileError(f"cannot read the campaign file {path}: "
                              f"{(exc.strerror or str(exc)).lower()}") from None
     recipe = file_recipe(text, path.parent, str(path))
-    check(recipe)
+    check(recipe, stimulus=stimulus)
     return recipe
 
 
@@ -238,13 +239,13 @@ def _verilator_args(recipe: Mapping, design: Mapping) -> list[str]:
     return args + [str(a) for a in design.get("args", ())]
 
 
-def check(recipe: Mapping) -> None:
+def check(recipe: Mapping, *, stimulus: bool = True) -> None:
     """Check the file's keys and that its files exist, without running anything."""
     data = _parse(recipe)
     _sources(recipe, data["design"].get("sources", ()))
     if "core" in data["design"]:
         _path(recipe, "design.core", data["design"]["core"])
-    for key in ("file", "vcd"):
+    for key in ("file", "vcd") if stimulus else ():
         if key in data.get("stimulus", {}):
             _path(recipe, f"stimulus.{key}", data["stimulus"][key])
     if "file" in data.get("expected", {}):
@@ -375,10 +376,12 @@ def _signals(recipe: Mapping, names, sources, top: str, args, build_root: Path) 
     return out
 
 
-def file_workload(recipe: Mapping, build_root: Path) -> Workload:
+def file_workload(recipe: Mapping, build_root: Path, *, stimulus: bool = True) -> Workload:
     """The workload a campaign-file recipe describes; its ports, stimulus and expected
     values are checked against the design's port list (Verilator's netlist, cached in
-    ``build_root``) before anything is compiled.
+    ``build_root``) before anything is compiled. ``stimulus=False``: without the
+    ``[stimulus]`` file or waveform (what ``orbitbench record`` is about to write), and
+    without the expected values (they are checked against what it records).
 
     Raises
     ------
@@ -386,6 +389,7 @@ def file_workload(recipe: Mapping, build_root: Path) -> Workload:
         What does not fit the design.
     """
     data = _parse(recipe)
+    recording = not stimulus  # (the name is the stimulus's entries below)
     where = recipe.get("path", "campaign file")
     design = data["design"]
     sources = _sources(recipe, design.get("sources", ()))
@@ -399,6 +403,9 @@ def file_workload(recipe: Mapping, build_root: Path) -> Workload:
     have = {p.name: p for p in design_ports(sources, top, Path(build_root) / "targets", args)}
     inputs = {n: p.width for n, p in have.items() if p.direction == "input"}
     stim_table, obs = data.get("stimulus", {}), data.get("observe", {})
+    if recording:
+        stim_table = {k: v for k, v in stim_table.items() if k not in ("file", "vcd", "cycles")}
+        data = {k: v for k, v in data.items() if k != "expected"}
     stimulus: list[tuple[int, str, int]] = []
     cycles = 0
     if "file" in stim_table:
@@ -413,7 +420,7 @@ def file_workload(recipe: Mapping, build_root: Path) -> Workload:
     cycles = stim_table.get("cycles", cycles)
     ports = Ports(clk=data.get("clock", {}).get("name", "clk"),
                   rst=data.get("reset", {}).get("name", "rst"),
-                  done=obs.get("done", None if stimulus else "done"),
+                  done=obs.get("done", None if stimulus or recording else "done"),
                   out_valid=obs.get("valid"),
                   out_data=tuple(obs.get("ports", [] if "signals" in obs else ["out_data"])),
                   rst_active_low=data.get("reset", {}).get("active", "high") == "low",
@@ -425,6 +432,8 @@ def file_workload(recipe: Mapping, build_root: Path) -> Workload:
         if name is not None and name not in have:
             _fail(where, key, f"design {top!r} has no port {name!r} (its ports: "
                               f"{', '.join(sorted(have))})")
+    if recording and ports.done is None:
+        cycles = max(cycles, 1)  # the recording gives the length
     if ports.done is None and cycles < 1:
         _fail(where, "observe.done", "missing: without a stimulus file the job ends when "
                                      "a done port rises; name it")

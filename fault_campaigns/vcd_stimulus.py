@@ -4,7 +4,8 @@ Any simulator's VCD works, for example one dumped by the team's own cocotb testb
 Verilator or Icarus run with waves). The inputs are sampled at every rising edge of the
 clock, with the value each had before the edge (a change at the edge's own time, like a
 cocotb write after ``await RisingEdge(clk)``, is seen by the next edge). The first edge at
-which the reset is inactive ends cycle 0; the values sampled during reset are the
+which the reset is inactive after it was active ends cycle 0 (edges before the reset is
+first asserted are left out); the values sampled during reset are the
 stimulus's ``reset`` values. The result is the same list of ``(cycle, port, value)`` changes
 a stimulus file gives (:func:`fault_campaigns.campaign_file.read_stimulus`); ``x`` and ``z``
 bits read as 0.
@@ -103,12 +104,15 @@ def read_vcd_stimulus(path: Path, top: str, inputs: Mapping[str, int], clock: st
             change(line[1:].strip(), line[0])
         # real values (r...) and strengths are not inputs of a synthesizable top: ignored
     active = 0 if reset_active_low else 1
-    first = next((i for i, s in enumerate(sampled) if s[reset] != active), None)
-    if first is None or first == 0:
-        raise VcdError(f"{path}: {'no' if first is None else 'no reset before the'} "
-                       f"rising edge of {clock} with {reset} "
-                       f"{'inactive' if first is None else 'active'}; the waveform must "
-                       "start in reset and leave it")
+    # edges before the reset is first asserted (a test that starts with it inactive, then
+    # pulses it) are before the design's known state: not part of the stimulus
+    on = next((i for i, s in enumerate(sampled) if s[reset] == active), None)
+    first = None if on is None else next(
+        (i for i in range(on, len(sampled)) if sampled[i][reset] != active), None)
+    if first is None:
+        raise VcdError(f"{path}: no rising edge of {clock} with {reset} "
+                       f"{'active' if on is None else 'inactive after it was active'}; the "
+                       "waveform must hold the design in reset, then leave it")
     again = next((i for i, s in enumerate(sampled[first:]) if s[reset] == active), None)
     if again is not None:
         raise VcdError(f"{path}: {reset} is active again at cycle {again} (a waveform of "

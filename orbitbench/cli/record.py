@@ -55,7 +55,7 @@ def _update(path: Path, stim: str) -> None:
 
 
 def _record(args) -> int:
-    recipe = load_campaign_file(args.campaign_file)
+    recipe = load_campaign_file(args.campaign_file, stimulus=False)
     base = Path(recipe["dir"])
     name = Path(args.test).stem + (f"_{args.testcase}" if args.testcase else "")
     out = (args.out or base / f"recorded_{name}.stim").resolve()

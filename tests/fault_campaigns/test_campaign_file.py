@@ -30,6 +30,10 @@ from orbitbench.spec.errors import UsageError
 REPO = Path(__file__).resolve().parents[2]
 SHA = REPO / "examples" / "sha256"
 AES = REPO / "examples" / "aes"
+AXIS = REPO / "examples" / "axis_fifo"
+#: the first lines of the upstream licences: secworks' BSD 2-clause, alexforencich's MIT
+LICENCES = ("Redistribution and use in source and binary forms",
+            "Permission is hereby granted, free of charge")
 
 
 def _sha_text(**replace: str) -> str:
@@ -50,12 +54,12 @@ def _rows(db: Path) -> list[tuple]:
                             "FROM results ORDER BY id").fetchall()
 
 
-@pytest.mark.parametrize("example", [SHA, AES], ids=["sha256", "aes"])
+@pytest.mark.parametrize("example", [SHA, AES, AXIS], ids=["sha256", "aes", "axis_fifo"])
 def test_example_is_short_has_no_wrapper_and_runs(example, tmp_path, capsys):
     text = (example / "campaign.toml").read_text()
     assert len(text.splitlines()) < 20
     upstream = {p.name for p in example.glob("*.v")}
-    assert all("Redistribution and use in source and binary forms" in p.read_text()
+    assert all(any(lic in p.read_text() for lic in LICENCES)
                for p in example.glob("*.v")), upstream  # every Verilog file is upstream's
     db = tmp_path / "c.db"
     assert main(["campaign", str(example / "campaign.toml"), "--count", "60", "--workers",
@@ -280,8 +284,11 @@ def test_negative_control_a_vcd_that_does_not_fit_is_refused(tmp_path):
               r".*bad.vcd: the reset 'reset_n' is not in the waveform \(found: clk, init\)"),
              (good.replace("b1 #", "b10 #"), r".*bad.vcd: init: 0x2 does not fit its 1 bits"),
              (good.replace('\n1"', ""),  # reset_n never released
-              r".*bad.vcd: no rising edge of clk with reset_n inactive; the waveform must "
-              r"start in reset and leave it")]
+              r".*bad.vcd: no rising edge of clk with reset_n inactive after it was active; "
+              r"the waveform must hold the design in reset, then leave it"),
+             (good.replace('0"', '1"', 1),  # reset_n never asserted
+              r".*bad.vcd: no rising edge of clk with reset_n active; the waveform must hold "
+              r"the design in reset, then leave it")]
     for vcd, message in cases:
         (tmp_path / "bad.vcd").write_text(vcd)
         with pytest.raises(UsageError) as err:
