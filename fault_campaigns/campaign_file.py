@@ -16,6 +16,7 @@ Every table but ``[design]`` is optional::
     [stimulus]                           # omitted: the design runs by itself from reset
     file = "fips_abc.stim"               # CYCLE PORT=VALUE ... per line (see read_stimulus)
     vcd = "golden.vcd"                   # or: the inputs of a recorded golden simulation
+    fst = "golden.fst"                   # or: the same as FST (read through GTKWave's fst2vcd)
     cycles = 80                          # length (default: last stimulus cycle + 1)
     preload = {"mem" = "words.hex"}
     [observe]
@@ -54,7 +55,7 @@ from orbitbench.spec.errors import InputFileError, UsageError
 
 from .engine import Ports
 from .targets import design_ports, enumerate_state
-from .vcd_stimulus import read_vcd_stimulus
+from .vcd_stimulus import read_fst_stimulus, read_vcd_stimulus
 from .workload import Preload, Workload, import_function, parse_event, read_words
 
 __all__ = ["CampaignFileError", "load_campaign_file", "file_recipe", "file_workload",
@@ -71,7 +72,7 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
                "defines": dict, "parameters": dict, "args": list, "dut": str},
     "clock": {"name": str},
     "reset": {"name": str, "active": str, "sync": bool, "cycles": int},
-    "stimulus": {"file": str, "vcd": str, "cycles": int, "preload": dict},
+    "stimulus": {"file": str, "vcd": str, "fst": str, "cycles": int, "preload": dict},
     "observe": {"ports": list, "signals": list, "valid": str, "on": str, "done": str,
                 "max_cycles": int, "elem_bits": int, "signed": bool},
     "expected": {"values": list, "file": str, "function": str},
@@ -150,8 +151,8 @@ def _parse(recipe: Mapping) -> dict:
         _fail(where, "reset.active", f"must be 'high' or 'low', not {active!r}")
     if data.get("reset", {}).get("cycles", 2) < 1:
         _fail(where, "reset.cycles", "must be at least 1")
-    if {"file", "vcd"} <= set(data.get("stimulus", {})):
-        _fail(where, "stimulus", "give one of file, vcd")
+    if len({"file", "vcd", "fst"} & set(data.get("stimulus", {}))) > 1:
+        _fail(where, "stimulus", "give one of file, vcd, fst")
     obs = data.get("observe", {})
     if obs.get("on", "high") not in ("high", "rise"):
         _fail(where, "observe.on", f"must be 'high' or 'rise', not {obs['on']!r}")
@@ -245,7 +246,7 @@ def check(recipe: Mapping, *, stimulus: bool = True) -> None:
     _sources(recipe, data["design"].get("sources", ()))
     if "core" in data["design"]:
         _path(recipe, "design.core", data["design"]["core"])
-    for key in ("file", "vcd") if stimulus else ():
+    for key in ("file", "vcd", "fst") if stimulus else ():
         if key in data.get("stimulus", {}):
             _path(recipe, f"stimulus.{key}", data["stimulus"][key])
     if "file" in data.get("expected", {}):
@@ -404,17 +405,20 @@ def file_workload(recipe: Mapping, build_root: Path, *, stimulus: bool = True) -
     inputs = {n: p.width for n, p in have.items() if p.direction == "input"}
     stim_table, obs = data.get("stimulus", {}), data.get("observe", {})
     if recording:
-        stim_table = {k: v for k, v in stim_table.items() if k not in ("file", "vcd", "cycles")}
+        stim_table = {k: v for k, v in stim_table.items()
+                      if k not in ("file", "vcd", "fst", "cycles")}
         data = {k: v for k, v in data.items() if k != "expected"}
     stimulus: list[tuple[int, str, int]] = []
     cycles = 0
     if "file" in stim_table:
         stimulus, cycles = read_stimulus(_path(recipe, "stimulus.file", stim_table["file"]),
                                          inputs)
-    elif "vcd" in stim_table:
+    elif "vcd" in stim_table or "fst" in stim_table:
         reset = data.get("reset", {})
-        stimulus, cycles = read_vcd_stimulus(
-            _path(recipe, "stimulus.vcd", stim_table["vcd"]), top, inputs,
+        key = "vcd" if "vcd" in stim_table else "fst"
+        read = read_vcd_stimulus if key == "vcd" else read_fst_stimulus
+        stimulus, cycles = read(
+            _path(recipe, f"stimulus.{key}", stim_table[key]), top, inputs,
             data.get("clock", {}).get("name", "clk"), reset.get("name", "rst"),
             reset.get("active", "high") == "low")
     cycles = stim_table.get("cycles", cycles)

@@ -13,12 +13,18 @@ bits read as 0.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from orbitbench.spec.errors import UsageError
 
-__all__ = ["VcdError", "read_vcd_stimulus"]
+__all__ = ["VcdError", "read_vcd_stimulus", "read_fst_stimulus", "FST2VCD"]
+
+#: GTKWave's FST-to-VCD converter (Debian/Ubuntu package ``gtkwave``)
+FST2VCD = "fst2vcd"
 
 
 class VcdError(UsageError, ValueError):
@@ -132,3 +138,33 @@ def read_vcd_stimulus(path: Path, top: str, inputs: Mapping[str, int], clock: st
                 out.append((cycle, p, s[p]))
                 last[p] = s[p]
     return out, len(sampled) - first
+
+
+def read_fst_stimulus(path: Path, top: str, inputs: Mapping[str, int], clock: str, reset: str,
+                      reset_active_low: bool) -> tuple[list[tuple[int, str, int]], int]:
+    """:func:`read_vcd_stimulus` of an FST waveform, converted by GTKWave's ``fst2vcd``
+    (the reference FST reader; the VCD is temporary).
+
+    Raises
+    ------
+    VcdError
+        ``fst2vcd`` is not installed or cannot read the file, or the waveform does not fit.
+    """
+    tool = shutil.which(FST2VCD)
+    if tool is None:
+        raise VcdError(f"{path}: reading an FST waveform needs {FST2VCD} (GTKWave: apt-get "
+                       f"install gtkwave) on PATH; or convert it (fst2vcd IN.fst -o OUT.vcd) "
+                       "and give stimulus.vcd")
+    if not Path(path).is_file():
+        raise VcdError(f"cannot read the waveform {path}: no such file")
+    with tempfile.TemporaryDirectory(prefix="obt-fst-") as tmp:
+        vcd = Path(tmp) / (Path(path).stem + ".vcd")
+        done = subprocess.run([tool, str(path), "-o", str(vcd)], capture_output=True,
+                              text=True, check=False)
+        if done.returncode != 0 or not vcd.is_file() or vcd.stat().st_size == 0:
+            why = " ".join((done.stderr or done.stdout or "no output").split())[:200]
+            raise VcdError(f"{path}: {FST2VCD} cannot read it as FST: {why}")
+        try:
+            return read_vcd_stimulus(vcd, top, inputs, clock, reset, reset_active_low)
+        except VcdError as exc:  # name the user's file, not the temporary one
+            raise VcdError(str(exc).replace(str(vcd), str(path))) from None

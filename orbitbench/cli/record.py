@@ -38,7 +38,8 @@ def add_commands(sub) -> None:
 
 
 def _update(path: Path, stim: str) -> None:
-    """Set ``[stimulus] file`` (replacing ``file``/``vcd``) in the campaign file's text."""
+    """Set ``[stimulus] file`` (replacing ``file``/``vcd``/``fst``) in the campaign file's
+    text."""
     text = path.read_text()
     line = f'file = "{stim}"'
     lines = text.splitlines()
@@ -49,7 +50,7 @@ def _update(path: Path, stim: str) -> None:
         end = next((i for i in range(start + 1, len(lines))
                     if re.match(r"\s*\[", lines[i])), len(lines))
         body = [ln for ln in lines[start + 1:end]
-                if not re.match(r"\s*(file|vcd|cycles)\s*=", ln)]
+                if not re.match(r"\s*(file|vcd|fst|cycles)\s*=", ln)]
         lines[start + 1:end] = [line, *body]
     path.write_text("\n".join(lines) + "\n")
 

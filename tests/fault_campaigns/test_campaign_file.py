@@ -7,11 +7,13 @@ SDC into masked)."""
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from fault_campaigns import vcd_stimulus
 from fault_campaigns.campaign import CampaignSpec, run_campaign
 from fault_campaigns.campaign_file import (
     CampaignFileError,
@@ -23,6 +25,7 @@ from fault_campaigns.campaign_file import (
 from fault_campaigns.engine import Engine
 from fault_campaigns.prepare import GoldenMismatch, PortError, prepare
 from fault_campaigns.recipes import from_recipe
+from fault_campaigns.vcd_stimulus import FST2VCD
 from orbitbench.cli import main
 from orbitbench.sim import SIM_BUILD
 from orbitbench.spec.errors import UsageError
@@ -315,3 +318,28 @@ def test_a_fusesoc_core_gives_the_files_and_toplevel(tmp_path):
     (tmp_path / "sha256.core").write_text("CAPI=2:\nname : x:y:z:0\ntargets: [1, 2]\n")
     with pytest.raises(CampaignFileError, match=r"sha.toml: design.core: .*sha256.core: "):
         from_recipe(file_recipe(text, tmp_path, "sha.toml"))
+
+
+#: the waveform `orbitbench replay --waves` wrote for an injection of the sha256 example's
+#: campaign (the engine's own FST: the inputs are the stimulus file's, driven by the engine)
+FST = Path(__file__).with_name("sha256_replay.fst")
+_FST_TEXT = _sha_text(**{'file = "fips_two_blocks.stim"': f'fst = "{FST}"'})
+
+
+@pytest.mark.skipif(shutil.which(FST2VCD) is None, reason="needs GTKWave's fst2vcd")
+def test_an_fst_waveform_gives_the_same_workload_as_the_stimulus_file(tmp_path):
+    direct = _sha(_sha_text())
+    fst = _sha(_FST_TEXT)
+    assert fst.stimulus == direct.stimulus and fst.digest() == direct.digest()
+    (tmp_path / "bad.fst").write_bytes(FST.read_bytes()[:100])  # negative control: truncated
+    with pytest.raises(UsageError, match=r".*bad.fst: fst2vcd cannot read it as FST: .*"):
+        _sha(_FST_TEXT.replace(str(FST), str(tmp_path / "bad.fst")))
+
+
+def test_an_fst_without_fst2vcd_is_one_line(monkeypatch):
+    monkeypatch.setattr(vcd_stimulus, "FST2VCD", "no-such-fst2vcd")
+    with pytest.raises(UsageError) as err:
+        _sha(_FST_TEXT)
+    assert str(err.value) == (f"{FST}: reading an FST waveform needs no-such-fst2vcd (GTKWave: "
+                              "apt-get install gtkwave) on PATH; or convert it (fst2vcd IN.fst "
+                              "-o OUT.vcd) and give stimulus.vcd")
