@@ -227,7 +227,7 @@ def test_done_never_rising_names_the_port_and_the_limit(tmp_path, capsys):
                     "file's observe.max_cycles sets the limit)")
 
 
-def test_missing_workload_file_or_function_is_one_line(tmp_path, capsys):
+def test_missing_workload_file_or_function_is_one_line(tmp_path, capsys, monkeypatch):
     (tmp_path / "wl.py").write_text("def other():\n    return None\n")
     for ref, message in [
             ("nosuchmodule_xyz:make", "error: workload 'nosuchmodule_xyz:make': no module "
@@ -238,6 +238,12 @@ def test_missing_workload_file_or_function_is_one_line(tmp_path, capsys):
         assert main(["campaign", "--workload", ref, "--db", str(tmp_path / "w.db")]) == 2
         out = capsys.readouterr().out.strip().splitlines()
         assert out[-1] == message and "Traceback" not in "\n".join(out)
+    # a module in the current directory (which a console script's sys.path lacks) is found,
+    # and named by its absolute path (so `orbitbench replay` finds it from anywhere)
+    monkeypatch.chdir(tmp_path)
+    assert main(["campaign", "--workload", "wl:make", "--db", str(tmp_path / "w.db")]) == 2
+    assert capsys.readouterr().out.strip().splitlines()[-1] == (
+        f"error: workload '{tmp_path}/wl.py:make': {tmp_path}/wl.py has no function 'make'")
 
 
 def _vcd(stim: list[tuple[int, str, int]], widths: dict[str, int], cycles: int,
