@@ -16,7 +16,7 @@ Every table but ``[design]`` is optional::
     [stimulus]                           # omitted: the design runs by itself from reset
     file = "fips_abc.stim"               # CYCLE PORT=VALUE ... per line (see read_stimulus)
     vcd = "golden.vcd"                   # or: the inputs of a recorded golden simulation
-    fst = "golden.fst"                   # or: the same as FST (read through GTKWave's fst2vcd)
+    fst = "golden.fst"                   # or: the same as FST (GTKWave's reader, pylibfst)
     cycles = 80                          # length (default: last stimulus cycle + 1)
     preload = {"mem" = "words.hex"}
     [observe]

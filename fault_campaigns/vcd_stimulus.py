@@ -13,18 +13,14 @@ bits read as 0.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+import pylibfst
+
 from orbitbench.spec.errors import UsageError
 
-__all__ = ["VcdError", "read_vcd_stimulus", "read_fst_stimulus", "FST2VCD"]
-
-#: GTKWave's FST-to-VCD converter (Debian/Ubuntu package ``gtkwave``)
-FST2VCD = "fst2vcd"
+__all__ = ["VcdError", "read_vcd_stimulus", "read_fst_stimulus"]
 
 
 class VcdError(UsageError, ValueError):
@@ -52,11 +48,17 @@ def _signals(lines, path: Path, top: str, wanted: set[str]) -> tuple[dict[str, s
                 scopes.setdefault(tuple(stack), {}).setdefault(words[3], name)
         elif words[0] == "$enddefinitions":
             break
+    return _best_scope(scopes, path, top, wanted), i
+
+
+def _best_scope(scopes: Mapping[tuple[str, ...], dict[str, str]], path: Path, top: str,
+                wanted: set[str]) -> dict[str, str]:
+    """The {code: port} of the scope holding most of the ``wanted`` inputs."""
     if not scopes:
         raise VcdError(f"{path}: no signal named like an input of {top!r} "
                        f"({', '.join(sorted(wanted))})")
     best = max(scopes, key=lambda s: (len(set(scopes[s].values())), s[-1:] == (top,), -len(s)))
-    return scopes[best], i
+    return scopes[best]
 
 
 def read_vcd_stimulus(path: Path, top: str, inputs: Mapping[str, int], clock: str, reset: str,
@@ -75,6 +77,13 @@ def read_vcd_stimulus(path: Path, top: str, inputs: Mapping[str, int], clock: st
         raise VcdError(f"cannot read the waveform {path}: "
                        f"{(exc.strerror or str(exc)).lower()}") from None
     codes, start = _signals(lines, path, top, set(inputs))
+    return _stimulus(lines[start:], codes, path, inputs, clock, reset, reset_active_low)
+
+
+def _stimulus(lines, codes: Mapping[str, str], path: Path, inputs: Mapping[str, int],
+              clock: str, reset: str, reset_active_low: bool):
+    """(changes, cycles) from the value-change lines of a VCD body (``#TIME``, ``bBITS
+    CODE``, ``0CODE``...) of the signals ``codes`` names."""
     names = set(codes.values())
     for need, what in ((clock, "clock"), (reset, "reset")):
         if need not in names:
@@ -96,7 +105,7 @@ def read_vcd_stimulus(path: Path, top: str, inputs: Mapping[str, int], clock: st
             sampled.append({**before, clock: 0})
         value[name] = v
 
-    for line in lines[start:]:
+    for line in lines:
         line = line.strip()
         if not line or line[0] == "$":
             continue
@@ -142,29 +151,45 @@ def read_vcd_stimulus(path: Path, top: str, inputs: Mapping[str, int], clock: st
 
 def read_fst_stimulus(path: Path, top: str, inputs: Mapping[str, int], clock: str, reset: str,
                       reset_active_low: bool) -> tuple[list[tuple[int, str, int]], int]:
-    """:func:`read_vcd_stimulus` of an FST waveform, converted by GTKWave's ``fst2vcd``
-    (the reference FST reader; the VCD is temporary).
+    """:func:`read_vcd_stimulus` of an FST waveform, read with GTKWave's own FST library
+    (``pylibfst``): its value changes are sampled exactly as a VCD's.
 
     Raises
     ------
     VcdError
-        ``fst2vcd`` is not installed or cannot read the file, or the waveform does not fit.
+        The file cannot be read as FST, or the waveform does not fit.
     """
-    tool = shutil.which(FST2VCD)
-    if tool is None:
-        raise VcdError(f"{path}: reading an FST waveform needs {FST2VCD} (GTKWave: apt-get "
-                       f"install gtkwave) on PATH; or convert it (fst2vcd IN.fst -o OUT.vcd) "
-                       "and give stimulus.vcd")
     if not Path(path).is_file():
         raise VcdError(f"cannot read the waveform {path}: no such file")
-    with tempfile.TemporaryDirectory(prefix="obt-fst-") as tmp:
-        vcd = Path(tmp) / (Path(path).stem + ".vcd")
-        done = subprocess.run([tool, str(path), "-o", str(vcd)], capture_output=True,
-                              text=True, check=False)
-        if done.returncode != 0 or not vcd.is_file() or vcd.stat().st_size == 0:
-            why = " ".join((done.stderr or done.stdout or "no output").split())[:200]
-            raise VcdError(f"{path}: {FST2VCD} cannot read it as FST: {why}")
-        try:
-            return read_vcd_stimulus(vcd, top, inputs, clock, reset, reset_active_low)
-        except VcdError as exc:  # name the user's file, not the temporary one
-            raise VcdError(str(exc).replace(str(vcd), str(path))) from None
+    ctx = pylibfst.lib.fstReaderOpen(str(path).encode())
+    if ctx == pylibfst.ffi.NULL:
+        raise VcdError(f"{path}: not an FST waveform (GTKWave's FST reader cannot open it)")
+    try:
+        _, signals = pylibfst.get_scopes_signals2(ctx)
+        wanted = set(inputs)
+        scopes: dict[tuple[str, ...], dict[str, str]] = {}
+        for full, sig in signals.by_name.items():
+            *scope, name = full.split(" ")[0].split(".")  # "top.block [511:0]"
+            if name in wanted:
+                scopes.setdefault(tuple(scope), {}).setdefault(str(sig.handle), name)
+        codes = _best_scope(scopes, path, top, wanted)
+        changes: list[tuple[int, str, str]] = []
+
+        def changed(_data, time, handle, value) -> None:
+            code = str(handle)
+            if code in codes:
+                changes.append((int(time), code, pylibfst.ffi.string(value).decode()))
+
+        pylibfst.lib.fstReaderSetFacProcessMaskAll(ctx)
+        pylibfst.fstReaderIterBlocks(ctx, changed)
+    finally:
+        pylibfst.lib.fstReaderClose(ctx)
+    changes.sort(key=lambda c: c[0])  # stably: in the file's order within a time step
+    lines: list[str] = []
+    last = None
+    for time, code, bits in changes:
+        if time != last:
+            lines.append(f"#{time}")
+            last = time
+        lines.append(f"b{bits} {code}")
+    return _stimulus(lines, codes, path, inputs, clock, reset, reset_active_low)

@@ -7,13 +7,11 @@ SDC into masked)."""
 from __future__ import annotations
 
 import re
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from fault_campaigns import vcd_stimulus
 from fault_campaigns.campaign import CampaignSpec, run_campaign
 from fault_campaigns.campaign_file import (
     CampaignFileError,
@@ -25,7 +23,6 @@ from fault_campaigns.campaign_file import (
 from fault_campaigns.engine import Engine
 from fault_campaigns.prepare import GoldenMismatch, PortError, prepare
 from fault_campaigns.recipes import from_recipe
-from fault_campaigns.vcd_stimulus import FST2VCD
 from orbitbench.cli import main
 from orbitbench.sim import SIM_BUILD
 from orbitbench.spec.errors import UsageError
@@ -332,20 +329,20 @@ FST = Path(__file__).with_name("sha256_replay.fst")
 _FST_TEXT = _sha_text(**{'file = "fips_two_blocks.stim"': f'fst = "{FST}"'})
 
 
-@pytest.mark.skipif(shutil.which(FST2VCD) is None, reason="needs GTKWave's fst2vcd")
 def test_an_fst_waveform_gives_the_same_workload_as_the_stimulus_file(tmp_path):
     direct = _sha(_sha_text())
     fst = _sha(_FST_TEXT)
     assert fst.stimulus == direct.stimulus and fst.digest() == direct.digest()
-    (tmp_path / "bad.fst").write_bytes(FST.read_bytes()[:100])  # negative control: truncated
-    with pytest.raises(UsageError, match=r".*bad.fst: fst2vcd cannot read it as FST: .*"):
-        _sha(_FST_TEXT.replace(str(FST), str(tmp_path / "bad.fst")))
-
-
-def test_an_fst_without_fst2vcd_is_one_line(monkeypatch):
-    monkeypatch.setattr(vcd_stimulus, "FST2VCD", "no-such-fst2vcd")
-    with pytest.raises(UsageError) as err:
-        _sha(_FST_TEXT)
-    assert str(err.value) == (f"{FST}: reading an FST waveform needs no-such-fst2vcd (GTKWave: "
-                              "apt-get install gtkwave) on PATH; or convert it (fst2vcd IN.fst "
-                              "-o OUT.vcd) and give stimulus.vcd")
+    # negative controls: a truncated FST, a VCD given as FST, an FST without the reset
+    (tmp_path / "cut.fst").write_bytes(FST.read_bytes()[:20000])
+    vcd = _vcd([(-1, "init", 0), (0, "init", 1)], {"init": 1}, 4)
+    (tmp_path / "w.vcd").write_text(vcd)
+    for name in ("cut.fst", "w.vcd"):
+        with pytest.raises(UsageError) as err:
+            _sha(_FST_TEXT.replace(str(FST), str(tmp_path / name)))
+        assert str(err.value) == (f"{tmp_path / name}: not an FST waveform (GTKWave's FST "
+                                  "reader cannot open it)")
+    with pytest.raises(UsageError, match=r".*sha256_replay.fst: the reset 'rst' is not in the "
+                                         r"waveform \(found: block, clk, init, mode, next, "
+                                         r"reset_n\)"):
+        _sha(_FST_TEXT.replace('name = "reset_n"', 'name = "rst"'))
