@@ -16,10 +16,13 @@ Every table but ``[design]`` is optional::
     [stimulus]                           # omitted: the design runs by itself from reset
     file = "fips_abc.stim"               # CYCLE PORT=VALUE ... per line (see read_stimulus)
     vcd = "golden.vcd"                   # or: the inputs of a recorded golden simulation
+    fst = "golden.fst"                   # or: the same as FST (GTKWave's reader, pylibfst)
     cycles = 80                          # length (default: last stimulus cycle + 1)
     preload = {"mem" = "words.hex"}
     [observe]
     ports = ["digest"]                   # outputs of any width (default ["out_data"])
+    signals = ["H0_reg", "u_core.state"] # internal registers, by hierarchical name (as
+                                         # `orbitbench targets` lists them); after the ports
     valid = "digest_valid"               # compared when high (omitted: every cycle)
     on = "rise"                          # "high" (default) or "rise": when valid rises
     done = "digest_valid"                # ends the job (omitted: the end of the stimulus)
@@ -43,6 +46,7 @@ changed or moved.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -50,8 +54,8 @@ from pathlib import Path
 from orbitbench.spec.errors import InputFileError, UsageError
 
 from .engine import Ports
-from .targets import design_ports
-from .vcd_stimulus import read_vcd_stimulus
+from .targets import design_ports, enumerate_state
+from .vcd_stimulus import read_fst_stimulus, read_vcd_stimulus
 from .workload import Preload, Workload, import_function, parse_event, read_words
 
 __all__ = ["CampaignFileError", "load_campaign_file", "file_recipe", "file_workload",
@@ -68,9 +72,9 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
                "defines": dict, "parameters": dict, "args": list, "dut": str},
     "clock": {"name": str},
     "reset": {"name": str, "active": str, "sync": bool, "cycles": int},
-    "stimulus": {"file": str, "vcd": str, "cycles": int, "preload": dict},
-    "observe": {"ports": list, "valid": str, "on": str, "done": str, "max_cycles": int,
-                "elem_bits": int, "signed": bool},
+    "stimulus": {"file": str, "vcd": str, "fst": str, "cycles": int, "preload": dict},
+    "observe": {"ports": list, "signals": list, "valid": str, "on": str, "done": str,
+                "max_cycles": int, "elem_bits": int, "signed": bool},
     "expected": {"values": list, "file": str, "function": str},
     "targets": {"include": list, "exclude": list, "register_arrays": list, "events": list},
     "campaign": {"count": int, "seed": int, "model": str, "db": str, "build_dir": str,
@@ -82,8 +86,9 @@ def _fail(path: str, key: str, what: str):
     raise CampaignFileError(f"{path}: {key}: {what}")
 
 
-def load_campaign_file(path: str | Path) -> dict:
-    """Parse and check ``path``; its recipe (see the module docstring).
+def load_campaign_file(path: str | Path, *, stimulus: bool = True) -> dict:
+    """Parse and check ``path``; its recipe (see the module docstring). ``stimulus=False``:
+    the ``[stimulus]`` file or waveform need not exist yet (``orbitbench record`` writes it).
 
     Raises
     ------
@@ -99,7 +104,7 @@ def load_campaign_file(path: str | Path) -> dict:
         raise InputFileError(f"cannot read the campaign file {path}: "
                              f"{(exc.strerror or str(exc)).lower()}") from None
     recipe = file_recipe(text, path.parent, str(path))
-    check(recipe)
+    check(recipe, stimulus=stimulus)
     return recipe
 
 
@@ -146,8 +151,8 @@ def _parse(recipe: Mapping) -> dict:
         _fail(where, "reset.active", f"must be 'high' or 'low', not {active!r}")
     if data.get("reset", {}).get("cycles", 2) < 1:
         _fail(where, "reset.cycles", "must be at least 1")
-    if {"file", "vcd"} <= set(data.get("stimulus", {})):
-        _fail(where, "stimulus", "give one of file, vcd")
+    if len({"file", "vcd", "fst"} & set(data.get("stimulus", {}))) > 1:
+        _fail(where, "stimulus", "give one of file, vcd, fst")
     obs = data.get("observe", {})
     if obs.get("on", "high") not in ("high", "rise"):
         _fail(where, "observe.on", f"must be 'high' or 'rise', not {obs['on']!r}")
@@ -235,13 +240,13 @@ def _verilator_args(recipe: Mapping, design: Mapping) -> list[str]:
     return args + [str(a) for a in design.get("args", ())]
 
 
-def check(recipe: Mapping) -> None:
+def check(recipe: Mapping, *, stimulus: bool = True) -> None:
     """Check the file's keys and that its files exist, without running anything."""
     data = _parse(recipe)
     _sources(recipe, data["design"].get("sources", ()))
     if "core" in data["design"]:
         _path(recipe, "design.core", data["design"]["core"])
-    for key in ("file", "vcd"):
+    for key in ("file", "vcd", "fst") if stimulus else ():
         if key in data.get("stimulus", {}):
             _path(recipe, f"stimulus.{key}", data["stimulus"][key])
     if "file" in data.get("expected", {}):
@@ -346,10 +351,38 @@ def _function(recipe: Mapping, ref: str):
         raise CampaignFileError(f"{where}: {module} has no function {func!r}") from None
 
 
-def file_workload(recipe: Mapping, build_root: Path) -> Workload:
+def _signals(recipe: Mapping, names, sources, top: str, args, build_root: Path) -> list:
+    """The state variables ``observe.signals`` names (registers of the design, by their
+    hierarchical names), checked against Verilator's netlist before anything is compiled."""
+    if not names:
+        return []
+    where = f"{recipe.get('path', 'campaign file')}: observe.signals"
+    state = {v.path: v for v in enumerate_state(sources, top, Path(build_root) / "targets",
+                                                args)}
+    out = []
+    for name in names:
+        if not isinstance(name, str):
+            raise CampaignFileError(f"{where}: items are hierarchical names, not {name!r}")
+        v = state.get(name)
+        if v is None:
+            near = difflib.get_close_matches(name, state, n=3, cutoff=0.5)
+            hint = (f"did you mean {', '.join(near)}?" if near else
+                    f"e.g. {', '.join(list(state)[:3])}")
+            raise CampaignFileError(f"{where}: design {top!r} has no register {name!r} "
+                                    f"({hint} `orbitbench targets --list` lists them)")
+        if v.memory:
+            raise CampaignFileError(f"{where}: {name!r} is a memory ({v.depth} words); "
+                                    "observe a register")
+        out.append(v)
+    return out
+
+
+def file_workload(recipe: Mapping, build_root: Path, *, stimulus: bool = True) -> Workload:
     """The workload a campaign-file recipe describes; its ports, stimulus and expected
     values are checked against the design's port list (Verilator's netlist, cached in
-    ``build_root``) before anything is compiled.
+    ``build_root``) before anything is compiled. ``stimulus=False``: without the
+    ``[stimulus]`` file or waveform (what ``orbitbench record`` is about to write), and
+    without the expected values (they are checked against what it records).
 
     Raises
     ------
@@ -357,6 +390,7 @@ def file_workload(recipe: Mapping, build_root: Path) -> Workload:
         What does not fit the design.
     """
     data = _parse(recipe)
+    recording = not stimulus  # (the name is the stimulus's entries below)
     where = recipe.get("path", "campaign file")
     design = data["design"]
     sources = _sources(recipe, design.get("sources", ()))
@@ -370,23 +404,29 @@ def file_workload(recipe: Mapping, build_root: Path) -> Workload:
     have = {p.name: p for p in design_ports(sources, top, Path(build_root) / "targets", args)}
     inputs = {n: p.width for n, p in have.items() if p.direction == "input"}
     stim_table, obs = data.get("stimulus", {}), data.get("observe", {})
+    if recording:
+        stim_table = {k: v for k, v in stim_table.items()
+                      if k not in ("file", "vcd", "fst", "cycles")}
+        data = {k: v for k, v in data.items() if k != "expected"}
     stimulus: list[tuple[int, str, int]] = []
     cycles = 0
     if "file" in stim_table:
         stimulus, cycles = read_stimulus(_path(recipe, "stimulus.file", stim_table["file"]),
                                          inputs)
-    elif "vcd" in stim_table:
+    elif "vcd" in stim_table or "fst" in stim_table:
         reset = data.get("reset", {})
-        stimulus, cycles = read_vcd_stimulus(
-            _path(recipe, "stimulus.vcd", stim_table["vcd"]), top, inputs,
+        key = "vcd" if "vcd" in stim_table else "fst"
+        read = read_vcd_stimulus if key == "vcd" else read_fst_stimulus
+        stimulus, cycles = read(
+            _path(recipe, f"stimulus.{key}", stim_table[key]), top, inputs,
             data.get("clock", {}).get("name", "clk"), reset.get("name", "rst"),
             reset.get("active", "high") == "low")
     cycles = stim_table.get("cycles", cycles)
     ports = Ports(clk=data.get("clock", {}).get("name", "clk"),
                   rst=data.get("reset", {}).get("name", "rst"),
-                  done=obs.get("done", None if stimulus else "done"),
+                  done=obs.get("done", None if stimulus or recording else "done"),
                   out_valid=obs.get("valid"),
-                  out_data=tuple(obs.get("ports", ["out_data"])),
+                  out_data=tuple(obs.get("ports", [] if "signals" in obs else ["out_data"])),
                   rst_active_low=data.get("reset", {}).get("active", "high") == "low",
                   inputs=tuple(sorted({name for _, name, _ in stimulus})),
                   valid_on_rise=obs.get("on", "high") == "rise")
@@ -396,10 +436,16 @@ def file_workload(recipe: Mapping, build_root: Path) -> Workload:
         if name is not None and name not in have:
             _fail(where, key, f"design {top!r} has no port {name!r} (its ports: "
                               f"{', '.join(sorted(have))})")
+    if recording and ports.done is None:
+        cycles = max(cycles, 1)  # the recording gives the length
     if ports.done is None and cycles < 1:
         _fail(where, "observe.done", "missing: without a stimulus file the job ends when "
                                      "a done port rises; name it")
-    widths = [have[n].width for n in ports.observed]
+    signals = _signals(recipe, obs.get("signals", ()), sources, top, args, build_root)
+    if not ports.observed and not signals:
+        _fail(where, "observe", "observes nothing: name output ports (observe.ports) or "
+                                "internal registers (observe.signals)")
+    widths = [have[n].width for n in ports.observed] + [v.width for v in signals]
     exp_table = data.get("expected", {})
     expected = None
     if "values" in exp_table:
@@ -433,4 +479,5 @@ def file_workload(recipe: Mapping, build_root: Path) -> Workload:
         stimulus=tuple(sorted(stimulus, key=lambda x: (x[0], x[1]))), stimulus_cycles=cycles,
         register_arrays=tuple(targets.get("register_arrays", ())),
         max_cycles=obs.get("max_cycles", 1_000_000),
+        observe_signals=tuple(v.path for v in signals),
         params={"campaign_file": where})

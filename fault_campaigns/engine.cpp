@@ -18,6 +18,8 @@
 //                                header's obt_input) takes value HEX from cycle CYCLE on
 //                                (-1: before reset); see drive_inputs
 //     stim_end N                 the stimulus is N cycles long (the job's end without done)
+//     observe ID                 variable ID (an internal register) is an observation point
+//                                too: its words follow the ports' in every observed cycle
 //   stdin commands:
 //     golden                     fault-free run; prints "golden T NOUT HEXWORDS...", or
 //                                "trap CYCLE finish|stop|timeout MESSAGE" when the design
@@ -202,6 +204,7 @@ struct Result {
 
 std::vector<Var> g_vars;
 std::vector<int> g_state;
+std::vector<int> g_observe;  // internal observation points (after the ports' words)
 std::vector<std::pair<int, std::pair<uint32_t, std::vector<uint8_t>>>> g_preload;
 std::vector<Event> g_events;
 WordSpec g_word_default;
@@ -292,6 +295,26 @@ template <std::size_t N, class F> inline void obt_push(const VlWide<N>& v, F&& p
              | (i + 1 < N ? static_cast<uint64_t>(v[i + 1]) << 32 : 0ull));
 }
 
+// Internal observation points: each element of each variable as 64-bit words (least
+// significant first; Verilator stores every width little-endian: C/S/I/QData or 32-bit words).
+template <class F> inline void obt_push_vars(F&& push) {
+    for (int id : g_observe) {
+        const Var& v = g_vars[id];
+        const size_t words = (v.elem_bits + 63) / 64;
+        for (uint32_t e = 0; e < v.elems; ++e) {
+            const uint8_t* p = v.data + e * v.elem_bytes;
+            for (size_t k = 0; k < words; ++k) {
+                uint64_t w = 0;
+                for (size_t b = 0; b < 8 && k * 8 + b < v.elem_bytes; ++b)
+                    w |= static_cast<uint64_t>(p[k * 8 + b]) << (8 * b);
+                const uint32_t left = v.elem_bits - static_cast<uint32_t>(64 * k);
+                if (left < 64) w &= (1ull << left) - 1;
+                push(w);
+            }
+        }
+    }
+}
+
 // Read directives from f up to its end or a line "end".
 void load_config(std::istream& f, VerilatedContext* ctx) {
     std::string line;
@@ -364,6 +387,12 @@ void load_config(std::istream& f, VerilatedContext* ctx) {
                 fail("malformed stimulus line: " + line);
             st.bytes = parse_hex(hex, bytes);
             g_stim.push_back(std::move(st));
+        } else if (key == "observe") {
+            int id;
+            in >> id;
+            if (in.fail() || id < 0 || static_cast<size_t>(id) >= g_vars.size())
+                fail("observe: no variable " + std::to_string(id));
+            g_observe.push_back(id);
         } else if (key == "stim_end") {
             in >> g_stim_end;
         } else if (key == "checkpoint") {
@@ -433,6 +462,12 @@ void start(Sim& s, const char* waves) {
 #endif
 }
 
+// The observation points of s: the ports (the generated header), then internal variables.
+template <class F> inline void observe(Sim& s, F&& push) {
+    OBT_OBSERVE(s, push);
+    obt_push_vars(push);
+}
+
 void reset(Sim& s) {
     for (auto& p : g_preload) {
         const Var& v = g_vars.at(p.first);
@@ -488,7 +523,7 @@ void golden(const char* waves) {
             }
             s.tick();
             ++s.cycle;
-            if (OBT_IS_VALID(s)) OBT_OBSERVE(s, [&](uint64_t w) { g_out.push_back(w); });
+            if (OBT_IS_VALID(s)) observe(s, [&](uint64_t w) { g_out.push_back(w); });
             if (OBT_IS_DONE(s)) break;
             if (s.cycle >= g_max_cycles) {
                 std::fprintf(g_proto,
@@ -615,7 +650,7 @@ Result continue_faulty(Sim& s, const Injection& inj, size_t outs_so_far, bool ea
         while (s.cycle < bound) {
             s.tick();
             ++s.cycle;
-            if (OBT_IS_VALID(s)) OBT_OBSERVE(s, [&](uint64_t w) { out.add(w); });
+            if (OBT_IS_VALID(s)) observe(s, [&](uint64_t w) { out.add(w); });
             if (inj.stuck >= 0) apply_stuck(inj);
             if (OBT_IS_DONE(s)) {
                 done = true;
@@ -744,7 +779,7 @@ void run_batch(std::vector<Injection>& batch, bool early_stop, bool fork_snapsho
         while (s.cycle < inj.cycle) {
             s.tick();
             ++s.cycle;
-            if (OBT_IS_VALID(s)) OBT_OBSERVE(s, [&](uint64_t) { ++outs; });
+            if (OBT_IS_VALID(s)) observe(s, [&](uint64_t) { ++outs; });
             if (s.cycle % g_checkpoint == 0 && !state_equals(g_snap[s.cycle / g_checkpoint]))
                 fail("the model diverged from the golden run at cycle "
                      + std::to_string(s.cycle) + (fork_snapshots ? ""
@@ -854,7 +889,7 @@ int serve(int argc, char** argv) {
             while (s.cycle < queue[0].cycle) {
                 s.tick();
                 ++s.cycle;
-                if (OBT_IS_VALID(s)) OBT_OBSERVE(s, [&](uint64_t) { ++outs; });
+                if (OBT_IS_VALID(s)) observe(s, [&](uint64_t) { ++outs; });
             }
             const std::string text = format_result(continue_faulty(s, queue[0], outs, false));
             std::fprintf(g_proto, "res %lld %s\n", queue[0].id, text.c_str());

@@ -67,7 +67,8 @@ def engine_config(work: Workload, state: Sequence[StateVar], targets: TargetSet,
     """
     if raw:
         targets = TargetSet(())
-        state = [v for v in state if v.path in {p.path for p in work.preload}]
+        keep = {p.path for p in work.preload} | set(work.observe_signals)
+        state = [v for v in state if v.path in keep]
         work = Workload(**{**work.__dict__, "events": ()})
     order: list[StateVar] = list(targets.vars)
     index = {v.path: i for i, v in enumerate(order)}
@@ -87,6 +88,12 @@ def engine_config(work: Workload, state: Sequence[StateVar], targets: TargetSet,
             raise TargetError(f"preload {p.path!r}: {len(p.words)} words, it holds {v.depth}")
         vid = var_id(v)
         lines += [f"preload {vid} {e} {w:x}" for e, w in enumerate(p.words)]
+    for path in work.observe_signals:
+        v = _by_path(state, path, "observation signal")
+        if v.memory:
+            raise TargetError(f"observation signal {path!r} is a memory ({v.depth} words); "
+                              "observe a register")
+        lines.append(f"observe {var_id(v)}")
     for ev in work.events:
         v = _by_path(state, ev.path, "event")
         mask = ev.mask if ev.mask >= 0 else (1 << v.width) - 1

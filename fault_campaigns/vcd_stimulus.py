@@ -4,7 +4,8 @@ Any simulator's VCD works, for example one dumped by the team's own cocotb testb
 Verilator or Icarus run with waves). The inputs are sampled at every rising edge of the
 clock, with the value each had before the edge (a change at the edge's own time, like a
 cocotb write after ``await RisingEdge(clk)``, is seen by the next edge). The first edge at
-which the reset is inactive ends cycle 0; the values sampled during reset are the
+which the reset is inactive after it was active ends cycle 0 (edges before the reset is
+first asserted are left out); the values sampled during reset are the
 stimulus's ``reset`` values. The result is the same list of ``(cycle, port, value)`` changes
 a stimulus file gives (:func:`fault_campaigns.campaign_file.read_stimulus`); ``x`` and ``z``
 bits read as 0.
@@ -15,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import pylibfst
+
 from orbitbench.spec.errors import UsageError
 
-__all__ = ["VcdError", "read_vcd_stimulus"]
+__all__ = ["VcdError", "read_vcd_stimulus", "read_fst_stimulus"]
 
 
 class VcdError(UsageError, ValueError):
@@ -45,11 +48,17 @@ def _signals(lines, path: Path, top: str, wanted: set[str]) -> tuple[dict[str, s
                 scopes.setdefault(tuple(stack), {}).setdefault(words[3], name)
         elif words[0] == "$enddefinitions":
             break
+    return _best_scope(scopes, path, top, wanted), i
+
+
+def _best_scope(scopes: Mapping[tuple[str, ...], dict[str, str]], path: Path, top: str,
+                wanted: set[str]) -> dict[str, str]:
+    """The {code: port} of the scope holding most of the ``wanted`` inputs."""
     if not scopes:
         raise VcdError(f"{path}: no signal named like an input of {top!r} "
                        f"({', '.join(sorted(wanted))})")
     best = max(scopes, key=lambda s: (len(set(scopes[s].values())), s[-1:] == (top,), -len(s)))
-    return scopes[best], i
+    return scopes[best]
 
 
 def read_vcd_stimulus(path: Path, top: str, inputs: Mapping[str, int], clock: str, reset: str,
@@ -68,6 +77,13 @@ def read_vcd_stimulus(path: Path, top: str, inputs: Mapping[str, int], clock: st
         raise VcdError(f"cannot read the waveform {path}: "
                        f"{(exc.strerror or str(exc)).lower()}") from None
     codes, start = _signals(lines, path, top, set(inputs))
+    return _stimulus(lines[start:], codes, path, inputs, clock, reset, reset_active_low)
+
+
+def _stimulus(lines, codes: Mapping[str, str], path: Path, inputs: Mapping[str, int],
+              clock: str, reset: str, reset_active_low: bool):
+    """(changes, cycles) from the value-change lines of a VCD body (``#TIME``, ``bBITS
+    CODE``, ``0CODE``...) of the signals ``codes`` names."""
     names = set(codes.values())
     for need, what in ((clock, "clock"), (reset, "reset")):
         if need not in names:
@@ -89,7 +105,7 @@ def read_vcd_stimulus(path: Path, top: str, inputs: Mapping[str, int], clock: st
             sampled.append({**before, clock: 0})
         value[name] = v
 
-    for line in lines[start:]:
+    for line in lines:
         line = line.strip()
         if not line or line[0] == "$":
             continue
@@ -103,12 +119,15 @@ def read_vcd_stimulus(path: Path, top: str, inputs: Mapping[str, int], clock: st
             change(line[1:].strip(), line[0])
         # real values (r...) and strengths are not inputs of a synthesizable top: ignored
     active = 0 if reset_active_low else 1
-    first = next((i for i, s in enumerate(sampled) if s[reset] != active), None)
-    if first is None or first == 0:
-        raise VcdError(f"{path}: {'no' if first is None else 'no reset before the'} "
-                       f"rising edge of {clock} with {reset} "
-                       f"{'inactive' if first is None else 'active'}; the waveform must "
-                       "start in reset and leave it")
+    # edges before the reset is first asserted (a test that starts with it inactive, then
+    # pulses it) are before the design's known state: not part of the stimulus
+    on = next((i for i, s in enumerate(sampled) if s[reset] == active), None)
+    first = None if on is None else next(
+        (i for i in range(on, len(sampled)) if sampled[i][reset] != active), None)
+    if first is None:
+        raise VcdError(f"{path}: no rising edge of {clock} with {reset} "
+                       f"{'active' if on is None else 'inactive after it was active'}; the "
+                       "waveform must hold the design in reset, then leave it")
     again = next((i for i, s in enumerate(sampled[first:]) if s[reset] == active), None)
     if again is not None:
         raise VcdError(f"{path}: {reset} is active again at cycle {again} (a waveform of "
@@ -128,3 +147,49 @@ def read_vcd_stimulus(path: Path, top: str, inputs: Mapping[str, int], clock: st
                 out.append((cycle, p, s[p]))
                 last[p] = s[p]
     return out, len(sampled) - first
+
+
+def read_fst_stimulus(path: Path, top: str, inputs: Mapping[str, int], clock: str, reset: str,
+                      reset_active_low: bool) -> tuple[list[tuple[int, str, int]], int]:
+    """:func:`read_vcd_stimulus` of an FST waveform, read with GTKWave's own FST library
+    (``pylibfst``): its value changes are sampled exactly as a VCD's.
+
+    Raises
+    ------
+    VcdError
+        The file cannot be read as FST, or the waveform does not fit.
+    """
+    if not Path(path).is_file():
+        raise VcdError(f"cannot read the waveform {path}: no such file")
+    ctx = pylibfst.lib.fstReaderOpen(str(path).encode())
+    if ctx == pylibfst.ffi.NULL:
+        raise VcdError(f"{path}: not an FST waveform (GTKWave's FST reader cannot open it)")
+    try:
+        _, signals = pylibfst.get_scopes_signals2(ctx)
+        wanted = set(inputs)
+        scopes: dict[tuple[str, ...], dict[str, str]] = {}
+        for full, sig in signals.by_name.items():
+            *scope, name = full.split(" ")[0].split(".")  # "top.block [511:0]"
+            if name in wanted:
+                scopes.setdefault(tuple(scope), {}).setdefault(str(sig.handle), name)
+        codes = _best_scope(scopes, path, top, wanted)
+        changes: list[tuple[int, str, str]] = []
+
+        def changed(_data, time, handle, value) -> None:
+            code = str(handle)
+            if code in codes:
+                changes.append((int(time), code, pylibfst.ffi.string(value).decode()))
+
+        pylibfst.lib.fstReaderSetFacProcessMaskAll(ctx)
+        pylibfst.fstReaderIterBlocks(ctx, changed)
+    finally:
+        pylibfst.lib.fstReaderClose(ctx)
+    changes.sort(key=lambda c: c[0])  # stably: in the file's order within a time step
+    lines: list[str] = []
+    last = None
+    for time, code, bits in changes:
+        if time != last:
+            lines.append(f"#{time}")
+            last = time
+        lines.append(f"b{bits} {code}")
+    return _stimulus(lines, codes, path, inputs, clock, reset, reset_active_low)

@@ -117,6 +117,9 @@ class Workload:
     #: bits are flip-flops for the fault model (no SRAM-style adjacent-bit MBU clusters)
     register_arrays: tuple[str, ...] = ()
     max_cycles: int | None = None  # golden-run bound for done to rise (None: the engine's)
+    #: internal observation points: state variables (hierarchical names, as in the target
+    #: list) compared like the observed ports, their words after the ports' in each cycle
+    observe_signals: tuple[str, ...] = ()
 
     def __post_init__(self):
         if not 1 <= self.elem_bits <= 64:
@@ -153,6 +156,8 @@ class Workload:
             **({"stimulus": [list(x) for x in self.stimulus], "cycles": self.stimulus_cycles}
                if self.stimulus or self.stimulus_cycles else {}),
             **({"register_arrays": list(self.register_arrays)} if self.register_arrays
+               else {}),
+            **({"observe_signals": list(self.observe_signals)} if self.observe_signals
                else {}),
         }, sort_keys=True, default=str).encode())
         for src in self.sources:

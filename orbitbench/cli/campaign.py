@@ -6,6 +6,7 @@ Registered into the ``orbitbench`` command line by :func:`add_commands`.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -30,6 +31,15 @@ __all__ = ["add_commands", "workload_args", "recipe_from_args", "live_progress",
 
 class CampaignUsageError(UsageError, ValueError):
     """Bad command-line input (exit status 2)."""
+
+
+def _importable(module: str) -> bool:
+    """``module`` is on the Python path (the current directory is not, for a console
+    script)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def output_path(value: str | Path | None, option: str) -> Path | None:
@@ -135,6 +145,10 @@ def recipe_from_args(args: argparse.Namespace) -> dict:
         recipe = load_campaign_file(args.campaign_file)
     elif args.workload:
         module, sep, func = args.workload.partition(":")
+        here = Path(module.replace(".", "/") + ".py")
+        if not module.endswith(".py") and here.is_file() and not _importable(module):
+            module = str(here)  # a module in the current directory (not on sys.path)
+        # a file is stored with its absolute path, so `orbitbench replay` finds it anywhere
         recipe = factory_recipe(f"{Path(module).resolve()}{sep}{func}" if module.endswith(".py")
                                 else args.workload)
     elif args.top:

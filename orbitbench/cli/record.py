@@ -38,7 +38,8 @@ def add_commands(sub) -> None:
 
 
 def _update(path: Path, stim: str) -> None:
-    """Set ``[stimulus] file`` (replacing ``file``/``vcd``) in the campaign file's text."""
+    """Set ``[stimulus] file`` (replacing ``file``/``vcd``/``fst``) in the campaign file's
+    text."""
     text = path.read_text()
     line = f'file = "{stim}"'
     lines = text.splitlines()
@@ -49,13 +50,13 @@ def _update(path: Path, stim: str) -> None:
         end = next((i for i in range(start + 1, len(lines))
                     if re.match(r"\s*\[", lines[i])), len(lines))
         body = [ln for ln in lines[start + 1:end]
-                if not re.match(r"\s*(file|vcd|cycles)\s*=", ln)]
+                if not re.match(r"\s*(file|vcd|fst|cycles)\s*=", ln)]
         lines[start + 1:end] = [line, *body]
     path.write_text("\n".join(lines) + "\n")
 
 
 def _record(args) -> int:
-    recipe = load_campaign_file(args.campaign_file)
+    recipe = load_campaign_file(args.campaign_file, stimulus=False)
     base = Path(recipe["dir"])
     name = Path(args.test).stem + (f"_{args.testcase}" if args.testcase else "")
     out = (args.out or base / f"recorded_{name}.stim").resolve()

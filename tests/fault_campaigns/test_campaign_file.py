@@ -30,6 +30,10 @@ from orbitbench.spec.errors import UsageError
 REPO = Path(__file__).resolve().parents[2]
 SHA = REPO / "examples" / "sha256"
 AES = REPO / "examples" / "aes"
+AXIS = REPO / "examples" / "axis_fifo"
+#: the first lines of the upstream licences: secworks' BSD 2-clause, alexforencich's MIT
+LICENCES = ("Redistribution and use in source and binary forms",
+            "Permission is hereby granted, free of charge")
 
 
 def _sha_text(**replace: str) -> str:
@@ -50,12 +54,12 @@ def _rows(db: Path) -> list[tuple]:
                             "FROM results ORDER BY id").fetchall()
 
 
-@pytest.mark.parametrize("example", [SHA, AES], ids=["sha256", "aes"])
+@pytest.mark.parametrize("example", [SHA, AES, AXIS], ids=["sha256", "aes", "axis_fifo"])
 def test_example_is_short_has_no_wrapper_and_runs(example, tmp_path, capsys):
     text = (example / "campaign.toml").read_text()
     assert len(text.splitlines()) < 20
     upstream = {p.name for p in example.glob("*.v")}
-    assert all("Redistribution and use in source and binary forms" in p.read_text()
+    assert all(any(lic in p.read_text() for lic in LICENCES)
                for p in example.glob("*.v")), upstream  # every Verilog file is upstream's
     db = tmp_path / "c.db"
     assert main(["campaign", str(example / "campaign.toml"), "--count", "60", "--workers",
@@ -96,6 +100,34 @@ def test_negative_control_an_observation_point_removed_turns_sdc_into_masked():
     assert outcome(_sha(unobserved)) == "masked"
 
 
+def test_an_internal_register_as_the_only_observation_point():
+    """Observing H0_reg (no port): the golden words are its value when digest_valid rises
+    (the first digest word of each block), checked bit-exactly; an upset of H0_reg that no
+    observed port shows (only `ready` observed: masked) is SDC once H0_reg is observed."""
+    def outcome(work):
+        prep = prepare(work)
+        h0 = next(i for i, v in enumerate(prep.targets.vars) if v.path == "H0_reg")
+        with Engine(prep.build, prep.config) as engine:
+            engine.golden()
+            (res,) = engine.run([(1, 100, [(h0, 0, 3)])])  # during the second block
+        return prep.golden, res.outcome
+
+    head = _sha_text().split("[expected]")[0]
+    signal = head.replace('ports = ["digest"]', 'signals = ["H0_reg"]')
+    work = _sha(signal + '[expected]\nvalues = ["0x85E655D6", "0x248D6A61"]\n')
+    assert work.observe_signals == ("H0_reg",) and work.ports.observed == ()
+    assert outcome(work) == ((0x85E655D6, 0x248D6A61), "sdc")
+    # negative controls: a wrong expected H0 is refused; observing only `ready`, masked
+    with pytest.raises(GoldenMismatch, match=r"word 1: got 0x248d6a61, expected 0x348d6a61"):
+        prepare(_sha(signal + '[expected]\nvalues = ["0x85E655D6", "0x348D6A61"]\n'))
+    assert outcome(_sha(head.replace('ports = ["digest"]', 'ports = ["ready"]')))[1] == \
+        "masked"
+    # with the port: the register's words follow the digest's
+    both = _sha(head.replace('ports = ["digest"]', 'ports = ["digest"]\nsignals = ["H0_reg"]'))
+    golden = prepare(both).golden
+    assert len(golden) == 2 * 5 and golden[4] == 0x85E655D6 and golden[9] == 0x248D6A61
+
+
 # (case, replacements in the sha256 campaign file, message regex): no design analysis needed
 KEYS = [
     ("unknown table", {"[observe]": "[observer]"},
@@ -131,6 +163,15 @@ DESIGN = [
     ("observation port missing", {'"digest"]': '"digest2"]'}, None,
      r"sha.toml: observe.ports: design 'sha256_core' has no port 'digest2' \(its ports: "
      r"block, clk, digest, digest_valid, init, mode, next, ready, reset_n\)"),
+    ("observation signal missing", {'ports = ["digest"]': 'signals = ["H0_rg"]'}, None,
+     r"sha.toml: observe.signals: design 'sha256_core' has no register 'H0_rg' \(did you "
+     r"mean H0_reg, .*\? `orbitbench targets --list` lists them\)"),
+    ("observation signal a memory", {'ports = ["digest"]': 'signals = ["w_mem_inst.w_mem"]'},
+     None, r"sha.toml: observe.signals: 'w_mem_inst.w_mem' is a memory \(16 words\); "
+     r"observe a register"),
+    ("nothing observed", {'ports = ["digest"]': 'ports = []'}, None,
+     r"sha.toml: observe: observes nothing: name output ports \(observe.ports\) or internal "
+     r"registers \(observe.signals\)"),
     ("reset port missing", {'name = "reset_n"': 'name = "rst_n"'}, None,
      r"sha.toml: reset.name: design 'sha256_core' has no port 'rst_n' .*"),
     ("trace drives no such input", {}, "reset init=0\n0 start=1\n",
@@ -183,7 +224,7 @@ def test_done_never_rising_names_the_port_and_the_limit(tmp_path, capsys):
                     "file's observe.max_cycles sets the limit)")
 
 
-def test_missing_workload_file_or_function_is_one_line(tmp_path, capsys):
+def test_missing_workload_file_or_function_is_one_line(tmp_path, capsys, monkeypatch):
     (tmp_path / "wl.py").write_text("def other():\n    return None\n")
     for ref, message in [
             ("nosuchmodule_xyz:make", "error: workload 'nosuchmodule_xyz:make': no module "
@@ -194,6 +235,12 @@ def test_missing_workload_file_or_function_is_one_line(tmp_path, capsys):
         assert main(["campaign", "--workload", ref, "--db", str(tmp_path / "w.db")]) == 2
         out = capsys.readouterr().out.strip().splitlines()
         assert out[-1] == message and "Traceback" not in "\n".join(out)
+    # a module in the current directory (which a console script's sys.path lacks) is found,
+    # and named by its absolute path (so `orbitbench replay` finds it from anywhere)
+    monkeypatch.chdir(tmp_path)
+    assert main(["campaign", "--workload", "wl:make", "--db", str(tmp_path / "w.db")]) == 2
+    assert capsys.readouterr().out.strip().splitlines()[-1] == (
+        f"error: workload '{tmp_path}/wl.py:make': {tmp_path}/wl.py has no function 'make'")
 
 
 def _vcd(stim: list[tuple[int, str, int]], widths: dict[str, int], cycles: int,
@@ -243,8 +290,11 @@ def test_negative_control_a_vcd_that_does_not_fit_is_refused(tmp_path):
               r".*bad.vcd: the reset 'reset_n' is not in the waveform \(found: clk, init\)"),
              (good.replace("b1 #", "b10 #"), r".*bad.vcd: init: 0x2 does not fit its 1 bits"),
              (good.replace('\n1"', ""),  # reset_n never released
-              r".*bad.vcd: no rising edge of clk with reset_n inactive; the waveform must "
-              r"start in reset and leave it")]
+              r".*bad.vcd: no rising edge of clk with reset_n inactive after it was active; "
+              r"the waveform must hold the design in reset, then leave it"),
+             (good.replace('0"', '1"', 1),  # reset_n never asserted
+              r".*bad.vcd: no rising edge of clk with reset_n active; the waveform must hold "
+              r"the design in reset, then leave it")]
     for vcd, message in cases:
         (tmp_path / "bad.vcd").write_text(vcd)
         with pytest.raises(UsageError) as err:
@@ -271,3 +321,28 @@ def test_a_fusesoc_core_gives_the_files_and_toplevel(tmp_path):
     (tmp_path / "sha256.core").write_text("CAPI=2:\nname : x:y:z:0\ntargets: [1, 2]\n")
     with pytest.raises(CampaignFileError, match=r"sha.toml: design.core: .*sha256.core: "):
         from_recipe(file_recipe(text, tmp_path, "sha.toml"))
+
+
+#: the waveform `orbitbench replay --waves` wrote for an injection of the sha256 example's
+#: campaign (the engine's own FST: the inputs are the stimulus file's, driven by the engine)
+FST = Path(__file__).with_name("sha256_replay.fst")
+_FST_TEXT = _sha_text(**{'file = "fips_two_blocks.stim"': f'fst = "{FST}"'})
+
+
+def test_an_fst_waveform_gives_the_same_workload_as_the_stimulus_file(tmp_path):
+    direct = _sha(_sha_text())
+    fst = _sha(_FST_TEXT)
+    assert fst.stimulus == direct.stimulus and fst.digest() == direct.digest()
+    # negative controls: a truncated FST, a VCD given as FST, an FST without the reset
+    (tmp_path / "cut.fst").write_bytes(FST.read_bytes()[:20000])
+    vcd = _vcd([(-1, "init", 0), (0, "init", 1)], {"init": 1}, 4)
+    (tmp_path / "w.vcd").write_text(vcd)
+    for name in ("cut.fst", "w.vcd"):
+        with pytest.raises(UsageError) as err:
+            _sha(_FST_TEXT.replace(str(FST), str(tmp_path / name)))
+        assert str(err.value) == (f"{tmp_path / name}: not an FST waveform (GTKWave's FST "
+                                  "reader cannot open it)")
+    with pytest.raises(UsageError, match=r".*sha256_replay.fst: the reset 'rst' is not in the "
+                                         r"waveform \(found: block, clk, init, mode, next, "
+                                         r"reset_n\)"):
+        _sha(_FST_TEXT.replace('name = "reset_n"', 'name = "rst"'))

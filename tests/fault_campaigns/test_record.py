@@ -140,3 +140,39 @@ def test_an_input_written_at_the_edge_is_seen_by_the_next_edge(tmp_path):
                                          r"\(a waveform of several tests\? record one test\)"):
         read_vcd_stimulus(tmp_path / "w.vcd", "TOP", {"init": 1, "clk": 1, "reset_n": 1},
                           "clk", "reset_n", True)
+
+
+def test_edges_before_the_reset_is_first_asserted_are_left_out(tmp_path):
+    """A test that starts with the reset inactive and then pulses it (alexforencich's
+    testbenches do): the edges before the pulse are not part of the stimulus."""
+    head = ("$scope module TOP $end\n$var wire 1 ! clk $end\n$var wire 1 \" rst $end\n"
+            "$var wire 1 # init $end\n$upscope $end\n$enddefinitions $end\n")
+    writes = {0: ['0"', "0#"], 20: ['1"'], 40: ['0"'], 50: ["1#"]}
+    steps = ["#0\n0!\n" + "\n".join(writes[0])]
+    for t in range(10, 80, 10):
+        steps += [f"#{t}\n" + "\n".join(["1!", *writes.get(t, [])]), f"#{t + 5}\n0!"]
+    (tmp_path / "p.vcd").write_text(head + "\n".join(steps) + "\n")
+    # edges 10, 20: before the reset; 30, 40: in reset; 50 ends cycle 0; init seen at 60
+    assert read_vcd_stimulus(tmp_path / "p.vcd", "TOP", {"init": 1, "clk": 1, "rst": 1},
+                             "clk", "rst", False) == ([(-1, "init", 0), (1, "init", 1)], 3)
+
+
+AXIS = REPO / "examples" / "axis_fifo"
+
+
+@pytest.mark.regress
+def test_the_upstream_axis_fifo_test_records_the_example_stimulus(tmp_path, capsys):
+    """alexforencich's own cocotb test (cocotbext-axi, a TestFactory test), recorded: the
+    committed stimulus of examples/axis_fifo, the same workload; a test case the factory
+    does not generate is one line, exit 2."""
+    out = tmp_path / "axis.stim"
+    args = ["record", str(AXIS / "campaign.toml"), "--test", "test_axis_fifo"]
+    assert main([*args, "--testcase", "run_test_001", "--out", str(out)]) == 0
+    assert "1105 cycles" in capsys.readouterr().out
+    text = (AXIS / "campaign.toml").read_text()
+    mine = from_recipe(file_recipe(text.replace("recorded_test_axis_fifo.stim", str(out)), AXIS,
+                                   "axis.toml"))
+    assert mine.digest() == from_recipe(load_campaign_file(AXIS / "campaign.toml")).digest()
+    assert main([*args, "--testcase", "run_test_999", "--out", str(out)]) == 2
+    assert capsys.readouterr().out.strip() == ("error: --testcase: test_axis_fifo ran no "
+                                               "cocotb test 'run_test_999'")
