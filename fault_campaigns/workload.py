@@ -117,6 +117,8 @@ class Workload:
     #: bits are flip-flops for the fault model (no SRAM-style adjacent-bit MBU clusters)
     register_arrays: tuple[str, ...] = ()
     max_cycles: int | None = None  # golden-run bound for done to rise (None: the engine's)
+    #: store every SDC/DUE's wrong data words (application-level campaigns decode them)
+    observe_words: bool = False
 
     def __post_init__(self):
         if not 1 <= self.elem_bits <= 64:
@@ -154,6 +156,7 @@ class Workload:
                if self.stimulus or self.stimulus_cycles else {}),
             **({"register_arrays": list(self.register_arrays)} if self.register_arrays
                else {}),
+            **({"observe_words": True} if self.observe_words else {}),
         }, sort_keys=True, default=str).encode())
         for src in self.sources:
             h.update(Path(src).read_bytes())
