@@ -45,6 +45,7 @@ first GEMM layer whose C the RTL got wrong.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from dataclasses import dataclass
 from functools import cached_property
@@ -110,7 +111,12 @@ class NetworkCase:
     program: NetworkProgram
     x: np.ndarray
     labels: np.ndarray
-    bus: GemmProgram
+
+    @cached_property
+    def bus(self) -> GemmProgram:
+        """The whole inference as the campaign's bus program (counters read, CYCLES not
+        compared)."""
+        return inference_bus_program(self.program, self.x, counters=True, timing=False)
 
     @cached_property
     def golden_env(self) -> dict:
@@ -184,15 +190,20 @@ class NetworkCase:
                 out[j] = c
         return out
 
-    def final_output(self, faulty: dict[int, np.ndarray]) -> tuple[np.ndarray, bool]:
-        """(the network's output, approximate) with the jobs' faulty C substituted (see the
-        module text)."""
-        steps, c, j, approx = program_steps(self.program, self.x), None, 0, False
+    def final_output(self, faulty: dict[int, np.ndarray], *, tap=None,
+                     weights: dict[int, np.ndarray] | None = None) -> tuple[np.ndarray, bool]:
+        """(the network's scores, approximate) with the jobs' faulty C substituted (see the
+        module text); ``tap`` as :func:`~orbitbench.driver.network.program_steps`'s, and
+        ``weights`` (job index -> its B) for model-level injectors."""
+        steps, c, j, approx = program_steps(self.program, self.x, tap), None, 0, False
+        weights = weights or {}
         try:
             while True:
                 job, a = steps.send(c)
                 gold_a, gold_c = self.golden_jobs[j]
-                if np.array_equal(a, gold_a):
+                if j in weights:
+                    job = dataclasses.replace(job, b=weights[j])
+                if j not in weights and np.array_equal(a, gold_a):
                     c = faulty.get(j, gold_c)
                 else:
                     c = self._tile(job, a)
@@ -219,7 +230,11 @@ class NetworkCase:
         if not faulty:  # only bytes beyond N of a C word (not part of C) changed
             return Effect("sdc_hidden")
         out, approx = self.final_output(faulty)
-        layer = self.job_layers[min(faulty)]
+        return self.judge(out, self.job_layers[min(faulty)], approx)
+
+    def judge(self, out: np.ndarray, layer: str | None = None,
+              approx: bool = False) -> Effect:
+        """The :class:`Effect` of scores ``out`` against the golden ones (SDC classes)."""
         gold = self.golden_output
         delta = np.abs(out.astype(np.int64) - gold.astype(np.int64))
         if not delta.any():
@@ -265,8 +280,7 @@ def network_case(network: str = "digits_cnn", config: str | TileConfig = "small"
     _check_images(images)
     x, labels = digits_images(net, images)
     program = compile_network(net, cfg, images)
-    bus = inference_bus_program(program, x, counters=True, timing=False)
-    return NetworkCase(network, cfg, program, x, labels, bus)
+    return NetworkCase(network, cfg, program, x, labels)
 
 
 def network_workload(network: str = "digits_cnn", config: str = "small",

@@ -302,6 +302,22 @@ def network_tables(summaries: Mapping[str, Mapping], modules: bool = False) -> l
     return [main, layers, kinds, *([mods] if modules else [])]
 
 
+def calibration_table(data: Mapping) -> Table:
+    """The RTL campaign, the calibrated and the naive model-level injector side by side
+    (:func:`fault_campaigns.calibrated.compare`)."""
+    table = Table(f"{data['network']} on {data['config']}: RTL against model-level injectors "
+                  "(Wilson 95 %)", ["injector", "injections", "images", "benign rate",
+                                    "critical rate", "hidden rate", "CPU s / injection"],
+                  left=("injector",))
+    for name in ("rtl", "calibrated", "naive"):
+        v = data[name]
+        cpu = v.get("cpu_seconds_per_injection")
+        table.add_row(name, v["injections"], v.get("images", data["batch"]),
+                      fmt_prop(v["sdc_benign"]), fmt_prop(v["sdc_critical"]),
+                      fmt_prop(v["sdc_hidden"]), f"{cpu:.2e}" if cpu is not None else "-")
+    return table
+
+
 def _campaign_plots(page: Page, summaries: Mapping[str, Mapping]) -> None:
     labels = list(summaries)
     # 1. outcomes per profile (fractions, stacked)

@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from fault_campaigns.calibrated import compare
 from fault_campaigns.campaign import EXECUTORS, CampaignSpec, default_workers, merge, run_campaign
 from fault_campaigns.campaign_file import file_settings, load_campaign_file
 from fault_campaigns.network_workload import DEFAULT_IMAGES, network_config, network_recipe
@@ -24,6 +25,7 @@ from golden_models.radiation import Device, WeibullParams
 from orbitbench.apps.report import (
     Mark,
     Table,
+    calibration_table,
     network_tables,
     summary_table,
     write_html,
@@ -209,7 +211,33 @@ def default_db(recipe: dict, seed: int, model: str, exhaustive: bool = False,
     return Path("campaigns") / f"{name}-{model}-{how}.db"
 
 
+def _calibrated(args: argparse.Namespace) -> int:
+    """``--calibrated-from DB``: the model-level injectors against an RTL network campaign."""
+    json_out = output_path(args.json, "--json")
+    if not args.calibrated_from.exists():
+        raise CampaignUsageError(f"--calibrated-from {args.calibrated_from}: no such file")
+    count = 3600 if args.count is None else args.count
+    naive = 1000 if args.naive_count is None else args.naive_count
+    for name, value in (("--count", count), ("--naive-count", naive)):
+        if value < 1:
+            raise CampaignUsageError(f"{name} must be at least 1, not {value}")
+    data = compare(args.calibrated_from, count, naive, 1 if args.seed is None else args.seed,
+                   args.network)
+    console.print(calibration_table(data).rich())
+    crit = data["rtl"]["sdc_critical"]
+    est = data["calibrated"]["sdc_critical"]["estimate"]
+    console.print(f"calibrated critical-SDC rate {est:.4f} is "
+                  f"{'inside' if data['calibrated_inside'] else 'OUTSIDE'} the RTL interval "
+                  f"[{crit['low']:.4f}, {crit['high']:.4f}]")
+    if json_out:
+        write_json(json_out, data)
+        console.print(f"summary: {json_out}")
+    return 0
+
+
 def _campaign(args: argparse.Namespace) -> int:
+    if getattr(args, "calibrated_from", None) is not None:
+        return _calibrated(args)
     if args.scheduler and args.executor != "dask":
         raise CampaignUsageError("--scheduler needs --executor dask")
     if args.watchdog is not None and not args.watchdog >= 0:
@@ -421,6 +449,13 @@ def add_commands(sub) -> None:
     g.add_argument("--json", metavar="FILE", help="write the summary as JSON")
     g.add_argument("--html", metavar="FILE", help="write an HTML report")
     _weibull_arg(g)
+    g = p.add_argument_group("model-level injectors (no RTL)")
+    g.add_argument("--calibrated-from", type=Path, default=None, metavar="DB",
+                   help="inject the fault-effect patterns of this RTL network campaign into "
+                        "the int8 model over the whole test split (--count draws, default "
+                        "3600) and compare with the RTL and a naive bit-flip injector")
+    g.add_argument("--naive-count", type=int, default=None, metavar="N",
+                   help="--calibrated-from: naive bit flips (default 1000)")
     p.set_defaults(func=_campaign)
 
     p = sub.add_parser("targets", help="list a design's fault targets and bits per module")

@@ -303,8 +303,12 @@ def job_operand_a(job: GemmJob, cols: np.ndarray) -> np.ndarray:
     return cols[m0:m1, g0:g1].reshape(m1 - m0, -1)
 
 
-def program_steps(program: NetworkProgram, x):
+def program_steps(program: NetworkProgram, x, tap=None):
     """Execute a program with the GEMM jobs done by the caller: a generator.
+
+    ``tap(tensor index, array) -> array``, if given, sees every activation tensor (the input
+    and each stage's output) as it is made and returns what later stages use (a model-level
+    fault injector's hook).
 
     Host stages run :func:`golden_models.network.run_host_op` with LiteRT's requantization
     (:func:`golden_models.network.op_requant` ``"litert"``). For every GEMM job it yields
@@ -325,12 +329,16 @@ def program_steps(program: NetworkProgram, x):
     if x.dtype != np.int8 or x.shape != (program.batch, *t_in.shape[1:]):
         raise ValueError(f"x must be int8 of shape {(program.batch, *t_in.shape[1:])}, not "
                          f"{x.dtype} {x.shape}")
-    env = {net.input: x}
+    def put(index: int, value: np.ndarray) -> None:
+        env[index] = value if tap is None else tap(index, value)
+
+    env: dict = {}
+    put(net.input, x)
     for stage in program.stages:
         if isinstance(stage, HostStage):
             op = stage.op
-            env[op.outputs[0]] = run_host_op(net, op, [env[j] for j in op.inputs if j in env],
-                                             op_requant(op.type, "litert"))
+            put(op.outputs[0], run_host_op(net, op, [env[j] for j in op.inputs if j in env],
+                                           op_requant(op.type, "litert")))
             continue
         layer = stage.layer
         cols = im2col(layer, env[layer.op.inputs[0]])
@@ -343,7 +351,7 @@ def program_steps(program: NetworkProgram, x):
                 raise ValueError(f"{net.path}: {layer.op.label}: C must have shape "
                                  f"{(m1 - m0, n1 - n0)}, not {c.shape}")
             out[m0:m1, n0:n1] = c
-        env[layer.op.outputs[0]] = out.reshape((program.batch, *layer.out_shape))
+        put(layer.op.outputs[0], out.reshape((program.batch, *layer.out_shape)))
     return env
 
 
