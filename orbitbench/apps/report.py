@@ -265,12 +265,14 @@ def network_tables(summaries: Mapping[str, Mapping], modules: bool = False) -> l
     nets = {k: s["network"] for k, s in summaries.items() if s.get("network")}
     if not nets:
         return []
-    orbits = sorted({o for v in nets.values() for o in v["orbits"]})
     main = Table("Network campaign: what the upsets did to the answer (Wilson intervals)",
                  ["profile", "network", "injections", "masked+corrected", "DUE+hang+crash",
                   "SDC hidden", "SDC benign", "SDC critical", "benign rate", "critical rate",
-                  "max |d| (LSB)", "mean |d|", *(f"critical FIT ({o})" for o in orbits)],
-                 left=("profile", "network"))
+                  "max |d| (LSB)", "mean |d|"], left=("profile", "network"))
+    orbits = sorted({o for v in nets.values() for o in v["orbits"]})
+    fits = Table("Critical and benign SDC FIT per orbit (target bits x rate x SDC rate)",
+                 ["profile", *(f"critical ({o})" for o in orbits),
+                  *(f"benign ({o})" for o in orbits)], left=("profile",))
     layers = Table("SDC per layer (first layer whose C was wrong): hidden / benign / critical",
                    ["profile", "layer", "hidden", "benign", "critical"],
                    left=("profile", "layer"))
@@ -288,9 +290,9 @@ def network_tables(summaries: Mapping[str, Mapping], modules: bool = False) -> l
                      o["sdc_hidden"], o["sdc_benign"], o["sdc_critical"],
                      fmt_prop(v.get("rates", {}).get("sdc_benign")),
                      fmt_prop(v.get("rates", {}).get("sdc_critical")),
-                     mag["max_delta_max"], f"{mag['mean_delta_mean']:.2f}",
-                     *(_fit(v["orbits"][x]["critical"]) if x in v["orbits"] else "-"
-                       for x in orbits))
+                     mag["max_delta_max"], f"{mag['mean_delta_mean']:.2f}")
+        fits.add_row(label, *(_fit(v["orbits"][x][k]) if x in v["orbits"] else "-"
+                              for k in ("critical", "benign") for x in orbits))
         for layer, c in v["layers"].items():
             layers.add_row(label, layer, c["sdc_hidden"], c["sdc_benign"], c["sdc_critical"])
         for kind, c in v["classes"].items():
@@ -299,7 +301,7 @@ def network_tables(summaries: Mapping[str, Mapping], modules: bool = False) -> l
         for m, c in v["modules"].items():
             mods.add_row(label, m, c["injections"], c["sdc_benign"], c["sdc_critical"],
                          fmt_prop(c["critical_rate"]))
-    return [main, layers, kinds, *([mods] if modules else [])]
+    return [main, fits, layers, kinds, *([mods] if modules else [])]
 
 
 def calibration_table(data: Mapping) -> Table:
