@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from fault_campaigns.calibrated import calibrated_injection, fault_patterns
-from fault_campaigns.campaign import CampaignSpec, run_campaign
+from fault_campaigns.campaign import CampaignSpec, merge, run_campaign
 from fault_campaigns.db import CampaignDB
 from fault_campaigns.network_workload import (
     Effect,
@@ -115,6 +115,13 @@ def test_tiny_network_campaign_is_stored_and_summarised(tiny_db):
     assert set(net["orbits"]) >= {"leo400", "alsat1"}
     assert sum(sum(v[k] for k in ("sdc_hidden", "sdc_benign", "sdc_critical"))
                for v in net["layers"].values()) == tile_sdc
+
+
+def test_merge_keeps_the_observed_words(tiny_db, tmp_path):
+    out = merge([tiny_db], tmp_path / "merged.db")
+    with CampaignDB.open_existing(tiny_db) as a, CampaignDB.open_existing(out) as b:
+        assert b.observed() == a.observed() and a.observed()
+        assert b.results() == a.results()
 
 
 def test_calibrated_injector_agrees_with_the_rtl(tiny_db):
