@@ -41,7 +41,7 @@ from pathlib import Path
 from orbitbench.sim import SIM_BUILD
 from orbitbench.spec.errors import ParameterError, UsageError
 
-from .db import MESSAGES_TABLE, CampaignDB, CampaignDBError, campaign_lock
+from .db import MESSAGES_TABLE, OBSERVED_TABLE, CampaignDB, CampaignDBError, campaign_lock
 from .engine import EngineError, EngineResult
 from .plan import DEFAULT_MBU_SIZES, FINITE_MODELS, SAMPLINGS, make_plan, population
 from .prepare import Prepared, prepare
@@ -471,6 +471,7 @@ def _merge_into(dbs: list[CampaignDB], output: Path) -> None:
                                   f"{dbs[0].path}")
     seen: dict[int, tuple] = {}
     notes: dict[int, str] = {}
+    observed: dict[int, str] = {}
     for db in dbs:
         for row in db.conn.execute("SELECT * FROM results"):
             key = row[:7]  # id .. early; worker and time may differ
@@ -479,6 +480,8 @@ def _merge_into(dbs: list[CampaignDB], output: Path) -> None:
                                       f"{db.path} and another input")
             seen[row[0]] = row
         notes.update(db.messages())
+        observed.update({i: ",".join(f"{k}:{w:x}" for k, w in words.items())
+                         for i, words in db.observed().items()})
     tmp = output.with_name(output.name + ".merging")
     tmp.unlink(missing_ok=True)
     dst = sqlite3.connect(tmp, isolation_level=None)
@@ -491,6 +494,11 @@ def _merge_into(dbs: list[CampaignDB], output: Path) -> None:
         dst.execute("DELETE FROM messages")
         dst.executemany("INSERT INTO messages VALUES (?, ?)",
                         ((i, t) for i, t in sorted(notes.items()) if i in seen))
+        if observed:
+            dst.execute(OBSERVED_TABLE)
+            dst.execute("DELETE FROM observed")
+            dst.executemany("INSERT INTO observed VALUES (?, ?)",
+                            ((i, t) for i, t in sorted(observed.items()) if i in seen))
         dst.execute("COMMIT")
     finally:
         dst.close()

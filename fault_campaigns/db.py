@@ -4,10 +4,12 @@ Tables: ``meta`` (what the campaign is: its spec, targets and golden run, as JSO
 ``injections`` (the whole plan, written once when the file is created), ``results`` (one
 row per finished injection, keyed by the injection id, so a result can never be stored
 twice) and ``messages`` (why a ``crash`` or a watchdog ``hang`` stopped, by injection id;
-added to older files when they first need it). SQLite's transactions make each commit
-all-or-nothing, so a process killed at any moment (SIGKILL included) leaves every committed
-result intact and nothing half-written; a re-run with the same command reads which ids are
-done and runs only the rest.
+added to older files when they first need it) and ``observed`` (the wrong data words of
+an SDC or DUE, for workloads with ``observe_words``: application-level campaigns decode
+them; created only by such a campaign, so other files are unchanged). SQLite's
+transactions make each commit all-or-nothing, so a process killed at any moment (SIGKILL
+included) leaves every committed result intact and nothing half-written; a re-run with the
+same command reads which ids are done and runs only the rest.
 
 A file that is not a campaign database, belongs to another campaign, or is damaged gives a
 :class:`CampaignDBError` and is never written to.
@@ -40,7 +42,8 @@ from .engine import EngineResult
 from .plan import Plan
 
 __all__ = ["CampaignDB", "CampaignDBError", "CampaignBusy", "UnknownInjection",
-           "campaign_lock", "MAGIC", "SCHEMA_VERSION"]
+           "campaign_lock", "MAGIC", "SCHEMA_VERSION", "MESSAGES_TABLE", "OBSERVED_TABLE",
+           "parse_words"]
 
 MAGIC = "orbitbench-campaign"
 SCHEMA_VERSION = 1
@@ -59,6 +62,8 @@ CREATE TABLE results (
 """
 MESSAGES_TABLE = """CREATE TABLE IF NOT EXISTS messages (
     id INTEGER PRIMARY KEY REFERENCES injections(id), text TEXT NOT NULL)"""
+OBSERVED_TABLE = """CREATE TABLE IF NOT EXISTS observed (
+    id INTEGER PRIMARY KEY REFERENCES injections(id), words TEXT NOT NULL)"""
 
 
 class CampaignDBError(UsageError, RuntimeError):
@@ -267,6 +272,7 @@ class CampaignDB:
         rows = [(r.id, r.outcome, r.sim_cycles, r.end_cycle, r.wrong, r.max_err, int(r.early),
                  worker, now) for r in results]
         notes = [(r.id, r.message) for r in results if r.message]
+        seen = [(r.id, r.words) for r in results if getattr(r, "words", "")]
         if not rows:
             return 0
         self.conn.execute("BEGIN IMMEDIATE")
@@ -278,6 +284,9 @@ class CampaignDB:
             if notes:
                 self.conn.execute(MESSAGES_TABLE)
                 self.conn.executemany("INSERT OR IGNORE INTO messages VALUES (?, ?)", notes)
+            if seen:
+                self.conn.execute(OBSERVED_TABLE)
+                self.conn.executemany("INSERT OR IGNORE INTO observed VALUES (?, ?)", seen)
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
@@ -316,8 +325,27 @@ class CampaignDB:
         out["message"] = self.messages().get(ident, "")
         return out
 
+    def observed(self) -> dict[int, dict[int, int]]:
+        """Injection id -> {output word index: faulty word} of every SDC/DUE whose wrong
+        data words were stored (workloads with ``observe_words``); empty for other files."""
+        if self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                             "name = 'observed'").fetchone() is None:
+            return {}
+        return {i: parse_words(w) for i, w in
+                self.conn.execute("SELECT id, words FROM observed").fetchall()}
+
     def messages(self) -> dict[int, str]:
         """Injection id -> why it crashed (or hung, by the watchdog)."""
         if not self._has_messages():
             return {}
         return dict(self.conn.execute("SELECT id, text FROM messages").fetchall())
+
+
+def parse_words(text: str) -> dict[int, int]:
+    """``"IDX:HEX,IDX:HEX"`` (the engine's ``@w`` list) -> {index: word}."""
+    out = {}
+    for item in text.split(","):
+        if item:
+            idx, word = item.split(":")
+            out[int(idx)] = int(word, 16)
+    return out

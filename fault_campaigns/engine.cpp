@@ -13,6 +13,9 @@
 //     word_default DATA CORR DET masks (hex) of every output word ...
 //     word IDX DATA CORR DET     ... unless overridden for output word IDX
 //     elem_bits N / elem_signed 0|1   element view of output data words (error magnitude)
+//     observe_words 1            an SDC or DUE result also lists its wrong data words
+//                                (" @w IDX:HEX,IDX:HEX,..." after EARLY; index in the output
+//                                stream, the faulty word): application-level campaigns
 //     reset_cycles N / max_cycles N / hang_factor F / hang_extra N / checkpoint N
 //     stim CYCLE INPUT HEX       stimulus: top-level input INPUT (index into the generated
 //                                header's obt_input) takes value HEX from cycle CYCLE on
@@ -200,6 +203,7 @@ struct Result {
     uint64_t sim_cycles = 0, end_cycle = 0, wrong = 0, max_err = 0;
     bool early = false;
     std::string message;  // why a crash stopped
+    std::string words;    // observe_words: "IDX:HEX,..." of the wrong data words
 };
 
 std::vector<Var> g_vars;
@@ -212,6 +216,7 @@ std::vector<std::pair<size_t, WordSpec>> g_word_over;
 std::vector<WordSpec> g_words;  // per golden output word (after golden)
 uint32_t g_elem_bits = 64;
 bool g_elem_signed = false;
+bool g_observe_words = false;
 uint64_t g_reset_cycles = 2, g_max_cycles = 100000000, g_hang_extra = 1000, g_checkpoint = 64;
 double g_hang_factor = 2.0;
 
@@ -365,6 +370,10 @@ void load_config(std::istream& f, VerilatedContext* ctx) {
         } else if (key == "elem_bits") {
             in >> g_elem_bits;
             if (g_elem_bits < 1 || g_elem_bits > 64) fail("elem_bits must be 1..64");
+        } else if (key == "observe_words") {
+            int s = 0;
+            in >> s;
+            g_observe_words = s != 0;
         } else if (key == "elem_signed") {
             int s;
             in >> s;
@@ -568,11 +577,21 @@ struct OutCheck {
     size_t count = 0;
     uint64_t wrong = 0, max_err = 0;
     bool data_bad = false, corr = false, det = false;
+    std::string words;  // observe_words: the wrong data words
+
+    void note(size_t idx, uint64_t w) {
+        if (!g_observe_words) return;
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "%s%zu:%llx", words.empty() ? "" : ",", idx,
+                      static_cast<unsigned long long>(w));
+        words += buf;
+    }
 
     void add(uint64_t w) {
         if (count >= g_out.size()) {  // more words than the golden run
             data_bad = true;
             ++wrong;
+            note(count, w);
             ++count;
             return;
         }
@@ -584,6 +603,7 @@ struct OutCheck {
         if (diff & spec.corr) corr = true;
         if (diff & spec.det) det = true;
         if (!(diff & spec.data)) return;
+        note(count - 1, w);
         for (uint32_t pos = 0; pos < 64; pos += g_elem_bits) {
             const uint64_t m = (g_elem_bits == 64 ? ~0ull : ((1ull << g_elem_bits) - 1)) << pos;
             if (!(diff & spec.data & m)) continue;
@@ -698,6 +718,7 @@ Result continue_faulty(Sim& s, const Injection& inj, size_t outs_so_far, bool ea
     }
     r.wrong = out.wrong;
     r.max_err = out.max_err;
+    r.words = out.words;
     if (out.det) r.outcome = "due";
     else if (out.data_bad) r.outcome = "sdc";
     else if (out.corr) r.outcome = "corrected";
@@ -712,6 +733,7 @@ std::string format_result(const Result& r) {
                   static_cast<unsigned long long>(r.end_cycle),
                   static_cast<unsigned long long>(r.wrong),
                   static_cast<unsigned long long>(r.max_err), r.early ? 1 : 0);
+    if (!r.words.empty()) return std::string(buf) + " @w " + r.words;
     if (r.message.empty()) return buf;
     return std::string(buf) + " " + one_line(r.message);
 }

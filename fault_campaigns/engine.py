@@ -335,6 +335,9 @@ class EngineResult:
     max_err: int  # largest absolute difference of an output element
     early: bool  # stopped early: state equal to the golden run's (masked)
     message: str = ""  # why a crash (or a watchdog hang) stopped, else empty
+    #: the wrong data words of an SDC/DUE, ``"IDX:HEX,..."`` (workloads with
+    #: ``observe_words``; index into the output stream, the faulty word), else empty
+    words: str = ""
 
 
 class Engine:
@@ -499,6 +502,8 @@ class Engine:
             if not parts or parts[0] != "res" or len(parts) < 8:
                 raise EngineError(f"unexpected engine reply {line[:200]!r}")
             # a 64-bit unsigned element's difference can exceed SQLite's int64: saturate
+            tail = parts[8] if len(parts) > 8 else ""
+            words = tail[3:] if tail.startswith("@w ") else ""
             yield EngineResult(int(parts[1]), parts[2], int(parts[3]), int(parts[4]),
                                int(parts[5]), min(int(parts[6]), MAX_ERR), parts[7] == "1",
-                               parts[8] if len(parts) > 8 else "")
+                               "" if words else tail, words)

@@ -113,6 +113,8 @@ def engine_config(work: Workload, state: Sequence[StateVar], targets: TargetSet,
         tail.append(f"stim_end {work.stimulus_cycles}")
     if work.max_cycles:
         tail.append(f"max_cycles {work.max_cycles}")
+    if work.observe_words:
+        tail.append("observe_words 1")
     public = [(v.module_type, v.name) for v in order]
     return "\n".join([*head, *lines, *tail]) + "\n", public
 

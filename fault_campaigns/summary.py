@@ -25,11 +25,12 @@ from pathlib import Path
 from golden_models.radiation import DEFAULT_DEVICE, Device, Structure, device_cross_section
 
 from .db import CampaignDB
+from .network_workload import NETWORK_OUTCOMES, case_of, target_class
 from .plan import FINITE_MODELS
 from .stats import ORBITS, OUTCOMES, Proportion, avf, failure_rate, orbit, wilson
 
-__all__ = ["summarize", "proportion_dict", "structure", "cross_section", "DEFAULT_ORBITS",
-           "LET_GRID"]
+__all__ = ["summarize", "network_effects", "proportion_dict", "structure", "cross_section",
+           "DEFAULT_ORBITS", "LET_GRID"]
 
 DEFAULT_ORBITS = tuple(ORBITS)
 #: LET values (MeV cm^2/mg) of the predicted cross-section: the range of a heavy-ion beam test.
@@ -145,6 +146,7 @@ def summarize(db_path: Path, orbits: Sequence[str | float] = DEFAULT_ORBITS,
             recipe = None
         results = db.results()
         planned = db.planned()
+        observed = db.observed() if "network" in ident["workload"]["params"] else None
     confidence = spec["confidence"] if confidence is None else confidence
     bits_of: dict[str, int] = defaultdict(int)
     bits_of_structure: dict[str, int] = defaultdict(int)
@@ -218,4 +220,69 @@ def summarize(db_path: Path, orbits: Sequence[str | float] = DEFAULT_ORBITS,
                                           * ob.seu_per_bit_day, **rows, "source": ob.source,
                                           "device": ob.device, "heavy_ion": ob.heavy_ion,
                                           "proton": ob.proton}
+    if observed is not None:
+        summary["network"] = _network_section(ident, design, results, observed, confidence,
+                                              pop(design["target_bits"]), orbits, device)
     return summary
+
+
+def network_effects(params: dict, results: list[dict], observed: dict) -> list:
+    """The application-level :class:`~fault_campaigns.network_workload.Effect` of every
+    result of a network campaign (``params``: its workload's), in order."""
+    case = case_of(params)
+    return [case.effect(r["outcome"], observed.get(r["id"])) for r in results]
+
+
+def _network_section(ident: dict, design: dict, results: list[dict], observed: dict,
+                     confidence: float, population: int | None, orbits, device) -> dict:
+    params = ident["workload"]["params"]
+    effects = network_effects(params, results, observed)
+    n = len(results)
+    counts = Counter(e.outcome for e in effects)
+
+    def rate(k: int, trials: int = n, pop: int | None = population) -> dict:
+        return proportion_dict(wilson(k, trials, confidence, pop))
+
+    sdc = [e for e in effects if e.outcome in ("sdc_benign", "sdc_critical")]
+    out = {"network": params["network"], "config": params["config"],
+           "images": params["images"], "injections": n,
+           "outcomes": {k: counts.get(k, 0) for k in (*OUTCOMES, *NETWORK_OUTCOMES)
+                        if k != "sdc"},
+           "approximate": sum(e.approximate for e in effects),
+           "magnitude": {"count": len(sdc),
+                         "max_delta_max": max((e.max_delta for e in sdc), default=0),
+                         "max_delta_mean": (sum(e.max_delta for e in sdc) / len(sdc)
+                                            if sdc else 0.0),
+                         "mean_delta_mean": (sum(e.mean_delta for e in sdc) / len(sdc)
+                                             if sdc else 0.0)},
+           "orbits": {}, "layers": {}, "modules": {}, "classes": {}}
+    if not n:
+        return out
+    out["rates"] = {k: rate(counts.get(k, 0)) for k in NETWORK_OUTCOMES}
+    crit = wilson(counts.get("sdc_critical", 0), n, confidence, population)
+    benign = wilson(counts.get("sdc_benign", 0), n, confidence, population)
+    for o in orbits:
+        ob = orbit(o, device)
+        row = {}
+        for name, a in (("critical", crit), ("benign", benign)):
+            r = failure_rate(design["target_bits"], ob, a)
+            row[name] = {"fit": r.fit, "fit_low": r.fit_low, "fit_high": r.fit_high,
+                         "per_day": r.per_day}
+        out["orbits"][ob.name] = row
+    layers: dict[str, Counter] = defaultdict(Counter)
+    for e in effects:
+        if e.layer is not None:
+            layers[e.layer][e.outcome] += 1
+    out["layers"] = {k: {o: c.get(o, 0) for o in NETWORK_OUTCOMES} for k, c in
+                     sorted(layers.items(), key=lambda kv: int(kv[0].split()[1]))}
+    for key, group in (("modules", lambda r: structure(r["target"])),
+                       ("classes", lambda r: target_class(r["target"], r["kind"]))):
+        per: dict[str, Counter] = defaultdict(Counter)
+        for r, e in zip(results, effects, strict=True):
+            per[group(r)][e.outcome] += 1
+        out[key] = {m: {"injections": sum(c.values()),
+                        **{o: c.get(o, 0) for o in NETWORK_OUTCOMES},
+                        "critical_rate": rate(c.get("sdc_critical", 0), sum(c.values()),
+                                              None)}
+                    for m, c in sorted(per.items())}
+    return out

@@ -120,6 +120,8 @@ class Workload:
     #: internal observation points: state variables (hierarchical names, as in the target
     #: list) compared like the observed ports, their words after the ports' in each cycle
     observe_signals: tuple[str, ...] = ()
+    #: store every SDC/DUE's wrong data words (application-level campaigns decode them)
+    observe_words: bool = False
 
     def __post_init__(self):
         if not 1 <= self.elem_bits <= 64:
@@ -159,6 +161,7 @@ class Workload:
                else {}),
             **({"observe_signals": list(self.observe_signals)} if self.observe_signals
                else {}),
+            **({"observe_words": True} if self.observe_words else {}),
         }, sort_keys=True, default=str).encode())
         for src in self.sources:
             h.update(Path(src).read_bytes())

@@ -57,9 +57,9 @@ RUN, HELP, DRY = "run", "help", "dry"
 #: run in a test, by leading words; the longest match wins. Everything else runs for real.
 SLOW: dict[tuple[str, ...], str] = {
     **{("make", t): DRY for t in ("test", "regress", "rtl", "check-rtl", "lint", "campaign",
-                                  "gate", "campaign-noc", "thermal", "bench", "bench-campaign",
-                                  "bench-noc", "bench-infer", "area", "clean", "venv",
-                                  "mutation-stuck")},
+                                  "gate", "campaign-noc", "campaign-network", "thermal",
+                                  "bench", "bench-campaign", "bench-noc", "bench-infer",
+                                  "area", "clean", "venv", "mutation-stuck")},
     **{("orbitbench", c): HELP for c in ("gemm", "campaign", "targets", "report", "merge",
                                          "replay", "thermal", "infer", "record")},
     ("orbitbench", "thermal", "--list"): RUN,

@@ -22,14 +22,13 @@ import numpy as np
 from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
 from golden_models import digits
-from golden_models.network import Network, load_network, quantize_input
+from golden_models.network import Network, quantize_input
 from golden_models.power import PowerModel, PowerParams
 from orbitbench import sim
-from orbitbench.driver.network import CORRUPTIONS, compile_network
+from orbitbench.driver.network import CORRUPTIONS, compile_network, load_model, model_names
 from orbitbench.spec.errors import InputFileError, ParameterError
 from orbitbench.spec.knobs import REPLY, REQUEST
 from orbitbench.spec.params import TileConfig
-from orbitbench.spec.paths import NETWORKS_DIR
 
 __all__ = ["InferResult", "model_names", "load_model", "litert_tensors", "prepare_inputs",
            "run_inference", "DEFAULT_BATCH"]
@@ -37,26 +36,6 @@ __all__ = ["InferResult", "model_names", "load_model", "litert_tensors", "prepar
 #: Images per tile program: M of the fully connected layers; the convolutions' M is
 #: ``batch * output pixels`` (tiled over ``max_m``).
 DEFAULT_BATCH = 30
-
-
-def model_names(networks_dir: Path = NETWORKS_DIR) -> list[str]:
-    """The models in ``networks/models.json``."""
-    return sorted(json.loads((networks_dir / "models.json").read_text())["models"])
-
-
-def load_model(name: str, networks_dir: Path = NETWORKS_DIR) -> tuple[Path, Network, dict]:
-    """(path, network, its entry of models.json) of model ``name``.
-
-    Raises
-    ------
-    ParameterError
-        ``name`` is not in models.json.
-    """
-    info = json.loads((networks_dir / "models.json").read_text())["models"]
-    if name not in info:
-        raise ParameterError(f"--model must be one of {', '.join(sorted(info))}, not {name!r}")
-    path = networks_dir / info[name]["file"]
-    return path, load_network(path), info[name]
 
 
 def litert_tensors(path: Path, x: np.ndarray, keep) -> dict[int, np.ndarray]:

@@ -256,6 +256,70 @@ def summary_table(summaries: Mapping[str, Mapping], orbit: str = "leo400",
     return table.rich()
 
 
+def network_tables(summaries: Mapping[str, Mapping], modules: bool = False) -> list[Table]:
+    """The application-level tables of the network campaigns among ``summaries`` (those
+    with a ``network`` section, :mod:`fault_campaigns.network_workload`): outcomes, benign
+    and critical SDC rates with intervals, score error magnitude and critical FIT per orbit;
+    then per layer and per kind of target (and per module with ``modules``). Empty when
+    none is a network campaign."""
+    nets = {k: s["network"] for k, s in summaries.items() if s.get("network")}
+    if not nets:
+        return []
+    main = Table("Network campaign: what the upsets did to the answer (Wilson intervals)",
+                 ["profile", "network", "injections", "masked+corrected", "DUE+hang+crash",
+                  "SDC hidden", "SDC benign", "SDC critical", "benign rate", "critical rate",
+                  "max |d| (LSB)", "mean |d|"], left=("profile", "network"))
+    orbits = sorted({o for v in nets.values() for o in v["orbits"]})
+    fits = Table("Critical and benign SDC FIT per orbit (target bits x rate x SDC rate)",
+                 ["profile", *(f"critical ({o})" for o in orbits),
+                  *(f"benign ({o})" for o in orbits)], left=("profile",))
+    layers = Table("SDC per layer (first layer whose C was wrong): hidden / benign / critical",
+                   ["profile", "layer", "hidden", "benign", "critical"],
+                   left=("profile", "layer"))
+    kinds = Table("Per kind of target: injections, benign, critical, critical rate",
+                  ["profile", "target", "injections", "benign", "critical", "critical rate"],
+                  left=("profile", "target"))
+    mods = Table("Per module (structure): injections, benign, critical, critical rate",
+                 ["profile", "module", "injections", "benign", "critical", "critical rate"],
+                 left=("profile", "module"))
+    for label, v in nets.items():
+        o = v["outcomes"]
+        mag = v["magnitude"]
+        main.add_row(label, f"{v['network']} x{v['images']} on {v['config']}", v["injections"],
+                     o["masked"] + o["corrected"], o["due"] + o["hang"] + o["crash"],
+                     o["sdc_hidden"], o["sdc_benign"], o["sdc_critical"],
+                     fmt_prop(v.get("rates", {}).get("sdc_benign")),
+                     fmt_prop(v.get("rates", {}).get("sdc_critical")),
+                     mag["max_delta_max"], f"{mag['mean_delta_mean']:.2f}")
+        fits.add_row(label, *(_fit(v["orbits"][x][k]) if x in v["orbits"] else "-"
+                              for k in ("critical", "benign") for x in orbits))
+        for layer, c in v["layers"].items():
+            layers.add_row(label, layer, c["sdc_hidden"], c["sdc_benign"], c["sdc_critical"])
+        for kind, c in v["classes"].items():
+            kinds.add_row(label, kind, c["injections"], c["sdc_benign"], c["sdc_critical"],
+                          fmt_prop(c["critical_rate"]))
+        for m, c in v["modules"].items():
+            mods.add_row(label, m, c["injections"], c["sdc_benign"], c["sdc_critical"],
+                         fmt_prop(c["critical_rate"]))
+    return [main, fits, layers, kinds, *([mods] if modules else [])]
+
+
+def calibration_table(data: Mapping) -> Table:
+    """The RTL campaign, the calibrated and the naive model-level injector side by side
+    (:func:`fault_campaigns.calibrated.compare`)."""
+    table = Table(f"{data['network']} on {data['config']}: RTL against model-level injectors "
+                  "(Wilson 95 %)", ["injector", "injections", "images", "benign rate",
+                                    "critical rate", "hidden rate", "CPU s / injection"],
+                  left=("injector",))
+    for name in ("rtl", "calibrated", "naive"):
+        v = data[name]
+        cpu = v.get("cpu_seconds_per_injection")
+        table.add_row(name, v["injections"], v.get("images", data["batch"]),
+                      fmt_prop(v["sdc_benign"]), fmt_prop(v["sdc_critical"]),
+                      fmt_prop(v["sdc_hidden"]), f"{cpu:.2e}" if cpu is not None else "-")
+    return table
+
+
 def _campaign_plots(page: Page, summaries: Mapping[str, Mapping]) -> None:
     labels = list(summaries)
     # 1. outcomes per profile (fractions, stacked)
@@ -381,6 +445,8 @@ def campaign_page(summaries: Mapping[str, Mapping], title: str = "orbitbench fau
                       *(ov["outcomes"][o] for o in OUTCOMES), fmt_prop(ov.get("sdc_avf")),
                       fmt_prop(ov.get("due_avf")))
     page.table(table, "Summary")
+    for t in network_tables(summaries, modules=True):
+        page.table(t, t.title)
     table = Table(None, ["profile", "orbit", "device", "SEU/bit/day", "heavy ions", "protons",
                          "upsets/day", "SDC FIT", "DUE FIT"], left=("profile", "orbit", "device"))
     for label, s in summaries.items():

@@ -13,7 +13,8 @@ policy: a profile that cannot be prepared, or whose run fails with a user-facing
 and ``report.html``, and skipped; the other profiles still run; the exit status
 (:attr:`SuiteResult.status`) is 1 when one failed. Any other exception is a bug and
 propagates with its traceback. :func:`suite_main` is the command line of a suite
-(``make campaign``: ``nightly``; ``make campaign-noc``: ``noc``).
+(``make campaign``: ``nightly``; ``make campaign-noc``: ``noc``; ``make campaign-network``:
+``network``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from fault_campaigns.db import CampaignDBError
 from fault_campaigns.engine import EngineError
 from fault_campaigns.multitile_workload import DEFAULT_GEMM as MT_GEMM
 from fault_campaigns.multitile_workload import LINK_TARGETS
+from fault_campaigns.network_workload import network_recipe
 from fault_campaigns.plan import FAULT_MODELS
 from fault_campaigns.prepare import GoldenMismatch
 from fault_campaigns.recipes import check_recipe, factory_recipe, from_recipe, tile_recipe
@@ -43,7 +45,7 @@ from orbitbench.sim import ToolchainError
 from orbitbench.spec.errors import UsageError
 
 from . import ui
-from .report import summary_table, write_html, write_json
+from .report import network_tables, summary_table, write_html, write_json
 
 __all__ = ["Profile", "Suite", "Overrides", "SuiteResult", "SuiteError", "SUITES",
            "USER_ERRORS", "campaign_spec", "run_suite", "report_suite", "suite_parser",
@@ -169,6 +171,16 @@ _NOC = {"model": "seu", "count": 200}
 #: (with ABFT their duplicates) and the ABFT checker.
 DATAPATH_TARGETS = ("tile.datapath.array.*", "tile.datapath.requant_*", "tile.datapath.abft.*")
 
+#: ``make campaign-network``: one inference of 2 test images, single upsets, 300 per
+#: profile: the CNN on the small tile in every hardening profile, the MLP (its K = 64 needs
+#: the default geometry) on default and default_tmr.
+_NET = {"model": "seu", "count": 300}
+
+
+def _net(network: str, config: str) -> dict:
+    return network_recipe(network, config, 2)
+
+
 #: suite name -> its profiles.
 SUITES: dict[str, Suite] = {s.name: s for s in (
     Suite("nightly", "orbitbench nightly fault campaign", Path("campaigns/nightly"), (
@@ -194,6 +206,15 @@ SUITES: dict[str, Suite] = {s.name: s for s in (
         Profile("noc_secded", _noc("secded"), **_NOC),
         Profile("noc_crc", _noc("crc"), **_NOC),
         Profile("noc_hard", _noc("hard"), **_NOC),
+    )),
+    Suite("network", "orbitbench application-level network campaigns",
+          Path("campaigns/network"), (
+        *(Profile(f"cnn_{h}", _net("digits_cnn", c), **_NET) for h, c in (
+            ("none", "small"), ("tmr", "small_tmr"), ("ecc", "small_ecc"),
+            ("ecc_tmr", "small_ecc_tmr"), ("abft", "small_abft"),
+            ("ecc_tmr_abft", "small_ecc_tmr_abft"))),
+        Profile("mlp_none", _net("digits_mlp", "default"), **_NET),
+        Profile("mlp_tmr", _net("digits_mlp", "default_tmr"), **_NET),
     )),
 )}
 
@@ -296,6 +317,8 @@ def report_suite(result: SuiteResult, out_dir: Path, *, console: Console | None 
     console = console or ui.console
     out_dir = Path(out_dir)
     console.print(summary_table(result.summaries, errors=result.errors))
+    for table in network_tables(result.summaries):
+        console.print(table.rich())
     data = result.as_json()
     if verdict is not None:
         data["verdict"] = dict(verdict)

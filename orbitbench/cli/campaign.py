@@ -10,8 +10,11 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from fault_campaigns.calibrated import compare
 from fault_campaigns.campaign import EXECUTORS, CampaignSpec, default_workers, merge, run_campaign
 from fault_campaigns.campaign_file import file_settings, load_campaign_file
+from fault_campaigns.network_workload import DEFAULT_IMAGES, network_config, network_recipe
+from fault_campaigns.network_workload import FACTORY as NETWORK_FACTORY
 from fault_campaigns.plan import DEFAULT_MBU_SIZES, FAULT_MODELS, parse_cycles, parse_sizes
 from fault_campaigns.recipes import build_root_of, check_recipe, factory_recipe, from_recipe
 from fault_campaigns.replay import replay
@@ -20,7 +23,15 @@ from fault_campaigns.summary import summarize
 from fault_campaigns.targets import enumerate_state, register_arrays, select
 from fault_campaigns.tile_workload import DEFAULT_GEMM
 from golden_models.radiation import Device, WeibullParams
-from orbitbench.apps.report import Mark, Table, summary_table, write_html, write_json
+from orbitbench.apps.report import (
+    Mark,
+    Table,
+    calibration_table,
+    network_tables,
+    summary_table,
+    write_html,
+    write_json,
+)
 from orbitbench.apps.ui import console, live_progress
 from orbitbench.spec.errors import Interrupted, OutputFileError, Terminated, UsageError
 from orbitbench.spec.params import CONFIGS
@@ -95,6 +106,12 @@ def workload_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--gemm", type=_gemm, default=DEFAULT_GEMM,
                    help="tile workload GEMM MxKxN (default %(default)s)")
     g.add_argument("--gemm-seed", type=int, default=1, help="operand seed (default 1)")
+    g.add_argument("--network", metavar="NAME", default=None,
+                   help="application-level campaign: one inference of this network "
+                        "(networks/models.json: digits_cnn, digits_mlp) on the tile "
+                        "--config (default: small if the network fits it, else default)")
+    g.add_argument("--images", type=int, default=None, metavar="N",
+                   help=f"--network: test images in the inference (default {DEFAULT_IMAGES})")
     g.add_argument("--top", help="your design: top module with clk/rst/done/out_valid/out_data")
     g.add_argument("--sources", nargs="+", type=Path, help="your design's Verilog/SV files")
     g.add_argument("--preload", action="append", default=[], metavar="PATH=FILE.hex",
@@ -127,11 +144,14 @@ def workload_args(p: argparse.ArgumentParser) -> None:
 
 def recipe_from_args(args: argparse.Namespace) -> dict:
     """The recipe the options (or the campaign file) describe."""
+    network = getattr(args, "network", None)
     chosen = [x for x in (getattr(args, "campaign_file", None), args.top, args.workload,
-                          args.config) if x]
+                          None if network else args.config, network) if x]
     if len(chosen) > 1:
         raise CampaignUsageError("give one of a campaign file, --config, --top (with "
-                                 "--sources), --workload")
+                                 "--sources), --workload, --network (with --config)")
+    if getattr(args, "images", None) is not None and not network:
+        raise CampaignUsageError("--images is the image count of a --network campaign")
     ports = {k: v for k, v in (("clk", args.clock), ("rst", args.reset),
                                ("done", args.done_port), ("out_valid", args.valid_port),
                                ("out_data", args.observe)) if v}
@@ -151,6 +171,9 @@ def recipe_from_args(args: argparse.Namespace) -> dict:
         # a file is stored with its absolute path, so `orbitbench replay` finds it anywhere
         recipe = factory_recipe(f"{Path(module).resolve()}{sep}{func}" if module.endswith(".py")
                                 else args.workload)
+    elif network:
+        images = DEFAULT_IMAGES if args.images is None else args.images
+        recipe = network_recipe(network, network_config(network, args.config, images), images)
     elif args.top:
         if not args.sources:
             raise CampaignUsageError("--top needs --sources")
@@ -192,6 +215,9 @@ def default_db(recipe: dict, seed: int, model: str, exhaustive: bool = False,
     elif recipe["kind"] == "tile":
         m, k, n = recipe["gemm"]
         name = f"{recipe['config']}-gemm{m}x{k}x{n}-s{recipe['seed']}"
+    elif recipe.get("ref") == NETWORK_FACTORY:
+        kw = recipe["kwargs"]
+        name = f"{kw['config']}-{kw['network']}-img{kw['images']}"
     else:
         name = recipe.get("top") or recipe.get("ref", "workload").replace(":", "-")
     at = f"-at{'_'.join(map(str, at_cycles))}" if at_cycles else ""
@@ -199,7 +225,33 @@ def default_db(recipe: dict, seed: int, model: str, exhaustive: bool = False,
     return Path("campaigns") / f"{name}-{model}-{how}.db"
 
 
+def _calibrated(args: argparse.Namespace) -> int:
+    """``--calibrated-from DB``: the model-level injectors against an RTL network campaign."""
+    json_out = output_path(args.json, "--json")
+    if not args.calibrated_from.exists():
+        raise CampaignUsageError(f"--calibrated-from {args.calibrated_from}: no such file")
+    count = 3600 if args.count is None else args.count
+    naive = 1000 if args.naive_count is None else args.naive_count
+    for name, value in (("--count", count), ("--naive-count", naive)):
+        if value < 1:
+            raise CampaignUsageError(f"{name} must be at least 1, not {value}")
+    data = compare(args.calibrated_from, count, naive, 1 if args.seed is None else args.seed,
+                   args.network)
+    console.print(calibration_table(data).rich())
+    crit = data["rtl"]["sdc_critical"]
+    est = data["calibrated"]["sdc_critical"]["estimate"]
+    console.print(f"calibrated critical-SDC rate {est:.4f} is "
+                  f"{'inside' if data['calibrated_inside'] else 'OUTSIDE'} the RTL interval "
+                  f"[{crit['low']:.4f}, {crit['high']:.4f}]")
+    if json_out:
+        write_json(json_out, data)
+        console.print(f"summary: {json_out}")
+    return 0
+
+
 def _campaign(args: argparse.Namespace) -> int:
+    if getattr(args, "calibrated_from", None) is not None:
+        return _calibrated(args)
     if args.scheduler and args.executor != "dask":
         raise CampaignUsageError("--scheduler needs --executor dask")
     if args.watchdog is not None and not args.watchdog >= 0:
@@ -254,6 +306,8 @@ def _campaign(args: argparse.Namespace) -> int:
             bar.stop()
     summary = summarize(db, device=args.weibull)
     console.print(summary_table({work.name: summary}))
+    for table in network_tables({work.name: summary}):
+        console.print(table.rich())
     if json_out:
         write_json(json_out, summary)
         console.print(f"summary: {json_out}")
@@ -318,6 +372,8 @@ def _report(args: argparse.Namespace) -> int:
                  if recipe.get("kind") == "file" else Path(db).stem)
         summaries[label if label not in summaries else f"{label} ({Path(db).stem})"] = summary
     console.print(summary_table(summaries))
+    for table in network_tables(summaries):
+        console.print(table.rich())
     if json_out:
         write_json(json_out, summaries)
     if html_out:
@@ -407,6 +463,13 @@ def add_commands(sub) -> None:
     g.add_argument("--json", metavar="FILE", help="write the summary as JSON")
     g.add_argument("--html", metavar="FILE", help="write an HTML report")
     _weibull_arg(g)
+    g = p.add_argument_group("model-level injectors (no RTL)")
+    g.add_argument("--calibrated-from", type=Path, default=None, metavar="DB",
+                   help="inject the fault-effect patterns of this RTL network campaign into "
+                        "the int8 model over the whole test split (--count draws, default "
+                        "3600) and compare with the RTL and a naive bit-flip injector")
+    g.add_argument("--naive-count", type=int, default=None, metavar="N",
+                   help="--calibrated-from: naive bit flips (default 1000)")
     p.set_defaults(func=_campaign)
 
     p = sub.add_parser("targets", help="list a design's fault targets and bits per module")

@@ -34,10 +34,13 @@ never leave it), so a layer with ``K > cfg.max_k`` raises :class:`NetworkError`.
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from golden_models import digits
 from golden_models.network import (
     GEMM_OPS,
     GemmLayer,
@@ -46,17 +49,59 @@ from golden_models.network import (
     Operator,
     gemm_layer,
     im2col,
+    load_network,
     op_requant,
+    quantize_input,
     run_host_op,
 )
 from golden_models.tile import TileMemory, gemm_cycles, pack_operands, run_tile, unpack_result
+from orbitbench.spec.errors import ParameterError
 from orbitbench.spec.params import GemmCommand, TileConfig
+from orbitbench.spec.paths import NETWORKS_DIR
 
 from .program import BusOp, GemmProgram, gemm_program
 
-__all__ = ["CORRUPTIONS", "GemmJob", "GemmStage", "HostStage", "NetworkError", "NetworkProgram",
+__all__ = ["model_names", "load_model", "digits_images",
+           "CORRUPTIONS", "GemmJob", "GemmStage", "HostStage", "NetworkError", "NetworkProgram",
            "compile_network", "corrupt_program", "inference_bus_program", "job_operand_a",
            "job_rounding", "program_steps", "run_program_numpy"]
+
+
+def model_names(networks_dir: Path = NETWORKS_DIR) -> list[str]:
+    """The models in ``networks/models.json``."""
+    return sorted(json.loads((networks_dir / "models.json").read_text())["models"])
+
+
+def load_model(name: str, networks_dir: Path = NETWORKS_DIR, *, option: str = "--model"
+               ) -> tuple[Path, Network, dict]:
+    """(path, network, its entry of models.json) of model ``name``.
+
+    Raises
+    ------
+    ParameterError
+        ``name`` is not in models.json (the message names ``option``).
+    """
+    info = json.loads((networks_dir / "models.json").read_text())["models"]
+    if name not in info:
+        raise ParameterError(f"{option} must be one of {', '.join(sorted(info))}, not {name!r}")
+    path = networks_dir / info[name]["file"]
+    return path, load_network(path), info[name]
+
+
+def digits_images(net: Network, images: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(int8 images, labels) of the first ``images`` of the digits test split (all 360 if
+    None), quantized with ``net``'s input scale and zero point.
+
+    Raises
+    ------
+    ParameterError
+        ``images`` is not from 1 to the split's size (named ``--images``).
+    """
+    x, labels = digits.test_split()
+    n = len(x) if images is None else images
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= len(x):
+        raise ParameterError(f"--images must be from 1 to {len(x)}, not {n}")
+    return quantize_input(net, x[:n]), labels[:n]
 
 
 @dataclass(frozen=True, eq=False)
@@ -258,8 +303,12 @@ def job_operand_a(job: GemmJob, cols: np.ndarray) -> np.ndarray:
     return cols[m0:m1, g0:g1].reshape(m1 - m0, -1)
 
 
-def program_steps(program: NetworkProgram, x):
+def program_steps(program: NetworkProgram, x, tap=None):
     """Execute a program with the GEMM jobs done by the caller: a generator.
+
+    ``tap(tensor index, array) -> array``, if given, sees every activation tensor (the input
+    and each stage's output) as it is made and returns what later stages use (a model-level
+    fault injector's hook).
 
     Host stages run :func:`golden_models.network.run_host_op` with LiteRT's requantization
     (:func:`golden_models.network.op_requant` ``"litert"``). For every GEMM job it yields
@@ -280,12 +329,16 @@ def program_steps(program: NetworkProgram, x):
     if x.dtype != np.int8 or x.shape != (program.batch, *t_in.shape[1:]):
         raise ValueError(f"x must be int8 of shape {(program.batch, *t_in.shape[1:])}, not "
                          f"{x.dtype} {x.shape}")
-    env = {net.input: x}
+    def put(index: int, value: np.ndarray) -> None:
+        env[index] = value if tap is None else tap(index, value)
+
+    env: dict = {}
+    put(net.input, x)
     for stage in program.stages:
         if isinstance(stage, HostStage):
             op = stage.op
-            env[op.outputs[0]] = run_host_op(net, op, [env[j] for j in op.inputs if j in env],
-                                             op_requant(op.type, "litert"))
+            put(op.outputs[0], run_host_op(net, op, [env[j] for j in op.inputs if j in env],
+                                           op_requant(op.type, "litert")))
             continue
         layer = stage.layer
         cols = im2col(layer, env[layer.op.inputs[0]])
@@ -298,7 +351,7 @@ def program_steps(program: NetworkProgram, x):
                 raise ValueError(f"{net.path}: {layer.op.label}: C must have shape "
                                  f"{(m1 - m0, n1 - n0)}, not {c.shape}")
             out[m0:m1, n0:n1] = c
-        env[layer.op.outputs[0]] = out.reshape((program.batch, *layer.out_shape))
+        put(layer.op.outputs[0], out.reshape((program.batch, *layer.out_shape)))
     return env
 
 
@@ -343,15 +396,21 @@ def corrupt_program(prog: NetworkProgram, how: str) -> NetworkProgram:
     return prog
 
 
-def inference_bus_program(program: NetworkProgram, x) -> GemmProgram:
+def inference_bus_program(program: NetworkProgram, x, *, counters: bool = False,
+                          timing: bool = True) -> GemmProgram:
     """The whole inference of ``x`` as one frontdoor bus program, for a harness that cannot
-    run the host stages (the raw Verilator bench).
+    run the host stages (the raw Verilator bench, application-level fault campaigns).
 
     The jobs' C come from the tile model (:func:`run_program_numpy`'s arithmetic); each job
     is :func:`~orbitbench.driver.program.gemm_program` with ``load="changed"`` against what
     the tile holds after the previous one, starting from zeroed scratchpads (power-up), as
     ``testbenches/network_tb.py`` plays it. Its reads expect the tile model's words; played
     once from power-up it is bit-exact (it is not repeatable: the loads are deltas).
+    ``counters`` and ``timing`` are :func:`gemm_program`'s, per job. The program's phases
+    are ``job<i>`` (every op of job ``i`` of :attr:`NetworkProgram.jobs`) and
+    ``job<i>.<phase>`` (its phases of :data:`~orbitbench.driver.program.PHASES`), so
+    ``phase_reads("job3.readback")`` are job 3's result reads; ``counter_reads`` names
+    ``job<i>.<COUNTER>``.
     """
     cfg = program.cfg
     shadow = TileMemory.zeros(cfg)
@@ -359,25 +418,35 @@ def inference_bus_program(program: NetworkProgram, x) -> GemmProgram:
     expected: list = []
     status: list[int] = []
     results: dict[int, int] = {}
+    counter_reads: dict[str, int] = {}
+    phases: dict[str, tuple[int, int]] = {}
     steps = program_steps(program, x)
-    c, total = None, 0
+    c, total, i = None, 0, 0
     try:
         while True:
             job, a = steps.send(c)
             image = pack_operands(cfg, a, job.b, job.bias, job.mult, job.shift, mem=shadow)
-            prog = gemm_program(cfg, job.cmd, image, load="changed", shadow=shadow)
-            base = len(expected)
+            prog = gemm_program(cfg, job.cmd, image, load="changed", shadow=shadow,
+                                counters=counters, timing=timing)
+            base, op0 = len(expected), len(ops)
             ops += prog.ops[:-1]  # without END
             expected += prog.expected
-            status += [base + i for i in prog.status_reads]
-            results.update({base + i: w for i, w in prog.result_reads.items()})
+            status += [base + r for r in prog.status_reads]
+            results.update({base + r: w for r, w in prog.result_reads.items()})
+            counter_reads.update({f"job{i}.{name}": base + r
+                                  for name, r in prog.counter_reads.items()})
+            phases[f"job{i}"] = (op0, len(ops))
+            phases.update({f"job{i}.{name}": (op0 + lo, op0 + hi)
+                           for name, (lo, hi) in prog.phases.items()})
             shadow = dataclasses.replace(image, c=prog.golden.c.copy())
             total += prog.gemm_cycles
             c = unpack_result(cfg, prog.golden.c, job.cmd.m, job.cmd.n)
+            i += 1
     except StopIteration:
         pass
     return GemmProgram(ops=(*ops, BusOp.end()), expected=tuple(expected),
-                       status_reads=tuple(status), result_reads=results, gemm_cycles=total)
+                       status_reads=tuple(status), result_reads=results,
+                       counter_reads=counter_reads, phases=phases, gemm_cycles=total)
 
 
 def run_program_numpy(program: NetworkProgram, x, cfg: TileConfig, *,
