@@ -338,7 +338,7 @@ module obt_tile_small_sel10(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     .therm__rdata(therm__rdata),
     .therm__we(regs__we),
     .tmr_mismatch(\mismatch$173 ),
-    .\tmr_mismatch$92 (tmr_mismatch)
+    .\tmr_mismatch$89 (tmr_mismatch)
   );
   \obt_tile_small_sel10.scratchpads  scratchpads (
     .bus__ack_region(bus__ack_region),
@@ -376,12 +376,12 @@ module obt_tile_small_sel10(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
     .dp__shift__2(mem__shift__2),
     .dp__shift__3(mem__shift__3),
     .\port$0$5 (bus__adr),
-    .\port$1787$0 (\$8 ),
-    .\port$1823$0 (\$9 ),
-    .\port$1859$0 (\$10 ),
-    .\port$1895$0 (\$11 ),
-    .\port$325$0 (step__ib[2:0]),
-    .\port$361$2 (step__k[4:2]),
+    .\port$1747$0 (\$8 ),
+    .\port$1783$0 (\$9 ),
+    .\port$1819$0 (\$10 ),
+    .\port$1855$0 (\$11 ),
+    .\port$289$0 (step__ib[2:0]),
+    .\port$325$2 (step__k[4:2]),
     .rst(rst),
     .served(mem__served)
   );
@@ -517,7 +517,7 @@ module obt_tile_small_sel10(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, t
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_sel10.controller (rst, cmd__k, cmd__n, busy, ib, jb, k, drain, tmr_mismatch, ce, ctl__start, ctl__clear_done, ctl__clear_error, cmd__m, step__clear, step__feeding, step__draining, done, error, cycles, clk
+module \obt_tile_small_sel10.controller (rst, cmd__k, busy, ib, jb, k, drain, tmr_mismatch, ce, ctl__start, ctl__clear_done, ctl__clear_error, cmd__m, cmd__n, step__clear, step__feeding, step__draining, done, error, cycles, clk
 );
   reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
   wire \$1 ;
@@ -1556,8 +1556,8 @@ module \obt_tile_small_sel10.controller (rst, cmd__k, cmd__n, busy, ib, jb, k, d
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_sel10.datapath (rst, cmd__n, cmd__a_zp, cmd__b_zp, out_zp, act_min, act_max, cmd__per_channel, step__ib, step__jb, step__k, step__drain, feed_step, mem__c_wr_en, mem__a_data__0, mem__a_data__1, mem__a_data__2, mem__a_data__3, mem__b_data__0, mem__b_data__1, mem__b_data__2
-, mem__b_data__3, bias, \bias$55 , \bias$67 , \bias$79 , mem__mult__0, mem__mult__1, mem__mult__2, mem__mult__3, mem__shift__0, mem__shift__1, mem__shift__2, mem__shift__3, ce, cmd__m, cmd__qmult, cmd__qshift, clear, step__feeding, i_valid, mem__c_wr_addr
+module \obt_tile_small_sel10.datapath (rst, cmd__a_zp, cmd__b_zp, out_zp, act_min, act_max, cmd__per_channel, step__ib, step__jb, step__k, step__drain, feed_step, mem__c_wr_en, mem__a_data__0, mem__a_data__1, mem__a_data__2, mem__a_data__3, mem__b_data__0, mem__b_data__1, mem__b_data__2, mem__b_data__3
+, bias, \bias$55 , \bias$67 , \bias$79 , mem__mult__0, mem__mult__1, mem__mult__2, mem__mult__3, mem__shift__0, mem__shift__1, mem__shift__2, mem__shift__3, ce, cmd__m, cmd__n, cmd__qmult, cmd__qshift, clear, step__feeding, i_valid, mem__c_wr_addr
 , out, \out$98 , \out$99 , \out$100 , clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$2  = 0;
   wire [7:0] \$1 ;
@@ -5135,22 +5135,22 @@ module \obt_tile_small_sel10.datapath.requant_3 (rst, out_zp, act_min, act_max, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__sel, clk, rst, \tmr_mismatch$92 , reg_k, reg_n, a_zp, b_zp, out_zp, act_min, act_max, per_channel, tmr_mismatch, mem__req, irq, therm__we, therm__addr
-, busy, mem__served, bus__dat_r, ctl__start, ctl__clear_done, ctl__clear_error, reg_m, qmult, qshift, bus__ack, mem__ack_region, ctl__done, ctl__error, ctl__cycles, mem__rdata, therm__rdata, bus__cyc);
+module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__sel, clk, rst, \tmr_mismatch$89 , reg_k, a_zp, b_zp, out_zp, act_min, act_max, per_channel, tmr_mismatch, mem__req, irq, therm__we, therm__addr, busy
+, mem__served, bus__dat_r, ctl__start, ctl__clear_done, ctl__clear_error, reg_m, reg_n, qmult, qshift, bus__ack, mem__ack_region, ctl__done, ctl__error, ctl__cycles, mem__rdata, therm__rdata, bus__cyc);
   reg \$auto$verilog_backend.cc:2355:dump_module$24  = 0;
   wire [15:0] \$1 ;
-  wire [15:0] \$10 ;
+  wire [7:0] \$10 ;
   wire \$100 ;
   wire \$101 ;
   wire \$102 ;
-  wire [7:0] \$103 ;
-  wire [7:0] \$104 ;
-  wire [7:0] \$105 ;
-  wire [7:0] \$106 ;
+  wire \$103 ;
+  wire \$104 ;
+  wire \$105 ;
+  wire \$106 ;
   wire \$107 ;
   wire \$108 ;
   wire \$109 ;
-  wire [15:0] \$11 ;
+  wire [7:0] \$11 ;
   wire \$110 ;
   wire \$111 ;
   wire \$112 ;
@@ -5191,7 +5191,7 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   wire \$144 ;
   wire \$145 ;
   wire \$146 ;
-  wire \$147 ;
+  wire [18:0] \$147 ;
   wire \$148 ;
   wire \$149 ;
   wire \$15 ;
@@ -5200,7 +5200,7 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   wire \$152 ;
   wire \$153 ;
   wire \$154 ;
-  wire \$155 ;
+  wire [32:0] \$155 ;
   wire \$156 ;
   wire \$157 ;
   wire \$158 ;
@@ -5212,83 +5212,46 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   wire \$163 ;
   wire \$164 ;
   wire \$165 ;
-  wire \$166 ;
-  wire \$167 ;
-  wire \$168 ;
-  wire \$169 ;
+  reg \$166 ;
+  reg [15:0] \$167 ;
+  reg [15:0] \$168 ;
+  reg [15:0] \$169 ;
   wire \$17 ;
-  wire \$170 ;
-  wire \$171 ;
-  wire \$172 ;
-  wire \$173 ;
-  wire \$174 ;
-  wire \$175 ;
-  wire \$176 ;
-  wire \$177 ;
-  wire \$178 ;
-  wire \$179 ;
+  reg [15:0] \$170 ;
+  reg [15:0] \$171 ;
+  reg [7:0] \$172 ;
+  reg [7:0] \$173 ;
+  reg [7:0] \$174 ;
+  reg [7:0] \$175 ;
+  reg [7:0] \$176 ;
+  reg [7:0] \$177 ;
+  reg [7:0] \$178 ;
+  reg [7:0] \$179 ;
   wire \$18 ;
-  wire \$180 ;
-  wire \$181 ;
-  wire [18:0] \$182 ;
-  wire \$183 ;
-  wire \$184 ;
-  wire \$185 ;
-  wire \$186 ;
-  wire \$187 ;
-  wire \$188 ;
-  wire \$189 ;
+  reg [7:0] \$180 ;
+  reg [7:0] \$181 ;
+  reg [7:0] \$182 ;
+  reg [7:0] \$183 ;
+  reg [7:0] \$184 ;
+  reg [7:0] \$185 ;
+  reg [7:0] \$186 ;
+  reg \$187 ;
+  reg \$188 ;
+  reg \$189 ;
   wire [7:0] \$19 ;
-  wire [32:0] \$190 ;
-  wire \$191 ;
-  wire \$192 ;
-  wire \$193 ;
-  wire \$194 ;
-  wire \$195 ;
-  wire \$196 ;
-  wire \$197 ;
-  wire \$198 ;
-  wire \$199 ;
+  reg [31:0] \$190 ;
+  reg [5:0] \$191 ;
+  reg \$192 ;
+  reg [2:0] \$193 ;
+  reg \$194 ;
+  reg [31:0] \$195 ;
+  reg [31:0] \$196 ;
+  reg \$197 ;
   wire [15:0] \$2 ;
   wire [7:0] \$20 ;
-  wire \$200 ;
-  reg \$201 ;
-  reg [15:0] \$202 ;
-  reg [15:0] \$203 ;
-  reg [15:0] \$204 ;
-  reg [15:0] \$205 ;
-  reg [15:0] \$206 ;
-  reg [15:0] \$207 ;
-  reg [15:0] \$208 ;
-  reg [7:0] \$209 ;
   wire [7:0] \$21 ;
-  reg [7:0] \$210 ;
-  reg [7:0] \$211 ;
-  reg [7:0] \$212 ;
-  reg [7:0] \$213 ;
-  reg [7:0] \$214 ;
-  reg [7:0] \$215 ;
-  reg [7:0] \$216 ;
-  reg [7:0] \$217 ;
-  reg [7:0] \$218 ;
-  reg [7:0] \$219 ;
   wire [7:0] \$22 ;
-  reg [7:0] \$220 ;
-  reg [7:0] \$221 ;
-  reg [7:0] \$222 ;
-  reg [7:0] \$223 ;
-  reg \$224 ;
-  reg \$225 ;
-  reg \$226 ;
-  reg [31:0] \$227 ;
-  reg [5:0] \$228 ;
-  reg \$229 ;
   wire \$23 ;
-  reg [2:0] \$230 ;
-  reg \$231 ;
-  reg [31:0] \$232 ;
-  reg [31:0] \$233 ;
-  reg \$234 ;
   wire \$24 ;
   wire \$25 ;
   wire \$26 ;
@@ -5350,7 +5313,7 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   wire [7:0] \$77 ;
   wire [7:0] \$78 ;
   wire [7:0] \$79 ;
-  wire [15:0] \$8 ;
+  wire [7:0] \$8 ;
   wire \$80 ;
   wire \$81 ;
   wire \$82 ;
@@ -5361,7 +5324,7 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   wire \$87 ;
   wire \$88 ;
   wire \$89 ;
-  wire [15:0] \$9 ;
+  wire [7:0] \$9 ;
   wire \$90 ;
   wire \$91 ;
   wire \$92 ;
@@ -5432,6 +5395,7 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   wire [15:0] cmd__k;
   (* init = 16'h0000 *)
   wire [15:0] cmd__m;
+  (* init = 16'h0000 *)
   wire [15:0] cmd__n;
   wire [7:0] cmd__out_zp;
   wire cmd__per_channel;
@@ -5512,14 +5476,8 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   reg [15:0] reg_m = 16'h0000;
   reg [15:0] reg_m_d;
   output [15:0] reg_n;
-  wire [15:0] reg_n;
+  reg [15:0] reg_n = 16'h0000;
   reg [15:0] reg_n_d;
-  (* keep = 32'd1 *)
-  reg [15:0] reg_n_tmr0 = 16'h0000;
-  (* keep = 32'd1 *)
-  reg [15:0] reg_n_tmr1 = 16'h0000;
-  (* keep = 32'd1 *)
-  reg [15:0] reg_n_tmr2 = 16'h0000;
   reg [31:0] reg_rdata = 32'd0;
   input rst;
   wire rst;
@@ -5535,8 +5493,8 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   reg tmr_flag = 1'h0;
   output tmr_mismatch;
   wire tmr_mismatch;
-  input \tmr_mismatch$92 ;
-  wire \tmr_mismatch$92 ;
+  input \tmr_mismatch$89 ;
+  wire \tmr_mismatch$89 ;
   assign \$1  = reg_k_tmr0 & reg_k_tmr1;
   assign \$2  = reg_k_tmr0 & reg_k_tmr2;
   assign \$3  = \$1  | \$2 ;
@@ -5545,283 +5503,243 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   assign \$5  = reg_k_tmr0 != reg_k_tmr1;
   assign \$6  = reg_k_tmr0 != reg_k_tmr2;
   assign \$7  = \$5  | \$6 ;
-  assign \$8  = reg_n_tmr0 & reg_n_tmr1;
-  assign \$9  = reg_n_tmr0 & reg_n_tmr2;
+  assign \$8  = a_zp_tmr0 & a_zp_tmr1;
+  assign \$9  = a_zp_tmr0 & a_zp_tmr2;
   assign \$10  = \$8  | \$9 ;
-  assign \$11  = reg_n_tmr1 & reg_n_tmr2;
-  assign reg_n = \$10  | \$11 ;
+  assign \$11  = a_zp_tmr1 & a_zp_tmr2;
+  assign a_zp = \$10  | \$11 ;
   assign \$12  = reg_k_tmr0 != reg_k_tmr1;
   assign \$13  = reg_k_tmr0 != reg_k_tmr2;
   assign \$14  = \$12  | \$13 ;
-  assign \$15  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$16  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$15  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$16  = a_zp_tmr0 != a_zp_tmr2;
   assign \$17  = \$15  | \$16 ;
   assign \$18  = \$14  | \$17 ;
-  assign \$19  = a_zp_tmr0 & a_zp_tmr1;
-  assign \$20  = a_zp_tmr0 & a_zp_tmr2;
+  assign \$19  = b_zp_tmr0 & b_zp_tmr1;
+  assign \$20  = b_zp_tmr0 & b_zp_tmr2;
   assign \$21  = \$19  | \$20 ;
-  assign \$22  = a_zp_tmr1 & a_zp_tmr2;
-  assign a_zp = \$21  | \$22 ;
+  assign \$22  = b_zp_tmr1 & b_zp_tmr2;
+  assign b_zp = \$21  | \$22 ;
   assign \$23  = reg_k_tmr0 != reg_k_tmr1;
   assign \$24  = reg_k_tmr0 != reg_k_tmr2;
   assign \$25  = \$23  | \$24 ;
-  assign \$26  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$27  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$26  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$27  = a_zp_tmr0 != a_zp_tmr2;
   assign \$28  = \$26  | \$27 ;
   assign \$29  = \$25  | \$28 ;
-  assign \$30  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$31  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$30  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$31  = b_zp_tmr0 != b_zp_tmr2;
   assign \$32  = \$30  | \$31 ;
   assign \$33  = \$29  | \$32 ;
-  assign \$34  = b_zp_tmr0 & b_zp_tmr1;
-  assign \$35  = b_zp_tmr0 & b_zp_tmr2;
+  assign \$34  = out_zp_tmr0 & out_zp_tmr1;
+  assign \$35  = out_zp_tmr0 & out_zp_tmr2;
   assign \$36  = \$34  | \$35 ;
-  assign \$37  = b_zp_tmr1 & b_zp_tmr2;
-  assign b_zp = \$36  | \$37 ;
+  assign \$37  = out_zp_tmr1 & out_zp_tmr2;
+  assign out_zp = \$36  | \$37 ;
   assign \$38  = reg_k_tmr0 != reg_k_tmr1;
   assign \$39  = reg_k_tmr0 != reg_k_tmr2;
   assign \$40  = \$38  | \$39 ;
-  assign \$41  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$42  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$41  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$42  = a_zp_tmr0 != a_zp_tmr2;
   assign \$43  = \$41  | \$42 ;
   assign \$44  = \$40  | \$43 ;
-  assign \$45  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$46  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$45  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$46  = b_zp_tmr0 != b_zp_tmr2;
   assign \$47  = \$45  | \$46 ;
   assign \$48  = \$44  | \$47 ;
-  assign \$49  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$50  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$49  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$50  = out_zp_tmr0 != out_zp_tmr2;
   assign \$51  = \$49  | \$50 ;
   assign \$52  = \$48  | \$51 ;
-  assign \$53  = out_zp_tmr0 & out_zp_tmr1;
-  assign \$54  = out_zp_tmr0 & out_zp_tmr2;
+  assign \$53  = act_min_tmr0 & act_min_tmr1;
+  assign \$54  = act_min_tmr0 & act_min_tmr2;
   assign \$55  = \$53  | \$54 ;
-  assign \$56  = out_zp_tmr1 & out_zp_tmr2;
-  assign out_zp = \$55  | \$56 ;
+  assign \$56  = act_min_tmr1 & act_min_tmr2;
+  assign act_min = \$55  | \$56 ;
   assign \$57  = reg_k_tmr0 != reg_k_tmr1;
   assign \$58  = reg_k_tmr0 != reg_k_tmr2;
   assign \$59  = \$57  | \$58 ;
-  assign \$60  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$61  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$60  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$61  = a_zp_tmr0 != a_zp_tmr2;
   assign \$62  = \$60  | \$61 ;
   assign \$63  = \$59  | \$62 ;
-  assign \$64  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$65  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$64  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$65  = b_zp_tmr0 != b_zp_tmr2;
   assign \$66  = \$64  | \$65 ;
   assign \$67  = \$63  | \$66 ;
-  assign \$68  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$69  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$68  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$69  = out_zp_tmr0 != out_zp_tmr2;
   assign \$70  = \$68  | \$69 ;
   assign \$71  = \$67  | \$70 ;
-  assign \$72  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$73  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$72  = act_min_tmr0 != act_min_tmr1;
+  assign \$73  = act_min_tmr0 != act_min_tmr2;
   assign \$74  = \$72  | \$73 ;
   assign \$75  = \$71  | \$74 ;
-  assign \$76  = act_min_tmr0 & act_min_tmr1;
-  assign \$77  = act_min_tmr0 & act_min_tmr2;
+  assign \$76  = act_max_tmr0 & act_max_tmr1;
+  assign \$77  = act_max_tmr0 & act_max_tmr2;
   assign \$78  = \$76  | \$77 ;
-  assign \$79  = act_min_tmr1 & act_min_tmr2;
-  assign act_min = \$78  | \$79 ;
+  assign \$79  = act_max_tmr1 & act_max_tmr2;
+  assign act_max = \$78  | \$79 ;
   assign \$80  = reg_k_tmr0 != reg_k_tmr1;
   assign \$81  = reg_k_tmr0 != reg_k_tmr2;
   assign \$82  = \$80  | \$81 ;
-  assign \$83  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$84  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$83  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$84  = a_zp_tmr0 != a_zp_tmr2;
   assign \$85  = \$83  | \$84 ;
   assign \$86  = \$82  | \$85 ;
-  assign \$87  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$88  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$87  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$88  = b_zp_tmr0 != b_zp_tmr2;
   assign \$89  = \$87  | \$88 ;
   assign \$90  = \$86  | \$89 ;
-  assign \$91  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$92  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$91  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$92  = out_zp_tmr0 != out_zp_tmr2;
   assign \$93  = \$91  | \$92 ;
   assign \$94  = \$90  | \$93 ;
-  assign \$95  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$96  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$95  = act_min_tmr0 != act_min_tmr1;
+  assign \$96  = act_min_tmr0 != act_min_tmr2;
   assign \$97  = \$95  | \$96 ;
   assign \$98  = \$94  | \$97 ;
-  assign \$99  = act_min_tmr0 != act_min_tmr1;
-  assign \$100  = act_min_tmr0 != act_min_tmr2;
+  assign \$99  = act_max_tmr0 != act_max_tmr1;
+  assign \$100  = act_max_tmr0 != act_max_tmr2;
   assign \$101  = \$99  | \$100 ;
   assign \$102  = \$98  | \$101 ;
-  assign \$103  = act_max_tmr0 & act_max_tmr1;
-  assign \$104  = act_max_tmr0 & act_max_tmr2;
+  assign \$103  = per_channel_tmr0 & per_channel_tmr1;
+  assign \$104  = per_channel_tmr0 & per_channel_tmr2;
   assign \$105  = \$103  | \$104 ;
-  assign \$106  = act_max_tmr1 & act_max_tmr2;
-  assign act_max = \$105  | \$106 ;
+  assign \$106  = per_channel_tmr1 & per_channel_tmr2;
+  assign per_channel = \$105  | \$106 ;
   assign \$107  = reg_k_tmr0 != reg_k_tmr1;
   assign \$108  = reg_k_tmr0 != reg_k_tmr2;
   assign \$109  = \$107  | \$108 ;
-  assign \$110  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$111  = reg_n_tmr0 != reg_n_tmr2;
+  assign \$110  = a_zp_tmr0 != a_zp_tmr1;
+  assign \$111  = a_zp_tmr0 != a_zp_tmr2;
   assign \$112  = \$110  | \$111 ;
   assign \$113  = \$109  | \$112 ;
-  assign \$114  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$115  = a_zp_tmr0 != a_zp_tmr2;
+  assign \$114  = b_zp_tmr0 != b_zp_tmr1;
+  assign \$115  = b_zp_tmr0 != b_zp_tmr2;
   assign \$116  = \$114  | \$115 ;
   assign \$117  = \$113  | \$116 ;
-  assign \$118  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$119  = b_zp_tmr0 != b_zp_tmr2;
+  assign \$118  = out_zp_tmr0 != out_zp_tmr1;
+  assign \$119  = out_zp_tmr0 != out_zp_tmr2;
   assign \$120  = \$118  | \$119 ;
   assign \$121  = \$117  | \$120 ;
-  assign \$122  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$123  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$122  = act_min_tmr0 != act_min_tmr1;
+  assign \$123  = act_min_tmr0 != act_min_tmr2;
   assign \$124  = \$122  | \$123 ;
   assign \$125  = \$121  | \$124 ;
-  assign \$126  = act_min_tmr0 != act_min_tmr1;
-  assign \$127  = act_min_tmr0 != act_min_tmr2;
+  assign \$126  = act_max_tmr0 != act_max_tmr1;
+  assign \$127  = act_max_tmr0 != act_max_tmr2;
   assign \$128  = \$126  | \$127 ;
   assign \$129  = \$125  | \$128 ;
-  assign \$130  = act_max_tmr0 != act_max_tmr1;
-  assign \$131  = act_max_tmr0 != act_max_tmr2;
+  assign \$130  = per_channel_tmr0 != per_channel_tmr1;
+  assign \$131  = per_channel_tmr0 != per_channel_tmr2;
   assign \$132  = \$130  | \$131 ;
-  assign \$133  = \$129  | \$132 ;
-  assign \$134  = per_channel_tmr0 & per_channel_tmr1;
-  assign \$135  = per_channel_tmr0 & per_channel_tmr2;
-  assign \$136  = \$134  | \$135 ;
-  assign \$137  = per_channel_tmr1 & per_channel_tmr2;
-  assign per_channel = \$136  | \$137 ;
-  assign \$138  = reg_k_tmr0 != reg_k_tmr1;
-  assign \$139  = reg_k_tmr0 != reg_k_tmr2;
-  assign \$140  = \$138  | \$139 ;
-  assign \$141  = reg_n_tmr0 != reg_n_tmr1;
-  assign \$142  = reg_n_tmr0 != reg_n_tmr2;
-  assign \$143  = \$141  | \$142 ;
-  assign \$144  = \$140  | \$143 ;
-  assign \$145  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$146  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$147  = \$145  | \$146 ;
-  assign \$148  = \$144  | \$147 ;
-  assign \$149  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$150  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$151  = \$149  | \$150 ;
-  assign \$152  = \$148  | \$151 ;
-  assign \$153  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$154  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$155  = \$153  | \$154 ;
-  assign \$156  = \$152  | \$155 ;
-  assign \$157  = act_min_tmr0 != act_min_tmr1;
-  assign \$158  = act_min_tmr0 != act_min_tmr2;
-  assign \$159  = \$157  | \$158 ;
-  assign \$160  = \$156  | \$159 ;
-  assign \$161  = act_max_tmr0 != act_max_tmr1;
-  assign \$162  = act_max_tmr0 != act_max_tmr2;
-  assign \$163  = \$161  | \$162 ;
-  assign \$164  = \$160  | \$163 ;
-  assign \$165  = per_channel_tmr0 != per_channel_tmr1;
-  assign \$166  = per_channel_tmr0 != per_channel_tmr2;
-  assign \$167  = \$165  | \$166 ;
-  assign tmr_mismatch = \$164  | \$167 ;
-  assign \$168  = bus__cyc & bus__stb;
-  assign \$169  = ~ bus__ack;
-  assign \$170  = \$168  & \$169 ;
-  assign \$171  = | bus__adr[20:18];
-  assign mem__req = \$170  & \$171 ;
-  assign \$172  = | bus__adr[20:18];
-  assign \$173  = bus__cyc & bus__stb;
-  assign \$174  = ~ bus__ack;
-  assign \$175  = \$173  & \$174 ;
-  assign served = \$172  ? mem__served : \$175 ;
+  assign tmr_mismatch = \$129  | \$132 ;
+  assign \$133  = bus__cyc & bus__stb;
+  assign \$134  = ~ bus__ack;
+  assign \$135  = \$133  & \$134 ;
+  assign \$136  = | bus__adr[20:18];
+  assign mem__req = \$135  & \$136 ;
+  assign \$137  = | bus__adr[20:18];
+  assign \$138  = bus__cyc & bus__stb;
+  assign \$139  = ~ bus__ack;
+  assign \$140  = \$138  & \$139 ;
+  assign served = \$137  ? mem__served : \$140 ;
   assign irq = ctl__done & irq_en;
-  assign \$176  = ! bus__adr[20:18];
-  assign \$177  = served & \$176 ;
-  assign \$178  = \$177  & mem__we;
-  assign \$179  = bus__adr[17:0] >= 5'h1a;
-  assign \$180  = \$178  & \$179 ;
-  assign \$181  = bus__adr[17:0] <= 6'h28;
-  assign therm__we = \$180  & \$181 ;
-  assign \$182  = bus__adr[17:0] - 5'h1a;
-  assign \$183  = ! bus__adr[20:18];
-  assign \$184  = served & \$183 ;
-  assign \$185  = \$184  & mem__we;
-  assign \$186  = ~ busy;
-  assign \$187  = mem__wdata[0] & \$186 ;
-  assign \$188  = ~ busy;
-  assign \$189  = tmr_errors != 32'd4294967295;
-  assign \$190  = tmr_errors + \$189 ;
-  assign \$191  = ! bus__adr[20:18];
-  assign \$192  = served & \$191 ;
-  assign \$193  = ~ mem__we;
-  assign \$194  = \$192  & \$193 ;
-  assign \$195  = ! bus__adr[20:18];
-  assign \$196  = served & \$195 ;
-  assign \$197  = \$196  & mem__we;
-  assign \$198  = ~ \tmr_mismatch$92 ;
-  assign \$199  = mem__wdata[3] & \$198 ;
-  assign \$200  = ~ \tmr_mismatch$92 ;
+  assign \$141  = ! bus__adr[20:18];
+  assign \$142  = served & \$141 ;
+  assign \$143  = \$142  & mem__we;
+  assign \$144  = bus__adr[17:0] >= 5'h1a;
+  assign \$145  = \$143  & \$144 ;
+  assign \$146  = bus__adr[17:0] <= 6'h28;
+  assign therm__we = \$145  & \$146 ;
+  assign \$147  = bus__adr[17:0] - 5'h1a;
+  assign \$148  = ! bus__adr[20:18];
+  assign \$149  = served & \$148 ;
+  assign \$150  = \$149  & mem__we;
+  assign \$151  = ~ busy;
+  assign \$152  = mem__wdata[0] & \$151 ;
+  assign \$153  = ~ busy;
+  assign \$154  = tmr_errors != 32'd4294967295;
+  assign \$155  = tmr_errors + \$154 ;
+  assign \$156  = ! bus__adr[20:18];
+  assign \$157  = served & \$156 ;
+  assign \$158  = ~ mem__we;
+  assign \$159  = \$157  & \$158 ;
+  assign \$160  = ! bus__adr[20:18];
+  assign \$161  = served & \$160 ;
+  assign \$162  = \$161  & mem__we;
+  assign \$163  = ~ \tmr_mismatch$89 ;
+  assign \$164  = mem__wdata[3] & \$163 ;
+  assign \$165  = ~ \tmr_mismatch$89 ;
   always @(posedge clk)
-    irq_en <= \$201 ;
+    irq_en <= \$166 ;
   always @(posedge clk)
-    reg_m <= \$202 ;
+    reg_m <= \$167 ;
   always @(posedge clk)
-    reg_k_tmr0 <= \$203 ;
+    reg_k_tmr0 <= \$168 ;
   always @(posedge clk)
-    reg_k_tmr1 <= \$204 ;
+    reg_k_tmr1 <= \$169 ;
   always @(posedge clk)
-    reg_k_tmr2 <= \$205 ;
+    reg_k_tmr2 <= \$170 ;
   always @(posedge clk)
-    reg_n_tmr0 <= \$206 ;
+    reg_n <= \$171 ;
   always @(posedge clk)
-    reg_n_tmr1 <= \$207 ;
+    a_zp_tmr0 <= \$172 ;
   always @(posedge clk)
-    reg_n_tmr2 <= \$208 ;
+    a_zp_tmr1 <= \$173 ;
   always @(posedge clk)
-    a_zp_tmr0 <= \$209 ;
+    a_zp_tmr2 <= \$174 ;
   always @(posedge clk)
-    a_zp_tmr1 <= \$210 ;
+    b_zp_tmr0 <= \$175 ;
   always @(posedge clk)
-    a_zp_tmr2 <= \$211 ;
+    b_zp_tmr1 <= \$176 ;
   always @(posedge clk)
-    b_zp_tmr0 <= \$212 ;
+    b_zp_tmr2 <= \$177 ;
   always @(posedge clk)
-    b_zp_tmr1 <= \$213 ;
+    out_zp_tmr0 <= \$178 ;
   always @(posedge clk)
-    b_zp_tmr2 <= \$214 ;
+    out_zp_tmr1 <= \$179 ;
   always @(posedge clk)
-    out_zp_tmr0 <= \$215 ;
+    out_zp_tmr2 <= \$180 ;
   always @(posedge clk)
-    out_zp_tmr1 <= \$216 ;
+    act_min_tmr0 <= \$181 ;
   always @(posedge clk)
-    out_zp_tmr2 <= \$217 ;
+    act_min_tmr1 <= \$182 ;
   always @(posedge clk)
-    act_min_tmr0 <= \$218 ;
+    act_min_tmr2 <= \$183 ;
   always @(posedge clk)
-    act_min_tmr1 <= \$219 ;
+    act_max_tmr0 <= \$184 ;
   always @(posedge clk)
-    act_min_tmr2 <= \$220 ;
+    act_max_tmr1 <= \$185 ;
   always @(posedge clk)
-    act_max_tmr0 <= \$221 ;
+    act_max_tmr2 <= \$186 ;
   always @(posedge clk)
-    act_max_tmr1 <= \$222 ;
+    per_channel_tmr0 <= \$187 ;
   always @(posedge clk)
-    act_max_tmr2 <= \$223 ;
+    per_channel_tmr1 <= \$188 ;
   always @(posedge clk)
-    per_channel_tmr0 <= \$224 ;
+    per_channel_tmr2 <= \$189 ;
   always @(posedge clk)
-    per_channel_tmr1 <= \$225 ;
+    qmult <= \$190 ;
   always @(posedge clk)
-    per_channel_tmr2 <= \$226 ;
+    qshift <= \$191 ;
   always @(posedge clk)
-    qmult <= \$227 ;
+    bus__ack <= \$192 ;
   always @(posedge clk)
-    qshift <= \$228 ;
+    mem__ack_region <= \$193 ;
   always @(posedge clk)
-    bus__ack <= \$229 ;
+    tmr_flag <= \$194 ;
   always @(posedge clk)
-    mem__ack_region <= \$230 ;
+    tmr_errors <= \$195 ;
   always @(posedge clk)
-    tmr_flag <= \$231 ;
+    reg_rdata <= \$196 ;
   always @(posedge clk)
-    tmr_errors <= \$232 ;
-  always @(posedge clk)
-    reg_rdata <= \$233 ;
-  always @(posedge clk)
-    ecc_ue <= \$234 ;
+    ecc_ue <= \$197 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     irq_en_d = irq_en;
-    if (\$185 ) begin
+    if (\$150 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -5835,8 +5753,8 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     reg_m_d = reg_m;
-    if (\$185 ) begin
-      if (\$188 ) begin
+    if (\$150 ) begin
+      if (\$153 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               reg_m_d = mem__wdata[15:0];
@@ -5847,8 +5765,8 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     reg_k_d = reg_k;
-    if (\$185 ) begin
-      if (\$188 ) begin
+    if (\$150 ) begin
+      if (\$153 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5861,8 +5779,8 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     reg_n_d = reg_n;
-    if (\$185 ) begin
-      if (\$188 ) begin
+    if (\$150 ) begin
+      if (\$153 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5877,8 +5795,8 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     a_zp_d = a_zp;
-    if (\$185 ) begin
-      if (\$188 ) begin
+    if (\$150 ) begin
+      if (\$153 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5895,8 +5813,8 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     b_zp_d = b_zp;
-    if (\$185 ) begin
-      if (\$188 ) begin
+    if (\$150 ) begin
+      if (\$153 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5915,8 +5833,8 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     out_zp_d = out_zp;
-    if (\$185 ) begin
-      if (\$188 ) begin
+    if (\$150 ) begin
+      if (\$153 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5937,8 +5855,8 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     act_min_d = act_min;
-    if (\$185 ) begin
-      if (\$188 ) begin
+    if (\$150 ) begin
+      if (\$153 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5961,8 +5879,8 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     act_max_d = act_max;
-    if (\$185 ) begin
-      if (\$188 ) begin
+    if (\$150 ) begin
+      if (\$153 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5987,8 +5905,8 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     per_channel_d = per_channel;
-    if (\$185 ) begin
-      if (\$188 ) begin
+    if (\$150 ) begin
+      if (\$153 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -6015,8 +5933,8 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     qmult_d = qmult;
-    if (\$185 ) begin
-      if (\$188 ) begin
+    if (\$150 ) begin
+      if (\$153 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -6045,8 +5963,8 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     qshift_d = qshift;
-    if (\$185 ) begin
-      if (\$188 ) begin
+    if (\$150 ) begin
+      if (\$153 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -6089,17 +6007,17 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     ctl__start = 1'h0;
-    if (\$185 ) begin
+    if (\$150 ) begin
       casez (bus__adr[17:0])
         18'h00005:
-            ctl__start = \$187 ;
+            ctl__start = \$152 ;
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     ctl__clear_done = 1'h0;
-    if (\$185 ) begin
+    if (\$150 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -6111,7 +6029,7 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     ctl__clear_error = 1'h0;
-    if (\$185 ) begin
+    if (\$150 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -6122,244 +6040,230 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$201  = irq_en_d;
+    \$166  = irq_en_d;
     if (rst) begin
-      \$201  = 1'h0;
+      \$166  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$202  = reg_m_d;
+    \$167  = reg_m_d;
     if (rst) begin
-      \$202  = 16'h0000;
+      \$167  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$203  = reg_k_d;
+    \$168  = reg_k_d;
     if (rst) begin
-      \$203  = 16'h0000;
+      \$168  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$204  = reg_k_d;
+    \$169  = reg_k_d;
     if (rst) begin
-      \$204  = 16'h0000;
+      \$169  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$205  = reg_k_d;
+    \$170  = reg_k_d;
     if (rst) begin
-      \$205  = 16'h0000;
+      \$170  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$206  = reg_n_d;
+    \$171  = reg_n_d;
     if (rst) begin
-      \$206  = 16'h0000;
+      \$171  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$207  = reg_n_d;
+    \$172  = a_zp_d;
     if (rst) begin
-      \$207  = 16'h0000;
+      \$172  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$208  = reg_n_d;
+    \$173  = a_zp_d;
     if (rst) begin
-      \$208  = 16'h0000;
+      \$173  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$209  = a_zp_d;
+    \$174  = a_zp_d;
     if (rst) begin
-      \$209  = 8'h00;
+      \$174  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$210  = a_zp_d;
+    \$175  = b_zp_d;
     if (rst) begin
-      \$210  = 8'h00;
+      \$175  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$211  = a_zp_d;
+    \$176  = b_zp_d;
     if (rst) begin
-      \$211  = 8'h00;
+      \$176  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$212  = b_zp_d;
+    \$177  = b_zp_d;
     if (rst) begin
-      \$212  = 8'h00;
+      \$177  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$213  = b_zp_d;
+    \$178  = out_zp_d;
     if (rst) begin
-      \$213  = 8'h00;
+      \$178  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$214  = b_zp_d;
+    \$179  = out_zp_d;
     if (rst) begin
-      \$214  = 8'h00;
+      \$179  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$215  = out_zp_d;
+    \$180  = out_zp_d;
     if (rst) begin
-      \$215  = 8'h00;
+      \$180  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$216  = out_zp_d;
+    \$181  = act_min_d;
     if (rst) begin
-      \$216  = 8'h00;
+      \$181  = 8'h80;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$217  = out_zp_d;
+    \$182  = act_min_d;
     if (rst) begin
-      \$217  = 8'h00;
+      \$182  = 8'h80;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$218  = act_min_d;
+    \$183  = act_min_d;
     if (rst) begin
-      \$218  = 8'h80;
+      \$183  = 8'h80;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$219  = act_min_d;
+    \$184  = act_max_d;
     if (rst) begin
-      \$219  = 8'h80;
+      \$184  = 8'h7f;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$220  = act_min_d;
+    \$185  = act_max_d;
     if (rst) begin
-      \$220  = 8'h80;
+      \$185  = 8'h7f;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$221  = act_max_d;
+    \$186  = act_max_d;
     if (rst) begin
-      \$221  = 8'h7f;
+      \$186  = 8'h7f;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$222  = act_max_d;
+    \$187  = per_channel_d;
     if (rst) begin
-      \$222  = 8'h7f;
+      \$187  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$223  = act_max_d;
+    \$188  = per_channel_d;
     if (rst) begin
-      \$223  = 8'h7f;
+      \$188  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$224  = per_channel_d;
+    \$189  = per_channel_d;
     if (rst) begin
-      \$224  = 1'h0;
+      \$189  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$225  = per_channel_d;
+    \$190  = qmult_d;
     if (rst) begin
-      \$225  = 1'h0;
+      \$190  = 32'd1073741824;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$226  = per_channel_d;
+    \$191  = qshift_d;
     if (rst) begin
-      \$226  = 1'h0;
+      \$191  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$227  = qmult_d;
+    \$192  = served;
     if (rst) begin
-      \$227  = 32'd1073741824;
+      \$192  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$228  = qshift_d;
-    if (rst) begin
-      \$228  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$229  = served;
-    if (rst) begin
-      \$229  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$230  = mem__ack_region;
+    \$193  = mem__ack_region;
     if (served) begin
-      \$230  = bus__adr[20:18];
+      \$193  = bus__adr[20:18];
     end
     if (rst) begin
-      \$230  = 3'h0;
+      \$193  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$231  = tmr_flag;
-    if (\tmr_mismatch$92 ) begin
-      \$231  = 1'h1;
+    \$194  = tmr_flag;
+    if (\tmr_mismatch$89 ) begin
+      \$194  = 1'h1;
     end
-    if (\$197 ) begin
+    if (\$162 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
-            if (\$199 ) begin
-              \$231  = 1'h0;
+            if (\$164 ) begin
+              \$194  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$231  = 1'h0;
+      \$194  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$232  = tmr_errors;
-    if (\tmr_mismatch$92 ) begin
-      \$232  = \$190 [31:0];
+    \$195  = tmr_errors;
+    if (\tmr_mismatch$89 ) begin
+      \$195  = \$155 [31:0];
     end
-    if (\$197 ) begin
+    if (\$162 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -6368,116 +6272,116 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
         18'h00007:
             /* empty */;
         18'h00014:
-            if (\$200 ) begin
-              \$232  = 32'd0;
+            if (\$165 ) begin
+              \$195  = 32'd0;
             end
       endcase
     end
     if (rst) begin
-      \$232  = 32'd0;
+      \$195  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$233  = reg_rdata;
-    if (\$194 ) begin
+    \$196  = reg_rdata;
+    if (\$159 ) begin
       (* full_case = 32'd1 *)
       casez (bus__adr[17:0])
         18'h00000:
-            \$233  = 32'd1329746993;
+            \$196  = 32'd1329746993;
         18'h00001:
-            \$233  = 32'd132100;
+            \$196  = 32'd132100;
         18'h00002:
-            \$233  = 32'd32;
+            \$196  = 32'd32;
         18'h00003:
-            \$233  = 32'd32;
+            \$196  = 32'd32;
         18'h00004:
-            \$233  = 32'd32;
+            \$196  = 32'd32;
         18'h00006:
-            \$233  = { 27'h0000000, ecc_ue, tmr_flag, ctl__error, ctl__done, busy };
+            \$196  = { 27'h0000000, ecc_ue, tmr_flag, ctl__error, ctl__done, busy };
         18'h00007:
-            \$233  = { 31'h00000000, irq_en };
+            \$196  = { 31'h00000000, irq_en };
         18'h00008:
-            \$233  = { 16'h0000, reg_m };
+            \$196  = { 16'h0000, reg_m };
         18'h00009:
-            \$233  = { 16'h0000, reg_k };
+            \$196  = { 16'h0000, reg_k };
         18'h0000a:
-            \$233  = { 16'h0000, reg_n };
+            \$196  = { 16'h0000, reg_n };
         18'h0000b:
-            \$233  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+            \$196  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
         18'h0000c:
-            \$233  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+            \$196  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
         18'h0000d:
-            \$233  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+            \$196  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
         18'h0000e:
-            \$233  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+            \$196  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
         18'h0000f:
-            \$233  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+            \$196  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
         18'h00010:
-            \$233  = { 31'h00000000, per_channel };
+            \$196  = { 31'h00000000, per_channel };
         18'h00011:
-            \$233  = qmult;
+            \$196  = qmult;
         18'h00012:
-            \$233  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+            \$196  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
         18'h00013:
-            \$233  = ctl__cycles;
+            \$196  = ctl__cycles;
         18'h00014:
-            \$233  = tmr_errors;
+            \$196  = tmr_errors;
         18'h00015:
-            \$233  = 32'd0;
+            \$196  = 32'd0;
         18'h0001a:
-            \$233  = therm__rdata;
+            \$196  = therm__rdata;
         18'h0001b:
-            \$233  = therm__rdata;
+            \$196  = therm__rdata;
         18'h0001c:
-            \$233  = therm__rdata;
+            \$196  = therm__rdata;
         18'h0001d:
-            \$233  = therm__rdata;
+            \$196  = therm__rdata;
         18'h0001e:
-            \$233  = therm__rdata;
+            \$196  = therm__rdata;
         18'h0001f:
-            \$233  = therm__rdata;
+            \$196  = therm__rdata;
         18'h00020:
-            \$233  = therm__rdata;
+            \$196  = therm__rdata;
         18'h00021:
-            \$233  = therm__rdata;
+            \$196  = therm__rdata;
         18'h00022:
-            \$233  = therm__rdata;
+            \$196  = therm__rdata;
         18'h00023:
-            \$233  = therm__rdata;
+            \$196  = therm__rdata;
         18'h00024:
-            \$233  = therm__rdata;
+            \$196  = therm__rdata;
         18'h00025:
-            \$233  = therm__rdata;
+            \$196  = therm__rdata;
         18'h00026:
-            \$233  = therm__rdata;
+            \$196  = therm__rdata;
         18'h00027:
-            \$233  = therm__rdata;
+            \$196  = therm__rdata;
         18'h00028:
-            \$233  = therm__rdata;
+            \$196  = therm__rdata;
         default:
-            \$233  = 32'd0;
+            \$196  = 32'd0;
       endcase
     end
     if (rst) begin
-      \$233  = 32'd0;
+      \$196  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$234  = ecc_ue;
-    if (\$197 ) begin
+    \$197  = ecc_ue;
+    if (\$162 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
             if (mem__wdata[4]) begin
-              \$234  = 1'h0;
+              \$197  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$234  = 1'h0;
+      \$197  = 1'h0;
     end
   end
   assign mismatch = tmr_mismatch;
@@ -6499,12 +6403,12 @@ module \obt_tile_small_sel10.regfile (bus__stb, mem__we, bus__adr, mem__wdata, m
   assign bus__dat_w = mem__wdata;
   assign rd_region = mem__ack_region;
   assign therm__wdata = mem__wdata;
-  assign therm__addr = \$182 [3:0];
+  assign therm__addr = \$147 [3:0];
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_sel10.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst, bus__req, busy, \port$325$0 , dp__ch_addr, \port$361$2 , dp__c_wr_en, served, bus_access, bus_rmw, dp__a_data__0, dp__a_data__1, dp__a_data__2, dp__a_data__3, dp__b_data__0, dp__b_data__1, dp__b_data__2
-, dp__b_data__3, dp__bias__0, dp__bias__1, dp__bias__2, dp__bias__3, dp__mult__0, dp__mult__1, dp__mult__2, dp__mult__3, dp__shift__0, dp__shift__1, dp__shift__2, dp__shift__3, ce, bus__ack_region, dp__c_wr_addr, \port$1787$0 , \port$1823$0 , \port$1859$0 , \port$1895$0 , bus__rdata
+module \obt_tile_small_sel10.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst, bus__req, busy, \port$289$0 , dp__ch_addr, \port$325$2 , dp__c_wr_en, served, bus_access, bus_rmw, dp__a_data__0, dp__a_data__1, dp__a_data__2, dp__a_data__3, dp__b_data__0, dp__b_data__1, dp__b_data__2
+, dp__b_data__3, dp__bias__0, dp__bias__1, dp__bias__2, dp__bias__3, dp__mult__0, dp__mult__1, dp__mult__2, dp__mult__3, dp__shift__0, dp__shift__1, dp__shift__2, dp__shift__3, ce, bus__ack_region, dp__c_wr_addr, \port$1747$0 , \port$1783$0 , \port$1819$0 , \port$1855$0 , bus__rdata
 , bus__we);
   reg \$auto$verilog_backend.cc:2355:dump_module$25  = 0;
   wire \$1 ;
@@ -7030,18 +6934,18 @@ module \obt_tile_small_sel10.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk,
   wire [3:0] lane_en;
   input [20:0] \port$0$5 ;
   wire [20:0] \port$0$5 ;
-  input [7:0] \port$1787$0 ;
-  wire [7:0] \port$1787$0 ;
-  input [7:0] \port$1823$0 ;
-  wire [7:0] \port$1823$0 ;
-  input [7:0] \port$1859$0 ;
-  wire [7:0] \port$1859$0 ;
-  input [7:0] \port$1895$0 ;
-  wire [7:0] \port$1895$0 ;
-  input [2:0] \port$325$0 ;
-  wire [2:0] \port$325$0 ;
-  input [2:0] \port$361$2 ;
-  wire [2:0] \port$361$2 ;
+  input [7:0] \port$1747$0 ;
+  wire [7:0] \port$1747$0 ;
+  input [7:0] \port$1783$0 ;
+  wire [7:0] \port$1783$0 ;
+  input [7:0] \port$1819$0 ;
+  wire [7:0] \port$1819$0 ;
+  input [7:0] \port$1855$0 ;
+  wire [7:0] \port$1855$0 ;
+  input [2:0] \port$289$0 ;
+  wire [2:0] \port$289$0 ;
+  input [2:0] \port$325$2 ;
+  wire [2:0] \port$325$2 ;
   reg [1:0] rd_bank = 2'h0;
   reg rd_lane = 1'h0;
   reg rd_valid = 1'h0;
@@ -8266,7 +8170,7 @@ module \obt_tile_small_sel10.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk,
   assign dp__shift__3 = _20_;
   assign \$1  = ~ busy;
   assign served = bus__req & \$1 ;
-  assign \$4  = busy ? { 15'h0000, \port$325$0 , \port$361$2  } : { \$3 , \port$0$5 [2:0] };
+  assign \$4  = busy ? { 15'h0000, \port$289$0 , \port$325$2  } : { \$3 , \port$0$5 [2:0] };
   assign \$7  = ~ busy;
   assign \$signature__en  = \$7  | ce;
   assign \$8  = served & bus__we;
@@ -8277,7 +8181,7 @@ module \obt_tile_small_sel10.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk,
   assign \$14  = \$11  & \$13 ;
   assign \$15  = \$8  & \$14 ;
   assign \$signature__en$14  = \$15  ? bus__sel : 4'h0;
-  assign \$18  = busy ? { 15'h0000, \port$325$0 , \port$361$2  } : { \$17 , \port$0$5 [2:0] };
+  assign \$18  = busy ? { 15'h0000, \port$289$0 , \port$325$2  } : { \$17 , \port$0$5 [2:0] };
   assign \$21  = ~ busy;
   assign \$signature__en$22  = \$21  | ce;
   assign \$22  = served & bus__we;
@@ -8288,7 +8192,7 @@ module \obt_tile_small_sel10.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk,
   assign \$28  = \$25  & \$27 ;
   assign \$29  = \$22  & \$28 ;
   assign \$signature__en$24  = \$29  ? bus__sel : 4'h0;
-  assign \$32  = busy ? { 15'h0000, \port$325$0 , \port$361$2  } : { \$31 , \port$0$5 [2:0] };
+  assign \$32  = busy ? { 15'h0000, \port$289$0 , \port$325$2  } : { \$31 , \port$0$5 [2:0] };
   assign \$35  = ~ busy;
   assign \$signature__en$29  = \$35  | ce;
   assign \$36  = served & bus__we;
@@ -8299,7 +8203,7 @@ module \obt_tile_small_sel10.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk,
   assign \$42  = \$39  & \$41 ;
   assign \$43  = \$36  & \$42 ;
   assign \$signature__en$31  = \$43  ? bus__sel : 4'h0;
-  assign \$46  = busy ? { 15'h0000, \port$325$0 , \port$361$2  } : { \$45 , \port$0$5 [2:0] };
+  assign \$46  = busy ? { 15'h0000, \port$289$0 , \port$325$2  } : { \$45 , \port$0$5 [2:0] };
   assign \$49  = ~ busy;
   assign \$signature__en$36  = \$49  | ce;
   assign \$50  = served & bus__we;
@@ -8310,7 +8214,7 @@ module \obt_tile_small_sel10.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk,
   assign \$56  = \$53  & \$55 ;
   assign \$57  = \$50  & \$56 ;
   assign \$signature__en$38  = \$57  ? bus__sel : 4'h0;
-  assign \$60  = busy ? { 15'h0000, dp__ch_addr, \port$361$2  } : { \$59 , \port$0$5 [2:0] };
+  assign \$60  = busy ? { 15'h0000, dp__ch_addr, \port$325$2  } : { \$59 , \port$0$5 [2:0] };
   assign \$63  = ~ busy;
   assign \$signature__en$44  = \$63  | ce;
   assign \$64  = served & bus__we;
@@ -8321,7 +8225,7 @@ module \obt_tile_small_sel10.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk,
   assign \$70  = \$67  & \$69 ;
   assign \$71  = \$64  & \$70 ;
   assign \$signature__en$46  = \$71  ? bus__sel : 4'h0;
-  assign \$74  = busy ? { 15'h0000, dp__ch_addr, \port$361$2  } : { \$73 , \port$0$5 [2:0] };
+  assign \$74  = busy ? { 15'h0000, dp__ch_addr, \port$325$2  } : { \$73 , \port$0$5 [2:0] };
   assign \$77  = ~ busy;
   assign \$signature__en$51  = \$77  | ce;
   assign \$78  = served & bus__we;
@@ -8332,7 +8236,7 @@ module \obt_tile_small_sel10.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk,
   assign \$84  = \$81  & \$83 ;
   assign \$85  = \$78  & \$84 ;
   assign \$signature__en$53  = \$85  ? bus__sel : 4'h0;
-  assign \$88  = busy ? { 15'h0000, dp__ch_addr, \port$361$2  } : { \$87 , \port$0$5 [2:0] };
+  assign \$88  = busy ? { 15'h0000, dp__ch_addr, \port$325$2  } : { \$87 , \port$0$5 [2:0] };
   assign \$91  = ~ busy;
   assign \$signature__en$58  = \$91  | ce;
   assign \$92  = served & bus__we;
@@ -8343,7 +8247,7 @@ module \obt_tile_small_sel10.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk,
   assign \$98  = \$95  & \$97 ;
   assign \$99  = \$92  & \$98 ;
   assign \$signature__en$60  = \$99  ? bus__sel : 4'h0;
-  assign \$102  = busy ? { 15'h0000, dp__ch_addr, \port$361$2  } : { \$101 , \port$0$5 [2:0] };
+  assign \$102  = busy ? { 15'h0000, dp__ch_addr, \port$325$2  } : { \$101 , \port$0$5 [2:0] };
   assign \$105  = ~ busy;
   assign \$signature__en$65  = \$105  | ce;
   assign \$106  = served & bus__we;
@@ -8481,7 +8385,7 @@ module \obt_tile_small_sel10.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk,
   assign \$239  = \$235  & \$238 ;
   assign \$242  = \$239  ? \$241  : 19'h00000;
   assign \$245  = busy ? { 10'h000, dp__c_wr_addr } : \$244 ;
-  assign \$signature__data$157  = busy ? { \port$1895$0 , \port$1859$0 , \port$1823$0 , \port$1787$0  } : bus__wdata;
+  assign \$signature__data$157  = busy ? { \port$1855$0 , \port$1819$0 , \port$1783$0 , \port$1747$0  } : bus__wdata;
   assign \$signature__en$159  = busy ? dp__c_wr_en : \$242 [3:0];
   assign \$246  = rd_valid ? value : 32'd0;
   assign \$247  = rd_valid ? \value$166  : 32'd0;
@@ -8716,7 +8620,7 @@ module \obt_tile_small_sel10.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk,
   assign bus__served = served;
   assign \$signature__addr  = \$4 [5:0];
   assign bus__addr = \port$0$5 [17:0];
-  assign dp__a_addr = { \port$325$0 , \port$361$2  };
+  assign dp__a_addr = { \port$289$0 , \port$325$2  };
   assign \$signature__data  = dp__a_data__0;
   assign \$signature__addr$9  = { \$6 [2:0], \port$0$5 [2:0] };
   assign \$signature__data$12  = bus__wdata;
@@ -8734,7 +8638,7 @@ module \obt_tile_small_sel10.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk,
   assign \$signature__addr$35  = { \$48 [2:0], \port$0$5 [2:0] };
   assign \$signature__data$37  = bus__wdata;
   assign \$signature__addr$39  = \$60 [5:0];
-  assign dp__b_addr = { dp__ch_addr, \port$361$2  };
+  assign dp__b_addr = { dp__ch_addr, \port$325$2  };
   assign \$signature__data$42  = dp__b_data__0;
   assign \$signature__addr$43  = { \$62 [2:0], \port$0$5 [2:0] };
   assign \$signature__data$45  = bus__wdata;
@@ -8801,7 +8705,7 @@ module \obt_tile_small_sel10.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk,
   assign lane_en = \$242 [3:0];
   assign \$signature__addr$154  = \$243 [7:0];
   assign \$signature__addr$155  = \$245 [7:0];
-  assign dp__c_wr_data = { \port$1895$0 , \port$1859$0 , \port$1823$0 , \port$1787$0  };
+  assign dp__c_wr_data = { \port$1855$0 , \port$1819$0 , \port$1783$0 , \port$1747$0  };
   assign \$2  = { 3'h0, \port$0$5 [17:3] };
   assign \$3  = { 2'h0, \$2 [17:2] };
   assign \$5  = { 3'h0, \port$0$5 [17:3] };

@@ -338,7 +338,7 @@ module obt_tile_small_sel5(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, th
     .therm__rdata(therm__rdata),
     .therm__we(regs__we),
     .tmr_mismatch(\mismatch$173 ),
-    .\tmr_mismatch$83 (tmr_mismatch)
+    .\tmr_mismatch$80 (tmr_mismatch)
   );
   \obt_tile_small_sel5.scratchpads  scratchpads (
     .bus__ack_region(bus__ack_region),
@@ -376,12 +376,12 @@ module obt_tile_small_sel5(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, th
     .dp__shift__2(mem__shift__2),
     .dp__shift__3(mem__shift__3),
     .\port$0$5 (bus__adr),
-    .\port$1539$0 (\$8 ),
-    .\port$1575$0 (\$9 ),
-    .\port$1611$0 (\$10 ),
-    .\port$1647$0 (\$11 ),
-    .\port$209$0 (step__ib[2:0]),
-    .\port$217$2 (step__k[4:2]),
+    .\port$1277$0 (step__ib[2:0]),
+    .\port$1281$2 (step__k[4:2]),
+    .\port$1495$0 (\$8 ),
+    .\port$1531$0 (\$9 ),
+    .\port$1567$0 (\$10 ),
+    .\port$1603$0 (\$11 ),
     .rst(rst),
     .served(mem__served)
   );
@@ -517,78 +517,70 @@ module obt_tile_small_sel5(bus__stb, bus__we, bus__adr, bus__dat_w, bus__sel, th
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_sel5.controller (rst, ib, k, tmr_mismatch, ce, ctl__start, ctl__clear_done, ctl__clear_error, cmd__m, cmd__k, cmd__n, step__clear, step__feeding, step__draining, busy, done, error, cycles, jb, drain, clk
+module \obt_tile_small_sel5.controller (rst, busy, tmr_mismatch, ce, ctl__start, ctl__clear_done, ctl__clear_error, cmd__m, cmd__k, cmd__n, step__clear, step__feeding, step__draining, done, error, cycles, ib, jb, k, drain, clk
 );
   reg \$auto$verilog_backend.cc:2355:dump_module$1  = 0;
-  wire [3:0] \$1 ;
-  wire [5:0] \$10 ;
-  wire [5:0] \$11 ;
-  wire \$12 ;
-  wire \$13 ;
+  wire \$1 ;
+  wire [17:0] \$10 ;
+  wire [16:0] \$11 ;
+  wire [17:0] \$12 ;
+  wire [17:0] \$13 ;
   wire \$14 ;
   wire \$15 ;
   wire \$16 ;
   wire \$17 ;
-  wire [32:0] \$18 ;
-  wire [16:0] \$19 ;
-  wire [3:0] \$2 ;
-  wire [17:0] \$20 ;
-  wire [17:0] \$21 ;
-  wire [16:0] \$22 ;
-  wire [17:0] \$23 ;
-  wire [17:0] \$24 ;
-  wire \$25 ;
-  wire \$26 ;
+  wire \$18 ;
+  wire \$19 ;
+  wire \$2 ;
+  wire \$20 ;
+  wire \$21 ;
+  wire \$22 ;
+  wire \$23 ;
+  wire \$24 ;
+  wire [6:0] \$25 ;
+  wire [16:0] \$26 ;
   wire \$27 ;
-  wire \$28 ;
+  wire [4:0] \$28 ;
   wire \$29 ;
-  wire [3:0] \$3 ;
-  wire \$30 ;
+  wire \$3 ;
+  wire [3:0] \$30 ;
   wire \$31 ;
-  wire \$32 ;
+  wire [4:0] \$32 ;
   wire \$33 ;
-  wire \$34 ;
+  wire [4:0] \$34 ;
   wire \$35 ;
-  wire [6:0] \$36 ;
-  wire [16:0] \$37 ;
-  wire \$38 ;
-  wire [4:0] \$39 ;
-  wire [3:0] \$4 ;
-  wire \$40 ;
-  wire [3:0] \$41 ;
-  wire \$42 ;
-  wire [4:0] \$43 ;
-  wire \$44 ;
-  wire [4:0] \$45 ;
-  wire \$46 ;
-  wire [4:0] \$47 ;
-  wire [4:0] \$48 ;
-  wire [4:0] \$49 ;
+  wire [4:0] \$36 ;
+  wire [4:0] \$37 ;
+  wire [4:0] \$38 ;
+  wire \$39 ;
+  wire \$4 ;
+  reg \$40 ;
+  reg \$41 ;
+  reg \$42 ;
+  reg \$43 ;
+  reg \$44 ;
+  reg [31:0] \$45 ;
+  reg [2:0] \$46 ;
+  reg [3:0] \$47 ;
+  reg [3:0] \$48 ;
+  reg [5:0] \$49 ;
   wire \$5 ;
-  wire \$50 ;
-  reg \$51 ;
-  reg \$52 ;
-  reg \$53 ;
-  reg [31:0] \$54 ;
-  reg [2:0] \$55 ;
-  reg [3:0] \$56 ;
-  reg [3:0] \$57 ;
-  reg [3:0] \$58 ;
-  reg [3:0] \$59 ;
+  reg [3:0] \$50 ;
+  reg [2:0] \$51 ;
   wire \$6 ;
-  reg [5:0] \$60 ;
-  reg [5:0] \$61 ;
-  reg [5:0] \$62 ;
-  reg [3:0] \$63 ;
-  reg [2:0] \$64 ;
-  wire \$7 ;
-  wire [5:0] \$8 ;
-  wire [5:0] \$9 ;
+  wire [32:0] \$7 ;
+  wire [16:0] \$8 ;
+  wire [17:0] \$9 ;
   output busy;
-  reg busy = 1'h0;
-  (* init = 1'h0 *)
-  wire \busy$28 ;
+  wire busy;
+  wire \busy$25 ;
   reg busy_d;
+  (* keep = 32'd1 *)
+  reg busy_tmr0 = 1'h0;
+  (* keep = 32'd1 *)
+  reg busy_tmr1 = 1'h0;
+  (* keep = 32'd1 *)
+  reg busy_tmr2 = 1'h0;
   input ce;
   wire ce;
   input clk;
@@ -642,26 +634,14 @@ module \obt_tile_small_sel5.controller (rst, ib, k, tmr_mismatch, ce, ctl__start
   reg error = 1'h0;
   reg error_d;
   output [3:0] ib;
-  wire [3:0] ib;
+  reg [3:0] ib = 4'h0;
   reg [3:0] ib_d;
-  (* keep = 32'd1 *)
-  reg [3:0] ib_tmr0 = 4'h0;
-  (* keep = 32'd1 *)
-  reg [3:0] ib_tmr1 = 4'h0;
-  (* keep = 32'd1 *)
-  reg [3:0] ib_tmr2 = 4'h0;
   output [3:0] jb;
   reg [3:0] jb = 4'h0;
   reg [3:0] jb_d;
   output [5:0] k;
-  wire [5:0] k;
+  reg [5:0] k = 6'h00;
   reg [5:0] k_d;
-  (* keep = 32'd1 *)
-  reg [5:0] k_tmr0 = 6'h00;
-  (* keep = 32'd1 *)
-  reg [5:0] k_tmr1 = 6'h00;
-  (* keep = 32'd1 *)
-  reg [5:0] k_tmr2 = 6'h00;
   wire [3:0] m_blocks;
   wire mismatch;
   wire [3:0] n_blocks;
@@ -675,280 +655,79 @@ module \obt_tile_small_sel5.controller (rst, ib, k, tmr_mismatch, ce, ctl__start
   reg step__draining;
   output step__feeding;
   reg step__feeding;
+  (* init = 4'h0 *)
   wire [3:0] step__ib;
   (* init = 4'h0 *)
   wire [3:0] step__jb;
+  (* init = 6'h00 *)
   wire [5:0] step__k;
   output tmr_mismatch;
   wire tmr_mismatch;
   reg [3:0] \wait  = 4'h0;
   reg [3:0] wait_d;
-  assign \$33  = \$31  & \$32 ;
-  assign \$34  = cmd__n <= 6'h20;
-  assign \$35  = \$33  & \$34 ;
-  assign \$36  = k + 1'h1;
-  assign \$37  = cmd__k - 1'h1;
-  assign \$38  = k == \$37 ;
-  assign \$39  = \wait  + 1'h1;
-  assign \$40  = \wait  == 2'h3;
-  assign \$41  = drain + 1'h1;
-  assign \$42  = drain == 2'h3;
-  assign \$43  = jb + 1'h1;
-  assign \$44  = \$43  < \$24 [3:0];
-  assign \$45  = ib + 1'h1;
-  assign \$46  = \$45  < \$21 [3:0];
-  assign \$47  = jb + 1'h1;
-  assign \$48  = ib + 1'h1;
-  assign \$49  = \wait  + 1'h1;
-  assign \$50  = \wait  == 2'h3;
   always @(posedge clk)
-    busy <= \$51 ;
+    busy_tmr0 <= \$40 ;
   always @(posedge clk)
-    done <= \$52 ;
+    busy_tmr1 <= \$41 ;
   always @(posedge clk)
-    error <= \$53 ;
+    busy_tmr2 <= \$42 ;
   always @(posedge clk)
-    cycles <= \$54 ;
+    done <= \$43 ;
   always @(posedge clk)
-    ctrl_state <= \$55 ;
+    error <= \$44 ;
   always @(posedge clk)
-    ib_tmr0 <= \$56 ;
+    cycles <= \$45 ;
   always @(posedge clk)
-    ib_tmr1 <= \$57 ;
+    ctrl_state <= \$46 ;
   always @(posedge clk)
-    ib_tmr2 <= \$58 ;
+    ib <= \$47 ;
   always @(posedge clk)
-    jb <= \$59 ;
+    jb <= \$48 ;
   always @(posedge clk)
-    k_tmr0 <= \$60 ;
+    k <= \$49 ;
   always @(posedge clk)
-    k_tmr1 <= \$61 ;
+    \wait  <= \$50 ;
   always @(posedge clk)
-    k_tmr2 <= \$62 ;
-  always @(posedge clk)
-    \wait  <= \$63 ;
-  always @(posedge clk)
-    drain <= \$64 ;
-  assign \$1  = ib_tmr0 & ib_tmr1;
-  assign \$2  = ib_tmr0 & ib_tmr2;
+    drain <= \$51 ;
+  assign \$1  = busy_tmr0 & busy_tmr1;
+  assign \$2  = busy_tmr0 & busy_tmr2;
   assign \$3  = \$1  | \$2 ;
-  assign \$4  = ib_tmr1 & ib_tmr2;
-  assign ib = \$3  | \$4 ;
-  assign \$5  = ib_tmr0 != ib_tmr1;
-  assign \$6  = ib_tmr0 != ib_tmr2;
-  assign \$7  = \$5  | \$6 ;
-  assign \$8  = k_tmr0 & k_tmr1;
-  assign \$9  = k_tmr0 & k_tmr2;
-  assign \$10  = \$8  | \$9 ;
-  assign \$11  = k_tmr1 & k_tmr2;
-  assign k = \$10  | \$11 ;
-  assign \$12  = ib_tmr0 != ib_tmr1;
-  assign \$13  = ib_tmr0 != ib_tmr2;
-  assign \$14  = \$12  | \$13 ;
-  assign \$15  = k_tmr0 != k_tmr1;
-  assign \$16  = k_tmr0 != k_tmr2;
-  assign \$17  = \$15  | \$16 ;
-  assign tmr_mismatch = \$14  | \$17 ;
-  assign \$18  = cycles + 1'h1;
-  assign \$19  = cmd__m + 3'h4;
-  assign \$20  = \$19  - 1'h1;
-  assign \$22  = cmd__n + 3'h4;
-  assign \$23  = \$22  - 1'h1;
-  assign \$25  = | cmd__m;
-  assign \$26  = | cmd__k;
-  assign \$27  = \$25  & \$26 ;
-  assign \$28  = | cmd__n;
-  assign \$29  = \$27  & \$28 ;
-  assign \$30  = cmd__m <= 6'h20;
-  assign \$31  = \$29  & \$30 ;
-  assign \$32  = cmd__k <= 6'h20;
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    busy_d = busy;
-    if (ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (ctl__start) begin
-              if (\$35 ) begin
-                busy_d = 1'h1;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            /* empty */;
-        3'h5:
-            if (\$50 ) begin
-              busy_d = 1'h0;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    done_d = done;
-    if (ctl__clear_done) begin
-      done_d = 1'h0;
-    end
-    if (ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (ctl__start) begin
-              done_d = 1'h0;
-              (* full_case = 32'd1 *)
-              if (\$35 ) begin
-              end else begin
-                done_d = 1'h1;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            /* empty */;
-        3'h5:
-            if (\$50 ) begin
-              done_d = 1'h1;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    error_d = error;
-    if (ctl__clear_error) begin
-      error_d = 1'h0;
-    end
-    if (ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (ctl__start) begin
-              error_d = 1'h0;
-              (* full_case = 32'd1 *)
-              if (\$35 ) begin
-              end else begin
-                error_d = 1'h1;
-              end
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    cycles_d = cycles;
-    if (busy) begin
-      cycles_d = \$18 [31:0];
-    end
-    if (ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (ctl__start) begin
-              cycles_d = 32'd0;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    ctrl_state_d = ctrl_state;
-    if (ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (ctl__start) begin
-              if (\$35 ) begin
-                ctrl_state_d = 3'h1;
-              end
-            end
-        3'h1:
-            ctrl_state_d = 3'h2;
-        3'h2:
-            if (\$38 ) begin
-              ctrl_state_d = 3'h3;
-            end
-        3'h3:
-            if (\$40 ) begin
-              ctrl_state_d = 3'h4;
-            end
-        3'h4:
-            if (\$42 ) begin
-              (* full_case = 32'd1 *)
-              if (\$44 ) begin
-                ctrl_state_d = 3'h1;
-              end else if (\$46 ) begin
-                ctrl_state_d = 3'h1;
-              end else begin
-                ctrl_state_d = 3'h5;
-              end
-            end
-        3'h5:
-            if (\$50 ) begin
-              ctrl_state_d = 3'h0;
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    ib_d = ib;
-    if (ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (ctl__start) begin
-              if (\$35 ) begin
-                ib_d = 4'h0;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            if (\$42 ) begin
-              if (\$44 ) begin
-              end else if (\$46 ) begin
-                ib_d = \$48 [3:0];
-              end
-            end
-      endcase
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    jb_d = jb;
-    if (ce) begin
-      casez (ctrl_state)
-        3'h0:
-            if (ctl__start) begin
-              if (\$35 ) begin
-                jb_d = 4'h0;
-              end
-            end
-        3'h1:
-            /* empty */;
-        3'h2:
-            /* empty */;
-        3'h3:
-            /* empty */;
-        3'h4:
-            if (\$42 ) begin
-              if (\$44 ) begin
-                jb_d = \$47 [3:0];
-              end else if (\$46 ) begin
-                jb_d = 4'h0;
-              end
-            end
-      endcase
-    end
-  end
+  assign \$4  = busy_tmr1 & busy_tmr2;
+  assign busy = \$3  | \$4 ;
+  assign \$5  = busy_tmr0 != busy_tmr1;
+  assign \$6  = busy_tmr0 != busy_tmr2;
+  assign tmr_mismatch = \$5  | \$6 ;
+  assign \$7  = cycles + 1'h1;
+  assign \$8  = cmd__m + 3'h4;
+  assign \$9  = \$8  - 1'h1;
+  assign \$11  = cmd__n + 3'h4;
+  assign \$12  = \$11  - 1'h1;
+  assign \$14  = | cmd__m;
+  assign \$15  = | cmd__k;
+  assign \$16  = \$14  & \$15 ;
+  assign \$17  = | cmd__n;
+  assign \$18  = \$16  & \$17 ;
+  assign \$19  = cmd__m <= 6'h20;
+  assign \$20  = \$18  & \$19 ;
+  assign \$21  = cmd__k <= 6'h20;
+  assign \$22  = \$20  & \$21 ;
+  assign \$23  = cmd__n <= 6'h20;
+  assign \$24  = \$22  & \$23 ;
+  assign \$25  = k + 1'h1;
+  assign \$26  = cmd__k - 1'h1;
+  assign \$27  = k == \$26 ;
+  assign \$28  = \wait  + 1'h1;
+  assign \$29  = \wait  == 2'h3;
+  assign \$30  = drain + 1'h1;
+  assign \$31  = drain == 2'h3;
+  assign \$32  = jb + 1'h1;
+  assign \$33  = \$32  < \$13 [3:0];
+  assign \$34  = ib + 1'h1;
+  assign \$35  = \$34  < \$10 [3:0];
+  assign \$36  = jb + 1'h1;
+  assign \$37  = ib + 1'h1;
+  assign \$38  = \wait  + 1'h1;
+  assign \$39  = \wait  == 2'h3;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
     k_d = k;
@@ -959,7 +738,7 @@ module \obt_tile_small_sel5.controller (rst, ib, k, tmr_mismatch, ce, ctl__start
         3'h1:
             k_d = 6'h00;
         3'h2:
-            k_d = \$36 [5:0];
+            k_d = \$25 [5:0];
       endcase
     end
   end
@@ -973,22 +752,22 @@ module \obt_tile_small_sel5.controller (rst, ib, k, tmr_mismatch, ce, ctl__start
         3'h1:
             /* empty */;
         3'h2:
-            if (\$38 ) begin
+            if (\$27 ) begin
               wait_d = 4'h0;
             end
         3'h3:
-            wait_d = \$39 [3:0];
+            wait_d = \$28 [3:0];
         3'h4:
-            if (\$42 ) begin
+            if (\$31 ) begin
               (* full_case = 32'd1 *)
-              if (\$44 ) begin
-              end else if (\$46 ) begin
+              if (\$33 ) begin
+              end else if (\$35 ) begin
               end else begin
                 wait_d = 4'h0;
               end
             end
         3'h5:
-            wait_d = \$49 [3:0];
+            wait_d = \$38 [3:0];
       endcase
     end
   end
@@ -1004,11 +783,11 @@ module \obt_tile_small_sel5.controller (rst, ib, k, tmr_mismatch, ce, ctl__start
         3'h2:
             /* empty */;
         3'h3:
-            if (\$40 ) begin
+            if (\$29 ) begin
               drain_d = 3'h0;
             end
         3'h4:
-            drain_d = \$41 [2:0];
+            drain_d = \$30 [2:0];
       endcase
     end
   end
@@ -1058,104 +837,277 @@ module \obt_tile_small_sel5.controller (rst, ib, k, tmr_mismatch, ce, ctl__start
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$51  = busy_d;
+    \$40  = busy_d;
     if (rst) begin
-      \$51  = 1'h0;
+      \$40  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$52  = done_d;
+    \$41  = busy_d;
     if (rst) begin
-      \$52  = 1'h0;
+      \$41  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$53  = error_d;
+    \$42  = busy_d;
     if (rst) begin
-      \$53  = 1'h0;
+      \$42  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$54  = cycles_d;
+    \$43  = done_d;
     if (rst) begin
-      \$54  = 32'd0;
+      \$43  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$55  = ctrl_state_d;
+    \$44  = error_d;
     if (rst) begin
-      \$55  = 3'h0;
+      \$44  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$56  = ib_d;
+    \$45  = cycles_d;
     if (rst) begin
-      \$56  = 4'h0;
+      \$45  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$57  = ib_d;
+    \$46  = ctrl_state_d;
     if (rst) begin
-      \$57  = 4'h0;
+      \$46  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$58  = ib_d;
+    \$47  = ib_d;
     if (rst) begin
-      \$58  = 4'h0;
+      \$47  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$59  = jb_d;
+    \$48  = jb_d;
     if (rst) begin
-      \$59  = 4'h0;
+      \$48  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$60  = k_d;
+    \$49  = k_d;
     if (rst) begin
-      \$60  = 6'h00;
+      \$49  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$61  = k_d;
+    \$50  = wait_d;
     if (rst) begin
-      \$61  = 6'h00;
+      \$50  = 4'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$62  = k_d;
+    \$51  = drain_d;
     if (rst) begin
-      \$62  = 6'h00;
+      \$51  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$63  = wait_d;
-    if (rst) begin
-      \$63  = 4'h0;
+    busy_d = busy;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$24 ) begin
+                busy_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$39 ) begin
+              busy_d = 1'h0;
+            end
+      endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
-    \$64  = drain_d;
-    if (rst) begin
-      \$64  = 3'h0;
+    done_d = done;
+    if (ctl__clear_done) begin
+      done_d = 1'h0;
+    end
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              done_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$24 ) begin
+              end else begin
+                done_d = 1'h1;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            /* empty */;
+        3'h5:
+            if (\$39 ) begin
+              done_d = 1'h1;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    error_d = error;
+    if (ctl__clear_error) begin
+      error_d = 1'h0;
+    end
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              error_d = 1'h0;
+              (* full_case = 32'd1 *)
+              if (\$24 ) begin
+              end else begin
+                error_d = 1'h1;
+              end
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    cycles_d = cycles;
+    if (busy) begin
+      cycles_d = \$7 [31:0];
+    end
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              cycles_d = 32'd0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    ctrl_state_d = ctrl_state;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$24 ) begin
+                ctrl_state_d = 3'h1;
+              end
+            end
+        3'h1:
+            ctrl_state_d = 3'h2;
+        3'h2:
+            if (\$27 ) begin
+              ctrl_state_d = 3'h3;
+            end
+        3'h3:
+            if (\$29 ) begin
+              ctrl_state_d = 3'h4;
+            end
+        3'h4:
+            if (\$31 ) begin
+              (* full_case = 32'd1 *)
+              if (\$33 ) begin
+                ctrl_state_d = 3'h1;
+              end else if (\$35 ) begin
+                ctrl_state_d = 3'h1;
+              end else begin
+                ctrl_state_d = 3'h5;
+              end
+            end
+        3'h5:
+            if (\$39 ) begin
+              ctrl_state_d = 3'h0;
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    ib_d = ib;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$24 ) begin
+                ib_d = 4'h0;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$31 ) begin
+              if (\$33 ) begin
+              end else if (\$35 ) begin
+                ib_d = \$37 [3:0];
+              end
+            end
+      endcase
+    end
+  end
+  always @* begin
+    if (\$auto$verilog_backend.cc:2355:dump_module$1 ) begin end
+    jb_d = jb;
+    if (ce) begin
+      casez (ctrl_state)
+        3'h0:
+            if (ctl__start) begin
+              if (\$24 ) begin
+                jb_d = 4'h0;
+              end
+            end
+        3'h1:
+            /* empty */;
+        3'h2:
+            /* empty */;
+        3'h3:
+            /* empty */;
+        3'h4:
+            if (\$31 ) begin
+              if (\$33 ) begin
+                jb_d = \$36 [3:0];
+              end else if (\$35 ) begin
+                jb_d = 4'h0;
+              end
+            end
+      endcase
     end
   end
   assign mismatch = tmr_mismatch;
-  assign \busy$28  = busy;
+  assign \busy$25  = busy;
   assign ctl__done = done;
   assign ctl__error = error;
   assign ctl__cycles = cycles;
@@ -1163,15 +1115,15 @@ module \obt_tile_small_sel5.controller (rst, ib, k, tmr_mismatch, ce, ctl__start
   assign step__ib = ib;
   assign step__jb = jb;
   assign step__drain = drain;
-  assign m_blocks = \$21 [3:0];
-  assign n_blocks = \$24 [3:0];
-  assign \$21  = { \$20 [17], \$20 [17], \$20 [17:2] };
-  assign \$24  = { \$23 [17], \$23 [17], \$23 [17:2] };
+  assign m_blocks = \$10 [3:0];
+  assign n_blocks = \$13 [3:0];
+  assign \$10  = { \$9 [17], \$9 [17], \$9 [17:2] };
+  assign \$13  = { \$12 [17], \$12 [17], \$12 [17:2] };
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_sel5.datapath (rst, cmd__a_zp, cmd__b_zp, out_zp, act_min, act_max, step__ib, step__k, feed_step, mem__c_wr_en, mem__a_data__0, mem__a_data__1, mem__a_data__2, mem__a_data__3, mem__b_data__0, mem__b_data__1, mem__b_data__2, mem__b_data__3, bias, \bias$55 , \bias$67 
-, \bias$79 , mem__mult__0, mem__mult__1, mem__mult__2, mem__mult__3, mem__shift__0, mem__shift__1, mem__shift__2, mem__shift__3, ce, cmd__m, cmd__n, cmd__per_channel, cmd__qmult, cmd__qshift, clear, step__feeding, i_valid, step__jb, step__drain, mem__c_wr_addr
+module \obt_tile_small_sel5.datapath (rst, cmd__a_zp, cmd__b_zp, act_min, act_max, feed_step, mem__c_wr_en, mem__a_data__0, mem__a_data__1, mem__a_data__2, mem__a_data__3, mem__b_data__0, mem__b_data__1, mem__b_data__2, mem__b_data__3, bias, \bias$55 , \bias$67 , \bias$79 , mem__mult__0, mem__mult__1
+, mem__mult__2, mem__mult__3, mem__shift__0, mem__shift__1, mem__shift__2, mem__shift__3, ce, cmd__m, cmd__n, out_zp, cmd__per_channel, cmd__qmult, cmd__qshift, clear, step__feeding, i_valid, step__ib, step__jb, step__k, step__drain, mem__c_wr_addr
 , out, \out$98 , \out$99 , \out$100 , clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$2  = 0;
   wire [7:0] \$1 ;
@@ -3357,7 +3309,7 @@ module \obt_tile_small_sel5.datapath.array.pe_3_3 (rst, ce, clear, b_in, a_in, a
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_sel5.datapath.requant_0 (rst, out_zp, act_min, act_max, mult, shift, bias, ce, i_valid, acc, out, clk);
+module \obt_tile_small_sel5.datapath.requant_0 (rst, act_min, act_max, mult, shift, bias, ce, out_zp, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$20  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -3705,7 +3657,7 @@ module \obt_tile_small_sel5.datapath.requant_0 (rst, out_zp, act_min, act_max, m
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_sel5.datapath.requant_1 (rst, out_zp, act_min, act_max, mult, shift, bias, ce, i_valid, acc, out, clk);
+module \obt_tile_small_sel5.datapath.requant_1 (rst, act_min, act_max, mult, shift, bias, ce, out_zp, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$21  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -4053,7 +4005,7 @@ module \obt_tile_small_sel5.datapath.requant_1 (rst, out_zp, act_min, act_max, m
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_sel5.datapath.requant_2 (rst, out_zp, act_min, act_max, mult, shift, bias, ce, i_valid, acc, out, clk);
+module \obt_tile_small_sel5.datapath.requant_2 (rst, act_min, act_max, mult, shift, bias, ce, out_zp, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$22  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -4401,7 +4353,7 @@ module \obt_tile_small_sel5.datapath.requant_2 (rst, out_zp, act_min, act_max, m
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_sel5.datapath.requant_3 (rst, out_zp, act_min, act_max, mult, shift, bias, ce, i_valid, acc, out, clk);
+module \obt_tile_small_sel5.datapath.requant_3 (rst, act_min, act_max, mult, shift, bias, ce, out_zp, i_valid, acc, out, clk);
   reg \$auto$verilog_backend.cc:2355:dump_module$23  = 0;
   wire [32:0] \$1 ;
   wire [66:0] \$10 ;
@@ -4749,50 +4701,25 @@ module \obt_tile_small_sel5.datapath.requant_3 (rst, out_zp, act_min, act_max, m
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__sel, clk, rst, \tmr_mismatch$83 , a_zp, b_zp, out_zp, act_min, act_max, tmr_mismatch, mem__req, irq, therm__we, therm__addr, mem__served, bus__dat_r, ctl__start
-, ctl__clear_done, ctl__clear_error, reg_m, reg_k, reg_n, per_channel, qmult, qshift, bus__ack, mem__ack_region, busy, ctl__done, ctl__error, ctl__cycles, mem__rdata, therm__rdata, bus__cyc);
+module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, mem__sel, clk, rst, \tmr_mismatch$80 , a_zp, b_zp, act_min, act_max, tmr_mismatch, mem__req, irq, therm__we, therm__addr, busy, mem__served, bus__dat_r, ctl__start
+, ctl__clear_done, ctl__clear_error, reg_m, reg_k, reg_n, out_zp, per_channel, qmult, qshift, bus__ack, mem__ack_region, ctl__done, ctl__error, ctl__cycles, mem__rdata, therm__rdata, bus__cyc);
   reg \$auto$verilog_backend.cc:2355:dump_module$24  = 0;
   wire [7:0] \$1 ;
   wire [7:0] \$10 ;
-  wire \$100 ;
-  wire \$101 ;
-  wire \$102 ;
-  wire \$103 ;
-  wire \$104 ;
-  wire \$105 ;
-  wire \$106 ;
-  wire \$107 ;
-  reg \$108 ;
-  reg [15:0] \$109 ;
+  reg [7:0] \$100 ;
+  reg [7:0] \$101 ;
+  reg \$102 ;
+  reg [31:0] \$103 ;
+  reg [5:0] \$104 ;
+  reg \$105 ;
+  reg [2:0] \$106 ;
+  reg \$107 ;
+  reg [31:0] \$108 ;
+  reg [31:0] \$109 ;
   wire [7:0] \$11 ;
-  reg [15:0] \$110 ;
-  reg [15:0] \$111 ;
-  reg [7:0] \$112 ;
-  reg [7:0] \$113 ;
-  reg [7:0] \$114 ;
-  reg [7:0] \$115 ;
-  reg [7:0] \$116 ;
-  reg [7:0] \$117 ;
-  reg [7:0] \$118 ;
-  reg [7:0] \$119 ;
+  reg \$110 ;
   wire \$12 ;
-  reg [7:0] \$120 ;
-  reg [7:0] \$121 ;
-  reg [7:0] \$122 ;
-  reg [7:0] \$123 ;
-  reg [7:0] \$124 ;
-  reg [7:0] \$125 ;
-  reg [7:0] \$126 ;
-  reg \$127 ;
-  reg [31:0] \$128 ;
-  reg [5:0] \$129 ;
   wire \$13 ;
-  reg \$130 ;
-  reg [2:0] \$131 ;
-  reg \$132 ;
-  reg [31:0] \$133 ;
-  reg [31:0] \$134 ;
-  reg \$135 ;
   wire \$14 ;
   wire \$15 ;
   wire \$16 ;
@@ -4836,10 +4763,10 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   wire \$50 ;
   wire \$51 ;
   wire \$52 ;
-  wire [7:0] \$53 ;
-  wire [7:0] \$54 ;
-  wire [7:0] \$55 ;
-  wire [7:0] \$56 ;
+  wire \$53 ;
+  wire \$54 ;
+  wire \$55 ;
+  wire \$56 ;
   wire \$57 ;
   wire \$58 ;
   wire \$59 ;
@@ -4850,7 +4777,7 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   wire \$63 ;
   wire \$64 ;
   wire \$65 ;
-  wire \$66 ;
+  wire [18:0] \$66 ;
   wire \$67 ;
   wire \$68 ;
   wire \$69 ;
@@ -4859,7 +4786,7 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   wire \$71 ;
   wire \$72 ;
   wire \$73 ;
-  wire \$74 ;
+  wire [32:0] \$74 ;
   wire \$75 ;
   wire \$76 ;
   wire \$77 ;
@@ -4871,22 +4798,22 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   wire \$82 ;
   wire \$83 ;
   wire \$84 ;
-  wire \$85 ;
-  wire \$86 ;
-  wire \$87 ;
-  wire \$88 ;
-  wire [18:0] \$89 ;
+  reg \$85 ;
+  reg [15:0] \$86 ;
+  reg [15:0] \$87 ;
+  reg [15:0] \$88 ;
+  reg [7:0] \$89 ;
   wire [7:0] \$9 ;
-  wire \$90 ;
-  wire \$91 ;
-  wire \$92 ;
-  wire \$93 ;
-  wire \$94 ;
-  wire \$95 ;
-  wire \$96 ;
-  wire [32:0] \$97 ;
-  wire \$98 ;
-  wire \$99 ;
+  reg [7:0] \$90 ;
+  reg [7:0] \$91 ;
+  reg [7:0] \$92 ;
+  reg [7:0] \$93 ;
+  reg [7:0] \$94 ;
+  reg [7:0] \$95 ;
+  reg [7:0] \$96 ;
+  reg [7:0] \$97 ;
+  reg [7:0] \$98 ;
+  reg [7:0] \$99 ;
   output [7:0] a_zp;
   wire [7:0] a_zp;
   reg [7:0] a_zp_d;
@@ -4950,6 +4877,7 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   wire [15:0] cmd__m;
   (* init = 16'h0000 *)
   wire [15:0] cmd__n;
+  (* init = 8'h00 *)
   wire [7:0] cmd__out_zp;
   (* init = 1'h0 *)
   wire cmd__per_channel;
@@ -4992,14 +4920,8 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   wire mem__we;
   wire mismatch;
   output [7:0] out_zp;
-  wire [7:0] out_zp;
+  reg [7:0] out_zp = 8'h00;
   reg [7:0] out_zp_d;
-  (* keep = 32'd1 *)
-  reg [7:0] out_zp_tmr0 = 8'h00;
-  (* keep = 32'd1 *)
-  reg [7:0] out_zp_tmr1 = 8'h00;
-  (* keep = 32'd1 *)
-  reg [7:0] out_zp_tmr2 = 8'h00;
   output per_channel;
   reg per_channel = 1'h0;
   reg per_channel_d;
@@ -5035,8 +4957,8 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   reg tmr_flag = 1'h0;
   output tmr_mismatch;
   wire tmr_mismatch;
-  input \tmr_mismatch$83 ;
-  wire \tmr_mismatch$83 ;
+  input \tmr_mismatch$80 ;
+  wire \tmr_mismatch$80 ;
   assign \$1  = a_zp_tmr0 & a_zp_tmr1;
   assign \$2  = a_zp_tmr0 & a_zp_tmr2;
   assign \$3  = \$1  | \$2 ;
@@ -5057,11 +4979,11 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   assign \$16  = b_zp_tmr0 != b_zp_tmr2;
   assign \$17  = \$15  | \$16 ;
   assign \$18  = \$14  | \$17 ;
-  assign \$19  = out_zp_tmr0 & out_zp_tmr1;
-  assign \$20  = out_zp_tmr0 & out_zp_tmr2;
+  assign \$19  = act_min_tmr0 & act_min_tmr1;
+  assign \$20  = act_min_tmr0 & act_min_tmr2;
   assign \$21  = \$19  | \$20 ;
-  assign \$22  = out_zp_tmr1 & out_zp_tmr2;
-  assign out_zp = \$21  | \$22 ;
+  assign \$22  = act_min_tmr1 & act_min_tmr2;
+  assign act_min = \$21  | \$22 ;
   assign \$23  = a_zp_tmr0 != a_zp_tmr1;
   assign \$24  = a_zp_tmr0 != a_zp_tmr2;
   assign \$25  = \$23  | \$24 ;
@@ -5069,15 +4991,15 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   assign \$27  = b_zp_tmr0 != b_zp_tmr2;
   assign \$28  = \$26  | \$27 ;
   assign \$29  = \$25  | \$28 ;
-  assign \$30  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$31  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$30  = act_min_tmr0 != act_min_tmr1;
+  assign \$31  = act_min_tmr0 != act_min_tmr2;
   assign \$32  = \$30  | \$31 ;
   assign \$33  = \$29  | \$32 ;
-  assign \$34  = act_min_tmr0 & act_min_tmr1;
-  assign \$35  = act_min_tmr0 & act_min_tmr2;
+  assign \$34  = act_max_tmr0 & act_max_tmr1;
+  assign \$35  = act_max_tmr0 & act_max_tmr2;
   assign \$36  = \$34  | \$35 ;
-  assign \$37  = act_min_tmr1 & act_min_tmr2;
-  assign act_min = \$36  | \$37 ;
+  assign \$37  = act_max_tmr1 & act_max_tmr2;
+  assign act_max = \$36  | \$37 ;
   assign \$38  = a_zp_tmr0 != a_zp_tmr1;
   assign \$39  = a_zp_tmr0 != a_zp_tmr2;
   assign \$40  = \$38  | \$39 ;
@@ -5085,135 +5007,107 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   assign \$42  = b_zp_tmr0 != b_zp_tmr2;
   assign \$43  = \$41  | \$42 ;
   assign \$44  = \$40  | \$43 ;
-  assign \$45  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$46  = out_zp_tmr0 != out_zp_tmr2;
+  assign \$45  = act_min_tmr0 != act_min_tmr1;
+  assign \$46  = act_min_tmr0 != act_min_tmr2;
   assign \$47  = \$45  | \$46 ;
   assign \$48  = \$44  | \$47 ;
-  assign \$49  = act_min_tmr0 != act_min_tmr1;
-  assign \$50  = act_min_tmr0 != act_min_tmr2;
+  assign \$49  = act_max_tmr0 != act_max_tmr1;
+  assign \$50  = act_max_tmr0 != act_max_tmr2;
   assign \$51  = \$49  | \$50 ;
-  assign \$52  = \$48  | \$51 ;
-  assign \$53  = act_max_tmr0 & act_max_tmr1;
-  assign \$54  = act_max_tmr0 & act_max_tmr2;
-  assign \$55  = \$53  | \$54 ;
-  assign \$56  = act_max_tmr1 & act_max_tmr2;
-  assign act_max = \$55  | \$56 ;
-  assign \$57  = a_zp_tmr0 != a_zp_tmr1;
-  assign \$58  = a_zp_tmr0 != a_zp_tmr2;
-  assign \$59  = \$57  | \$58 ;
-  assign \$60  = b_zp_tmr0 != b_zp_tmr1;
-  assign \$61  = b_zp_tmr0 != b_zp_tmr2;
-  assign \$62  = \$60  | \$61 ;
-  assign \$63  = \$59  | \$62 ;
-  assign \$64  = out_zp_tmr0 != out_zp_tmr1;
-  assign \$65  = out_zp_tmr0 != out_zp_tmr2;
-  assign \$66  = \$64  | \$65 ;
-  assign \$67  = \$63  | \$66 ;
-  assign \$68  = act_min_tmr0 != act_min_tmr1;
-  assign \$69  = act_min_tmr0 != act_min_tmr2;
-  assign \$70  = \$68  | \$69 ;
-  assign \$71  = \$67  | \$70 ;
-  assign \$72  = act_max_tmr0 != act_max_tmr1;
-  assign \$73  = act_max_tmr0 != act_max_tmr2;
-  assign \$74  = \$72  | \$73 ;
-  assign tmr_mismatch = \$71  | \$74 ;
-  assign \$75  = bus__cyc & bus__stb;
-  assign \$76  = ~ bus__ack;
-  assign \$77  = \$75  & \$76 ;
-  assign \$78  = | bus__adr[20:18];
-  assign mem__req = \$77  & \$78 ;
-  assign \$79  = | bus__adr[20:18];
-  assign \$80  = bus__cyc & bus__stb;
-  assign \$81  = ~ bus__ack;
-  assign \$82  = \$80  & \$81 ;
-  assign served = \$79  ? mem__served : \$82 ;
+  assign tmr_mismatch = \$48  | \$51 ;
+  assign \$52  = bus__cyc & bus__stb;
+  assign \$53  = ~ bus__ack;
+  assign \$54  = \$52  & \$53 ;
+  assign \$55  = | bus__adr[20:18];
+  assign mem__req = \$54  & \$55 ;
+  assign \$56  = | bus__adr[20:18];
+  assign \$57  = bus__cyc & bus__stb;
+  assign \$58  = ~ bus__ack;
+  assign \$59  = \$57  & \$58 ;
+  assign served = \$56  ? mem__served : \$59 ;
   assign irq = ctl__done & irq_en;
-  assign \$83  = ! bus__adr[20:18];
-  assign \$84  = served & \$83 ;
-  assign \$85  = \$84  & mem__we;
-  assign \$86  = bus__adr[17:0] >= 5'h1a;
-  assign \$87  = \$85  & \$86 ;
-  assign \$88  = bus__adr[17:0] <= 6'h28;
-  assign therm__we = \$87  & \$88 ;
-  assign \$89  = bus__adr[17:0] - 5'h1a;
-  assign \$90  = ! bus__adr[20:18];
-  assign \$91  = served & \$90 ;
-  assign \$92  = \$91  & mem__we;
-  assign \$93  = ~ busy;
-  assign \$94  = mem__wdata[0] & \$93 ;
-  assign \$95  = ~ busy;
-  assign \$96  = tmr_errors != 32'd4294967295;
-  assign \$97  = tmr_errors + \$96 ;
-  assign \$98  = ! bus__adr[20:18];
-  assign \$99  = served & \$98 ;
-  assign \$100  = ~ mem__we;
-  assign \$101  = \$99  & \$100 ;
-  assign \$102  = ! bus__adr[20:18];
-  assign \$103  = served & \$102 ;
-  assign \$104  = \$103  & mem__we;
-  assign \$105  = ~ \tmr_mismatch$83 ;
-  assign \$106  = mem__wdata[3] & \$105 ;
-  assign \$107  = ~ \tmr_mismatch$83 ;
+  assign \$60  = ! bus__adr[20:18];
+  assign \$61  = served & \$60 ;
+  assign \$62  = \$61  & mem__we;
+  assign \$63  = bus__adr[17:0] >= 5'h1a;
+  assign \$64  = \$62  & \$63 ;
+  assign \$65  = bus__adr[17:0] <= 6'h28;
+  assign therm__we = \$64  & \$65 ;
+  assign \$66  = bus__adr[17:0] - 5'h1a;
+  assign \$67  = ! bus__adr[20:18];
+  assign \$68  = served & \$67 ;
+  assign \$69  = \$68  & mem__we;
+  assign \$70  = ~ busy;
+  assign \$71  = mem__wdata[0] & \$70 ;
+  assign \$72  = ~ busy;
+  assign \$73  = tmr_errors != 32'd4294967295;
+  assign \$74  = tmr_errors + \$73 ;
+  assign \$75  = ! bus__adr[20:18];
+  assign \$76  = served & \$75 ;
+  assign \$77  = ~ mem__we;
+  assign \$78  = \$76  & \$77 ;
+  assign \$79  = ! bus__adr[20:18];
+  assign \$80  = served & \$79 ;
+  assign \$81  = \$80  & mem__we;
+  assign \$82  = ~ \tmr_mismatch$80 ;
+  assign \$83  = mem__wdata[3] & \$82 ;
+  assign \$84  = ~ \tmr_mismatch$80 ;
   always @(posedge clk)
-    irq_en <= \$108 ;
+    irq_en <= \$85 ;
   always @(posedge clk)
-    reg_m <= \$109 ;
+    reg_m <= \$86 ;
   always @(posedge clk)
-    reg_k <= \$110 ;
+    reg_k <= \$87 ;
   always @(posedge clk)
-    reg_n <= \$111 ;
+    reg_n <= \$88 ;
   always @(posedge clk)
-    a_zp_tmr0 <= \$112 ;
+    a_zp_tmr0 <= \$89 ;
   always @(posedge clk)
-    a_zp_tmr1 <= \$113 ;
+    a_zp_tmr1 <= \$90 ;
   always @(posedge clk)
-    a_zp_tmr2 <= \$114 ;
+    a_zp_tmr2 <= \$91 ;
   always @(posedge clk)
-    b_zp_tmr0 <= \$115 ;
+    b_zp_tmr0 <= \$92 ;
   always @(posedge clk)
-    b_zp_tmr1 <= \$116 ;
+    b_zp_tmr1 <= \$93 ;
   always @(posedge clk)
-    b_zp_tmr2 <= \$117 ;
+    b_zp_tmr2 <= \$94 ;
   always @(posedge clk)
-    out_zp_tmr0 <= \$118 ;
+    out_zp <= \$95 ;
   always @(posedge clk)
-    out_zp_tmr1 <= \$119 ;
+    act_min_tmr0 <= \$96 ;
   always @(posedge clk)
-    out_zp_tmr2 <= \$120 ;
+    act_min_tmr1 <= \$97 ;
   always @(posedge clk)
-    act_min_tmr0 <= \$121 ;
+    act_min_tmr2 <= \$98 ;
   always @(posedge clk)
-    act_min_tmr1 <= \$122 ;
+    act_max_tmr0 <= \$99 ;
   always @(posedge clk)
-    act_min_tmr2 <= \$123 ;
+    act_max_tmr1 <= \$100 ;
   always @(posedge clk)
-    act_max_tmr0 <= \$124 ;
+    act_max_tmr2 <= \$101 ;
   always @(posedge clk)
-    act_max_tmr1 <= \$125 ;
+    per_channel <= \$102 ;
   always @(posedge clk)
-    act_max_tmr2 <= \$126 ;
+    qmult <= \$103 ;
   always @(posedge clk)
-    per_channel <= \$127 ;
+    qshift <= \$104 ;
   always @(posedge clk)
-    qmult <= \$128 ;
+    bus__ack <= \$105 ;
   always @(posedge clk)
-    qshift <= \$129 ;
+    mem__ack_region <= \$106 ;
   always @(posedge clk)
-    bus__ack <= \$130 ;
+    tmr_flag <= \$107 ;
   always @(posedge clk)
-    mem__ack_region <= \$131 ;
+    tmr_errors <= \$108 ;
   always @(posedge clk)
-    tmr_flag <= \$132 ;
+    reg_rdata <= \$109 ;
   always @(posedge clk)
-    tmr_errors <= \$133 ;
-  always @(posedge clk)
-    reg_rdata <= \$134 ;
-  always @(posedge clk)
-    ecc_ue <= \$135 ;
+    ecc_ue <= \$110 ;
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     irq_en_d = irq_en;
-    if (\$92 ) begin
+    if (\$69 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -5227,8 +5121,8 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     reg_m_d = reg_m;
-    if (\$92 ) begin
-      if (\$95 ) begin
+    if (\$69 ) begin
+      if (\$72 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               reg_m_d = mem__wdata[15:0];
@@ -5239,8 +5133,8 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     reg_k_d = reg_k;
-    if (\$92 ) begin
-      if (\$95 ) begin
+    if (\$69 ) begin
+      if (\$72 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5253,8 +5147,8 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     reg_n_d = reg_n;
-    if (\$92 ) begin
-      if (\$95 ) begin
+    if (\$69 ) begin
+      if (\$72 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5269,8 +5163,8 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     a_zp_d = a_zp;
-    if (\$92 ) begin
-      if (\$95 ) begin
+    if (\$69 ) begin
+      if (\$72 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5287,8 +5181,8 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     b_zp_d = b_zp;
-    if (\$92 ) begin
-      if (\$95 ) begin
+    if (\$69 ) begin
+      if (\$72 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5307,8 +5201,8 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     out_zp_d = out_zp;
-    if (\$92 ) begin
-      if (\$95 ) begin
+    if (\$69 ) begin
+      if (\$72 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5329,8 +5223,8 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     act_min_d = act_min;
-    if (\$92 ) begin
-      if (\$95 ) begin
+    if (\$69 ) begin
+      if (\$72 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5353,8 +5247,8 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     act_max_d = act_max;
-    if (\$92 ) begin
-      if (\$95 ) begin
+    if (\$69 ) begin
+      if (\$72 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5379,8 +5273,8 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     per_channel_d = per_channel;
-    if (\$92 ) begin
-      if (\$95 ) begin
+    if (\$69 ) begin
+      if (\$72 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5407,8 +5301,8 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     qmult_d = qmult;
-    if (\$92 ) begin
-      if (\$95 ) begin
+    if (\$69 ) begin
+      if (\$72 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5437,8 +5331,8 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     qshift_d = qshift;
-    if (\$92 ) begin
-      if (\$95 ) begin
+    if (\$69 ) begin
+      if (\$72 ) begin
         casez (bus__adr[17:0])
           18'h00008:
               /* empty */;
@@ -5481,17 +5375,17 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     ctl__start = 1'h0;
-    if (\$92 ) begin
+    if (\$69 ) begin
       casez (bus__adr[17:0])
         18'h00005:
-            ctl__start = \$94 ;
+            ctl__start = \$71 ;
       endcase
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     ctl__clear_done = 1'h0;
-    if (\$92 ) begin
+    if (\$69 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -5503,7 +5397,7 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
     ctl__clear_error = 1'h0;
-    if (\$92 ) begin
+    if (\$69 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -5514,202 +5408,188 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$108  = irq_en_d;
+    \$85  = irq_en_d;
     if (rst) begin
-      \$108  = 1'h0;
+      \$85  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$109  = reg_m_d;
+    \$86  = reg_m_d;
     if (rst) begin
-      \$109  = 16'h0000;
+      \$86  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$110  = reg_k_d;
+    \$87  = reg_k_d;
     if (rst) begin
-      \$110  = 16'h0000;
+      \$87  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$111  = reg_n_d;
+    \$88  = reg_n_d;
     if (rst) begin
-      \$111  = 16'h0000;
+      \$88  = 16'h0000;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$112  = a_zp_d;
+    \$89  = a_zp_d;
     if (rst) begin
-      \$112  = 8'h00;
+      \$89  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$113  = a_zp_d;
+    \$90  = a_zp_d;
     if (rst) begin
-      \$113  = 8'h00;
+      \$90  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$114  = a_zp_d;
+    \$91  = a_zp_d;
     if (rst) begin
-      \$114  = 8'h00;
+      \$91  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$115  = b_zp_d;
+    \$92  = b_zp_d;
     if (rst) begin
-      \$115  = 8'h00;
+      \$92  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$116  = b_zp_d;
+    \$93  = b_zp_d;
     if (rst) begin
-      \$116  = 8'h00;
+      \$93  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$117  = b_zp_d;
+    \$94  = b_zp_d;
     if (rst) begin
-      \$117  = 8'h00;
+      \$94  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$118  = out_zp_d;
+    \$95  = out_zp_d;
     if (rst) begin
-      \$118  = 8'h00;
+      \$95  = 8'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$119  = out_zp_d;
+    \$96  = act_min_d;
     if (rst) begin
-      \$119  = 8'h00;
+      \$96  = 8'h80;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$120  = out_zp_d;
+    \$97  = act_min_d;
     if (rst) begin
-      \$120  = 8'h00;
+      \$97  = 8'h80;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$121  = act_min_d;
+    \$98  = act_min_d;
     if (rst) begin
-      \$121  = 8'h80;
+      \$98  = 8'h80;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$122  = act_min_d;
+    \$99  = act_max_d;
     if (rst) begin
-      \$122  = 8'h80;
+      \$99  = 8'h7f;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$123  = act_min_d;
+    \$100  = act_max_d;
     if (rst) begin
-      \$123  = 8'h80;
+      \$100  = 8'h7f;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$124  = act_max_d;
+    \$101  = act_max_d;
     if (rst) begin
-      \$124  = 8'h7f;
+      \$101  = 8'h7f;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$125  = act_max_d;
+    \$102  = per_channel_d;
     if (rst) begin
-      \$125  = 8'h7f;
+      \$102  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$126  = act_max_d;
+    \$103  = qmult_d;
     if (rst) begin
-      \$126  = 8'h7f;
+      \$103  = 32'd1073741824;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$127  = per_channel_d;
+    \$104  = qshift_d;
     if (rst) begin
-      \$127  = 1'h0;
+      \$104  = 6'h00;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$128  = qmult_d;
+    \$105  = served;
     if (rst) begin
-      \$128  = 32'd1073741824;
+      \$105  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$129  = qshift_d;
-    if (rst) begin
-      \$129  = 6'h00;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$130  = served;
-    if (rst) begin
-      \$130  = 1'h0;
-    end
-  end
-  always @* begin
-    if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$131  = mem__ack_region;
+    \$106  = mem__ack_region;
     if (served) begin
-      \$131  = bus__adr[20:18];
+      \$106  = bus__adr[20:18];
     end
     if (rst) begin
-      \$131  = 3'h0;
+      \$106  = 3'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$132  = tmr_flag;
-    if (\tmr_mismatch$83 ) begin
-      \$132  = 1'h1;
+    \$107  = tmr_flag;
+    if (\tmr_mismatch$80 ) begin
+      \$107  = 1'h1;
     end
-    if (\$104 ) begin
+    if (\$81 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
-            if (\$106 ) begin
-              \$132  = 1'h0;
+            if (\$83 ) begin
+              \$107  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$132  = 1'h0;
+      \$107  = 1'h0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$133  = tmr_errors;
-    if (\tmr_mismatch$83 ) begin
-      \$133  = \$97 [31:0];
+    \$108  = tmr_errors;
+    if (\tmr_mismatch$80 ) begin
+      \$108  = \$74 [31:0];
     end
-    if (\$104 ) begin
+    if (\$81 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
@@ -5718,116 +5598,116 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
         18'h00007:
             /* empty */;
         18'h00014:
-            if (\$107 ) begin
-              \$133  = 32'd0;
+            if (\$84 ) begin
+              \$108  = 32'd0;
             end
       endcase
     end
     if (rst) begin
-      \$133  = 32'd0;
+      \$108  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$134  = reg_rdata;
-    if (\$101 ) begin
+    \$109  = reg_rdata;
+    if (\$78 ) begin
       (* full_case = 32'd1 *)
       casez (bus__adr[17:0])
         18'h00000:
-            \$134  = 32'd1329746993;
+            \$109  = 32'd1329746993;
         18'h00001:
-            \$134  = 32'd132100;
+            \$109  = 32'd132100;
         18'h00002:
-            \$134  = 32'd32;
+            \$109  = 32'd32;
         18'h00003:
-            \$134  = 32'd32;
+            \$109  = 32'd32;
         18'h00004:
-            \$134  = 32'd32;
+            \$109  = 32'd32;
         18'h00006:
-            \$134  = { 27'h0000000, ecc_ue, tmr_flag, ctl__error, ctl__done, busy };
+            \$109  = { 27'h0000000, ecc_ue, tmr_flag, ctl__error, ctl__done, busy };
         18'h00007:
-            \$134  = { 31'h00000000, irq_en };
+            \$109  = { 31'h00000000, irq_en };
         18'h00008:
-            \$134  = { 16'h0000, reg_m };
+            \$109  = { 16'h0000, reg_m };
         18'h00009:
-            \$134  = { 16'h0000, reg_k };
+            \$109  = { 16'h0000, reg_k };
         18'h0000a:
-            \$134  = { 16'h0000, reg_n };
+            \$109  = { 16'h0000, reg_n };
         18'h0000b:
-            \$134  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
+            \$109  = { a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp[7], a_zp };
         18'h0000c:
-            \$134  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
+            \$109  = { b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp[7], b_zp };
         18'h0000d:
-            \$134  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
+            \$109  = { out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp[7], out_zp };
         18'h0000e:
-            \$134  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
+            \$109  = { act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min[7], act_min };
         18'h0000f:
-            \$134  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
+            \$109  = { act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max[7], act_max };
         18'h00010:
-            \$134  = { 31'h00000000, per_channel };
+            \$109  = { 31'h00000000, per_channel };
         18'h00011:
-            \$134  = qmult;
+            \$109  = qmult;
         18'h00012:
-            \$134  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
+            \$109  = { qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift[5], qshift };
         18'h00013:
-            \$134  = ctl__cycles;
+            \$109  = ctl__cycles;
         18'h00014:
-            \$134  = tmr_errors;
+            \$109  = tmr_errors;
         18'h00015:
-            \$134  = 32'd0;
+            \$109  = 32'd0;
         18'h0001a:
-            \$134  = therm__rdata;
+            \$109  = therm__rdata;
         18'h0001b:
-            \$134  = therm__rdata;
+            \$109  = therm__rdata;
         18'h0001c:
-            \$134  = therm__rdata;
+            \$109  = therm__rdata;
         18'h0001d:
-            \$134  = therm__rdata;
+            \$109  = therm__rdata;
         18'h0001e:
-            \$134  = therm__rdata;
+            \$109  = therm__rdata;
         18'h0001f:
-            \$134  = therm__rdata;
+            \$109  = therm__rdata;
         18'h00020:
-            \$134  = therm__rdata;
+            \$109  = therm__rdata;
         18'h00021:
-            \$134  = therm__rdata;
+            \$109  = therm__rdata;
         18'h00022:
-            \$134  = therm__rdata;
+            \$109  = therm__rdata;
         18'h00023:
-            \$134  = therm__rdata;
+            \$109  = therm__rdata;
         18'h00024:
-            \$134  = therm__rdata;
+            \$109  = therm__rdata;
         18'h00025:
-            \$134  = therm__rdata;
+            \$109  = therm__rdata;
         18'h00026:
-            \$134  = therm__rdata;
+            \$109  = therm__rdata;
         18'h00027:
-            \$134  = therm__rdata;
+            \$109  = therm__rdata;
         18'h00028:
-            \$134  = therm__rdata;
+            \$109  = therm__rdata;
         default:
-            \$134  = 32'd0;
+            \$109  = 32'd0;
       endcase
     end
     if (rst) begin
-      \$134  = 32'd0;
+      \$109  = 32'd0;
     end
   end
   always @* begin
     if (\$auto$verilog_backend.cc:2355:dump_module$24 ) begin end
-    \$135  = ecc_ue;
-    if (\$104 ) begin
+    \$110  = ecc_ue;
+    if (\$81 ) begin
       casez (bus__adr[17:0])
         18'h00005:
             /* empty */;
         18'h00006:
             if (mem__wdata[4]) begin
-              \$135  = 1'h0;
+              \$110  = 1'h0;
             end
       endcase
     end
     if (rst) begin
-      \$135  = 1'h0;
+      \$110  = 1'h0;
     end
   end
   assign mismatch = tmr_mismatch;
@@ -5849,12 +5729,12 @@ module \obt_tile_small_sel5.regfile (bus__stb, mem__we, bus__adr, mem__wdata, me
   assign bus__dat_w = mem__wdata;
   assign rd_region = mem__ack_region;
   assign therm__wdata = mem__wdata;
-  assign therm__addr = \$89 [3:0];
+  assign therm__addr = \$66 [3:0];
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_sel5.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst, bus__req, \port$209$0 , \port$217$2 , dp__c_wr_en, served, bus_access, bus_rmw, dp__a_data__0, dp__a_data__1, dp__a_data__2, dp__a_data__3, dp__b_data__0, dp__b_data__1, dp__b_data__2, dp__b_data__3, dp__bias__0
-, dp__bias__1, dp__bias__2, dp__bias__3, dp__mult__0, dp__mult__1, dp__mult__2, dp__mult__3, dp__shift__0, dp__shift__1, dp__shift__2, dp__shift__3, ce, bus__ack_region, busy, dp__ch_addr, dp__c_wr_addr, \port$1539$0 , \port$1575$0 , \port$1611$0 , \port$1647$0 , bus__rdata
+module \obt_tile_small_sel5.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, rst, bus__req, busy, dp__c_wr_en, served, bus_access, bus_rmw, dp__a_data__0, dp__a_data__1, dp__a_data__2, dp__a_data__3, dp__b_data__0, dp__b_data__1, dp__b_data__2, dp__b_data__3, dp__bias__0, dp__bias__1
+, dp__bias__2, dp__bias__3, dp__mult__0, dp__mult__1, dp__mult__2, dp__mult__3, dp__shift__0, dp__shift__1, dp__shift__2, dp__shift__3, ce, bus__ack_region, \port$1277$0 , dp__ch_addr, \port$1281$2 , dp__c_wr_addr, \port$1495$0 , \port$1531$0 , \port$1567$0 , \port$1603$0 , bus__rdata
 , bus__we);
   reg \$auto$verilog_backend.cc:2355:dump_module$25  = 0;
   wire \$1 ;
@@ -6380,18 +6260,18 @@ module \obt_tile_small_sel5.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, 
   wire [3:0] lane_en;
   input [20:0] \port$0$5 ;
   wire [20:0] \port$0$5 ;
-  input [7:0] \port$1539$0 ;
-  wire [7:0] \port$1539$0 ;
-  input [7:0] \port$1575$0 ;
-  wire [7:0] \port$1575$0 ;
-  input [7:0] \port$1611$0 ;
-  wire [7:0] \port$1611$0 ;
-  input [7:0] \port$1647$0 ;
-  wire [7:0] \port$1647$0 ;
-  input [2:0] \port$209$0 ;
-  wire [2:0] \port$209$0 ;
-  input [2:0] \port$217$2 ;
-  wire [2:0] \port$217$2 ;
+  input [2:0] \port$1277$0 ;
+  wire [2:0] \port$1277$0 ;
+  input [2:0] \port$1281$2 ;
+  wire [2:0] \port$1281$2 ;
+  input [7:0] \port$1495$0 ;
+  wire [7:0] \port$1495$0 ;
+  input [7:0] \port$1531$0 ;
+  wire [7:0] \port$1531$0 ;
+  input [7:0] \port$1567$0 ;
+  wire [7:0] \port$1567$0 ;
+  input [7:0] \port$1603$0 ;
+  wire [7:0] \port$1603$0 ;
   reg [1:0] rd_bank = 2'h0;
   reg rd_lane = 1'h0;
   reg rd_valid = 1'h0;
@@ -7616,7 +7496,7 @@ module \obt_tile_small_sel5.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, 
   assign dp__shift__3 = _20_;
   assign \$1  = ~ busy;
   assign served = bus__req & \$1 ;
-  assign \$4  = busy ? { 15'h0000, \port$209$0 , \port$217$2  } : { \$3 , \port$0$5 [2:0] };
+  assign \$4  = busy ? { 15'h0000, \port$1277$0 , \port$1281$2  } : { \$3 , \port$0$5 [2:0] };
   assign \$7  = ~ busy;
   assign \$signature__en  = \$7  | ce;
   assign \$8  = served & bus__we;
@@ -7627,7 +7507,7 @@ module \obt_tile_small_sel5.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, 
   assign \$14  = \$11  & \$13 ;
   assign \$15  = \$8  & \$14 ;
   assign \$signature__en$14  = \$15  ? bus__sel : 4'h0;
-  assign \$18  = busy ? { 15'h0000, \port$209$0 , \port$217$2  } : { \$17 , \port$0$5 [2:0] };
+  assign \$18  = busy ? { 15'h0000, \port$1277$0 , \port$1281$2  } : { \$17 , \port$0$5 [2:0] };
   assign \$21  = ~ busy;
   assign \$signature__en$22  = \$21  | ce;
   assign \$22  = served & bus__we;
@@ -7638,7 +7518,7 @@ module \obt_tile_small_sel5.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, 
   assign \$28  = \$25  & \$27 ;
   assign \$29  = \$22  & \$28 ;
   assign \$signature__en$24  = \$29  ? bus__sel : 4'h0;
-  assign \$32  = busy ? { 15'h0000, \port$209$0 , \port$217$2  } : { \$31 , \port$0$5 [2:0] };
+  assign \$32  = busy ? { 15'h0000, \port$1277$0 , \port$1281$2  } : { \$31 , \port$0$5 [2:0] };
   assign \$35  = ~ busy;
   assign \$signature__en$29  = \$35  | ce;
   assign \$36  = served & bus__we;
@@ -7649,7 +7529,7 @@ module \obt_tile_small_sel5.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, 
   assign \$42  = \$39  & \$41 ;
   assign \$43  = \$36  & \$42 ;
   assign \$signature__en$31  = \$43  ? bus__sel : 4'h0;
-  assign \$46  = busy ? { 15'h0000, \port$209$0 , \port$217$2  } : { \$45 , \port$0$5 [2:0] };
+  assign \$46  = busy ? { 15'h0000, \port$1277$0 , \port$1281$2  } : { \$45 , \port$0$5 [2:0] };
   assign \$49  = ~ busy;
   assign \$signature__en$36  = \$49  | ce;
   assign \$50  = served & bus__we;
@@ -7660,7 +7540,7 @@ module \obt_tile_small_sel5.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, 
   assign \$56  = \$53  & \$55 ;
   assign \$57  = \$50  & \$56 ;
   assign \$signature__en$38  = \$57  ? bus__sel : 4'h0;
-  assign \$60  = busy ? { 15'h0000, dp__ch_addr, \port$217$2  } : { \$59 , \port$0$5 [2:0] };
+  assign \$60  = busy ? { 15'h0000, dp__ch_addr, \port$1281$2  } : { \$59 , \port$0$5 [2:0] };
   assign \$63  = ~ busy;
   assign \$signature__en$44  = \$63  | ce;
   assign \$64  = served & bus__we;
@@ -7671,7 +7551,7 @@ module \obt_tile_small_sel5.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, 
   assign \$70  = \$67  & \$69 ;
   assign \$71  = \$64  & \$70 ;
   assign \$signature__en$46  = \$71  ? bus__sel : 4'h0;
-  assign \$74  = busy ? { 15'h0000, dp__ch_addr, \port$217$2  } : { \$73 , \port$0$5 [2:0] };
+  assign \$74  = busy ? { 15'h0000, dp__ch_addr, \port$1281$2  } : { \$73 , \port$0$5 [2:0] };
   assign \$77  = ~ busy;
   assign \$signature__en$51  = \$77  | ce;
   assign \$78  = served & bus__we;
@@ -7682,7 +7562,7 @@ module \obt_tile_small_sel5.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, 
   assign \$84  = \$81  & \$83 ;
   assign \$85  = \$78  & \$84 ;
   assign \$signature__en$53  = \$85  ? bus__sel : 4'h0;
-  assign \$88  = busy ? { 15'h0000, dp__ch_addr, \port$217$2  } : { \$87 , \port$0$5 [2:0] };
+  assign \$88  = busy ? { 15'h0000, dp__ch_addr, \port$1281$2  } : { \$87 , \port$0$5 [2:0] };
   assign \$91  = ~ busy;
   assign \$signature__en$58  = \$91  | ce;
   assign \$92  = served & bus__we;
@@ -7693,7 +7573,7 @@ module \obt_tile_small_sel5.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, 
   assign \$98  = \$95  & \$97 ;
   assign \$99  = \$92  & \$98 ;
   assign \$signature__en$60  = \$99  ? bus__sel : 4'h0;
-  assign \$102  = busy ? { 15'h0000, dp__ch_addr, \port$217$2  } : { \$101 , \port$0$5 [2:0] };
+  assign \$102  = busy ? { 15'h0000, dp__ch_addr, \port$1281$2  } : { \$101 , \port$0$5 [2:0] };
   assign \$105  = ~ busy;
   assign \$signature__en$65  = \$105  | ce;
   assign \$106  = served & bus__we;
@@ -7831,7 +7711,7 @@ module \obt_tile_small_sel5.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, 
   assign \$239  = \$235  & \$238 ;
   assign \$242  = \$239  ? \$241  : 19'h00000;
   assign \$245  = busy ? { 10'h000, dp__c_wr_addr } : \$244 ;
-  assign \$signature__data$157  = busy ? { \port$1647$0 , \port$1611$0 , \port$1575$0 , \port$1539$0  } : bus__wdata;
+  assign \$signature__data$157  = busy ? { \port$1603$0 , \port$1567$0 , \port$1531$0 , \port$1495$0  } : bus__wdata;
   assign \$signature__en$159  = busy ? dp__c_wr_en : \$242 [3:0];
   assign \$246  = rd_valid ? value : 32'd0;
   assign \$247  = rd_valid ? \value$166  : 32'd0;
@@ -8066,7 +7946,7 @@ module \obt_tile_small_sel5.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, 
   assign bus__served = served;
   assign \$signature__addr  = \$4 [5:0];
   assign bus__addr = \port$0$5 [17:0];
-  assign dp__a_addr = { \port$209$0 , \port$217$2  };
+  assign dp__a_addr = { \port$1277$0 , \port$1281$2  };
   assign \$signature__data  = dp__a_data__0;
   assign \$signature__addr$9  = { \$6 [2:0], \port$0$5 [2:0] };
   assign \$signature__data$12  = bus__wdata;
@@ -8084,7 +7964,7 @@ module \obt_tile_small_sel5.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, 
   assign \$signature__addr$35  = { \$48 [2:0], \port$0$5 [2:0] };
   assign \$signature__data$37  = bus__wdata;
   assign \$signature__addr$39  = \$60 [5:0];
-  assign dp__b_addr = { dp__ch_addr, \port$217$2  };
+  assign dp__b_addr = { dp__ch_addr, \port$1281$2  };
   assign \$signature__data$42  = dp__b_data__0;
   assign \$signature__addr$43  = { \$62 [2:0], \port$0$5 [2:0] };
   assign \$signature__data$45  = bus__wdata;
@@ -8151,7 +8031,7 @@ module \obt_tile_small_sel5.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, 
   assign lane_en = \$242 [3:0];
   assign \$signature__addr$154  = \$243 [7:0];
   assign \$signature__addr$155  = \$245 [7:0];
-  assign dp__c_wr_data = { \port$1647$0 , \port$1611$0 , \port$1575$0 , \port$1539$0  };
+  assign dp__c_wr_data = { \port$1603$0 , \port$1567$0 , \port$1531$0 , \port$1495$0  };
   assign \$2  = { 3'h0, \port$0$5 [17:3] };
   assign \$3  = { 2'h0, \$2 [17:2] };
   assign \$5  = { 3'h0, \port$0$5 [17:3] };
@@ -8227,7 +8107,7 @@ module \obt_tile_small_sel5.scratchpads (\port$0$5 , bus__wdata, bus__sel, clk, 
 endmodule
 
 (* generator = "Amaranth" *)
-module \obt_tile_small_sel5.throttle (code, sample, clk, rst, sram_access, regs__we, regs__addr, feed_step, ce, dvfs, start, busy, regs__rdata, therm_level, act_feed, act_sram, regs__wdata);
+module \obt_tile_small_sel5.throttle (code, sample, clk, rst, sram_access, regs__we, regs__addr, busy, feed_step, ce, dvfs, start, regs__rdata, therm_level, act_feed, act_sram, regs__wdata);
   reg \$auto$verilog_backend.cc:2355:dump_module$26  = 0;
   wire \$1 ;
   wire \$10 ;

@@ -5,12 +5,16 @@ From a campaign database of a tile configuration without TMR, each register grou
 register) gets its measured SDC contribution, ``SDC AVF x bits`` (the structure rows of
 :func:`fault_campaigns.summary.summarize`: the group's upsets over the group's injections,
 Wilson interval), and the cost of triplicating it: ``2 x bits`` flip-flop bits, or the Yosys
-cells of :func:`orbitbench.apps.area.tmr_register_cost`. The groups are taken greedily, most
+cells of :func:`orbitbench.apps.area.tmr_register_cost` (plus, once, the 33 flip-flop bits
+of the TMR diagnostics, :data:`TMR_DIAGNOSTIC_FF_BITS`). The groups are taken greedily, most
 vulnerable first, while their cost fits the budget (a percentage of the base configuration's
 flip-flop bits or cells, measured by :func:`orbitbench.apps.area.measure`); a group that does
 not fit is skipped and the next one tried. Groups with no SDC measured are never picked (no
-measured benefit). The answer is a :class:`~orbitbench.spec.params.TileConfig` with those
-``tmr_groups``, named ``<base>_sel_<digest>`` unless named.
+measured benefit). The choice is then measured as a whole tile with Yosys, and while its
+overhead exceeds the budget the least vulnerable chosen group is dropped: the budget holds
+for the measured area, not only for the estimate. The answer is a
+:class:`~orbitbench.spec.params.TileConfig` with those ``tmr_groups``, named
+``<base>_sel_<digest>`` unless named.
 
 State outside the register groups (scratchpads, datapath) is listed as one line per kind:
 TMR is not its remedy (ECC for the scratchpads, ABFT for the datapath).
@@ -35,7 +39,8 @@ from .area import measure, tmr_register_cost
 from .report import Table, write_json
 from .ui import console
 
-__all__ = ["GroupRow", "Plan", "UNITS", "parse_budget", "rank", "choose", "plan",
+__all__ = ["TMR_DIAGNOSTIC_FF_BITS", "GroupRow", "Plan", "UNITS", "parse_budget", "rank",
+           "choose", "plan",
            "config_snippet", "curve", "main", "HardenError"]
 
 #: Budget units: flip-flop bits or Yosys cells (``orbitbench.apps.area``).
@@ -164,14 +169,21 @@ def rank(summary: dict, cfg: TileConfig, unit: str = "ffbits",
     return [r for _, r in rows], dict(sorted(other.items()))
 
 
-def choose(rows: list[GroupRow], budget: int) -> tuple[list[str], int]:
+#: Flip-flop bits that any triplication brings to life: TMR_ERRORS (32) and
+#: STATUS.TMR_MISMATCH (1), which synthesis removes while no register is triplicated.
+TMR_DIAGNOSTIC_FF_BITS = 33
+
+
+def choose(rows: list[GroupRow], budget: int, fixed: int = 0) -> tuple[list[str], int]:
     """Greedy: in ranked order, every group with a measured SDC contribution whose cost still
-    fits. Returns the groups and the cost spent (never above ``budget``)."""
+    fits; ``fixed`` is paid once with the first group (the TMR diagnostics). Returns the
+    groups and the cost spent (never above ``budget``)."""
     chosen, spent = [], 0
     for r in rows:
-        if r.contribution > 0 and spent + r.cost <= budget:
+        extra = r.cost + (0 if chosen else fixed)
+        if r.contribution > 0 and spent + extra <= budget:
             chosen.append(r.group)
-            spent += r.cost
+            spent += extra
     return chosen, spent
 
 
@@ -184,10 +196,22 @@ def plan(db_path: Path, budget_pct: float, unit: str = "ffbits", name: str | Non
     base = _base_config(Path(db_path))
     summary = summarize(Path(db_path))
     rows, other = rank(summary, base, unit)
-    if base_area is None:
+    verify = base_area is None
+    if verify:
         base_area = getattr(measure(base), _AREA_FIELD[unit])
     budget = int(base_area * budget_pct / 100)
-    chosen, spent = choose(rows, budget)
+    fixed = TMR_DIAGNOSTIC_FF_BITS if unit == "ffbits" else 0
+    chosen, spent = choose(rows, budget, fixed)
+    # The estimate is checked on the whole tile with Yosys (when the base was measured):
+    # while the measured overhead exceeds the budget, the least vulnerable choice goes.
+    while verify and chosen:
+        trial = dataclasses.replace(base, tmr_groups=tuple(chosen), name="_trial")
+        spent = getattr(measure(trial), _AREA_FIELD[unit]) - base_area
+        if spent <= budget:
+            break
+        chosen.pop()
+    if not chosen:
+        spent = 0
     cfg = dataclasses.replace(base, tmr_groups=tuple(chosen), name="_unnamed")
     default = f"{base.name}_sel_{cfg.tmr_digest}" if chosen else f"{base.name}_sel_none"
     try:

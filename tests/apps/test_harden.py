@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from orbitbench.apps import harden
+from orbitbench.apps.area import tmr_register_cost
 from orbitbench.apps.harden import choose, config_snippet, parse_budget, plan, rank
 from orbitbench.cli.main import main
 from orbitbench.spec.errors import ParameterError
@@ -150,3 +151,20 @@ def test_cli_prints_the_ranking_and_the_config(capsys, tmp_path, monkeypatch):
     assert rc == 0
     assert "orbitbench harden: small, budget 10 % of 2,000 FF bits = 200" in out
     assert "TileConfig(rows=4, cols=4" in out and (tmp_path / "plan.json").is_file()
+
+
+def test_the_diagnostics_are_paid_once_with_the_first_group():
+    rows, _ = rank(SYNTHETIC, SMALL)
+    # 60 bits with 33 fixed: reg_k (32 + 33 = 65) no longer fits; a_zp (16 + 33) does, then
+    # ctrl_state (6): 55
+    assert choose(rows, 60, fixed=33) == (["regfile.a_zp", "controller.ctrl_state"], 55)
+    assert choose(rows, 20, fixed=33) == ([], 0)
+
+
+def test_cells_cost_is_the_yosys_measurement_of_the_register():
+
+    rows, _ = rank(SYNTHETIC, SMALL, unit="cells")
+    cost = {r.group: r.cost for r in rows}
+    assert cost["regfile.reg_k"] == tmr_register_cost(16)["cells"] > 2 * 16
+    assert cost["controller.ctrl_state"] == tmr_register_cost(3)["cells"]
+    assert tmr_register_cost(16)["ff_bits"] == 32  # two more copies of 16 bits
