@@ -16,7 +16,14 @@ from orbitbench.spec.params import CONFIGS
 SEED = knobs.SEED.get_int() or 20261124
 
 
-@pytest.fixture(scope="session", params=sorted(CONFIGS), ids=lambda name: name)
+#: Selective-TMR configurations the CI tier leaves to the nightly tier: one of them
+#: (small_sel10) is enough to show a selective tile bit-exact, each costs a build.
+NIGHTLY_ONLY = ("small_sel5", "small_sel25")
+
+
+@pytest.fixture(scope="session", ids=lambda name: name, params=[
+    pytest.param(n, marks=pytest.mark.regress) if n in NIGHTLY_ONLY else n
+    for n in sorted(CONFIGS)])
 def tile_model(request):
     """The verilated tile for one configuration, built once per test session."""
     return sim.build(sim.tile_design(CONFIGS[request.param]))
