@@ -80,4 +80,6 @@ def tile_workload(cfg: TileConfig, gemm: tuple[int, int, int] = DEFAULT_GEMM, se
         expected=prog.expected, words=words,
         word_default=WordSpec(data=0xFFFF_FFFF), elem_bits=8, elem_signed=True,
         params={"config": cfg.name, "hardening": cfg.hardening, "gemm": [m, k, n],
-                "seed": seed, "gemm_cycles": prog.gemm_cycles})
+                "seed": seed, "gemm_cycles": prog.gemm_cycles,
+                # selective TMR: the groups are part of the workload's identity
+                **({"tmr_groups": list(cfg.tmr_groups)} if cfg.tmr_groups else {})})

@@ -86,8 +86,9 @@ class ThrottleController(wiring.Component):
     ----------
     params : ThrottleParams
         Register reset values.
-    tmr : bool
-        Triplicate the decision state.
+    tmr : bool or frozenset of str
+        Triplicate the decision state: all of it, or the registers named (bank names without
+        the ``therm_`` prefix, :class:`hdl_gen.tmr.StateRegisters`).
 
     Members
     -------
@@ -126,12 +127,14 @@ class ThrottleController(wiring.Component):
     act_sram: Out(32)
 
     @silence_if_refused
-    def __init__(self, params: ThrottleParams | None = None, *, tmr: bool = False):
+    def __init__(self, params: ThrottleParams | None = None, *,
+                 tmr: bool | frozenset[str] = False):
         params = ThrottleParams() if params is None else params
         if not isinstance(params, ThrottleParams):
             raise TypeError(f"params must be a ThrottleParams, not {params!r}")
-        if not isinstance(tmr, bool):
-            raise TypeError(f"tmr must be a bool, not {tmr!r}")
+        if not isinstance(tmr, bool | frozenset):
+            raise TypeError(f"tmr must be a bool or a frozenset of register names, "
+                            f"not {tmr!r}")
         self.params, self.tmr = params, tmr
         super().__init__()
 

@@ -123,7 +123,8 @@ class GemmTile(wiring.Component):
         m.submodules.controller = controller = Controller(cfg)
         m.submodules.datapath = datapath = Datapath(cfg)
         m.submodules.scratchpads = scratchpads = Scratchpads(cfg)
-        m.submodules.throttle = throttle = ThrottleController(self.throttle, tmr=cfg.tmr)
+        m.submodules.throttle = throttle = ThrottleController(self.throttle,
+                                                                    tmr=cfg.tmr_of("throttle"))
 
         wiring.connect(m, tile=wiring.flipped(self.bus), regfile=regfile.bus)
         wiring.connect(m, regfile=regfile.mem, scratchpads=scratchpads.bus)

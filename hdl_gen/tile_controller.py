@@ -91,7 +91,7 @@ class Controller(wiring.Component):
     def elaborate(self, platform):
         cfg, m = self.config, Module()
         R, C = cfg.rows, cfg.cols
-        regs = StateRegisters(m, tmr=cfg.tmr, name="")
+        regs = StateRegisters(m, tmr=cfg.tmr_of("controller"), name="")
         BUSY, DONE, ERROR = (regs.add(1, name=n) for n in ("busy", "done", "error"))
         CYCLES = regs.add(32, name="cycles")
         STATE = regs.add(Ctrl, init=Ctrl.IDLE, name="ctrl_state")

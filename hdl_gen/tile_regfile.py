@@ -116,7 +116,7 @@ class RegisterFile(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        regs = StateRegisters(m, tmr=self.config.tmr, name="")
+        regs = StateRegisters(m, tmr=self.config.tmr_of("regfile"), name="")
         state = self._registers(regs)
         m.d.comb += self.mismatch.eq(regs.mismatch)
         for _, field in _COMMAND:

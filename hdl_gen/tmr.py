@@ -8,7 +8,10 @@ copies hold the state, ``q`` is their bitwise majority, and every copy is reload
 and overwritten at the next clock edge, so it never accumulates with a second upset in
 another copy. ``mismatch`` is high in any cycle where some register's copies disagree.
 
-The block's code is identical in both cases; the hardening profile only chooses ``tmr``.
+The block's code is identical in both cases; the hardening profile only chooses ``tmr``:
+every register of the bank (``True``, the ``tmr`` profiles), none (``False``), or only the
+registers named in a set (selective hardening, ``TileConfig.tmr_groups``). A register is
+built the same way whichever of the three chose it.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ def majority(a, b, c):
 class _Register:
     """One register of a :class:`StateRegisters` bank: read ``q``, assign ``d``."""
 
-    def __init__(self, q, d, copies):
-        self.q, self.d, self.copies = q, d, copies
+    def __init__(self, q, d, copies, name):
+        self.q, self.d, self.copies, self.name = q, d, copies, name
 
 
 class StateRegisters:
@@ -37,9 +40,10 @@ class StateRegisters:
     ----------
     m : Module
         The module the registers, voters and default assignments are added to.
-    tmr : bool
-        Triplicate every register of the bank with majority voting and per-cycle
-        re-synchronisation.
+    tmr : bool or frozenset of str
+        Triplicate every register of the bank (``True``) with majority voting and per-cycle
+        re-synchronisation, none (``False``), or only the registers whose ``name`` (as given
+        to :meth:`add`) is in the set.
     domain : str
         Clock domain of the registers.
     name : str
@@ -49,8 +53,8 @@ class StateRegisters:
     Members
     -------
     mismatch : Signal
-        Combinational: the copies of at least one register disagree this cycle (always 0
-        without TMR).
+        Combinational: the copies of at least one triplicated register disagree this cycle
+        (always 0 without TMR).
 
     Usage: ``r = regs.add(unsigned(4), name="count")``, then read ``r.q`` and write
     ``m.d.comb += r.d.eq(r.q + 1)`` (conditionally or not). Registers must be added before
@@ -58,9 +62,11 @@ class StateRegisters:
     assignments override it.
     """
 
-    def __init__(self, m: Module, *, tmr: bool, domain: str = "sync", name: str = "state"):
-        if not isinstance(tmr, bool):
-            raise TypeError(f"tmr must be a bool, not {tmr!r}")
+    def __init__(self, m: Module, *, tmr: bool | frozenset[str], domain: str = "sync",
+                 name: str = "state"):
+        if not isinstance(tmr, bool | frozenset) or (
+                isinstance(tmr, frozenset) and not all(isinstance(n, str) for n in tmr)):
+            raise TypeError(f"tmr must be a bool or a frozenset of register names, not {tmr!r}")
         self.m, self.tmr, self.domain, self.name = m, tmr, domain, name
         self.prefix = f"{name}_" if name else ""
         self.mismatch = Signal(name=f"{self.prefix}tmr_mismatch")
@@ -71,7 +77,7 @@ class StateRegisters:
         """Declare a register; returns an object with ``q`` (current) and ``d`` (next)."""
         m = self.m
         d = Signal(shape, init=init, name=f"{self.prefix}{name}_d")
-        if not self.tmr:
+        if not self.triplicated(name):
             q = Signal(shape, init=init, name=f"{self.prefix}{name}")
             copies = [q]
         else:
@@ -87,9 +93,18 @@ class StateRegisters:
             m.d.comb += self.mismatch.eq(_any(self._disagree))
         m.d.comb += d.eq(q)  # hold unless the block assigns d later
         m.d[self.domain] += [copy.eq(d) for copy in copies]
-        reg = _Register(q, d, copies)
+        reg = _Register(q, d, copies, name)
         self.registers.append(reg)
         return reg
+
+    def triplicated(self, name: str) -> bool:
+        """The register ``name`` of this bank is (or would be) triplicated."""
+        return self.tmr is True or (isinstance(self.tmr, frozenset) and name in self.tmr)
+
+    @property
+    def names(self) -> list[str]:
+        """The names given to :meth:`add`, in order (``TileConfig.tmr_groups`` uses them)."""
+        return [r.name for r in self.registers]
 
     @property
     def copies(self) -> list:

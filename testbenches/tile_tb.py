@@ -255,7 +255,9 @@ class GemmTileTestbench:
             rounding=TILE_ROUNDINGS[(geometry >> 20) & 0x3],
             max_m=await self.read_reg(Reg.MAX_M), max_k=await self.read_reg(Reg.MAX_K),
             max_n=await self.read_reg(Reg.MAX_N),
-            name=(DESIGN.get_json() or {}).get("name", "tile"))
+            name=(DESIGN.get_json() or {}).get("name", "tile"),
+            # no register says which groups are triplicated: the design's parameters do
+            tmr_groups=tuple((DESIGN.get_json() or {}).get("tmr_groups", ())))
         self.backdoor = TileBackdoor(self.tile, self.cfg)
         # Memories are not reset; start from what they hold.
         self.shadow = self.backdoor.peek_image()

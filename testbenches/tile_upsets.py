@@ -1,8 +1,10 @@
 """Directed single-event upsets in the tile's state registers (run by tests/testbenches).
 
-The hardening profile is read from the DUT (HARDENING register). With TMR, flipping any bit
-of any one copy of any triplicated register, at a random cycle of a GEMM, must leave the
-result bit-exact and raise STATUS.TMR_MISMATCH and TMR_ERRORS. Without hardening, the same
+The hardening profile is read from the DUT (HARDENING register), the selectively
+triplicated groups (``TileConfig.tmr_groups``) from the design's parameters. With TMR,
+flipping any bit of any one copy of any triplicated register, at a random cycle of a GEMM,
+must leave the result bit-exact and raise STATUS.TMR_MISMATCH and TMR_ERRORS; exactly the
+configured registers have copies. Without hardening, the same
 kind of upset in a command register must visibly corrupt the result: proof that the upsets
 really land (the negative control).
 """
@@ -83,11 +85,14 @@ async def upset_every_triplicated_register(dut):
     await tb.reset()
     profile = await _profile(tb)
     regs = _triplicated(tb.tile)
-    if "tmr" not in profile:
-        assert not regs, f"profile {profile} must not triplicate anything: {sorted(regs)}"
+    # The groups' registers, named as their copies are (selective TMR: only these).
+    wanted = {g.split(".", 1)[1] for g in tb.cfg.triplicated_groups}
+    assert set(regs) == wanted, f"triplicated {sorted(regs)}, configured {sorted(wanted)}"
+    if not regs:
         dut._log.info("profile %s: no triplicated registers, as required", profile)
         return
-    assert {"ctrl_state", "k", "reg_m", "qmult", "busy"} <= set(regs), sorted(regs)
+    if "tmr" in profile:
+        assert {"ctrl_state", "k", "reg_m", "qmult", "busy"} <= set(regs), sorted(regs)
     rng = np.random.default_rng([cocotb.RANDOM_SEED, 11])
     case = _ones_case(tb)
     cycles = gemm_cycles(tb.cfg, case.cmd)
@@ -114,7 +119,7 @@ async def upset_in_command_register(dut):
     await tb.reset()
     profile = await _profile(tb)
     case = _ones_case(tb)
-    tmr = "tmr" in profile
+    tmr = "regfile.out_zp" in tb.cfg.triplicated_groups
     target = tile_signal(tb.tile, "regfile", "out_zp_tmr1" if tmr else "out_zp")
     expected, observed, status, errors = await _gemm_with_upset(tb, case, target, 0, 1)
     corrupted = not np.array_equal(expected, observed)

@@ -61,13 +61,14 @@ SLOW: dict[tuple[str, ...], str] = {
                                   "bench", "bench-campaign", "bench-noc", "bench-infer",
                                   "area", "clean", "venv", "mutation-stuck")},
     **{("orbitbench", c): HELP for c in ("gemm", "campaign", "targets", "report", "merge",
-                                         "replay", "thermal", "infer", "record")},
+                                         "replay", "thermal", "infer", "record", "harden")},
     ("orbitbench", "thermal", "--list"): RUN,
     ("python", "-m", "pytest"): HELP,
     ("python", "-m", "orbitbench.apps.bench.noc"): HELP,
     ("python", "-m", "orbitbench.apps.bench.campaign"): HELP,
     ("python", "-m", "orbitbench.apps.bench.run"): HELP,
     ("python", "-m", "orbitbench.apps.area"): HELP,
+    ("python", "-m", "orbitbench.apps.harden"): HELP,
 }
 TIMEOUT = 600
 

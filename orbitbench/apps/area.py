@@ -62,15 +62,19 @@ from pathlib import Path
 
 from amaranth._toolchain.yosys import YosysBinary, find_yosys
 from amaranth.back import rtlil
+from amaranth.hdl import Module
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
 
 from hdl_gen.tile import GemmTile
+from hdl_gen.tmr import StateRegisters
 from orbitbench.apps.report import Table, write_json, write_tables
 from orbitbench.apps.ui import console
 from orbitbench.spec.params import CONFIGS, HARDENING_PROFILES, TileConfig, get_config
 from orbitbench.spec.paths import BENCH_OUT
 
 __all__ = ["PREP", "SCRIPT", "keep_flip_flops", "OUT", "AreaFigures", "yosys_binary",
-           "synthesize", "measure",
+           "synthesize", "measure", "hardened", "tmr_register_cost",
            "geometry", "find_twin", "overhead", "run", "main"]
 
 OUT = BENCH_OUT / "area.json"
@@ -250,10 +254,50 @@ def measure(cfg: TileConfig) -> AreaFigures:
     return AreaFigures(config=cfg, elaborate_s=t1 - t0, synth_s=t2 - t1, **figures)
 
 
+def hardened(cfg: TileConfig) -> bool:
+    """``cfg`` has a hardening profile or selectively triplicated register groups."""
+    return cfg.hardening != "none" or bool(cfg.tmr_groups)
+
+
+class _LoneRegister(wiring.Component):
+    """One :class:`~hdl_gen.tmr.StateRegisters` register of ``width`` bits between ports,
+    triplicated or not: what :func:`tmr_register_cost` synthesises."""
+
+    def __init__(self, width: int, tmr: bool):
+        self.width, self.tmr = width, tmr
+        super().__init__({"d": In(width), "q": Out(width), "mismatch": Out(1)})
+
+    def elaborate(self, platform):
+        m = Module()
+        regs = StateRegisters(m, tmr=self.tmr, name="")
+        r = regs.add(self.width, name="r")
+        m.d.comb += [r.d.eq(self.d), self.q.eq(r.q), self.mismatch.eq(regs.mismatch)]
+        return m
+
+
+_TMR_COST: dict[int, dict[str, int]] = {}
+
+
+def tmr_register_cost(width: int) -> dict[str, int]:
+    """What triplicating one ``width``-bit state register adds, measured with Yosys on the
+    register alone (:data:`SCRIPT`, triplicated minus plain): ``{"ff_bits", "cells"}`` (the
+    two copies, the voter, the copies' compare and its share of the mismatch flag). The
+    whole tile's figure can differ by what synthesis shares with the surrounding logic;
+    ``docs/hardening.md`` compares the sum with the measured tile. Cached per width."""
+    if width not in _TMR_COST:
+        figs = []
+        for tmr in (False, True):
+            text = rtlil.convert(_LoneRegister(width, tmr), name="lone", emit_src=False)
+            figs.append(synthesize(text, "lone"))
+        _TMR_COST[width] = {k: figs[1][k] - figs[0][k] for k in ("ff_bits", "cells")}
+    return dict(_TMR_COST[width])
+
+
 def geometry(cfg: TileConfig) -> tuple:
-    """Every field of ``cfg`` except ``name`` and ``hardening``: what a twin must share."""
+    """Every field of ``cfg`` except ``name``, ``hardening`` and ``tmr_groups``: what a twin
+    must share."""
     return tuple(getattr(cfg, f.name) for f in dataclasses.fields(cfg)
-                 if f.name not in ("name", "hardening"))
+                 if f.name not in ("name", "hardening", "tmr_groups"))
 
 
 def find_twin(cfg: TileConfig, configs: dict[str, TileConfig] | None = None) -> TileConfig:
@@ -261,9 +305,9 @@ def find_twin(cfg: TileConfig, configs: dict[str, TileConfig] | None = None) -> 
     (default ``CONFIGS``), else one built on the fly named ``<name>_none``."""
     configs = CONFIGS if configs is None else configs
     for other in configs.values():
-        if other.hardening == "none" and geometry(other) == geometry(cfg):
+        if not hardened(other) and geometry(other) == geometry(cfg):
             return other
-    return dataclasses.replace(cfg, hardening="none", name=f"{cfg.name}_none")
+    return dataclasses.replace(cfg, hardening="none", tmr_groups=(), name=f"{cfg.name}_none")
 
 
 def overhead(value: int, base: int) -> float | None:
@@ -282,7 +326,7 @@ def run(cfgs: list[TileConfig], configs: dict[str, TileConfig] | None = None,
     """
     order: list[TileConfig] = []
     for cfg in cfgs:
-        for c in ((find_twin(cfg, configs), cfg) if cfg.hardening != "none" else (cfg,)):
+        for c in ((find_twin(cfg, configs), cfg) if hardened(cfg) else (cfg,)):
             if c not in order:
                 order.append(c)
     results: dict[TileConfig, AreaFigures] = {}
@@ -292,7 +336,7 @@ def run(cfgs: list[TileConfig], configs: dict[str, TileConfig] | None = None,
         results[cfg] = measure(cfg)
         results[cfg].selected = cfg in cfgs
     for cfg, res in results.items():
-        if cfg.hardening != "none":
+        if hardened(cfg):
             base = results[find_twin(cfg, configs)]
             res.twin = base.config.name
             res.overhead_pct = {f: overhead(getattr(res, f), getattr(base, f))

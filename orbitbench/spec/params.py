@@ -10,8 +10,11 @@ This module is pure Python (no NumPy, no Amaranth) so every layer can import it.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 from dataclasses import dataclass
+
+from .errors import ParameterError
 
 __all__ = [
     "TileConfig",
@@ -25,6 +28,8 @@ __all__ = [
     "SHIFT_MIN",
     "SHIFT_MAX",
     "HARDENING_PROFILES",
+    "TMR_BANKS",
+    "tmr_group_names",
     "ROUNDINGS",
     "TILE_ROUNDINGS",
 ]
@@ -46,6 +51,23 @@ TILE_ROUNDINGS = (*ROUNDINGS, "selectable")
 #: value: append only.
 HARDENING_PROFILES = ("none", "tmr", "ecc", "ecc_tmr", "abft", "tmr_abft", "ecc_abft",
                       "ecc_tmr_abft")
+#: The tile's triplicable state, bank by bank: component (instance name in the tile) ->
+#: (prefix of its signal names, its registers as :class:`hdl_gen.tmr.StateRegisters` names
+#: them). A register group of ``TileConfig.tmr_groups`` is ``"<component>.<prefix><name>"``,
+#: which is also its fault-target path below the tile (``tile.regfile.reg_k``). Registers
+#: that exist only in some configurations: ``single`` (selectable rounding),
+#: ``scrub_interval`` (ECC). ``tests/hdl_gen/test_tmr.py`` checks the table against what
+#: the generators declare.
+TMR_BANKS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "regfile": ("", ("irq_en", "reg_m", "reg_k", "reg_n", "a_zp", "b_zp", "out_zp", "act_min",
+                     "act_max", "per_channel", "single", "qmult", "qshift", "scrub_interval")),
+    "controller": ("", ("busy", "done", "error", "cycles", "ctrl_state", "ib", "jb", "k",
+                        "wait", "drain")),
+    "throttle": ("therm_", ("trip1", "trip2", "trip3", "crit", "hyst", "range_min",
+                            "range_max", "stuck_samples", "safe_level", "level", "temp", "prev",
+                            "run", "sensor_fault", "cool", "raises", "shutdowns", "faults",
+                            "phase")),
+}
 # The whole address map must fit 1 MiB regions (see orbitbench.spec.regmap).
 _REGION_BYTES = 1 << 20
 # (a - a_zp) and (b - b_zp) are 9-bit signed (|x| <= 255); K * 255 * 255 must stay below
@@ -97,6 +119,12 @@ class TileConfig:
         that an upset of up to that many adjacent bits hits different codewords.
     ecc_writeback : bool
         ECC profiles: a read that corrects an error also writes the corrected word back.
+    tmr_groups : tuple of str
+        Selective TMR: only these register groups (:func:`tmr_group_names`, e.g.
+        ``"regfile.reg_k"``, ``"controller.ctrl_state"``) are triplicated, with voting and
+        the TMR diagnostics (STATUS.TMR_MISMATCH, TMR_ERRORS) exactly as in the ``tmr``
+        profiles, which triplicate every group. Only with a profile without ``tmr``; kept
+        in the table's order (two configurations with the same groups are equal).
     rounding : str
         Requantization rounding, one of :data:`TILE_ROUNDINGS`: ``"double"`` (gemmlowp, the
         default) or ``"single"`` (``TFLITE_SINGLE_ROUNDING``) for every command, or
@@ -121,6 +149,7 @@ class TileConfig:
     ecc_interleave: int = 2
     ecc_writeback: bool = True
     rounding: str = "double"
+    tmr_groups: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check_pow2("rows", self.rows, 1, 32)
@@ -159,10 +188,56 @@ class TileConfig:
         if self.rounding not in TILE_ROUNDINGS:
             raise ValueError(f"rounding must be one of {', '.join(TILE_ROUNDINGS)}, "
                              f"not {self.rounding!r}")
+        self._check_tmr_groups()
         if not isinstance(self.name, str):
             raise TypeError(f"name must be a string, not {self.name!r}")
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.name):
             raise ValueError(f"name must be a Python/Verilog identifier, not {self.name!r}")
+
+    def _check_tmr_groups(self) -> None:
+        groups = self.tmr_groups
+        if isinstance(groups, str) or not isinstance(groups, tuple | list) or \
+                not all(isinstance(g, str) for g in groups):
+            raise ParameterError(f"tmr_groups must be a tuple of register group names, "
+                                 f"not {groups!r}")
+        known = tmr_group_names(self)
+        bad = [g for g in groups if g not in known]
+        if bad:
+            raise ParameterError(
+                f"tmr_groups: {bad[0]!r} is not a register group of this configuration; "
+                f"known: {', '.join(known)}")
+        if len(set(groups)) != len(groups):
+            dup = next(g for g in groups if groups.count(g) > 1)
+            raise ParameterError(f"tmr_groups: {dup!r} is given twice")
+        if groups and self.tmr:
+            raise ParameterError(f"tmr_groups must be empty with hardening "
+                                 f"{self.hardening!r}, which triplicates every group")
+        object.__setattr__(self, "tmr_groups", tuple(g for g in known if g in groups))
+
+    def tmr_of(self, component: str) -> bool | frozenset[str]:
+        """What of ``component``'s :class:`hdl_gen.tmr.StateRegisters` bank is triplicated:
+        all of it (``True``, the ``tmr`` profiles), nothing (``False``) or the registers
+        (names without the bank prefix) that :attr:`tmr_groups` selects."""
+        if component not in TMR_BANKS:
+            raise ParameterError(f"component must be one of {', '.join(TMR_BANKS)}, "
+                                 f"not {component!r}")
+        if self.tmr:
+            return True
+        prefix = f"{component}.{TMR_BANKS[component][0]}"
+        chosen = frozenset(g[len(prefix):] for g in self.tmr_groups if g.startswith(prefix))
+        return chosen or False
+
+    @property
+    def triplicated_groups(self) -> tuple[str, ...]:
+        """Every register group that is triplicated (all of them in the ``tmr`` profiles)."""
+        return tmr_group_names(self) if self.tmr else self.tmr_groups
+
+    @property
+    def tmr_digest(self) -> str:
+        """Six hex digits naming the set of :attr:`tmr_groups` (empty without any)."""
+        if not self.tmr_groups:
+            return ""
+        return hashlib.sha256(",".join(self.tmr_groups).encode()).hexdigest()[:6]
 
     # Derived geometry, used by both the RTL generator and the golden tile model.
     @property
@@ -212,7 +287,24 @@ class TileConfig:
         return f"obt_tile_{self.name}"
 
     def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(self)
+        out["tmr_groups"] = list(self.tmr_groups)
+        if not self.tmr_groups:  # the configurations made before selective TMR, unchanged
+            del out["tmr_groups"]
+        return out
+
+
+def tmr_group_names(cfg: TileConfig) -> tuple[str, ...]:
+    """The register groups ``cfg``'s tile has, in :data:`TMR_BANKS` order."""
+    out = []
+    for component, (prefix, names) in TMR_BANKS.items():
+        for name in names:
+            if name == "single" and cfg.rounding != "selectable":
+                continue
+            if name == "scrub_interval" and "ecc" not in cfg.hardening.split("_"):
+                continue
+            out.append(f"{component}.{prefix}{name}")
+    return tuple(out)
 
 
 CONFIGS: dict[str, TileConfig] = {
@@ -238,6 +330,22 @@ CONFIGS: dict[str, TileConfig] = {
                              hardening="abft"),
     "small_ecc_tmr_abft": TileConfig(rows=4, cols=4, max_m=32, max_k=32, max_n=32,
                                      name="small_ecc_tmr_abft", hardening="ecc_tmr_abft"),
+    # Selective TMR (tmr_groups), as `orbitbench harden` chose them from a campaign on small
+    # (campaigns/harden/rank_small.db; docs/hardening.md) at 5, 10 and 25 % of small's
+    # flip-flop bits.
+    "small_sel5": TileConfig(rows=4, cols=4, max_m=32, max_k=32, max_n=32, name="small_sel5",
+        tmr_groups=("regfile.a_zp", "regfile.b_zp", "regfile.act_min", "regfile.act_max",
+        "controller.busy")),
+    "small_sel10": TileConfig(rows=4, cols=4, max_m=32, max_k=32, max_n=32, name="small_sel10",
+        tmr_groups=("regfile.reg_k", "regfile.a_zp", "regfile.b_zp", "regfile.out_zp",
+        "regfile.act_min", "regfile.act_max", "regfile.per_channel", "controller.busy",
+        "controller.ctrl_state", "controller.ib", "controller.jb", "controller.k",
+        "controller.wait", "controller.drain")),
+    "small_sel25": TileConfig(rows=4, cols=4, max_m=32, max_k=32, max_n=32, name="small_sel25",
+        tmr_groups=("regfile.reg_m", "regfile.reg_k", "regfile.reg_n", "regfile.a_zp",
+        "regfile.b_zp", "regfile.out_zp", "regfile.act_min", "regfile.act_max",
+        "regfile.per_channel", "controller.busy", "controller.ctrl_state", "controller.ib",
+        "controller.jb", "controller.k", "controller.wait", "controller.drain")),
 }
 
 
@@ -278,6 +386,7 @@ class GemmCommand:
     qmult: int = 1 << 30
     qshift: int = 0
     rounding: str = "double"
+    tmr_groups: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for dim in ("m", "k", "n"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -181,6 +182,10 @@ def test_tile_targets_in_every_profile(name):
     if cfg.tmr and cfg.rows == 4:
         copies = [v for v in targets.vars if "_tmr" in v.name]
         assert copies and targets.ff_bits > base.ff_bits
+    if cfg.tmr_groups:  # selective TMR: three copies of exactly the groups, as targets
+        copies = {v.path.removeprefix(f"{cfg.top_name}.").rsplit("_tmr", 1)[0]
+                  for v in targets.vars if re.search(r"_tmr[012]$", v.name)}
+        assert copies == set(cfg.tmr_groups)
     with pytest.raises(ValueError, match="selects none"):
         select(state, include=("nothing.*",))
 

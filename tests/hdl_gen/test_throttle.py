@@ -288,7 +288,7 @@ def test_tmr_upset_outvoted_and_negative_control():
 
 @pytest.mark.parametrize("kwargs,exc,message", [
     ({"params": 5}, TypeError, "params must be a ThrottleParams, not 5"),
-    ({"tmr": 1}, TypeError, "tmr must be a bool, not 1"),
+    ({"tmr": 1}, TypeError, "tmr must be a bool or a frozenset of register names, not 1"),
 ])
 def test_parameters_validated(kwargs, exc, message):
     seen = None

@@ -3,13 +3,20 @@ on the next edge, the mismatch flag reports it; without TMR the same upset is vi
 
 
 
+import dataclasses
+import re
+
 import pytest
+from amaranth.back import rtlil
 from amaranth.hdl import Fragment, Module, Signal, unsigned
 from amaranth.lib import enum, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.sim import Simulator
 
+from hdl_gen.throttle import ThrottleController
+from hdl_gen.tile import Controller, RegisterFile
 from hdl_gen.tmr import StateRegisters, majority
+from orbitbench.spec.params import CONFIGS, TMR_BANKS, tmr_group_names
 
 
 class Mode(enum.Enum, shape=2):
@@ -127,7 +134,8 @@ def test_hold_is_the_default():
 
 def test_tmr_must_be_a_bool():
     m = Module()
-    with pytest.raises(TypeError, match="tmr must be a bool, not 1"):
+    with pytest.raises(TypeError,
+                       match="tmr must be a bool or a frozenset of register names, not 1"):
         StateRegisters(m, tmr=1)
     Fragment.get(m, None)  # elaborate it: Amaranth warns about unused modules
 
@@ -140,3 +148,52 @@ def test_copies_lists_every_flip_flop():
     assert [c.name for c in regs.copies] == [f"x_{r}_tmr{i}" for r in "ab" for i in range(3)]
     assert isinstance(regs.mismatch, Signal)
     Fragment.get(m, None)
+
+
+def test_selective_triplicates_only_the_named_registers():
+    m = Module()
+    regs = StateRegisters(m, tmr=frozenset({"b"}), name="x")
+    regs.add(unsigned(3), name="a")
+    regs.add(unsigned(1), name="b")
+    assert [c.name for c in regs.copies] == ["x_a", "x_b_tmr0", "x_b_tmr1", "x_b_tmr2"]
+    assert regs.names == ["a", "b"] and not regs.triplicated("a") and regs.triplicated("b")
+    Fragment.get(m, None)
+
+
+_COMPONENTS = {"regfile": RegisterFile, "controller": Controller,
+               "throttle": lambda cfg: ThrottleController(tmr=cfg.tmr_of("throttle"))}
+
+
+def _copies(component, cfg) -> set[str]:
+    """Names of the triplicated registers in the component's RTLIL (their copy 0)."""
+    text = rtlil.convert(_COMPONENTS[component](cfg), emit_src=False)
+    return set(re.findall(r"wire .*\\(\w+)_tmr0\b", text))
+
+
+@pytest.mark.parametrize("name", ["small_tmr", "small_ecc_tmr", "default_tmr"])
+def test_the_group_table_is_what_the_generators_declare(name):
+    cfg = CONFIGS[name]
+    for component in TMR_BANKS:
+        wanted = {g.split(".", 1)[1] for g in tmr_group_names(cfg)
+                  if g.startswith(f"{component}.")}
+        assert _copies(component, cfg) == wanted, component
+        assert cfg.tmr_of(component) is True
+
+
+def test_full_tmr_is_every_group_through_the_same_code():
+    """A configuration naming every group emits what the tmr profile emits, component by
+    component (the register file differs only in its HARDENING register constant)."""
+    tmr = CONFIGS["small_tmr"]
+    every = dataclasses.replace(tmr, hardening="none", tmr_groups=tmr_group_names(tmr))
+    for component in ("controller", "throttle"):
+        a = rtlil.convert(_COMPONENTS[component](tmr), emit_src=False)
+        b = rtlil.convert(_COMPONENTS[component](every), emit_src=False)
+        assert a == b, component
+    assert _copies("regfile", every) == _copies("regfile", tmr)
+
+
+def test_selective_config_triplicates_exactly_its_groups():
+    cfg = CONFIGS["small_sel10"]
+    for component in TMR_BANKS:
+        wanted = {g.split(".", 1)[1] for g in cfg.tmr_groups if g.startswith(f"{component}.")}
+        assert _copies(component, cfg) == wanted, component

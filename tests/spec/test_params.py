@@ -14,6 +14,7 @@ from amaranth.hdl import UnusedElaboratable
 
 from hdl_gen import emit
 from hdl_gen.tile import GemmTile
+from orbitbench.spec.errors import ParameterError
 from orbitbench.spec.params import (
     CONFIGS,
     HARDENING_PROFILES,
@@ -123,7 +124,9 @@ def test_tile_config_rejects_non_ascii_name():
 ])
 def test_tile_config_accepts_boundaries(kwargs):
     cfg = TileConfig(**kwargs)
-    assert cfg.as_dict() == {**dataclasses.asdict(TileConfig()), **kwargs}
+    expected = {**dataclasses.asdict(TileConfig()), **kwargs}
+    del expected["tmr_groups"]  # as_dict leaves out an empty tmr_groups
+    assert cfg.as_dict() == expected
 
 
 def test_tile_config_is_frozen_and_replace_revalidates():
@@ -158,6 +161,7 @@ def test_get_config_message_for_shipped_configs():
     # Pin the shipped list too, so that the documented message is visible in the test.
     with raises_exactly(ValueError, "config must be one of default, default_tmr, small, "
                                     "small_abft, small_ecc, small_ecc_tmr, small_ecc_tmr_abft, "
+                                    "small_sel10, small_sel25, small_sel5, "
                                     "small_tmr, not 'Small'"):
         get_config("Small")
 
@@ -302,3 +306,39 @@ def test_profile_mechanisms(profile):
     cfg = TileConfig(hardening=profile)
     parts = set(profile.split("_"))
     assert (cfg.ecc, cfg.tmr, cfg.abft) == ("ecc" in parts, "tmr" in parts, "abft" in parts)
+
+
+# --- Selective TMR (tmr_groups) --------------------------------------------------------------
+
+def _small(**kw):
+    return TileConfig(rows=4, cols=4, max_m=32, max_k=32, max_n=32, name="s", **kw)
+
+
+def test_tmr_groups_are_validated_with_a_parameter_error_naming_the_group():
+    with pytest.raises(ParameterError, match=r"tmr_groups: 'regfile\.bogus' is not a register "
+                       r"group of this configuration; known: regfile\.irq_en, "):
+        _small(tmr_groups=("regfile.bogus",))
+    # a group of another configuration: SCRUB_INTERVAL exists with ECC only
+    with pytest.raises(ParameterError, match="'regfile.scrub_interval' is not a register"):
+        _small(tmr_groups=("regfile.scrub_interval",))
+    assert _small(hardening="ecc", tmr_groups=("regfile.scrub_interval",)).tmr_groups
+    with pytest.raises(ParameterError, match="'controller.k' is given twice"):
+        _small(tmr_groups=("controller.k", "controller.k"))
+    with pytest.raises(ParameterError, match="tmr_groups must be empty with hardening 'tmr'"):
+        _small(hardening="tmr", tmr_groups=("controller.k",))
+    with pytest.raises(ParameterError, match="tmr_groups must be a tuple of register group"):
+        _small(tmr_groups="controller.k")
+
+
+def test_tmr_groups_canonical_order_and_per_component_view():
+    a = _small(tmr_groups=("controller.k", "regfile.reg_k", "throttle.therm_level"))
+    b = _small(tmr_groups=("throttle.therm_level", "regfile.reg_k", "controller.k"))
+    assert a == b and a.tmr_groups == ("regfile.reg_k", "controller.k", "throttle.therm_level")
+    assert a.tmr_of("regfile") == frozenset({"reg_k"})
+    assert a.tmr_of("throttle") == frozenset({"level"})  # bank prefix therm_ removed
+    assert _small().tmr_of("controller") is False
+    assert _small(hardening="tmr").tmr_of("controller") is True
+    assert not a.tmr and a.triplicated_groups == a.tmr_groups
+    # configurations without groups keep their old dictionary (rtl/manifest.json unchanged)
+    assert "tmr_groups" not in _small().as_dict()
+    assert TileConfig(**a.as_dict()) == a
