@@ -80,6 +80,14 @@ def _gemm(args: argparse.Namespace) -> int:
     return 0 if out["passed"] else 1
 
 
+def _hardening(cfg) -> str:
+    """The profile, and a selective-TMR tile's number of triplicated register groups."""
+    if not cfg.tmr_groups:
+        return cfg.hardening
+    groups = f"tmr {len(cfg.tmr_groups)} groups"
+    return groups if cfg.hardening == "none" else f"{cfg.hardening}+{groups}"
+
+
 def _configs(args: argparse.Namespace) -> int:
     # the top module is obt_tile_<config> (TileConfig.top_name): a column of its own
     # would not fit 80 columns beside the others
@@ -90,7 +98,7 @@ def _configs(args: argparse.Namespace) -> int:
         dims = {cfg.max_m, cfg.max_k, cfg.max_n}
         table.add_row(name, f"{cfg.rows}x{cfg.cols}",
                       str(cfg.max_m) if len(dims) == 1
-                      else f"{cfg.max_m},{cfg.max_k},{cfg.max_n}", cfg.hardening, cfg.rounding)
+                      else f"{cfg.max_m},{cfg.max_k},{cfg.max_n}", _hardening(cfg), cfg.rounding)
     console.print(table.rich())
     return 0
 

@@ -35,3 +35,6 @@ def test_configs_lists_every_configuration(capsys):
     assert "rtl/obt_tile_<config>.v" in out and "…" not in out  # nothing cut off
     for name, cfg in CONFIGS.items():
         assert re.search(rf"│ {name} +│ {cfg.rows}x{cfg.cols} ", out), name
+    # a selective-TMR tile says how many groups it triplicates, not just its profile "none"
+    assert re.search(rf"│ small_sel10 +│ [^\n]*│ tmr {len(CONFIGS['small_sel10'].tmr_groups)} "
+                     "groups", out)
