@@ -1,7 +1,10 @@
 """The VPI-style peer injector of make bench-campaign (orbitbench.apps.bench.peers): on the
 analytic probe design its outcomes equal the engine's injection by injection, over every
 outcome kind; a peer that injects one cycle late, or a classifier given the wrong golden
-run, disagrees (negative controls). Never asserts on speed."""
+run, disagrees (negative controls). Never asserts on speed.
+
+Nightly tier (``make regress``): the peers exist only for ``make bench-campaign``, and their
+builds (a VPI and a cocotb model of the probe) cost about half a CPU-minute."""
 
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ from orbitbench.apps.bench.peers import (
     run_cocotb_peer,
     run_vpi_peer,
 )
+
+pytestmark = pytest.mark.regress
 
 
 @pytest.fixture(scope="module")

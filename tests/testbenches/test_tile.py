@@ -19,9 +19,10 @@ SEED = knobs.SEED.get_int() or 20261124
 
 #: Configurations whose testbenches run only in the nightly tier, each costing a Verilator
 #: build: ``small_ecc_tmr`` (over a CPU-minute; its ECC and TMR run in CI alone, in
-#: ``small_ecc`` and ``small_tmr``, and together with ABFT in ``small_ecc_tmr_abft``), and
+#: ``small_ecc`` and ``small_tmr``, and together with ABFT in ``small_ecc_tmr_abft``),
+#: ``default_tmr`` (TMR runs in CI on ``small_tmr``, the 8x8 geometry on ``default``), and
 #: two of the three selective-TMR tiles (``small_sel10`` shows one bit-exact in CI).
-NIGHTLY_ONLY = ("small_ecc_tmr", "small_sel5", "small_sel25")
+NIGHTLY_ONLY = ("small_ecc_tmr", "default_tmr", "small_sel5", "small_sel25")
 
 
 @pytest.fixture(scope="session", ids=lambda name: name, params=[
