@@ -51,18 +51,24 @@ def harness_depth(cfg: TileConfig) -> int:
 
 def tile_workload(cfg: TileConfig, gemm: tuple[int, int, int] = DEFAULT_GEMM, seed: int = 1,
                   *, rtl_dir: Path = RTL_DIR, build_root: Path = SIM_BUILD,
-                  corrupt: str | None = None) -> Workload:
+                  corrupt: str | None = None, activity: bool = False) -> Workload:
     """The campaign workload of one ``gemm`` (M, K, N) on ``cfg`` with operands from ``seed``.
 
     ``corrupt="operand"`` writes one wrong A word while expecting the true result: the
-    golden-run check must then refuse the campaign (a negative control).
+    golden-run check must then refuse the campaign (a negative control). ``activity``
+    ends the program with reads of the activity counters ACT_FEED and ACT_SRAM (not
+    compared: upsets may change them; ``params["activity_reads"]`` gives their indices
+    among the output words, so the golden run reports the RTL's counts).
     """
     m, k, n = gemm
-    prog = make_workload(cfg, (m, k, n), seed, corrupt, counters=True, timing=False)
+    prog = make_workload(cfg, (m, k, n), seed, corrupt, counters=True, timing=False,
+                         activity=activity)
     words = {i: STATUS_WORD for i in prog.status_reads}
     words[prog.cycles_read] = WordSpec(data=0)
     for name, i in prog.counter_reads.items():
         words[i] = WordSpec(data=0, **{COUNTER_KINDS[name]: 0xFFFF_FFFF})
+    for i in prog.activity_reads.values():
+        words[i] = WordSpec(data=0)
     depth = harness_depth(cfg)
     if len(prog.ops) > depth:
         raise ValueError(f"gemm {m}x{k}x{n} needs {len(prog.ops)} bus ops; the harness "
@@ -82,4 +88,5 @@ def tile_workload(cfg: TileConfig, gemm: tuple[int, int, int] = DEFAULT_GEMM, se
         params={"config": cfg.name, "hardening": cfg.hardening, "gemm": [m, k, n],
                 "seed": seed, "gemm_cycles": prog.gemm_cycles,
                 # selective TMR: the groups are part of the workload's identity
-                **({"tmr_groups": list(cfg.tmr_groups)} if cfg.tmr_groups else {})})
+                **({"tmr_groups": list(cfg.tmr_groups)} if cfg.tmr_groups else {}),
+                **({"activity_reads": dict(prog.activity_reads)} if activity else {})})

@@ -11,6 +11,7 @@
 ``orbitbench report``    summarise campaign databases: table, JSON, HTML
 ``orbitbench thermal``   closed-loop orbital thermal scenarios on the RTL; checks, HTML report
 ``orbitbench harden``    triplicate the most vulnerable register groups within an area budget
+``orbitbench explore``   a design space in, a Pareto front of area, energy, speed, FIT out
 
 Exit status: 0 pass, 1 the RTL and the golden model differ (or a replay disagrees with its
 database), 2 bad input, toolchain or simulation failure (one line saying what and what to
@@ -33,13 +34,13 @@ from golden_models.thermal_loop import ThermalError
 from orbitbench.sim import ToolchainError
 from orbitbench.spec.errors import Terminated, UsageError
 
-from . import campaign, harden, infer, record, scrub, thermal, tile
+from . import campaign, explore, harden, infer, record, scrub, thermal, tile
 
 __all__ = ["main", "COMMANDS"]
 
 #: The subcommand modules, in the order ``orbitbench --help`` lists them; each has
 #: ``add_commands(subparsers)``.
-COMMANDS = (tile, infer, campaign, record, thermal, scrub, harden)
+COMMANDS = (tile, infer, campaign, record, thermal, scrub, harden, explore)
 
 # What a user can cause, printed as one line with exit status 2: the UsageError family, and
 # what the machine did (toolchain, engine, thermal model). Anything else is a bug in

@@ -181,6 +181,9 @@ class GemmProgram:
     counter_reads : Mapping[str, int]
         Counter name (``"TMR_ERRORS"``; on the multi-tile top ``"tile0.TMR_ERRORS"``,
         ``"noc.CORRECTED"``) -> read index.
+    activity_reads : Mapping[str, int]
+        ``"ACT_FEED"`` / ``"ACT_SRAM"`` -> read index of the activity counters read at the
+        end (``activity=True``; expected ``None``: what they count is the RTL's measurement).
     phases : Mapping[str, tuple[int, int]]
         Phase name -> ``(first op, op after the last)``; empty phases have equal bounds.
     cmd : GemmCommand or None
@@ -197,6 +200,7 @@ class GemmProgram:
     cycles_read: int | None = None
     result_reads: Mapping[int, int] = field(default_factory=dict)
     counter_reads: Mapping[str, int] = field(default_factory=dict)
+    activity_reads: Mapping[str, int] = field(default_factory=dict)
     phases: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     cmd: GemmCommand | None = None
     golden: TileResult | None = None
@@ -281,6 +285,7 @@ class _Builder:
         self.status: list[int] = []
         self.results: dict[int, int] = {}
         self.counters: dict[str, int] = {}
+        self.activity: dict[str, int] = {}
         self.phases: dict[str, tuple[int, int]] = {}
         self.cycles: int | None = None
 
@@ -308,6 +313,7 @@ class _Builder:
         return GemmProgram(ops=tuple(self.ops), expected=tuple(self.expected),
                            status_reads=tuple(self.status), cycles_read=self.cycles,
                            result_reads=dict(self.results), counter_reads=dict(self.counters),
+                           activity_reads=dict(self.activity),
                            phases=dict(self.phases), **kwargs)
 
 
@@ -381,7 +387,7 @@ def _check_corrupt(corrupt: str | None) -> None:
 def gemm_program(cfg: TileConfig, cmd: GemmCommand | None, image: TileMemory | None = None,
                  *, load: str = "used", shadow: TileMemory | None = None,
                  readback: bool = True, counters: bool = False, timing: bool = True,
-                 corrupt: str | None = None) -> GemmProgram:
+                 corrupt: str | None = None, activity: bool = False) -> GemmProgram:
     """The frontdoor program of ``cmd`` on the tile ``cfg`` (phases: :data:`PHASES`).
 
     Parameters
@@ -410,6 +416,9 @@ def gemm_program(cfg: TileConfig, cmd: GemmCommand | None, image: TileMemory | N
     corrupt : None or "operand"
         Negative control: load one A word with its sign bits flipped (the first whose
         corruption changes the result) while the expected words stay the true ones.
+    activity : bool
+        End the ``counters`` phase with reads of ACT_FEED and ACT_SRAM (the activity counters
+        the power model takes, counted since reset; :attr:`GemmProgram.activity_reads`).
 
     Raises
     ------
@@ -465,7 +474,14 @@ def gemm_program(cfg: TileConfig, cmd: GemmCommand | None, image: TileMemory | N
     b.phase("clear", lambda: b.write(reg_addr(Reg.STATUS), Status.DONE | Status.ERROR))
     b.phase("readback", lambda: _readback(b, cfg, cmd, None if golden is None else golden.c)
             if readback and fits else None)
-    b.phase("counters", lambda: _counters(b, abft=cfg.abft) if counters else None)
+    def counter_reads():
+        if counters:
+            _counters(b, abft=cfg.abft)
+        if activity:
+            for reg in (Reg.ACT_FEED, Reg.ACT_SRAM):
+                b.activity[reg.name] = b.read(reg_addr(reg), None)
+
+    b.phase("counters", counter_reads)
     return b.program(cmd=cmd, golden=golden, gemm_cycles=cycles)
 
 
@@ -523,7 +539,7 @@ def multitile_program(cfg: MultiTileConfig, golden: MultiTileResult, *,
 
 def make_workload(cfg: TileConfig, gemm: tuple[int, int, int] | None = None, seed: int = 1,
                   corrupt: str | None = None, *, counters: bool = False,
-                  timing: bool = True) -> GemmProgram:
+                  timing: bool = True, activity: bool = False) -> GemmProgram:
     """The program of the seeded GEMM the raw benchmark and the tile campaign run.
 
     Operands and quantization parameters from :func:`golden_models.stimulus.random_case`
@@ -541,4 +557,4 @@ def make_workload(cfg: TileConfig, gemm: tuple[int, int, int] | None = None, see
                                                              act_max=INT8_MAX))
     image = case.image(cfg, TileMemory.zeros(cfg))
     return gemm_program(cfg, case.cmd, image, load="used", counters=counters, timing=timing,
-                        corrupt=corrupt)
+                        corrupt=corrupt, activity=activity)

@@ -1,0 +1,168 @@
+"""Running an exploration: cheap metrics everywhere, campaigns where they can decide.
+
+1. Per design (one RTL build each): area (Yosys), the workload on the RTL (cycles, activity
+   counters, bit-exact check). Per point: the throttle loop's periodic steady state, the
+   scrub-accumulation FIT (ECC).
+2. Per design: an upset campaign of ``campaign.initial`` injections.
+3. Rounds: the front with intervals; every design with a point on it whose SDC interval
+   still overlaps another front design's has its campaign doubled (up to ``campaign.max``);
+   until no campaign grows.
+
+Everything is cached (:mod:`.cache`), so a killed run resumes where it was.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from golden_models.power import PowerParams
+
+from . import measure
+from .cache import MetricCache, cpu_seconds
+from .pareto import Interval, front, overlaps
+from .space import Design, Point, Space
+
+__all__ = ["OBJECTIVES", "METRIC_LABELS", "explore", "point_metrics"]
+
+#: What the front minimises.
+OBJECTIVES = ("cells", "energy_j", "latency_s", "sdc_per_ginf", "due_per_ginf")
+METRIC_LABELS = {
+    "cells": "Yosys cells", "ff_bits": "flip-flop bits", "mem_bits": "memory bits",
+    "energy_j": "energy per inference (J)", "latency_s": "time per inference, throttled (s)",
+    "sdc_fit": "SDC FIT", "due_fit": "DUE FIT",
+    "sdc_per_ginf": "SDC per 1e9 inferences", "due_per_ginf": "DUE per 1e9 inferences",
+}
+
+
+def _exact(x: float) -> Interval:
+    return (float(x), float(x), float(x))
+
+
+def _fit(camp: dict, orbit: str, kind: str) -> Interval:
+    r = camp["orbits"][orbit][kind]
+    return (r["fit"], r["fit_low"], r["fit_high"])
+
+
+def point_metrics(point: Point, area: dict, rtl: dict, camp: dict, therm: dict,
+                  scrub: dict | None, orbit: str) -> dict[str, Interval]:
+    """Every metric of a point as ``(value, low, high)``."""
+    cfg = point.design.cfg
+    el = measure.energy_latency(cfg, rtl, point.dvfs_level, therm["die_mean_c"], PowerParams())
+    latency = el["seconds"] / therm["throughput"]  # throttled: fewer inferences per second
+    out: dict[str, Interval] = {
+        "cells": _exact(area["cells"]), "ff_bits": _exact(area["ff_bits"]),
+        "mem_bits": _exact(area["mem_bits"]), "energy_j": _exact(el["energy_j"]),
+        "latency_s": _exact(latency), "mac_utilisation": _exact(el["mac_utilisation"]),
+        "throughput": _exact(therm["throughput"]),
+    }
+    for kind in ("sdc", "due"):
+        v, lo, hi = _fit(camp, orbit, kind)
+        if scrub is not None:
+            sv, slo, shi = scrub[kind]
+            v, lo, hi = v + sv, lo + slo, hi + shi
+        out[f"{kind}_fit"] = (v, lo, hi)
+        # FIT counts failures per 1e9 device-hours; per 1e9 inferences of `latency` seconds:
+        k = latency / 3600.0
+        out[f"{kind}_per_ginf"] = (v * k, lo * k, hi * k)
+    return out
+
+
+class _Log:
+    def __init__(self, say: Callable[[str], None]):
+        self.say, self.t0 = say, time.perf_counter()
+
+    def __call__(self, text: str) -> None:
+        self.say(f"[{time.perf_counter() - self.t0:7.1f} s] {text}")
+
+
+def explore(space: Space, out: Path, *, workers: int = 1, build_root: Path,
+            say: Callable[[str], None] = print, progress=None) -> dict:
+    """Run (or resume) the exploration of ``space``; results in ``out/explore.db``."""
+    out = Path(out)
+    log = _Log(say)
+    cpu0 = cpu_seconds()
+    gemm0 = list(space.gemms[0])
+    with MetricCache(out / "explore.db") as cache:
+        areas, rtls = {}, {}
+        for i, d in enumerate(space.designs, 1):
+            log(f"design {i}/{len(space.designs)} {d.label}: area, RTL run")
+            areas[d.key] = cache.compute("area", d.key, lambda d=d: measure.area(d.cfg))
+            rtls[d.key] = cache.compute(
+                "rtl", [d.key, space.workload_key],
+                lambda d=d: measure.rtl_run(d, space.gemms, space.seed, build_root))
+        therms, scrubs = {}, {}
+        for p in space.points:
+            c = p.design.cfg
+            tkey = [c.rows, c.cols, gemm0, list(p.trip_c), p.dvfs_level, space.thermal,
+                    measure.THERMAL_TOLERANCE_C]
+            therms[p] = cache.compute("thermal", tkey, lambda c=c, p=p: measure.thermal(
+                c, gemm0, p.trip_c, p.dvfs_level, space.thermal))
+            if p.scrub_interval is not None:
+                skey = [p.design.key, p.scrub_interval, space.orbit]
+                scrubs[p] = cache.compute("scrub", skey, lambda c=c, p=p: measure.scrub_fit(
+                    c, p.scrub_interval, space.orbit))
+        log(f"cheap metrics of {len(space.points)} points done")
+
+        sizes = {d.key: space.initial for d in space.designs}
+        camps: dict[str, dict] = {}
+
+        def run_campaigns(which: list[Design]) -> None:
+            for d in which:
+                n = sizes[d.key]
+                log(f"campaign {d.label}: {n} injections")
+                key = [d.key, space.workload_key, space.model, space.campaign_seed,
+                       space.max_injections, space.confidence, n]
+                camps[d.key] = cache.compute("campaign", key, lambda d=d, n=n: measure.campaign(
+                    d, gemm0, space.seed, model=space.model, plan_size=space.max_injections,
+                    injections=n, campaign_seed=space.campaign_seed,
+                    confidence=space.confidence, out=out, build_root=build_root,
+                    workers=workers, progress=progress))
+
+        run_campaigns(list(space.designs))
+        rounds = 0
+        while True:
+            metrics = [point_metrics(p, areas[p.design.key], rtls[p.design.key],
+                                     camps[p.design.key], therms[p], scrubs.get(p),
+                                     space.orbit) for p in space.points]
+            dominated = front(metrics, OBJECTIVES)
+            on = [i for i, dom in enumerate(dominated) if not dom]
+            grow = []
+            for i in on:
+                d = space.points[i].design
+                if d in grow or sizes[d.key] >= space.max_injections:
+                    continue
+                if any(space.points[j].design != d
+                       and overlaps(metrics[i]["sdc_per_ginf"], metrics[j]["sdc_per_ginf"])
+                       for j in on):
+                    grow.append(d)
+            if not grow:
+                break
+            rounds += 1
+            for d in grow:
+                sizes[d.key] = min(2 * sizes[d.key], space.max_injections)
+            log(f"round {rounds}: {len(on)} points on the front; growing "
+                f"{len(grow)} campaigns whose intervals overlap")
+            run_campaigns(grow)
+        stats = {"computed": cache.computed, "reused": cache.reused, "rounds": rounds,
+                 "cpu_s": cpu_seconds() - cpu0, "wall_s": time.perf_counter() - log.t0}
+    rows = []
+    for i, p in enumerate(space.points):
+        d = p.design
+        rows.append({
+            "label": p.label, "design": d.cfg.as_dict(), "design_key": d.key,
+            "registered": d.registered, "scrub_interval": p.scrub_interval,
+            "dvfs_level": p.dvfs_level, "trip_c": list(p.trip_c),
+            "metrics": {k: list(v) for k, v in metrics[i].items()},
+            "dominated_by": [space.points[j].label for j in dominated[i]],
+            "on_front": not dominated[i],
+            "evidence": {"area": areas[d.key], "rtl": rtls[d.key],
+                         "campaign": {k: v for k, v in camps[d.key].items() if k != "modules"},
+                         "campaign_modules": camps[d.key]["modules"],
+                         "thermal": therms[p], "scrub": scrubs.get(p)},
+        })
+    log(f"done: {sum(r['on_front'] for r in rows)} of {len(rows)} points on the front")
+    return {"space": space.name, "orbit": space.orbit, "thermal": space.thermal,
+            "gemms": [list(g) for g in space.gemms], "objectives": list(OBJECTIVES),
+            "model": space.model, "points": rows, "run": stats}

@@ -1,0 +1,50 @@
+"""``orbitbench explore SPACE.toml``: a design space in, a Pareto front with intervals out.
+
+Every point's area (Yosys), cycles and activity on the RTL (bit-exact against the golden
+model), energy per inference (power model on the RTL's activity counters), throttling in the
+orbit's thermal periodic steady state, and SDC/DUE FIT from upset campaigns (grown where
+their intervals still overlap on the front) and the scrub-accumulation model. Results are
+cached in ``OUT/explore.db``: run the same command again to resume. Writes
+``OUT/front.json`` and ``OUT/report.html``. Exit 0; 2 for a bad space file (one line naming
+the key). ``docs/explore.md`` describes every key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from orbitbench.apps.explore.report import front_table, write_report
+from orbitbench.apps.explore.run import explore
+from orbitbench.apps.explore.space import load_space
+from orbitbench.apps.ui import console
+from orbitbench.sim import SIM_BUILD
+from orbitbench.spec.errors import ParameterError
+
+__all__ = ["add_commands"]
+
+
+def _explore(args) -> int:
+    if args.workers < 1:
+        raise ParameterError(f"--workers must be at least 1, not {args.workers}")
+    space = load_space(Path(args.space))
+    out = Path(args.out) if args.out else Path("reports/explore") / space.name
+    console.print(f"orbitbench explore {space.name}: {len(space.designs)} designs, "
+                  f"{len(space.points)} points -> {out}")
+    result = explore(space, out, workers=args.workers, build_root=SIM_BUILD,
+                     say=lambda s: console.print(s, markup=False, highlight=False))
+    console.print(front_table(result).rich())
+    paths = write_report(out, result)
+    run = result["run"]
+    console.print(f"{run['computed']} metrics computed, {run['reused']} reused from the "
+                  f"cache; {run['cpu_s']:.0f} s CPU, {run['wall_s']:.0f} s wall. "
+                  f"report: {paths['html']}  data: {paths['json']}")
+    return 0
+
+
+def add_commands(sub) -> None:
+    p = sub.add_parser("explore", help="a design space in, a Pareto front of area, energy, "
+                       "speed and FIT per orbit out (cached, resumable)", description=__doc__)
+    p.add_argument("space", help="the space file (TOML; see spaces/default.toml)")
+    p.add_argument("--out", help="output directory (default reports/explore/NAME)")
+    p.add_argument("--workers", type=int, default=2, help="campaign worker processes (2)")
+    p.set_defaults(func=_explore)
