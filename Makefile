@@ -13,7 +13,7 @@ CAMPAIGN_ARGS ?=
 GATE_THRESHOLD ?=
 
 .PHONY: help test rtl check-rtl lint regress bench area venv clean campaign gate \
-	bench-campaign bench-noc bench-infer campaign-noc campaign-network thermal mutation-stuck
+	bench-campaign bench-noc bench-infer campaign-noc campaign-network thermal mutation-stuck explore
 
 help:
 	@echo "make test       create .venv if missing, install, run the CI test tier"
@@ -32,6 +32,7 @@ help:
 	@echo "make campaign-network  application-level campaigns: upsets in a network inference"
 	@echo "make mutation-stuck  grade the tile workloads: stuck-at-0/1 on every flip-flop bit"
 	@echo "make thermal    every orbital thermal scenario with its checks; HTML report"
+	@echo "make explore    co-design explorer on spaces/default.toml: Pareto front, HTML report"
 	@echo "make venv       only create .venv and install the project"
 	@echo "make clean      remove simulator builds and benchmark output (keeps .venv)"
 
@@ -93,6 +94,9 @@ campaign-network: $(STAMP)
 
 mutation-stuck: $(STAMP)
 	$(PY) -m orbitbench.apps.mutation_stuck $(MUTATION_ARGS)
+
+explore: $(STAMP)
+	$(VENV)/bin/orbitbench explore $(or $(SPACE),spaces/default.toml) $(EXPLORE_ARGS)
 
 thermal: $(STAMP)
 	$(PY) -m orbitbench.cli thermal --all

@@ -135,8 +135,8 @@ def thermal(cfg: TileConfig, gemm, trip_c, dvfs_level: int, scenario: str,
 
     The loop (sensor, throttle controller with trips ``trip_c``, activity model of ``gemm``
     back to back on ``cfg``'s geometry, power, orbit heat, RC network) runs orbit after orbit
-    from 20 degC until one orbit's die temperature, step by step, is within ``tolerance_c``
-    of the previous orbit's (orbit means); that orbit is measured. The chip never runs below operating
+    from 20 degC until one orbit's temperatures are within ``tolerance_c`` of the previous
+    orbit's (orbit means); that orbit is measured. The chip never runs below operating
     point ``dvfs_level`` (the throttle may take it further down). Throughput is GEMMs
     completed in the orbit over GEMMs at ``dvfs_level`` without throttling.
 
@@ -150,6 +150,7 @@ def thermal(cfg: TileConfig, gemm, trip_c, dvfs_level: int, scenario: str,
     act = ActivityModel(cfg, tuple(gemm))
     free = ActivityModel(cfg, tuple(gemm))
     prev = None
+    first = None
     for orbit_no in range(1, max_orbits + 1):
         start = loop.k
         free_gemms = 0
