@@ -13,7 +13,7 @@ CAMPAIGN_ARGS ?=
 GATE_THRESHOLD ?=
 
 .PHONY: help test rtl check-rtl lint regress bench area venv clean campaign gate \
-	bench-campaign bench-noc bench-infer campaign-noc campaign-network thermal mutation-stuck
+	bench-campaign bench-noc bench-infer campaign-noc campaign-network thermal mutation-stuck mutation
 
 help:
 	@echo "make test       create .venv if missing, install, run the CI test tier"
@@ -30,6 +30,7 @@ help:
 	@echo "make bench-infer  inferences/s: RTL (cocotb) vs raw Verilator bound vs LiteRT"
 	@echo "make campaign-noc  fault campaigns on the mesh and the multi-tile top, every profile"
 	@echo "make campaign-network  application-level campaigns: upsets in a network inference"
+	@echo "make mutation   source-level mutation of hdl_gen/golden_models (MUTATION_ARGS=--module ...)"
 	@echo "make mutation-stuck  grade the tile workloads: stuck-at-0/1 on every flip-flop bit"
 	@echo "make thermal    every orbital thermal scenario with its checks; HTML report"
 	@echo "make venv       only create .venv and install the project"
@@ -93,6 +94,9 @@ campaign-network: $(STAMP)
 
 mutation-stuck: $(STAMP)
 	$(PY) -m orbitbench.apps.mutation_stuck $(MUTATION_ARGS)
+
+mutation: $(STAMP)
+	nice -n 10 $(PY) -m orbitbench.apps.mutation $(MUTATION_ARGS)
 
 thermal: $(STAMP)
 	$(PY) -m orbitbench.cli thermal --all
