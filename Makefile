@@ -13,7 +13,8 @@ CAMPAIGN_ARGS ?=
 GATE_THRESHOLD ?=
 
 .PHONY: help test rtl check-rtl lint regress bench area venv clean campaign gate \
-	bench-campaign bench-noc bench-infer campaign-noc campaign-network thermal mutation-stuck explore
+	bench-campaign bench-noc bench-infer campaign-noc campaign-network thermal mutation-stuck \
+	mutation explore
 
 help:
 	@echo "make test       create .venv if missing, install, run the CI test tier"
@@ -30,6 +31,7 @@ help:
 	@echo "make bench-infer  inferences/s: RTL (cocotb) vs raw Verilator bound vs LiteRT"
 	@echo "make campaign-noc  fault campaigns on the mesh and the multi-tile top, every profile"
 	@echo "make campaign-network  application-level campaigns: upsets in a network inference"
+	@echo "make mutation   source-level mutation of hdl_gen/golden_models (MUTATION_ARGS=--module ...)"
 	@echo "make mutation-stuck  grade the tile workloads: stuck-at-0/1 on every flip-flop bit"
 	@echo "make thermal    every orbital thermal scenario with its checks; HTML report"
 	@echo "make explore    co-design explorer on spaces/default.toml: Pareto front, HTML report"
@@ -97,6 +99,9 @@ mutation-stuck: $(STAMP)
 
 explore: $(STAMP)
 	$(VENV)/bin/orbitbench explore $(or $(SPACE),spaces/default.toml) $(EXPLORE_ARGS)
+
+mutation: $(STAMP)
+	nice -n 10 $(PY) -m orbitbench.apps.mutation $(MUTATION_ARGS)
 
 thermal: $(STAMP)
 	$(PY) -m orbitbench.cli thermal --all
