@@ -69,7 +69,7 @@ from orbitbench.driver.network import (
 from orbitbench.driver.program import GemmProgram
 from orbitbench.sim import RTL_DIR, SIM_BUILD, write_if_changed
 from orbitbench.spec.errors import ParameterError
-from orbitbench.spec.params import TileConfig, get_config
+from orbitbench.spec.params import CONFIGS, TileConfig, get_config
 
 from .engine import Ports
 from .tile_workload import COUNTER_KINDS, STATUS_WORD, harness_depth
@@ -283,7 +283,7 @@ def network_case(network: str = "digits_cnn", config: str | TileConfig = "small"
     return NetworkCase(network, cfg, program, x, labels)
 
 
-def network_workload(network: str = "digits_cnn", config: str = "small",
+def network_workload(network: str = "digits_cnn", config: str | TileConfig = "small",
                      images: int = DEFAULT_IMAGES, *, rtl_dir: Path = RTL_DIR,
                      build_root: Path = SIM_BUILD) -> Workload:
     """The campaign workload of one inference of ``images`` test images of ``network`` on
@@ -309,7 +309,16 @@ def network_workload(network: str = "digits_cnn", config: str = "small",
         elem_bits=8, elem_signed=True, observe_words=True,
         params={"network": network, "config": cfg.name, "hardening": cfg.hardening,
                 "images": images, "jobs": len(case.program.jobs),
-                "gemm_cycles": bus.gemm_cycles})
+                "gemm_cycles": bus.gemm_cycles, **_unregistered(cfg)})
+
+
+def _unregistered(cfg: TileConfig) -> dict:
+    """``{"tile": parameters}`` for a configuration that is not a registered one (``case_of``
+    rebuilds it from them); nothing for a registered one, whose workload identity stays the
+    one campaigns made before had."""
+    if cfg.name in CONFIGS and CONFIGS[cfg.name] == cfg:
+        return {}
+    return {"tile": cfg.as_dict()}
 
 
 def network_config(network: str, config: str | None, images: int = DEFAULT_IMAGES) -> str:
@@ -343,7 +352,11 @@ def network_recipe(network: str, config: str, images: int) -> dict:
 
 def case_of(params: dict) -> NetworkCase:
     """The :class:`NetworkCase` of a network workload's stored ``params``."""
-    return network_case(params["network"], params["config"], int(params["images"]))
+    config = params["config"]
+    if "tile" in params:
+        tile = dict(params["tile"])
+        config = TileConfig(**{**tile, "tmr_groups": tuple(tile.get("tmr_groups", ()))})
+    return network_case(params["network"], config, int(params["images"]))
 
 
 __all__ += ["case_of"]

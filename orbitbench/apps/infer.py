@@ -129,8 +129,10 @@ def _accuracy(classes: np.ndarray, labels: np.ndarray | None) -> float | None:
 
 def run_inference(model: str, cfg: TileConfig, *, images: int | None = None,
                   inputs: Path | None = None, batch: int = DEFAULT_BATCH,
-                  corrupt: str = "none", log_file: Path | None = None) -> InferResult:
-    """Run ``model`` on the RTL tile ``cfg`` and compare with LiteRT (module docstring).
+                  corrupt: str = "none", log_file: Path | None = None,
+                  rtl_dir: Path = sim.RTL_DIR) -> InferResult:
+    """Run ``model`` on the RTL tile ``cfg`` (its Verilog in ``rtl_dir``) and compare with
+    LiteRT (module docstring).
 
     ``summary`` holds: model, config, images, source, batch, corrupt; accuracy (``float``
     from models.json for the test split only, ``litert``, ``rtl``; None without labels);
@@ -157,7 +159,7 @@ def run_inference(model: str, cfg: TileConfig, *, images: int | None = None,
     path, net, info = load_model(model)
     x, labels, source = prepare_inputs(net, inputs, images)
     compile_network(net, cfg, min(batch, len(x)))  # a layer that cannot fit: before verilating
-    design = sim.tile_design(cfg)
+    design = sim.tile_design(cfg, rtl_dir)
     built = sim.build(design)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

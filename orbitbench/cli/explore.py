@@ -1,9 +1,12 @@
 """``orbitbench explore SPACE.toml``: a design space in, a Pareto front with intervals out.
 
 Every point's area (Yosys), cycles and activity on the RTL (bit-exact against the golden
-model), energy per inference (power model on the RTL's activity counters), throttling in the
-orbit's thermal periodic steady state, and SDC/DUE FIT from upset campaigns (grown where
-their intervals still overlap on the front) and the scrub-accumulation model. Results are
+model; a network workload: every tensor against LiteRT, and its accuracy), energy per
+inference (power model on the RTL's activity counters), throttling in the orbit's thermal
+periodic steady state, SDC/DUE FIT (with a network: changed answers) from upset campaigns
+(grown where their intervals still overlap on the front) and the scrub-accumulation model,
+and ISO 26262-style safety metrics (diagnostic coverage, SPFM, LFM from a stuck-at
+campaign, a FIT budget). Results are
 cached in ``OUT/explore.db``: run the same command again to resume. Writes
 ``OUT/front.json`` and ``OUT/report.html``. Exit 0; 2 for a bad space file (one line naming
 the key). ``docs/explore.md`` describes every key.
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from orbitbench.apps.explore.report import front_table, write_report
+from orbitbench.apps.explore.report import front_table, safety_table, write_report
 from orbitbench.apps.explore.run import explore
 from orbitbench.apps.explore.space import load_space
 from orbitbench.apps.ui import console
@@ -33,6 +36,7 @@ def _explore(args) -> int:
     result = explore(space, out, workers=args.workers, build_root=SIM_BUILD,
                      say=lambda s: console.print(s, markup=False, highlight=False))
     console.print(front_table(result).rich())
+    console.print(safety_table(result).rich())
     paths = write_report(out, result)
     run = result["run"]
     console.print(f"{run['computed']} metrics computed, {run['reused']} reused from the "

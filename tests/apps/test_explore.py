@@ -8,10 +8,13 @@ from pathlib import Path
 import pytest
 
 from orbitbench.apps.explore.pareto import dominates, dominates_point, front
-from orbitbench.apps.explore.run import explore
+from orbitbench.apps.explore.report import budget_table, safety_table
+from orbitbench.apps.explore.run import NETWORK_OBJECTIVES, explore, objectives_of
+from orbitbench.apps.explore.safety import asil, mechanism_of, safety
 from orbitbench.apps.explore.space import load_space, parse_space
 from orbitbench.cli.main import main
 from orbitbench.sim import SIM_BUILD
+from orbitbench.spec.params import TileConfig, get_config
 from orbitbench.spec.paths import REPO
 
 OBJ = ("a", "b")
@@ -57,6 +60,14 @@ def test_an_interval_that_does_not_hold_its_value_is_refused():
     ('[campaign]\nmodel = "stuck"', "campaign.model must be one of"),
     ('[campaign]\ninitial = 500\nmax = 100', "campaign.max must be an integer from 500"),
     ("[tile\n", "not valid TOML"),
+    ('[workload]\nnetwork = "resnet"', "workload.network must be one of digits_cnn, digits_mlp"),
+    ('[workload]\nnetwork = "digits_mlp"\ngemm = [[4, 4, 4]]', "give gemm or network, not both"),
+    ('[workload]\nimages = 3', "workload.images needs workload.network"),
+    ('[workload]\nnetwork = "digits_mlp"\nimages = 31',
+     "workload.images must be an integer from 1 to 30"),
+    ('[workload]\nnetwork = "digits_mlp"', "workload.network digits_mlp does not fit tile "
+     "array 4x4, scratchpad 32"),
+    ('[campaign]\nstuck = -1', "campaign.stuck must be an integer from 0"),
 ])
 def test_bad_space_files_name_the_key(tmp_path, capsys, text, message):
     bad = tmp_path / "bad.toml"
@@ -108,3 +119,98 @@ def test_cli_writes_the_report(tmp_path, capsys):
     assert (tmp_path / "front.json").exists()
     html = (tmp_path / "report.html").read_text()
     assert html.count("<svg") == 3 and "The front" in html
+
+
+# Safety metrics (orbitbench.apps.explore.safety) on campaigns with known counts.
+
+def _camp(**modules):
+    """{"modules": {instance: {"bits", "outcomes"}}} from ``name=(bits, {outcome: n})``."""
+    return {"modules": {m.replace("__", "."): {"bits": b, "outcomes": o}
+                        for m, (b, o) in modules.items()}}
+
+
+HARD = TileConfig(rows=4, cols=4, max_m=32, max_k=32, max_n=32, hardening="ecc_tmr_abft",
+                  name="t")
+
+
+def test_mechanisms_are_the_profiles_own():
+    none = get_config("small")
+    for mod, mech in (("tile.scratchpads.a_bank0", "SECDED"), ("tile.regfile", "TMR"),
+                      ("tile.controller", "TMR"), ("tile.throttle", "TMR"),
+                      ("tile.datapath.array.pe_0_0", "ABFT"), ("tile", "none")):
+        assert mechanism_of(mod, HARD) == mech
+        assert mechanism_of(mod, none) == "none"
+    sel = get_config("small_sel5")  # selective TMR: only the components with a group
+    assert {mechanism_of(f"tile.{c}", sel) for c in ("regfile", "controller")} <= {"TMR", "none"}
+
+
+def test_coverage_spfm_lfm_and_the_budget_from_known_counts():
+    transient = _camp(tile__scratchpads__a_bank0=(800, {"masked": 50, "corrected": 40,
+                                                        "sdc": 10}),
+                      tile__datapath=(200, {"masked": 20, "due": 5}))
+    permanent = _camp(tile__scratchpads__a_bank0=(800, {"masked": 30, "corrected": 60,
+                                                        "sdc": 10}),
+                      tile=(10, {"masked": 100}))  # masked with no mechanism: safe, not latent
+    s = safety(HARD, transient, permanent, "leo400")
+    assert s["coverage"]["SECDED"][0] == pytest.approx(40 / 50)
+    assert s["coverage"]["ABFT"][0] == 1.0
+    assert s["spfm_transient"][0] == pytest.approx(1 - 10 / 125)
+    assert s["spfm_permanent"][0] == pytest.approx(1 - 10 / 200)
+    assert s["latent"]["latent"] == 30
+    assert s["lfm"][0] == pytest.approx(1 - 30 / 190)
+    raw = {r["mechanism"]: r for r in s["budget"]}
+    assert raw["SECDED"]["raw_fit"] == pytest.approx(800 * s["fit_per_bit"])
+    assert raw["SECDED"]["residual_fit"] == pytest.approx(raw["SECDED"]["raw_fit"] * 0.1)
+    assert sum(r["safe_fit"] + r["detected_fit"] + r["residual_fit"] for r in s["budget"]) \
+        == pytest.approx(s["raw_fit"])
+    assert s["asil"] == "below B"  # 92 % SPFM at most, thousands of FIT
+
+
+def test_an_escaping_mechanism_loses_coverage_and_the_asil():
+    """Negative control: the same counts with the mechanism's escapes turned into
+    detections reach ASIL D; with escapes they do not, and their coverage drops."""
+    tiny = {"sdc": (0.0, 0.0, 0.0), "due": (0.0, 0.0, 0.0)}
+    good = _camp(tile__scratchpads__a_bank0=(1, {"masked": 10000, "corrected": 10000}))
+    held = _camp(tile__scratchpads__a_bank0=(1, {"corrected": 10000, "sdc": 1}))
+    s_good = safety(HARD, good, held, "leo400", tiny)
+    assert s_good["asil"] == "ASIL D", s_good
+    bad = _camp(tile__scratchpads__a_bank0=(1, {"masked": 10000, "corrected": 7000,
+                                                "sdc": 3000}))
+    s_bad = safety(HARD, bad, held, "leo400", tiny)
+    assert s_bad["coverage"]["SECDED"][2] < s_good["coverage"]["SECDED"][1]
+    assert s_bad["asil"] == "below B"
+    latent = _camp(tile__scratchpads__a_bank0=(1, {"masked": 5000, "corrected": 5000}))
+    assert safety(HARD, good, latent, "leo400", tiny)["asil"] == "below B"  # LFM ~50 %
+    assert safety(HARD, good, None, "leo400", tiny)["asil"].startswith("unknown")
+
+
+def test_a_design_without_mechanisms_has_no_latent_metric():
+    camp = _camp(tile__regfile=(100, {"masked": 90, "sdc": 10}))
+    s = safety(get_config("small"), camp, camp, "leo400")
+    assert s["lfm"] is None and s["coverage"] == {}
+    assert asil(s) == "below B"
+
+
+def test_network_space_objectives_are_changed_answers():
+    space = load_space(REPO / "spaces" / "default.toml")
+    assert objectives_of(space) == NETWORK_OBJECTIVES
+    assert all(d.cfg.rounding == "selectable" for d in space.designs)  # LiteRT's rounding
+    shapes = space.gemms_of(space.designs[0])
+    assert shapes == ((2, 64, 64), (2, 64, 32), (2, 32, 10))  # the MLP's three FC layers
+
+
+@pytest.mark.regress
+def test_tiny_network_space_measures_accuracy_and_safety(tmp_path):
+    """The network path end to end on the registered default tile: the RTL equals LiteRT on
+    the whole test split, a network campaign and a stuck-at campaign, safety metrics."""
+    space = load_space(REPO / "spaces" / "tiny_network.toml")
+    res = explore(space, tmp_path, workers=1, build_root=SIM_BUILD, say=lambda s: None)
+    (p,) = res["points"]
+    ev = p["evidence"]
+    assert ev["rtl"]["images_bit_exact"] == ev["rtl"]["images"] == 360
+    assert p["metrics"]["accuracy"][0] == pytest.approx(0.983333, abs=1e-6)
+    assert ev["campaign"]["done"] == 30 and ev["stuck"]["done"] == 30
+    lo = p["metrics"]["accuracy_upset"]
+    assert lo[1] <= lo[0] <= lo[2] <= p["metrics"]["accuracy"][0]
+    assert p["safety"]["lfm"] is None and p["safety"]["spfm_permanent"] is not None
+    assert "FIT budget" in budget_table(p).title and safety_table(res).columns[0] == "point"

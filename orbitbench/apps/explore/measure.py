@@ -5,7 +5,11 @@
   campaign engine's golden run, its result checked bit-exactly against the golden model;
   the cycles it took and the tile's activity counters ACT_FEED / ACT_SRAM read over the bus
   at the end (the counts the power model takes).
-- :func:`campaign`: an upset campaign of the first GEMM (``fault_campaigns``), grown in
+- :func:`network_run`: with a network workload, the whole network on the RTL over the
+  digits test split (``orbitbench infer``: every tensor compared with LiteRT), its accuracy,
+  cycles and activity counters per inference.
+- :func:`campaign`: an upset campaign of the first GEMM, or of one network inference of
+  ``images`` test images (``fault_campaigns``), grown in
   steps over one seeded plan (a prefix of a plan drawn without replacement in random order is
   itself a uniform sample), summarised with Wilson intervals and FIT per orbit.
 - :func:`thermal`: the closed throttle loop over the orbit with the activity model
@@ -23,6 +27,7 @@ import numpy as np
 
 from fault_campaigns.campaign import CampaignSpec, run_campaign
 from fault_campaigns.db import CampaignDB
+from fault_campaigns.network_workload import network_workload
 from fault_campaigns.prepare import prepare
 from fault_campaigns.stats import ORBITS
 from fault_campaigns.summary import summarize
@@ -40,18 +45,25 @@ from golden_models.throttle import SHUTDOWN, ThrottleController, ThrottleParams
 from golden_models.tile_scrub import tile_memories
 from hdl_gen.emit import emit_tile
 from orbitbench.apps import area as area_app
+from orbitbench.apps.infer import run_inference
 from orbitbench.sim import RTL_DIR, write_if_changed
+from orbitbench.spec.errors import ParameterError
 from orbitbench.spec.params import TileConfig
 
 from .space import Design
 
-__all__ = ["area", "rtl_dir_of", "rtl_run", "campaign", "thermal", "scrub_fit",
-           "THERMAL_TOLERANCE_C", "THERMAL_MAX_ORBITS"]
+__all__ = ["area", "rtl_dir_of", "rtl_run", "network_run", "campaign", "thermal",
+           "scrub_fit", "dominant_gemm", "ExploreError", "THERMAL_TOLERANCE_C",
+           "THERMAL_MAX_ORBITS"]
 
 #: Periodic steady state: every node's orbit-mean temperature within this of the previous
 #: orbit's.
 THERMAL_TOLERANCE_C = 0.05
 THERMAL_MAX_ORBITS = 30
+
+
+class ExploreError(ParameterError):
+    """A measurement that refuses its result (the RTL disagrees with its reference)."""
 
 
 def rtl_dir_of(design: Design, build_root: Path) -> Path:
@@ -90,17 +102,54 @@ def rtl_run(design: Design, gemms, seed: int, build_root: Path) -> dict:
             "macs": sum(r["macs"] for r in runs)}
 
 
+def network_run(design: Design, network: str, build_root: Path) -> dict:
+    """``network`` on the design's RTL over the whole digits test split
+    (:func:`orbitbench.apps.infer.run_inference`): accuracy, and per inference the bus
+    cycles, the tile's CYCLES (datapath), ACT_FEED / ACT_SRAM and the network's MACs.
+    Refuses a run whose tensors differ from LiteRT's."""
+    res = run_inference(network, design.cfg, rtl_dir=rtl_dir_of(design, build_root))
+    s = res.summary
+    if not res.passed:
+        raise ExploreError(f"{network} on {design.label}: the RTL differs from LiteRT on "
+                           f"{s['images'] - s['images_bit_exact']} of {s['images']} images "
+                           f"({s['mismatched_tensors']})")
+    n, pi = s["images"], s["per_inference"]
+    return {"network": network, "images": n, "accuracy": s["accuracy"]["rtl"],
+            "accuracy_litert": s["accuracy"]["litert"], "images_bit_exact": s["images_bit_exact"],
+            "tensors_compared": s["tensors_compared"], "cycles": pi["sim_cycles"],
+            "gemm_cycles": pi["tile_cycles"], "act_feed": s["act_feed"] / n,
+            "act_sram": s["act_sram"] / n, "macs": pi["macs"], "jobs": s["jobs"],
+            "rtl_cpu_s": s["rtl_cpu_s"], "rtl_wall_s": s["rtl_wall_s"]}
+
+
+def dominant_gemm(gemms) -> tuple[int, int, int]:
+    """The GEMM shape with the most MACs over the inference (the thermal loop's activity
+    model runs one shape back to back)."""
+    macs: dict[tuple[int, int, int], int] = {}
+    for g in gemms:
+        macs[tuple(g)] = macs.get(tuple(g), 0) + int(np.prod(g))
+    return max(macs, key=lambda g: (macs[g], g))
+
+
 def campaign_db(design: Design, out: Path, model: str, seed: int) -> Path:
     return Path(out) / "campaigns" / f"{design.cfg.name}-{design.key}-{model}-s{seed}.db"
 
 
 def campaign(design: Design, gemm, seed: int, *, model: str, plan_size: int, injections: int,
              campaign_seed: int, confidence: float, out: Path, build_root: Path,
-             workers: int, progress=None) -> dict:
+             workers: int, progress=None, network: str | None = None,
+             images: int = 2) -> dict:
     """Run the design's campaign up to ``injections`` results (of a ``plan_size`` plan) and
-    summarise it."""
+    summarise it. The workload is ``gemm`` (seeded operands), or with ``network`` one
+    inference of ``images`` test images (:func:`fault_campaigns.network_workload.
+    network_workload`), whose SDCs are classified by what they do to the answer."""
     rtl = rtl_dir_of(design, build_root)
-    work = tile_workload(design.cfg, tuple(gemm), seed, rtl_dir=rtl, build_root=build_root)
+    if network is not None:
+        work = network_workload(network, design.cfg, images, rtl_dir=rtl,
+                                build_root=build_root)
+    else:
+        work = tile_workload(design.cfg, tuple(gemm), seed, rtl_dir=rtl,
+                             build_root=build_root)
     spec = CampaignSpec(work, count=plan_size, seed=campaign_seed, model=model,
                         confidence=confidence)
     db = campaign_db(design, out, model, campaign_seed)
@@ -114,7 +163,12 @@ def campaign(design: Design, gemm, seed: int, *, model: str, plan_size: int, inj
                      limit=injections - done, progress=progress)
     s = summarize(db, orbits=tuple(ORBITS), confidence=confidence)
     ov = s["overall"]
-    return {"db": str(db), "done": s["done"], "planned": s["planned"],
+    net = None
+    if "network" in s:
+        ns = s["network"]
+        net = {"outcomes": ns["outcomes"], "rates": ns.get("rates", {}),
+               "orbits": ns["orbits"], "magnitude": ns["magnitude"]}
+    return {"db": str(db), "done": s["done"], "planned": s["planned"], "network": net,
             "target_bits": s["design"]["target_bits"], "outcomes": ov["outcomes"],
             "sdc_avf": ov.get("sdc_avf"), "due_avf": ov.get("due_avf"),
             "orbits": {o: {k: v[k] for k in ("seu_per_bit_day", "sdc", "due", "source")}

@@ -22,17 +22,26 @@ from golden_models.power import PowerParams
 from . import measure
 from .cache import MetricCache, cpu_seconds
 from .pareto import Interval, front, overlaps
+from .safety import safety
 from .space import Design, Point, Space
 
-__all__ = ["OBJECTIVES", "METRIC_LABELS", "explore", "point_metrics"]
+__all__ = ["OBJECTIVES", "NETWORK_OBJECTIVES", "METRIC_LABELS", "explore", "point_metrics",
+           "objectives_of"]
 
-#: What the front minimises.
+#: What the front minimises (a GEMM workload; a network's: :data:`NETWORK_OBJECTIVES`).
 OBJECTIVES = ("cells", "energy_j", "latency_s", "sdc_per_ginf", "due_per_ginf")
+#: With a network the failure that counts is a changed answer (an SDC that changed some
+#: image's top-1 class, ``sdc_critical``), not any wrong word.
+NETWORK_OBJECTIVES = ("cells", "energy_j", "latency_s", "critical_per_ginf", "due_per_ginf")
 METRIC_LABELS = {
     "cells": "Yosys cells", "ff_bits": "flip-flop bits", "mem_bits": "memory bits",
     "energy_j": "energy per inference (J)", "latency_s": "time per inference, throttled (s)",
     "sdc_fit": "SDC FIT", "due_fit": "DUE FIT",
     "sdc_per_ginf": "SDC per 1e9 inferences", "due_per_ginf": "DUE per 1e9 inferences",
+    "critical_fit": "changed-answer FIT", "critical_per_ginf": "changed answers per 1e9 inferences",
+    "accuracy": "top-1 accuracy, fault-free (RTL)",
+    "accuracy_upset": "top-1 accuracy with one upset per inference",
+    "p_changed": "P(answer changed | one upset)",
 }
 
 
@@ -45,9 +54,20 @@ def _fit(camp: dict, orbit: str, kind: str) -> Interval:
     return (r["fit"], r["fit_low"], r["fit_high"])
 
 
+def objectives_of(space: Space) -> tuple[str, ...]:
+    return NETWORK_OBJECTIVES if space.network is not None else OBJECTIVES
+
+
 def point_metrics(point: Point, area: dict, rtl: dict, camp: dict, therm: dict,
                   scrub: dict | None, orbit: str) -> dict[str, Interval]:
-    """Every metric of a point as ``(value, low, high)``."""
+    """Every metric of a point as ``(value, low, high)``.
+
+    With a network campaign also: ``critical_fit`` / ``critical_per_ginf`` (changed
+    answers; the scrub model's SDCs are counted as changed answers too, the worst case),
+    ``p_changed`` (the share of upsets that changed some image's class), ``accuracy`` (the
+    RTL's on the test split) and ``accuracy_upset`` = accuracy - p_changed (an upset in
+    every inference, each changed answer counted wrong: at most one wrong image per
+    upset is assumed, see docs/explore.md)."""
     cfg = point.design.cfg
     el = measure.energy_latency(cfg, rtl, point.dvfs_level, therm["die_mean_c"], PowerParams())
     latency = el["seconds"] / therm["throughput"]  # throttled: fewer inferences per second
@@ -66,6 +86,20 @@ def point_metrics(point: Point, area: dict, rtl: dict, camp: dict, therm: dict,
         # FIT counts failures per 1e9 device-hours; per 1e9 inferences of `latency` seconds:
         k = latency / 3600.0
         out[f"{kind}_per_ginf"] = (v * k, lo * k, hi * k)
+    if camp.get("network") is not None:
+        r = camp["network"]["orbits"][orbit]["critical"]
+        v, lo, hi = r["fit"], r["fit_low"], r["fit_high"]
+        if scrub is not None:
+            sv, slo, shi = scrub["sdc"]
+            v, lo, hi = v + sv, lo + slo, hi + shi
+        out["critical_fit"] = (v, lo, hi)
+        k = latency / 3600.0
+        out["critical_per_ginf"] = (v * k, lo * k, hi * k)
+        p = camp["network"]["rates"]["sdc_critical"]
+        out["p_changed"] = (p["estimate"], p["low"], p["high"])
+        acc = float(rtl["accuracy"])
+        out["accuracy"] = _exact(acc)
+        out["accuracy_upset"] = (acc - p["estimate"], acc - p["high"], acc - p["low"])
     return out
 
 
@@ -84,21 +118,31 @@ def explore(space: Space, out: Path, *, workers: int = 1, build_root: Path,
     log = _Log(say)
     cpu0 = cpu_seconds()
     gemm0 = list(space.gemms[0])
+    objectives = objectives_of(space)
+    failure = objectives[3]  # the failure rate whose interval decides a campaign's growth
     with MetricCache(out / "explore.db") as cache:
-        areas, rtls = {}, {}
+        areas, rtls, heat_gemm = {}, {}, {}
         for i, d in enumerate(space.designs, 1):
             log(f"design {i}/{len(space.designs)} {d.label}: area, RTL run")
             areas[d.key] = cache.compute("area", d.key, lambda d=d: measure.area(d.cfg))
-            rtls[d.key] = cache.compute(
-                "rtl", [d.key, space.workload_key],
-                lambda d=d: measure.rtl_run(d, space.gemms, space.seed, build_root))
+            if space.network is not None:
+                rtls[d.key] = cache.compute(
+                    "network_rtl", [d.key, space.network],
+                    lambda d=d: measure.network_run(d, space.network, build_root))
+                heat_gemm[d.key] = list(measure.dominant_gemm(space.gemms_of(d)))
+            else:
+                rtls[d.key] = cache.compute(
+                    "rtl", [d.key, space.workload_key],
+                    lambda d=d: measure.rtl_run(d, space.gemms, space.seed, build_root))
+                heat_gemm[d.key] = gemm0
         therms, scrubs = {}, {}
         for p in space.points:
             c = p.design.cfg
-            tkey = [c.rows, c.cols, gemm0, list(p.trip_c), p.dvfs_level, space.thermal,
+            g = heat_gemm[p.design.key]
+            tkey = [c.rows, c.cols, g, list(p.trip_c), p.dvfs_level, space.thermal,
                     measure.THERMAL_TOLERANCE_C]
-            therms[p] = cache.compute("thermal", tkey, lambda c=c, p=p: measure.thermal(
-                c, gemm0, p.trip_c, p.dvfs_level, space.thermal))
+            therms[p] = cache.compute("thermal", tkey, lambda c=c, p=p, g=g: measure.thermal(
+                c, g, p.trip_c, p.dvfs_level, space.thermal))
             if p.scrub_interval is not None:
                 skey = [p.design.key, p.scrub_interval, space.orbit]
                 scrubs[p] = cache.compute("scrub", skey, lambda c=c, p=p: measure.scrub_fit(
@@ -118,15 +162,27 @@ def explore(space: Space, out: Path, *, workers: int = 1, build_root: Path,
                     d, gemm0, space.seed, model=space.model, plan_size=space.max_injections,
                     injections=n, campaign_seed=space.campaign_seed,
                     confidence=space.confidence, out=out, build_root=build_root,
-                    workers=workers, progress=progress))
+                    workers=workers, progress=progress, network=space.network,
+                    images=space.images))
 
         run_campaigns(list(space.designs))
+        stucks: dict[str, dict] = {}
+        if space.stuck:
+            for d in space.designs:
+                log(f"stuck-at campaign {d.label}: {space.stuck} injections (latent faults)")
+                key = [d.key, space.workload_key, space.campaign_seed, space.stuck]
+                stucks[d.key] = cache.compute("stuck", key, lambda d=d: measure.campaign(
+                    d, gemm0, space.seed, model="stuck", plan_size=space.stuck,
+                    injections=space.stuck, campaign_seed=space.campaign_seed,
+                    confidence=space.confidence, out=out, build_root=build_root,
+                    workers=workers, progress=progress, network=space.network,
+                    images=space.images))
         rounds = 0
         while True:
             metrics = [point_metrics(p, areas[p.design.key], rtls[p.design.key],
                                      camps[p.design.key], therms[p], scrubs.get(p),
                                      space.orbit) for p in space.points]
-            dominated = front(metrics, OBJECTIVES)
+            dominated = front(metrics, objectives)
             on = [i for i, dom in enumerate(dominated) if not dom]
             grow = []
             for i in on:
@@ -134,7 +190,7 @@ def explore(space: Space, out: Path, *, workers: int = 1, build_root: Path,
                 if d in grow or sizes[d.key] >= space.max_injections:
                     continue
                 if any(space.points[j].design != d
-                       and overlaps(metrics[i]["sdc_per_ginf"], metrics[j]["sdc_per_ginf"])
+                       and overlaps(metrics[i][failure], metrics[j][failure])
                        for j in on):
                     grow.append(d)
             if not grow:
@@ -155,14 +211,19 @@ def explore(space: Space, out: Path, *, workers: int = 1, build_root: Path,
             "registered": d.registered, "scrub_interval": p.scrub_interval,
             "dvfs_level": p.dvfs_level, "trip_c": list(p.trip_c),
             "metrics": {k: list(v) for k, v in metrics[i].items()},
+            "safety": safety(d.cfg, camps[d.key], stucks.get(d.key), space.orbit,
+                             scrubs.get(p), space.confidence),
             "dominated_by": [space.points[j].label for j in dominated[i]],
             "on_front": not dominated[i],
             "evidence": {"area": areas[d.key], "rtl": rtls[d.key],
                          "campaign": {k: v for k, v in camps[d.key].items() if k != "modules"},
                          "campaign_modules": camps[d.key]["modules"],
-                         "thermal": therms[p], "scrub": scrubs.get(p)},
+                         "thermal": therms[p], "scrub": scrubs.get(p),
+                         "stuck": ({k: v for k, v in stucks[d.key].items() if k != "modules"}
+                                   if d.key in stucks else None)},
         })
     log(f"done: {sum(r['on_front'] for r in rows)} of {len(rows)} points on the front")
     return {"space": space.name, "orbit": space.orbit, "thermal": space.thermal,
-            "gemms": [list(g) for g in space.gemms], "objectives": list(OBJECTIVES),
+            "gemms": [list(g) for g in space.gemms], "objectives": list(objectives),
+            "network": space.network, "images": space.images if space.network else None,
             "model": space.model, "points": rows, "run": stats}

@@ -43,10 +43,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fault_campaigns.network_workload import DEFAULT_IMAGES, MAX_IMAGES, network_case
 from fault_campaigns.plan import FAULT_MODELS
 from fault_campaigns.stats import ORBITS
 from golden_models.scrub import SCRUB_INTERVAL_MAX
 from golden_models.thermal_loop import SCENARIOS
+from orbitbench.driver.network import NetworkError, load_model
 from orbitbench.spec.errors import InputFileError, ParameterError
 from orbitbench.spec.params import CONFIGS, HARDENING_PROFILES, TileConfig
 
@@ -55,8 +57,8 @@ __all__ = ["SpaceError", "Space", "Design", "Point", "load_space", "parse_space"
 _TOP = ("name", "orbit", "thermal", "tile", "runtime", "workload", "campaign")
 _TILE = ("array", "scratchpad", "hardening", "ecc_interleave")
 _RUNTIME = ("scrub_interval", "dvfs_level", "trip_c")
-_WORKLOAD = ("gemm", "seed")
-_CAMPAIGN = ("model", "initial", "max", "confidence", "seed")
+_WORKLOAD = ("gemm", "network", "images", "seed")
+_CAMPAIGN = ("model", "initial", "max", "confidence", "seed", "stuck")
 _CAMPAIGN_MODELS = tuple(m for m in FAULT_MODELS if m in ("seu", "mbu"))
 _MAX_POINTS = 512
 
@@ -115,11 +117,25 @@ class Space:
     max_injections: int
     confidence: float
     campaign_seed: int
+    stuck: int = 0  # stuck-at injections per design (the latent fault metric); 0: none
+    network: str | None = None  # a model of networks/models.json instead of the GEMM set
+    images: int = DEFAULT_IMAGES  # test images per network inference (one batch)
     source: Mapping = field(default_factory=dict)  # the file's table, for the report
 
     @property
     def workload_key(self) -> str:
+        if self.network is not None:
+            return json.dumps({"network": self.network, "images": self.images,
+                               "seed": self.seed})
         return json.dumps({"gemm": [list(g) for g in self.gemms], "seed": self.seed})
+
+    def gemms_of(self, design: Design) -> tuple[tuple[int, int, int], ...]:
+        """The GEMMs of one inference on ``design``: the GEMM set, or the network's tile
+        commands for a batch of ``images`` (they depend on the array and scratchpads)."""
+        if self.network is None:
+            return self.gemms
+        case = network_case(self.network, design.cfg, self.images)
+        return tuple((j.cmd.m, j.cmd.k, j.cmd.n) for j in case.program.jobs)
 
 
 def load_space(path: Path) -> Space:
@@ -171,12 +187,13 @@ def _array(where: str, value) -> tuple[int, int]:
 
 
 def _design(where: str, rows: int, cols: int, size: int, hardening: str,
-            interleave: int) -> Design:
+            interleave: int, rounding: str = "double") -> Design:
     name = f"x{rows}x{cols}_s{size}_{hardening}" + (f"_i{interleave}" if "ecc" in hardening
-                                                   else "")
+                                                   else "") + ("_rsel" if rounding ==
+                                                               "selectable" else "")
     try:
         cfg = TileConfig(rows=rows, cols=cols, max_m=size, max_k=size, max_n=size, name=name,
-                         hardening=hardening, ecc_interleave=interleave)
+                         hardening=hardening, ecc_interleave=interleave, rounding=rounding)
     except (TypeError, ValueError) as exc:
         raise SpaceError(f"{where}: array {rows}x{cols}, scratchpad {size}: {exc}") from None
     for reg in CONFIGS.values():  # a registered twin: reuse rtl/ and its builds
@@ -229,6 +246,17 @@ def parse_space(data: Mapping, where: str = "space") -> Space:
             raise SpaceError(f"runtime.trip_c[{i}] must rise (TRIP1 < TRIP2 < TRIP3 < the "
                              f"115 degC CRIT), not {list(t3)}")
         trips.append(t3)
+    network = work.get("network")
+    if network is not None:
+        if "gemm" in work:
+            raise SpaceError("workload: give gemm or network, not both")
+        try:
+            load_model(network, option="workload.network")
+        except ParameterError as exc:
+            raise SpaceError(str(exc)) from None
+    elif "images" in work:
+        raise SpaceError("workload.images needs workload.network")
+    images = _int("workload.images", work.get("images", DEFAULT_IMAGES), 1, MAX_IMAGES)
     gemms = []
     for i, g in enumerate(_list("workload.gemm", work.get("gemm"), [[16, 32, 16]])):
         if not (isinstance(g, list) and len(g) == 3):
@@ -246,18 +274,29 @@ def parse_space(data: Mapping, where: str = "space") -> Space:
     if isinstance(conf, bool) or not isinstance(conf, float | int) or not 0.5 <= conf < 1:
         raise SpaceError(f"campaign.confidence must be a number in [0.5, 1), not {conf!r}")
     campaign_seed = _int("campaign.seed", camp.get("seed", 1), 0, 2**31 - 1)
+    stuck = _int("campaign.stuck", camp.get("stuck", 0), 0, 10_000_000)
 
     designs: dict[str, Design] = {}
     points: list[Point] = []
     for (rows, cols), size, hard in itertools.product(arrays, sizes, profiles):
         for il in (interleaves if "ecc" in hard else [2]):
-            d = _design("tile", rows, cols, size, hard, il)
+            # A network runs with LiteRT's rounding per layer (QMODE.SINGLE per command).
+            d = _design("tile", rows, cols, size, hard, il,
+                        "selectable" if network is not None else "double")
             if d.key in designs:
                 continue
-            for m, k, n in gemms:
-                if m > size or k > size or n > size:
-                    raise SpaceError(f"workload.gemm {[m, k, n]} does not fit tile.scratchpad "
-                                     f"{size} (M, K and N must be at most {size})")
+            if network is not None:
+                try:
+                    network_case(network, d.cfg, images)
+                except NetworkError as exc:
+                    raise SpaceError(f"workload.network {network} does not fit tile array "
+                                     f"{rows}x{cols}, scratchpad {size}: {exc}") from None
+            else:
+                for m, k, n in gemms:
+                    if m > size or k > size or n > size:
+                        raise SpaceError(f"workload.gemm {[m, k, n]} does not fit "
+                                         f"tile.scratchpad {size} (M, K and N must be at "
+                                         f"most {size})")
             designs[d.key] = d
             for scrub, level, trip in itertools.product(
                     scrubs if d.cfg.ecc else [None], levels, trips):
@@ -268,4 +307,5 @@ def parse_space(data: Mapping, where: str = "space") -> Space:
     return Space(name=name, orbit=orbit, thermal=thermal, designs=tuple(designs.values()),
                  points=tuple(points), gemms=tuple(gemms), seed=seed, model=model,
                  initial=initial, max_injections=most, confidence=float(conf),
-                 campaign_seed=campaign_seed, source=dict(top))
+                 campaign_seed=campaign_seed, stuck=stuck, network=network, images=images,
+                 source=dict(top))
