@@ -16,7 +16,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from orbitbench.apps.explore.report import front_table, safety_table, write_report
+from orbitbench.apps.explore.report import (
+    front_table,
+    safety_table,
+    trades_table,
+    write_report,
+)
 from orbitbench.apps.explore.run import explore
 from orbitbench.apps.explore.space import load_space
 from orbitbench.apps.ui import console
@@ -36,6 +41,7 @@ def _explore(args) -> int:
     result = explore(space, out, workers=args.workers, build_root=SIM_BUILD,
                      say=lambda s: console.print(s, markup=False, highlight=False))
     console.print(front_table(result).rich())
+    console.print(trades_table(result, limit=5).rich())
     console.print(safety_table(result).rich())
     paths = write_report(out, result)
     run = result["run"]

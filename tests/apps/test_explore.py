@@ -9,7 +9,7 @@ import pytest
 
 from orbitbench.apps.explore.pareto import dominates, dominates_point, front
 from orbitbench.apps.explore.report import budget_table, safety_table
-from orbitbench.apps.explore.run import NETWORK_OBJECTIVES, explore, objectives_of
+from orbitbench.apps.explore.run import NETWORK_OBJECTIVES, explore, objectives_of, trades
 from orbitbench.apps.explore.safety import asil, mechanism_of, safety
 from orbitbench.apps.explore.space import load_space, parse_space
 from orbitbench.cli.main import main
@@ -68,6 +68,9 @@ def test_an_interval_that_does_not_hold_its_value_is_refused():
     ('[workload]\nnetwork = "digits_mlp"', "workload.network digits_mlp does not fit tile "
      "array 4x4, scratchpad 32"),
     ('[campaign]\nstuck = -1', "campaign.stuck must be an integer from 0"),
+    ('[tile]\ntmr_groups = [["controller.nope"]]',
+     "tile.tmr_groups[0]: tmr_groups: 'controller.nope' is not a register group"),
+    ('[tile]\ntmr_groups = [[1]]', "tile.tmr_groups[0] must be a list of register group"),
 ])
 def test_bad_space_files_name_the_key(tmp_path, capsys, text, message):
     bad = tmp_path / "bad.toml"
@@ -191,6 +194,17 @@ def test_a_design_without_mechanisms_has_no_latent_metric():
     assert asil(s) == "below B"
 
 
+def test_selective_tmr_is_a_design_choice():
+    space = parse_space({"tile": {"hardening": ["none", "tmr", "abft"], "tmr_groups": [
+        [], ["controller.ctrl_state", "controller.k"]]}})
+    assert [d.label for d in space.designs] == [
+        "4x4 s32 none", "4x4 s32 none+sel2", "4x4 s32 tmr", "4x4 s32 abft", "4x4 s32 abft+sel2"]
+    sel = space.designs[1].cfg
+    assert sel.tmr_groups == ("controller.ctrl_state", "controller.k") and not sel.tmr
+    assert mechanism_of("tile.controller", sel) == "TMR"
+    assert mechanism_of("tile.regfile", sel) == "none"
+
+
 def test_network_space_objectives_are_changed_answers():
     space = load_space(REPO / "spaces" / "default.toml")
     assert objectives_of(space) == NETWORK_OBJECTIVES
@@ -214,3 +228,18 @@ def test_tiny_network_space_measures_accuracy_and_safety(tmp_path):
     assert lo[1] <= lo[0] <= lo[2] <= p["metrics"]["accuracy"][0]
     assert p["safety"]["lfm"] is None and p["safety"]["spfm_permanent"] is not None
     assert "FIT budget" in budget_table(p).title and safety_table(res).columns[0] == "point"
+
+
+def test_trades_need_separated_failure_intervals_and_no_more_energy():
+    def row(label, key, cells, fail, energy):
+        return {"label": label, "design_key": key, "on_front": True,
+                "metrics": {"cells": (cells,) * 3, "f": fail, "energy_j": (energy,) * 3,
+                            "latency_s": (1.0,) * 3}}
+    big = row("big", "b", 200, (1.0, 0.8, 1.2), 1.0)
+    small = row("small", "s", 100, (3.0, 2.5, 3.5), 1.1)
+    assert [(t["better"], t["than"]) for t in trades([big, small], "f")] == [("big", "small")]
+    # negative controls: overlapping failure intervals, or more energy: no trade
+    close = row("close", "c", 100, (1.5, 1.1, 2.0), 1.1)
+    assert trades([big, close], "f") == []
+    hungry = row("hungry", "h", 100, (3.0, 2.5, 3.5), 0.9)
+    assert trades([big, hungry], "f") == []

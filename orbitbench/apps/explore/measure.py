@@ -53,8 +53,8 @@ from orbitbench.spec.params import TileConfig
 from .space import Design
 
 __all__ = ["area", "rtl_dir_of", "rtl_run", "network_run", "campaign", "thermal",
-           "scrub_fit", "dominant_gemm", "ExploreError", "THERMAL_TOLERANCE_C",
-           "THERMAL_MAX_ORBITS"]
+           "scrub_fit", "dominant_gemm", "unhardened", "energy_latency", "ExploreError",
+           "THERMAL_TOLERANCE_C", "THERMAL_MAX_ORBITS"]
 
 #: Periodic steady state: every node's orbit-mean temperature within this of the previous
 #: orbit's.
@@ -253,8 +253,14 @@ def scrub_fit(cfg: TileConfig, scrub_interval: int, orbit: str) -> dict:
     return {"sdc": total.of("sdc"), "due": total.of("due")}
 
 
+def unhardened(cfg: TileConfig) -> TileConfig:
+    """The same geometry without any hardening: the tile the power model's leakage is for."""
+    return replace(cfg, hardening="none", tmr_groups=(), ecc_interleave=2,
+                   name=f"{cfg.name}_unhardened")
+
+
 def energy_latency(cfg: TileConfig, run: dict, dvfs_level: int, die_c: float,
-                   power: PowerParams | None = None) -> dict:
+                   power: PowerParams | None = None, leak_scale: float = 1.0) -> dict:
     """Time and energy of one inference (the workload's GEMMs) on one tile.
 
     Time: bus cycles at full speed plus the command's datapath cycles stretched by
@@ -262,6 +268,10 @@ def energy_latency(cfg: TileConfig, run: dict, dvfs_level: int, die_c: float,
     cycles, :mod:`golden_models.power`). Energy: the RTL's activity counts times the energy
     per MAC and per scratchpad word at ``V_L`` (:meth:`PowerModel.tile_energy`), plus this
     tile's share of the chip's uncore and leakage (at die temperature ``die_c``) over that time.
+    The power model's leakage is an unhardened tile's; ``leak_scale`` (the design's Yosys
+    cells over its unhardened twin's) scales it, leakage being proportional to the
+    transistors that leak. The hardening logic's own switching is not in the activity
+    counters, so the dynamic part is the unhardened datapath's (docs/explore.md).
     """
     params = power or PowerParams()
     pm = PowerModel(params, cfg.rows, cfg.cols)
@@ -270,8 +280,8 @@ def energy_latency(cfg: TileConfig, run: dict, dvfs_level: int, die_c: float,
     seconds = cycles / params.f_clk_hz
     v = params.dvfs_volts[dvfs_level] / params.dvfs_volts[0]
     dynamic = pm.tile_energy(run["act_feed"], run["act_sram"], dvfs_level)
-    static_w = (params.p_uncore_w * v * v + float(pm.leakage(die_c, dvfs_level))) \
-        / pm.tiles_per_chip
+    static_w = (params.p_uncore_w * v * v
+                + leak_scale * float(pm.leakage(die_c, dvfs_level))) / pm.tiles_per_chip
     return {"seconds": seconds, "cycles": cycles, "dynamic_j": dynamic,
             "static_j": static_w * seconds, "energy_j": dynamic + static_w * seconds,
             "mac_utilisation": run["macs"] / (cfg.rows * cfg.cols * run["cycles"])}

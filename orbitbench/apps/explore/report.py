@@ -9,7 +9,8 @@ from orbitbench.apps.report import Mark, Page, Table, new_figure, write_json
 
 from .run import METRIC_LABELS
 
-__all__ = ["front_table", "safety_table", "budget_table", "write_report", "PLOTS",
+__all__ = ["front_table", "safety_table", "budget_table", "trades_table", "write_report",
+           "PLOTS",
            "NETWORK_PLOTS", "MAXIMISED"]
 
 #: (x, y) metric pairs plotted, each with its own two-metric front marked.
@@ -137,6 +138,21 @@ def budget_table(point: Mapping) -> Table:
     return t
 
 
+def trades_table(result: Mapping, limit: int = 12) -> Table:
+    """The front's trades (:func:`.run.trades`): surely more reliable at no more energy."""
+    f = result["failure"]
+    t = Table(f"Trades on the front: surely fewer {METRIC_LABELS[f]} at no more energy per "
+              f"inference ({len(result['trades'])} pairs; the fewest extra cells first)",
+              ["design", "cells", METRIC_LABELS[f], "energy/inf (J)", "time/inf (s)",
+               "beats", "cells ", f"{METRIC_LABELS[f]} ", "energy/inf (J) ", "time/inf (s) "])
+    for tr in result["trades"][:limit]:
+        t.add_row(tr["better"], f"{tr['cells'][0]:,.0f}", _g(tr[f][0]),
+                  f"{tr['energy_j'][0]:.3g}", f"{tr['latency_s'][0]:.3g}", tr["than"],
+                  f"{tr['cells'][1]:,.0f}", _g(tr[f][1]), f"{tr['energy_j'][1]:.3g}",
+                  f"{tr['latency_s'][1]:.3g}")
+    return t
+
+
 def write_report(out: Path, result: Mapping) -> dict[str, Path]:
     out = Path(out)
     paths = {"json": write_json(out / "front.json", result)}
@@ -148,6 +164,7 @@ def write_report(out: Path, result: Mapping) -> dict[str, Path]:
         f"(docs/explore.md). Objectives, all minimised: "
         + ", ".join(METRIC_LABELS[o] for o in result["objectives"]) + ".")
     page.table(front_table(result, only_front=True), "The front")
+    page.table(trades_table(result), "Trades")
     for x, y in (NETWORK_PLOTS if result.get("network") is not None else PLOTS):
         page.figure(_plot(result["points"], x, y))
     page.table(front_table(result, only_front=False), "Every point")

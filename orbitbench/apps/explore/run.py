@@ -26,7 +26,7 @@ from .safety import safety
 from .space import Design, Point, Space
 
 __all__ = ["OBJECTIVES", "NETWORK_OBJECTIVES", "METRIC_LABELS", "explore", "point_metrics",
-           "objectives_of"]
+           "objectives_of", "trades"]
 
 #: What the front minimises (a GEMM workload; a network's: :data:`NETWORK_OBJECTIVES`).
 OBJECTIVES = ("cells", "energy_j", "latency_s", "sdc_per_ginf", "due_per_ginf")
@@ -59,7 +59,8 @@ def objectives_of(space: Space) -> tuple[str, ...]:
 
 
 def point_metrics(point: Point, area: dict, rtl: dict, camp: dict, therm: dict,
-                  scrub: dict | None, orbit: str) -> dict[str, Interval]:
+                  scrub: dict | None, orbit: str, base_area: dict | None = None
+                  ) -> dict[str, Interval]:
     """Every metric of a point as ``(value, low, high)``.
 
     With a network campaign also: ``critical_fit`` / ``critical_per_ginf`` (changed
@@ -69,13 +70,15 @@ def point_metrics(point: Point, area: dict, rtl: dict, camp: dict, therm: dict,
     every inference, each changed answer counted wrong: at most one wrong image per
     upset is assumed, see docs/explore.md)."""
     cfg = point.design.cfg
-    el = measure.energy_latency(cfg, rtl, point.dvfs_level, therm["die_mean_c"], PowerParams())
+    scale = area["cells"] / base_area["cells"] if base_area else 1.0
+    el = measure.energy_latency(cfg, rtl, point.dvfs_level, therm["die_mean_c"], PowerParams(),
+                                leak_scale=scale)
     latency = el["seconds"] / therm["throughput"]  # throttled: fewer inferences per second
     out: dict[str, Interval] = {
         "cells": _exact(area["cells"]), "ff_bits": _exact(area["ff_bits"]),
         "mem_bits": _exact(area["mem_bits"]), "energy_j": _exact(el["energy_j"]),
         "latency_s": _exact(latency), "mac_utilisation": _exact(el["mac_utilisation"]),
-        "throughput": _exact(therm["throughput"]),
+        "throughput": _exact(therm["throughput"]), "leak_scale": _exact(scale),
     }
     for kind in ("sdc", "due"):
         v, lo, hi = _fit(camp, orbit, kind)
@@ -121,10 +124,13 @@ def explore(space: Space, out: Path, *, workers: int = 1, build_root: Path,
     objectives = objectives_of(space)
     failure = objectives[3]  # the failure rate whose interval decides a campaign's growth
     with MetricCache(out / "explore.db") as cache:
-        areas, rtls, heat_gemm = {}, {}, {}
+        areas, base_areas, rtls, heat_gemm = {}, {}, {}, {}
         for i, d in enumerate(space.designs, 1):
             log(f"design {i}/{len(space.designs)} {d.label}: area, RTL run")
             areas[d.key] = cache.compute("area", d.key, lambda d=d: measure.area(d.cfg))
+            base = Design(measure.unhardened(d.cfg), registered=False)
+            base_areas[d.key] = cache.compute("area", base.key,
+                                              lambda b=base: measure.area(b.cfg))
             if space.network is not None:
                 rtls[d.key] = cache.compute(
                     "network_rtl", [d.key, space.network],
@@ -181,7 +187,8 @@ def explore(space: Space, out: Path, *, workers: int = 1, build_root: Path,
         while True:
             metrics = [point_metrics(p, areas[p.design.key], rtls[p.design.key],
                                      camps[p.design.key], therms[p], scrubs.get(p),
-                                     space.orbit) for p in space.points]
+                                     space.orbit, base_areas[p.design.key])
+                       for p in space.points]
             dominated = front(metrics, objectives)
             on = [i for i, dom in enumerate(dominated) if not dom]
             grow = []
@@ -226,4 +233,27 @@ def explore(space: Space, out: Path, *, workers: int = 1, build_root: Path,
     return {"space": space.name, "orbit": space.orbit, "thermal": space.thermal,
             "gemms": [list(g) for g in space.gemms], "objectives": list(objectives),
             "network": space.network, "images": space.images if space.network else None,
-            "model": space.model, "points": rows, "run": stats}
+            "model": space.model, "points": rows, "trades": trades(rows, failure),
+            "failure": failure, "run": stats}
+
+
+def trades(rows: list[dict], failure: str) -> list[dict]:
+    """Pairs of front points of different designs where A has surely fewer failures per
+    inference than B (``failure`` intervals separated) at no more energy per inference:
+    the choices that buy reliability, whatever they cost in cells (listed, with time).
+    Sorted by A's extra cells over B's, the cheapest first."""
+    on = [r for r in rows if r["on_front"]]
+    out = []
+    for a in on:
+        for b in on:
+            ma, mb = a["metrics"], b["metrics"]
+            if a["design_key"] == b["design_key"]:
+                continue
+            if ma[failure][2] < mb[failure][1] and ma["energy_j"][0] <= mb["energy_j"][0]:
+                out.append({"better": a["label"], "than": b["label"],
+                            "cells": [ma["cells"][0], mb["cells"][0]],
+                            failure: [ma[failure], mb[failure]],
+                            "energy_j": [ma["energy_j"][0], mb["energy_j"][0]],
+                            "latency_s": [ma["latency_s"][0], mb["latency_s"][0]]})
+    out.sort(key=lambda t: (t["cells"][0] - t["cells"][1], t["energy_j"][0]))
+    return out

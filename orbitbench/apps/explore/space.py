@@ -12,6 +12,7 @@ shows every key)::
     scratchpad = [32]             # max_m = max_k = max_n of the scratchpads
     hardening = ["none", "tmr", "abft", "ecc_tmr_abft"]
     ecc_interleave = [2]          # ECC profiles only
+    tmr_groups = [[], ["controller.ctrl_state"]]  # selective TMR (profiles without tmr)
 
     [runtime]                     # choices software makes on the same RTL
     scrub_interval = [64, 65536]  # cycles per scrubbed word (ECC profiles only)
@@ -40,7 +41,7 @@ import itertools
 import json
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fault_campaigns.network_workload import DEFAULT_IMAGES, MAX_IMAGES, network_case
@@ -55,7 +56,7 @@ from orbitbench.spec.params import CONFIGS, HARDENING_PROFILES, TileConfig
 __all__ = ["SpaceError", "Space", "Design", "Point", "load_space", "parse_space"]
 
 _TOP = ("name", "orbit", "thermal", "tile", "runtime", "workload", "campaign")
-_TILE = ("array", "scratchpad", "hardening", "ecc_interleave")
+_TILE = ("array", "scratchpad", "hardening", "ecc_interleave", "tmr_groups")
 _RUNTIME = ("scrub_interval", "dvfs_level", "trip_c")
 _WORKLOAD = ("gemm", "network", "images", "seed")
 _CAMPAIGN = ("model", "initial", "max", "confidence", "seed", "stuck")
@@ -78,7 +79,8 @@ class Design:
     def label(self) -> str:
         c = self.cfg
         il = f" i{c.ecc_interleave}" if c.ecc else ""
-        return f"{c.rows}x{c.cols} s{c.max_k} {c.hardening}{il}"
+        sel = f"+sel{len(c.tmr_groups)}" if c.tmr_groups else ""
+        return f"{c.rows}x{c.cols} s{c.max_k} {c.hardening}{sel}{il}"
 
     @property
     def key(self) -> str:
@@ -187,15 +189,23 @@ def _array(where: str, value) -> tuple[int, int]:
 
 
 def _design(where: str, rows: int, cols: int, size: int, hardening: str,
-            interleave: int, rounding: str = "double") -> Design:
-    name = f"x{rows}x{cols}_s{size}_{hardening}" + (f"_i{interleave}" if "ecc" in hardening
-                                                   else "") + ("_rsel" if rounding ==
-                                                               "selectable" else "")
+            interleave: int, rounding: str = "double", groups: tuple[str, ...] = (),
+            groups_where: str = "tile.tmr_groups") -> Design:
+    sel = ("_sel" + hashlib.sha256(",".join(sorted(groups)).encode()).hexdigest()[:8]
+           if groups else "")
+    name = f"x{rows}x{cols}_s{size}_{hardening}{sel}" + (
+        f"_i{interleave}" if "ecc" in hardening else "") + (
+        "_rsel" if rounding == "selectable" else "")
     try:
         cfg = TileConfig(rows=rows, cols=cols, max_m=size, max_k=size, max_n=size, name=name,
                          hardening=hardening, ecc_interleave=interleave, rounding=rounding)
     except (TypeError, ValueError) as exc:
         raise SpaceError(f"{where}: array {rows}x{cols}, scratchpad {size}: {exc}") from None
+    if groups:
+        try:
+            cfg = replace(cfg, tmr_groups=tuple(groups))
+        except (TypeError, ValueError) as exc:
+            raise SpaceError(f"{groups_where}: {exc}") from None
     for reg in CONFIGS.values():  # a registered twin: reuse rtl/ and its builds
         if reg.as_dict() | {"name": name} == cfg.as_dict():
             return Design(reg, registered=True)
@@ -229,6 +239,12 @@ def parse_space(data: Mapping, where: str = "space") -> Space:
         if h not in HARDENING_PROFILES:
             raise SpaceError(f"tile.hardening[{i}] must be one of "
                              f"{', '.join(HARDENING_PROFILES)}, not {h!r}")
+    group_sets = []
+    for i, g in enumerate(_list("tile.tmr_groups", tile.get("tmr_groups"), [[]])):
+        if not isinstance(g, list) or not all(isinstance(x, str) for x in g):
+            raise SpaceError(f"tile.tmr_groups[{i}] must be a list of register group names "
+                             f"like \"controller.ctrl_state\", not {g!r}")
+        group_sets.append((i, tuple(g)))
     interleaves = [_int(f"tile.ecc_interleave[{i}]", v, 1, 8) for i, v in
                    enumerate(_list("tile.ecc_interleave", tile.get("ecc_interleave"), [2]))]
     scrubs = [_int(f"runtime.scrub_interval[{i}]", v, 1, SCRUB_INTERVAL_MAX) for i, v in
@@ -278,11 +294,15 @@ def parse_space(data: Mapping, where: str = "space") -> Space:
 
     designs: dict[str, Design] = {}
     points: list[Point] = []
-    for (rows, cols), size, hard in itertools.product(arrays, sizes, profiles):
+    for (rows, cols), size, hard, (gi, groups) in itertools.product(arrays, sizes, profiles,
+                                                                    group_sets):
+        if groups and "tmr" in hard.split("_"):
+            continue  # a profile with full TMR has every group triplicated already
         for il in (interleaves if "ecc" in hard else [2]):
             # A network runs with LiteRT's rounding per layer (QMODE.SINGLE per command).
             d = _design("tile", rows, cols, size, hard, il,
-                        "selectable" if network is not None else "double")
+                        "selectable" if network is not None else "double", groups,
+                        f"tile.tmr_groups[{gi}]")
             if d.key in designs:
                 continue
             if network is not None:
