@@ -22,6 +22,7 @@ from orbitbench.apps.explore.report import (
     trades_table,
     write_report,
 )
+from fault_campaigns.campaign import EXECUTORS
 from orbitbench.apps.explore.run import explore
 from orbitbench.apps.explore.space import load_space
 from orbitbench.apps.ui import console
@@ -34,11 +35,14 @@ __all__ = ["add_commands"]
 def _explore(args) -> int:
     if args.workers < 1:
         raise ParameterError(f"--workers must be at least 1, not {args.workers}")
+    if args.scheduler and args.executor != "dask":
+        raise ParameterError("--scheduler needs --executor dask")
     space = load_space(Path(args.space))
     out = Path(args.out) if args.out else Path("reports/explore") / space.name
     console.print(f"orbitbench explore {space.name}: {len(space.designs)} designs, "
                   f"{len(space.points)} points -> {out}")
     result = explore(space, out, workers=args.workers, build_root=SIM_BUILD,
+                     executor=args.executor, address=args.scheduler,
                      say=lambda s: console.print(s, markup=False, highlight=False))
     console.print(front_table(result).rich())
     console.print(trades_table(result, limit=5).rich())
@@ -57,4 +61,9 @@ def add_commands(sub) -> None:
     p.add_argument("space", help="the space file (TOML; see spaces/default.toml)")
     p.add_argument("--out", help="output directory (default reports/explore/NAME)")
     p.add_argument("--workers", type=int, default=2, help="campaign worker processes (2)")
+    p.add_argument("--executor", choices=EXECUTORS, default="local",
+                   help="where campaigns run: local processes or a Dask cluster (local)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="Dask scheduler address (default with --executor dask: a "
+                   "LocalCluster of --workers)")
     p.set_defaults(func=_explore)

@@ -243,3 +243,24 @@ def test_trades_need_separated_failure_intervals_and_no_more_energy():
     assert trades([big, close], "f") == []
     hungry = row("hungry", "h", 100, (3.0, 2.5, 3.5), 0.9)
     assert trades([big, hungry], "f") == []
+
+
+def test_scheduler_needs_dask(tmp_path, capsys):
+    assert main(["explore", str(REPO / "spaces" / "tiny.toml"), "--out", str(tmp_path),
+                 "--scheduler", "tcp://127.0.0.1:8786"]) == 2
+    assert "--scheduler needs --executor dask" in capsys.readouterr().out
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.regress
+def test_dask_campaigns_give_the_local_counts(tmp_path):
+    """The same space with campaigns on a Dask LocalCluster: the same injections, the same
+    outcomes, hence the same metrics as on local workers."""
+    space = load_space(REPO / "spaces" / "tiny.toml")
+    local = explore(space, tmp_path / "local", workers=1, build_root=SIM_BUILD,
+                    say=lambda s: None)
+    dask = explore(space, tmp_path / "dask", workers=1, build_root=SIM_BUILD,
+                   say=lambda s: None, executor="dask")
+    assert [p["metrics"] for p in dask["points"]] == [p["metrics"] for p in local["points"]]
+    assert [p["evidence"]["campaign"]["outcomes"] for p in dask["points"]] == \
+        [p["evidence"]["campaign"]["outcomes"] for p in local["points"]]

@@ -138,7 +138,7 @@ def campaign_db(design: Design, out: Path, model: str, seed: int) -> Path:
 def campaign(design: Design, gemm, seed: int, *, model: str, plan_size: int, injections: int,
              campaign_seed: int, confidence: float, out: Path, build_root: Path,
              workers: int, progress=None, network: str | None = None,
-             images: int = 2) -> dict:
+             images: int = 2, executor: str = "local", address: str | None = None) -> dict:
     """Run the design's campaign up to ``injections`` results (of a ``plan_size`` plan) and
     summarise it. The workload is ``gemm`` (seeded operands), or with ``network`` one
     inference of ``images`` test images (:func:`fault_campaigns.network_workload.
@@ -160,7 +160,8 @@ def campaign(design: Design, gemm, seed: int, *, model: str, plan_size: int, inj
             done = len(held.results())
     if done < injections:
         run_campaign(spec, db, workers=workers, build_root=build_root,
-                     limit=injections - done, progress=progress)
+                     limit=injections - done, progress=progress, executor=executor,
+                     address=address)
     s = summarize(db, orbits=tuple(ORBITS), confidence=confidence)
     ov = s["overall"]
     net = None

@@ -115,8 +115,12 @@ class _Log:
 
 
 def explore(space: Space, out: Path, *, workers: int = 1, build_root: Path,
-            say: Callable[[str], None] = print, progress=None) -> dict:
-    """Run (or resume) the exploration of ``space``; results in ``out/explore.db``."""
+            say: Callable[[str], None] = print, progress=None, executor: str = "local",
+            address: str | None = None) -> dict:
+    """Run (or resume) the exploration of ``space``; results in ``out/explore.db``.
+    Campaigns run on ``workers`` local processes, or on Dask (``executor="dask"``, a
+    LocalCluster of ``workers`` or the scheduler at ``address``) as ``orbitbench campaign``'s
+    do."""
     out = Path(out)
     log = _Log(say)
     cpu0 = cpu_seconds()
@@ -169,7 +173,7 @@ def explore(space: Space, out: Path, *, workers: int = 1, build_root: Path,
                     injections=n, campaign_seed=space.campaign_seed,
                     confidence=space.confidence, out=out, build_root=build_root,
                     workers=workers, progress=progress, network=space.network,
-                    images=space.images))
+                    images=space.images, executor=executor, address=address))
 
         run_campaigns(list(space.designs))
         stucks: dict[str, dict] = {}
@@ -182,7 +186,7 @@ def explore(space: Space, out: Path, *, workers: int = 1, build_root: Path,
                     injections=space.stuck, campaign_seed=space.campaign_seed,
                     confidence=space.confidence, out=out, build_root=build_root,
                     workers=workers, progress=progress, network=space.network,
-                    images=space.images))
+                    images=space.images, executor=executor, address=address))
         rounds = 0
         while True:
             metrics = [point_metrics(p, areas[p.design.key], rtls[p.design.key],
