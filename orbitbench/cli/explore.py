@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fault_campaigns.campaign import EXECUTORS
 from orbitbench.apps.explore.report import (
     front_table,
     safety_table,
     trades_table,
     write_report,
 )
-from fault_campaigns.campaign import EXECUTORS
 from orbitbench.apps.explore.run import explore
 from orbitbench.apps.explore.space import load_space
 from orbitbench.apps.ui import console
