@@ -23,7 +23,7 @@ from golden_models.thermal_loop import (
 )
 from orbitbench import sim
 from orbitbench.spec.knobs import REPLY, REQUEST
-from orbitbench.spec.params import get_config
+from orbitbench.spec.params import TileConfig, get_config
 
 from .thermal_checks import Limits, check_run, throughput
 
@@ -69,25 +69,30 @@ def run_model(scenario: Scenario, orbits: float, seed: int) -> dict:
             "gemms_checked": 0, "gemm_mismatches": [], "trace": loop.trace}
 
 
-def _build(cfg):
-    """The verilated harness + tile of ``rtl/`` (the build every tile test shares)."""
-    return sim.build(sim.tile_design(cfg))
+def _build(cfg, rtl_dir: Path = sim.RTL_DIR):
+    """The verilated harness + tile of ``rtl_dir`` (``rtl/``: the build every tile test
+    shares)."""
+    return sim.build(sim.tile_design(cfg, rtl_dir))
 
 
 def run_rtl(scenario: Scenario, orbits: float, seed: int, *, corrupt: str = "none",
-            log: Path | None = None) -> dict:
+            log: Path | None = None, cfg: TileConfig | None = None,
+            rtl_dir: Path = sim.RTL_DIR, temps: list[float] | None = None) -> dict:
     """The closed loop with the tile's RTL under Verilator (``testbenches.thermal_cosim``).
 
     ``corrupt="result"`` flips one bit of one GEMM result in the DUT (negative control: the
-    bit-exact check must fail)."""
+    bit-exact check must fail). ``cfg`` (default: the scenario's configuration) with its
+    Verilog in ``rtl_dir``; ``temps``: the starting temperatures (default
+    :func:`warm_start`)."""
 
-    cfg = get_config(scenario.config)
-    model = _build(cfg)
+    cfg = cfg or get_config(scenario.config)
+    model = _build(cfg, rtl_dir)
     with tempfile.TemporaryDirectory() as tmp:
         request, reply = Path(tmp) / "request.json", Path(tmp) / "reply.json"
         request.write_text(json.dumps({
             "scenario": scenario.name, "orbits": orbits, "seed": seed, "corrupt": corrupt,
-            "temps": warm_start(scenario, seed), "gemm_dims": _dims(scenario, cfg)}))
+            "temps": temps if temps is not None else warm_start(scenario, seed),
+            "gemm_dims": _dims(scenario, cfg)}))
         log = log or model.build_dir / "runs" / f"thermal_{scenario.name}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         result = sim.run(model, "testbenches.thermal_cosim", seed=seed, log_file=log,

@@ -9,7 +9,8 @@ and ISO 26262-style safety metrics (diagnostic coverage, SPFM, LFM from a stuck-
 campaign, a FIT budget). Results are
 cached in ``OUT/explore.db``: run the same command again to resume. Writes
 ``OUT/front.json`` and ``OUT/report.html``. Exit 0; 2 for a bad space file (one line naming
-the key). ``docs/explore.md`` describes every key.
+the key); 1 when a thermal spot check on the RTL disagrees with the model-only figure.
+``docs/explore.md`` describes every key.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fault_campaigns.campaign import EXECUTORS
 from orbitbench.apps.explore.report import (
     front_table,
     safety_table,
+    spot_table,
     trades_table,
     write_report,
 )
@@ -47,11 +49,19 @@ def _explore(args) -> int:
     console.print(front_table(result).rich())
     console.print(trades_table(result, limit=5).rich())
     console.print(safety_table(result).rich())
+    spots = result["thermal_spot_checks"]
+    if spots:
+        console.print(spot_table(result).rich())
     paths = write_report(out, result)
     run = result["run"]
     console.print(f"{run['computed']} metrics computed, {run['reused']} reused from the "
                   f"cache; {run['cpu_s']:.0f} s CPU, {run['wall_s']:.0f} s wall. "
                   f"report: {paths['html']}  data: {paths['json']}")
+    bad = [s["point"] for s in spots if not s["agrees"]]
+    if bad:
+        console.print(f"thermal spot check failed: the RTL closed loop disagrees with the "
+                      f"model-only figure for {', '.join(bad)}")
+        return 1
     return 0
 
 

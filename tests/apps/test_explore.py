@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+import tomllib
 from pathlib import Path
 
 import pytest
 
+from orbitbench.apps.explore.measure import SPOT_TOLERANCE, spot_verdict
 from orbitbench.apps.explore.pareto import dominates, dominates_point, front
 from orbitbench.apps.explore.report import budget_table, safety_table
 from orbitbench.apps.explore.run import NETWORK_OBJECTIVES, explore, objectives_of, trades
@@ -71,6 +73,8 @@ def test_an_interval_that_does_not_hold_its_value_is_refused():
     ('[tile]\ntmr_groups = [["controller.nope"]]',
      "tile.tmr_groups[0]: tmr_groups: 'controller.nope' is not a register group"),
     ('[tile]\ntmr_groups = [[1]]', "tile.tmr_groups[0] must be a list of register group"),
+    ('[checks]\nthermal_rtl = -1', "checks.thermal_rtl must be an integer from 0"),
+    ('[checks]\nthermal = 1', "checks.thermal: unknown key; allowed: thermal_rtl"),
 ])
 def test_bad_space_files_name_the_key(tmp_path, capsys, text, message):
     bad = tmp_path / "bad.toml"
@@ -264,3 +268,21 @@ def test_dask_campaigns_give_the_local_counts(tmp_path):
     assert [p["metrics"] for p in dask["points"]] == [p["metrics"] for p in local["points"]]
     assert [p["evidence"]["campaign"]["outcomes"] for p in dask["points"]] == \
         [p["evidence"]["campaign"]["outcomes"] for p in local["points"]]
+
+
+def test_a_thermal_spot_check_that_disagrees_says_so():
+    row = {"throughput_rtl": 0.834, "throughput_model": 0.837, "checks_failed": []}
+    assert spot_verdict(row)["agrees"]
+    # negative controls: a throughput off by more than the tolerance, or a failed RTL check
+    assert not spot_verdict({**row, "throughput_rtl": 0.837 - 2 * SPOT_TOLERANCE})["agrees"]
+    assert not spot_verdict({**row, "checks_failed": ["bit_exact"]})["agrees"]
+
+
+@pytest.mark.regress
+def test_thermal_spot_check_on_the_rtl_agrees_with_the_model(tmp_path):
+    text = (REPO / "spaces" / "tiny.toml").read_text() + "\n[checks]\nthermal_rtl = 1\n"
+    space = parse_space(tomllib.loads(text))
+    res = explore(space, tmp_path, workers=1, build_root=SIM_BUILD, say=lambda s: None)
+    (spot,) = res["thermal_spot_checks"]
+    assert spot["agrees"] and spot["gemm_mismatches"] == 0 and spot["gemms_checked"] > 1000
+    assert spot["point"].endswith("dvfs0 trip85/95/105")

@@ -40,12 +40,15 @@ from golden_models.thermal_loop import (
     ClosedLoop,
     ThermalError,
     ref_sample,
+    reference_controller,
 )
 from golden_models.throttle import SHUTDOWN, ThrottleController, ThrottleParams
 from golden_models.tile_scrub import tile_memories
 from hdl_gen.emit import emit_tile
 from orbitbench.apps import area as area_app
+from orbitbench.apps import thermal as thermal_app
 from orbitbench.apps.infer import run_inference
+from orbitbench.apps.thermal_checks import Limits, check_run, throughput
 from orbitbench.sim import RTL_DIR, write_if_changed
 from orbitbench.spec.errors import ParameterError
 from orbitbench.spec.params import TileConfig
@@ -54,7 +57,8 @@ from .space import Design
 
 __all__ = ["area", "rtl_dir_of", "rtl_run", "network_run", "campaign", "thermal",
            "scrub_fit", "dominant_gemm", "unhardened", "energy_latency", "ExploreError",
-           "THERMAL_TOLERANCE_C", "THERMAL_MAX_ORBITS"]
+           "THERMAL_TOLERANCE_C", "THERMAL_MAX_ORBITS", "thermal_rtl", "spot_verdict",
+           "SPOT_TOLERANCE", "SPOT_TRIPS"]
 
 #: Periodic steady state: every node's orbit-mean temperature within this of the previous
 #: orbit's.
@@ -208,6 +212,7 @@ def thermal(cfg: TileConfig, gemm, trip_c, dvfs_level: int, scenario: str,
     first = None
     for orbit_no in range(1, max_orbits + 1):
         start = loop.k
+        start_temps = [float(t) for t in loop.thermal.temps]
         free_gemms = 0
         while loop.k < start + per:
             code = loop.code()
@@ -232,13 +237,51 @@ def thermal(cfg: TileConfig, gemm, trip_c, dvfs_level: int, scenario: str,
                     "throughput": done / free_gemms if free_gemms else 0.0,
                     "throttled_share": float(np.mean(lv > dvfs_level)),
                     "shutdown_share": float(np.mean(lv == SHUTDOWN)),
-                    "power_mean_w": float(np.mean(tr["power_w"][start:]))}
+                    "power_mean_w": float(np.mean(tr["power_w"][start:])),
+                    "start_temps": start_temps}
         if prev is None:
             first = float(means[0])
         prev = means
     raise ThermalError(f"thermal scenario {scenario}: no periodic steady state within "
                        f"{max_orbits} orbits (orbit means still move by more than "
                        f"{tolerance_c} degC)")
+
+
+#: The RTL spot check: its throughput must be within this of the model-only loop's.
+SPOT_TOLERANCE = 0.03
+#: The only throttle settings the RTL co-simulation has: the register defaults, no floor.
+SPOT_TRIPS = (85, 95, 105)
+
+
+def thermal_rtl(design: Design, gemm, scenario: str, model: dict, build_root: Path,
+                seed: int = 1) -> dict:
+    """The model-only steady-state orbit (``model``, :func:`thermal` at operating point 0
+    and trips :data:`SPOT_TRIPS`) run again in closed loop on the design's RTL
+    (:func:`orbitbench.apps.thermal.run_rtl`: the tile under Verilator, every GEMM result
+    checked, the RTL throttle's decisions compared with the reference controller's) from
+    the same starting temperatures, for one orbit; ``agrees`` when the throughputs are within
+    :data:`SPOT_TOLERANCE` and every check of the run passed."""
+    sc = replace(SCENARIOS[scenario], gemm_dims=tuple(gemm))
+    run = thermal_app.run_rtl(sc, 1.0, seed, cfg=design.cfg,
+                              rtl_dir=rtl_dir_of(design, build_root),
+                              temps=model["start_temps"])
+    checks = check_run(sc, run, Limits.of(reference_controller()))
+    rel = throughput(run)["relative"]
+    die = np.asarray(run["trace"]["die_c"])
+    return spot_verdict({"throughput_rtl": rel, "throughput_model": model["throughput"],
+                         "die_mean_c_rtl": float(die.mean()),
+                         "die_mean_c_model": model["die_mean_c"],
+                         "gemms_checked": run["gemms_checked"],
+                         "gemm_mismatches": len(run["gemm_mismatches"]),
+                         "checks_failed": [c[0] for c in checks if not c[1]]})
+
+
+def spot_verdict(row: dict, tolerance: float = SPOT_TOLERANCE) -> dict:
+    """``row`` with ``difference`` and ``agrees`` (throughputs within ``tolerance`` and no
+    failed check)."""
+    diff = abs(row["throughput_rtl"] - row["throughput_model"])
+    return {**row, "difference": diff, "tolerance": tolerance,
+            "agrees": diff <= tolerance and not row["checks_failed"]}
 
 
 def scrub_fit(cfg: TileConfig, scrub_interval: int, orbit: str) -> dict:

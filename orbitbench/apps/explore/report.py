@@ -9,7 +9,8 @@ from orbitbench.apps.report import Mark, Page, Table, new_figure, write_json
 
 from .run import METRIC_LABELS
 
-__all__ = ["front_table", "safety_table", "budget_table", "trades_table", "write_report",
+__all__ = ["front_table", "safety_table", "budget_table", "trades_table", "spot_table",
+           "write_report",
            "PLOTS",
            "NETWORK_PLOTS", "MAXIMISED"]
 
@@ -153,6 +154,21 @@ def trades_table(result: Mapping, limit: int = 12) -> Table:
     return t
 
 
+def spot_table(result: Mapping) -> Table:
+    """The front points whose model-only thermal figure was re-run on the RTL."""
+    t = Table("Thermal spot checks: the steady-state orbit in closed loop on the RTL",
+              ["point", "throughput model", "throughput RTL", "difference", "die mean model",
+               "die mean RTL", "GEMMs checked", "verdict"])
+    for r in result.get("thermal_spot_checks", []):
+        bad = ", ".join(r["checks_failed"])
+        t.add_row(r["point"], f"{r['throughput_model']:.4f}", f"{r['throughput_rtl']:.4f}",
+                  f"{r['difference']:.4f}", f"{r['die_mean_c_model']:.2f} degC",
+                  f"{r['die_mean_c_rtl']:.2f} degC", str(r["gemms_checked"]),
+                  Mark("agrees", "good") if r["agrees"] else
+                  Mark(f"DISAGREES{': ' + bad if bad else ''}", "bad"))
+    return t
+
+
 def write_report(out: Path, result: Mapping) -> dict[str, Path]:
     out = Path(out)
     paths = {"json": write_json(out / "front.json", result)}
@@ -165,6 +181,8 @@ def write_report(out: Path, result: Mapping) -> dict[str, Path]:
         + ", ".join(METRIC_LABELS[o] for o in result["objectives"]) + ".")
     page.table(front_table(result, only_front=True), "The front")
     page.table(trades_table(result), "Trades")
+    if result.get("thermal_spot_checks"):
+        page.table(spot_table(result), "Thermal spot checks on the RTL")
     for x, y in (NETWORK_PLOTS if result.get("network") is not None else PLOTS):
         page.figure(_plot(result["points"], x, y))
     page.table(front_table(result, only_front=False), "Every point")

@@ -212,6 +212,22 @@ def explore(space: Space, out: Path, *, workers: int = 1, build_root: Path,
             log(f"round {rounds}: {len(on)} points on the front; growing "
                 f"{len(grow)} campaigns whose intervals overlap")
             run_campaigns(grow)
+        spots: dict[Point, dict] = {}
+        eligible = sorted(
+            (p for i, p in enumerate(space.points) if not dominated[i]
+             and p.dvfs_level == 0 and p.trip_c == measure.SPOT_TRIPS),
+            key=lambda p: (therms[p]["throughput"], areas[p.design.key]["cells"]))
+        seen: set[str] = set()
+        for p in eligible:
+            if len(seen) >= space.thermal_rtl or p.design.key in seen:
+                continue
+            seen.add(p.design.key)
+            g = heat_gemm[p.design.key]
+            log(f"thermal spot check on the RTL: {p.label} (one orbit, closed loop)")
+            spots[p] = cache.compute(
+                "thermal_rtl", [p.design.key, g, space.thermal, measure.THERMAL_TOLERANCE_C],
+                lambda p=p, g=g: measure.thermal_rtl(p.design, g, space.thermal, therms[p],
+                                                     build_root))
         stats = {"computed": cache.computed, "reused": cache.reused, "rounds": rounds,
                  "cpu_s": cpu_seconds() - cpu0, "wall_s": time.perf_counter() - log.t0}
     rows = []
@@ -230,6 +246,7 @@ def explore(space: Space, out: Path, *, workers: int = 1, build_root: Path,
                          "campaign": {k: v for k, v in camps[d.key].items() if k != "modules"},
                          "campaign_modules": camps[d.key]["modules"],
                          "thermal": therms[p], "scrub": scrubs.get(p),
+                         "thermal_rtl": spots.get(p),
                          "stuck": ({k: v for k, v in stucks[d.key].items() if k != "modules"}
                                    if d.key in stucks else None)},
         })
@@ -238,7 +255,8 @@ def explore(space: Space, out: Path, *, workers: int = 1, build_root: Path,
             "gemms": [list(g) for g in space.gemms], "objectives": list(objectives),
             "network": space.network, "images": space.images if space.network else None,
             "model": space.model, "points": rows, "trades": trades(rows, failure),
-            "failure": failure, "run": stats}
+            "failure": failure, "run": stats,
+            "thermal_spot_checks": [{"point": p.label, **v} for p, v in spots.items()]}
 
 
 def trades(rows: list[dict], failure: str) -> list[dict]:

@@ -28,6 +28,10 @@ shows every key)::
     initial = 300                 # injections per design to start with
     max = 2400                    # budget per design
     confidence = 0.95
+    stuck = 300                   # stuck-at injections per design (latent fault metric)
+
+    [checks]
+    thermal_rtl = 1               # front designs whose throttling is re-run on the RTL
 
 A knob that cannot matter for a point (an interleave or scrub interval without ECC) is not
 multiplied out: such points would be identical. Every mistake is a :class:`SpaceError`
@@ -55,7 +59,8 @@ from orbitbench.spec.params import CONFIGS, HARDENING_PROFILES, TileConfig
 
 __all__ = ["SpaceError", "Space", "Design", "Point", "load_space", "parse_space"]
 
-_TOP = ("name", "orbit", "thermal", "tile", "runtime", "workload", "campaign")
+_TOP = ("name", "orbit", "thermal", "tile", "runtime", "workload", "campaign", "checks")
+_CHECKS = ("thermal_rtl",)
 _TILE = ("array", "scratchpad", "hardening", "ecc_interleave", "tmr_groups")
 _RUNTIME = ("scrub_interval", "dvfs_level", "trip_c")
 _WORKLOAD = ("gemm", "network", "images", "seed")
@@ -120,6 +125,7 @@ class Space:
     confidence: float
     campaign_seed: int
     stuck: int = 0  # stuck-at injections per design (the latent fault metric); 0: none
+    thermal_rtl: int = 0  # front designs whose thermal figure is re-run on the RTL
     network: str | None = None  # a model of networks/models.json instead of the GEMM set
     images: int = DEFAULT_IMAGES  # test images per network inference (one batch)
     source: Mapping = field(default_factory=dict)  # the file's table, for the report
@@ -229,6 +235,8 @@ def parse_space(data: Mapping, where: str = "space") -> Space:
     runtime = _keys("runtime", top.get("runtime", {}), _RUNTIME)
     work = _keys("workload", top.get("workload", {}), _WORKLOAD)
     camp = _keys("campaign", top.get("campaign", {}), _CAMPAIGN)
+    checks = _keys("checks", top.get("checks", {}), _CHECKS)
+    thermal_rtl = _int("checks.thermal_rtl", checks.get("thermal_rtl", 0), 0, _MAX_POINTS)
 
     arrays = [_array(f"tile.array[{i}]", a)
               for i, a in enumerate(_list("tile.array", tile.get("array"), ["4x4"]))]
@@ -328,4 +336,5 @@ def parse_space(data: Mapping, where: str = "space") -> Space:
                  points=tuple(points), gemms=tuple(gemms), seed=seed, model=model,
                  initial=initial, max_injections=most, confidence=float(conf),
                  campaign_seed=campaign_seed, stuck=stuck, network=network, images=images,
+                 thermal_rtl=thermal_rtl,
                  source=dict(top))
