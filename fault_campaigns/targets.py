@@ -273,7 +273,7 @@ def _nets(tree: dict, top: str) -> list[StateVar]:
     net = _Netlist(tree)
     by_name = {m["name"]: m for m in net.modules.values()}
     out: list[StateVar] = []
-    cache: dict[str, list[tuple[str, int, str]]] = {}
+    cache: dict[tuple[str, bool], list[tuple[str, int, str]]] = {}
 
     def module_nets(mod: dict, is_top: bool) -> list[tuple[str, int, str]]:
         key = (mod["addr"], is_top)

@@ -20,6 +20,8 @@ from fault_campaigns.campaign import CampaignSpec, run_campaign
 from fault_campaigns.db import CampaignDB
 from fault_campaigns.plan import make_plan, population
 from fault_campaigns.prepare import select_targets
+from fault_campaigns.recipes import from_recipe
+from fault_campaigns.replay import replay
 from fault_campaigns.stats import (
     DEFAULT_CLOCK_PERIOD_S,
     DEFAULT_SET_PULSE_WIDTH_S,
@@ -43,9 +45,14 @@ PROBE_ARGS = ("--top", "avf_probe", "--sources", str(probe_workload().sources[0]
               "--elem-bits", "8", "--verilator-arg=-GT=60", "--verilator-arg=-GL=40")
 
 
+#: the fixture as a recipe, so that its databases replay (orbitbench replay)
+SET_RECIPE = {"kind": "verilog", "name": "set-probe", "top": "set_probe",
+              "sources": [str(SET_V)], "elem_bits": 8,
+              "args": [f"-GT={T}", f"-GLOAD={LOAD}", f"-GL={L}"]}
+
+
 def set_workload() -> Workload:
-    return Workload(name="set-probe", top="set_probe", sources=(SET_V,), elem_bits=8,
-                    extra_args=(f"-GT={T}", f"-GLOAD={LOAD}", f"-GL={L}"))
+    return from_recipe(SET_RECIPE)
 
 
 def _results(db: Path) -> list[tuple[str, int, int, str]]:
@@ -57,7 +64,15 @@ def _results(db: Path) -> list[tuple[str, int, int, str]]:
 @pytest.fixture(scope="module")
 def set_db(tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("set") / "set_probe.db"
-    run_campaign(CampaignSpec(set_workload(), model="set", sampling="exhaustive"), db,
+    run_campaign(CampaignSpec(set_workload(), model="set", sampling="exhaustive",
+                              recipe=SET_RECIPE), db, workers=2)
+    return db
+
+
+@pytest.fixture(scope="module")
+def probe_db(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("set") / "probe.db"
+    run_campaign(CampaignSpec(probe_workload(), model="set", sampling="exhaustive"), db,
                  workers=2)
     return db
 
@@ -105,10 +120,8 @@ def test_select_nets_and_plan():
 
 # --- the transient ------------------------------------------------------------------------
 
-def test_exhaustive_set_on_the_probe_matches_the_analysis(tmp_path):
-    db = tmp_path / "probe-set.db"
-    run_campaign(CampaignSpec(probe_workload(), model="set", sampling="exhaustive"), db,
-                 workers=2)
+def test_exhaustive_set_on_the_probe_matches_the_analysis(probe_db):
+    db = probe_db
     s = summarize(db)
     assert s["model"] == "set" and s["complete"] and s["planned"] == 10 * T
     assert {k: v for k, v in s["overall"]["outcomes"].items() if v} == {
@@ -128,25 +141,39 @@ def test_set_that_reaches_a_live_flop_is_sdc(set_db):
     assert s["overall"]["outcomes"]["sdc"] == 8 + (L - LOAD) and s["done"] == 26 * T
 
 
-def test_negative_control_set_on_a_net_that_feeds_no_flop_is_always_masked(set_db, tmp_path):
+def test_a_set_replays_as_recorded(set_db):
+    with CampaignDB.open_existing(set_db) as d:
+        sdc = next(r for r in d.results() if r["outcome"] == "sdc")
+    out = replay(set_db, sdc["id"])
+    assert out["outcome"] == "sdc" and out["matches_database"] is True
+    assert (out["target"], out["cycle"]) == (sdc["target"], sdc["cycle"])
+
+
+def test_negative_control_set_on_a_net_that_feeds_no_flop_is_always_masked(set_db, probe_db):
     outcomes = Counter(o for t, _, _, o in _results(set_db) if t in ("shown", "read_out"))
     assert outcomes == Counter({"masked": 9 * T})
     # the same on the probe: its voter output feeds only the output port
-    db = tmp_path / "voted.db"
-    run_campaign(CampaignSpec(probe_workload(), model="set", sampling="exhaustive",
-                              include=("voted",)), db, workers=1)
-    assert summarize(db)["overall"]["outcomes"]["masked"] == 8 * T
+    assert Counter(o for t, _, _, o in _results(probe_db) if t == "voted") == Counter(
+        {"masked": 8 * T})
 
 
 def test_stuck_at_on_a_net_is_forced_to_the_end(tmp_path):
-    db = tmp_path / "stuck-load.db"
+    db = tmp_path / "stuck-nets.db"  # every net (the build of set_db), three cycles
     run_campaign(CampaignSpec(set_workload(), model="stuck", nets=True, sampling="exhaustive",
-                              at_cycles=(0, 20, 50), include=("load",)), db, workers=1)
+                              at_cycles=(0, 20, 50)), db, workers=2)
     with CampaignDB.open_existing(db) as d:
-        got = {(r["cycle"], r["value"]): r["outcome"] for r in d.results()}
+        results = d.results()
+    assert len(results) == 26 * 3 * 2
+    got = {(r["cycle"], r["value"]): r["outcome"] for r in results if r["target"] == "load"}
     # stuck at 1 reloads acc every cycle until read-out; stuck at 0 before LOAD never loads
     assert got == {(0, 1): "sdc", (20, 1): "sdc", (50, 1): "masked",
                    (0, 0): "sdc", (20, 0): "masked", (50, 0): "masked"}
+    # a net whose register nothing reads: masked, stuck or not
+    assert {r["outcome"] for r in results if r["target"] == "spare"} == {"masked"}
+    # unlike a transient, a stuck bit on the output's net is seen where it differs from the
+    # golden value (shown = acc ^ 0x0F = 0xA0 at the read-out; acc is 0 before LOAD)
+    shown = Counter((r["cycle"], r["outcome"]) for r in results if r["target"] == "shown")
+    assert shown[(0, "sdc")] == shown[(20, "sdc")] == 8 and shown[(50, "sdc")] == 0
 
 
 def test_nets_refuse_the_flip_models():
