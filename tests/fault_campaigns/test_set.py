@@ -215,11 +215,15 @@ def test_a_set_campaign_fit_carries_the_derating(set_db):
         0.3 * full["cross_section"]["sdc"]["estimate"][-1])
 
 
-def test_the_report_says_the_fit_is_derated(set_db, capsys):
-    assert main(["report", str(set_db), "--set-pulse-width", "2e-10"]) == 0
+def test_the_report_says_the_fit_is_derated(set_db, tmp_path, capsys):
+    html = tmp_path / "r.html"
+    assert main(["report", str(set_db), "--set-pulse-width", "2e-10", "--html", str(html)]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"SET rates derated by the latching window, min\(1, pulse width 200 ps "
-                     r"/ clock period 1 ns\) = 0\.2", out)
+    said = (r"SET rates derated by the latching window, min\(1, pulse width 200 ps / clock "
+            r"period 1 ns\) = 0\.2")
+    assert re.search(said, out) and re.search(said, html.read_text())
+    assert main(["report", str(set_db), "--html", str(html)]) == 0  # the defaults: 0.3
+    assert "= 0.3, applied to orbit rates (FIT)" in html.read_text()
 
 
 # --- command line -------------------------------------------------------------------------
