@@ -43,7 +43,7 @@ from orbitbench.spec.errors import ParameterError, UsageError
 
 from .db import MESSAGES_TABLE, OBSERVED_TABLE, CampaignDB, CampaignDBError, campaign_lock
 from .engine import EngineError, EngineResult
-from .plan import DEFAULT_MBU_SIZES, FINITE_MODELS, SAMPLINGS, make_plan, population
+from .plan import DEFAULT_MBU_SIZES, FINITE_MODELS, NET_MODELS, SAMPLINGS, make_plan, population
 from .prepare import Prepared, prepare
 from .recipes import from_recipe
 from .stats import leveugle_sample_size
@@ -79,7 +79,9 @@ class CampaignSpec:
     one of :data:`.plan.SAMPLINGS`: ``"distinct"`` (without replacement, the default),
     ``"exhaustive"`` (every (bit, cycle) once; ``count`` must be None) or ``"replacement"``
     (campaigns made before sampling without replacement). ``at_cycles`` restricts the
-    injection cycles (e.g. every bit at chosen cycles)."""
+    injection cycles (e.g. every bit at chosen cycles). ``nets``: the targets are the
+    design's combinational nets (the ``set`` model always takes nets; ``stuck`` takes them
+    when asked; the flip models of stored bits never)."""
 
     workload: Workload
     count: int | None = None
@@ -93,6 +95,7 @@ class CampaignSpec:
     roms: bool = False
     sampling: str = "distinct"
     at_cycles: tuple[int, ...] | None = None
+    nets: bool = False
     #: how to rebuild the workload (:mod:`.recipes`), stored for ``orbitbench replay``
     recipe: Mapping | None = None
 
@@ -113,6 +116,14 @@ class CampaignSpec:
         if self.sampling == "exhaustive" and self.model not in FINITE_MODELS:
             raise ParameterError(f"an exhaustive campaign needs a model of {FINITE_MODELS}, "
                                  f"not {self.model!r}")
+        if self.nets and self.model not in (*NET_MODELS, "stuck"):
+            raise ParameterError(f"nets take the set or stuck model; {self.model!r} flips "
+                                 "stored bits (flip-flops and memories)")
+
+    @property
+    def on_nets(self) -> bool:
+        """The targets are combinational nets."""
+        return self.nets or self.model in NET_MODELS
 
 
 @dataclass
@@ -143,7 +154,7 @@ def _identity(spec: CampaignSpec, prep: Prepared, count: int) -> dict:
         "count": count, "seed": spec.seed, "model": spec.model,
         "sizes": {str(k): v for k, v in sorted(spec.sizes.items())} if spec.model == "mbu"
         else None,
-    } | _sampling_identity(spec, prep)
+    } | ({"nets": True} if spec.on_nets else {}) | _sampling_identity(spec, prep)
 
 
 def _sampling_identity(spec: CampaignSpec, prep: Prepared) -> dict:
@@ -188,7 +199,7 @@ def open_campaign(spec: CampaignSpec, db_path: Path, *, build_root: Path = SIM_B
     if db_path.exists():  # refuse a foreign or damaged file before any expensive work
         CampaignDB.open_existing(db_path).close()
     prep = prepare(spec.workload, spec.include, spec.exclude, roms=spec.roms,
-                   build_root=build_root)
+                   build_root=build_root, nets=spec.on_nets)
     n = _sample_size(spec, prep)
     ident = _identity(spec, prep, n)
     if db_path.exists():
@@ -208,7 +219,8 @@ def open_campaign(spec: CampaignSpec, db_path: Path, *, build_root: Path = SIM_B
     meta = {"campaign": ident, "targets": targets,
             "design": {"top": spec.workload.top, "state_bits": prep.state_bits,
                        "target_bits": prep.targets.bits, "ff_bits": prep.targets.ff_bits,
-                       "mem_bits": prep.targets.mem_bits},
+                       "mem_bits": prep.targets.mem_bits,
+                       **({"net_bits": prep.targets.net_bits} if spec.on_nets else {})},
             "spec": {"margin": spec.margin, "confidence": spec.confidence,
                      "count_given": spec.count is not None, "include": spec.include,
                      "exclude": spec.exclude, "roms": spec.roms},
@@ -244,7 +256,8 @@ def resume_spec(db_path: Path) -> CampaignSpec:
         include=tuple(spec["include"]) if spec["include"] is not None else None,
         exclude=tuple(spec["exclude"]) if spec["exclude"] is not None else None,
         roms=spec["roms"], recipe=recipe, sampling=ident.get("sampling", "replacement"),
-        at_cycles=tuple(ident["at_cycles"]) if ident.get("at_cycles") else None)
+        at_cycles=tuple(ident["at_cycles"]) if ident.get("at_cycles") else None,
+        nets=ident.get("nets", False))
 
 
 def _chunks(items: list, size: int) -> list[list]:

@@ -8,6 +8,8 @@
 //   (no file to leave behind), one directive per line:
 //     var ID SCOPE NAME          resolve variable ID (public_flat_rw; NAME: rest of line)
 //     state ID                   variable ID belongs to the design state (early-stop check)
+//     net ID                     variable ID is a combinational net, made forceable in the
+//                                control file (Verilator's __VforceEn/__VforceVal signals)
 //     preload ID ELEM HEX        write element ELEM of variable ID before reset
 //     event ID C|D MASKHEX       final value differing from golden under MASK -> corrected/detected
 //     word_default DATA CORR DET masks (hex) of every output word ...
@@ -27,7 +29,8 @@
 //     golden                     fault-free run; prints "golden T NOUT HEXWORDS...", or
 //                                "trap CYCLE finish|stop|timeout MESSAGE" when the design
 //                                ended it ($finish, $stop, $fatal, ...) or never raised done
-//     inj ID CYCLE N (VAR ELEM BIT)xN   queue an injection (N bits flipped at once)
+//     inj ID CYCLE N (VAR ELEM BIT)xN   queue an injection (N bits flipped at once); on
+//                                nets a single-event transient (see tick)
 //     stuck ID CYCLE V N (VAR ELEM BIT)xN   queue a stuck-at-V fault (V 0 or 1) on N bits:
 //                                the bits are set to V at CYCLE and again after every later
 //                                edge to the end of the run (see apply_stuck)
@@ -43,6 +46,15 @@
 // Cycle numbering: cycle 0 is the first clock cycle after reset. An injection at cycle c
 // flips its bits after the c-th rising edge and before the next one (the middle of the
 // cycle; nothing is evaluating), so the upset is seen by the edge that ends cycle c.
+//
+// Nets (single-event transients): an `inj` on a net inverts the net's settled value for the
+// evaluation that precedes the edge ending cycle c: in that cycle's tick the inputs are
+// driven and the logic settles, then the struck bits are forced to the opposite of their
+// settled value and the logic settles again, the clock rises (the flops the net feeds capture
+// the wrong value), and the force is released and the logic settles once more before the
+// outputs are sampled. A `stuck` on a net forces its bits from the middle of cycle c to the
+// end of the run. Verilator re-evaluates the logic a force control signal feeds when it
+// changes, as for any variable the logic reads.
 //
 // Speed: the parent advances one model through the workload and takes a snapshot at each
 // injection's cycle (see run_batch), from which the faulty continuation runs. The
@@ -168,7 +180,10 @@ namespace {
 
 struct Var {
     std::string scope, name, path;
-    uint8_t* data = nullptr;
+    uint8_t* data = nullptr;  // for a net: its driven (unforced) value
+    bool net = false;
+    uint8_t* force_en = nullptr;  // a net's force enable and value, per bit like data
+    uint8_t* force_val = nullptr;
     size_t elem_bytes = 0;  // storage bytes per element
     uint32_t elem_bits = 0;
     uint32_t elems = 1;
@@ -196,6 +211,7 @@ struct Injection {
     uint64_t cycle;
     std::vector<Flip> flips;
     int stuck = -1;  // -1: the bits flip once; 0 or 1: they are stuck at that value
+    bool transient = false;  // flips on nets: a single-event transient (see tick)
 };
 
 struct Result {
@@ -264,6 +280,14 @@ void bind(Var& v, const VerilatedContext* ctx) {
     v.elem_bits = vp->entBits();
     v.elems = 1;
     for (int d = 0; d < vp->udims(); ++d) v.elems *= vp->unpackedRanges()[d].elements();
+    if (v.net) {
+        const VerilatedForceControlSignals* force = vp->forceControlSignals();
+        if (!force || !force->forceEnableSignalp || !force->forceValueSignalp)
+            fail("net '" + v.path + "' is not forceable (no forceable line in the control file)");
+        if (v.elems != 1) fail("net '" + v.path + "' has unpacked dimensions");
+        v.force_en = static_cast<uint8_t*>(force->forceEnableSignalp->datap());
+        v.force_val = static_cast<uint8_t*>(force->forceValueSignalp->datap());
+    }
 }
 
 // --- trace-driven stimulus: inputs indexed by cycle, so a snapshot (a byte copy of the model
@@ -345,6 +369,12 @@ void load_config(std::istream& f, VerilatedContext* ctx) {
             int id;
             in >> id;
             g_state.push_back(id);
+        } else if (key == "net") {
+            size_t id;
+            in >> id;
+            if (in.fail() || id >= g_vars.size()) fail("net: no variable in: " + line);
+            g_vars[id].net = true;
+            bind(g_vars[id], ctx);
         } else if (key == "preload") {
             int id;
             uint32_t elem;
@@ -416,6 +446,24 @@ void load_config(std::istream& f, VerilatedContext* ctx) {
     index_stimulus();
 }
 
+// Force the struck bits of a transient to the opposite of their settled (driven) value, or
+// release them.
+void force_transient(const Injection& inj, bool on) {
+    for (const Flip& f : inj.flips) {
+        const Var& v = g_vars[f.var];
+        const size_t byte = f.bit / 8;
+        const uint8_t mask = static_cast<uint8_t>(1u << (f.bit % 8));
+        if (on) {
+            v.force_val[byte] = static_cast<uint8_t>((v.force_val[byte] & ~mask)
+                                                     | (~v.data[byte] & mask));
+            v.force_en[byte] |= mask;
+        } else {
+            v.force_en[byte] &= static_cast<uint8_t>(~mask);
+            v.force_val[byte] &= static_cast<uint8_t>(~mask);
+        }
+    }
+}
+
 // --- the model ----------------------------------------------------------------------------
 
 struct Sim {
@@ -435,15 +483,25 @@ struct Sim {
     uint64_t time = 0;
 #endif
 
-    void tick() {
+    // One clock cycle; `transient`: the single-event transient on nets of this cycle (see
+    // "Nets" above).
+    void tick(const Injection* transient = nullptr) {
         if (running) drive_inputs(top.get(), static_cast<long long>(cycle));
         top->OBT_CLK = 0;
         top->eval();
+        if (transient) {
+            force_transient(*transient, true);
+            top->eval();
+        }
 #ifdef OBT_TRACE
         if (trace) trace->dump(time++);
 #endif
         top->OBT_CLK = 1;
         top->eval();
+        if (transient) {
+            force_transient(*transient, false);
+            top->eval();
+        }
 #ifdef OBT_TRACE
         if (trace) trace->dump(time++);
 #endif
@@ -623,6 +681,7 @@ void apply(const Injection& inj) {
         if (f.elem >= v.elems || f.bit >= v.elem_bits)
             fail("flip out of range: " + v.path + "[" + std::to_string(f.elem) + "] bit "
                  + std::to_string(f.bit));
+        if (inj.transient) continue;  // forced inside the next tick
         v.data[f.elem * v.elem_bytes + f.bit / 8] ^= static_cast<uint8_t>(1u << (f.bit % 8));
     }
 }
@@ -631,11 +690,13 @@ void apply(const Injection& inj) {
 // cycle and of every later cycle (after each edge, before the next), so every edge from the
 // one ending the injection cycle on sees them stuck, as it sees a flipped bit. Outputs are
 // sampled right after each edge, as for every injection.
+// A net is forced instead (its force enable and value), which holds until the run ends.
 void apply_stuck(const Injection& inj) {
     for (const Flip& f : inj.flips) {
         const Var& v = g_vars.at(f.var);
-        uint8_t& byte = v.data[f.elem * v.elem_bytes + f.bit / 8];
         const uint8_t mask = static_cast<uint8_t>(1u << (f.bit % 8));
+        if (v.net) v.force_en[f.bit / 8] |= mask;
+        uint8_t& byte = (v.net ? v.force_val : v.data)[f.elem * v.elem_bytes + f.bit / 8];
         byte = inj.stuck ? static_cast<uint8_t>(byte | mask) : static_cast<uint8_t>(byte & ~mask);
     }
 }
@@ -665,10 +726,12 @@ Result continue_faulty(Sim& s, const Injection& inj, size_t outs_so_far, bool ea
     const uint64_t bound = static_cast<uint64_t>(g_hang_factor * g_T) + g_hang_extra;
     const uint64_t start_cycle = s.cycle;
     bool done = false;
+    const Injection* transient = inj.transient ? &inj : nullptr;  // in the first tick only
     g_model_out.clear();
     try {
         while (s.cycle < bound) {
-            s.tick();
+            s.tick(transient);
+            transient = nullptr;
             ++s.cycle;
             if (OBT_IS_VALID(s)) observe(s, [&](uint64_t w) { out.add(w); });
             if (inj.stuck >= 0) apply_stuck(inj);
@@ -828,6 +891,18 @@ void run_batch(std::vector<Injection>& batch, bool early_stop, bool fork_snapsho
 
 namespace {
 
+// Flips on nets are a transient; a flip may not mix nets and stored bits.
+void mark_transient(Injection& inj, const std::string& line) {
+    size_t nets = 0;
+    for (const Flip& f : inj.flips) {
+        if (f.var < 0 || static_cast<size_t>(f.var) >= g_vars.size())
+            fail("no variable " + std::to_string(f.var) + " in: " + line);
+        nets += g_vars[f.var].net;
+    }
+    if (nets && nets != inj.flips.size()) fail("an injection mixes nets and stored bits: " + line);
+    inj.transient = nets > 0;
+}
+
 Injection parse_stuck(std::istringstream& in, const std::string& line) {
     Injection inj;
     size_t n;
@@ -893,6 +968,7 @@ int serve(int argc, char** argv) {
                 inj.flips.push_back(f);
             }
             if (in.fail()) fail("malformed injection: " + line);
+            mark_transient(inj, line);
             queue.push_back(std::move(inj));
         } else if (cmd == "stuck") {
             queue.push_back(parse_stuck(in, line));

@@ -6,7 +6,11 @@ arguments, public variables, the engine source), in a build directory named by t
 two designs, or one design with two target sets, never share a directory, so concurrent
 campaigns cannot clobber each other's engine. Only the design's state variables (and the
 workload's preload and event variables) are made visible, through a Verilator control file;
-everything else stays private to Verilator's optimiser.
+everything else stays private to Verilator's optimiser. A campaign on combinational nets
+(single-event transients, net stuck-at) gets a build of its own, named ``_nets``, whose
+control file also makes those nets ``forceable``: Verilator keeps each one as a variable with
+force enable and value signals the engine drives. Only that build pays for it; the default
+builds and their keys are as without nets.
 
 :class:`Engine` is one engine process: :meth:`Engine.golden` runs the fault-free workload,
 :meth:`Engine.run` a batch of injections (many per process; see ``engine.cpp`` for the
@@ -203,26 +207,33 @@ def scope_of(top: str, var: StateVar) -> tuple[str, str]:
     return ("top." + top + ("." + var.module if var.module else "")), var.vname or var.name
 
 
-def _control_file(public: Iterable[tuple[str, str]]) -> str:
+def _control_file(public: Iterable[tuple[str, str]],
+                  forceable: Iterable[tuple[str, str]] = ()) -> str:
     lines = ["`verilator_config"]
     for module, var in sorted(set(public)):
         lines.append(f'public_flat_rw -module "{module}" -var "{var}"')
+    for module, var in sorted(set(forceable)):
+        lines.append(f'forceable -module "{module}" -var "{var}"')
     return "\n".join(lines) + "\n"
 
 
 def build_engine(top: str, sources: Sequence[Path], public: Iterable[tuple[str, str]],
                  ports: Ports = Ports(), *, trace: bool = False, raw: bool = False,
-                 extra_args: Sequence[str] = (), build_root: Path = SIM_BUILD) -> EngineBuild:
+                 extra_args: Sequence[str] = (), build_root: Path = SIM_BUILD,
+                 forceable: Iterable[tuple[str, str]] = ()) -> EngineBuild:
     """Build (or reuse) the engine for ``top``.
 
     ``public`` lists (module type, variable) pairs to make visible: the state, preload and
-    event variables. ``trace`` adds FST waveform support (for replays); ``raw`` only names
-    the build apart: the speed reference of ``make bench-campaign``, built with nothing
-    public but the workload's preload memory.
+    event variables. ``forceable`` lists the nets a transient or net stuck-at campaign
+    forces (a separate ``_nets`` build; none: the build is as before nets existed).
+    ``trace`` adds FST waveform support (for replays); ``raw`` only names the build apart:
+    the speed reference of ``make bench-campaign``, built with nothing public but the
+    workload's preload memory.
     """
     verilator = find_verilator()
     public = tuple(sorted(set(public)))
-    vlt_text = _control_file(public)
+    forceable = tuple(sorted(set(forceable)))
+    vlt_text = _control_file(public, forceable)
     header = design_header(ports)
     args = ["--cc", "--exe", "--build", "-j", "0", "--prefix", "Vtop", "-o", "engine",
             "--top-module", top, *LINT_WAIVERS, *OPT_ARGS, *TRAP_ARGS, *extra_args]
@@ -235,7 +246,7 @@ def build_engine(top: str, sources: Sequence[Path], public: Iterable[tuple[str, 
     for src in (*sources, ENGINE_SRC):
         h.update(Path(src).read_bytes())
     key = h.hexdigest()[:16]
-    flavour = "_trace" if trace else "_raw" if raw else ""
+    flavour = ("_nets" if forceable else "") + ("_trace" if trace else "_raw" if raw else "")
     build_dir = Path(build_root) / f"campaign_{top}{flavour}-{key}"
     exe, stamp = build_dir / "engine", build_dir / "orbitbench.stamp"
     with locked(build_dir.parent / f"{build_dir.name}.lock"):
@@ -255,6 +266,7 @@ def build_engine(top: str, sources: Sequence[Path], public: Iterable[tuple[str, 
         cmd = [str(verilator.executable), *args, "-CFLAGS", f"-I{build_dir}",
                "-Mdir", str(build_dir), str(vlt), *(str(s) for s in sources), str(ENGINE_SRC)]
         print(f"orbitbench: building the injection engine for {top}"
+              f"{f' ({len(forceable)} forceable nets)' if forceable else ''}"
               f"{' (waves)' if trace else ' (raw reference)' if raw else ''} in {build_dir}",
               file=sys.stderr)
         env = verilator.env()
@@ -473,7 +485,9 @@ class Engine:
         the engine's order: by cycle, ties in the given order.
 
         ``flips`` are ``(var id, element, bit)`` triples, all applied at ``cycle``, or
-        ``(var id, element, bit, value)`` for bits stuck at ``value`` from ``cycle`` on.
+        ``(var id, element, bit, value)`` for bits stuck at ``value`` from ``cycle`` on. A
+        flip of a net (``net`` in the configuration) is a single-event transient: the net's
+        settled value inverted for the evaluation before the edge that ends ``cycle``.
         ``snapshot``: how a faulty continuation starts from the parent's state, ``"copy"``
         (byte copy of the model, checked against the golden run; the default) or ``"fork"``
         (a forked child; slower, needs no check). ``replay`` runs the one injection from

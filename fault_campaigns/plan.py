@@ -18,7 +18,14 @@ Fault models (REFERENCE.md, "Fault injection method" and "Radiation environment"
     Permanent damage (a stuck bit after total dose or latch-up): one flip-flop or memory bit
     is stuck at 0 or at 1 from the drawn cycle to the end of the run (the engine sets it in
     the middle of that cycle and of every later one). The population is every (bit, cycle,
-    value); ``value[i]`` is the stuck value (-1 for the flip models).
+    value); ``value[i]`` is the stuck value (-1 for the flip models). On combinational nets
+    (:func:`fault_campaigns.targets.enumerate_nets`) the net is forced to the value.
+``set``
+    A single-event transient: a strike on a combinational net inverts one of its bits for the
+    evaluation before one rising clock edge, so the flops it feeds capture the wrong value;
+    then the net is released (``engine.cpp``, "Nets"). Drawn like ``seu``, uniformly over net
+    bits and cycles; the targets are the design's nets. Its rate is derated by the latching
+    window (:func:`fault_campaigns.stats.set_derating`).
 
 Sampling (:data:`SAMPLINGS`): the population is every (target bit, cycle) pair, ``N = bits x
 cycles`` (or bits x the chosen cycles, ``at_cycles``), numbered bit-major (variable, element,
@@ -50,13 +57,15 @@ from orbitbench.spec.errors import ParameterError
 
 from .targets import TargetSet
 
-__all__ = ["DEFAULT_MBU_SIZES", "FAULT_MODELS", "FINITE_MODELS", "SAMPLINGS", "Plan",
-           "distinct_draw", "make_plan", "parse_cycles", "parse_sizes", "population"]
+__all__ = ["DEFAULT_MBU_SIZES", "FAULT_MODELS", "FINITE_MODELS", "NET_MODELS", "SAMPLINGS",
+           "Plan", "distinct_draw", "make_plan", "parse_cycles", "parse_sizes", "population"]
 
-FAULT_MODELS = ("seu", "mbu", "stuck")
+FAULT_MODELS = ("seu", "mbu", "stuck", "set")
 #: Models whose outcome is a function of the (bit, cycle[, value]) drawn, so that sampling
 #: without replacement has a finite population (``mbu`` also draws a cluster).
-FINITE_MODELS = ("seu", "stuck")
+FINITE_MODELS = ("seu", "stuck", "set")
+#: Models whose targets are combinational nets (``stuck`` takes nets when asked).
+NET_MODELS = ("set",)
 SAMPLINGS = ("distinct", "exhaustive", "replacement")
 
 # REFERENCE.md, "Radiation environment": Alsat-1 SRAM in LEO saw 98.6 % single-bit and

@@ -22,6 +22,7 @@ from .targets import (
     TargetError,
     TargetSet,
     design_ports,
+    enumerate_nets,
     enumerate_state,
     register_arrays,
     select,
@@ -29,7 +30,7 @@ from .targets import (
 from .workload import Workload
 
 __all__ = ["Prepared", "GoldenMismatch", "PortError", "prepare", "engine_config",
-           "check_ports"]
+           "check_ports", "select_targets"]
 
 
 class GoldenMismatch(UsageError, RuntimeError):
@@ -99,6 +100,7 @@ def engine_config(work: Workload, state: Sequence[StateVar], targets: TargetSet,
         mask = ev.mask if ev.mask >= 0 else (1 << v.width) - 1
         lines.append(f"event {var_id(v)} {'D' if ev.kind == 'detected' else 'C'} {mask:x}")
     head = [f"var {i} {' '.join(scope_of(work.top, v))}" for i, v in enumerate(order)]
+    head += [f"net {i}" for i, v in enumerate(order) if v.net]
     head += [f"state {i}" for i in sorted(set(tracked))]
     wd = work.word_default
     tail = [f"word_default {wd.data:x} {wd.corrected:x} {wd.detected:x}"]
@@ -150,12 +152,39 @@ def check_ports(ports: Sequence[Port], want: Ports, top: str) -> None:
                         "the engine drives itself (clock and reset)")
 
 
+def select_targets(work: Workload, include: Sequence[str] | None = None,
+                   exclude: Sequence[str] | None = None, *, roms: bool = False,
+                   nets: bool = False,
+                   build_root: Path = SIM_BUILD) -> tuple[list[StateVar], TargetSet]:
+    """(every state variable, the selected targets) of ``work``: its state variables or,
+    with ``nets``, its combinational nets, filtered by ``include``/``exclude`` (default:
+    the workload's globs).
+
+    Raises
+    ------
+    TargetError
+        The design cannot be analysed or the filters select nothing.
+    """
+    cache = Path(build_root) / "targets"
+    state = enumerate_state(work.sources, work.top, cache, work.extra_args)
+    if work.register_arrays:
+        state = register_arrays(state, work.register_arrays)
+    pool = enumerate_nets(work.sources, work.top, cache, work.extra_args) if nets else state
+    if nets and not pool:
+        raise TargetError(f"design {work.top!r} has no combinational nets to inject into")
+    targets = select(pool, work.include if include is None else include,
+                     work.exclude if exclude is None else exclude, roms=roms)
+    return state, targets
+
+
 def prepare(work: Workload, include: Sequence[str] | None = None,
             exclude: Sequence[str] | None = None, *, roms: bool = False,
-            build_root: Path = SIM_BUILD, checkpoint: int = 64) -> Prepared:
+            build_root: Path = SIM_BUILD, checkpoint: int = 64, nets: bool = False) -> Prepared:
     """Targets, engine build, config and golden run of ``work``.
 
-    ``include``/``exclude`` default to the workload's own globs.
+    ``include``/``exclude`` default to the workload's own globs. ``nets``: the targets are
+    the design's combinational nets (:func:`fault_campaigns.targets.enumerate_nets`), built
+    forceable in an engine of their own.
 
     Raises
     ------
@@ -168,17 +197,14 @@ def prepare(work: Workload, include: Sequence[str] | None = None,
     GoldenMismatch
         The fault-free run's output differs from ``work.expected``.
     """
-    state = enumerate_state(work.sources, work.top, Path(build_root) / "targets",
-                            work.extra_args)
     check_ports(design_ports(work.sources, work.top, Path(build_root) / "targets",
                              work.extra_args), work.ports, work.top)
-    if work.register_arrays:
-        state = register_arrays(state, work.register_arrays)
-    targets = select(state, work.include if include is None else include,
-                     work.exclude if exclude is None else exclude, roms=roms)
+    state, targets = select_targets(work, include, exclude, roms=roms, nets=nets,
+                                    build_root=build_root)
     config, public = engine_config(work, state, targets, checkpoint)
     build = build_engine(work.top, work.sources, public, work.ports,
-                         extra_args=work.extra_args, build_root=build_root)
+                         extra_args=work.extra_args, build_root=build_root,
+                         forceable=[(v.module_type, v.name) for v in targets.vars if v.net])
     with Engine(build, config) as engine:
         cycles, golden = engine.golden()
         seconds = engine.golden_seconds

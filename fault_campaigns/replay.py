@@ -17,9 +17,8 @@ from orbitbench.sim import SIM_BUILD
 
 from .db import CampaignDB, CampaignDBError
 from .engine import Engine, EngineHang, EngineResult, build_engine
-from .prepare import engine_config
+from .prepare import engine_config, select_targets
 from .recipes import build_root_of, from_recipe
-from .targets import enumerate_state, register_arrays, select
 from .worker import HANG_MESSAGE, watchdog_seconds
 
 __all__ = ["replay"]
@@ -42,19 +41,17 @@ def replay(db_path: Path, ident: int, *, waves: Path | None = None,
     if work.digest() != campaign["workload"]["digest"]:
         raise CampaignDBError(f"the workload {work.name!r} changed since the campaign ran "
                               "(sources, stimulus or rules differ); cannot replay faithfully")
-    state = enumerate_state(work.sources, work.top, Path(build_root) / "targets",
-                            work.extra_args)
-    if work.register_arrays:
-        state = register_arrays(state, work.register_arrays)
-    targets = select(state, spec["include"] or work.include, spec["exclude"] or work.exclude,
-                     roms=spec["roms"])
+    state, targets = select_targets(work, spec["include"] or work.include,
+                                    spec["exclude"] or work.exclude, roms=spec["roms"],
+                                    nets=campaign.get("nets", False), build_root=build_root)
     digest = hashlib.sha256(json.dumps([[v.path, v.width, v.depth, v.kind]
                                         for v in targets.vars]).encode()).hexdigest()[:16]
     if digest != campaign["targets_digest"]:
         raise CampaignDBError("the design's target list changed since the campaign ran")
     config, public = engine_config(work, state, targets)
     build = build_engine(work.top, work.sources, public, work.ports, trace=waves is not None,
-                         extra_args=work.extra_args, build_root=build_root)
+                         extra_args=work.extra_args, build_root=build_root,
+                         forceable=[(v.module_type, v.name) for v in targets.vars if v.net])
     stuck = () if inj.get("value", -1) < 0 else (inj["value"],)
     flips = [(inj["var"], inj["elem"], inj["bit"] + j, *stuck) for j in range(inj["size"])]
     if waves is not None:

@@ -11,7 +11,10 @@ The method follows ``REFERENCE.md`` ("Fault injection method", "Radiation enviro
   from a campaign's outcome counts, :func:`avf`;
 * what that means in orbit: raw upset rate x bits x AVF, as failures per day and in FIT
   (failures per 1e9 device-hours), with the AVF interval carried through
-  (:func:`failure_rate`, :func:`combine_modules`).
+  (:func:`failure_rate`, :func:`combine_modules`);
+* for single-event transients on combinational nets, the latching-window derating
+  (:func:`set_derating`): a glitch is captured only if it overlaps a flop's latching
+  window, with probability ~ pulse width / clock period.
 
 The orbit presets (:data:`ORBITS`) are the environments of :mod:`golden_models.radiation`
 (one set of names, one meaning each): a per-bit rate from a device's Weibull fit and the
@@ -31,6 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from golden_models.power import PowerParams
 from golden_models.radiation import (
     DEFAULT_DEVICE,
     ENVIRONMENTS,
@@ -45,6 +49,8 @@ __all__ = [
     "ALSAT1_EARLY_SEU_PER_BIT_DAY",
     "CORRECTED",
     "CRASH",
+    "DEFAULT_CLOCK_PERIOD_S",
+    "DEFAULT_SET_PULSE_WIDTH_S",
     "DUE",
     "HANG",
     "MASKED",
@@ -61,8 +67,22 @@ __all__ = [
     "normal_quantile",
     "orbit",
     "orbit_rate",
+    "set_derating",
     "wilson",
 ]
+
+#: Default width (s) of a single-event transient at a flop input: 300 ps, the order of the
+#: heavy-ion SET widths measured in deep-submicron bulk CMOS, a few hundred picoseconds
+#: (inverter-chain test chips in 130/90 nm, Narasimham et al., IEEE TNS 54(6), 2007; over
+#: temperature in bulk and FD-SOI, Gadlage et al., IEEE TNS 56(6):3115, 2009,
+#: doi:10.1109/TNS.2009.2034150; 65 nm bulk, Yue et al., J. Semicond. 36(11):115006, 2015,
+#: doi:10.1088/1674-4926/36/11/115006). ASSUMPTION: one width for every net; the measured
+#: widths spread from ~100 ps to ~1 ns with the ion's LET, the node's drive and the
+#: temperature, so it is a parameter (``--set-pulse-width``).
+DEFAULT_SET_PULSE_WIDTH_S = 300e-12
+#: Default clock period (s): the design clock of the power model (``golden_models.power``,
+#: 1 GHz), the same clock the scrub model uses.
+DEFAULT_CLOCK_PERIOD_S = 1.0 / PowerParams().f_clk_hz
 
 # Outcome classes of one injection (REFERENCE.md, "Fault injection method").
 MASKED = "masked"        # no visible effect
@@ -590,13 +610,32 @@ def _check_avf(name: str, value) -> Proportion:
     return value
 
 
-def failure_rate(bits: int, orbit: str | float | Orbit, avf: Proportion) -> Rate:
+def set_derating(pulse_width_s: float, clock_period_s: float) -> float:
+    """Latching-window derating of a single-event transient: the probability that a glitch of
+    width ``pulse_width_s`` at a flop's input overlaps the flop's latching window, ``min(1,
+    w / T_clk)`` for strikes uniform in time (REFERENCE.md, "Radiation rate models"). A
+    glitch as long as the clock period or longer is always captured.
+
+    Raises
+    ------
+    TypeError, ValueError
+        An argument is not a real number ``> 0`` (the message names it).
+    """
+    w = _check_positive("pulse_width_s", pulse_width_s)
+    t = _check_positive("clock_period_s", clock_period_s)
+    return min(1.0, w / t)
+
+
+def failure_rate(bits: int, orbit: str | float | Orbit, avf: Proportion,
+                 derating: float = 1.0) -> Rate:
     """Visible-failure rate of a structure of ``bits`` bits in ``orbit``, for a measured AVF.
 
-    ``per_day = bits * orbit.seu_per_bit_day * avf.estimate`` (raw upset rate x AVF,
-    REFERENCE.md after Mukherjee et al.), with ``per_day_low``/``per_day_high`` from
+    ``per_day = bits * orbit.seu_per_bit_day * derating * avf.estimate`` (raw upset rate x
+    AVF, REFERENCE.md after Mukherjee et al.), with ``per_day_low``/``per_day_high`` from
     ``avf.low``/``avf.high``; ``fit = per_day / 24 * 1e9``. Single-bit upsets only: the
-    multi-bit share (1.22 % in the Alsat-1 data) is not modelled separately.
+    multi-bit share (1.22 % in the Alsat-1 data) is not modelled separately. ``derating``
+    (in ``(0, 1]``) scales the raw rate: :func:`set_derating` for transients on nets, whose
+    campaign injects only the glitches that reach a flop at the edge.
 
     Parameters
     ----------
@@ -618,7 +657,10 @@ def failure_rate(bits: int, orbit: str | float | Orbit, avf: Proportion) -> Rate
         Proportion.
     """
     b = _check_int("bits", bits, 1)
-    raw = b * _orbit(orbit).seu_per_bit_day
+    d = _check_positive("derating", derating)
+    if d > 1:
+        raise ValueError(f"derating must be in (0, 1], not {derating!r}")
+    raw = b * _orbit(orbit).seu_per_bit_day * d
     a = _check_avf("avf", avf)
     return Rate._from_per_day(raw * a.estimate, raw * a.low, raw * a.high)
 

@@ -13,6 +13,13 @@ overall AVF is the bit-weighted AVF of the whole design. Failure rates are
 (:func:`golden_models.radiation.device_cross_section`) is given for SDC and DUE: every target
 bit has the device's one cross-section, so the sum over modules equals all target bits x
 sigma_bit x the bit-weighted (overall) AVF, which carries the campaign's interval.
+
+A single-event-transient campaign (model ``set``) struck combinational nets, each glitch
+reaching the flops at an edge. Its rates and cross-section are derated by the latching
+window, ``min(1, pulse width / clock period)`` (:func:`fault_campaigns.stats.set_derating`;
+``"set_derating"`` in the summary says with which figures). ASSUMPTION: a net bit is struck
+at the rate of a stored bit of the same device (one cross-section per node); a campaign
+gives the AVF of the net bits, the derating the share of strikes that are latched.
 """
 
 from __future__ import annotations
@@ -27,7 +34,18 @@ from golden_models.radiation import DEFAULT_DEVICE, Device, Structure, device_cr
 from .db import CampaignDB
 from .network_workload import NETWORK_OUTCOMES, case_of, target_class
 from .plan import FINITE_MODELS
-from .stats import ORBITS, OUTCOMES, Proportion, avf, failure_rate, orbit, wilson
+from .stats import (
+    DEFAULT_CLOCK_PERIOD_S,
+    DEFAULT_SET_PULSE_WIDTH_S,
+    ORBITS,
+    OUTCOMES,
+    Proportion,
+    avf,
+    failure_rate,
+    orbit,
+    set_derating,
+    wilson,
+)
 
 __all__ = ["summarize", "network_effects", "proportion_dict", "structure", "cross_section",
            "DEFAULT_ORBITS", "LET_GRID"]
@@ -95,8 +113,9 @@ def structure(path: str) -> str:
 
 
 def cross_section(bits: int, avfs: dict[str, Proportion], device: Device,
-                  let: Sequence[float] = LET_GRID) -> dict:
-    """Predicted device cross-section per failure kind: ``bits x sigma_bit(LET) x AVF``.
+                  let: Sequence[float] = LET_GRID, derating: float = 1.0) -> dict:
+    """Predicted device cross-section per failure kind: ``bits x sigma_bit(LET) x AVF``
+    (x ``derating``, the latching-window share of transients).
 
     Parameters
     ----------
@@ -108,6 +127,8 @@ def cross_section(bits: int, avfs: dict[str, Proportion], device: Device,
         The bit's Weibull fit.
     let : sequence of float
         LET values, MeV cm^2/mg.
+    derating : float
+        Share of strikes that count (:func:`fault_campaigns.stats.set_derating`), default 1.
 
     Returns
     -------
@@ -120,22 +141,32 @@ def cross_section(bits: int, avfs: dict[str, Proportion], device: Device,
            "weibull": {"sigma_sat_cm2": w.sigma_sat_cm2, "let_th": w.let_th, "width": w.width,
                        "shape": w.shape, "fom": w.fom},
            "let": [float(x) for x in let],
-           "raw": [float(bits * s) for s in w.cross_section(let)]}
+           "raw": [float(bits * s * derating) for s in w.cross_section(let)]}
     for kind, a in avfs.items():
         c = device_cross_section([Structure(kind, bits, a, w)], let)
-        out[kind] = {k: [float(v) for v in c[k]] for k in ("estimate", "low", "high")}
+        out[kind] = {k: [float(v * derating) for v in c[k]] for k in ("estimate", "low", "high")}
     return out
 
 
 def summarize(db_path: Path, orbits: Sequence[str | float] = DEFAULT_ORBITS,
               confidence: float | None = None, hang_as: str = "due",
-              crash_as: str = "due", device: Device | None = None) -> dict:
+              crash_as: str = "due", device: Device | None = None,
+              set_pulse_width_s: float = DEFAULT_SET_PULSE_WIDTH_S,
+              clock_period_s: float = DEFAULT_CLOCK_PERIOD_S) -> dict:
     """A JSON-able summary of one campaign database (finished or not).
 
     ``orbits`` are preset names or rates (:func:`fault_campaigns.stats.orbit`); ``device``
     (default :data:`golden_models.radiation.DEFAULT_DEVICE`) is the Weibull fit the preset
     rates and the predicted cross-section (``"cross_section"``) are computed for.
+    ``set_pulse_width_s`` and ``clock_period_s`` give the latching-window derating of a
+    transient (``set``) campaign's rates (module docstring); other models ignore them.
+
+    Raises
+    ------
+    ValueError
+        A pulse width or clock period that is not a positive finite number.
     """
+    derating = set_derating(set_pulse_width_s, clock_period_s)
     with CampaignDB.open_existing(db_path) as db:
         ident, design = db.meta("campaign"), db.meta("design")
         targets = db.meta("targets")
@@ -147,6 +178,8 @@ def summarize(db_path: Path, orbits: Sequence[str | float] = DEFAULT_ORBITS,
         results = db.results()
         planned = db.planned()
         observed = db.observed() if "network" in ident["workload"]["params"] else None
+    if ident["model"] != "set":
+        derating = 1.0
     confidence = spec["confidence"] if confidence is None else confidence
     bits_of: dict[str, int] = defaultdict(int)
     bits_of_structure: dict[str, int] = defaultdict(int)
@@ -200,24 +233,31 @@ def summarize(db_path: Path, orbits: Sequence[str | float] = DEFAULT_ORBITS,
         "messages": _messages(results),
         "orbits": {},
     }
+    if ident["model"] == "set":
+        summary["set_derating"] = {
+            "pulse_width_s": set_pulse_width_s, "clock_period_s": clock_period_s,
+            "derating": derating, "rule": "min(1, pulse width / clock period)",
+            "applied_to": "orbit rates (FIT) and the predicted cross-section"}
     if results:
         whole = pop(design["target_bits"])
         a_sdc = avf(counts, "sdc", confidence, hang_as, crash_as, whole)
         a_due = avf(counts, "due", confidence, hang_as, crash_as, whole)
         dev = DEFAULT_DEVICE if device is None else device
         summary["cross_section"] = cross_section(design["target_bits"],
-                                                 {"sdc": a_sdc, "due": a_due}, dev)
+                                                 {"sdc": a_sdc, "due": a_due}, dev,
+                                                 derating=derating)
         for o in orbits:
             ob = orbit(o, device)
             rows = {}
             for name, a in (("sdc", a_sdc), ("due", a_due)):
-                r = failure_rate(design["target_bits"], ob, a)
+                r = failure_rate(design["target_bits"], ob, a, derating)
                 rows[name] = {"per_day": r.per_day, "per_day_low": r.per_day_low,
                               "per_day_high": r.per_day_high, "fit": r.fit,
                               "fit_low": r.fit_low, "fit_high": r.fit_high}
             summary["orbits"][ob.name] = {"seu_per_bit_day": ob.seu_per_bit_day,
                                           "upsets_per_day": design["target_bits"]
-                                          * ob.seu_per_bit_day, **rows, "source": ob.source,
+                                          * ob.seu_per_bit_day * derating, **rows,
+                                          "source": ob.source,
                                           "device": ob.device, "heavy_ion": ob.heavy_ion,
                                           "proton": ob.proton}
     if observed is not None:

@@ -9,6 +9,15 @@ bit), the rest are flip-flop registers. Unpacked arrays that no clocked process 
 listed too, as read-only memories (``rom``): not fault targets unless asked for, but
 addressable for a workload's preload.
 
+Nets (:func:`enumerate_nets`, for the single-event-transient and net stuck-at models): a
+packed variable that a combinational process (a continuous ``assign``, ``always @*``,
+``always_comb``) drives, in the module that drives it, and that is not state. A net that
+crosses a module boundary is listed once, where it is driven (a child's output port, not the
+parent's wire it connects to); the top module's ports are the workload's boundary and are not
+nets. Only named nets are targets: an unnamed expression inside an assignment has no
+variable to force (Yosys-written Verilog, as Amaranth emits it, names nearly every
+intermediate value).
+
 Names are hierarchical from the top module, dot-separated (``tile.a_bank0.mem``); the module
 of a variable is the instance path that holds it (``tile.a_bank0``), which is what the
 campaign reports AVF per. Include/exclude filters are shell globs (:mod:`fnmatch`) on the
@@ -31,8 +40,8 @@ from orbitbench.sim import locked
 from orbitbench.sim.toolchain import LINT_WAIVERS, find_verilator
 from orbitbench.spec.errors import UsageError
 
-__all__ = ["StateVar", "Port", "TargetSet", "enumerate_state", "design_ports", "select",
-           "TargetError"]
+__all__ = ["StateVar", "Port", "TargetSet", "enumerate_state", "enumerate_nets", "design_ports",
+           "select", "TargetError"]
 
 
 class TargetError(UsageError, ValueError):
@@ -61,6 +70,7 @@ class StateVar:
     memory: bool
     vname: str = ""  # the name as the simulation model spells it (escaped identifiers)
     rom: bool = False  # a memory no clocked process writes (contents from init or preload)
+    net: bool = False  # a combinational net (not state): SET and net stuck-at target
 
     @property
     def bits(self) -> int:
@@ -68,7 +78,7 @@ class StateVar:
 
     @property
     def kind(self) -> str:
-        return "mem" if self.memory else "ff"
+        return "net" if self.net else "mem" if self.memory else "ff"
 
 
 @dataclass(frozen=True)
@@ -83,17 +93,22 @@ class TargetSet:
 
     @property
     def ff_bits(self) -> int:
-        return sum(v.bits for v in self.vars if not v.memory)
+        return sum(v.bits for v in self.vars if not v.memory and not v.net)
 
     @property
     def mem_bits(self) -> int:
-        return sum(v.bits for v in self.vars if v.memory)
+        return sum(v.bits for v in self.vars if v.memory and not v.net)
+
+    @property
+    def net_bits(self) -> int:
+        return sum(v.bits for v in self.vars if v.net)
 
     def per_module(self) -> dict[str, dict[str, int]]:
-        """``{module: {"ff": bits, "mem": bits, "vars": count}}``, sorted by module."""
+        """``{module: {"ff": bits, "mem": bits, "net": bits, "vars": count}}``, sorted by
+        module."""
         out: dict[str, dict[str, int]] = {}
         for v in self.vars:
-            row = out.setdefault(v.module or "(top)", {"ff": 0, "mem": 0, "vars": 0})
+            row = out.setdefault(v.module or "(top)", {"ff": 0, "mem": 0, "net": 0, "vars": 0})
             row[v.kind] += v.bits
             row["vars"] += 1
         return dict(sorted(out.items()))
@@ -110,8 +125,9 @@ def select(state: Iterable[StateVar], include: Sequence[str] = ("*",),
                    if (roms or not v.rom) and any(fnmatch.fnmatchcase(v.path, g) for g in include)
                    and not any(fnmatch.fnmatchcase(v.path, g) for g in exclude))
     if not chosen:
+        what = "nets" if state and all(v.net for v in state) else "state variables"
         raise TargetError(f"include {list(include)} / exclude {list(exclude)} selects none of "
-                          f"the design's {len(state)} state variables (e.g. "
+                          f"the design's {len(state)} {what} (e.g. "
                           f"{', '.join(v.path for v in state[:3])})")
     return TargetSet(chosen)
 
@@ -236,6 +252,61 @@ def _state_names(module: dict) -> set[str]:
     return names
 
 
+def _net_names(module: dict) -> set[str]:
+    """Variables a combinational process of ``module`` assigns (continuous assignments,
+    ``always @*``, ``always_comb``); latches are left out."""
+    names: set[str] = set()
+    for stmt in module.get("stmtsp", []):
+        if stmt.get("type") not in ("ALWAYS", "ASSIGNW") or _clocked(stmt) or \
+                stmt.get("keyword") == "always_latch":
+            continue
+        for node in _walk([stmt]):
+            if node.get("type") in ("ASSIGN", "ASSIGNW") and node.get("lhsp"):
+                name = _base_var(node["lhsp"][0])
+                if name:
+                    names.add(name)
+    return names
+
+
+def _nets(tree: dict, top: str) -> list[StateVar]:
+    """Every net of ``top`` and its instances (module docstring), depth-first by instance."""
+    net = _Netlist(tree)
+    by_name = {m["name"]: m for m in net.modules.values()}
+    out: list[StateVar] = []
+    cache: dict[tuple[str, bool], list[tuple[str, int, str]]] = {}
+
+    def module_nets(mod: dict, is_top: bool) -> list[tuple[str, int, str]]:
+        key = (mod["addr"], is_top)
+        if key not in cache:
+            state, driven = _state_names(mod), _net_names(mod)
+            found = []
+            for s in mod.get("stmtsp", []):
+                if (s.get("type") != "VAR" or s["name"] not in driven or s["name"] in state
+                        or s.get("isParam") or s.get("direction", "NONE") == "INPUT"
+                        or (is_top and s.get("direction", "NONE") != "NONE")
+                        or net.nodes.get(s["dtypep"], {}).get("type") == "UNPACKARRAYDTYPE"):
+                    continue
+                width, depth = net.shape(s["dtypep"], f"{mod['name']}.{s['name']}")
+                if depth == 1:
+                    found.append((s["name"], width, s.get("verilogName") or s["name"]))
+            cache[key] = sorted(found)
+        return cache[key]
+
+    def visit(mod: dict, path: str) -> None:
+        for name, width, vname in module_nets(mod, not path):
+            out.append(StateVar(path=f"{path}.{name}" if path else name, module=path,
+                                module_type=mod["name"], name=name, width=width, depth=1,
+                                memory=False, vname=vname, net=True))
+        for cell in sorted((s for s in mod.get("stmtsp", []) if s.get("type") == "CELL"),
+                           key=lambda c: c["name"]):
+            child = net.modules.get(cell.get("modp"))
+            if child is not None:
+                visit(child, f"{path}.{cell['name']}" if path else cell["name"])
+
+    visit(by_name[top], "")
+    return out
+
+
 def _ports(tree: dict, top: str) -> list[Port]:
     net = _Netlist(tree)
     mod = next(m for m in net.modules.values() if m["name"] == top)
@@ -306,6 +377,20 @@ def enumerate_state(sources: Sequence[Path], top: str, cache_dir: Path,
     return [StateVar(**v) for v in _netlist_info(sources, top, cache_dir, extra_args)["state"]]
 
 
+def enumerate_nets(sources: Sequence[Path], top: str, cache_dir: Path,
+                   extra_args: Sequence[str] = ()) -> list[StateVar]:
+    """Every combinational net of ``top`` (module docstring), from the same netlist as
+    :func:`enumerate_state`, cached apart from it (state-only caches stay valid).
+
+    Raises
+    ------
+    TargetError
+        As :func:`enumerate_state`.
+    """
+    return [StateVar(**v) for v in _netlist_info(sources, top, cache_dir, extra_args,
+                                                 nets=True)["nets"]]
+
+
 def design_ports(sources: Sequence[Path], top: str, cache_dir: Path,
                  extra_args: Sequence[str] = ()) -> list[Port]:
     """The ports of ``top``, from the same cached netlist as :func:`enumerate_state`."""
@@ -313,10 +398,11 @@ def design_ports(sources: Sequence[Path], top: str, cache_dir: Path,
 
 
 def _netlist_info(sources: Sequence[Path], top: str, cache_dir: Path,
-                  extra_args: Sequence[str]) -> dict:
+                  extra_args: Sequence[str], *, nets: bool = False) -> dict:
     verilator = find_verilator()
-    h = hashlib.sha256(json.dumps([top, list(extra_args), verilator.version,
-                                   "targets-v4"]).encode())
+    # "nets" only in the key of a cache that holds them: the state-only caches keep theirs
+    h = hashlib.sha256(json.dumps([top, list(extra_args), verilator.version, "targets-v4",
+                                   *(["nets-v1"] if nets else [])]).encode())
     for src in sources:
         h.update(Path(src).read_bytes())
     key = h.hexdigest()[:16]
@@ -346,8 +432,12 @@ def _netlist_info(sources: Sequence[Path], top: str, cache_dir: Path,
                               f"{(errors or ['no output'])[0][:300]}{more}; whole output: "
                               f"{log}")
         tree = json.loads(tree_file.read_text())
-        info = {"state": [v.__dict__ for v in _analyse(tree, top)],
+        # state entries as before nets existed (no "net" key): the same cache file either way
+        info = {"state": [{k: x for k, x in v.__dict__.items() if k != "net"}
+                          for v in _analyse(tree, top)],
                 "ports": [p.__dict__ for p in _ports(tree, top)]}
+        if nets:
+            info["nets"] = [v.__dict__ for v in _nets(tree, top)]
         for f in work.iterdir():
             f.unlink()
         work.rmdir()

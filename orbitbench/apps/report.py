@@ -38,7 +38,7 @@ from golden_models.thermal_loop import celsius_of
 from .thermal_checks import Limits
 
 __all__ = ["Mark", "Table", "Page", "new_figure", "write_json", "write_tables", "fmt_prop",
-           "summary_table",
+           "summary_table", "derating_lines",
            "campaign_page", "write_html", "thermal_table", "write_thermal_html"]
 
 _STYLE = ("body{font-family:sans-serif;max-width:70em;margin:2em auto}"
@@ -256,6 +256,20 @@ def summary_table(summaries: Mapping[str, Mapping], orbit: str = "leo400",
     return table.rich()
 
 
+def derating_lines(summaries: Mapping[str, Mapping]) -> list[str]:
+    """One line per transient (``set``) campaign among ``summaries``: the latching-window
+    derating its FIT and cross-section carry (:func:`fault_campaigns.stats.set_derating`)."""
+    out = []
+    for label, s in summaries.items():
+        d = s.get("set_derating")
+        if d:
+            out.append(f"{label}: SET rates derated by the latching window, min(1, pulse width "
+                       f"{d['pulse_width_s'] * 1e12:g} ps / clock period "
+                       f"{d['clock_period_s'] * 1e9:g} ns) = {d['derating']:.3g}, applied to "
+                       f"{d['applied_to']}")
+    return out
+
+
 def network_tables(summaries: Mapping[str, Mapping], modules: bool = False) -> list[Table]:
     """The application-level tables of the network campaigns among ``summaries`` (those
     with a ``network`` section, :mod:`fault_campaigns.network_workload`): outcomes, benign
@@ -456,6 +470,8 @@ def campaign_page(summaries: Mapping[str, Mapping], title: str = "orbitbench fau
                           _g(v.get("proton")), f"{v['upsets_per_day']:.3g}", _fit(v["sdc"]),
                           _fit(v["due"]))
     page.table(table, "Failure rates per orbit")
+    for line in derating_lines(summaries):
+        page.paragraph(line)
     page.paragraph("Sources of each orbit's rate (environment, then device):")
     page.items({o: v["source"] for s in summaries.values() for o, v in s["orbits"].items()})
     if summaries:

@@ -15,18 +15,25 @@ from fault_campaigns.campaign import EXECUTORS, CampaignSpec, default_workers, m
 from fault_campaigns.campaign_file import file_settings, load_campaign_file
 from fault_campaigns.network_workload import DEFAULT_IMAGES, network_config, network_recipe
 from fault_campaigns.network_workload import FACTORY as NETWORK_FACTORY
-from fault_campaigns.plan import DEFAULT_MBU_SIZES, FAULT_MODELS, parse_cycles, parse_sizes
+from fault_campaigns.plan import (
+    DEFAULT_MBU_SIZES,
+    FAULT_MODELS,
+    NET_MODELS,
+    parse_cycles,
+    parse_sizes,
+)
+from fault_campaigns.prepare import select_targets
 from fault_campaigns.recipes import build_root_of, check_recipe, factory_recipe, from_recipe
 from fault_campaigns.replay import replay
-from fault_campaigns.stats import orbit
+from fault_campaigns.stats import DEFAULT_CLOCK_PERIOD_S, DEFAULT_SET_PULSE_WIDTH_S, orbit
 from fault_campaigns.summary import summarize
-from fault_campaigns.targets import enumerate_state, register_arrays, select
 from fault_campaigns.tile_workload import DEFAULT_GEMM
 from golden_models.radiation import Device, WeibullParams
 from orbitbench.apps.report import (
     Mark,
     Table,
     calibration_table,
+    derating_lines,
     network_tables,
     summary_table,
     write_html,
@@ -206,10 +213,47 @@ def _target_args(p: argparse.ArgumentParser) -> None:
                    help="leave out names matching GLOB (repeatable)")
     p.add_argument("--roms", action="store_true",
                    help="also inject into read-only memories (none by default)")
+    p.add_argument("--nets", action="store_true",
+                   help="the targets are the design's combinational nets (named wires a "
+                        "continuous assignment or combinational process drives) instead of "
+                        "its flip-flops and memories: implied by --model set; with --model "
+                        "stuck, nets stuck at 0/1")
+
+
+def _seconds(args: argparse.Namespace, option: str, default: float) -> float:
+    value = getattr(args, option.lstrip("-").replace("-", "_"))
+    if value is None:
+        return default
+    if not (value > 0 and value < float("inf")):
+        raise CampaignUsageError(f"{option} must be a positive number of seconds (e.g. "
+                                 f"{default:g}), not {value:g}")
+    return value
+
+
+def _derating_args(args: argparse.Namespace, model: str | None) -> dict:
+    """The latching-window figures of a transient campaign (``summarize`` keywords)."""
+    given = [o for o in ("--set-pulse-width", "--clock-period")
+             if getattr(args, o[2:].replace("-", "_")) is not None]
+    if given and model is not None and model != "set":
+        raise CampaignUsageError(f"{given[0]} derates the rate of transients: it needs "
+                                 f"--model set, not {model}")
+    return {"set_pulse_width_s": _seconds(args, "--set-pulse-width",
+                                          DEFAULT_SET_PULSE_WIDTH_S),
+            "clock_period_s": _seconds(args, "--clock-period", DEFAULT_CLOCK_PERIOD_S)}
+
+
+def _derating_arg(p) -> None:
+    p.add_argument("--set-pulse-width", type=float, default=None, metavar="SECONDS",
+                   help="--model set: width of a transient at a flop input (default "
+                        f"{DEFAULT_SET_PULSE_WIDTH_S:g} s, fault_campaigns.stats); the rate "
+                        "is derated by min(1, width / clock period)")
+    p.add_argument("--clock-period", type=float, default=None, metavar="SECONDS",
+                   help="--model set: the design's clock period (default "
+                        f"{DEFAULT_CLOCK_PERIOD_S:g} s, the 1 GHz clock of golden_models.power)")
 
 
 def default_db(recipe: dict, seed: int, model: str, exhaustive: bool = False,
-               at_cycles: tuple[int, ...] | None = None) -> Path:
+               at_cycles: tuple[int, ...] | None = None, nets: bool = False) -> Path:
     if recipe["kind"] == "file":
         name = file_settings(recipe)["name"]
     elif recipe["kind"] == "tile":
@@ -222,7 +266,8 @@ def default_db(recipe: dict, seed: int, model: str, exhaustive: bool = False,
         name = recipe.get("top") or recipe.get("ref", "workload").replace(":", "-")
     at = f"-at{'_'.join(map(str, at_cycles))}" if at_cycles else ""
     how = f"exhaustive{at}" if exhaustive else f"seed{seed}{at}"
-    return Path("campaigns") / f"{name}-{model}-{how}.db"
+    kind = f"{model}-nets" if nets and model not in NET_MODELS else model
+    return Path("campaigns") / f"{name}-{kind}-{how}.db"
 
 
 def _calibrated(args: argparse.Namespace) -> int:
@@ -268,6 +313,10 @@ def _campaign(args: argparse.Namespace) -> int:
     if args.model not in FAULT_MODELS:
         raise CampaignUsageError(f"{recipe.get('path')}: campaign.model: must be one of "
                                  f"{', '.join(FAULT_MODELS)}, not {args.model!r}")
+    if args.nets and args.model not in (*NET_MODELS, "stuck"):
+        raise CampaignUsageError(f"--nets takes --model set or stuck, not {args.model} (it "
+                                 "flips stored bits: flip-flops and memories)")
+    derating = _derating_args(args, args.model)
     build_root = build_root_of(recipe)
     work = from_recipe(recipe, build_root)
     sizes = parse_sizes(args.mbu_sizes) if args.mbu_sizes else dict(DEFAULT_MBU_SIZES)
@@ -280,8 +329,9 @@ def _campaign(args: argparse.Namespace) -> int:
                         exclude=tuple(args.exclude) if args.exclude else None,
                         roms=args.roms, recipe=recipe,
                         sampling="exhaustive" if args.exhaustive else "distinct",
-                        at_cycles=at_cycles)
-    db = args.db or default_db(recipe, args.seed, args.model, args.exhaustive, at_cycles)
+                        at_cycles=at_cycles, nets=args.nets)
+    db = args.db or default_db(recipe, args.seed, args.model, args.exhaustive, at_cycles,
+                               spec.on_nets)
     if args.shard != (0, 1) and args.db is None:
         db = db.with_name(f"{db.stem}-shard{args.shard[0]}of{args.shard[1]}.db")
     console.print(f"campaign [bold]{work.name}[/] on {work.top} -> {db}")
@@ -304,8 +354,10 @@ def _campaign(args: argparse.Namespace) -> int:
     finally:
         if bar.live.is_started:
             bar.stop()
-    summary = summarize(db, device=args.weibull)
+    summary = summarize(db, device=args.weibull, **derating)
     console.print(summary_table({work.name: summary}))
+    for line in derating_lines({work.name: summary}):
+        console.print(line, markup=False, highlight=False)
     for table in network_tables({work.name: summary}):
         console.print(table.rich())
     if json_out:
@@ -322,21 +374,26 @@ def _targets(args: argparse.Namespace) -> int:
     recipe = recipe_from_args(args)
     build_root = build_root_of(recipe)
     work = from_recipe(recipe, build_root)
-    state = enumerate_state(work.sources, work.top, build_root / "targets", work.extra_args)
-    if work.register_arrays:
-        state = register_arrays(state, work.register_arrays)
-    targets = select(state, args.include or work.include, args.exclude or work.exclude,
-                     roms=args.roms)
+    _, targets = select_targets(work, args.include or None, args.exclude or None,
+                                roms=args.roms, nets=args.nets, build_root=build_root)
     if args.list:
         for v in targets.vars:
             console.print(f"{v.path}\t{v.kind}\t{v.width}x{v.depth}\t{v.bits}", markup=False,
                           highlight=False)
-    table = Table(f"fault targets of {work.top}",
-                  ["module", "flip-flop bits", "memory bits", "variables"])
-    for module, row in targets.per_module().items():
-        table.add_row(module, row["ff"], row["mem"], row["vars"])
-    table.add_row(*(Mark(str(x), "strong") for x in ("total", targets.ff_bits, targets.mem_bits,
-                                                       len(targets.vars))))
+    if args.nets:
+        table = Table(f"combinational nets of {work.top} (set and net stuck-at targets)",
+                      ["module", "net bits", "nets"])
+        for module, row in targets.per_module().items():
+            table.add_row(module, row["net"], row["vars"])
+        table.add_row(*(Mark(str(x), "strong") for x in ("total", targets.net_bits,
+                                                           len(targets.vars))))
+    else:
+        table = Table(f"fault targets of {work.top}",
+                      ["module", "flip-flop bits", "memory bits", "variables"])
+        for module, row in targets.per_module().items():
+            table.add_row(module, row["ff"], row["mem"], row["vars"])
+        table.add_row(*(Mark(str(x), "strong") for x in ("total", targets.ff_bits,
+                                                           targets.mem_bits, len(targets.vars))))
     console.print(table.rich())
     if json_out:
         write_json(json_out, [v.__dict__ for v in targets.vars], indent=1)
@@ -364,14 +421,17 @@ def _report(args: argparse.Namespace) -> int:
         raise CampaignUsageError(f"give one --label per database ({len(args.dbs)}), not "
                                  f"{len(args.label)}")
     summaries = {}
+    derating = _derating_args(args, None)
     for i, db in enumerate(args.dbs):
-        summary = (summarize(db, orbits=args.orbit, device=args.weibull) if args.orbit
-                   else summarize(db, device=args.weibull))
+        summary = (summarize(db, orbits=args.orbit, device=args.weibull, **derating)
+                   if args.orbit else summarize(db, device=args.weibull, **derating))
         recipe = summary.get("recipe") or {}
         label = (args.label[i] if args.label else file_settings(recipe)["name"]
                  if recipe.get("kind") == "file" else Path(db).stem)
         summaries[label if label not in summaries else f"{label} ({Path(db).stem})"] = summary
     console.print(summary_table(summaries))
+    for line in derating_lines(summaries):
+        console.print(line, markup=False, highlight=False)
     for table in network_tables(summaries):
         console.print(table.rich())
     if json_out:
@@ -419,8 +479,8 @@ def _weibull_arg(p) -> None:
 
 def add_commands(sub) -> None:
     p = sub.add_parser("campaign", help="run (or resume) a fault-injection campaign",
-                       description="Run a single-event-upset campaign; re-running the same "
-                                   "command resumes it from its database.")
+                       description="Run a fault campaign (seu, mbu, stuck, set); re-running "
+                                   "the same command resumes it from its database.")
     workload_args(p)
     _target_args(p)
     g = p.add_argument_group("sampling")
@@ -431,15 +491,16 @@ def add_commands(sub) -> None:
     g.add_argument("--seed", type=int, default=None, help="plan seed (default 1)")
     g.add_argument("--exhaustive", action="store_true",
                    help="inject every (target bit, cycle) once, in order: exact AVFs "
-                        "(small designs; seu or stuck). Sampled campaigns draw distinct faults "
-                        "(without replacement)")
+                        "(small designs; seu, stuck or set). Sampled campaigns draw distinct "
+                        "faults (without replacement)")
     g.add_argument("--at-cycles", metavar="C,C,...", default=None,
                    help="inject only at these workload cycles (with --exhaustive: every bit "
                         "at each of them)")
     g.add_argument("--model", choices=FAULT_MODELS, default=None,
                    help="seu: single bits; mbu: memory strikes flip adjacent-bit clusters; "
-                        "stuck: a bit stuck at 0 or 1 from the drawn cycle to the end "
-                        "(default seu)")
+                        "stuck: a bit stuck at 0 or 1 from the drawn cycle to the end; set: "
+                        "a single-event transient, one bit of a combinational net inverted "
+                        "for the evaluation before one clock edge (default seu)")
     g.add_argument("--mbu-sizes", metavar="S:P,...", default=None,
                    help="MBU cluster size distribution (default "
                         + ",".join(f"{k}:{v}" for k, v in DEFAULT_MBU_SIZES.items()) + ")")
@@ -463,6 +524,7 @@ def add_commands(sub) -> None:
     g.add_argument("--json", metavar="FILE", help="write the summary as JSON")
     g.add_argument("--html", metavar="FILE", help="write an HTML report")
     _weibull_arg(g)
+    _derating_arg(g)
     g = p.add_argument_group("model-level injectors (no RTL)")
     g.add_argument("--calibrated-from", type=Path, default=None, metavar="DB",
                    help="inject the fault-effect patterns of this RTL network campaign into "
@@ -498,6 +560,7 @@ def add_commands(sub) -> None:
     p.add_argument("--orbit", action="append", type=_orbit, default=None,
                    help="orbit preset or SEU/bit/day (repeatable; default all presets)")
     _weibull_arg(p)
+    _derating_arg(p)
     p.add_argument("--json", metavar="FILE")
     p.add_argument("--html", metavar="FILE")
     p.set_defaults(func=_report)

@@ -77,7 +77,8 @@ def test_chosen_cycles():
 def test_spec_rejects_exhaustive_with_count_or_cluster_model():
     with pytest.raises(ParameterError, match="give no count"):
         CampaignSpec(probe_workload(), count=10, sampling="exhaustive")
-    with pytest.raises(ParameterError, match=r"needs a model of \('seu', 'stuck'\), not 'mbu'"):
+    with pytest.raises(ParameterError,
+                       match=r"needs a model of \('seu', 'stuck', 'set'\), not 'mbu'"):
         CampaignSpec(probe_workload(), model="mbu", sampling="exhaustive")
 
 
