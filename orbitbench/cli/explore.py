@@ -47,7 +47,8 @@ def _explore(args) -> int:
                      executor=args.executor, address=args.scheduler,
                      say=lambda s: console.print(s, markup=False, highlight=False))
     console.print(front_table(result).rich())
-    console.print(trades_table(result, limit=5).rich())
+    for failure in result["trades"]:
+        console.print(trades_table(result, failure, limit=5).rich())
     console.print(safety_table(result).rich())
     spots = result["thermal_spot_checks"]
     if spots:

@@ -139,17 +139,19 @@ def budget_table(point: Mapping) -> Table:
     return t
 
 
-def trades_table(result: Mapping, limit: int = 12) -> Table:
-    """The front's trades (:func:`.run.trades`): surely more reliable at no more energy."""
-    f = result["failure"]
-    t = Table(f"Trades on the front: surely fewer {METRIC_LABELS[f]} at no more energy per "
-              f"inference ({len(result['trades'])} pairs; the fewest extra cells first)",
-              ["design", "cells", METRIC_LABELS[f], "energy/inf (J)", "time/inf (s)",
-               "beats", "cells ", f"{METRIC_LABELS[f]} ", "energy/inf (J) ", "time/inf (s) "])
-    for tr in result["trades"][:limit]:
-        t.add_row(tr["better"], f"{tr['cells'][0]:,.0f}", _g(tr[f][0]),
+def trades_table(result: Mapping, failure: str, limit: int = 12) -> Table:
+    """The front's trades on ``failure`` (:func:`.run.trades`): surely more reliable at no
+    more energy."""
+    rows = result["trades"][failure]
+    t = Table(f"Trades on the front: surely fewer {METRIC_LABELS[failure]} at no more energy "
+              f"per inference ({len(rows)} pairs; the fewest extra cells first)",
+              ["design", "cells", METRIC_LABELS[failure], "energy/inf (J)", "time/inf (s)",
+               "beats", "cells ", f"{METRIC_LABELS[failure]} ", "energy/inf (J) ",
+               "time/inf (s) "])
+    for tr in rows[:limit]:
+        t.add_row(tr["better"], f"{tr['cells'][0]:,.0f}", _g(tr[failure][0]),
                   f"{tr['energy_j'][0]:.3g}", f"{tr['latency_s'][0]:.3g}", tr["than"],
-                  f"{tr['cells'][1]:,.0f}", _g(tr[f][1]), f"{tr['energy_j'][1]:.3g}",
+                  f"{tr['cells'][1]:,.0f}", _g(tr[failure][1]), f"{tr['energy_j'][1]:.3g}",
                   f"{tr['latency_s'][1]:.3g}")
     return t
 
@@ -180,7 +182,8 @@ def write_report(out: Path, result: Mapping) -> dict[str, Path]:
         f"(docs/explore.md). Objectives, all minimised: "
         + ", ".join(METRIC_LABELS[o] for o in result["objectives"]) + ".")
     page.table(front_table(result, only_front=True), "The front")
-    page.table(trades_table(result), "Trades")
+    for i, failure in enumerate(result["trades"]):
+        page.table(trades_table(result, failure), "Trades" if i == 0 else None)
     if result.get("thermal_spot_checks"):
         page.table(spot_table(result), "Thermal spot checks on the RTL")
     for x, y in (NETWORK_PLOTS if result.get("network") is not None else PLOTS):

@@ -255,7 +255,10 @@ def explore(space: Space, out: Path, *, workers: int = 1, build_root: Path,
     return {"space": space.name, "orbit": space.orbit, "thermal": space.thermal,
             "gemms": [list(g) for g in space.gemms], "objectives": list(objectives),
             "network": space.network, "images": space.images if space.network else None,
-            "model": space.model, "points": rows, "trades": trades(rows, failure),
+            "model": space.model, "points": rows,
+            "trades": {f: trades(rows, f) for f in
+                       (("critical_per_ginf", "sdc_per_ginf") if space.network is not None
+                        else ("sdc_per_ginf",))},
             "failure": failure, "run": stats,
             "thermal_spot_checks": [{"point": p.label, **v} for p, v in spots.items()]}
 
