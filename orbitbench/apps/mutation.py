@@ -11,6 +11,9 @@ one-line proof. Kill rate = (killed + timed out) / (mutants - equivalent), per m
 Sessions (cosmic-ray's SQLite work DB, one per module under ``--out``) survive a kill: a
 re-run executes only the mutants without a result. ``--fresh`` starts over. ``--sample N
 --seed S`` runs a seeded sample of N mutants per module (the rest are marked skipped).
+``--copy DIR`` mutates a fresh copy of the checkout at ``DIR`` instead of the checkout itself
+(the tests then run with ``DIR`` as working directory, so its packages shadow the editable
+install): the nightly mode, safe beside other work in the same checkout.
 Exit status 1 when a module is below ``--target`` (default 0.95), 2 on bad input.
 """
 
@@ -20,6 +23,7 @@ import argparse
 import os
 import random
 import shlex
+import shutil
 import signal
 import sys
 import time
@@ -31,7 +35,7 @@ from pathlib import Path
 from cosmic_ray.commands.init import init as cr_init
 from cosmic_ray.mutating import mutate_and_test
 from cosmic_ray.work_db import WorkDB, use_db
-from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
+from cosmic_ray.work_item import MutationSpec, TestOutcome, WorkerOutcome, WorkResult
 
 from orbitbench.apps.report import Mark, Table, write_json
 from orbitbench.apps.ui import console
@@ -43,6 +47,10 @@ __all__ = ["Config", "Equivalent", "ModuleSpec", "load_config", "main", "run_mod
 CONFIG = Path("mutation.toml")
 OUT = Path("campaigns/mutation")
 SKIP_REASON = "not in the --sample"
+COPY_MARK = ".orbitbench-mutation-copy"
+# Not copied by --copy: environments, build and run output (none of it is source or test).
+COPY_SKIP = frozenset({".venv", ".git", "sim_build", "campaigns", "reports", "bench_out",
+                       "__pycache__", ".pytest_cache", ".ruff_cache", "build"})
 
 
 @dataclass(frozen=True)
@@ -163,7 +171,12 @@ def run_module(spec: ModuleSpec, out: Path, *, timeout: float, root: Path,
                 _init_session(db, spec, sample, seed)
             pending = list(db.pending_work_items)
             for i, item in enumerate(pending, 1):
-                result = mutate_and_test(item.mutations, command, timeout)
+                # Always the file of this run: a session begun in a --copy (or in the
+                # checkout) must not mutate another tree when resumed from elsewhere.
+                mutations = [MutationSpec(spec.path, mu.operator_name, mu.occurrence, mu.start_pos,
+                                          mu.end_pos, mu.operator_args, mu.definition_name)
+                             for mu in item.mutations]
+                result = mutate_and_test(mutations, command, timeout)
                 db.set_result(item.job_id, result)
                 console.print(f"{spec.name}: {i}/{len(pending)} "
                               f"{_outcome(result)}", markup=False, highlight=False)
@@ -221,6 +234,30 @@ def summarise(spec: ModuleSpec, db_path: Path, equivalents: Sequence[Equivalent]
                                   for k in sorted(set(eq) - set(matched))]}
 
 
+def make_copy(root: Path, dest: Path) -> Path:
+    """A fresh copy of the checkout ``root`` at ``dest`` (sources, tests, rtl/, config).
+
+    ``dest`` must not exist, or be an earlier copy (it holds ``COPY_MARK``); anything else
+    is refused rather than overwritten.
+    """
+    root, dest = root.resolve(), dest.resolve()
+    if dest == root:
+        raise ParameterError(f"--copy {dest} is the checkout itself; give another directory")
+    if dest.exists():
+        if not (dest / COPY_MARK).is_file():
+            raise ParameterError(f"--copy {dest} exists and is not an earlier mutation copy; "
+                                 "give a new directory")
+        shutil.rmtree(dest)
+
+    def skip(directory: str, names: list[str]) -> set[str]:
+        here = Path(directory).resolve()
+        return {n for n in names if n in COPY_SKIP or here / n == dest}
+
+    shutil.copytree(root, dest, ignore=skip, symlinks=True)
+    (dest / COPY_MARK).write_text(f"copy of {root} made by orbitbench.apps.mutation --copy\n")
+    return dest
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m orbitbench.apps.mutation",
                                 description=__doc__.splitlines()[0])
@@ -238,6 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--report-only", action="store_true",
                    help="summarise the saved sessions without running mutants")
     p.add_argument("--out", type=Path, default=OUT, help=f"output directory (default {OUT})")
+    p.add_argument("--copy", type=Path, default=None, metavar="DIR",
+                   help="mutate a fresh copy of the checkout at DIR, never the checkout")
     args = p.parse_args(argv)
     try:
         if args.sample is not None and args.sample < 1:
@@ -250,10 +289,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         if unknown:
             raise ParameterError(f"--module {unknown[0]} is not configured; allowed: "
                                  + ", ".join(cfg.modules))
+        root = args.config.resolve().parent
+        args.out = args.out.resolve()
+        if args.copy is not None and not args.report_only:
+            root = make_copy(root, args.copy)
+            cfg = load_config(root / args.config.name)
     except UsageError as exc:
-        console.print(f"error: {exc}", markup=False, highlight=False)
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    root = args.config.resolve().parent
+    cwd = Path.cwd()
+    try:
+        if args.copy is not None and not args.report_only:
+            os.chdir(root)  # the tests import the copy's packages (sys.path[0] is the cwd)
+        return _run_all(cfg, names, root, args)
+    finally:
+        os.chdir(cwd)
+
+
+def _run_all(cfg: Config, names: list[str], root: Path, args) -> int:
     timeout = args.timeout or cfg.timeout
     modules, times = {}, {}
     for name in names:

@@ -1,8 +1,13 @@
 """make mutation (orbitbench.apps.mutation): the report maths, a negative control (a test map
-that does not exercise its module must leave survivors and exit 1) and bad input (exit 2).
-cosmic-ray runs here on a three-line fixture module, never on hdl_gen."""
+that does not exercise its module must leave survivors and exit 1), --copy (the checkout is
+never mutated) and bad input (exit 2). cosmic-ray runs here on a three-line fixture module,
+never on hdl_gen, except in the nightly tier's sampled run of every configured module."""
 
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -11,12 +16,21 @@ from cosmic_ray.commands.init import init
 from cosmic_ray.work_db import WorkDB, use_db
 
 from orbitbench.apps import mutation
-from orbitbench.apps.mutation import Equivalent, ModuleSpec
+from orbitbench.apps.mutation import COPY_MARK, Equivalent, ModuleSpec
+from orbitbench.spec import knobs
+
+REPO = Path(__file__).resolve().parents[2]
+NIGHTLY_SAMPLE = 12  # mutants per module in the nightly tier: see docs/verification.md
 
 TINY = "def add(a, b):\n    return a + b\n"
 GOOD_TEST = ("from tinypkg.tiny import add\n\n\ndef test_add():\n"
              "    assert add(2, 3) == 5\n")
 WEAK_TEST = "def test_nothing():\n    assert True\n"
+# Records which file each mutant run imported (the log path is filled in per test).
+SPY_TEST = ("import inspect\n\nimport tinypkg.tiny\n\n\ndef test_add():\n"
+            "    with open({log!r}, 'a') as f:\n"
+            "        f.write(inspect.getsourcefile(tinypkg.tiny) + '\\n')\n"
+            "    assert tinypkg.tiny.add(2, 3) == 5\n")
 
 
 def _project(tmp_path: Path, tests: str, extra: str = "") -> Path:
@@ -112,12 +126,94 @@ def test_report_maths_counts_and_rate_over_non_equivalent(tmp_path):
 def test_bad_input_exits_2_with_one_line(tmp_path, capsys, args, text):
     cfg = _project(tmp_path, GOOD_TEST)
     assert mutation.main(["--config", str(cfg), "--out", str(tmp_path / "o"), *args]) == 2
-    out = capsys.readouterr().out.strip()
-    assert out == f"error: {text}"
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: {text}"
 
 
 def test_bad_config_exits_2(tmp_path, capsys):
     cfg = _project(tmp_path, GOOD_TEST, extra='\n[modules."tinypkg.gone"]\ntests = ["x.py"]\n')
     assert mutation.main(["--config", str(cfg)]) == 2
-    assert "tinypkg.gone" in capsys.readouterr().out
+    assert "tinypkg.gone" in capsys.readouterr().err
     assert mutation.main(["--config", str(tmp_path / "missing.toml")]) == 2
+
+
+def test_copy_mutates_the_copy_and_never_the_checkout(tmp_path):
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    log = tmp_path / "imported.log"
+    cfg = _project(proj, SPY_TEST.format(log=str(log)))
+    (proj / "campaigns").mkdir()  # run output: not copied
+
+    def sources():
+        return {p: p.read_bytes() for p in proj.rglob("*") if p.is_file() and "out" not in
+                p.relative_to(proj).parts}
+
+    before = sources()
+    copy = tmp_path / "copy"
+    cwd = os.getcwd()
+    rc, rep = _run(cfg, "--copy", str(copy))
+    assert os.getcwd() == cwd  # restored
+    m = rep["modules"]["tinypkg.tiny"]
+    assert rc == 0 and m["run"] > 0 and m["killed"] == m["run"]
+    seen = set(log.read_text().split())
+    assert seen == {str(copy / "tinypkg" / "tiny.py")}  # every mutant ran on the copy
+    assert sources() == before
+    assert (copy / COPY_MARK).is_file() and not (copy / "campaigns").exists()
+    assert (copy / "tinypkg" / "tiny.py").read_text() == TINY
+    # Negative control: without --copy the same test map runs on the checkout itself.
+    log.unlink()
+    rc, _ = _run(cfg, "--fresh")
+    assert rc == 0 and set(log.read_text().split()) == {str(proj / "tinypkg" / "tiny.py")}
+
+
+def test_resumed_session_mutates_the_file_of_this_run(tmp_path):
+    """A session begun on one tree and resumed on another mutates the second tree only."""
+    log = tmp_path / "imported.log"
+    cfg = _project(tmp_path, SPY_TEST.format(log=str(log)))
+    decoy = tmp_path / "elsewhere" / "tiny.py"
+    decoy.parent.mkdir()
+    decoy.write_text(TINY)
+    out = tmp_path / "out"
+    out.mkdir()
+    with use_db(out / "tinypkg.tiny.sqlite", WorkDB.Mode.create) as db:
+        init([decoy], db, {})  # the session names the decoy's path
+    rc, rep = _run(cfg)  # mutating the decoy instead would leave every mutant alive: rc 1
+    assert rc == 0 and rep["modules"]["tinypkg.tiny"]["killed"] > 0
+    assert set(log.read_text().split()) == {str(tmp_path / "tinypkg" / "tiny.py")}
+    assert decoy.read_text() == TINY
+
+
+def test_copy_refuses_a_directory_that_is_not_an_earlier_copy(tmp_path, capsys):
+    (tmp_path / "p").mkdir()
+    cfg = _project(tmp_path / "p", GOOD_TEST)
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("mine")
+    assert mutation.main(["--config", str(cfg), "--copy", str(precious)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: --copy {precious} exists and is not an earlier mutation copy; "
+                   "give a new directory"]
+    assert (precious / "keep.txt").read_text() == "mine"
+    assert mutation.main(["--config", str(cfg), "--copy", str(cfg.parent)]) == 2
+    assert "is the checkout itself" in capsys.readouterr().err
+
+
+@pytest.mark.regress
+def test_nightly_sampled_run_of_every_configured_module(tmp_path):
+    """The nightly tier's mutation run (docs/verification.md): a seeded sample of every module
+    in mutation.toml, in a copy of this checkout, each module at the 95 % target; the seed
+    changes every night (ORBITBENCH_REGRESS_BASE fixes it), so the nights cover every
+    mutant over time. A failure names the survivors and the seed that reproduces it."""
+    seed = knobs.REGRESS_BASE.get_int() or int(time.time()) % 1_000_000
+    cmd = [sys.executable, "-m", "orbitbench.apps.mutation", "--config",
+           str(REPO / "mutation.toml"), "--sample", str(NIGHTLY_SAMPLE), "--seed", str(seed),
+           "--copy", str(tmp_path / "tree"), "--out", str(tmp_path / "out")]
+    run = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    configured = mutation.load_config(REPO / "mutation.toml").modules
+    assert set(report["modules"]) == set(configured)
+    for name, m in report["modules"].items():
+        assert 0 < m["run"] <= NIGHTLY_SAMPLE and m["kill_rate"] is not None, name
+    assert run.returncode == 0, (f"reproduce: make mutation MUTATION_ARGS='--sample "
+                                 f"{NIGHTLY_SAMPLE} --seed {seed} --copy /tmp/mutation-copy'\n"
+                                 + run.stdout[-3000:] + run.stderr[-2000:])
