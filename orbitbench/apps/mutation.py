@@ -11,9 +11,11 @@ one-line proof. Kill rate = (killed + timed out) / (mutants - equivalent), per m
 Sessions (cosmic-ray's SQLite work DB, one per module under ``--out``) survive a kill: a
 re-run executes only the mutants without a result. ``--fresh`` starts over. ``--sample N
 --seed S`` runs a seeded sample of N mutants per module (the rest are marked skipped).
-``--copy DIR`` mutates a fresh copy of the checkout at ``DIR`` instead of the checkout itself
-(the tests then run with ``DIR`` as working directory, so its packages shadow the editable
-install): the nightly mode, safe beside other work in the same checkout.
+``--survivors`` re-runs only the mutants that survived in the saved sessions (after new
+tests), the rest of each session kept. ``--copy DIR`` mutates a fresh copy of the checkout
+at ``DIR`` instead of the checkout itself (the tests then run with ``DIR`` as working
+directory, so its packages shadow the editable install): the nightly mode, safe beside other
+work in the same checkout.
 Exit status 1 when a module is below ``--target`` (default 0.95), 2 on bad input.
 """
 
@@ -148,8 +150,10 @@ def _init_session(db: WorkDB, spec: ModuleSpec, sample: int | None, seed: int) -
 
 
 def run_module(spec: ModuleSpec, out: Path, *, timeout: float, root: Path,
-               sample: int | None = None, seed: int = 0, fresh: bool = False) -> Path:
-    """Run (or resume) every pending mutant of ``spec``; returns the session DB path."""
+               sample: int | None = None, seed: int = 0, fresh: bool = False,
+               survivors: bool = False) -> Path:
+    """Run (or resume) every pending mutant of ``spec``, or with ``survivors`` re-run those
+    that survived; returns the session DB path."""
     out.mkdir(parents=True, exist_ok=True)
     db_path = out / f"{spec.name}.sqlite"
     if fresh and db_path.exists():
@@ -169,7 +173,11 @@ def run_module(spec: ModuleSpec, out: Path, *, timeout: float, root: Path,
         with use_db(db_path, WorkDB.Mode.create) as db:
             if new:
                 _init_session(db, spec, sample, seed)
-            pending = list(db.pending_work_items)
+            if survivors:
+                pending = [item for item, result in db.completed_work_items
+                           if _outcome(result) == "survived"]
+            else:
+                pending = list(db.pending_work_items)
             for i, item in enumerate(pending, 1):
                 # Always the file of this run: a session begun in a --copy (or in the
                 # checkout) must not mutate another tree when resumed from elsewhere.
@@ -272,6 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds per mutant (default: the config's settings.timeout)")
     p.add_argument("--fresh", action="store_true", help="discard saved sessions")
+    p.add_argument("--survivors", action="store_true",
+                   help="re-run only the mutants that survived in the saved sessions")
     p.add_argument("--report-only", action="store_true",
                    help="summarise the saved sessions without running mutants")
     p.add_argument("--out", type=Path, default=OUT, help=f"output directory (default {OUT})")
@@ -283,6 +293,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ParameterError(f"--sample must be a positive integer, not {args.sample}")
         if not 0 < args.target <= 1:
             raise ParameterError(f"--target must be in (0, 1], not {args.target}")
+        if args.survivors and (args.fresh or args.report_only):
+            raise ParameterError("--survivors re-runs a saved session: not with --fresh or "
+                                 "--report-only")
         cfg = load_config(args.config)
         names = args.module or list(cfg.modules)
         unknown = [n for n in names if n not in cfg.modules]
@@ -315,7 +328,8 @@ def _run_all(cfg: Config, names: list[str], root: Path, args) -> int:
         db_path = args.out / f"{name}.sqlite"
         if not args.report_only:
             db_path = run_module(spec, args.out, timeout=timeout, root=root,
-                                 sample=args.sample, seed=args.seed, fresh=args.fresh)
+                                 sample=args.sample, seed=args.seed, fresh=args.fresh,
+                                 survivors=args.survivors)
         if not db_path.exists():
             continue
         c1 = os.times()

@@ -80,6 +80,17 @@ def test_resume_runs_only_pending_mutants_and_sample_is_seeded(tmp_path):
     assert rep2["modules"]["tinypkg.tiny"]["run"] == 2
 
 
+def test_survivors_reruns_only_the_survived_mutants(tmp_path):
+    cfg = _project(tmp_path, WEAK_TEST)
+    rc, rep = _run(cfg, "--sample", "3", "--seed", "1")
+    assert rc == 1 and rep["modules"]["tinypkg.tiny"]["survived"] == 3
+    (tmp_path / "test_tiny.py").write_text(GOOD_TEST)  # the test that was missing
+    rc, rep = _run(cfg, "--survivors")
+    m = rep["modules"]["tinypkg.tiny"]
+    assert rc == 0 and m["run"] == 3 and m["killed"] == 3 and m["survived"] == 0
+    assert (tmp_path / "tinypkg" / "tiny.py").read_text() == TINY
+
+
 def _fake_db(tmp_path, outcomes):
     """A session DB whose results are given, without running anything."""
     kinds = {"killed": wi.WorkResult(wi.WorkerOutcome.NORMAL, "F", wi.TestOutcome.KILLED),
@@ -122,6 +133,8 @@ def test_report_maths_counts_and_rate_over_non_equivalent(tmp_path):
                                    "tinypkg.tiny"),
     (["--sample", "0"], "--sample must be a positive integer, not 0"),
     (["--target", "1.5"], "--target must be in (0, 1], not 1.5"),
+    (["--survivors", "--fresh"], "--survivors re-runs a saved session: not with --fresh or "
+                                 "--report-only"),
 ])
 def test_bad_input_exits_2_with_one_line(tmp_path, capsys, args, text):
     cfg = _project(tmp_path, GOOD_TEST)
