@@ -22,6 +22,7 @@ Exit status 1 when a module is below ``--target`` (default 0.95), 2 on bad input
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import random
 import shlex
@@ -49,6 +50,8 @@ __all__ = ["Config", "Equivalent", "ModuleSpec", "load_config", "main", "run_mod
 CONFIG = Path("mutation.toml")
 OUT = Path("campaigns/mutation")
 SKIP_REASON = "not in the --sample"
+ANNOTATION_PROOF = ("inside an annotation of a module with `from __future__ import "
+                    "annotations` (PEP 563): kept as a string, never evaluated")
 COPY_MARK = ".orbitbench-mutation-copy"
 # Not copied by --copy: environments, build and run output (none of it is source or test).
 COPY_SKIP = frozenset({".venv", ".git", "sim_build", "campaigns", "reports", "bench_out",
@@ -81,6 +84,7 @@ class Config:
     timeout: float
     modules: dict[str, ModuleSpec]
     equivalents: tuple[Equivalent, ...]
+    annotations_are_equivalent: bool = False
 
 
 def _module_path(root: Path, name: str) -> Path:
@@ -102,7 +106,8 @@ def load_config(path: Path, root: Path | None = None) -> Config:
         if not tests:
             raise InputFileError(f"{path}: module {name} has no tests")
         mpath = _module_path(root, name)
-        for f in (mpath, *(root / t for t in tests)):
+        # A test entry is a file or a pytest node id in one (``file.py::test_name``).
+        for f in (mpath, *(root / t.split("::")[0] for t in tests)):
             if not f.is_file():
                 raise InputFileError(f"{path}: module {name}: {f} does not exist")
         excl = dict(m.get("exclude_operators", {}))
@@ -121,8 +126,33 @@ def load_config(path: Path, root: Path | None = None) -> Config:
             raise InputFileError(f"{path}: equivalent {eq.operator}#{eq.occurrence}: unknown "
                                  f"module {eq.module!r} or empty proof")
         equivalents.append(eq)
-    return Config(float(raw.get("settings", {}).get("timeout", 120)), modules,
-                  tuple(equivalents))
+    settings = raw.get("settings", {})
+    return Config(float(settings.get("timeout", 120)), modules, tuple(equivalents),
+                  bool(settings.get("annotations_are_equivalent", False)))
+
+
+def annotation_spans(path: Path) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """``((line, col), (end_line, end_col))`` of every annotation in ``path`` when the module
+    has ``from __future__ import annotations`` (otherwise annotations are evaluated: [])."""
+    tree = ast.parse(Path(path).read_text())
+    if not any(isinstance(n, ast.ImportFrom) and n.module == "__future__"
+               and any(a.name == "annotations" for a in n.names) for n in tree.body):
+        return []
+    spans = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arg | ast.AnnAssign):
+            ann = node.annotation
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            ann = node.returns
+        else:
+            continue
+        if ann is not None:
+            spans.append(((ann.lineno, ann.col_offset), (ann.end_lineno, ann.end_col_offset)))
+    return spans
+
+
+def _in_annotation(mut: MutationSpec, spans) -> bool:
+    return any(start <= tuple(mut.start_pos) < end for start, end in spans)
 
 
 def _test_command(spec: ModuleSpec, root: Path) -> str:
@@ -135,13 +165,19 @@ def _operators_cfg(spec: ModuleSpec) -> dict:
     return {}
 
 
-def _init_session(db: WorkDB, spec: ModuleSpec, sample: int | None, seed: int) -> None:
+def _init_session(db: WorkDB, spec: ModuleSpec, sample: int | None, seed: int,
+                  annotations: bool = False) -> None:
     cr_init([spec.path], db, _operators_cfg(spec))
     items = list(db.work_items)
+    spans = annotation_spans(spec.path) if annotations else []
+    in_ann = [w.job_id for w in items if _in_annotation(w.mutations[0], spans)]
+    if in_ann:  # equivalent by rule: never run, never in a sample
+        db.set_multiple_results(in_ann, WorkResult(WorkerOutcome.SKIPPED,
+                                                   output=ANNOTATION_PROOF))
     drop = [w.job_id for w in items
             if any(op in w.mutations[0].operator_name for op in spec.exclude_operators)]
     if sample is not None:
-        keep = [w for w in items if w.job_id not in set(drop)]
+        keep = [w for w in items if w.job_id not in set(drop) | set(in_ann)]
         rng = random.Random(f"{seed}:{spec.name}")
         chosen = {w.job_id for w in rng.sample(keep, min(sample, len(keep)))}
         drop += [w.job_id for w in keep if w.job_id not in chosen]
@@ -151,7 +187,7 @@ def _init_session(db: WorkDB, spec: ModuleSpec, sample: int | None, seed: int) -
 
 def run_module(spec: ModuleSpec, out: Path, *, timeout: float, root: Path,
                sample: int | None = None, seed: int = 0, fresh: bool = False,
-               survivors: bool = False) -> Path:
+               survivors: bool = False, annotations: bool = False) -> Path:
     """Run (or resume) every pending mutant of ``spec``, or with ``survivors`` re-run those
     that survived; returns the session DB path."""
     out.mkdir(parents=True, exist_ok=True)
@@ -172,7 +208,7 @@ def run_module(spec: ModuleSpec, out: Path, *, timeout: float, root: Path,
         new = not db_path.exists()
         with use_db(db_path, WorkDB.Mode.create) as db:
             if new:
-                _init_session(db, spec, sample, seed)
+                _init_session(db, spec, sample, seed, annotations)
             if survivors:
                 pending = [item for item, result in db.completed_work_items
                            if _outcome(result) == "survived"]
@@ -206,23 +242,36 @@ def _outcome(result: WorkResult) -> str:
     return "killed"
 
 
-def summarise(spec: ModuleSpec, db_path: Path, equivalents: Sequence[Equivalent]) -> dict:
+def summarise(spec: ModuleSpec, db_path: Path, equivalents: Sequence[Equivalent],
+              annotations: bool = False) -> dict:
     """Per-module counts from a session DB.
 
-    Returns ``{"mutants", "run", "skipped", "killed", "survived", "equivalent", "timed_out",
-    "kill_rate", "survivors": [...], "equivalents": [...], "stale_equivalents": [...]}``;
-    ``kill_rate`` is (killed + timed out) / (run - equivalent), None when nothing ran.
+    With ``annotations``, a mutant inside an annotation (:func:`annotation_spans`) is
+    equivalent by rule (``ANNOTATION_PROOF``): never run, counted in ``"in_annotations"``
+    (one run anyway, in a session begun without the rule, counts as equivalent).
+
+    Returns ``{"mutants", "run", "pending", "skipped", "killed", "survived", "equivalent",
+    "timed_out", "kill_rate", "survivors": [...], "equivalents": [...],
+    "stale_equivalents": [...]}``; ``run`` counts the mutants with a result, ``pending`` those
+    of an interrupted session still without one; ``kill_rate`` is (killed + timed out) /
+    (run - equivalent), None when nothing ran.
     """
     eq = {(e.operator, e.occurrence, e.line): e for e in equivalents if e.module == spec.name}
     counts = dict.fromkeys(("killed", "survived", "equivalent", "timed_out", "skipped"), 0)
-    survivors, matched = [], []
+    survivors, matched, in_ann = [], [], 0
+    spans = annotation_spans(spec.path) if annotations else []
     with use_db(db_path, WorkDB.Mode.open) as db:
         items = {w.job_id: w.mutations[0] for w in db.work_items}
         for job_id, result in db.results:
             mut = items[job_id]
             kind = _outcome(result)
             key = (mut.operator_name, mut.occurrence, mut.start_pos[0])
-            if key in eq and kind != "skipped":
+            if result.output != SKIP_REASON and _in_annotation(mut, spans):
+                if kind == "skipped":  # never run, by the rule
+                    in_ann += 1
+                    continue
+                kind = "equivalent"
+            elif key in eq and kind != "skipped":
                 matched.append(key)
                 if kind == "survived":
                     kind = "equivalent"
@@ -231,10 +280,12 @@ def summarise(spec: ModuleSpec, db_path: Path, equivalents: Sequence[Equivalent]
                 survivors.append({"operator": mut.operator_name, "occurrence": mut.occurrence,
                                   "line": mut.start_pos[0], "diff": result.diff or ""})
         mutants = len(items)
-    run = mutants - counts["skipped"]
+    run = sum(counts[k] for k in ("killed", "survived", "equivalent", "timed_out"))
     scored = run - counts["equivalent"]
     rate = (counts["killed"] + counts["timed_out"]) / scored if scored else None
-    return {"mutants": mutants, "run": run, **counts, "kill_rate": rate,
+    return {"mutants": mutants, "run": run,
+            "pending": mutants - counts["skipped"] - in_ann - run,
+            **counts, "in_annotations": in_ann, "kill_rate": rate,
             "survivors": sorted(survivors, key=lambda s: (s["line"], s["operator"])),
             "equivalents": [{"operator": k[0], "occurrence": k[1], "line": k[2],
                              "proof": eq[k].proof} for k in sorted(set(matched))],
@@ -329,11 +380,13 @@ def _run_all(cfg: Config, names: list[str], root: Path, args) -> int:
         if not args.report_only:
             db_path = run_module(spec, args.out, timeout=timeout, root=root,
                                  sample=args.sample, seed=args.seed, fresh=args.fresh,
-                                 survivors=args.survivors)
+                                 survivors=args.survivors,
+                                 annotations=cfg.annotations_are_equivalent)
         if not db_path.exists():
             continue
         c1 = os.times()
-        modules[name] = summarise(spec, db_path, cfg.equivalents)
+        modules[name] = summarise(spec, db_path, cfg.equivalents,
+                                  cfg.annotations_are_equivalent)
         times[name] = {"wall_s": round(time.monotonic() - t0, 1),
                        "cpu_s": round(c1.children_user + c1.children_system + c1.user
                                       + c1.system - c0.children_user - c0.children_system
@@ -345,7 +398,8 @@ def _run_all(cfg: Config, names: list[str], root: Path, args) -> int:
 def _report(modules: dict, args) -> int:
     table = Table(f"mutation testing (target {args.target:.0%} of non-equivalent mutants)",
                   ["module", "mutants", "run", "killed", "timed out", "survived",
-                   "equivalent", "kill rate", "CPU s", "wall s"], left=("module",))
+                   "equivalent", "in annotations", "kill rate", "CPU s", "wall s"],
+                  left=("module",))
     failed = []
     for name, m in modules.items():
         rate = m["kill_rate"]
@@ -353,7 +407,7 @@ def _report(modules: dict, args) -> int:
         if not ok:
             failed.append(name)
         table.add_row(name, m["mutants"], m["run"], m["killed"], m["timed_out"], m["survived"],
-                      m["equivalent"], Mark("-" if rate is None else f"{rate:.1%}",
+                      m["equivalent"], m["in_annotations"], Mark("-" if rate is None else f"{rate:.1%}",
                                             "good" if ok else "bad"), m["cpu_s"], m["wall_s"])
     console.print(table.rich())
     for name, m in modules.items():

@@ -80,6 +80,32 @@ def test_resume_runs_only_pending_mutants_and_sample_is_seeded(tmp_path):
     assert rep2["modules"]["tinypkg.tiny"]["run"] == 2
 
 
+ANNOTATED = ("from __future__ import annotations\n\n\n"
+             "def add(a: int | None, b: int) -> int | str:\n    return a + b\n")
+
+
+@pytest.mark.parametrize("rule", [True, False])
+def test_mutants_in_annotations_are_equivalent_by_the_configured_rule(tmp_path, rule):
+    cfg = _project(tmp_path, GOOD_TEST)
+    (tmp_path / "tinypkg" / "tiny.py").write_text(ANNOTATED)
+    cfg.write_text(cfg.read_text().replace(
+        "[settings]\n", f"[settings]\nannotations_are_equivalent = {str(rule).lower()}\n"))
+    spans = mutation.annotation_spans(tmp_path / "tinypkg" / "tiny.py")
+    assert [(a[0], b[0]) for a, b in spans] == [(4, 4)] * 3  # a's, b's and the return's
+    rc, rep = _run(cfg)
+    m = rep["modules"]["tinypkg.tiny"]
+    if rule:
+        assert rc == 0 and m["in_annotations"] > 0 and m["survived"] == 0
+        assert m["run"] + m["in_annotations"] == m["mutants"]
+    else:  # negative control: without the rule they run, and nothing can kill them
+        assert rc == 1 and m["in_annotations"] == 0
+        assert m["survived"] > 0 and all(s["line"] == 4 for s in m["survivors"])
+    # Without the __future__ import annotations are evaluated: no span, no rule.
+    plain = tmp_path / "plain.py"
+    plain.write_text(ANNOTATED.split("\n", 3)[3])
+    assert mutation.annotation_spans(plain) == []
+
+
 def test_survivors_reruns_only_the_survived_mutants(tmp_path):
     cfg = _project(tmp_path, WEAK_TEST)
     rc, rep = _run(cfg, "--sample", "3", "--seed", "1")
@@ -91,8 +117,9 @@ def test_survivors_reruns_only_the_survived_mutants(tmp_path):
     assert (tmp_path / "tinypkg" / "tiny.py").read_text() == TINY
 
 
-def _fake_db(tmp_path, outcomes):
-    """A session DB whose results are given, without running anything."""
+def _fake_db(tmp_path, outcomes, rest="skipped"):
+    """A session DB whose results are given, without running anything (``rest=None``: the
+    other mutants stay pending, as in an interrupted run)."""
     kinds = {"killed": wi.WorkResult(wi.WorkerOutcome.NORMAL, "F", wi.TestOutcome.KILLED),
              "survived": wi.WorkResult(wi.WorkerOutcome.NORMAL, ".", wi.TestOutcome.SURVIVED),
              "timed_out": wi.WorkResult(wi.WorkerOutcome.NORMAL, "timeout", wi.TestOutcome.KILLED),
@@ -108,8 +135,8 @@ def _fake_db(tmp_path, outcomes):
         assert len(items) >= len(outcomes)
         for w, kind in zip(items, outcomes, strict=False):
             db.set_result(w.job_id, kinds[kind])
-        for w in items[len(outcomes):]:
-            db.set_result(w.job_id, kinds["skipped"])
+        for w in items[len(outcomes):] if rest else ():
+            db.set_result(w.job_id, kinds[rest])
     return ModuleSpec("m", src, ("t.py",)), db_path, [w.mutations[0] for w in items]
 
 
@@ -121,11 +148,18 @@ def test_report_maths_counts_and_rate_over_non_equivalent(tmp_path):
                      first_survivor.start_pos[0], "proof"),
           Equivalent("m", "core/NoSuchOperator", 0, 1, "stale")]
     s = mutation.summarise(spec, db, eq)
-    assert s["run"] == s["mutants"] - s["skipped"]
+    assert s["run"] == s["mutants"] - s["skipped"] == 9 and s["pending"] == 0
     assert (s["killed"], s["timed_out"], s["survived"], s["equivalent"]) == (6, 1, 1, 1)
     assert s["kill_rate"] == pytest.approx(7 / 8)  # 9 run, 1 equivalent, 7 killed
     assert [e["proof"] for e in s["equivalents"]] == ["proof"]
     assert [e["operator"] for e in s["stale_equivalents"]] == ["core/NoSuchOperator"]
+
+
+def test_an_interrupted_session_counts_only_the_mutants_with_a_result(tmp_path):
+    spec, db, _ = _fake_db(tmp_path, ["killed", "killed", "survived"], rest=None)
+    s = mutation.summarise(spec, db, [])
+    assert (s["run"], s["pending"], s["skipped"]) == (3, s["mutants"] - 3, 0)
+    assert s["kill_rate"] == pytest.approx(2 / 3)
 
 
 @pytest.mark.parametrize("args, text", [
@@ -141,6 +175,16 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys, args, text):
     assert mutation.main(["--config", str(cfg), "--out", str(tmp_path / "o"), *args]) == 2
     err = capsys.readouterr().err.strip()
     assert err == f"error: {text}"
+
+
+def test_a_test_entry_may_be_a_node_id(tmp_path):
+    cfg = _project(tmp_path, GOOD_TEST + WEAK_TEST)
+    cfg.write_text(cfg.read_text().replace('"test_tiny.py"', '"test_tiny.py::test_nothing"'))
+    rc, rep = _run(cfg)  # only the weak test runs: every mutant survives
+    assert rc == 1 and rep["modules"]["tinypkg.tiny"]["killed"] == 0
+    cfg.write_text(cfg.read_text().replace("::test_nothing", "::test_add"))
+    rc, rep = _run(cfg, "--fresh")
+    assert rc == 0 and rep["modules"]["tinypkg.tiny"]["survived"] == 0
 
 
 def test_bad_config_exits_2(tmp_path, capsys):
