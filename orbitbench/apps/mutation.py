@@ -77,6 +77,7 @@ class ModuleSpec:
     path: Path
     tests: tuple[str, ...]
     exclude_operators: dict[str, str] = field(default_factory=dict)  # operator -> reason
+    timeout: float | None = None  # seconds per mutant; None: the config's settings.timeout
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,12 @@ def load_config(path: Path, root: Path | None = None) -> Config:
         for op, reason in excl.items():
             if not str(reason).strip():
                 raise InputFileError(f"{path}: module {name}: excluding {op} needs a reason")
-        modules[name] = ModuleSpec(name, mpath, tests, excl)
+        timeout = m.get("timeout")
+        if timeout is not None and not (isinstance(timeout, int | float) and timeout > 0):
+            raise InputFileError(f"{path}: module {name}: timeout must be a positive number "
+                                 f"of seconds, not {timeout!r}")
+        modules[name] = ModuleSpec(name, mpath, tests, excl,
+                                   None if timeout is None else float(timeout))
     equivalents = []
     for e in raw.get("equivalent", ()):
         try:
@@ -329,7 +335,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--target", type=float, default=0.95,
                    help="kill rate needed in every module (default 0.95)")
     p.add_argument("--timeout", type=float, default=None,
-                   help="seconds per mutant (default: the config's settings.timeout)")
+                   help="seconds per mutant, every module (default: the module's timeout, "
+                        "else settings.timeout)")
     p.add_argument("--fresh", action="store_true", help="discard saved sessions")
     p.add_argument("--survivors", action="store_true",
                    help="re-run only the mutants that survived in the saved sessions")
@@ -371,13 +378,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_all(cfg: Config, names: list[str], root: Path, args) -> int:
-    timeout = args.timeout or cfg.timeout
     modules, times = {}, {}
     for name in names:
         spec = cfg.modules[name]
         t0, c0 = time.monotonic(), os.times()
         db_path = args.out / f"{name}.sqlite"
         if not args.report_only:
+            timeout = args.timeout or spec.timeout or cfg.timeout
             db_path = run_module(spec, args.out, timeout=timeout, root=root,
                                  sample=args.sample, seed=args.seed, fresh=args.fresh,
                                  survivors=args.survivors,
@@ -406,9 +413,9 @@ def _report(modules: dict, args) -> int:
         ok = rate is None or rate >= args.target
         if not ok:
             failed.append(name)
+        shown = Mark("-" if rate is None else f"{rate:.1%}", "good" if ok else "bad")
         table.add_row(name, m["mutants"], m["run"], m["killed"], m["timed_out"], m["survived"],
-                      m["equivalent"], m["in_annotations"], Mark("-" if rate is None else f"{rate:.1%}",
-                                            "good" if ok else "bad"), m["cpu_s"], m["wall_s"])
+                      m["equivalent"], m["in_annotations"], shown, m["cpu_s"], m["wall_s"])
     console.print(table.rich())
     for name, m in modules.items():
         for s in m["survivors"]:

@@ -192,6 +192,11 @@ def test_bad_config_exits_2(tmp_path, capsys):
     assert mutation.main(["--config", str(cfg)]) == 2
     assert "tinypkg.gone" in capsys.readouterr().err
     assert mutation.main(["--config", str(tmp_path / "missing.toml")]) == 2
+    (tmp_path / "t").mkdir()
+    cfg = _project(tmp_path / "t", GOOD_TEST, extra="timeout = -1\n")
+    assert mutation.main(["--config", str(cfg)]) == 2
+    assert capsys.readouterr().err.strip().endswith(
+        "module tinypkg.tiny: timeout must be a positive number of seconds, not -1")
 
 
 def test_copy_mutates_the_copy_and_never_the_checkout(tmp_path):
