@@ -86,6 +86,7 @@ class Config:
     modules: dict[str, ModuleSpec]
     equivalents: tuple[Equivalent, ...]
     annotations_are_equivalent: bool = False
+    held: tuple[str, ...] = ()  # modules measured at the target: the nightly tier holds them
 
 
 def _module_path(root: Path, name: str) -> Path:
@@ -133,8 +134,12 @@ def load_config(path: Path, root: Path | None = None) -> Config:
                                  f"module {eq.module!r} or empty proof")
         equivalents.append(eq)
     settings = raw.get("settings", {})
+    held = tuple(settings.get("held", ()))
+    for name in held:
+        if name not in modules:
+            raise InputFileError(f"{path}: settings.held names {name!r}, not a module here")
     return Config(float(settings.get("timeout", 120)), modules, tuple(equivalents),
-                  bool(settings.get("annotations_are_equivalent", False)))
+                  bool(settings.get("annotations_are_equivalent", False)), held)
 
 
 def annotation_spans(path: Path) -> list[tuple[tuple[int, int], tuple[int, int]]]:
