@@ -59,7 +59,7 @@ SLOW: dict[tuple[str, ...], str] = {
     **{("make", t): DRY for t in ("test", "regress", "rtl", "check-rtl", "lint", "campaign",
                                   "gate", "campaign-noc", "campaign-network", "thermal",
                                   "bench", "bench-campaign", "bench-noc", "bench-infer",
-                                  "area", "clean", "venv", "mutation-stuck")},
+                                  "area", "clean", "venv", "mutation-stuck", "mutation")},
     **{("orbitbench", c): HELP for c in ("gemm", "campaign", "targets", "report", "merge",
                                          "replay", "thermal", "infer", "record", "harden")},
     ("orbitbench", "thermal", "--list"): RUN,

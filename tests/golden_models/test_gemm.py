@@ -119,12 +119,31 @@ def test_gemm_requant_hand():
     (lambda: gemm_int32(np.zeros((1, 3), int), np.zeros(3, int)), r"b must be a 2-D int8 array"),
     (lambda: gemm_int32(np.zeros((1, 3), int), np.zeros((2, 1), int)),
      r"b must have K = 3 rows to match a, not 2"),
+    # Fewer columns in a than rows in b is as wrong as more (numpy would raise its own error).
+    (lambda: gemm_int32(np.zeros((1, 2), int), np.zeros((3, 1), int)),
+     r"b must have K = 2 rows to match a, not 3"),
+    # 3-D operands would broadcast through @ into a batch of products: refused, not computed.
+    (lambda: gemm_int32(np.zeros((2, 1, 3), int), np.zeros((3, 1), int)),
+     r"a must be a 2-D int8 array \[M, K\], not shape \(2, 1, 3\)"),
+    (lambda: gemm_int32(np.zeros((1, 3), int), np.zeros((2, 3, 1), int)),
+     r"b must be a 2-D int8 array \[K, N\], not shape \(2, 3, 1\)"),
     (lambda: gemm_int32([[128]], [[1]]), r"a must be from -128 to 127"),
     (lambda: gemm_int32([[1]], [[1]], a_zp=-129), r"a_zp must be from -128 to 127"),
 ])
 def test_invalid_arguments(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_gemm_requant_zero_points_and_clamps_are_keyword_only():
+    """A sixth positional argument is refused: a zero point passed by position could land in
+    the wrong slot (a_zp for out_zp) and still give plausible int8 output."""
+    a, b = np.ones((1, 2), np.int8), np.ones((2, 1), np.int8)
+    with pytest.raises(TypeError, match="positional argument"):
+        gemm_requant(a, b, 0, 1 << 30, 0, 5)
+    # And every argument can be named, the matrices included.
+    got = gemm_requant(a=a, b=b, bias=2, mult=1 << 30, shift=0, a_zp=-1, b_zp=0, out_zp=1)
+    assert got.tolist() == [[4]]  # (2 * (1 + 1) + 2) * 0.5 + 1
 
 
 def test_negative_control_zero_point_after_multiply():

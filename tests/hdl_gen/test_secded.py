@@ -4,7 +4,8 @@ Both blocks are combinational: one simulator per block and vector list, and in a
 0.5 testbench every ``ctx.get`` after a ``ctx.set`` sees the settled combinational outputs,
 so a vector costs one set and a few gets. The decoder sees every single and double error of
 (13,8) and (39,32) on several data words, every syndrome (including odd-weight ones that
-name no bit) and seeded random errors and words for (72,64) and (137,128); each output is
+name no bit) and seeded random errors and words for (72,64) and (137,128); widths that are not
+a power of two (5, 12, 57, 100) get every single error and every syndrome; each output is
 compared with ``SecdedCode.decode``. Negative controls build the RTL from a deliberately
 different code and show that it then disagrees with the model of the real code, i.e. the RTL
 reads its matrix from the code object and the comparison can fail.
@@ -19,7 +20,7 @@ from functools import cached_property
 import numpy as np
 import pytest
 from amaranth.back import rtlil
-from amaranth.hdl import UnusedElaboratable
+from amaranth.hdl import Module, Signal, UnusedElaboratable
 from amaranth.sim import Simulator
 
 from golden_models.secded import SecdedCode
@@ -194,6 +195,54 @@ def test_decoder_random_errors_and_words(width):
     words += [int.from_bytes(rng.bytes(18), "little") % (1 << n) for _ in range(300)]
     rtl = rtl_decode(code, words)
     assert_decoder_matches(code, words, rtl)
+
+
+# Widths that are not a power of two: there ``data_width + j`` (where check bit ``j`` sits in
+# the codeword) differs from ``data_width | j`` and ``data_width ^ j``, so an RTL that reads
+# a check bit from the wrong position shows; with the power-of-two WIDTHS it cannot.
+ODD_WIDTHS = [5, 12, 57, 100]
+
+
+@pytest.mark.parametrize("width", ODD_WIDTHS)
+def test_encoder_and_decoder_other_widths(width):
+    code = SecdedCode(width)
+    assert any(width & j for j in range(code.check_width))  # the premise above
+    data = data_words(code, n_random=20)
+    assert [cw for _, cw in rtl_encode(code, data)] == [int(x) for x in code.encode(data)]
+    # Every single error (data and check bits) and every syndrome (check bits flipped).
+    words = error_words(code, data[:4], max_bits=1)
+    words += [code.encode(d) ^ s << width for d in data[:2] for s in range(1 << code.check_width)]
+    rtl = rtl_decode(code, words)
+    assert_decoder_matches(code, words, rtl)
+    n = code.code_width
+    assert sum(c for _, c, _, _ in rtl[:4 * (n + 1)]) == 4 * n  # every single error corrected
+
+
+def test_premises_of_the_listed_equivalent_mutants():
+    """mutation.toml lists seven decoder mutants as equivalent on two premises, checked here:
+    the 1-bit flag terms of ``corrected`` are never both 1, and on 1-bit values Amaranth's
+    ``*`` and ``//`` (with ``x // 0 == 0``) equal ``&``. If either stops holding, those
+    mutants are no longer equivalent and this test says so."""
+    for width in (*WIDTHS, *ODD_WIDTHS):
+        code = SecdedCode(width)
+        units = {1 << j for j in range(code.check_width)}
+        assert not units & set(code.columns), width
+    a, b = Signal(), Signal()
+    outs = [Signal(2, name=n) for n in ("and_", "mul", "div")]
+    m = Module()
+    m.d.comb += [outs[0].eq(a & b), outs[1].eq(a * b), outs[2].eq(a // b)]
+    seen = []
+
+    async def tb(ctx):
+        for x, y in itertools.product((0, 1), repeat=2):
+            ctx.set(a, x)
+            ctx.set(b, y)
+            seen.append([ctx.get(o) for o in outs])
+
+    sim = Simulator(m)
+    sim.add_testbench(tb)
+    sim.run()
+    assert seen == [[x & y] * 3 for x, y in itertools.product((0, 1), repeat=2)]
 
 
 # --- negative controls --------------------------------------------------------------------

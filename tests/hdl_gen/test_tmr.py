@@ -64,8 +64,11 @@ def test_majority_truth_table():
                 assert int(majority(a, b, c)) == (a + b + c >= 2)
 
 
+@pytest.mark.parametrize("flip", [0x81, 0x08], ids=["raises", "lowers"])
 @pytest.mark.parametrize("copy", [0, 1, 2])
-def test_upset_of_one_copy_is_outvoted_and_repaired(copy):
+def test_upset_of_one_copy_is_outvoted_and_repaired(copy, flip):
+    # 0x81: a two-bit upset that raises the copy's value (8 -> 0x89); 0x08 lowers it (8 -> 0):
+    # the mismatch compare must see a copy that differs either way.
     dut = Counter(tmr=True)
     seen = {}
 
@@ -75,7 +78,7 @@ def test_upset_of_one_copy_is_outvoted_and_repaired(copy):
             await ctx.tick()
         assert ctx.get(dut.count) == 8 and ctx.get(dut.mismatch) == 0
         target = dut.count_reg.copies[copy]
-        ctx.set(target, ctx.get(target) ^ 0x81)  # a two-bit upset inside one copy
+        ctx.set(target, ctx.get(target) ^ flip)
         seen["during"] = (ctx.get(dut.count), ctx.get(dut.mismatch))
         await ctx.tick()
         seen["after"] = (ctx.get(dut.count), ctx.get(dut.mismatch),
@@ -120,6 +123,46 @@ def test_negative_control_without_tmr_the_upset_is_visible():
     assert seen["after"] == (8 ^ 0x81) + 1
 
 
+def test_upsets_in_two_registers_at_once_still_flag_a_mismatch():
+    """A multi-bit upset can hit two registers in the same cycle: their disagreements must
+    OR into ``mismatch``, not cancel (a sum or XOR of two 1s truncated to one bit is 0)."""
+    dut = Counter(tmr=True)
+    seen = []
+
+    async def tb(ctx):
+        ctx.set(dut.en, 1)
+        await ctx.tick()
+        ctx.set(dut.count_reg.copies[0], ctx.get(dut.count_reg.copies[0]) ^ 1)
+        ctx.set(dut.mode_reg.copies[1], Mode.DONE)
+        seen.append((ctx.get(dut.count), ctx.get(dut.mode), ctx.get(dut.mismatch)))
+        await ctx.tick()
+        seen.append(ctx.get(dut.mismatch))
+
+    _run(dut, tb)
+    assert seen == [(6, Mode.RUN.value, 1), 0]
+
+
+def test_add_defaults_to_a_one_bit_register_reset_to_zero():
+    for tmr in (False, True):
+        m = Module()
+        regs = StateRegisters(m, tmr=tmr, name="x")
+        flag = regs.add(name="flag")
+        assert [(len(s), s.init) for s in (flag.q, flag.d, *flag.copies)] == [(1, 0)] * (
+            5 if tmr else 3)
+        Fragment.get(m, None)
+
+
+def test_every_copy_is_kept_from_synthesis_merging():
+    """The three copies of a register have identical D inputs: without ``keep`` Yosys's
+    opt_merge folds them into one flip-flop and silently undoes the triplication."""
+    m = Module()
+    regs = StateRegisters(m, tmr=frozenset({"b"}), name="x")
+    regs.add(unsigned(3), name="a")
+    regs.add(unsigned(3), name="b")
+    assert [c.attrs for c in regs.copies] == [{}] + [{"keep": 1}] * 3
+    Fragment.get(m, None)
+
+
 def test_hold_is_the_default():
     dut = Counter(tmr=True)
 
@@ -137,6 +180,10 @@ def test_tmr_must_be_a_bool():
     with pytest.raises(TypeError,
                        match="tmr must be a bool or a frozenset of register names, not 1"):
         StateRegisters(m, tmr=1)
+    # Keyword-only: StateRegisters(m, True) would not say what True means.
+    with pytest.raises(TypeError, match="positional argument"):
+        StateRegisters(m, True)
+    StateRegisters(m=m, tmr=False)
     Fragment.get(m, None)  # elaborate it: Amaranth warns about unused modules
 
 
