@@ -32,7 +32,7 @@ def test_the_checked_in_gate_file_loads():
     ({"count": None}, "no field 'count'"),
     ({"count": "many"}, "count must be an integer, not 'many'"),
     ({"count": 0}, "count must be at least 1"),
-    ({"model": "alpha"}, "model must be one of seu, mbu, stuck, not 'alpha'"),
+    ({"model": "alpha"}, "model must be one of seu, mbu, stuck, set, not 'alpha'"),
     ({"hardened_config": "huge"}, "config must be one of"),
     ({"hardened_config": "small"}, "database small.db appears twice"),
     ({"gemm": [16, 32]}, "gemm is"),
